@@ -1,0 +1,36 @@
+"""Who is asking, where, and for what: built once per request, handed to the provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel, ServiceModel
+
+    from overcast.http import Request
+
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class RequestContext:
+    request: Request
+    request_id: str
+    service: str = ""
+    #: The wire protocol the client spoke (a service may accept several).
+    protocol: str = ""
+    service_model: ServiceModel | None = None
+    operation: OperationModel | None = None
+    account: str = DEFAULT_ACCOUNT
+    region: str = DEFAULT_REGION
+    access_key_id: str | None = None
+    #: The ARN of the calling principal.
+    principal_arn: str = ""
+    principal_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def operation_name(self) -> str:
+        return self.operation.name if self.operation is not None else ""

@@ -1,0 +1,87 @@
+"""The protocol layer: every AWS wire protocol, driven by botocore's service models.
+
+No service builds XML, JSON or CBOR itself. The request side lives in `parsers/` (with
+`operations.py` to find the operation and `validation.py` to check input against the model),
+the response side in `serializers/`. The functions below are the whole interface the server uses.
+
+Values crossing this boundary are what a botocore client passes and receives: structures are
+dicts keyed by member name, lists are lists, maps are dicts, blobs are bytes, timestamps are
+timezone-aware `datetime`s, integers/longs are int, floats/doubles are float, booleans bool.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from overcast.protocols.models import protocols_of, service_model
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel, ServiceModel
+
+    from overcast.context import RequestContext
+    from overcast.errors import ServiceError
+    from overcast.http import Request, Response
+
+__all__ = [
+    "detect_protocol",
+    "match_operation",
+    "parse_request",
+    "serialize_response",
+    "serialize_error",
+    "service_model",
+    "protocols_of",
+]
+
+
+def detect_protocol(model: ServiceModel, request: Request) -> str:
+    """The protocol this client spoke, among those the service answers."""
+    protocols = protocols_of(model)
+    if len(protocols) == 1:
+        return protocols[0]
+    headers = request.headers
+    if "smithy-protocol" in headers and "smithy-rpc-v2-cbor" in protocols:
+        return "smithy-rpc-v2-cbor"
+    if "x-amz-target" in headers and "json" in protocols:
+        return "json"
+    content_type = headers.get("content-type", "")
+    if "query" in protocols and ("x-www-form-urlencoded" in content_type or "Action=" in request.query_string):
+        return "query"
+    return protocols[0]
+
+
+def match_operation(model: ServiceModel, protocol: str, request: Request) -> tuple[OperationModel, dict[str, str]]:
+    from overcast.protocols.operations import match_operation as match
+
+    return match(model, protocol, request)
+
+
+def parse_request(
+    operation: OperationModel,
+    protocol: str,
+    request: Request,
+    uri_params: dict[str, str],
+    validate: bool = True,
+) -> dict:
+    from overcast.protocols.parsers import parse_request as parse
+
+    return parse(operation, protocol, request, uri_params, validate=validate)
+
+
+def serialize_response(
+    operation: OperationModel, protocol: str, output: dict, context: RequestContext
+) -> Response:
+    from overcast.protocols.serializers import serialize_response as serialize
+
+    return serialize(operation, protocol, output, context)
+
+
+def serialize_error(
+    model: ServiceModel,
+    operation: OperationModel | None,
+    protocol: str,
+    error: ServiceError,
+    context: RequestContext,
+) -> Response:
+    from overcast.protocols.serializers import serialize_error as serialize
+
+    return serialize(model, operation, protocol, error, context)
