@@ -36,8 +36,7 @@ class Request:
     def form(self) -> dict[str, list[str]]:
         """The url-encoded form body (query/ec2 protocols), merged over the query string."""
         merged = dict(self.query)
-        content_type = self.headers.get("content-type", "")
-        if self.body and (not content_type or "x-www-form-urlencoded" in content_type):
+        if self.body and "x-www-form-urlencoded" in self.headers.get("content-type", ""):
             try:
                 text = self.body.decode("utf-8")
             except UnicodeDecodeError:

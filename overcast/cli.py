@@ -1,0 +1,127 @@
+"""`overcast start | status | state export FILE | state import FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from overcast import __version__
+from overcast.config import from_environment
+
+
+def _endpoint(args) -> str:
+    return args.endpoint.rstrip("/")
+
+
+def _request(url: str, data: bytes | None = None, method: str = "GET", timeout: float = 300) -> bytes:
+    request = urllib.request.Request(url, data=data, method=method)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def cmd_start(args) -> int:
+    config = from_environment()
+    if args.host:
+        config.host = args.host
+    if args.port:
+        config.port = args.port
+    if args.data_dir:
+        config.data_dir = Path(args.data_dir)
+    if args.ephemeral:
+        config.data_dir = None
+    if args.services is not None:
+        from overcast.config import parse_services
+
+        config.services = parse_services(args.services)
+    if args.quiet:
+        config.log_requests = False
+    from overcast.server import serve
+
+    serve(config)
+    return 0
+
+
+def cmd_status(args) -> int:
+    try:
+        health = json.loads(_request(f"{_endpoint(args)}/_overcast/health", timeout=5))
+    except (urllib.error.URLError, OSError) as error:
+        print(f"Overcast is not answering at {_endpoint(args)}: {error}", file=sys.stderr)
+        return 1
+    print(f"Overcast {health['version']} at {_endpoint(args)}, state: {health['data_dir'] or 'memory (ephemeral)'}")
+    services = health["services"]
+    width = max((len(name) for name in services), default=7)
+    print(f"{'SERVICE':<{width}}  STATE")
+    for name, state in services.items():
+        print(f"{name:<{width}}  {state}")
+    return 0
+
+
+def cmd_state(args) -> int:
+    if args.data_dir:
+        # Work on a data dir directly (no server running on it).
+        from overcast.store import Store
+
+        store = Store.open(Path(args.data_dir))
+        try:
+            if args.action == "export":
+                store.export_to(args.file)
+            else:
+                store.import_from(args.file)
+        finally:
+            store.close()
+        print(f"{args.action}ed {args.file} ({'from' if args.action == 'export' else 'into'} {args.data_dir})")
+        return 0
+    try:
+        if args.action == "export":
+            Path(args.file).write_bytes(_request(f"{_endpoint(args)}/_overcast/state/export"))
+        else:
+            _request(f"{_endpoint(args)}/_overcast/state/import", Path(args.file).read_bytes(), "POST")
+    except urllib.error.HTTPError as error:
+        print(f"{args.action} failed: {error.read().decode(errors='replace')}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as error:
+        print(f"{args.action} failed: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.action}ed {args.file}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="overcast", description="A local AWS cloud on one port.")
+    parser.add_argument("--version", action="version", version=f"overcast {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    start = commands.add_parser("start", help="run Overcast in the foreground")
+    start.add_argument("--host", help="address to bind (default 127.0.0.1; env OVERCAST_HOST, GATEWAY_LISTEN)")
+    start.add_argument("--port", type=int, help="port (default 4566; env OVERCAST_PORT, GATEWAY_LISTEN)")
+    where = start.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", help="durable state folder (default ./.overcast; env OVERCAST_DATA_DIR)")
+    where.add_argument("--ephemeral", action="store_true", help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)")
+    start.add_argument("--services", help="comma-separated services to enable (default all; env SERVICES)")
+    start.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    start.set_defaults(func=cmd_start)
+
+    endpoint_help = "a running Overcast (default http://localhost:4566)"
+    status = commands.add_parser("status", help="services and their state, from a running Overcast")
+    status.add_argument("--endpoint", default="http://localhost:4566", help=endpoint_help)
+    status.set_defaults(func=cmd_status)
+
+    state = commands.add_parser("state", help="export or import the whole state as one file")
+    state.add_argument("action", choices=("export", "import"))
+    state.add_argument("file")
+    state.add_argument("--endpoint", default="http://localhost:4566", help=endpoint_help)
+    state.add_argument("--data-dir", help="work on this data dir directly instead of a running server")
+    state.set_defaults(func=cmd_state)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130

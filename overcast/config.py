@@ -1,0 +1,77 @@
+"""Settings from flags and the environment (OVERCAST_*, and LocalStack's names where they mean
+the same thing, so existing setups carry over)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 4566
+DEFAULT_HOST = "127.0.0.1"
+
+
+def _truthy(value: str | None) -> bool | None:
+    if value is None or value.strip() == "":
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Config:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    #: None means ephemeral: everything in memory, gone at exit.
+    data_dir: Path | None = Path(".overcast")
+    #: Empty means every service.
+    services: frozenset[str] = field(default_factory=frozenset)
+    debug: bool = False
+    log_requests: bool = True
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.data_dir is None
+
+    def service_enabled(self, name: str) -> bool:
+        return not self.services or name in self.services
+
+
+def parse_listen(value: str) -> tuple[str | None, int | None]:
+    """`GATEWAY_LISTEN` ("0.0.0.0:4566", ":4566", "4566", or a comma list: the first counts)."""
+    first = value.split(",")[0].strip()
+    if not first:
+        return None, None
+    if ":" not in first:
+        return None, int(first)
+    host, _, port = first.rpartition(":")
+    return (host or None), (int(port) if port else None)
+
+
+def parse_services(value: str | None) -> frozenset[str]:
+    if not value:
+        return frozenset()
+    return frozenset(name.strip().lower() for name in value.split(",") if name.strip())
+
+
+def from_environment(environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    config = Config()
+    if "GATEWAY_LISTEN" in env:
+        host, port = parse_listen(env["GATEWAY_LISTEN"])
+        config.host = host or config.host
+        config.port = port or config.port
+    config.host = env.get("OVERCAST_HOST", config.host)
+    if "OVERCAST_PORT" in env:
+        config.port = int(env["OVERCAST_PORT"])
+    # LocalStack's PERSISTENCE=0 asks for no persistence; Overcast persists unless told not to.
+    if _truthy(env.get("PERSISTENCE")) is False:
+        config.data_dir = None
+    if env.get("OVERCAST_DATA_DIR"):
+        config.data_dir = Path(env["OVERCAST_DATA_DIR"])
+    if _truthy(env.get("OVERCAST_EPHEMERAL")):
+        config.data_dir = None
+    config.services = parse_services(env.get("OVERCAST_SERVICES") or env.get("SERVICES"))
+    config.debug = bool(_truthy(env.get("OVERCAST_DEBUG")) or _truthy(env.get("DEBUG")))
+    if _truthy(env.get("OVERCAST_LOG_REQUESTS")) is False:
+        config.log_requests = False
+    return config

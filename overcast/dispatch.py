@@ -1,0 +1,84 @@
+"""The AWS request path: route → parse → provider → serialize (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+
+from overcast import protocols
+from overcast.context import DEFAULT_REGION, RequestContext
+from overcast.errors import ServiceError, internal_error, not_implemented
+from overcast.http import Request, Response
+from overcast.identity import identify
+from overcast.protocols.catalog import load as load_catalog
+from overcast.routing import ServiceRouter, credential_scope
+from overcast.runtime import Runtime
+
+log = logging.getLogger("overcast")
+
+_UNKNOWN_SERVICE_BODY = (
+    "<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code>"
+    "<Message>Overcast could not tell which AWS service this request is for.</Message>"
+    "</Error><RequestId>{}</RequestId></ErrorResponse>"
+)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._router: ServiceRouter | None = None
+
+    @property
+    def router(self) -> ServiceRouter:
+        if self._router is None:
+            self._router = ServiceRouter(load_catalog())
+        return self._router
+
+    async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
+        context = RequestContext(request=request, request_id=new_request_id())
+        scope = credential_scope(request)
+        service = self.router.resolve(request, scope)
+        if service is None:
+            body = _UNKNOWN_SERVICE_BODY.format(context.request_id).encode()
+            return Response(400, {"Content-Type": "text/xml"}, body), context
+        context.service = service
+        context.region = (scope.region if scope is not None and scope.region else "") or DEFAULT_REGION
+        identify(context, scope.access_key_id if scope is not None else None)
+
+        model = protocols.service_model(service)
+        context.service_model = model
+        protocol = context.protocol = protocols.detect_protocol(model, request)
+        try:
+            operation, uri_params = protocols.match_operation(model, protocol, request)
+            context.operation = operation
+            handler = self.runtime.handler(service, operation.name)
+            if handler is None:
+                raise self._unavailable(service, operation.name)
+            params = protocols.parse_request(operation, protocol, request, uri_params)
+            output = handler(context, params)
+            if inspect.isawaitable(output):
+                output = await output
+            response = protocols.serialize_response(operation, protocol, output or {}, context)
+        except ServiceError as error:
+            response = protocols.serialize_error(model, context.operation, protocol, error, context)
+        except Exception:
+            log.exception("%s.%s failed", service, context.operation_name or "?")
+            response = protocols.serialize_error(
+                model, context.operation, protocol, internal_error(), context
+            )
+        return response, context
+
+    def _unavailable(self, service: str, operation: str) -> ServiceError:
+        if not self.runtime.config.service_enabled(service):
+            return ServiceError(
+                "ServiceNotEnabled",
+                f"The service {service} is not enabled in this Overcast (see the SERVICES setting).",
+                501,
+                sender_fault=False,
+            )
+        return not_implemented(service, operation)

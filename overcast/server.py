@@ -1,0 +1,140 @@
+"""The ASGI application and the server around it (uvicorn with httptools and uvloop)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from overcast.config import Config
+from overcast.dispatch import Dispatcher
+from overcast.gateway import Gateway
+from overcast.http import Request, Response
+from overcast.runtime import Runtime
+
+log = logging.getLogger("overcast")
+
+
+class App:
+    """A bare ASGI app: the request path is hot, so no framework sits between uvicorn and it."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.runtime: Runtime | None = None
+        self.gateway: Gateway | None = None
+        self.dispatcher: Dispatcher | None = None
+
+    def start(self) -> None:
+        self.runtime = Runtime(self.config)
+        self.gateway = Gateway(self.runtime)
+        self.dispatcher = Dispatcher(self.runtime)
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+            self.runtime = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+
+    async def lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    if self.runtime is None:
+                        self.start()
+                except Exception as error:  # e.g. a data dir that cannot be opened
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def http(self, scope, receive, send) -> None:
+        started = time.perf_counter()
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1")
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        raw_path = scope.get("raw_path")
+        request = Request(
+            method=scope["method"],
+            raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            client_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+        )
+        if self.gateway.handles(request.raw_path):
+            response = self.gateway.route(request)
+            if not isinstance(response, Response):
+                response = await response
+            label = f"overcast {request.method} {request.raw_path}"
+        else:
+            response, context = await self.dispatcher.dispatch(request)
+            label = f"{context.service or '-'}.{context.operation_name or '-'}"
+        await self.send_response(send, response, head=request.method == "HEAD")
+        if self.config.log_requests:
+            elapsed = (time.perf_counter() - started) * 1000
+            sys.stdout.write(f"{label} {response.status} {elapsed:.1f}ms\n")
+
+    @staticmethod
+    async def send_response(send, response: Response, head: bool = False) -> None:
+        body = response.body
+        headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
+        if isinstance(body, (bytes, bytearray)):
+            if "Content-Length" not in response.headers:
+                headers.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
+            return
+        # A streamed body: an iterator of chunks, async or not, or a file object.
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        if not head:
+            if hasattr(body, "read"):
+                try:
+                    while chunk := body.read(1 << 20):
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                finally:
+                    body.close()
+            elif hasattr(body, "__aiter__"):
+                async for chunk in body:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                for chunk in body:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def serve(config: Config) -> None:
+    import uvicorn
+
+    app = App(config)
+    where = "memory (ephemeral)" if config.ephemeral else str(config.data_dir.resolve())
+    print(f"Overcast listening on http://{config.host}:{config.port}  state: {where}", flush=True)
+    uvicorn_config = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="info" if config.debug else "warning",
+        server_header=False,
+    )
+    uvicorn.Server(uvicorn_config).run()

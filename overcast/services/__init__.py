@@ -1,0 +1,26 @@
+"""The emulated services. Each lives in `services/<name>/provider.py` as a `Provider` subclass
+with one method per operation, named after it in snake_case (GetCallerIdentity →
+get_caller_identity). A service is imported on its first request."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def implemented() -> frozenset[str]:
+    """Services that have a provider, by botocore service name (found on disk, not imported)."""
+    here = Path(__file__).parent
+    return frozenset(
+        module.name
+        for module in pkgutil.iter_modules([str(here)])
+        if module.ispkg and (here / module.name / "provider.py").exists()
+    )
+
+
+def provider_class(service: str):
+    module = importlib.import_module(f"overcast.services.{service}.provider")
+    return module.Provider
