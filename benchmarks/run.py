@@ -1,0 +1,283 @@
+"""Overcast's requests/s and latency next to the ceiling measured in the same run.
+
+    .venv/bin/python benchmarks/run.py [scenario ...] [--duration S] [--connections N]
+
+Starts the reference server (benchmarks/reference_server.py) and Overcast, both pinned to
+one CPU, and a load generator pinned to another; for each scenario alternates runs
+(reference, overcast, reference, overcast, ...) and prints the medians and the ratio
+overcast/reference of requests/s. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Iterator
+
+import scenarios
+from loadgen import Measurement, generator_name, measure, pin_to
+
+HERE = Path(__file__).resolve().parent
+HOST = "127.0.0.1"
+HEALTH_PATH = "/_overcast/health"
+OVERCAST_CMD = "{python} -m overcast start --ephemeral --port {port} --host {host}"
+REFERENCE_CMD = "{python} " + shlex.quote(str(HERE / "reference_server.py")) + " --port {port} --host {host}"
+WARMUP_SECONDS = 1.0
+
+
+@dataclass
+class Server:
+    label: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def log_tail(self) -> str:
+        # Read through a fresh handle: seeking the shared one would move the child's offset.
+        return Path(self.log.name).read_bytes()[-3000:].decode("utf-8", "replace")
+
+
+@dataclass
+class Summary:
+    label: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    http_errors: int
+    socket_errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def answers_health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{HEALTH_PATH}", timeout=1) as reply:
+            return bool(reply.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+@contextmanager
+def running_server(label: str, template: str, cpu: int | None, timeout: float) -> Iterator[Server]:
+    port = free_port()
+    command = shlex.split(template.format(python=sys.executable, port=port, host=HOST))
+    with tempfile.NamedTemporaryFile(prefix=f"overcast-bench-{label}-", suffix=".log") as log:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=pin_to(cpu),
+            # Run from the repository root so `-m overcast` finds the working copy.
+            cwd=HERE.parent,
+        )
+        server = Server(label, port, process, log)
+        try:
+            deadline = time.monotonic() + timeout
+            while not answers_health(port):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(
+                        f"{label} did not answer {HEALTH_PATH} on port {port} "
+                        f"(command: {shlex.join(command)}):\n{server.log_tail()}"
+                    )
+                time.sleep(0.05)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def summarize(label: str, runs: list[Measurement]) -> Summary:
+    return Summary(
+        label=label,
+        rps=statistics.median(run.rps for run in runs),
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=statistics.median(run.p99_ms for run in runs),
+        http_errors=sum(run.http_errors for run in runs),
+        socket_errors=sum(run.socket_errors for run in runs),
+    )
+
+
+def bench_scenario(
+    scenario: scenarios.Scenario,
+    reference: Server,
+    overcast: Server,
+    args: argparse.Namespace,
+    generator: str,
+) -> tuple[Summary, Summary]:
+    if scenario.setup is not None and not args.no_setup:
+        scenario.setup(scenarios.client_factory(f"http://{HOST}:{overcast.port}"))
+    runs: dict[str, list[Measurement]] = {reference.label: [], overcast.label: []}
+    requests = {
+        server.label: scenarios.build_requests(scenario, f"http://{HOST}:{server.port}")
+        for server in (reference, overcast)
+    }
+
+    def one_run(server: Server, duration: float) -> Measurement:
+        result = measure(
+            generator, requests[server.label], HOST, server.port, duration,
+            args.connections, args.client_cpu,
+        )  # fmt: skip
+        if server.process.poll() is not None:
+            raise SystemExit(f"{server.label} exited during {scenario.name}:\n{server.log_tail()}")
+        return result
+
+    for server in (reference, overcast):
+        one_run(server, WARMUP_SECONDS)
+    for round_number in range(1, args.rounds + 1):
+        for server in (reference, overcast):
+            result = one_run(server, args.duration)
+            runs[server.label].append(result)
+            print(
+                f"  {scenario.name} round {round_number} {server.label:>9}: "
+                f"{result.rps:9.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                + (f"  errors {result.http_errors}+{result.socket_errors}"
+                   if result.http_errors or result.socket_errors else ""),
+                file=sys.stderr,
+                flush=True,
+            )  # fmt: skip
+    return summarize(reference.label, runs[reference.label]), summarize(
+        overcast.label, runs[overcast.label]
+    )
+
+
+def print_table(rows: list[tuple[str, Summary, Summary]]) -> None:
+    header = (
+        f"{'scenario':<28} {'ref req/s':>10} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'overcast req/s':>15} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, ref, oc in rows:
+        ratio = oc.rps / ref.rps if ref.rps else 0.0
+        print(
+            f"{name:<28} {ref.rps:>10.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
+            f" {oc.rps:>15.0f} {oc.p50_ms:>7.2f} {oc.p99_ms:>7.2f} {ratio:>6.2f}"
+        )
+    for name, ref, oc in rows:
+        for summary in (ref, oc):
+            if summary.http_errors or summary.socket_errors:
+                print(
+                    f"WARNING {name} {summary.label}: {summary.http_errors} answers >= 400, "
+                    f"{summary.socket_errors} socket errors/timeouts; its figures measure failures"
+                )
+
+
+def choose_cpus(args: argparse.Namespace) -> str:
+    available = sorted(os.sched_getaffinity(0))
+    if args.no_pin or len(available) < 2:
+        args.server_cpu = args.client_cpu = None
+        return f"not pinned ({len(available)} CPU(s) available)"
+    for cpu in (args.server_cpu, args.client_cpu):
+        if cpu not in available:
+            raise SystemExit(f"CPU {cpu} is not available (available: {available})")
+    return f"servers on CPU {args.server_cpu}, load generator on CPU {args.client_cpu}"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    known = scenarios.by_name()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "scenario", nargs="*", help=f"scenarios to run (default all): {', '.join(known)}"
+    )
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per server per scenario")
+    parser.add_argument(
+        "--overcast-cmd",
+        default=OVERCAST_CMD,
+        help="server under test; {python}, {port} and {host} are filled in "
+        f"(default: {OVERCAST_CMD!r})",
+    )
+    parser.add_argument("--reference-cmd", default=REFERENCE_CMD, help=argparse.SUPPRESS)
+    parser.add_argument("--server-cpu", type=int, default=0)
+    parser.add_argument("--client-cpu", type=int, default=1)
+    parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    parser.add_argument(
+        "--python-generator", action="store_true", help="use the Python generator even if wrk exists"
+    )
+    parser.add_argument(
+        "--no-setup", action="store_true", help="skip scenario setup (server under test is not Overcast)"
+    )
+    parser.add_argument("--startup-timeout", type=float, default=60.0)
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.scenario if name not in known]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if args.duration <= 0 or args.rounds < 1 or args.connections < 1:
+        parser.error("--duration, --rounds and --connections must be positive")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    selected = [scenarios.by_name()[name] for name in args.scenario] or list(scenarios.SCENARIOS)
+    pinning = choose_cpus(args)
+    generator = generator_name(args.python_generator)
+    print(
+        f"load generator: {generator}"
+        + ("" if generator == "wrk" else " (Python; may saturate before the server does)")
+        + f"; {args.connections} connections, {args.duration:g} s x {args.rounds} rounds each;"
+        f" {pinning}; {platform.python_implementation()} {platform.python_version()}",
+        flush=True,
+    )
+    print(f"server under test: {args.overcast_cmd}", flush=True)
+    rows: list[tuple[str, Summary, Summary]] = []
+    with ExitStack() as stack:
+        reference = stack.enter_context(
+            running_server("reference", args.reference_cmd, args.server_cpu, args.startup_timeout)
+        )
+        overcast = stack.enter_context(
+            running_server("overcast", args.overcast_cmd, args.server_cpu, args.startup_timeout)
+        )
+        for scenario in selected:
+            ref, oc = bench_scenario(scenario, reference, overcast, args, generator)
+            rows.append((scenario.name, ref, oc))
+    print()
+    print_table(rows)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "generator": generator,
+                    "connections": args.connections,
+                    "duration": args.duration,
+                    "rounds": args.rounds,
+                    "overcast_cmd": args.overcast_cmd,
+                    "results": [
+                        {"scenario": name, "reference": asdict(ref), "overcast": asdict(oc)}
+                        for name, ref, oc in rows
+                    ],
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
