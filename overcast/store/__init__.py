@@ -1,0 +1,459 @@
+"""Overcast's state store: every provider keeps all its state here.
+
+    store = Store.open(data_dir)            # durable; Store.open(None) is ephemeral
+    queues = store.table("sqs", "queues")
+    queues.put(scope(account, region), name, {"url": url, "created": now})
+
+State is key-value tables of JSON-like values (plus bytes, tz-aware datetimes, Decimals),
+partitioned by scope (account/region, or account for global services) and read back in key
+order by index-backed scans. Every write is committed when the call returns. This module
+knows nothing of SQL: the database sits behind the Backend interface (backend.py).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from overcast import __version__
+from overcast.store import archive
+from overcast.store.backend import Backend, IncompatibleStateError, StoreError
+from overcast.store.codec import decode, encode
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one process per data dir is on the user.
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Store", "Table", "scope", "StoreError", "IncompatibleStateError"]
+
+DATABASE_FILE = "state.sqlite"
+LOCK_FILE = "overcast.lock"
+FILES_DIR = archive.FILES_NAME
+# Scratch directories live inside the data dir (same filesystem: renames are atomic and
+# export can hard-link files); a crash may leave them behind, so open() removes them.
+_SCRATCH_PREFIXES = (".export-", ".import-", ".trash-")
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+# Scans read pages under the lock and yield between them. The first page is small so that
+# "the first few keys" stays cheap; later pages grow so long scans make few round trips.
+_FIRST_PAGE = 64
+_MAX_PAGE = 1024
+
+
+def scope(account: str, region: str | None = None) -> str:
+    """The scope of a regional resource ("000000000000/us-east-1"), or of a global
+    service's resource (IAM: "000000000000") when region is None."""
+    if not account or "/" in account:
+        raise ValueError(f"invalid account for a scope: {account!r}")
+    if region is None:
+        return account
+    if not region or "/" in region:
+        raise ValueError(f"invalid region for a scope: {region!r}")
+    return f"{account}/{region}"
+
+
+class Table:
+    """One named key-value table of a service. Keys are str, ordered by codepoint."""
+
+    __slots__ = ("_store", "name")
+
+    def __init__(self, store: Store, name: str) -> None:
+        self._store = store
+        self.name = name
+
+    def get(self, scope: str, key: str, default: Any = None) -> Any:
+        _check_key(scope, key)
+        store = self._store
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            data = store._backend.get(self.name, scope, key)
+        return default if data is None else decode(data)
+
+    def put(self, scope: str, key: str, value: Any) -> None:
+        _check_key(scope, key)
+        data = encode(value)
+        store = self._store
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            store._backend.put(self.name, scope, key, data)
+
+    def delete(self, scope: str, key: str) -> bool:
+        """Remove a key; True if it was there."""
+        _check_key(scope, key)
+        store = self._store
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            return store._backend.delete(self.name, scope, key)
+
+    def scan(
+        self,
+        scope: str,
+        prefix: str = "",
+        start_after: str | None = None,
+        end_before: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> Iterator[tuple[str, Any]]:
+        """(key, value) pairs of keys starting with prefix, after start_after and before
+        end_before (both exclusive), in key order (descending if reverse), at most limit.
+
+        The iterator reads in pages and holds no lock between them, so it sees writes made
+        while it is consumed past the current page, like a paginated AWS listing does."""
+        _check_key(scope, prefix)
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        low, low_inclusive = prefix, True
+        if start_after is not None and start_after >= prefix:
+            low, low_inclusive = start_after, False
+        high = _prefix_end(prefix) if prefix else None
+        if end_before is not None and (high is None or end_before < high):
+            high = end_before
+        return self._scan(scope, low, low_inclusive, high, limit, reverse)
+
+    def _scan(
+        self, scope: str, low: str, low_inclusive: bool, high: str | None, limit: int | None, reverse: bool
+    ) -> Iterator[tuple[str, Any]]:
+        store = self._store
+        remaining = limit
+        page = _FIRST_PAGE
+        while remaining is None or remaining > 0:
+            size = page if remaining is None else min(page, remaining)
+            with store._lock:
+                if store._depth:
+                    store._check_transaction_owner()
+                rows = store._backend.scan(self.name, scope, low, low_inclusive, high, reverse, size)
+            for key, data in rows:
+                yield key, decode(data)
+            if len(rows) < size:
+                return
+            if remaining is not None:
+                remaining -= size
+            if reverse:
+                high = rows[-1][0]
+            else:
+                low, low_inclusive = rows[-1][0], False
+            page = min(page * 4, _MAX_PAGE)
+
+    def count(self, scope: str, prefix: str = "") -> int:
+        _check_key(scope, prefix)
+        store = self._store
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            return store._backend.count(self.name, scope, prefix, _prefix_end(prefix) if prefix else None)
+
+    def scopes(self) -> list[str]:
+        """The scopes that hold rows of this table, in order."""
+        store = self._store
+        found: list[str] = []
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            after: str | None = ""
+            while (after := store._backend.next_scope(self.name, after)) is not None:
+                found.append(after)
+        return found
+
+    def __repr__(self) -> str:
+        return f"<Table {self.name}>"
+
+
+class Store:
+    """All of Overcast's state: tables of rows in a database, and per-service file trees.
+
+    Thread-safe: one lock serialises access to the backend. A transaction holds that lock
+    from start to end, so no other thread's write can land inside it."""
+
+    def __init__(self, backend: Backend, root: Path | None, lock_fd: int | None) -> None:
+        self._backend = backend
+        # Durable: the data dir. Ephemeral: a temp dir made the first time files are needed.
+        self._root = root
+        self._ephemeral = root is None
+        self._lock_fd = lock_fd
+        self._lock = threading.RLock()
+        # Nesting depth of the open transaction. One counter suffices for all threads: the
+        # transaction holds the RLock throughout, so only its own thread can see depth > 0.
+        self._depth = 0
+        # Marks the context (thread or asyncio task) that opened the transaction. An asyncio
+        # task on the same thread gets the RLock re-entrantly; without this mark its writes
+        # would silently join another task's transaction if that one awaited inside it.
+        self._owns_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"overcast_store_transaction_{id(self)}", default=False
+        )
+        self._tables: dict[tuple[str, str], Table] = {}
+        self._file_services: set[str] = set()
+        self._reset_hooks: list[Callable[[], None]] = []
+        self._closed = False
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str] | None) -> Store:
+        """Open (creating if needed) the durable state in data_dir, or, for None, an
+        ephemeral store that keeps everything in memory and a temp dir removed on close.
+
+        Raises StoreError if another process uses the data dir, IncompatibleStateError if
+        its state is not Overcast's or is from a newer version."""
+        from overcast.store.sqlite import SqliteBackend
+
+        if data_dir is None:
+            return cls(SqliteBackend(None), None, None)
+        root = Path(data_dir).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock_data_dir(root)
+        try:
+            for prefix in _SCRATCH_PREFIXES:
+                for leftover in root.glob(f"{prefix}*"):
+                    shutil.rmtree(leftover, ignore_errors=True)
+            backend = SqliteBackend(root / DATABASE_FILE)
+        except BaseException:
+            _unlock_data_dir(lock_fd)
+            raise
+        return cls(backend, root, lock_fd)
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The durable data dir, or None for an ephemeral store."""
+        return None if self._ephemeral else self._root
+
+    def table(self, service: str, name: str) -> Table:
+        table = self._tables.get((service, name))
+        if table is None:
+            _check_name("service", service)
+            _check_name("table", name)
+            table = self._tables.setdefault((service, name), Table(self, f"{service}/{name}"))
+        return table
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes in the block commit together when it ends, or none do if it raises.
+
+        Nested blocks join the outer transaction; an exception leaving an inner block undoes
+        that block's writes (a savepoint), and leaving the outer one undoes everything. Do
+        not await inside: the transaction holds the store's lock until it ends."""
+        with self._lock:
+            if self._depth:
+                self._check_transaction_owner()
+            depth = self._depth
+            savepoint = f"overcast_{depth}"
+            token = None
+            if depth == 0:
+                self._backend.begin()
+                token = self._owns_transaction.set(True)
+            else:
+                self._backend.savepoint(savepoint)
+            self._depth = depth + 1
+            try:
+                yield
+                if depth == 0:
+                    self._backend.commit()
+                else:
+                    self._backend.release(savepoint)
+            except BaseException:
+                if depth == 0:
+                    self._backend.rollback()
+                else:
+                    self._backend.rollback_to(savepoint)
+                raise
+            finally:
+                self._depth = depth
+                if token is not None:
+                    self._owns_transaction.reset(token)
+
+    def _check_transaction_owner(self) -> None:
+        # Called with the lock held and a transaction open, hence opened on this thread.
+        if not self._owns_transaction.get():
+            raise StoreError(
+                "a store transaction opened by another asyncio task is still open on this thread;"
+                " a transaction must not span an await"
+            )
+
+    def files_dir(self, service: str) -> Path:
+        """The directory where `service` keeps large bodies as files (S3 objects).
+
+        Write a file under a temporary name and rename it into place, never rewrite one in
+        place: a crash then cannot leave a torn body under a live name, and export (which
+        hard-links files) sees each body whole. Write the file before the row that points
+        at it and delete it after that row, so rows never point at missing files."""
+        _check_name("service", service)
+        with self._lock:
+            path = self._work_root() / FILES_DIR / service
+            path.mkdir(parents=True, exist_ok=True)
+            self._file_services.add(service)
+        return path
+
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after reset() and import_from() replaced the state, so a provider
+        can drop whatever it caches in memory. It runs under the store's lock: it must not
+        wait for other threads that use the store."""
+        self._reset_hooks.append(callback)
+
+    def reset(self) -> None:
+        """Drop all state: every row of every table and every file."""
+        with self._lock:
+            self._require_no_transaction("reset")
+            self._backend.clear()
+            self._replace_files(None)
+            self._run_reset_hooks()
+
+    def export_to(self, path: str | os.PathLike[str]) -> None:
+        """Write the whole state, rows and files, to one tar.gz file at `path`."""
+        target = Path(path)
+        with self._lock:
+            self._require_no_transaction("export")
+            staging = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIXES[0], dir=self._work_root()))
+        try:
+            # Rows and files are captured together under the lock; files are hard-linked,
+            # which is quick, so the lock is not held while the archive is compressed.
+            with self._lock:
+                self._backend.snapshot_to(staging / archive.DATABASE_NAME)
+                files = self._work_root() / FILES_DIR
+                if files.is_dir():
+                    shutil.copytree(files, staging / archive.FILES_NAME, copy_function=_link_or_copy)
+            manifest = {"overcast": __version__, "created": datetime.now(timezone.utc).isoformat()}
+            archive.pack(staging, target, manifest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def import_from(self, path: str | os.PathLike[str]) -> None:
+        """Replace the whole state with that of an export file. Raises ValueError, and
+        changes nothing, if the file is not an Overcast export this version can read."""
+        source = Path(path)
+        with self._lock:
+            self._require_no_transaction("import")
+            staging = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIXES[1], dir=self._work_root()))
+        try:
+            archive.unpack(source, staging)
+            incoming_files = staging / archive.FILES_NAME
+            incoming_files.mkdir(exist_ok=True)
+            with self._lock:
+                self._require_no_transaction("import")
+                self._backend.replace_from(staging / archive.DATABASE_NAME)
+                self._replace_files(incoming_files)
+                self._run_reset_hooks()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def close(self) -> None:
+        """Close the store; an ephemeral store's files are removed. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._require_no_transaction("close")
+            self._closed = True
+            self._backend.close()
+            _unlock_data_dir(self._lock_fd)
+            self._lock_fd = None
+            if self._ephemeral and self._root is not None:
+                shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _work_root(self) -> Path:
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="overcast-ephemeral-"))
+        return self._root
+
+    def _require_no_transaction(self, action: str) -> None:
+        if self._depth:
+            raise StoreError(f"cannot {action} the store inside a transaction")
+
+    def _replace_files(self, incoming: Path | None) -> None:
+        """Swap the files tree for `incoming` (None: an empty one). The old tree is renamed
+        away first, so no reader ever sees a mix of old and new files."""
+        if self._root is None and incoming is None:
+            return
+        root = self._work_root()
+        files = root / FILES_DIR
+        trash = root / f"{_SCRATCH_PREFIXES[2]}{uuid.uuid4().hex}"
+        if files.exists():
+            os.replace(files, trash)
+        if incoming is not None:
+            os.replace(incoming, files)
+        for service in self._file_services:
+            (files / service).mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _run_reset_hooks(self) -> None:
+        # Every hook runs even if one fails: a hook left out would keep serving stale state.
+        errors: list[BaseException] = []
+        for hook in list(self._reset_hooks):
+            try:
+                hook()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+
+def _check_key(scope: str, key: str) -> None:
+    # SQLite would store an int key as text, so a later get(5) and get("5") would disagree.
+    if type(key) is not str:
+        raise TypeError(f"store keys are str, not {type(key).__name__}")
+    if type(scope) is not str or not scope:
+        raise TypeError(f"a scope is a non-empty str from scope(), not {scope!r}")
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"invalid {kind} name {name!r}: use letters, digits, '_', '.', '-'")
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix` (None if there is
+    none), so a prefix scan is the index range [prefix, end)."""
+    for i in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[i])
+        if code < 0x10FFFF:
+            # Surrogates cannot occur in a stored (UTF-8) key, so skip over them.
+            following = 0xE000 if code + 1 == 0xD800 else code + 1
+            return prefix[:i] + chr(following)
+    return None
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _lock_data_dir(root: Path) -> int | None:
+    """Hold an advisory lock on the data dir: two processes writing one SQLite file and one
+    files tree would each cache state the other changes."""
+    if fcntl is None:
+        return None
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreError(f"data dir {root} is in use by another Overcast process (pid {holder})") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _unlock_data_dir(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
