@@ -61,6 +61,15 @@ class Summary:
     socket_errors: int
 
 
+@dataclass
+class ScenarioResult:
+    scenario: str
+    reference: Summary
+    overcast: Summary
+    #: Median over rounds of overcast req/s / the reference req/s of the same round.
+    ratio: float
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -127,7 +136,7 @@ def bench_scenario(
     overcast: Server,
     args: argparse.Namespace,
     generator: str,
-) -> tuple[Summary, Summary]:
+) -> ScenarioResult:
     if scenario.setup is not None and not args.no_setup:
         scenario.setup(scenarios.client_factory(f"http://{HOST}:{overcast.port}"))
     runs: dict[str, list[Measurement]] = {reference.label: [], overcast.label: []}
@@ -159,29 +168,38 @@ def bench_scenario(
                 file=sys.stderr,
                 flush=True,
             )  # fmt: skip
-    return summarize(reference.label, runs[reference.label]), summarize(
-        overcast.label, runs[overcast.label]
+    # Pairing each overcast run with the reference run just before it cancels slow drift
+    # in the machine's speed better than dividing the two medians would.
+    ratios = [
+        oc.rps / ref.rps if ref.rps else 0.0
+        for ref, oc in zip(runs[reference.label], runs[overcast.label])
+    ]
+    return ScenarioResult(
+        scenario=scenario.name,
+        reference=summarize(reference.label, runs[reference.label]),
+        overcast=summarize(overcast.label, runs[overcast.label]),
+        ratio=statistics.median(ratios),
     )
 
 
-def print_table(rows: list[tuple[str, Summary, Summary]]) -> None:
+def print_table(rows: list[ScenarioResult]) -> None:
     header = (
         f"{'scenario':<28} {'ref req/s':>10} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'overcast req/s':>15} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
-    for name, ref, oc in rows:
-        ratio = oc.rps / ref.rps if ref.rps else 0.0
+    for row in rows:
+        ref, oc = row.reference, row.overcast
         print(
-            f"{name:<28} {ref.rps:>10.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
-            f" {oc.rps:>15.0f} {oc.p50_ms:>7.2f} {oc.p99_ms:>7.2f} {ratio:>6.2f}"
+            f"{row.scenario:<28} {ref.rps:>10.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
+            f" {oc.rps:>15.0f} {oc.p50_ms:>7.2f} {oc.p99_ms:>7.2f} {row.ratio:>6.2f}"
         )
-    for name, ref, oc in rows:
-        for summary in (ref, oc):
+    for row in rows:
+        for summary in (row.reference, row.overcast):
             if summary.http_errors or summary.socket_errors:
                 print(
-                    f"WARNING {name} {summary.label}: {summary.http_errors} answers >= 400, "
+                    f"WARNING {row.scenario} {summary.label}: {summary.http_errors} answers >= 400, "
                     f"{summary.socket_errors} socket errors/timeouts; its figures measure failures"
                 )
 
@@ -246,7 +264,7 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     print(f"server under test: {args.overcast_cmd}", flush=True)
-    rows: list[tuple[str, Summary, Summary]] = []
+    rows: list[ScenarioResult] = []
     with ExitStack() as stack:
         reference = stack.enter_context(
             running_server("reference", args.reference_cmd, args.server_cpu, args.startup_timeout)
@@ -255,8 +273,7 @@ def main(argv: list[str]) -> int:
             running_server("overcast", args.overcast_cmd, args.server_cpu, args.startup_timeout)
         )
         for scenario in selected:
-            ref, oc = bench_scenario(scenario, reference, overcast, args, generator)
-            rows.append((scenario.name, ref, oc))
+            rows.append(bench_scenario(scenario, reference, overcast, args, generator))
     print()
     print_table(rows)
     if args.json:
@@ -268,10 +285,7 @@ def main(argv: list[str]) -> int:
                     "duration": args.duration,
                     "rounds": args.rounds,
                     "overcast_cmd": args.overcast_cmd,
-                    "results": [
-                        {"scenario": name, "reference": asdict(ref), "overcast": asdict(oc)}
-                        for name, ref, oc in rows
-                    ],
+                    "results": [asdict(row) for row in rows],
                 },
                 indent=2,
             )
