@@ -11,6 +11,7 @@ overcast/reference of requests/s. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -119,6 +120,26 @@ def running_server(label: str, template: str, cpu: int | None, timeout: float) -
                 process.wait()
 
 
+def preflight(server: Server, requests: list[scenarios.HttpRequest]) -> list[str]:
+    """Sends each request once; describes every answer that is not a success, so a
+    benchmark of the error path says why it is one."""
+    problems = []
+    for number, request in enumerate(requests, 1):
+        connection = http.client.HTTPConnection(HOST, server.port, timeout=10)
+        try:
+            connection.request(request.method, request.path, request.body, dict(request.headers))
+            reply = connection.getresponse()
+            body = reply.read()
+            if reply.status >= 400:
+                snippet = body[:300].decode("utf-8", "replace").replace("\n", " ")
+                problems.append(f"request {number} -> {reply.status}: {snippet}")
+        except OSError as error:
+            problems.append(f"request {number} -> {error!r}")
+        finally:
+            connection.close()
+    return problems
+
+
 def summarize(label: str, runs: list[Measurement]) -> Summary:
     return Summary(
         label=label,
@@ -155,6 +176,8 @@ def bench_scenario(
         return result
 
     for server in (reference, overcast):
+        for problem in preflight(server, requests[server.label]):
+            print(f"  {scenario.name} {server.label}: {problem}", file=sys.stderr, flush=True)
         one_run(server, WARMUP_SECONDS)
     for round_number in range(1, args.rounds + 1):
         for server in (reference, overcast):
