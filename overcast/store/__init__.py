@@ -111,6 +111,8 @@ class Table:
     ) -> Iterator[tuple[str, Any]]:
         """(key, value) pairs of keys starting with prefix, after start_after and before
         end_before (both exclusive), in key order (descending if reverse), at most limit.
+        The bounds mean the same in both directions: to continue a reverse scan, pass the
+        last key seen as end_before.
 
         The iterator reads in pages and holds no lock between them, so it sees writes made
         while it is consumed past the current page, like a paginated AWS listing does."""
