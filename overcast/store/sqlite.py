@@ -58,6 +58,9 @@ class SqliteBackend:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA temp_store = MEMORY")
+            # Up to 64 MiB of page cache (allocated as used): random gets over a state larger
+            # than the 2 MiB default otherwise go to the OS for most pages (~20% slower).
+            self._conn.execute("PRAGMA cache_size = -65536")
             self._prepare()
         except sqlite3.DatabaseError as exc:
             self.close()

@@ -670,13 +670,18 @@ def test_export_is_a_readable_archive_starting_with_a_manifest(store: Store, tmp
     assert not list(tmp_path.glob(".state.tar.gz*"))  # no partial file left beside it
 
 
-def tar_gz(members: dict[str, bytes]) -> bytes:
+def tar_gz(members: dict[str, bytes | Path]) -> bytes:
+    """An archive of regular files, or of symlinks where the body is a Path (the target)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, body in members.items():
             info = tarfile.TarInfo(name)
-            info.size = len(body)
-            tar.addfile(info, io.BytesIO(body))
+            if isinstance(body, Path):
+                info.type, info.linkname = tarfile.SYMTYPE, str(body)
+                tar.addfile(info)
+            else:
+                info.size = len(body)
+                tar.addfile(info, io.BytesIO(body))
     return buffer.getvalue()
 
 
@@ -704,7 +709,15 @@ GARBAGE = {
     "database-garbage": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": b"garbage" * 1000}),
     "foreign-database": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": foreign_database()}),
     "path-traversal": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database(), "files/../../escaped": b"x"}
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database(),
+            "files/s3/obj": b"x",
+            "files/s3/../../../escaped": b"x",
+        }
+    ),
+    "symlink": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database(), "files/s3/escaped": Path("/etc/passwd")}
     ),
     "unexpected-member": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database(), "run.sh": b"rm -rf /"}
@@ -732,7 +745,8 @@ def test_importing_a_non_export_raises_and_leaves_state_untouched(store: Store, 
         store.import_from(bad)
     assert_identical(snapshot(store), before)
     assert calls == []
-    assert not (tmp_path / "escaped").exists() and not (tmp_path / "in" / "escaped").exists()
+    for root in {tmp_path, store._work_root()}:
+        assert not list(root.rglob("escaped")), "an archive member was written outside the import's scratch dir"
     # No scratch directories are left in the data dir.
     if store.data_dir is not None:
         assert [p.name for p in store.data_dir.iterdir() if p.name.startswith(".")] == []
