@@ -117,6 +117,9 @@ class Table:
         The iterator reads in pages and holds no lock between them, so it sees writes made
         while it is consumed past the current page, like a paginated AWS listing does."""
         _check_key(scope, prefix)
+        for bound in (start_after, end_before):
+            if bound is not None and type(bound) is not str:
+                raise TypeError(f"scan bounds are str keys, not {type(bound).__name__}")
         if limit is not None and limit < 0:
             raise ValueError("limit must not be negative")
         low, low_inclusive = prefix, True
@@ -289,7 +292,8 @@ class Store:
         Write a file under a temporary name and rename it into place, never rewrite one in
         place: a crash then cannot leave a torn body under a live name, and export (which
         hard-links files) sees each body whole. Write the file before the row that points
-        at it and delete it after that row, so rows never point at missing files."""
+        at it and delete it after that row, so rows never point at missing files. Names
+        starting with "." are scratch (uploads in progress): export leaves them out."""
         _check_name("service", service)
         with self._lock:
             path = self._work_root() / FILES_DIR / service
@@ -324,7 +328,9 @@ class Store:
                 self._backend.snapshot_to(staging / archive.DATABASE_NAME)
                 files = self._work_root() / FILES_DIR
                 if files.is_dir():
-                    shutil.copytree(files, staging / archive.FILES_NAME, copy_function=_link_or_copy)
+                    shutil.copytree(
+                        files, staging / archive.FILES_NAME, copy_function=_link_or_copy, ignore=_scratch_names
+                    )
             manifest = {"overcast": __version__, "created": datetime.now(timezone.utc).isoformat()}
             archive.pack(staging, target, manifest)
         finally:
@@ -437,6 +443,10 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def _scratch_names(directory: str, names: list[str]) -> list[str]:
+    return [name for name in names if name.startswith(".")]
 
 
 def _lock_data_dir(root: Path) -> int | None:

@@ -6,6 +6,10 @@ are out of band, so no user dict can ever be mistaken for an encoded bytes/datet
 DynamoDB map attribute named "$b" would be, under a JSON tagging scheme). It is also safe to
 decode from an untrusted export (no code runs) and any CBOR tool can read a stored value.
 
+What comes back is what went in, types included, with the usual JSON-like widening: a
+tuple returns as a list, a frozenset as a set, a bytearray as bytes, and a datetime in a
+named zone (ZoneInfo) as the same instant with a fixed UTC offset.
+
 One gap in cbor2: it writes Decimal NaN/Infinity as floats and Decimal('-0') as 0. Values
 holding a Decimal are therefore re-encoded with a private tag carrying the Decimal's exact
 text. Detecting them from the fast encoding's bytes keeps every Decimal-free value on the
