@@ -349,7 +349,10 @@ class Store:
             incoming_files.mkdir(exist_ok=True)
             with self._lock:
                 self._require_no_transaction("import")
-                self._backend.replace_from(staging / archive.DATABASE_NAME)
+                try:
+                    self._backend.replace_from(staging / archive.DATABASE_NAME, decode)
+                except ValueError as exc:
+                    raise ValueError(f"{source} is not a usable Overcast export: {exc}") from exc
                 self._replace_files(incoming_files)
                 self._run_reset_hooks()
         finally:

@@ -7,6 +7,7 @@ the Store serialises calls and drives begin/commit/savepoints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -70,9 +71,10 @@ class Backend(Protocol):
         whatever the backend)."""
         ...
 
-    def replace_from(self, path: Path) -> None:
+    def replace_from(self, path: Path, check_value: Callable[[bytes], object]) -> None:
         """Atomically replace all rows with a snapshot's; ValueError, rows untouched, if
-        the snapshot is not Overcast state this version reads."""
+        the snapshot is not Overcast state this version reads or check_value raises for
+        one of its values."""
         ...
 
     def close(self) -> None: ...

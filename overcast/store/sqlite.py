@@ -7,6 +7,7 @@ serialises every call under its lock, and it alone decides when transactions beg
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from overcast.store.backend import IncompatibleStateError
@@ -179,26 +180,19 @@ class SqliteBackend:
         finally:
             target.close()
 
-    def replace_from(self, path: Path) -> None:
+    def replace_from(self, path: Path, check_value: Callable[[bytes], object]) -> None:
         """Replace every row with those of the snapshot at `path`, atomically. Raises
         ValueError, leaving the current rows untouched, if it is not Overcast state this
-        version can read."""
+        version can read or `check_value` raises for any of its values."""
         try:
             self._conn.execute("ATTACH DATABASE ? AS incoming", (str(path),))
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"the export's state database cannot be opened: {exc}") from exc
+            raise ValueError(f"its state database cannot be opened: {exc}") from exc
         try:
             try:
-                app_id = self._conn.execute("PRAGMA incoming.application_id").fetchone()[0]
-                version = self._conn.execute("PRAGMA incoming.user_version").fetchone()[0]
+                self._check_incoming(check_value)
             except sqlite3.DatabaseError as exc:
-                raise ValueError(f"the export's state database is not a SQLite database: {exc}") from exc
-            if app_id != APPLICATION_ID:
-                raise ValueError("the export's state database is not Overcast state")
-            if version != SCHEMA_VERSION:
-                raise ValueError(
-                    f"the export holds state schema {version}; this version of Overcast reads {SCHEMA_VERSION}"
-                )
+                raise ValueError(f"its state database is damaged or not SQLite: {exc}") from exc
             self.begin()
             try:
                 self._conn.execute("DELETE FROM main.items")
@@ -208,12 +202,30 @@ class SqliteBackend:
                 self.commit()
             except sqlite3.DatabaseError as exc:
                 self.rollback()
-                raise ValueError(f"the export's state database is damaged: {exc}") from exc
+                raise ValueError(f"its state database is damaged: {exc}") from exc
             except BaseException:
                 self.rollback()
                 raise
         finally:
             self._conn.execute("DETACH DATABASE incoming")
+
+    def _check_incoming(self, check_value: Callable[[bytes], object]) -> None:
+        app_id = self._conn.execute("PRAGMA incoming.application_id").fetchone()[0]
+        version = self._conn.execute("PRAGMA incoming.user_version").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise ValueError("its state database is not Overcast state")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"it holds state schema {version}; this version of Overcast reads {SCHEMA_VERSION}")
+        # Every row is read once now, so a crafted or damaged export fails here, with the
+        # current state intact, instead of at some later get().
+        rows = self._conn.execute("SELECT tbl, scope, key, value FROM incoming.items")
+        for tbl, scope, key, value in rows:
+            if not (type(tbl) is str and type(scope) is str and type(key) is str and type(value) is bytes):
+                raise ValueError(f"its row {tbl!r} {scope!r} {key!r} has columns of the wrong types")
+            try:
+                check_value(value)
+            except Exception as exc:
+                raise ValueError(f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}") from exc
 
     def close(self) -> None:
         conn = getattr(self, "_conn", None)

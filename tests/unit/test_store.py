@@ -737,10 +737,19 @@ def manifest(**overrides: Any) -> bytes:
     return json.dumps({"format": "overcast-state", "version": 1, **overrides}).encode()
 
 
-def valid_database() -> bytes:
+def valid_database(*tamper: str) -> bytes:
+    """A real state database (optionally altered by SQL statements), as an export holds it."""
     with tempfile.TemporaryDirectory() as tmp:
         with Store.open(tmp) as s:
             s.table("evil", "t").put(SC, "k", 1)
+            s.table("evil", "t").put(SC, "k2", 2)
+        db = sqlite3.connect(Path(tmp) / "state.sqlite", isolation_level=None)
+        try:
+            for statement in tamper:
+                db.execute(statement)
+            db.execute("PRAGMA journal_mode = DELETE")  # the -wal file is not in the archive
+        finally:
+            db.close()
         return (Path(tmp) / "state.sqlite").read_bytes()
 
 
@@ -755,6 +764,18 @@ GARBAGE = {
     "newer-format": lambda: tar_gz({"overcast-export.json": manifest(version=99), "state.sqlite": valid_database()}),
     "no-database": lambda: tar_gz({"overcast-export.json": manifest()}),
     "database-garbage": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": b"garbage" * 1000}),
+    "undecodable-value": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET value = x'ff' WHERE key = 'k2'")}
+    ),
+    "text-value": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET value = 'text' WHERE key = 'k2'")}
+    ),
+    "integer-key": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET key = 5 WHERE key = 'k2'")}
+    ),
+    "newer-schema": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database("PRAGMA user_version = 99")}
+    ),
     "foreign-database": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": foreign_database()}),
     "path-traversal": lambda: tar_gz(
         {
