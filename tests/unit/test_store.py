@@ -770,8 +770,8 @@ GARBAGE = {
     "text-value": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET value = 'text' WHERE key = 'k2'")}
     ),
-    "integer-key": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET key = 5 WHERE key = 'k2'")}
+    "blob-key": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET key = x'6b32' WHERE key = 'k2'")}
     ),
     "newer-schema": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database("PRAGMA user_version = 99")}
