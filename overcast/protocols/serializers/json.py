@@ -1,0 +1,261 @@
+"""JSON bodies for the json and rest-json protocols (and the value conversion CBOR reuses).
+
+A provider's output dict is almost always already the JSON body: member names are the keys,
+and the C encoder's `default` hook turns the two non-JSON types botocore expects, bytes and
+datetimes, into base64 and epoch seconds (the protocols' defaults). So a shape is walked in
+Python only where the model asks for something else: a member renamed by `locationName`, a
+timestamp with a `timestampFormat`, or (only when the fast encoder refuses one) a non-finite
+float, which Smithy's JSON protocols write as the strings "NaN", "Infinity", "-Infinity".
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from overcast.http import Response
+from overcast.protocols.serializers.common import (
+    TIMESTAMP_TEXT,
+    ErrorInfo,
+    b64,
+    base_headers,
+    epoch_seconds,
+    json_float,
+    per_model,
+)
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+
+    from overcast.context import RequestContext
+    from overcast.errors import ServiceError
+
+#: None means "the value is already its wire form".
+Converter = Callable[[Any], Any] | None
+
+
+def _default(value: Any) -> Any:
+    """What the C encoder calls for types JSON lacks."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return b64(bytes(value))
+    if hasattr(value, "utcoffset"):  # datetime
+        return epoch_seconds(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), default=_default, allow_nan=False, check_circular=False).encode
+_encode_lenient = json.JSONEncoder(separators=(",", ":"), default=_default, check_circular=False).encode
+
+
+class ValueCompiler:
+    """Compiles, per shape, the conversion from a provider's value to what the encoder takes.
+
+    `scalars` maps a type name to a factory `shape -> Converter`; `rename` says whether members
+    travel under their `locationName` (JSON) or their member name (CBOR)."""
+
+    def __init__(self, scalars: dict[str, Callable[[Shape], Converter]], rename: bool) -> None:
+        self._scalars = scalars
+        self._rename = rename
+        self._structures: dict[str, Converter] = {}
+        self._compiling: set[str] = set()
+
+    def converter(self, shape: Shape) -> Converter:
+        type_name = shape.type_name
+        if type_name == "structure":
+            if shape.metadata.get("document"):
+                return None
+            return self._structure(shape)
+        if type_name == "list":
+            item = self.converter(shape.member)
+            if item is None:
+                return None
+            return lambda value: [None if entry is None else item(entry) for entry in value]
+        if type_name == "map":
+            entry_value = self.converter(shape.value)
+            if entry_value is None:
+                return None
+            return lambda value: {k: None if v is None else entry_value(v) for k, v in value.items()}
+        factory = self._scalars.get(type_name)
+        return factory(shape) if factory is not None else None
+
+    def body(self, shape: StructureShape, members: list[str]) -> Callable[[dict], dict]:
+        """The converter for a top-level body holding only `members` (the others travel in
+        headers, the status line or an event stream); it always builds a new dict."""
+        table = self._member_table(shape, members)
+        return _structure_converter(table)
+
+    def _structure(self, shape: StructureShape) -> Converter:
+        name = shape.name
+        if name in self._structures:
+            return self._structures[name]
+        if name in self._compiling:
+            # A recursive shape: defer to whatever it compiles to.
+            structures = self._structures
+
+            def recurse(value: Any) -> Any:
+                converter = structures[name]
+                return value if converter is None else converter(value)
+
+            return recurse
+        self._compiling.add(name)
+        try:
+            table = self._member_table(shape, list(shape.members))
+        finally:
+            self._compiling.discard(name)
+        identity = all(wire == member and convert is None for member, (wire, convert) in table.items())
+        result = None if identity else _structure_converter(table)
+        self._structures[name] = result
+        return result
+
+    def _member_table(self, shape: StructureShape, members: list[str]) -> dict[str, tuple[str, Converter]]:
+        table = {}
+        for name in members:
+            member = shape.members[name]
+            wire = member.serialization.get("name", name) if self._rename else name
+            table[name] = (wire, self.converter(member))
+        return table
+
+
+def _structure_converter(table: dict[str, tuple[str, Converter]]) -> Callable[[dict], dict]:
+    def convert(value: dict) -> dict:
+        out = {}
+        for name, member_value in value.items():
+            if member_value is None:
+                continue
+            entry = table.get(name)
+            if entry is not None:
+                wire, member_convert = entry
+                out[wire] = member_value if member_convert is None else member_convert(member_value)
+        return out
+
+    return convert
+
+
+def _timestamp_converter(shape: Shape) -> Converter:
+    fmt = shape.serialization.get("timestampFormat", "unixTimestamp")
+    # Epoch seconds are the default; the encoder's hook already produces them.
+    return None if fmt == "unixTimestamp" else TIMESTAMP_TEXT[fmt]
+
+
+JSON_SCALARS: dict[str, Callable[[Shape], Converter]] = {"timestamp": _timestamp_converter}
+STRICT_JSON_SCALARS = {**JSON_SCALARS, "float": lambda shape: json_float, "double": lambda shape: json_float}
+
+
+class JsonBodies:
+    """Both compilers of one service: the fast one, and the one that also rewrites non-finite
+    floats, used only when the fast encoding refuses a NaN or an infinity."""
+
+    def __init__(self) -> None:
+        self.fast = ValueCompiler(JSON_SCALARS, rename=True)
+        self.strict = ValueCompiler(STRICT_JSON_SCALARS, rename=True)
+
+
+def bodies_for(model: ServiceModel) -> JsonBodies:
+    return per_model(model, "json", JsonBodies)
+
+
+def encoder(build: Callable[[ValueCompiler], Callable[[Any], Any] | None], bodies: JsonBodies) -> Callable[[Any], bytes]:
+    """`value -> JSON bytes` for a value converted by `build(compiler)`."""
+    fast = build(bodies.fast)
+    strict: list = []
+
+    def encode(value: Any) -> bytes:
+        try:
+            return _encode(value if fast is None else fast(value)).encode()
+        except ValueError:
+            # A NaN or infinity: redo with the floats written as Smithy says; documents that
+            # still hold one get JavaScript's literals, the only form left.
+            if not strict:
+                strict.append(build(bodies.strict))
+            converted = value if strict[0] is None else strict[0](value)
+            return _encode_lenient(converted).encode()
+
+    return encode
+
+
+def encode_any(value: Any) -> bytes:
+    """JSON for a value with no shape to follow (unmodelled error fields)."""
+    try:
+        return _encode(value).encode()
+    except ValueError:
+        return _encode_lenient(value).encode()
+
+
+def body_members(shape: StructureShape | None) -> list[str]:
+    if shape is None:
+        return []
+    return [
+        name
+        for name, member in shape.members.items()
+        if not member.serialization.get("location") and not member.serialization.get("eventstream")
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The json protocol.
+
+
+def content_type(model: ServiceModel) -> str:
+    return f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
+
+
+def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict, RequestContext], Response]:
+    model = operation.service_model
+    service = model.service_name
+    ctype = content_type(model)
+    shape = operation.output_shape
+    if shape is None:
+
+        def serialize_empty(output: dict, context: RequestContext) -> Response:
+            return Response(200, base_headers(service, ctype, context), b"{}")
+
+        return serialize_empty
+    members = body_members(shape)
+    if len(members) == len(shape.members):
+        encode = encoder(lambda compiler: compiler.converter(shape), bodies_for(model))
+    else:  # an event stream member stays out of the body
+        encode = encoder(lambda compiler: compiler.body(shape, members), bodies_for(model))
+
+    def serialize_json(output: dict, context: RequestContext) -> Response:
+        return Response(200, base_headers(service, ctype, context), encode(output))
+
+    return serialize_json
+
+
+def error_fields(model: ServiceModel, info: ErrorInfo, fields: dict, members: list[str] | None = None) -> dict:
+    """A raised error's fields as body entries: modelled members converted as the model says
+    (only `members` of them when given), the rest as they are."""
+    if not fields:
+        return {}
+    shape = info.shape
+    if shape is None:
+        return {k: v for k, v in fields.items() if v is not None}
+    modelled = [
+        name for name in (members if members is not None else body_members(shape))
+        if name in fields and name != info.message_member
+    ]
+    out = per_model(model, "json", JsonBodies).fast.body(shape, modelled)(fields) if modelled else {}
+    for name, value in fields.items():
+        if value is not None and name not in shape.members:
+            out[name] = value
+    return out
+
+
+def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str]) -> None:
+    headers["x-amzn-ErrorType"] = info.code
+    if "awsQueryCompatible" in model.metadata:
+        # Clients built from the query model match on the query code (botocore reads this header).
+        headers["x-amzn-query-error"] = f"{info.query_code};{'Sender' if info.sender else 'Receiver'}"
+
+
+def serialize_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext) -> Response:
+    body = {"__type": info.code, info.message_key: error.message or ""}
+    body.update(error_fields(model, info, error.fields))
+    headers = base_headers(model.service_name, content_type(model), context)
+    error_headers(model, info, headers)
+    return Response(info.status, headers, encode_any(body))
