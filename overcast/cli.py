@@ -39,9 +39,13 @@ def cmd_start(args) -> int:
         config.services = parse_services(args.services)
     if args.quiet:
         config.log_requests = False
-    from overcast.server import serve
+    from overcast.server import StartupError, serve
 
-    serve(config)
+    try:
+        serve(config)
+    except StartupError as error:
+        print(f"overcast: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import sys
+import threading
 import time
 
 from overcast.config import Config
@@ -28,6 +32,9 @@ class App:
         self.runtime = Runtime(self.config)
         self.gateway = Gateway(self.runtime)
         self.dispatcher = Dispatcher(self.runtime)
+        # The service catalog takes seconds to build the first time on a machine: do it now,
+        # off the event loop, so health answers at once and the first AWS request does not wait.
+        threading.Thread(target=lambda: self.dispatcher.router, name="catalog", daemon=True).start()
 
     def stop(self) -> None:
         if self.runtime is not None:
@@ -120,21 +127,45 @@ class App:
         await send({"type": "http.response.body", "body": b""})
 
 
+class StartupError(Exception):
+    """Overcast cannot start (port taken, data dir in use or unreadable): said in one line."""
+
+
 def serve(config: Config) -> None:
     import uvicorn
 
+    try:
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        listener = socket.create_server((config.host, config.port), family=family)
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
     app = App(config)
+    try:
+        app.start()
+    except Exception as error:  # the store refused the data dir: say why, no traceback
+        listener.close()
+        raise StartupError(str(error)) from None
     where = "memory (ephemeral)" if config.ephemeral else str(config.data_dir.resolve())
     print(f"Overcast listening on http://{config.host}:{config.port}  state: {where}", flush=True)
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:
+        loop = "asyncio"
     uvicorn_config = uvicorn.Config(
         app,
-        host=config.host,
-        port=config.port,
-        loop="uvloop",
+        loop=loop,
         http="httptools",
         lifespan="on",
         access_log=False,
         log_level="info" if config.debug else "warning",
         server_header=False,
     )
-    uvicorn.Server(uvicorn_config).run()
+    # uvicorn re-raises the stop signal once it has shut down; with these handlers underneath,
+    # that re-raise is a no-op and a Ctrl-C or SIGTERM ends the process cleanly with status 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
+    uvicorn.Server(uvicorn_config).run(sockets=[listener])
+    print("Overcast stopped", flush=True)
