@@ -1,0 +1,326 @@
+"""Which operation a request is, read from the model the way each protocol addresses it.
+
+  * json: the `X-Amz-Target: Prefix.Operation` header;
+  * query / ec2: the `Action` parameter (form body merged over the query string);
+  * smithy-rpc-v2-cbor: the path `/service/{Service}/operation/{Operation}`;
+  * rest-json / rest-xml: a route table compiled once per service from every operation's
+    `http.method` + `requestUri`.
+
+The rest route table is a trie per HTTP method over path segments: a literal child (dict
+lookup), one label child and greedy (`{Key+}`) routes. Matching walks the request's segments
+trying the literal before the label, so the most literal route wins and the walk costs a few
+dict lookups, not a regex per operation. Routes that end on the same node (S3's many
+`GET /{Bucket}?<subresource>` operations) are told apart by the query keys their requestUri
+names (`?acl`, `?list-type=2`), then by the required query/header members the request carries
+(`?uploadId` makes ListParts of `GET /{Bucket}/{Key+}`, `x-amz-copy-source` makes CopyObject
+of a PUT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from overcast.errors import ServiceError
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel, ServiceModel
+
+    from overcast.http import Request
+
+
+def match_operation(model: ServiceModel, protocol: str, request: Request) -> tuple[OperationModel, dict[str, str]]:
+    return MATCHERS[protocol](model, request)
+
+
+# ---------------------------------------------------------------------------- json
+
+
+_targets: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _match_json(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
+    entry = _targets.get(id(model))
+    if entry is None or entry[0] is not model:
+        prefix = model.metadata.get("targetPrefix", "")
+        table = {f"{prefix}.{name}": model.operation_model(name) for name in model.operation_names}
+        entry = _targets[id(model)] = (model, table)
+    target = request.headers.get("x-amz-target", "")
+    operation = entry[1].get(target)
+    if operation is None:
+        # Coral answers an unknown target with a bare UnknownOperationException.
+        raise ServiceError("UnknownOperationException", "", 400)
+    return operation, {}
+
+
+# ---------------------------------------------------------------------------- query / ec2
+
+
+def _match_query(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
+    actions = request.form.get("Action")
+    if not actions or not actions[0]:
+        raise ServiceError("MissingAction", "Missing Action", 400)
+    action = actions[0]
+    if action in _operation_names(model):
+        return model.operation_model(action), {}
+    raise ServiceError("InvalidAction", f"The action {action} is not valid for this web service.", 400)
+
+
+_names: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _operation_names(model: Any) -> frozenset[str]:
+    entry = _names.get(id(model))
+    if entry is None or entry[0] is not model:
+        entry = _names[id(model)] = (model, frozenset(model.operation_names))
+    return entry[1]
+
+
+# ---------------------------------------------------------------------------- smithy rpc v2
+
+
+def _match_rpc_v2(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
+    parts = request.raw_path.split("/")
+    # ['', 'service', '<Service>', 'operation', '<Operation>']; a path prefix may precede.
+    if len(parts) >= 5 and parts[-4] == "service" and parts[-2] == "operation":
+        name = unquote(parts[-1])
+        if name in _operation_names(model):
+            return model.operation_model(name), {}
+    # The Smithy RPC v2 spec: an unknown operation is a 404 UnknownOperationException.
+    raise ServiceError("UnknownOperationException", "Unknown operation", 404)
+
+
+# ---------------------------------------------------------------------------- rest
+
+
+@dataclass
+class Route:
+    operation: Any
+    #: Label names by position, for the labels before any greedy one.
+    labels: list[tuple[int, str]]
+    #: A greedy label: its name, and the segments the template has after it.
+    greedy: str | None = None
+    greedy_index: int = 0
+    suffix: list[str | None] = field(default_factory=list)
+    #: Query keys the requestUri names, with the value it fixes ('' when just present).
+    literal_query: dict[str, str | None] = field(default_factory=dict)
+    required_query: tuple[str, ...] = ()
+    required_headers: tuple[str, ...] = ()
+    #: Loses ties against a route that is otherwise as good (a deprecated twin, or an S3
+    #: Express operation that only differs by endpoint).
+    demoted: bool = False
+
+
+@dataclass
+class Node:
+    literals: dict[str, Node] = field(default_factory=dict)
+    label: Node | None = None
+    routes: list[Route] = field(default_factory=list)
+    greedy: list[Route] = field(default_factory=list)
+
+
+#: Operations that share another's wire shape and lose ties against it: they are served at a
+#: different endpoint in AWS (S3 Express directory buckets), so path style cannot tell them.
+DEMOTED_OPERATIONS = {
+    "s3": {"ListDirectoryBuckets"},
+}
+
+
+def _segments(path: str) -> list[str]:
+    """Path segments, without the leading '/' and without one trailing empty segment: '/a/' and
+    '/a' route alike (Lambda's `/2015-03-31/functions/` is sent with the slash)."""
+    parts = path.split("/")[1:]
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _compile_route(operation: Any, service: str) -> tuple[str, list[str | None], Route]:
+    http = operation.http
+    method = http.get("method", "POST").upper()
+    path, _, query = http.get("requestUri", "/").partition("?")
+    template: list[str | None] = []  # None is a label
+    labels: list[tuple[int, str]] = []
+    greedy = None
+    greedy_index = 0
+    suffix: list[str | None] = []
+    for index, segment in enumerate(_segments(path)):
+        if greedy is not None:
+            suffix.append(None if segment.startswith("{") else segment)
+            continue
+        if segment.startswith("{") and segment.endswith("+}"):
+            greedy = segment[1:-2]
+            greedy_index = index
+        elif segment.startswith("{") and segment.endswith("}"):
+            labels.append((index, segment[1:-1]))
+            template.append(None)
+        else:
+            template.append(segment)
+    literal_query: dict[str, str | None] = {}
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, eq, value = part.partition("=")
+        if key == "x-id":
+            continue  # names the operation for logs; AWS does not route on it
+        literal_query[key] = value if eq else None
+    required_query: list[str] = []
+    required_headers: list[str] = []
+    shape = operation.input_shape
+    if shape is not None:
+        for name in shape.required_members:
+            member = shape.members[name]
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "querystring":
+                required_query.append(wire)
+            elif location == "header":
+                required_headers.append(wire.lower())
+    route = Route(
+        operation=operation,
+        labels=labels,
+        greedy=greedy,
+        greedy_index=greedy_index,
+        suffix=suffix,
+        literal_query=literal_query,
+        required_query=tuple(required_query),
+        required_headers=tuple(required_headers),
+        demoted=bool(operation.deprecated) or operation.name in DEMOTED_OPERATIONS.get(service, ()),
+    )
+    return method, template, route
+
+
+def build_routes(model: Any) -> dict[str, Node]:
+    roots: dict[str, Node] = {}
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        method, template, route = _compile_route(operation, model.service_name)
+        node = roots.setdefault(method, Node())
+        for segment in template:
+            if segment is None:
+                if node.label is None:
+                    node.label = Node()
+                node = node.label
+            else:
+                node = node.literals.setdefault(segment, Node())
+        (node.greedy if route.greedy is not None else node.routes).append(route)
+    return roots
+
+
+_routes: dict[int, tuple[Any, dict[str, Node]]] = {}
+
+
+def routes_for(model: Any) -> dict[str, Node]:
+    entry = _routes.get(id(model))
+    if entry is None or entry[0] is not model:
+        entry = _routes[id(model)] = (model, build_routes(model))
+    return entry[1]
+
+
+def _score(route: Route, request: Any) -> tuple | None:
+    """How well a route that matched the path fits the rest of the request; None if a query
+    key its requestUri names is missing."""
+    query = request.query
+    for key, value in route.literal_query.items():
+        values = query.get(key)
+        if values is None or (value is not None and value not in values):
+            return None
+    headers = request.headers
+    present = sum(1 for key in route.required_query if key in query)
+    present += sum(1 for key in route.required_headers if key in headers)
+    missing = len(route.required_query) + len(route.required_headers) - present
+    named = query.get("x-id")
+    return (
+        bool(named) and named[0] == route.operation.name,
+        len(route.literal_query),
+        present,
+        -missing,
+        not route.demoted,
+    )
+
+
+def _best(routes: list[Route], request: Any) -> Route | None:
+    best, best_score = None, None
+    for route in routes:
+        score = _score(route, request)
+        if score is not None and (best_score is None or score > best_score):
+            best, best_score = route, score
+    return best
+
+
+def _walk(node: Node, segments: list[str], index: int, request: Any) -> Route | None:
+    if index == len(segments):
+        found = _best(node.routes, request) if node.routes else None
+        if found is not None:
+            return found
+    else:
+        child = node.literals.get(segments[index])
+        if child is not None:
+            found = _walk(child, segments, index + 1, request)
+            if found is not None:
+                return found
+        if node.label is not None and segments[index]:
+            found = _walk(node.label, segments, index + 1, request)
+            if found is not None:
+                return found
+    if node.greedy:
+        candidates = [route for route in node.greedy if _greedy_fits(route, segments, index)]
+        return _best(candidates, request)
+    return None
+
+
+def _greedy_fits(route: Route, segments: list[str], index: int) -> bool:
+    suffix = route.suffix
+    if len(segments) - index < len(suffix) + 1:
+        return False
+    tail = segments[len(segments) - len(suffix) :] if suffix else []
+    return all(expected is None or expected == actual for expected, actual in zip(suffix, tail))
+
+
+def _uri_params(route: Route, raw_path: str, segments: list[str]) -> dict[str, str]:
+    params = {label: unquote(segments[index]) for index, label in route.labels}
+    if route.greedy is not None:
+        start = route.greedy_index
+        # The greedy value keeps its '/'s and a trailing '/' (S3 keys "dir/"), so cut it from
+        # the raw path rather than from the trimmed segment list.
+        raw = raw_path.split("/")[1:]
+        end = len(raw) - len(route.suffix)
+        if route.suffix and raw and raw[-1] == "":
+            end -= 1
+        params[route.greedy] = unquote("/".join(raw[start:end]))
+    return params
+
+
+def _match_rest(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
+    root = routes_for(model).get(request.method.upper())
+    segments = _segments(request.raw_path)
+    route = _walk(root, segments, 0, request) if root is not None else None
+    if route is None:
+        raise _no_route(model, request, segments)
+    return route.operation, _uri_params(route, request.raw_path, segments)
+
+
+def _no_route(model: Any, request: Any, segments: list[str]) -> ServiceError:
+    if model.service_name == "s3":
+        # S3 names what the method was tried on.
+        resource = "SERVICE" if not segments else "BUCKET" if len(segments) == 1 else "OBJECT"
+        return ServiceError(
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+            405,
+            Method=request.method.upper(),
+            ResourceType=resource,
+        )
+    # API Gateway-fronted REST services answer an unrouted request this way.
+    return ServiceError("UnknownOperationException", "Unknown operation", 404)
+
+
+MATCHERS = {
+    "json": _match_json,
+    "query": _match_query,
+    "ec2": _match_query,
+    "smithy-rpc-v2-cbor": _match_rpc_v2,
+    "rest-json": _match_rest,
+    "rest-xml": _match_rest,
+}

@@ -1,0 +1,175 @@
+"""Request parsers for the six protocols botocore knows: the HTTP request back into the params
+dict the client was given (each module is the inverse of its botocore serializer).
+
+`parse_request` is the one entry point. It picks the protocol's parser, undoes request
+compression, fills host labels, turns undecodable input into the protocol's AWS error and runs
+validation. Per-operation parse plans are compiled on first use and kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from overcast.errors import ServiceError
+from overcast.protocols.parsers import cbor, json, query, rest
+from overcast.protocols.parsers.scalars import Malformed, text_converter
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
+    from overcast.http import Request
+
+Parser = Callable[[Any, Any, dict], dict]
+
+
+def _rest_json(operation: Any, request: Any, uri_params: dict) -> dict:
+    return rest.parse(operation, request, uri_params, "rest-json")
+
+
+def _rest_xml(operation: Any, request: Any, uri_params: dict) -> dict:
+    return rest.parse(operation, request, uri_params, "rest-xml")
+
+
+PARSERS: dict[str, Parser] = {
+    "query": query.parse,
+    "ec2": query.parse_ec2,
+    "json": json.parse,
+    "rest-json": _rest_json,
+    "rest-xml": _rest_xml,
+    "smithy-rpc-v2-cbor": cbor.parse,
+}
+
+#: The error each protocol answers for input that does not decode (malformed body, a number
+#: that is not one, bad base64 or timestamp): (code, status) for the body, and for a URI,
+#: header or query parameter.
+MALFORMED_ERRORS: dict[str, tuple[str, str]] = {
+    "json": ("SerializationException", "SerializationException"),
+    "rest-json": ("SerializationException", "SerializationException"),
+    "smithy-rpc-v2-cbor": ("SerializationException", "SerializationException"),
+    "query": ("MalformedInput", "MalformedInput"),
+    "ec2": ("InvalidParameterValue", "InvalidParameterValue"),
+    # S3's answers: a body that is not the XML it wants, an argument that is not a valid value.
+    "rest-xml": ("MalformedXML", "InvalidArgument"),
+}
+#: Services whose answer differs from their protocol's.
+MALFORMED_ERRORS_BY_SERVICE: dict[str, tuple[str, str]] = {
+    "route53": ("InvalidInput", "InvalidInput"),
+}
+
+
+def malformed_error(service: str, protocol: str, error: Malformed) -> ServiceError:
+    codes = MALFORMED_ERRORS_BY_SERVICE.get(service) or MALFORMED_ERRORS[protocol]
+    code = codes[0] if error.in_body else codes[1]
+    message = error.message
+    if code == "MalformedXML":
+        message = (
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        )
+    return ServiceError(code, message, 400)
+
+
+def parse_request(
+    operation: OperationModel,
+    protocol: str,
+    request: Request,
+    uri_params: dict[str, str],
+    validate: bool = True,
+) -> dict:
+    parser = PARSERS[protocol]
+    if operation.request_compression and request.body:
+        request = _decompressed(request)
+    try:
+        params = parser(operation, request, uri_params)
+        host_labels = _host_labels(operation)
+        if host_labels is not None:
+            _fill_host_labels(host_labels, request.host, params)
+    except Malformed as error:
+        raise malformed_error(operation.service_model.service_name, protocol, error) from None
+    except RecursionError:
+        raise malformed_error(
+            operation.service_model.service_name, protocol, Malformed("Input nested too deeply")
+        ) from None
+    if validate:
+        from overcast.protocols.validation import validate_input
+
+        validate_input(operation, protocol, params)
+    return params
+
+
+# ---------------------------------------------------------------------------- compression
+
+_DECOMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.decompress,
+    "x-gzip": gzip.decompress,
+    "deflate": zlib.decompress,
+}
+
+
+def _decompressed(request: Any) -> Any:
+    """Operations with the `requestcompression` trait (CloudWatch PutMetricData) may arrive
+    gzipped; only for those does Content-Encoding describe the transfer rather than the data."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    decompress = _DECOMPRESSORS.get(encoding)
+    if decompress is None:
+        return request
+    try:
+        body = decompress(request.body)
+    except (OSError, EOFError, zlib.error):
+        raise ServiceError("SerializationException", "The request body could not be decompressed", 400) from None
+    from overcast.http import Request
+
+    headers = {k: v for k, v in request.headers.items() if k != "content-encoding"}
+    return Request(
+        request.method,
+        request.raw_path,
+        request.query_string,
+        headers,
+        body,
+        client_ip=request.client_ip,
+        scheme=request.scheme,
+    )
+
+
+# ---------------------------------------------------------------------------- host labels
+
+_host_label_plans: dict[Any, Any] = {}
+
+
+def _host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, str, Any]]] | None:
+    plan = _host_label_plans.get(operation, False)
+    if plan is False:
+        plan = None
+        endpoint = operation.endpoint or {}
+        prefix = endpoint.get("hostPrefix")
+        shape = operation.input_shape
+        if prefix and shape is not None and "{" in prefix:
+            labels = [
+                (name, m.serialization.get("name", name), text_converter(m, "iso8601"))
+                for name, m in shape.members.items()
+                if m.serialization.get("hostLabel")
+            ]
+            # botocore allows letters, digits, '-' and '.' in a label. The shortest match wins:
+            # without knowing the endpoint's own host we cannot tell a dot in the label from
+            # the dot that ends the prefix.
+            pattern = "^" + re.sub(
+                r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9.\\-]+?)", re.escape(prefix)
+            )
+            plan = (re.compile(pattern), labels)
+        _host_label_plans[operation] = plan
+    return plan
+
+
+def _fill_host_labels(plan: tuple[re.Pattern, list], host: str, params: dict) -> None:
+    pattern, labels = plan
+    match = pattern.match(host)
+    if match is None:
+        return
+    for name, label, convert in labels:
+        if name not in params:
+            value = match.groupdict().get(label) or match.groupdict().get(name)
+            if value is not None:
+                params[name] = convert(value)

@@ -1,0 +1,51 @@
+"""The `json` protocol (JSON 1.0 / 1.1): the whole input is one JSON object in the body.
+
+Inverse of botocore's JSONSerializer: member keys are the members' serialized names, blobs are
+base64 strings, timestamps epoch seconds (or the member's `timestampFormat`), floats may be the
+strings "NaN"/"Infinity"/"-Infinity".
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from overcast.protocols.parsers.native import compiler_for
+from overcast.protocols.parsers.scalars import Convert, Malformed
+
+_plans: dict[Any, Convert | None] = {}
+
+
+def _plan(operation: Any) -> Convert | None:
+    plan = _plans.get(operation, False)
+    if plan is False:
+        shape = operation.input_shape
+        plan = None if shape is None else compiler_for(operation.service_model, "json").compile(shape)
+        _plans[operation] = plan
+    return plan  # type: ignore[return-value]
+
+
+def decode_json_object(body: bytes) -> dict:
+    """The request body as a JSON object; an empty body is an empty object (some SDKs send none
+    for operations without input)."""
+    if not body or body.isspace():
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Malformed(f"Could not parse request body into json: {_reason(error)}") from None
+    if type(data) is not dict:
+        raise Malformed("Could not parse request body into json: expected an object")
+    return data
+
+
+def _reason(error: Exception) -> str:
+    return str(error).split("\n", 1)[0]
+
+
+def parse(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
+    plan = _plan(operation)
+    data = decode_json_object(request.body)
+    if plan is None:
+        return {}
+    return plan(data)
