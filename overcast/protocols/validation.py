@@ -1,0 +1,447 @@
+"""Input validation against the model, answered the way each service answers it.
+
+Checked: required members, enums, min/max length of strings, blobs, lists and maps, min/max of
+numbers. Types are the parsers' job (a wire value that cannot be the model's type never gets
+this far). `pattern` is NOT checked: the models' patterns are Java regexes (possessive
+quantifiers, `\\p{...}` classes, lookbehinds) that Python's `re` reads differently or not at
+all, and a wrong rejection is worse than a missed one.
+
+Most AWS services validate with Coral and answer one message for all problems:
+    1 validation error detected: Value null at 'tableName' failed to satisfy constraint:
+    Member must not be null
+(camelCase member path, `list.1.member.field` into lists, `map.key.member.field` into maps,
+`N validation errors detected: ...; ...` for several). The differences - the error code, how a
+missing parameter is reported, what a value looks like - are the STYLES table below, keyed by
+service, defaulting by protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from overcast.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class Style:
+    #: The code Coral-style constraint messages carry.
+    code: str
+    #: (code, message template) for a missing required member when the service does not use
+    #: Coral's "Value null at ..." for it; `{name}` is the member's wire name/path.
+    missing: tuple[str, str] | None = None
+    #: "coral": all problems in one message; "first": the first only, in `constraint_message`;
+    #: None: no constraint checks (S3 validates its own way, in the provider).
+    constraints: str | None = "coral"
+    constraint_code: str = ""
+    #: Template for a "first"-style constraint error: {value}, {name}, {reason}.
+    constraint_message: str = ""
+    #: API Gateway names body members from its Coral input type: 'createRestApiInput.name'.
+    prefix_input: bool = False
+    #: IAM leaves the value out: "Value at 'userName' failed to satisfy constraint: ...".
+    hide_values: bool = False
+    #: Lambda lists "Member must not be null" among a list/map member's constraints.
+    member_not_null: bool = False
+
+
+_CORAL_JSON = Style("ValidationException")
+_CORAL_QUERY = Style("ValidationError")
+
+STYLES_BY_PROTOCOL: dict[str, Style] = {
+    "json": _CORAL_JSON,
+    "rest-json": _CORAL_JSON,
+    "smithy-rpc-v2-cbor": _CORAL_JSON,
+    "query": _CORAL_QUERY,
+    "ec2": Style(
+        "InvalidParameterValue",
+        missing=("MissingParameter", "The request must contain the parameter {name}"),
+        constraints="first",
+        constraint_code="InvalidParameterValue",
+        constraint_message="Value ({value}) for parameter {name} is invalid. {reason}",
+    ),
+    "rest-xml": Style("InvalidArgument"),
+}
+
+#: Where a service answers differently from its protocol's default (recorded AWS answers).
+STYLES: dict[str, Style] = {
+    # SQS (query and JSON alike): "The request must contain the parameter MessageBody."
+    "sqs": Style(
+        "InvalidParameterValue",
+        missing=("MissingParameter", "The request must contain the parameter {name}."),
+        constraints="first",
+        constraint_code="InvalidParameterValue",
+        constraint_message="Value {value} for parameter {name} is invalid. Reason: {reason}",
+    ),
+    # RDS and ElastiCache: "The parameter CacheClusterId must be provided and must not be blank."
+    "rds": Style(
+        "ValidationError",
+        missing=("InvalidParameterValue", "The parameter {name} must be provided and must not be blank."),
+    ),
+    "elasticache": Style(
+        "ValidationError",
+        missing=("InvalidParameterValue", "The parameter {name} must be provided and must not be blank."),
+    ),
+    # CloudWatch (all three protocols answer the query codes): "The parameter X is required."
+    "cloudwatch": Style("ValidationError", missing=("MissingParameter", "The parameter {name} is required.")),
+    "iam": Style("ValidationError", hide_values=True),
+    "logs": Style("InvalidParameterException"),
+    "lambda": Style("ValidationException", member_not_null=True),
+    "apigateway": Style("ValidationException", prefix_input=True),
+    "route53": Style("InvalidInput"),
+    "cloudfront": Style("InvalidArgument"),
+    # S3: a missing required header or query parameter is an InvalidRequest; a missing body a
+    # MissingRequestBodyError (see _s3_missing). Constraints are the provider's business.
+    "s3": Style("InvalidRequest", missing=("InvalidRequest", "Missing required parameter: {name}"), constraints=None),
+}
+
+
+def style_for(service: str, protocol: str) -> Style:
+    return STYLES.get(service) or STYLES_BY_PROTOCOL[protocol]
+
+
+# ---------------------------------------------------------------------------- violations
+
+Path = tuple  # of (coral segment, wire segment)
+
+
+class Violation(NamedTuple):
+    missing: bool
+    path: Path
+    value: Any
+    #: Coral's constraint text, e.g. "Member must have length less than or equal to 64".
+    constraint: str
+    shape: Any
+
+
+def _coral_name(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _bound(shape: Any, value: Any) -> str:
+    if shape.type_name in ("float", "double"):
+        return repr(float(value))
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _constraint_texts(shape: Any, style: Style) -> list[str]:
+    """Every constraint the shape declares, in the order Coral lists them."""
+    metadata = shape.metadata
+    texts = []
+    kind = "value" if shape.type_name in _NUMBERS else "length"
+    if "max" in metadata:
+        texts.append(f"Member must have {kind} less than or equal to {_bound(shape, metadata['max'])}")
+    if "min" in metadata:
+        texts.append(f"Member must have {kind} greater than or equal to {_bound(shape, metadata['min'])}")
+    if "pattern" in metadata:
+        texts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
+    if "enum" in metadata:
+        texts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
+    if style.member_not_null:
+        texts.append("Member must not be null")
+    return texts
+
+
+_NUMBERS = frozenset({"integer", "long", "short", "byte", "float", "double", "bigInteger", "bigDecimal"})
+_SIZED = frozenset({"string", "blob", "list", "map"})
+
+
+def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
+    """The constraints `value` breaks, as Coral words them."""
+    metadata = shape.metadata
+    failures = []
+    type_name = shape.type_name
+    if type_name in _SIZED:
+        size = len(value)
+        if "max" in metadata and size > metadata["max"]:
+            failures.append(f"Member must have length less than or equal to {_bound(shape, metadata['max'])}")
+        if "min" in metadata and size < metadata["min"]:
+            failures.append(f"Member must have length greater than or equal to {_bound(shape, metadata['min'])}")
+    elif type_name in _NUMBERS:
+        if "max" in metadata and value > metadata["max"]:
+            failures.append(f"Member must have value less than or equal to {_bound(shape, metadata['max'])}")
+        if "min" in metadata and value < metadata["min"]:
+            failures.append(f"Member must have value greater than or equal to {_bound(shape, metadata['min'])}")
+    enum = metadata.get("enum")
+    if enum and type_name == "string" and value not in enum:
+        failures.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
+    return failures
+
+
+def _has_scalar_constraints(shape: Any) -> bool:
+    metadata = shape.metadata
+    return "min" in metadata or "max" in metadata or ("enum" in metadata and shape.type_name == "string")
+
+
+# ---------------------------------------------------------------------------- compiled checkers
+
+
+class _Compiler:
+    """Compiles a checker per shape: `check(value, path, violations)`. Shapes whose subtree
+    holds nothing to check get no checker, so most of a big input is never walked."""
+
+    def __init__(self, style: Style, protocol: str) -> None:
+        self.style = style
+        self.ec2 = protocol == "ec2"
+        self._cache: dict[Any, Any] = {}
+
+    def wire_name(self, shape: Any, name: str) -> str:
+        serialization = shape.serialization
+        if self.ec2:
+            if "queryName" in serialization:
+                return serialization["queryName"]
+            if "name" in serialization:
+                return serialization["name"][:1].upper() + serialization["name"][1:]
+        return serialization.get("name", name)
+
+    def compile(self, shape: Any) -> Any:
+        key = (shape.name, repr(sorted(shape.serialization.items())))
+        if key in self._cache:
+            return self._cache[key]
+        type_name = shape.type_name
+        if type_name == "structure" and not shape.metadata.get("document"):
+            return self._structure(shape, key)
+        if type_name == "list":
+            checker = self._list(shape, key)
+        elif type_name == "map":
+            checker = self._map(shape, key)
+        elif self.style.constraints and _has_scalar_constraints(shape):
+            checker = self._scalar(shape)
+        else:
+            checker = None
+        self._cache[key] = checker
+        return checker
+
+    def _scalar(self, shape: Any) -> Any:
+        style = self.style
+
+        def check(value: Any, path: Path, violations: list) -> None:
+            for text in _scalar_failures(shape, value, style):
+                violations.append(Violation(False, path, value, text, shape))
+
+        return check
+
+    def _structure(self, shape: Any, key: Any) -> Any:
+        required: list[tuple[str, tuple[str, str], Any]] = []
+        children: list[tuple[str, tuple[str, str], Any]] = []
+
+        def check(value: Any, path: Path, violations: list) -> None:
+            for name, segment, member in required:
+                if value.get(name) is None:
+                    violations.append(Violation(True, path + (segment,), None, "Member must not be null", member))
+            for name, segment, child in children:
+                item = value.get(name)
+                if item is not None:
+                    child(item, path + (segment,), violations)
+
+        self._cache[key] = check  # before the members: recursive shapes find themselves
+        required_names = set(shape.required_members)
+        for name, member in shape.members.items():
+            segment = (_coral_name(name), self.wire_name(member, name))
+            if name in required_names:
+                required.append((name, segment, member))
+            child = self.compile(member)
+            if child is not None:
+                children.append((name, segment, child))
+        if not required and not children:
+            self._cache[key] = None
+            return None
+        return check
+
+    def _list(self, shape: Any, key: Any) -> Any:
+        own = self._scalar(shape) if self.style.constraints and _has_scalar_constraints(shape) else None
+        member = shape.member
+        holder: list[Any] = []
+        flattened = self.ec2 or bool(shape.serialization.get("flattened"))
+        style = self.style
+
+        def check(value: list, path: Path, violations: list) -> None:
+            if own is not None:
+                own(value, path, violations)
+            item_check = holder[0]
+            if item_check is None:
+                return
+            if member.type_name in ("structure", "list", "map"):
+                for index, item in enumerate(value, 1):
+                    wire = f"{index}" if flattened else f"member.{index}"
+                    item_check(item, path + ((f"{index}.member", wire),), violations)
+            else:
+                # Coral reports a bad scalar item against the whole list, naming every
+                # constraint the item shape has.
+                if any(_scalar_failures(member, item, style) for item in value):
+                    texts = ", ".join(_constraint_texts(member, style))
+                    violations.append(
+                        Violation(False, path, value, f"Member must satisfy constraint: [{texts}]", shape)
+                    )
+
+        self._cache[key] = check
+        holder.append(self.compile(member))
+        if own is None and holder[0] is None:
+            self._cache[key] = None
+            return None
+        return check
+
+    def _map(self, shape: Any, key: Any) -> Any:
+        own = self._scalar(shape) if self.style.constraints and _has_scalar_constraints(shape) else None
+        key_shape, value_shape = shape.key, shape.value
+        holder: list[Any] = []
+        style = self.style
+        keys_checked = bool(style.constraints) and _has_scalar_constraints(key_shape)
+
+        def check(value: dict, path: Path, violations: list) -> None:
+            if own is not None:
+                own(value, path, violations)
+            if keys_checked and any(_scalar_failures(key_shape, k, style) for k in value):
+                texts = ", ".join(_constraint_texts(key_shape, style))
+                violations.append(Violation(False, path, value, f"Map keys must satisfy constraint: [{texts}]", shape))
+            value_check = holder[0]
+            if value_check is None:
+                return
+            if value_shape.type_name in ("structure", "list", "map"):
+                for map_key, item in value.items():
+                    value_check(item, path + ((f"{map_key}.member", str(map_key)),), violations)
+            elif any(_scalar_failures(value_shape, item, style) for item in value.values()):
+                texts = ", ".join(_constraint_texts(value_shape, style))
+                violations.append(Violation(False, path, value, f"Map value must satisfy constraint: [{texts}]", shape))
+
+        self._cache[key] = check
+        holder.append(self.compile(value_shape))
+        if own is None and holder[0] is None and not keys_checked:
+            self._cache[key] = None
+            return None
+        return check
+
+
+_compilers: dict[tuple[int, str], tuple[Any, _Compiler]] = {}
+_plans: dict[Any, tuple[Any, Style, str]] = {}
+
+
+def _plan(operation: Any, protocol: str) -> tuple[Any, Style, str]:
+    plan = _plans.get((operation, protocol))
+    if plan is None:
+        model = operation.service_model
+        style = style_for(model.service_name, protocol)
+        entry = _compilers.get((id(model), protocol))
+        if entry is None or entry[0] is not model:
+            entry = (model, _Compiler(style, protocol))
+            _compilers[(id(model), protocol)] = entry
+        shape = operation.input_shape
+        checker = entry[1].compile(shape) if shape is not None else None
+        prefix = _coral_name(operation.name) + "Input" if style.prefix_input else ""
+        plan = _plans[(operation, protocol)] = (checker, style, prefix)
+    return plan
+
+
+def validate_input(operation: Any, protocol: str, params: dict) -> None:
+    """Raise the service's validation error if `params` breaks the model's constraints."""
+    checker, style, prefix = _plan(operation, protocol)
+    if checker is None:
+        return
+    violations: list[Violation] = []
+    checker(params, (), violations)
+    if violations:
+        raise _error(operation, style, prefix, violations)
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+def _error(operation: Any, style: Style, prefix: str, violations: list[Violation]) -> ServiceError:
+    if style.missing is not None:
+        for violation in violations:
+            if violation.missing:
+                return _missing_error(operation, style, violation)
+    if style.constraints == "first":
+        violation = violations[0]
+        return ServiceError(
+            style.constraint_code,
+            style.constraint_message.format(
+                value=_render(violation.value, violation.shape),
+                name=_wire_path(violation.path),
+                reason=violation.constraint.replace("Member must", "Must") + ".",
+            ),
+            400,
+        )
+    messages = [_coral_message(operation, style, prefix, v) for v in violations]
+    count = len(messages)
+    plural = "s" if count > 1 else ""
+    return ServiceError(style.code, f"{count} validation error{plural} detected: {'; '.join(messages)}", 400)
+
+
+def _missing_error(operation: Any, style: Style, violation: Violation) -> ServiceError:
+    code, template = style.missing  # type: ignore[misc]
+    if operation.service_model.service_name == "s3":
+        return _s3_missing(operation, violation)
+    return ServiceError(code, template.format(name=_wire_path(violation.path)), 400)
+
+
+def _s3_missing(operation: Any, violation: Violation) -> ServiceError:
+    shape = violation.shape
+    location = shape.serialization.get("location")
+    if len(violation.path) > 1:
+        return ServiceError(
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+            400,
+        )
+    if location == "header":
+        return ServiceError(
+            "InvalidRequest", f"Missing required header for this request: {violation.path[0][1]}", 400
+        )
+    if location is None:
+        return ServiceError("MissingRequestBodyError", "Request Body is empty", 400)
+    return ServiceError("InvalidRequest", f"Missing required parameter: {violation.path[0][1]}", 400)
+
+
+def _wire_path(path: Path) -> str:
+    return ".".join(segment[1] for segment in path)
+
+
+def _coral_message(operation: Any, style: Style, prefix: str, violation: Violation) -> str:
+    segments = [segment[0] for segment in violation.path]
+    if prefix and violation.path:
+        top = operation.input_shape.members.get(_member_for(operation, violation.path[0][0]))
+        if top is not None and "location" not in top.serialization:
+            segments.insert(0, prefix)
+    where = ".".join(segments)
+    if violation.missing:
+        return f"Value null at '{where}' failed to satisfy constraint: {violation.constraint}"
+    if style.hide_values or violation.shape.metadata.get("sensitive"):
+        return f"Value at '{where}' failed to satisfy constraint: {violation.constraint}"
+    return f"Value '{_render(violation.value, violation.shape)}' at '{where}' failed to satisfy constraint: {violation.constraint}"
+
+
+def _member_for(operation: Any, coral: str) -> str:
+    for name in operation.input_shape.members:
+        if _coral_name(name) == coral:
+            return name
+    return coral
+
+
+def _render(value: Any, shape: Any) -> str:
+    """A value as Coral's message shows it: Java's toString of the deserialized object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
+    if isinstance(value, datetime):
+        return value.strftime("%a %b %d %H:%M:%S UTC %Y")
+    type_name = getattr(shape, "type_name", None)
+    if isinstance(value, list):
+        member = shape.member if type_name == "list" else None
+        return "[" + ", ".join(_render(item, member) for item in value) + "]"
+    if isinstance(value, dict):
+        if type_name == "structure":
+            fields = ", ".join(
+                f"{_coral_name(name)}={_render(value.get(name), member)}" for name, member in shape.members.items()
+            )
+            return f"{shape.name}({fields})"
+        member = shape.value if type_name == "map" else None
+        return "{" + ", ".join(f"{k}={_render(v, member)}" for k, v in value.items()) + "}"
+    return str(value)
