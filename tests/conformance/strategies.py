@@ -22,6 +22,12 @@ BODY_TEXT = st.characters(
 )
 #: Characters HTTP headers carry unchanged (visible ASCII, no surrounding whitespace).
 HEADER_TEXT = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+#: Characters of an HTTP header *name* (RFC 9110 token), lower-case: a `headers` prefix map's
+#: keys become header names, which HTTP neither keeps the case of nor lets hold ':' or spaces.
+HEADER_NAME_TEXT = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
+#: Characters botocore accepts in a host label (`hostLabel` members become part of the host
+#: name). Dots are left out: a dotted label cannot be told from the endpoint's own dots.
+HOST_LABEL_TEXT = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: Millisecond precision, 1970..2100: what every timestamp format carries without loss.
@@ -49,21 +55,22 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
         return _structure(shape, direction, depth)
     if type_name in ("list", "map"):
         low = metadata.get("min", 0)
-        high = max(low, MAX_ITEMS if depth < MAX_DEPTH else 0)
+        high = max(low, min(MAX_ITEMS if depth < MAX_DEPTH else 0, metadata.get("max", MAX_ITEMS)))
         if high == 0:
             return st.just([] if type_name == "list" else {})
         if type_name == "list":
             return st.lists(values(shape.member, direction, location, depth + 1), min_size=low, max_size=high)
-        keys = values(shape.key, direction, location, depth + 1)
+        key_location = "header-name" if location == "headers" else location
+        keys = values(shape.key, direction, key_location, depth + 1)
         return st.dictionaries(keys, values(shape.value, direction, location, depth + 1), min_size=low, max_size=high)
     if type_name == "string":
         enum = shape.metadata.get("enum")
         if enum and constrained:
             return st.sampled_from(enum)
-        alphabet = HEADER_TEXT if location in ("header", "headers") else BODY_TEXT
+        alphabet = _ALPHABETS.get(location, BODY_TEXT)
         low = metadata.get("min", 0)
-        if location == "uri":
-            low = max(low, 1)
+        if location in ("uri", "hostLabel"):
+            low = max(low, 1)  # an empty path segment or host label cannot be sent
         high = metadata.get("max", 12)
         high = max(low, min(high, low + 12))
         return st.text(alphabet, min_size=low, max_size=high)
@@ -81,7 +88,7 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
         return st.booleans()
     if type_name == "blob":
         low = metadata.get("min", 0)
-        return st.binary(min_size=low, max_size=max(low, 16))
+        return st.binary(min_size=low, max_size=max(low, min(16, metadata.get("max", 16))))
     if type_name == "timestamp":
         return TIMESTAMPS
     if type_name == "document" or shape.metadata.get("document"):
@@ -119,5 +126,15 @@ def _structure(shape, direction: str, depth: int):
     return st.fixed_dictionaries(fixed, optional=optional)
 
 
+_ALPHABETS = {
+    "header": HEADER_TEXT,
+    "headers": HEADER_TEXT,
+    "header-name": HEADER_NAME_TEXT,
+    "hostLabel": HOST_LABEL_TEXT,
+}
+
+
 def _location(member) -> str | None:
+    if member.serialization.get("hostLabel"):
+        return "hostLabel"
     return member.serialization.get("location")
