@@ -54,6 +54,8 @@ def _utc_naive(value: Any) -> datetime:
 def iso8601(value: Any) -> str:
     """`2024-05-01T12:00:00Z`, with as many fraction digits as the value needs (milliseconds
     unless it carries microseconds), so nothing a provider stored is lost on the wire."""
+    if value.__class__ is datetime and value.tzinfo is UTC and not value.microsecond:
+        return value.isoformat(timespec="seconds")[:-6] + "Z"  # the common case, in one call
     moment = _utc_naive(value)
     micro = moment.microsecond
     if not micro:
@@ -64,6 +66,8 @@ def iso8601(value: Any) -> str:
 def iso8601_millis(value: Any) -> str:
     """`2024-05-01T12:00:00.000Z`: S3 and EC2 always print milliseconds, and some hand-written
     clients parse that exact layout."""
+    if value.__class__ is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # the common case, in one call
     moment = _utc_naive(value)
     if moment.microsecond % 1000:
         return moment.isoformat(timespec="microseconds") + "Z"

@@ -63,6 +63,8 @@ class ValueCompiler:
         self._rename = rename
         self._structures: dict[str, Converter] = {}
         self._compiling: set[str] = set()
+        #: structure name -> whether any value of it needs converting (see `_analyse`)
+        self._needs: dict[str, bool] = {}
 
     def converter(self, shape: Shape) -> Converter:
         type_name = shape.type_name
@@ -93,24 +95,56 @@ class ValueCompiler:
         name = shape.name
         if name in self._structures:
             return self._structures[name]
+        if name not in self._needs:
+            self._analyse(shape)
+        if not self._needs[name]:
+            self._structures[name] = None
+            return None
         if name in self._compiling:
-            # A recursive shape: defer to whatever it compiles to.
+            # A recursive shape that needs converting: defer to what it compiles to.
             structures = self._structures
-
-            def recurse(value: Any) -> Any:
-                converter = structures[name]
-                return value if converter is None else converter(value)
-
-            return recurse
+            return lambda value: structures[name](value)
         self._compiling.add(name)
         try:
-            table = self._member_table(shape, list(shape.members))
+            result = _structure_converter(self._member_table(shape, list(shape.members)))
         finally:
             self._compiling.discard(name)
-        identity = all(wire == member and convert is None for member, (wire, convert) in table.items())
-        result = None if identity else _structure_converter(table)
         self._structures[name] = result
         return result
+
+    def _analyse(self, root: StructureShape) -> None:
+        """Which structures reachable from `root` need converting: those with a renamed or
+        converted member, and those that contain one. Recursive shapes (DynamoDB's
+        AttributeValue holds maps and lists of itself) are solved as a fixed point, so a
+        recursion alone does not force a walk."""
+        direct: dict[str, bool] = {}
+        contains: dict[str, set[str]] = {}
+        pending = [root]
+        while pending:
+            shape = pending.pop()
+            if shape.name in direct or shape.name in self._needs:
+                continue
+            direct[shape.name] = False
+            contains[shape.name] = set()
+            for member_name, member in shape.members.items():
+                if self._rename and member.serialization.get("name", member_name) != member_name:
+                    direct[shape.name] = True
+                inner = member
+                while inner.type_name in ("list", "map"):
+                    inner = inner.member if inner.type_name == "list" else inner.value
+                if inner.type_name == "structure" and not inner.metadata.get("document"):
+                    contains[shape.name].add(inner.name)
+                    pending.append(inner)
+                elif inner.type_name != "structure" and self.converter(inner) is not None:
+                    direct[shape.name] = True
+        needs = dict(direct)
+        changed = True
+        while changed:
+            changed = False
+            for name, children in contains.items():
+                if not needs[name] and any(needs.get(c, self._needs.get(c, False)) for c in children):
+                    needs[name] = changed = True
+        self._needs.update(needs)
 
     def _member_table(self, shape: StructureShape, members: list[str]) -> dict[str, tuple[str, Converter]]:
         table = {}

@@ -39,8 +39,12 @@ KNOWN_PREFIXES = {"xsi": "http://www.w3.org/2001/XMLSchema-instance"}
 def escape(text: str) -> str:
     # The membership tests are much cheaper than four replace() calls on the common clean string.
     if "&" in text or "<" in text or ">" in text or "\r" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        return _escape_all(text)
     return text
+
+
+def _escape_all(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def escape_attribute(text: str) -> str:
@@ -127,8 +131,20 @@ class XmlCompiler:
         return write_structure
 
     def _wrapped_list(self, shape: Shape, tag: str) -> Writer:
-        item = self.element(shape.member, shape.member.serialization.get("name", "member"))
+        item_tag = shape.member.serialization.get("name", "member")
         open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+        if shape.member.type_name == "string":
+            item_open, item_close = f"<{item_tag}>", f"</{item_tag}>"
+
+            def write_string_list(value: Any, out: list) -> None:
+                out.append(open_tag)
+                for entry in value:
+                    if entry is not None:
+                        out.append(item_open + _string_text(entry) + item_close)
+                out.append(close_tag)
+
+            return write_string_list
+        item = self.element(shape.member, item_tag)
 
         def write_list(value: Any, out: list) -> None:
             out.append(open_tag)
@@ -181,10 +197,14 @@ class XmlCompiler:
 class StructurePlan:
     """A structure's member writers (keyed by member name) and its attribute members."""
 
-    __slots__ = ("children", "attributes")
+    __slots__ = ("children", "attributes", "_entries")
 
     def __init__(self) -> None:
         self.children: dict[str, Writer] = {}
+        #: member name -> (open tag, close tag, text function) for scalars (text None: a
+        #: string), or (None, None, writer) for the rest; lets write_children format scalars
+        #: inline, without a call per element.
+        self._entries: dict[str, tuple] = {}
         #: member name -> (attribute name, text function)
         self.attributes: dict[str, tuple[str, Callable[[Any], str]]] = {}
 
@@ -204,15 +224,33 @@ class StructurePlan:
         # Children compile after the attributes are known: a recursive shape met while compiling
         # them then already sees its complete attribute list.
         for name, member in body:
-            self.children[name] = compiler.element(member, member_tag(name, member))
+            tag = member_tag(name, member)
+            self.children[name] = compiler.element(member, tag)
+            if member.type_name in ("structure", "list", "map"):
+                self._entries[name] = (None, None, self.children[name])
+            else:
+                text = None if member.type_name == "string" else compiler.text_function(member)
+                self._entries[name] = (f"<{tag}>", f"</{tag}>", text)
 
     def write_children(self, value: dict, out: list) -> None:
-        children = self.children
+        entries = self._entries
         for name, member_value in value.items():
-            if member_value is not None:
-                writer = children.get(name)
-                if writer is not None:
-                    writer(member_value, out)
+            if member_value is None:
+                continue
+            entry = entries.get(name)
+            if entry is None:
+                continue
+            open_tag, close_tag, text = entry
+            if open_tag is None:
+                text(member_value, out)
+            elif text is None:
+                if member_value.__class__ is not str:
+                    member_value = str(member_value)
+                if "&" in member_value or "<" in member_value or ">" in member_value or "\r" in member_value:
+                    member_value = _escape_all(member_value)
+                out.append(open_tag + member_value + close_tag)
+            else:
+                out.append(open_tag + text(member_value) + close_tag)
 
     def attribute_text(self, value: dict) -> str:
         parts = []
