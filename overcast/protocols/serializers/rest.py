@@ -204,11 +204,14 @@ def xml_namespace_of(model: ServiceModel) -> str:
     def find() -> str:
         for name in model.operation_names:
             shape = model.operation_model(name).input_shape
-            payload = shape.serialization.get("payload") if shape is not None else None
-            if payload:
-                namespace = shape.members[payload].serialization.get("xmlNamespace")
-                if isinstance(namespace, dict) and namespace.get("uri") and not namespace.get("prefix"):
-                    return namespace["uri"]
+            if shape is None:
+                continue
+            payload = shape.serialization.get("payload")
+            # A request body is either the payload member's document or the input shape's.
+            serialization = shape.members[payload].serialization if payload else shape.serialization
+            namespace = serialization.get("xmlNamespace")
+            if isinstance(namespace, dict) and namespace.get("uri") and not namespace.get("prefix"):
+                return namespace["uri"]
         return model.metadata.get("xmlNamespace", "")
 
     return per_model(model, "rest-xml-namespace", find)
