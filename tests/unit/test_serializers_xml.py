@@ -90,7 +90,6 @@ def test_query_entry_key_value_maps():
 
 
 def test_sqs_query_speaks_the_last_query_model():
-    sent = datetime(2024, 1, 1, tzinfo=UTC)
     response = respond("sqs", "ReceiveMessage", "query", {"Messages": [{
         "MessageId": "m-1", "Body": "<hi>", "Attributes": {"SentTimestamp": "1"},
         "MessageAttributes": {"colour": {"StringValue": "red", "DataType": "String"}},
@@ -104,7 +103,6 @@ def test_sqs_query_speaks_the_last_query_model():
     legacy = query_model(service_model("sqs")).operation_model("ReceiveMessage")
     parsed = parse(response, legacy.output_shape, "query")
     assert parsed["Messages"][0]["Attributes"] == {"SentTimestamp": "1"}
-    del sent
 
 
 def test_sqs_query_flattened_url_list():

@@ -10,6 +10,8 @@ Streaming: a blob payload may be bytes, or a file-like object (anything with `re
 (async) iterator of byte chunks; the latter two are put in `Response.body` untouched, for the
 server to stream, together with the `Content-Length` header when the model has that member
 (S3 GetObject's `ContentLength`). The server keeps a `Content-Length` it finds (HEAD, streams).
+An event-stream payload (S3 SelectObjectContent) is passed through the same way: the provider
+supplies the already framed `application/vnd.amazon.eventstream` bytes or chunks.
 """
 
 from __future__ import annotations
@@ -52,7 +54,14 @@ if TYPE_CHECKING:
 CANONICAL_HEADERS = {"content-type": "Content-Type", "content-length": "Content-Length"}
 
 DEFAULT_CONTENT_TYPES = {"rest-json": "application/json", "rest-xml": "application/xml"}
-PAYLOAD_CONTENT_TYPES = {"blob": "application/octet-stream", "string": "text/plain"}
+PAYLOAD_CONTENT_TYPES = {
+    "blob": "application/octet-stream",
+    "string": "text/plain",
+    "eventstream": "application/vnd.amazon.eventstream",
+}
+#: Payloads that are the body as given: bytes, or a stream for the server to send. An event
+#: stream payload must already be framed (application/vnd.amazon.eventstream messages).
+RAW_PAYLOADS = frozenset({"blob", "string", "eventstream"})
 
 #: S3 names its response documents after the API's XML schema, not after the output shape
 #: (botocore's model dropped these `xmlName`s; its parser ignores the root's name, other SDKs
@@ -161,6 +170,8 @@ def placement(shape: StructureShape | None) -> Placement:
             located[name] = (STATUS, "", int)
     payload = shape.serialization.get("payload")
     payload_type = shape.members[payload].type_name if payload else ""
+    if payload and shape.members[payload].serialization.get("eventstream"):
+        payload_type = "eventstream"
     return Placement(located, payload, payload_type, [] if payload else body_members(shape))
 
 
@@ -230,7 +241,7 @@ def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], A
     if where.payload:
         member = shape.members[where.payload]
         name = where.payload
-        if where.payload_type in ("blob", "string"):
+        if where.payload_type in RAW_PAYLOADS:
             return lambda output: raw_payload(output[name]) if output.get(name) is not None else b""
         tag = member.serialization.get("name", name)
         write = xmlw.document_writer(compiler, member, tag, member.serialization.get("xmlNamespace") or namespace)
@@ -255,7 +266,7 @@ def _json_body(operation: OperationModel, where: Placement) -> Callable[[dict], 
     if where.payload:
         member = shape.members[where.payload]
         name = where.payload
-        if where.payload_type in ("blob", "string"):
+        if where.payload_type in RAW_PAYLOADS:
             return lambda output: raw_payload(output[name]) if output.get(name) is not None else b""
         encode = encoder(lambda compiler: compiler.converter(member), bodies)
         return lambda output: encode(output[name]) if output.get(name) is not None else b""
