@@ -328,3 +328,20 @@ def test_timestamps_accept_naive_and_epoch_values():
         response = respond("sts", "GetSessionToken", "query", {"Credentials": {
             "AccessKeyId": "a", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": value}})
         assert b"<Expiration>2024-01-01T12:00:00Z</Expiration>" in response.body, value
+
+
+def test_query_service_without_namespace_omits_xmlns():
+    from botocore.model import ServiceModel
+
+    model = ServiceModel({
+        "metadata": {"protocol": "query", "apiVersion": "2024-01-01", "endpointPrefix": "bare",
+                     "serviceId": "Bare", "signatureVersion": "v4"},
+        "operations": {"Ping": {"name": "Ping", "http": {"method": "POST", "requestUri": "/"},
+                                "output": {"shape": "PingResult", "resultWrapper": "PingResult"}}},
+        "shapes": {"PingResult": {"type": "structure", "members": {"Pong": {"shape": "S"}}},
+                   "S": {"type": "string"}},
+    }, service_name="bare")
+    response = serialize_response(model.operation_model("Ping"), "query", {"Pong": "x"}, context())
+    assert response.body.startswith(b"<PingResponse><PingResult><Pong>x</Pong></PingResult>")
+    error = serialize_error(model, None, "query", ServiceError("Nope", "no"), context())
+    assert error.body.startswith(b"<ErrorResponse><Error>")

@@ -62,10 +62,11 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
         plan.fill(compiler_for(model, protocol), shape)
     write_children = plan.write_children
     name = operation.name
-    ns = escape(namespace(model, protocol))
+    uri = namespace(model, protocol)
+    xmlns = f' xmlns="{escape(uri)}"' if uri else ""
 
     if protocol == "ec2":
-        head = f'{XML_DECLARATION}<{name}Response xmlns="{ns}"><requestId>'
+        head = f"{XML_DECLARATION}<{name}Response{xmlns}><requestId>"
         tail = f"</{name}Response>"
 
         def serialize_ec2(output: dict, context: RequestContext) -> Response:
@@ -77,7 +78,7 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
         return serialize_ec2
 
     wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
-    head = f'<{name}Response xmlns="{ns}">' + (f"<{wrapper}>" if wrapper else "")
+    head = f"<{name}Response{xmlns}>" + (f"<{wrapper}>" if wrapper else "")
     middle = (f"</{wrapper}>" if wrapper else "") + "<ResponseMetadata><RequestId>"
     tail = f"</RequestId></ResponseMetadata></{name}Response>"
 
@@ -104,8 +105,10 @@ def serialize_error(model: ServiceModel, protocol: str, info: ErrorInfo, error: 
         out.append(f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
     else:
         kind = "Sender" if info.sender else "Receiver"
+        uri = namespace(model, protocol)
+        xmlns = f' xmlns="{escape(uri)}"' if uri else ""
         out = [
-            f'<ErrorResponse xmlns="{escape(namespace(model, protocol))}"><Error><Type>{kind}</Type>'
+            f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type>"
             f"<Code>{code}</Code><Message>{message}</Message>"
         ]
         write_error_fields(compiler, info.shape, info.message_member, error.fields, out)
