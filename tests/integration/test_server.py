@@ -130,6 +130,19 @@ def test_unknown_query_action(endpoint):
     assert status == 400 and b"InvalidAction" in body
 
 
+def test_one_date_and_request_id_header(endpoint):
+    status, _, _ = raw(endpoint, "GET", "/_overcast/health")
+    host, port = endpoint.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("POST", "/", body=b"Action=GetCallerIdentity&Version=2011-06-15", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")})
+    response = connection.getresponse()
+    response.read()
+    names = [name.lower() for name, _ in response.getheaders()]
+    assert response.status == 200
+    assert names.count("date") == 1 and names.count("x-amzn-requestid") == 1
+
+
 def test_unknown_json_target(endpoint):
     status, headers, body = raw(
         endpoint, "POST", "/", b"{}",

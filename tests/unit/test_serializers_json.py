@@ -18,7 +18,6 @@ from overcast.errors import ServiceError
 from overcast.http import Request
 from overcast.protocols.models import service_model
 from overcast.protocols.serializers import compile_response, serialize_error, serialize_response
-from overcast.protocols.serializers.common import http_date
 
 REQUEST_ID = "0a6f1a3e-2d5c-4b0f-8c1e-9d8e7f6a5b4c"
 UTC = timezone.utc
@@ -76,11 +75,6 @@ def test_json_non_finite_floats_are_strings():
 def test_plans_are_compiled_once():
     operation = service_model("sts").operation_model("GetCallerIdentity")
     assert compile_response(operation, "query") is compile_response(operation, "query")
-
-
-def test_date_header():
-    assert respond("kms", "ListKeys", "json", {}).headers["Date"] == http_date()
-    assert http_date().endswith(" GMT") and len(http_date()) == 29
 
 
 # -- rest-json --------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import math
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -148,22 +147,6 @@ def json_float(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Headers every response carries.
 
-_date_lock = threading.Lock()
-_date_cache: list = [0, ""]
-
-
-def http_date() -> str:
-    """The `Date` header, formatted once per second rather than once per response."""
-    now = int(time.time())
-    cached = _date_cache
-    if cached[0] != now:
-        text = rfc822(now)
-        with _date_lock:
-            _date_cache[:] = [now, text]
-        return text
-    return cached[1]
-
-
 #: Services answering with S3's conventions: `x-amz-request-id`/`x-amz-id-2` and `<Error>` bodies.
 S3_STYLE = frozenset({"s3"})
 
@@ -180,7 +163,7 @@ def base_headers(service: str, content_type: str | None, context: RequestContext
         headers = {"x-amzn-RequestId": context.request_id}
     if content_type:
         headers["Content-Type"] = content_type
-    headers["Date"] = http_date()
+    # The server adds `Date` to every response, Overcast's own routes included.
     return headers
 
 
