@@ -107,18 +107,54 @@ class Route:
     literal_query: dict[str, str | None] = field(default_factory=dict)
     required_query: tuple[str, ...] = ()
     required_headers: tuple[str, ...] = ()
+    #: The required query members must be present for the route to match (QUERY_ROUTED).
+    query_required_to_match: bool = False
     #: Loses ties against a route that is otherwise as good (a deprecated twin, or an S3
     #: Express operation that only differs by endpoint).
     demoted: bool = False
 
 
 @dataclass
+class RouteGroup:
+    """The routes ending at one node, indexed by the first query key their requestUri names:
+    a request scores only the routes without one plus those its own query keys select (S3 has
+    forty-odd `/{Bucket}?<subresource>` operations on one node)."""
+
+    plain: list[Route] = field(default_factory=list)
+    by_key: dict[str, list[Route]] = field(default_factory=dict)
+
+    def add(self, route: Route) -> None:
+        if route.literal_query:
+            self.by_key.setdefault(next(iter(route.literal_query)), []).append(route)
+        else:
+            self.plain.append(route)
+
+    def __bool__(self) -> bool:
+        return bool(self.plain or self.by_key)
+
+    def candidates(self, query: dict[str, list[str]]) -> list[Route]:
+        if not query or not self.by_key:
+            return self.plain
+        selected = self.plain
+        for key in query:
+            routes = self.by_key.get(key)
+            if routes:
+                selected = selected + routes
+        return selected
+
+
+@dataclass
 class Node:
     literals: dict[str, Node] = field(default_factory=dict)
     label: Node | None = None
-    routes: list[Route] = field(default_factory=list)
-    greedy: list[Route] = field(default_factory=list)
+    routes: RouteGroup = field(default_factory=RouteGroup)
+    greedy: RouteGroup = field(default_factory=RouteGroup)
 
+
+#: Services that route on query parameters themselves: a required query member is part of the
+#: route, not just input (S3: POST /bucket/key is CompleteMultipartUpload only with ?uploadId,
+#: and without it answers 405 rather than a validation error).
+QUERY_ROUTED = frozenset({"s3"})
 
 #: Operations that share another's wire shape and lose ties against it: they are served at a
 #: different endpoint in AWS (S3 Express directory buckets), so path style cannot tell them.
@@ -186,6 +222,7 @@ def _compile_route(operation: Any, service: str) -> tuple[str, list[str | None],
         literal_query=literal_query,
         required_query=tuple(required_query),
         required_headers=tuple(required_headers),
+        query_required_to_match=service in QUERY_ROUTED,
         demoted=bool(operation.deprecated) or operation.name in DEMOTED_OPERATIONS.get(service, ()),
     )
     return method, template, route
@@ -204,7 +241,7 @@ def build_routes(model: Any) -> dict[str, Node]:
                 node = node.label
             else:
                 node = node.literals.setdefault(segment, Node())
-        (node.greedy if route.greedy is not None else node.routes).append(route)
+        (node.greedy if route.greedy is not None else node.routes).add(route)
     return roots
 
 
@@ -218,63 +255,86 @@ def routes_for(model: Any) -> dict[str, Node]:
     return entry[1]
 
 
-def _score(route: Route, request: Any) -> tuple | None:
-    """How well a route that matched the path fits the rest of the request; None if a query
-    key its requestUri names is missing."""
-    query = request.query
-    for key, value in route.literal_query.items():
-        values = query.get(key)
-        if values is None or (value is not None and value not in values):
-            return None
+def _best(
+    candidates: list[Route], request: Any, query: dict[str, list[str]], segments: list[str], index: int
+) -> Route | None:
+    """The best of the routes that matched the path so far, or None. A route is out if its
+    greedy suffix does not fit or a query key its requestUri names is absent; among the rest,
+    the one botocore's `x-id` names, then the most literal, then the one whose required query
+    and header members the request carries."""
+    if not candidates:
+        return None
+    named = query.get("x-id") if query else None
+    wanted = named[0] if named else None
     headers = request.headers
-    present = sum(1 for key in route.required_query if key in query)
-    present += sum(1 for key in route.required_headers if key in headers)
-    missing = len(route.required_query) + len(route.required_headers) - present
-    named = query.get("x-id")
-    return (
-        bool(named) and named[0] == route.operation.name,
-        len(route.literal_query),
-        present,
-        -missing,
-        not route.demoted,
-    )
-
-
-def _best(routes: list[Route], request: Any) -> Route | None:
     best, best_score = None, None
-    for route in routes:
-        score = _score(route, request)
-        if score is not None and (best_score is None or score > best_score):
+    for route in candidates:
+        if route.greedy is not None and not _greedy_fits(route, segments, index):
+            continue
+        literal = route.literal_query
+        if literal and not all(_has_query(query, key, value) for key, value in literal.items()):
+            continue
+        present = missing = 0
+        for key in route.required_query:
+            if key in query:
+                present += 1
+            else:
+                missing += 1
+        if missing and route.query_required_to_match:
+            continue
+        for key in route.required_headers:
+            if key in headers:
+                present += 1
+            else:
+                missing += 1
+        score = (
+            route.operation.name == wanted,
+            # After a greedy label, more literal segments is more specific
+            # (`/instances/{name+}/policy` before `/instances/{name+}`).
+            len(route.suffix),
+            len(literal),
+            present,
+            -missing,
+            not route.demoted,
+        )
+        if best_score is None or score > best_score:
             best, best_score = route, score
     return best
 
 
-def _walk(node: Node, segments: list[str], index: int, request: Any) -> Route | None:
+def _has_query(query: dict[str, list[str]], key: str, value: str | None) -> bool:
+    values = query.get(key)
+    return values is not None and (value is None or value in values)
+
+
+def _walk(node: Node, segments: list[str], index: int, request: Any, query: dict) -> Route | None:
     if index == len(segments):
-        found = _best(node.routes, request) if node.routes else None
-        if found is not None:
-            return found
+        if node.routes:
+            found = _best(node.routes.candidates(query), request, query, segments, index)
+            if found is not None:
+                return found
     else:
         child = node.literals.get(segments[index])
         if child is not None:
-            found = _walk(child, segments, index + 1, request)
+            found = _walk(child, segments, index + 1, request, query)
             if found is not None:
                 return found
         if node.label is not None and segments[index]:
-            found = _walk(node.label, segments, index + 1, request)
+            found = _walk(node.label, segments, index + 1, request, query)
             if found is not None:
                 return found
-    if node.greedy:
-        candidates = [route for route in node.greedy if _greedy_fits(route, segments, index)]
-        return _best(candidates, request)
+    if node.greedy and index < len(segments):
+        return _best(node.greedy.candidates(query), request, query, segments, index)
     return None
 
 
 def _greedy_fits(route: Route, segments: list[str], index: int) -> bool:
     suffix = route.suffix
+    if not suffix:
+        return True  # the caller checked that at least one segment is left
     if len(segments) - index < len(suffix) + 1:
         return False
-    tail = segments[len(segments) - len(suffix) :] if suffix else []
+    tail = segments[len(segments) - len(suffix) :]
     return all(expected is None or expected == actual for expected, actual in zip(suffix, tail))
 
 
@@ -295,7 +355,8 @@ def _uri_params(route: Route, raw_path: str, segments: list[str]) -> dict[str, s
 def _match_rest(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
     root = routes_for(model).get(request.method.upper())
     segments = _segments(request.raw_path)
-    route = _walk(root, segments, 0, request) if root is not None else None
+    query = request.query if request.query_string else {}
+    route = _walk(root, segments, 0, request, query) if root is not None else None
     if route is None:
         raise _no_route(model, request, segments)
     return route.operation, _uri_params(route, request.raw_path, segments)

@@ -114,6 +114,10 @@ class Violation(NamedTuple):
     shape: Any
 
 
+def _is_document(shape: Any) -> bool:
+    return shape.type_name == "document" or bool(shape.metadata.get("document"))
+
+
 def _coral_name(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -180,10 +184,11 @@ class _Compiler:
     """Compiles a checker per shape: `check(value, path, violations)`. Shapes whose subtree
     holds nothing to check get no checker, so most of a big input is never walked."""
 
-    def __init__(self, style: Style, protocol: str) -> None:
+    def __init__(self, style: Style, protocol: str, model: Any) -> None:
         self.style = style
         self.ec2 = protocol == "ec2"
         self._cache: dict[Any, Any] = {}
+        self._checked = _shapes_with_checks(model, bool(style.constraints))
 
     def wire_name(self, shape: Any, name: str) -> str:
         serialization = shape.serialization
@@ -195,6 +200,8 @@ class _Compiler:
         return serialization.get("name", name)
 
     def compile(self, shape: Any) -> Any:
+        if shape.name not in self._checked:
+            return None
         key = (shape.name, repr(sorted(shape.serialization.items())))
         if key in self._cache:
             return self._cache[key]
@@ -227,7 +234,8 @@ class _Compiler:
 
         def check(value: Any, path: Path, violations: list) -> None:
             for name, segment, member in required:
-                if value.get(name) is None:
+                # A document may be JSON null and still be there; anything else null is absent.
+                if value.get(name) is None and (name not in value or not _is_document(member)):
                     violations.append(Violation(True, path + (segment,), None, "Member must not be null", member))
             for name, segment, child in children:
                 item = value.get(name)
@@ -312,6 +320,42 @@ class _Compiler:
         return check
 
 
+def _shapes_with_checks(model: Any, constraints: bool) -> frozenset[str]:
+    """Names of the shapes that have something to check in themselves or anything they reach.
+    Worked out once per service over the whole shape graph (reverse reachability), so recursive
+    shapes with nothing to check (DynamoDB's AttributeValue) are not walked per request."""
+    parents: dict[str, set[str]] = {}
+    marked: list[str] = []
+    for name in model.shape_names:
+        shape = model.shape_for(name)
+        type_name = shape.type_name
+        if type_name == "structure":
+            children = [member.name for member in shape.members.values()]
+            own = bool(shape.required_members)
+        elif type_name == "list":
+            children = [shape.member.name]
+            own = False
+        elif type_name == "map":
+            children = [shape.key.name, shape.value.name]
+            own = False
+        else:
+            children = []
+            own = False
+        if constraints and _has_scalar_constraints(shape):
+            own = True
+        if own:
+            marked.append(name)
+        for child in children:
+            parents.setdefault(child, set()).add(name)
+    checked = set(marked)
+    while marked:
+        for parent in parents.get(marked.pop(), ()):
+            if parent not in checked:
+                checked.add(parent)
+                marked.append(parent)
+    return frozenset(checked)
+
+
 _compilers: dict[tuple[int, str], tuple[Any, _Compiler]] = {}
 _plans: dict[Any, tuple[Any, Style, str]] = {}
 
@@ -323,7 +367,7 @@ def _plan(operation: Any, protocol: str) -> tuple[Any, Style, str]:
         style = style_for(model.service_name, protocol)
         entry = _compilers.get((id(model), protocol))
         if entry is None or entry[0] is not model:
-            entry = (model, _Compiler(style, protocol))
+            entry = (model, _Compiler(style, protocol, model))
             _compilers[(id(model), protocol)] = entry
         shape = operation.input_shape
         checker = entry[1].compile(shape) if shape is not None else None

@@ -8,6 +8,8 @@ timezone-aware datetimes, int, float, bool, str.
 
 from __future__ import annotations
 
+import math
+import struct
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
@@ -82,8 +84,12 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
     if type_name in ("float", "double"):
         low = metadata.get("min")
         high = metadata.get("max")
-        return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False,
-                         width=32 if type_name == "float" else 64)
+        width = 32 if type_name == "float" else 64
+        if width == 32:
+            # A bound like 0.01 has no exact float32: move it inward to the nearest one that has.
+            low = None if low is None else _float32(low, upward=True)
+            high = None if high is None else _float32(high, upward=False)
+        return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False, width=width)
     if type_name == "boolean":
         return st.booleans()
     if type_name == "blob":
@@ -124,6 +130,18 @@ def _structure(shape, direction: str, depth: int):
         elif depth < MAX_DEPTH:
             optional[name] = strategy
     return st.fixed_dictionaries(fixed, optional=optional)
+
+
+def _float32(value: float, upward: bool) -> float:
+    """The float32 nearest `value` on the inside of a bound (upward for a minimum)."""
+    rounded = struct.unpack(">f", struct.pack(">f", value))[0]
+    if (upward and rounded < value) or (not upward and rounded > value):
+        bits = struct.unpack(">i", struct.pack(">f", rounded))[0]
+        step = 1 if (rounded >= 0) == upward else -1
+        if rounded == 0:
+            return math.copysign(1.401298464324817e-45, 1 if upward else -1)
+        rounded = struct.unpack(">f", struct.pack(">i", bits + step))[0]
+    return rounded
 
 
 _ALPHABETS = {

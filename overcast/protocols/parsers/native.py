@@ -76,29 +76,40 @@ class NativeCompiler:
     def structure(self, shape: Any, member_filter: Any = None) -> Convert:
         """A structure converter over a subset of members (rest-json: the body members only)."""
         members: dict[str, tuple[str, Convert]] = {}
-        converter = _structure_converter(members)
-        for name, member in shape.members.items():
-            if member_filter is None or member_filter(member):
-                members[member.serialization.get("name", name)] = (name, self.compile(member))
+        nullable: set[str] = set()
+        converter = _structure_converter(members, nullable)
+        self._fill(shape, members, nullable, member_filter)
         return converter
 
     def _structure(self, shape: Any, key: tuple[str, str]) -> Convert:
         members: dict[str, tuple[str, Convert]] = {}
-        converter = _structure_converter(members)
+        nullable: set[str] = set()
+        converter = _structure_converter(members, nullable)
         self._cache[key] = converter  # before the members: a recursive shape finds itself here
+        self._fill(shape, members, nullable, None)
+        return converter
+
+    def _fill(self, shape: Any, members: dict, nullable: set, member_filter: Any) -> None:
         for name, member in shape.members.items():
             if member.serialization.get("eventstream"):
                 continue
-            members[member.serialization.get("name", name)] = (name, self.compile(member))
-        return converter
+            if member_filter is not None and not member_filter(member):
+                continue
+            wire = member.serialization.get("name", name)
+            members[wire] = (name, self.compile(member))
+            if _is_document(member):
+                nullable.add(wire)  # a document can be JSON null; any other member is absent
 
     def _list(self, shape: Any, key: tuple[str, str]) -> Convert:
         holder: list[Convert] = []
+        keep_nulls = _is_document(shape.member)
 
         def convert(value: Any) -> list:
             if type(value) is not list:
                 raise _container_mismatch(value, "list")
             item = holder[0]
+            if keep_nulls:
+                return [item(element) for element in value]
             return [item(element) for element in value if element is not None]
 
         self._cache[key] = convert
@@ -107,20 +118,25 @@ class NativeCompiler:
 
     def _map(self, shape: Any, key: tuple[str, str]) -> Convert:
         holder: list[Convert] = []
+        keep_nulls = _is_document(shape.value)
 
         def convert(value: Any) -> dict:
             if type(value) is not dict:
                 raise _container_mismatch(value, "map")
             item = holder[0]
             # Keys are strings on the JSON wire and in every model's map key shape.
-            return {k: item(v) for k, v in value.items() if v is not None}
+            return {k: item(v) for k, v in value.items() if v is not None or keep_nulls}
 
         self._cache[key] = convert
         holder.append(self.compile(shape.value))
         return convert
 
 
-def _structure_converter(members: dict[str, tuple[str, Convert]]) -> Convert:
+def _is_document(shape: Any) -> bool:
+    return shape.type_name == "document" or bool(shape.metadata.get("document"))
+
+
+def _structure_converter(members: dict[str, tuple[str, Convert]], nullable: set[str]) -> Convert:
     def convert(value: Any) -> dict:
         if type(value) is not dict:
             raise _container_mismatch(value, "structure")
@@ -128,7 +144,7 @@ def _structure_converter(members: dict[str, tuple[str, Convert]]) -> Convert:
         for wire, item in value.items():
             entry = members.get(wire)
             # Unknown keys are ignored and null means absent, as AWS's deserializers do.
-            if entry is None or item is None:
+            if entry is None or (item is None and wire not in nullable):
                 continue
             out[entry[0]] = entry[1](item)
         return out

@@ -235,8 +235,8 @@ def _plan(operation: Any, protocol: str) -> Convert | None:
     plan = _plans.get(operation, False)
     if plan is False:
         shape = operation.input_shape
-        if shape is None:
-            plan = None
+        if shape is None or not shape.members:
+            plan = None  # nothing to read (STS GetCallerIdentity): skip folding the form
         else:
             model = operation.service_model
             key = (id(model), protocol)

@@ -47,7 +47,9 @@ class RestPlan:
     #: (member, value converter, values are lists) for a map-of-querystring member.
     query_map: tuple[str, Convert, bool] | None = None
     claimed_query: frozenset[str] = frozenset()
-    headers: list[tuple[str, str, Convert]] = field(default_factory=list)
+    #: header name (lower-case) -> (member, converter). Looked up per header the request
+    #: carries: a request has a handful, S3's PutObject models sixty.
+    headers: dict[str, tuple[str, Convert]] = field(default_factory=dict)
     header_maps: list[tuple[str, str, Convert]] = field(default_factory=list)
     #: (member, kind, converter): kind "blob" / "string" take the raw body, "document" a decoded one.
     payload: tuple[str, str, Convert | None] | None = None
@@ -138,7 +140,7 @@ def build_plan(operation: Any, protocol: str) -> RestPlan:
                 plan.query.append((name, wire, text_converter(member, "iso8601"), False))
                 claimed.add(wire)
         elif location == "header":
-            plan.headers.append((name, wire.lower(), _header_converter(member)))
+            plan.headers[wire.lower()] = (name, _header_converter(member))
         elif location == "headers":
             plan.header_maps.append((name, wire.lower(), text_converter(member.value, "rfc822")))
     plan.claimed_query = frozenset(claimed | _SIGNING_QUERY_KEYS)
@@ -196,14 +198,8 @@ def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: st
         if chunked:
             body, trailers = decode_aws_chunked(body)
             headers = {**headers, **trailers}
-        for name, header, convert in plan.headers:
-            value = headers.get(header)
-            if value is not None:
-                out[name] = convert(value)
-        for name, prefix, convert in plan.header_maps:
-            values = {k[len(prefix) :]: convert(v) for k, v in headers.items() if k.startswith(prefix)}
-            if values:
-                out[name] = values
+        if plan.headers or plan.header_maps:
+            _parse_headers(plan, headers, out)
     except Malformed as error:
         error.in_body = False
         raise
@@ -214,6 +210,19 @@ def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: st
     elif plan.body is not None and body:
         out.update(_decode_body(plan.body, body, protocol))
     return out
+
+
+def _parse_headers(plan: RestPlan, headers: dict[str, str], out: dict[str, Any]) -> None:
+    members = plan.headers
+    prefixes = plan.header_maps
+    for header, value in headers.items():
+        entry = members.get(header)
+        if entry is not None:
+            out[entry[0]] = entry[1](value)
+            continue
+        for name, prefix, convert in prefixes:
+            if header.startswith(prefix):
+                out.setdefault(name, {})[header[len(prefix) :]] = convert(value)
 
 
 def _parse_query(plan: RestPlan, query: dict[str, list[str]], out: dict[str, Any]) -> None:
