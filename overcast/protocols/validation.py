@@ -172,6 +172,24 @@ def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
     return failures
 
 
+def _acceptor(shape: Any) -> Any:
+    """A cheap predicate for "breaks nothing": the common case never builds a message."""
+    metadata = shape.metadata
+    low, high = metadata.get("min"), metadata.get("max")
+    enum = frozenset(metadata["enum"]) if "enum" in metadata and shape.type_name == "string" else None
+    sized = shape.type_name in _SIZED
+    low = float("-inf") if low is None else low
+    high = float("inf") if high is None else high
+
+    def accepts(value: Any) -> bool:
+        measure = len(value) if sized else value
+        if not low <= measure <= high:
+            return False
+        return enum is None or value in enum
+
+    return accepts
+
+
 def _has_scalar_constraints(shape: Any) -> bool:
     metadata = shape.metadata
     return "min" in metadata or "max" in metadata or ("enum" in metadata and shape.type_name == "string")
@@ -221,8 +239,11 @@ class _Compiler:
 
     def _scalar(self, shape: Any) -> Any:
         style = self.style
+        accepts = _acceptor(shape)
 
         def check(value: Any, path: Path, violations: list) -> None:
+            if accepts(value):
+                return
             for text in _scalar_failures(shape, value, style):
                 violations.append(Violation(False, path, value, text, shape))
 
@@ -262,6 +283,7 @@ class _Compiler:
         holder: list[Any] = []
         flattened = self.ec2 or bool(shape.serialization.get("flattened"))
         style = self.style
+        item_accepts = _acceptor(member)
 
         def check(value: list, path: Path, violations: list) -> None:
             if own is not None:
@@ -276,7 +298,7 @@ class _Compiler:
             else:
                 # Coral reports a bad scalar item against the whole list, naming every
                 # constraint the item shape has.
-                if any(_scalar_failures(member, item, style) for item in value):
+                if not all(map(item_accepts, value)):
                     texts = ", ".join(_constraint_texts(member, style))
                     violations.append(
                         Violation(False, path, value, f"Member must satisfy constraint: [{texts}]", shape)
@@ -295,11 +317,12 @@ class _Compiler:
         holder: list[Any] = []
         style = self.style
         keys_checked = bool(style.constraints) and _has_scalar_constraints(key_shape)
+        key_accepts, value_accepts = _acceptor(key_shape), _acceptor(value_shape)
 
         def check(value: dict, path: Path, violations: list) -> None:
             if own is not None:
                 own(value, path, violations)
-            if keys_checked and any(_scalar_failures(key_shape, k, style) for k in value):
+            if keys_checked and not all(map(key_accepts, value)):
                 texts = ", ".join(_constraint_texts(key_shape, style))
                 violations.append(Violation(False, path, value, f"Map keys must satisfy constraint: [{texts}]", shape))
             value_check = holder[0]
@@ -308,7 +331,7 @@ class _Compiler:
             if value_shape.type_name in ("structure", "list", "map"):
                 for map_key, item in value.items():
                     value_check(item, path + ((f"{map_key}.member", str(map_key)),), violations)
-            elif any(_scalar_failures(value_shape, item, style) for item in value.values()):
+            elif not all(map(value_accepts, value.values())):
                 texts = ", ".join(_constraint_texts(value_shape, style))
                 violations.append(Violation(False, path, value, f"Map value must satisfy constraint: [{texts}]", shape))
 

@@ -11,7 +11,7 @@ rebuild the HTTP request from those bytes and check that
   3. `parse_request(validate=True)` accepts it: the inputs are generated within the model's
      constraints, so validation must pass whenever the wire lost nothing the model requires.
 
-Examples per operation: OVERCAST_CONFORMANCE_EXAMPLES (default 10; e.g. 100 for a long run).
+Examples per operation: OVERCAST_CONFORMANCE_EXAMPLES (default 30; e.g. 100 for a long run).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from overcast.protocols.parsers.rest import _SIGNING_QUERY_KEYS, _uri_query_lite
 from tests.conformance.services import SERVICES
 from tests.conformance.strategies import values
 
-EXAMPLES = int(os.environ.get("OVERCAST_CONFORMANCE_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("OVERCAST_CONFORMANCE_EXAMPLES", "30"))
 ENDPOINT = "http://localhost:4566"
 
 #: Operations left out, with the reason. Event-stream inputs are frames, not one request body

@@ -139,7 +139,7 @@ def _decompressed(request: Any) -> Any:
 _host_label_plans: dict[Any, Any] = {}
 
 
-def _host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, str, Any]]] | None:
+def _host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, Any]]] | None:
     plan = _host_label_plans.get(operation, False)
     if plan is False:
         plan = None
@@ -147,8 +147,9 @@ def _host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, str, Any]]
         prefix = endpoint.get("hostPrefix")
         shape = operation.input_shape
         if prefix and shape is not None and "{" in prefix:
+            # botocore formats the prefix with the members' names: `{AccountId}.`.
             labels = [
-                (name, m.serialization.get("name", name), text_converter(m, "iso8601"))
+                (name, text_converter(m, "iso8601"))
                 for name, m in shape.members.items()
                 if m.serialization.get("hostLabel")
             ]
@@ -168,8 +169,9 @@ def _fill_host_labels(plan: tuple[re.Pattern, list], host: str, params: dict) ->
     match = pattern.match(host)
     if match is None:
         return
-    for name, label, convert in labels:
-        if name not in params:
-            value = match.groupdict().get(label) or match.groupdict().get(name)
-            if value is not None:
-                params[name] = convert(value)
+    found = match.groupdict()
+    for name, convert in labels:
+        # A label the request also carries elsewhere (S3's x-amz-request-route header) is
+        # already set; the host only fills what nothing else did.
+        if name not in params and found.get(name):
+            params[name] = convert(found[name])

@@ -16,6 +16,7 @@ from overcast.protocols.parsers.scalars import (
     cbor_blob,
     cbor_timestamp,
     json_blob,
+    java_class,
     json_timestamp,
     native_any,
     wrong_type,
@@ -153,13 +154,14 @@ def _structure_converter(members: dict[str, tuple[str, Convert]], nullable: set[
 
 
 def _container_mismatch(value: Any, expected: str) -> Malformed:
-    if expected in ("structure", "map"):
-        if type(value) is list:
-            return Malformed("Start of list found where not expected")
-        return Malformed("Expected a JSON object") if type(value) in (str, int, float, bool) else wrong_type(value, expected)
-    if type(value) is dict:
-        return Malformed("Start of structure or map found where not expected.")
-    return Malformed("Expected a list")
+    """Coral's words for a JSON value of the wrong kind where a structure, map or list belongs."""
+    if expected == "list":
+        if type(value) is dict:
+            return Malformed("Start of structure or map found where not expected.")
+        return Malformed("Unrecognized collection type class " + java_class(value))
+    if type(value) is list:
+        return Malformed("Start of list found where not expected")
+    return Malformed(f"Expected a structure or map, found {java_class(value)}")
 
 
 _compilers: dict[tuple[int, str], tuple[Any, NativeCompiler]] = {}

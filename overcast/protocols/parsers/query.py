@@ -198,8 +198,9 @@ class QueryCompiler:
                 if map_key is None:
                     raise Malformed("Map entry without a key")
                 value = _first(entry, value_names)
-                out[key_convert(map_key)] = value_convert(value) if value is not None else None
-            return {k: v for k, v in out.items() if v is not None}
+                if value is not None:  # botocore writes no value field for an empty structure
+                    out[key_convert(map_key)] = value_convert(value)
+            return out
 
         if key is not None:
             self._cache[key] = convert

@@ -213,8 +213,12 @@ _JAVA_TARGET = {
 }
 
 
+def java_class(value: Any) -> str:
+    return _JAVA_CLASS.get(type(value), type(value).__name__)
+
+
 def wrong_type(value: Any, type_name: str) -> Malformed:
-    java = _JAVA_CLASS.get(type(value), type(value).__name__)
+    java = java_class(value)
     target = _JAVA_TARGET.get(type_name, type_name)
     return Malformed(f"class {java} can not be converted to an {target}")
 
