@@ -8,7 +8,6 @@ validation. Per-operation parse plans are compiled on first use and kept.
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Callable
@@ -102,23 +101,34 @@ def parse_request(
 
 # ---------------------------------------------------------------------------- compression
 
-_DECOMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
-    "gzip": gzip.decompress,
-    "x-gzip": gzip.decompress,
-    "deflate": zlib.decompress,
-}
+#: zlib window bits per Content-Encoding (gzip header, or the zlib one for deflate).
+_WINDOW_BITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+#: A compressed request may not grow past this (a few KB of gzip can inflate to gigabytes);
+#: the largest compressible AWS request (CloudWatch PutMetricData) is 1 MB uncompressed.
+MAX_DECOMPRESSED = 16 * 1024 * 1024
+
+
+def _decompress(body: bytes, window_bits: int) -> bytes:
+    inflater = zlib.decompressobj(window_bits)
+    data = inflater.decompress(body, MAX_DECOMPRESSED)
+    if inflater.unconsumed_tail:
+        raise ServiceError("RequestEntityTooLarge", "Request body is too large once decompressed", 413)
+    data += inflater.flush()
+    if not inflater.eof:
+        raise zlib.error("truncated stream")
+    return data
 
 
 def _decompressed(request: Any) -> Any:
     """Operations with the `requestcompression` trait (CloudWatch PutMetricData) may arrive
     gzipped; only for those does Content-Encoding describe the transfer rather than the data."""
     encoding = request.headers.get("content-encoding", "").strip().lower()
-    decompress = _DECOMPRESSORS.get(encoding)
-    if decompress is None:
+    window_bits = _WINDOW_BITS.get(encoding)
+    if window_bits is None:
         return request
     try:
-        body = decompress(request.body)
-    except (OSError, EOFError, zlib.error):
+        body = _decompress(request.body, window_bits)
+    except zlib.error:
         raise ServiceError("SerializationException", "The request body could not be decompressed", 400) from None
     from overcast.http import Request
 

@@ -124,11 +124,12 @@ class NativeCompiler:
         def convert(value: Any) -> dict:
             if type(value) is not dict:
                 raise _container_mismatch(value, "map")
-            item = holder[0]
-            # Keys are strings on the JSON wire and in every model's map key shape.
-            return {k: item(v) for k, v in value.items() if v is not None or keep_nulls}
+            key_convert, item = holder
+            # JSON keys are always strings; a CBOR map's need not be, so they are checked too.
+            return {key_convert(k): item(v) for k, v in value.items() if v is not None or keep_nulls}
 
         self._cache[key] = convert
+        holder.append(self.compile(shape.key))
         holder.append(self.compile(shape.value))
         return convert
 

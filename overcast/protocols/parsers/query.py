@@ -77,7 +77,7 @@ def build_tree(form: dict[str, list[str]]) -> Tree:
 
 def _indexed(node: Tree) -> list:
     """The children of `N.` keys in index order (1-based on the wire; gaps are tolerated)."""
-    pairs = [(int(k), v) for k, v in node.items() if k is not None and k.isdigit()]
+    pairs = [(int(k), v) for k, v in node.items() if k is not None and k.isdecimal()]
     pairs.sort(key=lambda pair: pair[0])
     return [v for _, v in pairs]
 

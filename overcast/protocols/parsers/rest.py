@@ -296,6 +296,8 @@ def decode_aws_chunked(body: bytes) -> tuple[bytes, dict[str, str]]:
             size = int(size_text, 16)
         except ValueError:
             raise Malformed("Invalid aws-chunked body") from None
+        if size < 0 or position + size > len(body):
+            raise Malformed("Invalid aws-chunked body")
         position = line_end + 2
         if size == 0:
             break

@@ -37,24 +37,22 @@ class Malformed(Exception):
 
 
 def epoch_to_datetime(seconds: float | int) -> datetime:
-    if isinstance(seconds, int):
+    try:
+        # timedelta rounds to whole microseconds (half-even), which recovers what botocore
+        # wrote as `(seconds * 10**6 + micros) / 10**6` exactly.
         return _EPOCH + timedelta(seconds=seconds)
-    if math.isnan(seconds) or math.isinf(seconds):
-        raise Malformed(f"Invalid timestamp {seconds!r}")
-    # timedelta rounds to whole microseconds (half-even), which recovers what botocore wrote
-    # as `(seconds * 10**6 + micros) / 10**6` exactly.
-    return _EPOCH + timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # out of datetime's range, NaN, infinity
+        raise Malformed(f"Invalid timestamp {seconds!r}") from None
 
 
 def _epoch_text(text: str) -> datetime:
     whole, dot, fraction = text.strip().partition(".")
-    if dot and fraction.isdigit() and (whole.lstrip("-").isdigit()):
+    if dot and fraction.isdigit() and whole.lstrip("-").isdigit() and text.isascii():
         # Exact decimal: no float rounding between the client's digits and ours.
         micros = int((fraction + "000000")[:6])
-        seconds = int(whole)
         sign = -1 if whole.startswith("-") else 1
-        return _EPOCH + timedelta(seconds=seconds, microseconds=sign * micros)
-    return epoch_to_datetime(float(text))
+        return _EPOCH + timedelta(seconds=int(whole), microseconds=sign * micros)
+    return epoch_to_datetime(text_float(text))
 
 
 def _iso8601(text: str) -> datetime:
@@ -104,6 +102,9 @@ def text_string(text: str) -> str:
 
 
 def text_integer(text: str) -> int:
+    # int() also reads "1_000" and non-ASCII digits, which no AWS service takes.
+    if not text.isascii() or "_" in text:
+        raise Malformed(f"Invalid integer value: {text!r}")
     try:
         return int(text.strip())
     except ValueError:
@@ -117,6 +118,8 @@ def text_float(text: str) -> float:
     special = _SPECIAL_FLOATS.get(text)
     if special is not None:
         return special
+    if not text.isascii() or "_" in text:
+        raise Malformed(f"Invalid number value: {text!r}")
     try:
         value = float(text.strip())
     except ValueError:
