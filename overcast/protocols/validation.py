@@ -202,11 +202,11 @@ class _Compiler:
     """Compiles a checker per shape: `check(value, path, violations)`. Shapes whose subtree
     holds nothing to check get no checker, so most of a big input is never walked."""
 
-    def __init__(self, style: Style, protocol: str, model: Any) -> None:
+    def __init__(self, style: Style, protocol: str) -> None:
         self.style = style
         self.ec2 = protocol == "ec2"
         self._cache: dict[Any, Any] = {}
-        self._checked = _shapes_with_checks(model, bool(style.constraints))
+        self._checked: dict[str, bool] = {}
 
     def wire_name(self, shape: Any, name: str) -> str:
         serialization = shape.serialization
@@ -218,7 +218,11 @@ class _Compiler:
         return serialization.get("name", name)
 
     def compile(self, shape: Any) -> Any:
-        if shape.name not in self._checked:
+        checked = self._checked.get(shape.name)
+        if checked is None:
+            decide_checked(shape, self._checked, bool(self.style.constraints))
+            checked = self._checked[shape.name]
+        if not checked:
             return None
         key = (shape.name, repr(sorted(shape.serialization.items())))
         if key in self._cache:
@@ -343,40 +347,51 @@ class _Compiler:
         return check
 
 
-def _shapes_with_checks(model: Any, constraints: bool) -> frozenset[str]:
-    """Names of the shapes that have something to check in themselves or anything they reach.
-    Worked out once per service over the whole shape graph (reverse reachability), so recursive
-    shapes with nothing to check (DynamoDB's AttributeValue) are not walked per request."""
-    parents: dict[str, set[str]] = {}
+def _children(shape: Any) -> list:
+    type_name = shape.type_name
+    if type_name == "structure":
+        return list(shape.members.values())
+    if type_name == "list":
+        return [shape.member]
+    if type_name == "map":
+        return [shape.key, shape.value]
+    return []
+
+
+def decide_checked(root: Any, decided: dict[str, bool], constraints: bool) -> None:
+    """Record in `decided`, for every shape reachable from `root`, whether it or anything it
+    reaches has something to check. Reverse reachability over the part of the shape graph not
+    decided yet (a shape's answer depends only on what it reaches, so every answer found here
+    is final), so recursive shapes with nothing to check are never walked per request and a
+    big model is only explored as far as the operations used."""
+    graph: dict[str, list[str]] = {}
     marked: list[str] = []
-    for name in model.shape_names:
-        shape = model.shape_for(name)
-        type_name = shape.type_name
-        if type_name == "structure":
-            children = [member.name for member in shape.members.values()]
-            own = bool(shape.required_members)
-        elif type_name == "list":
-            children = [shape.member.name]
-            own = False
-        elif type_name == "map":
-            children = [shape.key.name, shape.value.name]
-            own = False
-        else:
-            children = []
-            own = False
-        if constraints and _has_scalar_constraints(shape):
-            own = True
-        if own:
+    stack = [root]
+    while stack:
+        shape = stack.pop()
+        name = shape.name
+        if name in decided or name in graph:
+            continue
+        children = _children(shape)
+        graph[name] = [child.name for child in children]
+        own = (shape.type_name == "structure" and bool(shape.required_members)) or (
+            constraints and _has_scalar_constraints(shape)
+        )
+        if own or any(decided.get(child.name) for child in children):
             marked.append(name)
+        stack.extend(children)
+    parents: dict[str, list[str]] = {}
+    for name, children in graph.items():
         for child in children:
-            parents.setdefault(child, set()).add(name)
+            parents.setdefault(child, []).append(name)
     checked = set(marked)
     while marked:
         for parent in parents.get(marked.pop(), ()):
             if parent not in checked:
                 checked.add(parent)
                 marked.append(parent)
-    return frozenset(checked)
+    for name in graph:
+        decided[name] = name in checked
 
 
 _compilers: dict[tuple[int, str], tuple[Any, _Compiler]] = {}
@@ -390,7 +405,7 @@ def _plan(operation: Any, protocol: str) -> tuple[Any, Style, str]:
         style = style_for(model.service_name, protocol)
         entry = _compilers.get((id(model), protocol))
         if entry is None or entry[0] is not model:
-            entry = (model, _Compiler(style, protocol, model))
+            entry = (model, _Compiler(style, protocol))
             _compilers[(id(model), protocol)] = entry
         shape = operation.input_shape
         checker = entry[1].compile(shape) if shape is not None else None
