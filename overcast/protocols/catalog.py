@@ -25,7 +25,7 @@ class ServiceInfo:
     endpoint_prefix: str
     target_prefix: str
     api_version: str
-    #: The first segment of the service's REST paths that no other service uses, if any.
+    #: The host name of a global service's single endpoint (e.g. iam.amazonaws.com), if any.
     global_endpoint: str
 
 
