@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from overcast.errors import ServiceError
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 
 
 @dataclass(frozen=True)
@@ -399,19 +400,23 @@ _plans: dict[Any, tuple[Any, Style, str]] = {}
 
 
 def _plan(operation: Any, protocol: str) -> tuple[Any, Style, str]:
-    plan = _plans.get((operation, protocol))
-    if plan is None:
-        model = operation.service_model
-        style = style_for(model.service_name, protocol)
-        entry = _compilers.get((id(model), protocol))
-        if entry is None or entry[0] is not model:
-            entry = (model, _Compiler(style, protocol))
-            _compilers[(id(model), protocol)] = entry
-        shape = operation.input_shape
-        checker = entry[1].compile(shape) if shape is not None else None
-        prefix = _coral_name(operation.name) + "Input" if style.prefix_input else ""
-        plan = _plans[(operation, protocol)] = (checker, style, prefix)
+    plan = _plans.get((operation, protocol), ABSENT)
+    if plan is ABSENT:
+        plan = build_plan_once(_plans, (operation, protocol), _build, operation, protocol)
     return plan
+
+
+def _build(operation: Any, protocol: str) -> tuple[Any, Style, str]:
+    model = operation.service_model
+    style = style_for(model.service_name, protocol)
+    entry = _compilers.get((id(model), protocol))
+    if entry is None or entry[0] is not model:
+        entry = (model, _Compiler(style, protocol))
+        _compilers[(id(model), protocol)] = entry
+    shape = operation.input_shape
+    checker = entry[1].compile(shape) if shape is not None else None
+    prefix = _coral_name(operation.name) + "Input" if style.prefix_input else ""
+    return checker, style, prefix
 
 
 def validate_input(operation: Any, protocol: str, params: dict) -> None:

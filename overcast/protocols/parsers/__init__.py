@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.errors import ServiceError
 from overcast.protocols.parsers import cbor, json, query, rest
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Malformed, text_converter
 
 if TYPE_CHECKING:
@@ -150,28 +151,27 @@ _host_label_plans: dict[Any, Any] = {}
 
 
 def _host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, Any]]] | None:
-    plan = _host_label_plans.get(operation, False)
-    if plan is False:
-        plan = None
-        endpoint = operation.endpoint or {}
-        prefix = endpoint.get("hostPrefix")
-        shape = operation.input_shape
-        if prefix and shape is not None and "{" in prefix:
-            # botocore formats the prefix with the members' names: `{AccountId}.`.
-            labels = [
-                (name, text_converter(m, "iso8601"))
-                for name, m in shape.members.items()
-                if m.serialization.get("hostLabel")
-            ]
-            # botocore allows letters, digits, '-' and '.' in a label. The shortest match wins:
-            # without knowing the endpoint's own host we cannot tell a dot in the label from
-            # the dot that ends the prefix.
-            pattern = "^" + re.sub(
-                r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9.\\-]+?)", re.escape(prefix)
-            )
-            plan = (re.compile(pattern), labels)
-        _host_label_plans[operation] = plan
+    plan = _host_label_plans.get(operation, ABSENT)
+    if plan is ABSENT:
+        plan = build_plan_once(_host_label_plans, operation, _build_host_labels, operation)
     return plan
+
+
+def _build_host_labels(operation: Any) -> tuple[re.Pattern, list[tuple[str, Any]]] | None:
+    prefix = (operation.endpoint or {}).get("hostPrefix")
+    shape = operation.input_shape
+    if not prefix or shape is None or "{" not in prefix:
+        return None
+    # botocore formats the prefix with the members' names: `{AccountId}.`.
+    labels = [
+        (name, text_converter(member, "iso8601"))
+        for name, member in shape.members.items()
+        if member.serialization.get("hostLabel")
+    ]
+    # botocore allows letters, digits, '-' and '.' in a label. The shortest match wins: without
+    # knowing the endpoint's own host we cannot tell a dot in the label from the prefix's own.
+    pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9.\\-]+?)", re.escape(prefix))
+    return re.compile(pattern), labels
 
 
 def _fill_host_labels(plan: tuple[re.Pattern, list], host: str, params: dict) -> None:

@@ -11,18 +11,20 @@ import json
 from typing import Any
 
 from overcast.protocols.parsers.native import compiler_for
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Convert, Malformed
 
 _plans: dict[Any, Convert | None] = {}
 
 
 def _plan(operation: Any) -> Convert | None:
-    plan = _plans.get(operation, False)
-    if plan is False:
-        shape = operation.input_shape
-        plan = None if shape is None else compiler_for(operation.service_model, "json").compile(shape)
-        _plans[operation] = plan
-    return plan  # type: ignore[return-value]
+    plan = _plans.get(operation, ABSENT)
+    return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation)
+
+
+def _build(operation: Any) -> Convert | None:
+    shape = operation.input_shape
+    return None if shape is None else compiler_for(operation.service_model, "json").compile(shape)
 
 
 _DECODER = json.JSONDecoder()

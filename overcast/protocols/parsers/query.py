@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from overcast.protocols.parsers.native import shape_key
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Convert, Malformed, text_converter
 
 Tree = dict  # str -> Tree | str; key None holds a value sent for a key that also has children
@@ -233,21 +234,21 @@ _plans: dict[Any, Convert | None] = {}
 
 
 def _plan(operation: Any, protocol: str) -> Convert | None:
-    plan = _plans.get(operation, False)
-    if plan is False:
-        shape = operation.input_shape
-        if shape is None or not shape.members:
-            plan = None  # nothing to read (STS GetCallerIdentity): skip folding the form
-        else:
-            model = operation.service_model
-            key = (id(model), protocol)
-            entry = _compilers.get(key)
-            if entry is None or entry[0] is not model:
-                entry = (model, QueryCompiler(protocol, model.service_name))
-                _compilers[key] = entry
-            plan = entry[1].compile(shape)
-        _plans[operation] = plan
-    return plan  # type: ignore[return-value]
+    plan = _plans.get(operation, ABSENT)
+    return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation, protocol)
+
+
+def _build(operation: Any, protocol: str) -> Convert | None:
+    shape = operation.input_shape
+    if shape is None or not shape.members:
+        return None  # nothing to read (STS GetCallerIdentity): skip folding the form
+    model = operation.service_model
+    key = (id(model), protocol)
+    entry = _compilers.get(key)
+    if entry is None or entry[0] is not model:
+        entry = (model, QueryCompiler(protocol, model.service_name))
+        _compilers[key] = entry
+    return entry[1].compile(shape)
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: str = "query") -> dict:

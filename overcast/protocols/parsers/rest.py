@@ -18,6 +18,7 @@ from typing import Any
 
 from overcast.protocols.parsers import native, xml
 from overcast.protocols.parsers.json import decode_json_object
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import (
     Convert,
     Malformed,
@@ -176,10 +177,8 @@ _plans: dict[Any, RestPlan] = {}
 
 
 def _plan(operation: Any, protocol: str) -> RestPlan:
-    plan = _plans.get(operation)
-    if plan is None:
-        plan = _plans[operation] = build_plan(operation, protocol)
-    return plan
+    plan = _plans.get(operation, ABSENT)
+    return plan if plan is not ABSENT else build_plan_once(_plans, operation, build_plan, operation, protocol)
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: str) -> dict:
