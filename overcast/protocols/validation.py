@@ -97,6 +97,20 @@ STYLES: dict[str, Style] = {
 }
 
 
+#: Missing members a service words its own way: (service, operation, member) -> (code, message).
+MISSING_MESSAGES: dict[tuple[str, str, str], tuple[str, str]] = {
+    ("sqs", "CreateQueue", "QueueName"): (
+        "InvalidParameterValue",
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+    ),
+    # SQS names the parameter as its original query API spelled it.
+    ("sqs", "SetQueueAttributes", "Attributes"): (
+        "MissingParameter",
+        "The request must contain the parameter Attribute.Name.",
+    ),
+}
+
+
 def style_for(service: str, protocol: str) -> Style:
     return STYLES.get(service) or STYLES_BY_PROTOCOL[protocol]
 
@@ -456,9 +470,14 @@ def _error(operation: Any, style: Style, prefix: str, violations: list[Violation
 
 
 def _missing_error(operation: Any, style: Style, violation: Violation) -> ServiceError:
-    code, template = style.missing  # type: ignore[misc]
-    if operation.service_model.service_name == "s3":
+    service = operation.service_model.service_name
+    if len(violation.path) == 1:
+        own = MISSING_MESSAGES.get((service, operation.name, _member_for(operation, violation.path[0][0])))
+        if own is not None:
+            return ServiceError(own[0], own[1], 400)
+    if service == "s3":
         return _s3_missing(operation, violation)
+    code, template = style.missing  # type: ignore[misc]
     return ServiceError(code, template.format(name=_wire_path(violation.path)), 400)
 
 

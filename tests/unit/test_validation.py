@@ -133,6 +133,16 @@ def test_sqs_missing_parameter(protocol: str) -> None:
     assert (raised.code, raised.message) == ("MissingParameter", "The request must contain the parameter MessageBody.")
 
 
+def test_sqs_words_some_missing_parameters_its_own_way() -> None:
+    raised = error("sqs", "CreateQueue", {}, "query")
+    assert (raised.code, raised.message) == (
+        "InvalidParameterValue",
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+    )
+    raised = error("sqs", "SetQueueAttributes", {"QueueUrl": "q"}, "query")
+    assert raised.message == "The request must contain the parameter Attribute.Name."
+
+
 def test_ec2_missing_parameter_and_invalid_value() -> None:
     raised = error("ec2", "RunInstances", {"MinCount": 1})
     assert (raised.code, raised.message) == ("MissingParameter", "The request must contain the parameter MaxCount")

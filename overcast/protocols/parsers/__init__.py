@@ -43,9 +43,9 @@ PARSERS: dict[str, Parser] = {
     "smithy-rpc-v2-cbor": cbor.parse,
 }
 
-#: The error each protocol answers for input that does not decode (malformed body, a number
-#: that is not one, bad base64 or timestamp): (code, status) for the body, and for a URI,
-#: header or query parameter.
+#: The error code (always a 400) each protocol answers for input that does not decode: a
+#: malformed body, a number that is not one, bad base64 or timestamp. (code for the body, code
+#: for a URI label, header or query parameter.)
 MALFORMED_ERRORS: dict[str, tuple[str, str]] = {
     "json": ("SerializationException", "SerializationException"),
     "rest-json": ("SerializationException", "SerializationException"),
