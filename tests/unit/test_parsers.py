@@ -120,6 +120,16 @@ def test_sqs_query_takes_botocore_and_legacy_names() -> None:
     assert form("sqs", legacy_attributes, "query") == {"QueueUrl": "q", "AttributeNames": ["All", "Policy"]}
 
 
+def test_sqs_query_posted_to_the_queue_url_takes_it_from_the_path() -> None:
+    parsed = parse(
+        "sqs", "POST", "/000000000000/my-queue", headers=FORM, body=b"Action=SendMessage&MessageBody=hi",
+        protocol="query",
+    )
+    assert parsed == {"QueueUrl": "http://localhost:4566/000000000000/my-queue", "MessageBody": "hi"}
+    parsed = parse("sqs", "POST", "/", headers=FORM, body=b"Action=SendMessage&MessageBody=hi", protocol="query")
+    assert "QueueUrl" not in parsed
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

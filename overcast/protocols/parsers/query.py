@@ -251,11 +251,25 @@ def _build(operation: Any, protocol: str) -> Convert | None:
     return entry[1].compile(shape)
 
 
+#: Members the original query API read from the request path when the form leaves them out:
+#: SQS's query clients (boto2, older SDKs) post to the queue URL itself.
+PATH_MEMBERS: dict[str, str] = {"sqs": "QueueUrl"}
+
+
 def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: str = "query") -> dict:
     plan = _plan(operation, protocol)
     if plan is None:
         return {}
-    return plan(build_tree(request.form))
+    params = plan(build_tree(request.form))
+    path_member = PATH_MEMBERS.get(operation.service_model.service_name)
+    if path_member is not None and path_member not in params:
+        _member_from_path(operation, request, path_member, params)
+    return params
+
+
+def _member_from_path(operation: Any, request: Any, member: str, params: dict) -> None:
+    if member in operation.input_shape.members and request.raw_path.strip("/").count("/") >= 1:
+        params[member] = f"{request.scheme}://{request.host}{request.path.rstrip('/')}"
 
 
 def parse_ec2(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
