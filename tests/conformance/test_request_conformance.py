@@ -27,6 +27,7 @@ What the wire genuinely loses (`Expectation`, each with its reason at the line):
     skipped with `assume`), and wire-identical operations route to one twin (TWINS).
 
 Examples per operation: OVERCAST_CONFORMANCE_EXAMPLES (default 30; e.g. 100 for a long run).
+Services: OVERCAST_CONFORMANCE_SERVICES ("all" runs every service botocore ships, ~445).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from hypothesis import strategies as st
 
 from overcast.http import Request
 from overcast.protocols import match_operation, parse_request
-from overcast.protocols.models import protocols_of, service_model
+from overcast.protocols.models import available_services, protocols_of, service_model
 from overcast.protocols.parsers.rest import _SIGNING_QUERY_KEYS, _uri_query_literals
 from tests.conformance.services import SERVICES
 from tests.conformance.strategies import values
@@ -75,9 +76,18 @@ TWINS = {
 }
 
 
+def _services() -> list[str]:
+    """OVERCAST_CONFORMANCE_SERVICES: "all" for every service botocore ships, or a comma list;
+    default the covered services of services.py."""
+    chosen = os.environ.get("OVERCAST_CONFORMANCE_SERVICES", "")
+    if chosen == "all":
+        return available_services()
+    return [name.strip() for name in chosen.split(",") if name.strip()] or list(SERVICES)
+
+
 def _cases() -> list:
     cases = []
-    for service in SERVICES:
+    for service in _services():
         model = service_model(service)
         for protocol in protocols_of(model):
             for name in model.operation_names:
