@@ -3,8 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote, unquote_plus
+
+
+class cached_property:  # noqa: N801 - functools' name, without the lock it takes on Python 3.11
+    """Computed on first access, then an ordinary instance attribute."""
+
+    def __init__(self, function) -> None:
+        self.function = function
+        self.name = function.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.function(instance)
+        return value
+
+
+def parse_qs(text: str) -> dict[str, list[str]]:
+    """`urllib.parse.parse_qs(text, keep_blank_values=True)`, at a third of the cost: most names
+    and values on AWS requests have nothing to unquote."""
+    result: dict[str, list[str]] = {}
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        if name in result:
+            result[name].append(value)
+        else:
+            result[name] = [value]
+    return result
 
 
 @dataclass
@@ -30,7 +62,7 @@ class Request:
         """Query parameters, every value a list (blank values kept: `?acl` is {'acl': ['']})."""
         if not self.query_string:
             return {}
-        return parse_qs(self.query_string, keep_blank_values=True)
+        return parse_qs(self.query_string)
 
     @cached_property
     def form(self) -> dict[str, list[str]]:
@@ -41,8 +73,13 @@ class Request:
                 text = self.body.decode("utf-8")
             except UnicodeDecodeError:
                 return merged
-            merged.update(parse_qs(text, keep_blank_values=True))
+            merged.update(parse_qs(text))
         return merged
+
+    def rewrite_path(self, raw_path: str) -> None:
+        """Route as if the client had sent this path (virtual-hosted S3 → path style)."""
+        self.raw_path = raw_path
+        self.__dict__.pop("path", None)
 
     @property
     def host(self) -> str:

@@ -107,8 +107,7 @@ class ServiceRouter:
         host = headers.get("host", "")
         virtual = _S3_VIRTUAL_HOST.match(host)
         if virtual and virtual.group("bucket") not in ("s3", "s3-website"):
-            request.raw_path = "/" + quote(virtual.group("bucket"), safe="") + request.raw_path
-            request.__dict__.pop("path", None)
+            request.rewrite_path("/" + quote(virtual.group("bucket"), safe="") + request.raw_path)
             return "s3"
 
         if scope is not None and scope.service:

@@ -162,6 +162,7 @@ def serve(config: Config) -> None:
         access_log=False,
         log_level="info" if config.debug else "warning",
         server_header=False,
+        proxy_headers=False,  # Overcast is reached directly; X-Forwarded-For is not trusted
     )
     # uvicorn re-raises the stop signal once it has shut down; with these handlers underneath,
     # that re-raise is a no-op and a Ctrl-C or SIGTERM ends the process cleanly with status 0.

@@ -14,6 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from overcast.protocols.models import protocols_of, service_model
+from overcast.protocols.operations import match_operation
+from overcast.protocols.parsers import parse_request
+from overcast.protocols.serializers import serialize_error, serialize_response
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
@@ -47,41 +50,3 @@ def detect_protocol(model: ServiceModel, request: Request) -> str:
     if "query" in protocols and ("x-www-form-urlencoded" in content_type or "Action=" in request.query_string):
         return "query"
     return protocols[0]
-
-
-def match_operation(model: ServiceModel, protocol: str, request: Request) -> tuple[OperationModel, dict[str, str]]:
-    from overcast.protocols.operations import match_operation as match
-
-    return match(model, protocol, request)
-
-
-def parse_request(
-    operation: OperationModel,
-    protocol: str,
-    request: Request,
-    uri_params: dict[str, str],
-    validate: bool = True,
-) -> dict:
-    from overcast.protocols.parsers import parse_request as parse
-
-    return parse(operation, protocol, request, uri_params, validate=validate)
-
-
-def serialize_response(
-    operation: OperationModel, protocol: str, output: dict, context: RequestContext
-) -> Response:
-    from overcast.protocols.serializers import serialize_response as serialize
-
-    return serialize(operation, protocol, output, context)
-
-
-def serialize_error(
-    model: ServiceModel,
-    operation: OperationModel | None,
-    protocol: str,
-    error: ServiceError,
-    context: RequestContext,
-) -> Response:
-    from overcast.protocols.serializers import serialize_error as serialize
-
-    return serialize(model, operation, protocol, error, context)

@@ -29,13 +29,14 @@ def operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
 
 
-def protocols_of(model: ServiceModel) -> list[str]:
+@lru_cache(maxsize=None)
+def protocols_of(model: ServiceModel) -> tuple[str, ...]:
     """Every wire protocol the service answers, the model's preferred one first."""
     metadata = model.metadata
     protocols = list(metadata.get("protocols") or [metadata["protocol"]])
     if "awsQueryCompatible" in metadata and "query" not in protocols:
         protocols.append("query")
-    return protocols
+    return tuple(protocols)
 
 
 def xml_namespace(model: ServiceModel) -> str:
