@@ -11,7 +11,6 @@ median/min/max over the runs: seconds from process start until GET /_overcast/he
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess

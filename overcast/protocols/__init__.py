@@ -19,11 +19,9 @@ from overcast.protocols.parsers import parse_request
 from overcast.protocols.serializers import serialize_error, serialize_response
 
 if TYPE_CHECKING:
-    from botocore.model import OperationModel, ServiceModel
+    from botocore.model import ServiceModel
 
-    from overcast.context import RequestContext
-    from overcast.errors import ServiceError
-    from overcast.http import Request, Response
+    from overcast.http import Request
 
 __all__ = [
     "detect_protocol",

@@ -10,21 +10,8 @@ from typing import Any
 
 import cbor2
 
-from overcast.protocols.parsers.native import compiler_for
-from overcast.protocols.parsers.plans import ABSENT, build_plan_once
-from overcast.protocols.parsers.scalars import Convert, Malformed
-
-_plans: dict[Any, Convert | None] = {}
-
-
-def _plan(operation: Any) -> Convert | None:
-    plan = _plans.get(operation, ABSENT)
-    return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation)
-
-
-def _build(operation: Any) -> Convert | None:
-    shape = operation.input_shape
-    return None if shape is None else compiler_for(operation.service_model, "cbor").compile(shape)
+from overcast.protocols.parsers.native import input_plan
+from overcast.protocols.parsers.scalars import Malformed
 
 
 def decode_cbor_map(body: bytes) -> dict:
@@ -40,7 +27,7 @@ def decode_cbor_map(body: bytes) -> dict:
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
-    plan = _plan(operation)
+    plan = input_plan(operation, "cbor")
     data = decode_cbor_map(request.body)
     if plan is None:
         return {}

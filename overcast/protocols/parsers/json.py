@@ -10,22 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from overcast.protocols.parsers.native import compiler_for
-from overcast.protocols.parsers.plans import ABSENT, build_plan_once
-from overcast.protocols.parsers.scalars import Convert, Malformed
-
-_plans: dict[Any, Convert | None] = {}
-
-
-def _plan(operation: Any) -> Convert | None:
-    plan = _plans.get(operation, ABSENT)
-    return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation)
-
-
-def _build(operation: Any) -> Convert | None:
-    shape = operation.input_shape
-    return None if shape is None else compiler_for(operation.service_model, "json").compile(shape)
-
+from overcast.protocols.parsers.native import input_plan
+from overcast.protocols.parsers.scalars import Malformed
 
 _DECODER = json.JSONDecoder()
 
@@ -57,7 +43,7 @@ def _reason(error: Exception) -> str:
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
-    plan = _plan(operation)
+    plan = input_plan(operation, "json")
     data = decode_json_object(request.body)
     if plan is None:
         return {}

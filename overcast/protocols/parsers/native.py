@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import (
     NATIVE_SCALARS,
     Convert,
@@ -19,7 +20,6 @@ from overcast.protocols.parsers.scalars import (
     java_class,
     json_timestamp,
     native_any,
-    wrong_type,
 )
 
 #: How each flavour decodes the two scalars JSON and CBOR carry differently.
@@ -177,3 +177,18 @@ def compiler_for(model: Any, flavor: str) -> NativeCompiler:
         entry = (model, NativeCompiler(flavor))
         _compilers[key] = entry
     return entry[1]
+
+
+_plans: dict[tuple[Any, str], Convert | None] = {}
+
+
+def input_plan(operation: Any, flavor: str) -> Convert | None:
+    """The operation's input converter for a JSON or CBOR body (None: the operation has no input)."""
+    key = (operation, flavor)
+    plan = _plans.get(key, ABSENT)
+    return plan if plan is not ABSENT else build_plan_once(_plans, key, _build_plan, operation, flavor)
+
+
+def _build_plan(operation: Any, flavor: str) -> Convert | None:
+    shape = operation.input_shape
+    return None if shape is None else compiler_for(operation.service_model, flavor).compile(shape)

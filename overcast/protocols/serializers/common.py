@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import math
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
