@@ -121,3 +121,22 @@ def aws(endpoint):
         return result
 
     return run
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("overcast conformance")
+    group.addoption("--conformance-examples", type=int, help="examples per operation (default: the test's own)")
+    group.addoption("--conformance-random", action="store_true", help="fresh examples instead of reproducible ones")
+    group.addoption("--conformance-services", help="'all' for every service botocore ships")
+
+
+def pytest_configure(config):
+    # The conformance modules read these when imported, which is after configuration.
+    for option, variable in (
+        ("conformance_examples", "OVERCAST_CONFORMANCE_EXAMPLES"),
+        ("conformance_random", "OVERCAST_CONFORMANCE_RANDOM"),
+        ("conformance_services", "OVERCAST_CONFORMANCE_SERVICES"),
+    ):
+        value = config.getoption(option)
+        if value:
+            os.environ[variable] = "1" if value is True else str(value)

@@ -26,13 +26,12 @@ What the wire genuinely loses (`Expectation`, each with its reason at the line):
   * a querystring-map key equal to another query member's name overwrites it (such inputs are
     skipped with `assume`), and wire-identical operations route to one twin (TWINS).
 
-Examples per operation: OVERCAST_CONFORMANCE_EXAMPLES (default 30; e.g. 100 for a long run).
-Services: OVERCAST_CONFORMANCE_SERVICES ("all" runs every service botocore ships, ~445).
+Examples per operation: 30 by default; tests/conformance/settings.py has the knobs (e.g. 100
+examples for a long run, or every service botocore ships, ~445).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +39,7 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.awsrequest import AWSRequest, prepare_request_dict
 from botocore.serialize import create_serializer
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from overcast.http import Request
@@ -48,9 +47,11 @@ from overcast.protocols import match_operation, parse_request
 from overcast.protocols.models import available_services, protocols_of, service_model
 from overcast.protocols.parsers.rest import _SIGNING_QUERY_KEYS, _uri_query_literals
 from tests.conformance.services import SERVICES
+from tests.conformance.settings import SERVICES as CHOSEN_SERVICES
+from tests.conformance.settings import examples, hypothesis_settings
 from tests.conformance.strategies import values
 
-EXAMPLES = int(os.environ.get("OVERCAST_CONFORMANCE_EXAMPLES", "30"))
+EXAMPLES = examples(default=30)
 ENDPOINT = "http://localhost:4566"
 
 #: Operations left out, with the reason. Event-stream inputs are frames, not one request body
@@ -79,7 +80,7 @@ TWINS = {
 def _services() -> list[str]:
     """OVERCAST_CONFORMANCE_SERVICES: "all" for every service botocore ships, or a comma list;
     default the covered services of services.py."""
-    chosen = os.environ.get("OVERCAST_CONFORMANCE_SERVICES", "")
+    chosen = CHOSEN_SERVICES
     if chosen == "all":
         return available_services()
     return [name.strip() for name in chosen.split(",") if name.strip()] or list(SERVICES)
@@ -370,12 +371,7 @@ def test_request_round_trip(service: str, operation_name: str, protocol: str) ->
         pytest.skip(reason)
     expected_name = TWINS.get((service, operation_name), operation_name)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @hypothesis_settings(EXAMPLES)
     @given(_strategy(operation))
     def check(params: dict) -> None:
         assume(not _query_map_collides(operation, params))

@@ -10,9 +10,8 @@ are checked per service and protocol: every modelled error shape with generated 
 generic errors, parsed the way the client does (generic parse, then the modelled shape found by
 code) for Code, Message, Type, status, request id and fields.
 
-Examples per case: OVERCAST_CONFORMANCE_EXAMPLES (default 10: the ~3,450 cases take about a
-minute with `-n 2`; 30 take about two and a half). Set OVERCAST_CONFORMANCE_RANDOM=1 for fresh examples
-instead of the reproducible derandomized ones.
+Examples per case: 10 by default (the ~3,450 cases take about a minute with `-n 2`; 30 take
+about two and a half); tests/conformance/settings.py has the knobs.
 
 What the wire genuinely cannot carry is normalised in `expected()` (each rule says why), and
 what a provider must not produce (a status outside 2xx, header names that are not HTTP tokens)
@@ -22,7 +21,6 @@ is removed from the generated value in `sendable()` before serializing.
 from __future__ import annotations
 
 import io
-import os
 from datetime import datetime, timezone
 
 import pytest
@@ -30,7 +28,7 @@ from botocore.awsrequest import HeadersDict
 from botocore.handlers import parse_get_bucket_location
 from botocore.parsers import create_parser
 from botocore.response import StreamingBody
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from overcast.context import RequestContext
@@ -41,10 +39,10 @@ from overcast.protocols.serializers import serialize_error, serialize_response
 from overcast.protocols.serializers.legacy import query_model
 from overcast.protocols.serializers.xml import member_tag
 from tests.conformance.services import SERVICES
+from tests.conformance.settings import examples, hypothesis_settings
 from tests.conformance.strategies import BODY_TEXT, values
 
-EXAMPLES = int(os.environ.get("OVERCAST_CONFORMANCE_EXAMPLES", "10"))
-RANDOM = os.environ.get("OVERCAST_CONFORMANCE_RANDOM", "") not in ("", "0")
+EXAMPLES = examples(default=10)
 REQUEST_ID = "8f3c1a52-4d7e-4b1a-9c0e-1f2e3d4c5b6a"
 XML_PROTOCOLS = ("query", "ec2", "rest-xml")
 HTTP_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -78,16 +76,6 @@ def _cases():
 
 
 CASES, EXCLUDED = _cases()
-
-
-def _settings(examples: int):
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        derandomize=not RANDOM,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 def _context(operation=None) -> RequestContext:
@@ -363,7 +351,7 @@ def test_output_roundtrip(service: str, operation: str, protocol: str) -> None:
         check_output_none(operation_model, protocol)
         return
 
-    @_settings(EXAMPLES)
+    @hypothesis_settings(EXAMPLES)
     @given(values(shape, "output"))
     def roundtrip(output):
         check_output(operation_model, protocol, output)
@@ -457,7 +445,7 @@ def test_modelled_errors(service: str, protocol: str) -> None:
     if not shapes:
         pytest.skip(f"{service} models no errors")
 
-    @_settings(max(1, EXAMPLES // 2))
+    @hypothesis_settings(max(1, EXAMPLES // 2))
     @given(st.data())
     def roundtrip(data):
         for shape in shapes:
