@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.clients import client_speaking
 from tests.conftest import BIN, CREDENTIALS, Server
 
 
@@ -103,6 +104,17 @@ def test_unimplemented_operation_is_501_in_the_clients_protocol(endpoint, servic
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Error"]["Code"] == "NotImplemented"
     assert service in error["Error"]["Message"] and operation in error["Error"]["Message"]
+
+
+@pytest.mark.parametrize("protocol", ["smithy-rpc-v2-cbor", "json", "query"])
+def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, protocol):
+    cloudwatch = client_speaking("cloudwatch", protocol, endpoint, retries={"max_attempts": 1})
+    with pytest.raises(ClientError) as raised:
+        cloudwatch.list_metrics()
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert error["Error"]["Code"] == "NotImplemented" and "ListMetrics" in error["Error"]["Message"]
+    assert error["ResponseMetadata"]["RequestId"]
 
 
 def test_unimplemented_operation_cli(aws):

@@ -10,6 +10,7 @@ from botocore.awsrequest import AWSResponse
 from overcast.http import Request
 from overcast.protocols.catalog import load
 from overcast.routing import ServiceRouter, credential_scope
+from tests.clients import client_speaking
 from tests.conformance.services import SERVICES
 
 ENDPOINT = "http://localhost:4566"
@@ -105,27 +106,7 @@ def test_cloudwatch_in_each_of_its_protocols(router, protocol):
 
 
 def capture_with_protocol(service: str, operation: str, protocol: str) -> Request:
-    from botocore.loaders import create_loader
-    import botocore.session
-
-    loader = create_loader()
-    data = loader.load_service_model(service, "service-2")
-    data["metadata"]["protocol"] = protocol
-    data["metadata"]["protocols"] = [protocol]
-    session = botocore.session.get_session()
-    session.get_component("data_loader").CUSTOMER_DATA_PATH = None
-    original = session.get_component("data_loader").load_service_model
-
-    def patched(name, type_name, api_version=None):
-        if name == service and type_name == "service-2":
-            return data
-        return original(name, type_name, api_version)
-
-    session.get_component("data_loader").load_service_model = patched
-    client = boto3.session.Session(
-        botocore_session=session, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    ).client(service, endpoint_url=ENDPOINT)
-    return send_captured(client, operation, {})
+    return send_captured(client_speaking(service, protocol, ENDPOINT), operation, {})
 
 
 def test_credential_scope_names_key_region_and_service():
