@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
 import signal
@@ -19,6 +21,15 @@ from overcast.runtime import Runtime
 log = logging.getLogger("overcast")
 
 
+def _request_log_stream():
+    """Standard output, buffered by Overcast itself even under PYTHONUNBUFFERED (common in
+    containers), where each line would otherwise cost a write call on the request path."""
+    try:
+        return open(sys.stdout.fileno(), "w", buffering=1 << 16, encoding="utf-8", closefd=False)
+    except (AttributeError, OSError, ValueError):  # stdout replaced by something with no file
+        return sys.stdout
+
+
 class App:
     """A bare ASGI app: the request path is hot, so no framework sits between uvicorn and it."""
 
@@ -27,6 +38,8 @@ class App:
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
         self.dispatcher: Dispatcher | None = None
+        self._flush_pending = False
+        self._log = _request_log_stream()
 
     def start(self) -> None:
         self.runtime = Runtime(self.config)
@@ -37,6 +50,7 @@ class App:
         threading.Thread(target=lambda: self.dispatcher.router, name="catalog", daemon=True).start()
 
     def stop(self) -> None:
+        self._log.flush()
         if self.runtime is not None:
             self.runtime.close()
             self.runtime = None
@@ -66,12 +80,14 @@ class App:
 
     async def http(self, scope, receive, send) -> None:
         started = time.perf_counter()
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        message = await receive()
+        body = message.get("body", b"")
+        if message.get("more_body", False):
+            chunks = [body]
+            while message.get("more_body", False):
+                message = await receive()
+                chunks.append(message.get("body", b""))
+            body = b"".join(chunks)
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1")
@@ -87,9 +103,14 @@ class App:
             client_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
         )
         if self.gateway.handles(request.raw_path):
-            response = self.gateway.route(request)
-            if not isinstance(response, Response):
-                response = await response
+            try:
+                response = self.gateway.route(request)
+                if not isinstance(response, Response):
+                    response = await response
+            except Exception as error:  # e.g. the disk filled during an export
+                log.exception("%s %s failed", request.method, request.raw_path)
+                response = Response(500, {"Content-Type": "application/json"},
+                                    json.dumps({"error": str(error)}).encode())
             label = f"overcast {request.method} {request.raw_path}"
         else:
             response, context = await self.dispatcher.dispatch(request)
@@ -97,7 +118,16 @@ class App:
         await self.send_response(send, response, head=request.method == "HEAD")
         if self.config.log_requests:
             elapsed = (time.perf_counter() - started) * 1000
-            sys.stdout.write(f"{label} {response.status} {elapsed:.1f}ms\n")
+            self._log.write(f"{label} {response.status} {elapsed:.1f}ms\n")
+            if not self._flush_pending:
+                # One flush for a burst of requests: a line per request reaches a pipe or a
+                # terminal within a tenth of a second without a write call per request.
+                self._flush_pending = True
+                asyncio.get_running_loop().call_later(0.1, self._flush_log)
+
+    def _flush_log(self) -> None:
+        self._flush_pending = False
+        self._log.flush()
 
     @staticmethod
     async def send_response(send, response: Response, head: bool = False) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -222,16 +224,28 @@ def test_state_export_and_import_commands(endpoint, tmp_path):
 
 def test_durable_server_logs_requests_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "data"
-    server = Server("--data-dir", str(data_dir))
+    seen = ""
+    # Unbuffered Python (common in containers, and set on some CI machines) must not hide
+    # whether Overcast flushes its request log itself.
+    server = Server("--data-dir", str(data_dir), env={"PYTHONUNBUFFERED": ""})
     try:
         assert server.health()["data_dir"] == str(data_dir)
         sts = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
         sts.get_caller_identity()
         assert (data_dir / "state.sqlite").exists()
+        # The log line arrives while the server runs, not only when it exits.
+        seen = ""
+        descriptor = server.process.stdout.fileno()
+        deadline = time.monotonic() + 10
+        while "sts.GetCallerIdentity 200" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([descriptor], [], [], 0.5)
+            if ready:
+                seen += os.read(descriptor, 65536).decode()
+        assert "sts.GetCallerIdentity 200" in seen
     finally:
         server.process.send_signal(signal.SIGTERM)
-        output = server.stop()
+        output = seen + server.stop()
     assert server.process.returncode == 0
     assert "listening on" in output and str(data_dir) in output
     assert "sts.GetCallerIdentity 200" in output
