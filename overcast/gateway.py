@@ -70,11 +70,12 @@ class Gateway:
         os.close(fd)
         try:
             self.runtime.store.export_to(path)
-            with open(path, "rb") as f:
-                body = f.read()
+            body = open(path, "rb")  # streamed out by the server, which closes it
+            size = os.fstat(body.fileno()).st_size
         finally:
-            os.unlink(path)
-        return Response(200, {"Content-Type": "application/octet-stream"}, body)
+            os.unlink(path)  # the open file lives on until the server has sent it
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+        return Response(200, headers, body)
 
     def import_state(self, request: Request) -> Response:
         fd, path = tempfile.mkstemp(prefix="overcast-import-")

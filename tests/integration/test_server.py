@@ -222,6 +222,40 @@ def test_state_export_and_import_commands(endpoint, tmp_path):
     assert result.returncode == 1 and "import failed" in result.stderr
 
 
+def test_state_travels_through_a_running_server_and_reset_clears_it(endpoint, tmp_path):
+    from overcast.store import Store, scope
+
+    def contents(data_dir):
+        with Store.open(data_dir) as store:
+            table = store.table("sqs", "queues")
+            rows = {sc: list(table.scan(sc)) for sc in table.scopes()}
+            files = sorted(p.relative_to(store.files_dir("s3")).as_posix()
+                           for p in store.files_dir("s3").rglob("*") if p.is_file())
+        return rows, files
+
+    source = tmp_path / "source"
+    with Store.open(source) as store:
+        store.table("sqs", "queues").put(scope("111122223333", "eu-west-1"), "q1", {"n": 1, "b": b"\x00"})
+        (store.files_dir("s3") / "object").write_bytes(b"body")
+    overcast = str(BIN / "overcast")
+
+    def run(*args):
+        result = subprocess.run([overcast, "state", *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
+    run("export", str(tmp_path / "one"), "--data-dir", str(source))
+    run("import", str(tmp_path / "one"), "--endpoint", endpoint)
+    run("export", str(tmp_path / "two"), "--endpoint", endpoint)
+    run("import", str(tmp_path / "two"), "--data-dir", str(tmp_path / "copy"))
+    assert contents(tmp_path / "copy") == contents(source) != ({}, [])
+
+    request = urllib.request.Request(endpoint + "/_overcast/state/reset", method="POST", data=b"")
+    urllib.request.urlopen(request, timeout=10).read()
+    run("export", str(tmp_path / "three"), "--endpoint", endpoint)
+    run("import", str(tmp_path / "three"), "--data-dir", str(tmp_path / "empty"))
+    assert contents(tmp_path / "empty") == ({}, [])
+
+
 def test_durable_server_logs_requests_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "data"
     seen = ""
