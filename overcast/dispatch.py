@@ -64,10 +64,11 @@ class Dispatcher:
         try:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
+            # Input is checked first, as AWS would, even where the operation is not emulated yet.
+            params = protocols.parse_request(operation, protocol, request, uri_params)
             handler = self.runtime.handler(service, operation.name)
             if handler is None:
                 raise self._unavailable(service, operation.name)
-            params = protocols.parse_request(operation, protocol, request, uri_params)
             output = handler(context, params)
             if inspect.isawaitable(output):
                 output = await output

@@ -119,6 +119,37 @@ def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, protocol):
     assert error["ResponseMetadata"]["RequestId"]
 
 
+# Input that breaks the model's constraints, sent past botocore's own client-side checks: the
+# server answers the service's own validation error, implemented operation or not.
+INVALID = [
+    ("dynamodb", "put_item", {"Item": {}}, "ValidationException",
+     "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"),
+    ("dynamodb", "create_table", {"TableName": "t", "KeySchema": [], "AttributeDefinitions": [], "BillingMode": "NOPE"},
+     "ValidationException",
+     "2 validation errors detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length "
+     "greater than or equal to 1; Value 'NOPE' at 'billingMode' failed to satisfy constraint: Member must satisfy "
+     "enum value set: [PROVISIONED, PAY_PER_REQUEST]"),
+    ("sts", "assume_role", {"RoleArn": "arn:aws:iam::000000000000:role/r"}, "ValidationError",
+     "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"),
+    ("logs", "put_log_events", {"logGroupName": "g", "logStreamName": "s"}, "InvalidParameterException",
+     "1 validation error detected: Value null at 'logEvents' failed to satisfy constraint: Member must not be null"),
+]
+
+
+@pytest.mark.parametrize("service,method,params,code,message", INVALID, ids=[f"{i[0]}-{i[1]}" for i in INVALID])
+def test_invalid_input_gets_the_services_validation_error(endpoint, service, method, params, code, message):
+    client = boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+    with pytest.raises(ClientError) as raised:
+        getattr(client, method)(**params)
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (error["Error"]["Code"], error["Error"]["Message"]) == (code, message)
+
+
 def test_unimplemented_operation_cli(aws):
     result = aws("dynamodb", "list-tables", check=False)
     assert result.returncode != 0
