@@ -64,6 +64,15 @@ def test_get_caller_identity_cli(aws):
     assert identity == {"UserId": "000000000000", "Account": "000000000000", "Arn": "arn:aws:iam::000000000000:root"}
 
 
+def test_awslocal_finds_overcast(server):
+    env = {**os.environ, **CREDENTIALS, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           "LOCALSTACK_HOST": f"127.0.0.1:{server.port}", "DISABLE_DEPRECATION_NOTICE": "1"}
+    result = subprocess.run([str(BIN / "awslocal"), "sts", "get-caller-identity"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Account"] == "000000000000"
+
+
 def test_twelve_digit_key_is_the_account(endpoint):
     sts = boto3.client(
         "sts", endpoint_url=endpoint, region_name="eu-west-1",
