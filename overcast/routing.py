@@ -112,8 +112,9 @@ class ServiceRouter:
 
         if scope is not None and scope.service:
             candidates = self.by_signing_name.get(scope.service)
-            if candidates:
-                return self._choose(candidates, request, scope.service)
+            if not candidates:
+                return None  # signed for a service botocore does not know
+            return self._choose(candidates, request, scope.service)
         endpoint = _ENDPOINT_HOST.match(host)
         if endpoint:
             candidates = self.by_endpoint_prefix.get(endpoint.group("prefix"))

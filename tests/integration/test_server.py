@@ -197,6 +197,11 @@ def test_one_date_and_request_id_header(endpoint):
     assert names.count("date") == 1 and names.count("x-amzn-requestid") == 1
 
 
+def test_request_for_an_unknown_service(endpoint):
+    status, _, body = raw(endpoint, "GET", "/", b"", {"Authorization": SIGNED.format("no-such-service")})
+    assert status == 400 and b"<Code>UnknownService</Code>" in body
+
+
 def test_unknown_json_target(endpoint):
     status, headers, body = raw(
         endpoint, "POST", "/", b"{}",

@@ -148,3 +148,9 @@ def test_unsigned_requests(router):
     assert router.resolve(form, None) == "sts"
     # Nothing else: a bucket request.
     assert router.resolve(Request("GET", "/bucket/key", "", {"host": "localhost:4566"}), None) == "s3"
+
+
+def test_signed_for_an_unknown_service(router):
+    signed = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/no-such-service/aws4_request, SignedHeaders=host, Signature=0"
+    request = Request("GET", "/", "", {"host": "localhost:4566", "authorization": signed})
+    assert router.resolve(request, credential_scope(request)) is None
