@@ -14,7 +14,7 @@ from overcast.errors import ServiceError, internal_error, not_implemented
 from overcast.http import Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
-from overcast.routing import ServiceRouter, credential_scope
+from overcast.routing import ServiceRouter, credential_scope, host_region
 from overcast.runtime import Runtime
 
 log = logging.getLogger("overcast")
@@ -55,7 +55,9 @@ class Dispatcher:
             body = _UNKNOWN_SERVICE_BODY.format(context.request_id).encode()
             return Response(400, {"Content-Type": "text/xml"}, body), context
         context.service = service
-        context.region = (scope.region if scope is not None and scope.region else "") or DEFAULT_REGION
+        context.region = (
+            (scope.region if scope is not None else "") or host_region(request.host) or DEFAULT_REGION
+        )
         identify(context, scope.access_key_id if scope is not None else None)
 
         model = protocols.service_model(service)

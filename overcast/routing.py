@@ -71,6 +71,12 @@ def credential_scope(request: Request) -> CredentialScope | None:
     return None
 
 
+def host_region(host: str) -> str:
+    """The region an AWS-style host name carries (sqs.eu-west-1.amazonaws.com), or ""."""
+    match = _ENDPOINT_HOST.match(host) or _S3_VIRTUAL_HOST.match(host)
+    return (match.group("region") or "") if match else ""
+
+
 class ServiceRouter:
     def __init__(self, catalog: list[ServiceInfo]) -> None:
         self.services = {info.name: info for info in catalog}

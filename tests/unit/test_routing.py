@@ -9,7 +9,7 @@ from botocore.awsrequest import AWSResponse
 
 from overcast.http import Request
 from overcast.protocols.catalog import load
-from overcast.routing import ServiceRouter, credential_scope
+from overcast.routing import ServiceRouter, credential_scope, host_region
 from tests.clients import client_speaking
 from tests.conformance.services import SERVICES
 
@@ -154,3 +154,10 @@ def test_signed_for_an_unknown_service(router):
     signed = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/no-such-service/aws4_request, SignedHeaders=host, Signature=0"
     request = Request("GET", "/", "", {"host": "localhost:4566", "authorization": signed})
     assert router.resolve(request, credential_scope(request)) is None
+
+
+def test_region_from_host():
+    assert host_region("sqs.eu-west-1.amazonaws.com") == "eu-west-1"
+    assert host_region("sqs.ap-southeast-2.localhost.localstack.cloud:4566") == "ap-southeast-2"
+    assert host_region("bucket.s3.us-west-2.amazonaws.com") == "us-west-2"
+    assert host_region("localhost:4566") == host_region("sts.amazonaws.com") == ""
