@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from overcast.arns import partition
 from overcast.context import DEFAULT_ACCOUNT, RequestContext
 
 
@@ -17,5 +18,5 @@ def identify(context: RequestContext, access_key_id: str | None) -> None:
     """Fill in account and principal. Without IAM-issued keys every caller is its account's root."""
     context.access_key_id = access_key_id
     context.account = account_for_key(access_key_id)
-    context.principal_arn = f"arn:aws:iam::{context.account}:root"
+    context.principal_arn = f"arn:{partition(context.region)}:iam::{context.account}:root"
     context.principal_id = context.account

@@ -81,6 +81,12 @@ def test_twelve_digit_key_is_the_account(endpoint):
     assert sts.get_caller_identity()["Account"] == "111122223333"
 
 
+def test_arns_name_the_regions_partition(endpoint):
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="cn-north-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    assert sts.get_caller_identity()["Arn"] == "arn:aws-cn:iam::000000000000:root"
+
+
 def test_aws_endpoint_url_environment(endpoint):
     env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
     code = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])"
