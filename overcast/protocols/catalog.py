@@ -41,18 +41,15 @@ def cache_file() -> Path:
 
 
 def build() -> list[dict]:
-    from overcast.protocols.models import _loader, available_services
+    from overcast.protocols.models import _loader, available_services, protocols_in
 
     entries = []
     for name in available_services():
         metadata = _loader.load_service_model(name, "service-2")["metadata"]
-        protocols = list(metadata.get("protocols") or [metadata["protocol"]])
-        if "awsQueryCompatible" in metadata and "query" not in protocols:
-            protocols.append("query")
         entries.append(
             {
                 "name": name,
-                "protocols": protocols,
+                "protocols": list(protocols_in(metadata)),
                 "signing_name": metadata.get("signingName") or metadata.get("endpointPrefix", name),
                 "endpoint_prefix": metadata.get("endpointPrefix", name),
                 "target_prefix": metadata.get("targetPrefix", ""),

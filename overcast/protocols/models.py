@@ -32,7 +32,12 @@ def operation_model(service: str, operation: str) -> OperationModel:
 @lru_cache(maxsize=None)
 def protocols_of(model: ServiceModel) -> tuple[str, ...]:
     """Every wire protocol the service answers, the model's preferred one first."""
-    metadata = model.metadata
+    return protocols_in(model.metadata)
+
+
+def protocols_in(metadata: dict) -> tuple[str, ...]:
+    """The same, from a model's raw metadata: a query-compatible JSON service still answers
+    the query protocol its older SDKs speak."""
     protocols = list(metadata.get("protocols") or [metadata["protocol"]])
     if "awsQueryCompatible" in metadata and "query" not in protocols:
         protocols.append("query")
