@@ -34,3 +34,22 @@ class RequestContext:
     @property
     def operation_name(self) -> str:
         return self.operation.name if self.operation is not None else ""
+
+    @classmethod
+    def internal(cls, service: str, account: str, region: str = DEFAULT_REGION,
+                 principal_arn: str = "") -> RequestContext:
+        """A context for one service calling another's handlers from Python (an SQS poller of
+        Lambda's, CloudTrail writing to S3): no HTTP request behind it."""
+        from overcast.arns import partition
+        from overcast.http import Request
+
+        return cls(
+            request=Request("POST", "/", "", {}),
+            request_id="internal",
+            service=service,
+            account=account,
+            region=region,
+            principal_arn=principal_arn or f"arn:{partition(region)}:iam::{account}:root",
+            principal_id=account,
+            extra={"internal": True},
+        )

@@ -14,7 +14,7 @@ from overcast.errors import ServiceError, internal_error, not_implemented
 from overcast.http import Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
-from overcast.routing import ServiceRouter, credential_scope, host_region
+from overcast.routing import HOST_ROUTES, ServiceRouter, credential_scope, host_region
 from overcast.runtime import Runtime
 
 log = logging.getLogger("overcast")
@@ -49,6 +49,10 @@ class Dispatcher:
 
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
         context = RequestContext(request=request, request_id=new_request_id())
+        if HOST_ROUTES:
+            served = await self._serve_host(request, context)
+            if served is not None:
+                return served, context
         scope = credential_scope(request)
         service = self.router.resolve(request, scope)
         if service is None:
@@ -63,6 +67,7 @@ class Dispatcher:
         model = protocols.service_model(service)
         context.service_model = model
         protocol = context.protocol = protocols.detect_protocol(model, request)
+        params = None
         try:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
@@ -71,18 +76,49 @@ class Dispatcher:
             handler = self.runtime.handler(service, operation.name)
             if handler is None:
                 raise self._unavailable(service, operation.name)
+            for check in self.runtime.request_checks:
+                checked = check(context, params)
+                if inspect.isawaitable(checked):
+                    await checked
             output = handler(context, params)
             if inspect.isawaitable(output):
                 output = await output
             response = protocols.serialize_response(operation, protocol, output or {}, context)
         except ServiceError as error:
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
-        except Exception:
+            self._observe(context, params, None, error)
+        except Exception as error:
             log.exception("%s.%s failed", service, context.operation_name or "?")
             response = protocols.serialize_error(
                 model, context.operation, protocol, internal_error(), context
             )
+            self._observe(context, params, None, error)
+        else:
+            self._observe(context, params, output, None)
         return response, context
+
+    def _observe(self, context, params, output, error) -> None:
+        for observe in self.runtime.observers:
+            try:
+                observe(context, params, output, error)
+            except Exception:  # an observer's bug must not turn a served request into a 500
+                log.exception("request observer %r failed", observe)
+
+    async def _serve_host(self, request: Request, context: RequestContext) -> Response | None:
+        """A service's own HTTP surface on a host of its own (S3 website endpoints, Lambda
+        function URLs): the provider method named in HOST_ROUTES serves it."""
+        host = request.host
+        for pattern, service, method in HOST_ROUTES:
+            match = pattern.match(host)
+            if match is None or not self.runtime.config.service_enabled(service):
+                continue
+            context.service = service
+            context.region = match.groupdict().get("region") or host_region(host) or DEFAULT_REGION
+            response = getattr(self.runtime.provider(service), method)(request, match, context)
+            if inspect.isawaitable(response):
+                response = await response
+            return response
+        return None
 
     def _unavailable(self, service: str, operation: str) -> ServiceError:
         if not self.runtime.config.service_enabled(service):

@@ -8,7 +8,7 @@ import os
 import tempfile
 from typing import Awaitable, Callable
 
-from overcast import __version__
+from overcast import __version__, services
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
 
@@ -40,8 +40,20 @@ class Gateway:
         method = "GET" if request.method == "HEAD" else request.method
         route = self.routes.get((method, request.path.rstrip("/") or "/"))
         if route is None:
-            return _json(404, {"error": f"no internal route {request.method} {request.path}"})
+            response = self.service_route(request)
+            if response is None:
+                return _json(404, {"error": f"no internal route {request.method} {request.path}"})
+            return response
         return route(request)
+
+    def service_route(self, request: Request):
+        """/_overcast/<service>/<subpath>: the service's own internal routes, if it runs."""
+        if not request.path.startswith("/_overcast/"):
+            return None
+        service, _, subpath = request.path[len("/_overcast/"):].partition("/")
+        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+            return None
+        return self.runtime.provider(service).internal_request(request, subpath)
 
     def health(self, request: Request) -> Response:
         config = self.runtime.config

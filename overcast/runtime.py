@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import threading
-from typing import Callable
+from typing import Any, Awaitable, Callable, Coroutine
 
 from overcast import services
+from overcast.bus import Bus
 from overcast.config import Config
 from overcast.store import Store
 
@@ -18,9 +21,22 @@ class Runtime:
         self.config = config
         self.store = Store.open(config.data_dir)
         self.providers: dict[str, services.base.BaseProvider] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a provider's start() may load another provider
         #: (service, operation) → bound handler, or None when the provider has none.
         self._handlers: dict[tuple[str, str], Callable | None] = {}
+        self.bus = Bus(self)
+        #: Called as check(context, params) after a request is parsed and before its handler
+        #: runs; raising a ServiceError refuses the request (IAM enforcement).
+        self.request_checks: list[Callable[[Any, dict], None | Awaitable[None]]] = []
+        #: Called as observe(context, params, output, error) after every AWS request (output is
+        #: None when it failed, error None when it succeeded). Must be quick: defer real work.
+        self.observers: list[Callable[[Any, dict | None, dict | None, Exception | None], None]] = []
+        #: Each maps an access key id to its secret key, or None if it does not know the key
+        #: (IAM and STS add theirs). Signature checks use runtime.secret_for().
+        self.secret_lookups: list[Callable[[str], str | None]] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future] = set()
+        self._pending: list[tuple[Coroutine, str]] = []
 
     def provider(self, service: str):
         provider = self.providers.get(service)
@@ -30,8 +46,72 @@ class Runtime:
                 if provider is None:
                     provider = services.provider_class(service)(self)
                     self.providers[service] = provider
+                    provider.start()
                     log.info("service %s started", service)
         return provider
+
+    def secret_for(self, access_key_id: str) -> str | None:
+        """The secret key behind an access key id, where Overcast knows it: keys IAM or STS
+        issued, and the conventional local credentials test/test. None means unknown, so a
+        signature made with that key cannot be checked."""
+        for lookup in self.secret_lookups:
+            secret = lookup(access_key_id)
+            if secret is not None:
+                return secret
+        return "test" if access_key_id == "test" else None
+
+    # -- background work ---------------------------------------------------------------------
+
+    def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run background work on `loop` (the server's), and start the services that have work
+        to resume: those with state in the store, and those that always run (AUTOSTART)."""
+        self.loop = loop
+        pending, self._pending = self._pending, []
+        for coroutine, name in pending:
+            self.spawn(coroutine, name)
+        wanted = (self.store.services_with_state() | services.AUTOSTART) & services.implemented()
+        for service in sorted(wanted):
+            if self.config.service_enabled(service):
+                self.provider(service)
+
+    def spawn(self, coroutine: Coroutine, name: str = "") -> None:
+        """Run a coroutine in the background on the server's loop, from any thread. Its
+        exception, if any, is logged; close() cancels what is still running."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            self._pending.append((coroutine, name))  # started once a loop is attached
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            task = loop.create_task(coroutine, name=name or None)
+        else:
+            task = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Future) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    def every(self, seconds: float, work: Callable[[], Any], name: str = "") -> None:
+        """Call `work()` (sync or async) every `seconds`, until close(). A failing call is
+        logged and the next one still runs."""
+
+        async def repeat() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    result = work()
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    log.exception("periodic %s failed", name or work)
+
+        self.spawn(repeat(), name or getattr(work, "__qualname__", "periodic"))
 
     def handler(self, service: str, operation: str) -> Callable | None:
         key = (service, operation)
@@ -67,6 +147,11 @@ class Runtime:
         self.store.reset()
 
     def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for coroutine, _ in self._pending:
+            coroutine.close()
+        self._pending.clear()
         for provider in list(self.providers.values()):
             try:
                 provider.close()

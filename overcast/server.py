@@ -69,6 +69,7 @@ class App:
                 try:
                     if self.runtime is None:
                         self.start()
+                    self.runtime.attach_loop(asyncio.get_running_loop())
                 except Exception as error:  # e.g. a data dir that cannot be opened
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     return

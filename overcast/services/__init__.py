@@ -10,6 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 
+#: Services started with the server rather than on their first request, because they watch
+#: every request (CloudTrail's audit, IAM's enforcement) or own background work.
+AUTOSTART: frozenset[str] = frozenset()
+
+
 @lru_cache(maxsize=1)
 def implemented() -> frozenset[str]:
     """Services that have a provider, by botocore service name (found on disk, not imported)."""

@@ -242,6 +242,15 @@ class Store:
             table = self._tables.setdefault((service, name), Table(self, f"{service}/{name}"))
         return table
 
+    def services_with_state(self) -> set[str]:
+        """The services that have rows in any table (one index seek per table)."""
+        found: set[str] = set()
+        with self._lock:
+            after: str | None = ""
+            while (after := self._backend.next_table(after)) is not None:
+                found.add(after.partition("/")[0])
+        return found
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes in the block commit together when it ends, or none do if it raises.

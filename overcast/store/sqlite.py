@@ -37,6 +37,7 @@ _GET = "SELECT value FROM items WHERE tbl = ? AND scope = ? AND key = ?"
 _PUT = "INSERT OR REPLACE INTO items (tbl, scope, key, value) VALUES (?, ?, ?, ?)"
 _DELETE = "DELETE FROM items WHERE tbl = ? AND scope = ? AND key = ?"
 _NEXT_SCOPE = "SELECT scope FROM items WHERE tbl = ? AND scope > ? ORDER BY scope LIMIT 1"
+_NEXT_TABLE = "SELECT tbl FROM items WHERE tbl > ? ORDER BY tbl LIMIT 1"
 
 
 def _connect(target: str) -> sqlite3.Connection:
@@ -139,6 +140,11 @@ class SqliteBackend:
         """The first scope of `tbl` after `after`: one index seek, so listing scopes costs
         one seek per scope instead of a pass over every row."""
         row = self._conn.execute(_NEXT_SCOPE, (tbl, after)).fetchone()
+        return None if row is None else row[0]
+
+    def next_table(self, after: str) -> str | None:
+        """The first table name after `after` that has rows: one index seek."""
+        row = self._conn.execute(_NEXT_TABLE, (after,)).fetchone()
         return None if row is None else row[0]
 
     def clear(self) -> None:

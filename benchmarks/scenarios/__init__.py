@@ -4,6 +4,8 @@ A scenario is data: a name, an optional setup run once with botocore against the
 under test (create the bucket, the table, the queue), and the HTTP request(s) the load
 generator sends over and over, round-robin.
 
+Each service's scenarios live in a module of this package named after it (sts.py, s3.py ...).
+
 A request is either written out by hand (`HttpRequest`) or described as an AWS call
 (`AwsCall`) that botocore serializes and SigV4-signs once; the signed bytes are replayed
 as they are, which is fine because Overcast does not verify signatures by default.
@@ -51,13 +53,18 @@ class Scenario:
     setup: Callable[[ClientFactory], None] | None = None
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        name="sts-get-caller-identity",
-        summary="STS GetCallerIdentity: query protocol in, XML out, no state",
-        requests=(AwsCall("sts", "GetCallerIdentity"),),
-    ),
-)
+def _collect() -> tuple[Scenario, ...]:
+    """Every module of this package (one per service) lists its scenarios in SCENARIOS."""
+    import importlib
+    import pkgutil
+
+    found: list[Scenario] = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        found.extend(importlib.import_module(f"{__name__}.{module.name}").SCENARIOS)
+    return tuple(found)
+
+
+SCENARIOS: tuple[Scenario, ...] = _collect()
 
 
 def by_name() -> dict[str, Scenario]:
