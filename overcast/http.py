@@ -77,7 +77,9 @@ class Request:
         return merged
 
     def rewrite_path(self, raw_path: str) -> None:
-        """Route as if the client had sent this path (virtual-hosted S3 → path style)."""
+        """Route as if the client had sent this path (virtual-hosted S3 → path style). The
+        path as sent stays in `wire_path`: a signature covers that one."""
+        self.__dict__.setdefault("wire_path", self.raw_path)
         self.raw_path = raw_path
         self.__dict__.pop("path", None)
 
