@@ -145,19 +145,19 @@ class AccessOperations:
         stored = self.configs.get_object(bucket, "acl", obj["Key"], obj.get("VersionId"))
         return stored or acls.canned("private", bucket["Account"])
 
-    def get_object_acl(self, context, params):
+    async def get_object_acl(self, context, params):
         bucket = self.config_bucket(context, params)
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         return {"Owner": acls.owner(bucket["Account"]), "Grants": self.object_grants(bucket, obj)}
 
-    def put_object_acl(self, context, params):
+    async def put_object_acl(self, context, params):
         bucket = self.config_bucket(context, params)
         grants = acls.grants_from_request(params, bucket["Account"], acls.OBJECT_CANNED, bucket["Account"])
         if grants is None:
             raise s3_error("MissingSecurityHeader", "Your request was missing a required header", 400,
                            MissingHeaderName="x-amz-acl")
         self._check_acl_write(bucket, grants, bucket["Account"])
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         self.configs.put_object(bucket, "acl", obj["Key"], obj.get("VersionId"), grants)
         return {}
 
@@ -189,7 +189,7 @@ class AccessOperations:
 
     # -- enforcement --------------------------------------------------------------------------
 
-    def anonymous_allowed(self, context, bucket: dict, action: str, key: str | None) -> bool:
+    async def anonymous_allowed(self, context, bucket: dict, action: str, key: str | None) -> bool:
         """Whether the bucket's policy or public ACLs let an unsigned caller do `action`, as
         AWS decides it: an explicit Deny wins; the public access block's RestrictPublicBuckets
         and IgnorePublicAcls take public grants away."""
@@ -212,7 +212,7 @@ class AccessOperations:
         if action in ("s3:PutObject", "s3:DeleteObject"):
             return acls.allows(self.bucket_grants(bucket), "WRITE", False)
         if action in ("s3:GetObject", "s3:GetObjectVersion") and key is not None:
-            obj = self.find_object(context, bucket, key, None)
+            obj = await self.find_object(context, bucket, key, None)
             return obj is not None and acls.allows(self.object_grants(bucket, obj), "READ", False)
         if action == "s3:GetBucketAcl":
             return acls.allows(self.bucket_grants(bucket), "READ_ACP", False)
@@ -232,7 +232,7 @@ class AccessOperations:
             keys["s3:prefix"] = prefix[0]
         return {name: value for name, value in keys.items() if value is not None}
 
-    def check_anonymous(self, context, params) -> None:
+    async def check_anonymous(self, context, params) -> None:
         """A request check: refuse an unsigned S3 request its bucket's policy and ACLs do not
         allow, with S3's AccessDenied."""
         if context.service != "s3" or context.access_key_id is not None or context.extra.get("internal"):
@@ -243,5 +243,5 @@ class AccessOperations:
             raise access_denied()  # ListBuckets and the like: an anonymous caller has no buckets
         bucket = self.bucket(context, name)
         key = params.get("Key")
-        if not self.anonymous_allowed(context, bucket, policies.action_for(operation), key):
+        if not await self.anonymous_allowed(context, bucket, policies.action_for(operation), key):
             raise access_denied()

@@ -6,10 +6,12 @@ configuration. The configuration itself lives in tables of its own (configstore.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import AccessOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
@@ -27,6 +29,20 @@ MAX_OBJECT_TAGS = 10
 
 #: Operations that write an object and may carry an ACL or tags, checked before they run.
 _OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
+
+
+#: HeadObject output member → the object field name the configuration code uses.
+_HEAD_FIELDS = {
+    "VersionId": "VersionId", "ContentLength": "Size", "ETag": "ETag", "LastModified": "LastModified",
+    "StorageClass": "StorageClass", "ObjectLockMode": "ObjectLockMode",
+    "ObjectLockRetainUntilDate": "ObjectLockRetainUntilDate",
+    "ObjectLockLegalHoldStatus": "ObjectLockLegalHoldStatus",
+    "WebsiteRedirectLocation": "WebsiteRedirectLocation",
+}
+
+
+async def _awaited(result):
+    return (await result) if inspect.isawaitable(result) else result
 
 
 def validate_tags(tags: list[dict], limit: int) -> list[dict]:
@@ -104,14 +120,28 @@ class BucketConfigOperations(
         except Exception:
             return None
 
-    def config_object(self, context, bucket: dict, params: dict) -> dict:
-        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none)."""
-        return self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+    @staticmethod
+    def internal_context(bucket: dict) -> RequestContext:
+        return RequestContext.internal("s3", bucket["Account"], bucket["Region"])
 
-    def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
+    async def object_for_config(self, context, bucket: dict, key: str, version_id: str | None) -> dict:
+        """The object version as HeadObject reports it (its errors if there is none)."""
+        params = {"Bucket": bucket["Name"], "Key": key}
+        if version_id:
+            params["VersionId"] = version_id
+        output = await _awaited(self.head_object(self.internal_context(bucket), params))
+        obj = {name: output[member] for member, name in _HEAD_FIELDS.items() if output.get(member) is not None}
+        obj["Key"] = key
+        return obj
+
+    async def config_object(self, context, bucket: dict, params: dict) -> dict:
+        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none)."""
+        return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+
+    async def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
         try:
-            return self.object_for_config(context, bucket, key, version_id)
-        except Exception:
+            return await self.object_for_config(context, bucket, key, version_id)
+        except ServiceError:
             return None
 
     # -- hooks the object operations call ----------------------------------------------------
@@ -147,11 +177,11 @@ class BucketConfigOperations(
 
     # -- requests around the object operations -----------------------------------------------
 
-    def _check_request(self, context, params) -> None:
+    async def _check_request(self, context, params) -> None:
         if context.service != "s3":
             return
         if context.access_key_id is None:
-            self.check_anonymous(context, params)
+            await self.check_anonymous(context, params)
         operation = context.operation_name
         if operation in _OBJECT_WRITES:
             self._check_object_write(context, operation, params)
@@ -204,7 +234,7 @@ class BucketConfigOperations(
         if params.get("Tagging") is not None:
             tags = parse_tagging_header(params["Tagging"])
         elif context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
-            tags = self._copy_source_tags(context, params)
+            tags = self._copy_source_tags(params, output)
         if tags:
             self.configs.put_object(bucket, "tags", key, version, tags)
         grants = acls.grants_from_request(params, context.account, acls.OBJECT_CANNED, bucket["Account"])
@@ -212,24 +242,17 @@ class BucketConfigOperations(
             self.configs.put_object(bucket, "acl", key, version, grants)
         self.after_object_lock_write(bucket, params, key, version)
 
-    def _copy_source_tags(self, context, params) -> list | None:
+    def _copy_source_tags(self, params, output) -> list | None:
         source = params.get("CopySource")
         if isinstance(source, dict):
-            name, key, version = source.get("Bucket"), source.get("Key"), source.get("VersionId")
+            name, key = source.get("Bucket"), source.get("Key")
         else:
-            from urllib.parse import unquote
-
-            text = unquote(str(source)).lstrip("/")
-            path, _, query = text.partition("?versionId=")
+            path = unquote(str(source)).lstrip("/").partition("?versionId=")[0]
             name, _, key = path.partition("/")
-            version = query or None
         bucket = self.find_bucket(name) if name else None
         if bucket is None or not key:
             return None
-        obj = self.find_object(context, bucket, key, version)
-        if obj is None:
-            return None
-        return self.configs.get_object(bucket, "tags", key, obj.get("VersionId"))
+        return self.configs.get_object(bucket, "tags", key, output.get("CopySourceVersionId"))
 
     def _after_create_upload(self, context, params, output) -> None:
         bucket = self.find_bucket(params["Bucket"])
@@ -303,22 +326,22 @@ class BucketConfigOperations(
 
     # -- object tagging -----------------------------------------------------------------------
 
-    def put_object_tagging(self, context, params):
+    async def put_object_tagging(self, context, params):
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_OBJECT_TAGS)
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         self.configs.put_object(bucket, "tags", obj["Key"], obj.get("VersionId"), tags)
         return self._version_output(obj)
 
-    def get_object_tagging(self, context, params):
+    async def get_object_tagging(self, context, params):
         bucket = self.config_bucket(context, params)
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         tags = self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
         return {**self._version_output(obj), "TagSet": tags}
 
-    def delete_object_tagging(self, context, params):
+    async def delete_object_tagging(self, context, params):
         bucket = self.config_bucket(context, params)
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
         return self._version_output(obj)
 

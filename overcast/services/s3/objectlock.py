@@ -85,11 +85,11 @@ class ObjectLockOperations:
             fields["ObjectLockLegalHoldStatus"] = hold
         return fields
 
-    def put_object_retention(self, context, params):
+    async def put_object_retention(self, context, params):
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         given = params.get("Retention") or {}
         mode, until = given.get("Mode"), given.get("RetainUntilDate")
         if (mode is None) != (until is None):
@@ -107,33 +107,33 @@ class ObjectLockOperations:
         self.configs.put_object(bucket, "retention", obj["Key"], obj.get("VersionId"), value)
         return {}
 
-    def get_object_retention(self, context, params):
+    async def get_object_retention(self, context, params):
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         retention = self._retention(bucket, obj)
         if not retention:
             raise s3_error("NoSuchObjectLockConfiguration",
                            "The specified object does not have a ObjectLock configuration", 404)
         return {"Retention": retention}
 
-    def put_object_legal_hold(self, context, params):
+    async def put_object_legal_hold(self, context, params):
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
         status = (params.get("LegalHold") or {}).get("Status")
         if status not in ("ON", "OFF"):
             raise malformed_xml()
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         self.configs.put_object(bucket, "legal_hold", obj["Key"], obj.get("VersionId"), status)
         return {}
 
-    def get_object_legal_hold(self, context, params):
+    async def get_object_legal_hold(self, context, params):
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
-        obj = self.config_object(context, bucket, params)
+        obj = await self.config_object(context, bucket, params)
         hold = self._legal_hold(bucket, obj)
         if hold is None:
             raise s3_error("NoSuchObjectLockConfiguration",

@@ -6,13 +6,19 @@ HTML error pages."""
 from __future__ import annotations
 
 import html
+import inspect
 from urllib.parse import quote, unquote
 
+from overcast.errors import ServiceError
 from overcast.http import Response
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
 _STATUS_TEXT = {301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found",
                 405: "Method Not Allowed"}
+
+
+#: Request headers a website GET passes on to GetObject.
+_PASSED_HEADERS = (("range", "Range"), ("if-none-match", "IfNoneMatch"), ("if-match", "IfMatch"))
 
 
 def validate(configuration: dict) -> dict:
@@ -129,9 +135,9 @@ class WebsiteOperations:
         response = await self._serve_key(context, request, bucket, wanted, 200)
         if response is not None:
             return response
-        if not key.endswith("/") and key and self._readable(context, bucket, f"{key}/{suffix}"):
+        if not key.endswith("/") and key and await self._readable(context, bucket, f"{key}/{suffix}"):
             return _redirect(f"/{quote(key)}/", 302)
-        if not self.anonymous_allowed(context, bucket, "s3:GetObject", wanted):
+        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", wanted):
             status, code, message = 403, "AccessDenied", "Access Denied"
         else:
             status, code, message = 404, "NoSuchKey", "The specified key does not exist."
@@ -145,12 +151,12 @@ class WebsiteOperations:
                 return response
         return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
 
-    def _readable(self, context, bucket: dict, key: str) -> bool:
-        return self.find_object(context, bucket, key, None) is not None and self.anonymous_allowed(
+    async def _readable(self, context, bucket: dict, key: str) -> bool:
+        return await self.find_object(context, bucket, key, None) is not None and await self.anonymous_allowed(
             context, bucket, "s3:GetObject", key)
 
     async def _serve_key(self, context, request, bucket: dict, key: str, status: int) -> Response | None:
-        if not self.anonymous_allowed(context, bucket, "s3:GetObject", key):
+        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", key):
             return None
         found = await self.website_object(context, bucket, key, request.method == "HEAD")
         if found is None:
@@ -161,6 +167,33 @@ class WebsiteOperations:
             return _redirect(location)
         response.status = status
         return response
+
+    async def website_object(self, context, bucket: dict, key: str, head: bool):
+        """(object fields, Response) for a website GET/HEAD of `key`, or None if there is no
+        such object. The body and its headers are GetObject's, served through the object
+        operations' own handler and serializer."""
+        from overcast import protocols
+
+        operation = "HeadObject" if head else "GetObject"
+        params = {"Bucket": bucket["Name"], "Key": key}
+        headers = context.request.headers
+        for header, member in _PASSED_HEADERS:
+            if headers.get(header):
+                params[member] = headers[header]
+        handler = getattr(self, "head_object" if head else "get_object")
+        try:
+            output = handler(self.internal_context(bucket), params)
+            if inspect.isawaitable(output):
+                output = await output
+        except ServiceError as error:
+            if error.code in ("NoSuchKey", "NoSuchVersion", "MethodNotAllowed") or error.status == 404:
+                return None
+            if error.status == 304:
+                return {}, Response(304, {}, b"")
+            return {}, error_page(error.status, error.code, error.message, context, {"Key": key})
+        model = protocols.service_model("s3")
+        response = protocols.serialize_response(model.operation_model(operation), "rest-xml", output, context)
+        return {"WebsiteRedirectLocation": output.get("WebsiteRedirectLocation")}, response
 
     @staticmethod
     def _routing_redirect(rules: list[dict], key: str, error_code: str | None, request) -> Response | None:
