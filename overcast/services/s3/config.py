@@ -16,6 +16,7 @@ from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import AccessOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
+from overcast.services.s3.extras import IdConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
 from overcast.services.s3.notifications import NotificationOperations
 from overcast.services.s3.objectlock import ObjectLockOperations
@@ -87,6 +88,7 @@ class BucketConfigOperations(
     LifecycleOperations,
     NotificationOperations,
     ObjectLockOperations,
+    IdConfigurationOperations,
 ):
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -331,6 +333,7 @@ class BucketConfigOperations(
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_OBJECT_TAGS)
         obj = await self.config_object(context, bucket, params)
         self.configs.put_object(bucket, "tags", obj["Key"], obj.get("VersionId"), tags)
+        self.object_event(context, bucket, "ObjectTagging:Put", obj)
         return self._version_output(obj)
 
     async def get_object_tagging(self, context, params):
@@ -343,6 +346,7 @@ class BucketConfigOperations(
         bucket = self.config_bucket(context, params)
         obj = await self.config_object(context, bucket, params)
         self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
+        self.object_event(context, bucket, "ObjectTagging:Delete", obj)
         return self._version_output(obj)
 
     @staticmethod

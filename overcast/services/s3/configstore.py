@@ -85,6 +85,14 @@ class ConfigStore:
             self._cache[(where, key)] = None
         return self.buckets.delete(where, key)
 
+    def scan(self, bucket: dict, kind_prefix: str, start_after: str | None = None, limit: int | None = None):
+        """(kind, value) of the bucket's configurations whose kind starts with kind_prefix."""
+        base = f"{bucket['Name']}/"
+        after = base + start_after if start_after is not None else None
+        for key, value in self.buckets.scan(scope(bucket["Account"]), prefix=base + kind_prefix,
+                                            start_after=after, limit=limit):
+            yield key[len(base):], value
+
     # -- object level -----------------------------------------------------------------------
 
     @staticmethod

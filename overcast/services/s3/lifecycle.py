@@ -230,6 +230,7 @@ class LifecycleOperations:
             if stored is None:
                 continue
             context = RequestContext.internal("s3", bucket["Account"], bucket["Region"])
+            context.extra["lifecycle"] = True
             for rule in stored["Rules"]:
                 if rule.get("Status") != "Enabled":
                     continue
@@ -327,6 +328,8 @@ class LifecycleOperations:
             await _call(self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target))
         except ServiceError as error:
             log.info("lifecycle left %s/%s in %s: %s", bucket["Name"], entry["Key"], current, error.message)
+            return
+        self.object_event(context, bucket, "LifecycleTransition", {**entry, "StorageClass": target})
 
     async def _delete(self, context, bucket: dict, key: str, version_id: str | None) -> None:
         params = {"Bucket": bucket["Name"], "Key": key}

@@ -207,6 +207,9 @@ class NotificationOperations:
         """An object changed; event_name as AWS names it without the "s3:" prefix
         ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
         bucket's notification configuration."""
+        if context.extra.get("lifecycle") and event_name.startswith("ObjectRemoved:"):
+            # What the lifecycle worker deletes, AWS announces as lifecycle expirations.
+            event_name = "LifecycleExpiration:" + event_name.partition(":")[2]
         bus = self.runtime.bus
         configuration = self.configs.get(bucket, "notification")
         sequencer = _sequencer()

@@ -129,3 +129,33 @@ def test_accelerate_and_request_payment(s3, bucket):
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
     s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
+
+
+def test_metrics_configurations(s3, bucket):
+    assert error_code(s3.get_bucket_metrics_configuration, Bucket=bucket, Id="all")[:2] == ("NoSuchConfiguration", 404)
+    for number in range(3):
+        s3.put_bucket_metrics_configuration(Bucket=bucket, Id=f"m{number}", MetricsConfiguration={
+            "Id": f"m{number}", "Filter": {"Prefix": f"p{number}/"}})
+    assert s3.get_bucket_metrics_configuration(Bucket=bucket, Id="m1")["MetricsConfiguration"] == {
+        "Id": "m1", "Filter": {"Prefix": "p1/"}}
+    listed = s3.list_bucket_metrics_configurations(Bucket=bucket)
+    assert [item["Id"] for item in listed["MetricsConfigurationList"]] == ["m0", "m1", "m2"]
+    assert listed["IsTruncated"] is False
+    assert error_code(s3.put_bucket_metrics_configuration, Bucket=bucket, Id="a",
+                      MetricsConfiguration={"Id": "b"})[:2] == ("InvalidArgument", 400)
+    s3.delete_bucket_metrics_configuration(Bucket=bucket, Id="m1")
+    assert error_code(s3.delete_bucket_metrics_configuration, Bucket=bucket, Id="m1")[:2] == (
+        "NoSuchConfiguration", 404)
+
+
+def test_intelligent_tiering_configurations(s3, bucket):
+    document = {"Id": "archive", "Status": "Enabled", "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]}
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="archive",
+                                                    IntelligentTieringConfiguration=document)
+    assert s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="archive")[
+        "IntelligentTieringConfiguration"] == document
+    too_soon = {**document, "Tierings": [{"Days": 30, "AccessTier": "ARCHIVE_ACCESS"}]}
+    assert error_code(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="archive",
+                      IntelligentTieringConfiguration=too_soon)[:2] == ("InvalidArgument", 400)
+    listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
+    assert listed["IntelligentTieringConfigurationList"] == [document]
