@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import html
 import inspect
+import logging
 from urllib.parse import quote, unquote
 
 from overcast.errors import ServiceError
 from overcast.http import Response
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
+log = logging.getLogger("overcast.s3")
+
 _STATUS_TEXT = {301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found",
-                405: "Method Not Allowed"}
+                405: "Method Not Allowed", 500: "Internal Server Error"}
 
 
 #: Request headers a website GET passes on to GetObject.
@@ -107,8 +110,15 @@ class WebsiteOperations:
     # -- the website endpoint -----------------------------------------------------------------
 
     async def serve_website(self, request, match, context) -> Response:
-        context.operation = None
-        name = match.group("bucket")
+        try:
+            return await self._serve_website(request, match.group("bucket"), context)
+        except ServiceError as error:
+            return error_page(error.status, error.code, error.message, context)
+        except Exception:  # a bug here must still answer like a web server, not drop the connection
+            log.exception("website request for %s failed", request.host)
+            return error_page(500, "InternalError", "We encountered an internal error. Please try again.", context)
+
+    async def _serve_website(self, request, name: str, context) -> Response:
         if request.method not in ("GET", "HEAD"):
             return error_page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
                               context, {"Method": request.method, "ResourceType": "OBJECT"})
