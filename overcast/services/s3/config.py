@@ -179,11 +179,21 @@ class BucketConfigOperations(
 
     # -- requests around the object operations -----------------------------------------------
 
-    async def _check_request(self, context, params) -> None:
+    def _check_request(self, context, params):
+        """Before an S3 handler runs: anonymous access, then ACL and tagging input of writes.
+        Only an unsigned request needs to wait for anything (a coroutine is returned)."""
         if context.service != "s3":
-            return
-        if context.access_key_id is None:
-            await self.check_anonymous(context, params)
+            return None
+        if context.access_key_id is None and not context.extra.get("internal"):
+            return self._check_anonymous_then_input(context, params)
+        self._check_input(context, params)
+        return None
+
+    async def _check_anonymous_then_input(self, context, params) -> None:
+        await self.check_anonymous(context, params)
+        self._check_input(context, params)
+
+    def _check_input(self, context, params) -> None:
         operation = context.operation_name
         if operation in _OBJECT_WRITES:
             self._check_object_write(context, operation, params)
