@@ -85,7 +85,9 @@ _OBJECT_ACTION = re.compile(r"Object|MultipartUpload|^Replicate|^RestoreObject|^
 def known_actions() -> frozenset[str]:
     from overcast.protocols import service_model
 
-    names = set(service_model("s3").operation_names) | _EXTRA_ACTIONS
+    # Operations named after another action (HeadObject is s3:GetObject) are no actions.
+    renamed = set(OPERATION_ACTIONS) - {"GetObjectAttributes"}
+    names = (set(service_model("s3").operation_names) - renamed) | _EXTRA_ACTIONS
     return frozenset(name.lower() for name in names)
 
 
@@ -134,7 +136,7 @@ def parse_policy(text: str, bucket: str, partition: str) -> dict:
         if name not in ("Version", "Id", "Statement"):
             raise malformed(f"Unknown field {name}")
     if "Version" in document and document["Version"] not in ("2012-10-17", "2008-10-17"):
-        raise malformed("Invalid policy document version")
+        raise malformed("The policy must contain a valid version string")
     if "Statement" not in document:
         raise malformed("Missing required field Statement")
     statements = _as_list(document["Statement"])

@@ -125,3 +125,13 @@ def test_grant_headers_and_canned_acls():
     assert acl.owner_only(acl.canned("private", "111111111111"), "111111111111")
     error = error_of(acl.grants_from_request, {"ACL": "private", "GrantRead": 'id="x"'}, "1", acl.BUCKET_CANNED)
     assert error.message == "Specifying both Canned ACLs and Header Grants is not allowed"
+
+
+def test_operations_renamed_in_iam_are_not_actions():
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:HeadObject", "Resource": "arn:aws:s3:::site/*"}
+    error = error_of(policy.parse_policy, json.dumps({"Statement": [statement]}), "site", "aws")
+    assert error.message == "Policy has invalid action"
+    for action in ("s3:GetObjectAttributes", "s3:ListBucket", "s3:GetBucketLocation", "s3:Get*"):
+        policy.parse_policy(json.dumps({"Statement": [{**statement, "Action": action,
+                                                       "Resource": ["arn:aws:s3:::site", "arn:aws:s3:::site/*"]}]}),
+                            "site", "aws")
