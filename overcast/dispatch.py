@@ -8,7 +8,7 @@ import logging
 import os
 import uuid
 
-from overcast import protocols
+from overcast import protocols, services
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
 from overcast.http import Request, Response
@@ -63,6 +63,12 @@ class Dispatcher:
             (scope.region if scope is not None else "") or host_region(request.host) or DEFAULT_REGION
         )
         identify(context, scope.access_key_id if scope is not None else None)
+        if request.method == "OPTIONS" or "origin" in request.headers:
+            # CORS is HTTP, not an API operation: the service answers preflights itself and
+            # adds Access-Control-* headers to what it serves.
+            cors = self._cors(service)
+            if cors is not None and request.method == "OPTIONS":
+                return cors.cors_preflight(request, context), context
 
         model = protocols.service_model(service)
         context.service_model = model
@@ -95,7 +101,18 @@ class Dispatcher:
             self._observe(context, params, None, error)
         else:
             self._observe(context, params, output, None)
+        if "origin" in request.headers:
+            cors = self._cors(service)
+            if cors is not None:
+                cors.cors_response(request, context, response)
         return response, context
+
+    def _cors(self, service: str):
+        """The provider that handles CORS for its service, if it does."""
+        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+            return None
+        provider = self.runtime.provider(service)
+        return provider if hasattr(provider, "cors_preflight") else None
 
     def _observe(self, context, params, output, error) -> None:
         for observe in self.runtime.observers:
