@@ -194,6 +194,12 @@ def checksum_output(record: dict) -> dict:
     return output
 
 
+def _drop_checksums(output: dict) -> None:
+    for name in checksums.ALGORITHMS:
+        output.pop(f"Checksum{name}", None)
+    output.pop("ChecksumType", None)
+
+
 class ObjectOperations:
     # -- writes --------------------------------------------------------------------------------
 
@@ -384,6 +390,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{size}"
             output["ContentLength"] = last - first + 1
+            _drop_checksums(output)  # they describe the whole object, not this part of it
         else:
             first, last = 0, size - 1
         if params.get("PartNumber") is not None and record.get("PartSizes"):
@@ -405,6 +412,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{record['Size']}"
             output["ContentLength"] = last - first + 1
+            _drop_checksums(output)
         if params.get("PartNumber") is not None and record.get("PartSizes"):
             output["PartsCount"] = len(record["PartSizes"])
         return output
