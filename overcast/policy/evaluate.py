@@ -116,6 +116,10 @@ class Decision:
     #: None when no permissions boundary applied; else whether the boundary allowed.
     allowed_by_boundary: bool | None = None
     allowed_by_resource_policy: bool = False
+    #: Why a request was denied, in the words AWS's AccessDenied messages use: for an explicit
+    #: deny the kind of policy that denied ("identity", "resource", "permissions-boundary",
+    #: "session"), for an implicit deny the kind that failed to allow.
+    denied_by: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -314,7 +318,15 @@ def evaluate(
     missing_list = sorted(missing)
     if any(s.deny for s in scans):
         denies = [m for s in scans for m in s.denies]
-        return Decision(EXPLICIT_DENY, denies, missing_list, boundary_allows)
+        if identity.deny:
+            by = "identity"
+        elif resource.deny:
+            by = "resource"
+        elif boundary is not None and boundary.deny:
+            by = "permissions-boundary"
+        else:
+            by = "session"
+        return Decision(EXPLICIT_DENY, denies, missing_list, boundary_allows, denied_by=by)
 
     principal = request.principal
     within_limits = (boundary is None or boundary.allow) and (session is None or session.allow)
@@ -328,7 +340,19 @@ def evaluate(
         allowed = resource.allow and identity_allows
 
     if not allowed:
-        return Decision(IMPLICIT_DENY, [], missing_list, boundary_allows)
+        if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY):
+            gap = "resource"
+        elif not (identity.allow or principal.kind == ROOT) and not resource.allow:
+            gap = "identity"
+        elif boundary is not None and not boundary.allow:
+            gap = "permissions-boundary"
+        elif session is not None and not session.allow:
+            gap = "session"
+        elif not resource.allow:
+            gap = "resource"
+        else:
+            gap = "identity"
+        return Decision(IMPLICIT_DENY, [], missing_list, boundary_allows, denied_by=gap)
     matched = list(identity.allows) + list(resource.allows)
     for extra in (boundary, session):
         if extra is not None:
