@@ -300,9 +300,11 @@ def evaluate(
     resource_policy: Policy | Sequence[Policy] | None = None,
     boundaries: Sequence[Policy] | None = None,
     session_policies: Sequence[Policy] | None = None,
+    resource_required: bool = False,
 ) -> Decision:
     """Decide one request. `boundaries`/`session_policies` None means none applies (an empty
-    list would mean one applies and allows nothing)."""
+    list would mean one applies and allows nothing). `resource_required` is for a role's trust
+    policy: assuming a role needs its trust policy to allow, even within the account."""
     values = request.condition_values()
     missing: set[str] = set()
     if isinstance(resource_policy, Policy):
@@ -331,16 +333,22 @@ def evaluate(
     principal = request.principal
     within_limits = (boundary is None or boundary.allow) and (session is None or session.allow)
     identity_allows = (identity.allow or principal.kind == ROOT) and within_limits
+    strength = resource.allow_strength if resource.allow else NO_MATCH
     if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY):
         allowed = resource.allow
+    elif resource_required:
+        same_account = request.resource_account in (None, "", principal.account)
+        allowed = resource.allow and (
+            identity_allows if not same_account or strength == DELEGATED
+            else strength == SPECIFIC or within_limits
+        )
     elif request.resource_account in (None, "", principal.account):
-        strength = resource.allow_strength if resource.allow else NO_MATCH
         allowed = identity_allows or strength == SPECIFIC or (strength == BOUNDED and within_limits)
     else:
         allowed = resource.allow and identity_allows
 
     if not allowed:
-        if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY):
+        if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY) or (resource_required and not resource.allow):
             gap = "resource"
         elif not (identity.allow or principal.kind == ROOT) and not resource.allow:
             gap = "identity"

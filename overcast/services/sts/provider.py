@@ -118,7 +118,7 @@ class Provider(BaseProvider):
         else:
             # Without enforcement the caller's own policies are not consulted; the trust policy is.
             identity_policies, boundaries, sessions = [_ALLOW_ALL], None, None
-        return policy.evaluate(request, identity_policies, trust, boundaries, sessions)
+        return policy.evaluate(request, identity_policies, trust, boundaries, sessions, resource_required=True)
 
     def _request_tags(self, params: dict) -> dict:
         values = {}
@@ -172,6 +172,11 @@ class Provider(BaseProvider):
         decision = self._trust(role, role_account, principal, "sts:AssumeRole", values, context.region, identity)
         if not decision.allowed:
             raise self._not_authorized(caller_arn, "sts:AssumeRole", role["Arn"])
+        if params.get("Tags") or params.get("TransitiveTagKeys"):
+            # Passing session tags needs sts:TagSession in the trust policy too.
+            tagging = self._trust(role, role_account, principal, "sts:TagSession", values, context.region, identity)
+            if not tagging.allowed:
+                raise self._not_authorized(caller_arn, "sts:TagSession", role["Arn"])
 
         session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
         tags = list(params.get("Tags") or [])
