@@ -120,7 +120,7 @@ class Queue:
             else:
                 self._check_group(group)
 
-    def _make_ready(self, msg: Msg) -> None:
+    def _make_ready(self, msg: Msg, back: list[Msg] | None = None) -> None:
         was = msg.state
         group = self.groups.get(msg.group) if self.fifo else None
         if was == INFLIGHT:
@@ -131,24 +131,28 @@ class Queue:
             self.n_delayed -= 1
         msg.state = READY
         self.n_ready += 1
-        if group is None:
-            # A message back from flight goes first: it was sent before those queued behind it.
-            if was == INFLIGHT:
-                self.ready.appendleft(msg)
-            else:
-                self.ready.append(msg)
-        else:
+        if group is not None:
             self._check_group(group)
+        elif was != INFLIGHT:
+            self.ready.append(msg)
+        elif back is not None:
+            back.append(msg)
+        else:
+            self.ready.appendleft(msg)
 
     def promote(self, now: float) -> int:
-        """Make receivable what has become so by `now`; how many did."""
+        """Make receivable what has become so by `now`; how many did. Messages back from
+        flight go to the front, in order: they were sent before those queued behind them."""
         heap = self.timed
         promoted = 0
+        back: list[Msg] = []
         while heap and heap[0][0] <= now:
             when, _, msg = heapq.heappop(heap)
             if msg.visible_at == when and (msg.state == DELAYED or msg.state == INFLIGHT):
-                self._make_ready(msg)
+                self._make_ready(msg, back)
                 promoted += 1
+        if back:
+            self.ready.extendleft(reversed(back))
         return promoted
 
     def take(self, count: int) -> list[Msg]:
