@@ -47,6 +47,8 @@ class Provider(MessageOperations, BaseProvider):
         self.init_messages()
         self.queues: dict[tuple[str, str, str], Queue] = {}
         self.by_arn: dict[str, Queue] = {}
+        #: (QueueUrl, caller's account, caller's region) → the queue key it names.
+        self._url_keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 
     def start(self) -> None:
         self._load()
@@ -82,6 +84,12 @@ class Provider(MessageOperations, BaseProvider):
 
     def queue_for(self, context: RequestContext, url: str) -> Queue:
         """The queue a QueueUrl names (a URL in any of the forms urls.py lists, or a name)."""
+        key = self._url_keys.get((url, context.account, context.region))
+        if key is not None:
+            queue = self.queues.get(key)
+            if queue is None:
+                raise errors.queue_does_not_exist()
+            return queue
         parsed = urls.parse(url)
         if parsed is None:
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
@@ -89,9 +97,13 @@ class Provider(MessageOperations, BaseProvider):
             else:
                 raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
         account, name, region = parsed
-        queue = self.queues.get((account, region or context.region, name))
+        key = (account, region or context.region, name)
+        queue = self.queues.get(key)
         if queue is None:
             raise errors.queue_does_not_exist()
+        if len(self._url_keys) > 10_000:  # clients use few URLs; bound the memory all the same
+            self._url_keys.clear()
+        self._url_keys[(url, context.account, context.region)] = key
         return queue
 
     def queue_by_arn(self, arn: str) -> Queue | None:
