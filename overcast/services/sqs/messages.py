@@ -487,6 +487,7 @@ class MessageOperations(MoveTaskOperations):
                     return answer
                 del queue.attempts[attempt]
         chosen: list[Msg] = []
+        until = now + visibility
         while len(chosen) < count:
             batch = queue.take(count - len(chosen))
             if not batch:
@@ -495,24 +496,22 @@ class MessageOperations(MoveTaskOperations):
                 if queue.redrive is not None and msg.receive_count >= queue.redrive[1]:
                     if self._dead_letter(queue, msg, now):
                         continue
+                msg.receive_count += 1
+                if not msg.first_receive:
+                    msg.first_receive = now
+                # In flight at once: a FIFO group must not hand these out again in this loop.
+                queue.set_inflight(msg, until)
                 chosen.append(msg)
         if not chosen:
             return []
-        until = now + visibility
         scope = queue.scope
         get, put = self.t_messages.get, self.t_receipts.put
         out = []
         with self.store.transaction():
             for msg in chosen:
                 key = self._key(queue, msg.seq)
-                record = get(scope, key)
-                msg.receive_count += 1
-                if not msg.first_receive:
-                    msg.first_receive = now
                 put(scope, key, {"n": msg.receive_count, "first": msg.first_receive, "until": until})
-                out.append(self._render(queue, msg, record, names, wanted))
-        for msg in chosen:
-            queue.set_inflight(msg, until)
+                out.append(self._render(queue, msg, get(scope, key), names, wanted))
         if attempt is not None:
             queue.attempts[attempt] = (now + DEDUP_WINDOW, [(m, m.receive_count) for m in chosen], out)
         return out
