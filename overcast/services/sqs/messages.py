@@ -15,7 +15,6 @@ import binascii
 import hashlib
 import itertools
 import os
-import re
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,17 @@ from overcast.errors import ServiceError
 from overcast.services.sqs import errors
 from overcast.services.sqs.checksums import md5_of_attributes, md5_of_body
 from overcast.services.sqs.move_tasks import MoveTaskOperations
-from overcast.services.sqs.queue import GONE, INFLIGHT, READY, Msg, Queue
+from overcast.services.sqs.queue import INFLIGHT, READY, Msg, Queue
+from overcast.services.sqs.validation import (
+    BATCH_ID,
+    BODY,
+    FIFO_ID,
+    SYSTEM_NAMES,
+    attributes_size,
+    check_message_attributes,
+    check_system_attributes,
+    size,
+)
 
 if TYPE_CHECKING:
     from overcast.services.sqs.provider import Provider
@@ -35,18 +44,6 @@ DEDUP_WINDOW = 300.0
 MAX_BATCH = 10
 MAX_BATCH_BYTES = 1_048_576
 MAX_VISIBILITY = 43_200
-_BODY = re.compile("^[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
-_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
-_ATTRIBUTE_NAME = re.compile("^[A-Za-z0-9_.\\-\u00c0-\u017f]{1,256}$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-SYSTEM_NAMES = (
-    "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
-    "SequenceNumber", "MessageDeduplicationId", "MessageGroupId", "AWSTraceHeader",
-    "DeadLetterQueueSourceArn",
-)  # fmt: skip
-
-
 #: Message ids are UUID-shaped like AWS's: a random head per process and a counter (unique, and
 #: a tenth of the cost of uuid4() on the send path).
 _ID_HEAD = "{0[0]}-{0[1]}-{0[2]}-{0[3]}-".format(str(uuid.uuid4()).split("-"))
@@ -55,88 +52,6 @@ _id_counter = itertools.count(int.from_bytes(os.urandom(5), "big"))
 
 def new_message_id() -> str:
     return f"{_ID_HEAD}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}"
-
-
-def _size(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
-
-
-def _attributes_size(attributes: dict | None) -> int:
-    if not attributes:
-        return 0
-    total = 0
-    for name, value in attributes.items():
-        total += _size(name) + _size(value.get("DataType") or "")
-        if value.get("StringValue") is not None:
-            total += _size(value["StringValue"])
-        elif value.get("BinaryValue") is not None:
-            total += len(value["BinaryValue"])
-    return total
-
-
-def check_message_attributes(attributes: dict) -> None:
-    if len(attributes) > 10:
-        raise errors.invalid_parameter(
-            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [10]."
-        )
-    for name, value in attributes.items():
-        if not _ATTRIBUTE_NAME.match(name):
-            if len(name.encode()) > 256:
-                raise errors.invalid_parameter("Message (user) attribute names must be shorter than 256 Bytes")
-            raise errors.invalid_parameter(
-                "Message (user) attributes name can only contain upper and lower score characters, digits,"
-                " periods, hyphens and underscores. "
-            )
-        lowered = name.lower()
-        if lowered.startswith(("aws.", "amazon.")) or name[0] == "." or name[-1] == "." or ".." in name:
-            raise errors.invalid_parameter(
-                "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings are"
-                " reserved for internal use. Additionally, they cannot start or end with '.'."
-            )
-        data_type = value.get("DataType") or ""
-        if not data_type:
-            raise errors.invalid_parameter(
-                f"Message (user) attribute '{name}' must contain a non-empty message attribute type."
-            )
-        base = data_type.split(".", 1)[0]
-        if base not in ("String", "Number", "Binary"):
-            raise errors.invalid_parameter(
-                f"The type of message (user) attribute '{name}' is invalid. You must use only the following"
-                " supported type prefixes: Binary, Number, String."
-            )
-        if len(data_type) > 256:
-            raise errors.invalid_parameter("Message (user) attribute types must be shorter than 256 Bytes")
-        if value.get("StringListValues") or value.get("BinaryListValues"):
-            raise errors.invalid_parameter(
-                f"Message (user) attribute '{name}' has list values, which SQS reserves for future use."
-            )
-        if base == "Binary":
-            if not value.get("BinaryValue"):
-                raise errors.invalid_parameter(
-                    f"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'."
-                )
-            continue
-        text = value.get("StringValue")
-        if not text:
-            raise errors.invalid_parameter(
-                f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
-            )
-        if base == "Number" and not _NUMBER.match(text.strip()):
-            raise errors.invalid_parameter(f"Can't cast the value of message (user) attribute '{name}' to a number.")
-        if not _BODY.match(text):
-            raise errors.invalid_parameter(
-                f"Message (user) attribute '{name}' contains invalid characters."
-            )
-
-
-def check_system_attributes(attributes: dict) -> None:
-    for name, value in attributes.items():
-        if name != "AWSTraceHeader":
-            raise errors.invalid_parameter(f"Message system attribute name '{name}' is invalid.")
-        if value.get("DataType") != "String" or not value.get("StringValue"):
-            raise errors.invalid_parameter(
-                "Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'."
-            )
 
 
 class MessageOperations(MoveTaskOperations):
@@ -243,7 +158,7 @@ class MessageOperations(MoveTaskOperations):
     ) -> dict:
         """Validate and store one message exactly as SendMessage does; its SendMessage output.
         `in_transaction`: the caller holds a store transaction (a batch commits once)."""
-        if not _BODY.match(body):
+        if not BODY.match(body):
             raise ServiceError(
                 "InvalidMessageContents",
                 "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF |"
@@ -251,7 +166,7 @@ class MessageOperations(MoveTaskOperations):
             )
         if attributes:
             check_message_attributes(attributes)
-        if _size(body) + _attributes_size(attributes) > queue.max_size:
+        if size(body) + attributes_size(attributes) > queue.max_size:
             raise errors.invalid_parameter(
                 f"One or more parameters are invalid. Reason: Message must be shorter than {queue.max_size} bytes."
             )
@@ -266,7 +181,7 @@ class MessageOperations(MoveTaskOperations):
                 raise errors.invalid_value(delay, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900.")
         if delay is None or queue.fifo:
             delay = queue.delay
-        if group is not None and not _FIFO_ID.match(group):
+        if group is not None and not FIFO_ID.match(group):
             raise errors.invalid_value(
                 group, "MessageGroupId",
                 "MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
@@ -277,7 +192,7 @@ class MessageOperations(MoveTaskOperations):
                     dedup_id, "MessageDeduplicationId",
                     "The request includes a parameter that is not valid for this queue type.",
                 )  # fmt: skip
-            if not _FIFO_ID.match(dedup_id):
+            if not FIFO_ID.match(dedup_id):
                 raise errors.invalid_value(
                     dedup_id, "MessageDeduplicationId",
                     "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128"
@@ -336,7 +251,7 @@ class MessageOperations(MoveTaskOperations):
         queue = self.queue_for(context, params["QueueUrl"])
         entries = params.get("Entries") or []
         self._check_batch(entries, "SendMessageBatchRequestEntry")
-        total = sum(_size(e.get("MessageBody") or "") + _attributes_size(e.get("MessageAttributes")) for e in entries)
+        total = sum(size(e.get("MessageBody") or "") + attributes_size(e.get("MessageAttributes")) for e in entries)
         if total > MAX_BATCH_BYTES:
             raise ServiceError(
                 "BatchRequestTooLong",
@@ -377,7 +292,7 @@ class MessageOperations(MoveTaskOperations):
         seen = set()
         for entry in entries:
             entry_id = entry.get("Id") or ""
-            if not _BATCH_ID.match(entry_id):
+            if not BATCH_ID.match(entry_id):
                 raise ServiceError(
                     "InvalidBatchEntryId",
                     "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can"
