@@ -364,7 +364,7 @@ class PublishOperations:
             successful.append({"Id": entry["Id"], **output})
             if note is not None:
                 notes.append(note)
-        if notes:
+        if notes and topic.subscriptions:
             self.runtime.spawn(self._fan_out(tuple(notes)), "sns publish batch")
         return {"Successful": successful, "Failed": failed}
 
@@ -395,7 +395,7 @@ class PublishOperations:
             output, note = self._prepare(topic, entry, texts, self.default_base_url)
         except ServiceError as error:
             raise DeliveryError(f"{error.code}: {error.message}", retryable=False) from None
-        if note is not None:
+        if note is not None and topic.subscriptions:
             self.runtime.spawn(self._fan_out((note,)), "sns deliver")
         return output
 
