@@ -19,7 +19,7 @@ MISSING = None
 class Bindings:
     """The request's ExpressionAttributeNames/Values and which of them its expressions used."""
 
-    __slots__ = ("names", "values", "used_names", "used_values")
+    __slots__ = ("names", "values", "used_names", "used_values", "legacy")
 
     def __init__(self, params: dict, expression_params: tuple[str, ...]) -> None:
         names = params.get("ExpressionAttributeNames")
@@ -52,6 +52,8 @@ class Bindings:
         self.values = values or {}
         self.used_names: set[str] = set()
         self.used_values: set[str] = set()
+        #: Legacy parameters bind generated placeholders, all used by construction.
+        self.legacy = False
 
     def parse(self, kind: str, text: str) -> Parsed:
         parsed = parse(kind, text)
@@ -74,6 +76,8 @@ class Bindings:
         return parsed
 
     def check_unused(self) -> None:
+        if self.legacy:
+            return
         if len(self.used_names) != len(self.names):
             unused = [k for k in self.names if k not in self.used_names]
             raise validation(f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{', '.join(unused)}}}")

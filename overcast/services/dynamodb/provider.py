@@ -22,7 +22,7 @@ from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.schema import Schema, not_found
 from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
-from overcast.services.dynamodb.tables import TablesMixin
+from overcast.services.dynamodb.tables import TablesMixin, table_name
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
     MAX_ITEM_SIZE,
@@ -126,6 +126,8 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
     def _table(self, context: RequestContext, name: str) -> tuple[str, Schema]:
         scope = make_scope(context.account, context.region)
         schema = self.schema(scope, name)
+        if schema is None and name.startswith("arn:"):
+            schema = self.schema(scope, table_name(name))
         if schema is None:
             raise not_found()
         return scope, schema
@@ -147,6 +149,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
             placeholders = legacy.Placeholders()
             b.names = placeholders.names
             b.values = placeholders.values
+            b.legacy = True
             return b, placeholders
         return b, None
 

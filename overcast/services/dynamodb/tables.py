@@ -23,6 +23,13 @@ def table_not_found(name: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found", 400)
 
 
+def table_name(name: str) -> str:
+    """Operations take a table's name or its ARN."""
+    if name.startswith("arn:") and ":table/" in name:
+        return name.split(":table/", 1)[1].split("/", 1)[0]
+    return name
+
+
 def in_use(message: str) -> ServiceError:
     return ServiceError("ResourceInUseException", message, 400)
 
@@ -33,9 +40,10 @@ class TablesMixin:
     # -- records ------------------------------------------------------------------------------
 
     def _record(self, scope: str, name: str) -> dict | None:
-        return self._tables.get(scope, name)
+        return self._tables.get(scope, table_name(name))
 
     def _require(self, scope: str, name: str) -> dict:
+        name = table_name(name)
         record = self._tables.get(scope, name)
         if record is None:
             raise table_not_found(name)
@@ -118,6 +126,12 @@ class TablesMixin:
     # -- validation ---------------------------------------------------------------------------
 
     def _check_name(self, name: str, member: str) -> None:
+        if not 3 <= len(name) <= 255:
+            bound = "greater than or equal to 3" if len(name) < 3 else "less than or equal to 255"
+            raise validation(
+                f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must"
+                f" have length {bound}"
+            )
         if not _NAME.fullmatch(name):
             raise validation(
                 f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must"
