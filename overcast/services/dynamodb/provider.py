@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import time
 
 from overcast.context import RequestContext
@@ -36,7 +37,8 @@ from overcast.store import scope as make_scope
 log = logging.getLogger("overcast.dynamodb")
 
 CONDITION_FAILED = "The conditional request failed"
-TTL_INTERVAL = 5.0
+#: Seconds between sweeps for expired items (AWS takes up to days; tests want less).
+TTL_INTERVAL = float(os.environ.get("OVERCAST_DYNAMODB_TTL_INTERVAL", "5"))
 PURGE_BATCH = 500
 
 

@@ -10,7 +10,8 @@ import uuid
 from overcast.services.dynamodb.values import item_size
 
 RETENTION_SECONDS = 24 * 3600
-SERVICE_IDENTITY = {"principalId": "dynamodb.amazonaws.com", "type": "Service"}
+# The API shape (botocore "Identity"); Lambda event payloads spell these principalId/type.
+SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
 def sequence_text(number: int) -> str:
