@@ -52,6 +52,8 @@ UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 ALL_FUNCTIONS = {**CONDITION_FUNCTIONS, **OPERAND_FUNCTIONS, **UPDATE_FUNCTIONS}
 COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 MAX_DEPTH = 32
+#: Words the grammar itself uses: never attribute names, even where one could follow.
+KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE"})
 
 
 class Token(NamedTuple):
@@ -103,7 +105,10 @@ class _Parser:
         token = token or self.token
         index = self.tokens.index(token)
         start = self.tokens[index - 1].start if index > 0 else token.start
-        end = self.tokens[index + 1].end if index + 1 < len(self.tokens) else token.end
+        if token.kind == "eof":
+            end = self.tokens[index - 1].end if index > 0 else token.end
+        else:
+            end = self.tokens[index + 1].end if index + 1 < len(self.tokens) else token.end
         return self.error(f'Syntax error; token: "{token.text}", near: "{self.text[start:end]}"')
 
     def keyword(self, word: str) -> bool:
@@ -132,6 +137,8 @@ class _Parser:
         if token.kind == "placeholder":
             self.names.setdefault(token.text)
         elif token.kind == "name":
+            if token.text.upper() in KEYWORDS:
+                raise self.syntax_error()
             if self.reserved is None and token.text.upper() in RESERVED_WORDS:
                 self.reserved = token.text
         else:
