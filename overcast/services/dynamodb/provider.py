@@ -125,6 +125,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
 
     # -- shared helpers ---------------------------------------------------------------------------
 
+    def _get(self, scope: str, key: str) -> dict | None:
+        """An item (or index entry); rows hold [size, item] so reads never recompute sizes."""
+        row = self._items.get(scope, key)
+        return None if row is None else row[1]
+
+    def _put(self, scope: str, key: str, item: dict, size: int | None = None) -> None:
+        self._items.put(scope, key, [item_size(item) if size is None else size, item])
+
     def _table(self, context: RequestContext, name: str) -> tuple[str, Schema]:
         scope = make_scope(context.account, context.region)
         schema = self.schema(scope, name)
@@ -156,21 +164,23 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         return b, None
 
     def _apply(self, scope: str, region: str, schema: Schema, key: str, old: dict | None, new: dict | None,
-               identity: dict | None = None) -> dict | None:
+               identity: dict | None = None, size: int | None = None) -> dict | None:
         """Write one item change with its index entries and stream record (inside a transaction
         when there is more than the item to write). Returns the stream record, if any."""
         items = self._items
         if new is None:
             items.delete(scope, key)
         else:
-            items.put(scope, key, new)
+            if size is None:
+                size = item_size(new)
+            items.put(scope, key, [size, new])
         for index in schema.indexes.values():
             old_key = index.entry_key(old, schema) if old is not None else None
             new_key = index.entry_key(new, schema) if new is not None else None
             if old_key is not None and old_key != new_key:
                 items.delete(scope, old_key)
             if new_key is not None:
-                items.put(scope, new_key, index.project(new, schema))
+                self._put(scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None)
         if schema.stream_arn is not None and old != new:
             keys = schema.key_of(new if new is not None else old)
             return self.streams.append(scope, region, schema.stream_arn, schema.stream_view, keys, old, new, identity)
@@ -181,19 +191,20 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
             self.runtime.bus.publish("dynamodb:stream", {"stream_arn": schema.stream_arn, "records": records})
 
     def _write(self, scope: str, region: str, schema: Schema, key: str, compute, condition, b, return_on_failure,
-               needs_old: bool) -> tuple[dict | None, dict | None]:
-        """Read-check-write one item atomically: `compute(old)` gives the new item (None deletes)."""
+               needs_old: bool, size: int | None = None) -> tuple[dict | None, dict | None]:
+        """Read-check-write one item atomically: `compute(old)` gives the new item (None deletes);
+        `size` is the new item's size when the caller already knows it."""
         record = None
         if not needs_old and not schema.indexes and schema.stream_arn is None and condition is None:
             new = compute(None)
-            self._items.put(scope, key, new) if new is not None else self._items.delete(scope, key)
+            self._put(scope, key, new, size) if new is not None else self._items.delete(scope, key)
             return None, new
         with self.store.transaction():
-            old = self._items.get(scope, key)
+            old = self._get(scope, key)
             if condition is not None and not E.evaluate(condition, old or {}, b):
                 raise condition_failed(old, return_on_failure)
             new = compute(old)
-            record = self._apply(scope, region, schema, key, old, new)
+            record = self._apply(scope, region, schema, key, old, new, size=size if new is not None else None)
         if record is not None:
             self._publish(schema, [record])
         return old, new
@@ -226,13 +237,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
             raise validation("Return values set to invalid value")
         item = check_item(params["Item"])
         key = schema.check_item_keys(item)
-        if item_size(item) > MAX_ITEM_SIZE:
+        size = item_size(item)
+        if size > MAX_ITEM_SIZE:
             raise validation("Item size has exceeded the maximum allowed size")
         condition = self._condition(params, b, placeholders)
         b.check_unused()
         old, new = self._write(
             scope, context.region, schema, key, lambda old: item, condition, b,
-            params.get("ReturnValuesOnConditionCheckFailure"), return_values == "ALL_OLD",
+            params.get("ReturnValuesOnConditionCheckFailure"), return_values == "ALL_OLD", size,
         )
         out = self._write_response(schema, params, old, new)
         if return_values == "ALL_OLD" and old:
@@ -245,7 +257,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         key = schema.check_key(params["Key"])
         projection = self._projection(params, b, placeholders)
         b.check_unused()
-        item = self._items.get(scope, key)
+        item = self._get(scope, key)
         out: dict = {}
         if item is not None:
             out["Item"] = E.project(item, projection, b) if projection else item
@@ -364,7 +376,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
             found = responses.setdefault(name, [])
             units = 0.0
             for key in keys:
-                item = self._items.get(scope, key)
+                item = self._get(scope, key)
                 if item is not None:
                     units += read_units(item_size(item), consistent)
                     found.append(E.project(item, projection, b) if projection else item)
@@ -406,7 +418,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         published = []
         with self.store.transaction():
             for scope, schema, key, item in plans:
-                old = self._items.get(scope, key)
+                old = self._get(scope, key)
                 record = self._apply(scope, context.region, schema, key, old, item)
                 if record is not None:
                     published.append((schema, record))
@@ -466,10 +478,10 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
             index = schema.indexes[index_name]
             with self.store.transaction():
                 rows = list(self._items.scan(scope, prefix=schema.storage, start_after=after, limit=PURGE_BATCH))
-                for key, item in rows:
+                for key, (size, item) in rows:
                     entry = index.entry_key(item, schema)
                     if entry is not None:
-                        self._items.put(scope, entry, index.project(item, schema))
+                        self._put(scope, entry, index.project(item, schema), size if index.projection == "ALL" else None)
             if rows:
                 after = rows[-1][0]
             if len(rows) < PURGE_BATCH:
@@ -511,7 +523,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         rows = list(self._items.scan(scope, prefix=schema.storage, start_after=after, limit=2000))
         self._ttl_cursor[cursor_key] = rows[-1][0] if len(rows) == 2000 else None
         expired = []
-        for key, item in rows:
+        for key, (_, item) in rows:
             value = item.get(attribute)
             if value is None or "N" not in value:
                 continue
@@ -527,7 +539,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         records = []
         with self.store.transaction():
             for key, item in expired:
-                current = self._items.get(scope, key)
+                current = self._get(scope, key)
                 if current is None:
                     continue
                 record = self._apply(scope, region, schema, key, current, None, identity=SERVICE_IDENTITY)

@@ -194,11 +194,10 @@ class ReadsMixin:
             select == "ALL_ATTRIBUTES" or projection is not None)
         hash_name = index.hash if index else schema.hash
         evaluate = E.evaluate
-        for _, item in rows:
+        for _, (weight, item) in rows:
             if segment is not None:
                 if zlib.crc32(encode_key_value(item[hash_name]).encode()) % segment[1] != segment[0]:
                     continue
-            weight = item_size(item)
             if size + weight > PAGE_BYTES and scanned:
                 more = True
                 break
@@ -206,7 +205,7 @@ class ReadsMixin:
             scanned += 1
             last = item
             if fetch_base:
-                item = self._items.get(scope, schema.item_key(item)) or item
+                item = self._get(scope, schema.item_key(item)) or item
             if filter_tree is None or evaluate(filter_tree, item, b):
                 items.append(item)
             if limit is not None and scanned >= limit:

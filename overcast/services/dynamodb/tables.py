@@ -120,7 +120,7 @@ class TablesMixin:
             return 0
         from overcast.services.dynamodb.values import item_size
 
-        sizes = [item_size(item) for _, item in self._items.scan(scope, prefix=prefix, limit=1000)]
+        sizes = [row[0] for _, row in self._items.scan(scope, prefix=prefix, limit=1000)]
         return round(sum(sizes) * count / len(sizes)) if sizes else 0
 
     # -- validation ---------------------------------------------------------------------------

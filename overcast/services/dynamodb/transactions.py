@@ -88,7 +88,7 @@ class TransactionsMixin:
 
         published = []
         with self.store.transaction():
-            olds = [self._items.get(scope, key) for _, scope, _, key, *_ in plans]
+            olds = [self._get(scope, key) for _, scope, _, key, *_ in plans]
             reasons = []
             news = []
             failed = False
@@ -168,7 +168,7 @@ class TransactionsMixin:
         responses = []
         with self.store.transaction():
             for scope, schema, key, projection, b in plans:
-                item = self._items.get(scope, key)
+                item = self._get(scope, key)
                 if item is None:
                     responses.append({})
                 else:

@@ -8,6 +8,7 @@ read never converts anything: numbers are kept as their normalised text, binarie
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -64,7 +65,14 @@ def format_number(value: Decimal) -> str:
     return format(value, "f")
 
 
+# Already canonical: no sign on zero, no leading zeros, no exponent, no trailing fraction zeros,
+# and too short to break the 38-digit or range limits. Most numbers clients send look so.
+_CANONICAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+
+
 def normalize_number(text: str) -> str:
+    if type(text) is str and len(text) <= 38 and text != "-0" and _CANONICAL.fullmatch(text):
+        return text
     return format_number(parse_number(text))
 
 
