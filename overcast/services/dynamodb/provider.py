@@ -23,6 +23,7 @@ from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.schema import Schema, not_found
 from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
+from overcast.services.dynamodb.statements import StatementsMixin
 from overcast.services.dynamodb.tables import TablesMixin, table_name
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
@@ -88,7 +89,7 @@ def read_units(size: int, consistent: bool) -> float:
     return float(units) if consistent else units / 2
 
 
-class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
+class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, BaseProvider):
     service = "dynamodb"
 
     def __init__(self, runtime) -> None:
@@ -101,6 +102,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         self._schemas: dict[tuple[str, str], Schema] = {}
         self.streams = Streams(store)
         self._purging = False
+        #: While a multi-statement transaction runs, the stream records it will announce once
+        #: it commits (None otherwise).
+        self._deferred: list | None = None
         self._ttl_cursor: dict[tuple[str, str], str | None] = {}
         store.on_reset(self._forget)
 
@@ -187,7 +191,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, BaseProvider):
         return None
 
     def _publish(self, schema: Schema, records: list) -> None:
-        if records:
+        if records and self._deferred is not None:
+            self._deferred.append((schema, records))
+        elif records:
             self.runtime.bus.publish("dynamodb:stream", {"stream_arn": schema.stream_arn, "records": records})
 
     def _write(self, scope: str, region: str, schema: Schema, key: str, compute, condition, b, return_on_failure,
