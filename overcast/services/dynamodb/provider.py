@@ -259,10 +259,15 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
 
     def get_item(self, context: RequestContext, params: dict) -> dict:
         scope, schema = self._table(context, params["TableName"])
-        b, placeholders = self._bindings(params, ("ProjectionExpression",), ("AttributesToGet",))
-        key = schema.check_key(params["Key"])
-        projection = self._projection(params, b, placeholders)
-        b.check_unused()
+        if "ProjectionExpression" in params or "AttributesToGet" in params or "ExpressionAttributeNames" in params:
+            b, placeholders = self._bindings(params, ("ProjectionExpression",), ("AttributesToGet",))
+            key = schema.check_key(params["Key"])
+            projection = self._projection(params, b, placeholders)
+            b.check_unused()
+        else:
+            b = None
+            key = schema.check_key(params["Key"])
+            projection = None
         item = self._get(scope, key)
         out: dict = {}
         if item is not None:

@@ -11,6 +11,7 @@ from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.schema import Index, Schema
 from overcast.services.dynamodb.values import (
     HIGH,
+    check_value,
     encode_key_value,
     encode_prefix,
     invalid,
@@ -157,6 +158,7 @@ class ReadsMixin:
         for name, value in start.items():
             if type(value) is not dict or len(value) != 1 or next(iter(value)) != schema.types.get(name):
                 raise bad
+            check_value(value)
         if index is None:
             return schema.item_key(start)
         return index.entry_key(start, schema)

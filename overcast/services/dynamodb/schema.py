@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from overcast.errors import ServiceError
-from overcast.services.dynamodb.values import encode_key_value, invalid, validation
+from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
 
 SEPARATOR = "|"
 
@@ -63,14 +63,12 @@ class Schema:
     stream_arn: str | None = None
     stream_view: str | None = None
     has_lsi: bool = False
+    key_tuple: tuple[str, ...] = ()
+    key_names: frozenset[str] = frozenset()
 
-    @property
-    def key_names(self) -> frozenset[str]:
-        return frozenset((self.hash, self.range) if self.range else (self.hash,))
-
-    @property
-    def key_tuple(self) -> tuple[str, ...]:
-        return (self.hash, self.range) if self.range else (self.hash,)
+    def __post_init__(self) -> None:
+        self.key_tuple = (self.hash, self.range) if self.range else (self.hash,)
+        self.key_names = frozenset(self.key_tuple)
 
     def encoded_key(self, item: dict) -> str:
         key = encode_key_value(item[self.hash])
@@ -88,21 +86,27 @@ class Schema:
 
     def check_key(self, key: dict) -> str:
         """Validate a Key parameter (exactly the key attributes, of the right types); its store key."""
-        hash_value = key.get(self.hash)
-        expected = 2 if self.range is not None else 1
-        if hash_value is None or len(key) != expected or (self.range is not None and self.range not in key):
+        names = self.key_tuple
+        if len(key) != len(names):
             raise validation("The provided key element does not match the schema")
-        for name in self.key_tuple:
-            value = key[name]
-            kind = next(iter(value)) if type(value) is dict and len(value) == 1 else None
-            if kind != self.types[name]:
+        encoded = self.storage
+        for name in names:
+            value = key.get(name)
+            if value is None or len(value) != 1:
                 raise validation("The provided key element does not match the schema")
-            if kind in ("S", "B") and not value[kind]:
+            kind = self.types[name]
+            inner = value.get(kind)
+            if inner is None:
+                raise validation("The provided key element does not match the schema")
+            if kind == "N":
+                value["N"] = normalize_number(inner)
+            elif not inner:
                 raise validation(
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
                     f" contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
                 )
-        return self.storage + self.encoded_key(key)
+            encoded += encode_key_value(value)
+        return encoded
 
     def check_item_keys(self, item: dict) -> str:
         """Validate a whole item's key attributes and index keys; its store key."""

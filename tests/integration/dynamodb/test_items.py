@@ -292,3 +292,14 @@ def test_resource_api(endpoint, ddb):
     assert table.get_item(Key={"pk": "user", "orderId": "o01"})["Item"]["total"] == 15
     scanned = table.scan(FilterExpression=Attr("total").lt(15))
     assert sorted((i["pk"], i["orderId"]) for i in scanned["Items"]) == [("other", "o00"), ("user", "o00")]
+
+
+def test_key_numbers_are_normalised_and_checked(ddb):
+    name = make_table(ddb, range_type="N")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "n"}, "sk": {"N": "1.50"}})
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "n"}, "sk": {"N": "1.5000"}})["Item"]["sk"] == {"N": "1.5"}
+    assert error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "n"}, "sk": {"N": "one"}}) == (
+        "ValidationException", "A value provided cannot be converted into a number")
+    assert error_of(ddb.query, TableName=name, KeyConditionExpression="pk = :p",
+                    ExpressionAttributeValues={":p": {"S": "n"}}, ExclusiveStartKey={"pk": {"S": "n"}, "sk": {"N": "x"}}) == (
+        "ValidationException", "A value provided cannot be converted into a number")
