@@ -214,6 +214,10 @@ class TablesMixin:
         scope = make_scope(context.account, context.region)
         name = params["TableName"]
         self._check_name(name, "tableName")
+        for member, wire in (("AttributeDefinitions", "attributeDefinitions"), ("KeySchema", "keySchema")):
+            if params.get(member) is None:
+                raise validation(f"1 validation error detected: Value null at '{wire}' failed to satisfy constraint:"
+                                 " Member must not be null")
         definitions = params["AttributeDefinitions"]
         defined: dict[str, str] = {}
         for definition in definitions:
