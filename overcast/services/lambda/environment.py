@@ -97,13 +97,28 @@ def _python_for(runtime: str) -> _Interpreter:
         for version in sorted(pyenv.iterdir(), reverse=True):
             if version.name == wanted or version.name.startswith(wanted + "."):
                 candidates.append(str(version / "bin" / f"python{wanted}"))
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for candidate in candidates:
         if os.access(candidate, os.X_OK):
-            return _Interpreter([candidate])
-    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+            if wanted == here or _imports_sdk(candidate):
+                return _Interpreter([candidate])
+            warning = (f"python{wanted} at {candidate} cannot import the AWS SDK Overcast provides; "
+                       f"{runtime} functions run on Python {here}")
+            return _Interpreter([sys.executable], warning)
     warning = "" if here == wanted else (
         f"no python{wanted} interpreter on this machine; {runtime} functions run on Python {here}")
     return _Interpreter([sys.executable], warning)
+
+
+def _imports_sdk(python: str) -> bool:
+    """Whether an interpreter can import boto3 from the SDK directory (botocore's urllib3 2.x
+    needs Python 3.10 or later, for one)."""
+    try:
+        subprocess.run([python, "-c", "import boto3"], env={"PYTHONPATH": sdk_dir(), "PATH": "/usr/bin:/bin"},
+                       check=True, capture_output=True, timeout=30)
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return True
 
 
 _interpreters: dict[str, _Interpreter] = {}
