@@ -106,6 +106,8 @@ class Enforcer:
             self.iam.note_key_used(identity["AccessKeyId"], identity, service, context.region)
 
         anonymous = key_id is None
+        if anonymous and service == "s3":
+            return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
         if not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root"):
             return  # the account's root user may do anything in its account
         model = context.service_model
