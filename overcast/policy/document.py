@@ -156,44 +156,43 @@ def _conditions(value: Any) -> tuple:
     return tuple(entries)
 
 
+_STRUCTURE = re.compile(r'\\.|"|[{}\[\]]')
+
+
 def _positions(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(start, end) line/column of each statement object, for matched-statement positions.
-    Best effort: finds the top-level objects inside "Statement"."""
+    Best effort: finds the top-level objects inside "Statement". Only the structural characters
+    are visited (a regex skips the rest), so this stays cheap on the hot path."""
     found = []
     at = text.find('"Statement"')
     if at < 0:
         return found
     depth = 0
     in_string = False
-    escape = False
     start = None
-    i = text.find(":", at) + 1
     first = None
-    while i < len(text):
-        ch = text[i]
+    for match in _STRUCTURE.finditer(text, text.find(":", at) + 1):
+        token = match.group()
+        if token[0] == "\\":
+            continue
+        if token == '"':
+            in_string = not in_string
+            continue
         if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+            continue
+        if token in "[{":
             if first is None:
-                first = ch
+                first = token
             depth += 1
-            if ch == "{" and depth == (2 if first == "[" else 1):
-                start = i
-        elif ch in "]}":
+            if token == "{" and depth == (2 if first == "[" else 1):
+                start = match.start()
+        else:
             depth -= 1
-            if ch == "}" and start is not None and depth == (1 if first == "[" else 0):
-                found.append((_line_col(text, start), _line_col(text, i + 1)))
+            if token == "}" and start is not None and depth == (1 if first == "[" else 0):
+                found.append((_line_col(text, start), _line_col(text, match.end())))
                 start = None
             if depth == 0:
                 break
-        i += 1
     return found
 
 

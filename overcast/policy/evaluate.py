@@ -74,9 +74,10 @@ class AuthorizationRequest:
         keys the principal and the clock define."""
         values = {key.lower(): value for key, value in self.context.items()}
         p = self.principal
-        now = datetime.now(timezone.utc)
-        values.setdefault("aws:currenttime", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        values.setdefault("aws:epochtime", str(int(time.time())))
+        seconds = time.time()
+        if "aws:currenttime" not in values:
+            values["aws:currenttime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+        values.setdefault("aws:epochtime", str(int(seconds)))
         if self.region:
             values.setdefault("aws:requestedregion", self.region)
         if p.kind not in (ANONYMOUS, SERVICE, WEB_IDENTITY):
