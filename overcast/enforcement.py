@@ -102,8 +102,6 @@ class Enforcer:
         from overcast.signing import verify_request
 
         verify_request(context.request, self.runtime.secret_for, protocol=protocol)
-        if identity is not None and identity.get("Kind") in ("user", "root"):
-            self.iam.note_key_used(identity["AccessKeyId"], identity, service, context.region)
 
         anonymous = key_id is None
         if anonymous and service == "s3":

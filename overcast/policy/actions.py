@@ -124,13 +124,16 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     "lambda": {
         **{op: (f"lambda:{op}", LAMBDA_FUNCTION) for op in (
-            "CreateFunction", "DeleteFunction", "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode",
-            "UpdateFunctionConfiguration", "InvokeFunction", "PublishVersion", "ListVersionsByFunction",
+            "DeleteFunction", "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode",
+            "InvokeFunction", "PublishVersion", "ListVersionsByFunction",
             "CreateAlias", "DeleteAlias", "GetAlias", "UpdateAlias", "ListAliases", "AddPermission",
             "RemovePermission", "GetPolicy", "PutFunctionConcurrency", "DeleteFunctionConcurrency",
             "GetFunctionConcurrency", "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "DeleteFunctionUrlConfig",
             "UpdateFunctionUrlConfig", "PutFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig",
         )},
+        # Handing a role to a function is iam:PassRole on that role, as AWS checks it.
+        "CreateFunction": [("lambda:CreateFunction", LAMBDA_FUNCTION), ("iam:PassRole", "{Role}")],
+        "UpdateFunctionConfiguration": [("lambda:UpdateFunctionConfiguration", LAMBDA_FUNCTION), ("iam:PassRole", "{Role}")],
         "Invoke": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
         "InvokeAsync": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
         "InvokeWithResponseStream": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
@@ -266,6 +269,8 @@ def resolve(service: str, prefix: str, operation: str, params: dict, context: An
         try:
             resource = template.format_map(values)
         except (KeyError, ValueError, IndexError):
+            if action == "iam:PassRole":
+                continue  # no role handed over in this request
             resource = "*"
         if service == "s3" and params.get("VersionId") and action in _S3_VERSIONED:
             action = _S3_VERSIONED[action]

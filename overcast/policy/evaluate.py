@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from overcast.policy.conditions import VARIABLE_OPERATORS, arn_like, evaluate_condition, like

@@ -278,7 +278,7 @@ class AccountMixin(IamBase):
     def create_saml_provider(self, context, params):
         name = params["Name"]
         if not re.match(r"^[\w._-]+$", name):
-            raise validation_error(f"The specified value for name is invalid.")
+            raise validation_error("The specified value for name is invalid.")
         document = params["SAMLMetadataDocument"]
         if "EntityDescriptor" not in document:
             raise invalid_input("Could not parse metadata")

@@ -101,7 +101,7 @@ def merge_tags(existing: list[dict], new: list[dict], limit: int = 50) -> list[d
     for tag in new or []:
         merged[tag["Key"]] = tag.get("Value", "")
     if len(merged) > limit:
-        raise limit_exceeded(f"The number of tags has reached the maximum limit.")
+        raise limit_exceeded("The number of tags has reached the maximum limit.")
     return [{"Key": k, "Value": v} for k, v in merged.items()]
 
 

@@ -25,7 +25,6 @@ from overcast.services.iam.base import (
     now,
     paginate,
     tag_list,
-    validation_error,
 )
 from overcast.services.iam.entities import check_name
 
@@ -373,3 +372,54 @@ def _hash(password: str, stored: str | None = None) -> str:
     salt = bytes.fromhex(stored.split("$")[0]) if stored else os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 10_000)
     return f"{salt.hex()}${digest.hex()}"
+
+
+class CredentialReportMixin(IamBase):
+    """GenerateCredentialReport / GetCredentialReport: the account's users and the state of
+    their credentials, as AWS's CSV."""
+
+    _COLUMNS = (
+        "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
+        "password_next_rotation", "mfa_active", "access_key_1_active", "access_key_1_last_rotated",
+        "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
+        "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+        "access_key_2_last_used_region", "access_key_2_last_used_service", "cert_1_active", "cert_1_last_rotated",
+        "cert_2_active", "cert_2_last_rotated",
+    )
+
+    def generate_credential_report(self, context, params):
+        existed = self._get("account", context.account, "credential-report") is not None
+
+        def stamp(value) -> str:
+            return value.strftime("%Y-%m-%dT%H:%M:%S+00:00") if value else "N/A"
+
+        rows = [",".join(self._COLUMNS)]
+        root_keys = [self.credential(k) for k in self._root_keys(context.account)]
+        users = [("<root_account>", self.arn(context, context.account, "root"), None, None, [], root_keys)]
+        for user in self._all("users", context.account):
+            keys = [self.credential(k) for k in user["AccessKeys"]]
+            users.append((user["UserName"], user["Arn"], user["CreateDate"], user.get("LoginProfile"),
+                          user.get("MFADevices") or [], keys))
+        for name, arn, created, login, mfa, keys in users:
+            row = [name, arn, stamp(created) if created else "N/A",
+                   "true" if login else ("not_supported" if created is None else "false"),
+                   "N/A", stamp(login["CreateDate"]) if login else "N/A", "N/A", "true" if mfa else "false"]
+            for index in range(2):
+                key = keys[index] if index < len(keys) and keys[index] else None
+                used = (key or {}).get("LastUsed") or {}
+                row += ["true" if key and key["Status"] == "Active" else "false",
+                        stamp(key["CreateDate"]) if key else "N/A", stamp(used.get("LastUsedDate")),
+                        used.get("Region", "N/A"), used.get("ServiceName", "N/A")]
+            row += ["false", "N/A", "false", "N/A"]
+            rows.append(",".join(row))
+        self._put("account", context.account, "credential-report",
+                  {"Content": ("\n".join(rows)).encode(), "GeneratedTime": now()})
+        if existed:
+            return {"State": "COMPLETE"}
+        return {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"}
+
+    def get_credential_report(self, context, params):
+        report = self._get("account", context.account, "credential-report")
+        if report is None:
+            raise ServiceError("ReportNotPresent", "Credential report not present", 410)
+        return {"Content": report["Content"], "ReportFormat": "text/csv", "GeneratedTime": report["GeneratedTime"]}

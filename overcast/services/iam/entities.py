@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from overcast import policy
+from overcast.errors import ServiceError
 from overcast.services.iam import ids
 from overcast.services.iam.base import (
     IamBase,
@@ -346,7 +347,7 @@ class EntitiesMixin(IamBase):
     def delete_role(self, context, params):
         role = self.entity("role", context.account, params["RoleName"])
         if role.get("ServiceLinked"):
-            raise ServiceErrorUnmodifiable(role["RoleName"])
+            raise unmodifiable(role["RoleName"])
         if role["Inline"]:
             raise delete_conflict("Cannot delete entity, must delete policies first.")
         if role["Attached"]:
@@ -485,9 +486,7 @@ class EntitiesMixin(IamBase):
         return managed
 
 
-def ServiceErrorUnmodifiable(name: str):
-    from overcast.errors import ServiceError
-
+def unmodifiable(name: str) -> ServiceError:
     return ServiceError(
         "UnmodifiableEntity",
         f"Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS",

@@ -12,13 +12,14 @@ from overcast import identity
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
-from overcast.services.iam.credentials import CredentialsMixin
+from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
 from overcast.services.iam.entities import EntitiesMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
 
 
-class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, AccountMixin, SimulateMixin, AuthorizationMixin):
+class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportMixin, AccountMixin, SimulateMixin,
+               AuthorizationMixin):
     service = "iam"
 
     def __init__(self, runtime) -> None:
@@ -29,6 +30,7 @@ class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, AccountMixin, Sim
     def start(self) -> None:
         identity.key_resolvers.append(self.resolve_key)
         self.runtime.secret_lookups.append(self.secret_for)
+        self.runtime.observers.append(self._observe_key_use)
         self.store.on_reset(self.reset)
         if getattr(self.runtime.config, "enforce_iam", False):
             from overcast.enforcement import Enforcer
@@ -40,6 +42,13 @@ class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, AccountMixin, Sim
             identity.key_resolvers.remove(self.resolve_key)
         if self.secret_for in self.runtime.secret_lookups:
             self.runtime.secret_lookups.remove(self.secret_for)
+
+    def _observe_key_use(self, context, params, output, error) -> None:
+        """GetAccessKeyLastUsed: long-term keys record the service and region they were last
+        used with (throttled in note_key_used, so this costs a dict lookup per request)."""
+        identity = context.extra.get("identity")
+        if identity is not None and identity.get("Kind") in ("user", "root"):
+            self.note_key_used(identity["AccessKeyId"], identity, context.service, context.region)
 
     def reset(self) -> None:
         self.generation += 1

@@ -74,14 +74,22 @@ class SimulateMixin(IamBase):
                 if decision.allowed_by_boundary is not None:
                     result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
                 if resource_policy is not None:
-                    result["EvalDecisionDetails"] = {
-                        "IAM Policy": "allowed" if any(m.policy_type != "resource" for m in decision.matched)
-                        and decision.allowed else decision.decision if decision.decision == "explicitDeny" else "implicitDeny",
-                        "Resource Policy": "allowed" if decision.allowed_by_resource_policy else
-                        decision.decision if decision.decision == "explicitDeny" else "implicitDeny",
-                    }
+                    result["EvalDecisionDetails"] = self._details(decision)
                 results.append(result)
         return paginate(results, params, "EvaluationResults")
+
+    @staticmethod
+    def _details(decision: policy.Decision) -> dict[str, str]:
+        """Per policy kind: did it allow, deny explicitly, or not allow (cross-account views)."""
+        def verdict(kinds: set[str]) -> str:
+            if decision.decision == policy.EXPLICIT_DENY and decision.denied_by in kinds:
+                return policy.EXPLICIT_DENY
+            if any(m.effect == "Allow" and m.policy_type in kinds for m in decision.matched):
+                return policy.ALLOWED
+            return policy.IMPLICIT_DENY
+
+        identity_kinds = {"IAM Policy", "user", "group", "role", "aws-managed", "user-managed", "identity"}
+        return {"IAM Policy": verdict(identity_kinds), "Resource Policy": verdict({"resource"})}
 
     def _caller(self, account: str, arn: str | None) -> policy.Principal:
         if not arn:

@@ -116,3 +116,22 @@ def test_virtual_mfa_device(client):
     iam.deactivate_mfa_device(UserName=user, SerialNumber=serial)
     iam.delete_virtual_mfa_device(SerialNumber=serial)
     iam.delete_user(UserName=user)
+
+
+def test_credential_report_and_last_used_without_enforcement(signed):
+    iam = signed("iam", "777788889999")
+    iam.create_user(UserName="reported")
+    key = iam.create_access_key(UserName="reported")["AccessKey"]
+    signed("sqs", key["AccessKeyId"], key["SecretAccessKey"], region="eu-west-1").list_queues()
+    used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert (used["ServiceName"], used["Region"]) == ("sqs", "eu-west-1")
+    with pytest.raises(ClientError) as error:
+        iam.get_credential_report()
+    assert code(error) == "ReportNotPresent"
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()
+    lines = report["Content"].decode().splitlines()
+    assert lines[0].startswith("user,arn,user_creation_time,password_enabled")
+    row = next(line.split(",") for line in lines if line.startswith("reported,"))
+    assert row[1] == "arn:aws:iam::777788889999:user/reported" and row[8] == "true" and row[12] == "sqs"

@@ -289,3 +289,19 @@ def test_lambda_and_logs_and_sns_denials(new_user):
 def test_lambda_allowed_by_identity_policy(new_user):
     _, user = new_user([allow("lambda:ListFunctions")])
     assert "Functions" in user("lambda").list_functions()
+
+
+def test_handing_a_role_to_a_function_needs_pass_role(new_user):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    role = f"arn:aws:iam::{ACCOUNT}:role/lambda-exec"
+    _, user = new_user([allow("lambda:CreateFunction")])
+    with pytest.raises(ClientError) as error:
+        user("lambda").create_function(FunctionName=unique("fn"), Runtime="python3.12", Role=role,
+                                       Handler="index.handler", Code={"ZipFile": buffer.getvalue()})
+    assert denied(error)[1] == (f"User: {user.arn} is not authorized to perform: iam:PassRole on resource: {role} "
+                                "because no identity-based policy allows the iam:PassRole action")
