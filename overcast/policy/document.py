@@ -80,6 +80,25 @@ def _strings(value: Any, element: str) -> tuple[str, ...]:
     raise MalformedPolicy("Syntax errors in policy.")
 
 
+_AWS_PRINCIPAL = re.compile(
+    r"^(\*|\d{12}|A[A-Z]{3}[A-Z0-9]{13,}|arn:[\w-]+:(iam::(\d{12}|\*):(root|user/.+|role/.+|group/.+)"
+    r"|sts::\d{12}:(assumed-role/.+|federated-user/.+)))$"
+)
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9*][a-z0-9.*-]*(\.amazonaws\.com(\.cn)?|\.amazon\.com|\.aws\.internal)$|^\*$")
+
+
+def _check_principal(kind: str, name: str) -> None:
+    valid = {
+        "AWS": lambda: _AWS_PRINCIPAL.match(name),
+        "Service": lambda: _SERVICE_PRINCIPAL.match(name),
+        "Federated": lambda: bool(name),
+        "CanonicalUser": lambda: bool(name),
+    }[kind]()
+    if not valid:
+        label = "SERVICE" if kind == "Service" else kind
+        raise MalformedPolicy(f'Invalid principal in policy: "{label}":"{name}"')
+
+
 def _principal_block(value: Any) -> dict[str, tuple[str, ...]]:
     if value == "*":
         return {"AWS": ("*",)}
@@ -93,6 +112,8 @@ def _principal_block(value: Any) -> dict[str, tuple[str, ...]]:
             names = [names]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise MalformedPolicy("Syntax errors in policy.")
+        for name in names:
+            _check_principal(kind, name)
         block[kind] = tuple(names)
     return block
 

@@ -17,6 +17,7 @@ from overcast.services.iam.base import (
     encode_document,
     invalid_input,
     limit_exceeded,
+    malformed,
     merge_tags,
     no_such_entity,
     now,
@@ -285,9 +286,22 @@ class EntitiesMixin(IamBase):
 
     # -- roles -------------------------------------------------------------------------------
 
+    def _check_trust(self, account: str, document: str) -> None:
+        """A trust policy may only name users and roles that exist (AWS checks its own account's
+        principals when the policy is saved)."""
+        parsed = parse_document(document, policy.TRUST, 2048, "ACLSizePerRole")
+        for statement in parsed.statements:
+            for name in (statement.principals or {}).get("AWS", ()):
+                parts = name.split(":", 5)
+                if len(parts) != 6 or parts[2] != "iam" or parts[4] != account:
+                    continue
+                kind, _, rest = parts[5].partition("/")
+                if kind in ("user", "role") and self._get(f"{kind}s", account, rest.rsplit("/", 1)[-1]) is None:
+                    raise malformed(f'Invalid principal in policy: "AWS":"{name}"')
+
     def create_role(self, context, params):
         document = params["AssumeRolePolicyDocument"]
-        parse_document(document, policy.TRUST, 2048, "ACLSizePerRole")
+        self._check_trust(context.account, document)
         duration = params.get("MaxSessionDuration") or 3600
         self._check_duration(duration)
         boundary = params.get("PermissionsBoundary")
@@ -339,7 +353,7 @@ class EntitiesMixin(IamBase):
 
     def update_assume_role_policy(self, context, params):
         role = self.entity("role", context.account, params["RoleName"])
-        parse_document(params["PolicyDocument"], policy.TRUST, 2048, "ACLSizePerRole")
+        self._check_trust(context.account, params["PolicyDocument"])
         role["AssumeRolePolicyDocument"] = params["PolicyDocument"]
         self._save("role", context.account, role)
         return {}

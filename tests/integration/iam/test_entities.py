@@ -101,6 +101,9 @@ def test_role_with_trust_policy_and_max_session_duration(client):
      "Missing required field Principal"),
     (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
                                                          "Resource": "*"}]}), "Has prohibited field Resource."),
+    (trust({"AWS": "arn:aws:iam::000000000000:user/does-not-exist"}),
+     'Invalid principal in policy: "AWS":"arn:aws:iam::000000000000:user/does-not-exist"'),
+    (trust({"AWS": "nobody"}), 'Invalid principal in policy: "AWS":"nobody"'),
 ])
 def test_trust_policy_is_validated(client, document, message):
     with pytest.raises(ClientError) as error:
