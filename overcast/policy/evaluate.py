@@ -159,8 +159,56 @@ def substitute(text: str, values: dict[str, Any]) -> str:
     return _VARIABLE.sub(replace, text)
 
 
-def action_matches(patterns: Sequence[str], action: str) -> bool:
-    return any(like(action, pattern, ignore_case=True) for pattern in patterns)
+def _glob(pattern: str, any_run: str = ".*", any_one: str = ".") -> str:
+    return "".join(any_run if c == "*" else any_one if c == "?" else re.escape(c) for c in pattern)
+
+
+def _arn_regex(pattern: str) -> str:
+    """An ARN pattern as a regex that matches as ArnLike does: component by component, a
+    wildcard never spanning a colon except in the resource part; short patterns padded."""
+    parts = pattern.split(":", 5)
+    parts += ["*"] * (6 - len(parts))
+    return ":".join(_glob(part) if i == 5 else _glob(part, "[^:]*", "[^:]") for i, part in enumerate(parts))
+
+
+class _Matcher:
+    """Matches a value against a statement's patterns in one step: a set for the exact ones,
+    one compiled regex for the wildcards (AWS managed policies list thousands of actions)."""
+
+    __slots__ = ("everything", "exact", "regex", "ignore_case")
+
+    def __init__(self, patterns, ignore_case: bool, arn: bool) -> None:
+        self.ignore_case = ignore_case
+        self.everything = "*" in patterns
+        fold = str.lower if ignore_case else (lambda text: text)
+        self.exact = frozenset(fold(p) for p in patterns if "*" not in p and "?" not in p)
+        wild = [p for p in patterns if ("*" in p or "?" in p) and p != "*"]
+        if wild:
+            body = "|".join(_arn_regex(p) if arn and p.startswith("arn:") else _glob(p) for p in wild)
+            self.regex = re.compile(f"(?:{body})\\Z", re.S | (re.I if ignore_case else 0))
+        else:
+            self.regex = None
+
+    def __call__(self, value: str) -> bool:
+        if self.everything:
+            return True
+        if (value.lower() if self.ignore_case else value) in self.exact:
+            return True
+        return self.regex is not None and self.regex.match(value) is not None
+
+
+def _compiled(statement: Statement, variables: bool) -> tuple:
+    """(action matcher, resource matcher, resource patterns with variables) of a statement,
+    built once and kept on it."""
+    cached = statement.__dict__.get("_compiled")
+    if cached is None or cached[0] != variables:
+        actions = statement.actions if statement.actions is not None else statement.not_actions
+        resources = statement.resources if statement.resources is not None else statement.not_resources or ()
+        dynamic = tuple(r for r in resources if variables and "${" in r)
+        static = tuple(r for r in resources if r not in dynamic)
+        cached = (variables, _Matcher(actions, True, False), _Matcher(static, False, True), dynamic)
+        object.__setattr__(statement, "_compiled", cached)
+    return cached[1:]
 
 
 def resource_matches(patterns: Sequence[str], resource: str, values: dict | None) -> bool:
@@ -178,6 +226,10 @@ def resource_matches(patterns: Sequence[str], resource: str, values: dict | None
         elif like(resource, pattern):
             return True
     return False
+
+
+def _resource_hit(static: _Matcher, dynamic: tuple, resource: str, values: dict) -> bool:
+    return static(resource) or bool(dynamic and resource_matches(dynamic, resource, values))
 
 
 #: How strongly a resource policy's Principal names the caller. A grant to the principal itself
@@ -254,17 +306,15 @@ def _scan(
     action = request.action
     resource = request.resource
     for policy in policies:
+        variables = policy.variables
         for statement in policy.statements:
-            if statement.actions is not None:
-                if not action_matches(statement.actions, action):
-                    continue
-            elif action_matches(statement.not_actions, action):
+            action_hit, static, dynamic = _compiled(statement, variables)
+            if action_hit(action) != (statement.actions is not None):
                 continue
-            variables = values if policy.variables else None
             if statement.resources is not None:
-                if not resource_matches(statement.resources, resource, variables):
+                if not _resource_hit(static, dynamic, resource, values):
                     continue
-            elif statement.not_resources is not None and resource_matches(statement.not_resources, resource, variables):
+            elif statement.not_resources is not None and _resource_hit(static, dynamic, resource, values):
                 continue
             strength = SPECIFIC
             if with_principal:
