@@ -17,10 +17,21 @@ class AuthorizationMixin(IamBase):
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
         #: principal key → (generation, (identity policies, boundaries, session policies))
-        self._policy_cache: dict[str, tuple[int, tuple]] = {}
+        self._policy_cache: dict = {}
 
     def principal_for(self, identity: dict | None, account: str, region: str = "us-east-1") -> policy.Principal:
         """The policy engine's principal for a credential record (None: the account's root)."""
+        if identity is None:
+            return self._principal(identity, account, region)
+        key = ("principal", identity.get("AccessKeyId") or identity.get("Arn", ""), account, region)
+        cached = self._policy_cache.get(key)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
+        principal = self._principal(identity, account, region)
+        self._policy_cache[key] = (self.generation, principal)
+        return principal
+
+    def _principal(self, identity: dict | None, account: str, region: str) -> policy.Principal:
         if not identity or identity.get("Kind") == "root" or identity.get("SessionType") == "root":
             return policy.Principal(f"arn:{partition(region)}:iam::{account}:root", account, policy.ROOT, account)
         tags = {t["Key"]: t["Value"] for t in identity.get("PrincipalTags") or []}
