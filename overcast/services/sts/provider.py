@@ -297,6 +297,27 @@ class Provider(BaseProvider):
             "NameQualifier": qualifier,
         }
 
+    def credentials_for_service(self, role_arn: str, session_name: str, service: str, region: str = "us-east-1",
+                                duration: int = 3600) -> dict:
+        """Credentials of a role for an AWS service acting as it (Lambda running a function with
+        its execution role): the role's trust policy must let `service` (lambda.amazonaws.com)
+        assume it, as on AWS. Raises AccessDenied otherwise. Returns AssumeRole's output."""
+        _, role = self._role(role_arn, service, "sts:AssumeRole")
+        account = role_arn.split(":")[4]
+        name = self._session_name(session_name)
+        decision = self._trust(role, account, policy.Principal.service(service), "sts:AssumeRole",
+                               {"sts:RoleSessionName": name}, region, None)
+        if not decision.allowed:
+            raise self._not_authorized(service, "sts:AssumeRole", role["Arn"])
+        session_arn = f"arn:{partition(region)}:sts::{account}:assumed-role/{role['RoleName']}/{name}"
+        credentials = self._issue(account, min(duration, role["MaxSessionDuration"]), {
+            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
+            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
+            "SessionPolicy": None, "PolicyArns": [], "PrincipalTags": [], "TransitiveTagKeys": [],
+        })
+        return {"Credentials": credentials,
+                "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn}}
+
     # -- tokens for users ------------------------------------------------------------------------
 
     def get_session_token(self, context: RequestContext, params: dict) -> dict:
