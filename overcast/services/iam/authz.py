@@ -47,6 +47,18 @@ class AuthorizationMixin(IamBase):
         return policy.Principal(identity["Arn"], account, policy.ASSUMED_ROLE, identity["UserId"],
                                 role_arn=identity.get("RoleArn", ""), tags={**role_tags, **tags})
 
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """Tags of the user, role or customer managed policy an ARN names (aws:ResourceTag)."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[4].isdigit():
+            return None
+        kind, _, rest = parts[5].partition("/")
+        table = {"user": "users", "role": "roles", "policy": "policies"}.get(kind)
+        record = self._get(table, parts[4], rest.rsplit("/", 1)[-1]) if table and rest else None
+        if record is None:
+            return None
+        return {t["Key"]: t["Value"] for t in record.get("Tags") or []}
+
     def _managed(self, account: str, arns, kind_label: str | None) -> list[policy.Policy]:
         """Managed policies by ARN; kind_label None names them as SimulatePolicy does
         (aws-managed or user-managed)."""

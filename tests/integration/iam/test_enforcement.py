@@ -321,3 +321,16 @@ def test_enforcement_holds_when_iam_is_not_among_the_enabled_services(signed):
         signed("s3", server_endpoint=server.endpoint).list_buckets()
     finally:
         server.stop()
+
+
+def test_resource_tags_of_iam_roles(root, new_user):
+    iam = root("iam")
+    blue, red = unique("blue"), unique("red")
+    iam.create_role(RoleName=blue, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}), Tags=[{"Key": "team", "Value": "blue"}])
+    iam.create_role(RoleName=red, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}), Tags=[{"Key": "team", "Value": "red"}])
+    _, user = new_user([json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]})])
+    assert user("iam").get_role(RoleName=blue)["Role"]["RoleName"] == blue
+    with pytest.raises(ClientError):
+        user("iam").get_role(RoleName=red)
