@@ -83,8 +83,7 @@ class Provider(BaseProvider):
         for arn in arns:
             if self.iam.managed_policy(account, arn) is None:
                 raise ServiceError("NoSuchEntity", f"Policy {arn} does not exist or is not attachable.", 404)
-        packed = len("".join((text or "").split())) + 64 * len(arns) + sum(
-            len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
+        packed = self._packed(params)
         if packed > _PACKED_LIMIT:
             percent = packed * 100 // _PACKED_LIMIT
             raise ServiceError("PackedPolicyTooLarge", f"Packed policy consumes {percent}% of allotted space, please use smaller policy.", 400)
@@ -101,10 +100,15 @@ class Provider(BaseProvider):
         self.iam.save_credential(key_id, record)
         return {"AccessKeyId": key_id, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expiration}
 
-    def _packed_size(self, params: dict) -> int:
+    @staticmethod
+    def _packed(params: dict) -> int:
+        """How much of the token's packed space the session policies and tags take (AWS
+        compresses them; counting their characters is a conservative stand-in)."""
         size = len("".join((params.get("Policy") or "").split())) + 64 * len(params.get("PolicyArns") or [])
-        size += sum(len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
-        return min(100, size * 100 // _PACKED_LIMIT)
+        return size + sum(len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
+
+    def _packed_size(self, params: dict) -> int:
+        return min(100, self._packed(params) * 100 // _PACKED_LIMIT)
 
     def _trust(self, role: dict, account: str, principal: policy.Principal, action: str, values: dict,
                region: str, identity: dict | None) -> policy.Decision:
