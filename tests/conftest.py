@@ -76,7 +76,9 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server():
-    instance = Server("--ephemeral")
+    # Quiet: nobody reads this server's output, and a full pipe of request log lines would
+    # block it mid-suite.
+    instance = Server("--ephemeral", "--quiet")
     yield instance
     instance.stop()
 
