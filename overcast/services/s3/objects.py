@@ -134,6 +134,7 @@ class ObjectStore:
         scope, key = bucket["Id"], record["Key"]
         garbage: list[str] = []
         current = self.objects.get(scope, key)
+        occupied = current is not None
         if record["VersionId"] == "null":
             garbage.extend(self._drop_null(scope, key, current))
             if current is not None and current["VersionId"] == "null":
@@ -141,7 +142,7 @@ class ObjectStore:
         if current is not None:
             self._to_versions(scope, current)
         if record.get("DeleteMarker"):
-            if current is not None:
+            if occupied:
                 self.objects.delete(scope, key)
             self._to_versions(scope, record)
         else:
