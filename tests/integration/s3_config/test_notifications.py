@@ -21,7 +21,9 @@ def test_configuration_round_trip(s3, bucket):
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration,
                                               SkipDestinationValidation=True)
     got = s3.get_bucket_notification_configuration(Bucket=bucket)
-    assert got["QueueConfigurations"] == configuration["QueueConfigurations"]
+    assert got["QueueConfigurations"][0]["Filter"]["Key"]["FilterRules"] == [
+        {"Name": "Prefix", "Value": "uploads/"}, {"Name": "Suffix", "Value": ".csv"}]
+    assert got["QueueConfigurations"][0]["Events"] == ["s3:ObjectCreated:*"]
     assert got["TopicConfigurations"][0]["TopicArn"] == TOPIC and got["TopicConfigurations"][0]["Id"]
     assert got["EventBridgeConfiguration"] == {}
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
