@@ -3,7 +3,6 @@ block, and the check that applies them to unsigned (anonymous) requests."""
 
 from __future__ import annotations
 
-import json
 
 from overcast.arns import partition
 from overcast.services.s3 import acl as acls
