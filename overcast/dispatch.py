@@ -11,7 +11,7 @@ import uuid
 from overcast import protocols, services
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
-from overcast.http import Request, Response
+from overcast.http import BodyStream, Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
 from overcast.routing import HOST_ROUTES, ServiceRouter, credential_scope, host_region
@@ -49,6 +49,8 @@ class Dispatcher:
 
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
         context = RequestContext(request=request, request_id=new_request_id())
+        if type(request.body) is BodyStream and request.method != "PUT":
+            request.body = await request.body.read()  # only REST PUTs carry streaming payloads
         if HOST_ROUTES:
             served = await self._serve_host(request, context)
             if served is not None:
@@ -77,6 +79,8 @@ class Dispatcher:
         try:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
+            if type(request.body) is BodyStream and not protocols.streams_input(operation):
+                request.body = await request.body.read()
             # Input is checked first, as AWS would, even where the operation is not emulated yet.
             params = protocols.parse_request(operation, protocol, request, uri_params)
             handler = self.runtime.handler(service, operation.name)
