@@ -219,13 +219,6 @@ class BucketConfigOperations(
         operation = context.operation_name
         if operation in _OBJECT_WRITES:
             self._check_object_write(context, operation, params)
-        elif operation == "PutBucketVersioning":
-            status = (params.get("VersioningConfiguration") or {}).get("Status")
-            if status == "Suspended":
-                bucket = self.bucket(context, params["Bucket"])
-                if self.lock_configuration(bucket) is not None:
-                    raise s3_error("InvalidBucketState", "An Object Lock configuration is present on this bucket, "
-                                   "so the versioning state cannot be changed.", 409)
         elif operation == "CreateBucket":
             grants = acls.grants_from_request(params, context.account, acls.BUCKET_CANNED)
             ownership = params.get("ObjectOwnership") or "BucketOwnerEnforced"
