@@ -163,9 +163,14 @@ async def take_in(payload, headers: dict[str, str], files: Files, algorithms: tu
                                 raise _too_large(body.size)
                 if decoder is not None:
                     body.trailers = decoder.finish()
+                    declared = headers.get("x-amz-decoded-content-length")
+                    if declared is not None and declared.isdigit() and int(declared) != body.size:
+                        raise _incomplete()
             if body.size:
                 body.file = files.new_name()
                 files.commit(scratch, body.file)
+        except ConnectionError:  # the client went away mid-body: nothing is stored
+            raise _incomplete() from None
         finally:
             if scratch.exists():
                 scratch.unlink()
