@@ -239,8 +239,12 @@ class ObjectOperations:
             replaced = self.data.null_version(bucket, record["Key"], current)
             if replaced is not None and not replaced.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, replaced, bypass_governance)
-        with self.store.transaction():
+        if bucket.get("Versioning") is None and not record.get("DeleteMarker"):
+            # Never versioned: the one row is replaced by one statement, atomic on its own.
             garbage = self.data.put_version(bucket, record, current)
+        else:
+            with self.store.transaction():
+                garbage = self.data.put_version(bucket, record, current)
         self.data.remove_files(garbage)
         self.object_event(context, bucket, event, event_object(record))
 
