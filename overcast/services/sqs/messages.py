@@ -367,10 +367,10 @@ class MessageOperations(MoveTaskOperations):
         options = (count, visibility, names, params.get("MessageAttributeNames") or (),
                    params.get("ReceiveRequestAttemptId") if queue.fifo else None)  # fmt: skip
         messages = self._receive(queue, *options)
-        if not messages and wait:
+        if not messages and wait and not self.stopping:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + wait
-            while not messages and not queue.deleted:
+            while not messages and not queue.deleted and not self.stopping:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
