@@ -217,11 +217,17 @@ class MessageOperations(MoveTaskOperations):
                 return output
         seq = self._next_seq(now)
         message_id = new_message_id()
-        record = {
-            "id": message_id, "body": body, "sent": now, "vis": now + delay, "sender": sender,
-            "attrs": attributes or None, "md5a": md5_attributes, "sys": system or None, "md5s": md5_system,
-            "group": group, "dedup": dedup_id,
-        }  # fmt: skip
+        record = {"id": message_id, "body": body, "sent": now, "vis": now + delay, "sender": sender}
+        # Only what is there: most messages have no attributes, group or deduplication id.
+        if attributes:
+            record["attrs"] = attributes
+            record["md5a"] = md5_attributes
+        if system:
+            record["sys"] = system
+        if group is not None:
+            record["group"] = group
+        if dedup_id is not None:
+            record["dedup"] = dedup_id
         if extra:
             record.update(extra)
         key = self._key(queue, seq)
