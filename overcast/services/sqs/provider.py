@@ -109,7 +109,7 @@ class Provider(MessageOperations, BaseProvider):
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
                 parsed = (context.account, url, "")
             else:
-                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
+                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
         account, name, region = parsed
         key = (account, region or context.region, name)
         queue = self.queues.get(key)
