@@ -299,7 +299,7 @@ def test_many_idle_long_polls_do_not_block_the_server(sqs, endpoint, queue):
         started = time.monotonic()
         sqs.send_message(QueueUrl=queue, MessageBody="one")
         sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])
-        assert time.monotonic() - started < 2.5, "idle long polls slowed the server down"
+        assert time.monotonic() - started < 5, "idle long polls slowed the server down"
         answers = [future.result() for future in futures]
     delivered = [a for a in answers if a.get("Messages")]
     assert len(delivered) == 1 and delivered[0]["Messages"][0]["Body"] == "one"
