@@ -168,6 +168,8 @@ def serve(config: Config) -> None:
     try:
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         listener = socket.create_server((config.host, config.port), family=family)
+        # Large responses (S3 GetObject) go out in few writes; accepted sockets inherit this.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     except OSError as error:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
