@@ -3,7 +3,6 @@ block, and the check that applies them to unsigned (anonymous) requests."""
 
 from __future__ import annotations
 
-import json
 
 from overcast.arns import partition
 from overcast.services.s3 import acl as acls
@@ -62,10 +61,6 @@ class AccessOperations:
         if stored is None:
             raise s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=bucket["Name"])
         return {"PolicyStatus": {"IsPublic": policies.is_public(stored["document"])}}
-
-    def bucket_policy(self, bucket: dict) -> dict | None:
-        stored = self.configs.get(bucket, "policy")
-        return None if stored is None else stored["document"]
 
     def resource_policy(self, resource_arn: str) -> str | None:
         """The bucket policy (JSON text) governing a bucket or object ARN, for IAM's checks."""
@@ -198,13 +193,14 @@ class AccessOperations:
         if key is not None:
             arn += "/" + key
         block = self.public_access_block(bucket)
-        document = self.bucket_policy(bucket)
-        if document is not None:
-            request = policies.PolicyRequest(action, arn, None, None, self._condition_keys(context, key))
-            decision = policies.evaluate(document, request)
+        stored = self.configs.get(bucket, "policy")
+        if stored is not None:
+            decision = policies.decide_anonymous(stored["text"], action, arn, bucket["Account"], bucket["Region"],
+                                                 self._condition_keys(context, key))
             if decision == policies.DENY:
                 return False
-            if decision == policies.ALLOW and not (block.get("RestrictPublicBuckets") and policies.is_public(document)):
+            if decision == policies.ALLOW and not (
+                    block.get("RestrictPublicBuckets") and policies.is_public(stored["document"])):
                 return True
         if self.ownership(bucket) == ENFORCED or block.get("IgnorePublicAcls"):
             return False
@@ -223,10 +219,10 @@ class AccessOperations:
     def _condition_keys(context, key: str | None) -> dict:
         request = context.request
         keys = {
-            "aws:securetransport": "true" if request.scheme == "https" else "false",
-            "aws:sourceip": request.client_ip,
-            "aws:referer": request.headers.get("referer"),
-            "aws:useragent": request.headers.get("user-agent"),
+            "aws:SecureTransport": "true" if request.scheme == "https" else "false",
+            "aws:SourceIp": request.client_ip,
+            "aws:Referer": request.headers.get("referer"),
+            "aws:UserAgent": request.headers.get("user-agent"),
         }
         prefix = request.query.get("prefix")
         if prefix:

@@ -1,8 +1,30 @@
 """S3 bucket and object configuration: policy, ownership and ACLs, public access block, CORS,
-website, lifecycle, tagging, encryption, object lock and notifications.
+website, lifecycle, tagging, encryption, object lock and notifications. The configuration
+lives in tables of its own (configstore.py).
 
-The object operations (provider.py) call the hooks below at the points AWS applies each
-configuration. The configuration itself lives in tables of its own (configstore.py)."""
+The contract with the object operations (provider.py), both ways:
+
+Hooks they call here
+  object_defaults(context, bucket, params) -> dict
+      before writing an object (PutObject, CopyObject, CreateMultipartUpload): default
+      encryption and object lock retention, merged into the stored object; raises S3's error
+      for lock headers on a bucket without object lock.
+  check_object_lock(context, bucket, obj, bypass_governance)
+      before deleting or overwriting a specific version.
+  object_event(context, bucket, event_name, obj)
+      after every change ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...);
+      obj needs Key, and Size, ETag, VersionId where AWS's event has them.
+  object_read_fields(context, bucket, obj) -> dict
+      merged into GetObject/HeadObject output: TagCount and the version's current retention and
+      legal hold (which PutObjectRetention/PutObjectLegalHold change after the write).
+
+What this code uses of theirs
+  bucket(context, name) -> record with Name, Account, Region, CreationDate, Versioning.
+  The handlers head_object, get_object, delete_object, list_object_versions,
+  list_multipart_uploads, abort_multipart_upload, called with an internal context.
+  transition_object(context, bucket, key, version_id, storage_class): move a version to
+  another storage class in place, keeping its LastModified (lifecycle transitions).
+"""
 
 from __future__ import annotations
 

@@ -120,6 +120,11 @@ class NotificationOperations:
                         raise invalid_argument("The event is not supported for notifications", "Event", event)
                 _validate_filter(configuration)
                 clean = {k: v for k, v in configuration.items() if v is not None}
+                if _filter_rules(clean):
+                    # S3 reads rule names in any case and reports them capitalised.
+                    clean["Filter"] = {"Key": {"FilterRules": [
+                        {"Name": rule["Name"].capitalize(), "Value": rule.get("Value") or ""}
+                        for rule in _filter_rules(clean)]}}
                 clean.setdefault("Id", str(uuid.uuid4()))
                 configurations.append(clean)
                 every.append(clean)

@@ -1,20 +1,16 @@
-"""Bucket policies: validation as PutBucketPolicy does it, and the evaluation S3 needs to
-decide an unsigned request (and to tell whether a policy is public).
-
-The evaluation interface is `evaluate(statements, request) -> ALLOW | DENY | None` (None: no
-statement applies, an implicit deny), over a `PolicyRequest`; a general IAM policy engine can
-replace it behind the same call."""
+"""Bucket policies: validation with PutBucketPolicy's own messages, whether a policy is
+public, and the decision for an unsigned request, which the IAM policy engine
+(overcast.policy) makes."""
 
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from overcast import policy as iam
 from overcast.services.s3.configstore import s3_error
 
 ALLOW, DENY = "Allow", "Deny"
@@ -144,6 +140,10 @@ def parse_policy(text: str, bucket: str, partition: str) -> dict:
         raise malformed("Could not parse the policy: Statement is empty!")
     for statement in statements:
         _check_statement(statement, bucket, partition)
+    try:
+        engine_policy(text)
+    except iam.MalformedPolicy as error:
+        raise malformed(str(error)) from None
     return document
 
 
@@ -235,132 +235,22 @@ def _check_principal(principal: Any) -> None:
 # -- evaluation ---------------------------------------------------------------------------------
 
 
-@dataclass
-class PolicyRequest:
-    action: str
-    resource: str
-    #: None for an anonymous caller.
-    principal_arn: str | None
-    account: str | None
-    keys: dict[str, Any] = field(default_factory=dict)
+@lru_cache(maxsize=512)
+def engine_policy(text: str) -> iam.Policy:
+    """The policy engine's parsed form of a stored bucket policy (parsed once per text)."""
+    return iam.parse(text, iam.RESOURCE, policy_id="bucket-policy")
 
 
-def evaluate(document: dict, request: PolicyRequest) -> str | None:
-    """ALLOW, DENY, or None when no statement applies."""
-    allowed = False
-    for statement in _as_list(document.get("Statement", [])):
-        if not _statement_applies(statement, request):
-            continue
-        if statement.get("Effect") == DENY:
-            return DENY
-        allowed = True
-    return ALLOW if allowed else None
-
-
-def _statement_applies(statement: dict, request: PolicyRequest) -> bool:
-    if "Principal" in statement:
-        if not _principal_matches(statement["Principal"], request):
-            return False
-    elif "NotPrincipal" in statement and _principal_matches(statement["NotPrincipal"], request):
-        return False
-    if "Action" in statement:
-        if not any(_glob(pattern, request.action) for pattern in _as_list(statement["Action"])):
-            return False
-    elif any(_glob(pattern, request.action) for pattern in _as_list(statement.get("NotAction", []))):
-        return False
-    if "Resource" in statement:
-        if not any(_glob(pattern, request.resource, case=True) for pattern in _as_list(statement["Resource"])):
-            return False
-    elif any(_glob(pattern, request.resource, case=True) for pattern in _as_list(statement.get("NotResource", []))):
-        return False
-    return _conditions_hold(statement.get("Condition") or {}, request.keys)
-
-
-def _glob(pattern: str, value: str, case: bool = False) -> bool:
-    if pattern == "*":
-        return True
-    if not case:
-        pattern, value = pattern.lower(), value.lower()
-    return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
-
-
-def _principal_matches(principal: Any, request: PolicyRequest) -> bool:
-    if principal == "*":
-        return True
-    if not isinstance(principal, dict):
-        return False
-    for value in _as_list(principal.get("AWS", [])):
-        if value == "*":
-            return True
-        if request.principal_arn is None:
-            continue
-        if value == request.account or value == f"arn:{request.principal_arn.split(':')[1]}:iam::{request.account}:root":
-            return True
-        if value == request.principal_arn:
-            return True
-    return False
-
-
-def _conditions_hold(condition: dict, keys: dict[str, Any]) -> bool:
-    for operator, block in condition.items():
-        for key, expected in block.items():
-            if not _condition(operator, keys.get(key.lower()), _as_list(expected)):
-                return False
-    return True
-
-
-def _condition(operator: str, actual: Any, expected: list) -> bool:
-    base = operator.split(":")[-1]
-    if_exists = base.endswith("IfExists")
-    if if_exists:
-        base = base[: -len("IfExists")]
-    if base == "Null":
-        return (actual is None) == (str(expected[0]).lower() == "true")
-    if actual is None:
-        return if_exists or base.startswith(("StringNot", "ArnNot", "NotIp", "NumericNot", "DateNot"))
-    values = [str(item) for item in _as_list(actual)]
-    negated = "Not" in base
-    if base in ("StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals"):
-        hit = any(v == str(e) for v in values for e in expected)
-    elif base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
-        hit = any(v.lower() == str(e).lower() for v in values for e in expected)
-    elif base in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike"):
-        hit = any(fnmatch.fnmatchcase(v, str(e)) for v in values for e in expected)
-    elif base == "Bool":
-        hit = any(v.lower() == str(e).lower() for v in values for e in expected)
-    elif base in ("IpAddress", "NotIpAddress"):
-        hit = any(_in_network(v, str(e)) for v in values for e in expected)
-    elif base.startswith("Numeric"):
-        hit = any(_compare(base.replace("Not", ""), _number(v), _number(e)) for v in values for e in expected)
-    else:
-        return False  # date and binary conditions: not evaluated, so the statement does not apply
-    return not hit if negated else hit
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _compare(operator: str, actual: float | None, expected: float | None) -> bool:
-    if actual is None or expected is None:
-        return False
-    return {
-        "NumericEquals": actual == expected,
-        "NumericLessThan": actual < expected,
-        "NumericLessThanEquals": actual <= expected,
-        "NumericGreaterThan": actual > expected,
-        "NumericGreaterThanEquals": actual >= expected,
-    }.get(operator, False)
-
-
-def _in_network(address: str, network: str) -> bool:
-    try:
-        return ipaddress.ip_address(address) in ipaddress.ip_network(network, strict=False)
-    except ValueError:
-        return False
+def decide_anonymous(text: str, action: str, resource: str, account: str, region: str,
+                     keys: dict[str, Any]) -> str | None:
+    """ALLOW, DENY, or None (no statement applies) for an unsigned caller, by the IAM policy
+    engine's evaluation of the bucket policy."""
+    request = iam.AuthorizationRequest(iam.Principal.anonymous(), action, resource, resource_account=account,
+                                       context=keys, region=region)
+    decision = iam.evaluate(request, resource_policy=engine_policy(text))
+    if decision.decision == iam.EXPLICIT_DENY:
+        return DENY
+    return ALLOW if decision.allowed else None
 
 
 #: Condition keys that pin a statement to known callers, so a "*" principal is not public.

@@ -217,11 +217,17 @@ class MessageOperations(MoveTaskOperations):
                 return output
         seq = self._next_seq(now)
         message_id = new_message_id()
-        record = {
-            "id": message_id, "body": body, "sent": now, "vis": now + delay, "sender": sender,
-            "attrs": attributes or None, "md5a": md5_attributes, "sys": system or None, "md5s": md5_system,
-            "group": group, "dedup": dedup_id,
-        }  # fmt: skip
+        record = {"id": message_id, "body": body, "sent": now, "vis": now + delay, "sender": sender}
+        # Only what is there: most messages have no attributes, group or deduplication id.
+        if attributes:
+            record["attrs"] = attributes
+            record["md5a"] = md5_attributes
+        if system:
+            record["sys"] = system
+        if group is not None:
+            record["group"] = group
+        if dedup_id is not None:
+            record["dedup"] = dedup_id
         if extra:
             record.update(extra)
         key = self._key(queue, seq)
@@ -367,10 +373,10 @@ class MessageOperations(MoveTaskOperations):
         options = (count, visibility, names, params.get("MessageAttributeNames") or (),
                    params.get("ReceiveRequestAttemptId") if queue.fifo else None)  # fmt: skip
         messages = self._receive(queue, *options)
-        if not messages and wait:
+        if not messages and wait and not self.stopping:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + wait
-            while not messages and not queue.deleted:
+            while not messages and not queue.deleted and not self.stopping:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break

@@ -51,10 +51,12 @@ class Provider(MessageOperations, BaseProvider):
         self.by_arn: dict[str, Queue] = {}
         #: (QueueUrl, caller's account, caller's region) → the queue key it names.
         self._url_keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self.stopping = False
 
     def start(self) -> None:
         self._load()
         self.store.on_reset(self._reload)
+        self.runtime.stop_hooks.append(self._end_long_polls)
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
 
     # -- loading ------------------------------------------------------------------------
@@ -69,6 +71,12 @@ class Provider(MessageOperations, BaseProvider):
                     # Imported state this version cannot read must not take the service down.
                     log.warning("sqs: skipping unreadable queue %s in %s", name, sc)
         self.load_messages()
+
+    def _end_long_polls(self) -> None:
+        """The server is stopping: long polls answer now (empty), and new ones do not wait."""
+        self.stopping = True
+        for queue in self.queues.values():
+            queue.wake_all()
 
     def _reload(self) -> None:
         for queue in self.queues.values():
@@ -101,7 +109,7 @@ class Provider(MessageOperations, BaseProvider):
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
                 parsed = (context.account, url, "")
             else:
-                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
+                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
         account, name, region = parsed
         key = (account, region or context.region, name)
         queue = self.queues.get(key)

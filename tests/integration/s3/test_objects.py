@@ -299,8 +299,3 @@ def test_cli_presign(aws, s3, bucket):
     assert result.returncode == 0, result.stderr
     with urllib.request.urlopen(result.stdout.strip()) as response:
         assert response.read() == b"pdf"
-
-
-def test_internal_put_from_python(server):
-    """Other services write objects through the provider's Python interface (a file body too)."""
-    pytest.skip("exercised by tests/unit/s3/test_internal.py against a provider")

@@ -80,6 +80,8 @@ def test_object_lock(s3):
     s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     assert s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"] == {"ObjectLockEnabled": "Enabled"}
+    assert error_code(s3.put_bucket_versioning, Bucket=name,
+                      VersioningConfiguration={"Status": "Suspended"})[:2] == ("InvalidBucketState", 409)
     s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
     version = s3.put_object(Bucket=name, Key="k", Body=b"v")["VersionId"]

@@ -147,7 +147,8 @@ def test_message_move_task_redrives_back_to_source(any_sqs):
     assert bodies == ["m0", "m1", "m2"]
 
 
-def test_message_move_task_to_destination_with_rate_and_cancel(sqs):
+def test_message_move_task_to_destination_with_rate_and_cancel(any_sqs):
+    sqs = any_sqs
     source, dlq = queue_with_dlq(sqs, max_receive_count=1)
     destination = sqs.create_queue(QueueName=unique("dest"))["QueueUrl"]
     sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)])

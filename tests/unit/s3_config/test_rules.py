@@ -45,11 +45,13 @@ def test_malformed_policies(text, message):
 
 
 def test_public_read_policy_allows_anonymous_get_only():
-    document = policy.parse_policy(json.dumps(PUBLIC_READ), "site", "aws")
-    get = policy.PolicyRequest("s3:GetObject", "arn:aws:s3:::site/index.html", None, None)
-    put = policy.PolicyRequest("s3:PutObject", "arn:aws:s3:::site/index.html", None, None)
-    assert policy.evaluate(document, get) == policy.ALLOW
-    assert policy.evaluate(document, put) is None
+    text = json.dumps(PUBLIC_READ)
+    document = policy.parse_policy(text, "site", "aws")
+
+    def decide(action):
+        return policy.decide_anonymous(text, action, "arn:aws:s3:::site/index.html", "1", "us-east-1", {})
+
+    assert (decide("s3:GetObject"), decide("s3:PutObject")) == (policy.ALLOW, None)
     assert policy.is_public(document)
 
 
@@ -61,12 +63,14 @@ def test_deny_with_condition_and_source_ip_is_not_public():
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
     ]}
     assert not policy.is_public(document)
-    inside = policy.PolicyRequest("s3:GetObject", "arn:aws:s3:::b/k", None, None,
-                                  {"aws:sourceip": "10.1.2.3", "aws:securetransport": "true"})
-    assert policy.evaluate(document, inside) == policy.ALLOW
-    plain = policy.PolicyRequest("s3:GetObject", "arn:aws:s3:::b/k", None, None,
-                                 {"aws:sourceip": "10.1.2.3", "aws:securetransport": "false"})
-    assert policy.evaluate(document, plain) == policy.DENY
+    text = json.dumps(document)
+
+    def decide(keys):
+        return policy.decide_anonymous(text, "s3:GetObject", "arn:aws:s3:::b/k", "1", "us-east-1", keys)
+
+    assert decide({"aws:SourceIp": "10.1.2.3", "aws:SecureTransport": "true"}) == policy.ALLOW
+    assert decide({"aws:SourceIp": "10.1.2.3", "aws:SecureTransport": "false"}) == policy.DENY
+    assert decide({"aws:SourceIp": "192.168.0.1", "aws:SecureTransport": "true"}) is None
 
 
 def test_cors_rule_matching():
