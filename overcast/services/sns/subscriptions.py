@@ -175,7 +175,7 @@ class SubscriptionOperations:
         pending = subscription.pending and not params.get("ReturnSubscriptionArn")
         return {"SubscriptionArn": "pending confirmation" if pending else subscription.arn}
 
-    def _check_endpoint(self, topic: Topic, protocol: str, endpoint: str) -> str:
+    def _check_endpoint(self: Provider, topic: Topic, protocol: str, endpoint: str) -> str:
         if protocol in ("http", "https"):
             if not endpoint.startswith(f"{protocol}://"):
                 raise invalid("Invalid parameter: Endpoint must match the specified protocol")
@@ -205,6 +205,8 @@ class SubscriptionOperations:
         elif protocol == "application":
             if _arn_service(endpoint) != "sns" or ":endpoint/" not in endpoint:
                 raise invalid("Invalid parameter: Application endpoint ARN")
+            if self.platform_endpoint(endpoint, "Endpoint") is None:
+                raise not_found("Endpoint does not exist")
         if topic.fifo and protocol != "sqs":
             raise invalid(f"Invalid parameter: Endpoint Reason: FIFO topics support only SQS subscriptions, not {protocol}")
         return endpoint
