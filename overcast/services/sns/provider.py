@@ -395,6 +395,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         query = request.query
         topic_arn = (query.get("topic_arn") or [None])[0]
         phone = (query.get("phone_number") or [None])[0]
+        if phone and phone.startswith(" "):  # an unencoded "+" in the query string reads as a space
+            phone = "+" + phone.lstrip()
         for sc in self.t_messages.scopes():
             for key, record in self.t_messages.scan(sc):
                 if topic_arn and record.get("TopicArn") != topic_arn:

@@ -43,6 +43,24 @@ def _arn_service(arn: str) -> str:
     return parts[2] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
+_DEFAULTS = {"RawMessageDelivery": "false", "FilterPolicyScope": "MessageAttributes"}
+
+
+def _same_attribute(name: str, current: str | None, requested: str) -> bool:
+    """Whether a repeated Subscribe asks for what the subscription already has (JSON
+    attributes compare by content, absent ones by their default)."""
+    if current is None:
+        current = _DEFAULTS.get(name, "")
+    if current == requested:
+        return True
+    if name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy", "ReplayPolicy"):
+        try:
+            return json.loads(current or "null") == json.loads(requested or "null")
+        except ValueError:
+            return False
+    return False
+
+
 class SubscriptionOperations:
     topics: dict
     subscriptions: dict
@@ -152,7 +170,7 @@ class SubscriptionOperations:
 
         for existing in topic.subscriptions.values():
             if existing.protocol == protocol and existing.endpoint == endpoint:
-                if any(existing.attributes.get(k, "") != v for k, v in attributes.items() if k != "FilterPolicyScope"):
+                if any(not _same_attribute(k, existing.attributes.get(k), v) for k, v in attributes.items()):
                     raise invalid(f"{_SUBSCRIBE_PREFIX}Subscription already exists with different attributes")
                 pending = existing.pending and not params.get("ReturnSubscriptionArn")
                 return {"SubscriptionArn": "pending confirmation" if pending else existing.arn}

@@ -256,3 +256,18 @@ def test_subscriptions_through_the_cli(aws, make_queue):
     assert [s["SubscriptionArn"] for s in listed] == [arn]
     aws("sns", "unsubscribe", "--subscription-arn", arn)
     assert aws("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"] == []
+
+
+def test_subscribe_again_compares_attributes_by_meaning(sns, topic, make_queue):
+    q = make_queue()
+    policy = {"kind": ["a", "b"]}
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
+                        Attributes={"FilterPolicy": json.dumps(policy)})["SubscriptionArn"]  # fmt: skip
+    again = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn, Attributes={
+        "FilterPolicy": json.dumps(policy, indent=2), "RawMessageDelivery": "false",
+    })["SubscriptionArn"]  # fmt: skip
+    assert again == arn
+    assert error_of(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
+                    Attributes={"RawMessageDelivery": "true"})[1] == (
+        "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+    )  # fmt: skip
