@@ -592,6 +592,9 @@ class PublishOperations:
             headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
             self.runtime.spawn(self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation")
+        elif subscription.protocol == "sqs":
+            body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
+            self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0)
         else:
             self.record(topic.account, topic.region, {
                 **fields, "SubscriptionArn": subscription.arn, "Protocol": subscription.protocol,

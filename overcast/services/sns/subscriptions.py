@@ -178,10 +178,13 @@ class SubscriptionOperations:
         if attributes.get("FilterPolicy"):
             attributes.setdefault("FilterPolicyScope", "MessageAttributes")
         subscription_id = str(uuid.uuid4())
+        # A queue of another account than the subscriber's is confirmed by its owner, who finds
+        # the SubscriptionConfirmation in the queue.
+        pending = protocol in CONFIRMED_BY_OWNER or (protocol == "sqs" and endpoint.split(":")[4] != context.account)
         subscription = Subscription(
             arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
             owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
-            pending=protocol in CONFIRMED_BY_OWNER, authenticated=protocol not in CONFIRMED_BY_OWNER,
+            pending=pending, authenticated=not pending,
         )  # fmt: skip
         if subscription.pending:
             subscription.token = secrets.token_hex(64)
