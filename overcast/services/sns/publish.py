@@ -310,7 +310,7 @@ class PublishOperations:
             message_id = new_message_id()
             self.record(context.account, context.region, {
                 "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
-                "Message": texts["sms"] if texts and "sms" in texts else (texts or {}).get("default", params["Message"]),
+                "Message": params["Message"] if texts is None else texts.get("sms", texts["default"]),
                 "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
                 "Timestamp": _timestamp(time.time()), "Protocol": "sms",
             })  # fmt: skip
