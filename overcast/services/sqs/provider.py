@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 
@@ -22,6 +23,7 @@ from overcast.services.sqs.messages import MessageOperations
 from overcast.services.sqs.queue import Queue
 from overcast.store import scope
 
+log = logging.getLogger("overcast.sqs")
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -49,10 +51,12 @@ class Provider(MessageOperations, BaseProvider):
         self.by_arn: dict[str, Queue] = {}
         #: (QueueUrl, caller's account, caller's region) → the queue key it names.
         self._url_keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self.stopping = False
 
     def start(self) -> None:
         self._load()
         self.store.on_reset(self._reload)
+        self.runtime.stop_hooks.append(self._end_long_polls)
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
 
     # -- loading ------------------------------------------------------------------------
@@ -61,8 +65,18 @@ class Provider(MessageOperations, BaseProvider):
         for sc in self.t_queues.scopes():
             account, _, region = sc.partition("/")
             for name, record in self.t_queues.scan(sc):
-                self._register(account, region, name, record)
+                try:
+                    self._register(account, region, name, record)
+                except (KeyError, TypeError, ValueError, ServiceError):
+                    # Imported state this version cannot read must not take the service down.
+                    log.warning("sqs: skipping unreadable queue %s in %s", name, sc)
         self.load_messages()
+
+    def _end_long_polls(self) -> None:
+        """The server is stopping: long polls answer now (empty), and new ones do not wait."""
+        self.stopping = True
+        for queue in self.queues.values():
+            queue.wake_all()
 
     def _reload(self) -> None:
         for queue in self.queues.values():
@@ -95,7 +109,7 @@ class Provider(MessageOperations, BaseProvider):
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
                 parsed = (context.account, url, "")
             else:
-                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
+                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
         account, name, region = parsed
         key = (account, region or context.region, name)
         queue = self.queues.get(key)
@@ -135,7 +149,7 @@ class Provider(MessageOperations, BaseProvider):
             raise errors.unknown_attribute("FifoQueue")
         values = dict(attrs.FIFO_DEFAULTS if fifo else attrs.STANDARD_DEFAULTS)
         explicit = {attr: attrs.normalize(attr, value, fifo, True) for attr, value in given.items()}
-        self._check_combination(context, name, fifo, values, explicit)
+        self._check_combination(context, name, fifo, values, explicit, given)
         key = (context.account, context.region, name)
         existing = self.queues.get(key)
         if existing is not None:
@@ -177,7 +191,7 @@ class Provider(MessageOperations, BaseProvider):
             else:
                 values[attr] = value
 
-    def _check_combination(self, context, name: str, fifo: bool, current: dict, explicit: dict) -> None:
+    def _check_combination(self, context, name: str, fifo: bool, current: dict, explicit: dict, given: dict) -> None:
         """Checks that involve more than one attribute or another queue."""
         if explicit.get("SqsManagedSseEnabled") == "true" and (
             explicit.get("KmsMasterKeyId") or (current.get("KmsMasterKeyId") and "KmsMasterKeyId" not in explicit)
@@ -187,7 +201,7 @@ class Provider(MessageOperations, BaseProvider):
                 "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE"
                 " or SQS SSE.",
             )
-        policy = explicit.get("RedrivePolicy")
+        policy = given.get("RedrivePolicy")
         if policy:
             target_arn, _ = attrs.parse_redrive_policy(policy)
             target = self.by_arn.get(target_arn)
@@ -306,7 +320,8 @@ class Provider(MessageOperations, BaseProvider):
         explicit = {name: attrs.normalize(name, value, queue.fifo, False) for name, value in given.items()}
         values = dict(queue.attributes)
         self._check_combination(
-            RequestContext.internal("sqs", queue.account, queue.region), queue.name, queue.fifo, values, explicit
+            RequestContext.internal("sqs", queue.account, queue.region), queue.name, queue.fifo, values, explicit,
+            given,
         )
         self._merge(values, explicit)
         self._save(queue, dict(queue.record, attributes=values, modified=int(time.time())))
