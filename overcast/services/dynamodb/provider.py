@@ -29,7 +29,6 @@ from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
     MAX_ITEM_SIZE,
     check_item,
-    check_value,
     item_size,
     validation,
 )

@@ -15,7 +15,6 @@ from overcast.services.dynamodb.values import (
     encode_key_value,
     encode_prefix,
     invalid,
-    item_size,
     validation,
 )
 

@@ -118,8 +118,6 @@ class TablesMixin:
         # to the count keeps DescribeTable cheap on big tables.
         if not count:
             return 0
-        from overcast.services.dynamodb.values import item_size
-
         sizes = [row[0] for _, row in self._items.scan(scope, prefix=prefix, limit=1000)]
         return round(sum(sizes) * count / len(sizes)) if sizes else 0
 
@@ -159,7 +157,7 @@ class TablesMixin:
         if kind is None:
             kind = "ALL" if extra is None else "INCLUDE"
         if kind == "INCLUDE" and not extra:
-            raise invalid(f"ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+            raise invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
         if kind != "INCLUDE" and extra is not None:
             raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
         out = {"ProjectionType": kind}
