@@ -145,6 +145,8 @@ class ReadsMixin:
             raise validation(f"The table does not have the specified index: {name}")
         if params.get("ConsistentRead") and not index.local:
             raise validation("Consistent reads are not supported on global secondary indexes")
+        if index.status == "CREATING":
+            raise validation(f"Cannot read from backfilling global secondary index: {name}")
         return index
 
     def _start_key(self, schema: Schema, index: Index | None, start: dict | None) -> str | None:
