@@ -321,8 +321,8 @@ class TablesMixin:
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if record.get("DeletionProtectionEnabled"):
-            raise validation("Resource cannot be deleted as it is currently protected against deletion. Disable"
-                             " deletion protection first.")
+            raise in_use("Resource cannot be deleted as it is currently protected against deletion. Disable"
+                         " deletion protection first.")
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
         prefixes = [record["storage"]] + [
