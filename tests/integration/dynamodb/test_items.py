@@ -177,7 +177,8 @@ def test_item_validation(ddb, table):
     assert error_of(ddb.get_item, TableName=table, Key={**key("a"), "extra": {"S": "x"}}) == (
         "ValidationException", "The provided key element does not match the schema")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"SS": []}}) == (
-        "ValidationException", "One or more parameter values were invalid: An string set  may not be empty")
+        "ValidationException", "1 validation error detected: One or more parameter values were invalid: An string set"
+        "  may not be empty")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"SS": ["x", "x"]}}) == (
         "ValidationException", "One or more parameter values were invalid: Input collection [x, x] contains duplicates.")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"S": "x", "N": "1"}}) == (
