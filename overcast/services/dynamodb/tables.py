@@ -341,6 +341,10 @@ class TablesMixin:
     def update_table(self, context: RequestContext, params: dict) -> dict:
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
+        if params.get("ReplicaUpdates"):
+            # Global tables (replicas in other regions) are not emulated: say so, never pretend.
+            raise ServiceError("NotImplemented", "Global table replicas (ReplicaUpdates) are not yet emulated by"
+                               " Overcast.", 501, sender_fault=False)
         record = dict(record)
         changed = False
         defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
