@@ -468,7 +468,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
     @staticmethod
     def _fingerprint(config: dict) -> str:
         skip = {"Version", "FunctionArn", "LastModified", "RevisionId", "State", "StateReason", "StateReasonCode",
-                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "Description"}
+                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"}
         return json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
 
     def _publish(self, context: RequestContext, scope: str, record: dict, description: str | None) -> dict:
