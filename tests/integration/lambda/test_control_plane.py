@@ -273,7 +273,8 @@ def test_guide_cli_commands(aws, tmp_path):
     aws("lambda", "wait", "function-updated-v2", "--function-name", name)
     assert aws("lambda", "publish-version", "--function-name", name)["Version"] == "2"
     alias = aws("lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2",
-                "--routing-config", 'AdditionalVersionWeights={"1"=0.1}')
+                # what the shell passes for the guide's AdditionalVersionWeights={"1"=0.1}
+                "--routing-config", "AdditionalVersionWeights={1=0.1}")
     assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.1}}
     alias = aws("lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2")
     assert alias["FunctionVersion"] == "2"
