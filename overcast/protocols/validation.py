@@ -182,16 +182,25 @@ def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
         if "min" in metadata and value < metadata["min"]:
             failures.append(f"Member must have value greater than or equal to {_bound(shape, metadata['min'])}")
     enum = metadata.get("enum")
-    if enum and type_name == "string" and value not in enum:
+    if enum and _checked_enum(shape) and value not in enum:
         failures.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
     return failures
+
+
+#: Enum shapes (by name; these names occur in one service only) whose service checks the values
+#: itself and answers in its own words: SQS says "Unknown Attribute Foo." (InvalidAttributeName).
+SERVICE_CHECKED_ENUMS = frozenset({"QueueAttributeName", "MessageSystemAttributeName", "MessageSystemAttributeNameForSends"})
+
+
+def _checked_enum(shape: Any) -> bool:
+    return "enum" in shape.metadata and shape.type_name == "string" and shape.name not in SERVICE_CHECKED_ENUMS
 
 
 def _acceptor(shape: Any) -> Any:
     """A cheap predicate for "breaks nothing": the common case never builds a message."""
     metadata = shape.metadata
     low, high = metadata.get("min"), metadata.get("max")
-    enum = frozenset(metadata["enum"]) if "enum" in metadata and shape.type_name == "string" else None
+    enum = frozenset(metadata["enum"]) if _checked_enum(shape) else None
     sized = shape.type_name in _SIZED
     low = float("-inf") if low is None else low
     high = float("inf") if high is None else high
@@ -207,7 +216,7 @@ def _acceptor(shape: Any) -> Any:
 
 def _has_scalar_constraints(shape: Any) -> bool:
     metadata = shape.metadata
-    return "min" in metadata or "max" in metadata or ("enum" in metadata and shape.type_name == "string")
+    return "min" in metadata or "max" in metadata or _checked_enum(shape)
 
 
 # ---------------------------------------------------------------------------- compiled checkers
