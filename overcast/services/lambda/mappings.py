@@ -261,6 +261,9 @@ class MappingsMixin:
                 idle += 1
                 continue
             if not batch:
+                # A long poll that came back empty at once (the queue went away, or a zero
+                # wait): pause, so this loop always yields and can be cancelled.
+                await asyncio.sleep(0.2)
                 continue
             idle = 0.0
             await self._process_sqs(sqs, context, queue.name, mapping, batch)

@@ -171,22 +171,31 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         raise invalid("Please provide a source for function code.")
 
     def read_s3(self, context: RequestContext, bucket: str | None, key: str | None, version: str | None) -> bytes:
+        """A deployment package from S3, read through S3's own GetObject handler."""
         from overcast import services
 
         if not bucket or not key:
             raise invalid("Please provide a source for function code.")
-        if "s3" not in services.implemented():
-            raise invalid(f"Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
-                          f"The specified bucket does not exist")
+        if "s3" not in services.implemented() or not self.runtime.config.service_enabled("s3"):
+            raise invalid("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                          "The specified bucket does not exist")
         s3 = self.runtime.provider("s3")
-        reader = getattr(s3, "read_object", None)
-        if reader is None:
-            raise invalid("Error occurred while GetObject: S3 is not available for reading code")
+        internal = RequestContext.internal("s3", context.account, context.region)
+        params = {"Bucket": bucket, "Key": key}
+        if version:
+            params["VersionId"] = version
         try:
-            return reader(context.account, context.region, bucket, key, version)
+            output = s3.get_object(internal, params)
         except ServiceError as error:
             raise invalid(f"Error occurred while GetObject. S3 Error Code: {error.code}. "
                           f"S3 Error Message: {error.message}") from None
+        body = output.get("Body", b"")
+        if hasattr(body, "read"):
+            try:
+                return body.read()
+            finally:
+                getattr(body, "close", lambda: None)()
+        return bytes(body)
 
     def create_function(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
