@@ -12,7 +12,6 @@ import base64
 import copy
 import json
 import logging
-import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +19,6 @@ from typing import Any
 from overcast import services
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.store import scope as store_scope
 
 from . import names
 from .names import conflict, function_arn, invalid, not_found
@@ -398,5 +396,3 @@ def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str] | None:
         failed.add(identifier)
     return failed
 
-
-__all__ = ["MappingsMixin", "time"]
