@@ -193,6 +193,8 @@ class Environment:
         self._started = 0.0
         self._fds: list[int] = []
         self.tmp_dir = ""
+        self._rss_read_at = 0.0
+        self._max_rss = 0
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -446,6 +448,16 @@ class Environment:
             self._waiter.set_result(invocation)
         else:
             self._queued = invocation
+
+    @property
+    def max_rss_kb(self) -> int:
+        """The environment's peak resident memory (for REPORT lines), read at most once a
+        second: /proc costs more than the rest of a warm invocation's bookkeeping."""
+        now = time.monotonic()
+        if now - self._rss_read_at > 1.0:
+            self._rss_read_at = now
+            self._max_rss = max(self._max_rss, self.rss_kb)
+        return self._max_rss
 
     @property
     def rss_kb(self) -> int:

@@ -15,6 +15,7 @@ import base64
 import copy
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -710,7 +711,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         spec = self.spec_for(account, region, version_record, version)
         invocation = Invocation(request_id=str(uuid.uuid4()), payload=payload, invoked_arn=invoked_arn,
                                 timeout=float(spec.timeout), client_context=client_context,
-                                trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0")
+                                trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0")
         try:
             outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
         except Throttled:
@@ -777,7 +778,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         lines.append(f"END RequestId: {request_id}")
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
                   f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
-                  f"Max Memory Used: {max(1, env.rss_kb // 1024)} MB\t")
+                  f"Max Memory Used: {max(1, env.max_rss_kb // 1024)} MB\t")
         if init_ms is not None:
             report += f"Init Duration: {init_ms:.2f} ms\t"
         if status:
