@@ -13,6 +13,7 @@ signature (this request's) is, and the decoded body is checked against its decla
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -116,7 +117,7 @@ def verify_request(
 def _verify_presigned(request: Request, secret_for, protocol: str | None, now: float) -> None:
     query = request.query
     if "AWSAccessKeyId" in query and "X-Amz-Credential" not in query:
-        _verify_presigned_v2_expiry(query, now)
+        _verify_presigned_v2(request, query, secret_for, now)
         return
     missing = [name for name in _PRESIGN_PARAMS if name not in query]
     values = {name: query[name][0] for name in _PRESIGN_PARAMS if name in query}
@@ -175,12 +176,41 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
         raise ServiceError("AccessDenied", "Request is not valid yet", 403)
 
 
-def _verify_presigned_v2_expiry(query: dict, now: float) -> None:
-    """A SigV2 presigned S3 URL: its signature scheme is not checked here, its expiry is."""
+def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) -> None:
+    """A SigV2 presigned S3 URL (what boto3's generate_presigned_url makes by default):
+    HMAC-SHA1 over botocore's HmacV1 canonical string, and its Expires."""
+    from botocore.auth import HmacV1Auth
+
+    expires_text = query.get("Expires", [""])[0]
+    provided = query.get("Signature", [""])[0]
+    access_key = query["AWSAccessKeyId"][0]
+    secret = secret_for(access_key)
+    if secret is not None:
+        headers = request.headers
+        lines = [request.method.upper(), headers.get("content-md5", ""), headers.get("content-type", ""),
+                 expires_text]
+        amz = sorted((name, value) for name, value in headers.items() if name.startswith("x-amz-"))
+        lines.extend(f"{name}:{value.strip()}" for name, value in amz)
+        resource = request.raw_path  # path style: for a virtual host, the rewritten /bucket/key
+        interesting = []
+        for pair in request.query_string.split("&"):
+            name, equals, value = pair.partition("=")
+            if name in HmacV1Auth.QSAOfInterest:
+                interesting.append((name, f"{name}={unquote(value)}" if equals else name))
+        if interesting:
+            interesting.sort(key=lambda item: item[0])
+            resource += "?" + "&".join(text for _, text in interesting)
+        lines.append(resource)
+        to_sign = "\n".join(lines)
+        expected = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()).decode()
+        if not hmac.compare_digest(expected, provided):
+            raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=access_key,
+                               StringToSign=to_sign, SignatureProvided=provided)
     try:
-        expires = int(query.get("Expires", [""])[0])
+        expires = int(expires_text)
     except ValueError:
-        return
+        raise ServiceError("AccessDenied", "Query-string authentication requires the Signature, Expires and "
+                           "AWSAccessKeyId parameters", 403) from None
     if now > expires:
         raise _expired("s3", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)), now)
 

@@ -112,7 +112,18 @@ def test_skewed_clock():
     assert caught.value.code == "RequestTimeTooSkewed"
 
 
-def test_streaming_payload_markers_are_signed_as_sent():
-    request = signed(S3SigV4Auth, "PUT", body=b"5\r\nhello\r\n0\r\n\r\n",
-                     headers={"X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
+@pytest.mark.parametrize("marker", ["STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                                    "UNSIGNED-PAYLOAD"])
+def test_payload_markers_are_signed_as_sent(marker):
+    body = b"5\r\nhello\r\n0\r\n\r\n"
+    aws_request = AWSRequest(method="PUT", url="http://localhost:4566/bucket/key", data=body)
+    aws_request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    signer = S3SigV4Auth(Credentials("AKIDEXAMPLE", "secret-example"), "s3", "us-east-1")
+    signer.payload = lambda _request: marker
+    signer.add_auth(aws_request)
+    request = wire(aws_request, body)
+    assert request.headers["x-amz-content-sha256"] == marker
     verify_request(request, SECRETS)
+    request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD" if marker != "UNSIGNED-PAYLOAD" else "x"
+    with pytest.raises(ServiceError):
+        verify_request(request, SECRETS)

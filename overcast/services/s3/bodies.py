@@ -46,9 +46,10 @@ class Files:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._base = str(root)
 
-    def path(self, name: str) -> Path:
-        return self.root / name[:2] / name
+    def path(self, name: str) -> str:
+        return f"{self._base}/{name[:2]}/{name}"
 
     def new_name(self) -> str:
         return uuid.uuid4().hex
@@ -61,7 +62,7 @@ class Files:
         try:
             os.replace(scratch, target)
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             os.replace(scratch, target)
 
     def write(self, name: str, data: bytes) -> None:
@@ -81,7 +82,7 @@ class Files:
         """A new file with the same content (a hard link: files are never rewritten in place)."""
         new = self.new_name()
         target = self.path(new)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         try:
             os.link(self.path(name), target)
         except OSError:
@@ -162,9 +163,14 @@ async def take_in(payload, headers: dict[str, str], files: Files, algorithms: tu
                                 raise _too_large(body.size)
                 if decoder is not None:
                     body.trailers = decoder.finish()
+                    declared = headers.get("x-amz-decoded-content-length")
+                    if declared is not None and declared.isdigit() and int(declared) != body.size:
+                        raise _incomplete()
             if body.size:
                 body.file = files.new_name()
                 files.commit(scratch, body.file)
+        except ConnectionError:  # the client went away mid-body: nothing is stored
+            raise _incomplete() from None
         finally:
             if scratch.exists():
                 scratch.unlink()

@@ -194,6 +194,12 @@ def checksum_output(record: dict) -> dict:
     return output
 
 
+def _drop_checksums(output: dict) -> None:
+    for name in checksums.ALGORITHMS:
+        output.pop(f"Checksum{name}", None)
+    output.pop("ChecksumType", None)
+
+
 class ObjectOperations:
     # -- writes --------------------------------------------------------------------------------
 
@@ -228,12 +234,17 @@ class ObjectOperations:
 
     def commit_version(self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False) -> None:
         """Make record the key's newest version; a replaced null version's lock is checked first."""
+        current = self.data.current(bucket, record["Key"])
         if record["VersionId"] == "null":
-            replaced = self.data.version(bucket, record["Key"], "null")
+            replaced = self.data.null_version(bucket, record["Key"], current)
             if replaced is not None and not replaced.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, replaced, bypass_governance)
-        with self.store.transaction():
-            garbage = self.data.put_version(bucket, record)
+        if bucket.get("Versioning") is None and not record.get("DeleteMarker"):
+            # Never versioned: the one row is replaced by one statement, atomic on its own.
+            garbage = self.data.put_version(bucket, record, current)
+        else:
+            with self.store.transaction():
+                garbage = self.data.put_version(bucket, record, current)
         self.data.remove_files(garbage)
         self.object_event(context, bucket, event, event_object(record))
 
@@ -384,6 +395,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{size}"
             output["ContentLength"] = last - first + 1
+            _drop_checksums(output)  # they describe the whole object, not this part of it
         else:
             first, last = 0, size - 1
         if params.get("PartNumber") is not None and record.get("PartSizes"):
@@ -405,6 +417,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{record['Size']}"
             output["ContentLength"] = last - first + 1
+            _drop_checksums(output)
         if params.get("PartNumber") is not None and record.get("PartSizes"):
             output["PartsCount"] = len(record["PartSizes"])
         return output

@@ -121,27 +121,39 @@ class ObjectStore:
         if current is not None and current["VersionId"] == version_id:
             return current
         if version_id == "null":
-            order = self.nulls.get(scope, key)
-            return None if order is None else self.versions.get(scope, key + SEPARATOR + order)
+            return self.null_version(bucket, key, current)
         if len(version_id) < 17:
             return None
         found = self.versions.get(scope, key + SEPARATOR + version_id[:16])
         return found if found is not None and found["VersionId"] == version_id else None
 
-    def put_version(self, bucket: dict, record: dict) -> list[str]:
-        """Make `record` (an object or a delete marker) the key's newest version. Returns the
-        body files that are no longer referenced (to remove once the rows are committed)."""
+    def null_version(self, bucket: dict, key: str, current: dict | None) -> dict | None:
+        """The key's null version, given its current version (read once by the caller)."""
+        if current is not None and current["VersionId"] == "null":
+            return current
+        if bucket.get("Versioning") is None:
+            return None  # never versioned: every version is the current one
+        order = self.nulls.get(bucket["Id"], key)
+        return None if order is None else self.versions.get(bucket["Id"], key + SEPARATOR + order)
+
+    def put_version(self, bucket: dict, record: dict, current: dict | None) -> list[str]:
+        """Make `record` (an object or a delete marker) the key's newest version, `current`
+        being the key's current version as just read. Returns the body files no longer
+        referenced (to remove once the rows are committed)."""
         scope, key = bucket["Id"], record["Key"]
         garbage: list[str] = []
-        current = self.objects.get(scope, key)
+        occupied = current is not None
         if record["VersionId"] == "null":
-            garbage.extend(self._drop_null(scope, key, current))
             if current is not None and current["VersionId"] == "null":
-                current = None  # replaced: its body went to garbage above
+                if current.get("File"):
+                    garbage.append(current["File"])
+                current = None  # replaced
+            elif bucket.get("Versioning") is not None:
+                garbage.extend(self._drop_null(scope, key, current))
         if current is not None:
             self._to_versions(scope, current)
         if record.get("DeleteMarker"):
-            if current is not None:
+            if occupied:
                 self.objects.delete(scope, key)
             self._to_versions(scope, record)
         else:
@@ -155,8 +167,6 @@ class ObjectStore:
             self.nulls.put(scope, key, record["Order"])
 
     def _drop_null(self, scope: str, key: str, current: dict | None) -> list[str]:
-        if current is not None and current["VersionId"] == "null":
-            return [current["File"]] if current.get("File") else []
         order = self.nulls.get(scope, key)
         if order is None:
             return []

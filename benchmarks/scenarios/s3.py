@@ -1,0 +1,75 @@
+"""S3 objects on the request path: small puts and gets, a 1 MiB get (throughput), and a
+1,000-key ListObjectsV2 page from a bucket of 100,000 keys (an index seek, not a scan)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from botocore.exceptions import ClientError
+
+from scenarios import AwsCall, Scenario
+
+BUCKET = "bench-objects"
+LIST_BUCKET = "bench-objects-100k"
+LIST_KEYS = 100_000
+SMALL = b"s" * 1024
+LARGE = b"L" * (1024 * 1024)
+
+
+def _bucket(s3, name: str) -> bool:
+    """Create the bucket; False if it was there already (set up by an earlier scenario)."""
+    try:
+        s3.create_bucket(Bucket=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "BucketAlreadyOwnedByYou":
+            return False
+        raise
+    return True
+
+
+def _setup_objects(make_client) -> None:
+    s3 = make_client("s3")
+    _bucket(s3, BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="small.bin", Body=SMALL)
+    s3.put_object(Bucket=BUCKET, Key="large.bin", Body=LARGE)
+
+
+def _setup_listing(make_client) -> None:
+    s3 = make_client("s3")
+    if not _bucket(s3, LIST_BUCKET):
+        return
+
+    def fill(worker: int) -> None:
+        client = make_client("s3")
+        for n in range(worker, LIST_KEYS, 16):
+            client.put_object(Bucket=LIST_BUCKET, Key=f"data/{n // 1000:03d}/{n:06d}.json", Body=b"{}")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(fill, range(16)))
+
+
+SCENARIOS = (
+    Scenario(
+        name="s3-put-object-1k",
+        summary="S3 PutObject of 1 KiB (overwriting one key; body and row written)",
+        requests=(AwsCall("s3", "PutObject", {"Bucket": BUCKET, "Key": "put.bin", "Body": SMALL}),),
+        setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-get-object-1k",
+        summary="S3 GetObject of 1 KiB",
+        requests=(AwsCall("s3", "GetObject", {"Bucket": BUCKET, "Key": "small.bin"}),),
+        setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-get-object-1m",
+        summary="S3 GetObject of 1 MiB streamed from its file (GB/s = req/s / 1024)",
+        requests=(AwsCall("s3", "GetObject", {"Bucket": BUCKET, "Key": "large.bin"}),),
+        setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-list-objects-v2-1000",
+        summary="S3 ListObjectsV2, a 1,000-key page from the middle of a 100,000-key bucket",
+        requests=(AwsCall("s3", "ListObjectsV2", {"Bucket": LIST_BUCKET, "Prefix": "data/05",
+                                                  "StartAfter": "data/050/050000.json", "MaxKeys": 1000}),),
+        setup=_setup_listing,
+    ),
+)
