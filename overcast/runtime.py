@@ -34,6 +34,9 @@ class Runtime:
         #: Each maps an access key id to its secret key, or None if it does not know the key
         #: (IAM and STS add theirs). Signature checks use runtime.secret_for().
         self.secret_lookups: list[Callable[[str], str | None]] = []
+        #: Called (on the loop) when the server begins to stop, before it waits for requests in
+        #: flight: end long waits (SQS long polls) so that stopping does not wait for them.
+        self.stop_hooks: list[Callable[[], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Future] = set()
         self._pending: list[tuple[Coroutine, str]] = []
@@ -145,6 +148,13 @@ class Runtime:
         for provider in list(self.providers.values()):
             provider.reset()
         self.store.reset()
+
+    def stopping(self) -> None:
+        for hook in list(self.stop_hooks):
+            try:
+                hook()
+            except Exception:
+                log.exception("stop hook %r failed", hook)
 
     def close(self) -> None:
         for task in list(self._tasks):

@@ -85,6 +85,10 @@ def normalize(name: str, value: str, fifo: bool, creating: bool) -> str:
         return _policy(value)
     if name == "RedriveAllowPolicy":
         return _redrive_allow_policy(value)
+    if name == "RedrivePolicy" and value:
+        # Stored as AWS answers it back: compact, maxReceiveCount a number.
+        target, count = parse_redrive_policy(value)
+        return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count}, separators=(",", ":"))
     return value
 
 

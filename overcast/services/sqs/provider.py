@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 
@@ -22,6 +23,7 @@ from overcast.services.sqs.messages import MessageOperations
 from overcast.services.sqs.queue import Queue
 from overcast.store import scope
 
+log = logging.getLogger("overcast.sqs")
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -47,10 +49,14 @@ class Provider(MessageOperations, BaseProvider):
         self.init_messages()
         self.queues: dict[tuple[str, str, str], Queue] = {}
         self.by_arn: dict[str, Queue] = {}
+        #: (QueueUrl, caller's account, caller's region) → the queue key it names.
+        self._url_keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self.stopping = False
 
     def start(self) -> None:
         self._load()
         self.store.on_reset(self._reload)
+        self.runtime.stop_hooks.append(self._end_long_polls)
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
 
     # -- loading ------------------------------------------------------------------------
@@ -59,8 +65,18 @@ class Provider(MessageOperations, BaseProvider):
         for sc in self.t_queues.scopes():
             account, _, region = sc.partition("/")
             for name, record in self.t_queues.scan(sc):
-                self._register(account, region, name, record)
+                try:
+                    self._register(account, region, name, record)
+                except (KeyError, TypeError, ValueError, ServiceError):
+                    # Imported state this version cannot read must not take the service down.
+                    log.warning("sqs: skipping unreadable queue %s in %s", name, sc)
         self.load_messages()
+
+    def _end_long_polls(self) -> None:
+        """The server is stopping: long polls answer now (empty), and new ones do not wait."""
+        self.stopping = True
+        for queue in self.queues.values():
+            queue.wake_all()
 
     def _reload(self) -> None:
         for queue in self.queues.values():
@@ -82,16 +98,26 @@ class Provider(MessageOperations, BaseProvider):
 
     def queue_for(self, context: RequestContext, url: str) -> Queue:
         """The queue a QueueUrl names (a URL in any of the forms urls.py lists, or a name)."""
+        key = self._url_keys.get((url, context.account, context.region))
+        if key is not None:
+            queue = self.queues.get(key)
+            if queue is None:
+                raise errors.queue_does_not_exist()
+            return queue
         parsed = urls.parse(url)
         if parsed is None:
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
                 parsed = (context.account, url, "")
             else:
-                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
+                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
         account, name, region = parsed
-        queue = self.queues.get((account, region or context.region, name))
+        key = (account, region or context.region, name)
+        queue = self.queues.get(key)
         if queue is None:
             raise errors.queue_does_not_exist()
+        if len(self._url_keys) > 10_000:  # clients use few URLs; bound the memory all the same
+            self._url_keys.clear()
+        self._url_keys[(url, context.account, context.region)] = key
         return queue
 
     def queue_by_arn(self, arn: str) -> Queue | None:
@@ -123,7 +149,7 @@ class Provider(MessageOperations, BaseProvider):
             raise errors.unknown_attribute("FifoQueue")
         values = dict(attrs.FIFO_DEFAULTS if fifo else attrs.STANDARD_DEFAULTS)
         explicit = {attr: attrs.normalize(attr, value, fifo, True) for attr, value in given.items()}
-        self._check_combination(context, name, fifo, values, explicit)
+        self._check_combination(context, name, fifo, values, explicit, given)
         key = (context.account, context.region, name)
         existing = self.queues.get(key)
         if existing is not None:
@@ -165,7 +191,7 @@ class Provider(MessageOperations, BaseProvider):
             else:
                 values[attr] = value
 
-    def _check_combination(self, context, name: str, fifo: bool, current: dict, explicit: dict) -> None:
+    def _check_combination(self, context, name: str, fifo: bool, current: dict, explicit: dict, given: dict) -> None:
         """Checks that involve more than one attribute or another queue."""
         if explicit.get("SqsManagedSseEnabled") == "true" and (
             explicit.get("KmsMasterKeyId") or (current.get("KmsMasterKeyId") and "KmsMasterKeyId" not in explicit)
@@ -175,7 +201,7 @@ class Provider(MessageOperations, BaseProvider):
                 "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE"
                 " or SQS SSE.",
             )
-        policy = explicit.get("RedrivePolicy")
+        policy = given.get("RedrivePolicy")
         if policy:
             target_arn, _ = attrs.parse_redrive_policy(policy)
             target = self.by_arn.get(target_arn)
@@ -294,7 +320,8 @@ class Provider(MessageOperations, BaseProvider):
         explicit = {name: attrs.normalize(name, value, queue.fifo, False) for name, value in given.items()}
         values = dict(queue.attributes)
         self._check_combination(
-            RequestContext.internal("sqs", queue.account, queue.region), queue.name, queue.fifo, values, explicit
+            RequestContext.internal("sqs", queue.account, queue.region), queue.name, queue.fifo, values, explicit,
+            given,
         )
         self._merge(values, explicit)
         self._save(queue, dict(queue.record, attributes=values, modified=int(time.time())))

@@ -215,6 +215,19 @@ class Queue:
         else:
             msg.visible_at = until
             heapq.heappush(self.timed, (until, msg.seq, msg))
+        self._compact_timed()
+
+    def _compact_timed(self) -> None:
+        """Drop stale heap entries once they outnumber the live ones: a message deleted while
+        in flight leaves its entry until its visibility timeout (up to 12 hours) ends."""
+        heap = self.timed
+        if len(heap) > 1024 and len(heap) > 2 * (self.n_delayed + self.n_inflight):
+            live = [
+                entry for entry in heap
+                if entry[2].visible_at == entry[0] and (entry[2].state == DELAYED or entry[2].state == INFLIGHT)
+            ]  # fmt: skip
+            heapq.heapify(live)
+            self.timed = live
 
     def remove(self, msg: Msg) -> None:
         state = msg.state
@@ -228,6 +241,8 @@ class Queue:
             self.n_inflight -= 1
         msg.state = GONE
         del self.msgs[msg.seq]
+        if state == INFLIGHT or state == DELAYED:
+            self._compact_timed()
         if self.fifo:
             group = self.groups.get(msg.group)
             if group is None:

@@ -89,3 +89,25 @@ def test_kill_9_keeps_acknowledged_messages_and_receive_state(tmp_path):
         assert int(later["SequenceNumber"]) > int(fifo_sent["SequenceNumber"])
     finally:
         server.stop()
+
+
+def test_stopping_the_server_ends_long_polls():
+    import time
+
+    server = Server("--ephemeral", "--quiet")
+    try:
+        sqs = sqs_client(server)
+        url = sqs.create_queue(QueueName="polled")["QueueUrl"]
+        answers = []
+        poller = threading.Thread(target=lambda: answers.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)))
+        poller.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        server.stop()
+        poller.join(timeout=30)
+        # The poll answered (empty) at once instead of holding the stop for its 20 s.
+        assert time.monotonic() - started < 12
+        assert answers and "Messages" not in answers[0]
+        assert server.process.returncode == 0
+    finally:
+        server.stop(kill=True)

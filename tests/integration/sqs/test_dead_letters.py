@@ -147,7 +147,8 @@ def test_message_move_task_redrives_back_to_source(any_sqs):
     assert bodies == ["m0", "m1", "m2"]
 
 
-def test_message_move_task_to_destination_with_rate_and_cancel(sqs):
+def test_message_move_task_to_destination_with_rate_and_cancel(any_sqs):
+    sqs = any_sqs
     source, dlq = queue_with_dlq(sqs, max_receive_count=1)
     destination = sqs.create_queue(QueueName=unique("dest"))["QueueUrl"]
     sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)])
@@ -176,3 +177,15 @@ def test_message_move_task_to_destination_with_rate_and_cancel(sqs):
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn="arn:aws:sqs:us-east-1:000000000000:no-such-queue")
     assert error_of(excinfo)[2] == 404
+
+
+def test_fifo_batch_after_head_goes_to_dead_letter_queue(sqs):
+    source, dlq = queue_with_dlq(sqs, max_receive_count=1, fifo=True)
+    for body in ("m1", "m2", "m3"):
+        sqs.send_message(QueueUrl=source, MessageBody=body, MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=1, VisibilityTimeout=0)["Messages"]
+    assert [m["Body"] for m in first] == ["m1"]
+    # m1 was received once already: it moves, and the batch holds each of the rest once.
+    rest = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in rest] == ["m2", "m3"]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]] == ["m1"]

@@ -82,7 +82,10 @@ def test_queue_url_forms_all_name_the_queue(sqs, endpoint):
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "5"
     with pytest.raises(ClientError) as excinfo:
         sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/not-a-queue-url", MessageBody="x")
-    assert error_of(excinfo)[0] == "InvalidAddress"
+    assert error_of(excinfo) == (
+        "InvalidAddress", "The address https://sqs.us-east-1.amazonaws.com/not-a-queue-url is not valid for this endpoint.",
+        400,
+    )
 
 
 def test_list_queues_with_prefix_and_pages(any_sqs):
@@ -275,3 +278,9 @@ def test_delete_queue_and_name_reuse(any_sqs):
         "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
         400,
     )
+
+
+def test_modelled_errors_are_catchable_by_class(sqs, query_sqs):
+    for client in (sqs, query_sqs):
+        with pytest.raises(client.exceptions.QueueDoesNotExist):
+            client.get_queue_url(QueueName=unique())

@@ -159,3 +159,21 @@ def test_missing_queue_error(sqs, context):
     with pytest.raises(ServiceError) as excinfo:
         sqs.get_queue_attributes(context, {"QueueUrl": "http://localhost:4566/000000000000/none", "AttributeNames": ["All"]})
     assert excinfo.value.code == "QueueDoesNotExist"
+
+
+def test_reset_and_import_reload_the_index(runtime, sqs, context, tmp_path):
+    url, arn = make_queue(sqs, context, "kept")
+    sqs.deliver(arn, "one")
+    exported = tmp_path / "state.tar.gz"
+    runtime.store.export_to(exported)
+    runtime.reset()
+    with pytest.raises(ServiceError):
+        sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["All"]})
+    runtime.store.import_from(exported)
+    counts = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]})
+    assert counts["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    # Unreadable imported rows are skipped, not fatal.
+    sqs.t_queues.put(f"{ACCOUNT}/{REGION}", "broken", {"n": 1})
+    runtime.store.export_to(exported)
+    runtime.store.import_from(exported)
+    assert sqs.get_queue_url(context, {"QueueName": "kept"})["QueueUrl"] == url

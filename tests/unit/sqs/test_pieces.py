@@ -75,3 +75,14 @@ def test_fifo_index_one_batch_per_group():
     queue.remove(batch[1])
     assert [m.seq for m in queue.take(10)] == [3]
     assert batch[0].state != READY and second[0].state == READY and INFLIGHT
+
+
+def test_heap_does_not_keep_deleted_messages():
+    queue = Queue("1", "r", "q", "arn", record())
+    for i in range(10_000):
+        msg = Msg(i, str(i), None, 0.0, 0.0)
+        queue.add(msg, 1.0)
+        (taken,) = queue.take(1)
+        queue.set_inflight(taken, 43_200.0)
+        queue.remove(taken)
+    assert len(queue.timed) <= 1025 and queue.n_inflight == 0
