@@ -39,6 +39,8 @@ def cmd_start(args) -> int:
         config.services = parse_services(args.services)
     if args.quiet:
         config.log_requests = False
+    if args.enforce_iam:
+        config.enforce_iam = True
     from overcast.server import StartupError, serve
 
     try:
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--ephemeral", action="store_true", help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)")
     start.add_argument("--services", help="comma-separated services to enable (default all; env SERVICES)")
     start.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    start.add_argument("--enforce-iam", action="store_true",
+                       help="authorize every request with IAM policies and verify signatures (env ENFORCE_IAM=1)")
     start.set_defaults(func=cmd_start)
 
     endpoint_help = "a running Overcast (default http://localhost:4566)"

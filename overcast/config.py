@@ -27,6 +27,8 @@ class Config:
     services: frozenset[str] = field(default_factory=frozenset)
     debug: bool = False
     log_requests: bool = True
+    #: Authorize every request with IAM policies and verify SigV4 signatures.
+    enforce_iam: bool = False
 
     @property
     def ephemeral(self) -> bool:
@@ -72,6 +74,7 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.data_dir = None
     config.services = parse_services(env.get("OVERCAST_SERVICES") or env.get("SERVICES"))
     config.debug = bool(_truthy(env.get("OVERCAST_DEBUG")) or _truthy(env.get("DEBUG")))
+    config.enforce_iam = bool(_truthy(env.get("OVERCAST_ENFORCE_IAM")) or _truthy(env.get("ENFORCE_IAM")))
     if _truthy(env.get("OVERCAST_LOG_REQUESTS")) is False:
         config.log_requests = False
     return config

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from overcast.arns import partition
 from overcast.context import DEFAULT_ACCOUNT, RequestContext
+
+#: Each maps an access key id to the credential record IAM or STS keeps for it (with Account,
+#: Arn and UserId), or None. IAM registers its lookup when it starts.
+key_resolvers: list[Callable[[str], dict | None]] = []
+#: Key ids IAM (AKIA) and STS (ASIA) issue; only these are looked up.
+_ISSUED_PREFIXES = ("AKIA", "ASIA")
 
 
 def account_for_key(access_key_id: str | None) -> str:
     """A 12-digit access key id names its account; any other key is the default account's
-    (the IAM issue adds keys that IAM and STS issue)."""
+    unless IAM or STS issued it (see identify)."""
     if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit():
         return access_key_id
     return DEFAULT_ACCOUNT
 
 
 def identify(context: RequestContext, access_key_id: str | None) -> None:
-    """Fill in account and principal. Without IAM-issued keys every caller is its account's root."""
+    """Fill in account and principal: the user or role session behind a key IAM or STS issued
+    (its record in context.extra["identity"]), else the root of the key's account."""
     context.access_key_id = access_key_id
+    if key_resolvers and access_key_id and len(access_key_id) == 20 and access_key_id.startswith(_ISSUED_PREFIXES):
+        for resolve in key_resolvers:
+            record = resolve(access_key_id)
+            if record is not None:
+                context.account = record["Account"]
+                context.principal_arn = record["Arn"]
+                context.principal_id = record["UserId"]
+                context.extra["identity"] = record
+                return
     context.account = account_for_key(access_key_id)
     context.principal_arn = f"arn:{partition(context.region)}:iam::{context.account}:root"
     context.principal_id = context.account

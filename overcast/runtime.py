@@ -72,7 +72,10 @@ class Runtime:
         pending, self._pending = self._pending, []
         for coroutine, name in pending:
             self.spawn(coroutine, name)
-        wanted = (self.store.services_with_state() | services.AUTOSTART) & services.implemented()
+        wanted = self.store.services_with_state() | services.AUTOSTART
+        if self.config.enforce_iam:
+            wanted |= {"iam"}  # its request check authorizes every request from the first one
+        wanted &= services.implemented()
         for service in sorted(wanted):
             if self.config.service_enabled(service):
                 self.provider(service)

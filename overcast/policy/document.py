@@ -80,6 +80,25 @@ def _strings(value: Any, element: str) -> tuple[str, ...]:
     raise MalformedPolicy("Syntax errors in policy.")
 
 
+_AWS_PRINCIPAL = re.compile(
+    r"^(\*|\d{12}|A[A-Z]{3}[A-Z0-9]{13,}|arn:[\w-]+:(iam::(\d{12}|\*):(root|user/.+|role/.+|group/.+)"
+    r"|sts::\d{12}:(assumed-role/.+|federated-user/.+)))$"
+)
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9*][a-z0-9.*-]*(\.amazonaws\.com(\.cn)?|\.amazon\.com|\.aws\.internal)$|^\*$")
+
+
+def _check_principal(kind: str, name: str) -> None:
+    valid = {
+        "AWS": lambda: _AWS_PRINCIPAL.match(name),
+        "Service": lambda: _SERVICE_PRINCIPAL.match(name),
+        "Federated": lambda: bool(name),
+        "CanonicalUser": lambda: bool(name),
+    }[kind]()
+    if not valid:
+        label = "SERVICE" if kind == "Service" else kind
+        raise MalformedPolicy(f'Invalid principal in policy: "{label}":"{name}"')
+
+
 def _principal_block(value: Any) -> dict[str, tuple[str, ...]]:
     if value == "*":
         return {"AWS": ("*",)}
@@ -93,6 +112,8 @@ def _principal_block(value: Any) -> dict[str, tuple[str, ...]]:
             names = [names]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise MalformedPolicy("Syntax errors in policy.")
+        for name in names:
+            _check_principal(kind, name)
         block[kind] = tuple(names)
     return block
 
@@ -156,44 +177,43 @@ def _conditions(value: Any) -> tuple:
     return tuple(entries)
 
 
+_STRUCTURE = re.compile(r'\\.|"|[{}\[\]]')
+
+
 def _positions(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(start, end) line/column of each statement object, for matched-statement positions.
-    Best effort: finds the top-level objects inside "Statement"."""
+    Best effort: finds the top-level objects inside "Statement". Only the structural characters
+    are visited (a regex skips the rest), so this stays cheap on the hot path."""
     found = []
     at = text.find('"Statement"')
     if at < 0:
         return found
     depth = 0
     in_string = False
-    escape = False
     start = None
-    i = text.find(":", at) + 1
     first = None
-    while i < len(text):
-        ch = text[i]
+    for match in _STRUCTURE.finditer(text, text.find(":", at) + 1):
+        token = match.group()
+        if token[0] == "\\":
+            continue
+        if token == '"':
+            in_string = not in_string
+            continue
         if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+            continue
+        if token in "[{":
             if first is None:
-                first = ch
+                first = token
             depth += 1
-            if ch == "{" and depth == (2 if first == "[" else 1):
-                start = i
-        elif ch in "]}":
+            if token == "{" and depth == (2 if first == "[" else 1):
+                start = match.start()
+        else:
             depth -= 1
-            if ch == "}" and start is not None and depth == (1 if first == "[" else 0):
-                found.append((_line_col(text, start), _line_col(text, i + 1)))
+            if token == "}" and start is not None and depth == (1 if first == "[" else 0):
+                found.append((_line_col(text, start), _line_col(text, match.end())))
                 start = None
             if depth == 0:
                 break
-        i += 1
     return found
 
 

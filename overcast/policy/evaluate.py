@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from overcast.policy.conditions import VARIABLE_OPERATORS, arn_like, evaluate_condition, like
@@ -74,9 +73,10 @@ class AuthorizationRequest:
         keys the principal and the clock define."""
         values = {key.lower(): value for key, value in self.context.items()}
         p = self.principal
-        now = datetime.now(timezone.utc)
-        values.setdefault("aws:currenttime", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        values.setdefault("aws:epochtime", str(int(time.time())))
+        seconds = time.time()
+        if "aws:currenttime" not in values:
+            values["aws:currenttime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+        values.setdefault("aws:epochtime", str(int(seconds)))
         if self.region:
             values.setdefault("aws:requestedregion", self.region)
         if p.kind not in (ANONYMOUS, SERVICE, WEB_IDENTITY):
@@ -116,6 +116,10 @@ class Decision:
     #: None when no permissions boundary applied; else whether the boundary allowed.
     allowed_by_boundary: bool | None = None
     allowed_by_resource_policy: bool = False
+    #: Why a request was denied, in the words AWS's AccessDenied messages use: for an explicit
+    #: deny the kind of policy that denied ("identity", "resource", "permissions-boundary",
+    #: "session"), for an implicit deny the kind that failed to allow.
+    denied_by: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -155,8 +159,56 @@ def substitute(text: str, values: dict[str, Any]) -> str:
     return _VARIABLE.sub(replace, text)
 
 
-def action_matches(patterns: Sequence[str], action: str) -> bool:
-    return any(like(action, pattern, ignore_case=True) for pattern in patterns)
+def _glob(pattern: str, any_run: str = ".*", any_one: str = ".") -> str:
+    return "".join(any_run if c == "*" else any_one if c == "?" else re.escape(c) for c in pattern)
+
+
+def _arn_regex(pattern: str) -> str:
+    """An ARN pattern as a regex that matches as ArnLike does: component by component, a
+    wildcard never spanning a colon except in the resource part; short patterns padded."""
+    parts = pattern.split(":", 5)
+    parts += ["*"] * (6 - len(parts))
+    return ":".join(_glob(part) if i == 5 else _glob(part, "[^:]*", "[^:]") for i, part in enumerate(parts))
+
+
+class _Matcher:
+    """Matches a value against a statement's patterns in one step: a set for the exact ones,
+    one compiled regex for the wildcards (AWS managed policies list thousands of actions)."""
+
+    __slots__ = ("everything", "exact", "regex", "ignore_case")
+
+    def __init__(self, patterns, ignore_case: bool, arn: bool) -> None:
+        self.ignore_case = ignore_case
+        self.everything = "*" in patterns
+        fold = str.lower if ignore_case else (lambda text: text)
+        self.exact = frozenset(fold(p) for p in patterns if "*" not in p and "?" not in p)
+        wild = [p for p in patterns if ("*" in p or "?" in p) and p != "*"]
+        if wild:
+            body = "|".join(_arn_regex(p) if arn and p.startswith("arn:") else _glob(p) for p in wild)
+            self.regex = re.compile(f"(?:{body})\\Z", re.S | (re.I if ignore_case else 0))
+        else:
+            self.regex = None
+
+    def __call__(self, value: str) -> bool:
+        if self.everything:
+            return True
+        if (value.lower() if self.ignore_case else value) in self.exact:
+            return True
+        return self.regex is not None and self.regex.match(value) is not None
+
+
+def _compiled(statement: Statement, variables: bool) -> tuple:
+    """(action matcher, resource matcher, resource patterns with variables) of a statement,
+    built once and kept on it."""
+    cached = statement.__dict__.get("_compiled")
+    if cached is None or cached[0] != variables:
+        actions = statement.actions if statement.actions is not None else statement.not_actions
+        resources = statement.resources if statement.resources is not None else statement.not_resources or ()
+        dynamic = tuple(r for r in resources if variables and "${" in r)
+        static = tuple(r for r in resources if r not in dynamic)
+        cached = (variables, _Matcher(actions, True, False), _Matcher(static, False, True), dynamic)
+        object.__setattr__(statement, "_compiled", cached)
+    return cached[1:]
 
 
 def resource_matches(patterns: Sequence[str], resource: str, values: dict | None) -> bool:
@@ -174,6 +226,10 @@ def resource_matches(patterns: Sequence[str], resource: str, values: dict | None
         elif like(resource, pattern):
             return True
     return False
+
+
+def _resource_hit(static: _Matcher, dynamic: tuple, resource: str, values: dict) -> bool:
+    return static(resource) or bool(dynamic and resource_matches(dynamic, resource, values))
 
 
 #: How strongly a resource policy's Principal names the caller. A grant to the principal itself
@@ -250,17 +306,15 @@ def _scan(
     action = request.action
     resource = request.resource
     for policy in policies:
+        variables = policy.variables
         for statement in policy.statements:
-            if statement.actions is not None:
-                if not action_matches(statement.actions, action):
-                    continue
-            elif action_matches(statement.not_actions, action):
+            action_hit, static, dynamic = _compiled(statement, variables)
+            if action_hit(action) != (statement.actions is not None):
                 continue
-            variables = values if policy.variables else None
             if statement.resources is not None:
-                if not resource_matches(statement.resources, resource, variables):
+                if not _resource_hit(static, dynamic, resource, values):
                     continue
-            elif statement.not_resources is not None and resource_matches(statement.not_resources, resource, variables):
+            elif statement.not_resources is not None and _resource_hit(static, dynamic, resource, values):
                 continue
             strength = SPECIFIC
             if with_principal:
@@ -296,9 +350,11 @@ def evaluate(
     resource_policy: Policy | Sequence[Policy] | None = None,
     boundaries: Sequence[Policy] | None = None,
     session_policies: Sequence[Policy] | None = None,
+    resource_required: bool = False,
 ) -> Decision:
     """Decide one request. `boundaries`/`session_policies` None means none applies (an empty
-    list would mean one applies and allows nothing)."""
+    list would mean one applies and allows nothing). `resource_required` is for a role's trust
+    policy: assuming a role needs its trust policy to allow, even within the account."""
     values = request.condition_values()
     missing: set[str] = set()
     if isinstance(resource_policy, Policy):
@@ -314,21 +370,47 @@ def evaluate(
     missing_list = sorted(missing)
     if any(s.deny for s in scans):
         denies = [m for s in scans for m in s.denies]
-        return Decision(EXPLICIT_DENY, denies, missing_list, boundary_allows)
+        if identity.deny:
+            by = "identity"
+        elif resource.deny:
+            by = "resource"
+        elif boundary is not None and boundary.deny:
+            by = "permissions-boundary"
+        else:
+            by = "session"
+        return Decision(EXPLICIT_DENY, denies, missing_list, boundary_allows, denied_by=by)
 
     principal = request.principal
     within_limits = (boundary is None or boundary.allow) and (session is None or session.allow)
     identity_allows = (identity.allow or principal.kind == ROOT) and within_limits
+    strength = resource.allow_strength if resource.allow else NO_MATCH
     if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY):
         allowed = resource.allow
+    elif resource_required:
+        same_account = request.resource_account in (None, "", principal.account)
+        allowed = resource.allow and (
+            identity_allows if not same_account or strength == DELEGATED
+            else strength == SPECIFIC or within_limits
+        )
     elif request.resource_account in (None, "", principal.account):
-        strength = resource.allow_strength if resource.allow else NO_MATCH
         allowed = identity_allows or strength == SPECIFIC or (strength == BOUNDED and within_limits)
     else:
         allowed = resource.allow and identity_allows
 
     if not allowed:
-        return Decision(IMPLICIT_DENY, [], missing_list, boundary_allows)
+        if principal.kind in (ANONYMOUS, SERVICE, WEB_IDENTITY) or (resource_required and not resource.allow):
+            gap = "resource"
+        elif not (identity.allow or principal.kind == ROOT) and not resource.allow:
+            gap = "identity"
+        elif boundary is not None and not boundary.allow:
+            gap = "permissions-boundary"
+        elif session is not None and not session.allow:
+            gap = "session"
+        elif not resource.allow:
+            gap = "resource"
+        else:
+            gap = "identity"
+        return Decision(IMPLICIT_DENY, [], missing_list, boundary_allows, denied_by=gap)
     matched = list(identity.allows) + list(resource.allows)
     for extra in (boundary, session):
         if extra is not None:

@@ -45,6 +45,7 @@ def decide(case: dict) -> policy.Decision:
         policy.parse(case["resource"], resource_kind) if "resource" in case else None,
         [policy.parse(d) for d in case["boundary"]] if "boundary" in case else None,
         [policy.parse(d) for d in case["session"]] if "session" in case else None,
+        resource_required=case.get("trust", False),
     )
 
 

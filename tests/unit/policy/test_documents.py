@@ -69,3 +69,26 @@ def test_statement_positions_for_matched_statements():
     parsed = policy.parse(text)
     assert parsed.statements[0].start == (4, 5)
     assert parsed.statements[0].end == (4, 56)  # just past the closing brace
+
+
+@pytest.mark.parametrize("principal, message", [
+    ({"AWS": "bob"}, 'Invalid principal in policy: "AWS":"bob"'),
+    ({"AWS": "arn:aws:iam::12345:root"}, 'Invalid principal in policy: "AWS":"arn:aws:iam::12345:root"'),
+    ({"Service": "not a service"}, 'Invalid principal in policy: "SERVICE":"not a service"'),
+])
+def test_invalid_principals(principal, message):
+    with pytest.raises(policy.MalformedPolicy) as caught:
+        policy.parse(doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}), policy.TRUST)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("principal", [
+    "*", {"AWS": "*"}, {"AWS": "123456789012"}, {"AWS": "arn:aws:iam::123456789012:root"},
+    {"AWS": ["arn:aws:iam::123456789012:user/path/alice", "arn:aws:iam::123456789012:role/R"]},
+    {"AWS": "arn:aws:sts::123456789012:assumed-role/R/session"}, {"AWS": "AIDAJQABLZS4A3QDU576Q"},
+    {"Service": ["lambda.amazonaws.com", "states.us-east-1.amazonaws.com"]},
+    {"Federated": "arn:aws:iam::123456789012:saml-provider/corp"}, {"Federated": "accounts.google.com"},
+    {"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+])
+def test_valid_principals(principal):
+    policy.parse(doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}), policy.TRUST)

@@ -1,0 +1,219 @@
+"""IAM enforcement (`--enforce-iam`, ENFORCE_IAM=1): every request is signed correctly by live
+credentials and allowed by the policies AWS would consult, or refused in the service's own
+words. Installed as a request check by IAM's provider when the setting is on."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from overcast import policy
+from overcast.arns import partition
+from overcast.errors import ServiceError
+from overcast.policy import actions
+
+#: (error code, HTTP status) of each service's AccessDenied.
+DENIALS: dict[str, tuple[str, int]] = {
+    "s3": ("AccessDenied", 403), "sqs": ("AccessDenied", 403), "iam": ("AccessDenied", 403),
+    "sts": ("AccessDenied", 403), "sns": ("AuthorizationError", 403), "dynamodb": ("AccessDeniedException", 400),
+    "lambda": ("AccessDeniedException", 403), "logs": ("AccessDeniedException", 400),
+    "kms": ("AccessDeniedException", 400), "secretsmanager": ("AccessDeniedException", 400),
+    "kinesis": ("AccessDeniedException", 400), "events": ("AccessDeniedException", 400),
+    "states": ("AccessDeniedException", 400), "ssm": ("AccessDeniedException", 400),
+    "ec2": ("UnauthorizedOperation", 403), "cloudformation": ("AccessDenied", 403),
+    "monitoring": ("AccessDenied", 403), "cloudtrail": ("AccessDeniedException", 400),
+    "apigateway": ("AccessDeniedException", 403), "ecr": ("AccessDeniedException", 400),
+}
+_JSON_PROTOCOLS = ("json", "rest-json", "smithy-rpc-v2-cbor")
+
+_EXPLICIT = {
+    "identity": "with an explicit deny in an identity-based policy",
+    "resource": "with an explicit deny in a resource-based policy",
+    "permissions-boundary": "with an explicit deny in a permissions boundary",
+    "session": "with an explicit deny in a session policy",
+}
+_IMPLICIT = {
+    "identity": "because no identity-based policy allows the {action} action",
+    "resource": "because no resource-based policy allows the {action} action",
+    "permissions-boundary": "because no permissions boundary allows the {action} action",
+    "session": "because no session policy allows the {action} action",
+}
+
+
+@lru_cache(maxsize=1024)
+def _resource_policy(text: str) -> policy.Policy | None:
+    try:
+        parsed = policy.parse(text, policy.RESOURCE)
+    except policy.MalformedPolicy:
+        return None
+    parsed.policy_id, parsed.policy_type = "resource-policy", "resource"
+    return parsed
+
+
+def _token_error(service: str, protocol: str, expired: bool) -> ServiceError:
+    if service == "s3":
+        return ServiceError("ExpiredToken", "The provided token has expired.", 400) if expired else \
+            ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
+    if protocol in _JSON_PROTOCOLS:
+        return ServiceError("ExpiredTokenException", "The security token included in the request is expired", 400) \
+            if expired else ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
+    return ServiceError("ExpiredToken", "The security token included in the request is expired", 400) if expired else \
+        ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+
+
+def _tags(params: dict) -> dict[str, str]:
+    tags = params.get("Tags") or params.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, list):
+        return {t.get("Key", t.get("key", "")): t.get("Value", t.get("value", "")) for t in tags if isinstance(t, dict)}
+    tagging = params.get("Tagging")
+    if isinstance(tagging, str) and tagging:  # S3 x-amz-tagging: k=v&k2=v2
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(tagging, keep_blank_values=True))
+    return {}
+
+
+class Enforcer:
+    def __init__(self, runtime, iam) -> None:
+        self.runtime = runtime
+        self.iam = iam
+
+    def install(self) -> None:
+        if self.check not in self.runtime.request_checks:
+            self.runtime.request_checks.insert(0, self.check)
+
+    # -- the check ---------------------------------------------------------------------------
+
+    def check(self, context, params: dict) -> None:
+        if context.extra.get("internal"):
+            return
+        service, protocol = context.service, context.protocol
+        identity = context.extra.get("identity")
+        key_id = context.access_key_id
+        if identity is None and key_id and len(key_id) == 20 and key_id.startswith(("AKIA", "ASIA")):
+            raise _token_error(service, protocol, False)  # issued by IAM/STS once, deleted since
+        if identity is not None:
+            self._check_credentials(context, identity, service, protocol)
+        from overcast.signing import verify_request
+
+        verify_request(context.request, self.runtime.secret_for, protocol=protocol)
+
+        anonymous = key_id is None
+        if anonymous and service == "s3":
+            return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
+        if not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root"):
+            return  # the account's root user may do anything in its account
+        model = context.service_model
+        prefix = (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service) if model else service
+        arn_partition = partition(context.region)
+        targets = actions.resolve(service, prefix, context.operation_name, params or {}, context, arn_partition)
+        if not targets:
+            return
+        if anonymous:
+            principal = policy.Principal.anonymous()
+            identity_policies, boundaries, sessions = [], None, None
+        else:
+            principal = self.iam.principal_for(identity, context.account, context.region)
+            identity_policies, boundaries, sessions = self.iam.policies_for(identity, context.account)
+        values = self._context_values(context, params or {}, identity)
+        provider = self.runtime.provider(service) if service in self.runtime.providers else None
+        for action, resource in targets:
+            resource_policy, owner = self._resource(provider, service, resource)
+            request = policy.AuthorizationRequest(principal, action, resource, owner, values, context.region)
+            decision = policy.evaluate(request, identity_policies, resource_policy, boundaries, sessions)
+            if not decision.allowed:
+                raise self._denied(context, principal, action, resource, decision)
+
+    def _check_credentials(self, context, identity: dict, service: str, protocol: str) -> None:
+        if identity.get("Status", "Active") != "Active":
+            raise _token_error(service, protocol, False)
+        if identity.get("Kind") != "session":
+            return
+        request = context.request
+        token = request.headers.get("x-amz-security-token")
+        if token is None:
+            values = request.query.get("X-Amz-Security-Token")
+            token = values[0] if values else None
+        if token != identity.get("SessionToken"):
+            raise _token_error(service, protocol, False)
+        expiration = identity.get("Expiration")
+        if expiration is not None and expiration <= datetime.now(timezone.utc):
+            raise _token_error(service, protocol, True)
+
+    @staticmethod
+    def _context_values(context, params: dict, identity: dict | None) -> dict[str, Any]:
+        request = context.request
+        values: dict[str, Any] = {
+            "aws:SourceIp": request.client_ip,
+            "aws:SecureTransport": "true" if request.scheme == "https" else "false",
+        }
+        agent = request.headers.get("user-agent")
+        if agent:
+            values["aws:UserAgent"] = agent
+        if identity is not None and identity.get("Kind") == "session":
+            values["aws:MultiFactorAuthPresent"] = "true" if identity.get("MFA") else "false"
+            values["aws:TokenIssueTime"] = identity["CreateDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            if identity.get("MFA") and identity.get("MFAAuthTime"):
+                values["aws:MultiFactorAuthAge"] = str(int(time.time() - identity["MFAAuthTime"].timestamp()))
+            if identity.get("SourceIdentity"):
+                values["aws:SourceIdentity"] = identity["SourceIdentity"]
+        tags = _tags(params)
+        if tags:
+            for key, value in tags.items():
+                values[f"aws:RequestTag/{key}"] = value
+            values["aws:TagKeys"] = list(tags)
+        if context.service == "s3":
+            for member, key in (("Prefix", "s3:prefix"), ("Delimiter", "s3:delimiter"), ("MaxKeys", "s3:max-keys"),
+                                ("ACL", "s3:x-amz-acl"), ("ServerSideEncryption", "s3:x-amz-server-side-encryption")):
+                if params.get(member) is not None:
+                    values[key] = str(params[member])
+        return values
+
+    def _resource(self, provider, service: str, resource: str) -> tuple[policy.Policy | None, str | None]:
+        owner = None
+        parts = resource.split(":", 5)
+        if len(parts) == 6 and parts[4]:
+            owner = parts[4]
+        if provider is None or resource == "*":
+            return None, owner
+        lookup = getattr(provider, "resource_policy", None)
+        text = lookup(resource) if lookup is not None else None
+        if service == "s3" and len(parts) == 6:
+            bucket = provider.find_bucket(parts[5].split("/", 1)[0]) if hasattr(provider, "find_bucket") else None
+            owner = bucket["Account"] if bucket else None
+        if isinstance(text, dict):
+            text = json.dumps(text)
+        return (_resource_policy(text) if text else None), owner
+
+    def _denied(self, context, principal: policy.Principal, action: str, resource: str,
+                decision: policy.Decision) -> ServiceError:
+        service = context.service
+        if principal.kind == policy.ANONYMOUS and service == "s3":
+            return ServiceError("AccessDenied", "Access Denied", 403)
+        code, status = DENIALS.get(service) or (
+            ("AccessDeniedException", 400) if context.protocol in _JSON_PROTOCOLS else ("AccessDenied", 403))
+        shown = f'"{resource}"' if service == "s3" else resource
+        subject = "anonymous" if principal.kind == policy.ANONYMOUS else principal.arn
+        if decision.decision == policy.EXPLICIT_DENY:
+            reason = _EXPLICIT.get(decision.denied_by, _EXPLICIT["identity"])
+        else:
+            reason = _IMPLICIT.get(decision.denied_by, _IMPLICIT["identity"]).format(action=action)
+        where = "" if resource == "*" else f" on resource: {shown}"
+        shown_action = action.replace("sns:", "SNS:", 1) if service == "sns" else action
+        message = f"User: {subject} is not authorized to perform: {shown_action}{where} {reason}"
+        if service == "ec2":
+            sts = self.runtime.provider("sts")
+            encoded = sts.encode_authorization_message({
+                "allowed": False, "explicitDeny": decision.decision == policy.EXPLICIT_DENY,
+                "matchedStatements": {"items": [{"statementId": m.sid or "", "effect": m.effect} for m in decision.matched]},
+                "failures": {"items": []},
+                "context": {"principal": {"id": principal.user_id, "arn": principal.arn}, "action": action,
+                            "resource": resource, "conditions": {"items": []}},
+            })
+            message = f"You are not authorized to perform this operation. {message}. Encoded authorization failure message: {encoded}"
+        return ServiceError(code, message, status)

@@ -1,0 +1,305 @@
+"""Query and Scan: one range scan of the store per page, over the table's item keys or an
+index's entries, with DynamoDB's Limit, 1 MB page, filter, projection and Select semantics."""
+
+from __future__ import annotations
+
+import zlib
+
+from overcast.context import RequestContext
+from overcast.services.dynamodb import expressions as E
+from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb.schema import Index, Schema
+from overcast.services.dynamodb.values import (
+    HIGH,
+    check_value,
+    encode_key_value,
+    encode_prefix,
+    invalid,
+    item_size,
+    validation,
+)
+
+PAGE_BYTES = 1024 * 1024
+_SELECTS = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
+
+
+def _key_error(message: str):
+    return validation(f"Invalid KeyConditionExpression: {message}")
+
+
+def _conditions(tree: tuple, out: list) -> list:
+    kind = tree[0]
+    if kind == "and":
+        _conditions(tree[1], out)
+        _conditions(tree[2], out)
+    elif kind in ("or", "not"):
+        raise _key_error(f"Invalid operator used in KeyConditionExpression: {kind.upper()}")
+    elif kind == "in":
+        raise _key_error("Invalid operator used in KeyConditionExpression: IN")
+    else:
+        out.append(tree)
+    return out
+
+
+def _subject(condition: tuple, b: E.Bindings) -> tuple[str | None, list]:
+    """(attribute name, operand value nodes) of one key condition."""
+    kind = condition[0]
+    if kind == "cmp":
+        if condition[1] == "<>":
+            raise _key_error("Invalid operator used in KeyConditionExpression: <>")
+        left, right = condition[2], condition[3]
+        if left[0] != "path" and right[0] == "path":
+            left, right = right, left
+        path, values = left, [right]
+    elif kind == "between":
+        path, values = condition[1], [condition[2], condition[3]]
+    elif kind == "fn" and condition[1] == "begins_with":
+        path, values = condition[2][0], [condition[2][1]]
+    elif kind == "fn":
+        raise _key_error(f"Invalid function name; function: {condition[1]}")
+    else:
+        raise validation("Query key condition not supported")
+    if path[0] != "path" or len(path[1]) != 1 or any(v[0] not in ("value", "literal") for v in values):
+        raise validation("Query key condition not supported")
+    return b.name(path[1][0]), values
+
+
+def _filter_paths(tree, b: E.Bindings, out: set) -> set:
+    if type(tree) is tuple and tree:
+        if tree[0] == "path":
+            out.add(b.name(tree[1][0]))
+        else:
+            for part in tree[1:]:
+                if type(part) is tuple:
+                    _filter_paths(part, b, out)
+    return out
+
+
+class ReadsMixin:
+    def _key_range(self, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings) -> tuple[str, str | None, str | None]:
+        hash_name = index.hash if index else schema.hash
+        range_name = (index.range if index else schema.range)
+        conditions = _conditions(tree, [])
+        by_name: dict[str, tuple] = {}
+        for condition in conditions:
+            name, values = _subject(condition, b)
+            if name in by_name:
+                raise validation("KeyConditionExpressions must only contain one condition per key")
+            by_name[name] = (condition, [E.operand(v, {}, b) for v in values])
+        if hash_name not in by_name:
+            raise validation(f"Query condition missed key schema element: {hash_name}")
+        extra = [n for n in by_name if n not in (hash_name, range_name)]
+        if extra or len(by_name) > 2:
+            raise validation(f"Query condition missed key schema element: {range_name or hash_name}")
+        condition, values = by_name[hash_name]
+        if condition[0] != "cmp" or condition[1] != "=":
+            raise validation("Query key condition not supported")
+        for name, (condition, found) in by_name.items():
+            for value in found:
+                kind = next(iter(value))
+                if kind != schema.types[name]:
+                    if condition[0] == "fn":
+                        raise _key_error(f"Incorrect operand type for operator or function; operator or function:"
+                                         f" begins_with, operand type: {kind}")
+                    raise invalid("Condition parameter type does not match schema type")
+        base = (index.storage if index else schema.storage) + encode_key_value(values[0])
+        if range_name not in by_name:
+            return base, None, None
+        condition, values = by_name[range_name]
+        kind = condition[0]
+        if kind == "fn":
+            if schema.types[range_name] == "N":
+                raise _key_error("Incorrect operand type for operator or function; operator or function: begins_with,"
+                                 " operand type: N")
+            return base + encode_prefix(values[0]), None, None
+        if kind == "between":
+            low, high = values
+            from overcast.services.dynamodb.values import ordered
+
+            if ordered(low, high) > 0:
+                raise validation(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or"
+                    f" equal to lower bound; lower bound operand: AttributeValue: {{{next(iter(low))}:{next(iter(low.values()))}}},"
+                    f" upper bound operand: AttributeValue: {{{next(iter(high))}:{next(iter(high.values()))}}}"
+                )
+            return base, base + encode_key_value(low)[:-1], base + encode_key_value(high) + HIGH
+        op = condition[1]
+        if condition[2][0] != "path":  # ":v < sk" reads as "sk > :v"
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+        encoded = base + encode_key_value(values[0])
+        if op == "=":
+            return encoded, None, None
+        if op == "<":
+            return base, None, encoded
+        if op == "<=":
+            return base, None, encoded + HIGH
+        if op == ">":
+            return base, encoded + HIGH, None
+        return base, encoded[:-1], None
+
+    def _read_target(self, schema: Schema, params: dict) -> Index | None:
+        name = params.get("IndexName")
+        if name is None:
+            return None
+        index = schema.indexes.get(name)
+        if index is None:
+            raise validation(f"The table does not have the specified index: {name}")
+        if params.get("ConsistentRead") and not index.local:
+            raise validation("Consistent reads are not supported on global secondary indexes")
+        return index
+
+    def _start_key(self, schema: Schema, index: Index | None, start: dict | None) -> str | None:
+        if start is None:
+            return None
+        names = set(schema.key_tuple) | (set(index.key_names) if index else set())
+        bad = validation("The provided starting key is invalid: The provided key element does not match the schema")
+        if set(start) != names:
+            raise bad
+        for name, value in start.items():
+            if type(value) is not dict or len(value) != 1 or next(iter(value)) != schema.types.get(name):
+                raise bad
+            check_value(value)
+        if index is None:
+            return schema.item_key(start)
+        return index.entry_key(start, schema)
+
+    def _select(self, params: dict, index: Index | None, projection) -> str:
+        select = params.get("Select")
+        if select is None:
+            if projection is not None:
+                return "SPECIFIC_ATTRIBUTES"
+            return "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
+        if projection is not None and select != "SPECIFIC_ATTRIBUTES":
+            which = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
+            raise validation(f"Cannot specify the {which} when choosing to get {select}")
+        if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
+            raise validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+        if select == "SPECIFIC_ATTRIBUTES" and projection is None:
+            raise validation("SPECIFIC_ATTRIBUTES requires AttributesToGet or ProjectionExpression")
+        if select == "ALL_ATTRIBUTES" and index is not None and not index.local and index.projection != "ALL":
+            raise invalid(f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name}"
+                          " because its projection type is not ALL")
+        return select
+
+    def _page(self, scope: str, schema: Schema, index: Index | None, params: dict, prefix: str,
+              start_after: str | None, end_before: str | None, reverse: bool, filter_tree, b: E.Bindings,
+              projection, select: str, segment: tuple[int, int] | None = None) -> dict:
+        limit = params.get("Limit")
+        rows = self._items.scan(scope, prefix=prefix, start_after=start_after, end_before=end_before,
+                                limit=None if segment else limit, reverse=reverse)
+        items = []
+        scanned = 0
+        size = 0
+        last = None
+        more = False
+        fetch_base = index is not None and index.local and index.projection != "ALL" and (
+            select == "ALL_ATTRIBUTES" or projection is not None)
+        hash_name = index.hash if index else schema.hash
+        evaluate = E.evaluate
+        for _, (weight, item) in rows:
+            if segment is not None:
+                if zlib.crc32(encode_key_value(item[hash_name]).encode()) % segment[1] != segment[0]:
+                    continue
+            if size + weight > PAGE_BYTES and scanned:
+                more = True
+                break
+            size += weight
+            scanned += 1
+            last = item
+            if fetch_base:
+                item = self._get(scope, schema.item_key(item)) or item
+            if filter_tree is None or evaluate(filter_tree, item, b):
+                items.append(item)
+            if limit is not None and scanned >= limit:
+                more = True
+                break
+        out: dict = {"Count": len(items), "ScannedCount": scanned}
+        if select != "COUNT":
+            if projection is not None:
+                items = [E.project(item, projection, b) for item in items]
+            out["Items"] = items
+        if more and last is not None:
+            key = schema.key_of(last)
+            if index is not None:
+                for name in index.key_names:
+                    key[name] = last[name]
+            out["LastEvaluatedKey"] = key
+        mode = params.get("ReturnConsumedCapacity")
+        if mode and mode != "NONE":
+            from overcast.services.dynamodb.provider import capacity, read_units
+
+            units = read_units(size, bool(params.get("ConsistentRead")))
+            if index is not None:
+                out["ConsumedCapacity"] = capacity(schema, 0.0, mode, False, {index.name: units})
+            else:
+                out["ConsumedCapacity"] = capacity(schema, units, mode, False)
+        return out
+
+    def _filter(self, params: dict, b: E.Bindings, placeholders, legacy_name: str) -> tuple | None:
+        text = params.get("FilterExpression")
+        if text is not None:
+            tree = b.parse("filter", text).tree
+            E.check_condition_values(tree, b, "FilterExpression")
+            return tree
+        if params.get(legacy_name):
+            return legacy.filter_conditions(params[legacy_name], params.get("ConditionalOperator"), placeholders)
+        return None
+
+    def query(self, context: RequestContext, params: dict) -> dict:
+        scope, schema = self._table(context, params["TableName"])
+        b, placeholders = self._bindings(
+            params,
+            ("KeyConditionExpression", "FilterExpression", "ProjectionExpression"),
+            ("KeyConditions", "QueryFilter", "AttributesToGet"),
+        )
+        index = self._read_target(schema, params)
+        text = params.get("KeyConditionExpression")
+        if text is not None:
+            key_tree = b.parse("key", text).tree
+        elif params.get("KeyConditions"):
+            key_tree = legacy.filter_conditions(params["KeyConditions"], None, placeholders)
+        else:
+            raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+        filter_tree = self._filter(params, b, placeholders, "QueryFilter")
+        projection = self._projection(params, b, placeholders)
+        b.check_unused()
+        select = self._select(params, index, projection)
+        prefix, start_after, end_before = self._key_range(schema, index, key_tree, b)
+        if filter_tree is not None:
+            keys = set(index.key_names) if index else set(schema.key_tuple)
+            for name in sorted(_filter_paths(filter_tree, b, set()) & keys):
+                raise validation(f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}")
+        reverse = params.get("ScanIndexForward") is False
+        start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
+        if start is not None:
+            if reverse:
+                end_before = start if end_before is None or start < end_before else end_before
+            else:
+                start_after = start if start_after is None or start > start_after else start_after
+        return self._page(scope, schema, index, params, prefix, start_after, end_before, reverse, filter_tree, b,
+                          projection, select)
+
+    def scan(self, context: RequestContext, params: dict) -> dict:
+        scope, schema = self._table(context, params["TableName"])
+        b, placeholders = self._bindings(
+            params, ("FilterExpression", "ProjectionExpression"), ("ScanFilter", "AttributesToGet")
+        )
+        index = self._read_target(schema, params)
+        segment, total = params.get("Segment"), params.get("TotalSegments")
+        if total is not None and segment is None:
+            raise validation("The Segment parameter is required but was not present in the request when parameter"
+                             " TotalSegments is present")
+        if segment is not None and total is None:
+            raise validation("The TotalSegments parameter is required but was not present in the request when"
+                             " Segment parameter is present")
+        if segment is not None and segment >= total:
+            raise validation(f"The Segment parameter is zero-based and must be less than parameter TotalSegments:"
+                             f" Segment: {segment} is not less than TotalSegments: {total}")
+        filter_tree = self._filter(params, b, placeholders, "ScanFilter")
+        projection = self._projection(params, b, placeholders)
+        b.check_unused()
+        select = self._select(params, index, projection)
+        prefix = index.storage if index else schema.storage
+        start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
+        return self._page(scope, schema, index, params, prefix, start, None, False, filter_tree, b, projection,
+                          select, (segment, total) if total and total > 1 else None)

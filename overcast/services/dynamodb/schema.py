@@ -1,0 +1,183 @@
+"""A table's key schema and indexes as the data plane uses them, built once from the stored
+table record and cached: which attributes form keys, how an item's store key is encoded, and
+what each secondary index projects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from overcast.errors import ServiceError
+from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
+
+SEPARATOR = "|"
+
+
+@dataclass
+class Index:
+    name: str
+    storage: str  # the store key prefix of the index's entries
+    hash: str
+    range: str | None
+    projection: str  # ALL, KEYS_ONLY, INCLUDE
+    include: frozenset[str]
+    local: bool
+    status: str = "ACTIVE"
+    arn: str = ""
+
+    def entry_key(self, item: dict, table: Schema) -> str | None:
+        """The store key of an item's entry in this index, or None when the item lacks the
+        index's key attributes (indexes are sparse)."""
+        hash_value = item.get(self.hash)
+        if hash_value is None:
+            return None
+        key = self.storage + encode_key_value(hash_value)
+        if self.range is not None:
+            range_value = item.get(self.range)
+            if range_value is None:
+                return None
+            key += encode_key_value(range_value)
+        return key + table.encoded_key(item)
+
+    def project(self, item: dict, table: Schema) -> dict:
+        if self.projection == "ALL":
+            return item
+        keep = table.key_names | {self.hash} | ({self.range} if self.range else set())
+        if self.projection == "INCLUDE":
+            keep = keep | self.include
+        return {k: v for k, v in item.items() if k in keep}
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return (self.hash, self.range) if self.range else (self.hash,)
+
+
+@dataclass
+class Schema:
+    name: str
+    arn: str
+    storage: str
+    hash: str
+    range: str | None
+    types: dict[str, str]
+    indexes: dict[str, Index] = field(default_factory=dict)
+    stream_arn: str | None = None
+    stream_view: str | None = None
+    has_lsi: bool = False
+    key_tuple: tuple[str, ...] = ()
+    key_names: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.key_tuple = (self.hash, self.range) if self.range else (self.hash,)
+        self.key_names = frozenset(self.key_tuple)
+
+    def encoded_key(self, item: dict) -> str:
+        key = encode_key_value(item[self.hash])
+        if self.range is not None:
+            key += encode_key_value(item[self.range])
+        return key
+
+    def item_key(self, item: dict) -> str:
+        return self.storage + self.encoded_key(item)
+
+    def key_of(self, item: dict) -> dict:
+        if self.range is None:
+            return {self.hash: item[self.hash]}
+        return {self.hash: item[self.hash], self.range: item[self.range]}
+
+    def check_key(self, key: dict) -> str:
+        """Validate a Key parameter (exactly the key attributes, of the right types); its store key."""
+        names = self.key_tuple
+        if len(key) != len(names):
+            raise validation("The provided key element does not match the schema")
+        encoded = self.storage
+        for name in names:
+            value = key.get(name)
+            if value is None or len(value) != 1:
+                raise validation("The provided key element does not match the schema")
+            kind = self.types[name]
+            inner = value.get(kind)
+            if inner is None:
+                raise validation("The provided key element does not match the schema")
+            if kind == "N":
+                value["N"] = normalize_number(inner)
+            elif not inner:
+                raise validation(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
+                    f" contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
+                )
+            encoded += encode_key_value(value)
+        return encoded
+
+    def check_item_keys(self, item: dict) -> str:
+        """Validate a whole item's key attributes and index keys; its store key."""
+        for name in self.key_tuple:
+            value = item.get(name)
+            if value is None:
+                raise invalid(f"Missing the key {name} in the item")
+            kind = next(iter(value))
+            if kind != self.types[name]:
+                raise invalid(f"Type mismatch for key {name} expected: {self.types[name]} actual: {kind}")
+            if kind in ("S", "B") and not value[kind]:
+                raise validation(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
+                    f" contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
+                )
+        for index in self.indexes.values():
+            for name in index.key_names:
+                value = item.get(name)
+                if value is None:
+                    continue
+                kind = next(iter(value))
+                if kind != self.types[name]:
+                    raise invalid(
+                        f"Type mismatch for Index Key {name} Expected: {self.types[name]} Actual: {kind}"
+                        f" IndexName: {index.name}"
+                    )
+                if kind in ("S", "B") and not value[kind]:
+                    raise validation(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is"
+                        " not supported. The AttributeValue for a key attribute cannot contain an empty"
+                        f" {'string' if kind == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
+                    )
+        return self.storage + self.encoded_key(item)
+
+
+def not_found() -> ServiceError:
+    return ServiceError("ResourceNotFoundException", "Requested resource not found", 400)
+
+
+def build(record: dict) -> Schema:
+    key_schema = record["KeySchema"]
+    hash_name = key_schema[0]["AttributeName"]
+    range_name = key_schema[1]["AttributeName"] if len(key_schema) > 1 else None
+    types = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
+    schema = Schema(
+        name=record["TableName"],
+        arn=record["TableArn"],
+        storage=record["storage"] + SEPARATOR,
+        hash=hash_name,
+        range=range_name,
+        types=types,
+    )
+    for local, specs in ((True, record.get("LocalSecondaryIndexes") or ()), (False, record.get("GlobalSecondaryIndexes") or ())):
+        for spec in specs:
+            ks = spec["KeySchema"]
+            projection = spec.get("Projection") or {}
+            schema.indexes[spec["IndexName"]] = Index(
+                name=spec["IndexName"],
+                storage=spec["storage"] + SEPARATOR,
+                hash=ks[0]["AttributeName"],
+                range=ks[1]["AttributeName"] if len(ks) > 1 else None,
+                projection=projection.get("ProjectionType", "ALL"),
+                include=frozenset(projection.get("NonKeyAttributes") or ()),
+                local=local,
+                status=spec.get("IndexStatus", "ACTIVE"),
+                arn=spec["IndexArn"],
+            )
+            if local:
+                schema.has_lsi = True
+    stream = record.get("stream")
+    if stream and stream.get("enabled"):
+        schema.stream_arn = stream["arn"]
+        schema.stream_view = stream["view"]
+    return schema

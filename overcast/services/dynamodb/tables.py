@@ -1,0 +1,569 @@
+"""DynamoDB's control plane: tables, their indexes, streams settings, TTL, backups settings,
+tags and account limits. Mixed into the Provider (provider.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+
+from overcast.arns import partition
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.dynamodb.schema import Schema, build
+from overcast.services.dynamodb.values import invalid, validation
+from overcast.store import scope as make_scope
+
+_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+MAX_TABLES_PAGE = 100
+
+
+def table_not_found(name: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found", 400)
+
+
+def table_name(name: str) -> str:
+    """Operations take a table's name or its ARN."""
+    if name.startswith("arn:") and ":table/" in name:
+        return name.split(":table/", 1)[1].split("/", 1)[0]
+    return name
+
+
+def in_use(message: str) -> ServiceError:
+    return ServiceError("ResourceInUseException", message, 400)
+
+
+class TablesMixin:
+    # Provided by the Provider: self.store, self.runtime, self._tables, self._schemas.
+
+    # -- records ------------------------------------------------------------------------------
+
+    def _record(self, scope: str, name: str) -> dict | None:
+        return self._tables.get(scope, table_name(name))
+
+    def _require(self, scope: str, name: str) -> dict:
+        name = table_name(name)
+        record = self._tables.get(scope, name)
+        if record is None:
+            raise table_not_found(name)
+        return record
+
+    def schema(self, scope: str, name: str) -> Schema | None:
+        """The data plane's view of a table (cached; dropped whenever the record changes)."""
+        cached = self._schemas.get((scope, name))
+        if cached is not None:
+            return cached
+        record = self._tables.get(scope, name)
+        if record is None:
+            return None
+        schema = self._schemas[(scope, name)] = build(record)
+        return schema
+
+    def _save(self, scope: str, record: dict) -> None:
+        self._tables.put(scope, record["TableName"], record)
+        self._schemas.pop((scope, record["TableName"]), None)
+
+    def _describe(self, scope: str, record: dict) -> dict:
+        out = {
+            key: record[key]
+            for key in ("AttributeDefinitions", "TableName", "KeySchema", "TableStatus", "CreationDateTime",
+                        "TableArn", "TableId", "DeletionProtectionEnabled")
+        }
+        billing = record["billing"]
+        throughput = record.get("throughput") or {}
+        out["ProvisionedThroughput"] = {
+            "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": throughput.get("ReadCapacityUnits", 0),
+            "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 0),
+        }
+        out["BillingModeSummary"] = {"BillingMode": billing}
+        if billing == "PAY_PER_REQUEST":
+            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = record["billing_changed"]
+        count = self._items.count(scope, record["storage"] + "|")
+        out["ItemCount"] = count
+        out["TableSizeBytes"] = self._size_estimate(scope, record["storage"] + "|", count)
+        out["TableClassSummary"] = {"TableClass": record.get("table_class", "STANDARD")}
+        if record.get("LocalSecondaryIndexes"):
+            out["LocalSecondaryIndexes"] = [
+                {**{k: v for k, v in index.items() if k != "storage"}, "IndexSizeBytes": 0,
+                 "ItemCount": self._items.count(scope, index["storage"] + "|")}
+                for index in record["LocalSecondaryIndexes"]
+            ]
+        if record.get("GlobalSecondaryIndexes"):
+            gsis = []
+            for index in record["GlobalSecondaryIndexes"]:
+                entry = {k: v for k, v in index.items() if k not in ("storage", "throughput")}
+                entry["ProvisionedThroughput"] = {
+                    "NumberOfDecreasesToday": 0,
+                    "ReadCapacityUnits": (index.get("throughput") or {}).get("ReadCapacityUnits", 0),
+                    "WriteCapacityUnits": (index.get("throughput") or {}).get("WriteCapacityUnits", 0),
+                }
+                entry["IndexSizeBytes"] = 0
+                entry["ItemCount"] = self._items.count(scope, index["storage"] + "|")
+                gsis.append(entry)
+            out["GlobalSecondaryIndexes"] = gsis
+        stream = record.get("stream")
+        if stream:
+            if stream["enabled"]:
+                out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["view"]}
+            out["LatestStreamLabel"] = stream["label"]
+            out["LatestStreamArn"] = stream["arn"]
+        if record.get("sse"):
+            out["SSEDescription"] = record["sse"]
+        return out
+
+    def _size_estimate(self, scope: str, prefix: str, count: int) -> int:
+        # AWS refreshes this figure about every six hours; a sample of up to 1,000 items scaled
+        # to the count keeps DescribeTable cheap on big tables.
+        if not count:
+            return 0
+        from overcast.services.dynamodb.values import item_size
+
+        sizes = [row[0] for _, row in self._items.scan(scope, prefix=prefix, limit=1000)]
+        return round(sum(sizes) * count / len(sizes)) if sizes else 0
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def _check_name(self, name: str, member: str) -> None:
+        if not 3 <= len(name) <= 255:
+            bound = "greater than or equal to 3" if len(name) < 3 else "less than or equal to 255"
+            raise validation(
+                f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must"
+                f" have length {bound}"
+            )
+        if not _NAME.fullmatch(name):
+            raise validation(
+                f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must"
+                " satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+            )
+
+    def _check_key_schema(self, key_schema: list, defined: dict, label: str = "") -> None:
+        if key_schema[0]["KeyType"] != "HASH":
+            raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+        if len(key_schema) > 1:
+            if key_schema[1]["KeyType"] != "RANGE":
+                raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+            if key_schema[0]["AttributeName"] == key_schema[1]["AttributeName"]:
+                raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+        missing = [k["AttributeName"] for k in key_schema if k["AttributeName"] not in defined]
+        if missing:
+            raise invalid(
+                "Some index key attributes are not defined in AttributeDefinitions. Keys: "
+                f"[{', '.join(missing)}], AttributeDefinitions: [{', '.join(defined)}]"
+            )
+
+    def _check_projection(self, projection: dict, index: str) -> dict:
+        kind = projection.get("ProjectionType")
+        extra = projection.get("NonKeyAttributes")
+        if kind is None:
+            kind = "ALL" if extra is None else "INCLUDE"
+        if kind == "INCLUDE" and not extra:
+            raise invalid(f"ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+        if kind != "INCLUDE" and extra is not None:
+            raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+        out = {"ProjectionType": kind}
+        if extra:
+            out["NonKeyAttributes"] = list(extra)
+        return out
+
+    def _check_throughput(self, billing: str, throughput: dict | None, index: str | None = None) -> dict | None:
+        if billing == "PAY_PER_REQUEST":
+            if throughput is not None:
+                raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            return None
+        if throughput is None:
+            if index is not None:
+                raise invalid(f"ProvisionedThroughput must be specified for index: {index}")
+            raise validation("No provisioned throughput specified for the table")
+        return {"ReadCapacityUnits": throughput["ReadCapacityUnits"], "WriteCapacityUnits": throughput["WriteCapacityUnits"]}
+
+    def _index_record(self, context: RequestContext, table_arn: str, spec: dict, defined: dict, billing: str,
+                      local: bool) -> dict:
+        name = spec["IndexName"]
+        self._check_name(name, "indexName")
+        self._check_key_schema(spec["KeySchema"], defined)
+        record = {
+            "IndexName": name,
+            "KeySchema": spec["KeySchema"],
+            "Projection": self._check_projection(spec["Projection"], name),
+            "IndexArn": f"{table_arn}/index/{name}",
+            "storage": uuid.uuid4().hex,
+        }
+        if not local:
+            record["IndexStatus"] = "ACTIVE"
+            throughput = self._check_throughput(billing, spec.get("ProvisionedThroughput"), name)
+            if throughput:
+                record["throughput"] = throughput
+        return record
+
+    def _stream_settings(self, context: RequestContext, table_arn: str, spec: dict | None) -> dict | None:
+        if not spec or not spec.get("StreamEnabled"):
+            if spec and spec.get("StreamViewType") is not None and not spec.get("StreamEnabled"):
+                raise invalid("StreamViewType cannot be specified when StreamEnabled is false")
+            return None
+        view = spec.get("StreamViewType")
+        if view is None:
+            raise invalid("StreamViewType is required when StreamEnabled is true")
+        label = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        return {"enabled": True, "view": view, "label": label, "arn": f"{table_arn}/stream/{label}"}
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def create_table(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        name = params["TableName"]
+        self._check_name(name, "tableName")
+        for member, wire in (("AttributeDefinitions", "attributeDefinitions"), ("KeySchema", "keySchema")):
+            if params.get(member) is None:
+                raise validation(f"1 validation error detected: Value null at '{wire}' failed to satisfy constraint:"
+                                 " Member must not be null")
+        definitions = params["AttributeDefinitions"]
+        defined: dict[str, str] = {}
+        for definition in definitions:
+            if definition["AttributeName"] in defined:
+                raise invalid("Cannot have two attributes with the same name")
+            defined[definition["AttributeName"]] = definition["AttributeType"]
+        key_schema = params["KeySchema"]
+        self._check_key_schema(key_schema, defined)
+        billing = params.get("BillingMode") or "PROVISIONED"
+        throughput = self._check_throughput(billing, params.get("ProvisionedThroughput"))
+        arn = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/{name}"
+        used = {k["AttributeName"] for k in key_schema}
+        names: set[str] = set()
+        lsis, gsis = [], []
+        table_range = key_schema[1]["AttributeName"] if len(key_schema) > 1 else None
+        for spec in params.get("LocalSecondaryIndexes") or ():
+            if table_range is None:
+                raise invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
+            if spec["IndexName"] in names:
+                raise invalid(f"Duplicate index name: {spec['IndexName']}")
+            if len(spec["KeySchema"]) != 2:
+                raise invalid(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
+            if spec["KeySchema"][0]["AttributeName"] != key_schema[0]["AttributeName"]:
+                raise invalid(f"Index KeySchema does not have the same leading hash key as table KeySchema for index:"
+                              f" {spec['IndexName']}. index hash key: {spec['KeySchema'][0]['AttributeName']},"
+                              f" table hash key: {key_schema[0]['AttributeName']}")
+            names.add(spec["IndexName"])
+            lsis.append(self._index_record(context, arn, spec, defined, billing, True))
+            used.update(k["AttributeName"] for k in spec["KeySchema"])
+        for spec in params.get("GlobalSecondaryIndexes") or ():
+            if spec["IndexName"] in names:
+                raise invalid(f"Duplicate index name: {spec['IndexName']}")
+            names.add(spec["IndexName"])
+            gsis.append(self._index_record(context, arn, spec, defined, billing, False))
+            used.update(k["AttributeName"] for k in spec["KeySchema"])
+        if set(defined) - used:
+            raise invalid(
+                "Some AttributeDefinitions are not used. AttributeDefinitions: "
+                f"[{', '.join(defined)}], keys used: [{', '.join(k for k in defined if k in used)}]"
+            )
+        if self._record(scope, name) is not None:
+            raise in_use(f"Table already exists: {name}")
+        now = time.time()
+        table_id = str(uuid.uuid4())
+        record = {
+            "TableName": name,
+            "AttributeDefinitions": definitions,
+            "KeySchema": key_schema,
+            "TableStatus": "ACTIVE",
+            "CreationDateTime": now,
+            "TableArn": arn,
+            "TableId": table_id,
+            "DeletionProtectionEnabled": bool(params.get("DeletionProtectionEnabled", False)),
+            "billing": billing,
+            "billing_changed": now,
+            "throughput": throughput,
+            "table_class": params.get("TableClass") or "STANDARD",
+            "storage": table_id.replace("-", ""),
+            "tags": {t["Key"]: t["Value"] for t in params.get("Tags") or ()},
+            "ttl": None,
+            "pitr": False,
+        }
+        if lsis:
+            record["LocalSecondaryIndexes"] = lsis
+        if gsis:
+            record["GlobalSecondaryIndexes"] = gsis
+        sse = params.get("SSESpecification")
+        if sse and sse.get("Enabled"):
+            record["sse"] = {
+                "Status": "ENABLED",
+                "SSEType": "KMS",
+                "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
+                or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}",
+            }
+        stream = self._stream_settings(context, arn, params.get("StreamSpecification"))
+        with self.store.transaction():
+            if stream:
+                record["stream"] = stream
+                self.streams.open_stream(scope, record, stream)
+            self._save(scope, record)
+        description = self._describe(scope, record)
+        # The table is usable at once; the answer to the create itself says CREATING, as AWS's does.
+        description["TableStatus"] = "CREATING"
+        for index in description.get("GlobalSecondaryIndexes", ()):
+            index["IndexStatus"] = "CREATING"
+        return {"TableDescription": description}
+
+    def describe_table(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        return {"Table": self._describe(scope, self._require(scope, params["TableName"]))}
+
+    def list_tables(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        limit = params.get("Limit") or MAX_TABLES_PAGE
+        start = params.get("ExclusiveStartTableName")
+        names = [key for key, _ in self._tables.scan(scope, start_after=start, limit=limit + 1)]
+        out: dict = {"TableNames": names[:limit]}
+        if len(names) > limit:
+            out["LastEvaluatedTableName"] = names[limit - 1]
+        return out
+
+    def delete_table(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        if record.get("DeletionProtectionEnabled"):
+            raise validation("Resource cannot be deleted as it is currently protected against deletion. Disable"
+                             " deletion protection first.")
+        description = self._describe(scope, record)
+        description["TableStatus"] = "DELETING"
+        prefixes = [record["storage"]] + [
+            index["storage"] for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes") for index in record.get(kind) or ()
+        ]
+        with self.store.transaction():
+            self._tables.delete(scope, record["TableName"])
+            self._schemas.pop((scope, record["TableName"]), None)
+            if record.get("stream") and record["stream"]["enabled"]:
+                self.streams.close_stream(scope, record["stream"]["arn"])
+            for prefix in prefixes:
+                self._purges.put(scope, prefix, {"since": time.time()})
+        self._schedule_purge()
+        return {"TableDescription": description}
+
+    def update_table(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        record = dict(record)
+        changed = False
+        defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
+        for definition in params.get("AttributeDefinitions") or ():
+            if definition["AttributeName"] in defined and defined[definition["AttributeName"]] != definition["AttributeType"]:
+                raise invalid(f"Cannot change the type of attribute {definition['AttributeName']}")
+            if definition["AttributeName"] not in defined:
+                defined[definition["AttributeName"]] = definition["AttributeType"]
+                record["AttributeDefinitions"] = record["AttributeDefinitions"] + [definition]
+        billing = params.get("BillingMode")
+        if billing is not None and billing != record["billing"]:
+            record["billing"] = billing
+            record["billing_changed"] = time.time()
+            if billing == "PAY_PER_REQUEST":
+                record["throughput"] = None
+                for index in record.get("GlobalSecondaryIndexes") or ():
+                    index.pop("throughput", None)
+            changed = True
+        if params.get("ProvisionedThroughput") is not None:
+            record["throughput"] = self._check_throughput(record["billing"], params["ProvisionedThroughput"])
+            changed = True
+        elif billing == "PROVISIONED" and not record.get("throughput"):
+            raise validation("One or more parameter values were invalid: ProvisionedThroughput must be specified"
+                             " when BillingMode is PROVISIONED")
+        if params.get("TableClass") is not None:
+            record["table_class"] = params["TableClass"]
+            changed = True
+        if params.get("DeletionProtectionEnabled") is not None:
+            record["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
+            changed = True
+        if params.get("SSESpecification") is not None:
+            sse = params["SSESpecification"]
+            record["sse"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": sse.get("KMSMasterKeyId") or (record.get("sse") or {}).get("KMSMasterKeyArn") or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}"} if sse.get("Enabled", True) else None
+            changed = True
+        backfill = None
+        purge = []
+        updates = params.get("GlobalSecondaryIndexUpdates") or []
+        if len([u for u in updates if "Create" in u or "Delete" in u]) > 1:
+            raise ServiceError("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created"
+                               " or deleted simultaneously per table", 400)
+        gsis = [dict(i) for i in record.get("GlobalSecondaryIndexes") or ()]
+        for update in updates:
+            if "Create" in update:
+                spec = update["Create"]
+                if any(i["IndexName"] == spec["IndexName"] for i in gsis + list(record.get("LocalSecondaryIndexes") or ())):
+                    raise validation(f"One or more parameter values were invalid: Index with name {spec['IndexName']}"
+                                     " already exists")
+                index = self._index_record(context, record["TableArn"], spec, defined, record["billing"], False)
+                index["IndexStatus"] = "CREATING"
+                index["Backfilling"] = True
+                gsis.append(index)
+                backfill = index
+            elif "Delete" in update:
+                name = update["Delete"]["IndexName"]
+                found = [i for i in gsis if i["IndexName"] == name]
+                if not found:
+                    raise ServiceError("ResourceNotFoundException", f"Requested resource not found: Index: {name} not found"
+                                       f" for table: {record['TableName']}", 400)
+                gsis.remove(found[0])
+                purge.append(found[0]["storage"])
+            elif "Update" in update:
+                name = update["Update"]["IndexName"]
+                found = [i for i in gsis if i["IndexName"] == name]
+                if not found:
+                    raise ServiceError("ResourceNotFoundException", f"Requested resource not found: Index: {name} not found"
+                                       f" for table: {record['TableName']}", 400)
+                if "ProvisionedThroughput" in update["Update"]:
+                    found[0]["throughput"] = self._check_throughput(record["billing"], update["Update"]["ProvisionedThroughput"], name)
+            changed = True
+        if updates:
+            if gsis:
+                record["GlobalSecondaryIndexes"] = gsis
+            else:
+                record.pop("GlobalSecondaryIndexes", None)
+        stream_spec = params.get("StreamSpecification")
+        old_stream = record.get("stream")
+        new_stream = None
+        close_arn = None
+        if stream_spec is not None:
+            enabled = stream_spec.get("StreamEnabled")
+            if enabled:
+                if old_stream and old_stream["enabled"]:
+                    raise validation(f"Table already has an enabled stream: {old_stream['arn']}")
+                new_stream = self._stream_settings(context, record["TableArn"], stream_spec)
+                record["stream"] = new_stream
+            else:
+                if not old_stream or not old_stream["enabled"]:
+                    raise validation("Table already has a disabled stream")  # nothing to disable
+                record["stream"] = {**old_stream, "enabled": False}
+                close_arn = old_stream["arn"]
+            changed = True
+        if not changed:
+            raise validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates"
+                " or SSESpecification or ReplicaUpdates is required"
+            )
+        if backfill is not None:
+            record["TableStatus"] = "UPDATING"
+        with self.store.transaction():
+            if new_stream:
+                self.streams.open_stream(scope, record, new_stream)
+            if close_arn:
+                self.streams.close_stream(scope, close_arn)
+            for prefix in purge:
+                self._purges.put(scope, prefix, {"since": time.time()})
+            self._save(scope, record)
+        if purge:
+            self._schedule_purge()
+        if backfill is not None:
+            self._start_backfill(scope, record["TableName"], backfill["IndexName"])
+        return {"TableDescription": self._describe(scope, record)}
+
+    # -- TTL, backups settings, tags, limits ----------------------------------------------------
+
+    def update_time_to_live(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = dict(self._require(scope, params["TableName"]))
+        spec = params["TimeToLiveSpecification"]
+        current = record.get("ttl")
+        if spec["Enabled"]:
+            if current:
+                raise validation("TimeToLive is already enabled")
+            record["ttl"] = spec["AttributeName"]
+        else:
+            if not current:
+                raise validation("TimeToLive is already disabled")
+            if current != spec["AttributeName"]:
+                raise validation("TimeToLive is active on a different AttributeName: current AttributeName is"
+                                 f" {current}")
+            record["ttl"] = None
+        self._save(scope, record)
+        return {"TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}}
+
+    def describe_time_to_live(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        if record.get("ttl"):
+            return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": record["ttl"]}}
+        return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
+
+    def _continuous_backups(self, record: dict) -> dict:
+        pitr: dict = {"PointInTimeRecoveryStatus": "ENABLED" if record.get("pitr") else "DISABLED"}
+        if record.get("pitr"):
+            now = time.time()
+            pitr["EarliestRestorableDateTime"] = max(record["pitr_since"], now - 35 * 86400)
+            pitr["LatestRestorableDateTime"] = now - 300 if now - 300 > record["pitr_since"] else record["pitr_since"]
+            pitr["RecoveryPeriodInDays"] = record.get("pitr_days", 35)
+        return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
+
+    def describe_continuous_backups(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = self._record(scope, params["TableName"])
+        if record is None:
+            raise ServiceError("TableNotFoundException", f"Table not found: {params['TableName']}", 400)
+        return {"ContinuousBackupsDescription": self._continuous_backups(record)}
+
+    def update_continuous_backups(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        record = self._record(scope, params["TableName"])
+        if record is None:
+            raise ServiceError("TableNotFoundException", f"Table not found: {params['TableName']}", 400)
+        record = dict(record)
+        spec = params["PointInTimeRecoverySpecification"]
+        enabled = spec["PointInTimeRecoveryEnabled"]
+        if enabled and not record.get("pitr"):
+            record["pitr_since"] = time.time()
+        record["pitr"] = enabled
+        if spec.get("RecoveryPeriodInDays") is not None:
+            days = spec["RecoveryPeriodInDays"]
+            record["pitr_days"] = days
+        self._save(scope, record)
+        return {"ContinuousBackupsDescription": self._continuous_backups(record)}
+
+    def _record_by_arn(self, context: RequestContext, arn: str) -> tuple[str, dict]:
+        prefix = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/"
+        if not arn.startswith("arn:") or ":table/" not in arn:
+            raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+        scope = make_scope(context.account, context.region)
+        name = arn[len(prefix):].split("/")[0] if arn.startswith(prefix) else None
+        record = self._record(scope, name) if name else None
+        if record is None:
+            raise ServiceError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
+        return scope, record
+
+    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        scope, record = self._record_by_arn(context, params["ResourceArn"])
+        record = dict(record)
+        tags = dict(record.get("tags") or {})
+        tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
+        if len(tags) > 50:
+            raise validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
+        record["tags"] = tags
+        self._save(scope, record)
+        return {}
+
+    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        scope, record = self._record_by_arn(context, params["ResourceArn"])
+        record = dict(record)
+        record["tags"] = {k: v for k, v in (record.get("tags") or {}).items() if k not in set(params["TagKeys"])}
+        self._save(scope, record)
+        return {}
+
+    def list_tags_of_resource(self, context: RequestContext, params: dict) -> dict:
+        _, record = self._record_by_arn(context, params["ResourceArn"])
+        tags = sorted((record.get("tags") or {}).items())
+        start = int(params["NextToken"]) if (params.get("NextToken") or "").isdigit() else 0
+        page = tags[start:start + 10]
+        out: dict = {"Tags": [{"Key": k, "Value": v} for k, v in page]}
+        if start + 10 < len(tags):
+            out["NextToken"] = str(start + 10)
+        return out
+
+    def describe_limits(self, context: RequestContext, params: dict) -> dict:
+        return {
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }
+
+    def describe_endpoints(self, context: RequestContext, params: dict) -> dict:
+        # Endpoint discovery must lead clients back here, not to AWS.
+        host = context.request.host or f"dynamodb.{context.region}.amazonaws.com"
+        return {"Endpoints": [{"Address": host, "CachePeriodInMinutes": 1440}]}

@@ -1,0 +1,132 @@
+"""Amazon DynamoDB Streams: reading the change records DynamoDB writes (services/dynamodb/
+streams.py). One shard per stream; iterators are opaque tokens naming a position in it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.base import BaseProvider
+from overcast.services.dynamodb.streams import sequence_text
+from overcast.store import scope as make_scope
+
+ITERATOR_LIFETIME = 15 * 60
+MAX_RECORDS = 1000
+
+
+def _not_found(message: str = "Requested resource not found") -> ServiceError:
+    return ServiceError("ResourceNotFoundException", message, 400)
+
+
+def _validation(message: str) -> ServiceError:
+    return ServiceError("ValidationException", message, 400)
+
+
+class Provider(BaseProvider):
+    service = "dynamodbstreams"
+
+    @property
+    def _streams(self):
+        return self.runtime.provider("dynamodb").streams
+
+    def _meta(self, context: RequestContext, arn: str) -> tuple[str, dict]:
+        scope = make_scope(context.account, context.region)
+        meta = self._streams.meta.get(scope, arn)
+        if meta is None:
+            raise _not_found(f"Requested resource not found: Stream: {arn} not found")
+        return scope, meta
+
+    def list_streams(self, context: RequestContext, params: dict) -> dict:
+        scope = make_scope(context.account, context.region)
+        table = params.get("TableName")
+        limit = params.get("Limit") or 100
+        start = params.get("ExclusiveStartStreamArn")
+        found = []
+        more = False
+        for arn, meta in self._streams.meta.scan(scope, start_after=start):
+            if table is not None and meta["table"] != table:
+                continue
+            if len(found) == limit:
+                more = True
+                break
+            found.append({"StreamArn": arn, "TableName": meta["table"], "StreamLabel": meta["label"]})
+        out: dict = {"Streams": found}
+        if more:
+            out["LastEvaluatedStreamArn"] = found[-1]["StreamArn"]
+        return out
+
+    def describe_stream(self, context: RequestContext, params: dict) -> dict:
+        scope, meta = self._meta(context, params["StreamArn"])
+        streams = self._streams
+        first = next(iter(streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
+        starting = first[0].rpartition("|")[2] if first else sequence_text(streams.last_sequence(scope, meta["id"]) + 1)
+        shard: dict = {"ShardId": meta["shard"], "SequenceNumberRange": {"StartingSequenceNumber": starting}}
+        if meta["status"] == "DISABLED":
+            shard["SequenceNumberRange"]["EndingSequenceNumber"] = sequence_text(meta.get("last", 0))
+        exclusive = params.get("ExclusiveStartShardId")
+        shards = [] if exclusive == meta["shard"] else [shard]
+        return {
+            "StreamDescription": {
+                "StreamArn": meta["arn"],
+                "StreamLabel": meta["label"],
+                "StreamStatus": meta["status"],
+                "StreamViewType": meta["view"],
+                "CreationRequestDateTime": meta["created"],
+                "TableName": meta["table"],
+                "KeySchema": meta["KeySchema"],
+                "Shards": shards,
+            }
+        }
+
+    def get_shard_iterator(self, context: RequestContext, params: dict) -> dict:
+        scope, meta = self._meta(context, params["StreamArn"])
+        if params["ShardId"] != meta["shard"]:
+            raise _not_found(f"Requested resource not found: Shard does not exist")
+        kind = params["ShardIteratorType"]
+        sequence = params.get("SequenceNumber")
+        last = self._streams.last_sequence(scope, meta["id"])
+        if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if sequence is None or not sequence.isdigit():
+                raise _validation("Sequence number must be specified for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER"
+                                  " iterator types" if sequence is None else f"Invalid SequenceNumber: {sequence}")
+            number = int(sequence)
+            if number > last:
+                raise _validation(f"Invalid SequenceNumber for ShardIterator: {sequence} is beyond the end of the shard")
+            position = number - 1 if kind == "AT_SEQUENCE_NUMBER" else number
+        elif kind == "TRIM_HORIZON":
+            position = 0
+        else:  # LATEST
+            position = last
+        token = {"a": meta["arn"], "s": meta["shard"], "p": position, "t": time.time()}
+        iterator = base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
+        return {"ShardIterator": iterator}
+
+    def get_records(self, context: RequestContext, params: dict) -> dict:
+        try:
+            token = json.loads(base64.urlsafe_b64decode(params["ShardIterator"].encode()))
+            arn, position, issued = token["a"], int(token["p"]), float(token["t"])
+        except (ValueError, KeyError, TypeError):
+            raise _validation("Invalid ShardIterator") from None
+        if issued < time.time() - ITERATOR_LIFETIME:
+            raise ServiceError("ExpiredIteratorException", "Iterator expired. The iterator was created at time"
+                               f" {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime(issued))} while right now"
+                               f" it is {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime())} which is further"
+                               " in the future than the tolerated delay of 900000 milliseconds.", 400)
+        scope, meta = self._meta(context, arn)
+        limit = params.get("Limit") or MAX_RECORDS
+        streams = self._streams
+        records = []
+        for key, record in streams.records.scan(scope, prefix=meta["id"] + "|",
+                                                 start_after=f"{meta['id']}|{sequence_text(position)}", limit=limit):
+            records.append(record)
+        if records:
+            position = int(records[-1]["dynamodb"]["SequenceNumber"])
+        out: dict = {"Records": records}
+        closed = meta["status"] == "DISABLED" and position >= meta.get("last", 0)
+        if not closed:
+            token = {"a": arn, "s": meta["shard"], "p": position, "t": time.time()}
+            out["NextShardIterator"] = base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
+        return out

@@ -1,0 +1,80 @@
+"""AWS Identity and Access Management (global: state is scoped by account only).
+
+The operations live in mixins by subject: entities.py (users, groups, roles and what they
+share), policies.py (managed policies), credentials.py (access keys, passwords, MFA),
+account.py (instance profiles, alias, password policy, identity providers, service-linked
+roles, summaries), simulate.py (the policy simulator), authz.py (principals and their
+policies, for STS and enforcement)."""
+
+from __future__ import annotations
+
+from overcast import identity
+from overcast.services.iam.account import AccountMixin
+from overcast.services.iam.authz import AuthorizationMixin
+from overcast.services.iam.base import GLOBAL
+from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
+from overcast.services.iam.entities import EntitiesMixin
+from overcast.services.iam.policies import PoliciesMixin
+from overcast.services.iam.simulate import SimulateMixin
+
+
+class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportMixin, AccountMixin, SimulateMixin,
+               AuthorizationMixin):
+    service = "iam"
+
+    def __init__(self, runtime) -> None:
+        super().__init__(runtime)
+        #: key id → (generation, credential record or None): identify() runs on every request.
+        self._key_cache: dict[str, tuple[int, dict | None]] = {}
+
+    def start(self) -> None:
+        identity.key_resolvers.append(self.resolve_key)
+        self.runtime.secret_lookups.append(self.secret_for)
+        self.runtime.observers.append(self._observe_key_use)
+        self.store.on_reset(self.reset)
+        if getattr(self.runtime.config, "enforce_iam", False):
+            from overcast.enforcement import Enforcer
+
+            Enforcer(self.runtime, self).install()
+
+    def close(self) -> None:
+        if self.resolve_key in identity.key_resolvers:
+            identity.key_resolvers.remove(self.resolve_key)
+        if self.secret_for in self.runtime.secret_lookups:
+            self.runtime.secret_lookups.remove(self.secret_for)
+
+    def _observe_key_use(self, context, params, output, error) -> None:
+        """GetAccessKeyLastUsed: long-term keys record the service and region they were last
+        used with (throttled in note_key_used, so this costs a dict lookup per request)."""
+        identity = context.extra.get("identity")
+        if identity is not None and identity.get("Kind") in ("user", "root"):
+            self.note_key_used(identity["AccessKeyId"], identity, context.service, context.region)
+
+    def reset(self) -> None:
+        self.generation += 1
+        self._key_cache.clear()
+        self._policy_cache.clear()
+
+    def resolve_key(self, key_id: str) -> dict | None:
+        """The credential record behind an access key id IAM or STS issued (with AccessKeyId),
+        or None."""
+        cached = self._key_cache.get(key_id)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
+        record = self.tables["credentials"].get(GLOBAL, key_id)
+        if record is not None:
+            record["AccessKeyId"] = key_id
+            if record["Kind"] == "root":
+                record.setdefault("Arn", self.arn("us-east-1", record["Account"], "root"))
+                record.setdefault("UserId", record["Account"])
+            elif record["Kind"] == "user" and "Arn" not in record:
+                user = self._get("users", record["Account"], record["UserName"]) or {}
+                record["Arn"] = user.get("Arn", self.arn("us-east-1", record["Account"], f"user/{record['UserName']}"))
+        if len(self._key_cache) > 10000:
+            self._key_cache.clear()
+        self._key_cache[key_id] = (self.generation, record)
+        return record
+
+    def secret_for(self, key_id: str) -> str | None:
+        record = self.resolve_key(key_id) if len(key_id) == 20 else None
+        return record["Secret"] if record else None

@@ -1,0 +1,612 @@
+"""Execution environments: one child process per environment running the function's runtime,
+its Runtime API listener, its captured output, and the pool that reuses them while warm."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import runtime_api
+
+log = logging.getLogger("overcast.lambda")
+
+BOOTSTRAP_DIR = Path(__file__).parent / "bootstrap"
+#: Output kept per invocation; beyond it output is read and dropped (a handler printing
+#: 100 MB costs reads, not memory).
+OUTPUT_CAP = 1 << 20
+INIT_TIMEOUT = 10.0
+IDLE_SECONDS = float(os.environ.get("OVERCAST_LAMBDA_IDLE_SECONDS", "300"))
+
+
+@dataclass
+class FunctionSpec:
+    """Everything an environment of one function version needs to start."""
+
+    account: str
+    region: str
+    name: str
+    version: str  # "$LATEST" or "1", "2", ...
+    revision: str  # changes whenever code or configuration does
+    runtime: str
+    handler: str
+    memory: int
+    timeout: int
+    code_dir: str
+    opt_dir: str
+    environment: dict[str, str]
+    endpoint: str
+    function_arn: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.account, self.region, self.name, self.version, self.revision)
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    timeout: float
+    client_context: str = ""
+    trace_id: str = ""
+    deadline_ms: int = 0
+    future: asyncio.Future | None = None
+    started: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """What an invocation came to: the payload, or an error body and its type."""
+
+    payload: bytes
+    error: dict | None
+    log_text: str
+    version: str
+    duration_ms: float
+    init_ms: float | None = None
+
+
+@dataclass
+class _Interpreter:
+    command: list[str]
+    warning: str = ""
+
+
+def _python_for(runtime: str) -> _Interpreter:
+    wanted = runtime[len("python"):]
+    candidates = [f"/usr/bin/python{wanted}", f"/usr/local/bin/python{wanted}"]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if pyenv.is_dir():
+        for version in sorted(pyenv.iterdir(), reverse=True):
+            if version.name == wanted or version.name.startswith(wanted + "."):
+                candidates.append(str(version / "bin" / f"python{wanted}"))
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK):
+            if wanted == here or _imports_sdk(candidate):
+                return _Interpreter([candidate])
+            warning = (f"python{wanted} at {candidate} cannot import the AWS SDK Overcast provides; "
+                       f"{runtime} functions run on Python {here}")
+            return _Interpreter([sys.executable], warning)
+    warning = "" if here == wanted else (
+        f"no python{wanted} interpreter on this machine; {runtime} functions run on Python {here}")
+    return _Interpreter([sys.executable], warning)
+
+
+def _imports_sdk(python: str) -> bool:
+    """Whether an interpreter can import boto3 from the SDK directory (botocore's urllib3 2.x
+    needs Python 3.10 or later, for one)."""
+    try:
+        subprocess.run([python, "-c", "import boto3"], env={"PYTHONPATH": sdk_dir(), "PATH": "/usr/bin:/bin"},
+                       check=True, capture_output=True, timeout=30)
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return True
+
+
+_interpreters: dict[str, _Interpreter] = {}
+_warned: set[str] = set()
+
+
+def interpreter(runtime: str, code_dir: str) -> _Interpreter:
+    if runtime.startswith("provided"):
+        return _Interpreter([os.path.join(code_dir, "bootstrap")])
+    found = _interpreters.get(runtime)
+    if found is None:
+        if runtime.startswith("python"):
+            found = _python_for(runtime)
+            found.command = [*found.command, str(BOOTSTRAP_DIR / "python_runtime.py")]
+        else:
+            node = shutil.which("node") or "node"
+            found = _Interpreter([node, str(BOOTSTRAP_DIR / "node_runtime.js")])
+        _interpreters[runtime] = found
+    if found.warning and runtime not in _warned:
+        _warned.add(runtime)
+        log.warning(found.warning)
+    return found
+
+
+_sdk_dir: str | None = None
+
+
+def sdk_dir() -> str:
+    """A directory holding only the AWS SDK for Python (boto3 and what it needs), linked from
+    Overcast's own environment, so every Python runtime can import boto3 as on AWS without
+    seeing Overcast's other packages."""
+    global _sdk_dir
+    if _sdk_dir is None:
+        import boto3
+        import botocore
+        import dateutil
+        import jmespath
+        import s3transfer
+        import six
+        import urllib3
+
+        target = Path(tempfile.mkdtemp(prefix="overcast-lambda-sdk-"))
+        for module in (boto3, botocore, dateutil, jmespath, s3transfer, urllib3):
+            os.symlink(Path(module.__file__).parent, target / Path(module.__file__).parent.name)
+        os.symlink(six.__file__, target / "six.py")
+        _sdk_dir = str(target)
+    return _sdk_dir
+
+
+class Environment:
+    """One execution environment: a runtime process that handles one invocation at a time."""
+
+    def __init__(self, spec: FunctionSpec, on_log: Callable, provisioned: bool = False) -> None:
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.provisioned = provisioned
+        self.on_log = on_log
+        today = time.strftime("%Y/%m/%d", time.gmtime())
+        self.log_stream = f"{today}/[{spec.version}]{self.id}"
+        self.process: subprocess.Popen | None = None
+        self.server: asyncio.AbstractServer | None = None
+        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.current: Invocation | None = None
+        self._waiter: asyncio.Future | None = None
+        self._queued: Invocation | None = None
+        self.output = bytearray()
+        self.dropped = 0
+        self.dead = False
+        self.exit_reason = ""
+        self.last_used = time.monotonic()
+        self.init_ms: float | None = None
+        self._started = 0.0
+        self._fds: list[int] = []
+        self.tmp_dir = ""
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self, endpoint_env: dict[str, str]) -> None:
+        spec = self.spec
+        self.server = await runtime_api.serve(self)
+        port = self.server.sockets[0].getsockname()[1]
+        self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
+        env = self._environment(port, endpoint_env)
+        command = interpreter(spec.runtime, spec.code_dir).command
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        self._started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=spec.code_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                start_new_session=True,  # its own process group: a kill takes its children too
+                close_fds=True,
+            )
+        except OSError as error:
+            os.close(read_fd)
+            os.close(write_fd)
+            self.dead = True
+            self.exit_reason = str(error)
+            self.server.close()
+            raise
+        os.close(write_fd)
+        self._fds.append(read_fd)
+        loop.add_reader(read_fd, self._read_output, read_fd)
+        try:
+            pidfd = os.pidfd_open(self.process.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        if pidfd is not None:
+            self._fds.append(pidfd)
+            loop.add_reader(pidfd, self._exited)
+        else:  # no pidfd: the output pipe's end, or the periodic reaper, notices the exit
+            pass
+
+    def _environment(self, port: int, endpoint_env: dict[str, str]) -> dict[str, str]:
+        spec = self.spec
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "HOME": self.tmp_dir,
+            "TMPDIR": self.tmp_dir,
+            "LAMBDA_TASK_ROOT": spec.code_dir,
+            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP_DIR),
+            "_HANDLER": spec.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if self.provisioned else "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_ACCESS_KEY_ID": spec.account,
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": "overcast-lambda",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+            "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
+            "_AWS_XRAY_DAEMON_PORT": "2000",
+            "LD_LIBRARY_PATH": f"{spec.opt_dir}/lib",
+            **endpoint_env,
+        }
+        opt = spec.opt_dir
+        if spec.runtime.startswith("python"):
+            version = spec.runtime[len("python"):]
+            env["PYTHONPATH"] = os.pathsep.join(
+                [f"{opt}/python/lib/python{version}/site-packages", f"{opt}/python", str(BOOTSTRAP_DIR), sdk_dir()]
+            )
+            env["PYTHONUNBUFFERED"] = "1"
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        elif spec.runtime.startswith("nodejs"):
+            major = spec.runtime[len("nodejs"):].split(".")[0]
+            env["NODE_PATH"] = os.pathsep.join(
+                [f"{opt}/nodejs/node{major}/node_modules", f"{opt}/nodejs/node_modules",
+                 str(BOOTSTRAP_DIR / "node_modules"), str(BOOTSTRAP_DIR), spec.code_dir]
+            )
+        env.update(spec.environment)
+        return env
+
+    def kill(self, reason: str = "") -> None:
+        if self.dead:
+            return
+        self.dead = True
+        self.exit_reason = self.exit_reason or reason
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        loop = asyncio.get_event_loop()
+        if self._fds:
+            self._drain()
+        for fd in self._fds:
+            try:
+                loop.remove_reader(fd)
+            except Exception:
+                pass
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds.clear()
+        if self.server is not None:
+            self.server.close()
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.cancel()
+        if self.tmp_dir:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def _exited(self) -> None:
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            try:
+                os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                pass
+            code = self.process.poll()
+            if code is None:
+                return
+        # The runtime exited: kill what it left behind in its group, then fail what waits.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        reason = f"signal: {signal.Signals(-code).name[3:].lower()}" if code < 0 else f"exit status {code}"
+        if code < 0 and -code == signal.SIGKILL:
+            reason = "signal: killed"
+        self.exit_reason = self.exit_reason or reason
+        was_dead = self.dead
+        self.dead = True
+        self._drain()
+        error = {"errorType": "Runtime.ExitError", "errorMessage": ""}
+        if not self.ready.done():
+            error["errorMessage"] = f"RequestId: {{request_id}} Error: Runtime exited with error: {reason}"
+            self.ready.set_exception(_InitFailed(error))
+        invocation = self.current
+        if invocation is not None and invocation.future is not None and not invocation.future.done():
+            error["errorMessage"] = (
+                f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}")
+            invocation.future.set_result((None, error))
+        if not was_dead:
+            self._cleanup()
+
+    # -- output -------------------------------------------------------------------------
+
+    def _read_output(self, fd: int) -> None:
+        for _ in range(32):  # bounded, so a flood of output cannot starve the loop
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                try:
+                    asyncio.get_event_loop().remove_reader(fd)
+                except Exception:
+                    pass
+                return
+            room = OUTPUT_CAP - len(self.output)
+            if room >= len(chunk):
+                self.output += chunk
+            else:
+                if room > 0:
+                    self.output += chunk[:room]
+                self.dropped += len(chunk) - max(room, 0)
+
+    def _drain(self) -> None:
+        """Read all output already in the pipe: what the runtime wrote before it reported."""
+        if not self._fds:
+            return
+        fd = self._fds[0]
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            room = OUTPUT_CAP - len(self.output)
+            if room >= len(chunk):
+                self.output += chunk
+            else:
+                if room > 0:
+                    self.output += chunk[:room]
+                self.dropped += len(chunk) - max(room, 0)
+
+    def take_output(self) -> str:
+        self._drain()
+        text = self.output.decode("utf-8", "replace")
+        if self.dropped:
+            text += f"\n[{self.dropped} bytes of output dropped: more than {OUTPUT_CAP} in one invocation]\n"
+        self.output = bytearray()
+        self.dropped = 0
+        return text
+
+    # -- Runtime API callbacks ------------------------------------------------------------
+
+    async def next_invocation(self) -> Invocation:
+        if not self.ready.done():
+            self.init_ms = (time.perf_counter() - self._started) * 1000
+            self.ready.set_result(True)
+        if self._queued is not None:
+            invocation, self._queued = self._queued, None
+            return invocation
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            return await self._waiter
+        finally:
+            self._waiter = None
+
+    def init_error(self, error: dict) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(_InitFailed(error))
+
+    def complete(self, request_id: str, payload: bytes | None, error: dict | None) -> bool:
+        invocation = self.current
+        if invocation is None or invocation.request_id != request_id or invocation.future.done():
+            return False
+        self._drain()
+        invocation.future.set_result((payload, error))
+        return True
+
+    def dispatch(self, invocation: Invocation) -> None:
+        self.current = invocation
+        invocation.deadline_ms = int((time.time() + invocation.timeout) * 1000)
+        invocation.started = time.perf_counter()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(invocation)
+        else:
+            self._queued = invocation
+
+    @property
+    def rss_kb(self) -> int:
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except (OSError, AttributeError):
+            pass
+        return 0
+
+
+class _InitFailed(Exception):
+    def __init__(self, error: dict) -> None:
+        super().__init__(error.get("errorMessage", ""))
+        self.error = error
+
+
+class Throttled(Exception):
+    pass
+
+
+class Pool:
+    """The environments of every function, reused while warm: idle ones per function version
+    (newest-used first), and a count of the busy ones per function for reserved concurrency."""
+
+    def __init__(self, on_log: Callable, endpoint_env: Callable[[], dict[str, str]]) -> None:
+        self.on_log = on_log
+        self.endpoint_env = endpoint_env
+        self.idle: dict[tuple, list[Environment]] = defaultdict(list)
+        self.busy: dict[tuple, int] = defaultdict(int)  # (account, region, name) → in use
+        self.all: set[Environment] = set()
+
+    async def invoke(self, spec: FunctionSpec, invocation: Invocation, reserved: int | None) -> Outcome:
+        function = (spec.account, spec.region, spec.name)
+        if reserved is not None and self.busy[function] >= reserved:
+            raise Throttled()
+        self.busy[function] += 1
+        try:
+            return await self._invoke(spec, invocation)
+        finally:
+            self.busy[function] -= 1
+
+    async def _invoke(self, spec: FunctionSpec, invocation: Invocation) -> Outcome:
+        env = None
+        idle = self.idle.get(spec.key)
+        while idle:
+            candidate = idle.pop()
+            if not candidate.dead:
+                env = candidate
+                break
+        init_ms = None
+        if env is None:
+            env = await self.start(spec)
+            try:
+                await asyncio.wait_for(asyncio.shield(env.ready), max(INIT_TIMEOUT, spec.timeout))
+            except _InitFailed as failed:
+                return self._init_failure(env, invocation, failed.error)
+            except asyncio.TimeoutError:
+                env.kill("init timeout")
+                return self._init_failure(env, invocation, {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after "
+                                    f"{INIT_TIMEOUT:.2f} seconds"})
+            init_ms = env.init_ms
+        loop = asyncio.get_running_loop()
+        invocation.future = loop.create_future()
+        env.dispatch(invocation)
+        try:
+            payload, error = await asyncio.wait_for(asyncio.shield(invocation.future), invocation.timeout)
+        except asyncio.TimeoutError:
+            env.kill("timeout")
+            self.all.discard(env)
+            duration = (time.perf_counter() - invocation.started) * 1000
+            text = env.take_output()
+            message = f"Task timed out after {invocation.timeout:.2f} seconds"
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+            text += f"{stamp}.{int(time.time() * 1000) % 1000:03d}Z {invocation.request_id} {message}\n"
+            error = {"errorType": "Sandbox.Timedout",
+                     "errorMessage": f"RequestId: {invocation.request_id} Error: {message}"}
+            log_text = self.on_log(env, invocation, text, duration, init_ms, "timeout")
+            return Outcome(b"", error, log_text, spec.version, duration, init_ms)
+        duration = (time.perf_counter() - invocation.started) * 1000
+        env.current = None
+        text = env.take_output()
+        status = "error" if env.dead else None
+        log_text = self.on_log(env, invocation, text, duration, init_ms, status)
+        env.last_used = time.monotonic()
+        if env.dead:
+            self.all.discard(env)
+        else:
+            self.idle[spec.key].append(env)
+        return Outcome(payload or b"", error, log_text, spec.version, duration, init_ms)
+
+    def _init_failure(self, env: Environment, invocation: Invocation, error: dict) -> Outcome:
+        env.kill("init failure")
+        self.all.discard(env)
+        error = dict(error)
+        error["errorMessage"] = error.get("errorMessage", "").replace("{request_id}", invocation.request_id)
+        invocation.started = time.perf_counter()
+        text = env.take_output()
+        log_text = self.on_log(env, invocation, text, 0.0, env.init_ms, "error")
+        return Outcome(b"", error, log_text, env.spec.version, 0.0, None)
+
+    async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
+        env = Environment(spec, self.on_log, provisioned)
+        await env.start(self.endpoint_env())
+        self.all.add(env)
+        return env
+
+    async def provision(self, spec: FunctionSpec, count: int) -> int:
+        """Start `count` environments of a version and keep them warm; returns how many are
+        ready (an environment whose init fails is not)."""
+        envs = [await self.start(spec, provisioned=True) for _ in range(count)]
+        ready = 0
+        for env in envs:
+            try:
+                await asyncio.wait_for(asyncio.shield(env.ready), INIT_TIMEOUT)
+            except (Exception, asyncio.TimeoutError):
+                env.kill("init failure")
+                self.all.discard(env)
+                continue
+            env.init_ms = None
+            self.idle[spec.key].insert(0, env)
+            ready += 1
+        return ready
+
+    def retire(self, account: str, region: str, name: str, version: str | None = None,
+               provisioned_only: bool = False) -> None:
+        """Stop the idle environments of a function (or of one version of it)."""
+        for key in list(self.idle):
+            if key[:3] == (account, region, name) and (version is None or key[3] == version):
+                keep = []
+                for env in self.idle[key]:
+                    if provisioned_only and not env.provisioned:
+                        keep.append(env)
+                    else:
+                        env.kill("retired")
+                        self.all.discard(env)
+                self.idle[key] = keep
+
+    def reap(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        cutoff = time.monotonic() - idle_seconds
+        for key, envs in list(self.idle.items()):
+            keep = []
+            for env in envs:
+                if env.dead:
+                    self.all.discard(env)
+                elif env.last_used < cutoff and not env.provisioned:
+                    env.kill("idle")
+                    self.all.discard(env)
+                else:
+                    keep.append(env)
+            if keep:
+                self.idle[key] = keep
+            else:
+                del self.idle[key]
+
+    def close(self) -> None:
+        for env in list(self.all):
+            env.kill("shutdown")
+        self.all.clear()
+        self.idle.clear()

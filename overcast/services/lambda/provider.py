@@ -1,0 +1,802 @@
+"""AWS Lambda: functions that run for real (environment.py), their versions and aliases, and
+Invoke. Permissions, URLs, layers, concurrency and event invoke configs are in settings.py;
+asynchronous invocation and event source mappings in events.py.
+
+Tables (scope = account/region):
+  functions   name → {"config": FunctionConfiguration of $LATEST, "code": file id, ...}
+  versions    name SEP 0000000001 → {"config": ..., "code": file id}
+  aliases     name SEP alias → AliasConfiguration
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.routing import HOST_ROUTES
+from overcast.services.base import BaseProvider
+from overcast.store import scope as store_scope
+
+from . import names
+from .code import CodeStore
+from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
+from .events import EventsMixin
+from .names import conflict, function_arn, function_not_found, invalid, not_found
+from .settings import SettingsMixin
+from .urls import URL_HOST, UrlsMixin
+
+log = logging.getLogger("overcast.lambda")
+
+SEP = "\x01"
+MAX_PAYLOAD = 6 * 1024 * 1024
+ASYNC_MAX_PAYLOAD = 256 * 1024
+TAIL_BYTES = 4096
+
+#: Runtimes Overcast executes; others are accepted by the control plane only.
+RUNNABLE = re.compile(r"^(python3\.(9|1[0-4])|nodejs(18|20|22|24)\.x|provided(\.al2|\.al2023)?)$")
+DEPRECATED = {
+    "python2.7", "python3.6", "python3.7", "python3.8", "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10",
+    "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs4.3-edge", "dotnetcore1.0", "dotnetcore2.0",
+    "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "ruby2.5", "ruby2.7", "go1.x", "java8",
+}
+
+HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
+
+
+def now_iso() -> str:
+    """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
+    moment = datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def version_key(name: str, version: str) -> str:
+    return f"{name}{SEP}{int(version):010d}"
+
+
+class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
+    service = "lambda"
+
+    def start(self) -> None:
+        self.functions = self.store.table("lambda", "functions")
+        self.versions = self.store.table("lambda", "versions")
+        self.aliases = self.store.table("lambda", "aliases")
+        self.code = CodeStore(self.store.files_dir("lambda"))
+        self.pool = Pool(self._write_logs, self._endpoint_env)
+        self._specs: dict[tuple, FunctionSpec] = {}
+        self._activations: dict[tuple, asyncio.Future] = {}
+        self.runtime.every(5, self.pool.reap, "lambda idle environments")
+        self.start_settings()
+        self.start_urls()
+        self.start_events()
+
+    def reset(self) -> None:
+        self.pool.close()
+        self._specs.clear()
+        self.reset_urls()
+        self.reset_events()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def endpoint(self) -> str:
+        config = self.runtime.config
+        host = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{config.port}"
+
+    def _endpoint_env(self) -> dict[str, str]:
+        endpoint = self.endpoint()
+        return {"AWS_ENDPOINT_URL": endpoint, "LOCALSTACK_HOSTNAME": endpoint.split("//")[1].rsplit(":", 1)[0],
+                "EDGE_PORT": str(self.runtime.config.port)}
+
+    @staticmethod
+    def _scope(context: RequestContext) -> str:
+        return store_scope(context.account, context.region)
+
+    def _function(self, context: RequestContext, value: str, qualifier: str | None = None) -> tuple[dict, str | None]:
+        name, qualifier = names.parse_function(value, qualifier, context.account, context.region)
+        record = self.functions.get(self._scope(context), name)
+        if record is None:
+            raise function_not_found(context.account, context.region, name)
+        return record, qualifier
+
+    def function_exists(self, arn: str) -> bool:
+        parts = arn.split(":")
+        if len(parts) < 7:
+            return False
+        return self.functions.get(store_scope(parts[4], parts[3]), parts[6]) is not None
+
+    def _version_record(self, context: RequestContext, record: dict, qualifier: str | None) -> dict:
+        """The record ({"config", "code"}) a qualifier names: $LATEST, a version or an alias
+        (its primary version)."""
+        name = record["config"]["FunctionName"]
+        if qualifier in (None, "$LATEST"):
+            return record
+        scope = self._scope(context)
+        if qualifier.isdigit():
+            found = self.versions.get(scope, version_key(name, qualifier))
+            if found is None:
+                raise function_not_found(context.account, context.region, name, qualifier)
+            return found
+        alias = self.aliases.get(scope, name + SEP + qualifier)
+        if alias is None:
+            raise function_not_found(context.account, context.region, name, qualifier)
+        return self._version_record(context, record, alias["FunctionVersion"])
+
+    # -- create / read / update / delete -----------------------------------------------------
+
+    def _check_runtime(self, runtime: str | None) -> None:
+        if runtime in DEPRECATED:
+            raise invalid(
+                f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+                "functions. We recommend you use a supported runtime while creating or updating functions.")
+
+    def _layers(self, context: RequestContext, arns: list[str] | None) -> list[dict]:
+        layers = []
+        for arn in arns or ():
+            layer = self.layer_version_by_arn(arn)
+            if layer is None:
+                raise invalid(f"Layer version {arn} does not exist.")
+            layers.append({"Arn": arn, "CodeSize": layer["Content"]["CodeSize"]})
+        if len(layers) > 5:
+            raise invalid("Cannot reference more than 5 layers.")
+        return layers
+
+    def _code_from(self, context: RequestContext, params: dict) -> dict:
+        if params.get("ZipFile") is not None:
+            data = params["ZipFile"]
+            if isinstance(data, str):
+                data = data.encode()
+            return self.code.save(data)
+        if params.get("S3Bucket") or params.get("S3Key"):
+            data = self.read_s3(context, params.get("S3Bucket"), params.get("S3Key"), params.get("S3ObjectVersion"))
+            return self.code.save(data)
+        if params.get("ImageUri"):
+            raise ServiceError("InvalidParameterValueException",
+                               "Container image functions are not supported by Overcast's local Lambda.", 400)
+        raise invalid("Please provide a source for function code.")
+
+    def read_s3(self, context: RequestContext, bucket: str | None, key: str | None, version: str | None) -> bytes:
+        from overcast import services
+
+        if not bucket or not key:
+            raise invalid("Please provide a source for function code.")
+        if "s3" not in services.implemented():
+            raise invalid(f"Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                          f"The specified bucket does not exist")
+        s3 = self.runtime.provider("s3")
+        reader = getattr(s3, "read_object", None)
+        if reader is None:
+            raise invalid("Error occurred while GetObject: S3 is not available for reading code")
+        try:
+            return reader(context.account, context.region, bucket, key, version)
+        except ServiceError as error:
+            raise invalid(f"Error occurred while GetObject. S3 Error Code: {error.code}. "
+                          f"S3 Error Message: {error.message}") from None
+
+    def create_function(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+        if qualifier is not None:
+            raise names._bad_name(params["FunctionName"])
+        role = params["Role"]
+        if not names.ROLE.match(role):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must "
+                r"satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
+                400)
+        package_type = params.get("PackageType") or "Zip"
+        if package_type == "Zip" and (not params.get("Runtime") or not params.get("Handler")):
+            raise invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+        self._check_runtime(params.get("Runtime"))
+        if self.functions.get(scope, name) is not None:
+            raise conflict(f"Function already exist: {name}")
+        layers = self._layers(context, params.get("Layers"))
+        code = self._code_from(context, params.get("Code") or {})
+        arn = function_arn(context.account, context.region, name)
+        config: dict[str, Any] = {
+            "FunctionName": name,
+            "FunctionArn": arn,
+            "Runtime": params.get("Runtime"),
+            "Role": role,
+            "Handler": params.get("Handler"),
+            "CodeSize": code["size"],
+            "Description": params.get("Description") or "",
+            "Timeout": params.get("Timeout") or 3,
+            "MemorySize": params.get("MemorySize") or 128,
+            "LastModified": now_iso(),
+            "CodeSha256": code["sha256"],
+            "Version": "$LATEST",
+            "TracingConfig": {"Mode": (params.get("TracingConfig") or {}).get("Mode") or "PassThrough"},
+            "RevisionId": str(uuid.uuid4()),
+            "State": "Pending",
+            "StateReason": "The function is being created.",
+            "StateReasonCode": "Creating",
+            "PackageType": package_type,
+            "Architectures": params.get("Architectures") or ["x86_64"],
+            "EphemeralStorage": params.get("EphemeralStorage") or {"Size": 512},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}",
+                              **(params.get("LoggingConfig") or {})},
+        }
+        if config["Runtime"] is None:
+            del config["Runtime"]
+        if config["Handler"] is None:
+            del config["Handler"]
+        if params.get("Environment") is not None:
+            config["Environment"] = {"Variables": dict((params["Environment"] or {}).get("Variables") or {})}
+        if layers:
+            config["Layers"] = layers
+        if params.get("DeadLetterConfig", {}).get("TargetArn"):
+            config["DeadLetterConfig"] = {"TargetArn": params["DeadLetterConfig"]["TargetArn"]}
+        if params.get("KMSKeyArn"):
+            config["KMSKeyArn"] = params["KMSKeyArn"]
+        if params.get("VpcConfig"):
+            vpc = params["VpcConfig"]
+            config["VpcConfig"] = {"SubnetIds": vpc.get("SubnetIds", []), "SecurityGroupIds": vpc.get("SecurityGroupIds", []),
+                                   "VpcId": "", "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack"))}
+        record = {"config": config, "code": code["file"], "tags": dict(params.get("Tags") or {}),
+                  "next_version": 1}
+        self.functions.put(scope, name, record)
+        output = copy.deepcopy(config)
+        self._activate(context.account, context.region, name, code["file"], "create")
+        if params.get("Publish"):
+            self._publish(context, scope, record, None)
+        return output
+
+    def _activate(self, account: str, region: str, name: str, file_id: str, kind: str) -> None:
+        """Unpack the code off the request path, then mark the function Active (after a create)
+        or its update Successful, as AWS does once the package is ready."""
+        scope = store_scope(account, region)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._activations[(scope, name)] = future
+
+        async def activate() -> None:
+            try:
+                await asyncio.to_thread(self.code.unpacked, file_id)
+                record = self.functions.get(scope, name)
+                if record is not None and record["code"] == file_id:
+                    config = record["config"]
+                    config["State"] = "Active"
+                    for key in ("StateReason", "StateReasonCode", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+                        config.pop(key, None)
+                    config["LastUpdateStatus"] = "Successful"
+                    self.functions.put(scope, name, record)
+            finally:
+                if not future.done():
+                    future.set_result(None)
+                if self._activations.get((scope, name)) is future:
+                    del self._activations[(scope, name)]
+
+        self.runtime.spawn(activate(), name=f"lambda activate {name}")
+
+    async def _wait_active(self, scope: str, name: str) -> None:
+        pending = self._activations.get((scope, name))
+        if pending is not None:
+            await asyncio.wait_for(asyncio.shield(pending), 30)
+
+    def _config_out(self, context: RequestContext, record: dict) -> dict:
+        return copy.deepcopy(record["config"])
+
+    def get_function(self, context: RequestContext, params: dict) -> dict:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        target = self._version_record(context, record, qualifier)
+        config = copy.deepcopy(target["config"])
+        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+            config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
+        host = context.request.headers.get("host") or self.endpoint().split("//")[1]
+        out: dict[str, Any] = {
+            "Configuration": config,
+            "Code": {"RepositoryType": "S3", "Location": f"http://{host}/_overcast/lambda/code/{target['code']}.zip"},
+        }
+        if record.get("tags"):
+            out["Tags"] = dict(record["tags"])
+        if record.get("reserved") is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": record["reserved"]}
+        return out
+
+    def get_function_configuration(self, context: RequestContext, params: dict) -> dict:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
+        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+            config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
+        return config
+
+    def list_functions(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        limit = params.get("MaxItems") or 50
+        marker = params.get("Marker")
+        all_versions = params.get("FunctionVersion") == "ALL"
+        found, next_marker = [], None
+        for name, record in self.functions.scan(scope, start_after=marker):
+            if len(found) >= limit:
+                next_marker = found[-1]["FunctionName"]
+                break
+            found.append(copy.deepcopy(record["config"]))
+            if all_versions:
+                for _, version in self.versions.scan(scope, prefix=name + SEP):
+                    found.append(copy.deepcopy(version["config"]))
+        out: dict[str, Any] = {"Functions": found}
+        if next_marker:
+            out["NextMarker"] = next_marker
+        return out
+
+    def _check_revision(self, config: dict, revision: str | None) -> None:
+        if revision is not None and revision != config["RevisionId"]:
+            raise ServiceError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
+                "to retrieve the latest Revision Id", 412, Type="User")
+
+    def _check_updatable(self, config: dict) -> None:
+        if config.get("LastUpdateStatus") == "InProgress" or config.get("State") == "Pending":
+            raise conflict(
+                "The operation cannot be performed at this time. An update is in progress for resource: "
+                f"{config['FunctionArn']}")
+
+    def update_function_code(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, qualifier = self._function(context, params["FunctionName"])
+        config = record["config"]
+        self._check_revision(config, params.get("RevisionId"))
+        code = self._code_from(context, params)
+        if params.get("Architectures"):
+            config["Architectures"] = params["Architectures"]
+        if params.get("DryRun"):
+            preview = copy.deepcopy(config)
+            preview.update(CodeSha256=code["sha256"], CodeSize=code["size"])
+            return preview
+        config.update(
+            CodeSha256=code["sha256"], CodeSize=code["size"], LastModified=now_iso(),
+            RevisionId=str(uuid.uuid4()), LastUpdateStatus="InProgress",
+            LastUpdateStatusReason="The function is being created.", LastUpdateStatusReasonCode="Creating",
+        )
+        record["code"] = code["file"]
+        self.functions.put(scope, config["FunctionName"], record)
+        output = copy.deepcopy(config)
+        self._activate(context.account, context.region, config["FunctionName"], code["file"], "update")
+        self.pool.retire(context.account, context.region, config["FunctionName"], "$LATEST")
+        if params.get("Publish"):
+            return self._publish(context, scope, record, None)
+        return output
+
+    def update_function_configuration(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        config = record["config"]
+        self._check_revision(config, params.get("RevisionId"))
+        if "Role" in params and not names.ROLE.match(params["Role"]):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{params['Role']}' at 'role' failed to satisfy constraint: "
+                r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
+                400)
+        if "Runtime" in params:
+            self._check_runtime(params["Runtime"])
+        for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
+            if key in params and params[key] is not None:
+                config[key] = params[key]
+        if "Environment" in params:
+            config["Environment"] = {"Variables": dict((params["Environment"] or {}).get("Variables") or {})}
+        if "Layers" in params:
+            layers = self._layers(context, params["Layers"])
+            if layers:
+                config["Layers"] = layers
+            else:
+                config.pop("Layers", None)
+        if "DeadLetterConfig" in params:
+            target = (params["DeadLetterConfig"] or {}).get("TargetArn")
+            if target:
+                config["DeadLetterConfig"] = {"TargetArn": target}
+            else:
+                config.pop("DeadLetterConfig", None)
+        if "TracingConfig" in params:
+            config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode") or "PassThrough"}
+        if "EphemeralStorage" in params:
+            config["EphemeralStorage"] = params["EphemeralStorage"]
+        if "LoggingConfig" in params:
+            config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
+        config.update(LastModified=now_iso(), RevisionId=str(uuid.uuid4()), LastUpdateStatus="Successful")
+        self.functions.put(scope, config["FunctionName"], record)
+        self.pool.retire(context.account, context.region, config["FunctionName"], "$LATEST")
+        return copy.deepcopy(config)
+
+    def delete_function(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if qualifier == "$LATEST":
+            raise invalid("$LATEST version cannot be deleted without deleting the function.")
+        if qualifier is not None:
+            if not qualifier.isdigit():
+                raise invalid("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.")
+            for _, alias in self.aliases.scan(scope, prefix=name + SEP):
+                weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+                if alias["FunctionVersion"] == qualifier or qualifier in weights:
+                    raise conflict(f"Unable to delete version because the following aliases reference it: "
+                                   f"[{alias['Name']}]")
+            if not self.versions.delete(scope, version_key(name, qualifier)):
+                raise function_not_found(context.account, context.region, name, qualifier)
+            self.pool.retire(context.account, context.region, name, qualifier)
+            return {}
+        with self.store.transaction():
+            for table in (self.versions, self.aliases):
+                for key, _ in list(table.scan(scope, prefix=name + SEP)):
+                    table.delete(scope, key)
+            self.delete_function_settings(scope, name)
+            self.functions.delete(scope, name)
+        self.pool.retire(context.account, context.region, name)
+        self.forget_function_urls(scope, name)
+        return {}
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def publish_version(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        config = record["config"]
+        sha = params.get("CodeSha256")
+        if sha is not None and sha != config["CodeSha256"]:
+            raise invalid(f"CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST "
+                          f"({config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST.")
+        self._check_revision(config, params.get("RevisionId"))
+        if config.get("LastUpdateStatus") == "InProgress" or config.get("State") == "Pending":
+            pending = self._activations.get((scope, config["FunctionName"]))
+            if pending is None or not pending.done():
+                # The package is still being unpacked: AWS answers this with a conflict.
+                raise conflict(
+                    "The operation cannot be performed at this time. An update is in progress for resource: "
+                    f"{config['FunctionArn']}")
+        return self._publish(context, scope, record, params.get("Description"))
+
+    @staticmethod
+    def _fingerprint(config: dict) -> str:
+        skip = {"Version", "FunctionArn", "LastModified", "RevisionId", "State", "StateReason", "StateReasonCode",
+                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "Description"}
+        return json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
+
+    def _publish(self, context: RequestContext, scope: str, record: dict, description: str | None) -> dict:
+        config = record["config"]
+        name = config["FunctionName"]
+        fingerprint = self._fingerprint(config)
+        last = record.get("next_version", 1) - 1
+        if last >= 1:
+            previous = self.versions.get(scope, version_key(name, str(last)))
+            if previous is not None and previous.get("fingerprint") == fingerprint:
+                return copy.deepcopy(previous["config"])
+        number = str(record.get("next_version", 1))
+        published = copy.deepcopy(config)
+        published.update(
+            Version=number, FunctionArn=function_arn(context.account, context.region, name, number),
+            RevisionId=str(uuid.uuid4()), State="Active", LastUpdateStatus="Successful",
+            LastModified=now_iso(),
+        )
+        for key in ("StateReason", "StateReasonCode", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+            published.pop(key, None)
+        if description is not None:
+            published["Description"] = description
+        record["next_version"] = int(number) + 1
+        config["RevisionId"] = str(uuid.uuid4())
+        with self.store.transaction():
+            self.versions.put(scope, version_key(name, number),
+                              {"config": published, "code": record["code"], "fingerprint": fingerprint})
+            self.functions.put(scope, name, record)
+        return copy.deepcopy(published)
+
+    def list_versions_by_function(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        limit = params.get("MaxItems") or 50
+        marker = params.get("Marker")
+        items = [copy.deepcopy(record["config"])] + [
+            copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)]
+        start = 0
+        if marker:
+            versions = [item["Version"] for item in items]
+            start = versions.index(marker) + 1 if marker in versions else 0
+        page = items[start:start + limit]
+        out: dict[str, Any] = {"Versions": page}
+        if start + limit < len(items):
+            out["NextMarker"] = page[-1]["Version"]
+        return out
+
+    # -- aliases -----------------------------------------------------------------------------
+
+    def _check_routing(self, context: RequestContext, name: str, primary: str, routing: dict | None) -> dict | None:
+        weights = (routing or {}).get("AdditionalVersionWeights")
+        if not weights:
+            return None
+        if len(weights) > 1:
+            raise invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        if primary == "$LATEST":
+            raise invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+        scope = self._scope(context)
+        for version, weight in weights.items():
+            if not version.isdigit():
+                raise invalid(f"Invalid function version {version}. Function version {version} must be a numeric version.")
+            if version == primary:
+                raise invalid(f"Invalid function version {version}. Function version {version} is already included "
+                              "in routing configuration.")
+            if self.versions.get(scope, version_key(name, version)) is None:
+                raise not_found(f"Function not found: {function_arn(context.account, context.region, name, version)}")
+            if not 0.0 <= weight <= 1.0:
+                raise invalid("Weight must be between 0.0 and 1.0")
+        return {"AdditionalVersionWeights": dict(weights)}
+
+    def _check_version_exists(self, context: RequestContext, name: str, version: str) -> None:
+        if version == "$LATEST":
+            return
+        if not version.isdigit() or self.versions.get(self._scope(context), version_key(name, version)) is None:
+            raise function_not_found(context.account, context.region, name, version)
+
+    def create_alias(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        alias_name = params["Name"]
+        if not names.ALIAS.match(alias_name) or alias_name == "$LATEST":
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{alias_name}' at 'name' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)", 400)
+        arn = function_arn(context.account, context.region, name, alias_name)
+        if self.aliases.get(scope, name + SEP + alias_name) is not None:
+            raise conflict(f"Alias already exists: {arn}")
+        version = params["FunctionVersion"]
+        self._check_version_exists(context, name, version)
+        alias = {"AliasArn": arn, "Name": alias_name, "FunctionVersion": version,
+                 "Description": params.get("Description") or "", "RevisionId": str(uuid.uuid4())}
+        routing = self._check_routing(context, name, version, params.get("RoutingConfig"))
+        if routing:
+            alias["RoutingConfig"] = routing
+        self.aliases.put(scope, name + SEP + alias_name, alias)
+        return copy.deepcopy(alias)
+
+    def _alias(self, context: RequestContext, params: dict) -> tuple[str, str, dict]:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        alias = self.aliases.get(scope, name + SEP + params["Name"])
+        if alias is None:
+            raise not_found(f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}")
+        return scope, name, alias
+
+    def get_alias(self, context: RequestContext, params: dict) -> dict:
+        return copy.deepcopy(self._alias(context, params)[2])
+
+    def update_alias(self, context: RequestContext, params: dict) -> dict:
+        scope, name, alias = self._alias(context, params)
+        if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
+            raise ServiceError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
+                "to retrieve the latest Revision Id", 412, Type="User")
+        if params.get("FunctionVersion"):
+            self._check_version_exists(context, name, params["FunctionVersion"])
+            alias["FunctionVersion"] = params["FunctionVersion"]
+        if params.get("Description") is not None:
+            alias["Description"] = params["Description"]
+        if "RoutingConfig" in params:
+            routing = self._check_routing(context, name, alias["FunctionVersion"], params["RoutingConfig"])
+            if routing:
+                alias["RoutingConfig"] = routing
+            else:
+                alias.pop("RoutingConfig", None)
+        elif alias.get("RoutingConfig"):
+            self._check_routing(context, name, alias["FunctionVersion"], alias["RoutingConfig"])
+        alias["RevisionId"] = str(uuid.uuid4())
+        self.aliases.put(scope, name + SEP + params["Name"], alias)
+        return copy.deepcopy(alias)
+
+    def delete_alias(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        self.aliases.delete(scope, name + SEP + params["Name"])
+        self.delete_qualifier_settings(scope, name, params["Name"])
+        return {}
+
+    def list_aliases(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        version = params.get("FunctionVersion")
+        items = [copy.deepcopy(a) for _, a in self.aliases.scan(scope, prefix=name + SEP)
+                 if version is None or a["FunctionVersion"] == version]
+        limit = params.get("MaxItems") or 50
+        marker = params.get("Marker")
+        start = 0
+        if marker:
+            listed = [a["Name"] for a in items]
+            start = listed.index(marker) + 1 if marker in listed else 0
+        page = items[start:start + limit]
+        out: dict[str, Any] = {"Aliases": page}
+        if start + limit < len(items):
+            out["NextMarker"] = page[-1]["Name"]
+        return out
+
+    # -- invoke -------------------------------------------------------------------------------
+
+    def resolve(self, account: str, region: str, name: str, qualifier: str | None) -> tuple[dict, dict, str, str]:
+        """(function record, version record, executed version, invoked ARN) for an invocation;
+        an alias with a routing config picks a version by its weights."""
+        scope = store_scope(account, region)
+        record = self.functions.get(scope, name)
+        if record is None:
+            raise function_not_found(account, region, name)
+        invoked_arn = function_arn(account, region, name, qualifier)
+        if qualifier in (None, "$LATEST"):
+            return record, record, "$LATEST", invoked_arn
+        version = qualifier
+        if not qualifier.isdigit():
+            alias = self.aliases.get(scope, name + SEP + qualifier)
+            if alias is None:
+                raise function_not_found(account, region, name, qualifier)
+            version = alias["FunctionVersion"]
+            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            if weights:
+                roll = random.random()
+                for candidate, weight in weights.items():
+                    if roll < weight:
+                        version = candidate
+                        break
+                    roll -= weight
+            if version == "$LATEST":
+                return record, record, "$LATEST", invoked_arn
+        found = self.versions.get(scope, version_key(name, version))
+        if found is None:
+            raise function_not_found(account, region, name, version)
+        return record, found, version, invoked_arn
+
+    def spec_for(self, account: str, region: str, version_record: dict, version: str) -> FunctionSpec:
+        config = version_record["config"]
+        revision = f"{version_record['code']}:{config['RevisionId']}"
+        key = (account, region, config["FunctionName"], version, revision)
+        spec = self._specs.get(key)
+        if spec is None:
+            runtime = config.get("Runtime") or ""
+            if not RUNNABLE.match(runtime):
+                raise ServiceError("InvalidRuntimeException",
+                                   f"The runtime parameter of {runtime or 'an image'} is not supported by "
+                                   "Overcast's local execution.", 502, Type="User")
+            layer_files = [self.layer_version_by_arn(layer["Arn"])["file"] for layer in config.get("Layers", ())
+                           if self.layer_version_by_arn(layer["Arn"]) is not None]
+            spec = FunctionSpec(
+                account=account, region=region, name=config["FunctionName"], version=version, revision=revision,
+                runtime=runtime, handler=config.get("Handler") or "", memory=config["MemorySize"],
+                timeout=config["Timeout"], code_dir=self.code.unpacked(version_record["code"]),
+                opt_dir=self.code.opt_dir(layer_files),
+                environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+                endpoint=self.endpoint(), function_arn=config["FunctionArn"],
+            )
+            if len(self._specs) > 4096:
+                self._specs.clear()
+            self._specs[key] = spec
+        return spec
+
+    async def execute(self, account: str, region: str, name: str, qualifier: str | None, payload: bytes,
+                      client_context: str = "") -> tuple[Outcome, str]:
+        """Run one invocation to its end; raises TooManyRequestsException when throttled."""
+        scope = store_scope(account, region)
+        if (scope, name) in self._activations:
+            await self._wait_active(scope, name)
+        record, version_record, version, invoked_arn = self.resolve(account, region, name, qualifier)
+        spec = self.spec_for(account, region, version_record, version)
+        invocation = Invocation(request_id=str(uuid.uuid4()), payload=payload, invoked_arn=invoked_arn,
+                                timeout=float(spec.timeout), client_context=client_context,
+                                trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0")
+        try:
+            outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
+        except Throttled:
+            raise ServiceError("TooManyRequestsException", "Rate Exceeded.", 429, Type="User",
+                               Reason="ReservedFunctionConcurrentInvocationLimitExceeded") from None
+        return outcome, invocation.request_id
+
+    async def invoke(self, context: RequestContext, params: dict) -> dict:
+        name, qualifier = names.parse_function(params["FunctionName"], params.get("Qualifier"),
+                                               context.account, context.region)
+        invocation_type = params.get("InvocationType") or "RequestResponse"
+        payload = params.get("Payload")
+        if payload is None or payload == b"":
+            payload = b"{}"
+        elif isinstance(payload, str):
+            payload = payload.encode()
+        elif not isinstance(payload, (bytes, bytearray)):
+            payload = payload.read()
+        if len(payload) > (ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD):
+            limit = ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD
+            raise ServiceError("RequestTooLargeException",
+                               f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                               413, Type="User")
+        try:
+            json.loads(payload)
+        except ValueError as error:
+            raise ServiceError(
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: Could not parse payload into json: {error}", 400,
+                Type="User") from None
+        _, _, version, _ = self.resolve(context.account, context.region, name, qualifier)
+        if invocation_type == "DryRun":
+            return {"StatusCode": 204, "Payload": b""}
+        if invocation_type == "Event":
+            self.enqueue(context.account, context.region, name, qualifier, payload)
+            return {"StatusCode": 202, "Payload": b""}
+        client_context = params.get("ClientContext") or ""
+        if client_context:
+            try:
+                client_context = base64.b64decode(client_context).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise ServiceError("InvalidRequestContentException", "Client context must be a valid Base64-encoded "
+                                   "JSON object.", 400, Type="User") from None
+        outcome, _ = await self.execute(context.account, context.region, name, qualifier, payload, client_context)
+        out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": outcome.version}
+        if outcome.error is not None:
+            out["FunctionError"] = "Unhandled"
+            out["Payload"] = json.dumps(outcome.error).encode()
+        else:
+            out["Payload"] = outcome.payload
+        if params.get("LogType") == "Tail":
+            out["LogResult"] = base64.b64encode(outcome.log_text.encode()[-TAIL_BYTES:]).decode()
+        return out
+
+    # -- logs ------------------------------------------------------------------------------------
+
+    def _write_logs(self, env, invocation: Invocation, output: str, duration: float, init_ms: float | None,
+                    status: str | None) -> str:
+        spec = env.spec
+        request_id = invocation.request_id
+        lines = [f"START RequestId: {request_id} Version: {spec.version}"]
+        if output:
+            lines.extend(line.replace("\r", "\n") for line in output.rstrip("\n").split("\n"))
+        lines.append(f"END RequestId: {request_id}")
+        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
+                  f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
+                  f"Max Memory Used: {max(1, env.rss_kb // 1024)} MB\t")
+        if init_ms is not None:
+            report += f"Init Duration: {init_ms:.2f} ms\t"
+        if status:
+            report += f"Status: {status}\t"
+        lines.append(report)
+        now = int(time.time() * 1000)
+        try:
+            logs = self.runtime.provider("logs")
+            logs.append(spec.account, spec.region, spec.log_group, env.log_stream, [(now, line) for line in lines])
+        except Exception:  # a log that cannot be written must not fail the invocation
+            log.exception("writing the log of %s failed", spec.name)
+        return "\n".join(lines) + "\n"
+
+    # -- internal routes ------------------------------------------------------------------------
+
+    def internal_request(self, request, subpath: str):
+        from overcast.http import Response
+
+        if subpath.startswith("code/") and subpath.endswith(".zip"):
+            file_id = subpath[len("code/"):-len(".zip")]
+            if re.fullmatch(r"[0-9a-f]{64}", file_id):
+                path = self.code.zip_path(file_id)
+                if path.exists():
+                    body = path.read_bytes()
+                    return Response(200, {"Content-Type": "application/zip"}, body)
+        if subpath == "environments":
+            rows = [{"function": env.spec.name, "version": env.spec.version, "pid": env.process.pid if env.process else None,
+                     "rss_kb": env.rss_kb, "provisioned": env.provisioned, "dead": env.dead}
+                    for env in list(self.pool.all)]
+            return Response(200, {"Content-Type": "application/json"}, json.dumps(rows).encode())
+        return None

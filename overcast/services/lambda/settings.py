@@ -1,0 +1,496 @@
+"""Lambda's per-function settings: resource policies (permissions), reserved and provisioned
+concurrency, event invoke configs, tags, layers and the account's settings.
+
+Tables (scope = account/region):
+  policies      name SEP qualifier → policy document ("" qualifier: the unqualified function)
+  provisioned   name SEP qualifier → provisioned concurrency config
+  invoke_configs name SEP qualifier → event invoke config
+  layers        layer SEP 0000000001 → layer version
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+from typing import Any
+
+from overcast.arns import partition
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.store import scope as store_scope
+
+from .names import conflict, function_arn, function_not_found, invalid, not_found
+
+SEP = "\x01"
+ACCOUNT_CONCURRENCY = 1000
+MIN_UNRESERVED = 100
+_LAYER_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
+_DESTINATION_SERVICES = {"sqs", "sns", "lambda", "events", "s3"}
+
+
+def _layer_key(name: str, version: int) -> str:
+    return f"{name}{SEP}{version:010d}"
+
+
+class SettingsMixin:
+    def start_settings(self) -> None:
+        self.policies = self.store.table("lambda", "policies")
+        self.provisioned = self.store.table("lambda", "provisioned")
+        self.invoke_configs = self.store.table("lambda", "invoke_configs")
+        self.layers = self.store.table("lambda", "layers")
+        # Provisioned environments are processes: start them again for the stored configs.
+        for scope in self.provisioned.scopes():
+            for key, config in self.provisioned.scan(scope):
+                name, _, qualifier = key.partition(SEP)
+                account, region = scope.split("/")
+                self.runtime.spawn(self._provision(account, region, name, qualifier), name="lambda provision")
+
+    def delete_function_settings(self, scope: str, name: str) -> None:
+        for table in (self.policies, self.provisioned, self.invoke_configs):
+            for key, _ in list(table.scan(scope, prefix=name + SEP)):
+                table.delete(scope, key)
+
+    def delete_qualifier_settings(self, scope: str, name: str, qualifier: str) -> None:
+        for table in (self.policies, self.provisioned, self.invoke_configs):
+            table.delete(scope, name + SEP + qualifier)
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    def _policy_target(self, context: RequestContext, params: dict) -> tuple[str, str, str, str]:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if qualifier is not None and qualifier != "$LATEST":
+            self._version_record(context, record, qualifier)
+        resource = function_arn(context.account, context.region, name, qualifier)
+        return self._scope(context), name, qualifier or "", resource
+
+    def add_permission(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier, resource = self._policy_target(context, params)
+        key = name + SEP + qualifier
+        policy = self.policies.get(scope, key) or {"Version": "2012-10-17", "Id": "default", "Statement": []}
+        if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
+            raise ServiceError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
+                "the latest Revision Id", 412, Type="User")
+        sid = params["StatementId"]
+        if any(statement["Sid"] == sid for statement in policy["Statement"]):
+            raise conflict(f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
+                           "or remove the existing statement.")
+        action = params["Action"]
+        if not re.match(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$", action):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member "
+                r"must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])", 400)
+        principal = params["Principal"]
+        if principal == "*":
+            shaped: Any = "*"
+        elif re.fullmatch(r"\d{12}", principal):
+            shaped = {"AWS": f"arn:{partition(context.region)}:iam::{principal}:root"}
+        elif principal.startswith("arn:"):
+            shaped = {"AWS": principal}
+        else:
+            shaped = {"Service": principal}
+        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Principal": shaped, "Action": action,
+                                     "Resource": resource}
+        condition: dict[str, dict] = {}
+        if params.get("SourceAccount"):
+            condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = params["SourceAccount"]
+        if params.get("PrincipalOrgID"):
+            condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = params["PrincipalOrgID"]
+        if params.get("EventSourceToken"):
+            condition.setdefault("StringEquals", {})["lambda:EventSourceToken"] = params["EventSourceToken"]
+        if params.get("FunctionUrlAuthType"):
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params["FunctionUrlAuthType"]
+        if params.get("InvokedViaFunctionUrl"):
+            condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
+        if params.get("SourceArn"):
+            condition.setdefault("ArnLike", {})["AWS:SourceArn"] = params["SourceArn"]
+        if condition:
+            statement["Condition"] = condition
+        policy["Statement"].append(statement)
+        policy["RevisionId"] = __import__("uuid").uuid4().__str__()
+        self.policies.put(scope, key, policy)
+        return {"Statement": json.dumps(statement)}
+
+    def remove_permission(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier, _ = self._policy_target(context, params)
+        key = name + SEP + qualifier
+        policy = self.policies.get(scope, key)
+        sid = params["StatementId"]
+        if policy is None or not any(s["Sid"] == sid for s in policy["Statement"]):
+            raise not_found(f"Statement {sid} is not found in resource policy.")
+        if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
+            raise ServiceError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
+                "the latest Revision Id", 412, Type="User")
+        policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != sid]
+        if policy["Statement"]:
+            policy["RevisionId"] = __import__("uuid").uuid4().__str__()
+            self.policies.put(scope, key, policy)
+        else:
+            self.policies.delete(scope, key)
+        return {}
+
+    def get_policy(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier, _ = self._policy_target(context, params)
+        policy = self.policies.get(scope, name + SEP + qualifier)
+        if policy is None:
+            raise not_found("The resource you requested does not exist.")
+        document = {k: v for k, v in policy.items() if k != "RevisionId"}
+        return {"Policy": json.dumps(document), "RevisionId": policy["RevisionId"]}
+
+    def resource_policy(self, arn: str) -> dict | None:
+        """The resource-based policy of the function (or version/alias) an ARN names, for IAM
+        enforcement; None when it has none."""
+        parts = arn.split(":")
+        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+            return None
+        qualifier = parts[7] if len(parts) > 7 else ""
+        policy = self.policies.get(store_scope(parts[4], parts[3]), parts[6] + SEP + qualifier)
+        if policy is None:
+            return None
+        return {k: v for k, v in policy.items() if k != "RevisionId"}
+
+    # -- reserved concurrency ---------------------------------------------------------------------
+
+    def _reserved_total(self, scope: str, skip: str = "") -> int:
+        return sum(record.get("reserved") or 0 for name, record in self.functions.scan(scope) if name != skip)
+
+    def put_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        scope = self._scope(context)
+        name = record["config"]["FunctionName"]
+        wanted = params["ReservedConcurrentExecutions"]
+        if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
+            raise invalid(
+                f"Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].")
+        record["reserved"] = wanted
+        self.functions.put(scope, name, record)
+        return {"ReservedConcurrentExecutions": wanted}
+
+    def get_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        if record.get("reserved") is None:
+            return {}
+        return {"ReservedConcurrentExecutions": record["reserved"]}
+
+    def delete_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        record.pop("reserved", None)
+        self.functions.put(self._scope(context), record["config"]["FunctionName"], record)
+        return {}
+
+    def get_account_settings(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        total_size, count, reserved = 0, 0, 0
+        for _, record in self.functions.scan(scope):
+            count += 1
+            total_size += record["config"].get("CodeSize", 0)
+            reserved += record.get("reserved") or 0
+        return {
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": total_size, "FunctionCount": count},
+        }
+
+    # -- provisioned concurrency -------------------------------------------------------------------
+
+    def _provisioned_target(self, context: RequestContext, params: dict) -> tuple[str, str, str]:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if qualifier is None or qualifier == "$LATEST":
+            raise invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+        self._version_record(context, record, qualifier)
+        return self._scope(context), name, qualifier
+
+    def put_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier = self._provisioned_target(context, params)
+        wanted = params["ProvisionedConcurrentExecutions"]
+        record = self.functions.get(scope, name)
+        if record.get("reserved") is not None and wanted > record["reserved"]:
+            raise invalid(f"Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+                          f"for function. Requested: {wanted}, Reserved: {record['reserved']}")
+        config = {
+            "RequestedProvisionedConcurrentExecutions": wanted,
+            "AvailableProvisionedConcurrentExecutions": 0,
+            "AllocatedProvisionedConcurrentExecutions": 0,
+            "Status": "IN_PROGRESS",
+            "LastModified": self._now(),
+        }
+        self.provisioned.put(scope, name + SEP + qualifier, config)
+        self.runtime.spawn(self._provision(context.account, context.region, name, qualifier), name="lambda provision")
+        return {k: v for k, v in config.items() if k != "AvailableProvisionedConcurrentExecutions"}
+
+    @staticmethod
+    def _now() -> str:
+        from .provider import now_iso
+
+        return now_iso()
+
+    async def _provision(self, account: str, region: str, name: str, qualifier: str) -> None:
+        scope = store_scope(account, region)
+        key = name + SEP + qualifier
+        config = self.provisioned.get(scope, key)
+        if config is None:
+            return
+        try:
+            _, version_record, version, _ = self.resolve(account, region, name, qualifier)
+            spec = self.spec_for(account, region, version_record, version)
+            self.pool.retire(account, region, name, version, provisioned_only=True)
+            ready = await self.pool.provision(spec, config["RequestedProvisionedConcurrentExecutions"])
+        except Exception as error:
+            ready, reason = 0, str(error)
+        else:
+            reason = "" if ready == config["RequestedProvisionedConcurrentExecutions"] else (
+                "FUNCTION_ERROR_INIT_FAILURE: the function could not be initialized")
+        current = self.provisioned.get(scope, key)
+        if current is None:
+            return
+        current.update(AvailableProvisionedConcurrentExecutions=ready, AllocatedProvisionedConcurrentExecutions=ready,
+                       Status="READY" if not reason else "FAILED", LastModified=self._now())
+        if reason:
+            current["StatusReason"] = reason
+        self.provisioned.put(scope, key, current)
+
+    def get_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier = self._provisioned_target(context, params)
+        config = self.provisioned.get(scope, name + SEP + qualifier)
+        if config is None:
+            raise ServiceError("ProvisionedConcurrencyConfigNotFoundException",
+                               "No Provisioned Concurrency Config found for this function", 404, Type="User")
+        return dict(config)
+
+    def delete_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier = self._provisioned_target(context, params)
+        self.provisioned.delete(scope, name + SEP + qualifier)
+        try:
+            _, _, version, _ = self.resolve(context.account, context.region, name, qualifier)
+            self.pool.retire(context.account, context.region, name, version, provisioned_only=True)
+        except ServiceError:
+            pass
+        return {}
+
+    def list_provisioned_concurrency_configs(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        items = []
+        for key, config in self.provisioned.scan(self._scope(context), prefix=name + SEP):
+            qualifier = key.split(SEP, 1)[1]
+            items.append({"FunctionArn": function_arn(context.account, context.region, name, qualifier), **config})
+        return {"ProvisionedConcurrencyConfigs": items}
+
+    # -- event invoke configs ----------------------------------------------------------------------
+
+    def _check_destinations(self, config: dict | None) -> dict:
+        shaped = {}
+        for kind in ("OnSuccess", "OnFailure"):
+            destination = (config or {}).get(kind) or {}
+            arn = destination.get("Destination")
+            if arn:
+                parts = arn.split(":")
+                if len(parts) < 6 or parts[0] != "arn" or parts[2] not in _DESTINATION_SERVICES:
+                    raise invalid(f"The destination ARN {arn} is invalid.")
+                shaped[kind] = {"Destination": arn}
+            else:
+                shaped[kind] = {}
+        return shaped
+
+    def put_function_event_invoke_config(self, context: RequestContext, params: dict, update: bool = False) -> dict:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if qualifier not in (None, "$LATEST"):
+            self._version_record(context, record, qualifier)
+        scope = self._scope(context)
+        key = name + SEP + (qualifier or "$LATEST")
+        existing = self.invoke_configs.get(scope, key) if update else None
+        if update and existing is None:
+            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                            "doesn't have an EventInvokeConfig")
+        config = dict(existing or {})
+        for field in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+            if field in params:
+                config[field] = params[field]
+            elif not update:
+                config.pop(field, None)
+        if "DestinationConfig" in params or not update:
+            config["DestinationConfig"] = self._check_destinations(params.get("DestinationConfig"))
+        config["FunctionArn"] = function_arn(context.account, context.region, name, qualifier or "$LATEST")
+        config["LastModified"] = self._epoch()
+        self.invoke_configs.put(scope, key, config)
+        return dict(config)
+
+    @staticmethod
+    def _epoch():
+        from datetime import datetime, timezone
+
+        return datetime.now(timezone.utc)
+
+    def update_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+        return self.put_function_event_invoke_config(context, params, update=True)
+
+    def get_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        config = self.invoke_configs.get(self._scope(context), name + SEP + (qualifier or "$LATEST"))
+        if config is None:
+            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                            "doesn't have an EventInvokeConfig")
+        return dict(config)
+
+    def delete_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if not self.invoke_configs.delete(self._scope(context), name + SEP + (qualifier or "$LATEST")):
+            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                            "doesn't have an EventInvokeConfig")
+        return {}
+
+    def list_function_event_invoke_configs(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        return {"FunctionEventInvokeConfigs": [dict(c) for _, c in
+                                               self.invoke_configs.scan(self._scope(context), prefix=name + SEP)]}
+
+    def invoke_config_for(self, scope: str, name: str, qualifier: str | None) -> dict:
+        return self.invoke_configs.get(scope, name + SEP + (qualifier or "$LATEST")) or {}
+
+    # -- tags ------------------------------------------------------------------------------------------
+
+    def _tag_target(self, context: RequestContext, arn: str) -> tuple[str, dict]:
+        parts = arn.split(":")
+        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+            raise invalid(f"Invalid resource ARN: {arn}")
+        if len(parts) > 7:
+            raise invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.")
+        record, _ = self._function(context, arn)
+        return record["config"]["FunctionName"], record
+
+    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        name, record = self._tag_target(context, params["Resource"])
+        record.setdefault("tags", {}).update(params["Tags"])
+        if len(record["tags"]) > 50:
+            raise invalid("Number of tags exceeds resource tag limit.")
+        self.functions.put(self._scope(context), name, record)
+        return {}
+
+    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        name, record = self._tag_target(context, params["Resource"])
+        for key in params["TagKeys"]:
+            record.setdefault("tags", {}).pop(key, None)
+        self.functions.put(self._scope(context), name, record)
+        return {}
+
+    def list_tags(self, context: RequestContext, params: dict) -> dict:
+        _, record = self._tag_target(context, params["Resource"])
+        return {"Tags": dict(record.get("tags") or {})}
+
+    # -- layers -----------------------------------------------------------------------------------------
+
+    def _layer_arn(self, context: RequestContext, name: str, version: int | None = None) -> str:
+        arn = f"arn:{partition(context.region)}:lambda:{context.region}:{context.account}:layer:{name}"
+        return f"{arn}:{version}" if version is not None else arn
+
+    def _layer_name(self, value: str) -> str:
+        if value.startswith("arn:"):
+            parts = value.split(":")
+            if len(parts) < 7 or parts[5] != "layer":
+                raise invalid(f"Invalid layer name: {value}")
+            return parts[6]
+        if not _LAYER_NAME.match(value):
+            raise invalid(f"Invalid layer name: {value}")
+        return value
+
+    def publish_layer_version(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        name = self._layer_name(params["LayerName"])
+        content = params.get("Content") or {}
+        if content.get("ZipFile") is not None:
+            code = self.code.save(content["ZipFile"])
+        else:
+            code = self.code.save(self.read_s3(context, content.get("S3Bucket"), content.get("S3Key"),
+                                               content.get("S3ObjectVersion")))
+        latest = next(iter(self.layers.scan(scope, prefix=name + SEP, reverse=True, limit=1)), None)
+        version = (latest[1]["Version"] + 1) if latest else 1
+        host = context.request.headers.get("host") or self.endpoint().split("//")[1]
+        layer = {
+            "Content": {"Location": f"http://{host}/_overcast/lambda/code/{code['file']}.zip",
+                        "CodeSha256": code["sha256"], "CodeSize": code["size"]},
+            "LayerArn": self._layer_arn(context, name),
+            "LayerVersionArn": self._layer_arn(context, name, version),
+            "Description": params.get("Description") or "",
+            "CreatedDate": self._now(),
+            "Version": version,
+        }
+        for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
+            if params.get(field):
+                layer[field] = params[field]
+        self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
+        return layer
+
+    def layer_version_by_arn(self, arn: str) -> dict | None:
+        parts = arn.split(":")
+        if len(parts) != 8 or parts[2] != "lambda" or parts[5] != "layer" or not parts[7].isdigit():
+            return None
+        return self.layers.get(store_scope(parts[4], parts[3]), _layer_key(parts[6], int(parts[7])))
+
+    @staticmethod
+    def _layer_out(layer: dict) -> dict:
+        return {k: copy.deepcopy(v) for k, v in layer.items() if k != "file"}
+
+    def get_layer_version(self, context: RequestContext, params: dict) -> dict:
+        name = self._layer_name(params["LayerName"])
+        layer = self.layers.get(self._scope(context), _layer_key(name, params["VersionNumber"]))
+        if layer is None:
+            raise not_found("The resource you requested does not exist.")
+        return self._layer_out(layer)
+
+    def get_layer_version_by_arn(self, context: RequestContext, params: dict) -> dict:
+        layer = self.layer_version_by_arn(params["Arn"])
+        if layer is None:
+            raise not_found("The resource you requested does not exist.")
+        return self._layer_out(layer)
+
+    def delete_layer_version(self, context: RequestContext, params: dict) -> dict:
+        name = self._layer_name(params["LayerName"])
+        self.layers.delete(self._scope(context), _layer_key(name, params["VersionNumber"]))
+        return {}
+
+    def _list_item(self, layer: dict) -> dict:
+        item = {k: layer[k] for k in ("LayerVersionArn", "Version", "Description", "CreatedDate") if k in layer}
+        for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
+            if field in layer:
+                item[field] = layer[field]
+        return item
+
+    def _compatible(self, layer: dict, params: dict) -> bool:
+        runtime, arch = params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
+        if runtime and runtime not in layer.get("CompatibleRuntimes", ()):
+            return False
+        return not (arch and arch not in layer.get("CompatibleArchitectures", ()))
+
+    def list_layer_versions(self, context: RequestContext, params: dict) -> dict:
+        name = self._layer_name(params["LayerName"])
+        items = [self._list_item(layer) for _, layer in
+                 self.layers.scan(self._scope(context), prefix=name + SEP, reverse=True)
+                 if self._compatible(layer, params)]
+        return {"LayerVersions": items}
+
+    def list_layers(self, context: RequestContext, params: dict) -> dict:
+        latest: dict[str, dict] = {}
+        for key, layer in self.layers.scan(self._scope(context)):
+            if self._compatible(layer, params):
+                latest[key.split(SEP)[0]] = layer
+        return {"Layers": [{"LayerName": name, "LayerArn": layer["LayerArn"],
+                            "LatestMatchingVersion": self._list_item(layer)} for name, layer in latest.items()]}
+
+
+__all__ = ["SettingsMixin", "function_not_found", "asyncio"]

@@ -1,0 +1,261 @@
+"""Function URLs: their configs, and serving them over HTTP on
+`<url-id>.lambda-url.<region>.localhost.localstack.cloud` (or `.on.aws`) with the payload
+format 2.0 event that AWS sends."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.http import Request, Response
+from overcast.store import scope as store_scope
+
+from .names import conflict, function_arn, not_found
+
+SEP = "\x01"
+URL_HOST = re.compile(
+    r"^(?P<url_id>[a-z0-9]{32})\.lambda-url\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\."
+    r"(?:localhost\.localstack\.cloud|on\.aws|localhost)(?::\d+)?$"
+)
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
+               "application/x-www-form-urlencoded")
+
+
+class UrlsMixin:
+    def start_urls(self) -> None:
+        self.urls = self.store.table("lambda", "urls")
+        #: url id → (scope, function name, qualifier): a URL request names no account.
+        self.url_ids: dict[str, tuple[str, str, str]] = {}
+        for scope in self.urls.scopes():
+            for key, config in self.urls.scan(scope):
+                name, _, qualifier = key.partition(SEP)
+                self.url_ids[config["UrlId"]] = (scope, name, qualifier)
+        self.store.on_reset(self.reset_urls)
+
+    def reset_urls(self) -> None:
+        self.url_ids.clear()
+
+    def forget_function_urls(self, scope: str, name: str) -> None:
+        for key, config in list(self.urls.scan(scope, prefix=name + SEP)):
+            self.urls.delete(scope, key)
+            self.url_ids.pop(config["UrlId"], None)
+
+    def _url_target(self, context: RequestContext, params: dict) -> tuple[str, str, str]:
+        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        name = record["config"]["FunctionName"]
+        if qualifier is not None and qualifier.isdigit():
+            raise ServiceError("ValidationException", "1 validation error detected: Value '" + qualifier +
+                               "' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression "
+                               "pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)", 400)
+        if qualifier not in (None, "$LATEST"):
+            self._version_record(context, record, qualifier)
+        return self._scope(context), name, qualifier or ""
+
+    def _url_out(self, context: RequestContext, name: str, qualifier: str, config: dict) -> dict:
+        out = {k: v for k, v in config.items() if k != "UrlId"}
+        out["FunctionArn"] = function_arn(context.account, context.region, name, qualifier or None)
+        return out
+
+    def create_function_url_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier = self._url_target(context, params)
+        key = name + SEP + qualifier
+        if self.urls.get(scope, key) is not None:
+            raise conflict(f"Failed to create function url config for [functionArn = "
+                           f"{function_arn(context.account, context.region, name, qualifier or None)}]. "
+                           "Error message:  FunctionUrlConfig exists for this Lambda function")
+        url_id = uuid.uuid4().hex
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        config = {
+            "UrlId": url_id,
+            "FunctionUrl": f"http://{url_id}.lambda-url.{context.region}.localhost.localstack.cloud:"
+                           f"{self.runtime.config.port}/",
+            "AuthType": params["AuthType"],
+            "CreationTime": now,
+            "LastModifiedTime": now,
+            "InvokeMode": params.get("InvokeMode") or "BUFFERED",
+        }
+        if params.get("Cors"):
+            config["Cors"] = params["Cors"]
+        self.urls.put(scope, key, config)
+        self.url_ids[url_id] = (scope, name, qualifier)
+        out = self._url_out(context, name, qualifier, config)
+        out.pop("LastModifiedTime", None)
+        return out
+
+    def _url_config(self, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:
+        scope, name, qualifier = self._url_target(context, params)
+        config = self.urls.get(scope, name + SEP + qualifier)
+        if config is None:
+            raise not_found("The resource you requested does not exist.")
+        return scope, name, qualifier, config
+
+    def get_function_url_config(self, context: RequestContext, params: dict) -> dict:
+        _, name, qualifier, config = self._url_config(context, params)
+        return self._url_out(context, name, qualifier, config)
+
+    def update_function_url_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier, config = self._url_config(context, params)
+        for field in ("AuthType", "Cors", "InvokeMode"):
+            if params.get(field) is not None:
+                config[field] = params[field]
+        config["LastModifiedTime"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        self.urls.put(scope, name + SEP + qualifier, config)
+        return self._url_out(context, name, qualifier, config)
+
+    def delete_function_url_config(self, context: RequestContext, params: dict) -> dict:
+        scope, name, qualifier, config = self._url_config(context, params)
+        self.urls.delete(scope, name + SEP + qualifier)
+        self.url_ids.pop(config["UrlId"], None)
+        return {}
+
+    def list_function_url_configs(self, context: RequestContext, params: dict) -> dict:
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        items = []
+        for key, config in self.urls.scan(self._scope(context), prefix=name + SEP):
+            items.append(self._url_out(context, name, key.partition(SEP)[2], config))
+        return {"FunctionUrlConfigs": items}
+
+    # -- serving -------------------------------------------------------------------------------
+
+    async def serve_url(self, request: Request, match: re.Match, context: RequestContext) -> Response:
+        found = self.url_ids.get(match.group("url_id"))
+        if found is None:
+            return _json(404, {"Message": None})
+        scope, name, qualifier = found
+        config = self.urls.get(scope, name + SEP + qualifier)
+        if config is None:
+            return _json(404, {"Message": None})
+        account, region = scope.split("/")
+        cors = config.get("Cors") or {}
+        if request.method == "OPTIONS" and cors:
+            return Response(200, _cors_headers(cors, request), b"")
+        if config["AuthType"] == "AWS_IAM":
+            authorization = request.headers.get("authorization", "")
+            if "AWS4-HMAC-SHA256" not in authorization and "X-Amz-Signature" not in request.query_string:
+                return _json(403, {"Message": "Forbidden"})
+        event = self._url_event(request, match.group("url_id"), account, config)
+        try:
+            outcome, _ = await self.execute(account, region, name, qualifier or None, json.dumps(event).encode())
+        except ServiceError as error:
+            if error.status == 429:
+                return _json(429, {"Message": "Rate Exceeded."})
+            return _json(502, {"Message": "Internal Server Error"})
+        if outcome.error is not None:
+            return _json(502, {"Message": "Internal Server Error"})
+        response = _url_response(outcome.payload)
+        if cors:
+            response.headers.update(_cors_headers(cors, request, preflight=False))
+        return response
+
+    @staticmethod
+    def _url_event(request: Request, url_id: str, account: str, config: dict) -> dict:
+        headers = {}
+        cookies = []
+        for name, value in request.headers.items():
+            if name == "cookie":
+                cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            else:
+                headers[name] = value
+        body = request.body or b""
+        content_type = request.headers.get("content-type", "")
+        is_text = not body or content_type.startswith(_TEXT_TYPES)
+        if is_text:
+            try:
+                text = body.decode()
+            except UnicodeDecodeError:
+                is_text = False
+        now = time.time()
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": request.raw_path,
+            "rawQueryString": request.query_string,
+            "headers": headers,
+            "requestContext": {
+                "accountId": account if config["AuthType"] == "AWS_IAM" else "anonymous",
+                "apiId": url_id,
+                "domainName": request.host.split(":")[0],
+                "domainPrefix": url_id,
+                "http": {
+                    "method": request.method,
+                    "path": request.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": request.client_ip,
+                    "userAgent": request.headers.get("user-agent", ""),
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000),
+            },
+            "isBase64Encoded": not is_text,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        if request.query_string:
+            event["queryStringParameters"] = {k: ",".join(v) for k, v in request.query.items()}
+        if body:
+            event["body"] = text if is_text else base64.b64encode(body).decode()
+        return event
+
+
+def _json(status: int, payload: dict) -> Response:
+    return Response(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+
+def _url_response(payload: bytes) -> Response:
+    """A function's result as the HTTP response: a dict with statusCode is a structured
+    response; anything else is the JSON body of a 200."""
+    try:
+        result = json.loads(payload) if payload else None
+    except ValueError:
+        return Response(200, {"Content-Type": "application/json"}, payload)
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return Response(200, {"Content-Type": "application/json"}, json.dumps(result).encode())
+    headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+    body = result.get("body")
+    if body is None:
+        data = b""
+    elif result.get("isBase64Encoded"):
+        data = base64.b64decode(body)
+    else:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+    headers.setdefault("Content-Type", "application/json")
+    cookies = result.get("cookies") or []
+    if cookies:
+        headers["Set-Cookie"] = ", ".join(cookies)
+    return Response(int(result["statusCode"]), headers, data)
+
+
+def _cors_headers(cors: dict, request: Request, preflight: bool = True) -> dict:
+    headers = {}
+    origins = cors.get("AllowOrigins") or []
+    origin = request.headers.get("origin", "")
+    if "*" in origins:
+        headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in origins:
+        headers["Access-Control-Allow-Origin"] = origin
+    if cors.get("AllowCredentials"):
+        headers["Access-Control-Allow-Credentials"] = "true"
+    if cors.get("ExposeHeaders"):
+        headers["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
+    if preflight:
+        if cors.get("AllowMethods"):
+            headers["Access-Control-Allow-Methods"] = ",".join(cors["AllowMethods"])
+        if cors.get("AllowHeaders"):
+            headers["Access-Control-Allow-Headers"] = ",".join(cors["AllowHeaders"])
+        if cors.get("MaxAge"):
+            headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
+    return headers
+
+
+__all__ = ["UrlsMixin", "URL_HOST", "store_scope"]

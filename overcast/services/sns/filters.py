@@ -1,0 +1,359 @@
+"""Subscription filter policies: validated once when set, compiled to plain predicates, and
+evaluated per message against its attributes (FilterPolicyScope=MessageAttributes) or its
+JSON body (MessageBody).
+
+A policy is an object of keys to arrays of conditions (or, on the body, to nested objects);
+"$or" at any level is an array of alternative objects. A message matches when, in some
+alternative, every key matches one of its conditions. Conditions: exact strings, numbers,
+true/false/null, and one-key objects: prefix, suffix, equals-ignore-case, anything-but (a
+value, a list, or a prefix/suffix/equals-ignore-case object), numeric ranges, exists, cidr.
+
+Values are typed as AWS types them: a String attribute is a string, a Number attribute a
+number, a String.Array attribute each of its elements; Binary attributes never match. Strings
+match string conditions only, numbers numeric ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any, Callable
+
+from overcast.errors import ServiceError
+
+MAX_KEYS = 5
+MAX_COMBINATIONS = 150
+_NUMERIC_OPERATORS = ("<", "<=", "=", ">", ">=")
+_ABSENT: tuple = ()
+
+Predicate = Callable[[Any], bool]
+
+
+class PolicyError(Exception):
+    """A policy AWS would refuse; the message is AWS's reason, without the prefix."""
+
+
+def _invalid(prefix: str, reason: str) -> ServiceError:
+    return ServiceError("InvalidParameter", f"{prefix}{reason}", 400)
+
+
+def compile_policy(text: str, scope: str, prefix: str = "Invalid parameter: ") -> FilterPolicy:
+    """The compiled policy, or InvalidParameter with AWS's reason. `prefix` is how the
+    operation introduces it (Subscribe says "Invalid parameter: Attributes Reason: ")."""
+    try:
+        policy = json.loads(text)
+    except ValueError as error:
+        raise _invalid(prefix, f"FilterPolicy: failed to parse JSON. {error}") from None
+    if not isinstance(policy, dict):
+        raise _invalid(prefix, "FilterPolicy: Filter policy must be a JSON object")
+    try:
+        if len(policy) > MAX_KEYS:
+            raise PolicyError("FilterPolicy: Filter policy can not have more than 5 keys")
+        branches, combinations = _flatten(policy, (), scope == "MessageBody", 1)
+        if combinations > MAX_COMBINATIONS:
+            raise PolicyError("FilterPolicy: Filter policy is too complex")
+    except PolicyError as error:
+        raise _invalid(prefix, str(error)) from None
+    return FilterPolicy(branches, scope)
+
+
+def _flatten(policy: dict, path: tuple, nested_ok: bool, depth: int) -> tuple[list[list], int]:
+    """The policy as alternatives, each a list of (path, matcher); and its combination count
+    (values multiplied across keys, times the key's depth; alternatives add up)."""
+    branches: list[list] = [[]]
+    combinations = 1
+    for key, value in policy.items():
+        if key == "$or":
+            if not isinstance(value, list) or len(value) < 2 or not all(isinstance(v, dict) for v in value):
+                raise PolicyError('FilterPolicy: "$or" must be an array of at least two objects')
+            alternatives: list[list] = []
+            total = 0
+            for option in value:
+                sub_branches, sub_combinations = _flatten(option, path, nested_ok, depth)
+                alternatives.extend(sub_branches)
+                total += sub_combinations
+            branches = [branch + alt for branch in branches for alt in alternatives]
+            combinations *= total
+        elif isinstance(value, dict):
+            if not nested_ok:
+                raise PolicyError("Filter policy scope MessageAttributes does not support nested filter policy")
+            sub_branches, sub_combinations = _flatten(value, path + (key,), nested_ok, depth + 1)
+            branches = [branch + sub for branch in branches for sub in sub_branches]
+            combinations *= sub_combinations
+        elif isinstance(value, list):
+            if not value:
+                raise PolicyError("FilterPolicy: Empty arrays are not allowed")
+            matcher = _key_matcher([_condition(rule) for rule in value])
+            branches = [branch + [(path + (key,), matcher)] for branch in branches]
+            combinations *= len(value) * depth
+        else:
+            raise PolicyError(f'FilterPolicy: "{key}" must be an object or an array')
+    return branches, combinations
+
+
+# -- conditions ------------------------------------------------------------------------------
+
+_EXISTS_TRUE = object()
+_EXISTS_FALSE = object()
+
+
+def _key_matcher(conditions: list) -> Callable[[tuple], bool]:
+    """Whether a key's values (empty when the key is absent) meet any of its conditions."""
+    exists_true = _EXISTS_TRUE in conditions
+    exists_false = _EXISTS_FALSE in conditions
+    predicates = [c for c in conditions if c is not _EXISTS_TRUE and c is not _EXISTS_FALSE]
+
+    def matches(values: tuple) -> bool:
+        if not values:
+            return exists_false
+        if exists_true:
+            return True
+        for value in values:
+            for predicate in predicates:
+                if predicate(value):
+                    return True
+        return False
+
+    return matches
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _condition(rule: Any):
+    if rule is None:
+        return lambda value: value is None
+    if isinstance(rule, bool):
+        return lambda value: value is rule
+    if isinstance(rule, str):
+        return lambda value: value == rule
+    if _is_number(rule):
+        number = float(rule)
+        return lambda value: _is_number(value) and value == number
+    if not isinstance(rule, dict):
+        raise PolicyError("FilterPolicy: Match value must be String, number, true, false, or null")
+    if len(rule) != 1:
+        raise PolicyError("FilterPolicy: Only one key allowed in match expression")
+    ((operator, operand),) = rule.items()
+    if operator == "exists":
+        if not isinstance(operand, bool):
+            raise PolicyError("FilterPolicy: exists match pattern must be either true or false.")
+        return _EXISTS_TRUE if operand else _EXISTS_FALSE
+    if operator in ("prefix", "suffix", "equals-ignore-case"):
+        return _string_condition(operator, operand)
+    if operator == "anything-but":
+        return _anything_but(operand)
+    if operator == "numeric":
+        return _numeric(operand)
+    if operator == "cidr":
+        return _cidr(operand)
+    raise PolicyError(f"FilterPolicy: Unrecognized match type {operator}")
+
+
+def _string_condition(operator: str, operand: Any) -> Predicate:
+    if not isinstance(operand, str):
+        raise PolicyError(f"FilterPolicy: {operator} match pattern must be a string")
+    if operator == "prefix":
+        return lambda value: isinstance(value, str) and value.startswith(operand)
+    if operator == "suffix":
+        return lambda value: isinstance(value, str) and value.endswith(operand)
+    folded = operand.casefold()
+    return lambda value: isinstance(value, str) and value.casefold() == folded
+
+
+def _anything_but(operand: Any) -> Predicate:
+    if isinstance(operand, dict):
+        if len(operand) != 1:
+            raise PolicyError("FilterPolicy: Only one key allowed in match expression")
+        ((operator, inner),) = operand.items()
+        if operator not in ("prefix", "suffix", "equals-ignore-case"):
+            raise PolicyError(f"FilterPolicy: Unsupported anything-but pattern: {operator}")
+        if operator == "equals-ignore-case" and isinstance(inner, list):
+            if not inner or not all(isinstance(item, str) for item in inner):
+                raise PolicyError("FilterPolicy: equals-ignore-case match pattern must be a string")
+            folded = {item.casefold() for item in inner}
+            return lambda value: isinstance(value, str) and value.casefold() not in folded
+        positive = _string_condition(operator, inner)
+        return lambda value: isinstance(value, str) and not positive(value)
+    values = operand if isinstance(operand, list) else [operand]
+    if isinstance(operand, list) and not operand:
+        raise PolicyError("FilterPolicy: Empty arrays are not allowed")
+    strings: set[str] = set()
+    numbers: set[float] = set()
+    for item in values:
+        if isinstance(item, str):
+            strings.add(item)
+        elif _is_number(item):
+            numbers.add(float(item))
+        else:
+            raise PolicyError(
+                "FilterPolicy: Value of anything-but must be an array or single string/number value."
+            )
+
+    def matches(value: Any) -> bool:
+        if isinstance(value, str):
+            return value not in strings
+        if _is_number(value):
+            return value not in numbers
+        return False
+
+    return matches
+
+
+def _numeric(operand: Any) -> Predicate:
+    if not isinstance(operand, list) or not operand:
+        raise PolicyError("FilterPolicy: Invalid member in numeric match: ]")
+    terms = list(operand)
+    checks: list[tuple[str, float]] = []
+    operator = terms.pop(0)
+    if not isinstance(operator, str):
+        raise PolicyError(f"FilterPolicy: Invalid member in numeric match: {_json_text(operator)}")
+    if operator not in _NUMERIC_OPERATORS:
+        raise PolicyError(f"FilterPolicy: Unrecognized numeric range operator: {operator}")
+    value = terms.pop(0) if terms else None
+    if not _is_number(value):
+        raise PolicyError(f"FilterPolicy: Value of {'equals' if operator == '=' else operator} must be numeric")
+    checks.append((operator, float(value)))
+    if terms:
+        if operator not in (">", ">="):
+            raise PolicyError("FilterPolicy: Too many elements in numeric expression")
+        upper = terms.pop(0)
+        if not isinstance(upper, str):
+            raise PolicyError(f"FilterPolicy: Bad value in numeric range: {_json_text(upper)}")
+        if upper not in ("<", "<="):
+            raise PolicyError(f"FilterPolicy: Bad numeric range operator: {upper}")
+        top = terms.pop(0) if terms else None
+        if not _is_number(top):
+            raise PolicyError(f"FilterPolicy: Value of {upper} must be numeric")
+        if top <= value:
+            raise PolicyError("FilterPolicy: Bottom must be less than top")
+        if terms:
+            raise PolicyError("FilterPolicy: Too many terms in numeric range expression")
+        checks.append((upper, float(top)))
+
+    def matches(candidate: Any) -> bool:
+        if not _is_number(candidate):
+            return False
+        for op, bound in checks:
+            if op == "=":
+                ok = candidate == bound
+            elif op == "<":
+                ok = candidate < bound
+            elif op == "<=":
+                ok = candidate <= bound
+            elif op == ">":
+                ok = candidate > bound
+            else:
+                ok = candidate >= bound
+            if not ok:
+                return False
+        return True
+
+    return matches
+
+
+def _cidr(operand: Any) -> Predicate:
+    if not isinstance(operand, str):
+        raise PolicyError("FilterPolicy: prefix match pattern must be a string")
+    address, slash, mask = operand.partition("/")
+    if not slash or "/" in mask:
+        raise PolicyError("FilterPolicy: Malformed CIDR, one '/' required")
+    if not mask.isdigit():
+        raise PolicyError("FilterPolicy: Malformed CIDR, mask bits must be an integer")
+    try:
+        network = ipaddress.ip_network(operand, strict=False)
+    except ValueError:
+        raise PolicyError(f"FilterPolicy: Nonstandard IP address: {address}") from None
+
+    def matches(value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        try:
+            return ipaddress.ip_address(value) in network
+        except ValueError:
+            return False
+
+    return matches
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+
+class FilterPolicy:
+    __slots__ = ("branches", "scope")
+
+    def __init__(self, branches: list[list], scope: str) -> None:
+        self.branches = branches
+        self.scope = scope
+
+    def matches(self, attributes: dict | None, body: str) -> bool:
+        if self.scope == "MessageBody":
+            try:
+                document = json.loads(body)
+            except ValueError:
+                return False  # AWS filters bodies that are JSON objects only
+            if not isinstance(document, dict):
+                return False
+            lookup = lambda path: _body_values(document, path)  # noqa: E731
+        else:
+            attributes = attributes or {}
+            lookup = lambda path: _attribute_values(attributes.get(path[0]))  # noqa: E731
+        for branch in self.branches:
+            for path, matcher in branch:
+                if not matcher(lookup(path)):
+                    break
+            else:
+                return True
+        return False
+
+
+def _attribute_values(attribute: dict | None) -> tuple:
+    if attribute is None:
+        return _ABSENT
+    data_type = attribute.get("DataType", "")
+    value = attribute.get("StringValue")
+    if data_type.startswith("Binary") or value is None:
+        return _ABSENT
+    if data_type.startswith("Number"):
+        try:
+            return (float(value),)
+        except ValueError:
+            return _ABSENT
+    if data_type == "String.Array":
+        try:
+            items = json.loads(value)
+        except ValueError:
+            return _ABSENT
+        if not isinstance(items, list):
+            return _ABSENT
+        return tuple(float(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
+    return (value,)
+
+
+def _body_values(document: Any, path: tuple) -> tuple:
+    """Every leaf value at `path`, looking into arrays on the way (any element may match)."""
+    current = [document]
+    for key in path:
+        following = []
+        for node in current:
+            if isinstance(node, dict) and key in node:
+                child = node[key]
+                if isinstance(child, list):
+                    following.extend(child)
+                else:
+                    following.append(child)
+            elif isinstance(node, list):
+                for item in node:
+                    if isinstance(item, dict) and key in item:
+                        following.append(item[key])
+        current = following
+        if not current:
+            return _ABSENT
+    return tuple(
+        float(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
+    )

@@ -1,0 +1,608 @@
+"""Publish, PublishBatch and deliver(): validate the message as AWS does, then fan it out to
+the topic's confirmed subscriptions whose filter policy it passes, in the background.
+
+Per protocol: SQS and Lambda (and Firehose) through runtime.bus.deliver, HTTP/S by a real POST
+retried on the delivery policy's schedule, email/SMS/mobile push recorded in the "messages"
+table for GET /_overcast/sns/messages. A delivery that fails for good goes to the
+subscription's dead-letter queue (RedrivePolicy), or is logged when there is none.
+
+The JSON envelope is AWS's, byte for byte in layout, signed once per message text with the
+key in signing.py (SignatureVersion 1: SHA1, 2: SHA256, per the topic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import itertools
+import json
+import logging
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from overcast.bus import DeliveryError
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.sns import delivery
+from overcast.services.sns.models import (
+    PHONE_NUMBER,
+    Subscription,
+    Topic,
+    invalid,
+    invalid_value,
+    parse_arn,
+)
+from overcast.services.sns.signing import string_to_sign
+from overcast.store import scope
+
+if TYPE_CHECKING:
+    from overcast.services.sns.provider import Provider
+
+log = logging.getLogger("overcast.sns")
+
+MAX_MESSAGE_BYTES = 262144
+MAX_BATCH = 10
+DEDUP_WINDOW = 300.0
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_ATTRIBUTE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_SUBJECT = re.compile(r"[\x20-\x7e]{1,100}")
+_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+#: Message ids are UUID-shaped like AWS's: a random head per process and a counter (unique, and
+#: a fraction of uuid4()'s cost on the Publish path).
+_ID_HEAD = "{0[0]}-{0[1]}-{0[2]}-{0[3]}-".format(str(uuid.uuid4()).split("-"))
+_id_counter = itertools.count(int.from_bytes(uuid.uuid4().bytes[:5], "big"))
+
+
+def new_message_id() -> str:
+    return f"{_ID_HEAD}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+_second_text: list = [-1, ""]
+
+
+def _timestamp(now: float) -> str:
+    second = int(now)
+    if second != _second_text[0]:
+        _second_text[0], _second_text[1] = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{_second_text[1]}.{int(now * 1000) % 1000:03d}Z"
+
+
+def check_message_attributes(attributes: dict) -> None:
+    for name, value in attributes.items():
+        if not _ATTRIBUTE_NAME.fullmatch(name):
+            if len(name) > 256:
+                raise invalid_value("Length of message attribute name must be less than 256 bytes.")
+            for char in name:
+                if char not in _ATTRIBUTE_CHARS:
+                    raise invalid_value(
+                        f"Invalid non-alphanumeric character '#x{ord(char):X}' was found in the message attribute"
+                        " name. Can only include alphanumeric characters, hyphens, underscores, or dots."
+                    )
+        if name.startswith("."):
+            raise invalid_value("Invalid message attribute name starting with character '.' was found.")
+        if name.endswith("."):
+            raise invalid_value("Invalid message attribute name ending with character '.' was found.")
+        if ".." in name:
+            raise invalid_value("Message attribute name can not have successive '.' character.")
+        if name.lower().startswith(("aws.", "amazon.")):
+            raise invalid_value(f"The message attribute name '{name}' is reserved: names beginning with 'AWS.' or"
+                                " 'Amazon.' are reserved for use by AWS.")  # fmt: skip
+        data_type = value.get("DataType") or ""
+        base = data_type.split(".", 1)[0]
+        if base not in ("String", "Number", "Binary") or (data_type != base and len(data_type) == len(base) + 1):
+            raise invalid_value(
+                f"The message attribute '{name}' has an invalid message attribute type, the set of supported"
+                " type prefixes is Binary, Number, and String."
+            )
+        field = "BinaryValue" if base == "Binary" else "StringValue"
+        if value.get(field) is None:
+            other = "StringValue" if field == "BinaryValue" else "BinaryValue"
+            if value.get(other) is not None:
+                raise invalid_value(
+                    f"The message attribute '{name}' with type '{data_type}' must use field '{field[:-5]}'."
+                )
+            raise invalid_value(
+                f"The message attribute '{name}' must contain non-empty message attribute value for message"
+                f" attribute type '{data_type}'."
+            )
+        if not value[field]:
+            raise invalid_value(
+                f"The message attribute '{name}' must contain non-empty message attribute value for message"
+                f" attribute type '{data_type}'."
+            )
+        if base == "Number" and not _NUMBER.fullmatch(value[field].strip()):
+            raise invalid_value(f"Could not cast message attribute '{name}' value to number.")
+
+
+def _attributes_size(attributes: dict | None) -> int:
+    total = 0
+    for name, value in (attributes or {}).items():
+        total += len(name.encode()) + len((value.get("DataType") or "").encode())
+        if value.get("BinaryValue") is not None:
+            total += len(value["BinaryValue"])
+        elif value.get("StringValue") is not None:
+            total += len(value["StringValue"].encode())
+    return total
+
+
+def check_message(entry: dict) -> dict | None:
+    """Validate a Publish (or batch entry) message; the per-protocol texts of a
+    MessageStructure=json message, else None."""
+    message = entry.get("Message")
+    if not message:
+        raise invalid("Invalid parameter: Empty message")
+    subject = entry.get("Subject")
+    if subject is not None and (not _SUBJECT.fullmatch(subject) or subject[0] == " "):
+        raise invalid("Invalid parameter: Subject")
+    attributes = entry.get("MessageAttributes")
+    if attributes:
+        check_message_attributes(attributes)
+    if len(message.encode()) + _attributes_size(attributes) > MAX_MESSAGE_BYTES:
+        raise invalid("Invalid parameter: Message too long")
+    structure = entry.get("MessageStructure")
+    if structure is None:
+        return None
+    if structure != "json":
+        raise invalid("Invalid parameter: MessageStructure")
+    try:
+        texts = json.loads(message)
+    except ValueError:
+        texts = None
+    if not isinstance(texts, dict):
+        raise invalid("Invalid parameter: Message Structure - JSON message body failed to parse")
+    if not isinstance(texts.get("default"), str):
+        raise invalid("Invalid parameter: Message Structure - No default entry in JSON message body")
+    return {key: value for key, value in texts.items() if isinstance(value, str)}
+
+
+class Notification:
+    """One published message on its way to the subscriptions."""
+
+    __slots__ = ("topic", "message_id", "message", "texts", "subject", "attributes", "timestamp", "group_id",
+                 "dedup_id", "sequence", "base_url", "_signatures", "_envelopes")  # fmt: skip
+
+    def __init__(self, topic: Topic, message: str, texts: dict | None, entry: dict, base_url: str) -> None:
+        self.topic = topic
+        self.message_id = new_message_id()
+        self.message = message
+        self.texts = texts
+        self.subject = entry.get("Subject")
+        self.attributes = entry.get("MessageAttributes") or None
+        self.timestamp = _timestamp(time.time())
+        self.group_id: str | None = None
+        self.dedup_id: str | None = None
+        self.sequence: str | None = None
+        self.base_url = base_url
+        self._signatures: dict[str, str] = {}
+        self._envelopes: dict[str, tuple[str, str]] = {}
+
+    def text_for(self, protocol: str) -> str:
+        texts = self.texts
+        return self.message if texts is None else texts.get(protocol, texts["default"])
+
+    def signature(self, signer, text: str) -> str:
+        signature = self._signatures.get(text)
+        if signature is None:
+            fields = {"Type": "Notification", "Message": text, "MessageId": self.message_id, "Subject": self.subject,
+                      "Timestamp": self.timestamp, "TopicArn": self.topic.arn}  # fmt: skip
+            signature = self._signatures[text] = signer.sign(string_to_sign(fields), self.topic.signature_version)
+        return signature
+
+    def attribute_values(self) -> dict:
+        return {
+            name: {
+                "Type": value["DataType"],
+                "Value": base64.b64encode(value["BinaryValue"]).decode()
+                if value.get("BinaryValue") is not None else value["StringValue"],
+            }
+            for name, value in (self.attributes or {}).items()
+        }  # fmt: skip
+
+    def envelope(self, signer, text: str, subscription_arn: str) -> str:
+        """The notification as AWS delivers it to SQS, HTTP/S and email-json endpoints. Only
+        the UnsubscribeURL differs between subscriptions: the rest is built once per text."""
+        parts = self._envelopes.get(text)
+        if parts is None:
+            parts = self._envelopes[text] = self._envelope_parts(signer, text)
+        return f"{parts[0]}{_dumps(unsubscribe_url(self.base_url, subscription_arn))}{parts[1]}"
+
+    def _envelope_parts(self, signer, text: str) -> tuple[str, str]:
+        head = ['{\n  "Type" : "Notification",\n  "MessageId" : "', self.message_id, '",\n']
+        if self.sequence is not None:
+            head += ['  "SequenceNumber" : "', self.sequence, '",\n']
+        head += ['  "TopicArn" : ', _dumps(self.topic.arn), ",\n"]
+        if self.subject is not None:
+            head += ['  "Subject" : ', _dumps(self.subject), ",\n"]
+        head += [
+            '  "Message" : ', _dumps(text), ',\n  "Timestamp" : "', self.timestamp,
+            '",\n  "SignatureVersion" : "', self.topic.signature_version,
+            '",\n  "Signature" : "', self.signature(signer, text),
+            '",\n  "SigningCertURL" : ', _dumps(f"{self.base_url}/_overcast/sns/{signer.file_name}"),
+            ',\n  "UnsubscribeURL" : ',
+        ]  # fmt: skip
+        tail = "\n}"
+        if self.attributes:
+            tail = ',\n  "MessageAttributes" : {\n' + ",\n".join(
+                f"    {_dumps(name)} : {_compact(value)}" for name, value in self.attribute_values().items()
+            ) + "\n  }\n}"
+        return "".join(head), tail
+
+    def lambda_event(self, signer, subscription_arn: str) -> str:
+        text = self.text_for("lambda")
+        record = {
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": subscription_arn,
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": self.message_id,
+                "TopicArn": self.topic.arn,
+                "Subject": self.subject,
+                "Message": text,
+                "Timestamp": self.timestamp,
+                "SignatureVersion": self.topic.signature_version,
+                "Signature": self.signature(signer, text),
+                "SigningCertUrl": f"{self.base_url}/_overcast/sns/{signer.file_name}",
+                "UnsubscribeUrl": unsubscribe_url(self.base_url, subscription_arn),
+                "MessageAttributes": self.attribute_values(),
+            },
+        }
+        return json.dumps({"Records": [record]})
+
+    def sqs_attributes(self) -> dict | None:
+        """Raw delivery carries the SNS message attributes over as SQS message attributes."""
+        if not self.attributes:
+            return None
+        return {
+            name: {"DataType": value["DataType"], "BinaryValue": value["BinaryValue"]}
+            if value.get("BinaryValue") is not None
+            else {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+            for name, value in self.attributes.items()
+        }
+
+
+def unsubscribe_url(base_url: str, subscription_arn: str) -> str:
+    return f"{base_url}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn={subscription_arn}"
+
+
+def subscribe_url(base_url: str, topic_arn: str, token: str) -> str:
+    return f"{base_url}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn={topic_arn}&Token={token}"
+
+
+class PublishOperations:
+    topics: dict
+
+    def init_publishing(self: Provider) -> None:
+        self._sequence = time.time_ns() // 1000
+        self._record_counter = itertools.count()
+        config = self.runtime.config
+        host = config.host if config.host not in ("0.0.0.0", "::", "127.0.0.1", "") else "localhost"
+        self.default_base_url = f"http://{host}:{config.port}"
+
+    def base_url(self: Provider, context: RequestContext) -> str:
+        """Where subscribers reach Overcast back (certificate, confirmation, unsubscribe links):
+        the address the client that caused the message used, else the configured one."""
+        host = context.request.headers.get("host")
+        if not host or context.extra.get("internal"):
+            return self.default_base_url
+        return f"{context.request.scheme}://{host}"
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def publish(self: Provider, context: RequestContext, params: dict) -> dict:
+        phone = params.get("PhoneNumber")
+        arn = params.get("TopicArn") or params.get("TargetArn")
+        if phone is not None:
+            if arn:
+                raise invalid("Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or"
+                              " PhoneNumber may be specified")  # fmt: skip
+            if not PHONE_NUMBER.fullmatch(phone):
+                raise invalid(f"Invalid parameter: PhoneNumber Reason: {phone} is not valid to publish to")
+            texts = check_message(params)
+            message_id = new_message_id()
+            self.record(context.account, context.region, {
+                "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
+                "Message": texts["sms"] if texts and "sms" in texts else (texts or {}).get("default", params["Message"]),
+                "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
+                "Timestamp": _timestamp(time.time()), "Protocol": "sms",
+            })  # fmt: skip
+            return {"MessageId": message_id}
+        if not arn:
+            raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+        name = "TopicArn" if params.get("TopicArn") else "TargetArn"
+        parts = parse_arn(arn, name)
+        if parts[5].startswith("endpoint/"):
+            raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+        texts = check_message(params)
+        topic = self.topic_for(context, arn, name)
+        output, note = self._prepare(topic, params, texts, self.base_url(context))
+        if note is not None and topic.subscriptions:
+            self.runtime.spawn(self._fan_out((note,)), "sns publish")
+        return output
+
+    def publish_batch(self: Provider, context: RequestContext, params: dict) -> dict:
+        entries = params["PublishBatchRequestEntries"]
+        topic = self.topic_for(context, params["TopicArn"])
+        if not entries:
+            raise ServiceError("EmptyBatchRequest", "The batch request doesn't contain any entries.")
+        if len(entries) > MAX_BATCH:
+            raise ServiceError("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.")
+        ids = [entry["Id"] for entry in entries]
+        if len(set(ids)) != len(ids):
+            raise ServiceError("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+        for entry_id in ids:
+            if not _BATCH_ID.fullmatch(entry_id):
+                raise ServiceError(
+                    "InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification."
+                )
+        total = sum(len(e.get("Message", "").encode()) + _attributes_size(e.get("MessageAttributes")) for e in entries)
+        if total > MAX_MESSAGE_BYTES:
+            raise ServiceError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
+        if topic.fifo:
+            if not all(entry.get("MessageGroupId") for entry in entries):
+                raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+            if not topic.content_based_dedup and not all(entry.get("MessageDeduplicationId") for entry in entries):
+                raise invalid("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or"
+                              " MessageDeduplicationId provided explicitly")  # fmt: skip
+        base_url = self.base_url(context)
+        successful, failed, notes = [], [], []
+        for entry in entries:
+            try:
+                texts = check_message(entry)
+                output, note = self._prepare(topic, entry, texts, base_url)
+            except ServiceError as error:
+                failed.append({"Id": entry["Id"], "Code": error.code, "Message": error.message, "SenderFault": True})
+                continue
+            successful.append({"Id": entry["Id"], **output})
+            if note is not None:
+                notes.append(note)
+        if notes and topic.subscriptions:
+            self.runtime.spawn(self._fan_out(tuple(notes)), "sns publish batch")
+        return {"Successful": successful, "Failed": failed}
+
+    def deliver(
+        self: Provider,
+        target_arn: str,
+        message: Any,
+        *,
+        subject: str | None = None,
+        attributes: dict | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+        **_: Any,
+    ) -> dict:
+        """Publish on behalf of another service (S3 notifications, Lambda destinations, alarms)
+        exactly as Publish would; DeliveryError(retryable=False) when SNS refuses it."""
+        topic = self.topics.get(target_arn)
+        if topic is None:
+            raise DeliveryError(f"Topic does not exist: {target_arn}", retryable=False)
+        entry = {"Message": message, "Subject": subject, "MessageAttributes": attributes,
+                 "MessageGroupId": group_id, "MessageDeduplicationId": deduplication_id,
+                 "MessageStructure": message_structure}  # fmt: skip
+        try:
+            if not isinstance(message, str):
+                raise invalid("Invalid parameter: Message")
+            texts = check_message(entry)
+            output, note = self._prepare(topic, entry, texts, self.default_base_url)
+        except ServiceError as error:
+            raise DeliveryError(f"{error.code}: {error.message}", retryable=False) from None
+        if note is not None and topic.subscriptions:
+            self.runtime.spawn(self._fan_out((note,)), "sns deliver")
+        return output
+
+    def _prepare(self: Provider, topic: Topic, entry: dict, texts: dict | None, base_url: str):
+        """(Publish output, the notification to fan out — None for a FIFO duplicate)."""
+        note = Notification(topic, entry["Message"], texts, entry, base_url)
+        group_id = entry.get("MessageGroupId")
+        dedup_id = entry.get("MessageDeduplicationId")
+        if not topic.fifo:
+            if dedup_id:
+                raise invalid(
+                    "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId"
+                    " parameter that is not valid for this topic type"
+                )
+            return {"MessageId": note.message_id}, note
+        if not group_id:
+            raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+        if not dedup_id:
+            if not topic.content_based_dedup:
+                raise invalid("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or"
+                              " MessageDeduplicationId provided explicitly")  # fmt: skip
+            dedup_id = hashlib.sha256(entry["Message"].encode()).hexdigest()
+        now = time.monotonic()
+        seen = topic.dedup
+        while seen:
+            oldest = next(iter(seen))
+            if seen[oldest][0] > now:
+                break
+            del seen[oldest]
+        previous = seen.get(dedup_id)
+        if previous is not None:
+            return {"MessageId": previous[1], "SequenceNumber": previous[2]}, None
+        self._sequence = max(self._sequence + 1, time.time_ns() // 1000)
+        note.sequence = f"{self._sequence:020d}"
+        note.group_id = group_id
+        note.dedup_id = dedup_id
+        seen[dedup_id] = (now + DEDUP_WINDOW, note.message_id, note.sequence)
+        return {"MessageId": note.message_id, "SequenceNumber": note.sequence}, note
+
+    # -- fan-out ------------------------------------------------------------------------------
+
+    async def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:
+        for note in notes:
+            for subscription in list(note.topic.subscriptions.values()):
+                if subscription.pending:
+                    continue
+                policy = subscription.policy
+                if policy is not None and not policy.matches(note.attributes, note.text_for(subscription.protocol)):
+                    continue
+                try:
+                    await self._deliver_one(note, subscription)
+                except Exception:  # one subscription's failure must not starve the others
+                    log.exception("delivery to %s failed", subscription.arn)
+
+    async def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:
+        protocol = subscription.protocol
+        if protocol == "sqs":
+            options: dict = {}
+            if subscription.raw:
+                body = note.text_for("sqs")
+                attributes = note.sqs_attributes()
+                if attributes:
+                    options["attributes"] = attributes
+            else:
+                body = note.envelope(self.signer, note.text_for("sqs"), subscription.arn)
+            if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
+                options["group_id"] = note.group_id
+                options["deduplication_id"] = note.dedup_id
+            bus = self.runtime.bus
+            try:
+                await bus.deliver_now(subscription.endpoint, body, **options)
+            except DeliveryError as error:
+                if error.retryable:
+                    bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0,
+                                on_failure=self._dead_letter(subscription, options), **options)  # fmt: skip
+                else:
+                    self._dead_letter(subscription, options)(body, str(error))
+        elif protocol == "lambda":
+            on_failure = self._dead_letter(subscription, {}, note.envelope(self.signer, note.text_for("lambda"), subscription.arn))
+            self.runtime.bus.deliver(subscription.endpoint, note.lambda_event(self.signer, subscription.arn),
+                                     attempts=3, backoff=1.0, on_failure=on_failure, invocation_type="Event")  # fmt: skip
+        elif protocol in ("http", "https"):
+            text = note.text_for(protocol)
+            headers = {
+                "x-amz-sns-message-type": "Notification",
+                "x-amz-sns-message-id": note.message_id,
+                "x-amz-sns-topic-arn": note.topic.arn,
+                "x-amz-sns-subscription-arn": subscription.arn,
+            }
+            if subscription.raw:
+                headers["x-amz-sns-rawdelivery"] = "true"
+                body = text
+            else:
+                body = note.envelope(self.signer, text, subscription.arn)
+            self.runtime.spawn(self._post(note.topic, subscription, body, headers), "sns http delivery")
+        elif protocol == "firehose":
+            body = note.text_for("firehose") if subscription.raw else note.envelope(
+                self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
+            self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0,
+                                     on_failure=self._dead_letter(subscription, {}))  # fmt: skip
+        else:  # email, email-json, sms, application: recorded, not sent
+            text = note.text_for(protocol)
+            record = {
+                "Type": "Notification", "MessageId": note.message_id, "TopicArn": note.topic.arn,
+                "SubscriptionArn": subscription.arn, "Protocol": protocol, "Endpoint": subscription.endpoint,
+                "Subject": note.subject, "Message": text, "Timestamp": note.timestamp,
+                "MessageAttributes": note.attribute_values(),
+            }  # fmt: skip
+            if protocol == "email-json":
+                record["Message"] = note.envelope(self.signer, text, subscription.arn)
+            if protocol == "sms":
+                record["PhoneNumber"] = subscription.endpoint
+            self.record(note.topic.account, note.topic.region, record)
+
+    def _dead_letter(self: Provider, subscription: Subscription, options: dict, body: str | None = None):
+        """The on_failure of a delivery: the message goes to the subscription's dead-letter
+        queue, or is logged as lost when it has none."""
+        target = subscription.dead_letter_arn
+        bus = self.runtime.bus
+
+        def on_failure(message: Any, reason: str) -> None:
+            payload = body if body is not None else message
+            if target is None:
+                log.warning("SNS message to %s dropped (no dead-letter queue): %s", subscription.arn, reason)
+                return
+            dead_options = dict(options)
+            if not target.endswith(".fifo"):
+                dead_options.pop("group_id", None)
+                dead_options.pop("deduplication_id", None)
+            bus.deliver(target, payload, attempts=3, backoff=1.0, **dead_options)
+
+        return on_failure
+
+    async def _post(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,
+                    dead_letter: bool = True) -> bool:  # fmt: skip
+        """POST to an HTTP/S endpoint on the delivery policy's schedule; True once delivered."""
+        policy = delivery.effective_subscription_policy(
+            topic.attributes.get("DeliveryPolicy"), subscription.attributes.get("DeliveryPolicy")
+        )
+        content_type = (policy.get("requestPolicy") or {}).get("headerContentType") or "text/plain; charset=UTF-8"
+        headers = {"Content-Type": content_type, "User-Agent": delivery.USER_AGENT, **headers}
+        payload = body.encode()
+        delays = delivery.retry_delays(policy["healthyRetryPolicy"])
+        reason = ""
+        for attempt in range(len(delays) + 1):
+            if attempt:
+                await asyncio.sleep(delays[attempt - 1] * self.retry_scale)
+            try:
+                status = await delivery.post(subscription.endpoint, payload, headers)
+            except (OSError, asyncio.TimeoutError, ValueError) as error:
+                reason = f"{type(error).__name__}: {error}"
+                continue
+            if status < 500:
+                return True
+            reason = f"HTTP {status}"
+        if dead_letter:
+            self._dead_letter(subscription, {})(body, reason)
+        else:
+            log.warning("SNS could not reach %s: %s", subscription.endpoint, reason)
+        return False
+
+    # -- confirmations and records ------------------------------------------------------------
+
+    def send_confirmation(self: Provider, context: RequestContext, topic: Topic, subscription: Subscription,
+                          kind: str) -> None:  # fmt: skip
+        base_url = self.base_url(context)
+        if kind == "SubscriptionConfirmation":
+            text = (f"You have chosen to subscribe to the topic {topic.arn}.\n"
+                    "To confirm the subscription, visit the SubscribeURL included in this message.")  # fmt: skip
+        else:
+            text = (f"You have chosen to deactivate subscription {subscription.arn}.\n"
+                    "To cancel this operation and restore the subscription, visit the SubscribeURL included in this"
+                    " message.")  # fmt: skip
+        fields = {
+            "Type": kind,
+            "MessageId": new_message_id(),
+            "Token": subscription.token,
+            "TopicArn": topic.arn,
+            "Message": text,
+            "SubscribeURL": subscribe_url(base_url, topic.arn, subscription.token),
+            "Timestamp": _timestamp(time.time()),
+            "SignatureVersion": topic.signature_version,
+        }
+        fields["Signature"] = self.signer.sign(string_to_sign(fields), topic.signature_version)
+        fields["SigningCertURL"] = f"{base_url}/_overcast/sns/{self.signer.file_name}"
+        if subscription.protocol in ("http", "https"):
+            body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
+            headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
+                       "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
+            self.runtime.spawn(self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation")
+        else:
+            self.record(topic.account, topic.region, {
+                **fields, "SubscriptionArn": subscription.arn, "Protocol": subscription.protocol,
+                "Endpoint": subscription.endpoint,
+            })  # fmt: skip
+
+    def record(self: Provider, account: str, region: str, record: dict) -> None:
+        record["Account"] = account
+        record["Region"] = region
+        key = f"{time.time_ns():020d}-{next(self._record_counter):08d}"
+        self.t_messages.put(scope(account, region), key, record)
+
+
+def _attribute_record(attributes: dict | None) -> dict:
+    return {
+        name: {"Type": value["DataType"],
+               "Value": base64.b64encode(value["BinaryValue"]).decode()
+               if value.get("BinaryValue") is not None else value["StringValue"]}
+        for name, value in (attributes or {}).items()
+    }  # fmt: skip

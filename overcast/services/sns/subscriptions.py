@@ -1,0 +1,329 @@
+"""Subscriptions: Subscribe (with the confirmation handshake for HTTP/S and email), confirm,
+unsubscribe, list, and their attributes (filter policies, raw delivery, redrive and delivery
+policies)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import TYPE_CHECKING
+
+from overcast.context import RequestContext
+from overcast.services.sns import delivery
+from overcast.services.sns.filters import compile_policy
+from overcast.services.sns.models import (
+    CONFIRMED_BY_OWNER,
+    PHONE_NUMBER,
+    PROTOCOLS,
+    RAW_CAPABLE,
+    Subscription,
+    Topic,
+    invalid,
+    not_found,
+    parse_arn,
+    topic_not_found,
+)
+from overcast.store import scope
+
+if TYPE_CHECKING:
+    from overcast.services.sns.provider import Provider
+
+PAGE_SIZE = 100
+SUBSCRIPTION_ATTRIBUTES = frozenset(
+    {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
+     "SubscriptionRoleArn", "ReplayPolicy"}
+)  # fmt: skip
+_SUBSCRIBE_PREFIX = "Invalid parameter: Attributes Reason: "
+_SET_PREFIX = "Invalid parameter: "
+
+
+def _arn_service(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[2] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
+class SubscriptionOperations:
+    topics: dict
+    subscriptions: dict
+    tokens: dict
+
+    # -- keeping the in-memory view in step -----------------------------------------------
+
+    @staticmethod
+    def refresh(subscription: Subscription) -> None:
+        """Derive the compiled filter, raw flag and dead-letter target from the attributes."""
+        attributes = subscription.attributes
+        text = attributes.get("FilterPolicy")
+        subscription.policy = (
+            compile_policy(text, attributes.get("FilterPolicyScope") or "MessageAttributes") if text else None
+        )
+        subscription.raw = attributes.get("RawMessageDelivery") == "true"
+        redrive = attributes.get("RedrivePolicy")
+        subscription.dead_letter_arn = json.loads(redrive).get("deadLetterTargetArn") if redrive else None
+
+    def _index(self, topic: Topic, subscription: Subscription) -> None:
+        topic.subscriptions[subscription.arn] = subscription
+        self.subscriptions[subscription.arn] = subscription
+        if subscription.token:
+            self.tokens[subscription.token] = subscription
+
+    def save_subscription(self: Provider, subscription: Subscription) -> None:
+        topic = self.topics[subscription.topic_arn]
+        self.t_subscriptions.put(scope(topic.account, topic.region), subscription.key, subscription.record())
+
+    # -- attributes ---------------------------------------------------------------------------
+
+    def _check_attribute(self, name: str, value: str, subscription_like: dict, prefix: str) -> str:
+        """The value to store for one subscription attribute, or AWS's InvalidParameter.
+        `subscription_like` holds protocol, endpoint, topic and the other attributes."""
+        if name not in SUBSCRIPTION_ATTRIBUTES:
+            raise invalid(f"{prefix}AttributeName")
+        protocol = subscription_like["protocol"]
+        if name == "RawMessageDelivery":
+            if value.lower() not in ("true", "false"):
+                raise invalid(f"{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+            if protocol not in RAW_CAPABLE and value.lower() == "true":
+                raise invalid(f"{prefix}Delivery protocol [{protocol}] does not support raw message delivery.")
+            return value.lower()
+        if name == "FilterPolicyScope":
+            if value not in ("MessageAttributes", "MessageBody"):
+                raise invalid(
+                    f"{prefix}FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or"
+                    " MessageAttributes"
+                )
+            policy = subscription_like["attributes"].get("FilterPolicy")
+            if policy:
+                compile_policy(policy, value, prefix)
+            return value
+        if name == "FilterPolicy":
+            if value:
+                scope_name = subscription_like["attributes"].get("FilterPolicyScope") or "MessageAttributes"
+                compile_policy(value, scope_name, prefix)
+            return value
+        if name == "RedrivePolicy":
+            if not value:
+                return value
+            try:
+                redrive = json.loads(value)
+            except ValueError:
+                raise invalid(f"{prefix}RedrivePolicy: failed to parse JSON.") from None
+            target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
+            if not isinstance(target, str) or _arn_service(target) != "sqs":
+                raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            if subscription_like["fifo"] and not target.endswith(".fifo"):
+                raise invalid(
+                    f"{prefix}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+                )
+            return value
+        if name == "DeliveryPolicy":
+            if value:
+                delivery.check_subscription_policy(value, prefix)
+            return value
+        if name == "SubscriptionRoleArn":
+            if value and _arn_service(value) != "iam":
+                raise invalid(f"{prefix}SubscriptionRoleArn")
+            return value
+        if name == "ReplayPolicy" and value:
+            try:
+                json.loads(value)
+            except ValueError:
+                raise invalid(f"{prefix}ReplayPolicy: failed to parse JSON.") from None
+        return value
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def subscribe(self: Provider, context: RequestContext, params: dict) -> dict:
+        topic = self.topic_for(context, params["TopicArn"])
+        protocol = params["Protocol"]
+        endpoint = params.get("Endpoint") or ""
+        if protocol not in PROTOCOLS:
+            raise invalid(f"Invalid parameter: Amazon SNS does not support this protocol string: {protocol}")
+        endpoint = self._check_endpoint(topic, protocol, endpoint)
+        candidate = {"protocol": protocol, "endpoint": endpoint, "fifo": topic.fifo, "attributes": {}}
+        attributes: dict[str, str] = {}
+        requested = params.get("Attributes") or {}
+        # FilterPolicyScope first: the policy is validated against the scope it will have.
+        for name in sorted(requested, key=lambda n: n != "FilterPolicyScope"):
+            attributes[name] = self._check_attribute(name, requested[name], candidate, _SUBSCRIBE_PREFIX)
+            candidate["attributes"] = attributes
+        if protocol == "firehose" and not attributes.get("SubscriptionRoleArn"):
+            raise invalid(f"{_SUBSCRIBE_PREFIX}SubscriptionRoleArn is required for firehose subscriptions")
+
+        for existing in topic.subscriptions.values():
+            if existing.protocol == protocol and existing.endpoint == endpoint:
+                if any(existing.attributes.get(k, "") != v for k, v in attributes.items() if k != "FilterPolicyScope"):
+                    raise invalid(f"{_SUBSCRIBE_PREFIX}Subscription already exists with different attributes")
+                pending = existing.pending and not params.get("ReturnSubscriptionArn")
+                return {"SubscriptionArn": "pending confirmation" if pending else existing.arn}
+
+        if attributes.get("FilterPolicy"):
+            attributes.setdefault("FilterPolicyScope", "MessageAttributes")
+        subscription_id = str(uuid.uuid4())
+        subscription = Subscription(
+            arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
+            owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
+            pending=protocol in CONFIRMED_BY_OWNER, authenticated=protocol not in CONFIRMED_BY_OWNER,
+        )  # fmt: skip
+        if subscription.pending:
+            subscription.token = secrets.token_hex(64)
+        self.refresh(subscription)
+        self.save_subscription(subscription)
+        self._index(topic, subscription)
+        if subscription.pending:
+            self.send_confirmation(context, topic, subscription, "SubscriptionConfirmation")
+        pending = subscription.pending and not params.get("ReturnSubscriptionArn")
+        return {"SubscriptionArn": "pending confirmation" if pending else subscription.arn}
+
+    def _check_endpoint(self, topic: Topic, protocol: str, endpoint: str) -> str:
+        if protocol in ("http", "https"):
+            if not endpoint.startswith(f"{protocol}://"):
+                raise invalid("Invalid parameter: Endpoint must match the specified protocol")
+        elif protocol in ("email", "email-json"):
+            local, at, domain = endpoint.partition("@")
+            if not (local and at and domain) or " " in endpoint:
+                raise invalid("Invalid parameter: Email address")
+        elif protocol == "sms":
+            number = "".join(ch for ch in endpoint if ch not in " -.()")
+            if not PHONE_NUMBER.fullmatch(number):
+                raise invalid(f"Invalid SMS endpoint: {endpoint}")
+            endpoint = number if number.startswith("+") else f"+{number}"
+        elif protocol == "sqs":
+            if _arn_service(endpoint) != "sqs":
+                raise invalid("Invalid parameter: SQS endpoint ARN")
+            if endpoint.endswith(".fifo") and not topic.fifo:
+                raise invalid(
+                    "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed"
+                    " to standard SNS topics"
+                )
+        elif protocol == "lambda":
+            if _arn_service(endpoint) != "lambda":
+                raise invalid("Invalid parameter: Lambda endpoint ARN")
+        elif protocol == "firehose":
+            if _arn_service(endpoint) != "firehose":
+                raise invalid("Invalid parameter: Firehose endpoint ARN")
+        elif protocol == "application":
+            if _arn_service(endpoint) != "sns" or ":endpoint/" not in endpoint:
+                raise invalid("Invalid parameter: Application endpoint ARN")
+        if topic.fifo and protocol != "sqs":
+            raise invalid(f"Invalid parameter: Endpoint Reason: FIFO topics support only SQS subscriptions, not {protocol}")
+        return endpoint
+
+    def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:
+        topic_arn = params["TopicArn"]
+        parse_arn(topic_arn, "TopicArn")
+        if topic_arn not in self.topics:
+            raise topic_not_found()
+        subscription = self.tokens.get(params["Token"])
+        if subscription is None or subscription.topic_arn != topic_arn:
+            raise invalid("Invalid parameter: Token")
+        if subscription.pending:
+            subscription.pending = False
+            subscription.authenticated = str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true"
+            self.save_subscription(subscription)
+        return {"SubscriptionArn": subscription.arn}
+
+    def _subscription_for(self, arn: str | None) -> Subscription:
+        parts = parse_arn(arn, "SubscriptionArn")
+        subscription = self.subscriptions.get(arn)
+        if subscription is None:
+            if ":" not in parts[5]:
+                raise invalid("Invalid parameter: SubscriptionId")
+            raise not_found("Subscription does not exist")
+        return subscription
+
+    def unsubscribe(self: Provider, context: RequestContext, params: dict) -> dict:
+        arn = params["SubscriptionArn"]
+        parts = parse_arn(arn, "SubscriptionArn")
+        subscription = self.subscriptions.get(arn)
+        if subscription is None:
+            if ":" not in parts[5]:
+                raise invalid("Invalid parameter: SubscriptionId")
+            return {}  # already gone: AWS answers success
+        topic = self.topics[subscription.topic_arn]
+        self.t_subscriptions.delete(scope(topic.account, topic.region), subscription.key)
+        topic.subscriptions.pop(arn, None)
+        self.subscriptions.pop(arn, None)
+        self.tokens.pop(subscription.token, None)
+        if subscription.protocol in ("http", "https"):
+            self.send_confirmation(context, topic, subscription, "UnsubscribeConfirmation")
+        return {}
+
+    @staticmethod
+    def _listed(subscription: Subscription) -> dict:
+        return {
+            "SubscriptionArn": "PendingConfirmation" if subscription.pending else subscription.arn,
+            "Owner": subscription.owner,
+            "Protocol": subscription.protocol,
+            "Endpoint": subscription.endpoint,
+            "TopicArn": subscription.topic_arn,
+        }
+
+    def _page(self: Provider, sc: str, prefix: str, token: str | None) -> dict:
+        rows = list(self.t_subscriptions.scan(sc, prefix=prefix, start_after=token, limit=PAGE_SIZE + 1))
+        listed = []
+        for _, record in rows[:PAGE_SIZE]:
+            subscription = self.subscriptions.get(record["arn"])
+            if subscription is not None:
+                listed.append(self._listed(subscription))
+        output: dict = {"Subscriptions": listed}
+        if len(rows) > PAGE_SIZE:
+            output["NextToken"] = rows[PAGE_SIZE - 1][0]
+        return output
+
+    def list_subscriptions(self: Provider, context: RequestContext, params: dict) -> dict:
+        return self._page(scope(context.account, context.region), "", params.get("NextToken"))
+
+    def list_subscriptions_by_topic(self: Provider, context: RequestContext, params: dict) -> dict:
+        topic = self.topic_for(context, params["TopicArn"])
+        token = params.get("NextToken")
+        if token is not None and not token.startswith(f"{topic.name}:"):
+            raise invalid("Invalid parameter: NextToken")
+        return self._page(scope(topic.account, topic.region), f"{topic.name}:", token)
+
+    def get_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+        subscription = self._subscription_for(params["SubscriptionArn"])
+        topic = self.topics[subscription.topic_arn]
+        attributes = {
+            "SubscriptionArn": subscription.arn,
+            "TopicArn": subscription.topic_arn,
+            "Protocol": subscription.protocol,
+            "Endpoint": subscription.endpoint,
+            "Owner": subscription.owner,
+            "PendingConfirmation": "true" if subscription.pending else "false",
+            "ConfirmationWasAuthenticated": "true" if subscription.authenticated else "false",
+            "RawMessageDelivery": "false",
+            "SubscriptionPrincipal": f"arn:{parse_arn(topic.arn, 'TopicArn')[1]}:iam::{subscription.owner}:root",
+        }
+        if subscription.protocol in ("http", "https"):
+            attributes["EffectiveDeliveryPolicy"] = json.dumps(
+                delivery.effective_subscription_policy(
+                    topic.attributes.get("DeliveryPolicy"), subscription.attributes.get("DeliveryPolicy")
+                ),
+                separators=(",", ":"),
+            )
+        attributes.update({k: v for k, v in subscription.attributes.items() if v != ""})
+        if "FilterPolicy" not in attributes:
+            attributes.pop("FilterPolicyScope", None)
+        return {"Attributes": attributes}
+
+    def set_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+        subscription = self._subscription_for(params["SubscriptionArn"])
+        topic = self.topics[subscription.topic_arn]
+        name = params["AttributeName"]
+        candidate = {
+            "protocol": subscription.protocol, "endpoint": subscription.endpoint, "fifo": topic.fifo,
+            "attributes": subscription.attributes,
+        }  # fmt: skip
+        value = self._check_attribute(name, params.get("AttributeValue") or "", candidate, _SET_PREFIX)
+        attributes = dict(subscription.attributes)
+        if value == "" and name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy", "ReplayPolicy"):
+            attributes.pop(name, None)
+        else:
+            attributes[name] = value
+        if name == "FilterPolicy" and value:
+            attributes.setdefault("FilterPolicyScope", "MessageAttributes")
+        subscription.attributes = attributes
+        self.refresh(subscription)
+        self.save_subscription(subscription)
+        return {}

@@ -1,0 +1,303 @@
+"""Publish and PublishBatch end to end: what SQS queues and HTTP endpoints receive (AWS's
+envelope, verified against the certificate Overcast serves), raw delivery, per-protocol
+messages, FIFO order and deduplication, dead-letter queues, and the errors bad input gets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from tests.integration.sns.conftest import unique
+from tests.integration.sns.test_topics import error_of
+
+ENVELOPE_KEYS = ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature",
+                 "SigningCertURL", "UnsubscribeURL", "MessageAttributes"]  # fmt: skip
+
+
+def verify(envelope: dict) -> None:
+    """The standard recipe: fetch SigningCertURL, rebuild the string to sign, check it."""
+    with urllib.request.urlopen(envelope["SigningCertURL"], timeout=5) as response:
+        certificate = x509.load_pem_x509_certificate(response.read())
+    names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    if envelope["Type"] != "Notification":
+        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    text = "".join(f"{name}\n{envelope[name]}\n" for name in names if name in envelope)
+    algorithm = hashes.SHA256() if envelope["SignatureVersion"] == "2" else hashes.SHA1()
+    certificate.public_key().verify(base64.b64decode(envelope["Signature"]), text.encode(), padding.PKCS1v15(), algorithm)
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_envelope_to_sqs_is_signed(sns, make_queue, version):
+    topic = sns.create_topic(Name=unique(), Attributes={"SignatureVersion": version})["TopicArn"]
+    q = make_queue()
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
+    attributes = {
+        "store": {"DataType": "String", "StringValue": "example_corp"},
+        "price": {"DataType": "Number", "StringValue": "9.5"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    message_id = sns.publish(TopicArn=topic, Message="héllo \"world\"", Subject="Order Placed",
+                             MessageAttributes=attributes)["MessageId"]  # fmt: skip
+    (received,) = q.receive()
+    body = received["Body"]
+    assert body.startswith('{\n  "Type" : "Notification",\n  "MessageId" : ')
+    envelope = json.loads(body)
+    assert list(envelope) == ENVELOPE_KEYS
+    assert envelope["MessageId"] == message_id
+    assert envelope["TopicArn"] == topic
+    assert envelope["Message"] == 'héllo "world"'
+    assert envelope["Subject"] == "Order Placed"
+    assert envelope["SignatureVersion"] == version
+    assert envelope["Timestamp"].endswith("Z") and len(envelope["Timestamp"]) == 24
+    assert envelope["MessageAttributes"] == {
+        "store": {"Type": "String", "Value": "example_corp"},
+        "price": {"Type": "Number", "Value": "9.5"},
+        "blob": {"Type": "Binary", "Value": "AAE="},
+    }
+    assert "MessageAttributes" not in received  # not raw: the attributes travel in the envelope
+    verify(envelope)
+    # The UnsubscribeURL works when visited.
+    with urllib.request.urlopen(envelope["UnsubscribeURL"], timeout=5) as response:
+        assert response.status == 200
+    assert error_of(sns.get_subscription_attributes, SubscriptionArn=subscription)[0] == "NotFound"
+
+
+def test_envelope_without_subject_or_attributes(sns, topic, subscribed_queue):
+    q, _ = subscribed_queue
+    sns.publish(TopicArn=topic, Message="plain")
+    (envelope,) = q.bodies()
+    assert list(envelope) == [k for k in ENVELOPE_KEYS if k not in ("Subject", "MessageAttributes")]
+    verify(envelope)
+
+
+def test_raw_delivery_maps_attributes(sns, topic, subscribed_queue):
+    q, subscription = subscribed_queue
+    sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RawMessageDelivery",
+                                    AttributeValue="true")  # fmt: skip
+    sns.publish(TopicArn=topic, Message='{"raw": true}', MessageAttributes={
+        "store": {"DataType": "String", "StringValue": "example_corp"},
+        "count": {"DataType": "Number", "StringValue": "3"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\xff"},
+        "tags": {"DataType": "String.Array", "StringValue": '["a", "b"]'},
+    })  # fmt: skip
+    (received,) = q.receive()
+    assert received["Body"] == '{"raw": true}'
+    assert received["MessageAttributes"] == {
+        "store": {"DataType": "String", "StringValue": "example_corp"},
+        "count": {"DataType": "Number", "StringValue": "3"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\xff"},
+        "tags": {"DataType": "String.Array", "StringValue": '["a", "b"]'},
+    }
+
+
+def test_message_structure_json(sns, topic, subscribed_queue, recorded):
+    q, _ = subscribed_queue
+    address = f"{unique('u')}@example.com"
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550111")
+    message = json.dumps({"default": "for everyone", "sqs": "for queues", "sms": "for phones"})
+    sns.publish(TopicArn=topic, Message=message, MessageStructure="json")
+    assert q.bodies()[0]["Message"] == "for queues"
+    assert [m["Message"] for m in recorded(topic_arn=topic)] == ["for phones"]
+    assert address  # no email subscription: nothing else recorded
+    assert error_of(sns.publish, TopicArn=topic, Message='{"sqs": "x"}', MessageStructure="json")[1] == (
+        "Invalid parameter: Message Structure - No default entry in JSON message body"
+    )
+    assert error_of(sns.publish, TopicArn=topic, Message="not json", MessageStructure="json")[1] == (
+        "Invalid parameter: Message Structure - JSON message body failed to parse"
+    )
+
+
+def test_publish_validation(sns, topic):
+    def publish(**kwargs):
+        return error_of(sns.publish, TopicArn=topic, **kwargs)[:2]
+
+    assert publish(Message="") == ("InvalidParameter", "Invalid parameter: Empty message")
+    assert publish(Message="x", Subject="") == ("InvalidParameter", "Invalid parameter: Subject")
+    assert publish(Message="x", Subject="line\nbreak") == ("InvalidParameter", "Invalid parameter: Subject")
+    assert publish(Message="x", Subject="s" * 101) == ("InvalidParameter", "Invalid parameter: Subject")
+    assert publish(Message="x" * 262145) == ("InvalidParameter", "Invalid parameter: Message too long")
+    assert publish(Message="x", MessageDeduplicationId="d") == (
+        "InvalidParameter",
+        "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter"
+        " that is not valid for this topic type",
+    )
+    assert publish(Message="x", MessageAttributes={"a": {"DataType": "Text", "StringValue": "v"}}) == (
+        "ParameterValueInvalid",
+        "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is"
+        " Binary, Number, and String.",
+    )
+    assert publish(Message="x", MessageAttributes={"n": {"DataType": "Number", "StringValue": "ten"}}) == (
+        "ParameterValueInvalid", "Could not cast message attribute 'n' value to number."
+    )
+    assert publish(Message="x", MessageAttributes={"s": {"DataType": "String", "StringValue": ""}}) == (
+        "ParameterValueInvalid",
+        "The message attribute 's' must contain non-empty message attribute value for message attribute type 'String'.",
+    )
+    assert publish(Message="x", MessageAttributes={"b": {"DataType": "Binary", "StringValue": "v"}}) == (
+        "ParameterValueInvalid", "The message attribute 'b' with type 'Binary' must use field 'Binary'."
+    )
+    assert publish(Message="x", MessageAttributes={"a b": {"DataType": "String", "StringValue": "v"}})[1] == (
+        "Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only include"
+        " alphanumeric characters, hyphens, underscores, or dots."
+    )
+    assert publish(Message="x", MessageAttributes={".a": {"DataType": "String", "StringValue": "v"}})[1] == (
+        "Invalid message attribute name starting with character '.' was found."
+    )
+
+
+def test_publish_batch(sns, topic, subscribed_queue):
+    q, _ = subscribed_queue
+    result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "one", "Message": "first", "Subject": "s1"},
+        {"Id": "bad", "Message": ""},
+        {"Id": "two", "Message": "second", "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}},
+        {"Id": "attr", "Message": "x", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "z"}}},
+    ])  # fmt: skip
+    assert [s["Id"] for s in result["Successful"]] == ["one", "two"]
+    assert all(s["MessageId"] for s in result["Successful"])
+    assert result["Failed"] == [
+        {"Id": "bad", "Code": "InvalidParameter", "Message": "Invalid parameter: Empty message", "SenderFault": True},
+        {"Id": "attr", "Code": "ParameterValueInvalid",
+         "Message": "Could not cast message attribute 'n' value to number.", "SenderFault": True},
+    ]  # fmt: skip
+    messages = sorted(q.bodies(2), key=lambda m: m["Message"])
+    assert [m["Message"] for m in messages] == ["first", "second"]
+    assert messages[0]["Subject"] == "s1"
+    assert messages[1]["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+
+
+def test_publish_batch_limits(sns, topic):
+    def batch(entries):
+        return error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=entries)[:2]
+
+    assert batch([{"Id": str(i), "Message": "m"} for i in range(11)]) == (
+        "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."
+    )
+    assert batch([]) == ("EmptyBatchRequest", "The batch request doesn't contain any entries.")
+    assert batch([{"Id": "a", "Message": "m"}, {"Id": "a", "Message": "n"}]) == (
+        "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."
+    )
+    assert batch([{"Id": "a b", "Message": "m"}]) == (
+        "InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification."
+    )
+    assert batch([{"Id": "a", "Message": "x" * 200000}, {"Id": "b", "Message": "y" * 70000}]) == (
+        "BatchRequestTooLong", "The length of all the messages put together is more than the limit."
+    )
+
+
+def test_fifo_topic_to_fifo_queue_keeps_order_and_dedups(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    q = make_queue(fifo=True)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn, Attributes={"RawMessageDelivery": "true"})
+    assert error_of(sns.publish, TopicArn=topic, Message="m")[1] == (
+        "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+    )
+    assert error_of(sns.publish, TopicArn=topic, Message="m", MessageGroupId="g")[1] == (
+        "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or"
+        " MessageDeduplicationId provided explicitly"
+    )
+    sequences = []
+    for i in range(12):
+        output = sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId=f"g{i % 2}",
+                             MessageDeduplicationId=f"d{i}")  # fmt: skip
+        sequences.append(output["SequenceNumber"])
+    duplicate = sns.publish(TopicArn=topic, Message="m3 again", MessageGroupId="g1", MessageDeduplicationId="d3")
+    assert duplicate["SequenceNumber"] == sequences[3]
+    assert sequences == sorted(sequences) and len(set(sequences)) == 12 and all(len(s) == 20 for s in sequences)
+    received = q.receive(12)
+    assert len(received) == 12
+    by_group: dict[str, list[str]] = {}
+    for message in received:
+        attributes = message["Attributes"]
+        by_group.setdefault(attributes["MessageGroupId"], []).append(message["Body"])
+        assert attributes["MessageDeduplicationId"] == "d" + message["Body"][1:]
+    assert by_group == {"g0": [f"m{i}" for i in range(0, 12, 2)], "g1": [f"m{i}" for i in range(1, 12, 2)]}
+    q.assert_empty()
+
+
+def test_fifo_content_based_dedup(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo",
+                             Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]  # fmt: skip
+    q = make_queue(fifo=True)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)
+    first = sns.publish(TopicArn=topic, Message="same", MessageGroupId="g")
+    second = sns.publish(TopicArn=topic, Message="same", MessageGroupId="g")
+    assert first["MessageId"] == second["MessageId"]
+    (envelope,) = q.bodies()
+    assert envelope["Message"] == "same"
+    assert envelope["SequenceNumber"] == first["SequenceNumber"]
+    q.assert_empty()
+
+
+def test_missing_queue_goes_to_the_dead_letter_queue(sns, topic, make_queue):
+    dlq = make_queue()
+    gone = f"arn:aws:sqs:us-east-1:000000000000:{unique('missing')}"
+    redrive = json.dumps({"deadLetterTargetArn": dlq.arn})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone, Attributes={"RedrivePolicy": redrive})
+    sns.publish(TopicArn=topic, Message="lost without a queue")
+    (envelope,) = dlq.bodies()
+    assert envelope["Message"] == "lost without a queue"
+
+
+def test_lambda_subscription_dead_letters_when_the_function_is_not_there(sns, topic, make_queue):
+    dlq = make_queue()
+    function = f"arn:aws:lambda:us-east-1:000000000000:function:{unique('fn')}"
+    redrive = json.dumps({"deadLetterTargetArn": dlq.arn})
+    arn = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function, Attributes={"RedrivePolicy": redrive})[
+        "SubscriptionArn"
+    ]
+    assert arn.startswith(topic + ":")
+    sns.publish(TopicArn=topic, Message="to a function")
+    (envelope,) = dlq.bodies(wait=10)
+    assert envelope["Message"] == "to a function"
+
+
+def test_http_notifications(sns, topic, http_endpoint):
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url + "/n")
+    confirmation = json.loads(http_endpoint.next()[2])
+    verify(confirmation)
+    with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5):
+        pass
+    message_id = sns.publish(TopicArn=topic, Message="over http", Subject="S")["MessageId"]
+    path, headers, body = http_endpoint.next()
+    envelope = json.loads(body)
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-message-id"] == message_id
+    assert headers["x-amz-sns-topic-arn"] == topic
+    assert headers["x-amz-sns-subscription-arn"].startswith(topic + ":")
+    assert headers["user-agent"] == "Amazon Simple Notification Service Agent"
+    assert envelope["Message"] == "over http" and envelope["Subject"] == "S"
+    verify(envelope)
+    subscription = headers["x-amz-sns-subscription-arn"]
+    sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RawMessageDelivery",
+                                    AttributeValue="true")  # fmt: skip
+    sns.publish(TopicArn=topic, Message="raw over http")
+    path, headers, body = http_endpoint.next()
+    assert body == b"raw over http" and headers["x-amz-sns-rawdelivery"] == "true"
+
+
+def test_http_retries_then_dead_letter(sns, topic, http_endpoint, make_queue):
+    dlq = make_queue()
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url + "/flaky")
+    confirmation = json.loads(http_endpoint.next()[2])
+    subscription = sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])["SubscriptionArn"]
+    policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "minDelayTarget": 1, "maxDelayTarget": 1}}
+    for name, value in (("DeliveryPolicy", json.dumps(policy)),
+                        ("RedrivePolicy", json.dumps({"deadLetterTargetArn": dlq.arn}))):  # fmt: skip
+        sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName=name, AttributeValue=value)
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"][
+        "EffectiveDeliveryPolicy"])  # fmt: skip
+    assert effective["healthyRetryPolicy"]["numNoDelayRetries"] == 2
+    http_endpoint.statuses["/flaky"] = 503
+    sns.publish(TopicArn=topic, Message="never accepted")
+    attempts = [http_endpoint.next() for _ in range(3)]  # the first try and two retries
+    assert {json.loads(body)["Message"] for _, _, body in attempts} == {"never accepted"}
+    (dead,) = dlq.bodies()
+    assert dead["Message"] == "never accepted"
+    assert http_endpoint.requests.empty()
