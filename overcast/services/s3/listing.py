@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import quote
 
 from overcast.errors import ServiceError
@@ -47,8 +48,11 @@ def _check_encoding(params: dict) -> str | None:
     return encoding
 
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
+
+
 def _url(value: str | None, encoding: str | None) -> str | None:
-    if value is None or encoding is None:
+    if value is None or encoding is None or _URL_SAFE.fullmatch(value):
         return value
     return quote(value, safe="/")
 

@@ -112,3 +112,25 @@ def test_cli_cp_100mb(aws, s3, bucket, tmp_path):
     assert back.stat().st_size == 100 * MB
     with open(back, "rb") as handle:
         assert handle.read(MB) == block and handle.read(MB) == block
+
+
+def test_conditional_complete(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="taken", Body=b"first")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="taken")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="taken", UploadId=upload_id, PartNumber=1, Body=b"second")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    assert error_of(s3.complete_multipart_upload, Bucket=bucket, Key="taken", UploadId=upload_id,
+                    MultipartUpload=parts, IfNoneMatch="*")[:2] == ("PreconditionFailed", 412)
+    s3.complete_multipart_upload(Bucket=bucket, Key="taken", UploadId=upload_id, MultipartUpload=parts)
+    assert s3.get_object(Bucket=bucket, Key="taken")["Body"].read() == b"second"
+
+
+def test_list_uploads_pagination(s3, bucket):
+    ids = [s3.create_multipart_upload(Bucket=bucket, Key=f"u/{n}")["UploadId"] for n in range(3)]
+    page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
+    assert [u["UploadId"] for u in page["Uploads"]] == ids[:2] and page["IsTruncated"]
+    rest = s3.list_multipart_uploads(Bucket=bucket, KeyMarker=page["NextKeyMarker"],
+                                     UploadIdMarker=page["NextUploadIdMarker"])
+    assert [u["UploadId"] for u in rest["Uploads"]] == ids[2:]
+    grouped = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["u/"]
