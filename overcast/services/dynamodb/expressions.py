@@ -46,7 +46,7 @@ class Bindings:
                 try:
                     V.check_value(value)
                 except Exception as error:
-                    message = getattr(error, "message", str(error))
+                    message = getattr(error, "message", str(error)).removeprefix("1 validation error detected: ")
                     raise validation(f"ExpressionAttributeValues contains invalid value: {message} for key {key}") from None
         self.names = names or {}
         self.values = values or {}

@@ -29,7 +29,6 @@ from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
     MAX_ITEM_SIZE,
     check_item,
-    check_value,
     item_size,
     validation,
 )
@@ -522,6 +521,13 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
                     self._expire(scope, region, name, record["ttl"], now)
         for scope in self.streams.meta.scopes():
             self.streams.trim(scope, now)
+        # Transaction tokens are remembered for ten minutes (AWS's idempotency window).
+        for scope in self._tokens.scopes():
+            stale = [token for token, seen in self._tokens.scan(scope, limit=1000) if seen["at"] < now - 600]
+            if stale:
+                with self.store.transaction():
+                    for token in stale:
+                        self._tokens.delete(scope, token)
 
     def _expire(self, scope: str, region: str, table: str, attribute: str, now: float) -> None:
         """Delete items whose TTL attribute (epoch seconds) has passed: a bounded slice of the

@@ -15,7 +15,6 @@ from overcast.services.dynamodb.values import (
     encode_key_value,
     encode_prefix,
     invalid,
-    item_size,
     validation,
 )
 
@@ -146,6 +145,8 @@ class ReadsMixin:
             raise validation(f"The table does not have the specified index: {name}")
         if params.get("ConsistentRead") and not index.local:
             raise validation("Consistent reads are not supported on global secondary indexes")
+        if index.status == "CREATING":
+            raise validation(f"Cannot read from backfilling global secondary index: {name}")
         return index
 
     def _start_key(self, schema: Schema, index: Index | None, start: dict | None) -> str | None:
@@ -163,7 +164,8 @@ class ReadsMixin:
             return schema.item_key(start)
         return index.entry_key(start, schema)
 
-    def _select(self, params: dict, index: Index | None, projection) -> str:
+    def _select(self, params: dict, index: Index | None, projection, prefix: str = "") -> str:
+        """The effective Select; Query words these errors as Coral validation errors."""
         select = params.get("Select")
         if select is None:
             if projection is not None:
@@ -171,11 +173,12 @@ class ReadsMixin:
             return "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if projection is not None and select != "SPECIFIC_ATTRIBUTES":
             which = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
-            raise validation(f"Cannot specify the {which} when choosing to get {select}")
+            raise validation(f"{prefix}Cannot specify the {which} when choosing to get {select}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
-            raise validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+            raise validation(f"{prefix}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         if select == "SPECIFIC_ATTRIBUTES" and projection is None:
-            raise validation("SPECIFIC_ATTRIBUTES requires AttributesToGet or ProjectionExpression")
+            raise validation(f"{prefix}Must specify the AttributesToGet or ProjectionExpression when choosing to get"
+                             " SPECIFIC_ATTRIBUTES")
         if select == "ALL_ATTRIBUTES" and index is not None and not index.local and index.projection != "ALL":
             raise invalid(f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name}"
                           " because its projection type is not ALL")
@@ -263,7 +266,7 @@ class ReadsMixin:
         filter_tree = self._filter(params, b, placeholders, "QueryFilter")
         projection = self._projection(params, b, placeholders)
         b.check_unused()
-        select = self._select(params, index, projection)
+        select = self._select(params, index, projection, "1 validation error detected: ")
         prefix, start_after, end_before = self._key_range(schema, index, key_tree, b)
         if filter_tree is not None:
             keys = set(index.key_names) if index else set(schema.key_tuple)

@@ -105,6 +105,8 @@ class Schema:
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
                     f" contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
                 )
+            else:
+                _check_key_size(name == self.hash, kind, inner)
             encoded += encode_key_value(value)
         return encoded
 
@@ -122,6 +124,7 @@ class Schema:
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
                     f" contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
                 )
+            _check_key_size(name == self.hash, kind, value[kind])
         for index in self.indexes.values():
             for name in index.key_names:
                 value = item.get(name)
@@ -140,6 +143,21 @@ class Schema:
                         f" {'string' if kind == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
                     )
         return self.storage + self.encoded_key(item)
+
+
+#: Partition keys hold at most 2048 bytes, sort keys 1024 (S as UTF-8, B as is).
+HASH_KEY_LIMIT = 2048
+RANGE_KEY_LIMIT = 1024
+
+
+def _check_key_size(is_hash: bool, kind: str, inner) -> None:
+    if kind == "N" or len(inner) <= RANGE_KEY_LIMIT // 4:
+        return
+    size = len(inner.encode("utf-8")) if kind == "S" else len(inner)
+    if is_hash and size > HASH_KEY_LIMIT:
+        raise invalid(f"Size of hashkey has exceeded the maximum size limit of{HASH_KEY_LIMIT} bytes")
+    if not is_hash and size > RANGE_KEY_LIMIT:
+        raise invalid(f"Aggregated size of all range keys has exceeded the size limit of {RANGE_KEY_LIMIT} bytes")
 
 
 def not_found() -> ServiceError:

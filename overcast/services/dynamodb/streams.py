@@ -26,7 +26,13 @@ class Streams:
         #: "<stream id>|<sequence>" -> record
         self.records = store.table("dynamodb", "stream_records")
         self._last: dict[str, int] = {}
-        store.on_reset(self._last.clear)
+        #: (scope, stream ARN) -> stream id: an ARN names one stream for good.
+        self._ids: dict[tuple[str, str], str] = {}
+        store.on_reset(self._forget)
+
+    def _forget(self) -> None:
+        self._last.clear()
+        self._ids.clear()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -69,10 +75,12 @@ class Streams:
     def append(self, scope: str, region: str, arn: str, view: str, keys: dict, old: dict | None, new: dict | None,
                identity: dict | None = None) -> dict | None:
         """Write the record of one item change (call inside the change's transaction)."""
-        meta = self.meta.get(scope, arn)
-        if meta is None:
-            return None
-        stream_id = meta["id"]
+        stream_id = self._ids.get((scope, arn))
+        if stream_id is None:
+            meta = self.meta.get(scope, arn)
+            if meta is None:
+                return None
+            stream_id = self._ids[(scope, arn)] = meta["id"]
         number = self.last_sequence(scope, stream_id) + 1
         self._last[stream_id] = number
         sequence = sequence_text(number)
@@ -114,3 +122,4 @@ class Streams:
             if meta["status"] == "DISABLED" and meta.get("closed", now) < cutoff:
                 if not any(True for _ in self.records.scan(scope, prefix=meta["id"] + "|", limit=1)):
                     self.meta.delete(scope, arn)
+                    self._ids.pop((scope, arn), None)

@@ -118,8 +118,6 @@ class TablesMixin:
         # to the count keeps DescribeTable cheap on big tables.
         if not count:
             return 0
-        from overcast.services.dynamodb.values import item_size
-
         sizes = [row[0] for _, row in self._items.scan(scope, prefix=prefix, limit=1000)]
         return round(sum(sizes) * count / len(sizes)) if sizes else 0
 
@@ -159,7 +157,7 @@ class TablesMixin:
         if kind is None:
             kind = "ALL" if extra is None else "INCLUDE"
         if kind == "INCLUDE" and not extra:
-            raise invalid(f"ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+            raise invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
         if kind != "INCLUDE" and extra is not None:
             raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
         out = {"ProjectionType": kind}
@@ -323,8 +321,8 @@ class TablesMixin:
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if record.get("DeletionProtectionEnabled"):
-            raise validation("Resource cannot be deleted as it is currently protected against deletion. Disable"
-                             " deletion protection first.")
+            raise in_use("Resource cannot be deleted as it is currently protected against deletion. Disable"
+                         " deletion protection first.")
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
         prefixes = [record["storage"]] + [
@@ -343,6 +341,10 @@ class TablesMixin:
     def update_table(self, context: RequestContext, params: dict) -> dict:
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
+        if params.get("ReplicaUpdates"):
+            # Global tables (replicas in other regions) are not emulated: say so, never pretend.
+            raise ServiceError("NotImplemented", "Global table replicas (ReplicaUpdates) are not yet emulated by"
+                               " Overcast.", 501, sender_fault=False)
         record = dict(record)
         changed = False
         defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}

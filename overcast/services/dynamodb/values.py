@@ -105,7 +105,8 @@ def check_value(value: Any, key_hint: str = "") -> dict:
         return value
     if kind in SET_TYPES:
         if not inner:
-            raise invalid(f"An {_SET_NAMES[kind]}  may not be empty")
+            raise validation(f"1 validation error detected: One or more parameter values were invalid: An"
+                             f" {_SET_NAMES[kind]}  may not be empty")
         if kind == "NS":
             inner = [normalize_number(n) for n in inner]
             value["NS"] = inner

@@ -84,7 +84,7 @@ class Provider(BaseProvider):
     def get_shard_iterator(self, context: RequestContext, params: dict) -> dict:
         scope, meta = self._meta(context, params["StreamArn"])
         if params["ShardId"] != meta["shard"]:
-            raise _not_found(f"Requested resource not found: Shard does not exist")
+            raise _not_found("Requested resource not found: Shard does not exist")
         kind = params["ShardIteratorType"]
         sequence = params.get("SequenceNumber")
         last = self._streams.last_sequence(scope, meta["id"])
@@ -93,6 +93,10 @@ class Provider(BaseProvider):
                 raise _validation("Sequence number must be specified for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER"
                                   " iterator types" if sequence is None else f"Invalid SequenceNumber: {sequence}")
             number = int(sequence)
+            first = next(iter(self._streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
+            if first is not None and number < int(first[0].rpartition("|")[2]) - 1:
+                raise ServiceError("TrimmedDataAccessException", "The operation attempted to read past the oldest"
+                                   " stream record in a shard.", 400)
             if number > last:
                 raise _validation(f"Invalid SequenceNumber for ShardIterator: {sequence} is beyond the end of the shard")
             position = number - 1 if kind == "AT_SEQUENCE_NUMBER" else number

@@ -177,7 +177,8 @@ def test_item_validation(ddb, table):
     assert error_of(ddb.get_item, TableName=table, Key={**key("a"), "extra": {"S": "x"}}) == (
         "ValidationException", "The provided key element does not match the schema")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"SS": []}}) == (
-        "ValidationException", "One or more parameter values were invalid: An string set  may not be empty")
+        "ValidationException", "1 validation error detected: One or more parameter values were invalid: An string set"
+        "  may not be empty")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"SS": ["x", "x"]}}) == (
         "ValidationException", "One or more parameter values were invalid: Input collection [x, x] contains duplicates.")
     assert error_of(ddb.put_item, TableName=table, Item={**key("a"), "s": {"S": "x", "N": "1"}}) == (
@@ -303,3 +304,13 @@ def test_key_numbers_are_normalised_and_checked(ddb):
     assert error_of(ddb.query, TableName=name, KeyConditionExpression="pk = :p",
                     ExpressionAttributeValues={":p": {"S": "n"}}, ExclusiveStartKey={"pk": {"S": "n"}, "sk": {"N": "x"}}) == (
         "ValidationException", "A value provided cannot be converted into a number")
+
+
+def test_key_size_limits(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "p" * 2048}, "sk": {"S": "s" * 1024}})
+    assert error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "p" * 2049}, "sk": {"S": "s"}}) == (
+        "ValidationException", "One or more parameter values were invalid: Size of hashkey has exceeded the maximum"
+        " size limit of2048 bytes")
+    assert error_of(ddb.get_item, TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "é" * 513}}) == (
+        "ValidationException", "One or more parameter values were invalid: Aggregated size of all range keys has"
+        " exceeded the size limit of 1024 bytes")

@@ -183,7 +183,11 @@ def test_query_errors(ddb, numbers):
         "ValidationException", "The provided starting key is invalid: The provided key element does not match the schema")
     assert error_of(ddb.query, TableName=name, KeyConditionExpression="pk = :p", ProjectionExpression="odd",
                     ExpressionAttributeValues={":p": {"S": "p"}}, Select="ALL_ATTRIBUTES") == (
-        "ValidationException", "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
+        "ValidationException", "1 validation error detected: Cannot specify the ProjectionExpression when choosing to"
+        " get ALL_ATTRIBUTES")
+    assert error_of(ddb.scan, TableName=name, Select="SPECIFIC_ATTRIBUTES") == (
+        "ValidationException", "Must specify the AttributesToGet or ProjectionExpression when choosing to get"
+        " SPECIFIC_ATTRIBUTES")
     assert error_of(ddb.scan, TableName=name, FilterExpression="attribute_type(odd, :t)",
                     ExpressionAttributeValues={":t": {"S": "XX"}}) == (
         "ValidationException", "Invalid FilterExpression: Invalid attribute type name found; type: XX, valid types:"

@@ -181,7 +181,7 @@ def test_update_billing_class_protection(ddb):
     assert table["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
     assert table["DeletionProtectionEnabled"] is True
     assert error_of(ddb.delete_table, TableName=name) == (
-        "ValidationException", "Resource cannot be deleted as it is currently protected against deletion. Disable"
+        "ResourceInUseException", "Resource cannot be deleted as it is currently protected against deletion. Disable"
         " deletion protection first.")
     ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
     ddb.delete_table(TableName=name)
