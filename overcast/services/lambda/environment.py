@@ -4,6 +4,7 @@ its Runtime API listener, its captured output, and the pool that reuses them whi
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -193,39 +194,46 @@ class Environment:
         self._started = 0.0
         self._fds: list[int] = []
         self.tmp_dir = ""
+        self._rss_read_at = 0.0
+        self._max_rss = 0
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self, endpoint_env: dict[str, str]) -> None:
+    async def start(self, endpoint_env: dict[str, str], standby: Standby | None = None) -> None:
         spec = self.spec
         self.server = await runtime_api.serve(self)
         port = self.server.sockets[0].getsockname()[1]
         self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
         env = self._environment(port, endpoint_env)
-        command = interpreter(spec.runtime, spec.code_dir).command
-        read_fd, write_fd = os.pipe()
-        os.set_blocking(read_fd, False)
         self._started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        try:
-            self.process = subprocess.Popen(
-                command,
-                cwd=spec.code_dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=write_fd,
-                stderr=write_fd,
-                start_new_session=True,  # its own process group: a kill takes its children too
-                close_fds=True,
-            )
-        except OSError as error:
-            os.close(read_fd)
+        if standby is not None and standby.hand_over(env, spec.code_dir):
+            self.process, read_fd = standby.process, standby.read_fd
+        else:
+            if standby is not None:
+                standby.kill()
+            command = interpreter(spec.runtime, spec.code_dir).command
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(read_fd, False)
+            try:
+                self.process = subprocess.Popen(
+                    command,
+                    cwd=spec.code_dir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=write_fd,
+                    stderr=write_fd,
+                    start_new_session=True,  # its own process group: a kill takes its children too
+                    close_fds=True,
+                )
+            except OSError as error:
+                os.close(read_fd)
+                os.close(write_fd)
+                self.dead = True
+                self.exit_reason = str(error)
+                self.server.close()
+                raise
             os.close(write_fd)
-            self.dead = True
-            self.exit_reason = str(error)
-            self.server.close()
-            raise
-        os.close(write_fd)
         self._fds.append(read_fd)
         loop.add_reader(read_fd, self._read_output, read_fd)
         try:
@@ -448,6 +456,16 @@ class Environment:
             self._queued = invocation
 
     @property
+    def max_rss_kb(self) -> int:
+        """The environment's peak resident memory (for REPORT lines), read at most once a
+        second: /proc costs more than the rest of a warm invocation's bookkeeping."""
+        now = time.monotonic()
+        if now - self._rss_read_at > 1.0:
+            self._rss_read_at = now
+            self._max_rss = max(self._max_rss, self.rss_kb)
+        return self._max_rss
+
+    @property
     def rss_kb(self) -> int:
         try:
             with open(f"/proc/{self.process.pid}/status") as status:
@@ -457,6 +475,54 @@ class Environment:
         except (OSError, AttributeError):
             pass
         return 0
+
+
+class Standby:
+    """A Python runtime started ahead of need, its standard library loaded, waiting on stdin
+    for the environment it will become (python_runtime.py's standby mode): cold starts of
+    Python functions then skip the interpreter's start-up."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        self.read_fd = read_fd
+        try:
+            self.process = subprocess.Popen(
+                command, cwd="/", stdin=subprocess.PIPE, stdout=write_fd, stderr=write_fd,
+                env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "PYTHONUNBUFFERED": "1",
+                     "PYTHONDONTWRITEBYTECODE": "1", "OVERCAST_LAMBDA_STANDBY": "1"},
+                start_new_session=True, close_fds=True,
+            )
+        except OSError:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+
+    def hand_over(self, env: dict[str, str], cwd: str) -> bool:
+        if self.process.poll() is not None:
+            return False
+        try:
+            self.process.stdin.write(json.dumps({"env": env, "cwd": cwd}).encode() + b"\n")
+            self.process.stdin.close()
+        except OSError:
+            return False
+        return True
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.close(self.read_fd)
+        except OSError:
+            pass
 
 
 class _InitFailed(Exception):
@@ -479,6 +545,8 @@ class Pool:
         self.idle: dict[tuple, list[Environment]] = defaultdict(list)
         self.busy: dict[tuple, int] = defaultdict(int)  # (account, region, name) → in use
         self.all: set[Environment] = set()
+        self.standbys: dict[tuple, list[Standby]] = {}
+        self.closed = False
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation, reserved: int | None) -> Outcome:
         function = (spec.account, spec.region, spec.name)
@@ -553,9 +621,24 @@ class Pool:
 
     async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
         env = Environment(spec, self.on_log, provisioned)
-        await env.start(self.endpoint_env())
+        standby = None
+        if spec.runtime.startswith("python"):
+            command = tuple(interpreter(spec.runtime, spec.code_dir).command)
+            waiting = self.standbys.get(command)
+            standby = waiting.pop() if waiting else None
+            asyncio.get_running_loop().call_soon(self._refill, command)
+        await env.start(self.endpoint_env(), standby)
         self.all.add(env)
         return env
+
+    def _refill(self, command: tuple) -> None:
+        """Keep one standby runtime per Python interpreter in use."""
+        waiting = self.standbys.setdefault(command, [])
+        if not waiting and not self.closed:
+            try:
+                waiting.append(Standby(list(command)))
+            except OSError:
+                log.exception("starting a standby runtime failed")
 
     async def provision(self, spec: FunctionSpec, count: int) -> int:
         """Start `count` environments of a version and keep them warm; returns how many are
@@ -610,3 +693,7 @@ class Pool:
             env.kill("shutdown")
         self.all.clear()
         self.idle.clear()
+        for waiting in self.standbys.values():
+            for standby in waiting:
+                standby.kill()
+        self.standbys.clear()

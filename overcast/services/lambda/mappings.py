@@ -12,7 +12,6 @@ import base64
 import copy
 import json
 import logging
-import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +19,6 @@ from typing import Any
 from overcast import services
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.store import scope as store_scope
 
 from . import names
 from .names import conflict, function_arn, invalid, not_found
@@ -261,6 +259,9 @@ class MappingsMixin:
                 idle += 1
                 continue
             if not batch:
+                # A long poll that came back empty at once (the queue went away, or a zero
+                # wait): pause, so this loop always yields and can be cancelled.
+                await asyncio.sleep(0.2)
                 continue
             idle = 0.0
             await self._process_sqs(sqs, context, queue.name, mapping, batch)
@@ -395,5 +396,3 @@ def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str] | None:
         failed.add(identifier)
     return failed
 
-
-__all__ = ["MappingsMixin", "time"]

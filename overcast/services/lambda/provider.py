@@ -5,7 +5,7 @@ asynchronous invocation and event source mappings in events.py.
 Tables (scope = account/region):
   functions   name → {"config": FunctionConfiguration of $LATEST, "code": file id, ...}
   versions    name SEP 0000000001 → {"config": ..., "code": file id}
-  aliases     name SEP alias → AliasConfiguration
+  aliases     name SEP alias → AliasConfiguration (aliases.py)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import base64
 import copy
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -29,10 +30,11 @@ from overcast.services.base import BaseProvider
 from overcast.store import scope as store_scope
 
 from . import names
+from .aliases import AliasesMixin, version_key
 from .code import CodeStore
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
-from .names import conflict, function_arn, function_not_found, invalid, not_found
+from .names import conflict, function_arn, function_not_found, invalid
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
 
@@ -60,11 +62,7 @@ def now_iso() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-def version_key(name: str, version: str) -> str:
-    return f"{name}{SEP}{int(version):010d}"
-
-
-class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
+class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
     service = "lambda"
 
     def start(self) -> None:
@@ -87,6 +85,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         self.reset_events()
 
     def close(self) -> None:
+        self.pool.closed = True
         self.pool.close()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -171,22 +170,31 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         raise invalid("Please provide a source for function code.")
 
     def read_s3(self, context: RequestContext, bucket: str | None, key: str | None, version: str | None) -> bytes:
+        """A deployment package from S3, read through S3's own GetObject handler."""
         from overcast import services
 
         if not bucket or not key:
             raise invalid("Please provide a source for function code.")
-        if "s3" not in services.implemented():
-            raise invalid(f"Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
-                          f"The specified bucket does not exist")
+        if "s3" not in services.implemented() or not self.runtime.config.service_enabled("s3"):
+            raise invalid("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                          "The specified bucket does not exist")
         s3 = self.runtime.provider("s3")
-        reader = getattr(s3, "read_object", None)
-        if reader is None:
-            raise invalid("Error occurred while GetObject: S3 is not available for reading code")
+        internal = RequestContext.internal("s3", context.account, context.region)
+        params = {"Bucket": bucket, "Key": key}
+        if version:
+            params["VersionId"] = version
         try:
-            return reader(context.account, context.region, bucket, key, version)
+            output = s3.get_object(internal, params)
         except ServiceError as error:
             raise invalid(f"Error occurred while GetObject. S3 Error Code: {error.code}. "
                           f"S3 Error Message: {error.message}") from None
+        body = output.get("Body", b"")
+        if hasattr(body, "read"):
+            try:
+                return body.read()
+            finally:
+                getattr(body, "close", lambda: None)()
+        return bytes(body)
 
     def create_function(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
@@ -468,7 +476,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
     @staticmethod
     def _fingerprint(config: dict) -> str:
         skip = {"Version", "FunctionArn", "LastModified", "RevisionId", "State", "StateReason", "StateReasonCode",
-                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "Description"}
+                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"}
         return json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
 
     def _publish(self, context: RequestContext, scope: str, record: dict, description: str | None) -> dict:
@@ -515,121 +523,6 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         out: dict[str, Any] = {"Versions": page}
         if start + limit < len(items):
             out["NextMarker"] = page[-1]["Version"]
-        return out
-
-    # -- aliases -----------------------------------------------------------------------------
-
-    def _check_routing(self, context: RequestContext, name: str, primary: str, routing: dict | None) -> dict | None:
-        weights = (routing or {}).get("AdditionalVersionWeights")
-        if not weights:
-            return None
-        if len(weights) > 1:
-            raise invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
-        if primary == "$LATEST":
-            raise invalid("$LATEST is not supported for an alias pointing to more than 1 version")
-        scope = self._scope(context)
-        for version, weight in weights.items():
-            if not version.isdigit():
-                raise invalid(f"Invalid function version {version}. Function version {version} must be a numeric version.")
-            if version == primary:
-                raise invalid(f"Invalid function version {version}. Function version {version} is already included "
-                              "in routing configuration.")
-            if self.versions.get(scope, version_key(name, version)) is None:
-                raise not_found(f"Function not found: {function_arn(context.account, context.region, name, version)}")
-            if not 0.0 <= weight <= 1.0:
-                raise invalid("Weight must be between 0.0 and 1.0")
-        return {"AdditionalVersionWeights": dict(weights)}
-
-    def _check_version_exists(self, context: RequestContext, name: str, version: str) -> None:
-        if version == "$LATEST":
-            return
-        if not version.isdigit() or self.versions.get(self._scope(context), version_key(name, version)) is None:
-            raise function_not_found(context.account, context.region, name, version)
-
-    def create_alias(self, context: RequestContext, params: dict) -> dict:
-        scope = self._scope(context)
-        record, _ = self._function(context, params["FunctionName"])
-        name = record["config"]["FunctionName"]
-        alias_name = params["Name"]
-        if not names.ALIAS.match(alias_name) or alias_name == "$LATEST":
-            raise ServiceError(
-                "ValidationException",
-                f"1 validation error detected: Value '{alias_name}' at 'name' failed to satisfy constraint: "
-                "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)", 400)
-        arn = function_arn(context.account, context.region, name, alias_name)
-        if self.aliases.get(scope, name + SEP + alias_name) is not None:
-            raise conflict(f"Alias already exists: {arn}")
-        version = params["FunctionVersion"]
-        self._check_version_exists(context, name, version)
-        alias = {"AliasArn": arn, "Name": alias_name, "FunctionVersion": version,
-                 "Description": params.get("Description") or "", "RevisionId": str(uuid.uuid4())}
-        routing = self._check_routing(context, name, version, params.get("RoutingConfig"))
-        if routing:
-            alias["RoutingConfig"] = routing
-        self.aliases.put(scope, name + SEP + alias_name, alias)
-        return copy.deepcopy(alias)
-
-    def _alias(self, context: RequestContext, params: dict) -> tuple[str, str, dict]:
-        scope = self._scope(context)
-        record, _ = self._function(context, params["FunctionName"])
-        name = record["config"]["FunctionName"]
-        alias = self.aliases.get(scope, name + SEP + params["Name"])
-        if alias is None:
-            raise not_found(f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}")
-        return scope, name, alias
-
-    def get_alias(self, context: RequestContext, params: dict) -> dict:
-        return copy.deepcopy(self._alias(context, params)[2])
-
-    def update_alias(self, context: RequestContext, params: dict) -> dict:
-        scope, name, alias = self._alias(context, params)
-        if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
-            raise ServiceError(
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
-                "to retrieve the latest Revision Id", 412, Type="User")
-        if params.get("FunctionVersion"):
-            self._check_version_exists(context, name, params["FunctionVersion"])
-            alias["FunctionVersion"] = params["FunctionVersion"]
-        if params.get("Description") is not None:
-            alias["Description"] = params["Description"]
-        if "RoutingConfig" in params:
-            routing = self._check_routing(context, name, alias["FunctionVersion"], params["RoutingConfig"])
-            if routing:
-                alias["RoutingConfig"] = routing
-            else:
-                alias.pop("RoutingConfig", None)
-        elif alias.get("RoutingConfig"):
-            self._check_routing(context, name, alias["FunctionVersion"], alias["RoutingConfig"])
-        alias["RevisionId"] = str(uuid.uuid4())
-        self.aliases.put(scope, name + SEP + params["Name"], alias)
-        return copy.deepcopy(alias)
-
-    def delete_alias(self, context: RequestContext, params: dict) -> dict:
-        scope = self._scope(context)
-        record, _ = self._function(context, params["FunctionName"])
-        name = record["config"]["FunctionName"]
-        self.aliases.delete(scope, name + SEP + params["Name"])
-        self.delete_qualifier_settings(scope, name, params["Name"])
-        return {}
-
-    def list_aliases(self, context: RequestContext, params: dict) -> dict:
-        scope = self._scope(context)
-        record, _ = self._function(context, params["FunctionName"])
-        name = record["config"]["FunctionName"]
-        version = params.get("FunctionVersion")
-        items = [copy.deepcopy(a) for _, a in self.aliases.scan(scope, prefix=name + SEP)
-                 if version is None or a["FunctionVersion"] == version]
-        limit = params.get("MaxItems") or 50
-        marker = params.get("Marker")
-        start = 0
-        if marker:
-            listed = [a["Name"] for a in items]
-            start = listed.index(marker) + 1 if marker in listed else 0
-        page = items[start:start + limit]
-        out: dict[str, Any] = {"Aliases": page}
-        if start + limit < len(items):
-            out["NextMarker"] = page[-1]["Name"]
         return out
 
     # -- invoke -------------------------------------------------------------------------------
@@ -701,7 +594,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         spec = self.spec_for(account, region, version_record, version)
         invocation = Invocation(request_id=str(uuid.uuid4()), payload=payload, invoked_arn=invoked_arn,
                                 timeout=float(spec.timeout), client_context=client_context,
-                                trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0")
+                                trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0")
         try:
             outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
         except Throttled:
@@ -768,7 +661,7 @@ class Provider(SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
         lines.append(f"END RequestId: {request_id}")
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
                   f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
-                  f"Max Memory Used: {max(1, env.rss_kb // 1024)} MB\t")
+                  f"Max Memory Used: {max(1, env.max_rss_kb // 1024)} MB\t")
         if init_ms is not None:
             report += f"Init Duration: {init_ms:.2f} ms\t"
         if status:

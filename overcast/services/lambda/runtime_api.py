@@ -56,10 +56,8 @@ async def serve(environment: Environment) -> asyncio.AbstractServer:
                     return
                 body = await reader.readexactly(length) if length else b""
                 writer.write(await _route(environment, method, path, headers, body))
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        except asyncio.CancelledError:
-            raise
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the environment was killed, or Overcast is stopping
         finally:
             writer.close()
 

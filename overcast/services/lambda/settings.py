@@ -10,8 +10,8 @@ Tables (scope = account/region):
 
 from __future__ import annotations
 
-import asyncio
 import copy
+import uuid
 import json
 import re
 from typing import Any
@@ -21,7 +21,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .names import conflict, function_arn, function_not_found, invalid, not_found
+from .names import conflict, function_arn, invalid, not_found
 
 SEP = "\x01"
 ACCOUNT_CONCURRENCY = 1000
@@ -112,7 +112,7 @@ class SettingsMixin:
         if condition:
             statement["Condition"] = condition
         policy["Statement"].append(statement)
-        policy["RevisionId"] = __import__("uuid").uuid4().__str__()
+        policy["RevisionId"] = str(uuid.uuid4())
         self.policies.put(scope, key, policy)
         return {"Statement": json.dumps(statement)}
 
@@ -130,7 +130,7 @@ class SettingsMixin:
                 "the latest Revision Id", 412, Type="User")
         policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != sid]
         if policy["Statement"]:
-            policy["RevisionId"] = __import__("uuid").uuid4().__str__()
+            policy["RevisionId"] = str(uuid.uuid4())
             self.policies.put(scope, key, policy)
         else:
             self.policies.delete(scope, key)
@@ -493,4 +493,3 @@ class SettingsMixin:
                             "LatestMatchingVersion": self._list_item(layer)} for name, layer in latest.items()]}
 
 
-__all__ = ["SettingsMixin", "function_not_found", "asyncio"]

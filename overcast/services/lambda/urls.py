@@ -15,7 +15,6 @@ from typing import Any
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
-from overcast.store import scope as store_scope
 
 from .names import conflict, function_arn, not_found
 
@@ -257,5 +256,3 @@ def _cors_headers(cors: dict, request: Request, preflight: bool = True) -> dict:
             headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
     return headers
 
-
-__all__ = ["UrlsMixin", "URL_HOST", "store_scope"]

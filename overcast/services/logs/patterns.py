@@ -272,29 +272,39 @@ def _tokenize_message(message: str) -> list[str]:
     return [a or b or c for a, b, c in re.findall(r'"([^"]*)"|\[([^\]]*)\]|(\S+)', message)]
 
 
+def _value(text: str) -> tuple[str, bool]:
+    text = text.strip()
+    if len(text) > 1 and text.startswith('"') and text.endswith('"'):
+        return text[1:-1], True
+    return text, False
+
+
 def _delimited_pattern(body: str) -> Predicate:
+    """Fields separated by commas; a field may carry conditions joined by || and &&, each
+    naming the field again: [ip, status = 4* || status = 5*, bytes > 100 && bytes < 500]."""
     fields = []
     for text in _split_fields(body):
-        match = _FIELD.match(text)
-        if match is None:
-            raise PatternError("Invalid character(s) in term")
-        condition = None
-        if match.group("op"):
-            raw = match.group("value")
-            alternatives = [part.strip() for part in re.split(r"\|\|", raw)]
-            parsed = []
-            for alternative in alternatives:
-                quoted = alternative.startswith('"') and alternative.endswith('"') and len(alternative) > 1
-                parsed.append((alternative[1:-1] if quoted else alternative, quoted))
-            condition = (match.group("op"), parsed)
-        fields.append((match.group("name"), condition))
+        name = None
+        alternatives = []  # OR of ANDs of (operator, value, quoted)
+        for alternative in re.split(r"\|\|", text):
+            conjunction = []
+            for part in re.split(r"&&", alternative):
+                match = _FIELD.match(part)
+                if match is None or (name is not None and match.group("name") != name):
+                    raise PatternError("Invalid character(s) in term")
+                name = match.group("name")
+                if match.group("op"):
+                    conjunction.append((match.group("op"), *_value(match.group("value"))))
+            if conjunction:
+                alternatives.append(conjunction)
+        fields.append((name, alternatives or None))
     has_ellipsis = any(name == "..." for name, _ in fields)
 
     def field_ok(value: str, condition) -> bool:
         if condition is None:
             return True
-        operator, alternatives = condition
-        return any(_compare(value, operator, expected, quoted) for expected, quoted in alternatives)
+        return any(all(_compare(value, op, expected, quoted) for op, expected, quoted in conjunction)
+                   for conjunction in condition)
 
     def match(message: str) -> bool:
         values = _tokenize_message(message)

@@ -38,6 +38,9 @@ _MAX_BATCH_SPAN = _DAY_MS
 _TOO_OLD_MS = 14 * _DAY_MS
 _TOO_NEW_MS = 2 * 3_600_000
 _EVENT_OVERHEAD = 26
+#: Appended events wait this long so that a burst is written in one transaction; any read of
+#: this service writes them first, so no reader ever misses one.
+_FLUSH_DELAY = 0.05
 _sequence = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
 
 
@@ -92,7 +95,7 @@ class Provider(BaseProvider):
         if not self._flush_scheduled:
             self._flush_scheduled = True
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                asyncio.get_running_loop().call_later(_FLUSH_DELAY, self.flush)
             except RuntimeError:
                 self.flush()
 

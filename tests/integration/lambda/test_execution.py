@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -237,6 +238,10 @@ exports.handler = async (event, context) => {
 """
 
 
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js runtimes need node on the PATH")
+
+
+@needs_node
 @pytest.mark.parametrize("runtime", ["nodejs18.x", "nodejs20.x", "nodejs22.x"])
 def test_node_runtime_async_handler(client, runtime):
     lam = client("lambda")
@@ -249,6 +254,7 @@ def test_node_runtime_async_handler(client, runtime):
     assert '\tINFO\tnode says {"x":1}' in tail
 
 
+@needs_node
 def test_node_esm_callback_and_errors(client):
     lam = client("lambda")
     esm = create(lam, "export const handler = async (event) => ({ esm: true, n: event.n });",

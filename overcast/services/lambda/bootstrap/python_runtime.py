@@ -10,7 +10,6 @@ import socket
 import sys
 import time
 
-_API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 _BASE = "/2018-06-01/runtime"
 
 
@@ -179,8 +178,32 @@ def _load_handler(api):
     sys.exit(1)
 
 
+def _await_environment():
+    """A standby runtime: started before any function needs it, with the standard library
+    loaded; it takes its environment (variables, directory) from one JSON line on stdin, so a
+    cold start costs a write instead of an interpreter start."""
+    import importlib  # noqa: F401 - loaded now, used by _load_handler
+    import logging  # noqa: F401
+    import traceback  # noqa: F401
+
+    line = sys.stdin.readline()
+    if not line:
+        sys.exit(0)
+    setup = json.loads(line)
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    os.chdir(setup["cwd"])
+    if hasattr(time, "tzset"):
+        time.tzset()
+    extra = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    sys.path[1:1] = extra
+    sys.stdin.close()
+
+
 def main():
-    api = _RuntimeApi(_API)
+    if os.environ.get("OVERCAST_LAMBDA_STANDBY") == "1":
+        _await_environment()
+    api = _RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     _install_logging()
     handler = _load_handler(api)
     dumps = json.dumps

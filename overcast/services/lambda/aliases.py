@@ -1,0 +1,139 @@
+"""Lambda aliases: a name for a version, optionally splitting traffic with a second version
+by weight (RoutingConfig), as canary deployments use them.
+
+Table (scope = account/region): aliases  name SEP alias → AliasConfiguration
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+
+from . import names
+from .names import conflict, function_arn, function_not_found, invalid, not_found
+
+SEP = "\x01"
+
+
+def version_key(name: str, version: str) -> str:
+    return f"{name}{SEP}{int(version):010d}"
+
+
+class AliasesMixin:
+    def _check_routing(self, context: RequestContext, name: str, primary: str, routing: dict | None) -> dict | None:
+        weights = (routing or {}).get("AdditionalVersionWeights")
+        if not weights:
+            return None
+        if len(weights) > 1:
+            raise invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        if primary == "$LATEST":
+            raise invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+        scope = self._scope(context)
+        for version, weight in weights.items():
+            if not version.isdigit():
+                raise invalid(f"Invalid function version {version}. Function version {version} must be a numeric version.")
+            if version == primary:
+                raise invalid(f"Invalid function version {version}. Function version {version} is already included "
+                              "in routing configuration.")
+            if self.versions.get(scope, version_key(name, version)) is None:
+                raise not_found(f"Function not found: {function_arn(context.account, context.region, name, version)}")
+            if not 0.0 <= weight <= 1.0:
+                raise invalid("Weight must be between 0.0 and 1.0")
+        return {"AdditionalVersionWeights": dict(weights)}
+
+    def _check_version_exists(self, context: RequestContext, name: str, version: str) -> None:
+        if version == "$LATEST":
+            return
+        if not version.isdigit() or self.versions.get(self._scope(context), version_key(name, version)) is None:
+            raise function_not_found(context.account, context.region, name, version)
+
+    def create_alias(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        alias_name = params["Name"]
+        if not names.ALIAS.match(alias_name) or alias_name == "$LATEST":
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{alias_name}' at 'name' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)", 400)
+        arn = function_arn(context.account, context.region, name, alias_name)
+        if self.aliases.get(scope, name + SEP + alias_name) is not None:
+            raise conflict(f"Alias already exists: {arn}")
+        version = params["FunctionVersion"]
+        self._check_version_exists(context, name, version)
+        alias = {"AliasArn": arn, "Name": alias_name, "FunctionVersion": version,
+                 "Description": params.get("Description") or "", "RevisionId": str(uuid.uuid4())}
+        routing = self._check_routing(context, name, version, params.get("RoutingConfig"))
+        if routing:
+            alias["RoutingConfig"] = routing
+        self.aliases.put(scope, name + SEP + alias_name, alias)
+        return copy.deepcopy(alias)
+
+    def _alias(self, context: RequestContext, params: dict) -> tuple[str, str, dict]:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        alias = self.aliases.get(scope, name + SEP + params["Name"])
+        if alias is None:
+            raise not_found(f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}")
+        return scope, name, alias
+
+    def get_alias(self, context: RequestContext, params: dict) -> dict:
+        return copy.deepcopy(self._alias(context, params)[2])
+
+    def update_alias(self, context: RequestContext, params: dict) -> dict:
+        scope, name, alias = self._alias(context, params)
+        if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
+            raise ServiceError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
+                "to retrieve the latest Revision Id", 412, Type="User")
+        if params.get("FunctionVersion"):
+            self._check_version_exists(context, name, params["FunctionVersion"])
+            alias["FunctionVersion"] = params["FunctionVersion"]
+        if params.get("Description") is not None:
+            alias["Description"] = params["Description"]
+        if "RoutingConfig" in params:
+            routing = self._check_routing(context, name, alias["FunctionVersion"], params["RoutingConfig"])
+            if routing:
+                alias["RoutingConfig"] = routing
+            else:
+                alias.pop("RoutingConfig", None)
+        elif alias.get("RoutingConfig"):
+            self._check_routing(context, name, alias["FunctionVersion"], alias["RoutingConfig"])
+        alias["RevisionId"] = str(uuid.uuid4())
+        self.aliases.put(scope, name + SEP + params["Name"], alias)
+        return copy.deepcopy(alias)
+
+    def delete_alias(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        self.aliases.delete(scope, name + SEP + params["Name"])
+        self.delete_qualifier_settings(scope, name, params["Name"])
+        return {}
+
+    def list_aliases(self, context: RequestContext, params: dict) -> dict:
+        scope = self._scope(context)
+        record, _ = self._function(context, params["FunctionName"])
+        name = record["config"]["FunctionName"]
+        version = params.get("FunctionVersion")
+        items = [copy.deepcopy(a) for _, a in self.aliases.scan(scope, prefix=name + SEP)
+                 if version is None or a["FunctionVersion"] == version]
+        limit = params.get("MaxItems") or 50
+        marker = params.get("Marker")
+        start = 0
+        if marker:
+            listed = [a["Name"] for a in items]
+            start = listed.index(marker) + 1 if marker in listed else 0
+        page = items[start:start + limit]
+        out: dict[str, Any] = {"Aliases": page}
+        if start + limit < len(items):
+            out["NextMarker"] = page[-1]["Name"]
+        return out
+

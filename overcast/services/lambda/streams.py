@@ -1,0 +1,168 @@
+"""The DynamoDB Streams poller of an event source mapping: reads the stream through DynamoDB
+Streams' own handlers (woken by the "dynamodb:stream" bus topic), invokes the function with
+batches in order, retries a failing batch (bisecting it when asked) until MaximumRetryAttempts
+or MaximumRecordAgeInSeconds, then sends the batch's description to the on-failure destination
+and moves on. The position is checkpointed in the mapping, so a restart resumes after it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from datetime import datetime, timezone
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+
+log = logging.getLogger("overcast.lambda")
+
+_IDLE_WAIT = 1.0
+_RETRY_WAIT = 0.5
+
+
+async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Event) -> None:
+    account, region = scope.split("/")
+    streams = provider.runtime.provider("dynamodbstreams")
+    context = RequestContext.internal("dynamodbstreams", account, region)
+    iterator = None
+    while True:
+        mapping = provider.mappings.get(scope, mapping_id)
+        if mapping is None or mapping["State"] != "Enabled":
+            return
+        arn = mapping["EventSourceArn"]
+        try:
+            if iterator is None:
+                iterator = _iterator(streams, context, arn, mapping)
+            answer = streams.get_records(context, {"ShardIterator": iterator, "Limit": mapping["BatchSize"]})
+        except ServiceError as error:
+            log.warning("reading %s failed: %s", arn, error.message)
+            iterator = None
+            await asyncio.sleep(_IDLE_WAIT)
+            continue
+        records = answer.get("Records") or []
+        next_iterator = answer.get("NextShardIterator")
+        if not records:
+            if next_iterator is None:
+                return  # the stream was disabled and is read to its end
+            iterator = next_iterator
+            waker.clear()
+            try:
+                await asyncio.wait_for(waker.wait(), _IDLE_WAIT)
+            except asyncio.TimeoutError:
+                pass
+            continue
+        shaped = [_lambda_record(record, arn) for record in records]
+        result = await _process(provider, mapping, shaped)
+        mapping = provider.mappings.get(scope, mapping_id)
+        if mapping is None:
+            return
+        mapping["position"] = records[-1]["dynamodb"]["SequenceNumber"]
+        mapping["LastProcessingResult"] = result
+        provider.mappings.put(scope, mapping_id, mapping)
+        iterator = next_iterator
+
+
+def _iterator(streams, context: RequestContext, arn: str, mapping: dict) -> str:
+    shard = streams.describe_stream(context, {"StreamArn": arn})["StreamDescription"]["Shards"][0]["ShardId"]
+    params = {"StreamArn": arn, "ShardId": shard}
+    if mapping.get("position"):
+        params.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=mapping["position"])
+    else:
+        params["ShardIteratorType"] = "TRIM_HORIZON" if mapping["StartingPosition"] == "TRIM_HORIZON" else "LATEST"
+    return streams.get_shard_iterator(context, params)["ShardIterator"]
+
+
+def _lambda_record(record: dict, arn: str) -> dict:
+    shaped = json.loads(json.dumps(record, default=str))
+    shaped["eventSourceARN"] = arn
+    return shaped
+
+
+async def _process(provider, mapping: dict, records: list[dict]) -> str:
+    """Deliver one batch; returns the LastProcessingResult."""
+    name, qualifier = provider._mapping_function(mapping)
+    retries = mapping.get("MaximumRetryAttempts", -1)
+    max_age = mapping.get("MaximumRecordAgeInSeconds", -1)
+    bisect = mapping.get("BisectBatchOnFunctionError")
+    pending = [records]
+    result = "OK"
+    while pending:
+        batch = pending.pop(0)
+        attempts = 0
+        while True:
+            failed_from = await _invoke(provider, mapping, name, qualifier, batch)
+            attempts += 1
+            if failed_from is None:
+                break
+            batch = batch[failed_from:]
+            oldest = batch[0]["dynamodb"].get("ApproximateCreationDateTime", time.time())
+            too_old = max_age not in (-1, None) and time.time() - oldest > max_age
+            if (retries not in (-1, None) and attempts > retries) or too_old:
+                _on_failure(provider, mapping, batch, attempts, "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted")
+                result = "PROBLEM: Function call failed"
+                break
+            if bisect and len(batch) > 1:
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                break
+            await asyncio.sleep(_RETRY_WAIT)
+    return result
+
+
+async def _invoke(provider, mapping: dict, name: str, qualifier: str | None, batch: list[dict]) -> int | None:
+    """None when the batch succeeded; else the index of the first record to retry from."""
+    try:
+        outcome, _ = await provider.execute(mapping["account"], mapping["region"], name, qualifier,
+                                            json.dumps({"Records": batch}).encode())
+    except ServiceError as error:
+        log.warning("invoking %s for %s failed: %s", name, mapping["EventSourceArn"], error.message)
+        return 0
+    if outcome.error is not None:
+        return 0
+    if "ReportBatchItemFailures" not in (mapping.get("FunctionResponseTypes") or ()):
+        return None
+    try:
+        response = json.loads(outcome.payload) if outcome.payload else None
+    except ValueError:
+        return 0
+    failures = (response or {}).get("batchItemFailures") if isinstance(response, dict) else None
+    if not failures:
+        return None
+    sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+    try:
+        return min(sequences.index(item["itemIdentifier"]) for item in failures)
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condition: str) -> None:
+    destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if not destination:
+        log.warning("batch of %d records from %s discarded after %d attempt(s)", len(batch),
+                    mapping["EventSourceArn"], attempts)
+        return
+    first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+
+    def iso(epoch) -> str:
+        return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    record = {
+        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": mapping["FunctionArn"],
+                           "condition": condition, "approximateInvokeCount": attempts},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "DDBStreamBatchInfo": {
+            "shardId": batch[0].get("eventID", "").split(":")[0] or "shardId-00000000000000000000-00000000",
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": iso(first.get("ApproximateCreationDateTime", time.time())),
+            "approximateArrivalOfLastRecord": iso(last.get("ApproximateCreationDateTime", time.time())),
+            "batchSize": len(batch),
+            "streamArn": mapping["EventSourceArn"],
+        },
+    }
+    message = record if destination.split(":")[2] == "lambda" else json.dumps(record)
+    provider.runtime.bus.deliver(destination, message, source="lambda")
