@@ -122,9 +122,15 @@ class Enforcer:
             identity_policies, boundaries, sessions = self.iam.policies_for(identity, context.account)
         values = self._context_values(context, params or {}, identity)
         provider = self.runtime.provider(service) if service in self.runtime.providers else None
+        tags_of = getattr(provider, "resource_tags", None) if provider is not None else None
         for action, resource in targets:
             resource_policy, owner = self._resource(provider, service, resource)
-            request = policy.AuthorizationRequest(principal, action, resource, owner, values, context.region)
+            checked = values
+            if tags_of is not None and resource != "*":
+                # A service that can name a resource's tags opts in to aws:ResourceTag/<key>.
+                tags = tags_of(resource) or {}
+                checked = {**values, **{f"aws:ResourceTag/{k}": v for k, v in tags.items()}}
+            request = policy.AuthorizationRequest(principal, action, resource, owner, checked, context.region)
             decision = policy.evaluate(request, identity_policies, resource_policy, boundaries, sessions)
             if not decision.allowed:
                 raise self._denied(context, principal, action, resource, decision)

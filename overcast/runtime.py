@@ -72,13 +72,14 @@ class Runtime:
         pending, self._pending = self._pending, []
         for coroutine, name in pending:
             self.spawn(coroutine, name)
-        wanted = self.store.services_with_state() | services.AUTOSTART
-        if self.config.enforce_iam:
-            wanted |= {"iam"}  # its request check authorizes every request from the first one
-        wanted &= services.implemented()
+        wanted = (self.store.services_with_state() | services.AUTOSTART) & services.implemented()
         for service in sorted(wanted):
             if self.config.service_enabled(service):
                 self.provider(service)
+        if self.config.enforce_iam:
+            # IAM's request check authorizes every request from the first one, whichever
+            # services are enabled.
+            self.provider("iam")
 
     def spawn(self, coroutine: Coroutine, name: str = "") -> None:
         """Run a coroutine in the background on the server's loop, from any thread. Its

@@ -17,10 +17,21 @@ class AuthorizationMixin(IamBase):
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
         #: principal key → (generation, (identity policies, boundaries, session policies))
-        self._policy_cache: dict[str, tuple[int, tuple]] = {}
+        self._policy_cache: dict = {}
 
     def principal_for(self, identity: dict | None, account: str, region: str = "us-east-1") -> policy.Principal:
         """The policy engine's principal for a credential record (None: the account's root)."""
+        if identity is None:
+            return self._principal(identity, account, region)
+        key = ("principal", identity.get("AccessKeyId") or identity.get("Arn", ""), account, region)
+        cached = self._policy_cache.get(key)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
+        principal = self._principal(identity, account, region)
+        self._policy_cache[key] = (self.generation, principal)
+        return principal
+
+    def _principal(self, identity: dict | None, account: str, region: str) -> policy.Principal:
         if not identity or identity.get("Kind") == "root" or identity.get("SessionType") == "root":
             return policy.Principal(f"arn:{partition(region)}:iam::{account}:root", account, policy.ROOT, account)
         tags = {t["Key"]: t["Value"] for t in identity.get("PrincipalTags") or []}
@@ -35,6 +46,18 @@ class AuthorizationMixin(IamBase):
         role_tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
         return policy.Principal(identity["Arn"], account, policy.ASSUMED_ROLE, identity["UserId"],
                                 role_arn=identity.get("RoleArn", ""), tags={**role_tags, **tags})
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """Tags of the user, role or customer managed policy an ARN names (aws:ResourceTag)."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[4].isdigit():
+            return None
+        kind, _, rest = parts[5].partition("/")
+        table = {"user": "users", "role": "roles", "policy": "policies"}.get(kind)
+        record = self._get(table, parts[4], rest.rsplit("/", 1)[-1]) if table and rest else None
+        if record is None:
+            return None
+        return {t["Key"]: t["Value"] for t in record.get("Tags") or []}
 
     def _managed(self, account: str, arns, kind_label: str | None) -> list[policy.Policy]:
         """Managed policies by ARN; kind_label None names them as SimulatePolicy does

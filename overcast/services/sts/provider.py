@@ -83,8 +83,7 @@ class Provider(BaseProvider):
         for arn in arns:
             if self.iam.managed_policy(account, arn) is None:
                 raise ServiceError("NoSuchEntity", f"Policy {arn} does not exist or is not attachable.", 404)
-        packed = len("".join((text or "").split())) + 64 * len(arns) + sum(
-            len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
+        packed = self._packed(params)
         if packed > _PACKED_LIMIT:
             percent = packed * 100 // _PACKED_LIMIT
             raise ServiceError("PackedPolicyTooLarge", f"Packed policy consumes {percent}% of allotted space, please use smaller policy.", 400)
@@ -101,10 +100,15 @@ class Provider(BaseProvider):
         self.iam.save_credential(key_id, record)
         return {"AccessKeyId": key_id, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expiration}
 
-    def _packed_size(self, params: dict) -> int:
+    @staticmethod
+    def _packed(params: dict) -> int:
+        """How much of the token's packed space the session policies and tags take (AWS
+        compresses them; counting their characters is a conservative stand-in)."""
         size = len("".join((params.get("Policy") or "").split())) + 64 * len(params.get("PolicyArns") or [])
-        size += sum(len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
-        return min(100, size * 100 // _PACKED_LIMIT)
+        return size + sum(len(t["Key"]) + len(t.get("Value", "")) for t in params.get("Tags") or [])
+
+    def _packed_size(self, params: dict) -> int:
+        return min(100, self._packed(params) * 100 // _PACKED_LIMIT)
 
     def _trust(self, role: dict, account: str, principal: policy.Principal, action: str, values: dict,
                region: str, identity: dict | None) -> policy.Decision:
@@ -296,6 +300,27 @@ class Provider(BaseProvider):
             "Audience": assertion.get("audience", ""),
             "NameQualifier": qualifier,
         }
+
+    def credentials_for_service(self, role_arn: str, session_name: str, service: str, region: str = "us-east-1",
+                                duration: int = 3600) -> dict:
+        """Credentials of a role for an AWS service acting as it (Lambda running a function with
+        its execution role): the role's trust policy must let `service` (lambda.amazonaws.com)
+        assume it, as on AWS. Raises AccessDenied otherwise. Returns AssumeRole's output."""
+        _, role = self._role(role_arn, service, "sts:AssumeRole")
+        account = role_arn.split(":")[4]
+        name = self._session_name(session_name)
+        decision = self._trust(role, account, policy.Principal.service(service), "sts:AssumeRole",
+                               {"sts:RoleSessionName": name}, region, None)
+        if not decision.allowed:
+            raise self._not_authorized(service, "sts:AssumeRole", role["Arn"])
+        session_arn = f"arn:{partition(region)}:sts::{account}:assumed-role/{role['RoleName']}/{name}"
+        credentials = self._issue(account, min(duration, role["MaxSessionDuration"]), {
+            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
+            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
+            "SessionPolicy": None, "PolicyArns": [], "PrincipalTags": [], "TransitiveTagKeys": [],
+        })
+        return {"Credentials": credentials,
+                "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn}}
 
     # -- tokens for users ------------------------------------------------------------------------
 

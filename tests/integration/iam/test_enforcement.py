@@ -305,3 +305,32 @@ def test_handing_a_role_to_a_function_needs_pass_role(new_user):
                                        Handler="index.handler", Code={"ZipFile": buffer.getvalue()})
     assert denied(error)[1] == (f"User: {user.arn} is not authorized to perform: iam:PassRole on resource: {role} "
                                 "because no identity-based policy allows the iam:PassRole action")
+
+
+def test_enforcement_holds_when_iam_is_not_among_the_enabled_services(signed):
+    from tests.conftest import Server
+
+    server = Server("--ephemeral", "--quiet", "--services", "s3", env={"ENFORCE_IAM": "1"})
+    try:
+        with pytest.raises(ClientError) as error:
+            signed("s3", "AKIAZZZZZZZZZZZZZZZZ", "secret", server_endpoint=server.endpoint).list_buckets()
+        assert denied(error)[0] == "InvalidToken"
+        with pytest.raises(ClientError) as error:
+            signed("s3", "test", "wrong-secret", server_endpoint=server.endpoint).list_buckets()
+        assert denied(error)[0] == "SignatureDoesNotMatch"
+        signed("s3", server_endpoint=server.endpoint).list_buckets()
+    finally:
+        server.stop()
+
+
+def test_resource_tags_of_iam_roles(root, new_user):
+    iam = root("iam")
+    blue, red = unique("blue"), unique("red")
+    iam.create_role(RoleName=blue, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}), Tags=[{"Key": "team", "Value": "blue"}])
+    iam.create_role(RoleName=red, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}), Tags=[{"Key": "team", "Value": "red"}])
+    _, user = new_user([json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]})])
+    assert user("iam").get_role(RoleName=blue)["Role"]["RoleName"] == blue
+    with pytest.raises(ClientError):
+        user("iam").get_role(RoleName=red)

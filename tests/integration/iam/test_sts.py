@@ -269,3 +269,22 @@ def test_decode_authorization_message(signed):
     with pytest.raises(ClientError) as error:
         signed("sts").decode_authorization_message(EncodedMessage="not-a-message")
     assert code(error) == "InvalidAuthorizationMessageException"
+
+
+def test_session_policy_is_validated(signed):
+    iam = signed("iam", "123456789012")
+    name = unique("sp")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"AWS": "123456789012"}))
+    sts = signed("sts", "123456789012")
+    arn = f"arn:aws:iam::123456789012:role/{name}"
+    with pytest.raises(ClientError) as error:
+        sts.assume_role(RoleArn=arn, RoleSessionName="s1", Policy='{"Version": "2012-10-17", "Statement": []')
+    assert code(error) == "MalformedPolicyDocument" and message(error) == "Syntax errors in policy."
+    big = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": [f"s3:Get{i:04d}" for i in range(200)], "Resource": "*"}]})
+    with pytest.raises(ClientError) as error:
+        sts.assume_role(RoleArn=arn, RoleSessionName="s1", Policy=big)
+    assert code(error) == "PackedPolicyTooLarge"
+    out = sts.assume_role(RoleArn=arn, RoleSessionName="s1", Policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    assert 0 < out["PackedPolicySize"] < 100
