@@ -82,7 +82,6 @@ class Topic:
     tags: dict = field(default_factory=dict)
     data_protection_policy: str = ""
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
-    deleted_count: int = 0
     #: FIFO deduplication: id → (expires at, message id, sequence number); in memory only.
     dedup: dict = field(default_factory=dict)
 
@@ -98,5 +97,4 @@ class Topic:
         return {
             "arn": self.arn, "name": self.name, "fifo": self.fifo, "attributes": self.attributes,
             "tags": self.tags, "data_protection_policy": self.data_protection_policy,
-            "deleted_count": self.deleted_count,
         }  # fmt: skip

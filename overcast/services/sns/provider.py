@@ -1,6 +1,6 @@
 """Amazon SNS: topics (standard and FIFO), their attributes, tags, policies and data protection
-policies. Subscriptions live in subscriptions.py, publishing and delivery in publish.py; both
-are mixed in.
+policies. Subscriptions live in subscriptions.py, publishing and delivery in publish.py, mobile
+push applications and endpoints in platform.py; all are mixed in.
 
 State: the "topics" and "subscriptions" tables (scoped by account/region; a subscription's
 key is "<topic name>:<id>", so a topic's subscriptions are one prefix scan) and "messages"
@@ -34,6 +34,7 @@ from overcast.services.sns.models import (
     parse_arn,
     topic_not_found,
 )
+from overcast.services.sns.platform import PlatformOperations
 from overcast.services.sns.publish import PublishOperations
 from overcast.services.sns.signing import Signer
 from overcast.services.sns.subscriptions import SubscriptionOperations
@@ -115,7 +116,7 @@ def check_topic_attribute(name: str, value: str, fifo: bool, prefix: str) -> str
     return value
 
 
-class Provider(SubscriptionOperations, PublishOperations, BaseProvider):
+class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, BaseProvider):
     service = "sns"
 
     def start(self) -> None:
@@ -126,6 +127,7 @@ class Provider(SubscriptionOperations, PublishOperations, BaseProvider):
         self.signer = Signer(store.table("sns", "keys"))
         self.retry_scale = delivery.delay_scale()
         self.init_publishing()
+        self.init_platform()
         self._load()
         store.on_reset(self._reloaded)
 
@@ -393,6 +395,8 @@ class Provider(SubscriptionOperations, PublishOperations, BaseProvider):
         query = request.query
         topic_arn = (query.get("topic_arn") or [None])[0]
         phone = (query.get("phone_number") or [None])[0]
+        if phone and phone.startswith(" "):  # an unencoded "+" in the query string reads as a space
+            phone = "+" + phone.lstrip()
         for sc in self.t_messages.scopes():
             for key, record in self.t_messages.scan(sc):
                 if topic_arn and record.get("TopicArn") != topic_arn:

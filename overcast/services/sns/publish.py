@@ -310,7 +310,7 @@ class PublishOperations:
             message_id = new_message_id()
             self.record(context.account, context.region, {
                 "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
-                "Message": texts["sms"] if texts and "sms" in texts else (texts or {}).get("default", params["Message"]),
+                "Message": params["Message"] if texts is None else texts.get("sms", texts["default"]),
                 "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
                 "Timestamp": _timestamp(time.time()), "Protocol": "sms",
             })  # fmt: skip
@@ -319,9 +319,9 @@ class PublishOperations:
             raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
         name = "TopicArn" if params.get("TopicArn") else "TargetArn"
         parts = parse_arn(arn, name)
-        if parts[5].startswith("endpoint/"):
-            raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
         texts = check_message(params)
+        if name == "TargetArn" and parts[5].startswith("endpoint/"):
+            return self.publish_to_endpoint(context, arn, params, texts)
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
@@ -498,6 +498,12 @@ class PublishOperations:
                                      on_failure=self._dead_letter(subscription, {}))  # fmt: skip
         else:  # email, email-json, sms, application: recorded, not sent
             text = note.text_for(protocol)
+            if protocol == "application":
+                endpoint = self.platform_endpoint(subscription.endpoint)
+                if endpoint is None or endpoint.get("Enabled") == "false":
+                    log.warning("SNS message to %s dropped: the endpoint is gone or disabled", subscription.endpoint)
+                    return
+                text = note.text_for(subscription.endpoint.split(":", 5)[5].split("/")[1])
             record = {
                 "Type": "Notification", "MessageId": note.message_id, "TopicArn": note.topic.arn,
                 "SubscriptionArn": subscription.arn, "Protocol": protocol, "Endpoint": subscription.endpoint,
@@ -586,6 +592,9 @@ class PublishOperations:
             headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
             self.runtime.spawn(self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation")
+        elif subscription.protocol == "sqs":
+            body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
+            self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0)
         else:
             self.record(topic.account, topic.region, {
                 **fields, "SubscriptionArn": subscription.arn, "Protocol": subscription.protocol,

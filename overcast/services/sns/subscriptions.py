@@ -43,6 +43,24 @@ def _arn_service(arn: str) -> str:
     return parts[2] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
+_DEFAULTS = {"RawMessageDelivery": "false", "FilterPolicyScope": "MessageAttributes"}
+
+
+def _same_attribute(name: str, current: str | None, requested: str) -> bool:
+    """Whether a repeated Subscribe asks for what the subscription already has (JSON
+    attributes compare by content, absent ones by their default)."""
+    if current is None:
+        current = _DEFAULTS.get(name, "")
+    if current == requested:
+        return True
+    if name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy", "ReplayPolicy"):
+        try:
+            return json.loads(current or "null") == json.loads(requested or "null")
+        except ValueError:
+            return False
+    return False
+
+
 class SubscriptionOperations:
     topics: dict
     subscriptions: dict
@@ -152,7 +170,7 @@ class SubscriptionOperations:
 
         for existing in topic.subscriptions.values():
             if existing.protocol == protocol and existing.endpoint == endpoint:
-                if any(existing.attributes.get(k, "") != v for k, v in attributes.items() if k != "FilterPolicyScope"):
+                if any(not _same_attribute(k, existing.attributes.get(k), v) for k, v in attributes.items()):
                     raise invalid(f"{_SUBSCRIBE_PREFIX}Subscription already exists with different attributes")
                 pending = existing.pending and not params.get("ReturnSubscriptionArn")
                 return {"SubscriptionArn": "pending confirmation" if pending else existing.arn}
@@ -160,10 +178,13 @@ class SubscriptionOperations:
         if attributes.get("FilterPolicy"):
             attributes.setdefault("FilterPolicyScope", "MessageAttributes")
         subscription_id = str(uuid.uuid4())
+        # A queue of another account than the subscriber's is confirmed by its owner, who finds
+        # the SubscriptionConfirmation in the queue.
+        pending = protocol in CONFIRMED_BY_OWNER or (protocol == "sqs" and endpoint.split(":")[4] != context.account)
         subscription = Subscription(
             arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
             owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
-            pending=protocol in CONFIRMED_BY_OWNER, authenticated=protocol not in CONFIRMED_BY_OWNER,
+            pending=pending, authenticated=not pending,
         )  # fmt: skip
         if subscription.pending:
             subscription.token = secrets.token_hex(64)
@@ -175,7 +196,7 @@ class SubscriptionOperations:
         pending = subscription.pending and not params.get("ReturnSubscriptionArn")
         return {"SubscriptionArn": "pending confirmation" if pending else subscription.arn}
 
-    def _check_endpoint(self, topic: Topic, protocol: str, endpoint: str) -> str:
+    def _check_endpoint(self: Provider, topic: Topic, protocol: str, endpoint: str) -> str:
         if protocol in ("http", "https"):
             if not endpoint.startswith(f"{protocol}://"):
                 raise invalid("Invalid parameter: Endpoint must match the specified protocol")
@@ -205,6 +226,8 @@ class SubscriptionOperations:
         elif protocol == "application":
             if _arn_service(endpoint) != "sns" or ":endpoint/" not in endpoint:
                 raise invalid("Invalid parameter: Application endpoint ARN")
+            if self.platform_endpoint(endpoint, "Endpoint") is None:
+                raise not_found("Endpoint does not exist")
         if topic.fifo and protocol != "sqs":
             raise invalid(f"Invalid parameter: Endpoint Reason: FIFO topics support only SQS subscriptions, not {protocol}")
         return endpoint

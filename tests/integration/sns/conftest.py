@@ -80,7 +80,7 @@ def subscribed_queue(sns, topic, make_queue):
 class Endpoint:
     """An HTTP server on a free port: records each request; answers `status` (per path)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.requests: queue_module.Queue = queue_module.Queue()
         self.statuses: dict[str, int] = {}
         endpoint = self
@@ -98,7 +98,11 @@ class Endpoint:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls:
+            scheme = "https"
+            self.server.socket = _self_signed_context().wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def next(self, timeout: float = 10.0) -> tuple[str, dict, bytes]:
@@ -107,6 +111,40 @@ class Endpoint:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _self_signed_context():
+    import datetime
+    import ssl
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as pem:
+        pem.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))  # fmt: skip
+        pem.write(certificate.public_bytes(serialization.Encoding.PEM))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem.name)
+    return context
+
+
+@pytest.fixture
+def https_endpoint():
+    endpoint = Endpoint(tls=True)
+    yield endpoint
+    endpoint.close()
 
 
 @pytest.fixture

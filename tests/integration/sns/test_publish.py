@@ -301,3 +301,12 @@ def test_http_retries_then_dead_letter(sns, topic, http_endpoint, make_queue):
     (dead,) = dlq.bodies()
     assert dead["Message"] == "never accepted"
     assert http_endpoint.requests.empty()
+
+
+def test_https_endpoint_with_a_self_signed_certificate(sns, topic, https_endpoint):
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=https_endpoint.url + "/secure")
+    confirmation = json.loads(https_endpoint.next()[2])
+    sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
+    sns.publish(TopicArn=topic, Message="over tls")
+    path, headers, body = https_endpoint.next()
+    assert path == "/secure" and json.loads(body)["Message"] == "over tls"

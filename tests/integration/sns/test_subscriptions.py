@@ -256,3 +256,36 @@ def test_subscriptions_through_the_cli(aws, make_queue):
     assert [s["SubscriptionArn"] for s in listed] == [arn]
     aws("sns", "unsubscribe", "--subscription-arn", arn)
     assert aws("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"] == []
+
+
+def test_subscribe_again_compares_attributes_by_meaning(sns, topic, make_queue):
+    q = make_queue()
+    policy = {"kind": ["a", "b"]}
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
+                        Attributes={"FilterPolicy": json.dumps(policy)})["SubscriptionArn"]  # fmt: skip
+    again = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn, Attributes={
+        "FilterPolicy": json.dumps(policy, indent=2), "RawMessageDelivery": "false",
+    })["SubscriptionArn"]  # fmt: skip
+    assert again == arn
+    assert error_of(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
+                    Attributes={"RawMessageDelivery": "true"})[1] == (
+        "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+    )  # fmt: skip
+
+
+def test_another_accounts_queue_confirms_from_the_queue(sns, topic, client):
+    import boto3
+
+    other = boto3.client("sqs", endpoint_url=client("sqs").meta.endpoint_url, region_name="us-east-1",
+                         aws_access_key_id="444455556666", aws_secret_access_key="x")  # fmt: skip
+    url = other.create_queue(QueueName=unique("cross"))["QueueUrl"]
+    queue_arn = other.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert queue_arn.split(":")[4] == "444455556666"
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"] == "pending confirmation"
+    (message,) = other.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    confirmation = json.loads(message["Body"])
+    assert confirmation["Type"] == "SubscriptionConfirmation" and confirmation["TopicArn"] == topic
+    with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5) as response:
+        assert response.status == 200
+    (listed,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert listed["SubscriptionArn"].startswith(topic + ":") and listed["Endpoint"] == queue_arn

@@ -113,3 +113,12 @@ def test_lambda_event_shape_and_signature(runtime):
     text = string_to_sign({**message, "Subject": None})
     certificate.public_key().verify(base64.b64decode(message["Signature"]), text.encode(), padding.PKCS1v15(),
                                     hashes.SHA256())  # fmt: skip
+
+
+def test_retry_delay_scale_setting(monkeypatch):
+    monkeypatch.setenv("OVERCAST_SNS_RETRY_DELAY_SCALE", "0.01")
+    assert delivery.delay_scale() == 0.01
+    monkeypatch.setenv("OVERCAST_SNS_RETRY_DELAY_SCALE", "soon")
+    assert delivery.delay_scale() == 1.0
+    monkeypatch.delenv("OVERCAST_SNS_RETRY_DELAY_SCALE")
+    assert delivery.delay_scale() == 1.0
