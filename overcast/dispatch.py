@@ -65,11 +65,11 @@ class Dispatcher:
             (scope.region if scope is not None else "") or host_region(request.host) or DEFAULT_REGION
         )
         identify(context, scope.access_key_id if scope is not None else None)
-        if request.method == "OPTIONS" or "origin" in request.headers:
-            # CORS is HTTP, not an API operation: the service answers preflights itself and
-            # adds Access-Control-* headers to what it serves.
+        if request.method == "OPTIONS":
+            # CORS is HTTP, not an API operation: the service answers preflights itself (and
+            # adds Access-Control-* headers to responses below).
             cors = self._cors(service)
-            if cors is not None and request.method == "OPTIONS":
+            if cors is not None:
                 return cors.cors_preflight(request, context), context
 
         model = protocols.service_model(service)

@@ -15,7 +15,10 @@ POLICY = json.dumps({
 
 def _setup(make_client) -> None:
     s3 = make_client("s3")
-    s3.create_bucket(Bucket=BUCKET)
+    try:
+        s3.create_bucket(Bucket=BUCKET)
+    except s3.exceptions.BucketAlreadyOwnedByYou:  # the scenarios share one bucket
+        pass
     s3.put_bucket_policy(Bucket=BUCKET, Policy=POLICY)
     s3.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
     s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [

@@ -163,9 +163,31 @@ class NotificationOperations:
                     await self.runtime.bus.deliver_now(arn, test_event, subject=SUBJECT)
                 except DeliveryError as error:
                     failed[arn] = str(error)
+        for configuration in stored.get("LambdaFunctionConfigurations") or []:
+            arn = configuration["LambdaFunctionArn"]
+            reason = self._missing_function(arn)
+            if reason:
+                failed[arn] = reason
         if failed:
             arn, reason = next(iter(failed.items()))
             raise invalid_argument("Unable to validate the following destination configurations", arn, reason)
+
+    def _missing_function(self, arn: str) -> str | None:
+        """Why a function cannot receive S3's events, or None. (AWS checks that the function
+        exists and lets S3 invoke it; S3 sends functions no test event.)"""
+        from overcast import services
+
+        runtime = self.runtime
+        if "lambda" not in services.implemented() or not runtime.config.service_enabled("lambda"):
+            return f"Overcast does not run lambda, the service of {arn}"
+        parts = arn.split(":")
+        if len(parts) not in (7, 8) or parts[5] != "function":
+            return "Not a function ARN"
+        try:
+            runtime.provider("lambda").resolve(parts[4], parts[3], parts[6], parts[7] if len(parts) == 8 else None)
+        except Exception as error:  # noqa: BLE001 - any refusal means the destination is not valid
+            return str(getattr(error, "message", error))
+        return None
 
     def get_bucket_notification_configuration(self, context, params):
         bucket = self.config_bucket(context, params)

@@ -245,6 +245,19 @@ def decide_anonymous(text: str, action: str, resource: str, account: str, region
                      keys: dict[str, Any]) -> str | None:
     """ALLOW, DENY, or None (no statement applies) for an unsigned caller, by the IAM policy
     engine's evaluation of the bucket policy."""
+    if "Condition" not in text and "${" not in text:
+        # Without conditions or variables the answer depends on nothing but these: a static
+        # site's few hot keys are decided once.
+        return _decide_unconditional(text, action, resource, account, region)
+    return _decide(text, action, resource, account, region, keys)
+
+
+@lru_cache(maxsize=4096)
+def _decide_unconditional(text: str, action: str, resource: str, account: str, region: str) -> str | None:
+    return _decide(text, action, resource, account, region, {})
+
+
+def _decide(text: str, action: str, resource: str, account: str, region: str, keys: dict[str, Any]) -> str | None:
     request = iam.AuthorizationRequest(iam.Principal.anonymous(), action, resource, resource_account=account,
                                        context=keys, region=region)
     decision = iam.evaluate(request, resource_policy=engine_policy(text))

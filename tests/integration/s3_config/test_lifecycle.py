@@ -92,3 +92,23 @@ def test_noncurrent_versions_expire(fast_s3):
     ]})
     assert wait_for(lambda: keys(s3, "life-versions") == [("doc", True)])
     assert s3.get_object(Bucket="life-versions", Key="doc")["Body"].read() == b"2"
+
+
+def test_incomplete_uploads_are_aborted_and_lone_delete_markers_removed(fast_s3):
+    s3 = fast_s3
+    s3.create_bucket(Bucket="life-uploads")
+    s3.put_bucket_versioning(Bucket="life-uploads", VersioningConfiguration={"Status": "Enabled"})
+    upload = s3.create_multipart_upload(Bucket="life-uploads", Key="big/file.bin")["UploadId"]
+    s3.put_object(Bucket="life-uploads", Key="tmp/x", Body=b"x")
+    version = s3.head_object(Bucket="life-uploads", Key="tmp/x")["VersionId"]
+    s3.delete_object(Bucket="life-uploads", Key="tmp/x")  # a delete marker over the version
+    s3.delete_object(Bucket="life-uploads", Key="tmp/x", VersionId=version)  # the marker is alone now
+    s3.put_bucket_lifecycle_configuration(Bucket="life-uploads", LifecycleConfiguration={"Rules": [
+        {"ID": "abort", "Status": "Enabled", "Filter": {"Prefix": "big/"},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+        {"ID": "markers", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+         "Expiration": {"ExpiredObjectDeleteMarker": True}},
+    ]})
+    assert wait_for(lambda: not s3.list_multipart_uploads(Bucket="life-uploads").get("Uploads"))
+    assert wait_for(lambda: not s3.list_object_versions(Bucket="life-uploads").get("DeleteMarkers"))
+    assert upload

@@ -87,3 +87,68 @@ def test_events_reach_an_sqs_queue(s3, client, bucket):
     assert record["s3"]["configurationId"] == "csv-uploads"
     assert record["s3"]["bucket"]["name"] == bucket
     assert record["s3"]["object"]["key"] == "data/report+1.csv" and record["s3"]["object"]["size"] == 4
+
+
+def _receive(sqs, queue_url, count, timeout=20):
+    import json
+    import time
+
+    bodies, deadline = [], time.monotonic() + timeout
+    while len(bodies) < count and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def _queue(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def test_events_reach_an_sns_topic(s3, client, bucket):
+    import json
+
+    sns, sqs = client("sns"), client("sqs")
+    topic_arn = sns.create_topic(Name=f"{bucket}-topic")["TopicArn"]
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-via-sns")
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"TopicConfigurations": [{
+        "Id": "deletes", "TopicArn": topic_arn, "Events": ["s3:ObjectRemoved:*"]}]})
+    test_event, = _receive(sqs, queue_url, 1)
+    assert test_event["Subject"] == "Amazon S3 Notification"
+    assert json.loads(test_event["Message"])["Event"] == "s3:TestEvent"
+    s3.put_object(Bucket=bucket, Key="gone", Body=b"x")
+    s3.delete_object(Bucket=bucket, Key="gone")
+    envelope, = _receive(sqs, queue_url, 1)
+    assert envelope["Type"] == "Notification" and envelope["Subject"] == "Amazon S3 Notification"
+    record = json.loads(envelope["Message"])["Records"][0]
+    assert record["eventName"] == "ObjectRemoved:Delete" and record["s3"]["object"]["key"] == "gone"
+    assert "size" not in record["s3"]["object"]
+
+
+def test_events_invoke_a_lambda_function(s3, client, bucket):
+    import importlib
+
+    create = importlib.import_module("tests.integration.lambda.helpers").create  # "lambda" is a keyword
+
+    sqs, lam = client("sqs"), client("lambda")
+    queue_url, _ = _queue(sqs, f"{bucket}-from-lambda")
+    # The function forwards the event it was invoked with to a queue the test reads.
+    name = create(lam, "import boto3, json\ndef handler(event, context):\n"
+                       f"    boto3.client('sqs').send_message(QueueUrl={queue_url!r}, MessageBody=json.dumps(event))\n")
+    function_arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    missing = function_arn.rsplit(":", 1)[0] + ":no-such-function"
+    code, status, message = error_code(
+        s3.put_bucket_notification_configuration, Bucket=bucket, NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": missing, "Events": ["s3:ObjectCreated:*"]}]})
+    assert (code, status) == ("InvalidArgument", 400)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"Id": "thumbs", "LambdaFunctionArn": function_arn,
+                                          "Events": ["s3:ObjectCreated:Put"]}]})
+    s3.put_object(Bucket=bucket, Key="photo.jpg", Body=b"jpeg")
+    event, = _receive(sqs, queue_url, 1, timeout=60)
+    record = event["Records"][0]
+    assert record["eventName"] == "ObjectCreated:Put" and record["s3"]["configurationId"] == "thumbs"
+    assert record["s3"]["object"]["key"] == "photo.jpg"

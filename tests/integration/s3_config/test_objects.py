@@ -161,3 +161,10 @@ def test_intelligent_tiering_configurations(s3, bucket):
                       IntelligentTieringConfiguration=too_soon)[:2] == ("InvalidArgument", 400)
     listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
     assert listed["IntelligentTieringConfigurationList"] == [document]
+
+
+def test_get_object_reports_the_tag_count(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v", Tagging="a=1&b=2")
+    assert s3.get_object(Bucket=bucket, Key="k")["TagCount"] == 2
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"v")
+    assert "TagCount" not in s3.get_object(Bucket=bucket, Key="plain")
