@@ -8,10 +8,10 @@ import logging
 import os
 import uuid
 
-from overcast import protocols
+from overcast import protocols, services
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
-from overcast.http import Request, Response
+from overcast.http import BodyStream, Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
 from overcast.routing import HOST_ROUTES, ServiceRouter, credential_scope, host_region
@@ -49,6 +49,8 @@ class Dispatcher:
 
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
         context = RequestContext(request=request, request_id=new_request_id())
+        if type(request.body) is BodyStream and request.method != "PUT":
+            request.body = await request.body.read()  # only REST PUTs carry streaming payloads
         if HOST_ROUTES:
             served = await self._serve_host(request, context)
             if served is not None:
@@ -63,6 +65,12 @@ class Dispatcher:
             (scope.region if scope is not None else "") or host_region(request.host) or DEFAULT_REGION
         )
         identify(context, scope.access_key_id if scope is not None else None)
+        if request.method == "OPTIONS" or "origin" in request.headers:
+            # CORS is HTTP, not an API operation: the service answers preflights itself and
+            # adds Access-Control-* headers to what it serves.
+            cors = self._cors(service)
+            if cors is not None and request.method == "OPTIONS":
+                return cors.cors_preflight(request, context), context
 
         model = protocols.service_model(service)
         context.service_model = model
@@ -71,6 +79,8 @@ class Dispatcher:
         try:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
+            if type(request.body) is BodyStream and not protocols.streams_input(operation):
+                request.body = await request.body.read()
             # Input is checked first, as AWS would, even where the operation is not emulated yet.
             params = protocols.parse_request(operation, protocol, request, uri_params)
             handler = self.runtime.handler(service, operation.name)
@@ -95,7 +105,18 @@ class Dispatcher:
             self._observe(context, params, None, error)
         else:
             self._observe(context, params, output, None)
+        if "origin" in request.headers:
+            cors = self._cors(service)
+            if cors is not None:
+                cors.cors_response(request, context, response)
         return response, context
+
+    def _cors(self, service: str):
+        """The provider that handles CORS for its service, if it does."""
+        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+            return None
+        provider = self.runtime.provider(service)
+        return provider if hasattr(provider, "cors_preflight") else None
 
     def _observe(self, context, params, output, error) -> None:
         for observe in self.runtime.observers:

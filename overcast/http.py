@@ -39,6 +39,44 @@ def parse_qs(text: str) -> dict[str, list[str]]:
     return result
 
 
+class BodyStream:
+    """A request body still arriving: the first chunk the server received and the ASGI
+    `receive` that yields the rest. Operations whose input is a streaming blob (S3 PutObject,
+    UploadPart) get it as their payload member and consume it chunk by chunk; for every other
+    request the dispatcher reads it whole first."""
+
+    __slots__ = ("_first", "_receive", "_done", "aws_chunked")
+
+    def __init__(self, first: bytes, receive) -> None:
+        self._first = first
+        self._receive = receive
+        self._done = False
+        #: Set by the protocol layer when the body is `aws-chunked` framing, left to decode.
+        self.aws_chunked = False
+
+    async def chunks(self):
+        """The body's chunks as they arrive (once)."""
+        if self._done:
+            return
+        self._done = True
+        if self._first:
+            yield self._first
+        self._first = b""
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionError("client disconnected before sending the whole body")
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+    async def read(self) -> bytes:
+        parts = [chunk async for chunk in self.chunks()]
+        return b"".join(parts)
+
+
 @dataclass
 class Request:
     method: str
@@ -48,6 +86,7 @@ class Request:
     query_string: str
     #: Header names lower-cased; repeated headers joined with ", ".
     headers: dict[str, str]
+    #: The body, or a BodyStream while a large body is still arriving (see BodyStream).
     body: bytes = b""
     client_ip: str = "127.0.0.1"
     scheme: str = "http"
@@ -68,7 +107,7 @@ class Request:
     def form(self) -> dict[str, list[str]]:
         """The url-encoded form body (query/ec2 protocols), merged over the query string."""
         merged = dict(self.query)
-        if self.body and "x-www-form-urlencoded" in self.headers.get("content-type", ""):
+        if self.body and type(self.body) is bytes and "x-www-form-urlencoded" in self.headers.get("content-type", ""):
             try:
                 text = self.body.decode("utf-8")
             except UnicodeDecodeError:
@@ -77,7 +116,9 @@ class Request:
         return merged
 
     def rewrite_path(self, raw_path: str) -> None:
-        """Route as if the client had sent this path (virtual-hosted S3 → path style)."""
+        """Route as if the client had sent this path (virtual-hosted S3 → path style). The
+        path as sent stays in `wire_path`: a signature covers that one."""
+        self.__dict__.setdefault("wire_path", self.raw_path)
         self.raw_path = raw_path
         self.__dict__.pop("path", None)
 

@@ -32,7 +32,18 @@ UNSIGNED_PATH_PREFIXES: tuple[tuple[str, str], ...] = (
 #: Lambda function URLs, API Gateway stages): (host pattern, service, provider method). The
 #: method is called as method(request, match, context) and returns a Response. A pattern may
 #: name a `region` group. Checked before any other routing, in order.
-HOST_ROUTES: list[tuple[re.Pattern[str], str, str]] = []
+HOST_ROUTES: list[tuple[re.Pattern[str], str, str]] = [
+    # S3 website endpoints: BUCKET.s3-website.localhost.localstack.cloud,
+    # BUCKET.s3-website-REGION.amazonaws.com and BUCKET.s3-website.REGION.amazonaws.com.
+    (
+        re.compile(
+            r"^(?P<bucket>.+)\.s3-website(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?"
+            r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
+        ),
+        "s3",
+        "serve_website",
+    ),
+]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _S3_VIRTUAL_HOST = re.compile(

@@ -15,7 +15,7 @@ import time
 from overcast.config import Config
 from overcast.dispatch import Dispatcher
 from overcast.gateway import Gateway
-from overcast.http import Request, Response
+from overcast.http import BodyStream, Request, Response
 from overcast.runtime import Runtime
 
 log = logging.getLogger("overcast")
@@ -84,11 +84,9 @@ class App:
         message = await receive()
         body = message.get("body", b"")
         if message.get("more_body", False):
-            chunks = [body]
-            while message.get("more_body", False):
-                message = await receive()
-                chunks.append(message.get("body", b""))
-            body = b"".join(chunks)
+            # A body larger than one read: the dispatcher either reads it whole or, for an
+            # operation that takes a stream (S3 uploads), hands it over still arriving.
+            body = BodyStream(body, receive)
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1")
@@ -105,6 +103,8 @@ class App:
         )
         if self.gateway.handles(request.raw_path):
             try:
+                if type(body) is BodyStream:
+                    request.body = await body.read()
                 response = self.gateway.route(request)
                 if not isinstance(response, Response):
                     response = await response

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "detect_protocol",
+    "streams_input",
     "match_operation",
     "parse_request",
     "serialize_response",
@@ -32,6 +33,20 @@ __all__ = [
     "service_model",
     "protocols_of",
 ]
+
+
+def streams_input(operation) -> bool:
+    """Whether the operation's input payload is a streaming blob (its body may arrive as a
+    BodyStream rather than bytes)."""
+    shape = operation.input_shape
+    if shape is None:
+        return False
+    payload = shape.serialization.get("payload")
+    if payload is None:
+        return False
+    member = shape.members[payload]
+    return member.type_name == "blob" and bool(
+        member.serialization.get("streaming") or member.metadata.get("streaming"))
 
 
 def detect_protocol(model: ServiceModel, request: Request) -> str:

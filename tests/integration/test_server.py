@@ -102,8 +102,8 @@ UNIMPLEMENTED = [
     ("glue", "get_databases", {}, "GetDatabases"),  # json
     ("batch", "describe_job_queues", {}, "DescribeJobQueues"),  # rest-json
     ("cloudfront", "list_distributions", {}, "ListDistributions"),  # rest-xml
-    ("s3", "list_bucket_intelligent_tiering_configurations", {"Bucket": "b"},
-     "ListBucketIntelligentTieringConfigurations"),  # rest-xml, S3's error shape
+    ("s3", "list_bucket_analytics_configurations", {"Bucket": "b"},
+     "ListBucketAnalyticsConfigurations"),  # rest-xml, S3's error shape
     ("codebuild", "list_projects", {}, "ListProjects"),  # smithy-rpc-v2-cbor
 ]
 

@@ -195,8 +195,11 @@ def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: st
         body = request.body
         chunked = plan.streaming and _is_aws_chunked(headers)
         if chunked:
-            body, trailers = decode_aws_chunked(body)
-            headers = {**headers, **trailers}
+            if type(body) is bytes:
+                body, trailers = decode_aws_chunked(body)
+                headers = {**headers, **trailers}
+            else:  # still arriving: its consumer decodes it, and reads the trailers at the end
+                body.aws_chunked = True
         if plan.headers or plan.header_maps:
             _parse_headers(plan, headers, out)
     except Malformed as error:
@@ -246,7 +249,7 @@ def _parse_payload(payload: tuple[str, str, Convert | None], body: bytes, out: d
     if not body:
         return  # nothing sent: the member is absent (botocore sends no body for None)
     if kind == "blob":
-        out[name] = body
+        out[name] = body  # bytes, or a BodyStream for a streaming payload still arriving
     elif kind == "string":
         try:
             out[name] = body.decode("utf-8")

@@ -297,6 +297,8 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         status = place(located, output, headers, default_status) if located else default_status
         if status in NO_BODY_STATUS:
             return Response(status, headers, b"")
+        if status == 200 and "Content-Range" in headers:
+            status = 206  # a part of the representation (S3 GetObject with Range or partNumber)
         body = body_of(output)
         if body != b"" and "Content-Type" not in headers:
             headers["Content-Type"] = content_type
@@ -319,6 +321,8 @@ def serialize_error(model: ServiceModel, operation: OperationModel | None, proto
                     error: ServiceError, context: RequestContext) -> Response:
     where = _error_placement(model, info.shape)
     headers = base_headers(model.service_name, None, context)
+    if info.status in NO_BODY_STATUS:  # 304 Not Modified: a conditional GET's answer has no body
+        return Response(info.status, headers, b"")
     fields = error.fields
     if where.located and fields:
         place(where.located, fields, headers, info.status)

@@ -2,24 +2,449 @@
 website, lifecycle, tagging, encryption, object lock and notifications.
 
 The object operations (provider.py) call the hooks below at the points AWS applies each
-configuration; every hook's body here is the behaviour of a bucket with no configuration."""
+configuration. The configuration itself lives in tables of its own (configstore.py)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.s3 import acl as acls
+from overcast.services.s3.access import AccessOperations
+from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
+from overcast.services.s3.cors import CorsOperations
+from overcast.services.s3.extras import IdConfigurationOperations
+from overcast.services.s3.lifecycle import LifecycleOperations
+from overcast.services.s3.notifications import NotificationOperations
+from overcast.services.s3.objectlock import ObjectLockOperations
+from overcast.services.s3.website import WebsiteOperations
+
+SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
+DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                 "BucketKeyEnabled": False}]}
+MAX_BUCKET_TAGS = 50
+MAX_OBJECT_TAGS = 10
+
+#: Operations that write an object and may carry an ACL or tags, checked before they run.
+_OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
 
 
-class BucketConfigOperations:
+#: HeadObject output member → the object field name the configuration code uses.
+_HEAD_FIELDS = {
+    "VersionId": "VersionId", "ContentLength": "Size", "ETag": "ETag", "LastModified": "LastModified",
+    "StorageClass": "StorageClass", "ObjectLockMode": "ObjectLockMode",
+    "ObjectLockRetainUntilDate": "ObjectLockRetainUntilDate",
+    "ObjectLockLegalHoldStatus": "ObjectLockLegalHoldStatus",
+    "WebsiteRedirectLocation": "WebsiteRedirectLocation",
+}
+
+
+async def _awaited(result):
+    return (await result) if inspect.isawaitable(result) else result
+
+
+def validate_tags(tags: list[dict], limit: int) -> list[dict]:
+    """Check a TagSet as S3 does; returns it as stored."""
+    if len(tags) > limit:
+        if limit == MAX_OBJECT_TAGS:
+            raise s3_error("BadRequest", "Object tags cannot be greater than 10")
+        raise s3_error("InvalidTag", "Bucket tag count cannot be greater than 50")
+    seen = set()
+    for tag in tags:
+        key, value = tag.get("Key"), tag.get("Value")
+        if key is None or value is None:
+            raise malformed_xml()
+        if key in seen:
+            raise s3_error("InvalidTag", "Cannot provide multiple Tags with the same key", TagKey=key)
+        seen.add(key)
+        if not key or len(key) > 128:
+            raise s3_error("InvalidTag", "The TagKey you have provided is too long, max 128"
+                           if key else "The TagKey you have provided is invalid", TagKey=key)
+        if len(value) > 256:
+            raise s3_error("InvalidTag", "The TagValue you have provided is too long, max 256", TagKey=key,
+                           TagValue=value)
+        if key.lower().startswith("aws:"):
+            raise s3_error("InvalidTag", "System tags cannot be added/updated by requester")
+    return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
+
+
+def parse_tagging_header(text: str) -> list[dict]:
+    """The x-amz-tagging header (URL-encoded "k1=v1&k2=v2")."""
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise invalid_argument(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
+            "without tag name duplicates.", "x-amz-tagging", text)
+    return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
+
+
+class BucketConfigOperations(
+    AccessOperations,
+    CorsOperations,
+    WebsiteOperations,
+    LifecycleOperations,
+    NotificationOperations,
+    ObjectLockOperations,
+    IdConfigurationOperations,
+):
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def configs(self) -> ConfigStore:
+        configs = self.__dict__.get("_configs")
+        if configs is None:
+            configs = self.__dict__["_configs"] = ConfigStore(self.store)
+        return configs
+
+    def start(self) -> None:
+        super().start()
+        self.start_config()
+
+    def start_config(self) -> None:
+        """Register what bucket configuration applies around requests."""
+        self.runtime.request_checks.append(self._check_request)
+        self.runtime.observers.append(self._observe_request)
+        self.start_lifecycle()
+
+    def config_bucket(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        expected = params.get("ExpectedBucketOwner")
+        if expected and expected != bucket["Account"]:
+            raise s3_error("AccessDenied", "Access Denied", 403)
+        return bucket
+
+    def find_bucket(self, name: str) -> dict | None:
+        try:
+            return self.bucket(RequestContext.internal("s3", "000000000000"), name)
+        except Exception:
+            return None
+
+    @staticmethod
+    def internal_context(bucket: dict) -> RequestContext:
+        return RequestContext.internal("s3", bucket["Account"], bucket["Region"])
+
+    async def object_for_config(self, context, bucket: dict, key: str, version_id: str | None) -> dict:
+        """The object version as HeadObject reports it (its errors if there is none)."""
+        params = {"Bucket": bucket["Name"], "Key": key}
+        if version_id:
+            params["VersionId"] = version_id
+        output = await _awaited(self.head_object(self.internal_context(bucket), params))
+        obj = {name: output[member] for member, name in _HEAD_FIELDS.items() if output.get(member) is not None}
+        obj["Key"] = key
+        return obj
+
+    async def config_object(self, context, bucket: dict, params: dict) -> dict:
+        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none)."""
+        return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+
+    async def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
+        try:
+            return await self.object_for_config(context, bucket, key, version_id)
+        except ServiceError:
+            return None
+
+    # -- hooks the object operations call ----------------------------------------------------
+
     def object_defaults(self, context, bucket: dict, params: dict) -> dict:
         """Settings a new object takes from its bucket when the request does not give them
         (default encryption, default object lock retention), merged into the stored object."""
+        defaults: dict[str, Any] = {}
+        if not params.get("ServerSideEncryption") and not params.get("SSECustomerAlgorithm"):
+            rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]
+            by_default = rule["ApplyServerSideEncryptionByDefault"]
+            defaults["ServerSideEncryption"] = by_default["SSEAlgorithm"]
+            if by_default["SSEAlgorithm"] != "AES256":
+                defaults["SSEKMSKeyId"] = by_default.get("KMSMasterKeyID") or self._aws_managed_kms_key(bucket)
+                if rule.get("BucketKeyEnabled"):
+                    defaults["BucketKeyEnabled"] = True
+        elif params.get("ServerSideEncryption", "").startswith("aws:kms") and not params.get("SSEKMSKeyId"):
+            defaults["SSEKMSKeyId"] = self._aws_managed_kms_key(bucket)
+        defaults.update(self.object_lock_defaults(context, bucket, params))
+        return defaults
+
+    def object_read_fields(self, context, bucket: dict, obj: dict) -> dict:
+        """Output members GetObject/HeadObject report from the object's configuration: its tag
+        count and its current retention and legal hold (which change after the write)."""
+        fields: dict[str, Any] = {}
+        tags = self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
+        if tags:
+            fields["TagCount"] = len(tags)
+        fields.update(self.object_lock_fields(bucket, obj))
+        return fields
+
+    # check_object_lock and object_event: objectlock.py and notifications.py.
+
+    # -- requests around the object operations -----------------------------------------------
+
+    def _check_request(self, context, params):
+        """Before an S3 handler runs: anonymous access, then ACL and tagging input of writes.
+        Only an unsigned request needs to wait for anything (a coroutine is returned)."""
+        if context.service != "s3":
+            return None
+        if context.access_key_id is None and not context.extra.get("internal"):
+            return self._check_anonymous_then_input(context, params)
+        self._check_input(context, params)
+        return None
+
+    async def _check_anonymous_then_input(self, context, params) -> None:
+        await self.check_anonymous(context, params)
+        self._check_input(context, params)
+
+    def _check_input(self, context, params) -> None:
+        operation = context.operation_name
+        if operation in _OBJECT_WRITES:
+            self._check_object_write(context, operation, params)
+        elif operation == "CreateBucket":
+            grants = acls.grants_from_request(params, context.account, acls.BUCKET_CANNED)
+            ownership = params.get("ObjectOwnership") or "BucketOwnerEnforced"
+            if grants is not None and ownership == "BucketOwnerEnforced" and not acls.owner_only(grants, context.account):
+                raise s3_error("InvalidBucketAclWithObjectOwnership",
+                               "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+
+    def _check_object_write(self, context, operation: str, params: dict) -> None:
+        tagging = params.get("Tagging")
+        if tagging is not None:
+            parse_tagging_header(tagging)
+        if params.get("ACL") is None and not any(params.get(name) for name in acls._GRANT_HEADERS):
+            return
+        bucket = self.bucket(context, params["Bucket"])
+        grants = acls.grants_from_request(params, context.account, acls.OBJECT_CANNED, bucket["Account"])
+        if grants is not None:
+            self._check_acl_write(bucket, grants, bucket["Account"])
+
+    def _observe_request(self, context, params, output, error) -> None:
+        if error is not None or context.service != "s3" or params is None:
+            return
+        handler = _AFTER.get(context.operation_name)
+        if handler is not None:
+            handler(self, context, params, output or {})
+
+    def _after_create_bucket(self, context, params, output) -> None:
+        bucket = self.bucket(context, params["Bucket"])
+        self.configs.forget_bucket(bucket["Account"], bucket["Name"])
+        if params.get("ObjectOwnership"):
+            self.configs.put(bucket, "ownership", {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]})
+        grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
+        if grants is not None:
+            self.configs.put(bucket, "acl", grants)
+        if params.get("ObjectLockEnabledForBucket"):
+            self.configs.put(bucket, "object_lock", {"ObjectLockEnabled": "Enabled"})
+
+    def _after_delete_bucket(self, context, params, output) -> None:
+        self.configs.forget_bucket(context.account, params["Bucket"])
+
+    def _after_object_write(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        if bucket is None:
+            return
+        key, version = params["Key"], output.get("VersionId")
+        self.configs.forget_object(bucket, key, version)
+        tags = None
+        if params.get("Tagging") is not None:
+            tags = parse_tagging_header(params["Tagging"])
+        elif context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
+            tags = self._copy_source_tags(params, output)
+        if tags:
+            self.configs.put_object(bucket, "tags", key, version, tags)
+        grants = acls.grants_from_request(params, context.account, acls.OBJECT_CANNED, bucket["Account"])
+        if grants is not None:
+            self.configs.put_object(bucket, "acl", key, version, grants)
+        self.after_object_lock_write(bucket, params, key, version)
+
+    def _copy_source_tags(self, params, output) -> list | None:
+        source = params.get("CopySource")
+        if isinstance(source, dict):
+            name, key = source.get("Bucket"), source.get("Key")
+        else:
+            path = unquote(str(source)).lstrip("/").partition("?versionId=")[0]
+            name, _, key = path.partition("/")
+        bucket = self.find_bucket(name) if name else None
+        if bucket is None or not key:
+            return None
+        return self.configs.get_object(bucket, "tags", key, output.get("CopySourceVersionId"))
+
+    def _after_create_upload(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        upload = output.get("UploadId")
+        if bucket is None or not upload:
+            return
+        pending = {name: params[name] for name in ("Tagging", "ACL", *acls._GRANT_HEADERS, "ObjectLockMode",
+                                                    "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+                   if params.get(name) is not None}
+        if pending:
+            self.configs.put(bucket, f"upload/{upload}", pending)
+
+    def _after_complete_upload(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        if bucket is None:
+            return
+        pending = self.configs.get(bucket, f"upload/{params['UploadId']}")
+        if pending is None:
+            return
+        self.configs.delete(bucket, f"upload/{params['UploadId']}")
+        self._after_object_write(context, {**pending, "Bucket": params["Bucket"], "Key": params["Key"]}, output)
+
+    def _after_abort_upload(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        if bucket is not None:
+            self.configs.delete(bucket, f"upload/{params['UploadId']}")
+
+    def _after_delete_object(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        if bucket is None:
+            return
+        self._forget_deleted(bucket, params["Key"], params.get("VersionId"), output.get("VersionId"))
+
+    def _after_delete_objects(self, context, params, output) -> None:
+        bucket = self.find_bucket(params["Bucket"])
+        if bucket is None:
+            return
+        asked = {(item.get("Key"), item.get("VersionId")) for item in (params.get("Delete") or {}).get("Objects", [])}
+        for deleted in output.get("Deleted") or []:
+            requested = deleted.get("VersionId") if (deleted.get("Key"), deleted.get("VersionId")) in asked else None
+            self._forget_deleted(bucket, deleted.get("Key"), requested, deleted.get("DeleteMarkerVersionId"))
+
+    def _forget_deleted(self, bucket, key, requested_version, new_version) -> None:
+        if key is None:
+            return
+        if requested_version:
+            self.configs.forget_object(bucket, key, requested_version)
+        elif not new_version or new_version == "null":
+            # Unversioned (or suspended) buckets replace the null version.
+            self.configs.forget_object(bucket, key, None)
+
+    # -- bucket tagging -----------------------------------------------------------------------
+
+    def put_bucket_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_BUCKET_TAGS)
+        self.configs.put(bucket, "tags", tags)
         return {}
 
-    def check_object_lock(self, context, bucket: dict, obj: dict, bypass_governance: bool) -> None:
-        """Raise AccessDenied if the version's retention or legal hold forbids deleting or
-        overwriting it."""
+    def get_bucket_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        tags = self.configs.get(bucket, "tags")
+        if not tags:
+            raise s3_error("NoSuchTagSet", "The TagSet does not exist", 404, BucketName=bucket["Name"])
+        return {"TagSet": tags}
 
-    def object_event(self, context, bucket: dict, event_name: str, obj: dict[str, Any]) -> None:
-        """An object changed; event_name as AWS names it without the "s3:" prefix
-        ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
-        bucket's notification configuration."""
+    def delete_bucket_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        self.configs.delete(bucket, "tags")
+        return {}
+
+    # -- object tagging -----------------------------------------------------------------------
+
+    async def put_object_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_OBJECT_TAGS)
+        obj = await self.config_object(context, bucket, params)
+        self.configs.put_object(bucket, "tags", obj["Key"], obj.get("VersionId"), tags)
+        self.object_event(context, bucket, "ObjectTagging:Put", obj)
+        return self._version_output(obj)
+
+    async def get_object_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        obj = await self.config_object(context, bucket, params)
+        tags = self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
+        return {**self._version_output(obj), "TagSet": tags}
+
+    async def delete_object_tagging(self, context, params):
+        bucket = self.config_bucket(context, params)
+        obj = await self.config_object(context, bucket, params)
+        self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
+        self.object_event(context, bucket, "ObjectTagging:Delete", obj)
+        return self._version_output(obj)
+
+    @staticmethod
+    def _version_output(obj: dict) -> dict:
+        version = obj.get("VersionId")
+        return {"VersionId": version} if version and version != "null" else {}
+
+    def object_tags(self, bucket: dict, obj: dict) -> list[dict]:
+        return self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
+
+    # -- encryption ---------------------------------------------------------------------------
+
+    def _aws_managed_kms_key(self, bucket: dict) -> str:
+        from overcast.arns import partition
+
+        return f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:alias/aws/s3"
+
+    def put_bucket_encryption(self, context, params):
+        bucket = self.config_bucket(context, params)
+        rules = (params.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+        if len(rules) != 1:
+            raise malformed_xml()
+        rule = rules[0]
+        by_default = rule.get("ApplyServerSideEncryptionByDefault")
+        if not by_default or by_default.get("SSEAlgorithm") not in SSE_ALGORITHMS:
+            raise malformed_xml()
+        algorithm = by_default["SSEAlgorithm"]
+        stored: dict[str, Any] = {"SSEAlgorithm": algorithm}
+        if by_default.get("KMSMasterKeyID"):
+            if algorithm == "AES256":
+                raise invalid_argument(
+                    "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+                    "ApplyServerSideEncryptionByDefault")
+            stored["KMSMasterKeyID"] = by_default["KMSMasterKeyID"]
+        self.configs.put(bucket, "encryption", {"Rules": [{
+            "ApplyServerSideEncryptionByDefault": stored,
+            "BucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+        }]})
+        return {}
+
+    def get_bucket_encryption(self, context, params):
+        bucket = self.config_bucket(context, params)
+        return {"ServerSideEncryptionConfiguration": self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)}
+
+    def delete_bucket_encryption(self, context, params):
+        # Every bucket is encrypted: deleting the configuration returns it to SSE-S3.
+        bucket = self.config_bucket(context, params)
+        self.configs.delete(bucket, "encryption")
+        return {}
+
+    # -- accelerate and request payment --------------------------------------------------------
+
+    def put_bucket_accelerate_configuration(self, context, params):
+        bucket = self.config_bucket(context, params)
+        status = (params.get("AccelerateConfiguration") or {}).get("Status")
+        if status not in ("Enabled", "Suspended"):
+            raise malformed_xml()
+        if "." in bucket["Name"]:
+            raise s3_error("InvalidRequest", "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
+        self.configs.put(bucket, "accelerate", status)
+        return {}
+
+    def get_bucket_accelerate_configuration(self, context, params):
+        bucket = self.config_bucket(context, params)
+        status = self.configs.get(bucket, "accelerate")
+        return {"Status": status} if status else {}
+
+    def put_bucket_request_payment(self, context, params):
+        bucket = self.config_bucket(context, params)
+        payer = (params.get("RequestPaymentConfiguration") or {}).get("Payer")
+        if payer not in ("Requester", "BucketOwner"):
+            raise malformed_xml()
+        self.configs.put(bucket, "request_payment", payer)
+        return {}
+
+    def get_bucket_request_payment(self, context, params):
+        bucket = self.config_bucket(context, params)
+        return {"Payer": self.configs.get(bucket, "request_payment", "BucketOwner")}
+
+
+_AFTER = {
+    "CreateBucket": BucketConfigOperations._after_create_bucket,
+    "DeleteBucket": BucketConfigOperations._after_delete_bucket,
+    "PutObject": BucketConfigOperations._after_object_write,
+    "CopyObject": BucketConfigOperations._after_object_write,
+    "CreateMultipartUpload": BucketConfigOperations._after_create_upload,
+    "CompleteMultipartUpload": BucketConfigOperations._after_complete_upload,
+    "AbortMultipartUpload": BucketConfigOperations._after_abort_upload,
+    "DeleteObject": BucketConfigOperations._after_delete_object,
+    "DeleteObjects": BucketConfigOperations._after_delete_objects,
+}

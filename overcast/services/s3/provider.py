@@ -1,12 +1,239 @@
 """S3: buckets, objects, multipart uploads, listings and versions. Bucket and object
 configuration (policy, ACLs, CORS, website, lifecycle, tagging, encryption, object lock,
-notifications) lives in config.py and is mixed in."""
+notifications) lives in config.py and is mixed in.
+
+For the configuration half and other services:
+    self.bucket(context, name) -> dict     the bucket record (Name, Account, Region,
+                                           CreationDate, Versioning, Id); NoSuchBucket if none
+    put_object(RequestContext.internal(...), {"Bucket", "Key", "Body": bytes | binary file, ...})
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from datetime import datetime, timezone
+
+from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
+from overcast.services.s3 import acl as acls
 from overcast.services.s3.config import BucketConfigOperations
+from overcast.services.s3.listing import ListingOperations
+from overcast.services.s3.multipart import MultipartOperations
+from overcast.services.s3.object_ops import ObjectOperations
+from overcast.services.s3.objects import ObjectStore
+from overcast.signing import is_presigned, verify_request
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+#: LocationConstraint values that name another region than their own.
+_LOCATION_ALIASES = {"EU": "eu-west-1"}
 
 
-class Provider(BucketConfigOperations, BaseProvider):
+def no_such_bucket(name: str) -> ServiceError:
+    return ServiceError("NoSuchBucket", "The specified bucket does not exist", 404, BucketName=name)
+
+
+def validate_bucket_name(name: str) -> None:
+    if (
+        not _BUCKET_NAME.match(name)
+        or ".." in name
+        or ".-" in name
+        or "-." in name
+        or name.startswith(_BAD_PREFIXES)
+        or name.endswith(_BAD_SUFFIXES)
+        or _is_ip_address(name)
+    ):
+        raise ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400, BucketName=name)
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _known_regions() -> frozenset[str]:
+    import botocore.session
+
+    regions = set()
+    session = botocore.session.get_session()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("s3", partition))
+    return frozenset(regions)
+
+
+class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations, BaseProvider):
     service = "s3"
+
+    def __init__(self, runtime) -> None:
+        super().__init__(runtime)
+        self.data = ObjectStore(self.store)
+        self._regions: frozenset[str] | None = None
+
+    def start(self) -> None:
+        # Presigned URLs are always checked (expiry, tampering), whatever else enforces auth;
+        # first, so a bad URL is refused before any other check looks at the request.
+        self.runtime.request_checks.append(self._check_presigned)
+        super().start()
+
+    def _check_presigned(self, context, params) -> None:
+        if context.service == "s3" and is_presigned(context.request):
+            verify_request(context.request, self.runtime.secret_for, protocol="rest-xml")
+
+    # -- the bucket record, for every S3 operation and the configuration half ------------------
+
+    def bucket(self, context, name: str) -> dict:
+        record = self.data.bucket(name)
+        if record is None:
+            raise no_such_bucket(name)
+        return record
+
+    # -- buckets -------------------------------------------------------------------------------
+
+    def create_bucket(self, context, params: dict) -> dict:
+        name = params["Bucket"]
+        validate_bucket_name(name)
+        region = self._location(context, params)
+        existing = self.data.bucket(name)
+        if existing is not None:
+            if existing["Account"] != context.account:
+                raise ServiceError(
+                    "BucketAlreadyExists",
+                    "The requested bucket name is not available. The bucket namespace is shared by all users "
+                    "of the system. Please select a different name and try again.",
+                    409,
+                    BucketName=name,
+                )
+            raise ServiceError(
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you already own it.",
+                409,
+                BucketName=name,
+            )
+        record = {
+            "Name": name,
+            "Account": context.account,
+            "Region": region,
+            "CreationDate": datetime.now(timezone.utc).replace(microsecond=0),
+            "Versioning": "Enabled" if params.get("ObjectLockEnabledForBucket") else None,
+            "Id": self.data.new_bucket_id(),
+        }
+        self.data.put_bucket(record)
+        if region == "us-east-1":
+            return {"Location": f"/{name}"}
+        return {"Location": f"http://{name}.s3.amazonaws.com/"}
+
+    def _location(self, context, params: dict) -> str:
+        configuration = params.get("CreateBucketConfiguration") or {}
+        constraint = configuration.get("LocationConstraint")
+        region = context.region
+        if constraint is None:
+            if region != "us-east-1":
+                raise ServiceError(
+                    "IllegalLocationConstraintException",
+                    "The unspecified location constraint is incompatible for the region specific endpoint "
+                    "this request was sent to.",
+                    400,
+                )
+            return region
+        target = _LOCATION_ALIASES.get(constraint, constraint)
+        if self._regions is None:
+            self._regions = _known_regions()
+        if constraint == "us-east-1" or target not in self._regions:
+            raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
+                               LocationConstraint=constraint)
+        if target != region:
+            raise ServiceError(
+                "IllegalLocationConstraintException",
+                f"The {constraint} location constraint is incompatible for the region specific endpoint this "
+                "request was sent to.",
+                400,
+            )
+        return target
+
+    def head_bucket(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        self._expected_owner(bucket, params)
+        return {"BucketRegion": bucket["Region"], "AccessPointAlias": False}
+
+    def get_bucket_location(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        self._expected_owner(bucket, params)
+        region = bucket["Region"]
+        return {"LocationConstraint": None if region == "us-east-1" else region}
+
+    def delete_bucket(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        self._expected_owner(bucket, params)
+        if bucket["Account"] != context.account:
+            raise ServiceError("AccessDenied", "Access Denied", 403)
+        if not self.data.is_empty(bucket):
+            message = "The bucket you tried to delete is not empty"
+            if bucket.get("Versioning"):
+                message += ". You must delete all versions in the bucket."
+            raise ServiceError("BucketNotEmpty", message, 409, BucketName=bucket["Name"])
+        self.abort_all_uploads(bucket)
+        self.data.delete_bucket(bucket)
+        return {}
+
+    def list_buckets(self, context, params: dict) -> dict:
+        limit = params.get("MaxBuckets")
+        if limit is not None and not 1 <= limit <= 10000:
+            raise ServiceError("InvalidArgument", "Argument max-buckets must be an integer between 1 and 10000", 400,
+                               ArgumentName="max-buckets", ArgumentValue=str(limit))
+        prefix = params.get("Prefix") or ""
+        wanted_region = params.get("BucketRegion")
+        start_after = params.get("ContinuationToken")
+        buckets = []
+        token = None
+        for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=start_after):
+            record = self.data.bucket(name)
+            if record is None or (wanted_region and record["Region"] != wanted_region):
+                continue
+            if limit is not None and len(buckets) >= limit:
+                token = buckets[-1]["Name"]
+                break
+            buckets.append({"Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]})
+        output = {"Buckets": buckets, "Owner": acls.owner(context.account)}
+        if params.get("Prefix") is not None:
+            output["Prefix"] = prefix
+        if token is not None:
+            output["ContinuationToken"] = token
+        return output
+
+    def put_bucket_versioning(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        self._expected_owner(bucket, params)
+        configuration = params.get("VersioningConfiguration") or {}
+        status = configuration.get("Status")
+        if status not in ("Enabled", "Suspended"):
+            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                               "against our published schema", 400)
+        if status == "Suspended" and self.lock_configuration(bucket) is not None:
+            raise ServiceError("InvalidBucketState", "An Object Lock configuration is present on this bucket, so "
+                               "the versioning state cannot be changed.", 409)
+        record = {**bucket, "Versioning": status}
+        if configuration.get("MFADelete"):
+            record["MFADelete"] = configuration["MFADelete"]
+        self.data.put_bucket(record)
+        return {}
+
+    def get_bucket_versioning(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        self._expected_owner(bucket, params)
+        output = {}
+        if bucket.get("Versioning"):
+            output["Status"] = bucket["Versioning"]
+        if bucket.get("MFADelete"):
+            output["MFADelete"] = bucket["MFADelete"]
+        return output
+
+    @staticmethod
+    def _expected_owner(bucket: dict, params: dict) -> None:
+        expected = params.get("ExpectedBucketOwner")
+        if expected and expected != bucket["Account"]:
+            raise ServiceError("AccessDenied", "Access Denied", 403)

@@ -1,0 +1,136 @@
+"""Bucket settings kept by id (request metrics, S3 Intelligent-Tiering archive
+configurations): Put/Get/Delete by id and a paginated List, validated as S3 does."""
+
+from __future__ import annotations
+
+import base64
+
+from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+MAX_CONFIGURATIONS = 1000
+PAGE = 100
+_TIER_DAYS = {"ARCHIVE_ACCESS": (90, 730), "DEEP_ARCHIVE_ACCESS": (180, 730)}
+
+
+def _no_configuration():
+    return s3_error("NoSuchConfiguration", "The specified configuration does not exist.", 404)
+
+
+def _check_id(given_id: str, document: dict) -> None:
+    if not given_id or len(given_id) > 64:
+        raise invalid_argument("Invalid id", "id", given_id)
+    if document.get("Id") != given_id:
+        raise invalid_argument("Document ID does not match the specified configuration ID.", "id", given_id)
+
+
+def _check_filter(document: dict) -> None:
+    flt = document.get("Filter")
+    if flt is None:
+        return
+    given = [name for name in ("Prefix", "Tag", "AccessPointArn", "And") if flt.get(name) is not None]
+    if len(given) > 1:
+        raise malformed_xml()
+
+
+def _validate_tiering(document: dict) -> None:
+    if document.get("Status") not in ("Enabled", "Disabled"):
+        raise malformed_xml()
+    tierings = document.get("Tierings") or []
+    if not tierings:
+        raise malformed_xml()
+    seen = set()
+    for tiering in tierings:
+        tier, days = tiering.get("AccessTier"), tiering.get("Days")
+        if tier not in _TIER_DAYS or days is None:
+            raise malformed_xml()
+        if tier in seen:
+            raise invalid_argument("Duplicate access tier is not allowed", "AccessTier", tier)
+        seen.add(tier)
+        low, high = _TIER_DAYS[tier]
+        if not low <= days <= high:
+            raise invalid_argument(
+                f"A {tier} configuration must have a Days value between {low} and {high}", "Days", days)
+
+
+#: kind → (document member, list output member, extra validation)
+_KINDS = {
+    "metrics": ("MetricsConfiguration", "MetricsConfigurationList", None),
+    "tiering": ("IntelligentTieringConfiguration", "IntelligentTieringConfigurationList", _validate_tiering),
+}
+
+
+class IdConfigurationOperations:
+    def _put_by_id(self, context, params, kind: str):
+        bucket = self.config_bucket(context, params)
+        member, _, validate = _KINDS[kind]
+        document = params.get(member) or {}
+        _check_id(params["Id"], document)
+        _check_filter(document)
+        if validate is not None:
+            validate(document)
+        if self.configs.get(bucket, f"{kind}/{params['Id']}") is None:
+            if sum(1 for _ in self.configs.scan(bucket, f"{kind}/")) >= MAX_CONFIGURATIONS:
+                raise s3_error("TooManyConfigurations", "You are attempting to create a new configuration but "
+                               "have already reached the 1,000-configuration limit.")
+        self.configs.put(bucket, f"{kind}/{params['Id']}", {k: v for k, v in document.items() if v is not None})
+        return {}
+
+    def _get_by_id(self, context, params, kind: str):
+        bucket = self.config_bucket(context, params)
+        document = self.configs.get(bucket, f"{kind}/{params['Id']}")
+        if document is None:
+            raise _no_configuration()
+        return {_KINDS[kind][0]: document}
+
+    def _delete_by_id(self, context, params, kind: str):
+        bucket = self.config_bucket(context, params)
+        if self.configs.get(bucket, f"{kind}/{params['Id']}") is None:
+            raise _no_configuration()
+        self.configs.delete(bucket, f"{kind}/{params['Id']}")
+        return {}
+
+    def _list_by_id(self, context, params, kind: str):
+        bucket = self.config_bucket(context, params)
+        token = params.get("ContinuationToken")
+        after = None
+        if token:
+            try:
+                after = f"{kind}/" + base64.urlsafe_b64decode(token.encode()).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise invalid_argument("The continuation token provided is incorrect", "continuation-token",
+                                       token) from None
+        page = [(name, value) for name, value in self.configs.scan(bucket, f"{kind}/", after, PAGE + 1)
+                if value is not None]
+        output: dict = {"IsTruncated": len(page) > PAGE}
+        if token:
+            output["ContinuationToken"] = token
+        if page[:PAGE]:
+            output[_KINDS[kind][1]] = [value for _, value in page[:PAGE]]
+        if len(page) > PAGE:
+            last = page[PAGE - 1][0].split("/", 1)[1]
+            output["NextContinuationToken"] = base64.urlsafe_b64encode(last.encode()).decode()
+        return output
+
+    def put_bucket_metrics_configuration(self, context, params):
+        return self._put_by_id(context, params, "metrics")
+
+    def get_bucket_metrics_configuration(self, context, params):
+        return self._get_by_id(context, params, "metrics")
+
+    def delete_bucket_metrics_configuration(self, context, params):
+        return self._delete_by_id(context, params, "metrics")
+
+    def list_bucket_metrics_configurations(self, context, params):
+        return self._list_by_id(context, params, "metrics")
+
+    def put_bucket_intelligent_tiering_configuration(self, context, params):
+        return self._put_by_id(context, params, "tiering")
+
+    def get_bucket_intelligent_tiering_configuration(self, context, params):
+        return self._get_by_id(context, params, "tiering")
+
+    def delete_bucket_intelligent_tiering_configuration(self, context, params):
+        return self._delete_by_id(context, params, "tiering")
+
+    def list_bucket_intelligent_tiering_configurations(self, context, params):
+        return self._list_by_id(context, params, "tiering")

@@ -1,0 +1,293 @@
+"""ListObjects (v1 and v2) and ListObjectVersions: index scans from the first key asked for,
+skipping a whole common prefix with one new seek, so a page costs O(page), not O(bucket)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import quote
+
+from overcast.errors import ServiceError
+from overcast.services.s3 import acl as acls
+from overcast.services.s3.object_ops import is_restored
+from overcast.services.s3.objects import SEPARATOR
+
+#: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
+_PAST = "\U0010ffff"
+MAX_KEYS = 1000
+
+
+def _encode_token(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode("utf-8", "surrogatepass")).decode()
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ServiceError("InvalidArgument", "The continuation token provided is incorrect", 400,
+                           ArgumentName="continuation-token") from None
+
+
+def _max_keys(params: dict, name: str = "MaxKeys") -> int:
+    value = params.get(name)
+    if value is None:
+        return MAX_KEYS
+    if value < 0:
+        raise ServiceError("InvalidArgument", f"Argument {name.lower()} must be an integer between 0 and 2147483647",
+                           400)
+    return min(value, MAX_KEYS)
+
+
+def _check_encoding(params: dict) -> str | None:
+    encoding = params.get("EncodingType")
+    if encoding is not None and encoding != "url":
+        raise ServiceError("InvalidArgument", "Invalid Encoding Method specified in Request", 400,
+                           ArgumentName="encoding-type", ArgumentValue=encoding)
+    return encoding
+
+
+def _url(value: str | None, encoding: str | None) -> str | None:
+    if value is None or encoding is None:
+        return value
+    return quote(value, safe="/")
+
+
+def _resume_after(value: str | None, delimiter: str | None) -> str | None:
+    """Where to start after a marker: past the whole common prefix if it is one."""
+    if value is None:
+        return None
+    if delimiter and value.endswith(delimiter):
+        return value + _PAST
+    return value
+
+
+class _Page:
+    """Walks rows in key order, folding keys that share a prefix up to the delimiter into one
+    common prefix and seeking past them."""
+
+    def __init__(self, scan, prefix: str, delimiter: str | None, limit: int, start_after: str | None) -> None:
+        self.scan = scan  # scan(start_after) -> iterator of (row key, record)
+        self.prefix = prefix
+        self.delimiter = delimiter or None
+        self.limit = limit
+        self.start_after = start_after
+        self.entries: list[dict] = []
+        self.prefixes: list[str] = []
+        self.truncated = False
+        self.last: str | None = None  # the last key or common prefix returned
+
+    def run(self) -> _Page:
+        if self.limit == 0:
+            return self
+        prefix, delimiter = self.prefix, self.delimiter
+        start = self.start_after
+        count = 0
+        while True:
+            rows = self.scan(start)
+            restart = None
+            for row_key, record in rows:
+                key = record["Key"]
+                if delimiter:
+                    cut = key.find(delimiter, len(prefix))
+                    if cut >= 0:
+                        common = key[: cut + len(delimiter)]
+                        if count >= self.limit:
+                            self.truncated = True
+                            return self
+                        self.prefixes.append(common)
+                        self.last = common
+                        count += 1
+                        restart = common + _PAST
+                        break
+                if count >= self.limit:
+                    self.truncated = True
+                    return self
+                self.entries.append(record)
+                self.last = key
+                count += 1
+                if count >= self.limit:
+                    self.truncated = next(rows, None) is not None
+                    return self
+            if restart is None:
+                return self
+            start = restart
+
+
+class ListingOperations:
+    def _object_entry(self, record: dict, owner: bool, params: dict) -> dict:
+        entry = {
+            "Key": record["Key"],
+            "LastModified": record["LastModified"],
+            "ETag": record["ETag"],
+            "Size": record["Size"],
+            "StorageClass": record.get("StorageClass", "STANDARD"),
+        }
+        if record.get("Checksums"):
+            entry["ChecksumAlgorithm"] = list(record["Checksums"])
+            entry["ChecksumType"] = record.get("ChecksumType", "FULL_OBJECT")
+        if owner:
+            entry["Owner"] = acls.owner(record.get("Owner") or "000000000000")
+        if "RestoreStatus" in (params.get("OptionalObjectAttributes") or []) and record.get("Restore"):
+            status = {"IsRestoreInProgress": not is_restored(record) and record["Restore"]["Ready"] > 0}
+            if is_restored(record):
+                from datetime import datetime, timezone
+
+                status["RestoreExpiryDate"] = datetime.fromtimestamp(record["Restore"]["Expiry"], timezone.utc)
+            entry["RestoreStatus"] = status
+        return entry
+
+    def _current_page(self, bucket: dict, params: dict, start_after: str | None, limit: int) -> _Page:
+        prefix = params.get("Prefix") or ""
+        data = self.data
+        return _Page(lambda after: data.scan_current(bucket, prefix, after), prefix, params.get("Delimiter"),
+                     limit, start_after).run()
+
+    def list_objects_v2(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        encoding = _check_encoding(params)
+        limit = _max_keys(params)
+        token = params.get("ContinuationToken")
+        delimiter = params.get("Delimiter")
+        if token is not None:
+            start_after = _resume_after(_decode_token(token), delimiter)
+        else:
+            start_after = params.get("StartAfter")
+        page = self._current_page(bucket, params, start_after, limit)
+        owner = bool(params.get("FetchOwner"))
+        output = {
+            "Name": bucket["Name"],
+            "Prefix": _url(params.get("Prefix") or "", encoding),
+            "MaxKeys": params.get("MaxKeys", MAX_KEYS),
+            "KeyCount": len(page.entries) + len(page.prefixes),
+            "IsTruncated": page.truncated,
+        }
+        contents = []
+        for record in page.entries:
+            entry = self._object_entry(record, owner, params)
+            if encoding:
+                entry["Key"] = _url(entry["Key"], encoding)
+            contents.append(entry)
+        if contents:
+            output["Contents"] = contents
+        if page.prefixes:
+            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
+        if delimiter:
+            output["Delimiter"] = _url(delimiter, encoding)
+        if encoding:
+            output["EncodingType"] = encoding
+        if token is not None:
+            output["ContinuationToken"] = token
+        if params.get("StartAfter") is not None:
+            output["StartAfter"] = _url(params["StartAfter"], encoding)
+        if page.truncated and page.last is not None:
+            output["NextContinuationToken"] = _encode_token(page.last)
+        return output
+
+    def list_objects(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        encoding = _check_encoding(params)
+        limit = _max_keys(params)
+        marker = params.get("Marker")
+        delimiter = params.get("Delimiter")
+        page = self._current_page(bucket, params, _resume_after(marker, delimiter), limit)
+        output = {
+            "Name": bucket["Name"],
+            "Prefix": _url(params.get("Prefix") or "", encoding),
+            "Marker": _url(marker or "", encoding),
+            "MaxKeys": params.get("MaxKeys", MAX_KEYS),
+            "IsTruncated": page.truncated,
+        }
+        contents = []
+        for record in page.entries:
+            entry = self._object_entry(record, True, params)
+            if encoding:
+                entry["Key"] = _url(entry["Key"], encoding)
+            contents.append(entry)
+        if contents:
+            output["Contents"] = contents
+        if page.prefixes:
+            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
+        if delimiter:
+            output["Delimiter"] = _url(delimiter, encoding)
+            if page.truncated and page.last is not None:
+                output["NextMarker"] = _url(page.last, encoding)
+        if encoding:
+            output["EncodingType"] = encoding
+        return output
+
+    def list_object_versions(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        encoding = _check_encoding(params)
+        limit = _max_keys(params)
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter")
+        key_marker = params.get("KeyMarker")
+        version_marker = params.get("VersionIdMarker")
+        after_key = None
+        if version_marker and not key_marker:
+            raise ServiceError("InvalidArgument", "A version-id marker cannot be specified without a key marker.",
+                               400, ArgumentName="version-id-marker", ArgumentValue=version_marker)
+        if key_marker is None:
+            start_after = None
+        elif version_marker:
+            record = self.data.version(bucket, key_marker, version_marker)
+            if record is None and version_marker != "null" and len(version_marker) != 32:
+                raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
+                                   ArgumentName="version-id-marker", ArgumentValue=version_marker)
+            if record is None:
+                start_after = key_marker + SEPARATOR + _PAST
+            else:
+                current = self.data.current(bucket, key_marker)
+                is_current = current is not None and current["Order"] == record["Order"]
+                start_after = key_marker if is_current else key_marker + SEPARATOR + record["Order"]
+                after_key = key_marker
+        else:
+            start_after = _resume_after(key_marker, delimiter)
+            if start_after == key_marker:
+                start_after = key_marker + SEPARATOR + _PAST
+        data = self.data
+
+        def scan(after):
+            return data.scan_versions(bucket, prefix, after, after_key if after == start_after else None)
+
+        page = _Page(scan, prefix, delimiter, limit, start_after).run()
+        versions, markers = [], []
+        for record in page.entries:
+            key = _url(record["Key"], encoding)
+            owner = acls.owner(record.get("Owner") or bucket["Account"])
+            if record.get("DeleteMarker"):
+                markers.append({"Owner": owner, "Key": key, "VersionId": record["VersionId"],
+                                "IsLatest": record["IsLatest"], "LastModified": record["LastModified"]})
+                continue
+            entry = self._object_entry(record, True, params)
+            entry["Key"] = key
+            entry["VersionId"] = record["VersionId"]
+            entry["IsLatest"] = record["IsLatest"]
+            versions.append(entry)
+        output = {
+            "Name": bucket["Name"],
+            "Prefix": _url(prefix, encoding),
+            "KeyMarker": _url(key_marker or "", encoding),
+            "VersionIdMarker": version_marker or "",
+            "MaxKeys": params.get("MaxKeys", MAX_KEYS),
+            "IsTruncated": page.truncated,
+        }
+        if versions:
+            output["Versions"] = versions
+        if markers:
+            output["DeleteMarkers"] = markers
+        if page.prefixes:
+            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
+        if delimiter:
+            output["Delimiter"] = _url(delimiter, encoding)
+        if encoding:
+            output["EncodingType"] = encoding
+        if page.truncated and page.last is not None:
+            last_entry = page.entries[-1] if page.entries else None
+            if last_entry is not None and last_entry["Key"] == page.last:
+                output["NextKeyMarker"] = _url(page.last, encoding)
+                output["NextVersionIdMarker"] = last_entry["VersionId"]
+            else:
+                output["NextKeyMarker"] = _url(page.last, encoding)
+        return output

@@ -1,0 +1,434 @@
+"""Multipart uploads: create, upload part (and part copy), complete, abort, list parts and
+uploads. Parts are bodies of their own until completion joins them into one file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+
+from overcast.errors import ServiceError
+from overcast.services.s3 import acl as acls
+from overcast.services.s3 import checksums
+from overcast.services.s3.bodies import Body, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.object_ops import (
+    CONTENT_FIELDS,
+    DEFAULT_FIELDS,
+    check_conditions,
+    check_key,
+    check_metadata,
+    check_storage_class,
+    checksum_output,
+    declared_checksums,
+    now,
+)
+from overcast.services.s3.objects import SEPARATOR
+
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PARTS = 10000
+_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+
+
+def no_such_upload(upload_id: str) -> ServiceError:
+    return ServiceError("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the "
+                        "upload may have been aborted or completed.", 404, UploadId=upload_id)
+
+
+def _part_key(upload_id: str, number: int) -> str:
+    return f"{upload_id}{SEPARATOR}{number:05d}"
+
+
+def _check_part_number(number: int) -> None:
+    if not 1 <= number <= MAX_PARTS:
+        raise ServiceError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400,
+                           ArgumentName="partNumber", ArgumentValue=str(number))
+
+
+class MultipartOperations:
+    def _upload(self, bucket: dict, key: str, upload_id: str) -> dict:
+        upload = self.data.uploads.get(bucket["Id"], key + SEPARATOR + upload_id)
+        if upload is None:
+            raise no_such_upload(upload_id)
+        return upload
+
+    def create_multipart_upload(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        check_metadata(params.get("Metadata"))
+        check_storage_class(params.get("StorageClass"))
+        algorithm = params.get("ChecksumAlgorithm")
+        if algorithm is not None and algorithm not in checksums.ALGORITHMS:
+            raise checksums.invalid_algorithm(algorithm)
+        checksum_type = params.get("ChecksumType")
+        if checksum_type is not None:
+            if algorithm is None:
+                raise ServiceError("InvalidRequest", "The x-amz-checksum-type header can only be used with the "
+                                   "x-amz-checksum-algorithm header.", 400)
+            if checksum_type == "FULL_OBJECT" and algorithm not in checksums.FULL_OBJECT_CAPABLE:
+                raise ServiceError("InvalidRequest", f"The FULL_OBJECT checksum type cannot be used with the "
+                                   f"{algorithm.lower()} checksum algorithm.", 400)
+            if checksum_type == "COMPOSITE" and algorithm == "CRC64NVME":
+                raise ServiceError("InvalidRequest", "The COMPOSITE checksum type cannot be used with the "
+                                   "crc64nvme checksum algorithm.", 400)
+        elif algorithm is not None:
+            checksum_type = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
+        defaults = self.object_defaults(context, bucket, params)
+        upload_id = f"{time.time_ns():016x}{secrets.token_urlsafe(24)}"
+        upload = {
+            "Key": key,
+            "UploadId": upload_id,
+            "Initiated": now(),
+            "Owner": context.account,
+            "Fields": {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None},
+            "Metadata": params.get("Metadata") or {},
+            "StorageClass": params.get("StorageClass") or "STANDARD",
+            "Defaults": defaults,
+        }
+        if algorithm:
+            upload["ChecksumAlgorithm"] = algorithm
+            upload["ChecksumType"] = checksum_type
+        self.data.uploads.put(bucket["Id"], key + SEPARATOR + upload_id, upload)
+        output = {"Bucket": bucket["Name"], "Key": key, "UploadId": upload_id}
+        if algorithm:
+            output["ChecksumAlgorithm"] = algorithm
+            output["ChecksumType"] = checksum_type
+        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        return output
+
+    def _put_part(self, bucket: dict, upload: dict, number: int, body: Body) -> dict:
+        part = {"PartNumber": number, "ETag": f'"{body.md5}"', "Size": body.size, "LastModified": now()}
+        if body.checksums:
+            part["Checksums"] = body.checksums
+        if body.data is not None:
+            part["Data"] = body.data
+        elif body.file is not None:
+            part["File"] = body.file
+        row = _part_key(upload["UploadId"], number)
+        old = self.data.parts.get(bucket["Id"], row)
+        self.data.parts.put(bucket["Id"], row, part)
+        if old is not None:
+            self.data.files.remove(old.get("File"))
+        return part
+
+    async def upload_part(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        number = params["PartNumber"]
+        _check_part_number(number)
+        upload = self._upload(bucket, params["Key"], params["UploadId"])
+        headers = context.request.headers
+        algorithms = requested_algorithms(params, headers)
+        if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
+            algorithms = (*algorithms, upload["ChecksumAlgorithm"])
+        body = await take_in(params.get("Body"), declared_checksums(params, headers), self.data.files,
+                             algorithms, parse_content_md5(params.get("ContentMD5")))
+        try:
+            upload = self._upload(bucket, params["Key"], params["UploadId"])  # aborted meanwhile?
+        except ServiceError:
+            self.data.files.remove(body.file)
+            raise
+        part = self._put_part(bucket, upload, number, body)
+        output = {"ETag": part["ETag"]}
+        output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
+        defaults = upload.get("Defaults") or {}
+        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        return output
+
+    def upload_part_copy(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        number = params["PartNumber"]
+        _check_part_number(number)
+        upload = self._upload(bucket, params["Key"], params["UploadId"])
+        _, source = self.copy_source(context, params["CopySource"])
+        check_conditions(source, params, "CopySource")
+        size = source["Size"]
+        first, last = 0, size - 1
+        text = params.get("CopySourceRange")
+        if text:
+            match = _COPY_RANGE.match(text.strip())
+            if match is None or int(match.group(1)) > int(match.group(2)):
+                raise ServiceError("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
+                                   "bytes=first-last where first and last are the zero-based offsets of the first "
+                                   "and last bytes to copy", 400, ArgumentName="x-amz-copy-source-range",
+                                   ArgumentValue=text)
+            first, last = int(match.group(1)), int(match.group(2))
+            if last >= size:
+                raise ServiceError("InvalidRange", "The requested range is not satisfiable", 416,
+                                   RangeRequested=text, ActualObjectSize=str(size))
+        body = self._copy_range(source, first, last, upload.get("ChecksumAlgorithm"))
+        part = self._put_part(bucket, upload, number, body)
+        result = {"ETag": part["ETag"], "LastModified": part["LastModified"]}
+        result.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
+        output = {"CopyPartResult": result}
+        if source["VersionId"] != "null":
+            output["CopySourceVersionId"] = source["VersionId"]
+        return output
+
+    def _copy_range(self, source: dict, first: int, last: int, algorithm: str | None) -> Body:
+        body = Body()
+        md5 = hashlib.md5()
+        summer = checksums.new(algorithm) if algorithm else None
+        length = max(0, last - first + 1)
+        files = self.data.files
+        if source.get("Data") is not None:
+            data = source["Data"][first:last + 1]
+            md5.update(data)
+            if summer:
+                summer.update(data)
+            body.data = data
+        elif source.get("File") and length:
+            scratch = files.scratch()
+            with open(files.path(source["File"]), "rb") as handle, open(scratch, "wb") as out:
+                handle.seek(first)
+                left = length
+                while left > 0:
+                    chunk = handle.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                    md5.update(chunk)
+                    if summer:
+                        summer.update(chunk)
+                    out.write(chunk)
+            body.file = files.new_name()
+            files.commit(scratch, body.file)
+        body.size = length
+        body.md5 = md5.hexdigest()
+        if summer:
+            body.checksums = {algorithm: checksums.encode(summer.digest())}
+        return body
+
+    def complete_multipart_upload(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        key, upload_id = params["Key"], params["UploadId"]
+        upload = self._upload(bucket, key, upload_id)
+        requested = (params.get("MultipartUpload") or {}).get("Parts") or []
+        if not requested:
+            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                               "against our published schema", 400)
+        self._check_write_conditions(bucket, params)
+        scope = bucket["Id"]
+        parts = []
+        previous = 0
+        for index, item in enumerate(requested):
+            number = item.get("PartNumber")
+            if number is None or number <= previous:
+                raise ServiceError("InvalidPartOrder", "The list of parts was not in ascending order. Parts must "
+                                   "be ordered by part number.", 400, UploadId=upload_id)
+            previous = number
+            part = self.data.parts.get(scope, _part_key(upload_id, number))
+            if part is None or (item.get("ETag") or "").strip('"') != part["ETag"].strip('"'):
+                raise ServiceError("InvalidPart", "One or more of the specified parts could not be found.  The "
+                                   "part may not have been uploaded, or the specified entity tag may not match the "
+                                   "part's entity tag.", 400, UploadId=upload_id, PartNumber=str(number),
+                                   ETag=item.get("ETag") or "")
+            parts.append(part)
+        for part in parts[:-1]:
+            if part["Size"] < MIN_PART_SIZE:
+                raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
+                                   400, ProposedSize=str(part["Size"]), MinSizeAllowed=str(MIN_PART_SIZE),
+                                   PartNumber=str(part["PartNumber"]), ETag=part["ETag"])
+        record_checksums, checksum_type = self._final_checksums(upload, parts, requested, params)
+        body = self._join(parts)
+        digest = hashlib.md5(b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)).hexdigest()
+        order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
+        record = {
+            "Key": key, "Order": order, "VersionId": version_id, "Size": body.size,
+            "ETag": f'"{digest}-{len(parts)}"', "LastModified": now(), "Owner": upload["Owner"],
+            **upload["Fields"], "PartSizes": [part["Size"] for part in parts],
+        }
+        record.setdefault("ContentType", "binary/octet-stream")
+        if upload.get("Metadata"):
+            record["Metadata"] = upload["Metadata"]
+        if upload.get("StorageClass", "STANDARD") != "STANDARD":
+            record["StorageClass"] = upload["StorageClass"]
+        if record_checksums:
+            record["Checksums"] = record_checksums
+            record["ChecksumType"] = checksum_type
+            record["PartChecksums"] = [part.get("Checksums") or {} for part in parts]
+        if body.data is not None:
+            record["Data"] = body.data
+        elif body.file is not None:
+            record["File"] = body.file
+        record.update(upload.get("Defaults") or {})
+        self.commit_version(context, bucket, record, "ObjectCreated:CompleteMultipartUpload")
+        self._drop_upload(bucket, upload)
+        output = {
+            "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{key}",
+            "Bucket": bucket["Name"], "Key": key, "ETag": record["ETag"], **checksum_output(record),
+        }
+        if version_id != "null":
+            output["VersionId"] = version_id
+        output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
+        return output
+
+    def _final_checksums(self, upload: dict, parts: list[dict], requested: list[dict], params: dict):
+        algorithm = upload.get("ChecksumAlgorithm")
+        if not algorithm:
+            return None, None
+        values = []
+        for part, item in zip(parts, requested):
+            value = (part.get("Checksums") or {}).get(algorithm)
+            given = item.get(f"Checksum{algorithm}")
+            if value is None or (given is not None and given != value):
+                raise ServiceError("InvalidPart", "One or more of the specified parts could not be found.  The "
+                                   "part may not have been uploaded, or the specified entity tag may not match the "
+                                   "part's entity tag.", 400)
+            values.append(value)
+        if upload.get("ChecksumType") == "FULL_OBJECT":
+            combined = checksums.full_object(algorithm, [(v, p["Size"]) for v, p in zip(values, parts)])
+            given = params.get(f"Checksum{algorithm}")
+            if given is not None and given != combined:
+                raise ServiceError("BadDigest", f"The {algorithm} you specified did not match the calculated "
+                                   "checksum.", 400)
+            return {algorithm: combined}, "FULL_OBJECT"
+        return {algorithm: checksums.composite(algorithm, values)}, "COMPOSITE"
+
+    def _join(self, parts: list[dict]) -> Body:
+        """The parts' bodies as one file (kernel-side copies where the OS allows)."""
+        body = Body()
+        body.size = sum(part["Size"] for part in parts)
+        if body.size == 0:
+            return body
+        files = self.data.files
+        scratch = files.scratch()
+        try:
+            with open(scratch, "wb") as out:
+                for part in parts:
+                    if part.get("Data") is not None:
+                        out.write(part["Data"])
+                        continue
+                    if not part.get("File"):
+                        continue
+                    out.flush()
+                    with open(files.path(part["File"]), "rb") as source:
+                        _copy_file(source, out, part["Size"])
+            body.file = files.new_name()
+            files.commit(scratch, body.file)
+        finally:
+            if scratch.exists():
+                scratch.unlink()
+        return body
+
+    def _drop_upload(self, bucket: dict, upload: dict) -> None:
+        scope, upload_id = bucket["Id"], upload["UploadId"]
+        rows = list(self.data.parts.scan(scope, prefix=upload_id + SEPARATOR))
+        with self.store.transaction():
+            for row_key, _ in rows:
+                self.data.parts.delete(scope, row_key)
+            self.data.uploads.delete(scope, upload["Key"] + SEPARATOR + upload_id)
+        for _, part in rows:
+            self.data.files.remove(part.get("File"))
+
+    def abort_multipart_upload(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        upload = self._upload(bucket, params["Key"], params["UploadId"])
+        self._drop_upload(bucket, upload)
+        return {}
+
+    def abort_all_uploads(self, bucket: dict) -> None:
+        for _, upload in list(self.data.uploads.scan(bucket["Id"])):
+            self._drop_upload(bucket, upload)
+
+    def list_parts(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        upload = self._upload(bucket, params["Key"], params["UploadId"])
+        marker = params.get("PartNumberMarker") or 0
+        limit = params.get("MaxParts")
+        limit = 1000 if limit is None else min(limit, 1000)
+        prefix = upload["UploadId"] + SEPARATOR
+        start = _part_key(upload["UploadId"], marker) if marker else None
+        rows = self.data.parts.scan(bucket["Id"], prefix=prefix, start_after=start, limit=limit + 1)
+        parts = []
+        truncated = False
+        for _, part in rows:
+            if len(parts) >= limit:
+                truncated = True
+                break
+            entry = {"PartNumber": part["PartNumber"], "LastModified": part["LastModified"], "ETag": part["ETag"],
+                     "Size": part["Size"]}
+            entry.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
+            parts.append(entry)
+        owner = acls.owner(upload["Owner"])
+        output = {
+            "Bucket": bucket["Name"], "Key": upload["Key"], "UploadId": upload["UploadId"],
+            "PartNumberMarker": marker, "MaxParts": limit, "IsTruncated": truncated, "Parts": parts,
+            "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")}, "Owner": owner,
+            "StorageClass": upload.get("StorageClass", "STANDARD"),
+        }
+        if parts:
+            output["NextPartNumberMarker"] = parts[-1]["PartNumber"]
+        if upload.get("ChecksumAlgorithm"):
+            output["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
+            output["ChecksumType"] = upload["ChecksumType"]
+        return output
+
+    def list_multipart_uploads(self, context, params: dict) -> dict:
+        from overcast.services.s3.listing import _PAST, _Page, _check_encoding, _resume_after, _url
+
+        bucket = self.bucket(context, params["Bucket"])
+        encoding = _check_encoding(params)
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter")
+        limit = params.get("MaxUploads")
+        limit = 1000 if limit is None else min(limit, 1000)
+        key_marker, upload_marker = params.get("KeyMarker"), params.get("UploadIdMarker")
+        if key_marker is None:
+            start = None
+        elif upload_marker:
+            start = key_marker + SEPARATOR + upload_marker
+        else:
+            start = _resume_after(key_marker, delimiter)
+            if start == key_marker:
+                start = key_marker + SEPARATOR + _PAST
+        uploads_table = self.data.uploads
+        page = _Page(lambda after: uploads_table.scan(bucket["Id"], prefix=prefix, start_after=after), prefix,
+                     delimiter, limit, start).run()
+        uploads = []
+        for upload in page.entries:
+            owner = acls.owner(upload["Owner"])
+            entry = {"UploadId": upload["UploadId"], "Key": _url(upload["Key"], encoding),
+                     "Initiated": upload["Initiated"], "StorageClass": upload.get("StorageClass", "STANDARD"),
+                     "Owner": owner, "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")}}
+            if upload.get("ChecksumAlgorithm"):
+                entry["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
+                entry["ChecksumType"] = upload["ChecksumType"]
+            uploads.append(entry)
+        output = {
+            "Bucket": bucket["Name"], "KeyMarker": _url(key_marker or "", encoding),
+            "UploadIdMarker": upload_marker or "", "Prefix": _url(prefix, encoding), "MaxUploads": limit,
+            "IsTruncated": page.truncated,
+        }
+        if uploads:
+            output["Uploads"] = uploads
+        if page.prefixes:
+            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
+        if delimiter:
+            output["Delimiter"] = _url(delimiter, encoding)
+        if encoding:
+            output["EncodingType"] = encoding
+        if page.truncated:
+            if page.entries and page.entries[-1]["Key"] == page.last:
+                output["NextKeyMarker"] = _url(page.last, encoding)
+                output["NextUploadIdMarker"] = page.entries[-1]["UploadId"]
+            elif page.last is not None:
+                output["NextKeyMarker"] = _url(page.last, encoding)
+        return output
+
+
+def _copy_file(source, out, size: int) -> None:
+    try:
+        offset = 0
+        while offset < size:
+            sent = os.sendfile(out.fileno(), source.fileno(), offset, min(size - offset, 1 << 30))
+            if sent == 0:
+                break
+            offset += sent
+        out.seek(0, os.SEEK_END)
+    except (AttributeError, OSError):
+        source.seek(0)
+        out.seek(0, os.SEEK_END)
+        while chunk := source.read(1 << 20):
+            out.write(chunk)

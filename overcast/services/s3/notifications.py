@@ -1,0 +1,267 @@
+"""Event notifications: the bucket's configuration (SQS queues, SNS topics, Lambda functions,
+EventBridge), validated as S3 does, and the events themselves in AWS's shape.
+
+Every event is published on the bus topic "s3:event" (the S3 event record); each matching
+queue/topic/function configuration gets the notification message through bus.deliver; with
+EventBridge enabled, the EventBridge-shaped event is published on "events:put"."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import quote_plus
+
+from overcast.arns import partition
+from overcast.bus import DeliveryError
+from overcast.services.s3.configstore import invalid_argument, s3_error
+
+EVENT_NAMES = frozenset({
+    "s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:ObjectRestore:Delete", "s3:Replication:*",
+    "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked",
+    "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectTagging:*", "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete", "s3:ObjectAcl:Put",
+})
+#: (configuration list member, ARN member, service that owns the ARN)
+KINDS = (
+    ("QueueConfigurations", "QueueArn", "sqs"),
+    ("TopicConfigurations", "TopicArn", "sns"),
+    ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"),
+)
+SUBJECT = "Amazon S3 Notification"
+
+#: EventBridge detail-type and reason per S3 event name.
+_DETAIL_TYPES = {
+    "ObjectCreated": "Object Created", "ObjectRemoved": "Object Deleted",
+    "ObjectRestore:Post": "Object Restore Initiated", "ObjectRestore:Completed": "Object Restore Completed",
+    "ObjectRestore:Delete": "Object Restore Expired", "ObjectTagging:Put": "Object Tags Added",
+    "ObjectTagging:Delete": "Object Tags Deleted", "ObjectAcl:Put": "Object ACL Updated",
+    "LifecycleTransition": "Object Storage Class Changed", "LifecycleExpiration": "Object Deleted",
+}
+_REASONS = {"Put": "PutObject", "Post": "POST Object", "Copy": "CopyObject",
+            "CompleteMultipartUpload": "CompleteMultipartUpload", "Delete": "DeleteObject",
+            "DeleteMarkerCreated": "DeleteObject"}
+
+_sequence = itertools.count()
+
+
+def _sequencer() -> str:
+    """Ordered per key as AWS's are: a hex string that grows with time."""
+    return f"{time.time_ns():016X}{next(_sequence) & 0xFF:02X}"
+
+
+def _iso_millis(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _filter_rules(configuration: dict) -> list[dict]:
+    return ((configuration.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []
+
+
+def _validate_filter(configuration: dict) -> None:
+    seen = set()
+    for rule in _filter_rules(configuration):
+        name = (rule.get("Name") or "").lower()
+        if name not in ("prefix", "suffix"):
+            raise invalid_argument("filter rule name must be either prefix or suffix", "FilterRule.Name",
+                                   rule.get("Name"))
+        if name in seen:
+            raise invalid_argument(f"Cannot specify more than one {name} rule in a filter.", "FilterRule.Name",
+                                   rule.get("Name"))
+        seen.add(name)
+        if len(rule.get("Value") or "") > 1024:
+            raise invalid_argument("filter rule value cannot be longer than 1024", "FilterRule.Value", rule.get("Value"))
+
+
+def _filter_values(configuration: dict) -> tuple[str, str]:
+    values = {(rule.get("Name") or "").lower(): rule.get("Value") or "" for rule in _filter_rules(configuration)}
+    return values.get("prefix", ""), values.get("suffix", "")
+
+
+def _event_matches(pattern: str, event: str) -> bool:
+    return pattern == event or (pattern.endswith(":*") and event.startswith(pattern[:-1]))
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    if not any(_event_matches(x, y) or _event_matches(y, x) for x in a["Events"] for y in b["Events"]):
+        return False
+    (prefix_a, suffix_a), (prefix_b, suffix_b) = _filter_values(a), _filter_values(b)
+    prefixes = prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a)
+    suffixes = suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a)
+    return prefixes and suffixes
+
+
+class NotificationOperations:
+    async def put_bucket_notification_configuration(self, context, params):
+        bucket = self.config_bucket(context, params)
+        given = params.get("NotificationConfiguration") or {}
+        stored: dict = {}
+        every = []
+        for member, arn_member, service in KINDS:
+            configurations = []
+            for configuration in given.get(member) or []:
+                arn = configuration.get(arn_member) or ""
+                parts = arn.split(":")
+                if len(parts) < 6 or parts[0] != "arn" or parts[2] != service:
+                    raise invalid_argument("The ARN could not be parsed", arn_member, arn)
+                events = configuration.get("Events") or []
+                if not events:
+                    raise s3_error("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                                   "against our published schema")
+                for event in events:
+                    if event not in EVENT_NAMES:
+                        raise invalid_argument("The event is not supported for notifications", "Event", event)
+                _validate_filter(configuration)
+                clean = {k: v for k, v in configuration.items() if v is not None}
+                clean.setdefault("Id", str(uuid.uuid4()))
+                configurations.append(clean)
+                every.append(clean)
+            if configurations:
+                stored[member] = configurations
+        for index, first in enumerate(every):
+            for second in every[index + 1:]:
+                if _overlap(first, second):
+                    raise invalid_argument("Configurations overlap. Configurations on the same bucket cannot share "
+                                           "a common event type.", "Event", first["Events"][0])
+        if given.get("EventBridgeConfiguration") is not None:
+            stored["EventBridgeConfiguration"] = {}
+        if not params.get("SkipDestinationValidation"):
+            await self._validate_destinations(context, bucket, stored)
+        if stored:
+            self.configs.put(bucket, "notification", stored)
+        else:
+            self.configs.delete(bucket, "notification")
+        return {}
+
+    async def _validate_destinations(self, context, bucket: dict, stored: dict) -> None:
+        """AWS checks each queue and topic by sending it an s3:TestEvent."""
+        failed = {}
+        test_event = json.dumps({
+            "Service": "Amazon S3",
+            "Event": "s3:TestEvent",
+            "Time": _iso_millis(datetime.now(timezone.utc)),
+            "Bucket": bucket["Name"],
+            "RequestId": context.request_id,
+            "HostId": context.request_id,
+        })
+        for member, arn_member, _ in KINDS[:2]:
+            for configuration in stored.get(member) or []:
+                arn = configuration[arn_member]
+                try:
+                    await self.runtime.bus.deliver_now(arn, test_event, subject=SUBJECT)
+                except DeliveryError as error:
+                    failed[arn] = str(error)
+        if failed:
+            arn, reason = next(iter(failed.items()))
+            raise invalid_argument("Unable to validate the following destination configurations", arn, reason)
+
+    def get_bucket_notification_configuration(self, context, params):
+        bucket = self.config_bucket(context, params)
+        return self.configs.get(bucket, "notification") or {}
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def event_record(self, context, bucket: dict, event_name: str, obj: dict, configuration_id: str) -> dict:
+        now = datetime.now(timezone.utc)
+        principal = context.principal_id or context.account
+        s3_object = {"key": quote_plus(obj["Key"], safe="/~")}
+        if event_name.startswith(("ObjectCreated", "ObjectRestore", "LifecycleTransition", "ObjectTagging",
+                                  "ObjectAcl")):
+            if obj.get("Size") is not None:
+                s3_object["size"] = obj["Size"]
+            if obj.get("ETag"):
+                s3_object["eTag"] = obj["ETag"].strip('"')
+        version = obj.get("VersionId")
+        if version and version != "null":
+            s3_object["versionId"] = version
+        s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
+        return {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": bucket["Region"],
+            "eventTime": _iso_millis(now),
+            "eventName": event_name,
+            "userIdentity": {"principalId": f"AWS:{principal}"},
+            "requestParameters": {"sourceIPAddress": context.request.client_ip},
+            "responseElements": {"x-amz-request-id": context.request_id, "x-amz-id-2": context.request_id},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": configuration_id,
+                "bucket": {
+                    "name": bucket["Name"],
+                    "ownerIdentity": {"principalId": bucket["Account"]},
+                    "arn": f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}",
+                },
+                "object": s3_object,
+            },
+        }
+
+    def object_event(self, context, bucket: dict, event_name: str, obj: dict) -> None:
+        """An object changed; event_name as AWS names it without the "s3:" prefix
+        ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
+        bucket's notification configuration."""
+        if context.extra.get("lifecycle") and event_name.startswith("ObjectRemoved:"):
+            # What the lifecycle worker deletes, AWS announces as lifecycle expirations.
+            event_name = "LifecycleExpiration:" + event_name.partition(":")[2]
+        bus = self.runtime.bus
+        configuration = self.configs.get(bucket, "notification")
+        sequencer = _sequencer()
+        obj = {**obj, "Sequencer": obj.get("Sequencer") or sequencer}
+        bus.publish("s3:event", self.event_record(context, bucket, event_name, obj, ""))
+        if not configuration:
+            return
+        full_name = "s3:" + event_name
+        key = obj["Key"]
+        for member, arn_member, _ in KINDS:
+            for target in configuration.get(member) or []:
+                if not any(_event_matches(pattern, full_name) for pattern in target["Events"]):
+                    continue
+                prefix, suffix = _filter_values(target)
+                if not (key.startswith(prefix) and key.endswith(suffix)):
+                    continue
+                record = self.event_record(context, bucket, event_name, obj, target["Id"])
+                bus.deliver(target[arn_member], json.dumps({"Records": [record]}), subject=SUBJECT)
+        if "EventBridgeConfiguration" in configuration:
+            bus.publish("events:put", self.eventbridge_event(context, bucket, event_name, obj))
+
+    def eventbridge_event(self, context, bucket: dict, event_name: str, obj: dict) -> dict:
+        family, _, detail = event_name.partition(":")
+        detail_type = _DETAIL_TYPES.get(event_name) or _DETAIL_TYPES.get(family, family)
+        s3_object = {"key": obj["Key"]}
+        if obj.get("Size") is not None and family != "ObjectRemoved":
+            s3_object["size"] = obj["Size"]
+        if obj.get("ETag") and family != "ObjectRemoved":
+            s3_object["etag"] = obj["ETag"].strip('"')
+        if obj.get("VersionId") and obj["VersionId"] != "null":
+            s3_object["version-id"] = obj["VersionId"]
+        s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
+        body = {
+            "version": "0",
+            "bucket": {"name": bucket["Name"]},
+            "object": s3_object,
+            "request-id": context.request_id,
+            "requester": context.account,
+            "source-ip-address": context.request.client_ip,
+        }
+        if family in ("ObjectCreated", "ObjectRemoved"):
+            body["reason"] = _REASONS.get(detail, detail)
+        if family == "ObjectRemoved":
+            body["deletion-type"] = "Delete Marker Created" if detail == "DeleteMarkerCreated" else "Permanently Deleted"
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": "aws.s3",
+            "account": bucket["Account"],
+            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": bucket["Region"],
+            "resources": [f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}"],
+            "detail": body,
+        }

@@ -1,0 +1,682 @@
+"""Object operations: put, get, head, delete, copy, attributes, restore."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from urllib.parse import unquote
+
+from overcast.errors import ServiceError
+from overcast.services.s3 import checksums
+from overcast.services.s3.bodies import RangeReader, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.objects import _MAX
+
+MAX_KEY_BYTES = 1024
+MAX_METADATA_BYTES = 2048
+ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+STORAGE_CLASSES = frozenset({
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+    "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+})
+#: Seconds a RestoreObject takes to complete (AWS: minutes to hours); OVERCAST_S3_RESTORE_SECONDS.
+RESTORE_SECONDS = float(os.environ.get("OVERCAST_S3_RESTORE_SECONDS", "1"))
+
+#: Request members stored with the object and answered by GET/HEAD under the same name.
+CONTENT_FIELDS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
+                  "Expires", "WebsiteRedirectLocation")
+#: Settings the configuration half adds (encryption, object lock), answered as stored.
+DEFAULT_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "SSECustomerAlgorithm",
+                  "SSECustomerKeyMD5", "SSEKMSEncryptionContext")
+_RESPONSE_OVERRIDES = {
+    "ResponseContentType": "ContentType", "ResponseContentLanguage": "ContentLanguage",
+    "ResponseExpires": "Expires", "ResponseCacheControl": "CacheControl",
+    "ResponseContentDisposition": "ContentDisposition", "ResponseContentEncoding": "ContentEncoding",
+}
+
+
+def now() -> datetime:
+    moment = datetime.now(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def no_such_key(key: str) -> ServiceError:
+    return ServiceError("NoSuchKey", "The specified key does not exist.", 404, Key=key)
+
+
+def precondition_failed(condition: str) -> ServiceError:
+    return ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
+                        Condition=condition)
+
+
+def not_modified() -> ServiceError:
+    return ServiceError("NotModified", "Not Modified", 304)
+
+
+def invalid_object_state(record: dict) -> ServiceError:
+    return ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class", 403,
+                        StorageClass=record.get("StorageClass", "STANDARD"))
+
+
+def _etag_matches(condition: str, etag: str) -> bool:
+    for item in condition.split(","):
+        item = item.strip()
+        if item == "*" or item.strip('"') == etag.strip('"'):
+            return True
+    return False
+
+
+def _seconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def check_conditions(record: dict, params: dict, prefix: str = "") -> None:
+    """If-Match / If-Unmodified-Since (412) then If-None-Match / If-Modified-Since (304), as S3
+    combines them (RFC 7232 with S3's documented precedence). `prefix` "CopySource" reads the
+    copy-source conditions, which fail with 412 in all four cases."""
+    etag, modified = record["ETag"], _seconds(record["LastModified"])
+    if_match = params.get(f"{prefix}IfMatch")
+    if_none_match = params.get(f"{prefix}IfNoneMatch")
+    unmodified_since = params.get(f"{prefix}IfUnmodifiedSince")
+    modified_since = params.get(f"{prefix}IfModifiedSince")
+    if if_match is not None:
+        if not _etag_matches(if_match, etag):
+            raise precondition_failed("If-Match")
+    elif unmodified_since is not None and modified > unmodified_since:
+        raise precondition_failed("If-Unmodified-Since")
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, etag):
+            if prefix:
+                raise precondition_failed("x-amz-copy-source-If-None-Match")
+            raise not_modified()
+    elif modified_since is not None and modified <= modified_since and modified_since <= now():
+        if prefix:
+            raise precondition_failed("x-amz-copy-source-If-Modified-Since")
+        raise not_modified()
+
+
+def parse_range(text: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a `bytes=` range, None to send the whole object (S3 ignores a
+    range it cannot parse); InvalidRange when it cannot be satisfied."""
+    unit, _, spec = text.strip().partition("=")
+    if unit.strip() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    if not dash:
+        return None
+    try:
+        if first_text == "":
+            suffix = int(last_text)
+            if suffix <= 0 or size == 0:
+                raise _invalid_range(text, size)
+            return max(0, size - suffix), size - 1
+        first = int(first_text)
+        last = int(last_text) if last_text else size - 1
+    except ValueError:
+        return None
+    if first < 0 or (last_text and last < first):
+        return None
+    if first >= size:
+        raise _invalid_range(text, size)
+    return first, min(last, size - 1)
+
+
+def _invalid_range(text: str, size: int) -> ServiceError:
+    return ServiceError("InvalidRange", "The requested range is not satisfiable", 416,
+                        RangeRequested=text, ActualObjectSize=str(size))
+
+
+def sequencer(record: dict) -> str:
+    return format(_MAX - int(record["Order"], 16), "016X")
+
+
+def event_object(record: dict) -> dict:
+    return {"Key": record["Key"], "Size": record.get("Size", 0), "ETag": record.get("ETag"),
+            "VersionId": record["VersionId"], "Sequencer": sequencer(record),
+            "LastModified": record["LastModified"], "StorageClass": record.get("StorageClass", "STANDARD")}
+
+
+def restore_header(record: dict) -> str | None:
+    restore = record.get("Restore")
+    if not restore:
+        return None
+    if time.time() < restore["Ready"]:
+        return 'ongoing-request="true"'
+    expiry = datetime.fromtimestamp(restore["Expiry"], timezone.utc)
+    return f'ongoing-request="false", expiry-date="{format_datetime(expiry, usegmt=True)}"'
+
+
+def is_restored(record: dict) -> bool:
+    restore = record.get("Restore")
+    return bool(restore) and restore["Ready"] <= time.time() < restore["Expiry"]
+
+
+def check_key(key: str) -> None:
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise ServiceError("KeyTooLongError", "Your key is too long", 400, MaxSizeAllowed=str(MAX_KEY_BYTES),
+                           Size=str(len(key.encode("utf-8", "surrogatepass"))))
+
+
+def check_metadata(metadata: dict | None) -> None:
+    if not metadata:
+        return
+    size = sum(len(name.encode()) + len(str(value).encode()) for name, value in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise ServiceError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400,
+                           Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
+
+
+def check_storage_class(value: str | None) -> None:
+    if value is not None and value not in STORAGE_CLASSES:
+        raise ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400,
+                           StorageClassRequested=value)
+
+
+def declared_checksums(params: dict, headers: dict[str, str]) -> dict[str, str]:
+    """Request headers with the checksum members the parser took from trailers folded in."""
+    merged = headers
+    for name, header in checksums.HEADERS.items():
+        value = params.get(f"Checksum{name}")
+        if value is not None and header not in headers:
+            if merged is headers:
+                merged = dict(headers)
+            merged[header] = value
+    return merged
+
+
+def checksum_output(record: dict) -> dict:
+    output = {}
+    for name, value in (record.get("Checksums") or {}).items():
+        output[f"Checksum{name}"] = value
+    if output:
+        output["ChecksumType"] = record.get("ChecksumType", "FULL_OBJECT")
+    return output
+
+
+class ObjectOperations:
+    # -- writes --------------------------------------------------------------------------------
+
+    def new_record(self, context, bucket: dict, params: dict, body, metadata: dict | None = None) -> dict:
+        order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
+        record = {
+            "Key": params["Key"],
+            "Order": order,
+            "VersionId": version_id,
+            "Size": body.size,
+            "ETag": f'"{body.md5}"',
+            "LastModified": now(),
+            "Owner": context.account,
+        }
+        for name in CONTENT_FIELDS:
+            value = params.get(name)
+            if value is not None:
+                record[name] = value
+        record.setdefault("ContentType", "binary/octet-stream")
+        if metadata if metadata is not None else params.get("Metadata"):
+            record["Metadata"] = metadata if metadata is not None else params["Metadata"]
+        storage_class = params.get("StorageClass")
+        if storage_class and storage_class != "STANDARD":
+            record["StorageClass"] = storage_class
+        if body.checksums:
+            record["Checksums"] = body.checksums
+        if body.data is not None:
+            record["Data"] = body.data
+        elif body.file is not None:
+            record["File"] = body.file
+        return record
+
+    def commit_version(self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False) -> None:
+        """Make record the key's newest version; a replaced null version's lock is checked first."""
+        if record["VersionId"] == "null":
+            replaced = self.data.version(bucket, record["Key"], "null")
+            if replaced is not None and not replaced.get("DeleteMarker"):
+                self.check_object_lock(context, bucket, replaced, bypass_governance)
+        with self.store.transaction():
+            garbage = self.data.put_version(bucket, record)
+        self.data.remove_files(garbage)
+        self.object_event(context, bucket, event, event_object(record))
+
+    def _check_write_conditions(self, bucket: dict, params: dict) -> None:
+        if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
+        if if_none_match is None and if_match is None:
+            return
+        current = self.data.current(bucket, params["Key"])
+        if if_none_match is not None:
+            if if_none_match.strip() != "*":
+                raise ServiceError("NotImplemented", "A header you provided implies functionality that is not "
+                                   "implemented", 501, Header="If-None-Match")
+            if current is not None:
+                raise precondition_failed("If-None-Match")
+        if if_match is not None:
+            if current is None:
+                raise no_such_key(params["Key"])
+            if not _etag_matches(if_match, current["ETag"]):
+                raise precondition_failed("If-Match")
+
+    async def put_object(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        check_metadata(params.get("Metadata"))
+        check_storage_class(params.get("StorageClass"))
+        content_md5 = parse_content_md5(params.get("ContentMD5"))
+        self._check_write_conditions(bucket, params)
+        defaults = self.object_defaults(context, bucket, params)
+        headers = context.request.headers
+        algorithms = requested_algorithms(params, headers)
+        body = await take_in(params.get("Body"), declared_checksums(params, headers), self.data.files,
+                             algorithms, content_md5)
+        try:
+            self._check_write_conditions(bucket, params)  # again: another write may have landed meanwhile
+        except ServiceError:
+            self.data.files.remove(body.file)
+            raise
+        record = self.new_record(context, bucket, params, body)
+        if defaults:
+            record.update(defaults)
+        self.commit_version(context, bucket, record, "ObjectCreated:Put", params.get("BypassGovernanceRetention", False))
+        return self.write_output(record)
+
+    @staticmethod
+    def write_output(record: dict) -> dict:
+        output = {"ETag": record["ETag"], **checksum_output(record)}
+        if record["VersionId"] != "null":
+            output["VersionId"] = record["VersionId"]
+        for name in DEFAULT_FIELDS:
+            if record.get(name) is not None:
+                output[name] = record[name]
+        return output
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def find_version(self, bucket: dict, key: str, version_id: str | None, method: str = "GET") -> dict:
+        """The version asked for; NoSuchKey / NoSuchVersion / MethodNotAllowed (a delete marker
+        asked for by id) as S3 answers."""
+        if version_id is None:
+            record = self.data.current(bucket, key)
+            if record is None:
+                raise no_such_key(key)
+            return record
+        record = self.data.version(bucket, key, version_id)
+        if record is None:
+            if version_id != "null" and len(version_id) != 32:
+                raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
+                                   ArgumentName="versionId", ArgumentValue=version_id)
+            raise ServiceError("NoSuchVersion", "The specified version does not exist.", 404, Key=key,
+                               VersionId=version_id)
+        if record.get("DeleteMarker"):
+            raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                               405, Method=method, ResourceType="DeleteMarker", DeleteMarker=True,
+                               VersionId=version_id)
+        return record
+
+    def read_output(self, context, bucket: dict, record: dict, params: dict) -> dict:
+        output = {
+            "AcceptRanges": "bytes",
+            "LastModified": record["LastModified"],
+            "ContentLength": record["Size"],
+            "ETag": record["ETag"],
+        }
+        if record["VersionId"] != "null":
+            output["VersionId"] = record["VersionId"]
+        for name in CONTENT_FIELDS:
+            value = record.get(name)
+            if value is not None:
+                output[name] = value
+        for name in DEFAULT_FIELDS:
+            value = record.get(name)
+            if value is not None:
+                output[name] = value
+        if record.get("Metadata"):
+            output["Metadata"] = record["Metadata"]
+        if record.get("StorageClass"):
+            output["StorageClass"] = record["StorageClass"]
+        if record.get("PartSizes"):
+            output["PartsCount"] = len(record["PartSizes"]) if params.get("PartNumber") else None
+            if output["PartsCount"] is None:
+                del output["PartsCount"]
+        restore = restore_header(record)
+        if restore:
+            output["Restore"] = restore
+        if params.get("ChecksumMode") == "ENABLED":
+            output.update(checksum_output(record))
+        fields = self.object_read_fields(context, bucket, record)
+        if fields:
+            output.update(fields)
+        for member, field in _RESPONSE_OVERRIDES.items():
+            if params.get(member) is not None:
+                output[field] = params[member]
+        return output
+
+    def _read_target(self, context, params: dict, method: str) -> tuple[dict, dict]:
+        bucket = self.bucket(context, params["Bucket"])
+        record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
+        if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
+            raise invalid_object_state(record)
+        check_conditions(record, params)
+        return bucket, record
+
+    def _span(self, record: dict, params: dict) -> tuple[int, int] | None:
+        """The (first, last) bytes a Range or PartNumber selects, or None for all."""
+        size = record["Size"]
+        part = params.get("PartNumber")
+        if part is not None:
+            sizes = record.get("PartSizes") or [size]
+            if part < 1 or part > len(sizes):
+                raise ServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
+                                   PartNumberRequested=str(part), ActualPartCount=str(len(sizes)))
+            if len(sizes) == 1 and "PartSizes" not in record:
+                return None
+            first = sum(sizes[: part - 1])
+            return first, first + sizes[part - 1] - 1
+        text = params.get("Range")
+        if text:
+            return parse_range(text, size)
+        return None
+
+    def get_object(self, context, params: dict) -> dict:
+        bucket, record = self._read_target(context, params, "GET")
+        output = self.read_output(context, bucket, record, params)
+        span = self._span(record, params)
+        size = record["Size"]
+        if span is not None:
+            first, last = span
+            output["ContentRange"] = f"bytes {first}-{last}/{size}"
+            output["ContentLength"] = last - first + 1
+        else:
+            first, last = 0, size - 1
+        if params.get("PartNumber") is not None and record.get("PartSizes"):
+            output["PartsCount"] = len(record["PartSizes"])
+        data = record.get("Data")
+        if data is not None:
+            output["Body"] = data if span is None else data[first:last + 1]
+        elif record.get("File") and size:
+            output["Body"] = RangeReader(self.data.files.path(record["File"]), first, last - first + 1)
+        else:
+            output["Body"] = b""
+        return output
+
+    def head_object(self, context, params: dict) -> dict:
+        bucket, record = self._read_target(context, params, "HEAD")
+        output = self.read_output(context, bucket, record, params)
+        span = self._span(record, params)
+        if span is not None:
+            first, last = span
+            output["ContentRange"] = f"bytes {first}-{last}/{record['Size']}"
+            output["ContentLength"] = last - first + 1
+        if params.get("PartNumber") is not None and record.get("PartSizes"):
+            output["PartsCount"] = len(record["PartSizes"])
+        return output
+
+    def get_object_attributes(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        record = self.find_version(bucket, params["Key"], params.get("VersionId"), "GET")
+        wanted = set(params.get("ObjectAttributes") or [])
+        output = {"LastModified": record["LastModified"]}
+        if record["VersionId"] != "null":
+            output["VersionId"] = record["VersionId"]
+        if "ETag" in wanted:
+            output["ETag"] = record["ETag"].strip('"')
+        if "Checksum" in wanted and record.get("Checksums"):
+            output["Checksum"] = checksum_output(record)
+        if "StorageClass" in wanted:
+            output["StorageClass"] = record.get("StorageClass", "STANDARD")
+        if "ObjectSize" in wanted:
+            output["ObjectSize"] = record["Size"]
+        if "ObjectParts" in wanted and record.get("PartSizes"):
+            output["ObjectParts"] = self._object_parts(record, params)
+        return output
+
+    @staticmethod
+    def _object_parts(record: dict, params: dict) -> dict:
+        sizes = record["PartSizes"]
+        marker = params.get("PartNumberMarker") or 0
+        limit = params.get("MaxParts") or 1000
+        numbers = list(range(marker + 1, len(sizes) + 1))[:limit]
+        part_checksums = record.get("PartChecksums") or []
+        parts = []
+        for number in numbers:
+            part = {"PartNumber": number, "Size": sizes[number - 1]}
+            if part_checksums and part_checksums[number - 1]:
+                part.update({f"Checksum{name}": value for name, value in part_checksums[number - 1].items()})
+            parts.append(part)
+        result = {"TotalPartsCount": len(sizes), "PartNumberMarker": marker, "MaxParts": limit,
+                  "IsTruncated": bool(numbers) and numbers[-1] < len(sizes), "Parts": parts}
+        if numbers:
+            result["NextPartNumberMarker"] = numbers[-1]
+        return result
+
+    # -- deletes -------------------------------------------------------------------------------
+
+    def delete_object(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        return self._delete_key(context, bucket, params["Key"], params.get("VersionId"),
+                            params.get("BypassGovernanceRetention", False), params.get("IfMatch"))
+
+    def _delete_key(self, context, bucket: dict, key: str, version_id: str | None, bypass: bool,
+                if_match: str | None = None) -> dict:
+        if if_match is not None:
+            current = self.data.current(bucket, key)
+            if current is None:
+                raise no_such_key(key)
+            if not _etag_matches(if_match, current["ETag"]):
+                raise precondition_failed("If-Match")
+        if version_id is not None:
+            record = self.data.version(bucket, key, version_id)
+            if record is None:
+                if version_id != "null" and len(version_id) != 32:
+                    raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
+                                       ArgumentName="versionId", ArgumentValue=version_id)
+                return {"VersionId": version_id}
+            if not record.get("DeleteMarker"):
+                self.check_object_lock(context, bucket, record, bypass)
+            with self.store.transaction():
+                garbage = self.data.remove_version(bucket, record)
+            self.data.remove_files(garbage)
+            output = {"VersionId": version_id}
+            if record.get("DeleteMarker"):
+                output["DeleteMarker"] = True
+            self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
+            return output
+        versioning = bucket.get("Versioning")
+        if not versioning:
+            record = self.data.current(bucket, key)
+            if record is None:
+                return {}
+            self.check_object_lock(context, bucket, record, bypass)
+            with self.store.transaction():
+                garbage = self.data.remove_version(bucket, record)
+            self.data.remove_files(garbage)
+            self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
+            return {}
+        order, new_id = self.data.new_version(versioning == "Enabled")
+        marker = {"Key": key, "Order": order, "VersionId": new_id, "DeleteMarker": True, "LastModified": now(),
+                  "Owner": context.account}
+        self.commit_version(context, bucket, marker, "ObjectRemoved:DeleteMarkerCreated", bypass)
+        return {"DeleteMarker": True, "VersionId": new_id}
+
+    def delete_objects(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        request = params.get("Delete") or {}
+        items = request.get("Objects") or []
+        if len(items) > 1000:
+            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                               "against our published schema", 400)
+        quiet = request.get("Quiet", False)
+        bypass = params.get("BypassGovernanceRetention", False)
+        deleted, errors = [], []
+        for item in items:
+            key, version_id = item["Key"], item.get("VersionId")
+            try:
+                result = self._delete_key(context, bucket, key, version_id, bypass, item.get("ETag"))
+            except ServiceError as error:
+                errors.append({"Key": key, "Code": error.code, "Message": error.message,
+                               **({"VersionId": version_id} if version_id else {})})
+                continue
+            if quiet:
+                continue
+            entry = {"Key": key}
+            if version_id:
+                entry["VersionId"] = version_id
+                if result.get("DeleteMarker"):
+                    entry["DeleteMarker"] = True
+                    entry["DeleteMarkerVersionId"] = version_id
+            elif result.get("DeleteMarker"):
+                entry["DeleteMarker"] = True
+                entry["DeleteMarkerVersionId"] = result["VersionId"]
+            deleted.append(entry)
+        output = {}
+        if deleted:
+            output["Deleted"] = deleted
+        if errors:
+            output["Errors"] = errors
+        return output
+
+    # -- copy ----------------------------------------------------------------------------------
+
+    def copy_source(self, context, source) -> tuple[dict, dict]:
+        """The (bucket, version record) an x-amz-copy-source names."""
+        if isinstance(source, dict):
+            name, key, version_id = source.get("Bucket"), source.get("Key"), source.get("VersionId")
+        else:
+            text = str(source)
+            path, _, query = text.partition("?")
+            path = unquote(path).lstrip("/")
+            name, _, key = path.partition("/")
+            version_id = None
+            if query:
+                for pair in query.split("&"):
+                    field, _, value = pair.partition("=")
+                    if field == "versionId":
+                        version_id = unquote(value)
+        if not name or not key:
+            raise ServiceError("InvalidArgument", "Invalid copy source object key", 400,
+                               ArgumentName="x-amz-copy-source", ArgumentValue=str(source))
+        bucket = self.bucket(context, name)
+        record = self.find_version(bucket, key, version_id, "GET")
+        if record.get("StorageClass") in ARCHIVED and not is_restored(record):
+            raise ServiceError("InvalidObjectState", "Operation is not valid for the source object's storage "
+                               "class", 403, StorageClass=record["StorageClass"])
+        return bucket, record
+
+    def copy_body(self, record: dict):
+        """A new home for a version's body (inline bytes, or a hard link to its file)."""
+        if record.get("Data") is not None:
+            return record["Data"], None
+        if record.get("File"):
+            return None, self.data.files.copy(record["File"])
+        return None, None
+
+    def copy_object(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        key = params["Key"]
+        check_key(key)
+        check_storage_class(params.get("StorageClass"))
+        source_bucket, source = self.copy_source(context, params["CopySource"])
+        check_conditions(source, params, "CopySource")
+        directive = params.get("MetadataDirective", "COPY")
+        if directive not in ("COPY", "REPLACE"):
+            raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
+                               ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
+        same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
+        if same and directive == "COPY" and not any(
+            params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
+                                          "SSEKMSKeyId", "ChecksumAlgorithm")
+        ):
+            raise ServiceError("InvalidRequest", "This copy request is illegal because it is trying to copy an "
+                               "object to itself without changing the object's metadata, storage class, website "
+                               "redirect location or encryption attributes.", 400)
+        if directive == "REPLACE":
+            check_metadata(params.get("Metadata"))
+            fields = {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None}
+            metadata = params.get("Metadata") or {}
+        else:
+            fields = {name: source[name] for name in CONTENT_FIELDS if source.get(name) is not None}
+            if params.get("WebsiteRedirectLocation"):
+                fields["WebsiteRedirectLocation"] = params["WebsiteRedirectLocation"]
+            metadata = source.get("Metadata") or {}
+        self._check_write_conditions(bucket, params)
+        defaults = self.object_defaults(context, bucket, params)
+        data, file = self.copy_body(source)
+        order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
+        record = {
+            "Key": key, "Order": order, "VersionId": version_id, "Size": source["Size"], "ETag": source["ETag"],
+            "LastModified": now(), "Owner": context.account, **fields,
+        }
+        record.setdefault("ContentType", "binary/octet-stream")
+        if metadata:
+            record["Metadata"] = metadata
+        if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
+            record["StorageClass"] = params["StorageClass"]
+        if source.get("PartSizes"):
+            record["PartSizes"] = source["PartSizes"]
+        algorithm = params.get("ChecksumAlgorithm")
+        if algorithm:
+            record["Checksums"] = {algorithm: self._checksum_of(source, algorithm)}
+        elif source.get("Checksums") and source.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
+            record["Checksums"] = source["Checksums"]
+        if data is not None:
+            record["Data"] = data
+        elif file is not None:
+            record["File"] = file
+        if defaults:
+            record.update(defaults)
+        self.commit_version(context, bucket, record, "ObjectCreated:Copy", params.get("BypassGovernanceRetention", False))
+        result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
+        result.update({name: value for name, value in checksum_output(record).items()})
+        output = {"CopyObjectResult": result}
+        if version_id != "null":
+            output["VersionId"] = version_id
+        if source["VersionId"] != "null":
+            output["CopySourceVersionId"] = source["VersionId"]
+        for name in DEFAULT_FIELDS:
+            if record.get(name) is not None:
+                output[name] = record[name]
+        return output
+
+    def _checksum_of(self, record: dict, algorithm: str) -> str:
+        if algorithm not in checksums.ALGORITHMS:
+            raise checksums.invalid_algorithm(algorithm)
+        hasher = checksums.new(algorithm)
+        if record.get("Data") is not None:
+            hasher.update(record["Data"])
+        elif record.get("File"):
+            with open(self.data.files.path(record["File"]), "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    hasher.update(chunk)
+        return checksums.encode(hasher.digest())
+
+    # -- storage classes -----------------------------------------------------------------------
+
+    def restore_object(self, context, params: dict) -> dict:
+        bucket = self.bucket(context, params["Bucket"])
+        record = self.find_version(bucket, params["Key"], params.get("VersionId"), "POST")
+        if record.get("StorageClass") not in ARCHIVED:
+            raise ServiceError("InvalidObjectState", "Restore is not allowed for the object's current storage class",
+                               403, StorageClass=record.get("StorageClass", "STANDARD"))
+        request = params.get("RestoreRequest") or {}
+        days = request.get("Days")
+        if days is None or days < 1:
+            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                               "against our published schema", 400)
+        restore = record.get("Restore")
+        if restore and time.time() < restore["Ready"]:
+            raise ServiceError("RestoreAlreadyInProgress", "Object restore is already in progress", 409)
+        ready = restore["Ready"] if restore else time.time() + RESTORE_SECONDS
+        # Restored copies expire at midnight UTC after the requested days, as S3 rounds them.
+        expiry = datetime.fromtimestamp(ready, timezone.utc) + timedelta(days=days + 1)
+        expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)
+        updated = {**record, "Restore": {"Ready": ready, "Expiry": expiry.timestamp()}}
+        self.data.replace(bucket, updated)
+        self.object_event(context, bucket, "ObjectRestore:Post", event_object(updated))
+        return {}
+
+    def transition_object(self, context, bucket: dict, key: str, version_id: str | None, storage_class: str) -> None:
+        """Move a version to another storage class (the lifecycle worker's transitions)."""
+        record = self.find_version(bucket, key, version_id, "PUT")
+        updated = {**record, "StorageClass": storage_class}
+        updated.pop("Restore", None)
+        if storage_class == "STANDARD":
+            del updated["StorageClass"]
+        self.data.replace(bucket, updated)

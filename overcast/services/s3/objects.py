@@ -1,0 +1,232 @@
+"""Where buckets, objects, versions and uploads are kept (the store's tables), and the moves
+between them that versioning makes.
+
+Tables (scope in brackets):
+    buckets  [global]     name → bucket record (names are one namespace across accounts)
+    owned    [account]    name → {} (an account's buckets, for ListBuckets)
+    objects  [bucket id]  key → the key's current version, unless that is a delete marker
+    versions [bucket id]  key \\0 order → every other version, and delete markers
+    nulls    [bucket id]  key → order of the key's "null" version when it is in `versions`
+    uploads  [bucket id]  key \\0 upload id → multipart upload
+    parts    [bucket id]  upload id \\0 part number → part
+
+`order` is 16 hex digits that fall as time rises, so a key's versions list newest first, and a
+version id starts with its order (a get by version id is one lookup). A bucket's id is fresh on
+each creation, so a bucket deleted and re-created starts empty.
+
+Listing objects reads `objects` alone (current versions, in key order); listing versions
+merges `objects` and `versions`, which sort into one sequence: "k" < "k\\0..." < "k/...".
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from typing import Any, Iterator
+
+from overcast.services.s3.bodies import Files
+
+GLOBAL = "global"
+SEPARATOR = "\x00"
+_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+class Orders:
+    """Version orders: strictly decreasing hex strings, from the clock."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> str:
+        with self._lock:
+            now = max(time.time_ns(), self._last + 1)
+            self._last = now
+        return format(_MAX - now, "016x")
+
+
+class ObjectStore:
+    def __init__(self, store) -> None:
+        self.store = store
+        self.buckets = store.table("s3", "buckets")
+        self.owned = store.table("s3", "owned")
+        self.objects = store.table("s3", "objects")
+        self.versions = store.table("s3", "versions")
+        self.nulls = store.table("s3", "nulls")
+        self.uploads = store.table("s3", "uploads")
+        self.parts = store.table("s3", "parts")
+        self.files = Files(store.files_dir("s3"))
+        self.orders = Orders()
+        self._bucket_cache: dict[str, dict | None] = {}
+        store.on_reset(self._bucket_cache.clear)
+
+    # -- buckets -------------------------------------------------------------------------------
+
+    def bucket(self, name: str) -> dict | None:
+        cache = self._bucket_cache
+        try:
+            return cache[name]
+        except KeyError:
+            pass
+        record = self.buckets.get(GLOBAL, name)
+        if len(cache) > 10000:
+            cache.clear()
+        cache[name] = record
+        return record
+
+    def put_bucket(self, record: dict) -> None:
+        with self.store.transaction():
+            self.buckets.put(GLOBAL, record["Name"], record)
+            self.owned.put(record["Account"], record["Name"], {})
+        self._bucket_cache[record["Name"]] = record
+
+    def delete_bucket(self, record: dict) -> None:
+        with self.store.transaction():
+            self.buckets.delete(GLOBAL, record["Name"])
+            self.owned.delete(record["Account"], record["Name"])
+        self._bucket_cache.pop(record["Name"], None)
+
+    def new_bucket_id(self) -> str:
+        return uuid.uuid4().hex
+
+    def is_empty(self, bucket: dict) -> bool:
+        scope = bucket["Id"]
+        return next(self.objects.scan(scope, limit=1), None) is None and next(
+            self.versions.scan(scope, limit=1), None) is None
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def new_version(self, versioned: bool) -> tuple[str, str]:
+        """(order, version id) for a new version: id "null" unless versioning is enabled."""
+        order = self.orders.next()
+        return order, (order + secrets.token_urlsafe(12) if versioned else "null")
+
+    def current(self, bucket: dict, key: str) -> dict | None:
+        return self.objects.get(bucket["Id"], key)
+
+    def latest(self, bucket: dict, key: str) -> dict | None:
+        """The current version, which may be a delete marker."""
+        found = self.objects.get(bucket["Id"], key)
+        if found is not None:
+            return found
+        for _, record in self.versions.scan(bucket["Id"], prefix=key + SEPARATOR, limit=1):
+            return record
+        return None
+
+    def version(self, bucket: dict, key: str, version_id: str) -> dict | None:
+        scope = bucket["Id"]
+        current = self.objects.get(scope, key)
+        if current is not None and current["VersionId"] == version_id:
+            return current
+        if version_id == "null":
+            order = self.nulls.get(scope, key)
+            return None if order is None else self.versions.get(scope, key + SEPARATOR + order)
+        if len(version_id) < 17:
+            return None
+        found = self.versions.get(scope, key + SEPARATOR + version_id[:16])
+        return found if found is not None and found["VersionId"] == version_id else None
+
+    def put_version(self, bucket: dict, record: dict) -> list[str]:
+        """Make `record` (an object or a delete marker) the key's newest version. Returns the
+        body files that are no longer referenced (to remove once the rows are committed)."""
+        scope, key = bucket["Id"], record["Key"]
+        garbage: list[str] = []
+        current = self.objects.get(scope, key)
+        if record["VersionId"] == "null":
+            garbage.extend(self._drop_null(scope, key, current))
+            if current is not None and current["VersionId"] == "null":
+                current = None  # replaced: its body went to garbage above
+        if current is not None:
+            self._to_versions(scope, current)
+        if record.get("DeleteMarker"):
+            if current is not None:
+                self.objects.delete(scope, key)
+            self._to_versions(scope, record)
+        else:
+            self.objects.put(scope, key, record)
+        return garbage
+
+    def _to_versions(self, scope: str, record: dict) -> None:
+        key = record["Key"]
+        self.versions.put(scope, key + SEPARATOR + record["Order"], record)
+        if record["VersionId"] == "null":
+            self.nulls.put(scope, key, record["Order"])
+
+    def _drop_null(self, scope: str, key: str, current: dict | None) -> list[str]:
+        if current is not None and current["VersionId"] == "null":
+            return [current["File"]] if current.get("File") else []
+        order = self.nulls.get(scope, key)
+        if order is None:
+            return []
+        old = self.versions.get(scope, key + SEPARATOR + order)
+        self.versions.delete(scope, key + SEPARATOR + order)
+        self.nulls.delete(scope, key)
+        return [old["File"]] if old and old.get("File") else []
+
+    def replace(self, bucket: dict, record: dict) -> None:
+        """Rewrite a version in place (its storage class or restore status changed)."""
+        scope, key = bucket["Id"], record["Key"]
+        current = self.objects.get(scope, key)
+        if current is not None and current["Order"] == record["Order"]:
+            self.objects.put(scope, key, record)
+        else:
+            self.versions.put(scope, key + SEPARATOR + record["Order"], record)
+
+    def remove_version(self, bucket: dict, record: dict) -> list[str]:
+        """Delete one version for good; the next newest becomes current. Returns its file."""
+        scope, key = bucket["Id"], record["Key"]
+        current = self.objects.get(scope, key)
+        if current is not None and current["Order"] == record["Order"]:
+            self.objects.delete(scope, key)
+            current = None
+        else:
+            self.versions.delete(scope, key + SEPARATOR + record["Order"])
+            if record["VersionId"] == "null":
+                self.nulls.delete(scope, key)
+        if current is None:
+            # The newest remaining version becomes current, unless it is a delete marker.
+            for row_key, newest in self.versions.scan(scope, prefix=key + SEPARATOR, limit=1):
+                if not newest.get("DeleteMarker"):
+                    self.versions.delete(scope, row_key)
+                    if newest["VersionId"] == "null":
+                        self.nulls.delete(scope, key)
+                    self.objects.put(scope, key, newest)
+        return [record["File"]] if record.get("File") else []
+
+    def remove_files(self, names: list[str]) -> None:
+        for name in names:
+            self.files.remove(name)
+
+    # -- listings ------------------------------------------------------------------------------
+
+    def scan_current(self, bucket: dict, prefix: str, start_after: str | None) -> Iterator[tuple[str, dict]]:
+        return self.objects.scan(bucket["Id"], prefix=prefix, start_after=start_after)
+
+    def scan_versions(self, bucket: dict, prefix: str, start_after: str | None,
+                      after_key: str | None = None) -> Iterator[tuple[str, dict]]:
+        """Every version of keys under prefix after `start_after` (a row key), in listing order,
+        each with IsLatest set."""
+        scope = bucket["Id"]
+        current = self.objects.scan(scope, prefix=prefix, start_after=start_after)
+        older = self.versions.scan(scope, prefix=prefix, start_after=start_after)
+        head_current = next(current, None)
+        head_older = next(older, None)
+        latest_key = after_key  # resuming inside a key: its latest version was on an earlier page
+        while head_current is not None or head_older is not None:
+            if head_older is None or (head_current is not None and head_current[0] < head_older[0]):
+                row_key, record = head_current
+                head_current = next(current, None)
+                latest_key = record["Key"]
+                yield row_key, {**record, "IsLatest": True}
+            else:
+                row_key, record = head_older
+                head_older = next(older, None)
+                is_latest = record["Key"] != latest_key
+                latest_key = record["Key"]
+                yield row_key, {**record, "IsLatest": is_latest}
+
+
+def version_row_key(record: dict[str, Any], current: bool) -> str:
+    return record["Key"] if current else record["Key"] + SEPARATOR + record["Order"]

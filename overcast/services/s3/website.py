@@ -1,0 +1,229 @@
+"""Static website hosting: the bucket's website configuration and the website endpoint
+(BUCKET.s3-website.localhost.localstack.cloud, BUCKET.s3-website[-.]REGION.amazonaws.com),
+which serves objects as a web server would: index and error documents, redirects, and S3's
+HTML error pages."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import logging
+from urllib.parse import quote, unquote
+
+from overcast.errors import ServiceError
+from overcast.http import Response
+from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+log = logging.getLogger("overcast.s3")
+
+_STATUS_TEXT = {301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found",
+                405: "Method Not Allowed", 500: "Internal Server Error"}
+
+
+#: Request headers a website GET passes on to GetObject.
+_PASSED_HEADERS = (("range", "Range"), ("if-none-match", "IfNoneMatch"), ("if-match", "IfMatch"))
+
+
+def validate(configuration: dict) -> dict:
+    redirect_all = configuration.get("RedirectAllRequestsTo")
+    index = configuration.get("IndexDocument")
+    if redirect_all is not None:
+        if index is not None or configuration.get("ErrorDocument") or configuration.get("RoutingRules"):
+            raise invalid_argument("RedirectAllRequestsTo cannot be provided in conjunction with other "
+                                   "Routing/Redirect configurations.", "RedirectAllRequestsTo")
+        if not redirect_all.get("HostName"):
+            raise malformed_xml()
+        if redirect_all.get("Protocol") not in (None, "http", "https"):
+            raise invalid_argument("Invalid protocol, protocol can be http or https. If not defined the "
+                                   "protocol will be selected automatically.", "Protocol", redirect_all["Protocol"])
+        return {"RedirectAllRequestsTo": redirect_all}
+    if index is None or not index.get("Suffix"):
+        raise invalid_argument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+                               "IndexDocument")
+    if "/" in index["Suffix"]:
+        raise invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", index["Suffix"])
+    stored = {"IndexDocument": {"Suffix": index["Suffix"]}}
+    error = configuration.get("ErrorDocument")
+    if error is not None:
+        if not error.get("Key"):
+            raise invalid_argument("The ErrorDocument Key is not well formed", "ErrorDocument")
+        stored["ErrorDocument"] = {"Key": error["Key"]}
+    rules = configuration.get("RoutingRules")
+    if rules:
+        for rule in rules:
+            redirect = rule.get("Redirect")
+            if not redirect:
+                raise malformed_xml()
+            if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
+                raise s3_error("InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+            code = redirect.get("HttpRedirectCode")
+            if code is not None and not (code.isdigit() and 300 <= int(code) <= 399):
+                raise invalid_argument("The provided HTTP redirect code (" + code + ") is not valid. Valid codes "
+                                       "are 3XX except 300.", "HttpRedirectCode", code)
+            if redirect.get("Protocol") not in (None, "http", "https"):
+                raise invalid_argument("Invalid protocol, protocol can be http or https. If not defined the "
+                                       "protocol will be selected automatically.", "Protocol", redirect["Protocol"])
+            condition = rule.get("Condition") or {}
+            error_code = condition.get("HttpErrorCodeReturnedEquals")
+            if error_code is not None and not (error_code.isdigit() and 400 <= int(error_code) <= 599):
+                raise invalid_argument("The provided HTTP error code (" + error_code + ") is not valid. Valid codes "
+                                       "are 4XX or 5XX.", "HttpErrorCodeReturnedEquals", error_code)
+        stored["RoutingRules"] = rules
+    return stored
+
+
+def error_page(status: int, code: str, message: str, context, extra: dict | None = None) -> Response:
+    title = f"{status} {_STATUS_TEXT.get(status, '')}".strip()
+    items = [f"<li>Code: {html.escape(code)}</li>", f"<li>Message: {html.escape(message)}</li>"]
+    for name, value in (extra or {}).items():
+        items.append(f"<li>{name}: {html.escape(value)}</li>")
+    items.append(f"<li>RequestId: {context.request_id}</li>")
+    body = (f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
+            + "\n".join(items) + "\n</ul>\n<hr/>\n</body>\n</html>\n")
+    return Response(status, {"Content-Type": "text/html; charset=utf-8", "x-amz-request-id": context.request_id},
+                    body.encode())
+
+
+def _redirect(location: str, status: int = 301) -> Response:
+    return Response(status, {"Location": location, "Content-Length": "0"}, b"")
+
+
+class WebsiteOperations:
+    def put_bucket_website(self, context, params):
+        bucket = self.config_bucket(context, params)
+        self.configs.put(bucket, "website", validate(params.get("WebsiteConfiguration") or {}))
+        return {}
+
+    def get_bucket_website(self, context, params):
+        bucket = self.config_bucket(context, params)
+        stored = self.configs.get(bucket, "website")
+        if stored is None:
+            raise s3_error("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration",
+                           404, BucketName=bucket["Name"])
+        return stored
+
+    def delete_bucket_website(self, context, params):
+        bucket = self.config_bucket(context, params)
+        self.configs.delete(bucket, "website")
+        return {}
+
+    # -- the website endpoint -----------------------------------------------------------------
+
+    async def serve_website(self, request, match, context) -> Response:
+        try:
+            return await self._serve_website(request, match.group("bucket"), context)
+        except ServiceError as error:
+            return error_page(error.status, error.code, error.message, context)
+        except Exception:  # a bug here must still answer like a web server, not drop the connection
+            log.exception("website request for %s failed", request.host)
+            return error_page(500, "InternalError", "We encountered an internal error. Please try again.", context)
+
+    async def _serve_website(self, request, name: str, context) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return error_page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+                              context, {"Method": request.method, "ResourceType": "OBJECT"})
+        bucket = self.find_bucket(name)
+        if bucket is None:
+            return error_page(404, "NoSuchBucket", "The specified bucket does not exist", context, {"BucketName": name})
+        config = self.configs.get(bucket, "website")
+        if config is None:
+            return error_page(404, "NoSuchWebsiteConfiguration",
+                              "The specified bucket does not have a website configuration", context, {"BucketName": name})
+        scheme = request.scheme
+        redirect_all = config.get("RedirectAllRequestsTo")
+        if redirect_all is not None:
+            protocol = redirect_all.get("Protocol") or scheme
+            return _redirect(f"{protocol}://{redirect_all['HostName']}{request.raw_path.split('?')[0]}")
+        path = unquote(request.raw_path.split("?", 1)[0])
+        key = path.lstrip("/")
+        rules = config.get("RoutingRules") or []
+        redirect = self._routing_redirect(rules, key, None, request)
+        if redirect is not None:
+            return redirect
+        suffix = config["IndexDocument"]["Suffix"]
+        wanted = key + suffix if key == "" or key.endswith("/") else key
+        response = await self._serve_key(context, request, bucket, wanted, 200)
+        if response is not None:
+            return response
+        if not key.endswith("/") and key and await self._readable(context, bucket, f"{key}/{suffix}"):
+            return _redirect(f"/{quote(key)}/", 302)
+        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", wanted):
+            status, code, message = 403, "AccessDenied", "Access Denied"
+        else:
+            status, code, message = 404, "NoSuchKey", "The specified key does not exist."
+        redirect = self._routing_redirect(rules, key, str(status), request)
+        if redirect is not None:
+            return redirect
+        error_document = (config.get("ErrorDocument") or {}).get("Key")
+        if error_document:
+            response = await self._serve_key(context, request, bucket, error_document, status)
+            if response is not None:
+                return response
+        return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
+
+    async def _readable(self, context, bucket: dict, key: str) -> bool:
+        return await self.find_object(context, bucket, key, None) is not None and await self.anonymous_allowed(
+            context, bucket, "s3:GetObject", key)
+
+    async def _serve_key(self, context, request, bucket: dict, key: str, status: int) -> Response | None:
+        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", key):
+            return None
+        found = await self.website_object(context, bucket, key, request.method == "HEAD")
+        if found is None:
+            return None
+        obj, response = found
+        location = obj.get("WebsiteRedirectLocation")
+        if location:
+            return _redirect(location)
+        response.status = status
+        return response
+
+    async def website_object(self, context, bucket: dict, key: str, head: bool):
+        """(object fields, Response) for a website GET/HEAD of `key`, or None if there is no
+        such object. The body and its headers are GetObject's, served through the object
+        operations' own handler and serializer."""
+        from overcast import protocols
+
+        operation = "HeadObject" if head else "GetObject"
+        params = {"Bucket": bucket["Name"], "Key": key}
+        headers = context.request.headers
+        for header, member in _PASSED_HEADERS:
+            if headers.get(header):
+                params[member] = headers[header]
+        handler = getattr(self, "head_object" if head else "get_object")
+        try:
+            output = handler(self.internal_context(bucket), params)
+            if inspect.isawaitable(output):
+                output = await output
+        except ServiceError as error:
+            if error.code in ("NoSuchKey", "NoSuchVersion", "MethodNotAllowed") or error.status == 404:
+                return None
+            if error.status == 304:
+                return {}, Response(304, {}, b"")
+            return {}, error_page(error.status, error.code, error.message, context, {"Key": key})
+        model = protocols.service_model("s3")
+        response = protocols.serialize_response(model.operation_model(operation), "rest-xml", output, context)
+        return {"WebsiteRedirectLocation": output.get("WebsiteRedirectLocation")}, response
+
+    @staticmethod
+    def _routing_redirect(rules: list[dict], key: str, error_code: str | None, request) -> Response | None:
+        for rule in rules:
+            condition = rule.get("Condition") or {}
+            prefix = condition.get("KeyPrefixEquals")
+            wanted_error = condition.get("HttpErrorCodeReturnedEquals")
+            # A rule with an error condition applies to that error; one without, to every request.
+            if wanted_error != error_code:
+                continue
+            if prefix is not None and not key.startswith(prefix):
+                continue
+            redirect = rule["Redirect"]
+            if redirect.get("ReplaceKeyWith") is not None:
+                new_key = redirect["ReplaceKeyWith"]
+            elif redirect.get("ReplaceKeyPrefixWith") is not None:
+                new_key = redirect["ReplaceKeyPrefixWith"] + key[len(prefix or ""):]
+            else:
+                new_key = key
+            protocol = redirect.get("Protocol") or request.scheme
+            host = redirect.get("HostName") or request.host
+            return _redirect(f"{protocol}://{host}/{quote(new_key)}", int(redirect.get("HttpRedirectCode") or 301))
+        return None

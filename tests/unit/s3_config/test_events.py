@@ -1,0 +1,83 @@
+"""The S3 event records the notification code builds and where it sends them."""
+
+from __future__ import annotations
+
+import json
+
+from overcast.context import RequestContext
+from overcast.services.s3.notifications import NotificationOperations
+
+
+class FakeBus:
+    def __init__(self):
+        self.published, self.delivered = [], []
+
+    def publish(self, topic, event):
+        self.published.append((topic, event))
+
+    def deliver(self, arn, message, **options):
+        self.delivered.append((arn, json.loads(message), options))
+
+
+class FakeConfigs:
+    def __init__(self, configuration):
+        self.configuration = configuration
+
+    def get(self, bucket, kind, default=None):
+        return self.configuration if kind == "notification" else default
+
+
+class Runtime:
+    def __init__(self):
+        self.bus = FakeBus()
+
+
+class Notifier(NotificationOperations):
+    def __init__(self, configuration):
+        self.runtime = Runtime()
+        self.configs = FakeConfigs(configuration)
+
+
+BUCKET = {"Name": "photos", "Account": "111111111111", "Region": "eu-west-1"}
+OBJECT = {"Key": "uploads/a b.jpg", "Size": 12, "ETag": '"abc"', "VersionId": "v1"}
+
+
+def test_matching_configurations_receive_aws_shaped_records():
+    notifier = Notifier({
+        "QueueConfigurations": [{"Id": "jpg", "QueueArn": "arn:aws:sqs:eu-west-1:111111111111:q",
+                                 "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".jpg"}]}}}],
+        "TopicConfigurations": [{"Id": "deletes", "TopicArn": "arn:aws:sns:eu-west-1:111111111111:t",
+                                 "Events": ["s3:ObjectRemoved:*"]}],
+        "EventBridgeConfiguration": {},
+    })
+    context = RequestContext.internal("s3", "111111111111", "eu-west-1")
+    notifier.object_event(context, BUCKET, "ObjectCreated:Put", OBJECT)
+    (arn, message, options), = notifier.runtime.bus.delivered
+    assert arn == "arn:aws:sqs:eu-west-1:111111111111:q" and options == {"subject": "Amazon S3 Notification"}
+    record = message["Records"][0]
+    assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
+    assert record["eventName"] == "ObjectCreated:Put" and record["awsRegion"] == "eu-west-1"
+    assert record["s3"]["configurationId"] == "jpg"
+    assert record["s3"]["bucket"] == {"name": "photos", "ownerIdentity": {"principalId": "111111111111"},
+                                      "arn": "arn:aws:s3:::photos"}
+    assert record["s3"]["object"]["key"] == "uploads/a+b.jpg"
+    assert record["s3"]["object"]["size"] == 12 and record["s3"]["object"]["eTag"] == "abc"
+    assert record["s3"]["object"]["versionId"] == "v1" and record["s3"]["object"]["sequencer"]
+    topics = [topic for topic, _ in notifier.runtime.bus.published]
+    assert topics == ["s3:event", "events:put"]
+    bridge = notifier.runtime.bus.published[1][1]
+    assert bridge["source"] == "aws.s3" and bridge["detail-type"] == "Object Created"
+    assert bridge["detail"]["reason"] == "PutObject" and bridge["detail"]["object"]["key"] == "uploads/a b.jpg"
+
+
+def test_events_outside_the_filters_are_not_delivered():
+    notifier = Notifier({"QueueConfigurations": [{"Id": "x", "QueueArn": "arn:aws:sqs:eu-west-1:1:q",
+                                                  "Events": ["s3:ObjectRemoved:Delete"]}]})
+    context = RequestContext.internal("s3", "111111111111", "eu-west-1")
+    notifier.object_event(context, BUCKET, "ObjectCreated:Put", OBJECT)
+    notifier.object_event(context, BUCKET, "ObjectRemoved:DeleteMarkerCreated", OBJECT)
+    assert notifier.runtime.bus.delivered == []
+    notifier.object_event(context, BUCKET, "ObjectRemoved:Delete", {"Key": "k"})
+    (_, message, _), = notifier.runtime.bus.delivered
+    assert "size" not in message["Records"][0]["s3"]["object"]
