@@ -105,7 +105,7 @@ class Delivery:
         if put is None:
             raise ServiceError("NoSuchBucket", "The specified bucket does not exist", 404)
         params = {"Bucket": bucket, "Key": key, "Body": body, "ContentLength": len(body),
-                  "ContentType": "application/json", "ContentEncoding": "gzip"}
+                  "ContentType": "application/json"}
         if metadata:
             params["Metadata"] = metadata
         context = RequestContext.internal("s3", account, region,
