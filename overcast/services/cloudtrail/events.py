@@ -297,9 +297,11 @@ class Record:
         event["eventID"] = self.event_id
         event["readOnly"] = self.read_only
         if self.resources and not management:
+            # AWS lists the object before its bucket, and names the owner of all but objects.
             event["resources"] = [
-                {"type": rtype, "ARN": arn, **({"accountId": self.account} if ":::" not in arn else {})}
-                for rtype, _name, arn in self.resources
+                {"type": rtype, "ARN": arn} if rtype == "AWS::S3::Object"
+                else {"accountId": self.account, "type": rtype, "ARN": arn}
+                for rtype, _name, arn in sorted(self.resources, key=lambda r: r[0] != "AWS::S3::Object")
             ]
         event["eventType"] = "AwsApiCall"
         event["managementEvent"] = management
