@@ -20,7 +20,6 @@ import logging
 import os
 import threading
 import time
-from collections import defaultdict
 from typing import Callable, Iterator
 
 from overcast.errors import ServiceError
@@ -29,6 +28,7 @@ from overcast.services.cloudtrail.events import Record
 from overcast.store import Store, scope as store_scope
 
 log = logging.getLogger("overcast")
+_operation = events.operation
 
 FLUSH_SECONDS = float(os.environ.get("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS", "0.25"))
 RETENTION_US = 90 * 24 * 3600 * 1_000_000
@@ -68,11 +68,32 @@ class Recorder:
         self.keep_data_events = False
         self._lock = threading.Lock()
         self._last_key: dict[str, str] = {}
+        #: botocore OperationModel (one object per operation) → its classification.
+        self._operations: dict = {}
 
     # -- the request path ------------------------------------------------------------------
 
     def observe(self, context, params, output, error) -> None:
-        self.pending.append((time.time_ns() // 1000, context, params, output, error))
+        # Only atoms and the parsed input/output are kept, never the context and its request:
+        # holding those object trees until the flush made them survive into the collector's
+        # older generations, and the extra full collections cost more than the recording.
+        model = context.operation
+        if model is None:
+            return  # never reached an operation: nothing AWS would name
+        op = self._operations.get(model)
+        if op is None:
+            op = self._operations[model] = _operation(context.service, model.name,
+                                                      context.service_model.endpoint_prefix)
+        if op.data_type is not None and not self.keep_data_events:
+            return
+        if error is None and (op.read_only or op.data_type is not None):
+            output = None  # AWS records no response for reads and data events
+        request = context.request
+        self.pending.append((
+            time.time_ns() // 1000, op, context.region, context.account, context.principal_arn,
+            context.principal_id, context.access_key_id, request.client_ip,
+            request.headers.get("user-agent", ""), context.request_id, params, output, error,
+        ))
 
     # -- background --------------------------------------------------------------------------
 
@@ -82,72 +103,79 @@ class Recorder:
             batch, self.pending = self.pending, []
             if not batch:
                 return
-            management: dict[str, list[list]] = defaultdict(list)
-            data: dict[str, list[list]] = defaultdict(list)
             keep_data = self.keep_data_events
+            chunks: dict[tuple, _Chunk] = {}
             for item in batch:
+                (ts, op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent,
+                 request_id, params, output, error) = item
+                if op.data_type is not None and not keep_data:
+                    continue
+                if op.global_region:
+                    region = events.global_region(region)
+                where = (account, region, op.data_type is not None)
+                chunk = chunks.get(where)
+                if chunk is None:
+                    chunk = chunks[where] = _Chunk()
+                caller = (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent)
+                index = chunk.callers.get(caller)
+                if index is None:
+                    index = chunk.callers[caller] = len(chunk.callers)
+                if not (params or output or error):
+                    chunk.rows.append([ts, index, request_id])
+                    continue
                 try:
-                    record = self._record(item, keep_data)
+                    chunk.rows.append([ts, index, request_id, *self._details(op, account, region, params, output, error)])
                 except Exception:  # one odd request must not lose the batch
                     log.exception("cloudtrail could not record a call")
-                    continue
-                if record is not None:
-                    target = management if record[5] is None else data
-                    target[store_scope(record[7], record[6])].append(record)
             with self.store.transaction():
-                for scope, records in management.items():
-                    self._write(self.chunks, scope, records, True)
-                for scope, records in data.items():
-                    self._write(self.data_chunks, scope, records, False)
+                for (account, region, data), chunk in chunks.items():
+                    if chunk.rows:
+                        self._write(self.data_chunks if data else self.chunks, store_scope(account, region),
+                                    chunk, not data)
 
-    def _record(self, item: tuple, keep_data: bool) -> list | None:
-        ts, context, params, output, error = item
-        model = context.operation
-        if model is None or context.service_model is None:
-            return None  # never reached an operation: nothing AWS would name
-        op = events.operation(context.service, model.name, context.service_model.endpoint_prefix)
-        if op.data_type is not None and not keep_data:
-            return None
-        region = events.global_region(context.region) if op.global_region else context.region
+    @staticmethod
+    def _details(op, account: str, region: str, params, output, error) -> list:
+        """[params, response, error code, error message, resources] of a call."""
         params = _storable(params) if params else None
-        response = None
+        response = _storable(output) if output else None
         if error is None:
-            if output and not op.read_only and op.data_type is None:
-                response = _storable(output)
             code = message = None
         elif isinstance(error, ServiceError):
             code, message = error.code, error.message
         else:
             code, message = "InternalFailure", "An internal error occurred."
-        request = context.request
-        found = events.resources(op, params, context.account, region) if params and op.resources else []
-        return [
-            ts, None, op.name, op.event_source, op.read_only, op.data_type, region,
-            context.account, context.principal_arn, context.principal_id, context.access_key_id,
-            request.client_ip, request.headers.get("user-agent", ""), context.request_id,
-            params, response, code, message, found,
-        ]
+        found = events.resources(op, params, account, region) if params and op.resources else []
+        return [params, response, code, message, found]
 
-    def _write(self, table, scope: str, records: list[list], summarize: bool) -> None:
-        records.sort(key=lambda r: r[0])
-        key = f"{records[0][0]:016d}-{records[-1][0]:016d}"
+    def _write(self, table, scope: str, chunk: _Chunk, summarize: bool) -> None:
+        rows = chunk.rows
+        rows.sort(key=_first)
+        key = f"{rows[0][0]:016d}-{rows[-1][0]:016d}"
         if key <= self._last_key.get(scope, ""):
             key = f"{self._last_key[scope]}+"  # two passes in one microsecond: keep both, in order
         self._last_key[scope] = key
-        # One JSON text per chunk: a single C call, where the store's codec would walk every record.
-        table.put(scope, key, json.dumps(records, separators=(",", ":")))
+        callers = [
+            [op.name, op.event_source, op.read_only, op.data_type, region, account, principal_arn, principal_id,
+             access_key_id, source_ip, user_agent]
+            for (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent) in chunk.callers
+        ]
+        # One JSON text per chunk (a single C call, where the store's codec would walk every
+        # record); what calls share (operation, caller, client) is written once per chunk.
+        table.put(scope, key, json.dumps({"c": callers, "r": rows}, separators=(",", ":")))
         if summarize:
             summary: dict[str, set] = {name: set() for name in SUMMARY_FIELDS}
-            for r in records:
-                summary["EventName"].add(r[2])
-                summary["EventSource"].add(r[3])
-                summary["ReadOnly"].add("true" if r[4] else "false")
-                summary["Username"].add(events.username(r[8]))
-                if r[10]:
-                    summary["AccessKeyId"].add(r[10])
-                for rtype, name, _arn in r[18]:
-                    summary["ResourceType"].add(rtype)
-                    summary["ResourceName"].add(name)
+            for c in callers:
+                summary["EventName"].add(c[0])
+                summary["EventSource"].add(c[1])
+                summary["ReadOnly"].add("true" if c[2] else "false")
+                summary["Username"].add(events.username(c[6]))
+                if c[8]:
+                    summary["AccessKeyId"].add(c[8])
+            for row in rows:
+                if len(row) > 3:
+                    for rtype, name, _arn in row[7]:
+                        summary["ResourceType"].add(rtype)
+                        summary["ResourceName"].add(name)
             self.summaries.put(scope, key, {k: sorted(v) for k, v in summary.items()})
 
     def expire(self, now_us: int | None = None) -> int:
@@ -193,7 +221,7 @@ class Recorder:
                 value = table.get(scope, key)
                 if value is None:
                     continue
-            value = json.loads(value)
+            value = _expand(value)
             top = len(value) - 1
             if after is not None and key == after[0]:
                 top = after[1] - 1
@@ -210,9 +238,34 @@ class Recorder:
         for key, value in table.scan(scope, start_after=f"{max(after_us - 60_000_000, 0):016d}"):
             if int(key[:16]) > until_us:
                 break
-            found.extend(Record(raw) for raw in json.loads(value) if after_us < raw[0] <= until_us)
+            found.extend(Record(raw) for raw in _expand(value) if after_us < raw[0] <= until_us)
         found.sort(key=lambda r: r.ts_us)
         return found
+
+
+class _Chunk:
+    __slots__ = ("callers", "rows")
+
+    def __init__(self) -> None:
+        self.callers: dict[tuple, int] = {}
+        self.rows: list[list] = []
+
+
+def _first(row: list) -> int:
+    return row[0]
+
+
+_NO_DETAILS = [None, None, None, None, []]
+
+
+def _expand(text: str) -> list[list]:
+    """A stored chunk's records as lists in Record.FIELDS order."""
+    chunk = json.loads(text)
+    callers = chunk["c"]
+    return [
+        [row[0], None, *callers[row[1]], row[2], *(row[3:] if len(row) > 3 else _NO_DETAILS)]
+        for row in chunk["r"]
+    ]
 
 
 def encode_token(payload: dict) -> str:
