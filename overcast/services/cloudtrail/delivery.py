@@ -134,7 +134,12 @@ class Delivery:
 
     def _regions(self, account: str, trail: dict) -> list[str]:
         if not trail["IsMultiRegionTrail"]:
-            return [trail["HomeRegion"]]
+            # Global services (IAM ...) are recorded in the partition's first region; a trail
+            # elsewhere that includes them gets those events from there.
+            home, global_region = trail["HomeRegion"], events.global_region(trail["HomeRegion"])
+            if trail["IncludeGlobalServiceEvents"] and global_region != home:
+                return [home, global_region]
+            return [home]
         found = set()
         for table in (self.provider.recorder.chunks, self.provider.recorder.data_chunks):
             for scope in table.scopes():
@@ -159,10 +164,12 @@ class Delivery:
             if wants_data:
                 records = sorted(records + recorder.records_since(scope, cursor, until, data=True),
                                  key=lambda r: r.ts_us)
+            foreign = region != home and not trail["IsMultiRegionTrail"]
             records = [
                 r for r in records
                 if rules.selects(trail, r)
                 and (trail["IncludeGlobalServiceEvents"] or r.event_source not in _GLOBAL_SOURCES)
+                and (not foreign or r.event_source in _GLOBAL_SOURCES)
             ]
             for start in range(0, len(records), MAX_EVENTS_PER_FILE):
                 batch = records[start:start + MAX_EVENTS_PER_FILE]

@@ -218,7 +218,8 @@ def user_identity(record: Record) -> dict:
                     "arn": f"arn:{arn.split(':')[1]}:iam::{account}:role/{role}",
                     "accountId": account, "userName": role,
                 },
-                "attributes": {"creationDate": iso_time(record.ts_us), "mfaAuthenticated": "false"},
+                "attributes": {"creationDate": iso_time(record.ts_us),
+                               "mfaAuthenticated": "true" if record.mfa else "false"},
             },
         }
     elif resource.startswith("user/"):
@@ -258,7 +259,7 @@ class Record:
     FIELDS = (
         "ts_us", "stored_id", "event_name", "event_source", "read_only", "data_type", "region",
         "account", "principal_arn", "principal_id", "access_key_id", "source_ip", "user_agent",
-        "request_id", "params", "response", "error_code", "error_message", "resources",
+        "mfa", "request_id", "params", "response", "error_code", "error_message", "resources",
     )
     __slots__ = FIELDS
 

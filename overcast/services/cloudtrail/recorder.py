@@ -89,10 +89,12 @@ class Recorder:
         if error is None and (op.read_only or op.data_type is not None):
             output = None  # AWS records no response for reads and data events
         request = context.request
+        identity = context.extra.get("identity")  # IAM's record of an issued key, if any
         self.pending.append((
             time.time_ns() // 1000, op, context.region, context.account, context.principal_arn,
             context.principal_id, context.access_key_id, request.client_ip,
-            request.headers.get("user-agent", ""), context.request_id, params, output, error,
+            request.headers.get("user-agent", ""), bool(identity and identity.get("MFA")),
+            context.request_id, params, output, error,
         ))
 
     # -- background --------------------------------------------------------------------------
@@ -107,7 +109,7 @@ class Recorder:
             chunks: dict[tuple, _Chunk] = {}
             for item in batch:
                 (ts, op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent,
-                 request_id, params, output, error) = item
+                 mfa, request_id, params, output, error) = item
                 if op.data_type is not None and not keep_data:
                     continue
                 if op.global_region:
@@ -116,7 +118,7 @@ class Recorder:
                 chunk = chunks.get(where)
                 if chunk is None:
                     chunk = chunks[where] = _Chunk()
-                caller = (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent)
+                caller = (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent, mfa)
                 index = chunk.callers.get(caller)
                 if index is None:
                     index = chunk.callers[caller] = len(chunk.callers)
@@ -156,8 +158,9 @@ class Recorder:
         self._last_key[scope] = key
         callers = [
             [op.name, op.event_source, op.read_only, op.data_type, region, account, principal_arn, principal_id,
-             access_key_id, source_ip, user_agent]
-            for (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent) in chunk.callers
+             access_key_id, source_ip, user_agent, mfa]
+            for (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent, mfa)
+            in chunk.callers
         ]
         # One JSON text per chunk (a single C call, where the store's codec would walk every
         # record); what calls share (operation, caller, client) is written once per chunk.

@@ -58,7 +58,7 @@ def test_event_ids_carry_their_millisecond():
 def test_user_identity_kinds():
     def identity(arn, principal="AIDAEXAMPLE"):
         return events.user_identity(Record([0, None, "X", "s", True, None, "us-east-1", "111122223333", arn,
-                                            principal, "AKIAEXAMPLE", "", "", "r", None, None, None, None, []]))
+                                            principal, "AKIAEXAMPLE", "", "", False, "r", None, None, None, None, []]))
 
     user = identity("arn:aws:iam::111122223333:user/alice")
     assert user["type"] == "IAMUser" and user["userName"] == "alice"
@@ -99,7 +99,7 @@ def test_resources_from_parameters():
 
 def _record(name="PutObject", data_type="AWS::S3::Object", read_only=False, arn="arn:aws:s3:::b/k"):
     return Record([0, None, name, "s3.amazonaws.com", read_only, data_type, "us-east-1", "1",
-                   "arn:aws:iam::1:root", "1", None, "", "", "r", None, None, None, None,
+                   "arn:aws:iam::1:root", "1", None, "", "", False, "r", None, None, None, None,
                    [("AWS::S3::Object", "k", arn)] if data_type else []])
 
 
