@@ -105,9 +105,9 @@ SECRET_MEMBERS = frozenset({
     "PrivateKey", "Plaintext", "SessionToken", "AuthenticationCode1", "AuthenticationCode2",
     "TokenCode", "SAMLAssertion", "WebIdentityToken", "CiphertextBlob",
 })
-#: A request or response larger than this (as JSON) is recorded as omitted, like AWS does
-#: for bodies that would push an event past its size limit.
-MAX_ELEMENTS_CHARS = 100_000
+#: An event larger than this (as JSON) loses its request and response payloads, like AWS's
+#: events over CloudTrail's size limit.
+MAX_EVENT_CHARS = 100_000
 
 
 class Operation:
@@ -269,7 +269,9 @@ class Record:
 
     @property
     def event_id(self) -> str:
-        return self.stored_id or event_id(self.ts_us, self.request_id)
+        if self.stored_id is None:
+            self.stored_id = event_id(self.ts_us, self.request_id)
+        return self.stored_id
 
     @property
     def username(self) -> str:
@@ -292,8 +294,8 @@ class Record:
             event["errorCode"] = self.error_code
             if self.error_message:
                 event["errorMessage"] = self.error_message
-        event["requestParameters"] = _bounded(elements(self.params) if self.params else None)
-        event["responseElements"] = _bounded(elements(self.response) if self.response else None)
+        event["requestParameters"] = (elements(self.params) or None) if self.params else None
+        event["responseElements"] = (elements(self.response) or None) if self.response else None
         event["requestID"] = self.request_id
         event["eventID"] = self.event_id
         event["readOnly"] = self.read_only
@@ -311,7 +313,15 @@ class Record:
         return event
 
     def json(self) -> str:
-        return json.dumps(self.event(), separators=(",", ":"))
+        event = self.event()
+        text = json.dumps(event, separators=(",", ":"))
+        if len(text) > MAX_EVENT_CHARS:
+            # Like AWS, an event too large to deliver keeps its identity but not its payloads.
+            for name in ("requestParameters", "responseElements"):
+                if event[name] is not None:
+                    event[name] = {"omitted": True, "reason": "the payload exceeds the event size limit"}
+            text = json.dumps(event, separators=(",", ":"))
+        return text
 
     def lookup_entry(self) -> dict:
         entry = {
@@ -327,14 +337,6 @@ class Record:
         if self.access_key_id:
             entry["AccessKeyId"] = self.access_key_id
         return entry
-
-
-def _bounded(value: Any) -> Any:
-    if value is None or not value:
-        return None
-    if len(json.dumps(value, separators=(",", ":"))) > MAX_ELEMENTS_CHARS:
-        return {"omitted": True, "reason": "the payload exceeds the event size limit"}
-    return value
 
 
 #: How to name a resource's ARN from the name a request gives (an ARN is taken as it is).

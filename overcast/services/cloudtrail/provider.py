@@ -72,6 +72,7 @@ class Provider(BaseProvider):
     def _after_reset(self) -> None:
         self.recorder.pending = []
         self.recorder._last_key.clear()
+        self.recorder._open.clear()
         self.refresh_data_selection()
 
     # -- trails: storage -----------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Recording every served API call, durably, at almost no cost to the request path.
 
-The request observer only appends (time, context, params, output, error) to a list. Every
-FLUSH_SECONDS a background pass turns the pending calls into compact records and writes them
-as one store row per (scope, pass): a "chunk" keyed by the times of its oldest and newest
-event, so reads walk chunks newest first by an index range and stop at the time range's start.
-Beside each chunk a small summary row lists the attribute values its events have, so an
-attribute lookup skips chunks without decoding them. A clean shutdown flushes; a kill -9
-loses at most the calls served in the last FLUSH_SECONDS.
+The request observer only appends a tuple of atoms (time, operation, caller, client, input,
+output, error) to a list. Every FLUSH_SECONDS a background pass turns the pending calls into
+compact records and writes them to "chunks": one store row per (account, region) holding up to
+CHUNK_EVENTS calls of at most CHUNK_SPAN_US, keyed by the time of its oldest call, with what
+calls share (operation, caller, client) written once. Chunks never overlap in time, so reads
+walk them newest first by an index range and stop at the time range's start. Beside each chunk
+a summary row lists the attribute values its calls have, so an attribute lookup skips chunks
+without decoding them. A clean shutdown flushes; a kill -9 loses at most the calls served in
+the last FLUSH_SECONDS.
 
 An event id is a UUID (version 7 layout) carrying its event's millisecond, so a lookup by
 EventId reads just the chunks of that millisecond.
@@ -32,6 +34,9 @@ _operation = events.operation
 
 FLUSH_SECONDS = float(os.environ.get("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS", "0.25"))
 RETENTION_US = 90 * 24 * 3600 * 1_000_000
+#: A chunk takes calls from further flushes until it holds this many or is this old.
+CHUNK_EVENTS = 1000
+CHUNK_SPAN_US = 5_000_000
 #: A string longer than this in a request is a body (a message, a document), never recorded.
 MAX_STRING = 16_384
 
@@ -68,6 +73,9 @@ class Recorder:
         self.keep_data_events = False
         self._lock = threading.Lock()
         self._last_key: dict[str, str] = {}
+        #: The newest chunk of each (account, region, data?), still taking calls while it is
+        #: small and young, so frequent flushes (every LookupEvents flushes) make few rows.
+        self._open: dict[tuple, _Chunk] = {}
         #: botocore OperationModel (one object per operation) → its classification.
         self._operations: dict = {}
 
@@ -106,7 +114,11 @@ class Recorder:
             if not batch:
                 return
             keep_data = self.keep_data_events
+            now = time.time_ns() // 1000
             chunks: dict[tuple, _Chunk] = {}
+            for where, chunk in list(self._open.items()):
+                if len(chunk.rows) >= CHUNK_EVENTS or now - chunk.rows[0][0] >= CHUNK_SPAN_US:
+                    del self._open[where]  # full or old: later calls start a new chunk
             for item in batch:
                 (ts, op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent,
                  mfa, request_id, params, output, error) = item
@@ -117,7 +129,10 @@ class Recorder:
                 where = (account, region, op.data_type is not None)
                 chunk = chunks.get(where)
                 if chunk is None:
-                    chunk = chunks[where] = _Chunk()
+                    chunk = self._open.get(where)
+                    if chunk is None:
+                        chunk = self._open[where] = _Chunk()
+                    chunks[where] = chunk
                 caller = (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent, mfa)
                 index = chunk.callers.get(caller)
                 if index is None:
@@ -152,10 +167,13 @@ class Recorder:
     def _write(self, table, scope: str, chunk: _Chunk, summarize: bool) -> None:
         rows = chunk.rows
         rows.sort(key=_first)
-        key = f"{rows[0][0]:016d}-{rows[-1][0]:016d}"
-        if key <= self._last_key.get(scope, ""):
-            key = f"{self._last_key[scope]}+"  # two passes in one microsecond: keep both, in order
-        self._last_key[scope] = key
+        key = chunk.key
+        if key is None:
+            # Keyed by its oldest call: chunks never overlap in time, so key order is time order.
+            key = f"{rows[0][0]:016d}"
+            if key <= self._last_key.get(scope, ""):
+                key = f"{self._last_key[scope]}+"  # two chunks in one microsecond: keep both, in order
+            chunk.key = self._last_key[scope] = key
         callers = [
             [op.name, op.event_source, op.read_only, op.data_type, region, account, principal_arn, principal_id,
              access_key_id, source_ip, user_agent, mfa]
@@ -183,16 +201,15 @@ class Recorder:
 
     def expire(self, now_us: int | None = None) -> int:
         """Drop events older than the 90 days CloudTrail keeps. Returns how many chunks went."""
-        cutoff = f"{(now_us or time.time_ns() // 1000) - RETENTION_US:016d}"
+        # A chunk goes when its newest call is past retention: it started at most CHUNK_SPAN_US
+        # before that call.
+        cutoff = f"{(now_us or time.time_ns() // 1000) - RETENTION_US - CHUNK_SPAN_US:016d}"
         dropped = 0
         for table in (self.chunks, self.data_chunks):
             for scope in table.scopes():
                 while True:
                     old = [key for key, _ in table.scan(scope, end_before=cutoff, limit=500)]
                     for key in old:
-                        # A chunk whose newest event is still young stays whole.
-                        if key.split("-")[1][:16] >= cutoff:
-                            continue
                         with self.store.transaction():
                             table.delete(scope, key)
                             self.summaries.delete(scope, key)
@@ -215,30 +232,30 @@ class Recorder:
             high = min(high, after[0] + "\x00")
         source = self.summaries if attribute is not None and not data else table
         for key, value in source.scan(scope, end_before=high, reverse=True):
-            newest = int(key[17:33])
-            if newest < start_us:
-                return
             if source is self.summaries:
                 if attribute[1] not in value.get(attribute[0], ()):
                     continue
                 value = table.get(scope, key)
                 if value is None:
                     continue
-            value = _expand(value)
-            top = len(value) - 1
+            chunk = json.loads(value)
+            callers, rows = chunk["c"], chunk["r"]
+            top = len(rows) - 1
             if after is not None and key == after[0]:
                 top = after[1] - 1
             for index in range(top, -1, -1):
-                raw = value[index]
-                if start_us <= raw[0] <= end_us:
-                    yield key, index, Record(raw)
+                row = rows[index]
+                if start_us <= row[0] <= end_us:
+                    yield key, index, Record(_raw(callers, row))
+            if int(key[:16]) < start_us:
+                return  # every older chunk holds only calls before this one's first
 
     def records_since(self, scope: str, after_us: int, until_us: int, data: bool) -> list[Record]:
         """Records with after_us < time <= until_us, oldest first (for delivery)."""
         table = self.data_chunks if data else self.chunks
-        # A chunk starting before after_us may still hold later events: start one chunk early.
+        # A chunk starting before after_us may still hold later calls, but spans at most CHUNK_SPAN_US.
         found = []
-        for key, value in table.scan(scope, start_after=f"{max(after_us - 60_000_000, 0):016d}"):
+        for key, value in table.scan(scope, start_after=f"{max(after_us - 2 * CHUNK_SPAN_US, 0):016d}"):
             if int(key[:16]) > until_us:
                 break
             found.extend(Record(raw) for raw in _expand(value) if after_us < raw[0] <= until_us)
@@ -247,11 +264,12 @@ class Recorder:
 
 
 class _Chunk:
-    __slots__ = ("callers", "rows")
+    __slots__ = ("callers", "rows", "key")
 
     def __init__(self) -> None:
         self.callers: dict[tuple, int] = {}
         self.rows: list[list] = []
+        self.key: str | None = None
 
 
 def _first(row: list) -> int:
@@ -261,14 +279,16 @@ def _first(row: list) -> int:
 _NO_DETAILS = [None, None, None, None, []]
 
 
+def _raw(callers: list, row: list) -> list:
+    """A stored row as a list in Record.FIELDS order."""
+    return [row[0], None, *callers[row[1]], row[2], *(row[3:] if len(row) > 3 else _NO_DETAILS)]
+
+
 def _expand(text: str) -> list[list]:
     """A stored chunk's records as lists in Record.FIELDS order."""
     chunk = json.loads(text)
     callers = chunk["c"]
-    return [
-        [row[0], None, *callers[row[1]], row[2], *(row[3:] if len(row) > 3 else _NO_DETAILS)]
-        for row in chunk["r"]
-    ]
+    return [_raw(callers, row) for row in chunk["r"]]
 
 
 def encode_token(payload: dict) -> str:

@@ -15,7 +15,7 @@ from overcast.errors import ServiceError
 from overcast.http import Request
 from overcast.services.cloudtrail import events, logfiles, trails
 from overcast.services.cloudtrail.events import Record, event_id, event_id_ms, operation
-from overcast.services.cloudtrail.recorder import RETENTION_US, Recorder
+from overcast.services.cloudtrail.recorder import CHUNK_SPAN_US, RETENTION_US, Recorder
 from overcast.store import Store, scope
 
 
@@ -207,7 +207,11 @@ def test_recorder_writes_chunks_and_reads_newest_first():
     found = [r for _k, _i, r in recorder.records(sc, 0, 2**62)]
     assert [r.request_id for r in found[:6]][::-1][:5] == [f"r-{i}" for i in range(5)]
     assert found[0].error_code == "Throttling"
-    assert store.table("cloudtrail", "events").count(sc) == 1  # one chunk per scope per flush
+    assert store.table("cloudtrail", "events").count(sc) == 1
+    recorder.observe(_context(), {}, None, None)
+    recorder.flush()  # a young, small chunk takes later flushes' calls too
+    assert store.table("cloudtrail", "events").count(sc) == 1
+    assert len(list(recorder.records(sc, 0, 2**62))) == 7
     store.close()
 
 
@@ -219,6 +223,6 @@ def test_retention_drops_events_older_than_90_days():
     sc = scope("111122223333", "us-east-1")
     [(key, _i, record)] = list(recorder.records(sc, 0, 2**62))
     assert recorder.expire(record.ts_us + RETENTION_US - 1_000_000) == 0
-    assert recorder.expire(record.ts_us + RETENTION_US + 1_000_000) == 1
+    assert recorder.expire(record.ts_us + RETENTION_US + CHUNK_SPAN_US + 1_000_000) == 1
     assert list(recorder.records(sc, 0, 2**62)) == []
     store.close()
