@@ -23,7 +23,7 @@ from run import HOST, running_server
 
 COMMAND = "{python} -m overcast start --ephemeral --quiet --port {port} --host {host}"
 SERVERS = {
-    "recording": COMMAND,
+    "recording": os.environ.get("CT_RECORDING", "") + COMMAND,
     "unrecorded": os.environ.get("CT_BASE", "env OVERCAST_SERVICES=sts,s3,sqs,dynamodb,sns,iam ") + COMMAND,
 }
 
