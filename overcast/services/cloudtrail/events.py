@@ -98,6 +98,9 @@ RESOURCE_PARAMETERS: dict[str, tuple[tuple[str, str], ...]] = {
     "ec2": (("InstanceId", "AWS::EC2::Instance"), ("VpcId", "AWS::EC2::VPC")),
 }
 
+#: Top-level request members a service's events name differently from its API.
+REQUEST_RENAMES = {"s3.amazonaws.com": {"bucket": "bucketName"}}
+
 #: Request members AWS never writes into an event in clear.
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 SECRET_MEMBERS = frozenset({
@@ -294,7 +297,11 @@ class Record:
             event["errorCode"] = self.error_code
             if self.error_message:
                 event["errorMessage"] = self.error_message
-        event["requestParameters"] = (elements(self.params) or None) if self.params else None
+        params = (elements(self.params) or None) if self.params else None
+        renames = REQUEST_RENAMES.get(self.event_source)
+        if params and renames:
+            params = {renames.get(name, name): value for name, value in params.items()}
+        event["requestParameters"] = params
         event["responseElements"] = (elements(self.response) or None) if self.response else None
         event["requestID"] = self.request_id
         event["eventID"] = self.event_id

@@ -157,6 +157,7 @@ def test_data_event_selectors_deliver_object_calls(fast_server):
         {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::watched/doc.txt"},
         {"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::watched"},
     ]
+    assert put["requestParameters"]["bucketName"] == "watched" and put["requestParameters"]["key"] == "doc.txt"
     assert "body" not in put["requestParameters"]
     ct.stop_logging(Name="data-trail")
 

@@ -98,6 +98,7 @@ def test_data_events_are_not_returned(ours, account):
     assert not lookup(ct, "EventName", "DeleteObject")
     [entry] = lookup(ct, "EventName", "CreateBucket")
     assert entry["Resources"] == [{"ResourceType": "AWS::S3::Bucket", "ResourceName": bucket}]
+    assert json.loads(entry["CloudTrailEvent"])["requestParameters"]["bucketName"] == bucket
     assert lookup(ct, "ResourceName", bucket)[0]["EventName"] == "CreateBucket"
     assert {e["EventName"] for e in lookup(ct, "ResourceType", "AWS::S3::Bucket")} == {"CreateBucket"}
 
