@@ -108,6 +108,8 @@ SECRET_MEMBERS = frozenset({
     "PrivateKey", "Plaintext", "SessionToken", "AuthenticationCode1", "AuthenticationCode2",
     "TokenCode", "SAMLAssertion", "WebIdentityToken", "CiphertextBlob",
 })
+#: Secret-looking members AWS still writes in responses (AssumeRole's session token).
+RESPONSE_SHOWN = frozenset({"SessionToken"})
 #: An event larger than this (as JSON) loses its request and response payloads, like AWS's
 #: events over CloudTrail's size limit.
 MAX_EVENT_CHARS = 100_000
@@ -175,9 +177,10 @@ def java_time(value: datetime) -> str:
     return f"{value:%b} {value.day}, {value.year}, {hour}:{value:%M:%S} {'AM' if value.hour < 12 else 'PM'}"
 
 
-def elements(value: Any) -> Any:
-    """API members as CloudTrail writes them: lowerCamelCase names, secrets hidden, blobs and
-    streams left out, timestamps in CloudTrail's style."""
+def elements(value: Any, response: bool = False) -> Any:
+    """API members as CloudTrail writes them: lowerCamelCase names, secrets hidden (left out of
+    responses, as AWS leaves out a new secret access key), blobs and streams left out,
+    timestamps in CloudTrail's style."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -185,14 +188,17 @@ def elements(value: Any) -> Any:
                 continue
             name = key[:1].lower() + key[1:] if isinstance(key, str) else key
             if key in SECRET_MEMBERS:
-                out[name] = HIDDEN
+                if not response:
+                    out[name] = HIDDEN
+                elif key in RESPONSE_SHOWN:
+                    out[name] = item
                 continue
-            rendered = elements(item)
+            rendered = elements(item, response)
             if rendered is not _OMIT:
                 out[name] = rendered
         return out
     if isinstance(value, list):
-        return [item for item in (elements(v) for v in value) if item is not _OMIT]
+        return [item for item in (elements(v, response) for v in value) if item is not _OMIT]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, datetime):
@@ -302,7 +308,7 @@ class Record:
         if params and renames:
             params = {renames.get(name, name): value for name, value in params.items()}
         event["requestParameters"] = params
-        event["responseElements"] = (elements(self.response) or None) if self.response else None
+        event["responseElements"] = (elements(self.response, True) or None) if self.response else None
         event["requestID"] = self.request_id
         event["eventID"] = self.event_id
         event["readOnly"] = self.read_only

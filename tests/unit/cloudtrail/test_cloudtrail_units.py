@@ -86,6 +86,11 @@ def test_elements_are_camel_cased_without_secrets_or_blobs():
     }
 
 
+def test_responses_leave_out_secrets():
+    rendered = events.elements({"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t"}}, True)
+    assert rendered == {"credentials": {"accessKeyId": "ASIA1", "sessionToken": "t"}}
+
+
 def test_resources_from_parameters():
     op = operation("sqs", "CreateQueue", "sqs")
     assert events.resources(op, {"QueueName": "jobs"}, "111122223333", "eu-west-1") == [
