@@ -12,7 +12,7 @@ from pathlib import Path
 
 #: Services started with the server rather than on their first request, because they watch
 #: every request (CloudTrail's audit, IAM's enforcement) or own background work.
-AUTOSTART: frozenset[str] = frozenset()
+AUTOSTART: frozenset[str] = frozenset({"cloudtrail"})
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,466 @@
+"""AWS CloudTrail: every API call Overcast serves becomes an event (recorder.py), LookupEvents
+reads them back, and trails deliver them to S3 as log files with signed digests
+(delivery.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timezone
+
+from overcast.context import RequestContext
+from overcast.services.base import BaseProvider
+from overcast.services.cloudtrail import trails as rules
+from overcast.services.cloudtrail.delivery import Delivery
+from overcast.services.cloudtrail.events import Record
+from overcast.services.cloudtrail.recorder import (
+    FLUSH_SECONDS,
+    Recorder,
+    decode_token,
+    encode_token,
+)
+from overcast.services.cloudtrail.events import event_id_ms
+from overcast.store import scope as store_scope
+
+_ATTRIBUTE_TESTS = {
+    "EventName": lambda r, v: r.event_name == v,
+    "EventSource": lambda r, v: r.event_source == v,
+    "Username": lambda r, v: r.username == v,
+    "AccessKeyId": lambda r, v: r.access_key_id == v,
+    "ReadOnly": lambda r, v: ("true" if r.read_only else "false") == v,
+    "ResourceType": lambda r, v: any(t == v for t, _n, _a in r.resources or ()),
+    "ResourceName": lambda r, v: any(n == v for _t, n, _a in r.resources or ()),
+    "EventId": lambda r, v: r.event_id == v,
+}
+_TRAIL_OUTPUT = (
+    "Name", "S3BucketName", "S3KeyPrefix", "SnsTopicName", "SnsTopicARN", "IncludeGlobalServiceEvents",
+    "IsMultiRegionTrail", "TrailARN", "LogFileValidationEnabled", "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail",
+)
+_INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
+MAX_TAGS = 50
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _us(value: datetime) -> int:
+    return int(value.timestamp() * 1_000_000)
+
+
+class Provider(BaseProvider):
+    service = "cloudtrail"
+
+    def start(self) -> None:
+        self.recorder = Recorder(self.store)
+        self.trails = self.store.table("cloudtrail", "trails")
+        self.delivery = Delivery(self)
+        self.runtime.observers.append(self.recorder.observe)
+        self.runtime.every(FLUSH_SECONDS, self.recorder.flush, "cloudtrail-flush")
+        self.runtime.every(3600, self.recorder.expire, "cloudtrail-retention")
+        self.delivery.start()
+        self.store.on_reset(self._after_reset)
+        self.refresh_data_selection()
+
+    def close(self) -> None:
+        self.recorder.flush()
+
+    def reset(self) -> None:
+        self.recorder.pending = []
+
+    def _after_reset(self) -> None:
+        self.recorder.pending = []
+        self.recorder._last_key.clear()
+        self.recorder._open.clear()
+        self.refresh_data_selection()
+
+    # -- trails: storage -----------------------------------------------------------------------
+
+    def all_trails(self, account: str | None = None):
+        scopes = [account] if account else self.trails.scopes()
+        for scope in scopes:
+            for key, trail in self.trails.scan(scope):
+                yield scope, key, trail
+
+    def refresh_data_selection(self) -> None:
+        self.recorder.keep_data_events = any(
+            trail.get("Logging") and rules.wants_data_events(trail) for _s, _k, trail in self.all_trails()
+        )
+
+    def _find(self, context: RequestContext, name_or_arn: str | None, *, home: bool = False) -> tuple[str, dict]:
+        """The trail a Name/TrailName parameter names: (store key, trail). With home=True the
+        call changes the trail, which only its home region may do."""
+        if not name_or_arn:
+            raise rules.error("TrailNotProvidedException", "Trail name or ARN must be specified.")
+        account, region = context.account, context.region
+        match = rules.TRAIL_ARN.fullmatch(name_or_arn)
+        if name_or_arn.startswith("arn:"):
+            if match is None:
+                raise rules.error("CloudTrailARNInvalidException",
+                                  f"Invalid trail ARN: {name_or_arn}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.")
+            trail_region, trail_account, name = match.groups()
+            trail = self.trails.get(account, f"{trail_region}/{name}") if trail_account == account else None
+            if trail is None or (trail_region != region and not trail["IsMultiRegionTrail"]):
+                raise rules.not_found(region, account, name_or_arn)
+            key = f"{trail_region}/{name}"
+        else:
+            rules.check_name(name_or_arn)
+            key = f"{region}/{name_or_arn}"
+            trail = self.trails.get(account, key)
+            if trail is None:
+                for _s, other_key, other in self.all_trails(account):
+                    if other["Name"] == name_or_arn and other["IsMultiRegionTrail"]:
+                        key, trail = other_key, other
+                        break
+            if trail is None:
+                raise rules.not_found(region, account, name_or_arn)
+        if home and trail["HomeRegion"] != region:
+            raise rules.error("InvalidHomeRegionException",
+                              f"This operation must be called from the trail's home region, {trail['HomeRegion']}.")
+        return key, trail
+
+    def _save(self, account: str, key: str, trail: dict) -> None:
+        self.trails.put(account, key, trail)
+
+    @staticmethod
+    def _output(trail: dict) -> dict:
+        return {name: trail[name] for name in _TRAIL_OUTPUT if trail.get(name) is not None}
+
+    @classmethod
+    def _described(cls, trail: dict) -> dict:
+        out = cls._output(trail)
+        out["HomeRegion"] = trail["HomeRegion"]
+        out["HasCustomEventSelectors"] = bool(trail.get("EventSelectors") or trail.get("AdvancedEventSelectors"))
+        out["HasInsightSelectors"] = bool(trail.get("InsightSelectors"))
+        return out
+
+    async def _check_bucket(self, context: RequestContext, bucket: str) -> None:
+        if not await self.delivery.bucket_exists(context.account, context.region, bucket):
+            raise rules.error("S3BucketDoesNotExistException", f"S3 bucket {bucket} does not exist.")
+
+    def _apply_settings(self, context: RequestContext, trail: dict, params: dict) -> None:
+        region, account = context.region, context.account
+        for member in ("S3BucketName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"):
+            if member in params:
+                trail[member] = params[member] or None
+        if "S3KeyPrefix" in params:
+            rules.check_key_prefix(params["S3KeyPrefix"])
+            trail["S3KeyPrefix"] = params["S3KeyPrefix"] or None
+        if "SnsTopicName" in params:
+            trail["SnsTopicName"] = params["SnsTopicName"] or None
+            trail["SnsTopicARN"] = rules.sns_topic_arn(region, account, params["SnsTopicName"])
+        if "KmsKeyId" in params:
+            key = params["KmsKeyId"]
+            if key and not key.startswith("arn:"):
+                key = f"arn:{rules.partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
+            trail["KmsKeyId"] = key or None
+        for member, field in (("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),
+                              ("IsMultiRegionTrail", "IsMultiRegionTrail"),
+                              ("EnableLogFileValidation", "LogFileValidationEnabled"),
+                              ("IsOrganizationTrail", "IsOrganizationTrail")):
+            if member in params:
+                trail[field] = bool(params[member])
+        if trail.get("IsOrganizationTrail"):
+            raise rules.error("OrganizationsNotInUseException",
+                              "This account is not a member of an organization.")
+        if trail["IsMultiRegionTrail"] and not trail["IncludeGlobalServiceEvents"]:
+            raise rules.error("InvalidParameterCombinationException",
+                              "Multi-Region trail must include global service events.")
+        if bool(trail.get("CloudWatchLogsLogGroupArn")) != bool(trail.get("CloudWatchLogsRoleArn")):
+            raise rules.error("InvalidCloudWatchLogsLogGroupArnException" if not trail.get("CloudWatchLogsLogGroupArn")
+                              else "InvalidCloudWatchLogsRoleArnException",
+                              "You must specify both a CloudWatch Logs log group ARN and a role ARN.")
+
+    # -- trails: operations -----------------------------------------------------------------------
+
+    async def create_trail(self, context: RequestContext, params: dict) -> dict:
+        name, account, region = params["Name"], context.account, context.region
+        rules.check_name(name)
+        key = f"{region}/{name}"
+        existing = [t for _s, _k, t in self.all_trails(account)]
+        if any(t["Name"] == name and (t["HomeRegion"] == region or t["IsMultiRegionTrail"]) for t in existing):
+            raise rules.error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}")
+        if sum(1 for t in existing if t["HomeRegion"] == region) >= rules.MAX_TRAILS_PER_REGION:
+            raise rules.error("MaximumNumberOfTrailsExceededException",
+                              f"User: {account} already has {rules.MAX_TRAILS_PER_REGION} trails in {region}.")
+        trail = {
+            "Name": name, "HomeRegion": region, "TrailARN": rules.trail_arn(region, account, name),
+            "IncludeGlobalServiceEvents": True, "IsMultiRegionTrail": False,
+            "LogFileValidationEnabled": False, "IsOrganizationTrail": False, "Logging": False,
+            "Tags": {}, "Created": _now(),
+        }
+        self._apply_settings(context, trail, params)
+        tags = params.get("TagsList") or []
+        self._check_tags(tags, 0)
+        trail["Tags"] = {tag["Key"]: tag.get("Value") for tag in tags}
+        await self._check_bucket(context, trail["S3BucketName"])
+        if self.trails.get(account, key) is not None:  # created while the bucket was checked
+            raise rules.error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}")
+        self._save(account, key, trail)
+        return self._output(trail)
+
+    async def update_trail(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._find(context, params["Name"], home=True)
+        self._apply_settings(context, trail, params)
+        if params.get("S3BucketName"):
+            await self._check_bucket(context, trail["S3BucketName"])
+        current = self.trails.get(context.account, key)
+        if current is None:
+            raise rules.not_found(context.region, context.account, params["Name"])
+        for name in ("Logging", "EventSelectors", "AdvancedEventSelectors", "InsightSelectors", "Tags",
+                     "StartLoggingTime", "StopLoggingTime"):
+            if name in current:
+                trail[name] = current[name]
+        self._save(context.account, key, trail)
+        self.refresh_data_selection()
+        return self._output(trail)
+
+    def delete_trail(self, context: RequestContext, params: dict) -> dict:
+        key, _trail = self._find(context, params["Name"], home=True)
+        with self.store.transaction():
+            self.trails.delete(context.account, key)
+            self.delivery.forget(context.account, key)
+        self.refresh_data_selection()
+        return {}
+
+    def describe_trails(self, context: RequestContext, params: dict) -> dict:
+        names = params.get("trailNameList") or []
+        shadows = params.get("includeShadowTrails", True)
+        visible = [
+            t for _s, _k, t in self.all_trails(context.account)
+            if t["HomeRegion"] == context.region or (shadows and t["IsMultiRegionTrail"])
+        ]
+        if names:
+            visible = [t for t in visible if t["Name"] in names or t["TrailARN"] in names]
+        return {"trailList": [self._described(t) for t in visible]}
+
+    def get_trail(self, context: RequestContext, params: dict) -> dict:
+        _key, trail = self._find(context, params["Name"])
+        return {"Trail": self._described(trail)}
+
+    def list_trails(self, context: RequestContext, params: dict) -> dict:
+        found = [
+            {"TrailARN": t["TrailARN"], "Name": t["Name"], "HomeRegion": t["HomeRegion"]}
+            for _s, _k, t in self.all_trails(context.account)
+        ]
+        start = 0
+        if params.get("NextToken"):
+            token = decode_token(params["NextToken"])
+            if token is None or not isinstance(token.get("o"), int):
+                raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
+            start = token["o"]
+        page = found[start:start + 50]
+        out = {"Trails": page}
+        if start + 50 < len(found):
+            out["NextToken"] = encode_token({"o": start + 50})
+        return out
+
+    def start_logging(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._find(context, params["Name"], home=True)
+        if not trail.get("Logging"):
+            trail["Logging"] = True
+            trail["StartLoggingTime"] = _now()
+            self._save(context.account, key, trail)
+            self.delivery.started(context.account, key)
+        self.refresh_data_selection()
+        return {}
+
+    def stop_logging(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._find(context, params["Name"], home=True)
+        if trail.get("Logging"):
+            trail["Logging"] = False
+            trail["StopLoggingTime"] = _now()
+            self._save(context.account, key, trail)
+        self.refresh_data_selection()
+        return {}
+
+    def get_trail_status(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._find(context, params["Name"])
+        out: dict = {"IsLogging": bool(trail.get("Logging"))}
+        for name in ("StartLoggingTime", "StopLoggingTime"):
+            if trail.get(name):
+                out[name] = trail[name]
+        if trail.get("StartLoggingTime"):
+            out["TimeLoggingStarted"] = trail["StartLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        if trail.get("StopLoggingTime"):
+            out["TimeLoggingStopped"] = trail["StopLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.update(self.delivery.status(context.account, key))
+        return out
+
+    # -- selectors ---------------------------------------------------------------------------------
+
+    def put_event_selectors(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._find(context, params["TrailName"], home=True)
+        basic, advanced = params.get("EventSelectors"), params.get("AdvancedEventSelectors")
+        rules.validate_selectors(basic, advanced)
+        if basic is not None:
+            trail["EventSelectors"] = [
+                {"ReadWriteType": s.get("ReadWriteType", "All"),
+                 "IncludeManagementEvents": s.get("IncludeManagementEvents", True),
+                 "DataResources": s.get("DataResources") or [],
+                 "ExcludeManagementEventSources": s.get("ExcludeManagementEventSources") or []}
+                for s in basic
+            ]
+            trail.pop("AdvancedEventSelectors", None)
+        else:
+            trail["AdvancedEventSelectors"] = advanced
+            trail.pop("EventSelectors", None)
+        self._save(context.account, key, trail)
+        self.refresh_data_selection()
+        out = {"TrailARN": trail["TrailARN"]}
+        if basic is not None:
+            out["EventSelectors"] = trail["EventSelectors"]
+        else:
+            out["AdvancedEventSelectors"] = advanced
+        return out
+
+    def get_event_selectors(self, context: RequestContext, params: dict) -> dict:
+        _key, trail = self._find(context, params["TrailName"])
+        out = {"TrailARN": trail["TrailARN"]}
+        if trail.get("AdvancedEventSelectors"):
+            out["AdvancedEventSelectors"] = trail["AdvancedEventSelectors"]
+        else:
+            out["EventSelectors"] = trail.get("EventSelectors") or rules.DEFAULT_SELECTORS
+        return out
+
+    def put_insight_selectors(self, context: RequestContext, params: dict) -> dict:
+        if not params.get("TrailName"):
+            raise rules.error("InvalidParameterCombinationException", "You must specify a TrailName.")
+        key, trail = self._find(context, params["TrailName"], home=True)
+        selectors = params.get("InsightSelectors") or []
+        for selector in selectors:
+            if selector.get("InsightType") not in _INSIGHT_TYPES:
+                raise rules.error("InvalidInsightSelectorsException",
+                                  "The InsightType must be ApiCallRateInsight or ApiErrorRateInsight.")
+        if len({s["InsightType"] for s in selectors}) != len(selectors):
+            raise rules.error("InvalidInsightSelectorsException", "Duplicate InsightType values are not allowed.")
+        trail["InsightSelectors"] = [{"InsightType": s["InsightType"]} for s in selectors]
+        self._save(context.account, key, trail)
+        return {"TrailARN": trail["TrailARN"], "InsightSelectors": trail["InsightSelectors"]}
+
+    def get_insight_selectors(self, context: RequestContext, params: dict) -> dict:
+        if not params.get("TrailName"):
+            raise rules.error("InvalidParameterCombinationException", "You must specify a TrailName.")
+        _key, trail = self._find(context, params["TrailName"])
+        if not trail.get("InsightSelectors"):
+            raise rules.error("InsightNotEnabledException", f"Trail {trail['Name']} does not have Insights enabled.")
+        return {"TrailARN": trail["TrailARN"], "InsightSelectors": trail["InsightSelectors"]}
+
+    # -- tags -----------------------------------------------------------------------------------------
+
+    def _tagged(self, context: RequestContext, resource_id: str) -> tuple[str, dict]:
+        match = rules.TRAIL_ARN.fullmatch(resource_id or "")
+        if match is None:
+            raise rules.error("CloudTrailARNInvalidException",
+                              f"Invalid trail ARN: {resource_id}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.")
+        region, account, name = match.groups()
+        trail = self.trails.get(context.account, f"{region}/{name}") if account == context.account else None
+        if trail is None:
+            raise rules.error("ResourceNotFoundException", f"Resource not found: {resource_id}")
+        return f"{region}/{name}", trail
+
+    @staticmethod
+    def _check_tags(tags: list, existing: int) -> None:
+        for tag in tags:
+            if not tag.get("Key") or len(tag["Key"]) > 128 or len(tag.get("Value") or "") > 256:
+                raise rules.error("InvalidTagParameterException", "Tag key or value is invalid.")
+        if existing + len(tags) > MAX_TAGS:
+            raise rules.error("TagsLimitExceededException", f"The number of tags exceeds the limit of {MAX_TAGS}.")
+
+    def add_tags(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._tagged(context, params["ResourceId"])
+        tags = params.get("TagsList") or []
+        new_keys = {t.get("Key") for t in tags} - set(trail["Tags"])
+        self._check_tags(tags, len(trail["Tags"]) + len(new_keys) - len(tags))
+        for tag in tags:
+            trail["Tags"][tag["Key"]] = tag.get("Value")
+        self._save(context.account, key, trail)
+        return {}
+
+    def remove_tags(self, context: RequestContext, params: dict) -> dict:
+        key, trail = self._tagged(context, params["ResourceId"])
+        for tag in params.get("TagsList") or []:
+            if tag.get("Key") in trail["Tags"] and tag.get("Value") in (None, trail["Tags"][tag["Key"]]):
+                del trail["Tags"][tag["Key"]]
+        self._save(context.account, key, trail)
+        return {}
+
+    def list_tags(self, context: RequestContext, params: dict) -> dict:
+        out = []
+        for resource_id in params.get("ResourceIdList") or []:
+            _key, trail = self._tagged(context, resource_id)
+            out.append({"ResourceId": resource_id,
+                        "TagsList": [{"Key": k, "Value": v} if v is not None else {"Key": k} for k, v in trail["Tags"].items()]})
+        return {"ResourceTagList": out}
+
+    def list_public_keys(self, context: RequestContext, params: dict) -> dict:
+        return {"PublicKeyList": self.delivery.public_keys(context.account, context.region,
+                                                           params.get("StartTime"), params.get("EndTime"))}
+
+    # -- events ------------------------------------------------------------------------------------------
+
+    def lookup_events(self, context: RequestContext, params: dict) -> dict:
+        attributes = params.get("LookupAttributes") or []
+        if len(attributes) > 1:
+            raise rules.error("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
+        limit = params.get("MaxResults", 50)
+        if not 1 <= limit <= 50:
+            raise rules.error("InvalidMaxResultsException", "Value for MaxResults must be between 1 and 50.")
+        category = params.get("EventCategory")
+        if category is not None and category != "insight":
+            raise rules.error("InvalidEventCategoryException", "The EventCategory value is not valid.")
+        now_us = time.time_ns() // 1000
+        end_us = _us(params["EndTime"]) if params.get("EndTime") else now_us
+        start_us = _us(params["StartTime"]) if params.get("StartTime") else now_us - 90 * 86_400_000_000
+        if start_us > end_us:
+            raise rules.error("InvalidTimeRangeException", "Start time must be before end time.")
+        attribute = None
+        if attributes:
+            key, value = attributes[0].get("AttributeKey"), attributes[0].get("AttributeValue")
+            if key not in _ATTRIBUTE_TESTS or value is None:
+                raise rules.error("InvalidLookupAttributesException", f"The lookup attribute {key} is not valid.")
+            attribute = (key, value)
+        query = hashlib.sha256(repr((attribute, start_us if params.get("StartTime") else None,
+                                     end_us if params.get("EndTime") else None, category)).encode()).hexdigest()[:16]
+        after = None
+        if params.get("NextToken"):
+            token = decode_token(params["NextToken"])
+            if token is None or token.get("q") != query or not isinstance(token.get("k"), str) \
+                    or not isinstance(token.get("i"), int) or not isinstance(token.get("t"), int):
+                raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
+            after = (token["k"], token["i"])
+            end_us = min(end_us, token["t"])
+        if category == "insight":
+            return {"Events": []}  # Insights events come from anomaly detection Overcast does not run
+        self.recorder.flush()
+        scope = store_scope(context.account, context.region)
+        summary_attribute = None
+        test = None
+        if attribute is not None:
+            test = _ATTRIBUTE_TESTS[attribute[0]]
+            if attribute[0] == "EventId":
+                ms = event_id_ms(attribute[1])
+                if ms is None:
+                    return {"Events": []}
+                start_us, end_us = max(start_us, ms * 1000), min(end_us, ms * 1000 + 999)
+            else:
+                summary_attribute = attribute
+        found: list[Record] = []
+        position = None
+        more = False
+        for chunk, index, record in self.recorder.records(scope, start_us, end_us, attribute=summary_attribute,
+                                                            after=after):
+            if test is not None and not test(record, attribute[1]):
+                continue
+            if len(found) == limit:
+                more = True
+                break
+            found.append(record)
+            position = (chunk, index)
+        out = {"Events": [record.lookup_entry() for record in found]}
+        if more and position is not None:
+            # The page's upper time bound is kept so that later events never shift the pages.
+            token_end = end_us if after is not None else now_us if not params.get("EndTime") else end_us
+            out["NextToken"] = encode_token({"k": position[0], "i": position[1], "q": query, "t": token_end})
+        return out
