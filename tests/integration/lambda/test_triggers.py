@@ -267,3 +267,22 @@ def test_guide_handler_reads_its_dynamodb_table(client):
     assert call({"httpMethod": "DELETE", "pathParameters": {"userId": "abc123"}})["statusCode"] == 204
     assert "Item" not in ddb.get_item(TableName=table, Key={"userId": {"S": "abc123"}})
     assert call({"httpMethod": "PUT", "pathParameters": {"userId": "x"}})["statusCode"] == 405
+
+
+def test_sns_subscription_invokes_function(client):
+    lam, sns, logs = client("lambda"), client("sns"), client("logs")
+    name = create(lam, RECORDER)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
+    lam.add_permission(FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)["SubscriptionArn"]
+    sns.publish(TopicArn=topic, Message="hello lambda", Subject="greeting",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+    record = recorded(logs, name)[0]["Records"][0]
+    assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
+    assert record["EventSubscriptionArn"] == subscription
+    message = record["Sns"]
+    assert message["TopicArn"] == topic and message["Message"] == "hello lambda"
+    assert message["Subject"] == "greeting" and message["Type"] == "Notification"
+    assert message["MessageAttributes"]["kind"] == {"Type": "String", "Value": "test"}
