@@ -200,10 +200,23 @@ def test_huge_output_is_capped(client):
     assert "bytes of output dropped" in base64.b64decode(response["LogResult"]).decode()
 
 
-def test_reserved_concurrency_throttles_exactly_at_the_limit(client):
+def test_reserved_concurrency_throttles_exactly_at_the_limit(client, tmp_path):
     lam = client("lambda")
     no_retry = client("lambda", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
-    name = create(lam, "import time\ndef handler(e, c):\n    time.sleep(e.get('sleep', 0))\n    return 'ok'\n")
+    # Each invocation marks that it runs, then holds its environment until the test releases it,
+    # so the third call is made while exactly two are in flight, however slow the machine.
+    source = (
+        "import os, time\n"
+        "def handler(e, c):\n"
+        "    d = e.get('dir')\n"
+        "    if d:\n"
+        "        open(os.path.join(d, c.aws_request_id), 'w').close()\n"
+        "        deadline = time.time() + 30\n"
+        "        while not os.path.exists(os.path.join(d, 'release')) and time.time() < deadline:\n"
+        "            time.sleep(0.02)\n"
+        "    return 'ok'\n"
+    )
+    name = create(lam, source)
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with pytest.raises(no_retry.exceptions.TooManyRequestsException) as raised:
         no_retry.invoke(FunctionName=name, Payload=b"{}")
@@ -211,18 +224,22 @@ def test_reserved_concurrency_throttles_exactly_at_the_limit(client):
     assert raised.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
     assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 2
+    payload = json.dumps({"dir": str(tmp_path)}).encode()
 
     def call(_):
         try:
-            no_retry.invoke(FunctionName=name, Payload=b'{"sleep": 1.5}')
+            no_retry.invoke(FunctionName=name, Payload=payload)
             return "ok"
         except no_retry.exceptions.TooManyRequestsException:
             return "throttled"
 
     with ThreadPoolExecutor(3) as pool:
         first = [pool.submit(call, i) for i in range(2)]
-        time.sleep(0.7)
+        deadline = time.time() + 30
+        while len(list(tmp_path.iterdir())) < 2 and time.time() < deadline:
+            time.sleep(0.02)
         third = pool.submit(call, 2).result()
+        (tmp_path / "release").touch()
         outcomes = [f.result() for f in first]
     assert outcomes == ["ok", "ok"] and third == "throttled"
     lam.delete_function_concurrency(FunctionName=name)
