@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
-from overcast.services.s3.access import AccessOperations
+from overcast.services.s3.access import PAB_FIELDS, AccessOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
@@ -225,6 +225,10 @@ class BucketConfigOperations(
             if grants is not None and ownership == "BucketOwnerEnforced" and not acls.owner_only(grants, context.account):
                 raise s3_error("InvalidBucketAclWithObjectOwnership",
                                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+            if grants is not None and acls.is_public(grants) and self.find_bucket(params["Bucket"]) is None:
+                # A new bucket starts with every public access block setting on.
+                raise s3_error("InvalidBucketAclWithBlockPublicAccessError",
+                               "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
 
     def _check_object_write(self, context, operation: str, params: dict) -> None:
         tagging = params.get("Tagging")
@@ -246,10 +250,20 @@ class BucketConfigOperations(
 
     def _after_create_bucket(self, context, params, output) -> None:
         bucket = self.bucket(context, params["Bucket"])
+        grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
+        if context.extra.get("s3_existing_bucket"):
+            # us-east-1's legacy re-create keeps the bucket and its configuration but, as AWS
+            # documents, resets its ACL (to the one this request asks for, private by default).
+            if grants is None:
+                self.configs.delete(bucket, "acl")
+            else:
+                self.configs.put(bucket, "acl", grants)
+            return
         self.configs.forget_bucket(bucket["Account"], bucket["Name"])
+        # New buckets block public access, as AWS has made them since April 2023.
+        self.configs.put(bucket, "public_access_block", dict.fromkeys(PAB_FIELDS, True))
         if params.get("ObjectOwnership"):
             self.configs.put(bucket, "ownership", {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]})
-        grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
         if grants is not None:
             self.configs.put(bucket, "acl", grants)
         if params.get("ObjectLockEnabledForBucket"):

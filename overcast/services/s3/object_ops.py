@@ -45,6 +45,10 @@ def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, Key=key)
 
 
+def _delete_marker_headers(marker: dict) -> dict[str, str]:
+    return {"x-amz-delete-marker": "true", "x-amz-version-id": marker["VersionId"]}
+
+
 def precondition_failed(condition: str) -> ServiceError:
     return ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
                         Condition=condition)
@@ -307,7 +311,7 @@ class ObjectOperations:
         if version_id is None:
             record = self.data.current(bucket, key)
             if record is None:
-                raise no_such_key(key)
+                raise self._missing_key(bucket, key)
             return record
         record = self.data.version(bucket, key, version_id)
         if record is None:
@@ -317,10 +321,21 @@ class ObjectOperations:
             raise ServiceError("NoSuchVersion", "The specified version does not exist.", 404, Key=key,
                                VersionId=version_id)
         if record.get("DeleteMarker"):
-            raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                               405, Method=method, ResourceType="DeleteMarker", DeleteMarker=True,
-                               VersionId=version_id)
+            error = ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                                 405, Method=method, ResourceType="DeleteMarker")
+            error.headers = {**_delete_marker_headers(record), "Allow": "DELETE",
+                             "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+            raise error
         return record
+
+    def _missing_key(self, bucket: dict, key: str) -> ServiceError:
+        """NoSuchKey; when the key's newest version is a delete marker, S3 says so in headers."""
+        error = no_such_key(key)
+        if bucket.get("Versioning"):
+            latest = self.data.latest(bucket, key)
+            if latest is not None and latest.get("DeleteMarker"):
+                error.headers = _delete_marker_headers(latest)
+        return error
 
     def read_output(self, context, bucket: dict, record: dict, params: dict) -> dict:
         output = {
@@ -674,9 +689,16 @@ class ObjectOperations:
             raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
                                "against our published schema", 400)
         restore = record.get("Restore")
-        if restore and time.time() < restore["Ready"]:
+        moment = time.time()
+        if restore and moment < restore["Ready"]:
             raise ServiceError("RestoreAlreadyInProgress", "Object restore is already in progress", 409)
-        ready = restore["Ready"] if restore else time.time() + RESTORE_SECONDS
+        if restore and moment < restore["Expiry"]:
+            # Already restored: only the expiry moves, and S3 answers 200 instead of 202.
+            ready = restore["Ready"]
+            context.status = 200
+        else:
+            ready = moment + RESTORE_SECONDS
+            context.status = 202
         # Restored copies expire at midnight UTC after the requested days, as S3 rounds them.
         expiry = datetime.fromtimestamp(ready, timezone.utc) + timedelta(days=days + 1)
         expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)
