@@ -54,6 +54,11 @@ MAX_OBJECT_TAGS = 10
 _OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
 
 
+#: Operations S3 refuses with MethodNotAllowed (rather than NoSuchKey) when the key's current
+#: version is a delete marker.
+_DELETE_MARKER_REFUSED = frozenset({"PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging",
+                                    "PutObjectAcl"})
+
 #: HeadObject output member → the object field name the configuration code uses.
 _HEAD_FIELDS = {
     "VersionId": "VersionId", "ContentLength": "Size", "ETag": "ETag", "LastModified": "LastModified",
@@ -159,8 +164,20 @@ class BucketConfigOperations(
         return obj
 
     async def config_object(self, context, bucket: dict, params: dict) -> dict:
-        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none)."""
-        return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none;
+        MethodNotAllowed, naming this request's method, for a delete marker)."""
+        try:
+            return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+        except ServiceError as error:
+            marker = error.headers is not None and error.headers.get("x-amz-delete-marker") == "true"
+            if error.code == "MethodNotAllowed" or (
+                    marker and context.operation_name in _DELETE_MARKER_REFUSED):
+                refused = ServiceError("MethodNotAllowed", "The specified method is not allowed against this "
+                                       "resource.", 405, Method=context.request.method or "GET",
+                                       ResourceType="DeleteMarker")
+                refused.headers = error.headers
+                raise refused from None
+            raise
 
     async def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
         try:

@@ -167,3 +167,25 @@ def test_delete_marker_headers_in_a_suspended_bucket_and_unversioned_deletes(s3,
     # The CLI's head-object fails the same way.
     result = aws("s3api", "head-object", "--bucket", bucket, "--key", "k", check=False)
     assert result.returncode != 0 and "404" in result.stderr
+
+
+def test_configuration_of_a_delete_marker_is_method_not_allowed(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    tags = {"TagSet": [{"Key": "a", "Value": "b"}]}
+    for call, kwargs, method in (
+        (s3.put_object_tagging, {"Tagging": tags}, "PUT"),
+        (s3.get_object_tagging, {}, "GET"),
+        (s3.delete_object_tagging, {}, "DELETE"),
+        (s3.put_object_acl, {"ACL": "private"}, "PUT"),
+    ):
+        for version in ({}, {"VersionId": marker}):
+            status, headers, error = headers_of_error(call, Bucket=bucket, Key="k", **kwargs, **version)
+            assert (status, error["Code"], error["Method"], error["ResourceType"]) == (
+                405, "MethodNotAllowed", method, "DeleteMarker"), (call, version)
+            assert headers["x-amz-delete-marker"] == "true"
+    # GetObjectAcl of the current (deleted) key is NoSuchKey; by the marker's id, 405.
+    assert error_of(s3.get_object_acl, Bucket=bucket, Key="k")[:2] == ("NoSuchKey", 404)
+    status, _, error = headers_of_error(s3.get_object_acl, Bucket=bucket, Key="k", VersionId=marker)
+    assert (status, error["Method"]) == (405, "GET")
