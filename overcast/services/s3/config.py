@@ -29,6 +29,7 @@ What this code uses of theirs
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -49,6 +50,8 @@ DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgo
                                  "BucketKeyEnabled": False}]}
 MAX_BUCKET_TAGS = 50
 MAX_OBJECT_TAGS = 10
+#: What tag keys and values may hold: letters, digits, spaces and + - = . _ : / @ (AWS's rule).
+_TAG_TEXT = re.compile(r"^[\w\s+\-=._:/@]*$")
 
 #: Operations that write an object and may carry an ACL or tags, checked before they run.
 _OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
@@ -90,11 +93,17 @@ def validate_tags(tags: list[dict], limit: int) -> list[dict]:
         if not key or len(key) > 128:
             raise s3_error("InvalidTag", "The TagKey you have provided is too long, max 128"
                            if key else "The TagKey you have provided is invalid", TagKey=key)
+        if not _TAG_TEXT.match(key):
+            raise s3_error("InvalidTag", "The TagKey you have provided is invalid", TagKey=key)
         if len(value) > 256:
             raise s3_error("InvalidTag", "The TagValue you have provided is too long, max 256", TagKey=key,
                            TagValue=value)
+        if not _TAG_TEXT.match(value):
+            raise s3_error("InvalidTag", "The TagValue you have provided is invalid", TagKey=key, TagValue=value)
         if key.lower().startswith("aws:"):
-            raise s3_error("InvalidTag", "System tags cannot be added/updated by requester")
+            if limit == MAX_OBJECT_TAGS:
+                raise s3_error("InvalidTag", "Your TagKey cannot be prefixed with aws:", TagKey=key)
+            raise s3_error("InvalidTag", "System tags cannot be added/updated by requester", TagKey=key)
     return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
 
 
@@ -375,6 +384,7 @@ class BucketConfigOperations(
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_BUCKET_TAGS)
         self.configs.put(bucket, "tags", tags)
+        context.status = 204  # what S3 answers, though its model says 200
         return {}
 
     def get_bucket_tagging(self, context, params):

@@ -131,6 +131,12 @@ def _invalid_range(text: str, size: int) -> ServiceError:
                         RangeRequested=text, ActualObjectSize=str(size))
 
 
+def _names_version(source) -> bool:
+    if isinstance(source, dict):
+        return bool(source.get("VersionId"))
+    return "versionId=" in str(source)
+
+
 def sequencer(record: dict) -> str:
     return format(_MAX - int(record["Order"], 16), "016X")
 
@@ -392,8 +398,9 @@ class ObjectOperations:
             if part < 1 or part > len(sizes):
                 raise ServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
                                    PartNumberRequested=str(part), ActualPartCount=str(len(sizes)))
-            if len(sizes) == 1 and "PartSizes" not in record:
-                return None
+            if "PartSizes" not in record:
+                # An object uploaded whole is its own part 1, still answered as a part (206).
+                return (0, size - 1) if size else None
             first = sum(sizes[: part - 1])
             return first, first + sizes[part - 1] - 1
         text = params.get("Range")
@@ -447,7 +454,10 @@ class ObjectOperations:
         if "ETag" in wanted:
             output["ETag"] = record["ETag"].strip('"')
         if "Checksum" in wanted and record.get("Checksums"):
-            output["Checksum"] = checksum_output(record)
+            # A composite checksum is given without its "-<parts>" suffix here (the parts are
+            # listed under ObjectParts), unlike on GET/HEAD.
+            output["Checksum"] = {name: value.split("-", 1)[0] if name.startswith("Checksum") else value
+                                  for name, value in checksum_output(record).items()}
         if "StorageClass" in wanted:
             output["StorageClass"] = record.get("StorageClass", "STANDARD")
         if "ObjectSize" in wanted:
@@ -608,7 +618,8 @@ class ObjectOperations:
             raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
                                ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
         same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
-        if same and directive == "COPY" and not any(
+        # Copying a named version onto its own key is allowed as it is (it restores that version).
+        if same and directive == "COPY" and not _names_version(params["CopySource"]) and not any(
             params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
                                           "SSEKMSKeyId", "ChecksumAlgorithm")
         ):

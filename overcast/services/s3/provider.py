@@ -133,6 +133,9 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
             "Versioning": "Enabled" if params.get("ObjectLockEnabledForBucket") else None,
             "Id": self.data.new_bucket_id(),
         }
+        constraint = (params.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+        if constraint in _LOCATION_ALIASES:
+            record["LocationConstraint"] = constraint  # GetBucketLocation answers "EU" as it was given
         self.data.put_bucket(record)
         location = f"/{name}" if region == "us-east-1" else f"http://{name}.s3.amazonaws.com/"
         return {"Location": location, "BucketArn": _bucket_arn(name, region)}
@@ -153,9 +156,12 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         target = _LOCATION_ALIASES.get(constraint, constraint)
         if self._regions is None:
             self._regions = _known_regions()
-        if constraint == "us-east-1" or target not in self._regions:
-            raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
-                               LocationConstraint=constraint)
+        if region == "us-east-1":
+            # The us-east-1 endpoint creates buckets in any other region it is asked for.
+            if constraint == "us-east-1" or target not in self._regions:
+                raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid",
+                                   400, LocationConstraint=constraint)
+            return target
         if target != region:
             raise ServiceError(
                 "IllegalLocationConstraintException",
@@ -174,7 +180,7 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         region = bucket["Region"]
-        return {"LocationConstraint": None if region == "us-east-1" else region}
+        return {"LocationConstraint": bucket.get("LocationConstraint") or (None if region == "us-east-1" else region)}
 
     def delete_bucket(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])

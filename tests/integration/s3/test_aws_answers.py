@@ -189,3 +189,79 @@ def test_configuration_of_a_delete_marker_is_method_not_allowed(s3, bucket):
     assert error_of(s3.get_object_acl, Bucket=bucket, Key="k")[:2] == ("NoSuchKey", 404)
     status, _, error = headers_of_error(s3.get_object_acl, Bucket=bucket, Key="k", VersionId=marker)
     assert (status, error["Method"]) == (405, "GET")
+
+
+# -- smaller answers AWS-verified suites pin down ------------------------------------------------
+
+
+def test_part_number_1_of_a_whole_object_is_a_partial_answer(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="whole", Body=b"x" * 10)
+    for call in (s3.get_object, s3.head_object):
+        plain = call(Bucket=bucket, Key="whole")
+        assert status_of(plain) == 200 and "content-range" not in plain["ResponseMetadata"]["HTTPHeaders"]
+        part = call(Bucket=bucket, Key="whole", PartNumber=1)
+        assert status_of(part) == 206 and part["ContentLength"] == 10
+        assert part["ResponseMetadata"]["HTTPHeaders"]["content-range"] == "bytes 0-9/10"
+    assert error_of(s3.get_object, Bucket=bucket, Key="whole", PartNumber=2)[:2] == ("InvalidPartNumber", 416)
+
+
+def test_put_bucket_tagging_is_204_and_tag_text_is_checked(s3, bucket):
+    put = s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "a b+c-=._:/@", "Value": "ü 1"}]})
+    assert status_of(put) == 204
+    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k1,k2", "Value": "v"}]}) \
+        == ("InvalidTag", 400, "The TagKey you have provided is invalid")
+    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v1,v2"}]}) \
+        == ("InvalidTag", 400, "The TagValue you have provided is invalid")
+    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]}) \
+        == ("InvalidTag", 400, "System tags cannot be added/updated by requester")
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"", Tagging="aws:foo=bar") == (
+        "InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"")
+    assert error_of(s3.put_object_tagging, Bucket=bucket, Key="k", Tagging={
+        "TagSet": [{"Key": "aws:x", "Value": "v"}]}) == ("InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
+
+
+def test_object_lock_configuration_without_a_body(s3, bucket, endpoint):
+    from tests.integration.s3.conftest import signed_raw
+
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    host = endpoint.split("//", 1)[1]
+    status, _, body = signed_raw(endpoint, "PUT", host, f"/{bucket}?object-lock")
+    assert status == 400 and b"<Code>MissingRequestBodyError</Code>" in body
+    assert b"<Message>Request Body is empty</Message>" in body
+    assert error_of(s3.put_object_lock_configuration, Bucket=bucket, ObjectLockConfiguration={})[:2] == (
+        "MalformedXML", 400)
+
+
+def test_completing_an_upload_twice_answers_the_same(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    first = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"0" * 5 * 1024 * 1024)
+    second = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"1")
+    parts = {"Parts": [{"ETag": first["ETag"], "PartNumber": 1}, {"ETag": second["ETag"], "PartNumber": 2}]}
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts,
+                                         IfNoneMatch="*")
+    assert status_of(again) == 200 and again["ETag"] == done["ETag"]
+    s3.put_object(Bucket=bucket, Key="mp", Body=b"replaced")
+    assert error_of(s3.complete_multipart_upload, Bucket=bucket, Key="mp", UploadId=upload,
+                    MultipartUpload=parts)[:2] == ("NoSuchUpload", 404)
+
+
+def test_copy_in_place_of_a_named_version_and_composite_checksum_attributes(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"two")
+    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k", "VersionId": version})
+    assert copied["CopySourceVersionId"] == version
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"one"
+    assert error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})[:2] == (
+        "InvalidRequest", 400)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"some value",
+                          ChecksumAlgorithm="SHA256")
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA256": part["ChecksumSHA256"]}]})
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["Checksum"])
+    assert attributes["Checksum"]["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw="
+    head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw=-1"
