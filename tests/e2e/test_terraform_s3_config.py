@@ -120,6 +120,10 @@ provider_installation {{
     terraform(tmp_path, "init", "-input=false")
     terraform(tmp_path, "apply", "-auto-approve", "-input=false")
     s3 = client("s3")
+    # The new bucket blocked public policies (as on AWS); the configured block relaxed that
+    # before the policy went on (depends_on).
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
     assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Sid"] == "PublicReadGetObject"
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "web"}]
     assert get(endpoint, f"{bucket}.s3-website.localhost.localstack.cloud:4566") == (200, b"<h1>terraformed</h1>")
