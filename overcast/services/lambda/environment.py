@@ -49,6 +49,8 @@ class FunctionSpec:
     environment: dict[str, str]
     endpoint: str
     function_arn: str
+    #: The execution role's session credentials under IAM enforcement; else None (the account's).
+    credentials: dict | None = None
 
     @property
     def key(self) -> tuple:
@@ -277,6 +279,10 @@ class Environment:
             "LD_LIBRARY_PATH": f"{spec.opt_dir}/lib",
             **endpoint_env,
         }
+        if spec.credentials is not None:
+            env["AWS_ACCESS_KEY_ID"] = spec.credentials["AccessKeyId"]
+            env["AWS_SECRET_ACCESS_KEY"] = spec.credentials["SecretAccessKey"]
+            env["AWS_SESSION_TOKEN"] = spec.credentials["SessionToken"]
         opt = spec.opt_dir
         if spec.runtime.startswith("python"):
             version = spec.runtime[len("python"):]

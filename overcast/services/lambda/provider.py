@@ -35,6 +35,7 @@ from .code import CodeStore
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
 from .names import conflict, function_arn, function_not_found, invalid
+from .roles import RolesMixin
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
 
@@ -62,7 +63,7 @@ def now_iso() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
+class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
     service = "lambda"
 
     def start(self) -> None:
@@ -214,6 +215,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         self._check_runtime(params.get("Runtime"))
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
+        self.check_execution_role(context, role)
         layers = self._layers(context, params.get("Layers"))
         code = self._code_from(context, params.get("Code") or {})
         arn = function_arn(context.account, context.region, name)
@@ -397,6 +399,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
                 400)
         if "Runtime" in params:
             self._check_runtime(params["Runtime"])
+        if params.get("Role"):
+            self.check_execution_role(context, params["Role"])
         for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
             if key in params and params[key] is not None:
                 config[key] = params[key]
@@ -563,6 +567,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         revision = f"{version_record['code']}:{config['RevisionId']}"
         key = (account, region, config["FunctionName"], version, revision)
         spec = self._specs.get(key)
+        if spec is not None and self.credentials_stale(spec.credentials):
+            # Its role session is about to expire: new environments get a new one.
+            self.pool.retire(account, region, config["FunctionName"], version)
+            spec = None
         if spec is None:
             runtime = config.get("Runtime") or ""
             if not RUNNABLE.match(runtime):
@@ -571,13 +579,16 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
                                    "Overcast's local execution.", 502, Type="User")
             layer_files = [self.layer_version_by_arn(layer["Arn"])["file"] for layer in config.get("Layers", ())
                            if self.layer_version_by_arn(layer["Arn"]) is not None]
+            credentials = self.execution_credentials(config["Role"], config["FunctionName"], region)
+            if credentials is not None:
+                revision += ":" + credentials["AccessKeyId"]
             spec = FunctionSpec(
                 account=account, region=region, name=config["FunctionName"], version=version, revision=revision,
                 runtime=runtime, handler=config.get("Handler") or "", memory=config["MemorySize"],
                 timeout=config["Timeout"], code_dir=self.code.unpacked(version_record["code"]),
                 opt_dir=self.code.opt_dir(layer_files),
                 environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-                endpoint=self.endpoint(), function_arn=config["FunctionArn"],
+                endpoint=self.endpoint(), function_arn=config["FunctionArn"], credentials=credentials,
             )
             if len(self._specs) > 4096:
                 self._specs.clear()
