@@ -308,7 +308,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         target = self._version_record(context, record, qualifier)
         config = copy.deepcopy(target["config"])
-        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+        if qualifier and not qualifier.isdigit():  # an alias, or $LATEST named explicitly
             config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         out: dict[str, Any] = {
@@ -324,7 +324,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
     def get_function_configuration(self, context: RequestContext, params: dict) -> dict:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
-        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+        if qualifier and not qualifier.isdigit():
             config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
         return config
 
@@ -340,6 +340,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 break
             found.append(copy.deepcopy(record["config"]))
             if all_versions:
+                # Listing every version names $LATEST by its qualified ARN, as AWS does.
+                found[-1]["FunctionArn"] += ":$LATEST"
                 for _, version in self.versions.scan(scope, prefix=name + SEP):
                     found.append(copy.deepcopy(version["config"]))
         out: dict[str, Any] = {"Functions": found}
@@ -517,7 +519,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         name = record["config"]["FunctionName"]
         limit = params.get("MaxItems") or 50
         marker = params.get("Marker")
-        items = [copy.deepcopy(record["config"])] + [
+        latest = copy.deepcopy(record["config"])
+        latest["FunctionArn"] += ":$LATEST"
+        items = [latest] + [
             copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)]
         start = 0
         if marker:
