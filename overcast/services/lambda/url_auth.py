@@ -1,4 +1,5 @@
-"""Who may call a function URL whose AuthType is AWS_IAM.
+"""Who may call a function URL: AuthType AWS_IAM callers, and under IAM enforcement anyone at
+an AuthType NONE URL (which AWS serves only when the resource policy grants it to everyone).
 
 As on AWS, the request must be SigV4-signed for the `lambda` service, and the signature must
 be right: that is checked whatever the IAM enforcement setting (it costs only on AWS_IAM URLs).
@@ -61,6 +62,15 @@ class UrlAuthMixin:
             "userId": context.principal_id,
         }
 
+    def url_public(self, request: Request, account: str, region: str, name: str, qualifier: str) -> bool:
+        """Whether an AuthType NONE URL may be called. AWS requires the function's resource
+        policy to grant lambda:InvokeFunctionUrl to everyone (AddPermission with Principal "*" and
+        FunctionUrlAuthType NONE); Overcast consults it under IAM enforcement only."""
+        if not getattr(self.runtime.config, "enforce_iam", False):
+            return True
+        return self._url_decision(request, policy.Principal.anonymous(), [], None, None, "NONE", account, region,
+                                  name, qualifier)
+
     def _url_allowed(self, request: Request, context: RequestContext, identity: dict | None, key: str,
                      account: str, region: str, name: str, qualifier: str) -> bool:
         if identity is None and len(key) == 20 and key.startswith(_ISSUED):
@@ -76,6 +86,11 @@ class UrlAuthMixin:
             identity_policies, boundaries, sessions = [], None, None
         else:
             identity_policies, boundaries, sessions = iam.policies_for(identity, context.account)
+        return self._url_decision(request, principal, identity_policies, boundaries, sessions, "AWS_IAM", account,
+                                  region, name, qualifier)
+
+    def _url_decision(self, request: Request, principal: policy.Principal, identity_policies: list, boundaries,
+                      sessions, auth_type: str, account: str, region: str, name: str, qualifier: str) -> bool:
         resource = function_arn(account, region, name, qualifier or None)
         document = self.resource_policy(resource)
         resource_policy = None
@@ -84,7 +99,7 @@ class UrlAuthMixin:
                 resource_policy = policy.parse(json.dumps(document), policy.RESOURCE)
             except policy.MalformedPolicy:
                 resource_policy = None
-        values = {"lambda:FunctionUrlAuthType": "AWS_IAM", "aws:SourceIp": request.client_ip,
+        values = {"lambda:FunctionUrlAuthType": auth_type, "aws:SourceIp": request.client_ip,
                   "aws:SecureTransport": "true" if request.scheme == "https" else "false"}
         decision = policy.evaluate(policy.AuthorizationRequest(principal, ACTION, resource, account, values, region),
                                    identity_policies, resource_policy, boundaries, sessions)

@@ -144,6 +144,8 @@ class UrlsMixin(UrlAuthMixin):
             caller = self.url_caller(request, context, account, region, name, qualifier)
             if caller is None:
                 return _forbidden()
+        elif not self.url_public(request, account, region, name, qualifier):
+            return _forbidden()
         event = self._url_event(request, match.group("url_id"), account, config, caller)
         try:
             outcome, _ = await self.execute(account, region, name, qualifier or None, json.dumps(event).encode())

@@ -78,7 +78,7 @@ def enforced():
     instance.stop()
 
 
-def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(enforced):
+def enforced_function(enforced) -> tuple:
     session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
     lam = session.client("lambda", endpoint_url=enforced.endpoint)
     iam = session.client("iam", endpoint_url=enforced.endpoint)
@@ -90,6 +90,24 @@ def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(en
     lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
                         Code={"ZipFile": zip_bytes({"handler.py": ECHO})})
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+    return lam, iam, name
+
+
+def test_enforcement_serves_a_none_url_only_with_a_public_permission(enforced):
+    lam, _, name = enforced_function(enforced)
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    assert call(url)[::2] == (403, {"Message": FORBIDDEN})
+    lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="AWS_IAM")
+    assert call(url)[0] == 403  # granted for the other auth type only
+    lam.add_permission(FunctionName=name, StatementId="public-none", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")
+    status, _, body = call(url)
+    assert status == 200 and body["iam"] is None
+
+
+def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(enforced):
+    lam, iam, name = enforced_function(enforced)
     url = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
     function = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
