@@ -31,6 +31,36 @@ INIT_TIMEOUT = 10.0
 IDLE_SECONDS = float(os.environ.get("OVERCAST_LAMBDA_IDLE_SECONDS", "300"))
 
 
+#: Every process of an environment carries this variable naming it, so that one which left the
+#: environment's process group (setsid, a double fork) is still found when the environment ends.
+MARKER = "_OVERCAST_LAMBDA_ENVIRONMENT"
+
+
+def kill_marked(markers: set[str]) -> None:
+    """SIGKILL every process of this user whose initial environment carries one of `markers`
+    (/proc/PID/environ). Called when environments end, which is rare next to invocations."""
+    if not markers:
+        return
+    wanted = {f"{MARKER}={marker}".encode() for marker in markers}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                variables = handle.read().split(b"\0")
+        except OSError:
+            continue  # gone already, or another user's
+        if wanted.intersection(variables):
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 @dataclass
 class FunctionSpec:
     """Everything an environment of one function version needs to start."""
@@ -49,6 +79,8 @@ class FunctionSpec:
     environment: dict[str, str]
     endpoint: str
     function_arn: str
+    #: The execution role's session credentials under IAM enforcement; else None (the account's).
+    credentials: dict | None = None
 
     @property
     def key(self) -> tuple:
@@ -196,6 +228,7 @@ class Environment:
         self.tmp_dir = ""
         self._rss_read_at = 0.0
         self._max_rss = 0
+        self.markers = {self.id}
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -209,6 +242,7 @@ class Environment:
         loop = asyncio.get_running_loop()
         if standby is not None and standby.hand_over(env, spec.code_dir):
             self.process, read_fd = standby.process, standby.read_fd
+            self.markers.add(standby.id)  # what its own /proc environ (and its forks') shows
         else:
             if standby is not None:
                 standby.kill()
@@ -275,8 +309,13 @@ class Environment:
             "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
             "_AWS_XRAY_DAEMON_PORT": "2000",
             "LD_LIBRARY_PATH": f"{spec.opt_dir}/lib",
+            MARKER: self.id,
             **endpoint_env,
         }
+        if spec.credentials is not None:
+            env["AWS_ACCESS_KEY_ID"] = spec.credentials["AccessKeyId"]
+            env["AWS_SECRET_ACCESS_KEY"] = spec.credentials["SecretAccessKey"]
+            env["AWS_SESSION_TOKEN"] = spec.credentials["SessionToken"]
         opt = spec.opt_dir
         if spec.runtime.startswith("python"):
             version = spec.runtime[len("python"):]
@@ -294,7 +333,7 @@ class Environment:
         env.update(spec.environment)
         return env
 
-    def kill(self, reason: str = "") -> None:
+    def kill(self, reason: str = "", sweep: bool = True) -> None:
         if self.dead:
             return
         self.dead = True
@@ -304,6 +343,8 @@ class Environment:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if sweep:
+            kill_marked(self.markers)
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -342,11 +383,12 @@ class Environment:
             code = self.process.poll()
             if code is None:
                 return
-        # The runtime exited: kill what it left behind in its group, then fail what waits.
+        # The runtime exited: kill what it left behind, then fail what waits.
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        kill_marked(self.markers)
         reason = f"signal: {signal.Signals(-code).name[3:].lower()}" if code < 0 else f"exit status {code}"
         if code < 0 and -code == signal.SIGKILL:
             reason = "signal: killed"
@@ -484,6 +526,7 @@ class Standby:
 
     def __init__(self, command: list[str]) -> None:
         self.command = command
+        self.id = uuid.uuid4().hex
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         self.read_fd = read_fd
@@ -491,7 +534,7 @@ class Standby:
             self.process = subprocess.Popen(
                 command, cwd="/", stdin=subprocess.PIPE, stdout=write_fd, stderr=write_fd,
                 env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "PYTHONUNBUFFERED": "1",
-                     "PYTHONDONTWRITEBYTECODE": "1", "OVERCAST_LAMBDA_STANDBY": "1"},
+                     "PYTHONDONTWRITEBYTECODE": "1", "OVERCAST_LAMBDA_STANDBY": "1", MARKER: self.id},
                 start_new_session=True, close_fds=True,
             )
         except OSError:
@@ -689,8 +732,11 @@ class Pool:
                 del self.idle[key]
 
     def close(self) -> None:
+        markers: set[str] = set()
         for env in list(self.all):
-            env.kill("shutdown")
+            markers |= env.markers
+            env.kill("shutdown", sweep=False)
+        kill_marked(markers)  # one pass over /proc for all of them
         self.all.clear()
         self.idle.clear()
         for waiting in self.standbys.values():

@@ -129,6 +129,11 @@ class MappingsMixin:
                 mapping["StartingPositionTimestamp"] = params["StartingPositionTimestamp"]
             if service == "dynamodb" and not self._stream_exists(context.account, context.region, source):
                 raise invalid(f"Stream not found: {source}")
+            if service == "dynamodb" and position == "LATEST":
+                # LATEST means the records written after the mapping was created: the position
+                # is fixed now and stored with the mapping, so a restart before the first record
+                # neither skips what arrived meanwhile nor reads what came before.
+                mapping["position"] = self._stream_end(scope, source)
         else:
             raise invalid(f"Unsupported event source {source}")
         if params.get("FilterCriteria"):
@@ -346,6 +351,14 @@ class MappingsMixin:
         return parts[6], (parts[7] if len(parts) > 7 else None)
 
     # -- DynamoDB streams ---------------------------------------------------------------------
+
+    def _stream_end(self, scope: str, arn: str) -> str:
+        """The sequence number of a DynamoDB stream's newest record (zero when it has none)."""
+        from overcast.services.dynamodb.streams import sequence_text
+
+        streams = self.runtime.provider("dynamodb").streams
+        meta = streams.meta.get(scope, arn)
+        return sequence_text(streams.last_sequence(scope, meta["id"]) if meta is not None else 0)
 
     def _stream_exists(self, account: str, region: str, arn: str) -> bool:
         if "dynamodbstreams" not in services.implemented():

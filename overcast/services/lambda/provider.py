@@ -35,6 +35,7 @@ from .code import CodeStore
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
 from .names import conflict, function_arn, function_not_found, invalid
+from .roles import RolesMixin
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
 
@@ -62,7 +63,7 @@ def now_iso() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider):
+class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
     service = "lambda"
 
     def start(self) -> None:
@@ -214,6 +215,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         self._check_runtime(params.get("Runtime"))
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
+        self.check_execution_role(context, role)
         layers = self._layers(context, params.get("Layers"))
         code = self._code_from(context, params.get("Code") or {})
         arn = function_arn(context.account, context.region, name)
@@ -306,7 +308,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         target = self._version_record(context, record, qualifier)
         config = copy.deepcopy(target["config"])
-        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+        if qualifier and not qualifier.isdigit():  # an alias, or $LATEST named explicitly
             config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         out: dict[str, Any] = {
@@ -322,7 +324,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
     def get_function_configuration(self, context: RequestContext, params: dict) -> dict:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
-        if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+        if qualifier and not qualifier.isdigit():
             config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
         return config
 
@@ -338,6 +340,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
                 break
             found.append(copy.deepcopy(record["config"]))
             if all_versions:
+                # Listing every version names $LATEST by its qualified ARN, as AWS does.
+                found[-1]["FunctionArn"] += ":$LATEST"
                 for _, version in self.versions.scan(scope, prefix=name + SEP):
                     found.append(copy.deepcopy(version["config"]))
         out: dict[str, Any] = {"Functions": found}
@@ -397,6 +401,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
                 400)
         if "Runtime" in params:
             self._check_runtime(params["Runtime"])
+        if params.get("Role"):
+            self.check_execution_role(context, params["Role"])
         for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
             if key in params and params[key] is not None:
                 config[key] = params[key]
@@ -513,7 +519,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         name = record["config"]["FunctionName"]
         limit = params.get("MaxItems") or 50
         marker = params.get("Marker")
-        items = [copy.deepcopy(record["config"])] + [
+        latest = copy.deepcopy(record["config"])
+        latest["FunctionArn"] += ":$LATEST"
+        items = [latest] + [
             copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)]
         start = 0
         if marker:
@@ -563,6 +571,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
         revision = f"{version_record['code']}:{config['RevisionId']}"
         key = (account, region, config["FunctionName"], version, revision)
         spec = self._specs.get(key)
+        if spec is not None and self.credentials_stale(spec.credentials):
+            # Its role session is about to expire: new environments get a new one.
+            self.pool.retire(account, region, config["FunctionName"], version)
+            spec = None
         if spec is None:
             runtime = config.get("Runtime") or ""
             if not RUNNABLE.match(runtime):
@@ -571,13 +583,16 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, BaseProvider
                                    "Overcast's local execution.", 502, Type="User")
             layer_files = [self.layer_version_by_arn(layer["Arn"])["file"] for layer in config.get("Layers", ())
                            if self.layer_version_by_arn(layer["Arn"]) is not None]
+            credentials = self.execution_credentials(config["Role"], config["FunctionName"], region)
+            if credentials is not None:
+                revision += ":" + credentials["AccessKeyId"]
             spec = FunctionSpec(
                 account=account, region=region, name=config["FunctionName"], version=version, revision=revision,
                 runtime=runtime, handler=config.get("Handler") or "", memory=config["MemorySize"],
                 timeout=config["Timeout"], code_dir=self.code.unpacked(version_record["code"]),
                 opt_dir=self.code.opt_dir(layer_files),
                 environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-                endpoint=self.endpoint(), function_arn=config["FunctionArn"],
+                endpoint=self.endpoint(), function_arn=config["FunctionArn"], credentials=credentials,
             )
             if len(self._specs) > 4096:
                 self._specs.clear()

@@ -69,6 +69,14 @@ def _iterator(streams, context: RequestContext, arn: str, mapping: dict) -> str:
     params = {"StreamArn": arn, "ShardId": shard}
     if mapping.get("position"):
         params.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=mapping["position"])
+        try:
+            return streams.get_shard_iterator(context, params)["ShardIterator"]
+        except ServiceError as error:
+            if error.code != "TrimmedDataAccessException":
+                raise
+            # What followed the position has aged out of the stream: go on from the oldest left.
+            del params["SequenceNumber"]
+            params["ShardIteratorType"] = "TRIM_HORIZON"
     else:
         params["ShardIteratorType"] = "TRIM_HORIZON" if mapping["StartingPosition"] == "TRIM_HORIZON" else "LATEST"
     return streams.get_shard_iterator(context, params)["ShardIterator"]

@@ -14,9 +14,10 @@ from typing import Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.http import Request, Response
+from overcast.http import BodyStream, Request, Response
 
 from .names import conflict, function_arn, not_found
+from .url_auth import FORBIDDEN, UrlAuthMixin
 
 SEP = "\x01"
 URL_HOST = re.compile(
@@ -27,7 +28,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/java
                "application/x-www-form-urlencoded")
 
 
-class UrlsMixin:
+class UrlsMixin(UrlAuthMixin):
     def start_urls(self) -> None:
         self.urls = self.store.table("lambda", "urls")
         #: url id → (scope, function name, qualifier): a URL request names no account.
@@ -136,11 +137,16 @@ class UrlsMixin:
         cors = config.get("Cors") or {}
         if request.method == "OPTIONS" and cors:
             return Response(200, _cors_headers(cors, request), b"")
+        if type(request.body) is BodyStream:
+            request.body = await request.body.read()
+        caller = None
         if config["AuthType"] == "AWS_IAM":
-            authorization = request.headers.get("authorization", "")
-            if "AWS4-HMAC-SHA256" not in authorization and "X-Amz-Signature" not in request.query_string:
-                return _json(403, {"Message": "Forbidden"})
-        event = self._url_event(request, match.group("url_id"), account, config)
+            caller = self.url_caller(request, context, account, region, name, qualifier)
+            if caller is None:
+                return _forbidden()
+        elif not self.url_public(request, account, region, name, qualifier):
+            return _forbidden()
+        event = self._url_event(request, match.group("url_id"), account, config, caller)
         try:
             outcome, _ = await self.execute(account, region, name, qualifier or None, json.dumps(event).encode())
         except ServiceError as error:
@@ -155,7 +161,7 @@ class UrlsMixin:
         return response
 
     @staticmethod
-    def _url_event(request: Request, url_id: str, account: str, config: dict) -> dict:
+    def _url_event(request: Request, url_id: str, account: str, config: dict, caller: dict | None = None) -> dict:
         headers = {}
         cookies = []
         for name, value in request.headers.items():
@@ -198,6 +204,8 @@ class UrlsMixin:
             },
             "isBase64Encoded": not is_text,
         }
+        if caller is not None:
+            event["requestContext"]["authorizer"] = {"iam": caller}
         if cookies:
             event["cookies"] = cookies
         if request.query_string:
@@ -205,6 +213,12 @@ class UrlsMixin:
         if body:
             event["body"] = text if is_text else base64.b64encode(body).decode()
         return event
+
+
+def _forbidden() -> Response:
+    response = _json(403, {"Message": FORBIDDEN})
+    response.headers["x-amzn-ErrorType"] = "AccessDeniedException"
+    return response
 
 
 def _json(status: int, payload: dict) -> Response:

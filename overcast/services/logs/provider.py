@@ -127,10 +127,13 @@ class Provider(BaseProvider):
         if name and identifier:
             raise _invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
         if identifier:
+            if "*" in identifier:
+                # The group's `arn` (ending ":*") is not an identifier: only its logGroupArn is.
+                raise _invalid(f"1 validation error detected: Value '{identifier}' at 'logGroupIdentifier' failed "
+                               "to satisfy constraint: Member must satisfy regular expression pattern: "
+                               "[\\w#+=/:,.@-]*")
             if identifier.startswith("arn:"):
                 name = identifier.split(":log-group:", 1)[-1]
-                if name.endswith(":*"):
-                    name = name[:-2]
             else:
                 name = identifier
         if not name:

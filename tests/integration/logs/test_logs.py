@@ -130,3 +130,21 @@ def test_cli_log_commands(aws):
         "--log-events", f"timestamp={int(time.time() * 1000)},message=hello-cli")
     found = aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", "hello")
     assert [e["message"] for e in found["events"]] == ["hello-cli"]
+
+
+def test_group_identifier_is_the_arn_without_its_wildcard(logs):
+    group = f"/test/{unique('g')}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    described = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]
+    assert described["arn"] == described["logGroupArn"] + ":*"
+    streams = logs.describe_log_streams(logGroupIdentifier=described["logGroupArn"])["logStreams"]
+    assert [s["logStreamName"] for s in streams] == ["s"]
+    logs.get_log_events(logGroupIdentifier=described["logGroupArn"], logStreamName="s")
+    for call in (lambda: logs.describe_log_streams(logGroupIdentifier=described["arn"]),
+                 lambda: logs.get_log_events(logGroupIdentifier=described["arn"], logStreamName="s")):
+        with pytest.raises(logs.exceptions.InvalidParameterException) as error:
+            call()
+        assert error.value.response["Error"]["Message"] == (
+            f"1 validation error detected: Value '{described['arn']}' at 'logGroupIdentifier' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*")
