@@ -10,7 +10,7 @@ from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.dynamodb.rows import text, unpack
-from overcast.services.dynamodb.schema import Index, Schema
+from overcast.services.dynamodb.schema import Index, Schema, segment_bounds
 from overcast.services.dynamodb.values import (
     HIGH,
     check_value,
@@ -103,7 +103,8 @@ class ReadsMixin:
                         raise _key_error(f"Incorrect operand type for operator or function; operator or function:"
                                          f" begins_with, operand type: {kind}")
                     raise invalid("Condition parameter type does not match schema type")
-        base = (index.storage if index else schema.storage) + encode_key_value(values[0])
+        target = index or schema
+        base = target.storage + target.partition(encode_key_value(values[0]))
         if range_name not in by_name:
             return base, None, None
         condition, values = by_name[range_name]
@@ -318,8 +319,18 @@ class ReadsMixin:
         projection = self._projection(params, b, placeholders)
         b.check_unused()
         select = self._select(params, index, projection)
-        prefix = index.storage if index else schema.storage
+        target = index or schema
+        prefix = target.storage
         start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
-        return self._page(scope, schema, index, params, prefix, start, None, False, filter_tree, b, projection,
-                          select, (segment, total) if total and total > 1 else None,
-                          raw=not context.extra.get("internal"))
+        end = None
+        segmented = None
+        if total is not None and total > 1:
+            if target.hashed:
+                # The segment's own range of hash buckets: N segments read the table once.
+                low, end = segment_bounds(prefix, segment, total)
+                if start is None or start < low:
+                    start = low
+            else:
+                segmented = (segment, total)
+        return self._page(scope, schema, index, params, prefix, start, end, False, filter_tree, b, projection,
+                          select, segmented, raw=not context.extra.get("internal"))

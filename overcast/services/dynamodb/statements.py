@@ -100,7 +100,7 @@ class StatementsMixin:
         range_name = index.range if index else schema.range
         prefix = index.storage if index else schema.storage
         if hash_name in equalities:
-            prefix += encode_key_value(b.values[equalities[hash_name][1]])
+            prefix += (index or schema).partition(encode_key_value(b.values[equalities[hash_name][1]]))
             if range_name in equalities:
                 prefix += encode_key_value(b.values[equalities[range_name][1]])
         start = None
