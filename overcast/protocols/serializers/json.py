@@ -239,7 +239,7 @@ def _splice(value: Spliced, encode: Callable[[Any], bytes]) -> bytes:
             raw.append(b'"%s":%s' % (name.encode(), member))
         else:
             plain[name] = member
-    body = encode(plain)
+    body = encode(plain) if plain else b"{}"
     if not raw:
         return body
     return body[:-1] + (b"," if len(body) > 2 else b"") + b",".join(raw) + b"}"

@@ -9,17 +9,19 @@ the body (a dict); every reader accepts both forms, so old state files load unch
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from overcast.protocols.serializers.json import encode_any
 
-# No `default`: a bytes value (B, BS) raises TypeError, and that item keeps the dict form.
-_plain = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+# The C encoder made once (JSONEncoder.encode builds one per call). No `default`: a bytes
+# value (B, BS) raises TypeError, and that item keeps the dict form.
+_chunks = c_make_encoder(None, None, encode_basestring_ascii, None, ":", ",", False, False, True)
 _decode = json.JSONDecoder().decode
 
 
 def pack(item: dict) -> str | dict:
     try:
-        return _plain(item)
+        return "".join(_chunks(item, 0))
     except TypeError:
         return item
 
