@@ -1,8 +1,9 @@
 """Amazon DynamoDB: items, queries, batches and transactions over indexed store keys.
 
-Items live in the store's "items" table under `<table storage id>|<encoded key>`, where the
-encoding (values.py) preserves DynamoDB's key order, so GetItem is one lookup and Query one
-range scan. Each secondary index keeps its own entries (`<index storage id>|<index key><table
+Items live in the store's "items" table under `<table storage id>|<hash bucket><encoded key>`,
+where the bucket (schema.py) spreads partitions as DynamoDB does and the encoding (values.py)
+preserves DynamoDB's key order, so GetItem is one lookup, Query one range scan and a parallel
+Scan segment one range of buckets. Rows are `[size, JSON text]` (rows.py). Each secondary index keeps its own entries (`<index storage id>|<index key><table
 key>` → the projected item), written in the same store transaction as the item, together with
 the table's stream record.
 """

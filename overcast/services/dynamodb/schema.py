@@ -138,7 +138,7 @@ class Schema:
             else:
                 _check_key_size(name == self.hash, kind, inner)
             part = encode_key_value(value)
-            if self.hashed and not encoded:
+            if self.hashed and name == self.hash:
                 part = bucket(part) + part
             encoded += part
         return self.storage + encoded
