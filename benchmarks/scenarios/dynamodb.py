@@ -1,4 +1,7 @@
-"""DynamoDB: item writes and reads, a 10-item Query and a full Scan over 10,000 items."""
+"""DynamoDB: item writes and reads, a 10-item Query from 10,000 and from 1,000,000 items, and a
+full Scan over 10,000 items."""
+
+from concurrent.futures import ThreadPoolExecutor
 
 from scenarios import AwsCall, Scenario
 
@@ -25,11 +28,24 @@ def _item(i: int) -> dict:
             "name": {"S": f"name {i}"}, "total": {"N": f"{i}.99"}, "status": {"S": "pending"}}
 
 
-def _fill(make_client, name: str, count: int = ITEMS) -> None:
+def _fill(make_client, name: str, count: int = ITEMS, workers: int = 1) -> None:
+    """Fill a table with BatchWriteItem calls, from several threads for big tables (the 1M-item
+    table takes about a minute on a quiet machine)."""
     _table(make_client, name)
-    ddb = make_client("dynamodb")
-    for start in range(0, count, 25):
-        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": _item(i)}} for i in range(start, start + 25)]})
+
+    def write(starts: range) -> None:
+        ddb = make_client("dynamodb")
+        for start in starts:
+            ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": _item(i)}}
+                                                      for i in range(start, min(start + 25, count))]})
+
+    starts = range(0, count, 25)
+    if workers == 1:
+        write(starts)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        for done in pool.map(write, [starts[w::workers] for w in range(workers)]):
+            pass
 
 
 SCENARIOS = (
@@ -53,6 +69,14 @@ SCENARIOS = (
             "TableName": "bench-query", "KeyConditionExpression": "pk = :p",
             "ExpressionAttributeValues": {":p": {"S": "user#00420"}}}),),
         setup=lambda make_client: _fill(make_client, "bench-query"),
+    ),
+    Scenario(
+        name="dynamodb-query-10-1m",
+        summary="DynamoDB Query returning 10 items (one partition) from a 1,000,000-item table",
+        requests=(AwsCall("dynamodb", "Query", {
+            "TableName": "bench-query-1m", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": "user#42420"}}}),),
+        setup=lambda make_client: _fill(make_client, "bench-query-1m", 1_000_000, workers=8),
     ),
     Scenario(
         name="dynamodb-scan-10k",

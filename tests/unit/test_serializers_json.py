@@ -60,6 +60,16 @@ def test_json_blobs_timestamps_and_identity_fast_path():
     assert json.loads(query.body) == {"Items": [{"b": {"B": "AP8="}, "n": {"M": {"x": {"BS": ["YQ=="]}}}}]}
 
 
+def test_json_raw_members_are_spliced_verbatim():
+    from overcast.protocols.serializers.json import RawJson, Spliced
+
+    body = respond("dynamodb", "Scan", "json", Spliced(Count=1, Items=RawJson(b'[{"k":{"S":"\\u00e9"}}]'))).body
+    assert body == b'{"Count":1,"Items":[{"k":{"S":"\\u00e9"}}]}'
+    assert json.loads(body) == {"Count": 1, "Items": [{"k": {"S": "\u00e9"}}]}
+    only_raw = respond("dynamodb", "GetItem", "json", Spliced(Item=RawJson(b'{"k":{"N":"1"}}'))).body
+    assert only_raw == b'{"Item":{"k":{"N":"1"}}}'
+
+
 def test_json_naive_and_numeric_timestamps_are_utc_epoch_seconds():
     for value in (datetime(2024, 1, 1), 1704067200, datetime(2024, 1, 1, tzinfo=UTC)):
         response = respond("dynamodb", "DescribeTable", "json", {"Table": {"CreationDateTime": value}})

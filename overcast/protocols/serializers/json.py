@@ -48,6 +48,23 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+class RawJson(bytes):
+    """A top-level member value already in its JSON wire form (DynamoDB keeps items encoded):
+    written verbatim. Only for members that need no conversion (no rename, no timestamps)."""
+
+    __slots__ = ()
+
+
+class Spliced(dict):
+    """An output dict holding RawJson members; the body writer splices them in. Truthy even
+    when every member is raw."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+
 _encode = json.JSONEncoder(separators=(",", ":"), default=_default, allow_nan=False, check_circular=False).encode
 _encode_lenient = json.JSONEncoder(separators=(",", ":"), default=_default, check_circular=False).encode
 
@@ -199,6 +216,8 @@ def encoder(build: Callable[[ValueCompiler], Callable[[Any], Any] | None], bodie
     strict: list = []
 
     def encode(value: Any) -> bytes:
+        if type(value) is Spliced:
+            return _splice(value, encode)
         try:
             return _encode(value if fast is None else fast(value)).encode()
         except ValueError:
@@ -210,6 +229,20 @@ def encoder(build: Callable[[ValueCompiler], Callable[[Any], Any] | None], bodie
             return _encode_lenient(converted).encode()
 
     return encode
+
+
+def _splice(value: Spliced, encode: Callable[[Any], bytes]) -> bytes:
+    plain = {}
+    raw = []
+    for name, member in value.items():
+        if type(member) is RawJson:
+            raw.append(b'"%s":%s' % (name.encode(), member))
+        else:
+            plain[name] = member
+    body = encode(plain) if plain else b"{}"
+    if not raw:
+        return body
+    return body[:-1] + (b"," if len(body) > 2 else b"") + b",".join(raw) + b"}"
 
 
 def encode_any(value: Any) -> bytes:

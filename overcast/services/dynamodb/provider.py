@@ -1,8 +1,9 @@
 """Amazon DynamoDB: items, queries, batches and transactions over indexed store keys.
 
-Items live in the store's "items" table under `<table storage id>|<encoded key>`, where the
-encoding (values.py) preserves DynamoDB's key order, so GetItem is one lookup and Query one
-range scan. Each secondary index keeps its own entries (`<index storage id>|<index key><table
+Items live in the store's "items" table under `<table storage id>|<hash bucket><encoded key>`,
+where the bucket (schema.py) spreads partitions as DynamoDB does and the encoding (values.py)
+preserves DynamoDB's key order, so GetItem is one lookup, Query one range scan and a parallel
+Scan segment one range of buckets. Rows are `[size, JSON text]` (rows.py). Each secondary index keeps its own entries (`<index storage id>|<index key><table
 key>` → the projected item), written in the same store transaction as the item, together with
 the table's stream record.
 """
@@ -17,10 +18,12 @@ import time
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.reads import ReadsMixin
+from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
 from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
 from overcast.services.dynamodb.statements import StatementsMixin
@@ -131,10 +134,10 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
     def _get(self, scope: str, key: str) -> dict | None:
         """An item (or index entry); rows hold [size, item] so reads never recompute sizes."""
         row = self._items.get(scope, key)
-        return None if row is None else row[1]
+        return None if row is None else unpack(row[1])
 
     def _put(self, scope: str, key: str, item: dict, size: int | None = None) -> None:
-        self._items.put(scope, key, [item_size(item) if size is None else size, item])
+        self._items.put(scope, key, [item_size(item) if size is None else size, pack(item)])
 
     def _table(self, context: RequestContext, name: str) -> tuple[str, Schema]:
         scope = make_scope(context.account, context.region)
@@ -176,7 +179,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         else:
             if size is None:
                 size = item_size(new)
-            items.put(scope, key, [size, new])
+            items.put(scope, key, [size, pack(new)])
         for index in schema.indexes.values():
             old_key = index.entry_key(old, schema) if old is not None else None
             new_key = index.entry_key(new, schema) if new is not None else None
@@ -267,13 +270,19 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             b = None
             key = schema.check_key(params["Key"])
             projection = None
-        item = self._get(scope, key)
+        row = self._items.get(scope, key)
         out: dict = {}
-        if item is not None:
-            out["Item"] = E.project(item, projection, b) if projection else item
+        if row is not None:
+            if projection:
+                out["Item"] = E.project(unpack(row[1]), projection, b)
+            elif context.extra.get("internal"):
+                out["Item"] = unpack(row[1])
+            else:
+                # The stored JSON text goes to the wire as it is.
+                out = Spliced(Item=RawJson(text(row[1]).encode()))
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
-            size = item_size(item) if item else 0
+            size = row[0] if row is not None else 0
             out["ConsumedCapacity"] = capacity(schema, read_units(size, bool(params.get("ConsistentRead"))), mode, False)
         return out
 
@@ -488,7 +497,8 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             index = schema.indexes[index_name]
             with self.store.transaction():
                 rows = list(self._items.scan(scope, prefix=schema.storage, start_after=after, limit=PURGE_BATCH))
-                for key, (size, item) in rows:
+                for key, (size, body) in rows:
+                    item = unpack(body)
                     entry = index.entry_key(item, schema)
                     if entry is not None:
                         self._put(scope, entry, index.project(item, schema), size if index.projection == "ALL" else None)
@@ -540,7 +550,8 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         rows = list(self._items.scan(scope, prefix=schema.storage, start_after=after, limit=2000))
         self._ttl_cursor[cursor_key] = rows[-1][0] if len(rows) == 2000 else None
         expired = []
-        for key, (_, item) in rows:
+        for key, (_, body) in rows:
+            item = unpack(body)
             value = item.get(attribute)
             if value is None or "N" not in value:
                 continue

@@ -8,7 +8,9 @@ import zlib
 from overcast.context import RequestContext
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
-from overcast.services.dynamodb.schema import Index, Schema
+from overcast.protocols.serializers.json import RawJson, Spliced
+from overcast.services.dynamodb.rows import text, unpack
+from overcast.services.dynamodb.schema import Index, Schema, segment_bounds
 from overcast.services.dynamodb.values import (
     HIGH,
     check_value,
@@ -101,7 +103,8 @@ class ReadsMixin:
                         raise _key_error(f"Incorrect operand type for operator or function; operator or function:"
                                          f" begins_with, operand type: {kind}")
                     raise invalid("Condition parameter type does not match schema type")
-        base = (index.storage if index else schema.storage) + encode_key_value(values[0])
+        target = index or schema
+        base = target.storage + target.partition(encode_key_value(values[0]))
         if range_name not in by_name:
             return base, None, None
         condition, values = by_name[range_name]
@@ -186,7 +189,7 @@ class ReadsMixin:
 
     def _page(self, scope: str, schema: Schema, index: Index | None, params: dict, prefix: str,
               start_after: str | None, end_before: str | None, reverse: bool, filter_tree, b: E.Bindings,
-              projection, select: str, segment: tuple[int, int] | None = None) -> dict:
+              projection, select: str, segment: tuple[int, int] | None = None, raw: bool = False) -> dict:
         limit = params.get("Limit")
         rows = self._items.scan(scope, prefix=prefix, start_after=start_after, end_before=end_before,
                                 limit=None if segment else limit, reverse=reverse)
@@ -199,8 +202,11 @@ class ReadsMixin:
             select == "ALL_ATTRIBUTES" or projection is not None)
         hash_name = index.hash if index else schema.hash
         evaluate = E.evaluate
-        for _, (weight, item) in rows:
+        # Items returned as stored: their JSON text goes to the wire untouched.
+        splice = raw and filter_tree is None and projection is None and not fetch_base and select != "COUNT"
+        for _, (weight, body) in rows:
             if segment is not None:
+                item = unpack(body)
                 if zlib.crc32(encode_key_value(item[hash_name]).encode()) % segment[1] != segment[0]:
                     continue
             if size + weight > PAGE_BYTES and scanned:
@@ -208,16 +214,27 @@ class ReadsMixin:
                 break
             size += weight
             scanned += 1
-            last = item
-            if fetch_base:
-                item = self._get(scope, schema.item_key(item)) or item
-            if filter_tree is None or evaluate(filter_tree, item, b):
-                items.append(item)
+            last = body
+            if splice:
+                items.append(body if type(body) is str else text(body))
+            else:
+                item = unpack(body)
+                if fetch_base:
+                    item = self._get(scope, schema.item_key(item)) or item
+                if filter_tree is None or evaluate(filter_tree, item, b):
+                    items.append(item)
             if limit is not None and scanned >= limit:
                 more = True
                 break
-        out: dict = {"Count": len(items), "ScannedCount": scanned}
-        if select != "COUNT":
+        if last is not None:
+            last = unpack(last)
+        if splice:
+            out: dict = Spliced({"Count": len(items), "ScannedCount": scanned,
+                                 "Items": RawJson(("[" + ",".join(items) + "]").encode())})
+            items = ()
+        else:
+            out = {"Count": len(items), "ScannedCount": scanned}
+        if select != "COUNT" and not splice:
             if projection is not None:
                 items = [E.project(item, projection, b) for item in items]
             out["Items"] = items
@@ -280,7 +297,7 @@ class ReadsMixin:
             else:
                 start_after = start if start_after is None or start > start_after else start_after
         return self._page(scope, schema, index, params, prefix, start_after, end_before, reverse, filter_tree, b,
-                          projection, select)
+                          projection, select, raw=not context.extra.get("internal"))
 
     def scan(self, context: RequestContext, params: dict) -> dict:
         scope, schema = self._table(context, params["TableName"])
@@ -302,7 +319,18 @@ class ReadsMixin:
         projection = self._projection(params, b, placeholders)
         b.check_unused()
         select = self._select(params, index, projection)
-        prefix = index.storage if index else schema.storage
+        target = index or schema
+        prefix = target.storage
         start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
-        return self._page(scope, schema, index, params, prefix, start, None, False, filter_tree, b, projection,
-                          select, (segment, total) if total and total > 1 else None)
+        end = None
+        segmented = None
+        if total is not None and total > 1:
+            if target.hashed:
+                # The segment's own range of hash buckets: N segments read the table once.
+                low, end = segment_bounds(prefix, segment, total)
+                if start is None or start < low:
+                    start = low
+            else:
+                segmented = (segment, total)
+        return self._page(scope, schema, index, params, prefix, start, end, False, filter_tree, b, projection,
+                          select, segmented, raw=not context.extra.get("internal"))

@@ -4,12 +4,30 @@ what each secondary index projects."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
 
 SEPARATOR = "|"
+#: Tables created with this layout key their items (and index entries) by a hash bucket of the
+#: partition key first, as DynamoDB spreads partitions: a parallel Scan segment is then one
+#: contiguous range of buckets. Tables from before keep the plain layout and still work.
+HASHED_LAYOUT = 2
+BUCKETS = 1 << 32
+
+
+def bucket(encoded_hash: str) -> str:
+    """The 8 hex digits that order a partition key's items (and place them in a scan segment)."""
+    return "%08x" % zlib.crc32(encoded_hash.encode("utf-8", "surrogatepass"))
+
+
+def segment_bounds(storage: str, segment: int, total: int) -> tuple[str, str | None]:
+    """(start_after, end_before) of one parallel Scan segment in the hashed layout."""
+    low = segment * BUCKETS // total
+    high = (segment + 1) * BUCKETS // total
+    return storage + "%08x" % low, (storage + "%08x" % high) if high < BUCKETS else None
 
 
 @dataclass
@@ -23,6 +41,10 @@ class Index:
     local: bool
     status: str = "ACTIVE"
     arn: str = ""
+    hashed: bool = False
+
+    def partition(self, encoded_hash: str) -> str:
+        return bucket(encoded_hash) + encoded_hash if self.hashed else encoded_hash
 
     def entry_key(self, item: dict, table: Schema) -> str | None:
         """The store key of an item's entry in this index, or None when the item lacks the
@@ -30,7 +52,7 @@ class Index:
         hash_value = item.get(self.hash)
         if hash_value is None:
             return None
-        key = self.storage + encode_key_value(hash_value)
+        key = self.storage + self.partition(encode_key_value(hash_value))
         if self.range is not None:
             range_value = item.get(self.range)
             if range_value is None:
@@ -65,6 +87,10 @@ class Schema:
     has_lsi: bool = False
     key_tuple: tuple[str, ...] = ()
     key_names: frozenset[str] = frozenset()
+    hashed: bool = False
+
+    def partition(self, encoded_hash: str) -> str:
+        return bucket(encoded_hash) + encoded_hash if self.hashed else encoded_hash
 
     def __post_init__(self) -> None:
         self.key_tuple = (self.hash, self.range) if self.range else (self.hash,)
@@ -77,7 +103,11 @@ class Schema:
         return key
 
     def item_key(self, item: dict) -> str:
-        return self.storage + self.encoded_key(item)
+        encoded = encode_key_value(item[self.hash])
+        key = self.storage + (bucket(encoded) + encoded if self.hashed else encoded)
+        if self.range is not None:
+            key += encode_key_value(item[self.range])
+        return key
 
     def key_of(self, item: dict) -> dict:
         if self.range is None:
@@ -89,7 +119,7 @@ class Schema:
         names = self.key_tuple
         if len(key) != len(names):
             raise validation("The provided key element does not match the schema")
-        encoded = self.storage
+        encoded = ""
         for name in names:
             value = key.get(name)
             if value is None or len(value) != 1:
@@ -107,8 +137,11 @@ class Schema:
                 )
             else:
                 _check_key_size(name == self.hash, kind, inner)
-            encoded += encode_key_value(value)
-        return encoded
+            part = encode_key_value(value)
+            if self.hashed and name == self.hash:
+                part = bucket(part) + part
+            encoded += part
+        return self.storage + encoded
 
     def check_item_keys(self, item: dict) -> str:
         """Validate a whole item's key attributes and index keys; its store key."""
@@ -142,7 +175,7 @@ class Schema:
                         " not supported. The AttributeValue for a key attribute cannot contain an empty"
                         f" {'string' if kind == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
                     )
-        return self.storage + self.encoded_key(item)
+        return self.item_key(item)
 
 
 #: Partition keys hold at most 2048 bytes, sort keys 1024 (S as UTF-8, B as is).
@@ -176,6 +209,7 @@ def build(record: dict) -> Schema:
         hash=hash_name,
         range=range_name,
         types=types,
+        hashed=record.get("key_layout") == HASHED_LAYOUT,
     )
     for local, specs in ((True, record.get("LocalSecondaryIndexes") or ()), (False, record.get("GlobalSecondaryIndexes") or ())):
         for spec in specs:
@@ -191,6 +225,7 @@ def build(record: dict) -> Schema:
                 local=local,
                 status=spec.get("IndexStatus", "ACTIVE"),
                 arn=spec["IndexArn"],
+                hashed=schema.hashed,
             )
             if local:
                 schema.has_lsi = True

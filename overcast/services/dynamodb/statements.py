@@ -10,6 +10,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import partiql
+from overcast.services.dynamodb.rows import unpack
 from overcast.services.dynamodb.schema import Schema
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, encode_key_value, item_size, validation
 
@@ -99,7 +100,7 @@ class StatementsMixin:
         range_name = index.range if index else schema.range
         prefix = index.storage if index else schema.storage
         if hash_name in equalities:
-            prefix += encode_key_value(b.values[equalities[hash_name][1]])
+            prefix += (index or schema).partition(encode_key_value(b.values[equalities[hash_name][1]]))
             if range_name in equalities:
                 prefix += encode_key_value(b.values[equalities[range_name][1]])
         start = None
@@ -109,7 +110,8 @@ class StatementsMixin:
             except ValueError:
                 raise validation("Invalid NextToken") from None
         items, size, scanned, last, more = [], 0, 0, None, False
-        for key, (weight, item) in self._items.scan(plan.scope, prefix=prefix, start_after=start):
+        for key, (weight, body) in self._items.scan(plan.scope, prefix=prefix, start_after=start):
+            item = unpack(body)
             if size + weight > PAGE_BYTES and scanned:
                 more = True
                 break

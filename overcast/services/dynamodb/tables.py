@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from overcast.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.dynamodb.schema import Schema, build
+from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
 from overcast.services.dynamodb.values import invalid, validation
 from overcast.store import scope as make_scope
 
@@ -274,6 +274,7 @@ class TablesMixin:
             "throughput": throughput,
             "table_class": params.get("TableClass") or "STANDARD",
             "storage": table_id.replace("-", ""),
+            "key_layout": HASHED_LAYOUT,
             "tags": {t["Key"]: t["Value"] for t in params.get("Tags") or ()},
             "ttl": None,
             "pitr": False,

@@ -184,3 +184,47 @@ def test_query_and_scan_match_brute_force(provider, sort_type, data, spec, kind,
     scanned = sorted((i["pk"]["S"], _key(Decimal(i["sk"]["N"]) if "N" in i["sk"] else i["sk"]["S"]))
                      for i in run_pages(provider.scan, scan))
     assert scanned == sorted((r["pk"], _key(r["sk"])) for r in stored if oracle(spec, r))
+
+
+def run_segments(provider, params: dict, total: int) -> list:
+    found = []
+    for segment in range(total):
+        found += run_pages(provider.scan, {**params, "Segment": segment, "TotalSegments": total})
+    return found
+
+
+@settings(max_examples=int(os.environ.get("OVERCAST_PROPERTY_EXAMPLES", "80")) // 2, deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(texts, st.integers(0, 3), attribute), max_size=30, unique_by=lambda r: (r[0], r[1])),
+    spec=filters(),
+    total=st.integers(1, 9),
+    limit=st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_parallel_scan_segments_cover_the_table_once(provider, rows, spec, total, limit):
+    """Every item lands in exactly one segment, whatever the page size and filter; each
+    partition's items stay in one segment."""
+    table = create(provider, "N")
+    stored = []
+    for pk, sk, a in rows:
+        item = {"pk": {"S": pk}, "sk": wire(sk)}
+        plain = {"pk": pk, "sk": sk}
+        if a is not None:
+            item["a"] = wire(a)
+            plain["a"] = a
+        provider.put_item(CONTEXT, {"TableName": table, "Item": item})
+        stored.append(plain)
+    values: dict = {}
+    scan = {"TableName": table, "FilterExpression": render(spec, values)}
+    if values:
+        scan["ExpressionAttributeValues"] = values
+    if limit:
+        scan["Limit"] = limit
+    owner: dict = {}
+    got = []
+    for segment in range(total):
+        for item in run_pages(provider.scan, {**scan, "Segment": segment, "TotalSegments": total}):
+            assert owner.setdefault(item["pk"]["S"], segment) == segment
+            got.append((item["pk"]["S"], Decimal(item["sk"]["N"])))
+    assert sorted(got) == sorted((r["pk"], Decimal(r["sk"])) for r in stored if oracle(spec, r))
+    assert len(got) == len(set(got))
