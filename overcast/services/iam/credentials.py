@@ -20,7 +20,6 @@ from overcast.services.iam.base import (
     delete_conflict,
     invalid_input,
     limit_exceeded,
-    merge_tags,
     no_such_entity,
     now,
     paginate,
@@ -338,21 +337,6 @@ class CredentialsMixin(IamBase):
         if device["User"]:
             result.update(UserName=device["User"], EnableDate=device["EnableDate"])
         return result
-
-    def tag_mfa_device(self, context, params):
-        device = self._mfa(context.account, params["SerialNumber"])
-        device["Tags"] = merge_tags(device.get("Tags") or [], params["Tags"])
-        self._put("mfa_devices", context.account, device["SerialNumber"], device)
-        return {}
-
-    def untag_mfa_device(self, context, params):
-        device = self._mfa(context.account, params["SerialNumber"])
-        device["Tags"] = [t for t in device.get("Tags") or [] if t["Key"] not in set(params["TagKeys"])]
-        self._put("mfa_devices", context.account, device["SerialNumber"], device)
-        return {}
-
-    def list_mfa_device_tags(self, context, params):
-        return paginate(self._mfa(context.account, params["SerialNumber"]).get("Tags") or [], params, "Tags")
 
     def verify_mfa(self, account: str, serial: str, code: str | None) -> bool:
         """An STS call's SerialNumber/TokenCode: the device must be an enabled one of the
