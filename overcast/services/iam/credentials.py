@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import os
 import struct
 import time
@@ -47,6 +48,15 @@ def totp_step(seed: str, code: str, window: int = 2) -> int | None:
             return step
     return None
 
+
+
+def qr_png(text: str) -> bytes:
+    """The QR code an authenticator app scans, as AWS returns it in QRCodePNG."""
+    import segno  # only needed here; keeps it off the startup path
+
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=4, border=4)
+    return buffer.getvalue()
 
 class CredentialsMixin(IamBase):
     # -- the credential records ---------------------------------------------------------------
@@ -250,7 +260,9 @@ class CredentialsMixin(IamBase):
         record = {"SerialNumber": serial, "Seed": seed, "User": None, "EnableDate": None,
                   "Tags": tag_list(params.get("Tags")), "LastStep": None}
         self._put("mfa_devices", context.account, serial, record)
-        return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed.encode(),
+        alias = self._get("account", context.account, "alias")
+        uri = f"otpauth://totp/{name}@{alias or context.account}?secret={seed}"
+        return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed.encode(), "QRCodePNG": qr_png(uri),
                                      **({"Tags": record["Tags"]} if record["Tags"] else {})}}
 
     def _mfa(self, account: str, serial: str) -> dict:
