@@ -28,6 +28,12 @@ DENIALS: dict[str, tuple[str, int]] = {
     "apigateway": ("AccessDeniedException", 403), "ecr": ("AccessDeniedException", 400),
 }
 _JSON_PROTOCOLS = ("json", "rest-json", "smithy-rpc-v2-cbor")
+#: What the root user of the resource's owner may always do, whatever its resource policy denies
+#: (S3: "the root principal in a bucket owner's account can perform GetBucketPolicy,
+#: PutBucketPolicy, and DeleteBucketPolicy ... even if their bucket policy explicitly denies" it).
+_ROOT_KEEPS: dict[str, frozenset[str]] = {
+    "s3": frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}),
+}
 
 _EXPLICIT = {
     "identity": "with an explicit deny in an identity-based policy",
@@ -106,13 +112,15 @@ class Enforcer:
         anonymous = key_id is None
         if anonymous and service == "s3":
             return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
-        if not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root"):
-            return  # the account's root user may do anything in its account
+        root = not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root")
         model = context.service_model
         prefix = (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service) if model else service
         arn_partition = partition(context.region)
         targets = actions.resolve(service, prefix, context.operation_name, params or {}, context, arn_partition)
         if not targets:
+            return
+        if root:
+            self._check_root(context, params or {}, identity, service, targets)
             return
         if anonymous:
             principal = policy.Principal.anonymous()
@@ -133,6 +141,28 @@ class Enforcer:
             request = policy.AuthorizationRequest(principal, action, resource, owner, checked, context.region)
             decision = policy.evaluate(request, identity_policies, resource_policy, boundaries, sessions)
             if not decision.allowed:
+                raise self._denied(context, principal, action, resource, decision)
+
+    def _check_root(self, context, params: dict, identity: dict | None, service: str, targets) -> None:
+        """The root user has no identity policies and may do anything in its account, except what
+        a resource policy explicitly denies it (a Deny to "*" or to the account reaches root)."""
+        provider = self.runtime.provider(service) if service in self.runtime.providers else None
+        if provider is None or getattr(provider, "resource_policy", None) is None:
+            return
+        principal = None
+        values = None
+        for action, resource in targets:
+            resource_policy, owner = self._resource(provider, service, resource)
+            if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):
+                continue
+            if action in _ROOT_KEEPS.get(service, ()) and owner in (None, context.account):
+                continue  # so that an owner can never lock itself out of its own resource
+            if principal is None:
+                principal = self.iam.principal_for(identity, context.account, context.region)
+                values = self._context_values(context, params, identity)
+            request = policy.AuthorizationRequest(principal, action, resource, owner, values, context.region)
+            decision = policy.evaluate(request, (), resource_policy)
+            if decision.decision == policy.EXPLICIT_DENY:
                 raise self._denied(context, principal, action, resource, decision)
 
     def _check_credentials(self, context, identity: dict, service: str, protocol: str) -> None:

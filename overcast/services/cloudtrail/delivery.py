@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import hashlib
 import inspect
+import json
 import logging
 import os
 import time
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events, logfiles, trails as rules
+from overcast.store import scope as logs_scope
 
 if TYPE_CHECKING:
     from overcast.services.cloudtrail.provider import Provider
@@ -66,14 +68,15 @@ class Delivery:
         state = self.state.get(account, key) or {}
         out = {}
         for name in ("LatestDeliveryTime", "LatestDigestDeliveryTime", "LatestDeliveryError",
-                     "LatestDigestDeliveryError"):
+                     "LatestDigestDeliveryError", "LatestNotificationTime", "LatestNotificationError",
+                     "LatestCloudWatchLogsDeliveryTime", "LatestCloudWatchLogsDeliveryError"):
             if state.get(name):
                 out[name] = state[name]
         if state.get("LatestDeliveryAttemptTime"):
             out["LatestDeliveryAttemptTime"] = state["LatestDeliveryAttemptTime"]
             out["LatestDeliveryAttemptSucceeded"] = state.get("LatestDeliveryAttemptSucceeded", "")
-        out.setdefault("LatestNotificationAttemptTime", "")
-        out.setdefault("LatestNotificationAttemptSucceeded", "")
+        out["LatestNotificationAttemptTime"] = state.get("LatestNotificationAttemptTime", "")
+        out["LatestNotificationAttemptSucceeded"] = state.get("LatestNotificationAttemptSucceeded", "")
         return out
 
     # -- S3 --------------------------------------------------------------------------------------
@@ -155,6 +158,7 @@ class Delivery:
         bucket, home = trail["S3BucketName"], trail["HomeRegion"]
         now = datetime.now(timezone.utc)
         delivered: dict[str, list[dict]] = {}
+        selected: list = []
         error = None
         recorder = self.provider.recorder
         wants_data = rules.wants_data_events(trail)
@@ -171,6 +175,7 @@ class Delivery:
                 and (trail["IncludeGlobalServiceEvents"] or r.event_source not in _GLOBAL_SOURCES)
                 and (not foreign or r.event_source in _GLOBAL_SOURCES)
             ]
+            selected += [(region, r) for r in records]
             for start in range(0, len(records), MAX_EVENTS_PER_FILE):
                 batch = records[start:start + MAX_EVENTS_PER_FILE]
                 raw, gz = logfiles.log_file([r.json() for r in batch])
@@ -202,11 +207,63 @@ class Delivery:
         pending = state.setdefault("DigestLogs", {})
         for region, files in delivered.items():
             pending.setdefault(region, []).extend(files)
+        if trail.get("SnsTopicARN") and delivered:
+            await self.notify(account, trail["SnsTopicARN"], bucket,
+                              [f["s3Object"] for files in delivered.values() for f in files], state, now)
+        if trail.get("CloudWatchLogsLogGroupArn") and selected:
+            self.to_log_group(account, trail["CloudWatchLogsLogGroupArn"], selected, state, now)
         self.state.put(account, key, state)
         if trail.get("LogFileValidationEnabled"):
             start = state.get("DigestStart") or cursor
             if (until - start) / 1e6 >= DIGEST_SECONDS:
                 await self.deliver_digests(account, key, trail, until)
+
+    async def notify(self, account: str, topic_arn: str, bucket: str, object_keys: list[str], state: dict,
+                     now: datetime) -> None:
+        """One SNS notification per delivered log file, in the shape AWS publishes."""
+        state["LatestNotificationAttemptTime"] = logfiles.iso(now)
+        parts = topic_arn.split(":")
+        try:
+            sns = self.runtime.provider("sns")
+            context = RequestContext.internal("sns", parts[4], parts[3],
+                                              principal_arn=f"arn:{rules.partition(parts[3])}:iam::{account}:root")
+            for object_key in object_keys:
+                result = sns.publish(context, {"TopicArn": topic_arn,
+                                               "Message": json.dumps({"s3Bucket": bucket, "s3ObjectKey": [object_key]})})
+                if inspect.isawaitable(result):
+                    await result
+        except ServiceError as exc:
+            state["LatestNotificationError"] = exc.code
+            state["LatestNotificationAttemptSucceeded"] = ""
+            return
+        except Exception:
+            log.exception("cloudtrail notification to %s failed", topic_arn)
+            state["LatestNotificationError"] = "InternalFailure"
+            state["LatestNotificationAttemptSucceeded"] = ""
+            return
+        state.pop("LatestNotificationError", None)
+        state["LatestNotificationTime"] = now
+        state["LatestNotificationAttemptSucceeded"] = logfiles.iso(now)
+
+    def to_log_group(self, account: str, group_arn: str, records: list, state: dict, now: datetime) -> None:
+        """The trail's events into its CloudWatch Logs group, one stream per region the events
+        came from (<account>_CloudTrail_<region>), each event's JSON as a log event."""
+        parts = group_arn.split(":")
+        if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+            state["LatestCloudWatchLogsDeliveryError"] = "InvalidCloudWatchLogsLogGroupArnException"
+            return
+        region, owner, group = parts[3], parts[4], parts[6]
+        logs = self.runtime.provider("logs") if self.runtime.config.service_enabled("logs") else None
+        if logs is None or logs.groups.get(logs_scope(owner, region), group) is None:
+            state["LatestCloudWatchLogsDeliveryError"] = "ResourceNotFoundException"
+            return
+        streams: dict[str, list[tuple[int, str]]] = {}
+        for event_region, record in records:
+            streams.setdefault(f"{account}_CloudTrail_{event_region}", []).append((record.ts_us // 1000, record.json()))
+        for stream, events_of_stream in streams.items():
+            logs.write(owner, region, group, stream, events_of_stream, create=False)
+        state.pop("LatestCloudWatchLogsDeliveryError", None)
+        state["LatestCloudWatchLogsDeliveryTime"] = now
 
     async def deliver_digests(self, account: str, key: str, trail: dict, until: int) -> None:
         state = self.state.get(account, key) or {}

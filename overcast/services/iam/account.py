@@ -17,7 +17,6 @@ from overcast.services.iam.base import (
     encode_document,
     invalid_input,
     limit_exceeded,
-    merge_tags,
     no_such_entity,
     now,
     paginate,
@@ -128,21 +127,6 @@ class AccountMixin(IamBase):
             self._put("instance_profiles", context.account, record["InstanceProfileName"], record)
             self._save("role", context.account, role)
         return {}
-
-    def tag_instance_profile(self, context, params):
-        record = self._profile(context.account, params["InstanceProfileName"])
-        record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-        self._put("instance_profiles", context.account, record["InstanceProfileName"], record)
-        return {}
-
-    def untag_instance_profile(self, context, params):
-        record = self._profile(context.account, params["InstanceProfileName"])
-        record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in set(params["TagKeys"])]
-        self._put("instance_profiles", context.account, record["InstanceProfileName"], record)
-        return {}
-
-    def list_instance_profile_tags(self, context, params):
-        return paginate(self._profile(context.account, params["InstanceProfileName"]).get("Tags") or [], params, "Tags")
 
     # -- account alias and password policy -------------------------------------------------------
 
@@ -260,21 +244,6 @@ class AccountMixin(IamBase):
         self._put("oidc_providers", context.account, record["Arn"], record)
         return {}
 
-    def tag_open_id_connect_provider(self, context, params):
-        record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
-        record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-        self._put("oidc_providers", context.account, record["Arn"], record)
-        return {}
-
-    def untag_open_id_connect_provider(self, context, params):
-        record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
-        record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in set(params["TagKeys"])]
-        self._put("oidc_providers", context.account, record["Arn"], record)
-        return {}
-
-    def list_open_id_connect_provider_tags(self, context, params):
-        return paginate(self._oidc(context.account, params["OpenIDConnectProviderArn"]).get("Tags") or [], params, "Tags")
-
     def create_saml_provider(self, context, params):
         name = params["Name"]
         if not re.match(r"^[\w._-]+$", name):
@@ -319,21 +288,6 @@ class AccountMixin(IamBase):
         self._saml(context.account, params["SAMLProviderArn"])
         self._delete("saml_providers", context.account, params["SAMLProviderArn"])
         return {}
-
-    def tag_saml_provider(self, context, params):
-        record = self._saml(context.account, params["SAMLProviderArn"])
-        record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-        self._put("saml_providers", context.account, record["Arn"], record)
-        return {}
-
-    def untag_saml_provider(self, context, params):
-        record = self._saml(context.account, params["SAMLProviderArn"])
-        record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in set(params["TagKeys"])]
-        self._put("saml_providers", context.account, record["Arn"], record)
-        return {}
-
-    def list_saml_provider_tags(self, context, params):
-        return paginate(self._saml(context.account, params["SAMLProviderArn"]).get("Tags") or [], params, "Tags")
 
     # -- service-linked roles --------------------------------------------------------------------
 

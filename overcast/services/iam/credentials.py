@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import os
 import struct
 import time
@@ -20,7 +21,6 @@ from overcast.services.iam.base import (
     delete_conflict,
     invalid_input,
     limit_exceeded,
-    merge_tags,
     no_such_entity,
     now,
     paginate,
@@ -48,6 +48,15 @@ def totp_step(seed: str, code: str, window: int = 2) -> int | None:
             return step
     return None
 
+
+
+def qr_png(text: str) -> bytes:
+    """The QR code an authenticator app scans, as AWS returns it in QRCodePNG."""
+    import segno  # only needed here; keeps it off the startup path
+
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=4, border=4)
+    return buffer.getvalue()
 
 class CredentialsMixin(IamBase):
     # -- the credential records ---------------------------------------------------------------
@@ -251,7 +260,9 @@ class CredentialsMixin(IamBase):
         record = {"SerialNumber": serial, "Seed": seed, "User": None, "EnableDate": None,
                   "Tags": tag_list(params.get("Tags")), "LastStep": None}
         self._put("mfa_devices", context.account, serial, record)
-        return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed.encode(),
+        alias = self._get("account", context.account, "alias")
+        uri = f"otpauth://totp/{name}@{alias or context.account}?secret={seed}"
+        return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed.encode(), "QRCodePNG": qr_png(uri),
                                      **({"Tags": record["Tags"]} if record["Tags"] else {})}}
 
     def _mfa(self, account: str, serial: str) -> dict:
@@ -338,21 +349,6 @@ class CredentialsMixin(IamBase):
         if device["User"]:
             result.update(UserName=device["User"], EnableDate=device["EnableDate"])
         return result
-
-    def tag_mfa_device(self, context, params):
-        device = self._mfa(context.account, params["SerialNumber"])
-        device["Tags"] = merge_tags(device.get("Tags") or [], params["Tags"])
-        self._put("mfa_devices", context.account, device["SerialNumber"], device)
-        return {}
-
-    def untag_mfa_device(self, context, params):
-        device = self._mfa(context.account, params["SerialNumber"])
-        device["Tags"] = [t for t in device.get("Tags") or [] if t["Key"] not in set(params["TagKeys"])]
-        self._put("mfa_devices", context.account, device["SerialNumber"], device)
-        return {}
-
-    def list_mfa_device_tags(self, context, params):
-        return paginate(self._mfa(context.account, params["SerialNumber"]).get("Tags") or [], params, "Tags")
 
     def verify_mfa(self, account: str, serial: str, code: str | None) -> bool:
         """An STS call's SerialNumber/TokenCode: the device must be an enabled one of the

@@ -18,7 +18,6 @@ from overcast.services.iam.base import (
     invalid_input,
     limit_exceeded,
     malformed,
-    merge_tags,
     no_such_entity,
     now,
     paginate,
@@ -470,23 +469,6 @@ class EntitiesMixin(IamBase):
         self._save(kind, context.account, record)
         return {}
 
-    def _tag(self, kind: str, context, params) -> dict:
-        record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
-        record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-        self._save(kind, context.account, record)
-        return {}
-
-    def _untag(self, kind: str, context, params) -> dict:
-        record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
-        remove = set(params["TagKeys"])
-        record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in remove]
-        self._save(kind, context.account, record)
-        return {}
-
-    def _list_tags(self, kind: str, context, params) -> dict:
-        record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
-        return paginate(record.get("Tags") or [], params, "Tags")
-
     def _require_policy(self, account: str, arn: str, boundary: bool = False) -> dict:
         parts = arn.split(":")
         if len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam":
@@ -528,6 +510,5 @@ for _kind, _k in KINDS.items():
         for _op, _impl in (
             (f"put_{_kind}_permissions_boundary", "_put_boundary"),
             (f"delete_{_kind}_permissions_boundary", "_delete_boundary"),
-            (f"tag_{_kind}", "_tag"), (f"untag_{_kind}", "_untag"), (f"list_{_kind}_tags", "_list_tags"),
         ):
             setattr(EntitiesMixin, _op, _bind(_impl, _kind))

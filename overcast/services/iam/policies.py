@@ -12,7 +12,6 @@ from overcast.services.iam.base import (
     encode_document,
     invalid_input,
     limit_exceeded,
-    merge_tags,
     no_such_entity,
     now,
     paginate,
@@ -213,20 +212,3 @@ class PoliciesMixin(IamBase):
                     result[member].append({f"{title}Name": entity[f"{title}Name"], f"{title}Id": entity[f"{title}Id"]})
         result["IsTruncated"] = False
         return result
-
-    def tag_policy(self, context, params):
-        record = self._customer_policy(context.account, params["PolicyArn"])
-        record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-        self._put("policies", context.account, record["PolicyName"], record)
-        return {}
-
-    def untag_policy(self, context, params):
-        record = self._customer_policy(context.account, params["PolicyArn"])
-        remove = set(params["TagKeys"])
-        record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in remove]
-        self._put("policies", context.account, record["PolicyName"], record)
-        return {}
-
-    def list_policy_tags(self, context, params):
-        record = self._policy(context.account, params["PolicyArn"])
-        return paginate(record.get("Tags") or [], params, "Tags")

@@ -4,7 +4,7 @@ The operations live in mixins by subject: entities.py (users, groups, roles and 
 share), policies.py (managed policies), credentials.py (access keys, passwords, MFA),
 account.py (instance profiles, alias, password policy, identity providers, service-linked
 roles, summaries), simulate.py (the policy simulator), authz.py (principals and their
-policies, for STS and enforcement)."""
+policies, for STS and enforcement), tagging.py (tags of every taggable resource)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from overcast.services.iam.credentials import CredentialReportMixin, Credentials
 from overcast.services.iam.entities import EntitiesMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
+from overcast.services.iam.tagging import TaggingMixin
 
 
 class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportMixin, AccountMixin, SimulateMixin,
-               AuthorizationMixin):
+               AuthorizationMixin, TaggingMixin):
     service = "iam"
 
     def __init__(self, runtime) -> None:

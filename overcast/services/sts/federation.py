@@ -1,8 +1,8 @@
 """What AssumeRoleWithWebIdentity and AssumeRoleWithSAML read from the identity provider's token:
 the claims of an OIDC JWT, the subject and attributes of a SAML assertion.
 
-Overcast runs offline, so it cannot fetch a provider's signing keys: token signatures are not
-verified; issuer, audience, expiry and the trust policy are."""
+Issuer, audience, expiry and the trust policy are always checked; signatures (verify.py) only
+when IAM is enforced, since a local setup often mints its tokens without a real provider."""
 
 from __future__ import annotations
 
@@ -45,10 +45,17 @@ def web_identity_claims(token: str) -> dict:
     return payload
 
 
-def saml_assertion(encoded: str) -> dict:
+def saml_document(encoded: str) -> bytes:
     try:
-        root = ElementTree.fromstring(base64.b64decode(encoded))
-    except (ValueError, ElementTree.ParseError):
+        return base64.b64decode(encoded, validate=False)
+    except ValueError:
+        raise ServiceError("InvalidIdentityToken", "Invalid SAML response", 400) from None
+
+
+def saml_assertion(document: bytes) -> dict:
+    try:
+        root = ElementTree.fromstring(document)
+    except ElementTree.ParseError:
         raise ServiceError("InvalidIdentityToken", "Invalid SAML response", 400) from None
     assertion = root if root.tag == f"{_SAML}Assertion" else root.find(f".//{_SAML}Assertion")
     if assertion is None:
@@ -61,27 +68,50 @@ def saml_assertion(encoded: str) -> dict:
         result["subject"] = (name_id.text or "").strip()
         fmt = name_id.get("Format", "")
         result["subject_type"] = fmt.rsplit(":", 1)[-1] if fmt else "persistent"
-    audience = assertion.find(f".//{_SAML}AudienceRestriction/{_SAML}Audience")
-    if audience is not None:
-        result["audience"] = (audience.text or "").strip()
+    audiences = [(a.text or "").strip() for a in assertion.iterfind(f".//{_SAML}AudienceRestriction/{_SAML}Audience")]
+    result["audiences"] = audiences
+    if audiences:
+        result["audience"] = audiences[0]
+    confirmation = assertion.find(f"{_SAML}Subject/{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData")
+    if confirmation is not None:
+        result["recipient"] = confirmation.get("Recipient")
+        if confirmation.get("NotOnOrAfter") and _past(confirmation.get("NotOnOrAfter")):
+            result["expired"] = True
     conditions = assertion.find(f"{_SAML}Conditions")
-    if conditions is not None and conditions.get("NotOnOrAfter"):
-        try:
-            limit = datetime.fromisoformat(conditions.get("NotOnOrAfter").replace("Z", "+00:00"))
-            result["expired"] = limit < datetime.now(timezone.utc)
-        except ValueError:
-            pass
+    if conditions is not None and conditions.get("NotOnOrAfter") and _past(conditions.get("NotOnOrAfter")):
+        result["expired"] = True
+    result["roles"] = []
     for attribute in assertion.iter(f"{_SAML}Attribute"):
         name = attribute.get("Name", "")
         values = [(v.text or "").strip() for v in attribute.findall(f"{_SAML}AttributeValue")]
         if name == _AWS_ATTRIBUTE + "RoleSessionName" and values:
             result["session_name"] = values[0]
+        elif name == _AWS_ATTRIBUTE + "Role":
+            # Each value pairs a role with the SAML provider allowed to assume it, in either order.
+            for value in values:
+                arns = {part.strip().split(":")[5].split("/")[0] if part.strip().count(":") >= 5 else "": part.strip()
+                        for part in value.split(",")}
+                if "role" in arns and "saml-provider" in arns:
+                    result["roles"].append((arns["role"], arns["saml-provider"]))
         elif name == _AWS_ATTRIBUTE + "SessionDuration" and values and values[0].isdigit():
             result["duration"] = int(values[0])
         elif name.startswith("urn:oid:") or name.startswith(_AWS_ATTRIBUTE) is False:
             short = name.rsplit("/", 1)[-1]
             result["attributes"][short] = values[0] if len(values) == 1 else values
     return result
+
+
+def _past(stamp: str) -> bool:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(timezone.utc)
+    except ValueError:
+        return False
+
+
+#: Audiences (and recipients) AWS's SAML endpoint answers to.
+def aws_saml_audiences(region: str) -> set[str]:
+    return {"https://signin.aws.amazon.com/saml", "urn:amazon:webservices",
+            f"https://{region}.signin.aws.amazon.com/saml"}
 
 
 def name_qualifier(issuer: str, account: str, provider_name: str) -> str:

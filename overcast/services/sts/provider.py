@@ -4,6 +4,7 @@ request signed with them; trust policies are decided by the policy engine."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -209,12 +210,13 @@ class Provider(BaseProvider):
             result["SourceIdentity"] = params["SourceIdentity"]
         return result
 
-    def assume_role_with_web_identity(self, context: RequestContext, params: dict) -> dict:
+    async def assume_role_with_web_identity(self, context: RequestContext, params: dict) -> dict:
         claims = federation.web_identity_claims(params["WebIdentityToken"])
         issuer = claims.get("iss", "")
         host = issuer.replace("https://", "").rstrip("/")
         role_account = params["RoleArn"].split(":")[4] if params["RoleArn"].count(":") >= 5 else ""
         provider_name = host
+        thumbprints: list[str] = []
         if host not in federation.WELL_KNOWN:
             provider = self.iam.oidc_provider_for(role_account, issuer) if role_account.isdigit() else None
             if provider is None:
@@ -223,6 +225,13 @@ class Provider(BaseProvider):
             if provider["ClientIDList"] and not set(audiences) & set(provider["ClientIDList"]):
                 raise ServiceError("InvalidIdentityToken", "Incorrect token audience", 400)
             provider_name = provider["Arn"]
+            thumbprints = provider.get("ThumbprintList") or []
+        if self.enforcing:
+            # Only a token the issuer really signed proves the identity (checked when enforcing).
+            from overcast.services.sts import verify
+
+            await verify.check_jwt(params["WebIdentityToken"], issuer if "://" in issuer else f"https://{issuer}",
+                                   thumbprints)
         _, role = self._role(params["RoleArn"], "*", "sts:AssumeRoleWithWebIdentity")
         name = self._session_name(params["RoleSessionName"])
         duration = params.get("DurationSeconds") or 3600
@@ -253,20 +262,36 @@ class Provider(BaseProvider):
             "Audience": audience[0] if isinstance(audience, list) else audience or "",
         }
 
-    def assume_role_with_saml(self, context: RequestContext, params: dict) -> dict:
-        assertion = federation.saml_assertion(params["SAMLAssertion"])
+    async def assume_role_with_saml(self, context: RequestContext, params: dict) -> dict:
+        document = federation.saml_document(params["SAMLAssertion"])
         provider_arn = params["PrincipalArn"]
         parts = provider_arn.split(":")
         if len(parts) < 6 or not parts[5].startswith("saml-provider/"):
             raise validation(f"{provider_arn} is invalid")
         role_account = parts[4]
-        if self.iam._get("saml_providers", role_account, provider_arn) is None:
+        saml_provider = self.iam._get("saml_providers", role_account, provider_arn)
+        if saml_provider is None:
             raise ServiceError("InvalidIdentityToken", "SAML Provider not found", 400)
+        if self.enforcing:
+            # Read only what the provider's signing certificate vouches for.
+            from overcast.services.sts import verify
+
+            document = await asyncio.to_thread(verify.verified_saml, document, saml_provider["SAMLMetadataDocument"])
+        assertion = federation.saml_assertion(document)
         if assertion.get("expired"):
             raise ServiceError("ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance", 400)
+        ours = federation.aws_saml_audiences(context.region)
+        if not set(assertion.get("audiences") or []) & ours:
+            raise ServiceError("InvalidIdentityToken", "SAML Assertion doesn't contain the requisite audience restriction", 400)
+        if assertion.get("recipient") is not None and assertion["recipient"] not in ours:
+            raise ServiceError("InvalidIdentityToken", "SAML Assertion doesn't contain the requisite recipient", 400)
+        roles = assertion.get("roles") or []
+        if roles and (params["RoleArn"], provider_arn) not in roles:
+            raise access_denied("Not authorized to perform sts:AssumeRoleWithSAML")
         _, role = self._role(params["RoleArn"], "*", "sts:AssumeRoleWithSAML")
-        name = assertion.get("session_name") or assertion.get("subject") or "saml-session"
-        name = re.sub(r"[^\w+=,.@-]", "_", name)[:64]
+        name = assertion.get("session_name") or assertion.get("subject") or ""
+        if not _SESSION_NAME.match(name):
+            raise ServiceError("InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}", 400)
         duration = params.get("DurationSeconds") or assertion.get("duration") or 3600
         if duration > role["MaxSessionDuration"]:
             raise validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")

@@ -217,3 +217,46 @@ def _parse_rsa_public_key(der: bytes) -> dict:
         values.append(int.from_bytes(der[at:at + length], "big"))
         at += length
     return {"n": values[0], "e": values[1]}
+
+
+def test_trail_notifies_its_topic_and_feeds_its_log_group(fast_server):
+    session = boto3.session.Session(aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1")
+    s3, ct, sts = clients(fast_server.endpoint)
+    sns, sqs, logs, iam = (session.client(name, endpoint_url=fast_server.endpoint) for name in ("sns", "sqs", "logs", "iam"))
+    s3.create_bucket(Bucket="notified-logs")
+    topic = sns.create_topic(Name="trail-files")["TopicArn"]
+    queue = sqs.create_queue(QueueName="trail-files")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    logs.create_log_group(logGroupName="trail-events")
+    group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:trail-events:*"
+    role = iam.create_role(RoleName="trail-to-logs", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    ct.create_trail(Name="notifier", S3BucketName="notified-logs", SnsTopicName="trail-files",
+                    CloudWatchLogsLogGroupArn=group_arn, CloudWatchLogsRoleArn=role)
+    ct.start_logging(Name="notifier")
+    request_id = sts.get_caller_identity()["ResponseMetadata"]["RequestId"]
+
+    def notified_key():
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            body = json.loads(message["Body"])
+            assert set(body) == {"s3Bucket", "s3ObjectKey"} and body["s3Bucket"] == "notified-logs"
+            [object_key] = body["s3ObjectKey"]
+            if any(r["requestID"] == request_id for r in records(s3, "notified-logs", object_key)):
+                return object_key
+        return None
+
+    object_key = wait_for(notified_key)
+    assert object_key.startswith(f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/")
+
+    def logged_event():
+        found = logs.filter_log_events(logGroupName="trail-events",
+                                       logStreamNames=[f"{ACCOUNT}_CloudTrail_us-east-1"]).get("events", [])
+        return [json.loads(e["message"]) for e in found if json.loads(e["message"])["requestID"] == request_id]
+
+    [event] = wait_for(logged_event)
+    assert event["eventName"] == "GetCallerIdentity" and event["eventSource"] == "sts.amazonaws.com"
+    status = ct.get_trail_status(Name="notifier")
+    assert status["LatestNotificationTime"] and status["LatestCloudWatchLogsDeliveryTime"]
+    assert status["LatestNotificationAttemptSucceeded"] and "LatestNotificationError" not in status

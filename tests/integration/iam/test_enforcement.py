@@ -334,3 +334,70 @@ def test_resource_tags_of_iam_roles(root, new_user):
     assert user("iam").get_role(RoleName=blue)["Role"]["RoleName"] == blue
     with pytest.raises(ClientError):
         user("iam").get_role(RoleName=red)
+
+
+# -- the root user and resource policies ------------------------------------------------------------
+
+
+def _deny_all(resource, principal="*", **extra) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyNonHTTPS", "Effect": "Deny", "Principal": principal, "Action": "*" if not extra else extra["action"],
+         "Resource": resource, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+def test_an_explicit_deny_in_a_bucket_policy_reaches_root_but_never_locks_it_out(root):
+    bucket = unique("enf-rootdeny")
+    s3 = root("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    # The guide's DenyNonHTTPS policy: over plain HTTP even root is denied, as on AWS.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyNonHTTPS", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert denied(error) == ("AccessDenied", f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: "
+                             f's3:GetObject on resource: "arn:aws:s3:::{bucket}/k" with an explicit deny in a '
+                             "resource-based policy", 403)
+    with pytest.raises(ClientError):
+        s3.list_objects_v2(Bucket=bucket)
+    # The bucket owner's root may always read, replace and delete the bucket policy.
+    assert "DenyNonHTTPS" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.put_bucket_policy(Bucket=bucket, Policy=_deny_all(f"arn:aws:s3:::{bucket}/*", action="s3:PutObject"))
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"v")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"  # only PutObject is denied now
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k2", Body=b"v")
+
+
+def test_a_deny_naming_another_principal_does_not_reach_root(root):
+    bucket = unique("enf-rootother")
+    s3 = root("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=_deny_all(f"arn:aws:s3:::{bucket}/*",
+                                                         principal={"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone"}))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.put_bucket_policy(Bucket=bucket, Policy=_deny_all(f"arn:aws:s3:::{bucket}/*", principal={"AWS": ACCOUNT}))
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+
+def test_queue_and_topic_policies_deny_root_too(root):
+    sqs = root("sqs")
+    url = sqs.create_queue(QueueName=unique("enf-rootq"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": _deny_all(arn, action="sqs:SendMessage")})
+    with pytest.raises(ClientError) as error:
+        sqs.send_message(QueueUrl=url, MessageBody="m")
+    assert denied(error)[1] == (f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: sqs:SendMessage on "
+                                f"resource: {arn} with an explicit deny in a resource-based policy")
+    assert sqs.receive_message(QueueUrl=url).get("Messages") is None  # other actions still work
+    sns = root("sns")
+    topic = sns.create_topic(Name=unique("enf-roott"))["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=_deny_all(topic, action="SNS:Publish"))
+    with pytest.raises(ClientError) as error:
+        sns.publish(TopicArn=topic, Message="m")
+    assert denied(error)[0] == "AuthorizationError"
+    sns.get_topic_attributes(TopicArn=topic)
