@@ -16,7 +16,7 @@ from overcast.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns.models import invalid, not_found, parse_arn
-from overcast.services.sns.publish import _attribute_record, _timestamp, new_message_id
+from overcast.services.sns.publish import _attribute_record, _timestamp, check_message, new_message_id
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -182,12 +182,14 @@ class PlatformOperations:
             output["NextToken"] = rows[PAGE_SIZE - 1][0]
         return output
 
-    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict, texts: dict | None) -> dict:
+    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:
         record = self.platform_endpoint(arn, "TargetArn")
         if record is None:
             raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
         if record.get("Enabled") == "false":
+            # Checked before the message itself, as AWS does.
             raise ServiceError("EndpointDisabled", "Endpoint is disabled")
+        texts = check_message(params)
         platform = arn.split(":", 5)[5].split("/")[1]
         message = params["Message"] if texts is None else texts.get(platform, texts["default"])
         message_id = new_message_id()

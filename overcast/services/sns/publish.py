@@ -319,9 +319,9 @@ class PublishOperations:
             raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
         name = "TopicArn" if params.get("TopicArn") else "TargetArn"
         parts = parse_arn(arn, name)
-        texts = check_message(params)
         if name == "TargetArn" and parts[5].startswith("endpoint/"):
-            return self.publish_to_endpoint(context, arn, params, texts)
+            return self.publish_to_endpoint(context, arn, params)
+        texts = check_message(params)
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
