@@ -143,6 +143,12 @@ def _key_matcher(conditions: list) -> Callable[[tuple], bool]:
     return matches
 
 
+def _fixed(number: Any) -> float:
+    """A number as SNS compares it: to five digits after the decimal point (AWS documents
+    that accuracy, so 100.123456789 and 100.1234567 are the same number to a filter)."""
+    return round(float(number), 5)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -155,7 +161,7 @@ def _condition(rule: Any):
     if isinstance(rule, str):
         return lambda value: value == rule
     if _is_number(rule):
-        number = float(rule)
+        number = _fixed(rule)
         return lambda value: _is_number(value) and value == number
     if not isinstance(rule, dict):
         raise PolicyError("FilterPolicy: Match value must be String, number, true, false, or null")
@@ -211,7 +217,7 @@ def _anything_but(operand: Any) -> Predicate:
         if isinstance(item, str):
             strings.add(item)
         elif _is_number(item):
-            numbers.add(float(item))
+            numbers.add(_fixed(item))
         else:
             raise PolicyError(
                 "FilterPolicy: Value of anything-but must be an array or single string/number value."
@@ -240,7 +246,7 @@ def _numeric(operand: Any) -> Predicate:
     value = terms.pop(0) if terms else None
     if not _is_number(value):
         raise PolicyError(f"FilterPolicy: Value of {'equals' if operator == '=' else operator} must be numeric")
-    checks.append((operator, float(value)))
+    checks.append((operator, _fixed(value)))
     if terms:
         if operator not in (">", ">="):
             raise PolicyError("FilterPolicy: Too many elements in numeric expression")
@@ -256,7 +262,7 @@ def _numeric(operand: Any) -> Predicate:
             raise PolicyError("FilterPolicy: Bottom must be less than top")
         if terms:
             raise PolicyError("FilterPolicy: Too many terms in numeric range expression")
-        checks.append((upper, float(top)))
+        checks.append((upper, _fixed(top)))
 
     def matches(candidate: Any) -> bool:
         if not _is_number(candidate):
@@ -347,7 +353,7 @@ def _attribute_values(attribute: dict | None) -> tuple:
         return _ABSENT
     if data_type.startswith("Number"):
         try:
-            return (float(value),)
+            return (_fixed(value),)
         except ValueError:
             return _ABSENT
     if data_type == "String.Array":
@@ -357,7 +363,7 @@ def _attribute_values(attribute: dict | None) -> tuple:
             return _ABSENT
         if not isinstance(items, list):
             return _ABSENT
-        return tuple(float(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
+        return tuple(_fixed(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
     return (value,)
 
 
@@ -381,5 +387,5 @@ def _body_values(document: Any, path: tuple) -> tuple:
         if not current:
             return _ABSENT
     return tuple(
-        float(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
+        _fixed(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
     )
