@@ -125,10 +125,10 @@ _UNMODELLED_ERRORS: dict[str, tuple[tuple[str, str], ...]] = {
 #: (`com.amazonaws.sqs#QueueDoesNotExist`; clients strip it).
 JSON_ERROR_NAMESPACES = {"sqs": "com.amazonaws.sqs#"}
 
-#: Per service: the query API's own wording of an error whose JSON message differs, and whether
-#: its XML errors carry the (always empty) `<Detail/>` element the query API answers with.
+#: Per service: the query API's own wording of a message the JSON API words differently, and
+#: whether its XML errors carry the (always empty) `<Detail/>` element the query API answers with.
 QUERY_ERROR_MESSAGES: dict[str, dict[str, str]] = {
-    "sqs": {"QueueDoesNotExist": "The specified queue does not exist for this wsdl version."},
+    "sqs": {"The specified queue does not exist.": "The specified queue does not exist for this wsdl version."},
 }
 QUERY_ERROR_DETAIL = frozenset({"sqs"})
 

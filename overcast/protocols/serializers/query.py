@@ -109,8 +109,8 @@ def serialize_error(model: ServiceModel, protocol: str, info: ErrorInfo, error: 
         xmlns = f' xmlns="{escape(uri)}"' if uri else ""
         service = model.service_name
         worded = QUERY_ERROR_MESSAGES.get(service)
-        if worded and info.code in worded:
-            message = escape(worded[info.code])
+        if worded and error.message in worded:
+            message = escape(worded[error.message])
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type>"
             f"<Code>{code}</Code><Message>{message}</Message>"

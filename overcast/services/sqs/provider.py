@@ -274,7 +274,8 @@ class Provider(MessageOperations, BaseProvider):
                 f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
                 403,
             )
-        self.drop_messages(queue)
+        # Purging also ends the deduplication window (AWS accepts a purged message's id again).
+        self.drop_messages(queue, dedup=True)
         self._save(queue, dict(queue.record, purged=now))
         return {}
 
