@@ -206,7 +206,7 @@ def test_json_error_modelled_fields_and_message_key():
 def test_sqs_json_error_carries_the_query_code():
     response = fail("sqs", "json", ServiceError("QueueDoesNotExist", "The specified queue does not exist."))
     assert response.headers["x-amzn-query-error"] == "AWS.SimpleQueueService.NonExistentQueue;Sender"
-    assert json.loads(response.body)["__type"] == "QueueDoesNotExist"
+    assert json.loads(response.body)["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
     parsed = parse(response, service_model("sqs").operation_model("GetQueueUrl").output_shape, "json")
     # botocore: Code is the query code, and its SQS handler raises QueryErrorCode's class.
     assert parsed["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"

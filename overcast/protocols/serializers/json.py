@@ -24,6 +24,7 @@ from overcast.protocols.serializers.common import (
     json_float,
     per_model,
 )
+from overcast.protocols.serializers.legacy import JSON_ERROR_NAMESPACES
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -314,14 +315,15 @@ def error_fields(model: ServiceModel, info: ErrorInfo, fields: dict, members: li
 
 
 def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str]) -> None:
-    headers["x-amzn-ErrorType"] = info.code
+    headers["x-amzn-ErrorType"] = JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code
     if "awsQueryCompatible" in model.metadata:
         # Clients built from the query model match on the query code (botocore reads this header).
         headers["x-amzn-query-error"] = f"{info.query_code};{'Sender' if info.sender else 'Receiver'}"
 
 
 def serialize_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext) -> Response:
-    body = {"__type": info.code, info.message_key: error.message or ""}
+    body = {"__type": JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code,
+            info.message_key: error.message or ""}
     body.update(error_fields(model, info, error.fields))
     headers = base_headers(model.service_name, content_type(model), context)
     error_headers(model, info, headers)

@@ -111,6 +111,27 @@ _ERRORS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+#: Per service: errors AWS answers that no model names, as (JSON shape name, query code). The
+#: JSON `__type` and the query `<Code>` differ (SQS: `InvalidParameterValueException` in JSON,
+#: `InvalidParameterValue` in XML and `x-amzn-query-error`); providers raise either name.
+_UNMODELLED_ERRORS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sqs": (
+        ("InvalidParameterValueException", "InvalidParameterValue"),
+        ("MissingRequiredParameterException", "MissingParameter"),
+    ),
+}
+
+#: Per service: the namespace AWS puts before a JSON error's `__type`
+#: (`com.amazonaws.sqs#QueueDoesNotExist`; clients strip it).
+JSON_ERROR_NAMESPACES = {"sqs": "com.amazonaws.sqs#"}
+
+#: Per service: the query API's own wording of a message the JSON API words differently, and
+#: whether its XML errors carry the (always empty) `<Detail/>` element the query API answers with.
+QUERY_ERROR_MESSAGES: dict[str, dict[str, str]] = {
+    "sqs": {"The specified queue does not exist.": "The specified queue does not exist for this wsdl version."},
+}
+QUERY_ERROR_DETAIL = frozenset({"sqs"})
+
 _lock = threading.Lock()
 _models: dict[str, ServiceModel] = {}
 
@@ -152,6 +173,11 @@ def _patch(description: dict, service: str) -> None:
     for shape_name, trait in _ERRORS.get(service, {}).items():
         if shape_name in shapes:
             shapes[shape_name]["error"] = dict(trait)
+    for shape_name, code in _UNMODELLED_ERRORS.get(service, ()):
+        shapes.setdefault(shape_name, {
+            "type": "structure", "members": {"message": {"shape": "String"}}, "exception": True,
+            "error": {"code": code, "httpStatusCode": 400, "senderFault": True},
+        })  # fmt: skip
     for operation in description["operations"].values():
         output = operation.get("output")
         if output is not None and "resultWrapper" not in output:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from overcast.http import Response
 from overcast.protocols.models import xml_namespace
 from overcast.protocols.serializers.common import ErrorInfo, base_headers, per_model
-from overcast.protocols.serializers.legacy import query_model
+from overcast.protocols.serializers.legacy import QUERY_ERROR_DETAIL, QUERY_ERROR_MESSAGES, query_model
 from overcast.protocols.serializers.xml import (
     XML_DECLARATION,
     StructurePlan,
@@ -107,11 +107,17 @@ def serialize_error(model: ServiceModel, protocol: str, info: ErrorInfo, error: 
         kind = "Sender" if info.sender else "Receiver"
         uri = namespace(model, protocol)
         xmlns = f' xmlns="{escape(uri)}"' if uri else ""
+        service = model.service_name
+        worded = QUERY_ERROR_MESSAGES.get(service)
+        if worded and error.message in worded:
+            message = escape(worded[error.message])
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type>"
             f"<Code>{code}</Code><Message>{message}</Message>"
         ]
         write_error_fields(compiler, info.shape, info.message_member, error.fields, out)
+        if service in QUERY_ERROR_DETAIL:
+            out.append("<Detail/>")
         out.append(f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
     headers = base_headers(model.service_name, CONTENT_TYPES[protocol], context)
     return Response(info.status, headers, "".join(out).encode())

@@ -16,6 +16,7 @@ match string conditions only, numbers numeric ones.
 from __future__ import annotations
 
 import ipaddress
+import re
 import json
 from typing import Any, Callable
 
@@ -37,27 +38,54 @@ def _invalid(prefix: str, reason: str) -> ServiceError:
     return ServiceError("InvalidParameter", f"{prefix}{reason}", 400)
 
 
+_EXPECTED_VALUE = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+
+
+def json_failure(text: str, error: json.JSONDecodeError) -> str:
+    """Why a policy is not JSON, worded as SNS's JSON parser words it, with its location."""
+    at = error.pos
+    char = text[at] if at < len(text) else ""
+    if not char:
+        reason = "Unexpected end-of-input"
+        at = len(text)
+    elif error.msg.startswith("Expecting property name"):
+        reason = f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
+    elif char.isalpha():
+        token = re.match(r"[A-Za-z0-9_$]*", text[at:]).group()
+        reason = f"Unrecognized token '{token}': was expecting {_EXPECTED_VALUE}"
+        at += len(token)
+    else:
+        reason = f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value {_EXPECTED_VALUE}"
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return (f"{reason}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled);"
+            f" line: {line}, column: {column}]")
+
+
 def compile_policy(text: str, scope: str, prefix: str = "Invalid parameter: ") -> FilterPolicy:
     """The compiled policy, or InvalidParameter with AWS's reason. `prefix` is how the
     operation introduces it (Subscribe says "Invalid parameter: Attributes Reason: ")."""
     try:
         policy = json.loads(text)
-    except ValueError as error:
-        raise _invalid(prefix, f"FilterPolicy: failed to parse JSON. {error}") from None
+    except json.JSONDecodeError as error:
+        raise _invalid(prefix, f"FilterPolicy: failed to parse JSON. {json_failure(text, error)}") from None
     if not isinstance(policy, dict):
         raise _invalid(prefix, "FilterPolicy: Filter policy must be a JSON object")
     try:
         if len(policy) > MAX_KEYS:
             raise PolicyError("FilterPolicy: Filter policy can not have more than 5 keys")
-        branches, combinations = _flatten(policy, (), scope == "MessageBody", 1)
+        branches, combinations = _flatten(policy, (), 1)
         if combinations > MAX_COMBINATIONS:
             raise PolicyError("FilterPolicy: Filter policy is too complex")
+        # Checked once the policy is otherwise valid: AWS reports a malformed nested key first.
+        if scope != "MessageBody" and any(len(path) > 1 for branch in branches for path, _ in branch):
+            raise PolicyError("Filter policy scope MessageAttributes does not support nested filter policy")
     except PolicyError as error:
         raise _invalid(prefix, str(error)) from None
     return FilterPolicy(branches, scope)
 
 
-def _flatten(policy: dict, path: tuple, nested_ok: bool, depth: int) -> tuple[list[list], int]:
+def _flatten(policy: dict, path: tuple, depth: int) -> tuple[list[list], int]:
     """The policy as alternatives, each a list of (path, matcher); and its combination count
     (values multiplied across keys, times the key's depth; alternatives add up)."""
     branches: list[list] = [[]]
@@ -69,15 +97,13 @@ def _flatten(policy: dict, path: tuple, nested_ok: bool, depth: int) -> tuple[li
             alternatives: list[list] = []
             total = 0
             for option in value:
-                sub_branches, sub_combinations = _flatten(option, path, nested_ok, depth)
+                sub_branches, sub_combinations = _flatten(option, path, depth)
                 alternatives.extend(sub_branches)
                 total += sub_combinations
             branches = [branch + alt for branch in branches for alt in alternatives]
             combinations *= total
         elif isinstance(value, dict):
-            if not nested_ok:
-                raise PolicyError("Filter policy scope MessageAttributes does not support nested filter policy")
-            sub_branches, sub_combinations = _flatten(value, path + (key,), nested_ok, depth + 1)
+            sub_branches, sub_combinations = _flatten(value, path + (key,), depth + 1)
             branches = [branch + sub for branch in branches for sub in sub_branches]
             combinations *= sub_combinations
         elif isinstance(value, list):
@@ -117,6 +143,12 @@ def _key_matcher(conditions: list) -> Callable[[tuple], bool]:
     return matches
 
 
+def _fixed(number: Any) -> float:
+    """A number as SNS compares it: to five digits after the decimal point (AWS documents
+    that accuracy, so 100.123456789 and 100.1234567 are the same number to a filter)."""
+    return round(float(number), 5)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -129,7 +161,7 @@ def _condition(rule: Any):
     if isinstance(rule, str):
         return lambda value: value == rule
     if _is_number(rule):
-        number = float(rule)
+        number = _fixed(rule)
         return lambda value: _is_number(value) and value == number
     if not isinstance(rule, dict):
         raise PolicyError("FilterPolicy: Match value must be String, number, true, false, or null")
@@ -185,7 +217,7 @@ def _anything_but(operand: Any) -> Predicate:
         if isinstance(item, str):
             strings.add(item)
         elif _is_number(item):
-            numbers.add(float(item))
+            numbers.add(_fixed(item))
         else:
             raise PolicyError(
                 "FilterPolicy: Value of anything-but must be an array or single string/number value."
@@ -214,7 +246,7 @@ def _numeric(operand: Any) -> Predicate:
     value = terms.pop(0) if terms else None
     if not _is_number(value):
         raise PolicyError(f"FilterPolicy: Value of {'equals' if operator == '=' else operator} must be numeric")
-    checks.append((operator, float(value)))
+    checks.append((operator, _fixed(value)))
     if terms:
         if operator not in (">", ">="):
             raise PolicyError("FilterPolicy: Too many elements in numeric expression")
@@ -230,7 +262,7 @@ def _numeric(operand: Any) -> Predicate:
             raise PolicyError("FilterPolicy: Bottom must be less than top")
         if terms:
             raise PolicyError("FilterPolicy: Too many terms in numeric range expression")
-        checks.append((upper, float(top)))
+        checks.append((upper, _fixed(top)))
 
     def matches(candidate: Any) -> bool:
         if not _is_number(candidate):
@@ -321,7 +353,7 @@ def _attribute_values(attribute: dict | None) -> tuple:
         return _ABSENT
     if data_type.startswith("Number"):
         try:
-            return (float(value),)
+            return (_fixed(value),)
         except ValueError:
             return _ABSENT
     if data_type == "String.Array":
@@ -331,7 +363,7 @@ def _attribute_values(attribute: dict | None) -> tuple:
             return _ABSENT
         if not isinstance(items, list):
             return _ABSENT
-        return tuple(float(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
+        return tuple(_fixed(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
     return (value,)
 
 
@@ -355,5 +387,5 @@ def _body_values(document: Any, path: tuple) -> tuple:
         if not current:
             return _ABSENT
     return tuple(
-        float(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
+        _fixed(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
     )

@@ -16,7 +16,7 @@ from overcast.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns.models import invalid, not_found, parse_arn
-from overcast.services.sns.publish import _attribute_record, _timestamp, new_message_id
+from overcast.services.sns.publish import _attribute_record, _timestamp, check_message, new_message_id
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PLATFORMS = frozenset({"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"})
 _APPLICATION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+#: Platforms whose credential comes with a principal (client id, certificate, API key).
+_NEEDS_PRINCIPAL = frozenset({"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU"})
 _ENDPOINT_ATTRIBUTES = frozenset({"Enabled", "Token", "CustomUserData"})
 #: Credentials are write-only: AWS never returns them.
 _SECRET_ATTRIBUTES = frozenset({"PlatformCredential", "PlatformPrincipal"})
@@ -63,15 +65,26 @@ class PlatformOperations:
     def create_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:
         name, platform = params["Name"], params["Platform"]
         attributes = params["Attributes"]
+        if not name:
+            raise invalid("Invalid parameter:  Reason: cannot be empty")
+        if len(name) > 256:
+            raise invalid(f"Invalid parameter: {name} Reason: must be at most 256 characters long")
         if not _APPLICATION_NAME.fullmatch(name):
             raise invalid(f"Invalid parameter: {name} Reason: must contain only characters 'a'-'z', 'A'-'Z', '0'-'9',"
                           " '_', '-', and '.'")  # fmt: skip
+        if not attributes:
+            raise ServiceError("ValidationError", "1 validation error detected: Value null at 'attributes' failed to"
+                               " satisfy constraint: Member must not be null")  # fmt: skip
         if platform not in PLATFORMS:
             raise invalid(f"Invalid parameter: Platform Reason: {platform} is not supported")
         if "PlatformCredential" not in attributes:
+            if "PlatformPrincipal" in attributes:
+                raise invalid("Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without"
+                              " PlatformCredential")  # fmt: skip
             raise invalid("Invalid parameter: Attributes Reason: PlatformCredential attribute required")
-        if platform.startswith("APNS") and "PlatformPrincipal" not in attributes:
-            raise invalid("Invalid parameter: Attributes Reason: PlatformPrincipal attribute required")
+        if platform in _NEEDS_PRINCIPAL and "PlatformPrincipal" not in attributes:
+            raise invalid("Invalid parameter: Attributes Reason: PlatformCredential attribute provided without"
+                          " PlatformPrincipal")  # fmt: skip
         sc = scope(context.account, context.region)
         key = f"{platform}/{name}"
         record = self.t_applications.get(sc, key) or {"Enabled": "true"}
@@ -182,12 +195,14 @@ class PlatformOperations:
             output["NextToken"] = rows[PAGE_SIZE - 1][0]
         return output
 
-    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict, texts: dict | None) -> dict:
+    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:
         record = self.platform_endpoint(arn, "TargetArn")
         if record is None:
             raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
         if record.get("Enabled") == "false":
+            # Checked before the message itself, as AWS does.
             raise ServiceError("EndpointDisabled", "Endpoint is disabled")
+        texts = check_message(params)
         platform = arn.split(":", 5)[5].split("/")[1]
         message = params["Message"] if texts is None else texts.get(platform, texts["default"])
         message_id = new_message_id()

@@ -56,6 +56,12 @@ SETTABLE_TOPIC_ATTRIBUTES = frozenset(
      "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope", *_FEEDBACK}
 )  # fmt: skip
 _FIFO_ONLY = frozenset({"ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope"})
+#: What a topic policy statement may grant (AddPermission's ActionName): SNS's own actions.
+_POLICY_ACTIONS = frozenset({
+    "AddPermission", "DeleteTopic", "GetDataProtectionPolicy", "GetTopicAttributes", "ListSubscriptionsByTopic",
+    "ListTagsForResource", "Publish", "PutDataProtectionPolicy", "Receive", "RemovePermission",
+    "SetTopicAttributes", "Subscribe", "TagResource", "UntagResource",
+})  # fmt: skip
 
 
 def default_policy(topic_arn: str, account: str) -> str:
@@ -292,6 +298,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         statements = policy.setdefault("Statement", [])
         if any(statement.get("Sid") == label for statement in statements):
             raise invalid("Invalid parameter: Statement already exists")
+        if not all(action in _POLICY_ACTIONS for action in params["ActionName"]):
+            raise invalid("Invalid parameter: Policy statement action out of service scope!")
         accounts = params["AWSAccountId"]
         principals = [f"arn:{partition(topic.region)}:iam::{account}:root" for account in accounts]
         actions = [f"SNS:{action}" for action in params["ActionName"]]

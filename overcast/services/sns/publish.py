@@ -319,9 +319,9 @@ class PublishOperations:
             raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
         name = "TopicArn" if params.get("TopicArn") else "TargetArn"
         parts = parse_arn(arn, name)
-        texts = check_message(params)
         if name == "TargetArn" and parts[5].startswith("endpoint/"):
-            return self.publish_to_endpoint(context, arn, params, texts)
+            return self.publish_to_endpoint(context, arn, params)
+        texts = check_message(params)
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
@@ -339,10 +339,14 @@ class PublishOperations:
         if len(set(ids)) != len(ids):
             raise ServiceError("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
         for entry_id in ids:
+            if len(entry_id) > 80:
+                raise ServiceError("InvalidBatchEntryId",
+                                   f"The Id of a batch entry in the batch request is too long: {entry_id}")
             if not _BATCH_ID.fullmatch(entry_id):
                 raise ServiceError(
-                    "InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification."
-                )
+                    "InvalidBatchEntryId",
+                    f"The Id of a batch entry in the batch request contains an impermissible character: {entry_id}",
+                )  # fmt: skip
         total = sum(len(e.get("Message", "").encode()) + _attributes_size(e.get("MessageAttributes")) for e in entries)
         if total > MAX_MESSAGE_BYTES:
             raise ServiceError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.")

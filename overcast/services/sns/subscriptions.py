@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
 from overcast.services.sns import delivery
-from overcast.services.sns.filters import compile_policy
+from overcast.services.sns.filters import compile_policy, json_failure
 from overcast.services.sns.models import (
     CONFIRMED_BY_OWNER,
     PHONE_NUMBER,
@@ -124,8 +124,8 @@ class SubscriptionOperations:
                 return value
             try:
                 redrive = json.loads(value)
-            except ValueError:
-                raise invalid(f"{prefix}RedrivePolicy: failed to parse JSON.") from None
+            except json.JSONDecodeError as error:
+                raise invalid(f"{prefix}RedrivePolicy: failed to parse JSON. {json_failure(value, error)}") from None
             target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
             if not isinstance(target, str) or _arn_service(target) != "sqs":
                 raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
@@ -145,8 +145,8 @@ class SubscriptionOperations:
         if name == "ReplayPolicy" and value:
             try:
                 json.loads(value)
-            except ValueError:
-                raise invalid(f"{prefix}ReplayPolicy: failed to parse JSON.") from None
+            except json.JSONDecodeError as error:
+                raise invalid(f"{prefix}ReplayPolicy: failed to parse JSON. {json_failure(value, error)}") from None
         return value
 
     # -- operations ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def normalize(name: str, value: str, fifo: bool, creating: bool) -> str:
         if name in ENUMS:
             raise errors.fifo_only_attribute(name)
         raise errors.unknown_attribute(name)
-    if name == "FifoQueue" and not creating:
+    if name == "FifoQueue" and not creating and value.strip().lower() != "true":
         raise errors.invalid_attribute_value(name, "Modifying queue type is not supported.")
     if name in INTEGERS:
         low, high, _ = INTEGERS[name]
@@ -126,12 +126,14 @@ def parse_redrive_policy(value: str) -> tuple[str, int]:
     def invalid(reason: str):
         return errors.invalid_value(value, "RedrivePolicy", reason)
 
+    # Mandatory attributes first, maxReceiveCount before deadLetterTargetArn: AWS answers a policy
+    # spelled {"MaxReceiveCount", "DeadLetterTargetArn"} with the missing maxReceiveCount.
+    for key in ("maxReceiveCount", "deadLetterTargetArn"):
+        if key not in document:
+            raise invalid(f"Redrive policy does not contain mandatory attribute: {key}.")
     for key in document:
         if key not in ("deadLetterTargetArn", "maxReceiveCount"):
             raise invalid("Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].")
-    for key in ("deadLetterTargetArn", "maxReceiveCount"):
-        if key not in document:
-            raise invalid(f"Redrive policy does not contain mandatory attribute: {key}.")
     target = document["deadLetterTargetArn"]
     count = document["maxReceiveCount"]
     try:

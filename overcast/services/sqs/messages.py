@@ -136,7 +136,7 @@ class MessageOperations(MoveTaskOperations):
             if batch:
                 raise errors.invalid_parameter("The request must contain the parameter MessageGroupId.")
             raise errors.missing_parameter("MessageGroupId")
-        if not entry.get("MessageDeduplicationId") and not queue.content_dedup:
+        if entry.get("MessageDeduplicationId") is None and not queue.content_dedup:
             raise errors.invalid_parameter(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId"
                 " provided explicitly"
@@ -157,7 +157,7 @@ class MessageOperations(MoveTaskOperations):
         in_transaction: bool = False,
     ) -> dict:
         """Validate and store one message exactly as SendMessage does; its SendMessage output.
-        `in_transaction`: the caller holds a store transaction (a batch commits once)."""
+        `in_transaction`: a SendMessageBatch entry, inside the batch's one store transaction."""
         if not BODY.match(body):
             raise ServiceError(
                 "InvalidMessageContents",
@@ -167,8 +167,10 @@ class MessageOperations(MoveTaskOperations):
         if attributes:
             check_message_attributes(attributes)
         if size(body) + attributes_size(attributes) > queue.max_size:
+            # A batch entry's wording differs from SendMessage's (as AWS answers it).
+            verdict = "cannot be validated" if in_transaction else "are invalid"
             raise errors.invalid_parameter(
-                f"One or more parameters are invalid. Reason: Message must be shorter than {queue.max_size} bytes."
+                f"One or more parameters {verdict}. Reason: Message must be shorter than {queue.max_size} bytes."
             )
         if system:
             check_system_attributes(system)
@@ -548,7 +550,8 @@ class MessageOperations(MoveTaskOperations):
         if queue.timed and queue.timed[0][0] <= now:
             queue.promote(now)
         msg = queue.msgs.get(seq)
-        if msg is None or msg.receive_count != count:
+        # A standard queue honours an earlier receive's handle too (AWS does); FIFO only the latest.
+        if msg is None or msg.receive_count < count or (queue.fifo and msg.receive_count != count):
             raise errors.not_available_for_visibility(handle)
         if msg.state != INFLIGHT:
             if queue.fifo:

@@ -89,9 +89,13 @@ class MoveTaskOperations:
     def cancel_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:
         handle = params["TaskHandle"]
         try:
-            task_id = json.loads(base64.b64decode(handle))["taskId"]
+            document = json.loads(base64.b64decode(handle))
+            task_id, source_arn = document["taskId"], document["sourceArn"]
         except (ValueError, KeyError, TypeError):
             raise errors.invalid_parameter("Value for parameter TaskHandle is invalid.") from None
+        if not isinstance(source_arn, str) or source_arn not in self.by_arn:
+            # AWS looks at the handle's source queue before the task.
+            raise errors.resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
         entry = self.tasks.get(task_id)
         if entry is None:
             raise errors.resource_not_found("Task does not exist.")

@@ -109,7 +109,8 @@ class Provider(MessageOperations, BaseProvider):
             if _QUEUE_NAME.match(url) or _FIFO_NAME.match(url):
                 parsed = (context.account, url, "")
             else:
-                raise ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.")
+                # AWS answers a URL that names no queue at all as it answers an unknown queue.
+                raise errors.queue_does_not_exist()
         account, name, region = parsed
         key = (account, region or context.region, name)
         queue = self.queues.get(key)
@@ -273,7 +274,8 @@ class Provider(MessageOperations, BaseProvider):
                 f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
                 403,
             )
-        self.drop_messages(queue)
+        # Purging also ends the deduplication window (AWS accepts a purged message's id again).
+        self.drop_messages(queue, dedup=True)
         self._save(queue, dict(queue.record, purged=now))
         return {}
 
@@ -331,8 +333,11 @@ class Provider(MessageOperations, BaseProvider):
 
     def tag_queue(self, context: RequestContext, params: dict) -> dict:
         queue = self.queue_for(context, params["QueueUrl"])
+        given = params.get("Tags")
+        if not given:
+            raise errors.missing_parameter("Tags")
         tags = dict(queue.record.get("tags") or {})
-        tags.update(params.get("Tags") or {})
+        tags.update(given)
         if len(tags) > MAX_TAGS:
             raise errors.invalid_parameter(f"Too many tags added for queue {queue.name}.")
         self._save(queue, dict(queue.record, tags=tags))

@@ -6,8 +6,9 @@ looking at the others:
 
 * a standard queue keeps its receivable messages in a deque (`ready`);
 * a FIFO queue keeps each message group's messages in order and a deque of the groups that
-  can hand out their next batch (`available`): no message of the group in flight, its first
-  message receivable;
+  can hand out their next batch (`available`): the group's first message is receivable (a
+  message in flight behind it does not hold the group back, one in flight before it does:
+  AWS hands out a group's visible head even while later messages of it are in flight);
 * messages that become receivable later (delayed, or in flight until their visibility
   timeout ends) wait in a heap keyed by that time, promoted lazily whenever the queue is
   used.
@@ -120,7 +121,7 @@ class Queue:
             else:
                 self._check_group(group)
 
-    def _make_ready(self, msg: Msg, back: list[Msg] | None = None) -> None:
+    def _make_ready(self, msg: Msg, back: list[Msg] | None = None, groups: dict | None = None) -> None:
         was = msg.state
         group = self.groups.get(msg.group) if self.fifo else None
         if was == INFLIGHT:
@@ -132,7 +133,10 @@ class Queue:
         msg.state = READY
         self.n_ready += 1
         if group is not None:
-            self._check_group(group)
+            if groups is not None:
+                groups[group.id] = group
+            else:
+                self._check_group(group)
         elif was != INFLIGHT:
             self.ready.append(msg)
         elif back is not None:
@@ -146,13 +150,18 @@ class Queue:
         heap = self.timed
         promoted = 0
         back: list[Msg] = []
+        groups: dict | None = {} if self.fifo else None
         while heap and heap[0][0] <= now:
             when, _, msg = heapq.heappop(heap)
             if msg.visible_at == when and (msg.state == DELAYED or msg.state == INFLIGHT):
-                self._make_ready(msg, back)
+                self._make_ready(msg, back, groups)
                 promoted += 1
         if back:
             self.ready.extendleft(reversed(back))
+        if groups:
+            # Groups freed together queue up in the order of their oldest messages, as AWS's do.
+            for group in sorted(groups.values(), key=lambda g: g.msgs[0].seq if g.msgs else 0):
+                self._check_group(group)
         return promoted
 
     def take(self, count: int) -> list[Msg]:
@@ -169,8 +178,6 @@ class Queue:
         while available and len(taken) < count:
             group = available.popleft()
             group.queued = False
-            if group.inflight:
-                continue
             for msg in group.msgs:
                 if msg.state == GONE:
                     continue
@@ -273,7 +280,7 @@ class Queue:
             if not group.inflight:
                 self.groups.pop(group.id, None)
             return
-        if not group.queued and not group.inflight and msgs[0].state == READY:
+        if not group.queued and msgs[0].state == READY:
             group.queued = True
             self.available.append(group)
 

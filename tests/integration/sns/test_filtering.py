@@ -30,6 +30,7 @@ ATTRIBUTE_MESSAGES = {
     "m3": attributes(store="Example_Corp", event="order_placed", tags=["red", "blue"]),
     "m4": attributes(event="refund", price=0.5, blob=b"\x01"),
     "m5": {},
+    "m6": attributes(price=100.1234567),
 }
 
 ATTRIBUTE_POLICIES = [
@@ -39,17 +40,20 @@ ATTRIBUTE_POLICIES = [
     ({"store": [{"equals-ignore-case": "EXAMPLE_CORP"}]}, {"m1", "m3"}),
     ({"store": [{"anything-but": ["example_corp", "other_corp"]}]}, {"m3"}),
     ({"store": [{"anything-but": {"prefix": "other"}}]}, {"m1", "m3"}),
-    ({"price": [{"numeric": [">", 10, "<=", 150]}]}, {"m1", "m2"}),
+    ({"price": [{"numeric": [">", 10, "<=", 150]}]}, {"m1", "m2", "m6"}),
     ({"price": [50]}, {"m1"}),
     ({"price": [{"numeric": ["<", 1]}]}, {"m4"}),
-    ({"store": [{"exists": False}]}, {"m4", "m5"}),
+    ({"store": [{"exists": False}]}, {"m4", "m5", "m6"}),
     ({"tags": ["blue"]}, {"m3"}),
     ({"ip": [{"cidr": "10.0.0.0/24"}]}, {"m1"}),
     # Binary attributes take no part in filtering: as if absent.
-    ({"blob": [{"exists": False}]}, {"m1", "m2", "m3", "m4", "m5"}),
+    ({"blob": [{"exists": False}]}, {"m1", "m2", "m3", "m4", "m5", "m6"}),
     ({"store": ["example_corp"], "event": ["order_placed"]}, {"m1"}),
     ({"$or": [{"store": ["other_corp"]}, {"event": ["refund"]}]}, {"m2", "m4"}),
     ({"event": ["order_placed", "refund"], "price": [{"exists": True}]}, {"m1", "m4"}),
+    # Numbers compare to five digits after the decimal point, as AWS documents.
+    ({"price": [100.123456789]}, {"m6"}),
+    ({"price": [{"numeric": ["=", 100.12346]}]}, {"m6"}),
 ]
 
 BODY_MESSAGES = {

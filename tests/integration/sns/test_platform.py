@@ -46,6 +46,10 @@ def test_applications_and_endpoints(sns, recorded):
 
     sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "false"})
     assert error_of(sns.publish, TargetArn=endpoint, Message="x")[:2] == ("EndpointDisabled", "Endpoint is disabled")
+    # The disabled endpoint is reported before the message itself is looked at.
+    assert error_of(sns.publish, TargetArn=endpoint, Message="not json", MessageStructure="json")[:2] == (
+        "EndpointDisabled", "Endpoint is disabled"
+    )
     sns.delete_platform_application(PlatformApplicationArn=app)
     assert error_of(sns.get_endpoint_attributes, EndpointArn=endpoint) == ("NotFound", "Endpoint does not exist", 404)
     assert error_of(sns.get_platform_application_attributes, PlatformApplicationArn=app)[:2] == (
@@ -64,6 +68,25 @@ def test_platform_validation(sns, topic):
     assert error_of(sns.create_platform_application, Name="x", Platform="GCM", Attributes={"Other": "v"})[1] == (
         "Invalid parameter: Attributes Reason: PlatformCredential attribute required"
     )
+    # As AWS words each (recorded from AWS).
+    for name, attributes, expected in (
+        ("", {"PlatformCredential": "k"}, ("InvalidParameter", "Invalid parameter:  Reason: cannot be empty", 400)),
+        ("n" * 257, {"PlatformCredential": "k"},
+         ("InvalidParameter", f"Invalid parameter: {'n' * 257} Reason: must be at most 256 characters long", 400)),
+        ("@name", {"PlatformCredential": "k"},
+         ("InvalidParameter", "Invalid parameter: @name Reason: must contain only characters 'a'-'z', 'A'-'Z', '0'-'9',"
+          " '_', '-', and '.'", 400)),
+        ("x", {}, ("ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy"
+                   " constraint: Member must not be null", 400)),
+        ("x", {"PlatformPrincipal": "p"},
+         ("InvalidParameter", "Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without"
+          " PlatformCredential", 400)),
+    ):  # fmt: skip
+        assert error_of(sns.create_platform_application, Name=name, Platform="ADM", Attributes=attributes) == expected
+    assert error_of(sns.create_platform_application, Name="x", Platform="ADM", Attributes={"PlatformCredential": "c"}) == (
+        "InvalidParameter", "Invalid parameter: Attributes Reason: PlatformCredential attribute provided without"
+        " PlatformPrincipal", 400,
+    )  # fmt: skip
     missing = "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/none/00000000-0000-0000-0000-000000000000"
     assert error_of(sns.subscribe, TopicArn=topic, Protocol="application", Endpoint=missing)[:2] == (
         "NotFound", "Endpoint does not exist"

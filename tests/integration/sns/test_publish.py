@@ -184,7 +184,13 @@ def test_publish_batch_limits(sns, topic):
         "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."
     )
     assert batch([{"Id": "a b", "Message": "m"}]) == (
-        "InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification."
+        "InvalidBatchEntryId", "The Id of a batch entry in the batch request contains an impermissible character: a b"
+    )
+    assert batch([{"Id": "message.id", "Message": "m"}]) == (
+        "InvalidBatchEntryId", "The Id of a batch entry in the batch request contains an impermissible character: message.id"
+    )
+    assert batch([{"Id": "i" * 81, "Message": "m"}]) == (
+        "InvalidBatchEntryId", f"The Id of a batch entry in the batch request is too long: {'i' * 81}"
     )
     assert batch([{"Id": "a", "Message": "x" * 200000}, {"Id": "b", "Message": "y" * 70000}]) == (
         "BatchRequestTooLong", "The length of all the messages put together is more than the limit."

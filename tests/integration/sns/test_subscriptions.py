@@ -197,6 +197,9 @@ def test_subscription_attributes(sns, subscribed_queue):
         ({"a": []}, "Invalid parameter: FilterPolicy: Empty arrays are not allowed"),
         ({"a": "x"}, 'Invalid parameter: FilterPolicy: "a" must be an object or an array'),
         ({"a": {"b": ["x"]}}, "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"),
+        # A malformed nested key is reported before the scope's refusal of nesting (recorded from AWS).
+        ({"key": {"not-an-operator": "value"}}, 'Invalid parameter: FilterPolicy: "not-an-operator" must be an object or an array'),
+        ({"key": {"suffix": "value"}}, 'Invalid parameter: FilterPolicy: "suffix" must be an object or an array'),
         ({"a": [{"cidr": "10.0.0.0"}]}, "Invalid parameter: FilterPolicy: Malformed CIDR, one '/' required"),
     ],
 )  # fmt: skip
@@ -234,7 +237,17 @@ def test_bad_subscription_attributes(sns, subscribed_queue):
         return error_of(sns.set_subscription_attributes, SubscriptionArn=arn, AttributeName=name, AttributeValue=value)
 
     assert set_attribute("Protocol", "http")[1] == "Invalid parameter: AttributeName"
-    assert set_attribute("RedrivePolicy", "{nope")[1] == "Invalid parameter: RedrivePolicy: failed to parse JSON."
+    # Worded as AWS's JSON parser words it (recorded from AWS).
+    assert set_attribute("RedrivePolicy", "{invalid json}")[1] == (
+        "Invalid parameter: RedrivePolicy: failed to parse JSON. Unexpected character ('i' (code 105)): was expecting"
+        " double-quote to start field name\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION`"
+        " disabled); line: 1, column: 2]"
+    )
+    assert set_attribute("FilterPolicy", "{invalid json}")[1] == (
+        "Invalid parameter: FilterPolicy: failed to parse JSON. Unexpected character ('i' (code 105)): was expecting"
+        " double-quote to start field name\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION`"
+        " disabled); line: 1, column: 2]"
+    )
     assert set_attribute("RedrivePolicy", '{"deadLetterTargetArn": "x"}')[1] == (
         "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn"
     )

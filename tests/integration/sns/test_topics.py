@@ -163,6 +163,12 @@ def test_permissions_edit_the_policy(sns, topic):
     shared = [s for s in statements if s["Sid"] == "share"][0]
     assert shared["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
     assert shared["Action"] == "SNS:Publish"
+    assert error_of(sns.add_permission, TopicArn=topic, Label="share", AWSAccountId=["111122223333"],
+                    ActionName=["Publish"]) == ("InvalidParameter", "Invalid parameter: Statement already exists", 400)
+    assert error_of(sns.add_permission, TopicArn=topic, Label="other", AWSAccountId=["111122223333"],
+                    ActionName=["InvalidAction"]) == (
+        "InvalidParameter", "Invalid parameter: Policy statement action out of service scope!", 400
+    )  # fmt: skip
     sns.remove_permission(TopicArn=topic, Label="share")
     statements = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])["Statement"]
     assert [s["Sid"] for s in statements] == ["__default_statement_ID"]

@@ -61,6 +61,9 @@ def test_fifo_dead_letter_queue(sqs):
          "Redrive policy does not contain mandatory attribute: deadLetterTargetArn."),
         (json.dumps({"deadLetterTargetArn": "DLQ"}), "InvalidParameterValue",
          "Redrive policy does not contain mandatory attribute: maxReceiveCount."),
+        # Wrongly capitalised keys: AWS names the missing maxReceiveCount (recorded from AWS).
+        (json.dumps({"MaxReceiveCount": "4", "DeadLetterTargetArn": "DLQ"}), "InvalidParameterValue",
+         "Redrive policy does not contain mandatory attribute: maxReceiveCount."),
         (json.dumps({"deadLetterTargetArn": "DLQ", "maxReceiveCount": "invalid"}), "InvalidParameterValue",
          "Invalid value for maxReceiveCount: invalid, valid values are from 1 to 1000 both inclusive."),
         (json.dumps({"deadLetterTargetArn": "DLQ", "maxReceiveCount": 1001}), "InvalidParameterValue",

@@ -145,3 +145,37 @@ def test_receive_request_attempt_id_returns_the_same_batch(sqs):
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     after = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")["Messages"]
     assert [m["Body"] for m in after] == ["m2"]
+
+
+def bodies(response) -> list[str]:
+    return [m["Body"] for m in response.get("Messages", [])]
+
+
+def test_a_group_is_available_as_soon_as_its_head_is_visible(sqs):
+    """As AWS behaves (recorded): a group hands out its visible head even while a later message
+    of it is still in flight, and stops at that message."""
+    queue = fifo(sqs, ContentBasedDeduplication="true", VisibilityTimeout="30")
+    for body, group in (("g1-m1", "g1"), ("g1-m2", "g1"), ("g2-m1", "g2")):
+        sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=group)
+    first = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=2)["Messages"]
+    assert [m["Body"] for m in first] == ["g1-m1", "g1-m2"]
+    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0)
+    assert bodies(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=3)) == ["g2-m1", "g1-m1"]
+
+
+def test_groups_freed_together_come_back_in_order(sqs):
+    queue = fifo(sqs, ContentBasedDeduplication="true")
+    for body in ("g1-m1", "g2-m1", "g2-m2", "g3-m1", "g1-m2"):
+        sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=body[:2])
+    taken = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=3, VisibilityTimeout=0)
+    assert bodies(taken) == ["g1-m1", "g1-m2", "g2-m1"]
+    again = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    assert bodies(again) == ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]
+
+
+def test_purge_ends_the_deduplication_window(sqs):
+    queue = fifo(sqs)
+    sqs.send_message(QueueUrl=queue, MessageBody="one", MessageGroupId="g", MessageDeduplicationId="d")
+    sqs.purge_queue(QueueUrl=queue)
+    sqs.send_message(QueueUrl=queue, MessageBody="two", MessageGroupId="g", MessageDeduplicationId="d")
+    assert bodies(sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)) == ["two"]
