@@ -12,6 +12,9 @@ class FakeBus:
     def __init__(self):
         self.published, self.delivered = [], []
 
+    def has_subscribers(self, topic):
+        return True
+
     def publish(self, topic, event):
         self.published.append((topic, event))
 
