@@ -110,7 +110,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def rfc822(value: Any) -> str:
     """The HTTP date (`Wed, 01 May 2024 12:00:00 GMT`): whole seconds, as HTTP defines it."""
-    m = _utc_naive(value)
+    m = value if value.__class__ is datetime and value.tzinfo is UTC else _utc_naive(value)
     return (
         f"{_DAYS[m.weekday()]}, {m.day:02d} {_MONTHS[m.month - 1]} {m.year:04d} "
         f"{m.hour:02d}:{m.minute:02d}:{m.second:02d} GMT"

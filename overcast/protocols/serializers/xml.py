@@ -244,7 +244,9 @@ class StructurePlan:
                 steps.append(("struct", name, *tags, plan))
             elif kind == "list" and member.serialization.get("flattened"):
                 item = member.member
-                if item.type_name == "string":
+                if item.type_name == "string" and item.enum:
+                    steps.append(("flat_enum", name, *tags, {}))
+                elif item.type_name == "string":
                     steps.append(("flat_text", name, *tags, None))
                 elif item.type_name == "structure" and (plan := compiler.inline_plan(item)) is not None:
                     steps.append(("flat_struct", name, *tags, plan))
@@ -252,6 +254,8 @@ class StructurePlan:
                     steps.append(("writer", name, None, None, self.children[name]))
             elif kind in ("structure", "list", "map"):
                 steps.append(("writer", name, None, None, self.children[name]))
+            elif kind == "string" and member.enum:
+                steps.append(("enum", name, *tags, {}))
             elif kind == "string":
                 steps.append(("text", name, *tags, None))
             else:
@@ -281,15 +285,25 @@ def _write_nothing(value: dict, out: list) -> None:
     pass
 
 
+def _enum_element(cache: dict, value: Any, open_tag: str, close_tag: str) -> str:
+    text = open_tag + _string_text(value) + close_tag
+    if value.__class__ is str:  # a value outside the enum is written all the same, but not kept
+        if len(cache) >= 64:
+            cache.clear()
+        cache[value] = text
+    return text
+
+
 _ESCAPE_TEST = "'&' in {0} or '<' in {0} or '>' in {0} or '\\r' in {0}"
 
 
 def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
     """A structure's write_children, from generated source. Each step is (kind, member name,
-    open tag, close tag, what): `text` a string member; `scalar` another scalar (`what` formats
-    it); `struct` a structure written in place (`what` its plan); `flat_text` / `flat_struct`
-    a flattened list of those; `writer` anything else (`what` its writer)."""
-    names: dict[str, Any] = {"_escape_all": _escape_all, "str": str}
+    open tag, close tag, what): `text` a string member; `enum` one with an enum (`what` its
+    cache of elements by value); `scalar` another scalar (`what` formats it); `struct` a
+    structure written in place (`what` its plan); `flat_text` / `flat_enum` / `flat_struct` a
+    flattened list of those; `writer` anything else (`what` its writer)."""
+    names: dict[str, Any] = {"_escape_all": _escape_all, "_enum_element": _enum_element, "str": str}
     lines = ["def write_children(value, out):", "    get = value.get", "    append = out.append"]
     for index, (kind, name, open_tag, close_tag, what) in enumerate(steps):
         names[f"w{index}"] = what
@@ -299,6 +313,15 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
                 "        if x.__class__ is not str: x = str(x)",
                 f"        if {_ESCAPE_TEST.format('x')}: x = _escape_all(x)",
                 f"        append({open_tag!r} + x + {close_tag!r})",
+            ]
+        elif kind == "enum":
+            # A handful of values, each written many times (StorageClass in a listing): the
+            # element text is kept per value.
+            lines += [
+                f"        y = w{index}.get(x)",
+                "        if y is None:",
+                f"            y = _enum_element(w{index}, x, {open_tag!r}, {close_tag!r})",
+                "        append(y)",
             ]
         elif kind == "scalar":
             lines.append(f"        append({open_tag!r} + w{index}(x) + {close_tag!r})")
@@ -314,6 +337,13 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
                 "                if y.__class__ is not str: y = str(y)",
                 f"                if {_ESCAPE_TEST.format('y')}: y = _escape_all(y)",
                 f"                append({open_tag!r} + y + {close_tag!r})",
+            ]
+        elif kind == "flat_enum":
+            lines += [
+                "        for y in x:",
+                "            if y is not None:",
+                f"                z = w{index}.get(y)",
+                f"                append(z if z is not None else _enum_element(w{index}, y, {open_tag!r}, {close_tag!r}))",
             ]
         elif kind == "flat_struct":
             lines += [

@@ -86,13 +86,14 @@ class _Page:
     (by default the record's "Key")."""
 
     def __init__(self, scan, prefix: str, delimiter: str | None, limit: int, start_after: str | None,
-                 key_of=None) -> None:
+                 key_of=None, with_keys: bool = False) -> None:
         self.scan = scan  # scan(start_after) -> iterator of (row key, record)
         self.prefix = prefix
         self.delimiter = delimiter or None
         self.limit = limit
         self.start_after = start_after
         self.key_of = key_of or _record_key
+        self.with_keys = with_keys  # entries are (key, record) rather than records
         self.entries: list = []
         self.prefixes: list[str] = []
         self.truncated = False
@@ -102,7 +103,7 @@ class _Page:
         if self.limit == 0:
             return self
         prefix, delimiter, key_of, limit = self.prefix, self.delimiter, self.key_of, self.limit
-        entries = self.entries
+        entries, with_keys = self.entries, self.with_keys
         start = self.start_after
         while True:
             rows = self.scan(start)
@@ -123,7 +124,7 @@ class _Page:
                 if len(entries) + len(self.prefixes) >= limit:
                     self.truncated = True
                     return self
-                entries.append(record)
+                entries.append((key, record) if with_keys else record)
                 self.last = key
                 if len(entries) + len(self.prefixes) >= limit:
                     self.truncated = next(rows, None) is not None
@@ -216,12 +217,9 @@ class ListingOperations:
         limit = _max_keys(params)
         prefix = params.get("Prefix") or ""
         data = self.data
-
-        def scan(after):
-            # Each entry is (key, row): compact rows do not hold their key.
-            return ((key, (key, row)) for key, row in data.scan_current(bucket, prefix, after))
-
-        page = _Page(scan, prefix, params.get("Delimiter"), limit, start_after, _row_key)
+        # Entries are (key, row): compact rows do not hold their key.
+        page = _Page(lambda after: data.scan_current(bucket, prefix, after), prefix, params.get("Delimiter"),
+                     limit, start_after, _row_key, with_keys=True)
         return bucket, page.run(), encoding
 
     def list_objects_v2(self, context, params: dict) -> dict:
