@@ -87,6 +87,8 @@ def iso8601_millis(value: Any) -> str:
             if text is None:
                 text = _second_text(whole)
             return f"{text}.{micro // 1000:03d}Z"
+    elif kind is str and len(value) == 24 and value[23] == "Z" and value[10] == "T" and value[19] == ".":
+        return value  # already this layout (a stored wire text): nothing to convert
     elif kind is float or kind is int:
         # Epoch seconds (what a large listing hands over: no datetime to build per entry),
         # whole milliseconds give or take the float's rounding; finer values go the long way.

@@ -259,7 +259,8 @@ class StructurePlan:
             elif kind == "string":
                 steps.append(("text", name, *tags, None))
             else:
-                steps.append(("scalar", name, *tags, compiler.text_function(member)))
+                text = compiler.text_function(member)
+                steps.append(("millis" if text is iso8601_millis else "scalar", name, *tags, text))
         if steps:
             self.write_children = _compile_children(steps)
 
@@ -322,6 +323,14 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
                 "        if y is None:",
                 f"            y = _enum_element(w{index}, x, {open_tag!r}, {close_tag!r})",
                 "        append(y)",
+            ]
+        elif kind == "millis":
+            # A stored wire text (S3 object rows keep LastModified so) needs no call at all.
+            lines += [
+                "        if x.__class__ is str and len(x) == 24 and x[23] == 'Z' and x[10] == 'T' and x[19] == '.':",
+                f"            append({open_tag!r} + x + {close_tag!r})",
+                "        else:",
+                f"            append({open_tag!r} + w{index}(x) + {close_tag!r})",
             ]
         elif kind == "scalar":
             lines.append(f"        append({open_tag!r} + w{index}(x) + {close_tag!r})")

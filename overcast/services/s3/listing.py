@@ -24,7 +24,6 @@ from overcast.services.s3.objects import (
     SIZE,
     STORAGE_CLASS,
     head_of,
-    last_modified,
 )
 
 #: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
@@ -103,30 +102,34 @@ class _Page:
         if self.limit == 0:
             return self
         prefix, delimiter, key_of, limit = self.prefix, self.delimiter, self.key_of, self.limit
-        entries, with_keys = self.entries, self.with_keys
+        append, with_keys = self.entries.append, self.with_keys
         start = self.start_after
+        count = 0
+        key = None
         while True:
             rows = self.scan(start)
             restart = None
             for row_key, record in rows:
-                key = key_of(row_key, record)
+                key = row_key if key_of is _row_key else key_of(row_key, record)
                 if delimiter:
                     cut = key.find(delimiter, len(prefix))
                     if cut >= 0:
                         common = key[: cut + len(delimiter)]
-                        if len(entries) + len(self.prefixes) >= limit:
+                        if count >= limit:
                             self.truncated = True
                             return self
                         self.prefixes.append(common)
                         self.last = common
+                        count += 1
                         restart = common + _PAST
                         break
-                if len(entries) + len(self.prefixes) >= limit:
+                if count >= limit:
                     self.truncated = True
                     return self
-                entries.append((key, record) if with_keys else record)
+                append((key, record) if with_keys else record)
                 self.last = key
-                if len(entries) + len(self.prefixes) >= limit:
+                count += 1
+                if count >= limit:
                     self.truncated = next(rows, None) is not None
                     return self
             if restart is None:
@@ -191,9 +194,7 @@ class ListingOperations:
             row = head_of(row)
             entry = {
                 "Key": _url(key, encoding) if encoding else key,
-                # Epoch seconds, which the serializer formats without a datetime per entry;
-                # a time finer than milliseconds keeps its datetime (a float may round it).
-                "LastModified": row[LAST_MODIFIED] / 1e6 if not row[LAST_MODIFIED] % 1000 else last_modified(row),
+                "LastModified": row[LAST_MODIFIED],  # already the wire text
                 "ETag": row[ETAG],
                 "Size": row[SIZE],
                 "StorageClass": row[STORAGE_CLASS] or "STANDARD",

@@ -29,9 +29,10 @@ import secrets
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Iterator
 
+from overcast.protocols.serializers.common import iso8601_millis
 from overcast.services.s3.bodies import Files
 from overcast.store.codec import decode as decode_value
 from overcast.store.codec import encode as encode_value
@@ -41,17 +42,14 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row: [LAYOUT, *HEAD values, tail], LastModified as integer microseconds since the
-#: epoch (exact, and a third of a datetime's decoding cost), tail the CBOR of every other field
-#: (None if there is none). The key is the row's key, never stored twice.
+#: The compact row: [LAYOUT, *HEAD values, tail], LastModified as its wire text
+#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them: what a listing sends as it is and
+#: a whole record parses back in one call), tail the CBOR of every other field (None if there is
+#: none). The key is the row's key, never stored twice.
 LAYOUT = 1
-HEAD = ("Order", "VersionId", "Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType",
-        "Restore", "DeleteMarker")
-(ORDER, VERSION_ID, SIZE, ETAG, LAST_MODIFIED, OWNER, STORAGE_CLASS, CHECKSUMS, CHECKSUM_TYPE, RESTORE,
- DELETE_MARKER, TAIL) = range(1, len(HEAD) + 2)
+HEAD = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
+(SIZE, ETAG, LAST_MODIFIED, OWNER, STORAGE_CLASS, CHECKSUMS, CHECKSUM_TYPE, RESTORE, TAIL) = range(1, len(HEAD) + 2)
 _NOT_TAIL = frozenset({"Key", *HEAD})
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def pack(record: dict) -> list:
@@ -61,7 +59,7 @@ def pack(record: dict) -> list:
     for name in HEAD:
         row.append(get(name))
     if row[LAST_MODIFIED] is not None:
-        row[LAST_MODIFIED] = (row[LAST_MODIFIED] - EPOCH) // _MICROSECOND
+        row[LAST_MODIFIED] = iso8601_millis(row[LAST_MODIFIED])
     rest = {name: value for name, value in record.items() if name not in _NOT_TAIL}
     row.append(encode_value(rest) if rest else None)
     return row
@@ -79,17 +77,13 @@ def unpack(key: str, row: Any) -> dict:
         if value is not None:
             record[name] = value
     if row[LAST_MODIFIED] is not None:
-        record["LastModified"] = EPOCH + timedelta(0, 0, row[LAST_MODIFIED])
+        record["LastModified"] = datetime.fromisoformat(row[LAST_MODIFIED])
     return record
 
 
 def head_of(row: Any) -> list:
     """A row's listing fields by position, whichever layout it was written in."""
     return pack(row) if row.__class__ is dict else row
-
-
-def last_modified(row: list) -> datetime:
-    return EPOCH + timedelta(0, 0, row[LAST_MODIFIED])
 
 
 class Orders:
