@@ -191,7 +191,8 @@ class ListingOperations:
         contents = []
         append = contents.append
         for key, row in page.entries:
-            row = head_of(row)
+            if row.__class__ is dict:
+                row = head_of(row)  # written before the compact layout
             entry = {
                 "Key": _url(key, encoding) if encoding else key,
                 "LastModified": row[LAST_MODIFIED],  # already the wire text

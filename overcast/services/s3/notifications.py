@@ -231,6 +231,11 @@ class NotificationOperations:
             },
         }
 
+    def wants_events(self, bucket: dict) -> bool:
+        """Whether an object event of this bucket would reach anyone (callers skip building it
+        otherwise)."""
+        return bool(self.configs.get(bucket, "notification")) or self.runtime.bus.has_subscribers("s3:event")
+
     def object_event(self, context, bucket: dict, event_name: str, obj: dict) -> None:
         """An object changed; event_name as AWS names it without the "s3:" prefix
         ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the

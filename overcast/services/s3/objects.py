@@ -291,17 +291,18 @@ class ObjectStore:
             if head_older is None or (head_current is not None and head_current[0] < head_older[0]):
                 row_key, row = head_current
                 head_current = next(current, None)
-                record = unpack(row_key, row)
+                record = unpack(row_key, row)  # a fresh dict, whichever layout
+                record["IsLatest"] = True
                 latest_key = row_key
-                yield row_key, {**record, "IsLatest": True}
+                yield row_key, record
             else:
                 row_key, row = head_older
                 head_older = next(older, None)
                 key = row_key[:-17]  # the key, SEPARATOR, then the 16-digit order
                 record = unpack(key, row)
-                is_latest = key != latest_key
+                record["IsLatest"] = key != latest_key
                 latest_key = key
-                yield row_key, {**record, "IsLatest": is_latest}
+                yield row_key, record
 
 
 def version_row_key(record: dict[str, Any], current: bool) -> str:
