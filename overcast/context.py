@@ -30,6 +30,9 @@ class RequestContext:
     principal_arn: str = ""
     principal_id: str = ""
     extra: dict = field(default_factory=dict)
+    #: The HTTP status of a success where AWS answers other than the model says and the output
+    #: has no member for it (S3 RestoreObject: 202 for a new restore, 200 for an extended one).
+    status: int | None = None
 
     @property
     def operation_name(self) -> str:

@@ -94,6 +94,8 @@ class Dispatcher:
             if output.__class__ is not dict and inspect.isawaitable(output):
                 output = await output
             response = protocols.serialize_response(operation, protocol, output or {}, context)
+            if context.status is not None:
+                response.status = context.status
         except ServiceError as error:
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
             self._observe(context, params, None, error)

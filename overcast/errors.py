@@ -7,7 +7,11 @@ from typing import Any
 
 class ServiceError(Exception):
     """An AWS error: `code` is the error code clients match on (the modelled shape name or the
-    documented code), `status` the HTTP status, `fields` any further modelled members."""
+    documented code), `status` the HTTP status, `fields` any further modelled members.
+    `headers` are response headers AWS sends with an error its model does not describe (S3's
+    x-amz-delete-marker on a GET of a deleted key); set by the raiser, REST protocols only."""
+
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,

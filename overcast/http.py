@@ -45,7 +45,7 @@ class BodyStream:
     UploadPart) get it as their payload member and consume it chunk by chunk; for every other
     request the dispatcher reads it whole first."""
 
-    __slots__ = ("_first", "_receive", "_done", "aws_chunked")
+    __slots__ = ("_first", "_receive", "_done", "aws_chunked", "chunk_signer")
 
     def __init__(self, first: bytes, receive) -> None:
         self._first = first
@@ -53,6 +53,9 @@ class BodyStream:
         self._done = False
         #: Set by the protocol layer when the body is `aws-chunked` framing, left to decode.
         self.aws_chunked = False
+        #: Set when the request's signature was verified and its chunks are signed too: the
+        #: signing.ChunkSigner the decoder checks each chunk with.
+        self.chunk_signer = None
 
     async def chunks(self):
         """The body's chunks as they arrive (once)."""

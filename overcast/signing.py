@@ -7,8 +7,11 @@ signers (botocore.auth.SigV4Auth, S3SigV4Auth, SigV4QueryAuth) build it before s
 botocore's own path normalisation is reused so the two cannot drift apart. A key whose secret
 Overcast does not know cannot be checked, so its requests are accepted.
 
-Chunk signatures of `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` bodies are not checked: the seed
-signature (this request's) is, and the decoded body is checked against its declared checksums.
+A signed streaming body (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`, aws-chunked framing)
+is checked chunk by chunk: each chunk's signature chains from the previous one, starting at the
+seed signature (the request's own), and a signed trailer ends the chain. A body already in
+memory is checked here; a body still arriving gets a ChunkSigner that its consumer (S3's
+aws-chunked decoder) feeds as it decodes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+SIGNED_STREAMING = frozenset({STREAMING_PAYLOAD, STREAMING_TRAILER})
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 #: The longest a presigned URL may live (seven days), and the clock skew AWS tolerates.
 MAX_PRESIGN_EXPIRES = 604800
@@ -111,6 +117,16 @@ def verify_request(
     if not hmac.compare_digest(expected, match.group("signature").lower()):
         raise _mismatch(request, service, access_key, amz_date, date, region, canonical,
                         match.group("signature"), protocol)
+    if payload in SIGNED_STREAMING:
+        signer = ChunkSigner(signing_key(secret, date, region, service), amz_date,
+                             f"{date}/{region}/{service}/aws4_request", expected, access_key,
+                             trailer=payload == STREAMING_TRAILER)
+        body = request.body
+        if isinstance(body, (bytes, bytearray)):
+            signer.verify_framed(bytes(body))
+        elif hasattr(body, "chunk_signer"):
+            body.chunk_signer = signer
+        return
     _check_payload_hash(request, payload, service)
 
 
@@ -266,11 +282,108 @@ def string_to_sign(amz_date: str, date: str, region: str, service: str, canonica
     ))
 
 
-def signature(secret: str, date: str, region: str, service: str, to_sign: str) -> str:
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def signature(secret: str, date: str, region: str, service: str, to_sign: str) -> str:
+    key = signing_key(secret, date, region, service)
     return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# -- signed streaming payloads (aws-chunked with chunk signatures) ------------------------------
+
+
+class ChunkSigner:
+    """Checks the chain of chunk signatures of one signed streaming body: feed each chunk's
+    data (`update`), then `end_chunk` with the signature its header line gave; for the
+    -TRAILER variant, `verify_trailer` with the trailing headers last."""
+
+    __slots__ = ("_key", "_prefix", "_previous", "_access_key", "_hasher", "trailer")
+
+    def __init__(self, key: bytes, amz_date: str, scope: str, seed_signature: str, access_key: str = "",
+                 trailer: bool = False) -> None:
+        #: Whether signed trailing headers end the body (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER).
+        self.trailer = trailer
+        self._key = key
+        self._prefix = f"{amz_date}\n{scope}\n"
+        self._previous = seed_signature
+        self._access_key = access_key
+        self._hasher = hashlib.sha256()
+
+    def update(self, data) -> None:
+        self._hasher.update(data)
+
+    def end_chunk(self, provided: str | None) -> None:
+        to_sign = (f"AWS4-HMAC-SHA256-PAYLOAD\n{self._prefix}{self._previous}\n{EMPTY_SHA256}\n"
+                   f"{self._hasher.hexdigest()}")
+        self._hasher = hashlib.sha256()
+        self._check(to_sign, provided)
+
+    def verify_trailer(self, trailers: list[tuple[str, str]]) -> None:
+        """`trailers` as (lower-case name, value) in the order sent, the signature's included."""
+        provided = None
+        canonical = []
+        for name, value in trailers:
+            if name == "x-amz-trailer-signature":
+                provided = value
+            else:
+                canonical.append(f"{name}:{value}\n")
+        digest = hashlib.sha256("".join(canonical).encode("latin-1")).hexdigest()
+        self._check(f"AWS4-HMAC-SHA256-TRAILER\n{self._prefix}{self._previous}\n{digest}", provided)
+
+    def _check(self, to_sign: str, provided: str | None) -> None:
+        expected = hmac.new(self._key, to_sign.encode(), hashlib.sha256).hexdigest()
+        if provided is None or not hmac.compare_digest(expected, provided.strip().lower()):
+            raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=self._access_key,
+                               StringToSign=to_sign, SignatureProvided=provided or "")
+        self._previous = expected
+
+    def verify_framed(self, body: bytes) -> None:
+        """Check a whole aws-chunked body already in memory (framing errors are left to the
+        decoder that reads it afterwards)."""
+        position = 0
+        while True:
+            line_end = body.find(b"\r\n", position)
+            if line_end < 0:
+                return
+            size, provided = chunk_header(body[position:line_end])
+            if size is None:
+                return
+            position = line_end + 2
+            self.update(body[position:position + size])
+            self.end_chunk(provided)
+            if size == 0:
+                break
+            position += size + 2
+        if self.trailer:
+            self.verify_trailer(trailer_lines(body[position:]))
+
+
+def chunk_header(line: bytes) -> tuple[int | None, str | None]:
+    """(size, chunk-signature) of an aws-chunked size line; size None when it is not one."""
+    size_text, _, extension = line.partition(b";")
+    try:
+        size = int(size_text.strip(), 16)
+    except ValueError:
+        return None, None
+    provided = None
+    name, equals, value = extension.partition(b"=")
+    if equals and name.strip() == b"chunk-signature":
+        provided = value.strip().decode("latin-1")
+    return size, provided
+
+
+def trailer_lines(text: bytes) -> list[tuple[str, str]]:
+    pairs = []
+    for line in text.split(b"\r\n"):
+        name, colon, value = line.partition(b":")
+        if colon:
+            pairs.append((name.strip().lower().decode("latin-1"), value.strip().decode("latin-1")))
+    return pairs
 
 
 def _payload_hash(request: Request, service: str, presigned: bool) -> str:

@@ -5,35 +5,16 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.test_terraform import pytestmark, provider_mirror, terraform  # noqa: F401
+from tests.e2e.terraform import requires_terraform, terraform, workspace
 from tests.integration.dynamodb.helpers import unique
+
+pytestmark = requires_terraform
 
 
 def test_terraform_table(endpoint, tmp_path, client):
     ddb = client("dynamodb")
     name = unique("tf")
-    (tmp_path / "cli.tfrc").write_text(f"""
-provider_installation {{
-  filesystem_mirror {{
-    path    = "{provider_mirror()}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{ exclude = ["registry.terraform.io/hashicorp/aws"] }}
-}}
-""")
-    (tmp_path / "main.tf").write_text(f"""
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_metadata_api_check     = true
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  endpoints {{
-    dynamodb = "{endpoint}"
-    sts      = "{endpoint}"
-  }}
-}}
+    workspace(tmp_path, endpoint, ("dynamodb",), resources=f"""
 resource "aws_dynamodb_table" "t" {{
   name             = "{name}"
   billing_mode     = "PAY_PER_REQUEST"

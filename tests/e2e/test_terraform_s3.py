@@ -9,33 +9,13 @@ from pathlib import Path
 
 import boto3
 
-from tests.e2e.test_terraform import provider_mirror, pytestmark, terraform  # noqa: F401 - same skips
+from tests.e2e.terraform import requires_terraform, terraform, workspace
+
+pytestmark = requires_terraform
 
 
 def write_config(workdir: Path, endpoint: str, bucket: str, content: str) -> None:
-    (workdir / "cli.tfrc").write_text(f"""
-provider_installation {{
-  filesystem_mirror {{
-    path    = "{provider_mirror()}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{ exclude = ["registry.terraform.io/hashicorp/aws"] }}
-}}
-""")
-    (workdir / "main.tf").write_text(f"""
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_metadata_api_check     = true
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  s3_use_path_style           = true
-  endpoints {{
-    s3  = "{endpoint}"
-    sts = "{endpoint}"
-  }}
-}}
+    workspace(workdir, endpoint, ("s3",), s3_path_style=True, resources=f"""
 resource "aws_s3_bucket" "site" {{
   bucket = "{bucket}"
   tags   = {{ team = "web" }}

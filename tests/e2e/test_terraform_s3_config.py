@@ -12,23 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.test_terraform import provider_mirror, pytestmark, terraform  # noqa: F401  (skip marks)
+from tests.e2e.terraform import requires_terraform, terraform, workspace
 
-MAIN_TF = """
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_metadata_api_check     = true
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  s3_use_path_style           = true
-  endpoints {{
-    s3  = "{endpoint}"
-    sts = "{endpoint}"
-  }}
-}}
+pytestmark = requires_terraform
 
+RESOURCES = """
 resource "aws_s3_bucket" "site" {{
   bucket = "{bucket}"
   tags   = {{ team = "web" }}
@@ -107,19 +95,14 @@ def get(endpoint: str, host: str, path: str = "/") -> tuple[int, bytes]:
 @pytest.mark.slow  # four terraform runs: most of the time is the provider starting up
 def test_static_site_bucket_configuration(endpoint, tmp_path, client):
     bucket = f"tf-site-{uuid.uuid4().hex[:12]}"
-    (tmp_path / "cli.tfrc").write_text(f"""
-provider_installation {{
-  filesystem_mirror {{
-    path    = "{provider_mirror()}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{ exclude = ["registry.terraform.io/hashicorp/aws"] }}
-}}
-""")
-    (tmp_path / "main.tf").write_text(MAIN_TF.format(endpoint=endpoint, bucket=bucket))
+    workspace(tmp_path, endpoint, ("s3",), s3_path_style=True, resources=RESOURCES.format(bucket=bucket))
     terraform(tmp_path, "init", "-input=false")
     terraform(tmp_path, "apply", "-auto-approve", "-input=false")
     s3 = client("s3")
+    # The new bucket blocked public policies (as on AWS); the configured block relaxed that
+    # before the policy went on (depends_on).
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
     assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Sid"] == "PublicReadGetObject"
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "web"}]
     assert get(endpoint, f"{bucket}.s3-website.localhost.localstack.cloud:4566") == (200, b"<h1>terraformed</h1>")

@@ -321,6 +321,8 @@ def serialize_error(model: ServiceModel, operation: OperationModel | None, proto
                     error: ServiceError, context: RequestContext) -> Response:
     where = _error_placement(model, info.shape)
     headers = base_headers(model.service_name, None, context)
+    if error.headers:
+        headers.update(error.headers)
     if info.status in NO_BODY_STATUS:  # 304 Not Modified: a conditional GET's answer has no body
         return Response(info.status, headers, b"")
     fields = error.fields

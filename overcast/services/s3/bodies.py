@@ -18,7 +18,7 @@ from pathlib import Path
 from overcast.errors import ServiceError
 from overcast.http import BodyStream
 from overcast.services.s3 import checksums
-from overcast.signing import content_sha256_mismatch
+from overcast.signing import chunk_header, content_sha256_mismatch, trailer_lines
 
 #: Bodies up to this size live in the object's row rather than in a file of their own.
 INLINE_LIMIT = 8 * 1024
@@ -149,7 +149,7 @@ async def take_in(payload, headers: dict[str, str], files: Files, algorithms: tu
         try:
             with open(scratch, "wb") as out:
                 if type(payload) is BodyStream:
-                    decoder = AwsChunkedDecoder() if payload.aws_chunked else None
+                    decoder = AwsChunkedDecoder(payload.chunk_signer) if payload.aws_chunked else None
                     source = payload.chunks()
                 else:  # a binary file from another service's Python call
                     decoder, source = None, _file_chunks(payload)
@@ -232,13 +232,17 @@ def requested_algorithms(params: dict, headers: dict[str, str]) -> tuple[str, ..
 
 class AwsChunkedDecoder:
     """Incremental decoder of `aws-chunked` framing: `<hex size>[;chunk-signature=...]\\r\\n`
-    `<data>\\r\\n` ... `0\\r\\n<trailer headers>\\r\\n\\r\\n`."""
+    `<data>\\r\\n` ... `0\\r\\n<trailer headers>\\r\\n\\r\\n`. Given a ChunkSigner (the
+    request's signature was verified and its chunks are signed), each chunk's signature and a
+    signed trailer are checked as they arrive."""
 
-    def __init__(self) -> None:
+    def __init__(self, signer=None) -> None:
         self._buffer = bytearray()
         self._remaining = 0  # bytes of chunk data still to come
         self._state = "size"  # size | data | crlf | trailer
         self._trailer = bytearray()
+        self._signer = signer
+        self._chunk_signature: str | None = None
 
     def feed(self, chunk: bytes) -> list:
         out = []
@@ -251,9 +255,14 @@ class AwsChunkedDecoder:
                 take = min(self._remaining, len(buffer) - position)
                 if take <= 0:
                     break
-                out.append(bytes(buffer[position:position + take]))
+                piece = bytes(buffer[position:position + take])
+                out.append(piece)
                 position += take
                 self._remaining -= take
+                if self._signer is not None:
+                    self._signer.update(piece)
+                    if self._remaining == 0:
+                        self._signer.end_chunk(self._chunk_signature)
                 if self._remaining == 0:
                     self._state = "crlf"
             elif state == "crlf":
@@ -269,13 +278,20 @@ class AwsChunkedDecoder:
                     if len(buffer) - position > 4096:
                         raise _incomplete()
                     break
-                text = bytes(buffer[position:end]).split(b";", 1)[0].strip()
-                try:
-                    size = int(text, 16)
-                except ValueError:
-                    raise _incomplete() from None
+                if self._signer is not None:
+                    size, self._chunk_signature = chunk_header(bytes(buffer[position:end]))
+                    if size is None:
+                        raise _incomplete()
+                else:
+                    text = bytes(buffer[position:end]).split(b";", 1)[0].strip()
+                    try:
+                        size = int(text, 16)
+                    except ValueError:
+                        raise _incomplete() from None
                 position = end + 2
                 if size == 0:
+                    if self._signer is not None:
+                        self._signer.end_chunk(self._chunk_signature)
                     self._state = "trailer"
                 else:
                     self._remaining = size
@@ -290,12 +306,10 @@ class AwsChunkedDecoder:
     def finish(self) -> dict[str, str]:
         if self._state != "trailer":
             raise _incomplete()
-        trailers = {}
-        for line in bytes(self._trailer).split(b"\r\n"):
-            name, colon, value = line.partition(b":")
-            if colon:
-                trailers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-        return trailers
+        pairs = trailer_lines(bytes(self._trailer))
+        if self._signer is not None and self._signer.trailer:
+            self._signer.verify_trailer(pairs)
+        return dict(pairs)
 
 
 def _incomplete() -> ServiceError:

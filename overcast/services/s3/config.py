@@ -29,13 +29,14 @@ What this code uses of theirs
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
-from overcast.services.s3.access import AccessOperations
+from overcast.services.s3.access import PAB_FIELDS, AccessOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
@@ -49,10 +50,17 @@ DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgo
                                  "BucketKeyEnabled": False}]}
 MAX_BUCKET_TAGS = 50
 MAX_OBJECT_TAGS = 10
+#: What tag keys and values may hold: letters, digits, spaces and + - = . _ : / @ (AWS's rule).
+_TAG_TEXT = re.compile(r"^[\w\s+\-=._:/@]*$")
 
 #: Operations that write an object and may carry an ACL or tags, checked before they run.
 _OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
 
+
+#: Operations S3 refuses with MethodNotAllowed (rather than NoSuchKey) when the key's current
+#: version is a delete marker.
+_DELETE_MARKER_REFUSED = frozenset({"PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging",
+                                    "PutObjectAcl"})
 
 #: HeadObject output member → the object field name the configuration code uses.
 _HEAD_FIELDS = {
@@ -85,11 +93,17 @@ def validate_tags(tags: list[dict], limit: int) -> list[dict]:
         if not key or len(key) > 128:
             raise s3_error("InvalidTag", "The TagKey you have provided is too long, max 128"
                            if key else "The TagKey you have provided is invalid", TagKey=key)
+        if not _TAG_TEXT.match(key):
+            raise s3_error("InvalidTag", "The TagKey you have provided is invalid", TagKey=key)
         if len(value) > 256:
             raise s3_error("InvalidTag", "The TagValue you have provided is too long, max 256", TagKey=key,
                            TagValue=value)
+        if not _TAG_TEXT.match(value):
+            raise s3_error("InvalidTag", "The TagValue you have provided is invalid", TagKey=key, TagValue=value)
         if key.lower().startswith("aws:"):
-            raise s3_error("InvalidTag", "System tags cannot be added/updated by requester")
+            if limit == MAX_OBJECT_TAGS:
+                raise s3_error("InvalidTag", "Your TagKey cannot be prefixed with aws:", TagKey=key)
+            raise s3_error("InvalidTag", "System tags cannot be added/updated by requester", TagKey=key)
     return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
 
 
@@ -156,8 +170,20 @@ class BucketConfigOperations(
         return obj
 
     async def config_object(self, context, bucket: dict, params: dict) -> dict:
-        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none)."""
-        return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+        """The object version a configuration request names (NoSuchKey/NoSuchVersion if none;
+        MethodNotAllowed, naming this request's method, for a delete marker)."""
+        try:
+            return await self.object_for_config(context, bucket, params["Key"], params.get("VersionId"))
+        except ServiceError as error:
+            marker = error.headers is not None and error.headers.get("x-amz-delete-marker") == "true"
+            if error.code == "MethodNotAllowed" or (
+                    marker and context.operation_name in _DELETE_MARKER_REFUSED):
+                refused = ServiceError("MethodNotAllowed", "The specified method is not allowed against this "
+                                       "resource.", 405, Method=context.request.method or "GET",
+                                       ResourceType="DeleteMarker")
+                refused.headers = error.headers
+                raise refused from None
+            raise
 
     async def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
         try:
@@ -222,6 +248,10 @@ class BucketConfigOperations(
             if grants is not None and ownership == "BucketOwnerEnforced" and not acls.owner_only(grants, context.account):
                 raise s3_error("InvalidBucketAclWithObjectOwnership",
                                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+            if grants is not None and acls.is_public(grants) and self.find_bucket(params["Bucket"]) is None:
+                # A new bucket starts with every public access block setting on.
+                raise s3_error("InvalidBucketAclWithBlockPublicAccessError",
+                               "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
 
     def _check_object_write(self, context, operation: str, params: dict) -> None:
         tagging = params.get("Tagging")
@@ -243,10 +273,20 @@ class BucketConfigOperations(
 
     def _after_create_bucket(self, context, params, output) -> None:
         bucket = self.bucket(context, params["Bucket"])
+        grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
+        if context.extra.get("s3_existing_bucket"):
+            # us-east-1's legacy re-create keeps the bucket and its configuration but, as AWS
+            # documents, resets its ACL (to the one this request asks for, private by default).
+            if grants is None:
+                self.configs.delete(bucket, "acl")
+            else:
+                self.configs.put(bucket, "acl", grants)
+            return
         self.configs.forget_bucket(bucket["Account"], bucket["Name"])
+        # New buckets block public access, as AWS has made them since April 2023.
+        self.configs.put(bucket, "public_access_block", dict.fromkeys(PAB_FIELDS, True))
         if params.get("ObjectOwnership"):
             self.configs.put(bucket, "ownership", {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]})
-        grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
         if grants is not None:
             self.configs.put(bucket, "acl", grants)
         if params.get("ObjectLockEnabledForBucket"):
@@ -341,6 +381,7 @@ class BucketConfigOperations(
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_BUCKET_TAGS)
         self.configs.put(bucket, "tags", tags)
+        context.status = 204  # what S3 answers, though its model says 200
         return {}
 
     def get_bucket_tagging(self, context, params):

@@ -203,7 +203,15 @@ class MultipartOperations:
     def complete_multipart_upload(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         key, upload_id = params["Key"], params["UploadId"]
-        upload = self._upload(bucket, key, upload_id)
+        try:
+            upload = self._upload(bucket, key, upload_id)
+        except ServiceError:
+            # Completing an upload again answers as the first time did while its object is
+            # still the key's current version (S3 makes the call idempotent).
+            current = self.data.current(bucket, key)
+            if current is None or current.get("UploadId") != upload_id:
+                raise
+            return self._completed_output(bucket, current)
         requested = (params.get("MultipartUpload") or {}).get("Parts") or []
         if not requested:
             raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
@@ -237,7 +245,7 @@ class MultipartOperations:
         record = {
             "Key": key, "Order": order, "VersionId": version_id, "Size": body.size,
             "ETag": f'"{digest}-{len(parts)}"', "LastModified": now(), "Owner": upload["Owner"],
-            **upload["Fields"], "PartSizes": [part["Size"] for part in parts],
+            **upload["Fields"], "PartSizes": [part["Size"] for part in parts], "UploadId": upload_id,
         }
         record.setdefault("ContentType", "binary/octet-stream")
         if upload.get("Metadata"):
@@ -255,12 +263,17 @@ class MultipartOperations:
         record.update(upload.get("Defaults") or {})
         self.commit_version(context, bucket, record, "ObjectCreated:CompleteMultipartUpload")
         self._drop_upload(bucket, upload)
+        return self._completed_output(bucket, record)
+
+    @staticmethod
+    def _completed_output(bucket: dict, record: dict) -> dict:
+        key = record["Key"]
         output = {
             "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{key}",
             "Bucket": bucket["Name"], "Key": key, "ETag": record["ETag"], **checksum_output(record),
         }
-        if version_id != "null":
-            output["VersionId"] = version_id
+        if record["VersionId"] != "null":
+            output["VersionId"] = record["VersionId"]
         output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
         return output
 

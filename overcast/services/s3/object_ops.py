@@ -45,6 +45,10 @@ def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, Key=key)
 
 
+def _delete_marker_headers(marker: dict) -> dict[str, str]:
+    return {"x-amz-delete-marker": "true", "x-amz-version-id": marker["VersionId"]}
+
+
 def precondition_failed(condition: str) -> ServiceError:
     return ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
                         Condition=condition)
@@ -127,6 +131,12 @@ def parse_range(text: str, size: int) -> tuple[int, int] | None:
 def _invalid_range(text: str, size: int) -> ServiceError:
     return ServiceError("InvalidRange", "The requested range is not satisfiable", 416,
                         RangeRequested=text, ActualObjectSize=str(size))
+
+
+def _names_version(source) -> bool:
+    if isinstance(source, dict):
+        return bool(source.get("VersionId"))
+    return "versionId=" in str(source)
 
 
 def sequencer(record: dict) -> str:
@@ -310,7 +320,7 @@ class ObjectOperations:
         if version_id is None:
             record = self.data.current(bucket, key)
             if record is None:
-                raise no_such_key(key)
+                raise self._missing_key(bucket, key)
             return record
         record = self.data.version(bucket, key, version_id)
         if record is None:
@@ -320,10 +330,21 @@ class ObjectOperations:
             raise ServiceError("NoSuchVersion", "The specified version does not exist.", 404, Key=key,
                                VersionId=version_id)
         if record.get("DeleteMarker"):
-            raise ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                               405, Method=method, ResourceType="DeleteMarker", DeleteMarker=True,
-                               VersionId=version_id)
+            error = ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                                 405, Method=method, ResourceType="DeleteMarker")
+            error.headers = {**_delete_marker_headers(record), "Allow": "DELETE",
+                             "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+            raise error
         return record
+
+    def _missing_key(self, bucket: dict, key: str) -> ServiceError:
+        """NoSuchKey; when the key's newest version is a delete marker, S3 says so in headers."""
+        error = no_such_key(key)
+        if bucket.get("Versioning"):
+            latest = self.data.latest(bucket, key)
+            if latest is not None and latest.get("DeleteMarker"):
+                error.headers = _delete_marker_headers(latest)
+        return error
 
     def read_output(self, context, bucket: dict, record: dict, params: dict) -> dict:
         output = {
@@ -380,8 +401,9 @@ class ObjectOperations:
             if part < 1 or part > len(sizes):
                 raise ServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
                                    PartNumberRequested=str(part), ActualPartCount=str(len(sizes)))
-            if len(sizes) == 1 and "PartSizes" not in record:
-                return None
+            if "PartSizes" not in record:
+                # An object uploaded whole is its own part 1, still answered as a part (206).
+                return (0, size - 1) if size else None
             first = sum(sizes[: part - 1])
             return first, first + sizes[part - 1] - 1
         text = params.get("Range")
@@ -435,7 +457,10 @@ class ObjectOperations:
         if "ETag" in wanted:
             output["ETag"] = record["ETag"].strip('"')
         if "Checksum" in wanted and record.get("Checksums"):
-            output["Checksum"] = checksum_output(record)
+            # A composite checksum is given without its "-<parts>" suffix here (the parts are
+            # listed under ObjectParts), unlike on GET/HEAD.
+            output["Checksum"] = {name: value.split("-", 1)[0] if name.startswith("Checksum") else value
+                                  for name, value in checksum_output(record).items()}
         if "StorageClass" in wanted:
             output["StorageClass"] = record.get("StorageClass", "STANDARD")
         if "ObjectSize" in wanted:
@@ -596,7 +621,8 @@ class ObjectOperations:
             raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
                                ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
         same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
-        if same and directive == "COPY" and not any(
+        # Copying a named version onto its own key is allowed as it is (it restores that version).
+        if same and directive == "COPY" and not _names_version(params["CopySource"]) and not any(
             params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
                                           "SSEKMSKeyId", "ChecksumAlgorithm")
         ):
@@ -677,9 +703,16 @@ class ObjectOperations:
             raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
                                "against our published schema", 400)
         restore = record.get("Restore")
-        if restore and time.time() < restore["Ready"]:
+        moment = time.time()
+        if restore and moment < restore["Ready"]:
             raise ServiceError("RestoreAlreadyInProgress", "Object restore is already in progress", 409)
-        ready = restore["Ready"] if restore else time.time() + RESTORE_SECONDS
+        if restore and moment < restore["Expiry"]:
+            # Already restored: only the expiry moves, and S3 answers 200 instead of 202.
+            ready = restore["Ready"]
+            context.status = 200
+        else:
+            ready = moment + RESTORE_SECONDS
+            context.status = 202
         # Restored copies expire at midnight UTC after the requested days, as S3 rounds them.
         expiry = datetime.fromtimestamp(ready, timezone.utc) + timedelta(days=days + 1)
         expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -28,7 +28,9 @@ class ObjectLockOperations:
 
     def put_object_lock_configuration(self, context, params):
         bucket = self.config_bucket(context, params)
-        given = params.get("ObjectLockConfiguration") or {}
+        given = params.get("ObjectLockConfiguration")
+        if given is None:
+            raise s3_error("MissingRequestBodyError", "Request Body is empty")
         if given.get("ObjectLockEnabled") != "Enabled":
             raise malformed_xml()
         if self.lock_configuration(bucket) is None:

@@ -14,6 +14,7 @@ import ipaddress
 import re
 from datetime import datetime, timezone
 
+from overcast.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.s3 import acl as acls
@@ -46,6 +47,10 @@ def validate_bucket_name(name: str) -> None:
         or _is_ip_address(name)
     ):
         raise ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400, BucketName=name)
+
+
+def _bucket_arn(name: str, region: str) -> str:
+    return f"arn:{partition(region)}:s3:::{name}"
 
 
 def _is_ip_address(name: str) -> bool:
@@ -108,6 +113,12 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
                     409,
                     BucketName=name,
                 )
+            configuration = params.get("CreateBucketConfiguration") or {}
+            if existing["Region"] == "us-east-1" == region and not configuration.get("Tags"):
+                # S3's legacy behaviour in us-east-1: re-creating a bucket one owns succeeds
+                # and leaves it as it is (objects and configuration kept).
+                context.extra["s3_existing_bucket"] = True
+                return {"Location": f"/{name}", "BucketArn": _bucket_arn(name, region)}
             raise ServiceError(
                 "BucketAlreadyOwnedByYou",
                 "Your previous request to create the named bucket succeeded and you already own it.",
@@ -122,10 +133,12 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
             "Versioning": "Enabled" if params.get("ObjectLockEnabledForBucket") else None,
             "Id": self.data.new_bucket_id(),
         }
+        constraint = (params.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+        if constraint in _LOCATION_ALIASES:
+            record["LocationConstraint"] = constraint  # GetBucketLocation answers "EU" as it was given
         self.data.put_bucket(record)
-        if region == "us-east-1":
-            return {"Location": f"/{name}"}
-        return {"Location": f"http://{name}.s3.amazonaws.com/"}
+        location = f"/{name}" if region == "us-east-1" else f"http://{name}.s3.amazonaws.com/"
+        return {"Location": location, "BucketArn": _bucket_arn(name, region)}
 
     def _location(self, context, params: dict) -> str:
         configuration = params.get("CreateBucketConfiguration") or {}
@@ -143,9 +156,12 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         target = _LOCATION_ALIASES.get(constraint, constraint)
         if self._regions is None:
             self._regions = _known_regions()
-        if constraint == "us-east-1" or target not in self._regions:
-            raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
-                               LocationConstraint=constraint)
+        if region == "us-east-1":
+            # The us-east-1 endpoint creates buckets in any other region it is asked for.
+            if constraint == "us-east-1" or target not in self._regions:
+                raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid",
+                                   400, LocationConstraint=constraint)
+            return target
         if target != region:
             raise ServiceError(
                 "IllegalLocationConstraintException",
@@ -164,7 +180,7 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         region = bucket["Region"]
-        return {"LocationConstraint": None if region == "us-east-1" else region}
+        return {"LocationConstraint": bucket.get("LocationConstraint") or (None if region == "us-east-1" else region)}
 
     def delete_bucket(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])

@@ -18,6 +18,10 @@ def public_read(bucket: str) -> str:
 
 def test_policy_put_get_delete_and_status(s3, bucket, aws):
     assert error_code(s3.get_bucket_policy, Bucket=bucket)[:2] == ("NoSuchBucketPolicy", 404)
+    # A new bucket blocks public policies, as on AWS: the block goes first.
+    refused = aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", public_read(bucket), check=False)
+    assert refused.returncode != 0 and "AccessDenied" in refused.stderr
+    aws("s3api", "delete-public-access-block", "--bucket", bucket)
     aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", public_read(bucket))
     assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(public_read(bucket))
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": True}
@@ -42,6 +46,7 @@ def test_anonymous_get_needs_a_public_policy(s3, bucket, endpoint):
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>hi</h1>", ContentType="text/html")
     status, _, body = raw(endpoint, "GET", f"/{bucket}/index.html")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    s3.delete_public_access_block(Bucket=bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
     status, headers, body = raw(endpoint, "GET", f"/{bucket}/index.html")
     assert (status, body) == (200, b"<h1>hi</h1>")
@@ -56,6 +61,7 @@ def test_anonymous_get_needs_a_public_policy(s3, bucket, endpoint):
 
 def test_restrict_public_buckets_overrides_a_public_policy(s3, bucket, endpoint):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.delete_public_access_block(Bucket=bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
     assert raw(endpoint, "GET", f"/{bucket}/k")[0] == 200
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True})
@@ -80,6 +86,7 @@ def test_explicit_deny_wins_for_anonymous_callers(s3, bucket, endpoint):
     document["Statement"].append({"Sid": "DenyNonHTTPS", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
                                   "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
                                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    s3.delete_public_access_block(Bucket=bucket)
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
     assert raw(endpoint, "GET", f"/{bucket}/k")[0] == 403
 
@@ -98,6 +105,9 @@ def test_ownership_controls_default_to_bucket_owner_enforced(s3, bucket):
 
 def test_acls_once_enabled(s3, bucket, endpoint):
     s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    # BlockPublicAcls (on for a new bucket) refuses public ACLs until the block is lifted.
+    assert error_code(s3.put_bucket_acl, Bucket=bucket, ACL="public-read")[:2] == ("AccessDenied", 403)
+    s3.delete_public_access_block(Bucket=bucket)
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
     grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
     assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
@@ -125,5 +135,12 @@ def test_acls_once_enabled(s3, bucket, endpoint):
 def test_create_bucket_with_public_acl_under_enforced_ownership(s3):
     assert error_code(s3.create_bucket, Bucket="cfg-acl-refused", ACL="public-read")[:2] == (
         "InvalidBucketAclWithObjectOwnership", 400)
-    s3.create_bucket(Bucket="cfg-acl-writer", ACL="public-read", ObjectOwnership="ObjectWriter")
+    # ACLs enabled, but a new bucket blocks public access: a public ACL is refused at creation.
+    assert error_code(s3.create_bucket, Bucket="cfg-acl-writer", ACL="public-read", ObjectOwnership="ObjectWriter") == (
+        "InvalidBucketAclWithBlockPublicAccessError", 400,
+        "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+    assert error_code(s3.head_bucket, Bucket="cfg-acl-writer")[:2] == ("404", 404)
+    s3.create_bucket(Bucket="cfg-acl-writer", ACL="private", ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket="cfg-acl-writer")
+    s3.put_bucket_acl(Bucket="cfg-acl-writer", ACL="public-read")
     assert len(s3.get_bucket_acl(Bucket="cfg-acl-writer")["Grants"]) == 2

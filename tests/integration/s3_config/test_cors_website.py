@@ -53,6 +53,7 @@ def test_preflight(s3, bucket, endpoint):
 def test_cors_headers_on_actual_responses(s3, bucket, endpoint):
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
         "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
     status, headers, body = raw(endpoint, "GET", f"/{bucket}/k", {"Origin": "https://app.example.com"})
@@ -74,6 +75,7 @@ def site_host(bucket: str, style: str = "localstack") -> dict:
 
 def make_site(s3, aws, bucket, tmp_path):
     aws("s3", "website", f"s3://{bucket}", "--index-document", "index.html", "--error-document", "404.html")
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "PublicReadGetObject", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
         "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
@@ -113,6 +115,7 @@ def test_website_without_error_document_and_private_bucket(s3, bucket, endpoint)
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"home")
     status, headers, body = raw(endpoint, "GET", "/", site_host(bucket))
     assert status == 403 and b"<li>Code: AccessDenied</li>" in body and headers["content-type"].startswith("text/html")
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
         "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
     status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
@@ -130,6 +133,7 @@ def test_website_redirects(s3, bucket, endpoint):
             {"Condition": {"HttpErrorCodeReturnedEquals": "404"},
              "Redirect": {"HostName": "example.com", "ReplaceKeyWith": "oops.html", "HttpRedirectCode": "307"}},
         ]})
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
         "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
     s3.put_object(Bucket=bucket, Key="moved", Body=b"", WebsiteRedirectLocation="/elsewhere")

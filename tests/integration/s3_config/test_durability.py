@@ -22,6 +22,9 @@ def test_configuration_survives_kill_and_restart(tmp_path):
         s3.create_bucket(Bucket="durable-config")
         policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                             "Resource": "arn:aws:s3:::durable-config/*"}]})
+        s3.put_public_access_block(Bucket="durable-config", PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False})
         s3.put_bucket_policy(Bucket="durable-config", Policy=policy)
         s3.put_bucket_tagging(Bucket="durable-config", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
         s3.put_object(Bucket="durable-config", Key="o", Body=b"x", Tagging="t=1")
@@ -31,6 +34,9 @@ def test_configuration_survives_kill_and_restart(tmp_path):
     try:
         s3 = client_for(server)
         assert s3.get_bucket_policy(Bucket="durable-config")["Policy"] == policy
+        assert s3.get_public_access_block(Bucket="durable-config")["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False}
         assert s3.get_bucket_tagging(Bucket="durable-config")["TagSet"] == [{"Key": "k", "Value": "v"}]
         assert s3.get_object_tagging(Bucket="durable-config", Key="o")["TagSet"] == [{"Key": "t", "Value": "1"}]
     finally:
