@@ -56,6 +56,11 @@ class Bus:
         self._subscribers[topic].append(callback)
         return lambda: self._subscribers[topic].remove(callback)
 
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether anyone listens on `topic`: publishers whose events are costly to build skip
+        building them when no one would receive them."""
+        return bool(self._subscribers.get(topic))
+
     def publish(self, topic: str, event: Any) -> None:
         for callback in list(self._subscribers.get(topic, ())):
             self._runtime.spawn(_call(callback, event), name=f"bus {topic}")

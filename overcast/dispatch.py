@@ -88,10 +88,10 @@ class Dispatcher:
                 raise self._unavailable(service, operation.name)
             for check in self.runtime.request_checks:
                 checked = check(context, params)
-                if inspect.isawaitable(checked):
+                if checked is not None and inspect.isawaitable(checked):
                     await checked
             output = handler(context, params)
-            if inspect.isawaitable(output):
+            if output.__class__ is not dict and inspect.isawaitable(output):
                 output = await output
             response = protocols.serialize_response(operation, protocol, output or {}, context)
             if context.status is not None:

@@ -87,11 +87,14 @@ class App:
             # A body larger than one read: the dispatcher either reads it whole or, for an
             # operation that takes a stream (S3 uploads), hands it over still arriving.
             body = BodyStream(body, receive)
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1")
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        raw_headers = scope["headers"]
+        headers: dict[str, str] = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+        if len(headers) != len(raw_headers):  # a repeated header: its values joined, in order
+            headers = {}
+            for name, value in raw_headers:
+                key = name.decode("latin-1")
+                text = value.decode("latin-1")
+                headers[key] = f"{headers[key]}, {text}" if key in headers else text
         raw_path = scope.get("raw_path")
         request = Request(
             method=scope["method"],

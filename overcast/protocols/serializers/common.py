@@ -61,11 +61,45 @@ def iso8601(value: Any) -> str:
     return moment.isoformat(timespec="microseconds" if micro % 1000 else "milliseconds") + "Z"
 
 
+#: Whole UTC second (epoch) → its `YYYY-MM-DDTHH:MM:SS` text. Objects written together share
+#: seconds, so a large listing formats most of its timestamps with one lookup; the table is
+#: bounded and simply emptied when full.
+_SECOND_TEXT: dict[int, str] = {}
+
+
+def _second_text(whole: int) -> str:
+    if len(_SECOND_TEXT) >= 4096:
+        _SECOND_TEXT.clear()
+    text = _SECOND_TEXT[whole] = (EPOCH + timedelta(seconds=whole)).isoformat(timespec="seconds")[:-6]
+    return text
+
+
 def iso8601_millis(value: Any) -> str:
     """`2024-05-01T12:00:00.000Z`: S3 and EC2 always print milliseconds, and some hand-written
     clients parse that exact layout."""
-    if value.__class__ is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
-        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # the common case, in one call
+    kind = value.__class__
+    if kind is datetime and value.tzinfo is UTC:
+        micro = value.microsecond
+        if not micro % 1000:
+            # The common case: isoformat() of an aware datetime costs three times this.
+            whole = round(value.timestamp() - micro / 1_000_000)
+            text = _SECOND_TEXT.get(whole)
+            if text is None:
+                text = _second_text(whole)
+            return f"{text}.{micro // 1000:03d}Z"
+    elif kind is str and len(value) == 24 and value[23] == "Z" and value[10] == "T" and value[19] == ".":
+        return value  # already this layout (a stored wire text): nothing to convert
+    elif kind is float or kind is int:
+        # Epoch seconds (what a large listing hands over: no datetime to build per entry),
+        # whole milliseconds give or take the float's rounding; finer values go the long way.
+        scaled = value * 1000
+        millis = round(scaled)
+        if abs(scaled - millis) < 0.0005:
+            whole, millis = divmod(millis, 1000)
+            text = _SECOND_TEXT.get(whole)
+            if text is None:
+                text = _second_text(whole)
+            return f"{text}.{millis:03d}Z"
     moment = _utc_naive(value)
     if moment.microsecond % 1000:
         return moment.isoformat(timespec="microseconds") + "Z"
@@ -78,7 +112,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def rfc822(value: Any) -> str:
     """The HTTP date (`Wed, 01 May 2024 12:00:00 GMT`): whole seconds, as HTTP defines it."""
-    m = _utc_naive(value)
+    m = value if value.__class__ is datetime and value.tzinfo is UTC else _utc_naive(value)
     return (
         f"{_DAYS[m.weekday()]}, {m.day:02d} {_MONTHS[m.month - 1]} {m.year:04d} "
         f"{m.hour:02d}:{m.minute:02d}:{m.second:02d} GMT"

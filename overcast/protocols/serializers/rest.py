@@ -120,7 +120,7 @@ def header_formatter(shape: Shape) -> Callable[[Any], str]:
     if type_name == "string":
         if shape.serialization.get("jsonvalue"):
             return lambda value: b64(json.dumps(value, separators=(",", ":")).encode())
-        return lambda value: value if isinstance(value, str) else str(value)
+        return str  # a str as it is (one C call), anything else as its text
     if type_name == "timestamp":
         return TIMESTAMP_TEXT[shape.serialization.get("timestampFormat", "rfc822")]
     if type_name == "list":

@@ -153,10 +153,7 @@ class BucketConfigOperations(
         return bucket
 
     def find_bucket(self, name: str) -> dict | None:
-        try:
-            return self.bucket(RequestContext.internal("s3", "000000000000"), name)
-        except Exception:
-            return None
+        return self.data.bucket(name)  # the cached record, or None: no context to build per request
 
     @staticmethod
     def internal_context(bucket: dict) -> RequestContext:

@@ -8,10 +8,23 @@ import binascii
 import re
 from urllib.parse import quote
 
+from datetime import datetime, timezone
+
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.object_ops import is_restored
-from overcast.services.s3.objects import SEPARATOR
+from overcast.services.s3.objects import (
+    CHECKSUM_TYPE,
+    CHECKSUMS,
+    ETAG,
+    LAST_MODIFIED,
+    OWNER,
+    RESTORE,
+    SEPARATOR,
+    SIZE,
+    STORAGE_CLASS,
+    head_of,
+)
 
 #: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
 _PAST = "\U0010ffff"
@@ -68,15 +81,19 @@ def _resume_after(value: str | None, delimiter: str | None) -> str | None:
 
 class _Page:
     """Walks rows in key order, folding keys that share a prefix up to the delimiter into one
-    common prefix and seeking past them."""
+    common prefix and seeking past them. `key_of(row key, record)` is the object key of a row
+    (by default the record's "Key")."""
 
-    def __init__(self, scan, prefix: str, delimiter: str | None, limit: int, start_after: str | None) -> None:
+    def __init__(self, scan, prefix: str, delimiter: str | None, limit: int, start_after: str | None,
+                 key_of=None, with_keys: bool = False) -> None:
         self.scan = scan  # scan(start_after) -> iterator of (row key, record)
         self.prefix = prefix
         self.delimiter = delimiter or None
         self.limit = limit
         self.start_after = start_after
-        self.entries: list[dict] = []
+        self.key_of = key_of or _record_key
+        self.with_keys = with_keys  # entries are (key, record) rather than records
+        self.entries: list = []
         self.prefixes: list[str] = []
         self.truncated = False
         self.last: str | None = None  # the last key or common prefix returned
@@ -84,19 +101,21 @@ class _Page:
     def run(self) -> _Page:
         if self.limit == 0:
             return self
-        prefix, delimiter = self.prefix, self.delimiter
+        prefix, delimiter, key_of, limit = self.prefix, self.delimiter, self.key_of, self.limit
+        append, with_keys = self.entries.append, self.with_keys
         start = self.start_after
         count = 0
+        key = None
         while True:
             rows = self.scan(start)
             restart = None
             for row_key, record in rows:
-                key = record["Key"]
+                key = row_key if key_of is _row_key else key_of(row_key, record)
                 if delimiter:
                     cut = key.find(delimiter, len(prefix))
                     if cut >= 0:
                         common = key[: cut + len(delimiter)]
-                        if count >= self.limit:
+                        if count >= limit:
                             self.truncated = True
                             return self
                         self.prefixes.append(common)
@@ -104,18 +123,47 @@ class _Page:
                         count += 1
                         restart = common + _PAST
                         break
-                if count >= self.limit:
+                if count >= limit:
                     self.truncated = True
                     return self
-                self.entries.append(record)
+                append((key, record) if with_keys else record)
                 self.last = key
                 count += 1
-                if count >= self.limit:
+                if count >= limit:
                     self.truncated = next(rows, None) is not None
                     return self
             if restart is None:
                 return self
             start = restart
+
+    def tail(self, output: dict, delimiter: str | None, encoding: str | None) -> dict:
+        """The members every listing ends with: common prefixes, delimiter, encoding type."""
+        if self.prefixes:
+            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in self.prefixes]
+        if delimiter:
+            output["Delimiter"] = _url(delimiter, encoding)
+        if encoding:
+            output["EncodingType"] = encoding
+        return output
+
+
+def _record_key(row_key: str, record: dict) -> str:
+    return record["Key"]
+
+
+def _row_key(row_key: str, entry) -> str:
+    return row_key
+
+
+def _restore_status(restore: dict | None, params: dict) -> dict | None:
+    if not restore or "RestoreStatus" not in (params.get("OptionalObjectAttributes") or ()):
+        return None
+    record = {"Restore": restore}
+    restored = is_restored(record)
+    status = {"IsRestoreInProgress": not restored and restore["Ready"] > 0}
+    if restored:
+        status["RestoreExpiryDate"] = datetime.fromtimestamp(restore["Expiry"], timezone.utc)
+    return status
 
 
 class ListingOperations:
@@ -132,33 +180,58 @@ class ListingOperations:
             entry["ChecksumType"] = record.get("ChecksumType", "FULL_OBJECT")
         if owner:
             entry["Owner"] = acls.owner(record.get("Owner") or "000000000000")
-        if "RestoreStatus" in (params.get("OptionalObjectAttributes") or []) and record.get("Restore"):
-            status = {"IsRestoreInProgress": not is_restored(record) and record["Restore"]["Ready"] > 0}
-            if is_restored(record):
-                from datetime import datetime, timezone
-
-                status["RestoreExpiryDate"] = datetime.fromtimestamp(record["Restore"]["Expiry"], timezone.utc)
+        status = _restore_status(record.get("Restore"), params)
+        if status is not None:
             entry["RestoreStatus"] = status
         return entry
 
-    def _current_page(self, bucket: dict, params: dict, start_after: str | None, limit: int) -> _Page:
-        prefix = params.get("Prefix") or ""
-        data = self.data
-        return _Page(lambda after: data.scan_current(bucket, prefix, after), prefix, params.get("Delimiter"),
-                     limit, start_after).run()
+    def _contents(self, page: _Page, owner: bool, params: dict, encoding: str | None) -> list[dict]:
+        """The Contents of a ListObjects(V2) page, from rows by position (no whole records:
+        this runs once per key of a 1,000-key page)."""
+        contents = []
+        append = contents.append
+        for key, row in page.entries:
+            if row.__class__ is dict:
+                row = head_of(row)  # written before the compact layout
+            entry = {
+                "Key": _url(key, encoding) if encoding else key,
+                "LastModified": row[LAST_MODIFIED],  # already the wire text
+                "ETag": row[ETAG],
+                "Size": row[SIZE],
+                "StorageClass": row[STORAGE_CLASS] or "STANDARD",
+            }
+            if row[CHECKSUMS]:
+                entry["ChecksumAlgorithm"] = list(row[CHECKSUMS])
+                entry["ChecksumType"] = row[CHECKSUM_TYPE] or "FULL_OBJECT"
+            if owner:
+                entry["Owner"] = acls.owner(row[OWNER] or "000000000000")
+            if row[RESTORE]:
+                status = _restore_status(row[RESTORE], params)
+                if status is not None:
+                    entry["RestoreStatus"] = status
+            append(entry)
+        return contents
 
-    def list_objects_v2(self, context, params: dict) -> dict:
+    def _objects_page(self, context, params: dict, start_after: str | None) -> tuple[dict, _Page, str | None]:
+        """The bucket, the page of current versions and the encoding of a ListObjects(V2) request."""
         bucket = self.bucket(context, params["Bucket"])
         encoding = _check_encoding(params)
         limit = _max_keys(params)
+        prefix = params.get("Prefix") or ""
+        data = self.data
+        # Entries are (key, row): compact rows do not hold their key.
+        page = _Page(lambda after: data.scan_current(bucket, prefix, after), prefix, params.get("Delimiter"),
+                     limit, start_after, _row_key, with_keys=True)
+        return bucket, page.run(), encoding
+
+    def list_objects_v2(self, context, params: dict) -> dict:
         token = params.get("ContinuationToken")
         delimiter = params.get("Delimiter")
         if token is not None:
             start_after = _resume_after(_decode_token(token), delimiter)
         else:
             start_after = params.get("StartAfter")
-        page = self._current_page(bucket, params, start_after, limit)
-        owner = bool(params.get("FetchOwner"))
+        bucket, page, encoding = self._objects_page(context, params, start_after)
         output = {
             "Name": bucket["Name"],
             "Prefix": _url(params.get("Prefix") or "", encoding),
@@ -166,20 +239,10 @@ class ListingOperations:
             "KeyCount": len(page.entries) + len(page.prefixes),
             "IsTruncated": page.truncated,
         }
-        contents = []
-        for record in page.entries:
-            entry = self._object_entry(record, owner, params)
-            if encoding:
-                entry["Key"] = _url(entry["Key"], encoding)
-            contents.append(entry)
+        contents = self._contents(page, bool(params.get("FetchOwner")), params, encoding)
         if contents:
             output["Contents"] = contents
-        if page.prefixes:
-            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
-        if delimiter:
-            output["Delimiter"] = _url(delimiter, encoding)
-        if encoding:
-            output["EncodingType"] = encoding
+        page.tail(output, delimiter, encoding)
         if token is not None:
             output["ContinuationToken"] = token
         if params.get("StartAfter") is not None:
@@ -189,12 +252,9 @@ class ListingOperations:
         return output
 
     def list_objects(self, context, params: dict) -> dict:
-        bucket = self.bucket(context, params["Bucket"])
-        encoding = _check_encoding(params)
-        limit = _max_keys(params)
         marker = params.get("Marker")
         delimiter = params.get("Delimiter")
-        page = self._current_page(bucket, params, _resume_after(marker, delimiter), limit)
+        bucket, page, encoding = self._objects_page(context, params, _resume_after(marker, delimiter))
         output = {
             "Name": bucket["Name"],
             "Prefix": _url(params.get("Prefix") or "", encoding),
@@ -202,22 +262,12 @@ class ListingOperations:
             "MaxKeys": params.get("MaxKeys", MAX_KEYS),
             "IsTruncated": page.truncated,
         }
-        contents = []
-        for record in page.entries:
-            entry = self._object_entry(record, True, params)
-            if encoding:
-                entry["Key"] = _url(entry["Key"], encoding)
-            contents.append(entry)
+        contents = self._contents(page, True, params, encoding)
         if contents:
             output["Contents"] = contents
-        if page.prefixes:
-            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
-        if delimiter:
-            output["Delimiter"] = _url(delimiter, encoding)
-            if page.truncated and page.last is not None:
-                output["NextMarker"] = _url(page.last, encoding)
-        if encoding:
-            output["EncodingType"] = encoding
+        page.tail(output, delimiter, encoding)
+        if delimiter and page.truncated and page.last is not None:
+            output["NextMarker"] = _url(page.last, encoding)
         return output
 
     def list_object_versions(self, context, params: dict) -> dict:
@@ -281,12 +331,7 @@ class ListingOperations:
             output["Versions"] = versions
         if markers:
             output["DeleteMarkers"] = markers
-        if page.prefixes:
-            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
-        if delimiter:
-            output["Delimiter"] = _url(delimiter, encoding)
-        if encoding:
-            output["EncodingType"] = encoding
+        page.tail(output, delimiter, encoding)
         if page.truncated and page.last is not None:
             last_entry = page.entries[-1] if page.entries else None
             if last_entry is not None and last_entry["Key"] == page.last:

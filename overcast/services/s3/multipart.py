@@ -416,12 +416,7 @@ class MultipartOperations:
         }
         if uploads:
             output["Uploads"] = uploads
-        if page.prefixes:
-            output["CommonPrefixes"] = [{"Prefix": _url(p, encoding)} for p in page.prefixes]
-        if delimiter:
-            output["Delimiter"] = _url(delimiter, encoding)
-        if encoding:
-            output["EncodingType"] = encoding
+        page.tail(output, delimiter, encoding)
         if page.truncated:
             if page.entries and page.entries[-1]["Key"] == page.last:
                 output["NextKeyMarker"] = _url(page.last, encoding)

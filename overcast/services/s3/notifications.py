@@ -1,7 +1,8 @@
 """Event notifications: the bucket's configuration (SQS queues, SNS topics, Lambda functions,
 EventBridge), validated as S3 does, and the events themselves in AWS's shape.
 
-Every event is published on the bus topic "s3:event" (the S3 event record); each matching
+Every event is published on the bus topic "s3:event" (the S3 event record) while anything
+subscribes to it (built only then: most buckets have no consumer at all); each matching
 queue/topic/function configuration gets the notification message through bus.deliver; with
 EventBridge enabled, the EventBridge-shaped event is published on "events:put"."""
 
@@ -230,6 +231,11 @@ class NotificationOperations:
             },
         }
 
+    def wants_events(self, bucket: dict) -> bool:
+        """Whether an object event of this bucket would reach anyone (callers skip building it
+        otherwise)."""
+        return bool(self.configs.get(bucket, "notification")) or self.runtime.bus.has_subscribers("s3:event")
+
     def object_event(self, context, bucket: dict, event_name: str, obj: dict) -> None:
         """An object changed; event_name as AWS names it without the "s3:" prefix
         ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
@@ -239,9 +245,12 @@ class NotificationOperations:
             event_name = "LifecycleExpiration:" + event_name.partition(":")[2]
         bus = self.runtime.bus
         configuration = self.configs.get(bucket, "notification")
-        sequencer = _sequencer()
-        obj = {**obj, "Sequencer": obj.get("Sequencer") or sequencer}
-        bus.publish("s3:event", self.event_record(context, bucket, event_name, obj, ""))
+        listened = bus.has_subscribers("s3:event")
+        if not configuration and not listened:
+            return  # nobody would receive the event: building it is most of its cost
+        obj = {**obj, "Sequencer": obj.get("Sequencer") or _sequencer()}
+        if listened:
+            bus.publish("s3:event", self.event_record(context, bucket, event_name, obj, ""))
         if not configuration:
             return
         full_name = "s3:" + event_name

@@ -12,6 +12,9 @@ class FakeBus:
     def __init__(self):
         self.published, self.delivered = [], []
 
+    def has_subscribers(self, topic):
+        return True
+
     def publish(self, topic, event):
         self.published.append((topic, event))
 
@@ -81,3 +84,24 @@ def test_events_outside_the_filters_are_not_delivered():
     notifier.object_event(context, BUCKET, "ObjectRemoved:Delete", {"Key": "k"})
     (_, message, _), = notifier.runtime.bus.delivered
     assert "size" not in message["Records"][0]["s3"]["object"]
+
+
+def test_no_event_is_built_when_nothing_would_receive_it():
+    notifier = Notifier(None)
+    notifier.runtime.bus.has_subscribers = lambda topic: False
+    built = []
+    notifier.event_record = lambda *args: built.append(args)
+    notifier.object_event(RequestContext.internal("s3", "111111111111", "eu-west-1"), BUCKET, "ObjectCreated:Put",
+                          OBJECT)
+    assert built == [] and notifier.runtime.bus.published == []
+
+
+def test_the_bus_tells_whether_a_topic_has_subscribers():
+    from overcast.bus import Bus
+
+    bus = Bus(runtime=None)
+    assert not bus.has_subscribers("s3:event")
+    stop = bus.subscribe("s3:event", lambda event: None)
+    assert bus.has_subscribers("s3:event") and not bus.has_subscribers("other")
+    stop()
+    assert not bus.has_subscribers("s3:event")

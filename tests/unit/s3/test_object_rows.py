@@ -1,0 +1,87 @@
+"""Object rows in their compact layout: every field round-trips, rows written as whole dicts by
+earlier versions are still read, listed, replaced and deleted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from overcast.config import Config
+from overcast.context import RequestContext
+from overcast.runtime import Runtime
+from overcast.services.s3.objects import ETAG, LAST_MODIFIED, SIZE, head_of, pack, unpack
+from overcast.store.codec import decode, encode
+
+UTC = timezone.utc
+MOMENT = datetime(2025, 3, 4, 5, 6, 7, 123000, tzinfo=UTC)
+
+
+def full_record() -> dict:
+    return {
+        "Key": "photos/2025/a b.jpg", "Order": "ffe0123456789abc", "VersionId": "ffe0123456789abcXYZ",
+        "Size": 12, "ETag": '"abc"', "LastModified": MOMENT, "Owner": "111111111111",
+        "ContentType": "image/jpeg", "Metadata": {"colour": "blue"}, "StorageClass": "GLACIER",
+        "Checksums": {"CRC32": "AAAAAA=="}, "ChecksumType": "FULL_OBJECT", "Data": b"hello world!",
+        "Restore": {"Ready": 1.5, "Expiry": 2.5}, "ServerSideEncryption": "AES256", "PartSizes": [5, 7],
+    }
+
+
+def roundtrip(record: dict) -> dict:
+    return unpack(record["Key"], decode(encode(pack(record))))
+
+
+def test_every_field_round_trips():
+    record = full_record()
+    assert roundtrip(record) == record
+
+
+def test_delete_marker_and_minimal_records():
+    marker = {"Key": "k", "Order": "ff00000000000001", "VersionId": "v", "DeleteMarker": True,
+              "LastModified": MOMENT, "Owner": "000000000000"}
+    assert roundtrip(marker) == marker
+    assert pack({"Key": "k", "Size": 0, "ETag": '""', "LastModified": MOMENT})[-1] is None  # no tail
+
+
+def test_microsecond_times_are_kept_exactly():
+    record = {**full_record(), "LastModified": datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)}
+    assert roundtrip(record)["LastModified"] == record["LastModified"]
+
+
+def test_listing_fields_by_position_and_the_wire_time():
+    row = pack(full_record())
+    assert (row[SIZE], row[ETAG], row[LAST_MODIFIED]) == (12, '"abc"', "2025-03-04T05:06:07.123Z")
+    old = full_record()  # a row written as a whole dict, before the compact layout
+    assert head_of(old) == row and unpack("ignored", old) is old
+
+
+@pytest.fixture
+def provider():
+    runtime = Runtime(Config(data_dir=None))
+    try:
+        yield runtime.provider("s3")
+    finally:
+        runtime.close()
+
+
+def test_rows_written_as_dicts_still_work(provider):
+    context = RequestContext.internal("s3", "000000000000")
+    provider.create_bucket(context, {"Bucket": "older-rows"})
+    bucket = provider.bucket(context, "older-rows")
+    for name in ("a", "b", "c"):  # what the previous layout wrote: the record itself
+        provider.data.objects.put(bucket["Id"], name, {
+            "Key": name, "Order": "ff00000000000001", "VersionId": "null", "Size": 1, "ETag": '"x"',
+            "LastModified": MOMENT, "Owner": "000000000000", "ContentType": "text/plain", "Data": name.encode()})
+    listed = provider.list_objects_v2(context, {"Bucket": "older-rows"})
+    assert [(o["Key"], o["Size"], o["LastModified"]) for o in listed["Contents"]] == [
+        ("a", 1, "2025-03-04T05:06:07.123Z"), ("b", 1, "2025-03-04T05:06:07.123Z"),
+        ("c", 1, "2025-03-04T05:06:07.123Z")]
+    got = provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})
+    assert got["Body"] == b"b" and got["ContentType"] == "text/plain" and got["LastModified"] == MOMENT
+    asyncio.run(provider.put_object(context, {"Bucket": "older-rows", "Key": "b", "Body": b"new"}))
+    assert provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})["Body"] == b"new"
+    assert type(provider.data.objects.get(bucket["Id"], "b")) is list  # rewritten in the compact layout
+    provider.delete_object(context, {"Bucket": "older-rows", "Key": "a"})
+    versions = provider.list_object_versions(context, {"Bucket": "older-rows"})
+    assert [v["Key"] for v in versions["Versions"]] == ["b", "c"]
