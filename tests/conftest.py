@@ -84,6 +84,15 @@ def server():
 
 
 @pytest.fixture(scope="session")
+def enforced():
+    """A second server that authorizes every request with IAM and verifies signatures
+    (--enforce-iam), shared by the tests of every service that need one."""
+    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="session")
 def endpoint(server) -> str:
     return server.endpoint
 

@@ -14,8 +14,6 @@ import uuid
 import boto3
 import pytest
 
-from tests.conftest import Server
-
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -53,10 +51,3 @@ def signed(endpoint):
         return session.client(service, endpoint_url=server_endpoint or endpoint)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def enforced():
-    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
-    yield instance
-    instance.stop()

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server
 
 from .helpers import unique, zip_bytes
 
@@ -31,13 +30,6 @@ def handler(event, context):
         out["s3"] = error.response["Error"]["Code"]
     return out
 """
-
-
-@pytest.fixture(scope="module")
-def enforced():
-    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
-    yield instance
-    instance.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,10 @@ import json
 from urllib.parse import urlsplit
 
 import boto3
-import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.conftest import Server
 
 from .helpers import create, unique
 
@@ -69,13 +67,6 @@ def test_signed_request_reaches_the_function_with_the_caller(client):
     assert body["iam"]["accountId"] == "000000000000"
     status, _, _ = call(url, Credentials("test", "test"), method="GET", body=b"", path="/")
     assert status == 200
-
-
-@pytest.fixture(scope="module")
-def enforced():
-    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
-    yield instance
-    instance.stop()
 
 
 def enforced_function(enforced) -> tuple:

@@ -17,18 +17,10 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.conftest import Server
 from tests.integration.s3.conftest import raw
 
 EMPTY = hashlib.sha256(b"").hexdigest()
 REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def enforcing():
-    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
-    yield instance
-    instance.stop()
 
 
 def client_for(endpoint: str):
@@ -102,8 +94,8 @@ def flip_first_data_byte(framed: bytes) -> bytes:
     return bytes(changed)
 
 
-def test_signed_chunks_are_verified_small_and_streamed(enforcing):
-    endpoint = enforcing.endpoint
+def test_signed_chunks_are_verified_small_and_streamed(enforced):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
@@ -124,8 +116,8 @@ def test_signed_chunks_are_verified_small_and_streamed(enforcing):
     (2 * 1024 * 1024, flip_first_data_byte),          # streamed: first chunk
     (2 * 1024 * 1024, flip_byte(200)),                # streamed: last data chunk
 ])
-def test_tampered_chunk_is_refused_and_nothing_is_stored(enforcing, size, tamper):
-    endpoint = enforcing.endpoint
+def test_tampered_chunk_is_refused_and_nothing_is_stored(enforced, size, tamper):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
@@ -135,8 +127,8 @@ def test_tampered_chunk_is_refused_and_nothing_is_stored(enforcing, size, tamper
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-def test_wrong_secret_fails_at_the_seed(enforcing):
-    endpoint = enforcing.endpoint
+def test_wrong_secret_fails_at_the_seed(enforced):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
@@ -144,8 +136,8 @@ def test_wrong_secret_fails_at_the_seed(enforcing):
     assert status == 403 and b"SignatureDoesNotMatch" in body
 
 
-def test_signed_trailer_is_verified(enforcing):
-    endpoint = enforcing.endpoint
+def test_signed_trailer_is_verified(enforced):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
@@ -168,8 +160,8 @@ def test_signed_trailer_is_verified(enforcing):
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["ok"]
 
 
-def test_signed_upload_part_is_verified(enforcing):
-    endpoint = enforcing.endpoint
+def test_signed_upload_part_is_verified(enforced):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
@@ -186,8 +178,8 @@ def test_signed_upload_part_is_verified(enforcing):
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == part
 
 
-def test_unsigned_streaming_and_sdk_uploads_still_work_when_enforcing(enforcing, tmp_path):
-    endpoint = enforcing.endpoint
+def test_unsigned_streaming_and_sdk_uploads_still_work_when_enforcing(enforced, tmp_path):
+    endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)

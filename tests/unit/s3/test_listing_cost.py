@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
-from overcast.runtime import Runtime
-
-
-@pytest.fixture
-def provider():
-    runtime = Runtime(Config(data_dir=None))
-    try:
-        yield runtime.provider("s3")
-    finally:
-        runtime.close()
 
 
 def test_rows_read_per_page(provider):

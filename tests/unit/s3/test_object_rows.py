@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
-from overcast.runtime import Runtime
 from overcast.services.s3.objects import ETAG, LAST_MODIFIED, SIZE, head_of, pack, unpack
 from overcast.store.codec import decode, encode
 
@@ -54,15 +51,6 @@ def test_listing_fields_by_position_and_the_wire_time():
     assert (row[SIZE], row[ETAG], row[LAST_MODIFIED]) == (12, '"abc"', "2025-03-04T05:06:07.123Z")
     old = full_record()  # a row written as a whole dict, before the compact layout
     assert head_of(old) == row and unpack("ignored", old) is old
-
-
-@pytest.fixture
-def provider():
-    runtime = Runtime(Config(data_dir=None))
-    try:
-        yield runtime.provider("s3")
-    finally:
-        runtime.close()
 
 
 def test_rows_written_as_dicts_still_work(provider):
