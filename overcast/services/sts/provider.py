@@ -242,16 +242,9 @@ class Provider(BaseProvider):
         for claim in ("aud", "sub", "amr", "azp", "oaud", "email"):
             if claim in claims:
                 values[f"{host}:{claim}"] = claims[claim]
-        principal = policy.Principal(provider_name, "", policy.WEB_IDENTITY, name=provider_name)
-        decision = self._trust(role, role_account, principal, "sts:AssumeRoleWithWebIdentity", values, context.region, None)
-        if not decision.allowed:
-            raise access_denied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
-        session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
-        credentials = self._issue(role_account, duration, {
-            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
-            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
-            "SessionPolicy": session_policy, "PolicyArns": policy_arns, "PrincipalTags": [], "TransitiveTagKeys": [],
-        })
+        credentials, session_arn = self._federated_session(
+            context, role, role_account, provider_name, "sts:AssumeRoleWithWebIdentity", values, name, duration,
+            session_policy, policy_arns)
         audience = claims.get("aud")
         return {
             "Credentials": credentials,
@@ -305,16 +298,9 @@ class Provider(BaseProvider):
         }
         for key, value in (assertion.get("attributes") or {}).items():
             values[f"saml:{key}"] = value
-        principal = policy.Principal(provider_arn, "", policy.WEB_IDENTITY, name=provider_arn)
-        decision = self._trust(role, role_account, principal, "sts:AssumeRoleWithSAML", values, context.region, None)
-        if not decision.allowed:
-            raise access_denied("Not authorized to perform sts:AssumeRoleWithSAML")
-        session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
-        credentials = self._issue(role_account, duration, {
-            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
-            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
-            "SessionPolicy": session_policy, "PolicyArns": policy_arns, "PrincipalTags": [], "TransitiveTagKeys": [],
-        })
+        credentials, session_arn = self._federated_session(
+            context, role, role_account, provider_arn, "sts:AssumeRoleWithSAML", values, name, duration,
+            session_policy, policy_arns)
         return {
             "Credentials": credentials,
             "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn},
@@ -325,6 +311,22 @@ class Provider(BaseProvider):
             "Audience": assertion.get("audience", ""),
             "NameQualifier": qualifier,
         }
+
+    def _federated_session(self, context: RequestContext, role: dict, role_account: str, provider: str,
+                           action: str, values: dict, name: str, duration: int, session_policy: str | None,
+                           policy_arns: list[str]) -> tuple[dict, str]:
+        """A web-identity or SAML principal (`provider`) through the role's trust policy: the
+        session's credentials and ARN, or AccessDenied."""
+        principal = policy.Principal(provider, "", policy.WEB_IDENTITY, name=provider)
+        if not self._trust(role, role_account, principal, action, values, context.region, None).allowed:
+            raise access_denied(f"Not authorized to perform {action}")
+        session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
+        credentials = self._issue(role_account, duration, {
+            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
+            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
+            "SessionPolicy": session_policy, "PolicyArns": policy_arns, "PrincipalTags": [], "TransitiveTagKeys": [],
+        })
+        return credentials, session_arn
 
     def credentials_for_service(self, role_arn: str, session_name: str, service: str, region: str = "us-east-1",
                                 duration: int = 3600) -> dict:
