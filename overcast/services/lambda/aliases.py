@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -125,15 +124,5 @@ class AliasesMixin:
         version = params.get("FunctionVersion")
         items = [copy.deepcopy(a) for _, a in self.aliases.scan(scope, prefix=name + SEP)
                  if version is None or a["FunctionVersion"] == version]
-        limit = params.get("MaxItems") or 50
-        marker = params.get("Marker")
-        start = 0
-        if marker:
-            listed = [a["Name"] for a in items]
-            start = listed.index(marker) + 1 if marker in listed else 0
-        page = items[start:start + limit]
-        out: dict[str, Any] = {"Aliases": page}
-        if start + limit < len(items):
-            out["NextMarker"] = page[-1]["Name"]
-        return out
+        return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Name", "Aliases")
 

@@ -76,3 +76,18 @@ def _bad_name(value: str) -> ServiceError:
 
 def function_not_found(account: str, region: str, name: str, qualifier: str | None = None) -> ServiceError:
     return not_found(f"Function not found: {function_arn(account, region, name, qualifier)}")
+
+
+def marker_page(items: list[dict], marker: str | None, limit: int, field: str, member: str) -> dict:
+    """One page of `items` as `{member: page, "NextMarker": ...}`, where a marker is the `field`
+    of the last item of the previous page (an unknown marker starts from the beginning)."""
+    start = 0
+    if marker:
+        listed = [item[field] for item in items]
+        start = listed.index(marker) + 1 if marker in listed else 0
+    page = items[start:start + limit]
+    out: dict = {member: page}
+    if start + limit < len(items):
+        out["NextMarker"] = page[-1][field]
+    return out
+

@@ -517,21 +517,11 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
-        limit = params.get("MaxItems") or 50
-        marker = params.get("Marker")
         latest = copy.deepcopy(record["config"])
         latest["FunctionArn"] += ":$LATEST"
         items = [latest] + [
             copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)]
-        start = 0
-        if marker:
-            versions = [item["Version"] for item in items]
-            start = versions.index(marker) + 1 if marker in versions else 0
-        page = items[start:start + limit]
-        out: dict[str, Any] = {"Versions": page}
-        if start + limit < len(items):
-            out["NextMarker"] = page[-1]["Version"]
-        return out
+        return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Version", "Versions")
 
     # -- invoke -------------------------------------------------------------------------------
 

@@ -280,3 +280,26 @@ def test_guide_cli_commands(aws, client, tmp_path):
     assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.1}}
     alias = aws("lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2")
     assert alias["FunctionVersion"] == "2"
+
+
+def test_versions_and_aliases_page_by_marker(client):
+    lam = client("lambda")
+    name = create(lam, "def handler(event, context):\n    return 1\n")
+    for n in range(3):
+        lam.update_function_configuration(FunctionName=name, Description=f"v{n}")
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+        lam.publish_version(FunctionName=name)
+    for alias in ("a", "b", "c"):
+        lam.create_alias(FunctionName=name, Name=alias, FunctionVersion="1")
+
+    def walk(call, member, field):
+        seen, marker = [], None
+        while True:
+            page = call(FunctionName=name, MaxItems=2, **({"Marker": marker} if marker else {}))
+            seen.append([item[field] for item in page[member]])
+            marker = page.get("NextMarker")
+            if marker is None:
+                return seen
+
+    assert walk(lam.list_versions_by_function, "Versions", "Version") == [["$LATEST", "1"], ["2", "3"]]
+    assert walk(lam.list_aliases, "Aliases", "Name") == [["a", "b"], ["c"]]
