@@ -424,13 +424,17 @@ class Environment:
                 except Exception:
                     pass
                 return
-            room = OUTPUT_CAP - len(self.output)
-            if room >= len(chunk):
-                self.output += chunk
-            else:
-                if room > 0:
-                    self.output += chunk[:room]
-                self.dropped += len(chunk) - max(room, 0)
+            self._keep(chunk)
+
+    def _keep(self, chunk: bytes) -> None:
+        """Append output up to OUTPUT_CAP per invocation; count what does not fit."""
+        room = OUTPUT_CAP - len(self.output)
+        if room >= len(chunk):
+            self.output += chunk
+        else:
+            if room > 0:
+                self.output += chunk[:room]
+            self.dropped += len(chunk) - max(room, 0)
 
     def _drain(self) -> None:
         """Read all output already in the pipe: what the runtime wrote before it reported."""
@@ -444,13 +448,7 @@ class Environment:
                 return
             if not chunk:
                 return
-            room = OUTPUT_CAP - len(self.output)
-            if room >= len(chunk):
-                self.output += chunk
-            else:
-                if room > 0:
-                    self.output += chunk[:room]
-                self.dropped += len(chunk) - max(room, 0)
+            self._keep(chunk)
 
     def take_output(self) -> str:
         self._drain()

@@ -3,12 +3,11 @@ plain (unsigned) HTTP requests."""
 
 from __future__ import annotations
 
-import http.client
 import uuid
-from urllib.parse import urlsplit
 
 import pytest
-from botocore.exceptions import ClientError
+
+from tests.integration.s3.conftest import error_of as error_code, raw  # noqa: F401  (used by the tests here)
 
 
 @pytest.fixture(scope="session")
@@ -22,21 +21,3 @@ def bucket(s3):
     s3.create_bucket(Bucket=name)
     return name
 
-
-def raw(endpoint: str, method: str, path: str, headers: dict | None = None, body: bytes = b""):
-    """An unsigned request: (status, headers with lower-case names, body)."""
-    parts = urlsplit(endpoint)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
-
-
-def error_code(call, *args, **kwargs) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response
-    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"].get("Message", "")
