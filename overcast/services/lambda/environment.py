@@ -229,6 +229,7 @@ class Environment:
         self._rss_read_at = 0.0
         self._max_rss = 0
         self.markers = {self.id}
+        self.retired = False  # its function changed or went away mid-invocation: end it after
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -644,6 +645,8 @@ class Pool:
         status = "error" if env.dead else None
         log_text = self.on_log(env, invocation, text, duration, init_ms, status)
         env.last_used = time.monotonic()
+        if env.retired:
+            env.kill("retired")
         if env.dead:
             self.all.discard(env)
         else:
@@ -700,17 +703,19 @@ class Pool:
 
     def retire(self, account: str, region: str, name: str, version: str | None = None,
                provisioned_only: bool = False) -> None:
-        """Stop the idle environments of a function (or of one version of it)."""
-        for key in list(self.idle):
-            if key[:3] == (account, region, name) and (version is None or key[3] == version):
-                keep = []
-                for env in self.idle[key]:
-                    if provisioned_only and not env.provisioned:
-                        keep.append(env)
-                    else:
-                        env.kill("retired")
-                        self.all.discard(env)
-                self.idle[key] = keep
+        """Stop the environments of a function (or of one version of it): idle ones now, busy
+        ones when their invocation ends."""
+        for env in list(self.all):
+            key = env.spec.key
+            if key[:3] != (account, region, name) or (version is not None and key[3] != version) or \
+                    (provisioned_only and not env.provisioned):
+                continue
+            env.retired = True
+            idle = self.idle.get(key)
+            if idle and env in idle:
+                idle.remove(env)
+                env.kill("retired")
+                self.all.discard(env)
 
     def reap(self, idle_seconds: float = IDLE_SECONDS) -> None:
         cutoff = time.monotonic() - idle_seconds

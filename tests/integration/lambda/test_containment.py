@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 
@@ -21,6 +22,7 @@ def handler(event, context):
         if event.get("hang"):
             print("started", child.pid, flush=True)
             time.sleep(60)
+        time.sleep(event.get("hold", 0))
         return child.pid
     read, write = os.pipe()
     if os.fork() == 0:
@@ -55,6 +57,17 @@ def gone(pid: int, timeout: float = 10.0) -> bool:
     return False
 
 
+def describe(pid: int) -> str:
+    """What a failed assertion should show of a process: its state, parent and marker."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/environ", "rb") as environ:
+            fields = stat.read().rsplit(")", 1)[1].split()
+            marker = [v for v in environ.read().split(b"\0") if v.startswith(b"_OVERCAST_LAMBDA")]
+            return f"{pid}: state {fields[0]}, parent {fields[1]}, {marker}"
+    except OSError as error:
+        return f"{pid}: {error}"
+
+
 def invoke(lam, name, payload):
     response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
     return response, json.loads(response["Payload"].read())
@@ -67,7 +80,19 @@ def test_processes_that_leave_the_process_group_end_with_the_environment(client)
     _, executed = invoke(lam, name, {"exec": True})
     assert alive(forked) and alive(executed)
     lam.delete_function(FunctionName=name)  # its environments end
-    assert gone(forked) and gone(executed)
+    assert gone(forked) and gone(executed), (describe(forked), describe(executed))
+
+
+def test_a_function_deleted_mid_invocation_ends_its_environment_when_the_invocation_does(client):
+    lam = client("lambda")
+    name = create(lam, ESCAPE, Timeout=10)
+    invoke(lam, name, {})  # a warm environment, so the next invoke starts at once
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(invoke, lam, name, {"exec": True, "hold": 1.5})
+        time.sleep(0.7)
+        lam.delete_function(FunctionName=name)
+        _, executed = running.result()
+    assert gone(executed), describe(executed)
 
 
 def test_a_timed_out_environment_takes_its_escaped_children_along(client):
