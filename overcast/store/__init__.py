@@ -135,7 +135,8 @@ class Table:
     ) -> Iterator[tuple[str, Any]]:
         store = self._store
         remaining = limit
-        page = _FIRST_PAGE
+        # A caller that says how many rows it wants gets them in one read (up to a page).
+        page = _FIRST_PAGE if limit is None else min(max(limit, _FIRST_PAGE), _MAX_PAGE)
         while remaining is None or remaining > 0:
             size = page if remaining is None else min(page, remaining)
             with store._lock:

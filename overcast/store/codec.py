@@ -49,7 +49,8 @@ def encode(value: Any) -> bytes:
     (objects of unknown types, naive datetimes)."""
     try:
         data = cbor2.dumps(value)
-        if _DECIMAL_MARKERS[0] in data or _DECIMAL_MARKERS[1] in data:
+        # One-byte searches first: they are memchr, several times faster than a two-byte search.
+        if (b"\xc4" in data and _DECIMAL_MARKERS[0] in data) or _DECIMAL_MARKERS[1] in data:
             data = cbor2.dumps(value, encoders={Decimal: _encode_decimal})
     except cbor2.CBOREncodeError as exc:
         # A naive datetime has no instant to store; guessing a zone would change the value.

@@ -36,6 +36,13 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 KNOWN_PREFIXES = {"xsi": "http://www.w3.org/2001/XMLSchema-instance"}
 
 
+class RawXml(str):
+    """A flattened list's elements already rendered (S3 listings keep each entry's XML): written
+    as they are."""
+
+    __slots__ = ()
+
+
 def escape(text: str) -> str:
     # The membership tests are much cheaper than four replace() calls on the common clean string.
     if "&" in text or "<" in text or ">" in text or "\r" in text:
@@ -167,6 +174,9 @@ class XmlCompiler:
         item = self.element(shape.member, tag)
 
         def write_flat_list(value: Any, out: list) -> None:
+            if value.__class__ is RawXml:
+                out.append(value)
+                return
             for entry in value:
                 if entry is not None:
                     item(entry, out)
@@ -303,8 +313,10 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
     open tag, close tag, what): `text` a string member; `enum` one with an enum (`what` its
     cache of elements by value); `scalar` another scalar (`what` formats it); `struct` a
     structure written in place (`what` its plan); `flat_text` / `flat_enum` / `flat_struct` a
-    flattened list of those; `writer` anything else (`what` its writer)."""
-    names: dict[str, Any] = {"_escape_all": _escape_all, "_enum_element": _enum_element, "str": str}
+    flattened list of those (or its elements already rendered, as RawXml); `writer` anything
+    else (`what` its writer)."""
+    names: dict[str, Any] = {"_escape_all": _escape_all, "_enum_element": _enum_element, "str": str,
+                             "RawXml": RawXml}
     lines = ["def write_children(value, out):", "    get = value.get", "    append = out.append"]
     for index, (kind, name, open_tag, close_tag, what) in enumerate(steps):
         names[f"w{index}"] = what
@@ -356,12 +368,15 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
             ]
         elif kind == "flat_struct":
             lines += [
-                f"        children = w{index}.write_children",
-                "        for y in x:",
-                "            if y is not None:",
-                f"                append({open_tag!r})",
-                "                children(y, out)",
-                f"                append({close_tag!r})",
+                "        if x.__class__ is RawXml:",
+                "            append(x)",
+                "        else:",
+                f"            children = w{index}.write_children",
+                "            for y in x:",
+                "                if y is not None:",
+                f"                    append({open_tag!r})",
+                "                    children(y, out)",
+                f"                    append({close_tag!r})",
             ]
         else:
             lines.append(f"        w{index}(x, out)")

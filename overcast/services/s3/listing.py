@@ -6,24 +6,22 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import datetime, timezone
+from itertools import islice
 from urllib.parse import quote
 
-from datetime import datetime, timezone
-
 from overcast.errors import ServiceError
+from overcast.protocols.serializers.xml import RawXml, escape
 from overcast.services.s3 import acl as acls
+from overcast.services.s3 import entries
 from overcast.services.s3.object_ops import is_restored
 from overcast.services.s3.objects import (
-    CHECKSUM_TYPE,
-    CHECKSUMS,
-    ETAG,
-    LAST_MODIFIED,
+    LAYOUT,
+    LISTING,
     OWNER,
-    RESTORE,
     SEPARATOR,
-    SIZE,
-    STORAGE_CLASS,
-    head_of,
+    listed,
+    unpack,
 )
 
 #: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
@@ -104,6 +102,15 @@ class _Page:
         prefix, delimiter, key_of, limit = self.prefix, self.delimiter, self.key_of, self.limit
         append, with_keys = self.entries.append, self.with_keys
         start = self.start_after
+        if not delimiter:  # no common prefixes to fold: the page is the next `limit` rows
+            rows = self.scan(start)
+            taken = list(islice(rows, limit))
+            if taken:
+                last_key, last_value = taken[-1]
+                self.last = last_key if key_of is _row_key else key_of(last_key, last_value)
+                self.entries = taken if with_keys else [value for _, value in taken]
+            self.truncated = len(taken) == limit and next(rows, None) is not None
+            return self
         count = 0
         key = None
         while True:
@@ -185,32 +192,29 @@ class ListingOperations:
             entry["RestoreStatus"] = status
         return entry
 
-    def _contents(self, page: _Page, owner: bool, params: dict, encoding: str | None) -> list[dict]:
-        """The Contents of a ListObjects(V2) page, from rows by position (no whole records:
-        this runs once per key of a 1,000-key page)."""
-        contents = []
-        append = contents.append
+    def _contents(self, page: _Page, owner: bool, params: dict, encoding: str | None) -> RawXml:
+        """The Contents of a ListObjects(V2) page as XML, spliced into the response as it is:
+        each row holds its entry but for the key, owner and restore status (entries.py)."""
+        restore = "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
+        parts = []
+        append = parts.append
+        safe = _URL_SAFE.fullmatch  # a URL-safe key is the same URL-encoded and needs no XML escape
         for key, row in page.entries:
-            if row.__class__ is dict:
-                row = head_of(row)  # written before the compact layout
-            entry = {
-                "Key": _url(key, encoding) if encoding else key,
-                "LastModified": row[LAST_MODIFIED],  # already the wire text
-                "ETag": row[ETAG],
-                "Size": row[SIZE],
-                "StorageClass": row[STORAGE_CLASS] or "STANDARD",
-            }
-            if row[CHECKSUMS]:
-                entry["ChecksumAlgorithm"] = list(row[CHECKSUMS])
-                entry["ChecksumType"] = row[CHECKSUM_TYPE] or "FULL_OBJECT"
+            if row.__class__ is list and row[0] == LAYOUT:
+                listing, owner_id = row[LISTING], row[OWNER]
+            else:
+                listing, owner_id = listed(key, row)
+            if not safe(key):
+                key = escape(quote(key, safe="/") if encoding else key)
+            append(f"<Contents><Key>{key}</Key>{listing}")
             if owner:
-                entry["Owner"] = acls.owner(row[OWNER] or "000000000000")
-            if row[RESTORE]:
-                status = _restore_status(row[RESTORE], params)
+                append(entries.owner(owner_id or "000000000000"))
+            if restore:
+                status = _restore_status(unpack("", row).get("Restore"), params)
                 if status is not None:
-                    entry["RestoreStatus"] = status
-            append(entry)
-        return contents
+                    append(entries.restore_status(status))
+            append("</Contents>")
+        return RawXml("".join(parts))
 
     def _objects_page(self, context, params: dict, start_after: str | None) -> tuple[dict, _Page, str | None]:
         """The bucket, the page of current versions and the encoding of a ListObjects(V2) request."""
@@ -219,9 +223,10 @@ class ListingOperations:
         limit = _max_keys(params)
         prefix = params.get("Prefix") or ""
         data = self.data
-        # Entries are (key, row): compact rows do not hold their key.
-        page = _Page(lambda after: data.scan_current(bucket, prefix, after), prefix, params.get("Delimiter"),
-                     limit, start_after, _row_key, with_keys=True)
+        # Entries are (key, row): compact rows do not hold their key. One scan of a page hands
+        # out at most limit + 1 rows (each is listed or ends the scan; the last tells truncation).
+        page = _Page(lambda after: data.scan_current(bucket, prefix, after, limit + 1), prefix,
+                     params.get("Delimiter"), limit, start_after, _row_key, with_keys=True)
         return bucket, page.run(), encoding
 
     def list_objects_v2(self, context, params: dict) -> dict:

@@ -10,10 +10,11 @@ Tables (scope in brackets):
     uploads  [bucket id]  key \\0 upload id → multipart upload
     parts    [bucket id]  upload id \\0 part number → part
 
-Rows of `objects` and `versions` are compact (see `pack`): the fields a listing reads sit in a
-fixed-position array, the rest in one nested CBOR blob decoded only when the whole record is
-wanted, so a 1,000-key page decodes a fraction of what whole records cost. Rows written as
-plain dicts (before this layout) are still read as they are.
+Rows of `objects` and `versions` are compact (see `pack`): what a listing sends, its entry's
+XML already rendered (see entries.py), and the owner sit beside one nested CBOR blob of the
+whole record, decoded only when the record is wanted, so a 1,000-key page decodes a fraction of
+what whole records cost. Rows of the two earlier layouts (plain dicts, and layout 1 with the
+listed fields by position) are still read as they are.
 
 `order` is 16 hex digits that fall as time rises, so a key's versions list newest first, and a
 version id starts with its order (a get by version id is one lookup). A bucket's id is fresh on
@@ -33,6 +34,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from overcast.protocols.serializers.common import iso8601_millis
+from overcast.services.s3 import entries
 from overcast.services.s3.bodies import Files
 from overcast.store.codec import decode as decode_value
 from overcast.store.codec import encode as encode_value
@@ -42,48 +44,52 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row: [LAYOUT, *HEAD values, tail], LastModified as its wire text
-#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them: what a listing sends as it is and
-#: a whole record parses back in one call), tail the CBOR of every other field (None if there is
-#: none). The key is the row's key, never stored twice.
-LAYOUT = 1
-HEAD = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
-(SIZE, ETAG, LAST_MODIFIED, OWNER, STORAGE_CLASS, CHECKSUMS, CHECKSUM_TYPE, RESTORE, TAIL) = range(1, len(HEAD) + 2)
-_NOT_TAIL = frozenset({"Key", *HEAD})
+#: The compact row: [LAYOUT, listing, owner, last modified, tail]: `listing` the fixed part of
+#: the object's ListObjects entry as XML text (None for a delete marker), `owner` its owner,
+#: `last modified` its wire text (`2024-05-01T12:00:00.000Z`, microseconds when it has them),
+#: `tail` the CBOR of every other field. The key is the row's key, never stored twice.
+LAYOUT = 2
+LISTING, OWNER, LAST_MODIFIED, TAIL = 1, 2, 3, 4
+
+#: Layout 1, written before: [1, *_HEAD_1 values, tail], LastModified as its wire text.
+_HEAD_1 = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
 
 
 def pack(record: dict) -> list:
     """A version record as its compact row."""
-    row: list[Any] = [LAYOUT]
-    get = record.get
-    for name in HEAD:
-        row.append(get(name))
-    if row[LAST_MODIFIED] is not None:
-        row[LAST_MODIFIED] = iso8601_millis(row[LAST_MODIFIED])
-    rest = {name: value for name, value in record.items() if name not in _NOT_TAIL}
-    row.append(encode_value(rest) if rest else None)
-    return row
+    modified = record.get("LastModified")
+    if modified is not None:
+        modified = iso8601_millis(modified)  # a datetime costs CBOR more than its text does
+    rest = {name: value for name, value in record.items() if name != "Key" and name != "LastModified"}
+    return [LAYOUT, entries.render_record(record, modified), record.get("Owner"), modified, encode_value(rest)]
 
 
 def unpack(key: str, row: Any) -> dict:
-    """The version record of a row (compact, or a dict written before the compact layout)."""
+    """The version record of a row (of any layout)."""
     if row.__class__ is dict:
         return row
-    tail = row[TAIL]
-    record = decode_value(tail) if tail is not None else {}
+    if row[0] == LAYOUT:
+        record = decode_value(row[TAIL])
+        modified = row[LAST_MODIFIED]
+    else:
+        tail = row[-1]
+        record = decode_value(tail) if tail is not None else {}
+        for name, value in zip(_HEAD_1, row[1:]):
+            if value is not None:
+                record[name] = value
+        modified = record.get("LastModified")
     record["Key"] = key
-    for index, name in enumerate(HEAD, 1):
-        value = row[index]
-        if value is not None:
-            record[name] = value
-    if row[LAST_MODIFIED] is not None:
-        record["LastModified"] = datetime.fromisoformat(row[LAST_MODIFIED])
+    if modified is not None:
+        record["LastModified"] = datetime.fromisoformat(modified)
     return record
 
 
-def head_of(row: Any) -> list:
-    """A row's listing fields by position, whichever layout it was written in."""
-    return pack(row) if row.__class__ is dict else row
+def listed(key: str, row: Any) -> tuple[str | None, str | None]:
+    """(listing text, owner) of a row, whichever layout it was written in."""
+    if row.__class__ is not dict and row[0] == LAYOUT:
+        return row[LISTING], row[OWNER]
+    record = unpack(key, row)
+    return entries.render_record(record), record.get("Owner")
 
 
 class Orders:
@@ -273,9 +279,11 @@ class ObjectStore:
 
     # -- listings ------------------------------------------------------------------------------
 
-    def scan_current(self, bucket: dict, prefix: str, start_after: str | None) -> Iterator[tuple[str, Any]]:
-        """(key, row) of current versions in key order; `head_of(row)` gives its fields by position."""
-        return self.objects.scan(bucket["Id"], prefix=prefix, start_after=start_after)
+    def scan_current(self, bucket: dict, prefix: str, start_after: str | None,
+                     limit: int | None = None) -> Iterator[tuple[str, Any]]:
+        """(key, row) of current versions in key order, at most `limit`; `listed(key, row)` gives
+        what a listing sends."""
+        return self.objects.scan(bucket["Id"], prefix=prefix, start_after=start_after, limit=limit)
 
     def scan_versions(self, bucket: dict, prefix: str, start_after: str | None,
                       after_key: str | None = None) -> Iterator[tuple[str, dict]]:

@@ -7,6 +7,8 @@ import asyncio
 
 from overcast.context import RequestContext
 
+from .wire import parsed
+
 
 def test_rows_read_per_page(provider):
     context = RequestContext.internal("s3", "000000000000")
@@ -35,13 +37,14 @@ def test_rows_read_per_page(provider):
 
     provider.data.objects = Counting(provider.data.objects)
     provider.data.versions = Counting(provider.data.versions)
-    page = provider.list_objects_v2(context, {"Bucket": "big-bucket", "Delimiter": "/", "MaxKeys": 5})
+    page = parsed("ListObjectsV2", provider.list_objects_v2(context, {"Bucket": "big-bucket", "Delimiter": "/",
+                                                                      "MaxKeys": 5}))
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["logs/"]
     assert [o["Key"] for o in page["Contents"]] == ["top00", "top01", "top02", "top03"]
     assert len(read) <= 10  # one row of logs/, then a seek past it: not 3,000 rows
     read.clear()
-    page = provider.list_objects_v2(context, {"Bucket": "big-bucket", "Prefix": "logs/",
-                                              "StartAfter": "logs/02000", "MaxKeys": 10})
+    page = parsed("ListObjectsV2", provider.list_objects_v2(context, {"Bucket": "big-bucket", "Prefix": "logs/",
+                                                                      "StartAfter": "logs/02000", "MaxKeys": 10}))
     assert page["Contents"][0]["Key"] == "logs/02001" and len(page["Contents"]) == 10
     assert len(read) <= 11
     read.clear()

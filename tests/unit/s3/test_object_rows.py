@@ -1,5 +1,6 @@
-"""Object rows in their compact layout: every field round-trips, rows written as whole dicts by
-earlier versions are still read, listed, replaced and deleted."""
+"""Object rows in their compact layout: every field round-trips, the listing text is the one the
+generic XML writer gives, and rows written by earlier versions (whole dicts, layout 1) are still
+read, listed, replaced and deleted."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime, timezone
 
 
 from overcast.context import RequestContext
-from overcast.services.s3.objects import ETAG, LAST_MODIFIED, SIZE, head_of, pack, unpack
+from overcast.services.s3.objects import LISTING, listed, pack, unpack
 from overcast.store.codec import decode, encode
+
+from .wire import parsed
 
 UTC = timezone.utc
 MOMENT = datetime(2025, 3, 4, 5, 6, 7, 123000, tzinfo=UTC)
@@ -37,8 +40,9 @@ def test_every_field_round_trips():
 def test_delete_marker_and_minimal_records():
     marker = {"Key": "k", "Order": "ff00000000000001", "VersionId": "v", "DeleteMarker": True,
               "LastModified": MOMENT, "Owner": "000000000000"}
-    assert roundtrip(marker) == marker
-    assert pack({"Key": "k", "Size": 0, "ETag": '""', "LastModified": MOMENT})[-1] is None  # no tail
+    assert roundtrip(marker) == marker and pack(marker)[LISTING] is None  # never in ListObjects
+    minimal = {"Key": "k", "Size": 0, "ETag": '""', "LastModified": MOMENT}
+    assert roundtrip(minimal) == minimal
 
 
 def test_microsecond_times_are_kept_exactly():
@@ -46,11 +50,20 @@ def test_microsecond_times_are_kept_exactly():
     assert roundtrip(record)["LastModified"] == record["LastModified"]
 
 
-def test_listing_fields_by_position_and_the_wire_time():
-    row = pack(full_record())
-    assert (row[SIZE], row[ETAG], row[LAST_MODIFIED]) == (12, '"abc"', "2025-03-04T05:06:07.123Z")
-    old = full_record()  # a row written as a whole dict, before the compact layout
-    assert head_of(old) == row and unpack("ignored", old) is old
+def test_listing_text_is_rendered_once_and_read_from_every_layout():
+    record = full_record()
+    row = pack(record)
+    assert row[LISTING] == ('<LastModified>2025-03-04T05:06:07.123Z</LastModified><ETag>"abc"</ETag>'
+                            "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>"
+                            "<Size>12</Size><StorageClass>GLACIER</StorageClass>")
+    assert listed(record["Key"], row) == (row[LISTING], "111111111111")
+    assert listed(record["Key"], dict(record)) == listed(record["Key"], row)  # a row written as a whole dict
+    layout_1 = [1, 12, '"abc"', "2025-03-04T05:06:07.123Z", "111111111111", "GLACIER", {"CRC32": "AAAAAA=="},
+                "FULL_OBJECT", {"Ready": 1.5, "Expiry": 2.5},
+                encode({name: record[name] for name in ("Order", "VersionId", "ContentType", "Metadata", "Data",
+                                                          "ServerSideEncryption", "PartSizes")})]
+    assert listed(record["Key"], layout_1) == listed(record["Key"], row)
+    assert unpack(record["Key"], layout_1) == record
 
 
 def test_rows_written_as_dicts_still_work(provider):
@@ -61,10 +74,9 @@ def test_rows_written_as_dicts_still_work(provider):
         provider.data.objects.put(bucket["Id"], name, {
             "Key": name, "Order": "ff00000000000001", "VersionId": "null", "Size": 1, "ETag": '"x"',
             "LastModified": MOMENT, "Owner": "000000000000", "ContentType": "text/plain", "Data": name.encode()})
-    listed = provider.list_objects_v2(context, {"Bucket": "older-rows"})
-    assert [(o["Key"], o["Size"], o["LastModified"]) for o in listed["Contents"]] == [
-        ("a", 1, "2025-03-04T05:06:07.123Z"), ("b", 1, "2025-03-04T05:06:07.123Z"),
-        ("c", 1, "2025-03-04T05:06:07.123Z")]
+    page = parsed("ListObjectsV2", provider.list_objects_v2(context, {"Bucket": "older-rows"}))
+    assert [(o["Key"], o["Size"], o["LastModified"]) for o in page["Contents"]] == [
+        ("a", 1, MOMENT), ("b", 1, MOMENT), ("c", 1, MOMENT)]
     got = provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})
     assert got["Body"] == b"b" and got["ContentType"] == "text/plain" and got["LastModified"] == MOMENT
     asyncio.run(provider.put_object(context, {"Bucket": "older-rows", "Key": "b", "Body": b"new"}))
