@@ -161,6 +161,62 @@ class App:
         await send({"type": "http.response.body", "body": b""})
 
 
+#: A write this large (a streamed body's chunk) goes to the socket at once, not joined.
+_DIRECT_WRITE = 64 << 10
+
+
+class OneWritePerTurn:
+    """A connection's transport that hands the socket one write per event-loop turn.
+
+    uvicorn writes a response's status line and headers, then its body, as two writes: two
+    send() calls and two TCP segments, which cost a small request more than its handling does.
+    Small writes wait for the end of the turn and go out joined; a large one goes at once
+    (after whatever waits), so a streamed body is never held in memory. Everything else is the
+    transport's own."""
+
+    __slots__ = ("_transport", "_loop", "_pending")
+
+    def __init__(self, transport, loop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data) -> None:
+        pending = self._pending
+        if len(data) >= _DIRECT_WRITE:
+            self.flush()
+            self._transport.write(data)
+            return
+        if not pending:
+            self._loop.call_soon(self.flush)
+        pending.append(data)
+
+    def flush(self) -> None:
+        pending = self._pending
+        if pending:
+            data = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
+def _http_protocol():
+    """uvicorn's httptools protocol, on a OneWritePerTurn transport."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class Protocol(HttpToolsProtocol):
+        def connection_made(self, transport) -> None:
+            super().connection_made(OneWritePerTurn(transport, self.loop))
+
+    return Protocol
+
+
 class StartupError(Exception):
     """Overcast cannot start (port taken, data dir in use or unreadable): said in one line."""
 
@@ -193,7 +249,7 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
-        http="httptools",
+        http=_http_protocol(),
         lifespan="on",
         access_log=False,
         log_level="info" if config.debug else "warning",
