@@ -2,24 +2,52 @@
 
 A 1,000-key ListObjects(V2) page is a thousand `<Contents>` elements. Building a dict for each
 and handing it to the generic XML writer cost more than everything else of the request, so
-each stored row carries the part of its entry that never changes between listings (from
-LastModified through StorageClass) already rendered; a listing adds the Key (plain or
-URL-encoded), and the Owner and RestoreStatus when they are asked for, and splices the result
-into the response as `RawXml`. The text is exactly what the generic writer would produce.
+each stored row carries the part of its entry that never changes between listings (Key
+through StorageClass) already rendered, and whether its key reads the same URL-encoded. A
+listing wraps each in `<Contents>`, re-rendering the Key only for a URL-encoded listing of a
+key that changes when encoded, adds the Owner and RestoreStatus when they are asked for, and
+splices the page into the response as `RawXml`. The text is exactly what the generic writer
+would produce.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from urllib.parse import quote
 
 from overcast.protocols.serializers.common import bool_text, iso8601_millis
 from overcast.protocols.serializers.xml import escape
 from overcast.services.s3 import acl as acls
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*").fullmatch
+_KEY_END = "</Key>"
+
+
+def url_safe(text: str) -> bool:
+    """Whether `text` reads the same URL-encoded (it then needs no XML escaping either)."""
+    return _URL_SAFE(text) is not None
+
+
+def shown_key(key: str, encoding: str | None) -> str:
+    """A key as a listing shows it: URL-encoded when the request asked, XML-escaped."""
+    if url_safe(key):
+        return key
+    return escape(quote(key, safe="/") if encoding else key)
+
+
+def key_element(key: str, encoding: str | None = None) -> str:
+    return f"<Key>{shown_key(key, encoding)}{_KEY_END}"
+
+
+def without_key(entry: str) -> str:
+    """An entry's text from LastModified on (the Key element cut off)."""
+    return entry[entry.index(_KEY_END) + len(_KEY_END):]
+
 
 def render(size, etag, last_modified, storage_class, checksums, checksum_type) -> str:
-    """The fixed part of an entry: LastModified (a datetime or its wire text) to StorageClass,
-    in the model's member order."""
+    """An entry's members after the Key: LastModified (a datetime or its wire text) to
+    StorageClass, in the model's member order."""
     text = f"<LastModified>{iso8601_millis(last_modified)}</LastModified>"
     if etag is not None:
         text += f"<ETag>{escape(etag)}</ETag>"
@@ -33,12 +61,14 @@ def render(size, etag, last_modified, storage_class, checksums, checksum_type) -
 
 
 def render_record(record: dict, last_modified: str | None = None) -> str | None:
-    """The fixed part of a version record's entry (`last_modified` its LastModified text, when
-    the caller has it); None for a delete marker, which ListObjects never shows."""
+    """A version record's entry, Key (as it is, XML-escaped) through StorageClass
+    (`last_modified` its LastModified text, when the caller has it); None for a delete marker,
+    which ListObjects never shows."""
     if record.get("DeleteMarker") or record.get("LastModified") is None:
         return None
-    return render(record.get("Size"), record.get("ETag"), last_modified or record["LastModified"],
-                  record.get("StorageClass"), record.get("Checksums"), record.get("ChecksumType"))
+    return key_element(record["Key"]) + render(
+        record.get("Size"), record.get("ETag"), last_modified or record["LastModified"], record.get("StorageClass"),
+        record.get("Checksums"), record.get("ChecksumType"))
 
 
 @lru_cache(maxsize=1024)

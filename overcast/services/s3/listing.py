@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from datetime import datetime, timezone
 from itertools import islice
 from urllib.parse import quote
 
 from overcast.errors import ServiceError
-from overcast.protocols.serializers.xml import RawXml, escape
+from overcast.protocols.serializers.xml import RawXml
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import entries
 from overcast.services.s3.object_ops import is_restored
 from overcast.services.s3.objects import (
     LAYOUT,
     LISTING,
-    OWNER,
     SEPARATOR,
+    URL_SAFE,
     listed,
     unpack,
 )
@@ -59,11 +58,8 @@ def _check_encoding(params: dict) -> str | None:
     return encoding
 
 
-_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
-
-
 def _url(value: str | None, encoding: str | None) -> str | None:
-    if value is None or encoding is None or _URL_SAFE.fullmatch(value):
+    if value is None or encoding is None or entries.url_safe(value):
         return value
     return quote(value, safe="/")
 
@@ -194,27 +190,29 @@ class ListingOperations:
 
     def _contents(self, page: _Page, owner: bool, params: dict, encoding: str | None) -> RawXml:
         """The Contents of a ListObjects(V2) page as XML, spliced into the response as it is:
-        each row holds its entry but for the key, owner and restore status (entries.py)."""
+        each row holds its entry, Key through StorageClass (entries.py)."""
         restore = "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
-        parts = []
-        append = parts.append
-        safe = _URL_SAFE.fullmatch  # a URL-safe key is the same URL-encoded and needs no XML escape
-        for key, row in page.entries:
-            if row.__class__ is list and row[0] == LAYOUT:
-                listing, owner_id = row[LISTING], row[OWNER]
-            else:
-                listing, owner_id = listed(key, row)
-            if not safe(key):
-                key = escape(quote(key, safe="/") if encoding else key)
-            append(f"<Contents><Key>{key}</Key>{listing}")
-            if owner:
-                append(entries.owner(owner_id or "000000000000"))
-            if restore:
-                status = _restore_status(unpack("", row).get("Restore"), params)
-                if status is not None:
-                    append(entries.restore_status(status))
-            append("</Contents>")
-        return RawXml("".join(parts))
+        if not owner and not restore:  # the common page: each row's text as it is
+            return RawXml("".join([
+                f"<Contents>{row[LISTING]}</Contents>"
+                if row.__class__ is list and row[0] == LAYOUT and (row[URL_SAFE] or not encoding)
+                else self._entry(key, row, False, False, params, encoding)
+                for key, row in page.entries]))
+        return RawXml("".join([self._entry(key, row, owner, restore, params, encoding) for key, row in page.entries]))
+
+    @staticmethod
+    def _entry(key: str, row, owner: bool, restore: bool, params: dict, encoding: str | None) -> str:
+        """One `<Contents>` element, from a row of any layout."""
+        listing, owner_id = listed(key, row)
+        parts = [f"<Contents>{entries.key_element(key, encoding)}{entries.without_key(listing)}"]
+        if owner:
+            parts.append(entries.owner(owner_id or "000000000000"))
+        if restore:
+            status = _restore_status(unpack(key, row).get("Restore"), params)
+            if status is not None:
+                parts.append(entries.restore_status(status))
+        parts.append("</Contents>")
+        return "".join(parts)
 
     def _objects_page(self, context, params: dict, start_after: str | None) -> tuple[dict, _Page, str | None]:
         """The bucket, the page of current versions and the encoding of a ListObjects(V2) request."""

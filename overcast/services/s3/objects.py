@@ -44,12 +44,14 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row: [LAYOUT, listing, owner, last modified, tail]: `listing` the fixed part of
-#: the object's ListObjects entry as XML text (None for a delete marker), `owner` its owner,
-#: `last modified` its wire text (`2024-05-01T12:00:00.000Z`, microseconds when it has them),
-#: `tail` the CBOR of every other field. The key is the row's key, never stored twice.
+#: The compact row: [LAYOUT, listing, url safe, owner, last modified, tail]: `listing` the
+#: object's ListObjects entry as XML text, Key through StorageClass (None for a delete marker),
+#: `url safe` whether the key reads the same URL-encoded (the text then serves URL-encoded
+#: listings too), `owner` its owner, `last modified` its wire text (`2024-05-01T12:00:00.000Z`,
+#: microseconds when it has them), `tail` the CBOR of every other field. The key is the row's
+#: key; only the listing text repeats it.
 LAYOUT = 2
-LISTING, OWNER, LAST_MODIFIED, TAIL = 1, 2, 3, 4
+LISTING, URL_SAFE, OWNER, LAST_MODIFIED, TAIL = 1, 2, 3, 4, 5
 
 #: Layout 1, written before: [1, *_HEAD_1 values, tail], LastModified as its wire text.
 _HEAD_1 = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
@@ -61,7 +63,8 @@ def pack(record: dict) -> list:
     if modified is not None:
         modified = iso8601_millis(modified)  # a datetime costs CBOR more than its text does
     rest = {name: value for name, value in record.items() if name != "Key" and name != "LastModified"}
-    return [LAYOUT, entries.render_record(record, modified), record.get("Owner"), modified, encode_value(rest)]
+    return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), record.get("Owner"),
+            modified, encode_value(rest)]
 
 
 def unpack(key: str, row: Any) -> dict:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 
 from overcast.context import RequestContext
-from overcast.services.s3.objects import LISTING, listed, pack, unpack
+from overcast.services.s3.objects import LISTING, URL_SAFE, listed, pack, unpack
 from overcast.store.codec import decode, encode
 
 from .wire import parsed
@@ -53,9 +53,10 @@ def test_microsecond_times_are_kept_exactly():
 def test_listing_text_is_rendered_once_and_read_from_every_layout():
     record = full_record()
     row = pack(record)
-    assert row[LISTING] == ('<LastModified>2025-03-04T05:06:07.123Z</LastModified><ETag>"abc"</ETag>'
-                            "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>"
-                            "<Size>12</Size><StorageClass>GLACIER</StorageClass>")
+    assert row[LISTING] == ('<Key>photos/2025/a b.jpg</Key><LastModified>2025-03-04T05:06:07.123Z</LastModified>'
+                            '<ETag>"abc"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>'
+                            "<ChecksumType>FULL_OBJECT</ChecksumType><Size>12</Size><StorageClass>GLACIER</StorageClass>")
+    assert row[URL_SAFE] is False and pack({**record, "Key": "photos/2025/a_b.jpg"})[URL_SAFE] is True
     assert listed(record["Key"], row) == (row[LISTING], "111111111111")
     assert listed(record["Key"], dict(record)) == listed(record["Key"], row)  # a row written as a whole dict
     layout_1 = [1, 12, '"abc"', "2025-03-04T05:06:07.123Z", "111111111111", "GLACIER", {"CRC32": "AAAAAA=="},
