@@ -221,8 +221,8 @@ def requested_algorithms(params: dict, headers: dict[str, str]) -> tuple[str, ..
             raise checksums.invalid_algorithm(algorithm)
         found.append(algorithm)
     trailer = headers.get("x-amz-trailer", "").strip().lower()
-    for name, header in checksums.HEADERS.items():
-        if (params.get(f"Checksum{name}") or trailer == header) and name not in found:
+    for name, member, header in checksums.FIELDS:
+        if (params.get(member) or trailer == header) and name not in found:
             found.append(name)
     if len(found) > 1:
         raise ServiceError("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types "

@@ -17,6 +17,8 @@ except ImportError:  # pragma: no cover - awscrt is a dependency; keep CRC32/SHA
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 #: Output/input member suffix per algorithm: ChecksumCRC32, ... and its header.
 HEADERS = {name: f"x-amz-checksum-{name.lower()}" for name in ALGORITHMS}
+#: (algorithm, its request/response member, its header), for loops on the request path.
+FIELDS = tuple((name, f"Checksum{name}", HEADERS[name]) for name in ALGORITHMS)
 #: Full-object checksums combine across parts (CRC types); the others are composite for multipart.
 FULL_OBJECT_CAPABLE = frozenset({"CRC32", "CRC32C", "CRC64NVME"})
 

@@ -188,8 +188,8 @@ def check_storage_class(value: str | None) -> None:
 def declared_checksums(params: dict, headers: dict[str, str]) -> dict[str, str]:
     """Request headers with the checksum members the parser took from trailers folded in."""
     merged = headers
-    for name, header in checksums.HEADERS.items():
-        value = params.get(f"Checksum{name}")
+    for _, member, header in checksums.FIELDS:
+        value = params.get(member)
         if value is not None and header not in headers:
             if merged is headers:
                 merged = dict(headers)

@@ -62,7 +62,9 @@ def pack(record: dict) -> list:
     modified = record.get("LastModified")
     if modified is not None:
         modified = iso8601_millis(modified)  # a datetime costs CBOR more than its text does
-    rest = {name: value for name, value in record.items() if name != "Key" and name != "LastModified"}
+    rest = dict(record)
+    del rest["Key"]
+    rest.pop("LastModified", None)
     return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), record.get("Owner"),
             modified, encode_value(rest)]
 
