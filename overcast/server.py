@@ -196,7 +196,8 @@ class OneWritePerTurn:
         if pending:
             data = pending[0] if len(pending) == 1 else b"".join(pending)
             pending.clear()
-            self._transport.write(data)
+            if not self._transport.is_closing():  # the client may have gone since the write
+                self._transport.write(data)
 
     def close(self) -> None:
         self.flush()

@@ -20,6 +20,9 @@ class Recording:
     def close(self) -> None:
         self.closed = True
 
+    def is_closing(self) -> bool:
+        return self.closed
+
     def get_extra_info(self, name: str):
         return ("127.0.0.1", 4566) if name == "sockname" else None
 
@@ -65,3 +68,15 @@ def test_close_sends_what_waits_and_the_rest_is_the_transports():
 
     transport = asyncio.run(run())
     assert transport.writes == [b"bye"] and transport.closed
+
+
+def test_writes_waiting_when_the_connection_is_lost_are_dropped():
+    async def run() -> Recording:
+        transport = Recording()
+        wrapped = OneWritePerTurn(transport, asyncio.get_running_loop())
+        wrapped.write(b"late")
+        transport.close()  # the client went away before the turn ended
+        await asyncio.sleep(0)
+        return transport
+
+    assert asyncio.run(run()).writes == []
