@@ -19,6 +19,8 @@ def _setup(make_client) -> None:
         s3.create_bucket(Bucket=BUCKET)
     except s3.exceptions.BucketAlreadyOwnedByYou:  # the scenarios share one bucket
         pass
+    # New buckets block public policies (as AWS's have since 2023): lift that, as a user must.
+    s3.delete_public_access_block(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=POLICY)
     s3.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
     s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [
