@@ -246,17 +246,22 @@ class ObjectOperations:
 
     def commit_version(self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False) -> None:
         """Make record the key's newest version; a replaced null version's lock is checked first."""
+        if bucket.get("Versioning") is None and not record.get("DeleteMarker") and \
+                self.lock_configuration(bucket) is None:
+            # Never versioned and no object lock: the key's one row is replaced, and of the
+            # version it held only the body file matters.
+            self._committed(context, bucket, record, event, self.data.replace_current(bucket, record))
+            return
         current = self.data.current(bucket, record["Key"])
         if record["VersionId"] == "null":
             replaced = self.data.null_version(bucket, record["Key"], current)
             if replaced is not None and not replaced.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, replaced, bypass_governance)
-        if bucket.get("Versioning") is None and not record.get("DeleteMarker"):
-            # Never versioned: the one row is replaced by one statement, atomic on its own.
+        with self.store.transaction():
             garbage = self.data.put_version(bucket, record, current)
-        else:
-            with self.store.transaction():
-                garbage = self.data.put_version(bucket, record, current)
+        self._committed(context, bucket, record, event, garbage)
+
+    def _committed(self, context, bucket: dict, record: dict, event: str, garbage: list[str]) -> None:
         self.data.remove_files(garbage)
         if self.wants_events(bucket):
             self.object_event(context, bucket, event, event_object(record))

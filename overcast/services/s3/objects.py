@@ -44,14 +44,15 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row: [LAYOUT, listing, url safe, owner, last modified, tail]: `listing` the
-#: object's ListObjects entry as XML text, Key through StorageClass (None for a delete marker),
-#: `url safe` whether the key reads the same URL-encoded (the text then serves URL-encoded
-#: listings too), `owner` its owner, `last modified` its wire text (`2024-05-01T12:00:00.000Z`,
-#: microseconds when it has them), `tail` the CBOR of every other field. The key is the row's
-#: key; only the listing text repeats it.
+#: The compact row: [LAYOUT, listing, url safe, owner, last modified, file, tail]: `listing`
+#: the object's ListObjects entry as XML text, Key through StorageClass (None for a delete
+#: marker), `url safe` whether the key reads the same URL-encoded (the text then serves
+#: URL-encoded listings too), `owner` its owner, `last modified` its wire text
+#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them), `file` its body file (None when
+#: the body is inline or empty: an overwrite reads only this of the version it replaces), `tail`
+#: the CBOR of every other field. The key is the row's key; only the listing text repeats it.
 LAYOUT = 2
-LISTING, URL_SAFE, OWNER, LAST_MODIFIED, TAIL = 1, 2, 3, 4, 5
+LISTING, URL_SAFE, OWNER, LAST_MODIFIED, FILE, TAIL = 1, 2, 3, 4, 5, 6
 
 #: Layout 1, written before: [1, *_HEAD_1 values, tail], LastModified as its wire text.
 _HEAD_1 = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
@@ -65,8 +66,9 @@ def pack(record: dict) -> list:
     rest = dict(record)
     del rest["Key"]
     rest.pop("LastModified", None)
+    file = rest.pop("File", None)
     return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), record.get("Owner"),
-            modified, encode_value(rest)]
+            modified, file, encode_value(rest)]
 
 
 def unpack(key: str, row: Any) -> dict:
@@ -76,6 +78,8 @@ def unpack(key: str, row: Any) -> dict:
     if row[0] == LAYOUT:
         record = decode_value(row[TAIL])
         modified = row[LAST_MODIFIED]
+        if row[FILE] is not None:
+            record["File"] = row[FILE]
     else:
         tail = row[-1]
         record = decode_value(tail) if tail is not None else {}
@@ -231,6 +235,17 @@ class ObjectStore:
         else:
             self.objects.put(scope, key, pack(record))
         return garbage
+
+    def replace_current(self, bucket: dict, record: dict) -> list[str]:
+        """Make `record` the key's one version in a bucket never versioned (where no other can
+        exist). Returns the replaced version's body file, if it had one: all of it this reads."""
+        scope, key = bucket["Id"], record["Key"]
+        row = self.objects.get(scope, key)
+        self.objects.put(scope, key, pack(record))
+        if row is None:
+            return []
+        file = row[FILE] if row.__class__ is list and row[0] == LAYOUT else unpack(key, row).get("File")
+        return [file] if file else []
 
     def _to_versions(self, scope: str, record: dict) -> None:
         key = record["Key"]

@@ -5,6 +5,7 @@ read, listed, replaced and deleted."""
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime, timezone
 
 
@@ -86,3 +87,21 @@ def test_rows_written_as_dicts_still_work(provider):
     provider.delete_object(context, {"Bucket": "older-rows", "Key": "a"})
     versions = provider.list_object_versions(context, {"Bucket": "older-rows"})
     assert [v["Key"] for v in versions["Versions"]] == ["b", "c"]
+
+
+def test_a_body_file_round_trips_and_an_overwrite_removes_the_one_it_replaces(provider):
+    assert roundtrip({**full_record(), "File": "ab/cdef"})["File"] == "ab/cdef"
+    context = RequestContext.internal("s3", "000000000000")
+    provider.create_bucket(context, {"Bucket": "overwrites"})
+    bucket = provider.bucket(context, "overwrites")
+
+    def put(body: bytes) -> str | None:
+        asyncio.run(provider.put_object(context, {"Bucket": "overwrites", "Key": "k", "Body": body}))
+        return provider.data.current(bucket, "k").get("File")
+
+    first = put(b"x" * 20000)  # past the inline limit: a file of its own
+    assert first and os.path.exists(provider.data.files.path(first))
+    second = put(b"y" * 30000)
+    assert second != first and not os.path.exists(provider.data.files.path(first))
+    assert put(b"small") is None and not os.path.exists(provider.data.files.path(second))
+    assert provider.get_object(context, {"Bucket": "overwrites", "Key": "k"})["Body"] == b"small"
