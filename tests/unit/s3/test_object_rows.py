@@ -8,7 +8,6 @@ import asyncio
 import os
 from datetime import datetime, timezone
 
-
 from overcast.context import RequestContext
 from overcast.services.s3.objects import LISTING, URL_SAFE, listed, pack, unpack
 from overcast.store.codec import decode, encode
