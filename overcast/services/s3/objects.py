@@ -50,7 +50,8 @@ _MAX = 0xFFFFFFFFFFFFFFFF
 #: URL-encoded listings too), `owner` its owner, `last modified` its wire text
 #: (`2024-05-01T12:00:00.000Z`, microseconds when it has them), `file` its body file (None when
 #: the body is inline or empty: an overwrite reads only this of the version it replaces), `tail`
-#: the CBOR of every other field. The key is the row's key; only the listing text repeats it.
+#: the CBOR of every other field. Each field is kept once; the key is the row's key, and only
+#: the listing text repeats it.
 LAYOUT = 2
 LISTING, URL_SAFE, OWNER, LAST_MODIFIED, FILE, TAIL = 1, 2, 3, 4, 5, 6
 
@@ -66,9 +67,9 @@ def pack(record: dict) -> list:
     rest = dict(record)
     del rest["Key"]
     rest.pop("LastModified", None)
-    file = rest.pop("File", None)
-    return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), record.get("Owner"),
-            modified, file, encode_value(rest)]
+    owner, file = rest.pop("Owner", None), rest.pop("File", None)
+    return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), owner, modified, file,
+            encode_value(rest)]
 
 
 def unpack(key: str, row: Any) -> dict:
@@ -78,6 +79,8 @@ def unpack(key: str, row: Any) -> dict:
     if row[0] == LAYOUT:
         record = decode_value(row[TAIL])
         modified = row[LAST_MODIFIED]
+        if row[OWNER] is not None:
+            record["Owner"] = row[OWNER]
         if row[FILE] is not None:
             record["File"] = row[FILE]
     else:
