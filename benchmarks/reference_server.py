@@ -1,5 +1,6 @@
 """The ceiling: Overcast's server stack (uvicorn + httptools + uvloop, one worker, no access
-log) serving a raw ASGI app that does nothing but read the body and answer a fixed 200.
+log, and Overcast's one-write-per-turn transport) serving a raw ASGI app that does nothing but
+read the body and answer a fixed 200.
 
 No Python server on this machine can do the same work faster, so Overcast's requests/s
 divided by this one's says how much the emulator itself costs.
@@ -13,6 +14,8 @@ import argparse
 from typing import Any, Awaitable, Callable
 
 import uvicorn
+
+from overcast.server import http_protocol
 
 # Shaped and sized like an STS GetCallerIdentity answer (~400 bytes), the first scenario.
 BODY = (
@@ -65,7 +68,7 @@ def main() -> None:
         app,
         host=args.host,
         port=args.port,
-        http="httptools",
+        http=http_protocol(),
         loop="uvloop",
         workers=1,
         access_log=False,

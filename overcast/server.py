@@ -207,7 +207,7 @@ class OneWritePerTurn:
         return getattr(self._transport, name)
 
 
-def _http_protocol():
+def http_protocol():
     """uvicorn's httptools protocol, on a OneWritePerTurn transport."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -250,7 +250,7 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
-        http=_http_protocol(),
+        http=http_protocol(),
         lifespan="on",
         access_log=False,
         log_level="info" if config.debug else "warning",
