@@ -31,9 +31,9 @@ def url_safe(text: str) -> bool:
 
 def shown_key(key: str, encoding: str | None) -> str:
     """A key as a listing shows it: URL-encoded when the request asked, XML-escaped."""
-    if url_safe(key):
-        return key
-    return escape(quote(key, safe="/") if encoding else key)
+    if encoding and not url_safe(key):
+        key = quote(key, safe="/")
+    return escape(key)
 
 
 def key_element(key: str, encoding: str | None = None) -> str:
