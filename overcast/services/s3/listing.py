@@ -14,14 +14,7 @@ from overcast.protocols.serializers.xml import RawXml
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import entries
 from overcast.services.s3.object_ops import is_restored
-from overcast.services.s3.objects import (
-    LAYOUT,
-    LISTING,
-    SEPARATOR,
-    URL_SAFE,
-    listed,
-    unpack,
-)
+from overcast.services.s3.objects import SEPARATOR, URL_SAFE, listed, unpack
 
 #: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
 _PAST = "\U0010ffff"
@@ -192,10 +185,10 @@ class ListingOperations:
         """The Contents of a ListObjects(V2) page as XML, spliced into the response as it is:
         each row holds its entry, Key through StorageClass (entries.py)."""
         restore = "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
-        if not owner and not restore:  # the common page: each row's text as it is
+        if not owner and not restore:  # the common page: each row's text as it is (objects.listing_text)
             return RawXml("".join([
-                f"<Contents>{row[LISTING]}</Contents>"
-                if row.__class__ is list and row[0] == LAYOUT and (row[URL_SAFE] or not encoding)
+                f"<Contents>{row[4:4 + (row[2] << 8 | row[3])].decode()}</Contents>"
+                if row.__class__ is bytes and (row[1] & URL_SAFE or not encoding)
                 else self._entry(key, row, False, False, params, encoding)
                 for key, row in page.entries]))
         return RawXml("".join([self._entry(key, row, owner, restore, params, encoding) for key, row in page.entries]))

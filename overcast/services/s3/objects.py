@@ -11,10 +11,10 @@ Tables (scope in brackets):
     parts    [bucket id]  upload id \\0 part number → part
 
 Rows of `objects` and `versions` are compact (see `pack`): what a listing sends, its entry's
-XML already rendered (see entries.py), and the owner sit beside one nested CBOR blob of the
-whole record, decoded only when the record is wanted, so a 1,000-key page decodes a fraction of
-what whole records cost. Rows of the two earlier layouts (plain dicts, and layout 1 with the
-listed fields by position) are still read as they are.
+XML already rendered (see entries.py), leads a byte string that a listing slices without
+decoding anything; the rest of the record follows as CBOR, decoded only when it is wanted.
+Rows of the earlier layouts (plain dicts, layout 1 with the listed fields by position, layout 2
+a list led by the listing text) are still read as they are.
 
 `order` is 16 hex digits that fall as time rises, so a key's versions list newest first, and a
 version id starts with its order (a get by version id is one lookup). A bucket's id is fresh on
@@ -27,6 +27,7 @@ merges `objects` and `versions`, which sort into one sequence: "k" < "k\\0..." <
 from __future__ import annotations
 
 import secrets
+import struct
 import threading
 import time
 import uuid
@@ -44,53 +45,71 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row: [LAYOUT, listing, url safe, owner, last modified, file, tail]: `listing`
-#: the object's ListObjects entry as XML text, Key through StorageClass (None for a delete
-#: marker), `url safe` whether the key reads the same URL-encoded (the text then serves
-#: URL-encoded listings too), `owner` its owner, `last modified` its wire text
-#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them), `file` its body file (None when
-#: the body is inline or empty: an overwrite reads only this of the version it replaces), `tail`
-#: the CBOR of every other field. Each field is kept once; the key is the row's key, and only
-#: the listing text repeats it.
-LAYOUT = 2
-LISTING, URL_SAFE, OWNER, LAST_MODIFIED, FILE, TAIL = 1, 2, 3, 4, 5, 6
+#: The compact row (layout 3) is bytes: a head of 4 bytes — the layout, flags (URL_SAFE when the
+#: key reads the same URL-encoded: the listing text then serves URL-encoded listings too;
+#: HAS_FILE when the body is in a file of its own: an overwrite reads no more of a row without
+#: one than this head), and the listing text's length in UTF-8 (2 bytes, big-endian; 0 for a delete marker, which ListObjects
+#: never shows) — then that text, the object's ListObjects entry as XML, Key through StorageClass,
+#: then the CBOR of the record but its Key, LastModified as its wire text
+#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them). The key is the row's key, and
+#: only the listing text repeats it. A listing slices each row's text out, decoding nothing.
+LAYOUT = 3
+URL_SAFE, HAS_FILE = 1, 2
+HEAD = struct.Struct(">BBH")
 
-#: Layout 1, written before: [1, *_HEAD_1 values, tail], LastModified as its wire text.
+#: Layout 2, written before: [2, listing, url safe, owner, last modified, file, tail] (a list,
+#: `tail` the CBOR of the other fields).
+_LISTING_2, _FIELDS_2 = 1, 3
+#: Layout 1, written before that: [1, *_HEAD_1 values, tail], LastModified as its wire text.
 _HEAD_1 = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
 
 
-def pack(record: dict) -> list:
+def pack(record: dict) -> bytes:
     """A version record as its compact row."""
-    modified = record.get("LastModified")
-    if modified is not None:
-        modified = iso8601_millis(modified)  # a datetime costs CBOR more than its text does
     rest = dict(record)
     del rest["Key"]
-    rest.pop("LastModified", None)
-    owner, file = rest.pop("Owner", None), rest.pop("File", None)
-    return [LAYOUT, entries.render_record(record, modified), entries.url_safe(record["Key"]), owner, modified, file,
-            encode_value(rest)]
+    modified = rest.get("LastModified")
+    if modified is not None:
+        rest["LastModified"] = modified = iso8601_millis(modified)  # a datetime costs CBOR more than its text
+    listing = entries.render_record(record, modified)
+    text = b"" if listing is None else listing.encode()
+    flags = (URL_SAFE if entries.url_safe(record["Key"]) else 0) | (HAS_FILE if rest.get("File") else 0)
+    return HEAD.pack(LAYOUT, flags, len(text)) + text + encode_value(rest)
+
+
+def listing_text(row: bytes) -> str:
+    """The listing text of a layout-3 row (what the listing's fast path inlines)."""
+    return row[4:4 + (row[2] << 8 | row[3])].decode()
+
+
+def _rest(row: bytes) -> dict:
+    """The record of a layout-3 row but its Key, LastModified as its wire text."""
+    return decode_value(row[4 + (row[2] << 8 | row[3]):])
 
 
 def unpack(key: str, row: Any) -> dict:
     """The version record of a row (of any layout)."""
-    if row.__class__ is dict:
+    if row.__class__ is bytes:
+        record = _rest(row)
+    elif row.__class__ is dict:
         return row
-    if row[0] == LAYOUT:
-        record = decode_value(row[TAIL])
-        modified = row[LAST_MODIFIED]
-        if row[OWNER] is not None:
-            record["Owner"] = row[OWNER]
-        if row[FILE] is not None:
-            record["File"] = row[FILE]
+    elif row[0] == 2:
+        owner, modified, file, tail = row[_FIELDS_2:]
+        record = decode_value(tail)
+        if owner is not None:
+            record["Owner"] = owner
+        if file is not None:
+            record["File"] = file
+        if modified is not None:
+            record["LastModified"] = modified
     else:
         tail = row[-1]
         record = decode_value(tail) if tail is not None else {}
         for name, value in zip(_HEAD_1, row[1:]):
             if value is not None:
                 record[name] = value
-        modified = record.get("LastModified")
     record["Key"] = key
+    modified = record.get("LastModified")
     if modified is not None:
         record["LastModified"] = datetime.fromisoformat(modified)
     return record
@@ -98,8 +117,10 @@ def unpack(key: str, row: Any) -> dict:
 
 def listed(key: str, row: Any) -> tuple[str | None, str | None]:
     """(listing text, owner) of a row, whichever layout it was written in."""
-    if row.__class__ is not dict and row[0] == LAYOUT:
-        return row[LISTING], row[OWNER]
+    if row.__class__ is bytes:
+        return listing_text(row) or None, _rest(row).get("Owner")
+    if row.__class__ is list and row[0] == 2:
+        return row[_LISTING_2], row[_FIELDS_2]
     record = unpack(key, row)
     return entries.render_record(record), record.get("Owner")
 
@@ -241,13 +262,16 @@ class ObjectStore:
 
     def replace_current(self, bucket: dict, record: dict) -> list[str]:
         """Make `record` the key's one version in a bucket never versioned (where no other can
-        exist). Returns the replaced version's body file, if it had one: all of it this reads."""
+        exist). Returns the replaced version's body file, if it had one."""
         scope, key = bucket["Id"], record["Key"]
         row = self.objects.get(scope, key)
         self.objects.put(scope, key, pack(record))
         if row is None:
             return []
-        file = row[FILE] if row.__class__ is list and row[0] == LAYOUT else unpack(key, row).get("File")
+        if row.__class__ is bytes:
+            file = _rest(row).get("File") if row[1] & HAS_FILE else None
+        else:
+            file = unpack(key, row).get("File")
         return [file] if file else []
 
     def _to_versions(self, scope: str, record: dict) -> None:

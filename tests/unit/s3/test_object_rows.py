@@ -1,6 +1,6 @@
 """Object rows in their compact layout: every field round-trips, the listing text is the one the
-generic XML writer gives, and rows written by earlier versions (whole dicts, layout 1) are still
-read, listed, replaced and deleted."""
+generic XML writer gives, and rows written by earlier versions (whole dicts, layouts 1 and 2) are
+still read, listed, replaced and deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 from datetime import datetime, timezone
 
 from overcast.context import RequestContext
-from overcast.services.s3.objects import LISTING, URL_SAFE, listed, pack, unpack
+from overcast.services.s3.objects import URL_SAFE, listed, listing_text, pack, unpack
 from overcast.store.codec import decode, encode
 
 from .wire import parsed
@@ -40,7 +40,7 @@ def test_every_field_round_trips():
 def test_delete_marker_and_minimal_records():
     marker = {"Key": "k", "Order": "ff00000000000001", "VersionId": "v", "DeleteMarker": True,
               "LastModified": MOMENT, "Owner": "000000000000"}
-    assert roundtrip(marker) == marker and pack(marker)[LISTING] is None  # never in ListObjects
+    assert roundtrip(marker) == marker and listed("k", pack(marker))[0] is None  # never in ListObjects
     minimal = {"Key": "k", "Size": 0, "ETag": '""', "LastModified": MOMENT}
     assert roundtrip(minimal) == minimal
 
@@ -53,11 +53,12 @@ def test_microsecond_times_are_kept_exactly():
 def test_listing_text_is_rendered_once_and_read_from_every_layout():
     record = full_record()
     row = pack(record)
-    assert row[LISTING] == ('<Key>photos/2025/a b.jpg</Key><LastModified>2025-03-04T05:06:07.123Z</LastModified>'
-                            '<ETag>"abc"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>'
-                            "<ChecksumType>FULL_OBJECT</ChecksumType><Size>12</Size><StorageClass>GLACIER</StorageClass>")
-    assert row[URL_SAFE] is False and pack({**record, "Key": "photos/2025/a_b.jpg"})[URL_SAFE] is True
-    assert listed(record["Key"], row) == (row[LISTING], "111111111111")
+    text = listing_text(row)
+    assert text == ('<Key>photos/2025/a b.jpg</Key><LastModified>2025-03-04T05:06:07.123Z</LastModified>'
+                    '<ETag>"abc"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>'
+                    "<ChecksumType>FULL_OBJECT</ChecksumType><Size>12</Size><StorageClass>GLACIER</StorageClass>")
+    assert not row[1] & URL_SAFE and pack({**record, "Key": "photos/2025/a_b.jpg"})[1] & URL_SAFE
+    assert listed(record["Key"], row) == (text, "111111111111")
     assert listed(record["Key"], dict(record)) == listed(record["Key"], row)  # a row written as a whole dict
     layout_1 = [1, 12, '"abc"', "2025-03-04T05:06:07.123Z", "111111111111", "GLACIER", {"CRC32": "AAAAAA=="},
                 "FULL_OBJECT", {"Ready": 1.5, "Expiry": 2.5},
@@ -65,6 +66,10 @@ def test_listing_text_is_rendered_once_and_read_from_every_layout():
                                                           "ServerSideEncryption", "PartSizes")})]
     assert listed(record["Key"], layout_1) == listed(record["Key"], row)
     assert unpack(record["Key"], layout_1) == record
+    layout_2 = [2, text, False, "111111111111", "2025-03-04T05:06:07.123Z", None,
+                encode({name: value for name, value in record.items() if name not in ("Key", "LastModified", "Owner")})]
+    assert listed(record["Key"], layout_2) == listed(record["Key"], row)
+    assert unpack(record["Key"], layout_2) == record
 
 
 def test_rows_written_as_dicts_still_work(provider):
@@ -82,7 +87,7 @@ def test_rows_written_as_dicts_still_work(provider):
     assert got["Body"] == b"b" and got["ContentType"] == "text/plain" and got["LastModified"] == MOMENT
     asyncio.run(provider.put_object(context, {"Bucket": "older-rows", "Key": "b", "Body": b"new"}))
     assert provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})["Body"] == b"new"
-    assert type(provider.data.objects.get(bucket["Id"], "b")) is list  # rewritten in the compact layout
+    assert type(provider.data.objects.get(bucket["Id"], "b")) is bytes  # rewritten in the compact layout
     provider.delete_object(context, {"Bucket": "older-rows", "Key": "a"})
     versions = provider.list_object_versions(context, {"Bucket": "older-rows"})
     assert [v["Key"] for v in versions["Versions"]] == ["b", "c"]
