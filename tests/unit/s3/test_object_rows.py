@@ -72,7 +72,7 @@ def test_listing_text_is_rendered_once_and_read_from_every_layout():
     assert unpack(record["Key"], layout_2) == record
 
 
-def test_rows_written_as_dicts_still_work(provider):
+def test_rows_of_earlier_layouts_still_work(provider):
     context = RequestContext.internal("s3", "000000000000")
     provider.create_bucket(context, {"Bucket": "older-rows"})
     bucket = provider.bucket(context, "older-rows")
@@ -80,9 +80,14 @@ def test_rows_written_as_dicts_still_work(provider):
         provider.data.objects.put(bucket["Id"], name, {
             "Key": name, "Order": "ff00000000000001", "VersionId": "null", "Size": 1, "ETag": '"x"',
             "LastModified": MOMENT, "Owner": "000000000000", "ContentType": "text/plain", "Data": name.encode()})
+    provider.data.objects.put(bucket["Id"], "d", [  # layout 2, beside them
+        2, listed("d", {"Key": "d", "Size": 1, "ETag": '"x"', "LastModified": MOMENT})[0], True, "000000000000",
+        "2025-03-04T05:06:07.123Z", None, encode({"Order": "ff00000000000001", "VersionId": "null", "Size": 1,
+                                                  "ETag": '"x"', "Data": b"d"})])
     page = parsed("ListObjectsV2", provider.list_objects_v2(context, {"Bucket": "older-rows"}))
     assert [(o["Key"], o["Size"], o["LastModified"]) for o in page["Contents"]] == [
-        ("a", 1, MOMENT), ("b", 1, MOMENT), ("c", 1, MOMENT)]
+        ("a", 1, MOMENT), ("b", 1, MOMENT), ("c", 1, MOMENT), ("d", 1, MOMENT)]
+    assert provider.get_object(context, {"Bucket": "older-rows", "Key": "d"})["Body"] == b"d"
     got = provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})
     assert got["Body"] == b"b" and got["ContentType"] == "text/plain" and got["LastModified"] == MOMENT
     asyncio.run(provider.put_object(context, {"Bucket": "older-rows", "Key": "b", "Body": b"new"}))
@@ -90,7 +95,7 @@ def test_rows_written_as_dicts_still_work(provider):
     assert type(provider.data.objects.get(bucket["Id"], "b")) is bytes  # rewritten in the compact layout
     provider.delete_object(context, {"Bucket": "older-rows", "Key": "a"})
     versions = provider.list_object_versions(context, {"Bucket": "older-rows"})
-    assert [v["Key"] for v in versions["Versions"]] == ["b", "c"]
+    assert [v["Key"] for v in versions["Versions"]] == ["b", "c", "d"]
 
 
 def test_a_body_file_round_trips_and_an_overwrite_removes_the_one_it_replaces(provider):
