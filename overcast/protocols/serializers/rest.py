@@ -292,6 +292,9 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         else DEFAULT_CONTENT_TYPES[protocol]
     )
 
+    # A HEAD answers with the headers its GET would, Content-Type too (S3 HeadBucket: XML).
+    typed_when_empty = operation.http.get("method") == "HEAD"
+
     def serialize_rest(output: dict, context: RequestContext) -> Response:
         headers = base_headers(service, None, context)
         status = place(located, output, headers, default_status) if located else default_status
@@ -300,7 +303,7 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         if status == 200 and "Content-Range" in headers:
             status = 206  # a part of the representation (S3 GetObject with Range or partNumber)
         body = body_of(output)
-        if body != b"" and "Content-Type" not in headers:
+        if (body != b"" or typed_when_empty) and "Content-Type" not in headers:
             headers["Content-Type"] = content_type
         return Response(status, headers, body)
 

@@ -43,6 +43,7 @@ def test_location_constraint_rules(s3, endpoint):
     assert west.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
     head = west.head_bucket(Bucket=name)
     assert head["BucketRegion"] == "eu-west-1"
+    assert head["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/xml"  # as its GET's
     us = unique()
     s3.create_bucket(Bucket=us)
     assert s3.get_bucket_location(Bucket=us)["LocationConstraint"] is None
