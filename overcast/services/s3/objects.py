@@ -45,14 +45,14 @@ SEPARATOR = "\x00"
 _MAX = 0xFFFFFFFFFFFFFFFF
 
 
-#: The compact row (layout 3) is bytes: a head of 4 bytes — the layout, flags (URL_SAFE when the
-#: key reads the same URL-encoded: the listing text then serves URL-encoded listings too;
-#: HAS_FILE when the body is in a file of its own: an overwrite reads no more of a row without
-#: one than this head), and the listing text's length in UTF-8 (2 bytes, big-endian; 0 for a delete marker, which ListObjects
-#: never shows) — then that text, the object's ListObjects entry as XML, Key through StorageClass,
-#: then the CBOR of the record but its Key, LastModified as its wire text
-#: (`2024-05-01T12:00:00.000Z`, microseconds when it has them). The key is the row's key, and
-#: only the listing text repeats it. A listing slices each row's text out, decoding nothing.
+#: The compact row (layout 3) is bytes. A head of 4 bytes: the layout; flags (URL_SAFE when the
+#: key reads the same URL-encoded, so the listing text serves URL-encoded listings too; HAS_FILE
+#: when the body is in a file of its own, so an overwrite of a row without one reads only this
+#: head); the listing text's length in UTF-8 (2 bytes, big-endian; 0 for a delete marker, which
+#: ListObjects never shows). Then that text, the object's ListObjects entry as XML, Key through
+#: StorageClass. Then the CBOR of the record but its Key (the row's key), LastModified as its wire
+#: text (`2024-05-01T12:00:00.000Z`, microseconds when it has them). A listing slices each row's
+#: text out, decoding nothing.
 LAYOUT = 3
 URL_SAFE, HAS_FILE = 1, 2
 HEAD = struct.Struct(">BBH")
