@@ -36,6 +36,10 @@ KINDS = (
     ("TopicConfigurations", "TopicArn", "sns"),
     ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"),
 )
+#: The ArgumentName S3 gives for an ARN it cannot parse, per ARN member (its XML names).
+_ARGUMENT_NAMES = {"QueueArn": "Queue", "TopicArn": "Topic", "LambdaFunctionArn": "CloudFunction"}
+#: What S3 says of a queue or topic that does not exist when it validates destinations.
+_MISSING_DESTINATION = {"sqs": "The destination queue does not exist", "sns": "The destination topic does not exist"}
 SUBJECT = "Amazon S3 Notification"
 
 #: EventBridge detail-type and reason per S3 event name.
@@ -111,7 +115,11 @@ class NotificationOperations:
                 arn = configuration.get(arn_member) or ""
                 parts = arn.split(":")
                 if len(parts) < 6 or parts[0] != "arn" or parts[2] != service:
-                    raise invalid_argument("The ARN could not be parsed", arn_member, arn)
+                    raise invalid_argument("The ARN could not be parsed", _ARGUMENT_NAMES[arn_member], arn)
+                if parts[3] != bucket["Region"]:
+                    # Queues, topics and functions receive only their own region's buckets' events.
+                    raise invalid_argument("The notification destination service region is not valid for the "
+                                           "bucket location constraint", _ARGUMENT_NAMES[arn_member], arn)
                 events = configuration.get("Events") or []
                 if not events:
                     raise s3_error("MalformedXML", "The XML you provided was not well-formed or did not validate "
@@ -147,8 +155,10 @@ class NotificationOperations:
         return {}
 
     async def _validate_destinations(self, context, bucket: dict, stored: dict) -> None:
-        """AWS checks each queue and topic by sending it an s3:TestEvent."""
-        failed = {}
+        """AWS checks each queue and topic by sending it one s3:TestEvent (however many
+        configurations name it), and that each function exists; it lists every destination
+        that failed, numbered."""
+        failed: dict[str, str] = {}
         test_event = json.dumps({
             "Service": "Amazon S3",
             "Event": "s3:TestEvent",
@@ -157,21 +167,23 @@ class NotificationOperations:
             "RequestId": context.request_id,
             "HostId": context.request_id,
         })
-        for member, arn_member, _ in KINDS[:2]:
-            for configuration in stored.get(member) or []:
-                arn = configuration[arn_member]
+        for member, arn_member, service in KINDS[:2]:
+            for arn in dict.fromkeys(configuration[arn_member] for configuration in stored.get(member) or []):
                 try:
                     await self.runtime.bus.deliver_now(arn, test_event, subject=SUBJECT)
                 except DeliveryError as error:
-                    failed[arn] = str(error)
-        for configuration in stored.get("LambdaFunctionConfigurations") or []:
-            arn = configuration["LambdaFunctionArn"]
-            reason = self._missing_function(arn)
-            if reason:
-                failed[arn] = reason
+                    failed[arn] = _MISSING_DESTINATION[service] if "does not exist" in str(error) else str(error)
+        for arn in dict.fromkeys(configuration["LambdaFunctionArn"]
+                                 for configuration in stored.get("LambdaFunctionConfigurations") or []):
+            if self._missing_function(arn):
+                # S3 names the function and its qualifier (none here) and says it may not invoke it.
+                failed[f"{arn}, null"] = f"Not authorized to invoke function [{arn}]"
         if failed:
-            arn, reason = next(iter(failed.items()))
-            raise invalid_argument("Unable to validate the following destination configurations", arn, reason)
+            fields = {}
+            for number, (arn, reason) in enumerate(failed.items(), start=1):
+                fields[f"ArgumentName{number}"] = arn
+                fields[f"ArgumentValue{number}"] = reason
+            raise s3_error("InvalidArgument", "Unable to validate the following destination configurations", **fields)
 
     def _missing_function(self, arn: str) -> str | None:
         """Why a function cannot receive S3's events, or None. (AWS checks that the function

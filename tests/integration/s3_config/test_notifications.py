@@ -152,3 +152,62 @@ def test_events_invoke_a_lambda_function(s3, client, bucket):
     record = event["Records"][0]
     assert record["eventName"] == "ObjectCreated:Put" and record["s3"]["configurationId"] == "thumbs"
     assert record["s3"]["object"]["key"] == "photo.jpg"
+
+
+def _error(call, **kwargs) -> dict:
+    import pytest
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return caught.value.response["Error"]
+
+
+def test_unparsable_arns_are_named_by_destination_kind(s3, bucket):
+    for member, arn_member, name in (("QueueConfigurations", "QueueArn", "Queue"),
+                                     ("TopicConfigurations", "TopicArn", "Topic"),
+                                     ("LambdaFunctionConfigurations", "LambdaFunctionArn", "CloudFunction")):
+        for skip in (False, True):
+            error = _error(s3.put_bucket_notification_configuration, Bucket=bucket, SkipDestinationValidation=skip,
+                           NotificationConfiguration={member: [{arn_member: "not-an-arn",
+                                                                "Events": ["s3:ObjectCreated:*"]}]})
+            assert (error["Code"], error["Message"], error["ArgumentName"], error["ArgumentValue"]) == (
+                "InvalidArgument", "The ARN could not be parsed", name, "not-an-arn")
+
+
+def test_destinations_in_another_region_are_refused(s3, bucket):
+    elsewhere = "arn:aws:sqs:eu-west-1:000000000000:cfg-events"
+    error = _error(s3.put_bucket_notification_configuration, Bucket=bucket, SkipDestinationValidation=True,
+                   NotificationConfiguration={"QueueConfigurations": [{"QueueArn": elsewhere,
+                                                                       "Events": ["s3:ObjectCreated:*"]}]})
+    assert (error["Code"], error["Message"]) == (
+        "InvalidArgument", "The notification destination service region is not valid for the bucket location "
+                           "constraint")
+
+
+def test_every_destination_that_fails_validation_is_listed(s3, bucket):
+    missing = [QUEUE + "-missing-1", QUEUE + "-missing-2"]
+    error = _error(s3.put_bucket_notification_configuration, Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": missing[0], "Events": ["s3:ObjectCreated:*"]},
+                                {"QueueArn": missing[1], "Events": ["s3:ObjectRemoved:*"]}]})
+    assert error["Message"] == "Unable to validate the following destination configurations"
+    assert {error["ArgumentName1"], error["ArgumentName2"]} == set(missing)
+    assert error["ArgumentValue1"] == error["ArgumentValue2"] == "The destination queue does not exist"
+    function = "arn:aws:lambda:us-east-1:000000000000:function:cfg-no-such-function"
+    error = _error(s3.put_bucket_notification_configuration, Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": function, "Events": ["s3:ObjectCreated:*"]}]})
+    assert (error["ArgumentName1"], error["ArgumentValue1"]) == (
+        f"{function}, null", f"Not authorized to invoke function [{function}]")
+
+
+def test_a_queue_named_by_two_configurations_gets_one_test_event(s3, client, bucket):
+    sqs = client("sqs")
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-twice")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+        {"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "a/"}]}}},
+        {"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "b/"}]}}}]})
+    messages = _receive(sqs, queue_url, 2, timeout=3)
+    assert [message["Event"] for message in messages] == ["s3:TestEvent"]
