@@ -105,7 +105,7 @@ def _validate_filter(rule: dict) -> None:
             raise malformed_xml()
         tags = list((flt.get("And") or {}).get("Tags") or []) + ([flt["Tag"]] if flt.get("Tag") else [])
         if len({tag.get("Key") for tag in tags}) != len(tags):
-            raise invalid_argument("Duplicate Tag Keys are not allowed.")
+            raise s3_error("InvalidRequest", "Duplicate Tag Keys are not allowed.")
         sizes = flt.get("And") or flt
         low, high = sizes.get("ObjectSizeGreaterThan"), sizes.get("ObjectSizeLessThan")
         if low is not None and high is not None and low >= high:

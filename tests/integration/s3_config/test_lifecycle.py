@@ -36,6 +36,10 @@ def test_configuration_round_trip_and_validation(s3, bucket, aws, tmp_path):
     nothing = {"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {}}]}
     assert error_code(s3.put_bucket_lifecycle_configuration, Bucket=bucket, LifecycleConfiguration=nothing) == (
         "InvalidRequest", 400, "At least one action needs to be specified in a rule")
+    twice = {"Rules": [{"ID": "twice", "Status": "Enabled", "Expiration": {"Days": 7}, "Filter": {"And": {
+        "Tags": [{"Key": "stage", "Value": "a"}, {"Key": "stage", "Value": "b"}]}}}]}
+    assert error_code(s3.put_bucket_lifecycle_configuration, Bucket=bucket, LifecycleConfiguration=twice) == (
+        "InvalidRequest", 400, "Duplicate Tag Keys are not allowed.")
     s3.delete_bucket_lifecycle(Bucket=bucket)
     assert error_code(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[:2] == ("NoSuchLifecycleConfiguration", 404)
 
