@@ -1,9 +1,12 @@
 """Bucket settings kept by id (request metrics, S3 Intelligent-Tiering archive
-configurations): Put/Get/Delete by id and a paginated List, validated as S3 does."""
+configurations, inventory reports): Put/Get/Delete by id and a paginated List, validated as
+S3 does. (Inventory reports are configured, not produced.)"""
 
 from __future__ import annotations
 
 import base64
+import functools
+import re
 
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
@@ -16,10 +19,12 @@ def _no_configuration():
     return s3_error("NoSuchConfiguration", "The specified configuration does not exist.", 404)
 
 
-def _check_id(given_id: str, document: dict) -> None:
+def _check_id(given_id: str, document: dict, kind: str) -> None:
     if not given_id or len(given_id) > 64:
         raise invalid_argument("Invalid id", "id", given_id)
     if document.get("Id") != given_id:
+        if kind == "inventory":
+            raise s3_error("IdMismatch", "Document ID does not match the specified configuration ID.")
         raise invalid_argument("Document ID does not match the specified configuration ID.", "id", given_id)
 
 
@@ -52,10 +57,45 @@ def _validate_tiering(document: dict) -> None:
                 f"A {tier} configuration must have a Days value between {low} and {high}", "Days", days)
 
 
+_BUCKET_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@functools.cache
+def _inventory_fields() -> frozenset[str]:
+    """The optional fields an inventory may list: the model's enum, so new ones are taken as
+    the SDKs learn them."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    return frozenset(model.shape_for("InventoryOptionalField").enum)
+
+
+def _validate_inventory(document: dict) -> None:
+    destination = (document.get("Destination") or {}).get("S3BucketDestination")
+    if not destination or document.get("IsEnabled") is None:
+        raise malformed_xml()
+    if not _BUCKET_ARN.match(destination.get("Bucket") or ""):
+        raise s3_error("InvalidS3DestinationBucket", "Invalid bucket ARN.")
+    if destination.get("Format") not in ("CSV", "ORC", "Parquet"):
+        raise malformed_xml()
+    encryption = destination.get("Encryption")
+    if encryption is not None:
+        given = [name for name in ("SSES3", "SSEKMS") if encryption.get(name) is not None]
+        if len(given) != 1 or ("SSEKMS" in given and not encryption["SSEKMS"].get("KeyId")):
+            raise malformed_xml()
+    if (document.get("Schedule") or {}).get("Frequency") not in ("Daily", "Weekly"):
+        raise malformed_xml()
+    if document.get("IncludedObjectVersions") not in ("All", "Current"):
+        raise malformed_xml()
+    if any(field not in _inventory_fields() for field in document.get("OptionalFields") or []):
+        raise malformed_xml()
+
+
 #: kind → (document member, list output member, extra validation)
 _KINDS = {
     "metrics": ("MetricsConfiguration", "MetricsConfigurationList", None),
     "tiering": ("IntelligentTieringConfiguration", "IntelligentTieringConfigurationList", _validate_tiering),
+    "inventory": ("InventoryConfiguration", "InventoryConfigurationList", _validate_inventory),
 }
 
 
@@ -64,7 +104,7 @@ class IdConfigurationOperations:
         bucket = self.config_bucket(context, params)
         member, _, validate = _KINDS[kind]
         document = params.get(member) or {}
-        _check_id(params["Id"], document)
+        _check_id(params["Id"], document, kind)
         _check_filter(document)
         if validate is not None:
             validate(document)
@@ -134,3 +174,17 @@ class IdConfigurationOperations:
 
     def list_bucket_intelligent_tiering_configurations(self, context, params):
         return self._list_by_id(context, params, "tiering")
+
+    def put_bucket_inventory_configuration(self, context, params):
+        output = self._put_by_id(context, params, "inventory")
+        context.status = 204  # what S3 answers, though its model says 200
+        return output
+
+    def get_bucket_inventory_configuration(self, context, params):
+        return self._get_by_id(context, params, "inventory")
+
+    def delete_bucket_inventory_configuration(self, context, params):
+        return self._delete_by_id(context, params, "inventory")
+
+    def list_bucket_inventory_configurations(self, context, params):
+        return self._list_by_id(context, params, "inventory")
