@@ -1,5 +1,5 @@
 """S3 bucket and object configuration: policy, ownership and ACLs, public access block, CORS,
-website, lifecycle, tagging, encryption, object lock and notifications. The configuration
+website, lifecycle, tagging, encryption, object lock, notifications and replication. The configuration
 lives in tables of its own (configstore.py).
 
 The contract with the object operations (provider.py), both ways:
@@ -43,6 +43,7 @@ from overcast.services.s3.extras import IdConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
 from overcast.services.s3.notifications import NotificationOperations
 from overcast.services.s3.objectlock import ObjectLockOperations
+from overcast.services.s3.replication import ReplicationOperations
 from overcast.services.s3.website import WebsiteOperations
 
 SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
@@ -125,6 +126,7 @@ class BucketConfigOperations(
     NotificationOperations,
     ObjectLockOperations,
     IdConfigurationOperations,
+    ReplicationOperations,
 ):
     # -- plumbing -----------------------------------------------------------------------------
 
