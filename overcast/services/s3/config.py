@@ -1,6 +1,6 @@
 """S3 bucket and object configuration: policy, ownership and ACLs, public access block, CORS,
-website, lifecycle, tagging, encryption, object lock, notifications and replication. The configuration
-lives in tables of its own (configstore.py).
+website, lifecycle, tagging, encryption, object lock, notifications, replication and access
+logging. The configuration lives in tables of its own (configstore.py).
 
 The contract with the object operations (provider.py), both ways:
 
@@ -38,6 +38,7 @@ from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
+from overcast.services.s3.bucketlogging import LoggingOperations
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
@@ -127,6 +128,7 @@ class BucketConfigOperations(
     ObjectLockOperations,
     IdConfigurationOperations,
     ReplicationOperations,
+    LoggingOperations,
 ):
     # -- plumbing -----------------------------------------------------------------------------
 
