@@ -8,6 +8,7 @@ EventBridge enabled, the EventBridge-shaped event is published on "events:put"."
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -51,8 +52,12 @@ _DETAIL_TYPES = {
     "LifecycleTransition": "Object Storage Class Changed", "LifecycleExpiration": "Object Deleted",
 }
 _REASONS = {"Put": "PutObject", "Post": "POST Object", "Copy": "CopyObject",
-            "CompleteMultipartUpload": "CompleteMultipartUpload", "Delete": "DeleteObject",
-            "DeleteMarkerCreated": "DeleteObject"}
+            "CompleteMultipartUpload": "CompleteMultipartUpload"}
+#: Event families whose object carries its size and ETag; those that carry the ETag only (and
+#: no sequencer). Removals carry neither.
+_WITH_CONTENT = ("ObjectCreated", "ObjectRestore", "LifecycleTransition")
+_WITH_ETAG = ("ObjectTagging", "ObjectAcl")
+_EMPTY_ETAG = "d41d8cd98f00b204e9800998ecf8427e"
 
 _sequence = itertools.count()
 
@@ -60,6 +65,10 @@ _sequence = itertools.count()
 def _sequencer() -> str:
     """Ordered per key as AWS's are: a hex string that grows with time."""
     return f"{time.time_ns():016X}{next(_sequence) & 0xFF:02X}"
+
+
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
 def _iso_millis(moment: datetime) -> str:
@@ -210,25 +219,34 @@ class NotificationOperations:
 
     def event_record(self, context, bucket: dict, event_name: str, obj: dict, configuration_id: str) -> dict:
         now = datetime.now(timezone.utc)
-        principal = context.principal_id or context.account
+        family, _, detail = event_name.partition(":")
         s3_object = {"key": quote_plus(obj["Key"], safe="/~")}
-        if event_name.startswith(("ObjectCreated", "ObjectRestore", "LifecycleTransition", "ObjectTagging",
-                                  "ObjectAcl")):
+        if family in _WITH_CONTENT:
             if obj.get("Size") is not None:
                 s3_object["size"] = obj["Size"]
             if obj.get("ETag"):
                 s3_object["eTag"] = obj["ETag"].strip('"')
+        elif family in _WITH_ETAG and obj.get("ETag"):
+            s3_object["eTag"] = obj["ETag"].strip('"')
+        elif detail == "DeleteMarkerCreated":
+            s3_object["eTag"] = _EMPTY_ETAG  # a delete marker's: the MD5 of no bytes
         version = obj.get("VersionId")
         if version and version != "null":
             s3_object["versionId"] = version
-        s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
-        return {
+        if family not in _WITH_ETAG:
+            s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
+        if event_name == "ObjectRestore:Completed":
+            # S3 itself completes a restore, on behalf of the bucket's owner.
+            principal = f"AmazonCustomer:{bucket['Account']}"
+        else:
+            principal = f"AWS:{context.principal_id or context.account}"
+        record = {
             "eventVersion": "2.1",
             "eventSource": "aws:s3",
             "awsRegion": bucket["Region"],
             "eventTime": _iso_millis(now),
             "eventName": event_name,
-            "userIdentity": {"principalId": f"AWS:{principal}"},
+            "userIdentity": {"principalId": principal},
             "requestParameters": {"sourceIPAddress": context.request.client_ip},
             "responseElements": {"x-amz-request-id": context.request_id, "x-amz-id-2": context.request_id},
             "s3": {
@@ -242,6 +260,12 @@ class NotificationOperations:
                 "object": s3_object,
             },
         }
+        if event_name == "ObjectRestore:Completed":
+            record["glacierEventData"] = {"restoreEventData": {
+                "lifecycleRestorationExpiryTime": _iso_millis(_moment(obj["Restore"]["Expiry"])),
+                "lifecycleRestoreStorageClass": obj.get("StorageClass") or "GLACIER",
+            }}
+        return record
 
     def wants_events(self, bucket: dict) -> bool:
         """Whether an object event of this bucket would reach anyone (callers skip building it
@@ -255,6 +279,8 @@ class NotificationOperations:
         if context.extra.get("lifecycle") and event_name.startswith("ObjectRemoved:"):
             # What the lifecycle worker deletes, AWS announces as lifecycle expirations.
             event_name = "LifecycleExpiration:" + event_name.partition(":")[2]
+        if event_name == "ObjectRestore:Post" and obj.get("Restore"):
+            self._complete_restore_later(bucket, obj)
         bus = self.runtime.bus
         configuration = self.configs.get(bucket, "notification")
         listened = bus.has_subscribers("s3:event")
@@ -279,29 +305,59 @@ class NotificationOperations:
         if "EventBridgeConfiguration" in configuration:
             bus.publish("events:put", self.eventbridge_event(context, bucket, event_name, obj))
 
+    def _complete_restore_later(self, bucket: dict, obj: dict) -> None:
+        """Announce s3:ObjectRestore:Completed when the restored copy becomes readable, if the
+        version is still there then. (Pending announcements do not survive a restart.)"""
+        delay = obj["Restore"]["Ready"] - time.time()
+        if delay <= 0:
+            return  # an earlier restore already completed: only its expiry moved
+
+        async def complete() -> None:
+            await asyncio.sleep(delay)
+            current = self.find_bucket(bucket["Name"])
+            if current is None or current["Account"] != bucket["Account"]:
+                return
+            context = self.internal_context(current)
+            if await self.find_object(context, current, obj["Key"], obj.get("VersionId")) is None:
+                return
+            self.object_event(context, current, "ObjectRestore:Completed", {**obj, "Sequencer": None})
+
+        self.runtime.spawn(complete(), name=f"s3 restore of {bucket['Name']}/{obj['Key']}")
+
     def eventbridge_event(self, context, bucket: dict, event_name: str, obj: dict) -> dict:
         family, _, detail = event_name.partition(":")
         detail_type = _DETAIL_TYPES.get(event_name) or _DETAIL_TYPES.get(family, family)
         s3_object = {"key": obj["Key"]}
-        if obj.get("Size") is not None and family != "ObjectRemoved":
+        if family in _WITH_CONTENT and obj.get("Size") is not None:
             s3_object["size"] = obj["Size"]
-        if obj.get("ETag") and family != "ObjectRemoved":
+        if family in _WITH_CONTENT + _WITH_ETAG and obj.get("ETag"):
             s3_object["etag"] = obj["ETag"].strip('"')
         if obj.get("VersionId") and obj["VersionId"] != "null":
             s3_object["version-id"] = obj["VersionId"]
-        s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
+        if family in ("ObjectCreated", "ObjectRemoved", "LifecycleExpiration"):
+            s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
+        # What S3 does by itself (lifecycle) it requests as s3.amazonaws.com, from no address.
+        by_s3 = family in ("LifecycleExpiration", "LifecycleTransition")
         body = {
             "version": "0",
             "bucket": {"name": bucket["Name"]},
             "object": s3_object,
             "request-id": context.request_id,
-            "requester": context.account,
-            "source-ip-address": context.request.client_ip,
+            "requester": "s3.amazonaws.com" if by_s3 else context.account,
         }
-        if family in ("ObjectCreated", "ObjectRemoved"):
+        if not by_s3 and event_name != "ObjectRestore:Completed":
+            body["source-ip-address"] = context.request.client_ip
+        if family == "ObjectCreated":
             body["reason"] = _REASONS.get(detail, detail)
-        if family == "ObjectRemoved":
+        elif family in ("ObjectRemoved", "LifecycleExpiration"):
+            body["reason"] = "Lifecycle Expiration" if by_s3 else "DeleteObject"
             body["deletion-type"] = "Delete Marker Created" if detail == "DeleteMarkerCreated" else "Permanently Deleted"
+        elif family == "ObjectRestore":
+            if event_name == "ObjectRestore:Completed":
+                body["restore-expiry-time"] = _moment(obj["Restore"]["Expiry"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+            body["source-storage-class"] = obj.get("StorageClass") or "GLACIER"
+        elif family == "LifecycleTransition":
+            body["destination-storage-class"] = obj.get("StorageClass") or "STANDARD"
         return {
             "version": "0",
             "id": str(uuid.uuid4()),

@@ -723,7 +723,9 @@ class ObjectOperations:
         expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)
         updated = {**record, "Restore": {"Ready": ready, "Expiry": expiry.timestamp()}}
         self.data.replace(bucket, updated)
-        self.object_event(context, bucket, "ObjectRestore:Post", event_object(updated))
+        # With its restore times: S3 announces the restore's completion too.
+        self.object_event(context, bucket, "ObjectRestore:Post",
+                          {**event_object(updated), "Restore": updated["Restore"]})
         return {}
 
     def transition_object(self, context, bucket: dict, key: str, version_id: str | None, storage_class: str) -> None:

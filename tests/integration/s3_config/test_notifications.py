@@ -211,3 +211,36 @@ def test_a_queue_named_by_two_configurations_gets_one_test_event(s3, client, buc
          "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "b/"}]}}}]})
     messages = _receive(sqs, queue_url, 2, timeout=3)
     assert [message["Event"] for message in messages] == ["s3:TestEvent"]
+
+
+def test_records_carry_what_aws_puts_in_each_kind_of_event(s3, client, bucket):
+    sqs = client("sqs")
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-kinds")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [
+        {"Id": "kinds", "QueueArn": queue_arn,
+         "Events": ["s3:ObjectRestore:*", "s3:ObjectTagging:*", "s3:ObjectRemoved:*"]}]})
+    assert _receive(sqs, queue_url, 1)[0]["Event"] == "s3:TestEvent"
+    version = s3.put_object(Bucket=bucket, Key="cold", Body=b"frozen", StorageClass="GLACIER")["VersionId"]
+    s3.put_object_tagging(Bucket=bucket, Key="cold", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})
+    records = {}
+    for message in _receive(sqs, queue_url, 3):
+        record = message["Records"][0]
+        records[record["eventName"]] = record
+    tagged = records["ObjectTagging:Put"]["s3"]["object"]
+    assert tagged == {"key": "cold", "eTag": tagged["eTag"], "versionId": version}
+    etag = tagged["eTag"]
+    posted = records["ObjectRestore:Post"]["s3"]["object"]
+    assert (posted["eTag"], posted["size"], posted["versionId"]) == (etag, 6, version) and posted["sequencer"]
+    completed = records["ObjectRestore:Completed"]
+    assert completed["userIdentity"]["principalId"] == "AmazonCustomer:000000000000"
+    restore = completed["glacierEventData"]["restoreEventData"]
+    assert restore["lifecycleRestoreStorageClass"] == "GLACIER"
+    assert restore["lifecycleRestorationExpiryTime"].endswith("T00:00:00.000Z")
+    marker = s3.delete_object(Bucket=bucket, Key="cold")["VersionId"]
+    record, = [message["Records"][0] for message in _receive(sqs, queue_url, 1)]
+    assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+    removed = record["s3"]["object"]
+    assert (removed["eTag"], removed["versionId"]) == ("d41d8cd98f00b204e9800998ecf8427e", marker)
+    assert "size" not in removed and removed["sequencer"]

@@ -105,3 +105,48 @@ def test_the_bus_tells_whether_a_topic_has_subscribers():
     assert bus.has_subscribers("s3:event") and not bus.has_subscribers("other")
     stop()
     assert not bus.has_subscribers("s3:event")
+
+
+def _bridge(event_name, obj, lifecycle=False):
+    notifier = Notifier({"EventBridgeConfiguration": {}})
+    context = RequestContext.internal("s3", "111111111111", "eu-west-1")
+    if lifecycle:
+        context.extra["lifecycle"] = True
+    notifier.object_event(context, BUCKET, event_name, obj)
+    (_, event), = [item for item in notifier.runtime.bus.published if item[0] == "events:put"]
+    return event["detail-type"], event["detail"]
+
+
+def test_eventbridge_details_follow_the_kind_of_event():
+    kind, detail = _bridge("ObjectAcl:Put", OBJECT)
+    assert kind == "Object ACL Updated" and "reason" not in detail
+    assert detail["object"] == {"key": "uploads/a b.jpg", "etag": "abc", "version-id": "v1"}
+    kind, detail = _bridge("ObjectTagging:Delete", {**OBJECT, "VersionId": "null"})
+    assert kind == "Object Tags Deleted" and detail["object"] == {"key": "uploads/a b.jpg", "etag": "abc"}
+    kind, detail = _bridge("ObjectRestore:Post", {**OBJECT, "StorageClass": "DEEP_ARCHIVE"})
+    assert kind == "Object Restore Initiated" and detail["source-storage-class"] == "DEEP_ARCHIVE"
+    assert detail["object"] == {"key": "uploads/a b.jpg", "size": 12, "etag": "abc", "version-id": "v1"}
+    kind, detail = _bridge("ObjectRestore:Completed", {**OBJECT, "StorageClass": "GLACIER",
+                                                       "Restore": {"Ready": 0, "Expiry": 86400.0}})
+    assert kind == "Object Restore Completed" and "source-ip-address" not in detail
+    assert detail["restore-expiry-time"] == "1970-01-02T00:00:00Z" and detail["source-storage-class"] == "GLACIER"
+    kind, detail = _bridge("ObjectRemoved:DeleteMarkerCreated", OBJECT, lifecycle=True)
+    assert kind == "Object Deleted" and detail["reason"] == "Lifecycle Expiration"
+    assert detail["deletion-type"] == "Delete Marker Created" and detail["requester"] == "s3.amazonaws.com"
+    assert "source-ip-address" not in detail and set(detail["object"]) == {"key", "version-id", "sequencer"}
+    kind, detail = _bridge("ObjectRemoved:Delete", OBJECT)
+    assert (detail["reason"], detail["deletion-type"]) == ("DeleteObject", "Permanently Deleted")
+    kind, detail = _bridge("LifecycleTransition", {**OBJECT, "StorageClass": "GLACIER"}, lifecycle=True)
+    assert kind == "Object Storage Class Changed" and detail["destination-storage-class"] == "GLACIER"
+    assert "sequencer" not in detail["object"] and detail["requester"] == "s3.amazonaws.com"
+
+
+def test_records_of_tagging_and_delete_markers():
+    notifier = Notifier({"QueueConfigurations": [{"Id": "all", "QueueArn": "arn:aws:sqs:eu-west-1:1:q",
+                                                  "Events": ["s3:ObjectTagging:*", "s3:ObjectRemoved:*"]}]})
+    context = RequestContext.internal("s3", "111111111111", "eu-west-1")
+    notifier.object_event(context, BUCKET, "ObjectTagging:Put", OBJECT)
+    notifier.object_event(context, BUCKET, "ObjectRemoved:DeleteMarkerCreated", {"Key": "k", "VersionId": "m1"})
+    tagged, marker = [message["Records"][0]["s3"]["object"] for _, message, _ in notifier.runtime.bus.delivered]
+    assert tagged == {"key": "uploads/a+b.jpg", "eTag": "abc", "versionId": "v1"}
+    assert marker["eTag"] == "d41d8cd98f00b204e9800998ecf8427e" and marker["versionId"] == "m1" and marker["sequencer"]
