@@ -103,6 +103,15 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         name = params["Bucket"]
         validate_bucket_name(name)
         region = self._location(context, params)
+        if params.get("BucketNamespace") == "account-regional" and not name.endswith(
+                f"-{context.account}-{region}-an"):
+            # A bucket in an account's regional namespace is named <prefix>-<account>-<region>-an.
+            raise ServiceError(
+                "InvalidNamespaceHeader",
+                f"The x-amz-bucket-namespace header asks for the account-regional namespace, but the bucket "
+                f"name does not end with its suffix -{context.account}-{region}-an.",
+                400,
+            )
         existing = self.data.bucket(name)
         if existing is not None:
             if existing["Account"] != context.account:
