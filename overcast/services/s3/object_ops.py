@@ -54,8 +54,11 @@ def precondition_failed(condition: str) -> ServiceError:
                         Condition=condition)
 
 
-def not_modified() -> ServiceError:
-    return ServiceError("NotModified", "Not Modified", 304)
+def not_modified(record: dict) -> ServiceError:
+    # A 304 carries the validators a cache revalidates with (RFC 9110 15.4.5), as S3's does.
+    error = ServiceError("NotModified", "Not Modified", 304)
+    error.headers = {"ETag": record["ETag"], "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+    return error
 
 
 def invalid_object_state(record: dict) -> ServiceError:
@@ -95,11 +98,11 @@ def check_conditions(record: dict, params: dict, prefix: str = "") -> None:
         if _etag_matches(if_none_match, etag):
             if prefix:
                 raise precondition_failed("x-amz-copy-source-If-None-Match")
-            raise not_modified()
+            raise not_modified(record)
     elif modified_since is not None and modified <= modified_since and modified_since <= now():
         if prefix:
             raise precondition_failed("x-amz-copy-source-If-Modified-Since")
-        raise not_modified()
+        raise not_modified(record)
 
 
 def parse_range(text: str, size: int) -> tuple[int, int] | None:
