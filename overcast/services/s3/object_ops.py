@@ -629,11 +629,15 @@ class ObjectOperations:
             raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
                                ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
         same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
-        # Copying a named version onto its own key is allowed as it is (it restores that version).
+        defaults = self.object_defaults(context, bucket, params)
+        # Copying a named version onto its own key is allowed as it is (it restores that version);
+        # so is a copy that changes the object's encryption, which a bucket encryption
+        # configuration of its own is taken to do.
         if same and directive == "COPY" and not _names_version(params["CopySource"]) and not any(
             params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
                                           "SSEKMSKeyId", "ChecksumAlgorithm")
-        ):
+        ) and defaults.get("ServerSideEncryption") == source.get("ServerSideEncryption") and \
+                not self.encryption_configured(bucket):
             raise ServiceError("InvalidRequest", "This copy request is illegal because it is trying to copy an "
                                "object to itself without changing the object's metadata, storage class, website "
                                "redirect location or encryption attributes.", 400)
@@ -647,7 +651,6 @@ class ObjectOperations:
                 fields["WebsiteRedirectLocation"] = params["WebsiteRedirectLocation"]
             metadata = source.get("Metadata") or {}
         self._check_write_conditions(bucket, params)
-        defaults = self.object_defaults(context, bucket, params)
         data, file = self.copy_body(source)
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {
