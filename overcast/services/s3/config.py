@@ -205,8 +205,12 @@ class BucketConfigOperations(
                 defaults["SSEKMSKeyId"] = by_default.get("KMSMasterKeyID") or self._aws_managed_kms_key(bucket)
                 if rule.get("BucketKeyEnabled"):
                     defaults["BucketKeyEnabled"] = True
-        elif params.get("ServerSideEncryption", "").startswith("aws:kms") and not params.get("SSEKMSKeyId"):
-            defaults["SSEKMSKeyId"] = self._aws_managed_kms_key(bucket)
+        elif params.get("ServerSideEncryption"):  # asked for by the request: stored and answered as given
+            defaults["ServerSideEncryption"] = params["ServerSideEncryption"]
+            if params["ServerSideEncryption"].startswith("aws:kms"):
+                defaults["SSEKMSKeyId"] = params.get("SSEKMSKeyId") or self._aws_managed_kms_key(bucket)
+                if params.get("BucketKeyEnabled"):
+                    defaults["BucketKeyEnabled"] = True
         defaults.update(self.object_lock_defaults(context, bucket, params))
         return defaults
 

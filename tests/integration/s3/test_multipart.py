@@ -181,3 +181,24 @@ def test_complete_without_parts_and_too_small_part_fields(s3, bucket):
     assert (error["ETag"], error["PartNumber"], error["ProposedSize"], error["MinSizeAllowed"]) == (
         parts[0]["ETag"].strip('"'), "1", "4", str(5 * MB))
 
+
+def test_requested_kms_encryption_is_kept_and_echoed(s3, bucket):
+    created = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms",
+                                         SSEKMSKeyId="my-key-id", BucketKeyEnabled=True)
+    assert (created["ServerSideEncryption"], created["SSEKMSKeyId"], created["BucketKeyEnabled"]) == (
+        "aws:kms", "my-key-id", True)
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=created["UploadId"], PartNumber=1, Body=b"bytes")
+    assert (part["ServerSideEncryption"], part["SSEKMSKeyId"]) == ("aws:kms", "my-key-id")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=created["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert (done["ServerSideEncryption"], done["SSEKMSKeyId"]) == ("aws:kms", "my-key-id")
+    head = s3.head_object(Bucket=bucket, Key="mp")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"], head["BucketKeyEnabled"]) == (
+        "aws:kms", "my-key-id", True)
+    # Without a key id, S3 uses the account's AWS managed key for S3.
+    put = s3.put_object(Bucket=bucket, Key="obj", Body=b"x", ServerSideEncryption="aws:kms")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"].endswith(":alias/aws/s3")
+    assert s3.head_object(Bucket=bucket, Key="obj")["SSEKMSKeyId"] == put["SSEKMSKeyId"]
+    assert s3.put_object(Bucket=bucket, Key="s3", Body=b"x", ServerSideEncryption="AES256")[
+        "ServerSideEncryption"] == "AES256"
+    assert "SSEKMSKeyId" not in s3.head_object(Bucket=bucket, Key="s3")
