@@ -138,7 +138,10 @@ def build_plan(operation: Any, protocol: str) -> RestPlan:
                 plan.query.append((name, wire, text_converter(member.member, "iso8601"), True))
                 claimed.add(wire)
             else:
-                plan.query.append((name, wire, text_converter(member, "iso8601"), False))
+                convert = text_converter(member, "iso8601")
+                if protocol == "rest-xml" and member.type_name not in ("string", "blob"):
+                    convert = _empty_is_absent(convert)
+                plan.query.append((name, wire, convert, False))
                 claimed.add(wire)
         elif location == "header":
             plan.headers[wire.lower()] = (name, _header_converter(member))
@@ -227,11 +230,19 @@ def _parse_headers(plan: RestPlan, headers: dict[str, str], out: dict[str, Any])
                 out.setdefault(name, {})[header[len(prefix) :]] = convert(value)
 
 
+def _empty_is_absent(convert: Convert) -> Convert:
+    # S3 reads `max-keys=` or `part-number-marker=` (an empty number) as not given at all.
+    return lambda text: None if text == "" else convert(text)
+
+
 def _parse_query(plan: RestPlan, query: dict[str, list[str]], out: dict[str, Any]) -> None:
     for name, wire, convert, is_list in plan.query:
         values = query.get(wire)
         if values is not None:
-            out[name] = [convert(v) for v in values] if is_list else convert(values[0])
+            if is_list:
+                out[name] = [convert(v) for v in values]
+            elif (value := convert(values[0])) is not None:
+                out[name] = value
     if plan.query_map is not None:
         name, convert, values_are_lists = plan.query_map
         claimed = plan.claimed_query

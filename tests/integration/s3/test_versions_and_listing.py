@@ -152,3 +152,17 @@ def test_list_v2_continuation_token_rules(s3, bucket):
     assert "StartAfter" not in rest and rest["ContinuationToken"] == first["NextContinuationToken"]
     assert error_of(s3.list_objects_v2, Bucket=bucket, MaxKeys=2147483648) == (
         "InvalidArgument", 400, "Provided max-keys not an integer or within integer range")
+
+
+def test_an_empty_number_in_the_query_is_not_given(client, bucket):
+    from botocore.config import Config
+
+    s3 = client("s3", config=Config(parameter_validation=False))  # boto3 would refuse "" for an integer
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    page = s3.list_objects_v2(Bucket=bucket, MaxKeys="")
+    assert page["MaxKeys"] == 1000 and [c["Key"] for c in page["Contents"]] == ["a", "b"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"data")
+    parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, PartNumberMarker="", MaxParts="")
+    assert [p["PartNumber"] for p in parts["Parts"]] == [1] and parts["MaxParts"] == 1000
