@@ -304,7 +304,9 @@ class ObjectOperations:
         record = self.new_record(context, bucket, params, body)
         if defaults:
             record.update(defaults)
-        self.commit_version(context, bucket, record, "ObjectCreated:Put", params.get("BypassGovernanceRetention", False))
+        # A browser-based (form POST) upload is ObjectCreated:Post.
+        event = context.extra.get("s3_created_event", "ObjectCreated:Put")
+        self.commit_version(context, bucket, record, event, params.get("BypassGovernanceRetention", False))
         return self.write_output(record)
 
     @staticmethod

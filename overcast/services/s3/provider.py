@@ -23,6 +23,7 @@ from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_ops import ObjectOperations
 from overcast.services.s3.objects import ObjectStore
+from overcast.services.s3.post import PostObjectOperations
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -71,7 +72,8 @@ def _known_regions() -> frozenset[str]:
     return frozenset(regions)
 
 
-class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations, BaseProvider):
+class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations,
+               PostObjectOperations, BaseProvider):
     service = "s3"
 
     def __init__(self, runtime) -> None:
