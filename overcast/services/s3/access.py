@@ -168,6 +168,8 @@ class AccessOperations:
         given = params.get("PublicAccessBlockConfiguration")
         if given is None:
             raise malformed_xml()
+        if not any(given.get(name) is not None for name in PAB_FIELDS):
+            raise s3_error("InvalidRequest", "Must specify at least one configuration.", 400)
         self.configs.put(bucket, "public_access_block", {name: bool(given.get(name, False)) for name in PAB_FIELDS})
         return {}
 

@@ -66,3 +66,15 @@ def test_invalid_acls(s3, bucket, target):
               "Permission": "READ"}
     assert failure(put, **where, AccessControlPolicy={"Grants": [own, public], "Owner": owner})["Code"] \
         == "AccessControlListNotSupported"
+
+
+def test_public_access_block_needs_a_setting(s3, bucket):
+    # A new bucket has all four settings on (AWS's default since April 2023).
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    error = failure(s3.put_public_access_block, Bucket=bucket, PublicAccessBlockConfiguration={})
+    assert triple(error) == ("InvalidRequest", 400, "Must specify at least one configuration.")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": False})
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False}
