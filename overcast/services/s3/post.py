@@ -335,6 +335,8 @@ class PostObjectOperations:
                 params[member_name] = value
         if metadata:
             params["Metadata"] = metadata
+        if not any(name.startswith("Checksum") for name in params):
+            params["ChecksumAlgorithm"] = "CRC64NVME"  # what S3 stores for a form upload by default
         if "acl" in form:
             params["ACL"] = form["acl"]
         if form.get("tagging"):
@@ -348,8 +350,14 @@ class PostObjectOperations:
         headers = {"ETag": output["ETag"], "Location": location, "x-amz-request-id": context.request_id}
         if output.get("VersionId"):
             headers["x-amz-version-id"] = output["VersionId"]
-        if output.get("ServerSideEncryption"):
-            headers["x-amz-server-side-encryption"] = output["ServerSideEncryption"]
+        for name, value in output.items():
+            # PutObject's own response headers: encryption, checksums (CRC64NVME by default).
+            if name == "ServerSideEncryption":
+                headers["x-amz-server-side-encryption"] = value
+            elif name == "ChecksumType":
+                headers["x-amz-checksum-type"] = value
+            elif name.startswith("Checksum"):
+                headers[f"x-amz-checksum-{name[len('Checksum'):].lower()}"] = value
         redirect = form.get("success_action_redirect") or form.get("redirect")
         if redirect:
             parts = urlsplit(redirect)

@@ -71,6 +71,9 @@ def test_default_answer_is_204_and_redirect_is_303(s3, bucket, endpoint):
     assert (status, body) == (204, b"")
     assert headers["etag"] == '"900150983cd24fb0d6963f7d28e17f72"'
     assert headers["location"].endswith(f"/{bucket}/plain.bin")
+    head = s3.head_object(Bucket=bucket, Key="plain.bin", ChecksumMode="ENABLED")
+    assert headers["x-amz-checksum-crc64nvme"] == head["ChecksumCRC64NVME"]
+    assert headers["x-amz-checksum-type"] == "FULL_OBJECT"
     assert s3.get_object(Bucket=bucket, Key="plain.bin")["ContentType"] == "binary/octet-stream"
 
     done = "http://localhost/done?x=1"
