@@ -183,3 +183,17 @@ def test_acl_field_follows_object_ownership(s3, bucket, endpoint):
     assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
             "Permission": "READ"} in grants
 
+
+
+def test_virtual_hosted_form_post_with_cors(s3, bucket, endpoint):
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]}]})
+    form = s3.generate_presigned_post(bucket, "vh.txt")
+    body, content_type = form_body(form["fields"], b"virtual")
+    port = urlsplit(endpoint).port
+    status, headers, _ = raw(endpoint, "POST", "/", {
+        "Content-Type": content_type, "Host": f"{bucket}.s3.localhost.localstack.cloud:{port}",
+        "Origin": "https://app.example"}, body)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "https://app.example"
+    assert s3.get_object(Bucket=bucket, Key="vh.txt")["Body"].read() == b"virtual"
