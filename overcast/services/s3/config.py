@@ -9,6 +9,8 @@ Hooks they call here
       before writing an object (PutObject, CopyObject, CreateMultipartUpload): default
       encryption and object lock retention, merged into the stored object; raises S3's error
       for lock headers on a bucket without object lock.
+  encryption_configured(bucket) -> bool
+      whether the bucket has an encryption configuration of its own (copy in place allowed).
   check_object_lock(context, bucket, obj, bypass_governance)
       before deleting or overwriting a specific version.
   object_event(context, bucket, event_name, obj)
@@ -197,18 +199,34 @@ class BucketConfigOperations(
         """Settings a new object takes from its bucket when the request does not give them
         (default encryption, default object lock retention), merged into the stored object."""
         defaults: dict[str, Any] = {}
-        if not params.get("ServerSideEncryption") and not params.get("SSECustomerAlgorithm"):
+        algorithm = params.get("ServerSideEncryption")
+        if not algorithm and not params.get("SSECustomerAlgorithm"):
             rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]
             by_default = rule["ApplyServerSideEncryptionByDefault"]
             defaults["ServerSideEncryption"] = by_default["SSEAlgorithm"]
             if by_default["SSEAlgorithm"] != "AES256":
-                defaults["SSEKMSKeyId"] = by_default.get("KMSMasterKeyID") or self._aws_managed_kms_key(bucket)
-                if rule.get("BucketKeyEnabled"):
+                defaults["SSEKMSKeyId"] = self._kms_key_arn(bucket, by_default.get("KMSMasterKeyID"))
+                if params.get("BucketKeyEnabled", rule.get("BucketKeyEnabled")):
                     defaults["BucketKeyEnabled"] = True
-        elif params.get("ServerSideEncryption", "").startswith("aws:kms") and not params.get("SSEKMSKeyId"):
-            defaults["SSEKMSKeyId"] = self._aws_managed_kms_key(bucket)
+        elif algorithm:
+            # The request's own encryption is the object's, stored and answered on every read.
+            defaults["ServerSideEncryption"] = algorithm
+            if algorithm.startswith("aws:kms"):
+                defaults["SSEKMSKeyId"] = self._kms_key_arn(bucket, params.get("SSEKMSKeyId"))
+                bucket_key = params.get("BucketKeyEnabled")
+                if bucket_key is None:  # unset: the bucket's own setting applies
+                    rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]
+                    bucket_key = rule.get("BucketKeyEnabled")
+                if bucket_key:
+                    defaults["BucketKeyEnabled"] = True
+                if params.get("SSEKMSEncryptionContext"):
+                    defaults["SSEKMSEncryptionContext"] = params["SSEKMSEncryptionContext"]
         defaults.update(self.object_lock_defaults(context, bucket, params))
         return defaults
+
+    def encryption_configured(self, bucket: dict) -> bool:
+        """Whether the bucket has an encryption configuration of its own (not the SSE-S3 default)."""
+        return self.configs.get(bucket, "encryption") is not None
 
     def object_read_fields(self, context, bucket: dict, obj: dict) -> dict:
         """Output members GetObject/HeadObject report from the object's configuration: its tag
@@ -430,9 +448,20 @@ class BucketConfigOperations(
     # -- encryption ---------------------------------------------------------------------------
 
     def _aws_managed_kms_key(self, bucket: dict) -> str:
+        return self._kms_key_arn(bucket, None)
+
+    @staticmethod
+    def _kms_key_arn(bucket: dict, key_id: str | None) -> str:
+        """The ARN S3 reports for a KMS key given by id, alias or ARN (none: aws/s3, the
+        AWS managed key)."""
+        if key_id and key_id.startswith("arn:"):
+            return key_id
         from overcast.arns import partition
 
-        return f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:alias/aws/s3"
+        prefix = f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:"
+        if not key_id:
+            return prefix + "alias/aws/s3"
+        return prefix + (key_id if key_id.startswith("alias/") else f"key/{key_id}")
 
     def put_bucket_encryption(self, context, params):
         bucket = self.config_bucket(context, params)

@@ -27,20 +27,34 @@ def _encode_token(value: str) -> str:
 
 def _decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+        if token:  # an empty token names no position
+            return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ServiceError("InvalidArgument", "The continuation token provided is incorrect", 400,
-                           ArgumentName="continuation-token") from None
+        pass
+    raise ServiceError("InvalidArgument", "The continuation token provided is incorrect", 400,
+                       ArgumentName="continuation-token")
 
 
-def _max_keys(params: dict, name: str = "MaxKeys") -> int:
-    value = params.get(name)
+_INT32_MAX = 2147483647
+
+
+def count_argument(params: dict, member: str, wire: str, default: int, range_name: str | None = None) -> int:
+    """A count or marker S3 reads as a 32-bit integer (max-keys, max-parts, part-number-marker...):
+    one past an int32 is not an integer to S3, a negative one is out of range."""
+    value = params.get(member)
     if value is None:
-        return MAX_KEYS
+        return default
+    if not -_INT32_MAX - 1 <= value <= _INT32_MAX:
+        raise ServiceError("InvalidArgument", f"Provided {wire} not an integer or within integer range", 400,
+                           ArgumentName=wire, ArgumentValue=str(value))
     if value < 0:
-        raise ServiceError("InvalidArgument", f"Argument {name.lower()} must be an integer between 0 and 2147483647",
-                           400)
-    return min(value, MAX_KEYS)
+        raise ServiceError("InvalidArgument", f"Argument {range_name or wire} must be an integer between 0 and "
+                           f"{_INT32_MAX}", 400, ArgumentName=wire, ArgumentValue=str(value))
+    return value
+
+
+def _max_keys(params: dict) -> int:
+    return min(count_argument(params, "MaxKeys", "max-keys", MAX_KEYS, "maxkeys"), MAX_KEYS)
 
 
 def _check_encoding(params: dict) -> str | None:
@@ -241,7 +255,7 @@ class ListingOperations:
         page.tail(output, delimiter, encoding)
         if token is not None:
             output["ContinuationToken"] = token
-        if params.get("StartAfter") is not None:
+        elif params.get("StartAfter") is not None:  # a token overrides StartAfter, which is then not echoed
             output["StartAfter"] = _url(params["StartAfter"], encoding)
         if page.truncated and page.last is not None:
             output["NextContinuationToken"] = _encode_token(page.last)

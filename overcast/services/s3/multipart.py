@@ -24,6 +24,7 @@ from overcast.services.s3.object_ops import (
     declared_checksums,
     now,
 )
+from overcast.services.s3.listing import count_argument
 from overcast.services.s3.objects import SEPARATOR
 
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -212,7 +213,9 @@ class MultipartOperations:
             if current is None or current.get("UploadId") != upload_id:
                 raise
             return self._completed_output(bucket, current)
-        requested = (params.get("MultipartUpload") or {}).get("Parts") or []
+        if params.get("MultipartUpload") is None:  # no body at all
+            raise ServiceError("InvalidRequest", "You must specify at least one part", 400)
+        requested = params["MultipartUpload"].get("Parts") or []
         if not requested:
             raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
                                "against our published schema", 400)
@@ -237,7 +240,7 @@ class MultipartOperations:
             if part["Size"] < MIN_PART_SIZE:
                 raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
                                    400, ProposedSize=str(part["Size"]), MinSizeAllowed=str(MIN_PART_SIZE),
-                                   PartNumber=str(part["PartNumber"]), ETag=part["ETag"])
+                                   PartNumber=str(part["PartNumber"]), ETag=part["ETag"].strip('"'))
         record_checksums, checksum_type = self._final_checksums(upload, parts, requested, params)
         body = self._join(parts)
         digest = hashlib.md5(b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)).hexdigest()
@@ -347,10 +350,9 @@ class MultipartOperations:
 
     def list_parts(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
+        marker = count_argument(params, "PartNumberMarker", "part-number-marker", 0)
+        limit = min(count_argument(params, "MaxParts", "max-parts", 1000), 1000)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
-        marker = params.get("PartNumberMarker") or 0
-        limit = params.get("MaxParts")
-        limit = 1000 if limit is None else min(limit, 1000)
         prefix = upload["UploadId"] + SEPARATOR
         start = _part_key(upload["UploadId"], marker) if marker else None
         rows = self.data.parts.scan(bucket["Id"], prefix=prefix, start_after=start, limit=limit + 1)
@@ -371,8 +373,7 @@ class MultipartOperations:
             "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")}, "Owner": owner,
             "StorageClass": upload.get("StorageClass", "STANDARD"),
         }
-        if parts:
-            output["NextPartNumberMarker"] = parts[-1]["PartNumber"]
+        output["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else 0
         if upload.get("ChecksumAlgorithm"):
             output["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
             output["ChecksumType"] = upload["ChecksumType"]
@@ -385,8 +386,7 @@ class MultipartOperations:
         encoding = _check_encoding(params)
         prefix = params.get("Prefix") or ""
         delimiter = params.get("Delimiter")
-        limit = params.get("MaxUploads")
-        limit = 1000 if limit is None else min(limit, 1000)
+        limit = min(count_argument(params, "MaxUploads", "max-uploads", 1000), 1000)
         key_marker, upload_marker = params.get("KeyMarker"), params.get("UploadIdMarker")
         if key_marker is None:
             start = None

@@ -54,8 +54,11 @@ def precondition_failed(condition: str) -> ServiceError:
                         Condition=condition)
 
 
-def not_modified() -> ServiceError:
-    return ServiceError("NotModified", "Not Modified", 304)
+def not_modified(record: dict) -> ServiceError:
+    # A 304 carries the validators a cache revalidates with (RFC 9110 15.4.5), as S3's does.
+    error = ServiceError("NotModified", "Not Modified", 304)
+    error.headers = {"ETag": record["ETag"], "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+    return error
 
 
 def invalid_object_state(record: dict) -> ServiceError:
@@ -95,11 +98,11 @@ def check_conditions(record: dict, params: dict, prefix: str = "") -> None:
         if _etag_matches(if_none_match, etag):
             if prefix:
                 raise precondition_failed("x-amz-copy-source-If-None-Match")
-            raise not_modified()
+            raise not_modified(record)
     elif modified_since is not None and modified <= modified_since and modified_since <= now():
         if prefix:
             raise precondition_failed("x-amz-copy-source-If-Modified-Since")
-        raise not_modified()
+        raise not_modified(record)
 
 
 def parse_range(text: str, size: int) -> tuple[int, int] | None:
@@ -637,11 +640,15 @@ class ObjectOperations:
             raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
                                ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
         same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
-        # Copying a named version onto its own key is allowed as it is (it restores that version).
+        defaults = self.object_defaults(context, bucket, params)
+        # Copying a named version onto its own key is allowed as it is (it restores that version);
+        # so is a copy that changes the object's encryption, which a bucket encryption
+        # configuration of its own is taken to do.
         if same and directive == "COPY" and not _names_version(params["CopySource"]) and not any(
             params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
                                           "SSEKMSKeyId", "ChecksumAlgorithm")
-        ):
+        ) and defaults.get("ServerSideEncryption") == source.get("ServerSideEncryption") and \
+                not self.encryption_configured(bucket):
             raise ServiceError("InvalidRequest", "This copy request is illegal because it is trying to copy an "
                                "object to itself without changing the object's metadata, storage class, website "
                                "redirect location or encryption attributes.", 400)
@@ -655,7 +662,6 @@ class ObjectOperations:
                 fields["WebsiteRedirectLocation"] = params["WebsiteRedirectLocation"]
             metadata = source.get("Metadata") or {}
         self._check_write_conditions(bucket, params)
-        defaults = self.object_defaults(context, bucket, params)
         data, file = self.copy_body(source)
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {

@@ -6,6 +6,9 @@ import base64
 import hashlib
 import zlib
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.integration.s3.conftest import error_of
 
 MB = 1024 * 1024
@@ -134,3 +137,69 @@ def test_list_uploads_pagination(s3, bucket):
     assert [u["UploadId"] for u in rest["Uploads"]] == ids[2:]
     grouped = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["u/"]
+
+
+def test_list_parts_counts_are_int32_arguments(s3, bucket):
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    for member, wire in (("MaxParts", "max-parts"), ("PartNumberMarker", "part-number-marker")):
+        assert error_of(s3.list_parts, Bucket=bucket, Key="k", UploadId=upload_id, **{member: -42}) == (
+            "InvalidArgument", 400, f"Argument {wire} must be an integer between 0 and 2147483647")
+        assert error_of(s3.list_parts, Bucket=bucket, Key="k", UploadId=upload_id, **{member: 2147483648}) == (
+            "InvalidArgument", 400, f"Provided {wire} not an integer or within integer range")
+    assert error_of(s3.list_multipart_uploads, Bucket=bucket, MaxUploads=-1) == (
+        "InvalidArgument", 400, "Argument max-uploads must be an integer between 0 and 2147483647")
+    assert error_of(s3.list_multipart_uploads, Bucket=bucket, MaxUploads=2147483648) == (
+        "InvalidArgument", 400, "Provided max-uploads not an integer or within integer range")
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, MaxParts=2147483647)["MaxParts"] == 1000
+
+
+def test_list_parts_next_marker(s3, bucket):
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    empty = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)
+    assert (empty["PartNumberMarker"], empty["NextPartNumberMarker"], empty["IsTruncated"]) == (0, 0, False)
+    for number in (1, 2, 3):
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=number, Body=b"x")
+    first = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, MaxParts=2)
+    assert [p["PartNumber"] for p in first["Parts"]] == [1, 2]
+    assert (first["NextPartNumberMarker"], first["IsTruncated"]) == (2, True)
+    rest = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, PartNumberMarker=2, MaxParts=2)
+    assert [p["PartNumber"] for p in rest["Parts"]] == [3]
+    assert (rest["PartNumberMarker"], rest["NextPartNumberMarker"], rest["IsTruncated"]) == (2, 3, False)
+
+
+def test_complete_without_parts_and_too_small_part_fields(s3, bucket):
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    assert error_of(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id) == (
+        "InvalidRequest", 400, "You must specify at least one part")
+    parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=n,
+                                                       Body=b"data")["ETag"]} for n in (1, 2)]
+    with pytest.raises(ClientError) as caught:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    error = caught.value.response["Error"]
+    assert error["Code"] == "EntityTooSmall"
+    # The error names the part's ETag bare, without the quotes its header carries.
+    assert (error["ETag"], error["PartNumber"], error["ProposedSize"], error["MinSizeAllowed"]) == (
+        parts[0]["ETag"].strip('"'), "1", "4", str(5 * MB))
+
+
+def test_requested_kms_encryption_is_kept_and_echoed(s3, bucket):
+    key_arn = "arn:aws:kms:us-east-1:000000000000:key/my-key-id"  # a key named by id is answered as its ARN
+    created = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms",
+                                         SSEKMSKeyId="my-key-id", BucketKeyEnabled=True)
+    assert (created["ServerSideEncryption"], created["SSEKMSKeyId"], created["BucketKeyEnabled"]) == (
+        "aws:kms", key_arn, True)
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=created["UploadId"], PartNumber=1, Body=b"bytes")
+    assert (part["ServerSideEncryption"], part["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=created["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert (done["ServerSideEncryption"], done["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+    head = s3.head_object(Bucket=bucket, Key="mp")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"], head["BucketKeyEnabled"]) == (
+        "aws:kms", key_arn, True)
+    # Without a key id, S3 uses the account's AWS managed key for S3.
+    put = s3.put_object(Bucket=bucket, Key="obj", Body=b"x", ServerSideEncryption="aws:kms")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"].endswith(":alias/aws/s3")
+    assert s3.head_object(Bucket=bucket, Key="obj")["SSEKMSKeyId"] == put["SSEKMSKeyId"]
+    assert s3.put_object(Bucket=bucket, Key="s3", Body=b"x", ServerSideEncryption="AES256")[
+        "ServerSideEncryption"] == "AES256"
+    assert "SSEKMSKeyId" not in s3.head_object(Bucket=bucket, Key="s3")

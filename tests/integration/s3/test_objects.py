@@ -89,6 +89,19 @@ def test_conditional_reads(s3, bucket):
     s3.get_object(Bucket=bucket, Key="k", IfMatch=etag, IfUnmodifiedSince=past)
 
 
+def test_not_modified_carries_the_validators(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["ETag"]
+    modified = s3.head_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]["last-modified"]
+    for call, condition in ((s3.get_object, {"IfNoneMatch": etag}), (s3.head_object, {"IfNoneMatch": etag}),
+                            (s3.get_object, {"IfModifiedSince": modified})):
+        with pytest.raises(ClientError) as caught:
+            call(Bucket=bucket, Key="k", **condition)
+        response = caught.value.response
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 304
+        headers = response["ResponseMetadata"]["HTTPHeaders"]
+        assert (headers["etag"], headers["last-modified"]) == (etag, modified)
+
+
 def test_conditional_writes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="once", Body=b"1", IfNoneMatch="*")
     assert error_of(s3.put_object, Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*")[:2] == (

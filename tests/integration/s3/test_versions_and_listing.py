@@ -137,3 +137,18 @@ def test_listing_skips_over_common_prefixes(s3, bucket):
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["logs/"] and page["IsTruncated"]
     rest = s3.list_objects_v2(Bucket=bucket, Delimiter="/", ContinuationToken=page["NextContinuationToken"])
     assert [o["Key"] for o in rest["Contents"]] == ["z"]
+
+
+def test_list_v2_continuation_token_rules(s3, bucket):
+    for key in ("one", "three", "two"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    assert error_of(s3.list_objects_v2, Bucket=bucket, ContinuationToken="") == (
+        "InvalidArgument", 400, "The continuation token provided is incorrect")
+    first = s3.list_objects_v2(Bucket=bucket, MaxKeys=1, StartAfter="one")
+    assert first["StartAfter"] == "one" and [c["Key"] for c in first["Contents"]] == ["three"]
+    # The token wins over StartAfter, which the answer then leaves out.
+    rest = s3.list_objects_v2(Bucket=bucket, StartAfter="one", ContinuationToken=first["NextContinuationToken"])
+    assert [c["Key"] for c in rest["Contents"]] == ["two"]
+    assert "StartAfter" not in rest and rest["ContinuationToken"] == first["NextContinuationToken"]
+    assert error_of(s3.list_objects_v2, Bucket=bucket, MaxKeys=2147483648) == (
+        "InvalidArgument", 400, "Provided max-keys not an integer or within integer range")

@@ -66,7 +66,8 @@ def test_default_encryption(s3, bucket):
                     "BucketKeyEnabled": True}
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
     head = s3.head_object(Bucket=bucket, Key="k")
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == "alias/my-key"
+    assert head["ServerSideEncryption"] == "aws:kms" and head["BucketKeyEnabled"] is True
+    assert head["SSEKMSKeyId"].startswith("arn:aws:kms:us-east-1:") and head["SSEKMSKeyId"].endswith(":alias/my-key")
     bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "k"}}]}
     assert error_code(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration=bad)[:2] == (
         "InvalidArgument", 400)
