@@ -139,6 +139,7 @@ class PostObjectOperations:
         try:
             return await self._form_post(request, context, name)
         except ServiceError as error:
+            self._observe_form(context, None, None, error)
             return protocols.serialize_error(model, None, "rest-xml", error, context)
         except Exception:
             log.exception("s3 POST Object failed")
@@ -171,6 +172,11 @@ class PostObjectOperations:
         access_key = self._check_form_signature(form)
         if access_key is not None:
             identify(context, access_key)
+            token = form.get("x-amz-security-token")
+            if token is not None:
+                # Temporary credentials sign with their session token in the form: it is the
+                # request's, for the checks that look for it in the headers.
+                request.headers["x-amz-security-token"] = token
             self._check_form_policy(form, names, bucket, key, len(content))
         else:
             identify(context, None)
@@ -182,13 +188,13 @@ class PostObjectOperations:
         context.extra["s3_created_event"] = "ObjectCreated:Post"
         output = await self.put_object(context, params)
         # What follows any PutObject (tags, ACL, object lock, the audit record) follows this one.
-        self._observe_form(context, params, output)
+        self._observe_form(context, params, output, None)
         return self._form_response(request, context, form, bucket, key, output)
 
-    def _observe_form(self, context, params, output) -> None:
+    def _observe_form(self, context, params, output, error) -> None:
         for observe in self.runtime.observers:
             try:
-                observe(context, params, output, None)
+                observe(context, params, output, error)
             except Exception:
                 log.exception("request observer %r failed", observe)
 
