@@ -39,6 +39,7 @@ _V4_NAMES = {"x-amz-algorithm": "X-Amz-Algorithm", "x-amz-credential": "X-Amz-Cr
 _CONTROL = {"key", "policy", "success_action_redirect", "redirect", "success_action_status", "tagging", "acl",
             "file", "bucket", "awsaccesskeyid", "signature", "x-amz-security-token", *_V4_FIELDS}
 _DISPOSITION_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))')
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MAX_FIELDS_BYTES = 20 * 1024  # AWS caps the form's fields (not the file) at 20 KB
 
 
@@ -128,8 +129,9 @@ class PostObjectOperations:
         from overcast.services.s3.cors import _bucket_and_key
 
         name, key = _bucket_and_key(request.raw_path)
-        if not name or key is not None:
-            return None  # not a bucket's URL: the API path answers (405, or an operation)
+        if not name or key is not None or not _BUCKET_NAME.fullmatch(name):
+            # Not a bucket's URL (POST /WriteGetObjectResponse is an operation): the API path answers.
+            return None
         from overcast import protocols
 
         model = protocols.service_model("s3")

@@ -197,3 +197,12 @@ def test_virtual_hosted_form_post_with_cors(s3, bucket, endpoint):
     assert status == 204
     assert headers["access-control-allow-origin"] == "https://app.example"
     assert s3.get_object(Bucket=bucket, Key="vh.txt")["Body"].read() == b"virtual"
+
+
+def test_a_post_to_an_operation_path_is_no_form_upload(endpoint):
+    from tests.integration.s3.conftest import signed_raw
+
+    host = urlsplit(endpoint).netloc
+    status, _, body = signed_raw(endpoint, "POST", host, "/WriteGetObjectResponse",
+                                 {"x-amz-request-route": "r", "x-amz-request-token": "t"}, b"x")
+    assert (status, error(body)["Code"]) == (501, "NotImplemented")
