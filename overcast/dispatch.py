@@ -72,6 +72,18 @@ class Dispatcher:
             if cors is not None:
                 return cors.cors_preflight(request, context), context
 
+        if request.method == "POST" and not request.query_string:
+            # A browser-based upload (S3's POST Object) is HTML form handling, not an API
+            # operation: the service answers it itself, as it does CORS preflights.
+            form_post = self._provider_hook(service, "form_post")
+            if form_post is not None:
+                response = await form_post(request, context)
+                if response is not None:
+                    cors = self._cors(service) if "origin" in request.headers else None
+                    if cors is not None:
+                        cors.cors_response(request, context, response)
+                    return response, context
+
         model = protocols.service_model(service)
         context.service_model = model
         protocol = context.protocol = protocols.detect_protocol(model, request)
@@ -119,6 +131,12 @@ class Dispatcher:
             return None
         provider = self.runtime.provider(service)
         return provider if hasattr(provider, "cors_preflight") else None
+
+    def _provider_hook(self, service: str, name: str):
+        """The enabled service provider's method `name`, if it has one."""
+        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+            return None
+        return getattr(self.runtime.provider(service), name, None)
 
     def _observe(self, context, params, output, error) -> None:
         for observe in self.runtime.observers:

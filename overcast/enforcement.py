@@ -112,13 +112,21 @@ class Enforcer:
         anonymous = key_id is None
         if anonymous and service == "s3":
             return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
-        root = not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root")
         model = context.service_model
         prefix = (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service) if model else service
         arn_partition = partition(context.region)
         targets = actions.resolve(service, prefix, context.operation_name, params or {}, context, arn_partition)
-        if not targets:
-            return
+        if targets:
+            self.authorize(context, params, targets)
+
+    def authorize(self, context, params: dict | None, targets: list[tuple[str, str]]) -> None:
+        """Raise the service's denial unless the caller may do each (action, resource): for
+        the request as a whole, or for one item of a batch that S3 authorizes item by item
+        (DeleteObjects answers a denied key in its Errors)."""
+        service = context.service
+        identity = context.extra.get("identity")
+        anonymous = context.access_key_id is None
+        root = not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root")
         if root:
             self._check_root(context, params or {}, identity, service, targets)
             return

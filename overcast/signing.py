@@ -205,7 +205,13 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
         headers = request.headers
         lines = [request.method.upper(), headers.get("content-md5", ""), headers.get("content-type", ""),
                  expires_text]
-        amz = sorted((name, value) for name, value in headers.items() if name.startswith("x-amz-"))
+        amz = {name: value for name, value in headers.items() if name.startswith("x-amz-")}
+        for name, values in query.items():
+            # botocore moves the x-amz-* headers it signed (x-amz-meta-*, x-amz-acl...) into a
+            # V2 presigned URL's query string; S3 reads them there as headers.
+            if name[:6].lower() == "x-amz-":
+                amz.setdefault(name.lower(), values[0])
+        amz = sorted(amz.items())
         lines.extend(f"{name}:{value.strip()}" for name, value in amz)
         resource = request.raw_path  # path style: for a virtual host, the rewritten /bucket/key
         interesting = []

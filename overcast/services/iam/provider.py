@@ -36,7 +36,9 @@ class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportM
         if getattr(self.runtime.config, "enforce_iam", False):
             from overcast.enforcement import Enforcer
 
-            Enforcer(self.runtime, self).install()
+            #: Kept for the checks a service makes per item of a batch (S3 DeleteObjects).
+            self.enforcer = Enforcer(self.runtime, self)
+            self.enforcer.install()
 
     def close(self) -> None:
         if self.resolve_key in identity.key_resolvers:

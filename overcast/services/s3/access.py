@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from overcast.arns import partition
+from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import policy as policies
 from overcast.services.s3.configstore import malformed_xml, s3_error
@@ -167,6 +168,8 @@ class AccessOperations:
         given = params.get("PublicAccessBlockConfiguration")
         if given is None:
             raise malformed_xml()
+        if not any(given.get(name) is not None for name in PAB_FIELDS):
+            raise s3_error("InvalidRequest", "Must specify at least one configuration.", 400)
         self.configs.put(bucket, "public_access_block", {name: bool(given.get(name, False)) for name in PAB_FIELDS})
         return {}
 
@@ -214,6 +217,26 @@ class AccessOperations:
         if action == "s3:GetBucketAcl":
             return acls.allows(self.bucket_grants(bucket), "READ_ACP", False)
         return False
+
+    def item_authorizer(self, context):
+        """With IAM enforcement on, a callable (action, bucket, key, params) -> the AccessDenied
+        error for one item of a batch S3 authorizes item by item (DeleteObjects), or None if
+        allowed; None itself when nothing is enforced for this caller."""
+        if context.access_key_id is None or context.extra.get("internal"):
+            return None
+        enforcer = getattr(self.runtime.providers.get("iam"), "enforcer", None)
+        if enforcer is None:
+            return None
+
+        def denial(action: str, bucket: dict, key: str, params: dict):
+            resource = f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}/{key}"
+            try:
+                enforcer.authorize(context, params, [(action, resource)])
+            except ServiceError as error:
+                return error
+            return None
+
+        return denial
 
     @staticmethod
     def _condition_keys(context, key: str | None) -> dict:

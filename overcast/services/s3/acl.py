@@ -7,7 +7,7 @@ import hashlib
 import re
 from functools import lru_cache
 
-from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+from overcast.services.s3.configstore import invalid_argument, s3_error
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -29,6 +29,20 @@ _GRANT_HEADERS = {
     "GrantWriteACP": "WRITE_ACP",
 }
 _GRANTEE = re.compile(r'\s*(id|uri|emailAddress)\s*=\s*"?([^",]*)"?\s*(?:,|$)')
+#: A canonical user id: 64 lower-case hex digits.
+_CANONICAL_ID = re.compile(r"[0-9a-f]{64}")
+_HEADER_NAMES = {
+    "GrantFullControl": "x-amz-grant-full-control",
+    "GrantRead": "x-amz-grant-read",
+    "GrantReadACP": "x-amz-grant-read-acp",
+    "GrantWrite": "x-amz-grant-write",
+    "GrantWriteACP": "x-amz-grant-write-acp",
+}
+
+
+def malformed_acl() -> Exception:
+    return s3_error("MalformedACLError",
+                    "The XML you provided was not well-formed or did not validate against our published schema")
 
 
 @lru_cache(maxsize=1024)
@@ -88,7 +102,7 @@ def grants_from_request(params: dict, account: str, allowed_canned: tuple[str, .
         grants = []
         for name, permission in _GRANT_HEADERS.items():
             if name in headers:
-                for grantee in _parse_grantees(headers[name]):
+                for grantee in _parse_grantees(headers[name], _HEADER_NAMES[name]):
                     grants.append({"Grantee": grantee, "Permission": permission})
         return grants
     if policy is not None:
@@ -96,16 +110,18 @@ def grants_from_request(params: dict, account: str, allowed_canned: tuple[str, .
     return None
 
 
-def _parse_grantees(text: str) -> list[dict]:
+def _parse_grantees(text: str, header: str) -> list[dict]:
     grantees = []
     position = 0
     text = text.strip()
     while position < len(text):
         match = _GRANTEE.match(text, position)
         if match is None or match.end() == position:
-            raise invalid_argument("Argument format not recognized", "x-amz-grant", text)
+            raise invalid_argument("Argument format not recognized", header, text)
         kind, value = match.groups()
         if kind == "id":
+            if not _CANONICAL_ID.fullmatch(value):
+                raise invalid_argument("Invalid id", "id", value)
             grantees.append(_user(value))
         elif kind == "uri":
             if value not in (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY):
@@ -120,18 +136,22 @@ def _parse_grantees(text: str) -> list[dict]:
 
 
 def _grants_from_policy(policy: dict) -> list[dict]:
-    if "Owner" not in policy or not (policy.get("Owner") or {}).get("ID"):
-        raise malformed_xml()
+    owner_id = (policy.get("Owner") or {}).get("ID")
+    if not owner_id:
+        raise malformed_acl()
     grants = []
     for grant in policy.get("Grants") or []:
+        if grant.get("Permission") not in PERMISSIONS:
+            raise malformed_acl()
+    if not _CANONICAL_ID.fullmatch(owner_id):
+        raise invalid_argument("Invalid id", "CanonicalUser/ID", owner_id)
+    for grant in policy.get("Grants") or []:
         grantee = grant.get("Grantee") or {}
-        permission = grant.get("Permission")
-        if permission not in PERMISSIONS:
-            raise malformed_xml()
+        permission = grant["Permission"]
         kind = grantee.get("Type")
         if kind == "CanonicalUser":
-            if not grantee.get("ID"):
-                raise invalid_argument("Invalid id", "CanonicalUser/ID", "")
+            if not _CANONICAL_ID.fullmatch(grantee.get("ID") or ""):
+                raise invalid_argument("Invalid id", "CanonicalUser/ID", grantee.get("ID") or "")
             grants.append({"Grantee": _user(grantee["ID"]), "Permission": permission})
         elif kind == "Group":
             if grantee.get("URI") not in (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY):
@@ -142,7 +162,7 @@ def _grants_from_policy(policy: dict) -> list[dict]:
                            "The e-mail address you provided does not match any account on record.",
                            EmailAddress=grantee.get("EmailAddress") or "")
         else:
-            raise malformed_xml()
+            raise malformed_acl()
     return grants
 
 

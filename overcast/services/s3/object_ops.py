@@ -307,7 +307,9 @@ class ObjectOperations:
         record = self.new_record(context, bucket, params, body)
         if defaults:
             record.update(defaults)
-        self.commit_version(context, bucket, record, "ObjectCreated:Put", params.get("BypassGovernanceRetention", False))
+        # A browser-based (form POST) upload is ObjectCreated:Post.
+        event = context.extra.get("s3_created_event", "ObjectCreated:Put")
+        self.commit_version(context, bucket, record, event, params.get("BypassGovernanceRetention", False))
         return self.write_output(record)
 
     @staticmethod
@@ -555,8 +557,17 @@ class ObjectOperations:
         quiet = request.get("Quiet", False)
         bypass = params.get("BypassGovernanceRetention", False)
         deleted, errors = [], []
+        authorize = self.item_authorizer(context)
         for item in items:
             key, version_id = item["Key"], item.get("VersionId")
+            if authorize is not None:
+                # S3 authorizes DeleteObjects key by key: a denied key is one of its Errors.
+                action = "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject"
+                denied = authorize(action, bucket, key, {"Bucket": bucket["Name"], "Key": key})
+                if denied is not None:
+                    errors.append({"Key": key, "Code": denied.code, "Message": denied.message,
+                                   **({"VersionId": version_id} if version_id else {})})
+                    continue
             try:
                 result = self._delete_key(context, bucket, key, version_id, bypass, item.get("ETag"))
             except ServiceError as error:

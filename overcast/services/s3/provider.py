@@ -23,6 +23,7 @@ from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_ops import ObjectOperations
 from overcast.services.s3.objects import ObjectStore
+from overcast.services.s3.post import PostObjectOperations
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -61,6 +62,36 @@ def _is_ip_address(name: str) -> bool:
     return True
 
 
+#: A presigned URL's own parameters, never request headers.
+_PRESIGN_QUERY = frozenset(("x-amz-algorithm", "x-amz-credential", "x-amz-signature", "x-amz-date",
+                            "x-amz-signedheaders", "x-amz-expires", "x-amz-security-token"))
+
+
+def _query_headers(context, params: dict) -> None:
+    """A presigned URL's x-amz-* query parameters (botocore puts there the x-amz-* headers a
+    SigV2 URL signed, the JavaScript SDK those of SigV4 URLs) count as the request's headers,
+    as S3 reads them: metadata, ACL, encryption and the like. A header sent as well wins."""
+    query = context.request.query
+    members = None
+    for name, values in query.items():
+        lowered = name.lower()
+        if not lowered.startswith("x-amz-") or lowered in _PRESIGN_QUERY or lowered in context.request.headers:
+            continue
+        if lowered.startswith("x-amz-meta-"):
+            params.setdefault("Metadata", {}).setdefault(lowered[len("x-amz-meta-"):], values[0])
+            continue
+        if members is None:
+            shape = context.operation.input_shape
+            members = {} if shape is None else {
+                member.serialization.get("name", member_name).lower(): (member_name, member.type_name)
+                for member_name, member in shape.members.items()
+                if member.serialization.get("location") == "header"
+            }
+        member = members.get(lowered)
+        if member is not None and member[1] == "string":
+            params.setdefault(member[0], values[0])
+
+
 def _known_regions() -> frozenset[str]:
     import botocore.session
 
@@ -71,7 +102,8 @@ def _known_regions() -> frozenset[str]:
     return frozenset(regions)
 
 
-class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations, BaseProvider):
+class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations,
+               PostObjectOperations, BaseProvider):
     service = "s3"
 
     def __init__(self, runtime) -> None:
@@ -88,6 +120,8 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
     def _check_presigned(self, context, params) -> None:
         if context.service == "s3" and is_presigned(context.request):
             verify_request(context.request, self.runtime.secret_for, protocol="rest-xml")
+            if params is not None and context.operation is not None:
+                _query_headers(context, params)
 
     # -- the bucket record, for every S3 operation and the configuration half ------------------
 

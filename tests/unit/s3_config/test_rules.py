@@ -118,13 +118,16 @@ def test_website_validation():
 
 
 def test_grant_headers_and_canned_acls():
+    user = "ab" * 32  # a canonical user id is 64 hex digits
     grants = acl.grants_from_request(
-        {"GrantRead": 'uri="http://acs.amazonaws.com/groups/global/AllUsers", id="abc"'}, "111111111111",
+        {"GrantRead": f'uri="http://acs.amazonaws.com/groups/global/AllUsers", id="{user}"'}, "111111111111",
         acl.BUCKET_CANNED)
     assert grants == [
         {"Grantee": {"Type": "Group", "URI": acl.ALL_USERS}, "Permission": "READ"},
-        {"Grantee": {"Type": "CanonicalUser", "ID": "abc"}, "Permission": "READ"},
+        {"Grantee": {"Type": "CanonicalUser", "ID": user}, "Permission": "READ"},
     ]
+    error = error_of(acl.grants_from_request, {"GrantRead": 'id="abc"'}, "1", acl.BUCKET_CANNED)
+    assert (error.code, error.message) == ("InvalidArgument", "Invalid id")
     assert acl.is_public(acl.canned("public-read", "111111111111"))
     assert acl.owner_only(acl.canned("private", "111111111111"), "111111111111")
     error = error_of(acl.grants_from_request, {"ACL": "private", "GrantRead": 'id="x"'}, "1", acl.BUCKET_CANNED)
