@@ -75,9 +75,9 @@ class Dispatcher:
         if request.method == "POST" and not request.query_string:
             # A browser-based upload (S3's POST Object) is HTML form handling, not an API
             # operation: the service answers it itself, as it does CORS preflights.
-            form_post = self._provider_hook(service, "form_post")
-            if form_post is not None:
-                response = await form_post(request, context)
+            forms = self._provider_with(service, "form_post")
+            if forms is not None:
+                response = await forms.form_post(request, context)
                 if response is not None:
                     cors = self._cors(service) if "origin" in request.headers else None
                     if cors is not None:
@@ -127,16 +127,14 @@ class Dispatcher:
 
     def _cors(self, service: str):
         """The provider that handles CORS for its service, if it does."""
+        return self._provider_with(service, "cors_preflight")
+
+    def _provider_with(self, service: str, hook: str):
+        """The service's provider, if the service is enabled and its provider has `hook`."""
         if service not in services.implemented() or not self.runtime.config.service_enabled(service):
             return None
         provider = self.runtime.provider(service)
-        return provider if hasattr(provider, "cors_preflight") else None
-
-    def _provider_hook(self, service: str, name: str):
-        """The enabled service provider's method `name`, if it has one."""
-        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
-            return None
-        return getattr(self.runtime.provider(service), name, None)
+        return provider if hasattr(provider, hook) else None
 
     def _observe(self, context, params, output, error) -> None:
         for observe in self.runtime.observers:
