@@ -153,8 +153,8 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
     if len(credential) != 5 or credential[4] != "aws4_request":
         raise ServiceError(
             "AuthorizationQueryParametersError",
-            f"Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
-            f"expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", 400)
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+            "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", 400)
     try:
         expires = int(values["X-Amz-Expires"])
     except ValueError:
