@@ -114,7 +114,7 @@ def verify_request(
     amz_date = request.headers.get("x-amz-date") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(moment))
     canonical = canonical_request(request, service, signed_headers, payload, drop_query=())
     expected = signature(secret, date, region, service, string_to_sign(amz_date, date, region, service, canonical))
-    if not hmac.compare_digest(expected, match.group("signature").lower()):
+    if not matches(expected, match.group("signature").lower()):
         raise _mismatch(request, service, access_key, amz_date, date, region, canonical,
                         match.group("signature"), protocol)
     if payload in SIGNED_STREAMING:
@@ -182,7 +182,7 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
         canonical = canonical_request(request, service, signed_headers, payload, drop_query=("X-Amz-Signature",))
         expected = signature(secret, date, region, service,
                              string_to_sign(amz_date, date, region, service, canonical))
-        if not hmac.compare_digest(expected, values["X-Amz-Signature"].lower()):
+        if not matches(expected, values["X-Amz-Signature"].lower()):
             raise _mismatch(request, service, access_key, amz_date, date, region, canonical,
                             values["X-Amz-Signature"], protocol)
     if now > signed_at + expires:
@@ -225,7 +225,7 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
         lines.append(resource)
         to_sign = "\n".join(lines)
         expected = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()).decode()
-        if not hmac.compare_digest(expected, provided):
+        if not matches(expected, provided):
             raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=access_key,
                                StringToSign=to_sign, SignatureProvided=provided)
     try:
@@ -295,6 +295,12 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+def matches(expected: str, provided: str) -> bool:
+    """Whether a signature a client sent is the one computed, in constant time. The client's
+    text may hold any character (compare_digest refuses non-ASCII str), so bytes are compared."""
+    return hmac.compare_digest(expected.encode(), provided.encode("utf-8", "surrogatepass"))
+
+
 def signature(secret: str, date: str, region: str, service: str, to_sign: str) -> str:
     key = signing_key(secret, date, region, service)
     return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -343,7 +349,7 @@ class ChunkSigner:
 
     def _check(self, to_sign: str, provided: str | None) -> None:
         expected = hmac.new(self._key, to_sign.encode(), hashlib.sha256).hexdigest()
-        if provided is None or not hmac.compare_digest(expected, provided.strip().lower()):
+        if provided is None or not matches(expected, provided.strip().lower()):
             raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=self._access_key,
                                StringToSign=to_sign, SignatureProvided=provided or "")
         self._previous = expected

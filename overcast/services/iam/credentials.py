@@ -27,6 +27,7 @@ from overcast.services.iam.base import (
     tag_list,
 )
 from overcast.services.iam.entities import check_name
+from overcast.signing import matches
 
 ACCESS_KEYS_PER_USER = 2
 
@@ -44,7 +45,7 @@ def totp_step(seed: str, code: str, window: int = 2) -> int | None:
     """The step `code` is valid for, near now, or None."""
     current = int(time.time()) // 30
     for step in range(current - window, current + window + 1):
-        if hmac.compare_digest(totp(seed, step), code or ""):
+        if matches(totp(seed, step), code or ""):
             return step
     return None
 

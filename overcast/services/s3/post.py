@@ -24,7 +24,7 @@ from overcast.errors import ServiceError, internal_error
 from overcast.http import Response
 from overcast.identity import identify
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
-from overcast.signing import ALGORITHM, signature
+from overcast.signing import ALGORITHM, matches, signature
 
 log = logging.getLogger("overcast")
 _MISMATCH = ("The request signature we calculated does not match the signature you provided. "
@@ -220,8 +220,8 @@ class PostObjectOperations:
             access_key, date, region, service, _ = credential
             secret = self.runtime.secret_for(access_key)
             provided = form["x-amz-signature"]
-            if secret is not None and not hmac.compare_digest(
-                    signature(secret, date, region, service, form["policy"]), provided.lower()):
+            if secret is not None and not matches(signature(secret, date, region, service, form["policy"]),
+                                                  provided.lower()):
                 raise s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key,
                                StringToSign=form["policy"], SignatureProvided=provided,
                                StringToSignBytes=" ".join(f"{b:02x}" for b in form["policy"].encode()))
@@ -236,7 +236,7 @@ class PostObjectOperations:
             provided = form["signature"]
             if secret is not None:
                 expected = base64.b64encode(hmac.new(secret.encode(), form["policy"].encode(), hashlib.sha1).digest())
-                if not hmac.compare_digest(expected.decode(), provided):
+                if not matches(expected.decode(), provided):
                     raise s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key,
                                    StringToSign=form["policy"], SignatureProvided=provided,
                                    StringToSignBytes=" ".join(f"{b:02x}" for b in form["policy"].encode()))

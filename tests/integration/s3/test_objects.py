@@ -312,3 +312,18 @@ def test_cli_presign(aws, s3, bucket):
     assert result.returncode == 0, result.stderr
     with urllib.request.urlopen(result.stdout.strip()) as response:
         assert response.read() == b"pdf"
+
+
+@pytest.mark.parametrize("version", ["s3", "s3v4"])
+def test_a_presigned_signature_with_any_characters_is_a_mismatch(client, bucket, endpoint, version):
+    import re
+
+    from botocore.config import Config
+
+    signer = client("s3", config=Config(signature_version=version))
+    signer.put_object(Bucket=bucket, Key="odd.txt", Body=b"x")
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "odd.txt"}, ExpiresIn=60)
+    tampered = re.sub(r"((?:X-Amz-)?Signature)=[^&]+", r"\1=%C3%A9t%C3%A9", url)
+    assert tampered != url
+    status, _, body = raw(endpoint, "GET", tampered.split(endpoint, 1)[1], {}, b"")
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body

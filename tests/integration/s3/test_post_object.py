@@ -23,7 +23,7 @@ def form_body(fields: dict, file: bytes | None, filename: str | None = "upload.t
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
                      + str(value).encode() + b"\r\n")
     if file is not None:
-        disposition = f'form-data; name="file"' + (f'; filename="{filename}"' if filename else "")
+        disposition = 'form-data; name="file"' + (f'; filename="{filename}"' if filename else "")
         parts.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
                      "Content-Type: application/octet-stream\r\n\r\n".encode() + file + b"\r\n")
     for name, value in (after or {}).items():
@@ -206,3 +206,12 @@ def test_a_post_to_an_operation_path_is_no_form_upload(endpoint):
     status, _, body = signed_raw(endpoint, "POST", host, "/WriteGetObjectResponse",
                                  {"x-amz-request-route": "r", "x-amz-request-token": "t"}, b"x")
     assert (status, error(body)["Code"]) == (501, "NotImplemented")
+
+
+def test_a_signature_with_any_characters_is_a_mismatch_not_a_failure(signer, bucket, endpoint):
+    form = signer.generate_presigned_post(bucket, "sig.txt")
+    fields = dict(form["fields"])
+    name = "x-amz-signature" if "x-amz-signature" in fields else "signature"
+    fields[name] = "\u00e9t\u00e9"
+    status, _, body = post(endpoint, form["url"], fields, b"abc")
+    assert (status, error(body)["Code"]) == (403, "SignatureDoesNotMatch")
