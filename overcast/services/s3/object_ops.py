@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -33,6 +35,12 @@ _RESPONSE_OVERRIDES = {
     "ResponseContentType": "ContentType", "ResponseContentLanguage": "ContentLanguage",
     "ResponseExpires": "Expires", "ResponseCacheControl": "CacheControl",
     "ResponseContentDisposition": "ContentDisposition", "ResponseContentEncoding": "ContentEncoding",
+}
+#: The text ones, by their query parameter.
+_OVERRIDE_PARAMETERS = {
+    "ResponseContentType": "response-content-type", "ResponseContentLanguage": "response-content-language",
+    "ResponseCacheControl": "response-cache-control", "ResponseContentDisposition": "response-content-disposition",
+    "ResponseContentEncoding": "response-content-encoding",
 }
 
 
@@ -180,6 +188,44 @@ def check_metadata(metadata: dict | None) -> None:
     if size > MAX_METADATA_BYTES:
         raise ServiceError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400,
                            Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
+
+
+#: Text an HTTP header carries as it is (printable US-ASCII and tab), and what one can carry at
+#: all (ISO-8859-1 without control characters).
+_PLAIN_HEADER = re.compile(r"[\t\x20-\x7e]*").fullmatch
+_HEADER_TEXT = re.compile(r"[\t\x20-\x7e\x80-\xff]*").fullmatch
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+
+
+def mail_safe(value: str) -> str:
+    """A metadata value that arrived as Unicode (a browser upload's field, a presigned URL's
+    query), as S3 keeps and returns it: as it is if plain ASCII, else RFC 2047-encoded UTF-8,
+    Q-encoded, or B-encoded when it holds control characters."""
+    if _PLAIN_HEADER(value):
+        return value
+    data = value.encode("utf-8", "surrogatepass")
+    if _CONTROL(value):
+        return f"=?UTF-8?B?{base64.b64encode(data).decode()}?="
+    text = "".join("_" if byte == 0x20 else chr(byte) if 0x20 < byte < 0x7F and byte not in b"=?_" else f"={byte:02X}"
+                   for byte in data)
+    return f"=?UTF-8?Q?{text}?="
+
+
+def header_text(value: str) -> str:
+    """A system header's value that arrived as Unicode, as S3 keeps it: what ISO-8859-1 cannot
+    carry, and control characters, become spaces."""
+    if _HEADER_TEXT(value):
+        return value
+    return "".join(ch if _HEADER_TEXT(ch) else " " for ch in value)
+
+
+def check_response_override(member: str, value) -> None:
+    """A response-* parameter becomes a response header: one that no header can carry is refused."""
+    wire = _OVERRIDE_PARAMETERS.get(member)
+    if wire is not None and not _HEADER_TEXT(value):
+        message = ("Header value cannot contain control characters." if _CONTROL(value)
+                   else "Header value cannot be represented using ISO-8859-1.")
+        raise ServiceError("InvalidArgument", message, 400, ArgumentName=wire, ArgumentValue=value)
 
 
 def check_storage_class(value: str | None) -> None:
@@ -392,6 +438,7 @@ class ObjectOperations:
         for member, field in _RESPONSE_OVERRIDES.items():
             if params.get(member) is not None:
                 output[field] = params[member]
+                check_response_override(member, params[member])
         return output
 
     def _read_target(self, context, params: dict, method: str) -> tuple[dict, dict]:

@@ -24,6 +24,7 @@ from overcast.errors import ServiceError, internal_error
 from overcast.http import Response
 from overcast.identity import identify
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+from overcast.services.s3.object_ops import header_text, mail_safe
 from overcast.signing import ALGORITHM, matches, signature
 
 log = logging.getLogger("overcast")
@@ -322,7 +323,7 @@ class PostObjectOperations:
         metadata = {}
         for name, value in form.items():
             if name.startswith("x-amz-meta-"):
-                metadata[name[len("x-amz-meta-"):]] = value
+                metadata[name[len("x-amz-meta-"):]] = mail_safe(value)
                 continue
             if name in _CONTROL:
                 continue
@@ -340,7 +341,7 @@ class PostObjectOperations:
             elif kind in ("integer", "long"):
                 continue
             else:
-                params[member_name] = value
+                params[member_name] = header_text(value)
         if metadata:
             params["Metadata"] = metadata
         if not any(name.startswith("Checksum") for name in params):

@@ -21,7 +21,7 @@ from overcast.services.s3 import acl as acls
 from overcast.services.s3.config import BucketConfigOperations
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
-from overcast.services.s3.object_ops import ObjectOperations
+from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
 from overcast.services.s3.objects import ObjectStore
 from overcast.services.s3.post import PostObjectOperations
 from overcast.signing import is_presigned, verify_request
@@ -78,7 +78,7 @@ def _query_headers(context, params: dict) -> None:
         if not lowered.startswith("x-amz-") or lowered in _PRESIGN_QUERY or lowered in context.request.headers:
             continue
         if lowered.startswith("x-amz-meta-"):
-            params.setdefault("Metadata", {}).setdefault(lowered[len("x-amz-meta-"):], values[0])
+            params.setdefault("Metadata", {}).setdefault(lowered[len("x-amz-meta-"):], mail_safe(values[0]))
             continue
         if members is None:
             shape = context.operation.input_shape
@@ -89,7 +89,7 @@ def _query_headers(context, params: dict) -> None:
             }
         member = members.get(lowered)
         if member is not None and member[1] == "string":
-            params.setdefault(member[0], values[0])
+            params.setdefault(member[0], header_text(values[0]))
 
 
 def _known_regions() -> frozenset[str]:

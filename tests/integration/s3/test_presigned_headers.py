@@ -6,7 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from tests.integration.s3.conftest import raw
+from botocore.config import Config
+
+from tests.integration.s3.conftest import error_of, raw
 
 
 def path_of(url: str) -> str:
@@ -56,3 +58,26 @@ def test_sigv4_x_amz_query_parameters_count_as_headers(s3, bucket, endpoint):
     assert status == 200, body
     head = s3.head_object(Bucket=bucket, Key="hoisted")
     assert head["Metadata"] == {"color": "blue"} and head["StorageClass"] == "STANDARD_IA"
+
+
+def test_unicode_metadata_in_a_presigned_url_is_kept_rfc2047_encoded(client, s3, bucket, endpoint):
+    from botocore.handlers import validate_ascii_metadata
+
+    v2 = client("s3", config=Config(signature_version="s3"))
+    v2.meta.events.unregister("before-parameter-build.s3.PutObject", validate_ascii_metadata)  # other SDKs send it
+    url = v2.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "uni",
+                                                          "Metadata": {"foo": "non-ascii-%E2%80%94_—_é_"}})
+    status, _, _ = raw(endpoint, "PUT", url.split(endpoint, 1)[1], {}, b"")
+    assert status == 200
+    assert s3.head_object(Bucket=bucket, Key="uni")["Metadata"] == {
+        "foo": "=?UTF-8?Q?non-ascii-%E2%80%94=5F=E2=80=94=5F=C3=A9=5F?="}  # as AWS answers it
+
+
+def test_a_response_override_no_header_can_carry_is_refused(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    assert error_of(s3.get_object, Bucket=bucket, Key="o", ResponseCacheControl="non-ascii-—_é_") == (
+        "InvalidArgument", 400, "Header value cannot be represented using ISO-8859-1.")
+    assert error_of(s3.get_object, Bucket=bucket, Key="o", ResponseContentDisposition="a\r\nX-Evil: 1")[:2] == (
+        "InvalidArgument", 400)
+    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentDisposition='attachment; filename="résumé.pdf"')
+    assert got["ContentDisposition"] == 'attachment; filename="résumé.pdf"'  # ISO-8859-1 is fine
