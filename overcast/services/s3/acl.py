@@ -21,23 +21,17 @@ BUCKET_CANNED = ("private", "public-read", "public-read-write", "authenticated-r
 OBJECT_CANNED = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
                  "bucket-owner-read", "bucket-owner-full-control")
 
+#: Grant members: the permission each grants, and its header.
 _GRANT_HEADERS = {
-    "GrantFullControl": "FULL_CONTROL",
-    "GrantRead": "READ",
-    "GrantReadACP": "READ_ACP",
-    "GrantWrite": "WRITE",
-    "GrantWriteACP": "WRITE_ACP",
+    "GrantFullControl": ("FULL_CONTROL", "x-amz-grant-full-control"),
+    "GrantRead": ("READ", "x-amz-grant-read"),
+    "GrantReadACP": ("READ_ACP", "x-amz-grant-read-acp"),
+    "GrantWrite": ("WRITE", "x-amz-grant-write"),
+    "GrantWriteACP": ("WRITE_ACP", "x-amz-grant-write-acp"),
 }
 _GRANTEE = re.compile(r'\s*(id|uri|emailAddress)\s*=\s*"?([^",]*)"?\s*(?:,|$)')
 #: A canonical user id: 64 lower-case hex digits.
 _CANONICAL_ID = re.compile(r"[0-9a-f]{64}")
-_HEADER_NAMES = {
-    "GrantFullControl": "x-amz-grant-full-control",
-    "GrantRead": "x-amz-grant-read",
-    "GrantReadACP": "x-amz-grant-read-acp",
-    "GrantWrite": "x-amz-grant-write",
-    "GrantWriteACP": "x-amz-grant-write-acp",
-}
 
 
 def malformed_acl() -> Exception:
@@ -100,9 +94,9 @@ def grants_from_request(params: dict, account: str, allowed_canned: tuple[str, .
         return canned(acl, account, bucket_owner)
     if headers:
         grants = []
-        for name, permission in _GRANT_HEADERS.items():
+        for name, (permission, header) in _GRANT_HEADERS.items():
             if name in headers:
-                for grantee in _parse_grantees(headers[name], _HEADER_NAMES[name]):
+                for grantee in _parse_grantees(headers[name], header):
                     grants.append({"Grantee": grantee, "Permission": permission})
         return grants
     if policy is not None:

@@ -31,16 +31,14 @@ CONTENT_FIELDS = ("ContentType", "ContentEncoding", "ContentDisposition", "Conte
 #: Settings the configuration half adds (encryption, object lock), answered as stored.
 DEFAULT_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "SSECustomerAlgorithm",
                   "SSECustomerKeyMD5", "SSEKMSEncryptionContext")
+#: response-* parameters: the output member each sets, and its query parameter.
 _RESPONSE_OVERRIDES = {
-    "ResponseContentType": "ContentType", "ResponseContentLanguage": "ContentLanguage",
-    "ResponseExpires": "Expires", "ResponseCacheControl": "CacheControl",
-    "ResponseContentDisposition": "ContentDisposition", "ResponseContentEncoding": "ContentEncoding",
-}
-#: The text ones, by their query parameter.
-_OVERRIDE_PARAMETERS = {
-    "ResponseContentType": "response-content-type", "ResponseContentLanguage": "response-content-language",
-    "ResponseCacheControl": "response-cache-control", "ResponseContentDisposition": "response-content-disposition",
-    "ResponseContentEncoding": "response-content-encoding",
+    "ResponseContentType": ("ContentType", "response-content-type"),
+    "ResponseContentLanguage": ("ContentLanguage", "response-content-language"),
+    "ResponseExpires": ("Expires", "response-expires"),
+    "ResponseCacheControl": ("CacheControl", "response-cache-control"),
+    "ResponseContentDisposition": ("ContentDisposition", "response-content-disposition"),
+    "ResponseContentEncoding": ("ContentEncoding", "response-content-encoding"),
 }
 
 
@@ -219,10 +217,9 @@ def header_text(value: str) -> str:
     return "".join(ch if _HEADER_TEXT(ch) else " " for ch in value)
 
 
-def check_response_override(member: str, value) -> None:
-    """A response-* parameter becomes a response header: one that no header can carry is refused."""
-    wire = _OVERRIDE_PARAMETERS.get(member)
-    if wire is not None and not _HEADER_TEXT(value):
+def check_response_override(wire: str, value) -> None:
+    """A response-* parameter becomes a response header: text no header can carry is refused."""
+    if value.__class__ is str and not _HEADER_TEXT(value):
         message = ("Header value cannot contain control characters." if _CONTROL(value)
                    else "Header value cannot be represented using ISO-8859-1.")
         raise ServiceError("InvalidArgument", message, 400, ArgumentName=wire, ArgumentValue=value)
@@ -435,10 +432,10 @@ class ObjectOperations:
         fields = self.object_read_fields(context, bucket, record)
         if fields:
             output.update(fields)
-        for member, field in _RESPONSE_OVERRIDES.items():
+        for member, (field, wire) in _RESPONSE_OVERRIDES.items():
             if params.get(member) is not None:
+                check_response_override(wire, params[member])
                 output[field] = params[member]
-                check_response_override(member, params[member])
         return output
 
     def _read_target(self, context, params: dict, method: str) -> tuple[dict, dict]:

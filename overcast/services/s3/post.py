@@ -54,6 +54,11 @@ def _policy_failed(condition) -> ServiceError:
                     + json.dumps(condition, separators=(", ", ": ")), 403)
 
 
+def _signature_mismatch(access_key: str, policy: str, provided: str) -> ServiceError:
+    return s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key, StringToSign=policy,
+                    SignatureProvided=provided, StringToSignBytes=" ".join(f"{b:02x}" for b in policy.encode()))
+
+
 def _invalid_policy(message: str) -> ServiceError:
     return s3_error("InvalidPolicyDocument", f"Invalid Policy: {message}", 400)
 
@@ -223,9 +228,7 @@ class PostObjectOperations:
             provided = form["x-amz-signature"]
             if secret is not None and not matches(signature(secret, date, region, service, form["policy"]),
                                                   provided.lower()):
-                raise s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key,
-                               StringToSign=form["policy"], SignatureProvided=provided,
-                               StringToSignBytes=" ".join(f"{b:02x}" for b in form["policy"].encode()))
+                raise _signature_mismatch(access_key, form["policy"], provided)
             return access_key
         if "awsaccesskeyid" in form or "signature" in form:
             for name, shown in (("awsaccesskeyid", "AWSAccessKeyId"), ("signature", "Signature"),
@@ -238,9 +241,7 @@ class PostObjectOperations:
             if secret is not None:
                 expected = base64.b64encode(hmac.new(secret.encode(), form["policy"].encode(), hashlib.sha1).digest())
                 if not matches(expected.decode(), provided):
-                    raise s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key,
-                                   StringToSign=form["policy"], SignatureProvided=provided,
-                                   StringToSignBytes=" ".join(f"{b:02x}" for b in form["policy"].encode()))
+                    raise _signature_mismatch(access_key, form["policy"], provided)
             return access_key
         return None
 

@@ -97,8 +97,8 @@ def _known_regions() -> frozenset[str]:
 
     regions = set()
     session = botocore.session.get_session()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("s3", partition))
+    for partition_name in session.get_available_partitions():
+        regions.update(session.get_available_regions("s3", partition_name))
     return frozenset(regions)
 
 
