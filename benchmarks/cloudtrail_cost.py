@@ -45,8 +45,10 @@ def main(argv: list[str]) -> None:
     generator = generator_name(False)
     results: dict[str, dict[str, list[float]]] = {label: {"rps": [], "cpu_us": []} for label in SERVERS}
     with ExitStack() as stack:
-        servers = {label: stack.enter_context(running_server(label, command, 0, 60.0))
-                   for label, command in SERVERS.items()}
+        servers = {
+            label: stack.enter_context(running_server(label, command, 0, 60.0))
+            for label, command in SERVERS.items()
+        }
         for server in servers.values():
             endpoint = f"http://{HOST}:{server.port}"
             if scenario.setup is not None:
@@ -61,15 +63,21 @@ def main(argv: list[str]) -> None:
                 spent = cpu_seconds(server.process.pid) - before
                 results[label]["rps"].append(run.rps)
                 results[label]["cpu_us"].append(spent / max(run.requests, 1) * 1e6)
-                print(f"  round {round_number + 1} {label:>10}: {run.rps:8.0f} req/s "
-                      f"{results[label]['cpu_us'][-1]:7.1f} us CPU/request", file=sys.stderr, flush=True)
+                print(
+                    f"  round {round_number + 1} {label:>10}: {run.rps:8.0f} req/s "
+                    f"{results[label]['cpu_us'][-1]:7.1f} us CPU/request",
+                    file=sys.stderr,
+                    flush=True,
+                )
     rec, base = results["recording"], results["unrecorded"]
     print(f"scenario {args.scenario} ({generator}, {args.rounds} rounds of {args.duration:g}s)")
     for label, data in results.items():
-        print(f"  {label:>10}: {statistics.median(data['rps']):8.0f} req/s  "
-              f"{statistics.median(data['cpu_us']):7.1f} us CPU/request")
-    throughput = statistics.median(r / b for r, b in zip(rec["rps"], base["rps"]))
-    cpu = statistics.median(r / b for r, b in zip(rec["cpu_us"], base["cpu_us"]))
+        print(
+            f"  {label:>10}: {statistics.median(data['rps']):8.0f} req/s  "
+            f"{statistics.median(data['cpu_us']):7.1f} us CPU/request"
+        )
+    throughput = statistics.median(r / b for r, b in zip(rec["rps"], base["rps"], strict=False))
+    cpu = statistics.median(r / b for r, b in zip(rec["cpu_us"], base["cpu_us"], strict=False))
     print(f"  throughput ratio recording/unrecorded: {throughput:.3f}   CPU per request ratio: {cpu:.3f}")
 
 

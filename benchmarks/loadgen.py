@@ -10,9 +10,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from scenarios import HttpRequest
 
@@ -157,8 +157,7 @@ def wrk_script(requests: list[HttpRequest], workdir: Path) -> str:
     else:
         lines += ["local requests = {}", "local next_index = 0", "init = function(args)"]
         lines += [
-            f"  requests[{n + 1}] = {_lua_request(request, bodies[n])}"
-            for n, request in enumerate(requests)
+            f"  requests[{n + 1}] = {_lua_request(request, bodies[n])}" for n, request in enumerate(requests)
         ]
         lines += [
             "  next_index = 0",

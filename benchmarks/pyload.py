@@ -112,8 +112,7 @@ async def run(
     started = time.perf_counter()
     deadline = started + duration
     tasks = [
-        asyncio.create_task(connection(host, port, requests, n, deadline, tally))
-        for n in range(connections)
+        asyncio.create_task(connection(host, port, requests, n, deadline, tally)) for n in range(connections)
     ]
     # A request still unanswered a few seconds past the deadline is abandoned, not awaited.
     _, pending = await asyncio.wait(tasks, timeout=duration + 5)

@@ -11,7 +11,8 @@ divided by this one's says how much the emulator itself costs.
 from __future__ import annotations
 
 import argparse
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 

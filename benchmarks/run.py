@@ -24,10 +24,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import scenarios
 from loadgen import Measurement, generator_name, measure, pin_to
@@ -195,7 +196,7 @@ def bench_scenario(
     # in the machine's speed better than dividing the two medians would.
     ratios = [
         oc.rps / ref.rps if ref.rps else 0.0
-        for ref, oc in zip(runs[reference.label], runs[overcast.label])
+        for ref, oc in zip(runs[reference.label], runs[overcast.label], strict=False)
     ]
     return ScenarioResult(
         scenario=scenario.name,
@@ -241,9 +242,7 @@ def choose_cpus(args: argparse.Namespace) -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     known = scenarios.by_name()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "scenario", nargs="*", help=f"scenarios to run (default all): {', '.join(known)}"
-    )
+    parser.add_argument("scenario", nargs="*", help=f"scenarios to run (default all): {', '.join(known)}")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--rounds", type=int, default=3, help="runs per server per scenario")

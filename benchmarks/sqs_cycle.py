@@ -60,8 +60,11 @@ async def exchange(reader, writer, raw: bytes) -> tuple[int, bytes]:
 async def worker(port: int, url: str, batch: bool, deadline: float, tally: dict) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     if batch:
-        send = request(port, "SendMessageBatch", {
-            "QueueUrl": url, "Entries": [{"Id": str(i), "MessageBody": f"message {i}"} for i in range(10)]})
+        send = request(
+            port,
+            "SendMessageBatch",
+            {"QueueUrl": url, "Entries": [{"Id": str(i), "MessageBody": f"message {i}"} for i in range(10)]},
+        )
     else:
         send = request(port, "SendMessage", {"QueueUrl": url, "MessageBody": "message"})
     receive = request(port, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 10 if batch else 1})
@@ -77,8 +80,14 @@ async def worker(port: int, url: str, batch: bool, deadline: float, tally: dict)
         if not handles:
             continue
         if batch:
-            delete = request(port, "DeleteMessageBatch", {
-                "QueueUrl": url, "Entries": [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]})
+            delete = request(
+                port,
+                "DeleteMessageBatch",
+                {
+                    "QueueUrl": url,
+                    "Entries": [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)],
+                },
+            )
         else:
             delete = request(port, "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": handles[0]})
         status, _ = await exchange(reader, writer, delete)
@@ -93,8 +102,11 @@ async def measure(port: int, url: str, batch: bool, duration: float, workers: in
     started = time.perf_counter()
     await asyncio.gather(*(worker(port, url, batch, started + duration, tally) for _ in range(workers)))
     elapsed = time.perf_counter() - started
-    return {"messages_per_s": tally["messages"] / elapsed, "cycles_per_s": tally["cycles"] / elapsed,
-            "errors": tally["errors"]}
+    return {
+        "messages_per_s": tally["messages"] / elapsed,
+        "cycles_per_s": tally["cycles"] / elapsed,
+        "errors": tally["errors"],
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -109,8 +121,10 @@ def main(argv: list[str]) -> int:
     if pin is not None:
         pin()
     rows = []
-    with harness.running_server("reference", harness.REFERENCE_CMD, args.server_cpu, 60) as reference, \
-            harness.running_server("overcast", harness.OVERCAST_CMD, args.server_cpu, 60) as overcast:
+    with (
+        harness.running_server("reference", harness.REFERENCE_CMD, args.server_cpu, 60) as reference,
+        harness.running_server("overcast", harness.OVERCAST_CMD, args.server_cpu, 60) as overcast,
+    ):
         import scenarios
 
         sqs = scenarios.client_factory(f"http://127.0.0.1:{overcast.port}")("sqs")
@@ -124,11 +138,23 @@ def main(argv: list[str]) -> int:
                 for server in (reference, overcast):
                     result = asyncio.run(measure(server.port, url, batch, args.duration, args.workers))
                     results[server.label].append(result)
-                    print(f"  sqs-cycle-{mode} round {number} {server.label:>9}: {result['messages_per_s']:8.0f} msg/s"
-                          f" {result['cycles_per_s']:7.0f} cycles/s errors {result['errors']}", file=sys.stderr)
-            ratios = [o["cycles_per_s"] / r["cycles_per_s"] for r, o in zip(results["reference"], results["overcast"])]
-            rows.append((mode, statistics.median(r["messages_per_s"] for r in results["reference"]),
-                         statistics.median(o["messages_per_s"] for o in results["overcast"]), statistics.median(ratios)))
+                    print(
+                        f"  sqs-cycle-{mode} round {number} {server.label:>9}: {result['messages_per_s']:8.0f} msg/s"
+                        f" {result['cycles_per_s']:7.0f} cycles/s errors {result['errors']}",
+                        file=sys.stderr,
+                    )
+            ratios = [
+                o["cycles_per_s"] / r["cycles_per_s"]
+                for r, o in zip(results["reference"], results["overcast"], strict=False)
+            ]
+            rows.append(
+                (
+                    mode,
+                    statistics.median(r["messages_per_s"] for r in results["reference"]),
+                    statistics.median(o["messages_per_s"] for o in results["overcast"]),
+                    statistics.median(ratios),
+                )
+            )
     print(f"\n{'scenario':<18} {'ref msg/s':>10} {'overcast msg/s':>15} {'ratio':>6}")
     for mode, ref, oc, ratio in rows:
         print(f"{'sqs-cycle-' + mode:<18} {ref:>10.0f} {oc:>15.0f} {ratio:>6.2f}")

@@ -41,7 +41,9 @@ def one_run() -> tuple[float, float, float]:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "overcast", "start", "--ephemeral", "--quiet", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while True:
@@ -51,7 +53,7 @@ def one_run() -> tuple[float, float, float]:
                         break
             except OSError:
                 if process.poll() is not None or time.perf_counter() - started > 30:
-                    raise RuntimeError("overcast did not start")
+                    raise RuntimeError("overcast did not start") from None
                 time.sleep(0.002)
         ready = time.perf_counter() - started
         time.sleep(1)

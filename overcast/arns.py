@@ -17,7 +17,7 @@ def _partitions() -> list[tuple[str, frozenset[str], re.Pattern]]:
 
 @lru_cache(maxsize=1024)  # regions come from clients: bounded
 def partition(region: str) -> str:
-    """"aws", "aws-cn", "aws-us-gov", ...; an unknown region is in "aws"."""
+    """ "aws", "aws-cn", "aws-us-gov", ...; an unknown region is in "aws"."""
     partitions = _partitions()
     for name, regions, _ in partitions:
         if region in regions:
@@ -26,4 +26,3 @@ def partition(region: str) -> str:
         if pattern.match(region):
             return name
     return "aws"
-

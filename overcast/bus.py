@@ -19,7 +19,8 @@ import asyncio
 import inspect
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime

@@ -57,7 +57,9 @@ def cmd_status(args) -> int:
     except (urllib.error.URLError, OSError) as error:
         print(f"Overcast is not answering at {_endpoint(args)}: {error}", file=sys.stderr)
         return 1
-    print(f"Overcast {health['version']} at {_endpoint(args)}, state: {health['data_dir'] or 'memory (ephemeral)'}")
+    print(
+        f"Overcast {health['version']} at {_endpoint(args)}, state: {health['data_dir'] or 'memory (ephemeral)'}"
+    )
     services = health["services"]
     width = max((len(name) for name in services), default=7)
     print(f"{'SERVICE':<{width}}  STATE")
@@ -79,7 +81,9 @@ def cmd_state(args) -> int:
                 store.import_from(args.file)
         finally:
             store.close()
-        print(f"{args.action}ed {args.file} ({'from' if args.action == 'export' else 'into'} {args.data_dir})")
+        print(
+            f"{args.action}ed {args.file} ({'from' if args.action == 'export' else 'into'} {args.data_dir})"
+        )
         return 0
     try:
         if args.action == "export":
@@ -102,15 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     start = commands.add_parser("start", help="run Overcast in the foreground")
-    start.add_argument("--host", help="address to bind (default 127.0.0.1; env OVERCAST_HOST, GATEWAY_LISTEN)")
+    start.add_argument(
+        "--host", help="address to bind (default 127.0.0.1; env OVERCAST_HOST, GATEWAY_LISTEN)"
+    )
     start.add_argument("--port", type=int, help="port (default 4566; env OVERCAST_PORT, GATEWAY_LISTEN)")
     where = start.add_mutually_exclusive_group()
     where.add_argument("--data-dir", help="durable state folder (default ./.overcast; env OVERCAST_DATA_DIR)")
-    where.add_argument("--ephemeral", action="store_true", help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)")
+    where.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)",
+    )
     start.add_argument("--services", help="comma-separated services to enable (default all; env SERVICES)")
     start.add_argument("--quiet", action="store_true", help="no per-request log lines")
-    start.add_argument("--enforce-iam", action="store_true",
-                       help="authorize every request with IAM policies and verify signatures (env ENFORCE_IAM=1)")
+    start.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="authorize every request with IAM policies and verify signatures (env ENFORCE_IAM=1)",
+    )
     start.set_defaults(func=cmd_start)
 
     endpoint_help = "a running Overcast (default http://localhost:4566)"

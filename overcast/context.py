@@ -39,8 +39,9 @@ class RequestContext:
         return self.operation.name if self.operation is not None else ""
 
     @classmethod
-    def internal(cls, service: str, account: str, region: str = DEFAULT_REGION,
-                 principal_arn: str = "") -> RequestContext:
+    def internal(
+        cls, service: str, account: str, region: str = DEFAULT_REGION, principal_arn: str = ""
+    ) -> RequestContext:
         """A context for one service calling another's handlers from Python (an SQS poller of
         Lambda's, CloudTrail writing to S3): no HTTP request behind it."""
         from overcast.arns import partition

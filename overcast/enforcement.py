@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,15 +17,26 @@ from overcast.policy import actions
 
 #: (error code, HTTP status) of each service's AccessDenied.
 DENIALS: dict[str, tuple[str, int]] = {
-    "s3": ("AccessDenied", 403), "sqs": ("AccessDenied", 403), "iam": ("AccessDenied", 403),
-    "sts": ("AccessDenied", 403), "sns": ("AuthorizationError", 403), "dynamodb": ("AccessDeniedException", 400),
-    "lambda": ("AccessDeniedException", 403), "logs": ("AccessDeniedException", 400),
-    "kms": ("AccessDeniedException", 400), "secretsmanager": ("AccessDeniedException", 400),
-    "kinesis": ("AccessDeniedException", 400), "events": ("AccessDeniedException", 400),
-    "states": ("AccessDeniedException", 400), "ssm": ("AccessDeniedException", 400),
-    "ec2": ("UnauthorizedOperation", 403), "cloudformation": ("AccessDenied", 403),
-    "monitoring": ("AccessDenied", 403), "cloudtrail": ("AccessDeniedException", 400),
-    "apigateway": ("AccessDeniedException", 403), "ecr": ("AccessDeniedException", 400),
+    "s3": ("AccessDenied", 403),
+    "sqs": ("AccessDenied", 403),
+    "iam": ("AccessDenied", 403),
+    "sts": ("AccessDenied", 403),
+    "sns": ("AuthorizationError", 403),
+    "dynamodb": ("AccessDeniedException", 400),
+    "lambda": ("AccessDeniedException", 403),
+    "logs": ("AccessDeniedException", 400),
+    "kms": ("AccessDeniedException", 400),
+    "secretsmanager": ("AccessDeniedException", 400),
+    "kinesis": ("AccessDeniedException", 400),
+    "events": ("AccessDeniedException", 400),
+    "states": ("AccessDeniedException", 400),
+    "ssm": ("AccessDeniedException", 400),
+    "ec2": ("UnauthorizedOperation", 403),
+    "cloudformation": ("AccessDenied", 403),
+    "monitoring": ("AccessDenied", 403),
+    "cloudtrail": ("AccessDeniedException", 400),
+    "apigateway": ("AccessDeniedException", 403),
+    "ecr": ("AccessDeniedException", 400),
 }
 _JSON_PROTOCOLS = ("json", "rest-json", "smithy-rpc-v2-cbor")
 #: What the root user of the resource's owner may always do, whatever its resource policy denies
@@ -61,13 +72,28 @@ def _resource_policy(text: str) -> policy.Policy | None:
 
 def _token_error(service: str, protocol: str, expired: bool) -> ServiceError:
     if service == "s3":
-        return ServiceError("ExpiredToken", "The provided token has expired.", 400) if expired else \
-            ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
+        return (
+            ServiceError("ExpiredToken", "The provided token has expired.", 400)
+            if expired
+            else ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
+        )
     if protocol in _JSON_PROTOCOLS:
-        return ServiceError("ExpiredTokenException", "The security token included in the request is expired", 400) \
-            if expired else ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
-    return ServiceError("ExpiredToken", "The security token included in the request is expired", 400) if expired else \
-        ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+        return (
+            ServiceError(
+                "ExpiredTokenException", "The security token included in the request is expired", 400
+            )
+            if expired
+            else ServiceError(
+                "UnrecognizedClientException", "The security token included in the request is invalid.", 400
+            )
+        )
+    return (
+        ServiceError("ExpiredToken", "The security token included in the request is expired", 400)
+        if expired
+        else ServiceError(
+            "InvalidClientTokenId", "The security token included in the request is invalid.", 403
+        )
+    )
 
 
 def _tags(params: dict) -> dict[str, str]:
@@ -75,7 +101,11 @@ def _tags(params: dict) -> dict[str, str]:
     if isinstance(tags, dict):
         return {str(k): str(v) for k, v in tags.items()}
     if isinstance(tags, list):
-        return {t.get("Key", t.get("key", "")): t.get("Value", t.get("value", "")) for t in tags if isinstance(t, dict)}
+        return {
+            t.get("Key", t.get("key", "")): t.get("Value", t.get("value", ""))
+            for t in tags
+            if isinstance(t, dict)
+        }
     tagging = params.get("Tagging")
     if isinstance(tagging, str) and tagging:  # S3 x-amz-tagging: k=v&k2=v2
         from urllib.parse import parse_qsl
@@ -113,9 +143,15 @@ class Enforcer:
         if anonymous and service == "s3":
             return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
         model = context.service_model
-        prefix = (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service) if model else service
+        prefix = (
+            (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service)
+            if model
+            else service
+        )
         arn_partition = partition(context.region)
-        targets = actions.resolve(service, prefix, context.operation_name, params or {}, context, arn_partition)
+        targets = actions.resolve(
+            service, prefix, context.operation_name, params or {}, context, arn_partition
+        )
         if targets:
             self.authorize(context, params, targets)
 
@@ -126,7 +162,9 @@ class Enforcer:
         service = context.service
         identity = context.extra.get("identity")
         anonymous = context.access_key_id is None
-        root = not anonymous and (identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root")
+        root = not anonymous and (
+            identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root"
+        )
         if root:
             self._check_root(context, params or {}, identity, service, targets)
             return
@@ -186,7 +224,7 @@ class Enforcer:
         if token != identity.get("SessionToken"):
             raise _token_error(service, protocol, False)
         expiration = identity.get("Expiration")
-        if expiration is not None and expiration <= datetime.now(timezone.utc):
+        if expiration is not None and expiration <= datetime.now(UTC):
             raise _token_error(service, protocol, True)
 
     @staticmethod
@@ -212,8 +250,13 @@ class Enforcer:
                 values[f"aws:RequestTag/{key}"] = value
             values["aws:TagKeys"] = list(tags)
         if context.service == "s3":
-            for member, key in (("Prefix", "s3:prefix"), ("Delimiter", "s3:delimiter"), ("MaxKeys", "s3:max-keys"),
-                                ("ACL", "s3:x-amz-acl"), ("ServerSideEncryption", "s3:x-amz-server-side-encryption")):
+            for member, key in (
+                ("Prefix", "s3:prefix"),
+                ("Delimiter", "s3:delimiter"),
+                ("MaxKeys", "s3:max-keys"),
+                ("ACL", "s3:x-amz-acl"),
+                ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
+            ):
                 if params.get(member) is not None:
                     values[key] = str(params[member])
         return values
@@ -228,19 +271,23 @@ class Enforcer:
         lookup = getattr(provider, "resource_policy", None)
         text = lookup(resource) if lookup is not None else None
         if service == "s3" and len(parts) == 6:
-            bucket = provider.find_bucket(parts[5].split("/", 1)[0]) if hasattr(provider, "find_bucket") else None
+            bucket = (
+                provider.find_bucket(parts[5].split("/", 1)[0]) if hasattr(provider, "find_bucket") else None
+            )
             owner = bucket["Account"] if bucket else None
         if isinstance(text, dict):
             text = json.dumps(text)
         return (_resource_policy(text) if text else None), owner
 
-    def _denied(self, context, principal: policy.Principal, action: str, resource: str,
-                decision: policy.Decision) -> ServiceError:
+    def _denied(
+        self, context, principal: policy.Principal, action: str, resource: str, decision: policy.Decision
+    ) -> ServiceError:
         service = context.service
         if principal.kind == policy.ANONYMOUS and service == "s3":
             return ServiceError("AccessDenied", "Access Denied", 403)
         code, status = DENIALS.get(service) or (
-            ("AccessDeniedException", 400) if context.protocol in _JSON_PROTOCOLS else ("AccessDenied", 403))
+            ("AccessDeniedException", 400) if context.protocol in _JSON_PROTOCOLS else ("AccessDenied", 403)
+        )
         shown = f'"{resource}"' if service == "s3" else resource
         subject = "anonymous" if principal.kind == policy.ANONYMOUS else principal.arn
         if decision.decision == policy.EXPLICIT_DENY:
@@ -252,12 +299,21 @@ class Enforcer:
         message = f"User: {subject} is not authorized to perform: {shown_action}{where} {reason}"
         if service == "ec2":
             sts = self.runtime.provider("sts")
-            encoded = sts.encode_authorization_message({
-                "allowed": False, "explicitDeny": decision.decision == policy.EXPLICIT_DENY,
-                "matchedStatements": {"items": [{"statementId": m.sid or "", "effect": m.effect} for m in decision.matched]},
-                "failures": {"items": []},
-                "context": {"principal": {"id": principal.user_id, "arn": principal.arn}, "action": action,
-                            "resource": resource, "conditions": {"items": []}},
-            })
+            encoded = sts.encode_authorization_message(
+                {
+                    "allowed": False,
+                    "explicitDeny": decision.decision == policy.EXPLICIT_DENY,
+                    "matchedStatements": {
+                        "items": [{"statementId": m.sid or "", "effect": m.effect} for m in decision.matched]
+                    },
+                    "failures": {"items": []},
+                    "context": {
+                        "principal": {"id": principal.user_id, "arn": principal.arn},
+                        "action": action,
+                        "resource": resource,
+                        "conditions": {"items": []},
+                    },
+                }
+            )
             message = f"You are not authorized to perform this operation. {message}. Encoded authorization failure message: {encoded}"
         return ServiceError(code, message, status)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from overcast import __version__, services
 from overcast.http import Request, Response
@@ -50,7 +50,7 @@ class Gateway:
         """/_overcast/<service>/<subpath>: the service's own internal routes, if it runs."""
         if not request.path.startswith("/_overcast/"):
             return None
-        service, _, subpath = request.path[len("/_overcast/"):].partition("/")
+        service, _, subpath = request.path[len("/_overcast/") :].partition("/")
         if service not in services.implemented() or not self.runtime.config.service_enabled(service):
             return None
         return self.runtime.provider(service).internal_request(request, subpath)

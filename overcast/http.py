@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, unquote_plus
 
 
-class cached_property:  # noqa: N801 - functools' name, without the lock it takes on Python 3.11
+class cached_property:
     """Computed on first access, then an ordinary instance attribute."""
 
     def __init__(self, function) -> None:
@@ -45,7 +45,7 @@ class BodyStream:
     UploadPart) get it as their payload member and consume it chunk by chunk; for every other
     request the dispatcher reads it whole first."""
 
-    __slots__ = ("_first", "_receive", "_done", "aws_chunked", "chunk_signer")
+    __slots__ = ("_done", "_first", "_receive", "aws_chunked", "chunk_signer")
 
     def __init__(self, first: bytes, receive) -> None:
         self._first = first
@@ -110,7 +110,11 @@ class Request:
     def form(self) -> dict[str, list[str]]:
         """The url-encoded form body (query/ec2 protocols), merged over the query string."""
         merged = dict(self.query)
-        if self.body and type(self.body) is bytes and "x-www-form-urlencoded" in self.headers.get("content-type", ""):
+        if (
+            self.body
+            and type(self.body) is bytes
+            and "x-www-form-urlencoded" in self.headers.get("content-type", "")
+        ):
             try:
                 text = self.body.decode("utf-8")
             except UnicodeDecodeError:

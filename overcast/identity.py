@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from overcast.arns import partition
 from overcast.context import DEFAULT_ACCOUNT, RequestContext
@@ -26,7 +26,12 @@ def identify(context: RequestContext, access_key_id: str | None) -> None:
     """Fill in account and principal: the user or role session behind a key IAM or STS issued
     (its record in context.extra["identity"]), else the root of the key's account."""
     context.access_key_id = access_key_id
-    if key_resolvers and access_key_id and len(access_key_id) == 20 and access_key_id.startswith(_ISSUED_PREFIXES):
+    if (
+        key_resolvers
+        and access_key_id
+        and len(access_key_id) == 20
+        and access_key_id.startswith(_ISSUED_PREFIXES)
+    ):
         for resolve in key_resolvers:
             record = resolve(access_key_id)
             if record is not None:

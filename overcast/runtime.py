@@ -6,7 +6,8 @@ import asyncio
 import inspect
 import logging
 import threading
-from typing import Any, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from overcast import services
 from overcast.bus import Bus
@@ -27,7 +28,7 @@ class Runtime:
         self.bus = Bus(self)
         #: Called as check(context, params) after a request is parsed and before its handler
         #: runs; raising a ServiceError refuses the request (IAM enforcement).
-        self.request_checks: list[Callable[[Any, dict], None | Awaitable[None]]] = []
+        self.request_checks: list[Callable[[Any, dict], Awaitable[None] | None]] = []
         #: Called as observe(context, params, output, error) after every AWS request (output is
         #: None when it failed, error None when it succeeded). Must be quick: defer real work.
         self.observers: list[Callable[[Any, dict | None, dict | None, Exception | None], None]] = []

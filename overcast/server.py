@@ -88,7 +88,9 @@ class App:
             # operation that takes a stream (S3 uploads), hands it over still arriving.
             body = BodyStream(body, receive)
         raw_headers = scope["headers"]
-        headers: dict[str, str] = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+        headers: dict[str, str] = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers
+        }
         if len(headers) != len(raw_headers):  # a repeated header: its values joined, in order
             headers = {}
             for name, value in raw_headers:
@@ -113,8 +115,9 @@ class App:
                     response = await response
             except Exception as error:  # e.g. the disk filled during an export
                 log.exception("%s %s failed", request.method, request.raw_path)
-                response = Response(500, {"Content-Type": "application/json"},
-                                    json.dumps({"error": str(error)}).encode())
+                response = Response(
+                    500, {"Content-Type": "application/json"}, json.dumps({"error": str(error)}).encode()
+                )
             label = f"overcast {request.method} {request.raw_path}"
         else:
             response, context = await self.dispatcher.dispatch(request)
@@ -174,7 +177,7 @@ class OneWritePerTurn:
     (after whatever waits), so a streamed body is never held in memory. Everything else is the
     transport's own."""
 
-    __slots__ = ("_transport", "_loop", "_pending")
+    __slots__ = ("_loop", "_pending", "_transport")
 
     def __init__(self, transport, loop) -> None:
         self._transport = transport

@@ -22,7 +22,8 @@ import hmac
 import re
 import time
 from calendar import timegm
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from botocore.utils import normalize_url_path
@@ -59,15 +60,24 @@ _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
-_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
-                   "X-Amz-SignedHeaders", "X-Amz-Expires")
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+)
 
 
 def is_presigned(request: Request) -> bool:
     """A SigV4 (or SigV2) query-authenticated request: a presigned URL."""
     text = request.query_string
-    return ("X-Amz-Signature=" in text or "X-Amz-Credential=" in text
-            or ("Signature=" in text and "AWSAccessKeyId=" in text))
+    return (
+        "X-Amz-Signature=" in text
+        or "X-Amz-Credential=" in text
+        or ("Signature=" in text and "AWSAccessKeyId=" in text)
+    )
 
 
 def verify_request(
@@ -104,23 +114,44 @@ def verify_request(
         moment = _parse_http_date(timestamp)
     if moment is None:
         if service == "s3":
-            raise ServiceError("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403)
-        raise ServiceError("IncompleteSignature", "Authorization header requires existence of either a "
-                           "'X-Amz-Date' or a 'Date' header.", 400)
+            raise ServiceError(
+                "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403
+            )
+        raise ServiceError(
+            "IncompleteSignature",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+            400,
+        )
     if abs(now - moment) > MAX_SKEW_SECONDS:
         raise _skewed(service, timestamp, now, protocol)
     signed_headers = match.group("signed").lower()
     payload = _payload_hash(request, service, presigned=False)
     amz_date = request.headers.get("x-amz-date") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(moment))
     canonical = canonical_request(request, service, signed_headers, payload, drop_query=())
-    expected = signature(secret, date, region, service, string_to_sign(amz_date, date, region, service, canonical))
+    expected = signature(
+        secret, date, region, service, string_to_sign(amz_date, date, region, service, canonical)
+    )
     if not matches(expected, match.group("signature").lower()):
-        raise _mismatch(request, service, access_key, amz_date, date, region, canonical,
-                        match.group("signature"), protocol)
+        raise _mismatch(
+            request,
+            service,
+            access_key,
+            amz_date,
+            date,
+            region,
+            canonical,
+            match.group("signature"),
+            protocol,
+        )
     if payload in SIGNED_STREAMING:
-        signer = ChunkSigner(signing_key(secret, date, region, service), amz_date,
-                             f"{date}/{region}/{service}/aws4_request", expected, access_key,
-                             trailer=payload == STREAMING_TRAILER)
+        signer = ChunkSigner(
+            signing_key(secret, date, region, service),
+            amz_date,
+            f"{date}/{region}/{service}/aws4_request",
+            expected,
+            access_key,
+            trailer=payload == STREAMING_TRAILER,
+        )
         body = request.body
         if isinstance(body, (bytes, bytearray)):
             signer.verify_framed(bytes(body))
@@ -148,46 +179,68 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
         )
     if values["X-Amz-Algorithm"] != ALGORITHM:
         raise ServiceError(
-            "AuthorizationQueryParametersError",
-            "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"", 400)
+            "AuthorizationQueryParametersError", 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"', 400
+        )
     if len(credential) != 5 or credential[4] != "aws4_request":
         raise ServiceError(
             "AuthorizationQueryParametersError",
             "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
-            "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", 400)
+            'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+            400,
+        )
     try:
         expires = int(values["X-Amz-Expires"])
     except ValueError:
-        raise ServiceError("AuthorizationQueryParametersError",
-                           "X-Amz-Expires should be a number", 400) from None
+        raise ServiceError(
+            "AuthorizationQueryParametersError", "X-Amz-Expires should be a number", 400
+        ) from None
     if expires < 0:
-        raise ServiceError("AuthorizationQueryParametersError",
-                           "X-Amz-Expires must be non-negative", 400)
+        raise ServiceError("AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative", 400)
     if expires > MAX_PRESIGN_EXPIRES:
         raise ServiceError(
             "AuthorizationQueryParametersError",
             "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires "
-            "must be less than 604800 seconds", 400)
+            "must be less than 604800 seconds",
+            400,
+        )
     amz_date = values["X-Amz-Date"]
     signed_at = _parse_amz_date(amz_date)
     if signed_at is None:
         raise ServiceError(
             "AuthorizationQueryParametersError",
-            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", 400)
+            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+            400,
+        )
     access_key, date, region, service, _ = credential
     secret = secret_for(access_key)
     if secret is not None:
         signed_headers = values["X-Amz-SignedHeaders"].lower()
         payload = _payload_hash(request, service, presigned=True)
-        canonical = canonical_request(request, service, signed_headers, payload, drop_query=("X-Amz-Signature",))
-        expected = signature(secret, date, region, service,
-                             string_to_sign(amz_date, date, region, service, canonical))
+        canonical = canonical_request(
+            request, service, signed_headers, payload, drop_query=("X-Amz-Signature",)
+        )
+        expected = signature(
+            secret, date, region, service, string_to_sign(amz_date, date, region, service, canonical)
+        )
         if not matches(expected, values["X-Amz-Signature"].lower()):
-            raise _mismatch(request, service, access_key, amz_date, date, region, canonical,
-                            values["X-Amz-Signature"], protocol)
+            raise _mismatch(
+                request,
+                service,
+                access_key,
+                amz_date,
+                date,
+                region,
+                canonical,
+                values["X-Amz-Signature"],
+                protocol,
+            )
     if now > signed_at + expires:
-        raise _expired(service, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(signed_at + expires)),
-                       now, expires=str(expires))
+        raise _expired(
+            service,
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(signed_at + expires)),
+            now,
+            expires=str(expires),
+        )
     if signed_at > now + MAX_SKEW_SECONDS:
         raise ServiceError("AccessDenied", "Request is not valid yet", 403)
 
@@ -203,8 +256,12 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
     secret = secret_for(access_key)
     if secret is not None:
         headers = request.headers
-        lines = [request.method.upper(), headers.get("content-md5", ""), headers.get("content-type", ""),
-                 expires_text]
+        lines = [
+            request.method.upper(),
+            headers.get("content-md5", ""),
+            headers.get("content-type", ""),
+            expires_text,
+        ]
         amz = {name: value for name, value in headers.items() if name.startswith("x-amz-")}
         for name, values in query.items():
             # botocore moves the x-amz-* headers it signed (x-amz-meta-*, x-amz-acl...) into a
@@ -224,15 +281,26 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
             resource += "?" + "&".join(text for _, text in interesting)
         lines.append(resource)
         to_sign = "\n".join(lines)
-        expected = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()).decode()
+        expected = base64.b64encode(
+            hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()
+        ).decode()
         if not matches(expected, provided):
-            raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=access_key,
-                               StringToSign=to_sign, SignatureProvided=provided)
+            raise ServiceError(
+                "SignatureDoesNotMatch",
+                _S3_MISMATCH,
+                403,
+                AWSAccessKeyId=access_key,
+                StringToSign=to_sign,
+                SignatureProvided=provided,
+            )
     try:
         expires = int(expires_text)
     except ValueError:
-        raise ServiceError("AccessDenied", "Query-string authentication requires the Signature, Expires and "
-                           "AWSAccessKeyId parameters", 403) from None
+        raise ServiceError(
+            "AccessDenied",
+            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
+            403,
+        ) from None
     if now > expires:
         raise _expired("s3", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)), now)
 
@@ -240,8 +308,9 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
 # -- the canonical request (botocore.auth.SigV4Auth.canonical_request, from the wire) -------------
 
 
-def canonical_request(request: Request, service: str, signed_headers: str, payload: str,
-                      drop_query: tuple[str, ...]) -> str:
+def canonical_request(
+    request: Request, service: str, signed_headers: str, payload: str, drop_query: tuple[str, ...]
+) -> str:
     path = getattr(request, "wire_path", None) or request.raw_path
     if service != "s3":
         # Other services sign the normalised path, percent-encoded once more (botocore does
@@ -254,14 +323,16 @@ def canonical_request(request: Request, service: str, signed_headers: str, paylo
     for name in signed_headers.split(";"):
         value = headers.get(name, "")
         lines.append(f"{name}:{' '.join(value.split())}")
-    return "\n".join((
-        request.method.upper(),
-        path,
-        canonical_query(request.query_string, drop_query),
-        "\n".join(lines) + "\n",
-        signed_headers,
-        payload,
-    ))
+    return "\n".join(
+        (
+            request.method.upper(),
+            path,
+            canonical_query(request.query_string, drop_query),
+            "\n".join(lines) + "\n",
+            signed_headers,
+            payload,
+        )
+    )
 
 
 def canonical_query(query_string: str, drop: tuple[str, ...] = ()) -> str:
@@ -280,12 +351,14 @@ def canonical_query(query_string: str, drop: tuple[str, ...] = ()) -> str:
 
 
 def string_to_sign(amz_date: str, date: str, region: str, service: str, canonical: str) -> str:
-    return "\n".join((
-        ALGORITHM,
-        amz_date,
-        f"{date}/{region}/{service}/aws4_request",
-        hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
-    ))
+    return "\n".join(
+        (
+            ALGORITHM,
+            amz_date,
+            f"{date}/{region}/{service}/aws4_request",
+            hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        )
+    )
 
 
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
@@ -314,10 +387,17 @@ class ChunkSigner:
     data (`update`), then `end_chunk` with the signature its header line gave; for the
     -TRAILER variant, `verify_trailer` with the trailing headers last."""
 
-    __slots__ = ("_key", "_prefix", "_previous", "_access_key", "_hasher", "trailer")
+    __slots__ = ("_access_key", "_hasher", "_key", "_prefix", "_previous", "trailer")
 
-    def __init__(self, key: bytes, amz_date: str, scope: str, seed_signature: str, access_key: str = "",
-                 trailer: bool = False) -> None:
+    def __init__(
+        self,
+        key: bytes,
+        amz_date: str,
+        scope: str,
+        seed_signature: str,
+        access_key: str = "",
+        trailer: bool = False,
+    ) -> None:
         #: Whether signed trailing headers end the body (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER).
         self.trailer = trailer
         self._key = key
@@ -330,8 +410,10 @@ class ChunkSigner:
         self._hasher.update(data)
 
     def end_chunk(self, provided: str | None) -> None:
-        to_sign = (f"AWS4-HMAC-SHA256-PAYLOAD\n{self._prefix}{self._previous}\n{EMPTY_SHA256}\n"
-                   f"{self._hasher.hexdigest()}")
+        to_sign = (
+            f"AWS4-HMAC-SHA256-PAYLOAD\n{self._prefix}{self._previous}\n{EMPTY_SHA256}\n"
+            f"{self._hasher.hexdigest()}"
+        )
         self._hasher = hashlib.sha256()
         self._check(to_sign, provided)
 
@@ -350,8 +432,14 @@ class ChunkSigner:
     def _check(self, to_sign: str, provided: str | None) -> None:
         expected = hmac.new(self._key, to_sign.encode(), hashlib.sha256).hexdigest()
         if provided is None or not matches(expected, provided.strip().lower()):
-            raise ServiceError("SignatureDoesNotMatch", _S3_MISMATCH, 403, AWSAccessKeyId=self._access_key,
-                               StringToSign=to_sign, SignatureProvided=provided or "")
+            raise ServiceError(
+                "SignatureDoesNotMatch",
+                _S3_MISMATCH,
+                403,
+                AWSAccessKeyId=self._access_key,
+                StringToSign=to_sign,
+                SignatureProvided=provided or "",
+            )
         self._previous = expected
 
     def verify_framed(self, body: bytes) -> None:
@@ -366,7 +454,7 @@ class ChunkSigner:
             if size is None:
                 return
             position = line_end + 2
-            self.update(body[position:position + size])
+            self.update(body[position : position + size])
             self.end_chunk(provided)
             if size == 0:
                 break
@@ -471,8 +559,9 @@ def _expired(service: str, expires_at: str, now: float, **fields) -> ServiceErro
     server_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     if service == "s3":
         extra = {"X-Amz-Expires": fields["expires"]} if "expires" in fields else {}
-        return ServiceError("AccessDenied", "Request has expired", 403, **extra,
-                            Expires=expires_at, ServerTime=server_time)
+        return ServiceError(
+            "AccessDenied", "Request has expired", 403, **extra, Expires=expires_at, ServerTime=server_time
+        )
     return ServiceError("AccessDenied", "Request has expired", 403)
 
 

@@ -24,5 +24,8 @@ def client_speaking(service: str, protocol: str, endpoint: str, **config):
 
     loader.load_service_model = patched
     return boto3.session.Session(
-        botocore_session=session, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+        botocore_session=session,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
     ).client(service, endpoint_url=endpoint, config=Config(**config))

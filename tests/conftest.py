@@ -136,8 +136,12 @@ def aws(endpoint):
 
 def pytest_addoption(parser):
     group = parser.getgroup("overcast conformance")
-    group.addoption("--conformance-examples", type=int, help="examples per operation (default: the test's own)")
-    group.addoption("--conformance-random", action="store_true", help="fresh examples instead of reproducible ones")
+    group.addoption(
+        "--conformance-examples", type=int, help="examples per operation (default: the test's own)"
+    )
+    group.addoption(
+        "--conformance-random", action="store_true", help="fresh examples instead of reproducible ones"
+    )
     group.addoption("--conformance-services", help="'all' for every service botocore ships")
 
 

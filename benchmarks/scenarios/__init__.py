@@ -13,8 +13,9 @@ as they are, which is fine because Overcast does not verify signatures by defaul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.session

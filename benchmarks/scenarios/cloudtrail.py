@@ -27,10 +27,18 @@ SCENARIOS = (
     Scenario(
         name="cloudtrail-lookup-by-name",
         summary="CloudTrail LookupEvents filtered by EventName (chunk summaries skip non-matching chunks)",
-        requests=(AwsCall("cloudtrail", "LookupEvents", {
-            "MaxResults": 10,
-            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}],
-        }),),
+        requests=(
+            AwsCall(
+                "cloudtrail",
+                "LookupEvents",
+                {
+                    "MaxResults": 10,
+                    "LookupAttributes": [
+                        {"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}
+                    ],
+                },
+            ),
+        ),
         setup=_setup,
     ),
 )

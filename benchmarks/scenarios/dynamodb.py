@@ -17,15 +17,23 @@ def _table(make_client, name: str) -> None:
         pass
     ddb.create_table(
         TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
     )
 
 
 def _item(i: int) -> dict:
-    return {"pk": {"S": f"user#{i // PER_PARTITION:05d}"}, "sk": {"N": str(i % PER_PARTITION)},
-            "name": {"S": f"name {i}"}, "total": {"N": f"{i}.99"}, "status": {"S": "pending"}}
+    return {
+        "pk": {"S": f"user#{i // PER_PARTITION:05d}"},
+        "sk": {"N": str(i % PER_PARTITION)},
+        "name": {"S": f"name {i}"},
+        "total": {"N": f"{i}.99"},
+        "status": {"S": "pending"},
+    }
 
 
 def _fill(make_client, name: str, count: int = ITEMS, workers: int = 1) -> None:
@@ -36,15 +44,18 @@ def _fill(make_client, name: str, count: int = ITEMS, workers: int = 1) -> None:
     def write(starts: range) -> None:
         ddb = make_client("dynamodb")
         for start in starts:
-            ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": _item(i)}}
-                                                      for i in range(start, min(start + 25, count))]})
+            ddb.batch_write_item(
+                RequestItems={
+                    name: [{"PutRequest": {"Item": _item(i)}} for i in range(start, min(start + 25, count))]
+                }
+            )
 
     starts = range(0, count, 25)
     if workers == 1:
         write(starts)
         return
     with ThreadPoolExecutor(workers) as pool:
-        for done in pool.map(write, [starts[w::workers] for w in range(workers)]):
+        for _done in pool.map(write, [starts[w::workers] for w in range(workers)]):
             pass
 
 
@@ -58,24 +69,45 @@ SCENARIOS = (
     Scenario(
         name="dynamodb-get-item",
         summary="DynamoDB GetItem of a 5-attribute item from a 10,000-item table",
-        requests=(AwsCall("dynamodb", "GetItem", {"TableName": "bench-items",
-                                                  "Key": {"pk": {"S": "user#00420"}, "sk": {"N": "3"}}}),),
+        requests=(
+            AwsCall(
+                "dynamodb",
+                "GetItem",
+                {"TableName": "bench-items", "Key": {"pk": {"S": "user#00420"}, "sk": {"N": "3"}}},
+            ),
+        ),
         setup=lambda make_client: _fill(make_client, "bench-items"),
     ),
     Scenario(
         name="dynamodb-query-10",
         summary="DynamoDB Query returning 10 items (one partition) from a 10,000-item table",
-        requests=(AwsCall("dynamodb", "Query", {
-            "TableName": "bench-query", "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "user#00420"}}}),),
+        requests=(
+            AwsCall(
+                "dynamodb",
+                "Query",
+                {
+                    "TableName": "bench-query",
+                    "KeyConditionExpression": "pk = :p",
+                    "ExpressionAttributeValues": {":p": {"S": "user#00420"}},
+                },
+            ),
+        ),
         setup=lambda make_client: _fill(make_client, "bench-query"),
     ),
     Scenario(
         name="dynamodb-query-10-1m",
         summary="DynamoDB Query returning 10 items (one partition) from a 1,000,000-item table",
-        requests=(AwsCall("dynamodb", "Query", {
-            "TableName": "bench-query-1m", "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "user#42420"}}}),),
+        requests=(
+            AwsCall(
+                "dynamodb",
+                "Query",
+                {
+                    "TableName": "bench-query-1m",
+                    "KeyConditionExpression": "pk = :p",
+                    "ExpressionAttributeValues": {":p": {"S": "user#42420"}},
+                },
+            ),
+        ),
         setup=lambda make_client: _fill(make_client, "bench-query-1m", 1_000_000, workers=8),
     ),
     Scenario(

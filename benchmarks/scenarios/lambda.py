@@ -18,8 +18,13 @@ def _setup(client: ClientFactory) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", HANDLER)
-    lam.create_function(FunctionName=FUNCTION, Runtime="python3.12", Handler="handler.handler",
-                        Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": buffer.getvalue()})
+    lam.create_function(
+        FunctionName=FUNCTION,
+        Runtime="python3.12",
+        Handler="handler.handler",
+        Role="arn:aws:iam::000000000000:role/bench",
+        Code={"ZipFile": buffer.getvalue()},
+    )
     for _ in range(200):
         if lam.get_function(FunctionName=FUNCTION)["Configuration"]["State"] == "Active":
             break

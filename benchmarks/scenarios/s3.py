@@ -68,8 +68,18 @@ SCENARIOS = (
     Scenario(
         name="s3-list-objects-v2-1000",
         summary="S3 ListObjectsV2, a 1,000-key page from the middle of a 100,000-key bucket",
-        requests=(AwsCall("s3", "ListObjectsV2", {"Bucket": LIST_BUCKET, "Prefix": "data/05",
-                                                  "StartAfter": "data/050/050000.json", "MaxKeys": 1000}),),
+        requests=(
+            AwsCall(
+                "s3",
+                "ListObjectsV2",
+                {
+                    "Bucket": LIST_BUCKET,
+                    "Prefix": "data/05",
+                    "StartAfter": "data/050/050000.json",
+                    "MaxKeys": 1000,
+                },
+            ),
+        ),
         setup=_setup_listing,
     ),
 )

@@ -6,11 +6,20 @@ import json
 from scenarios import AwsCall, HttpRequest, Scenario
 
 BUCKET = "bench-config-site"
-POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "PublicReadGetObject", "Effect": "Allow", "Principal": "*",
-                   "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}],
-})
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublicReadGetObject",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            }
+        ],
+    }
+)
 
 
 def _setup(make_client) -> None:
@@ -23,8 +32,18 @@ def _setup(make_client) -> None:
     s3.delete_public_access_block(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=POLICY)
     s3.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
-    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [
-        {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"]}]})
+    s3.put_bucket_cors(
+        Bucket=BUCKET,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["https://app.example.com"],
+                    "AllowedMethods": ["GET", "PUT"],
+                    "AllowedHeaders": ["*"],
+                }
+            ]
+        },
+    )
     s3.put_object(Bucket=BUCKET, Key="index.html", Body=b"<h1>hello</h1>" * 64, ContentType="text/html")
 
 
@@ -38,15 +57,25 @@ SCENARIOS = (
     Scenario(
         name="s3-website-get",
         summary="S3 website endpoint: GET / served as the index document",
-        requests=(HttpRequest("GET", "/", (("Host", f"{BUCKET}.s3-website.localhost.localstack.cloud:4566"),)),),
+        requests=(
+            HttpRequest("GET", "/", (("Host", f"{BUCKET}.s3-website.localhost.localstack.cloud:4566"),)),
+        ),
         setup=_setup,
     ),
     Scenario(
         name="s3-cors-preflight",
         summary="S3 CORS preflight (OPTIONS) matched against the bucket's rules",
-        requests=(HttpRequest("OPTIONS", f"/{BUCKET}/index.html", (
-            ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"),
-            ("Access-Control-Request-Headers", "content-type"))),),
+        requests=(
+            HttpRequest(
+                "OPTIONS",
+                f"/{BUCKET}/index.html",
+                (
+                    ("Origin", "https://app.example.com"),
+                    ("Access-Control-Request-Method", "PUT"),
+                    ("Access-Control-Request-Headers", "content-type"),
+                ),
+            ),
+        ),
         setup=_setup,
     ),
     Scenario(

@@ -14,7 +14,9 @@ def _topic(name: str, queues: int):
         arn = sns.create_topic(Name=name)["TopicArn"]
         for i in range(queues):
             url = sqs.create_queue(QueueName=f"{name}-{i}")["QueueUrl"]
-            queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
 
     return setup

@@ -15,14 +15,17 @@ def _queue(name: str, depth: int = 0):
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
         for start in range(0, depth, 10):
             sqs.send_message_batch(
-                QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"message {start + i}"} for i in range(10)]
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "MessageBody": f"message {start + i}"} for i in range(10)],
             )
 
     return setup
 
 
 def _send(name: str) -> AwsCall:
-    return AwsCall("sqs", "SendMessage", {"QueueUrl": QUEUE_URL.format(name), "MessageBody": '{"orderId": "abc123"}'})
+    return AwsCall(
+        "sqs", "SendMessage", {"QueueUrl": QUEUE_URL.format(name), "MessageBody": '{"orderId": "abc123"}'}
+    )
 
 
 SCENARIOS = (
@@ -44,7 +47,11 @@ SCENARIOS = (
         setup=_queue("bench-receive", 1000),
         requests=(
             _send("bench-receive"),
-            AwsCall("sqs", "ReceiveMessage", {"QueueUrl": QUEUE_URL.format("bench-receive"), "VisibilityTimeout": 0}),
+            AwsCall(
+                "sqs",
+                "ReceiveMessage",
+                {"QueueUrl": QUEUE_URL.format("bench-receive"), "VisibilityTimeout": 0},
+            ),
         ),
     ),
 )

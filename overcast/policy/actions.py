@@ -7,7 +7,8 @@ from that service's `derive` function. An operation not listed is `<prefix>:<Ope
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 S3_BUCKET = "arn:{partition}:s3:::{Bucket}"
@@ -23,55 +24,94 @@ IAM_ROLE = "arn:{partition}:iam::{account}:role/{RoleName}"
 IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileName}"
 
 _S3_BUCKET_OPS = {
-    "CreateBucket": "s3:CreateBucket", "DeleteBucket": "s3:DeleteBucket", "HeadBucket": "s3:ListBucket",
-    "ListObjects": "s3:ListBucket", "ListObjectsV2": "s3:ListBucket", "ListObjectVersions": "s3:ListBucketVersions",
-    "ListMultipartUploads": "s3:ListBucketMultipartUploads", "GetBucketLocation": "s3:GetBucketLocation",
-    "GetBucketPolicy": "s3:GetBucketPolicy", "PutBucketPolicy": "s3:PutBucketPolicy",
-    "DeleteBucketPolicy": "s3:DeleteBucketPolicy", "GetBucketPolicyStatus": "s3:GetBucketPolicyStatus",
-    "GetBucketVersioning": "s3:GetBucketVersioning", "PutBucketVersioning": "s3:PutBucketVersioning",
-    "GetBucketTagging": "s3:GetBucketTagging", "PutBucketTagging": "s3:PutBucketTagging",
-    "DeleteBucketTagging": "s3:PutBucketTagging", "GetBucketCors": "s3:GetBucketCORS",
-    "PutBucketCors": "s3:PutBucketCORS", "DeleteBucketCors": "s3:PutBucketCORS",
+    "CreateBucket": "s3:CreateBucket",
+    "DeleteBucket": "s3:DeleteBucket",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "GetBucketLocation": "s3:GetBucketLocation",
+    "GetBucketPolicy": "s3:GetBucketPolicy",
+    "PutBucketPolicy": "s3:PutBucketPolicy",
+    "DeleteBucketPolicy": "s3:DeleteBucketPolicy",
+    "GetBucketPolicyStatus": "s3:GetBucketPolicyStatus",
+    "GetBucketVersioning": "s3:GetBucketVersioning",
+    "PutBucketVersioning": "s3:PutBucketVersioning",
+    "GetBucketTagging": "s3:GetBucketTagging",
+    "PutBucketTagging": "s3:PutBucketTagging",
+    "DeleteBucketTagging": "s3:PutBucketTagging",
+    "GetBucketCors": "s3:GetBucketCORS",
+    "PutBucketCors": "s3:PutBucketCORS",
+    "DeleteBucketCors": "s3:PutBucketCORS",
     "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
     "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
     "DeleteBucketLifecycle": "s3:PutLifecycleConfiguration",
     "GetBucketNotificationConfiguration": "s3:GetBucketNotification",
     "PutBucketNotificationConfiguration": "s3:PutBucketNotification",
-    "GetBucketEncryption": "s3:GetEncryptionConfiguration", "PutBucketEncryption": "s3:PutEncryptionConfiguration",
-    "DeleteBucketEncryption": "s3:PutEncryptionConfiguration", "GetBucketWebsite": "s3:GetBucketWebsite",
-    "PutBucketWebsite": "s3:PutBucketWebsite", "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
-    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock", "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
-    "DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock", "GetBucketAcl": "s3:GetBucketAcl",
-    "PutBucketAcl": "s3:PutBucketAcl", "GetBucketOwnershipControls": "s3:GetBucketOwnershipControls",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "s3:PutEncryptionConfiguration",
+    "GetBucketWebsite": "s3:GetBucketWebsite",
+    "PutBucketWebsite": "s3:PutBucketWebsite",
+    "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
+    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "GetBucketAcl": "s3:GetBucketAcl",
+    "PutBucketAcl": "s3:PutBucketAcl",
+    "GetBucketOwnershipControls": "s3:GetBucketOwnershipControls",
     "PutBucketOwnershipControls": "s3:PutBucketOwnershipControls",
-    "DeleteBucketOwnershipControls": "s3:PutBucketOwnershipControls", "GetBucketLogging": "s3:GetBucketLogging",
-    "PutBucketLogging": "s3:PutBucketLogging", "GetBucketReplication": "s3:GetReplicationConfiguration",
-    "PutBucketReplication": "s3:PutReplicationConfiguration", "DeleteBucketReplication": "s3:PutReplicationConfiguration",
+    "DeleteBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+    "GetBucketLogging": "s3:GetBucketLogging",
+    "PutBucketLogging": "s3:PutBucketLogging",
+    "GetBucketReplication": "s3:GetReplicationConfiguration",
+    "PutBucketReplication": "s3:PutReplicationConfiguration",
+    "DeleteBucketReplication": "s3:PutReplicationConfiguration",
     "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "PutObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
-    "GetBucketRequestPayment": "s3:GetBucketRequestPayment", "PutBucketRequestPayment": "s3:PutBucketRequestPayment",
+    "GetBucketRequestPayment": "s3:GetBucketRequestPayment",
+    "PutBucketRequestPayment": "s3:PutBucketRequestPayment",
     "GetBucketAccelerateConfiguration": "s3:GetAccelerateConfiguration",
     "PutBucketAccelerateConfiguration": "s3:PutAccelerateConfiguration",
     "GetBucketIntelligentTieringConfiguration": "s3:GetIntelligentTieringConfiguration",
     "PutBucketIntelligentTieringConfiguration": "s3:PutIntelligentTieringConfiguration",
 }
 _S3_OBJECT_OPS = {
-    "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject", "PutObject": "s3:PutObject",
-    "DeleteObject": "s3:DeleteObject", "GetObjectTagging": "s3:GetObjectTagging",
-    "PutObjectTagging": "s3:PutObjectTagging", "DeleteObjectTagging": "s3:DeleteObjectTagging",
-    "GetObjectAcl": "s3:GetObjectAcl", "PutObjectAcl": "s3:PutObjectAcl",
-    "GetObjectAttributes": "s3:GetObjectAttributes", "RestoreObject": "s3:RestoreObject",
-    "CreateMultipartUpload": "s3:PutObject", "UploadPart": "s3:PutObject", "CompleteMultipartUpload": "s3:PutObject",
-    "AbortMultipartUpload": "s3:AbortMultipartUpload", "ListParts": "s3:ListMultipartUploadParts",
-    "GetObjectRetention": "s3:GetObjectRetention", "PutObjectRetention": "s3:PutObjectRetention",
-    "GetObjectLegalHold": "s3:GetObjectLegalHold", "PutObjectLegalHold": "s3:PutObjectLegalHold",
-    "SelectObjectContent": "s3:GetObject", "CopyObject": "s3:PutObject", "UploadPartCopy": "s3:PutObject",
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "DeleteObject": "s3:DeleteObject",
+    "GetObjectTagging": "s3:GetObjectTagging",
+    "PutObjectTagging": "s3:PutObjectTagging",
+    "DeleteObjectTagging": "s3:DeleteObjectTagging",
+    "GetObjectAcl": "s3:GetObjectAcl",
+    "PutObjectAcl": "s3:PutObjectAcl",
+    "GetObjectAttributes": "s3:GetObjectAttributes",
+    "RestoreObject": "s3:RestoreObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "GetObjectRetention": "s3:GetObjectRetention",
+    "PutObjectRetention": "s3:PutObjectRetention",
+    "GetObjectLegalHold": "s3:GetObjectLegalHold",
+    "PutObjectLegalHold": "s3:PutObjectLegalHold",
+    "SelectObjectContent": "s3:GetObject",
+    "CopyObject": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
 }
 #: Actions that become their "...Version" form when the request names a version.
-_S3_VERSIONED = {"s3:GetObject": "s3:GetObjectVersion", "s3:DeleteObject": "s3:DeleteObjectVersion",
-                 "s3:GetObjectTagging": "s3:GetObjectVersionTagging", "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
-                 "s3:GetObjectAcl": "s3:GetObjectVersionAcl", "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
-                 "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging"}
+_S3_VERSIONED = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+}
 
 TABLES: dict[str, dict[str, Any]] = {
     "s3": {
@@ -83,22 +123,53 @@ TABLES: dict[str, dict[str, Any]] = {
         "DeleteObjects": None,
     },
     "sqs": {
-        **{op: (f"sqs:{op}", SQS_QUEUE) for op in (
-            "CreateQueue", "DeleteQueue", "GetQueueUrl", "GetQueueAttributes", "SetQueueAttributes", "SendMessage",
-            "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "PurgeQueue", "TagQueue", "UntagQueue",
-            "ListQueueTags", "AddPermission", "RemovePermission", "ListDeadLetterSourceQueues",
-        )},
+        **{
+            op: (f"sqs:{op}", SQS_QUEUE)
+            for op in (
+                "CreateQueue",
+                "DeleteQueue",
+                "GetQueueUrl",
+                "GetQueueAttributes",
+                "SetQueueAttributes",
+                "SendMessage",
+                "ReceiveMessage",
+                "DeleteMessage",
+                "ChangeMessageVisibility",
+                "PurgeQueue",
+                "TagQueue",
+                "UntagQueue",
+                "ListQueueTags",
+                "AddPermission",
+                "RemovePermission",
+                "ListDeadLetterSourceQueues",
+            )
+        },
         "SendMessageBatch": ("sqs:SendMessage", SQS_QUEUE),
         "DeleteMessageBatch": ("sqs:DeleteMessage", SQS_QUEUE),
         "ChangeMessageVisibilityBatch": ("sqs:ChangeMessageVisibility", SQS_QUEUE),
         "ListQueues": ("sqs:ListQueues", "*"),
-        "StartMessageMoveTask": ("sqs:StartMessageMoveTask", SQS_QUEUE.replace("{queue}", "{SourceArn_queue}")),
+        "StartMessageMoveTask": (
+            "sqs:StartMessageMoveTask",
+            SQS_QUEUE.replace("{queue}", "{SourceArn_queue}"),
+        ),
     },
     "sns": {
-        **{op: (f"sns:{op}", "{TopicArn}") for op in (
-            "DeleteTopic", "GetTopicAttributes", "SetTopicAttributes", "Publish", "Subscribe", "ListSubscriptionsByTopic",
-            "AddPermission", "RemovePermission", "PublishBatch", "GetDataProtectionPolicy", "PutDataProtectionPolicy",
-        )},
+        **{
+            op: (f"sns:{op}", "{TopicArn}")
+            for op in (
+                "DeleteTopic",
+                "GetTopicAttributes",
+                "SetTopicAttributes",
+                "Publish",
+                "Subscribe",
+                "ListSubscriptionsByTopic",
+                "AddPermission",
+                "RemovePermission",
+                "PublishBatch",
+                "GetDataProtectionPolicy",
+                "PutDataProtectionPolicy",
+            )
+        },
         "CreateTopic": ("sns:CreateTopic", "arn:{partition}:sns:{region}:{account}:{Name}"),
         "ConfirmSubscription": ("sns:ConfirmSubscription", "{TopicArn}"),
         "Unsubscribe": ("sns:Unsubscribe", "{subscription_topic}"),
@@ -107,16 +178,37 @@ TABLES: dict[str, dict[str, Any]] = {
         "TagResource": ("sns:TagResource", "{ResourceArn}"),
         "UntagResource": ("sns:UntagResource", "{ResourceArn}"),
         "ListTagsForResource": ("sns:ListTagsForResource", "{ResourceArn}"),
-        "ListTopics": ("sns:ListTopics", "*"), "ListSubscriptions": ("sns:ListSubscriptions", "*"),
+        "ListTopics": ("sns:ListTopics", "*"),
+        "ListSubscriptions": ("sns:ListSubscriptions", "*"),
     },
     "dynamodb": {
-        **{op: (f"dynamodb:{op}", DDB_TABLE) for op in (
-            "CreateTable", "DeleteTable", "DescribeTable", "UpdateTable", "PutItem", "GetItem", "UpdateItem",
-            "DeleteItem", "Query", "Scan", "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
-            "UpdateContinuousBackups", "CreateBackup", "DescribeKinesisStreamingDestination",
-        )},
-        "BatchGetItem": [("dynamodb:BatchGetItem", "arn:{partition}:dynamodb:{region}:{account}:table/{item}")],
-        "BatchWriteItem": [("dynamodb:BatchWriteItem", "arn:{partition}:dynamodb:{region}:{account}:table/{item}")],
+        **{
+            op: (f"dynamodb:{op}", DDB_TABLE)
+            for op in (
+                "CreateTable",
+                "DeleteTable",
+                "DescribeTable",
+                "UpdateTable",
+                "PutItem",
+                "GetItem",
+                "UpdateItem",
+                "DeleteItem",
+                "Query",
+                "Scan",
+                "DescribeTimeToLive",
+                "UpdateTimeToLive",
+                "DescribeContinuousBackups",
+                "UpdateContinuousBackups",
+                "CreateBackup",
+                "DescribeKinesisStreamingDestination",
+            )
+        },
+        "BatchGetItem": [
+            ("dynamodb:BatchGetItem", "arn:{partition}:dynamodb:{region}:{account}:table/{item}")
+        ],
+        "BatchWriteItem": [
+            ("dynamodb:BatchWriteItem", "arn:{partition}:dynamodb:{region}:{account}:table/{item}")
+        ],
         "TagResource": ("dynamodb:TagResource", "{ResourceArn}"),
         "UntagResource": ("dynamodb:UntagResource", "{ResourceArn}"),
         "ListTagsOfResource": ("dynamodb:ListTagsOfResource", "{ResourceArn}"),
@@ -125,17 +217,41 @@ TABLES: dict[str, dict[str, Any]] = {
         "GetShardIterator": ("dynamodb:GetShardIterator", "{StreamArn}"),
     },
     "lambda": {
-        **{op: (f"lambda:{op}", LAMBDA_FUNCTION) for op in (
-            "DeleteFunction", "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode",
-            "InvokeFunction", "PublishVersion", "ListVersionsByFunction",
-            "CreateAlias", "DeleteAlias", "GetAlias", "UpdateAlias", "ListAliases", "AddPermission",
-            "RemovePermission", "GetPolicy", "PutFunctionConcurrency", "DeleteFunctionConcurrency",
-            "GetFunctionConcurrency", "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "DeleteFunctionUrlConfig",
-            "UpdateFunctionUrlConfig", "PutFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig",
-        )},
+        **{
+            op: (f"lambda:{op}", LAMBDA_FUNCTION)
+            for op in (
+                "DeleteFunction",
+                "GetFunction",
+                "GetFunctionConfiguration",
+                "UpdateFunctionCode",
+                "InvokeFunction",
+                "PublishVersion",
+                "ListVersionsByFunction",
+                "CreateAlias",
+                "DeleteAlias",
+                "GetAlias",
+                "UpdateAlias",
+                "ListAliases",
+                "AddPermission",
+                "RemovePermission",
+                "GetPolicy",
+                "PutFunctionConcurrency",
+                "DeleteFunctionConcurrency",
+                "GetFunctionConcurrency",
+                "CreateFunctionUrlConfig",
+                "GetFunctionUrlConfig",
+                "DeleteFunctionUrlConfig",
+                "UpdateFunctionUrlConfig",
+                "PutFunctionEventInvokeConfig",
+                "GetFunctionEventInvokeConfig",
+            )
+        },
         # Handing a role to a function is iam:PassRole on that role, as AWS checks it.
         "CreateFunction": [("lambda:CreateFunction", LAMBDA_FUNCTION), ("iam:PassRole", "{Role}")],
-        "UpdateFunctionConfiguration": [("lambda:UpdateFunctionConfiguration", LAMBDA_FUNCTION), ("iam:PassRole", "{Role}")],
+        "UpdateFunctionConfiguration": [
+            ("lambda:UpdateFunctionConfiguration", LAMBDA_FUNCTION),
+            ("iam:PassRole", "{Role}"),
+        ],
         "Invoke": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
         "InvokeAsync": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
         "InvokeWithResponseStream": ("lambda:InvokeFunction", LAMBDA_FUNCTION),
@@ -144,64 +260,173 @@ TABLES: dict[str, dict[str, Any]] = {
         "ListEventSourceMappings": ("lambda:ListEventSourceMappings", "*"),
     },
     "logs": {
-        **{op: (f"logs:{op}", LOG_GROUP) for op in (
-            "CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy", "DescribeLogStreams",
-            "FilterLogEvents", "PutSubscriptionFilter", "DeleteSubscriptionFilter", "DescribeSubscriptionFilters",
-            "PutMetricFilter", "DeleteMetricFilter", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup",
-        )},
+        **{
+            op: (f"logs:{op}", LOG_GROUP)
+            for op in (
+                "CreateLogGroup",
+                "DeleteLogGroup",
+                "PutRetentionPolicy",
+                "DeleteRetentionPolicy",
+                "DescribeLogStreams",
+                "FilterLogEvents",
+                "PutSubscriptionFilter",
+                "DeleteSubscriptionFilter",
+                "DescribeSubscriptionFilters",
+                "PutMetricFilter",
+                "DeleteMetricFilter",
+                "TagLogGroup",
+                "UntagLogGroup",
+                "ListTagsLogGroup",
+            )
+        },
         "CreateLogStream": ("logs:CreateLogStream", LOG_STREAM),
         "DeleteLogStream": ("logs:DeleteLogStream", LOG_STREAM),
         "PutLogEvents": ("logs:PutLogEvents", LOG_STREAM),
         "GetLogEvents": ("logs:GetLogEvents", LOG_STREAM),
-        "DescribeLogGroups": ("logs:DescribeLogGroups", "arn:{partition}:logs:{region}:{account}:log-group::log-stream:"),
+        "DescribeLogGroups": (
+            "logs:DescribeLogGroups",
+            "arn:{partition}:logs:{region}:{account}:log-group::log-stream:",
+        ),
     },
     "iam": {
-        **{op: (f"iam:{op}", IAM_USER) for op in (
-            "CreateUser", "GetUser", "UpdateUser", "DeleteUser", "PutUserPolicy", "GetUserPolicy", "DeleteUserPolicy",
-            "ListUserPolicies", "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies", "CreateAccessKey",
-            "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey", "CreateLoginProfile", "GetLoginProfile",
-            "UpdateLoginProfile", "DeleteLoginProfile", "ListGroupsForUser", "TagUser", "UntagUser", "ListUserTags",
-            "PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary", "EnableMFADevice", "DeactivateMFADevice",
-            "ListMFADevices", "ChangePassword",
-        )},
-        **{op: (f"iam:{op}", IAM_GROUP) for op in (
-            "CreateGroup", "GetGroup", "UpdateGroup", "DeleteGroup", "PutGroupPolicy", "GetGroupPolicy",
-            "DeleteGroupPolicy", "ListGroupPolicies", "AttachGroupPolicy", "DetachGroupPolicy",
-            "ListAttachedGroupPolicies", "AddUserToGroup", "RemoveUserFromGroup",
-        )},
-        **{op: (f"iam:{op}", IAM_ROLE) for op in (
-            "CreateRole", "GetRole", "UpdateRole", "DeleteRole", "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy",
-            "ListRolePolicies", "AttachRolePolicy", "DetachRolePolicy", "ListAttachedRolePolicies",
-            "UpdateAssumeRolePolicy", "UpdateRoleDescription", "TagRole", "UntagRole", "ListRoleTags",
-            "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "ListInstanceProfilesForRole",
-            "DeleteServiceLinkedRole",
-        )},
-        **{op: (f"iam:{op}", IAM_PROFILE) for op in (
-            "CreateInstanceProfile", "GetInstanceProfile", "DeleteInstanceProfile", "AddRoleToInstanceProfile",
-            "RemoveRoleFromInstanceProfile", "TagInstanceProfile", "UntagInstanceProfile", "ListInstanceProfileTags",
-        )},
-        **{op: (f"iam:{op}", "{PolicyArn}") for op in (
-            "GetPolicy", "DeletePolicy", "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions",
-            "DeletePolicyVersion", "SetDefaultPolicyVersion", "ListEntitiesForPolicy", "TagPolicy", "UntagPolicy",
-            "ListPolicyTags",
-        )},
+        **{
+            op: (f"iam:{op}", IAM_USER)
+            for op in (
+                "CreateUser",
+                "GetUser",
+                "UpdateUser",
+                "DeleteUser",
+                "PutUserPolicy",
+                "GetUserPolicy",
+                "DeleteUserPolicy",
+                "ListUserPolicies",
+                "AttachUserPolicy",
+                "DetachUserPolicy",
+                "ListAttachedUserPolicies",
+                "CreateAccessKey",
+                "ListAccessKeys",
+                "UpdateAccessKey",
+                "DeleteAccessKey",
+                "CreateLoginProfile",
+                "GetLoginProfile",
+                "UpdateLoginProfile",
+                "DeleteLoginProfile",
+                "ListGroupsForUser",
+                "TagUser",
+                "UntagUser",
+                "ListUserTags",
+                "PutUserPermissionsBoundary",
+                "DeleteUserPermissionsBoundary",
+                "EnableMFADevice",
+                "DeactivateMFADevice",
+                "ListMFADevices",
+                "ChangePassword",
+            )
+        },
+        **{
+            op: (f"iam:{op}", IAM_GROUP)
+            for op in (
+                "CreateGroup",
+                "GetGroup",
+                "UpdateGroup",
+                "DeleteGroup",
+                "PutGroupPolicy",
+                "GetGroupPolicy",
+                "DeleteGroupPolicy",
+                "ListGroupPolicies",
+                "AttachGroupPolicy",
+                "DetachGroupPolicy",
+                "ListAttachedGroupPolicies",
+                "AddUserToGroup",
+                "RemoveUserFromGroup",
+            )
+        },
+        **{
+            op: (f"iam:{op}", IAM_ROLE)
+            for op in (
+                "CreateRole",
+                "GetRole",
+                "UpdateRole",
+                "DeleteRole",
+                "PutRolePolicy",
+                "GetRolePolicy",
+                "DeleteRolePolicy",
+                "ListRolePolicies",
+                "AttachRolePolicy",
+                "DetachRolePolicy",
+                "ListAttachedRolePolicies",
+                "UpdateAssumeRolePolicy",
+                "UpdateRoleDescription",
+                "TagRole",
+                "UntagRole",
+                "ListRoleTags",
+                "PutRolePermissionsBoundary",
+                "DeleteRolePermissionsBoundary",
+                "ListInstanceProfilesForRole",
+                "DeleteServiceLinkedRole",
+            )
+        },
+        **{
+            op: (f"iam:{op}", IAM_PROFILE)
+            for op in (
+                "CreateInstanceProfile",
+                "GetInstanceProfile",
+                "DeleteInstanceProfile",
+                "AddRoleToInstanceProfile",
+                "RemoveRoleFromInstanceProfile",
+                "TagInstanceProfile",
+                "UntagInstanceProfile",
+                "ListInstanceProfileTags",
+            )
+        },
+        **{
+            op: (f"iam:{op}", "{PolicyArn}")
+            for op in (
+                "GetPolicy",
+                "DeletePolicy",
+                "CreatePolicyVersion",
+                "GetPolicyVersion",
+                "ListPolicyVersions",
+                "DeletePolicyVersion",
+                "SetDefaultPolicyVersion",
+                "ListEntitiesForPolicy",
+                "TagPolicy",
+                "UntagPolicy",
+                "ListPolicyTags",
+            )
+        },
         "CreatePolicy": ("iam:CreatePolicy", "arn:{partition}:iam::{account}:policy{Path}{PolicyName}"),
         "SimulatePrincipalPolicy": ("iam:SimulatePrincipalPolicy", "{PolicySourceArn}"),
         "GetContextKeysForPrincipalPolicy": ("iam:GetContextKeysForPrincipalPolicy", "{PolicySourceArn}"),
     },
     "sts": {
         # AssumeRole* decide in the handler: the trust policy, MFA and external id are theirs.
-        "AssumeRole": None, "AssumeRoleWithWebIdentity": None, "AssumeRoleWithSAML": None,
+        "AssumeRole": None,
+        "AssumeRoleWithWebIdentity": None,
+        "AssumeRoleWithSAML": None,
         # AWS answers these for any valid credentials, whatever the policies say.
-        "GetCallerIdentity": None, "GetSessionToken": None, "GetAccessKeyInfo": None,
-        "GetFederationToken": ("sts:GetFederationToken", "arn:{partition}:sts::{account}:federated-user/{Name}"),
+        "GetCallerIdentity": None,
+        "GetSessionToken": None,
+        "GetAccessKeyInfo": None,
+        "GetFederationToken": (
+            "sts:GetFederationToken",
+            "arn:{partition}:sts::{account}:federated-user/{Name}",
+        ),
         "DecodeAuthorizationMessage": ("sts:DecodeAuthorizationMessage", "*"),
     },
 }
 
 #: IAM's service prefix where it differs from the model's signing name.
-PREFIXES = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "execute-api", "iotdata": "iot",
-            "apigateway": "apigateway", "cognito-idp": "cognito-idp", "es": "es", "runtime.sagemaker": "sagemaker"}
+PREFIXES = {
+    "monitoring": "cloudwatch",
+    "email": "ses",
+    "execute-api": "execute-api",
+    "iotdata": "iot",
+    "apigateway": "apigateway",
+    "cognito-idp": "cognito-idp",
+    "es": "es",
+    "runtime.sagemaker": "sagemaker",
+}
 
 
 def _queue(params: dict, context: Any) -> dict:
@@ -243,8 +468,9 @@ class _Values(dict):
         raise KeyError(key)
 
 
-def resolve(service: str, prefix: str, operation: str, params: dict, context: Any,
-            partition: str) -> list[tuple[str, str]] | None:
+def resolve(
+    service: str, prefix: str, operation: str, params: dict, context: Any, partition: str
+) -> list[tuple[str, str]] | None:
     """[(action, resource ARN)] to authorize; None when the operation decides for itself."""
     table = TABLES.get(service, {})
     entry = table.get(operation, ...)
@@ -265,7 +491,7 @@ def resolve(service: str, prefix: str, operation: str, params: dict, context: An
     found = []
     for action, template in entries:
         if "{item}" in template:  # one check per table a batch names
-            for item in (params.get("RequestItems") or {}):
+            for item in params.get("RequestItems") or {}:
                 found.append((action, template.replace("{item}", item).format_map(values)))
             continue
         try:

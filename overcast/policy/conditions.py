@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 
 @lru_cache(maxsize=4096)
@@ -39,7 +40,7 @@ def arn_like(value: str, pattern: str) -> bool:
         return False
     # IAM reads a short ARN pattern ("arn:aws:sqs:us-east-1:*") as if the rest were "*".
     pattern_parts += ["*"] * (6 - len(pattern_parts))
-    return all(like(v, p) for v, p in zip(value_parts, pattern_parts))
+    return all(like(v, p) for v, p in zip(value_parts, pattern_parts, strict=False))
 
 
 def _number(text: Any) -> Decimal | None:
@@ -51,10 +52,10 @@ def _number(text: Any) -> Decimal | None:
 
 def parse_date(text: Any) -> datetime | None:
     if isinstance(text, datetime):
-        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+        return text if text.tzinfo else text.replace(tzinfo=UTC)
     text = str(text).strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):  # epoch seconds
-        return datetime.fromtimestamp(float(text), timezone.utc)
+        return datetime.fromtimestamp(float(text), UTC)
     candidate = text.replace("Z", "+00:00").replace("z", "+00:00")
     try:
         parsed = datetime.fromisoformat(candidate)
@@ -67,7 +68,7 @@ def parse_date(text: Any) -> datetime | None:
                 continue
         else:
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _ip_in(value: str, network: str) -> bool:
@@ -130,19 +131,17 @@ _add("ArnLike", lambda v, p: arn_like(str(v), p), "ArnNotLike")
 OPERATORS["Null"] = (lambda v, p: True, False)
 
 #: Operators whose policy values may hold policy variables (${aws:username}).
-VARIABLE_OPERATORS = frozenset(
-    name for name in OPERATORS if name.startswith(("String", "Arn"))
-)
+VARIABLE_OPERATORS = frozenset(name for name in OPERATORS if name.startswith(("String", "Arn")))
 
 
 @lru_cache(maxsize=512)
 def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
-    """"ForAnyValue:StringLikeIfExists" → ("StringLike", "ForAnyValue", True); None if unknown."""
+    """ "ForAnyValue:StringLikeIfExists" → ("StringLike", "ForAnyValue", True); None if unknown."""
     qualifier = None
     for prefix in ("ForAnyValue:", "ForAllValues:"):
         if text.startswith(prefix):
             qualifier = prefix[:-1]
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     if_exists = text.endswith("IfExists") and text != "IfExists"
     if if_exists:
@@ -153,7 +152,12 @@ def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
 
 
 def evaluate_condition(
-    operator: str, qualifier: str | None, if_exists: bool, present: bool, request_values: list, policy_values: tuple
+    operator: str,
+    qualifier: str | None,
+    if_exists: bool,
+    present: bool,
+    request_values: list,
+    policy_values: tuple,
 ) -> bool:
     """One operator/key entry of a Condition block (values of one key are ORed)."""
     if operator == "Null":

@@ -13,8 +13,15 @@ from overcast.policy.conditions import OPERATORS, parse_operator
 VERSIONS = ("2008-10-17", "2012-10-17")
 _TOP_ELEMENTS = {"Version", "Id", "Statement"}
 _STATEMENT_ELEMENTS = {
-    "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
-    "Principal", "NotPrincipal", "Condition",
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
 }
 _PRINCIPAL_TYPES = {"AWS", "Service", "Federated", "CanonicalUser"}
 _VENDOR = re.compile(r"^[A-Za-z0-9\-.*?]+$")
@@ -76,7 +83,9 @@ def _strings(value: Any, element: str) -> tuple[str, ...]:
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return tuple(value)
     if isinstance(value, list) and not value:
-        raise MalformedPolicy(f"Policy statement must contain {'actions' if 'Action' in element else 'resources'}.")
+        raise MalformedPolicy(
+            f"Policy statement must contain {'actions' if 'Action' in element else 'resources'}."
+        )
     raise MalformedPolicy("Syntax errors in policy.")
 
 
@@ -84,7 +93,9 @@ _AWS_PRINCIPAL = re.compile(
     r"^(\*|\d{12}|A[A-Z]{3}[A-Z0-9]{13,}|arn:[\w-]+:(iam::(\d{12}|\*):(root|user/.+|role/.+|group/.+)"
     r"|sts::\d{12}:(assumed-role/.+|federated-user/.+)))$"
 )
-_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9*][a-z0-9.*-]*(\.amazonaws\.com(\.cn)?|\.amazon\.com|\.aws\.internal)$|^\*$")
+_SERVICE_PRINCIPAL = re.compile(
+    r"^[a-z0-9*][a-z0-9.*-]*(\.amazonaws\.com(\.cn)?|\.amazon\.com|\.aws\.internal)$|^\*$"
+)
 
 
 def _check_principal(kind: str, name: str) -> None:
@@ -130,7 +141,17 @@ def _check_action(action: str) -> None:
         raise MalformedPolicy(f"Vendor {parts[0]} is not valid")
 
 
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc", "*")
+_PARTITIONS = (
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+    "*",
+)
 
 
 def _check_resource(resource: str) -> None:
@@ -143,13 +164,20 @@ def _check_resource(resource: str) -> None:
     if partition not in _PARTITIONS:
         filled = (parts[2:] + ["*"] * 4)[:4]
         filled = [p or "*" if i == 0 else p for i, p in enumerate(filled)]
-        raise MalformedPolicy(f'Partition "{partition}" is not valid for resource "arn:{partition}:{":".join(filled)}".')
+        raise MalformedPolicy(
+            f'Partition "{partition}" is not valid for resource "arn:{partition}:{":".join(filled)}".'
+        )
     if len(parts) < 3 or not parts[2]:
         raise MalformedPolicy("Resource vendor must be fully qualified and cannot contain regexes.")
     region = parts[3] if len(parts) > 3 else ""
     if parts[2] == "iam" and region and region != "*":
         raise MalformedPolicy(f"IAM resource {resource} cannot contain region information.")
-    if parts[2] == "s3" and region and region != "*" and not (len(parts) > 5 and parts[5].startswith(("accesspoint/", "job/", "storage-lens/"))):
+    if (
+        parts[2] == "s3"
+        and region
+        and region != "*"
+        and not (len(parts) > 5 and parts[5].startswith(("accesspoint/", "job/", "storage-lens/")))
+    ):
         raise MalformedPolicy(f"Resource {resource} can not contain region information.")
 
 
@@ -170,9 +198,15 @@ def _conditions(value: Any) -> tuple:
                     raise MalformedPolicy("Syntax errors in policy.")
             if ":" not in key and not key.startswith("${"):
                 # Condition keys are vendor-prefixed, like actions (aws:SourceIp, s3:prefix).
-                raise MalformedPolicy("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
-            values = tuple(("true" if item else "false") if isinstance(item, bool) else
-                           (str(item) if isinstance(item, (int, float)) else item) for item in values)
+                raise MalformedPolicy(
+                    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
+                )
+            values = tuple(
+                ("true" if item else "false")
+                if isinstance(item, bool)
+                else (str(item) if isinstance(item, (int, float)) else item)
+                for item in values
+            )
             entries.append((name, qualifier, if_exists, key, values))
     return tuple(entries)
 
@@ -289,11 +323,23 @@ def parse(document: str | dict, kind: str = IDENTITY, policy_id: str = "", polic
         for resource in resources or not_resources or ():
             _check_resource(resource)
         start, end = positions[index] if index < len(positions) else ((1, 1), (1, 1))
-        statements.append(Statement(
-            index, sid, item["Effect"], actions, not_actions, resources, not_resources,
-            principals, not_principals, conditions, start, end,
-        ))
+        statements.append(
+            Statement(
+                index,
+                sid,
+                item["Effect"],
+                actions,
+                not_actions,
+                resources,
+                not_resources,
+                principals,
+                not_principals,
+                conditions,
+                start,
+                end,
+            )
+        )
     return Policy(version, statements, policy_id, policy_type, text, data.get("Id"))
 
 
-__all__ = ["Policy", "Statement", "MalformedPolicy", "parse", "IDENTITY", "RESOURCE", "TRUST", "OPERATORS"]
+__all__ = ["IDENTITY", "OPERATORS", "RESOURCE", "TRUST", "MalformedPolicy", "Policy", "Statement", "parse"]

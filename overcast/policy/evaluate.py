@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from overcast.policy.conditions import VARIABLE_OPERATORS, arn_like, evaluate_condition, like
 from overcast.policy.document import Policy, Statement
@@ -48,11 +49,11 @@ class Principal:
         return self.role_arn or self.arn
 
     @classmethod
-    def anonymous(cls) -> "Principal":
+    def anonymous(cls) -> Principal:
         return cls(arn="*", kind=ANONYMOUS, user_id="anonymous")
 
     @classmethod
-    def service(cls, name: str) -> "Principal":
+    def service(cls, name: str) -> Principal:
         return cls(arn=name, kind=SERVICE, name=name)
 
 
@@ -175,7 +176,7 @@ class _Matcher:
     """Matches a value against a statement's patterns in one step: a set for the exact ones,
     one compiled regex for the wildcards (AWS managed policies list thousands of actions)."""
 
-    __slots__ = ("everything", "exact", "regex", "ignore_case")
+    __slots__ = ("everything", "exact", "ignore_case", "regex")
 
     def __init__(self, patterns, ignore_case: bool, arn: bool) -> None:
         self.ignore_case = ignore_case
@@ -258,7 +259,9 @@ def principal_matches(block: dict[str, tuple[str, ...]], principal: Principal) -
             return SPECIFIC
         if principal.role_arn and name == principal.role_arn:
             best = max(best, BOUNDED)
-        elif name == principal.account or (name.startswith("arn:") and name.endswith(f":iam::{principal.account}:root")):
+        elif name == principal.account or (
+            name.startswith("arn:") and name.endswith(f":iam::{principal.account}:root")
+        ):
             best = max(best, SPECIFIC if kind == ROOT else DELEGATED)
     return best
 
@@ -282,10 +285,14 @@ def conditions_match(statement: Statement, values: dict[str, Any], variables: bo
             request_values = [request_values]
         if variables and operator in VARIABLE_OPERATORS:
             try:
-                policy_values = tuple(substitute(v, values) if isinstance(v, str) else v for v in policy_values)
+                policy_values = tuple(
+                    substitute(v, values) if isinstance(v, str) else v for v in policy_values
+                )
             except _Unresolved:
                 return False
-        if not evaluate_condition(operator, qualifier, if_exists, present, request_values or [], policy_values):
+        if not evaluate_condition(
+            operator, qualifier, if_exists, present, request_values or [], policy_values
+        ):
             return False
     return True
 
@@ -300,7 +307,11 @@ class _Scan:
 
 
 def _scan(
-    policies: Sequence[Policy], request: AuthorizationRequest, values: dict, missing: set, with_principal: bool
+    policies: Sequence[Policy],
+    request: AuthorizationRequest,
+    values: dict,
+    missing: set,
+    with_principal: bool,
 ) -> _Scan:
     result = _Scan()
     action = request.action
@@ -332,7 +343,12 @@ def _scan(
             if not conditions_match(statement, values, policy.variables):
                 continue
             matched = MatchedStatement(
-                policy.policy_id, policy.policy_type, statement.sid, statement.effect, statement.start, statement.end
+                policy.policy_id,
+                policy.policy_type,
+                statement.sid,
+                statement.effect,
+                statement.start,
+                statement.end,
             )
             if statement.effect == "Deny":
                 result.deny = True
@@ -364,7 +380,9 @@ def evaluate(
     identity = _scan(identity_policies, request, values, missing, False)
     resource = _scan(resource_policies, request, values, missing, True)
     boundary = _scan(boundaries, request, values, missing, False) if boundaries is not None else None
-    session = _scan(session_policies, request, values, missing, False) if session_policies is not None else None
+    session = (
+        _scan(session_policies, request, values, missing, False) if session_policies is not None else None
+    )
     scans = [s for s in (identity, resource, boundary, session) if s is not None]
     boundary_allows = None if boundary is None else boundary.allow
     missing_list = sorted(missing)
@@ -389,7 +407,8 @@ def evaluate(
     elif resource_required:
         same_account = request.resource_account in (None, "", principal.account)
         allowed = resource.allow and (
-            identity_allows if not same_account or strength == DELEGATED
+            identity_allows
+            if not same_account or strength == DELEGATED
             else strength == SPECIFIC or within_limits
         )
     elif request.resource_account in (None, "", principal.account):

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "detect_protocol",
-    "streams_input",
     "match_operation",
     "parse_request",
-    "serialize_response",
-    "serialize_error",
-    "service_model",
     "protocols_of",
+    "serialize_error",
+    "serialize_response",
+    "service_model",
+    "streams_input",
 ]
 
 
@@ -46,7 +46,8 @@ def streams_input(operation) -> bool:
         return False
     member = shape.members[payload]
     return member.type_name == "blob" and bool(
-        member.serialization.get("streaming") or member.metadata.get("streaming"))
+        member.serialization.get("streaming") or member.metadata.get("streaming")
+    )
 
 
 def detect_protocol(model: ServiceModel, request: Request) -> str:
@@ -60,6 +61,8 @@ def detect_protocol(model: ServiceModel, request: Request) -> str:
     if "x-amz-target" in headers and "json" in protocols:
         return "json"
     content_type = headers.get("content-type", "")
-    if "query" in protocols and ("x-www-form-urlencoded" in content_type or "Action=" in request.query_string):
+    if "query" in protocols and (
+        "x-www-form-urlencoded" in content_type or "Action=" in request.query_string
+    ):
         return "query"
     return protocols[0]

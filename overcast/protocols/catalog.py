@@ -74,9 +74,7 @@ def load() -> list[ServiceInfo]:
     path = cache_file()
     if not path.exists():
         try:
-            subprocess.run(
-                [sys.executable, "-m", "overcast.protocols.catalog"], check=True, timeout=120
-            )
+            subprocess.run([sys.executable, "-m", "overcast.protocols.catalog"], check=True, timeout=120)
         except (OSError, subprocess.SubprocessError):
             pass
     try:
@@ -87,9 +85,7 @@ def load() -> list[ServiceInfo]:
             _write_cache(entries)
         except OSError:
             pass
-    return [
-        ServiceInfo(**{**entry, "protocols": tuple(entry["protocols"])}) for entry in entries
-    ]
+    return [ServiceInfo(**{**entry, "protocols": tuple(entry["protocols"])}) for entry in entries]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 
 from botocore.loaders import create_loader
 from botocore.model import OperationModel, ServiceModel
@@ -18,7 +18,7 @@ QUERY_NAMESPACES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(name: str) -> ServiceModel:
     with _lock:
         data = _loader.load_service_model(name, "service-2")
@@ -29,7 +29,7 @@ def operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
 
 
-@lru_cache(maxsize=None)
+@cache
 def protocols_of(model: ServiceModel) -> tuple[str, ...]:
     """Every wire protocol the service answers, the model's preferred one first."""
     return protocols_in(model.metadata)

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from overcast.http import Request
 
 
-def match_operation(model: ServiceModel, protocol: str, request: Request) -> tuple[OperationModel, dict[str, str]]:
+def match_operation(
+    model: ServiceModel, protocol: str, request: Request
+) -> tuple[OperationModel, dict[str, str]]:
     return MATCHERS[protocol](model, request)
 
 
@@ -335,7 +337,7 @@ def _greedy_fits(route: Route, segments: list[str], index: int) -> bool:
     if len(segments) - index < len(suffix) + 1:
         return False
     tail = segments[len(segments) - len(suffix) :]
-    return all(expected is None or expected == actual for expected, actual in zip(suffix, tail))
+    return all(expected is None or expected == actual for expected, actual in zip(suffix, tail, strict=False))
 
 
 def _uri_params(route: Route, raw_path: str, segments: list[str]) -> dict[str, str]:

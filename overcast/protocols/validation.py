@@ -93,7 +93,9 @@ STYLES: dict[str, Style] = {
     "cloudfront": Style("InvalidArgument"),
     # S3: a missing required header or query parameter is an InvalidRequest; a missing body a
     # MissingRequestBodyError (see _s3_missing). Constraints are the provider's business.
-    "s3": Style("InvalidRequest", missing=("InvalidRequest", "Missing required parameter: {name}"), constraints=None),
+    "s3": Style(
+        "InvalidRequest", missing=("InvalidRequest", "Missing required parameter: {name}"), constraints=None
+    ),
 }
 
 
@@ -175,12 +177,16 @@ def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
         if "max" in metadata and size > metadata["max"]:
             failures.append(f"Member must have length less than or equal to {_bound(shape, metadata['max'])}")
         if "min" in metadata and size < metadata["min"]:
-            failures.append(f"Member must have length greater than or equal to {_bound(shape, metadata['min'])}")
+            failures.append(
+                f"Member must have length greater than or equal to {_bound(shape, metadata['min'])}"
+            )
     elif type_name in _NUMBERS:
         if "max" in metadata and value > metadata["max"]:
             failures.append(f"Member must have value less than or equal to {_bound(shape, metadata['max'])}")
         if "min" in metadata and value < metadata["min"]:
-            failures.append(f"Member must have value greater than or equal to {_bound(shape, metadata['min'])}")
+            failures.append(
+                f"Member must have value greater than or equal to {_bound(shape, metadata['min'])}"
+            )
     enum = metadata.get("enum")
     if enum and _checked_enum(shape) and value not in enum:
         failures.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
@@ -189,11 +195,15 @@ def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
 
 #: Enum shapes (by name; these names occur in one service only) whose service checks the values
 #: itself and answers in its own words: SQS says "Unknown Attribute Foo." (InvalidAttributeName).
-SERVICE_CHECKED_ENUMS = frozenset({"QueueAttributeName", "MessageSystemAttributeName", "MessageSystemAttributeNameForSends"})
+SERVICE_CHECKED_ENUMS = frozenset(
+    {"QueueAttributeName", "MessageSystemAttributeName", "MessageSystemAttributeNameForSends"}
+)
 
 
 def _checked_enum(shape: Any) -> bool:
-    return "enum" in shape.metadata and shape.type_name == "string" and shape.name not in SERVICE_CHECKED_ENUMS
+    return (
+        "enum" in shape.metadata and shape.type_name == "string" and shape.name not in SERVICE_CHECKED_ENUMS
+    )
 
 
 def _acceptor(shape: Any) -> Any:
@@ -285,11 +295,13 @@ class _Compiler:
             for name, segment, member in required:
                 # A document may be JSON null and still be there; anything else null is absent.
                 if value.get(name) is None and (name not in value or not _is_document(member)):
-                    violations.append(Violation(True, path + (segment,), None, "Member must not be null", member))
+                    violations.append(
+                        Violation(True, (*path, segment), None, "Member must not be null", member)
+                    )
             for name, segment, child in children:
                 item = value.get(name)
                 if item is not None:
-                    child(item, path + (segment,), violations)
+                    child(item, (*path, segment), violations)
 
         self._cache[key] = check  # before the members: recursive shapes find themselves
         required_names = set(shape.required_members)
@@ -322,7 +334,7 @@ class _Compiler:
             if member.type_name in ("structure", "list", "map"):
                 for index, item in enumerate(value, 1):
                     wire = f"{index}" if flattened else f"member.{index}"
-                    item_check(item, path + ((f"{index}.member", wire),), violations)
+                    item_check(item, (*path, (f"{index}.member", wire)), violations)
             else:
                 # Coral reports a bad scalar item against the whole list, naming every
                 # constraint the item shape has.
@@ -352,16 +364,20 @@ class _Compiler:
                 own(value, path, violations)
             if keys_checked and not all(map(key_accepts, value)):
                 texts = ", ".join(_constraint_texts(key_shape, style))
-                violations.append(Violation(False, path, value, f"Map keys must satisfy constraint: [{texts}]", shape))
+                violations.append(
+                    Violation(False, path, value, f"Map keys must satisfy constraint: [{texts}]", shape)
+                )
             value_check = holder[0]
             if value_check is None:
                 return
             if value_shape.type_name in ("structure", "list", "map"):
                 for map_key, item in value.items():
-                    value_check(item, path + ((f"{map_key}.member", str(map_key)),), violations)
+                    value_check(item, (*path, (f"{map_key}.member", str(map_key))), violations)
             elif not all(map(value_accepts, value.values())):
                 texts = ", ".join(_constraint_texts(value_shape, style))
-                violations.append(Violation(False, path, value, f"Map value must satisfy constraint: [{texts}]", shape))
+                violations.append(
+                    Violation(False, path, value, f"Map value must satisfy constraint: [{texts}]", shape)
+                )
 
         self._cache[key] = check
         holder.append(self.compile(value_shape))
@@ -554,7 +570,8 @@ def _render(value: Any, shape: Any) -> str:
     if isinstance(value, dict):
         if type_name == "structure":
             fields = ", ".join(
-                f"{_coral_name(name)}={_render(value.get(name), member)}" for name, member in shape.members.items()
+                f"{_coral_name(name)}={_render(value.get(name), member)}"
+                for name, member in shape.members.items()
             )
             return f"{shape.name}({fields})"
         member = shape.value if type_name == "map" else None

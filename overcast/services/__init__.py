@@ -9,7 +9,6 @@ import pkgutil
 from functools import lru_cache
 from pathlib import Path
 
-
 #: Services started with the server rather than on their first request, because they watch
 #: every request (CloudTrail's audit, IAM's enforcement) or own background work.
 AUTOSTART: frozenset[str] = frozenset({"cloudtrail"})

@@ -21,7 +21,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ try:
 except ImportError:  # Windows: no advisory locks; one process per data dir is on the user.
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["Store", "Table", "scope", "StoreError", "IncompatibleStateError"]
+__all__ = ["IncompatibleStateError", "Store", "StoreError", "Table", "scope"]
 
 DATABASE_FILE = "state.sqlite"
 LOCK_FILE = "overcast.lock"
@@ -339,9 +339,12 @@ class Store:
                 files = self._work_root() / FILES_DIR
                 if files.is_dir():
                     shutil.copytree(
-                        files, staging / archive.FILES_NAME, copy_function=_link_or_copy, ignore=_scratch_names
+                        files,
+                        staging / archive.FILES_NAME,
+                        copy_function=_link_or_copy,
+                        ignore=_scratch_names,
                     )
-            manifest = {"overcast": __version__, "created": datetime.now(timezone.utc).isoformat()}
+            manifest = {"overcast": __version__, "created": datetime.now(UTC).isoformat()}
             archive.pack(staging, target, manifest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

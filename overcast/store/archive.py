@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST_NAME", "DATABASE_NAME", "FILES_NAME", "pack", "unpack"]
+__all__ = ["DATABASE_NAME", "FILES_NAME", "MANIFEST_NAME", "pack", "unpack"]
 
 MANIFEST_NAME = "overcast-export.json"
 DATABASE_NAME = "state.sqlite"
@@ -63,10 +63,14 @@ def unpack(source: Path, staging: Path) -> dict[str, Any]:
                 _check_member(source, member)
                 tar.extract(member, staging, filter="data")
     except (tarfile.TarError, EOFError, zlib.error) as exc:
-        raise ValueError(f"{source} is not an Overcast export (not a readable tar.gz archive: {exc})") from exc
+        raise ValueError(
+            f"{source} is not an Overcast export (not a readable tar.gz archive: {exc})"
+        ) from exc
     except OSError as exc:
         # gzip.BadGzipFile and friends; a genuine I/O failure reads the same to the user.
-        raise ValueError(f"{source} is not an Overcast export (cannot read it as a tar.gz archive: {exc})") from exc
+        raise ValueError(
+            f"{source} is not an Overcast export (cannot read it as a tar.gz archive: {exc})"
+        ) from exc
     if not (staging / DATABASE_NAME).is_file():
         raise ValueError(f"{source} is not a complete Overcast export: it has no {DATABASE_NAME}")
     return manifest
@@ -103,4 +107,3 @@ def _check_member(source: Path, member: tarfile.TarInfo) -> None:
     if top == FILES_NAME and (member.isfile() or member.isdir()):
         return
     raise ValueError(f"{source} is not a valid Overcast export: unexpected member {name!r}")
-

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["Backend", "StoreError", "IncompatibleStateError"]
+__all__ = ["Backend", "IncompatibleStateError", "StoreError"]
 
 
 class StoreError(Exception):

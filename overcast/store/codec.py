@@ -23,7 +23,7 @@ from typing import Any
 
 import cbor2
 
-__all__ = ["encode", "decode", "DECIMAL_TEXT_TAG"]
+__all__ = ["DECIMAL_TEXT_TAG", "decode", "encode"]
 
 # A tag from CBOR's first-come-first-served range that no registered tag uses ("OVCD").
 DECIMAL_TEXT_TAG = 0x4F564344
@@ -54,7 +54,9 @@ def encode(value: Any) -> bytes:
             data = cbor2.dumps(value, encoders={Decimal: _encode_decimal})
     except cbor2.CBOREncodeError as exc:
         # A naive datetime has no instant to store; guessing a zone would change the value.
-        raise TypeError(f"store values must be JSON-like (incl. bytes, tz-aware datetime, Decimal): {exc}") from exc
+        raise TypeError(
+            f"store values must be JSON-like (incl. bytes, tz-aware datetime, Decimal): {exc}"
+        ) from exc
     return data
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from overcast.store.backend import IncompatibleStateError
 
-__all__ = ["SqliteBackend", "SCHEMA_VERSION", "APPLICATION_ID"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteBackend"]
 
 # Written into the database header (PRAGMA application_id) so an Overcast state file can be
 # told apart from any other SQLite file; "OVCT".
@@ -127,7 +127,10 @@ class SqliteBackend:
         limit: int,
     ) -> list[tuple[str, bytes]]:
         """Rows with low <(=) key < high, in key order (descending if reverse), at most limit."""
-        sql = ["SELECT key, value FROM items WHERE tbl = ? AND scope = ? AND key ", ">= ?" if low_inclusive else "> ?"]
+        sql = [
+            "SELECT key, value FROM items WHERE tbl = ? AND scope = ? AND key ",
+            ">= ?" if low_inclusive else "> ?",
+        ]
         params: list[object] = [tbl, scope, low]
         if high is not None:
             sql.append(" AND key < ?")
@@ -228,7 +231,9 @@ class SqliteBackend:
         if app_id != APPLICATION_ID:
             raise ValueError("its state database is not Overcast state")
         if version != SCHEMA_VERSION:
-            raise ValueError(f"it holds state schema {version}; this version of Overcast reads {SCHEMA_VERSION}")
+            raise ValueError(
+                f"it holds state schema {version}; this version of Overcast reads {SCHEMA_VERSION}"
+            )
         # Every row is read once now, so a crafted or damaged export fails here, with the
         # current state intact, instead of at some later get().
         rows = self._conn.execute("SELECT tbl, scope, key, value FROM incoming.items")
@@ -238,7 +243,9 @@ class SqliteBackend:
             try:
                 check_value(value)
             except Exception as exc:
-                raise ValueError(f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}") from exc
+                raise ValueError(
+                    f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}"
+                ) from exc
 
     def close(self) -> None:
         conn = getattr(self, "_conn", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -19,9 +19,7 @@ MAX_ITEMS = 3
 
 #: Characters any of the six protocols can carry in a string body (no surrogates, no controls
 #: XML 1.0 cannot hold).
-BODY_TEXT = st.characters(
-    min_codepoint=0x20, max_codepoint=0x2FFF, blacklist_categories=("Cs", "Cc")
-)
+BODY_TEXT = st.characters(min_codepoint=0x20, max_codepoint=0x2FFF, blacklist_categories=("Cs", "Cc"))
 #: Characters HTTP headers carry unchanged (visible ASCII, no surrounding whitespace).
 HEADER_TEXT = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 #: Characters of an HTTP header *name* (RFC 9110 token), lower-case: a `headers` prefix map's
@@ -31,7 +29,7 @@ HEADER_NAME_TEXT = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+
 #: name). Dots are left out: a dotted label cannot be told from the endpoint's own dots.
 HOST_LABEL_TEXT = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Millisecond precision, 1970..2100: what every timestamp format carries without loss.
 TIMESTAMPS = st.integers(min_value=0, max_value=4_102_444_800_000).map(
     lambda ms: _EPOCH + timedelta(milliseconds=ms)
@@ -39,8 +37,10 @@ TIMESTAMPS = st.integers(min_value=0, max_value=4_102_444_800_000).map(
 
 JSON_DOCUMENTS = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**31), 2**31) | st.text(BODY_TEXT, max_size=8),
-    lambda children: st.lists(children, max_size=MAX_ITEMS)
-    | st.dictionaries(st.text(BODY_TEXT, max_size=8), children, max_size=MAX_ITEMS),
+    lambda children: (
+        st.lists(children, max_size=MAX_ITEMS)
+        | st.dictionaries(st.text(BODY_TEXT, max_size=8), children, max_size=MAX_ITEMS)
+    ),
     max_leaves=6,
 )
 
@@ -64,7 +64,9 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
             return st.lists(values(shape.member, direction, location, depth + 1), min_size=low, max_size=high)
         key_location = "header-name" if location == "headers" else location
         keys = values(shape.key, direction, key_location, depth + 1)
-        return st.dictionaries(keys, values(shape.value, direction, location, depth + 1), min_size=low, max_size=high)
+        return st.dictionaries(
+            keys, values(shape.value, direction, location, depth + 1), min_size=low, max_size=high
+        )
     if type_name == "string":
         enum = shape.metadata.get("enum")
         if enum and constrained:

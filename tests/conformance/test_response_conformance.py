@@ -21,7 +21,7 @@ is removed from the generated value in `sendable()` before serializing.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.awsrequest import HeadersDict
@@ -102,7 +102,11 @@ def _wire(operation, response) -> tuple[dict, bytes]:
 
 def botocore_parse(operation, protocol: str, response) -> dict:
     headers, body = _wire(operation, response)
-    response_dict = {"headers": headers, "status_code": response.status, "context": {"operation_name": operation.name}}
+    response_dict = {
+        "headers": headers,
+        "status_code": response.status,
+        "context": {"operation_name": operation.name},
+    }
     if response.status < 300 and operation.has_streaming_output:
         response_dict["body"] = StreamingBody(io.BytesIO(body), headers.get("content-length"))
     else:
@@ -203,9 +207,13 @@ def _valid(shape, protocol: str, value):
                     value[keep] = value[keep][:1]
         return value
     if type_name == "list":
-        return [_valid(shape.member, protocol, item) for item in value if not _empty_union(shape.member, item)]
+        return [
+            _valid(shape.member, protocol, item) for item in value if not _empty_union(shape.member, item)
+        ]
     if type_name == "map":
-        return {k: _valid(shape.value, protocol, v) for k, v in value.items() if not _empty_union(shape.value, v)}
+        return {
+            k: _valid(shape.value, protocol, v) for k, v in value.items() if not _empty_union(shape.value, v)
+        }
     return value
 
 
@@ -227,7 +235,10 @@ def expected(operation, protocol: str, output: dict, content_length: int, conten
         if location == "statusCode":
             status_member = name
         elif location == "header":
-            if member.type_name == "timestamp" and member.serialization.get("timestampFormat", "rfc822") == "rfc822":
+            if (
+                member.type_name == "timestamp"
+                and member.serialization.get("timestampFormat", "rfc822") == "rfc822"
+            ):
                 value = _whole_seconds(value)  # an HTTP date has no fraction of a second
             elif member.type_name == "list":
                 value = [_expect(member.member, protocol, item) for item in value]
@@ -317,8 +328,8 @@ def _document(value, protocol: str):
 
 def _instant(value) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(value, timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _whole_seconds(value) -> datetime:
@@ -373,9 +384,7 @@ def check_output_none(operation, protocol: str) -> None:
 
 def test_exclusions_are_few() -> None:
     """The excluded operations are exactly those with event-stream outputs."""
-    assert all(
-        _exclusion(service_model(s).operation_model(o)) in EXCLUDED_REASONS for s, o, _ in EXCLUDED
-    )
+    assert all(_exclusion(service_model(s).operation_model(o)) in EXCLUDED_REASONS for s, o, _ in EXCLUDED)
     assert len(EXCLUDED) < 20, EXCLUDED
 
 
@@ -409,8 +418,12 @@ def client_error(model, protocol: str, response) -> dict:
     client_model = _client_model(model, protocol)
     operation = _probe_operation(client_model)
     headers, body = _wire(operation, response)
-    response_dict = {"headers": headers, "status_code": response.status, "body": body,
-                     "context": {"operation_name": operation.name}}
+    response_dict = {
+        "headers": headers,
+        "status_code": response.status,
+        "body": body,
+        "context": {"operation_name": operation.name},
+    }
     parser = create_parser(protocol)
     parsed = parser.parse(response_dict, operation.output_shape)
     shape = client_model.shape_for_error_code(parsed["Error"]["Code"])
@@ -466,7 +479,9 @@ def check_modelled_error(model, protocol: str, shape, message: str, fields: dict
     response = serialize_error(model, None, protocol, error, _context())
     parsed = client_error(model, protocol, response)
     code, query_error_code = _wire_codes(model, protocol, shape)
-    modelled_status = (query_model(model).shape_for(shape.name).metadata.get("error") or {}).get("httpStatusCode")
+    modelled_status = (query_model(model).shape_for(shape.name).metadata.get("error") or {}).get(
+        "httpStatusCode"
+    )
     assert response.status == (modelled_status or 400)
     assert parsed["Error"]["Code"] == code
     assert parsed["Error"].get("QueryErrorCode") == query_error_code
@@ -490,7 +505,7 @@ def check_modelled_error(model, protocol: str, shape, message: str, fields: dict
 
 
 GENERIC_ERRORS = [
-    ServiceError("InvalidParameterValue", "Value <x> & \"y\" for parameter is invalid."),
+    ServiceError("InvalidParameterValue", 'Value <x> & "y" for parameter is invalid.'),
     ServiceError("ThrottlingException", "Rate exceeded", 400),
     ServiceError("AccessDenied", "User is not authorized", 403),
     validation_error("1 validation error detected: Value null at 'name' failed to satisfy constraint"),
@@ -512,7 +527,9 @@ def test_generic_errors(service: str, protocol: str, error: ServiceError) -> Non
     assert parsed["Error"]["Message"] == error.message
     assert parsed["ResponseMetadata"]["RequestId"] == REQUEST_ID
     if protocol in ("query",) or (protocol == "rest-xml" and service != "s3"):
-        assert parsed["Error"]["Type"] == ("Sender" if error.sender_fault and error.status < 500 else "Receiver")
+        assert parsed["Error"]["Type"] == (
+            "Sender" if error.sender_fault and error.status < 500 else "Receiver"
+        )
 
 
 def _shape_named(model, name: str):

@@ -24,12 +24,20 @@ def provider_mirror() -> str | None:
 
 requires_terraform = [
     pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed"),
-    pytest.mark.skipif(provider_mirror() is None, reason=f"no AWS provider in a plugin mirror ({', '.join(MIRRORS)})"),
+    pytest.mark.skipif(
+        provider_mirror() is None, reason=f"no AWS provider in a plugin mirror ({', '.join(MIRRORS)})"
+    ),
 ]
 
 
-def workspace(workdir: Path, endpoint: str, services: tuple[str, ...], resources: str,
-              region: str = "us-east-1", s3_path_style: bool = False) -> Path:
+def workspace(
+    workdir: Path,
+    endpoint: str,
+    services: tuple[str, ...],
+    resources: str,
+    region: str = "us-east-1",
+    s3_path_style: bool = False,
+) -> Path:
     """Writes the CLI config (provider from the mirror only) and main.tf: a provider pointed at
     Overcast for `services` (plus sts, which the provider calls itself), then `resources`."""
     (workdir / "cli.tfrc").write_text(f"""
@@ -61,7 +69,14 @@ provider "aws" {{
 
 def terraform(workdir: Path, *args: str) -> str:
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(workdir / "cli.tfrc"), "TF_IN_AUTOMATION": "1"}
-    result = subprocess.run(["terraform", *args, "-no-color"], check=False, cwd=workdir, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["terraform", *args, "-no-color"],
+        check=False,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

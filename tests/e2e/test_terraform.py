@@ -10,11 +10,17 @@ pytestmark = requires_terraform
 
 
 def test_caller_identity_data_source(endpoint, tmp_path):
-    workspace(tmp_path, endpoint, ("sts",), region="eu-west-1", resources="""
+    workspace(
+        tmp_path,
+        endpoint,
+        ("sts",),
+        region="eu-west-1",
+        resources="""
 data "aws_caller_identity" "me" {}
 output "account" { value = data.aws_caller_identity.me.account_id }
 output "arn" { value = data.aws_caller_identity.me.arn }
-""")
+""",
+    )
     terraform(tmp_path, "init", "-input=false")
     terraform(tmp_path, "apply", "-auto-approve", "-input=false")
     outputs = json.loads(terraform(tmp_path, "output", "-json"))

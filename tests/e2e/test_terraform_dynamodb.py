@@ -14,7 +14,11 @@ pytestmark = requires_terraform
 def test_terraform_table(endpoint, tmp_path, client):
     ddb = client("dynamodb")
     name = unique("tf")
-    workspace(tmp_path, endpoint, ("dynamodb",), resources=f"""
+    workspace(
+        tmp_path,
+        endpoint,
+        ("dynamodb",),
+        resources=f"""
 resource "aws_dynamodb_table" "t" {{
   name             = "{name}"
   billing_mode     = "PAY_PER_REQUEST"
@@ -57,7 +61,8 @@ output "arn" {{
 output "stream" {{
   value = aws_dynamodb_table.t.stream_arn
 }}
-""")
+""",
+    )
     terraform(tmp_path, "init", "-input=false")
     terraform(tmp_path, "apply", "-auto-approve", "-input=false")
     outputs = json.loads(terraform(tmp_path, "output", "-json"))

@@ -15,7 +15,12 @@ pytestmark = requires_terraform
 
 
 def write_config(workdir: Path, endpoint: str, bucket: str, content: str) -> None:
-    workspace(workdir, endpoint, ("s3",), s3_path_style=True, resources=f"""
+    workspace(
+        workdir,
+        endpoint,
+        ("s3",),
+        s3_path_style=True,
+        resources=f"""
 resource "aws_s3_bucket" "site" {{
   bucket = "{bucket}"
   tags   = {{ team = "web" }}
@@ -28,13 +33,19 @@ resource "aws_s3_object" "index" {{
 }}
 output "etag" {{ value = aws_s3_object.index.etag }}
 output "arn" {{ value = aws_s3_bucket.site.arn }}
-""")
+""",
+    )
 
 
 def test_bucket_and_object(endpoint, tmp_path):
     bucket = f"tf-{uuid.uuid4().hex[:12]}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                      region_name="us-east-1")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
     write_config(tmp_path, endpoint, bucket, "<h1>v1</h1>")
     terraform(tmp_path, "init", "-input=false")
     terraform(tmp_path, "apply", "-auto-approve", "-input=false")

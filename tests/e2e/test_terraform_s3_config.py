@@ -102,10 +102,20 @@ def test_static_site_bucket_configuration(endpoint, tmp_path, client):
     # The new bucket blocked public policies (as on AWS); the configured block relaxed that
     # before the policy went on (depends_on).
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
-    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Sid"] == "PublicReadGetObject"
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    assert (
+        json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Sid"]
+        == "PublicReadGetObject"
+    )
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "web"}]
-    assert get(endpoint, f"{bucket}.s3-website.localhost.localstack.cloud:4566") == (200, b"<h1>terraformed</h1>")
+    assert get(endpoint, f"{bucket}.s3-website.localhost.localstack.cloud:4566") == (
+        200,
+        b"<h1>terraformed</h1>",
+    )
     # A second plan finds nothing to change: every configuration reads back as written.
     plan = terraform(tmp_path, "plan", "-input=false", "-detailed-exitcode")
     assert "No changes" in plan

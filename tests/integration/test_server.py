@@ -61,29 +61,51 @@ def test_get_caller_identity_boto3(client):
 
 def test_get_caller_identity_cli(aws):
     identity = aws("sts", "get-caller-identity")
-    assert identity == {"UserId": "000000000000", "Account": "000000000000", "Arn": "arn:aws:iam::000000000000:root"}
+    assert identity == {
+        "UserId": "000000000000",
+        "Account": "000000000000",
+        "Arn": "arn:aws:iam::000000000000:root",
+    }
 
 
 def test_awslocal_finds_overcast(server):
-    env = {**os.environ, **CREDENTIALS, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-           "LOCALSTACK_HOST": f"127.0.0.1:{server.port}", "DISABLE_DEPRECATION_NOTICE": "1"}
-    result = subprocess.run([str(BIN / "awslocal"), "sts", "get-caller-identity"],
-                            capture_output=True, text=True, timeout=120, env=env)
+    env = {
+        **os.environ,
+        **CREDENTIALS,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "LOCALSTACK_HOST": f"127.0.0.1:{server.port}",
+        "DISABLE_DEPRECATION_NOTICE": "1",
+    }
+    result = subprocess.run(
+        [str(BIN / "awslocal"), "sts", "get-caller-identity"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Account"] == "000000000000"
 
 
 def test_twelve_digit_key_is_the_account(endpoint):
     sts = boto3.client(
-        "sts", endpoint_url=endpoint, region_name="eu-west-1",
-        aws_access_key_id="111122223333", aws_secret_access_key="x",
+        "sts",
+        endpoint_url=endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="111122223333",
+        aws_secret_access_key="x",
     )
     assert sts.get_caller_identity()["Account"] == "111122223333"
 
 
 def test_arns_name_the_regions_partition(endpoint):
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name="cn-north-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="cn-north-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     assert sts.get_caller_identity()["Arn"] == "arn:aws-cn:iam::000000000000:root"
 
 
@@ -102,8 +124,12 @@ UNIMPLEMENTED = [
     ("glue", "get_databases", {}, "GetDatabases"),  # json
     ("batch", "describe_job_queues", {}, "DescribeJobQueues"),  # rest-json
     ("cloudfront", "list_distributions", {}, "ListDistributions"),  # rest-xml
-    ("s3", "list_bucket_analytics_configurations", {"Bucket": "b"},
-     "ListBucketAnalyticsConfigurations"),  # rest-xml, S3's error shape
+    (
+        "s3",
+        "list_bucket_analytics_configurations",
+        {"Bucket": "b"},
+        "ListBucketAnalyticsConfigurations",
+    ),  # rest-xml, S3's error shape
     ("codebuild", "list_projects", {}, "ListProjects"),  # smithy-rpc-v2-cbor
 ]
 
@@ -111,8 +137,11 @@ UNIMPLEMENTED = [
 @pytest.mark.parametrize("service,method,params,operation", UNIMPLEMENTED, ids=[u[0] for u in UNIMPLEMENTED])
 def test_unimplemented_operation_is_501_in_the_clients_protocol(endpoint, service, method, params, operation):
     client = boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1}),
     )
     with pytest.raises(ClientError) as raised:
@@ -137,25 +166,49 @@ def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, protocol):
 # Input that breaks the model's constraints, sent past botocore's own client-side checks: the
 # server answers the service's own validation error, implemented operation or not.
 INVALID = [
-    ("dynamodb", "put_item", {"Item": {}}, "ValidationException",
-     "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"),
-    ("dynamodb", "create_table", {"TableName": "t", "KeySchema": [], "AttributeDefinitions": [], "BillingMode": "NOPE"},
-     "ValidationException",
-     "2 validation errors detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length "
-     "greater than or equal to 1; Value 'NOPE' at 'billingMode' failed to satisfy constraint: Member must satisfy "
-     "enum value set: [PROVISIONED, PAY_PER_REQUEST]"),
-    ("sts", "assume_role", {"RoleArn": "arn:aws:iam::000000000000:role/r"}, "ValidationError",
-     "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"),
-    ("logs", "put_log_events", {"logGroupName": "g", "logStreamName": "s"}, "InvalidParameterException",
-     "1 validation error detected: Value null at 'logEvents' failed to satisfy constraint: Member must not be null"),
+    (
+        "dynamodb",
+        "put_item",
+        {"Item": {}},
+        "ValidationException",
+        "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        "dynamodb",
+        "create_table",
+        {"TableName": "t", "KeySchema": [], "AttributeDefinitions": [], "BillingMode": "NOPE"},
+        "ValidationException",
+        "2 validation errors detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1; Value 'NOPE' at 'billingMode' failed to satisfy constraint: Member must satisfy "
+        "enum value set: [PROVISIONED, PAY_PER_REQUEST]",
+    ),
+    (
+        "sts",
+        "assume_role",
+        {"RoleArn": "arn:aws:iam::000000000000:role/r"},
+        "ValidationError",
+        "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        "logs",
+        "put_log_events",
+        {"logGroupName": "g", "logStreamName": "s"},
+        "InvalidParameterException",
+        "1 validation error detected: Value null at 'logEvents' failed to satisfy constraint: Member must not be null",
+    ),
 ]
 
 
-@pytest.mark.parametrize("service,method,params,code,message", INVALID, ids=[f"{i[0]}-{i[1]}" for i in INVALID])
+@pytest.mark.parametrize(
+    "service,method,params,code,message", INVALID, ids=[f"{i[0]}-{i[1]}" for i in INVALID]
+)
 def test_invalid_input_gets_the_services_validation_error(endpoint, service, method, params, code, message):
     client = boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
         config=Config(parameter_validation=False, retries={"max_attempts": 1}),
     )
     with pytest.raises(ClientError) as raised:
@@ -179,23 +232,32 @@ def raw(endpoint: str, method: str, path: str, body: bytes = b"", headers: dict 
     return response.status, dict(response.getheaders()), response.read()
 
 
-SIGNED = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
+SIGNED = (
+    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
+)
 
 
 def test_unknown_query_action(endpoint):
     status, _, body = raw(
-        endpoint, "POST", "/", b"Action=NoSuchThing&Version=2011-06-15",
+        endpoint,
+        "POST",
+        "/",
+        b"Action=NoSuchThing&Version=2011-06-15",
         {"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")},
     )
     assert status == 400 and b"InvalidAction" in body
 
 
 def test_one_date_and_request_id_header(endpoint):
-    status, _, _ = raw(endpoint, "GET", "/_overcast/health")
+    _status, _, _ = raw(endpoint, "GET", "/_overcast/health")
     host, port = endpoint.split("//")[1].split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("POST", "/", body=b"Action=GetCallerIdentity&Version=2011-06-15", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")})
+    connection.request(
+        "POST",
+        "/",
+        body=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")},
+    )
     response = connection.getresponse()
     response.read()
     names = [name.lower() for name, _ in response.getheaders()]
@@ -209,10 +271,16 @@ def test_request_for_an_unknown_service(endpoint):
 
 
 def test_unknown_json_target(endpoint):
-    status, headers, body = raw(
-        endpoint, "POST", "/", b"{}",
-        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.NoSuchThing",
-         "Authorization": SIGNED.format("dynamodb")},
+    status, _headers, body = raw(
+        endpoint,
+        "POST",
+        "/",
+        b"{}",
+        {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.NoSuchThing",
+            "Authorization": SIGNED.format("dynamodb"),
+        },
     )
     assert status == 400 and b"UnknownOperationException" in body
 
@@ -220,19 +288,47 @@ def test_unknown_json_target(endpoint):
 @pytest.mark.parametrize(
     "method,path,body,headers",
     [
-        ("POST", "/", b"\xff\xfe\x00garbage", {"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")}),
-        ("POST", "/", b"{not json", {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": SIGNED.format("dynamodb")}),
-        ("POST", "/service/GraniteServiceVersion20100801/operation/ListMetrics", b"\xff\xff\xff", {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor", "Authorization": SIGNED.format("monitoring")}),
+        (
+            "POST",
+            "/",
+            b"\xff\xfe\x00garbage",
+            {"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")},
+        ),
+        (
+            "POST",
+            "/",
+            b"{not json",
+            {
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                "Authorization": SIGNED.format("dynamodb"),
+            },
+        ),
+        (
+            "POST",
+            "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+            b"\xff\xff\xff",
+            {
+                "smithy-protocol": "rpc-v2-cbor",
+                "Content-Type": "application/cbor",
+                "Authorization": SIGNED.format("monitoring"),
+            },
+        ),
         ("GET", "/%%%/..//../etc/passwd", b"", {}),
         ("PUT", "/bucket/key?acl&&&=", b"<broken", {"Authorization": SIGNED.format("s3")}),
         ("DELETE", "/2015-03-31/functions/%00/aliases", b"", {"Authorization": SIGNED.format("lambda")}),
-        ("POST", "/", b"Action=GetCallerIdentity&Version=2011-06-15&X.member.99999999999=1", {"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")}),
+        (
+            "POST",
+            "/",
+            b"Action=GetCallerIdentity&Version=2011-06-15&X.member.99999999999=1",
+            {"Content-Type": "application/x-www-form-urlencoded", "Authorization": SIGNED.format("sts")},
+        ),
         ("GET", "/", b"", {"Authorization": "AWS4-HMAC-SHA256 garbage"}),
         ("GET", "/", b"", {"Authorization": SIGNED.format("no-such-service")}),
     ],
 )
 def test_bad_input_never_answers_500(endpoint, method, path, body, headers):
-    status, response_headers, payload = raw(endpoint, method, path, body, headers)
+    status, _response_headers, payload = raw(endpoint, method, path, body, headers)
     assert status < 500 or status == 501, payload
     assert b"Traceback" not in payload
 
@@ -254,7 +350,10 @@ def test_status_command(endpoint):
 
 def test_status_command_without_a_server():
     result = subprocess.run(
-        [str(BIN / "overcast"), "status", "--endpoint", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=30
+        [str(BIN / "overcast"), "status", "--endpoint", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 1 and "not answering" in result.stderr
 
@@ -262,14 +361,29 @@ def test_status_command_without_a_server():
 def test_state_export_and_import_commands(endpoint, tmp_path):
     target = tmp_path / "state.file"
     overcast = str(BIN / "overcast")
-    result = subprocess.run([overcast, "state", "export", str(target), "--endpoint", endpoint], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [overcast, "state", "export", str(target), "--endpoint", endpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert target.stat().st_size > 0
-    result = subprocess.run([overcast, "state", "import", str(target), "--endpoint", endpoint], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [overcast, "state", "import", str(target), "--endpoint", endpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     garbage = tmp_path / "garbage"
     garbage.write_bytes(b"not an export")
-    result = subprocess.run([overcast, "state", "import", str(garbage), "--endpoint", endpoint], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [overcast, "state", "import", str(garbage), "--endpoint", endpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "import failed" in result.stderr
 
 
@@ -280,8 +394,11 @@ def test_state_travels_through_a_running_server_and_reset_clears_it(endpoint, tm
         with Store.open(data_dir) as store:
             table = store.table("sqs", "queues")
             rows = {sc: list(table.scan(sc)) for sc in table.scopes()}
-            files = sorted(p.relative_to(store.files_dir("s3")).as_posix()
-                           for p in store.files_dir("s3").rglob("*") if p.is_file())
+            files = sorted(
+                p.relative_to(store.files_dir("s3")).as_posix()
+                for p in store.files_dir("s3").rglob("*")
+                if p.is_file()
+            )
         return rows, files
 
     source = tmp_path / "source"
@@ -315,8 +432,13 @@ def test_durable_server_logs_requests_and_stops_cleanly(tmp_path):
     server = Server("--data-dir", str(data_dir), env={"PYTHONUNBUFFERED": ""})
     try:
         assert server.health()["data_dir"] == str(data_dir)
-        sts = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
+        sts = boto3.client(
+            "sts",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         sts.get_caller_identity()
         assert (data_dir / "state.sqlite").exists()
         # The log line arrives while the server runs, not only when it exits.
@@ -340,9 +462,14 @@ def test_services_setting_disables_the_rest():
     server = Server("--ephemeral", "--quiet", env={"SERVICES": "s3"})
     try:
         assert server.health()["services"]["sts"] == "disabled"
-        sts = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test",
-                           config=Config(retries={"max_attempts": 1}))
+        sts = boto3.client(
+            "sts",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1}),
+        )
         with pytest.raises(ClientError) as raised:
             sts.get_caller_identity()
         assert raised.value.response["Error"]["Code"] == "ServiceNotEnabled"
@@ -352,15 +479,25 @@ def test_services_setting_disables_the_rest():
 
 def test_startup_problems_are_one_clear_line(server, tmp_path):
     overcast = str(BIN / "overcast")
-    taken = subprocess.run([overcast, "start", "--ephemeral", "--port", str(server.port)],
-                           capture_output=True, text=True, timeout=30)
+    taken = subprocess.run(
+        [overcast, "start", "--ephemeral", "--port", str(server.port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert taken.returncode == 1
-    assert taken.stderr.strip() == f"overcast: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+    assert (
+        taken.stderr.strip() == f"overcast: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+    )
     data_dir = tmp_path / "shared"
     first = Server("--data-dir", str(data_dir), "--quiet")
     try:
-        second = subprocess.run([overcast, "start", "--data-dir", str(data_dir), "--port", "0"],
-                                capture_output=True, text=True, timeout=30)
+        second = subprocess.run(
+            [overcast, "start", "--data-dir", str(data_dir), "--port", "0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert second.returncode == 1
         assert "in use by another Overcast process" in second.stderr and "Traceback" not in second.stderr
     finally:

@@ -138,5 +138,7 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
             for group in stored_groups | all_groups:
                 in_items = items.count(SC, prefix=group + "-")
                 in_mirror = mirror.count(SC, prefix=group + "-")
-                assert in_items == in_mirror == GROUP, f"transaction {group} partly stored: {in_items}, {in_mirror}"
+                assert in_items == in_mirror == GROUP, (
+                    f"transaction {group} partly stored: {in_items}, {in_mirror}"
+                )
             assert all_groups <= stored_groups

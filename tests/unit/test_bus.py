@@ -94,11 +94,16 @@ def test_exhausted_delivery_reaches_the_failure_handler(runtime, monkeypatch):
 
     async def scenario():
         runtime.bus.deliver(
-            "arn:aws:sqs:us-east-1:000000000000:q", "m", attempts=2, backoff=0.01,
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            "m",
+            attempts=2,
+            backoff=0.01,
             on_failure=lambda message, reason: failed.append((message, reason)),
         )
         runtime.bus.deliver(
-            "arn:aws:sqs:us-east-1:000000000000:missing", "m2", backoff=0.01,
+            "arn:aws:sqs:us-east-1:000000000000:missing",
+            "m2",
+            backoff=0.01,
             on_failure=lambda message, reason: failed.append((message, reason)),
         )
         await asyncio.sleep(0.2)

@@ -11,13 +11,19 @@ from overcast.protocols.models import service_model
 from overcast.protocols.operations import match_operation, routes_for
 
 
-def request(method: str, path: str, query: str = "", headers: dict | None = None, body: bytes = b"") -> Request:
+def request(
+    method: str, path: str, query: str = "", headers: dict | None = None, body: bytes = b""
+) -> Request:
     return Request(method, path, query, {"host": "localhost:4566", **(headers or {})}, body)
 
 
-def route(service: str, method: str, path: str, query: str = "", headers: dict | None = None, protocol: str = ""):
+def route(
+    service: str, method: str, path: str, query: str = "", headers: dict | None = None, protocol: str = ""
+):
     model = service_model(service)
-    operation, params = match_operation(model, protocol or model.protocol, request(method, path, query, headers))
+    operation, params = match_operation(
+        model, protocol or model.protocol, request(method, path, query, headers)
+    )
     return operation.name, params
 
 
@@ -60,7 +66,13 @@ def route(service: str, method: str, path: str, query: str = "", headers: dict |
         ("PUT", "/bucket/key", "x-id=PutObject", {}, "PutObject"),
         ("PUT", "/bucket/key", "", {"x-amz-copy-source": "src/key"}, "CopyObject"),
         ("PUT", "/bucket/key", "partNumber=1&uploadId=u1", {}, "UploadPart"),
-        ("PUT", "/bucket/key", "partNumber=1&uploadId=u1", {"x-amz-copy-source": "src/key"}, "UploadPartCopy"),
+        (
+            "PUT",
+            "/bucket/key",
+            "partNumber=1&uploadId=u1",
+            {"x-amz-copy-source": "src/key"},
+            "UploadPartCopy",
+        ),
         ("PUT", "/bucket/key", "acl", {}, "PutObjectAcl"),
         ("POST", "/bucket/key", "uploads", {}, "CreateMultipartUpload"),
         ("POST", "/bucket/key", "uploadId=u1", {}, "CompleteMultipartUpload"),
@@ -106,7 +118,11 @@ def test_s3_unrouted_method_is_method_not_allowed() -> None:
 
 def test_label_segments_decode_separately() -> None:
     # A non-greedy label with an encoded '/' stays one segment.
-    name, params = route("lambda", "GET", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/configuration")
+    name, params = route(
+        "lambda",
+        "GET",
+        "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/configuration",
+    )
     assert name == "GetFunctionConfiguration"
     assert params == {"FunctionName": "arn:aws:lambda:us-east-1:1:function:f"}
 
@@ -155,7 +171,9 @@ def test_json_target() -> None:
     )
     assert (operation.name, params) == ("PutItem", {})
     with pytest.raises(ServiceError) as raised:
-        match_operation(model, "json", request("POST", "/", headers={"x-amz-target": "DynamoDB_20120810.Nope"}))
+        match_operation(
+            model, "json", request("POST", "/", headers={"x-amz-target": "DynamoDB_20120810.Nope"})
+        )
     assert raised.value.code == "UnknownOperationException"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cbor2
 import pytest
@@ -18,11 +18,19 @@ from overcast.protocols.models import service_model
 from overcast.protocols.parsers.rest import decode_aws_chunked, split_header_list
 
 FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
-UTC = timezone.utc
+UTC = UTC
 
 
-def parse(service: str, method: str, path: str, query: str = "", headers: dict | None = None,
-          body: bytes = b"", protocol: str = "", validate: bool = False) -> dict:
+def parse(
+    service: str,
+    method: str,
+    path: str,
+    query: str = "",
+    headers: dict | None = None,
+    body: bytes = b"",
+    protocol: str = "",
+    validate: bool = False,
+) -> dict:
     model = service_model(service)
     protocol = protocol or model.protocol
     req = Request(method, path, query, {"host": "localhost:4566", **(headers or {})}, body)
@@ -111,7 +119,11 @@ def test_sqs_query_takes_botocore_and_legacy_names() -> None:
     expected = {
         "QueueUrl": "q",
         "Entries": [
-            {"Id": "a", "MessageBody": "x", "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}}
+            {
+                "Id": "a",
+                "MessageBody": "x",
+                "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}},
+            }
         ],
     }
     assert form("sqs", botocore_names, "query") == expected
@@ -122,11 +134,17 @@ def test_sqs_query_takes_botocore_and_legacy_names() -> None:
 
 def test_sqs_query_posted_to_the_queue_url_takes_it_from_the_path() -> None:
     parsed = parse(
-        "sqs", "POST", "/000000000000/my-queue", headers=FORM, body=b"Action=SendMessage&MessageBody=hi",
+        "sqs",
+        "POST",
+        "/000000000000/my-queue",
+        headers=FORM,
+        body=b"Action=SendMessage&MessageBody=hi",
         protocol="query",
     )
     assert parsed == {"QueueUrl": "http://localhost:4566/000000000000/my-queue", "MessageBody": "hi"}
-    parsed = parse("sqs", "POST", "/", headers=FORM, body=b"Action=SendMessage&MessageBody=hi", protocol="query")
+    parsed = parse(
+        "sqs", "POST", "/", headers=FORM, body=b"Action=SendMessage&MessageBody=hi", protocol="query"
+    )
     assert "QueueUrl" not in parsed
 
 
@@ -170,8 +188,17 @@ def test_json_blobs_timestamps_and_special_floats() -> None:
     parsed = json_request(
         "cloudwatch",
         "GraniteServiceVersion20100801.PutMetricData",
-        {"Namespace": "n", "MetricData": [{"MetricName": "m", "Value": "NaN", "Timestamp": 1700000000.25,
-                                          "Values": ["Infinity", "-Infinity", 2]}]},
+        {
+            "Namespace": "n",
+            "MetricData": [
+                {
+                    "MetricName": "m",
+                    "Value": "NaN",
+                    "Timestamp": 1700000000.25,
+                    "Values": ["Infinity", "-Infinity", 2],
+                }
+            ],
+        },
     )
     datum = parsed["MetricData"][0]
     assert datum["Value"] != datum["Value"]  # NaN
@@ -196,7 +223,9 @@ def test_json_null_is_absent() -> None:
         ({"TableName": "t", "Limit": "many"}, None, "can not be converted to an Integer"),
     ],
 )
-def test_json_malformed_is_a_serialization_exception(payload: object, raw: bytes | None, message: str) -> None:
+def test_json_malformed_is_a_serialization_exception(
+    payload: object, raw: bytes | None, message: str
+) -> None:
     with pytest.raises(ServiceError) as raised:
         json_request("dynamodb", "DynamoDB_20120810.Scan", payload, raw)
     assert (raised.value.code, raised.value.status) == ("SerializationException", 400)
@@ -205,7 +234,9 @@ def test_json_malformed_is_a_serialization_exception(payload: object, raw: bytes
 
 def test_json_bad_base64_is_a_serialization_exception() -> None:
     with pytest.raises(ServiceError) as raised:
-        json_request("kinesis", "Kinesis_20131202.PutRecord", {"StreamName": "s", "Data": "!!", "PartitionKey": "p"})
+        json_request(
+            "kinesis", "Kinesis_20131202.PutRecord", {"StreamName": "s", "Data": "!!", "PartitionKey": "p"}
+        )
     assert raised.value.code == "SerializationException"
 
 
@@ -297,7 +328,9 @@ def test_route53_body_members_and_uri_label() -> None:
                 {
                     "Action": "UPSERT",
                     "ResourceRecordSet": {
-                        "Name": "a.example.com", "Type": "A", "TTL": 60,
+                        "Name": "a.example.com",
+                        "Type": "A",
+                        "TTL": 60,
                         "ResourceRecords": [{"Value": "1.2.3.4"}],
                     },
                 }
@@ -335,7 +368,9 @@ def test_route53_malformed_xml_is_invalid_input() -> None:
 def test_header_lists() -> None:
     assert split_header_list("ETag, Checksum ,ObjectParts") == ["ETag", "Checksum", "ObjectParts"]
     assert split_header_list('a, "b,c", "say \\"hi\\""') == ["a", "b,c", 'say "hi"']
-    parsed = parse("s3", "GET", "/bucket/key", "attributes", headers={"x-amz-object-attributes": "ETag,ObjectSize"})
+    parsed = parse(
+        "s3", "GET", "/bucket/key", "attributes", headers={"x-amz-object-attributes": "ETag,ObjectSize"}
+    )
     assert parsed["ObjectAttributes"] == ["ETag", "ObjectSize"]
 
 
@@ -380,7 +415,10 @@ def test_rest_json_querystring_lists_and_raw_blob_payload() -> None:
 
 def test_rest_json_querystring_map_takes_unclaimed_keys() -> None:
     parsed = parse(
-        "apigateway", "POST", "/restapis", "mode=import&failonwarnings=true&endpointConfigurationTypes=REGIONAL",
+        "apigateway",
+        "POST",
+        "/restapis",
+        "mode=import&failonwarnings=true&endpointConfigurationTypes=REGIONAL",
         body=b"{}",
     )
     assert parsed == {
@@ -429,11 +467,19 @@ def test_host_label_from_the_host_when_no_header_carries_it() -> None:
 CBOR_HEADERS = {"smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor"}
 
 
-def cbor_request(operation: str, payload: object, raw: bytes | None = None, headers: dict | None = None) -> dict:
+def cbor_request(
+    operation: str, payload: object, raw: bytes | None = None, headers: dict | None = None
+) -> dict:
     body = raw if raw is not None else cbor2.dumps(payload)
     path = f"/service/GraniteServiceVersion20100801/operation/{operation}"
-    return parse("cloudwatch", "POST", path, headers={**CBOR_HEADERS, **(headers or {})}, body=body,
-                 protocol="smithy-rpc-v2-cbor")
+    return parse(
+        "cloudwatch",
+        "POST",
+        path,
+        headers={**CBOR_HEADERS, **(headers or {})},
+        body=body,
+        protocol="smithy-rpc-v2-cbor",
+    )
 
 
 def test_cbor_timestamps_blobs_and_numbers() -> None:
@@ -445,7 +491,11 @@ def test_cbor_timestamps_blobs_and_numbers() -> None:
     assert parsed == {
         "Namespace": "n",
         "MetricData": [
-            {"MetricName": "m", "Timestamp": datetime(2023, 11, 14, 22, 13, 20, 500000, tzinfo=UTC), "Value": 2.0}
+            {
+                "MetricName": "m",
+                "Timestamp": datetime(2023, 11, 14, 22, 13, 20, 500000, tzinfo=UTC),
+                "Value": 2.0,
+            }
         ],
     }
 

@@ -119,7 +119,9 @@ def test_credential_scope_names_key_region_and_service():
 def test_presigned_url_scope(signature_version, region):
     from botocore.config import Config
 
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-west-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-west-1"
+    )
     s3 = session.client("s3", endpoint_url=ENDPOINT, config=Config(signature_version=signature_version))
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"})
     path, _, query = url.split("4566", 1)[1].partition("?")
@@ -139,10 +141,18 @@ def test_virtual_hosted_s3_is_rewritten_to_path_style(router):
 
 def test_unsigned_requests(router):
     # Host names the service.
-    assert router.resolve(Request("POST", "/", "", {"host": "sqs.us-east-1.localhost.localstack.cloud:4566"}), None) == "sqs"
+    assert (
+        router.resolve(
+            Request("POST", "/", "", {"host": "sqs.us-east-1.localhost.localstack.cloud:4566"}), None
+        )
+        == "sqs"
+    )
     # The query protocol's Version names it.
     form = Request(
-        "POST", "/", "", {"host": "localhost:4566", "content-type": "application/x-www-form-urlencoded"},
+        "POST",
+        "/",
+        "",
+        {"host": "localhost:4566", "content-type": "application/x-www-form-urlencoded"},
         b"Action=GetCallerIdentity&Version=2011-06-15",
     )
     assert router.resolve(form, None) == "sts"

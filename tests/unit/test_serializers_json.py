@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cbor2
 from botocore.awsrequest import HeadersDict
@@ -20,7 +20,7 @@ from overcast.protocols.models import service_model
 from overcast.protocols.serializers import compile_response, serialize_error, serialize_response
 
 REQUEST_ID = "0a6f1a3e-2d5c-4b0f-8c1e-9d8e7f6a5b4c"
-UTC = timezone.utc
+UTC = UTC
 
 
 def context() -> RequestContext:
@@ -47,23 +47,35 @@ def fail(service: str, protocol: str, error: ServiceError):
 
 
 def test_json_content_type_follows_the_json_version():
-    assert respond("dynamodb", "ListTables", "json", {}).headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert (
+        respond("dynamodb", "ListTables", "json", {}).headers["Content-Type"] == "application/x-amz-json-1.0"
+    )
     assert respond("kms", "ListKeys", "json", {}).headers["Content-Type"] == "application/x-amz-json-1.1"
 
 
 def test_json_blobs_timestamps_and_identity_fast_path():
     created = datetime(2024, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)
-    response = respond("dynamodb", "DescribeTable", "json", {"Table": {
-        "TableName": "t", "CreationDateTime": created, "ItemCount": 3}})
-    assert json.loads(response.body) == {"Table": {"TableName": "t", "CreationDateTime": 1704067200.5, "ItemCount": 3}}
-    query = respond("dynamodb", "Query", "json", {"Items": [{"b": {"B": b"\x00\xff"}, "n": {"M": {"x": {"BS": [b"a"]}}}}]})
+    response = respond(
+        "dynamodb",
+        "DescribeTable",
+        "json",
+        {"Table": {"TableName": "t", "CreationDateTime": created, "ItemCount": 3}},
+    )
+    assert json.loads(response.body) == {
+        "Table": {"TableName": "t", "CreationDateTime": 1704067200.5, "ItemCount": 3}
+    }
+    query = respond(
+        "dynamodb", "Query", "json", {"Items": [{"b": {"B": b"\x00\xff"}, "n": {"M": {"x": {"BS": [b"a"]}}}}]}
+    )
     assert json.loads(query.body) == {"Items": [{"b": {"B": "AP8="}, "n": {"M": {"x": {"BS": ["YQ=="]}}}}]}
 
 
 def test_json_raw_members_are_spliced_verbatim():
     from overcast.protocols.serializers.json import RawJson, Spliced
 
-    body = respond("dynamodb", "Scan", "json", Spliced(Count=1, Items=RawJson(b'[{"k":{"S":"\\u00e9"}}]'))).body
+    body = respond(
+        "dynamodb", "Scan", "json", Spliced(Count=1, Items=RawJson(b'[{"k":{"S":"\\u00e9"}}]'))
+    ).body
     assert body == b'{"Count":1,"Items":[{"k":{"S":"\\u00e9"}}]}'
     assert json.loads(body) == {"Count": 1, "Items": [{"k": {"S": "\u00e9"}}]}
     only_raw = respond("dynamodb", "GetItem", "json", Spliced(Item=RawJson(b'{"k":{"N":"1"}}'))).body
@@ -77,9 +89,15 @@ def test_json_naive_and_numeric_timestamps_are_utc_epoch_seconds():
 
 
 def test_json_non_finite_floats_are_strings():
-    response = respond("dynamodb", "Query", "json", {"ConsumedCapacity": {"CapacityUnits": float("nan"),
-                                                                          "ReadCapacityUnits": float("inf")}})
-    assert json.loads(response.body) == {"ConsumedCapacity": {"CapacityUnits": "NaN", "ReadCapacityUnits": "Infinity"}}
+    response = respond(
+        "dynamodb",
+        "Query",
+        "json",
+        {"ConsumedCapacity": {"CapacityUnits": float("nan"), "ReadCapacityUnits": float("inf")}},
+    )
+    assert json.loads(response.body) == {
+        "ConsumedCapacity": {"CapacityUnits": "NaN", "ReadCapacityUnits": "Infinity"}
+    }
 
 
 def test_plans_are_compiled_once():
@@ -91,16 +109,24 @@ def test_plans_are_compiled_once():
 
 
 def test_rest_json_renamed_members_and_status_code():
-    response = respond("apigatewayv2", "CreateApi", "rest-json", {"ApiId": "a1", "Name": "n",
-                                                                  "CreatedDate": datetime(2024, 1, 1, tzinfo=UTC)})
+    response = respond(
+        "apigatewayv2",
+        "CreateApi",
+        "rest-json",
+        {"ApiId": "a1", "Name": "n", "CreatedDate": datetime(2024, 1, 1, tzinfo=UTC)},
+    )
     assert response.status == 201  # the operation's modelled responseCode
     assert json.loads(response.body) == {"apiId": "a1", "name": "n", "createdDate": "2024-01-01T00:00:00Z"}
     assert response.headers["Content-Type"] == "application/json"
 
 
 def test_rest_json_status_code_member_and_blob_payload():
-    response = respond("lambda", "Invoke", "rest-json", {"StatusCode": 202, "Payload": b"", "FunctionError": "Unhandled",
-                                                         "LogResult": "bG9n"})
+    response = respond(
+        "lambda",
+        "Invoke",
+        "rest-json",
+        {"StatusCode": 202, "Payload": b"", "FunctionError": "Unhandled", "LogResult": "bG9n"},
+    )
     assert response.status == 202
     assert response.headers["X-Amz-Function-Error"] == "Unhandled"
     assert response.headers["X-Amz-Log-Result"] == "bG9n"
@@ -117,33 +143,62 @@ def test_rest_json_no_content_status_sends_no_body():
 
 # A model with what the covered services do not use: jsonvalue, list and epoch headers, and a
 # recursive shape whose values need converting.
-SYNTHETIC = ServiceModel({
-    "metadata": {"protocol": "rest-json", "apiVersion": "2024-01-01", "endpointPrefix": "synthetic",
-                 "serviceId": "Synthetic", "signatureVersion": "v4"},
-    "operations": {"Get": {"name": "Get", "http": {"method": "GET", "requestUri": "/"},
-                           "output": {"shape": "GetOutput"}}},
-    "shapes": {
-        "GetOutput": {"type": "structure", "members": {
-            "Doc": {"shape": "JsonString", "location": "header", "locationName": "x-doc", "jsonvalue": True},
-            "Names": {"shape": "Names", "location": "header", "locationName": "x-names"},
-            "Seen": {"shape": "Epoch", "location": "header", "locationName": "x-seen"},
-            "Tree": {"shape": "Node"},
-        }},
-        "JsonString": {"type": "string"},
-        "Names": {"type": "list", "member": {"shape": "Name"}},
-        "Name": {"type": "string"},
-        "Epoch": {"type": "timestamp", "timestampFormat": "unixTimestamp"},
-        "Iso": {"type": "timestamp", "timestampFormat": "iso8601"},
-        "Node": {"type": "structure", "members": {"At": {"shape": "Iso"}, "Children": {"shape": "Nodes"}}},
-        "Nodes": {"type": "list", "member": {"shape": "Node"}},
+SYNTHETIC = ServiceModel(
+    {
+        "metadata": {
+            "protocol": "rest-json",
+            "apiVersion": "2024-01-01",
+            "endpointPrefix": "synthetic",
+            "serviceId": "Synthetic",
+            "signatureVersion": "v4",
+        },
+        "operations": {
+            "Get": {
+                "name": "Get",
+                "http": {"method": "GET", "requestUri": "/"},
+                "output": {"shape": "GetOutput"},
+            }
+        },
+        "shapes": {
+            "GetOutput": {
+                "type": "structure",
+                "members": {
+                    "Doc": {
+                        "shape": "JsonString",
+                        "location": "header",
+                        "locationName": "x-doc",
+                        "jsonvalue": True,
+                    },
+                    "Names": {"shape": "Names", "location": "header", "locationName": "x-names"},
+                    "Seen": {"shape": "Epoch", "location": "header", "locationName": "x-seen"},
+                    "Tree": {"shape": "Node"},
+                },
+            },
+            "JsonString": {"type": "string"},
+            "Names": {"type": "list", "member": {"shape": "Name"}},
+            "Name": {"type": "string"},
+            "Epoch": {"type": "timestamp", "timestampFormat": "unixTimestamp"},
+            "Iso": {"type": "timestamp", "timestampFormat": "iso8601"},
+            "Node": {
+                "type": "structure",
+                "members": {"At": {"shape": "Iso"}, "Children": {"shape": "Nodes"}},
+            },
+            "Nodes": {"type": "list", "member": {"shape": "Node"}},
+        },
     },
-}, service_name="synthetic")
+    service_name="synthetic",
+)
 
 
 def test_jsonvalue_list_and_epoch_headers():
     seen = datetime(2024, 1, 1, 0, 0, 0, 250000, tzinfo=UTC)
-    response = respond("synthetic", "Get", "rest-json",
-                       {"Doc": {"a": [1, "b"]}, "Names": ["x", "y,z", "w"], "Seen": seen}, SYNTHETIC)
+    response = respond(
+        "synthetic",
+        "Get",
+        "rest-json",
+        {"Doc": {"a": [1, "b"]}, "Names": ["x", "y,z", "w"], "Seen": seen},
+        SYNTHETIC,
+    )
     assert json.loads(base64.b64decode(response.headers["x-doc"])) == {"a": [1, "b"]}
     assert response.headers["x-names"] == 'x, "y,z", w'  # smithy quotes items holding commas
     assert response.headers["x-seen"] == "1704067200.25"
@@ -153,10 +208,17 @@ def test_jsonvalue_list_and_epoch_headers():
 
 def test_recursive_shape_is_converted_at_every_depth():
     at = datetime(2024, 1, 1, tzinfo=UTC)
-    response = respond("synthetic", "Get", "rest-json",
-                       {"Tree": {"At": at, "Children": [{"At": at, "Children": [{"At": at}]}]}}, SYNTHETIC)
+    response = respond(
+        "synthetic",
+        "Get",
+        "rest-json",
+        {"Tree": {"At": at, "Children": [{"At": at, "Children": [{"At": at}]}]}},
+        SYNTHETIC,
+    )
     stamp = "2024-01-01T00:00:00Z"
-    assert json.loads(response.body) == {"Tree": {"At": stamp, "Children": [{"At": stamp, "Children": [{"At": stamp}]}]}}
+    assert json.loads(response.body) == {
+        "Tree": {"At": stamp, "Children": [{"At": stamp, "Children": [{"At": stamp}]}]}
+    }
 
 
 # -- cbor -------------------------------------------------------------------------------------
@@ -164,15 +226,25 @@ def test_recursive_shape_is_converted_at_every_depth():
 
 def test_cbor_headers_tags_and_floats():
     when = datetime(2024, 1, 1, tzinfo=UTC)
-    response = respond("cloudwatch", "GetMetricData", "smithy-rpc-v2-cbor", {"MetricDataResults": [
-        {"Id": "m", "Timestamps": [when, 1704067260], "Values": [1.5, float("inf")]}]})
+    response = respond(
+        "cloudwatch",
+        "GetMetricData",
+        "smithy-rpc-v2-cbor",
+        {"MetricDataResults": [{"Id": "m", "Timestamps": [when, 1704067260], "Values": [1.5, float("inf")]}]},
+    )
     assert response.headers["Content-Type"] == "application/cbor"
     assert response.headers["smithy-protocol"] == "rpc-v2-cbor"
     decoded = cbor2.loads(response.body)
     timestamps = decoded["MetricDataResults"][0]["Timestamps"]
-    assert [t.timestamp() if isinstance(t, datetime) else t.value for t in timestamps] == [1704067200, 1704067260]
-    parsed = parse(response, service_model("cloudwatch").operation_model("GetMetricData").output_shape,
-                   "smithy-rpc-v2-cbor")
+    assert [t.timestamp() if isinstance(t, datetime) else t.value for t in timestamps] == [
+        1704067200,
+        1704067260,
+    ]
+    parsed = parse(
+        response,
+        service_model("cloudwatch").operation_model("GetMetricData").output_shape,
+        "smithy-rpc-v2-cbor",
+    )
     assert parsed["MetricDataResults"][0]["Timestamps"][1] == datetime(2024, 1, 1, 0, 1, tzinfo=UTC)
     assert parsed["MetricDataResults"][0]["Values"] == [1.5, float("inf")]
 
@@ -187,10 +259,15 @@ def test_cbor_operation_without_output_has_no_body():
 
 
 def test_json_error_envelope():
-    response = fail("dynamodb", "json", ServiceError("ResourceNotFoundException", "Requested resource not found"))
+    response = fail(
+        "dynamodb", "json", ServiceError("ResourceNotFoundException", "Requested resource not found")
+    )
     assert response.status == 400
     assert response.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
-    assert json.loads(response.body) == {"__type": "ResourceNotFoundException", "message": "Requested resource not found"}
+    assert json.loads(response.body) == {
+        "__type": "ResourceNotFoundException",
+        "message": "Requested resource not found",
+    }
 
 
 def test_json_error_modelled_fields_and_message_key():
@@ -216,19 +293,34 @@ def test_sqs_json_error_carries_the_query_code():
 
 
 def test_rest_json_error_header_and_body_fields():
-    response = fail("lambda", "rest-json", ServiceError("TooManyRequestsException", "Rate exceeded",
-                                                        retryAfterSeconds="3", Type="User", Reason="CallerRateLimitExceeded"))
+    response = fail(
+        "lambda",
+        "rest-json",
+        ServiceError(
+            "TooManyRequestsException",
+            "Rate exceeded",
+            retryAfterSeconds="3",
+            Type="User",
+            Reason="CallerRateLimitExceeded",
+        ),
+    )
     assert response.status == 429
     assert response.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
     assert response.headers["Retry-After"] == "3"
-    assert json.loads(response.body) == {"message": "Rate exceeded", "Type": "User", "Reason": "CallerRateLimitExceeded"}
+    assert json.loads(response.body) == {
+        "message": "Rate exceeded",
+        "Type": "User",
+        "Reason": "CallerRateLimitExceeded",
+    }
     shape = service_model("lambda").shape_for("TooManyRequestsException")
     parsed = parse(response, shape, "rest-json")
     assert parsed["retryAfterSeconds"] == "3" and parsed["Reason"] == "CallerRateLimitExceeded"
 
 
 def test_cbor_error_envelope():
-    response = fail("cloudwatch", "smithy-rpc-v2-cbor", ServiceError("DashboardNotFoundError", "no such dashboard"))
+    response = fail(
+        "cloudwatch", "smithy-rpc-v2-cbor", ServiceError("DashboardNotFoundError", "no such dashboard")
+    )
     assert response.status == 404
     assert response.headers["x-amzn-query-error"] == "ResourceNotFound;Sender"
     assert cbor2.loads(response.body) == {"__type": "DashboardNotFoundError", "message": "no such dashboard"}

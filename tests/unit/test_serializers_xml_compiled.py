@@ -5,26 +5,45 @@ enums, flattened lists of structures, nesting, absent members, timestamp forms).
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from overcast.protocols.serializers.common import EPOCH, iso8601, iso8601_millis
 
 from .wire import parsed, respond
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_listing_entries_escape_and_keep_every_member():
     when = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     contents = [
-        {"Key": "a&b<c>\r.txt", "LastModified": when, "ETag": '"e"', "Size": 3, "StorageClass": "STANDARD",
-         "ChecksumAlgorithm": ["CRC32", "SHA256"], "ChecksumType": "FULL_OBJECT",
-         "Owner": {"ID": "id&1", "DisplayName": "me"}},
-        {"Key": "plain", "LastModified": "2025-01-02T03:04:05.000Z", "ETag": '"f"', "Size": 0,
-         "StorageClass": "NOT_AN_ENUM_<VALUE>"},  # an unknown value is written (escaped) all the same
+        {
+            "Key": "a&b<c>\r.txt",
+            "LastModified": when,
+            "ETag": '"e"',
+            "Size": 3,
+            "StorageClass": "STANDARD",
+            "ChecksumAlgorithm": ["CRC32", "SHA256"],
+            "ChecksumType": "FULL_OBJECT",
+            "Owner": {"ID": "id&1", "DisplayName": "me"},
+        },
+        {
+            "Key": "plain",
+            "LastModified": "2025-01-02T03:04:05.000Z",
+            "ETag": '"f"',
+            "Size": 0,
+            "StorageClass": "NOT_AN_ENUM_<VALUE>",
+        },  # an unknown value is written (escaped) all the same
         {"Key": "plain2", "Size": 1, "StorageClass": "NOT_AN_ENUM_<VALUE>"},
     ]
-    output = {"Name": "b", "Prefix": "", "MaxKeys": 1000, "KeyCount": 3, "IsTruncated": False, "Contents": contents}
+    output = {
+        "Name": "b",
+        "Prefix": "",
+        "MaxKeys": 1000,
+        "KeyCount": 3,
+        "IsTruncated": False,
+        "Contents": contents,
+    }
     response = respond("s3", "ListObjectsV2", "rest-xml", output)
     body = response.body.decode()
     assert "<Key>a&amp;b&lt;c&gt;&#13;.txt</Key>" in body
@@ -42,10 +61,24 @@ def test_listing_entries_escape_and_keep_every_member():
 def test_nested_structures_and_lists_write_every_level():
     # EC2 nests deepest: items holding lists of items holding structures.
     launched = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-    output = {"Reservations": [{"ReservationId": "r-1", "Instances": [
-        {"InstanceId": "i-1", "LaunchTime": launched, "State": {"Code": 16, "Name": "running"},
-         "Tags": [{"Key": "k<", "Value": "v&"}], "NetworkInterfaces": [
-             {"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1", "GroupName": "g"}]}]}]}]}
+    output = {
+        "Reservations": [
+            {
+                "ReservationId": "r-1",
+                "Instances": [
+                    {
+                        "InstanceId": "i-1",
+                        "LaunchTime": launched,
+                        "State": {"Code": 16, "Name": "running"},
+                        "Tags": [{"Key": "k<", "Value": "v&"}],
+                        "NetworkInterfaces": [
+                            {"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1", "GroupName": "g"}]}
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     response = respond("ec2", "DescribeInstances", "ec2", output)
     result = parsed(response, "ec2", "DescribeInstances", "ec2")
     instance = result["Reservations"][0]["Instances"][0]
@@ -57,9 +90,23 @@ def test_nested_structures_and_lists_write_every_level():
 def test_query_timestamps_keep_their_own_layout():
     # Only S3/EC2's millisecond flavour takes a stored wire text as it is; IAM writes seconds.
     created = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
-    response = respond("iam", "ListUsers", "query", {"Users": [
-        {"UserName": "a", "UserId": "1", "Arn": "arn", "Path": "/", "CreateDate": "2024-05-01T12:00:00.000Z"}],
-        "IsTruncated": False})
+    response = respond(
+        "iam",
+        "ListUsers",
+        "query",
+        {
+            "Users": [
+                {
+                    "UserName": "a",
+                    "UserId": "1",
+                    "Arn": "arn",
+                    "Path": "/",
+                    "CreateDate": "2024-05-01T12:00:00.000Z",
+                }
+            ],
+            "IsTruncated": False,
+        },
+    )
     assert b"<CreateDate>2024-05-01T12:00:00Z</CreateDate>" in response.body
     assert parsed(response, "iam", "ListUsers", "query")["Users"][0]["CreateDate"] == created
 
@@ -75,8 +122,12 @@ def test_millisecond_text_matches_isoformat_from_every_input_form():
         assert iso8601_millis(expected) == expected
     fine = datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     assert iso8601_millis(fine) == "2025-01-02T03:04:05.123456Z"
-    assert iso8601_millis(((fine - EPOCH) // timedelta(microseconds=1)) / 1e6) == "2025-01-02T03:04:05.123456Z"
+    assert (
+        iso8601_millis(((fine - EPOCH) // timedelta(microseconds=1)) / 1e6) == "2025-01-02T03:04:05.123456Z"
+    )
     assert iso8601_millis(0) == "1970-01-01T00:00:00.000Z"
-    assert iso8601_millis(datetime(2025, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))) == \
-        "2025-01-02T03:04:05.000Z"
+    assert (
+        iso8601_millis(datetime(2025, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))))
+        == "2025-01-02T03:04:05.000Z"
+    )
     assert iso8601(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2025-01-02T03:04:05Z"

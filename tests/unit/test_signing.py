@@ -20,32 +20,52 @@ SECRETS = {"AKIDEXAMPLE": "secret-example", "test": "test"}.get
 def wire(aws_request: AWSRequest, body: bytes = b"") -> Request:
     prepared = aws_request.prepare()
     parts = urlsplit(prepared.url)
-    headers = {name.lower(): value.decode() if isinstance(value, bytes) else value
-               for name, value in prepared.headers.items()}
+    headers = {
+        name.lower(): value.decode() if isinstance(value, bytes) else value
+        for name, value in prepared.headers.items()
+    }
     headers.setdefault("host", parts.netloc)
     return Request(prepared.method, parts.path or "/", parts.query, headers, body)
 
 
-def signed(signer_class, method="GET", url="http://localhost:4566/bucket/key", body=b"", headers=None,
-           service="s3", key="AKIDEXAMPLE", secret="secret-example", **signer_args) -> Request:
+def signed(
+    signer_class,
+    method="GET",
+    url="http://localhost:4566/bucket/key",
+    body=b"",
+    headers=None,
+    service="s3",
+    key="AKIDEXAMPLE",
+    secret="secret-example",
+    **signer_args,
+) -> Request:
     request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
     request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     signer_class(Credentials(key, secret), service, "us-east-1", **signer_args).add_auth(request)
     return wire(request, body)
 
 
-@pytest.mark.parametrize("url", [
-    "http://localhost:4566/bucket/key",
-    "http://localhost:4566/bucket/a%20b/%2E%2E/c%2Bd/%E2%82%AC?list-type=2&prefix=a%2Fb&acl",
-    "http://localhost:4566/bucket//double//slash",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:4566/bucket/key",
+        "http://localhost:4566/bucket/a%20b/%2E%2E/c%2Bd/%E2%82%AC?list-type=2&prefix=a%2Fb&acl",
+        "http://localhost:4566/bucket//double//slash",
+    ],
+)
 def test_s3_header_signed_requests_verify(url):
     verify_request(signed(S3SigV4Auth, "PUT", url, b"hello"), SECRETS)
 
 
 def test_other_service_header_signed_request_verifies():
-    request = signed(SigV4Auth, "POST", "http://localhost:4566/", b"Action=GetCallerIdentity&Version=2011-06-15",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}, service="sts")
+    request = signed(
+        SigV4Auth,
+        "POST",
+        "http://localhost:4566/",
+        b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        service="sts",
+    )
     verify_request(request, SECRETS)
 
 
@@ -90,12 +110,20 @@ def test_presigned_url_expires():
     verify_request(request, SECRETS, now=time.time() + 5)
     with pytest.raises(ServiceError) as caught:
         verify_request(request, SECRETS, now=time.time() + 60)
-    assert (caught.value.code, caught.value.message, caught.value.status) == ("AccessDenied", "Request has expired", 403)
+    assert (caught.value.code, caught.value.message, caught.value.status) == (
+        "AccessDenied",
+        "Request has expired",
+        403,
+    )
 
 
 def test_presigned_non_s3_verifies():
-    request = signed(SigV4QueryAuth, url="http://localhost:4566/?Action=GetCallerIdentity&Version=2011-06-15",
-                     service="sts", expires=60)
+    request = signed(
+        SigV4QueryAuth,
+        url="http://localhost:4566/?Action=GetCallerIdentity&Version=2011-06-15",
+        service="sts",
+        expires=60,
+    )
     verify_request(request, SECRETS)
 
 
@@ -112,8 +140,9 @@ def test_skewed_clock():
     assert caught.value.code == "RequestTimeTooSkewed"
 
 
-@pytest.mark.parametrize("marker", ["STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-                                    "UNSIGNED-PAYLOAD"])
+@pytest.mark.parametrize(
+    "marker", ["STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "UNSIGNED-PAYLOAD"]
+)
 def test_payload_markers_are_signed_as_sent(marker):
     body = b"5\r\nhello\r\n0\r\n\r\n"
     aws_request = AWSRequest(method="PUT", url="http://localhost:4566/bucket/key", data=body)

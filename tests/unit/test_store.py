@@ -11,7 +11,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ def reopened(s: Store) -> Store:
 
 # -- values ---------------------------------------------------------------------------------
 
+
 def assert_identical(got: Any, want: Any) -> None:
     """Equal, and of the same types all the way down (1 == 1.0 == True would pass ==)."""
     assert type(got) is type(want), (got, want)
@@ -53,7 +54,7 @@ def assert_identical(got: Any, want: Any) -> None:
             assert_identical(got[k], want[k])
     elif isinstance(want, (list, tuple)):
         assert len(got) == len(want)
-        for g, w in zip(got, want):
+        for g, w in zip(got, want, strict=False):
             assert_identical(g, w)
     elif isinstance(want, float):
         if math.isnan(want):
@@ -88,7 +89,7 @@ VALUES = {
     "str-unicode": "h\u00e9llo \u65e5\u672c \U0001f600 \x00 nul",
     "bytes": bytes(range(256)),
     "bytes-empty": b"",
-    "datetime-utc": datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    "datetime-utc": datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
     "datetime-offset": datetime(2024, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
     "datetime-negative-offset": datetime(1999, 12, 31, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-8))),
     "decimal": Decimal("1.10"),
@@ -102,7 +103,7 @@ VALUES = {
     "dict": {"b": 1, "a": 2},
     "nested": {
         "Item": {"pk": {"S": "a"}, "n": {"N": Decimal("2.50")}, "b": {"B": b"\x00\xff"}},
-        "When": [datetime(2020, 5, 17, tzinfo=timezone.utc), {"deeper": [[], {}, [b""]]}],
+        "When": [datetime(2020, 5, 17, tzinfo=UTC), {"deeper": [[], {}, [b""]]}],
         "$b": "looks like a tag but is user data",
     },
 }
@@ -138,8 +139,21 @@ def test_named_time_zone_keeps_instant_and_offset(store: Store) -> None:
 
 def test_containers_widen_like_json(store: Store) -> None:
     table = store.table("svc", "values")
-    table.put(SC, "k", {"tuple": (1, "a"), "frozenset": frozenset({1}), "set": {b"x"}, "bytearray": bytearray(b"ab"), 7: "int key"})
-    assert_identical(table.get(SC, "k"), {"tuple": [1, "a"], "frozenset": {1}, "set": {b"x"}, "bytearray": b"ab", 7: "int key"})
+    table.put(
+        SC,
+        "k",
+        {
+            "tuple": (1, "a"),
+            "frozenset": frozenset({1}),
+            "set": {b"x"},
+            "bytearray": bytearray(b"ab"),
+            7: "int key",
+        },
+    )
+    assert_identical(
+        table.get(SC, "k"),
+        {"tuple": [1, "a"], "frozenset": {1}, "set": {b"x"}, "bytearray": b"ab", 7: "int key"},
+    )
 
 
 def test_values_that_cannot_round_trip_are_refused(store: Store) -> None:
@@ -197,9 +211,29 @@ def test_table_handles_are_cached(store: Store) -> None:
 # Codepoint order differs from UTF-16 order (the emoji sorts below U+FFFF there) and from
 # locale orders (é after z); SQLite's BINARY collation over UTF-8 must give codepoint order.
 ODD_KEYS = [
-    "", "\x00", "a", "a\x00", "aa", "ab", "B", "Z", "z", "\x7f", "\u00e9", "\u00e9t\u00e9", "\u07ff",
-    "\u0800", "\ud7ff", "\ue000", "\uffef", "\uffff", "\U00010000", "\U0001f600", "\U0010ffff",
-    "\U0010ffff\U0010ffff", "\u65e5\u672c",
+    "",
+    "\x00",
+    "a",
+    "a\x00",
+    "aa",
+    "ab",
+    "B",
+    "Z",
+    "z",
+    "\x7f",
+    "\u00e9",
+    "\u00e9t\u00e9",
+    "\u07ff",
+    "\u0800",
+    "\ud7ff",
+    "\ue000",
+    "\uffef",
+    "\uffff",
+    "\U00010000",
+    "\U0001f600",
+    "\U0010ffff",
+    "\U0010ffff\U0010ffff",
+    "\u65e5\u672c",
 ]
 
 
@@ -261,7 +295,9 @@ def test_long_scans_page_through_everything(store: Store) -> None:
     assert [v for _, v in table.scan(SC, limit=1500)] == list(range(1500))
     # The bounds are absolute whatever the direction: reverse pages continue with end_before.
     assert [k for k, _ in table.scan(SC, start_after="k00999", limit=1100, reverse=True)] == keys[1900:][::-1]
-    assert [k for k, _ in table.scan(SC, end_before="k02000", limit=1100, reverse=True)] == keys[900:2000][::-1]
+    assert [k for k, _ in table.scan(SC, end_before="k02000", limit=1100, reverse=True)] == keys[900:2000][
+        ::-1
+    ]
     assert table.count(SC, prefix="k01") == 1000
 
 
@@ -277,7 +313,9 @@ def test_scan_is_lazy_and_sees_a_consistent_page_under_concurrent_writes(store: 
     assert "k150" not in rest and len(rest) == 198
 
 
-KEY_ALPHABET = st.sampled_from(["a", "b", "/", "\x00", "\u00e9", "\ud7ff", "\ue000", "\uffff", "\U0001f600", "\U0010ffff"])
+KEY_ALPHABET = st.sampled_from(
+    ["a", "b", "/", "\x00", "\u00e9", "\ud7ff", "\ue000", "\uffff", "\U0001f600", "\U0010ffff"]
+)
 KEYS = st.text(KEY_ALPHABET, max_size=4)
 
 
@@ -306,12 +344,15 @@ def test_scan_matches_a_sorted_list_model(keys, prefix, start_after, end_before,
             want.reverse()
         if limit is not None:
             want = want[:limit]
-        got = table.scan(SC, prefix=prefix, start_after=start_after, end_before=end_before, limit=limit, reverse=reverse)
+        got = table.scan(
+            SC, prefix=prefix, start_after=start_after, end_before=end_before, limit=limit, reverse=reverse
+        )
         assert [k for k, _ in got] == want
         assert table.count(SC, prefix=prefix) == sum(1 for k in keys if k.startswith(prefix))
 
 
 # -- scopes ---------------------------------------------------------------------------------
+
 
 def test_scopes_and_tables_are_isolated(store: Store) -> None:
     queues = store.table("sqs", "queues")
@@ -340,6 +381,7 @@ def test_scopes_and_tables_are_isolated(store: Store) -> None:
 
 
 # -- durability -----------------------------------------------------------------------------
+
 
 def test_each_write_is_committed_when_put_returns(tmp_path: Path) -> None:
     with Store.open(tmp_path) as s:
@@ -404,6 +446,7 @@ def test_closed_store_refuses_use(tmp_path: Path) -> None:
 
 # -- transactions ---------------------------------------------------------------------------
 
+
 def test_transaction_commits_across_tables(store: Store) -> None:
     a, b = store.table("svc", "a"), store.table("other", "b")
     with store.transaction():
@@ -422,12 +465,11 @@ def test_exception_rolls_back_every_write_of_the_transaction(store: Store) -> No
     a, b = store.table("svc", "a"), store.table("other", "b")
     a.put(SC, "existing", "before")
     b.put(SC, "doomed", "before")
-    with pytest.raises(RuntimeError, match="boom"):
-        with store.transaction():
-            a.put(SC, "new", 1)
-            a.put(SC, "existing", "after")
-            b.delete(SC, "doomed")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), store.transaction():
+        a.put(SC, "new", 1)
+        a.put(SC, "existing", "after")
+        b.delete(SC, "doomed")
+        raise RuntimeError("boom")
     assert a.get(SC, "new") is None
     assert a.get(SC, "existing") == "before"
     assert b.get(SC, "doomed") == "before"
@@ -455,11 +497,10 @@ def test_failed_inner_block_undoes_only_itself_when_caught(store: Store) -> None
     table = store.table("svc", "t")
     with store.transaction():
         table.put(SC, "outer", 1)
-        with pytest.raises(KeyError):
-            with store.transaction():
-                table.put(SC, "inner", 2)
-                table.put(SC, "outer", "clobbered")
-                raise KeyError("inner")
+        with pytest.raises(KeyError), store.transaction():
+            table.put(SC, "inner", 2)
+            table.put(SC, "outer", "clobbered")
+            raise KeyError("inner")
         table.put(SC, "after", 3)
     assert table.get(SC, "outer") == 1
     assert table.get(SC, "inner") is None
@@ -468,14 +509,13 @@ def test_failed_inner_block_undoes_only_itself_when_caught(store: Store) -> None
 
 def test_exception_through_nested_blocks_rolls_back_all(store: Store) -> None:
     table = store.table("svc", "t")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError), store.transaction():
+        table.put(SC, "outer", 1)
         with store.transaction():
-            table.put(SC, "outer", 1)
+            table.put(SC, "inner", 2)
             with store.transaction():
-                table.put(SC, "inner", 2)
-                with store.transaction():
-                    table.put(SC, "innermost", 3)
-                raise ValueError
+                table.put(SC, "innermost", 3)
+            raise ValueError
     assert table.count(SC) == 0
 
 
@@ -491,13 +531,12 @@ def test_other_threads_writes_wait_for_a_transaction_and_are_not_rolled_back(sto
 
     thread = threading.Thread(target=other_writer)
     thread.start()
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            table.put(SC, "mine", 1)
-            in_transaction.set()
-            # The other thread is blocked: its write must not land inside this transaction.
-            assert not other_done.wait(0.3)
-            raise RuntimeError("roll back")
+    with pytest.raises(RuntimeError), store.transaction():
+        table.put(SC, "mine", 1)
+        in_transaction.set()
+        # The other thread is blocked: its write must not land inside this transaction.
+        assert not other_done.wait(0.3)
+        raise RuntimeError("roll back")
     thread.join(10)
     assert other_done.is_set()
     assert table.get(SC, "mine") is None
@@ -519,9 +558,8 @@ def test_a_transaction_spanning_an_await_is_detected(store: Store) -> None:
         await started.wait()
         with pytest.raises(StoreError, match="await"):
             table.put(SC, "intruder", 1)
-        with pytest.raises(StoreError, match="await"):
-            with store.transaction():
-                pass
+        with pytest.raises(StoreError, match="await"), store.transaction():
+            pass
         release.set()
         await task
 
@@ -570,6 +608,7 @@ def test_state_changes_are_refused_inside_a_transaction(store: Store, tmp_path: 
 
 # -- files, reset ---------------------------------------------------------------------------
 
+
 def test_files_dir_is_per_service_and_under_the_data_dir(tmp_path: Path) -> None:
     with Store.open(tmp_path / "data") as s:
         s3 = s.files_dir("s3")
@@ -610,6 +649,7 @@ def test_every_reset_hook_runs_even_if_one_fails(store: Store) -> None:
 
 # -- export / import ------------------------------------------------------------------------
 
+
 def populate(s: Store) -> None:
     queues = s.table("sqs", "queues")
     objects = s.table("s3", "objects")
@@ -634,12 +674,16 @@ def snapshot(s: Store) -> dict[str, Any]:
     files = {}
     for service in ["s3", "lambda"]:
         root = s.files_dir(service)
-        files[service] = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+        files[service] = {
+            str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        }
     return {"rows": rows, "files": files}
 
 
 @pytest.mark.parametrize("target_mode", ["durable", "ephemeral"])
-def test_export_then_import_into_a_fresh_store_gives_identical_state(store: Store, tmp_path: Path, target_mode: str) -> None:
+def test_export_then_import_into_a_fresh_store_gives_identical_state(
+    store: Store, tmp_path: Path, target_mode: str
+) -> None:
     populate(store)
     export = tmp_path / "state.tar.gz"
     store.export_to(export)
@@ -761,22 +805,37 @@ GARBAGE = {
     "no-manifest": lambda: tar_gz({"state.sqlite": valid_database()}),
     "foreign-manifest": lambda: tar_gz({"overcast-export.json": b'{"format": "other"}', "state.sqlite": b""}),
     "manifest-not-json": lambda: tar_gz({"overcast-export.json": b"{nope", "state.sqlite": b""}),
-    "newer-format": lambda: tar_gz({"overcast-export.json": manifest(version=99), "state.sqlite": valid_database()}),
+    "newer-format": lambda: tar_gz(
+        {"overcast-export.json": manifest(version=99), "state.sqlite": valid_database()}
+    ),
     "no-database": lambda: tar_gz({"overcast-export.json": manifest()}),
-    "database-garbage": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": b"garbage" * 1000}),
+    "database-garbage": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": b"garbage" * 1000}
+    ),
     "undecodable-value": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET value = x'ff' WHERE key = 'k2'")}
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database("UPDATE items SET value = x'ff' WHERE key = 'k2'"),
+        }
     ),
     "text-value": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET value = 'text' WHERE key = 'k2'")}
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database("UPDATE items SET value = 'text' WHERE key = 'k2'"),
+        }
     ),
     "blob-key": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database("UPDATE items SET key = x'6b32' WHERE key = 'k2'")}
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database("UPDATE items SET key = x'6b32' WHERE key = 'k2'"),
+        }
     ),
     "newer-schema": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database("PRAGMA user_version = 99")}
     ),
-    "foreign-database": lambda: tar_gz({"overcast-export.json": manifest(), "state.sqlite": foreign_database()}),
+    "foreign-database": lambda: tar_gz(
+        {"overcast-export.json": manifest(), "state.sqlite": foreign_database()}
+    ),
     "path-traversal": lambda: tar_gz(
         {
             "overcast-export.json": manifest(),
@@ -786,7 +845,11 @@ GARBAGE = {
         }
     ),
     "symlink": lambda: tar_gz(
-        {"overcast-export.json": manifest(), "state.sqlite": valid_database(), "files/s3/escaped": Path("/etc/passwd")}
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database(),
+            "files/s3/escaped": Path("/etc/passwd"),
+        }
     ),
     "unexpected-member": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database(), "run.sh": b"rm -rf /"}
@@ -802,7 +865,9 @@ def foreign_database() -> bytes:
 
 
 @pytest.mark.parametrize("kind", list(GARBAGE))
-def test_importing_a_non_export_raises_and_leaves_state_untouched(store: Store, tmp_path: Path, kind: str) -> None:
+def test_importing_a_non_export_raises_and_leaves_state_untouched(
+    store: Store, tmp_path: Path, kind: str
+) -> None:
     populate(store)
     before = snapshot(store)
     bad = tmp_path / "in" / "bad.tar.gz"
@@ -815,7 +880,9 @@ def test_importing_a_non_export_raises_and_leaves_state_untouched(store: Store, 
     assert_identical(snapshot(store), before)
     assert calls == []
     for root in {tmp_path, store._work_root()}:
-        assert not list(root.rglob("escaped")), "an archive member was written outside the import's scratch dir"
+        assert not list(root.rglob("escaped")), (
+            "an archive member was written outside the import's scratch dir"
+        )
     # No scratch directories are left in the data dir.
     if store.data_dir is not None:
         assert [p.name for p in store.data_dir.iterdir() if p.name.startswith(".")] == []
@@ -827,6 +894,7 @@ def test_import_of_a_missing_file_raises_file_not_found(store: Store, tmp_path: 
 
 
 # -- ephemeral ------------------------------------------------------------------------------
+
 
 def test_ephemeral_store_leaves_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     temp_root = tmp_path / "tmp"

@@ -57,8 +57,9 @@ def test_coral_enum_and_range() -> None:
 
 def test_coral_paths_into_lists_and_maps() -> None:
     raised = error("events", "PutTargets", {"Rule": "r", "Targets": [{"Id": "x" * 65, "Arn": "a"}]})
-    assert "at 'targets.1.member.id' failed to satisfy constraint: Member must have length less than or equal to 64" in (
-        raised.message
+    assert (
+        "at 'targets.1.member.id' failed to satisfy constraint: Member must have length less than or equal to 64"
+        in (raised.message)
     )
     raised = error(
         "sns",
@@ -73,9 +74,16 @@ def test_coral_paths_into_lists_and_maps() -> None:
 
 
 def test_list_of_scalars_reports_the_member_constraints_on_the_list() -> None:
-    raised = error("lambda", "CreateFunction", {
-        "FunctionName": "f", "Role": "r", "Code": {}, "Architectures": ["X86_64"],
-    })
+    raised = error(
+        "lambda",
+        "CreateFunction",
+        {
+            "FunctionName": "f",
+            "Role": "r",
+            "Code": {},
+            "Architectures": ["X86_64"],
+        },
+    )
     assert raised.message == (
         "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: "
         "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], "
@@ -84,10 +92,16 @@ def test_list_of_scalars_reports_the_member_constraints_on_the_list() -> None:
 
 
 def test_map_values_report_on_the_map() -> None:
-    raised = error("lambda", "CreateAlias", {
-        "FunctionName": "f", "Name": "live", "FunctionVersion": "1",
-        "RoutingConfig": {"AdditionalVersionWeights": {"2": 2.0}},
-    })
+    raised = error(
+        "lambda",
+        "CreateAlias",
+        {
+            "FunctionName": "f",
+            "Name": "live",
+            "FunctionVersion": "1",
+            "RoutingConfig": {"AdditionalVersionWeights": {"2": 2.0}},
+        },
+    )
     assert raised.message == (
         "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to "
         "satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal "
@@ -96,7 +110,9 @@ def test_map_values_report_on_the_map() -> None:
 
 
 def test_api_gateway_prefixes_body_members_with_its_input_name() -> None:
-    raised = error("apigateway", "CreateRestApi", {"name": "a", "endpointConfiguration": {"types": ["wrong"]}})
+    raised = error(
+        "apigateway", "CreateRestApi", {"name": "a", "endpointConfiguration": {"types": ["wrong"]}}
+    )
     assert raised.message == (
         "1 validation error detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' "
         "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: "
@@ -122,15 +138,23 @@ def test_sensitive_values_are_left_out() -> None:
 
 
 def test_sts_query_constraint() -> None:
-    raised = error("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "s"})
+    raised = error(
+        "sts", "AssumeRole", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "s"}
+    )
     assert (raised.code, raised.status) == ("ValidationError", 400)
-    assert "Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2" in raised.message
+    assert (
+        "Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"
+        in raised.message
+    )
 
 
 @pytest.mark.parametrize("protocol", ["json", "query"])
 def test_sqs_missing_parameter(protocol: str) -> None:
     raised = error("sqs", "SendMessage", {"QueueUrl": "q"}, protocol)
-    assert (raised.code, raised.message) == ("MissingParameter", "The request must contain the parameter MessageBody.")
+    assert (raised.code, raised.message) == (
+        "MissingParameter",
+        "The request must contain the parameter MessageBody.",
+    )
 
 
 def test_sqs_words_some_missing_parameters_its_own_way() -> None:
@@ -145,7 +169,10 @@ def test_sqs_words_some_missing_parameters_its_own_way() -> None:
 
 def test_ec2_missing_parameter_and_invalid_value() -> None:
     raised = error("ec2", "RunInstances", {"MinCount": 1})
-    assert (raised.code, raised.message) == ("MissingParameter", "The request must contain the parameter MaxCount")
+    assert (raised.code, raised.message) == (
+        "MissingParameter",
+        "The request must contain the parameter MaxCount",
+    )
     raised = error("ec2", "DescribeVpcs", {"MaxResults": 1})
     assert raised.code == "InvalidParameterValue"
     assert raised.message.startswith("Value (1) for parameter MaxResults is invalid.")

@@ -20,7 +20,8 @@ def respond(service: str, operation: str, protocol: str, output: dict):
 def parsed(response, service: str, operation: str, protocol: str) -> dict:
     shape = service_model(service).operation_model(operation).output_shape
     headers = HeadersDict({k.lower(): v for k, v in response.headers.items()})
-    result = create_parser(protocol).parse({"status_code": response.status, "headers": headers,
-                                            "body": response.body}, shape)
+    result = create_parser(protocol).parse(
+        {"status_code": response.status, "headers": headers, "body": response.body}, shape
+    )
     result.pop("ResponseMetadata", None)
     return result

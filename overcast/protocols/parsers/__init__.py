@@ -66,9 +66,7 @@ def malformed_error(service: str, protocol: str, error: Malformed) -> ServiceErr
     code = codes[0] if error.in_body else codes[1]
     message = error.message
     if code == "MalformedXML":
-        message = (
-            "The XML you provided was not well-formed or did not validate against our published schema"
-        )
+        message = "The XML you provided was not well-formed or did not validate against our published schema"
     return ServiceError(code, message, 400)
 
 
@@ -130,7 +128,9 @@ def _decompressed(request: Any) -> Any:
     try:
         body = _decompress(request.body, window_bits)
     except zlib.error:
-        raise ServiceError("SerializationException", "The request body could not be decompressed", 400) from None
+        raise ServiceError(
+            "SerializationException", "The request body could not be decompressed", 400
+        ) from None
     from overcast.http import Request
 
     headers = {k: v for k, v in request.headers.items() if k != "content-encoding"}

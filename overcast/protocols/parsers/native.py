@@ -16,8 +16,8 @@ from overcast.protocols.parsers.scalars import (
     Malformed,
     cbor_blob,
     cbor_timestamp,
-    json_blob,
     java_class,
+    json_blob,
     json_timestamp,
     native_any,
 )

@@ -38,9 +38,17 @@ LEGACY_QUERY_NAMES: dict[str, dict[tuple[str, str], tuple[str, str | None, str |
         ("SendMessageRequest", "MessageSystemAttributes"): ("MessageSystemAttribute", "Name", "Value"),
         ("SendMessageBatchRequest", "Entries"): ("SendMessageBatchRequestEntry", None, None),
         ("SendMessageBatchRequestEntry", "MessageAttributes"): ("MessageAttribute", "Name", "Value"),
-        ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): ("MessageSystemAttribute", "Name", "Value"),
+        ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): (
+            "MessageSystemAttribute",
+            "Name",
+            "Value",
+        ),
         ("DeleteMessageBatchRequest", "Entries"): ("DeleteMessageBatchRequestEntry", None, None),
-        ("ChangeMessageVisibilityBatchRequest", "Entries"): ("ChangeMessageVisibilityBatchRequestEntry", None, None),
+        ("ChangeMessageVisibilityBatchRequest", "Entries"): (
+            "ChangeMessageVisibilityBatchRequestEntry",
+            None,
+            None,
+        ),
         ("MessageAttributeValue", "StringListValues"): ("StringListValue", None, None),
         ("MessageAttributeValue", "BinaryListValues"): ("BinaryListValue", None, None),
         ("MessageSystemAttributeValue", "StringListValues"): ("StringListValue", None, None),
@@ -173,7 +181,9 @@ class QueryCompiler:
         holder.append(self.compile(shape.member))
         return convert
 
-    def _map(self, shape: Any, key: Any, names: tuple[str | None, str | None] | None, flattened: bool | None = None) -> Convert:
+    def _map(
+        self, shape: Any, key: Any, names: tuple[str | None, str | None] | None, flattened: bool | None = None
+    ) -> Convert:
         if flattened is None:
             flattened = bool(shape.serialization.get("flattened"))
         key_names = {self.member_name(shape.key, "key")}

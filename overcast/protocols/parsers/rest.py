@@ -325,7 +325,9 @@ def decode_aws_chunked(body: bytes) -> tuple[bytes, dict[str, str]]:
 
 def _strip_aws_chunked_encoding(out: dict[str, Any]) -> None:
     """`aws-chunked` describes the transfer, not the object: S3 does not store it."""
-    codings = [c.strip() for c in out["ContentEncoding"].split(",") if c.strip() and c.strip() != "aws-chunked"]
+    codings = [
+        c.strip() for c in out["ContentEncoding"].split(",") if c.strip() and c.strip() != "aws-chunked"
+    ]
     if codings:
         out["ContentEncoding"] = ",".join(codings)
     else:

@@ -12,13 +12,13 @@ import base64
 import binascii
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 Convert = Callable[[Any], Any]
 
-UTC = timezone.utc
+UTC = UTC
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -84,7 +84,7 @@ def parse_timestamp_text(text: str, preferred: str) -> datetime:
         return first(text)
     except (ValueError, TypeError, OverflowError, IndexError):
         pass
-    for name, parser in _TIMESTAMP_PARSERS.items():
+    for _name, parser in _TIMESTAMP_PARSERS.items():
         if parser is first:
             continue
         try:

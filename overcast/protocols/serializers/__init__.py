@@ -14,7 +14,8 @@ file-like object or an iterator of byte chunks, passed to the server unchanged (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from overcast.protocols.serializers import cbor, json, query, rest
 from overcast.protocols.serializers.common import resolve_error
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from overcast.errors import ServiceError
     from overcast.http import Response
 
-__all__ = ["serialize_response", "serialize_error"]
+__all__ = ["serialize_error", "serialize_response"]
 
 ResponsePlan = Callable[[dict, "RequestContext"], "Response"]
 
@@ -55,7 +56,9 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
     return plan
 
 
-def serialize_response(operation: OperationModel, protocol: str, output: dict, context: RequestContext) -> Response:
+def serialize_response(
+    operation: OperationModel, protocol: str, output: dict, context: RequestContext
+) -> Response:
     plan = _plans.get((operation, protocol)) or compile_response(operation, protocol)
     return plan(output, context)
 

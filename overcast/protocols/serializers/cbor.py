@@ -8,8 +8,9 @@ datetimes, blobs given as text).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import cbor2
 
@@ -75,7 +76,9 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         return serialize_empty
     compiler = compiler_for(model)
     members = body_members(shape)
-    convert = compiler.converter(shape) if len(members) == len(shape.members) else compiler.body(shape, members)
+    convert = (
+        compiler.converter(shape) if len(members) == len(shape.members) else compiler.body(shape, members)
+    )
 
     def serialize_cbor(output: dict, context: RequestContext) -> Response:
         body = _encode(output if convert is None else convert(output))
@@ -84,7 +87,9 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
     return serialize_cbor
 
 
-def serialize_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext) -> Response:
+def serialize_error(
+    model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
+) -> Response:
     body: dict[str, Any] = {"__type": info.code, info.message_key: error.message or ""}
     fields = {k: v for k, v in error.fields.items() if v is not None and k != info.message_member}
     if info.shape is not None and fields:

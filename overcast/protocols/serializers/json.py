@@ -11,8 +11,9 @@ float, which Smithy's JSON protocols write as the strings "NaN", "Infinity", "-I
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from overcast.http import Response
 from overcast.protocols.serializers.common import (
@@ -66,7 +67,9 @@ class Spliced(dict):
         return True
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), default=_default, allow_nan=False, check_circular=False).encode
+_encode = json.JSONEncoder(
+    separators=(",", ":"), default=_default, allow_nan=False, check_circular=False
+).encode
 _encode_lenient = json.JSONEncoder(separators=(",", ":"), default=_default, check_circular=False).encode
 
 
@@ -211,7 +214,9 @@ def bodies_for(model: ServiceModel) -> JsonBodies:
     return per_model(model, "json", JsonBodies)
 
 
-def encoder(build: Callable[[ValueCompiler], Callable[[Any], Any] | None], bodies: JsonBodies) -> Callable[[Any], bytes]:
+def encoder(
+    build: Callable[[ValueCompiler], Callable[[Any], Any] | None], bodies: JsonBodies
+) -> Callable[[Any], bytes]:
     """`value -> JSON bytes` for a value converted by `build(compiler)`."""
     fast = build(bodies.fast)
     strict: list = []
@@ -295,7 +300,9 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
     return serialize_json
 
 
-def error_fields(model: ServiceModel, info: ErrorInfo, fields: dict, members: list[str] | None = None) -> dict:
+def error_fields(
+    model: ServiceModel, info: ErrorInfo, fields: dict, members: list[str] | None = None
+) -> dict:
     """A raised error's fields as body entries: modelled members converted as the model says
     (only `members` of them when given), the rest as they are."""
     if not fields:
@@ -304,7 +311,8 @@ def error_fields(model: ServiceModel, info: ErrorInfo, fields: dict, members: li
     if shape is None:
         return {k: v for k, v in fields.items() if v is not None}
     modelled = [
-        name for name in (members if members is not None else body_members(shape))
+        name
+        for name in (members if members is not None else body_members(shape))
         if name in fields and name != info.message_member
     ]
     out = per_model(model, "json", JsonBodies).fast.body(shape, modelled)(fields) if modelled else {}
@@ -321,9 +329,13 @@ def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str])
         headers["x-amzn-query-error"] = f"{info.query_code};{'Sender' if info.sender else 'Receiver'}"
 
 
-def serialize_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext) -> Response:
-    body = {"__type": JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code,
-            info.message_key: error.message or ""}
+def serialize_error(
+    model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
+) -> Response:
+    body = {
+        "__type": JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code,
+        info.message_key: error.message or "",
+    }
     body.update(error_fields(model, info, error.fields))
     headers = base_headers(model.service_name, content_type(model), context)
     error_headers(model, info, headers)

@@ -42,7 +42,9 @@ _SHAPE_TRAITS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
         "DeleteMessageBatchRequestEntryList": {"@member": {"locationName": "DeleteMessageBatchRequestEntry"}},
         "DeleteMessageBatchResultEntryList": {"@member": {"locationName": "DeleteMessageBatchResultEntry"}},
         "GetQueueAttributesResult": {"Attributes": {"locationName": "Attribute"}},
-        "ListMessageMoveTasksResultEntryList": {"@member": {"locationName": "ListMessageMoveTasksResultEntry"}},
+        "ListMessageMoveTasksResultEntryList": {
+            "@member": {"locationName": "ListMessageMoveTasksResultEntry"}
+        },
         "ListQueueTagsResult": {"Tags": {"locationName": "Tag"}},
         "Message": {
             "Attributes": {"locationName": "Attribute"},
@@ -54,7 +56,10 @@ _SHAPE_TRAITS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
             "BinaryListValues": {"locationName": "BinaryListValue"},
         },
         "MessageBodyAttributeMap": {"@key": {"locationName": "Name"}, "@value": {"locationName": "Value"}},
-        "MessageBodySystemAttributeMap": {"@key": {"locationName": "Name"}, "@value": {"locationName": "Value"}},
+        "MessageBodySystemAttributeMap": {
+            "@key": {"locationName": "Name"},
+            "@value": {"locationName": "Value"},
+        },
         "MessageList": {"@member": {"locationName": "Message"}},
         "MessageSystemAttributeMap": {
             "@shape": {"locationName": "Attribute"},
@@ -95,19 +100,63 @@ _SHAPE_TRAITS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
 #: Per service: the `error` trait (awsQueryError code, status, fault) each error shape had.
 _ERRORS: dict[str, dict[str, dict[str, Any]]] = {
     "sqs": {
-        "BatchEntryIdsNotDistinct": {"code": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "httpStatusCode": 400, "senderFault": True},
-        "BatchRequestTooLong": {"code": "AWS.SimpleQueueService.BatchRequestTooLong", "httpStatusCode": 400, "senderFault": True},
-        "EmptyBatchRequest": {"code": "AWS.SimpleQueueService.EmptyBatchRequest", "httpStatusCode": 400, "senderFault": True},
-        "InvalidBatchEntryId": {"code": "AWS.SimpleQueueService.InvalidBatchEntryId", "httpStatusCode": 400, "senderFault": True},
-        "MessageNotInflight": {"code": "AWS.SimpleQueueService.MessageNotInflight", "httpStatusCode": 400, "senderFault": True},
+        "BatchEntryIdsNotDistinct": {
+            "code": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "BatchRequestTooLong": {
+            "code": "AWS.SimpleQueueService.BatchRequestTooLong",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "EmptyBatchRequest": {
+            "code": "AWS.SimpleQueueService.EmptyBatchRequest",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "InvalidBatchEntryId": {
+            "code": "AWS.SimpleQueueService.InvalidBatchEntryId",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "MessageNotInflight": {
+            "code": "AWS.SimpleQueueService.MessageNotInflight",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
         "OverLimit": {"code": "OverLimit", "httpStatusCode": 403, "senderFault": True},
-        "PurgeQueueInProgress": {"code": "AWS.SimpleQueueService.PurgeQueueInProgress", "httpStatusCode": 403, "senderFault": True},
-        "QueueDeletedRecently": {"code": "AWS.SimpleQueueService.QueueDeletedRecently", "httpStatusCode": 400, "senderFault": True},
-        "QueueDoesNotExist": {"code": "AWS.SimpleQueueService.NonExistentQueue", "httpStatusCode": 400, "senderFault": True},
+        "PurgeQueueInProgress": {
+            "code": "AWS.SimpleQueueService.PurgeQueueInProgress",
+            "httpStatusCode": 403,
+            "senderFault": True,
+        },
+        "QueueDeletedRecently": {
+            "code": "AWS.SimpleQueueService.QueueDeletedRecently",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "QueueDoesNotExist": {
+            "code": "AWS.SimpleQueueService.NonExistentQueue",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
         "QueueNameExists": {"code": "QueueAlreadyExists", "httpStatusCode": 400, "senderFault": True},
-        "ResourceNotFoundException": {"code": "ResourceNotFoundException", "httpStatusCode": 404, "senderFault": True},
-        "TooManyEntriesInBatchRequest": {"code": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", "httpStatusCode": 400, "senderFault": True},
-        "UnsupportedOperation": {"code": "AWS.SimpleQueueService.UnsupportedOperation", "httpStatusCode": 400, "senderFault": True},
+        "ResourceNotFoundException": {
+            "code": "ResourceNotFoundException",
+            "httpStatusCode": 404,
+            "senderFault": True,
+        },
+        "TooManyEntriesInBatchRequest": {
+            "code": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
+        "UnsupportedOperation": {
+            "code": "AWS.SimpleQueueService.UnsupportedOperation",
+            "httpStatusCode": 400,
+            "senderFault": True,
+        },
     },
 }
 
@@ -128,7 +177,9 @@ JSON_ERROR_NAMESPACES = {"sqs": "com.amazonaws.sqs#"}
 #: Per service: the query API's own wording of a message the JSON API words differently, and
 #: whether its XML errors carry the (always empty) `<Detail/>` element the query API answers with.
 QUERY_ERROR_MESSAGES: dict[str, dict[str, str]] = {
-    "sqs": {"The specified queue does not exist.": "The specified queue does not exist for this wsdl version."},
+    "sqs": {
+        "The specified queue does not exist.": "The specified queue does not exist for this wsdl version."
+    },
 }
 QUERY_ERROR_DETAIL = frozenset({"sqs"})
 

@@ -12,7 +12,8 @@ ec2:    <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/><
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from overcast.http import Response
 from overcast.protocols.models import xml_namespace
@@ -93,8 +94,9 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
     return serialize_query
 
 
-def serialize_error(model: ServiceModel, protocol: str, info: ErrorInfo, error: ServiceError,
-                    context: RequestContext) -> Response:
+def serialize_error(
+    model: ServiceModel, protocol: str, info: ErrorInfo, error: ServiceError, context: RequestContext
+) -> Response:
     compiler = compiler_for(model, protocol)
     request_id = escape(context.request_id)
     code = escape(info.query_code)
@@ -112,8 +114,7 @@ def serialize_error(model: ServiceModel, protocol: str, info: ErrorInfo, error: 
         if worded and error.message in worded:
             message = escape(worded[error.message])
         out = [
-            f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type>"
-            f"<Code>{code}</Code><Message>{message}</Message>"
+            f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
         ]
         write_error_fields(compiler, info.shape, info.message_member, error.fields, out)
         if service in QUERY_ERROR_DETAIL:

@@ -17,8 +17,9 @@ supplies the already framed `application/vnd.amazon.eventstream` bytes or chunks
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from overcast.http import Response
 from overcast.protocols.serializers import xml as xmlw
@@ -127,7 +128,9 @@ def header_formatter(shape: Shape) -> Callable[[Any], str]:
         item = header_formatter(shape.member)
         quote = shape.member.type_name == "string"
         if quote:
-            return lambda value: ", ".join(_quote_list_item(item(entry)) for entry in value if entry is not None)
+            return lambda value: ", ".join(
+                _quote_list_item(item(entry)) for entry in value if entry is not None
+            )
         return lambda value: ", ".join(item(entry) for entry in value if entry is not None)
     return _SCALAR_HEADERS.get(type_name, str)
 
@@ -244,18 +247,22 @@ def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], A
         if where.payload_type in RAW_PAYLOADS:
             return lambda output: raw_payload(output[name]) if output.get(name) is not None else b""
         tag = member.serialization.get("name", name)
-        write = xmlw.document_writer(compiler, member, tag, member.serialization.get("xmlNamespace") or namespace)
+        write = xmlw.document_writer(
+            compiler, member, tag, member.serialization.get("xmlNamespace") or namespace
+        )
         return lambda output: write(output[name]).encode() if output.get(name) is not None else b""
     if not where.body:
         return lambda output: b""
     text_root = ROOT_TEXT.get((service, operation.name))
     if text_root is not None:
-        head = f'{xmlw.XML_DECLARATION}<{text_root}{xmlw.namespace_declarations(namespace)}>'
+        head = f"{xmlw.XML_DECLARATION}<{text_root}{xmlw.namespace_declarations(namespace)}>"
         tail = f"</{text_root}>"
         member_name = where.body[0]
         return lambda output: (head + xmlw.escape(output.get(member_name) or "") + tail).encode()
     tag = ROOT_ELEMENTS.get(service, {}).get(operation.name) or shape.serialization.get("name", shape.name)
-    write = xmlw.document_writer(compiler, shape, tag, shape.serialization.get("xmlNamespace") or namespace, where.body)
+    write = xmlw.document_writer(
+        compiler, shape, tag, shape.serialization.get("xmlNamespace") or namespace, where.body
+    )
     return lambda output: write(output).encode()
 
 
@@ -320,8 +327,14 @@ def _error_placement(model: ServiceModel, shape: StructureShape | None) -> Place
     return per_model(model, f"error-placement:{shape.name}", lambda: placement(shape))
 
 
-def serialize_error(model: ServiceModel, operation: OperationModel | None, protocol: str, info: ErrorInfo,
-                    error: ServiceError, context: RequestContext) -> Response:
+def serialize_error(
+    model: ServiceModel,
+    operation: OperationModel | None,
+    protocol: str,
+    info: ErrorInfo,
+    error: ServiceError,
+    context: RequestContext,
+) -> Response:
     where = _error_placement(model, info.shape)
     headers = base_headers(model.service_name, None, context)
     if error.headers:
@@ -342,8 +355,9 @@ def serialize_error(model: ServiceModel, operation: OperationModel | None, proto
     return Response(info.status, headers, _xml_error(model, info, error, fields, context).encode())
 
 
-def _xml_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, fields: dict,
-               context: RequestContext) -> str:
+def _xml_error(
+    model: ServiceModel, info: ErrorInfo, error: ServiceError, fields: dict, context: RequestContext
+) -> str:
     compiler = xml_compiler(model)
     code = xmlw.escape(info.query_code)
     message = xmlw.escape(error.message or "")
@@ -351,7 +365,9 @@ def _xml_error(model: ServiceModel, info: ErrorInfo, error: ServiceError, fields
     if model.service_name in S3_STYLE:
         out = [f"{xmlw.XML_DECLARATION}<Error><Code>{code}</Code><Message>{message}</Message>"]
         xmlw.write_error_fields(compiler, info.shape, info.message_member, fields, out)
-        out.append(f"<RequestId>{request_id}</RequestId><HostId>{xmlw.escape(host_id(context))}</HostId></Error>")
+        out.append(
+            f"<RequestId>{request_id}</RequestId><HostId>{xmlw.escape(host_id(context))}</HostId></Error>"
+        )
         return "".join(out)
     kind = "Sender" if info.sender else "Receiver"
     out = [

@@ -14,7 +14,8 @@ members with `xmlAttribute` become attributes, with namespace declarations from 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from overcast.protocols.serializers.common import (
     TIMESTAMP_TEXT,
@@ -221,7 +222,7 @@ class StructurePlan:
     their serialization time here, and a straight-line function is several times quicker than
     looking each member up in a table of writers."""
 
-    __slots__ = ("children", "attributes", "write_children")
+    __slots__ = ("attributes", "children", "write_children")
 
     def __init__(self) -> None:
         self.children: dict[str, Writer] = {}
@@ -315,8 +316,12 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
     structure written in place (`what` its plan); `flat_text` / `flat_enum` / `flat_struct` a
     flattened list of those (or its elements already rendered, as RawXml); `writer` anything
     else (`what` its writer)."""
-    names: dict[str, Any] = {"_escape_all": _escape_all, "_enum_element": _enum_element, "str": str,
-                             "RawXml": RawXml}
+    names: dict[str, Any] = {
+        "_escape_all": _escape_all,
+        "_enum_element": _enum_element,
+        "str": str,
+        "RawXml": RawXml,
+    }
     lines = ["def write_children(value, out):", "    get = value.get", "    append = out.append"]
     for index, (kind, name, open_tag, close_tag, what) in enumerate(steps):
         names[f"w{index}"] = what
@@ -349,8 +354,11 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
         elif kind == "struct":
             # The plan's write_children is looked up when called: a recursive shape's plan is
             # still being compiled when this one is.
-            lines += [f"        append({open_tag!r})", f"        w{index}.write_children(x, out)",
-                      f"        append({close_tag!r})"]
+            lines += [
+                f"        append({open_tag!r})",
+                f"        w{index}.write_children(x, out)",
+                f"        append({close_tag!r})",
+            ]
         elif kind == "flat_text":
             lines += [
                 "        for y in x:",
@@ -380,7 +388,7 @@ def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
             ]
         else:
             lines.append(f"        w{index}(x, out)")
-    exec(compile("\n".join(lines), "<xml structure writer>", "exec"), names)  # noqa: S102 - our own source
+    exec(compile("\n".join(lines), "<xml structure writer>", "exec"), names)
     return names["write_children"]
 
 
@@ -404,8 +412,9 @@ def namespace_declarations(namespace: Any) -> str:
     return f' xmlns:{prefix}="{uri}"' if prefix else f' xmlns="{uri}"'
 
 
-def document_writer(compiler: XmlCompiler, shape: StructureShape, tag: str, namespace: Any,
-                    members: list[str] | None = None) -> Callable[[dict], str]:
+def document_writer(
+    compiler: XmlCompiler, shape: StructureShape, tag: str, namespace: Any, members: list[str] | None = None
+) -> Callable[[dict], str]:
     """A whole XML document: `<tag xmlns=...>` + the structure's (body) members."""
     plan = StructurePlan()
     plan.fill(compiler, shape, members)
@@ -451,8 +460,9 @@ def generic_fields(fields: dict, out: list) -> None:
 _ERROR_ENVELOPE = frozenset({"Code", "Message", "Type", "RequestId", "HostId"})
 
 
-def write_error_fields(compiler: XmlCompiler, shape: StructureShape | None, message_member: str | None,
-                       fields: dict, out: list) -> None:
+def write_error_fields(
+    compiler: XmlCompiler, shape: StructureShape | None, message_member: str | None, fields: dict, out: list
+) -> None:
     """A raised error's extra fields inside `<Error>`: modelled members as the model says,
     anything else as plain elements."""
     children = compiler.structure(shape).children if shape is not None else {}

@@ -15,12 +15,13 @@ import json
 import logging
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.cloudtrail import events, logfiles, trails as rules
+from overcast.services.cloudtrail import events, logfiles
+from overcast.services.cloudtrail import trails as rules
 from overcast.store import scope as logs_scope
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _GLOBAL_SOURCES = frozenset(f"{service}.amazonaws.com" for service in events.GLO
 
 
 def _utc(ts_us: int) -> datetime:
-    return datetime.fromtimestamp(ts_us / 1e6, timezone.utc)
+    return datetime.fromtimestamp(ts_us / 1e6, UTC)
 
 
 class Delivery:
@@ -67,9 +68,16 @@ class Delivery:
     def status(self, account: str, key: str) -> dict:
         state = self.state.get(account, key) or {}
         out = {}
-        for name in ("LatestDeliveryTime", "LatestDigestDeliveryTime", "LatestDeliveryError",
-                     "LatestDigestDeliveryError", "LatestNotificationTime", "LatestNotificationError",
-                     "LatestCloudWatchLogsDeliveryTime", "LatestCloudWatchLogsDeliveryError"):
+        for name in (
+            "LatestDeliveryTime",
+            "LatestDigestDeliveryTime",
+            "LatestDeliveryError",
+            "LatestDigestDeliveryError",
+            "LatestNotificationTime",
+            "LatestNotificationError",
+            "LatestCloudWatchLogsDeliveryTime",
+            "LatestCloudWatchLogsDeliveryError",
+        ):
             if state.get(name):
                 out[name] = state[name]
         if state.get("LatestDeliveryAttemptTime"):
@@ -102,17 +110,25 @@ class Delivery:
             return error.status == 403  # someone else's bucket exists; S3 decides access on write
         return True
 
-    async def _put(self, account: str, region: str, bucket: str, key: str, body: bytes, metadata: dict | None = None) -> None:
+    async def _put(
+        self, account: str, region: str, bucket: str, key: str, body: bytes, metadata: dict | None = None
+    ) -> None:
         s3 = self._s3()
         put = getattr(s3, "put_object", None)
         if put is None:
             raise ServiceError("NoSuchBucket", "The specified bucket does not exist", 404)
-        params = {"Bucket": bucket, "Key": key, "Body": body, "ContentLength": len(body),
-                  "ContentType": "application/json"}
+        params = {
+            "Bucket": bucket,
+            "Key": key,
+            "Body": body,
+            "ContentLength": len(body),
+            "ContentType": "application/json",
+        }
         if metadata:
             params["Metadata"] = metadata
-        context = RequestContext.internal("s3", account, region,
-                                          principal_arn=f"arn:{rules.partition(region)}:iam::{account}:root")
+        context = RequestContext.internal(
+            "s3", account, region, principal_arn=f"arn:{rules.partition(region)}:iam::{account}:root"
+        )
         result = put(context, params)
         if inspect.isawaitable(result):
             await result
@@ -156,7 +172,7 @@ class Delivery:
         state = self.state.get(account, key) or {}
         cursor = state.get("Cursor", until)
         bucket, home = trail["S3BucketName"], trail["HomeRegion"]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         delivered: dict[str, list[dict]] = {}
         selected: list = []
         error = None
@@ -166,18 +182,20 @@ class Delivery:
             scope = f"{account}/{region}"
             records = recorder.records_since(scope, cursor, until, data=False)
             if wants_data:
-                records = sorted(records + recorder.records_since(scope, cursor, until, data=True),
-                                 key=lambda r: r.ts_us)
+                records = sorted(
+                    records + recorder.records_since(scope, cursor, until, data=True), key=lambda r: r.ts_us
+                )
             foreign = region != home and not trail["IsMultiRegionTrail"]
             records = [
-                r for r in records
+                r
+                for r in records
                 if rules.selects(trail, r)
                 and (trail["IncludeGlobalServiceEvents"] or r.event_source not in _GLOBAL_SOURCES)
                 and (not foreign or r.event_source in _GLOBAL_SOURCES)
             ]
             selected += [(region, r) for r in records]
             for start in range(0, len(records), MAX_EVENTS_PER_FILE):
-                batch = records[start:start + MAX_EVENTS_PER_FILE]
+                batch = records[start : start + MAX_EVENTS_PER_FILE]
                 raw, gz = logfiles.log_file([r.json() for r in batch])
                 object_key = logfiles.log_file_key(trail.get("S3KeyPrefix"), account, region, now)
                 try:
@@ -185,12 +203,15 @@ class Delivery:
                 except ServiceError as exc:
                     error = exc.code
                     break
-                delivered.setdefault(region, []).append({
-                    "s3Bucket": bucket, "s3Object": object_key,
-                    "hashValue": hashlib.sha256(raw).hexdigest(),
-                    "newestEventTime": events.iso_time(batch[-1].ts_us),
-                    "oldestEventTime": events.iso_time(batch[0].ts_us),
-                })
+                delivered.setdefault(region, []).append(
+                    {
+                        "s3Bucket": bucket,
+                        "s3Object": object_key,
+                        "hashValue": hashlib.sha256(raw).hexdigest(),
+                        "newestEventTime": events.iso_time(batch[-1].ts_us),
+                        "oldestEventTime": events.iso_time(batch[0].ts_us),
+                    }
+                )
             if error:
                 break
         state = self.state.get(account, key) or state
@@ -208,8 +229,14 @@ class Delivery:
         for region, files in delivered.items():
             pending.setdefault(region, []).extend(files)
         if trail.get("SnsTopicARN") and delivered:
-            await self.notify(account, trail["SnsTopicARN"], bucket,
-                              [f["s3Object"] for files in delivered.values() for f in files], state, now)
+            await self.notify(
+                account,
+                trail["SnsTopicARN"],
+                bucket,
+                [f["s3Object"] for files in delivered.values() for f in files],
+                state,
+                now,
+            )
         if trail.get("CloudWatchLogsLogGroupArn") and selected:
             self.to_log_group(account, trail["CloudWatchLogsLogGroupArn"], selected, state, now)
         self.state.put(account, key, state)
@@ -218,18 +245,28 @@ class Delivery:
             if (until - start) / 1e6 >= DIGEST_SECONDS:
                 await self.deliver_digests(account, key, trail, until)
 
-    async def notify(self, account: str, topic_arn: str, bucket: str, object_keys: list[str], state: dict,
-                     now: datetime) -> None:
+    async def notify(
+        self, account: str, topic_arn: str, bucket: str, object_keys: list[str], state: dict, now: datetime
+    ) -> None:
         """One SNS notification per delivered log file, in the shape AWS publishes."""
         state["LatestNotificationAttemptTime"] = logfiles.iso(now)
         parts = topic_arn.split(":")
         try:
             sns = self.runtime.provider("sns")
-            context = RequestContext.internal("sns", parts[4], parts[3],
-                                              principal_arn=f"arn:{rules.partition(parts[3])}:iam::{account}:root")
+            context = RequestContext.internal(
+                "sns",
+                parts[4],
+                parts[3],
+                principal_arn=f"arn:{rules.partition(parts[3])}:iam::{account}:root",
+            )
             for object_key in object_keys:
-                result = sns.publish(context, {"TopicArn": topic_arn,
-                                               "Message": json.dumps({"s3Bucket": bucket, "s3ObjectKey": [object_key]})})
+                result = sns.publish(
+                    context,
+                    {
+                        "TopicArn": topic_arn,
+                        "Message": json.dumps({"s3Bucket": bucket, "s3ObjectKey": [object_key]}),
+                    },
+                )
                 if inspect.isawaitable(result):
                     await result
         except ServiceError as exc:
@@ -259,7 +296,9 @@ class Delivery:
             return
         streams: dict[str, list[tuple[int, str]]] = {}
         for event_region, record in records:
-            streams.setdefault(f"{account}_CloudTrail_{event_region}", []).append((record.ts_us // 1000, record.json()))
+            streams.setdefault(f"{account}_CloudTrail_{event_region}", []).append(
+                (record.ts_us // 1000, record.json())
+            )
         for stream, events_of_stream in streams.items():
             logs.write(owner, region, group, stream, events_of_stream, create=False)
         state.pop("LatestCloudWatchLogsDeliveryError", None)
@@ -276,16 +315,40 @@ class Delivery:
         fingerprint = logfiles.fingerprint(signing_key)
         try:
             for region in regions:
-                object_key = logfiles.digest_file_key(trail.get("S3KeyPrefix"), account, region, trail["Name"], home, end)
+                object_key = logfiles.digest_file_key(
+                    trail.get("S3KeyPrefix"), account, region, trail["Name"], home, end
+                )
                 previous = chain.get(region)
-                body = logfiles.digest_file(account=account, start=start, end=end, bucket=bucket, key=object_key,
-                                            fingerprint=fingerprint, previous=previous, logs=pending.get(region, []))
-                signature = logfiles.sign(signing_key, logfiles.signing_string(
-                    end, bucket, object_key, body, previous["signature"] if previous else None))
-                await self._put(account, home, bucket, object_key, gzip.compress(body, mtime=0),
-                                {"signature": signature, "signature-algorithm": "SHA256withRSA"})
-                chain[region] = {"bucket": bucket, "key": object_key, "signature": signature,
-                                 "hash": hashlib.sha256(body).hexdigest()}
+                body = logfiles.digest_file(
+                    account=account,
+                    start=start,
+                    end=end,
+                    bucket=bucket,
+                    key=object_key,
+                    fingerprint=fingerprint,
+                    previous=previous,
+                    logs=pending.get(region, []),
+                )
+                signature = logfiles.sign(
+                    signing_key,
+                    logfiles.signing_string(
+                        end, bucket, object_key, body, previous["signature"] if previous else None
+                    ),
+                )
+                await self._put(
+                    account,
+                    home,
+                    bucket,
+                    object_key,
+                    gzip.compress(body, mtime=0),
+                    {"signature": signature, "signature-algorithm": "SHA256withRSA"},
+                )
+                chain[region] = {
+                    "bucket": bucket,
+                    "key": object_key,
+                    "signature": signature,
+                    "hash": hashlib.sha256(body).hexdigest(),
+                }
         except ServiceError as exc:
             state["LatestDigestDeliveryError"] = exc.code
             self.state.put(account, key, state)
@@ -295,7 +358,7 @@ class Delivery:
         state["DigestChain"] = chain
         state["DigestLogs"] = {}
         state["DigestStart"] = until
-        state["LatestDigestDeliveryTime"] = datetime.now(timezone.utc)
+        state["LatestDigestDeliveryTime"] = datetime.now(UTC)
         self.state.put(account, key, state)
 
     # -- signing keys ------------------------------------------------------------------------------------
@@ -307,11 +370,13 @@ class Delivery:
             generated = await asyncio.to_thread(logfiles.generate_key)
             current = self.keys.get(scope, "current")  # another delivery may have made one meanwhile
             if current is None:
-                current = {**generated, "created": datetime.now(timezone.utc)}
+                current = {**generated, "created": datetime.now(UTC)}
                 self.keys.put(scope, "current", current)
         return current
 
-    def public_keys(self, account: str, region: str, start: datetime | None, end: datetime | None) -> list[dict]:
+    def public_keys(
+        self, account: str, region: str, start: datetime | None, end: datetime | None
+    ) -> list[dict]:
         key = self.keys.get(f"{account}/{region}", "current")
         if key is None:
             return []
@@ -319,5 +384,11 @@ class Delivery:
         valid_to = valid_from + timedelta(days=365)
         if (end is not None and end < valid_from) or (start is not None and start > valid_to):
             return []
-        return [{"Value": logfiles.public_key_der(key), "ValidityStartTime": valid_from,
-                 "ValidityEndTime": valid_to, "Fingerprint": logfiles.fingerprint(key)}]
+        return [
+            {
+                "Value": logfiles.public_key_der(key),
+                "ValidityStartTime": valid_from,
+                "ValidityEndTime": valid_to,
+                "Fingerprint": logfiles.fingerprint(key),
+            }
+        ]

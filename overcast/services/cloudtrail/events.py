@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,9 +21,30 @@ EVENT_VERSION = "1.09"
 
 #: Operation name prefixes AWS records with readOnly true.
 READ_ONLY_PREFIXES = (
-    "Get", "List", "Describe", "Head", "Lookup", "Search", "Query", "Scan", "BatchGet",
-    "TransactGet", "Simulate", "Select", "Estimate", "Preview", "Check", "Validate", "Test",
-    "Decode", "Detect", "Receive", "Download", "Poll", "View", "Export",
+    "Get",
+    "List",
+    "Describe",
+    "Head",
+    "Lookup",
+    "Search",
+    "Query",
+    "Scan",
+    "BatchGet",
+    "TransactGet",
+    "Simulate",
+    "Select",
+    "Estimate",
+    "Preview",
+    "Check",
+    "Validate",
+    "Test",
+    "Decode",
+    "Detect",
+    "Receive",
+    "Download",
+    "Poll",
+    "View",
+    "Export",
 )
 #: Exceptions to the prefix rule, both ways.
 READ_ONLY_EXCEPTIONS = {
@@ -37,43 +58,121 @@ READ_ONLY_EXCEPTIONS = {
 }
 
 #: Services AWS records in us-east-1 whatever region the client names (global endpoints).
-GLOBAL_SERVICES = frozenset({
-    "iam", "cloudfront", "route53", "route53domains", "organizations", "waf", "globalaccelerator",
-    "shield", "budgets", "ce", "account", "health", "support",
-})
+GLOBAL_SERVICES = frozenset(
+    {
+        "iam",
+        "cloudfront",
+        "route53",
+        "route53domains",
+        "organizations",
+        "waf",
+        "globalaccelerator",
+        "shield",
+        "budgets",
+        "ce",
+        "account",
+        "health",
+        "support",
+    }
+)
 
 #: eventSource where CloudTrail's name differs from the model's endpoint prefix.
 EVENT_SOURCE_OVERRIDES = {
-    "email": "ses", "streams.dynamodb": "dynamodb", "runtime.lambda": "lambda",
-    "data.iot": "iotdata", "runtime.sagemaker": "sagemaker", "execute-api": "apigateway",
+    "email": "ses",
+    "streams.dynamodb": "dynamodb",
+    "runtime.lambda": "lambda",
+    "data.iot": "iotdata",
+    "runtime.sagemaker": "sagemaker",
+    "execute-api": "apigateway",
 }
 
 #: Data events (object/item/message level), by service: the operations, and the resource
 #: type AWS names them under in event selectors. Everything else is a management event.
 DATA_EVENTS: dict[str, tuple[str, frozenset[str]]] = {
-    "s3": ("AWS::S3::Object", frozenset({
-        "AbortMultipartUpload", "CompleteMultipartUpload", "CopyObject", "CreateMultipartUpload",
-        "DeleteObject", "DeleteObjects", "DeleteObjectTagging", "GetObject", "GetObjectAcl",
-        "GetObjectAttributes", "GetObjectLegalHold", "GetObjectRetention", "GetObjectTagging",
-        "GetObjectTorrent", "HeadObject", "ListObjects", "ListObjectsV2", "ListObjectVersions",
-        "ListParts", "ListMultipartUploads", "PutObject", "PutObjectAcl", "PutObjectLegalHold",
-        "PutObjectRetention", "PutObjectTagging", "RestoreObject", "SelectObjectContent",
-        "UploadPart", "UploadPartCopy",
-    })),
+    "s3": (
+        "AWS::S3::Object",
+        frozenset(
+            {
+                "AbortMultipartUpload",
+                "CompleteMultipartUpload",
+                "CopyObject",
+                "CreateMultipartUpload",
+                "DeleteObject",
+                "DeleteObjects",
+                "DeleteObjectTagging",
+                "GetObject",
+                "GetObjectAcl",
+                "GetObjectAttributes",
+                "GetObjectLegalHold",
+                "GetObjectRetention",
+                "GetObjectTagging",
+                "GetObjectTorrent",
+                "HeadObject",
+                "ListObjects",
+                "ListObjectsV2",
+                "ListObjectVersions",
+                "ListParts",
+                "ListMultipartUploads",
+                "PutObject",
+                "PutObjectAcl",
+                "PutObjectLegalHold",
+                "PutObjectRetention",
+                "PutObjectTagging",
+                "RestoreObject",
+                "SelectObjectContent",
+                "UploadPart",
+                "UploadPartCopy",
+            }
+        ),
+    ),
     "lambda": ("AWS::Lambda::Function", frozenset({"Invoke", "InvokeWithResponseStream", "InvokeAsync"})),
-    "dynamodb": ("AWS::DynamoDB::Table", frozenset({
-        "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-        "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
-        "BatchExecuteStatement", "ExecuteTransaction",
-    })),
-    "sqs": ("AWS::SQS::Queue", frozenset({
-        "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
-        "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-    })),
+    "dynamodb": (
+        "AWS::DynamoDB::Table",
+        frozenset(
+            {
+                "GetItem",
+                "PutItem",
+                "UpdateItem",
+                "DeleteItem",
+                "Query",
+                "Scan",
+                "BatchGetItem",
+                "BatchWriteItem",
+                "TransactGetItems",
+                "TransactWriteItems",
+                "ExecuteStatement",
+                "BatchExecuteStatement",
+                "ExecuteTransaction",
+            }
+        ),
+    ),
+    "sqs": (
+        "AWS::SQS::Queue",
+        frozenset(
+            {
+                "SendMessage",
+                "SendMessageBatch",
+                "ReceiveMessage",
+                "DeleteMessage",
+                "DeleteMessageBatch",
+                "ChangeMessageVisibility",
+                "ChangeMessageVisibilityBatch",
+            }
+        ),
+    ),
     "sns": ("AWS::SNS::Topic", frozenset({"Publish", "PublishBatch"})),
-    "kinesis": ("AWS::Kinesis::Stream", frozenset({
-        "PutRecord", "PutRecords", "GetRecords", "GetShardIterator", "SubscribeToShard",
-    })),
+    "kinesis": (
+        "AWS::Kinesis::Stream",
+        frozenset(
+            {
+                "PutRecord",
+                "PutRecords",
+                "GetRecords",
+                "GetShardIterator",
+                "SubscribeToShard",
+            }
+        ),
+    ),
 }
 
 #: Which request parameters name a resource, and its CloudTrail resource type. LookupEvents'
@@ -85,9 +184,12 @@ RESOURCE_PARAMETERS: dict[str, tuple[tuple[str, str], ...]] = {
     "dynamodb": (("TableName", "AWS::DynamoDB::Table"),),
     "lambda": (("FunctionName", "AWS::Lambda::Function"),),
     "iam": (
-        ("UserName", "AWS::IAM::User"), ("RoleName", "AWS::IAM::Role"),
-        ("GroupName", "AWS::IAM::Group"), ("PolicyArn", "AWS::IAM::Policy"),
-        ("AccessKeyId", "AWS::IAM::AccessKey"), ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
+        ("UserName", "AWS::IAM::User"),
+        ("RoleName", "AWS::IAM::Role"),
+        ("GroupName", "AWS::IAM::Group"),
+        ("PolicyArn", "AWS::IAM::Policy"),
+        ("AccessKeyId", "AWS::IAM::AccessKey"),
+        ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
     ),
     "sts": (("RoleArn", "AWS::IAM::Role"),),
     "kms": (("KeyId", "AWS::KMS::Key"),),
@@ -103,11 +205,25 @@ REQUEST_RENAMES = {"s3.amazonaws.com": {"bucket": "bucketName"}}
 
 #: Request members AWS never writes into an event in clear.
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
-SECRET_MEMBERS = frozenset({
-    "SecretAccessKey", "SecretString", "SecretBinary", "Password", "NewPassword", "OldPassword",
-    "PrivateKey", "Plaintext", "SessionToken", "AuthenticationCode1", "AuthenticationCode2",
-    "TokenCode", "SAMLAssertion", "WebIdentityToken", "CiphertextBlob",
-})
+SECRET_MEMBERS = frozenset(
+    {
+        "SecretAccessKey",
+        "SecretString",
+        "SecretBinary",
+        "Password",
+        "NewPassword",
+        "OldPassword",
+        "PrivateKey",
+        "Plaintext",
+        "SessionToken",
+        "AuthenticationCode1",
+        "AuthenticationCode2",
+        "TokenCode",
+        "SAMLAssertion",
+        "WebIdentityToken",
+        "CiphertextBlob",
+    }
+)
 #: Secret-looking members AWS still writes in responses (AssumeRole's session token).
 RESPONSE_SHOWN = frozenset({"SessionToken"})
 #: An event larger than this (as JSON) loses its request and response payloads, like AWS's
@@ -118,8 +234,15 @@ MAX_EVENT_CHARS = 100_000
 class Operation:
     """Everything about an operation the recorder needs, computed once per operation."""
 
-    __slots__ = ("service", "name", "event_source", "read_only", "data_type", "global_region",
-                 "resources")
+    __slots__ = (
+        "data_type",
+        "event_source",
+        "global_region",
+        "name",
+        "read_only",
+        "resources",
+        "service",
+    )
 
     def __init__(self, service: str, name: str, endpoint_prefix: str) -> None:
         self.service = service
@@ -148,8 +271,10 @@ def event_id(ts_us: int, request_id: str) -> str:
     id (unique per request), so it costs nothing until an event is read, and is stable."""
     ms = ts_us // 1000
     rand = int.from_bytes(hashlib.blake2b(request_id.encode(), digest_size=10).digest(), "big")
-    return (f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{(rand >> 68) & 0xFFF:03x}-{8 | (rand >> 66) & 3:x}"
-            f"{(rand >> 54) & 0xFFF:03x}-{rand & 0xFFFFFFFFFFFF:012x}")
+    return (
+        f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{(rand >> 68) & 0xFFF:03x}-{8 | (rand >> 66) & 3:x}"
+        f"{(rand >> 54) & 0xFFF:03x}-{rand & 0xFFFFFFFFFFFF:012x}"
+    )
 
 
 def event_id_ms(event_id: str) -> int | None:
@@ -165,14 +290,15 @@ def event_id_ms(event_id: str) -> int | None:
 
 # -- rendering ---------------------------------------------------------------------------------
 
+
 def iso_time(ts_us: int) -> str:
-    return datetime.fromtimestamp(ts_us / 1e6, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts_us / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def java_time(value: datetime) -> str:
     # CloudTrail writes timestamps inside requestParameters/responseElements the way its Java
     # serializer does: "Nov 26, 2026, 7:22:45 PM".
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     hour = value.hour % 12 or 12
     return f"{value:%b} {value.day}, {value.year}, {hour}:{value:%M:%S} {'AM' if value.hour < 12 else 'PM'}"
 
@@ -212,38 +338,60 @@ _OMIT = object()
 
 
 def user_identity(record: Record) -> dict:
-    arn, principal_id, account, key = record.principal_arn, record.principal_id, record.account, record.access_key_id
+    arn, principal_id, account, key = (
+        record.principal_arn,
+        record.principal_id,
+        record.account,
+        record.access_key_id,
+    )
     identity: dict[str, Any] = {}
     resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
     if resource.startswith("assumed-role/"):
-        _, role, *session = resource.split("/")
+        _, role, *_session = resource.split("/")
         role_principal = principal_id.split(":")[0] if principal_id else ""
         identity = {
-            "type": "AssumedRole", "principalId": principal_id, "arn": arn, "accountId": account,
+            "type": "AssumedRole",
+            "principalId": principal_id,
+            "arn": arn,
+            "accountId": account,
             "accessKeyId": key or "",
             "sessionContext": {
                 "sessionIssuer": {
-                    "type": "Role", "principalId": role_principal,
+                    "type": "Role",
+                    "principalId": role_principal,
                     "arn": f"arn:{arn.split(':')[1]}:iam::{account}:role/{role}",
-                    "accountId": account, "userName": role,
+                    "accountId": account,
+                    "userName": role,
                 },
-                "attributes": {"creationDate": iso_time(record.ts_us),
-                               "mfaAuthenticated": "true" if record.mfa else "false"},
+                "attributes": {
+                    "creationDate": iso_time(record.ts_us),
+                    "mfaAuthenticated": "true" if record.mfa else "false",
+                },
             },
         }
     elif resource.startswith("user/"):
         identity = {
-            "type": "IAMUser", "principalId": principal_id, "arn": arn, "accountId": account,
-            "accessKeyId": key or "", "userName": resource.rsplit("/", 1)[1],
+            "type": "IAMUser",
+            "principalId": principal_id,
+            "arn": arn,
+            "accountId": account,
+            "accessKeyId": key or "",
+            "userName": resource.rsplit("/", 1)[1],
         }
     elif resource.startswith("federated-user/"):
         identity = {
-            "type": "FederatedUser", "principalId": principal_id, "arn": arn, "accountId": account,
+            "type": "FederatedUser",
+            "principalId": principal_id,
+            "arn": arn,
+            "accountId": account,
             "accessKeyId": key or "",
         }
     else:
         identity = {
-            "type": "Root", "principalId": principal_id or account, "arn": arn, "accountId": account,
+            "type": "Root",
+            "principalId": principal_id or account,
+            "arn": arn,
+            "accountId": account,
             "accessKeyId": key or "",
         }
     if not identity["accessKeyId"]:
@@ -266,14 +414,31 @@ class Record:
     """One recorded call, as kept in the store (a list, see FIELDS) and rendered on demand."""
 
     FIELDS = (
-        "ts_us", "stored_id", "event_name", "event_source", "read_only", "data_type", "region",
-        "account", "principal_arn", "principal_id", "access_key_id", "source_ip", "user_agent",
-        "mfa", "request_id", "params", "response", "error_code", "error_message", "resources",
+        "ts_us",
+        "stored_id",
+        "event_name",
+        "event_source",
+        "read_only",
+        "data_type",
+        "region",
+        "account",
+        "principal_arn",
+        "principal_id",
+        "access_key_id",
+        "source_ip",
+        "user_agent",
+        "mfa",
+        "request_id",
+        "params",
+        "response",
+        "error_code",
+        "error_message",
+        "resources",
     )
     __slots__ = FIELDS
 
     def __init__(self, values: list) -> None:
-        for name, value in zip(self.FIELDS, values):
+        for name, value in zip(self.FIELDS, values, strict=False):
             setattr(self, name, value)
 
     @property
@@ -315,7 +480,8 @@ class Record:
         if self.resources and not management:
             # AWS lists the object before its bucket, and names the owner of all but objects.
             event["resources"] = [
-                {"type": rtype, "ARN": arn} if rtype == "AWS::S3::Object"
+                {"type": rtype, "ARN": arn}
+                if rtype == "AWS::S3::Object"
                 else {"accountId": self.account, "type": rtype, "ARN": arn}
                 for rtype, _name, arn in sorted(self.resources, key=lambda r: r[0] != "AWS::S3::Object")
             ]
@@ -341,10 +507,12 @@ class Record:
             "EventId": self.event_id,
             "EventName": self.event_name,
             "ReadOnly": "true" if self.read_only else "false",
-            "EventTime": datetime.fromtimestamp(self.ts_us // 1_000_000, timezone.utc),
+            "EventTime": datetime.fromtimestamp(self.ts_us // 1_000_000, UTC),
             "EventSource": self.event_source,
             "Username": self.username,
-            "Resources": [{"ResourceType": rtype, "ResourceName": name} for rtype, name, _ in self.resources or ()],
+            "Resources": [
+                {"ResourceType": rtype, "ResourceName": name} for rtype, name, _ in self.resources or ()
+            ],
             "CloudTrailEvent": self.json(),
         }
         if self.access_key_id:
@@ -392,6 +560,8 @@ def resources(op: Operation, params: dict, account: str, region: str) -> list:
         if value.startswith("arn:"):
             arn = value
         else:
-            arn = ARN_TEMPLATES.get(rtype, "{name}").format(p=partition(region), region=region, account=account, name=name)
+            arn = ARN_TEMPLATES.get(rtype, "{name}").format(
+                p=partition(region), region=region, account=account, name=name
+            )
         found.append((rtype, name if member == "QueueUrl" else value, arn))
     return found

@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -21,7 +21,7 @@ def _prefix(key_prefix: str | None) -> str:
 
 def log_file_key(key_prefix: str | None, account: str, region: str, when: datetime) -> str:
     """AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_RANDOM.json.gz"""
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     unique = "".join(secrets.choice(_ALNUM) for _ in range(16))
     return (
         f"{_prefix(key_prefix)}AWSLogs/{account}/CloudTrail/{region}/{when:%Y/%m/%d}/"
@@ -29,11 +29,12 @@ def log_file_key(key_prefix: str | None, account: str, region: str, when: dateti
     )
 
 
-def digest_file_key(key_prefix: str | None, account: str, region: str, trail_name: str,
-                    home_region: str, end: datetime) -> str:
+def digest_file_key(
+    key_prefix: str | None, account: str, region: str, trail_name: str, home_region: str, end: datetime
+) -> str:
     """AWSLogs/ACCOUNT/CloudTrail-Digest/REGION/YYYY/MM/DD/
     ACCOUNT_CloudTrail-Digest_REGION_TRAIL_HOMEREGION_YYYYMMDDTHHmmssZ.json.gz"""
-    end = end.astimezone(timezone.utc)
+    end = end.astimezone(UTC)
     return (
         f"{_prefix(key_prefix)}AWSLogs/{account}/CloudTrail-Digest/{region}/{end:%Y/%m/%d}/"
         f"{account}_CloudTrail-Digest_{region}_{trail_name}_{home_region}_{end:%Y%m%dT%H%M%S}Z.json.gz"
@@ -47,12 +48,19 @@ def log_file(event_json: list[str]) -> tuple[bytes, bytes]:
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def digest_file(
-    *, account: str, start: datetime, end: datetime, bucket: str, key: str, fingerprint: str,
-    previous: dict | None, logs: list[dict],
+    *,
+    account: str,
+    start: datetime,
+    end: datetime,
+    bucket: str,
+    key: str,
+    fingerprint: str,
+    previous: dict | None,
+    logs: list[dict],
 ) -> bytes:
     """The digest JSON (uncompressed). `previous` is the last digest's bucket, key, hash and
     signature (None for a trail's first digest); `logs` the log files delivered since."""
@@ -88,7 +96,9 @@ def digest_file(
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def signing_string(end: datetime, bucket: str, key: str, digest: bytes, previous_signature: str | None) -> bytes:
+def signing_string(
+    end: datetime, bucket: str, key: str, digest: bytes, previous_signature: str | None
+) -> bytes:
     """What CloudTrail signs: end time, the digest's S3 path, the hex SHA-256 of the digest
     content and the previous digest's signature ("null" for the first), one per line."""
     return "\n".join(
@@ -98,7 +108,7 @@ def signing_string(end: datetime, bucket: str, key: str, digest: bytes, previous
 
 # -- RSA ------------------------------------------------------------------------------------------
 
-_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p ** 0.5) + 1))]
+_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
 # DigestInfo prefix for SHA-256 (RFC 8017 §9.2, note 1).
 _SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.cloudtrail import trails as rules
 from overcast.services.cloudtrail.delivery import Delivery
-from overcast.services.cloudtrail.events import Record
+from overcast.services.cloudtrail.events import Record, event_id_ms
 from overcast.services.cloudtrail.recorder import (
     FLUSH_SECONDS,
     Recorder,
     decode_token,
     encode_token,
 )
-from overcast.services.cloudtrail.events import event_id_ms
 from overcast.store import scope as store_scope
 
 _ATTRIBUTE_TESTS = {
@@ -33,16 +32,26 @@ _ATTRIBUTE_TESTS = {
     "EventId": lambda r, v: r.event_id == v,
 }
 _TRAIL_OUTPUT = (
-    "Name", "S3BucketName", "S3KeyPrefix", "SnsTopicName", "SnsTopicARN", "IncludeGlobalServiceEvents",
-    "IsMultiRegionTrail", "TrailARN", "LogFileValidationEnabled", "CloudWatchLogsLogGroupArn",
-    "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail",
+    "Name",
+    "S3BucketName",
+    "S3KeyPrefix",
+    "SnsTopicName",
+    "SnsTopicARN",
+    "IncludeGlobalServiceEvents",
+    "IsMultiRegionTrail",
+    "TrailARN",
+    "LogFileValidationEnabled",
+    "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn",
+    "KmsKeyId",
+    "IsOrganizationTrail",
 )
 _INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
 MAX_TAGS = 50
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _us(value: datetime) -> int:
@@ -88,7 +97,9 @@ class Provider(BaseProvider):
             trail.get("Logging") and rules.wants_data_events(trail) for _s, _k, trail in self.all_trails()
         )
 
-    def _find(self, context: RequestContext, name_or_arn: str | None, *, home: bool = False) -> tuple[str, dict]:
+    def _find(
+        self, context: RequestContext, name_or_arn: str | None, *, home: bool = False
+    ) -> tuple[str, dict]:
         """The trail a Name/TrailName parameter names: (store key, trail). With home=True the
         call changes the trail, which only its home region may do."""
         if not name_or_arn:
@@ -97,8 +108,10 @@ class Provider(BaseProvider):
         match = rules.TRAIL_ARN.fullmatch(name_or_arn)
         if name_or_arn.startswith("arn:"):
             if match is None:
-                raise rules.error("CloudTrailARNInvalidException",
-                                  f"Invalid trail ARN: {name_or_arn}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.")
+                raise rules.error(
+                    "CloudTrailARNInvalidException",
+                    f"Invalid trail ARN: {name_or_arn}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.",
+                )
             trail_region, trail_account, name = match.groups()
             trail = self.trails.get(account, f"{trail_region}/{name}") if trail_account == account else None
             if trail is None or (trail_region != region and not trail["IsMultiRegionTrail"]):
@@ -116,8 +129,10 @@ class Provider(BaseProvider):
             if trail is None:
                 raise rules.not_found(region, account, name_or_arn)
         if home and trail["HomeRegion"] != region:
-            raise rules.error("InvalidHomeRegionException",
-                              f"This operation must be called from the trail's home region, {trail['HomeRegion']}.")
+            raise rules.error(
+                "InvalidHomeRegionException",
+                f"This operation must be called from the trail's home region, {trail['HomeRegion']}.",
+            )
         return key, trail
 
     def _save(self, account: str, key: str, trail: dict) -> None:
@@ -131,7 +146,9 @@ class Provider(BaseProvider):
     def _described(cls, trail: dict) -> dict:
         out = cls._output(trail)
         out["HomeRegion"] = trail["HomeRegion"]
-        out["HasCustomEventSelectors"] = bool(trail.get("EventSelectors") or trail.get("AdvancedEventSelectors"))
+        out["HasCustomEventSelectors"] = bool(
+            trail.get("EventSelectors") or trail.get("AdvancedEventSelectors")
+        )
         out["HasInsightSelectors"] = bool(trail.get("InsightSelectors"))
         return out
 
@@ -155,22 +172,30 @@ class Provider(BaseProvider):
             if key and not key.startswith("arn:"):
                 key = f"arn:{rules.partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
             trail["KmsKeyId"] = key or None
-        for member, field in (("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),
-                              ("IsMultiRegionTrail", "IsMultiRegionTrail"),
-                              ("EnableLogFileValidation", "LogFileValidationEnabled"),
-                              ("IsOrganizationTrail", "IsOrganizationTrail")):
+        for member, field in (
+            ("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),
+            ("IsMultiRegionTrail", "IsMultiRegionTrail"),
+            ("EnableLogFileValidation", "LogFileValidationEnabled"),
+            ("IsOrganizationTrail", "IsOrganizationTrail"),
+        ):
             if member in params:
                 trail[field] = bool(params[member])
         if trail.get("IsOrganizationTrail"):
-            raise rules.error("OrganizationsNotInUseException",
-                              "This account is not a member of an organization.")
+            raise rules.error(
+                "OrganizationsNotInUseException", "This account is not a member of an organization."
+            )
         if trail["IsMultiRegionTrail"] and not trail["IncludeGlobalServiceEvents"]:
-            raise rules.error("InvalidParameterCombinationException",
-                              "Multi-Region trail must include global service events.")
+            raise rules.error(
+                "InvalidParameterCombinationException",
+                "Multi-Region trail must include global service events.",
+            )
         if bool(trail.get("CloudWatchLogsLogGroupArn")) != bool(trail.get("CloudWatchLogsRoleArn")):
-            raise rules.error("InvalidCloudWatchLogsLogGroupArnException" if not trail.get("CloudWatchLogsLogGroupArn")
-                              else "InvalidCloudWatchLogsRoleArnException",
-                              "You must specify both a CloudWatch Logs log group ARN and a role ARN.")
+            raise rules.error(
+                "InvalidCloudWatchLogsLogGroupArnException"
+                if not trail.get("CloudWatchLogsLogGroupArn")
+                else "InvalidCloudWatchLogsRoleArnException",
+                "You must specify both a CloudWatch Logs log group ARN and a role ARN.",
+            )
 
     # -- trails: operations -----------------------------------------------------------------------
 
@@ -179,16 +204,28 @@ class Provider(BaseProvider):
         rules.check_name(name)
         key = f"{region}/{name}"
         existing = [t for _s, _k, t in self.all_trails(account)]
-        if any(t["Name"] == name and (t["HomeRegion"] == region or t["IsMultiRegionTrail"]) for t in existing):
-            raise rules.error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}")
+        if any(
+            t["Name"] == name and (t["HomeRegion"] == region or t["IsMultiRegionTrail"]) for t in existing
+        ):
+            raise rules.error(
+                "TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}"
+            )
         if sum(1 for t in existing if t["HomeRegion"] == region) >= rules.MAX_TRAILS_PER_REGION:
-            raise rules.error("MaximumNumberOfTrailsExceededException",
-                              f"User: {account} already has {rules.MAX_TRAILS_PER_REGION} trails in {region}.")
+            raise rules.error(
+                "MaximumNumberOfTrailsExceededException",
+                f"User: {account} already has {rules.MAX_TRAILS_PER_REGION} trails in {region}.",
+            )
         trail = {
-            "Name": name, "HomeRegion": region, "TrailARN": rules.trail_arn(region, account, name),
-            "IncludeGlobalServiceEvents": True, "IsMultiRegionTrail": False,
-            "LogFileValidationEnabled": False, "IsOrganizationTrail": False, "Logging": False,
-            "Tags": {}, "Created": _now(),
+            "Name": name,
+            "HomeRegion": region,
+            "TrailARN": rules.trail_arn(region, account, name),
+            "IncludeGlobalServiceEvents": True,
+            "IsMultiRegionTrail": False,
+            "LogFileValidationEnabled": False,
+            "IsOrganizationTrail": False,
+            "Logging": False,
+            "Tags": {},
+            "Created": _now(),
         }
         self._apply_settings(context, trail, params)
         tags = params.get("TagsList") or []
@@ -196,7 +233,9 @@ class Provider(BaseProvider):
         trail["Tags"] = {tag["Key"]: tag.get("Value") for tag in tags}
         await self._check_bucket(context, trail["S3BucketName"])
         if self.trails.get(account, key) is not None:  # created while the bucket was checked
-            raise rules.error("TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}")
+            raise rules.error(
+                "TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}"
+            )
         self._save(account, key, trail)
         return self._output(trail)
 
@@ -208,8 +247,15 @@ class Provider(BaseProvider):
         current = self.trails.get(context.account, key)
         if current is None:
             raise rules.not_found(context.region, context.account, params["Name"])
-        for name in ("Logging", "EventSelectors", "AdvancedEventSelectors", "InsightSelectors", "Tags",
-                     "StartLoggingTime", "StopLoggingTime"):
+        for name in (
+            "Logging",
+            "EventSelectors",
+            "AdvancedEventSelectors",
+            "InsightSelectors",
+            "Tags",
+            "StartLoggingTime",
+            "StopLoggingTime",
+        ):
             if name in current:
                 trail[name] = current[name]
         self._save(context.account, key, trail)
@@ -228,7 +274,8 @@ class Provider(BaseProvider):
         names = params.get("trailNameList") or []
         shadows = params.get("includeShadowTrails", True)
         visible = [
-            t for _s, _k, t in self.all_trails(context.account)
+            t
+            for _s, _k, t in self.all_trails(context.account)
             if t["HomeRegion"] == context.region or (shadows and t["IsMultiRegionTrail"])
         ]
         if names:
@@ -250,7 +297,7 @@ class Provider(BaseProvider):
             if token is None or not isinstance(token.get("o"), int):
                 raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
             start = token["o"]
-        page = found[start:start + 50]
+        page = found[start : start + 50]
         out = {"Trails": page}
         if start + 50 < len(found):
             out["NextToken"] = encode_token({"o": start + 50})
@@ -296,10 +343,12 @@ class Provider(BaseProvider):
         rules.validate_selectors(basic, advanced)
         if basic is not None:
             trail["EventSelectors"] = [
-                {"ReadWriteType": s.get("ReadWriteType", "All"),
-                 "IncludeManagementEvents": s.get("IncludeManagementEvents", True),
-                 "DataResources": s.get("DataResources") or [],
-                 "ExcludeManagementEventSources": s.get("ExcludeManagementEventSources") or []}
+                {
+                    "ReadWriteType": s.get("ReadWriteType", "All"),
+                    "IncludeManagementEvents": s.get("IncludeManagementEvents", True),
+                    "DataResources": s.get("DataResources") or [],
+                    "ExcludeManagementEventSources": s.get("ExcludeManagementEventSources") or [],
+                }
                 for s in basic
             ]
             trail.pop("AdvancedEventSelectors", None)
@@ -331,10 +380,14 @@ class Provider(BaseProvider):
         selectors = params.get("InsightSelectors") or []
         for selector in selectors:
             if selector.get("InsightType") not in _INSIGHT_TYPES:
-                raise rules.error("InvalidInsightSelectorsException",
-                                  "The InsightType must be ApiCallRateInsight or ApiErrorRateInsight.")
+                raise rules.error(
+                    "InvalidInsightSelectorsException",
+                    "The InsightType must be ApiCallRateInsight or ApiErrorRateInsight.",
+                )
         if len({s["InsightType"] for s in selectors}) != len(selectors):
-            raise rules.error("InvalidInsightSelectorsException", "Duplicate InsightType values are not allowed.")
+            raise rules.error(
+                "InvalidInsightSelectorsException", "Duplicate InsightType values are not allowed."
+            )
         trail["InsightSelectors"] = [{"InsightType": s["InsightType"]} for s in selectors]
         self._save(context.account, key, trail)
         return {"TrailARN": trail["TrailARN"], "InsightSelectors": trail["InsightSelectors"]}
@@ -344,7 +397,9 @@ class Provider(BaseProvider):
             raise rules.error("InvalidParameterCombinationException", "You must specify a TrailName.")
         _key, trail = self._find(context, params["TrailName"])
         if not trail.get("InsightSelectors"):
-            raise rules.error("InsightNotEnabledException", f"Trail {trail['Name']} does not have Insights enabled.")
+            raise rules.error(
+                "InsightNotEnabledException", f"Trail {trail['Name']} does not have Insights enabled."
+            )
         return {"TrailARN": trail["TrailARN"], "InsightSelectors": trail["InsightSelectors"]}
 
     # -- tags -----------------------------------------------------------------------------------------
@@ -352,8 +407,10 @@ class Provider(BaseProvider):
     def _tagged(self, context: RequestContext, resource_id: str) -> tuple[str, dict]:
         match = rules.TRAIL_ARN.fullmatch(resource_id or "")
         if match is None:
-            raise rules.error("CloudTrailARNInvalidException",
-                              f"Invalid trail ARN: {resource_id}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.")
+            raise rules.error(
+                "CloudTrailARNInvalidException",
+                f"Invalid trail ARN: {resource_id}. ARN must be in the format arn:aws:cloudtrail:<region>:<account>:trail/<name>.",
+            )
         region, account, name = match.groups()
         trail = self.trails.get(context.account, f"{region}/{name}") if account == context.account else None
         if trail is None:
@@ -366,7 +423,9 @@ class Provider(BaseProvider):
             if not tag.get("Key") or len(tag["Key"]) > 128 or len(tag.get("Value") or "") > 256:
                 raise rules.error("InvalidTagParameterException", "Tag key or value is invalid.")
         if existing + len(tags) > MAX_TAGS:
-            raise rules.error("TagsLimitExceededException", f"The number of tags exceeds the limit of {MAX_TAGS}.")
+            raise rules.error(
+                "TagsLimitExceededException", f"The number of tags exceeds the limit of {MAX_TAGS}."
+            )
 
     def add_tags(self, context: RequestContext, params: dict) -> dict:
         key, trail = self._tagged(context, params["ResourceId"])
@@ -390,20 +449,32 @@ class Provider(BaseProvider):
         out = []
         for resource_id in params.get("ResourceIdList") or []:
             _key, trail = self._tagged(context, resource_id)
-            out.append({"ResourceId": resource_id,
-                        "TagsList": [{"Key": k, "Value": v} if v is not None else {"Key": k} for k, v in trail["Tags"].items()]})
+            out.append(
+                {
+                    "ResourceId": resource_id,
+                    "TagsList": [
+                        {"Key": k, "Value": v} if v is not None else {"Key": k}
+                        for k, v in trail["Tags"].items()
+                    ],
+                }
+            )
         return {"ResourceTagList": out}
 
     def list_public_keys(self, context: RequestContext, params: dict) -> dict:
-        return {"PublicKeyList": self.delivery.public_keys(context.account, context.region,
-                                                           params.get("StartTime"), params.get("EndTime"))}
+        return {
+            "PublicKeyList": self.delivery.public_keys(
+                context.account, context.region, params.get("StartTime"), params.get("EndTime")
+            )
+        }
 
     # -- events ------------------------------------------------------------------------------------------
 
     def lookup_events(self, context: RequestContext, params: dict) -> dict:
         attributes = params.get("LookupAttributes") or []
         if len(attributes) > 1:
-            raise rules.error("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
+            raise rules.error(
+                "InvalidLookupAttributesException", "You cannot specify more than one lookup attribute."
+            )
         limit = params.get("MaxResults", 50)
         if not 1 <= limit <= 50:
             raise rules.error("InvalidMaxResultsException", "Value for MaxResults must be between 1 and 50.")
@@ -419,15 +490,30 @@ class Provider(BaseProvider):
         if attributes:
             key, value = attributes[0].get("AttributeKey"), attributes[0].get("AttributeValue")
             if key not in _ATTRIBUTE_TESTS or value is None:
-                raise rules.error("InvalidLookupAttributesException", f"The lookup attribute {key} is not valid.")
+                raise rules.error(
+                    "InvalidLookupAttributesException", f"The lookup attribute {key} is not valid."
+                )
             attribute = (key, value)
-        query = hashlib.sha256(repr((attribute, start_us if params.get("StartTime") else None,
-                                     end_us if params.get("EndTime") else None, category)).encode()).hexdigest()[:16]
+        query = hashlib.sha256(
+            repr(
+                (
+                    attribute,
+                    start_us if params.get("StartTime") else None,
+                    end_us if params.get("EndTime") else None,
+                    category,
+                )
+            ).encode()
+        ).hexdigest()[:16]
         after = None
         if params.get("NextToken"):
             token = decode_token(params["NextToken"])
-            if token is None or token.get("q") != query or not isinstance(token.get("k"), str) \
-                    or not isinstance(token.get("i"), int) or not isinstance(token.get("t"), int):
+            if (
+                token is None
+                or token.get("q") != query
+                or not isinstance(token.get("k"), str)
+                or not isinstance(token.get("i"), int)
+                or not isinstance(token.get("t"), int)
+            ):
                 raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
             after = (token["k"], token["i"])
             end_us = min(end_us, token["t"])
@@ -449,8 +535,9 @@ class Provider(BaseProvider):
         found: list[Record] = []
         position = None
         more = False
-        for chunk, index, record in self.recorder.records(scope, start_us, end_us, attribute=summary_attribute,
-                                                            after=after):
+        for chunk, index, record in self.recorder.records(
+            scope, start_us, end_us, attribute=summary_attribute, after=after
+        ):
             if test is not None and not test(record, attribute[1]):
                 continue
             if len(found) == limit:

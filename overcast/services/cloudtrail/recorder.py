@@ -22,14 +22,15 @@ import logging
 import os
 import sys
 import threading
-from array import array
 import time
-from typing import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator
 
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events
 from overcast.services.cloudtrail.events import Record
-from overcast.store import Store, scope as store_scope
+from overcast.store import Store
+from overcast.store import scope as store_scope
 
 log = logging.getLogger("overcast")
 _operation = events.operation
@@ -44,7 +45,15 @@ CHUNK_SPAN_US = 5_000_000
 MAX_STRING = 16_384
 
 #: LookupAttribute key → the summary field a chunk lists its values under.
-SUMMARY_FIELDS = ("EventName", "Username", "EventSource", "AccessKeyId", "ResourceName", "ResourceType", "ReadOnly")
+SUMMARY_FIELDS = (
+    "EventName",
+    "Username",
+    "EventSource",
+    "AccessKeyId",
+    "ResourceName",
+    "ResourceType",
+    "ReadOnly",
+)
 
 
 def _storable(value, depth: int = 0):
@@ -93,20 +102,33 @@ class Recorder:
             return  # never reached an operation: nothing AWS would name
         op = self._operations.get(model)
         if op is None:
-            op = self._operations[model] = _operation(context.service, model.name,
-                                                      context.service_model.endpoint_prefix)
+            op = self._operations[model] = _operation(
+                context.service, model.name, context.service_model.endpoint_prefix
+            )
         if op.data_type is not None and not self.keep_data_events:
             return
         if error is None and (op.read_only or op.data_type is not None):
             output = None  # AWS records no response for reads and data events
         request = context.request
         identity = context.extra.get("identity")  # IAM's record of an issued key, if any
-        self.pending.append((
-            time.time_ns() // 1000, op, context.region, context.account, context.principal_arn,
-            context.principal_id, context.access_key_id, request.client_ip,
-            request.headers.get("user-agent", ""), bool(identity and identity.get("MFA")),
-            context.request_id, params or None, output, error,  # an empty dict need not outlive the request
-        ))
+        self.pending.append(
+            (
+                time.time_ns() // 1000,
+                op,
+                context.region,
+                context.account,
+                context.principal_arn,
+                context.principal_id,
+                context.access_key_id,
+                request.client_ip,
+                request.headers.get("user-agent", ""),
+                bool(identity and identity.get("MFA")),
+                context.request_id,
+                params or None,
+                output,
+                error,  # an empty dict need not outlive the request
+            )
+        )
 
     # -- background --------------------------------------------------------------------------
 
@@ -123,8 +145,22 @@ class Recorder:
                 if len(chunk.times) >= CHUNK_EVENTS or now - chunk.times[0] >= CHUNK_SPAN_US:
                     del self._open[where]  # full or old: later calls start a new chunk
             for item in batch:
-                (ts, op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent,
-                 mfa, request_id, params, output, error) = item
+                (
+                    ts,
+                    op,
+                    region,
+                    account,
+                    principal_arn,
+                    principal_id,
+                    access_key_id,
+                    source_ip,
+                    user_agent,
+                    mfa,
+                    request_id,
+                    params,
+                    output,
+                    error,
+                ) = item
                 if op.data_type is not None and not keep_data:
                     continue
                 if op.global_region:
@@ -136,7 +172,17 @@ class Recorder:
                     if chunk is None:
                         chunk = self._open[where] = _Chunk()
                     chunks[where] = chunk
-                caller = (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent, mfa)
+                caller = (
+                    op,
+                    region,
+                    account,
+                    principal_arn,
+                    principal_id,
+                    access_key_id,
+                    source_ip,
+                    user_agent,
+                    mfa,
+                )
                 index = chunk.callers.get(caller)
                 if index is None:
                     index = chunk.callers[caller] = len(chunk.callers)
@@ -156,8 +202,12 @@ class Recorder:
             with self.store.transaction():
                 for (account, region, data), chunk in chunks.items():
                     if chunk.times:
-                        self._write(self.data_chunks if data else self.chunks, store_scope(account, region),
-                                    chunk, not data)
+                        self._write(
+                            self.data_chunks if data else self.chunks,
+                            store_scope(account, region),
+                            chunk,
+                            not data,
+                        )
 
     @staticmethod
     def _details(op, account: str, region: str, params, output, error) -> list:
@@ -184,18 +234,46 @@ class Recorder:
                 key = f"{self._last_key[scope]}+"  # two chunks in one microsecond: keep both, in order
             chunk.key = self._last_key[scope] = key
         callers = [
-            [op.name, op.event_source, op.read_only, op.data_type, region, account, principal_arn, principal_id,
-             access_key_id, source_ip, user_agent, mfa]
-            for (op, region, account, principal_arn, principal_id, access_key_id, source_ip, user_agent, mfa)
-            in chunk.callers
+            [
+                op.name,
+                op.event_source,
+                op.read_only,
+                op.data_type,
+                region,
+                account,
+                principal_arn,
+                principal_id,
+                access_key_id,
+                source_ip,
+                user_agent,
+                mfa,
+            ]
+            for (
+                op,
+                region,
+                account,
+                principal_arn,
+                principal_id,
+                access_key_id,
+                source_ip,
+                user_agent,
+                mfa,
+            ) in chunk.callers
         ]
         # Columns: times and caller numbers as packed integers, request ids as one string, and
         # the few calls with parameters, responses or errors by position. Writing a call then
         # costs a fraction of a microsecond, where a list per call costs several.
-        table.put(scope, key, {
-            "callers": callers, "times": _pack("q", chunk.times), "caller": _pack("i", chunk.callers_of),
-            "requests": "\n".join(chunk.request_ids), "details": chunk.details,
-        })
+        table.put(
+            scope,
+            key,
+            {
+                "callers": callers,
+                "times": _pack("q", chunk.times),
+                "caller": _pack("i", chunk.callers_of),
+                "requests": "\n".join(chunk.request_ids),
+                "details": chunk.details,
+            },
+        )
         if summarize:
             summary: dict[str, set] = {name: set() for name in SUMMARY_FIELDS}
             for c in callers:
@@ -233,8 +311,14 @@ class Recorder:
     # -- reading --------------------------------------------------------------------------------
 
     def records(
-        self, scope: str, start_us: int, end_us: int, *, data: bool = False,
-        attribute: tuple[str, str] | None = None, after: tuple[str, int] | None = None,
+        self,
+        scope: str,
+        start_us: int,
+        end_us: int,
+        *,
+        data: bool = False,
+        attribute: tuple[str, str] | None = None,
+        after: tuple[str, int] | None = None,
     ) -> Iterator[tuple[str, int, Record]]:
         """(chunk key, index, record) newest first within [start_us, end_us], continuing
         strictly after position `after` (a chunk key and index already returned)."""
@@ -278,7 +362,7 @@ class Recorder:
 class _Chunk:
     """A chunk being filled, in memory, as columns."""
 
-    __slots__ = ("callers", "times", "callers_of", "request_ids", "details", "key", "unordered")
+    __slots__ = ("callers", "callers_of", "details", "key", "request_ids", "times", "unordered")
 
     def __init__(self) -> None:
         self.callers: dict[tuple, int] = {}
@@ -304,7 +388,7 @@ class _Chunk:
 class _Stored:
     """A chunk read back from the store."""
 
-    __slots__ = ("callers", "times", "caller", "requests", "details")
+    __slots__ = ("caller", "callers", "details", "requests", "times")
 
     def __init__(self, value: dict) -> None:
         self.callers = value["callers"]
@@ -315,7 +399,9 @@ class _Stored:
 
     def record(self, index: int) -> Record:
         details = self.details.get(str(index)) or _NO_DETAILS
-        return Record([self.times[index], None, *self.callers[self.caller[index]], self.requests[index], *details])
+        return Record(
+            [self.times[index], None, *self.callers[self.caller[index]], self.requests[index], *details]
+        )
 
 
 _NO_DETAILS = [None, None, None, None, []]

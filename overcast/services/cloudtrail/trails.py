@@ -22,21 +22,29 @@ def error(code: str, message: str) -> ServiceError:
 
 def check_name(name: str) -> None:
     if len(name) < 3:
-        raise error("InvalidTrailNameException",
-                    f"Trail name too short. Minimum allowed length: 3 characters. Specified name length: {len(name)} characters.")
+        raise error(
+            "InvalidTrailNameException",
+            f"Trail name too short. Minimum allowed length: 3 characters. Specified name length: {len(name)} characters.",
+        )
     if len(name) > 128:
-        raise error("InvalidTrailNameException",
-                    f"Trail name too long. Maximum allowed length: 128 characters. Specified name length: {len(name)} characters.")
+        raise error(
+            "InvalidTrailNameException",
+            f"Trail name too long. Maximum allowed length: 128 characters. Specified name length: {len(name)} characters.",
+        )
     if not name[0].isascii() or not name[0].isalnum():
         raise error("InvalidTrailNameException", "Trail name must starts with a letter or number.")
     if not name[-1].isascii() or not name[-1].isalnum():
         raise error("InvalidTrailNameException", "Trail name must ends with a letter or number.")
     if not _NAME_CHARS.fullmatch(name):
-        raise error("InvalidTrailNameException",
-                    "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), hyphens (-), and underscores (_).")
+        raise error(
+            "InvalidTrailNameException",
+            "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), hyphens (-), and underscores (_).",
+        )
     if _ADJACENT.search(name):
-        raise error("InvalidTrailNameException",
-                    "Trail name cannot have adjacent periods (.), underscores (_) or dashes (-).")
+        raise error(
+            "InvalidTrailNameException",
+            "Trail name cannot have adjacent periods (.), underscores (_) or dashes (-).",
+        )
     if _IP.fullmatch(name):
         raise error("InvalidTrailNameException", "Trail name cannot be formatted as an IP address.")
 
@@ -63,20 +71,39 @@ def sns_topic_arn(region: str, account: str, topic: str | None) -> str | None:
 
 # -- event selectors ------------------------------------------------------------------------------
 
-DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
-                      "ExcludeManagementEventSources": []}]
+DEFAULT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
 
 _BASIC_DATA_TYPES = {"AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table"}
-_ADVANCED_FIELDS = {"eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type",
-                    "resources.ARN", "userIdentity.arn", "sessionCredentialFromConsole", "errorCode",
-                    "vpcEndpointId", "eventTypeName"}
+_ADVANCED_FIELDS = {
+    "eventCategory",
+    "eventSource",
+    "eventName",
+    "eventType",
+    "readOnly",
+    "resources.type",
+    "resources.ARN",
+    "userIdentity.arn",
+    "sessionCredentialFromConsole",
+    "errorCode",
+    "vpcEndpointId",
+    "eventTypeName",
+}
 _OPERATORS = ("Equals", "StartsWith", "EndsWith", "NotEquals", "NotStartsWith", "NotEndsWith")
 
 
 def validate_selectors(basic: list | None, advanced: list | None) -> None:
-    if basic is None and advanced is None or basic is not None and advanced is not None:
-        raise error("InvalidParameterCombinationException",
-                    "You must specify either EventSelectors or AdvancedEventSelectors, but not both.")
+    if (basic is None and advanced is None) or (basic is not None and advanced is not None):
+        raise error(
+            "InvalidParameterCombinationException",
+            "You must specify either EventSelectors or AdvancedEventSelectors, but not both.",
+        )
     if basic is not None:
         if len(basic) > 5:
             raise error("InvalidEventSelectorsException", "A trail can have at most 5 event selectors.")
@@ -86,29 +113,39 @@ def validate_selectors(basic: list | None, advanced: list | None) -> None:
             for resource in selector.get("DataResources") or ():
                 rtype = resource.get("Type")
                 if rtype not in _BASIC_DATA_TYPES:
-                    raise error("InvalidEventSelectorsException",
-                                f"Value {rtype} for parameter DataResources.Type is invalid.")
+                    raise error(
+                        "InvalidEventSelectorsException",
+                        f"Value {rtype} for parameter DataResources.Type is invalid.",
+                    )
     else:
         for selector in advanced:
             fields = selector.get("FieldSelectors") or []
             names = [f.get("Field") for f in fields]
             if "eventCategory" not in names:
-                raise error("InvalidEventSelectorsException",
-                            "You must specify the eventCategory field in advanced event selectors.")
+                raise error(
+                    "InvalidEventSelectorsException",
+                    "You must specify the eventCategory field in advanced event selectors.",
+                )
             for field in fields:
                 if field.get("Field") not in _ADVANCED_FIELDS:
-                    raise error("InvalidEventSelectorsException",
-                                f"Invalid field {field.get('Field')} in advanced event selectors.")
+                    raise error(
+                        "InvalidEventSelectorsException",
+                        f"Invalid field {field.get('Field')} in advanced event selectors.",
+                    )
                 if not any(field.get(op) for op in _OPERATORS):
-                    raise error("InvalidEventSelectorsException",
-                                f"Field {field['Field']} must specify at least one operator.")
+                    raise error(
+                        "InvalidEventSelectorsException",
+                        f"Field {field['Field']} must specify at least one operator.",
+                    )
 
 
 def wants_data_events(trail: dict) -> bool:
     if trail.get("AdvancedEventSelectors"):
         return any(
             "Data" in (f.get("Equals") or ())
-            for s in trail["AdvancedEventSelectors"] for f in s["FieldSelectors"] if f["Field"] == "eventCategory"
+            for s in trail["AdvancedEventSelectors"]
+            for f in s["FieldSelectors"]
+            if f["Field"] == "eventCategory"
         )
     return any(s.get("DataResources") for s in trail.get("EventSelectors") or ())
 
@@ -124,11 +161,12 @@ def selects(trail: dict, record: Record) -> bool:
 
 def _basic_match(selector: dict, record: Record) -> bool:
     rw = selector.get("ReadWriteType", "All")
-    if rw == "ReadOnly" and not record.read_only or rw == "WriteOnly" and record.read_only:
+    if (rw == "ReadOnly" and not record.read_only) or (rw == "WriteOnly" and record.read_only):
         return False
     if record.data_type is None:
         return selector.get("IncludeManagementEvents", True) and record.event_source not in (
-            selector.get("ExcludeManagementEventSources") or ())
+            selector.get("ExcludeManagementEventSources") or ()
+        )
     for resource in selector.get("DataResources") or ():
         if resource.get("Type") != record.data_type:
             continue
@@ -153,7 +191,9 @@ def _advanced_match(fields: list, record: Record) -> bool:
         "eventName": [record.event_name],
         "eventType": ["AwsApiCall"],
         "readOnly": ["true" if record.read_only else "false"],
-        "resources.type": [record.data_type] if record.data_type else [t for t, _n, _a in record.resources or ()],
+        "resources.type": [record.data_type]
+        if record.data_type
+        else [t for t, _n, _a in record.resources or ()],
         "resources.ARN": [a for _t, _n, a in record.resources or ()],
         "userIdentity.arn": [record.principal_arn],
         "errorCode": [record.error_code] if record.error_code else [],

@@ -11,15 +11,25 @@ from overcast.services.dynamodb.grammar import Parsed, parse
 from overcast.services.dynamodb.values import validation
 
 _TYPE_NAMES = ("B", "BOOL", "BS", "L", "M", "N", "NS", "NULL", "S", "SS")
-_OPERAND_TYPE = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL",
-                 "M": "MAP", "L": "LIST", "SS": "SET", "NS": "SET", "BS": "SET"}
+_OPERAND_TYPE = {
+    "S": "STRING",
+    "N": "NUMBER",
+    "B": "BINARY",
+    "BOOL": "BOOLEAN",
+    "NULL": "NULL",
+    "M": "MAP",
+    "L": "LIST",
+    "SS": "SET",
+    "NS": "SET",
+    "BS": "SET",
+}
 MISSING = None
 
 
 class Bindings:
     """The request's ExpressionAttributeNames/Values and which of them its expressions used."""
 
-    __slots__ = ("names", "values", "used_names", "used_values", "legacy")
+    __slots__ = ("legacy", "names", "used_names", "used_values", "values")
 
     def __init__(self, params: dict, expression_params: tuple[str, ...]) -> None:
         names = params.get("ExpressionAttributeNames")
@@ -32,22 +42,34 @@ class Bindings:
                 raise validation("ExpressionAttributeNames must not be empty")
             for key in names:
                 if not (len(key) > 1 and key[0] == "#" and all(c.isalnum() or c == "_" for c in key[1:])):
-                    raise validation(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
+                    raise validation(
+                        f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"'
+                    )
         if values is not None:
             conditions = [p for p in present if p != "ProjectionExpression"]
             if not conditions:
-                missing = next((p for p in expression_params if p != "ProjectionExpression"), "ConditionExpression")
-                raise validation(f"ExpressionAttributeValues can only be specified when using expressions: {missing} is null")
+                missing = next(
+                    (p for p in expression_params if p != "ProjectionExpression"), "ConditionExpression"
+                )
+                raise validation(
+                    f"ExpressionAttributeValues can only be specified when using expressions: {missing} is null"
+                )
             if not values:
                 raise validation("ExpressionAttributeValues must not be empty")
             for key, value in values.items():
                 if not (len(key) > 1 and key[0] == ":" and all(c.isalnum() or c == "_" for c in key[1:])):
-                    raise validation(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
+                    raise validation(
+                        f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"'
+                    )
                 try:
                     V.check_value(value)
                 except Exception as error:
-                    message = getattr(error, "message", str(error)).removeprefix("1 validation error detected: ")
-                    raise validation(f"ExpressionAttributeValues contains invalid value: {message} for key {key}") from None
+                    message = getattr(error, "message", str(error)).removeprefix(
+                        "1 validation error detected: "
+                    )
+                    raise validation(
+                        f"ExpressionAttributeValues contains invalid value: {message} for key {key}"
+                    ) from None
         self.names = names or {}
         self.values = values or {}
         self.used_names: set[str] = set()
@@ -80,18 +102,27 @@ class Bindings:
             return
         if len(self.used_names) != len(self.names):
             unused = [k for k in self.names if k not in self.used_names]
-            raise validation(f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{', '.join(unused)}}}")
+            raise validation(
+                f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{', '.join(unused)}}}"
+            )
         if len(self.used_values) != len(self.values):
             unused = [k for k in self.values if k not in self.used_values]
-            raise validation(f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{', '.join(unused)}}}")
+            raise validation(
+                f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{', '.join(unused)}}}"
+            )
 
     def name(self, element: str) -> str:
         return self.names[element] if element[0] == "#" else element
 
 
 def _label(kind: str) -> str:
-    return {"condition": "ConditionExpression", "filter": "FilterExpression", "key": "KeyConditionExpression",
-            "update": "UpdateExpression", "projection": "ProjectionExpression"}[kind]
+    return {
+        "condition": "ConditionExpression",
+        "filter": "FilterExpression",
+        "key": "KeyConditionExpression",
+        "update": "UpdateExpression",
+        "projection": "ProjectionExpression",
+    }[kind]
 
 
 # ----------------------------------------------------------------------------- paths
@@ -250,7 +281,9 @@ def check_condition_values(node: tuple, b: Bindings, label: str) -> None:
                             f" begins_with, operand type: {vkind}"
                         )
     elif kind == "in" and len(node[2]) > 100:
-        raise validation(f"Invalid {label}: The IN operator is provided with too many operands; number of operands: {len(node[2])}")
+        raise validation(
+            f"Invalid {label}: The IN operator is provided with too many operands; number of operands: {len(node[2])}"
+        )
 
 
 def _show(value: dict) -> str:
@@ -450,17 +483,23 @@ def _parent(item: dict, elements: tuple, create: bool) -> tuple[Any, Any] | None
 def apply_update(item: dict, clauses: dict, b: Bindings, key_names: tuple) -> dict:
     """A new item: `item` with the update applied (item itself is left untouched)."""
     new = clone(item)
-    sets = [(path_names(target[1], b), _update_value(value, item, b)) for target, value in clauses.get("SET", ())]
+    sets = [
+        (path_names(target[1], b), _update_value(value, item, b)) for target, value in clauses.get("SET", ())
+    ]
     for elements in [path_names(t[1], b) for t in clauses.get("REMOVE", ())] + [e for e, _ in sets]:
         if elements[0] in key_names:
-            raise validation(f"One or more parameter values were invalid: Cannot update attribute {elements[0]}."
-                             " This attribute is part of the key")
+            raise validation(
+                f"One or more parameter values were invalid: Cannot update attribute {elements[0]}."
+                " This attribute is part of the key"
+            )
     for word in ("ADD", "DELETE"):
         for target, _ in clauses.get(word, ()):
             name = b.name(target[1][0])
             if name in key_names:
-                raise validation(f"One or more parameter values were invalid: Cannot update attribute {name}."
-                                 " This attribute is part of the key")
+                raise validation(
+                    f"One or more parameter values were invalid: Cannot update attribute {name}."
+                    " This attribute is part of the key"
+                )
     for elements, value in sets:
         container, key = _parent(new, elements, True)
         value = clone(value)
@@ -488,8 +527,12 @@ def apply_update(item: dict, clauses: dict, b: Bindings, key_names: tuple) -> di
         elements = path_names(target[1], b)
         value = operand(value_node, item, b)
         container, key = _parent(new, elements, True)
-        existing = container[key] if (type(key) is int and key < len(container)) or (type(key) is not int and key in container) else None
-        (vkind, vinner), = value.items()
+        existing = (
+            container[key]
+            if (type(key) is int and key < len(container)) or (type(key) is not int and key in container)
+            else None
+        )
+        ((vkind, vinner),) = value.items()
         if existing is None:
             result = clone(value)
         elif vkind == "N":
@@ -524,7 +567,7 @@ def apply_update(item: dict, clauses: dict, b: Bindings, key_names: tuple) -> di
             existing = container.get(key)
         if existing is None:
             continue
-        (vkind, vinner), = value.items()
+        ((vkind, vinner),) = value.items()
         if vkind not in existing:
             raise validation(_BAD_TYPE)
         if vkind == "NS":

@@ -190,7 +190,9 @@ class _Parser:
             )
         if name in ("attribute_exists", "attribute_not_exists", "attribute_type", "size", "if_not_exists"):
             if args[0][0] != "path":
-                raise self.error(f"Operator or function requires a document path; operator or function: {name}")
+                raise self.error(
+                    f"Operator or function requires a document path; operator or function: {name}"
+                )
         return ("fn", name, tuple(args))
 
     # -- conditions -----------------------------------------------------------------------
@@ -255,7 +257,9 @@ class _Parser:
                 return left
             if name in UPDATE_FUNCTIONS:
                 raise self.error(f"The function is not allowed in a condition expression; function: {name}")
-            raise self.error(f"The function is not allowed to be used this way in an expression; function: {name}")
+            raise self.error(
+                f"The function is not allowed to be used this way in an expression; function: {name}"
+            )
         raise self.syntax_error()
 
     def check_operand(self, operand: tuple) -> None:
@@ -264,7 +268,9 @@ class _Parser:
             if name in UPDATE_FUNCTIONS:
                 raise self.error(f"The function is not allowed in a condition expression; function: {name}")
             if name not in OPERAND_FUNCTIONS:
-                raise self.error(f"The function is not allowed to be used this way in an expression; function: {name}")
+                raise self.error(
+                    f"The function is not allowed to be used this way in an expression; function: {name}"
+                )
 
     # -- updates --------------------------------------------------------------------------
 
@@ -317,7 +323,9 @@ class _Parser:
             if name == "if_not_exists" or name == "list_append":
                 for arg in operand[2]:
                     if arg[0] == "fn" and arg[1] not in UPDATE_FUNCTIONS:
-                        raise self.error(f"The function is not allowed in an update expression; function: {arg[1]}")
+                        raise self.error(
+                            f"The function is not allowed in an update expression; function: {arg[1]}"
+                        )
         return operand
 
     # -- projections ----------------------------------------------------------------------

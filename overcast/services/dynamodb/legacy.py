@@ -9,8 +9,18 @@ from overcast.services.dynamodb import values as V
 from overcast.services.dynamodb.values import invalid, validation
 
 _ARITY = {
-    "EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "BEGINS_WITH": 1, "CONTAINS": 1,
-    "NOT_CONTAINS": 1, "NULL": 0, "NOT_NULL": 0, "BETWEEN": 2,
+    "EQ": 1,
+    "NE": 1,
+    "LE": 1,
+    "LT": 1,
+    "GE": 1,
+    "GT": 1,
+    "BEGINS_WITH": 1,
+    "CONTAINS": 1,
+    "NOT_CONTAINS": 1,
+    "NULL": 0,
+    "NOT_NULL": 0,
+    "BETWEEN": 2,
 }
 _COMPARISONS = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
 
@@ -35,8 +45,10 @@ def _combine(parts: list, operator: str | None) -> tuple | None:
     if not parts:
         return None
     if operator not in (None, "AND", "OR"):
-        raise validation(f"1 validation error detected: Value '{operator}' at 'conditionalOperator' failed to satisfy"
-                         " constraint: Member must satisfy enum value set: [OR, AND]")
+        raise validation(
+            f"1 validation error detected: Value '{operator}' at 'conditionalOperator' failed to satisfy"
+            " constraint: Member must satisfy enum value set: [OR, AND]"
+        )
     tree = parts[0]
     for part in parts[1:]:
         tree = ("or" if operator == "OR" else "and", tree, part)
@@ -51,7 +63,9 @@ def comparison(name: str, operator: str, arguments: list, p: Placeholders) -> tu
     if operator in _COMPARISONS:
         value = arguments[0]
         if operator not in ("EQ", "NE") and next(iter(value)) not in ("S", "N", "B"):
-            raise invalid(f"ComparisonOperator {operator} is not valid for {next(iter(value))} AttributeValue type")
+            raise invalid(
+                f"ComparisonOperator {operator} is not valid for {next(iter(value))} AttributeValue type"
+            )
         return ("cmp", _COMPARISONS[operator], path, p.value(value))
     if operator == "NULL":
         return ("fn", "attribute_not_exists", (path,))
@@ -62,12 +76,18 @@ def comparison(name: str, operator: str, arguments: list, p: Placeholders) -> tu
     if operator == "CONTAINS":
         return ("and", ("fn", "attribute_exists", (path,)), ("fn", "contains", (path, p.value(arguments[0]))))
     if operator == "NOT_CONTAINS":
-        return ("and", ("fn", "attribute_exists", (path,)), ("not", ("fn", "contains", (path, p.value(arguments[0])))))
+        return (
+            "and",
+            ("fn", "attribute_exists", (path,)),
+            ("not", ("fn", "contains", (path, p.value(arguments[0])))),
+        )
     if operator == "BETWEEN":
         return ("between", path, p.value(arguments[0]), p.value(arguments[1]))
     if operator == "IN":
         return ("in", path, tuple(p.value(v) for v in arguments))
-    raise validation(f"1 validation error detected: Value '{operator}' at 'comparisonOperator' failed to satisfy constraint")
+    raise validation(
+        f"1 validation error detected: Value '{operator}' at 'comparisonOperator' failed to satisfy constraint"
+    )
 
 
 def filter_conditions(spec: dict, operator: str | None, p: Placeholders) -> tuple | None:
@@ -123,7 +143,9 @@ def attribute_updates(spec: dict, p: Placeholders) -> dict:
                 clauses.setdefault("REMOVE", []).append(p.path(name))
             else:
                 if next(iter(value)) not in V.SET_TYPES:
-                    raise invalid("DELETE action with value is not supported for the type " + next(iter(value)))
+                    raise invalid(
+                        "DELETE action with value is not supported for the type " + next(iter(value))
+                    )
                 clauses.setdefault("DELETE", []).append((p.path(name), p.value(value)))
         elif action == "ADD":
             if value is None:
@@ -135,7 +157,14 @@ def attribute_updates(spec: dict, p: Placeholders) -> dict:
                 # ADD to a list appends (legacy only).
                 path = p.path(name)
                 clauses.setdefault("SET", []).append(
-                    (path, ("fn", "list_append", (("fn", "if_not_exists", (path, p.value({"L": []}))), p.value(value))))
+                    (
+                        path,
+                        (
+                            "fn",
+                            "list_append",
+                            (("fn", "if_not_exists", (path, p.value({"L": []}))), p.value(value)),
+                        ),
+                    )
                 )
             else:
                 clauses.setdefault("ADD", []).append((p.path(name), p.value(value)))

@@ -25,8 +25,8 @@ from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
-from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
 from overcast.services.dynamodb.statements import StatementsMixin
+from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
 from overcast.services.dynamodb.tables import TablesMixin, table_name
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
@@ -64,7 +64,9 @@ def check_mixing(params: dict, legacy_names: tuple, expression_names: tuple) -> 
         raise mixed_parameters(used_legacy, used_expr)
 
 
-def capacity(schema: Schema, units: float, mode: str | None, write: bool, index_units: dict | None = None) -> dict | None:
+def capacity(
+    schema: Schema, units: float, mode: str | None, write: bool, index_units: dict | None = None
+) -> dict | None:
     if mode is None or mode == "NONE":
         return None
     total = units + sum((index_units or {}).values())
@@ -73,8 +75,16 @@ def capacity(schema: Schema, units: float, mode: str | None, write: bool, index_
     if mode == "INDEXES":
         kind = "WriteCapacityUnits" if write else "ReadCapacityUnits"
         out["Table"] = {"CapacityUnits": units, kind: units}
-        gsis = {n: {"CapacityUnits": u, kind: u} for n, u in (index_units or {}).items() if not schema.indexes[n].local}
-        lsis = {n: {"CapacityUnits": u, kind: u} for n, u in (index_units or {}).items() if schema.indexes[n].local}
+        gsis = {
+            n: {"CapacityUnits": u, kind: u}
+            for n, u in (index_units or {}).items()
+            if not schema.indexes[n].local
+        }
+        lsis = {
+            n: {"CapacityUnits": u, kind: u}
+            for n, u in (index_units or {}).items()
+            if schema.indexes[n].local
+        }
         if gsis:
             out["GlobalSecondaryIndexes"] = gsis
         if lsis:
@@ -148,7 +158,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             raise not_found()
         return scope, schema
 
-    def _condition(self, params: dict, b: E.Bindings, placeholders: legacy.Placeholders | None) -> tuple | None:
+    def _condition(
+        self, params: dict, b: E.Bindings, placeholders: legacy.Placeholders | None
+    ) -> tuple | None:
         text = params.get("ConditionExpression")
         if text is not None:
             tree = b.parse("condition", text).tree
@@ -158,7 +170,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             return legacy.expected(params["Expected"], params.get("ConditionalOperator"), placeholders)
         return None
 
-    def _bindings(self, params: dict, expression_params: tuple, legacy_params: tuple) -> tuple[E.Bindings, legacy.Placeholders | None]:
+    def _bindings(
+        self, params: dict, expression_params: tuple, legacy_params: tuple
+    ) -> tuple[E.Bindings, legacy.Placeholders | None]:
         check_mixing(params, legacy_params, expression_params)
         b = E.Bindings(params, expression_params)
         if any(params.get(n) for n in legacy_params):
@@ -169,8 +183,17 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             return b, placeholders
         return b, None
 
-    def _apply(self, scope: str, region: str, schema: Schema, key: str, old: dict | None, new: dict | None,
-               identity: dict | None = None, size: int | None = None) -> dict | None:
+    def _apply(
+        self,
+        scope: str,
+        region: str,
+        schema: Schema,
+        key: str,
+        old: dict | None,
+        new: dict | None,
+        identity: dict | None = None,
+        size: int | None = None,
+    ) -> dict | None:
         """Write one item change with its index entries and stream record (inside a transaction
         when there is more than the item to write). Returns the stream record, if any."""
         items = self._items
@@ -186,10 +209,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             if old_key is not None and old_key != new_key:
                 items.delete(scope, old_key)
             if new_key is not None:
-                self._put(scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None)
+                self._put(
+                    scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None
+                )
         if schema.stream_arn is not None and old != new:
             keys = schema.key_of(new if new is not None else old)
-            return self.streams.append(scope, region, schema.stream_arn, schema.stream_view, keys, old, new, identity)
+            return self.streams.append(
+                scope, region, schema.stream_arn, schema.stream_view, keys, old, new, identity
+            )
         return None
 
     def _publish(self, schema: Schema, records: list) -> None:
@@ -198,8 +225,19 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         elif records:
             self.runtime.bus.publish("dynamodb:stream", {"stream_arn": schema.stream_arn, "records": records})
 
-    def _write(self, scope: str, region: str, schema: Schema, key: str, compute, condition, b, return_on_failure,
-               needs_old: bool, size: int | None = None) -> tuple[dict | None, dict | None]:
+    def _write(
+        self,
+        scope: str,
+        region: str,
+        schema: Schema,
+        key: str,
+        compute,
+        condition,
+        b,
+        return_on_failure,
+        needs_old: bool,
+        size: int | None = None,
+    ) -> tuple[dict | None, dict | None]:
         """Read-check-write one item atomically: `compute(old)` gives the new item (None deletes);
         `size` is the new item's size when the caller already knows it."""
         record = None
@@ -223,8 +261,12 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         if mode and mode != "NONE":
             size = max(item_size(old) if old else 0, item_size(new) if new else 0)
             units = write_units(size)
-            index_units = {name: units for name, index in schema.indexes.items()
-                           if (old is not None and index.entry_key(old, schema)) or (new is not None and index.entry_key(new, schema))}
+            index_units = {
+                name: units
+                for name, index in schema.indexes.items()
+                if (old is not None and index.entry_key(old, schema))
+                or (new is not None and index.entry_key(new, schema))
+            }
             out["ConsumedCapacity"] = capacity(schema, units, mode, True, index_units)
         if params.get("ReturnItemCollectionMetrics") == "SIZE" and schema.has_lsi:
             source = new if new is not None else old
@@ -251,8 +293,16 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         condition = self._condition(params, b, placeholders)
         b.check_unused()
         old, new = self._write(
-            scope, context.region, schema, key, lambda old: item, condition, b,
-            params.get("ReturnValuesOnConditionCheckFailure"), return_values == "ALL_OLD", size,
+            scope,
+            context.region,
+            schema,
+            key,
+            lambda old: item,
+            condition,
+            b,
+            params.get("ReturnValuesOnConditionCheckFailure"),
+            return_values == "ALL_OLD",
+            size,
         )
         out = self._write_response(schema, params, old, new)
         if return_values == "ALL_OLD" and old:
@@ -261,7 +311,11 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
 
     def get_item(self, context: RequestContext, params: dict) -> dict:
         scope, schema = self._table(context, params["TableName"])
-        if "ProjectionExpression" in params or "AttributesToGet" in params or "ExpressionAttributeNames" in params:
+        if (
+            "ProjectionExpression" in params
+            or "AttributesToGet" in params
+            or "ExpressionAttributeNames" in params
+        ):
             b, placeholders = self._bindings(params, ("ProjectionExpression",), ("AttributesToGet",))
             key = schema.check_key(params["Key"])
             projection = self._projection(params, b, placeholders)
@@ -283,7 +337,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
             size = row[0] if row is not None else 0
-            out["ConsumedCapacity"] = capacity(schema, read_units(size, bool(params.get("ConsistentRead"))), mode, False)
+            out["ConsumedCapacity"] = capacity(
+                schema, read_units(size, bool(params.get("ConsistentRead"))), mode, False
+            )
         return out
 
     def _projection(self, params: dict, b: E.Bindings, placeholders) -> tuple | None:
@@ -293,7 +349,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         names = params.get("AttributesToGet")
         if names:
             if len(set(names)) != len(names):
-                raise validation(f"One or more parameter values were invalid: Duplicate value in attribute name: {names[0]}")
+                raise validation(
+                    f"One or more parameter values were invalid: Duplicate value in attribute name: {names[0]}"
+                )
             return legacy.projection(names, placeholders)
         return None
 
@@ -306,9 +364,16 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         key = schema.check_key(params["Key"])
         condition = self._condition(params, b, placeholders)
         b.check_unused()
-        old, new = self._write(
-            scope, context.region, schema, key, lambda old: None, condition, b,
-            params.get("ReturnValuesOnConditionCheckFailure"), return_values == "ALL_OLD",
+        old, _new = self._write(
+            scope,
+            context.region,
+            schema,
+            key,
+            lambda old: None,
+            condition,
+            b,
+            params.get("ReturnValuesOnConditionCheckFailure"),
+            return_values == "ALL_OLD",
         )
         out = self._write_response(schema, params, old, None)
         if return_values == "ALL_OLD" and old:
@@ -349,8 +414,15 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             return new
 
         old, new = self._write(
-            scope, context.region, schema, key, compute, condition, b,
-            params.get("ReturnValuesOnConditionCheckFailure"), True,
+            scope,
+            context.region,
+            schema,
+            key,
+            compute,
+            condition,
+            b,
+            params.get("ReturnValuesOnConditionCheckFailure"),
+            True,
         )
         out = self._write_response(schema, params, old, new)
         if return_values == "ALL_OLD":
@@ -420,8 +492,10 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             for entry in entries:
                 put, delete = entry.get("PutRequest"), entry.get("DeleteRequest")
                 if (put is None) == (delete is None):
-                    raise validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one"
-                                     " of the supported datatypes")
+                    raise validation(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one"
+                        " of the supported datatypes"
+                    )
                 if put is not None:
                     item = check_item(put["Item"])
                     key = schema.check_item_keys(item)
@@ -465,7 +539,11 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         """Delete the items and index entries of deleted tables and indexes, a batch at a time."""
         try:
             while True:
-                work = [(scope, prefix) for scope in self._purges.scopes() for prefix, _ in self._purges.scan(scope)]
+                work = [
+                    (scope, prefix)
+                    for scope in self._purges.scopes()
+                    for prefix, _ in self._purges.scan(scope)
+                ]
                 if not work:
                     return
                 for scope, prefix in work:
@@ -483,7 +561,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             self._purging = False
 
     def _start_backfill(self, scope: str, table: str, index_name: str) -> None:
-        self.runtime.spawn(self._backfill(scope, table, index_name), name=f"dynamodb backfill {table}/{index_name}")
+        self.runtime.spawn(
+            self._backfill(scope, table, index_name), name=f"dynamodb backfill {table}/{index_name}"
+        )
 
     async def _backfill(self, scope: str, table: str, index_name: str) -> None:
         """Index the existing items of a table into a new GSI, then mark it ACTIVE. Writes made
@@ -496,12 +576,19 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
                 return
             index = schema.indexes[index_name]
             with self.store.transaction():
-                rows = list(self._items.scan(scope, prefix=schema.storage, start_after=after, limit=PURGE_BATCH))
-                for key, (size, body) in rows:
+                rows = list(
+                    self._items.scan(scope, prefix=schema.storage, start_after=after, limit=PURGE_BATCH)
+                )
+                for _key, (size, body) in rows:
                     item = unpack(body)
                     entry = index.entry_key(item, schema)
                     if entry is not None:
-                        self._put(scope, entry, index.project(item, schema), size if index.projection == "ALL" else None)
+                        self._put(
+                            scope,
+                            entry,
+                            index.project(item, schema),
+                            size if index.projection == "ALL" else None,
+                        )
             if rows:
                 after = rows[-1][0]
             if len(rows) < PURGE_BATCH:

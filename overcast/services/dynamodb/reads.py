@@ -6,9 +6,9 @@ from __future__ import annotations
 import zlib
 
 from overcast.context import RequestContext
+from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
-from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.dynamodb.rows import text, unpack
 from overcast.services.dynamodb.schema import Index, Schema, segment_bounds
 from overcast.services.dynamodb.values import (
@@ -77,9 +77,11 @@ def _filter_paths(tree, b: E.Bindings, out: set) -> set:
 
 
 class ReadsMixin:
-    def _key_range(self, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings) -> tuple[str, str | None, str | None]:
+    def _key_range(
+        self, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings
+    ) -> tuple[str, str | None, str | None]:
         hash_name = index.hash if index else schema.hash
-        range_name = (index.range if index else schema.range)
+        range_name = index.range if index else schema.range
         conditions = _conditions(tree, [])
         by_name: dict[str, tuple] = {}
         for condition in conditions:
@@ -100,8 +102,10 @@ class ReadsMixin:
                 kind = next(iter(value))
                 if kind != schema.types[name]:
                     if condition[0] == "fn":
-                        raise _key_error(f"Incorrect operand type for operator or function; operator or function:"
-                                         f" begins_with, operand type: {kind}")
+                        raise _key_error(
+                            f"Incorrect operand type for operator or function; operator or function:"
+                            f" begins_with, operand type: {kind}"
+                        )
                     raise invalid("Condition parameter type does not match schema type")
         target = index or schema
         base = target.storage + target.partition(encode_key_value(values[0]))
@@ -111,8 +115,10 @@ class ReadsMixin:
         kind = condition[0]
         if kind == "fn":
             if schema.types[range_name] == "N":
-                raise _key_error("Incorrect operand type for operator or function; operator or function: begins_with,"
-                                 " operand type: N")
+                raise _key_error(
+                    "Incorrect operand type for operator or function; operator or function: begins_with,"
+                    " operand type: N"
+                )
             return base + encode_prefix(values[0]), None, None
         if kind == "between":
             low, high = values
@@ -156,7 +162,9 @@ class ReadsMixin:
         if start is None:
             return None
         names = set(schema.key_tuple) | (set(index.key_names) if index else set())
-        bad = validation("The provided starting key is invalid: The provided key element does not match the schema")
+        bad = validation(
+            "The provided starting key is invalid: The provided key element does not match the schema"
+        )
         if set(start) != names:
             raise bad
         for name, value in start.items():
@@ -175,31 +183,65 @@ class ReadsMixin:
                 return "SPECIFIC_ATTRIBUTES"
             return "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
         if projection is not None and select != "SPECIFIC_ATTRIBUTES":
-            which = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
+            which = (
+                "ProjectionExpression"
+                if params.get("ProjectionExpression") is not None
+                else "AttributesToGet"
+            )
             raise validation(f"{prefix}Cannot specify the {which} when choosing to get {select}")
         if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
-            raise validation(f"{prefix}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+            raise validation(
+                f"{prefix}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+            )
         if select == "SPECIFIC_ATTRIBUTES" and projection is None:
-            raise validation(f"{prefix}Must specify the AttributesToGet or ProjectionExpression when choosing to get"
-                             " SPECIFIC_ATTRIBUTES")
+            raise validation(
+                f"{prefix}Must specify the AttributesToGet or ProjectionExpression when choosing to get"
+                " SPECIFIC_ATTRIBUTES"
+            )
         if select == "ALL_ATTRIBUTES" and index is not None and not index.local and index.projection != "ALL":
-            raise invalid(f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name}"
-                          " because its projection type is not ALL")
+            raise invalid(
+                f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name}"
+                " because its projection type is not ALL"
+            )
         return select
 
-    def _page(self, scope: str, schema: Schema, index: Index | None, params: dict, prefix: str,
-              start_after: str | None, end_before: str | None, reverse: bool, filter_tree, b: E.Bindings,
-              projection, select: str, segment: tuple[int, int] | None = None, raw: bool = False) -> dict:
+    def _page(
+        self,
+        scope: str,
+        schema: Schema,
+        index: Index | None,
+        params: dict,
+        prefix: str,
+        start_after: str | None,
+        end_before: str | None,
+        reverse: bool,
+        filter_tree,
+        b: E.Bindings,
+        projection,
+        select: str,
+        segment: tuple[int, int] | None = None,
+        raw: bool = False,
+    ) -> dict:
         limit = params.get("Limit")
-        rows = self._items.scan(scope, prefix=prefix, start_after=start_after, end_before=end_before,
-                                limit=None if segment else limit, reverse=reverse)
+        rows = self._items.scan(
+            scope,
+            prefix=prefix,
+            start_after=start_after,
+            end_before=end_before,
+            limit=None if segment else limit,
+            reverse=reverse,
+        )
         items = []
         scanned = 0
         size = 0
         last = None
         more = False
-        fetch_base = index is not None and index.local and index.projection != "ALL" and (
-            select == "ALL_ATTRIBUTES" or projection is not None)
+        fetch_base = (
+            index is not None
+            and index.local
+            and index.projection != "ALL"
+            and (select == "ALL_ATTRIBUTES" or projection is not None)
+        )
         hash_name = index.hash if index else schema.hash
         evaluate = E.evaluate
         # Items returned as stored: their JSON text goes to the wire untouched.
@@ -229,8 +271,13 @@ class ReadsMixin:
         if last is not None:
             last = unpack(last)
         if splice:
-            out: dict = Spliced({"Count": len(items), "ScannedCount": scanned,
-                                 "Items": RawJson(("[" + ",".join(items) + "]").encode())})
+            out: dict = Spliced(
+                {
+                    "Count": len(items),
+                    "ScannedCount": scanned,
+                    "Items": RawJson(("[" + ",".join(items) + "]").encode()),
+                }
+            )
             items = ()
         else:
             out = {"Count": len(items), "ScannedCount": scanned}
@@ -262,7 +309,9 @@ class ReadsMixin:
             E.check_condition_values(tree, b, "FilterExpression")
             return tree
         if params.get(legacy_name):
-            return legacy.filter_conditions(params[legacy_name], params.get("ConditionalOperator"), placeholders)
+            return legacy.filter_conditions(
+                params[legacy_name], params.get("ConditionalOperator"), placeholders
+            )
         return None
 
     def query(self, context: RequestContext, params: dict) -> dict:
@@ -279,7 +328,9 @@ class ReadsMixin:
         elif params.get("KeyConditions"):
             key_tree = legacy.filter_conditions(params["KeyConditions"], None, placeholders)
         else:
-            raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+            raise validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+            )
         filter_tree = self._filter(params, b, placeholders, "QueryFilter")
         projection = self._projection(params, b, placeholders)
         b.check_unused()
@@ -288,7 +339,9 @@ class ReadsMixin:
         if filter_tree is not None:
             keys = set(index.key_names) if index else set(schema.key_tuple)
             for name in sorted(_filter_paths(filter_tree, b, set()) & keys):
-                raise validation(f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}")
+                raise validation(
+                    f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}"
+                )
         reverse = params.get("ScanIndexForward") is False
         start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
         if start is not None:
@@ -296,8 +349,21 @@ class ReadsMixin:
                 end_before = start if end_before is None or start < end_before else end_before
             else:
                 start_after = start if start_after is None or start > start_after else start_after
-        return self._page(scope, schema, index, params, prefix, start_after, end_before, reverse, filter_tree, b,
-                          projection, select, raw=not context.extra.get("internal"))
+        return self._page(
+            scope,
+            schema,
+            index,
+            params,
+            prefix,
+            start_after,
+            end_before,
+            reverse,
+            filter_tree,
+            b,
+            projection,
+            select,
+            raw=not context.extra.get("internal"),
+        )
 
     def scan(self, context: RequestContext, params: dict) -> dict:
         scope, schema = self._table(context, params["TableName"])
@@ -307,14 +373,20 @@ class ReadsMixin:
         index = self._read_target(schema, params)
         segment, total = params.get("Segment"), params.get("TotalSegments")
         if total is not None and segment is None:
-            raise validation("The Segment parameter is required but was not present in the request when parameter"
-                             " TotalSegments is present")
+            raise validation(
+                "The Segment parameter is required but was not present in the request when parameter"
+                " TotalSegments is present"
+            )
         if segment is not None and total is None:
-            raise validation("The TotalSegments parameter is required but was not present in the request when"
-                             " Segment parameter is present")
+            raise validation(
+                "The TotalSegments parameter is required but was not present in the request when"
+                " Segment parameter is present"
+            )
         if segment is not None and segment >= total:
-            raise validation(f"The Segment parameter is zero-based and must be less than parameter TotalSegments:"
-                             f" Segment: {segment} is not less than TotalSegments: {total}")
+            raise validation(
+                f"The Segment parameter is zero-based and must be less than parameter TotalSegments:"
+                f" Segment: {segment} is not less than TotalSegments: {total}"
+            )
         filter_tree = self._filter(params, b, placeholders, "ScanFilter")
         projection = self._projection(params, b, placeholders)
         b.check_unused()
@@ -332,5 +404,19 @@ class ReadsMixin:
                     start = low
             else:
                 segmented = (segment, total)
-        return self._page(scope, schema, index, params, prefix, start, end, False, filter_tree, b, projection,
-                          select, segmented, raw=not context.extra.get("internal"))
+        return self._page(
+            scope,
+            schema,
+            index,
+            params,
+            prefix,
+            start,
+            end,
+            False,
+            filter_tree,
+            b,
+            projection,
+            select,
+            segmented,
+            raw=not context.extra.get("internal"),
+        )

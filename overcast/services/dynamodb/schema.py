@@ -190,7 +190,9 @@ def _check_key_size(is_hash: bool, kind: str, inner) -> None:
     if is_hash and size > HASH_KEY_LIMIT:
         raise invalid(f"Size of hashkey has exceeded the maximum size limit of{HASH_KEY_LIMIT} bytes")
     if not is_hash and size > RANGE_KEY_LIMIT:
-        raise invalid(f"Aggregated size of all range keys has exceeded the size limit of {RANGE_KEY_LIMIT} bytes")
+        raise invalid(
+            f"Aggregated size of all range keys has exceeded the size limit of {RANGE_KEY_LIMIT} bytes"
+        )
 
 
 def not_found() -> ServiceError:
@@ -211,7 +213,10 @@ def build(record: dict) -> Schema:
         types=types,
         hashed=record.get("key_layout") == HASHED_LAYOUT,
     )
-    for local, specs in ((True, record.get("LocalSecondaryIndexes") or ()), (False, record.get("GlobalSecondaryIndexes") or ())):
+    for local, specs in (
+        (True, record.get("LocalSecondaryIndexes") or ()),
+        (False, record.get("GlobalSecondaryIndexes") or ()),
+    ):
         for spec in specs:
             ks = spec["KeySchema"]
             projection = spec.get("Projection") or {}

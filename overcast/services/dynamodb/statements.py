@@ -18,7 +18,7 @@ PAGE_BYTES = 1024 * 1024
 
 
 class _Plan:
-    __slots__ = ("statement", "scope", "schema", "b", "key", "key_value")
+    __slots__ = ("b", "key", "key_value", "schema", "scope", "statement")
 
     def __init__(self, statement, scope, schema, b, key=None, key_value=None) -> None:
         self.statement, self.scope, self.schema, self.b = statement, scope, schema, b
@@ -71,12 +71,19 @@ class StatementsMixin:
                 if old is not None:
                     raise ServiceError("DuplicateItemException", "Duplicate primary key exists in table", 400)
                 return item
+
             self._write(plan.scope, region, schema, plan.key, compute, None, b, None, True)
             return
-        exists = ("fn", "attribute_exists", (("path", (next(k for k, v in statement.names.items() if v == schema.hash),)),))
+        exists = (
+            "fn",
+            "attribute_exists",
+            (("path", (next(k for k, v in statement.names.items() if v == schema.hash),)),),
+        )
         condition = ("and", exists, statement.where)
         if statement.kind == "DELETE":
-            self._write(plan.scope, region, schema, plan.key, lambda old: None, condition, b, return_on_failure, True)
+            self._write(
+                plan.scope, region, schema, plan.key, lambda old: None, condition, b, return_on_failure, True
+            )
             return
         clauses = {}
         if statement.sets:
@@ -90,6 +97,7 @@ class StatementsMixin:
             if item_size(new) > MAX_ITEM_SIZE:
                 raise validation("Item size to update has exceeded the maximum allowed size")
             return new
+
         self._write(plan.scope, region, schema, plan.key, update, condition, b, return_on_failure, True)
 
     def _run_select(self, plan: _Plan, limit: int | None, token: str | None) -> dict:
@@ -147,7 +155,7 @@ class StatementsMixin:
         if len(kinds) > 1:
             raise validation("Statements in a batch must all be reads or all be writes")
         responses = []
-        for entry, plan in zip(statements, plans):
+        for entry, plan in zip(statements, plans, strict=False):
             if isinstance(plan, ServiceError):
                 code = "ResourceNotFound" if plan.code == "ResourceNotFoundException" else "ValidationError"
                 responses.append({"Error": {"Code": code, "Message": plan.message}})
@@ -157,13 +165,21 @@ class StatementsMixin:
                 if plan.statement.kind == "SELECT":
                     key = self._statement_key(plan.statement, plan.schema, plan.b)
                     item = self._get(plan.scope, plan.schema.check_key(key))
-                    if item is not None and (plan.statement.where is None or E.evaluate(plan.statement.where, item, plan.b)):
-                        result["Item"] = E.project(item, plan.statement.projection, plan.b) if plan.statement.projection else item
+                    if item is not None and (
+                        plan.statement.where is None or E.evaluate(plan.statement.where, item, plan.b)
+                    ):
+                        result["Item"] = (
+                            E.project(item, plan.statement.projection, plan.b)
+                            if plan.statement.projection
+                            else item
+                        )
                 else:
                     self._run_write(plan, context.region, entry.get("ReturnValuesOnConditionCheckFailure"))
             except ServiceError as error:
-                code = {"ConditionalCheckFailedException": "ConditionalCheckFailed",
-                        "DuplicateItemException": "DuplicateItem"}.get(error.code, "ValidationError")
+                code = {
+                    "ConditionalCheckFailedException": "ConditionalCheckFailed",
+                    "DuplicateItemException": "DuplicateItem",
+                }.get(error.code, "ValidationError")
                 failure = {"Code": code, "Message": error.message}
                 if error.fields.get("Item"):
                     failure["Item"] = error.fields["Item"]
@@ -183,8 +199,15 @@ class StatementsMixin:
                 for plan in plans:
                     key = self._statement_key(plan.statement, plan.schema, plan.b)
                     item = self._get(plan.scope, plan.schema.check_key(key))
-                    responses.append({"Item": E.project(item, plan.statement.projection, plan.b)
-                                      if item and plan.statement.projection else item} if item else {})
+                    responses.append(
+                        {
+                            "Item": E.project(item, plan.statement.projection, plan.b)
+                            if item and plan.statement.projection
+                            else item
+                        }
+                        if item
+                        else {}
+                    )
             return {"Responses": responses}
         seen = set()
         for plan in plans:
@@ -198,8 +221,12 @@ class StatementsMixin:
             previous = self._tokens.get(plans[0].scope, "partiql:" + token)
             if previous is not None and previous["at"] > time.time() - TOKEN_LIFETIME:
                 if previous["fingerprint"] != _fingerprint(params):
-                    raise ServiceError("IdempotentParameterMismatchException", "The request uses the same client token"
-                                       " as a previous, but non-identical request. Please check your client token.", 400)
+                    raise ServiceError(
+                        "IdempotentParameterMismatchException",
+                        "The request uses the same client token"
+                        " as a previous, but non-identical request. Please check your client token.",
+                        400,
+                    )
                 return {}
         self._deferred = []
         try:
@@ -214,24 +241,37 @@ class StatementsMixin:
     def _transact_statements(self, entries, plans, context, params, token) -> None:
         with self.store.transaction():
             reasons, failed = [], False
-            for entry, plan in zip(entries, plans):
+            for entry, plan in zip(entries, plans, strict=False):
                 try:
                     with self.store.transaction():
-                        self._run_write(plan, context.region, entry.get("ReturnValuesOnConditionCheckFailure"))
+                        self._run_write(
+                            plan, context.region, entry.get("ReturnValuesOnConditionCheckFailure")
+                        )
                     reasons.append({"Code": "None"})
                 except ServiceError as error:
                     failed = True
-                    code = {"ConditionalCheckFailedException": "ConditionalCheckFailed",
-                            "DuplicateItemException": "DuplicateItem"}.get(error.code, "ValidationError")
+                    code = {
+                        "ConditionalCheckFailedException": "ConditionalCheckFailed",
+                        "DuplicateItemException": "DuplicateItem",
+                    }.get(error.code, "ValidationError")
                     reason = {"Code": code, "Message": error.message}
                     if error.fields.get("Item"):
                         reason["Item"] = error.fields["Item"]
                     reasons.append(reason)
             if failed:
                 codes = ", ".join(r["Code"] for r in reasons)
-                raise ServiceError("TransactionCanceledException", "Transaction cancelled, please refer cancellation"
-                                   f" reasons for specific reasons [{codes}]", 400, CancellationReasons=reasons)
+                raise ServiceError(
+                    "TransactionCanceledException",
+                    "Transaction cancelled, please refer cancellation"
+                    f" reasons for specific reasons [{codes}]",
+                    400,
+                    CancellationReasons=reasons,
+                )
             if token:
                 from overcast.services.dynamodb.transactions import _fingerprint
 
-                self._tokens.put(plans[0].scope, "partiql:" + token, {"fingerprint": _fingerprint(params), "at": time.time()})
+                self._tokens.put(
+                    plans[0].scope,
+                    "partiql:" + token,
+                    {"fingerprint": _fingerprint(params), "at": time.time()},
+                )

@@ -39,17 +39,21 @@ class Streams:
     def open_stream(self, scope: str, table: dict, stream: dict) -> None:
         created = time.time()
         stream_id = uuid.uuid4().hex
-        self.meta.put(scope, stream["arn"], {
-            "arn": stream["arn"],
-            "label": stream["label"],
-            "id": stream_id,
-            "table": table["TableName"],
-            "KeySchema": table["KeySchema"],
-            "view": stream["view"],
-            "status": "ENABLED",
-            "created": created,
-            "shard": f"shardId-{int(created * 1000):020d}-{stream_id[:8]}",
-        })
+        self.meta.put(
+            scope,
+            stream["arn"],
+            {
+                "arn": stream["arn"],
+                "label": stream["label"],
+                "id": stream_id,
+                "table": table["TableName"],
+                "KeySchema": table["KeySchema"],
+                "view": stream["view"],
+                "status": "ENABLED",
+                "created": created,
+                "shard": f"shardId-{int(created * 1000):020d}-{stream_id[:8]}",
+            },
+        )
 
     def close_stream(self, scope: str, arn: str) -> None:
         meta = self.meta.get(scope, arn)
@@ -72,8 +76,17 @@ class Streams:
 
     # -- records --------------------------------------------------------------------------------
 
-    def append(self, scope: str, region: str, arn: str, view: str, keys: dict, old: dict | None, new: dict | None,
-               identity: dict | None = None) -> dict | None:
+    def append(
+        self,
+        scope: str,
+        region: str,
+        arn: str,
+        view: str,
+        keys: dict,
+        old: dict | None,
+        new: dict | None,
+        identity: dict | None = None,
+    ) -> dict | None:
         """Write the record of one item change (call inside the change's transaction)."""
         stream_id = self._ids.get((scope, arn))
         if stream_id is None:
@@ -90,8 +103,11 @@ class Streams:
         if old is not None and view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
             body["OldImage"] = old
         body["SequenceNumber"] = sequence
-        body["SizeBytes"] = item_size(keys) + (item_size(body["NewImage"]) if "NewImage" in body else 0) + (
-            item_size(body["OldImage"]) if "OldImage" in body else 0)
+        body["SizeBytes"] = (
+            item_size(keys)
+            + (item_size(body["NewImage"]) if "NewImage" in body else 0)
+            + (item_size(body["OldImage"]) if "OldImage" in body else 0)
+        )
         body["StreamViewType"] = view
         record = {
             "eventID": uuid.uuid4().hex,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.arns import partition
 from overcast.context import RequestContext
@@ -20,7 +20,9 @@ MAX_TABLES_PAGE = 100
 
 
 def table_not_found(name: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found", 400)
+    return ServiceError(
+        "ResourceNotFoundException", f"Requested resource not found: Table: {name} not found", 400
+    )
 
 
 def table_name(name: str) -> str:
@@ -67,8 +69,16 @@ class TablesMixin:
     def _describe(self, scope: str, record: dict) -> dict:
         out = {
             key: record[key]
-            for key in ("AttributeDefinitions", "TableName", "KeySchema", "TableStatus", "CreationDateTime",
-                        "TableArn", "TableId", "DeletionProtectionEnabled")
+            for key in (
+                "AttributeDefinitions",
+                "TableName",
+                "KeySchema",
+                "TableStatus",
+                "CreationDateTime",
+                "TableArn",
+                "TableId",
+                "DeletionProtectionEnabled",
+            )
         }
         billing = record["billing"]
         throughput = record.get("throughput") or {}
@@ -86,8 +96,11 @@ class TablesMixin:
         out["TableClassSummary"] = {"TableClass": record.get("table_class", "STANDARD")}
         if record.get("LocalSecondaryIndexes"):
             out["LocalSecondaryIndexes"] = [
-                {**{k: v for k, v in index.items() if k != "storage"}, "IndexSizeBytes": 0,
-                 "ItemCount": self._items.count(scope, index["storage"] + "|")}
+                {
+                    **{k: v for k, v in index.items() if k != "storage"},
+                    "IndexSizeBytes": 0,
+                    "ItemCount": self._items.count(scope, index["storage"] + "|"),
+                }
                 for index in record["LocalSecondaryIndexes"]
             ]
         if record.get("GlobalSecondaryIndexes"):
@@ -143,7 +156,9 @@ class TablesMixin:
             if key_schema[1]["KeyType"] != "RANGE":
                 raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
             if key_schema[0]["AttributeName"] == key_schema[1]["AttributeName"]:
-                raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+                raise validation(
+                    "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+                )
         missing = [k["AttributeName"] for k in key_schema if k["AttributeName"] not in defined]
         if missing:
             raise invalid(
@@ -165,19 +180,27 @@ class TablesMixin:
             out["NonKeyAttributes"] = list(extra)
         return out
 
-    def _check_throughput(self, billing: str, throughput: dict | None, index: str | None = None) -> dict | None:
+    def _check_throughput(
+        self, billing: str, throughput: dict | None, index: str | None = None
+    ) -> dict | None:
         if billing == "PAY_PER_REQUEST":
             if throughput is not None:
-                raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+                raise invalid(
+                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+                )
             return None
         if throughput is None:
             if index is not None:
                 raise invalid(f"ProvisionedThroughput must be specified for index: {index}")
             raise validation("No provisioned throughput specified for the table")
-        return {"ReadCapacityUnits": throughput["ReadCapacityUnits"], "WriteCapacityUnits": throughput["WriteCapacityUnits"]}
+        return {
+            "ReadCapacityUnits": throughput["ReadCapacityUnits"],
+            "WriteCapacityUnits": throughput["WriteCapacityUnits"],
+        }
 
-    def _index_record(self, context: RequestContext, table_arn: str, spec: dict, defined: dict, billing: str,
-                      local: bool) -> dict:
+    def _index_record(
+        self, context: RequestContext, table_arn: str, spec: dict, defined: dict, billing: str, local: bool
+    ) -> dict:
         name = spec["IndexName"]
         self._check_name(name, "indexName")
         self._check_key_schema(spec["KeySchema"], defined)
@@ -203,7 +226,7 @@ class TablesMixin:
         view = spec.get("StreamViewType")
         if view is None:
             raise invalid("StreamViewType is required when StreamEnabled is true")
-        label = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        label = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
         return {"enabled": True, "view": view, "label": label, "arn": f"{table_arn}/stream/{label}"}
 
     # -- operations ---------------------------------------------------------------------------
@@ -214,8 +237,10 @@ class TablesMixin:
         self._check_name(name, "tableName")
         for member, wire in (("AttributeDefinitions", "attributeDefinitions"), ("KeySchema", "keySchema")):
             if params.get(member) is None:
-                raise validation(f"1 validation error detected: Value null at '{wire}' failed to satisfy constraint:"
-                                 " Member must not be null")
+                raise validation(
+                    f"1 validation error detected: Value null at '{wire}' failed to satisfy constraint:"
+                    " Member must not be null"
+                )
         definitions = params["AttributeDefinitions"]
         defined: dict[str, str] = {}
         for definition in definitions:
@@ -233,15 +258,19 @@ class TablesMixin:
         table_range = key_schema[1]["AttributeName"] if len(key_schema) > 1 else None
         for spec in params.get("LocalSecondaryIndexes") or ():
             if table_range is None:
-                raise invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
+                raise invalid(
+                    "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+                )
             if spec["IndexName"] in names:
                 raise invalid(f"Duplicate index name: {spec['IndexName']}")
             if len(spec["KeySchema"]) != 2:
                 raise invalid(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
             if spec["KeySchema"][0]["AttributeName"] != key_schema[0]["AttributeName"]:
-                raise invalid(f"Index KeySchema does not have the same leading hash key as table KeySchema for index:"
-                              f" {spec['IndexName']}. index hash key: {spec['KeySchema'][0]['AttributeName']},"
-                              f" table hash key: {key_schema[0]['AttributeName']}")
+                raise invalid(
+                    f"Index KeySchema does not have the same leading hash key as table KeySchema for index:"
+                    f" {spec['IndexName']}. index hash key: {spec['KeySchema'][0]['AttributeName']},"
+                    f" table hash key: {key_schema[0]['AttributeName']}"
+                )
             names.add(spec["IndexName"])
             lsis.append(self._index_record(context, arn, spec, defined, billing, True))
             used.update(k["AttributeName"] for k in spec["KeySchema"])
@@ -322,12 +351,16 @@ class TablesMixin:
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if record.get("DeletionProtectionEnabled"):
-            raise in_use("Resource cannot be deleted as it is currently protected against deletion. Disable"
-                         " deletion protection first.")
+            raise in_use(
+                "Resource cannot be deleted as it is currently protected against deletion. Disable"
+                " deletion protection first."
+            )
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
         prefixes = [record["storage"]] + [
-            index["storage"] for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes") for index in record.get(kind) or ()
+            index["storage"]
+            for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+            for index in record.get(kind) or ()
         ]
         with self.store.transaction():
             self._tables.delete(scope, record["TableName"])
@@ -344,13 +377,20 @@ class TablesMixin:
         record = self._require(scope, params["TableName"])
         if params.get("ReplicaUpdates"):
             # Global tables (replicas in other regions) are not emulated: say so, never pretend.
-            raise ServiceError("NotImplemented", "Global table replicas (ReplicaUpdates) are not yet emulated by"
-                               " Overcast.", 501, sender_fault=False)
+            raise ServiceError(
+                "NotImplemented",
+                "Global table replicas (ReplicaUpdates) are not yet emulated by Overcast.",
+                501,
+                sender_fault=False,
+            )
         record = dict(record)
         changed = False
         defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
         for definition in params.get("AttributeDefinitions") or ():
-            if definition["AttributeName"] in defined and defined[definition["AttributeName"]] != definition["AttributeType"]:
+            if (
+                definition["AttributeName"] in defined
+                and defined[definition["AttributeName"]] != definition["AttributeType"]
+            ):
                 raise invalid(f"Cannot change the type of attribute {definition['AttributeName']}")
             if definition["AttributeName"] not in defined:
                 defined[definition["AttributeName"]] = definition["AttributeType"]
@@ -368,8 +408,10 @@ class TablesMixin:
             record["throughput"] = self._check_throughput(record["billing"], params["ProvisionedThroughput"])
             changed = True
         elif billing == "PROVISIONED" and not record.get("throughput"):
-            raise validation("One or more parameter values were invalid: ProvisionedThroughput must be specified"
-                             " when BillingMode is PROVISIONED")
+            raise validation(
+                "One or more parameter values were invalid: ProvisionedThroughput must be specified"
+                " when BillingMode is PROVISIONED"
+            )
         if params.get("TableClass") is not None:
             record["table_class"] = params["TableClass"]
             changed = True
@@ -378,22 +420,43 @@ class TablesMixin:
             changed = True
         if params.get("SSESpecification") is not None:
             sse = params["SSESpecification"]
-            record["sse"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": sse.get("KMSMasterKeyId") or (record.get("sse") or {}).get("KMSMasterKeyArn") or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}"} if sse.get("Enabled", True) else None
+            record["sse"] = (
+                {
+                    "Status": "ENABLED",
+                    "SSEType": "KMS",
+                    "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
+                    or (record.get("sse") or {}).get("KMSMasterKeyArn")
+                    or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}",
+                }
+                if sse.get("Enabled", True)
+                else None
+            )
             changed = True
         backfill = None
         purge = []
         updates = params.get("GlobalSecondaryIndexUpdates") or []
         if len([u for u in updates if "Create" in u or "Delete" in u]) > 1:
-            raise ServiceError("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created"
-                               " or deleted simultaneously per table", 400)
+            raise ServiceError(
+                "LimitExceededException",
+                "Subscriber limit exceeded: Only 1 online index can be created"
+                " or deleted simultaneously per table",
+                400,
+            )
         gsis = [dict(i) for i in record.get("GlobalSecondaryIndexes") or ()]
         for update in updates:
             if "Create" in update:
                 spec = update["Create"]
-                if any(i["IndexName"] == spec["IndexName"] for i in gsis + list(record.get("LocalSecondaryIndexes") or ())):
-                    raise validation(f"One or more parameter values were invalid: Index with name {spec['IndexName']}"
-                                     " already exists")
-                index = self._index_record(context, record["TableArn"], spec, defined, record["billing"], False)
+                if any(
+                    i["IndexName"] == spec["IndexName"]
+                    for i in gsis + list(record.get("LocalSecondaryIndexes") or ())
+                ):
+                    raise validation(
+                        f"One or more parameter values were invalid: Index with name {spec['IndexName']}"
+                        " already exists"
+                    )
+                index = self._index_record(
+                    context, record["TableArn"], spec, defined, record["billing"], False
+                )
                 index["IndexStatus"] = "CREATING"
                 index["Backfilling"] = True
                 gsis.append(index)
@@ -402,18 +465,28 @@ class TablesMixin:
                 name = update["Delete"]["IndexName"]
                 found = [i for i in gsis if i["IndexName"] == name]
                 if not found:
-                    raise ServiceError("ResourceNotFoundException", f"Requested resource not found: Index: {name} not found"
-                                       f" for table: {record['TableName']}", 400)
+                    raise ServiceError(
+                        "ResourceNotFoundException",
+                        f"Requested resource not found: Index: {name} not found"
+                        f" for table: {record['TableName']}",
+                        400,
+                    )
                 gsis.remove(found[0])
                 purge.append(found[0]["storage"])
             elif "Update" in update:
                 name = update["Update"]["IndexName"]
                 found = [i for i in gsis if i["IndexName"] == name]
                 if not found:
-                    raise ServiceError("ResourceNotFoundException", f"Requested resource not found: Index: {name} not found"
-                                       f" for table: {record['TableName']}", 400)
+                    raise ServiceError(
+                        "ResourceNotFoundException",
+                        f"Requested resource not found: Index: {name} not found"
+                        f" for table: {record['TableName']}",
+                        400,
+                    )
                 if "ProvisionedThroughput" in update["Update"]:
-                    found[0]["throughput"] = self._check_throughput(record["billing"], update["Update"]["ProvisionedThroughput"], name)
+                    found[0]["throughput"] = self._check_throughput(
+                        record["billing"], update["Update"]["ProvisionedThroughput"], name
+                    )
             changed = True
         if updates:
             if gsis:
@@ -473,11 +546,14 @@ class TablesMixin:
             if not current:
                 raise validation("TimeToLive is already disabled")
             if current != spec["AttributeName"]:
-                raise validation("TimeToLive is active on a different AttributeName: current AttributeName is"
-                                 f" {current}")
+                raise validation(
+                    f"TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                )
             record["ttl"] = None
         self._save(scope, record)
-        return {"TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}}
+        return {
+            "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
+        }
 
     def describe_time_to_live(self, context: RequestContext, params: dict) -> dict:
         scope = make_scope(context.account, context.region)
@@ -491,7 +567,9 @@ class TablesMixin:
         if record.get("pitr"):
             now = time.time()
             pitr["EarliestRestorableDateTime"] = max(record["pitr_since"], now - 35 * 86400)
-            pitr["LatestRestorableDateTime"] = now - 300 if now - 300 > record["pitr_since"] else record["pitr_since"]
+            pitr["LatestRestorableDateTime"] = (
+                now - 300 if now - 300 > record["pitr_since"] else record["pitr_since"]
+            )
             pitr["RecoveryPeriodInDays"] = record.get("pitr_days", 35)
         return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
 
@@ -524,10 +602,12 @@ class TablesMixin:
         if not arn.startswith("arn:") or ":table/" not in arn:
             raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
         scope = make_scope(context.account, context.region)
-        name = arn[len(prefix):].split("/")[0] if arn.startswith(prefix) else None
+        name = arn[len(prefix) :].split("/")[0] if arn.startswith(prefix) else None
         record = self._record(scope, name) if name else None
         if record is None:
-            raise ServiceError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
+            raise ServiceError(
+                "ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400
+            )
         return scope, record
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
@@ -536,7 +616,9 @@ class TablesMixin:
         tags = dict(record.get("tags") or {})
         tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
         if len(tags) > 50:
-            raise validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
+            raise validation(
+                "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
+            )
         record["tags"] = tags
         self._save(scope, record)
         return {}
@@ -544,7 +626,9 @@ class TablesMixin:
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
-        record["tags"] = {k: v for k, v in (record.get("tags") or {}).items() if k not in set(params["TagKeys"])}
+        record["tags"] = {
+            k: v for k, v in (record.get("tags") or {}).items() if k not in set(params["TagKeys"])
+        }
         self._save(scope, record)
         return {}
 
@@ -552,7 +636,7 @@ class TablesMixin:
         _, record = self._record_by_arn(context, params["ResourceArn"])
         tags = sorted((record.get("tags") or {}).items())
         start = int(params["NextToken"]) if (params.get("NextToken") or "").isdigit() else 0
-        page = tags[start:start + 10]
+        page = tags[start : start + 10]
         out: dict = {"Tags": [{"Key": k, "Value": v} for k, v in page]}
         if start + 10 < len(tags):
             out["NextToken"] = str(start + 10)

@@ -92,7 +92,9 @@ class TransactionsMixin:
             reasons = []
             news = []
             failed = False
-            for (action, scope, schema, key, spec, b, condition, payload), old in zip(plans, olds):
+            for (action, scope, schema, key, spec, b, condition, payload), old in zip(
+                plans, olds, strict=False
+            ):
                 try:
                     if condition is not None and not E.evaluate(condition, old or {}, b):
                         item = old if spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
@@ -130,7 +132,7 @@ class TransactionsMixin:
                     400,
                     CancellationReasons=reasons,
                 )
-            for (action, scope, schema, key, *_), old, new in zip(plans, olds, news):
+            for (action, scope, schema, key, *_), old, new in zip(plans, olds, news, strict=False):
                 if action == "ConditionCheck":
                     continue
                 record = self._apply(scope, scope_region, schema, key, old, new)
@@ -149,7 +151,7 @@ class TransactionsMixin:
             from overcast.services.dynamodb.provider import capacity
 
             per_table: dict = {}
-            for action, scope, schema, key, spec, *_ in plans:
+            for _action, _scope, schema, _key, _spec, *_ in plans:
                 current = per_table.get(schema.name, (schema, 0.0))[1]
                 per_table[schema.name] = (schema, current + 2.0)
             out["ConsumedCapacity"] = [capacity(s, u, mode, True) for s, u in per_table.values()]

@@ -52,9 +52,13 @@ def parse_number(text: str) -> Decimal:
         raise validation("Attempting to store more than 38 significant digits in a Number")
     magnitude = value.adjusted()
     if magnitude > 125:
-        raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+        raise validation(
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        )
     if magnitude < -130:
-        raise validation("Number underflow. Attempting to store a number with magnitude smaller than supported range")
+        raise validation(
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        )
     return value
 
 
@@ -80,11 +84,15 @@ def arithmetic(left: Decimal, right: Decimal, subtract: bool) -> str:
     try:
         result = _CONTEXT.subtract(left, right) if subtract else _CONTEXT.add(left, right)
     except decimal.InvalidOperation:
-        raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range") from None
+        raise validation(
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        ) from None
     if result:
         digits = result.normalize(_CONTEXT).as_tuple().digits
         if len(digits) > 38:
-            raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+            raise validation(
+                "Number overflow. Attempting to store a number with magnitude larger than supported range"
+            )
     return format_number(parse_number(str(result)))
 
 
@@ -95,8 +103,12 @@ def check_value(value: Any, key_hint: str = "") -> dict:
     """Validate one attribute value in place (normalising numbers); returns it."""
     if type(value) is not dict or len(value) != 1:
         if type(value) is dict and not value:
-            raise validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
-        raise validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+            raise validation(
+                "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+            )
+        raise validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+        )
     ((kind, inner),) = value.items()
     if kind == "S" or kind == "B" or kind == "BOOL":
         return value
@@ -105,8 +117,10 @@ def check_value(value: Any, key_hint: str = "") -> dict:
         return value
     if kind in SET_TYPES:
         if not inner:
-            raise validation(f"1 validation error detected: One or more parameter values were invalid: An"
-                             f" {_SET_NAMES[kind]}  may not be empty")
+            raise validation(
+                f"1 validation error detected: One or more parameter values were invalid: An"
+                f" {_SET_NAMES[kind]}  may not be empty"
+            )
         if kind == "NS":
             inner = [normalize_number(n) for n in inner]
             value["NS"] = inner
@@ -195,7 +209,7 @@ def equal(a: dict | None, b: dict | None) -> bool:
             return {Decimal(x) for x in va} == {Decimal(x) for x in vb}
         return set(va) == set(vb)
     if ka == "L":
-        return len(va) == len(vb) and all(equal(x, y) for x, y in zip(va, vb))
+        return len(va) == len(vb) and all(equal(x, y) for x, y in zip(va, vb, strict=False))
     if ka == "M":
         return va.keys() == vb.keys() and all(equal(va[k], vb[k]) for k in va)
     return va == vb
@@ -217,7 +231,7 @@ def ordered(a: dict | None, b: dict | None) -> int | None:
 
 
 def contains_value(container: list, element: dict, kind: str) -> bool:
-    (ekind, evalue), = element.items()
+    ((ekind, evalue),) = element.items()
     if kind in SET_TYPES:
         if SET_TYPES[kind] != ekind:
             return False

@@ -62,7 +62,11 @@ class Provider(BaseProvider):
         scope, meta = self._meta(context, params["StreamArn"])
         streams = self._streams
         first = next(iter(streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
-        starting = first[0].rpartition("|")[2] if first else sequence_text(streams.last_sequence(scope, meta["id"]) + 1)
+        starting = (
+            first[0].rpartition("|")[2]
+            if first
+            else sequence_text(streams.last_sequence(scope, meta["id"]) + 1)
+        )
         shard: dict = {"ShardId": meta["shard"], "SequenceNumberRange": {"StartingSequenceNumber": starting}}
         if meta["status"] == "DISABLED":
             shard["SequenceNumberRange"]["EndingSequenceNumber"] = sequence_text(meta.get("last", 0))
@@ -90,15 +94,24 @@ class Provider(BaseProvider):
         last = self._streams.last_sequence(scope, meta["id"])
         if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             if sequence is None or not sequence.isdigit():
-                raise _validation("Sequence number must be specified for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER"
-                                  " iterator types" if sequence is None else f"Invalid SequenceNumber: {sequence}")
+                raise _validation(
+                    "Sequence number must be specified for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER"
+                    " iterator types"
+                    if sequence is None
+                    else f"Invalid SequenceNumber: {sequence}"
+                )
             number = int(sequence)
             first = next(iter(self._streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
             if first is not None and number < int(first[0].rpartition("|")[2]) - 1:
-                raise ServiceError("TrimmedDataAccessException", "The operation attempted to read past the oldest"
-                                   " stream record in a shard.", 400)
+                raise ServiceError(
+                    "TrimmedDataAccessException",
+                    "The operation attempted to read past the oldest stream record in a shard.",
+                    400,
+                )
             if number > last:
-                raise _validation(f"Invalid SequenceNumber for ShardIterator: {sequence} is beyond the end of the shard")
+                raise _validation(
+                    f"Invalid SequenceNumber for ShardIterator: {sequence} is beyond the end of the shard"
+                )
             position = number - 1 if kind == "AT_SEQUENCE_NUMBER" else number
         elif kind == "TRIM_HORIZON":
             position = 0
@@ -115,16 +128,21 @@ class Provider(BaseProvider):
         except (ValueError, KeyError, TypeError):
             raise _validation("Invalid ShardIterator") from None
         if issued < time.time() - ITERATOR_LIFETIME:
-            raise ServiceError("ExpiredIteratorException", "Iterator expired. The iterator was created at time"
-                               f" {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime(issued))} while right now"
-                               f" it is {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime())} which is further"
-                               " in the future than the tolerated delay of 900000 milliseconds.", 400)
+            raise ServiceError(
+                "ExpiredIteratorException",
+                "Iterator expired. The iterator was created at time"
+                f" {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime(issued))} while right now"
+                f" it is {time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime())} which is further"
+                " in the future than the tolerated delay of 900000 milliseconds.",
+                400,
+            )
         scope, meta = self._meta(context, arn)
         limit = params.get("Limit") or MAX_RECORDS
         streams = self._streams
         records = []
-        for key, record in streams.records.scan(scope, prefix=meta["id"] + "|",
-                                                 start_after=f"{meta['id']}|{sequence_text(position)}", limit=limit):
+        for _key, record in streams.records.scan(
+            scope, prefix=meta["id"] + "|", start_after=f"{meta['id']}|{sequence_text(position)}", limit=limit
+        ):
             records.append(record)
         if records:
             position = int(records[-1]["dynamodb"]["SequenceNumber"])
@@ -132,5 +150,7 @@ class Provider(BaseProvider):
         closed = meta["status"] == "DISABLED" and position >= meta.get("last", 0)
         if not closed:
             token = {"a": arn, "s": meta["shard"], "p": position, "t": time.time()}
-            out["NextShardIterator"] = base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
+            out["NextShardIterator"] = base64.urlsafe_b64encode(
+                json.dumps(token, separators=(",", ":")).encode()
+            ).decode()
         return out

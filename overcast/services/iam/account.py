@@ -63,7 +63,9 @@ class AccountMixin(IamBase):
 
     def _profile_shape(self, account: str, record: dict) -> dict:
         roles = [self._get("roles", account, name) for name in record["Roles"]]
-        shape = {k: record[k] for k in ("Path", "InstanceProfileName", "InstanceProfileId", "Arn", "CreateDate")}
+        shape = {
+            k: record[k] for k in ("Path", "InstanceProfileName", "InstanceProfileId", "Arn", "CreateDate")
+        }
         shape["Roles"] = [self.role_shape(r, full=False) for r in roles if r]
         if record.get("Tags"):
             shape["Tags"] = record["Tags"]
@@ -75,15 +77,23 @@ class AccountMixin(IamBase):
             raise already_exists(f"Instance Profile {name} already exists.")
         path = check_path(params.get("Path"))
         record = {
-            "InstanceProfileName": name, "InstanceProfileId": ids.unique_id("instance-profile"), "Path": path,
-            "Arn": self.arn(context, context.account, f"instance-profile{path}{name}"), "CreateDate": now(),
-            "Roles": [], "Tags": tag_list(params.get("Tags")),
+            "InstanceProfileName": name,
+            "InstanceProfileId": ids.unique_id("instance-profile"),
+            "Path": path,
+            "Arn": self.arn(context, context.account, f"instance-profile{path}{name}"),
+            "CreateDate": now(),
+            "Roles": [],
+            "Tags": tag_list(params.get("Tags")),
         }
         self._put("instance_profiles", context.account, name, record)
         return {"InstanceProfile": self._profile_shape(context.account, record)}
 
     def get_instance_profile(self, context, params):
-        return {"InstanceProfile": self._profile_shape(context.account, self._profile(context.account, params["InstanceProfileName"]))}
+        return {
+            "InstanceProfile": self._profile_shape(
+                context.account, self._profile(context.account, params["InstanceProfileName"])
+            )
+        }
 
     def delete_instance_profile(self, context, params):
         record = self._profile(context.account, params["InstanceProfileName"])
@@ -94,14 +104,21 @@ class AccountMixin(IamBase):
 
     def list_instance_profiles(self, context, params):
         prefix = params.get("PathPrefix") or "/"
-        profiles = [self._profile_shape(context.account, p) for p in self._all("instance_profiles", context.account)
-                    if p["Path"].startswith(prefix)]
+        profiles = [
+            self._profile_shape(context.account, p)
+            for p in self._all("instance_profiles", context.account)
+            if p["Path"].startswith(prefix)
+        ]
         return paginate(profiles, params, "InstanceProfiles")
 
     def list_instance_profiles_for_role(self, context, params):
         role = self.entity("role", context.account, params["RoleName"])
-        profiles = [self._get("instance_profiles", context.account, n) for n in role.get("InstanceProfiles") or []]
-        return paginate([self._profile_shape(context.account, p) for p in profiles if p], params, "InstanceProfiles")
+        profiles = [
+            self._get("instance_profiles", context.account, n) for n in role.get("InstanceProfiles") or []
+        ]
+        return paginate(
+            [self._profile_shape(context.account, p) for p in profiles if p], params, "InstanceProfiles"
+        )
 
     def add_role_to_instance_profile(self, context, params):
         record = self._profile(context.account, params["InstanceProfileName"])
@@ -122,8 +139,11 @@ class AccountMixin(IamBase):
             raise no_such_entity(f"The role with name {role['RoleName']} cannot be found.")
         with self.store.transaction():
             record["Roles"] = [r for r in record["Roles"] if r.lower() != role["RoleName"].lower()]
-            role["InstanceProfiles"] = [p for p in role.get("InstanceProfiles") or []
-                                        if p.lower() != record["InstanceProfileName"].lower()]
+            role["InstanceProfiles"] = [
+                p
+                for p in role.get("InstanceProfiles") or []
+                if p.lower() != record["InstanceProfileName"].lower()
+            ]
             self._put("instance_profiles", context.account, record["InstanceProfileName"], record)
             self._save("role", context.account, role)
         return {}
@@ -196,8 +216,14 @@ class AccountMixin(IamBase):
         thumbprints = params.get("ThumbprintList") or []
         if len(thumbprints) > 5:
             raise limit_exceeded("Thumbprint list must contain fewer than 5 entries.")
-        record = {"Arn": arn, "Url": host, "ClientIDList": clients, "ThumbprintList": thumbprints,
-                  "CreateDate": now(), "Tags": tag_list(params.get("Tags"))}
+        record = {
+            "Arn": arn,
+            "Url": host,
+            "ClientIDList": clients,
+            "ThumbprintList": thumbprints,
+            "CreateDate": now(),
+            "Tags": tag_list(params.get("Tags")),
+        }
         self._put("oidc_providers", context.account, arn, record)
         return {"OpenIDConnectProviderArn": arn, **({"Tags": record["Tags"]} if record["Tags"] else {})}
 
@@ -219,7 +245,11 @@ class AccountMixin(IamBase):
         return {k: record[k] for k in ("Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags")}
 
     def list_open_id_connect_providers(self, context, params):
-        return {"OpenIDConnectProviderList": [{"Arn": r["Arn"]} for r in self._all("oidc_providers", context.account)]}
+        return {
+            "OpenIDConnectProviderList": [
+                {"Arn": r["Arn"]} for r in self._all("oidc_providers", context.account)
+            ]
+        }
 
     def delete_open_id_connect_provider(self, context, params):
         self._delete("oidc_providers", context.account, params["OpenIDConnectProviderArn"])
@@ -254,8 +284,14 @@ class AccountMixin(IamBase):
         arn = self.arn(context, context.account, f"saml-provider/{name}")
         if self._get("saml_providers", context.account, arn) is not None:
             raise already_exists(f"SAMLProvider {name} already exists")
-        record = {"Arn": arn, "Name": name, "SAMLMetadataDocument": document, "CreateDate": now(),
-                  "ValidUntil": None, "Tags": tag_list(params.get("Tags"))}
+        record = {
+            "Arn": arn,
+            "Name": name,
+            "SAMLMetadataDocument": document,
+            "CreateDate": now(),
+            "ValidUntil": None,
+            "Tags": tag_list(params.get("Tags")),
+        }
         self._put("saml_providers", context.account, arn, record)
         return {"SAMLProviderArn": arn, **({"Tags": record["Tags"]} if record["Tags"] else {})}
 
@@ -267,8 +303,11 @@ class AccountMixin(IamBase):
 
     def get_saml_provider(self, context, params):
         record = self._saml(context.account, params["SAMLProviderArn"])
-        result = {"SAMLProviderArn": record["Arn"], "SAMLMetadataDocument": record["SAMLMetadataDocument"],
-                  "CreateDate": record["CreateDate"]}
+        result = {
+            "SAMLProviderArn": record["Arn"],
+            "SAMLMetadataDocument": record["SAMLMetadataDocument"],
+            "CreateDate": record["CreateDate"],
+        }
         if record.get("Tags"):
             result["Tags"] = record["Tags"]
         return result
@@ -281,8 +320,12 @@ class AccountMixin(IamBase):
         return {"SAMLProviderArn": record["Arn"]}
 
     def list_saml_providers(self, context, params):
-        return {"SAMLProviderList": [{"Arn": r["Arn"], "CreateDate": r["CreateDate"]}
-                                     for r in self._all("saml_providers", context.account)]}
+        return {
+            "SAMLProviderList": [
+                {"Arn": r["Arn"], "CreateDate": r["CreateDate"]}
+                for r in self._all("saml_providers", context.account)
+            ]
+        }
 
     def delete_saml_provider(self, context, params):
         self._saml(context.account, params["SAMLProviderArn"])
@@ -298,17 +341,36 @@ class AccountMixin(IamBase):
         base = SERVICE_LINKED_NAMES.get(service)
         if base is None:
             prefix = service.split(".")[0]
-            base = "AWSServiceRoleFor" + "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", prefix))
+            base = "AWSServiceRoleFor" + "".join(
+                part[:1].upper() + part[1:] for part in re.split(r"[-_]", prefix)
+            )
         suffix = params.get("CustomSuffix")
         name = f"{base}_{suffix}" if suffix else base
         if self._get("roles", context.account, name) is not None:
-            raise invalid_input(f"Service role name {name} has been taken in this account, please try a different suffix.")
-        trust = json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]})
+            raise invalid_input(
+                f"Service role name {name} has been taken in this account, please try a different suffix."
+            )
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}
+                ],
+            }
+        )
         path = f"/aws-service-role/{service}/"
         record = self._new(
-            context, "role", name, path, AssumeRolePolicyDocument=trust, Description=params.get("Description"),
-            MaxSessionDuration=3600, Tags=[], PermissionsBoundary=None, RoleLastUsed={}, ServiceLinked=service,
+            context,
+            "role",
+            name,
+            path,
+            AssumeRolePolicyDocument=trust,
+            Description=params.get("Description"),
+            MaxSessionDuration=3600,
+            Tags=[],
+            PermissionsBoundary=None,
+            RoleLastUsed={},
+            ServiceLinked=service,
         )
         self._save("role", context.account, record)
         return {"Role": self.role_shape(record)}
@@ -335,31 +397,57 @@ class AccountMixin(IamBase):
         account = context.account
         users = self._all("users", account)
         counts = {
-            "Users": len(users), "Groups": len(self._all("groups", account)), "Roles": len(self._all("roles", account)),
+            "Users": len(users),
+            "Groups": len(self._all("groups", account)),
+            "Roles": len(self._all("roles", account)),
             "Policies": len(self._all("policies", account)),
             "InstanceProfiles": len(self._all("instance_profiles", account)),
             "MFADevices": len(self._all("mfa_devices", account)),
             "MFADevicesInUse": sum(len(u.get("MFADevices") or []) for u in users),
-            "Providers": len(self._all("oidc_providers", account)) + len(self._all("saml_providers", account)),
-            "AccessKeysPerUserQuota": 2, "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
-            "AttachedPoliciesPerUserQuota": 10, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
-            "GroupsQuota": 300, "InstanceProfilesQuota": 1000, "PoliciesQuota": 1500, "PolicySizeQuota": 6144,
-            "PolicyVersionsInUseQuota": 10000, "RolePolicySizeQuota": 10240, "RolesQuota": 1000,
-            "ServerCertificatesQuota": 20, "SigningCertificatesPerUserQuota": 2, "UserPolicySizeQuota": 2048,
-            "UsersQuota": 5000, "VersionsPerPolicyQuota": 5, "GlobalEndpointTokenVersion": 1,
-            "AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1 if self._root_keys(account) else 0,
-            "AccountSigningCertificatesPresent": 0, "ServerCertificates": 0,
-            "PolicyVersionsInUse": sum(len(u["Attached"]) for table in ("users", "groups", "roles")
-                                       for u in self._all(table, account)),
+            "Providers": len(self._all("oidc_providers", account))
+            + len(self._all("saml_providers", account)),
+            "AccessKeysPerUserQuota": 2,
+            "AttachedPoliciesPerGroupQuota": 10,
+            "AttachedPoliciesPerRoleQuota": 10,
+            "AttachedPoliciesPerUserQuota": 10,
+            "GroupPolicySizeQuota": 5120,
+            "GroupsPerUserQuota": 10,
+            "GroupsQuota": 300,
+            "InstanceProfilesQuota": 1000,
+            "PoliciesQuota": 1500,
+            "PolicySizeQuota": 6144,
+            "PolicyVersionsInUseQuota": 10000,
+            "RolePolicySizeQuota": 10240,
+            "RolesQuota": 1000,
+            "ServerCertificatesQuota": 20,
+            "SigningCertificatesPerUserQuota": 2,
+            "UserPolicySizeQuota": 2048,
+            "UsersQuota": 5000,
+            "VersionsPerPolicyQuota": 5,
+            "GlobalEndpointTokenVersion": 1,
+            "AccountMFAEnabled": 0,
+            "AccountAccessKeysPresent": 1 if self._root_keys(account) else 0,
+            "AccountSigningCertificatesPresent": 0,
+            "ServerCertificates": 0,
+            "PolicyVersionsInUse": sum(
+                len(u["Attached"])
+                for table in ("users", "groups", "roles")
+                for u in self._all(table, account)
+            ),
         }
         return {"SummaryMap": counts}
 
     def get_account_authorization_details(self, context, params):
         account = context.account
-        wanted = set(params.get("Filter") or ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"])
+        wanted = set(
+            params.get("Filter") or ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
+        )
 
         def inline(record: dict) -> list[dict]:
-            return [{"PolicyName": n, "PolicyDocument": encode_document(d)} for n, d in sorted(record["Inline"].items())]
+            return [
+                {"PolicyName": n, "PolicyDocument": encode_document(d)}
+                for n, d in sorted(record["Inline"].items())
+            ]
 
         def attached(record: dict) -> list[dict]:
             found = []
@@ -373,7 +461,11 @@ class AccountMixin(IamBase):
         if "User" in wanted:
             for user in self._all("users", account):
                 detail = self.user_shape(user, full=False)
-                detail.update(UserPolicyList=inline(user), GroupList=list(user["Groups"]), AttachedManagedPolicies=attached(user))
+                detail.update(
+                    UserPolicyList=inline(user),
+                    GroupList=list(user["Groups"]),
+                    AttachedManagedPolicies=attached(user),
+                )
                 if user.get("PermissionsBoundary"):
                     detail["PermissionsBoundary"] = boundary_shape(user)
                 if user.get("Tags"):
@@ -388,9 +480,12 @@ class AccountMixin(IamBase):
             for role in self._all("roles", account):
                 detail = self.role_shape(role)
                 detail.pop("MaxSessionDuration", None)
-                profiles = [self._get("instance_profiles", account, n) for n in role.get("InstanceProfiles") or []]
+                profiles = [
+                    self._get("instance_profiles", account, n) for n in role.get("InstanceProfiles") or []
+                ]
                 detail.update(
-                    RolePolicyList=inline(role), AttachedManagedPolicies=attached(role),
+                    RolePolicyList=inline(role),
+                    AttachedManagedPolicies=attached(role),
                     InstanceProfileList=[self._profile_shape(account, p) for p in profiles if p],
                 )
                 detail.pop("Description", None)
@@ -399,20 +494,30 @@ class AccountMixin(IamBase):
         if "LocalManagedPolicy" in wanted:
             policies += self._all("policies", account)
         if "AWSManagedPolicy" in wanted:
-            used = {arn for table in ("users", "groups", "roles") for r in self._all(table, account) for arn in r["Attached"]}
+            used = {
+                arn
+                for table in ("users", "groups", "roles")
+                for r in self._all(table, account)
+                for arn in r["Attached"]
+            }
             from overcast.services.iam.catalog import aws_managed
 
             policies += [p for arn, p in aws_managed().items() if arn in used]
         for record in policies:
             shape = self.policy_shape(account, record, tags=False)
-            versions = [record["DefaultVersionId"]] if record.get("AwsManaged") else sorted(record["Versions"])
+            versions = (
+                [record["DefaultVersionId"]] if record.get("AwsManaged") else sorted(record["Versions"])
+            )
             shape["PolicyVersionList"] = [self._version_shape(record, v, True) for v in versions]
             result["Policies"].append(shape)
         # One page holds everything; Marker/MaxItems still bound it for clients that page.
         page = paginate(
-            [("UserDetailList", x) for x in result["UserDetailList"]] + [("GroupDetailList", x) for x in result["GroupDetailList"]]
-            + [("RoleDetailList", x) for x in result["RoleDetailList"]] + [("Policies", x) for x in result["Policies"]],
-            params, "Items",
+            [("UserDetailList", x) for x in result["UserDetailList"]]
+            + [("GroupDetailList", x) for x in result["GroupDetailList"]]
+            + [("RoleDetailList", x) for x in result["RoleDetailList"]]
+            + [("Policies", x) for x in result["Policies"]],
+            params,
+            "Items",
         )
         out = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
         for member, item in page.pop("Items"):

@@ -19,7 +19,9 @@ class AuthorizationMixin(IamBase):
         #: principal key → (generation, (identity policies, boundaries, session policies))
         self._policy_cache: dict = {}
 
-    def principal_for(self, identity: dict | None, account: str, region: str = "us-east-1") -> policy.Principal:
+    def principal_for(
+        self, identity: dict | None, account: str, region: str = "us-east-1"
+    ) -> policy.Principal:
         """The policy engine's principal for a credential record (None: the account's root)."""
         if identity is None:
             return self._principal(identity, account, region)
@@ -33,19 +35,35 @@ class AuthorizationMixin(IamBase):
 
     def _principal(self, identity: dict | None, account: str, region: str) -> policy.Principal:
         if not identity or identity.get("Kind") == "root" or identity.get("SessionType") == "root":
-            return policy.Principal(f"arn:{partition(region)}:iam::{account}:root", account, policy.ROOT, account)
+            return policy.Principal(
+                f"arn:{partition(region)}:iam::{account}:root", account, policy.ROOT, account
+            )
         tags = {t["Key"]: t["Value"] for t in identity.get("PrincipalTags") or []}
         if identity.get("Kind") == "user" or identity.get("SessionType") == "user":
             user = self._get("users", account, identity["UserName"]) or {}
             tags = {t["Key"]: t["Value"] for t in user.get("Tags") or []}
-            return policy.Principal(user.get("Arn") or identity["Arn"], account, policy.USER, identity["UserId"],
-                                    identity["UserName"], tags=tags)
+            return policy.Principal(
+                user.get("Arn") or identity["Arn"],
+                account,
+                policy.USER,
+                identity["UserId"],
+                identity["UserName"],
+                tags=tags,
+            )
         if identity.get("SessionType") == "federated":
-            return policy.Principal(identity["Arn"], account, policy.FEDERATED_USER, identity["UserId"], tags=tags)
+            return policy.Principal(
+                identity["Arn"], account, policy.FEDERATED_USER, identity["UserId"], tags=tags
+            )
         role = self._get("roles", account, identity.get("RoleName", "")) or {}
         role_tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
-        return policy.Principal(identity["Arn"], account, policy.ASSUMED_ROLE, identity["UserId"],
-                                role_arn=identity.get("RoleArn", ""), tags={**role_tags, **tags})
+        return policy.Principal(
+            identity["Arn"],
+            account,
+            policy.ASSUMED_ROLE,
+            identity["UserId"],
+            role_arn=identity.get("RoleArn", ""),
+            tags={**role_tags, **tags},
+        )
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         """Tags of the user, role or customer managed policy an ARN names (aws:ResourceTag)."""
@@ -119,16 +137,32 @@ class AuthorizationMixin(IamBase):
             sessions += self._managed(account, identity.get("PolicyArns") or [], "session")
             if len(sessions) > 1:
                 # Several session policies act as one: their union bounds the session.
-                merged = policy.Policy("2012-10-17", [s for p in sessions for s in p.statements], "session-policy",
-                                       "session")
+                merged = policy.Policy(
+                    "2012-10-17", [s for p in sessions for s in p.statements], "session-policy", "session"
+                )
                 sessions = [merged]
         if identity.get("SessionType") == "federated":
             # A federation token's user has the federating user's permissions, bounded by the
             # policies passed to GetFederationToken.
-            owner = self._get("users", account, identity.get("FederatingUser", "")) if identity.get("FederatingUser") else None
-            identity_policies = self.entity_policies("user", account, owner) if owner else [
-                policy.parse(json.dumps({"Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))]
+            owner = (
+                self._get("users", account, identity.get("FederatingUser", ""))
+                if identity.get("FederatingUser")
+                else None
+            )
+            identity_policies = (
+                self.entity_policies("user", account, owner)
+                if owner
+                else [
+                    policy.parse(
+                        json.dumps(
+                            {
+                                "Version": "2012-10-17",
+                                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                            }
+                        )
+                    )
+                ]
+            )
             sessions = sessions if sessions is not None else []
         result = (identity_policies, boundaries, sessions)
         if len(self._policy_cache) > 4096:

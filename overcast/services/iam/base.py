@@ -4,8 +4,9 @@ pagination, documents on the wire."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from overcast import policy
@@ -19,7 +20,7 @@ GLOBAL = "global"
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def no_such_entity(message: str) -> ServiceError:
@@ -55,7 +56,9 @@ def encode_document(text: str) -> str:
     return quote(text, safe="")
 
 
-def parse_document(text: str, kind: str = policy.IDENTITY, limit: int | None = None, what: str = "") -> policy.Policy:
+def parse_document(
+    text: str, kind: str = policy.IDENTITY, limit: int | None = None, what: str = ""
+) -> policy.Policy:
     if limit is not None and len("".join(text.split())) > limit:
         raise limit_exceeded(f"Cannot exceed quota for {what or 'PolicySize'}: {limit}")
     try:
@@ -85,7 +88,7 @@ def paginate(items: list, params: dict, member: str) -> dict:
         except ValueError:
             raise validation_error("Invalid Marker.") from None
     size = params.get("MaxItems") or 100
-    page = items[start:start + size]
+    page = items[start : start + size]
     result: dict[str, Any] = {member: page, "IsTruncated": start + size < len(items)}
     if result["IsTruncated"]:
         result["Marker"] = str(start + size)
@@ -113,8 +116,17 @@ class IamBase(BaseProvider):
         self.tables = {
             name: self.store.table("iam", name)
             for name in (
-                "users", "groups", "roles", "policies", "attachments", "instance_profiles", "mfa_devices",
-                "oidc_providers", "saml_providers", "account", "credentials",
+                "users",
+                "groups",
+                "roles",
+                "policies",
+                "attachments",
+                "instance_profiles",
+                "mfa_devices",
+                "oidc_providers",
+                "saml_providers",
+                "account",
+                "credentials",
             )
         }
         #: Bumped on every IAM write, so caches of parsed policies know when to refresh.

@@ -37,7 +37,7 @@ def totp(seed_base32: str, step: int) -> str:
     key = base64.b32decode(seed_base32)
     digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
     return f"{code:06d}"
 
 
@@ -50,7 +50,6 @@ def totp_step(seed: str, code: str, window: int = 2) -> int | None:
     return None
 
 
-
 def qr_png(text: str) -> bytes:
     """The QR code an authenticator app scans, as AWS returns it in QRCodePNG."""
     import segno  # only needed here; keeps it off the startup path
@@ -58,6 +57,7 @@ def qr_png(text: str) -> bytes:
     buffer = io.BytesIO()
     segno.make_qr(text, error="m").save(buffer, kind="png", scale=4, border=4)
     return buffer.getvalue()
+
 
 class CredentialsMixin(IamBase):
     # -- the credential records ---------------------------------------------------------------
@@ -101,8 +101,13 @@ class CredentialsMixin(IamBase):
                 user["AccessKeys"].append(key_id)
                 self._save("user", context.account, user)
             else:
-                self._put("account", context.account, "root-keys", owned + [key_id])
-        key = {"AccessKeyId": key_id, "Status": "Active", "SecretAccessKey": record["Secret"], "CreateDate": record["CreateDate"]}
+                self._put("account", context.account, "root-keys", [*owned, key_id])
+        key = {
+            "AccessKeyId": key_id,
+            "Status": "Active",
+            "SecretAccessKey": record["Secret"],
+            "CreateDate": record["CreateDate"],
+        }
         if user:
             key["UserName"] = user["UserName"]
         return {"AccessKey": key}
@@ -149,7 +154,12 @@ class CredentialsMixin(IamBase):
                 user["AccessKeys"].remove(key_id)
                 self._save("user", context.account, user)
             else:
-                self._put("account", context.account, "root-keys", [k for k in self._root_keys(context.account) if k != key_id])
+                self._put(
+                    "account",
+                    context.account,
+                    "root-keys",
+                    [k for k in self._root_keys(context.account) if k != key_id],
+                )
         return {}
 
     def get_access_key_last_used(self, context, params):
@@ -158,10 +168,13 @@ class CredentialsMixin(IamBase):
         if record is None or record["Kind"] == "session" or record["Account"] != context.account:
             raise ServiceError("AccessDenied", "The access key does not exist in this account.", 403)
         used = record.get("LastUsed") or {}
-        result = {"AccessKeyLastUsed": {
-            "ServiceName": used.get("ServiceName", "N/A"), "Region": used.get("Region", "N/A"),
-            **({"LastUsedDate": used["LastUsedDate"]} if "LastUsedDate" in used else {}),
-        }}
+        result = {
+            "AccessKeyLastUsed": {
+                "ServiceName": used.get("ServiceName", "N/A"),
+                "Region": used.get("Region", "N/A"),
+                **({"LastUsedDate": used["LastUsedDate"]} if "LastUsedDate" in used else {}),
+            }
+        }
         if record.get("UserName"):
             result["UserName"] = record["UserName"]
         return result
@@ -190,10 +203,14 @@ class CredentialsMixin(IamBase):
             not rules.get("RequireLowercaseCharacters") or any(c.islower() for c in password),
         ]
         if not all(checks):
-            raise ServiceError("PasswordPolicyViolation", "Password does not conform to the account password policy.", 400)
+            raise ServiceError(
+                "PasswordPolicyViolation", "Password does not conform to the account password policy.", 400
+            )
 
     def create_login_profile(self, context, params):
-        user = self.entity("user", context.account, params.get("UserName") or self._caller_user(context, params))
+        user = self.entity(
+            "user", context.account, params.get("UserName") or self._caller_user(context, params)
+        )
         if user.get("LoginProfile"):
             raise already_exists(f"Login Profile for user {user['UserName']} already exists.")
         self._check_password(context.account, params.get("Password") or "")
@@ -208,11 +225,16 @@ class CredentialsMixin(IamBase):
     @staticmethod
     def _login_shape(user: dict) -> dict:
         profile = user["LoginProfile"]
-        return {"UserName": user["UserName"], "CreateDate": profile["CreateDate"],
-                "PasswordResetRequired": profile["PasswordResetRequired"]}
+        return {
+            "UserName": user["UserName"],
+            "CreateDate": profile["CreateDate"],
+            "PasswordResetRequired": profile["PasswordResetRequired"],
+        }
 
     def _login_user(self, context, params) -> dict:
-        user = self.entity("user", context.account, params.get("UserName") or self._caller_user(context, params))
+        user = self.entity(
+            "user", context.account, params.get("UserName") or self._caller_user(context, params)
+        )
         if not user.get("LoginProfile"):
             raise no_such_entity(f"Login Profile for User {user['UserName']} cannot be found.")
         return user
@@ -241,7 +263,10 @@ class CredentialsMixin(IamBase):
         if not name:
             raise invalid_input("Only IAM users can change their own password.")
         user = self._login_user(context, {"UserName": name})
-        if not hmac.compare_digest(user["LoginProfile"]["PasswordHash"], _hash(params["OldPassword"], user["LoginProfile"]["PasswordHash"])):
+        if not hmac.compare_digest(
+            user["LoginProfile"]["PasswordHash"],
+            _hash(params["OldPassword"], user["LoginProfile"]["PasswordHash"]),
+        ):
             raise ServiceError("InvalidUserType", "The old password is incorrect.", 400)
         self._check_password(context.account, params["NewPassword"])
         user["LoginProfile"]["PasswordHash"] = _hash(params["NewPassword"])
@@ -258,13 +283,25 @@ class CredentialsMixin(IamBase):
         if self._get("mfa_devices", context.account, serial) is not None:
             raise already_exists("MFADevice entity at the same path and name already exists.")
         seed = base64.b32encode(os.urandom(40)).decode()
-        record = {"SerialNumber": serial, "Seed": seed, "User": None, "EnableDate": None,
-                  "Tags": tag_list(params.get("Tags")), "LastStep": None}
+        record = {
+            "SerialNumber": serial,
+            "Seed": seed,
+            "User": None,
+            "EnableDate": None,
+            "Tags": tag_list(params.get("Tags")),
+            "LastStep": None,
+        }
         self._put("mfa_devices", context.account, serial, record)
         alias = self._get("account", context.account, "alias")
         uri = f"otpauth://totp/{name}@{alias or context.account}?secret={seed}"
-        return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed.encode(), "QRCodePNG": qr_png(uri),
-                                     **({"Tags": record["Tags"]} if record["Tags"] else {})}}
+        return {
+            "VirtualMFADevice": {
+                "SerialNumber": serial,
+                "Base32StringSeed": seed.encode(),
+                "QRCodePNG": qr_png(uri),
+                **({"Tags": record["Tags"]} if record["Tags"] else {}),
+            }
+        }
 
     def _mfa(self, account: str, serial: str) -> dict:
         record = self._get("mfa_devices", account, serial)
@@ -279,7 +316,9 @@ class CredentialsMixin(IamBase):
             raise already_exists("MFA Device is already in use.")
         first = totp_step(device["Seed"], params["AuthenticationCode1"], window=10)
         if first is None or totp(device["Seed"], first + 1) != params["AuthenticationCode2"]:
-            raise ServiceError("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
+            raise ServiceError(
+                "InvalidAuthenticationCode", "Authentication code for device is not valid.", 403
+            )
         device.update(User=user["UserName"], EnableDate=now(), LastStep=first + 1)
         user["MFADevices"].append(device["SerialNumber"])
         with self.store.transaction():
@@ -291,11 +330,15 @@ class CredentialsMixin(IamBase):
         device = self._mfa(context.account, params["SerialNumber"])
         first = totp_step(device["Seed"], params["AuthenticationCode1"], window=10)
         if first is None or totp(device["Seed"], first + 1) != params["AuthenticationCode2"]:
-            raise ServiceError("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
+            raise ServiceError(
+                "InvalidAuthenticationCode", "Authentication code for device is not valid.", 403
+            )
         return {}
 
     def deactivate_mfa_device(self, context, params):
-        user = self.entity("user", context.account, params.get("UserName") or self._caller_user(context, params))
+        user = self.entity(
+            "user", context.account, params.get("UserName") or self._caller_user(context, params)
+        )
         serial = params["SerialNumber"]
         if serial not in user["MFADevices"]:
             raise no_such_entity(f"MFA Device with serial number {serial} does not exist.")
@@ -323,7 +366,9 @@ class CredentialsMixin(IamBase):
         for serial in user["MFADevices"]:
             device = self._get("mfa_devices", context.account, serial)
             if device:
-                devices.append({"UserName": user["UserName"], "SerialNumber": serial, "EnableDate": device["EnableDate"]})
+                devices.append(
+                    {"UserName": user["UserName"], "SerialNumber": serial, "EnableDate": device["EnableDate"]}
+                )
         return paginate(devices, params, "MFADevices")
 
     def list_virtual_mfa_devices(self, context, params):
@@ -331,7 +376,7 @@ class CredentialsMixin(IamBase):
         found = []
         for device in self._all("mfa_devices", context.account):
             assigned = device["User"] is not None
-            if status == "Assigned" and not assigned or status == "Unassigned" and assigned:
+            if (status == "Assigned" and not assigned) or (status == "Unassigned" and assigned):
                 continue
             item = {"SerialNumber": device["SerialNumber"]}
             if assigned:
@@ -376,12 +421,28 @@ class CredentialReportMixin(IamBase):
     their credentials, as AWS's CSV."""
 
     _COLUMNS = (
-        "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
-        "password_next_rotation", "mfa_active", "access_key_1_active", "access_key_1_last_rotated",
-        "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
-        "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
-        "access_key_2_last_used_region", "access_key_2_last_used_service", "cert_1_active", "cert_1_last_rotated",
-        "cert_2_active", "cert_2_last_rotated",
+        "user",
+        "arn",
+        "user_creation_time",
+        "password_enabled",
+        "password_last_used",
+        "password_last_changed",
+        "password_next_rotation",
+        "mfa_active",
+        "access_key_1_active",
+        "access_key_1_last_rotated",
+        "access_key_1_last_used_date",
+        "access_key_1_last_used_region",
+        "access_key_1_last_used_service",
+        "access_key_2_active",
+        "access_key_2_last_rotated",
+        "access_key_2_last_used_date",
+        "access_key_2_last_used_region",
+        "access_key_2_last_used_service",
+        "cert_1_active",
+        "cert_1_last_rotated",
+        "cert_2_active",
+        "cert_2_last_rotated",
     )
 
     def generate_credential_report(self, context, params):
@@ -395,22 +456,45 @@ class CredentialReportMixin(IamBase):
         users = [("<root_account>", self.arn(context, context.account, "root"), None, None, [], root_keys)]
         for user in self._all("users", context.account):
             keys = [self.credential(k) for k in user["AccessKeys"]]
-            users.append((user["UserName"], user["Arn"], user["CreateDate"], user.get("LoginProfile"),
-                          user.get("MFADevices") or [], keys))
+            users.append(
+                (
+                    user["UserName"],
+                    user["Arn"],
+                    user["CreateDate"],
+                    user.get("LoginProfile"),
+                    user.get("MFADevices") or [],
+                    keys,
+                )
+            )
         for name, arn, created, login, mfa, keys in users:
-            row = [name, arn, stamp(created) if created else "N/A",
-                   "true" if login else ("not_supported" if created is None else "false"),
-                   "N/A", stamp(login["CreateDate"]) if login else "N/A", "N/A", "true" if mfa else "false"]
+            row = [
+                name,
+                arn,
+                stamp(created) if created else "N/A",
+                "true" if login else ("not_supported" if created is None else "false"),
+                "N/A",
+                stamp(login["CreateDate"]) if login else "N/A",
+                "N/A",
+                "true" if mfa else "false",
+            ]
             for index in range(2):
                 key = keys[index] if index < len(keys) and keys[index] else None
                 used = (key or {}).get("LastUsed") or {}
-                row += ["true" if key and key["Status"] == "Active" else "false",
-                        stamp(key["CreateDate"]) if key else "N/A", stamp(used.get("LastUsedDate")),
-                        used.get("Region", "N/A"), used.get("ServiceName", "N/A")]
+                row += [
+                    "true" if key and key["Status"] == "Active" else "false",
+                    stamp(key["CreateDate"]) if key else "N/A",
+                    stamp(used.get("LastUsedDate")),
+                    used.get("Region", "N/A"),
+                    used.get("ServiceName", "N/A"),
+                ]
             row += ["false", "N/A", "false", "N/A"]
             rows.append(",".join(row))
-        self._put("account", context.account, "credential-report",
-                  {"Content": ("\n".join(rows)).encode(), "GeneratedTime": now()})
+        self._put(
+            "account",
+            context.account,
+            "credential-report",
+            {"Content": ("\n".join(rows)).encode(), "GeneratedTime": now()},
+        )
         if existed:
             return {"State": "COMPLETE"}
         return {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"}
@@ -419,4 +503,8 @@ class CredentialReportMixin(IamBase):
         report = self._get("account", context.account, "credential-report")
         if report is None:
             raise ServiceError("ReportNotPresent", "Credential report not present", 410)
-        return {"Content": report["Content"], "ReportFormat": "text/csv", "GeneratedTime": report["GeneratedTime"]}
+        return {
+            "Content": report["Content"],
+            "ReportFormat": "text/csv",
+            "GeneratedTime": report["GeneratedTime"],
+        }

@@ -56,7 +56,11 @@ def check_name(value: str, member: str) -> str:
 
 def boundary_shape(record: dict) -> dict | None:
     arn = record.get("PermissionsBoundary")
-    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn} if arn else None
+    return (
+        {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+        if arn
+        else None
+    )
 
 
 class EntitiesMixin(IamBase):
@@ -89,7 +93,9 @@ class EntitiesMixin(IamBase):
 
     @staticmethod
     def role_shape(record: dict, full: bool = True) -> dict:
-        shape = {k: record[k] for k in ("Path", "RoleName", "RoleId", "Arn", "CreateDate", "MaxSessionDuration")}
+        shape = {
+            k: record[k] for k in ("Path", "RoleName", "RoleId", "Arn", "CreateDate", "MaxSessionDuration")
+        }
         shape["AssumeRolePolicyDocument"] = encode_document(record["AssumeRolePolicyDocument"])
         if record.get("Description") is not None:
             shape["Description"] = record["Description"]
@@ -126,9 +132,16 @@ class EntitiesMixin(IamBase):
         if boundary:
             self._require_policy(context.account, boundary, boundary=True)
         record = self._new(
-            context, "user", params["UserName"], params.get("Path"),
-            Tags=tag_list(params.get("Tags")), PermissionsBoundary=boundary, Groups=[], AccessKeys=[],
-            LoginProfile=None, MFADevices=[],
+            context,
+            "user",
+            params["UserName"],
+            params.get("Path"),
+            Tags=tag_list(params.get("Tags")),
+            PermissionsBoundary=boundary,
+            Groups=[],
+            AccessKeys=[],
+            LoginProfile=None,
+            MFADevices=[],
         )
         self._save("user", context.account, record)
         return {"User": self.user_shape(record)}
@@ -142,15 +155,24 @@ class EntitiesMixin(IamBase):
                 if identity.get("Kind") == "session":
                     raise validation_error("Must specify userName when calling with non-User credentials")
                 # The account's root user.
-                return {"User": {
-                    "UserId": context.account, "Arn": self.arn(context, context.account, "root"),
-                    "CreateDate": now(), "Path": "/", "UserName": "root",
-                }}
+                return {
+                    "User": {
+                        "UserId": context.account,
+                        "Arn": self.arn(context, context.account, "root"),
+                        "CreateDate": now(),
+                        "Path": "/",
+                        "UserName": "root",
+                    }
+                }
         return {"User": self.user_shape(self.entity("user", context.account, name))}
 
     def list_users(self, context, params):
         prefix = params.get("PathPrefix") or "/"
-        users = [self.user_shape(u, full=False) for u in self._all("users", context.account) if u["Path"].startswith(prefix)]
+        users = [
+            self.user_shape(u, full=False)
+            for u in self._all("users", context.account)
+            if u["Path"].startswith(prefix)
+        ]
         return paginate(users, params, "Users")
 
     def update_user(self, context, params):
@@ -213,7 +235,9 @@ class EntitiesMixin(IamBase):
 
     def list_groups(self, context, params):
         prefix = params.get("PathPrefix") or "/"
-        groups = [self.group_shape(g) for g in self._all("groups", context.account) if g["Path"].startswith(prefix)]
+        groups = [
+            self.group_shape(g) for g in self._all("groups", context.account) if g["Path"].startswith(prefix)
+        ]
         return paginate(groups, params, "Groups")
 
     def list_groups_for_user(self, context, params):
@@ -295,7 +319,10 @@ class EntitiesMixin(IamBase):
                 if len(parts) != 6 or parts[2] != "iam" or parts[4] != account:
                     continue
                 kind, _, rest = parts[5].partition("/")
-                if kind in ("user", "role") and self._get(f"{kind}s", account, rest.rsplit("/", 1)[-1]) is None:
+                if (
+                    kind in ("user", "role")
+                    and self._get(f"{kind}s", account, rest.rsplit("/", 1)[-1]) is None
+                ):
                     raise malformed(f'Invalid principal in policy: "AWS":"{name}"')
 
     def create_role(self, context, params):
@@ -307,9 +334,15 @@ class EntitiesMixin(IamBase):
         if boundary:
             self._require_policy(context.account, boundary, boundary=True)
         record = self._new(
-            context, "role", params["RoleName"], params.get("Path"),
-            AssumeRolePolicyDocument=document, Description=params.get("Description"),
-            MaxSessionDuration=duration, Tags=tag_list(params.get("Tags")), PermissionsBoundary=boundary,
+            context,
+            "role",
+            params["RoleName"],
+            params.get("Path"),
+            AssumeRolePolicyDocument=document,
+            Description=params.get("Description"),
+            MaxSessionDuration=duration,
+            Tags=tag_list(params.get("Tags")),
+            PermissionsBoundary=boundary,
             RoleLastUsed={},
         )
         self._save("role", context.account, record)
@@ -321,8 +354,8 @@ class EntitiesMixin(IamBase):
             raise validation_error(
                 f"1 validation error detected: Value '{duration}' at 'maxSessionDuration' failed to satisfy "
                 "constraint: Member must have value less than or equal to 43200"
-                if duration > 43200 else
-                f"1 validation error detected: Value '{duration}' at 'maxSessionDuration' failed to satisfy "
+                if duration > 43200
+                else f"1 validation error detected: Value '{duration}' at 'maxSessionDuration' failed to satisfy "
                 "constraint: Member must have value greater than or equal to 3600"
             )
 
@@ -331,7 +364,11 @@ class EntitiesMixin(IamBase):
 
     def list_roles(self, context, params):
         prefix = params.get("PathPrefix") or "/"
-        roles = [self.role_shape(r, full=False) for r in self._all("roles", context.account) if r["Path"].startswith(prefix)]
+        roles = [
+            self.role_shape(r, full=False)
+            for r in self._all("roles", context.account)
+            if r["Path"].startswith(prefix)
+        ]
         return paginate(roles, params, "Roles")
 
     def update_role(self, context, params):
@@ -376,8 +413,12 @@ class EntitiesMixin(IamBase):
         k = KINDS[kind]
         record = self.entity(kind, context.account, params[f"{k.title}Name"])
         check_name(params["PolicyName"], "policyName")
-        parse_document(params["PolicyDocument"], policy.IDENTITY, k.inline_limit,
-                       f"{k.title}PolicySize" if kind != "role" else "RolePolicySize")
+        parse_document(
+            params["PolicyDocument"],
+            policy.IDENTITY,
+            k.inline_limit,
+            f"{k.title}PolicySize" if kind != "role" else "RolePolicySize",
+        )
         record["Inline"][params["PolicyName"]] = params["PolicyDocument"]
         self._save(kind, context.account, record)
         return {}
@@ -389,7 +430,11 @@ class EntitiesMixin(IamBase):
         document = record["Inline"].get(name)
         if document is None:
             raise no_such_entity(f"The {kind} policy with name {name} cannot be found.")
-        return {f"{k.title}Name": record[f"{k.title}Name"], "PolicyName": name, "PolicyDocument": encode_document(document)}
+        return {
+            f"{k.title}Name": record[f"{k.title}Name"],
+            "PolicyName": name,
+            "PolicyDocument": encode_document(document),
+        }
 
     def _delete_inline(self, kind: str, context, params) -> dict:
         k = KINDS[kind]
@@ -416,7 +461,11 @@ class EntitiesMixin(IamBase):
         with self.store.transaction():
             record["Attached"].append(arn)
             self._save(kind, context.account, record)
-            attachments = self._get("attachments", context.account, arn) or {"user": [], "group": [], "role": []}
+            attachments = self._get("attachments", context.account, arn) or {
+                "user": [],
+                "group": [],
+                "role": [],
+            }
             attachments[kind].append(record[f"{k.title}Name"])
             self._put("attachments", context.account, arn, attachments)
         return {}
@@ -476,8 +525,11 @@ class EntitiesMixin(IamBase):
         managed = self.managed_policy(account, arn)
         if managed is None:
             if boundary:
-                raise invalid_input(f"ARN {arn} is not valid.") if parts[4] not in ("aws", account) else \
-                    no_such_entity(f"Scope ARN: {arn} does not exist or is not attachable.")
+                raise (
+                    invalid_input(f"ARN {arn} is not valid.")
+                    if parts[4] not in ("aws", account)
+                    else no_such_entity(f"Scope ARN: {arn} does not exist or is not attachable.")
+                )
             raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
         return managed
 
@@ -500,9 +552,12 @@ def _bind(method_name: str, kind: str):
 for _kind, _k in KINDS.items():
     _t = _k.title
     for _op, _impl in (
-        (f"put_{_kind}_policy", "_put_inline"), (f"get_{_kind}_policy", "_get_inline"),
-        (f"delete_{_kind}_policy", "_delete_inline"), (f"list_{_kind}_policies", "_list_inline"),
-        (f"attach_{_kind}_policy", "_attach"), (f"detach_{_kind}_policy", "_detach"),
+        (f"put_{_kind}_policy", "_put_inline"),
+        (f"get_{_kind}_policy", "_get_inline"),
+        (f"delete_{_kind}_policy", "_delete_inline"),
+        (f"list_{_kind}_policies", "_list_inline"),
+        (f"attach_{_kind}_policy", "_attach"),
+        (f"detach_{_kind}_policy", "_detach"),
         (f"list_attached_{_kind}_policies", "_list_attached"),
     ):
         setattr(EntitiesMixin, _op, _bind(_impl, _kind))

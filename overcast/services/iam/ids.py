@@ -14,8 +14,15 @@ _ACCOUNT_MASK = 0x7FFFFFFFFF80
 
 #: Unique id prefixes (IAM user guide, "Unique identifiers").
 PREFIXES = {
-    "user": "AIDA", "group": "AGPA", "role": "AROA", "policy": "ANPA", "instance-profile": "AIPA",
-    "access-key": "AKIA", "session-key": "ASIA", "server-certificate": "ASCA", "ssh-key": "APKA",
+    "user": "AIDA",
+    "group": "AGPA",
+    "role": "AROA",
+    "policy": "ANPA",
+    "instance-profile": "AIPA",
+    "access-key": "AKIA",
+    "session-key": "ASIA",
+    "server-certificate": "ASCA",
+    "ssh-key": "APKA",
 }
 
 

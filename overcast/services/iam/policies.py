@@ -47,14 +47,18 @@ class PoliciesMixin(IamBase):
         attachments = self._get("attachments", account, arn) or {}
         attached = sum(len(names) for names in attachments.values())
         boundaries = sum(
-            1 for table in ("users", "roles") for r in self._all(table, account) if r.get("PermissionsBoundary") == arn
+            1
+            for table in ("users", "roles")
+            for r in self._all(table, account)
+            if r.get("PermissionsBoundary") == arn
         )
         return attached, boundaries
 
     def policy_shape(self, account: str, record: dict, tags: bool = True) -> dict:
         attached, boundaries = self._usage(account, record["Arn"])
         shape = {
-            k: record[k] for k in ("PolicyName", "PolicyId", "Arn", "Path", "DefaultVersionId", "CreateDate", "UpdateDate")
+            k: record[k]
+            for k in ("PolicyName", "PolicyId", "Arn", "Path", "DefaultVersionId", "CreateDate", "UpdateDate")
         }
         shape.update(AttachmentCount=attached, PermissionsBoundaryUsageCount=boundaries, IsAttachable=True)
         if record.get("Description"):
@@ -87,7 +91,9 @@ class PoliciesMixin(IamBase):
         return {"Policy": self.policy_shape(context.account, record)}
 
     def get_policy(self, context, params):
-        return {"Policy": self.policy_shape(context.account, self._policy(context.account, params["PolicyArn"]))}
+        return {
+            "Policy": self.policy_shape(context.account, self._policy(context.account, params["PolicyArn"]))
+        }
 
     def delete_policy(self, context, params):
         record = self._customer_policy(context.account, params["PolicyArn"])
@@ -158,15 +164,23 @@ class PoliciesMixin(IamBase):
     def get_policy_version(self, context, params):
         record = self._policy(context.account, params["PolicyArn"])
         version = params["VersionId"]
-        known = record["DefaultVersionId"] == version if record.get("AwsManaged") else version in record["Versions"]
+        known = (
+            record["DefaultVersionId"] == version
+            if record.get("AwsManaged")
+            else version in record["Versions"]
+        )
         if not known:
-            raise no_such_entity(f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable.")
+            raise no_such_entity(
+                f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable."
+            )
         return {"PolicyVersion": self._version_shape(record, version, True)}
 
     def list_policy_versions(self, context, params):
         record = self._policy(context.account, params["PolicyArn"])
-        versions = [record["DefaultVersionId"]] if record.get("AwsManaged") else sorted(
-            record["Versions"], key=lambda v: -int(v[1:])
+        versions = (
+            [record["DefaultVersionId"]]
+            if record.get("AwsManaged")
+            else sorted(record["Versions"], key=lambda v: -int(v[1:]))
         )
         return paginate([self._version_shape(record, v, False) for v in versions], params, "Versions")
 
@@ -174,7 +188,9 @@ class PoliciesMixin(IamBase):
         record = self._customer_policy(context.account, params["PolicyArn"])
         version = params["VersionId"]
         if version not in record["Versions"]:
-            raise no_such_entity(f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable.")
+            raise no_such_entity(
+                f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable."
+            )
         if version == record["DefaultVersionId"]:
             raise delete_conflict("Cannot delete the default version of a policy.")
         del record["Versions"][version]
@@ -185,7 +201,9 @@ class PoliciesMixin(IamBase):
         record = self._customer_policy(context.account, params["PolicyArn"])
         version = params["VersionId"]
         if version not in record["Versions"]:
-            raise no_such_entity(f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable.")
+            raise no_such_entity(
+                f"Policy {params['PolicyArn']} version {version} does not exist or is not attachable."
+            )
         record["DefaultVersionId"] = version
         record["UpdateDate"] = now()
         self._put("policies", context.account, record["PolicyName"], record)
@@ -198,8 +216,11 @@ class PoliciesMixin(IamBase):
         usage = params.get("PolicyUsageFilter")
         prefix = params.get("PathPrefix") or "/"
         result = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}
-        for kind, member, table in (("group", "PolicyGroups", "groups"), ("user", "PolicyUsers", "users"),
-                                    ("role", "PolicyRoles", "roles")):
+        for kind, member, table in (
+            ("group", "PolicyGroups", "groups"),
+            ("user", "PolicyUsers", "users"),
+            ("role", "PolicyRoles", "roles"),
+        ):
             if wanted and wanted not in ("LocalManagedPolicy", "AWSManagedPolicy") and wanted.lower() != kind:
                 continue
             title = kind.capitalize()
@@ -209,6 +230,8 @@ class PoliciesMixin(IamBase):
                 attached = arn in entity["Attached"] and usage != "PermissionsBoundary"
                 bounded = entity.get("PermissionsBoundary") == arn and usage != "PermissionsPolicy"
                 if attached or bounded:
-                    result[member].append({f"{title}Name": entity[f"{title}Name"], f"{title}Id": entity[f"{title}Id"]})
+                    result[member].append(
+                        {f"{title}Name": entity[f"{title}Name"], f"{title}Id": entity[f"{title}Id"]}
+                    )
         result["IsTruncated"] = False
         return result

@@ -19,8 +19,16 @@ from overcast.services.iam.simulate import SimulateMixin
 from overcast.services.iam.tagging import TaggingMixin
 
 
-class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportMixin, AccountMixin, SimulateMixin,
-               AuthorizationMixin, TaggingMixin):
+class Provider(
+    EntitiesMixin,
+    PoliciesMixin,
+    CredentialsMixin,
+    CredentialReportMixin,
+    AccountMixin,
+    SimulateMixin,
+    AuthorizationMixin,
+    TaggingMixin,
+):
     service = "iam"
 
     def __init__(self, runtime) -> None:
@@ -72,7 +80,9 @@ class Provider(EntitiesMixin, PoliciesMixin, CredentialsMixin, CredentialReportM
                 record.setdefault("UserId", record["Account"])
             elif record["Kind"] == "user" and "Arn" not in record:
                 user = self._get("users", record["Account"], record["UserName"]) or {}
-                record["Arn"] = user.get("Arn", self.arn("us-east-1", record["Account"], f"user/{record['UserName']}"))
+                record["Arn"] = user.get(
+                    "Arn", self.arn("us-east-1", record["Account"], f"user/{record['UserName']}")
+                )
         if len(self._key_cache) > 10000:
             self._key_cache.clear()
         self._key_cache[key_id] = (self.generation, record)

@@ -27,8 +27,13 @@ def _parse_inputs(documents: list[str] | None, kind: str, policy_type: str) -> l
             item = policy.parse(text, kind)
         except policy.MalformedPolicy as error:
             raise malformed(str(error)) from None
-        item.policy_id = f"PolicyInputList.{index + 1}" if policy_type == "IAM Policy" else \
-            f"PermissionsBoundaryPolicyInputList.{index + 1}" if policy_type == "PermissionsBoundaryPolicy" else "ResourcePolicy"
+        item.policy_id = (
+            f"PolicyInputList.{index + 1}"
+            if policy_type == "IAM Policy"
+            else f"PermissionsBoundaryPolicyInputList.{index + 1}"
+            if policy_type == "PermissionsBoundaryPolicy"
+            else "ResourcePolicy"
+        )
         item.policy_type = policy_type
         parsed.append(item)
     return parsed
@@ -59,7 +64,11 @@ class SimulateMixin(IamBase):
         for action in params["ActionNames"]:
             for resource in params.get("ResourceArns") or ["*"]:
                 request = policy.AuthorizationRequest(
-                    principal, action, resource, owner_account, values,
+                    principal,
+                    action,
+                    resource,
+                    owner_account,
+                    values,
                     values.get("aws:RequestedRegion", context.region),
                 )
                 decision = policy.evaluate(request, identity_policies, resource_policy, boundaries)
@@ -72,7 +81,9 @@ class SimulateMixin(IamBase):
                     "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
                 }
                 if decision.allowed_by_boundary is not None:
-                    result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": decision.allowed_by_boundary}
+                    result["PermissionsBoundaryDecisionDetail"] = {
+                        "AllowedByPermissionsBoundary": decision.allowed_by_boundary
+                    }
                 if resource_policy is not None:
                     result["EvalDecisionDetails"] = self._details(decision)
                 results.append(result)
@@ -81,6 +92,7 @@ class SimulateMixin(IamBase):
     @staticmethod
     def _details(decision: policy.Decision) -> dict[str, str]:
         """Per policy kind: did it allow, deny explicitly, or not allow (cross-account views)."""
+
         def verdict(kinds: set[str]) -> str:
             if decision.decision == policy.EXPLICIT_DENY and decision.denied_by in kinds:
                 return policy.EXPLICIT_DENY
@@ -100,13 +112,25 @@ class SimulateMixin(IamBase):
         if resource.startswith("user/"):
             name = resource.rsplit("/", 1)[-1]
             user = self._get("users", caller_account, name) or {}
-            return policy.Principal(arn, caller_account, policy.USER, user.get("UserId", ""), name,
-                                    tags={t["Key"]: t["Value"] for t in user.get("Tags") or []})
+            return policy.Principal(
+                arn,
+                caller_account,
+                policy.USER,
+                user.get("UserId", ""),
+                name,
+                tags={t["Key"]: t["Value"] for t in user.get("Tags") or []},
+            )
         if resource.startswith("role/"):
             name = resource.rsplit("/", 1)[-1]
             role = self._get("roles", caller_account, name) or {}
-            return policy.Principal(arn, caller_account, policy.ASSUMED_ROLE, role.get("RoleId", ""), role_arn=arn,
-                                    tags={t["Key"]: t["Value"] for t in role.get("Tags") or []})
+            return policy.Principal(
+                arn,
+                caller_account,
+                policy.ASSUMED_ROLE,
+                role.get("RoleId", ""),
+                role_arn=arn,
+                tags={t["Key"]: t["Value"] for t in role.get("Tags") or []},
+            )
         if resource.startswith("assumed-role/"):
             return policy.Principal(arn, caller_account, policy.ASSUMED_ROLE, "")
         if resource == "root":
@@ -132,18 +156,32 @@ class SimulateMixin(IamBase):
         identity_policies += _parse_inputs(params.get("PolicyInputList"), policy.IDENTITY, "IAM Policy")
         boundaries = None
         if params.get("PermissionsBoundaryPolicyInputList"):
-            boundaries = _parse_inputs(params["PermissionsBoundaryPolicyInputList"], policy.IDENTITY, "PermissionsBoundaryPolicy")
+            boundaries = _parse_inputs(
+                params["PermissionsBoundaryPolicyInputList"], policy.IDENTITY, "PermissionsBoundaryPolicy"
+            )
         elif record.get("PermissionsBoundary"):
-            boundaries = self._managed(context.account, [record["PermissionsBoundary"]], "permissions-boundary")
+            boundaries = self._managed(
+                context.account, [record["PermissionsBoundary"]], "permissions-boundary"
+            )
         caller = params.get("CallerArn") or (record["Arn"] if kind != "group" else None)
-        return self._simulate(context, params, self._caller(context.account, caller), identity_policies, boundaries)
+        return self._simulate(
+            context, params, self._caller(context.account, caller), identity_policies, boundaries
+        )
 
     def simulate_custom_policy(self, context, params):
         identity_policies = _parse_inputs(params["PolicyInputList"], policy.IDENTITY, "IAM Policy")
         boundaries = None
         if params.get("PermissionsBoundaryPolicyInputList"):
-            boundaries = _parse_inputs(params["PermissionsBoundaryPolicyInputList"], policy.IDENTITY, "PermissionsBoundaryPolicy")
-        return self._simulate(context, params, self._caller(context.account, params.get("CallerArn")), identity_policies, boundaries)
+            boundaries = _parse_inputs(
+                params["PermissionsBoundaryPolicyInputList"], policy.IDENTITY, "PermissionsBoundaryPolicy"
+            )
+        return self._simulate(
+            context,
+            params,
+            self._caller(context.account, params.get("CallerArn")),
+            identity_policies,
+            boundaries,
+        )
 
     @staticmethod
     def _keys(policies: list[policy.Policy]) -> list[str]:
@@ -155,7 +193,11 @@ class SimulateMixin(IamBase):
         return sorted(keys.values(), key=str.lower)
 
     def get_context_keys_for_custom_policy(self, context, params):
-        return {"ContextKeyNames": self._keys(_parse_inputs(params["PolicyInputList"], policy.IDENTITY, "IAM Policy"))}
+        return {
+            "ContextKeyNames": self._keys(
+                _parse_inputs(params["PolicyInputList"], policy.IDENTITY, "IAM Policy")
+            )
+        }
 
     def get_context_keys_for_principal_policy(self, context, params):
         kind, record = self._source(context.account, params["PolicySourceArn"])

@@ -3,7 +3,8 @@ request member names the resource, how to load its record, and how to store it b
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from overcast.services.iam.base import IamBase, merge_tags, paginate
 
@@ -21,14 +22,26 @@ def _by(table: str, key: str) -> Callable:
 
 
 TAGGABLE: dict[str, Taggable] = {
-    "user": Taggable("UserName", lambda s, a, n: s.entity("user", a, n), lambda s, a, r: s._save("user", a, r)),
-    "role": Taggable("RoleName", lambda s, a, n: s.entity("role", a, n), lambda s, a, r: s._save("role", a, r)),
-    "policy": Taggable("PolicyArn", lambda s, a, n: s._customer_policy(a, n), _by("policies", "PolicyName"),
-                       lambda s, a, n: s._policy(a, n)),
-    "instance_profile": Taggable("InstanceProfileName", lambda s, a, n: s._profile(a, n),
-                                 _by("instance_profiles", "InstanceProfileName")),
-    "open_id_connect_provider": Taggable("OpenIDConnectProviderArn", lambda s, a, n: s._oidc(a, n),
-                                         _by("oidc_providers", "Arn")),
+    "user": Taggable(
+        "UserName", lambda s, a, n: s.entity("user", a, n), lambda s, a, r: s._save("user", a, r)
+    ),
+    "role": Taggable(
+        "RoleName", lambda s, a, n: s.entity("role", a, n), lambda s, a, r: s._save("role", a, r)
+    ),
+    "policy": Taggable(
+        "PolicyArn",
+        lambda s, a, n: s._customer_policy(a, n),
+        _by("policies", "PolicyName"),
+        lambda s, a, n: s._policy(a, n),
+    ),
+    "instance_profile": Taggable(
+        "InstanceProfileName",
+        lambda s, a, n: s._profile(a, n),
+        _by("instance_profiles", "InstanceProfileName"),
+    ),
+    "open_id_connect_provider": Taggable(
+        "OpenIDConnectProviderArn", lambda s, a, n: s._oidc(a, n), _by("oidc_providers", "Arn")
+    ),
     "saml_provider": Taggable("SAMLProviderArn", lambda s, a, n: s._saml(a, n), _by("saml_providers", "Arn")),
     "mfa_device": Taggable("SerialNumber", lambda s, a, n: s._mfa(a, n), _by("mfa_devices", "SerialNumber")),
 }

@@ -23,7 +23,9 @@ def version_key(name: str, version: str) -> str:
 
 
 class AliasesMixin:
-    def _check_routing(self, context: RequestContext, name: str, primary: str, routing: dict | None) -> dict | None:
+    def _check_routing(
+        self, context: RequestContext, name: str, primary: str, routing: dict | None
+    ) -> dict | None:
         weights = (routing or {}).get("AdditionalVersionWeights")
         if not weights:
             return None
@@ -34,12 +36,18 @@ class AliasesMixin:
         scope = self._scope(context)
         for version, weight in weights.items():
             if not version.isdigit():
-                raise invalid(f"Invalid function version {version}. Function version {version} must be a numeric version.")
+                raise invalid(
+                    f"Invalid function version {version}. Function version {version} must be a numeric version."
+                )
             if version == primary:
-                raise invalid(f"Invalid function version {version}. Function version {version} is already included "
-                              "in routing configuration.")
+                raise invalid(
+                    f"Invalid function version {version}. Function version {version} is already included "
+                    "in routing configuration."
+                )
             if self.versions.get(scope, version_key(name, version)) is None:
-                raise not_found(f"Function not found: {function_arn(context.account, context.region, name, version)}")
+                raise not_found(
+                    f"Function not found: {function_arn(context.account, context.region, name, version)}"
+                )
             if not 0.0 <= weight <= 1.0:
                 raise invalid("Weight must be between 0.0 and 1.0")
         return {"AdditionalVersionWeights": dict(weights)}
@@ -47,7 +55,10 @@ class AliasesMixin:
     def _check_version_exists(self, context: RequestContext, name: str, version: str) -> None:
         if version == "$LATEST":
             return
-        if not version.isdigit() or self.versions.get(self._scope(context), version_key(name, version)) is None:
+        if (
+            not version.isdigit()
+            or self.versions.get(self._scope(context), version_key(name, version)) is None
+        ):
             raise function_not_found(context.account, context.region, name, version)
 
     def create_alias(self, context: RequestContext, params: dict) -> dict:
@@ -59,14 +70,21 @@ class AliasesMixin:
             raise ServiceError(
                 "ValidationException",
                 f"1 validation error detected: Value '{alias_name}' at 'name' failed to satisfy constraint: "
-                "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)", 400)
+                "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                400,
+            )
         arn = function_arn(context.account, context.region, name, alias_name)
         if self.aliases.get(scope, name + SEP + alias_name) is not None:
             raise conflict(f"Alias already exists: {arn}")
         version = params["FunctionVersion"]
         self._check_version_exists(context, name, version)
-        alias = {"AliasArn": arn, "Name": alias_name, "FunctionVersion": version,
-                 "Description": params.get("Description") or "", "RevisionId": str(uuid.uuid4())}
+        alias = {
+            "AliasArn": arn,
+            "Name": alias_name,
+            "FunctionVersion": version,
+            "Description": params.get("Description") or "",
+            "RevisionId": str(uuid.uuid4()),
+        }
         routing = self._check_routing(context, name, version, params.get("RoutingConfig"))
         if routing:
             alias["RoutingConfig"] = routing
@@ -79,7 +97,9 @@ class AliasesMixin:
         name = record["config"]["FunctionName"]
         alias = self.aliases.get(scope, name + SEP + params["Name"])
         if alias is None:
-            raise not_found(f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}")
+            raise not_found(
+                f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}"
+            )
         return scope, name, alias
 
     def get_alias(self, context: RequestContext, params: dict) -> dict:
@@ -91,7 +111,10 @@ class AliasesMixin:
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
-                "to retrieve the latest Revision Id", 412, Type="User")
+                "to retrieve the latest Revision Id",
+                412,
+                Type="User",
+            )
         if params.get("FunctionVersion"):
             self._check_version_exists(context, name, params["FunctionVersion"])
             alias["FunctionVersion"] = params["FunctionVersion"]
@@ -122,7 +145,9 @@ class AliasesMixin:
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
         version = params.get("FunctionVersion")
-        items = [copy.deepcopy(a) for _, a in self.aliases.scan(scope, prefix=name + SEP)
-                 if version is None or a["FunctionVersion"] == version]
+        items = [
+            copy.deepcopy(a)
+            for _, a in self.aliases.scan(scope, prefix=name + SEP)
+            if version is None or a["FunctionVersion"] == version
+        ]
         return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Name", "Aliases")
-

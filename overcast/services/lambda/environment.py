@@ -15,9 +15,9 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import runtime_api
 
@@ -123,7 +123,7 @@ class _Interpreter:
 
 
 def _python_for(runtime: str) -> _Interpreter:
-    wanted = runtime[len("python"):]
+    wanted = runtime[len("python") :]
     candidates = [f"/usr/bin/python{wanted}", f"/usr/local/bin/python{wanted}"]
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     if pyenv.is_dir():
@@ -135,11 +135,16 @@ def _python_for(runtime: str) -> _Interpreter:
         if os.access(candidate, os.X_OK):
             if wanted == here or _imports_sdk(candidate):
                 return _Interpreter([candidate])
-            warning = (f"python{wanted} at {candidate} cannot import the AWS SDK Overcast provides; "
-                       f"{runtime} functions run on Python {here}")
+            warning = (
+                f"python{wanted} at {candidate} cannot import the AWS SDK Overcast provides; "
+                f"{runtime} functions run on Python {here}"
+            )
             return _Interpreter([sys.executable], warning)
-    warning = "" if here == wanted else (
-        f"no python{wanted} interpreter on this machine; {runtime} functions run on Python {here}")
+    warning = (
+        ""
+        if here == wanted
+        else (f"no python{wanted} interpreter on this machine; {runtime} functions run on Python {here}")
+    )
     return _Interpreter([sys.executable], warning)
 
 
@@ -147,8 +152,13 @@ def _imports_sdk(python: str) -> bool:
     """Whether an interpreter can import boto3 from the SDK directory (botocore's urllib3 2.x
     needs Python 3.10 or later, for one)."""
     try:
-        subprocess.run([python, "-c", "import boto3"], env={"PYTHONPATH": sdk_dir(), "PATH": "/usr/bin:/bin"},
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [python, "-c", "import boto3"],
+            env={"PYTHONPATH": sdk_dir(), "PATH": "/usr/bin:/bin"},
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
     except (subprocess.SubprocessError, OSError):
         return False
     return True
@@ -319,17 +329,27 @@ class Environment:
             env["AWS_SESSION_TOKEN"] = spec.credentials["SessionToken"]
         opt = spec.opt_dir
         if spec.runtime.startswith("python"):
-            version = spec.runtime[len("python"):]
+            version = spec.runtime[len("python") :]
             env["PYTHONPATH"] = os.pathsep.join(
-                [f"{opt}/python/lib/python{version}/site-packages", f"{opt}/python", str(BOOTSTRAP_DIR), sdk_dir()]
+                [
+                    f"{opt}/python/lib/python{version}/site-packages",
+                    f"{opt}/python",
+                    str(BOOTSTRAP_DIR),
+                    sdk_dir(),
+                ]
             )
             env["PYTHONUNBUFFERED"] = "1"
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         elif spec.runtime.startswith("nodejs"):
-            major = spec.runtime[len("nodejs"):].split(".")[0]
+            major = spec.runtime[len("nodejs") :].split(".")[0]
             env["NODE_PATH"] = os.pathsep.join(
-                [f"{opt}/nodejs/node{major}/node_modules", f"{opt}/nodejs/node_modules",
-                 str(BOOTSTRAP_DIR / "node_modules"), str(BOOTSTRAP_DIR), spec.code_dir]
+                [
+                    f"{opt}/nodejs/node{major}/node_modules",
+                    f"{opt}/nodejs/node_modules",
+                    str(BOOTSTRAP_DIR / "node_modules"),
+                    str(BOOTSTRAP_DIR),
+                    spec.code_dir,
+                ]
             )
         env.update(spec.environment)
         return env
@@ -404,7 +424,8 @@ class Environment:
         invocation = self.current
         if invocation is not None and invocation.future is not None and not invocation.future.done():
             error["errorMessage"] = (
-                f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}")
+                f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}"
+            )
             invocation.future.set_result((None, error))
         if not was_dead:
             self._cleanup()
@@ -531,10 +552,21 @@ class Standby:
         self.read_fd = read_fd
         try:
             self.process = subprocess.Popen(
-                command, cwd="/", stdin=subprocess.PIPE, stdout=write_fd, stderr=write_fd,
-                env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "PYTHONUNBUFFERED": "1",
-                     "PYTHONDONTWRITEBYTECODE": "1", "OVERCAST_LAMBDA_STANDBY": "1", MARKER: self.id},
-                start_new_session=True, close_fds=True,
+                command,
+                cwd="/",
+                stdin=subprocess.PIPE,
+                stdout=write_fd,
+                stderr=write_fd,
+                env={
+                    "PATH": "/usr/local/bin:/usr/bin:/bin",
+                    "LANG": "en_US.UTF-8",
+                    "PYTHONUNBUFFERED": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "OVERCAST_LAMBDA_STANDBY": "1",
+                    MARKER: self.id,
+                },
+                start_new_session=True,
+                close_fds=True,
             )
         except OSError:
             os.close(read_fd)
@@ -615,19 +647,24 @@ class Pool:
                 await asyncio.wait_for(asyncio.shield(env.ready), max(INIT_TIMEOUT, spec.timeout))
             except _InitFailed as failed:
                 return self._init_failure(env, invocation, failed.error)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 env.kill("init timeout")
-                return self._init_failure(env, invocation, {
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after "
-                                    f"{INIT_TIMEOUT:.2f} seconds"})
+                return self._init_failure(
+                    env,
+                    invocation,
+                    {
+                        "errorType": "Sandbox.Timedout",
+                        "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after "
+                        f"{INIT_TIMEOUT:.2f} seconds",
+                    },
+                )
             init_ms = env.init_ms
         loop = asyncio.get_running_loop()
         invocation.future = loop.create_future()
         env.dispatch(invocation)
         try:
             payload, error = await asyncio.wait_for(asyncio.shield(invocation.future), invocation.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             env.kill("timeout")
             self.all.discard(env)
             duration = (time.perf_counter() - invocation.started) * 1000
@@ -635,8 +672,10 @@ class Pool:
             message = f"Task timed out after {invocation.timeout:.2f} seconds"
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
             text += f"{stamp}.{int(time.time() * 1000) % 1000:03d}Z {invocation.request_id} {message}\n"
-            error = {"errorType": "Sandbox.Timedout",
-                     "errorMessage": f"RequestId: {invocation.request_id} Error: {message}"}
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {invocation.request_id} Error: {message}",
+            }
             log_text = self.on_log(env, invocation, text, duration, init_ms, "timeout")
             return Outcome(b"", error, log_text, spec.version, duration, init_ms)
         duration = (time.perf_counter() - invocation.started) * 1000
@@ -692,7 +731,7 @@ class Pool:
         for env in envs:
             try:
                 await asyncio.wait_for(asyncio.shield(env.ready), INIT_TIMEOUT)
-            except (Exception, asyncio.TimeoutError):
+            except (TimeoutError, Exception):
                 env.kill("init failure")
                 self.all.discard(env)
                 continue
@@ -701,14 +740,18 @@ class Pool:
             ready += 1
         return ready
 
-    def retire(self, account: str, region: str, name: str, version: str | None = None,
-               provisioned_only: bool = False) -> None:
+    def retire(
+        self, account: str, region: str, name: str, version: str | None = None, provisioned_only: bool = False
+    ) -> None:
         """Stop the environments of a function (or of one version of it): idle ones now, busy
         ones when their invocation ends."""
         for env in list(self.all):
             key = env.spec.key
-            if key[:3] != (account, region, name) or (version is not None and key[3] != version) or \
-                    (provisioned_only and not env.provisioned):
+            if (
+                key[:3] != (account, region, name)
+                or (version is not None and key[3] != version)
+                or (provisioned_only and not env.provisioned)
+            ):
                 continue
             env.retired = True
             idle = self.idle.get(key)

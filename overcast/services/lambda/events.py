@@ -15,7 +15,7 @@ import logging
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from overcast.bus import DeliveryError
@@ -34,7 +34,7 @@ DEFAULT_MAX_AGE = 21600
 
 
 def _iso_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class EventsMixin(MappingsMixin):
@@ -52,13 +52,21 @@ class EventsMixin(MappingsMixin):
         self._due.clear()
         self.reset_mappings()
 
-    def enqueue(self, account: str, region: str, name: str, qualifier: str | None, payload: bytes,
-                source: str = "") -> str:
+    def enqueue(
+        self, account: str, region: str, name: str, qualifier: str | None, payload: bytes, source: str = ""
+    ) -> str:
         scope = store_scope(account, region)
         event_id = str(uuid.uuid4())
         now = time.time()
-        event = {"name": name, "qualifier": qualifier, "payload": payload.decode("utf-8", "replace"),
-                 "attempts": 0, "enqueued": now, "due": now, "request_id": event_id}
+        event = {
+            "name": name,
+            "qualifier": qualifier,
+            "payload": payload.decode("utf-8", "replace"),
+            "attempts": 0,
+            "enqueued": now,
+            "due": now,
+            "request_id": event_id,
+        }
         self.async_queue.put(scope, event_id, event)
         heapq.heappush(self._due, (now, scope, event_id))
         if self._wake is not None:
@@ -83,7 +91,9 @@ class EventsMixin(MappingsMixin):
             payload = message.encode()
         else:
             payload = json.dumps(message).encode()
-        return {"RequestId": self.enqueue(account, region, name, qualifier, payload, options.get("source", ""))}
+        return {
+            "RequestId": self.enqueue(account, region, name, qualifier, payload, options.get("source", ""))
+        }
 
     async def _async_worker(self) -> None:
         self._wake = asyncio.Event()
@@ -96,7 +106,7 @@ class EventsMixin(MappingsMixin):
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _run_async(self, scope: str, key: str) -> None:
@@ -116,7 +126,9 @@ class EventsMixin(MappingsMixin):
             await self._finish(scope, key, event, None, "EventAgeExceeded", invoke_config)
             return
         try:
-            outcome, request_id = await self.execute(account, region, name, qualifier, event["payload"].encode())
+            outcome, _request_id = await self.execute(
+                account, region, name, qualifier, event["payload"].encode()
+            )
         except ServiceError as error:
             if error.status == 429:  # throttled: AWS keeps retrying until the event is too old
                 self._reschedule(scope, key, event, 1.0, count=False)
@@ -139,7 +151,9 @@ class EventsMixin(MappingsMixin):
         if self._wake is not None:
             self._wake.set()
 
-    async def _finish(self, scope: str, key: str, event: dict, outcome, condition: str, invoke_config: dict) -> None:
+    async def _finish(
+        self, scope: str, key: str, event: dict, outcome, condition: str, invoke_config: dict
+    ) -> None:
         self.async_queue.delete(scope, key)
         account, region = scope.split("/")
         name, qualifier = event["name"], event["qualifier"]
@@ -180,15 +194,25 @@ class EventsMixin(MappingsMixin):
         if condition == "Success":
             return
         version_record = self.functions.get(scope, name)
-        dead_letter = ((version_record or {}).get("config", {}).get("DeadLetterConfig") or {}).get("TargetArn")
+        dead_letter = ((version_record or {}).get("config", {}).get("DeadLetterConfig") or {}).get(
+            "TargetArn"
+        )
         if dead_letter:
             error = (outcome.error if outcome is not None else None) or {"errorMessage": condition}
             attributes = {
                 "RequestID": {"DataType": "String", "StringValue": event["request_id"]},
                 "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:1024]},
+                "ErrorMessage": {
+                    "DataType": "String",
+                    "StringValue": str(error.get("errorMessage", ""))[:1024],
+                },
             }
             self.runtime.bus.deliver(dead_letter, event["payload"], attributes=attributes, source="lambda")
             return
-        log.warning("async event %s for %s dropped after %d attempt(s): %s", event["request_id"], name,
-                    event["attempts"], condition)
+        log.warning(
+            "async event %s for %s dropped after %d attempt(s): %s",
+            event["request_id"],
+            name,
+            event["attempts"],
+            condition,
+        )

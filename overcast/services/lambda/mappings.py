@@ -13,7 +13,7 @@ import copy
 import json
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from overcast import services
@@ -65,7 +65,7 @@ class MappingsMixin:
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         self.resolve(context.account, context.region, name, qualifier)
         arn = function_arn(context.account, context.region, name, qualifier)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         mapping_id = str(uuid.uuid4())
         enabled = params.get("Enabled", True)
         mapping: dict[str, Any] = {
@@ -76,7 +76,7 @@ class MappingsMixin:
             "State": "Enabled" if enabled else "Disabled",
             "StateTransitionReason": "USER_INITIATED",
             "EventSourceMappingArn": f"arn:{arn.split(':')[1]}:lambda:{context.region}:{context.account}:"
-                                     f"event-source-mapping:{mapping_id}",
+            f"event-source-mapping:{mapping_id}",
             "account": context.account,
             "region": context.region,
         }
@@ -84,23 +84,32 @@ class MappingsMixin:
             if params.get("StartingPosition"):
                 raise invalid("StartingPosition is not valid for SQS event sources.")
             if not self._sqs_queue(source):
-                raise invalid("Error occurred while ReceiveMessage. SQS Error Code: "
-                              "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does "
-                              "not exist for this wsdl version.")
+                raise invalid(
+                    "Error occurred while ReceiveMessage. SQS Error Code: "
+                    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does "
+                    "not exist for this wsdl version."
+                )
             batch = params.get("BatchSize") or _SQS_DEFAULT_BATCH
             window = params.get("MaximumBatchingWindowInSeconds") or 0
             if batch > _SQS_MAX_BATCH:
                 raise invalid(f"BatchSize must be less than or equal to {_SQS_MAX_BATCH}")
             if batch > 10 and not window:
-                raise invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
-                              "greater than 10")
+                raise invalid(
+                    "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                    "greater than 10"
+                )
             for existing in self._mappings_for_source(scope, source):
                 if existing["FunctionArn"] == arn:
-                    raise conflict(f"An event source mapping with SQS arn (\" {source} \") and function (\" {name} \") "
-                                   f"already exists. Please update or delete the existing mapping with UUID "
-                                   f"{existing['UUID']}")
-            mapping.update(BatchSize=batch, MaximumBatchingWindowInSeconds=window,
-                           FunctionResponseTypes=params.get("FunctionResponseTypes") or [])
+                    raise conflict(
+                        f'An event source mapping with SQS arn (" {source} ") and function (" {name} ") '
+                        f"already exists. Please update or delete the existing mapping with UUID "
+                        f"{existing['UUID']}"
+                    )
+            mapping.update(
+                BatchSize=batch,
+                MaximumBatchingWindowInSeconds=window,
+                FunctionResponseTypes=params.get("FunctionResponseTypes") or [],
+            )
             if params.get("ScalingConfig"):
                 mapping["ScalingConfig"] = params["ScalingConfig"]
         elif service in ("dynamodb", "kinesis"):
@@ -108,17 +117,22 @@ class MappingsMixin:
                 raise invalid(f"Stream not found: {source}")
             position = params.get("StartingPosition")
             if not position:
-                raise invalid("1 validation error detected: Value null at 'startingPosition' failed to satisfy "
-                              "constraint: Member must not be null")
+                raise invalid(
+                    "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
+                    "constraint: Member must not be null"
+                )
             batch = params.get("BatchSize") or _STREAM_DEFAULT_BATCH
             if batch > _STREAM_MAX_BATCH:
                 raise invalid(f"BatchSize must be less than or equal to {_STREAM_MAX_BATCH}")
             mapping.update(
-                StartingPosition=position, BatchSize=batch,
+                StartingPosition=position,
+                BatchSize=batch,
                 MaximumBatchingWindowInSeconds=params.get("MaximumBatchingWindowInSeconds") or 0,
                 ParallelizationFactor=params.get("ParallelizationFactor") or 1,
                 LastProcessingResult="No records processed",
-                DestinationConfig={"OnFailure": dict((params.get("DestinationConfig") or {}).get("OnFailure") or {})},
+                DestinationConfig={
+                    "OnFailure": dict((params.get("DestinationConfig") or {}).get("OnFailure") or {})
+                },
                 MaximumRecordAgeInSeconds=params.get("MaximumRecordAgeInSeconds", -1),
                 BisectBatchOnFunctionError=bool(params.get("BisectBatchOnFunctionError")),
                 MaximumRetryAttempts=params.get("MaximumRetryAttempts", -1),
@@ -162,13 +176,19 @@ class MappingsMixin:
         source = params.get("EventSourceArn")
         function = None
         if params.get("FunctionName"):
-            name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+            name, qualifier = names.parse_function(
+                params["FunctionName"], None, context.account, context.region
+            )
             function = function_arn(context.account, context.region, name, qualifier)
-        items = [self._out(m) for _, m in self.mappings.scan(scope)
-                 if (source is None or m["EventSourceArn"] == source) and (function is None or m["FunctionArn"] == function)]
+        items = [
+            self._out(m)
+            for _, m in self.mappings.scan(scope)
+            if (source is None or m["EventSourceArn"] == source)
+            and (function is None or m["FunctionArn"] == function)
+        ]
         limit = params.get("MaxItems") or 100
         start = int(params["Marker"]) if (params.get("Marker") or "").isdigit() else 0
-        out: dict[str, Any] = {"EventSourceMappings": items[start:start + limit]}
+        out: dict[str, Any] = {"EventSourceMappings": items[start : start + limit]}
         if start + limit < len(items):
             out["NextMarker"] = str(start + limit)
         return out
@@ -177,25 +197,44 @@ class MappingsMixin:
         scope = self._scope(context)
         mapping = self._mapping(context, params["UUID"])
         if params.get("FunctionName"):
-            name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+            name, qualifier = names.parse_function(
+                params["FunctionName"], None, context.account, context.region
+            )
             self.resolve(context.account, context.region, name, qualifier)
             mapping["FunctionArn"] = function_arn(context.account, context.region, name, qualifier)
-        for field in ("BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria",
-                      "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
-                      "ParallelizationFactor", "ScalingConfig", "TumblingWindowInSeconds"):
+        for field in (
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "FunctionResponseTypes",
+            "FilterCriteria",
+            "MaximumRecordAgeInSeconds",
+            "BisectBatchOnFunctionError",
+            "MaximumRetryAttempts",
+            "ParallelizationFactor",
+            "ScalingConfig",
+            "TumblingWindowInSeconds",
+        ):
             if field in params:
                 mapping[field] = params[field]
         if "DestinationConfig" in params:
-            mapping["DestinationConfig"] = {"OnFailure": dict((params["DestinationConfig"] or {}).get("OnFailure") or {})}
+            mapping["DestinationConfig"] = {
+                "OnFailure": dict((params["DestinationConfig"] or {}).get("OnFailure") or {})
+            }
         if "Enabled" in params:
             mapping["State"] = "Enabled" if params["Enabled"] else "Disabled"
-        mapping["LastModified"] = datetime.now(timezone.utc)
+        mapping["LastModified"] = datetime.now(UTC)
         self.mappings.put(scope, mapping["UUID"], mapping)
         self._stop_poller(mapping["UUID"])
         if mapping["State"] == "Enabled":
             self._start_poller(scope, mapping["UUID"])
         out = self._out(mapping)
-        out["State"] = "Updating" if mapping["State"] == "Enabled" else "Disabling" if "Enabled" in params else mapping["State"]
+        out["State"] = (
+            "Updating"
+            if mapping["State"] == "Enabled"
+            else "Disabling"
+            if "Enabled" in params
+            else mapping["State"]
+        )
         return out
 
     def delete_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
@@ -279,9 +318,16 @@ class MappingsMixin:
         batch: list[dict] = []
         while len(batch) < size:
             wait = 20 if not batch else max(0, int(deadline - loop.time() + 0.999))
-            answer = await sqs.receive_message(context, {
-                "QueueUrl": queue, "MaxNumberOfMessages": min(10, size - len(batch)), "WaitTimeSeconds": wait,
-                "MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"]})
+            answer = await sqs.receive_message(
+                context,
+                {
+                    "QueueUrl": queue,
+                    "MaxNumberOfMessages": min(10, size - len(batch)),
+                    "WaitTimeSeconds": wait,
+                    "MessageSystemAttributeNames": ["All"],
+                    "MessageAttributeNames": ["All"],
+                },
+            )
             messages = answer.get("Messages") or []
             batch.extend(messages)
             if not batch:
@@ -294,7 +340,9 @@ class MappingsMixin:
                 break
         return batch
 
-    async def _process_sqs(self, sqs, context: RequestContext, queue: str, mapping: dict, batch: list[dict]) -> None:
+    async def _process_sqs(
+        self, sqs, context: RequestContext, queue: str, mapping: dict, batch: list[dict]
+    ) -> None:
         source = mapping["EventSourceArn"]
         region = source.split(":")[3]
         records = []
@@ -306,7 +354,9 @@ class MappingsMixin:
                     shaped["stringValue"] = value["StringValue"]
                 if "BinaryValue" in value:
                     binary = value["BinaryValue"]
-                    shaped["binaryValue"] = base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary
+                    shaped["binaryValue"] = (
+                        base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary
+                    )
                 attributes[key] = shaped
             record = {
                 "messageId": message["MessageId"],
@@ -325,8 +375,9 @@ class MappingsMixin:
         name, qualifier = self._mapping_function(mapping)
         account = mapping["account"]
         try:
-            outcome, _ = await self.execute(account, mapping["region"], name, qualifier,
-                                            json.dumps({"Records": records}).encode())
+            outcome, _ = await self.execute(
+                account, mapping["region"], name, qualifier, json.dumps({"Records": records}).encode()
+            )
         except ServiceError as error:
             log.warning("invoking %s for %s failed: %s", name, source, error.message)
             return  # the messages become visible again after their visibility timeout
@@ -339,7 +390,9 @@ class MappingsMixin:
                 return  # a malformed response fails the whole batch
             done = [m["ReceiptHandle"] for m in batch if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(done[start:start + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(done[start : start + 10])
+            ]
             try:
                 sqs.delete_message_batch(context, {"QueueUrl": queue, "Entries": entries})
             except ServiceError as error:
@@ -408,4 +461,3 @@ def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str] | None:
             return None
         failed.add(identifier)
     return failed
-

@@ -45,7 +45,9 @@ def parse_function(value: str, qualifier: str | None, account: str, region: str)
         if parts[4] != account:
             raise ServiceError(
                 "AccessDeniedException",
-                f"User is not authorized to access a function in account {parts[4]}", 403)
+                f"User is not authorized to access a function in account {parts[4]}",
+                403,
+            )
         name = parts[6]
         derived = parts[7] if len(parts) == 8 else None
     elif ":function:" in value:
@@ -85,9 +87,8 @@ def marker_page(items: list[dict], marker: str | None, limit: int, field: str, m
     if marker:
         listed = [item[field] for item in items]
         start = listed.index(marker) + 1 if marker in listed else 0
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     out: dict = {member: page}
     if start + limit < len(items):
         out["NextMarker"] = page[-1][field]
     return out
-

@@ -20,7 +20,7 @@ import random
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from overcast.context import RequestContext
@@ -49,9 +49,28 @@ TAIL_BYTES = 4096
 #: Runtimes Overcast executes; others are accepted by the control plane only.
 RUNNABLE = re.compile(r"^(python3\.(9|1[0-4])|nodejs(18|20|22|24)\.x|provided(\.al2|\.al2023)?)$")
 DEPRECATED = {
-    "python2.7", "python3.6", "python3.7", "python3.8", "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10",
-    "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs4.3-edge", "dotnetcore1.0", "dotnetcore2.0",
-    "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "ruby2.5", "ruby2.7", "go1.x", "java8",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs4.3-edge",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "ruby2.5",
+    "ruby2.7",
+    "go1.x",
+    "java8",
 }
 
 HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
@@ -59,7 +78,7 @@ HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
 
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
@@ -100,14 +119,19 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
 
     def _endpoint_env(self) -> dict[str, str]:
         endpoint = self.endpoint()
-        return {"AWS_ENDPOINT_URL": endpoint, "LOCALSTACK_HOSTNAME": endpoint.split("//")[1].rsplit(":", 1)[0],
-                "EDGE_PORT": str(self.runtime.config.port)}
+        return {
+            "AWS_ENDPOINT_URL": endpoint,
+            "LOCALSTACK_HOSTNAME": endpoint.split("//")[1].rsplit(":", 1)[0],
+            "EDGE_PORT": str(self.runtime.config.port),
+        }
 
     @staticmethod
     def _scope(context: RequestContext) -> str:
         return store_scope(context.account, context.region)
 
-    def _function(self, context: RequestContext, value: str, qualifier: str | None = None) -> tuple[dict, str | None]:
+    def _function(
+        self, context: RequestContext, value: str, qualifier: str | None = None
+    ) -> tuple[dict, str | None]:
         name, qualifier = names.parse_function(value, qualifier, context.account, context.region)
         record = self.functions.get(self._scope(context), name)
         if record is None:
@@ -143,7 +167,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         if runtime in DEPRECATED:
             raise invalid(
                 f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
-                "functions. We recommend you use a supported runtime while creating or updating functions.")
+                "functions. We recommend you use a supported runtime while creating or updating functions."
+            )
 
     def _layers(self, context: RequestContext, arns: list[str] | None) -> list[dict]:
         layers = []
@@ -163,22 +188,31 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 data = data.encode()
             return self.code.save(data)
         if params.get("S3Bucket") or params.get("S3Key"):
-            data = self.read_s3(context, params.get("S3Bucket"), params.get("S3Key"), params.get("S3ObjectVersion"))
+            data = self.read_s3(
+                context, params.get("S3Bucket"), params.get("S3Key"), params.get("S3ObjectVersion")
+            )
             return self.code.save(data)
         if params.get("ImageUri"):
-            raise ServiceError("InvalidParameterValueException",
-                               "Container image functions are not supported by Overcast's local Lambda.", 400)
+            raise ServiceError(
+                "InvalidParameterValueException",
+                "Container image functions are not supported by Overcast's local Lambda.",
+                400,
+            )
         raise invalid("Please provide a source for function code.")
 
-    def read_s3(self, context: RequestContext, bucket: str | None, key: str | None, version: str | None) -> bytes:
+    def read_s3(
+        self, context: RequestContext, bucket: str | None, key: str | None, version: str | None
+    ) -> bytes:
         """A deployment package from S3, read through S3's own GetObject handler."""
         from overcast import services
 
         if not bucket or not key:
             raise invalid("Please provide a source for function code.")
         if "s3" not in services.implemented() or not self.runtime.config.service_enabled("s3"):
-            raise invalid("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
-                          "The specified bucket does not exist")
+            raise invalid(
+                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                "The specified bucket does not exist"
+            )
         s3 = self.runtime.provider("s3")
         internal = RequestContext.internal("s3", context.account, context.region)
         params = {"Bucket": bucket, "Key": key}
@@ -187,8 +221,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         try:
             output = s3.get_object(internal, params)
         except ServiceError as error:
-            raise invalid(f"Error occurred while GetObject. S3 Error Code: {error.code}. "
-                          f"S3 Error Message: {error.message}") from None
+            raise invalid(
+                f"Error occurred while GetObject. S3 Error Code: {error.code}. "
+                f"S3 Error Message: {error.message}"
+            ) from None
         body = output.get("Body", b"")
         if hasattr(body, "read"):
             try:
@@ -208,10 +244,13 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 "ValidationException",
                 f"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must "
                 r"satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
-                400)
+                400,
+            )
         package_type = params.get("PackageType") or "Zip"
         if package_type == "Zip" and (not params.get("Runtime") or not params.get("Handler")):
-            raise invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+            raise invalid(
+                "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+            )
         self._check_runtime(params.get("Runtime"))
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
@@ -241,8 +280,11 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             "Architectures": params.get("Architectures") or ["x86_64"],
             "EphemeralStorage": params.get("EphemeralStorage") or {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}",
-                              **(params.get("LoggingConfig") or {})},
+            "LoggingConfig": {
+                "LogFormat": "Text",
+                "LogGroup": f"/aws/lambda/{name}",
+                **(params.get("LoggingConfig") or {}),
+            },
         }
         if config["Runtime"] is None:
             del config["Runtime"]
@@ -258,10 +300,18 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             config["KMSKeyArn"] = params["KMSKeyArn"]
         if params.get("VpcConfig"):
             vpc = params["VpcConfig"]
-            config["VpcConfig"] = {"SubnetIds": vpc.get("SubnetIds", []), "SecurityGroupIds": vpc.get("SecurityGroupIds", []),
-                                   "VpcId": "", "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack"))}
-        record = {"config": config, "code": code["file"], "tags": dict(params.get("Tags") or {}),
-                  "next_version": 1}
+            config["VpcConfig"] = {
+                "SubnetIds": vpc.get("SubnetIds", []),
+                "SecurityGroupIds": vpc.get("SecurityGroupIds", []),
+                "VpcId": "",
+                "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack")),
+            }
+        record = {
+            "config": config,
+            "code": code["file"],
+            "tags": dict(params.get("Tags") or {}),
+            "next_version": 1,
+        }
         self.functions.put(scope, name, record)
         output = copy.deepcopy(config)
         self._activate(context.account, context.region, name, code["file"], "create")
@@ -284,7 +334,12 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 if record is not None and record["code"] == file_id:
                     config = record["config"]
                     config["State"] = "Active"
-                    for key in ("StateReason", "StateReasonCode", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+                    for key in (
+                        "StateReason",
+                        "StateReasonCode",
+                        "LastUpdateStatusReason",
+                        "LastUpdateStatusReasonCode",
+                    ):
                         config.pop(key, None)
                     config["LastUpdateStatus"] = "Successful"
                     self.functions.put(scope, name, record)
@@ -309,11 +364,16 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         target = self._version_record(context, record, qualifier)
         config = copy.deepcopy(target["config"])
         if qualifier and not qualifier.isdigit():  # an alias, or $LATEST named explicitly
-            config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
+            config["FunctionArn"] = function_arn(
+                context.account, context.region, config["FunctionName"], qualifier
+            )
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         out: dict[str, Any] = {
             "Configuration": config,
-            "Code": {"RepositoryType": "S3", "Location": f"http://{host}/_overcast/lambda/code/{target['code']}.zip"},
+            "Code": {
+                "RepositoryType": "S3",
+                "Location": f"http://{host}/_overcast/lambda/code/{target['code']}.zip",
+            },
         }
         if record.get("tags"):
             out["Tags"] = dict(record["tags"])
@@ -325,7 +385,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
         if qualifier and not qualifier.isdigit():
-            config["FunctionArn"] = function_arn(context.account, context.region, config["FunctionName"], qualifier)
+            config["FunctionArn"] = function_arn(
+                context.account, context.region, config["FunctionName"], qualifier
+            )
         return config
 
     def list_functions(self, context: RequestContext, params: dict) -> dict:
@@ -354,17 +416,21 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
-                "to retrieve the latest Revision Id", 412, Type="User")
+                "to retrieve the latest Revision Id",
+                412,
+                Type="User",
+            )
 
     def _check_updatable(self, config: dict) -> None:
         if config.get("LastUpdateStatus") == "InProgress" or config.get("State") == "Pending":
             raise conflict(
                 "The operation cannot be performed at this time. An update is in progress for resource: "
-                f"{config['FunctionArn']}")
+                f"{config['FunctionArn']}"
+            )
 
     def update_function_code(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
-        record, qualifier = self._function(context, params["FunctionName"])
+        record, _qualifier = self._function(context, params["FunctionName"])
         config = record["config"]
         self._check_revision(config, params.get("RevisionId"))
         code = self._code_from(context, params)
@@ -375,9 +441,13 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             preview.update(CodeSha256=code["sha256"], CodeSize=code["size"])
             return preview
         config.update(
-            CodeSha256=code["sha256"], CodeSize=code["size"], LastModified=now_iso(),
-            RevisionId=str(uuid.uuid4()), LastUpdateStatus="InProgress",
-            LastUpdateStatusReason="The function is being created.", LastUpdateStatusReasonCode="Creating",
+            CodeSha256=code["sha256"],
+            CodeSize=code["size"],
+            LastModified=now_iso(),
+            RevisionId=str(uuid.uuid4()),
+            LastUpdateStatus="InProgress",
+            LastUpdateStatusReason="The function is being created.",
+            LastUpdateStatusReasonCode="Creating",
         )
         record["code"] = code["file"]
         self.functions.put(scope, config["FunctionName"], record)
@@ -398,7 +468,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 "ValidationException",
                 f"1 validation error detected: Value '{params['Role']}' at 'role' failed to satisfy constraint: "
                 r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
-                400)
+                400,
+            )
         if "Runtime" in params:
             self._check_runtime(params["Runtime"])
         if params.get("Role"):
@@ -443,8 +514,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             for _, alias in self.aliases.scan(scope, prefix=name + SEP):
                 weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
                 if alias["FunctionVersion"] == qualifier or qualifier in weights:
-                    raise conflict(f"Unable to delete version because the following aliases reference it: "
-                                   f"[{alias['Name']}]")
+                    raise conflict(
+                        f"Unable to delete version because the following aliases reference it: "
+                        f"[{alias['Name']}]"
+                    )
             if not self.versions.delete(scope, version_key(name, qualifier)):
                 raise function_not_found(context.account, context.region, name, qualifier)
             self.pool.retire(context.account, context.region, name, qualifier)
@@ -467,8 +540,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         config = record["config"]
         sha = params.get("CodeSha256")
         if sha is not None and sha != config["CodeSha256"]:
-            raise invalid(f"CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST "
-                          f"({config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST.")
+            raise invalid(
+                f"CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST "
+                f"({config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST."
+            )
         self._check_revision(config, params.get("RevisionId"))
         if config.get("LastUpdateStatus") == "InProgress" or config.get("State") == "Pending":
             pending = self._activations.get((scope, config["FunctionName"]))
@@ -476,13 +551,24 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 # The package is still being unpacked: AWS answers this with a conflict.
                 raise conflict(
                     "The operation cannot be performed at this time. An update is in progress for resource: "
-                    f"{config['FunctionArn']}")
+                    f"{config['FunctionArn']}"
+                )
         return self._publish(context, scope, record, params.get("Description"))
 
     @staticmethod
     def _fingerprint(config: dict) -> str:
-        skip = {"Version", "FunctionArn", "LastModified", "RevisionId", "State", "StateReason", "StateReasonCode",
-                "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"}
+        skip = {
+            "Version",
+            "FunctionArn",
+            "LastModified",
+            "RevisionId",
+            "State",
+            "StateReason",
+            "StateReasonCode",
+            "LastUpdateStatus",
+            "LastUpdateStatusReason",
+            "LastUpdateStatusReasonCode",
+        }
         return json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
 
     def _publish(self, context: RequestContext, scope: str, record: dict, description: str | None) -> dict:
@@ -497,8 +583,11 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         number = str(record.get("next_version", 1))
         published = copy.deepcopy(config)
         published.update(
-            Version=number, FunctionArn=function_arn(context.account, context.region, name, number),
-            RevisionId=str(uuid.uuid4()), State="Active", LastUpdateStatus="Successful",
+            Version=number,
+            FunctionArn=function_arn(context.account, context.region, name, number),
+            RevisionId=str(uuid.uuid4()),
+            State="Active",
+            LastUpdateStatus="Successful",
             LastModified=now_iso(),
         )
         for key in ("StateReason", "StateReasonCode", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
@@ -508,8 +597,11 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record["next_version"] = int(number) + 1
         config["RevisionId"] = str(uuid.uuid4())
         with self.store.transaction():
-            self.versions.put(scope, version_key(name, number),
-                              {"config": published, "code": record["code"], "fingerprint": fingerprint})
+            self.versions.put(
+                scope,
+                version_key(name, number),
+                {"config": published, "code": record["code"], "fingerprint": fingerprint},
+            )
             self.functions.put(scope, name, record)
         return copy.deepcopy(published)
 
@@ -520,12 +612,17 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         latest = copy.deepcopy(record["config"])
         latest["FunctionArn"] += ":$LATEST"
         items = [latest] + [
-            copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)]
-        return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Version", "Versions")
+            copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)
+        ]
+        return names.marker_page(
+            items, params.get("Marker"), params.get("MaxItems") or 50, "Version", "Versions"
+        )
 
     # -- invoke -------------------------------------------------------------------------------
 
-    def resolve(self, account: str, region: str, name: str, qualifier: str | None) -> tuple[dict, dict, str, str]:
+    def resolve(
+        self, account: str, region: str, name: str, qualifier: str | None
+    ) -> tuple[dict, dict, str, str]:
         """(function record, version record, executed version, invoked ARN) for an invocation;
         an alias with a routing config picks a version by its weights."""
         scope = store_scope(account, region)
@@ -568,48 +665,82 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         if spec is None:
             runtime = config.get("Runtime") or ""
             if not RUNNABLE.match(runtime):
-                raise ServiceError("InvalidRuntimeException",
-                                   f"The runtime parameter of {runtime or 'an image'} is not supported by "
-                                   "Overcast's local execution.", 502, Type="User")
-            layer_files = [self.layer_version_by_arn(layer["Arn"])["file"] for layer in config.get("Layers", ())
-                           if self.layer_version_by_arn(layer["Arn"]) is not None]
+                raise ServiceError(
+                    "InvalidRuntimeException",
+                    f"The runtime parameter of {runtime or 'an image'} is not supported by "
+                    "Overcast's local execution.",
+                    502,
+                    Type="User",
+                )
+            layer_files = [
+                self.layer_version_by_arn(layer["Arn"])["file"]
+                for layer in config.get("Layers", ())
+                if self.layer_version_by_arn(layer["Arn"]) is not None
+            ]
             credentials = self.execution_credentials(config["Role"], config["FunctionName"], region)
             if credentials is not None:
                 revision += ":" + credentials["AccessKeyId"]
             spec = FunctionSpec(
-                account=account, region=region, name=config["FunctionName"], version=version, revision=revision,
-                runtime=runtime, handler=config.get("Handler") or "", memory=config["MemorySize"],
-                timeout=config["Timeout"], code_dir=self.code.unpacked(version_record["code"]),
+                account=account,
+                region=region,
+                name=config["FunctionName"],
+                version=version,
+                revision=revision,
+                runtime=runtime,
+                handler=config.get("Handler") or "",
+                memory=config["MemorySize"],
+                timeout=config["Timeout"],
+                code_dir=self.code.unpacked(version_record["code"]),
                 opt_dir=self.code.opt_dir(layer_files),
                 environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-                endpoint=self.endpoint(), function_arn=config["FunctionArn"], credentials=credentials,
+                endpoint=self.endpoint(),
+                function_arn=config["FunctionArn"],
+                credentials=credentials,
             )
             if len(self._specs) > 4096:
                 self._specs.clear()
             self._specs[key] = spec
         return spec
 
-    async def execute(self, account: str, region: str, name: str, qualifier: str | None, payload: bytes,
-                      client_context: str = "") -> tuple[Outcome, str]:
+    async def execute(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str | None,
+        payload: bytes,
+        client_context: str = "",
+    ) -> tuple[Outcome, str]:
         """Run one invocation to its end; raises TooManyRequestsException when throttled."""
         scope = store_scope(account, region)
         if (scope, name) in self._activations:
             await self._wait_active(scope, name)
         record, version_record, version, invoked_arn = self.resolve(account, region, name, qualifier)
         spec = self.spec_for(account, region, version_record, version)
-        invocation = Invocation(request_id=str(uuid.uuid4()), payload=payload, invoked_arn=invoked_arn,
-                                timeout=float(spec.timeout), client_context=client_context,
-                                trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0")
+        invocation = Invocation(
+            request_id=str(uuid.uuid4()),
+            payload=payload,
+            invoked_arn=invoked_arn,
+            timeout=float(spec.timeout),
+            client_context=client_context,
+            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+        )
         try:
             outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
         except Throttled:
-            raise ServiceError("TooManyRequestsException", "Rate Exceeded.", 429, Type="User",
-                               Reason="ReservedFunctionConcurrentInvocationLimitExceeded") from None
+            raise ServiceError(
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                429,
+                Type="User",
+                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
+            ) from None
         return outcome, invocation.request_id
 
     async def invoke(self, context: RequestContext, params: dict) -> dict:
-        name, qualifier = names.parse_function(params["FunctionName"], params.get("Qualifier"),
-                                               context.account, context.region)
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         invocation_type = params.get("InvocationType") or "RequestResponse"
         payload = params.get("Payload")
         if payload is None or payload == b"":
@@ -620,17 +751,22 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             payload = payload.read()
         if len(payload) > (ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD):
             limit = ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD
-            raise ServiceError("RequestTooLargeException",
-                               f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
-                               413, Type="User")
+            raise ServiceError(
+                "RequestTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                413,
+                Type="User",
+            )
         try:
             json.loads(payload)
         except ValueError as error:
             raise ServiceError(
                 "InvalidRequestContentException",
-                f"Could not parse request body into json: Could not parse payload into json: {error}", 400,
-                Type="User") from None
-        _, _, version, _ = self.resolve(context.account, context.region, name, qualifier)
+                f"Could not parse request body into json: Could not parse payload into json: {error}",
+                400,
+                Type="User",
+            ) from None
+        _, _, _version, _ = self.resolve(context.account, context.region, name, qualifier)
         if invocation_type == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
         if invocation_type == "Event":
@@ -641,9 +777,15 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             try:
                 client_context = base64.b64decode(client_context).decode()
             except (ValueError, UnicodeDecodeError):
-                raise ServiceError("InvalidRequestContentException", "Client context must be a valid Base64-encoded "
-                                   "JSON object.", 400, Type="User") from None
-        outcome, _ = await self.execute(context.account, context.region, name, qualifier, payload, client_context)
+                raise ServiceError(
+                    "InvalidRequestContentException",
+                    "Client context must be a valid Base64-encoded JSON object.",
+                    400,
+                    Type="User",
+                ) from None
+        outcome, _ = await self.execute(
+            context.account, context.region, name, qualifier, payload, client_context
+        )
         out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": outcome.version}
         if outcome.error is not None:
             out["FunctionError"] = "Unhandled"
@@ -656,17 +798,26 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
 
     # -- logs ------------------------------------------------------------------------------------
 
-    def _write_logs(self, env, invocation: Invocation, output: str, duration: float, init_ms: float | None,
-                    status: str | None) -> str:
+    def _write_logs(
+        self,
+        env,
+        invocation: Invocation,
+        output: str,
+        duration: float,
+        init_ms: float | None,
+        status: str | None,
+    ) -> str:
         spec = env.spec
         request_id = invocation.request_id
         lines = [f"START RequestId: {request_id} Version: {spec.version}"]
         if output:
             lines.extend(line.replace("\r", "\n") for line in output.rstrip("\n").split("\n"))
         lines.append(f"END RequestId: {request_id}")
-        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-                  f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
-                  f"Max Memory Used: {max(1, env.max_rss_kb // 1024)} MB\t")
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
+            f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
+            f"Max Memory Used: {max(1, env.max_rss_kb // 1024)} MB\t"
+        )
         if init_ms is not None:
             report += f"Init Duration: {init_ms:.2f} ms\t"
         if status:
@@ -675,7 +826,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         now = int(time.time() * 1000)
         try:
             logs = self.runtime.provider("logs")
-            logs.append(spec.account, spec.region, spec.log_group, env.log_stream, [(now, line) for line in lines])
+            logs.append(
+                spec.account, spec.region, spec.log_group, env.log_stream, [(now, line) for line in lines]
+            )
         except Exception:  # a log that cannot be written must not fail the invocation
             log.exception("writing the log of %s failed", spec.name)
         return "\n".join(lines) + "\n"
@@ -686,15 +839,23 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         from overcast.http import Response
 
         if subpath.startswith("code/") and subpath.endswith(".zip"):
-            file_id = subpath[len("code/"):-len(".zip")]
+            file_id = subpath[len("code/") : -len(".zip")]
             if re.fullmatch(r"[0-9a-f]{64}", file_id):
                 path = self.code.zip_path(file_id)
                 if path.exists():
                     body = path.read_bytes()
                     return Response(200, {"Content-Type": "application/zip"}, body)
         if subpath == "environments":
-            rows = [{"function": env.spec.name, "version": env.spec.version, "pid": env.process.pid if env.process else None,
-                     "rss_kb": env.rss_kb, "provisioned": env.provisioned, "dead": env.dead}
-                    for env in list(self.pool.all)]
+            rows = [
+                {
+                    "function": env.spec.name,
+                    "version": env.spec.version,
+                    "pid": env.process.pid if env.process else None,
+                    "rss_kb": env.rss_kb,
+                    "provisioned": env.provisioned,
+                    "dead": env.dead,
+                }
+                for env in list(self.pool.all)
+            ]
             return Response(200, {"Content-Type": "application/json"}, json.dumps(rows).encode())
         return None

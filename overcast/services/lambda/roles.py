@@ -48,8 +48,9 @@ class RolesMixin:
         except policy.MalformedPolicy:
             return False
         trust.policy_id, trust.policy_type = role_arn, "resource"
-        request = policy.AuthorizationRequest(policy.Principal.service(LAMBDA_PRINCIPAL), "sts:AssumeRole",
-                                              role_arn, account, {}, region)
+        request = policy.AuthorizationRequest(
+            policy.Principal.service(LAMBDA_PRINCIPAL), "sts:AssumeRole", role_arn, account, {}, region
+        )
         return policy.evaluate(request, [], trust).allowed
 
     def execution_credentials(self, role_arn: str, function_name: str, region: str) -> dict | None:
@@ -59,8 +60,9 @@ class RolesMixin:
             return None
         sts = self.runtime.provider("sts")
         try:
-            issued = sts.credentials_for_service(role_arn, function_name, LAMBDA_PRINCIPAL, region,
-                                                 duration=12 * 3600)
+            issued = sts.credentials_for_service(
+                role_arn, function_name, LAMBDA_PRINCIPAL, region, duration=12 * 3600
+            )
         except ServiceError:
             raise invalid(CANNOT_ASSUME) from None
         credentials = dict(issued["Credentials"])

@@ -67,7 +67,7 @@ async def serve(environment: Environment) -> asyncio.AbstractServer:
 async def _route(env: Environment, method: str, path: str, headers: dict, body: bytes) -> bytes:
     if not path.startswith(_PREFIX):
         return _error(404, "NotFound", f"no route {path}")
-    route = path[len(_PREFIX):]
+    route = path[len(_PREFIX) :]
     if route == "invocation/next" and method == "GET":
         invocation = await env.next_invocation()
         out = {
@@ -85,7 +85,7 @@ async def _route(env: Environment, method: str, path: str, headers: dict, body: 
         env.init_error(_error_body(body, headers))
         return _response(202, "Accepted", _ACCEPTED)
     if route.startswith("invocation/"):
-        request_id, _, outcome = route[len("invocation/"):].partition("/")
+        request_id, _, outcome = route[len("invocation/") :].partition("/")
         if outcome == "response":
             accepted = env.complete(request_id, body, None)
         elif outcome == "error":

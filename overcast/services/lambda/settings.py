@@ -11,9 +11,10 @@ Tables (scope = account/region):
 from __future__ import annotations
 
 import copy
-import uuid
 import json
 import re
+import uuid
+from datetime import UTC
 from typing import Any
 
 from overcast.arns import partition
@@ -42,7 +43,7 @@ class SettingsMixin:
         self.layers = self.store.table("lambda", "layers")
         # Provisioned environments are processes: start them again for the stored configs.
         for scope in self.provisioned.scopes():
-            for key, config in self.provisioned.scan(scope):
+            for key, _config in self.provisioned.scan(scope):
                 name, _, qualifier = key.partition(SEP)
                 account, region = scope.split("/")
                 self.runtime.spawn(self._provision(account, region, name, qualifier), name="lambda provision")
@@ -74,17 +75,24 @@ class SettingsMixin:
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
-                "the latest Revision Id", 412, Type="User")
+                "the latest Revision Id",
+                412,
+                Type="User",
+            )
         sid = params["StatementId"]
         if any(statement["Sid"] == sid for statement in policy["Statement"]):
-            raise conflict(f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
-                           "or remove the existing statement.")
+            raise conflict(
+                f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
+                "or remove the existing statement."
+            )
         action = params["Action"]
         if not re.match(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$", action):
             raise ServiceError(
                 "ValidationException",
                 f"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member "
-                r"must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])", 400)
+                r"must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])",
+                400,
+            )
         principal = params["Principal"]
         if principal == "*":
             shaped: Any = "*"
@@ -94,8 +102,13 @@ class SettingsMixin:
             shaped = {"AWS": principal}
         else:
             shaped = {"Service": principal}
-        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Principal": shaped, "Action": action,
-                                     "Resource": resource}
+        statement: dict[str, Any] = {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": shaped,
+            "Action": action,
+            "Resource": resource,
+        }
         condition: dict[str, dict] = {}
         if params.get("SourceAccount"):
             condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = params["SourceAccount"]
@@ -104,7 +117,9 @@ class SettingsMixin:
         if params.get("EventSourceToken"):
             condition.setdefault("StringEquals", {})["lambda:EventSourceToken"] = params["EventSourceToken"]
         if params.get("FunctionUrlAuthType"):
-            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params["FunctionUrlAuthType"]
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params[
+                "FunctionUrlAuthType"
+            ]
         if params.get("InvokedViaFunctionUrl"):
             condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
         if params.get("SourceArn"):
@@ -127,7 +142,10 @@ class SettingsMixin:
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
-                "the latest Revision Id", 412, Type="User")
+                "the latest Revision Id",
+                412,
+                Type="User",
+            )
         policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != sid]
         if policy["Statement"]:
             policy["RevisionId"] = str(uuid.uuid4())
@@ -169,7 +187,8 @@ class SettingsMixin:
         if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
             raise invalid(
                 f"Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].")
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+            )
         record["reserved"] = wanted
         self.functions.put(scope, name, record)
         return {"ReservedConcurrentExecutions": wanted}
@@ -195,7 +214,9 @@ class SettingsMixin:
             reserved += record.get("reserved") or 0
         return {
             "AccountLimit": {
-                "TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800,
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
                 "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
                 "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
             },
@@ -208,7 +229,9 @@ class SettingsMixin:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is None or qualifier == "$LATEST":
-            raise invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+            raise invalid(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+            )
         self._version_record(context, record, qualifier)
         return self._scope(context), name, qualifier
 
@@ -217,8 +240,10 @@ class SettingsMixin:
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
         if record.get("reserved") is not None and wanted > record["reserved"]:
-            raise invalid(f"Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
-                          f"for function. Requested: {wanted}, Reserved: {record['reserved']}")
+            raise invalid(
+                f"Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+                f"for function. Requested: {wanted}, Reserved: {record['reserved']}"
+            )
         config = {
             "RequestedProvisionedConcurrentExecutions": wanted,
             "AvailableProvisionedConcurrentExecutions": 0,
@@ -227,7 +252,9 @@ class SettingsMixin:
             "LastModified": self._now(),
         }
         self.provisioned.put(scope, name + SEP + qualifier, config)
-        self.runtime.spawn(self._provision(context.account, context.region, name, qualifier), name="lambda provision")
+        self.runtime.spawn(
+            self._provision(context.account, context.region, name, qualifier), name="lambda provision"
+        )
         return {k: v for k, v in config.items() if k != "AvailableProvisionedConcurrentExecutions"}
 
     @staticmethod
@@ -250,13 +277,20 @@ class SettingsMixin:
         except Exception as error:
             ready, reason = 0, str(error)
         else:
-            reason = "" if ready == config["RequestedProvisionedConcurrentExecutions"] else (
-                "FUNCTION_ERROR_INIT_FAILURE: the function could not be initialized")
+            reason = (
+                ""
+                if ready == config["RequestedProvisionedConcurrentExecutions"]
+                else ("FUNCTION_ERROR_INIT_FAILURE: the function could not be initialized")
+            )
         current = self.provisioned.get(scope, key)
         if current is None:
             return
-        current.update(AvailableProvisionedConcurrentExecutions=ready, AllocatedProvisionedConcurrentExecutions=ready,
-                       Status="READY" if not reason else "FAILED", LastModified=self._now())
+        current.update(
+            AvailableProvisionedConcurrentExecutions=ready,
+            AllocatedProvisionedConcurrentExecutions=ready,
+            Status="READY" if not reason else "FAILED",
+            LastModified=self._now(),
+        )
         if reason:
             current["StatusReason"] = reason
         self.provisioned.put(scope, key, current)
@@ -265,8 +299,12 @@ class SettingsMixin:
         scope, name, qualifier = self._provisioned_target(context, params)
         config = self.provisioned.get(scope, name + SEP + qualifier)
         if config is None:
-            raise ServiceError("ProvisionedConcurrencyConfigNotFoundException",
-                               "No Provisioned Concurrency Config found for this function", 404, Type="User")
+            raise ServiceError(
+                "ProvisionedConcurrencyConfigNotFoundException",
+                "No Provisioned Concurrency Config found for this function",
+                404,
+                Type="User",
+            )
         return dict(config)
 
     def delete_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
@@ -285,7 +323,9 @@ class SettingsMixin:
         items = []
         for key, config in self.provisioned.scan(self._scope(context), prefix=name + SEP):
             qualifier = key.split(SEP, 1)[1]
-            items.append({"FunctionArn": function_arn(context.account, context.region, name, qualifier), **config})
+            items.append(
+                {"FunctionArn": function_arn(context.account, context.region, name, qualifier), **config}
+            )
         return {"ProvisionedConcurrencyConfigs": items}
 
     # -- event invoke configs ----------------------------------------------------------------------
@@ -304,7 +344,9 @@ class SettingsMixin:
                 shaped[kind] = {}
         return shaped
 
-    def put_function_event_invoke_config(self, context: RequestContext, params: dict, update: bool = False) -> dict:
+    def put_function_event_invoke_config(
+        self, context: RequestContext, params: dict, update: bool = False
+    ) -> dict:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier not in (None, "$LATEST"):
@@ -313,8 +355,10 @@ class SettingsMixin:
         key = name + SEP + (qualifier or "$LATEST")
         existing = self.invoke_configs.get(scope, key) if update else None
         if update and existing is None:
-            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
-                            "doesn't have an EventInvokeConfig")
+            raise not_found(
+                f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                "doesn't have an EventInvokeConfig"
+            )
         config = dict(existing or {})
         for field in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
             if field in params:
@@ -330,9 +374,9 @@ class SettingsMixin:
 
     @staticmethod
     def _epoch():
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def update_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
         return self.put_function_event_invoke_config(context, params, update=True)
@@ -342,23 +386,30 @@ class SettingsMixin:
         name = record["config"]["FunctionName"]
         config = self.invoke_configs.get(self._scope(context), name + SEP + (qualifier or "$LATEST"))
         if config is None:
-            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
-                            "doesn't have an EventInvokeConfig")
+            raise not_found(
+                f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                "doesn't have an EventInvokeConfig"
+            )
         return dict(config)
 
     def delete_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if not self.invoke_configs.delete(self._scope(context), name + SEP + (qualifier or "$LATEST")):
-            raise not_found(f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
-                            "doesn't have an EventInvokeConfig")
+            raise not_found(
+                f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
+                "doesn't have an EventInvokeConfig"
+            )
         return {}
 
     def list_function_event_invoke_configs(self, context: RequestContext, params: dict) -> dict:
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
-        return {"FunctionEventInvokeConfigs": [dict(c) for _, c in
-                                               self.invoke_configs.scan(self._scope(context), prefix=name + SEP)]}
+        return {
+            "FunctionEventInvokeConfigs": [
+                dict(c) for _, c in self.invoke_configs.scan(self._scope(context), prefix=name + SEP)
+            ]
+        }
 
     def invoke_config_for(self, scope: str, name: str, qualifier: str | None) -> dict:
         return self.invoke_configs.get(scope, name + SEP + (qualifier or "$LATEST")) or {}
@@ -370,7 +421,9 @@ class SettingsMixin:
         if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
             raise invalid(f"Invalid resource ARN: {arn}")
         if len(parts) > 7:
-            raise invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.")
+            raise invalid(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+            )
         record, _ = self._function(context, arn)
         return record["config"]["FunctionName"], record
 
@@ -416,14 +469,20 @@ class SettingsMixin:
         if content.get("ZipFile") is not None:
             code = self.code.save(content["ZipFile"])
         else:
-            code = self.code.save(self.read_s3(context, content.get("S3Bucket"), content.get("S3Key"),
-                                               content.get("S3ObjectVersion")))
+            code = self.code.save(
+                self.read_s3(
+                    context, content.get("S3Bucket"), content.get("S3Key"), content.get("S3ObjectVersion")
+                )
+            )
         latest = next(iter(self.layers.scan(scope, prefix=name + SEP, reverse=True, limit=1)), None)
         version = (latest[1]["Version"] + 1) if latest else 1
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         layer = {
-            "Content": {"Location": f"http://{host}/_overcast/lambda/code/{code['file']}.zip",
-                        "CodeSha256": code["sha256"], "CodeSize": code["size"]},
+            "Content": {
+                "Location": f"http://{host}/_overcast/lambda/code/{code['file']}.zip",
+                "CodeSha256": code["sha256"],
+                "CodeSize": code["size"],
+            },
             "LayerArn": self._layer_arn(context, name),
             "LayerVersionArn": self._layer_arn(context, name, version),
             "Description": params.get("Description") or "",
@@ -465,7 +524,9 @@ class SettingsMixin:
         return {}
 
     def _list_item(self, layer: dict) -> dict:
-        item = {k: layer[k] for k in ("LayerVersionArn", "Version", "Description", "CreatedDate") if k in layer}
+        item = {
+            k: layer[k] for k in ("LayerVersionArn", "Version", "Description", "CreatedDate") if k in layer
+        }
         for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
             if field in layer:
                 item[field] = layer[field]
@@ -479,9 +540,11 @@ class SettingsMixin:
 
     def list_layer_versions(self, context: RequestContext, params: dict) -> dict:
         name = self._layer_name(params["LayerName"])
-        items = [self._list_item(layer) for _, layer in
-                 self.layers.scan(self._scope(context), prefix=name + SEP, reverse=True)
-                 if self._compatible(layer, params)]
+        items = [
+            self._list_item(layer)
+            for _, layer in self.layers.scan(self._scope(context), prefix=name + SEP, reverse=True)
+            if self._compatible(layer, params)
+        ]
         return {"LayerVersions": items}
 
     def list_layers(self, context: RequestContext, params: dict) -> dict:
@@ -489,7 +552,13 @@ class SettingsMixin:
         for key, layer in self.layers.scan(self._scope(context)):
             if self._compatible(layer, params):
                 latest[key.split(SEP)[0]] = layer
-        return {"Layers": [{"LayerName": name, "LayerArn": layer["LayerArn"],
-                            "LatestMatchingVersion": self._list_item(layer)} for name, layer in latest.items()]}
-
-
+        return {
+            "Layers": [
+                {
+                    "LayerName": name,
+                    "LayerArn": layer["LayerArn"],
+                    "LatestMatchingVersion": self._list_item(layer),
+                }
+                for name, layer in latest.items()
+            ]
+        }

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -50,7 +50,7 @@ async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Even
             waker.clear()
             try:
                 await asyncio.wait_for(waker.wait(), _IDLE_WAIT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             continue
         shaped = [_lambda_record(record, arn) for record in records]
@@ -78,7 +78,9 @@ def _iterator(streams, context: RequestContext, arn: str, mapping: dict) -> str:
             del params["SequenceNumber"]
             params["ShardIteratorType"] = "TRIM_HORIZON"
     else:
-        params["ShardIteratorType"] = "TRIM_HORIZON" if mapping["StartingPosition"] == "TRIM_HORIZON" else "LATEST"
+        params["ShardIteratorType"] = (
+            "TRIM_HORIZON" if mapping["StartingPosition"] == "TRIM_HORIZON" else "LATEST"
+        )
     return streams.get_shard_iterator(context, params)["ShardIterator"]
 
 
@@ -108,7 +110,13 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
             oldest = batch[0]["dynamodb"].get("ApproximateCreationDateTime", time.time())
             too_old = max_age not in (-1, None) and time.time() - oldest > max_age
             if (retries not in (-1, None) and attempts > retries) or too_old:
-                _on_failure(provider, mapping, batch, attempts, "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted")
+                _on_failure(
+                    provider,
+                    mapping,
+                    batch,
+                    attempts,
+                    "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted",
+                )
                 result = "PROBLEM: Function call failed"
                 break
             if bisect and len(batch) > 1:
@@ -122,8 +130,9 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
 async def _invoke(provider, mapping: dict, name: str, qualifier: str | None, batch: list[dict]) -> int | None:
     """None when the batch succeeded; else the index of the first record to retry from."""
     try:
-        outcome, _ = await provider.execute(mapping["account"], mapping["region"], name, qualifier,
-                                            json.dumps({"Records": batch}).encode())
+        outcome, _ = await provider.execute(
+            mapping["account"], mapping["region"], name, qualifier, json.dumps({"Records": batch}).encode()
+        )
     except ServiceError as error:
         log.warning("invoking %s for %s failed: %s", name, mapping["EventSourceArn"], error.message)
         return 0
@@ -148,20 +157,28 @@ async def _invoke(provider, mapping: dict, name: str, qualifier: str | None, bat
 def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condition: str) -> None:
     destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if not destination:
-        log.warning("batch of %d records from %s discarded after %d attempt(s)", len(batch),
-                    mapping["EventSourceArn"], attempts)
+        log.warning(
+            "batch of %d records from %s discarded after %d attempt(s)",
+            len(batch),
+            mapping["EventSourceArn"],
+            attempts,
+        )
         return
     first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
 
     def iso(epoch) -> str:
-        return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     record = {
-        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": mapping["FunctionArn"],
-                           "condition": condition, "approximateInvokeCount": attempts},
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": mapping["FunctionArn"],
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "version": "1.0",
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         "DDBStreamBatchInfo": {
             "shardId": batch[0].get("eventID", "").split(":")[0] or "shardId-00000000000000000000-00000000",
             "startSequenceNumber": first["SequenceNumber"],

@@ -14,7 +14,7 @@ across accounts. With enforcement off a correctly signed request is enough."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast import policy
 from overcast.context import RequestContext
@@ -26,20 +26,24 @@ from overcast.signing import is_presigned, verify_request
 
 from .names import function_arn
 
-FORBIDDEN = ("Forbidden. For troubleshooting Function URL authorization issues, see: "
-             "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html")
+FORBIDDEN = (
+    "Forbidden. For troubleshooting Function URL authorization issues, see: "
+    "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+)
 ACTION = "lambda:InvokeFunctionUrl"
 _ISSUED = ("AKIA", "ASIA")
 
 
 class UrlAuthMixin:
-    def url_caller(self, request: Request, context: RequestContext, account: str, region: str, name: str,
-                   qualifier: str) -> dict | None:
+    def url_caller(
+        self, request: Request, context: RequestContext, account: str, region: str, name: str, qualifier: str
+    ) -> dict | None:
         """The caller of an AWS_IAM URL (the event's requestContext.authorizer.iam), or None
         when the request is refused (AWS answers 403 Forbidden)."""
         scope = credential_scope(request)
         signed = request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256") or (
-            is_presigned(request) and "X-Amz-Credential" in request.query_string)
+            is_presigned(request) and "X-Amz-Credential" in request.query_string
+        )
         if scope is None or not signed or scope.service != "lambda":
             return None
         try:
@@ -50,7 +54,8 @@ class UrlAuthMixin:
         identify(context, key)
         identity = context.extra.get("identity")
         if getattr(self.runtime.config, "enforce_iam", False) and not self._url_allowed(
-                request, context, identity, key, account, region, name, qualifier):
+            request, context, identity, key, account, region, name, qualifier
+        ):
             return None
         return {
             "accessKey": key,
@@ -68,11 +73,21 @@ class UrlAuthMixin:
         FunctionUrlAuthType NONE); Overcast consults it under IAM enforcement only."""
         if not getattr(self.runtime.config, "enforce_iam", False):
             return True
-        return self._url_decision(request, policy.Principal.anonymous(), [], None, None, "NONE", account, region,
-                                  name, qualifier)
+        return self._url_decision(
+            request, policy.Principal.anonymous(), [], None, None, "NONE", account, region, name, qualifier
+        )
 
-    def _url_allowed(self, request: Request, context: RequestContext, identity: dict | None, key: str,
-                     account: str, region: str, name: str, qualifier: str) -> bool:
+    def _url_allowed(
+        self,
+        request: Request,
+        context: RequestContext,
+        identity: dict | None,
+        key: str,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str,
+    ) -> bool:
         if identity is None and len(key) == 20 and key.startswith(_ISSUED):
             return False  # issued once, deleted since
         if identity is not None and not _live(request, identity):
@@ -86,11 +101,32 @@ class UrlAuthMixin:
             identity_policies, boundaries, sessions = [], None, None
         else:
             identity_policies, boundaries, sessions = iam.policies_for(identity, context.account)
-        return self._url_decision(request, principal, identity_policies, boundaries, sessions, "AWS_IAM", account,
-                                  region, name, qualifier)
+        return self._url_decision(
+            request,
+            principal,
+            identity_policies,
+            boundaries,
+            sessions,
+            "AWS_IAM",
+            account,
+            region,
+            name,
+            qualifier,
+        )
 
-    def _url_decision(self, request: Request, principal: policy.Principal, identity_policies: list, boundaries,
-                      sessions, auth_type: str, account: str, region: str, name: str, qualifier: str) -> bool:
+    def _url_decision(
+        self,
+        request: Request,
+        principal: policy.Principal,
+        identity_policies: list,
+        boundaries,
+        sessions,
+        auth_type: str,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str,
+    ) -> bool:
         resource = function_arn(account, region, name, qualifier or None)
         document = self.resource_policy(resource)
         resource_policy = None
@@ -99,10 +135,18 @@ class UrlAuthMixin:
                 resource_policy = policy.parse(json.dumps(document), policy.RESOURCE)
             except policy.MalformedPolicy:
                 resource_policy = None
-        values = {"lambda:FunctionUrlAuthType": auth_type, "aws:SourceIp": request.client_ip,
-                  "aws:SecureTransport": "true" if request.scheme == "https" else "false"}
-        decision = policy.evaluate(policy.AuthorizationRequest(principal, ACTION, resource, account, values, region),
-                                   identity_policies, resource_policy, boundaries, sessions)
+        values = {
+            "lambda:FunctionUrlAuthType": auth_type,
+            "aws:SourceIp": request.client_ip,
+            "aws:SecureTransport": "true" if request.scheme == "https" else "false",
+        }
+        decision = policy.evaluate(
+            policy.AuthorizationRequest(principal, ACTION, resource, account, values, region),
+            identity_policies,
+            resource_policy,
+            boundaries,
+            sessions,
+        )
         return decision.allowed
 
 
@@ -119,4 +163,4 @@ def _live(request: Request, identity: dict) -> bool:
     if token != identity.get("SessionToken"):
         return False
     expiration = identity.get("Expiration")
-    return expiration is None or expiration > datetime.now(timezone.utc)
+    return expiration is None or expiration > datetime.now(UTC)

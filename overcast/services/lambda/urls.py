@@ -9,7 +9,7 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from overcast.context import RequestContext
@@ -24,8 +24,13 @@ URL_HOST = re.compile(
     r"^(?P<url_id>[a-z0-9]{32})\.lambda-url\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\."
     r"(?:localhost\.localstack\.cloud|on\.aws|localhost)(?::\d+)?$"
 )
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
-               "application/x-www-form-urlencoded")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+)
 
 
 class UrlsMixin(UrlAuthMixin):
@@ -51,9 +56,14 @@ class UrlsMixin(UrlAuthMixin):
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is not None and qualifier.isdigit():
-            raise ServiceError("ValidationException", "1 validation error detected: Value '" + qualifier +
-                               "' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression "
-                               "pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)", 400)
+            raise ServiceError(
+                "ValidationException",
+                "1 validation error detected: Value '"
+                + qualifier
+                + "' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression "
+                "pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)",
+                400,
+            )
         if qualifier not in (None, "$LATEST"):
             self._version_record(context, record, qualifier)
         return self._scope(context), name, qualifier or ""
@@ -67,15 +77,17 @@ class UrlsMixin(UrlAuthMixin):
         scope, name, qualifier = self._url_target(context, params)
         key = name + SEP + qualifier
         if self.urls.get(scope, key) is not None:
-            raise conflict(f"Failed to create function url config for [functionArn = "
-                           f"{function_arn(context.account, context.region, name, qualifier or None)}]. "
-                           "Error message:  FunctionUrlConfig exists for this Lambda function")
+            raise conflict(
+                f"Failed to create function url config for [functionArn = "
+                f"{function_arn(context.account, context.region, name, qualifier or None)}]. "
+                "Error message:  FunctionUrlConfig exists for this Lambda function"
+            )
         url_id = uuid.uuid4().hex
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         config = {
             "UrlId": url_id,
             "FunctionUrl": f"http://{url_id}.lambda-url.{context.region}.localhost.localstack.cloud:"
-                           f"{self.runtime.config.port}/",
+            f"{self.runtime.config.port}/",
             "AuthType": params["AuthType"],
             "CreationTime": now,
             "LastModifiedTime": now,
@@ -105,7 +117,7 @@ class UrlsMixin(UrlAuthMixin):
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
                 config[field] = params[field]
-        config["LastModifiedTime"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        config["LastModifiedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         self.urls.put(scope, name + SEP + qualifier, config)
         return self._url_out(context, name, qualifier, config)
 
@@ -148,7 +160,9 @@ class UrlsMixin(UrlAuthMixin):
             return _forbidden()
         event = self._url_event(request, match.group("url_id"), account, config, caller)
         try:
-            outcome, _ = await self.execute(account, region, name, qualifier or None, json.dumps(event).encode())
+            outcome, _ = await self.execute(
+                account, region, name, qualifier or None, json.dumps(event).encode()
+            )
         except ServiceError as error:
             if error.status == 429:
                 return _json(429, {"Message": "Rate Exceeded."})
@@ -161,7 +175,9 @@ class UrlsMixin(UrlAuthMixin):
         return response
 
     @staticmethod
-    def _url_event(request: Request, url_id: str, account: str, config: dict, caller: dict | None = None) -> dict:
+    def _url_event(
+        request: Request, url_id: str, account: str, config: dict, caller: dict | None = None
+    ) -> dict:
         headers = {}
         cookies = []
         for name, value in request.headers.items():
@@ -269,4 +285,3 @@ def _cors_headers(cors: dict, request: Request, preflight: bool = True) -> dict:
         if cors.get("MaxAge"):
             headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
     return headers
-

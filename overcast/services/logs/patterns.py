@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Predicate = Callable[[str], bool]
 
@@ -36,6 +37,7 @@ def compile_pattern(pattern: str | None) -> Predicate:
 
 
 # -- terms -------------------------------------------------------------------------------
+
 
 def _term_pattern(text: str) -> Predicate:
     try:
@@ -75,6 +77,7 @@ def _term(term: str) -> Predicate:
 
 
 # -- values shared by JSON and space-delimited patterns ------------------------------------
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -227,8 +230,10 @@ def _json_pattern(body: str) -> Predicate:
         else:
             raise PatternError(f"Invalid filter pattern near {value!r}")
         if operator == "!=":
-            return lambda doc: bool(values := _select(doc, selector)) and not any(
-                _compare(v, "=", expected, quoted) for v in values)
+            return lambda doc: (
+                bool(values := _select(doc, selector))
+                and not any(_compare(v, "=", expected, quoted) for v in values)
+            )
         return lambda doc: any(_compare(v, operator, expected, quoted) for v in _select(doc, selector))
 
     predicate = expression()
@@ -250,7 +255,9 @@ def _json_pattern(body: str) -> Predicate:
 
 # -- space-delimited patterns -----------------------------------------------------------------
 
-_FIELD = re.compile(r"^\s*(?P<name>[A-Za-z0-9_.\-]+|\.\.\.)\s*(?:(?P<op>!=|<=|>=|=|<|>)\s*(?P<value>.+?))?\s*$")
+_FIELD = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9_.\-]+|\.\.\.)\s*(?:(?P<op>!=|<=|>=|=|<|>)\s*(?P<value>.+?))?\s*$"
+)
 
 
 def _split_fields(body: str) -> list[str]:
@@ -303,15 +310,17 @@ def _delimited_pattern(body: str) -> Predicate:
     def field_ok(value: str, condition) -> bool:
         if condition is None:
             return True
-        return any(all(_compare(value, op, expected, quoted) for op, expected, quoted in conjunction)
-                   for conjunction in condition)
+        return any(
+            all(_compare(value, op, expected, quoted) for op, expected, quoted in conjunction)
+            for conjunction in condition
+        )
 
     def match(message: str) -> bool:
         values = _tokenize_message(message)
         if not has_ellipsis:
             if len(values) != len(fields):
                 return False
-            return all(field_ok(v, c) for v, (_, c) in zip(values, fields))
+            return all(field_ok(v, c) for v, (_, c) in zip(values, fields, strict=False))
         return _match_with_ellipsis(values, fields, field_ok)
 
     return match

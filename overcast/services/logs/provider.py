@@ -31,8 +31,30 @@ from .patterns import PatternError, compile_pattern
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
-_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                   2192, 2557, 2922, 3288, 3653}
+_RETENTION_DAYS = {
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+}
 _DAY_MS = 86_400_000
 _MAX_BATCH_SPAN = _DAY_MS
 _TOO_OLD_MS = 14 * _DAY_MS
@@ -90,7 +112,9 @@ class Provider(BaseProvider):
 
     # -- appending from other services -----------------------------------------------------
 
-    def append(self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+    def append(
+        self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
+    ) -> None:
         self._pending.append((account, region, group, stream, events))
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -129,9 +153,11 @@ class Provider(BaseProvider):
         if identifier:
             if "*" in identifier:
                 # The group's `arn` (ending ":*") is not an identifier: only its logGroupArn is.
-                raise _invalid(f"1 validation error detected: Value '{identifier}' at 'logGroupIdentifier' failed "
-                               "to satisfy constraint: Member must satisfy regular expression pattern: "
-                               "[\\w#+=/:,.@-]*")
+                raise _invalid(
+                    f"1 validation error detected: Value '{identifier}' at 'logGroupIdentifier' failed "
+                    "to satisfy constraint: Member must satisfy regular expression pattern: "
+                    "[\\w#+=/:,.@-]*"
+                )
             if identifier.startswith("arn:"):
                 name = identifier.split(":log-group:", 1)[-1]
             else:
@@ -159,16 +185,32 @@ class Provider(BaseProvider):
         if not _GROUP_NAME.match(name):
             raise _invalid(
                 f"1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy "
-                "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+")
+                "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"
+            )
         scope = self._scope(context)
         if self.groups.get(scope, name) is not None:
-            raise ServiceError("ResourceAlreadyExistsException", "The specified log group already exists", 400)
-        self.create_group(context.account, context.region, name, params.get("tags") or {},
-                          params.get("logGroupClass") or "STANDARD", params.get("kmsKeyId"))
+            raise ServiceError(
+                "ResourceAlreadyExistsException", "The specified log group already exists", 400
+            )
+        self.create_group(
+            context.account,
+            context.region,
+            name,
+            params.get("tags") or {},
+            params.get("logGroupClass") or "STANDARD",
+            params.get("kmsKeyId"),
+        )
         return {}
 
-    def create_group(self, account: str, region: str, name: str, tags: dict | None = None,
-                     group_class: str = "STANDARD", kms_key: str | None = None) -> dict:
+    def create_group(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        tags: dict | None = None,
+        group_class: str = "STANDARD",
+        kms_key: str | None = None,
+    ) -> dict:
         scope = store_scope(account, region)
         group = {
             "logGroupName": name,
@@ -201,11 +243,15 @@ class Provider(BaseProvider):
         prefix = params.get("logGroupNamePrefix") or ""
         pattern = params.get("logGroupNamePattern")
         if prefix and pattern:
-            raise _invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+            raise _invalid(
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+            )
         limit = params.get("limit") or 50
         if not 1 <= limit <= 50:
-            raise _invalid("1 validation error detected: Value at 'limit' failed to satisfy constraint: "
-                           "Member must have value less than or equal to 50")
+            raise _invalid(
+                "1 validation error detected: Value at 'limit' failed to satisfy constraint: "
+                "Member must have value less than or equal to 50"
+            )
         identifiers = params.get("logGroupIdentifiers")
         group_class = params.get("logGroupClass")
         after = params.get("nextToken")
@@ -235,7 +281,8 @@ class Provider(BaseProvider):
         if days not in _RETENTION_DAYS:
             raise _invalid(
                 f"1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: "
-                "Member must satisfy enum value set: [" + ", ".join(map(str, sorted(_RETENTION_DAYS))) + "]")
+                "Member must satisfy enum value set: [" + ", ".join(map(str, sorted(_RETENTION_DAYS))) + "]"
+            )
         scope = self._scope(context)
         group = self._group(scope, params["logGroupName"])
         group["retentionInDays"] = days
@@ -305,10 +352,13 @@ class Provider(BaseProvider):
         if ":" in name or "*" in name:
             raise _invalid(
                 f"1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: "
-                "Member must satisfy regular expression pattern: [^:*]*")
+                "Member must satisfy regular expression pattern: [^:*]*"
+            )
         self._group(scope, group)
         if self.streams.get(scope, group + SEP + name) is not None:
-            raise ServiceError("ResourceAlreadyExistsException", "The specified log stream already exists", 400)
+            raise ServiceError(
+                "ResourceAlreadyExistsException", "The specified log stream already exists", 400
+            )
         self._new_stream(context.account, context.region, group, name)
         return {}
 
@@ -331,7 +381,7 @@ class Provider(BaseProvider):
             prefix = group + SEP + name + SEP
             for key, _ in list(self.events.scan(scope, prefix=prefix)):
                 self.events.delete(scope, key)
-                self.group_events.delete(scope, group + SEP + key[len(prefix):])
+                self.group_events.delete(scope, group + SEP + key[len(prefix) :])
             self.streams.delete(scope, group + SEP + name)
         return {}
 
@@ -347,19 +397,26 @@ class Provider(BaseProvider):
         limit = params.get("limit") or 50
         token = params.get("nextToken")
         if order == "LogStreamName":
-            bounds = {"end_before": group + SEP + token} if descending and token else (
-                {"start_after": group + SEP + token} if token else {})
+            bounds = (
+                {"end_before": group + SEP + token}
+                if descending and token
+                else ({"start_after": group + SEP + token} if token else {})
+            )
             found, next_token = [], None
-            for key, stream in self.streams.scan(scope, prefix=group + SEP + prefix, reverse=descending, **bounds):
+            for _key, stream in self.streams.scan(
+                scope, prefix=group + SEP + prefix, reverse=descending, **bounds
+            ):
                 if len(found) == limit:
                     next_token = found[-1]["logStreamName"]
                     break
                 found.append(stream)
         else:
             streams = [s for _, s in self.streams.scan(scope, prefix=group + SEP)]
-            streams.sort(key=lambda s: (s.get("lastEventTimestamp", 0), s["logStreamName"]), reverse=descending)
+            streams.sort(
+                key=lambda s: (s.get("lastEventTimestamp", 0), s["logStreamName"]), reverse=descending
+            )
             start = int(token) if token and token.isdigit() else 0
-            found = streams[start:start + limit]
+            found = streams[start : start + limit]
             next_token = str(start + limit) if start + limit < len(streams) else None
         out: dict[str, Any] = {"logStreams": found}
         if next_token:
@@ -375,10 +432,12 @@ class Provider(BaseProvider):
         self._stream(scope, group_name, stream_name)
         events = params["logEvents"]
         timestamps = [event["timestamp"] for event in events]
-        if any(b < a for a, b in zip(timestamps, timestamps[1:])):
+        if any(b < a for a, b in itertools.pairwise(timestamps)):
             raise _invalid("Log events in a single PutLogEvents request must be in chronological order.")
         if timestamps and timestamps[-1] - timestamps[0] > _MAX_BATCH_SPAN:
-            raise _invalid("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
+            raise _invalid(
+                "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
+            )
         now = _now_ms()
         rejected: dict[str, int] = {}
         retention = group.get("retentionInDays")
@@ -399,8 +458,15 @@ class Provider(BaseProvider):
             out["rejectedLogEventsInfo"] = rejected
         return out
 
-    def write(self, account: str, region: str, group_name: str, stream_name: str,
-              events: list[tuple[int, str]], create: bool = True) -> None:
+    def write(
+        self,
+        account: str,
+        region: str,
+        group_name: str,
+        stream_name: str,
+        events: list[tuple[int, str]],
+        create: bool = True,
+    ) -> None:
         """Append events to a stream (creating the group and stream when `create`): the Python
         interface other services log through (Lambda's function logs)."""
         if not events:
@@ -453,7 +519,9 @@ class Provider(BaseProvider):
         bounds: dict[str, Any] = {"prefix": prefix}
         if forward:
             start_after = cursor if cursor is not None else (low if low != prefix else None)
-            rows = list(self.events.scan(scope, start_after=start_after, end_before=high, limit=limit, **bounds))
+            rows = list(
+                self.events.scan(scope, start_after=start_after, end_before=high, limit=limit, **bounds)
+            )
             if cursor is None and low != prefix:
                 rows = [r for r in rows if r[0] >= low]
         else:
@@ -462,11 +530,15 @@ class Provider(BaseProvider):
             rows = [r for r in rows if r[0] >= low][::-1]
         events = [{"timestamp": e["t"], "message": e["m"], "ingestionTime": e["i"]} for _, e in rows]
         if rows:
-            first, last = rows[0][0][len(prefix):], rows[-1][0][len(prefix):]
+            first, last = rows[0][0][len(prefix) :], rows[-1][0][len(prefix) :]
         else:
             edge = token[1] if token else f"{0:029d}"
             first = last = edge
-        return {"events": events, "nextForwardToken": _token("f", last), "nextBackwardToken": _token("b", first)}
+        return {
+            "events": events,
+            "nextForwardToken": _token("f", last),
+            "nextBackwardToken": _token("b", first),
+        }
 
     def filter_log_events(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
@@ -494,7 +566,9 @@ class Provider(BaseProvider):
         high = prefix + f"{params['endTime'] + 1:015d}" if params.get("endTime") is not None else None
         wanted = set(names or ())
         events, next_token, examined = [], None, 0
-        for key, event in self.group_events.scan(scope, prefix=prefix, start_after=start_after, end_before=high):
+        for key, event in self.group_events.scan(
+            scope, prefix=prefix, start_after=start_after, end_before=high
+        ):
             examined += 1
             stream = event["s"]
             if wanted and stream not in wanted:
@@ -503,15 +577,17 @@ class Provider(BaseProvider):
                 continue
             if not matches(event["m"]):
                 continue
-            events.append({
-                "logStreamName": stream,
-                "timestamp": event["t"],
-                "message": event["m"],
-                "ingestionTime": event["i"],
-                "eventId": key[len(prefix):],
-            })
+            events.append(
+                {
+                    "logStreamName": stream,
+                    "timestamp": event["t"],
+                    "message": event["m"],
+                    "ingestionTime": event["i"],
+                    "eventId": key[len(prefix) :],
+                }
+            )
             if len(events) == limit:
-                next_token = key[len(prefix):]
+                next_token = key[len(prefix) :]
                 break
         out: dict[str, Any] = {"events": events}
         if next_token:
@@ -542,7 +618,7 @@ class Provider(BaseProvider):
                 with self.store.transaction():
                     for key, event in old:
                         self.group_events.delete(scope, key)
-                        self.events.delete(scope, f"{name}{SEP}{event['s']}{SEP}{key[len(name) + 1:]}")
+                        self.events.delete(scope, f"{name}{SEP}{event['s']}{SEP}{key[len(name) + 1 :]}")
 
     # -- subscription filters ------------------------------------------------------------------
 
@@ -559,8 +635,10 @@ class Provider(BaseProvider):
         if service == "lambda":
             lam = self.runtime.provider("lambda")
             if not lam.function_exists(destination):
-                raise _invalid("Could not execute the lambda function. Make sure you have given CloudWatch "
-                               "Logs permission to execute your function.")
+                raise _invalid(
+                    "Could not execute the lambda function. Make sure you have given CloudWatch "
+                    "Logs permission to execute your function."
+                )
         elif service not in ("kinesis", "firehose", "logs"):
             raise _invalid(f"Invalid destination ARN: {destination}")
         key = group + SEP + params["filterName"]
@@ -599,11 +677,14 @@ class Provider(BaseProvider):
         scope = store_scope(account, region)
         filters = list(self.subscriptions.scan(scope, prefix=group + SEP))
         for _, subscription in filters:
-            if not subscription["destinationArn"].split(":")[2] == "lambda":
+            if subscription["destinationArn"].split(":")[2] != "lambda":
                 continue
             matches = compile_pattern(subscription["filterPattern"])
-            chosen = [{"id": key, "timestamp": stamp, "message": message}
-                      for key, stamp, message in written if matches(message)]
+            chosen = [
+                {"id": key, "timestamp": stamp, "message": message}
+                for key, stamp, message in written
+                if matches(message)
+            ]
             if not chosen:
                 continue
             document = {
@@ -615,5 +696,10 @@ class Provider(BaseProvider):
                 "logEvents": chosen,
             }
             data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
-            self.runtime.bus.deliver(subscription["destinationArn"], {"awslogs": {"data": data}},
-                                     attempts=3, backoff=1.0, source="logs")
+            self.runtime.bus.deliver(
+                subscription["destinationArn"],
+                {"awslogs": {"data": data}},
+                attempts=3,
+                backoff=1.0,
+                source="logs",
+            )

@@ -3,7 +3,6 @@ block, and the check that applies them to unsigned (anonymous) requests."""
 
 from __future__ import annotations
 
-
 from overcast.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
@@ -48,7 +47,9 @@ class AccessOperations:
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "policy")
         if stored is None:
-            raise s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=bucket["Name"]
+            )
         return {"Policy": stored["text"]}
 
     def delete_bucket_policy(self, context, params):
@@ -60,7 +61,9 @@ class AccessOperations:
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "policy")
         if stored is None:
-            raise s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=bucket["Name"]
+            )
         return {"PolicyStatus": {"IsPublic": policies.is_public(stored["document"])}}
 
     def resource_policy(self, resource_arn: str) -> str | None:
@@ -103,8 +106,12 @@ class AccessOperations:
         bucket = self.config_bucket(context, params)
         value = self.ownership(bucket)
         if value is None:
-            raise s3_error("OwnershipControlsNotFoundError", "The bucket ownership controls were not found",
-                           404, BucketName=bucket["Name"])
+            raise s3_error(
+                "OwnershipControlsNotFoundError",
+                "The bucket ownership controls were not found",
+                404,
+                BucketName=bucket["Name"],
+            )
         return {"OwnershipControls": {"Rules": [{"ObjectOwnership": value}]}}
 
     def delete_bucket_ownership_controls(self, context, params):
@@ -131,8 +138,12 @@ class AccessOperations:
         bucket = self.config_bucket(context, params)
         grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
         if grants is None:
-            raise s3_error("MissingSecurityHeader", "Your request was missing a required header", 400,
-                           MissingHeaderName="x-amz-acl")
+            raise s3_error(
+                "MissingSecurityHeader",
+                "Your request was missing a required header",
+                400,
+                MissingHeaderName="x-amz-acl",
+            )
         self._check_acl_write(bucket, grants, bucket["Account"])
         self.configs.put(bucket, "acl", grants)
         return {}
@@ -150,8 +161,12 @@ class AccessOperations:
         bucket = self.config_bucket(context, params)
         grants = acls.grants_from_request(params, bucket["Account"], acls.OBJECT_CANNED, bucket["Account"])
         if grants is None:
-            raise s3_error("MissingSecurityHeader", "Your request was missing a required header", 400,
-                           MissingHeaderName="x-amz-acl")
+            raise s3_error(
+                "MissingSecurityHeader",
+                "Your request was missing a required header",
+                400,
+                MissingHeaderName="x-amz-acl",
+            )
         self._check_acl_write(bucket, grants, bucket["Account"])
         obj = await self.config_object(context, bucket, params)
         self.configs.put_object(bucket, "acl", obj["Key"], obj.get("VersionId"), grants)
@@ -170,15 +185,21 @@ class AccessOperations:
             raise malformed_xml()
         if not any(given.get(name) is not None for name in PAB_FIELDS):
             raise s3_error("InvalidRequest", "Must specify at least one configuration.", 400)
-        self.configs.put(bucket, "public_access_block", {name: bool(given.get(name, False)) for name in PAB_FIELDS})
+        self.configs.put(
+            bucket, "public_access_block", {name: bool(given.get(name, False)) for name in PAB_FIELDS}
+        )
         return {}
 
     def get_public_access_block(self, context, params):
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "public_access_block")
         if stored is None:
-            raise s3_error("NoSuchPublicAccessBlockConfiguration",
-                           "The public access block configuration was not found", 404, BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchPublicAccessBlockConfiguration",
+                "The public access block configuration was not found",
+                404,
+                BucketName=bucket["Name"],
+            )
         return {"PublicAccessBlockConfiguration": stored}
 
     def delete_public_access_block(self, context, params):
@@ -198,12 +219,19 @@ class AccessOperations:
         block = self.public_access_block(bucket)
         stored = self.configs.get(bucket, "policy")
         if stored is not None:
-            decision = policies.decide_anonymous(stored["text"], action, arn, bucket["Account"], bucket["Region"],
-                                                 self._condition_keys(context, key))
+            decision = policies.decide_anonymous(
+                stored["text"],
+                action,
+                arn,
+                bucket["Account"],
+                bucket["Region"],
+                self._condition_keys(context, key),
+            )
             if decision == policies.DENY:
                 return False
             if decision == policies.ALLOW and not (
-                    block.get("RestrictPublicBuckets") and policies.is_public(stored["document"])):
+                block.get("RestrictPublicBuckets") and policies.is_public(stored["document"])
+            ):
                 return True
         if self.ownership(bucket) == ENFORCED or block.get("IgnorePublicAcls"):
             return False

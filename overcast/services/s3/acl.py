@@ -18,8 +18,15 @@ PERMISSIONS = ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP")
 _EC2_READER = "6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c"
 
 BUCKET_CANNED = ("private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write")
-OBJECT_CANNED = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-                 "bucket-owner-read", "bucket-owner-full-control")
+OBJECT_CANNED = (
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+)
 
 #: Grant members: the permission each grants, and its header.
 _GRANT_HEADERS = {
@@ -35,8 +42,10 @@ _CANONICAL_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def malformed_acl() -> Exception:
-    return s3_error("MalformedACLError",
-                    "The XML you provided was not well-formed or did not validate against our published schema")
+    return s3_error(
+        "MalformedACLError",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -77,8 +86,9 @@ def canned(acl: str, account: str, bucket_owner: str | None = None) -> list[dict
     return grants
 
 
-def grants_from_request(params: dict, account: str, allowed_canned: tuple[str, ...],
-                        bucket_owner: str | None = None) -> list[dict] | None:
+def grants_from_request(
+    params: dict, account: str, allowed_canned: tuple[str, ...], bucket_owner: str | None = None
+) -> list[dict] | None:
     """The grants a Put*Acl / PutObject / CreateBucket request asks for, or None if it names
     none. Raises S3's errors for conflicting or invalid input."""
     acl = params.get("ACL")
@@ -122,9 +132,11 @@ def _parse_grantees(text: str, header: str) -> list[dict]:
                 raise invalid_argument("Invalid group uri", "uri", value)
             grantees.append(_group(value))
         else:
-            raise s3_error("UnresolvableGrantByEmailAddress",
-                           "The e-mail address you provided does not match any account on record.",
-                           EmailAddress=value)
+            raise s3_error(
+                "UnresolvableGrantByEmailAddress",
+                "The e-mail address you provided does not match any account on record.",
+                EmailAddress=value,
+            )
         position = match.end()
     return grantees
 
@@ -152,9 +164,11 @@ def _grants_from_policy(policy: dict) -> list[dict]:
                 raise invalid_argument("Invalid group uri", "Group/URI", grantee.get("URI") or "")
             grants.append({"Grantee": _group(grantee["URI"]), "Permission": permission})
         elif kind == "AmazonCustomerByEmail":
-            raise s3_error("UnresolvableGrantByEmailAddress",
-                           "The e-mail address you provided does not match any account on record.",
-                           EmailAddress=grantee.get("EmailAddress") or "")
+            raise s3_error(
+                "UnresolvableGrantByEmailAddress",
+                "The e-mail address you provided does not match any account on record.",
+                EmailAddress=grantee.get("EmailAddress") or "",
+            )
         else:
             raise malformed_acl()
     return grants

@@ -30,7 +30,7 @@ _READ_SIZE = 1 << 20
 class Body:
     """A body taken in: where it is (inline bytes or a file name) and its digests."""
 
-    __slots__ = ("size", "md5", "checksums", "data", "file", "trailers")
+    __slots__ = ("checksums", "data", "file", "md5", "size", "trailers")
 
     def __init__(self) -> None:
         self.size = 0
@@ -107,7 +107,7 @@ def parse_content_md5(value: str | None) -> bytes | None:
 
 
 class _Digests:
-    __slots__ = ("md5", "sums", "sha256")
+    __slots__ = ("md5", "sha256", "sums")
 
     def __init__(self, algorithms: tuple[str, ...], want_sha256: bool) -> None:
         self.md5 = hashlib.md5()
@@ -122,8 +122,14 @@ class _Digests:
             self.sha256.update(data)
 
 
-async def take_in(payload, headers: dict[str, str], files: Files, algorithms: tuple[str, ...],
-                  content_md5: bytes | None, inline: bool = True) -> Body:
+async def take_in(
+    payload,
+    headers: dict[str, str],
+    files: Files,
+    algorithms: tuple[str, ...],
+    content_md5: bytes | None,
+    inline: bool = True,
+) -> Body:
     """Store a request body and check it against what the client declared (Content-MD5, an
     x-amz-checksum-* header or trailer, x-amz-content-sha256). Raises S3's error, leaving nothing
     behind, if it does not match."""
@@ -154,7 +160,7 @@ async def take_in(payload, headers: dict[str, str], files: Files, algorithms: tu
                 else:  # a binary file from another service's Python call
                     decoder, source = None, _file_chunks(payload)
                 async for chunk in source:
-                    for piece in (decoder.feed(chunk) if decoder is not None else (chunk,)):
+                    for piece in decoder.feed(chunk) if decoder is not None else (chunk,):
                         if piece:
                             digests.update(piece)
                             out.write(piece)
@@ -191,8 +197,13 @@ def _verify(body: Body, digests: _Digests, headers, content_md5, declared_sha, w
     md5 = digests.md5.digest()
     body.md5 = md5.hex()
     if content_md5 is not None and content_md5 != md5:
-        raise ServiceError("BadDigest", "The Content-MD5 you specified did not match what we received.", 400,
-                           ExpectedDigest=content_md5.hex(), CalculatedDigest=base64.b64encode(md5).decode())
+        raise ServiceError(
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+            400,
+            ExpectedDigest=content_md5.hex(),
+            CalculatedDigest=base64.b64encode(md5).decode(),
+        )
     if want_sha and digests.sha256 is not None:
         computed = digests.sha256.hexdigest()
         if computed != declared_sha:
@@ -202,13 +213,20 @@ def _verify(body: Body, digests: _Digests, headers, content_md5, declared_sha, w
         header = checksums.HEADERS[name]
         declared = body.trailers.get(header) or headers.get(header)
         if declared is not None and declared != value:
-            raise ServiceError("BadDigest", f"The {name} you specified did not match the calculated checksum.", 400)
+            raise ServiceError(
+                "BadDigest", f"The {name} you specified did not match the calculated checksum.", 400
+            )
         body.checksums[name] = value
 
 
 def _too_large(size: int) -> ServiceError:
-    return ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                        ProposedSize=str(size), MaxSizeAllowed=str(MAX_PUT_SIZE))
+    return ServiceError(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        400,
+        ProposedSize=str(size),
+        MaxSizeAllowed=str(MAX_PUT_SIZE),
+    )
 
 
 def requested_algorithms(params: dict, headers: dict[str, str]) -> tuple[str, ...]:
@@ -225,8 +243,11 @@ def requested_algorithms(params: dict, headers: dict[str, str]) -> tuple[str, ..
         if (params.get(member) or trailer == header) and name not in found:
             found.append(name)
     if len(found) > 1:
-        raise ServiceError("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types "
-                           "are not allowed.", 400)
+        raise ServiceError(
+            "InvalidRequest",
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+            400,
+        )
     return tuple(found)
 
 
@@ -255,7 +276,7 @@ class AwsChunkedDecoder:
                 take = min(self._remaining, len(buffer) - position)
                 if take <= 0:
                     break
-                piece = bytes(buffer[position:position + take])
+                piece = bytes(buffer[position : position + take])
                 out.append(piece)
                 position += take
                 self._remaining -= take
@@ -268,7 +289,7 @@ class AwsChunkedDecoder:
             elif state == "crlf":
                 if len(buffer) - position < 2:
                     break
-                if buffer[position:position + 2] != b"\r\n":
+                if buffer[position : position + 2] != b"\r\n":
                     raise _incomplete()
                 position += 2
                 self._state = "size"

@@ -24,16 +24,22 @@ class LoggingOperations:
                 raise malformed_xml()
         target = self.find_bucket(target_name)
         if target is None:
-            raise s3_error("InvalidTargetBucketForLogging", "The target bucket for logging does not exist",
-                           TargetBucket=target_name)
+            raise s3_error(
+                "InvalidTargetBucketForLogging",
+                "The target bucket for logging does not exist",
+                TargetBucket=target_name,
+            )
         if target["Region"] != bucket["Region"]:
             # (sic) S3's own spelling; it names the source region unless that is us-east-1.
             locations = {"TargetBucketLocation": target["Region"]}
             if bucket["Region"] != "us-east-1":
                 locations = {"SourceBucketLocation": bucket["Region"], **locations}
-            raise s3_error("CrossLocationLoggingProhibitted", "Cross S3 location logging not allowed. ", 403,
-                           **locations)
-        self.configs.put(bucket, "logging", {key: value for key, value in enabled.items() if value is not None})
+            raise s3_error(
+                "CrossLocationLoggingProhibitted", "Cross S3 location logging not allowed. ", 403, **locations
+            )
+        self.configs.put(
+            bucket, "logging", {key: value for key, value in enabled.items() if value is not None}
+        )
         return {}
 
     def get_bucket_logging(self, context, params):

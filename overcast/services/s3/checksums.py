@@ -24,7 +24,7 @@ FULL_OBJECT_CAPABLE = frozenset({"CRC32", "CRC32C", "CRC64NVME"})
 
 
 class _Crc:
-    __slots__ = ("value", "_update", "size")
+    __slots__ = ("_update", "size", "value")
 
     def __init__(self, update, size: int) -> None:
         self.value = 0
@@ -47,7 +47,9 @@ def new(algorithm: str):
     if algorithm == "SHA256":
         return hashlib.sha256()
     if _crt is None:
-        raise ServiceError("NotImplemented", f"Overcast needs the awscrt package for {algorithm} checksums", 501)
+        raise ServiceError(
+            "NotImplemented", f"Overcast needs the awscrt package for {algorithm} checksums", 501
+        )
     if algorithm == "CRC32C":
         return _Crc(_crt.crc32c, 4)
     if algorithm == "CRC64NVME":
@@ -66,8 +68,12 @@ def compute(algorithm: str, data: bytes) -> str:
 
 
 def invalid_algorithm(algorithm: str) -> ServiceError:
-    return ServiceError("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any "
-                        "of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]", 400)
+    return ServiceError(
+        "InvalidRequest",
+        "Checksum algorithm provided is unsupported. Please try again with any "
+        "of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+        400,
+    )
 
 
 def composite(algorithm: str, part_checksums: list[str]) -> str:

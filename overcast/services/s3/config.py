@@ -39,8 +39,8 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
-from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.bucketlogging import LoggingOperations
+from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
@@ -50,8 +50,9 @@ from overcast.services.s3.replication import ReplicationOperations
 from overcast.services.s3.website import WebsiteOperations
 
 SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
-DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                                 "BucketKeyEnabled": False}]}
+DEFAULT_ENCRYPTION = {
+    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+}
 MAX_BUCKET_TAGS = 50
 MAX_OBJECT_TAGS = 10
 #: What tag keys and values may hold: letters, digits, spaces and + - = . _ : / @ (AWS's rule).
@@ -63,13 +64,18 @@ _OBJECT_WRITES = ("PutObject", "CopyObject", "CreateMultipartUpload")
 
 #: Operations S3 refuses with MethodNotAllowed (rather than NoSuchKey) when the key's current
 #: version is a delete marker.
-_DELETE_MARKER_REFUSED = frozenset({"PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging",
-                                    "PutObjectAcl"})
+_DELETE_MARKER_REFUSED = frozenset(
+    {"PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging", "PutObjectAcl"}
+)
 
 #: HeadObject output member → the object field name the configuration code uses.
 _HEAD_FIELDS = {
-    "VersionId": "VersionId", "ContentLength": "Size", "ETag": "ETag", "LastModified": "LastModified",
-    "StorageClass": "StorageClass", "ObjectLockMode": "ObjectLockMode",
+    "VersionId": "VersionId",
+    "ContentLength": "Size",
+    "ETag": "ETag",
+    "LastModified": "LastModified",
+    "StorageClass": "StorageClass",
+    "ObjectLockMode": "ObjectLockMode",
     "ObjectLockRetainUntilDate": "ObjectLockRetainUntilDate",
     "ObjectLockLegalHoldStatus": "ObjectLockLegalHoldStatus",
     "WebsiteRedirectLocation": "WebsiteRedirectLocation",
@@ -95,15 +101,26 @@ def validate_tags(tags: list[dict], limit: int) -> list[dict]:
             raise s3_error("InvalidTag", "Cannot provide multiple Tags with the same key", TagKey=key)
         seen.add(key)
         if not key or len(key) > 128:
-            raise s3_error("InvalidTag", "The TagKey you have provided is too long, max 128"
-                           if key else "The TagKey you have provided is invalid", TagKey=key)
+            raise s3_error(
+                "InvalidTag",
+                "The TagKey you have provided is too long, max 128"
+                if key
+                else "The TagKey you have provided is invalid",
+                TagKey=key,
+            )
         if not _TAG_TEXT.match(key):
             raise s3_error("InvalidTag", "The TagKey you have provided is invalid", TagKey=key)
         if len(value) > 256:
-            raise s3_error("InvalidTag", "The TagValue you have provided is too long, max 256", TagKey=key,
-                           TagValue=value)
+            raise s3_error(
+                "InvalidTag",
+                "The TagValue you have provided is too long, max 256",
+                TagKey=key,
+                TagValue=value,
+            )
         if not _TAG_TEXT.match(value):
-            raise s3_error("InvalidTag", "The TagValue you have provided is invalid", TagKey=key, TagValue=value)
+            raise s3_error(
+                "InvalidTag", "The TagValue you have provided is invalid", TagKey=key, TagValue=value
+            )
         if key.lower().startswith("aws:"):
             if limit == MAX_OBJECT_TAGS:
                 raise s3_error("InvalidTag", "Your TagKey cannot be prefixed with aws:", TagKey=key)
@@ -117,7 +134,10 @@ def parse_tagging_header(text: str) -> list[dict]:
     if len({key for key, _ in pairs}) != len(pairs):
         raise invalid_argument(
             "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
-            "without tag name duplicates.", "x-amz-tagging", text)
+            "without tag name duplicates.",
+            "x-amz-tagging",
+            text,
+        )
     return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
 
 
@@ -171,7 +191,9 @@ class BucketConfigOperations(
         if version_id:
             params["VersionId"] = version_id
         output = await _awaited(self.head_object(self.internal_context(bucket), params))
-        obj = {name: output[member] for member, name in _HEAD_FIELDS.items() if output.get(member) is not None}
+        obj = {
+            name: output[member] for member, name in _HEAD_FIELDS.items() if output.get(member) is not None
+        }
         obj["Key"] = key
         return obj
 
@@ -183,10 +205,15 @@ class BucketConfigOperations(
         except ServiceError as error:
             marker = error.headers is not None and error.headers.get("x-amz-delete-marker") == "true"
             if error.code == "MethodNotAllowed" or (
-                    marker and context.operation_name in _DELETE_MARKER_REFUSED):
-                refused = ServiceError("MethodNotAllowed", "The specified method is not allowed against this "
-                                       "resource.", 405, Method=context.request.method or "GET",
-                                       ResourceType="DeleteMarker")
+                marker and context.operation_name in _DELETE_MARKER_REFUSED
+            ):
+                refused = ServiceError(
+                    "MethodNotAllowed",
+                    "The specified method is not allowed against this resource.",
+                    405,
+                    Method=context.request.method or "GET",
+                    ResourceType="DeleteMarker",
+                )
                 refused.headers = error.headers
                 raise refused from None
             raise
@@ -267,13 +294,21 @@ class BucketConfigOperations(
         elif operation == "CreateBucket":
             grants = acls.grants_from_request(params, context.account, acls.BUCKET_CANNED)
             ownership = params.get("ObjectOwnership") or "BucketOwnerEnforced"
-            if grants is not None and ownership == "BucketOwnerEnforced" and not acls.owner_only(grants, context.account):
-                raise s3_error("InvalidBucketAclWithObjectOwnership",
-                               "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+            if (
+                grants is not None
+                and ownership == "BucketOwnerEnforced"
+                and not acls.owner_only(grants, context.account)
+            ):
+                raise s3_error(
+                    "InvalidBucketAclWithObjectOwnership",
+                    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+                )
             if grants is not None and acls.is_public(grants) and self.find_bucket(params["Bucket"]) is None:
                 # A new bucket starts with every public access block setting on.
-                raise s3_error("InvalidBucketAclWithBlockPublicAccessError",
-                               "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+                raise s3_error(
+                    "InvalidBucketAclWithBlockPublicAccessError",
+                    "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
+                )
 
     def _check_object_write(self, context, operation: str, params: dict) -> None:
         tagging = params.get("Tagging")
@@ -352,9 +387,18 @@ class BucketConfigOperations(
         upload = output.get("UploadId")
         if bucket is None or not upload:
             return
-        pending = {name: params[name] for name in ("Tagging", "ACL", *acls._GRANT_HEADERS, "ObjectLockMode",
-                                                    "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
-                   if params.get(name) is not None}
+        pending = {
+            name: params[name]
+            for name in (
+                "Tagging",
+                "ACL",
+                *acls._GRANT_HEADERS,
+                "ObjectLockMode",
+                "ObjectLockRetainUntilDate",
+                "ObjectLockLegalHoldStatus",
+            )
+            if params.get(name) is not None
+        }
         if pending:
             self.configs.put(bucket, f"upload/{upload}", pending)
 
@@ -366,7 +410,9 @@ class BucketConfigOperations(
         if pending is None:
             return
         self.configs.delete(bucket, f"upload/{params['UploadId']}")
-        self._after_object_write(context, {**pending, "Bucket": params["Bucket"], "Key": params["Key"]}, output)
+        self._after_object_write(
+            context, {**pending, "Bucket": params["Bucket"], "Key": params["Key"]}, output
+        )
 
     def _after_abort_upload(self, context, params, output) -> None:
         bucket = self.find_bucket(params["Bucket"])
@@ -383,9 +429,14 @@ class BucketConfigOperations(
         bucket = self.find_bucket(params["Bucket"])
         if bucket is None:
             return
-        asked = {(item.get("Key"), item.get("VersionId")) for item in (params.get("Delete") or {}).get("Objects", [])}
+        asked = {
+            (item.get("Key"), item.get("VersionId"))
+            for item in (params.get("Delete") or {}).get("Objects", [])
+        }
         for deleted in output.get("Deleted") or []:
-            requested = deleted.get("VersionId") if (deleted.get("Key"), deleted.get("VersionId")) in asked else None
+            requested = (
+                deleted.get("VersionId") if (deleted.get("Key"), deleted.get("VersionId")) in asked else None
+            )
             self._forget_deleted(bucket, deleted.get("Key"), requested, deleted.get("DeleteMarkerVersionId"))
 
     def _forget_deleted(self, bucket, key, requested_version, new_version) -> None:
@@ -482,17 +533,28 @@ class BucketConfigOperations(
             if algorithm == "AES256":
                 raise invalid_argument(
                     "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
-                    "ApplyServerSideEncryptionByDefault")
+                    "ApplyServerSideEncryptionByDefault",
+                )
             stored["KMSMasterKeyID"] = by_default["KMSMasterKeyID"]
-        self.configs.put(bucket, "encryption", {"Rules": [{
-            "ApplyServerSideEncryptionByDefault": stored,
-            "BucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
-        }]})
+        self.configs.put(
+            bucket,
+            "encryption",
+            {
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": stored,
+                        "BucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+                    }
+                ]
+            },
+        )
         return {}
 
     def get_bucket_encryption(self, context, params):
         bucket = self.config_bucket(context, params)
-        return {"ServerSideEncryptionConfiguration": self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)}
+        return {
+            "ServerSideEncryptionConfiguration": self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)
+        }
 
     def delete_bucket_encryption(self, context, params):
         # Every bucket is encrypted: deleting the configuration returns it to SSE-S3.
@@ -508,7 +570,10 @@ class BucketConfigOperations(
         if status not in ("Enabled", "Suspended"):
             raise malformed_xml()
         if "." in bucket["Name"]:
-            raise s3_error("InvalidRequest", "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
+            raise s3_error(
+                "InvalidRequest",
+                "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names",
+            )
         self.configs.put(bucket, "accelerate", status)
         return {}
 

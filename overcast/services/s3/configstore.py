@@ -89,9 +89,10 @@ class ConfigStore:
         """(kind, value) of the bucket's configurations whose kind starts with kind_prefix."""
         base = f"{bucket['Name']}/"
         after = base + start_after if start_after is not None else None
-        for key, value in self.buckets.scan(scope(bucket["Account"]), prefix=base + kind_prefix,
-                                            start_after=after, limit=limit):
-            yield key[len(base):], value
+        for key, value in self.buckets.scan(
+            scope(bucket["Account"]), prefix=base + kind_prefix, start_after=after, limit=limit
+        ):
+            yield key[len(base) :], value
 
     # -- object level -----------------------------------------------------------------------
 
@@ -103,16 +104,25 @@ class ConfigStore:
         marker = (bucket["Account"], bucket["Name"])
         known = self._has_object_rows.get(marker)
         if known is None:
-            known = next(iter(self.objects.scan(scope(bucket["Account"]), prefix=f"{bucket['Name']}/", limit=1)),
-                         None) is not None
+            known = (
+                next(
+                    iter(self.objects.scan(scope(bucket["Account"]), prefix=f"{bucket['Name']}/", limit=1)),
+                    None,
+                )
+                is not None
+            )
             with self._lock:
                 self._has_object_rows[marker] = known
         return known
 
-    def get_object(self, bucket: dict, kind: str, key: str, version_id: str | None, default: Any = None) -> Any:
+    def get_object(
+        self, bucket: dict, kind: str, key: str, version_id: str | None, default: Any = None
+    ) -> Any:
         if not self._any_object_rows(bucket):
             return default
-        return self.objects.get(scope(bucket["Account"]), self._object_key(bucket, kind, key, version_id), default)
+        return self.objects.get(
+            scope(bucket["Account"]), self._object_key(bucket, kind, key, version_id), default
+        )
 
     def put_object(self, bucket: dict, kind: str, key: str, version_id: str | None, value: Any) -> None:
         self.objects.put(scope(bucket["Account"]), self._object_key(bucket, kind, key, version_id), value)
@@ -139,6 +149,8 @@ class ConfigStore:
                 table.delete(where, row_key)
         self.lifecycle_index.delete("global", name)
         with self._lock:
-            for cached in [cached for cached in self._cache if cached[0] == where and cached[1].startswith(f"{name}/")]:
+            for cached in [
+                cached for cached in self._cache if cached[0] == where and cached[1].startswith(f"{name}/")
+            ]:
                 del self._cache[cached]
             self._has_object_rows[(account, name)] = False

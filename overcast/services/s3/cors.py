@@ -34,14 +34,20 @@ def validate(configuration: dict) -> list[dict]:
             raise malformed_xml()
         for method in rule["AllowedMethods"]:
             if method not in METHODS:
-                raise s3_error("InvalidRequest",
-                               f"Found unsupported HTTP method in CORS config. Unsupported method is {method}")
+                raise s3_error(
+                    "InvalidRequest",
+                    f"Found unsupported HTTP method in CORS config. Unsupported method is {method}",
+                )
         for origin in rule["AllowedOrigins"]:
             if origin.count("*") > 1:
-                raise s3_error("InvalidRequest", f'AllowedOrigin "{origin}" can not have more than one wildcard.')
+                raise s3_error(
+                    "InvalidRequest", f'AllowedOrigin "{origin}" can not have more than one wildcard.'
+                )
         for header in rule.get("AllowedHeaders") or []:
             if header.count("*") > 1:
-                raise s3_error("InvalidRequest", f'AllowedHeader "{header}" can not have more than one wildcard.')
+                raise s3_error(
+                    "InvalidRequest", f'AllowedHeader "{header}" can not have more than one wildcard.'
+                )
     return rules
 
 
@@ -93,8 +99,12 @@ class CorsOperations:
         bucket = self.config_bucket(context, params)
         rules = self.configs.get(bucket, "cors")
         if not rules:
-            raise s3_error("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404,
-                           BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchCORSConfiguration",
+                "The CORS configuration does not exist",
+                404,
+                BucketName=bucket["Name"],
+            )
         return {"CORSRules": rules}
 
     def delete_bucket_cors(self, context, params):
@@ -115,27 +125,41 @@ class CorsOperations:
         method = request.headers.get("access-control-request-method")
         name, key = _bucket_and_key(request.raw_path)
         if not origin:
-            return self._error_response(context, s3_error(
-                "BadRequest", "Insufficient information. Origin request header needed."))
+            return self._error_response(
+                context, s3_error("BadRequest", "Insufficient information. Origin request header needed.")
+            )
         if method not in METHODS:
-            return self._error_response(context, s3_error(
-                "BadRequest", f"Invalid Access-Control-Request-Method: {method or 'null'}"))
+            return self._error_response(
+                context, s3_error("BadRequest", f"Invalid Access-Control-Request-Method: {method or 'null'}")
+            )
         bucket = self.find_bucket(name) if name else None
         if bucket is None:
-            return self._error_response(context, s3_error(
-                "NoSuchBucket", "The specified bucket does not exist", 404, BucketName=name))
+            return self._error_response(
+                context, s3_error("NoSuchBucket", "The specified bucket does not exist", 404, BucketName=name)
+            )
         rules = self.configs.get(bucket, "cors")
         resource = "OBJECT" if key else "BUCKET"
         if not rules:
-            return self._error_response(context, s3_error(
-                "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", 403,
-                Method=method, ResourceType=resource))
-        requested = [h.strip().lower() for h in request.headers.get("access-control-request-headers", "").split(",")
-                     if h.strip()]
+            return self._error_response(
+                context,
+                s3_error(
+                    "AccessForbidden",
+                    "CORSResponse: CORS is not enabled for this bucket.",
+                    403,
+                    Method=method,
+                    ResourceType=resource,
+                ),
+            )
+        requested = [
+            h.strip().lower()
+            for h in request.headers.get("access-control-request-headers", "").split(",")
+            if h.strip()
+        ]
         rule = matching_rule(rules, origin, method, requested)
         if rule is None:
-            return self._error_response(context, s3_error(
-                "AccessForbidden", NOT_ALLOWED, 403, Method=method, ResourceType=resource))
+            return self._error_response(
+                context, s3_error("AccessForbidden", NOT_ALLOWED, 403, Method=method, ResourceType=resource)
+            )
         headers = rule_headers(rule, origin, requested)
         headers["x-amz-request-id"] = context.request_id
         return Response(200, headers, b"")

@@ -42,7 +42,7 @@ def key_element(key: str, encoding: str | None = None) -> str:
 
 def without_key(entry: str) -> str:
     """An entry's text from LastModified on (the Key element cut off)."""
-    return entry[entry.index(_KEY_END) + len(_KEY_END):]
+    return entry[entry.index(_KEY_END) + len(_KEY_END) :]
 
 
 def render(size, etag, last_modified, storage_class, checksums, checksum_type) -> str:
@@ -67,15 +67,22 @@ def render_record(record: dict, last_modified: str | None = None) -> str | None:
     if record.get("DeleteMarker") or record.get("LastModified") is None:
         return None
     return key_element(record["Key"]) + render(
-        record.get("Size"), record.get("ETag"), last_modified or record["LastModified"], record.get("StorageClass"),
-        record.get("Checksums"), record.get("ChecksumType"))
+        record.get("Size"),
+        record.get("ETag"),
+        last_modified or record["LastModified"],
+        record.get("StorageClass"),
+        record.get("Checksums"),
+        record.get("ChecksumType"),
+    )
 
 
 @lru_cache(maxsize=1024)
 def owner(owner_id: str) -> str:
     """`<Owner>` of an account or canonical id (few distinct ones: cached)."""
     fields = acls.owner(owner_id)
-    text = "".join(f"<{name}>{escape(fields[name])}</{name}>" for name in ("DisplayName", "ID") if name in fields)
+    text = "".join(
+        f"<{name}>{escape(fields[name])}</{name}>" for name in ("DisplayName", "ID") if name in fields
+    )
     return f"<Owner>{text}</Owner>"
 
 

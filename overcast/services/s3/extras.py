@@ -54,7 +54,8 @@ def _validate_tiering(document: dict) -> None:
         low, high = _TIER_DAYS[tier]
         if not low <= days <= high:
             raise invalid_argument(
-                f"A {tier} configuration must have a Days value between {low} and {high}", "Days", days)
+                f"A {tier} configuration must have a Days value between {low} and {high}", "Days", days
+            )
 
 
 _BUCKET_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -110,9 +111,14 @@ class IdConfigurationOperations:
             validate(document)
         if self.configs.get(bucket, f"{kind}/{params['Id']}") is None:
             if sum(1 for _ in self.configs.scan(bucket, f"{kind}/")) >= MAX_CONFIGURATIONS:
-                raise s3_error("TooManyConfigurations", "You are attempting to create a new configuration but "
-                               "have already reached the 1,000-configuration limit.")
-        self.configs.put(bucket, f"{kind}/{params['Id']}", {k: v for k, v in document.items() if v is not None})
+                raise s3_error(
+                    "TooManyConfigurations",
+                    "You are attempting to create a new configuration but "
+                    "have already reached the 1,000-configuration limit.",
+                )
+        self.configs.put(
+            bucket, f"{kind}/{params['Id']}", {k: v for k, v in document.items() if v is not None}
+        )
         return {}
 
     def _get_by_id(self, context, params, kind: str):
@@ -137,10 +143,14 @@ class IdConfigurationOperations:
             try:
                 after = f"{kind}/" + base64.urlsafe_b64decode(token.encode()).decode()
             except (ValueError, UnicodeDecodeError):
-                raise invalid_argument("The continuation token provided is incorrect", "continuation-token",
-                                       token) from None
-        page = [(name, value) for name, value in self.configs.scan(bucket, f"{kind}/", after, PAGE + 1)
-                if value is not None]
+                raise invalid_argument(
+                    "The continuation token provided is incorrect", "continuation-token", token
+                ) from None
+        page = [
+            (name, value)
+            for name, value in self.configs.scan(bucket, f"{kind}/", after, PAGE + 1)
+            if value is not None
+        ]
         output: dict = {"IsTruncated": len(page) > PAGE}
         if token:
             output["ContinuationToken"] = token

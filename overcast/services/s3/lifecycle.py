@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from overcast.context import RequestContext
@@ -21,12 +21,30 @@ from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3
 log = logging.getLogger("overcast.s3")
 
 DAY_SECONDS_SETTING = "OVERCAST_S3_LIFECYCLE_DAY_SECONDS"
-TRANSITION_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR",
-                      "DEEP_ARCHIVE")
+TRANSITION_CLASSES = (
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "GLACIER_IR",
+    "DEEP_ARCHIVE",
+)
 #: Storage classes in the order lifecycle may move objects down (never back up).
-_CLASS_ORDER = {name: rank for rank, name in enumerate(
-    ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR",
-     "GLACIER", "DEEP_ARCHIVE"))}
+_CLASS_ORDER = {
+    name: rank
+    for rank, name in enumerate(
+        (
+            "STANDARD",
+            "REDUCED_REDUNDANCY",
+            "STANDARD_IA",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "GLACIER_IR",
+            "GLACIER",
+            "DEEP_ARCHIVE",
+        )
+    )
+}
 _MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
 SIZE_DEFAULTS = ("all_storage_classes_128K", "varies_by_storage_class")
 _INDEX_SCOPE = "global"
@@ -85,7 +103,9 @@ def validate(configuration: dict) -> list[dict]:
             if len(rule_id) > 255:
                 raise invalid_argument("ID length should not exceed allowed limit of 255", "ID", rule_id)
             if rule_id in ids:
-                raise invalid_argument("Rule ID must be unique. Found same ID for more than one rule", "ID", rule_id)
+                raise invalid_argument(
+                    "Rule ID must be unique. Found same ID for more than one rule", "ID", rule_id
+                )
             ids.add(rule_id)
         if rule.get("Status") not in ("Enabled", "Disabled"):
             raise malformed_xml()
@@ -99,8 +119,11 @@ def _validate_filter(rule: dict) -> None:
     if (flt is None) == (rule.get("Prefix") is None):
         raise malformed_xml()  # exactly one of Filter and the legacy Prefix
     if flt is not None:
-        given = [name for name in ("Prefix", "Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan")
-                 if flt.get(name) is not None]
+        given = [
+            name
+            for name in ("Prefix", "Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan")
+            if flt.get(name) is not None
+        ]
         if len(given) > 1:
             raise malformed_xml()
         tags = list((flt.get("And") or {}).get("Tags") or []) + ([flt["Tag"]] if flt.get("Tag") else [])
@@ -122,16 +145,21 @@ def _validate_actions(rule: dict) -> None:
         raise s3_error("InvalidRequest", "At least one action needs to be specified in a rule")
     has_tags = bool(_filter_of(rule).get("Tags"))
     if expiration is not None:
-        given = [name for name in ("Date", "Days", "ExpiredObjectDeleteMarker") if expiration.get(name) is not None]
+        given = [
+            name for name in ("Date", "Days", "ExpiredObjectDeleteMarker") if expiration.get(name) is not None
+        ]
         if len(given) != 1:
             raise malformed_xml()
         if "Days" in given and not _positive(expiration["Days"]):
-            raise invalid_argument("'Days' for Expiration action must be a positive integer", "Days",
-                                   expiration["Days"])
+            raise invalid_argument(
+                "'Days' for Expiration action must be a positive integer", "Days", expiration["Days"]
+            )
         if "Date" in given and _not_midnight(expiration["Date"]):
             raise invalid_argument("'Date' must be at midnight GMT", "Date", expiration["Date"])
         if "ExpiredObjectDeleteMarker" in given and has_tags:
-            raise s3_error("InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with object tag filters.")
+            raise s3_error(
+                "InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with object tag filters."
+            )
     for transition in transitions:
         storage_class = transition.get("StorageClass")
         if storage_class not in TRANSITION_CLASSES:
@@ -145,39 +173,60 @@ def _validate_actions(rule: dict) -> None:
             if days < _MIN_DAYS.get(storage_class, 0):
                 raise invalid_argument(
                     f"'Days' in Transition action must be greater than or equal to 30 for storageClass "
-                    f"'{storage_class}'", "Days", days)
+                    f"'{storage_class}'",
+                    "Days",
+                    days,
+                )
             if expiration and expiration.get("Days") is not None and expiration["Days"] <= days:
                 raise invalid_argument(
                     f"'Days' in the Expiration action for filter '{_describe(rule)}' must be greater than "
-                    f"'Days' in the Transition action", "Days", expiration["Days"])
+                    f"'Days' in the Transition action",
+                    "Days",
+                    expiration["Days"],
+                )
         elif _not_midnight(transition["Date"]):
             raise invalid_argument("'Date' must be at midnight GMT", "Date", transition["Date"])
     if noncurrent is not None:
         if not _positive(noncurrent.get("NoncurrentDays")):
-            raise invalid_argument("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
-                                   "NoncurrentDays", noncurrent.get("NoncurrentDays"))
+            raise invalid_argument(
+                "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
+                "NoncurrentDays",
+                noncurrent.get("NoncurrentDays"),
+            )
         newer = noncurrent.get("NewerNoncurrentVersions")
         if newer is not None and not (1 <= newer <= 100):
-            raise invalid_argument("'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be a "
-                                   "positive integer between 1 and 100", "NewerNoncurrentVersions", newer)
+            raise invalid_argument(
+                "'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be a "
+                "positive integer between 1 and 100",
+                "NewerNoncurrentVersions",
+                newer,
+            )
     for transition in noncurrent_transitions:
-        if transition.get("StorageClass") not in TRANSITION_CLASSES or transition.get("NoncurrentDays") is None:
+        if (
+            transition.get("StorageClass") not in TRANSITION_CLASSES
+            or transition.get("NoncurrentDays") is None
+        ):
             raise malformed_xml()
         if transition["NoncurrentDays"] < _MIN_DAYS.get(transition["StorageClass"], 0):
             raise invalid_argument(
                 f"'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 for "
-                f"storageClass '{transition['StorageClass']}'", "NoncurrentDays", transition["NoncurrentDays"])
+                f"storageClass '{transition['StorageClass']}'",
+                "NoncurrentDays",
+                transition["NoncurrentDays"],
+            )
     if abort is not None:
         if has_tags:
             raise s3_error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags.")
         if not _positive(abort.get("DaysAfterInitiation")):
             raise invalid_argument(
                 "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer",
-                "DaysAfterInitiation", abort.get("DaysAfterInitiation"))
+                "DaysAfterInitiation",
+                abort.get("DaysAfterInitiation"),
+            )
 
 
 def _not_midnight(moment: datetime) -> bool:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0)
 
 
@@ -191,8 +240,9 @@ class LifecycleOperations:
         rules = validate(params.get("LifecycleConfiguration") or {})
         size = params.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
         if size not in SIZE_DEFAULTS:
-            raise invalid_argument("Invalid TransitionDefaultMinimumObjectSize", "TransitionDefaultMinimumObjectSize",
-                                   size)
+            raise invalid_argument(
+                "Invalid TransitionDefaultMinimumObjectSize", "TransitionDefaultMinimumObjectSize", size
+            )
         self.configs.put(bucket, "lifecycle", {"Rules": rules, "TransitionDefaultMinimumObjectSize": size})
         self.configs.lifecycle_index.put(_INDEX_SCOPE, bucket["Name"], bucket["Account"])
         return {"TransitionDefaultMinimumObjectSize": size}
@@ -201,8 +251,12 @@ class LifecycleOperations:
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "lifecycle")
         if stored is None:
-            raise s3_error("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", 404,
-                           BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchLifecycleConfiguration",
+                "The lifecycle configuration does not exist",
+                404,
+                BucketName=bucket["Name"],
+            )
         return stored
 
     def delete_bucket_lifecycle(self, context, params):
@@ -219,7 +273,7 @@ class LifecycleOperations:
 
     async def apply_lifecycle(self, now: datetime | None = None) -> None:
         """One pass over every bucket that has lifecycle rules."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         day = day_seconds()
         for name, account in list(self.configs.lifecycle_index.scan(_INDEX_SCOPE)):
             bucket = self.find_bucket(name)
@@ -241,8 +295,12 @@ class LifecycleOperations:
 
     async def _apply_rule(self, context, bucket: dict, rule: dict, now: datetime, day: float) -> None:
         flt = _filter_of(rule)
-        if rule.get("Expiration") or rule.get("Transitions") or rule.get("NoncurrentVersionExpiration") \
-                or rule.get("NoncurrentVersionTransitions"):
+        if (
+            rule.get("Expiration")
+            or rule.get("Transitions")
+            or rule.get("NoncurrentVersionExpiration")
+            or rule.get("NoncurrentVersionTransitions")
+        ):
             async for versions in self._keys_with_versions(context, bucket, flt["Prefix"]):
                 await self._apply_to_key(context, bucket, rule, flt, versions, now, day)
         abort = rule.get("AbortIncompleteMultipartUpload")
@@ -266,7 +324,11 @@ class LifecycleOperations:
                 pending.append(entry)
             if not page.get("IsTruncated"):
                 break
-            params = {**params, "KeyMarker": page.get("NextKeyMarker"), "VersionIdMarker": page.get("NextVersionIdMarker")}
+            params = {
+                **params,
+                "KeyMarker": page.get("NextKeyMarker"),
+                "VersionIdMarker": page.get("NextVersionIdMarker"),
+            }
         if pending:
             yield pending
 
@@ -277,8 +339,10 @@ class LifecycleOperations:
         if flt.get("ObjectSizeLessThan") is not None and not size < flt["ObjectSizeLessThan"]:
             return False
         if flt.get("Tags"):
-            tags = {tag["Key"]: tag["Value"] for tag in
-                    self.configs.get_object(bucket, "tags", entry["Key"], entry.get("VersionId")) or []}
+            tags = {
+                tag["Key"]: tag["Value"]
+                for tag in self.configs.get_object(bucket, "tags", entry["Key"], entry.get("VersionId")) or []
+            }
             if any(tags.get(tag["Key"]) != tag["Value"] for tag in flt["Tags"]):
                 return False
         return True
@@ -287,13 +351,22 @@ class LifecycleOperations:
         current = versions[0] if versions[0].get("IsLatest") else None
         expiration = rule.get("Expiration") or {}
         if current is not None and not current["Marker"] and self._matches(bucket, flt, current):
-            expired = (expiration.get("Days") and due(current["LastModified"], expiration["Days"], day) <= now) or (
-                expiration.get("Date") and expiration["Date"] <= now)
+            expired = (
+                expiration.get("Days") and due(current["LastModified"], expiration["Days"], day) <= now
+            ) or (expiration.get("Date") and expiration["Date"] <= now)
             if expired:
                 await self._delete(context, bucket, current["Key"], None)
                 return
-            await self._transition(context, bucket, current, rule.get("Transitions") or [], "Days",
-                                   current["LastModified"], now, day)
+            await self._transition(
+                context,
+                bucket,
+                current,
+                rule.get("Transitions") or [],
+                "Days",
+                current["LastModified"],
+                now,
+                day,
+            )
         # A version becomes noncurrent when the next newer one is written.
         noncurrent = rule.get("NoncurrentVersionExpiration")
         keep = (noncurrent or {}).get("NewerNoncurrentVersions") or 0
@@ -304,12 +377,24 @@ class LifecycleOperations:
             if noncurrent and position > keep and due(since, noncurrent["NoncurrentDays"], day) <= now:
                 await self._delete(context, bucket, entry["Key"], entry["VersionId"])
                 continue
-            await self._transition(context, bucket, entry, rule.get("NoncurrentVersionTransitions") or [],
-                                   "NoncurrentDays", since, now, day)
+            await self._transition(
+                context,
+                bucket,
+                entry,
+                rule.get("NoncurrentVersionTransitions") or [],
+                "NoncurrentDays",
+                since,
+                now,
+                day,
+            )
         # A delete marker with no versions left behind it is removed (ExpiredObjectDeleteMarker,
         # or implied by an Expiration in days).
-        if len(versions) == 1 and versions[0]["Marker"] and versions[0].get("IsLatest") and (
-                expiration.get("ExpiredObjectDeleteMarker") or expiration.get("Days")):
+        if (
+            len(versions) == 1
+            and versions[0]["Marker"]
+            and versions[0].get("IsLatest")
+            and (expiration.get("ExpiredObjectDeleteMarker") or expiration.get("Days"))
+        ):
             await self._delete(context, bucket, versions[0]["Key"], versions[0]["VersionId"])
 
     async def _transition(self, context, bucket, entry, transitions, days_field, since, now, day) -> None:
@@ -319,7 +404,9 @@ class LifecycleOperations:
                 reached = due(since, transition[days_field], day) <= now
             else:
                 reached = transition.get("Date") is not None and transition["Date"] <= now
-            if reached and (target is None or _CLASS_ORDER[transition["StorageClass"]] > _CLASS_ORDER[target]):
+            if reached and (
+                target is None or _CLASS_ORDER[transition["StorageClass"]] > _CLASS_ORDER[target]
+            ):
                 target = transition["StorageClass"]
         current = entry.get("StorageClass") or "STANDARD"
         if target is None or _CLASS_ORDER.get(current, 0) >= _CLASS_ORDER[target]:
@@ -342,19 +429,32 @@ class LifecycleOperations:
             return
         self._forget_deleted(bucket, key, version_id, (output or {}).get("VersionId"))
 
-    async def _abort_uploads(self, context, bucket: dict, prefix: str, days: int, now: datetime, day: float) -> None:
+    async def _abort_uploads(
+        self, context, bucket: dict, prefix: str, days: int, now: datetime, day: float
+    ) -> None:
         params: dict[str, Any] = {"Bucket": bucket["Name"], "Prefix": prefix}
         while True:
             page = await _call(self.list_multipart_uploads(context, params))
             for upload in page.get("Uploads") or []:
                 if due(upload["Initiated"], days, day) <= now:
                     try:
-                        await _call(self.abort_multipart_upload(context, {
-                            "Bucket": bucket["Name"], "Key": upload["Key"], "UploadId": upload["UploadId"]}))
+                        await _call(
+                            self.abort_multipart_upload(
+                                context,
+                                {
+                                    "Bucket": bucket["Name"],
+                                    "Key": upload["Key"],
+                                    "UploadId": upload["UploadId"],
+                                },
+                            )
+                        )
                     except ServiceError:
                         pass
                     self.configs.delete(bucket, f"upload/{upload['UploadId']}")
             if not page.get("IsTruncated"):
                 return
-            params = {**params, "KeyMarker": page.get("NextKeyMarker"),
-                      "UploadIdMarker": page.get("NextUploadIdMarker")}
+            params = {
+                **params,
+                "KeyMarker": page.get("NextKeyMarker"),
+                "UploadIdMarker": page.get("NextUploadIdMarker"),
+            }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from urllib.parse import quote
 
@@ -31,8 +31,12 @@ def _decode_token(token: str) -> str:
             return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         pass
-    raise ServiceError("InvalidArgument", "The continuation token provided is incorrect", 400,
-                       ArgumentName="continuation-token")
+    raise ServiceError(
+        "InvalidArgument",
+        "The continuation token provided is incorrect",
+        400,
+        ArgumentName="continuation-token",
+    )
 
 
 _INT32_MAX = 2147483647
@@ -45,11 +49,21 @@ def count_argument(params: dict, member: str, wire: str, default: int, range_nam
     if value is None:
         return default
     if not -_INT32_MAX - 1 <= value <= _INT32_MAX:
-        raise ServiceError("InvalidArgument", f"Provided {wire} not an integer or within integer range", 400,
-                           ArgumentName=wire, ArgumentValue=str(value))
+        raise ServiceError(
+            "InvalidArgument",
+            f"Provided {wire} not an integer or within integer range",
+            400,
+            ArgumentName=wire,
+            ArgumentValue=str(value),
+        )
     if value < 0:
-        raise ServiceError("InvalidArgument", f"Argument {range_name or wire} must be an integer between 0 and "
-                           f"{_INT32_MAX}", 400, ArgumentName=wire, ArgumentValue=str(value))
+        raise ServiceError(
+            "InvalidArgument",
+            f"Argument {range_name or wire} must be an integer between 0 and {_INT32_MAX}",
+            400,
+            ArgumentName=wire,
+            ArgumentValue=str(value),
+        )
     return value
 
 
@@ -60,8 +74,13 @@ def _max_keys(params: dict) -> int:
 def _check_encoding(params: dict) -> str | None:
     encoding = params.get("EncodingType")
     if encoding is not None and encoding != "url":
-        raise ServiceError("InvalidArgument", "Invalid Encoding Method specified in Request", 400,
-                           ArgumentName="encoding-type", ArgumentValue=encoding)
+        raise ServiceError(
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+            400,
+            ArgumentName="encoding-type",
+            ArgumentValue=encoding,
+        )
     return encoding
 
 
@@ -85,8 +104,16 @@ class _Page:
     common prefix and seeking past them. `key_of(row key, record)` is the object key of a row
     (by default the record's "Key")."""
 
-    def __init__(self, scan, prefix: str, delimiter: str | None, limit: int, start_after: str | None,
-                 key_of=None, with_keys: bool = False) -> None:
+    def __init__(
+        self,
+        scan,
+        prefix: str,
+        delimiter: str | None,
+        limit: int,
+        start_after: str | None,
+        key_of=None,
+        with_keys: bool = False,
+    ) -> None:
         self.scan = scan  # scan(start_after) -> iterator of (row key, record)
         self.prefix = prefix
         self.delimiter = delimiter or None
@@ -172,7 +199,7 @@ def _restore_status(restore: dict | None, params: dict) -> dict | None:
     restored = is_restored(record)
     status = {"IsRestoreInProgress": not restored and restore["Ready"] > 0}
     if restored:
-        status["RestoreExpiryDate"] = datetime.fromtimestamp(restore["Expiry"], timezone.utc)
+        status["RestoreExpiryDate"] = datetime.fromtimestamp(restore["Expiry"], UTC)
     return status
 
 
@@ -200,12 +227,19 @@ class ListingOperations:
         each row holds its entry, Key through StorageClass (entries.py)."""
         restore = "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
         if not owner and not restore:  # the common page: each row's text as it is (objects.listing_text)
-            return RawXml("".join([
-                f"<Contents>{row[4:4 + (row[2] << 8 | row[3])].decode()}</Contents>"
-                if row.__class__ is bytes and (row[1] & URL_SAFE or not encoding)
-                else self._entry(key, row, False, False, params, encoding)
-                for key, row in page.entries]))
-        return RawXml("".join([self._entry(key, row, owner, restore, params, encoding) for key, row in page.entries]))
+            return RawXml(
+                "".join(
+                    [
+                        f"<Contents>{row[4 : 4 + (row[2] << 8 | row[3])].decode()}</Contents>"
+                        if row.__class__ is bytes and (row[1] & URL_SAFE or not encoding)
+                        else self._entry(key, row, False, False, params, encoding)
+                        for key, row in page.entries
+                    ]
+                )
+            )
+        return RawXml(
+            "".join([self._entry(key, row, owner, restore, params, encoding) for key, row in page.entries])
+        )
 
     @staticmethod
     def _entry(key: str, row, owner: bool, restore: bool, params: dict, encoding: str | None) -> str:
@@ -230,8 +264,15 @@ class ListingOperations:
         data = self.data
         # Entries are (key, row): compact rows do not hold their key. One scan of a page hands
         # out at most limit + 1 rows (each is listed or ends the scan; the last tells truncation).
-        page = _Page(lambda after: data.scan_current(bucket, prefix, after, limit + 1), prefix,
-                     params.get("Delimiter"), limit, start_after, _row_key, with_keys=True)
+        page = _Page(
+            lambda after: data.scan_current(bucket, prefix, after, limit + 1),
+            prefix,
+            params.get("Delimiter"),
+            limit,
+            start_after,
+            _row_key,
+            with_keys=True,
+        )
         return bucket, page.run(), encoding
 
     def list_objects_v2(self, context, params: dict) -> dict:
@@ -290,15 +331,25 @@ class ListingOperations:
         version_marker = params.get("VersionIdMarker")
         after_key = None
         if version_marker and not key_marker:
-            raise ServiceError("InvalidArgument", "A version-id marker cannot be specified without a key marker.",
-                               400, ArgumentName="version-id-marker", ArgumentValue=version_marker)
+            raise ServiceError(
+                "InvalidArgument",
+                "A version-id marker cannot be specified without a key marker.",
+                400,
+                ArgumentName="version-id-marker",
+                ArgumentValue=version_marker,
+            )
         if key_marker is None:
             start_after = None
         elif version_marker:
             record = self.data.version(bucket, key_marker, version_marker)
             if record is None and version_marker != "null" and len(version_marker) != 32:
-                raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
-                                   ArgumentName="version-id-marker", ArgumentValue=version_marker)
+                raise ServiceError(
+                    "InvalidArgument",
+                    "Invalid version id specified",
+                    400,
+                    ArgumentName="version-id-marker",
+                    ArgumentValue=version_marker,
+                )
             if record is None:
                 start_after = key_marker + SEPARATOR + _PAST
             else:
@@ -321,8 +372,15 @@ class ListingOperations:
             key = _url(record["Key"], encoding)
             owner = acls.owner(record.get("Owner") or bucket["Account"])
             if record.get("DeleteMarker"):
-                markers.append({"Owner": owner, "Key": key, "VersionId": record["VersionId"],
-                                "IsLatest": record["IsLatest"], "LastModified": record["LastModified"]})
+                markers.append(
+                    {
+                        "Owner": owner,
+                        "Key": key,
+                        "VersionId": record["VersionId"],
+                        "IsLatest": record["IsLatest"],
+                        "LastModified": record["LastModified"],
+                    }
+                )
                 continue
             entry = self._object_entry(record, True, params)
             entry["Key"] = key

@@ -13,6 +13,7 @@ from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import checksums
 from overcast.services.s3.bodies import Body, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.listing import count_argument
 from overcast.services.s3.object_ops import (
     CONTENT_FIELDS,
     DEFAULT_FIELDS,
@@ -24,7 +25,6 @@ from overcast.services.s3.object_ops import (
     declared_checksums,
     now,
 )
-from overcast.services.s3.listing import count_argument
 from overcast.services.s3.objects import SEPARATOR
 
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -33,8 +33,13 @@ _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
 
 def no_such_upload(upload_id: str) -> ServiceError:
-    return ServiceError("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the "
-                        "upload may have been aborted or completed.", 404, UploadId=upload_id)
+    return ServiceError(
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the "
+        "upload may have been aborted or completed.",
+        404,
+        UploadId=upload_id,
+    )
 
 
 def _part_key(upload_id: str, number: int) -> str:
@@ -43,8 +48,13 @@ def _part_key(upload_id: str, number: int) -> str:
 
 def _check_part_number(number: int) -> None:
     if not 1 <= number <= MAX_PARTS:
-        raise ServiceError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400,
-                           ArgumentName="partNumber", ArgumentValue=str(number))
+        raise ServiceError(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            400,
+            ArgumentName="partNumber",
+            ArgumentValue=str(number),
+        )
 
 
 class MultipartOperations:
@@ -66,14 +76,25 @@ class MultipartOperations:
         checksum_type = params.get("ChecksumType")
         if checksum_type is not None:
             if algorithm is None:
-                raise ServiceError("InvalidRequest", "The x-amz-checksum-type header can only be used with the "
-                                   "x-amz-checksum-algorithm header.", 400)
+                raise ServiceError(
+                    "InvalidRequest",
+                    "The x-amz-checksum-type header can only be used with the "
+                    "x-amz-checksum-algorithm header.",
+                    400,
+                )
             if checksum_type == "FULL_OBJECT" and algorithm not in checksums.FULL_OBJECT_CAPABLE:
-                raise ServiceError("InvalidRequest", f"The FULL_OBJECT checksum type cannot be used with the "
-                                   f"{algorithm.lower()} checksum algorithm.", 400)
+                raise ServiceError(
+                    "InvalidRequest",
+                    f"The FULL_OBJECT checksum type cannot be used with the "
+                    f"{algorithm.lower()} checksum algorithm.",
+                    400,
+                )
             if checksum_type == "COMPOSITE" and algorithm == "CRC64NVME":
-                raise ServiceError("InvalidRequest", "The COMPOSITE checksum type cannot be used with the "
-                                   "crc64nvme checksum algorithm.", 400)
+                raise ServiceError(
+                    "InvalidRequest",
+                    "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.",
+                    400,
+                )
         elif algorithm is not None:
             checksum_type = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
         defaults = self.object_defaults(context, bucket, params)
@@ -123,8 +144,13 @@ class MultipartOperations:
         algorithms = requested_algorithms(params, headers)
         if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
             algorithms = (*algorithms, upload["ChecksumAlgorithm"])
-        body = await take_in(params.get("Body"), declared_checksums(params, headers), self.data.files,
-                             algorithms, parse_content_md5(params.get("ContentMD5")))
+        body = await take_in(
+            params.get("Body"),
+            declared_checksums(params, headers),
+            self.data.files,
+            algorithms,
+            parse_content_md5(params.get("ContentMD5")),
+        )
         try:
             upload = self._upload(bucket, params["Key"], params["UploadId"])  # aborted meanwhile?
         except ServiceError:
@@ -150,14 +176,24 @@ class MultipartOperations:
         if text:
             match = _COPY_RANGE.match(text.strip())
             if match is None or int(match.group(1)) > int(match.group(2)):
-                raise ServiceError("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
-                                   "bytes=first-last where first and last are the zero-based offsets of the first "
-                                   "and last bytes to copy", 400, ArgumentName="x-amz-copy-source-range",
-                                   ArgumentValue=text)
+                raise ServiceError(
+                    "InvalidArgument",
+                    "The x-amz-copy-source-range value must be of the form "
+                    "bytes=first-last where first and last are the zero-based offsets of the first "
+                    "and last bytes to copy",
+                    400,
+                    ArgumentName="x-amz-copy-source-range",
+                    ArgumentValue=text,
+                )
             first, last = int(match.group(1)), int(match.group(2))
             if last >= size:
-                raise ServiceError("InvalidRange", "The requested range is not satisfiable", 416,
-                                   RangeRequested=text, ActualObjectSize=str(size))
+                raise ServiceError(
+                    "InvalidRange",
+                    "The requested range is not satisfiable",
+                    416,
+                    RangeRequested=text,
+                    ActualObjectSize=str(size),
+                )
         body = self._copy_range(source, first, last, upload.get("ChecksumAlgorithm"))
         part = self._put_part(bucket, upload, number, body)
         result = {"ETag": part["ETag"], "LastModified": part["LastModified"]}
@@ -174,7 +210,7 @@ class MultipartOperations:
         length = max(0, last - first + 1)
         files = self.data.files
         if source.get("Data") is not None:
-            data = source["Data"][first:last + 1]
+            data = source["Data"][first : last + 1]
             md5.update(data)
             if summer:
                 summer.update(data)
@@ -217,38 +253,64 @@ class MultipartOperations:
             raise ServiceError("InvalidRequest", "You must specify at least one part", 400)
         requested = params["MultipartUpload"].get("Parts") or []
         if not requested:
-            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                               "against our published schema", 400)
+            raise ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            )
         self._check_write_conditions(bucket, params)
         scope = bucket["Id"]
         parts = []
         previous = 0
-        for index, item in enumerate(requested):
+        for _index, item in enumerate(requested):
             number = item.get("PartNumber")
             if number is None or number <= previous:
-                raise ServiceError("InvalidPartOrder", "The list of parts was not in ascending order. Parts must "
-                                   "be ordered by part number.", 400, UploadId=upload_id)
+                raise ServiceError(
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order. Parts must be ordered by part number.",
+                    400,
+                    UploadId=upload_id,
+                )
             previous = number
             part = self.data.parts.get(scope, _part_key(upload_id, number))
             if part is None or (item.get("ETag") or "").strip('"') != part["ETag"].strip('"'):
-                raise ServiceError("InvalidPart", "One or more of the specified parts could not be found.  The "
-                                   "part may not have been uploaded, or the specified entity tag may not match the "
-                                   "part's entity tag.", 400, UploadId=upload_id, PartNumber=str(number),
-                                   ETag=item.get("ETag") or "")
+                raise ServiceError(
+                    "InvalidPart",
+                    "One or more of the specified parts could not be found.  The "
+                    "part may not have been uploaded, or the specified entity tag may not match the "
+                    "part's entity tag.",
+                    400,
+                    UploadId=upload_id,
+                    PartNumber=str(number),
+                    ETag=item.get("ETag") or "",
+                )
             parts.append(part)
         for part in parts[:-1]:
             if part["Size"] < MIN_PART_SIZE:
-                raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
-                                   400, ProposedSize=str(part["Size"]), MinSizeAllowed=str(MIN_PART_SIZE),
-                                   PartNumber=str(part["PartNumber"]), ETag=part["ETag"].strip('"'))
+                raise ServiceError(
+                    "EntityTooSmall",
+                    "Your proposed upload is smaller than the minimum allowed size",
+                    400,
+                    ProposedSize=str(part["Size"]),
+                    MinSizeAllowed=str(MIN_PART_SIZE),
+                    PartNumber=str(part["PartNumber"]),
+                    ETag=part["ETag"].strip('"'),
+                )
         record_checksums, checksum_type = self._final_checksums(upload, parts, requested, params)
         body = self._join(parts)
         digest = hashlib.md5(b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)).hexdigest()
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {
-            "Key": key, "Order": order, "VersionId": version_id, "Size": body.size,
-            "ETag": f'"{digest}-{len(parts)}"', "LastModified": now(), "Owner": upload["Owner"],
-            **upload["Fields"], "PartSizes": [part["Size"] for part in parts], "UploadId": upload_id,
+            "Key": key,
+            "Order": order,
+            "VersionId": version_id,
+            "Size": body.size,
+            "ETag": f'"{digest}-{len(parts)}"',
+            "LastModified": now(),
+            "Owner": upload["Owner"],
+            **upload["Fields"],
+            "PartSizes": [part["Size"] for part in parts],
+            "UploadId": upload_id,
         }
         record.setdefault("ContentType", "binary/octet-stream")
         if upload.get("Metadata"):
@@ -273,7 +335,10 @@ class MultipartOperations:
         key = record["Key"]
         output = {
             "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{key}",
-            "Bucket": bucket["Name"], "Key": key, "ETag": record["ETag"], **checksum_output(record),
+            "Bucket": bucket["Name"],
+            "Key": key,
+            "ETag": record["ETag"],
+            **checksum_output(record),
         }
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
@@ -285,20 +350,27 @@ class MultipartOperations:
         if not algorithm:
             return None, None
         values = []
-        for part, item in zip(parts, requested):
+        for part, item in zip(parts, requested, strict=False):
             value = (part.get("Checksums") or {}).get(algorithm)
             given = item.get(f"Checksum{algorithm}")
             if value is None or (given is not None and given != value):
-                raise ServiceError("InvalidPart", "One or more of the specified parts could not be found.  The "
-                                   "part may not have been uploaded, or the specified entity tag may not match the "
-                                   "part's entity tag.", 400)
+                raise ServiceError(
+                    "InvalidPart",
+                    "One or more of the specified parts could not be found.  The "
+                    "part may not have been uploaded, or the specified entity tag may not match the "
+                    "part's entity tag.",
+                    400,
+                )
             values.append(value)
         if upload.get("ChecksumType") == "FULL_OBJECT":
-            combined = checksums.full_object(algorithm, [(v, p["Size"]) for v, p in zip(values, parts)])
+            combined = checksums.full_object(
+                algorithm, [(v, p["Size"]) for v, p in zip(values, parts, strict=False)]
+            )
             given = params.get(f"Checksum{algorithm}")
             if given is not None and given != combined:
-                raise ServiceError("BadDigest", f"The {algorithm} you specified did not match the calculated "
-                                   "checksum.", 400)
+                raise ServiceError(
+                    "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400
+                )
             return {algorithm: combined}, "FULL_OBJECT"
         return {algorithm: checksums.composite(algorithm, values)}, "COMPOSITE"
 
@@ -362,15 +434,25 @@ class MultipartOperations:
             if len(parts) >= limit:
                 truncated = True
                 break
-            entry = {"PartNumber": part["PartNumber"], "LastModified": part["LastModified"], "ETag": part["ETag"],
-                     "Size": part["Size"]}
+            entry = {
+                "PartNumber": part["PartNumber"],
+                "LastModified": part["LastModified"],
+                "ETag": part["ETag"],
+                "Size": part["Size"],
+            }
             entry.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
             parts.append(entry)
         owner = acls.owner(upload["Owner"])
         output = {
-            "Bucket": bucket["Name"], "Key": upload["Key"], "UploadId": upload["UploadId"],
-            "PartNumberMarker": marker, "MaxParts": limit, "IsTruncated": truncated, "Parts": parts,
-            "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")}, "Owner": owner,
+            "Bucket": bucket["Name"],
+            "Key": upload["Key"],
+            "UploadId": upload["UploadId"],
+            "PartNumberMarker": marker,
+            "MaxParts": limit,
+            "IsTruncated": truncated,
+            "Parts": parts,
+            "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+            "Owner": owner,
             "StorageClass": upload.get("StorageClass", "STANDARD"),
         }
         output["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else 0
@@ -380,7 +462,7 @@ class MultipartOperations:
         return output
 
     def list_multipart_uploads(self, context, params: dict) -> dict:
-        from overcast.services.s3.listing import _PAST, _Page, _check_encoding, _resume_after, _url
+        from overcast.services.s3.listing import _PAST, _check_encoding, _Page, _resume_after, _url
 
         bucket = self.bucket(context, params["Bucket"])
         encoding = _check_encoding(params)
@@ -397,21 +479,34 @@ class MultipartOperations:
             if start == key_marker:
                 start = key_marker + SEPARATOR + _PAST
         uploads_table = self.data.uploads
-        page = _Page(lambda after: uploads_table.scan(bucket["Id"], prefix=prefix, start_after=after), prefix,
-                     delimiter, limit, start).run()
+        page = _Page(
+            lambda after: uploads_table.scan(bucket["Id"], prefix=prefix, start_after=after),
+            prefix,
+            delimiter,
+            limit,
+            start,
+        ).run()
         uploads = []
         for upload in page.entries:
             owner = acls.owner(upload["Owner"])
-            entry = {"UploadId": upload["UploadId"], "Key": _url(upload["Key"], encoding),
-                     "Initiated": upload["Initiated"], "StorageClass": upload.get("StorageClass", "STANDARD"),
-                     "Owner": owner, "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")}}
+            entry = {
+                "UploadId": upload["UploadId"],
+                "Key": _url(upload["Key"], encoding),
+                "Initiated": upload["Initiated"],
+                "StorageClass": upload.get("StorageClass", "STANDARD"),
+                "Owner": owner,
+                "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+            }
             if upload.get("ChecksumAlgorithm"):
                 entry["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
                 entry["ChecksumType"] = upload["ChecksumType"]
             uploads.append(entry)
         output = {
-            "Bucket": bucket["Name"], "KeyMarker": _url(key_marker or "", encoding),
-            "UploadIdMarker": upload_marker or "", "Prefix": _url(prefix, encoding), "MaxUploads": limit,
+            "Bucket": bucket["Name"],
+            "KeyMarker": _url(key_marker or "", encoding),
+            "UploadIdMarker": upload_marker or "",
+            "Prefix": _url(prefix, encoding),
+            "MaxUploads": limit,
             "IsTruncated": page.truncated,
         }
         if uploads:

@@ -13,24 +13,44 @@ import itertools
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
 from overcast.arns import partition
 from overcast.bus import DeliveryError
 from overcast.services.s3.configstore import invalid_argument, s3_error
 
-EVENT_NAMES = frozenset({
-    "s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*",
-    "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:ObjectRestore:Delete", "s3:Replication:*",
-    "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked",
-    "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold",
-    "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated",
-    "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectTagging:*", "s3:ObjectTagging:Put",
-    "s3:ObjectTagging:Delete", "s3:ObjectAcl:Put",
-})
+EVENT_NAMES = frozenset(
+    {
+        "s3:ReducedRedundancyLostObject",
+        "s3:ObjectCreated:*",
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+        "s3:ObjectCreated:Copy",
+        "s3:ObjectCreated:CompleteMultipartUpload",
+        "s3:ObjectRemoved:*",
+        "s3:ObjectRemoved:Delete",
+        "s3:ObjectRemoved:DeleteMarkerCreated",
+        "s3:ObjectRestore:*",
+        "s3:ObjectRestore:Post",
+        "s3:ObjectRestore:Completed",
+        "s3:ObjectRestore:Delete",
+        "s3:Replication:*",
+        "s3:Replication:OperationFailedReplication",
+        "s3:Replication:OperationNotTracked",
+        "s3:Replication:OperationMissedThreshold",
+        "s3:Replication:OperationReplicatedAfterThreshold",
+        "s3:LifecycleExpiration:*",
+        "s3:LifecycleExpiration:Delete",
+        "s3:LifecycleExpiration:DeleteMarkerCreated",
+        "s3:LifecycleTransition",
+        "s3:IntelligentTiering",
+        "s3:ObjectTagging:*",
+        "s3:ObjectTagging:Put",
+        "s3:ObjectTagging:Delete",
+        "s3:ObjectAcl:Put",
+    }
+)
 #: (configuration list member, ARN member, service that owns the ARN)
 KINDS = (
     ("QueueConfigurations", "QueueArn", "sqs"),
@@ -40,19 +60,31 @@ KINDS = (
 #: The ArgumentName S3 gives for an ARN it cannot parse, per ARN member (its XML names).
 _ARGUMENT_NAMES = {"QueueArn": "Queue", "TopicArn": "Topic", "LambdaFunctionArn": "CloudFunction"}
 #: What S3 says of a queue or topic that does not exist when it validates destinations.
-_MISSING_DESTINATION = {"sqs": "The destination queue does not exist", "sns": "The destination topic does not exist"}
+_MISSING_DESTINATION = {
+    "sqs": "The destination queue does not exist",
+    "sns": "The destination topic does not exist",
+}
 SUBJECT = "Amazon S3 Notification"
 
 #: EventBridge detail-type and reason per S3 event name.
 _DETAIL_TYPES = {
-    "ObjectCreated": "Object Created", "ObjectRemoved": "Object Deleted",
-    "ObjectRestore:Post": "Object Restore Initiated", "ObjectRestore:Completed": "Object Restore Completed",
-    "ObjectRestore:Delete": "Object Restore Expired", "ObjectTagging:Put": "Object Tags Added",
-    "ObjectTagging:Delete": "Object Tags Deleted", "ObjectAcl:Put": "Object ACL Updated",
-    "LifecycleTransition": "Object Storage Class Changed", "LifecycleExpiration": "Object Deleted",
+    "ObjectCreated": "Object Created",
+    "ObjectRemoved": "Object Deleted",
+    "ObjectRestore:Post": "Object Restore Initiated",
+    "ObjectRestore:Completed": "Object Restore Completed",
+    "ObjectRestore:Delete": "Object Restore Expired",
+    "ObjectTagging:Put": "Object Tags Added",
+    "ObjectTagging:Delete": "Object Tags Deleted",
+    "ObjectAcl:Put": "Object ACL Updated",
+    "LifecycleTransition": "Object Storage Class Changed",
+    "LifecycleExpiration": "Object Deleted",
 }
-_REASONS = {"Put": "PutObject", "Post": "POST Object", "Copy": "CopyObject",
-            "CompleteMultipartUpload": "CompleteMultipartUpload"}
+_REASONS = {
+    "Put": "PutObject",
+    "Post": "POST Object",
+    "Copy": "CopyObject",
+    "CompleteMultipartUpload": "CompleteMultipartUpload",
+}
 #: Event families whose object carries its size and ETag; those that carry the ETag only (and
 #: no sequencer). Removals carry neither.
 _WITH_CONTENT = ("ObjectCreated", "ObjectRestore", "LifecycleTransition")
@@ -68,7 +100,7 @@ def _sequencer() -> str:
 
 
 def _moment(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, timezone.utc)
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def _iso_millis(moment: datetime) -> str:
@@ -84,18 +116,24 @@ def _validate_filter(configuration: dict) -> None:
     for rule in _filter_rules(configuration):
         name = (rule.get("Name") or "").lower()
         if name not in ("prefix", "suffix"):
-            raise invalid_argument("filter rule name must be either prefix or suffix", "FilterRule.Name",
-                                   rule.get("Name"))
+            raise invalid_argument(
+                "filter rule name must be either prefix or suffix", "FilterRule.Name", rule.get("Name")
+            )
         if name in seen:
-            raise invalid_argument(f"Cannot specify more than one {name} rule in a filter.", "FilterRule.Name",
-                                   rule.get("Name"))
+            raise invalid_argument(
+                f"Cannot specify more than one {name} rule in a filter.", "FilterRule.Name", rule.get("Name")
+            )
         seen.add(name)
         if len(rule.get("Value") or "") > 1024:
-            raise invalid_argument("filter rule value cannot be longer than 1024", "FilterRule.Value", rule.get("Value"))
+            raise invalid_argument(
+                "filter rule value cannot be longer than 1024", "FilterRule.Value", rule.get("Value")
+            )
 
 
 def _filter_values(configuration: dict) -> tuple[str, str]:
-    values = {(rule.get("Name") or "").lower(): rule.get("Value") or "" for rule in _filter_rules(configuration)}
+    values = {
+        (rule.get("Name") or "").lower(): rule.get("Value") or "" for rule in _filter_rules(configuration)
+    }
     return values.get("prefix", ""), values.get("suffix", "")
 
 
@@ -127,12 +165,19 @@ class NotificationOperations:
                     raise invalid_argument("The ARN could not be parsed", _ARGUMENT_NAMES[arn_member], arn)
                 if parts[3] != bucket["Region"]:
                     # Queues, topics and functions receive only their own region's buckets' events.
-                    raise invalid_argument("The notification destination service region is not valid for the "
-                                           "bucket location constraint", _ARGUMENT_NAMES[arn_member], arn)
+                    raise invalid_argument(
+                        "The notification destination service region is not valid for the "
+                        "bucket location constraint",
+                        _ARGUMENT_NAMES[arn_member],
+                        arn,
+                    )
                 events = configuration.get("Events") or []
                 if not events:
-                    raise s3_error("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                                   "against our published schema")
+                    raise s3_error(
+                        "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate "
+                        "against our published schema",
+                    )
                 for event in events:
                     if event not in EVENT_NAMES:
                         raise invalid_argument("The event is not supported for notifications", "Event", event)
@@ -140,19 +185,28 @@ class NotificationOperations:
                 clean = {k: v for k, v in configuration.items() if v is not None}
                 if _filter_rules(clean):
                     # S3 reads rule names in any case and reports them capitalised.
-                    clean["Filter"] = {"Key": {"FilterRules": [
-                        {"Name": rule["Name"].capitalize(), "Value": rule.get("Value") or ""}
-                        for rule in _filter_rules(clean)]}}
+                    clean["Filter"] = {
+                        "Key": {
+                            "FilterRules": [
+                                {"Name": rule["Name"].capitalize(), "Value": rule.get("Value") or ""}
+                                for rule in _filter_rules(clean)
+                            ]
+                        }
+                    }
                 clean.setdefault("Id", str(uuid.uuid4()))
                 configurations.append(clean)
                 every.append(clean)
             if configurations:
                 stored[member] = configurations
         for index, first in enumerate(every):
-            for second in every[index + 1:]:
+            for second in every[index + 1 :]:
                 if _overlap(first, second):
-                    raise invalid_argument("Configurations overlap. Configurations on the same bucket cannot share "
-                                           "a common event type.", "Event", first["Events"][0])
+                    raise invalid_argument(
+                        "Configurations overlap. Configurations on the same bucket cannot share "
+                        "a common event type.",
+                        "Event",
+                        first["Events"][0],
+                    )
         if given.get("EventBridgeConfiguration") is not None:
             stored["EventBridgeConfiguration"] = {}
         if not params.get("SkipDestinationValidation"):
@@ -168,22 +222,28 @@ class NotificationOperations:
         configurations name it), and that each function exists; it lists every destination
         that failed, numbered."""
         failed: dict[str, str] = {}
-        test_event = json.dumps({
-            "Service": "Amazon S3",
-            "Event": "s3:TestEvent",
-            "Time": _iso_millis(datetime.now(timezone.utc)),
-            "Bucket": bucket["Name"],
-            "RequestId": context.request_id,
-            "HostId": context.request_id,
-        })
+        test_event = json.dumps(
+            {
+                "Service": "Amazon S3",
+                "Event": "s3:TestEvent",
+                "Time": _iso_millis(datetime.now(UTC)),
+                "Bucket": bucket["Name"],
+                "RequestId": context.request_id,
+                "HostId": context.request_id,
+            }
+        )
         for member, arn_member, service in KINDS[:2]:
             for arn in dict.fromkeys(configuration[arn_member] for configuration in stored.get(member) or []):
                 try:
                     await self.runtime.bus.deliver_now(arn, test_event, subject=SUBJECT)
                 except DeliveryError as error:
-                    failed[arn] = _MISSING_DESTINATION[service] if "does not exist" in str(error) else str(error)
-        for arn in dict.fromkeys(configuration["LambdaFunctionArn"]
-                                 for configuration in stored.get("LambdaFunctionConfigurations") or []):
+                    failed[arn] = (
+                        _MISSING_DESTINATION[service] if "does not exist" in str(error) else str(error)
+                    )
+        for arn in dict.fromkeys(
+            configuration["LambdaFunctionArn"]
+            for configuration in stored.get("LambdaFunctionConfigurations") or []
+        ):
             if self._missing_function(arn):
                 # S3 names the function and its qualifier (none here) and says it may not invoke it.
                 failed[f"{arn}, null"] = f"Not authorized to invoke function [{arn}]"
@@ -192,7 +252,9 @@ class NotificationOperations:
             for number, (arn, reason) in enumerate(failed.items(), start=1):
                 fields[f"ArgumentName{number}"] = arn
                 fields[f"ArgumentValue{number}"] = reason
-            raise s3_error("InvalidArgument", "Unable to validate the following destination configurations", **fields)
+            raise s3_error(
+                "InvalidArgument", "Unable to validate the following destination configurations", **fields
+            )
 
     def _missing_function(self, arn: str) -> str | None:
         """Why a function cannot receive S3's events, or None. (AWS checks that the function
@@ -206,8 +268,10 @@ class NotificationOperations:
         if len(parts) not in (7, 8) or parts[5] != "function":
             return "Not a function ARN"
         try:
-            runtime.provider("lambda").resolve(parts[4], parts[3], parts[6], parts[7] if len(parts) == 8 else None)
-        except Exception as error:  # noqa: BLE001 - any refusal means the destination is not valid
+            runtime.provider("lambda").resolve(
+                parts[4], parts[3], parts[6], parts[7] if len(parts) == 8 else None
+            )
+        except Exception as error:
             return str(getattr(error, "message", error))
         return None
 
@@ -218,7 +282,7 @@ class NotificationOperations:
     # -- events ---------------------------------------------------------------------------------
 
     def event_record(self, context, bucket: dict, event_name: str, obj: dict, configuration_id: str) -> dict:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         family, _, detail = event_name.partition(":")
         s3_object = {"key": quote_plus(obj["Key"], safe="/~")}
         if family in _WITH_CONTENT:
@@ -261,10 +325,12 @@ class NotificationOperations:
             },
         }
         if event_name == "ObjectRestore:Completed":
-            record["glacierEventData"] = {"restoreEventData": {
-                "lifecycleRestorationExpiryTime": _iso_millis(_moment(obj["Restore"]["Expiry"])),
-                "lifecycleRestoreStorageClass": obj.get("StorageClass") or "GLACIER",
-            }}
+            record["glacierEventData"] = {
+                "restoreEventData": {
+                    "lifecycleRestorationExpiryTime": _iso_millis(_moment(obj["Restore"]["Expiry"])),
+                    "lifecycleRestoreStorageClass": obj.get("StorageClass") or "GLACIER",
+                }
+            }
         return record
 
     def wants_events(self, bucket: dict) -> bool:
@@ -351,7 +417,9 @@ class NotificationOperations:
             body["reason"] = _REASONS.get(detail, detail)
         elif family in ("ObjectRemoved", "LifecycleExpiration"):
             body["reason"] = "Lifecycle Expiration" if by_s3 else "DeleteObject"
-            body["deletion-type"] = "Delete Marker Created" if detail == "DeleteMarkerCreated" else "Permanently Deleted"
+            body["deletion-type"] = (
+                "Delete Marker Created" if detail == "DeleteMarkerCreated" else "Permanently Deleted"
+            )
         elif family == "ObjectRestore":
             if event_name == "ObjectRestore:Completed":
                 body["restore-expiry-time"] = _moment(obj["Restore"]["Expiry"]).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -364,7 +432,7 @@ class NotificationOperations:
             "detail-type": detail_type,
             "source": "aws.s3",
             "account": bucket["Account"],
-            "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": bucket["Region"],
             "resources": [f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}"],
             "detail": body,

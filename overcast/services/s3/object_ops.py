@@ -6,7 +6,7 @@ import base64
 import os
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import unquote
 
@@ -18,19 +18,43 @@ from overcast.services.s3.objects import _MAX
 MAX_KEY_BYTES = 1024
 MAX_METADATA_BYTES = 2048
 ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
-STORAGE_CLASSES = frozenset({
-    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
-    "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
-})
+STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "REDUCED_REDUNDANCY",
+        "STANDARD_IA",
+        "ONEZONE_IA",
+        "INTELLIGENT_TIERING",
+        "GLACIER",
+        "DEEP_ARCHIVE",
+        "OUTPOSTS",
+        "GLACIER_IR",
+        "SNOW",
+        "EXPRESS_ONEZONE",
+    }
+)
 #: Seconds a RestoreObject takes to complete (AWS: minutes to hours); OVERCAST_S3_RESTORE_SECONDS.
 RESTORE_SECONDS = float(os.environ.get("OVERCAST_S3_RESTORE_SECONDS", "1"))
 
 #: Request members stored with the object and answered by GET/HEAD under the same name.
-CONTENT_FIELDS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
-                  "Expires", "WebsiteRedirectLocation")
+CONTENT_FIELDS = (
+    "ContentType",
+    "ContentEncoding",
+    "ContentDisposition",
+    "ContentLanguage",
+    "CacheControl",
+    "Expires",
+    "WebsiteRedirectLocation",
+)
 #: Settings the configuration half adds (encryption, object lock), answered as stored.
-DEFAULT_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "SSECustomerAlgorithm",
-                  "SSECustomerKeyMD5", "SSEKMSEncryptionContext")
+DEFAULT_FIELDS = (
+    "ServerSideEncryption",
+    "SSEKMSKeyId",
+    "BucketKeyEnabled",
+    "SSECustomerAlgorithm",
+    "SSECustomerKeyMD5",
+    "SSEKMSEncryptionContext",
+)
 #: response-* parameters: the output member each sets, and its query parameter.
 _RESPONSE_OVERRIDES = {
     "ResponseContentType": ("ContentType", "response-content-type"),
@@ -43,7 +67,7 @@ _RESPONSE_OVERRIDES = {
 
 
 def now() -> datetime:
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
@@ -56,20 +80,31 @@ def _delete_marker_headers(marker: dict) -> dict[str, str]:
 
 
 def precondition_failed(condition: str) -> ServiceError:
-    return ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
-                        Condition=condition)
+    return ServiceError(
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        412,
+        Condition=condition,
+    )
 
 
 def not_modified(record: dict) -> ServiceError:
     # A 304 carries the validators a cache revalidates with (RFC 9110 15.4.5), as S3's does.
     error = ServiceError("NotModified", "Not Modified", 304)
-    error.headers = {"ETag": record["ETag"], "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+    error.headers = {
+        "ETag": record["ETag"],
+        "Last-Modified": format_datetime(record["LastModified"], usegmt=True),
+    }
     return error
 
 
 def invalid_object_state(record: dict) -> ServiceError:
-    return ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class", 403,
-                        StorageClass=record.get("StorageClass", "STANDARD"))
+    return ServiceError(
+        "InvalidObjectState",
+        "The operation is not valid for the object's storage class",
+        403,
+        StorageClass=record.get("StorageClass", "STANDARD"),
+    )
 
 
 def _etag_matches(condition: str, etag: str) -> bool:
@@ -138,8 +173,13 @@ def parse_range(text: str, size: int) -> tuple[int, int] | None:
 
 
 def _invalid_range(text: str, size: int) -> ServiceError:
-    return ServiceError("InvalidRange", "The requested range is not satisfiable", 416,
-                        RangeRequested=text, ActualObjectSize=str(size))
+    return ServiceError(
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        416,
+        RangeRequested=text,
+        ActualObjectSize=str(size),
+    )
 
 
 def _names_version(source) -> bool:
@@ -153,9 +193,15 @@ def sequencer(record: dict) -> str:
 
 
 def event_object(record: dict) -> dict:
-    return {"Key": record["Key"], "Size": record.get("Size", 0), "ETag": record.get("ETag"),
-            "VersionId": record["VersionId"], "Sequencer": sequencer(record),
-            "LastModified": record["LastModified"], "StorageClass": record.get("StorageClass", "STANDARD")}
+    return {
+        "Key": record["Key"],
+        "Size": record.get("Size", 0),
+        "ETag": record.get("ETag"),
+        "VersionId": record["VersionId"],
+        "Sequencer": sequencer(record),
+        "LastModified": record["LastModified"],
+        "StorageClass": record.get("StorageClass", "STANDARD"),
+    }
 
 
 def restore_header(record: dict) -> str | None:
@@ -164,7 +210,7 @@ def restore_header(record: dict) -> str | None:
         return None
     if time.time() < restore["Ready"]:
         return 'ongoing-request="true"'
-    expiry = datetime.fromtimestamp(restore["Expiry"], timezone.utc)
+    expiry = datetime.fromtimestamp(restore["Expiry"], UTC)
     return f'ongoing-request="false", expiry-date="{format_datetime(expiry, usegmt=True)}"'
 
 
@@ -175,8 +221,13 @@ def is_restored(record: dict) -> bool:
 
 def check_key(key: str) -> None:
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        raise ServiceError("KeyTooLongError", "Your key is too long", 400, MaxSizeAllowed=str(MAX_KEY_BYTES),
-                           Size=str(len(key.encode("utf-8", "surrogatepass"))))
+        raise ServiceError(
+            "KeyTooLongError",
+            "Your key is too long",
+            400,
+            MaxSizeAllowed=str(MAX_KEY_BYTES),
+            Size=str(len(key.encode("utf-8", "surrogatepass"))),
+        )
 
 
 def check_metadata(metadata: dict | None) -> None:
@@ -184,8 +235,13 @@ def check_metadata(metadata: dict | None) -> None:
         return
     size = sum(len(name.encode()) + len(str(value).encode()) for name, value in metadata.items())
     if size > MAX_METADATA_BYTES:
-        raise ServiceError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400,
-                           Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
+        raise ServiceError(
+            "MetadataTooLarge",
+            "Your metadata headers exceed the maximum allowed metadata size.",
+            400,
+            Size=str(size),
+            MaxSizeAllowed=str(MAX_METADATA_BYTES),
+        )
 
 
 #: Text an HTTP header carries as it is (printable US-ASCII and tab), and what one can carry at
@@ -204,8 +260,10 @@ def mail_safe(value: str) -> str:
     data = value.encode("utf-8", "surrogatepass")
     if _CONTROL(value):
         return f"=?UTF-8?B?{base64.b64encode(data).decode()}?="
-    text = "".join("_" if byte == 0x20 else chr(byte) if 0x20 < byte < 0x7F and byte not in b"=?_" else f"={byte:02X}"
-                   for byte in data)
+    text = "".join(
+        "_" if byte == 0x20 else chr(byte) if 0x20 < byte < 0x7F and byte not in b"=?_" else f"={byte:02X}"
+        for byte in data
+    )
     return f"=?UTF-8?Q?{text}?="
 
 
@@ -220,15 +278,22 @@ def header_text(value: str) -> str:
 def check_response_override(wire: str, value) -> None:
     """A response-* parameter becomes a response header: text no header can carry is refused."""
     if value.__class__ is str and not _HEADER_TEXT(value):
-        message = ("Header value cannot contain control characters." if _CONTROL(value)
-                   else "Header value cannot be represented using ISO-8859-1.")
+        message = (
+            "Header value cannot contain control characters."
+            if _CONTROL(value)
+            else "Header value cannot be represented using ISO-8859-1."
+        )
         raise ServiceError("InvalidArgument", message, 400, ArgumentName=wire, ArgumentValue=value)
 
 
 def check_storage_class(value: str | None) -> None:
     if value is not None and value not in STORAGE_CLASSES:
-        raise ServiceError("InvalidStorageClass", "The storage class you specified is not valid", 400,
-                           StorageClassRequested=value)
+        raise ServiceError(
+            "InvalidStorageClass",
+            "The storage class you specified is not valid",
+            400,
+            StorageClassRequested=value,
+        )
 
 
 def declared_checksums(params: dict, headers: dict[str, str]) -> dict[str, str]:
@@ -290,10 +355,15 @@ class ObjectOperations:
             record["File"] = body.file
         return record
 
-    def commit_version(self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False) -> None:
+    def commit_version(
+        self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False
+    ) -> None:
         """Make record the key's newest version; a replaced null version's lock is checked first."""
-        if bucket.get("Versioning") is None and not record.get("DeleteMarker") and \
-                self.lock_configuration(bucket) is None:
+        if (
+            bucket.get("Versioning") is None
+            and not record.get("DeleteMarker")
+            and self.lock_configuration(bucket) is None
+        ):
             # Never versioned and no object lock: the key's one row is replaced, and of the
             # version it held only the body file matters.
             self._committed(context, bucket, record, event, self.data.replace_current(bucket, record))
@@ -319,8 +389,12 @@ class ObjectOperations:
         current = self.data.current(bucket, params["Key"])
         if if_none_match is not None:
             if if_none_match.strip() != "*":
-                raise ServiceError("NotImplemented", "A header you provided implies functionality that is not "
-                                   "implemented", 501, Header="If-None-Match")
+                raise ServiceError(
+                    "NotImplemented",
+                    "A header you provided implies functionality that is not implemented",
+                    501,
+                    Header="If-None-Match",
+                )
             if current is not None:
                 raise precondition_failed("If-None-Match")
         if if_match is not None:
@@ -340,8 +414,9 @@ class ObjectOperations:
         defaults = self.object_defaults(context, bucket, params)
         headers = context.request.headers
         algorithms = requested_algorithms(params, headers)
-        body = await take_in(params.get("Body"), declared_checksums(params, headers), self.data.files,
-                             algorithms, content_md5)
+        body = await take_in(
+            params.get("Body"), declared_checksums(params, headers), self.data.files, algorithms, content_md5
+        )
         try:
             self._check_write_conditions(bucket, params)  # again: another write may have landed meanwhile
         except ServiceError:
@@ -378,15 +453,29 @@ class ObjectOperations:
         record = self.data.version(bucket, key, version_id)
         if record is None:
             if version_id != "null" and len(version_id) != 32:
-                raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
-                                   ArgumentName="versionId", ArgumentValue=version_id)
-            raise ServiceError("NoSuchVersion", "The specified version does not exist.", 404, Key=key,
-                               VersionId=version_id)
+                raise ServiceError(
+                    "InvalidArgument",
+                    "Invalid version id specified",
+                    400,
+                    ArgumentName="versionId",
+                    ArgumentValue=version_id,
+                )
+            raise ServiceError(
+                "NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id
+            )
         if record.get("DeleteMarker"):
-            error = ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                                 405, Method=method, ResourceType="DeleteMarker")
-            error.headers = {**_delete_marker_headers(record), "Allow": "DELETE",
-                             "Last-Modified": format_datetime(record["LastModified"], usegmt=True)}
+            error = ServiceError(
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                405,
+                Method=method,
+                ResourceType="DeleteMarker",
+            )
+            error.headers = {
+                **_delete_marker_headers(record),
+                "Allow": "DELETE",
+                "Last-Modified": format_datetime(record["LastModified"], usegmt=True),
+            }
             raise error
         return record
 
@@ -453,8 +542,13 @@ class ObjectOperations:
         if part is not None:
             sizes = record.get("PartSizes") or [size]
             if part < 1 or part > len(sizes):
-                raise ServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
-                                   PartNumberRequested=str(part), ActualPartCount=str(len(sizes)))
+                raise ServiceError(
+                    "InvalidPartNumber",
+                    "The requested partnumber is not satisfiable",
+                    416,
+                    PartNumberRequested=str(part),
+                    ActualPartCount=str(len(sizes)),
+                )
             if "PartSizes" not in record:
                 # An object uploaded whole is its own part 1, still answered as a part (206).
                 return (0, size - 1) if size else None
@@ -481,7 +575,7 @@ class ObjectOperations:
             output["PartsCount"] = len(record["PartSizes"])
         data = record.get("Data")
         if data is not None:
-            output["Body"] = data if span is None else data[first:last + 1]
+            output["Body"] = data if span is None else data[first : last + 1]
         elif record.get("File") and size:
             output["Body"] = RangeReader(self.data.files.path(record["File"]), first, last - first + 1)
         else:
@@ -513,8 +607,10 @@ class ObjectOperations:
         if "Checksum" in wanted and record.get("Checksums"):
             # A composite checksum is given without its "-<parts>" suffix here (the parts are
             # listed under ObjectParts), unlike on GET/HEAD.
-            output["Checksum"] = {name: value.split("-", 1)[0] if name.startswith("Checksum") else value
-                                  for name, value in checksum_output(record).items()}
+            output["Checksum"] = {
+                name: value.split("-", 1)[0] if name.startswith("Checksum") else value
+                for name, value in checksum_output(record).items()
+            }
         if "StorageClass" in wanted:
             output["StorageClass"] = record.get("StorageClass", "STANDARD")
         if "ObjectSize" in wanted:
@@ -536,8 +632,13 @@ class ObjectOperations:
             if part_checksums and part_checksums[number - 1]:
                 part.update({f"Checksum{name}": value for name, value in part_checksums[number - 1].items()})
             parts.append(part)
-        result = {"TotalPartsCount": len(sizes), "PartNumberMarker": marker, "MaxParts": limit,
-                  "IsTruncated": bool(numbers) and numbers[-1] < len(sizes), "Parts": parts}
+        result = {
+            "TotalPartsCount": len(sizes),
+            "PartNumberMarker": marker,
+            "MaxParts": limit,
+            "IsTruncated": bool(numbers) and numbers[-1] < len(sizes),
+            "Parts": parts,
+        }
         if numbers:
             result["NextPartNumberMarker"] = numbers[-1]
         return result
@@ -546,11 +647,24 @@ class ObjectOperations:
 
     def delete_object(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
-        return self._delete_key(context, bucket, params["Key"], params.get("VersionId"),
-                            params.get("BypassGovernanceRetention", False), params.get("IfMatch"))
+        return self._delete_key(
+            context,
+            bucket,
+            params["Key"],
+            params.get("VersionId"),
+            params.get("BypassGovernanceRetention", False),
+            params.get("IfMatch"),
+        )
 
-    def _delete_key(self, context, bucket: dict, key: str, version_id: str | None, bypass: bool,
-                if_match: str | None = None) -> dict:
+    def _delete_key(
+        self,
+        context,
+        bucket: dict,
+        key: str,
+        version_id: str | None,
+        bypass: bool,
+        if_match: str | None = None,
+    ) -> dict:
         if if_match is not None:
             current = self.data.current(bucket, key)
             if current is None:
@@ -561,8 +675,13 @@ class ObjectOperations:
             record = self.data.version(bucket, key, version_id)
             if record is None:
                 if version_id != "null" and len(version_id) != 32:
-                    raise ServiceError("InvalidArgument", "Invalid version id specified", 400,
-                                       ArgumentName="versionId", ArgumentValue=version_id)
+                    raise ServiceError(
+                        "InvalidArgument",
+                        "Invalid version id specified",
+                        400,
+                        ArgumentName="versionId",
+                        ArgumentValue=version_id,
+                    )
                 return {"VersionId": version_id}
             if not record.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, record, bypass)
@@ -586,8 +705,14 @@ class ObjectOperations:
             self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
             return {}
         order, new_id = self.data.new_version(versioning == "Enabled")
-        marker = {"Key": key, "Order": order, "VersionId": new_id, "DeleteMarker": True, "LastModified": now(),
-                  "Owner": context.account}
+        marker = {
+            "Key": key,
+            "Order": order,
+            "VersionId": new_id,
+            "DeleteMarker": True,
+            "LastModified": now(),
+            "Owner": context.account,
+        }
         self.commit_version(context, bucket, marker, "ObjectRemoved:DeleteMarkerCreated", bypass)
         return {"DeleteMarker": True, "VersionId": new_id}
 
@@ -596,8 +721,11 @@ class ObjectOperations:
         request = params.get("Delete") or {}
         items = request.get("Objects") or []
         if len(items) > 1000:
-            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                               "against our published schema", 400)
+            raise ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            )
         quiet = request.get("Quiet", False)
         bypass = params.get("BypassGovernanceRetention", False)
         deleted, errors = [], []
@@ -609,14 +737,26 @@ class ObjectOperations:
                 action = "s3:DeleteObjectVersion" if version_id else "s3:DeleteObject"
                 denied = authorize(action, bucket, key, {"Bucket": bucket["Name"], "Key": key})
                 if denied is not None:
-                    errors.append({"Key": key, "Code": denied.code, "Message": denied.message,
-                                   **({"VersionId": version_id} if version_id else {})})
+                    errors.append(
+                        {
+                            "Key": key,
+                            "Code": denied.code,
+                            "Message": denied.message,
+                            **({"VersionId": version_id} if version_id else {}),
+                        }
+                    )
                     continue
             try:
                 result = self._delete_key(context, bucket, key, version_id, bypass, item.get("ETag"))
             except ServiceError as error:
-                errors.append({"Key": key, "Code": error.code, "Message": error.message,
-                               **({"VersionId": version_id} if version_id else {})})
+                errors.append(
+                    {
+                        "Key": key,
+                        "Code": error.code,
+                        "Message": error.message,
+                        **({"VersionId": version_id} if version_id else {}),
+                    }
+                )
                 continue
             if quiet:
                 continue
@@ -655,13 +795,22 @@ class ObjectOperations:
                     if field == "versionId":
                         version_id = unquote(value)
         if not name or not key:
-            raise ServiceError("InvalidArgument", "Invalid copy source object key", 400,
-                               ArgumentName="x-amz-copy-source", ArgumentValue=str(source))
+            raise ServiceError(
+                "InvalidArgument",
+                "Invalid copy source object key",
+                400,
+                ArgumentName="x-amz-copy-source",
+                ArgumentValue=str(source),
+            )
         bucket = self.bucket(context, name)
         record = self.find_version(bucket, key, version_id, "GET")
         if record.get("StorageClass") in ARCHIVED and not is_restored(record):
-            raise ServiceError("InvalidObjectState", "Operation is not valid for the source object's storage "
-                               "class", 403, StorageClass=record["StorageClass"])
+            raise ServiceError(
+                "InvalidObjectState",
+                "Operation is not valid for the source object's storage class",
+                403,
+                StorageClass=record["StorageClass"],
+            )
         return bucket, record
 
     def copy_body(self, record: dict):
@@ -681,21 +830,42 @@ class ObjectOperations:
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):
-            raise ServiceError("InvalidArgument", "Unknown metadata directive.", 400,
-                               ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
+            raise ServiceError(
+                "InvalidArgument",
+                "Unknown metadata directive.",
+                400,
+                ArgumentName="x-amz-metadata-directive",
+                ArgumentValue=directive,
+            )
         same = source_bucket["Name"] == bucket["Name"] and source["Key"] == key
         defaults = self.object_defaults(context, bucket, params)
         # Copying a named version onto its own key is allowed as it is (it restores that version);
         # so is a copy that changes the object's encryption, which a bucket encryption
         # configuration of its own is taken to do.
-        if same and directive == "COPY" and not _names_version(params["CopySource"]) and not any(
-            params.get(name) for name in ("StorageClass", "WebsiteRedirectLocation", "ServerSideEncryption",
-                                          "SSEKMSKeyId", "ChecksumAlgorithm")
-        ) and defaults.get("ServerSideEncryption") == source.get("ServerSideEncryption") and \
-                not self.encryption_configured(bucket):
-            raise ServiceError("InvalidRequest", "This copy request is illegal because it is trying to copy an "
-                               "object to itself without changing the object's metadata, storage class, website "
-                               "redirect location or encryption attributes.", 400)
+        if (
+            same
+            and directive == "COPY"
+            and not _names_version(params["CopySource"])
+            and not any(
+                params.get(name)
+                for name in (
+                    "StorageClass",
+                    "WebsiteRedirectLocation",
+                    "ServerSideEncryption",
+                    "SSEKMSKeyId",
+                    "ChecksumAlgorithm",
+                )
+            )
+            and defaults.get("ServerSideEncryption") == source.get("ServerSideEncryption")
+            and not self.encryption_configured(bucket)
+        ):
+            raise ServiceError(
+                "InvalidRequest",
+                "This copy request is illegal because it is trying to copy an "
+                "object to itself without changing the object's metadata, storage class, website "
+                "redirect location or encryption attributes.",
+                400,
+            )
         if directive == "REPLACE":
             check_metadata(params.get("Metadata"))
             fields = {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None}
@@ -709,8 +879,14 @@ class ObjectOperations:
         data, file = self.copy_body(source)
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {
-            "Key": key, "Order": order, "VersionId": version_id, "Size": source["Size"], "ETag": source["ETag"],
-            "LastModified": now(), "Owner": context.account, **fields,
+            "Key": key,
+            "Order": order,
+            "VersionId": version_id,
+            "Size": source["Size"],
+            "ETag": source["ETag"],
+            "LastModified": now(),
+            "Owner": context.account,
+            **fields,
         }
         record.setdefault("ContentType", "binary/octet-stream")
         if metadata:
@@ -730,7 +906,9 @@ class ObjectOperations:
             record["File"] = file
         if defaults:
             record.update(defaults)
-        self.commit_version(context, bucket, record, "ObjectCreated:Copy", params.get("BypassGovernanceRetention", False))
+        self.commit_version(
+            context, bucket, record, "ObjectCreated:Copy", params.get("BypassGovernanceRetention", False)
+        )
         result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
         result.update({name: value for name, value in checksum_output(record).items()})
         output = {"CopyObjectResult": result}
@@ -761,13 +939,20 @@ class ObjectOperations:
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "POST")
         if record.get("StorageClass") not in ARCHIVED:
-            raise ServiceError("InvalidObjectState", "Restore is not allowed for the object's current storage class",
-                               403, StorageClass=record.get("StorageClass", "STANDARD"))
+            raise ServiceError(
+                "InvalidObjectState",
+                "Restore is not allowed for the object's current storage class",
+                403,
+                StorageClass=record.get("StorageClass", "STANDARD"),
+            )
         request = params.get("RestoreRequest") or {}
         days = request.get("Days")
         if days is None or days < 1:
-            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                               "against our published schema", 400)
+            raise ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            )
         restore = record.get("Restore")
         moment = time.time()
         if restore and moment < restore["Ready"]:
@@ -780,16 +965,19 @@ class ObjectOperations:
             ready = moment + RESTORE_SECONDS
             context.status = 202
         # Restored copies expire at midnight UTC after the requested days, as S3 rounds them.
-        expiry = datetime.fromtimestamp(ready, timezone.utc) + timedelta(days=days + 1)
+        expiry = datetime.fromtimestamp(ready, UTC) + timedelta(days=days + 1)
         expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)
         updated = {**record, "Restore": {"Ready": ready, "Expiry": expiry.timestamp()}}
         self.data.replace(bucket, updated)
         # With its restore times: S3 announces the restore's completion too.
-        self.object_event(context, bucket, "ObjectRestore:Post",
-                          {**event_object(updated), "Restore": updated["Restore"]})
+        self.object_event(
+            context, bucket, "ObjectRestore:Post", {**event_object(updated), "Restore": updated["Restore"]}
+        )
         return {}
 
-    def transition_object(self, context, bucket: dict, key: str, version_id: str | None, storage_class: str) -> None:
+    def transition_object(
+        self, context, bucket: dict, key: str, version_id: str | None, storage_class: str
+    ) -> None:
         """Move a version to another storage class (the lifecycle worker's transitions)."""
         record = self.find_version(bucket, key, version_id, "PUT")
         updated = {**record, "StorageClass": storage_class}

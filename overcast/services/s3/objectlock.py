@@ -3,7 +3,7 @@ and legal hold, and the refusal to delete what they protect."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
@@ -19,7 +19,7 @@ def _locked():
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ObjectLockOperations:
@@ -36,8 +36,11 @@ class ObjectLockOperations:
         if self.lock_configuration(bucket) is None:
             # A bucket created without object lock may turn it on only once versioning is on.
             if bucket.get("Versioning") != "Enabled":
-                raise s3_error("InvalidBucketState",
-                               "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", 409)
+                raise s3_error(
+                    "InvalidBucketState",
+                    "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+                    409,
+                )
         stored: dict = {"ObjectLockEnabled": "Enabled"}
         rule = given.get("Rule")
         if rule is not None:
@@ -48,8 +51,11 @@ class ObjectLockOperations:
             if (days is None) == (years is None):
                 raise malformed_xml()
             if (days or years) <= 0:
-                raise invalid_argument("Default retention period must be a positive integer value",
-                                       "Days" if days is not None else "Years", days or years)
+                raise invalid_argument(
+                    "Default retention period must be a positive integer value",
+                    "Days" if days is not None else "Years",
+                    days or years,
+                )
             stored["Rule"] = {"DefaultRetention": {k: v for k, v in retention.items() if v is not None}}
         self.configs.put(bucket, "object_lock", stored)
         return {}
@@ -58,8 +64,12 @@ class ObjectLockOperations:
         bucket = self.config_bucket(context, params)
         stored = self.lock_configuration(bucket)
         if stored is None:
-            raise s3_error("ObjectLockConfigurationNotFoundError",
-                           "Object Lock configuration does not exist for this bucket", 404, BucketName=bucket["Name"])
+            raise s3_error(
+                "ObjectLockConfigurationNotFoundError",
+                "Object Lock configuration does not exist for this bucket",
+                404,
+                BucketName=bucket["Name"],
+            )
         return {"ObjectLockConfiguration": stored}
 
     # -- per version ----------------------------------------------------------------------------
@@ -116,8 +126,11 @@ class ObjectLockOperations:
         obj = await self.config_object(context, bucket, params)
         retention = self._retention(bucket, obj)
         if not retention:
-            raise s3_error("NoSuchObjectLockConfiguration",
-                           "The specified object does not have a ObjectLock configuration", 404)
+            raise s3_error(
+                "NoSuchObjectLockConfiguration",
+                "The specified object does not have a ObjectLock configuration",
+                404,
+            )
         return {"Retention": retention}
 
     async def put_object_legal_hold(self, context, params):
@@ -138,8 +151,11 @@ class ObjectLockOperations:
         obj = await self.config_object(context, bucket, params)
         hold = self._legal_hold(bucket, obj)
         if hold is None:
-            raise s3_error("NoSuchObjectLockConfiguration",
-                           "The specified object does not have a ObjectLock configuration", 404)
+            raise s3_error(
+                "NoSuchObjectLockConfiguration",
+                "The specified object does not have a ObjectLock configuration",
+                404,
+            )
         return {"LegalHold": {"Status": hold}}
 
     # -- hooks ----------------------------------------------------------------------------------
@@ -154,7 +170,8 @@ class ObjectLockOperations:
             return {}
         if (mode is None) != (until is None):
             raise invalid_argument(
-                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
+                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
+            )
         if until is not None and until <= _now():
             raise invalid_argument("The retain until date must be in the future!")
         fields = {}
@@ -172,8 +189,13 @@ class ObjectLockOperations:
     def after_object_lock_write(self, bucket: dict, params: dict, key: str, version: str | None) -> None:
         """A multipart upload's lock settings, given when it was created, apply on completion."""
         if params.get("ObjectLockMode") and params.get("ObjectLockRetainUntilDate"):
-            self.configs.put_object(bucket, "retention", key, version, {
-                "Mode": params["ObjectLockMode"], "RetainUntilDate": params["ObjectLockRetainUntilDate"]})
+            self.configs.put_object(
+                bucket,
+                "retention",
+                key,
+                version,
+                {"Mode": params["ObjectLockMode"], "RetainUntilDate": params["ObjectLockRetainUntilDate"]},
+            )
         if params.get("ObjectLockLegalHoldStatus"):
             self.configs.put_object(bucket, "legal_hold", key, version, params["ObjectLockLegalHoldStatus"])
 

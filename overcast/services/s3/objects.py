@@ -31,8 +31,9 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from overcast.protocols.serializers.common import iso8601_millis
 from overcast.services.s3 import entries
@@ -79,12 +80,12 @@ def pack(record: dict) -> bytes:
 
 def listing_text(row: bytes) -> str:
     """The listing text of a layout-3 row (what the listing's fast path inlines)."""
-    return row[4:4 + (row[2] << 8 | row[3])].decode()
+    return row[4 : 4 + (row[2] << 8 | row[3])].decode()
 
 
 def _rest(row: bytes) -> dict:
     """The record of a layout-3 row but its Key, LastModified as its wire text."""
-    return decode_value(row[4 + (row[2] << 8 | row[3]):])
+    return decode_value(row[4 + (row[2] << 8 | row[3]) :])
 
 
 def unpack(key: str, row: Any) -> dict:
@@ -105,7 +106,7 @@ def unpack(key: str, row: Any) -> dict:
     else:
         tail = row[-1]
         record = decode_value(tail) if tail is not None else {}
-        for name, value in zip(_HEAD_1, row[1:]):
+        for name, value in zip(_HEAD_1, row[1:], strict=False):
             if value is not None:
                 record[name] = value
     record["Key"] = key
@@ -185,8 +186,10 @@ class ObjectStore:
 
     def is_empty(self, bucket: dict) -> bool:
         scope = bucket["Id"]
-        return next(self.objects.scan(scope, limit=1), None) is None and next(
-            self.versions.scan(scope, limit=1), None) is None
+        return (
+            next(self.objects.scan(scope, limit=1), None) is None
+            and next(self.versions.scan(scope, limit=1), None) is None
+        )
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -326,14 +329,16 @@ class ObjectStore:
 
     # -- listings ------------------------------------------------------------------------------
 
-    def scan_current(self, bucket: dict, prefix: str, start_after: str | None,
-                     limit: int | None = None) -> Iterator[tuple[str, Any]]:
+    def scan_current(
+        self, bucket: dict, prefix: str, start_after: str | None, limit: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
         """(key, row) of current versions in key order, at most `limit`; `listed(key, row)` gives
         what a listing sends."""
         return self.objects.scan(bucket["Id"], prefix=prefix, start_after=start_after, limit=limit)
 
-    def scan_versions(self, bucket: dict, prefix: str, start_after: str | None,
-                      after_key: str | None = None) -> Iterator[tuple[str, dict]]:
+    def scan_versions(
+        self, bucket: dict, prefix: str, start_after: str | None, after_key: str | None = None
+    ) -> Iterator[tuple[str, dict]]:
         """Every version of keys under prefix after `start_after` (a row key), in listing order,
         each with IsLatest set."""
         scope = bucket["Id"]

@@ -17,23 +17,62 @@ ALLOW, DENY = "Allow", "Deny"
 
 #: IAM action names for S3 that are not operation names.
 _EXTRA_ACTIONS = {
-    "ListBucket", "ListBucketVersions", "ListBucketMultipartUploads", "ListMultipartUploadParts",
-    "ListAllMyBuckets", "GetObjectVersion", "GetObjectVersionAcl", "GetObjectVersionTagging",
-    "GetObjectVersionAttributes", "GetObjectVersionForReplication", "GetObjectVersionTorrent",
-    "DeleteObjectVersion", "DeleteObjectVersionTagging", "PutObjectVersionAcl",
-    "PutObjectVersionTagging", "AbortMultipartUpload", "RestoreObject", "GetBucketObjectLockConfiguration",
-    "PutBucketObjectLockConfiguration", "GetLifecycleConfiguration", "PutLifecycleConfiguration",
-    "GetEncryptionConfiguration", "PutEncryptionConfiguration", "GetBucketNotification",
-    "PutBucketNotification", "GetReplicationConfiguration", "PutReplicationConfiguration",
-    "DeleteBucketPolicy", "GetAccelerateConfiguration", "PutAccelerateConfiguration",
-    "GetAnalyticsConfiguration", "PutAnalyticsConfiguration", "GetInventoryConfiguration",
-    "PutInventoryConfiguration", "GetMetricsConfiguration", "PutMetricsConfiguration",
-    "GetIntelligentTieringConfiguration", "PutIntelligentTieringConfiguration",
-    "GetBucketPublicAccessBlock", "PutBucketPublicAccessBlock", "BypassGovernanceRetention",
-    "ObjectOwnerOverrideToBucketOwner", "ReplicateObject", "ReplicateDelete", "ReplicateTags",
-    "PutBucketVersioning", "GetBucketVersioning", "GetBucketCORS", "PutBucketCORS",
-    "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", "GetBucketLogging",
-    "PutBucketLogging", "GetBucketRequestPayment", "PutBucketRequestPayment",
+    "ListBucket",
+    "ListBucketVersions",
+    "ListBucketMultipartUploads",
+    "ListMultipartUploadParts",
+    "ListAllMyBuckets",
+    "GetObjectVersion",
+    "GetObjectVersionAcl",
+    "GetObjectVersionTagging",
+    "GetObjectVersionAttributes",
+    "GetObjectVersionForReplication",
+    "GetObjectVersionTorrent",
+    "DeleteObjectVersion",
+    "DeleteObjectVersionTagging",
+    "PutObjectVersionAcl",
+    "PutObjectVersionTagging",
+    "AbortMultipartUpload",
+    "RestoreObject",
+    "GetBucketObjectLockConfiguration",
+    "PutBucketObjectLockConfiguration",
+    "GetLifecycleConfiguration",
+    "PutLifecycleConfiguration",
+    "GetEncryptionConfiguration",
+    "PutEncryptionConfiguration",
+    "GetBucketNotification",
+    "PutBucketNotification",
+    "GetReplicationConfiguration",
+    "PutReplicationConfiguration",
+    "DeleteBucketPolicy",
+    "GetAccelerateConfiguration",
+    "PutAccelerateConfiguration",
+    "GetAnalyticsConfiguration",
+    "PutAnalyticsConfiguration",
+    "GetInventoryConfiguration",
+    "PutInventoryConfiguration",
+    "GetMetricsConfiguration",
+    "PutMetricsConfiguration",
+    "GetIntelligentTieringConfiguration",
+    "PutIntelligentTieringConfiguration",
+    "GetBucketPublicAccessBlock",
+    "PutBucketPublicAccessBlock",
+    "BypassGovernanceRetention",
+    "ObjectOwnerOverrideToBucketOwner",
+    "ReplicateObject",
+    "ReplicateDelete",
+    "ReplicateTags",
+    "PutBucketVersioning",
+    "GetBucketVersioning",
+    "GetBucketCORS",
+    "PutBucketCORS",
+    "GetBucketWebsite",
+    "PutBucketWebsite",
+    "DeleteBucketWebsite",
+    "GetBucketLogging",
+    "PutBucketLogging",
+    "GetBucketRequestPayment",
+    "PutBucketRequestPayment",
 }
 
 #: Operations whose IAM action is not the operation's own name.
@@ -100,8 +139,17 @@ def is_object_action(action: str) -> bool:
 
 # -- validation ---------------------------------------------------------------------------------
 
-_STATEMENT_FIELDS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-                     "Resource", "NotResource", "Condition"}
+_STATEMENT_FIELDS = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}
 _CONDITION_OPERATOR = re.compile(
     r"^(?:ForAnyValue:|ForAllValues:)?(String(?:Not)?Equals(?:IgnoreCase)?|String(?:Not)?Like|"
     r"Numeric(?:Not)?Equals|Numeric(?:LessThan|GreaterThan)(?:Equals)?|Date(?:Not)?Equals|"
@@ -176,7 +224,9 @@ def _check_statement(statement: Any, bucket: str, partition: str) -> None:
             if resource == "*":
                 continue
             raise malformed("Policy has invalid resource")
-        if not resource.startswith(prefix) or not fnmatch.fnmatchcase(bucket, resource[len(prefix):].split("/")[0]):
+        if not resource.startswith(prefix) or not fnmatch.fnmatchcase(
+            bucket, resource[len(prefix) :].split("/")[0]
+        ):
             raise malformed("Policy has invalid resource")
     if "Action" in statement and "Resource" in statement and not _applies(actions, resources, prefix):
         raise malformed("Action does not apply to any resource(s) in statement")
@@ -206,7 +256,7 @@ def _applies(actions: list, resources: list, prefix: str) -> bool:
     for resource in resources:
         if resource == "*":
             return True
-        on_object = "/" in resource[len(prefix):]
+        on_object = "/" in resource[len(prefix) :]
         for action in actions:
             if action == "*" or "*" in action or "?" in action:
                 return True
@@ -226,8 +276,13 @@ def _check_principal(principal: Any) -> None:
         for value in _as_list(values):
             if not isinstance(value, str) or not value:
                 raise malformed("Invalid principal in policy")
-            if kind == "AWS" and value != "*" and not (
-                re.fullmatch(r"\d{12}", value) or re.fullmatch(r"arn:[a-z-]+:(iam|sts)::(\d{12}|aws):.+", value)
+            if (
+                kind == "AWS"
+                and value != "*"
+                and not (
+                    re.fullmatch(r"\d{12}", value)
+                    or re.fullmatch(r"arn:[a-z-]+:(iam|sts)::(\d{12}|aws):.+", value)
+                )
             ):
                 raise malformed("Invalid principal in policy")
 
@@ -241,8 +296,9 @@ def engine_policy(text: str) -> iam.Policy:
     return iam.parse(text, iam.RESOURCE, policy_id="bucket-policy")
 
 
-def decide_anonymous(text: str, action: str, resource: str, account: str, region: str,
-                     keys: dict[str, Any]) -> str | None:
+def decide_anonymous(
+    text: str, action: str, resource: str, account: str, region: str, keys: dict[str, Any]
+) -> str | None:
     """ALLOW, DENY, or None (no statement applies) for an unsigned caller, by the IAM policy
     engine's evaluation of the bucket policy."""
     if "Condition" not in text and "${" not in text:
@@ -257,9 +313,12 @@ def _decide_unconditional(text: str, action: str, resource: str, account: str, r
     return _decide(text, action, resource, account, region, {})
 
 
-def _decide(text: str, action: str, resource: str, account: str, region: str, keys: dict[str, Any]) -> str | None:
-    request = iam.AuthorizationRequest(iam.Principal.anonymous(), action, resource, resource_account=account,
-                                       context=keys, region=region)
+def _decide(
+    text: str, action: str, resource: str, account: str, region: str, keys: dict[str, Any]
+) -> str | None:
+    request = iam.AuthorizationRequest(
+        iam.Principal.anonymous(), action, resource, resource_account=account, context=keys, region=region
+    )
     decision = iam.evaluate(request, resource_policy=engine_policy(text))
     if decision.decision == iam.EXPLICIT_DENY:
         return DENY
@@ -267,10 +326,21 @@ def _decide(text: str, action: str, resource: str, account: str, region: str, ke
 
 
 #: Condition keys that pin a statement to known callers, so a "*" principal is not public.
-_RESTRICTING_KEYS = {"aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce",
-                     "aws:sourceaccount", "aws:sourceowner", "aws:principalaccount",
-                     "aws:principalorgid", "aws:principalarn", "aws:userid", "aws:principalorgpaths",
-                     "s3:dataaccesspointarn", "s3:dataaccesspointaccount"}
+_RESTRICTING_KEYS = {
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalarn",
+    "aws:userid",
+    "aws:principalorgpaths",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+}
 
 
 def is_public(document: dict) -> bool:

@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -28,35 +28,71 @@ from overcast.services.s3.object_ops import header_text, mail_safe
 from overcast.signing import ALGORITHM, matches, signature
 
 log = logging.getLogger("overcast")
-_MISMATCH = ("The request signature we calculated does not match the signature you provided. "
-             "Check your key and signing method.")
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your key and signing method."
+)
 #: Fields no policy condition has to name (AWS: the signature, the file, the policy itself and
 #: x-ignore-* fields; with SigV2 the access key id too).
 _EXEMPT = {"x-amz-signature", "signature", "file", "policy", "awsaccesskeyid"}
 _V4_FIELDS = ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature")
-_V4_NAMES = {"x-amz-algorithm": "X-Amz-Algorithm", "x-amz-credential": "X-Amz-Credential",
-             "x-amz-date": "X-Amz-Date", "x-amz-signature": "X-Amz-Signature"}
+_V4_NAMES = {
+    "x-amz-algorithm": "X-Amz-Algorithm",
+    "x-amz-credential": "X-Amz-Credential",
+    "x-amz-date": "X-Amz-Date",
+    "x-amz-signature": "X-Amz-Signature",
+}
 #: Form fields that are not object headers.
-_CONTROL = {"key", "policy", "success_action_redirect", "redirect", "success_action_status", "tagging", "acl",
-            "file", "bucket", "awsaccesskeyid", "signature", "x-amz-security-token", *_V4_FIELDS}
+_CONTROL = {
+    "key",
+    "policy",
+    "success_action_redirect",
+    "redirect",
+    "success_action_status",
+    "tagging",
+    "acl",
+    "file",
+    "bucket",
+    "awsaccesskeyid",
+    "signature",
+    "x-amz-security-token",
+    *_V4_FIELDS,
+}
 _DISPOSITION_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))')
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MAX_FIELDS_BYTES = 20 * 1024  # AWS caps the form's fields (not the file) at 20 KB
 
 
 def _field_missing(name: str) -> ServiceError:
-    return s3_error("InvalidArgument", f"Bucket POST must contain a field named '{name}'.  If it is specified, "
-                    "please check the order of the fields.", 400, ArgumentName=name, ArgumentValue=None)
+    return s3_error(
+        "InvalidArgument",
+        f"Bucket POST must contain a field named '{name}'.  If it is specified, "
+        "please check the order of the fields.",
+        400,
+        ArgumentName=name,
+        ArgumentValue=None,
+    )
 
 
 def _policy_failed(condition) -> ServiceError:
-    return s3_error("AccessDenied", "Invalid according to Policy: Policy Condition failed: "
-                    + json.dumps(condition, separators=(", ", ": ")), 403)
+    return s3_error(
+        "AccessDenied",
+        "Invalid according to Policy: Policy Condition failed: "
+        + json.dumps(condition, separators=(", ", ": ")),
+        403,
+    )
 
 
 def _signature_mismatch(access_key: str, policy: str, provided: str) -> ServiceError:
-    return s3_error("SignatureDoesNotMatch", _MISMATCH, 403, AWSAccessKeyId=access_key, StringToSign=policy,
-                    SignatureProvided=provided, StringToSignBytes=" ".join(f"{b:02x}" for b in policy.encode()))
+    return s3_error(
+        "SignatureDoesNotMatch",
+        _MISMATCH,
+        403,
+        AWSAccessKeyId=access_key,
+        StringToSign=policy,
+        SignatureProvided=provided,
+        StringToSignBytes=" ".join(f"{b:02x}" for b in policy.encode()),
+    )
 
 
 def _invalid_policy(message: str) -> ServiceError:
@@ -68,21 +104,30 @@ def parse_form(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], b
     after the file are ignored, as S3 ignores them."""
     match = re.search(r'boundary="?([^";]+)"?', content_type)
     if match is None:
-        raise s3_error("MalformedPOSTRequest",
-                       "The body of your POST request is not well-formed multipart/form-data.", 400)
+        raise s3_error(
+            "MalformedPOSTRequest",
+            "The body of your POST request is not well-formed multipart/form-data.",
+            400,
+        )
     delimiter = b"--" + match.group(1).encode("latin-1")
     fields: list[tuple[str, str]] = []
     parts = body.split(delimiter)
     if len(parts) < 3:
-        raise s3_error("MalformedPOSTRequest",
-                       "The body of your POST request is not well-formed multipart/form-data.", 400)
+        raise s3_error(
+            "MalformedPOSTRequest",
+            "The body of your POST request is not well-formed multipart/form-data.",
+            400,
+        )
     for part in parts[1:]:
         if part.startswith(b"--"):
             break  # the closing delimiter
         head, separator, content = part.partition(b"\r\n\r\n")
         if not separator:
-            raise s3_error("MalformedPOSTRequest",
-                           "The body of your POST request is not well-formed multipart/form-data.", 400)
+            raise s3_error(
+                "MalformedPOSTRequest",
+                "The body of your POST request is not well-formed multipart/form-data.",
+                400,
+            )
         if content.endswith(b"\r\n"):
             content = content[:-2]
         disposition = ""
@@ -90,8 +135,10 @@ def parse_form(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], b
             name, _, value = line.partition(":")
             if name.strip().lower() == "content-disposition":
                 disposition = value
-        params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3).strip())
-                  for m in _DISPOSITION_PARAM.finditer(disposition)}
+        params = {
+            m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3).strip())
+            for m in _DISPOSITION_PARAM.finditer(disposition)
+        }
         field = params.get("name")
         if field is None:
             continue
@@ -156,15 +203,22 @@ class PostObjectOperations:
     async def _form_post(self, request, context, name: str) -> Response:
         content_type = request.headers.get("content-type", "")
         if not content_type.lower().startswith("multipart/form-data"):
-            raise s3_error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-                           412, Condition="Bucket POST must be of the enclosure-type multipart/form-data")
+            raise s3_error(
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                412,
+                Condition="Bucket POST must be of the enclosure-type multipart/form-data",
+            )
         bucket = self.bucket(context, name)
         body = request.body if isinstance(request.body, (bytes, bytearray)) else await request.body.read()
         fields, content, filename = parse_form(content_type, bytes(body))
         if sum(len(k) + len(v) for k, v in fields) > _MAX_FIELDS_BYTES:
-            raise s3_error("MaxPostPreDataLengthExceeded",
-                           "Your POST request fields preceeding the upload file was too large.", 400,
-                           MaxPostPreDataLength=str(_MAX_FIELDS_BYTES))
+            raise s3_error(
+                "MaxPostPreDataLengthExceeded",
+                "Your POST request fields preceeding the upload file was too large.",
+                400,
+                MaxPostPreDataLength=str(_MAX_FIELDS_BYTES),
+            )
         form: dict[str, str] = {}
         for field, value in fields:
             form.setdefault(field.lower(), value)
@@ -172,8 +226,13 @@ class PostObjectOperations:
         if "key" not in form:
             raise _field_missing("key")
         if content is None:
-            raise s3_error("InvalidArgument", "POST requires exactly one file upload per request.", 400,
-                           ArgumentName="file", ArgumentValue="0")
+            raise s3_error(
+                "InvalidArgument",
+                "POST requires exactly one file upload per request.",
+                400,
+                ArgumentName="file",
+                ArgumentValue="0",
+            )
         key = form["key"]
         if filename and "${filename}" in key:
             key = key.replace("${filename}", filename.replace("\\", "/").rsplit("/", 1)[-1])
@@ -216,37 +275,51 @@ class PostObjectOperations:
             if "policy" not in form:
                 raise _field_missing("Policy")
             if form["x-amz-algorithm"] != ALGORITHM:
-                raise invalid_argument("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"", "X-Amz-Algorithm",
-                                       form["x-amz-algorithm"])
+                raise invalid_argument(
+                    'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+                    "X-Amz-Algorithm",
+                    form["x-amz-algorithm"],
+                )
             credential = form["x-amz-credential"].split("/")
             if len(credential) != 5 or credential[4] != "aws4_request":
-                raise invalid_argument("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
-                                       "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-                                       "X-Amz-Credential", form["x-amz-credential"])
+                raise invalid_argument(
+                    "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+                    'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+                    "X-Amz-Credential",
+                    form["x-amz-credential"],
+                )
             access_key, date, region, service, _ = credential
             secret = self.runtime.secret_for(access_key)
             provided = form["x-amz-signature"]
-            if secret is not None and not matches(signature(secret, date, region, service, form["policy"]),
-                                                  provided.lower()):
+            if secret is not None and not matches(
+                signature(secret, date, region, service, form["policy"]), provided.lower()
+            ):
                 raise _signature_mismatch(access_key, form["policy"], provided)
             return access_key
         if "awsaccesskeyid" in form or "signature" in form:
-            for name, shown in (("awsaccesskeyid", "AWSAccessKeyId"), ("signature", "Signature"),
-                                ("policy", "Policy")):
+            for name, shown in (
+                ("awsaccesskeyid", "AWSAccessKeyId"),
+                ("signature", "Signature"),
+                ("policy", "Policy"),
+            ):
                 if name not in form:
                     raise _field_missing(shown)
             access_key = form["awsaccesskeyid"]
             secret = self.runtime.secret_for(access_key)
             provided = form["signature"]
             if secret is not None:
-                expected = base64.b64encode(hmac.new(secret.encode(), form["policy"].encode(), hashlib.sha1).digest())
+                expected = base64.b64encode(
+                    hmac.new(secret.encode(), form["policy"].encode(), hashlib.sha1).digest()
+                )
                 if not matches(expected.decode(), provided):
                     raise _signature_mismatch(access_key, form["policy"], provided)
             return access_key
         return None
 
     @staticmethod
-    def _check_form_policy(form: dict[str, str], names: dict[str, str], bucket: dict, key: str, size: int) -> None:
+    def _check_form_policy(
+        form: dict[str, str], names: dict[str, str], bucket: dict, key: str, size: int
+    ) -> None:
         try:
             document = json.loads(base64.b64decode(form["policy"], validate=True))
         except (binascii.Error, ValueError):
@@ -261,8 +334,8 @@ class PostObjectOperations:
         except ValueError:
             raise _invalid_policy(f"Invalid 'expiration' value: '{expiration}'") from None
         if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
-        if expires < datetime.now(timezone.utc):
+            expires = expires.replace(tzinfo=UTC)
+        if expires < datetime.now(UTC):
             raise s3_error("AccessDenied", "Invalid according to Policy: Policy expired.", 403)
         conditions = document.get("conditions")
         if not isinstance(conditions, list):
@@ -272,15 +345,19 @@ class PostObjectOperations:
         for condition in conditions:
             if isinstance(condition, dict):
                 if len(condition) != 1:
-                    raise _invalid_policy("Invalid Simple-Condition: Simple-Conditions must have exactly one "
-                                          "property specified.")
-                (field, wanted), = condition.items()
+                    raise _invalid_policy(
+                        "Invalid Simple-Condition: Simple-Conditions must have exactly one "
+                        "property specified."
+                    )
+                ((field, wanted),) = condition.items()
                 covered.add(field.lower())
                 if values.get(field.lower()) != wanted:
                     raise _policy_failed(["eq", f"${field}", wanted])
                 continue
             if not isinstance(condition, list) or len(condition) != 3:
-                raise _invalid_policy("Invalid Condition: condition must be a JSON object or a three-element list.")
+                raise _invalid_policy(
+                    "Invalid Condition: condition must be a JSON object or a three-element list."
+                )
             operator = str(condition[0]).lower()
             if operator == "content-length-range":
                 try:
@@ -288,11 +365,21 @@ class PostObjectOperations:
                 except (TypeError, ValueError):
                     raise _policy_failed(condition) from None
                 if size > high:
-                    raise s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                                   ProposedSize=str(size), MaxSizeAllowed=str(high))
+                    raise s3_error(
+                        "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed size",
+                        400,
+                        ProposedSize=str(size),
+                        MaxSizeAllowed=str(high),
+                    )
                 if size < low:
-                    raise s3_error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
-                                   400, ProposedSize=str(size), MinSizeAllowed=str(low))
+                    raise s3_error(
+                        "EntityTooSmall",
+                        "Your proposed upload is smaller than the minimum allowed size",
+                        400,
+                        ProposedSize=str(size),
+                        MinSizeAllowed=str(low),
+                    )
                 continue
             if operator not in ("eq", "starts-with"):
                 raise _invalid_policy(f"Invalid Condition: unknown operation '{condition[0]}'.")
@@ -308,14 +395,20 @@ class PostObjectOperations:
                 raise _policy_failed(condition)
             if operator == "starts-with" and not value.startswith(str(wanted)):
                 raise _policy_failed(condition)
-        extra = [names[name] for name in names
-                 if name not in covered and name not in _EXEMPT and name not in ("key", "bucket")
-                 and not name.startswith("x-ignore-")]
+        extra = [
+            names[name]
+            for name in names
+            if name not in covered
+            and name not in _EXEMPT
+            and name not in ("key", "bucket")
+            and not name.startswith("x-ignore-")
+        ]
         if "key" not in covered:
             extra.insert(0, names["key"])
         if extra:
-            raise s3_error("AccessDenied", "Invalid according to Policy: Extra input fields: " + ", ".join(extra),
-                           403)
+            raise s3_error(
+                "AccessDenied", "Invalid according to Policy: Extra input fields: " + ", ".join(extra), 403
+            )
 
     @staticmethod
     def _form_params(form: dict[str, str], bucket: str, key: str, content: bytes) -> dict:
@@ -324,7 +417,7 @@ class PostObjectOperations:
         metadata = {}
         for name, value in form.items():
             if name.startswith("x-amz-meta-"):
-                metadata[name[len("x-amz-meta-"):]] = mail_safe(value)
+                metadata[name[len("x-amz-meta-") :]] = mail_safe(value)
                 continue
             if name in _CONTROL:
                 continue
@@ -354,7 +447,9 @@ class PostObjectOperations:
         return params
 
     @staticmethod
-    def _form_response(request, context, form: dict[str, str], bucket: dict, key: str, output: dict) -> Response:
+    def _form_response(
+        request, context, form: dict[str, str], bucket: dict, key: str, output: dict
+    ) -> Response:
         host = request.headers.get("host", "localhost")
         location = f"{request.scheme}://{host}/{quote(bucket['Name'])}/{quote(key)}"
         headers = {"ETag": output["ETag"], "Location": location, "x-amz-request-id": context.request_id}
@@ -367,22 +462,26 @@ class PostObjectOperations:
             elif name == "ChecksumType":
                 headers["x-amz-checksum-type"] = value
             elif name.startswith("Checksum"):
-                headers[f"x-amz-checksum-{name[len('Checksum'):].lower()}"] = value
+                headers[f"x-amz-checksum-{name[len('Checksum') :].lower()}"] = value
         redirect = form.get("success_action_redirect") or form.get("redirect")
         if redirect:
             parts = urlsplit(redirect)
             if parts.scheme and parts.netloc:
                 extra = urlencode({"bucket": bucket["Name"], "key": key, "etag": output["ETag"]})
                 query = f"{parts.query}&{extra}" if parts.query else extra
-                headers["Location"] = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+                headers["Location"] = urlunsplit(
+                    (parts.scheme, parts.netloc, parts.path, query, parts.fragment)
+                )
                 return Response(303, headers, b"")
         status = form.get("success_action_status")
         if status == "200":
             return Response(200, headers, b"")
         if status == "201":
-            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
-                    f"<Location>{_xml(location)}</Location><Bucket>{_xml(bucket['Name'])}</Bucket>"
-                    f"<Key>{_xml(key)}</Key><ETag>{_xml(output['ETag'])}</ETag></PostResponse>")
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
+                f"<Location>{_xml(location)}</Location><Bucket>{_xml(bucket['Name'])}</Bucket>"
+                f"<Key>{_xml(key)}</Key><ETag>{_xml(output['ETag'])}</ETag></PostResponse>"
+            )
             return Response(201, {**headers, "Content-Type": "application/xml"}, body.encode())
         return Response(204, headers, b"")
 

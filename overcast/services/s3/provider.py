@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.arns import partition
 from overcast.errors import ServiceError
@@ -63,8 +63,17 @@ def _is_ip_address(name: str) -> bool:
 
 
 #: A presigned URL's own parameters, never request headers.
-_PRESIGN_QUERY = frozenset(("x-amz-algorithm", "x-amz-credential", "x-amz-signature", "x-amz-date",
-                            "x-amz-signedheaders", "x-amz-expires", "x-amz-security-token"))
+_PRESIGN_QUERY = frozenset(
+    (
+        "x-amz-algorithm",
+        "x-amz-credential",
+        "x-amz-signature",
+        "x-amz-date",
+        "x-amz-signedheaders",
+        "x-amz-expires",
+        "x-amz-security-token",
+    )
+)
 
 
 def _query_headers(context, params: dict) -> None:
@@ -75,18 +84,26 @@ def _query_headers(context, params: dict) -> None:
     members = None
     for name, values in query.items():
         lowered = name.lower()
-        if not lowered.startswith("x-amz-") or lowered in _PRESIGN_QUERY or lowered in context.request.headers:
+        if (
+            not lowered.startswith("x-amz-")
+            or lowered in _PRESIGN_QUERY
+            or lowered in context.request.headers
+        ):
             continue
         if lowered.startswith("x-amz-meta-"):
-            params.setdefault("Metadata", {}).setdefault(lowered[len("x-amz-meta-"):], mail_safe(values[0]))
+            params.setdefault("Metadata", {}).setdefault(lowered[len("x-amz-meta-") :], mail_safe(values[0]))
             continue
         if members is None:
             shape = context.operation.input_shape
-            members = {} if shape is None else {
-                member.serialization.get("name", member_name).lower(): (member_name, member.type_name)
-                for member_name, member in shape.members.items()
-                if member.serialization.get("location") == "header"
-            }
+            members = (
+                {}
+                if shape is None
+                else {
+                    member.serialization.get("name", member_name).lower(): (member_name, member.type_name)
+                    for member_name, member in shape.members.items()
+                    if member.serialization.get("location") == "header"
+                }
+            )
         member = members.get(lowered)
         if member is not None and member[1] == "string":
             params.setdefault(member[0], header_text(values[0]))
@@ -102,8 +119,14 @@ def _known_regions() -> frozenset[str]:
     return frozenset(regions)
 
 
-class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketConfigOperations,
-               PostObjectOperations, BaseProvider):
+class Provider(
+    ObjectOperations,
+    MultipartOperations,
+    ListingOperations,
+    BucketConfigOperations,
+    PostObjectOperations,
+    BaseProvider,
+):
     service = "s3"
 
     def __init__(self, runtime) -> None:
@@ -138,7 +161,8 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         validate_bucket_name(name)
         region = self._location(context, params)
         if params.get("BucketNamespace") == "account-regional" and not name.endswith(
-                f"-{context.account}-{region}-an"):
+            f"-{context.account}-{region}-an"
+        ):
             # A bucket in an account's regional namespace is named <prefix>-<account>-<region>-an.
             raise ServiceError(
                 "InvalidNamespaceHeader",
@@ -172,7 +196,7 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
             "Name": name,
             "Account": context.account,
             "Region": region,
-            "CreationDate": datetime.now(timezone.utc).replace(microsecond=0),
+            "CreationDate": datetime.now(UTC).replace(microsecond=0),
             "Versioning": "Enabled" if params.get("ObjectLockEnabledForBucket") else None,
             "Id": self.data.new_bucket_id(),
         }
@@ -202,8 +226,12 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         if region == "us-east-1":
             # The us-east-1 endpoint creates buckets in any other region it is asked for.
             if constraint == "us-east-1" or target not in self._regions:
-                raise ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid",
-                                   400, LocationConstraint=constraint)
+                raise ServiceError(
+                    "InvalidLocationConstraint",
+                    "The specified location-constraint is not valid",
+                    400,
+                    LocationConstraint=constraint,
+                )
             return target
         if target != region:
             raise ServiceError(
@@ -223,7 +251,10 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         region = bucket["Region"]
-        return {"LocationConstraint": bucket.get("LocationConstraint") or (None if region == "us-east-1" else region)}
+        return {
+            "LocationConstraint": bucket.get("LocationConstraint")
+            or (None if region == "us-east-1" else region)
+        }
 
     def delete_bucket(self, context, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
@@ -242,8 +273,13 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
     def list_buckets(self, context, params: dict) -> dict:
         limit = params.get("MaxBuckets")
         if limit is not None and not 1 <= limit <= 10000:
-            raise ServiceError("InvalidArgument", "Argument max-buckets must be an integer between 1 and 10000", 400,
-                               ArgumentName="max-buckets", ArgumentValue=str(limit))
+            raise ServiceError(
+                "InvalidArgument",
+                "Argument max-buckets must be an integer between 1 and 10000",
+                400,
+                ArgumentName="max-buckets",
+                ArgumentValue=str(limit),
+            )
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
         start_after = params.get("ContinuationToken")
@@ -256,7 +292,9 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
             if limit is not None and len(buckets) >= limit:
                 token = buckets[-1]["Name"]
                 break
-            buckets.append({"Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]})
+            buckets.append(
+                {"Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]}
+            )
         output = {"Buckets": buckets, "Owner": acls.owner(context.account)}
         if params.get("Prefix") is not None:
             output["Prefix"] = prefix
@@ -270,11 +308,18 @@ class Provider(ObjectOperations, MultipartOperations, ListingOperations, BucketC
         configuration = params.get("VersioningConfiguration") or {}
         status = configuration.get("Status")
         if status not in ("Enabled", "Suspended"):
-            raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
-                               "against our published schema", 400)
+            raise ServiceError(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+                400,
+            )
         if status == "Suspended" and self.lock_configuration(bucket) is not None:
-            raise ServiceError("InvalidBucketState", "An Object Lock configuration is present on this bucket, so "
-                               "the versioning state cannot be changed.", 409)
+            raise ServiceError(
+                "InvalidBucketState",
+                "An Object Lock configuration is present on this bucket, so "
+                "the versioning state cannot be changed.",
+                409,
+            )
         record = {**bucket, "Versioning": status}
         if configuration.get("MFADelete"):
             record["MFADelete"] = configuration["MFADelete"]

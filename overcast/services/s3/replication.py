@@ -20,8 +20,10 @@ class ReplicationOperations:
     def put_bucket_replication(self, context, params):
         bucket = self.config_bucket(context, params)
         if bucket.get("Versioning") != "Enabled":
-            raise s3_error("InvalidRequest",
-                           "Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+            raise s3_error(
+                "InvalidRequest",
+                "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
+            )
         document = params.get("ReplicationConfiguration") or {}
         rules = document.get("Rules") or []
         if not rules or not document.get("Role"):
@@ -48,8 +50,12 @@ class ReplicationOperations:
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "replication")
         if stored is None:
-            raise s3_error("ReplicationConfigurationNotFoundError", "The replication configuration was not found",
-                           404, BucketName=bucket["Name"])
+            raise s3_error(
+                "ReplicationConfigurationNotFoundError",
+                "The replication configuration was not found",
+                404,
+                BucketName=bucket["Name"],
+            )
         return {"ReplicationConfiguration": stored}
 
     def delete_bucket_replication(self, context, params):

@@ -16,8 +16,14 @@ from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3
 
 log = logging.getLogger("overcast.s3")
 
-_STATUS_TEXT = {301: "Moved Permanently", 302: "Found", 403: "Forbidden", 404: "Not Found",
-                405: "Method Not Allowed", 500: "Internal Server Error"}
+_STATUS_TEXT = {
+    301: "Moved Permanently",
+    302: "Found",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
 
 
 #: Request headers a website GET passes on to GetObject.
@@ -29,19 +35,30 @@ def validate(configuration: dict) -> dict:
     index = configuration.get("IndexDocument")
     if redirect_all is not None:
         if index is not None or configuration.get("ErrorDocument") or configuration.get("RoutingRules"):
-            raise invalid_argument("RedirectAllRequestsTo cannot be provided in conjunction with other "
-                                   "Routing/Redirect configurations.", "RedirectAllRequestsTo")
+            raise invalid_argument(
+                "RedirectAllRequestsTo cannot be provided in conjunction with other "
+                "Routing/Redirect configurations.",
+                "RedirectAllRequestsTo",
+            )
         if not redirect_all.get("HostName"):
             raise malformed_xml()
         if redirect_all.get("Protocol") not in (None, "http", "https"):
-            raise invalid_argument("Invalid protocol, protocol can be http or https. If not defined the "
-                                   "protocol will be selected automatically.", "Protocol", redirect_all["Protocol"])
+            raise invalid_argument(
+                "Invalid protocol, protocol can be http or https. If not defined the "
+                "protocol will be selected automatically.",
+                "Protocol",
+                redirect_all["Protocol"],
+            )
         return {"RedirectAllRequestsTo": redirect_all}
     if index is None or not index.get("Suffix"):
-        raise invalid_argument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
-                               "IndexDocument")
+        raise invalid_argument(
+            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+            "IndexDocument",
+        )
     if "/" in index["Suffix"]:
-        raise invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument", index["Suffix"])
+        raise invalid_argument(
+            "The IndexDocument Suffix is not well formed", "IndexDocument", index["Suffix"]
+        )
     stored = {"IndexDocument": {"Suffix": index["Suffix"]}}
     error = configuration.get("ErrorDocument")
     if error is not None:
@@ -54,20 +71,37 @@ def validate(configuration: dict) -> dict:
             redirect = rule.get("Redirect")
             if not redirect:
                 raise malformed_xml()
-            if redirect.get("ReplaceKeyPrefixWith") is not None and redirect.get("ReplaceKeyWith") is not None:
-                raise s3_error("InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+            if (
+                redirect.get("ReplaceKeyPrefixWith") is not None
+                and redirect.get("ReplaceKeyWith") is not None
+            ):
+                raise s3_error(
+                    "InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both."
+                )
             code = redirect.get("HttpRedirectCode")
             if code is not None and not (code.isdigit() and 300 <= int(code) <= 399):
-                raise invalid_argument("The provided HTTP redirect code (" + code + ") is not valid. Valid codes "
-                                       "are 3XX except 300.", "HttpRedirectCode", code)
+                raise invalid_argument(
+                    "The provided HTTP redirect code (" + code + ") is not valid. Valid codes "
+                    "are 3XX except 300.",
+                    "HttpRedirectCode",
+                    code,
+                )
             if redirect.get("Protocol") not in (None, "http", "https"):
-                raise invalid_argument("Invalid protocol, protocol can be http or https. If not defined the "
-                                       "protocol will be selected automatically.", "Protocol", redirect["Protocol"])
+                raise invalid_argument(
+                    "Invalid protocol, protocol can be http or https. If not defined the "
+                    "protocol will be selected automatically.",
+                    "Protocol",
+                    redirect["Protocol"],
+                )
             condition = rule.get("Condition") or {}
             error_code = condition.get("HttpErrorCodeReturnedEquals")
             if error_code is not None and not (error_code.isdigit() and 400 <= int(error_code) <= 599):
-                raise invalid_argument("The provided HTTP error code (" + error_code + ") is not valid. Valid codes "
-                                       "are 4XX or 5XX.", "HttpErrorCodeReturnedEquals", error_code)
+                raise invalid_argument(
+                    "The provided HTTP error code (" + error_code + ") is not valid. Valid codes "
+                    "are 4XX or 5XX.",
+                    "HttpErrorCodeReturnedEquals",
+                    error_code,
+                )
         stored["RoutingRules"] = rules
     return stored
 
@@ -78,10 +112,16 @@ def error_page(status: int, code: str, message: str, context, extra: dict | None
     for name, value in (extra or {}).items():
         items.append(f"<li>{name}: {html.escape(value)}</li>")
     items.append(f"<li>RequestId: {context.request_id}</li>")
-    body = (f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
-            + "\n".join(items) + "\n</ul>\n<hr/>\n</body>\n</html>\n")
-    return Response(status, {"Content-Type": "text/html; charset=utf-8", "x-amz-request-id": context.request_id},
-                    body.encode())
+    body = (
+        f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
+        + "\n".join(items)
+        + "\n</ul>\n<hr/>\n</body>\n</html>\n"
+    )
+    return Response(
+        status,
+        {"Content-Type": "text/html; charset=utf-8", "x-amz-request-id": context.request_id},
+        body.encode(),
+    )
 
 
 def _redirect(location: str, status: int = 301) -> Response:
@@ -98,8 +138,12 @@ class WebsiteOperations:
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "website")
         if stored is None:
-            raise s3_error("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration",
-                           404, BucketName=bucket["Name"])
+            raise s3_error(
+                "NoSuchWebsiteConfiguration",
+                "The specified bucket does not have a website configuration",
+                404,
+                BucketName=bucket["Name"],
+            )
         return stored
 
     def delete_bucket_website(self, context, params):
@@ -116,19 +160,33 @@ class WebsiteOperations:
             return error_page(error.status, error.code, error.message, context)
         except Exception:  # a bug here must still answer like a web server, not drop the connection
             log.exception("website request for %s failed", request.host)
-            return error_page(500, "InternalError", "We encountered an internal error. Please try again.", context)
+            return error_page(
+                500, "InternalError", "We encountered an internal error. Please try again.", context
+            )
 
     async def _serve_website(self, request, name: str, context) -> Response:
         if request.method not in ("GET", "HEAD"):
-            return error_page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
-                              context, {"Method": request.method, "ResourceType": "OBJECT"})
+            return error_page(
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                context,
+                {"Method": request.method, "ResourceType": "OBJECT"},
+            )
         bucket = self.find_bucket(name)
         if bucket is None:
-            return error_page(404, "NoSuchBucket", "The specified bucket does not exist", context, {"BucketName": name})
+            return error_page(
+                404, "NoSuchBucket", "The specified bucket does not exist", context, {"BucketName": name}
+            )
         config = self.configs.get(bucket, "website")
         if config is None:
-            return error_page(404, "NoSuchWebsiteConfiguration",
-                              "The specified bucket does not have a website configuration", context, {"BucketName": name})
+            return error_page(
+                404,
+                "NoSuchWebsiteConfiguration",
+                "The specified bucket does not have a website configuration",
+                context,
+                {"BucketName": name},
+            )
         scheme = request.scheme
         redirect_all = config.get("RedirectAllRequestsTo")
         if redirect_all is not None:
@@ -162,8 +220,9 @@ class WebsiteOperations:
         return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
 
     async def _readable(self, context, bucket: dict, key: str) -> bool:
-        return await self.find_object(context, bucket, key, None) is not None and await self.anonymous_allowed(
-            context, bucket, "s3:GetObject", key)
+        return await self.find_object(
+            context, bucket, key, None
+        ) is not None and await self.anonymous_allowed(context, bucket, "s3:GetObject", key)
 
     async def _serve_key(self, context, request, bucket: dict, key: str, status: int) -> Response | None:
         if not await self.anonymous_allowed(context, bucket, "s3:GetObject", key):
@@ -220,10 +279,12 @@ class WebsiteOperations:
             if redirect.get("ReplaceKeyWith") is not None:
                 new_key = redirect["ReplaceKeyWith"]
             elif redirect.get("ReplaceKeyPrefixWith") is not None:
-                new_key = redirect["ReplaceKeyPrefixWith"] + key[len(prefix or ""):]
+                new_key = redirect["ReplaceKeyPrefixWith"] + key[len(prefix or "") :]
             else:
                 new_key = key
             protocol = redirect.get("Protocol") or request.scheme
             host = redirect.get("HostName") or request.host
-            return _redirect(f"{protocol}://{host}/{quote(new_key)}", int(redirect.get("HttpRedirectCode") or 301))
+            return _redirect(
+                f"{protocol}://{host}/{quote(new_key)}", int(redirect.get("HttpRedirectCode") or 301)
+            )
         return None

@@ -79,7 +79,9 @@ def check_retry_policy(policy: object, name: str, prefix: str) -> None:
             raise _policy_error(prefix, f"{name}.{key} is not a valid attribute")
         if key == "backoffFunction":
             if value not in _BACKOFF_FUNCTIONS:
-                raise _policy_error(prefix, f"{name}.backoffFunction must be one of {list(_BACKOFF_FUNCTIONS)}")
+                raise _policy_error(
+                    prefix, f"{name}.backoffFunction must be one of {list(_BACKOFF_FUNCTIONS)}"
+                )
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise _policy_error(prefix, f"{name}.{key} must be a non-negative integer")
     merged = {**DEFAULT_RETRY_POLICY, **policy}
@@ -92,7 +94,8 @@ def check_retry_policy(policy: object, name: str, prefix: str) -> None:
     phases = merged["numNoDelayRetries"] + merged["numMinDelayRetries"] + merged["numMaxDelayRetries"]
     if phases > merged["numRetries"]:
         raise _policy_error(
-            prefix, f"{name}.numRetries must be at least numNoDelayRetries + numMinDelayRetries + numMaxDelayRetries"
+            prefix,
+            f"{name}.numRetries must be at least numNoDelayRetries + numMinDelayRetries + numMaxDelayRetries",
         )
 
 
@@ -171,7 +174,12 @@ def effective_subscription_policy(topic_policy: str | None, subscription_policy:
         retry.update(own.get("healthyRetryPolicy") or {})
         throttle = own.get("throttlePolicy") or throttle
         request = own.get("requestPolicy") or request
-    effective = {"healthyRetryPolicy": retry, "sicklyRetryPolicy": None, "throttlePolicy": throttle, "guaranteed": False}
+    effective = {
+        "healthyRetryPolicy": retry,
+        "sicklyRetryPolicy": None,
+        "throttlePolicy": throttle,
+        "guaranteed": False,
+    }
     if request:
         effective["requestPolicy"] = request
     return effective
@@ -180,7 +188,11 @@ def effective_subscription_policy(topic_policy: str | None, subscription_policy:
 def retry_delays(retry: dict) -> list[float]:
     """The wait before each retry (not counting the first attempt), in seconds."""
     total = retry["numRetries"]
-    no_delay, at_min, at_max = retry["numNoDelayRetries"], retry["numMinDelayRetries"], retry["numMaxDelayRetries"]
+    no_delay, at_min, at_max = (
+        retry["numNoDelayRetries"],
+        retry["numMinDelayRetries"],
+        retry["numMaxDelayRetries"],
+    )
     low, high = float(retry["minDelayTarget"]), float(retry["maxDelayTarget"])
     backoff = max(0, total - no_delay - at_min - at_max)
     curve = []

@@ -16,9 +16,10 @@ match string conditions only, numbers numeric ones.
 from __future__ import annotations
 
 import ipaddress
-import re
 import json
-from typing import Any, Callable
+import re
+from collections.abc import Callable
+from typing import Any
 
 from overcast.errors import ServiceError
 
@@ -55,11 +56,15 @@ def json_failure(text: str, error: json.JSONDecodeError) -> str:
         reason = f"Unrecognized token '{token}': was expecting {_EXPECTED_VALUE}"
         at += len(token)
     else:
-        reason = f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value {_EXPECTED_VALUE}"
+        reason = (
+            f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value {_EXPECTED_VALUE}"
+        )
     line = text.count("\n", 0, at) + 1
     column = at - (text.rfind("\n", 0, at) + 1) + 1
-    return (f"{reason}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled);"
-            f" line: {line}, column: {column}]")
+    return (
+        f"{reason}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled);"
+        f" line: {line}, column: {column}]"
+    )
 
 
 def compile_policy(text: str, scope: str, prefix: str = "Invalid parameter: ") -> FilterPolicy:
@@ -103,14 +108,14 @@ def _flatten(policy: dict, path: tuple, depth: int) -> tuple[list[list], int]:
             branches = [branch + alt for branch in branches for alt in alternatives]
             combinations *= total
         elif isinstance(value, dict):
-            sub_branches, sub_combinations = _flatten(value, path + (key,), depth + 1)
+            sub_branches, sub_combinations = _flatten(value, (*path, key), depth + 1)
             branches = [branch + sub for branch in branches for sub in sub_branches]
             combinations *= sub_combinations
         elif isinstance(value, list):
             if not value:
                 raise PolicyError("FilterPolicy: Empty arrays are not allowed")
             matcher = _key_matcher([_condition(rule) for rule in value])
-            branches = [branch + [(path + (key,), matcher)] for branch in branches]
+            branches = [[*branch, ((*path, key), matcher)] for branch in branches]
             combinations *= len(value) * depth
         else:
             raise PolicyError(f'FilterPolicy: "{key}" must be an object or an array')
@@ -245,7 +250,9 @@ def _numeric(operand: Any) -> Predicate:
         raise PolicyError(f"FilterPolicy: Unrecognized numeric range operator: {operator}")
     value = terms.pop(0) if terms else None
     if not _is_number(value):
-        raise PolicyError(f"FilterPolicy: Value of {'equals' if operator == '=' else operator} must be numeric")
+        raise PolicyError(
+            f"FilterPolicy: Value of {'equals' if operator == '=' else operator} must be numeric"
+        )
     checks.append((operator, _fixed(value)))
     if terms:
         if operator not in (">", ">="):

@@ -10,7 +10,9 @@ from overcast.errors import ServiceError
 from overcast.services.sns.filters import FilterPolicy
 
 #: Protocols Subscribe accepts.
-PROTOCOLS = frozenset({"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"})
+PROTOCOLS = frozenset(
+    {"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"}
+)
 #: Protocols whose subscriptions wait for the endpoint's owner to confirm.
 CONFIRMED_BY_OWNER = frozenset({"http", "https", "email", "email-json"})
 #: Protocols that can take the message without the JSON envelope.
@@ -42,7 +44,9 @@ def parse_arn(arn: str | None, name: str) -> list[str]:
     arn = arn or ""
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
-        raise invalid(f"Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {len(parts)}")
+        raise invalid(
+            f"Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {len(parts)}"
+        )
     return parts
 
 

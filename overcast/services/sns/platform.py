@@ -22,7 +22,9 @@ from overcast.store import scope
 if TYPE_CHECKING:
     from overcast.services.sns.provider import Provider
 
-PLATFORMS = frozenset({"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"})
+PLATFORMS = frozenset(
+    {"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"}
+)
 _APPLICATION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
 #: Platforms whose credential comes with a principal (client id, certificate, API key).
 _NEEDS_PRINCIPAL = frozenset({"ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU"})
@@ -38,7 +40,9 @@ def _resource(arn: str, name: str, kind: str) -> tuple[str, str, str]:
     resource = parts[5]
     slashes = 2 if kind == "app" else 3
     if not resource.startswith(f"{kind}/") or resource.count("/") != slashes:
-        raise invalid(f"Invalid parameter: {name} Reason: Wrong number of slashes in relative portion of the ARN.")
+        raise invalid(
+            f"Invalid parameter: {name} Reason: Wrong number of slashes in relative portion of the ARN."
+        )
     return parts[4], parts[3], resource.split("/", 1)[1]
 
 
@@ -90,7 +94,9 @@ class PlatformOperations:
         record = self.t_applications.get(sc, key) or {"Enabled": "true"}
         record.update(attributes)
         self.t_applications.put(sc, key, record)
-        return {"PlatformApplicationArn": f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/{key}"}
+        return {
+            "PlatformApplicationArn": f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/{key}"
+        }
 
     def _application(self: Provider, arn: str) -> tuple[str, str, dict]:
         account, region, key = _resource(arn, "PlatformApplicationArn", "app")
@@ -198,7 +204,9 @@ class PlatformOperations:
     def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:
         record = self.platform_endpoint(arn, "TargetArn")
         if record is None:
-            raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+            raise invalid(
+                "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
+            )
         if record.get("Enabled") == "false":
             # Checked before the message itself, as AWS does.
             raise ServiceError("EndpointDisabled", "Endpoint is disabled")

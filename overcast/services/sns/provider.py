@@ -189,7 +189,9 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         attributes = dict(params.get("Attributes") or {})
         fifo_flag = attributes.pop("FifoTopic", None)
         if fifo_flag is not None and fifo_flag.lower() not in ("true", "false"):
-            raise invalid("Invalid parameter: Attributes Reason: FifoTopic: Invalid value [" + fifo_flag + "]")
+            raise invalid(
+                "Invalid parameter: Attributes Reason: FifoTopic: Invalid value [" + fifo_flag + "]"
+            )
         fifo = (fifo_flag or "").lower() == "true"
         if fifo:
             if not FIFO_TOPIC_NAME.fullmatch(name):
@@ -211,7 +213,9 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         if existing is not None:
             current = self._visible_attributes(existing)
             if any(current.get(key) != value for key, value in checked.items()) or fifo != existing.fifo:
-                raise invalid("Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+                raise invalid(
+                    "Invalid parameter: Attributes Reason: Topic already exists with different attributes"
+                )
             if any(existing.tags.get(key) != value for key, value in tags.items()):
                 raise invalid("Invalid parameter: Tags Reason: Topic already exists with different tags")
             return {"TopicArn": arn}
@@ -360,14 +364,18 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                 raise invalid("Invalid parameter: Duplicated keys are not allowed.")
             result[tag["Key"]] = tag["Value"]
         if len(result) > MAX_TAGS:
-            raise ServiceError("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
+            raise ServiceError(
+                "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"
+            )
         return result
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         topic = self._tagged_topic(context, params["ResourceArn"])
         merged = {**topic.tags, **self._tag_map(params["Tags"])}
         if len(merged) > MAX_TAGS:
-            raise ServiceError("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
+            raise ServiceError(
+                "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"
+            )
         topic.tags = merged
         self.save_topic(topic)
         return {}

@@ -97,7 +97,9 @@ def check_message_attributes(attributes: dict) -> None:
                                 " 'Amazon.' are reserved for use by AWS.")  # fmt: skip
         data_type = value.get("DataType") or ""
         base = data_type.split(".", 1)[0]
-        if base not in ("String", "Number", "Binary") or (data_type != base and len(data_type) == len(base) + 1):
+        if base not in ("String", "Number", "Binary") or (
+            data_type != base and len(data_type) == len(base) + 1
+        ):
             raise invalid_value(
                 f"The message attribute '{name}' has an invalid message attribute type, the set of supported"
                 " type prefixes is Binary, Number, and String."
@@ -166,8 +168,21 @@ def check_message(entry: dict) -> dict | None:
 class Notification:
     """One published message on its way to the subscriptions."""
 
-    __slots__ = ("topic", "message_id", "message", "texts", "subject", "attributes", "timestamp", "group_id",
-                 "dedup_id", "sequence", "base_url", "_signatures", "_envelopes")  # fmt: skip
+    __slots__ = (
+        "_envelopes",
+        "_signatures",
+        "attributes",
+        "base_url",
+        "dedup_id",
+        "group_id",
+        "message",
+        "message_id",
+        "sequence",
+        "subject",
+        "texts",
+        "timestamp",
+        "topic",
+    )  # fmt: skip
 
     def __init__(self, topic: Topic, message: str, texts: dict | None, entry: dict, base_url: str) -> None:
         self.topic = topic
@@ -193,7 +208,9 @@ class Notification:
         if signature is None:
             fields = {"Type": "Notification", "Message": text, "MessageId": self.message_id, "Subject": self.subject,
                       "Timestamp": self.timestamp, "TopicArn": self.topic.arn}  # fmt: skip
-            signature = self._signatures[text] = signer.sign(string_to_sign(fields), self.topic.signature_version)
+            signature = self._signatures[text] = signer.sign(
+                string_to_sign(fields), self.topic.signature_version
+            )
         return signature
 
     def attribute_values(self) -> dict:
@@ -230,9 +247,14 @@ class Notification:
         ]  # fmt: skip
         tail = "\n}"
         if self.attributes:
-            tail = ',\n  "MessageAttributes" : {\n' + ",\n".join(
-                f"    {_dumps(name)} : {_compact(value)}" for name, value in self.attribute_values().items()
-            ) + "\n  }\n}"
+            tail = (
+                ',\n  "MessageAttributes" : {\n'
+                + ",\n".join(
+                    f"    {_dumps(name)} : {_compact(value)}"
+                    for name, value in self.attribute_values().items()
+                )
+                + "\n  }\n}"
+            )
         return "".join(head), tail
 
     def lambda_event(self, signer, subscription_arn: str) -> str:
@@ -334,26 +356,38 @@ class PublishOperations:
         if not entries:
             raise ServiceError("EmptyBatchRequest", "The batch request doesn't contain any entries.")
         if len(entries) > MAX_BATCH:
-            raise ServiceError("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.")
+            raise ServiceError(
+                "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."
+            )
         ids = [entry["Id"] for entry in entries]
         if len(set(ids)) != len(ids):
-            raise ServiceError("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
+            raise ServiceError(
+                "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."
+            )
         for entry_id in ids:
             if len(entry_id) > 80:
-                raise ServiceError("InvalidBatchEntryId",
-                                   f"The Id of a batch entry in the batch request is too long: {entry_id}")
+                raise ServiceError(
+                    "InvalidBatchEntryId",
+                    f"The Id of a batch entry in the batch request is too long: {entry_id}",
+                )
             if not _BATCH_ID.fullmatch(entry_id):
                 raise ServiceError(
                     "InvalidBatchEntryId",
                     f"The Id of a batch entry in the batch request contains an impermissible character: {entry_id}",
                 )  # fmt: skip
-        total = sum(len(e.get("Message", "").encode()) + _attributes_size(e.get("MessageAttributes")) for e in entries)
+        total = sum(
+            len(e.get("Message", "").encode()) + _attributes_size(e.get("MessageAttributes")) for e in entries
+        )
         if total > MAX_MESSAGE_BYTES:
-            raise ServiceError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
+            raise ServiceError(
+                "BatchRequestTooLong", "The length of all the messages put together is more than the limit."
+            )
         if topic.fifo:
             if not all(entry.get("MessageGroupId") for entry in entries):
                 raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
-            if not topic.content_based_dedup and not all(entry.get("MessageDeduplicationId") for entry in entries):
+            if not topic.content_based_dedup and not all(
+                entry.get("MessageDeduplicationId") for entry in entries
+            ):
                 raise invalid("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or"
                               " MessageDeduplicationId provided explicitly")  # fmt: skip
         base_url = self.base_url(context)
@@ -363,7 +397,9 @@ class PublishOperations:
                 texts = check_message(entry)
                 output, note = self._prepare(topic, entry, texts, base_url)
             except ServiceError as error:
-                failed.append({"Id": entry["Id"], "Code": error.code, "Message": error.message, "SenderFault": True})
+                failed.append(
+                    {"Id": entry["Id"], "Code": error.code, "Message": error.message, "SenderFault": True}
+                )
                 continue
             successful.append({"Id": entry["Id"], **output})
             if note is not None:
@@ -447,7 +483,9 @@ class PublishOperations:
                 if subscription.pending:
                     continue
                 policy = subscription.policy
-                if policy is not None and not policy.matches(note.attributes, note.text_for(subscription.protocol)):
+                if policy is not None and not policy.matches(
+                    note.attributes, note.text_for(subscription.protocol)
+                ):
                     continue
                 try:
                     await self._deliver_one(note, subscription)
@@ -478,7 +516,9 @@ class PublishOperations:
                 else:
                     self._dead_letter(subscription, options)(body, str(error))
         elif protocol == "lambda":
-            on_failure = self._dead_letter(subscription, {}, note.envelope(self.signer, note.text_for("lambda"), subscription.arn))
+            on_failure = self._dead_letter(
+                subscription, {}, note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
+            )
             self.runtime.bus.deliver(subscription.endpoint, note.lambda_event(self.signer, subscription.arn),
                                      attempts=3, backoff=1.0, on_failure=on_failure, invocation_type="Event")  # fmt: skip
         elif protocol in ("http", "https"):
@@ -505,7 +545,9 @@ class PublishOperations:
             if protocol == "application":
                 endpoint = self.platform_endpoint(subscription.endpoint)
                 if endpoint is None or endpoint.get("Enabled") == "false":
-                    log.warning("SNS message to %s dropped: the endpoint is gone or disabled", subscription.endpoint)
+                    log.warning(
+                        "SNS message to %s dropped: the endpoint is gone or disabled", subscription.endpoint
+                    )
                     return
                 text = note.text_for(subscription.endpoint.split(":", 5)[5].split("/")[1])
             record = {
@@ -545,7 +587,9 @@ class PublishOperations:
         policy = delivery.effective_subscription_policy(
             topic.attributes.get("DeliveryPolicy"), subscription.attributes.get("DeliveryPolicy")
         )
-        content_type = (policy.get("requestPolicy") or {}).get("headerContentType") or "text/plain; charset=UTF-8"
+        content_type = (policy.get("requestPolicy") or {}).get(
+            "headerContentType"
+        ) or "text/plain; charset=UTF-8"
         headers = {"Content-Type": content_type, "User-Agent": delivery.USER_AGENT, **headers}
         payload = body.encode()
         delays = delivery.retry_delays(policy["healthyRetryPolicy"])
@@ -555,7 +599,7 @@ class PublishOperations:
                 await asyncio.sleep(delays[attempt - 1] * self.retry_scale)
             try:
                 status = await delivery.post(subscription.endpoint, payload, headers)
-            except (OSError, asyncio.TimeoutError, ValueError) as error:
+            except (TimeoutError, OSError, ValueError) as error:
                 reason = f"{type(error).__name__}: {error}"
                 continue
             if status < 500:
@@ -595,7 +639,9 @@ class PublishOperations:
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
-            self.runtime.spawn(self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation")
+            self.runtime.spawn(
+                self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation"
+            )
         elif subscription.protocol == "sqs":
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0)

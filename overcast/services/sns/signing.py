@@ -58,7 +58,7 @@ def _new_pair() -> dict:
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Overcast"),
         x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com"),
     ])  # fmt: skip
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

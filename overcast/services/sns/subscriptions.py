@@ -102,7 +102,9 @@ class SubscriptionOperations:
             if value.lower() not in ("true", "false"):
                 raise invalid(f"{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
             if protocol not in RAW_CAPABLE and value.lower() == "true":
-                raise invalid(f"{prefix}Delivery protocol [{protocol}] does not support raw message delivery.")
+                raise invalid(
+                    f"{prefix}Delivery protocol [{protocol}] does not support raw message delivery."
+                )
             return value.lower()
         if name == "FilterPolicyScope":
             if value not in ("MessageAttributes", "MessageBody"):
@@ -125,7 +127,9 @@ class SubscriptionOperations:
             try:
                 redrive = json.loads(value)
             except json.JSONDecodeError as error:
-                raise invalid(f"{prefix}RedrivePolicy: failed to parse JSON. {json_failure(value, error)}") from None
+                raise invalid(
+                    f"{prefix}RedrivePolicy: failed to parse JSON. {json_failure(value, error)}"
+                ) from None
             target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
             if not isinstance(target, str) or _arn_service(target) != "sqs":
                 raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
@@ -146,7 +150,9 @@ class SubscriptionOperations:
             try:
                 json.loads(value)
             except json.JSONDecodeError as error:
-                raise invalid(f"{prefix}ReplayPolicy: failed to parse JSON. {json_failure(value, error)}") from None
+                raise invalid(
+                    f"{prefix}ReplayPolicy: failed to parse JSON. {json_failure(value, error)}"
+                ) from None
         return value
 
     # -- operations ---------------------------------------------------------------------------
@@ -180,7 +186,9 @@ class SubscriptionOperations:
         subscription_id = str(uuid.uuid4())
         # A queue of another account than the subscriber's is confirmed by its owner, who finds
         # the SubscriptionConfirmation in the queue.
-        pending = protocol in CONFIRMED_BY_OWNER or (protocol == "sqs" and endpoint.split(":")[4] != context.account)
+        pending = protocol in CONFIRMED_BY_OWNER or (
+            protocol == "sqs" and endpoint.split(":")[4] != context.account
+        )
         subscription = Subscription(
             arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
             owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
@@ -229,7 +237,9 @@ class SubscriptionOperations:
             if self.platform_endpoint(endpoint, "Endpoint") is None:
                 raise not_found("Endpoint does not exist")
         if topic.fifo and protocol != "sqs":
-            raise invalid(f"Invalid parameter: Endpoint Reason: FIFO topics support only SQS subscriptions, not {protocol}")
+            raise invalid(
+                f"Invalid parameter: Endpoint Reason: FIFO topics support only SQS subscriptions, not {protocol}"
+            )
         return endpoint
 
     def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:

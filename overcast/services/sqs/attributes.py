@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from overcast.services.sqs import errors
 
 #: Integer attributes: (least, greatest, default).
@@ -113,7 +114,9 @@ def _policy(value: str) -> str:
         raise errors.invalid_attribute_value("Policy", "Policy document must contain a Statement.")
     for statement in statements:
         if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
-            raise errors.invalid_attribute_value("Policy", "Each statement must have an Effect of Allow or Deny.")
+            raise errors.invalid_attribute_value(
+                "Policy", "Each statement must have an Effect of Allow or Deny."
+            )
         if "Action" not in statement and "NotAction" not in statement:
             raise errors.invalid_attribute_value("Policy", "Each statement must name an Action.")
     return value
@@ -140,8 +143,14 @@ def parse_redrive_policy(value: str) -> tuple[str, int]:
         number = int(count)
     except (TypeError, ValueError):
         number = None
-    if isinstance(count, bool) or number is None or not MAX_RECEIVE_COUNT[0] <= number <= MAX_RECEIVE_COUNT[1]:
-        raise invalid(f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.")
+    if (
+        isinstance(count, bool)
+        or number is None
+        or not MAX_RECEIVE_COUNT[0] <= number <= MAX_RECEIVE_COUNT[1]
+    ):
+        raise invalid(
+            f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive."
+        )
     if not isinstance(target, str) or target.count(":") != 5 or not target.startswith("arn:"):
         raise invalid("Invalid value for deadLetterTargetArn.")
     return target, number
@@ -164,9 +173,13 @@ def _redrive_allow_policy(value: str) -> str:
     sources = document.get("sourceQueueArns")
     if permission == "byQueue":
         if not isinstance(sources, list) or not sources or not all(isinstance(a, str) for a in sources):
-            raise invalid("Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.")
+            raise invalid(
+                "Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format."
+            )
         if len(sources) > 10:
-            raise invalid("Amazon SQS can't create the redrive allow policy. The maximum number of source queue ARNs you can specify is 10.")
+            raise invalid(
+                "Amazon SQS can't create the redrive allow policy. The maximum number of source queue ARNs you can specify is 10."
+            )
     elif sources is not None:
         raise invalid("Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.")
     return value
@@ -187,4 +200,3 @@ def allows_redrive_from(allow_policy: str | None, source_arn: str) -> bool:
 def int_value(attributes: dict[str, str], name: str) -> int:
     value = attributes.get(name)
     return int(value) if value else INTEGERS[name][2]
-

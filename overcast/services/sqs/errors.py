@@ -32,7 +32,9 @@ def invalid_attribute_value(name: str, reason: str = "") -> ServiceError:
 
 
 def receipt_handle_invalid(handle: str) -> ServiceError:
-    return ServiceError("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
+    return ServiceError(
+        "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.'
+    )
 
 
 def receipt_handle_expired(handle: str) -> ServiceError:
@@ -50,4 +52,6 @@ def resource_not_found(message: str) -> ServiceError:
 
 
 def fifo_only_attribute(name: str) -> ServiceError:
-    return ServiceError("InvalidAttributeName", f"You can specify the {name} only when FifoQueue is set to true.")
+    return ServiceError(
+        "InvalidAttributeName", f"You can specify the {name} only when FifoQueue is set to true."
+    )

@@ -177,7 +177,9 @@ class MessageOperations(MoveTaskOperations):
         if delay is not None:
             if queue.fifo and delay:
                 raise errors.invalid_value(
-                    delay, "DelaySeconds", "The request include parameter that is not valid for this queue type."
+                    delay,
+                    "DelaySeconds",
+                    "The request include parameter that is not valid for this queue type.",
                 )
             if not 0 <= delay <= 900:
                 raise errors.invalid_value(delay, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900.")
@@ -259,7 +261,9 @@ class MessageOperations(MoveTaskOperations):
         queue = self.queue_for(context, params["QueueUrl"])
         entries = params.get("Entries") or []
         self._check_batch(entries, "SendMessageBatchRequestEntry")
-        total = sum(size(e.get("MessageBody") or "") + attributes_size(e.get("MessageAttributes")) for e in entries)
+        total = sum(
+            size(e.get("MessageBody") or "") + attributes_size(e.get("MessageAttributes")) for e in entries
+        )
         if total > MAX_BATCH_BYTES:
             raise ServiceError(
                 "BatchRequestTooLong",
@@ -291,7 +295,9 @@ class MessageOperations(MoveTaskOperations):
     @staticmethod
     def _check_batch(entries: list, entry_name: str) -> None:
         if not entries:
-            raise ServiceError("EmptyBatchRequest", f"There should be at least one {entry_name} in the request.")
+            raise ServiceError(
+                "EmptyBatchRequest", f"There should be at least one {entry_name} in the request."
+            )
         if len(entries) > MAX_BATCH:
             raise ServiceError(
                 "TooManyEntriesInBatchRequest",
@@ -445,7 +451,12 @@ class MessageOperations(MoveTaskOperations):
         handle = base64.b64encode(
             f"{queue.account} {queue.region} {queue.name} {msg.seq} {msg.receive_count} {token}".encode()
         ).decode()
-        out = {"MessageId": record["id"], "ReceiptHandle": handle, "MD5OfBody": md5_of_body(body), "Body": body}
+        out = {
+            "MessageId": record["id"],
+            "ReceiptHandle": handle,
+            "MD5OfBody": md5_of_body(body),
+            "Body": body,
+        }
         if names:
             out["Attributes"] = _system_attributes(msg, record, names)
         attributes = record.get("attrs")

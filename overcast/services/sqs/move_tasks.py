@@ -83,7 +83,9 @@ class MoveTaskOperations:
             )
         queue = self.by_arn.get(arn)
         if queue is None:
-            raise errors.resource_not_found(f"The resource that you specified for the {parameter} parameter doesn't exist.")
+            raise errors.resource_not_found(
+                f"The resource that you specified for the {parameter} parameter doesn't exist."
+            )
         return queue
 
     def cancel_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:
@@ -95,7 +97,9 @@ class MoveTaskOperations:
             raise errors.invalid_parameter("Value for parameter TaskHandle is invalid.") from None
         if not isinstance(source_arn, str) or source_arn not in self.by_arn:
             # AWS looks at the handle's source queue before the task.
-            raise errors.resource_not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
+            raise errors.resource_not_found(
+                "The resource that you specified for the SourceArn parameter doesn't exist."
+            )
         entry = self.tasks.get(task_id)
         if entry is None:
             raise errors.resource_not_found("Task does not exist.")
@@ -113,7 +117,9 @@ class MoveTaskOperations:
         if limit is None:
             limit = 1
         elif not 1 <= limit <= 10:
-            raise errors.invalid_value(limit, "MaxResults", "You must enter a number that's between 1 and 10.")
+            raise errors.invalid_value(
+                limit, "MaxResults", "You must enter a number that's between 1 and 10."
+            )
         results = []
         for _, record in self.t_tasks.scan(source.scope, prefix=f"{source.name}/", reverse=True, limit=limit):
             live = self.tasks.get(record["id"])

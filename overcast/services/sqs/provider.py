@@ -175,7 +175,13 @@ class Provider(MessageOperations, BaseProvider):
         if len(tags) > MAX_TAGS:
             raise errors.invalid_parameter(f"Too many tags added for queue {name}.")
         stamp = int(now)
-        record = {"attributes": values, "tags": dict(tags), "created": stamp, "modified": stamp, "purged": 0.0}
+        record = {
+            "attributes": values,
+            "tags": dict(tags),
+            "created": stamp,
+            "modified": stamp,
+            "purged": 0.0,
+        }
         with self.store.transaction():
             self.t_queues.put(sc, name, record)
             if deleted_at is not None:
@@ -192,10 +198,13 @@ class Provider(MessageOperations, BaseProvider):
             else:
                 values[attr] = value
 
-    def _check_combination(self, context, name: str, fifo: bool, current: dict, explicit: dict, given: dict) -> None:
+    def _check_combination(
+        self, context, name: str, fifo: bool, current: dict, explicit: dict, given: dict
+    ) -> None:
         """Checks that involve more than one attribute or another queue."""
         if explicit.get("SqsManagedSseEnabled") == "true" and (
-            explicit.get("KmsMasterKeyId") or (current.get("KmsMasterKeyId") and "KmsMasterKeyId" not in explicit)
+            explicit.get("KmsMasterKeyId")
+            or (current.get("KmsMasterKeyId") and "KmsMasterKeyId" not in explicit)
         ):
             raise ServiceError(
                 "InvalidAttributeName",
@@ -215,8 +224,9 @@ class Provider(MessageOperations, BaseProvider):
             source_arn = f"arn:{partition(context.region)}:sqs:{context.region}:{context.account}:{name}"
             if not attrs.allows_redrive_from(target.attributes.get("RedriveAllowPolicy"), source_arn):
                 raise errors.invalid_value(
-                    policy, "RedrivePolicy", f"Queue {target_arn} does not allow {source_arn} to use it as a"
-                    " dead-letter queue."
+                    policy,
+                    "RedrivePolicy",
+                    f"Queue {target_arn} does not allow {source_arn} to use it as a dead-letter queue.",
                 )
 
     def get_queue_url(self, context: RequestContext, params: dict) -> dict:
@@ -229,7 +239,9 @@ class Provider(MessageOperations, BaseProvider):
     def list_queues(self, context: RequestContext, params: dict) -> dict:
         limit = params.get("MaxResults")
         if limit is not None and not 1 <= limit <= 1000:
-            raise errors.invalid_value(limit, "MaxResults", "MaxResults must be an integer between 1 and 1000.")
+            raise errors.invalid_value(
+                limit, "MaxResults", "MaxResults must be an integer between 1 and 1000."
+            )
         after = None
         token = params.get("NextToken")
         if token:
@@ -322,7 +334,11 @@ class Provider(MessageOperations, BaseProvider):
         explicit = {name: attrs.normalize(name, value, queue.fifo, False) for name, value in given.items()}
         values = dict(queue.attributes)
         self._check_combination(
-            RequestContext.internal("sqs", queue.account, queue.region), queue.name, queue.fifo, values, explicit,
+            RequestContext.internal("sqs", queue.account, queue.region),
+            queue.name,
+            queue.fifo,
+            values,
+            explicit,
             given,
         )
         self._merge(values, explicit)
@@ -430,7 +446,9 @@ class Provider(MessageOperations, BaseProvider):
         queue = self.queue_for(context, params["QueueUrl"])
         limit = params.get("MaxResults")
         if limit is not None and not 1 <= limit <= 1000:
-            raise errors.invalid_value(limit, "MaxResults", "MaxResults must be an integer between 1 and 1000.")
+            raise errors.invalid_value(
+                limit, "MaxResults", "MaxResults must be an integer between 1 and 1000."
+            )
         sources = sorted(
             (q for q in self.queues.values() if q.redrive is not None and q.redrive[0] == queue.arn),
             key=lambda q: (q.account, q.region, q.name),

@@ -29,7 +29,7 @@ READY, DELAYED, INFLIGHT, GONE = range(4)
 
 
 class Msg:
-    __slots__ = ("seq", "id", "group", "state", "visible_at", "receive_count", "sent", "first_receive")
+    __slots__ = ("first_receive", "group", "id", "receive_count", "sent", "seq", "state", "visible_at")
 
     def __init__(self, seq: int, message_id: str, group: str | None, sent: float, visible_at: float) -> None:
         self.seq = seq
@@ -43,7 +43,7 @@ class Msg:
 
 
 class Group:
-    __slots__ = ("id", "msgs", "inflight", "queued")
+    __slots__ = ("id", "inflight", "msgs", "queued")
 
     def __init__(self, group_id: str) -> None:
         self.id = group_id
@@ -248,7 +248,7 @@ class Queue:
             self.n_inflight -= 1
         msg.state = GONE
         del self.msgs[msg.seq]
-        if state == INFLIGHT or state == DELAYED:
+        if state in (INFLIGHT, DELAYED):
             self._compact_timed()
         if self.fifo:
             group = self.groups.get(msg.group)

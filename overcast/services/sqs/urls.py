@@ -58,5 +58,7 @@ def build(host: str, scheme: str, default_port: int, account: str, name: str, re
         return f"http://localhost:{default_port}/{account}/{name}"
     match = _LOCALSTACK_HOST.match(host)
     if match:
-        return f"{scheme}://sqs.{region}.localhost.localstack.cloud{match.group('port') or ''}/{account}/{name}"
+        return (
+            f"{scheme}://sqs.{region}.localhost.localstack.cloud{match.group('port') or ''}/{account}/{name}"
+        )
     return f"{scheme}://{host}/{account}/{name}"

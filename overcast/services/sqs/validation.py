@@ -43,7 +43,9 @@ def check_message_attributes(attributes: dict) -> None:
     for name, value in attributes.items():
         if not _ATTRIBUTE_NAME.match(name):
             if len(name.encode()) > 256:
-                raise errors.invalid_parameter("Message (user) attribute names must be shorter than 256 Bytes")
+                raise errors.invalid_parameter(
+                    "Message (user) attribute names must be shorter than 256 Bytes"
+                )
             raise errors.invalid_parameter(
                 "Message (user) attributes name can only contain upper and lower score characters, digits,"
                 " periods, hyphens and underscores. "
@@ -83,11 +85,11 @@ def check_message_attributes(attributes: dict) -> None:
                 f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
             )
         if base == "Number" and not _NUMBER.match(text.strip()):
-            raise errors.invalid_parameter(f"Can't cast the value of message (user) attribute '{name}' to a number.")
-        if not BODY.match(text):
             raise errors.invalid_parameter(
-                f"Message (user) attribute '{name}' contains invalid characters."
+                f"Can't cast the value of message (user) attribute '{name}' to a number."
             )
+        if not BODY.match(text):
+            raise errors.invalid_parameter(f"Message (user) attribute '{name}' contains invalid characters.")
 
 
 def check_system_attributes(attributes: dict) -> None:
@@ -98,5 +100,3 @@ def check_system_attributes(attributes: dict) -> None:
             raise errors.invalid_parameter(
                 "Message system attribute 'AWSTraceHeader' must contain a non-empty value of type 'String'."
             )
-
-

@@ -11,18 +11,22 @@ import hashlib
 import json
 import time
 import xml.etree.ElementTree as ElementTree
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.errors import ServiceError
 
 #: Identity providers AWS knows without an IAM OIDC provider (trust policies name them bare).
-WELL_KNOWN = frozenset({"accounts.google.com", "graph.facebook.com", "www.amazon.com", "cognito-identity.amazonaws.com"})
+WELL_KNOWN = frozenset(
+    {"accounts.google.com", "graph.facebook.com", "www.amazon.com", "cognito-identity.amazonaws.com"}
+)
 
 _SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 _AWS_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/"
 
 
-def _invalid(message: str = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"):
+def _invalid(
+    message: str = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)",
+):
     return ServiceError("InvalidIdentityToken", message, 400)
 
 
@@ -38,10 +42,13 @@ def web_identity_claims(token: str) -> dict:
         raise _invalid()
     expires = payload.get("exp")
     if isinstance(expires, (int, float)) and expires < time.time():
-        stamp = datetime.fromtimestamp(expires, timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
-        current = datetime.now(timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
-        raise ServiceError("ExpiredTokenException",
-                           f"Token expired: current date/time {current} must be before the expiration date/time {stamp}", 400)
+        stamp = datetime.fromtimestamp(expires, UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+        current = datetime.now(UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+        raise ServiceError(
+            "ExpiredTokenException",
+            f"Token expired: current date/time {current} must be before the expiration date/time {stamp}",
+            400,
+        )
     return payload
 
 
@@ -68,7 +75,9 @@ def saml_assertion(document: bytes) -> dict:
         result["subject"] = (name_id.text or "").strip()
         fmt = name_id.get("Format", "")
         result["subject_type"] = fmt.rsplit(":", 1)[-1] if fmt else "persistent"
-    audiences = [(a.text or "").strip() for a in assertion.iterfind(f".//{_SAML}AudienceRestriction/{_SAML}Audience")]
+    audiences = [
+        (a.text or "").strip() for a in assertion.iterfind(f".//{_SAML}AudienceRestriction/{_SAML}Audience")
+    ]
     result["audiences"] = audiences
     if audiences:
         result["audience"] = audiences[0]
@@ -89,8 +98,12 @@ def saml_assertion(document: bytes) -> dict:
         elif name == _AWS_ATTRIBUTE + "Role":
             # Each value pairs a role with the SAML provider allowed to assume it, in either order.
             for value in values:
-                arns = {part.strip().split(":")[5].split("/")[0] if part.strip().count(":") >= 5 else "": part.strip()
-                        for part in value.split(",")}
+                arns = {
+                    part.strip().split(":")[5].split("/")[0]
+                    if part.strip().count(":") >= 5
+                    else "": part.strip()
+                    for part in value.split(",")
+                }
                 if "role" in arns and "saml-provider" in arns:
                     result["roles"].append((arns["role"], arns["saml-provider"]))
         elif name == _AWS_ATTRIBUTE + "SessionDuration" and values and values[0].isdigit():
@@ -103,15 +116,18 @@ def saml_assertion(document: bytes) -> dict:
 
 def _past(stamp: str) -> bool:
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(timezone.utc)
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(UTC)
     except ValueError:
         return False
 
 
 #: Audiences (and recipients) AWS's SAML endpoint answers to.
 def aws_saml_audiences(region: str) -> set[str]:
-    return {"https://signin.aws.amazon.com/saml", "urn:amazon:webservices",
-            f"https://{region}.signin.aws.amazon.com/saml"}
+    return {
+        "https://signin.aws.amazon.com/saml",
+        "urn:amazon:webservices",
+        f"https://{region}.signin.aws.amazon.com/saml",
+    }
 
 
 def name_qualifier(issuer: str, account: str, provider_name: str) -> str:

@@ -21,7 +21,9 @@ from overcast.services.iam.base import now
 from overcast.services.sts import federation
 
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
-_ALLOW_ALL = policy.parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
+_ALLOW_ALL = policy.parse(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+)
 #: Session policies, inline and managed, are packed into the token; AWS refuses past this.
 _PACKED_LIMIT = 2048
 
@@ -62,7 +64,9 @@ class Provider(BaseProvider):
 
     @staticmethod
     def _not_authorized(caller_arn: str, action: str, resource: str) -> ServiceError:
-        return access_denied(f"User: {caller_arn} is not authorized to perform: {action} on resource: {resource}")
+        return access_denied(
+            f"User: {caller_arn} is not authorized to perform: {action} on resource: {resource}"
+        )
 
     @staticmethod
     def _session_name(name: str) -> str:
@@ -87,7 +91,11 @@ class Provider(BaseProvider):
         packed = self._packed(params)
         if packed > _PACKED_LIMIT:
             percent = packed * 100 // _PACKED_LIMIT
-            raise ServiceError("PackedPolicyTooLarge", f"Packed policy consumes {percent}% of allotted space, please use smaller policy.", 400)
+            raise ServiceError(
+                "PackedPolicyTooLarge",
+                f"Packed policy consumes {percent}% of allotted space, please use smaller policy.",
+                400,
+            )
         return text, arns
 
     def _issue(self, account: str, duration: int, record: dict) -> dict:
@@ -96,10 +104,22 @@ class Provider(BaseProvider):
         token = ids.session_token()
         issued = now()
         expiration = issued + timedelta(seconds=duration)
-        record.update(Kind="session", Account=account, Secret=secret, SessionToken=token, Status="Active",
-                      CreateDate=issued, Expiration=expiration)
+        record.update(
+            Kind="session",
+            Account=account,
+            Secret=secret,
+            SessionToken=token,
+            Status="Active",
+            CreateDate=issued,
+            Expiration=expiration,
+        )
         self.iam.save_credential(key_id, record)
-        return {"AccessKeyId": key_id, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expiration}
+        return {
+            "AccessKeyId": key_id,
+            "SecretAccessKey": secret,
+            "SessionToken": token,
+            "Expiration": expiration,
+        }
 
     @staticmethod
     def _packed(params: dict) -> int:
@@ -111,8 +131,16 @@ class Provider(BaseProvider):
     def _packed_size(self, params: dict) -> int:
         return min(100, self._packed(params) * 100 // _PACKED_LIMIT)
 
-    def _trust(self, role: dict, account: str, principal: policy.Principal, action: str, values: dict,
-               region: str, identity: dict | None) -> policy.Decision:
+    def _trust(
+        self,
+        role: dict,
+        account: str,
+        principal: policy.Principal,
+        action: str,
+        values: dict,
+        region: str,
+        identity: dict | None,
+    ) -> policy.Decision:
         trust = policy.parse(role["AssumeRolePolicyDocument"], policy.TRUST)
         trust.policy_id, trust.policy_type = role["Arn"], "resource"
         request = policy.AuthorizationRequest(principal, action, role["Arn"], account, values, region)
@@ -123,7 +151,9 @@ class Provider(BaseProvider):
         else:
             # Without enforcement the caller's own policies are not consulted; the trust policy is.
             identity_policies, boundaries, sessions = [_ALLOW_ALL], None, None
-        return policy.evaluate(request, identity_policies, trust, boundaries, sessions, resource_required=True)
+        return policy.evaluate(
+            request, identity_policies, trust, boundaries, sessions, resource_required=True
+        )
 
     def _request_tags(self, params: dict) -> dict:
         values = {}
@@ -135,7 +165,10 @@ class Provider(BaseProvider):
         return values
 
     def _caller_values(self, context: RequestContext) -> dict:
-        values = {"aws:SourceIp": context.request.client_ip, "aws:SecureTransport": "true" if context.request.scheme == "https" else "false"}
+        values = {
+            "aws:SourceIp": context.request.client_ip,
+            "aws:SecureTransport": "true" if context.request.scheme == "https" else "false",
+        }
         identity = context.extra.get("identity") or {}
         if identity.get("Kind") == "session":
             values["aws:MultiFactorAuthPresent"] = "true" if identity.get("MFA") else "false"
@@ -154,9 +187,13 @@ class Provider(BaseProvider):
         duration = params.get("DurationSeconds") or 3600
         chained = (identity or {}).get("SessionType") == "role"
         if chained and duration > 3600:
-            raise validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+            raise validation(
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+            )
         if duration > role["MaxSessionDuration"]:
-            raise validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+            raise validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         session_policy, policy_arns = self._session_policies(role_account, params)
 
         values = {**self._caller_values(context), **self._request_tags(params), "sts:RoleSessionName": name}
@@ -174,30 +211,53 @@ class Provider(BaseProvider):
             values["aws:MultiFactorAuthPresent"] = "true"
             values["aws:MultiFactorAuthAge"] = "0"
         principal = self.iam.principal_for(identity, context.account, context.region)
-        decision = self._trust(role, role_account, principal, "sts:AssumeRole", values, context.region, identity)
+        decision = self._trust(
+            role, role_account, principal, "sts:AssumeRole", values, context.region, identity
+        )
         if not decision.allowed:
             raise self._not_authorized(caller_arn, "sts:AssumeRole", role["Arn"])
         if params.get("Tags") or params.get("TransitiveTagKeys"):
             # Passing session tags needs sts:TagSession in the trust policy too.
-            tagging = self._trust(role, role_account, principal, "sts:TagSession", values, context.region, identity)
+            tagging = self._trust(
+                role, role_account, principal, "sts:TagSession", values, context.region, identity
+            )
             if not tagging.allowed:
                 raise self._not_authorized(caller_arn, "sts:TagSession", role["Arn"])
 
-        session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
+        session_arn = (
+            f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
+        )
         tags = list(params.get("Tags") or [])
         transitive = set(params.get("TransitiveTagKeys") or [])
         if chained:
             inherited = set((identity or {}).get("TransitiveTagKeys") or [])
             given = {t["Key"] for t in tags}
-            tags += [t for t in identity.get("PrincipalTags") or [] if t["Key"] in inherited and t["Key"] not in given]
+            tags += [
+                t
+                for t in identity.get("PrincipalTags") or []
+                if t["Key"] in inherited and t["Key"] not in given
+            ]
             transitive |= inherited
-        credentials = self._issue(role_account, duration, {
-            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
-            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": mfa,
-            "MFAAuthTime": now() if mfa else None, "SessionPolicy": session_policy, "PolicyArns": policy_arns,
-            "PrincipalTags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
-            "TransitiveTagKeys": sorted(transitive), "SourceIdentity": params.get("SourceIdentity"),
-        })
+        credentials = self._issue(
+            role_account,
+            duration,
+            {
+                "SessionType": "role",
+                "RoleName": role["RoleName"],
+                "RoleArn": role["Arn"],
+                "RoleId": role["RoleId"],
+                "SessionName": name,
+                "Arn": session_arn,
+                "UserId": f"{role['RoleId']}:{name}",
+                "MFA": mfa,
+                "MFAAuthTime": now() if mfa else None,
+                "SessionPolicy": session_policy,
+                "PolicyArns": policy_arns,
+                "PrincipalTags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
+                "TransitiveTagKeys": sorted(transitive),
+                "SourceIdentity": params.get("SourceIdentity"),
+            },
+        )
         role["RoleLastUsed"] = {"LastUsedDate": now(), "Region": context.region}
         self.iam._save("role", role_account, role)
         result = {
@@ -220,7 +280,11 @@ class Provider(BaseProvider):
         if host not in federation.WELL_KNOWN:
             provider = self.iam.oidc_provider_for(role_account, issuer) if role_account.isdigit() else None
             if provider is None:
-                raise ServiceError("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}", 400)
+                raise ServiceError(
+                    "InvalidIdentityToken",
+                    f"No OpenIDConnect provider found in your account for {issuer}",
+                    400,
+                )
             audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
             if provider["ClientIDList"] and not set(audiences) & set(provider["ClientIDList"]):
                 raise ServiceError("InvalidIdentityToken", "Incorrect token audience", 400)
@@ -230,21 +294,33 @@ class Provider(BaseProvider):
             # Only a token the issuer really signed proves the identity (checked when enforcing).
             from overcast.services.sts import verify
 
-            await verify.check_jwt(params["WebIdentityToken"], issuer if "://" in issuer else f"https://{issuer}",
-                                   thumbprints)
+            await verify.check_jwt(
+                params["WebIdentityToken"], issuer if "://" in issuer else f"https://{issuer}", thumbprints
+            )
         _, role = self._role(params["RoleArn"], "*", "sts:AssumeRoleWithWebIdentity")
         name = self._session_name(params["RoleSessionName"])
         duration = params.get("DurationSeconds") or 3600
         if duration > role["MaxSessionDuration"]:
-            raise validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+            raise validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         session_policy, policy_arns = self._session_policies(role_account, params)
         values = {"sts:RoleSessionName": name, "aws:SourceIp": context.request.client_ip}
         for claim in ("aud", "sub", "amr", "azp", "oaud", "email"):
             if claim in claims:
                 values[f"{host}:{claim}"] = claims[claim]
         credentials, session_arn = self._federated_session(
-            context, role, role_account, provider_name, "sts:AssumeRoleWithWebIdentity", values, name, duration,
-            session_policy, policy_arns)
+            context,
+            role,
+            role_account,
+            provider_name,
+            "sts:AssumeRoleWithWebIdentity",
+            values,
+            name,
+            duration,
+            session_policy,
+            policy_arns,
+        )
         audience = claims.get("aud")
         return {
             "Credentials": credentials,
@@ -269,38 +345,66 @@ class Provider(BaseProvider):
             # Read only what the provider's signing certificate vouches for.
             from overcast.services.sts import verify
 
-            document = await asyncio.to_thread(verify.verified_saml, document, saml_provider["SAMLMetadataDocument"])
+            document = await asyncio.to_thread(
+                verify.verified_saml, document, saml_provider["SAMLMetadataDocument"]
+            )
         assertion = federation.saml_assertion(document)
         if assertion.get("expired"):
-            raise ServiceError("ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance", 400)
+            raise ServiceError(
+                "ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance", 400
+            )
         ours = federation.aws_saml_audiences(context.region)
         if not set(assertion.get("audiences") or []) & ours:
-            raise ServiceError("InvalidIdentityToken", "SAML Assertion doesn't contain the requisite audience restriction", 400)
+            raise ServiceError(
+                "InvalidIdentityToken",
+                "SAML Assertion doesn't contain the requisite audience restriction",
+                400,
+            )
         if assertion.get("recipient") is not None and assertion["recipient"] not in ours:
-            raise ServiceError("InvalidIdentityToken", "SAML Assertion doesn't contain the requisite recipient", 400)
+            raise ServiceError(
+                "InvalidIdentityToken", "SAML Assertion doesn't contain the requisite recipient", 400
+            )
         roles = assertion.get("roles") or []
         if roles and (params["RoleArn"], provider_arn) not in roles:
             raise access_denied("Not authorized to perform sts:AssumeRoleWithSAML")
         _, role = self._role(params["RoleArn"], "*", "sts:AssumeRoleWithSAML")
         name = assertion.get("session_name") or assertion.get("subject") or ""
         if not _SESSION_NAME.match(name):
-            raise ServiceError("InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}", 400)
+            raise ServiceError(
+                "InvalidIdentityToken",
+                "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
+                400,
+            )
         duration = params.get("DurationSeconds") or assertion.get("duration") or 3600
         if duration > role["MaxSessionDuration"]:
-            raise validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+            raise validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         session_policy, policy_arns = self._session_policies(role_account, params)
         provider_name = parts[5].split("/", 1)[1]
         qualifier = federation.name_qualifier(assertion.get("issuer", ""), role_account, provider_name)
         values = {
-            "saml:aud": assertion.get("audience", ""), "saml:sub": assertion.get("subject", ""),
-            "saml:iss": assertion.get("issuer", ""), "saml:sub_type": assertion.get("subject_type", "persistent"),
-            "saml:namequalifier": qualifier, "aws:SourceIp": context.request.client_ip,
+            "saml:aud": assertion.get("audience", ""),
+            "saml:sub": assertion.get("subject", ""),
+            "saml:iss": assertion.get("issuer", ""),
+            "saml:sub_type": assertion.get("subject_type", "persistent"),
+            "saml:namequalifier": qualifier,
+            "aws:SourceIp": context.request.client_ip,
         }
         for key, value in (assertion.get("attributes") or {}).items():
             values[f"saml:{key}"] = value
         credentials, session_arn = self._federated_session(
-            context, role, role_account, provider_arn, "sts:AssumeRoleWithSAML", values, name, duration,
-            session_policy, policy_arns)
+            context,
+            role,
+            role_account,
+            provider_arn,
+            "sts:AssumeRoleWithSAML",
+            values,
+            name,
+            duration,
+            session_policy,
+            policy_arns,
+        )
         return {
             "Credentials": credentials,
             "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn},
@@ -312,42 +416,90 @@ class Provider(BaseProvider):
             "NameQualifier": qualifier,
         }
 
-    def _federated_session(self, context: RequestContext, role: dict, role_account: str, provider: str,
-                           action: str, values: dict, name: str, duration: int, session_policy: str | None,
-                           policy_arns: list[str]) -> tuple[dict, str]:
+    def _federated_session(
+        self,
+        context: RequestContext,
+        role: dict,
+        role_account: str,
+        provider: str,
+        action: str,
+        values: dict,
+        name: str,
+        duration: int,
+        session_policy: str | None,
+        policy_arns: list[str],
+    ) -> tuple[dict, str]:
         """A web-identity or SAML principal (`provider`) through the role's trust policy: the
         session's credentials and ARN, or AccessDenied."""
         principal = policy.Principal(provider, "", policy.WEB_IDENTITY, name=provider)
         if not self._trust(role, role_account, principal, action, values, context.region, None).allowed:
             raise access_denied(f"Not authorized to perform {action}")
-        session_arn = f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
-        credentials = self._issue(role_account, duration, {
-            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
-            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
-            "SessionPolicy": session_policy, "PolicyArns": policy_arns, "PrincipalTags": [], "TransitiveTagKeys": [],
-        })
+        session_arn = (
+            f"arn:{partition(context.region)}:sts::{role_account}:assumed-role/{role['RoleName']}/{name}"
+        )
+        credentials = self._issue(
+            role_account,
+            duration,
+            {
+                "SessionType": "role",
+                "RoleName": role["RoleName"],
+                "RoleArn": role["Arn"],
+                "RoleId": role["RoleId"],
+                "SessionName": name,
+                "Arn": session_arn,
+                "UserId": f"{role['RoleId']}:{name}",
+                "MFA": False,
+                "SessionPolicy": session_policy,
+                "PolicyArns": policy_arns,
+                "PrincipalTags": [],
+                "TransitiveTagKeys": [],
+            },
+        )
         return credentials, session_arn
 
-    def credentials_for_service(self, role_arn: str, session_name: str, service: str, region: str = "us-east-1",
-                                duration: int = 3600) -> dict:
+    def credentials_for_service(
+        self, role_arn: str, session_name: str, service: str, region: str = "us-east-1", duration: int = 3600
+    ) -> dict:
         """Credentials of a role for an AWS service acting as it (Lambda running a function with
         its execution role): the role's trust policy must let `service` (lambda.amazonaws.com)
         assume it, as on AWS. Raises AccessDenied otherwise. Returns AssumeRole's output."""
         _, role = self._role(role_arn, service, "sts:AssumeRole")
         account = role_arn.split(":")[4]
         name = self._session_name(session_name)
-        decision = self._trust(role, account, policy.Principal.service(service), "sts:AssumeRole",
-                               {"sts:RoleSessionName": name}, region, None)
+        decision = self._trust(
+            role,
+            account,
+            policy.Principal.service(service),
+            "sts:AssumeRole",
+            {"sts:RoleSessionName": name},
+            region,
+            None,
+        )
         if not decision.allowed:
             raise self._not_authorized(service, "sts:AssumeRole", role["Arn"])
         session_arn = f"arn:{partition(region)}:sts::{account}:assumed-role/{role['RoleName']}/{name}"
-        credentials = self._issue(account, min(duration, role["MaxSessionDuration"]), {
-            "SessionType": "role", "RoleName": role["RoleName"], "RoleArn": role["Arn"], "RoleId": role["RoleId"],
-            "SessionName": name, "Arn": session_arn, "UserId": f"{role['RoleId']}:{name}", "MFA": False,
-            "SessionPolicy": None, "PolicyArns": [], "PrincipalTags": [], "TransitiveTagKeys": [],
-        })
-        return {"Credentials": credentials,
-                "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn}}
+        credentials = self._issue(
+            account,
+            min(duration, role["MaxSessionDuration"]),
+            {
+                "SessionType": "role",
+                "RoleName": role["RoleName"],
+                "RoleArn": role["Arn"],
+                "RoleId": role["RoleId"],
+                "SessionName": name,
+                "Arn": session_arn,
+                "UserId": f"{role['RoleId']}:{name}",
+                "MFA": False,
+                "SessionPolicy": None,
+                "PolicyArns": [],
+                "PrincipalTags": [],
+                "TransitiveTagKeys": [],
+            },
+        )
+        return {
+            "Credentials": credentials,
+            "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn},
+        }
 
     # -- tokens for users ------------------------------------------------------------------------
 
@@ -361,12 +513,17 @@ class Provider(BaseProvider):
             duration = 3600  # root sessions last at most an hour, as AWS caps them
         mfa = False
         if params.get("SerialNumber") or params.get("TokenCode"):
-            if not self.iam.verify_mfa(context.account, params.get("SerialNumber") or "", params.get("TokenCode") or ""):
+            if not self.iam.verify_mfa(
+                context.account, params.get("SerialNumber") or "", params.get("TokenCode") or ""
+            ):
                 raise access_denied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
             mfa = True
         record = {
-            "SessionType": "root" if is_root else "user", "Arn": context.principal_arn, "UserId": context.principal_id,
-            "MFA": mfa, "MFAAuthTime": now() if mfa else None,
+            "SessionType": "root" if is_root else "user",
+            "Arn": context.principal_arn,
+            "UserId": context.principal_id,
+            "MFA": mfa,
+            "MFAAuthTime": now() if mfa else None,
         }
         if not is_root:
             record.update(UserName=identity["UserName"])
@@ -385,11 +542,20 @@ class Provider(BaseProvider):
         session_policy, policy_arns = self._session_policies(context.account, params)
         duration = params.get("DurationSeconds") or 43200
         arn = f"arn:{partition(context.region)}:sts::{context.account}:federated-user/{name}"
-        credentials = self._issue(context.account, duration, {
-            "SessionType": "federated", "Arn": arn, "UserId": f"{context.account}:{name}",
-            "FederatingUser": identity.get("UserName"), "SessionPolicy": session_policy, "PolicyArns": policy_arns,
-            "PrincipalTags": [{"Key": t["Key"], "Value": t["Value"]} for t in params.get("Tags") or []], "MFA": False,
-        })
+        credentials = self._issue(
+            context.account,
+            duration,
+            {
+                "SessionType": "federated",
+                "Arn": arn,
+                "UserId": f"{context.account}:{name}",
+                "FederatingUser": identity.get("UserName"),
+                "SessionPolicy": session_policy,
+                "PolicyArns": policy_arns,
+                "PrincipalTags": [{"Key": t["Key"], "Value": t["Value"]} for t in params.get("Tags") or []],
+                "MFA": False,
+            },
+        )
         return {
             "Credentials": credentials,
             "FederatedUser": {"FederatedUserId": f"{context.account}:{name}", "Arn": arn},
@@ -421,5 +587,7 @@ class Provider(BaseProvider):
             decoded = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))).decode()
             json.loads(decoded)
         except (ValueError, zlib.error):
-            raise ServiceError("InvalidAuthorizationMessageException", "The message provided is not valid.", 400) from None
+            raise ServiceError(
+                "InvalidAuthorizationMessageException", "The message provided is not valid.", 400
+            ) from None
         return {"DecodedMessage": decoded}

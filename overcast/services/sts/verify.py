@@ -31,8 +31,12 @@ _jwks_cache: dict[str, tuple[float, list[dict]]] = {}
 
 
 def _unreachable() -> ServiceError:
-    return ServiceError("IDPCommunicationError", "Couldn't retrieve verification key from your identity provider,  "
-                        "please reference AssumeRoleWithWebIdentity documentation for requirements", 400)
+    return ServiceError(
+        "IDPCommunicationError",
+        "Couldn't retrieve verification key from your identity provider,  "
+        "please reference AssumeRoleWithWebIdentity documentation for requirements",
+        400,
+    )
 
 
 def _bad_signature() -> ServiceError:
@@ -62,14 +66,19 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((parsed.hostname, parsed.port or 443), timeout=_FETCH_TIMEOUT) as raw:
-            with context.wrap_socket(raw, server_hostname=parsed.hostname) as tls:
-                certificate = tls.getpeercert(binary_form=True)
+        with (
+            socket.create_connection((parsed.hostname, parsed.port or 443), timeout=_FETCH_TIMEOUT) as raw,
+            context.wrap_socket(raw, server_hostname=parsed.hostname) as tls,
+        ):
+            certificate = tls.getpeercert(binary_form=True)
     except OSError:
         raise _unreachable() from None
     if hashlib.sha1(certificate).hexdigest().lower() not in {t.lower() for t in thumbprints}:
-        raise ServiceError("InvalidIdentityToken",
-                           "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint", 400)
+        raise ServiceError(
+            "InvalidIdentityToken",
+            "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+            400,
+        )
     try:
         with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT, context=context) as response:
             return json.loads(response.read())
@@ -98,17 +107,26 @@ def _verify_with(key: dict, algorithm: str, signed: bytes, signature: bytes) -> 
         return False
     try:
         if family in ("RS", "PS") and key.get("kty") == "RSA":
-            public = rsa.RSAPublicNumbers(int.from_bytes(_b64(key["e"]), "big"),
-                                          int.from_bytes(_b64(key["n"]), "big")).public_key()
-            pad = padding.PKCS1v15() if family == "RS" else padding.PSS(padding.MGF1(digest()), digest().digest_size)
+            public = rsa.RSAPublicNumbers(
+                int.from_bytes(_b64(key["e"]), "big"), int.from_bytes(_b64(key["n"]), "big")
+            ).public_key()
+            pad = (
+                padding.PKCS1v15()
+                if family == "RS"
+                else padding.PSS(padding.MGF1(digest()), digest().digest_size)
+            )
             public.verify(signature, signed, pad, digest())
             return True
         if family == "ES" and key.get("kty") == "EC" and key.get("crv") in _CURVES:
-            public = ec.EllipticCurvePublicNumbers(int.from_bytes(_b64(key["x"]), "big"),
-                                                   int.from_bytes(_b64(key["y"]), "big"),
-                                                   _CURVES[key["crv"]]()).public_key()
+            public = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(_b64(key["x"]), "big"),
+                int.from_bytes(_b64(key["y"]), "big"),
+                _CURVES[key["crv"]](),
+            ).public_key()
             half = len(signature) // 2
-            der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+            der = encode_dss_signature(
+                int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+            )
             public.verify(der, signed, ec.ECDSA(digest()))
             return True
     except (InvalidSignature, KeyError, ValueError, TypeError):
@@ -162,7 +180,7 @@ def signing_certificates(metadata: str) -> list[str]:
         for element in descriptor.iter(f"{_DSIG}X509Certificate"):
             body = "".join((element.text or "").split())
             if body:
-                lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+                lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
                 found.append(f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n")
     return found
 
@@ -173,7 +191,8 @@ def verified_saml(document: bytes, metadata: str) -> bytes:
     assertion wrapped around a signed one cannot slip through."""
     from lxml import etree
     from signxml import XMLVerifier
-    from signxml.exceptions import InvalidInput, InvalidSignature as InvalidXmlSignature
+    from signxml.exceptions import InvalidInput
+    from signxml.exceptions import InvalidSignature as InvalidXmlSignature
 
     problem = ServiceError("InvalidIdentityToken", "Response signature invalid", 400)
     certificates = signing_certificates(metadata)

@@ -27,9 +27,14 @@ DIGEST_KEY = re.compile(
 
 
 def clients(endpoint: str):
-    session = boto3.session.Session(aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1")
-    return (session.client("s3", endpoint_url=endpoint), session.client("cloudtrail", endpoint_url=endpoint),
-            session.client("sts", endpoint_url=endpoint))
+    session = boto3.session.Session(
+        aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1"
+    )
+    return (
+        session.client("s3", endpoint_url=endpoint),
+        session.client("cloudtrail", endpoint_url=endpoint),
+        session.client("sts", endpoint_url=endpoint),
+    )
 
 
 def wait_for(predicate, timeout: float = 30.0):
@@ -54,9 +59,14 @@ def records(s3, bucket: str, key: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def fast_server():
-    server = Server("--ephemeral", "--quiet", env={
-        "OVERCAST_CLOUDTRAIL_DELIVERY_SECONDS": "1", "OVERCAST_CLOUDTRAIL_DIGEST_SECONDS": "2",
-    })
+    server = Server(
+        "--ephemeral",
+        "--quiet",
+        env={
+            "OVERCAST_CLOUDTRAIL_DELIVERY_SECONDS": "1",
+            "OVERCAST_CLOUDTRAIL_DIGEST_SECONDS": "2",
+        },
+    )
     yield server
     server.stop()
 
@@ -64,7 +74,9 @@ def fast_server():
 def test_logging_trail_delivers_logs_and_signed_digests(fast_server):
     s3, ct, sts = clients(fast_server.endpoint)
     s3.create_bucket(Bucket="audit-logs")
-    ct.create_trail(Name="deliverer", S3BucketName="audit-logs", S3KeyPrefix="audit", EnableLogFileValidation=True)
+    ct.create_trail(
+        Name="deliverer", S3BucketName="audit-logs", S3KeyPrefix="audit", EnableLogFileValidation=True
+    )
     ct.start_logging(Name="deliverer")
     request_id = sts.get_caller_identity()["ResponseMetadata"]["RequestId"]
 
@@ -107,15 +119,23 @@ def test_logging_trail_delivers_logs_and_signed_digests(fast_server):
     signature = obj["Metadata"]["signature"]
     assert obj["Metadata"]["signature-algorithm"] == "SHA256withRSA"
     end = digest["digestEndTime"]
-    signed = "\n".join((end, f"audit-logs/{digest_key}", hashlib.sha256(body).hexdigest(),
-                        digest["previousDigestSignature"] or "null")).encode()
+    signed = "\n".join(
+        (
+            end,
+            f"audit-logs/{digest_key}",
+            hashlib.sha256(body).hexdigest(),
+            digest["previousDigestSignature"] or "null",
+        )
+    ).encode()
     assert logfiles.verify(key, signed, signature)
     assert not logfiles.verify(key, signed + b"x", signature)
 
     # The next digest names this one and its hash.
     def next_digest():
         for other in sorted(keys(s3, "audit-logs", DIGEST_KEY)):
-            content = json.loads(gzip.decompress(s3.get_object(Bucket="audit-logs", Key=other)["Body"].read()))
+            content = json.loads(
+                gzip.decompress(s3.get_object(Bucket="audit-logs", Key=other)["Body"].read())
+            )
             if content["previousDigestS3Object"] == digest_key:
                 return content
         return None
@@ -132,10 +152,16 @@ def test_data_event_selectors_deliver_object_calls(fast_server):
     s3.create_bucket(Bucket="data-logs")
     s3.create_bucket(Bucket="watched")
     ct.create_trail(Name="data-trail", S3BucketName="data-logs")
-    ct.put_event_selectors(TrailName="data-trail", EventSelectors=[{
-        "ReadWriteType": "WriteOnly", "IncludeManagementEvents": False,
-        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::watched/"]}],
-    }])
+    ct.put_event_selectors(
+        TrailName="data-trail",
+        EventSelectors=[
+            {
+                "ReadWriteType": "WriteOnly",
+                "IncludeManagementEvents": False,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::watched/"]}],
+            }
+        ],
+    )
     ct.start_logging(Name="data-trail")
     time.sleep(0.5)  # the selection applies to calls from now on
     s3.put_object(Bucket="watched", Key="doc.txt", Body=b"hello")
@@ -157,7 +183,9 @@ def test_data_event_selectors_deliver_object_calls(fast_server):
         {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::watched/doc.txt"},
         {"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::watched"},
     ]
-    assert put["requestParameters"]["bucketName"] == "watched" and put["requestParameters"]["key"] == "doc.txt"
+    assert (
+        put["requestParameters"]["bucketName"] == "watched" and put["requestParameters"]["key"] == "doc.txt"
+    )
     assert "body" not in put["requestParameters"]
     ct.stop_logging(Name="data-trail")
 
@@ -169,7 +197,9 @@ def test_missing_bucket_is_a_delivery_error(fast_server):
     ct.start_logging(Name="orphan")
     s3.delete_bucket(Bucket="short-lived")
     sts.get_caller_identity()
-    status = wait_for(lambda: (lambda s: s if s.get("LatestDeliveryError") else None)(ct.get_trail_status(Name="orphan")))
+    status = wait_for(
+        lambda: (lambda s: s if s.get("LatestDeliveryError") else None)(ct.get_trail_status(Name="orphan"))
+    )
     assert status["LatestDeliveryError"] == "NoSuchBucket"
     ct.delete_trail(Name="orphan")
 
@@ -193,7 +223,9 @@ def test_events_survive_restart(tmp_path, kill):
     server = Server("--data-dir", data_dir, "--quiet")
     try:
         _s3, ct, _sts = clients(server.endpoint)
-        events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
+        events = ct.lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}]
+        )
         assert [json.loads(e["CloudTrailEvent"])["requestID"] for e in events["Events"]] == [request_id]
     finally:
         server.stop()
@@ -201,11 +233,12 @@ def test_events_survive_restart(tmp_path, kill):
 
 def _parse_rsa_public_key(der: bytes) -> dict:
     """n and e of a DER RSAPublicKey (SEQUENCE of two INTEGERs)."""
+
     def read(data: bytes, at: int) -> tuple[int, int, int]:
         tag, length, at = data[at], data[at + 1], at + 2
         if length & 0x80:
             size = length & 0x7F
-            length, at = int.from_bytes(data[at:at + size], "big"), at + size
+            length, at = int.from_bytes(data[at : at + size], "big"), at + size
         return tag, length, at
 
     tag, _length, at = read(der, 0)
@@ -214,32 +247,59 @@ def _parse_rsa_public_key(der: bytes) -> dict:
     for _ in range(2):
         tag, length, at = read(der, at)
         assert tag == 0x02
-        values.append(int.from_bytes(der[at:at + length], "big"))
+        values.append(int.from_bytes(der[at : at + length], "big"))
         at += length
     return {"n": values[0], "e": values[1]}
 
 
 def test_trail_notifies_its_topic_and_feeds_its_log_group(fast_server):
-    session = boto3.session.Session(aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1"
+    )
     s3, ct, sts = clients(fast_server.endpoint)
-    sns, sqs, logs, iam = (session.client(name, endpoint_url=fast_server.endpoint) for name in ("sns", "sqs", "logs", "iam"))
+    sns, sqs, logs, iam = (
+        session.client(name, endpoint_url=fast_server.endpoint) for name in ("sns", "sqs", "logs", "iam")
+    )
     s3.create_bucket(Bucket="notified-logs")
     topic = sns.create_topic(Name="trail-files")["TopicArn"]
     queue = sqs.create_queue(QueueName="trail-files")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     logs.create_log_group(logGroupName="trail-events")
     group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:trail-events:*"
-    role = iam.create_role(RoleName="trail-to-logs", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    ct.create_trail(Name="notifier", S3BucketName="notified-logs", SnsTopicName="trail-files",
-                    CloudWatchLogsLogGroupArn=group_arn, CloudWatchLogsRoleArn=role)
+    role = iam.create_role(
+        RoleName="trail-to-logs",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    ct.create_trail(
+        Name="notifier",
+        S3BucketName="notified-logs",
+        SnsTopicName="trail-files",
+        CloudWatchLogsLogGroupArn=group_arn,
+        CloudWatchLogsRoleArn=role,
+    )
     ct.start_logging(Name="notifier")
     request_id = sts.get_caller_identity()["ResponseMetadata"]["RequestId"]
 
     def notified_key():
-        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
             body = json.loads(message["Body"])
             assert set(body) == {"s3Bucket", "s3ObjectKey"} and body["s3Bucket"] == "notified-logs"
             [object_key] = body["s3ObjectKey"]
@@ -251,9 +311,12 @@ def test_trail_notifies_its_topic_and_feeds_its_log_group(fast_server):
     assert object_key.startswith(f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/")
 
     def logged_event():
-        found = logs.filter_log_events(logGroupName="trail-events",
-                                       logStreamNames=[f"{ACCOUNT}_CloudTrail_us-east-1"]).get("events", [])
-        return [json.loads(e["message"]) for e in found if json.loads(e["message"])["requestID"] == request_id]
+        found = logs.filter_log_events(
+            logGroupName="trail-events", logStreamNames=[f"{ACCOUNT}_CloudTrail_us-east-1"]
+        ).get("events", [])
+        return [
+            json.loads(e["message"]) for e in found if json.loads(e["message"])["requestID"] == request_id
+        ]
 
     [event] = wait_for(logged_event)
     assert event["eventName"] == "GetCallerIdentity" and event["eventSource"] == "sts.amazonaws.com"

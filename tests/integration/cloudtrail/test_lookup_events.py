@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -26,7 +26,7 @@ def test_sts_call_is_recorded_in_aws_shape(ours, account):
     assert entry["ReadOnly"] == "true"
     assert entry["AccessKeyId"] == account
     assert entry["Username"] == "root"
-    assert abs((datetime.now(timezone.utc) - entry["EventTime"]).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - entry["EventTime"]).total_seconds()) < 60
     event = json.loads(entry["CloudTrailEvent"])
     assert event["eventVersion"] in ("1.08", "1.09")
     assert event["eventSource"] == "sts.amazonaws.com"
@@ -35,8 +35,11 @@ def test_sts_call_is_recorded_in_aws_shape(ours, account):
     assert event["sourceIPAddress"] == "127.0.0.1"
     assert event["userAgent"].startswith("Boto3/")
     assert event["userIdentity"] == {
-        "type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
-        "accountId": account, "accessKeyId": account,
+        "type": "Root",
+        "principalId": account,
+        "arn": f"arn:aws:iam::{account}:root",
+        "accountId": account,
+        "accessKeyId": account,
     }
     assert event["requestParameters"] is None and event["responseElements"] is None
     assert event["requestID"] == answer["ResponseMetadata"]["RequestId"]
@@ -57,7 +60,9 @@ def test_write_call_records_parameters_and_response(ours, account):
     event = json.loads(entry["CloudTrailEvent"])
     assert event["readOnly"] is False
     assert event["requestParameters"] == {"name": "params-trail", "s3BucketName": f"ct-params-{account}"}
-    assert event["responseElements"]["trailARN"] == f"arn:aws:cloudtrail:us-east-1:{account}:trail/params-trail"
+    assert (
+        event["responseElements"]["trailARN"] == f"arn:aws:cloudtrail:us-east-1:{account}:trail/params-trail"
+    )
     assert entry["Resources"] == [{"ResourceType": "AWS::CloudTrail::Trail", "ResourceName": "params-trail"}]
 
 
@@ -131,7 +136,8 @@ def test_newest_first_and_pagination(ours):
         kwargs = {"NextToken": token} if token else {}
         answer = ct.lookup_events(
             LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}],
-            MaxResults=3, **kwargs,
+            MaxResults=3,
+            **kwargs,
         )
         pages.append(answer["Events"])
         token = answer.get("NextToken")
@@ -159,14 +165,14 @@ def test_time_range(ours):
     sts, ct = ours("sts"), ours("cloudtrail")
     sts.get_caller_identity()
     time.sleep(1.1)
-    middle = datetime.now(timezone.utc)
+    middle = datetime.now(UTC)
     time.sleep(1.1)
     sts.get_caller_identity()
     later = lookup(ct, "EventName", "GetCallerIdentity", StartTime=middle)
     earlier = lookup(ct, "EventName", "GetCallerIdentity", EndTime=middle)
     assert len(later) == 1 and len(earlier) == 1
     assert later[0]["EventTime"] > earlier[0]["EventTime"]
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
     assert lookup(ct, StartTime=future, EndTime=future + timedelta(hours=1)) == []
 
 
@@ -174,10 +180,19 @@ def test_time_range(ours):
     "kwargs, code",
     [
         ({"MaxResults": 51}, "ValidationException"),  # the modelled bound, checked as AWS checks constraints
-        ({"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "a"},
-                               {"AttributeKey": "Username", "AttributeValue": "b"}]}, "InvalidLookupAttributesException"),
-        ({"StartTime": datetime(2026, 1, 2, tzinfo=timezone.utc), "EndTime": datetime(2026, 1, 1, tzinfo=timezone.utc)},
-         "InvalidTimeRangeException"),
+        (
+            {
+                "LookupAttributes": [
+                    {"AttributeKey": "EventName", "AttributeValue": "a"},
+                    {"AttributeKey": "Username", "AttributeValue": "b"},
+                ]
+            },
+            "InvalidLookupAttributesException",
+        ),
+        (
+            {"StartTime": datetime(2026, 1, 2, tzinfo=UTC), "EndTime": datetime(2026, 1, 1, tzinfo=UTC)},
+            "InvalidTimeRangeException",
+        ),
         ({"NextToken": "garbage"}, "InvalidNextTokenException"),
     ],
 )
@@ -193,8 +208,11 @@ def test_token_from_another_query_is_refused(ours):
         sts.get_caller_identity()
     token = ct.lookup_events(MaxResults=1)["NextToken"]
     with pytest.raises(ClientError) as caught:
-        ct.lookup_events(MaxResults=1, NextToken=token,
-                         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
+        ct.lookup_events(
+            MaxResults=1,
+            NextToken=token,
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}],
+        )
     assert caught.value.response["Error"]["Code"] == "InvalidNextTokenException"
 
 
@@ -211,16 +229,38 @@ def test_guide_lookup_commands_with_the_cli(aws_as, ours, account):
     s3.create_bucket(Bucket=f"ct-guide-{account}")
     s3.put_object(Bucket=f"ct-guide-{account}", Key="k", Body=b"1")
     s3.delete_object(Bucket=f"ct-guide-{account}", Key="k")
-    found = aws_as("cloudtrail", "lookup-events", "--lookup-attributes",
-                   "AttributeKey=Username,AttributeValue=alice", "--max-results", "10")
+    found = aws_as(
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        "AttributeKey=Username,AttributeValue=alice",
+        "--max-results",
+        "10",
+    )
     assert found["Events"] == []
-    found = aws_as("cloudtrail", "lookup-events", "--lookup-attributes",
-                   "AttributeKey=EventName,AttributeValue=DeleteObject")
+    found = aws_as(
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        "AttributeKey=EventName,AttributeValue=DeleteObject",
+    )
     assert found["Events"] == []  # object-level calls are data events, which LookupEvents never returns
-    found = aws_as("cloudtrail", "lookup-events", "--lookup-attributes",
-                   "AttributeKey=EventName,AttributeValue=CreateBucket", "--max-results", "10")
+    found = aws_as(
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        "AttributeKey=EventName,AttributeValue=CreateBucket",
+        "--max-results",
+        "10",
+    )
     assert [e["EventName"] for e in found["Events"]] == ["CreateBucket"]
     assert json.loads(found["Events"][0]["CloudTrailEvent"])["userAgent"].startswith("Boto3/")
-    cli_calls = aws_as("cloudtrail", "lookup-events", "--lookup-attributes",
-                       "AttributeKey=EventName,AttributeValue=LookupEvents", "--max-results", "1")
+    cli_calls = aws_as(
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        "AttributeKey=EventName,AttributeValue=LookupEvents",
+        "--max-results",
+        "1",
+    )
     assert json.loads(cli_calls["Events"][0]["CloudTrailEvent"])["userAgent"].startswith("aws-cli/")

@@ -21,8 +21,9 @@ def bucket(ours, account) -> str:
 
 def test_trail_lifecycle(ours, account, bucket):
     ct = ours("cloudtrail")
-    created = ct.create_trail(Name="life", S3BucketName=bucket, S3KeyPrefix="audit",
-                              TagsList=[{"Key": "team", "Value": "sec"}])
+    created = ct.create_trail(
+        Name="life", S3BucketName=bucket, S3KeyPrefix="audit", TagsList=[{"Key": "team", "Value": "sec"}]
+    )
     arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/life"
     assert created["TrailARN"] == arn
     assert created["IncludeGlobalServiceEvents"] is True
@@ -60,12 +61,21 @@ def test_trail_lifecycle(ours, account, bucket):
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("ab", "Trail name too short. Minimum allowed length: 3 characters. Specified name length: 2 characters."),
+        (
+            "ab",
+            "Trail name too short. Minimum allowed length: 3 characters. Specified name length: 2 characters.",
+        ),
         ("-abc", "Trail name must starts with a letter or number."),
         ("abc-", "Trail name must ends with a letter or number."),
-        ("ab$c", "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), "
-                 "hyphens (-), and underscores (_)."),
-        ("a" * 129, "Trail name too long. Maximum allowed length: 128 characters. Specified name length: 129 characters."),
+        (
+            "ab$c",
+            "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), "
+            "hyphens (-), and underscores (_).",
+        ),
+        (
+            "a" * 129,
+            "Trail name too long. Maximum allowed length: 128 characters. Specified name length: 129 characters.",
+        ),
     ],
 )
 def test_invalid_trail_names(ours, bucket, name, message):
@@ -77,7 +87,10 @@ def test_invalid_trail_names(ours, bucket, name, message):
 
 def test_create_errors(ours, account, bucket):
     ct = ours("cloudtrail")
-    assert code_of(ct.create_trail, Name="nobucket", S3BucketName=f"missing-{account}") == "S3BucketDoesNotExistException"
+    assert (
+        code_of(ct.create_trail, Name="nobucket", S3BucketName=f"missing-{account}")
+        == "S3BucketDoesNotExistException"
+    )
     ct.create_trail(Name="dup", S3BucketName=bucket)
     with pytest.raises(ClientError) as caught:
         ct.create_trail(Name="dup", S3BucketName=bucket)
@@ -85,11 +98,17 @@ def test_create_errors(ours, account, bucket):
     assert caught.value.response["Error"]["Message"] == f"Trail dup already exists for customer: {account}"
     for i in range(4):
         ct.create_trail(Name=f"more-{i}", S3BucketName=bucket)
-    assert code_of(ct.create_trail, Name="sixth", S3BucketName=bucket) == "MaximumNumberOfTrailsExceededException"
+    assert (
+        code_of(ct.create_trail, Name="sixth", S3BucketName=bucket)
+        == "MaximumNumberOfTrailsExceededException"
+    )
     assert code_of(ct.start_logging, Name="ghost") == "TrailNotFoundException"
     assert code_of(ct.get_trail_status, Name="ghost") == "TrailNotFoundException"
     assert code_of(ct.delete_trail, Name="ghost") == "TrailNotFoundException"
-    assert code_of(ct.update_trail, Name="dup", S3BucketName=f"missing-{account}") == "S3BucketDoesNotExistException"
+    assert (
+        code_of(ct.update_trail, Name="dup", S3BucketName=f"missing-{account}")
+        == "S3BucketDoesNotExistException"
+    )
 
 
 def test_multi_region_trail_is_a_shadow_elsewhere(ours, account, bucket):
@@ -102,39 +121,82 @@ def test_multi_region_trail_is_a_shadow_elsewhere(ours, account, bucket):
     assert other.get_trail(Name="everywhere")["Trail"]["HomeRegion"] == "us-east-1"
     assert code_of(other.start_logging, Name="everywhere") == "InvalidHomeRegionException"
     assert code_of(other.get_trail, Name="local") == "TrailNotFoundException"
-    assert code_of(home.create_trail, Name="xyz", S3BucketName=bucket, IsMultiRegionTrail=True,
-                   IncludeGlobalServiceEvents=False) == "InvalidParameterCombinationException"
+    assert (
+        code_of(
+            home.create_trail,
+            Name="xyz",
+            S3BucketName=bucket,
+            IsMultiRegionTrail=True,
+            IncludeGlobalServiceEvents=False,
+        )
+        == "InvalidParameterCombinationException"
+    )
 
 
 def test_event_selectors(ours, bucket):
     ct = ours("cloudtrail")
     arn = ct.create_trail(Name="selective", S3BucketName=bucket)["TrailARN"]
     default = ct.get_event_selectors(TrailName="selective")
-    assert default["EventSelectors"] == [{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                                          "DataResources": [], "ExcludeManagementEventSources": []}]
-    basic = [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True,
-              "DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{bucket}/"]}]}]
+    assert default["EventSelectors"] == [
+        {
+            "ReadWriteType": "All",
+            "IncludeManagementEvents": True,
+            "DataResources": [],
+            "ExcludeManagementEventSources": [],
+        }
+    ]
+    basic = [
+        {
+            "ReadWriteType": "WriteOnly",
+            "IncludeManagementEvents": True,
+            "DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{bucket}/"]}],
+        }
+    ]
     put = ct.put_event_selectors(TrailName="selective", EventSelectors=basic)
     assert put["TrailARN"] == arn
     got = ct.get_event_selectors(TrailName=arn)["EventSelectors"][0]
     assert got["ReadWriteType"] == "WriteOnly" and got["DataResources"] == basic[0]["DataResources"]
     assert ct.get_trail(Name="selective")["Trail"]["HasCustomEventSelectors"] is True
 
-    advanced = [{"Name": "s3 writes", "FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-        {"Field": "readOnly", "Equals": ["false"]},
-    ]}]
+    advanced = [
+        {
+            "Name": "s3 writes",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                {"Field": "readOnly", "Equals": ["false"]},
+            ],
+        }
+    ]
     ct.put_event_selectors(TrailName="selective", AdvancedEventSelectors=advanced)
     got = ct.get_event_selectors(TrailName="selective")
     assert got["AdvancedEventSelectors"] == advanced and "EventSelectors" not in got
 
-    assert code_of(ct.put_event_selectors, TrailName="selective", EventSelectors=basic,
-                   AdvancedEventSelectors=advanced) == "InvalidParameterCombinationException"
-    assert code_of(ct.put_event_selectors, TrailName="selective", EventSelectors=[
-        {"DataResources": [{"Type": "AWS::Nope::Thing", "Values": ["x"]}]}]) == "InvalidEventSelectorsException"
-    assert code_of(ct.put_event_selectors, TrailName="selective", AdvancedEventSelectors=[
-        {"FieldSelectors": [{"Field": "readOnly", "Equals": ["true"]}]}]) == "InvalidEventSelectorsException"
+    assert (
+        code_of(
+            ct.put_event_selectors,
+            TrailName="selective",
+            EventSelectors=basic,
+            AdvancedEventSelectors=advanced,
+        )
+        == "InvalidParameterCombinationException"
+    )
+    assert (
+        code_of(
+            ct.put_event_selectors,
+            TrailName="selective",
+            EventSelectors=[{"DataResources": [{"Type": "AWS::Nope::Thing", "Values": ["x"]}]}],
+        )
+        == "InvalidEventSelectorsException"
+    )
+    assert (
+        code_of(
+            ct.put_event_selectors,
+            TrailName="selective",
+            AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "readOnly", "Equals": ["true"]}]}],
+        )
+        == "InvalidEventSelectorsException"
+    )
 
 
 def test_insight_selectors(ours, bucket):
@@ -145,8 +207,14 @@ def test_insight_selectors(ours, bucket):
     got = ct.get_insight_selectors(TrailName="insightful")
     assert got["InsightSelectors"] == [{"InsightType": "ApiCallRateInsight"}]
     assert ct.get_trail(Name="insightful")["Trail"]["HasInsightSelectors"] is True
-    assert code_of(ct.put_insight_selectors, TrailName="insightful",
-                   InsightSelectors=[{"InsightType": "ApiCallRateInsight"}] * 2) == "InvalidInsightSelectorsException"
+    assert (
+        code_of(
+            ct.put_insight_selectors,
+            TrailName="insightful",
+            InsightSelectors=[{"InsightType": "ApiCallRateInsight"}] * 2,
+        )
+        == "InvalidInsightSelectorsException"
+    )
 
 
 def test_tags(ours, account, bucket):
@@ -154,9 +222,14 @@ def test_tags(ours, account, bucket):
     arn = ct.create_trail(Name="tagged", S3BucketName=bucket)["TrailARN"]
     ct.add_tags(ResourceId=arn, TagsList=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
     ct.remove_tags(ResourceId=arn, TagsList=[{"Key": "a"}])
-    assert ct.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"] == [{"Key": "b", "Value": "2"}]
+    assert ct.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"] == [
+        {"Key": "b", "Value": "2"}
+    ]
     missing = f"arn:aws:cloudtrail:us-east-1:{account}:trail/none"
-    assert code_of(ct.add_tags, ResourceId=missing, TagsList=[{"Key": "a", "Value": "1"}]) == "ResourceNotFoundException"
+    assert (
+        code_of(ct.add_tags, ResourceId=missing, TagsList=[{"Key": "a", "Value": "1"}])
+        == "ResourceNotFoundException"
+    )
     assert code_of(ct.list_tags, ResourceIdList=["not-an-arn"]) == "CloudTrailARNInvalidException"
     too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(50)]
     assert code_of(ct.add_tags, ResourceId=arn, TagsList=too_many) == "TagsLimitExceededException"
@@ -165,8 +238,17 @@ def test_tags(ours, account, bucket):
 def test_guide_trail_commands_with_the_cli(aws_as, ours, account):
     bucket = f"my-audit-logs-bucket-{account}"
     ours("s3").create_bucket(Bucket=bucket)
-    created = aws_as("cloudtrail", "create-trail", "--name", "my-audit-trail", "--s3-bucket-name", bucket,
-                     "--include-global-service-events", "--is-multi-region-trail", "--enable-log-file-validation")
+    created = aws_as(
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "my-audit-trail",
+        "--s3-bucket-name",
+        bucket,
+        "--include-global-service-events",
+        "--is-multi-region-trail",
+        "--enable-log-file-validation",
+    )
     assert created["IsMultiRegionTrail"] is True and created["LogFileValidationEnabled"] is True
     assert aws_as("cloudtrail", "start-logging", "--name", "my-audit-trail") is None
     status = aws_as("cloudtrail", "get-trail-status", "--name", "my-audit-trail")

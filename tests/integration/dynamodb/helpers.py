@@ -9,7 +9,9 @@ def unique(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def make_table(ddb, *, range_key: str | None = "sk", range_type: str = "S", hash_type: str = "S", **extra) -> str:
+def make_table(
+    ddb, *, range_key: str | None = "sk", range_type: str = "S", hash_type: str = "S", **extra
+) -> str:
     name = extra.pop("TableName", None) or unique()
     attributes = [{"AttributeName": "pk", "AttributeType": hash_type}]
     keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
@@ -18,6 +20,10 @@ def make_table(ddb, *, range_key: str | None = "sk", range_type: str = "S", hash
         keys.append({"AttributeName": range_key, "KeyType": "RANGE"})
     attributes += extra.pop("ExtraAttributes", [])
     ddb.create_table(
-        TableName=name, AttributeDefinitions=attributes, KeySchema=keys, BillingMode="PAY_PER_REQUEST", **extra
+        TableName=name,
+        AttributeDefinitions=attributes,
+        KeySchema=keys,
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
     )
     return name

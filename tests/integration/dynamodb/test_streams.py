@@ -18,8 +18,9 @@ def shard_of(streams, arn: str) -> str:
 
 
 def read_all(streams, arn: str, kind: str = "TRIM_HORIZON", **extra) -> list:
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_of(streams, arn), ShardIteratorType=kind,
-                                          **extra)["ShardIterator"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard_of(streams, arn), ShardIteratorType=kind, **extra
+    )["ShardIterator"]
     records = []
     while iterator:
         page = streams.get_records(ShardIterator=iterator, Limit=3)
@@ -37,7 +38,12 @@ def test_records_for_each_view_type(ddb, streams, view):
     key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
     ddb.put_item(TableName=name, Item={**key, "v": {"N": "1"}})
     ddb.put_item(TableName=name, Item={**key, "v": {"N": "1"}})  # no change: no record
-    ddb.update_item(TableName=name, Key=key, UpdateExpression="SET v = :two", ExpressionAttributeValues={":two": {"N": "2"}})
+    ddb.update_item(
+        TableName=name,
+        Key=key,
+        UpdateExpression="SET v = :two",
+        ExpressionAttributeValues={":two": {"N": "2"}},
+    )
     ddb.delete_item(TableName=name, Key=key)
     records = read_all(streams, arn)
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
@@ -73,11 +79,14 @@ def test_iterator_types_and_listing(ddb, streams):
     assert [r["dynamodb"]["SequenceNumber"] for r in at] == sequences[2:]
     after = read_all(streams, arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=sequences[2])
     assert [r["dynamodb"]["SequenceNumber"] for r in after] == sequences[3:]
-    latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_of(streams, arn),
-                                        ShardIteratorType="LATEST")["ShardIterator"]
+    latest = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard_of(streams, arn), ShardIteratorType="LATEST"
+    )["ShardIterator"]
     assert streams.get_records(ShardIterator=latest)["Records"] == []
     ddb.put_item(TableName=name, Item={"pk": {"S": "late"}, "sk": {"S": "x"}})
-    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in streams.get_records(ShardIterator=latest)["Records"]] == ["late"]
+    assert [
+        r["dynamodb"]["Keys"]["pk"]["S"] for r in streams.get_records(ShardIterator=latest)["Records"]
+    ] == ["late"]
     description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
     assert description["StreamStatus"] == "ENABLED" and description["TableName"] == name
     assert description["KeySchema"][0] == {"AttributeName": "pk", "KeyType": "HASH"}
@@ -93,17 +102,26 @@ def test_iterator_types_and_listing(ddb, streams):
 def test_ttl_deletes_with_service_identity_and_state_survives_kill(tmp_path):
     server = Server("--data-dir", str(tmp_path), "--quiet", env={"OVERCAST_DYNAMODB_TTL_INTERVAL": "0.2"})
     try:
+
         def clients(endpoint):
-            kwargs = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                          aws_secret_access_key="test")
+            kwargs = dict(
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+            )
             return boto3.client("dynamodb", **kwargs), boto3.client("dynamodbstreams", **kwargs)
 
         ddb, streams = clients(server.endpoint)
         name = make_table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
-        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+        ddb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"}
+        )
         now = int(time.time())
         ddb.put_item(TableName=name, Item={"pk": {"S": "old"}, "sk": {"S": "1"}, "exp": {"N": str(now - 10)}})
-        ddb.put_item(TableName=name, Item={"pk": {"S": "new"}, "sk": {"S": "1"}, "exp": {"N": str(now + 3600)}})
+        ddb.put_item(
+            TableName=name, Item={"pk": {"S": "new"}, "sk": {"S": "1"}, "exp": {"N": str(now + 3600)}}
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and ddb.scan(TableName=name)["Count"] != 1:
             time.sleep(0.1)
@@ -114,13 +132,20 @@ def test_ttl_deletes_with_service_identity_and_state_survives_kill(tmp_path):
         assert removal["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
         assert removal["dynamodb"]["OldImage"]["pk"] == {"S": "old"}
 
-        ddb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": name, "Item": {"pk": {"S": f"t{i}"}, "sk": {"S": "1"}}}} for i in range(10)])
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": f"t{i}"}, "sk": {"S": "1"}}}}
+                for i in range(10)
+            ]
+        )
         server.stop(kill=True)
         server = Server("--data-dir", str(tmp_path), "--quiet")
         ddb, streams = clients(server.endpoint)
         assert ddb.scan(TableName=name, Select="COUNT")["Count"] == 11
-        assert ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+        assert (
+            ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["TimeToLiveStatus"]
+            == "ENABLED"
+        )
         records = read_all(streams, arn)
         assert len(records) == 13
         sequences = [int(r["dynamodb"]["SequenceNumber"]) for r in records]

@@ -7,11 +7,15 @@ from botocore.exceptions import ClientError
 
 from tests.integration.iam.conftest import allow, trust, unique
 
-SAML_METADATA = """<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"
+SAML_METADATA = (
+    """<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"
 entityID="https://idp.example.com/saml"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
 <KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>
-""" + "MIIC" * 220 + """</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor>
+"""
+    + "MIIC" * 220
+    + """</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor>
 </EntityDescriptor>"""
+)
 
 
 def code(error) -> str:
@@ -23,10 +27,18 @@ def test_instance_profiles(client):
     profile, role = unique("ip"), unique("r")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
     created = iam.create_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
-    assert created["Arn"] == f"arn:aws:iam::000000000000:instance-profile/{profile}" and created["Roles"] == []
+    assert (
+        created["Arn"] == f"arn:aws:iam::000000000000:instance-profile/{profile}" and created["Roles"] == []
+    )
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
-    assert [r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]] == [role]
-    assert [p["InstanceProfileName"] for p in iam.list_instance_profiles_for_role(RoleName=role)["InstanceProfiles"]] == [profile]
+    assert [
+        r["RoleName"]
+        for r in iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]
+    ] == [role]
+    assert [
+        p["InstanceProfileName"]
+        for p in iam.list_instance_profiles_for_role(RoleName=role)["InstanceProfiles"]
+    ] == [profile]
     with pytest.raises(ClientError) as error:
         iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
     assert code(error) == "LimitExceeded"
@@ -60,8 +72,9 @@ def test_account_alias(signed):
 def test_oidc_and_saml_providers(client):
     iam = client("iam")
     host = f"{unique('issuer')}.example.com"
-    arn = iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["app"],
-                                              ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+    arn = iam.create_open_id_connect_provider(
+        Url=f"https://{host}", ClientIDList=["app"], ThumbprintList=["a" * 40]
+    )["OpenIDConnectProviderArn"]
     assert arn == f"arn:aws:iam::000000000000:oidc-provider/{host}"
     got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     assert got["Url"] == host and got["ClientIDList"] == ["app"]
@@ -89,7 +102,9 @@ def test_service_linked_role(signed):
     role = iam.create_service_linked_role(AWSServiceName="elasticloadbalancing.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForElasticLoadBalancing"
     assert role["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": ["elasticloadbalancing.amazonaws.com"]}
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["elasticloadbalancing.amazonaws.com"]
+    }
     with pytest.raises(ClientError) as error:
         iam.delete_role(RoleName=role["RoleName"])
     assert code(error) == "UnmodifiableEntity"
@@ -113,9 +128,16 @@ def test_account_authorization_details_and_summary(signed):
     assert user["UserName"] == "detail-user" and user["GroupList"] == ["detail-group"]
     assert user["UserPolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"] == "s3:*"
     role = details["RoleDetailList"][0]
-    assert role["AttachedManagedPolicies"] == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]
+    assert role["AttachedManagedPolicies"] == [
+        {"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    ]
     assert {p["Arn"] for p in details["Policies"]} == {arn, "arn:aws:iam::aws:policy/ReadOnlyAccess"}
     only_roles = iam.get_account_authorization_details(Filter=["Role"])
     assert only_roles["UserDetailList"] == [] and len(only_roles["RoleDetailList"]) == 1
     summary = iam.get_account_summary()["SummaryMap"]
-    assert summary["Users"] == 1 and summary["Groups"] == 1 and summary["Roles"] == 1 and summary["Policies"] == 1
+    assert (
+        summary["Users"] == 1
+        and summary["Groups"] == 1
+        and summary["Roles"] == 1
+        and summary["Policies"] == 1
+    )

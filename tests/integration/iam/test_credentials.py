@@ -17,15 +17,25 @@ def test_access_key_works_and_is_attributed(client, signed):
     name = unique("keyuser")
     user = iam.create_user(UserName=name)["User"]
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    assert key["AccessKeyId"].startswith("AKIA") and len(key["AccessKeyId"]) == 20 and len(key["SecretAccessKey"]) == 40
+    assert (
+        key["AccessKeyId"].startswith("AKIA")
+        and len(key["AccessKeyId"]) == 20
+        and len(key["SecretAccessKey"]) == 40
+    )
     as_user = signed("sts", key["AccessKeyId"], key["SecretAccessKey"])
     identity = as_user.get_caller_identity()
-    assert (identity["UserId"], identity["Account"], identity["Arn"]) == (user["UserId"], "000000000000", user["Arn"])
+    assert (identity["UserId"], identity["Account"], identity["Arn"]) == (
+        user["UserId"],
+        "000000000000",
+        user["Arn"],
+    )
     assert signed("sts").get_access_key_info(AccessKeyId=key["AccessKeyId"])["Account"] == "000000000000"
     # The user's own key: GetUser without a name is that user.
     assert signed("iam", key["AccessKeyId"], key["SecretAccessKey"]).get_user()["User"]["UserName"] == name
     listed = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
-    assert [(k["AccessKeyId"], k["Status"], k["UserName"]) for k in listed] == [(key["AccessKeyId"], "Active", name)]
+    assert [(k["AccessKeyId"], k["Status"], k["UserName"]) for k in listed] == [
+        (key["AccessKeyId"], "Active", name)
+    ]
     last = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
     assert last["UserName"] == name
     iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Inactive")
@@ -60,7 +70,9 @@ def test_last_used_is_recorded_under_enforcement(enforced, signed):
     name = unique("lu")
     root.create_user(UserName=name)
     key = root.create_access_key(UserName=name)["AccessKey"]
-    signed("sts", key["AccessKeyId"], key["SecretAccessKey"], server_endpoint=enforced.endpoint).get_caller_identity()
+    signed(
+        "sts", key["AccessKeyId"], key["SecretAccessKey"], server_endpoint=enforced.endpoint
+    ).get_caller_identity()
     used = root.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
     assert used["ServiceName"] == "sts" and used["Region"] == "us-east-1" and "LastUsedDate" in used
 
@@ -74,7 +86,9 @@ def test_login_profile_and_password_policy(client):
         with pytest.raises(ClientError) as error:
             iam.create_login_profile(UserName=name, Password="short")
         assert code(error) == "PasswordPolicyViolation"
-        profile = iam.create_login_profile(UserName=name, Password="long-enough-1", PasswordResetRequired=True)
+        profile = iam.create_login_profile(
+            UserName=name, Password="long-enough-1", PasswordResetRequired=True
+        )
         assert profile["LoginProfile"]["PasswordResetRequired"] is True
         with pytest.raises(ClientError) as error:
             iam.create_login_profile(UserName=name, Password="long-enough-1")
@@ -102,11 +116,17 @@ def test_virtual_mfa_device(client):
     serial, seed = created["SerialNumber"], created["Base32StringSeed"]
     assert serial == f"arn:aws:iam::000000000000:mfa/{device}"
     with pytest.raises(ClientError) as error:
-        iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="000000", AuthenticationCode2="111111")
+        iam.enable_mfa_device(
+            UserName=user, SerialNumber=serial, AuthenticationCode1="000000", AuthenticationCode2="111111"
+        )
     assert code(error) == "InvalidAuthenticationCode"
     step = now_step()
-    iam.enable_mfa_device(UserName=user, SerialNumber=serial,
-                          AuthenticationCode1=totp(seed, step - 1), AuthenticationCode2=totp(seed, step))
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=serial,
+        AuthenticationCode1=totp(seed, step - 1),
+        AuthenticationCode2=totp(seed, step),
+    )
     assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]] == [serial]
     assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
     assert any(d["SerialNumber"] == serial and d["User"]["UserName"] == user for d in assigned)

@@ -77,8 +77,13 @@ def test_role_with_trust_policy_and_max_session_duration(client):
     iam = client("iam")
     name = unique("role")
     document = trust({"Service": "lambda.amazonaws.com"})
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document, MaxSessionDuration=7200,
-                           Description="d", Tags=[{"Key": "k", "Value": "v"}])["Role"]
+    role = iam.create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=document,
+        MaxSessionDuration=7200,
+        Description="d",
+        Tags=[{"Key": "k", "Value": "v"}],
+    )["Role"]
     assert role["RoleId"].startswith("AROA")
     got = iam.get_role(RoleName=name)["Role"]
     assert got["AssumeRolePolicyDocument"] == json.loads(document)  # botocore decodes the URL-encoded JSON
@@ -90,21 +95,42 @@ def test_role_with_trust_policy_and_max_session_duration(client):
     with pytest.raises(ClientError) as error:
         iam.update_role(RoleName=name, MaxSessionDuration=50000)
     assert code(error) == "ValidationError"
-    iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust({"AWS": "arn:aws:iam::000000000000:root"}))
+    iam.update_assume_role_policy(
+        RoleName=name, PolicyDocument=trust({"AWS": "arn:aws:iam::000000000000:root"})
+    )
     assert iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "AWS": "arn:aws:iam::000000000000:root"}
+        "AWS": "arn:aws:iam::000000000000:root"
+    }
 
 
-@pytest.mark.parametrize("document, message", [
-    ("{", "Syntax errors in policy."),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}),
-     "Missing required field Principal"),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
-                                                         "Resource": "*"}]}), "Has prohibited field Resource."),
-    (trust({"AWS": "arn:aws:iam::000000000000:user/does-not-exist"}),
-     'Invalid principal in policy: "AWS":"arn:aws:iam::000000000000:user/does-not-exist"'),
-    (trust({"AWS": "nobody"}), 'Invalid principal in policy: "AWS":"nobody"'),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("{", "Syntax errors in policy."),
+        (
+            json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+            ),
+            "Missing required field Principal",
+        ),
+        (
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"}
+                    ],
+                }
+            ),
+            "Has prohibited field Resource.",
+        ),
+        (
+            trust({"AWS": "arn:aws:iam::000000000000:user/does-not-exist"}),
+            'Invalid principal in policy: "AWS":"arn:aws:iam::000000000000:user/does-not-exist"',
+        ),
+        (trust({"AWS": "nobody"}), 'Invalid principal in policy: "AWS":"nobody"'),
+    ],
+)
 def test_trust_policy_is_validated(client, document, message):
     with pytest.raises(ClientError) as error:
         client("iam").create_role(RoleName=unique("r"), AssumeRolePolicyDocument=document)
@@ -130,8 +156,13 @@ def test_inline_policies_for_users_groups_and_roles(client):
     assert code(error) == "DeleteConflict"
     assert error.value.response["Error"]["Message"] == "Cannot delete entity, must delete policies first."
     with pytest.raises(ClientError) as error:
-        iam.put_user_policy(UserName=user, PolicyName="bad", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}))
+        iam.put_user_policy(
+            UserName=user,
+            PolicyName="bad",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}
+            ),
+        )
     assert code(error) == "MalformedPolicyDocument"
     assert error.value.response["Error"]["Message"] == "Policy statement must contain resources."
     with pytest.raises(ClientError) as error:
@@ -147,14 +178,18 @@ def test_permissions_boundary(client):
     boundary = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
     iam.create_user(UserName=user, PermissionsBoundary=boundary)
     assert iam.get_user(UserName=user)["User"]["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": boundary}
+        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryArn": boundary,
+    }
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
     iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=boundary)
     assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
     iam.delete_role_permissions_boundary(RoleName=role)
     assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
     with pytest.raises(ClientError) as error:
-        iam.put_user_permissions_boundary(UserName=user, PermissionsBoundary="arn:aws:iam::000000000000:policy/none")
+        iam.put_user_permissions_boundary(
+            UserName=user, PermissionsBoundary="arn:aws:iam::000000000000:policy/none"
+        )
     assert code(error) == "NoSuchEntity"
 
 
@@ -162,14 +197,32 @@ def test_cli_user_and_role(aws):
     name = unique("cli-user")
     assert aws("iam", "create-user", "--user-name", name)["User"]["UserName"] == name
     role = unique("cli-role")
-    out = aws("iam", "create-role", "--role-name", role, "--assume-role-policy-document",
-              trust({"Service": "ec2.amazonaws.com"}))
-    assert out["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    aws("iam", "attach-role-policy", "--role-name", role, "--policy-arn",
-        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    out = aws(
+        "iam",
+        "create-role",
+        "--role-name",
+        role,
+        "--assume-role-policy-document",
+        trust({"Service": "ec2.amazonaws.com"}),
+    )
+    assert out["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "ec2.amazonaws.com"
+    }
+    aws(
+        "iam",
+        "attach-role-policy",
+        "--role-name",
+        role,
+        "--policy-arn",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    )
     attached = aws("iam", "list-attached-role-policies", "--role-name", role)["AttachedPolicies"]
-    assert attached == [{"PolicyName": "AWSLambdaBasicExecutionRole",
-                         "PolicyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}]
+    assert attached == [
+        {
+            "PolicyName": "AWSLambdaBasicExecutionRole",
+            "PolicyArn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        }
+    ]
     result = aws("iam", "delete-user", "--user-name", unique("nobody"), check=False)
     assert result.returncode != 0 and "NoSuchEntity" in result.stderr
 
@@ -189,6 +242,9 @@ def test_list_pagination(client):
         seen += [u["UserName"] for u in page["Users"]]
         marker = page.get("Marker")
     assert seen == names
-    paginated = [u["UserName"] for p in iam.get_paginator("list_users").paginate(
-        PathPrefix=prefix, PaginationConfig={"PageSize": 2}) for u in p["Users"]]
+    paginated = [
+        u["UserName"]
+        for p in iam.get_paginator("list_users").paginate(PathPrefix=prefix, PaginationConfig={"PageSize": 2})
+        for u in p["Users"]
+    ]
     assert paginated == names

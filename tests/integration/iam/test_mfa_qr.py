@@ -16,9 +16,12 @@ def png_pixels(data: bytes) -> list[list[int]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     offset, header, compressed = 8, None, b""
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        body = data[offset + 8:offset + 8 + length]
-        assert zlib.crc32(kind + body) == struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])[0]
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
+        assert (
+            zlib.crc32(kind + body)
+            == struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[0]
+        )
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -30,7 +33,7 @@ def png_pixels(data: bytes) -> list[list[int]]:
     stride = (width * depth + 7) // 8
     rows, previous, position = [], bytearray(stride), 0
     for _ in range(height):
-        kind, line = raw[position], bytearray(raw[position + 1:position + 1 + stride])
+        kind, line = raw[position], bytearray(raw[position + 1 : position + 1 + stride])
         position += 1 + stride
         for i in range(stride):
             left = line[i - 1] if i else 0
@@ -65,8 +68,10 @@ def qr_modules(pixels: list[list[int]]) -> list[list[bool]]:
     scale = run // 7
     size = (right - left + 1) // scale
     assert size == (bottom - top + 1) // scale
-    return [[pixels[top + r * scale + scale // 2][left + c * scale + scale // 2] == 0 for c in range(size)]
-            for r in range(size)]
+    return [
+        [pixels[top + r * scale + scale // 2][left + c * scale + scale // 2] == 0 for c in range(size)]
+        for r in range(size)
+    ]
 
 
 def expected_modules(text: str) -> list[list[bool]]:
@@ -90,9 +95,15 @@ def test_qr_code_encodes_the_documented_otpauth_uri_and_the_seed_enables_the_dev
     user = unique("qr-user")
     iam.create_user(UserName=user)
     step = now_step()
-    iam.enable_mfa_device(UserName=user, SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=totp(seed, step), AuthenticationCode2=totp(seed, step + 1))
-    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]] == [device["SerialNumber"]]
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp(seed, step),
+        AuthenticationCode2=totp(seed, step + 1),
+    )
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]] == [
+        device["SerialNumber"]
+    ]
 
 
 def test_qr_code_names_the_account_alias_when_there_is_one(signed):
@@ -104,7 +115,9 @@ def test_qr_code_names_the_account_alias_when_there_is_one(signed):
         name = unique("qr")
         device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
         seed = device["Base32StringSeed"].decode()
-        assert qr_modules(png_pixels(device["QRCodePNG"])) == expected_modules(f"otpauth://totp/{name}@{alias}?secret={seed}")
+        assert qr_modules(png_pixels(device["QRCodePNG"])) == expected_modules(
+            f"otpauth://totp/{name}@{alias}?secret={seed}"
+        )
     finally:
         iam.delete_account_alias(AccountAlias=alias)
 
@@ -112,8 +125,16 @@ def test_qr_code_names_the_account_alias_when_there_is_one(signed):
 def test_the_cli_writes_the_qr_code_to_a_file(aws, tmp_path):
     name = unique("qrcli")
     outfile = tmp_path / "QRCode.png"
-    out = aws("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
-              "--outfile", str(outfile), "--bootstrap-method", "QRCodePNG")
+    out = aws(
+        "iam",
+        "create-virtual-mfa-device",
+        "--virtual-mfa-device-name",
+        name,
+        "--outfile",
+        str(outfile),
+        "--bootstrap-method",
+        "QRCodePNG",
+    )
     serial = out["VirtualMFADevice"]["SerialNumber"]
     devices = aws("iam", "list-virtual-mfa-devices")["VirtualMFADevices"]
     assert serial in [d["SerialNumber"] for d in devices]

@@ -17,16 +17,23 @@ def code(error) -> str:
 def test_customer_policy_versions(client):
     iam = client("iam")
     name = unique("pol")
-    created = iam.create_policy(PolicyName=name, Path="/team/", PolicyDocument=allow("s3:*"), Description="desc")["Policy"]
+    created = iam.create_policy(
+        PolicyName=name, Path="/team/", PolicyDocument=allow("s3:*"), Description="desc"
+    )["Policy"]
     arn = created["Arn"]
     assert arn == f"arn:aws:iam::000000000000:policy/team/{name}"
-    assert created["DefaultVersionId"] == "v1" and created["AttachmentCount"] == 0 and created["PolicyId"].startswith("ANPA")
+    assert (
+        created["DefaultVersionId"] == "v1"
+        and created["AttachmentCount"] == 0
+        and created["PolicyId"].startswith("ANPA")
+    )
     with pytest.raises(ClientError) as error:
         iam.create_policy(PolicyName=name, PolicyDocument=allow("s3:*"))
     assert code(error) == "EntityAlreadyExists"
     for index in range(2, 6):
-        version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow(f"sqs:Action{index}"),
-                                            SetAsDefault=index == 3)["PolicyVersion"]
+        version = iam.create_policy_version(
+            PolicyArn=arn, PolicyDocument=allow(f"sqs:Action{index}"), SetAsDefault=index == 3
+        )["PolicyVersion"]
         assert version["VersionId"] == f"v{index}"
     with pytest.raises(ClientError) as error:
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow("sns:*"))
@@ -49,22 +56,55 @@ def test_customer_policy_versions(client):
     assert code(error) == "NoSuchEntity"
 
 
-@pytest.mark.parametrize("document, message", [
-    ("not json", "Syntax errors in policy."),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}),
-     "Policy statement must contain actions."),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}]}),
-     "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "bucket"}]}),
-     'Resource bucket must be in ARN format or "*".'),
-    (json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "a", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {"Sid": "a", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
-     "Statement IDs (SID) in a single policy must be unique."),
-    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*",
-                                                         "Resource": "*"}]}),
-     "Policy document should not specify a principal."),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("not json", "Syntax errors in policy."),
+        (
+            json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}),
+            "Policy statement must contain actions.",
+        ),
+        (
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}],
+                }
+            ),
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        ),
+        (
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "bucket"}],
+                }
+            ),
+            'Resource bucket must be in ARN format or "*".',
+        ),
+        (
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "a", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                        {"Sid": "a", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                    ],
+                }
+            ),
+            "Statement IDs (SID) in a single policy must be unique.",
+        ),
+        (
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
+                }
+            ),
+            "Policy document should not specify a principal.",
+        ),
+    ],
+)
 def test_malformed_documents(client, document, message):
     with pytest.raises(ClientError) as error:
         client("iam").create_policy(PolicyName=unique("bad"), PolicyDocument=document)
@@ -74,45 +114,63 @@ def test_malformed_documents(client, document, message):
 
 
 def test_policy_size_limit(client):
-    big = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": [f"s3:Action{i:05d}" for i in range(500)], "Resource": "*"}]})
+    big = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": [f"s3:Action{i:05d}" for i in range(500)], "Resource": "*"}
+            ],
+        }
+    )
     with pytest.raises(ClientError) as error:
         client("iam").create_policy(PolicyName=unique("big"), PolicyDocument=big)
     assert code(error) == "LimitExceeded"
     assert error.value.response["Error"]["Message"] == "Cannot exceed quota for PolicySize: 6144"
 
 
-@pytest.mark.parametrize("arn", [
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
-    "arn:aws:iam::aws:policy/ReadOnlyAccess",
-    "arn:aws:iam::aws:policy/AdministratorAccess",
-    "arn:aws:iam::aws:policy/PowerUserAccess",
-    "arn:aws:iam::aws:policy/AmazonS3FullAccess",
-    "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
-    "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
-    "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
-    "arn:aws:iam::aws:policy/AmazonSNSFullAccess",
-    "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess",
-    "arn:aws:iam::aws:policy/IAMFullAccess",
-])
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+        "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
+        "arn:aws:iam::aws:policy/AmazonSNSFullAccess",
+        "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess",
+        "arn:aws:iam::aws:policy/IAMFullAccess",
+    ],
+)
 def test_aws_managed_catalog(client, arn):
     iam = client("iam")
     found = iam.get_policy(PolicyArn=arn)["Policy"]
     assert found["Arn"] == arn and found["PolicyId"].startswith("ANPA")
-    document = iam.get_policy_version(PolicyArn=arn, VersionId=found["DefaultVersionId"])["PolicyVersion"]["Document"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=found["DefaultVersionId"])["PolicyVersion"][
+        "Document"
+    ]
     assert document["Statement"]
 
 
 def test_real_documents(client):
     iam = client("iam")
-    basic = iam.get_policy_version(PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-                                   VersionId="v1")["PolicyVersion"]["Document"]
-    assert basic["Statement"] == [{"Effect": "Allow", "Action": [
-        "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]
-    admin = iam.get_policy_version(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess",
-                                   VersionId="v1")["PolicyVersion"]["Document"]
+    basic = iam.get_policy_version(
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", VersionId="v1"
+    )["PolicyVersion"]["Document"]
+    assert basic["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        }
+    ]
+    admin = iam.get_policy_version(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess", VersionId="v1")[
+        "PolicyVersion"
+    ]["Document"]
     assert admin["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
     aws_scope = iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]
     assert {"ReadOnlyAccess", "AmazonSQSFullAccess"} <= {p["PolicyName"] for p in aws_scope}
@@ -140,8 +198,10 @@ def test_attach_detach_and_entities(client):
     with pytest.raises(ClientError) as error:
         iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicy")
     assert code(error) == "NoSuchEntity"
-    assert error.value.response["Error"]["Message"] == \
-        "Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable."
+    assert (
+        error.value.response["Error"]["Message"]
+        == "Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable."
+    )
     iam.detach_user_policy(UserName=user, PolicyArn=arn)
     iam.detach_group_policy(GroupName=group, PolicyArn=arn)
     iam.detach_role_policy(RoleName=role, PolicyArn=arn)
@@ -155,7 +215,10 @@ def test_attached_policies_quota(client):
     iam = client("iam")
     role = unique("r")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
-    arns = [iam.create_policy(PolicyName=unique("q"), PolicyDocument=allow("s3:*"))["Policy"]["Arn"] for _ in range(11)]
+    arns = [
+        iam.create_policy(PolicyName=unique("q"), PolicyDocument=allow("s3:*"))["Policy"]["Arn"]
+        for _ in range(11)
+    ]
     for arn in arns[:10]:
         iam.attach_role_policy(RoleName=role, PolicyArn=arn)
     with pytest.raises(ClientError) as error:
@@ -165,8 +228,9 @@ def test_attached_policies_quota(client):
 
 def test_policy_tags(client):
     iam = client("iam")
-    arn = iam.create_policy(PolicyName=unique("t"), PolicyDocument=allow("s3:*"),
-                            Tags=[{"Key": "a", "Value": "1"}])["Policy"]["Arn"]
+    arn = iam.create_policy(
+        PolicyName=unique("t"), PolicyDocument=allow("s3:*"), Tags=[{"Key": "a", "Value": "1"}]
+    )["Policy"]["Arn"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "b", "Value": "2"}])
     iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]

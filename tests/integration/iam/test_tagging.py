@@ -26,21 +26,35 @@ def _make(iam, kind: str) -> tuple[str, str]:
         return "InstanceProfileName", name
     if kind == "open_id_connect_provider":
         return "OpenIDConnectProviderArn", iam.create_open_id_connect_provider(
-            Url=f"https://{name}.example.com", ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+            Url=f"https://{name}.example.com", ThumbprintList=["a" * 40]
+        )["OpenIDConnectProviderArn"]
     if kind == "saml_provider":
-        return "SAMLProviderArn", iam.create_saml_provider(Name=name, SAMLMetadataDocument=SAML_METADATA)["SAMLProviderArn"]
-    return "SerialNumber", iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+        return "SAMLProviderArn", iam.create_saml_provider(Name=name, SAMLMetadataDocument=SAML_METADATA)[
+            "SAMLProviderArn"
+        ]
+    return "SerialNumber", iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"][
+        "SerialNumber"
+    ]
 
 
-@pytest.mark.parametrize("kind", ["user", "role", "policy", "instance_profile", "open_id_connect_provider",
-                                  "saml_provider", "mfa_device"])
+@pytest.mark.parametrize(
+    "kind",
+    ["user", "role", "policy", "instance_profile", "open_id_connect_provider", "saml_provider", "mfa_device"],
+)
 def test_tag_untag_and_list(client, kind):
     iam = client("iam")
     member, value = _make(iam, kind)
-    tag, untag, listing = (getattr(iam, f"tag_{kind}"), getattr(iam, f"untag_{kind}"), getattr(iam, f"list_{kind}_tags"))
+    tag, untag, listing = (
+        getattr(iam, f"tag_{kind}"),
+        getattr(iam, f"untag_{kind}"),
+        getattr(iam, f"list_{kind}_tags"),
+    )
     tag(**{member: value}, Tags=[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "dev"}])
     tag(**{member: value}, Tags=[{"Key": "team", "Value": "red"}])
-    assert listing(**{member: value})["Tags"] == [{"Key": "team", "Value": "red"}, {"Key": "env", "Value": "dev"}]
+    assert listing(**{member: value})["Tags"] == [
+        {"Key": "team", "Value": "red"},
+        {"Key": "env", "Value": "dev"},
+    ]
     page = listing(**{member: value}, MaxItems=1)
     assert page["IsTruncated"] and page["Tags"] == [{"Key": "team", "Value": "red"}]
     untag(**{member: value}, TagKeys=["team"])

@@ -21,11 +21,26 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def create(lam, source: str, handler: str = "handler.handler", runtime: str = "python3.12",
-           filename: str = "handler.py", wait: bool = True, **extra) -> str:
+def create(
+    lam,
+    source: str,
+    handler: str = "handler.handler",
+    runtime: str = "python3.12",
+    filename: str = "handler.py",
+    wait: bool = True,
+    **extra,
+) -> str:
     name = extra.pop("FunctionName", None) or unique("fn")
-    lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
-                        Code={"ZipFile": zip_bytes({filename: source})}, **extra)
+    lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=ROLE,
+        Handler=handler,
+        Code={"ZipFile": zip_bytes({filename: source})},
+        **extra,
+    )
     if wait:
-        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+        lam.get_waiter("function_active_v2").wait(
+            FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
+        )
     return name

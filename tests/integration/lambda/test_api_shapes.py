@@ -10,8 +10,14 @@ def test_latest_is_named_by_its_qualified_arn_where_aws_does(client):
     name = create(lam, "def handler(e, c):\n    return 1\n")
     plain = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     assert plain.endswith(f":function:{name}")
-    assert lam.get_function(FunctionName=name, Qualifier="$LATEST")["Configuration"]["FunctionArn"] == plain + ":$LATEST"
-    assert lam.get_function_configuration(FunctionName=name, Qualifier="$LATEST")["FunctionArn"] == plain + ":$LATEST"
+    assert (
+        lam.get_function(FunctionName=name, Qualifier="$LATEST")["Configuration"]["FunctionArn"]
+        == plain + ":$LATEST"
+    )
+    assert (
+        lam.get_function_configuration(FunctionName=name, Qualifier="$LATEST")["FunctionArn"]
+        == plain + ":$LATEST"
+    )
     lam.publish_version(FunctionName=name)
     listed = [f for f in lam.list_functions(FunctionVersion="ALL")["Functions"] if f["FunctionName"] == name]
     assert sorted(f["FunctionArn"] for f in listed) == [plain + ":$LATEST", plain + ":1"]

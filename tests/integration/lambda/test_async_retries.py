@@ -22,14 +22,19 @@ def fast_retries():
 
 
 def test_event_invoke_is_retried_twice_then_dead_lettered(fast_retries):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
     lam = session.client("lambda", endpoint_url=fast_retries.endpoint)
     sqs = session.client("sqs", endpoint_url=fast_retries.endpoint)
     logs = session.client("logs", endpoint_url=fast_retries.endpoint)
     dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    name = create(lam, "def handler(event, context):\n    print('ATTEMPT')\n    raise ValueError('nope')\n",
-                  DeadLetterConfig={"TargetArn": dlq_arn})
+    name = create(
+        lam,
+        "def handler(event, context):\n    print('ATTEMPT')\n    raise ValueError('nope')\n",
+        DeadLetterConfig={"TargetArn": dlq_arn},
+    )
     assert lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": 1}')["StatusCode"] == 202
     message = None
     for _ in range(200):

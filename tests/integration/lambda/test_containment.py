@@ -111,10 +111,18 @@ def test_a_timed_out_environment_takes_its_escaped_children_along(client):
 def test_missing_python_runs_on_the_host_python_with_a_warning():
     server = Server("--ephemeral", "--quiet", env={"PYENV_ROOT": "/nonexistent"})
     try:
-        lam = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
-        name = create(lam, "import sys\ndef handler(e, c):\n    return '%d.%d' % sys.version_info[:2]\n",
-                      runtime="python3.13")
+        lam = boto3.client(
+            "lambda",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        name = create(
+            lam,
+            "import sys\ndef handler(e, c):\n    return '%d.%d' % sys.version_info[:2]\n",
+            runtime="python3.13",
+        )
         _, version = invoke(lam, name, {})
     finally:
         output = server.stop()

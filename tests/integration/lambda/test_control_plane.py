@@ -24,9 +24,14 @@ def invoke(lam, name, **kwargs):
 def test_create_get_list_update_delete(client):
     lam = client("lambda")
     name = unique("fn")
-    created = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
-                                  Code={"ZipFile": zip_bytes({"handler.py": VERSIONED.format("a")})},
-                                  Tags={"team": "x"})
+    created = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes({"handler.py": VERSIONED.format("a")})},
+        Tags={"team": "x"},
+    )
     assert created["State"] == "Pending" and created["Version"] == "$LATEST"
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     got = lam.get_function(FunctionName=name)
@@ -38,31 +43,55 @@ def test_create_get_list_update_delete(client):
     assert base64.b64decode(got["Configuration"]["CodeSha256"])
     assert name in [f["FunctionName"] for f in lam.list_functions(MaxItems=1000)["Functions"]]
     with pytest.raises(lam.exceptions.ResourceConflictException):
-        lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="h.h",
-                            Code={"ZipFile": zip_bytes({"h.py": ""})})
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ""})},
+        )
     lam.update_function_code(FunctionName=name, ZipFile=zip_bytes({"handler.py": VERSIONED.format("b")}))
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
     assert invoke(lam, name)[1] == "b"
     lam.delete_function(FunctionName=name)
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
         lam.get_function(FunctionName=name)
-    assert raised.value.response["Error"]["Message"] == \
-        f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    assert (
+        raised.value.response["Error"]["Message"]
+        == f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    )
 
 
 def test_create_validation_errors(client):
     lam = client("lambda")
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
-        lam.create_function(FunctionName=unique("fn"), Runtime="python3.12", Role=ROLE, Handler="h.h",
-                            Code={"ZipFile": b"not a zip"})
+        lam.create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": b"not a zip"},
+        )
     assert "Could not unzip uploaded file" in raised.value.response["Error"]["Message"]
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
-        lam.create_function(FunctionName=unique("fn"), Runtime="python3.7", Role=ROLE, Handler="h.h",
-                            Code={"ZipFile": zip_bytes({"h.py": ""})})
+        lam.create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.7",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ""})},
+        )
     assert "python3.7 is no longer supported" in raised.value.response["Error"]["Message"]
     with pytest.raises(lam.exceptions.ClientError) as raised:
-        lam.create_function(FunctionName=unique("fn"), Runtime="python3.12", Role="not-a-role", Handler="h.h",
-                            Code={"ZipFile": zip_bytes({"h.py": ""})})
+        lam.create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.12",
+            Role="not-a-role",
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ""})},
+        )
     assert raised.value.response["Error"]["Code"] == "ValidationException"
 
 
@@ -73,15 +102,25 @@ def test_versions_aliases_and_weighted_routing(client):
     assert v1["Version"] == "1" and v1["FunctionArn"].endswith(f"{name}:1")
     assert lam.publish_version(FunctionName=name)["Version"] == "1"  # nothing changed
     lam.update_function_code(FunctionName=name, ZipFile=zip_bytes({"handler.py": VERSIONED.format("two")}))
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
     v2 = lam.publish_version(FunctionName=name)
     assert v2["Version"] == "2"
-    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST", "1", "2"]
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == [
+        "$LATEST",
+        "1",
+        "2",
+    ]
     assert invoke(lam, name, Qualifier="1")[1] == "one"
     response, result = invoke(lam, f"{name}:2")
     assert result == "two" and response["ExecutedVersion"] == "2"
-    alias = lam.create_alias(FunctionName=name, Name="LIVE", FunctionVersion="2",
-                             RoutingConfig={"AdditionalVersionWeights": {"1": 0.3}})
+    alias = lam.create_alias(
+        FunctionName=name,
+        Name="LIVE",
+        FunctionVersion="2",
+        RoutingConfig={"AdditionalVersionWeights": {"1": 0.3}},
+    )
     assert alias["AliasArn"].endswith(f"{name}:LIVE")
     counts = Counter()
     for _ in range(200):
@@ -99,7 +138,10 @@ def test_versions_aliases_and_weighted_routing(client):
         lam.delete_function(FunctionName=name, Qualifier="2")
     lam.delete_alias(FunctionName=name, Name="LIVE")
     lam.delete_function(FunctionName=name, Qualifier="1")
-    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST", "2"]
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == [
+        "$LATEST",
+        "2",
+    ]
 
 
 def test_provisioned_concurrency_becomes_ready(client):
@@ -108,9 +150,12 @@ def test_provisioned_concurrency_becomes_ready(client):
     version = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(FunctionName=name, Name="LIVE", FunctionVersion=version)
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST",
-                                               ProvisionedConcurrentExecutions=1)
-    put = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="LIVE", ProvisionedConcurrentExecutions=2)
+        lam.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1
+        )
+    put = lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="LIVE", ProvisionedConcurrentExecutions=2
+    )
     assert put["Status"] == "IN_PROGRESS" and put["RequestedProvisionedConcurrentExecutions"] == 2
     for _ in range(100):
         config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="LIVE")
@@ -131,7 +176,9 @@ def test_invocation_types_and_payload_errors(client):
     logs = client("logs")
     for _ in range(100):
         try:
-            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern='EVENT')["events"]
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="EVENT")[
+                "events"
+            ]
         except logs.exceptions.ResourceNotFoundException:
             found = []
         if found:
@@ -149,15 +196,20 @@ def test_async_failure_goes_to_on_failure_destination(client):
     sink = create(lam, "import json\ndef handler(e, c):\n    print('DESTINATION ' + json.dumps(e))\n")
     failing = create(lam, "def handler(e, c):\n    raise RuntimeError('always fails')\n")
     sink_arn = lam.get_function(FunctionName=sink)["Configuration"]["FunctionArn"]
-    lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=0,
-                                         DestinationConfig={"OnFailure": {"Destination": sink_arn}})
+    lam.put_function_event_invoke_config(
+        FunctionName=failing,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": sink_arn}},
+    )
     config = lam.get_function_event_invoke_config(FunctionName=failing)
     assert config["MaximumRetryAttempts"] == 0
     lam.invoke(FunctionName=failing, InvocationType="Event", Payload=b'{"order": 5}')
     found = []
     for _ in range(200):
         try:
-            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{sink}", filterPattern="DESTINATION")["events"]
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{sink}", filterPattern="DESTINATION")[
+                "events"
+            ]
         except logs.exceptions.ResourceNotFoundException:
             pass
         if found:
@@ -174,14 +226,25 @@ def test_async_failure_goes_to_on_failure_destination(client):
 def test_permissions_and_policy(client):
     lam = client("lambda")
     name = create(lam, VERSIONED.format("x"))
-    statement = json.loads(lam.add_permission(
-        FunctionName=name, StatementId="s3invoke", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
-        SourceArn="arn:aws:s3:::my-bucket", SourceAccount="000000000000")["Statement"])
+    statement = json.loads(
+        lam.add_permission(
+            FunctionName=name,
+            StatementId="s3invoke",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+            SourceArn="arn:aws:s3:::my-bucket",
+            SourceAccount="000000000000",
+        )["Statement"]
+    )
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
     assert statement["Condition"]["ArnLike"] == {"AWS:SourceArn": "arn:aws:s3:::my-bucket"}
     with pytest.raises(lam.exceptions.ResourceConflictException):
-        lam.add_permission(FunctionName=name, StatementId="s3invoke", Action="lambda:InvokeFunction",
-                           Principal="s3.amazonaws.com")
+        lam.add_permission(
+            FunctionName=name,
+            StatementId="s3invoke",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+        )
     policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
     assert [s["Sid"] for s in policy["Statement"]] == ["s3invoke"]
     lam.remove_permission(FunctionName=name, StatementId="s3invoke")
@@ -191,20 +254,32 @@ def test_permissions_and_policy(client):
 
 def test_function_url_serves_http(client, endpoint):
     lam = client("lambda")
-    name = create(lam, "import json\ndef handler(event, context):\n"
-                       "    return {'statusCode': 201, 'headers': {'x-echo': event['rawPath']},\n"
-                       "            'body': json.dumps({'method': event['requestContext']['http']['method'],\n"
-                       "                                'query': event.get('queryStringParameters'),\n"
-                       "                                'body': event.get('body'), 'version': event['version']})}\n")
+    name = create(
+        lam,
+        "import json\ndef handler(event, context):\n"
+        "    return {'statusCode': 201, 'headers': {'x-echo': event['rawPath']},\n"
+        "            'body': json.dumps({'method': event['requestContext']['http']['method'],\n"
+        "                                'query': event.get('queryStringParameters'),\n"
+        "                                'body': event.get('body'), 'version': event['version']})}\n",
+    )
     url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
     host = url.split("//")[1].split("/")[0]
     port = endpoint.rsplit(":", 1)[1]
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/some/path?a=1", data=b"hello", method="POST",
-                                     headers={"Host": host.split(":")[0] + ":" + port, "Content-Type": "text/plain"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/some/path?a=1",
+        data=b"hello",
+        method="POST",
+        headers={"Host": host.split(":")[0] + ":" + port, "Content-Type": "text/plain"},
+    )
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
         assert response.headers["x-echo"] == "/some/path"
-        assert json.loads(response.read()) == {"method": "POST", "query": {"a": "1"}, "body": "hello", "version": "2.0"}
+        assert json.loads(response.read()) == {
+            "method": "POST",
+            "query": {"a": "1"},
+            "body": "hello",
+            "version": "2.0",
+        }
     assert lam.get_function_url_config(FunctionName=name)["AuthType"] == "NONE"
     lam.update_function_url_config(FunctionName=name, AuthType="AWS_IAM")
     with pytest.raises(urllib.error.HTTPError) as raised:
@@ -225,7 +300,7 @@ def test_tags_and_account_settings(client):
     assert settings["AccountUsage"]["FunctionCount"] >= 1
 
 
-GUIDE_HANDLER = '''import json
+GUIDE_HANDLER = """import json
 import logging
 import os
 import boto3
@@ -237,7 +312,7 @@ logger.setLevel(logging.INFO)
 def lambda_handler(event, context):
     logger.info("Request ID: %s", context.aws_request_id)
     return {"statusCode": 200, "body": json.dumps({"table": os.environ.get("TABLE_NAME"), "event": event})}
-'''
+"""
 
 
 def test_guide_cli_commands(aws, client, tmp_path):
@@ -248,37 +323,89 @@ def test_guide_cli_commands(aws, client, tmp_path):
     name = unique("my-api")
     package = tmp_path / "function.zip"
     package.write_bytes(zip_bytes({"handler.py": GUIDE_HANDLER}))
-    created = aws("lambda", "create-function", "--function-name", name, "--runtime", "python3.12",
-                  "--handler", "handler.lambda_handler", "--role", "arn:aws:iam::123456789012:role/LambdaExecRole",
-                  "--zip-file", f"fileb://{package}", "--timeout", "30", "--memory-size", "512",
-                  "--environment", "Variables={TABLE_NAME=Users,LOG_LEVEL=INFO}")
+    created = aws(
+        "lambda",
+        "create-function",
+        "--function-name",
+        name,
+        "--runtime",
+        "python3.12",
+        "--handler",
+        "handler.lambda_handler",
+        "--role",
+        "arn:aws:iam::123456789012:role/LambdaExecRole",
+        "--zip-file",
+        f"fileb://{package}",
+        "--timeout",
+        "30",
+        "--memory-size",
+        "512",
+        "--environment",
+        "Variables={TABLE_NAME=Users,LOG_LEVEL=INFO}",
+    )
     assert created["MemorySize"] == 512 and created["Timeout"] == 30
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=wait)
     aws("lambda", "update-function-code", "--function-name", name, "--zip-file", f"fileb://{package}")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=wait)
-    assert aws("lambda", "put-function-concurrency", "--function-name", name,
-               "--reserved-concurrent-executions", "100")["ReservedConcurrentExecutions"] == 100
+    assert (
+        aws(
+            "lambda",
+            "put-function-concurrency",
+            "--function-name",
+            name,
+            "--reserved-concurrent-executions",
+            "100",
+        )["ReservedConcurrentExecutions"]
+        == 100
+    )
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="LIVE", FunctionVersion="1")
-    put = aws("lambda", "put-provisioned-concurrency-config", "--function-name", name, "--qualifier", "LIVE",
-              "--provisioned-concurrent-executions", "10")
+    put = aws(
+        "lambda",
+        "put-provisioned-concurrency-config",
+        "--function-name",
+        name,
+        "--qualifier",
+        "LIVE",
+        "--provisioned-concurrent-executions",
+        "10",
+    )
     assert put["RequestedProvisionedConcurrentExecutions"] == 10
     out = tmp_path / "response.json"
     # The guide's --cli-binary-format raw-in-base64-out is AWS CLI v2's; v1 (installed here)
     # sends the payload raw already and rejects the flag.
-    result = aws("lambda", "invoke", "--function-name", name, "--payload",
-                 '{"httpMethod":"GET","pathParameters":{"userId":"abc123"}}', str(out))
+    result = aws(
+        "lambda",
+        "invoke",
+        "--function-name",
+        name,
+        "--payload",
+        '{"httpMethod":"GET","pathParameters":{"userId":"abc123"}}',
+        str(out),
+    )
     assert result["StatusCode"] == 200
     body = json.loads(json.loads(out.read_text())["body"])
     assert body == {"table": "Users", "event": {"httpMethod": "GET", "pathParameters": {"userId": "abc123"}}}
     lam.update_function_configuration(FunctionName=name, Description="v2")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=wait)
     assert lam.publish_version(FunctionName=name)["Version"] == "2"
-    alias = aws("lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2",
-                # what the shell passes for the guide's AdditionalVersionWeights={"1"=0.1}
-                "--routing-config", "AdditionalVersionWeights={1=0.1}")
+    alias = aws(
+        "lambda",
+        "update-alias",
+        "--function-name",
+        name,
+        "--name",
+        "LIVE",
+        "--function-version",
+        "2",
+        # what the shell passes for the guide's AdditionalVersionWeights={"1"=0.1}
+        "--routing-config",
+        "AdditionalVersionWeights={1=0.1}",
+    )
     assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.1}}
-    alias = aws("lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2")
+    alias = aws(
+        "lambda", "update-alias", "--function-name", name, "--name", "LIVE", "--function-version", "2"
+    )
     assert alias["FunctionVersion"] == "2"
 
 

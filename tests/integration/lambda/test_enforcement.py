@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-
 from .helpers import unique, zip_bytes
 
 ACCOUNT = "000000000000"
@@ -34,32 +33,55 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def root(enforced):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
     return lambda service: session.client(service, endpoint_url=enforced.endpoint)
 
 
 def role(iam, service: str = "lambda.amazonaws.com", allow: str | None = None) -> str:
     name = unique("exec")
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))["Role"]["Arn"]
     if allow:
-        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allow, "Resource": "*"}]}))
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="p",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": allow, "Resource": "*"}],
+                }
+            ),
+        )
     return arn
 
 
 def create(lam, role_arn: str, source: str = "def handler(e, c):\n    return 1\n") -> str:
     name = unique("fn")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
-                        Code={"ZipFile": zip_bytes({"handler.py": source})})
-    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role_arn,
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes({"handler.py": source})},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
+    )
     return name
 
 
 def refused(error) -> tuple[str, str, int]:
     response = error.value.response
-    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def test_role_that_does_not_exist_is_refused(root):
@@ -75,7 +97,10 @@ def test_role_that_does_not_trust_lambda_is_refused(root):
         create(lam, role(iam, service="ec2.amazonaws.com"))
     assert refused(error) == ("InvalidParameterValueException", CANNOT_ASSUME, 400)
     name = create(lam, role(iam))
-    for bad in (role(iam, service="ecs-tasks.amazonaws.com"), f"arn:aws:iam::{ACCOUNT}:role/{unique('gone')}"):
+    for bad in (
+        role(iam, service="ecs-tasks.amazonaws.com"),
+        f"arn:aws:iam::{ACCOUNT}:role/{unique('gone')}",
+    ):
         with pytest.raises(ClientError) as error:
             lam.update_function_configuration(FunctionName=name, Role=bad)
         assert refused(error) == ("InvalidParameterValueException", CANNOT_ASSUME, 400)

@@ -45,15 +45,18 @@ def handler(event, context):
 
 
 def invoke(lam, name, payload=None, **kwargs):
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload if payload is not None else {}), **kwargs)
+    response = lam.invoke(
+        FunctionName=name, Payload=json.dumps(payload if payload is not None else {}), **kwargs
+    )
     body = response["Payload"].read()
     return response, (json.loads(body) if body else None)
 
 
 def test_python_handler_sees_aws_environment_and_context(client):
     lam = client("lambda")
-    name = create(lam, ENV_HANDLER, MemorySize=256, Timeout=7,
-                  Environment={"Variables": {"MY_SETTING": "on"}})
+    name = create(
+        lam, ENV_HANDLER, MemorySize=256, Timeout=7, Environment={"Variables": {"MY_SETTING": "on"}}
+    )
     response, result = invoke(lam, name, {"hello": "world"})
     assert response["StatusCode"] == 200
     assert response["ExecutedVersion"] == "$LATEST"
@@ -88,7 +91,9 @@ def test_environment_is_reused_while_warm(client):
     counts = [invoke(lam, name)[1]["count"] for _ in range(3)]
     assert counts == [1, 2, 3]
     lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"MY_SETTING": "new"}})
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    lam.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
     _, result = invoke(lam, name)
     assert result["count"] == 1 and result["env"]["MY_SETTING"] == "new"
 
@@ -104,8 +109,10 @@ def test_python_runtimes_run_their_interpreter_with_boto3(client, version):
 
 def test_tail_log_and_cloudwatch_log_stream(client):
     lam, logs = client("lambda"), client("logs")
-    source = "import logging\nlogger = logging.getLogger()\nlogger.setLevel(logging.INFO)\n" \
-             "def handler(event, context):\n    print('plain output')\n    logger.info('via logging %s', 42)\n    return 1\n"
+    source = (
+        "import logging\nlogger = logging.getLogger()\nlogger.setLevel(logging.INFO)\n"
+        "def handler(event, context):\n    print('plain output')\n    logger.info('via logging %s', 42)\n    return 1\n"
+    )
     name = create(lam, source)
     response, result = invoke(lam, name, LogType="Tail")
     assert result == 1
@@ -119,8 +126,9 @@ def test_tail_log_and_cloudwatch_log_stream(client):
     group = f"/aws/lambda/{name}"
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert len(streams) == 1
-    events = logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"],
-                                 startFromHead=True)["events"]
+    events = logs.get_log_events(
+        logGroupName=group, logStreamName=streams[0]["logStreamName"], startFromHead=True
+    )["events"]
     messages = [e["message"] for e in events]
     assert messages[0].startswith("START RequestId:") and "plain output" in messages
     found = logs.filter_log_events(logGroupName=group, filterPattern="REPORT")["events"]
@@ -139,21 +147,45 @@ def test_handler_exception_is_an_unhandled_function_error(client):
     assert any("raise ValueError" in line for line in result["stackTrace"])
 
 
-@pytest.mark.parametrize("files,handler,error_type,message", [
-    ({"handler.py": "def handler(e, c):\n    return 1\n"}, "missing.handler", "Runtime.ImportModuleError",
-     "Unable to import module 'missing': No module named 'missing'"),
-    ({"handler.py": "def handler(e, c):\n    return 1\n"}, "handler.nope", "Runtime.HandlerNotFound",
-     "Handler 'nope' missing on module 'handler'"),
-    ({"handler.py": "def handler(e, c)\n    return 1\n"}, "handler.handler", "Runtime.UserCodeSyntaxError",
-     "Syntax error in module 'handler'"),
-    ({"handler.py": "import not_a_module_anywhere\n"}, "handler.handler", "Runtime.ImportModuleError",
-     "Unable to import module 'handler': No module named 'not_a_module_anywhere'"),
-])
+@pytest.mark.parametrize(
+    "files,handler,error_type,message",
+    [
+        (
+            {"handler.py": "def handler(e, c):\n    return 1\n"},
+            "missing.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'missing': No module named 'missing'",
+        ),
+        (
+            {"handler.py": "def handler(e, c):\n    return 1\n"},
+            "handler.nope",
+            "Runtime.HandlerNotFound",
+            "Handler 'nope' missing on module 'handler'",
+        ),
+        (
+            {"handler.py": "def handler(e, c)\n    return 1\n"},
+            "handler.handler",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'handler'",
+        ),
+        (
+            {"handler.py": "import not_a_module_anywhere\n"},
+            "handler.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'handler': No module named 'not_a_module_anywhere'",
+        ),
+    ],
+)
 def test_init_failures_have_aws_error_types(client, files, handler, error_type, message):
     lam = client("lambda")
     name = unique("fn")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
-                        Handler=handler, Code={"ZipFile": zip_bytes(files)})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role="arn:aws:iam::000000000000:role/r",
+        Handler=handler,
+        Code={"ZipFile": zip_bytes(files)},
+    )
     response, result = invoke(lam, name)
     assert response["FunctionError"] == "Unhandled"
     assert result["errorType"] == error_type
@@ -174,10 +206,12 @@ def test_runtime_exit_is_an_exit_error(client):
 
 def test_timeout_kills_the_environment(client):
     lam = client("lambda")
-    source = ("import time, os, subprocess\nSTARTS = [0]\ndef handler(event, context):\n    STARTS[0] += 1\n"
-              "    if event.get('fork'):\n        subprocess.Popen(['sleep', '300'])\n"
-              "    if event.get('hang'):\n        print('about to hang')\n        time.sleep(60)\n"
-              "    return STARTS[0]\n")
+    source = (
+        "import time, os, subprocess\nSTARTS = [0]\ndef handler(event, context):\n    STARTS[0] += 1\n"
+        "    if event.get('fork'):\n        subprocess.Popen(['sleep', '300'])\n"
+        "    if event.get('hang'):\n        print('about to hang')\n        time.sleep(60)\n"
+        "    return STARTS[0]\n"
+    )
     name = create(lam, source, Timeout=1)
     assert invoke(lam, name)[1] == 1
     started = time.monotonic()
@@ -187,14 +221,21 @@ def test_timeout_kills_the_environment(client):
     assert result["errorType"] == "Sandbox.Timedout"
     assert result["errorMessage"].endswith("Task timed out after 1.00 seconds")
     tail = base64.b64decode(response["LogResult"]).decode()
-    assert "about to hang" in tail and "Task timed out after 1.00 seconds" in tail and "Status: timeout" in tail
+    assert (
+        "about to hang" in tail and "Task timed out after 1.00 seconds" in tail and "Status: timeout" in tail
+    )
     assert invoke(lam, name)[1] == 1  # a new environment
 
 
 def test_huge_output_is_capped(client):
     lam = client("lambda")
-    name = create(lam, "import sys\ndef handler(e, c):\n    sys.stdout.write('x' * (100 * 1024 * 1024))\n"
-                       "    return 'done'\n", MemorySize=1024, Timeout=60)
+    name = create(
+        lam,
+        "import sys\ndef handler(e, c):\n    sys.stdout.write('x' * (100 * 1024 * 1024))\n"
+        "    return 'done'\n",
+        MemorySize=1024,
+        Timeout=60,
+    )
     response, result = invoke(lam, name, LogType="Tail")
     assert result == "done"
     assert "bytes of output dropped" in base64.b64decode(response["LogResult"]).decode()
@@ -274,19 +315,39 @@ def test_node_runtime_async_handler(client, runtime):
 @needs_node
 def test_node_esm_callback_and_errors(client):
     lam = client("lambda")
-    esm = create(lam, "export const handler = async (event) => ({ esm: true, n: event.n });",
-                 handler="app.handler", runtime="nodejs20.x", filename="app.mjs")
+    esm = create(
+        lam,
+        "export const handler = async (event) => ({ esm: true, n: event.n });",
+        handler="app.handler",
+        runtime="nodejs20.x",
+        filename="app.mjs",
+    )
     assert invoke(lam, esm, {"n": 2})[1] == {"esm": True, "n": 2}
-    callback = create(lam, "exports.handler = (event, context, cb) => { setTimeout(() => cb(null, 'called back'), 5); };",
-                      handler="index.handler", runtime="nodejs20.x", filename="index.js")
+    callback = create(
+        lam,
+        "exports.handler = (event, context, cb) => { setTimeout(() => cb(null, 'called back'), 5); };",
+        handler="index.handler",
+        runtime="nodejs20.x",
+        filename="index.js",
+    )
     assert invoke(lam, callback)[1] == "called back"
-    failing = create(lam, "exports.handler = async () => { throw new TypeError('nope'); };",
-                     handler="index.handler", runtime="nodejs20.x", filename="index.js")
+    failing = create(
+        lam,
+        "exports.handler = async () => { throw new TypeError('nope'); };",
+        handler="index.handler",
+        runtime="nodejs20.x",
+        filename="index.js",
+    )
     response, result = invoke(lam, failing)
     assert response["FunctionError"] == "Unhandled"
     assert result["errorType"] == "TypeError" and result["errorMessage"] == "nope"
-    missing = create(lam, "exports.other = async () => 1;", handler="index.handler", runtime="nodejs20.x",
-                     filename="index.js")
+    missing = create(
+        lam,
+        "exports.other = async () => 1;",
+        handler="index.handler",
+        runtime="nodejs20.x",
+        filename="index.js",
+    )
     response, result = invoke(lam, missing)
     assert result["errorType"] == "Runtime.HandlerNotFound"
     assert result["errorMessage"] == "index.handler is undefined or not exported"
@@ -295,11 +356,16 @@ def test_node_esm_callback_and_errors(client):
 def test_layers_are_importable_from_opt(client):
     lam = client("lambda")
     layer = lam.publish_layer_version(
-        LayerName=unique("layer"), Content={"ZipFile": zip_bytes({"python/shared_lib.py": "VALUE = 'from layer'\n"})},
-        CompatibleRuntimes=["python3.12"])
+        LayerName=unique("layer"),
+        Content={"ZipFile": zip_bytes({"python/shared_lib.py": "VALUE = 'from layer'\n"})},
+        CompatibleRuntimes=["python3.12"],
+    )
     assert layer["Version"] == 1 and layer["LayerVersionArn"].endswith(":1")
-    name = create(lam, "import shared_lib\ndef handler(e, c):\n    return shared_lib.VALUE\n",
-                  Layers=[layer["LayerVersionArn"]])
+    name = create(
+        lam,
+        "import shared_lib\ndef handler(e, c):\n    return shared_lib.VALUE\n",
+        Layers=[layer["LayerVersionArn"]],
+    )
     assert invoke(lam, name)[1] == "from layer"
     config = lam.get_function_configuration(FunctionName=name)
     assert config["Layers"][0]["Arn"] == layer["LayerVersionArn"]
@@ -312,9 +378,12 @@ def test_layers_are_importable_from_opt(client):
 def test_invoke_from_inside_a_function_reaches_overcast(client):
     lam = client("lambda")
     target = create(lam, "def handler(e, c):\n    return {'inner': e}\n")
-    outer = create(lam, "import boto3, json\ndef handler(e, c):\n"
-                        "    r = boto3.client('lambda').invoke(FunctionName=e['target'], Payload=b'{\"a\": 1}')\n"
-                        "    return json.loads(r['Payload'].read())\n")
+    outer = create(
+        lam,
+        "import boto3, json\ndef handler(e, c):\n"
+        "    r = boto3.client('lambda').invoke(FunctionName=e['target'], Payload=b'{\"a\": 1}')\n"
+        "    return json.loads(r['Payload'].read())\n",
+    )
     assert invoke(lam, outer, {"target": target})[1] == {"inner": {"a": 1}}
 
 

@@ -14,7 +14,9 @@ from .test_triggers import RECORDER, recorded
 
 
 def clients(server: Server):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
     return [session.client(s, endpoint_url=server.endpoint) for s in ("lambda", "dynamodb", "logs")]
 
 
@@ -25,16 +27,19 @@ def test_latest_position_survives_a_restart_before_the_first_batch(tmp_path):
         lam, ddb, _ = clients(server)
         table = unique("tbl")
         stream_arn = ddb.create_table(
-            TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            TableName=table,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
         )["TableDescription"]["LatestStreamArn"]
         ddb.put_item(TableName=table, Item={"pk": {"S": "before"}})
         name = create(lam, RECORDER)
         # Throttled, the function cannot take a batch before the crash: nothing is processed.
         lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
-        lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=name, StartingPosition="LATEST",
-                                        BatchSize=10)
+        lam.create_event_source_mapping(
+            EventSourceArn=stream_arn, FunctionName=name, StartingPosition="LATEST", BatchSize=10
+        )
         ddb.put_item(TableName=table, Item={"pk": {"S": "after-create"}})
         time.sleep(1.0)  # the poller sees the record and is throttled
     finally:

@@ -26,7 +26,9 @@ def recorded(logs, name: str, count: int = 1, timeout: float = 20.0) -> list[dic
     found = []
     while time.monotonic() < deadline:
         try:
-            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="EVENT")["events"]
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="EVENT")[
+                "events"
+            ]
         except logs.exceptions.ResourceNotFoundException:
             events = []
         found = [json.loads(e["message"].split("EVENT ", 1)[1]) for e in events]
@@ -42,22 +44,38 @@ def test_sqs_mapping_delivers_batches_and_deletes(client):
     url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     for i in range(5):
-        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}",
-                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
-    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, BatchSize=10,
-                                              MaximumBatchingWindowInSeconds=1)
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=f"m{i}",
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}},
+        )
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, BatchSize=10, MaximumBatchingWindowInSeconds=1
+    )
     assert mapping["State"] == "Creating" and mapping["BatchSize"] == 10
     events = recorded(logs, name)
     records = [r for event in events for r in event["Records"]]
     assert sorted(r["body"] for r in records) == [f"m{i}" for i in range(5)]
     first = records[0]
-    assert first["eventSource"] == "aws:sqs" and first["eventSourceARN"] == arn and first["awsRegion"] == "us-east-1"
-    assert first["messageAttributes"]["kind"] == {"stringValue": "test", "stringListValues": [],
-                                                  "binaryListValues": [], "dataType": "String"}
+    assert (
+        first["eventSource"] == "aws:sqs"
+        and first["eventSourceARN"] == arn
+        and first["awsRegion"] == "us-east-1"
+    )
+    assert first["messageAttributes"]["kind"] == {
+        "stringValue": "test",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
     assert first["attributes"]["ApproximateReceiveCount"] == "1"
     for _ in range(50):
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        if attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0":
+        if (
+            attributes["ApproximateNumberOfMessages"]
+            == attributes["ApproximateNumberOfMessagesNotVisible"]
+            == "0"
+        ):
             break
         time.sleep(0.1)
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
@@ -67,20 +85,27 @@ def test_sqs_mapping_delivers_batches_and_deletes(client):
 
 def test_sqs_partial_batch_failures_return_to_queue_and_reach_dlq(client):
     lam, sqs = client("lambda"), client("sqs")
-    source = ("def handler(event, context):\n"
-              "    return {'batchItemFailures': [{'itemIdentifier': r['messageId']} for r in event['Records']\n"
-              "                                  if r['body'] == 'bad']}\n")
+    source = (
+        "def handler(event, context):\n"
+        "    return {'batchItemFailures': [{'itemIdentifier': r['messageId']} for r in event['Records']\n"
+        "                                  if r['body'] == 'bad']}\n"
+    )
     name = create(lam, source)
     dlq = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName=unique("q"), Attributes={
-        "VisibilityTimeout": "1",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+    url = sqs.create_queue(
+        QueueName=unique("q"),
+        Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+        },
+    )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.send_message(QueueUrl=url, MessageBody="good")
     sqs.send_message(QueueUrl=url, MessageBody="bad")
-    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, BatchSize=10,
-                                    FunctionResponseTypes=["ReportBatchItemFailures"])
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
+    )
     body = None
     for _ in range(150):
         messages = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=0).get("Messages", [])
@@ -97,14 +122,17 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
     lam, ddb, sqs, logs = client("lambda"), client("dynamodb"), client("sqs"), client("logs")
     table = unique("tbl")
     stream_arn = ddb.create_table(
-        TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )["TableDescription"]["LatestStreamArn"]
     ddb.put_item(TableName=table, Item={"pk": {"S": "before"}})
     name = create(lam, RECORDER)
-    mapping = lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=name,
-                                              StartingPosition="TRIM_HORIZON", BatchSize=100)
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=100
+    )
     assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["BisectBatchOnFunctionError"] is False
     ddb.put_item(TableName=table, Item={"pk": {"S": "after"}, "n": {"N": "1"}})
     ddb.delete_item(TableName=table, Key={"pk": {"S": "before"}})
@@ -122,9 +150,14 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
     failing = create(lam, "def handler(event, context):\n    raise Exception('cannot process')\n")
     dlq = sqs.create_queue(QueueName=unique("ddb-fail"))["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=failing, StartingPosition="LATEST",
-                                    MaximumRetryAttempts=1, BisectBatchOnFunctionError=False,
-                                    DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    lam.create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=failing,
+        StartingPosition="LATEST",
+        MaximumRetryAttempts=1,
+        BisectBatchOnFunctionError=False,
+        DestinationConfig={"OnFailure": {"Destination": dlq_arn}},
+    )
     time.sleep(1.5)  # the LATEST position is taken when the poller starts
     ddb.put_item(TableName=table, Item={"pk": {"S": "poison"}})
     message = None
@@ -147,10 +180,19 @@ def test_s3_notification_invokes_function(client):
     arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     bucket = unique("bucket")
     s3.create_bucket(Bucket=bucket)
-    lam.add_permission(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction",
-                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
     s3.put_object(Bucket=bucket, Key="uploads/a.csv", Body=b"1,2,3")
     record = recorded(logs, name)[0]["Records"][0]
     assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
@@ -161,14 +203,28 @@ def test_code_from_s3(client):
     lam, s3 = client("lambda"), client("s3")
     bucket = unique("code")
     s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="fn.zip", Body=zip_bytes({"handler.py": "def handler(e, c):\n    return 's3 code'\n"}))
+    s3.put_object(
+        Bucket=bucket,
+        Key="fn.zip",
+        Body=zip_bytes({"handler.py": "def handler(e, c):\n    return 's3 code'\n"}),
+    )
     name = unique("fn")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
-                        Code={"S3Bucket": bucket, "S3Key": "fn.zip"})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"S3Bucket": bucket, "S3Key": "fn.zip"},
+    )
     assert json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "s3 code"
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.create_function(FunctionName=unique("fn"), Runtime="python3.12", Role=ROLE, Handler="handler.handler",
-                            Code={"S3Bucket": bucket, "S3Key": "missing.zip"})
+        lam.create_function(
+            FunctionName=unique("fn"),
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="handler.handler",
+            Code={"S3Bucket": bucket, "S3Key": "missing.zip"},
+        )
 
 
 def test_logs_subscription_filter_invokes_function(client):
@@ -178,11 +234,18 @@ def test_logs_subscription_filter_invokes_function(client):
     group = f"/app/{unique('g')}"
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="s1")
-    logs.put_subscription_filter(logGroupName=group, filterName="errors", filterPattern="ERROR",
-                                 destinationArn=arn)
+    logs.put_subscription_filter(
+        logGroupName=group, filterName="errors", filterPattern="ERROR", destinationArn=arn
+    )
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName=group, logStreamName="s1", logEvents=[
-        {"timestamp": now, "message": "INFO fine"}, {"timestamp": now + 1, "message": "ERROR broken"}])
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s1",
+        logEvents=[
+            {"timestamp": now, "message": "INFO fine"},
+            {"timestamp": now + 1, "message": "ERROR broken"},
+        ],
+    )
     event = recorded(logs, name)[0]
     document = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
     assert document["messageType"] == "DATA_MESSAGE" and document["logGroup"] == group
@@ -190,7 +253,7 @@ def test_logs_subscription_filter_invokes_function(client):
     assert [e["message"] for e in document["logEvents"]] == ["ERROR broken"]
 
 
-GUIDE_HANDLER = '''import json
+GUIDE_HANDLER = """import json
 import logging
 import boto3
 from botocore.exceptions import ClientError
@@ -243,15 +306,18 @@ def _response(status_code: int, body: dict) -> dict:
         }},
         'body': json.dumps(body),
     }}
-'''
+"""
 
 
 def test_guide_handler_reads_its_dynamodb_table(client):
     lam, ddb = client("lambda"), client("dynamodb")
     table = unique("Users")
-    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "userId", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "userId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     ddb.put_item(TableName=table, Item={"userId": {"S": "abc123"}, "name": {"S": "Ada"}})
     name = create(lam, GUIDE_HANDLER.format(table=table), handler="handler.lambda_handler", Timeout=30)
 
@@ -274,11 +340,20 @@ def test_sns_subscription_invokes_function(client):
     name = create(lam, RECORDER)
     arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
-    lam.add_permission(FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction",
-                       Principal="sns.amazonaws.com", SourceArn=topic)
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)["SubscriptionArn"]
-    sns.publish(TopicArn=topic, Message="hello lambda", Subject="greeting",
-                MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+    sns.publish(
+        TopicArn=topic,
+        Message="hello lambda",
+        Subject="greeting",
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}},
+    )
     record = recorded(logs, name)[0]["Records"][0]
     assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
     assert record["EventSubscriptionArn"] == subscription

@@ -12,18 +12,27 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-
 from .helpers import create, unique
 
-FORBIDDEN = ("Forbidden. For troubleshooting Function URL authorization issues, see: "
-             "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html")
-ECHO = ("import json\ndef handler(event, context):\n"
-        "    return {'statusCode': 200, 'body': json.dumps({'iam': event['requestContext'].get('authorizer', {})"
-        ".get('iam'), 'body': event.get('body'), 'query': event.get('rawQueryString')})}\n")
+FORBIDDEN = (
+    "Forbidden. For troubleshooting Function URL authorization issues, see: "
+    "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+)
+ECHO = (
+    "import json\ndef handler(event, context):\n"
+    "    return {'statusCode': 200, 'body': json.dumps({'iam': event['requestContext'].get('authorizer', {})"
+    ".get('iam'), 'body': event.get('body'), 'query': event.get('rawQueryString')})}\n"
+)
 
 
-def call(url: str, credentials: Credentials | None = None, service: str = "lambda", method: str = "POST",
-         body: bytes = b'{"hello": 1}', path: str = "/things?a=1&b=two") -> tuple[int, dict, dict]:
+def call(
+    url: str,
+    credentials: Credentials | None = None,
+    service: str = "lambda",
+    method: str = "POST",
+    body: bytes = b'{"hello": 1}',
+    path: str = "/things?a=1&b=two",
+) -> tuple[int, dict, dict]:
     """Send a request to a function URL through 127.0.0.1, signed as botocore signs."""
     parts = urlsplit(url)
     full = f"{parts.scheme}://{parts.netloc}{path}"
@@ -35,7 +44,11 @@ def call(url: str, credentials: Credentials | None = None, service: str = "lambd
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(response.read() or b"null")
+        return (
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            json.loads(response.read() or b"null"),
+        )
     finally:
         connection.close()
 
@@ -70,17 +83,39 @@ def test_signed_request_reaches_the_function_with_the_caller(client):
 
 
 def enforced_function(enforced) -> tuple:
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
     lam = session.client("lambda", endpoint_url=enforced.endpoint)
     iam = session.client("iam", endpoint_url=enforced.endpoint)
     name = unique("fn")
-    role = iam.create_role(RoleName=unique("exec"), AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName=unique("exec"),
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     from .helpers import zip_bytes
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
-                        Code={"ZipFile": zip_bytes({"handler.py": ECHO})})
-    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes({"handler.py": ECHO})},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
+    )
     return lam, iam, name
 
 
@@ -88,11 +123,21 @@ def test_enforcement_serves_a_none_url_only_with_a_public_permission(enforced):
     lam, _, name = enforced_function(enforced)
     url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
     assert call(url)[::2] == (403, {"Message": FORBIDDEN})
-    lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
-                       FunctionUrlAuthType="AWS_IAM")
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="public",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="AWS_IAM",
+    )
     assert call(url)[0] == 403  # granted for the other auth type only
-    lam.add_permission(FunctionName=name, StatementId="public-none", Action="lambda:InvokeFunctionUrl",
-                       Principal="*", FunctionUrlAuthType="NONE")
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="public-none",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
     status, _, body = call(url)
     assert status == 200 and body["iam"] is None
 
@@ -114,21 +159,39 @@ def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(en
 
     nobody, _ = user()
     assert call(url, nobody)[::2] == (403, {"Message": FORBIDDEN})
-    allowed, allowed_arn = user({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "lambda:InvokeFunctionUrl", "Resource": function}]})
+    allowed, allowed_arn = user(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunctionUrl", "Resource": function}],
+        }
+    )
     status, _, body = call(url, allowed)
     assert status == 200 and body["iam"]["userArn"] == allowed_arn
-    wrong_action, _ = user({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}]})
+    wrong_action, _ = user(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}],
+        }
+    )
     assert call(url, wrong_action)[0] == 403
 
     named, named_arn = user()
     other_account = Credentials("111111111111", "anything")
     assert call(url, other_account)[0] == 403
-    lam.add_permission(FunctionName=name, StatementId="by-user", Action="lambda:InvokeFunctionUrl",
-                       Principal=named_arn, FunctionUrlAuthType="AWS_IAM")
-    lam.add_permission(FunctionName=name, StatementId="by-account", Action="lambda:InvokeFunctionUrl",
-                       Principal="111111111111", FunctionUrlAuthType="AWS_IAM")
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="by-user",
+        Action="lambda:InvokeFunctionUrl",
+        Principal=named_arn,
+        FunctionUrlAuthType="AWS_IAM",
+    )
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="by-account",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="111111111111",
+        FunctionUrlAuthType="AWS_IAM",
+    )
     assert call(url, named)[0] == 200
     status, _, body = call(url, other_account)
     assert status == 200 and body["iam"]["accountId"] == "111111111111"

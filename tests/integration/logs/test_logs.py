@@ -59,25 +59,34 @@ def test_put_and_get_events_with_tokens(logs):
     events = [{"timestamp": now + i, "message": f"line {i}"} for i in range(5)]
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
     with pytest.raises(logs.exceptions.InvalidParameterException):
-        logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": now + 5, "message": "x"}, {"timestamp": now, "message": "y"}])
-    old = logs.put_log_events(logGroupName=group, logStreamName=stream,
-                              logEvents=[{"timestamp": now - 15 * 86400 * 1000, "message": "ancient"}])
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": now + 5, "message": "x"}, {"timestamp": now, "message": "y"}],
+        )
+    old = logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": now - 15 * 86400 * 1000, "message": "ancient"}],
+    )
     assert old["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 1}
     head = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True, limit=2)
     assert [e["message"] for e in head["events"]] == ["line 0", "line 1"]
-    following = logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=head["nextForwardToken"],
-                                    limit=2)
+    following = logs.get_log_events(
+        logGroupName=group, logStreamName=stream, nextToken=head["nextForwardToken"], limit=2
+    )
     assert [e["message"] for e in following["events"]] == ["line 2", "line 3"]
-    back = logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=following["nextBackwardToken"],
-                               limit=1)
+    back = logs.get_log_events(
+        logGroupName=group, logStreamName=stream, nextToken=following["nextBackwardToken"], limit=1
+    )
     assert [e["message"] for e in back["events"]] == ["line 1"]
     latest = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=2)
     assert [e["message"] for e in latest["events"]] == ["line 3", "line 4"]
     end = logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=latest["nextForwardToken"])
     assert end["events"] == [] and end["nextForwardToken"] == latest["nextForwardToken"]
-    window = logs.get_log_events(logGroupName=group, logStreamName=stream, startTime=now + 1, endTime=now + 3,
-                                 startFromHead=True)
+    window = logs.get_log_events(
+        logGroupName=group, logStreamName=stream, startTime=now + 1, endTime=now + 3, startFromHead=True
+    )
     assert [e["message"] for e in window["events"]] == ["line 1", "line 2"]
     stream_info = logs.describe_log_streams(logGroupName=group)["logStreams"][0]
     assert stream_info["firstEventTimestamp"] == now and stream_info["lastEventTimestamp"] == now + 4
@@ -88,30 +97,39 @@ def test_filter_log_events_patterns(logs):
     logs.create_log_group(logGroupName=group)
     now = int(time.time() * 1000)
     lines = {
-        "web": ['127.0.0.1 GET /index 200 512', '10.0.0.1 POST /login 500 0', 'ERROR disk full on /dev/sda',
-                'WARN slow request'],
-        "api": [json.dumps({"level": "ERROR", "latency": 250, "user": {"id": "u1"}}),
-                json.dumps({"level": "INFO", "latency": 20, "user": {"id": "u2"}})],
+        "web": [
+            "127.0.0.1 GET /index 200 512",
+            "10.0.0.1 POST /login 500 0",
+            "ERROR disk full on /dev/sda",
+            "WARN slow request",
+        ],
+        "api": [
+            json.dumps({"level": "ERROR", "latency": 250, "user": {"id": "u1"}}),
+            json.dumps({"level": "INFO", "latency": 20, "user": {"id": "u2"}}),
+        ],
     }
     for stream, messages in lines.items():
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
-        logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)])
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)],
+        )
 
     def matching(pattern, **kwargs):
         found = logs.filter_log_events(logGroupName=group, filterPattern=pattern, **kwargs)["events"]
         return sorted(e["message"] for e in found)
 
-    assert matching("ERROR") == sorted(['ERROR disk full on /dev/sda', lines["api"][0]])
-    assert matching('"disk full"') == ['ERROR disk full on /dev/sda']
-    assert matching("?WARN ?POST") == sorted(['10.0.0.1 POST /login 500 0', 'WARN slow request'])
+    assert matching("ERROR") == sorted(["ERROR disk full on /dev/sda", lines["api"][0]])
+    assert matching('"disk full"') == ["ERROR disk full on /dev/sda"]
+    assert matching("?WARN ?POST") == sorted(["10.0.0.1 POST /login 500 0", "WARN slow request"])
     assert matching("ERROR -disk") == [lines["api"][0]]
     assert matching('{ $.level = "ERROR" }') == [lines["api"][0]]
     assert matching("{ $.latency > 100 }") == [lines["api"][0]]
     assert matching('{ $.user.id = "u2" && $.latency < 100 }') == [lines["api"][1]]
     assert matching("{ $.missing NOT EXISTS && $.level = INF* }") == [lines["api"][1]]
-    assert matching("[ip, method, path, status = 5*, bytes]") == ['10.0.0.1 POST /login 500 0']
-    assert matching("[ip, method = GET, ...]") == ['127.0.0.1 GET /index 200 512']
+    assert matching("[ip, method, path, status = 5*, bytes]") == ["10.0.0.1 POST /login 500 0"]
+    assert matching("[ip, method = GET, ...]") == ["127.0.0.1 GET /index 200 512"]
     assert matching("", logStreamNames=["api"]) == sorted(lines["api"])
     assert len(matching("", logStreamNamePrefix="we")) == 4
     page = logs.filter_log_events(logGroupName=group, limit=2)
@@ -126,8 +144,16 @@ def test_cli_log_commands(aws):
     group = f"/cli/{unique('g')}"
     aws("logs", "create-log-group", "--log-group-name", group)
     aws("logs", "create-log-stream", "--log-group-name", group, "--log-stream-name", "s")
-    aws("logs", "put-log-events", "--log-group-name", group, "--log-stream-name", "s",
-        "--log-events", f"timestamp={int(time.time() * 1000)},message=hello-cli")
+    aws(
+        "logs",
+        "put-log-events",
+        "--log-group-name",
+        group,
+        "--log-stream-name",
+        "s",
+        "--log-events",
+        f"timestamp={int(time.time() * 1000)},message=hello-cli",
+    )
     found = aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", "hello")
     assert [e["message"] for e in found["events"]] == ["hello-cli"]
 
@@ -141,10 +167,13 @@ def test_group_identifier_is_the_arn_without_its_wildcard(logs):
     streams = logs.describe_log_streams(logGroupIdentifier=described["logGroupArn"])["logStreams"]
     assert [s["logStreamName"] for s in streams] == ["s"]
     logs.get_log_events(logGroupIdentifier=described["logGroupArn"], logStreamName="s")
-    for call in (lambda: logs.describe_log_streams(logGroupIdentifier=described["arn"]),
-                 lambda: logs.get_log_events(logGroupIdentifier=described["arn"], logStreamName="s")):
+    for call in (
+        lambda: logs.describe_log_streams(logGroupIdentifier=described["arn"]),
+        lambda: logs.get_log_events(logGroupIdentifier=described["arn"], logStreamName="s"),
+    ):
         with pytest.raises(logs.exceptions.InvalidParameterException) as error:
             call()
         assert error.value.response["Error"]["Message"] == (
             f"1 validation error detected: Value '{described['arn']}' at 'logGroupIdentifier' failed to satisfy "
-            "constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*")
+            "constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*"
+        )

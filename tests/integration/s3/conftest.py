@@ -42,11 +42,23 @@ def error_of(call, *args, **kwargs) -> tuple[str, int, str]:
     with pytest.raises(ClientError) as caught:
         call(*args, **kwargs)
     error = caught.value.response
-    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"].get("Message", "")
+    return (
+        error["Error"]["Code"],
+        error["ResponseMetadata"]["HTTPStatusCode"],
+        error["Error"].get("Message", ""),
+    )
 
 
-def signed_raw(endpoint: str, method: str, host: str, path: str, headers: dict | None = None, body: bytes = b"",
-               region: str = "us-east-1", payload_hash: str | None = None):
+def signed_raw(
+    endpoint: str,
+    method: str,
+    host: str,
+    path: str,
+    headers: dict | None = None,
+    body: bytes = b"",
+    region: str = "us-east-1",
+    payload_hash: str | None = None,
+):
     """A request signed with test/test for `host` (e.g. a virtual-hosted bucket name), sent to
     the test server whatever DNS says about that host."""
     from botocore.auth import S3SigV4Auth

@@ -20,8 +20,11 @@ def headers_of_error(call, *args, **kwargs) -> tuple[int, dict, dict]:
     with pytest.raises(ClientError) as caught:
         call(*args, **kwargs)
     response = caught.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["ResponseMetadata"]["HTTPHeaders"], \
-        response["Error"]
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["ResponseMetadata"]["HTTPHeaders"],
+        response["Error"],
+    )
 
 
 # -- re-creating a bucket one owns ----------------------------------------------------------------
@@ -35,9 +38,15 @@ def test_recreate_in_us_east_1_keeps_bucket_objects_and_configuration(s3, aws):
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "team", "Value": "web"}]})
     s3.put_bucket_website(Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
-    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
-        "RestrictPublicBuckets": False})
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
 
     again = s3.create_bucket(Bucket=name)
     assert status_of(again) == 200 and again["Location"] == f"/{name}"
@@ -49,26 +58,38 @@ def test_recreate_in_us_east_1_keeps_bucket_objects_and_configuration(s3, aws):
     assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
     assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "team", "Value": "web"}]
     assert s3.get_bucket_website(Bucket=name)["IndexDocument"] == {"Suffix": "index.html"}
-    assert s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]["IgnorePublicAcls"] is False
+    assert (
+        s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]["IgnorePublicAcls"] is False
+    )
     assert s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"] == [
-        {"ObjectOwnership": "BucketOwnerEnforced"}]
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
     assert [b["Name"] for b in s3.list_buckets(Prefix=name)["Buckets"]] == [name]
 
 
 def test_recreate_with_tags_or_in_another_region_is_already_owned(s3, endpoint):
     name = unique("recreate")
     s3.create_bucket(Bucket=name)
-    assert error_of(s3.create_bucket, Bucket=name, CreateBucketConfiguration={
-        "Tags": [{"Key": "k", "Value": "v"}]}) == (
-        "BucketAlreadyOwnedByYou", 409,
-        "Your previous request to create the named bucket succeeded and you already own it.")
-    west = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                        region_name="eu-west-1")
+    assert error_of(
+        s3.create_bucket, Bucket=name, CreateBucketConfiguration={"Tags": [{"Key": "k", "Value": "v"}]}
+    ) == (
+        "BucketAlreadyOwnedByYou",
+        409,
+        "Your previous request to create the named bucket succeeded and you already own it.",
+    )
+    west = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="eu-west-1",
+    )
     west_name = unique("recreate")
     west.create_bucket(Bucket=west_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     west.put_object(Bucket=west_name, Key="k", Body=b"v")
-    assert error_of(west.create_bucket, Bucket=west_name,
-                    CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})[:2] == ("BucketAlreadyOwnedByYou", 409)
+    assert error_of(
+        west.create_bucket, Bucket=west_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )[:2] == ("BucketAlreadyOwnedByYou", 409)
     assert west.get_object(Bucket=west_name, Key="k")["Body"].read() == b"v"
 
 
@@ -82,8 +103,12 @@ def test_recreate_resets_the_bucket_acl_as_aws_documents(s3):
     assert [g["Permission"] for g in s3.get_bucket_acl(Bucket=name)["Grants"]] == ["FULL_CONTROL"]
     # Nothing else is reset: ACLs stay enabled and the public access block stays deleted.
     assert s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"] == [
-        {"ObjectOwnership": "ObjectWriter"}]
-    assert error_of(s3.get_public_access_block, Bucket=name)[:2] == ("NoSuchPublicAccessBlockConfiguration", 404)
+        {"ObjectOwnership": "ObjectWriter"}
+    ]
+    assert error_of(s3.get_public_access_block, Bucket=name)[:2] == (
+        "NoSuchPublicAccessBlockConfiguration",
+        404,
+    )
 
 
 # -- RestoreObject ------------------------------------------------------------------------------
@@ -94,7 +119,10 @@ def test_restore_object_statuses(s3, bucket, aws):
     started = s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})
     assert status_of(started) == 202
     assert error_of(s3.restore_object, Bucket=bucket, Key="cold", RestoreRequest={"Days": 2}) == (
-        "RestoreAlreadyInProgress", 409, "Object restore is already in progress")
+        "RestoreAlreadyInProgress",
+        409,
+        "Object restore is already in progress",
+    )
     deadline = time.monotonic() + 15
     while 'ongoing-request="false"' not in (s3.head_object(Bucket=bucket, Key="cold").get("Restore") or ""):
         assert time.monotonic() < deadline
@@ -127,16 +155,24 @@ def test_get_and_head_of_a_deleted_key_say_delete_marker(s3, bucket):
     assert (status, error["Code"], error["Key"]) == (404, "NoSuchKey", "gone")
     assert headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
     status, headers, _ = headers_of_error(s3.head_object, Bucket=bucket, Key="gone")
-    assert status == 404 and headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
+    assert (
+        status == 404 and headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
+    )
 
     status, headers, error = headers_of_error(s3.get_object, Bucket=bucket, Key="gone", VersionId=marker)
     assert (status, error["Code"], error["Method"], error["ResourceType"]) == (
-        405, "MethodNotAllowed", "GET", "DeleteMarker")
+        405,
+        "MethodNotAllowed",
+        "GET",
+        "DeleteMarker",
+    )
     assert "DeleteMarker" not in error and "VersionId" not in error
     assert headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
     assert headers["allow"] == "DELETE" and headers["last-modified"].endswith(" GMT")
     status, headers, _ = headers_of_error(s3.head_object, Bucket=bucket, Key="gone", VersionId=marker)
-    assert status == 405 and headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
+    assert (
+        status == 405 and headers["x-amz-delete-marker"] == "true" and headers["x-amz-version-id"] == marker
+    )
     assert headers["last-modified"].endswith(" GMT")
 
     # The real version is still there; a key that never existed has no marker headers.
@@ -183,7 +219,11 @@ def test_configuration_of_a_delete_marker_is_method_not_allowed(s3, bucket):
         for version in ({}, {"VersionId": marker}):
             status, headers, error = headers_of_error(call, Bucket=bucket, Key="k", **kwargs, **version)
             assert (status, error["Code"], error["Method"], error["ResourceType"]) == (
-                405, "MethodNotAllowed", method, "DeleteMarker"), (call, version)
+                405,
+                "MethodNotAllowed",
+                method,
+                "DeleteMarker",
+            ), (call, version)
             assert headers["x-amz-delete-marker"] == "true"
     # GetObjectAcl of the current (deleted) key is NoSuchKey; by the marker's id, 405.
     assert error_of(s3.get_object_acl, Bucket=bucket, Key="k")[:2] == ("NoSuchKey", 404)
@@ -208,17 +248,24 @@ def test_part_number_1_of_a_whole_object_is_a_partial_answer(s3, bucket):
 def test_put_bucket_tagging_is_204_and_tag_text_is_checked(s3, bucket):
     put = s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "a b+c-=._:/@", "Value": "ü 1"}]})
     assert status_of(put) == 204
-    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k1,k2", "Value": "v"}]}) \
-        == ("InvalidTag", 400, "The TagKey you have provided is invalid")
-    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v1,v2"}]}) \
-        == ("InvalidTag", 400, "The TagValue you have provided is invalid")
-    assert error_of(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]}) \
-        == ("InvalidTag", 400, "System tags cannot be added/updated by requester")
+    assert error_of(
+        s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k1,k2", "Value": "v"}]}
+    ) == ("InvalidTag", 400, "The TagKey you have provided is invalid")
+    assert error_of(
+        s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v1,v2"}]}
+    ) == ("InvalidTag", 400, "The TagValue you have provided is invalid")
+    assert error_of(
+        s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]}
+    ) == ("InvalidTag", 400, "System tags cannot be added/updated by requester")
     assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"", Tagging="aws:foo=bar") == (
-        "InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
+        "InvalidTag",
+        400,
+        "Your TagKey cannot be prefixed with aws:",
+    )
     s3.put_object(Bucket=bucket, Key="k", Body=b"")
-    assert error_of(s3.put_object_tagging, Bucket=bucket, Key="k", Tagging={
-        "TagSet": [{"Key": "aws:x", "Value": "v"}]}) == ("InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
+    assert error_of(
+        s3.put_object_tagging, Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]}
+    ) == ("InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
 
 
 def test_object_lock_configuration_without_a_body(s3, bucket, endpoint):
@@ -230,37 +277,53 @@ def test_object_lock_configuration_without_a_body(s3, bucket, endpoint):
     assert status == 400 and b"<Code>MissingRequestBodyError</Code>" in body
     assert b"<Message>Request Body is empty</Message>" in body
     assert error_of(s3.put_object_lock_configuration, Bucket=bucket, ObjectLockConfiguration={})[:2] == (
-        "MalformedXML", 400)
+        "MalformedXML",
+        400,
+    )
 
 
 def test_completing_an_upload_twice_answers_the_same(s3, bucket):
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
-    first = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"0" * 5 * 1024 * 1024)
+    first = s3.upload_part(
+        Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"0" * 5 * 1024 * 1024
+    )
     second = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"1")
     parts = {"Parts": [{"ETag": first["ETag"], "PartNumber": 1}, {"ETag": second["ETag"], "PartNumber": 2}]}
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts)
-    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts,
-                                         IfNoneMatch="*")
+    again = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts, IfNoneMatch="*"
+    )
     assert status_of(again) == 200 and again["ETag"] == done["ETag"]
     s3.put_object(Bucket=bucket, Key="mp", Body=b"replaced")
-    assert error_of(s3.complete_multipart_upload, Bucket=bucket, Key="mp", UploadId=upload,
-                    MultipartUpload=parts)[:2] == ("NoSuchUpload", 404)
+    assert error_of(
+        s3.complete_multipart_upload, Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts
+    )[:2] == ("NoSuchUpload", 404)
 
 
 def test_copy_in_place_of_a_named_version_and_composite_checksum_attributes(s3, bucket):
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     version = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
     s3.put_object(Bucket=bucket, Key="k", Body=b"two")
-    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k", "VersionId": version})
+    copied = s3.copy_object(
+        Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k", "VersionId": version}
+    )
     assert copied["CopySourceVersionId"] == version
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"one"
-    assert error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})[:2] == (
-        "InvalidRequest", 400)
+    assert error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})[
+        :2
+    ] == ("InvalidRequest", 400)
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256")["UploadId"]
-    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"some value",
-                          ChecksumAlgorithm="SHA256")
-    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA256": part["ChecksumSHA256"]}]})
+    part = s3.upload_part(
+        Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"some value", ChecksumAlgorithm="SHA256"
+    )
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA256": part["ChecksumSHA256"]}]
+        },
+    )
     attributes = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["Checksum"])
     assert attributes["Checksum"]["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw="
     head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")

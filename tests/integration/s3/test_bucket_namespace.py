@@ -14,10 +14,17 @@ def test_account_regional_names_carry_the_suffix(s3, client):
     assert created["BucketArn"] == f"arn:aws:s3:::{good}"
     west = client("s3", region_name="us-west-2")
     west_name = f"{prefix}-000000000000-us-west-2-an"
-    west.create_bucket(Bucket=west_name, BucketNamespace="account-regional",
-                       CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    west.create_bucket(
+        Bucket=west_name,
+        BucketNamespace="account-regional",
+        CreateBucketConfiguration={"LocationConstraint": "us-west-2"},
+    )
     # No suffix, another account's, another region's.
-    for name in (f"{prefix}-plain", f"{prefix}-111111111111-us-east-1-an", f"{prefix}x-000000000000-us-west-2-an"):
+    for name in (
+        f"{prefix}-plain",
+        f"{prefix}-111111111111-us-east-1-an",
+        f"{prefix}x-000000000000-us-west-2-an",
+    ):
         code, status, _ = error_of(s3.create_bucket, Bucket=name, BucketNamespace="account-regional")
         assert (code, status) == ("InvalidNamespaceHeader", 400)
     s3.delete_bucket(Bucket=good)

@@ -9,12 +9,27 @@ from tests.integration.s3.conftest import error_of, signed_raw, unique
 
 
 def other_account_client(endpoint, account="111111111111", region="us-east-1"):
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=account, aws_secret_access_key="x",
-                        region_name=region)
+    return boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id=account, aws_secret_access_key="x", region_name=region
+    )
 
 
-@pytest.mark.parametrize("name", ["ab", "a" * 64, "Upper-Case", "under_score", "-start", "end-", "two..dots",
-                                  "192.168.1.1", "xn--punycode", "name-s3alias", "dot-.dash"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ab",
+        "a" * 64,
+        "Upper-Case",
+        "under_score",
+        "-start",
+        "end-",
+        "two..dots",
+        "192.168.1.1",
+        "xn--punycode",
+        "name-s3alias",
+        "dot-.dash",
+    ],
+)
 def test_invalid_bucket_names(s3, name):
     code, status, message = error_of(s3.create_bucket, Bucket=name)
     assert (code, status, message) == ("InvalidBucketName", 400, "The specified bucket is not valid.")
@@ -22,23 +37,38 @@ def test_invalid_bucket_names(s3, name):
 
 def test_location_constraint_rules(s3, endpoint):
     name = unique()
-    assert error_of(s3.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"})[:2] \
-        == ("InvalidLocationConstraint", 400)
-    west = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                        region_name="eu-west-1")
+    assert error_of(
+        s3.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"}
+    )[:2] == ("InvalidLocationConstraint", 400)
+    west = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="eu-west-1",
+    )
     assert error_of(west.create_bucket, Bucket=name)[:2] == ("IllegalLocationConstraintException", 400)
-    assert error_of(west.create_bucket, Bucket=name,
-                    CreateBucketConfiguration={"LocationConstraint": "us-west-2"})[:2] == (
-        "IllegalLocationConstraintException", 400)
-    assert error_of(west.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "moon-1"}) == (
-        "IllegalLocationConstraintException", 400,
-        "The moon-1 location constraint is incompatible for the region specific endpoint this request was sent to.")
-    assert error_of(west.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"}) \
-        == ("IllegalLocationConstraintException", 400,
-            "The us-east-1 location constraint is incompatible for the region specific endpoint this request was "
-            "sent to.")
-    assert error_of(s3.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "moon-1"})[:2] \
-        == ("InvalidLocationConstraint", 400)
+    assert error_of(
+        west.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+    )[:2] == ("IllegalLocationConstraintException", 400)
+    assert error_of(
+        west.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "moon-1"}
+    ) == (
+        "IllegalLocationConstraintException",
+        400,
+        "The moon-1 location constraint is incompatible for the region specific endpoint this request was sent to.",
+    )
+    assert error_of(
+        west.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"}
+    ) == (
+        "IllegalLocationConstraintException",
+        400,
+        "The us-east-1 location constraint is incompatible for the region specific endpoint this request was "
+        "sent to.",
+    )
+    assert error_of(
+        s3.create_bucket, Bucket=name, CreateBucketConfiguration={"LocationConstraint": "moon-1"}
+    )[:2] == ("InvalidLocationConstraint", 400)
     west.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     assert west.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
     head = west.head_bucket(Bucket=name)
@@ -66,8 +96,9 @@ def test_global_namespace(s3, endpoint):
     west = other_account_client(endpoint, "000000000000", "eu-west-1")
     west_name = unique()
     west.create_bucket(Bucket=west_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    assert error_of(west.create_bucket, Bucket=west_name,
-                    CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})[:2] == ("BucketAlreadyOwnedByYou", 409)
+    assert error_of(
+        west.create_bucket, Bucket=west_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )[:2] == ("BucketAlreadyOwnedByYou", 409)
     other = other_account_client(endpoint)
     assert error_of(other.create_bucket, Bucket=name)[:2] == ("BucketAlreadyExists", 409)
     assert name not in [b["Name"] for b in other.list_buckets()["Buckets"]]
@@ -124,12 +155,16 @@ def test_virtual_hosted_and_path_style(s3, endpoint):
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="dir/file.txt", Body=b"hosted")
     port = endpoint.rsplit(":", 1)[1]
-    for host in (f"{name}.s3.localhost.localstack.cloud:{port}", f"{name}.s3.us-east-1.amazonaws.com",
-                 f"{name}.s3.amazonaws.com"):
+    for host in (
+        f"{name}.s3.localhost.localstack.cloud:{port}",
+        f"{name}.s3.us-east-1.amazonaws.com",
+        f"{name}.s3.amazonaws.com",
+    ):
         status, _, body = signed_raw(endpoint, "GET", host, "/dir/file.txt")
         assert (status, body) == (200, b"hosted"), host
-    status, _, body = signed_raw(endpoint, "PUT", f"{name}.s3.localhost.localstack.cloud:{port}", "/v.txt",
-                                 body=b"put virtually")
+    status, _, body = signed_raw(
+        endpoint, "PUT", f"{name}.s3.localhost.localstack.cloud:{port}", "/v.txt", body=b"put virtually"
+    )
     assert status == 200
     assert s3.get_object(Bucket=name, Key="v.txt")["Body"].read() == b"put virtually"
     status, _, body = signed_raw(endpoint, "GET", f"localhost:{port}", f"/{name}/dir/file.txt")

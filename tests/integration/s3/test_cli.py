@@ -27,11 +27,28 @@ def test_guide_commands(aws, s3, tmp_path):
     (build / "index.html").write_text("<h1>hi</h1>")
     (build / "css" / "site.css").write_text("body{}")
     (build / "old.txt").write_text("old")
-    cli(aws, "s3", "sync", str(build), f"s3://{bucket}/static/", "--delete", "--cache-control", "max-age=86400")
+    cli(
+        aws,
+        "s3",
+        "sync",
+        str(build),
+        f"s3://{bucket}/static/",
+        "--delete",
+        "--cache-control",
+        "max-age=86400",
+    )
     assert s3.head_object(Bucket=bucket, Key="static/index.html")["CacheControl"] == "max-age=86400"
     (build / "old.txt").unlink()
-    out = cli(aws, "s3", "sync", str(build), f"s3://{bucket}/static/", "--delete", "--cache-control",
-              "max-age=86400")
+    out = cli(
+        aws,
+        "s3",
+        "sync",
+        str(build),
+        f"s3://{bucket}/static/",
+        "--delete",
+        "--cache-control",
+        "max-age=86400",
+    )
     assert "delete: s3://" in out and "old.txt" in out
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="static/")["Contents"]]
     assert keys == ["static/css/site.css", "static/index.html"]
@@ -65,13 +82,31 @@ def test_guide_commands(aws, s3, tmp_path):
 def test_guide_versioning_commands(aws, s3, tmp_path):
     bucket = unique("guidev")
     s3.create_bucket(Bucket=bucket)
-    cli(aws, "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled")
+    cli(
+        aws,
+        "s3api",
+        "put-bucket-versioning",
+        "--bucket",
+        bucket,
+        "--versioning-configuration",
+        "Status=Enabled",
+    )
     first = s3.put_object(Bucket=bucket, Key="my-file.txt", Body=b"first")["VersionId"]
     s3.put_object(Bucket=bucket, Key="my-file.txt", Body=b"second")
     listed = aws("s3api", "list-object-versions", "--bucket", bucket, "--prefix", "my-file.txt")
     assert len(listed["Versions"]) == 2
     restored = tmp_path / "restored.txt"
-    aws("s3api", "get-object", "--bucket", bucket, "--key", "my-file.txt", "--version-id", first, str(restored))
+    aws(
+        "s3api",
+        "get-object",
+        "--bucket",
+        bucket,
+        "--key",
+        "my-file.txt",
+        "--version-id",
+        first,
+        str(restored),
+    )
     assert restored.read_bytes() == b"first"
 
 

@@ -9,8 +9,13 @@ from tests.conftest import Server
 
 
 def _client(server: Server):
-    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                        region_name="us-east-1")
+    return boto3.client(
+        "s3",
+        endpoint_url=server.endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
 
 
 def test_restart_and_kill_keep_every_acknowledged_object(tmp_path):

@@ -8,9 +8,13 @@ import pytest
 from tests.integration.s3.conftest import error_of, unique
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-IN_PLACE = ("InvalidRequest", 400, "This copy request is illegal because it is trying to copy an object to itself "
-            "without changing the object's metadata, storage class, website redirect location or encryption "
-            "attributes.")
+IN_PLACE = (
+    "InvalidRequest",
+    400,
+    "This copy request is illegal because it is trying to copy an object to itself "
+    "without changing the object's metadata, storage class, website redirect location or encryption "
+    "attributes.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,59 +25,109 @@ def key_arn(client):
 
 
 def test_put_object_keeps_its_own_encryption(s3, bucket, key_arn):
-    put = s3.put_object(Bucket=bucket, Key="kms", Body=b"v", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID,
-                        BucketKeyEnabled=True)
+    put = s3.put_object(
+        Bucket=bucket,
+        Key="kms",
+        Body=b"v",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=KEY_ID,
+        BucketKeyEnabled=True,
+    )
     arn = key_arn
-    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == ("aws:kms", arn, True)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == (
+        "aws:kms",
+        arn,
+        True,
+    )
     for read in (s3.head_object(Bucket=bucket, Key="kms"), s3.get_object(Bucket=bucket, Key="kms")):
-        assert (read["ServerSideEncryption"], read["SSEKMSKeyId"], read["BucketKeyEnabled"]) == ("aws:kms", arn, True)
+        assert (read["ServerSideEncryption"], read["SSEKMSKeyId"], read["BucketKeyEnabled"]) == (
+            "aws:kms",
+            arn,
+            True,
+        )
     # Without a key id: the AWS managed key aws/s3; a key ARN is kept as given.
     managed = s3.put_object(Bucket=bucket, Key="managed", Body=b"v", ServerSideEncryption="aws:kms")
     assert managed["SSEKMSKeyId"].endswith(":alias/aws/s3") and "BucketKeyEnabled" not in managed
     s3.put_object(Bucket=bucket, Key="by-arn", Body=b"v", ServerSideEncryption="aws:kms", SSEKMSKeyId=arn)
     assert s3.head_object(Bucket=bucket, Key="by-arn")["SSEKMSKeyId"] == arn
     # SSE-S3 asked for: no key id, no bucket key.
-    aes = s3.put_object(Bucket=bucket, Key="aes", Body=b"v", ServerSideEncryption="AES256", BucketKeyEnabled=True)
+    aes = s3.put_object(
+        Bucket=bucket, Key="aes", Body=b"v", ServerSideEncryption="AES256", BucketKeyEnabled=True
+    )
     head = s3.head_object(Bucket=bucket, Key="aes")
     assert aes["ServerSideEncryption"] == head["ServerSideEncryption"] == "AES256"
     assert "SSEKMSKeyId" not in head and "BucketKeyEnabled" not in head
 
 
 def test_put_object_encryption_with_the_cli(bucket, aws, key_arn):
-    aws("s3api", "put-object", "--bucket", bucket, "--key", "cli", "--server-side-encryption", "aws:kms",
-        "--ssekms-key-id", KEY_ID)
+    aws(
+        "s3api",
+        "put-object",
+        "--bucket",
+        bucket,
+        "--key",
+        "cli",
+        "--server-side-encryption",
+        "aws:kms",
+        "--ssekms-key-id",
+        KEY_ID,
+    )
     head = aws("s3api", "head-object", "--bucket", bucket, "--key", "cli")
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
 
 
 def test_multipart_upload_keeps_its_own_encryption(s3, bucket, key_arn):
-    created = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms",
-                                         SSEKMSKeyId=KEY_ID)
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID
+    )
     assert created["ServerSideEncryption"] == "aws:kms"
     part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=created["UploadId"], PartNumber=1, Body=b"x")
-    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=created["UploadId"],
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=created["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
     head = s3.head_object(Bucket=bucket, Key="mp")
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key_arn)
 
 
 def test_copy_in_place_with_bucket_encryption_configured(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    assert error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"}) == IN_PLACE
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]})
+    assert (
+        error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})
+        == IN_PLACE
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}
+            ]
+        },
+    )
     copied = s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})
     assert copied["ServerSideEncryption"] == "AES256"
     s3.delete_bucket_encryption(Bucket=bucket)  # back to the default: the copy changes nothing again
-    assert error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"}) == IN_PLACE
+    assert (
+        error_of(s3.copy_object, Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})
+        == IN_PLACE
+    )
 
 
 def test_copy_in_place_that_changes_the_encryption(s3, bucket):
-    s3.put_object(Bucket=bucket, Key="k", Body=b"v", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID,
-                  BucketKeyEnabled=True)
+    s3.put_object(
+        Bucket=bucket,
+        Key="k",
+        Body=b"v",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=KEY_ID,
+        BucketKeyEnabled=True,
+    )
     # The same settings again are a change of nothing but still allowed, as they are asked for.
-    again = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k", ServerSideEncryption="aws:kms",
-                           SSEKMSKeyId=KEY_ID)
+    again = s3.copy_object(
+        Bucket=bucket, Key="k", CopySource=f"{bucket}/k", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ID
+    )
     assert again["ServerSideEncryption"] == "aws:kms" and "BucketKeyEnabled" not in again
     # No settings: the copy takes the bucket's SSE-S3, a change from aws:kms.
     plain = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")

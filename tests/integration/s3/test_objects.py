@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -15,22 +15,39 @@ from tests.integration.s3.conftest import error_of, raw, signed_raw
 
 
 def test_put_get_head_delete(s3, bucket):
-    put = s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello world", ContentType="text/plain",
-                        Metadata={"Owner": "me", "x": "1"}, CacheControl="max-age=60",
-                        ContentDisposition="attachment", ContentLanguage="en", ContentEncoding="identity")
+    put = s3.put_object(
+        Bucket=bucket,
+        Key="hello.txt",
+        Body=b"hello world",
+        ContentType="text/plain",
+        Metadata={"Owner": "me", "x": "1"},
+        CacheControl="max-age=60",
+        ContentDisposition="attachment",
+        ContentLanguage="en",
+        ContentEncoding="identity",
+    )
     etag = '"' + hashlib.md5(b"hello world").hexdigest() + '"'
     assert put["ETag"] == etag
     got = s3.get_object(Bucket=bucket, Key="hello.txt")
     assert got["Body"].read() == b"hello world"
     assert (got["ContentType"], got["ContentLength"], got["ETag"]) == ("text/plain", 11, etag)
     assert got["Metadata"] == {"owner": "me", "x": "1"}
-    assert (got["CacheControl"], got["ContentDisposition"], got["ContentLanguage"], got["ContentEncoding"]) == (
-        "max-age=60", "attachment", "en", "identity")
+    assert (
+        got["CacheControl"],
+        got["ContentDisposition"],
+        got["ContentLanguage"],
+        got["ContentEncoding"],
+    ) == ("max-age=60", "attachment", "en", "identity")
     head = s3.head_object(Bucket=bucket, Key="hello.txt")
-    assert head["ContentLength"] == 11 and head["ETag"] == etag and head["Metadata"] == {"owner": "me", "x": "1"}
+    assert (
+        head["ContentLength"] == 11 and head["ETag"] == etag and head["Metadata"] == {"owner": "me", "x": "1"}
+    )
     s3.delete_object(Bucket=bucket, Key="hello.txt")
     assert error_of(s3.get_object, Bucket=bucket, Key="hello.txt") == (
-        "NoSuchKey", 404, "The specified key does not exist.")
+        "NoSuchKey",
+        404,
+        "The specified key does not exist.",
+    )
     assert error_of(s3.head_object, Bucket=bucket, Key="hello.txt")[:2] == ("404", 404)
     s3.delete_object(Bucket=bucket, Key="never-was")  # deleting nothing succeeds
     assert error_of(s3.get_object, Bucket="no-such-bucket-here-x", Key="k")[:2] == ("NoSuchBucket", 404)
@@ -53,9 +70,15 @@ def test_large_body_round_trip(s3, bucket):
     assert ranged["ContentRange"] == f"bytes 1000000-1000099/{len(data)}"
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("bytes=0-4", b"01234"), ("bytes=5-", b"56789"), ("bytes=-3", b"789"), ("bytes=8-100", b"89"),
-])
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("bytes=0-4", b"01234"),
+        ("bytes=5-", b"56789"),
+        ("bytes=-3", b"789"),
+        ("bytes=8-100", b"89"),
+    ],
+)
 def test_ranges(s3, bucket, spec, expected):
     s3.put_object(Bucket=bucket, Key="digits", Body=b"0123456789")
     got = s3.get_object(Bucket=bucket, Key="digits", Range=spec)
@@ -76,11 +99,17 @@ def test_bad_ranges(s3, bucket):
 def test_conditional_reads(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["ETag"]
     assert s3.get_object(Bucket=bucket, Key="k", IfMatch=etag)["Body"].read() == b"v"
-    assert error_of(s3.get_object, Bucket=bucket, Key="k", IfMatch='"nope"')[:2] == ("PreconditionFailed", 412)
+    assert error_of(s3.get_object, Bucket=bucket, Key="k", IfMatch='"nope"')[:2] == (
+        "PreconditionFailed",
+        412,
+    )
     assert error_of(s3.get_object, Bucket=bucket, Key="k", IfNoneMatch=etag)[:2] == ("304", 304)
-    past = datetime.now(timezone.utc) - timedelta(days=1)
-    future = datetime.now(timezone.utc) + timedelta(days=1)
-    assert error_of(s3.get_object, Bucket=bucket, Key="k", IfUnmodifiedSince=past)[:2] == ("PreconditionFailed", 412)
+    past = datetime.now(UTC) - timedelta(days=1)
+    future = datetime.now(UTC) + timedelta(days=1)
+    assert error_of(s3.get_object, Bucket=bucket, Key="k", IfUnmodifiedSince=past)[:2] == (
+        "PreconditionFailed",
+        412,
+    )
     modified = s3.head_object(Bucket=bucket, Key="k")["LastModified"]
     assert error_of(s3.head_object, Bucket=bucket, Key="k", IfModifiedSince=modified)[:2] == ("304", 304)
     s3.get_object(Bucket=bucket, Key="k", IfModifiedSince=future)  # a date in the future is ignored
@@ -92,8 +121,11 @@ def test_conditional_reads(s3, bucket):
 def test_not_modified_carries_the_validators(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["ETag"]
     modified = s3.head_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]["last-modified"]
-    for call, condition in ((s3.get_object, {"IfNoneMatch": etag}), (s3.head_object, {"IfNoneMatch": etag}),
-                            (s3.get_object, {"IfModifiedSince": modified})):
+    for call, condition in (
+        (s3.get_object, {"IfNoneMatch": etag}),
+        (s3.head_object, {"IfNoneMatch": etag}),
+        (s3.get_object, {"IfModifiedSince": modified}),
+    ):
         with pytest.raises(ClientError) as caught:
             call(Bucket=bucket, Key="k", **condition)
         response = caught.value.response
@@ -105,12 +137,20 @@ def test_not_modified_carries_the_validators(s3, bucket):
 def test_conditional_writes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="once", Body=b"1", IfNoneMatch="*")
     assert error_of(s3.put_object, Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*")[:2] == (
-        "PreconditionFailed", 412)
+        "PreconditionFailed",
+        412,
+    )
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"1"
     etag = s3.head_object(Bucket=bucket, Key="once")["ETag"]
     s3.put_object(Bucket=bucket, Key="once", Body=b"3", IfMatch=etag)
-    assert error_of(s3.put_object, Bucket=bucket, Key="once", Body=b"4", IfMatch=etag)[:2] == ("PreconditionFailed", 412)
-    assert error_of(s3.put_object, Bucket=bucket, Key="absent", Body=b"4", IfMatch=etag)[:2] == ("NoSuchKey", 404)
+    assert error_of(s3.put_object, Bucket=bucket, Key="once", Body=b"4", IfMatch=etag)[:2] == (
+        "PreconditionFailed",
+        412,
+    )
+    assert error_of(s3.put_object, Bucket=bucket, Key="absent", Body=b"4", IfMatch=etag)[:2] == (
+        "NoSuchKey",
+        404,
+    )
 
 
 def test_copy_object_directives_and_conditions(s3, bucket):
@@ -119,22 +159,36 @@ def test_copy_object_directives_and_conditions(s3, bucket):
     assert copied["CopyObjectResult"]["ETag"] == s3.head_object(Bucket=bucket, Key="src")["ETag"]
     head = s3.head_object(Bucket=bucket, Key="dst")
     assert head["Metadata"] == {"a": "1"} and head["ContentType"] == "text/plain"
-    s3.copy_object(Bucket=bucket, Key="dst2", CopySource=f"{bucket}/src", MetadataDirective="REPLACE",
-                   Metadata={"b": "2"}, ContentType="application/json")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst2",
+        CopySource=f"{bucket}/src",
+        MetadataDirective="REPLACE",
+        Metadata={"b": "2"},
+        ContentType="application/json",
+    )
     head = s3.head_object(Bucket=bucket, Key="dst2")
     assert head["Metadata"] == {"b": "2"} and head["ContentType"] == "application/json"
     assert s3.get_object(Bucket=bucket, Key="dst2")["Body"].read() == b"payload"
     assert error_of(s3.copy_object, Bucket=bucket, Key="src", CopySource=f"{bucket}/src")[:2] == (
-        "InvalidRequest", 400)
-    s3.copy_object(Bucket=bucket, Key="src", CopySource=f"{bucket}/src", MetadataDirective="REPLACE",
-                   Metadata={"c": "3"})
+        "InvalidRequest",
+        400,
+    )
+    s3.copy_object(
+        Bucket=bucket, Key="src", CopySource=f"{bucket}/src", MetadataDirective="REPLACE", Metadata={"c": "3"}
+    )
     assert s3.head_object(Bucket=bucket, Key="src")["Metadata"] == {"c": "3"}
-    assert error_of(s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/src",
-                    CopySourceIfMatch='"nope"')[:2] == ("PreconditionFailed", 412)
+    assert error_of(
+        s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/src", CopySourceIfMatch='"nope"'
+    )[:2] == ("PreconditionFailed", 412)
     etag = s3.head_object(Bucket=bucket, Key="src")["ETag"]
-    assert error_of(s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/src",
-                    CopySourceIfNoneMatch=etag)[:2] == ("PreconditionFailed", 412)
-    assert error_of(s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/missing")[:2] == ("NoSuchKey", 404)
+    assert error_of(
+        s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/src", CopySourceIfNoneMatch=etag
+    )[:2] == ("PreconditionFailed", 412)
+    assert error_of(s3.copy_object, Bucket=bucket, Key="x", CopySource=f"{bucket}/missing")[:2] == (
+        "NoSuchKey",
+        404,
+    )
 
 
 def test_delete_objects(s3, bucket):
@@ -149,8 +203,9 @@ def test_delete_objects(s3, bucket):
 
 def test_get_object_attributes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"12345", ChecksumAlgorithm="SHA256")
-    got = s3.get_object_attributes(Bucket=bucket, Key="k",
-                                   ObjectAttributes=["ETag", "Checksum", "ObjectSize", "StorageClass"])
+    got = s3.get_object_attributes(
+        Bucket=bucket, Key="k", ObjectAttributes=["ETag", "Checksum", "ObjectSize", "StorageClass"]
+    )
     assert got["ETag"] == hashlib.md5(b"12345").hexdigest()
     assert got["ObjectSize"] == 5 and got["StorageClass"] == "STANDARD"
     assert got["Checksum"]["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"12345").digest()).decode()
@@ -168,10 +223,17 @@ def test_checksums(s3, bucket, algorithm):
 
 def test_wrong_checksum_and_md5(s3, bucket, endpoint):
     wrong = base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode()
-    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"data", ChecksumCRC32=wrong)[:2] == ("BadDigest", 400)
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"data", ChecksumCRC32=wrong)[:2] == (
+        "BadDigest",
+        400,
+    )
     bad_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     code, status, message = error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"data", ContentMD5=bad_md5)
-    assert (code, status, message) == ("BadDigest", 400, "The Content-MD5 you specified did not match what we received.")
+    assert (code, status, message) == (
+        "BadDigest",
+        400,
+        "The Content-MD5 you specified did not match what we received.",
+    )
     code, status, _ = error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"data", ContentMD5="not-md5")
     assert (code, status) == ("InvalidDigest", 400)
     good = base64.b64encode(hashlib.md5(b"data").digest()).decode()
@@ -181,7 +243,7 @@ def test_wrong_checksum_and_md5(s3, bucket, endpoint):
 def _aws_chunked(payload: bytes, chunk: int, trailer: tuple[str, str] | None) -> bytes:
     out = b""
     for start in range(0, len(payload), chunk):
-        piece = payload[start:start + chunk]
+        piece = payload[start : start + chunk]
         out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     out += b"0\r\n"
     if trailer:
@@ -194,20 +256,32 @@ def test_aws_chunked_with_trailing_checksum(s3, bucket, endpoint, size):
     payload = (b"0123456789abcdef" * (size // 16 + 1))[:size]
     crc = base64.b64encode(zlib.crc32(payload).to_bytes(4, "big")).decode()
     body = _aws_chunked(payload, 65536, ("x-amz-checksum-crc32", crc))
-    headers = {"Content-Encoding": "aws-chunked", "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-               "X-Amz-Trailer": "x-amz-checksum-crc32", "X-Amz-Decoded-Content-Length": str(size),
-               "Content-Length": str(len(body))}
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "X-Amz-Trailer": "x-amz-checksum-crc32",
+        "X-Amz-Decoded-Content-Length": str(size),
+        "Content-Length": str(len(body)),
+    }
     streaming = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-    status, _, answer = signed_raw(endpoint, "PUT", endpoint.split("//")[1], f"/{bucket}/chunked", headers, body,
-                                   payload_hash=streaming)
+    status, _, answer = signed_raw(
+        endpoint, "PUT", endpoint.split("//")[1], f"/{bucket}/chunked", headers, body, payload_hash=streaming
+    )
     assert status == 200, answer
     got = s3.get_object(Bucket=bucket, Key="chunked", ChecksumMode="ENABLED")
     assert got["Body"].read() == payload and got["ChecksumCRC32"] == crc
     assert "ContentEncoding" not in got
     wrong = base64.b64encode(zlib.crc32(b"x").to_bytes(4, "big")).decode()
     body = _aws_chunked(payload, 65536, ("x-amz-checksum-crc32", wrong))
-    status, _, answer = signed_raw(endpoint, "PUT", endpoint.split("//")[1], f"/{bucket}/chunked2",
-                                   {**headers, "Content-Length": str(len(body))}, body, payload_hash=streaming)
+    status, _, answer = signed_raw(
+        endpoint,
+        "PUT",
+        endpoint.split("//")[1],
+        f"/{bucket}/chunked2",
+        {**headers, "Content-Length": str(len(body))},
+        body,
+        payload_hash=streaming,
+    )
     assert status == 400 and b"BadDigest" in answer
     assert error_of(s3.head_object, Bucket=bucket, Key="chunked2")[:2] == ("404", 404)
 
@@ -217,8 +291,20 @@ def test_metadata_too_large(s3, bucket):
     assert (code, status) == ("MetadataTooLarge", 400)
 
 
-@pytest.mark.parametrize("key", ["../../etc/passwd", "a//b///c", "ünïcödé/日本語 key.txt", "with space & plus+",
-                                 "trailing/", "%2F encoded", "k" * 1024, "./.", "?query#hash"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../etc/passwd",
+        "a//b///c",
+        "ünïcödé/日本語 key.txt",
+        "with space & plus+",
+        "trailing/",
+        "%2F encoded",
+        "k" * 1024,
+        "./.",
+        "?query#hash",
+    ],
+)
 def test_keys_are_opaque(s3, bucket, key):
     s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
@@ -234,7 +320,9 @@ def test_key_too_long(s3, bucket):
 
 def test_malformed_xml(s3, bucket, endpoint):
     host = endpoint.split("//")[1]
-    status, _, body = signed_raw(endpoint, "POST", host, f"/{bucket}?delete", {"Content-MD5": "x"}, b"<Delete><Obj")
+    status, _, body = signed_raw(
+        endpoint, "POST", host, f"/{bucket}?delete", {"Content-MD5": "x"}, b"<Delete><Obj"
+    )
     assert status == 400 and b"MalformedXML" in body
     status, _, body = signed_raw(endpoint, "PUT", host, f"/{bucket}?versioning", {}, b"<nope")
     assert status == 400 and b"MalformedXML" in body
@@ -248,7 +336,9 @@ def test_storage_class_archive_and_restore(s3, bucket):
     s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})
     assert s3.head_object(Bucket=bucket, Key="cold")["Restore"] == 'ongoing-request="true"'
     assert error_of(s3.restore_object, Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})[:2] == (
-        "RestoreAlreadyInProgress", 409)
+        "RestoreAlreadyInProgress",
+        409,
+    )
     import time
 
     time.sleep(1.2)  # OVERCAST_S3_RESTORE_SECONDS defaults to 1
@@ -257,7 +347,9 @@ def test_storage_class_archive_and_restore(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="cold")["Body"].read() == b"ice"
     s3.put_object(Bucket=bucket, Key="warm", Body=b"x")
     assert error_of(s3.restore_object, Bucket=bucket, Key="warm", RestoreRequest={"Days": 1})[:2] == (
-        "InvalidObjectState", 403)
+        "InvalidObjectState",
+        403,
+    )
     assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"", StorageClass="FROZEN")[1] == 400
 
 
@@ -266,21 +358,27 @@ def test_presigned_urls(s3, bucket, endpoint):
     import urllib.request
 
     s3.put_object(Bucket=bucket, Key="private.pdf", Body=b"secret")
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "private.pdf"}, ExpiresIn=60)
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "private.pdf"}, ExpiresIn=60
+    )
     with urllib.request.urlopen(url) as response:
         assert response.read() == b"secret"
     tampered = url.replace("private.pdf", "private.pdX")
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(tampered)
     assert caught.value.code == 403 and b"SignatureDoesNotMatch" in caught.value.read()
-    expired = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "private.pdf"}, ExpiresIn=1)
+    expired = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "private.pdf"}, ExpiresIn=1
+    )
     import time
 
     time.sleep(2.1)
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(expired)
     body = caught.value.read()
-    assert caught.value.code == 403 and b"<Code>AccessDenied</Code>" in body and b"Request has expired" in body
+    assert (
+        caught.value.code == 403 and b"<Code>AccessDenied</Code>" in body and b"Request has expired" in body
+    )
     put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up"}, ExpiresIn=60)
     status, _, _ = raw(endpoint, "PUT", put_url.split(endpoint, 1)[1], {}, b"uploaded")
     assert status == 200
@@ -322,7 +420,9 @@ def test_a_presigned_signature_with_any_characters_is_a_mismatch(client, bucket,
 
     signer = client("s3", config=Config(signature_version=version))
     signer.put_object(Bucket=bucket, Key="odd.txt", Body=b"x")
-    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "odd.txt"}, ExpiresIn=60)
+    url = signer.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "odd.txt"}, ExpiresIn=60
+    )
     tampered = re.sub(r"((?:X-Amz-)?Signature)=[^&]+", r"\1=%C3%A9t%C3%A9", url)
     assert tampered != url
     status, _, body = raw(endpoint, "GET", tampered.split(endpoint, 1)[1], {}, b"")

@@ -14,8 +14,9 @@ from tests.integration.s3.test_post_object import error, form_body
 
 
 def client(endpoint: str, service: str, key: str = "test", secret: str = "test", token: str | None = None):
-    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-                                    region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token, region_name="us-east-1"
+    )
     return session.client(service, endpoint_url=endpoint)
 
 
@@ -37,15 +38,28 @@ def test_the_signer_needs_put_object(enforced):
     status, _, body = post(endpoint, signer.generate_presigned_post(bucket, "up.txt"), b"denied")
     assert status == 403 and error(body)["Code"] == "AccessDenied"
 
-    iam.put_user_policy(UserName=user, PolicyName="put", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
-                                                "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="put",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+                ],
+            }
+        ),
+    )
     status, _, _ = post(endpoint, signer.generate_presigned_post(bucket, "up.txt"), b"allowed")
     assert status == 204
 
     # Temporary credentials: the form carries the session token.
-    session = client(endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_session_token()["Credentials"]
-    temporary = client(endpoint, "s3", session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    session = client(endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_session_token()[
+        "Credentials"
+    ]
+    temporary = client(
+        endpoint, "s3", session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
     form = temporary.generate_presigned_post(bucket, "session.txt")
     assert "x-amz-security-token" in form["fields"]
     status, _, body = post(endpoint, form, b"from a session")

@@ -21,8 +21,10 @@ def code(body: bytes) -> str:
 
 
 def test_sigv2_query_headers_are_signed_and_applied(s3, bucket, endpoint):
-    url = s3.generate_presigned_url("put_object", Params={
-        "Bucket": bucket, "Key": "meta.txt", "Metadata": {"venue": "123"}, "Tagging": "team=web"})
+    url = s3.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": "meta.txt", "Metadata": {"venue": "123"}, "Tagging": "team=web"},
+    )
     assert "AWSAccessKeyId=" in url and "x-amz-meta-venue=123" in url
     status, _, body = raw(endpoint, "PUT", path_of(url), {}, b"filecontent")
     assert status == 200, body
@@ -35,7 +37,9 @@ def test_sigv2_query_headers_are_signed_and_applied(s3, bucket, endpoint):
 
 
 def test_signed_content_type_must_be_sent(s3, bucket, endpoint):
-    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "typed", "ContentType": "app/sth"})
+    url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "typed", "ContentType": "app/sth"}
+    )
     for headers in ({}, {"Content-Type": "application/unknown"}):
         status, _, body = raw(endpoint, "PUT", path_of(url), headers, b"filecontent")
         assert (status, code(body)) == (403, "SignatureDoesNotMatch")
@@ -51,8 +55,9 @@ def test_sigv4_x_amz_query_parameters_count_as_headers(s3, bucket, endpoint):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    request = AWSRequest(method="PUT", url=f"{endpoint}/{bucket}/hoisted?x-amz-meta-color=blue"
-                         "&x-amz-storage-class=STANDARD_IA")
+    request = AWSRequest(
+        method="PUT", url=f"{endpoint}/{bucket}/hoisted?x-amz-meta-color=blue&x-amz-storage-class=STANDARD_IA"
+    )
     S3SigV4QueryAuth(Credentials("test", "test"), "s3", "us-east-1", expires=60).add_auth(request)
     status, _, body = raw(endpoint, "PUT", path_of(request.url), {}, b"v4 body")
     assert status == 200, body
@@ -64,20 +69,30 @@ def test_unicode_metadata_in_a_presigned_url_is_kept_rfc2047_encoded(client, s3,
     from botocore.handlers import validate_ascii_metadata
 
     v2 = client("s3", config=Config(signature_version="s3"))
-    v2.meta.events.unregister("before-parameter-build.s3.PutObject", validate_ascii_metadata)  # other SDKs send it
-    url = v2.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "uni",
-                                                          "Metadata": {"foo": "non-ascii-%E2%80%94_—_é_"}})
+    v2.meta.events.unregister(
+        "before-parameter-build.s3.PutObject", validate_ascii_metadata
+    )  # other SDKs send it
+    url = v2.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "uni", "Metadata": {"foo": "non-ascii-%E2%80%94_—_é_"}}
+    )
     status, _, _ = raw(endpoint, "PUT", url.split(endpoint, 1)[1], {}, b"")
     assert status == 200
     assert s3.head_object(Bucket=bucket, Key="uni")["Metadata"] == {
-        "foo": "=?UTF-8?Q?non-ascii-%E2%80%94=5F=E2=80=94=5F=C3=A9=5F?="}  # as AWS answers it
+        "foo": "=?UTF-8?Q?non-ascii-%E2%80%94=5F=E2=80=94=5F=C3=A9=5F?="
+    }  # as AWS answers it
 
 
 def test_a_response_override_no_header_can_carry_is_refused(s3, bucket):
     s3.put_object(Bucket=bucket, Key="o", Body=b"x")
     assert error_of(s3.get_object, Bucket=bucket, Key="o", ResponseCacheControl="non-ascii-—_é_") == (
-        "InvalidArgument", 400, "Header value cannot be represented using ISO-8859-1.")
-    assert error_of(s3.get_object, Bucket=bucket, Key="o", ResponseContentDisposition="a\r\nX-Evil: 1")[:2] == (
-        "InvalidArgument", 400)
-    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentDisposition='attachment; filename="résumé.pdf"')
+        "InvalidArgument",
+        400,
+        "Header value cannot be represented using ISO-8859-1.",
+    )
+    assert error_of(s3.get_object, Bucket=bucket, Key="o", ResponseContentDisposition="a\r\nX-Evil: 1")[
+        :2
+    ] == ("InvalidArgument", 400)
+    got = s3.get_object(
+        Bucket=bucket, Key="o", ResponseContentDisposition='attachment; filename="résumé.pdf"'
+    )
     assert got["ContentDisposition"] == 'attachment; filename="résumé.pdf"'  # ISO-8859-1 is fine

@@ -24,8 +24,13 @@ REGION = "us-east-1"
 
 
 def client_for(endpoint: str):
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                        region_name=REGION)
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=REGION,
+    )
 
 
 def _key(secret: str, date: str) -> bytes:
@@ -39,8 +44,16 @@ def _sign(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def streaming_put(endpoint: str, path: str, data: bytes, chunk_size: int = 65536, trailer: bool = False,
-                  tamper=None, secret: str = "test", query: str = ""):
+def streaming_put(
+    endpoint: str,
+    path: str,
+    data: bytes,
+    chunk_size: int = 65536,
+    trailer: bool = False,
+    tamper=None,
+    secret: str = "test",
+    query: str = "",
+):
     """PUT `data` as a signed aws-chunked body; `tamper(framed) -> framed` alters the wire bytes
     after signing. Returns (status, headers, body)."""
     marker = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" if trailer else "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
@@ -58,18 +71,24 @@ def streaming_put(endpoint: str, path: str, data: bytes, chunk_size: int = 65536
     key = _key(secret, amz_date[:8])
     scope = f"{amz_date[:8]}/{REGION}/s3/aws4_request"
     previous, framed = seed, bytearray()
-    pieces = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)] + [b""]
+    pieces = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)] + [b""]
     for piece in pieces:
-        previous = _sign(key, f"AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{previous}\n{EMPTY}\n"
-                              f"{hashlib.sha256(piece).hexdigest()}")
+        previous = _sign(
+            key,
+            f"AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{previous}\n{EMPTY}\n"
+            f"{hashlib.sha256(piece).hexdigest()}",
+        )
         framed += f"{len(piece):x};chunk-signature={previous}\r\n".encode() + piece
         if piece:
             framed += b"\r\n"
     if trailer:
         checksum = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
         canonical = f"x-amz-checksum-crc32:{checksum}\n"
-        signature = _sign(key, f"AWS4-HMAC-SHA256-TRAILER\n{amz_date}\n{scope}\n{previous}\n"
-                               f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+        signature = _sign(
+            key,
+            f"AWS4-HMAC-SHA256-TRAILER\n{amz_date}\n{scope}\n{previous}\n"
+            f"{hashlib.sha256(canonical.encode()).hexdigest()}",
+        )
         framed += f"x-amz-checksum-crc32:{checksum}\r\nx-amz-trailer-signature:{signature}\r\n\r\n".encode()
     else:
         framed += b"\r\n"
@@ -84,6 +103,7 @@ def flip_byte(offset_from_end: int):
         changed = bytearray(framed)
         changed[len(changed) - offset_from_end] ^= 0x01
         return bytes(changed)
+
     return tamper
 
 
@@ -111,18 +131,22 @@ def test_signed_chunks_are_verified_small_and_streamed(enforced):
     assert got["ETag"] == f'"{hashlib.md5(big).hexdigest()}"'
 
 
-@pytest.mark.parametrize("size,tamper", [
-    (20, flip_first_data_byte),                       # in memory: first chunk
-    (2 * 1024 * 1024, flip_first_data_byte),          # streamed: first chunk
-    (2 * 1024 * 1024, flip_byte(200)),                # streamed: last data chunk
-])
+@pytest.mark.parametrize(
+    "size,tamper",
+    [
+        (20, flip_first_data_byte),  # in memory: first chunk
+        (2 * 1024 * 1024, flip_first_data_byte),  # streamed: first chunk
+        (2 * 1024 * 1024, flip_byte(200)),  # streamed: last data chunk
+    ],
+)
 def test_tampered_chunk_is_refused_and_nothing_is_stored(enforced, size, tamper):
     endpoint = enforced.endpoint
     s3 = client_for(endpoint)
     bucket = f"stream-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
-    status, _, body = streaming_put(endpoint, f"/{bucket}/k", b"x" * size, chunk_size=min(size, 65536),
-                                    tamper=tamper)
+    status, _, body = streaming_put(
+        endpoint, f"/{bucket}/k", b"x" * size, chunk_size=min(size, 65536), tamper=tamper
+    )
     assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
@@ -151,11 +175,13 @@ def test_signed_trailer_is_verified(enforced):
         head_part, _, signature = framed.rpartition(b"x-amz-trailer-signature:")
         return head_part + b"x-amz-trailer-signature:" + (b"0" * 64) + signature[64:]
 
-    status, _, body = streaming_put(endpoint, f"/{bucket}/forged", data, trailer=True,
-                                    tamper=forge_trailer_signature)
+    status, _, body = streaming_put(
+        endpoint, f"/{bucket}/forged", data, trailer=True, tamper=forge_trailer_signature
+    )
     assert status == 403 and b"SignatureDoesNotMatch" in body
-    status, _, body = streaming_put(endpoint, f"/{bucket}/forged", data[:100], trailer=True,
-                                    tamper=forge_trailer_signature)
+    status, _, body = streaming_put(
+        endpoint, f"/{bucket}/forged", data[:100], trailer=True, tamper=forge_trailer_signature
+    )
     assert status == 403 and b"SignatureDoesNotMatch" in body
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["ok"]
 
@@ -173,8 +199,12 @@ def test_signed_upload_part_is_verified(enforced):
     assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
     status, headers, body = streaming_put(endpoint, f"/{bucket}/mp", part, query=query)
     assert status == 200, body
-    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={
-        "Parts": [{"PartNumber": 1, "ETag": headers["etag"]}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": headers["etag"]}]},
+    )
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == part
 
 
@@ -187,11 +217,23 @@ def test_unsigned_streaming_and_sdk_uploads_still_work_when_enforcing(enforced, 
 
     data = b"unsigned chunks"
     checksum = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-    framed = f"{len(data):x}\r\n".encode() + data + f"\r\n0\r\nx-amz-checksum-crc32:{checksum}\r\n\r\n".encode()
+    framed = (
+        f"{len(data):x}\r\n".encode() + data + f"\r\n0\r\nx-amz-checksum-crc32:{checksum}\r\n\r\n".encode()
+    )
     host = endpoint.split("//", 1)[1]
-    status, _, body = signed_raw(endpoint, "PUT", host, f"/{bucket}/u", {
-        "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(data)),
-        "x-amz-trailer": "x-amz-checksum-crc32"}, framed, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    status, _, body = signed_raw(
+        endpoint,
+        "PUT",
+        host,
+        f"/{bucket}/u",
+        {
+            "Content-Encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(data)),
+            "x-amz-trailer": "x-amz-checksum-crc32",
+        },
+        framed,
+        payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    )
     assert status == 200, body
     assert s3.get_object(Bucket=bucket, Key="u")["Body"].read() == data
     big = tmp_path / "big.bin"

@@ -18,7 +18,11 @@ def test_versioning_lifecycle(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=v1)["Body"].read() == b"one"
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"null-version"
     listed = s3.list_object_versions(Bucket=bucket, Prefix="k")
-    assert [(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]] == [(v2, True), (v1, False), ("null", False)]
+    assert [(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]] == [
+        (v2, True),
+        (v1, False),
+        ("null", False),
+    ]
 
     deleted = s3.delete_object(Bucket=bucket, Key="k")
     assert deleted["DeleteMarker"] is True
@@ -71,7 +75,9 @@ def test_list_v2_prefix_delimiter_pagination(s3, bucket):
     while True:
         kwargs = {"ContinuationToken": token} if token else {}
         page = s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=2, **kwargs)
-        seen += [o["Key"] for o in page.get("Contents", [])] + [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        seen += [o["Key"] for o in page.get("Contents", [])] + [
+            p["Prefix"] for p in page.get("CommonPrefixes", [])
+        ]
         assert page["KeyCount"] <= 2
         if not page["IsTruncated"]:
             break
@@ -104,7 +110,9 @@ def test_encoding_type_url(s3, bucket, endpoint):
     listed = s3.list_objects_v2(Bucket=bucket, EncodingType="url")  # asked for, so botocore leaves it encoded
     assert listed["Contents"][0]["Key"] == "sp%20ace/%C3%BC%2B" and listed["EncodingType"] == "url"
     assert s3.list_objects(Bucket=bucket)["Contents"][0]["Key"] == "sp ace/ü+"  # botocore's own encoding
-    status, _, body = signed_raw(endpoint, "GET", endpoint.split("//")[1], f"/{bucket}?list-type=2&encoding-type=url")
+    status, _, body = signed_raw(
+        endpoint, "GET", endpoint.split("//")[1], f"/{bucket}?list-type=2&encoding-type=url"
+    )
     assert status == 200 and b"<Key>sp%20ace/%C3%BC%2B</Key>" in body
 
 
@@ -114,7 +122,9 @@ def test_list_object_versions_pagination(s3, bucket):
     for key in ("a", "b"):
         for n in range(3):
             expected.append((key, s3.put_object(Bucket=bucket, Key=key, Body=str(n).encode())["VersionId"]))
-    expected = [("a", v) for k, v in reversed(expected) if k == "a"] + [("b", v) for k, v in reversed(expected) if k == "b"]
+    expected = [("a", v) for k, v in reversed(expected) if k == "a"] + [
+        ("b", v) for k, v in reversed(expected) if k == "b"
+    ]
     seen, params = [], {}
     while True:
         page = s3.list_object_versions(Bucket=bucket, MaxKeys=2, **params)
@@ -124,7 +134,10 @@ def test_list_object_versions_pagination(s3, bucket):
         params = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
     assert [(k, v) for k, v, _ in seen] == expected
     assert [latest for _, _, latest in seen] == [True, False, False, True, False, False]
-    assert error_of(s3.list_object_versions, Bucket=bucket, VersionIdMarker="x")[:2] == ("InvalidArgument", 400)
+    assert error_of(s3.list_object_versions, Bucket=bucket, VersionIdMarker="x")[:2] == (
+        "InvalidArgument",
+        400,
+    )
 
 
 def test_listing_skips_over_common_prefixes(s3, bucket):
@@ -143,15 +156,23 @@ def test_list_v2_continuation_token_rules(s3, bucket):
     for key in ("one", "three", "two"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     assert error_of(s3.list_objects_v2, Bucket=bucket, ContinuationToken="") == (
-        "InvalidArgument", 400, "The continuation token provided is incorrect")
+        "InvalidArgument",
+        400,
+        "The continuation token provided is incorrect",
+    )
     first = s3.list_objects_v2(Bucket=bucket, MaxKeys=1, StartAfter="one")
     assert first["StartAfter"] == "one" and [c["Key"] for c in first["Contents"]] == ["three"]
     # The token wins over StartAfter, which the answer then leaves out.
-    rest = s3.list_objects_v2(Bucket=bucket, StartAfter="one", ContinuationToken=first["NextContinuationToken"])
+    rest = s3.list_objects_v2(
+        Bucket=bucket, StartAfter="one", ContinuationToken=first["NextContinuationToken"]
+    )
     assert [c["Key"] for c in rest["Contents"]] == ["two"]
     assert "StartAfter" not in rest and rest["ContinuationToken"] == first["NextContinuationToken"]
     assert error_of(s3.list_objects_v2, Bucket=bucket, MaxKeys=2147483648) == (
-        "InvalidArgument", 400, "Provided max-keys not an integer or within integer range")
+        "InvalidArgument",
+        400,
+        "Provided max-keys not an integer or within integer range",
+    )
 
 
 def test_an_empty_number_in_the_query_is_not_given(client, bucket):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.integration.s3.conftest import error_of as error_code, raw  # noqa: F401  (used by the tests here)
+from tests.integration.s3.conftest import error_of as error_code  # noqa: F401  (used by the tests here)
 
 
 @pytest.fixture(scope="session")
@@ -20,4 +20,3 @@ def bucket(s3):
     name = f"cfg-{uuid.uuid4().hex[:16]}"
     s3.create_bucket(Bucket=name)
     return name
-

@@ -7,11 +7,18 @@ import json
 
 from tests.integration.s3_config.conftest import error_code, raw
 
-RULES = {"CORSRules": [
-    {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET", "PUT"],
-     "AllowedHeaders": ["content-type", "x-amz-*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300},
-    {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]},
-]}
+RULES = {
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["https://app.example.com"],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["content-type", "x-amz-*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 300,
+        },
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]},
+    ]
+}
 
 
 def test_cors_configuration_round_trip(s3, bucket):
@@ -20,14 +27,20 @@ def test_cors_configuration_round_trip(s3, bucket):
     assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == RULES["CORSRules"]
     bad = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]}
     assert error_code(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=bad) == (
-        "InvalidRequest", 400, "Found unsupported HTTP method in CORS config. Unsupported method is PATCH")
+        "InvalidRequest",
+        400,
+        "Found unsupported HTTP method in CORS config. Unsupported method is PATCH",
+    )
     s3.delete_bucket_cors(Bucket=bucket)
     assert error_code(s3.get_bucket_cors, Bucket=bucket)[:2] == ("NoSuchCORSConfiguration", 404)
 
 
 def test_preflight(s3, bucket, endpoint):
-    asks = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "Content-Type, X-Amz-Date"}
+    asks = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Content-Type, X-Amz-Date",
+    }
     status, _, body = raw(endpoint, "OPTIONS", f"/{bucket}/file.txt", asks)
     assert status == 403 and b"CORS is not enabled for this bucket" in body
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
@@ -46,7 +59,9 @@ def test_preflight(s3, bucket, endpoint):
     anyone = {"Origin": "https://evil.example.net", "Access-Control-Request-Method": "GET"}
     status, headers, _ = raw(endpoint, "OPTIONS", f"/{bucket}/file.txt", anyone)
     assert status == 200 and headers["access-control-allow-origin"] == "*"
-    status, _, body = raw(endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Access-Control-Request-Method": "GET"})
+    status, _, body = raw(
+        endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Access-Control-Request-Method": "GET"}
+    )
     assert status == 400 and b"Origin request header needed" in body
 
 
@@ -54,8 +69,21 @@ def test_cors_headers_on_actual_responses(s3, bucket, endpoint):
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ]
+            }
+        ),
+    )
     status, headers, body = raw(endpoint, "GET", f"/{bucket}/k", {"Origin": "https://app.example.com"})
     assert (status, body) == (200, b"v")
     assert headers["access-control-allow-origin"] == "https://app.example.com"
@@ -76,11 +104,28 @@ def site_host(bucket: str, style: str = "localstack") -> dict:
 def make_site(s3, aws, bucket, tmp_path):
     aws("s3", "website", f"s3://{bucket}", "--index-document", "index.html", "--error-document", "404.html")
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "PublicReadGetObject", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
-    for key, body in (("index.html", b"<h1>home</h1>"), ("docs/index.html", b"<h1>docs</h1>"),
-                      ("404.html", b"<h1>missing</h1>")):
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "PublicReadGetObject",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    for key, body in (
+        ("index.html", b"<h1>home</h1>"),
+        ("docs/index.html", b"<h1>docs</h1>"),
+        ("404.html", b"<h1>missing</h1>"),
+    ):
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/html")
 
 
@@ -89,8 +134,9 @@ def test_website_configuration(s3, bucket, aws, tmp_path):
     aws("s3", "website", f"s3://{bucket}", "--index-document", "index.html", "--error-document", "404.html")
     got = s3.get_bucket_website(Bucket=bucket)
     assert got["IndexDocument"] == {"Suffix": "index.html"} and got["ErrorDocument"] == {"Key": "404.html"}
-    assert error_code(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={"ErrorDocument": {"Key": "e"}})[:2] \
-        == ("InvalidArgument", 400)
+    assert error_code(
+        s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={"ErrorDocument": {"Key": "e"}}
+    )[:2] == ("InvalidArgument", 400)
     s3.delete_bucket_website(Bucket=bucket)
     assert error_code(s3.get_bucket_website, Bucket=bucket)[:2] == ("NoSuchWebsiteConfiguration", 404)
 
@@ -114,10 +160,27 @@ def test_website_without_error_document_and_private_bucket(s3, bucket, endpoint)
     s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"home")
     status, headers, body = raw(endpoint, "GET", "/", site_host(bucket))
-    assert status == 403 and b"<li>Code: AccessDenied</li>" in body and headers["content-type"].startswith("text/html")
+    assert (
+        status == 403
+        and b"<li>Code: AccessDenied</li>" in body
+        and headers["content-type"].startswith("text/html")
+    )
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ]
+            }
+        ),
+    )
     status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
     assert status == 404 and b"<li>Code: NoSuchKey</li>" in body and b"<h1>404 Not Found</h1>" in body
     status, _, body = raw(endpoint, "GET", "/", site_host("no-such-site-bucket"))
@@ -126,16 +189,39 @@ def test_website_without_error_document_and_private_bucket(s3, bucket, endpoint)
 
 
 def test_website_redirects(s3, bucket, endpoint):
-    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
-        "IndexDocument": {"Suffix": "index.html"},
-        "RoutingRules": [
-            {"Condition": {"KeyPrefixEquals": "old/"}, "Redirect": {"ReplaceKeyPrefixWith": "new/"}},
-            {"Condition": {"HttpErrorCodeReturnedEquals": "404"},
-             "Redirect": {"HostName": "example.com", "ReplaceKeyWith": "oops.html", "HttpRedirectCode": "307"}},
-        ]})
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [
+                {"Condition": {"KeyPrefixEquals": "old/"}, "Redirect": {"ReplaceKeyPrefixWith": "new/"}},
+                {
+                    "Condition": {"HttpErrorCodeReturnedEquals": "404"},
+                    "Redirect": {
+                        "HostName": "example.com",
+                        "ReplaceKeyWith": "oops.html",
+                        "HttpRedirectCode": "307",
+                    },
+                },
+            ],
+        },
+    )
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as on AWS
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ]
+            }
+        ),
+    )
     s3.put_object(Bucket=bucket, Key="moved", Body=b"", WebsiteRedirectLocation="/elsewhere")
     host = site_host(bucket)
     status, headers, _ = raw(endpoint, "GET", "/old/page.html", host)
@@ -146,7 +232,9 @@ def test_website_redirects(s3, bucket, endpoint):
     assert (status, headers["location"]) == (301, "/elsewhere")
     other = f"{bucket}-all"
     s3.create_bucket(Bucket=other)
-    s3.put_bucket_website(Bucket=other, WebsiteConfiguration={
-        "RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}})
+    s3.put_bucket_website(
+        Bucket=other,
+        WebsiteConfiguration={"RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}},
+    )
     status, headers, _ = raw(endpoint, "GET", "/a/b?c=d", site_host(other))
     assert (status, headers["location"]) == (301, "https://www.example.com/a/b")

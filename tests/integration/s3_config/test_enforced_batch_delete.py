@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 
 
 def client(endpoint: str, service: str, key: str = "test", secret: str = "test"):
-    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id=key, aws_secret_access_key=secret, region_name="us-east-1"
+    )
     return session.client(service, endpoint_url=endpoint)
 
 
@@ -24,9 +26,23 @@ def test_a_denied_key_is_an_error_of_the_batch(enforced):
     s3 = client(enforced.endpoint, "s3")
     bucket = f"enf-del-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "DenyDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
-        "Resource": f"arn:aws:s3:::{bucket}/locked/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyDelete",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:DeleteObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/locked/*",
+                    }
+                ],
+            }
+        ),
+    )
     for key in ("locked/a", "open/b"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"")
 
@@ -43,7 +59,8 @@ def test_a_denied_key_is_an_error_of_the_batch(enforced):
 
     s3.delete_bucket_policy(Bucket=bucket)
     assert s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "locked/a"}]})["Deleted"] == [
-        {"Key": "locked/a"}]
+        {"Key": "locked/a"}
+    ]
 
 
 def test_a_user_allowed_some_keys_deletes_those(enforced):
@@ -54,9 +71,22 @@ def test_a_user_allowed_some_keys_deletes_those(enforced):
         root_s3.put_object(Bucket=bucket, Key=key, Body=b"")
     user = f"deleter-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=user)
-    iam.put_user_policy(UserName=user, PolicyName="tmp-only", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:DeleteObject",
-                                                "Resource": f"arn:aws:s3:::{bucket}/tmp/*"}]}))
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="tmp-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:DeleteObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/tmp/*",
+                    }
+                ],
+            }
+        ),
+    )
     key = iam.create_access_key(UserName=user)["AccessKey"]
     s3 = client(enforced.endpoint, "s3", key["AccessKeyId"], key["SecretAccessKey"])
 

@@ -40,7 +40,9 @@ class Queue:
         name = unique("q") + (".fifo" if fifo else "")
         attributes = {"FifoQueue": "true"} if fifo else {}
         self.url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
 
     def receive(self, count: int = 1, wait: float = 5.0) -> list[dict]:
         """At least `count` messages (deleted as read), or fewer once `wait` has passed."""
@@ -86,7 +88,7 @@ class Endpoint:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 endpoint.requests.put((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = endpoint.statuses.get(self.path, 200)
@@ -125,7 +127,7 @@ def _self_signed_context():
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))

@@ -13,8 +13,12 @@ from tests.integration.sns.conftest import Queue
 
 
 def clients(server: Server):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
-    return session.client("sns", endpoint_url=server.endpoint), session.client("sqs", endpoint_url=server.endpoint)
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    return session.client("sns", endpoint_url=server.endpoint), session.client(
+        "sqs", endpoint_url=server.endpoint
+    )
 
 
 def test_state_and_certificate_survive_kill(tmp_path):

@@ -57,7 +57,10 @@ ATTRIBUTE_POLICIES = [
 ]
 
 BODY_MESSAGES = {
-    "b1": {"order": {"kind": "retail", "total": 120, "items": [{"sku": "a-1"}, {"sku": "b-2"}]}, "region": "eu"},
+    "b1": {
+        "order": {"kind": "retail", "total": 120, "items": [{"sku": "a-1"}, {"sku": "b-2"}]},
+        "region": "eu",
+    },
     "b2": {"order": {"kind": "wholesale", "total": 20}, "region": "us", "flag": None},
     "b3": {"region": "us", "active": True},
     "b4": "not an object",
@@ -90,7 +93,7 @@ def run_matrix(sns, make_queue, scope, policies, messages):
         else:
             sns.publish(TopicArn=topic, Message=name, MessageAttributes=payload)
     failures = []
-    for (policy, expected), q in zip(policies, queues):
+    for (policy, expected), q in zip(policies, queues, strict=False):
         received = q.receive(len(expected), wait=5 if expected else 0.3)
         names = set()
         for message in received:

@@ -14,7 +14,9 @@ def test_applications_and_endpoints(sns, recorded):
     app = sns.create_platform_application(Name=name, Platform="GCM",
                                           Attributes={"PlatformCredential": "api-key"})["PlatformApplicationArn"]  # fmt: skip
     assert app == f"arn:aws:sns:us-east-1:000000000000:app/GCM/{name}"
-    assert sns.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"] == {"Enabled": "true"}
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"] == {
+        "Enabled": "true"
+    }
     listed = [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]]
     assert app in listed
 
@@ -29,7 +31,9 @@ def test_applications_and_endpoints(sns, recorded):
         " attributes."
     )  # fmt: skip
     assert sns.get_endpoint_attributes(EndpointArn=endpoint)["Attributes"] == {
-        "Enabled": "true", "Token": "device-1", "CustomUserData": "alice"
+        "Enabled": "true",
+        "Token": "device-1",
+        "CustomUserData": "alice",
     }
     listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
     assert [e["EndpointArn"] for e in listed] == [endpoint]
@@ -37,7 +41,9 @@ def test_applications_and_endpoints(sns, recorded):
     message = json.dumps({"default": "plain", "GCM": json.dumps({"notification": {"title": "hi"}})})
     message_id = sns.publish(TargetArn=endpoint, Message=message, MessageStructure="json")["MessageId"]
     (pushed,) = [m for m in recorded() if m.get("TargetArn") == endpoint]
-    assert pushed["MessageId"] == message_id and json.loads(pushed["Message"]) == {"notification": {"title": "hi"}}
+    assert pushed["MessageId"] == message_id and json.loads(pushed["Message"]) == {
+        "notification": {"title": "hi"}
+    }
 
     topic = sns.create_topic(Name=unique())["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint)
@@ -45,15 +51,24 @@ def test_applications_and_endpoints(sns, recorded):
     assert [m["Message"] for m in recorded(topic_arn=topic)] == ["to every device"]
 
     sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "false"})
-    assert error_of(sns.publish, TargetArn=endpoint, Message="x")[:2] == ("EndpointDisabled", "Endpoint is disabled")
+    assert error_of(sns.publish, TargetArn=endpoint, Message="x")[:2] == (
+        "EndpointDisabled",
+        "Endpoint is disabled",
+    )
     # The disabled endpoint is reported before the message itself is looked at.
     assert error_of(sns.publish, TargetArn=endpoint, Message="not json", MessageStructure="json")[:2] == (
-        "EndpointDisabled", "Endpoint is disabled"
+        "EndpointDisabled",
+        "Endpoint is disabled",
     )
     sns.delete_platform_application(PlatformApplicationArn=app)
-    assert error_of(sns.get_endpoint_attributes, EndpointArn=endpoint) == ("NotFound", "Endpoint does not exist", 404)
+    assert error_of(sns.get_endpoint_attributes, EndpointArn=endpoint) == (
+        "NotFound",
+        "Endpoint does not exist",
+        404,
+    )
     assert error_of(sns.get_platform_application_attributes, PlatformApplicationArn=app)[:2] == (
-        "NotFound", "PlatformApplication does not exist"
+        "NotFound",
+        "PlatformApplication does not exist",
     )
     assert error_of(sns.publish, TargetArn=endpoint, Message="x")[1] == (
         "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
@@ -65,9 +80,9 @@ def test_platform_validation(sns, topic):
                     Attributes={"PlatformCredential": "k"})[1] == "Invalid parameter: Platform Reason: NOKIA is not supported"  # fmt: skip
     assert error_of(sns.create_platform_application, Name="a b", Platform="GCM",
                     Attributes={"PlatformCredential": "k"})[0] == "InvalidParameter"  # fmt: skip
-    assert error_of(sns.create_platform_application, Name="x", Platform="GCM", Attributes={"Other": "v"})[1] == (
-        "Invalid parameter: Attributes Reason: PlatformCredential attribute required"
-    )
+    assert error_of(sns.create_platform_application, Name="x", Platform="GCM", Attributes={"Other": "v"})[
+        1
+    ] == ("Invalid parameter: Attributes Reason: PlatformCredential attribute required")
     # As AWS words each (recorded from AWS).
     for name, attributes, expected in (
         ("", {"PlatformCredential": "k"}, ("InvalidParameter", "Invalid parameter:  Reason: cannot be empty", 400)),
@@ -82,12 +97,16 @@ def test_platform_validation(sns, topic):
          ("InvalidParameter", "Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without"
           " PlatformCredential", 400)),
     ):  # fmt: skip
-        assert error_of(sns.create_platform_application, Name=name, Platform="ADM", Attributes=attributes) == expected
+        assert (
+            error_of(sns.create_platform_application, Name=name, Platform="ADM", Attributes=attributes)
+            == expected
+        )
     assert error_of(sns.create_platform_application, Name="x", Platform="ADM", Attributes={"PlatformCredential": "c"}) == (
         "InvalidParameter", "Invalid parameter: Attributes Reason: PlatformCredential attribute provided without"
         " PlatformPrincipal", 400,
     )  # fmt: skip
     missing = "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/none/00000000-0000-0000-0000-000000000000"
     assert error_of(sns.subscribe, TopicArn=topic, Protocol="application", Endpoint=missing)[:2] == (
-        "NotFound", "Endpoint does not exist"
+        "NotFound",
+        "Endpoint does not exist",
     )

@@ -29,7 +29,9 @@ def verify(envelope: dict) -> None:
         names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
     text = "".join(f"{name}\n{envelope[name]}\n" for name in names if name in envelope)
     algorithm = hashes.SHA256() if envelope["SignatureVersion"] == "2" else hashes.SHA1()
-    certificate.public_key().verify(base64.b64decode(envelope["Signature"]), text.encode(), padding.PKCS1v15(), algorithm)
+    certificate.public_key().verify(
+        base64.b64decode(envelope["Signature"]), text.encode(), padding.PKCS1v15(), algorithm
+    )
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
@@ -133,14 +135,16 @@ def test_publish_validation(sns, topic):
         " Binary, Number, and String.",
     )
     assert publish(Message="x", MessageAttributes={"n": {"DataType": "Number", "StringValue": "ten"}}) == (
-        "ParameterValueInvalid", "Could not cast message attribute 'n' value to number."
+        "ParameterValueInvalid",
+        "Could not cast message attribute 'n' value to number.",
     )
     assert publish(Message="x", MessageAttributes={"s": {"DataType": "String", "StringValue": ""}}) == (
         "ParameterValueInvalid",
         "The message attribute 's' must contain non-empty message attribute value for message attribute type 'String'.",
     )
     assert publish(Message="x", MessageAttributes={"b": {"DataType": "Binary", "StringValue": "v"}}) == (
-        "ParameterValueInvalid", "The message attribute 'b' with type 'Binary' must use field 'Binary'."
+        "ParameterValueInvalid",
+        "The message attribute 'b' with type 'Binary' must use field 'Binary'.",
     )
     assert publish(Message="x", MessageAttributes={"a b": {"DataType": "String", "StringValue": "v"}})[1] == (
         "Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only include"
@@ -177,23 +181,29 @@ def test_publish_batch_limits(sns, topic):
         return error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=entries)[:2]
 
     assert batch([{"Id": str(i), "Message": "m"} for i in range(11)]) == (
-        "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."
+        "TooManyEntriesInBatchRequest",
+        "The batch request contains more entries than permissible.",
     )
     assert batch([]) == ("EmptyBatchRequest", "The batch request doesn't contain any entries.")
     assert batch([{"Id": "a", "Message": "m"}, {"Id": "a", "Message": "n"}]) == (
-        "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."
+        "BatchEntryIdsNotDistinct",
+        "Two or more batch entries in the request have the same Id.",
     )
     assert batch([{"Id": "a b", "Message": "m"}]) == (
-        "InvalidBatchEntryId", "The Id of a batch entry in the batch request contains an impermissible character: a b"
+        "InvalidBatchEntryId",
+        "The Id of a batch entry in the batch request contains an impermissible character: a b",
     )
     assert batch([{"Id": "message.id", "Message": "m"}]) == (
-        "InvalidBatchEntryId", "The Id of a batch entry in the batch request contains an impermissible character: message.id"
+        "InvalidBatchEntryId",
+        "The Id of a batch entry in the batch request contains an impermissible character: message.id",
     )
     assert batch([{"Id": "i" * 81, "Message": "m"}]) == (
-        "InvalidBatchEntryId", f"The Id of a batch entry in the batch request is too long: {'i' * 81}"
+        "InvalidBatchEntryId",
+        f"The Id of a batch entry in the batch request is too long: {'i' * 81}",
     )
     assert batch([{"Id": "a", "Message": "x" * 200000}, {"Id": "b", "Message": "y" * 70000}]) == (
-        "BatchRequestTooLong", "The length of all the messages put together is more than the limit."
+        "BatchRequestTooLong",
+        "The length of all the messages put together is more than the limit.",
     )
 
 
@@ -213,9 +223,13 @@ def test_fifo_topic_to_fifo_queue_keeps_order_and_dedups(sns, make_queue):
         output = sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId=f"g{i % 2}",
                              MessageDeduplicationId=f"d{i}")  # fmt: skip
         sequences.append(output["SequenceNumber"])
-    duplicate = sns.publish(TopicArn=topic, Message="m3 again", MessageGroupId="g1", MessageDeduplicationId="d3")
+    duplicate = sns.publish(
+        TopicArn=topic, Message="m3 again", MessageGroupId="g1", MessageDeduplicationId="d3"
+    )
     assert duplicate["SequenceNumber"] == sequences[3]
-    assert sequences == sorted(sequences) and len(set(sequences)) == 12 and all(len(s) == 20 for s in sequences)
+    assert (
+        sequences == sorted(sequences) and len(set(sequences)) == 12 and all(len(s) == 20 for s in sequences)
+    )
     received = q.receive(12)
     assert len(received) == 12
     by_group: dict[str, list[str]] = {}
@@ -255,9 +269,9 @@ def test_lambda_subscription_dead_letters_when_the_function_is_not_there(sns, to
     dlq = make_queue()
     function = f"arn:aws:lambda:us-east-1:000000000000:function:{unique('fn')}"
     redrive = json.dumps({"deadLetterTargetArn": dlq.arn})
-    arn = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function, Attributes={"RedrivePolicy": redrive})[
-        "SubscriptionArn"
-    ]
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="lambda", Endpoint=function, Attributes={"RedrivePolicy": redrive}
+    )["SubscriptionArn"]
     assert arn.startswith(topic + ":")
     sns.publish(TopicArn=topic, Message="to a function")
     (envelope,) = dlq.bodies(wait=10)
@@ -271,7 +285,7 @@ def test_http_notifications(sns, topic, http_endpoint):
     with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5):
         pass
     message_id = sns.publish(TopicArn=topic, Message="over http", Subject="S")["MessageId"]
-    path, headers, body = http_endpoint.next()
+    _path, headers, body = http_endpoint.next()
     envelope = json.loads(body)
     assert headers["x-amz-sns-message-type"] == "Notification"
     assert headers["x-amz-sns-message-id"] == message_id
@@ -284,7 +298,7 @@ def test_http_notifications(sns, topic, http_endpoint):
     sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RawMessageDelivery",
                                     AttributeValue="true")  # fmt: skip
     sns.publish(TopicArn=topic, Message="raw over http")
-    path, headers, body = http_endpoint.next()
+    _path, headers, body = http_endpoint.next()
     assert body == b"raw over http" and headers["x-amz-sns-rawdelivery"] == "true"
 
 
@@ -293,10 +307,19 @@ def test_http_retries_then_dead_letter(sns, topic, http_endpoint, make_queue):
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url + "/flaky")
     confirmation = json.loads(http_endpoint.next()[2])
     subscription = sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])["SubscriptionArn"]
-    policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "minDelayTarget": 1, "maxDelayTarget": 1}}
+    policy = {
+        "healthyRetryPolicy": {
+            "numRetries": 2,
+            "numNoDelayRetries": 2,
+            "minDelayTarget": 1,
+            "maxDelayTarget": 1,
+        }
+    }
     for name, value in (("DeliveryPolicy", json.dumps(policy)),
                         ("RedrivePolicy", json.dumps({"deadLetterTargetArn": dlq.arn}))):  # fmt: skip
-        sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName=name, AttributeValue=value)
+        sns.set_subscription_attributes(
+            SubscriptionArn=subscription, AttributeName=name, AttributeValue=value
+        )
     effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"][
         "EffectiveDeliveryPolicy"])  # fmt: skip
     assert effective["healthyRetryPolicy"]["numNoDelayRetries"] == 2
@@ -314,5 +337,5 @@ def test_https_endpoint_with_a_self_signed_certificate(sns, topic, https_endpoin
     confirmation = json.loads(https_endpoint.next()[2])
     sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
     sns.publish(TopicArn=topic, Message="over tls")
-    path, headers, body = https_endpoint.next()
+    path, _headers, body = https_endpoint.next()
     assert path == "/secure" and json.loads(body)["Message"] == "over tls"

@@ -34,10 +34,12 @@ def test_subscribe_validation(sns, topic):
         return error_of(sns.subscribe, TopicArn=topic, Protocol=protocol, Endpoint=endpoint, **kwargs)[:2]
 
     assert subscribe("ftp", "ftp://x") == (
-        "InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: ftp"
+        "InvalidParameter",
+        "Invalid parameter: Amazon SNS does not support this protocol string: ftp",
     )
     assert subscribe("http", "https://example.com") == (
-        "InvalidParameter", "Invalid parameter: Endpoint must match the specified protocol"
+        "InvalidParameter",
+        "Invalid parameter: Endpoint must match the specified protocol",
     )
     assert subscribe("sqs", "not-an-arn") == ("InvalidParameter", "Invalid parameter: SQS endpoint ARN")
     assert subscribe("sqs", "arn:aws:sqs:us-east-1:000000000000:q.fifo")[1].endswith(
@@ -45,18 +47,21 @@ def test_subscribe_validation(sns, topic):
     )
     assert subscribe("sms", "call me")[1] == "Invalid SMS endpoint: call me"
     assert subscribe("sqs", "arn:aws:sqs:us-east-1:000000000000:q", Attributes={"Bogus": "1"}) == (
-        "InvalidParameter", "Invalid parameter: Attributes Reason: AttributeName"
+        "InvalidParameter",
+        "Invalid parameter: Attributes Reason: AttributeName",
     )
-    assert subscribe("sqs", "arn:aws:sqs:us-east-1:000000000000:q", Attributes={"RawMessageDelivery": "maybe"})[1] == (
+    assert subscribe(
+        "sqs", "arn:aws:sqs:us-east-1:000000000000:q", Attributes={"RawMessageDelivery": "maybe"}
+    )[1] == (
         "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [maybe]. Must be true or false."
     )
     assert subscribe("email", "a@example.com", Attributes={"RawMessageDelivery": "true"})[1] == (
         "Invalid parameter: Attributes Reason: Delivery protocol [email] does not support raw message delivery."
     )
     missing = f"arn:aws:sns:us-east-1:000000000000:{unique()}"
-    assert error_of(sns.subscribe, TopicArn=missing, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:0:q")[:2] == (
-        "NotFound", "Topic does not exist"
-    )
+    assert error_of(sns.subscribe, TopicArn=missing, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:0:q")[
+        :2
+    ] == ("NotFound", "Topic does not exist")
 
 
 def test_fifo_topics_take_fifo_queues(sns, make_queue):
@@ -69,7 +74,10 @@ def test_fifo_topics_take_fifo_queues(sns, make_queue):
 
 def test_http_handshake_and_subscribe_url(sns, topic, http_endpoint):
     url = http_endpoint.url + "/hook"
-    assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)["SubscriptionArn"] == "pending confirmation"
+    assert (
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)["SubscriptionArn"]
+        == "pending confirmation"
+    )
     path, headers, body = http_endpoint.next()
     assert path == "/hook"
     assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
@@ -107,7 +115,8 @@ def test_return_subscription_arn_and_confirm_with_token(sns, topic, http_endpoin
     token = json.loads(http_endpoint.next()[2])["Token"]
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
     assert error_of(sns.confirm_subscription, TopicArn=topic, Token="0" * 64)[:2] == (
-        "InvalidParameter", "Invalid parameter: Token"
+        "InvalidParameter",
+        "Invalid parameter: Token",
     )
     confirmed = sns.confirm_subscription(TopicArn=topic, Token=token, AuthenticateOnUnsubscribe="true")
     assert confirmed["SubscriptionArn"] == arn
@@ -143,7 +152,9 @@ def test_sms_subscriptions_and_direct_sms(sns, topic, recorded, endpoint):
     assert error_of(sns.publish, PhoneNumber="12ab", Message="x")[1] == (
         "Invalid parameter: PhoneNumber Reason: 12ab is not valid to publish to"
     )
-    request = urllib.request.Request(f"{endpoint}/_overcast/sns/messages?phone_number=%2B{number[1:]}", method="DELETE")
+    request = urllib.request.Request(
+        f"{endpoint}/_overcast/sns/messages?phone_number=%2B{number[1:]}", method="DELETE"
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert json.loads(response.read()) == {"deleted": 1}
     assert recorded(phone_number=number) == []
@@ -166,10 +177,16 @@ def test_subscription_listing_pages(sns, topic, make_queue):
 def test_subscription_attributes(sns, subscribed_queue):
     _, arn = subscribed_queue
     policy = {"store": ["example_corp"], "price": [{"numeric": [">", 0, "<=", 100]}]}
-    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy))
-    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="true")
+    sns.set_subscription_attributes(
+        SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy)
+    )
+    sns.set_subscription_attributes(
+        SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
     redrive = json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq"})
-    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy", AttributeValue=redrive)
+    sns.set_subscription_attributes(
+        SubscriptionArn=arn, AttributeName="RedrivePolicy", AttributeValue=redrive
+    )
     attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     assert json.loads(attributes["FilterPolicy"]) == policy
     assert attributes["FilterPolicyScope"] == "MessageAttributes"
@@ -212,9 +229,12 @@ def test_filter_policy_validation(sns, subscribed_queue, policy, message):
 
 def test_filter_policy_errors_on_subscribe_and_scope(sns, topic, make_queue):
     q = make_queue()
-    code, message, _ = error_of(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
+    _code, message, _ = error_of(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=q.arn,
                                 Attributes={"FilterPolicy": '{"a": [{"exists": 1}]}'})  # fmt: skip
-    assert message == "Invalid parameter: Attributes Reason: FilterPolicy: exists match pattern must be either true or false."
+    assert (
+        message
+        == "Invalid parameter: Attributes Reason: FilterPolicy: exists match pattern must be either true or false."
+    )
     nested = json.dumps({"detail": {"kind": ["a"]}})
     arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn, ReturnSubscriptionArn=True,
                         Attributes={"FilterPolicyScope": "MessageBody", "FilterPolicy": nested})["SubscriptionArn"]  # fmt: skip
@@ -234,7 +254,9 @@ def test_bad_subscription_attributes(sns, subscribed_queue):
     _, arn = subscribed_queue
 
     def set_attribute(name, value):
-        return error_of(sns.set_subscription_attributes, SubscriptionArn=arn, AttributeName=name, AttributeValue=value)
+        return error_of(
+            sns.set_subscription_attributes, SubscriptionArn=arn, AttributeName=name, AttributeValue=value
+        )
 
     assert set_attribute("Protocol", "http")[1] == "Invalid parameter: AttributeName"
     # Worded as AWS's JSON parser words it (recorded from AWS).
@@ -251,11 +273,18 @@ def test_bad_subscription_attributes(sns, subscribed_queue):
     assert set_attribute("RedrivePolicy", '{"deadLetterTargetArn": "x"}')[1] == (
         "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn"
     )
-    assert set_attribute("DeliveryPolicy", '{"healthyRetryPolicy": {"numRetries": 101}}')[0] == "InvalidParameter"
-    assert set_attribute("FilterPolicy", "{bad json")[1].startswith("Invalid parameter: FilterPolicy: failed to parse JSON.")
+    assert (
+        set_attribute("DeliveryPolicy", '{"healthyRetryPolicy": {"numRetries": 101}}')[0]
+        == "InvalidParameter"
+    )
+    assert set_attribute("FilterPolicy", "{bad json")[1].startswith(
+        "Invalid parameter: FilterPolicy: failed to parse JSON."
+    )
     missing = arn.rsplit(":", 1)[0] + ":00000000-0000-0000-0000-000000000000"
     assert error_of(sns.get_subscription_attributes, SubscriptionArn=missing) == (
-        "NotFound", "Subscription does not exist", 404
+        "NotFound",
+        "Subscription does not exist",
+        404,
     )
     sns.unsubscribe(SubscriptionArn=missing)  # unsubscribing what is gone succeeds
 
@@ -292,9 +321,14 @@ def test_another_accounts_queue_confirms_from_the_queue(sns, topic, client):
     other = boto3.client("sqs", endpoint_url=client("sqs").meta.endpoint_url, region_name="us-east-1",
                          aws_access_key_id="444455556666", aws_secret_access_key="x")  # fmt: skip
     url = other.create_queue(QueueName=unique("cross"))["QueueUrl"]
-    queue_arn = other.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = other.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     assert queue_arn.split(":")[4] == "444455556666"
-    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"] == "pending confirmation"
+    assert (
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+        == "pending confirmation"
+    )
     (message,) = other.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
     confirmation = json.loads(message["Body"])
     assert confirmation["Type"] == "SubscriptionConfirmation" and confirmation["TopicArn"] == topic

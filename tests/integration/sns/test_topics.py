@@ -28,7 +28,11 @@ def test_create_is_idempotent_and_listed(sns):
 
 
 def test_topic_names_are_checked(sns):
-    assert error_of(sns.create_topic, Name="bad name") == ("InvalidParameter", "Invalid parameter: Topic Name", 400)
+    assert error_of(sns.create_topic, Name="bad name") == (
+        "InvalidParameter",
+        "Invalid parameter: Topic Name",
+        400,
+    )
     assert error_of(sns.create_topic, Name="x" * 257)[1] == "Invalid parameter: Topic Name"
     assert error_of(sns.create_topic, Name=unique() + ".fifo")[1] == "Invalid parameter: Topic Name"
     code, message, _ = error_of(sns.create_topic, Name=unique(), Attributes={"FifoTopic": "true"})
@@ -60,13 +64,20 @@ def test_default_attributes_and_setting_them(sns, topic):
 
     sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Orders")
     sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
-    delivery = {"http": {"defaultHealthyRetryPolicy": {"numRetries": 5, "minDelayTarget": 1, "maxDelayTarget": 4}}}
-    sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(delivery))
+    delivery = {
+        "http": {"defaultHealthyRetryPolicy": {"numRetries": 5, "minDelayTarget": 1, "maxDelayTarget": 4}}
+    }
+    sns.set_topic_attributes(
+        TopicArn=topic, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(delivery)
+    )
     attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert attributes["DisplayName"] == "Orders"
     assert attributes["SignatureVersion"] == "2"
     assert json.loads(attributes["DeliveryPolicy"]) == delivery
-    assert json.loads(attributes["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
+    assert (
+        json.loads(attributes["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"]
+        == 5
+    )
 
 
 def test_bad_topic_attributes(sns, topic):
@@ -77,9 +88,9 @@ def test_bad_topic_attributes(sns, topic):
     assert set_attribute("FifoTopic", "true")[1] == "Invalid parameter: AttributeName"
     assert set_attribute("SignatureVersion", "3")[1] == "Invalid parameter: SignatureVersion"
     assert set_attribute("Policy", "{not json")[1] == "Invalid parameter: Policy: failed to parse JSON."
-    assert set_attribute("DeliveryPolicy", '{"http": {"defaultHealthyRetryPolicy": {"numRetries": 500}}}')[0] == (
-        "InvalidParameter"
-    )
+    assert set_attribute("DeliveryPolicy", '{"http": {"defaultHealthyRetryPolicy": {"numRetries": 500}}}')[
+        0
+    ] == ("InvalidParameter")
     assert set_attribute("ContentBasedDeduplication", "true")[0] == "InvalidParameter"
     code, message, _ = error_of(sns.create_topic, Name=unique(), Attributes={"Bogus": "1"})
     assert (code, message) == ("InvalidParameter", "Invalid parameter: Attributes Reason: AttributeName")
@@ -140,11 +151,15 @@ def test_tags(sns, topic):
     assert error_of(sns.tag_resource, ResourceArn=topic, Tags=too_many)[0] == "TagLimitExceeded"
     missing = f"arn:aws:sns:us-east-1:000000000000:{unique()}"
     assert error_of(sns.list_tags_for_resource, ResourceArn=missing)[:2] == (
-        "ResourceNotFound", "Resource does not exist"
+        "ResourceNotFound",
+        "Resource does not exist",
     )
-    assert error_of(sns.create_topic, Name=unique(), Tags=[{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}])[
-        1
-    ] == "Invalid parameter: Duplicated keys are not allowed."
+    assert (
+        error_of(
+            sns.create_topic, Name=unique(), Tags=[{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
+        )[1]
+        == "Invalid parameter: Duplicated keys are not allowed."
+    )
 
 
 def test_data_protection_policy_is_stored(sns):
@@ -154,17 +169,25 @@ def test_data_protection_policy_is_stored(sns):
     other = json.dumps({"Name": "q", "Version": "2021-06-01", "Statement": []})
     sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=other)
     assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == other
-    assert error_of(sns.put_data_protection_policy, ResourceArn=arn, DataProtectionPolicy="{")[0] == "InvalidParameter"
+    assert (
+        error_of(sns.put_data_protection_policy, ResourceArn=arn, DataProtectionPolicy="{")[0]
+        == "InvalidParameter"
+    )
 
 
 def test_permissions_edit_the_policy(sns, topic):
     sns.add_permission(TopicArn=topic, Label="share", AWSAccountId=["111122223333"], ActionName=["Publish"])
     statements = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])["Statement"]
-    shared = [s for s in statements if s["Sid"] == "share"][0]
+    shared = next(s for s in statements if s["Sid"] == "share")
     assert shared["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
     assert shared["Action"] == "SNS:Publish"
-    assert error_of(sns.add_permission, TopicArn=topic, Label="share", AWSAccountId=["111122223333"],
-                    ActionName=["Publish"]) == ("InvalidParameter", "Invalid parameter: Statement already exists", 400)
+    assert error_of(
+        sns.add_permission,
+        TopicArn=topic,
+        Label="share",
+        AWSAccountId=["111122223333"],
+        ActionName=["Publish"],
+    ) == ("InvalidParameter", "Invalid parameter: Statement already exists", 400)
     assert error_of(sns.add_permission, TopicArn=topic, Label="other", AWSAccountId=["111122223333"],
                     ActionName=["InvalidAction"]) == (
         "InvalidParameter", "Invalid parameter: Policy statement action out of service scope!", 400

@@ -29,7 +29,10 @@ def legacy_query_client(endpoint: str, **kwargs):
 
     loader.load_service_model = patched
     return boto3.session.Session(
-        botocore_session=session, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+        botocore_session=session,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
     ).client("sqs", endpoint_url=endpoint, **kwargs)
 
 

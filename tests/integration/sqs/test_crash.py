@@ -30,7 +30,9 @@ def test_kill_9_keeps_acknowledged_messages_and_receive_state(tmp_path):
         received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=4, VisibilityTimeout=600)["Messages"]
         assert len(received) == 4
         sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])
-        fifo_sent = sqs.send_message(QueueUrl=fifo, MessageBody="f", MessageGroupId="g", MessageDeduplicationId="d")
+        fifo_sent = sqs.send_message(
+            QueueUrl=fifo, MessageBody="f", MessageGroupId="g", MessageDeduplicationId="d"
+        )
 
         # Keep sending while the server is killed: every answered send must survive.
         acknowledged: list[str] = []
@@ -41,7 +43,9 @@ def test_kill_9_keeps_acknowledged_messages_and_receive_state(tmp_path):
             i = 0
             while not stop.is_set():
                 try:
-                    acknowledged.append(sender.send_message(QueueUrl=url, MessageBody=f"live-{i}")["MessageId"])
+                    acknowledged.append(
+                        sender.send_message(QueueUrl=url, MessageBody=f"live-{i}")["MessageId"]
+                    )
                 except Exception:
                     return
                 i += 1
@@ -83,9 +87,13 @@ def test_kill_9_keeps_acknowledged_messages_and_receive_state(tmp_path):
         assert again["MessageId"] == received[1]["MessageId"]
         assert again["Attributes"]["ApproximateReceiveCount"] == "2"
         # FIFO deduplication and sequence numbers survive too.
-        repeat = sqs.send_message(QueueUrl=fifo, MessageBody="f", MessageGroupId="g", MessageDeduplicationId="d")
+        repeat = sqs.send_message(
+            QueueUrl=fifo, MessageBody="f", MessageGroupId="g", MessageDeduplicationId="d"
+        )
         assert repeat["MessageId"] == fifo_sent["MessageId"]
-        later = sqs.send_message(QueueUrl=fifo, MessageBody="f2", MessageGroupId="g", MessageDeduplicationId="d2")
+        later = sqs.send_message(
+            QueueUrl=fifo, MessageBody="f2", MessageGroupId="g", MessageDeduplicationId="d2"
+        )
         assert int(later["SequenceNumber"]) > int(fifo_sent["SequenceNumber"])
     finally:
         server.stop()
@@ -99,7 +107,9 @@ def test_stopping_the_server_ends_long_polls():
         sqs = sqs_client(server)
         url = sqs.create_queue(QueueName="polled")["QueueUrl"]
         answers = []
-        poller = threading.Thread(target=lambda: answers.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)))
+        poller = threading.Thread(
+            target=lambda: answers.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20))
+        )
         poller.start()
         time.sleep(0.5)
         started = time.monotonic()

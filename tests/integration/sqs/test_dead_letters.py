@@ -31,10 +31,14 @@ def test_message_moves_after_max_receive_count(any_sqs):
     sent = any_sqs.send_message(QueueUrl=source, MessageBody="poison",
                                 MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})  # fmt: skip
     for attempt in (1, 2):
-        message = any_sqs.receive_message(QueueUrl=source, VisibilityTimeout=0, AttributeNames=["All"])["Messages"][0]
+        message = any_sqs.receive_message(QueueUrl=source, VisibilityTimeout=0, AttributeNames=["All"])[
+            "Messages"
+        ][0]
         assert message["Attributes"]["ApproximateReceiveCount"] == str(attempt)
     assert "Messages" not in any_sqs.receive_message(QueueUrl=source)
-    moved = any_sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"], MessageAttributeNames=["All"])["Messages"][0]
+    moved = any_sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"], MessageAttributeNames=["All"])[
+        "Messages"
+    ][0]
     assert moved["MessageId"] == sent["MessageId"]
     assert moved["Body"] == "poison"
     assert moved["MessageAttributes"] == {"k": {"DataType": "String", "StringValue": "v"}}
@@ -101,9 +105,13 @@ def test_redrive_allow_policy(sqs):
         sqs.set_queue_attributes(QueueUrl=other, Attributes={"RedrivePolicy": policy})
     assert error_of(excinfo)[0] == "InvalidParameterValue"
     with pytest.raises(ClientError) as excinfo:
-        sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "some"})})
+        sqs.set_queue_attributes(
+            QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "some"})}
+        )
     assert error_of(excinfo)[0] == "InvalidParameterValue"
-    stored = sqs.get_queue_attributes(QueueUrl=allowed, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    stored = sqs.get_queue_attributes(QueueUrl=allowed, AttributeNames=["RedrivePolicy"])["Attributes"][
+        "RedrivePolicy"
+    ]
     assert json.loads(stored) == json.loads(policy)
     sqs.set_queue_attributes(QueueUrl=allowed, Attributes={"RedrivePolicy": ""})
     assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=allowed, AttributeNames=["RedrivePolicy"])
@@ -113,7 +121,8 @@ def test_list_dead_letter_source_queues(any_sqs):
     dlq = any_sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
     policy = json.dumps({"deadLetterTargetArn": arn_of(any_sqs, dlq), "maxReceiveCount": 3})
     sources = sorted(
-        any_sqs.create_queue(QueueName=unique("s"), Attributes={"RedrivePolicy": policy})["QueueUrl"] for _ in range(3)
+        any_sqs.create_queue(QueueName=unique("s"), Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        for _ in range(3)
     )
     assert sorted(any_sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"]) == sources
     first = any_sqs.list_dead_letter_source_queues(QueueUrl=dlq, MaxResults=2)
@@ -146,13 +155,15 @@ def test_message_move_task_redrives_back_to_source(any_sqs):
     assert task["ApproximateNumberOfMessagesMoved"] == 3
     assert task["ApproximateNumberOfMessagesToMove"] == 3
     assert task["SourceArn"] == dlq_arn and "TaskHandle" not in task
-    bodies = sorted(m["Body"] for m in any_sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"])
+    bodies = sorted(
+        m["Body"] for m in any_sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    )
     assert bodies == ["m0", "m1", "m2"]
 
 
 def test_message_move_task_to_destination_with_rate_and_cancel(any_sqs):
     sqs = any_sqs
-    source, dlq = queue_with_dlq(sqs, max_receive_count=1)
+    _source, dlq = queue_with_dlq(sqs, max_receive_count=1)
     destination = sqs.create_queue(QueueName=unique("dest"))["QueueUrl"]
     sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)])
     dlq_arn = arn_of(sqs, dlq)
@@ -176,7 +187,11 @@ def test_message_move_task_to_destination_with_rate_and_cancel(any_sqs):
     assert int(count["Attributes"]["ApproximateNumberOfMessages"]) == task["ApproximateNumberOfMessagesMoved"]
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn=arn_of(sqs, destination))
-    assert error_of(excinfo) == ("InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue.", 400)
+    assert error_of(excinfo) == (
+        "InvalidParameterValue",
+        "Source queue must be configured as a Dead Letter Queue.",
+        400,
+    )
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn="arn:aws:sqs:us-east-1:000000000000:no-such-queue")
     assert error_of(excinfo)[2] == 404
@@ -191,4 +206,6 @@ def test_fifo_batch_after_head_goes_to_dead_letter_queue(sqs):
     # m1 was received once already: it moves, and the batch holds each of the rest once.
     rest = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in rest] == ["m2", "m3"]
-    assert [m["Body"] for m in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]] == ["m1"]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]] == [
+        "m1"
+    ]

@@ -47,7 +47,9 @@ def json_call(endpoint: str, operation: str, body: dict) -> Answer:
 
 def query_call(endpoint: str, **params: str) -> Answer:
     data = urllib.parse.urlencode({**params, "Version": "2012-11-05"}).encode()
-    return post(endpoint + "/", data, {"Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+    return post(
+        endpoint + "/", data, {"Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,9 +78,13 @@ def test_query_error_wire_shape(endpoint, queue):
     response = query_call(endpoint, Action="GetQueueUrl", QueueName=unique("missing"))
     assert response.status == 400
     text = response.text
-    assert ("<Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>"
-            "<Message>The specified queue does not exist for this wsdl version.</Message><Detail/></Error>") in text
-    response = query_call(endpoint, Action="GetQueueAttributes", QueueUrl=queue, **{"AttributeName.1": "Foobar"})
+    assert (
+        "<Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>"
+        "<Message>The specified queue does not exist for this wsdl version.</Message><Detail/></Error>"
+    ) in text
+    response = query_call(
+        endpoint, Action="GetQueueAttributes", QueueUrl=queue, **{"AttributeName.1": "Foobar"}
+    )
     assert response.status == 400
     assert ("<Code>InvalidAttributeName</Code><Message>Unknown Attribute Foobar.</Message><Detail/>"
             in response.text)  # fmt: skip
@@ -142,7 +148,9 @@ def test_cancel_move_task_of_a_missing_source_queue(sqs):
     with pytest.raises(ClientError) as excinfo:
         sqs.cancel_message_move_task(TaskHandle=handle)
     assert error_of(excinfo) == (
-        "ResourceNotFoundException", "The resource that you specified for the SourceArn parameter doesn't exist.", 404
+        "ResourceNotFoundException",
+        "The resource that you specified for the SourceArn parameter doesn't exist.",
+        404,
     )
     with pytest.raises(ClientError) as excinfo:
         sqs.cancel_message_move_task(TaskHandle="foobared")

@@ -14,7 +14,9 @@ from tests.integration.sqs.test_queues import error_of
 
 
 def fifo(sqs, **attributes) -> str:
-    return sqs.create_queue(QueueName=unique("f") + ".fifo", Attributes={"FifoQueue": "true", **attributes})["QueueUrl"]
+    return sqs.create_queue(QueueName=unique("f") + ".fifo", Attributes={"FifoQueue": "true", **attributes})[
+        "QueueUrl"
+    ]
 
 
 def test_group_order_and_one_batch_in_flight_per_group(any_sqs):
@@ -48,11 +50,15 @@ def test_content_based_and_explicit_deduplication(any_sqs):
     one = any_sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
     two = any_sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
     assert one["MessageId"] == two["MessageId"] and one["SequenceNumber"] == two["SequenceNumber"]
-    three = any_sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g", MessageDeduplicationId="other")
+    three = any_sqs.send_message(
+        QueueUrl=url, MessageBody="same", MessageGroupId="g", MessageDeduplicationId="other"
+    )
     assert three["MessageId"] != one["MessageId"]
     assert int(three["SequenceNumber"]) > int(one["SequenceNumber"])
     assert len(three["SequenceNumber"]) == 20
-    messages = any_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    messages = any_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])[
+        "Messages"
+    ]
     assert [m["MessageId"] for m in messages] == [one["MessageId"], three["MessageId"]]
     attributes = messages[0]["Attributes"]
     assert attributes["MessageGroupId"] == "g"
@@ -93,7 +99,11 @@ def test_fifo_send_errors(any_sqs):
     url = fifo(any_sqs)
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
-    assert error_of(excinfo) == ("MissingParameter", "The request must contain the parameter MessageGroupId.", 400)
+    assert error_of(excinfo) == (
+        "MissingParameter",
+        "The request must contain the parameter MessageGroupId.",
+        400,
+    )
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
     assert error_of(excinfo) == (
@@ -111,14 +121,22 @@ def test_fifo_send_errors(any_sqs):
         400,
     )
     with pytest.raises(ClientError) as excinfo:
-        any_sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="group 123", MessageDeduplicationId="d")
+        any_sqs.send_message(
+            QueueUrl=url, MessageBody="x", MessageGroupId="group 123", MessageDeduplicationId="d"
+        )
     assert error_of(excinfo)[1] == (
         "Value group 123 for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric"
         " and punctuation characters. 1 to 128 in length."
     )
     with pytest.raises(ClientError) as excinfo:
-        any_sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x", "MessageDeduplicationId": "d"}])
-    assert error_of(excinfo) == ("InvalidParameterValue", "The request must contain the parameter MessageGroupId.", 400)
+        any_sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x", "MessageDeduplicationId": "d"}]
+        )
+    assert error_of(excinfo) == (
+        "InvalidParameterValue",
+        "The request must contain the parameter MessageGroupId.",
+        400,
+    )
 
 
 def test_delete_with_expired_receipt_handle(sqs):
@@ -138,12 +156,20 @@ def test_receive_request_attempt_id_returns_the_same_batch(sqs):
     url = fifo(sqs, ContentBasedDeduplication="true")
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g")
-    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")["Messages"]
-    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")["Messages"]
-    assert [(m["MessageId"], m["ReceiptHandle"]) for m in retry] == [(m["MessageId"], m["ReceiptHandle"]) for m in first]
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")[
+        "Messages"
+    ]
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")[
+        "Messages"
+    ]
+    assert [(m["MessageId"], m["ReceiptHandle"]) for m in retry] == [
+        (m["MessageId"], m["ReceiptHandle"]) for m in first
+    ]
     for message in first:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    after = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")["Messages"]
+    after = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")[
+        "Messages"
+    ]
     assert [m["Body"] for m in after] == ["m2"]
 
 
@@ -159,7 +185,9 @@ def test_a_group_is_available_as_soon_as_its_head_is_visible(sqs):
         sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=group)
     first = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=2)["Messages"]
     assert [m["Body"] for m in first] == ["g1-m1", "g1-m2"]
-    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0)
+    sqs.change_message_visibility(
+        QueueUrl=queue, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
     assert bodies(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=3)) == ["g2-m1", "g1-m1"]
 
 

@@ -48,8 +48,14 @@ def test_guide_dead_letter_queue_visibility_and_long_polling(aws):
     # Delete after processing
     assert cli("sqs", "delete-message", "--queue-url", created["QueueUrl"],
                "--receipt-handle", message["ReceiptHandle"]) is None  # fmt: skip
-    attributes = cli("sqs", "get-queue-attributes", "--queue-url", QUEUE_URL, "--attribute-names", "All")["Attributes"]
-    assert attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+    attributes = cli("sqs", "get-queue-attributes", "--queue-url", QUEUE_URL, "--attribute-names", "All")[
+        "Attributes"
+    ]
+    assert (
+        attributes["ApproximateNumberOfMessages"]
+        == attributes["ApproximateNumberOfMessagesNotVisible"]
+        == "0"
+    )
     assert attributes["VisibilityTimeout"] == "30" and attributes["MessageRetentionPeriod"] == "86400"
 
     # A message not deleted comes back when its visibility timeout ends; after maxReceiveCount

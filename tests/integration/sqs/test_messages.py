@@ -19,8 +19,12 @@ from tests.integration.sqs.test_queues import error_of
 # MD5OfMessageAttributes values AWS returned for these attributes (recorded answers).
 FOO_BAR = {"Foo": {"DataType": "String", "StringValue": "Bar"}}
 FOO_BAR_MD5 = "ae7155c6026991b6d54b11589678bf9c"
-BINARY = {"attr1": {"DataType": "Binary",
-                    "BinaryValue": b"traceparent\x1e00-774062d6c37081a5a0b9b5b88e30627c-2d2482211f6489da-01"}}
+BINARY = {
+    "attr1": {
+        "DataType": "Binary",
+        "BinaryValue": b"traceparent\x1e00-774062d6c37081a5a0b9b5b88e30627c-2d2482211f6489da-01",
+    }
+}
 BINARY_MD5 = "8cbe4db156db8a94db8b801b7addb984"
 
 
@@ -60,10 +64,14 @@ def test_binary_and_number_attributes_and_filters(any_sqs, queue):
         "order.kind": {"DataType": "String", "StringValue": "x"},
     }
     any_sqs.send_message(QueueUrl=queue, MessageBody="test", MessageAttributes=attributes)
-    message = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["attr1"], VisibilityTimeout=0)["Messages"][0]
+    message = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["attr1"], VisibilityTimeout=0)[
+        "Messages"
+    ][0]
     assert message["MessageAttributes"] == BINARY
     assert message["MD5OfMessageAttributes"] == BINARY_MD5
-    message = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["order.*"], VisibilityTimeout=0)["Messages"][0]
+    message = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["order.*"], VisibilityTimeout=0)[
+        "Messages"
+    ][0]
     assert set(message["MessageAttributes"]) == {"order.id", "order.kind"}
     message = any_sqs.receive_message(QueueUrl=queue, VisibilityTimeout=0)["Messages"][0]
     assert "MessageAttributes" not in message and "MD5OfMessageAttributes" not in message
@@ -78,10 +86,14 @@ def test_system_attributes_trace_header(any_sqs, queue):
         MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": trace}},
     )  # fmt: skip
     expected = hashlib.md5(
-        b"\x00\x00\x00\x0eAWSTraceHeader\x00\x00\x00\x06String\x01" + len(trace).to_bytes(4, "big") + trace.encode()
+        b"\x00\x00\x00\x0eAWSTraceHeader\x00\x00\x00\x06String\x01"
+        + len(trace).to_bytes(4, "big")
+        + trace.encode()
     ).hexdigest()
     assert sent["MD5OfMessageSystemAttributes"] == expected
-    message = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    message = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])[
+        "Messages"
+    ][0]
     assert message["Attributes"] == {"AWSTraceHeader": trace}
 
 
@@ -122,13 +134,20 @@ def test_message_size_limits(any_sqs):
     any_sqs.send_message(QueueUrl=small, MessageBody="a" * (262_144 - 12), MessageAttributes=FOO_BAR)
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=small, MessageBody="é" * 131_073)
-    assert error_of(excinfo)[1] == "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."
+    assert (
+        error_of(excinfo)[1]
+        == "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."
+    )
 
 
 def test_empty_and_invalid_bodies(any_sqs, queue):
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=queue, MessageBody="")
-    assert error_of(excinfo) == ("MissingParameter", "The request must contain the parameter MessageBody.", 400)
+    assert error_of(excinfo) == (
+        "MissingParameter",
+        "The request must contain the parameter MessageBody.",
+        400,
+    )
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=queue, MessageBody="bad \x01 char")
     assert error_of(excinfo)[0] == "InvalidMessageContents"
@@ -139,8 +158,12 @@ def test_delay_per_queue_and_per_message(any_sqs):
     any_sqs.send_message(QueueUrl=url, MessageBody="queue delay")
     any_sqs.send_message(QueueUrl=url, MessageBody="no delay", DelaySeconds=0)
     assert count(any_sqs, url, "ApproximateNumberOfMessagesDelayed") == 1
-    assert [m["Body"] for m in any_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["no delay"]
-    assert [m["Body"] for m in any_sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]] == ["queue delay"]
+    assert [m["Body"] for m in any_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == [
+        "no delay"
+    ]
+    assert [m["Body"] for m in any_sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]] == [
+        "queue delay"
+    ]
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)
     assert error_of(excinfo)[0] == "InvalidParameterValue"
@@ -150,7 +173,9 @@ def test_visibility_timeout_and_receive_count(any_sqs, queue):
     any_sqs.send_message(QueueUrl=queue, MessageBody="again")
     first = any_sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]
     assert "Messages" not in any_sqs.receive_message(QueueUrl=queue)
-    second = any_sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["ApproximateReceiveCount"])
+    second = any_sqs.receive_message(
+        QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["ApproximateReceiveCount"]
+    )
     (message,) = second["Messages"]
     assert message["MessageId"] == first["MessageId"]
     assert message["Attributes"]["ApproximateReceiveCount"] == "2"
@@ -174,7 +199,9 @@ def test_change_visibility(any_sqs, queue):
     }]  # fmt: skip
     any_sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
     with pytest.raises(ClientError) as excinfo:
-        any_sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=5)
+        any_sqs.change_message_visibility(
+            QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=5
+        )
     assert error_of(excinfo) == (
         "InvalidParameterValue",
         f"Value {message['ReceiptHandle']} for parameter ReceiptHandle is invalid. Reason: Message does not exist or"
@@ -195,7 +222,9 @@ def test_receive_parameter_errors(any_sqs, queue):
     with pytest.raises(ClientError) as excinfo:
         any_sqs.delete_message(QueueUrl=queue, ReceiptHandle="not-a-handle")
     assert error_of(excinfo) == (
-        "ReceiptHandleIsInvalid", 'The input receipt handle "not-a-handle" is not a valid receipt handle.', 400
+        "ReceiptHandleIsInvalid",
+        'The input receipt handle "not-a-handle" is not a valid receipt handle.',
+        400,
     )
 
 
@@ -327,7 +356,9 @@ def test_query_client_posting_to_the_queue_url(query_sqs, queue):
 def test_message_group_id_on_a_standard_queue(any_sqs, queue):
     # Standard queues take MessageGroupId (fair queues); deduplication ids stay FIFO-only.
     any_sqs.send_message(QueueUrl=queue, MessageBody="tenant", MessageGroupId="tenant-1")
-    message = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["MessageGroupId"])["Messages"][0]
+    message = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["MessageGroupId"])[
+        "Messages"
+    ][0]
     assert message["Attributes"] == {"MessageGroupId": "tenant-1"}
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=queue, MessageBody="x", MessageDeduplicationId="d")

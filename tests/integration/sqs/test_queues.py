@@ -15,7 +15,11 @@ from tests.integration.sqs.conftest import unique
 
 def error_of(excinfo) -> tuple[str, str, int]:
     response = excinfo.value.response
-    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def test_create_get_url_and_default_url_form(any_sqs, endpoint):
@@ -31,7 +35,9 @@ def test_get_queue_url_of_missing_queue(any_sqs, query_sqs):
     with pytest.raises(ClientError) as excinfo:
         any_sqs.get_queue_url(QueueName=unique())
     # The query API words it as it always has.
-    message = "The specified queue does not exist" + (" for this wsdl version." if any_sqs is query_sqs else ".")
+    message = "The specified queue does not exist" + (
+        " for this wsdl version." if any_sqs is query_sqs else "."
+    )
     assert error_of(excinfo) == ("AWS.SimpleQueueService.NonExistentQueue", message, 400)
 
 
@@ -85,7 +91,11 @@ def test_queue_url_forms_all_name_the_queue(sqs, endpoint):
     with pytest.raises(ClientError) as excinfo:
         sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/not-a-queue-url", MessageBody="x")
     # As AWS answers a URL that names no queue (moto's suite checks this against AWS).
-    assert error_of(excinfo) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", 400)
+    assert error_of(excinfo) == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "The specified queue does not exist.",
+        400,
+    )
 
 
 def test_list_queues_with_prefix_and_pages(any_sqs):
@@ -231,13 +241,21 @@ def test_policy_stored_and_permissions(any_sqs, queue):
     any_sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": ""})
     assert "Attributes" not in any_sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])
 
-    any_sqs.add_permission(QueueUrl=queue, Label="p1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
-    with pytest.raises(ClientError) as excinfo:
-        any_sqs.add_permission(QueueUrl=queue, Label="p1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
-    assert error_of(excinfo) == (
-        "InvalidParameterValue", "Value p1 for parameter Label is invalid. Reason: Already exists.", 400
+    any_sqs.add_permission(
+        QueueUrl=queue, Label="p1", AWSAccountIds=["111111111111"], Actions=["SendMessage"]
     )
-    document = json.loads(any_sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    with pytest.raises(ClientError) as excinfo:
+        any_sqs.add_permission(
+            QueueUrl=queue, Label="p1", AWSAccountIds=["111111111111"], Actions=["SendMessage"]
+        )
+    assert error_of(excinfo) == (
+        "InvalidParameterValue",
+        "Value p1 for parameter Label is invalid. Reason: Already exists.",
+        400,
+    )
+    document = json.loads(
+        any_sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
     assert document["Statement"] == [{
         "Sid": "p1", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
         "Action": "SQS:SendMessage", "Resource": arn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,16 +57,43 @@ def test_event_ids_carry_their_millisecond():
 
 def test_user_identity_kinds():
     def identity(arn, principal="AIDAEXAMPLE"):
-        return events.user_identity(Record([0, None, "X", "s", True, None, "us-east-1", "111122223333", arn,
-                                            principal, "AKIAEXAMPLE", "", "", False, "r", None, None, None, None, []]))
+        return events.user_identity(
+            Record(
+                [
+                    0,
+                    None,
+                    "X",
+                    "s",
+                    True,
+                    None,
+                    "us-east-1",
+                    "111122223333",
+                    arn,
+                    principal,
+                    "AKIAEXAMPLE",
+                    "",
+                    "",
+                    False,
+                    "r",
+                    None,
+                    None,
+                    None,
+                    None,
+                    [],
+                ]
+            )
+        )
 
     user = identity("arn:aws:iam::111122223333:user/alice")
     assert user["type"] == "IAMUser" and user["userName"] == "alice"
     role = identity("arn:aws:sts::111122223333:assumed-role/admin/sess", "AROAEXAMPLE:sess")
     assert role["type"] == "AssumedRole"
     assert role["sessionContext"]["sessionIssuer"] == {
-        "type": "Role", "principalId": "AROAEXAMPLE", "arn": "arn:aws:iam::111122223333:role/admin",
-        "accountId": "111122223333", "userName": "admin",
+        "type": "Role",
+        "principalId": "AROAEXAMPLE",
+        "arn": "arn:aws:iam::111122223333:role/admin",
+        "accountId": "111122223333",
+        "userName": "admin",
     }
     assert identity("arn:aws:iam::111122223333:root", "111122223333")["type"] == "Root"
     assert events.username("arn:aws:sts::1:assumed-role/admin/sess") == "sess"
@@ -74,38 +101,71 @@ def test_user_identity_kinds():
 
 
 def test_elements_are_camel_cased_without_secrets_or_blobs():
-    rendered = events.elements({
-        "UserName": "bob", "SecretAccessKey": "s3cr3t", "ZipFile": b"PK..",
-        "Tags": [{"Key": "a", "Value": "b"}],
-        "Expiration": datetime(2026, 11, 26, 19, 5, 9, tzinfo=timezone.utc),
-        "ResponseMetadata": {"RequestId": "x"},
-    })
+    rendered = events.elements(
+        {
+            "UserName": "bob",
+            "SecretAccessKey": "s3cr3t",
+            "ZipFile": b"PK..",
+            "Tags": [{"Key": "a", "Value": "b"}],
+            "Expiration": datetime(2026, 11, 26, 19, 5, 9, tzinfo=UTC),
+            "ResponseMetadata": {"RequestId": "x"},
+        }
+    )
     assert rendered == {
-        "userName": "bob", "secretAccessKey": events.HIDDEN, "tags": [{"key": "a", "value": "b"}],
+        "userName": "bob",
+        "secretAccessKey": events.HIDDEN,
+        "tags": [{"key": "a", "value": "b"}],
         "expiration": "Nov 26, 2026, 7:05:09 PM",
     }
 
 
 def test_responses_leave_out_secrets():
-    rendered = events.elements({"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t"}}, True)
+    rendered = events.elements(
+        {"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t"}}, True
+    )
     assert rendered == {"credentials": {"accessKeyId": "ASIA1", "sessionToken": "t"}}
 
 
 def test_resources_from_parameters():
     op = operation("sqs", "CreateQueue", "sqs")
     assert events.resources(op, {"QueueName": "jobs"}, "111122223333", "eu-west-1") == [
-        ("AWS::SQS::Queue", "jobs", "arn:aws:sqs:eu-west-1:111122223333:jobs")]
+        ("AWS::SQS::Queue", "jobs", "arn:aws:sqs:eu-west-1:111122223333:jobs")
+    ]
     op = operation("s3", "PutObject", "s3")
     assert events.resources(op, {"Bucket": "b", "Key": "k/1"}, "1", "us-east-1") == [
-        ("AWS::S3::Bucket", "b", "arn:aws:s3:::b"), ("AWS::S3::Object", "k/1", "arn:aws:s3:::b/k/1")]
+        ("AWS::S3::Bucket", "b", "arn:aws:s3:::b"),
+        ("AWS::S3::Object", "k/1", "arn:aws:s3:::b/k/1"),
+    ]
 
 
 # -- selectors ------------------------------------------------------------------------------------
 
+
 def _record(name="PutObject", data_type="AWS::S3::Object", read_only=False, arn="arn:aws:s3:::b/k"):
-    return Record([0, None, name, "s3.amazonaws.com", read_only, data_type, "us-east-1", "1",
-                   "arn:aws:iam::1:root", "1", None, "", "", False, "r", None, None, None, None,
-                   [("AWS::S3::Object", "k", arn)] if data_type else []])
+    return Record(
+        [
+            0,
+            None,
+            name,
+            "s3.amazonaws.com",
+            read_only,
+            data_type,
+            "us-east-1",
+            "1",
+            "arn:aws:iam::1:root",
+            "1",
+            None,
+            "",
+            "",
+            False,
+            "r",
+            None,
+            None,
+            None,
+            None,
+            [("AWS::S3::Object", "k", arn)] if data_type else [],
+        ]
+    )
 
 
 def test_default_selectors_take_management_events_only():
@@ -115,22 +175,37 @@ def test_default_selectors_take_management_events_only():
 
 
 def test_basic_data_selectors():
-    trail = {"EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": False,
-                                 "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::b/"]}]}]}
+    trail = {
+        "EventSelectors": [
+            {
+                "ReadWriteType": "WriteOnly",
+                "IncludeManagementEvents": False,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::b/"]}],
+            }
+        ]
+    }
     assert trails.selects(trail, _record())
     assert not trails.selects(trail, _record(arn="arn:aws:s3:::other/k"))
     assert not trails.selects(trail, _record("GetObject", read_only=True))
     assert not trails.selects(trail, _record("CreateBucket", None))
-    everything = {"EventSelectors": [{"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]}
+    everything = {
+        "EventSelectors": [{"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]
+    }
     assert trails.selects(everything, _record(arn="arn:aws:s3:::any/key"))
 
 
 def test_advanced_selectors():
-    trail = {"AdvancedEventSelectors": [{"FieldSelectors": [
-        {"Field": "eventCategory", "Equals": ["Data"]},
-        {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::b/"]},
-        {"Field": "eventName", "NotEquals": ["DeleteObject"]},
-    ]}]}
+    trail = {
+        "AdvancedEventSelectors": [
+            {
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::b/"]},
+                    {"Field": "eventName", "NotEquals": ["DeleteObject"]},
+                ]
+            }
+        ]
+    }
     assert trails.selects(trail, _record())
     assert not trails.selects(trail, _record("DeleteObject"))
     assert not trails.selects(trail, _record(arn="arn:aws:s3:::c/k"))
@@ -148,15 +223,21 @@ def test_trail_name_rules():
 
 # -- files --------------------------------------------------------------------------------------------
 
+
 def test_log_file_key_layout():
-    when = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     key = logfiles.log_file_key("prefix/", "111122223333", "eu-west-1", when)
-    assert key.startswith("prefix/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/04/"
-                          "111122223333_CloudTrail_eu-west-1_20260304T0506Z_")
+    assert key.startswith(
+        "prefix/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/04/"
+        "111122223333_CloudTrail_eu-west-1_20260304T0506Z_"
+    )
     assert key.endswith(".json.gz") and len(key.rsplit("_", 1)[1]) == len("0123456789abcdef.json.gz")
     assert logfiles.log_file_key(None, "1", "r", when).startswith("AWSLogs/1/CloudTrail/r/")
     digest = logfiles.digest_file_key(None, "1", "eu-west-1", "t", "us-east-1", when)
-    assert digest == "AWSLogs/1/CloudTrail-Digest/eu-west-1/2026/03/04/1_CloudTrail-Digest_eu-west-1_t_us-east-1_20260304T050607Z.json.gz"
+    assert (
+        digest
+        == "AWSLogs/1/CloudTrail-Digest/eu-west-1/2026/03/04/1_CloudTrail-Digest_eu-west-1_t_us-east-1_20260304T050607Z.json.gz"
+    )
 
 
 def test_log_file_content():
@@ -175,11 +256,25 @@ def test_rsa_signatures():
 
 
 def test_digest_document_and_signing_string():
-    start, end = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, 1, tzinfo=timezone.utc)
-    body = logfiles.digest_file(account="1", start=start, end=end, bucket="b", key="k", fingerprint="f",
-                                previous=None, logs=[{"s3Bucket": "b", "s3Object": "o", "hashValue": "h",
-                                                      "newestEventTime": "2026-01-01T00:30:00Z",
-                                                      "oldestEventTime": "2026-01-01T00:10:00Z"}])
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC)
+    body = logfiles.digest_file(
+        account="1",
+        start=start,
+        end=end,
+        bucket="b",
+        key="k",
+        fingerprint="f",
+        previous=None,
+        logs=[
+            {
+                "s3Bucket": "b",
+                "s3Object": "o",
+                "hashValue": "h",
+                "newestEventTime": "2026-01-01T00:30:00Z",
+                "oldestEventTime": "2026-01-01T00:10:00Z",
+            }
+        ],
+    )
     document = json.loads(body)
     assert document["previousDigestSignature"] is None
     assert document["newestEventTime"] == "2026-01-01T00:30:00Z"
@@ -190,12 +285,17 @@ def test_digest_document_and_signing_string():
 
 # -- recorder -------------------------------------------------------------------------------------------
 
+
 def _context(account="111122223333"):
     model = protocols.service_model("sts")
     context = RequestContext(request=Request("POST", "/", "", {"user-agent": "test/1"}), request_id="r-1")
     context.service, context.service_model = "sts", model
     context.operation = model.operation_model("GetCallerIdentity")
-    context.account, context.principal_arn, context.principal_id = account, f"arn:aws:iam::{account}:root", account
+    context.account, context.principal_arn, context.principal_id = (
+        account,
+        f"arn:aws:iam::{account}:root",
+        account,
+    )
     return context
 
 
@@ -226,7 +326,7 @@ def test_retention_drops_events_older_than_90_days():
     recorder.observe(_context(), {}, None, None)
     recorder.flush()
     sc = scope("111122223333", "us-east-1")
-    [(key, _i, record)] = list(recorder.records(sc, 0, 2**62))
+    [(_key, _i, record)] = list(recorder.records(sc, 0, 2**62))
     assert recorder.expire(record.ts_us + RETENTION_US - 1_000_000) == 0
     assert recorder.expire(record.ts_us + RETENTION_US + CHUNK_SPAN_US + 1_000_000) == 1
     assert list(recorder.records(sc, 0, 2**62)) == []

@@ -18,13 +18,16 @@ def test_stream_records_are_published_and_readable_internally():
         runtime.bus.subscribe("dynamodb:stream", seen.append)
         ddb = runtime.provider("dynamodb")
         context = RequestContext.internal("dynamodb", "123456789012", "eu-west-1")
-        created = ddb.create_table(context, {
-            "TableName": "bus-table",
-            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "BillingMode": "PAY_PER_REQUEST",
-            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        })
+        created = ddb.create_table(
+            context,
+            {
+                "TableName": "bus-table",
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+            },
+        )
         arn = created["TableDescription"]["LatestStreamArn"]
         ddb.put_item(context, {"TableName": "bus-table", "Item": {"id": {"S": "1"}}})
         ddb.delete_item(context, {"TableName": "bus-table", "Key": {"id": {"S": "1"}}})
@@ -38,9 +41,12 @@ def test_stream_records_are_published_and_readable_internally():
 
         streams = runtime.provider("dynamodbstreams")
         internal = RequestContext.internal("dynamodbstreams", "123456789012", "eu-west-1")
-        shard = streams.describe_stream(internal, {"StreamArn": arn})["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = streams.get_shard_iterator(internal, {"StreamArn": arn, "ShardId": shard,
-                                                         "ShardIteratorType": "TRIM_HORIZON"})["ShardIterator"]
+        shard = streams.describe_stream(internal, {"StreamArn": arn})["StreamDescription"]["Shards"][0][
+            "ShardId"
+        ]
+        iterator = streams.get_shard_iterator(
+            internal, {"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}
+        )["ShardIterator"]
         records = streams.get_records(internal, {"ShardIterator": iterator})["Records"]
         assert records == [event["records"][0] for event in seen]
         runtime.close()

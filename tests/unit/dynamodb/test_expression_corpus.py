@@ -25,10 +25,26 @@ ITEM = {
 
 NAMES = {"#n": "name", "#l": "list", "#m": "map", "#dot": "a.b"}
 VALUES = {
-    ":ada": {"S": "Ada"}, ":36": {"N": "36"}, ":36f": {"N": "36.0"}, ":1": {"N": "1"}, ":100": {"N": "100"},
-    ":a": {"S": "a"}, ":x": {"S": "x"}, ":A": {"S": "A"}, ":N": {"S": "N"}, ":SS": {"S": "SS"}, ":three": {"N": "3"},
-    ":b01": {"B": b"\x01"}, ":2": {"N": "2"}, ":7": {"N": "7"}, ":t": {"BOOL": True}, ":tags": {"SS": ["b", "a"]},
-    ":l2": {"N": "2"}, ":neg": {"N": "-2"}, ":d": {"S": "d"}, ":str": {"S": "str"},
+    ":ada": {"S": "Ada"},
+    ":36": {"N": "36"},
+    ":36f": {"N": "36.0"},
+    ":1": {"N": "1"},
+    ":100": {"N": "100"},
+    ":a": {"S": "a"},
+    ":x": {"S": "x"},
+    ":A": {"S": "A"},
+    ":N": {"S": "N"},
+    ":SS": {"S": "SS"},
+    ":three": {"N": "3"},
+    ":b01": {"B": b"\x01"},
+    ":2": {"N": "2"},
+    ":7": {"N": "7"},
+    ":t": {"BOOL": True},
+    ":tags": {"SS": ["b", "a"]},
+    ":l2": {"N": "2"},
+    ":neg": {"N": "-2"},
+    ":d": {"S": "d"},
+    ":str": {"S": "str"},
 }
 
 # (condition, expected)
@@ -84,53 +100,103 @@ CONDITIONS = [
 ERRORS = [
     ("condition", "a = ", 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "="'),
     ("condition", "a == :v", 'Invalid ConditionExpression: Syntax error; token: "=", near: "== :v"'),
-    ("condition", "a = :v AND and = :v", 'Invalid ConditionExpression: Syntax error; token: "and", near: "AND and ="'),
+    (
+        "condition",
+        "a = :v AND and = :v",
+        'Invalid ConditionExpression: Syntax error; token: "and", near: "AND and ="',
+    ),
     ("condition", "a = :v :w", 'Invalid ConditionExpression: Syntax error; token: ":w", near: ":v :w"'),
     ("condition", "(a = :v", 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: ":v"'),
     ("condition", "a BETWEEN :v", 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: ":v"'),
     ("condition", "a $ :v", 'Invalid ConditionExpression: Syntax error; token: "$", near: "a $ :v"'),
     ("condition", "a[x] = :v", 'Invalid ConditionExpression: Syntax error; token: "x", near: "[x]"'),
-    ("condition", "size = :v", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: size"),
-    ("condition", "Status = :v", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Status"),
+    (
+        "condition",
+        "size = :v",
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: size",
+    ),
+    (
+        "condition",
+        "Status = :v",
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Status",
+    ),
     ("filter", "foo(a)", "Invalid FilterExpression: Invalid function name; function: foo"),
-    ("condition", "begins_with(a)",
-     "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function:"
-     " begins_with, number of operands: 1"),
-    ("condition", "size(a)",
-     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size"),
-    ("condition", "attribute_exists(a) = :v",
-     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function:"
-     " attribute_exists"),
-    ("condition", "attribute_exists(:v)",
-     "Invalid ConditionExpression: Operator or function requires a document path; operator or function:"
-     " attribute_exists"),
-    ("condition", "if_not_exists(a, :v) = :v",
-     "Invalid ConditionExpression: The function is not allowed in a condition expression; function: if_not_exists"),
+    (
+        "condition",
+        "begins_with(a)",
+        "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function:"
+        " begins_with, number of operands: 1",
+    ),
+    (
+        "condition",
+        "size(a)",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
+    ),
+    (
+        "condition",
+        "attribute_exists(a) = :v",
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function:"
+        " attribute_exists",
+    ),
+    (
+        "condition",
+        "attribute_exists(:v)",
+        "Invalid ConditionExpression: Operator or function requires a document path; operator or function:"
+        " attribute_exists",
+    ),
+    (
+        "condition",
+        "if_not_exists(a, :v) = :v",
+        "Invalid ConditionExpression: The function is not allowed in a condition expression; function: if_not_exists",
+    ),
     ("condition", "", "Invalid ConditionExpression: The expression can not be empty;"),
     ("update", "", "Invalid UpdateExpression: The expression can not be empty;"),
     ("update", "a = :v", 'Invalid UpdateExpression: Syntax error; token: "a", near: "a ="'),
     ("update", "SET a :v", 'Invalid UpdateExpression: Syntax error; token: ":v", near: "a :v"'),
     ("update", "REMOVE a, ", 'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: ","'),
     ("update", "ADD a b", 'Invalid UpdateExpression: Syntax error; token: "b", near: "a b"'),
-    ("update", "SET a = :v REMOVE a",
-     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
-     " paths; path one: [a], path two: [a]"),
-    ("update", "SET a.b = :v, a.b.c = :v",
-     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
-     " paths; path one: [a, b], path two: [a, b, c]"),
-    ("update", "REMOVE a[1], a[1]",
-     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
-     " paths; path one: [a, [1]], path two: [a, [1]]"),
-    ("update", "SET a = begins_with(b, :v)",
-     "Invalid UpdateExpression: The function is not allowed in an update expression; function: begins_with"),
-    ("update", "DELETE a :v, SET b = :v", 'Invalid UpdateExpression: Syntax error; token: "SET", near: ", SET b"'),
+    (
+        "update",
+        "SET a = :v REMOVE a",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
+        " paths; path one: [a], path two: [a]",
+    ),
+    (
+        "update",
+        "SET a.b = :v, a.b.c = :v",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
+        " paths; path one: [a, b], path two: [a, b, c]",
+    ),
+    (
+        "update",
+        "REMOVE a[1], a[1]",
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these"
+        " paths; path one: [a, [1]], path two: [a, [1]]",
+    ),
+    (
+        "update",
+        "SET a = begins_with(b, :v)",
+        "Invalid UpdateExpression: The function is not allowed in an update expression; function: begins_with",
+    ),
+    (
+        "update",
+        "DELETE a :v, SET b = :v",
+        'Invalid UpdateExpression: Syntax error; token: "SET", near: ", SET b"',
+    ),
     ("update", "set a = :v remove b", None),
     ("projection", "a, b.c, d[0]", None),
-    ("projection", "a, a.b",
-     "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these"
-     " paths; path one: [a], path two: [a, b]"),
+    (
+        "projection",
+        "a, a.b",
+        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these"
+        " paths; path one: [a], path two: [a, b]",
+    ),
     ("projection", "a,", 'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","'),
-    ("projection", "comment", "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: comment"),
+    (
+        "projection",
+        "comment",
+        "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: comment",
+    ),
     ("key", "pk = :v AND", 'Invalid KeyConditionExpression: Syntax error; token: "<EOF>", near: "AND"'),
 ]
 
@@ -140,8 +206,10 @@ class _Params(dict):
 
 
 def bindings(names=NAMES, values=VALUES) -> E.Bindings:
-    return E.Bindings({"ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
-                       "ConditionExpression": "x"}, ("ConditionExpression",))
+    return E.Bindings(
+        {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values, "ConditionExpression": "x"},
+        ("ConditionExpression",),
+    )
 
 
 @pytest.mark.parametrize("expression, expected", CONDITIONS)
@@ -165,44 +233,76 @@ def test_undefined_and_unused_placeholders():
     b = bindings({"#a": "a"}, {":v": {"S": "x"}})
     with pytest.raises(ServiceError) as info:
         b.parse("condition", "#b = :v")
-    assert info.value.message == ("Invalid ConditionExpression: An expression attribute name used in the document path"
-                                  " is not defined; attribute name: #b")
+    assert info.value.message == (
+        "Invalid ConditionExpression: An expression attribute name used in the document path"
+        " is not defined; attribute name: #b"
+    )
     with pytest.raises(ServiceError) as info:
         b.parse("filter", "#a = :w")
-    assert info.value.message == ("Invalid FilterExpression: An expression attribute value used in expression is not"
-                                  " defined; attribute value: :w")
+    assert info.value.message == (
+        "Invalid FilterExpression: An expression attribute value used in expression is not"
+        " defined; attribute value: :w"
+    )
     b.parse("condition", "#a = :v")
     b.check_unused()
     b = bindings({"#a": "a", "#b": "b", "#c": "c"}, {":v": {"S": "x"}})
     b.parse("condition", "#a = :v")
     with pytest.raises(ServiceError) as info:
         b.check_unused()
-    assert info.value.message == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b, #c}"
+    assert (
+        info.value.message
+        == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b, #c}"
+    )
 
 
-@pytest.mark.parametrize("update, expected", [
-    ("SET age = age + :1", {"age": {"N": "37"}}),
-    ("SET age = :1 - age", {"age": {"N": "-35"}}),
-    ("SET newlist = list_append(:empty, #l)", {"newlist": ITEM["list"]}),
-    ("SET #l = list_append(#l, :more)", {"list": {"L": ITEM["list"]["L"] + [{"S": "y"}]}}),
-    ("SET fresh = if_not_exists(fresh, :1), age = if_not_exists(age, :1)", {"fresh": {"N": "1"}, "age": {"N": "36"}}),
-    ("SET #l[1] = :x, #l[9] = :x", {"list": {"L": [{"S": "x"}, {"S": "x"}, ITEM["list"]["L"][2], {"S": "x"}]}}),
-    ("REMOVE #l[0], #l[2], #m.a.b", {"list": {"L": [{"N": "2"}]}, "map": {"M": {"a": {"M": {}}, "s": {"S": "str"}}}}),
-    ("ADD tags :more_tags, nums :nums, cnt :1", {"tags": {"SS": ["a", "b", "c"]}, "nums": {"NS": ["1", "2.5", "3"]},
-                                                     "cnt": {"N": "1"}}),
-    ("DELETE tags :tag_a, nums :nums", {"tags": {"SS": ["b"]}}),
-    ("SET a1 = age, age = a1", None),
-])
+@pytest.mark.parametrize(
+    "update, expected",
+    [
+        ("SET age = age + :1", {"age": {"N": "37"}}),
+        ("SET age = :1 - age", {"age": {"N": "-35"}}),
+        ("SET newlist = list_append(:empty, #l)", {"newlist": ITEM["list"]}),
+        ("SET #l = list_append(#l, :more)", {"list": {"L": ITEM["list"]["L"] + [{"S": "y"}]}}),
+        (
+            "SET fresh = if_not_exists(fresh, :1), age = if_not_exists(age, :1)",
+            {"fresh": {"N": "1"}, "age": {"N": "36"}},
+        ),
+        (
+            "SET #l[1] = :x, #l[9] = :x",
+            {"list": {"L": [{"S": "x"}, {"S": "x"}, ITEM["list"]["L"][2], {"S": "x"}]}},
+        ),
+        (
+            "REMOVE #l[0], #l[2], #m.a.b",
+            {"list": {"L": [{"N": "2"}]}, "map": {"M": {"a": {"M": {}}, "s": {"S": "str"}}}},
+        ),
+        (
+            "ADD tags :more_tags, nums :nums, cnt :1",
+            {"tags": {"SS": ["a", "b", "c"]}, "nums": {"NS": ["1", "2.5", "3"]}, "cnt": {"N": "1"}},
+        ),
+        ("DELETE tags :tag_a, nums :nums", {"tags": {"SS": ["b"]}}),
+        ("SET a1 = age, age = a1", None),
+    ],
+)
 def test_updates(update, expected):
-    values = {**VALUES, ":empty": {"L": []}, ":more": {"L": [{"S": "y"}]}, ":more_tags": {"SS": ["c", "a"]},
-              ":nums": {"NS": ["3", "2.50"]}, ":tag_a": {"SS": ["a"]}}
-    b = E.Bindings({"ExpressionAttributeNames": NAMES, "ExpressionAttributeValues": values, "UpdateExpression": "x"},
-                   ("UpdateExpression",))
+    values = {
+        **VALUES,
+        ":empty": {"L": []},
+        ":more": {"L": [{"S": "y"}]},
+        ":more_tags": {"SS": ["c", "a"]},
+        ":nums": {"NS": ["3", "2.50"]},
+        ":tag_a": {"SS": ["a"]},
+    }
+    b = E.Bindings(
+        {"ExpressionAttributeNames": NAMES, "ExpressionAttributeValues": values, "UpdateExpression": "x"},
+        ("UpdateExpression",),
+    )
     clauses = b.parse("update", update).tree
     if expected is None:
         with pytest.raises(ServiceError) as info:
             E.apply_update(ITEM, clauses, b, ("pk",))
-        assert info.value.message == "The provided expression refers to an attribute that does not exist in the item"
+        assert (
+            info.value.message
+            == "The provided expression refers to an attribute that does not exist in the item"
+        )
         return
     new = E.apply_update(ITEM, clauses, b, ("pk",))
     for name, value in expected.items():
@@ -219,12 +319,21 @@ def test_update_type_errors():
     b = E.Bindings({"ExpressionAttributeValues": values, "UpdateExpression": "x"}, ("UpdateExpression",))
     for update, message in [
         ("SET #n = #n + :n", None),
-        ("SET age = age + :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator"
-                               " or function: +, operand type: STRING"),
-        ("SET x = list_append(:s, :l)", "Invalid UpdateExpression: Incorrect operand type for operator or function;"
-                                        " operator or function: list_append, operand type: STRING"),
-        ("DELETE tags :n", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE,"
-                           " operand type: NUMBER"),
+        (
+            "SET age = age + :s",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator"
+            " or function: +, operand type: STRING",
+        ),
+        (
+            "SET x = list_append(:s, :l)",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function;"
+            " operator or function: list_append, operand type: STRING",
+        ),
+        (
+            "DELETE tags :n",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE,"
+            " operand type: NUMBER",
+        ),
     ]:
         if message is None:
             continue

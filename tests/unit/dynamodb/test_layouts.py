@@ -28,12 +28,15 @@ def wire_context():
 
 
 def create(provider, name: str) -> None:
-    provider.create_table(INTERNAL, {
-        "TableName": name,
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "BillingMode": "PAY_PER_REQUEST",
-    })
+    provider.create_table(
+        INTERNAL,
+        {
+            "TableName": name,
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    )
 
 
 def test_plain_layout_table_reads_writes_and_segments(provider):
@@ -43,10 +46,14 @@ def test_plain_layout_table_reads_writes_and_segments(provider):
     record.pop("key_layout")
     provider._save(scope, record)
     for i in range(40):
-        provider.put_item(INTERNAL, {"TableName": "old-layout", "Item": {"pk": {"S": f"k{i}"}, "v": {"N": str(i)}}})
+        provider.put_item(
+            INTERNAL, {"TableName": "old-layout", "Item": {"pk": {"S": f"k{i}"}, "v": {"N": str(i)}}}
+        )
     schema = provider.schema(scope, "old-layout")
     assert not schema.hashed
-    assert provider.get_item(INTERNAL, {"TableName": "old-layout", "Key": {"pk": {"S": "k7"}}})["Item"]["v"] == {"N": "7"}
+    assert provider.get_item(INTERNAL, {"TableName": "old-layout", "Key": {"pk": {"S": "k7"}}})["Item"][
+        "v"
+    ] == {"N": "7"}
     seen = []
     for segment in range(3):
         page = provider.scan(INTERNAL, {"TableName": "old-layout", "Segment": segment, "TotalSegments": 3})
@@ -68,5 +75,9 @@ def test_rows_holding_the_item_itself_are_served(provider):
     page = provider.scan(wire_context(), {"TableName": "dict-rows"})
     assert bytes(page["Items"]) == b'[{"pk":{"S":"a"},"blob":{"B":"AP8="},"n":{"N":"1"}}]'
     # A binary item written now keeps the dict form too.
-    provider.put_item(INTERNAL, {"TableName": "dict-rows", "Item": {"pk": {"S": "b"}, "blob": {"B": b"\x01"}}})
-    assert provider.get_item(INTERNAL, {"TableName": "dict-rows", "Key": {"pk": {"S": "b"}}})["Item"]["blob"] == {"B": b"\x01"}
+    provider.put_item(
+        INTERNAL, {"TableName": "dict-rows", "Item": {"pk": {"S": "b"}, "blob": {"B": b"\x01"}}}
+    )
+    assert provider.get_item(INTERNAL, {"TableName": "dict-rows", "Key": {"pk": {"S": "b"}}})["Item"][
+        "blob"
+    ] == {"B": b"\x01"}

@@ -17,9 +17,12 @@ from overcast.runtime import Runtime
 
 _names = itertools.count()
 
-numbers = st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=3, allow_nan=False,
-                      allow_infinity=False).map(lambda d: d.normalize())
-texts = st.text(alphabet=st.sampled_from(["a", "b", "é", "\x00", "z", "\U0001f600", "A"]), min_size=1, max_size=4)
+numbers = st.decimals(
+    min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=3, allow_nan=False, allow_infinity=False
+).map(lambda d: d.normalize())
+texts = st.text(
+    alphabet=st.sampled_from(["a", "b", "é", "\x00", "z", "\U0001f600", "A"]), min_size=1, max_size=4
+)
 attribute = st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["x", "y"]))
 
 
@@ -44,25 +47,42 @@ def wire(value):
 
 def create(provider, sort_type: str) -> str:
     name = f"prop-{next(_names)}"
-    provider.create_table(CONTEXT, {
-        "TableName": name,
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": sort_type}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST",
-    })
+    provider.create_table(
+        CONTEXT,
+        {
+            "TableName": name,
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": sort_type},
+            ],
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    )
     return name
 
 
 # A filter: ("cmp", attr, op, value) | ("and"/"or", f, f) | ("not", f) | ("exists", attr)
 def filters():
     leaf = st.one_of(
-        st.tuples(st.just("cmp"), st.sampled_from(["a", "b"]), st.sampled_from(["=", "<>", "<", "<=", ">", ">="]),
-                  st.one_of(st.integers(-5, 5), st.sampled_from(["x", "y"]))),
+        st.tuples(
+            st.just("cmp"),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["=", "<>", "<", "<=", ">", ">="]),
+            st.one_of(st.integers(-5, 5), st.sampled_from(["x", "y"])),
+        ),
         st.tuples(st.just("exists"), st.sampled_from(["a", "b", "c"])),
     )
-    return st.recursive(leaf, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(["and", "or"]), inner, inner), st.tuples(st.just("not"), inner)), max_leaves=4)
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.tuples(st.sampled_from(["and", "or"]), inner, inner), st.tuples(st.just("not"), inner)
+        ),
+        max_leaves=4,
+    )
 
 
 def render(spec, values: dict) -> str:
@@ -114,8 +134,10 @@ def key_condition(kind: str, bounds: list, values: dict):
         return None, lambda v: True
     pivot = bounds[0]
     return f"sk {kind} :lo", {
-        "=": lambda v: _key(v) == _key(pivot), "<": lambda v: _key(v) < _key(pivot),
-        "<=": lambda v: _key(v) <= _key(pivot), ">": lambda v: _key(v) > _key(pivot),
+        "=": lambda v: _key(v) == _key(pivot),
+        "<": lambda v: _key(v) < _key(pivot),
+        "<=": lambda v: _key(v) <= _key(pivot),
+        ">": lambda v: _key(v) > _key(pivot),
         ">=": lambda v: _key(v) >= _key(pivot),
     }[kind]
 
@@ -134,8 +156,12 @@ def run_pages(call, params: dict) -> list:
             return items
 
 
-@settings(max_examples=int(os.environ.get("OVERCAST_PROPERTY_EXAMPLES", "80")), deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("OVERCAST_PROPERTY_EXAMPLES", "80")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     sort_type=st.sampled_from(["N", "S"]),
     data=st.data(),
@@ -148,8 +174,13 @@ def test_query_and_scan_match_brute_force(provider, sort_type, data, spec, kind,
     keys = numbers if sort_type == "N" else texts
     if kind == "begins" and sort_type == "N":
         kind = ">="
-    rows = data.draw(st.lists(st.tuples(st.sampled_from(["p", "q"]), keys, attribute, attribute),
-                              max_size=25, unique_by=lambda r: (r[0], _key(r[1]))))
+    rows = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(["p", "q"]), keys, attribute, attribute),
+            max_size=25,
+            unique_by=lambda r: (r[0], _key(r[1])),
+        )
+    )
     bounds = data.draw(st.lists(keys, min_size=2, max_size=2))
     table = create(provider, sort_type)
     stored = []
@@ -166,13 +197,21 @@ def test_query_and_scan_match_brute_force(provider, sort_type, data, spec, kind,
     values: dict = {":p": {"S": "p"}}
     sort_condition, sort_ok = key_condition(kind, bounds, values)
     filter_text = render(spec, values)
-    query = {"TableName": table, "KeyConditionExpression": "pk = :p" + (f" AND {sort_condition}" if sort_condition else ""),
-             "FilterExpression": filter_text, "ExpressionAttributeValues": values, "ScanIndexForward": forward}
+    query = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :p" + (f" AND {sort_condition}" if sort_condition else ""),
+        "FilterExpression": filter_text,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": forward,
+    }
     if limit:
         query["Limit"] = limit
     got = [(i["pk"]["S"], i["sk"]) for i in run_pages(provider.query, query)]
-    expected = sorted((r for r in stored if r["pk"] == "p" and sort_ok(r["sk"]) and oracle(spec, r)),
-                      key=lambda r: _key(r["sk"]), reverse=not forward)
+    expected = sorted(
+        (r for r in stored if r["pk"] == "p" and sort_ok(r["sk"]) and oracle(spec, r)),
+        key=lambda r: _key(r["sk"]),
+        reverse=not forward,
+    )
     assert got == [(r["pk"], wire(r["sk"])) for r in expected]
 
     scan_values = {k: v for k, v in values.items() if k.startswith(":f")}
@@ -181,8 +220,10 @@ def test_query_and_scan_match_brute_force(provider, sort_type, data, spec, kind,
         scan["ExpressionAttributeValues"] = scan_values
     if limit:
         scan["Limit"] = limit
-    scanned = sorted((i["pk"]["S"], _key(Decimal(i["sk"]["N"]) if "N" in i["sk"] else i["sk"]["S"]))
-                     for i in run_pages(provider.scan, scan))
+    scanned = sorted(
+        (i["pk"]["S"], _key(Decimal(i["sk"]["N"]) if "N" in i["sk"] else i["sk"]["S"]))
+        for i in run_pages(provider.scan, scan)
+    )
     assert scanned == sorted((r["pk"], _key(r["sk"])) for r in stored if oracle(spec, r))
 
 
@@ -193,10 +234,16 @@ def run_segments(provider, params: dict, total: int) -> list:
     return found
 
 
-@settings(max_examples=int(os.environ.get("OVERCAST_PROPERTY_EXAMPLES", "80")) // 2, deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("OVERCAST_PROPERTY_EXAMPLES", "80")) // 2,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
-    rows=st.lists(st.tuples(texts, st.integers(0, 3), attribute), max_size=30, unique_by=lambda r: (r[0], r[1])),
+    rows=st.lists(
+        st.tuples(texts, st.integers(0, 3), attribute), max_size=30, unique_by=lambda r: (r[0], r[1])
+    ),
     spec=filters(),
     total=st.integers(1, 9),
     limit=st.one_of(st.none(), st.integers(1, 5)),

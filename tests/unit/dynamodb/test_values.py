@@ -11,10 +11,20 @@ from hypothesis import strategies as st
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import values as V
 
-decimals = st.decimals(min_value=Decimal("-1e20"), max_value=Decimal("1e20"), allow_nan=False, allow_infinity=False,
-                       places=6) | st.sampled_from([Decimal("-0.12"), Decimal("-0.123"), Decimal("0.12"),
-                                                    Decimal("0.123"), Decimal("-1E+125"), Decimal("1E-130"),
-                                                    Decimal("-1E-130"), Decimal("0")])
+decimals = st.decimals(
+    min_value=Decimal("-1e20"), max_value=Decimal("1e20"), allow_nan=False, allow_infinity=False, places=6
+) | st.sampled_from(
+    [
+        Decimal("-0.12"),
+        Decimal("-0.123"),
+        Decimal("0.12"),
+        Decimal("0.123"),
+        Decimal("-1E+125"),
+        Decimal("1E-130"),
+        Decimal("-1E-130"),
+        Decimal("0"),
+    ]
+)
 
 
 @settings(max_examples=300, derandomize=True)
@@ -43,17 +53,34 @@ def test_binary_encoding_preserves_order(blobs):
 
 
 def test_encodings_are_prefix_free():
-    samples = [{"S": "a"}, {"S": "a\x00"}, {"S": "ab"}, {"N": "1"}, {"N": "10"}, {"N": "-1"}, {"N": "-10"}, {"B": b"a"}]
+    samples = [
+        {"S": "a"},
+        {"S": "a\x00"},
+        {"S": "ab"},
+        {"N": "1"},
+        {"N": "10"},
+        {"N": "-1"},
+        {"N": "-10"},
+        {"B": b"a"},
+    ]
     for one in samples:
         for other in samples:
             if one is not other and next(iter(one)) == next(iter(other)):
                 assert not V.encode_key_value(other).startswith(V.encode_key_value(one))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1.50", "1.5"), ("-0", "0"), ("0.000", "0"), ("1e3", "1000"), ("-1.0E-2", "-0.01"), ("+5", "5"),
-    ("00012", "12"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1.50", "1.5"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        ("1e3", "1000"),
+        ("-1.0E-2", "-0.01"),
+        ("+5", "5"),
+        ("00012", "12"),
+    ],
+)
 def test_normalisation(text, expected):
     assert V.normalize_number(text) == expected
 

@@ -12,14 +12,21 @@ def principal_for(spec: str, tags: dict) -> policy.Principal:
     kind, _, arg = spec.partition(":")
     if kind == "user":
         account = arg or ACCOUNT
-        return policy.Principal(f"arn:aws:iam::{account}:user/alice", account, policy.USER,
-                                "AIDAEXAMPLEALICE", "alice", tags=tags)
+        return policy.Principal(
+            f"arn:aws:iam::{account}:user/alice", account, policy.USER, "AIDAEXAMPLEALICE", "alice", tags=tags
+        )
     if kind == "root":
         account = arg or ACCOUNT
         return policy.Principal(f"arn:aws:iam::{account}:root", account, policy.ROOT, account)
     if kind == "role":
-        return policy.Principal(f"arn:aws:sts::{ACCOUNT}:assumed-role/DeployRole/deploy", ACCOUNT,
-                                policy.ASSUMED_ROLE, "AROAEXAMPLEROLE:deploy", role_arn=ROLE_ARN, tags=tags)
+        return policy.Principal(
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/DeployRole/deploy",
+            ACCOUNT,
+            policy.ASSUMED_ROLE,
+            "AROAEXAMPLEROLE:deploy",
+            role_arn=ROLE_ARN,
+            tags=tags,
+        )
     if kind == "anonymous":
         return policy.Principal.anonymous()
     if kind == "service":
@@ -59,22 +66,40 @@ def test_every_operator_is_in_the_corpus():
 
     from overcast.policy.conditions import OPERATORS
 
-    text = json.dumps([c.get("identity", []) + [c.get("resource", {})] for c in CASES])
+    text = json.dumps([[*c.get("identity", []), c.get("resource", {})] for c in CASES])
     for operator in OPERATORS:
-        assert f'"{operator}' in text or f':{operator}' in text, operator
+        assert f'"{operator}' in text or f":{operator}" in text, operator
         if operator != "Null":
-            assert f'{operator}IfExists' in text or operator in {
-                "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-                "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThanEquals", "NumericGreaterThan",
-                "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThanEquals", "DateGreaterThan",
-                "DateGreaterThanEquals", "BinaryEquals", "NotIpAddress", "ArnEquals", "ArnNotEquals", "ArnNotLike",
+            assert f"{operator}IfExists" in text or operator in {
+                "StringNotEquals",
+                "StringEqualsIgnoreCase",
+                "StringNotEqualsIgnoreCase",
+                "StringLike",
+                "StringNotLike",
+                "NumericEquals",
+                "NumericNotEquals",
+                "NumericLessThanEquals",
+                "NumericGreaterThan",
+                "NumericGreaterThanEquals",
+                "DateEquals",
+                "DateNotEquals",
+                "DateLessThanEquals",
+                "DateGreaterThan",
+                "DateGreaterThanEquals",
+                "BinaryEquals",
+                "NotIpAddress",
+                "ArnEquals",
+                "ArnNotEquals",
+                "ArnNotLike",
             }, operator
 
 
 def test_matched_statements_name_policy_and_position():
     case = next(c for c in CASES if c["name"] == "guide: read object in my-app-bucket")
     decision = decide(case)
-    assert [(m.policy_id, m.sid, m.effect) for m in decision.matched] == [("identity-0", "AllowS3ReadOnMyBucket", "Allow")]
+    assert [(m.policy_id, m.sid, m.effect) for m in decision.matched] == [
+        ("identity-0", "AllowS3ReadOnMyBucket", "Allow")
+    ]
 
 
 def test_explicit_deny_reports_the_deny_statement():

@@ -20,24 +20,34 @@ SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
 CHUNK_1 = "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"
 CHUNK_2 = "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"
 FINAL = "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
-SIGNED_HEADERS = ("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
-                  "x-amz-decoded-content-length;x-amz-storage-class")
+SIGNED_HEADERS = (
+    "content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+    "x-amz-decoded-content-length;x-amz-storage-class"
+)
 EXAMPLE_TIME = calendar.timegm((2013, 5, 24, 0, 0, 0))
 
 
 def example_body(first: bytes = b"a" * 65536) -> bytes:
-    return (f"10000;chunk-signature={CHUNK_1}\r\n".encode() + first
-            + f"\r\n400;chunk-signature={CHUNK_2}\r\n".encode() + b"a" * 1024
-            + f"\r\n0;chunk-signature={FINAL}\r\n\r\n".encode())
+    return (
+        f"10000;chunk-signature={CHUNK_1}\r\n".encode()
+        + first
+        + f"\r\n400;chunk-signature={CHUNK_2}\r\n".encode()
+        + b"a" * 1024
+        + f"\r\n0;chunk-signature={FINAL}\r\n\r\n".encode()
+    )
 
 
 def example_request(body) -> Request:
     headers = {
-        "host": "s3.amazonaws.com", "x-amz-date": "20130524T000000Z", "x-amz-storage-class": "REDUCED_REDUNDANCY",
-        "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "66560", "content-length": "66824",
+        "host": "s3.amazonaws.com",
+        "x-amz-date": "20130524T000000Z",
+        "x-amz-storage-class": "REDUCED_REDUNDANCY",
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "66560",
+        "content-length": "66824",
         "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
         "authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
-                         f"SignedHeaders={SIGNED_HEADERS},Signature={SEED}",
+        f"SignedHeaders={SIGNED_HEADERS},Signature={SEED}",
     }
     return Request("PUT", "/examplebucket/chunkObject.txt", "", headers, body)
 
@@ -47,8 +57,14 @@ def secrets(key: str) -> str | None:
 
 
 def example_signer(trailer: bool = False) -> ChunkSigner:
-    return ChunkSigner(signing_key(SECRET, "20130524", "us-east-1", "s3"), "20130524T000000Z",
-                       "20130524/us-east-1/s3/aws4_request", SEED, "AKIAIOSFODNN7EXAMPLE", trailer=trailer)
+    return ChunkSigner(
+        signing_key(SECRET, "20130524", "us-east-1", "s3"),
+        "20130524T000000Z",
+        "20130524/us-east-1/s3/aws4_request",
+        SEED,
+        "AKIAIOSFODNN7EXAMPLE",
+        trailer=trailer,
+    )
 
 
 def test_aws_worked_example_chain():
@@ -82,7 +98,7 @@ def test_streamed_body_gets_a_signer_and_the_decoder_checks_it():
     body = example_body()
     out = []
     for start in range(0, len(body), 777):  # arbitrary network-sized pieces
-        out.extend(decoder.feed(body[start:start + 777]))
+        out.extend(decoder.feed(body[start : start + 777]))
     assert decoder.finish() == {}
     assert b"".join(out) == b"a" * 66560
 
@@ -94,7 +110,7 @@ def test_streamed_tampering_is_caught_in_any_chunk(where):
     decoder = AwsChunkedDecoder(example_signer())
     with pytest.raises(ServiceError) as caught:
         for start in range(0, len(body), 4096):
-            decoder.feed(bytes(body[start:start + 4096]))
+            decoder.feed(bytes(body[start : start + 4096]))
         decoder.finish()
     assert caught.value.code in ("SignatureDoesNotMatch", "IncompleteBody")
 
@@ -114,14 +130,22 @@ def test_trailer_signature_chains_from_the_final_chunk():
     key = signing_key(SECRET, "20130524", "us-east-1", "s3")
     scope = "20130524/us-east-1/s3/aws4_request"
     empty = hashlib.sha256(b"").hexdigest()
-    first = _hmac(key, f"AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n{scope}\n{SEED}\n{empty}\n"
-                       f"{hashlib.sha256(b'hello').hexdigest()}")
+    first = _hmac(
+        key,
+        f"AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n{scope}\n{SEED}\n{empty}\n"
+        f"{hashlib.sha256(b'hello').hexdigest()}",
+    )
     final = _hmac(key, f"AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n{scope}\n{first}\n{empty}\n{empty}")
     trailer = "x-amz-checksum-crc32:NhCmhg==\n"
-    trailer_signature = _hmac(key, f"AWS4-HMAC-SHA256-TRAILER\n20130524T000000Z\n{scope}\n{final}\n"
-                                   f"{hashlib.sha256(trailer.encode()).hexdigest()}")
-    body = (f"5;chunk-signature={first}\r\nhello\r\n0;chunk-signature={final}\r\n"
-            f"x-amz-checksum-crc32:NhCmhg==\r\nx-amz-trailer-signature:{trailer_signature}\r\n\r\n").encode()
+    trailer_signature = _hmac(
+        key,
+        f"AWS4-HMAC-SHA256-TRAILER\n20130524T000000Z\n{scope}\n{final}\n"
+        f"{hashlib.sha256(trailer.encode()).hexdigest()}",
+    )
+    body = (
+        f"5;chunk-signature={first}\r\nhello\r\n0;chunk-signature={final}\r\n"
+        f"x-amz-checksum-crc32:NhCmhg==\r\nx-amz-trailer-signature:{trailer_signature}\r\n\r\n"
+    ).encode()
     decoder = AwsChunkedDecoder(example_signer(trailer=True))
     assert decoder.feed(body) == [b"hello"]
     assert decoder.finish()["x-amz-checksum-crc32"] == "NhCmhg=="
@@ -137,5 +161,7 @@ def test_trailer_signature_chains_from_the_final_chunk():
 
 def test_unsigned_decoding_is_unchanged():
     decoder = AwsChunkedDecoder()
-    assert decoder.feed(b"5;chunk-signature=bogus\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n") == [b"hello"]
+    assert decoder.feed(
+        b"5;chunk-signature=bogus\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"
+    ) == [b"hello"]
     assert decoder.finish() == {"x-amz-checksum-crc32": "NhCmhg=="}

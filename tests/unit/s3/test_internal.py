@@ -29,8 +29,12 @@ def run(result):
 def test_put_object_with_bytes_and_file_bodies(provider):
     context = RequestContext.internal("cloudtrail", "123456789012", "us-east-1")
     run(provider.create_bucket(context, {"Bucket": "trail-logs"}))
-    run(provider.put_object(context, {"Bucket": "trail-logs", "Key": "a.json", "Body": b'{"a":1}',
-                                      "ContentType": "application/json"}))
+    run(
+        provider.put_object(
+            context,
+            {"Bucket": "trail-logs", "Key": "a.json", "Body": b'{"a":1}', "ContentType": "application/json"},
+        )
+    )
     big = b"log line\n" * 200000
     run(provider.put_object(context, {"Bucket": "trail-logs", "Key": "b.json.gz", "Body": io.BytesIO(big)}))
     got = run(provider.get_object(context, {"Bucket": "trail-logs", "Key": "a.json"}))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from overcast.context import RequestContext
 from overcast.services.s3.objects import URL_SAFE, listed, listing_text, pack, unpack
@@ -14,17 +14,28 @@ from overcast.store.codec import decode, encode
 
 from .wire import parsed
 
-UTC = timezone.utc
+UTC = UTC
 MOMENT = datetime(2025, 3, 4, 5, 6, 7, 123000, tzinfo=UTC)
 
 
 def full_record() -> dict:
     return {
-        "Key": "photos/2025/a b.jpg", "Order": "ffe0123456789abc", "VersionId": "ffe0123456789abcXYZ",
-        "Size": 12, "ETag": '"abc"', "LastModified": MOMENT, "Owner": "111111111111",
-        "ContentType": "image/jpeg", "Metadata": {"colour": "blue"}, "StorageClass": "GLACIER",
-        "Checksums": {"CRC32": "AAAAAA=="}, "ChecksumType": "FULL_OBJECT", "Data": b"hello world!",
-        "Restore": {"Ready": 1.5, "Expiry": 2.5}, "ServerSideEncryption": "AES256", "PartSizes": [5, 7],
+        "Key": "photos/2025/a b.jpg",
+        "Order": "ffe0123456789abc",
+        "VersionId": "ffe0123456789abcXYZ",
+        "Size": 12,
+        "ETag": '"abc"',
+        "LastModified": MOMENT,
+        "Owner": "111111111111",
+        "ContentType": "image/jpeg",
+        "Metadata": {"colour": "blue"},
+        "StorageClass": "GLACIER",
+        "Checksums": {"CRC32": "AAAAAA=="},
+        "ChecksumType": "FULL_OBJECT",
+        "Data": b"hello world!",
+        "Restore": {"Ready": 1.5, "Expiry": 2.5},
+        "ServerSideEncryption": "AES256",
+        "PartSizes": [5, 7],
     }
 
 
@@ -38,8 +49,14 @@ def test_every_field_round_trips():
 
 
 def test_delete_marker_and_minimal_records():
-    marker = {"Key": "k", "Order": "ff00000000000001", "VersionId": "v", "DeleteMarker": True,
-              "LastModified": MOMENT, "Owner": "000000000000"}
+    marker = {
+        "Key": "k",
+        "Order": "ff00000000000001",
+        "VersionId": "v",
+        "DeleteMarker": True,
+        "LastModified": MOMENT,
+        "Owner": "000000000000",
+    }
     assert roundtrip(marker) == marker and listed("k", pack(marker))[0] is None  # never in ListObjects
     minimal = {"Key": "k", "Size": 0, "ETag": '""', "LastModified": MOMENT}
     assert roundtrip(minimal) == minimal
@@ -54,20 +71,52 @@ def test_listing_text_is_rendered_once_and_read_from_every_layout():
     record = full_record()
     row = pack(record)
     text = listing_text(row)
-    assert text == ('<Key>photos/2025/a b.jpg</Key><LastModified>2025-03-04T05:06:07.123Z</LastModified>'
-                    '<ETag>"abc"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>'
-                    "<ChecksumType>FULL_OBJECT</ChecksumType><Size>12</Size><StorageClass>GLACIER</StorageClass>")
+    assert text == (
+        "<Key>photos/2025/a b.jpg</Key><LastModified>2025-03-04T05:06:07.123Z</LastModified>"
+        '<ETag>"abc"</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>'
+        "<ChecksumType>FULL_OBJECT</ChecksumType><Size>12</Size><StorageClass>GLACIER</StorageClass>"
+    )
     assert not row[1] & URL_SAFE and pack({**record, "Key": "photos/2025/a_b.jpg"})[1] & URL_SAFE
     assert listed(record["Key"], row) == (text, "111111111111")
     assert listed(record["Key"], dict(record)) == listed(record["Key"], row)  # a row written as a whole dict
-    layout_1 = [1, 12, '"abc"', "2025-03-04T05:06:07.123Z", "111111111111", "GLACIER", {"CRC32": "AAAAAA=="},
-                "FULL_OBJECT", {"Ready": 1.5, "Expiry": 2.5},
-                encode({name: record[name] for name in ("Order", "VersionId", "ContentType", "Metadata", "Data",
-                                                          "ServerSideEncryption", "PartSizes")})]
+    layout_1 = [
+        1,
+        12,
+        '"abc"',
+        "2025-03-04T05:06:07.123Z",
+        "111111111111",
+        "GLACIER",
+        {"CRC32": "AAAAAA=="},
+        "FULL_OBJECT",
+        {"Ready": 1.5, "Expiry": 2.5},
+        encode(
+            {
+                name: record[name]
+                for name in (
+                    "Order",
+                    "VersionId",
+                    "ContentType",
+                    "Metadata",
+                    "Data",
+                    "ServerSideEncryption",
+                    "PartSizes",
+                )
+            }
+        ),
+    ]
     assert listed(record["Key"], layout_1) == listed(record["Key"], row)
     assert unpack(record["Key"], layout_1) == record
-    layout_2 = [2, text, False, "111111111111", "2025-03-04T05:06:07.123Z", None,
-                encode({name: value for name, value in record.items() if name not in ("Key", "LastModified", "Owner")})]
+    layout_2 = [
+        2,
+        text,
+        False,
+        "111111111111",
+        "2025-03-04T05:06:07.123Z",
+        None,
+        encode(
+            {name: value for name, value in record.items() if name not in ("Key", "LastModified", "Owner")}
+        ),
+    ]
     assert listed(record["Key"], layout_2) == listed(record["Key"], row)
     assert unpack(record["Key"], layout_2) == record
 
@@ -77,16 +126,43 @@ def test_rows_of_earlier_layouts_still_work(provider):
     provider.create_bucket(context, {"Bucket": "older-rows"})
     bucket = provider.bucket(context, "older-rows")
     for name in ("a", "b", "c"):  # what the previous layout wrote: the record itself
-        provider.data.objects.put(bucket["Id"], name, {
-            "Key": name, "Order": "ff00000000000001", "VersionId": "null", "Size": 1, "ETag": '"x"',
-            "LastModified": MOMENT, "Owner": "000000000000", "ContentType": "text/plain", "Data": name.encode()})
-    provider.data.objects.put(bucket["Id"], "d", [  # layout 2, beside them
-        2, listed("d", {"Key": "d", "Size": 1, "ETag": '"x"', "LastModified": MOMENT})[0], True, "000000000000",
-        "2025-03-04T05:06:07.123Z", None, encode({"Order": "ff00000000000001", "VersionId": "null", "Size": 1,
-                                                  "ETag": '"x"', "Data": b"d"})])
+        provider.data.objects.put(
+            bucket["Id"],
+            name,
+            {
+                "Key": name,
+                "Order": "ff00000000000001",
+                "VersionId": "null",
+                "Size": 1,
+                "ETag": '"x"',
+                "LastModified": MOMENT,
+                "Owner": "000000000000",
+                "ContentType": "text/plain",
+                "Data": name.encode(),
+            },
+        )
+    provider.data.objects.put(
+        bucket["Id"],
+        "d",
+        [  # layout 2, beside them
+            2,
+            listed("d", {"Key": "d", "Size": 1, "ETag": '"x"', "LastModified": MOMENT})[0],
+            True,
+            "000000000000",
+            "2025-03-04T05:06:07.123Z",
+            None,
+            encode(
+                {"Order": "ff00000000000001", "VersionId": "null", "Size": 1, "ETag": '"x"', "Data": b"d"}
+            ),
+        ],
+    )
     page = parsed("ListObjectsV2", provider.list_objects_v2(context, {"Bucket": "older-rows"}))
     assert [(o["Key"], o["Size"], o["LastModified"]) for o in page["Contents"]] == [
-        ("a", 1, MOMENT), ("b", 1, MOMENT), ("c", 1, MOMENT), ("d", 1, MOMENT)]
+        ("a", 1, MOMENT),
+        ("b", 1, MOMENT),
+        ("c", 1, MOMENT),
+        ("d", 1, MOMENT),
+    ]
     assert provider.get_object(context, {"Bucket": "older-rows", "Key": "d"})["Body"] == b"d"
     got = provider.get_object(context, {"Bucket": "older-rows", "Key": "b"})
     assert got["Body"] == b"b" and got["ContentType"] == "text/plain" and got["LastModified"] == MOMENT

@@ -46,24 +46,39 @@ OBJECT = {"Key": "uploads/a b.jpg", "Size": 12, "ETag": '"abc"', "VersionId": "v
 
 
 def test_matching_configurations_receive_aws_shaped_records():
-    notifier = Notifier({
-        "QueueConfigurations": [{"Id": "jpg", "QueueArn": "arn:aws:sqs:eu-west-1:111111111111:q",
-                                 "Events": ["s3:ObjectCreated:*"],
-                                 "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".jpg"}]}}}],
-        "TopicConfigurations": [{"Id": "deletes", "TopicArn": "arn:aws:sns:eu-west-1:111111111111:t",
-                                 "Events": ["s3:ObjectRemoved:*"]}],
-        "EventBridgeConfiguration": {},
-    })
+    notifier = Notifier(
+        {
+            "QueueConfigurations": [
+                {
+                    "Id": "jpg",
+                    "QueueArn": "arn:aws:sqs:eu-west-1:111111111111:q",
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "Suffix", "Value": ".jpg"}]}},
+                }
+            ],
+            "TopicConfigurations": [
+                {
+                    "Id": "deletes",
+                    "TopicArn": "arn:aws:sns:eu-west-1:111111111111:t",
+                    "Events": ["s3:ObjectRemoved:*"],
+                }
+            ],
+            "EventBridgeConfiguration": {},
+        }
+    )
     context = RequestContext.internal("s3", "111111111111", "eu-west-1")
     notifier.object_event(context, BUCKET, "ObjectCreated:Put", OBJECT)
-    (arn, message, options), = notifier.runtime.bus.delivered
+    ((arn, message, options),) = notifier.runtime.bus.delivered
     assert arn == "arn:aws:sqs:eu-west-1:111111111111:q" and options == {"subject": "Amazon S3 Notification"}
     record = message["Records"][0]
     assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
     assert record["eventName"] == "ObjectCreated:Put" and record["awsRegion"] == "eu-west-1"
     assert record["s3"]["configurationId"] == "jpg"
-    assert record["s3"]["bucket"] == {"name": "photos", "ownerIdentity": {"principalId": "111111111111"},
-                                      "arn": "arn:aws:s3:::photos"}
+    assert record["s3"]["bucket"] == {
+        "name": "photos",
+        "ownerIdentity": {"principalId": "111111111111"},
+        "arn": "arn:aws:s3:::photos",
+    }
     assert record["s3"]["object"]["key"] == "uploads/a+b.jpg"
     assert record["s3"]["object"]["size"] == 12 and record["s3"]["object"]["eTag"] == "abc"
     assert record["s3"]["object"]["versionId"] == "v1" and record["s3"]["object"]["sequencer"]
@@ -71,18 +86,25 @@ def test_matching_configurations_receive_aws_shaped_records():
     assert topics == ["s3:event", "events:put"]
     bridge = notifier.runtime.bus.published[1][1]
     assert bridge["source"] == "aws.s3" and bridge["detail-type"] == "Object Created"
-    assert bridge["detail"]["reason"] == "PutObject" and bridge["detail"]["object"]["key"] == "uploads/a b.jpg"
+    assert (
+        bridge["detail"]["reason"] == "PutObject" and bridge["detail"]["object"]["key"] == "uploads/a b.jpg"
+    )
 
 
 def test_events_outside_the_filters_are_not_delivered():
-    notifier = Notifier({"QueueConfigurations": [{"Id": "x", "QueueArn": "arn:aws:sqs:eu-west-1:1:q",
-                                                  "Events": ["s3:ObjectRemoved:Delete"]}]})
+    notifier = Notifier(
+        {
+            "QueueConfigurations": [
+                {"Id": "x", "QueueArn": "arn:aws:sqs:eu-west-1:1:q", "Events": ["s3:ObjectRemoved:Delete"]}
+            ]
+        }
+    )
     context = RequestContext.internal("s3", "111111111111", "eu-west-1")
     notifier.object_event(context, BUCKET, "ObjectCreated:Put", OBJECT)
     notifier.object_event(context, BUCKET, "ObjectRemoved:DeleteMarkerCreated", OBJECT)
     assert notifier.runtime.bus.delivered == []
     notifier.object_event(context, BUCKET, "ObjectRemoved:Delete", {"Key": "k"})
-    (_, message, _), = notifier.runtime.bus.delivered
+    ((_, message, _),) = notifier.runtime.bus.delivered
     assert "size" not in message["Records"][0]["s3"]["object"]
 
 
@@ -91,8 +113,9 @@ def test_no_event_is_built_when_nothing_would_receive_it():
     notifier.runtime.bus.has_subscribers = lambda topic: False
     built = []
     notifier.event_record = lambda *args: built.append(args)
-    notifier.object_event(RequestContext.internal("s3", "111111111111", "eu-west-1"), BUCKET, "ObjectCreated:Put",
-                          OBJECT)
+    notifier.object_event(
+        RequestContext.internal("s3", "111111111111", "eu-west-1"), BUCKET, "ObjectCreated:Put", OBJECT
+    )
     assert built == [] and notifier.runtime.bus.published == []
 
 
@@ -113,7 +136,7 @@ def _bridge(event_name, obj, lifecycle=False):
     if lifecycle:
         context.extra["lifecycle"] = True
     notifier.object_event(context, BUCKET, event_name, obj)
-    (_, event), = [item for item in notifier.runtime.bus.published if item[0] == "events:put"]
+    ((_, event),) = [item for item in notifier.runtime.bus.published if item[0] == "events:put"]
     return event["detail-type"], event["detail"]
 
 
@@ -126,10 +149,15 @@ def test_eventbridge_details_follow_the_kind_of_event():
     kind, detail = _bridge("ObjectRestore:Post", {**OBJECT, "StorageClass": "DEEP_ARCHIVE"})
     assert kind == "Object Restore Initiated" and detail["source-storage-class"] == "DEEP_ARCHIVE"
     assert detail["object"] == {"key": "uploads/a b.jpg", "size": 12, "etag": "abc", "version-id": "v1"}
-    kind, detail = _bridge("ObjectRestore:Completed", {**OBJECT, "StorageClass": "GLACIER",
-                                                       "Restore": {"Ready": 0, "Expiry": 86400.0}})
+    kind, detail = _bridge(
+        "ObjectRestore:Completed",
+        {**OBJECT, "StorageClass": "GLACIER", "Restore": {"Ready": 0, "Expiry": 86400.0}},
+    )
     assert kind == "Object Restore Completed" and "source-ip-address" not in detail
-    assert detail["restore-expiry-time"] == "1970-01-02T00:00:00Z" and detail["source-storage-class"] == "GLACIER"
+    assert (
+        detail["restore-expiry-time"] == "1970-01-02T00:00:00Z"
+        and detail["source-storage-class"] == "GLACIER"
+    )
     kind, detail = _bridge("ObjectRemoved:DeleteMarkerCreated", OBJECT, lifecycle=True)
     assert kind == "Object Deleted" and detail["reason"] == "Lifecycle Expiration"
     assert detail["deletion-type"] == "Delete Marker Created" and detail["requester"] == "s3.amazonaws.com"
@@ -142,11 +170,28 @@ def test_eventbridge_details_follow_the_kind_of_event():
 
 
 def test_records_of_tagging_and_delete_markers():
-    notifier = Notifier({"QueueConfigurations": [{"Id": "all", "QueueArn": "arn:aws:sqs:eu-west-1:1:q",
-                                                  "Events": ["s3:ObjectTagging:*", "s3:ObjectRemoved:*"]}]})
+    notifier = Notifier(
+        {
+            "QueueConfigurations": [
+                {
+                    "Id": "all",
+                    "QueueArn": "arn:aws:sqs:eu-west-1:1:q",
+                    "Events": ["s3:ObjectTagging:*", "s3:ObjectRemoved:*"],
+                }
+            ]
+        }
+    )
     context = RequestContext.internal("s3", "111111111111", "eu-west-1")
     notifier.object_event(context, BUCKET, "ObjectTagging:Put", OBJECT)
-    notifier.object_event(context, BUCKET, "ObjectRemoved:DeleteMarkerCreated", {"Key": "k", "VersionId": "m1"})
-    tagged, marker = [message["Records"][0]["s3"]["object"] for _, message, _ in notifier.runtime.bus.delivered]
+    notifier.object_event(
+        context, BUCKET, "ObjectRemoved:DeleteMarkerCreated", {"Key": "k", "VersionId": "m1"}
+    )
+    tagged, marker = [
+        message["Records"][0]["s3"]["object"] for _, message, _ in notifier.runtime.bus.delivered
+    ]
     assert tagged == {"key": "uploads/a+b.jpg", "eTag": "abc", "versionId": "v1"}
-    assert marker["eTag"] == "d41d8cd98f00b204e9800998ecf8427e" and marker["versionId"] == "m1" and marker["sequencer"]
+    assert (
+        marker["eTag"] == "d41d8cd98f00b204e9800998ecf8427e"
+        and marker["versionId"] == "m1"
+        and marker["sequencer"]
+    )

@@ -24,7 +24,9 @@ def attrs(**values) -> dict:
     return out
 
 
-def matches(policy: dict, scope: str = "MessageAttributes", attributes: dict | None = None, body: str = "") -> bool:
+def matches(
+    policy: dict, scope: str = "MessageAttributes", attributes: dict | None = None, body: str = ""
+) -> bool:
     return compile_policy(json.dumps(policy), scope).matches(attributes, body)
 
 
@@ -116,5 +118,8 @@ def test_combinations_count_depth_and_or():
 def test_prefix_is_how_the_operation_introduces_the_reason():
     with pytest.raises(ServiceError) as caught:
         compile_policy('{"a": [{"bogus": 1}]}', "MessageAttributes", "Invalid parameter: Attributes Reason: ")
-    assert caught.value.message == "Invalid parameter: Attributes Reason: FilterPolicy: Unrecognized match type bogus"
+    assert (
+        caught.value.message
+        == "Invalid parameter: Attributes Reason: FilterPolicy: Unrecognized match type bogus"
+    )
     assert caught.value.code == "InvalidParameter"

@@ -53,14 +53,19 @@ def test_subscription_policy_overrides_topic_defaults_unless_disabled():
     topic = json.dumps({"http": {"defaultHealthyRetryPolicy": {"numRetries": 7}}})
     own = json.dumps({"healthyRetryPolicy": {"numRetries": 2}})
     assert delivery.effective_subscription_policy(topic, own)["healthyRetryPolicy"]["numRetries"] == 2
-    locked = json.dumps({"http": {"defaultHealthyRetryPolicy": {"numRetries": 7}, "disableSubscriptionOverrides": True}})
+    locked = json.dumps(
+        {"http": {"defaultHealthyRetryPolicy": {"numRetries": 7}, "disableSubscriptionOverrides": True}}
+    )
     assert delivery.effective_subscription_policy(locked, own)["healthyRetryPolicy"]["numRetries"] == 7
 
 
 def test_string_to_sign_orders_fields_and_skips_absent_subject():
     fields = {"Type": "Notification", "MessageId": "m", "TopicArn": "t", "Message": "hi", "Timestamp": "ts",
               "Subject": None}  # fmt: skip
-    assert string_to_sign(fields) == "Message\nhi\nMessageId\nm\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n"
+    assert (
+        string_to_sign(fields)
+        == "Message\nhi\nMessageId\nm\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n"
+    )
 
 
 @pytest.fixture
@@ -74,7 +79,7 @@ def runtime():
 
 
 def test_deliver_contract_publishes_like_publish(runtime):
-    runtime, loop = runtime
+    runtime, _loop = runtime
     sns = runtime.provider("sns")
     context = RequestContext.internal("sns", "000000000000")
     arn = sns.create_topic(context, {"Name": "contract"})["TopicArn"]
@@ -87,7 +92,10 @@ def test_deliver_contract_publishes_like_publish(runtime):
     output = sns.deliver(arn, json.dumps({"default": "d", "email": "e"}), subject="S", message_structure="json",
                          attributes={"k": {"DataType": "String", "StringValue": "v"}})  # fmt: skip
     assert set(output) == {"MessageId"}
-    assert sns.resource_policy(arn) == sns.get_topic_attributes(context, {"TopicArn": arn})["Attributes"]["Policy"]
+    assert (
+        sns.resource_policy(arn)
+        == sns.get_topic_attributes(context, {"TopicArn": arn})["Attributes"]["Policy"]
+    )
     assert sns.resource_policy(arn + "-missing") is None
 
 

@@ -47,7 +47,9 @@ def run(runtime, coroutine_fn):
 
 def make_queue(sqs, context, name, **attributes):
     url = sqs.create_queue(context, {"QueueName": name, "Attributes": attributes})["QueueUrl"]
-    arn = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["QueueArn"]})["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["QueueArn"]})["Attributes"][
+        "QueueArn"
+    ]
     return url, arn
 
 
@@ -91,7 +93,9 @@ def test_deliver_refusals_are_not_retryable(sqs, context):
     assert first["MessageId"] == again["MessageId"] and first["SequenceNumber"]
     delayed_url, delayed_arn = make_queue(sqs, context, "delayed")
     sqs.deliver(delayed_arn, "later", delay_seconds=60)
-    counts = sqs.get_queue_attributes(context, {"QueueUrl": delayed_url, "AttributeNames": ["All"]})["Attributes"]
+    counts = sqs.get_queue_attributes(context, {"QueueUrl": delayed_url, "AttributeNames": ["All"]})[
+        "Attributes"
+    ]
     assert counts["ApproximateNumberOfMessagesDelayed"] == "1"
 
 
@@ -123,7 +127,10 @@ def test_event_source_mapping_calls(runtime, sqs, context):
     ]})  # fmt: skip
     assert deleted["Successful"] == [{"Id": "b"}] and deleted["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
     counts = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
-    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("1", "0")
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == (
+        "1",
+        "0",
+    )
 
 
 def test_resource_policy(sqs, context):
@@ -151,13 +158,17 @@ def test_retention_expires_messages(sqs, context, monkeypatch):
     monkeypatch.setattr(messages_module, "time", Later)
     sqs.sweep()
     assert sqs.t_messages.count(f"{ACCOUNT}/{REGION}") == 0
-    counts = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]})
+    counts = sqs.get_queue_attributes(
+        context, {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]}
+    )
     assert counts["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
 def test_missing_queue_error(sqs, context):
     with pytest.raises(ServiceError) as excinfo:
-        sqs.get_queue_attributes(context, {"QueueUrl": "http://localhost:4566/000000000000/none", "AttributeNames": ["All"]})
+        sqs.get_queue_attributes(
+            context, {"QueueUrl": "http://localhost:4566/000000000000/none", "AttributeNames": ["All"]}
+        )
     assert excinfo.value.code == "QueueDoesNotExist"
 
 
@@ -170,7 +181,9 @@ def test_reset_and_import_reload_the_index(runtime, sqs, context, tmp_path):
     with pytest.raises(ServiceError):
         sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["All"]})
     runtime.store.import_from(exported)
-    counts = sqs.get_queue_attributes(context, {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]})
+    counts = sqs.get_queue_attributes(
+        context, {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]}
+    )
     assert counts["Attributes"]["ApproximateNumberOfMessages"] == "1"
     # Unreadable imported rows are skipped, not fatal.
     sqs.t_queues.put(f"{ACCOUNT}/{REGION}", "broken", {"n": 1})

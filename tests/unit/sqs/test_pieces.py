@@ -12,9 +12,15 @@ from overcast.services.sqs.queue import INFLIGHT, READY, Msg, Queue
 
 def test_md5_of_attributes_matches_aws():
     # Values SQS returned for these attributes.
-    assert md5_of_attributes({"Foo": {"DataType": "String", "StringValue": "Bar"}}) == "ae7155c6026991b6d54b11589678bf9c"
+    assert (
+        md5_of_attributes({"Foo": {"DataType": "String", "StringValue": "Bar"}})
+        == "ae7155c6026991b6d54b11589678bf9c"
+    )
     binary = b"traceparent\x1e00-774062d6c37081a5a0b9b5b88e30627c-2d2482211f6489da-01"
-    assert md5_of_attributes({"attr1": {"DataType": "Binary", "BinaryValue": binary}}) == "8cbe4db156db8a94db8b801b7addb984"
+    assert (
+        md5_of_attributes({"attr1": {"DataType": "Binary", "BinaryValue": binary}})
+        == "8cbe4db156db8a94db8b801b7addb984"
+    )
     # Order does not matter: attributes are digested sorted by name.
     a = {"b": {"DataType": "Number", "StringValue": "1"}, "a": {"DataType": "String", "StringValue": "x"}}
     assert md5_of_attributes(a) == md5_of_attributes(dict(reversed(list(a.items()))))
@@ -23,11 +29,23 @@ def test_md5_of_attributes_matches_aws():
 
 def test_parse_queue_urls():
     assert urls.parse("http://localhost:4566/000000000000/q") == ("000000000000", "q", "")
-    assert urls.parse("https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo") == ("123456789012", "q.fifo", "eu-west-1")
-    assert urls.parse("https://eu-west-1.queue.amazonaws.com/123456789012/q") == ("123456789012", "q", "eu-west-1")
+    assert urls.parse("https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo") == (
+        "123456789012",
+        "q.fifo",
+        "eu-west-1",
+    )
+    assert urls.parse("https://eu-west-1.queue.amazonaws.com/123456789012/q") == (
+        "123456789012",
+        "q",
+        "eu-west-1",
+    )
     assert urls.parse("http://sqs.ap-south-1.localhost.localstack.cloud:4566/123456789012/q") == (
         "123456789012", "q", "ap-south-1")  # fmt: skip
-    assert urls.parse("http://localhost:4566/queue/us-west-2/123456789012/q") == ("123456789012", "q", "us-west-2")
+    assert urls.parse("http://localhost:4566/queue/us-west-2/123456789012/q") == (
+        "123456789012",
+        "q",
+        "us-west-2",
+    )
     assert urls.parse("http://localhost:4566/q") is None
     assert urls.parse("http://localhost:4566/12345/q") is None
 

@@ -32,7 +32,12 @@ class _RuntimeApi:
             if self.sock is None:
                 self._connect()
             head = "%s %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n" % (
-                method, path, self.address[0], self.address[1], len(body))
+                method,
+                path,
+                self.address[0],
+                self.address[1],
+                len(body),
+            )
             if headers:
                 head += "".join("%s: %s\r\n" % item for item in headers.items())
             try:
@@ -86,8 +91,15 @@ class LambdaContext:
         return (
             "LambdaContext([aws_request_id=%s,log_group_name=%s,log_stream_name=%s,function_name=%s,"
             "memory_limit_in_mb=%s,function_version=%s,invoked_function_arn=%s])"
-            % (self.aws_request_id, self.log_group_name, self.log_stream_name, self.function_name,
-               self.memory_limit_in_mb, self.function_version, self.invoked_function_arn)
+            % (
+                self.aws_request_id,
+                self.log_group_name,
+                self.log_stream_name,
+                self.function_name,
+                self.memory_limit_in_mb,
+                self.function_version,
+                self.invoked_function_arn,
+            )
         )
 
 
@@ -114,8 +126,9 @@ def _install_logging():
         default_msec_format = "%s.%03dZ"
 
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(_Formatter(
-        "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    handler.setFormatter(
+        _Formatter("[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S")
+    )
     handler.addFilter(_Filter())
     root = logging.getLogger()
     root.addHandler(handler)
@@ -156,25 +169,45 @@ def _load_handler(api):
         module = importlib.import_module(module_name.replace("/", "."))
         handler = getattr(module, function_name, None)
         if handler is None:
-            body = {"errorMessage": "Handler '%s' missing on module '%s'" % (function_name, module_name),
-                    "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}
+            body = {
+                "errorMessage": "Handler '%s' missing on module '%s'" % (function_name, module_name),
+                "errorType": "Runtime.HandlerNotFound",
+                "requestId": "",
+                "stackTrace": [],
+            }
         else:
             return handler
     except ValueError as error:
-        body = {"errorMessage": str(error), "errorType": "Runtime.MalformedHandlerName",
-                "requestId": "", "stackTrace": []}
+        body = {
+            "errorMessage": str(error),
+            "errorType": "Runtime.MalformedHandlerName",
+            "requestId": "",
+            "stackTrace": [],
+        }
     except ImportError as error:
-        body = {"errorMessage": "Unable to import module '%s': %s" % (module_name, error),
-                "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}
+        body = {
+            "errorMessage": "Unable to import module '%s': %s" % (module_name, error),
+            "errorType": "Runtime.ImportModuleError",
+            "requestId": "",
+            "stackTrace": [],
+        }
     except SyntaxError as error:
-        body = {"errorMessage": "Syntax error in module '%s': %s" % (module_name, error),
-                "errorType": "Runtime.UserCodeSyntaxError", "requestId": "", "stackTrace": []}
+        body = {
+            "errorMessage": "Syntax error in module '%s': %s" % (module_name, error),
+            "errorType": "Runtime.UserCodeSyntaxError",
+            "requestId": "",
+            "stackTrace": [],
+        }
     except Exception as error:
         body = _error_body(error)
     _log_error(body)
     sys.stdout.flush()
-    api.request("POST", _BASE + "/init/error", json.dumps(body).encode(),
-                {"Lambda-Runtime-Function-Error-Type": body["errorType"]})
+    api.request(
+        "POST",
+        _BASE + "/init/error",
+        json.dumps(body).encode(),
+        {"Lambda-Runtime-Function-Error-Type": body["errorType"]},
+    )
     sys.exit(1)
 
 
@@ -209,7 +242,7 @@ def main():
     dumps = json.dumps
     loads = json.loads
     while True:
-        status, headers, body = api.request("GET", _BASE + "/invocation/next")
+        _status, headers, body = api.request("GET", _BASE + "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id[0] = request_id
         client_context = headers.get("lambda-runtime-client-context")
@@ -227,15 +260,17 @@ def main():
             try:
                 payload = dumps(result).encode()
             except (TypeError, ValueError) as error:
-                raise _MarshalError("Unable to marshal response: %s" % error)
+                raise _MarshalError("Unable to marshal response: %s" % error) from None
             path, extra = "/invocation/%s/response" % request_id, None
         except Exception as error:
             error_type = "Runtime.MarshalError" if isinstance(error, _MarshalError) else None
             report = _error_body(error, error_type, request_id)
             _log_error(report)
             payload = dumps(report).encode()
-            path, extra = "/invocation/%s/error" % request_id, {
-                "Lambda-Runtime-Function-Error-Type": report["errorType"]}
+            path, extra = (
+                "/invocation/%s/error" % request_id,
+                {"Lambda-Runtime-Function-Error-Type": report["errorType"]},
+            )
         # Output written before the response is posted is in the pipe before the response
         # reaches Overcast, which is how the log of an invocation is known to be complete.
         sys.stdout.flush()
