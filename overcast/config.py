@@ -11,6 +11,16 @@ DEFAULT_PORT = 4566
 DEFAULT_HOST = "127.0.0.1"
 
 
+def cache_dir() -> Path:
+    """Where Overcast keeps what it can rebuild or download again (the botocore catalog, the
+    AWS SDK for JavaScript that Node.js functions use): OVERCAST_CACHE_DIR, else
+    $XDG_CACHE_HOME/overcast, else ~/.cache/overcast."""
+    base = os.environ.get("OVERCAST_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "overcast"
+    )
+    return Path(base)
+
+
 def _truthy(value: str | None) -> bool | None:
     if value is None or value.strip() == "":
         return None

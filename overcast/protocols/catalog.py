@@ -16,6 +16,8 @@ from pathlib import Path
 
 import botocore
 
+from overcast.config import cache_dir
+
 
 @dataclass(frozen=True)
 class ServiceInfo:
@@ -27,13 +29,6 @@ class ServiceInfo:
     api_version: str
     #: The host name of a global service's single endpoint (e.g. iam.amazonaws.com), if any.
     global_endpoint: str
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("OVERCAST_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "overcast"
-    )
-    return Path(base)
 
 
 def cache_file() -> Path:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import runtime_api
+from . import nodesdk, runtime_api
 
 log = logging.getLogger("overcast.lambda")
 
@@ -211,6 +211,18 @@ def sdk_dir() -> str:
     return _sdk_dir
 
 
+def node_modules_of(spec: FunctionSpec) -> list[str]:
+    """The node_modules folders a Node.js function brings: its layers' (as AWS's runtimes
+    search them), then its own."""
+    major = spec.runtime[len("nodejs") :].split(".")[0]
+    opt = spec.opt_dir
+    return [
+        f"{opt}/nodejs/node{major}/node_modules",
+        f"{opt}/nodejs/node_modules",
+        f"{spec.code_dir}/node_modules",
+    ]
+
+
 class Environment:
     """One execution environment: a runtime process that handles one invocation at a time."""
 
@@ -240,6 +252,8 @@ class Environment:
         self._max_rss = 0
         self.markers = {self.id}
         self.retired = False  # its function changed or went away mid-invocation: end it after
+        #: Why the AWS SDK for JavaScript this Node.js function uses could not be installed.
+        self.sdk_problem = ""
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -341,16 +355,11 @@ class Environment:
             env["PYTHONUNBUFFERED"] = "1"
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         elif spec.runtime.startswith("nodejs"):
-            major = spec.runtime[len("nodejs") :].split(".")[0]
             env["NODE_PATH"] = os.pathsep.join(
-                [
-                    f"{opt}/nodejs/node{major}/node_modules",
-                    f"{opt}/nodejs/node_modules",
-                    str(BOOTSTRAP_DIR / "node_modules"),
-                    str(BOOTSTRAP_DIR),
-                    spec.code_dir,
-                ]
+                [*node_modules_of(spec), str(nodesdk.sdk_dir()), str(BOOTSTRAP_DIR), spec.code_dir]
             )
+            if self.sdk_problem:
+                env["_OVERCAST_NODE_SDK_PROBLEM"] = self.sdk_problem
         env.update(spec.environment)
         return env
 
@@ -704,6 +713,9 @@ class Pool:
 
     async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
         env = Environment(spec, self.on_log, provisioned)
+        if spec.runtime.startswith("nodejs"):
+            code = [spec.code_dir, f"{spec.opt_dir}/nodejs"]
+            env.sdk_problem = await nodesdk.ensure(code, node_modules_of(spec))
         standby = None
         if spec.runtime.startswith("python"):
             command = tuple(interpreter(spec.runtime, spec.code_dir).command)

@@ -8,6 +8,13 @@ const path = require("path");
 const fs = require("fs");
 const util = require("util");
 const { pathToFileURL } = require("url");
+const nodeModule = require("module");
+
+// Let ES module imports search NODE_PATH's node_modules folders too (see node_path_hook.mjs).
+if (typeof nodeModule.register === "function") {
+  const folders = (process.env.NODE_PATH || "").split(path.delimiter).filter((f) => path.basename(f) === "node_modules");
+  nodeModule.register(pathToFileURL(path.join(__dirname, "node_path_hook.mjs")).href, { data: { folders } });
+}
 
 const [HOST, PORT] = (() => {
   const api = process.env.AWS_LAMBDA_RUNTIME_API;
@@ -94,6 +101,12 @@ async function loadHandler() {
     if (error && error.code === "MODULE_NOT_FOUND" && found === null) {
       throw Object.assign(new Error(`Error: Cannot find module '${moduleName}'\nRequire stack:\n- ${__filename}`),
         { lambdaType: "Runtime.ImportModuleError" });
+    }
+    if (error && (error.code === "MODULE_NOT_FOUND" || error.code === "ERR_MODULE_NOT_FOUND")) {
+      // As AWS's runtime: a module the handler's own code imports and no folder holds.
+      const problem = process.env._OVERCAST_NODE_SDK_PROBLEM;
+      const hint = problem && String(error.message).includes("@aws-sdk/") ? `\n${problem}` : "";
+      throw Object.assign(new Error(`${error.name}: ${error.message}${hint}`), { lambdaType: "Runtime.ImportModuleError" });
     }
     throw error;
   }
