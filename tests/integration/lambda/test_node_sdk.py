@@ -77,4 +77,4 @@ def test_a_package_npm_cannot_install_is_named_in_the_import_error(client):
     assert response["FunctionError"] == "Unhandled"
     assert result["errorType"] == "Runtime.ImportModuleError"
     assert f"Cannot find module '{package}'" in result["errorMessage"]
-    assert "could not install" in result["errorMessage"] and f"npm install --prefix" in result["errorMessage"]
+    assert "could not install" in result["errorMessage"] and "npm install --prefix" in result["errorMessage"]
