@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from overcast import __version__
-from overcast.config import from_environment
+from overcast.config import check_tunings, from_environment
 
 
 def _endpoint(args) -> str:
@@ -24,6 +24,11 @@ def _request(url: str, data: bytes | None = None, method: str = "GET", timeout: 
 
 
 def cmd_start(args) -> int:
+    problems = check_tunings()
+    if problems:
+        for problem in problems:
+            print(f"overcast: {problem}", file=sys.stderr)
+        return 2
     config = from_environment()
     if args.host:
         config.host = args.host

@@ -1,5 +1,10 @@
-"""Settings from flags and the environment (OVERCAST_*, and LocalStack's names where they mean
-the same thing, so existing setups carry over)."""
+"""Every setting Overcast reads, in one place: flags and the environment (OVERCAST_*, and
+LocalStack's names where they mean the same thing, so existing setups carry over).
+
+`Config` holds what the command line can set; `TUNINGS` the numbers a service reads (delays,
+intervals) that tests and impatient users shorten. No other module reads the environment;
+the README's settings table documents each of them (a test checks both).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,73 @@ from pathlib import Path
 
 DEFAULT_PORT = 4566
 DEFAULT_HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """A number a service reads from the environment, with its default and what it means."""
+
+    env: str
+    default: float
+    meaning: str
+    minimum: float = 0.0
+
+
+#: The numbers services read, by environment variable.
+TUNINGS: dict[str, Tuning] = {
+    tuning.env: tuning
+    for tuning in (
+        Tuning(
+            "OVERCAST_S3_LIFECYCLE_DAY_SECONDS", 86400, "length of an S3 lifecycle day, in seconds", 0.001
+        ),
+        Tuning("OVERCAST_S3_RESTORE_SECONDS", 1, "seconds an S3 RestoreObject of an archived object takes"),
+        Tuning("OVERCAST_SNS_RETRY_DELAY_SCALE", 1, "factor on SNS's HTTP/S retry waits"),
+        Tuning("OVERCAST_DYNAMODB_TTL_INTERVAL", 5, "seconds between DynamoDB TTL sweeps", 0.01),
+        Tuning("OVERCAST_LAMBDA_IDLE_SECONDS", 300, "seconds a warm Lambda environment is kept unused", 0.01),
+        Tuning(
+            "OVERCAST_LAMBDA_ASYNC_RETRY_SECONDS",
+            60,
+            "seconds before an asynchronous Lambda invocation that failed is tried again",
+        ),
+        Tuning("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS", 0.25, "seconds between writes of recorded calls", 0.001),
+        Tuning(
+            "OVERCAST_CLOUDTRAIL_DELIVERY_SECONDS",
+            300,
+            "seconds between CloudTrail log file deliveries to a trail's bucket",
+            0.01,
+        ),
+        Tuning("OVERCAST_CLOUDTRAIL_DIGEST_SECONDS", 3600, "seconds between CloudTrail digest files", 0.01),
+    )
+}
+
+
+def tuning(env: str) -> float:
+    """The value of a tuning: the environment's, else its default. Read when asked, so a
+    test that sets the variable for a server it starts sees it; check_tunings() has already
+    refused a value that is not a number at start."""
+    setting = TUNINGS[env]
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return setting.default
+    try:
+        return max(setting.minimum, float(raw))
+    except ValueError:
+        return setting.default
+
+
+def check_tunings(environ: dict[str, str] | None = None) -> list[str]:
+    """What is wrong with the tunings set in the environment, one line each."""
+    env = os.environ if environ is None else environ
+    problems = []
+    for name in TUNINGS:
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            float(raw)
+        except ValueError:
+            problems.append(f"{name} must be a number of seconds (or a factor), not {raw!r}")
+    return problems
 
 
 def cache_dir() -> Path:
