@@ -206,7 +206,8 @@ def sdk_dir() -> str:
 
         target = Path(tempfile.mkdtemp(prefix="overcast-lambda-sdk-"))
         for module in (boto3, botocore, dateutil, jmespath, s3transfer, urllib3):
-            os.symlink(Path(module.__file__).parent, target / Path(module.__file__).parent.name)
+            package = Path(cast(str, module.__file__)).parent  # each is a package: it has a file
+            os.symlink(package, target / package.name)
         os.symlink(six.__file__, target / "six.py")
         _sdk_dir = str(target)
     return _sdk_dir
