@@ -4,7 +4,7 @@ and the checks on ExpressionAttributeNames/Values that DynamoDB makes per reques
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from overcast.services.dynamodb import values as V
 from overcast.services.dynamodb.grammar import Parsed, parse
@@ -175,6 +175,11 @@ def operand(node: tuple, item: dict, b: Bindings) -> dict | None:
     return {"N": str(len(inner))}
 
 
+def constant(node: tuple, b: Bindings) -> dict:
+    """The attribute value a ("value", ":v") or ("literal", attribute value) node stands for."""
+    return b.values[node[1]] if node[0] == "value" else node[1]
+
+
 def evaluate(node: tuple, item: dict, b: Bindings) -> bool:
     kind = node[0]
     if kind == "cmp":
@@ -253,7 +258,7 @@ def check_condition_values(node: tuple, b: Bindings, label: str) -> None:
     elif kind == "between":
         low, high = node[2], node[3]
         if low[0] in ("value", "literal") and high[0] in ("value", "literal"):
-            lv, hv = operand(low, {}, b), operand(high, {}, b)
+            lv, hv = constant(low, b), constant(high, b)
             order = V.ordered(lv, hv)
             if order is not None and order > 0:
                 raise validation(
@@ -264,7 +269,7 @@ def check_condition_values(node: tuple, b: Bindings, label: str) -> None:
     elif kind == "fn":
         name, args = node[1], node[2]
         if name == "attribute_type" and args[1][0] in ("value", "literal"):
-            type_value = operand(args[1], {}, b)
+            type_value = constant(args[1], b)
             if "S" not in type_value or type_value["S"] not in _TYPE_NAMES:
                 shown = next(iter(type_value.values()))
                 raise validation(
@@ -274,7 +279,7 @@ def check_condition_values(node: tuple, b: Bindings, label: str) -> None:
         if name == "begins_with":
             for arg in args:
                 if arg[0] in ("value", "literal"):
-                    (vkind,) = operand(arg, {}, b).keys()
+                    (vkind,) = constant(arg, b).keys()
                     if vkind not in ("S", "B"):
                         raise validation(
                             f"Invalid {label}: Incorrect operand type for operator or function; operator or function:"
@@ -373,7 +378,7 @@ _BAD_TYPE = "An operand in the update expression has an incorrect data type"
 def check_update_values(clauses: dict, b: Bindings) -> None:
     for word in ("ADD", "DELETE"):
         for _, value_node in clauses.get(word, ()):
-            value = operand(value_node, {}, b)
+            value = constant(value_node, b)
             (kind,) = value.keys()
             if word == "ADD" and kind not in ("N", "SS", "NS", "BS"):
                 raise validation(
@@ -394,7 +399,7 @@ def _check_set_value(node: tuple, b: Bindings) -> None:
     if kind in ("+", "-"):
         for side in node[1:]:
             if side[0] in ("value", "literal"):
-                (vkind,) = operand(side, {}, b).keys()
+                (vkind,) = constant(side, b).keys()
                 if vkind != "N":
                     raise validation(
                         f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator or"
@@ -404,7 +409,7 @@ def _check_set_value(node: tuple, b: Bindings) -> None:
     elif kind == "fn" and node[1] == "list_append":
         for arg in node[2]:
             if arg[0] in ("value", "literal"):
-                (vkind,) = operand(arg, {}, b).keys()
+                (vkind,) = constant(arg, b).keys()
                 if vkind != "L":
                     raise validation(
                         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or"
@@ -448,6 +453,10 @@ def clone(value: Any) -> Any:
 _INVALID_PATH = "The document path provided in the update expression is invalid for update"
 
 
+@overload
+def _parent(item: dict, elements: tuple, create: Literal[True]) -> tuple[Any, Any]: ...
+@overload
+def _parent(item: dict, elements: tuple, create: Literal[False]) -> tuple[Any, Any] | None: ...
 def _parent(item: dict, elements: tuple, create: bool) -> tuple[Any, Any] | None:
     """(container, key) for the last element: container is the item dict, a map's dict or a list."""
     if len(elements) == 1:
@@ -525,7 +534,7 @@ def apply_update(item: dict, clauses: dict, b: Bindings, key_names: tuple) -> di
             container.pop(key, None)
     for target, value_node in clauses.get("ADD", ()):
         elements = path_names(target[1], b)
-        value = operand(value_node, item, b)
+        value = constant(value_node, b)  # ADD and DELETE take a :value
         container, key = _parent(new, elements, True)
         existing = (
             container[key]
@@ -556,7 +565,7 @@ def apply_update(item: dict, clauses: dict, b: Bindings, key_names: tuple) -> di
             container[key] = result
     for target, value_node in clauses.get("DELETE", ()):
         elements = path_names(target[1], b)
-        value = operand(value_node, item, b)
+        value = constant(value_node, b)  # ADD and DELETE take a :value
         found = _parent(new, elements, False)
         if found is None:
             continue

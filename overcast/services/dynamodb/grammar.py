@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from overcast.services.dynamodb.reserved import RESERVED_WORDS
 from overcast.services.dynamodb.values import validation
@@ -73,7 +73,7 @@ class Parsed(NamedTuple):
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+        kind = cast(str, match.lastgroup)  # every alternative of _TOKEN is a named group
         if kind == "space":
             continue
         tokens.append(Token(kind, match.group(), match.start(), match.end()))
@@ -354,6 +354,7 @@ def parse(kind: str, text: str) -> Parsed:
     if not text:
         raise validation(f"Invalid {label}: The expression can not be empty;")
     parser = _Parser(text, label)
+    tree: Any  # Parsed.tree: an update's clauses by word, else a tuple tree
     if kind == "update":
         tree = parser.update()
     elif kind == "projection":

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from overcast.services.dynamodb import values as V
 from overcast.services.dynamodb.values import validation
@@ -55,10 +55,13 @@ class Statement:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "space"]
+        # Every alternative of _TOKEN is a named group, so each match has a lastgroup.
+        self.tokens = [
+            (cast(str, m.lastgroup), m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "space"
+        ]
         self.tokens.append(("eof", ""))
         self.pos = 0
-        self.statement: Statement | None = None
+        self.statement: Statement  # parse() makes it once it has read the statement's verb
 
     @property
     def token(self) -> tuple[str, str]:
@@ -256,6 +259,7 @@ class _Parser:
             negated = self.word("NOT")
             if negated:
                 self.pos += 1
+            test: tuple
             if self.word("MISSING"):
                 self.pos += 1
                 test = ("fn", "attribute_not_exists", (left,))

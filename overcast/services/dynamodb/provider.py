@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import time
+from typing import Any, cast
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -46,7 +47,7 @@ PURGE_BATCH = 500
 
 
 def condition_failed(old: dict | None, return_values: str | None) -> ServiceError:
-    fields = {"Item": old} if return_values == "ALL_OLD" and old else {}
+    fields: dict[str, Any] = {"Item": old} if return_values == "ALL_OLD" and old else {}
     return ServiceError("ConditionalCheckFailedException", CONDITION_FAILED, 400, **fields)
 
 
@@ -116,7 +117,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         self._purging = False
         #: While a multi-statement transaction runs, the stream records it will announce once
         #: it commits (None otherwise).
-        self._deferred: list | None = None
+        self._deferred: list[tuple[Schema, list]] | None = None
         self._ttl_cursor: dict[tuple[str, str], str | None] = {}
         store.on_reset(self._forget)
 
@@ -166,7 +167,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             tree = b.parse("condition", text).tree
             E.check_condition_values(tree, b, "ConditionExpression")
             return tree
-        if params.get("Expected"):
+        if params.get("Expected") and placeholders is not None:  # a legacy parameter: it has them
             return legacy.expected(params["Expected"], params.get("ConditionalOperator"), placeholders)
         return None
 
@@ -208,14 +209,15 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
             new_key = index.entry_key(new, schema) if new is not None else None
             if old_key is not None and old_key != new_key:
                 items.delete(scope, old_key)
-            if new_key is not None:
+            if new is not None and new_key is not None:
                 self._put(
                     scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None
                 )
-        if schema.stream_arn is not None and old != new:
-            keys = schema.key_of(new if new is not None else old)
+        stream_arn, stream_view = schema.stream_arn, schema.stream_view  # set together
+        if stream_arn is not None and stream_view is not None and old != new:
+            changed = cast(dict, new if new is not None else old)  # old != new: one is an item
             return self.streams.append(
-                scope, region, schema.stream_arn, schema.stream_view, keys, old, new, identity
+                scope, region, stream_arn, stream_view, schema.key_of(changed), old, new, identity
             )
         return None
 
@@ -327,7 +329,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         row = self._items.get(scope, key)
         out: dict = {}
         if row is not None:
-            if projection:
+            if projection and b is not None:  # a projection comes with its bindings
                 out["Item"] = E.project(unpack(row[1]), projection, b)
             elif context.extra.get("internal"):
                 out["Item"] = unpack(row[1])
@@ -475,7 +477,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
                     units += read_units(0, consistent)
             if mode and mode != "NONE":
                 consumed.append(capacity(schema, units, mode, False))
-        out = {"Responses": responses, "UnprocessedKeys": {}}
+        out: dict = {"Responses": responses, "UnprocessedKeys": {}}
         if consumed:
             out["ConsumedCapacity"] = consumed
         return out

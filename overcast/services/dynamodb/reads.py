@@ -4,6 +4,7 @@ index's entries, with DynamoDB's Limit, 1 MB page, filter, projection and Select
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
 from overcast.protocols.serializers.json import RawJson, Spliced
@@ -19,6 +20,12 @@ from overcast.services.dynamodb.values import (
     invalid,
     validation,
 )
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from overcast.services.dynamodb.provider import Provider
 
 PAGE_BYTES = 1024 * 1024
 _SELECTS = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
@@ -42,7 +49,7 @@ def _conditions(tree: tuple, out: list) -> list:
     return out
 
 
-def _subject(condition: tuple, b: E.Bindings) -> tuple[str | None, list]:
+def _subject(condition: tuple, b: E.Bindings) -> tuple[str, list]:
     """(attribute name, operand value nodes) of one key condition."""
     kind = condition[0]
     if kind == "cmp":
@@ -77,8 +84,8 @@ def _filter_paths(tree, b: E.Bindings, out: set) -> set:
 
 
 class ReadsMixin:
-    def _key_range(
-        self, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings
+    def _key_range(  # type: ignore[misc]
+        self: Provider, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings
     ) -> tuple[str, str | None, str | None]:
         hash_name = index.hash if index else schema.hash
         range_name = index.range if index else schema.range
@@ -124,7 +131,8 @@ class ReadsMixin:
             low, high = values
             from overcast.services.dynamodb.values import ordered
 
-            if ordered(low, high) > 0:
+            order = ordered(low, high)  # both of the key's type (checked above): never None
+            if order is not None and order > 0:
                 raise validation(
                     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or"
                     f" equal to lower bound; lower bound operand: AttributeValue: {{{next(iter(low))}:{next(iter(low.values()))}}},"
@@ -145,7 +153,7 @@ class ReadsMixin:
             return base, encoded + HIGH, None
         return base, encoded[:-1], None
 
-    def _read_target(self, schema: Schema, params: dict) -> Index | None:
+    def _read_target(self: Provider, schema: Schema, params: dict) -> Index | None:  # type: ignore[misc]
         name = params.get("IndexName")
         if name is None:
             return None
@@ -158,7 +166,7 @@ class ReadsMixin:
             raise validation(f"Cannot read from backfilling global secondary index: {name}")
         return index
 
-    def _start_key(self, schema: Schema, index: Index | None, start: dict | None) -> str | None:
+    def _start_key(self: Provider, schema: Schema, index: Index | None, start: dict | None) -> str | None:  # type: ignore[misc]
         if start is None:
             return None
         names = set(schema.key_tuple) | (set(index.key_names) if index else set())
@@ -175,7 +183,7 @@ class ReadsMixin:
             return schema.item_key(start)
         return index.entry_key(start, schema)
 
-    def _select(self, params: dict, index: Index | None, projection, prefix: str = "") -> str:
+    def _select(self: Provider, params: dict, index: Index | None, projection, prefix: str = "") -> str:  # type: ignore[misc]
         """The effective Select; Query words these errors as Coral validation errors."""
         select = params.get("Select")
         if select is None:
@@ -205,8 +213,8 @@ class ReadsMixin:
             )
         return select
 
-    def _page(
-        self,
+    def _page(  # type: ignore[misc]
+        self: Provider,
         scope: str,
         schema: Schema,
         index: Index | None,
@@ -231,7 +239,7 @@ class ReadsMixin:
             limit=None if segment else limit,
             reverse=reverse,
         )
-        items = []
+        items: list = []  # item dicts, or their JSON texts when spliced
         scanned = 0
         size = 0
         last = None
@@ -278,7 +286,7 @@ class ReadsMixin:
                     "Items": RawJson(("[" + ",".join(items) + "]").encode()),
                 }
             )
-            items = ()
+            items = []
         else:
             out = {"Count": len(items), "ScannedCount": scanned}
         if select != "COUNT" and not splice:
@@ -302,7 +310,7 @@ class ReadsMixin:
                 out["ConsumedCapacity"] = capacity(schema, units, mode, False)
         return out
 
-    def _filter(self, params: dict, b: E.Bindings, placeholders, legacy_name: str) -> tuple | None:
+    def _filter(self: Provider, params: dict, b: E.Bindings, placeholders, legacy_name: str) -> tuple | None:  # type: ignore[misc]
         text = params.get("FilterExpression")
         if text is not None:
             tree = b.parse("filter", text).tree
@@ -314,7 +322,7 @@ class ReadsMixin:
             )
         return None
 
-    def query(self, context: RequestContext, params: dict) -> dict:
+    def query(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, schema = self._table(context, params["TableName"])
         b, placeholders = self._bindings(
             params,
@@ -325,7 +333,7 @@ class ReadsMixin:
         text = params.get("KeyConditionExpression")
         if text is not None:
             key_tree = b.parse("key", text).tree
-        elif params.get("KeyConditions"):
+        elif params.get("KeyConditions") and placeholders is not None:  # legacy parameters have them
             key_tree = legacy.filter_conditions(params["KeyConditions"], None, placeholders)
         else:
             raise validation(
@@ -365,7 +373,7 @@ class ReadsMixin:
             raw=not context.extra.get("internal"),
         )
 
-    def scan(self, context: RequestContext, params: dict) -> dict:
+    def scan(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, schema = self._table(context, params["TableName"])
         b, placeholders = self._bindings(
             params, ("FilterExpression", "ProjectionExpression"), ("ScanFilter", "AttributesToGet")
@@ -396,7 +404,7 @@ class ReadsMixin:
         start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
         end = None
         segmented = None
-        if total is not None and total > 1:
+        if segment is not None and total is not None and total > 1:  # one is never without the other
             if target.hashed:
                 # The segment's own range of hash buckets: N segments read the table once.
                 low, end = segment_bounds(prefix, segment, total)

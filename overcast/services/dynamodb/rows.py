@@ -9,7 +9,10 @@ the body (a dict); every reader accepts both forms, so old state files load unch
 from __future__ import annotations
 
 import json
-from json.encoder import c_make_encoder, encode_basestring_ascii
+from json.encoder import (  # type: ignore[attr-defined]  # typeshed does not declare the C encoder
+    c_make_encoder,
+    encode_basestring_ascii,
+)
 
 from overcast.protocols.serializers.json import encode_any
 
@@ -27,7 +30,7 @@ def pack(item: dict) -> str | dict:
 
 
 def unpack(body: str | dict) -> dict:
-    return _decode(body) if type(body) is str else body
+    return _decode(body) if isinstance(body, str) else body
 
 
 def text(body: str | dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -13,6 +14,12 @@ from overcast.services.dynamodb import partiql
 from overcast.services.dynamodb.rows import unpack
 from overcast.services.dynamodb.schema import Schema
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, encode_key_value, item_size, validation
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from overcast.services.dynamodb.provider import Provider
 
 PAGE_BYTES = 1024 * 1024
 
@@ -26,7 +33,10 @@ class _Plan:
 
 
 class StatementsMixin:
-    def _plan(self, context: RequestContext, text: str, parameters: list | None) -> _Plan:
+    # Declared here because the methods below assign it; the Provider's __init__ sets it first.
+    _deferred: list[tuple[Schema, list]] | None
+
+    def _plan(self: Provider, context: RequestContext, text: str, parameters: list | None) -> _Plan:  # type: ignore[misc]
         statement = partiql.parse(text)
         parameters = parameters or []
         if statement.parameters != len(parameters):
@@ -53,7 +63,7 @@ class StatementsMixin:
             plan.key_value = item
         return plan
 
-    def _statement_key(self, statement, schema: Schema, b: E.Bindings) -> dict:
+    def _statement_key(self: Provider, statement, schema: Schema, b: E.Bindings) -> dict:  # type: ignore[misc]
         equalities = partiql.key_equalities(statement.where, statement.names)
         key = {}
         for name in schema.key_tuple:
@@ -62,7 +72,7 @@ class StatementsMixin:
             key[name] = b.values[equalities[name][1]]
         return key
 
-    def _run_write(self, plan: _Plan, region: str, return_on_failure: str | None) -> None:
+    def _run_write(self: Provider, plan: _Plan, region: str, return_on_failure: str | None) -> None:  # type: ignore[misc]
         statement, schema, b = plan.statement, plan.schema, plan.b
         if statement.kind == "INSERT":
             item = plan.key_value
@@ -100,7 +110,7 @@ class StatementsMixin:
 
         self._write(plan.scope, region, schema, plan.key, update, condition, b, return_on_failure, True)
 
-    def _run_select(self, plan: _Plan, limit: int | None, token: str | None) -> dict:
+    def _run_select(self: Provider, plan: _Plan, limit: int | None, token: str | None) -> dict:  # type: ignore[misc]
         statement, schema, b = plan.statement, plan.schema, plan.b
         index = schema.indexes.get(statement.index) if statement.index else None
         equalities = partiql.key_equalities(statement.where, statement.names)
@@ -136,16 +146,16 @@ class StatementsMixin:
             out["NextToken"] = base64.urlsafe_b64encode(last.encode()).decode()
         return out
 
-    def execute_statement(self, context: RequestContext, params: dict) -> dict:
+    def execute_statement(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         plan = self._plan(context, params["Statement"], params.get("Parameters"))
         if plan.statement.kind == "SELECT":
             return self._run_select(plan, params.get("Limit"), params.get("NextToken"))
         self._run_write(plan, context.region, params.get("ReturnValuesOnConditionCheckFailure"))
         return {"Items": []}
 
-    def batch_execute_statement(self, context: RequestContext, params: dict) -> dict:
+    def batch_execute_statement(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         statements = params["Statements"]
-        plans = []
+        plans: list[_Plan | ServiceError] = []
         for entry in statements:
             try:
                 plans.append(self._plan(context, entry["Statement"], entry.get("Parameters")))
@@ -187,7 +197,7 @@ class StatementsMixin:
             responses.append(result)
         return {"Responses": responses}
 
-    def execute_transaction(self, context: RequestContext, params: dict) -> dict:
+    def execute_transaction(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         entries = params["TransactStatements"]
         plans = [self._plan(context, e["Statement"], e.get("Parameters")) for e in entries]
         reads = [p.statement.kind == "SELECT" for p in plans]
@@ -228,17 +238,17 @@ class StatementsMixin:
                         400,
                     )
                 return {}
-        self._deferred = []
+        published: list[tuple[Schema, list]] = []
+        self._deferred = published
         try:
             self._transact_statements(entries, plans, context, params, token)
-            published, self._deferred = self._deferred, None
         finally:
             self._deferred = None
         for schema, records in published:
             self._publish(schema, records)
         return {}
 
-    def _transact_statements(self, entries, plans, context, params, token) -> None:
+    def _transact_statements(self: Provider, entries, plans, context, params, token) -> None:  # type: ignore[misc]
         with self.store.transaction():
             reasons, failed = [], False
             for entry, plan in zip(entries, plans, strict=False):

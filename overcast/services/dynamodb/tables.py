@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from overcast.arns import partition
 from overcast.context import RequestContext
@@ -14,6 +15,12 @@ from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
 from overcast.services.dynamodb.values import invalid, validation
 from overcast.store import scope as make_scope
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from overcast.services.dynamodb.provider import Provider
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
@@ -41,17 +48,17 @@ class TablesMixin:
 
     # -- records ------------------------------------------------------------------------------
 
-    def _record(self, scope: str, name: str) -> dict | None:
+    def _record(self: Provider, scope: str, name: str) -> dict | None:  # type: ignore[misc]
         return self._tables.get(scope, table_name(name))
 
-    def _require(self, scope: str, name: str) -> dict:
+    def _require(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
         name = table_name(name)
         record = self._tables.get(scope, name)
         if record is None:
             raise table_not_found(name)
         return record
 
-    def schema(self, scope: str, name: str) -> Schema | None:
+    def schema(self: Provider, scope: str, name: str) -> Schema | None:  # type: ignore[misc]
         """The data plane's view of a table (cached; dropped whenever the record changes)."""
         cached = self._schemas.get((scope, name))
         if cached is not None:
@@ -62,11 +69,11 @@ class TablesMixin:
         schema = self._schemas[(scope, name)] = build(record)
         return schema
 
-    def _save(self, scope: str, record: dict) -> None:
+    def _save(self: Provider, scope: str, record: dict) -> None:  # type: ignore[misc]
         self._tables.put(scope, record["TableName"], record)
         self._schemas.pop((scope, record["TableName"]), None)
 
-    def _describe(self, scope: str, record: dict) -> dict:
+    def _describe(self: Provider, scope: str, record: dict) -> dict:  # type: ignore[misc]
         out = {
             key: record[key]
             for key in (
@@ -126,7 +133,7 @@ class TablesMixin:
             out["SSEDescription"] = record["sse"]
         return out
 
-    def _size_estimate(self, scope: str, prefix: str, count: int) -> int:
+    def _size_estimate(self: Provider, scope: str, prefix: str, count: int) -> int:  # type: ignore[misc]
         # AWS refreshes this figure about every six hours; a sample of up to 1,000 items scaled
         # to the count keeps DescribeTable cheap on big tables.
         if not count:
@@ -136,7 +143,7 @@ class TablesMixin:
 
     # -- validation ---------------------------------------------------------------------------
 
-    def _check_name(self, name: str, member: str) -> None:
+    def _check_name(self: Provider, name: str, member: str) -> None:  # type: ignore[misc]
         if not 3 <= len(name) <= 255:
             bound = "greater than or equal to 3" if len(name) < 3 else "less than or equal to 255"
             raise validation(
@@ -149,7 +156,7 @@ class TablesMixin:
                 " satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
             )
 
-    def _check_key_schema(self, key_schema: list, defined: dict, label: str = "") -> None:
+    def _check_key_schema(self: Provider, key_schema: list, defined: dict, label: str = "") -> None:  # type: ignore[misc]
         if key_schema[0]["KeyType"] != "HASH":
             raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
         if len(key_schema) > 1:
@@ -166,7 +173,7 @@ class TablesMixin:
                 f"[{', '.join(missing)}], AttributeDefinitions: [{', '.join(defined)}]"
             )
 
-    def _check_projection(self, projection: dict, index: str) -> dict:
+    def _check_projection(self: Provider, projection: dict, index: str) -> dict:  # type: ignore[misc]
         kind = projection.get("ProjectionType")
         extra = projection.get("NonKeyAttributes")
         if kind is None:
@@ -180,8 +187,8 @@ class TablesMixin:
             out["NonKeyAttributes"] = list(extra)
         return out
 
-    def _check_throughput(
-        self, billing: str, throughput: dict | None, index: str | None = None
+    def _check_throughput(  # type: ignore[misc]
+        self: Provider, billing: str, throughput: dict | None, index: str | None = None
     ) -> dict | None:
         if billing == "PAY_PER_REQUEST":
             if throughput is not None:
@@ -198,8 +205,14 @@ class TablesMixin:
             "WriteCapacityUnits": throughput["WriteCapacityUnits"],
         }
 
-    def _index_record(
-        self, context: RequestContext, table_arn: str, spec: dict, defined: dict, billing: str, local: bool
+    def _index_record(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        table_arn: str,
+        spec: dict,
+        defined: dict,
+        billing: str,
+        local: bool,
     ) -> dict:
         name = spec["IndexName"]
         self._check_name(name, "indexName")
@@ -218,7 +231,9 @@ class TablesMixin:
                 record["throughput"] = throughput
         return record
 
-    def _stream_settings(self, context: RequestContext, table_arn: str, spec: dict | None) -> dict | None:
+    def _stream_settings(  # type: ignore[misc]
+        self: Provider, context: RequestContext, table_arn: str, spec: dict | None
+    ) -> dict | None:
         if not spec or not spec.get("StreamEnabled"):
             if spec and spec.get("StreamViewType") is not None and not spec.get("StreamEnabled"):
                 raise invalid("StreamViewType cannot be specified when StreamEnabled is false")
@@ -231,7 +246,7 @@ class TablesMixin:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def create_table(self, context: RequestContext, params: dict) -> dict:
+    def create_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         name = params["TableName"]
         self._check_name(name, "tableName")
@@ -333,11 +348,11 @@ class TablesMixin:
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": description}
 
-    def describe_table(self, context: RequestContext, params: dict) -> dict:
+    def describe_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         return {"Table": self._describe(scope, self._require(scope, params["TableName"]))}
 
-    def list_tables(self, context: RequestContext, params: dict) -> dict:
+    def list_tables(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         limit = params.get("Limit") or MAX_TABLES_PAGE
         start = params.get("ExclusiveStartTableName")
@@ -347,7 +362,7 @@ class TablesMixin:
             out["LastEvaluatedTableName"] = names[limit - 1]
         return out
 
-    def delete_table(self, context: RequestContext, params: dict) -> dict:
+    def delete_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if record.get("DeletionProtectionEnabled"):
@@ -372,7 +387,7 @@ class TablesMixin:
         self._schedule_purge()
         return {"TableDescription": description}
 
-    def update_table(self, context: RequestContext, params: dict) -> dict:
+    def update_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if params.get("ReplicaUpdates"):
@@ -533,7 +548,7 @@ class TablesMixin:
 
     # -- TTL, backups settings, tags, limits ----------------------------------------------------
 
-    def update_time_to_live(self, context: RequestContext, params: dict) -> dict:
+    def update_time_to_live(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = dict(self._require(scope, params["TableName"]))
         spec = params["TimeToLiveSpecification"]
@@ -555,14 +570,14 @@ class TablesMixin:
             "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
         }
 
-    def describe_time_to_live(self, context: RequestContext, params: dict) -> dict:
+    def describe_time_to_live(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if record.get("ttl"):
             return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": record["ttl"]}}
         return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
 
-    def _continuous_backups(self, record: dict) -> dict:
+    def _continuous_backups(self: Provider, record: dict) -> dict:  # type: ignore[misc]
         pitr: dict = {"PointInTimeRecoveryStatus": "ENABLED" if record.get("pitr") else "DISABLED"}
         if record.get("pitr"):
             now = time.time()
@@ -573,14 +588,14 @@ class TablesMixin:
             pitr["RecoveryPeriodInDays"] = record.get("pitr_days", 35)
         return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
 
-    def describe_continuous_backups(self, context: RequestContext, params: dict) -> dict:
+    def describe_continuous_backups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._record(scope, params["TableName"])
         if record is None:
             raise ServiceError("TableNotFoundException", f"Table not found: {params['TableName']}", 400)
         return {"ContinuousBackupsDescription": self._continuous_backups(record)}
 
-    def update_continuous_backups(self, context: RequestContext, params: dict) -> dict:
+    def update_continuous_backups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._record(scope, params["TableName"])
         if record is None:
@@ -597,7 +612,7 @@ class TablesMixin:
         self._save(scope, record)
         return {"ContinuousBackupsDescription": self._continuous_backups(record)}
 
-    def _record_by_arn(self, context: RequestContext, arn: str) -> tuple[str, dict]:
+    def _record_by_arn(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
         prefix = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/"
         if not arn.startswith("arn:") or ":table/" not in arn:
             raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
@@ -610,7 +625,7 @@ class TablesMixin:
             )
         return scope, record
 
-    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+    def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
         tags = dict(record.get("tags") or {})
@@ -623,7 +638,7 @@ class TablesMixin:
         self._save(scope, record)
         return {}
 
-    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+    def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
         record["tags"] = {
@@ -632,7 +647,7 @@ class TablesMixin:
         self._save(scope, record)
         return {}
 
-    def list_tags_of_resource(self, context: RequestContext, params: dict) -> dict:
+    def list_tags_of_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, record = self._record_by_arn(context, params["ResourceArn"])
         tags = sorted((record.get("tags") or {}).items())
         start = int(params["NextToken"]) if (params.get("NextToken") or "").isdigit() else 0
@@ -642,7 +657,7 @@ class TablesMixin:
             out["NextToken"] = str(start + 10)
         return out
 
-    def describe_limits(self, context: RequestContext, params: dict) -> dict:
+    def describe_limits(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {
             "AccountMaxReadCapacityUnits": 80000,
             "AccountMaxWriteCapacityUnits": 80000,
@@ -650,7 +665,7 @@ class TablesMixin:
             "TableMaxWriteCapacityUnits": 40000,
         }
 
-    def describe_endpoints(self, context: RequestContext, params: dict) -> dict:
+    def describe_endpoints(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         # Endpoint discovery must lead clients back here, not to AWS.
         host = context.request.host or f"dynamodb.{context.region}.amazonaws.com"
         return {"Endpoints": [{"Address": host, "CachePeriodInMinutes": 1440}]}

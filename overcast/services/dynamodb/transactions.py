@@ -7,11 +7,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from typing import TYPE_CHECKING, Any, cast
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, check_item, item_size, validation
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from overcast.services.dynamodb.provider import Provider
 
 TOKEN_LIFETIME = 600.0
 _ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -28,7 +35,7 @@ def _fingerprint(params: dict) -> str:
 
 
 class TransactionsMixin:
-    def transact_write_items(self, context: RequestContext, params: dict) -> dict:
+    def transact_write_items(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope_region = context.region
         token = params.get("ClientRequestToken")
         fingerprint = _fingerprint(params) if token else None
@@ -95,17 +102,21 @@ class TransactionsMixin:
             for (action, scope, schema, key, spec, b, condition, payload), old in zip(
                 plans, olds, strict=False
             ):
+                new: dict | None
                 try:
                     if condition is not None and not E.evaluate(condition, old or {}, b):
-                        item = old if spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
-                        raise _Cancel("ConditionalCheckFailed", "The conditional request failed", item)
+                        returned = (
+                            old if spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+                        )
+                        raise _Cancel("ConditionalCheckFailed", "The conditional request failed", returned)
                     if action == "Put":
                         new = payload
                     elif action == "Delete":
                         new = None
                     elif action == "Update":
                         base = old if old is not None else dict(spec["Key"])
-                        new = E.apply_update(base, payload, b, schema.key_tuple)
+                        updates = cast(dict, payload)  # an Update's payload is its parsed clauses
+                        new = E.apply_update(base, updates, b, schema.key_tuple)
                         schema.check_item_keys(new)
                         if item_size(new) > MAX_ITEM_SIZE:
                             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -115,7 +126,7 @@ class TransactionsMixin:
                     reasons.append({"Code": "None"})
                 except _Cancel as cancel:
                     failed = True
-                    reason = {"Code": cancel.code, "Message": cancel.message}
+                    reason: dict[str, Any] = {"Code": cancel.code, "Message": cancel.message}
                     if cancel.item:
                         reason["Item"] = cancel.item
                     reasons.append(reason)
@@ -144,7 +155,7 @@ class TransactionsMixin:
             self._publish(schema, [record])
         return self._transact_response(params, plans)
 
-    def _transact_response(self, params: dict, plans: list) -> dict:
+    def _transact_response(self: Provider, params: dict, plans: list) -> dict:  # type: ignore[misc]
         out: dict = {}
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
@@ -157,7 +168,7 @@ class TransactionsMixin:
             out["ConsumedCapacity"] = [capacity(s, u, mode, True) for s, u in per_table.values()]
         return out
 
-    def transact_get_items(self, context: RequestContext, params: dict) -> dict:
+    def transact_get_items(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         plans = []
         for entry in params["TransactItems"]:
             spec = entry["Get"]
@@ -167,7 +178,7 @@ class TransactionsMixin:
             projection = self._projection(spec, b, placeholders)
             b.check_unused()
             plans.append((scope, schema, key, projection, b))
-        responses = []
+        responses: list[dict] = []
         with self.store.transaction():
             for scope, schema, key, projection, b in plans:
                 item = self._get(scope, key)

@@ -262,10 +262,10 @@ def encode_number(text: str) -> str:
     value = Decimal(text)
     if not value:
         return "2" + TERMINATOR
-    sign, digits, exponent = value.as_tuple()
+    sign, digits, _exponent = value.as_tuple()
     mantissa = "".join(map(str, digits)).rstrip("0")
     # value = 0.<mantissa> x 10^position
-    position = len(digits) + exponent + 200
+    position = value.adjusted() + 1 + 200
     if sign:
         complement = mantissa.translate(_COMPLEMENT)
         return f"1{999 - position:03d}{complement}~" + TERMINATOR

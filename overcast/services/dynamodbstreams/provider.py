@@ -44,7 +44,7 @@ class Provider(BaseProvider):
         table = params.get("TableName")
         limit = params.get("Limit") or 100
         start = params.get("ExclusiveStartStreamArn")
-        found = []
+        found: list[dict] = []
         more = False
         for arn, meta in self._streams.meta.scan(scope, start_after=start):
             if table is not None and meta["table"] != table:

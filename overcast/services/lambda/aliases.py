@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import copy
 import uuid
+from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 from . import names
 from .names import conflict, function_arn, function_not_found, invalid, not_found
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 SEP = "\x01"
 
@@ -23,8 +30,8 @@ def version_key(name: str, version: str) -> str:
 
 
 class AliasesMixin:
-    def _check_routing(
-        self, context: RequestContext, name: str, primary: str, routing: dict | None
+    def _check_routing(  # type: ignore[misc]
+        self: Provider, context: RequestContext, name: str, primary: str, routing: dict | None
     ) -> dict | None:
         weights = (routing or {}).get("AdditionalVersionWeights")
         if not weights:
@@ -52,7 +59,7 @@ class AliasesMixin:
                 raise invalid("Weight must be between 0.0 and 1.0")
         return {"AdditionalVersionWeights": dict(weights)}
 
-    def _check_version_exists(self, context: RequestContext, name: str, version: str) -> None:
+    def _check_version_exists(self: Provider, context: RequestContext, name: str, version: str) -> None:  # type: ignore[misc]
         if version == "$LATEST":
             return
         if (
@@ -61,7 +68,7 @@ class AliasesMixin:
         ):
             raise function_not_found(context.account, context.region, name, version)
 
-    def create_alias(self, context: RequestContext, params: dict) -> dict:
+    def create_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
@@ -91,7 +98,7 @@ class AliasesMixin:
         self.aliases.put(scope, name + SEP + alias_name, alias)
         return copy.deepcopy(alias)
 
-    def _alias(self, context: RequestContext, params: dict) -> tuple[str, str, dict]:
+    def _alias(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
@@ -102,10 +109,10 @@ class AliasesMixin:
             )
         return scope, name, alias
 
-    def get_alias(self, context: RequestContext, params: dict) -> dict:
+    def get_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return copy.deepcopy(self._alias(context, params)[2])
 
-    def update_alias(self, context: RequestContext, params: dict) -> dict:
+    def update_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, alias = self._alias(context, params)
         if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
             raise ServiceError(
@@ -132,7 +139,7 @@ class AliasesMixin:
         self.aliases.put(scope, name + SEP + params["Name"], alias)
         return copy.deepcopy(alias)
 
-    def delete_alias(self, context: RequestContext, params: dict) -> dict:
+    def delete_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
@@ -140,7 +147,7 @@ class AliasesMixin:
         self.delete_qualifier_settings(scope, name, params["Name"])
         return {}
 
-    def list_aliases(self, context: RequestContext, params: dict) -> dict:
+    def list_aliases(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 from . import nodesdk, runtime_api
 
@@ -205,7 +206,8 @@ def sdk_dir() -> str:
 
         target = Path(tempfile.mkdtemp(prefix="overcast-lambda-sdk-"))
         for module in (boto3, botocore, dateutil, jmespath, s3transfer, urllib3):
-            os.symlink(Path(module.__file__).parent, target / Path(module.__file__).parent.name)
+            package = Path(cast(str, module.__file__)).parent  # each is a package: it has a file
+            os.symlink(package, target / package.name)
         os.symlink(six.__file__, target / "six.py")
         _sdk_dir = str(target)
     return _sdk_dir
@@ -234,7 +236,7 @@ class Environment:
         today = time.strftime("%Y/%m/%d", time.gmtime())
         self.log_stream = f"{today}/[{spec.version}]{self.id}"
         self.process: subprocess.Popen | None = None
-        self.server: asyncio.AbstractServer | None = None
+        self.server: asyncio.Server | None = None
         self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
         self.current: Invocation | None = None
         self._waiter: asyncio.Future | None = None
@@ -404,18 +406,21 @@ class Environment:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def _exited(self) -> None:
-        code = self.process.poll() if self.process is not None else None
+        process = self.process
+        if process is None:  # watched only once started
+            return
+        code = process.poll()
         if code is None:
             try:
-                os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+                os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 pass
-            code = self.process.poll()
+            code = process.poll()
             if code is None:
                 return
         # The runtime exited: kill what it left behind, then fail what waits.
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         kill_marked(self.markers)
@@ -511,7 +516,12 @@ class Environment:
 
     def complete(self, request_id: str, payload: bytes | None, error: dict | None) -> bool:
         invocation = self.current
-        if invocation is None or invocation.request_id != request_id or invocation.future.done():
+        if (
+            invocation is None
+            or invocation.future is None
+            or invocation.request_id != request_id
+            or invocation.future.done()
+        ):
             return False
         self._drain()
         invocation.future.set_result((payload, error))
@@ -538,12 +548,14 @@ class Environment:
 
     @property
     def rss_kb(self) -> int:
+        if self.process is None:
+            return 0
         try:
             with open(f"/proc/{self.process.pid}/status") as status:
                 for line in status:
                     if line.startswith("VmRSS:"):
                         return int(line.split()[1])
-        except (OSError, AttributeError):
+        except OSError:
             pass
         return 0
 
@@ -587,8 +599,9 @@ class Standby:
         if self.process.poll() is not None:
             return False
         try:
-            self.process.stdin.write(json.dumps({"env": env, "cwd": cwd}).encode() + b"\n")
-            self.process.stdin.close()
+            stdin = cast(IO[bytes], self.process.stdin)  # started with stdin=PIPE
+            stdin.write(json.dumps({"env": env, "cwd": cwd}).encode() + b"\n")
+            stdin.close()
         except OSError:
             return False
         return True

@@ -16,7 +16,7 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
 from overcast.errors import ServiceError
@@ -24,6 +24,12 @@ from overcast.store import scope as store_scope
 
 from .mappings import MappingsMixin
 from .names import function_arn
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 log = logging.getLogger("overcast.lambda")
 
@@ -38,7 +44,7 @@ def _iso_now() -> str:
 
 
 class EventsMixin(MappingsMixin):
-    def start_events(self) -> None:
+    def start_events(self: Provider) -> None:  # type: ignore[misc]
         self.async_queue = self.store.table("lambda", "async_queue")
         self._due: list[tuple[float, str, str]] = []
         self._wake: asyncio.Event | None = None
@@ -48,12 +54,18 @@ class EventsMixin(MappingsMixin):
         self.runtime.spawn(self._async_worker(), name="lambda async invocations")
         self.start_mappings()
 
-    def reset_events(self) -> None:
+    def reset_events(self: Provider) -> None:  # type: ignore[misc]
         self._due.clear()
         self.reset_mappings()
 
-    def enqueue(
-        self, account: str, region: str, name: str, qualifier: str | None, payload: bytes, source: str = ""
+    def enqueue(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str | None,
+        payload: bytes,
+        source: str = "",
     ) -> str:
         scope = store_scope(account, region)
         event_id = str(uuid.uuid4())
@@ -73,7 +85,7 @@ class EventsMixin(MappingsMixin):
             self._wake.set()
         return event_id
 
-    def deliver(self, target_arn: str, message: Any, **options: Any) -> Any:
+    def deliver(self: Provider, target_arn: str, message: Any, **options: Any) -> Any:  # type: ignore[misc]
         """Another service invokes a function asynchronously (S3 notifications, SNS, Logs
         subscriptions, destinations): the message is the event."""
         parts = target_arn.split(":")
@@ -95,7 +107,7 @@ class EventsMixin(MappingsMixin):
             "RequestId": self.enqueue(account, region, name, qualifier, payload, options.get("source", ""))
         }
 
-    async def _async_worker(self) -> None:
+    async def _async_worker(self: Provider) -> None:  # type: ignore[misc]
         self._wake = asyncio.Event()
         while True:
             now = time.time()
@@ -109,7 +121,7 @@ class EventsMixin(MappingsMixin):
             except TimeoutError:
                 pass
 
-    async def _run_async(self, scope: str, key: str) -> None:
+    async def _run_async(self: Provider, scope: str, key: str) -> None:  # type: ignore[misc]
         event = self.async_queue.get(scope, key)
         if event is None:
             return
@@ -144,15 +156,17 @@ class EventsMixin(MappingsMixin):
         else:
             await self._finish(scope, key, event, outcome, "RetriesExhausted", invoke_config)
 
-    def _reschedule(self, scope: str, key: str, event: dict, delay: float, count: bool = True) -> None:
+    def _reschedule(  # type: ignore[misc]
+        self: Provider, scope: str, key: str, event: dict, delay: float, count: bool = True
+    ) -> None:
         event["due"] = time.time() + delay
         self.async_queue.put(scope, key, event)
         heapq.heappush(self._due, (event["due"], scope, key))
         if self._wake is not None:
             self._wake.set()
 
-    async def _finish(
-        self, scope: str, key: str, event: dict, outcome, condition: str, invoke_config: dict
+    async def _finish(  # type: ignore[misc]
+        self: Provider, scope: str, key: str, event: dict, outcome, condition: str, invoke_config: dict
     ) -> None:
         self.async_queue.delete(scope, key)
         account, region = scope.split("/")

@@ -13,8 +13,9 @@ import copy
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from overcast import services
 from overcast.context import RequestContext
@@ -22,6 +23,12 @@ from overcast.errors import ServiceError
 
 from . import names
 from .names import conflict, function_arn, invalid, not_found
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 log = logging.getLogger("overcast.lambda")
 
@@ -36,27 +43,27 @@ def _source_service(arn: str) -> str:
 
 
 class MappingsMixin:
-    def start_mappings(self) -> None:
+    def start_mappings(self: Provider) -> None:  # type: ignore[misc]
         self.mappings = self.store.table("lambda", "mappings")
         self._pollers: dict[str, asyncio.Task] = {}
         self._stream_wakers: dict[str, asyncio.Event] = {}
-        self._stream_subscription = None
+        self._stream_subscription: Callable[[], None] | None = None
         for scope in self.mappings.scopes():
             for key, mapping in self.mappings.scan(scope):
                 if mapping["State"] in ("Enabled", "Enabling", "Creating", "Updating"):
                     self._start_poller(scope, key)
 
-    def reset_mappings(self) -> None:
+    def reset_mappings(self: Provider) -> None:  # type: ignore[misc]
         for task in list(self._pollers.values()):
             task.cancel()
         self._pollers.clear()
 
     # -- control plane --------------------------------------------------------------------
 
-    def _out(self, mapping: dict) -> dict:
+    def _out(self: Provider, mapping: dict) -> dict:  # type: ignore[misc]
         return {k: copy.deepcopy(v) for k, v in mapping.items() if k not in _INTERNAL}
 
-    def create_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
+    def create_event_source_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         source = params.get("EventSourceArn")
         if not source:
@@ -159,19 +166,19 @@ class MappingsMixin:
         out["State"] = "Creating" if enabled else "Disabled"
         return out
 
-    def _mappings_for_source(self, scope: str, source: str) -> list[dict]:
+    def _mappings_for_source(self: Provider, scope: str, source: str) -> list[dict]:  # type: ignore[misc]
         return [m for _, m in self.mappings.scan(scope) if m["EventSourceArn"] == source]
 
-    def _mapping(self, context: RequestContext, mapping_id: str) -> dict:
+    def _mapping(self: Provider, context: RequestContext, mapping_id: str) -> dict:  # type: ignore[misc]
         mapping = self.mappings.get(self._scope(context), mapping_id)
         if mapping is None:
             raise not_found("The resource you requested does not exist.")
         return mapping
 
-    def get_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
+    def get_event_source_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._out(self._mapping(context, params["UUID"]))
 
-    def list_event_source_mappings(self, context: RequestContext, params: dict) -> dict:
+    def list_event_source_mappings(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         source = params.get("EventSourceArn")
         function = None
@@ -193,7 +200,7 @@ class MappingsMixin:
             out["NextMarker"] = str(start + limit)
         return out
 
-    def update_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
+    def update_event_source_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         mapping = self._mapping(context, params["UUID"])
         if params.get("FunctionName"):
@@ -237,7 +244,7 @@ class MappingsMixin:
         )
         return out
 
-    def delete_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
+    def delete_event_source_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         mapping = self._mapping(context, params["UUID"])
         self._stop_poller(mapping["UUID"])
@@ -248,7 +255,7 @@ class MappingsMixin:
 
     # -- pollers -----------------------------------------------------------------------------
 
-    def _start_poller(self, scope: str, mapping_id: str) -> None:
+    def _start_poller(self: Provider, scope: str, mapping_id: str) -> None:  # type: ignore[misc]
         mapping = self.mappings.get(scope, mapping_id)
         if mapping is None:
             return
@@ -261,7 +268,8 @@ class MappingsMixin:
             return
 
         async def run() -> None:
-            self._pollers[mapping_id] = asyncio.current_task()
+            # run() is only ever executed as a task, so it has one.
+            self._pollers[mapping_id] = cast(asyncio.Task, asyncio.current_task())
             try:
                 await coroutine
             except asyncio.CancelledError:
@@ -272,17 +280,17 @@ class MappingsMixin:
 
         self.runtime.spawn(run(), name=f"lambda poller {mapping_id}")
 
-    def _stop_poller(self, mapping_id: str) -> None:
+    def _stop_poller(self: Provider, mapping_id: str) -> None:  # type: ignore[misc]
         task = self._pollers.pop(mapping_id, None)
         if task is not None:
             task.cancel()
 
-    def _sqs_queue(self, arn: str):
+    def _sqs_queue(self: Provider, arn: str):  # type: ignore[misc]
         if "sqs" not in services.implemented():
             return None
         return self.runtime.provider("sqs").queue_by_arn(arn)
 
-    async def _poll_sqs(self, scope: str, mapping_id: str) -> None:
+    async def _poll_sqs(self: Provider, scope: str, mapping_id: str) -> None:  # type: ignore[misc]
         account, region = scope.split("/")
         sqs = self.runtime.provider("sqs")
         context = RequestContext.internal("sqs", account, region)
@@ -310,14 +318,16 @@ class MappingsMixin:
             idle = 0.0
             await self._process_sqs(sqs, context, queue.name, mapping, batch)
 
-    async def _sqs_batch(self, sqs, context: RequestContext, queue: str, mapping: dict) -> list[dict]:
+    async def _sqs_batch(  # type: ignore[misc]
+        self: Provider, sqs, context: RequestContext, queue: str, mapping: dict
+    ) -> list[dict]:
         size = mapping["BatchSize"]
         window = mapping.get("MaximumBatchingWindowInSeconds") or 0
         loop = asyncio.get_running_loop()
-        deadline = None
+        deadline: float | None = None
         batch: list[dict] = []
         while len(batch) < size:
-            wait = 20 if not batch else max(0, int(deadline - loop.time() + 0.999))
+            wait = 20 if deadline is None else max(0, int(deadline - loop.time() + 0.999))
             answer = await sqs.receive_message(
                 context,
                 {
@@ -340,8 +350,8 @@ class MappingsMixin:
                 break
         return batch
 
-    async def _process_sqs(
-        self, sqs, context: RequestContext, queue: str, mapping: dict, batch: list[dict]
+    async def _process_sqs(  # type: ignore[misc]
+        self: Provider, sqs, context: RequestContext, queue: str, mapping: dict, batch: list[dict]
     ) -> None:
         source = mapping["EventSourceArn"]
         region = source.split(":")[3]
@@ -405,7 +415,7 @@ class MappingsMixin:
 
     # -- DynamoDB streams ---------------------------------------------------------------------
 
-    def _stream_end(self, scope: str, arn: str) -> str:
+    def _stream_end(self: Provider, scope: str, arn: str) -> str:  # type: ignore[misc]
         """The sequence number of a DynamoDB stream's newest record (zero when it has none)."""
         from overcast.services.dynamodb.streams import sequence_text
 
@@ -413,7 +423,7 @@ class MappingsMixin:
         meta = streams.meta.get(scope, arn)
         return sequence_text(streams.last_sequence(scope, meta["id"]) if meta is not None else 0)
 
-    def _stream_exists(self, account: str, region: str, arn: str) -> bool:
+    def _stream_exists(self: Provider, account: str, region: str, arn: str) -> bool:  # type: ignore[misc]
         if "dynamodbstreams" not in services.implemented():
             return False
         streams = self.runtime.provider("dynamodbstreams")
@@ -424,11 +434,11 @@ class MappingsMixin:
             return False
         return True
 
-    def _wake_streams(self, event: Any) -> None:
+    def _wake_streams(self: Provider, event: Any) -> None:  # type: ignore[misc]
         for waker in list(self._stream_wakers.values()):
             waker.set()
 
-    async def _poll_stream(self, scope: str, mapping_id: str) -> None:
+    async def _poll_stream(self: Provider, scope: str, mapping_id: str) -> None:  # type: ignore[misc]
         from .streams import poll_stream
 
         if self._stream_subscription is None:

@@ -395,7 +395,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         limit = params.get("MaxItems") or 50
         marker = params.get("Marker")
         all_versions = params.get("FunctionVersion") == "ALL"
-        found, next_marker = [], None
+        found: list[dict] = []
+        next_marker = None
         for name, record in self.functions.scan(scope, start_after=marker):
             if len(found) >= limit:
                 next_marker = found[-1]["FunctionName"]
@@ -673,9 +674,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                     Type="User",
                 )
             layer_files = [
-                self.layer_version_by_arn(layer["Arn"])["file"]
+                layer_version["file"]
                 for layer in config.get("Layers", ())
-                if self.layer_version_by_arn(layer["Arn"]) is not None
+                if (layer_version := self.layer_version_by_arn(layer["Arn"])) is not None
             ]
             credentials = self.execution_credentials(config["Role"], config["FunctionName"], region)
             if credentials is not None:
@@ -742,13 +743,16 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             params["FunctionName"], params.get("Qualifier"), context.account, context.region
         )
         invocation_type = params.get("InvocationType") or "RequestResponse"
-        payload = params.get("Payload")
-        if payload is None or payload == b"":
+        raw = params.get("Payload")
+        payload: bytes
+        if raw is None or raw == b"":
             payload = b"{}"
-        elif isinstance(payload, str):
-            payload = payload.encode()
-        elif not isinstance(payload, (bytes, bytearray)):
-            payload = payload.read()
+        elif isinstance(raw, str):
+            payload = raw.encode()
+        elif isinstance(raw, (bytes, bytearray)):
+            payload = bytes(raw)
+        else:
+            payload = raw.read()
         if len(payload) > (ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD):
             limit = ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD
             raise ServiceError(

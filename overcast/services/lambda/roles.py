@@ -7,6 +7,7 @@ session `assumed-role/ROLE/FUNCTION`, so what the handler calls is authorized as
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from overcast import policy
@@ -14,6 +15,12 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 from .names import invalid
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
@@ -23,15 +30,15 @@ RENEW_MARGIN_SECONDS = 900
 
 class RolesMixin:
     @property
-    def enforcing_iam(self) -> bool:
+    def enforcing_iam(self: Provider) -> bool:  # type: ignore[misc]
         return bool(getattr(self.runtime.config, "enforce_iam", False))
 
-    def check_execution_role(self, context: RequestContext, role_arn: str) -> None:
+    def check_execution_role(self: Provider, context: RequestContext, role_arn: str) -> None:  # type: ignore[misc]
         """InvalidParameterValueException unless Lambda may assume the role (enforcement only)."""
         if self.enforcing_iam and not self._lambda_may_assume(role_arn, context.region):
             raise invalid(CANNOT_ASSUME)
 
-    def _lambda_may_assume(self, role_arn: str, region: str) -> bool:
+    def _lambda_may_assume(self: Provider, role_arn: str, region: str) -> bool:  # type: ignore[misc]
         parts = role_arn.split(":", 5)
         if len(parts) != 6 or not parts[4].isdigit():
             return False
@@ -53,7 +60,7 @@ class RolesMixin:
         )
         return policy.evaluate(request, [], trust).allowed
 
-    def execution_credentials(self, role_arn: str, function_name: str, region: str) -> dict | None:
+    def execution_credentials(self: Provider, role_arn: str, function_name: str, region: str) -> dict | None:  # type: ignore[misc]
         """AssumeRole's Credentials for the function's role session (enforcement only; None
         otherwise). Raises InvalidParameterValueException when Lambda cannot assume the role."""
         if not self.enforcing_iam:

@@ -34,7 +34,7 @@ def _error(status: int, error_type: str, message: str) -> bytes:
     return _response(status, "Error", body)
 
 
-async def serve(environment: Environment) -> asyncio.AbstractServer:
+async def serve(environment: Environment) -> asyncio.Server:
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:

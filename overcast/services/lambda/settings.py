@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.arns import partition
 from overcast.context import RequestContext
@@ -23,6 +23,12 @@ from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
 from .names import conflict, function_arn, invalid, not_found
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 SEP = "\x01"
 ACCOUNT_CONCURRENCY = 1000
@@ -36,7 +42,7 @@ def _layer_key(name: str, version: int) -> str:
 
 
 class SettingsMixin:
-    def start_settings(self) -> None:
+    def start_settings(self: Provider) -> None:  # type: ignore[misc]
         self.policies = self.store.table("lambda", "policies")
         self.provisioned = self.store.table("lambda", "provisioned")
         self.invoke_configs = self.store.table("lambda", "invoke_configs")
@@ -48,18 +54,18 @@ class SettingsMixin:
                 account, region = scope.split("/")
                 self.runtime.spawn(self._provision(account, region, name, qualifier), name="lambda provision")
 
-    def delete_function_settings(self, scope: str, name: str) -> None:
+    def delete_function_settings(self: Provider, scope: str, name: str) -> None:  # type: ignore[misc]
         for table in (self.policies, self.provisioned, self.invoke_configs):
             for key, _ in list(table.scan(scope, prefix=name + SEP)):
                 table.delete(scope, key)
 
-    def delete_qualifier_settings(self, scope: str, name: str, qualifier: str) -> None:
+    def delete_qualifier_settings(self: Provider, scope: str, name: str, qualifier: str) -> None:  # type: ignore[misc]
         for table in (self.policies, self.provisioned, self.invoke_configs):
             table.delete(scope, name + SEP + qualifier)
 
     # -- permissions ---------------------------------------------------------------------------
 
-    def _policy_target(self, context: RequestContext, params: dict) -> tuple[str, str, str, str]:
+    def _policy_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str, str]:  # type: ignore[misc]
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is not None and qualifier != "$LATEST":
@@ -67,7 +73,7 @@ class SettingsMixin:
         resource = function_arn(context.account, context.region, name, qualifier)
         return self._scope(context), name, qualifier or "", resource
 
-    def add_permission(self, context: RequestContext, params: dict) -> dict:
+    def add_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, resource = self._policy_target(context, params)
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key) or {"Version": "2012-10-17", "Id": "default", "Statement": []}
@@ -131,7 +137,7 @@ class SettingsMixin:
         self.policies.put(scope, key, policy)
         return {"Statement": json.dumps(statement)}
 
-    def remove_permission(self, context: RequestContext, params: dict) -> dict:
+    def remove_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, _ = self._policy_target(context, params)
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key)
@@ -154,7 +160,7 @@ class SettingsMixin:
             self.policies.delete(scope, key)
         return {}
 
-    def get_policy(self, context: RequestContext, params: dict) -> dict:
+    def get_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, _ = self._policy_target(context, params)
         policy = self.policies.get(scope, name + SEP + qualifier)
         if policy is None:
@@ -162,7 +168,7 @@ class SettingsMixin:
         document = {k: v for k, v in policy.items() if k != "RevisionId"}
         return {"Policy": json.dumps(document), "RevisionId": policy["RevisionId"]}
 
-    def resource_policy(self, arn: str) -> dict | None:
+    def resource_policy(self: Provider, arn: str) -> dict | None:  # type: ignore[misc]
         """The resource-based policy of the function (or version/alias) an ARN names, for IAM
         enforcement; None when it has none."""
         parts = arn.split(":")
@@ -176,10 +182,10 @@ class SettingsMixin:
 
     # -- reserved concurrency ---------------------------------------------------------------------
 
-    def _reserved_total(self, scope: str, skip: str = "") -> int:
+    def _reserved_total(self: Provider, scope: str, skip: str = "") -> int:  # type: ignore[misc]
         return sum(record.get("reserved") or 0 for name, record in self.functions.scan(scope) if name != skip)
 
-    def put_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+    def put_function_concurrency(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         scope = self._scope(context)
         name = record["config"]["FunctionName"]
@@ -193,19 +199,19 @@ class SettingsMixin:
         self.functions.put(scope, name, record)
         return {"ReservedConcurrentExecutions": wanted}
 
-    def get_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+    def get_function_concurrency(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         if record.get("reserved") is None:
             return {}
         return {"ReservedConcurrentExecutions": record["reserved"]}
 
-    def delete_function_concurrency(self, context: RequestContext, params: dict) -> dict:
+    def delete_function_concurrency(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         record.pop("reserved", None)
         self.functions.put(self._scope(context), record["config"]["FunctionName"], record)
         return {}
 
-    def get_account_settings(self, context: RequestContext, params: dict) -> dict:
+    def get_account_settings(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         total_size, count, reserved = 0, 0, 0
         for _, record in self.functions.scan(scope):
@@ -225,7 +231,7 @@ class SettingsMixin:
 
     # -- provisioned concurrency -------------------------------------------------------------------
 
-    def _provisioned_target(self, context: RequestContext, params: dict) -> tuple[str, str, str]:
+    def _provisioned_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is None or qualifier == "$LATEST":
@@ -235,7 +241,7 @@ class SettingsMixin:
         self._version_record(context, record, qualifier)
         return self._scope(context), name, qualifier
 
-    def put_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+    def put_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier = self._provisioned_target(context, params)
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
@@ -263,7 +269,7 @@ class SettingsMixin:
 
         return now_iso()
 
-    async def _provision(self, account: str, region: str, name: str, qualifier: str) -> None:
+    async def _provision(self: Provider, account: str, region: str, name: str, qualifier: str) -> None:  # type: ignore[misc]
         scope = store_scope(account, region)
         key = name + SEP + qualifier
         config = self.provisioned.get(scope, key)
@@ -295,7 +301,7 @@ class SettingsMixin:
             current["StatusReason"] = reason
         self.provisioned.put(scope, key, current)
 
-    def get_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+    def get_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier = self._provisioned_target(context, params)
         config = self.provisioned.get(scope, name + SEP + qualifier)
         if config is None:
@@ -307,7 +313,7 @@ class SettingsMixin:
             )
         return dict(config)
 
-    def delete_provisioned_concurrency_config(self, context: RequestContext, params: dict) -> dict:
+    def delete_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier = self._provisioned_target(context, params)
         self.provisioned.delete(scope, name + SEP + qualifier)
         try:
@@ -317,7 +323,7 @@ class SettingsMixin:
             pass
         return {}
 
-    def list_provisioned_concurrency_configs(self, context: RequestContext, params: dict) -> dict:
+    def list_provisioned_concurrency_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
         items = []
@@ -330,7 +336,7 @@ class SettingsMixin:
 
     # -- event invoke configs ----------------------------------------------------------------------
 
-    def _check_destinations(self, config: dict | None) -> dict:
+    def _check_destinations(self: Provider, config: dict | None) -> dict:  # type: ignore[misc]
         shaped = {}
         for kind in ("OnSuccess", "OnFailure"):
             destination = (config or {}).get(kind) or {}
@@ -344,8 +350,8 @@ class SettingsMixin:
                 shaped[kind] = {}
         return shaped
 
-    def put_function_event_invoke_config(
-        self, context: RequestContext, params: dict, update: bool = False
+    def put_function_event_invoke_config(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, update: bool = False
     ) -> dict:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
@@ -378,10 +384,10 @@ class SettingsMixin:
 
         return datetime.now(UTC)
 
-    def update_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+    def update_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self.put_function_event_invoke_config(context, params, update=True)
 
-    def get_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+    def get_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         config = self.invoke_configs.get(self._scope(context), name + SEP + (qualifier or "$LATEST"))
@@ -392,7 +398,7 @@ class SettingsMixin:
             )
         return dict(config)
 
-    def delete_function_event_invoke_config(self, context: RequestContext, params: dict) -> dict:
+    def delete_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if not self.invoke_configs.delete(self._scope(context), name + SEP + (qualifier or "$LATEST")):
@@ -402,7 +408,7 @@ class SettingsMixin:
             )
         return {}
 
-    def list_function_event_invoke_configs(self, context: RequestContext, params: dict) -> dict:
+    def list_function_event_invoke_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
         return {
@@ -411,12 +417,12 @@ class SettingsMixin:
             ]
         }
 
-    def invoke_config_for(self, scope: str, name: str, qualifier: str | None) -> dict:
+    def invoke_config_for(self: Provider, scope: str, name: str, qualifier: str | None) -> dict:  # type: ignore[misc]
         return self.invoke_configs.get(scope, name + SEP + (qualifier or "$LATEST")) or {}
 
     # -- tags ------------------------------------------------------------------------------------------
 
-    def _tag_target(self, context: RequestContext, arn: str) -> tuple[str, dict]:
+    def _tag_target(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
         parts = arn.split(":")
         if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
             raise invalid(f"Invalid resource ARN: {arn}")
@@ -427,7 +433,7 @@ class SettingsMixin:
         record, _ = self._function(context, arn)
         return record["config"]["FunctionName"], record
 
-    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+    def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, record = self._tag_target(context, params["Resource"])
         record.setdefault("tags", {}).update(params["Tags"])
         if len(record["tags"]) > 50:
@@ -435,24 +441,24 @@ class SettingsMixin:
         self.functions.put(self._scope(context), name, record)
         return {}
 
-    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+    def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, record = self._tag_target(context, params["Resource"])
         for key in params["TagKeys"]:
             record.setdefault("tags", {}).pop(key, None)
         self.functions.put(self._scope(context), name, record)
         return {}
 
-    def list_tags(self, context: RequestContext, params: dict) -> dict:
+    def list_tags(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, record = self._tag_target(context, params["Resource"])
         return {"Tags": dict(record.get("tags") or {})}
 
     # -- layers -----------------------------------------------------------------------------------------
 
-    def _layer_arn(self, context: RequestContext, name: str, version: int | None = None) -> str:
+    def _layer_arn(self: Provider, context: RequestContext, name: str, version: int | None = None) -> str:  # type: ignore[misc]
         arn = f"arn:{partition(context.region)}:lambda:{context.region}:{context.account}:layer:{name}"
         return f"{arn}:{version}" if version is not None else arn
 
-    def _layer_name(self, value: str) -> str:
+    def _layer_name(self: Provider, value: str) -> str:  # type: ignore[misc]
         if value.startswith("arn:"):
             parts = value.split(":")
             if len(parts) < 7 or parts[5] != "layer":
@@ -462,7 +468,7 @@ class SettingsMixin:
             raise invalid(f"Invalid layer name: {value}")
         return value
 
-    def publish_layer_version(self, context: RequestContext, params: dict) -> dict:
+    def publish_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         name = self._layer_name(params["LayerName"])
         content = params.get("Content") or {}
@@ -495,7 +501,7 @@ class SettingsMixin:
         self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
         return layer
 
-    def layer_version_by_arn(self, arn: str) -> dict | None:
+    def layer_version_by_arn(self: Provider, arn: str) -> dict | None:  # type: ignore[misc]
         parts = arn.split(":")
         if len(parts) != 8 or parts[2] != "lambda" or parts[5] != "layer" or not parts[7].isdigit():
             return None
@@ -505,25 +511,25 @@ class SettingsMixin:
     def _layer_out(layer: dict) -> dict:
         return {k: copy.deepcopy(v) for k, v in layer.items() if k != "file"}
 
-    def get_layer_version(self, context: RequestContext, params: dict) -> dict:
+    def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._layer_name(params["LayerName"])
         layer = self.layers.get(self._scope(context), _layer_key(name, params["VersionNumber"]))
         if layer is None:
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 
-    def get_layer_version_by_arn(self, context: RequestContext, params: dict) -> dict:
+    def get_layer_version_by_arn(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         layer = self.layer_version_by_arn(params["Arn"])
         if layer is None:
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 
-    def delete_layer_version(self, context: RequestContext, params: dict) -> dict:
+    def delete_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._layer_name(params["LayerName"])
         self.layers.delete(self._scope(context), _layer_key(name, params["VersionNumber"]))
         return {}
 
-    def _list_item(self, layer: dict) -> dict:
+    def _list_item(self: Provider, layer: dict) -> dict:  # type: ignore[misc]
         item = {
             k: layer[k] for k in ("LayerVersionArn", "Version", "Description", "CreatedDate") if k in layer
         }
@@ -532,13 +538,13 @@ class SettingsMixin:
                 item[field] = layer[field]
         return item
 
-    def _compatible(self, layer: dict, params: dict) -> bool:
+    def _compatible(self: Provider, layer: dict, params: dict) -> bool:  # type: ignore[misc]
         runtime, arch = params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
         if runtime and runtime not in layer.get("CompatibleRuntimes", ()):
             return False
         return not (arch and arch not in layer.get("CompatibleArchitectures", ()))
 
-    def list_layer_versions(self, context: RequestContext, params: dict) -> dict:
+    def list_layer_versions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._layer_name(params["LayerName"])
         items = [
             self._list_item(layer)
@@ -547,7 +553,7 @@ class SettingsMixin:
         ]
         return {"LayerVersions": items}
 
-    def list_layers(self, context: RequestContext, params: dict) -> dict:
+    def list_layers(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         latest: dict[str, dict] = {}
         for key, layer in self.layers.scan(self._scope(context)):
             if self._compatible(layer, params):

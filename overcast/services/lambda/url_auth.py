@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from overcast import policy
 from overcast.context import RequestContext
@@ -26,6 +27,12 @@ from overcast.signing import is_presigned, verify_request
 
 from .names import function_arn
 
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
+
 FORBIDDEN = (
     "Forbidden. For troubleshooting Function URL authorization issues, see: "
     "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
@@ -35,8 +42,14 @@ _ISSUED = ("AKIA", "ASIA")
 
 
 class UrlAuthMixin:
-    def url_caller(
-        self, request: Request, context: RequestContext, account: str, region: str, name: str, qualifier: str
+    def url_caller(  # type: ignore[misc]
+        self: Provider,
+        request: Request,
+        context: RequestContext,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str,
     ) -> dict | None:
         """The caller of an AWS_IAM URL (the event's requestContext.authorizer.iam), or None
         when the request is refused (AWS answers 403 Forbidden)."""
@@ -67,7 +80,9 @@ class UrlAuthMixin:
             "userId": context.principal_id,
         }
 
-    def url_public(self, request: Request, account: str, region: str, name: str, qualifier: str) -> bool:
+    def url_public(  # type: ignore[misc]
+        self: Provider, request: Request, account: str, region: str, name: str, qualifier: str
+    ) -> bool:
         """Whether an AuthType NONE URL may be called. AWS requires the function's resource
         policy to grant lambda:InvokeFunctionUrl to everyone (AddPermission with Principal "*" and
         FunctionUrlAuthType NONE); Overcast consults it under IAM enforcement only."""
@@ -77,8 +92,8 @@ class UrlAuthMixin:
             request, policy.Principal.anonymous(), [], None, None, "NONE", account, region, name, qualifier
         )
 
-    def _url_allowed(
-        self,
+    def _url_allowed(  # type: ignore[misc]
+        self: Provider,
         request: Request,
         context: RequestContext,
         identity: dict | None,
@@ -114,8 +129,8 @@ class UrlAuthMixin:
             qualifier,
         )
 
-    def _url_decision(
-        self,
+    def _url_decision(  # type: ignore[misc]
+        self: Provider,
         request: Request,
         principal: policy.Principal,
         identity_policies: list,

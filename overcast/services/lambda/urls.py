@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -18,6 +18,12 @@ from overcast.http import BodyStream, Request, Response
 
 from .names import conflict, function_arn, not_found
 from .url_auth import FORBIDDEN, UrlAuthMixin
+
+if TYPE_CHECKING:
+    # The methods below run as the Provider this mixin is part of, so their self is typed as
+    # it; mypy wants a self type to be a supertype of the class that declares the method, hence
+    # the `type: ignore[misc]` on each of them.
+    from .provider import Provider
 
 SEP = "\x01"
 URL_HOST = re.compile(
@@ -34,7 +40,7 @@ _TEXT_TYPES = (
 
 
 class UrlsMixin(UrlAuthMixin):
-    def start_urls(self) -> None:
+    def start_urls(self: Provider) -> None:  # type: ignore[misc]
         self.urls = self.store.table("lambda", "urls")
         #: url id → (scope, function name, qualifier): a URL request names no account.
         self.url_ids: dict[str, tuple[str, str, str]] = {}
@@ -44,15 +50,15 @@ class UrlsMixin(UrlAuthMixin):
                 self.url_ids[config["UrlId"]] = (scope, name, qualifier)
         self.store.on_reset(self.reset_urls)
 
-    def reset_urls(self) -> None:
+    def reset_urls(self: Provider) -> None:  # type: ignore[misc]
         self.url_ids.clear()
 
-    def forget_function_urls(self, scope: str, name: str) -> None:
+    def forget_function_urls(self: Provider, scope: str, name: str) -> None:  # type: ignore[misc]
         for key, config in list(self.urls.scan(scope, prefix=name + SEP)):
             self.urls.delete(scope, key)
             self.url_ids.pop(config["UrlId"], None)
 
-    def _url_target(self, context: RequestContext, params: dict) -> tuple[str, str, str]:
+    def _url_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is not None and qualifier.isdigit():
@@ -68,12 +74,12 @@ class UrlsMixin(UrlAuthMixin):
             self._version_record(context, record, qualifier)
         return self._scope(context), name, qualifier or ""
 
-    def _url_out(self, context: RequestContext, name: str, qualifier: str, config: dict) -> dict:
+    def _url_out(self: Provider, context: RequestContext, name: str, qualifier: str, config: dict) -> dict:  # type: ignore[misc]
         out = {k: v for k, v in config.items() if k != "UrlId"}
         out["FunctionArn"] = function_arn(context.account, context.region, name, qualifier or None)
         return out
 
-    def create_function_url_config(self, context: RequestContext, params: dict) -> dict:
+    def create_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier = self._url_target(context, params)
         key = name + SEP + qualifier
         if self.urls.get(scope, key) is not None:
@@ -101,18 +107,18 @@ class UrlsMixin(UrlAuthMixin):
         out.pop("LastModifiedTime", None)
         return out
 
-    def _url_config(self, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:
+    def _url_config(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:  # type: ignore[misc]
         scope, name, qualifier = self._url_target(context, params)
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
             raise not_found("The resource you requested does not exist.")
         return scope, name, qualifier, config
 
-    def get_function_url_config(self, context: RequestContext, params: dict) -> dict:
+    def get_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, name, qualifier, config = self._url_config(context, params)
         return self._url_out(context, name, qualifier, config)
 
-    def update_function_url_config(self, context: RequestContext, params: dict) -> dict:
+    def update_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, config = self._url_config(context, params)
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
@@ -121,13 +127,13 @@ class UrlsMixin(UrlAuthMixin):
         self.urls.put(scope, name + SEP + qualifier, config)
         return self._url_out(context, name, qualifier, config)
 
-    def delete_function_url_config(self, context: RequestContext, params: dict) -> dict:
+    def delete_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, config = self._url_config(context, params)
         self.urls.delete(scope, name + SEP + qualifier)
         self.url_ids.pop(config["UrlId"], None)
         return {}
 
-    def list_function_url_configs(self, context: RequestContext, params: dict) -> dict:
+    def list_function_url_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
         items = []
@@ -137,7 +143,9 @@ class UrlsMixin(UrlAuthMixin):
 
     # -- serving -------------------------------------------------------------------------------
 
-    async def serve_url(self, request: Request, match: re.Match, context: RequestContext) -> Response:
+    async def serve_url(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match, context: RequestContext
+    ) -> Response:
         found = self.url_ids.get(match.group("url_id"))
         if found is None:
             return _json(404, {"Message": None})
@@ -179,7 +187,7 @@ class UrlsMixin(UrlAuthMixin):
         request: Request, url_id: str, account: str, config: dict, caller: dict | None = None
     ) -> dict:
         headers = {}
-        cookies = []
+        cookies: list[str] = []
         for name, value in request.headers.items():
             if name == "cookie":
                 cookies.extend(part.strip() for part in value.split(";") if part.strip())
