@@ -47,15 +47,12 @@ class ObjectLockOperations:
             retention = rule.get("DefaultRetention") or {}
             if retention.get("Mode") not in MODES:
                 raise malformed_xml()
-            days, years = retention.get("Days"), retention.get("Years")
-            if (days is None) == (years is None):
+            periods = {unit: retention[unit] for unit in ("Days", "Years") if retention.get(unit) is not None}
+            if len(periods) != 1:
                 raise malformed_xml()
-            if (days or years) <= 0:
-                raise invalid_argument(
-                    "Default retention period must be a positive integer value",
-                    "Days" if days is not None else "Years",
-                    days or years,
-                )
+            ((unit, period),) = periods.items()
+            if period <= 0:
+                raise invalid_argument("Default retention period must be a positive integer value", unit, period)
             stored["Rule"] = {"DefaultRetention": {k: v for k, v in retention.items() if v is not None}}
         self.configs.put(bucket, "object_lock", stored)
         return {}
