@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 ENFORCED = "BucketOwnerEnforced"
 OWNERSHIP_VALUES = ("BucketOwnerPreferred", "ObjectWriter", ENFORCED)
 PAB_FIELDS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-_NO_OWNERSHIP = {"Rules": []}
+_NO_OWNERSHIP: dict[str, list] = {"Rules": []}
 
 #: Authorizes one item of a batch (action, bucket, key, params): its AccessDenied, or None.
 ItemAuthorizer = Callable[[str, dict, str, dict], ServiceError | None]

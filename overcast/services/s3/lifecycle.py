@@ -321,7 +321,8 @@ class LifecycleOperations:
     ) -> AsyncIterator[list[dict]]:
         """Each key's versions and delete markers, newest first."""
         params: dict[str, Any] = {"Bucket": bucket["Name"], "Prefix": prefix, "MaxKeys": 1000}
-        pending_key, pending = None, []
+        pending_key: str | None = None
+        pending: list[dict] = []
         while True:
             page = await _call(self.list_object_versions(context, params))
             entries = [dict(item, Marker=False) for item in page.get("Versions") or []]
@@ -442,7 +443,7 @@ class LifecycleOperations:
         if target is None or _CLASS_ORDER.get(current, 0) >= _CLASS_ORDER[target]:
             return
         try:
-            await _call(self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target))
+            self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target)
         except ServiceError as error:
             log.info("lifecycle left %s/%s in %s: %s", bucket["Name"], entry["Key"], current, error.message)
             return

@@ -253,6 +253,7 @@ class ListingOperations:
     def _entry(key: str, row, owner: bool, restore: bool, params: dict, encoding: str | None) -> str:
         """One `<Contents>` element, from a row of any layout."""
         listing, owner_id = listed(key, row)
+        assert listing is not None  # a current version is never a delete marker: it has its entry
         parts = [f"<Contents>{entries.key_element(key, encoding)}{entries.without_key(listing)}"]
         if owner:
             parts.append(entries.owner(owner_id or "000000000000"))

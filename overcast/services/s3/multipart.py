@@ -241,7 +241,7 @@ class MultipartOperations:
             files.commit(scratch, body.file)
         body.size = length
         body.md5 = md5.hexdigest()
-        if summer:
+        if algorithm and summer:
             body.checksums = {algorithm: checksums.encode(summer.digest())}
         return body
 
@@ -438,7 +438,7 @@ class MultipartOperations:
         prefix = upload["UploadId"] + SEPARATOR
         start = _part_key(upload["UploadId"], marker) if marker else None
         rows = self.data.parts.scan(bucket["Id"], prefix=prefix, start_after=start, limit=limit + 1)
-        parts = []
+        parts: list[dict] = []
         truncated = False
         for _, part in rows:
             if len(parts) >= limit:

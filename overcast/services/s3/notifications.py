@@ -265,7 +265,10 @@ class NotificationOperations:
                 fields[f"ArgumentName{number}"] = arn
                 fields[f"ArgumentValue{number}"] = reason
             raise s3_error(
-                "InvalidArgument", "Unable to validate the following destination configurations", **fields
+                "InvalidArgument",
+                "Unable to validate the following destination configurations",
+                400,
+                **fields,
             )
 
     def _missing_function(self: Provider, arn: str) -> str | None:  # type: ignore[misc]

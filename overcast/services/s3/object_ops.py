@@ -8,7 +8,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from overcast.context import RequestContext
@@ -224,7 +224,9 @@ def restore_header(record: dict) -> str | None:
 
 def is_restored(record: dict) -> bool:
     restore = record.get("Restore")
-    return bool(restore) and restore["Ready"] <= time.time() < restore["Expiry"]
+    if not restore:
+        return False
+    return restore["Ready"] <= time.time() < restore["Expiry"]
 
 
 def check_key(key: str) -> None:
@@ -714,7 +716,7 @@ class ObjectOperations:
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
             self.data.remove_files(garbage)
-            output = {"VersionId": version_id}
+            output: dict[str, Any] = {"VersionId": version_id}
             if record.get("DeleteMarker"):
                 output["DeleteMarker"] = True
             self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
@@ -937,7 +939,7 @@ class ObjectOperations:
         )
         result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
         result.update({name: value for name, value in checksum_output(record).items()})
-        output = {"CopyObjectResult": result}
+        output: dict[str, Any] = {"CopyObjectResult": result}
         if version_id != "null":
             output["VersionId"] = version_id
         if source["VersionId"] != "null":

@@ -284,7 +284,7 @@ class Provider(
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
         start_after = params.get("ContinuationToken")
-        buckets = []
+        buckets: list[dict] = []
         token = None
         for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=start_after):
             record = self.data.bucket(name)
