@@ -3,16 +3,29 @@ block, and the check that applies them to unsigned (anonymous) requests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from overcast.arns import partition
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import policy as policies
 from overcast.services.s3.configstore import malformed_xml, s3_error
 
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
+
 ENFORCED = "BucketOwnerEnforced"
 OWNERSHIP_VALUES = ("BucketOwnerPreferred", "ObjectWriter", ENFORCED)
 PAB_FIELDS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-_NO_OWNERSHIP = {"Rules": []}
+_NO_OWNERSHIP: dict[str, list] = {"Rules": []}
+
+#: Authorizes one item of a batch (action, bucket, key, params): its AccessDenied, or None.
+ItemAuthorizer = Callable[[str, dict, str, dict], ServiceError | None]
 
 
 def access_denied() -> Exception:
@@ -26,7 +39,7 @@ def acls_not_supported() -> Exception:
 class AccessOperations:
     # -- policy -------------------------------------------------------------------------------
 
-    def put_bucket_policy(self, context, params):
+    def put_bucket_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         text = params.get("Policy") or ""
         if isinstance(text, bytes):
@@ -43,7 +56,7 @@ class AccessOperations:
         self.configs.put(bucket, "policy", {"text": text, "document": document})
         return {}
 
-    def get_bucket_policy(self, context, params):
+    def get_bucket_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "policy")
         if stored is None:
@@ -52,12 +65,12 @@ class AccessOperations:
             )
         return {"Policy": stored["text"]}
 
-    def delete_bucket_policy(self, context, params):
+    def delete_bucket_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "policy")
         return {}
 
-    def get_bucket_policy_status(self, context, params):
+    def get_bucket_policy_status(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "policy")
         if stored is None:
@@ -66,7 +79,7 @@ class AccessOperations:
             )
         return {"PolicyStatus": {"IsPublic": policies.is_public(stored["document"])}}
 
-    def resource_policy(self, resource_arn: str) -> str | None:
+    def resource_policy(self: Provider, resource_arn: str) -> str | None:  # type: ignore[misc]
         """The bucket policy (JSON text) governing a bucket or object ARN, for IAM's checks."""
         parts = resource_arn.split(":", 5)
         if len(parts) < 6 or parts[2] != "s3" or not parts[5]:
@@ -80,13 +93,13 @@ class AccessOperations:
 
     # -- ownership controls -----------------------------------------------------------------
 
-    def ownership(self, bucket: dict) -> str | None:
+    def ownership(self: Provider, bucket: dict) -> str | None:  # type: ignore[misc]
         """The bucket's ObjectOwnership, or None when its controls were deleted (ACLs work as
         ObjectWriter)."""
         rules = self.configs.get(bucket, "ownership", {"Rules": [{"ObjectOwnership": ENFORCED}]})["Rules"]
         return rules[0]["ObjectOwnership"] if rules else None
 
-    def put_bucket_ownership_controls(self, context, params):
+    def put_bucket_ownership_controls(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
         if len(rules) != 1 or rules[0].get("ObjectOwnership") not in OWNERSHIP_VALUES:
@@ -102,7 +115,7 @@ class AccessOperations:
         self.configs.put(bucket, "ownership", {"Rules": [{"ObjectOwnership": value}]})
         return {}
 
-    def get_bucket_ownership_controls(self, context, params):
+    def get_bucket_ownership_controls(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         value = self.ownership(bucket)
         if value is None:
@@ -114,27 +127,27 @@ class AccessOperations:
             )
         return {"OwnershipControls": {"Rules": [{"ObjectOwnership": value}]}}
 
-    def delete_bucket_ownership_controls(self, context, params):
+    def delete_bucket_ownership_controls(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.put(bucket, "ownership", _NO_OWNERSHIP)
         return {}
 
     # -- ACLs ---------------------------------------------------------------------------------
 
-    def _check_acl_write(self, bucket: dict, grants: list[dict], account: str) -> None:
+    def _check_acl_write(self: Provider, bucket: dict, grants: list[dict], account: str) -> None:  # type: ignore[misc]
         if self.ownership(bucket) == ENFORCED and not acls.owner_only(grants, account):
             raise acls_not_supported()
         if self.public_access_block(bucket).get("BlockPublicAcls") and acls.is_public(grants):
             raise access_denied()
 
-    def bucket_grants(self, bucket: dict) -> list[dict]:
+    def bucket_grants(self: Provider, bucket: dict) -> list[dict]:  # type: ignore[misc]
         return self.configs.get(bucket, "acl") or acls.canned("private", bucket["Account"])
 
-    def get_bucket_acl(self, context, params):
+    def get_bucket_acl(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         return {"Owner": acls.owner(bucket["Account"]), "Grants": self.bucket_grants(bucket)}
 
-    def put_bucket_acl(self, context, params):
+    def put_bucket_acl(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
         if grants is None:
@@ -148,16 +161,16 @@ class AccessOperations:
         self.configs.put(bucket, "acl", grants)
         return {}
 
-    def object_grants(self, bucket: dict, obj: dict) -> list[dict]:
+    def object_grants(self: Provider, bucket: dict, obj: dict) -> list[dict]:  # type: ignore[misc]
         stored = self.configs.get_object(bucket, "acl", obj["Key"], obj.get("VersionId"))
         return stored or acls.canned("private", bucket["Account"])
 
-    async def get_object_acl(self, context, params):
+    async def get_object_acl(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         obj = await self.config_object(context, bucket, params)
         return {"Owner": acls.owner(bucket["Account"]), "Grants": self.object_grants(bucket, obj)}
 
-    async def put_object_acl(self, context, params):
+    async def put_object_acl(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         grants = acls.grants_from_request(params, bucket["Account"], acls.OBJECT_CANNED, bucket["Account"])
         if grants is None:
@@ -175,10 +188,10 @@ class AccessOperations:
 
     # -- public access block ----------------------------------------------------------------
 
-    def public_access_block(self, bucket: dict) -> dict:
+    def public_access_block(self: Provider, bucket: dict) -> dict:  # type: ignore[misc]
         return self.configs.get(bucket, "public_access_block") or {}
 
-    def put_public_access_block(self, context, params):
+    def put_public_access_block(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         given = params.get("PublicAccessBlockConfiguration")
         if given is None:
@@ -190,7 +203,7 @@ class AccessOperations:
         )
         return {}
 
-    def get_public_access_block(self, context, params):
+    def get_public_access_block(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "public_access_block")
         if stored is None:
@@ -202,14 +215,16 @@ class AccessOperations:
             )
         return {"PublicAccessBlockConfiguration": stored}
 
-    def delete_public_access_block(self, context, params):
+    def delete_public_access_block(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "public_access_block")
         return {}
 
     # -- enforcement --------------------------------------------------------------------------
 
-    async def anonymous_allowed(self, context, bucket: dict, action: str, key: str | None) -> bool:
+    async def anonymous_allowed(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, action: str, key: str | None
+    ) -> bool:
         """Whether the bucket's policy or public ACLs let an unsigned caller do `action`, as
         AWS decides it: an explicit Deny wins; the public access block's RestrictPublicBuckets
         and IgnorePublicAcls take public grants away."""
@@ -246,7 +261,7 @@ class AccessOperations:
             return acls.allows(self.bucket_grants(bucket), "READ_ACP", False)
         return False
 
-    def item_authorizer(self, context):
+    def item_authorizer(self: Provider, context: RequestContext) -> ItemAuthorizer | None:  # type: ignore[misc]
         """With IAM enforcement on, a callable (action, bucket, key, params) -> the AccessDenied
         error for one item of a batch S3 authorizes item by item (DeleteObjects), or None if
         allowed; None itself when nothing is enforced for this caller."""
@@ -256,7 +271,7 @@ class AccessOperations:
         if enforcer is None:
             return None
 
-        def denial(action: str, bucket: dict, key: str, params: dict):
+        def denial(action: str, bucket: dict, key: str, params: dict) -> ServiceError | None:
             resource = f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}/{key}"
             try:
                 enforcer.authorize(context, params, [(action, resource)])
@@ -267,7 +282,7 @@ class AccessOperations:
         return denial
 
     @staticmethod
-    def _condition_keys(context, key: str | None) -> dict:
+    def _condition_keys(context: RequestContext, key: str | None) -> dict:
         request = context.request
         keys = {
             "aws:SecureTransport": "true" if request.scheme == "https" else "false",
@@ -280,7 +295,7 @@ class AccessOperations:
             keys["s3:prefix"] = prefix[0]
         return {name: value for name, value in keys.items() if value is not None}
 
-    async def check_anonymous(self, context, params) -> None:
+    async def check_anonymous(self: Provider, context: RequestContext, params: dict) -> None:  # type: ignore[misc]
         """A request check: refuse an unsigned S3 request its bucket's policy and ACLs do not
         allow, with S3's AccessDenied."""
         if context.service != "s3" or context.access_key_id is not None or context.extra.get("internal"):

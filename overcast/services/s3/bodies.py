@@ -341,7 +341,7 @@ class RangeReader:
     """A file-like view of bytes [start, start+length) of a file, closed after reading: the
     server streams it in large chunks."""
 
-    def __init__(self, path: Path, start: int, length: int) -> None:
+    def __init__(self, path: str | Path, start: int, length: int) -> None:
         self._handle = open(path, "rb")
         if start:
             self._handle.seek(start)

@@ -3,14 +3,23 @@ must exist in the source bucket's region). Access log records are not written.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from overcast.context import RequestContext
 from overcast.services.s3.configstore import malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 #: S3 documents FULL_CONTROL, READ and WRITE for target grants but takes any ACL permission.
 _PERMISSIONS = frozenset({"FULL_CONTROL", "READ", "WRITE", "READ_ACP", "WRITE_ACP"})
 
 
 class LoggingOperations:
-    def put_bucket_logging(self, context, params):
+    def put_bucket_logging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         enabled = (params.get("BucketLoggingStatus") or {}).get("LoggingEnabled")
         if enabled is None:
@@ -42,7 +51,7 @@ class LoggingOperations:
         )
         return {}
 
-    def get_bucket_logging(self, context, params):
+    def get_bucket_logging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         enabled = self.configs.get(bucket, "logging")
         return {"LoggingEnabled": enabled} if enabled else {}

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from overcast.context import RequestContext
@@ -48,6 +49,12 @@ from overcast.services.s3.notifications import NotificationOperations
 from overcast.services.s3.objectlock import ObjectLockOperations
 from overcast.services.s3.replication import ReplicationOperations
 from overcast.services.s3.website import WebsiteOperations
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 DEFAULT_ENCRYPTION = {
@@ -155,37 +162,39 @@ class BucketConfigOperations(
     # -- plumbing -----------------------------------------------------------------------------
 
     @property
-    def configs(self) -> ConfigStore:
+    def configs(self: Provider) -> ConfigStore:  # type: ignore[misc]
         configs = self.__dict__.get("_configs")
         if configs is None:
             configs = self.__dict__["_configs"] = ConfigStore(self.store)
         return configs
 
-    def start(self) -> None:
+    def start(self: Provider) -> None:  # type: ignore[misc]
         super().start()
         self.start_config()
 
-    def start_config(self) -> None:
+    def start_config(self: Provider) -> None:  # type: ignore[misc]
         """Register what bucket configuration applies around requests."""
         self.runtime.request_checks.append(self._check_request)
         self.runtime.observers.append(self._observe_request)
         self.start_lifecycle()
 
-    def config_bucket(self, context, params: dict) -> dict:
+    def config_bucket(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         expected = params.get("ExpectedBucketOwner")
         if expected and expected != bucket["Account"]:
             raise s3_error("AccessDenied", "Access Denied", 403)
         return bucket
 
-    def find_bucket(self, name: str) -> dict | None:
+    def find_bucket(self: Provider, name: str) -> dict | None:  # type: ignore[misc]
         return self.data.bucket(name)  # the cached record, or None: no context to build per request
 
     @staticmethod
     def internal_context(bucket: dict) -> RequestContext:
         return RequestContext.internal("s3", bucket["Account"], bucket["Region"])
 
-    async def object_for_config(self, context, bucket: dict, key: str, version_id: str | None) -> dict:
+    async def object_for_config(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, key: str, version_id: str | None
+    ) -> dict:
         """The object version as HeadObject reports it (its errors if there is none)."""
         params = {"Bucket": bucket["Name"], "Key": key}
         if version_id:
@@ -197,7 +206,7 @@ class BucketConfigOperations(
         obj["Key"] = key
         return obj
 
-    async def config_object(self, context, bucket: dict, params: dict) -> dict:
+    async def config_object(self: Provider, context: RequestContext, bucket: dict, params: dict) -> dict:  # type: ignore[misc]
         """The object version a configuration request names (NoSuchKey/NoSuchVersion if none;
         MethodNotAllowed, naming this request's method, for a delete marker)."""
         try:
@@ -218,7 +227,9 @@ class BucketConfigOperations(
                 raise refused from None
             raise
 
-    async def find_object(self, context, bucket: dict, key: str, version_id: str | None) -> dict | None:
+    async def find_object(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, key: str, version_id: str | None
+    ) -> dict | None:
         try:
             return await self.object_for_config(context, bucket, key, version_id)
         except ServiceError:
@@ -226,7 +237,7 @@ class BucketConfigOperations(
 
     # -- hooks the object operations call ----------------------------------------------------
 
-    def object_defaults(self, context, bucket: dict, params: dict) -> dict:
+    def object_defaults(self: Provider, context: RequestContext, bucket: dict, params: dict) -> dict:  # type: ignore[misc]
         """Settings a new object takes from its bucket when the request does not give them
         (default encryption, default object lock retention), merged into the stored object."""
         defaults: dict[str, Any] = {}
@@ -255,11 +266,11 @@ class BucketConfigOperations(
         defaults.update(self.object_lock_defaults(context, bucket, params))
         return defaults
 
-    def encryption_configured(self, bucket: dict) -> bool:
+    def encryption_configured(self: Provider, bucket: dict) -> bool:  # type: ignore[misc]
         """Whether the bucket has an encryption configuration of its own (not the SSE-S3 default)."""
         return self.configs.get(bucket, "encryption") is not None
 
-    def object_read_fields(self, context, bucket: dict, obj: dict) -> dict:
+    def object_read_fields(self: Provider, context: RequestContext, bucket: dict, obj: dict) -> dict:  # type: ignore[misc]
         """Output members GetObject/HeadObject report from the object's configuration: its tag
         count and its current retention and legal hold (which change after the write)."""
         fields: dict[str, Any] = {}
@@ -273,7 +284,7 @@ class BucketConfigOperations(
 
     # -- requests around the object operations -----------------------------------------------
 
-    def _check_request(self, context, params):
+    def _check_request(self: Provider, context: RequestContext, params: dict) -> Awaitable[None] | None:  # type: ignore[misc]
         """Before an S3 handler runs: anonymous access, then ACL and tagging input of writes.
         Only an unsigned request needs to wait for anything (a coroutine is returned)."""
         if context.service != "s3":
@@ -283,11 +294,11 @@ class BucketConfigOperations(
         self._check_input(context, params)
         return None
 
-    async def _check_anonymous_then_input(self, context, params) -> None:
+    async def _check_anonymous_then_input(self: Provider, context: RequestContext, params: dict) -> None:  # type: ignore[misc]
         await self.check_anonymous(context, params)
         self._check_input(context, params)
 
-    def _check_input(self, context, params) -> None:
+    def _check_input(self: Provider, context: RequestContext, params: dict) -> None:  # type: ignore[misc]
         operation = context.operation_name
         if operation in _OBJECT_WRITES:
             self._check_object_write(context, operation, params)
@@ -310,7 +321,7 @@ class BucketConfigOperations(
                     "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
                 )
 
-    def _check_object_write(self, context, operation: str, params: dict) -> None:
+    def _check_object_write(self: Provider, context: RequestContext, operation: str, params: dict) -> None:  # type: ignore[misc]
         tagging = params.get("Tagging")
         if tagging is not None:
             parse_tagging_header(tagging)
@@ -321,14 +332,20 @@ class BucketConfigOperations(
         if grants is not None:
             self._check_acl_write(bucket, grants, bucket["Account"])
 
-    def _observe_request(self, context, params, output, error) -> None:
+    def _observe_request(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        params: dict | None,
+        output: dict | None,
+        error: Exception | None,
+    ) -> None:
         if error is not None or context.service != "s3" or params is None:
             return
         handler = _AFTER.get(context.operation_name)
         if handler is not None:
             handler(self, context, params, output or {})
 
-    def _after_create_bucket(self, context, params, output) -> None:
+    def _after_create_bucket(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         grants = acls.grants_from_request(params, bucket["Account"], acls.BUCKET_CANNED)
         if context.extra.get("s3_existing_bucket"):
@@ -349,10 +366,10 @@ class BucketConfigOperations(
         if params.get("ObjectLockEnabledForBucket"):
             self.configs.put(bucket, "object_lock", {"ObjectLockEnabled": "Enabled"})
 
-    def _after_delete_bucket(self, context, params, output) -> None:
+    def _after_delete_bucket(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         self.configs.forget_bucket(context.account, params["Bucket"])
 
-    def _after_object_write(self, context, params, output) -> None:
+    def _after_object_write(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         if bucket is None:
             return
@@ -370,7 +387,7 @@ class BucketConfigOperations(
             self.configs.put_object(bucket, "acl", key, version, grants)
         self.after_object_lock_write(bucket, params, key, version)
 
-    def _copy_source_tags(self, params, output) -> list | None:
+    def _copy_source_tags(self: Provider, params: dict, output: dict) -> list | None:  # type: ignore[misc]
         source = params.get("CopySource")
         if isinstance(source, dict):
             name, key = source.get("Bucket"), source.get("Key")
@@ -382,7 +399,7 @@ class BucketConfigOperations(
             return None
         return self.configs.get_object(bucket, "tags", key, output.get("CopySourceVersionId"))
 
-    def _after_create_upload(self, context, params, output) -> None:
+    def _after_create_upload(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         upload = output.get("UploadId")
         if bucket is None or not upload:
@@ -402,7 +419,7 @@ class BucketConfigOperations(
         if pending:
             self.configs.put(bucket, f"upload/{upload}", pending)
 
-    def _after_complete_upload(self, context, params, output) -> None:
+    def _after_complete_upload(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         if bucket is None:
             return
@@ -414,18 +431,18 @@ class BucketConfigOperations(
             context, {**pending, "Bucket": params["Bucket"], "Key": params["Key"]}, output
         )
 
-    def _after_abort_upload(self, context, params, output) -> None:
+    def _after_abort_upload(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         if bucket is not None:
             self.configs.delete(bucket, f"upload/{params['UploadId']}")
 
-    def _after_delete_object(self, context, params, output) -> None:
+    def _after_delete_object(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         if bucket is None:
             return
         self._forget_deleted(bucket, params["Key"], params.get("VersionId"), output.get("VersionId"))
 
-    def _after_delete_objects(self, context, params, output) -> None:
+    def _after_delete_objects(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         bucket = self.find_bucket(params["Bucket"])
         if bucket is None:
             return
@@ -439,7 +456,9 @@ class BucketConfigOperations(
             )
             self._forget_deleted(bucket, deleted.get("Key"), requested, deleted.get("DeleteMarkerVersionId"))
 
-    def _forget_deleted(self, bucket, key, requested_version, new_version) -> None:
+    def _forget_deleted(  # type: ignore[misc]
+        self: Provider, bucket: dict, key: str | None, requested_version: str | None, new_version: str | None
+    ) -> None:
         if key is None:
             return
         if requested_version:
@@ -450,28 +469,28 @@ class BucketConfigOperations(
 
     # -- bucket tagging -----------------------------------------------------------------------
 
-    def put_bucket_tagging(self, context, params):
+    def put_bucket_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_BUCKET_TAGS)
         self.configs.put(bucket, "tags", tags)
         context.status = 204  # what S3 answers, though its model says 200
         return {}
 
-    def get_bucket_tagging(self, context, params):
+    def get_bucket_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         tags = self.configs.get(bucket, "tags")
         if not tags:
             raise s3_error("NoSuchTagSet", "The TagSet does not exist", 404, BucketName=bucket["Name"])
         return {"TagSet": tags}
 
-    def delete_bucket_tagging(self, context, params):
+    def delete_bucket_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "tags")
         return {}
 
     # -- object tagging -----------------------------------------------------------------------
 
-    async def put_object_tagging(self, context, params):
+    async def put_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_OBJECT_TAGS)
         obj = await self.config_object(context, bucket, params)
@@ -479,13 +498,13 @@ class BucketConfigOperations(
         self.object_event(context, bucket, "ObjectTagging:Put", obj)
         return self._version_output(obj)
 
-    async def get_object_tagging(self, context, params):
+    async def get_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         obj = await self.config_object(context, bucket, params)
         tags = self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
         return {**self._version_output(obj), "TagSet": tags}
 
-    async def delete_object_tagging(self, context, params):
+    async def delete_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         obj = await self.config_object(context, bucket, params)
         self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
@@ -497,12 +516,12 @@ class BucketConfigOperations(
         version = obj.get("VersionId")
         return {"VersionId": version} if version and version != "null" else {}
 
-    def object_tags(self, bucket: dict, obj: dict) -> list[dict]:
+    def object_tags(self: Provider, bucket: dict, obj: dict) -> list[dict]:  # type: ignore[misc]
         return self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
 
     # -- encryption ---------------------------------------------------------------------------
 
-    def _aws_managed_kms_key(self, bucket: dict) -> str:
+    def _aws_managed_kms_key(self: Provider, bucket: dict) -> str:  # type: ignore[misc]
         return self._kms_key_arn(bucket, None)
 
     @staticmethod
@@ -518,7 +537,7 @@ class BucketConfigOperations(
             return prefix + "alias/aws/s3"
         return prefix + (key_id if key_id.startswith("alias/") else f"key/{key_id}")
 
-    def put_bucket_encryption(self, context, params):
+    def put_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         rules = (params.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
         if len(rules) != 1:
@@ -550,13 +569,13 @@ class BucketConfigOperations(
         )
         return {}
 
-    def get_bucket_encryption(self, context, params):
+    def get_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         return {
             "ServerSideEncryptionConfiguration": self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)
         }
 
-    def delete_bucket_encryption(self, context, params):
+    def delete_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         # Every bucket is encrypted: deleting the configuration returns it to SSE-S3.
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "encryption")
@@ -564,7 +583,7 @@ class BucketConfigOperations(
 
     # -- accelerate and request payment --------------------------------------------------------
 
-    def put_bucket_accelerate_configuration(self, context, params):
+    def put_bucket_accelerate_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         status = (params.get("AccelerateConfiguration") or {}).get("Status")
         if status not in ("Enabled", "Suspended"):
@@ -577,12 +596,12 @@ class BucketConfigOperations(
         self.configs.put(bucket, "accelerate", status)
         return {}
 
-    def get_bucket_accelerate_configuration(self, context, params):
+    def get_bucket_accelerate_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         status = self.configs.get(bucket, "accelerate")
         return {"Status": status} if status else {}
 
-    def put_bucket_request_payment(self, context, params):
+    def put_bucket_request_payment(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         payer = (params.get("RequestPaymentConfiguration") or {}).get("Payer")
         if payer not in ("Requester", "BucketOwner"):
@@ -590,7 +609,7 @@ class BucketConfigOperations(
         self.configs.put(bucket, "request_payment", payer)
         return {}
 
-    def get_bucket_request_payment(self, context, params):
+    def get_bucket_request_payment(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         return {"Payer": self.configs.get(bucket, "request_payment", "BucketOwner")}
 

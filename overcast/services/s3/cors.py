@@ -3,10 +3,19 @@ Access-Control-* headers on actual requests that carry an Origin."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from overcast.http import Response
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.http import Request, Response
 from overcast.services.s3.configstore import malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 METHODS = ("GET", "PUT", "HEAD", "POST", "DELETE")
 NOT_ALLOWED = (
@@ -89,13 +98,13 @@ def _bucket_and_key(raw_path: str) -> tuple[str, str | None]:
 
 
 class CorsOperations:
-    def put_bucket_cors(self, context, params):
+    def put_bucket_cors(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         rules = validate(params.get("CORSConfiguration") or {})
         self.configs.put(bucket, "cors", [{k: v for k, v in rule.items() if v is not None} for rule in rules])
         return {}
 
-    def get_bucket_cors(self, context, params):
+    def get_bucket_cors(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         rules = self.configs.get(bucket, "cors")
         if not rules:
@@ -107,19 +116,19 @@ class CorsOperations:
             )
         return {"CORSRules": rules}
 
-    def delete_bucket_cors(self, context, params):
+    def delete_bucket_cors(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "cors")
         return {}
 
     # -- HTTP ---------------------------------------------------------------------------------
 
-    def _error_response(self, context, error) -> Response:
+    def _error_response(self: Provider, context: RequestContext, error: ServiceError) -> Response:  # type: ignore[misc]
         from overcast import protocols
 
         return protocols.serialize_error(protocols.service_model("s3"), None, "rest-xml", error, context)
 
-    def cors_preflight(self, request, context) -> Response:
+    def cors_preflight(self: Provider, request: Request, context: RequestContext) -> Response:  # type: ignore[misc]
         """Answer an OPTIONS request as S3 does (it is not an API operation)."""
         origin = request.headers.get("origin")
         method = request.headers.get("access-control-request-method")
@@ -164,7 +173,7 @@ class CorsOperations:
         headers["x-amz-request-id"] = context.request_id
         return Response(200, headers, b"")
 
-    def cors_response(self, request, context, response: Response) -> None:
+    def cors_response(self: Provider, request: Request, context: RequestContext, response: Response) -> None:  # type: ignore[misc]
         """Add Access-Control-* headers to a response to a request that carries an Origin."""
         origin = request.headers.get("origin")
         name, _ = _bucket_and_key(request.raw_path)

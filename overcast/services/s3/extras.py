@@ -7,8 +7,16 @@ from __future__ import annotations
 import base64
 import functools
 import re
+from typing import TYPE_CHECKING
 
+from overcast.context import RequestContext
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 MAX_CONFIGURATIONS = 1000
 PAGE = 100
@@ -101,7 +109,7 @@ _KINDS = {
 
 
 class IdConfigurationOperations:
-    def _put_by_id(self, context, params, kind: str):
+    def _put_by_id(self: Provider, context: RequestContext, params: dict, kind: str) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         member, _, validate = _KINDS[kind]
         document = params.get(member) or {}
@@ -121,21 +129,21 @@ class IdConfigurationOperations:
         )
         return {}
 
-    def _get_by_id(self, context, params, kind: str):
+    def _get_by_id(self: Provider, context: RequestContext, params: dict, kind: str) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         document = self.configs.get(bucket, f"{kind}/{params['Id']}")
         if document is None:
             raise _no_configuration()
         return {_KINDS[kind][0]: document}
 
-    def _delete_by_id(self, context, params, kind: str):
+    def _delete_by_id(self: Provider, context: RequestContext, params: dict, kind: str) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if self.configs.get(bucket, f"{kind}/{params['Id']}") is None:
             raise _no_configuration()
         self.configs.delete(bucket, f"{kind}/{params['Id']}")
         return {}
 
-    def _list_by_id(self, context, params, kind: str):
+    def _list_by_id(self: Provider, context: RequestContext, params: dict, kind: str) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         token = params.get("ContinuationToken")
         after = None
@@ -161,40 +169,48 @@ class IdConfigurationOperations:
             output["NextContinuationToken"] = base64.urlsafe_b64encode(last.encode()).decode()
         return output
 
-    def put_bucket_metrics_configuration(self, context, params):
+    def put_bucket_metrics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._put_by_id(context, params, "metrics")
 
-    def get_bucket_metrics_configuration(self, context, params):
+    def get_bucket_metrics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._get_by_id(context, params, "metrics")
 
-    def delete_bucket_metrics_configuration(self, context, params):
+    def delete_bucket_metrics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._delete_by_id(context, params, "metrics")
 
-    def list_bucket_metrics_configurations(self, context, params):
+    def list_bucket_metrics_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._list_by_id(context, params, "metrics")
 
-    def put_bucket_intelligent_tiering_configuration(self, context, params):
+    def put_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
         return self._put_by_id(context, params, "tiering")
 
-    def get_bucket_intelligent_tiering_configuration(self, context, params):
+    def get_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
         return self._get_by_id(context, params, "tiering")
 
-    def delete_bucket_intelligent_tiering_configuration(self, context, params):
+    def delete_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
         return self._delete_by_id(context, params, "tiering")
 
-    def list_bucket_intelligent_tiering_configurations(self, context, params):
+    def list_bucket_intelligent_tiering_configurations(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
         return self._list_by_id(context, params, "tiering")
 
-    def put_bucket_inventory_configuration(self, context, params):
+    def put_bucket_inventory_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         output = self._put_by_id(context, params, "inventory")
         context.status = 204  # what S3 answers, though its model says 200
         return output
 
-    def get_bucket_inventory_configuration(self, context, params):
+    def get_bucket_inventory_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._get_by_id(context, params, "inventory")
 
-    def delete_bucket_inventory_configuration(self, context, params):
+    def delete_bucket_inventory_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._delete_by_id(context, params, "inventory")
 
-    def list_bucket_inventory_configurations(self, context, params):
+    def list_bucket_inventory_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._list_by_id(context, params, "inventory")

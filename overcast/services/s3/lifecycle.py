@@ -11,12 +11,19 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 log = logging.getLogger("overcast.s3")
 
@@ -235,7 +242,7 @@ async def _call(result):
 
 
 class LifecycleOperations:
-    def put_bucket_lifecycle_configuration(self, context, params):
+    def put_bucket_lifecycle_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         rules = validate(params.get("LifecycleConfiguration") or {})
         size = params.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
@@ -247,7 +254,7 @@ class LifecycleOperations:
         self.configs.lifecycle_index.put(_INDEX_SCOPE, bucket["Name"], bucket["Account"])
         return {"TransitionDefaultMinimumObjectSize": size}
 
-    def get_bucket_lifecycle_configuration(self, context, params):
+    def get_bucket_lifecycle_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "lifecycle")
         if stored is None:
@@ -259,7 +266,7 @@ class LifecycleOperations:
             )
         return stored
 
-    def delete_bucket_lifecycle(self, context, params):
+    def delete_bucket_lifecycle(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "lifecycle")
         self.configs.lifecycle_index.delete(_INDEX_SCOPE, bucket["Name"])
@@ -267,11 +274,11 @@ class LifecycleOperations:
 
     # -- the worker ------------------------------------------------------------------------------
 
-    def start_lifecycle(self) -> None:
+    def start_lifecycle(self: Provider) -> None:  # type: ignore[misc]
         interval = min(3600.0, max(0.2, day_seconds() / 4))
         self.runtime.every(interval, self.apply_lifecycle, name="s3 lifecycle")
 
-    async def apply_lifecycle(self, now: datetime | None = None) -> None:
+    async def apply_lifecycle(self: Provider, now: datetime | None = None) -> None:  # type: ignore[misc]
         """One pass over every bucket that has lifecycle rules."""
         now = now or datetime.now(UTC)
         day = day_seconds()
@@ -293,7 +300,9 @@ class LifecycleOperations:
                 except Exception:
                     log.exception("lifecycle rule %r of bucket %s failed", rule.get("ID"), name)
 
-    async def _apply_rule(self, context, bucket: dict, rule: dict, now: datetime, day: float) -> None:
+    async def _apply_rule(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, rule: dict, now: datetime, day: float
+    ) -> None:
         flt = _filter_of(rule)
         if (
             rule.get("Expiration")
@@ -307,10 +316,13 @@ class LifecycleOperations:
         if abort:
             await self._abort_uploads(context, bucket, flt["Prefix"], abort["DaysAfterInitiation"], now, day)
 
-    async def _keys_with_versions(self, context, bucket: dict, prefix: str):
+    async def _keys_with_versions(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, prefix: str
+    ) -> AsyncIterator[list[dict]]:
         """Each key's versions and delete markers, newest first."""
         params: dict[str, Any] = {"Bucket": bucket["Name"], "Prefix": prefix, "MaxKeys": 1000}
-        pending_key, pending = None, []
+        pending_key: str | None = None
+        pending: list[dict] = []
         while True:
             page = await _call(self.list_object_versions(context, params))
             entries = [dict(item, Marker=False) for item in page.get("Versions") or []]
@@ -332,7 +344,7 @@ class LifecycleOperations:
         if pending:
             yield pending
 
-    def _matches(self, bucket: dict, flt: dict, entry: dict) -> bool:
+    def _matches(self: Provider, bucket: dict, flt: dict, entry: dict) -> bool:  # type: ignore[misc]
         size = entry.get("Size") or 0
         if flt.get("ObjectSizeGreaterThan") is not None and not size > flt["ObjectSizeGreaterThan"]:
             return False
@@ -347,7 +359,16 @@ class LifecycleOperations:
                 return False
         return True
 
-    async def _apply_to_key(self, context, bucket, rule, flt, versions, now, day) -> None:
+    async def _apply_to_key(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        rule: dict,
+        flt: dict,
+        versions: list[dict],
+        now: datetime,
+        day: float,
+    ) -> None:
         current = versions[0] if versions[0].get("IsLatest") else None
         expiration = rule.get("Expiration") or {}
         if current is not None and not current["Marker"] and self._matches(bucket, flt, current):
@@ -397,7 +418,17 @@ class LifecycleOperations:
         ):
             await self._delete(context, bucket, versions[0]["Key"], versions[0]["VersionId"])
 
-    async def _transition(self, context, bucket, entry, transitions, days_field, since, now, day) -> None:
+    async def _transition(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        entry: dict,
+        transitions: list[dict],
+        days_field: str,
+        since: datetime,
+        now: datetime,
+        day: float,
+    ) -> None:
         target = None
         for transition in transitions:
             if transition.get(days_field) is not None:
@@ -412,13 +443,15 @@ class LifecycleOperations:
         if target is None or _CLASS_ORDER.get(current, 0) >= _CLASS_ORDER[target]:
             return
         try:
-            await _call(self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target))
+            self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target)
         except ServiceError as error:
             log.info("lifecycle left %s/%s in %s: %s", bucket["Name"], entry["Key"], current, error.message)
             return
         self.object_event(context, bucket, "LifecycleTransition", {**entry, "StorageClass": target})
 
-    async def _delete(self, context, bucket: dict, key: str, version_id: str | None) -> None:
+    async def _delete(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, key: str, version_id: str | None
+    ) -> None:
         params = {"Bucket": bucket["Name"], "Key": key}
         if version_id is not None:
             params["VersionId"] = version_id
@@ -429,8 +462,14 @@ class LifecycleOperations:
             return
         self._forget_deleted(bucket, key, version_id, (output or {}).get("VersionId"))
 
-    async def _abort_uploads(
-        self, context, bucket: dict, prefix: str, days: int, now: datetime, day: float
+    async def _abort_uploads(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        prefix: str,
+        days: int,
+        now: datetime,
+        day: float,
     ) -> None:
         params: dict[str, Any] = {"Bucket": bucket["Name"], "Prefix": prefix}
         while True:

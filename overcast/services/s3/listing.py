@@ -7,14 +7,22 @@ import base64
 import binascii
 from datetime import UTC, datetime
 from itertools import islice
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.protocols.serializers.xml import RawXml
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import entries
 from overcast.services.s3.object_ops import is_restored
 from overcast.services.s3.objects import SEPARATOR, URL_SAFE, listed, unpack
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 #: Sorts after every character a key can hold: "p" + this is past every key under prefix "p".
 _PAST = "\U0010ffff"
@@ -204,7 +212,7 @@ def _restore_status(restore: dict | None, params: dict) -> dict | None:
 
 
 class ListingOperations:
-    def _object_entry(self, record: dict, owner: bool, params: dict) -> dict:
+    def _object_entry(self: Provider, record: dict, owner: bool, params: dict) -> dict:  # type: ignore[misc]
         entry = {
             "Key": record["Key"],
             "LastModified": record["LastModified"],
@@ -222,7 +230,7 @@ class ListingOperations:
             entry["RestoreStatus"] = status
         return entry
 
-    def _contents(self, page: _Page, owner: bool, params: dict, encoding: str | None) -> RawXml:
+    def _contents(self: Provider, page: _Page, owner: bool, params: dict, encoding: str | None) -> RawXml:  # type: ignore[misc]
         """The Contents of a ListObjects(V2) page as XML, spliced into the response as it is:
         each row holds its entry, Key through StorageClass (entries.py)."""
         restore = "RestoreStatus" in (params.get("OptionalObjectAttributes") or ())
@@ -245,6 +253,7 @@ class ListingOperations:
     def _entry(key: str, row, owner: bool, restore: bool, params: dict, encoding: str | None) -> str:
         """One `<Contents>` element, from a row of any layout."""
         listing, owner_id = listed(key, row)
+        assert listing is not None  # a current version is never a delete marker: it has its entry
         parts = [f"<Contents>{entries.key_element(key, encoding)}{entries.without_key(listing)}"]
         if owner:
             parts.append(entries.owner(owner_id or "000000000000"))
@@ -255,7 +264,9 @@ class ListingOperations:
         parts.append("</Contents>")
         return "".join(parts)
 
-    def _objects_page(self, context, params: dict, start_after: str | None) -> tuple[dict, _Page, str | None]:
+    def _objects_page(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, start_after: str | None
+    ) -> tuple[dict, _Page, str | None]:
         """The bucket, the page of current versions and the encoding of a ListObjects(V2) request."""
         bucket = self.bucket(context, params["Bucket"])
         encoding = _check_encoding(params)
@@ -275,7 +286,7 @@ class ListingOperations:
         )
         return bucket, page.run(), encoding
 
-    def list_objects_v2(self, context, params: dict) -> dict:
+    def list_objects_v2(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         token = params.get("ContinuationToken")
         delimiter = params.get("Delimiter")
         if token is not None:
@@ -302,7 +313,7 @@ class ListingOperations:
             output["NextContinuationToken"] = _encode_token(page.last)
         return output
 
-    def list_objects(self, context, params: dict) -> dict:
+    def list_objects(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         marker = params.get("Marker")
         delimiter = params.get("Delimiter")
         bucket, page, encoding = self._objects_page(context, params, _resume_after(marker, delimiter))
@@ -321,7 +332,7 @@ class ListingOperations:
             output["NextMarker"] = _url(page.last, encoding)
         return output
 
-    def list_object_versions(self, context, params: dict) -> dict:
+    def list_object_versions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         encoding = _check_encoding(params)
         limit = _max_keys(params)

@@ -8,7 +8,9 @@ import os
 import re
 import secrets
 import time
+from typing import TYPE_CHECKING
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import checksums
@@ -26,6 +28,12 @@ from overcast.services.s3.object_ops import (
     now,
 )
 from overcast.services.s3.objects import SEPARATOR
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10000
@@ -58,13 +66,13 @@ def _check_part_number(number: int) -> None:
 
 
 class MultipartOperations:
-    def _upload(self, bucket: dict, key: str, upload_id: str) -> dict:
+    def _upload(self: Provider, bucket: dict, key: str, upload_id: str) -> dict:  # type: ignore[misc]
         upload = self.data.uploads.get(bucket["Id"], key + SEPARATOR + upload_id)
         if upload is None:
             raise no_such_upload(upload_id)
         return upload
 
-    def create_multipart_upload(self, context, params: dict) -> dict:
+    def create_multipart_upload(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         key = params["Key"]
         check_key(key)
@@ -120,7 +128,7 @@ class MultipartOperations:
         output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
         return output
 
-    def _put_part(self, bucket: dict, upload: dict, number: int, body: Body) -> dict:
+    def _put_part(self: Provider, bucket: dict, upload: dict, number: int, body: Body) -> dict:  # type: ignore[misc]
         part = {"PartNumber": number, "ETag": f'"{body.md5}"', "Size": body.size, "LastModified": now()}
         if body.checksums:
             part["Checksums"] = body.checksums
@@ -135,7 +143,7 @@ class MultipartOperations:
             self.data.files.remove(old.get("File"))
         return part
 
-    async def upload_part(self, context, params: dict) -> dict:
+    async def upload_part(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         number = params["PartNumber"]
         _check_part_number(number)
@@ -163,7 +171,7 @@ class MultipartOperations:
         output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
         return output
 
-    def upload_part_copy(self, context, params: dict) -> dict:
+    def upload_part_copy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         number = params["PartNumber"]
         _check_part_number(number)
@@ -203,7 +211,7 @@ class MultipartOperations:
             output["CopySourceVersionId"] = source["VersionId"]
         return output
 
-    def _copy_range(self, source: dict, first: int, last: int, algorithm: str | None) -> Body:
+    def _copy_range(self: Provider, source: dict, first: int, last: int, algorithm: str | None) -> Body:  # type: ignore[misc]
         body = Body()
         md5 = hashlib.md5()
         summer = checksums.new(algorithm) if algorithm else None
@@ -233,11 +241,11 @@ class MultipartOperations:
             files.commit(scratch, body.file)
         body.size = length
         body.md5 = md5.hexdigest()
-        if summer:
+        if algorithm and summer:
             body.checksums = {algorithm: checksums.encode(summer.digest())}
         return body
 
-    def complete_multipart_upload(self, context, params: dict) -> dict:
+    def complete_multipart_upload(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         key, upload_id = params["Key"], params["UploadId"]
         try:
@@ -345,7 +353,9 @@ class MultipartOperations:
         output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
         return output
 
-    def _final_checksums(self, upload: dict, parts: list[dict], requested: list[dict], params: dict):
+    def _final_checksums(  # type: ignore[misc]
+        self: Provider, upload: dict, parts: list[dict], requested: list[dict], params: dict
+    ) -> tuple[dict[str, str] | None, str | None]:
         algorithm = upload.get("ChecksumAlgorithm")
         if not algorithm:
             return None, None
@@ -374,7 +384,7 @@ class MultipartOperations:
             return {algorithm: combined}, "FULL_OBJECT"
         return {algorithm: checksums.composite(algorithm, values)}, "COMPOSITE"
 
-    def _join(self, parts: list[dict]) -> Body:
+    def _join(self: Provider, parts: list[dict]) -> Body:  # type: ignore[misc]
         """The parts' bodies as one file (kernel-side copies where the OS allows)."""
         body = Body()
         body.size = sum(part["Size"] for part in parts)
@@ -400,7 +410,7 @@ class MultipartOperations:
                 scratch.unlink()
         return body
 
-    def _drop_upload(self, bucket: dict, upload: dict) -> None:
+    def _drop_upload(self: Provider, bucket: dict, upload: dict) -> None:  # type: ignore[misc]
         scope, upload_id = bucket["Id"], upload["UploadId"]
         rows = list(self.data.parts.scan(scope, prefix=upload_id + SEPARATOR))
         with self.store.transaction():
@@ -410,17 +420,17 @@ class MultipartOperations:
         for _, part in rows:
             self.data.files.remove(part.get("File"))
 
-    def abort_multipart_upload(self, context, params: dict) -> dict:
+    def abort_multipart_upload(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         upload = self._upload(bucket, params["Key"], params["UploadId"])
         self._drop_upload(bucket, upload)
         return {}
 
-    def abort_all_uploads(self, bucket: dict) -> None:
+    def abort_all_uploads(self: Provider, bucket: dict) -> None:  # type: ignore[misc]
         for _, upload in list(self.data.uploads.scan(bucket["Id"])):
             self._drop_upload(bucket, upload)
 
-    def list_parts(self, context, params: dict) -> dict:
+    def list_parts(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         marker = count_argument(params, "PartNumberMarker", "part-number-marker", 0)
         limit = min(count_argument(params, "MaxParts", "max-parts", 1000), 1000)
@@ -428,7 +438,7 @@ class MultipartOperations:
         prefix = upload["UploadId"] + SEPARATOR
         start = _part_key(upload["UploadId"], marker) if marker else None
         rows = self.data.parts.scan(bucket["Id"], prefix=prefix, start_after=start, limit=limit + 1)
-        parts = []
+        parts: list[dict] = []
         truncated = False
         for _, part in rows:
             if len(parts) >= limit:
@@ -461,7 +471,7 @@ class MultipartOperations:
             output["ChecksumType"] = upload["ChecksumType"]
         return output
 
-    def list_multipart_uploads(self, context, params: dict) -> dict:
+    def list_multipart_uploads(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         from overcast.services.s3.listing import _PAST, _check_encoding, _Page, _resume_after, _url
 
         bucket = self.bucket(context, params["Bucket"])

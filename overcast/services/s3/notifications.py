@@ -14,11 +14,19 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 from overcast.arns import partition
 from overcast.bus import DeliveryError
+from overcast.context import RequestContext
 from overcast.services.s3.configstore import invalid_argument, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 EVENT_NAMES = frozenset(
     {
@@ -151,7 +159,9 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 class NotificationOperations:
-    async def put_bucket_notification_configuration(self, context, params):
+    async def put_bucket_notification_configuration(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
         bucket = self.config_bucket(context, params)
         given = params.get("NotificationConfiguration") or {}
         stored: dict = {}
@@ -217,7 +227,9 @@ class NotificationOperations:
             self.configs.delete(bucket, "notification")
         return {}
 
-    async def _validate_destinations(self, context, bucket: dict, stored: dict) -> None:
+    async def _validate_destinations(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, stored: dict
+    ) -> None:
         """AWS checks each queue and topic by sending it one s3:TestEvent (however many
         configurations name it), and that each function exists; it lists every destination
         that failed, numbered."""
@@ -253,10 +265,13 @@ class NotificationOperations:
                 fields[f"ArgumentName{number}"] = arn
                 fields[f"ArgumentValue{number}"] = reason
             raise s3_error(
-                "InvalidArgument", "Unable to validate the following destination configurations", **fields
+                "InvalidArgument",
+                "Unable to validate the following destination configurations",
+                400,
+                **fields,
             )
 
-    def _missing_function(self, arn: str) -> str | None:
+    def _missing_function(self: Provider, arn: str) -> str | None:  # type: ignore[misc]
         """Why a function cannot receive S3's events, or None. (AWS checks that the function
         exists and lets S3 invoke it; S3 sends functions no test event.)"""
         from overcast import services
@@ -275,13 +290,20 @@ class NotificationOperations:
             return str(getattr(error, "message", error))
         return None
 
-    def get_bucket_notification_configuration(self, context, params):
+    def get_bucket_notification_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         return self.configs.get(bucket, "notification") or {}
 
     # -- events ---------------------------------------------------------------------------------
 
-    def event_record(self, context, bucket: dict, event_name: str, obj: dict, configuration_id: str) -> dict:
+    def event_record(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        event_name: str,
+        obj: dict,
+        configuration_id: str,
+    ) -> dict:
         now = datetime.now(UTC)
         family, _, detail = event_name.partition(":")
         s3_object = {"key": quote_plus(obj["Key"], safe="/~")}
@@ -333,12 +355,14 @@ class NotificationOperations:
             }
         return record
 
-    def wants_events(self, bucket: dict) -> bool:
+    def wants_events(self: Provider, bucket: dict) -> bool:  # type: ignore[misc]
         """Whether an object event of this bucket would reach anyone (callers skip building it
         otherwise)."""
         return bool(self.configs.get(bucket, "notification")) or self.runtime.bus.has_subscribers("s3:event")
 
-    def object_event(self, context, bucket: dict, event_name: str, obj: dict) -> None:
+    def object_event(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, event_name: str, obj: dict
+    ) -> None:
         """An object changed; event_name as AWS names it without the "s3:" prefix
         ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
         bucket's notification configuration."""
@@ -371,7 +395,7 @@ class NotificationOperations:
         if "EventBridgeConfiguration" in configuration:
             bus.publish("events:put", self.eventbridge_event(context, bucket, event_name, obj))
 
-    def _complete_restore_later(self, bucket: dict, obj: dict) -> None:
+    def _complete_restore_later(self: Provider, bucket: dict, obj: dict) -> None:  # type: ignore[misc]
         """Announce s3:ObjectRestore:Completed when the restored copy becomes readable, if the
         version is still there then. (Pending announcements do not survive a restart.)"""
         delay = obj["Restore"]["Ready"] - time.time()
@@ -390,7 +414,9 @@ class NotificationOperations:
 
         self.runtime.spawn(complete(), name=f"s3 restore of {bucket['Name']}/{obj['Key']}")
 
-    def eventbridge_event(self, context, bucket: dict, event_name: str, obj: dict) -> dict:
+    def eventbridge_event(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, event_name: str, obj: dict
+    ) -> dict:
         family, _, detail = event_name.partition(":")
         detail_type = _DETAIL_TYPES.get(event_name) or _DETAIL_TYPES.get(family, family)
         s3_object = {"key": obj["Key"]}

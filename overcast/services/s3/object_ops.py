@@ -8,12 +8,20 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import checksums
-from overcast.services.s3.bodies import RangeReader, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.objects import _MAX
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 MAX_KEY_BYTES = 1024
 MAX_METADATA_BYTES = 2048
@@ -216,7 +224,9 @@ def restore_header(record: dict) -> str | None:
 
 def is_restored(record: dict) -> bool:
     restore = record.get("Restore")
-    return bool(restore) and restore["Ready"] <= time.time() < restore["Expiry"]
+    if not restore:
+        return False
+    return restore["Ready"] <= time.time() < restore["Expiry"]
 
 
 def check_key(key: str) -> None:
@@ -326,7 +336,14 @@ def _drop_checksums(output: dict) -> None:
 class ObjectOperations:
     # -- writes --------------------------------------------------------------------------------
 
-    def new_record(self, context, bucket: dict, params: dict, body, metadata: dict | None = None) -> dict:
+    def new_record(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        params: dict,
+        body: Body,
+        metadata: dict | None = None,
+    ) -> dict:
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {
             "Key": params["Key"],
@@ -355,8 +372,13 @@ class ObjectOperations:
             record["File"] = body.file
         return record
 
-    def commit_version(
-        self, context, bucket: dict, record: dict, event: str, bypass_governance: bool = False
+    def commit_version(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        record: dict,
+        event: str,
+        bypass_governance: bool = False,
     ) -> None:
         """Make record the key's newest version; a replaced null version's lock is checked first."""
         if (
@@ -377,12 +399,14 @@ class ObjectOperations:
             garbage = self.data.put_version(bucket, record, current)
         self._committed(context, bucket, record, event, garbage)
 
-    def _committed(self, context, bucket: dict, record: dict, event: str, garbage: list[str]) -> None:
+    def _committed(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, record: dict, event: str, garbage: list[str]
+    ) -> None:
         self.data.remove_files(garbage)
         if self.wants_events(bucket):
             self.object_event(context, bucket, event, event_object(record))
 
-    def _check_write_conditions(self, bucket: dict, params: dict) -> None:
+    def _check_write_conditions(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
         if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
         if if_none_match is None and if_match is None:
             return
@@ -403,7 +427,7 @@ class ObjectOperations:
             if not _etag_matches(if_match, current["ETag"]):
                 raise precondition_failed("If-Match")
 
-    async def put_object(self, context, params: dict) -> dict:
+    async def put_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         key = params["Key"]
         check_key(key)
@@ -442,7 +466,9 @@ class ObjectOperations:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def find_version(self, bucket: dict, key: str, version_id: str | None, method: str = "GET") -> dict:
+    def find_version(  # type: ignore[misc]
+        self: Provider, bucket: dict, key: str, version_id: str | None, method: str = "GET"
+    ) -> dict:
         """The version asked for; NoSuchKey / NoSuchVersion / MethodNotAllowed (a delete marker
         asked for by id) as S3 answers."""
         if version_id is None:
@@ -479,7 +505,7 @@ class ObjectOperations:
             raise error
         return record
 
-    def _missing_key(self, bucket: dict, key: str) -> ServiceError:
+    def _missing_key(self: Provider, bucket: dict, key: str) -> ServiceError:  # type: ignore[misc]
         """NoSuchKey; when the key's newest version is a delete marker, S3 says so in headers."""
         error = no_such_key(key)
         if bucket.get("Versioning"):
@@ -488,7 +514,9 @@ class ObjectOperations:
                 error.headers = _delete_marker_headers(latest)
         return error
 
-    def read_output(self, context, bucket: dict, record: dict, params: dict) -> dict:
+    def read_output(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, record: dict, params: dict
+    ) -> dict:
         output = {
             "AcceptRanges": "bytes",
             "LastModified": record["LastModified"],
@@ -527,7 +555,7 @@ class ObjectOperations:
                 output[field] = params[member]
         return output
 
-    def _read_target(self, context, params: dict, method: str) -> tuple[dict, dict]:
+    def _read_target(self: Provider, context: RequestContext, params: dict, method: str) -> tuple[dict, dict]:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
@@ -535,7 +563,7 @@ class ObjectOperations:
         check_conditions(record, params)
         return bucket, record
 
-    def _span(self, record: dict, params: dict) -> tuple[int, int] | None:
+    def _span(self: Provider, record: dict, params: dict) -> tuple[int, int] | None:  # type: ignore[misc]
         """The (first, last) bytes a Range or PartNumber selects, or None for all."""
         size = record["Size"]
         part = params.get("PartNumber")
@@ -559,7 +587,7 @@ class ObjectOperations:
             return parse_range(text, size)
         return None
 
-    def get_object(self, context, params: dict) -> dict:
+    def get_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket, record = self._read_target(context, params, "GET")
         output = self.read_output(context, bucket, record, params)
         span = self._span(record, params)
@@ -582,7 +610,7 @@ class ObjectOperations:
             output["Body"] = b""
         return output
 
-    def head_object(self, context, params: dict) -> dict:
+    def head_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket, record = self._read_target(context, params, "HEAD")
         output = self.read_output(context, bucket, record, params)
         span = self._span(record, params)
@@ -595,7 +623,7 @@ class ObjectOperations:
             output["PartsCount"] = len(record["PartSizes"])
         return output
 
-    def get_object_attributes(self, context, params: dict) -> dict:
+    def get_object_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "GET")
         wanted = set(params.get("ObjectAttributes") or [])
@@ -645,7 +673,7 @@ class ObjectOperations:
 
     # -- deletes -------------------------------------------------------------------------------
 
-    def delete_object(self, context, params: dict) -> dict:
+    def delete_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         return self._delete_key(
             context,
@@ -656,9 +684,9 @@ class ObjectOperations:
             params.get("IfMatch"),
         )
 
-    def _delete_key(
-        self,
-        context,
+    def _delete_key(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
         bucket: dict,
         key: str,
         version_id: str | None,
@@ -688,7 +716,7 @@ class ObjectOperations:
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
             self.data.remove_files(garbage)
-            output = {"VersionId": version_id}
+            output: dict[str, Any] = {"VersionId": version_id}
             if record.get("DeleteMarker"):
                 output["DeleteMarker"] = True
             self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
@@ -716,7 +744,7 @@ class ObjectOperations:
         self.commit_version(context, bucket, marker, "ObjectRemoved:DeleteMarkerCreated", bypass)
         return {"DeleteMarker": True, "VersionId": new_id}
 
-    def delete_objects(self, context, params: dict) -> dict:
+    def delete_objects(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         request = params.get("Delete") or {}
         items = request.get("Objects") or []
@@ -779,7 +807,7 @@ class ObjectOperations:
 
     # -- copy ----------------------------------------------------------------------------------
 
-    def copy_source(self, context, source) -> tuple[dict, dict]:
+    def copy_source(self: Provider, context: RequestContext, source: str | dict) -> tuple[dict, dict]:  # type: ignore[misc]
         """The (bucket, version record) an x-amz-copy-source names."""
         if isinstance(source, dict):
             name, key, version_id = source.get("Bucket"), source.get("Key"), source.get("VersionId")
@@ -813,7 +841,7 @@ class ObjectOperations:
             )
         return bucket, record
 
-    def copy_body(self, record: dict):
+    def copy_body(self: Provider, record: dict) -> tuple[bytes | None, str | None]:  # type: ignore[misc]
         """A new home for a version's body (inline bytes, or a hard link to its file)."""
         if record.get("Data") is not None:
             return record["Data"], None
@@ -821,7 +849,7 @@ class ObjectOperations:
             return None, self.data.files.copy(record["File"])
         return None, None
 
-    def copy_object(self, context, params: dict) -> dict:
+    def copy_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         key = params["Key"]
         check_key(key)
@@ -911,7 +939,7 @@ class ObjectOperations:
         )
         result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
         result.update({name: value for name, value in checksum_output(record).items()})
-        output = {"CopyObjectResult": result}
+        output: dict[str, Any] = {"CopyObjectResult": result}
         if version_id != "null":
             output["VersionId"] = version_id
         if source["VersionId"] != "null":
@@ -921,7 +949,7 @@ class ObjectOperations:
                 output[name] = record[name]
         return output
 
-    def _checksum_of(self, record: dict, algorithm: str) -> str:
+    def _checksum_of(self: Provider, record: dict, algorithm: str) -> str:  # type: ignore[misc]
         if algorithm not in checksums.ALGORITHMS:
             raise checksums.invalid_algorithm(algorithm)
         hasher = checksums.new(algorithm)
@@ -935,7 +963,7 @@ class ObjectOperations:
 
     # -- storage classes -----------------------------------------------------------------------
 
-    def restore_object(self, context, params: dict) -> dict:
+    def restore_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "POST")
         if record.get("StorageClass") not in ARCHIVED:
@@ -975,8 +1003,13 @@ class ObjectOperations:
         )
         return {}
 
-    def transition_object(
-        self, context, bucket: dict, key: str, version_id: str | None, storage_class: str
+    def transition_object(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        bucket: dict,
+        key: str,
+        version_id: str | None,
+        storage_class: str,
     ) -> None:
         """Move a version to another storage class (the lifecycle worker's transitions)."""
         record = self.find_version(bucket, key, version_id, "PUT")

@@ -4,8 +4,16 @@ and legal hold, and the refusal to delete what they protect."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
+from overcast.context import RequestContext
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 MODES = ("GOVERNANCE", "COMPLIANCE")
 
@@ -23,10 +31,10 @@ def _now() -> datetime:
 
 
 class ObjectLockOperations:
-    def lock_configuration(self, bucket: dict) -> dict | None:
+    def lock_configuration(self: Provider, bucket: dict) -> dict | None:  # type: ignore[misc]
         return self.configs.get(bucket, "object_lock")
 
-    def put_object_lock_configuration(self, context, params):
+    def put_object_lock_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         given = params.get("ObjectLockConfiguration")
         if given is None:
@@ -47,20 +55,19 @@ class ObjectLockOperations:
             retention = rule.get("DefaultRetention") or {}
             if retention.get("Mode") not in MODES:
                 raise malformed_xml()
-            days, years = retention.get("Days"), retention.get("Years")
-            if (days is None) == (years is None):
+            periods = {unit: retention[unit] for unit in ("Days", "Years") if retention.get(unit) is not None}
+            if len(periods) != 1:
                 raise malformed_xml()
-            if (days or years) <= 0:
+            ((unit, period),) = periods.items()
+            if period <= 0:
                 raise invalid_argument(
-                    "Default retention period must be a positive integer value",
-                    "Days" if days is not None else "Years",
-                    days or years,
+                    "Default retention period must be a positive integer value", unit, period
                 )
             stored["Rule"] = {"DefaultRetention": {k: v for k, v in retention.items() if v is not None}}
         self.configs.put(bucket, "object_lock", stored)
         return {}
 
-    def get_object_lock_configuration(self, context, params):
+    def get_object_lock_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.lock_configuration(bucket)
         if stored is None:
@@ -74,7 +81,7 @@ class ObjectLockOperations:
 
     # -- per version ----------------------------------------------------------------------------
 
-    def _retention(self, bucket: dict, obj: dict) -> dict | None:
+    def _retention(self: Provider, bucket: dict, obj: dict) -> dict | None:  # type: ignore[misc]
         stored = self.configs.get_object(bucket, "retention", obj["Key"], obj.get("VersionId"))
         if stored is not None:
             return stored or None  # {} records a removed retention
@@ -82,11 +89,11 @@ class ObjectLockOperations:
             return {"Mode": obj["ObjectLockMode"], "RetainUntilDate": obj["ObjectLockRetainUntilDate"]}
         return None
 
-    def _legal_hold(self, bucket: dict, obj: dict) -> str | None:
+    def _legal_hold(self: Provider, bucket: dict, obj: dict) -> str | None:  # type: ignore[misc]
         stored = self.configs.get_object(bucket, "legal_hold", obj["Key"], obj.get("VersionId"))
         return stored if stored is not None else obj.get("ObjectLockLegalHoldStatus")
 
-    def object_lock_fields(self, bucket: dict, obj: dict) -> dict:
+    def object_lock_fields(self: Provider, bucket: dict, obj: dict) -> dict:  # type: ignore[misc]
         fields = {}
         retention = self._retention(bucket, obj)
         if retention:
@@ -97,7 +104,7 @@ class ObjectLockOperations:
             fields["ObjectLockLegalHoldStatus"] = hold
         return fields
 
-    async def put_object_retention(self, context, params):
+    async def put_object_retention(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
@@ -119,7 +126,7 @@ class ObjectLockOperations:
         self.configs.put_object(bucket, "retention", obj["Key"], obj.get("VersionId"), value)
         return {}
 
-    async def get_object_retention(self, context, params):
+    async def get_object_retention(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
@@ -133,7 +140,7 @@ class ObjectLockOperations:
             )
         return {"Retention": retention}
 
-    async def put_object_legal_hold(self, context, params):
+    async def put_object_legal_hold(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
@@ -144,7 +151,7 @@ class ObjectLockOperations:
         self.configs.put_object(bucket, "legal_hold", obj["Key"], obj.get("VersionId"), status)
         return {}
 
-    async def get_object_legal_hold(self, context, params):
+    async def get_object_legal_hold(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
@@ -160,7 +167,7 @@ class ObjectLockOperations:
 
     # -- hooks ----------------------------------------------------------------------------------
 
-    def object_lock_defaults(self, context, bucket: dict, params: dict) -> dict:
+    def object_lock_defaults(self: Provider, context: RequestContext, bucket: dict, params: dict) -> dict:  # type: ignore[misc]
         mode, until = params.get("ObjectLockMode"), params.get("ObjectLockRetainUntilDate")
         hold = params.get("ObjectLockLegalHoldStatus")
         configuration = self.lock_configuration(bucket)
@@ -186,7 +193,9 @@ class ObjectLockOperations:
             fields["ObjectLockLegalHoldStatus"] = hold
         return fields
 
-    def after_object_lock_write(self, bucket: dict, params: dict, key: str, version: str | None) -> None:
+    def after_object_lock_write(  # type: ignore[misc]
+        self: Provider, bucket: dict, params: dict, key: str, version: str | None
+    ) -> None:
         """A multipart upload's lock settings, given when it was created, apply on completion."""
         if params.get("ObjectLockMode") and params.get("ObjectLockRetainUntilDate"):
             self.configs.put_object(
@@ -199,7 +208,9 @@ class ObjectLockOperations:
         if params.get("ObjectLockLegalHoldStatus"):
             self.configs.put_object(bucket, "legal_hold", key, version, params["ObjectLockLegalHoldStatus"])
 
-    def check_object_lock(self, context, bucket: dict, obj: dict, bypass_governance: bool) -> None:
+    def check_object_lock(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, obj: dict, bypass_governance: bool
+    ) -> None:
         """Raise AccessDenied if the version's retention or legal hold forbids deleting or
         overwriting it."""
         if self.lock_configuration(bucket) is None:

@@ -347,15 +347,15 @@ class ObjectStore:
         head_current = next(current, None)
         head_older = next(older, None)
         latest_key = after_key  # resuming inside a key: its latest version was on an earlier page
-        while head_current is not None or head_older is not None:
-            if head_older is None or (head_current is not None and head_current[0] < head_older[0]):
+        while True:
+            if head_current is not None and (head_older is None or head_current[0] < head_older[0]):
                 row_key, row = head_current
                 head_current = next(current, None)
                 record = unpack(row_key, row)  # a fresh dict, whichever layout
                 record["IsLatest"] = True
                 latest_key = row_key
                 yield row_key, record
-            else:
+            elif head_older is not None:
                 row_key, row = head_older
                 head_older = next(older, None)
                 key = row_key[:-17]  # the key, SEPARATOR, then the 16-digit order
@@ -363,6 +363,8 @@ class ObjectStore:
                 record["IsLatest"] = key != latest_key
                 latest_key = key
                 yield row_key, record
+            else:
+                return  # both scans are done
 
 
 def version_row_key(record: dict[str, Any], current: bool) -> str:

@@ -17,15 +17,23 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError, internal_error
-from overcast.http import Response
+from overcast.http import Request, Response
 from overcast.identity import identify
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.object_ops import header_text, mail_safe
 from overcast.signing import ALGORITHM, matches, signature
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 log = logging.getLogger("overcast")
 _MISMATCH = (
@@ -177,7 +185,7 @@ def _tagging(text: str) -> str:
 
 
 class PostObjectOperations:
-    async def form_post(self, request, context) -> Response | None:
+    async def form_post(self: Provider, request: Request, context: RequestContext) -> Response | None:  # type: ignore[misc]
         """Answer a POST to a bucket's URL (no query): a browser-based upload."""
         from overcast.services.s3.cors import _bucket_and_key
 
@@ -200,7 +208,7 @@ class PostObjectOperations:
             log.exception("s3 POST Object failed")
             return protocols.serialize_error(model, None, "rest-xml", internal_error(), context)
 
-    async def _form_post(self, request, context, name: str) -> Response:
+    async def _form_post(self: Provider, request: Request, context: RequestContext, name: str) -> Response:  # type: ignore[misc]
         content_type = request.headers.get("content-type", "")
         if not content_type.lower().startswith("multipart/form-data"):
             raise s3_error(
@@ -258,14 +266,20 @@ class PostObjectOperations:
         self._observe_form(context, params, output, None)
         return self._form_response(request, context, form, bucket, key, output)
 
-    def _observe_form(self, context, params, output, error) -> None:
+    def _observe_form(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        params: dict | None,
+        output: dict | None,
+        error: Exception | None,
+    ) -> None:
         for observe in self.runtime.observers:
             try:
                 observe(context, params, output, error)
             except Exception:
                 log.exception("request observer %r failed", observe)
 
-    def _check_form_signature(self, form: dict[str, str]) -> str | None:
+    def _check_form_signature(self: Provider, form: dict[str, str]) -> str | None:  # type: ignore[misc]
         """The access key that signed the policy (None for an unsigned upload); SignatureDoesNotMatch
         if the signature is wrong, InvalidArgument naming a missing field."""
         if any(name in form for name in _V4_FIELDS):
@@ -448,7 +462,7 @@ class PostObjectOperations:
 
     @staticmethod
     def _form_response(
-        request, context, form: dict[str, str], bucket: dict, key: str, output: dict
+        request: Request, context: RequestContext, form: dict[str, str], bucket: dict, key: str, output: dict
     ) -> Response:
         host = request.headers.get("host", "localhost")
         location = f"{request.scheme}://{host}/{quote(bucket['Name'])}/{quote(key)}"

@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime
 
 from overcast.arns import partition
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.s3 import acl as acls
@@ -148,7 +149,7 @@ class Provider(
 
     # -- the bucket record, for every S3 operation and the configuration half ------------------
 
-    def bucket(self, context, name: str) -> dict:
+    def bucket(self, context: RequestContext, name: str) -> dict:
         record = self.data.bucket(name)
         if record is None:
             raise no_such_bucket(name)
@@ -156,7 +157,7 @@ class Provider(
 
     # -- buckets -------------------------------------------------------------------------------
 
-    def create_bucket(self, context, params: dict) -> dict:
+    def create_bucket(self, context: RequestContext, params: dict) -> dict:
         name = params["Bucket"]
         validate_bucket_name(name)
         region = self._location(context, params)
@@ -207,7 +208,7 @@ class Provider(
         location = f"/{name}" if region == "us-east-1" else f"http://{name}.s3.amazonaws.com/"
         return {"Location": location, "BucketArn": _bucket_arn(name, region)}
 
-    def _location(self, context, params: dict) -> str:
+    def _location(self, context: RequestContext, params: dict) -> str:
         configuration = params.get("CreateBucketConfiguration") or {}
         constraint = configuration.get("LocationConstraint")
         region = context.region
@@ -242,12 +243,12 @@ class Provider(
             )
         return target
 
-    def head_bucket(self, context, params: dict) -> dict:
+    def head_bucket(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         return {"BucketRegion": bucket["Region"], "AccessPointAlias": False}
 
-    def get_bucket_location(self, context, params: dict) -> dict:
+    def get_bucket_location(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         region = bucket["Region"]
@@ -256,7 +257,7 @@ class Provider(
             or (None if region == "us-east-1" else region)
         }
 
-    def delete_bucket(self, context, params: dict) -> dict:
+    def delete_bucket(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         if bucket["Account"] != context.account:
@@ -270,7 +271,7 @@ class Provider(
         self.data.delete_bucket(bucket)
         return {}
 
-    def list_buckets(self, context, params: dict) -> dict:
+    def list_buckets(self, context: RequestContext, params: dict) -> dict:
         limit = params.get("MaxBuckets")
         if limit is not None and not 1 <= limit <= 10000:
             raise ServiceError(
@@ -283,7 +284,7 @@ class Provider(
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
         start_after = params.get("ContinuationToken")
-        buckets = []
+        buckets: list[dict] = []
         token = None
         for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=start_after):
             record = self.data.bucket(name)
@@ -302,7 +303,7 @@ class Provider(
             output["ContinuationToken"] = token
         return output
 
-    def put_bucket_versioning(self, context, params: dict) -> dict:
+    def put_bucket_versioning(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         configuration = params.get("VersioningConfiguration") or {}
@@ -326,7 +327,7 @@ class Provider(
         self.data.put_bucket(record)
         return {}
 
-    def get_bucket_versioning(self, context, params: dict) -> dict:
+    def get_bucket_versioning(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
         output = {}

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import TYPE_CHECKING
 
+from overcast.context import RequestContext
 from overcast.services.s3.configstore import malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 
 def _destination_name(bucket_arn: str) -> str | None:
@@ -17,7 +25,7 @@ def _destination_name(bucket_arn: str) -> str | None:
 
 
 class ReplicationOperations:
-    def put_bucket_replication(self, context, params):
+    def put_bucket_replication(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         if bucket.get("Versioning") != "Enabled":
             raise s3_error(
@@ -46,7 +54,7 @@ class ReplicationOperations:
         self.configs.put(bucket, "replication", {"Role": document["Role"], "Rules": stored_rules})
         return {}
 
-    def get_bucket_replication(self, context, params):
+    def get_bucket_replication(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "replication")
         if stored is None:
@@ -58,7 +66,7 @@ class ReplicationOperations:
             )
         return {"ReplicationConfiguration": stored}
 
-    def delete_bucket_replication(self, context, params):
+    def delete_bucket_replication(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "replication")
         return {}

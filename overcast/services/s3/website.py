@@ -8,11 +8,20 @@ from __future__ import annotations
 import html
 import inspect
 import logging
+import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.http import Response
+from overcast.http import Request, Response
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
+
+if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.s3.provider import Provider
 
 log = logging.getLogger("overcast.s3")
 
@@ -129,12 +138,12 @@ def _redirect(location: str, status: int = 301) -> Response:
 
 
 class WebsiteOperations:
-    def put_bucket_website(self, context, params):
+    def put_bucket_website(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.put(bucket, "website", validate(params.get("WebsiteConfiguration") or {}))
         return {}
 
-    def get_bucket_website(self, context, params):
+    def get_bucket_website(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         stored = self.configs.get(bucket, "website")
         if stored is None:
@@ -146,14 +155,16 @@ class WebsiteOperations:
             )
         return stored
 
-    def delete_bucket_website(self, context, params):
+    def delete_bucket_website(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         self.configs.delete(bucket, "website")
         return {}
 
     # -- the website endpoint -----------------------------------------------------------------
 
-    async def serve_website(self, request, match, context) -> Response:
+    async def serve_website(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match[str], context: RequestContext
+    ) -> Response:
         try:
             return await self._serve_website(request, match.group("bucket"), context)
         except ServiceError as error:
@@ -164,7 +175,9 @@ class WebsiteOperations:
                 500, "InternalError", "We encountered an internal error. Please try again.", context
             )
 
-    async def _serve_website(self, request, name: str, context) -> Response:
+    async def _serve_website(  # type: ignore[misc]
+        self: Provider, request: Request, name: str, context: RequestContext
+    ) -> Response:
         if request.method not in ("GET", "HEAD"):
             return error_page(
                 405,
@@ -219,12 +232,14 @@ class WebsiteOperations:
                 return response
         return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
 
-    async def _readable(self, context, bucket: dict, key: str) -> bool:
+    async def _readable(self: Provider, context: RequestContext, bucket: dict, key: str) -> bool:  # type: ignore[misc]
         return await self.find_object(
             context, bucket, key, None
         ) is not None and await self.anonymous_allowed(context, bucket, "s3:GetObject", key)
 
-    async def _serve_key(self, context, request, bucket: dict, key: str, status: int) -> Response | None:
+    async def _serve_key(  # type: ignore[misc]
+        self: Provider, context: RequestContext, request: Request, bucket: dict, key: str, status: int
+    ) -> Response | None:
         if not await self.anonymous_allowed(context, bucket, "s3:GetObject", key):
             return None
         found = await self.website_object(context, bucket, key, request.method == "HEAD")
@@ -237,7 +252,9 @@ class WebsiteOperations:
         response.status = status
         return response
 
-    async def website_object(self, context, bucket: dict, key: str, head: bool):
+    async def website_object(  # type: ignore[misc]
+        self: Provider, context: RequestContext, bucket: dict, key: str, head: bool
+    ) -> tuple[dict, Response] | None:
         """(object fields, Response) for a website GET/HEAD of `key`, or None if there is no
         such object. The body and its headers are GetObject's, served through the object
         operations' own handler and serializer."""
@@ -265,7 +282,9 @@ class WebsiteOperations:
         return {"WebsiteRedirectLocation": output.get("WebsiteRedirectLocation")}, response
 
     @staticmethod
-    def _routing_redirect(rules: list[dict], key: str, error_code: str | None, request) -> Response | None:
+    def _routing_redirect(
+        rules: list[dict], key: str, error_code: str | None, request: Request
+    ) -> Response | None:
         for rule in rules:
             condition = rule.get("Condition") or {}
             prefix = condition.get("KeyPrefixEquals")

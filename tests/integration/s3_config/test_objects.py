@@ -171,6 +171,26 @@ def test_object_lock(s3):
     )
 
 
+def test_object_lock_default_retention_must_be_positive(s3):
+    name = "cfg-locked-periods"
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    for period in ({"Days": 0}, {"Years": 0}, {"Days": -1}):
+        configuration = {
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", **period}},
+        }
+        assert error_code(
+            s3.put_object_lock_configuration, Bucket=name, ObjectLockConfiguration=configuration
+        ) == (
+            "InvalidArgument",
+            400,
+            "Default retention period must be a positive integer value",
+        )
+    assert s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled"
+    }
+
+
 def test_object_lock_needs_a_lock_enabled_bucket(s3, bucket):
     assert error_code(s3.get_object_lock_configuration, Bucket=bucket)[:2] == (
         "ObjectLockConfigurationNotFoundError",
