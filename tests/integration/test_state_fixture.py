@@ -113,6 +113,26 @@ def check_dynamodb(server: Server) -> None:
     assert binary["blob"]["B"] == b"\x00\xff"
     assert dynamodb.scan(TableName=F.TABLE)["Count"] == 4
 
+    # The table of the key layout before the hashed one, rekeyed at start.
+    plain = dynamodb.query(
+        TableName=F.PLAIN_TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "p1"}},
+    )["Items"]
+    assert [i["sk"]["N"] for i in plain] == ["1", "4", "7", "10"]
+    red = dynamodb.query(
+        TableName=F.PLAIN_TABLE,
+        IndexName="by-colour",
+        KeyConditionExpression="colour = :c",
+        ExpressionAttributeValues={":c": {"S": "red"}},
+    )["Items"]
+    assert sorted(int(i["sk"]["N"]) for i in red) == [1, 3, 5, 7, 9, 11]
+    segments = [
+        dynamodb.scan(TableName=F.PLAIN_TABLE, Segment=segment, TotalSegments=4)["Items"]
+        for segment in range(4)
+    ]
+    assert sorted(int(i["sk"]["N"]) for items in segments for i in items) == list(range(12))
+
     streams = client(server, "dynamodbstreams")
     stream = streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]
     iterator = streams.get_shard_iterator(
@@ -163,7 +183,7 @@ def test_the_previous_release_data_dir_is_upgraded_in_place_and_reads_back(tmp_p
         server.stop()
     with Store.open(data_dir) as store:  # upgraded in place: S3 rows are all of the current layout
         layouts = {name: layout for name, (layout, _) in store._backend.layouts().items()}
-        assert layouts["s3/objects"] == layouts["s3/versions"] == 3
+        assert layouts["s3/objects"] == layouts["s3/versions"] == 3 and layouts["dynamodb/tables"] == 2
         for name in ("objects", "versions"):
             table = store.table("s3", name)
             assert all(type(row) is bytes for scope in table.scopes() for _, row in table.scan(scope))
