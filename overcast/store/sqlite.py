@@ -274,11 +274,7 @@ class SqliteBackend:
         try:
             try:
                 incoming_version = self._check_incoming(check_value)
-                layouts = (
-                    dict(self._conn.execute("SELECT tbl, layout FROM incoming.layouts").fetchall())
-                    if incoming_version >= 2
-                    else {}
-                )
+                layouts = self._incoming_layouts() if incoming_version >= 2 else {}
             except sqlite3.DatabaseError as exc:
                 raise ValueError(f"its state database is damaged or not SQLite: {exc}") from exc
             check_layouts(layouts)
@@ -303,6 +299,19 @@ class SqliteBackend:
                 raise
         finally:
             self._conn.execute("DETACH DATABASE incoming")
+
+    def _incoming_layouts(self) -> dict[str, int]:
+        layouts = {}
+        for tbl, layout, resume_scope, resume_key in self._conn.execute(
+            "SELECT tbl, layout, resume_scope, resume_key FROM incoming.layouts"
+        ):
+            resume_ok = (resume_scope is None and resume_key is None) or (
+                type(resume_scope) is str and type(resume_key) is str
+            )
+            if not (type(tbl) is str and type(layout) is int and resume_ok):
+                raise ValueError(f"its layout record {tbl!r} has columns of the wrong types")
+            layouts[tbl] = layout
+        return layouts
 
     def _check_incoming(self, check_value: Callable[[bytes], object]) -> int:
         """The snapshot's format, once its every row is checked."""
