@@ -62,6 +62,21 @@ def test_tables_start_recorded_at_their_current_layout(store: Store) -> None:
     assert store.table("svc", "rows").get(SC, "k") == {"n": 5}
 
 
+def test_an_upgrade_with_nothing_to_migrate_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_rows(store, 3)
+    store.upgrade("svc", CHAINED)
+    writes: list[str] = []
+    for name in ("begin", "put", "set_layout"):
+        real = getattr(store._backend, name)
+        monkeypatch.setattr(
+            store._backend, name, lambda *a, name=name, real=real: (writes.append(name), real(*a))[1]
+        )
+    store.upgrade("svc", CHAINED)
+    assert writes == []
+
+
 def test_rows_from_before_layouts_were_recorded_are_migrated_once(store: Store) -> None:
     old_rows(store)
     store.upgrade("svc", CHAINED)
