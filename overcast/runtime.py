@@ -48,7 +48,10 @@ class Runtime:
             with self._lock:
                 provider = self.providers.get(service)
                 if provider is None:
-                    provider = services.provider_class(service)(self)
+                    provider_class = services.provider_class(service)
+                    # Old rows are migrated before the provider reads any (store/layouts.py).
+                    self.store.upgrade(service, provider_class.layouts)
+                    provider = provider_class(self)
                     self.providers[service] = provider
                     provider.start()
                     log.info("service %s started", service)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from overcast.bus import DeliveryError
 
 if TYPE_CHECKING:
     from overcast.http import Request, Response
     from overcast.runtime import Runtime
+    from overcast.store.layouts import TableLayout
 
 
 class BaseProvider:
@@ -29,6 +30,9 @@ class BaseProvider:
     """
 
     service: str = ""
+    #: The row layout of each of the service's store tables that has had more than one, with
+    #: the steps from the older ones (overcast/store/layouts.py); other tables are at layout 1.
+    layouts: ClassVar[tuple[TableLayout, ...]] = ()
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime

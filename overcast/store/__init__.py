@@ -8,6 +8,21 @@ State is key-value tables of JSON-like values (plus bytes, tz-aware datetimes, D
 partitioned by scope (account/region, or account for global services) and read back in key
 order by index-backed scans. Every write is committed when the call returns. This module
 knows nothing of SQL: the database sits behind the Backend interface (backend.py).
+
+State formats move forward (layouts.py):
+
+* Every table records the layout of its rows. A service declares, per table, its current
+  layout and a migration step from each older layout it still upgrades; its readers know only
+  the current layout.
+* An upgrade migrates old rows once, when the service loads (at start for a service that has
+  state), before it serves a request: in batches, each committed with how far it got, so a
+  kill during a migration leaves a data dir the next start finishes. A long one logs its
+  progress every 10,000 rows.
+* The data dir records its format (sqlite.SCHEMA_VERSION), bumped whenever a table or a layout
+  changes; an older Overcast refuses a newer data dir (or export) at open, naming the version
+  that wrote it, and never rewrites it.
+* Each release keeps the steps from the previous release's layouts, and a fixture of the
+  previous release's data dir (tests/fixtures/) that its tests upgrade and read back.
 """
 
 from __future__ import annotations
@@ -26,16 +41,17 @@ from pathlib import Path
 from typing import Any
 
 from overcast import __version__
-from overcast.store import archive
+from overcast.store import archive, layouts
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
+from overcast.store.layouts import LayoutState, Step, TableLayout
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; one process per data dir is on the user.
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["IncompatibleStateError", "Store", "StoreError", "Table", "scope"]
+__all__ = ["IncompatibleStateError", "Step", "Store", "StoreError", "Table", "TableLayout", "scope"]
 
 DATABASE_FILE = "state.sqlite"
 LOCK_FILE = "overcast.lock"
@@ -202,6 +218,12 @@ class Store:
             f"overcast_store_transaction_{id(self)}", default=False
         )
         self._tables: dict[tuple[str, str], Table] = {}
+        #: Each table's recorded layout (read once here; layouts.py keeps it in step).
+        self._layouts: dict[str, LayoutState] = {}
+        self._load_layouts()
+        #: The layouts each service declared when it was upgraded, so an import upgrades the
+        #: state it brings before a loaded service reads it.
+        self._declared: dict[str, tuple[TableLayout, ...]] = {}
         self._file_services: set[str] = set()
         self._reset_hooks: list[Callable[[], None]] = []
         self._closed = False
@@ -242,6 +264,14 @@ class Store:
             _check_name("table", name)
             table = self._tables.setdefault((service, name), Table(self, f"{service}/{name}"))
         return table
+
+    def upgrade(self, service: str, declared: tuple[TableLayout, ...] = ()) -> None:
+        """Migrate `service`'s tables to the layouts it declares (layouts.py). Call it before
+        the service reads its state. Raises IncompatibleStateError for a table this version
+        cannot read."""
+        _check_name("service", service)
+        self._declared[service] = tuple(declared)
+        layouts.upgrade(self, service, declared)
 
     def services_with_state(self) -> set[str]:
         """The services that have rows in any table (one index seek per table)."""
@@ -363,10 +393,14 @@ class Store:
             with self._lock:
                 self._require_no_transaction("import")
                 try:
-                    self._backend.replace_from(staging / archive.DATABASE_NAME, decode)
+                    self._backend.replace_from(staging / archive.DATABASE_NAME, decode, self._check_layouts)
                 except ValueError as exc:
                     raise ValueError(f"{source} is not a usable Overcast export: {exc}") from exc
                 self._replace_files(incoming_files)
+                self._load_layouts()
+                # Under the lock, so no request reads the imported rows before they are upgraded.
+                for service, declared in self._declared.items():
+                    layouts.upgrade(self, service, declared)
                 self._run_reset_hooks()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -396,6 +430,28 @@ class Store:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="overcast-ephemeral-"))
         return self._root
+
+    def _load_layouts(self) -> None:
+        with self._lock:
+            self._layouts = {
+                name: LayoutState(layout, resume)
+                for name, (layout, resume) in self._backend.layouts().items()
+            }
+
+    def _check_layouts(self, incoming: dict[str, int]) -> None:
+        """Refuse an export holding a table of a loaded service at a layout newer than this
+        version reads (the others are checked when their service loads)."""
+        for name, layout in incoming.items():
+            service, _, table = name.partition("/")
+            declared = self._declared.get(service)
+            if declared is None:
+                continue
+            current = next((t.current for t in declared if t.name == table), layouts.DEFAULT_LAYOUT)
+            if layout > current:
+                raise ValueError(
+                    f"its table {name} holds rows of layout {layout}, written by a newer Overcast;"
+                    f" this version reads layout {current}. Upgrade Overcast to import it."
+                )
 
     def _require_no_transaction(self, action: str) -> None:
         if self._depth:

@@ -54,7 +54,16 @@ class Backend(Protocol):
         """The first table after `after` (in order) that holds rows, or None."""
         ...
 
-    def clear(self) -> None: ...
+    def clear(self) -> None:
+        """Delete every row (the tables' recorded layouts stay)."""
+        ...
+
+    def layouts(self) -> dict[str, tuple[int, tuple[str, str] | None]]:
+        """Every table's recorded row layout, and the (scope, key) a migration step under way
+        has converted up to (overcast/store/layouts.py)."""
+        ...
+
+    def set_layout(self, tbl: str, layout: int, resume: tuple[str, str] | None) -> None: ...
 
     def begin(self) -> None: ...
 
@@ -75,10 +84,15 @@ class Backend(Protocol):
         whatever the backend)."""
         ...
 
-    def replace_from(self, path: Path, check_value: Callable[[bytes], object]) -> None:
-        """Atomically replace all rows with a snapshot's; ValueError, rows untouched, if
-        the snapshot is not Overcast state this version reads or check_value raises for
-        one of its values."""
+    def replace_from(
+        self,
+        path: Path,
+        check_value: Callable[[bytes], object],
+        check_layouts: Callable[[dict[str, int]], object],
+    ) -> None:
+        """Atomically replace all rows and recorded layouts with a snapshot's; ValueError, rows
+        untouched, if the snapshot is not Overcast state this version reads or check_value
+        raises for one of its values or check_layouts for its {table: layout}."""
         ...
 
     def close(self) -> None: ...

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from overcast import __version__
 from overcast.store.backend import IncompatibleStateError
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteBackend"]
@@ -17,13 +18,16 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteBackend"]
 # Written into the database header (PRAGMA application_id) so an Overcast state file can be
 # told apart from any other SQLite file; "OVCT".
 APPLICATION_ID = 0x4F564354
-# Bump on any change to the tables below, and teach _migrate the step from the previous one.
-SCHEMA_VERSION = 1
+# The data dir's format (PRAGMA user_version). Bump it on any change to the tables below and
+# whenever a service's table gets a new row layout, so that an older Overcast refuses the data
+# dir at open; teach _SCHEMA_STEPS the step from the previous format if the tables changed.
+# 1: items only. 2: the layouts and meta tables.
+SCHEMA_VERSION = 2
 
 # WITHOUT ROWID clusters the rows on the primary key: a get is one B-tree descent and a scan
 # of one table's scope (optionally from a key on) reads contiguous pages. TEXT compares with
 # the BINARY collation on UTF-8 bytes, which is Unicode codepoint order.
-_SCHEMA = """
+_ITEMS = """
 CREATE TABLE items (
     tbl   TEXT NOT NULL,
     scope TEXT NOT NULL,
@@ -32,6 +36,24 @@ CREATE TABLE items (
     PRIMARY KEY (tbl, scope, key)
 ) WITHOUT ROWID;
 """
+# A table's row layout (overcast/store/layouts.py), and while a migration step is under way
+# the last row it converted; `meta` holds which Overcast last changed the data dir's format.
+_LAYOUTS = """
+CREATE TABLE layouts (
+    tbl          TEXT PRIMARY KEY,
+    layout       INTEGER NOT NULL,
+    resume_scope TEXT,
+    resume_key   TEXT
+) WITHOUT ROWID;
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+# The SQL that brings a database of format N - 1 to format N (tables only: row layouts are
+# migrated by the services' declared steps, overcast/store/layouts.py).
+_SCHEMA_STEPS = {2: _LAYOUTS}
+_SCHEMA = _ITEMS + _LAYOUTS
 
 _GET = "SELECT value FROM items WHERE tbl = ? AND scope = ? AND key = ?"
 _PUT = "INSERT OR REPLACE INTO items (tbl, scope, key, value) VALUES (?, ?, ?, ?)"
@@ -89,20 +111,58 @@ class SqliteBackend:
                 f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID};"
                 f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
+            self._record_writer()
             return
         if app_id != APPLICATION_ID:
             raise IncompatibleStateError(f"{self.path} is a SQLite database but not Overcast state")
         if version > SCHEMA_VERSION:
+            writer = self._meta("written_by")
             raise IncompatibleStateError(
-                f"{self.path} was written by a newer Overcast (state schema {version}; this"
-                f" version reads up to {SCHEMA_VERSION}). Upgrade Overcast or use another data dir."
+                f"{self.path} was written by a newer Overcast{f' ({writer})' if writer else ''}"
+                f" (data dir format {version}); this Overcast"
+                f" ({__version__}) reads formats up to {SCHEMA_VERSION}. Upgrade Overcast or use"
+                " another data dir."
             )
-        self._migrate(version)
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
 
     def _migrate(self, version: int) -> None:
-        # Schema 1 is the first; future versions upgrade step by step from `version` here.
-        if version != SCHEMA_VERSION:
-            raise IncompatibleStateError(f"{self.path}: unknown state schema {version}")
+        """Bring the tables from format `version` to the current one, in one transaction: a
+        kill part-way leaves the old format, which the next open upgrades again."""
+        if version < 1:
+            raise IncompatibleStateError(f"{self.path}: unknown data dir format {version}")
+        steps = [_SCHEMA_STEPS.get(step, "") for step in range(version + 1, SCHEMA_VERSION + 1)]
+        self._conn.executescript(f"BEGIN; {''.join(steps)} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        self._record_writer()
+
+    def _record_writer(self) -> None:
+        """Note which Overcast set the format, so an older one can name it when it refuses."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES ('written_by', ?)", (__version__,)
+        )
+
+    def _meta(self, name: str) -> str | None:
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:  # a format without the meta table
+            return None
+        return None if row is None else str(row[0])
+
+    # -- layouts --------------------------------------------------------------------------
+
+    def layouts(self) -> dict[str, tuple[int, tuple[str, str] | None]]:
+        rows = self._conn.execute("SELECT tbl, layout, resume_scope, resume_key FROM layouts")
+        return {
+            tbl: (layout, None if resume_scope is None else (resume_scope, resume_key))
+            for tbl, layout, resume_scope, resume_key in rows
+        }
+
+    def set_layout(self, tbl: str, layout: int, resume: tuple[str, str] | None) -> None:
+        scope, key = resume if resume is not None else (None, None)
+        self._conn.execute(
+            "INSERT OR REPLACE INTO layouts (tbl, layout, resume_scope, resume_key) VALUES (?, ?, ?, ?)",
+            (tbl, layout, scope, key),
+        )
 
     # -- rows -----------------------------------------------------------------------------
 
@@ -196,25 +256,40 @@ class SqliteBackend:
         finally:
             target.close()
 
-    def replace_from(self, path: Path, check_value: Callable[[bytes], object]) -> None:
-        """Replace every row with those of the snapshot at `path`, atomically. Raises
-        ValueError, leaving the current rows untouched, if it is not Overcast state this
-        version can read or `check_value` raises for any of its values."""
+    def replace_from(
+        self,
+        path: Path,
+        check_value: Callable[[bytes], object],
+        check_layouts: Callable[[dict[str, int]], object],
+    ) -> None:
+        """Replace every row, and the tables' recorded layouts, with those of the snapshot at
+        `path`, atomically. Raises ValueError, leaving the current rows untouched, if it is not
+        Overcast state this version can read or `check_value` raises for any of its values or
+        `check_layouts` for its layouts. A snapshot of an older format has no recorded layouts:
+        its tables are then unrecorded, as in an old data dir."""
         try:
             self._conn.execute("ATTACH DATABASE ? AS incoming", (str(path),))
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"its state database cannot be opened: {exc}") from exc
         try:
             try:
-                self._check_incoming(check_value)
+                incoming_version = self._check_incoming(check_value)
+                layouts = self._incoming_layouts() if incoming_version >= 2 else {}
             except sqlite3.DatabaseError as exc:
                 raise ValueError(f"its state database is damaged or not SQLite: {exc}") from exc
+            check_layouts(layouts)
             self.begin()
             try:
                 self._conn.execute("DELETE FROM main.items")
                 self._conn.execute(
                     "INSERT INTO main.items (tbl, scope, key, value) SELECT tbl, scope, key, value FROM incoming.items"
                 )
+                self._conn.execute("DELETE FROM main.layouts")
+                if incoming_version >= 2:
+                    self._conn.execute(
+                        "INSERT INTO main.layouts (tbl, layout, resume_scope, resume_key)"
+                        " SELECT tbl, layout, resume_scope, resume_key FROM incoming.layouts"
+                    )
                 self.commit()
             except sqlite3.DatabaseError as exc:
                 self.rollback()
@@ -225,14 +300,29 @@ class SqliteBackend:
         finally:
             self._conn.execute("DETACH DATABASE incoming")
 
-    def _check_incoming(self, check_value: Callable[[bytes], object]) -> None:
+    def _incoming_layouts(self) -> dict[str, int]:
+        layouts = {}
+        for tbl, layout, resume_scope, resume_key in self._conn.execute(
+            "SELECT tbl, layout, resume_scope, resume_key FROM incoming.layouts"
+        ):
+            resume_ok = (resume_scope is None and resume_key is None) or (
+                type(resume_scope) is str and type(resume_key) is str
+            )
+            if not (type(tbl) is str and type(layout) is int and resume_ok):
+                raise ValueError(f"its layout record {tbl!r} has columns of the wrong types")
+            layouts[tbl] = layout
+        return layouts
+
+    def _check_incoming(self, check_value: Callable[[bytes], object]) -> int:
+        """The snapshot's format, once its every row is checked."""
         app_id = self._conn.execute("PRAGMA incoming.application_id").fetchone()[0]
         version = self._conn.execute("PRAGMA incoming.user_version").fetchone()[0]
         if app_id != APPLICATION_ID:
             raise ValueError("its state database is not Overcast state")
-        if version != SCHEMA_VERSION:
+        if not 1 <= version <= SCHEMA_VERSION:
             raise ValueError(
-                f"it holds state schema {version}; this version of Overcast reads {SCHEMA_VERSION}"
+                f"it holds data dir format {version}; this version of Overcast ({__version__}) reads"
+                f" formats 1 to {SCHEMA_VERSION}. Upgrade Overcast to import it."
             )
         # Every row is read once now, so a crafted or damaged export fails here, with the
         # current state intact, instead of at some later get().
@@ -246,6 +336,7 @@ class SqliteBackend:
                 raise ValueError(
                     f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}"
                 ) from exc
+        return int(version)
 
     def close(self) -> None:
         conn = getattr(self, "_conn", None)

@@ -833,6 +833,18 @@ GARBAGE = {
     "newer-schema": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": valid_database("PRAGMA user_version = 99")}
     ),
+    "layout-text": lambda: tar_gz(
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database("INSERT INTO layouts VALUES ('evil/t', 'two', NULL, NULL)"),
+        }
+    ),
+    "layout-half-resume": lambda: tar_gz(
+        {
+            "overcast-export.json": manifest(),
+            "state.sqlite": valid_database("INSERT INTO layouts VALUES ('evil/t', 1, 'scope', NULL)"),
+        }
+    ),
     "foreign-database": lambda: tar_gz(
         {"overcast-export.json": manifest(), "state.sqlite": foreign_database()}
     ),

@@ -23,6 +23,7 @@ from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb.layouts import LAYOUTS
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
@@ -104,6 +105,7 @@ def read_units(size: int, consistent: bool) -> float:
 
 class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, BaseProvider):
     service = "dynamodb"
+    layouts = LAYOUTS
 
     def __init__(self, runtime) -> None:
         super().__init__(runtime)

@@ -3,7 +3,6 @@ index's entries, with DynamoDB's Limit, 1 MB page, filter, projection and Select
 
 from __future__ import annotations
 
-import zlib
 from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
@@ -227,7 +226,6 @@ class ReadsMixin:
         b: E.Bindings,
         projection,
         select: str,
-        segment: tuple[int, int] | None = None,
         raw: bool = False,
     ) -> dict:
         limit = params.get("Limit")
@@ -236,7 +234,7 @@ class ReadsMixin:
             prefix=prefix,
             start_after=start_after,
             end_before=end_before,
-            limit=None if segment else limit,
+            limit=limit,
             reverse=reverse,
         )
         items: list = []  # item dicts, or their JSON texts when spliced
@@ -250,15 +248,10 @@ class ReadsMixin:
             and index.projection != "ALL"
             and (select == "ALL_ATTRIBUTES" or projection is not None)
         )
-        hash_name = index.hash if index else schema.hash
         evaluate = E.evaluate
         # Items returned as stored: their JSON text goes to the wire untouched.
         splice = raw and filter_tree is None and projection is None and not fetch_base and select != "COUNT"
         for _, (weight, body) in rows:
-            if segment is not None:
-                item = unpack(body)
-                if zlib.crc32(encode_key_value(item[hash_name]).encode()) % segment[1] != segment[0]:
-                    continue
             if size + weight > PAGE_BYTES and scanned:
                 more = True
                 break
@@ -403,15 +396,11 @@ class ReadsMixin:
         prefix = target.storage
         start = self._start_key(schema, index, params.get("ExclusiveStartKey"))
         end = None
-        segmented = None
         if segment is not None and total is not None and total > 1:  # one is never without the other
-            if target.hashed:
-                # The segment's own range of hash buckets: N segments read the table once.
-                low, end = segment_bounds(prefix, segment, total)
-                if start is None or start < low:
-                    start = low
-            else:
-                segmented = (segment, total)
+            # The segment's own range of hash buckets: N segments read the table once.
+            low, end = segment_bounds(prefix, segment, total)
+            if start is None or start < low:
+                start = low
         return self._page(
             scope,
             schema,
@@ -425,6 +414,5 @@ class ReadsMixin:
             b,
             projection,
             select,
-            segmented,
             raw=not context.extra.get("internal"),
         )

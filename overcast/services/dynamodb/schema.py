@@ -11,9 +11,10 @@ from overcast.errors import ServiceError
 from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
 
 SEPARATOR = "|"
-#: Tables created with this layout key their items (and index entries) by a hash bucket of the
-#: partition key first, as DynamoDB spreads partitions: a parallel Scan segment is then one
-#: contiguous range of buckets. Tables from before keep the plain layout and still work.
+#: Every table keys its items (and index entries) by a hash bucket of the partition key first,
+#: as DynamoDB spreads partitions: a parallel Scan segment is then one contiguous range of
+#: buckets. Its record says so with this `key_layout`; tables from before it are rekeyed when
+#: DynamoDB loads (layouts.py).
 HASHED_LAYOUT = 2
 BUCKETS = 1 << 32
 
@@ -24,7 +25,7 @@ def bucket(encoded_hash: str) -> str:
 
 
 def segment_bounds(storage: str, segment: int, total: int) -> tuple[str, str | None]:
-    """(start_after, end_before) of one parallel Scan segment in the hashed layout."""
+    """(start_after, end_before) of one parallel Scan segment."""
     low = segment * BUCKETS // total
     high = (segment + 1) * BUCKETS // total
     return storage + "%08x" % low, (storage + "%08x" % high) if high < BUCKETS else None
@@ -41,10 +42,9 @@ class Index:
     local: bool
     status: str = "ACTIVE"
     arn: str = ""
-    hashed: bool = False
 
     def partition(self, encoded_hash: str) -> str:
-        return bucket(encoded_hash) + encoded_hash if self.hashed else encoded_hash
+        return bucket(encoded_hash) + encoded_hash
 
     def entry_key(self, item: dict, table: Schema) -> str | None:
         """The store key of an item's entry in this index, or None when the item lacks the
@@ -87,10 +87,9 @@ class Schema:
     has_lsi: bool = False
     key_tuple: tuple[str, ...] = ()
     key_names: frozenset[str] = frozenset()
-    hashed: bool = False
 
     def partition(self, encoded_hash: str) -> str:
-        return bucket(encoded_hash) + encoded_hash if self.hashed else encoded_hash
+        return bucket(encoded_hash) + encoded_hash
 
     def __post_init__(self) -> None:
         self.key_tuple = (self.hash, self.range) if self.range else (self.hash,)
@@ -104,7 +103,7 @@ class Schema:
 
     def item_key(self, item: dict) -> str:
         encoded = encode_key_value(item[self.hash])
-        key = self.storage + (bucket(encoded) + encoded if self.hashed else encoded)
+        key = self.storage + bucket(encoded) + encoded
         if self.range is not None:
             key += encode_key_value(item[self.range])
         return key
@@ -138,7 +137,7 @@ class Schema:
             else:
                 _check_key_size(name == self.hash, kind, inner)
             part = encode_key_value(value)
-            if self.hashed and name == self.hash:
+            if name == self.hash:
                 part = bucket(part) + part
             encoded += part
         return self.storage + encoded
@@ -211,7 +210,6 @@ def build(record: dict) -> Schema:
         hash=hash_name,
         range=range_name,
         types=types,
-        hashed=record.get("key_layout") == HASHED_LAYOUT,
     )
     for local, specs in (
         (True, record.get("LocalSecondaryIndexes") or ()),
@@ -230,7 +228,6 @@ def build(record: dict) -> Schema:
                 local=local,
                 status=spec.get("IndexStatus", "ACTIVE"),
                 arn=spec["IndexArn"],
-                hashed=schema.hashed,
             )
             if local:
                 schema.has_lsi = True

@@ -239,7 +239,7 @@ class ListingOperations:
                 "".join(
                     [
                         f"<Contents>{row[4 : 4 + (row[2] << 8 | row[3])].decode()}</Contents>"
-                        if row.__class__ is bytes and (row[1] & URL_SAFE or not encoding)
+                        if row[1] & URL_SAFE or not encoding
                         else self._entry(key, row, False, False, params, encoding)
                         for key, row in page.entries
                     ]
@@ -251,7 +251,7 @@ class ListingOperations:
 
     @staticmethod
     def _entry(key: str, row, owner: bool, restore: bool, params: dict, encoding: str | None) -> str:
-        """One `<Contents>` element, from a row of any layout."""
+        """One `<Contents>` element, from an object's row."""
         listing, owner_id = listed(key, row)
         assert listing is not None  # a current version is never a delete marker: it has its entry
         parts = [f"<Contents>{entries.key_element(key, encoding)}{entries.without_key(listing)}"]

@@ -13,8 +13,8 @@ Tables (scope in brackets):
 Rows of `objects` and `versions` are compact (see `pack`): what a listing sends, its entry's
 XML already rendered (see entries.py), leads a byte string that a listing slices without
 decoding anything; the rest of the record follows as CBOR, decoded only when it is wanted.
-Rows of the earlier layouts (plain dicts, layout 1 with the listed fields by position, layout 2
-a list led by the listing text) are still read as they are.
+Rows of the earlier layouts are migrated to this one when S3 loads (layouts.py): the readers
+here know only this one.
 
 `order` is 16 hex digits that fall as time rises, so a key's versions list newest first, and a
 version id starts with its order (a get by version id is one lookup). A bucket's id is fresh on
@@ -58,15 +58,9 @@ LAYOUT = 3
 URL_SAFE, HAS_FILE = 1, 2
 HEAD = struct.Struct(">BBH")
 
-#: Layout 2, written before: [2, listing, url safe, owner, last modified, file, tail] (a list,
-#: `tail` the CBOR of the other fields).
-_LISTING_2, _FIELDS_2 = 1, 3
-#: Layout 1, written before that: [1, *_HEAD_1 values, tail], LastModified as its wire text.
-_HEAD_1 = ("Size", "ETag", "LastModified", "Owner", "StorageClass", "Checksums", "ChecksumType", "Restore")
-
 
 def pack(record: dict) -> bytes:
-    """A version record as its compact row."""
+    """A version record as its compact row (of layout LAYOUT)."""
     rest = dict(record)
     del rest["Key"]
     modified = rest.get("LastModified")
@@ -88,27 +82,9 @@ def _rest(row: bytes) -> dict:
     return decode_value(row[4 + (row[2] << 8 | row[3]) :])
 
 
-def unpack(key: str, row: Any) -> dict:
-    """The version record of a row (of any layout)."""
-    if row.__class__ is bytes:
-        record = _rest(row)
-    elif row.__class__ is dict:
-        return row
-    elif row[0] == 2:
-        owner, modified, file, tail = row[_FIELDS_2:]
-        record = decode_value(tail)
-        if owner is not None:
-            record["Owner"] = owner
-        if file is not None:
-            record["File"] = file
-        if modified is not None:
-            record["LastModified"] = modified
-    else:
-        tail = row[-1]
-        record = decode_value(tail) if tail is not None else {}
-        for name, value in zip(_HEAD_1, row[1:], strict=False):
-            if value is not None:
-                record[name] = value
+def unpack(key: str, row: bytes) -> dict:
+    """The version record of a row."""
+    record = _rest(row)
     record["Key"] = key
     modified = record.get("LastModified")
     if modified is not None:
@@ -116,14 +92,9 @@ def unpack(key: str, row: Any) -> dict:
     return record
 
 
-def listed(key: str, row: Any) -> tuple[str | None, str | None]:
-    """(listing text, owner) of a row, whichever layout it was written in."""
-    if row.__class__ is bytes:
-        return listing_text(row) or None, _rest(row).get("Owner")
-    if row.__class__ is list and row[0] == 2:
-        return row[_LISTING_2], row[_FIELDS_2]
-    record = unpack(key, row)
-    return entries.render_record(record), record.get("Owner")
+def listed(key: str, row: bytes) -> tuple[str | None, str | None]:
+    """(listing text, owner) of a row."""
+    return listing_text(row) or None, _rest(row).get("Owner")
 
 
 class Orders:
@@ -271,10 +242,7 @@ class ObjectStore:
         self.objects.put(scope, key, pack(record))
         if row is None:
             return []
-        if row.__class__ is bytes:
-            file = _rest(row).get("File") if row[1] & HAS_FILE else None
-        else:
-            file = unpack(key, row).get("File")
+        file = _rest(row).get("File") if row[1] & HAS_FILE else None
         return [file] if file else []
 
     def _to_versions(self, scope: str, record: dict) -> None:
@@ -351,7 +319,7 @@ class ObjectStore:
             if head_current is not None and (head_older is None or head_current[0] < head_older[0]):
                 row_key, row = head_current
                 head_current = next(current, None)
-                record = unpack(row_key, row)  # a fresh dict, whichever layout
+                record = unpack(row_key, row)  # a fresh dict
                 record["IsLatest"] = True
                 latest_key = row_key
                 yield row_key, record

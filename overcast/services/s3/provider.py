@@ -20,6 +20,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.config import BucketConfigOperations
+from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
@@ -129,6 +130,7 @@ class Provider(
     BaseProvider,
 ):
     service = "s3"
+    layouts = LAYOUTS
 
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
