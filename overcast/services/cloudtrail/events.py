@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -436,6 +437,28 @@ class Record:
         "resources",
     )
     __slots__ = FIELDS
+
+    ts_us: int
+    stored_id: str | None
+    event_name: str
+    event_source: str
+    read_only: bool
+    data_type: str | None
+    region: str
+    account: str
+    principal_arn: str
+    principal_id: str
+    access_key_id: str | None
+    source_ip: str
+    user_agent: str
+    mfa: bool
+    request_id: str
+    params: dict | None
+    response: dict | None
+    error_code: str | None
+    error_message: str | None
+    #: (type, name, ARN) of each resource the call names.
+    resources: list[Sequence[str]]
 
     def __init__(self, values: list) -> None:
         for name, value in zip(self.FIELDS, values, strict=False):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
@@ -298,7 +300,7 @@ class Provider(BaseProvider):
                 raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
             start = token["o"]
         page = found[start : start + 50]
-        out = {"Trails": page}
+        out: dict[str, Any] = {"Trails": page}
         if start + 50 < len(found):
             out["NextToken"] = encode_token({"o": start + 50})
         return out
@@ -524,7 +526,7 @@ class Provider(BaseProvider):
         summary_attribute = None
         test = None
         if attribute is not None:
-            test = _ATTRIBUTE_TESTS[attribute[0]]
+            test = partial(_ATTRIBUTE_TESTS[attribute[0]], v=attribute[1])
             if attribute[0] == "EventId":
                 ms = event_id_ms(attribute[1])
                 if ms is None:
@@ -538,14 +540,14 @@ class Provider(BaseProvider):
         for chunk, index, record in self.recorder.records(
             scope, start_us, end_us, attribute=summary_attribute, after=after
         ):
-            if test is not None and not test(record, attribute[1]):
+            if test is not None and not test(record):
                 continue
             if len(found) == limit:
                 more = True
                 break
             found.append(record)
             position = (chunk, index)
-        out = {"Events": [record.lookup_entry() for record in found]}
+        out: dict[str, Any] = {"Events": [record.lookup_entry() for record in found]}
         if more and position is not None:
             # The page's upper time bound is kept so that later events never shift the pages.
             token_end = end_us if after is not None else now_us if not params.get("EndTime") else end_us

@@ -141,8 +141,8 @@ class Recorder:
             keep_data = self.keep_data_events
             now = time.time_ns() // 1000
             chunks: dict[tuple, _Chunk] = {}
-            for where, chunk in list(self._open.items()):
-                if len(chunk.times) >= CHUNK_EVENTS or now - chunk.times[0] >= CHUNK_SPAN_US:
+            for where, open_chunk in list(self._open.items()):
+                if len(open_chunk.times) >= CHUNK_EVENTS or now - open_chunk.times[0] >= CHUNK_SPAN_US:
                     del self._open[where]  # full or old: later calls start a new chunk
             for item in batch:
                 (
@@ -326,10 +326,11 @@ class Recorder:
         high = f"{end_us + 1:016d}"
         if after is not None:
             high = min(high, after[0] + "\x00")
-        source = self.summaries if attribute is not None and not data else table
+        summarized = attribute if not data else None  # data events have no summaries
+        source = table if summarized is None else self.summaries
         for key, value in source.scan(scope, end_before=high, reverse=True):
-            if source is self.summaries:
-                if attribute[1] not in value.get(attribute[0], ()):
+            if summarized is not None:
+                if summarized[1] not in value.get(summarized[0], ()):
                     continue
                 value = table.get(scope, key)
                 if value is None:
@@ -349,7 +350,7 @@ class Recorder:
         """Records with after_us < time <= until_us, oldest first (for delivery)."""
         table = self.data_chunks if data else self.chunks
         # A chunk starting before after_us may still hold later calls, but spans at most CHUNK_SPAN_US.
-        found = []
+        found: list[Record] = []
         for key, value in table.scan(scope, start_after=f"{max(after_us - 2 * CHUNK_SPAN_US, 0):016d}"):
             if int(key[:16]) > until_us:
                 break
@@ -404,7 +405,8 @@ class _Stored:
         )
 
 
-_NO_DETAILS = [None, None, None, None, []]
+#: [params, response, error code, error message, resources] of a call recorded without any.
+_NO_DETAILS: list = [None, None, None, None, []]
 
 
 def _pack(code: str, values: list[int]) -> bytes:

@@ -117,7 +117,7 @@ def validate_selectors(basic: list | None, advanced: list | None) -> None:
                         "InvalidEventSelectorsException",
                         f"Value {rtype} for parameter DataResources.Type is invalid.",
                     )
-    else:
+    elif advanced is not None:
         for selector in advanced:
             fields = selector.get("FieldSelectors") or []
             names = [f.get("Field") for f in fields]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from overcast.context import RequestContext
 from overcast.services.iam import ids
 from overcast.services.iam.base import (
     IamBase,
@@ -24,6 +26,12 @@ from overcast.services.iam.base import (
     validation_error,
 )
 from overcast.services.iam.entities import boundary_shape, check_name
+
+if TYPE_CHECKING:
+    # Methods here that use what other mixins give the Provider declare `self: Provider`. mypy
+    # accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.iam.provider import Provider
 
 _ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
 
@@ -61,7 +69,7 @@ class AccountMixin(IamBase):
             raise no_such_entity(f"Instance Profile {name} cannot be found.")
         return record
 
-    def _profile_shape(self, account: str, record: dict) -> dict:
+    def _profile_shape(self: Provider, account: str, record: dict) -> dict:  # type: ignore[misc]
         roles = [self._get("roles", account, name) for name in record["Roles"]]
         shape = {
             k: record[k] for k in ("Path", "InstanceProfileName", "InstanceProfileId", "Arn", "CreateDate")
@@ -71,7 +79,7 @@ class AccountMixin(IamBase):
             shape["Tags"] = record["Tags"]
         return shape
 
-    def create_instance_profile(self, context, params):
+    def create_instance_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = check_name(params["InstanceProfileName"], "instanceProfileName")
         if self._get("instance_profiles", context.account, name) is not None:
             raise already_exists(f"Instance Profile {name} already exists.")
@@ -88,7 +96,7 @@ class AccountMixin(IamBase):
         self._put("instance_profiles", context.account, name, record)
         return {"InstanceProfile": self._profile_shape(context.account, record)}
 
-    def get_instance_profile(self, context, params):
+    def get_instance_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {
             "InstanceProfile": self._profile_shape(
                 context.account, self._profile(context.account, params["InstanceProfileName"])
@@ -102,7 +110,7 @@ class AccountMixin(IamBase):
         self._delete("instance_profiles", context.account, record["InstanceProfileName"])
         return {}
 
-    def list_instance_profiles(self, context, params):
+    def list_instance_profiles(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         prefix = params.get("PathPrefix") or "/"
         profiles = [
             self._profile_shape(context.account, p)
@@ -111,7 +119,7 @@ class AccountMixin(IamBase):
         ]
         return paginate(profiles, params, "InstanceProfiles")
 
-    def list_instance_profiles_for_role(self, context, params):
+    def list_instance_profiles_for_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         role = self.entity("role", context.account, params["RoleName"])
         profiles = [
             self._get("instance_profiles", context.account, n) for n in role.get("InstanceProfiles") or []
@@ -120,7 +128,7 @@ class AccountMixin(IamBase):
             [self._profile_shape(context.account, p) for p in profiles if p], params, "InstanceProfiles"
         )
 
-    def add_role_to_instance_profile(self, context, params):
+    def add_role_to_instance_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self._profile(context.account, params["InstanceProfileName"])
         role = self.entity("role", context.account, params["RoleName"])
         if record["Roles"]:
@@ -132,7 +140,7 @@ class AccountMixin(IamBase):
             self._save("role", context.account, role)
         return {}
 
-    def remove_role_from_instance_profile(self, context, params):
+    def remove_role_from_instance_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self._profile(context.account, params["InstanceProfileName"])
         role = self.entity("role", context.account, params["RoleName"])
         if not any(r.lower() == role["RoleName"].lower() for r in record["Roles"]):
@@ -334,7 +342,7 @@ class AccountMixin(IamBase):
 
     # -- service-linked roles --------------------------------------------------------------------
 
-    def create_service_linked_role(self, context, params):
+    def create_service_linked_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
@@ -375,7 +383,7 @@ class AccountMixin(IamBase):
         self._save("role", context.account, record)
         return {"Role": self.role_shape(record)}
 
-    def delete_service_linked_role(self, context, params):
+    def delete_service_linked_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         role = self.entity("role", context.account, params["RoleName"])
         if not role.get("ServiceLinked"):
             raise invalid_input(f"Role {role['RoleName']} is not a service-linked role.")
@@ -393,7 +401,7 @@ class AccountMixin(IamBase):
 
     # -- summary and authorization details -------------------------------------------------------
 
-    def get_account_summary(self, context, params):
+    def get_account_summary(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account = context.account
         users = self._all("users", account)
         counts = {
@@ -437,7 +445,7 @@ class AccountMixin(IamBase):
         }
         return {"SummaryMap": counts}
 
-    def get_account_authorization_details(self, context, params):
+    def get_account_authorization_details(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account = context.account
         wanted = set(
             params.get("Filter") or ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
@@ -457,7 +465,12 @@ class AccountMixin(IamBase):
                     found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
             return found
 
-        result = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+        result: dict[str, list[dict]] = {
+            "UserDetailList": [],
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+        }
         if "User" in wanted:
             for user in self._all("users", account):
                 detail = self.user_shape(user, full=False)
@@ -519,7 +532,12 @@ class AccountMixin(IamBase):
             params,
             "Items",
         )
-        out = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+        out: dict[str, list[dict]] = {
+            "UserDetailList": [],
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+        }
         for member, item in page.pop("Items"):
             out[member].append(item)
         return {**out, **page}

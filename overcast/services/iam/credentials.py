@@ -10,7 +10,9 @@ import io
 import os
 import struct
 import time
+from typing import TYPE_CHECKING, Any
 
+from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.iam import ids
 from overcast.services.iam.base import (
@@ -28,6 +30,12 @@ from overcast.services.iam.base import (
 )
 from overcast.services.iam.entities import check_name
 from overcast.signing import matches
+
+if TYPE_CHECKING:
+    # Methods here that use what other mixins give the Provider declare `self: Provider`. mypy
+    # accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.iam.provider import Provider
 
 ACCESS_KEYS_PER_USER = 2
 
@@ -79,7 +87,7 @@ class CredentialsMixin(IamBase):
 
     # -- access keys -----------------------------------------------------------------------------
 
-    def create_access_key(self, context, params):
+    def create_access_key(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._caller_user(context, params)
         user = self.entity("user", context.account, name) if name else None
         owned = user["AccessKeys"] if user else self._root_keys(context.account)
@@ -115,7 +123,7 @@ class CredentialsMixin(IamBase):
     def _root_keys(self, account: str) -> list[str]:
         return self._get("account", account, "root-keys") or []
 
-    def _owned_key(self, context, params) -> tuple[dict | None, dict]:
+    def _owned_key(self: Provider, context: RequestContext, params: dict) -> tuple[dict | None, dict]:  # type: ignore[misc]
         name = self._caller_user(context, params)
         user = self.entity("user", context.account, name) if name else None
         key_id = params["AccessKeyId"]
@@ -125,7 +133,7 @@ class CredentialsMixin(IamBase):
             raise no_such_entity(f"The Access Key with id {key_id} cannot be found.")
         return user, record
 
-    def list_access_keys(self, context, params):
+    def list_access_keys(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._caller_user(context, params)
         user = self.entity("user", context.account, name) if name else None
         keys = []
@@ -138,13 +146,13 @@ class CredentialsMixin(IamBase):
                 keys.append(item)
         return {**paginate(keys, params, "AccessKeyMetadata")}
 
-    def update_access_key(self, context, params):
+    def update_access_key(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, record = self._owned_key(context, params)
         record["Status"] = params["Status"]
         self.save_credential(params["AccessKeyId"], record)
         return {}
 
-    def delete_access_key(self, context, params):
+    def delete_access_key(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user, _ = self._owned_key(context, params)
         key_id = params["AccessKeyId"]
         with self.store.transaction():
@@ -207,7 +215,7 @@ class CredentialsMixin(IamBase):
                 "PasswordPolicyViolation", "Password does not conform to the account password policy.", 400
             )
 
-    def create_login_profile(self, context, params):
+    def create_login_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self.entity(
             "user", context.account, params.get("UserName") or self._caller_user(context, params)
         )
@@ -231,7 +239,7 @@ class CredentialsMixin(IamBase):
             "PasswordResetRequired": profile["PasswordResetRequired"],
         }
 
-    def _login_user(self, context, params) -> dict:
+    def _login_user(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self.entity(
             "user", context.account, params.get("UserName") or self._caller_user(context, params)
         )
@@ -239,10 +247,10 @@ class CredentialsMixin(IamBase):
             raise no_such_entity(f"Login Profile for User {user['UserName']} cannot be found.")
         return user
 
-    def get_login_profile(self, context, params):
+    def get_login_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {"LoginProfile": self._login_shape(self._login_user(context, params))}
 
-    def update_login_profile(self, context, params):
+    def update_login_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self._login_user(context, params)
         if params.get("Password") is not None:
             self._check_password(context.account, params["Password"])
@@ -252,13 +260,13 @@ class CredentialsMixin(IamBase):
         self._save("user", context.account, user)
         return {}
 
-    def delete_login_profile(self, context, params):
+    def delete_login_profile(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self._login_user(context, params)
         user["LoginProfile"] = None
         self._save("user", context.account, user)
         return {}
 
-    def change_password(self, context, params):
+    def change_password(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._caller_user(context, {})
         if not name:
             raise invalid_input("Only IAM users can change their own password.")
@@ -309,7 +317,7 @@ class CredentialsMixin(IamBase):
             raise no_such_entity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
         return record
 
-    def enable_mfa_device(self, context, params):
+    def enable_mfa_device(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self.entity("user", context.account, params["UserName"])
         device = self._mfa(context.account, params["SerialNumber"])
         if device["User"]:
@@ -335,7 +343,7 @@ class CredentialsMixin(IamBase):
             )
         return {}
 
-    def deactivate_mfa_device(self, context, params):
+    def deactivate_mfa_device(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user = self.entity(
             "user", context.account, params.get("UserName") or self._caller_user(context, params)
         )
@@ -357,7 +365,7 @@ class CredentialsMixin(IamBase):
         self._delete("mfa_devices", context.account, device["SerialNumber"])
         return {}
 
-    def list_mfa_devices(self, context, params):
+    def list_mfa_devices(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._caller_user(context, params)
         if not name:
             return {"MFADevices": [], "IsTruncated": False}
@@ -371,7 +379,7 @@ class CredentialsMixin(IamBase):
                 )
         return paginate(devices, params, "MFADevices")
 
-    def list_virtual_mfa_devices(self, context, params):
+    def list_virtual_mfa_devices(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         status = params.get("AssignmentStatus") or "Any"
         found = []
         for device in self._all("mfa_devices", context.account):
@@ -445,7 +453,7 @@ class CredentialReportMixin(IamBase):
         "cert_2_last_rotated",
     )
 
-    def generate_credential_report(self, context, params):
+    def generate_credential_report(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         existed = self._get("account", context.account, "credential-report") is not None
 
         def stamp(value) -> str:
@@ -453,7 +461,10 @@ class CredentialReportMixin(IamBase):
 
         rows = [",".join(self._COLUMNS)]
         root_keys = [self.credential(k) for k in self._root_keys(context.account)]
-        users = [("<root_account>", self.arn(context, context.account, "root"), None, None, [], root_keys)]
+        #: (name, ARN, created, login profile, MFA devices, access keys); the root has no user record.
+        users: list[tuple[str, str, Any, dict | None, list, list]] = [
+            ("<root_account>", self.arn(context, context.account, "root"), None, None, [], root_keys)
+        ]
         for user in self._all("users", context.account):
             keys = [self.credential(k) for k in user["AccessKeys"]]
             users.append(

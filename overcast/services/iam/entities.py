@@ -66,7 +66,7 @@ def boundary_shape(record: dict) -> dict | None:
 class EntitiesMixin(IamBase):
     # -- records ---------------------------------------------------------------------------
 
-    def entity(self, kind: str, account: str, name: str) -> dict:
+    def entity(self, kind: str, account: str, name: str | None) -> dict:
         record = self._get(KINDS[kind].table, account, name or "")
         if record is None:
             raise no_such_entity(f"The {kind} with name {name} cannot be found.")

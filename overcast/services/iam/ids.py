@@ -43,7 +43,7 @@ def account_of_key(key_id: str) -> str | None:
         return None
     try:
         raw = base64.b32decode(key_id[4:])
-    except (ValueError, base64.binascii.Error):
+    except ValueError:  # binascii.Error (not base32) is a ValueError
         return None
     account = (int.from_bytes(raw[:6], "big") & _ACCOUNT_MASK) >> 7
     return f"{account:012d}"

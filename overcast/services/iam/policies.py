@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from overcast import policy
 from overcast.services.iam import ids
 from overcast.services.iam.base import (
@@ -215,7 +217,7 @@ class PoliciesMixin(IamBase):
         wanted = params.get("EntityFilter")
         usage = params.get("PolicyUsageFilter")
         prefix = params.get("PathPrefix") or "/"
-        result = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}
+        result: dict[str, Any] = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []}
         for kind, member, table in (
             ("group", "PolicyGroups", "groups"),
             ("user", "PolicyUsers", "users"),

@@ -3,8 +3,17 @@ same policy engine that enforcement uses."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from overcast import policy
+from overcast.context import RequestContext
 from overcast.services.iam.base import IamBase, invalid_input, malformed, no_such_entity, paginate
+
+if TYPE_CHECKING:
+    # Methods here that use what other mixins give the Provider declare `self: Provider`. mypy
+    # accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
+    from overcast.services.iam.provider import Provider
 
 _LIST_TYPES = ("stringList", "numericList", "booleanList", "dateList", "ipList", "binaryList")
 
@@ -150,7 +159,7 @@ class SimulateMixin(IamBase):
             raise no_such_entity(f"The {kind} with name {resource.rsplit('/', 1)[-1]} cannot be found.")
         return kind, record
 
-    def simulate_principal_policy(self, context, params):
+    def simulate_principal_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         kind, record = self._source(context.account, params["PolicySourceArn"])
         identity_policies = self.entity_policies(kind, context.account, record)
         identity_policies += _parse_inputs(params.get("PolicyInputList"), policy.IDENTITY, "IAM Policy")
@@ -185,7 +194,7 @@ class SimulateMixin(IamBase):
 
     @staticmethod
     def _keys(policies: list[policy.Policy]) -> list[str]:
-        keys = {}
+        keys: dict[str, str] = {}  # lower-cased → as first written
         for item in policies:
             for statement in item.statements:
                 for _, _, _, key, _ in statement.conditions:
@@ -199,7 +208,7 @@ class SimulateMixin(IamBase):
             )
         }
 
-    def get_context_keys_for_principal_policy(self, context, params):
+    def get_context_keys_for_principal_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         kind, record = self._source(context.account, params["PolicySourceArn"])
         policies = self.entity_policies(kind, context.account, record)
         policies += _parse_inputs(params.get("PolicyInputList"), policy.IDENTITY, "IAM Policy")

@@ -126,11 +126,13 @@ _JSON_TOKEN = re.compile(
 
 
 def _json_tokens(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
+    tokens: list[tuple[str, str]] = []
+    position = 0
     text = text.strip()
     while position < len(text):
         match = _JSON_TOKEN.match(text, position)
-        if match is None or match.end() == position:
+        # Every alternative of a token is a named group, so a token always has its kind.
+        if match is None or match.end() == position or match.lastgroup is None:
             raise PatternError("Invalid character(s) in term")
         position = match.end()
         kind = match.lastgroup
@@ -146,7 +148,7 @@ def _select(document: Any, selector: str) -> list[Any]:
     parts = re.findall(r"\.([^.\[]+)|\[(\d+|\*)\]", selector[1:])
     values = [document]
     for name, index in parts:
-        following = []
+        following: list[Any] = []
         for value in values:
             if name:
                 if name == "*":
@@ -170,8 +172,9 @@ def _json_pattern(body: str) -> Predicate:
     tokens = _json_tokens(body)
     position = 0
 
-    def peek() -> tuple[str, str] | None:
-        return tokens[position] if position < len(tokens) else None
+    def peek() -> str | None:
+        """The kind of the next token."""
+        return tokens[position][0] if position < len(tokens) else None
 
     def take() -> tuple[str, str]:
         nonlocal position
@@ -182,7 +185,7 @@ def _json_pattern(body: str) -> Predicate:
 
     def expression() -> Callable[[Any], bool]:
         left = conjunction()
-        while peek() and peek()[0] == "or":
+        while peek() == "or":
             take()
             right = conjunction()
             left = (lambda a, b: lambda doc: a(doc) or b(doc))(left, right)
@@ -190,7 +193,7 @@ def _json_pattern(body: str) -> Predicate:
 
     def conjunction() -> Callable[[Any], bool]:
         left = condition()
-        while peek() and peek()[0] == "and":
+        while peek() == "and":
             take()
             right = condition()
             left = (lambda a, b: lambda doc: a(doc) and b(doc))(left, right)
@@ -261,7 +264,9 @@ _FIELD = re.compile(
 
 
 def _split_fields(body: str) -> list[str]:
-    fields, depth, current, quote = [], 0, [], False
+    fields: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, False
     for char in body:
         if char == '"':
             quote = not quote
@@ -296,12 +301,12 @@ def _delimited_pattern(body: str) -> Predicate:
         for alternative in re.split(r"\|\|", text):
             conjunction = []
             for part in re.split(r"&&", alternative):
-                match = _FIELD.match(part)
-                if match is None or (name is not None and match.group("name") != name):
+                parsed = _FIELD.match(part)
+                if parsed is None or (name is not None and parsed.group("name") != name):
                     raise PatternError("Invalid character(s) in term")
-                name = match.group("name")
-                if match.group("op"):
-                    conjunction.append((match.group("op"), *_value(match.group("value"))))
+                name = parsed.group("name")
+                if parsed.group("op"):
+                    conjunction.append((parsed.group("op"), *_value(parsed.group("value"))))
             if conjunction:
                 alternatives.append(conjunction)
         fields.append((name, alternatives or None))

@@ -255,7 +255,8 @@ class Provider(BaseProvider):
         identifiers = params.get("logGroupIdentifiers")
         group_class = params.get("logGroupClass")
         after = params.get("nextToken")
-        found, token = [], None
+        found: list[dict] = []
+        token = None
         for name, group in self.groups.scan(scope, prefix=prefix, start_after=after):
             if pattern and pattern.lower() not in name.lower():
                 continue
@@ -402,7 +403,8 @@ class Provider(BaseProvider):
                 if descending and token
                 else ({"start_after": group + SEP + token} if token else {})
             )
-            found, next_token = [], None
+            found: list[dict] = []
+            next_token = None
             for _key, stream in self.streams.scan(
                 scope, prefix=group + SEP + prefix, reverse=descending, **bounds
             ):

@@ -19,7 +19,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from overcast.errors import ServiceError
 
@@ -52,7 +52,7 @@ def json_failure(text: str, error: json.JSONDecodeError) -> str:
     elif error.msg.startswith("Expecting property name"):
         reason = f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
     elif char.isalpha():
-        token = re.match(r"[A-Za-z0-9_$]*", text[at:]).group()
+        token = re.split(r"[^A-Za-z0-9_$]", text[at:], maxsplit=1)[0]
         reason = f"Unrecognized token '{token}': was expecting {_EXPECTED_VALUE}"
         at += len(token)
     else:
@@ -154,7 +154,7 @@ def _fixed(number: Any) -> float:
     return round(float(number), 5)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

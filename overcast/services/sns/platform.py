@@ -20,6 +20,9 @@ from overcast.services.sns.publish import _attribute_record, _timestamp, check_m
 from overcast.store import scope
 
 if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sns.provider import Provider
 
 PLATFORMS = frozenset(
@@ -60,13 +63,13 @@ def _check_endpoint_attributes(attributes: dict) -> None:
 
 
 class PlatformOperations:
-    def init_platform(self: Provider) -> None:
+    def init_platform(self: Provider) -> None:  # type: ignore[misc]
         self.t_applications = self.store.table("sns", "applications")
         self.t_endpoints = self.store.table("sns", "endpoints")
 
     # -- applications -------------------------------------------------------------------------
 
-    def create_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:
+    def create_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, platform = params["Name"], params["Platform"]
         attributes = params["Attributes"]
         if not name:
@@ -98,24 +101,24 @@ class PlatformOperations:
             "PlatformApplicationArn": f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/{key}"
         }
 
-    def _application(self: Provider, arn: str) -> tuple[str, str, dict]:
+    def _application(self: Provider, arn: str) -> tuple[str, str, dict]:  # type: ignore[misc]
         account, region, key = _resource(arn, "PlatformApplicationArn", "app")
         record = self.t_applications.get(scope(account, region), key)
         if record is None:
             raise not_found("PlatformApplication does not exist")
         return scope(account, region), key, record
 
-    def get_platform_application_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def get_platform_application_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, _, record = self._application(params["PlatformApplicationArn"])
         return {"Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES}}
 
-    def set_platform_application_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def set_platform_application_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         sc, key, record = self._application(params["PlatformApplicationArn"])
         record.update(params["Attributes"])
         self.t_applications.put(sc, key, record)
         return {}
 
-    def delete_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:
+    def delete_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account, region, key = _resource(params["PlatformApplicationArn"], "PlatformApplicationArn", "app")
         sc = scope(account, region)
         with self.store.transaction():
@@ -124,7 +127,7 @@ class PlatformOperations:
             self.t_applications.delete(sc, key)
         return {}
 
-    def list_platform_applications(self: Provider, context: RequestContext, params: dict) -> dict:
+    def list_platform_applications(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         sc = scope(context.account, context.region)
         rows = list(self.t_applications.scan(sc, start_after=params.get("NextToken"), limit=PAGE_SIZE + 1))
         prefix = f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/"
@@ -139,7 +142,7 @@ class PlatformOperations:
 
     # -- endpoints ----------------------------------------------------------------------------
 
-    def create_platform_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:
+    def create_platform_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         sc, key, _ = self._application(params["PlatformApplicationArn"])
         attributes = dict(params.get("Attributes") or {})
         _check_endpoint_attributes(attributes)
@@ -160,17 +163,17 @@ class PlatformOperations:
         self.t_endpoints.put(sc, f"{key}/{endpoint_id}", wanted)
         return {"EndpointArn": f"{base}/{endpoint_id}"}
 
-    def platform_endpoint(self: Provider, arn: str, name: str = "EndpointArn") -> dict | None:
+    def platform_endpoint(self: Provider, arn: str, name: str = "EndpointArn") -> dict | None:  # type: ignore[misc]
         account, region, key = _resource(arn, name, "endpoint")
         return self.t_endpoints.get(scope(account, region), key)
 
-    def get_endpoint_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def get_endpoint_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self.platform_endpoint(params["EndpointArn"])
         if record is None:
             raise not_found("Endpoint does not exist")
         return {"Attributes": record}
 
-    def set_endpoint_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def set_endpoint_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         arn = params["EndpointArn"]
         account, region, key = _resource(arn, "EndpointArn", "endpoint")
         _check_endpoint_attributes(params["Attributes"])
@@ -182,12 +185,12 @@ class PlatformOperations:
         self.t_endpoints.put(sc, key, record)
         return {}
 
-    def delete_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:
+    def delete_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account, region, key = _resource(params["EndpointArn"], "EndpointArn", "endpoint")
         self.t_endpoints.delete(scope(account, region), key)
         return {}
 
-    def list_endpoints_by_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:
+    def list_endpoints_by_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         application_arn = params["PlatformApplicationArn"]
         sc, key, _ = self._application(application_arn)
         token = params.get("NextToken")
@@ -201,7 +204,7 @@ class PlatformOperations:
             output["NextToken"] = rows[PAGE_SIZE - 1][0]
         return output
 
-    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:
+    def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:  # type: ignore[misc]
         record = self.platform_endpoint(arn, "TargetArn")
         if record is None:
             raise invalid(

@@ -156,8 +156,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                 self.topics[topic.arn] = topic
         for sc in self.t_subscriptions.scopes():
             for key, record in self.t_subscriptions.scan(sc):
-                topic = self.topics.get(record["topic_arn"])
-                if topic is None:
+                subscribed_topic = self.topics.get(record["topic_arn"])
+                if subscribed_topic is None:
                     continue
                 subscription = Subscription(
                     arn=record["arn"], topic_arn=record["topic_arn"], protocol=record["protocol"],
@@ -166,13 +166,13 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                     authenticated=record["authenticated"], token=record["token"],
                 )  # fmt: skip
                 self.refresh(subscription)
-                self._index(topic, subscription)
+                self._index(subscribed_topic, subscription)
 
     # -- helpers ------------------------------------------------------------------------------
 
     def topic_for(self, context: RequestContext, arn: str | None, name: str = "TopicArn") -> Topic:
         parts = parse_arn(arn, name)
-        topic = self.topics.get(arn)
+        topic = self.topics.get(arn or "")
         if topic is None:
             if parts[3] != context.region and not context.extra.get("internal"):
                 raise invalid(f"Invalid parameter: {name}")

@@ -39,6 +39,9 @@ from overcast.services.sns.signing import string_to_sign
 from overcast.store import scope
 
 if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sns.provider import Provider
 
 log = logging.getLogger("overcast.sns")
@@ -302,14 +305,14 @@ def subscribe_url(base_url: str, topic_arn: str, token: str) -> str:
 class PublishOperations:
     topics: dict
 
-    def init_publishing(self: Provider) -> None:
+    def init_publishing(self: Provider) -> None:  # type: ignore[misc]
         self._sequence = time.time_ns() // 1000
         self._record_counter = itertools.count()
         config = self.runtime.config
         host = config.host if config.host not in ("0.0.0.0", "::", "127.0.0.1", "") else "localhost"
         self.default_base_url = f"http://{host}:{config.port}"
 
-    def base_url(self: Provider, context: RequestContext) -> str:
+    def base_url(self: Provider, context: RequestContext) -> str:  # type: ignore[misc]
         """Where subscribers reach Overcast back (certificate, confirmation, unsubscribe links):
         the address the client that caused the message used, else the configured one."""
         host = context.request.headers.get("host")
@@ -319,7 +322,7 @@ class PublishOperations:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def publish(self: Provider, context: RequestContext, params: dict) -> dict:
+    def publish(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         phone = params.get("PhoneNumber")
         arn = params.get("TopicArn") or params.get("TargetArn")
         if phone is not None:
@@ -350,7 +353,7 @@ class PublishOperations:
             self.runtime.spawn(self._fan_out((note,)), "sns publish")
         return output
 
-    def publish_batch(self: Provider, context: RequestContext, params: dict) -> dict:
+    def publish_batch(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         entries = params["PublishBatchRequestEntries"]
         topic = self.topic_for(context, params["TopicArn"])
         if not entries:
@@ -408,7 +411,7 @@ class PublishOperations:
             self.runtime.spawn(self._fan_out(tuple(notes)), "sns publish batch")
         return {"Successful": successful, "Failed": failed}
 
-    def deliver(
+    def deliver(  # type: ignore[misc]
         self: Provider,
         target_arn: str,
         message: Any,
@@ -439,7 +442,7 @@ class PublishOperations:
             self.runtime.spawn(self._fan_out((note,)), "sns deliver")
         return output
 
-    def _prepare(self: Provider, topic: Topic, entry: dict, texts: dict | None, base_url: str):
+    def _prepare(self: Provider, topic: Topic, entry: dict, texts: dict | None, base_url: str):  # type: ignore[misc]
         """(Publish output, the notification to fan out — None for a FIFO duplicate)."""
         note = Notification(topic, entry["Message"], texts, entry, base_url)
         group_id = entry.get("MessageGroupId")
@@ -477,7 +480,7 @@ class PublishOperations:
 
     # -- fan-out ------------------------------------------------------------------------------
 
-    async def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:
+    async def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:  # type: ignore[misc]
         for note in notes:
             for subscription in list(note.topic.subscriptions.values()):
                 if subscription.pending:
@@ -492,7 +495,7 @@ class PublishOperations:
                 except Exception:  # one subscription's failure must not starve the others
                     log.exception("delivery to %s failed", subscription.arn)
 
-    async def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:
+    async def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:  # type: ignore[misc]
         protocol = subscription.protocol
         if protocol == "sqs":
             options: dict = {}
@@ -562,7 +565,7 @@ class PublishOperations:
                 record["PhoneNumber"] = subscription.endpoint
             self.record(note.topic.account, note.topic.region, record)
 
-    def _dead_letter(self: Provider, subscription: Subscription, options: dict, body: str | None = None):
+    def _dead_letter(self: Provider, subscription: Subscription, options: dict, body: str | None = None):  # type: ignore[misc]
         """The on_failure of a delivery: the message goes to the subscription's dead-letter
         queue, or is logged as lost when it has none."""
         target = subscription.dead_letter_arn
@@ -581,7 +584,7 @@ class PublishOperations:
 
         return on_failure
 
-    async def _post(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,
+    async def _post(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,  # type: ignore[misc]
                     dead_letter: bool = True) -> bool:  # fmt: skip
         """POST to an HTTP/S endpoint on the delivery policy's schedule; True once delivered."""
         policy = delivery.effective_subscription_policy(
@@ -613,7 +616,7 @@ class PublishOperations:
 
     # -- confirmations and records ------------------------------------------------------------
 
-    def send_confirmation(self: Provider, context: RequestContext, topic: Topic, subscription: Subscription,
+    def send_confirmation(self: Provider, context: RequestContext, topic: Topic, subscription: Subscription,  # type: ignore[misc]
                           kind: str) -> None:  # fmt: skip
         base_url = self.base_url(context)
         if kind == "SubscriptionConfirmation":
@@ -651,7 +654,7 @@ class PublishOperations:
                 "Endpoint": subscription.endpoint,
             })  # fmt: skip
 
-    def record(self: Provider, account: str, region: str, record: dict) -> None:
+    def record(self: Provider, account: str, region: str, record: dict) -> None:  # type: ignore[misc]
         record["Account"] = account
         record["Region"] = region
         key = f"{time.time_ns():020d}-{next(self._record_counter):08d}"

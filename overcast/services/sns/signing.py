@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,7 +38,10 @@ class Signer:
         if saved is None:
             saved = _new_pair()
             self._table.put(_STORE_SCOPE, _STORE_KEY, saved)
-        self._key = serialization.load_pem_private_key(saved["key"].encode(), password=None)
+        # The stored key is the RSA key _new_pair() made.
+        self._key = cast(
+            rsa.RSAPrivateKey, serialization.load_pem_private_key(saved["key"].encode(), password=None)
+        )
         self.certificate_pem: bytes = saved["certificate"].encode()
         self.file_name = f"SimpleNotificationService-{hashlib.md5(self.certificate_pem).hexdigest()}.pem"
         self._padding = padding.PKCS1v15()
@@ -80,6 +84,7 @@ def _new_pair() -> dict:
 
 def string_to_sign(message: dict) -> str:
     """The canonical text AWS signs: named fields in order, each "Name\\nvalue\\n"."""
+    names: tuple[str, ...]
     if message["Type"] == "Notification":
         names = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
     else:

@@ -27,6 +27,9 @@ from overcast.services.sns.models import (
 from overcast.store import scope
 
 if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sns.provider import Provider
 
 PAGE_SIZE = 100
@@ -86,7 +89,7 @@ class SubscriptionOperations:
         if subscription.token:
             self.tokens[subscription.token] = subscription
 
-    def save_subscription(self: Provider, subscription: Subscription) -> None:
+    def save_subscription(self: Provider, subscription: Subscription) -> None:  # type: ignore[misc]
         topic = self.topics[subscription.topic_arn]
         self.t_subscriptions.put(scope(topic.account, topic.region), subscription.key, subscription.record())
 
@@ -157,7 +160,7 @@ class SubscriptionOperations:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def subscribe(self: Provider, context: RequestContext, params: dict) -> dict:
+    def subscribe(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic = self.topic_for(context, params["TopicArn"])
         protocol = params["Protocol"]
         endpoint = params.get("Endpoint") or ""
@@ -204,7 +207,7 @@ class SubscriptionOperations:
         pending = subscription.pending and not params.get("ReturnSubscriptionArn")
         return {"SubscriptionArn": "pending confirmation" if pending else subscription.arn}
 
-    def _check_endpoint(self: Provider, topic: Topic, protocol: str, endpoint: str) -> str:
+    def _check_endpoint(self: Provider, topic: Topic, protocol: str, endpoint: str) -> str:  # type: ignore[misc]
         if protocol in ("http", "https"):
             if not endpoint.startswith(f"{protocol}://"):
                 raise invalid("Invalid parameter: Endpoint must match the specified protocol")
@@ -242,7 +245,7 @@ class SubscriptionOperations:
             )
         return endpoint
 
-    def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:
+    def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic_arn = params["TopicArn"]
         parse_arn(topic_arn, "TopicArn")
         if topic_arn not in self.topics:
@@ -265,7 +268,7 @@ class SubscriptionOperations:
             raise not_found("Subscription does not exist")
         return subscription
 
-    def unsubscribe(self: Provider, context: RequestContext, params: dict) -> dict:
+    def unsubscribe(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         arn = params["SubscriptionArn"]
         parts = parse_arn(arn, "SubscriptionArn")
         subscription = self.subscriptions.get(arn)
@@ -292,7 +295,7 @@ class SubscriptionOperations:
             "TopicArn": subscription.topic_arn,
         }
 
-    def _page(self: Provider, sc: str, prefix: str, token: str | None) -> dict:
+    def _page(self: Provider, sc: str, prefix: str, token: str | None) -> dict:  # type: ignore[misc]
         rows = list(self.t_subscriptions.scan(sc, prefix=prefix, start_after=token, limit=PAGE_SIZE + 1))
         listed = []
         for _, record in rows[:PAGE_SIZE]:
@@ -304,17 +307,17 @@ class SubscriptionOperations:
             output["NextToken"] = rows[PAGE_SIZE - 1][0]
         return output
 
-    def list_subscriptions(self: Provider, context: RequestContext, params: dict) -> dict:
+    def list_subscriptions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._page(scope(context.account, context.region), "", params.get("NextToken"))
 
-    def list_subscriptions_by_topic(self: Provider, context: RequestContext, params: dict) -> dict:
+    def list_subscriptions_by_topic(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic = self.topic_for(context, params["TopicArn"])
         token = params.get("NextToken")
         if token is not None and not token.startswith(f"{topic.name}:"):
             raise invalid("Invalid parameter: NextToken")
         return self._page(scope(topic.account, topic.region), f"{topic.name}:", token)
 
-    def get_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def get_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         subscription = self._subscription_for(params["SubscriptionArn"])
         topic = self.topics[subscription.topic_arn]
         attributes = {
@@ -340,7 +343,7 @@ class SubscriptionOperations:
             attributes.pop("FilterPolicyScope", None)
         return {"Attributes": attributes}
 
-    def set_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:
+    def set_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         subscription = self._subscription_for(params["SubscriptionArn"])
         topic = self.topics[subscription.topic_arn]
         name = params["AttributeName"]

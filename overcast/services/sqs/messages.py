@@ -38,6 +38,9 @@ from overcast.services.sqs.validation import (
 )
 
 if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sqs.provider import Provider
 
 DEDUP_WINDOW = 300.0
@@ -60,7 +63,7 @@ class MessageOperations(MoveTaskOperations):
     queues: dict
     by_arn: dict
 
-    def init_messages(self: Provider) -> None:
+    def init_messages(self: Provider) -> None:  # type: ignore[misc]
         store = self.store
         self.t_messages = store.table("sqs", "messages")
         self.t_receipts = store.table("sqs", "receipts")
@@ -70,7 +73,7 @@ class MessageOperations(MoveTaskOperations):
 
     # -- loading ------------------------------------------------------------------------
 
-    def load_messages(self: Provider) -> None:
+    def load_messages(self: Provider) -> None:  # type: ignore[misc]
         now = time.time()
         for sc in self.t_messages.scopes():
             account, _, region = sc.partition("/")
@@ -99,7 +102,7 @@ class MessageOperations(MoveTaskOperations):
                     queue.dedup[dedup_key] = (expires, message_id, seq)
         self.load_move_tasks()
 
-    def forget_messages(self: Provider) -> None:
+    def forget_messages(self: Provider) -> None:  # type: ignore[misc]
         self._last_seq = 0
         self.forget_move_tasks()
 
@@ -118,7 +121,7 @@ class MessageOperations(MoveTaskOperations):
 
     # -- sending ------------------------------------------------------------------------
 
-    def send_message(self: Provider, context: RequestContext, params: dict) -> dict:
+    def send_message(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         body = params["MessageBody"]
         if not body:
@@ -142,7 +145,7 @@ class MessageOperations(MoveTaskOperations):
                 " provided explicitly"
             )
 
-    def _enqueue(
+    def _enqueue(  # type: ignore[misc]
         self: Provider,
         queue: Queue,
         body: str,
@@ -257,7 +260,7 @@ class MessageOperations(MoveTaskOperations):
             output["SequenceNumber"] = _sequence_number(seq)
         return output
 
-    def send_message_batch(self: Provider, context: RequestContext, params: dict) -> dict:
+    def send_message_batch(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         entries = params.get("Entries") or []
         self._check_batch(entries, "SendMessageBatchRequestEntry")
@@ -316,7 +319,7 @@ class MessageOperations(MoveTaskOperations):
                 raise ServiceError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
             seen.add(entry_id)
 
-    def deliver(
+    def deliver(  # type: ignore[misc]
         self: Provider,
         target_arn: str,
         message: Any,
@@ -351,7 +354,7 @@ class MessageOperations(MoveTaskOperations):
 
     # -- receiving ----------------------------------------------------------------------
 
-    async def receive_message(self: Provider, context: RequestContext, params: dict) -> dict:
+    async def receive_message(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         count = params.get("MaxNumberOfMessages")
         if count is None:
@@ -403,7 +406,7 @@ class MessageOperations(MoveTaskOperations):
                     messages = self._receive(queue, *options)
         return {"Messages": messages} if messages else {}
 
-    def _receive(self: Provider, queue: Queue, count: int, visibility: int, names: set, wanted: Any,
+    def _receive(self: Provider, queue: Queue, count: int, visibility: int, names: set, wanted: Any,  # type: ignore[misc]
                  attempt: str | None) -> list[dict]:  # fmt: skip
         now = time.time()
         if queue.timed and queue.timed[0][0] <= now:
@@ -423,7 +426,7 @@ class MessageOperations(MoveTaskOperations):
                 break
             for msg in batch:
                 if queue.redrive is not None and msg.receive_count >= queue.redrive[1]:
-                    if self._dead_letter(queue, msg, now):
+                    if self._dead_letter(queue, queue.redrive[0], msg, now):
                         continue
                 msg.receive_count += 1
                 if not msg.first_receive:
@@ -469,16 +472,16 @@ class MessageOperations(MoveTaskOperations):
                 )
         return out
 
-    def _dead_letter(self: Provider, queue: Queue, msg: Msg, now: float) -> bool:
+    def _dead_letter(self: Provider, queue: Queue, target_arn: str, msg: Msg, now: float) -> bool:  # type: ignore[misc]
         """Move a message received maxReceiveCount times to the queue's dead-letter queue;
         False (the message stays) if that queue no longer exists."""
-        target = self.by_arn.get(queue.redrive[0])
+        target = self.by_arn.get(target_arn)
         if target is None or target is queue:
             return False
         self.move_message(queue, msg, target, now, {"dlq_src": queue.arn})
         return True
 
-    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict) -> None:
+    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict) -> None:  # type: ignore[misc]
         """Move a message to another queue as one transaction, keeping its id, body and
         attributes (and, for standard queues, its original sent time)."""
         old_key = self._key(source, msg.seq)
@@ -512,7 +515,7 @@ class MessageOperations(MoveTaskOperations):
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise errors.receipt_handle_invalid(handle) from None
 
-    def _delete(self: Provider, queue: Queue, handle: str, now: float) -> None:
+    def _delete(self: Provider, queue: Queue, handle: str, now: float) -> None:  # type: ignore[misc]
         """Delete the message a receipt handle names; call inside a store transaction."""
         seq, count = self._handle(queue, handle)
         if queue.timed and queue.timed[0][0] <= now:
@@ -530,13 +533,13 @@ class MessageOperations(MoveTaskOperations):
         if queue.fifo and queue.waiters and queue.available:
             queue.wake(1)
 
-    def delete_message(self: Provider, context: RequestContext, params: dict) -> dict:
+    def delete_message(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         with self.store.transaction():
             self._delete(queue, params["ReceiptHandle"], time.time())
         return {}
 
-    def delete_message_batch(self: Provider, context: RequestContext, params: dict) -> dict:
+    def delete_message_batch(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         entries = params.get("Entries") or []
         self._check_batch(entries, "DeleteMessageBatchRequestEntry")
@@ -552,7 +555,7 @@ class MessageOperations(MoveTaskOperations):
                     successful.append({"Id": entry["Id"]})
         return {"Successful": successful, "Failed": failed}
 
-    def _change_visibility(self: Provider, queue: Queue, handle: str, timeout: int, now: float) -> None:
+    def _change_visibility(self: Provider, queue: Queue, handle: str, timeout: int, now: float) -> None:  # type: ignore[misc]
         seq, count = self._handle(queue, handle)
         if not 0 <= timeout <= MAX_VISIBILITY:
             raise errors.invalid_value(
@@ -580,12 +583,12 @@ class MessageOperations(MoveTaskOperations):
         if until <= now and queue.waiters:
             queue.wake(1)
 
-    def change_message_visibility(self: Provider, context: RequestContext, params: dict) -> dict:
+    def change_message_visibility(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         self._change_visibility(queue, params["ReceiptHandle"], params["VisibilityTimeout"], time.time())
         return {}
 
-    def change_message_visibility_batch(self: Provider, context: RequestContext, params: dict) -> dict:
+    def change_message_visibility_batch(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         queue = self.queue_for(context, params["QueueUrl"])
         entries = params.get("Entries") or []
         self._check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry")
@@ -605,7 +608,7 @@ class MessageOperations(MoveTaskOperations):
 
     # -- whole-queue work ---------------------------------------------------------------
 
-    def drop_messages(self: Provider, queue: Queue, dedup: bool = False) -> None:
+    def drop_messages(self: Provider, queue: Queue, dedup: bool = False) -> None:  # type: ignore[misc]
         """Delete every message of a queue (purge; with its deduplication window, when the
         queue itself is deleted), store rows included."""
         gone = queue.clear()
@@ -622,7 +625,7 @@ class MessageOperations(MoveTaskOperations):
         if dedup:
             queue.dedup.clear()
 
-    def sweep(self: Provider) -> None:
+    def sweep(self: Provider) -> None:  # type: ignore[misc]
         """Retention expiry and the end of deduplication windows, every second."""
         now = time.time()
         for queue in list(self.queues.values()):

@@ -16,6 +16,9 @@ from overcast.context import RequestContext
 from overcast.services.sqs import errors
 
 if TYPE_CHECKING:
+    # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
+    # mypy accepts an explicit self type only if it is a supertype of the class or a protocol
+    # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sqs.provider import Provider
 
 ACTIVE = ("RUNNING", "CANCELLING")
@@ -24,25 +27,25 @@ CHUNK = 100
 
 
 class MoveTaskOperations:
-    def init_move_tasks(self: Provider) -> None:
+    def init_move_tasks(self: Provider) -> None:  # type: ignore[misc]
         self.t_tasks = self.store.table("sqs", "tasks")
         #: task id → (scope, key, record)
         self.tasks: dict[str, tuple[str, str, dict]] = {}
 
-    def load_move_tasks(self: Provider) -> None:
+    def load_move_tasks(self: Provider) -> None:  # type: ignore[misc]
         for sc in self.t_tasks.scopes():
             for key, record in self.t_tasks.scan(sc):
                 self.tasks[record["id"]] = (sc, key, record)
                 if record["status"] in ACTIVE:
                     self.runtime.spawn(self._run_task(record["id"]), name=f"sqs move task {record['id']}")
 
-    def forget_move_tasks(self: Provider) -> None:
+    def forget_move_tasks(self: Provider) -> None:  # type: ignore[misc]
         for _, _, record in self.tasks.values():
             if record["status"] in ACTIVE:
                 record["status"] = "CANCELLED"  # the running coroutine sees this and stops
         self.tasks = {}
 
-    def start_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:
+    def start_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         source_arn = params["SourceArn"]
         source = self._task_queue(source_arn, "SourceArn")
         if not any(q.redrive is not None and q.redrive[0] == source_arn for q in self.queues.values()):
@@ -74,7 +77,7 @@ class MoveTaskOperations:
         self.runtime.spawn(self._run_task(task_id), name=f"sqs move task {task_id}")
         return {"TaskHandle": handle}
 
-    def _task_queue(self: Provider, arn: str, parameter: str):
+    def _task_queue(self: Provider, arn: str, parameter: str):  # type: ignore[misc]
         parts = arn.split(":")
         if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
             raise errors.invalid_parameter(
@@ -88,7 +91,7 @@ class MoveTaskOperations:
             )
         return queue
 
-    def cancel_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:
+    def cancel_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         handle = params["TaskHandle"]
         try:
             document = json.loads(base64.b64decode(handle))
@@ -110,7 +113,7 @@ class MoveTaskOperations:
         self.t_tasks.put(sc, key, record)
         return {"ApproximateNumberOfMessagesMoved": record["moved"]}
 
-    def list_message_move_tasks(self: Provider, context: RequestContext, params: dict) -> dict:
+    def list_message_move_tasks(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         source_arn = params["SourceArn"]
         source = self._task_queue(source_arn, "SourceArn")
         limit = params.get("MaxResults")
@@ -142,7 +145,7 @@ class MoveTaskOperations:
             results.append(entry)
         return {"Results": results}
 
-    async def _run_task(self: Provider, task_id: str) -> None:
+    async def _run_task(self: Provider, task_id: str) -> None:  # type: ignore[misc]
         entry = self.tasks.get(task_id)
         if entry is None:
             return

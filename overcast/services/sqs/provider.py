@@ -320,9 +320,9 @@ class Provider(MessageOperations, BaseProvider):
             "QueueArn": lambda: queue.arn,
         }
         result = {}
-        for name, value in computed.items():
+        for name, compute in computed.items():
             if every or name in wanted:
-                result[name] = value()
+                result[name] = compute()
         for name, value in queue.attributes.items():
             if every or name in wanted:
                 result[name] = value

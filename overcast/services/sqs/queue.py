@@ -45,7 +45,7 @@ class Msg:
 class Group:
     __slots__ = ("id", "inflight", "msgs", "queued")
 
-    def __init__(self, group_id: str) -> None:
+    def __init__(self, group_id: str | None) -> None:
         self.id = group_id
         self.msgs: deque[Msg] = deque()
         self.inflight = 0
@@ -63,7 +63,8 @@ class Queue:
         self.deleted = False
         self.msgs: dict[int, Msg] = {}
         self.ready: deque[Msg] = deque()
-        self.groups: dict[str, Group] = {}
+        #: FIFO message groups by id (None: messages moved in from a standard queue carry no group).
+        self.groups: dict[str | None, Group] = {}
         self.available: deque[Group] = deque()
         self.timed: list[tuple[float, int, Msg]] = []
         self.n_ready = self.n_delayed = self.n_inflight = 0

@@ -84,10 +84,10 @@ def saml_assertion(document: bytes) -> dict:
     confirmation = assertion.find(f"{_SAML}Subject/{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData")
     if confirmation is not None:
         result["recipient"] = confirmation.get("Recipient")
-        if confirmation.get("NotOnOrAfter") and _past(confirmation.get("NotOnOrAfter")):
+        if _past(confirmation.get("NotOnOrAfter")):
             result["expired"] = True
     conditions = assertion.find(f"{_SAML}Conditions")
-    if conditions is not None and conditions.get("NotOnOrAfter") and _past(conditions.get("NotOnOrAfter")):
+    if conditions is not None and _past(conditions.get("NotOnOrAfter")):
         result["expired"] = True
     result["roles"] = []
     for attribute in assertion.iter(f"{_SAML}Attribute"):
@@ -114,7 +114,10 @@ def saml_assertion(document: bytes) -> dict:
     return result
 
 
-def _past(stamp: str) -> bool:
+def _past(stamp: str | None) -> bool:
+    """Whether a NotOnOrAfter time has come (False when there is none, or it is no time)."""
+    if not stamp:
+        return False
     try:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= datetime.now(UTC)
     except ValueError:

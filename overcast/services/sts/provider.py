@@ -10,6 +10,7 @@ import json
 import re
 import zlib
 from datetime import timedelta
+from typing import Any
 
 from overcast import policy
 from overcast.arns import partition
@@ -182,10 +183,11 @@ class Provider(BaseProvider):
     def assume_role(self, context: RequestContext, params: dict) -> dict:
         caller_arn = context.principal_arn
         identity = context.extra.get("identity")
+        caller: dict = identity or {}  # IAM's record of the caller's key ({} for none)
         role_account, role = self._role(params["RoleArn"], caller_arn, "sts:AssumeRole")
         name = self._session_name(params["RoleSessionName"])
         duration = params.get("DurationSeconds") or 3600
-        chained = (identity or {}).get("SessionType") == "role"
+        chained = caller.get("SessionType") == "role"
         if chained and duration > 3600:
             raise validation(
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
@@ -201,7 +203,7 @@ class Provider(BaseProvider):
             values["sts:ExternalId"] = params["ExternalId"]
         if params.get("SourceIdentity"):
             values["sts:SourceIdentity"] = params["SourceIdentity"]
-        mfa = bool((identity or {}).get("MFA"))
+        mfa = bool(caller.get("MFA"))
         if params.get("SerialNumber") or params.get("TokenCode"):
             if not (params.get("SerialNumber") and params.get("TokenCode")):
                 raise validation("SerialNumber and TokenCode must be given together.")
@@ -230,11 +232,11 @@ class Provider(BaseProvider):
         tags = list(params.get("Tags") or [])
         transitive = set(params.get("TransitiveTagKeys") or [])
         if chained:
-            inherited = set((identity or {}).get("TransitiveTagKeys") or [])
+            inherited = set(caller.get("TransitiveTagKeys") or [])
             given = {t["Key"] for t in tags}
             tags += [
                 t
-                for t in identity.get("PrincipalTags") or []
+                for t in caller.get("PrincipalTags") or []
                 if t["Key"] in inherited and t["Key"] not in given
             ]
             transitive |= inherited
@@ -260,7 +262,7 @@ class Provider(BaseProvider):
         )
         role["RoleLastUsed"] = {"LastUsedDate": now(), "Region": context.region}
         self.iam._save("role", role_account, role)
-        result = {
+        result: dict[str, Any] = {
             "Credentials": credentials,
             "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn},
         }
@@ -285,7 +287,8 @@ class Provider(BaseProvider):
                     f"No OpenIDConnect provider found in your account for {issuer}",
                     400,
                 )
-            audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+            audience = claims.get("aud")
+            audiences = audience if isinstance(audience, list) else [audience]
             if provider["ClientIDList"] and not set(audiences) & set(provider["ClientIDList"]):
                 raise ServiceError("InvalidIdentityToken", "Incorrect token audience", 400)
             provider_name = provider["Arn"]

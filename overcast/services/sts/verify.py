@@ -13,6 +13,8 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlparse
 
 from cryptography.exceptions import InvalidSignature
@@ -24,8 +26,16 @@ from overcast.errors import ServiceError
 
 _FETCH_TIMEOUT = 5.0
 _KEYS_TTL = 600.0
-_HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
-_CURVES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "256": hashes.SHA256,
+    "384": hashes.SHA384,
+    "512": hashes.SHA512,
+}
+_CURVES: dict[str, Callable[[], ec.EllipticCurve]] = {
+    "P-256": ec.SECP256R1,
+    "P-384": ec.SECP384R1,
+    "P-521": ec.SECP521R1,
+}
 #: issuer → (fetched at, JWKS keys)
 _jwks_cache: dict[str, tuple[float, list[dict]]] = {}
 
@@ -73,7 +83,9 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict:
             certificate = tls.getpeercert(binary_form=True)
     except OSError:
         raise _unreachable() from None
-    if hashlib.sha1(certificate).hexdigest().lower() not in {t.lower() for t in thumbprints}:
+    trusted = {t.lower() for t in thumbprints}
+    # A server that shows no certificate matches no thumbprint.
+    if certificate is None or hashlib.sha1(certificate).hexdigest().lower() not in trusted:
         raise ServiceError(
             "InvalidIdentityToken",
             "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
@@ -107,7 +119,7 @@ def _verify_with(key: dict, algorithm: str, signed: bytes, signature: bytes) -> 
         return False
     try:
         if family in ("RS", "PS") and key.get("kty") == "RSA":
-            public = rsa.RSAPublicNumbers(
+            rsa_key = rsa.RSAPublicNumbers(
                 int.from_bytes(_b64(key["e"]), "big"), int.from_bytes(_b64(key["n"]), "big")
             ).public_key()
             pad = (
@@ -115,10 +127,10 @@ def _verify_with(key: dict, algorithm: str, signed: bytes, signature: bytes) -> 
                 if family == "RS"
                 else padding.PSS(padding.MGF1(digest()), digest().digest_size)
             )
-            public.verify(signature, signed, pad, digest())
+            rsa_key.verify(signature, signed, pad, digest())
             return True
         if family == "ES" and key.get("kty") == "EC" and key.get("crv") in _CURVES:
-            public = ec.EllipticCurvePublicNumbers(
+            ec_key = ec.EllipticCurvePublicNumbers(
                 int.from_bytes(_b64(key["x"]), "big"),
                 int.from_bytes(_b64(key["y"]), "big"),
                 _CURVES[key["crv"]](),
@@ -127,7 +139,7 @@ def _verify_with(key: dict, algorithm: str, signed: bytes, signature: bytes) -> 
             der = encode_dss_signature(
                 int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
             )
-            public.verify(der, signed, ec.ECDSA(digest()))
+            ec_key.verify(der, signed, ec.ECDSA(digest()))
             return True
     except (InvalidSignature, KeyError, ValueError, TypeError):
         return False
@@ -193,6 +205,7 @@ def verified_saml(document: bytes, metadata: str) -> bytes:
     from signxml import XMLVerifier
     from signxml.exceptions import InvalidInput
     from signxml.exceptions import InvalidSignature as InvalidXmlSignature
+    from signxml.verifier import VerifyResult
 
     problem = ServiceError("InvalidIdentityToken", "Response signature invalid", 400)
     certificates = signing_certificates(metadata)
@@ -204,7 +217,8 @@ def verified_saml(document: bytes, metadata: str) -> bytes:
         raise ServiceError("InvalidIdentityToken", "Invalid SAML response", 400) from None
     for certificate in certificates:
         try:
-            result = XMLVerifier().verify(tree, x509_cert=certificate)
+            # One signed reference is expected (the default), so there is one result, not a list.
+            result = cast(VerifyResult, XMLVerifier().verify(tree, x509_cert=certificate))
         except (InvalidXmlSignature, InvalidInput, ValueError):
             continue
         return etree.tostring(result.signed_xml)
