@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.policy import actions
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 
 EVENT_VERSION = "1.09"
 

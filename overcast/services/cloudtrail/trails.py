@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail.events import Record
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.store import scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

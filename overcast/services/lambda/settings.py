@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC
 from typing import Any
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope

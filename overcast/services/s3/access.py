@@ -3,7 +3,7 @@ block, and the check that applies them to unsigned (anonymous) requests."""
 
 from __future__ import annotations
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import policy as policies

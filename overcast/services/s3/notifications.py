@@ -16,8 +16,8 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
-from overcast.arns import partition
 from overcast.bus import DeliveryError
+from overcast.common.arns import partition
 from overcast.services.s3.configstore import invalid_argument, s3_error
 
 EVENT_NAMES = frozenset(

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from datetime import UTC, datetime
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.s3 import acl as acls

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider

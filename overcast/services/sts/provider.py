@@ -12,7 +12,7 @@ import zlib
 from datetime import timedelta
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
