@@ -12,8 +12,9 @@ epoch seconds (float), an aware datetime, or None for now; naive datetimes are r
 
 from __future__ import annotations
 
+import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 Moment = float | datetime | None
 
@@ -26,12 +27,19 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _last_second: tuple[int, str] = (-1, "")
 
 
-def _epoch(moment: Moment) -> float:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def _millis(moment: Moment) -> int:
     if moment is None:
-        return time.time()
+        return time.time_ns() // 1_000_000
     if isinstance(moment, datetime):
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-    return float(moment)
+        # Exact integer arithmetic: .timestamp() * 1000 can land a hair below the millisecond.
+        return ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH) // _MILLISECOND
+    # Epoch floats carry binary noise (1714564800.123 * 1000 = 1714564800122.9998): a
+    # microsecond's nudge keeps a whole millisecond whole.
+    return math.floor(moment * 1000 + 1e-3)
 
 
 def _second_text(second: int) -> str:
@@ -47,26 +55,26 @@ def _second_text(second: int) -> str:
 def iso_millis(moment: Moment = None, zone: str = "Z") -> str:
     """ISO 8601 in UTC with milliseconds: "2024-05-01T12:00:00.123Z" (`zone` "+0000" gives
     Lambda's "2024-05-01T12:00:00.123+0000")."""
-    millis = int(_epoch(moment) * 1000)
+    millis = _millis(moment)
     return f"{_second_text(millis // 1000)}.{millis % 1000:03d}{zone}"
 
 
 def iso_seconds(moment: Moment = None) -> str:
     """ISO 8601 in UTC to the second: "2024-05-01T12:00:00Z"."""
-    return _second_text(int(_epoch(moment))) + "Z"
+    return _second_text(_millis(moment) // 1000) + "Z"
 
 
 def epoch_seconds(moment: Moment = None) -> int:
-    return int(_epoch(moment))
+    return _millis(moment) // 1000
 
 
 def epoch_millis(moment: Moment = None) -> int:
-    return int(_epoch(moment) * 1000)
+    return _millis(moment)
 
 
 def rfc1123(moment: Moment = None) -> str:
     """The HTTP date (RFC 1123, always GMT, whole seconds): "Wed, 01 May 2024 12:00:00 GMT"."""
-    t = time.gmtime(int(_epoch(moment)))
+    t = time.gmtime(_millis(moment) // 1000)
     return (
         f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"

@@ -8,6 +8,7 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
+from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.cloudtrail import trails as rules
@@ -329,9 +330,9 @@ class Provider(BaseProvider):
             if trail.get(name):
                 out[name] = trail[name]
         if trail.get("StartLoggingTime"):
-            out["TimeLoggingStarted"] = trail["StartLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["TimeLoggingStarted"] = iso_seconds(trail["StartLoggingTime"])
         if trail.get("StopLoggingTime"):
-            out["TimeLoggingStopped"] = trail["StopLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["TimeLoggingStopped"] = iso_seconds(trail["StopLoggingTime"])
         out.update(self.delivery.status(context.account, key))
         return out
 

@@ -20,9 +20,9 @@ import random
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.routing import HOST_ROUTES
@@ -78,8 +78,7 @@ HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
 
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
-    moment = datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return iso_millis(zone="+0000")
 
 
 class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):

@@ -13,6 +13,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -178,7 +179,7 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
         },
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "version": "1.0",
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "timestamp": iso_millis(),
         "DDBStreamBatchInfo": {
             "shardId": batch[0].get("eventID", "").split(":")[0] or "shardId-00000000000000000000-00000000",
             "startSequenceNumber": first["SequenceNumber"],

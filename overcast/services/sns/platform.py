@@ -8,15 +8,16 @@ so an application's endpoints are one prefix scan."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import TYPE_CHECKING
 
 from overcast.common.arns import partition
+from overcast.common.ids import fast_uuid
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns.models import invalid, not_found, parse_arn
-from overcast.services.sns.publish import _attribute_record, _timestamp, check_message, new_message_id
+from overcast.services.sns.publish import _attribute_record, check_message
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -213,11 +214,11 @@ class PlatformOperations:
         texts = check_message(params)
         platform = arn.split(":", 5)[5].split("/")[1]
         message = params["Message"] if texts is None else texts.get(platform, texts["default"])
-        message_id = new_message_id()
+        message_id = fast_uuid()
         account, region, _ = _resource(arn, "TargetArn", "endpoint")
         self.record(account, region, {
             "Type": "Notification", "MessageId": message_id, "TargetArn": arn, "Protocol": "application",
             "Endpoint": arn, "Token": record.get("Token"), "Message": message, "Subject": params.get("Subject"),
-            "MessageAttributes": _attribute_record(params.get("MessageAttributes")), "Timestamp": _timestamp(time.time()),
+            "MessageAttributes": _attribute_record(params.get("MessageAttributes")), "Timestamp": iso_millis(),
         })  # fmt: skip
         return {"MessageId": message_id}

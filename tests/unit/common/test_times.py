@@ -41,3 +41,9 @@ def test_now_is_the_default():
     before = times.epoch_seconds()
     assert times.iso_seconds().startswith(str(datetime.now(UTC).year))
     assert times.epoch_seconds() - before in (0, 1)
+
+
+def test_whole_milliseconds_stay_whole():
+    for millis in range(1714564800000, 1714564800000 + 2000, 7):
+        assert times.epoch_millis(millis / 1000) == millis
+        assert times.epoch_millis(datetime.fromtimestamp(0, UTC) + timedelta(milliseconds=millis)) == millis
