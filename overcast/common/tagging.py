@@ -1,6 +1,8 @@
 """Resource tags as AWS limits them, for every service: each service names its own errors.
 
-    SNS_TAGS = TagRules(refuse=_tag_error)           # (problem, key) -> the service's error
+    SNS_TAGS = TagRules(refuse=refusals(             # (problem, key) -> the service's error
+        "InvalidParameter", {TagProblem.TOO_MANY: ("TagLimitExceeded", "Could not complete ...")}
+    ))
     topic.tags = add_tags(topic.tags, params["Tags"], SNS_TAGS)       # TagResource
     topic.tags = remove_tags(topic.tags, params["TagKeys"])           # UntagResource
     return {"Tags": tag_list(topic.tags)}                             # ListTagsForResource
@@ -21,6 +23,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from overcast.errors import ServiceError
 
 MAX_TAGS = 50
 MAX_KEY = 128
@@ -49,6 +53,42 @@ class TagRules:
     max_value: int = MAX_VALUE
     check_characters: bool = True
     reserved_prefix: str | None = "aws:"
+
+
+#: What each problem is called where a service words it no other way.
+DEFAULT_MESSAGES: dict[TagProblem, str] = {
+    TagProblem.TOO_MANY: "The number of tags exceeds the limit of {limit}.",
+    TagProblem.DUPLICATE_KEY: "Duplicate tag key: {key}.",
+    TagProblem.KEY_LENGTH: "Tag keys must be between 1 and 128 characters long.",
+    TagProblem.VALUE_LENGTH: "The value of tag {key} is longer than 256 characters.",
+    TagProblem.KEY_CHARACTERS: (
+        "Tag key {key} may hold only Unicode letters, digits, white space and _ . : / = + - @."
+    ),
+    TagProblem.VALUE_CHARACTERS: (
+        "The value of tag {key} may hold only Unicode letters, digits, white space and _ . : / = + - @."
+    ),
+    TagProblem.RESERVED_KEY: "Tag key {key} starts with aws:, which is reserved for AWS use.",
+}
+
+
+def refusals(
+    code: str,
+    overrides: Mapping[TagProblem, str | tuple[str, str]] | None = None,
+    status: int = 400,
+    limit: int = MAX_TAGS,
+    **fields: Any,
+) -> Callable[[TagProblem, str], ServiceError]:
+    """A `refuse` for TagRules from data: the service answers `code` with DEFAULT_MESSAGES,
+    except for the problems in `overrides` (a message, or a (code, message) pair). Messages
+    may name `{key}` (the tag's key) and `{limit}`; `fields` are further members of the error
+    (Lambda's Type="User")."""
+
+    def refuse(problem: TagProblem, key: str) -> ServiceError:
+        override = (overrides or {}).get(problem, DEFAULT_MESSAGES[problem])
+        error_code, message = (code, override) if isinstance(override, str) else override
+        return ServiceError(error_code, message.format(key=key, limit=limit), status, **fields)
+
+    return refuse
 
 
 def _allowed(text: str) -> bool:

@@ -88,3 +88,33 @@ def test_remove_and_list():
     assert tags == {"a": "1", "b": "2"}
     assert tag_list(tags) == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
     assert tag_list(tags, "key", "value") == [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]
+
+
+def test_refusals_from_a_table():
+    from overcast.common.tagging import refusals
+    from overcast.errors import ServiceError
+
+    rules = TagRules(
+        refuse=refusals(
+            "InvalidParameterValue",
+            {
+                TagProblem.RESERVED_KEY: "Tag {key} is invalid.",
+                TagProblem.TOO_MANY: ("TagLimitExceeded", "No more than {limit} tags."),
+            },
+        )
+    )
+    with pytest.raises(ServiceError) as refused:
+        tag_map({"aws:x": "1"}, rules)
+    assert (refused.value.code, refused.value.message, refused.value.status) == (
+        "InvalidParameterValue",
+        "Tag aws:x is invalid.",
+        400,
+    )
+    with pytest.raises(ServiceError) as refused:
+        add_tags({f"k{n}": "" for n in range(50)}, {"one-more": ""}, rules)
+    assert (refused.value.code, refused.value.message) == ("TagLimitExceeded", "No more than 50 tags.")
+
+    with pytest.raises(ServiceError) as refused:
+        tag_map({"k": "<b>"}, rules)
+    assert refused.value.code == "InvalidParameterValue"
+    assert refused.value.message.startswith("The value of tag k may hold only")
