@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from overcast.common.arns import partition
 from overcast.common.ids import fast_uuid
+from overcast.common.pagination import paginate_keys
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.sns.models import invalid, not_found, parse_arn
+from overcast.services.sns.models import bad_token, invalid, not_found, parse_arn
 from overcast.services.sns.publish import _attribute_record, check_message
 from overcast.store import scope
 
@@ -127,16 +128,16 @@ class PlatformOperations:
 
     def list_platform_applications(self: Provider, context: RequestContext, params: dict) -> dict:
         sc = scope(context.account, context.region)
-        rows = list(self.t_applications.scan(sc, start_after=params.get("NextToken"), limit=PAGE_SIZE + 1))
         prefix = f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/"
-        output: dict = {"PlatformApplications": [
-            {"PlatformApplicationArn": prefix + key,
-             "Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES}}
-            for key, record in rows[:PAGE_SIZE]
-        ]}  # fmt: skip
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+        return paginate_keys(
+            self.store, "sns", "ListPlatformApplications", params,
+            lambda after: self.t_applications.scan(sc, start_after=after),
+            bad_token=bad_token, default_limit=PAGE_SIZE,
+            render=lambda key, record: {
+                "PlatformApplicationArn": prefix + key,
+                "Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES},
+            },
+        )  # fmt: skip
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -191,16 +192,15 @@ class PlatformOperations:
     def list_endpoints_by_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:
         application_arn = params["PlatformApplicationArn"]
         sc, key, _ = self._application(application_arn)
-        token = params.get("NextToken")
-        rows = list(self.t_endpoints.scan(sc, prefix=f"{key}/", start_after=token, limit=PAGE_SIZE + 1))
         base = application_arn.replace(":app/", ":endpoint/", 1)
-        output: dict = {"Endpoints": [
-            {"EndpointArn": f"{base}/{endpoint_key.rsplit('/', 1)[1]}", "Attributes": record}
-            for endpoint_key, record in rows[:PAGE_SIZE]
-        ]}  # fmt: skip
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+        return paginate_keys(
+            self.store, "sns", "ListEndpointsByPlatformApplication", params,
+            lambda after: self.t_endpoints.scan(sc, prefix=f"{key}/", start_after=after),
+            bad_token=bad_token, default_limit=PAGE_SIZE, bind=key,
+            render=lambda endpoint_key, record: {
+                "EndpointArn": f"{base}/{endpoint_key.rsplit('/', 1)[1]}", "Attributes": record
+            },
+        )  # fmt: skip
 
     def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:
         record = self.platform_endpoint(arn, "TargetArn")
