@@ -3,9 +3,9 @@ partiql.py) run on the same item engine as the expression API."""
 
 from __future__ import annotations
 
-import base64
 import time
 
+from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import expressions as E
@@ -13,6 +13,7 @@ from overcast.services.dynamodb import partiql
 from overcast.services.dynamodb.rows import unpack
 from overcast.services.dynamodb.schema import Schema
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, encode_key_value, item_size, validation
+from overcast.store import Store
 
 PAGE_BYTES = 1024 * 1024
 
@@ -26,6 +27,8 @@ class _Plan:
 
 
 class StatementsMixin:
+    store: Store  # the Provider's
+
     def _plan(self, context: RequestContext, text: str, parameters: list | None) -> _Plan:
         statement = partiql.parse(text)
         parameters = parameters or []
@@ -114,9 +117,11 @@ class StatementsMixin:
         start = None
         if token:
             try:
-                start = base64.urlsafe_b64decode(token.encode()).decode()
+                start = decode_token(self.store, "ExecuteStatement", token, bind=prefix)
             except ValueError:
                 raise validation("Invalid NextToken") from None
+            if not isinstance(start, str):
+                raise validation("Invalid NextToken")
         items, size, scanned, last, more = [], 0, 0, None, False
         for key, (weight, body) in self._items.scan(plan.scope, prefix=prefix, start_after=start):
             item = unpack(body)
@@ -133,7 +138,7 @@ class StatementsMixin:
                 break
         out: dict = {"Items": items}
         if more and last is not None:
-            out["NextToken"] = base64.urlsafe_b64encode(last.encode()).decode()
+            out["NextToken"] = encode_token(self.store, "ExecuteStatement", last, bind=prefix)
         return out
 
     def execute_statement(self, context: RequestContext, params: dict) -> dict:

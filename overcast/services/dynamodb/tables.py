@@ -9,11 +9,36 @@ import uuid
 from datetime import UTC, datetime
 
 from overcast.common.arns import partition
+from overcast.common.pagination import paginate_list
+from overcast.common.tagging import (
+    DEFAULT_MESSAGES,
+    TagProblem,
+    TagRules,
+    add_tags,
+    refusals,
+    remove_tags,
+    tag_map,
+)
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
 from overcast.services.dynamodb.values import invalid, validation
+from overcast.store import Store
 from overcast.store import scope as make_scope
+
+#: DynamoDB words every tag problem as "One or more parameter values were invalid: ...".
+TAG_RULES = TagRules(
+    refuse=refusals(
+        "ValidationException",
+        {
+            problem: "One or more parameter values were invalid: " + message
+            for problem, message in {
+                **DEFAULT_MESSAGES,
+                TagProblem.TOO_MANY: "The number of tags exceeds the limit of 50",
+            }.items()
+        },
+    )
+)
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
@@ -38,6 +63,7 @@ def in_use(message: str) -> ServiceError:
 
 class TablesMixin:
     # Provided by the Provider: self.store, self.runtime, self._tables, self._schemas.
+    store: Store
 
     # -- records ------------------------------------------------------------------------------
 
@@ -304,7 +330,7 @@ class TablesMixin:
             "table_class": params.get("TableClass") or "STANDARD",
             "storage": table_id.replace("-", ""),
             "key_layout": HASHED_LAYOUT,
-            "tags": {t["Key"]: t["Value"] for t in params.get("Tags") or ()},
+            "tags": tag_map(params.get("Tags"), TAG_RULES),
             "ttl": None,
             "pitr": False,
         }
@@ -613,34 +639,24 @@ class TablesMixin:
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
-        tags = dict(record.get("tags") or {})
-        tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
-        if len(tags) > 50:
-            raise validation(
-                "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
-            )
-        record["tags"] = tags
+        record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
         self._save(scope, record)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
-        record["tags"] = {
-            k: v for k, v in (record.get("tags") or {}).items() if k not in set(params["TagKeys"])
-        }
+        record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
         self._save(scope, record)
         return {}
 
     def list_tags_of_resource(self, context: RequestContext, params: dict) -> dict:
         _, record = self._record_by_arn(context, params["ResourceArn"])
-        tags = sorted((record.get("tags") or {}).items())
-        start = int(params["NextToken"]) if (params.get("NextToken") or "").isdigit() else 0
-        page = tags[start : start + 10]
-        out: dict = {"Tags": [{"Key": k, "Value": v} for k, v in page]}
-        if start + 10 < len(tags):
-            out["NextToken"] = str(start + 10)
-        return out
+        return paginate_list(
+            self.store, "dynamodb", "ListTagsOfResource", params, sorted((record.get("tags") or {}).items()),
+            bad_token=lambda: validation("Invalid NextToken"), default_limit=10,
+            render=lambda tag: {"Key": tag[0], "Value": tag[1]}, bind=params["ResourceArn"],
+        )  # fmt: skip
 
     def describe_limits(self, context: RequestContext, params: dict) -> dict:
         return {
