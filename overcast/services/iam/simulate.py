@@ -4,7 +4,7 @@ same policy engine that enforcement uses."""
 from __future__ import annotations
 
 from overcast import policy
-from overcast.services.iam.base import IamBase, invalid_input, malformed, no_such_entity, paginate
+from overcast.services.iam.base import IamBase, invalid_input, malformed, no_such_entity
 
 _LIST_TYPES = ("stringList", "numericList", "booleanList", "dateList", "ipList", "binaryList")
 
@@ -87,7 +87,7 @@ class SimulateMixin(IamBase):
                 if resource_policy is not None:
                     result["EvalDecisionDetails"] = self._details(decision)
                 results.append(result)
-        return paginate(results, params, "EvaluationResults")
+        return self.paginate(results, params, "EvaluationResults")
 
     @staticmethod
     def _details(decision: policy.Decision) -> dict[str, str]:
