@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 import uuid
 
+from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.store import Store
 
 from . import names
 from .names import conflict, function_arn, function_not_found, invalid, not_found
@@ -23,6 +25,8 @@ def version_key(name: str, version: str) -> str:
 
 
 class AliasesMixin:
+    store: Store  # the Provider's
+
     def _check_routing(
         self, context: RequestContext, name: str, primary: str, routing: dict | None
     ) -> dict | None:
@@ -150,4 +154,7 @@ class AliasesMixin:
             for _, a in self.aliases.scan(scope, prefix=name + SEP)
             if version is None or a["FunctionVersion"] == version
         ]
-        return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Name", "Aliases")
+        return paginate_list(
+            self.store, "lambda", "ListAliases", params, items,
+            bad_token=names.bad_marker, default_limit=50, bind=f"{name}{SEP}{version or ''}",
+        )  # fmt: skip

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from overcast import services
+from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.store import Store
 
 from . import names
 from .names import conflict, function_arn, invalid, not_found
@@ -36,6 +38,8 @@ def _source_service(arn: str) -> str:
 
 
 class MappingsMixin:
+    store: Store  # the Provider's
+
     def start_mappings(self) -> None:
         self.mappings = self.store.table("lambda", "mappings")
         self._pollers: dict[str, asyncio.Task] = {}
@@ -186,12 +190,10 @@ class MappingsMixin:
             if (source is None or m["EventSourceArn"] == source)
             and (function is None or m["FunctionArn"] == function)
         ]
-        limit = params.get("MaxItems") or 100
-        start = int(params["Marker"]) if (params.get("Marker") or "").isdigit() else 0
-        out: dict[str, Any] = {"EventSourceMappings": items[start : start + limit]}
-        if start + limit < len(items):
-            out["NextMarker"] = str(start + limit)
-        return out
+        return paginate_list(
+            self.store, "lambda", "ListEventSourceMappings", params, items,
+            bad_token=names.bad_marker, default_limit=100, bind=f"{source} {function}",
+        )  # fmt: skip
 
     def update_event_source_mapping(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)

@@ -18,11 +18,12 @@ from datetime import UTC
 from typing import Any
 
 from overcast.common.arns import partition
+from overcast.common.tagging import add_tags, remove_tags
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .names import conflict, function_arn, invalid, not_found
+from .names import TAG_RULES, conflict, function_arn, invalid, not_found
 
 SEP = "\x01"
 ACCOUNT_CONCURRENCY = 1000
@@ -429,16 +430,13 @@ class SettingsMixin:
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         name, record = self._tag_target(context, params["Resource"])
-        record.setdefault("tags", {}).update(params["Tags"])
-        if len(record["tags"]) > 50:
-            raise invalid("Number of tags exceeds resource tag limit.")
+        record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
         self.functions.put(self._scope(context), name, record)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
         name, record = self._tag_target(context, params["Resource"])
-        for key in params["TagKeys"]:
-            record.setdefault("tags", {}).pop(key, None)
+        record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
         self.functions.put(self._scope(context), name, record)
         return {}
 
