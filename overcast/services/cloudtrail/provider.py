@@ -8,6 +8,7 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
+from overcast.common.arns import partition
 from overcast.common.pagination import decode_token, encode_token, paginate_list
 from overcast.common.tagging import TagProblem, TagRules, check_tag, refusals
 from overcast.common.times import iso_seconds
@@ -188,7 +189,7 @@ class Provider(BaseProvider):
         if "KmsKeyId" in params:
             key = params["KmsKeyId"]
             if key and not key.startswith("arn:"):
-                key = f"arn:{rules.partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
+                key = f"arn:{partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
             trail["KmsKeyId"] = key or None
         for member, field in (
             ("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),

@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_list
 from overcast.common.tagging import (
     DEFAULT_MESSAGES,
@@ -277,7 +277,7 @@ class TablesMixin:
         self._check_key_schema(key_schema, defined)
         billing = params.get("BillingMode") or "PROVISIONED"
         throughput = self._check_throughput(billing, params.get("ProvisionedThroughput"))
-        arn = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/{name}"
+        arn = build_arn("dynamodb", context.region, context.account, f"table/{name}")
         used = {k["AttributeName"] for k in key_schema}
         names: set[str] = set()
         lsis, gsis = [], []

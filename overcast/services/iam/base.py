@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from overcast import policy
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token
 from overcast.common.tagging import DEFAULT_MESSAGES, MAX_TAGS, TagProblem, TagRules, add_tags, tag_map
 from overcast.common.tagging import tag_list as common_tag_list
@@ -165,7 +165,7 @@ class IamBase(BaseProvider):
     @staticmethod
     def arn(context_or_region: Any, account: str, resource: str, service: str = "iam") -> str:
         region = getattr(context_or_region, "region", context_or_region) or "us-east-1"
-        return f"arn:{partition(region)}:{service}::{account}:{resource}"
+        return build_arn(service, region, account, resource, global_service=True)
 
     # -- policy lookups shared by evaluation and the API ----------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn
 from overcast.common.tagging import TagProblem, TagRules, refusals
 from overcast.errors import ServiceError
 
@@ -40,7 +40,7 @@ def conflict(message: str) -> ServiceError:
 
 
 def function_arn(account: str, region: str, name: str, qualifier: str | None = None) -> str:
-    arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
+    arn = build_arn("lambda", region, account, f"function:{name}")
     return f"{arn}:{qualifier}" if qualifier else arn
 
 

@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC
 from typing import Any
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn, partition
 from overcast.common.tagging import add_tags, remove_tags
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -447,7 +447,7 @@ class SettingsMixin:
     # -- layers -----------------------------------------------------------------------------------------
 
     def _layer_arn(self, context: RequestContext, name: str, version: int | None = None) -> str:
-        arn = f"arn:{partition(context.region)}:lambda:{context.region}:{context.account}:layer:{name}"
+        arn = build_arn("lambda", context.region, context.account, f"layer:{name}")
         return f"{arn}:{version}" if version is not None else arn
 
     def _layer_name(self, value: str) -> str:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token, paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_map
 from overcast.context import RequestContext
@@ -176,7 +176,7 @@ class Provider(BaseProvider):
     # -- helpers ---------------------------------------------------------------------------
 
     def _group_arn(self, account: str, region: str, name: str) -> str:
-        return f"arn:{partition(region)}:logs:{region}:{account}:log-group:{name}"
+        return build_arn("logs", region, account, f"log-group:{name}")
 
     def _group_name(self, params: dict) -> str:
         name = params.get("logGroupName")

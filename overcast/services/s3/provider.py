@@ -14,7 +14,7 @@ import ipaddress
 import re
 from datetime import UTC, datetime
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.s3 import acl as acls
@@ -51,7 +51,7 @@ def validate_bucket_name(name: str) -> None:
 
 
 def _bucket_arn(name: str, region: str) -> str:
-    return f"arn:{partition(region)}:s3:::{name}"
+    return build_arn("s3", region, "", name, global_service=True)
 
 
 def _is_ip_address(name: str) -> bool:

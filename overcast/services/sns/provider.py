@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
 from overcast.context import RequestContext
@@ -222,7 +222,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         policy = params.get("DataProtectionPolicy")
         if policy:
             _json_object(policy, "DataProtectionPolicy", "Invalid parameter: ")
-        arn = f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:{name}"
+        arn = build_arn("sns", context.region, context.account, name)
         existing = self.topics.get(arn)
         if existing is not None:
             current = self._visible_attributes(existing)

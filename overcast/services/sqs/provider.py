@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys, paginate_list
 from overcast.common.tagging import add_tags, remove_tags, tag_map
 from overcast.context import RequestContext
@@ -89,7 +89,7 @@ class Provider(MessageOperations, BaseProvider):
         self._load()
 
     def _register(self, account: str, region: str, name: str, record: dict) -> Queue:
-        arn = f"arn:{partition(region)}:sqs:{region}:{account}:{name}"
+        arn = build_arn("sqs", region, account, name)
         queue = Queue(account, region, name, arn, record)
         self.queues[(account, region, name)] = queue
         self.by_arn[arn] = queue
@@ -220,7 +220,7 @@ class Provider(MessageOperations, BaseProvider):
                 raise errors.invalid_value(
                     policy, "RedrivePolicy", "Dead-letter queue must be same type of queue as the source."
                 )
-            source_arn = f"arn:{partition(context.region)}:sqs:{context.region}:{context.account}:{name}"
+            source_arn = build_arn("sqs", context.region, context.account, name)
             if not attrs.allows_redrive_from(target.attributes.get("RedriveAllowPolicy"), source_arn):
                 raise errors.invalid_value(
                     policy,

@@ -12,7 +12,7 @@ import zlib
 from datetime import timedelta
 
 from overcast import policy
-from overcast.common.arns import partition
+from overcast.common.arns import build_arn, partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -477,7 +477,9 @@ class Provider(BaseProvider):
         )
         if not decision.allowed:
             raise self._not_authorized(service, "sts:AssumeRole", role["Arn"])
-        session_arn = f"arn:{partition(region)}:sts::{account}:assumed-role/{role['RoleName']}/{name}"
+        session_arn = build_arn(
+            "sts", region, account, f"assumed-role/{role['RoleName']}/{name}", global_service=True
+        )
         credentials = self._issue(
             account,
             min(duration, role["MaxSessionDuration"]),
@@ -541,7 +543,7 @@ class Provider(BaseProvider):
             )
         session_policy, policy_arns = self._session_policies(context.account, params)
         duration = params.get("DurationSeconds") or 43200
-        arn = f"arn:{partition(context.region)}:sts::{context.account}:federated-user/{name}"
+        arn = build_arn("sts", context.region, context.account, f"federated-user/{name}", global_service=True)
         credentials = self._issue(
             context.account,
             duration,
