@@ -73,6 +73,7 @@ def test_a_token_is_refused_for_another_listing(client):
         ("lambda", "list_functions", {"Marker": "my-function"}, "InvalidParameterValueException"),
         ("logs", "describe_log_groups", {"nextToken": "forged"}, "InvalidParameterException"),
         ("cloudtrail", "list_trails", {"NextToken": "forged"}, "InvalidNextTokenException"),
+        ("s3", "list_buckets", {"MaxBuckets": 1, "ContinuationToken": "forged"}, "InvalidArgument"),
     ],
 )
 def test_each_service_refuses_a_forged_token_with_its_own_error(client, service, call, kwargs, code):
