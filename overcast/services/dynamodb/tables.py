@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_list
@@ -19,6 +18,7 @@ from overcast.common.tagging import (
     remove_tags,
     tag_map,
 )
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
@@ -252,7 +252,7 @@ class TablesMixin:
         view = spec.get("StreamViewType")
         if view is None:
             raise invalid("StreamViewType is required when StreamEnabled is true")
-        label = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        label = iso_millis(zone="")
         return {"enabled": True, "view": view, "label": label, "arn": f"{table_arn}/stream/{label}"}
 
     # -- operations ---------------------------------------------------------------------------

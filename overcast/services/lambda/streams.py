@@ -11,7 +11,6 @@ import json
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
@@ -168,7 +167,7 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
     first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
 
     def iso(epoch) -> str:
-        return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return iso_millis(int(float(epoch)))  # whole seconds, as the stream records them
 
     record = {
         "requestContext": {

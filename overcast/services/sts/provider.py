@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from overcast import policy
 from overcast.common.arns import build_arn, partition
+from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -172,7 +173,7 @@ class Provider(BaseProvider):
         identity = context.extra.get("identity") or {}
         if identity.get("Kind") == "session":
             values["aws:MultiFactorAuthPresent"] = "true" if identity.get("MFA") else "false"
-            values["aws:TokenIssueTime"] = identity["CreateDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            values["aws:TokenIssueTime"] = iso_seconds(identity["CreateDate"])
             if identity.get("MFA") and identity.get("MFAAuthTime"):
                 values["aws:MultiFactorAuthAge"] = str(int((now() - identity["MFAAuthTime"]).total_seconds()))
         return values
