@@ -95,24 +95,27 @@ def paginator_spec(service: str, operation: str) -> PaginatorSpec:
 
 _secrets: weakref.WeakKeyDictionary[Store, bytes] = weakref.WeakKeyDictionary()
 _watched: weakref.WeakSet[Store] = weakref.WeakSet()
-_secrets_lock = threading.Lock()
+_watch_lock = threading.Lock()
 
 
 def _secret(store: Store) -> bytes:
     secret = _secrets.get(store)
     if secret is not None:
         return secret
-    with _secrets_lock:
-        table = store.table(*SECRET_TABLE)
+    table = store.table(*SECRET_TABLE)
+    # One transaction makes get-or-create atomic across threads. No lock of ours is held
+    # around it: a thread inside a store transaction may be on its way here.
+    with store.transaction():
         stored = table.get(SECRET_SCOPE, SECRET_KEY)
         if stored is None:
             stored = os.urandom(32).hex()
             table.put(SECRET_SCOPE, SECRET_KEY, stored)
+    with _watch_lock:
         if store not in _watched:
             _watched.add(store)
             store.on_reset(_forget_secret(weakref.ref(store)))
-        _secrets[store] = secret = bytes.fromhex(stored)
-        return secret
+    _secrets[store] = secret = bytes.fromhex(stored)
+    return secret
 
 
 def _forget_secret(owner: weakref.ref[Store]) -> Callable[[], None]:

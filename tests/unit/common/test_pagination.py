@@ -196,3 +196,14 @@ def test_list_pages_and_iam_truncation(store):
     with pytest.raises(ServiceError) as refused:
         page({"Marker": "3"})
     assert refused.value.code == "ValidationError"
+
+
+def test_threads_racing_for_the_first_token_share_one_secret(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store.open(tmp_path) as store:
+        with ThreadPoolExecutor(8) as pool:
+            tokens = list(pool.map(lambda n: encode_token(store, "ListQueues", f"q{n}"), range(32)))
+        assert [decode_token(store, "ListQueues", token) for token in tokens] == [f"q{n}" for n in range(32)]
+    with Store.open(tmp_path) as reopened:
+        assert decode_token(reopened, "ListQueues", tokens[0]) == "q0"
