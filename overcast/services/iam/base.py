@@ -105,26 +105,6 @@ def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
 class IamBase(BaseProvider):
     service = "iam"
 
-    def paginate(self, items: list, params: dict, member: str) -> dict:
-        """IAM's Marker/MaxItems/IsTruncated pagination over an in-order list: every IAM list
-        operation pages the same way (botocore's paginators agree), so the result member is
-        all that differs. The marker is an opaque, tamper-checked offset (common.pagination)."""
-        start = 0
-        marker = params.get("Marker")
-        if marker:
-            try:
-                start = decode_token(self.store, "iam", marker, bind=member)
-            except ValueError:
-                raise validation_error("Invalid Marker.") from None
-            if not isinstance(start, int) or start < 0:
-                raise validation_error("Invalid Marker.")
-        size = params.get("MaxItems") or 100
-        page = items[start : start + size]
-        result: dict[str, Any] = {member: page, "IsTruncated": start + size < len(items)}
-        if result["IsTruncated"]:
-            result["Marker"] = encode_token(self.store, "iam", start + size, bind=member)
-        return result
-
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
         self.tables = {
@@ -166,6 +146,26 @@ class IamBase(BaseProvider):
     def arn(context_or_region: Any, account: str, resource: str, service: str = "iam") -> str:
         region = getattr(context_or_region, "region", context_or_region) or "us-east-1"
         return build_arn(service, region, account, resource, global_service=True)
+
+    def paginate(self, items: list, params: dict, member: str) -> dict:
+        """IAM's Marker/MaxItems/IsTruncated pagination over an in-order list: every IAM list
+        operation pages the same way (botocore's paginators agree), so the result member is
+        all that differs. The marker is an opaque, tamper-checked offset (common.pagination)."""
+        start = 0
+        marker = params.get("Marker")
+        if marker:
+            try:
+                start = decode_token(self.store, "iam", marker, bind=member)
+            except ValueError:
+                raise validation_error("Invalid Marker.") from None
+            if not isinstance(start, int) or start < 0:
+                raise validation_error("Invalid Marker.")
+        size = params.get("MaxItems") or 100
+        page = items[start : start + size]
+        result: dict[str, Any] = {member: page, "IsTruncated": start + size < len(items)}
+        if result["IsTruncated"]:
+            result["Marker"] = encode_token(self.store, "iam", start + size, bind=member)
+        return result
 
     # -- policy lookups shared by evaluation and the API ----------------------------------------
 
