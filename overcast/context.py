@@ -44,7 +44,7 @@ class RequestContext:
     ) -> RequestContext:
         """A context for one service calling another's handlers from Python (an SQS poller of
         Lambda's, CloudTrail writing to S3): no HTTP request behind it."""
-        from overcast.arns import partition
+        from overcast.common.arns import partition
         from overcast.http import Request
 
         return cls(

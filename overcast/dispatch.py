@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 import logging
-import os
-import uuid
 
 from overcast import protocols, services
+from overcast.common.ids import fast_uuid
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
 from overcast.http import BodyStream, Request, Response
@@ -26,16 +24,6 @@ _UNKNOWN_SERVICE_BODY = (
 )
 
 
-#: Request ids are UUID-shaped like AWS's: a random head per process and a counter, which is
-#: unique and costs a tenth of uuid4() on the hot path.
-_REQUEST_ID_HEAD = "{0[0]}-{0[1]}-{0[2]}-{0[3]}-".format(str(uuid.uuid4()).split("-"))
-_request_counter = itertools.count(int.from_bytes(os.urandom(4), "big"))
-
-
-def new_request_id() -> str:
-    return f"{_REQUEST_ID_HEAD}{next(_request_counter) & 0xFFFFFFFFFFFF:012x}"
-
-
 class Dispatcher:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -48,7 +36,7 @@ class Dispatcher:
         return self._router
 
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
-        context = RequestContext(request=request, request_id=new_request_id())
+        context = RequestContext(request=request, request_id=fast_uuid())
         if type(request.body) is BodyStream and request.method != "PUT":
             request.body = await request.body.read()  # only REST PUTs carry streaming payloads
         if HOST_ROUTES:

@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import Any
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import partition
+from overcast.common.times import iso_seconds
 from overcast.errors import ServiceError
 from overcast.policy import actions
 
@@ -239,7 +240,7 @@ class Enforcer:
             values["aws:UserAgent"] = agent
         if identity is not None and identity.get("Kind") == "session":
             values["aws:MultiFactorAuthPresent"] = "true" if identity.get("MFA") else "false"
-            values["aws:TokenIssueTime"] = identity["CreateDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            values["aws:TokenIssueTime"] = iso_seconds(identity["CreateDate"])
             if identity.get("MFA") and identity.get("MFAAuthTime"):
                 values["aws:MultiFactorAuthAge"] = str(int(time.time() - identity["MFAAuthTime"].timestamp()))
             if identity.get("SourceIdentity"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import DEFAULT_ACCOUNT, RequestContext
 
 #: Each maps an access key id to the credential record IAM or STS keeps for it (with Account,

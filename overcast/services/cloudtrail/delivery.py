@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from overcast.common.arns import build_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events, logfiles
@@ -127,7 +128,10 @@ class Delivery:
         if metadata:
             params["Metadata"] = metadata
         context = RequestContext.internal(
-            "s3", account, region, principal_arn=f"arn:{rules.partition(region)}:iam::{account}:root"
+            "s3",
+            account,
+            region,
+            principal_arn=build_arn("iam", region, account, "root", global_service=True),
         )
         result = put(context, params)
         if inspect.isawaitable(result):
@@ -257,7 +261,7 @@ class Delivery:
                 "sns",
                 parts[4],
                 parts[3],
-                principal_arn=f"arn:{rules.partition(parts[3])}:iam::{account}:root",
+                principal_arn=build_arn("iam", parts[3], account, "root", global_service=True),
             )
             for object_key in object_keys:
                 result = sns.publish(

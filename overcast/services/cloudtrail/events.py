@@ -16,7 +16,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from overcast.arns import partition
+from overcast.common.arns import partition
+from overcast.common.times import iso_seconds
 
 EVENT_VERSION = "1.09"
 
@@ -293,7 +294,7 @@ def event_id_ms(event_id: str) -> int | None:
 
 
 def iso_time(ts_us: int) -> str:
-    return datetime.fromtimestamp(ts_us / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_seconds(ts_us // 1_000_000)
 
 
 def java_time(value: datetime) -> str:

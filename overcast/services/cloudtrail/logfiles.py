@@ -12,6 +12,8 @@ import secrets
 import string
 from datetime import UTC, datetime
 
+from overcast.common.times import iso_seconds
+
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -48,7 +50,7 @@ def log_file(event_json: list[str]) -> tuple[bytes, bytes]:
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_seconds(when)
 
 
 def digest_file(

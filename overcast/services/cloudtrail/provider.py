@@ -10,7 +10,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from overcast.common.arns import partition
+from overcast.common.pagination import decode_token, encode_token, paginate_list
+from overcast.common.tagging import TagProblem, TagRules, check_tag, refusals
+from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.cloudtrail import trails as rules
 from overcast.services.cloudtrail.delivery import Delivery
@@ -18,8 +23,6 @@ from overcast.services.cloudtrail.events import Record, event_id_ms
 from overcast.services.cloudtrail.recorder import (
     FLUSH_SECONDS,
     Recorder,
-    decode_token,
-    encode_token,
 )
 from overcast.store import scope as store_scope
 
@@ -49,7 +52,23 @@ _TRAIL_OUTPUT = (
     "IsOrganizationTrail",
 )
 _INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
-MAX_TAGS = 50
+#: CloudTrail calls every problem with a tag "Tag key or value is invalid.", but too many.
+TAG_RULES = TagRules(
+    refuse=refusals(
+        "InvalidTagParameterException",
+        {
+            **dict.fromkeys(TagProblem, "Tag key or value is invalid."),
+            TagProblem.TOO_MANY: (
+                "TagsLimitExceededException",
+                "The number of tags exceeds the limit of 50.",
+            ),
+        },
+    )
+)
+
+
+def _bad_token() -> ServiceError:
+    return rules.error("InvalidNextTokenException", "Invalid NextToken.")
 
 
 def _now() -> datetime:
@@ -172,7 +191,7 @@ class Provider(BaseProvider):
         if "KmsKeyId" in params:
             key = params["KmsKeyId"]
             if key and not key.startswith("arn:"):
-                key = f"arn:{rules.partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
+                key = f"arn:{partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
             trail["KmsKeyId"] = key or None
         for member, field in (
             ("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),
@@ -293,17 +312,9 @@ class Provider(BaseProvider):
             {"TrailARN": t["TrailARN"], "Name": t["Name"], "HomeRegion": t["HomeRegion"]}
             for _s, _k, t in self.all_trails(context.account)
         ]
-        start = 0
-        if params.get("NextToken"):
-            token = decode_token(params["NextToken"])
-            if token is None or not isinstance(token.get("o"), int):
-                raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
-            start = token["o"]
-        page = found[start : start + 50]
-        out: dict[str, Any] = {"Trails": page}
-        if start + 50 < len(found):
-            out["NextToken"] = encode_token({"o": start + 50})
-        return out
+        return paginate_list(
+            self.store, "cloudtrail", "ListTrails", params, found, bad_token=_bad_token, default_limit=50
+        )
 
     def start_logging(self, context: RequestContext, params: dict) -> dict:
         key, trail = self._find(context, params["Name"], home=True)
@@ -331,9 +342,9 @@ class Provider(BaseProvider):
             if trail.get(name):
                 out[name] = trail[name]
         if trail.get("StartLoggingTime"):
-            out["TimeLoggingStarted"] = trail["StartLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["TimeLoggingStarted"] = iso_seconds(trail["StartLoggingTime"])
         if trail.get("StopLoggingTime"):
-            out["TimeLoggingStopped"] = trail["StopLoggingTime"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["TimeLoggingStopped"] = iso_seconds(trail["StopLoggingTime"])
         out.update(self.delivery.status(context.account, key))
         return out
 
@@ -422,12 +433,9 @@ class Provider(BaseProvider):
     @staticmethod
     def _check_tags(tags: list, existing: int) -> None:
         for tag in tags:
-            if not tag.get("Key") or len(tag["Key"]) > 128 or len(tag.get("Value") or "") > 256:
-                raise rules.error("InvalidTagParameterException", "Tag key or value is invalid.")
-        if existing + len(tags) > MAX_TAGS:
-            raise rules.error(
-                "TagsLimitExceededException", f"The number of tags exceeds the limit of {MAX_TAGS}."
-            )
+            check_tag(tag.get("Key") or "", tag.get("Value"), TAG_RULES)
+        if existing + len(tags) > TAG_RULES.max_tags:
+            raise TAG_RULES.refuse(TagProblem.TOO_MANY, "")
 
     def add_tags(self, context: RequestContext, params: dict) -> dict:
         key, trail = self._tagged(context, params["ResourceId"])
@@ -508,15 +516,17 @@ class Provider(BaseProvider):
         ).hexdigest()[:16]
         after = None
         if params.get("NextToken"):
-            token = decode_token(params["NextToken"])
+            try:
+                token = decode_token(self.store, "LookupEvents", params["NextToken"], bind=query)
+            except ValueError:
+                raise _bad_token() from None
             if (
-                token is None
-                or token.get("q") != query
+                not isinstance(token, dict)
                 or not isinstance(token.get("k"), str)
                 or not isinstance(token.get("i"), int)
                 or not isinstance(token.get("t"), int)
             ):
-                raise rules.error("InvalidNextTokenException", "Invalid NextToken.")
+                raise _bad_token()
             after = (token["k"], token["i"])
             end_us = min(end_us, token["t"])
         if category == "insight":
@@ -551,5 +561,6 @@ class Provider(BaseProvider):
         if more and position is not None:
             # The page's upper time bound is kept so that later events never shift the pages.
             token_end = end_us if after is not None else now_us if not params.get("EndTime") else end_us
-            out["NextToken"] = encode_token({"k": position[0], "i": position[1], "q": query, "t": token_end})
+            position_end = {"k": position[0], "i": position[1], "t": token_end}
+            out["NextToken"] = encode_token(self.store, "LookupEvents", position_end, bind=query)
         return out

@@ -16,8 +16,6 @@ EventId reads just the chunks of that millisecond.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import sys
@@ -422,18 +420,6 @@ def _unpack(code: str, data: bytes) -> array:
     if sys.byteorder != "little":
         values.byteswap()
     return values
-
-
-def encode_token(payload: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def decode_token(token: str) -> dict | None:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 Match = Callable[[Record], bool]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail.events import Record
 
@@ -50,7 +50,7 @@ def check_name(name: str) -> None:
 
 
 def trail_arn(region: str, account: str, name: str) -> str:
-    return f"arn:{partition(region)}:cloudtrail:{region}:{account}:trail/{name}"
+    return build_arn("cloudtrail", region, account, f"trail/{name}")
 
 
 def not_found(region: str, account: str, name_or_arn: str) -> ServiceError:
@@ -66,7 +66,7 @@ def check_key_prefix(prefix: str | None) -> None:
 def sns_topic_arn(region: str, account: str, topic: str | None) -> str | None:
     if not topic:
         return None
-    return topic if topic.startswith("arn:") else f"arn:{partition(region)}:sns:{region}:{account}:{topic}"
+    return topic if topic.startswith("arn:") else build_arn("sns", region, account, topic)
 
 
 # -- event selectors ------------------------------------------------------------------------------

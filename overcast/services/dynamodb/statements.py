@@ -3,10 +3,10 @@ partiql.py) run on the same item engine as the expression API."""
 
 from __future__ import annotations
 
-import base64
 import time
 from typing import TYPE_CHECKING
 
+from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import expressions as E
@@ -124,9 +124,11 @@ class StatementsMixin:
         start = None
         if token:
             try:
-                start = base64.urlsafe_b64decode(token.encode()).decode()
+                start = decode_token(self.store, "ExecuteStatement", token, bind=prefix)
             except ValueError:
                 raise validation("Invalid NextToken") from None
+            if not isinstance(start, str):
+                raise validation("Invalid NextToken")
         items, size, scanned, last, more = [], 0, 0, None, False
         for key, (weight, body) in self._items.scan(plan.scope, prefix=prefix, start_after=start):
             item = unpack(body)
@@ -143,7 +145,7 @@ class StatementsMixin:
                 break
         out: dict = {"Items": items}
         if more and last is not None:
-            out["NextToken"] = base64.urlsafe_b64encode(last.encode()).decode()
+            out["NextToken"] = encode_token(self.store, "ExecuteStatement", last, bind=prefix)
         return out
 
     def execute_statement(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

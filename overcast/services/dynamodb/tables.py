@@ -6,10 +6,20 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn, partition
+from overcast.common.pagination import paginate_list
+from overcast.common.tagging import (
+    DEFAULT_MESSAGES,
+    TagProblem,
+    TagRules,
+    add_tags,
+    refusals,
+    remove_tags,
+    tag_map,
+)
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
@@ -21,6 +31,19 @@ if TYPE_CHECKING:
     # it; mypy wants a self type to be a supertype of the class that declares the method, hence
     # the `type: ignore[misc]` on each of them.
     from overcast.services.dynamodb.provider import Provider
+#: DynamoDB words every tag problem as "One or more parameter values were invalid: ...".
+TAG_RULES = TagRules(
+    refuse=refusals(
+        "ValidationException",
+        {
+            problem: "One or more parameter values were invalid: " + message
+            for problem, message in {
+                **DEFAULT_MESSAGES,
+                TagProblem.TOO_MANY: "The number of tags exceeds the limit of 50",
+            }.items()
+        },
+    )
+)
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
@@ -241,7 +264,7 @@ class TablesMixin:
         view = spec.get("StreamViewType")
         if view is None:
             raise invalid("StreamViewType is required when StreamEnabled is true")
-        label = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        label = iso_millis(zone="")
         return {"enabled": True, "view": view, "label": label, "arn": f"{table_arn}/stream/{label}"}
 
     # -- operations ---------------------------------------------------------------------------
@@ -266,7 +289,7 @@ class TablesMixin:
         self._check_key_schema(key_schema, defined)
         billing = params.get("BillingMode") or "PROVISIONED"
         throughput = self._check_throughput(billing, params.get("ProvisionedThroughput"))
-        arn = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/{name}"
+        arn = build_arn("dynamodb", context.region, context.account, f"table/{name}")
         used = {k["AttributeName"] for k in key_schema}
         names: set[str] = set()
         lsis, gsis = [], []
@@ -319,7 +342,7 @@ class TablesMixin:
             "table_class": params.get("TableClass") or "STANDARD",
             "storage": table_id.replace("-", ""),
             "key_layout": HASHED_LAYOUT,
-            "tags": {t["Key"]: t["Value"] for t in params.get("Tags") or ()},
+            "tags": tag_map(params.get("Tags"), TAG_RULES),
             "ttl": None,
             "pitr": False,
         }
@@ -628,34 +651,24 @@ class TablesMixin:
     def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
-        tags = dict(record.get("tags") or {})
-        tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
-        if len(tags) > 50:
-            raise validation(
-                "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
-            )
-        record["tags"] = tags
+        record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
         self._save(scope, record)
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, record = self._record_by_arn(context, params["ResourceArn"])
         record = dict(record)
-        record["tags"] = {
-            k: v for k, v in (record.get("tags") or {}).items() if k not in set(params["TagKeys"])
-        }
+        record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
         self._save(scope, record)
         return {}
 
     def list_tags_of_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, record = self._record_by_arn(context, params["ResourceArn"])
-        tags = sorted((record.get("tags") or {}).items())
-        start = int(params["NextToken"]) if (params.get("NextToken") or "").isdigit() else 0
-        page = tags[start : start + 10]
-        out: dict = {"Tags": [{"Key": k, "Value": v} for k, v in page]}
-        if start + 10 < len(tags):
-            out["NextToken"] = str(start + 10)
-        return out
+        return paginate_list(
+            self.store, "dynamodb", "ListTagsOfResource", params, sorted((record.get("tags") or {}).items()),
+            bad_token=lambda: validation("Invalid NextToken"), default_limit=10,
+            render=lambda tag: {"Key": tag[0], "Value": tag[1]}, bind=params["ResourceArn"],
+        )  # fmt: skip
 
     def describe_limits(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {

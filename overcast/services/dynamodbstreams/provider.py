@@ -3,10 +3,9 @@ streams.py). One shard per stream; iterators are opaque tokens naming a position
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
+from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -118,12 +117,11 @@ class Provider(BaseProvider):
         else:  # LATEST
             position = last
         token = {"a": meta["arn"], "s": meta["shard"], "p": position, "t": time.time()}
-        iterator = base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
-        return {"ShardIterator": iterator}
+        return {"ShardIterator": encode_token(self.store, "ShardIterator", token)}
 
     def get_records(self, context: RequestContext, params: dict) -> dict:
         try:
-            token = json.loads(base64.urlsafe_b64decode(params["ShardIterator"].encode()))
+            token = decode_token(self.store, "ShardIterator", params["ShardIterator"])
             arn, position, issued = token["a"], int(token["p"]), float(token["t"])
         except (ValueError, KeyError, TypeError):
             raise _validation("Invalid ShardIterator") from None
@@ -150,7 +148,5 @@ class Provider(BaseProvider):
         closed = meta["status"] == "DISABLED" and position >= meta.get("last", 0)
         if not closed:
             token = {"a": arn, "s": meta["shard"], "p": position, "t": time.time()}
-            out["NextShardIterator"] = base64.urlsafe_b64encode(
-                json.dumps(token, separators=(",", ":")).encode()
-            ).decode()
+            out["NextShardIterator"] = encode_token(self.store, "ShardIterator", token)
         return out

@@ -21,7 +21,6 @@ from overcast.services.iam.base import (
     limit_exceeded,
     no_such_entity,
     now,
-    paginate,
     tag_list,
     validation_error,
 )
@@ -117,14 +116,14 @@ class AccountMixin(IamBase):
             for p in self._all("instance_profiles", context.account)
             if p["Path"].startswith(prefix)
         ]
-        return paginate(profiles, params, "InstanceProfiles")
+        return self.paginate(profiles, params, "InstanceProfiles")
 
     def list_instance_profiles_for_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         role = self.entity("role", context.account, params["RoleName"])
         profiles = [
             self._get("instance_profiles", context.account, n) for n in role.get("InstanceProfiles") or []
         ]
-        return paginate(
+        return self.paginate(
             [self._profile_shape(context.account, p) for p in profiles if p], params, "InstanceProfiles"
         )
 
@@ -174,7 +173,7 @@ class AccountMixin(IamBase):
 
     def list_account_aliases(self, context, params):
         alias = self._get("account", context.account, "alias")
-        return paginate([alias] if alias else [], params, "AccountAliases")
+        return self.paginate([alias] if alias else [], params, "AccountAliases")
 
     def delete_account_alias(self, context, params):
         if self._get("account", context.account, "alias") != params["AccountAlias"]:
@@ -524,7 +523,7 @@ class AccountMixin(IamBase):
             shape["PolicyVersionList"] = [self._version_shape(record, v, True) for v in versions]
             result["Policies"].append(shape)
         # One page holds everything; Marker/MaxItems still bound it for clients that page.
-        page = paginate(
+        page = self.paginate(
             [("UserDetailList", x) for x in result["UserDetailList"]]
             + [("GroupDetailList", x) for x in result["GroupDetailList"]]
             + [("RoleDetailList", x) for x in result["RoleDetailList"]]

@@ -7,7 +7,7 @@ import json
 import logging
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.services.iam.base import IamBase
 
 log = logging.getLogger("overcast")

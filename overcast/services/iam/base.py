@@ -10,7 +10,10 @@ from typing import Any
 from urllib.parse import quote
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import build_arn
+from overcast.common.pagination import decode_token, encode_token
+from overcast.common.tagging import DEFAULT_MESSAGES, MAX_TAGS, TagProblem, TagRules, add_tags, tag_map
+from overcast.common.tagging import tag_list as common_tag_list
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.store import scope
@@ -77,35 +80,26 @@ def check_path(path: str | None, name: str = "path") -> str:
     return path
 
 
-def paginate(items: list, params: dict, member: str) -> dict:
-    """IAM's Marker/MaxItems/IsTruncated pagination over an in-order list. The marker is the
-    index of the next item, opaque to clients."""
-    start = 0
-    marker = params.get("Marker")
-    if marker:
-        try:
-            start = int(marker)
-        except ValueError:
-            raise validation_error("Invalid Marker.") from None
-    size = params.get("MaxItems") or 100
-    page = items[start : start + size]
-    result: dict[str, Any] = {member: page, "IsTruncated": start + size < len(items)}
-    if result["IsTruncated"]:
-        result["Marker"] = str(start + size)
-    return result
+def _refuse_tag(problem: TagProblem, key: str) -> ServiceError:
+    # Too many is a LimitExceeded (409); every other problem is the caller's InvalidInput.
+    if problem is TagProblem.TOO_MANY:
+        return limit_exceeded("The number of tags has reached the maximum limit.")
+    if problem is TagProblem.DUPLICATE_KEY:
+        return invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+    return invalid_input(DEFAULT_MESSAGES[problem].format(key=key, limit=MAX_TAGS))
+
+
+TAG_RULES = TagRules(refuse=_refuse_tag)
 
 
 def tag_list(tags: Iterable[dict] | None) -> list[dict]:
-    return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in (tags or [])]
+    """The Tags of a Create<X> request, checked, as IAM stores them."""
+    return common_tag_list(tag_map(tags, TAG_RULES))
 
 
-def merge_tags(existing: list[dict], new: list[dict], limit: int = 50) -> list[dict]:
-    merged = {t["Key"]: t["Value"] for t in existing}
-    for tag in new or []:
-        merged[tag["Key"]] = tag.get("Value", "")
-    if len(merged) > limit:
-        raise limit_exceeded("The number of tags has reached the maximum limit.")
-    return [{"Key": k, "Value": v} for k, v in merged.items()]
+def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
+    merged = add_tags({t["Key"]: t["Value"] for t in existing}, new, TAG_RULES)
+    return common_tag_list(merged)
 
 
 class IamBase(BaseProvider):
@@ -151,7 +145,27 @@ class IamBase(BaseProvider):
     @staticmethod
     def arn(context_or_region: Any, account: str, resource: str, service: str = "iam") -> str:
         region = getattr(context_or_region, "region", context_or_region) or "us-east-1"
-        return f"arn:{partition(region)}:{service}::{account}:{resource}"
+        return build_arn(service, region, account, resource, global_service=True)
+
+    def paginate(self, items: list, params: dict, member: str) -> dict:
+        """IAM's Marker/MaxItems/IsTruncated pagination over an in-order list: every IAM list
+        operation pages the same way (botocore's paginators agree), so the result member is
+        all that differs. The marker is an opaque, tamper-checked offset (common.pagination)."""
+        start = 0
+        marker = params.get("Marker")
+        if marker:
+            try:
+                start = decode_token(self.store, "iam", marker, bind=member)
+            except ValueError:
+                raise validation_error("Invalid Marker.") from None
+            if not isinstance(start, int) or start < 0:
+                raise validation_error("Invalid Marker.")
+        size = params.get("MaxItems") or 100
+        page = items[start : start + size]
+        result: dict[str, Any] = {member: page, "IsTruncated": start + size < len(items)}
+        if result["IsTruncated"]:
+            result["Marker"] = encode_token(self.store, "iam", start + size, bind=member)
+        return result
 
     # -- policy lookups shared by evaluation and the API ----------------------------------------
 

@@ -25,7 +25,6 @@ from overcast.services.iam.base import (
     limit_exceeded,
     no_such_entity,
     now,
-    paginate,
     tag_list,
 )
 from overcast.services.iam.entities import check_name
@@ -144,7 +143,7 @@ class CredentialsMixin(IamBase):
                 if user:
                     item["UserName"] = user["UserName"]
                 keys.append(item)
-        return {**paginate(keys, params, "AccessKeyMetadata")}
+        return {**self.paginate(keys, params, "AccessKeyMetadata")}
 
     def update_access_key(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _, record = self._owned_key(context, params)
@@ -377,7 +376,7 @@ class CredentialsMixin(IamBase):
                 devices.append(
                     {"UserName": user["UserName"], "SerialNumber": serial, "EnableDate": device["EnableDate"]}
                 )
-        return paginate(devices, params, "MFADevices")
+        return self.paginate(devices, params, "MFADevices")
 
     def list_virtual_mfa_devices(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         status = params.get("AssignmentStatus") or "Any"
@@ -395,7 +394,7 @@ class CredentialsMixin(IamBase):
             if device.get("Tags"):
                 item["Tags"] = device["Tags"]
             found.append(item)
-        return paginate(found, params, "VirtualMFADevices")
+        return self.paginate(found, params, "VirtualMFADevices")
 
     def get_mfa_device(self, context, params):
         device = self._mfa(context.account, params["SerialNumber"])

@@ -20,7 +20,6 @@ from overcast.services.iam.base import (
     malformed,
     no_such_entity,
     now,
-    paginate,
     parse_document,
     tag_list,
     validation_error,
@@ -173,7 +172,7 @@ class EntitiesMixin(IamBase):
             for u in self._all("users", context.account)
             if u["Path"].startswith(prefix)
         ]
-        return paginate(users, params, "Users")
+        return self.paginate(users, params, "Users")
 
     def update_user(self, context, params):
         record = self.entity("user", context.account, params["UserName"])
@@ -230,7 +229,7 @@ class EntitiesMixin(IamBase):
     def get_group(self, context, params):
         group = self.entity("group", context.account, params["GroupName"])
         users = [self._get("users", context.account, name) for name in group["Users"]]
-        page = paginate([self.user_shape(u, full=False) for u in users if u], params, "Users")
+        page = self.paginate([self.user_shape(u, full=False) for u in users if u], params, "Users")
         return {"Group": self.group_shape(group), **page}
 
     def list_groups(self, context, params):
@@ -238,12 +237,12 @@ class EntitiesMixin(IamBase):
         groups = [
             self.group_shape(g) for g in self._all("groups", context.account) if g["Path"].startswith(prefix)
         ]
-        return paginate(groups, params, "Groups")
+        return self.paginate(groups, params, "Groups")
 
     def list_groups_for_user(self, context, params):
         user = self.entity("user", context.account, params["UserName"])
         groups = [self._get("groups", context.account, name) for name in user["Groups"]]
-        return paginate([self.group_shape(g) for g in groups if g], params, "Groups")
+        return self.paginate([self.group_shape(g) for g in groups if g], params, "Groups")
 
     def update_group(self, context, params):
         group = self.entity("group", context.account, params["GroupName"])
@@ -369,7 +368,7 @@ class EntitiesMixin(IamBase):
             for r in self._all("roles", context.account)
             if r["Path"].startswith(prefix)
         ]
-        return paginate(roles, params, "Roles")
+        return self.paginate(roles, params, "Roles")
 
     def update_role(self, context, params):
         role = self.entity("role", context.account, params["RoleName"])
@@ -447,7 +446,7 @@ class EntitiesMixin(IamBase):
 
     def _list_inline(self, kind: str, context, params) -> dict:
         record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
-        return paginate(sorted(record["Inline"]), params, "PolicyNames")
+        return self.paginate(sorted(record["Inline"]), params, "PolicyNames")
 
     def _attach(self, kind: str, context, params) -> dict:
         k = KINDS[kind]
@@ -503,7 +502,7 @@ class EntitiesMixin(IamBase):
             managed = self.managed_policy(context.account, arn)
             if managed and managed["Path"].startswith(prefix):
                 found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
-        return paginate(found, params, "AttachedPolicies")
+        return self.paginate(found, params, "AttachedPolicies")
 
     def _put_boundary(self, kind: str, context, params) -> dict:
         record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])

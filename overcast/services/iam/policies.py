@@ -16,7 +16,6 @@ from overcast.services.iam.base import (
     limit_exceeded,
     no_such_entity,
     now,
-    paginate,
     parse_document,
     tag_list,
 )
@@ -131,7 +130,7 @@ class PoliciesMixin(IamBase):
             if usage == "PermissionsPolicy" and not shape["AttachmentCount"]:
                 continue
             shapes.append(shape)
-        return paginate(shapes, params, "Policies")
+        return self.paginate(shapes, params, "Policies")
 
     def _version_shape(self, record: dict, version: str, document: bool) -> dict:
         if record.get("AwsManaged"):
@@ -184,7 +183,7 @@ class PoliciesMixin(IamBase):
             if record.get("AwsManaged")
             else sorted(record["Versions"], key=lambda v: -int(v[1:]))
         )
-        return paginate([self._version_shape(record, v, False) for v in versions], params, "Versions")
+        return self.paginate([self._version_shape(record, v, False) for v in versions], params, "Versions")
 
     def delete_policy_version(self, context, params):
         record = self._customer_policy(context.account, params["PolicyArn"])

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from overcast import policy
 from overcast.context import RequestContext
-from overcast.services.iam.base import IamBase, invalid_input, malformed, no_such_entity, paginate
+from overcast.services.iam.base import IamBase, invalid_input, malformed, no_such_entity
 
 if TYPE_CHECKING:
     # Methods here that use what other mixins give the Provider declare `self: Provider`. mypy
@@ -96,7 +96,7 @@ class SimulateMixin(IamBase):
                 if resource_policy is not None:
                     result["EvalDecisionDetails"] = self._details(decision)
                 results.append(result)
-        return paginate(results, params, "EvaluationResults")
+        return self.paginate(results, params, "EvaluationResults")
 
     @staticmethod
     def _details(decision: policy.Decision) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from overcast.services.iam.base import IamBase, merge_tags, paginate
+from overcast.services.iam.base import IamBase, merge_tags
 
 
 class Taggable(NamedTuple):
@@ -66,7 +66,7 @@ class TaggingMixin(IamBase):
     def _list_tags(self, kind: str, context, params) -> dict:
         spec = TAGGABLE[kind]
         record = (spec.load_for_list or spec.load)(self, context.account, params[spec.member])
-        return paginate(record.get("Tags") or [], params, "Tags")
+        return self.paginate(record.get("Tags") or [], params, "Tags")
 
 
 def _bind(method_name: str, kind: str):

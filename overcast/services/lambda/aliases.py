@@ -10,6 +10,7 @@ import copy
 import uuid
 from typing import TYPE_CHECKING
 
+from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -157,4 +158,7 @@ class AliasesMixin:
             for _, a in self.aliases.scan(scope, prefix=name + SEP)
             if version is None or a["FunctionVersion"] == version
         ]
-        return names.marker_page(items, params.get("Marker"), params.get("MaxItems") or 50, "Name", "Aliases")
+        return paginate_list(
+            self.store, "lambda", "ListAliases", params, items,
+            bad_token=names.bad_marker, default_limit=50, bind=f"{name}{SEP}{version or ''}",
+        )  # fmt: skip

@@ -15,10 +15,10 @@ import logging
 import os
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common.times import iso_millis
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
@@ -40,7 +40,7 @@ DEFAULT_MAX_AGE = 21600
 
 
 def _iso_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_millis()
 
 
 class EventsMixin(MappingsMixin):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from overcast import services
+from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -193,12 +194,10 @@ class MappingsMixin:
             if (source is None or m["EventSourceArn"] == source)
             and (function is None or m["FunctionArn"] == function)
         ]
-        limit = params.get("MaxItems") or 100
-        start = int(params["Marker"]) if (params.get("Marker") or "").isdigit() else 0
-        out: dict[str, Any] = {"EventSourceMappings": items[start : start + limit]}
-        if start + limit < len(items):
-            out["NextMarker"] = str(start + limit)
-        return out
+        return paginate_list(
+            self.store, "lambda", "ListEventSourceMappings", params, items,
+            bad_token=names.bad_marker, default_limit=100, bind=f"{source} {function}",
+        )  # fmt: skip
 
     def update_event_source_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)

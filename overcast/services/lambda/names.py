@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn
+from overcast.common.tagging import TagProblem, TagRules, refusals
 from overcast.errors import ServiceError
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -21,6 +22,15 @@ def invalid(message: str, **fields) -> ServiceError:
     return ServiceError("InvalidParameterValueException", message, 400, Type="User", **fields)
 
 
+TAG_RULES = TagRules(
+    refuse=refusals(
+        "InvalidParameterValueException",
+        {TagProblem.TOO_MANY: "Number of tags exceeds resource tag limit."},
+        Type="User",
+    )
+)
+
+
 def not_found(message: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", message, 404, Type="User")
 
@@ -30,7 +40,7 @@ def conflict(message: str) -> ServiceError:
 
 
 def function_arn(account: str, region: str, name: str, qualifier: str | None = None) -> str:
-    arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
+    arn = build_arn("lambda", region, account, f"function:{name}")
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
@@ -80,15 +90,5 @@ def function_not_found(account: str, region: str, name: str, qualifier: str | No
     return not_found(f"Function not found: {function_arn(account, region, name, qualifier)}")
 
 
-def marker_page(items: list[dict], marker: str | None, limit: int, field: str, member: str) -> dict:
-    """One page of `items` as `{member: page, "NextMarker": ...}`, where a marker is the `field`
-    of the last item of the previous page (an unknown marker starts from the beginning)."""
-    start = 0
-    if marker:
-        listed = [item[field] for item in items]
-        start = listed.index(marker) + 1 if marker in listed else 0
-    page = items[start : start + limit]
-    out: dict = {member: page}
-    if start + limit < len(items):
-        out["NextMarker"] = page[-1][field]
-    return out
+def bad_marker() -> ServiceError:
+    return invalid("Invalid Marker.")

@@ -20,9 +20,11 @@ import random
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from overcast.common.pagination import paginate_keys, paginate_list
+from overcast.common.tagging import tag_map
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.routing import HOST_ROUTES
@@ -78,8 +80,7 @@ HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
 
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
-    moment = datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return iso_millis(zone="+0000")
 
 
 class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
@@ -309,7 +310,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record = {
             "config": config,
             "code": code["file"],
-            "tags": dict(params.get("Tags") or {}),
+            "tags": tag_map(params.get("Tags"), names.TAG_RULES),
             "next_version": 1,
         }
         self.functions.put(scope, name, record)
@@ -392,24 +393,23 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
 
     def list_functions(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
-        limit = params.get("MaxItems") or 50
-        marker = params.get("Marker")
         all_versions = params.get("FunctionVersion") == "ALL"
-        found: list[dict] = []
-        next_marker = None
-        for name, record in self.functions.scan(scope, start_after=marker):
-            if len(found) >= limit:
-                next_marker = found[-1]["FunctionName"]
-                break
-            found.append(copy.deepcopy(record["config"]))
-            if all_versions:
-                # Listing every version names $LATEST by its qualified ARN, as AWS does.
-                found[-1]["FunctionArn"] += ":$LATEST"
-                for _, version in self.versions.scan(scope, prefix=name + SEP):
-                    found.append(copy.deepcopy(version["config"]))
-        out: dict[str, Any] = {"Functions": found}
-        if next_marker:
-            out["NextMarker"] = next_marker
+
+        def configs(name: str, record: dict) -> list[dict]:
+            latest = copy.deepcopy(record["config"])
+            if not all_versions:
+                return [latest]
+            # Listing every version names $LATEST by its qualified ARN, as AWS does.
+            latest["FunctionArn"] += ":$LATEST"
+            versions = self.versions.scan(scope, prefix=name + SEP)
+            return [latest, *(copy.deepcopy(version["config"]) for _, version in versions)]
+
+        out = paginate_keys(
+            self.store, "lambda", "ListFunctions", params,
+            lambda after: self.functions.scan(scope, start_after=after),
+            bad_token=names.bad_marker, default_limit=50, render=configs, bind=str(all_versions),
+        )  # fmt: skip
+        out["Functions"] = [config for group in out["Functions"] for config in group]
         return out
 
     def _check_revision(self, config: dict, revision: str | None) -> None:
@@ -615,9 +615,10 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         items = [latest] + [
             copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)
         ]
-        return names.marker_page(
-            items, params.get("Marker"), params.get("MaxItems") or 50, "Version", "Versions"
-        )
+        return paginate_list(
+            self.store, "lambda", "ListVersionsByFunction", params, items,
+            bad_token=names.bad_marker, default_limit=50, bind=name,
+        )  # fmt: skip
 
     # -- invoke -------------------------------------------------------------------------------
 

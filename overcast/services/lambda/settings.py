@@ -17,12 +17,13 @@ import uuid
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn, partition
+from overcast.common.tagging import add_tags, remove_tags
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .names import conflict, function_arn, invalid, not_found
+from .names import TAG_RULES, conflict, function_arn, invalid, not_found
 
 if TYPE_CHECKING:
     # The methods below run as the Provider this mixin is part of, so their self is typed as
@@ -435,16 +436,13 @@ class SettingsMixin:
 
     def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, record = self._tag_target(context, params["Resource"])
-        record.setdefault("tags", {}).update(params["Tags"])
-        if len(record["tags"]) > 50:
-            raise invalid("Number of tags exceeds resource tag limit.")
+        record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
         self.functions.put(self._scope(context), name, record)
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, record = self._tag_target(context, params["Resource"])
-        for key in params["TagKeys"]:
-            record.setdefault("tags", {}).pop(key, None)
+        record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
         self.functions.put(self._scope(context), name, record)
         return {}
 
@@ -455,7 +453,7 @@ class SettingsMixin:
     # -- layers -----------------------------------------------------------------------------------------
 
     def _layer_arn(self: Provider, context: RequestContext, name: str, version: int | None = None) -> str:  # type: ignore[misc]
-        arn = f"arn:{partition(context.region)}:lambda:{context.region}:{context.account}:layer:{name}"
+        arn = build_arn("lambda", context.region, context.account, f"layer:{name}")
         return f"{arn}:{version}" if version is not None else arn
 
     def _layer_name(self: Provider, value: str) -> str:  # type: ignore[misc]

@@ -11,8 +11,8 @@ import json
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -167,7 +167,7 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
     first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
 
     def iso(epoch) -> str:
-        return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return iso_millis(int(float(epoch)))  # whole seconds, as the stream records them
 
     record = {
         "requestContext": {
@@ -178,7 +178,7 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
         },
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "version": "1.0",
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "timestamp": iso_millis(),
         "DDBStreamBatchInfo": {
             "shardId": batch[0].get("eventID", "").split(":")[0] or "shardId-00000000000000000000-00000000",
             "startSequenceNumber": first["SequenceNumber"],

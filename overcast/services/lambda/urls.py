@@ -9,9 +9,9 @@ import json
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import BodyStream, Request, Response
@@ -89,7 +89,7 @@ class UrlsMixin(UrlAuthMixin):
                 "Error message:  FunctionUrlConfig exists for this Lambda function"
             )
         url_id = uuid.uuid4().hex
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        now = iso_millis()
         config = {
             "UrlId": url_id,
             "FunctionUrl": f"http://{url_id}.lambda-url.{context.region}.localhost.localstack.cloud:"
@@ -123,7 +123,7 @@ class UrlsMixin(UrlAuthMixin):
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
                 config[field] = params[field]
-        config["LastModifiedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        config["LastModifiedTime"] = iso_millis()
         self.urls.put(scope, name + SEP + qualifier, config)
         return self._url_out(context, name, qualifier, config)
 

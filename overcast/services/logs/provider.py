@@ -19,12 +19,16 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn
+from overcast.common.pagination import decode_token, encode_token, paginate_keys
+from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
+from overcast.store import Store
 from overcast.store import scope as store_scope
 
 from .patterns import PatternError, compile_pattern
@@ -78,8 +82,37 @@ def _invalid(message: str) -> ServiceError:
     return ServiceError("InvalidParameterException", message, 400)
 
 
+#: TagLogGroup, the older API, words every tag problem as InvalidParameterException;
+#: TagResource answers too many tags with TooManyTagsException.
+_GROUP_TAGS = TagRules(
+    refuse=refusals(
+        "InvalidParameterException", {TagProblem.TOO_MANY: "A resource can have no more than 50 tags."}
+    )
+)
+_RESOURCE_TAGS = TagRules(
+    refuse=refusals(
+        "InvalidParameterException",
+        {TagProblem.TOO_MANY: ("TooManyTagsException", "A resource can have no more than 50 tags.")},
+    )
+)
+
+
 def _not_found(message: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", message, 400)
+
+
+def _bad_token() -> ServiceError:
+    return _invalid("The specified nextToken is invalid.")
+
+
+def _read_token(store: Store, operation: str, params: dict, bind: str) -> Any:
+    """The position a nextToken of ours holds (None without one)."""
+    if not params.get("nextToken"):
+        return None
+    try:
+        return decode_token(store, operation, params["nextToken"], bind)
+    except ValueError:
+        raise _bad_token() from None
 
 
 def _token(kind: str, key: str) -> str:
@@ -143,7 +176,7 @@ class Provider(BaseProvider):
     # -- helpers ---------------------------------------------------------------------------
 
     def _group_arn(self, account: str, region: str, name: str) -> str:
-        return f"arn:{partition(region)}:logs:{region}:{account}:log-group:{name}"
+        return build_arn("logs", region, account, f"log-group:{name}")
 
     def _group_name(self, params: dict) -> str:
         name = params.get("logGroupName")
@@ -196,7 +229,7 @@ class Provider(BaseProvider):
             context.account,
             context.region,
             name,
-            params.get("tags") or {},
+            tag_map(params.get("tags"), _GROUP_TAGS),
             params.get("logGroupClass") or "STANDARD",
             params.get("kmsKeyId"),
         )
@@ -254,24 +287,22 @@ class Provider(BaseProvider):
             )
         identifiers = params.get("logGroupIdentifiers")
         group_class = params.get("logGroupClass")
-        after = params.get("nextToken")
-        found: list[dict] = []
-        token = None
-        for name, group in self.groups.scan(scope, prefix=prefix, start_after=after):
-            if pattern and pattern.lower() not in name.lower():
-                continue
-            if identifiers and name not in identifiers and group["logGroupArn"] not in identifiers:
-                continue
-            if group_class and group.get("logGroupClass") != group_class:
-                continue
-            if len(found) == limit:
-                token = found[-1]["logGroupName"]
-                break
-            found.append(self._group_shape(group))
-        out: dict[str, Any] = {"logGroups": found}
-        if token:
-            out["nextToken"] = token
-        return out
+
+        def groups_after(after: str | None) -> Iterator[tuple[str, dict]]:
+            for name, group in self.groups.scan(scope, prefix=prefix, start_after=after):
+                if pattern and pattern.lower() not in name.lower():
+                    continue
+                if identifiers and name not in identifiers and group["logGroupArn"] not in identifiers:
+                    continue
+                if group_class and group.get("logGroupClass") != group_class:
+                    continue
+                yield name, group
+
+        return paginate_keys(
+            self.store, "logs", "DescribeLogGroups", params, groups_after, bad_token=_bad_token,
+            default_limit=50, render=lambda _, group: self._group_shape(group),
+            bind=f"{prefix}{SEP}{pattern}{SEP}{identifiers}{SEP}{group_class}",
+        )  # fmt: skip
 
     @staticmethod
     def _group_shape(group: dict) -> dict:
@@ -308,13 +339,15 @@ class Provider(BaseProvider):
             name = name[:-2]
         return scope, self._group(scope, name)
 
-    def _set_tags(self, scope: str, group: dict, add: dict | None = None, remove: list | None = None) -> None:
-        tags = group.setdefault("tags", {})
-        tags.update(add or {})
-        for key in remove or ():
-            tags.pop(key, None)
-        if len(tags) > 50:
-            raise _invalid("A resource can have no more than 50 tags.")
+    def _set_tags(
+        self,
+        scope: str,
+        group: dict,
+        add: dict | None = None,
+        remove: list | None = None,
+        rules: TagRules = _GROUP_TAGS,
+    ) -> None:
+        group["tags"] = remove_tags(add_tags(group.get("tags"), add, rules), remove)
         self.groups.put(scope, group["logGroupName"], group)
 
     def tag_log_group(self, context: RequestContext, params: dict) -> dict:
@@ -333,7 +366,7 @@ class Provider(BaseProvider):
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         scope, group = self._group_by_arn(context, params["resourceArn"])
-        self._set_tags(scope, group, add=params["tags"])
+        self._set_tags(scope, group, add=params["tags"], rules=_RESOURCE_TAGS)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
@@ -396,20 +429,25 @@ class Provider(BaseProvider):
         if prefix and order == "LastEventTime":
             raise _invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
         limit = params.get("limit") or 50
-        token = params.get("nextToken")
+        bind = f"{group}{SEP}{prefix}{SEP}{order}{SEP}{descending}"
+        token = _read_token(self.store, "DescribeLogStreams", params, bind)
+        found: list[dict] = []
+        next_token: str | None = None
         if order == "LogStreamName":
-            bounds = (
-                {"end_before": group + SEP + token}
-                if descending and token
-                else ({"start_after": group + SEP + token} if token else {})
-            )
-            found: list[dict] = []
-            next_token = None
+            if token is not None and not isinstance(token, str):
+                raise _bad_token()
+            bound = group + SEP + token if token else None
             for _key, stream in self.streams.scan(
-                scope, prefix=group + SEP + prefix, reverse=descending, **bounds
+                scope,
+                prefix=group + SEP + prefix,
+                reverse=descending,
+                start_after=None if descending else bound,
+                end_before=bound if descending else None,
             ):
                 if len(found) == limit:
-                    next_token = found[-1]["logStreamName"]
+                    next_token = encode_token(
+                        self.store, "DescribeLogStreams", found[-1]["logStreamName"], bind
+                    )
                     break
                 found.append(stream)
         else:
@@ -417,9 +455,12 @@ class Provider(BaseProvider):
             streams.sort(
                 key=lambda s: (s.get("lastEventTimestamp", 0), s["logStreamName"]), reverse=descending
             )
-            start = int(token) if token and token.isdigit() else 0
+            if token is not None and not isinstance(token, int):
+                raise _bad_token()
+            start = token or 0
             found = streams[start : start + limit]
-            next_token = str(start + limit) if start + limit < len(streams) else None
+            more = start + limit < len(streams)
+            next_token = encode_token(self.store, "DescribeLogStreams", start + limit, bind) if more else None
         out: dict[str, Any] = {"logStreams": found}
         if next_token:
             out["nextToken"] = next_token
@@ -558,9 +599,9 @@ class Provider(BaseProvider):
         prefix = group + SEP
         start_after = None
         if params.get("nextToken"):
-            token = params["nextToken"]
-            if not token.isdigit():
-                raise _invalid("The specified nextToken is invalid.")
+            token = _read_token(self.store, "FilterLogEvents", params, group)
+            if not isinstance(token, str):
+                raise _bad_token()
             start_after = prefix + token
         elif params.get("startTime") is not None:
             start_after = prefix + f"{params['startTime']:015d}"
@@ -589,7 +630,7 @@ class Provider(BaseProvider):
                 }
             )
             if len(events) == limit:
-                next_token = key[len(prefix) :]
+                next_token = encode_token(self.store, "FilterLogEvents", key[len(prefix) :], group)
                 break
         out: dict[str, Any] = {"events": events}
         if next_token:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from overcast.arns import partition
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls

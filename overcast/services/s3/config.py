@@ -530,7 +530,7 @@ class BucketConfigOperations(
         AWS managed key)."""
         if key_id and key_id.startswith("arn:"):
             return key_id
-        from overcast.arns import partition
+        from overcast.common.arns import partition
 
         prefix = f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:"
         if not key_id:

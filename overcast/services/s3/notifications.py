@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
-from overcast.arns import partition
 from overcast.bus import DeliveryError
+from overcast.common.arns import partition
+from overcast.common.times import iso_millis, iso_seconds
 from overcast.context import RequestContext
 from overcast.services.s3.configstore import invalid_argument, s3_error
 
@@ -105,14 +106,6 @@ _sequence = itertools.count()
 def _sequencer() -> str:
     """Ordered per key as AWS's are: a hex string that grows with time."""
     return f"{time.time_ns():016X}{next(_sequence) & 0xFF:02X}"
-
-
-def _moment(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
-
-
-def _iso_millis(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _filter_rules(configuration: dict) -> list[dict]:
@@ -238,7 +231,7 @@ class NotificationOperations:
             {
                 "Service": "Amazon S3",
                 "Event": "s3:TestEvent",
-                "Time": _iso_millis(datetime.now(UTC)),
+                "Time": iso_millis(),
                 "Bucket": bucket["Name"],
                 "RequestId": context.request_id,
                 "HostId": context.request_id,
@@ -330,7 +323,7 @@ class NotificationOperations:
             "eventVersion": "2.1",
             "eventSource": "aws:s3",
             "awsRegion": bucket["Region"],
-            "eventTime": _iso_millis(now),
+            "eventTime": iso_millis(now),
             "eventName": event_name,
             "userIdentity": {"principalId": principal},
             "requestParameters": {"sourceIPAddress": context.request.client_ip},
@@ -349,7 +342,7 @@ class NotificationOperations:
         if event_name == "ObjectRestore:Completed":
             record["glacierEventData"] = {
                 "restoreEventData": {
-                    "lifecycleRestorationExpiryTime": _iso_millis(_moment(obj["Restore"]["Expiry"])),
+                    "lifecycleRestorationExpiryTime": iso_millis(obj["Restore"]["Expiry"]),
                     "lifecycleRestoreStorageClass": obj.get("StorageClass") or "GLACIER",
                 }
             }
@@ -448,7 +441,7 @@ class NotificationOperations:
             )
         elif family == "ObjectRestore":
             if event_name == "ObjectRestore:Completed":
-                body["restore-expiry-time"] = _moment(obj["Restore"]["Expiry"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+                body["restore-expiry-time"] = iso_seconds(obj["Restore"]["Expiry"])
             body["source-storage-class"] = obj.get("StorageClass") or "GLACIER"
         elif family == "LifecycleTransition":
             body["destination-storage-class"] = obj.get("StorageClass") or "STANDARD"
@@ -458,7 +451,7 @@ class NotificationOperations:
             "detail-type": detail_type,
             "source": "aws.s3",
             "account": bucket["Account"],
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": iso_seconds(),
             "region": bucket["Region"],
             "resources": [f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}"],
             "detail": body,

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn
+from overcast.common.pagination import paginate_keys
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -33,6 +35,8 @@ _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 #: LocationConstraint values that name another region than their own.
 _LOCATION_ALIASES = {"EU": "eu-west-1"}
+#: ListBuckets without MaxBuckets lists every bucket up to the default quota of 10,000.
+MAX_BUCKETS_LISTED = 10000
 
 
 def no_such_bucket(name: str) -> ServiceError:
@@ -53,7 +57,7 @@ def validate_bucket_name(name: str) -> None:
 
 
 def _bucket_arn(name: str, region: str) -> str:
-    return f"arn:{partition(region)}:s3:::{name}"
+    return build_arn("s3", region, "", name, global_service=True)
 
 
 def _is_ip_address(name: str) -> bool:
@@ -285,24 +289,32 @@ class Provider(
             )
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
-        start_after = params.get("ContinuationToken")
-        buckets: list[dict] = []
-        token = None
-        for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=start_after):
-            record = self.data.bucket(name)
-            if record is None or (wanted_region and record["Region"] != wanted_region):
-                continue
-            if limit is not None and len(buckets) >= limit:
-                token = buckets[-1]["Name"]
-                break
-            buckets.append(
-                {"Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]}
+
+        def buckets_after(after: str | None) -> Iterator[tuple[str, dict]]:
+            for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=after):
+                record = self.data.bucket(name)
+                if record is not None and (not wanted_region or record["Region"] == wanted_region):
+                    yield name, record
+
+        def bad_token() -> ServiceError:
+            return ServiceError(
+                "InvalidArgument",
+                "The continuation token provided is incorrect",
+                400,
+                ArgumentName="continuation-token",
+                ArgumentValue=str(params.get("ContinuationToken")),
             )
-        output = {"Buckets": buckets, "Owner": acls.owner(context.account)}
+
+        output = paginate_keys(
+            self.store, "s3", "ListBuckets", params, buckets_after, bad_token=bad_token,
+            default_limit=MAX_BUCKETS_LISTED, bind=f"{prefix}\0{wanted_region}",
+            render=lambda name, record: {
+                "Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]
+            },
+        )  # fmt: skip
+        output["Owner"] = acls.owner(context.account)
         if params.get("Prefix") is not None:
             output["Prefix"] = prefix
-        if token is not None:
-            output["ContinuationToken"] = token
         return output
 
     def put_bucket_versioning(self, context: RequestContext, params: dict) -> dict:

@@ -27,6 +27,10 @@ def invalid(message: str) -> ServiceError:
     return ServiceError("InvalidParameter", message, 400)
 
 
+def bad_token() -> ServiceError:
+    return invalid("Invalid parameter: NextToken")
+
+
 def invalid_value(message: str) -> ServiceError:
     return ServiceError("ParameterValueInvalid", message, 400)
 

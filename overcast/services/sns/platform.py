@@ -8,15 +8,17 @@ so an application's endpoints are one prefix scan."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import TYPE_CHECKING
 
-from overcast.arns import partition
+from overcast.common.arns import partition
+from overcast.common.ids import fast_uuid
+from overcast.common.pagination import paginate_keys
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.sns.models import invalid, not_found, parse_arn
-from overcast.services.sns.publish import _attribute_record, _timestamp, check_message, new_message_id
+from overcast.services.sns.models import bad_token, invalid, not_found, parse_arn
+from overcast.services.sns.publish import _attribute_record, check_message
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -129,16 +131,16 @@ class PlatformOperations:
 
     def list_platform_applications(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         sc = scope(context.account, context.region)
-        rows = list(self.t_applications.scan(sc, start_after=params.get("NextToken"), limit=PAGE_SIZE + 1))
         prefix = f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:app/"
-        output: dict = {"PlatformApplications": [
-            {"PlatformApplicationArn": prefix + key,
-             "Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES}}
-            for key, record in rows[:PAGE_SIZE]
-        ]}  # fmt: skip
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+        return paginate_keys(
+            self.store, "sns", "ListPlatformApplications", params,
+            lambda after: self.t_applications.scan(sc, start_after=after),
+            bad_token=bad_token, default_limit=PAGE_SIZE,
+            render=lambda key, record: {
+                "PlatformApplicationArn": prefix + key,
+                "Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES},
+            },
+        )  # fmt: skip
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -193,16 +195,15 @@ class PlatformOperations:
     def list_endpoints_by_platform_application(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         application_arn = params["PlatformApplicationArn"]
         sc, key, _ = self._application(application_arn)
-        token = params.get("NextToken")
-        rows = list(self.t_endpoints.scan(sc, prefix=f"{key}/", start_after=token, limit=PAGE_SIZE + 1))
         base = application_arn.replace(":app/", ":endpoint/", 1)
-        output: dict = {"Endpoints": [
-            {"EndpointArn": f"{base}/{endpoint_key.rsplit('/', 1)[1]}", "Attributes": record}
-            for endpoint_key, record in rows[:PAGE_SIZE]
-        ]}  # fmt: skip
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+        return paginate_keys(
+            self.store, "sns", "ListEndpointsByPlatformApplication", params,
+            lambda after: self.t_endpoints.scan(sc, prefix=f"{key}/", start_after=after),
+            bad_token=bad_token, default_limit=PAGE_SIZE, bind=key,
+            render=lambda endpoint_key, record: {
+                "EndpointArn": f"{base}/{endpoint_key.rsplit('/', 1)[1]}", "Attributes": record
+            },
+        )  # fmt: skip
 
     def publish_to_endpoint(self: Provider, context: RequestContext, arn: str, params: dict) -> dict:  # type: ignore[misc]
         record = self.platform_endpoint(arn, "TargetArn")
@@ -216,11 +217,11 @@ class PlatformOperations:
         texts = check_message(params)
         platform = arn.split(":", 5)[5].split("/")[1]
         message = params["Message"] if texts is None else texts.get(platform, texts["default"])
-        message_id = new_message_id()
+        message_id = fast_uuid()
         account, region, _ = _resource(arn, "TargetArn", "endpoint")
         self.record(account, region, {
             "Type": "Notification", "MessageId": message_id, "TargetArn": arn, "Protocol": "application",
             "Endpoint": arn, "Token": record.get("Token"), "Message": message, "Subject": params.get("Subject"),
-            "MessageAttributes": _attribute_record(params.get("MessageAttributes")), "Timestamp": _timestamp(time.time()),
+            "MessageAttributes": _attribute_record(params.get("MessageAttributes")), "Timestamp": iso_millis(),
         })  # fmt: skip
         return {"MessageId": message_id}

@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import logging
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn, partition
+from overcast.common.pagination import paginate_keys
+from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
@@ -29,6 +31,7 @@ from overcast.services.sns.models import (
     TOPIC_NAME,
     Subscription,
     Topic,
+    bad_token,
     invalid,
     not_found,
     parse_arn,
@@ -43,7 +46,18 @@ from overcast.store import scope
 log = logging.getLogger("overcast.sns")
 
 PAGE_SIZE = 100
-MAX_TAGS = 50
+TAG_RULES = TagRules(
+    refuse=refusals(
+        "InvalidParameter",
+        {
+            TagProblem.TOO_MANY: (
+                "TagLimitExceeded",
+                "Could not complete request: tag quota of per resource exceeded",
+            ),
+            TagProblem.DUPLICATE_KEY: "Invalid parameter: Duplicated keys are not allowed.",
+        },
+    )
+)
 
 #: Topic attributes a client may set (FifoTopic only when creating).
 _FEEDBACK = tuple(
@@ -204,11 +218,11 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
             raise invalid("Invalid parameter: Topic Name")
         prefix = "Invalid parameter: Attributes Reason: "
         checked = {key: check_topic_attribute(key, value, fifo, prefix) for key, value in attributes.items()}
-        tags = self._tag_map(params.get("Tags") or [])
+        tags = tag_map(params.get("Tags"), TAG_RULES)
         policy = params.get("DataProtectionPolicy")
         if policy:
             _json_object(policy, "DataProtectionPolicy", "Invalid parameter: ")
-        arn = f"arn:{partition(context.region)}:sns:{context.region}:{context.account}:{name}"
+        arn = build_arn("sns", context.region, context.account, name)
         existing = self.topics.get(arn)
         if existing is not None:
             current = self._visible_attributes(existing)
@@ -250,13 +264,11 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         return {}
 
     def list_topics(self, context: RequestContext, params: dict) -> dict:
-        rows = list(self.t_topics.scan(
-            scope(context.account, context.region), start_after=params.get("NextToken"), limit=PAGE_SIZE + 1
-        ))  # fmt: skip
-        output: dict = {"Topics": [{"TopicArn": record["arn"]} for _, record in rows[:PAGE_SIZE]]}
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+        sc = scope(context.account, context.region)
+        return paginate_keys(
+            self.store, "sns", "ListTopics", params, lambda after: self.t_topics.scan(sc, start_after=after),
+            bad_token=bad_token, default_limit=PAGE_SIZE, render=lambda _, record: {"TopicArn": record["arn"]},
+        )  # fmt: skip
 
     def _visible_attributes(self, topic: Topic) -> dict:
         attributes = {
@@ -356,40 +368,21 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
             raise ServiceError("ResourceNotFound", "Resource does not exist", 404)
         return topic
 
-    @staticmethod
-    def _tag_map(tags: list[dict]) -> dict:
-        result: dict[str, str] = {}
-        for tag in tags:
-            if tag["Key"] in result:
-                raise invalid("Invalid parameter: Duplicated keys are not allowed.")
-            result[tag["Key"]] = tag["Value"]
-        if len(result) > MAX_TAGS:
-            raise ServiceError(
-                "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"
-            )
-        return result
-
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         topic = self._tagged_topic(context, params["ResourceArn"])
-        merged = {**topic.tags, **self._tag_map(params["Tags"])}
-        if len(merged) > MAX_TAGS:
-            raise ServiceError(
-                "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded"
-            )
-        topic.tags = merged
+        topic.tags = add_tags(topic.tags, params["Tags"], TAG_RULES)
         self.save_topic(topic)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
         topic = self._tagged_topic(context, params["ResourceArn"])
-        for key in params["TagKeys"]:
-            topic.tags.pop(key, None)
+        topic.tags = remove_tags(topic.tags, params["TagKeys"])
         self.save_topic(topic)
         return {}
 
     def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
         topic = self._tagged_topic(context, params["ResourceArn"])
-        return {"Tags": [{"Key": key, "Value": value} for key, value in topic.tags.items()]}
+        return {"Tags": tag_list(topic.tags)}
 
     # -- internal routes ----------------------------------------------------------------------
 

@@ -20,10 +20,11 @@ import json
 import logging
 import re
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common.ids import fast_uuid
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns import delivery
@@ -56,26 +57,6 @@ _SUBJECT = re.compile(r"[\x20-\x7e]{1,100}")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-#: Message ids are UUID-shaped like AWS's: a random head per process and a counter (unique, and
-#: a fraction of uuid4()'s cost on the Publish path).
-_ID_HEAD = "{0[0]}-{0[1]}-{0[2]}-{0[3]}-".format(str(uuid.uuid4()).split("-"))
-_id_counter = itertools.count(int.from_bytes(uuid.uuid4().bytes[:5], "big"))
-
-
-def new_message_id() -> str:
-    return f"{_ID_HEAD}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}"
-
-
-_second_text: list = [-1, ""]
-
-
-def _timestamp(now: float) -> str:
-    second = int(now)
-    if second != _second_text[0]:
-        _second_text[0], _second_text[1] = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-    return f"{_second_text[1]}.{int(now * 1000) % 1000:03d}Z"
 
 
 def check_message_attributes(attributes: dict) -> None:
@@ -189,12 +170,12 @@ class Notification:
 
     def __init__(self, topic: Topic, message: str, texts: dict | None, entry: dict, base_url: str) -> None:
         self.topic = topic
-        self.message_id = new_message_id()
+        self.message_id = fast_uuid()
         self.message = message
         self.texts = texts
         self.subject = entry.get("Subject")
         self.attributes = entry.get("MessageAttributes") or None
-        self.timestamp = _timestamp(time.time())
+        self.timestamp = iso_millis()
         self.group_id: str | None = None
         self.dedup_id: str | None = None
         self.sequence: str | None = None
@@ -332,12 +313,12 @@ class PublishOperations:
             if not PHONE_NUMBER.fullmatch(phone):
                 raise invalid(f"Invalid parameter: PhoneNumber Reason: {phone} is not valid to publish to")
             texts = check_message(params)
-            message_id = new_message_id()
+            message_id = fast_uuid()
             self.record(context.account, context.region, {
                 "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
                 "Message": params["Message"] if texts is None else texts.get("sms", texts["default"]),
                 "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
-                "Timestamp": _timestamp(time.time()), "Protocol": "sms",
+                "Timestamp": iso_millis(), "Protocol": "sms",
             })  # fmt: skip
             return {"MessageId": message_id}
         if not arn:
@@ -628,12 +609,12 @@ class PublishOperations:
                     " message.")  # fmt: skip
         fields = {
             "Type": kind,
-            "MessageId": new_message_id(),
+            "MessageId": fast_uuid(),
             "Token": subscription.token,
             "TopicArn": topic.arn,
             "Message": text,
             "SubscribeURL": subscribe_url(base_url, topic.arn, subscription.token),
-            "Timestamp": _timestamp(time.time()),
+            "Timestamp": iso_millis(),
             "SignatureVersion": topic.signature_version,
         }
         fields["Signature"] = self.signer.sign(string_to_sign(fields), topic.signature_version)

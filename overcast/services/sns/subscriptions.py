@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from overcast.common.pagination import paginate_keys
 from overcast.context import RequestContext
 from overcast.services.sns import delivery
 from overcast.services.sns.filters import compile_policy, json_failure
@@ -19,6 +21,7 @@ from overcast.services.sns.models import (
     RAW_CAPABLE,
     Subscription,
     Topic,
+    bad_token,
     invalid,
     not_found,
     parse_arn,
@@ -295,27 +298,26 @@ class SubscriptionOperations:
             "TopicArn": subscription.topic_arn,
         }
 
-    def _page(self: Provider, sc: str, prefix: str, token: str | None) -> dict:  # type: ignore[misc]
-        rows = list(self.t_subscriptions.scan(sc, prefix=prefix, start_after=token, limit=PAGE_SIZE + 1))
-        listed = []
-        for _, record in rows[:PAGE_SIZE]:
-            subscription = self.subscriptions.get(record["arn"])
-            if subscription is not None:
-                listed.append(self._listed(subscription))
-        output: dict = {"Subscriptions": listed}
-        if len(rows) > PAGE_SIZE:
-            output["NextToken"] = rows[PAGE_SIZE - 1][0]
-        return output
+    def _page(self: Provider, operation: str, params: dict, sc: str, prefix: str) -> dict:  # type: ignore[misc]
+        def subscriptions_after(after: str | None) -> Iterator[tuple[str, Subscription]]:
+            for key, record in self.t_subscriptions.scan(sc, prefix=prefix, start_after=after):
+                subscription = self.subscriptions.get(record["arn"])
+                if subscription is not None:
+                    yield key, subscription
+
+        return paginate_keys(
+            self.store, "sns", operation, params, subscriptions_after, bad_token=bad_token,
+            default_limit=PAGE_SIZE, render=lambda _, subscription: self._listed(subscription), bind=prefix,
+        )  # fmt: skip
 
     def list_subscriptions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return self._page(scope(context.account, context.region), "", params.get("NextToken"))
+        return self._page("ListSubscriptions", params, scope(context.account, context.region), "")
 
     def list_subscriptions_by_topic(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic = self.topic_for(context, params["TopicArn"])
-        token = params.get("NextToken")
-        if token is not None and not token.startswith(f"{topic.name}:"):
-            raise invalid("Invalid parameter: NextToken")
-        return self._page(scope(topic.account, topic.region), f"{topic.name}:", token)
+        return self._page(
+            "ListSubscriptionsByTopic", params, scope(topic.account, topic.region), f"{topic.name}:"
+        )
 
     def get_subscription_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         subscription = self._subscription_for(params["SubscriptionArn"])

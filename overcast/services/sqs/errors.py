@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from overcast.common.tagging import TagProblem, TagRules, refusals
 from overcast.errors import ServiceError
 
 
@@ -55,3 +56,9 @@ def fifo_only_attribute(name: str) -> ServiceError:
     return ServiceError(
         "InvalidAttributeName", f"You can specify the {name} only when FifoQueue is set to true."
     )
+
+
+def tag_rules(queue_name: str) -> TagRules:
+    """SQS's tag limits, with its errors for tags of queue `queue_name`."""
+    too_many = f"Too many tags added for queue {queue_name}.".replace("{", "{{").replace("}", "}}")
+    return TagRules(refuse=refusals("InvalidParameterValue", {TagProblem.TOO_MANY: too_many}))

@@ -7,13 +7,15 @@ in-memory index that makes receive O(batch) in queue.py; queue URLs in urls.py.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
 import time
+from collections.abc import Iterator
 
-from overcast.arns import partition
+from overcast.common.arns import build_arn, partition
+from overcast.common.pagination import paginate_keys, paginate_list
+from overcast.common.tagging import add_tags, remove_tags, tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -29,7 +31,6 @@ _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 RECREATE_AFTER = 60.0  # seconds a deleted queue's name stays taken
 PURGE_INTERVAL = 60.0
-MAX_TAGS = 50
 #: Actions AddPermission grants (without the "SQS:" prefix).
 PERMISSION_ACTIONS = frozenset({
     "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
@@ -88,7 +89,7 @@ class Provider(MessageOperations, BaseProvider):
         self._load()
 
     def _register(self, account: str, region: str, name: str, record: dict) -> Queue:
-        arn = f"arn:{partition(region)}:sqs:{region}:{account}:{name}"
+        arn = build_arn("sqs", region, account, name)
         queue = Queue(account, region, name, arn, record)
         self.queues[(account, region, name)] = queue
         self.by_arn[arn] = queue
@@ -171,9 +172,7 @@ class Provider(MessageOperations, BaseProvider):
                 "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
             )
         self._merge(values, explicit)
-        tags = params.get("tags") or {}
-        if len(tags) > MAX_TAGS:
-            raise errors.invalid_parameter(f"Too many tags added for queue {name}.")
+        tags = tag_map(params.get("tags"), errors.tag_rules(name))
         stamp = int(now)
         record = {
             "attributes": values,
@@ -221,7 +220,7 @@ class Provider(MessageOperations, BaseProvider):
                 raise errors.invalid_value(
                     policy, "RedrivePolicy", "Dead-letter queue must be same type of queue as the source."
                 )
-            source_arn = f"arn:{partition(context.region)}:sqs:{context.region}:{context.account}:{name}"
+            source_arn = build_arn("sqs", context.region, context.account, name)
             if not attrs.allows_redrive_from(target.attributes.get("RedriveAllowPolicy"), source_arn):
                 raise errors.invalid_value(
                     policy,
@@ -242,27 +241,24 @@ class Provider(MessageOperations, BaseProvider):
             raise errors.invalid_value(
                 limit, "MaxResults", "MaxResults must be an integer between 1 and 1000."
             )
-        after = None
-        token = params.get("NextToken")
-        if token:
-            try:
-                after = json.loads(base64.b64decode(token))["after"]
-            except (ValueError, KeyError, TypeError):
-                raise errors.invalid_parameter("Invalid NextToken value.") from None
         sc = scope(context.account, context.region)
-        page = limit or 1000
-        names = [name for name, _ in self.t_queues.scan(sc, prefix=params.get("QueueNamePrefix") or "",
-                                                          start_after=after, limit=page + 1)]  # fmt: skip
-        output: dict = {}
-        result = []
-        for name in names[:page]:
-            queue = self.queues.get((context.account, context.region, name))
-            if queue is not None:
-                result.append(self.url_of(context, queue))
-        if result:
-            output["QueueUrls"] = result
-        if limit is not None and len(names) > page:
-            output["NextToken"] = base64.b64encode(json.dumps({"after": names[page - 1]}).encode()).decode()
+        prefix = params.get("QueueNamePrefix") or ""
+
+        def queues_after(after: str | None) -> Iterator[tuple[str, Queue]]:
+            for name, _ in self.t_queues.scan(sc, prefix=prefix, start_after=after):
+                queue = self.queues.get((context.account, context.region, name))
+                if queue is not None:
+                    yield name, queue
+
+        output = paginate_keys(
+            self.store, "sqs", "ListQueues", params, queues_after,
+            bad_token=lambda: errors.invalid_parameter("Invalid NextToken value."),
+            default_limit=1000, render=lambda _, queue: self.url_of(context, queue), bind=prefix,
+        )  # fmt: skip
+        if limit is None:  # without MaxResults SQS lists up to 1000 queues and no token
+            output.pop("NextToken", None)
+        if not output["QueueUrls"]:
+            del output["QueueUrls"]
         return output
 
     def delete_queue(self, context: RequestContext, params: dict) -> dict:
@@ -352,18 +348,13 @@ class Provider(MessageOperations, BaseProvider):
         given = params.get("Tags")
         if not given:
             raise errors.missing_parameter("Tags")
-        tags = dict(queue.record.get("tags") or {})
-        tags.update(given)
-        if len(tags) > MAX_TAGS:
-            raise errors.invalid_parameter(f"Too many tags added for queue {queue.name}.")
+        tags = add_tags(queue.record.get("tags"), given, errors.tag_rules(queue.name))
         self._save(queue, dict(queue.record, tags=tags))
         return {}
 
     def untag_queue(self, context: RequestContext, params: dict) -> dict:
         queue = self.queue_for(context, params["QueueUrl"])
-        tags = dict(queue.record.get("tags") or {})
-        for key in params.get("TagKeys") or ():
-            tags.pop(key, None)
+        tags = remove_tags(queue.record.get("tags"), params.get("TagKeys"))
         self._save(queue, dict(queue.record, tags=tags))
         return {}
 
@@ -453,16 +444,11 @@ class Provider(MessageOperations, BaseProvider):
             (q for q in self.queues.values() if q.redrive is not None and q.redrive[0] == queue.arn),
             key=lambda q: (q.account, q.region, q.name),
         )
-        start = 0
-        token = params.get("NextToken")
-        if token:
-            try:
-                start = int(json.loads(base64.b64decode(token))["offset"])
-            except (ValueError, KeyError, TypeError):
-                raise errors.invalid_parameter("Invalid NextToken value.") from None
-        page = limit or 1000
-        chosen = sources[start : start + page]
-        output: dict = {"queueUrls": [self.url_of(context, q) for q in chosen]}
-        if limit is not None and start + page < len(sources):
-            output["NextToken"] = base64.b64encode(json.dumps({"offset": start + page}).encode()).decode()
+        output = paginate_list(
+            self.store, "sqs", "ListDeadLetterSourceQueues", params, sources,
+            bad_token=lambda: errors.invalid_parameter("Invalid NextToken value."),
+            default_limit=1000, render=lambda q: self.url_of(context, q), bind=queue.arn,
+        )  # fmt: skip
+        if limit is None:
+            output.pop("NextToken", None)
         return output

@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from overcast import policy
-from overcast.arns import partition
+from overcast.common.arns import build_arn, partition
+from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
@@ -173,7 +174,7 @@ class Provider(BaseProvider):
         identity = context.extra.get("identity") or {}
         if identity.get("Kind") == "session":
             values["aws:MultiFactorAuthPresent"] = "true" if identity.get("MFA") else "false"
-            values["aws:TokenIssueTime"] = identity["CreateDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            values["aws:TokenIssueTime"] = iso_seconds(identity["CreateDate"])
             if identity.get("MFA") and identity.get("MFAAuthTime"):
                 values["aws:MultiFactorAuthAge"] = str(int((now() - identity["MFAAuthTime"]).total_seconds()))
         return values
@@ -480,7 +481,9 @@ class Provider(BaseProvider):
         )
         if not decision.allowed:
             raise self._not_authorized(service, "sts:AssumeRole", role["Arn"])
-        session_arn = f"arn:{partition(region)}:sts::{account}:assumed-role/{role['RoleName']}/{name}"
+        session_arn = build_arn(
+            "sts", region, account, f"assumed-role/{role['RoleName']}/{name}", global_service=True
+        )
         credentials = self._issue(
             account,
             min(duration, role["MaxSessionDuration"]),
@@ -544,7 +547,7 @@ class Provider(BaseProvider):
             )
         session_policy, policy_arns = self._session_policies(context.account, params)
         duration = params.get("DurationSeconds") or 43200
-        arn = f"arn:{partition(context.region)}:sts::{context.account}:federated-user/{name}"
+        arn = build_arn("sts", context.region, context.account, f"federated-user/{name}", global_service=True)
         credentials = self._issue(
             context.account,
             duration,
