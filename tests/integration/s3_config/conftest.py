@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
-from tests.integration.s3.conftest import error_of as error_code  # noqa: F401  (used by the tests here)
+# Re-exported for the tests here.
+from tests.integration.s3.conftest import error_of as error_code  # noqa: F401
+from tests.integration.s3.conftest import raw  # noqa: F401
 
 
 @pytest.fixture(scope="session")
