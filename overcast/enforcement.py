@@ -119,10 +119,6 @@ class Enforcer:
         self.runtime = runtime
         self.iam = iam
 
-    def install(self) -> None:
-        if self.check not in self.runtime.request_checks:
-            self.runtime.request_checks.insert(0, self.check)
-
     # -- the check ---------------------------------------------------------------------------
 
     def check(self, context, params: dict) -> None:

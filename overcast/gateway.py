@@ -94,10 +94,8 @@ class Gateway:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(request.body)
-            for provider in list(self.runtime.providers.values()):
-                provider.reset()
             try:
-                self.runtime.store.import_from(path)
+                self.runtime.import_state(path)
             except ValueError as error:
                 return _json(400, {"error": str(error)})
         finally:

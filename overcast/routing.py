@@ -28,23 +28,6 @@ UNSIGNED_PATH_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/2021-10-31/functions", "lambda"),
 )
 
-#: Hosts that are a service's own HTTP surface rather than its API (S3 website endpoints,
-#: Lambda function URLs, API Gateway stages): (host pattern, service, provider method). The
-#: method is called as method(request, match, context) and returns a Response. A pattern may
-#: name a `region` group. Checked before any other routing, in order.
-HOST_ROUTES: list[tuple[re.Pattern[str], str, str]] = [
-    # S3 website endpoints: BUCKET.s3-website.localhost.localstack.cloud,
-    # BUCKET.s3-website-REGION.amazonaws.com and BUCKET.s3-website.REGION.amazonaws.com.
-    (
-        re.compile(
-            r"^(?P<bucket>.+)\.s3-website(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?"
-            r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
-        ),
-        "s3",
-        "serve_website",
-    ),
-]
-
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _S3_VIRTUAL_HOST = re.compile(
     r"^(?P<bucket>.+?)\.s3(?:[.-](?P<region>[a-z]{2}-[a-z-]+-\d))?\."

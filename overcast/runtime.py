@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from overcast import services
 from overcast.bus import Bus
 from overcast.config import Config
+from overcast.hooks import GlobalHooks, ServiceHooks
+from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
 
 log = logging.getLogger("overcast")
@@ -21,28 +24,22 @@ class Runtime:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = Store.open(config.data_dir)
-        self.providers: dict[str, services.base.BaseProvider] = {}
+        self.providers: dict[str, BaseProvider] = {}
         self._lock = threading.RLock()  # a provider's start() may load another provider
         #: (service, operation) → bound handler, or None when the provider has none.
         self._handlers: dict[tuple[str, str], Callable | None] = {}
         self.bus = Bus(self)
-        #: Called as check(context, params) after a request is parsed and before its handler
-        #: runs; raising a ServiceError refuses the request (IAM enforcement).
-        self.request_checks: list[Callable[[Any, dict], Awaitable[None] | None]] = []
-        #: Called as observe(context, params, output, error) after every AWS request (output is
-        #: None when it failed, error None when it succeeded). Must be quick: defer real work.
-        self.observers: list[Callable[[Any, dict | None, dict | None, Exception | None], None]] = []
-        #: Each maps an access key id to its secret key, or None if it does not know the key
-        #: (IAM and STS add theirs). Signature checks use runtime.secret_for().
-        self.secret_lookups: list[Callable[[str], str | None]] = []
-        #: Called (on the loop) when the server begins to stop, before it waits for requests in
-        #: flight: end long waits (SQS long polls) so that stopping does not wait for them.
-        self.stop_hooks: list[Callable[[], None]] = []
+        #: The hooks of the loaded providers that concern every request, and per service those
+        #: the dispatcher calls around its requests: collected when a provider loads.
+        self.every_request = GlobalHooks()
+        self._service_hooks: dict[str, ServiceHooks] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Future] = set()
-        self._pending: list[tuple[Coroutine, str]] = []
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
+        self.store.on_reset(self._state_replaced)
 
-    def provider(self, service: str):
+    def provider(self, service: str) -> Any:
+        """The service's provider, loaded (and started) on first use."""
         provider = self.providers.get(service)
         if provider is None:
             with self._lock:
@@ -51,18 +48,54 @@ class Runtime:
                     provider = services.provider_class(service)(self)
                     self.providers[service] = provider
                     provider.start()
+                    self._collect_hooks()
                     log.info("service %s started", service)
         return provider
+
+    def serves(self, service: str) -> bool:
+        """Whether the service has a provider here and the SERVICES setting leaves it in."""
+        return service in services.implemented() and self.config.service_enabled(service)
+
+    # -- provider hooks ----------------------------------------------------------------------
+
+    def _collect_hooks(self) -> None:
+        self.every_request = GlobalHooks.collect(list(self.providers.values()))
+        self._service_hooks = {}
+
+    def hooks(self, service: str) -> ServiceHooks:
+        """What runs around a request to `service`: checks, observers, CORS, form posts. Loads
+        the service's provider (a request to it is coming)."""
+        hooks = self._service_hooks.get(service)
+        if hooks is None:
+            provider = self.provider(service) if self.serves(service) else None
+            hooks = ServiceHooks.collect(provider, self.every_request)
+            self._service_hooks[service] = hooks
+        return hooks
+
+    def resolve_key(self, access_key_id: str) -> dict[str, Any] | None:
+        """The credential record behind an access key a service issued (IAM and STS keys)."""
+        for resolve in self.every_request.key_resolvers:
+            record = resolve(access_key_id)
+            if record is not None:
+                return record
+        return None
 
     def secret_for(self, access_key_id: str) -> str | None:
         """The secret key behind an access key id, where Overcast knows it: keys IAM or STS
         issued, and the conventional local credentials test/test. None means unknown, so a
         signature made with that key cannot be checked."""
-        for lookup in self.secret_lookups:
-            secret = lookup(access_key_id)
-            if secret is not None:
-                return secret
+        record = self.resolve_key(access_key_id)
+        if record is not None:
+            secret: str | None = record.get("Secret")
+            return secret
         return "test" if access_key_id == "test" else None
+
+    def _state_replaced(self) -> None:
+        for provider in list(self.providers.values()):
+            try:
+                provider.state_replaced()
+            except Exception:  # the others must still drop what they cached
+                log.exception("%s could not reload after the state was replaced", provider.service)
 
     # -- background work ---------------------------------------------------------------------
 
@@ -154,12 +187,20 @@ class Runtime:
             provider.reset()
         self.store.reset()
 
+    def import_state(self, path: str | os.PathLike[str]) -> None:
+        """Replace all state with an export's (ValueError if it is not one)."""
+        for provider in list(self.providers.values()):
+            provider.reset()
+        self.store.import_from(path)
+
     def stopping(self) -> None:
-        for hook in list(self.stop_hooks):
-            try:
-                hook()
-            except Exception:
-                log.exception("stop hook %r failed", hook)
+        """The server begins to stop: providers end their long waits."""
+        for provider in list(self.providers.values()):
+            if overrides(provider, "stop"):
+                try:
+                    provider.stop()
+                except Exception:
+                    log.exception("stopping %s failed", provider.service)
 
     def close(self) -> None:
         for task in list(self._tasks):

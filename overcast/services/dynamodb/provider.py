@@ -118,14 +118,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         #: it commits (None otherwise).
         self._deferred: list | None = None
         self._ttl_cursor: dict[tuple[str, str], str | None] = {}
-        store.on_reset(self._forget)
-
-    def _forget(self) -> None:
-        self._schemas.clear()
-        self._ttl_cursor.clear()
 
     def reset(self) -> None:
-        self._forget()
+        self.state_replaced()
+
+    def state_replaced(self) -> None:
+        self._schemas.clear()
+        self._ttl_cursor.clear()
+        self.streams.forget_cached()
 
     def start(self) -> None:
         self.runtime.every(TTL_INTERVAL, self._background, name="dynamodb ttl and streams")

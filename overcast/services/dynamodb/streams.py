@@ -28,9 +28,9 @@ class Streams:
         self._last: dict[str, int] = {}
         #: (scope, stream ARN) -> stream id: an ARN names one stream for good.
         self._ids: dict[tuple[str, str], str] = {}
-        store.on_reset(self._forget)
 
-    def _forget(self) -> None:
+    def forget_cached(self) -> None:
+        """The store was reset or replaced: what is cached from it is stale."""
         self._last.clear()
         self._ids.clear()
 

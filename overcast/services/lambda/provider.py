@@ -25,8 +25,7 @@ from typing import Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.routing import HOST_ROUTES
-from overcast.services.base import BaseProvider
+from overcast.services.base import BaseProvider, HostRoute
 from overcast.store import scope as store_scope
 
 from . import names
@@ -73,8 +72,6 @@ DEPRECATED = {
     "java8",
 }
 
-HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
-
 
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
@@ -84,6 +81,7 @@ def now_iso() -> str:
 
 class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
     service = "lambda"
+    host_routes = (HostRoute(URL_HOST, "serve_url"),)
 
     def start(self) -> None:
         self.functions = self.store.table("lambda", "functions")
@@ -103,6 +101,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         self._specs.clear()
         self.reset_urls()
         self.reset_events()
+
+    def state_replaced(self) -> None:
+        self.reset_urls()
 
     def close(self) -> None:
         self.pool.closed = True

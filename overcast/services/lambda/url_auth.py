@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from overcast import policy
 from overcast.context import RequestContext
@@ -26,6 +27,9 @@ from overcast.signing import is_presigned, verify_request
 
 from .names import function_arn
 
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
+
 FORBIDDEN = (
     "Forbidden. For troubleshooting Function URL authorization issues, see: "
     "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
@@ -35,6 +39,8 @@ _ISSUED = ("AKIA", "ASIA")
 
 
 class UrlAuthMixin:
+    runtime: Runtime  # the provider's
+
     def url_caller(
         self, request: Request, context: RequestContext, account: str, region: str, name: str, qualifier: str
     ) -> dict | None:
@@ -51,7 +57,7 @@ class UrlAuthMixin:
         except ServiceError:
             return None
         key = scope.access_key_id
-        identify(context, key)
+        identify(context, key, self.runtime.resolve_key)
         identity = context.extra.get("identity")
         if getattr(self.runtime.config, "enforce_iam", False) and not self._url_allowed(
             request, context, identity, key, account, region, name, qualifier

@@ -163,12 +163,6 @@ class BucketConfigOperations(
 
     def start(self) -> None:
         super().start()
-        self.start_config()
-
-    def start_config(self) -> None:
-        """Register what bucket configuration applies around requests."""
-        self.runtime.request_checks.append(self._check_request)
-        self.runtime.observers.append(self._observe_request)
         self.start_lifecycle()
 
     def config_bucket(self, context, params: dict) -> dict:
@@ -273,11 +267,9 @@ class BucketConfigOperations(
 
     # -- requests around the object operations -----------------------------------------------
 
-    def _check_request(self, context, params):
+    def check_configured(self, context, params):
         """Before an S3 handler runs: anonymous access, then ACL and tagging input of writes.
         Only an unsigned request needs to wait for anything (a coroutine is returned)."""
-        if context.service != "s3":
-            return None
         if context.access_key_id is None and not context.extra.get("internal"):
             return self._check_anonymous_then_input(context, params)
         self._check_input(context, params)
@@ -321,8 +313,9 @@ class BucketConfigOperations(
         if grants is not None:
             self._check_acl_write(bucket, grants, bucket["Account"])
 
-    def _observe_request(self, context, params, output, error) -> None:
-        if error is not None or context.service != "s3" or params is None:
+    def after_request(self, context, params, output, error) -> None:
+        """What follows an S3 operation that succeeded: the configuration it sets as well."""
+        if error is not None or params is None:
             return
         handler = _AFTER.get(context.operation_name)
         if handler is not None:

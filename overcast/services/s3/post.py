@@ -17,6 +17,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
@@ -26,6 +27,9 @@ from overcast.identity import identify
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.object_ops import header_text, mail_safe
 from overcast.signing import ALGORITHM, matches, signature
+
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
 
 log = logging.getLogger("overcast")
 _MISMATCH = (
@@ -177,6 +181,8 @@ def _tagging(text: str) -> str:
 
 
 class PostObjectOperations:
+    runtime: Runtime  # the provider's
+
     async def form_post(self, request, context) -> Response | None:
         """Answer a POST to a bucket's URL (no query): a browser-based upload."""
         from overcast.services.s3.cors import _bucket_and_key
@@ -238,7 +244,7 @@ class PostObjectOperations:
             key = key.replace("${filename}", filename.replace("\\", "/").rsplit("/", 1)[-1])
         access_key = self._check_form_signature(form)
         if access_key is not None:
-            identify(context, access_key)
+            identify(context, access_key, self.runtime.resolve_key)
             token = form.get("x-amz-security-token")
             if token is not None:
                 # Temporary credentials sign with their session token in the form: it is the
@@ -246,12 +252,9 @@ class PostObjectOperations:
                 request.headers["x-amz-security-token"] = token
             self._check_form_policy(form, names, bucket, key, len(content))
         else:
-            identify(context, None)
+            identify(context, None, self.runtime.resolve_key)
         params = self._form_params(form, bucket["Name"], key, content)
-        for check in self.runtime.request_checks:
-            checked = check(context, params)
-            if checked is not None and hasattr(checked, "__await__"):
-                await checked
+        await self.runtime.hooks("s3").check(context, params)
         context.extra["s3_created_event"] = "ObjectCreated:Post"
         output = await self.put_object(context, params)
         # What follows any PutObject (tags, ACL, object lock, the audit record) follows this one.
@@ -259,11 +262,7 @@ class PostObjectOperations:
         return self._form_response(request, context, form, bucket, key, output)
 
     def _observe_form(self, context, params, output, error) -> None:
-        for observe in self.runtime.observers:
-            try:
-                observe(context, params, output, error)
-            except Exception:
-                log.exception("request observer %r failed", observe)
+        self.runtime.hooks("s3").observe(context, params, output, error)
 
     def _check_form_signature(self, form: dict[str, str]) -> str | None:
         """The access key that signed the policy (None for an unsigned upload); SignatureDoesNotMatch

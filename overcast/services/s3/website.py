@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import inspect
 import logging
+import re
 from urllib.parse import quote, unquote
 
 from overcast.errors import ServiceError
@@ -122,6 +123,14 @@ def error_page(status: int, code: str, message: str, context, extra: dict | None
         {"Content-Type": "text/html; charset=utf-8", "x-amz-request-id": context.request_id},
         body.encode(),
     )
+
+
+#: Website endpoints, served by Provider.serve_website: BUCKET.s3-website.localhost.localstack.cloud,
+#: BUCKET.s3-website-REGION.amazonaws.com and BUCKET.s3-website.REGION.amazonaws.com.
+WEBSITE_HOST = re.compile(
+    r"^(?P<bucket>.+)\.s3-website(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?"
+    r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
+)
 
 
 def _redirect(location: str, status: int = 301) -> Response:
