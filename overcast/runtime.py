@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from overcast import services
 from overcast.bus import Bus
@@ -16,6 +16,19 @@ from overcast.config import Config
 from overcast.hooks import GlobalHooks, ServiceHooks
 from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
+
+if TYPE_CHECKING:
+    # Only for the types of provider(): a service's module loads on its first request.
+    from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
+    from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
+    from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
+    from overcast.services.iam.provider import Provider as IAMProvider
+    from overcast.services.lambda_interface import LambdaProvider
+    from overcast.services.logs.provider import Provider as LogsProvider
+    from overcast.services.s3.provider import Provider as S3Provider
+    from overcast.services.sns.provider import Provider as SNSProvider
+    from overcast.services.sqs.provider import Provider as SQSProvider
+    from overcast.services.sts.provider import Provider as STSProvider
 
 log = logging.getLogger("overcast")
 
@@ -37,6 +50,30 @@ class Runtime:
         self._tasks: set[asyncio.Future[Any]] = set()
         self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self.store.on_reset(self._state_replaced)
+
+    # A service's provider, typed by its name (add a line here for each new service).
+    @overload
+    def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
+    @overload
+    def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
+    @overload
+    def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
+    @overload
+    def provider(self, service: Literal["iam"]) -> IAMProvider: ...
+    @overload
+    def provider(self, service: Literal["lambda"]) -> LambdaProvider: ...
+    @overload
+    def provider(self, service: Literal["logs"]) -> LogsProvider: ...
+    @overload
+    def provider(self, service: Literal["s3"]) -> S3Provider: ...
+    @overload
+    def provider(self, service: Literal["sns"]) -> SNSProvider: ...
+    @overload
+    def provider(self, service: Literal["sqs"]) -> SQSProvider: ...
+    @overload
+    def provider(self, service: Literal["sts"]) -> STSProvider: ...
+    @overload
+    def provider(self, service: str) -> BaseProvider: ...
 
     def provider(self, service: str) -> Any:
         """The service's provider, loaded (and started) on first use."""

@@ -25,7 +25,8 @@ from typing import Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.base import BaseProvider, HostRoute
+from overcast.services.base import HostRoute
+from overcast.services.lambda_interface import LambdaProvider
 from overcast.store import scope as store_scope
 
 from . import names
@@ -79,7 +80,7 @@ def now_iso() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
+class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, LambdaProvider):
     service = "lambda"
     host_routes = (HostRoute(URL_HOST, "serve_url"),)
 

@@ -103,6 +103,9 @@ class UrlAuthMixin:
             return True  # the account's root may do anything in its account
         iam = self.runtime.provider("iam")
         principal = iam.principal_for(identity, context.account, region)
+        identity_policies: list
+        boundaries: list | None
+        sessions: list | None
         if identity is None:
             identity_policies, boundaries, sessions = [], None, None
         else:
