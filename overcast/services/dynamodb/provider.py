@@ -26,7 +26,7 @@ from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
 from overcast.services.dynamodb.statements import StatementsMixin
-from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
+from overcast.services.dynamodb.streams import SERVICE_IDENTITY, StreamReadsMixin, Streams
 from overcast.services.dynamodb.tables import TablesMixin, table_name
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
@@ -101,7 +101,7 @@ def read_units(size: int, consistent: bool) -> float:
     return float(units) if consistent else units / 2
 
 
-class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, BaseProvider):
+class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider):
     service = "dynamodb"
 
     def __init__(self, runtime) -> None:
