@@ -102,7 +102,7 @@ def _tags(params: dict) -> dict[str, str]:
         return {str(k): str(v) for k, v in tags.items()}
     if isinstance(tags, list):
         return {
-            t.get("Key", t.get("key", "")): t.get("Value", t.get("value", ""))
+            str(t.get("Key", t.get("key", ""))): str(t.get("Value", t.get("value", "")))
             for t in tags
             if isinstance(t, dict)
         }
@@ -192,7 +192,7 @@ class Enforcer:
         if provider is None or getattr(provider, "resource_policy", None) is None:
             return
         principal = None
-        values = None
+        values: dict[str, Any] = {}  # worked out with the principal, when a Deny makes it matter
         for action, resource in targets:
             resource_policy, owner = self._resource(provider, service, resource)
             if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):

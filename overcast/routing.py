@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from urllib.parse import quote
 
 from overcast.http import Request
@@ -77,6 +78,11 @@ def host_region(host: str) -> str:
     return (match.group("region") or "") if match else ""
 
 
+def _named_first(key: str) -> Callable[[str], tuple[bool, str]]:
+    """Sort key: the name equal to `key` first, then the others by name."""
+    return lambda name: (name != key, name)
+
+
 class ServiceRouter:
     def __init__(self, catalog: list[ServiceInfo]) -> None:
         self.services = {info.name: info for info in catalog}
@@ -94,7 +100,7 @@ class ServiceRouter:
         for table in (self.by_signing_name, self.by_endpoint_prefix, self.query_by_version):
             for key, names in table.items():
                 # The service named like its signing name/prefix is the default among equals.
-                names.sort(key=lambda name, key=key: (name != key, name))
+                names.sort(key=_named_first(key))
 
     def resolve(self, request: Request, scope: CredentialScope | None) -> str | None:
         """The service name, or None when nothing identifies one. May rewrite a virtual-hosted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
 import os
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("overcast")
 
+#: Background work: a task on the loop, or the future of one handed over from another thread.
+Background = asyncio.Future[Any] | concurrent.futures.Future[Any]
+
 
 class Runtime:
     def __init__(self, config: Config) -> None:
@@ -47,7 +51,7 @@ class Runtime:
         self.every_request = GlobalHooks()
         self._service_hooks: dict[str, ServiceHooks] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks: set[Background] = set()
         self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self.store.on_reset(self._state_replaced)
 
@@ -163,6 +167,7 @@ class Runtime:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        task: Background
         if running is loop:
             task = loop.create_task(coroutine, name=name or None)
         else:
@@ -170,7 +175,7 @@ class Runtime:
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: asyncio.Future) -> None:
+    def _task_done(self, task: Background) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
