@@ -54,6 +54,17 @@ Every request, whichever service it is for (few services have a reason to):
                        STS keys): Account, Arn, UserId and Secret, or None if it is not one of
                        its keys. Identifies callers and checks their signatures.
 
+IAM enforcement (--enforce-iam) asks about the service's resources:
+    resource_policy(arn)
+                       the resource-based policy attached to the resource (a bucket, queue or
+                       topic policy; a function's permissions): JSON text or a dict, or None.
+    resource_tags(arn)
+                       the resource's tags, for aws:ResourceTag/<key> conditions; None when it
+                       has none or the service does not say.
+    resource_owner(arn)
+                       the account that owns the resource: by default the account in its ARN
+                       (S3's ARNs name none: S3 answers the bucket's).
+
 Other services:
     deliver(target_arn, message, **options)
                        another service hands a message to one of this service's resources
@@ -158,10 +169,30 @@ class BaseProvider:
         """The credential record (Account, Arn, UserId, Secret) of a key this service issued."""
         return None
 
+    # -- IAM enforcement -------------------------------------------------------------------------
+
+    def resource_policy(self, arn: str) -> str | dict[str, Any] | None:
+        """The resource-based policy attached to one of this service's resources, or None."""
+        return None
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """The tags of one of this service's resources (aws:ResourceTag/<key>), or None."""
+        return None
+
+    def resource_owner(self, arn: str) -> str | None:
+        """The account that owns one of this service's resources: the ARN's, by default."""
+        return arn_account(arn)
+
     # -- other services --------------------------------------------------------------------------
 
     def deliver(self, target_arn: str, message: Any, **options: Any) -> Any:
         raise DeliveryError(f"{self.service or type(self).__module__} takes no deliveries", False)
+
+
+def arn_account(arn: str) -> str | None:
+    """The account an ARN names, or None (S3's ARNs, "*")."""
+    parts = arn.split(":", 5)
+    return (parts[4] or None) if len(parts) == 6 else None
 
 
 def overrides(provider: BaseProvider, hook: str) -> bool:

@@ -175,6 +175,12 @@ class BucketConfigOperations(
     def find_bucket(self, name: str) -> dict | None:
         return self.data.bucket(name)  # the cached record, or None: no context to build per request
 
+    def resource_owner(self, arn: str) -> str | None:
+        """The account of the bucket a bucket or object ARN names (S3's ARNs name no account)."""
+        parts = arn.split(":", 5)
+        bucket = self.find_bucket(parts[5].split("/", 1)[0]) if len(parts) == 6 else None
+        return bucket["Account"] if bucket else None
+
     @staticmethod
     def internal_context(bucket: dict) -> RequestContext:
         return RequestContext.internal("s3", bucket["Account"], bucket["Region"])
