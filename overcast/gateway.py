@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 
-from overcast import __version__, services
+from overcast import __version__
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
 
@@ -51,7 +51,7 @@ class Gateway:
         if not request.path.startswith("/_overcast/"):
             return None
         service, _, subpath = request.path[len("/_overcast/") :].partition("/")
-        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+        if not self.runtime.serves(service):
             return None
         return self.runtime.provider(service).internal_request(request, subpath)
 

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("overcast")
 
+#: The lifecycle interface's names: never an operation's handler, whatever an operation is called.
+_HOOK_NAMES = frozenset(name for name in vars(BaseProvider) if not name.startswith("_"))
+
 #: Background work: a task on the loop, or the future of one handed over from another thread.
 Background = asyncio.Future[Any] | concurrent.futures.Future[Any]
 
@@ -203,10 +206,12 @@ class Runtime:
         except KeyError:
             pass
         handler = None
-        if service in services.implemented() and self.config.service_enabled(service):
+        if self.serves(service):
             from botocore import xform_name
 
-            handler = getattr(self.provider(service), xform_name(operation), None)
+            name = xform_name(operation)
+            if name not in _HOOK_NAMES:
+                handler = getattr(self.provider(service), name, None)
         self._handlers[key] = handler
         return handler
 

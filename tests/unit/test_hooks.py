@@ -194,3 +194,9 @@ def test_arn_account():
     assert arn_account("arn:aws:sqs:us-east-1:123456789012:q") == "123456789012"
     assert arn_account("arn:aws:s3:::bucket/key") is None
     assert arn_account("*") is None
+
+
+def test_a_hook_is_never_taken_for_an_operation_handler(runtime):
+    assert runtime.handler("sqs", "SendMessage") is not None
+    for operation in ("Start", "Stop", "Reset", "Close", "Deliver", "CheckRequest", "ResolveKey"):
+        assert runtime.handler("sqs", operation) is None
