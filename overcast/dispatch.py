@@ -66,7 +66,14 @@ class Dispatcher:
             (scope.region if scope is not None else "") or host_region(request.host) or DEFAULT_REGION
         )
         identify(context, scope.access_key_id if scope is not None else None, runtime.resolve_key)
-        hooks = runtime.hooks(service)
+        model = protocols.service_model(service)
+        context.service_model = model
+        protocol = context.protocol = protocols.detect_protocol(model, request)
+        try:
+            hooks = runtime.hooks(service)  # loads the service's provider on its first request
+        except Exception:
+            log.exception("%s could not start", service)
+            return protocols.serialize_error(model, None, protocol, internal_error(), context), context
         cors = hooks.cors
         if request.method == "OPTIONS" and cors is not None:
             # CORS is HTTP, not an API operation: the service answers preflights itself (and
@@ -84,9 +91,6 @@ class Dispatcher:
                     cors.cors_response(request, context, response)
                 return response, context
 
-        model = protocols.service_model(service)
-        context.service_model = model
-        protocol = context.protocol = protocols.detect_protocol(model, request)
         params = None
         try:
             operation, uri_params = protocols.match_operation(model, protocol, request)

@@ -200,3 +200,28 @@ def test_a_hook_is_never_taken_for_an_operation_handler(runtime):
     assert runtime.handler("sqs", "SendMessage") is not None
     for operation in ("Start", "Stop", "Reset", "Close", "Deliver", "CheckRequest", "ResolveKey"):
         assert runtime.handler("sqs", operation) is None
+
+
+def test_a_provider_that_fails_to_start_answers_an_aws_shaped_error(runtime, monkeypatch):
+    from overcast.dispatch import Dispatcher
+    from overcast.services.sts.provider import Provider as STSProvider
+
+    def broken_start(self) -> None:
+        raise RuntimeError("a bug in start()")
+
+    monkeypatch.setattr(STSProvider, "start", broken_start)
+    authorization = (
+        "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sts/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+    request = Request(
+        "POST",
+        "/",
+        "",
+        {"content-type": "application/x-www-form-urlencoded", "authorization": authorization},
+        b"Action=GetCallerIdentity&Version=2011-06-15",
+    )
+    response, context = asyncio.run(Dispatcher(runtime).dispatch(request))
+    assert context.service == "sts"
+    assert response.status == 500
+    assert b"<Code>InternalFailure</Code>" in bytes(response.body)
