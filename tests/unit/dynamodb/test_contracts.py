@@ -74,7 +74,9 @@ def test_stream_answers_a_copy(ddb, context):
 
 
 def test_stream_list_in_arn_order_from_a_start(ddb, context):
-    arns = sorted(make_table(ddb, context, name)["LatestStreamArn"] for name in ("list-a", "list-b", "list-c"))
+    arns = sorted(
+        make_table(ddb, context, name)["LatestStreamArn"] for name in ("list-a", "list-b", "list-c")
+    )
     make_table(ddb, context, "no-stream", stream=False)
     assert [s["arn"] for s in ddb.stream_list(ACCOUNT, REGION)] == arns
     assert [s["arn"] for s in ddb.stream_list(ACCOUNT, REGION, start_after=arns[0])] == arns[1:]
