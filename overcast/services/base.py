@@ -71,6 +71,11 @@ Other services:
                        (runtime.bus.deliver); raise DeliveryError to refuse it.
     Anything else another service needs is a public, typed method of the provider (never its
     tables or private attributes), called through runtime.provider("<service>").
+
+A new service adds its overload to Runtime.provider (runtime.py), so that calls other services
+make on it are type-checked, and a contract test (tests/unit/<service>/test_contracts.py) for
+each method other services call. A service with CORS overrides cors_preflight and cors_response
+together.
 """
 
 from __future__ import annotations
