@@ -15,6 +15,7 @@ from overcast.common.arns import partition
 from overcast.common.times import iso_seconds
 from overcast.errors import ServiceError
 from overcast.policy import actions
+from overcast.services.base import BaseProvider, arn_account, overrides
 
 #: (error code, HTTP status) of each service's AccessDenied.
 DENIALS: dict[str, tuple[str, int]] = {
@@ -103,7 +104,7 @@ def _tags(params: dict) -> dict[str, str]:
         return {str(k): str(v) for k, v in tags.items()}
     if isinstance(tags, list):
         return {
-            t.get("Key", t.get("key", "")): t.get("Value", t.get("value", ""))
+            str(t.get("Key", t.get("key", ""))): str(t.get("Value", t.get("value", "")))
             for t in tags
             if isinstance(t, dict)
         }
@@ -119,10 +120,6 @@ class Enforcer:
     def __init__(self, runtime, iam) -> None:
         self.runtime = runtime
         self.iam = iam
-
-    def install(self) -> None:
-        if self.check not in self.runtime.request_checks:
-            self.runtime.request_checks.insert(0, self.check)
 
     # -- the check ---------------------------------------------------------------------------
 
@@ -177,7 +174,9 @@ class Enforcer:
             identity_policies, boundaries, sessions = self.iam.policies_for(identity, context.account)
         values = self._context_values(context, params or {}, identity)
         provider = self.runtime.provider(service) if service in self.runtime.providers else None
-        tags_of = getattr(provider, "resource_tags", None) if provider is not None else None
+        tags_of = (
+            provider.resource_tags if provider is not None and overrides(provider, "resource_tags") else None
+        )
         for action, resource in targets:
             resource_policy, owner = self._resource(provider, service, resource)
             checked = values
@@ -194,10 +193,10 @@ class Enforcer:
         """The root user has no identity policies and may do anything in its account, except what
         a resource policy explicitly denies it (a Deny to "*" or to the account reaches root)."""
         provider = self.runtime.provider(service) if service in self.runtime.providers else None
-        if provider is None or getattr(provider, "resource_policy", None) is None:
+        if provider is None or not overrides(provider, "resource_policy"):
             return
         principal = None
-        values = None
+        values: dict[str, Any] = {}  # worked out with the principal, when a Deny makes it matter
         for action, resource in targets:
             resource_policy, owner = self._resource(provider, service, resource)
             if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):
@@ -262,20 +261,16 @@ class Enforcer:
                     values[key] = str(params[member])
         return values
 
-    def _resource(self, provider, service: str, resource: str) -> tuple[policy.Policy | None, str | None]:
-        owner = None
-        parts = resource.split(":", 5)
-        if len(parts) == 6 and parts[4]:
-            owner = parts[4]
-        if provider is None or resource == "*":
+    def _resource(
+        self, provider: BaseProvider | None, service: str, resource: str
+    ) -> tuple[policy.Policy | None, str | None]:
+        """The resource's policy and owning account, as its service tells them."""
+        if provider is None:
+            return None, arn_account(resource)
+        owner = provider.resource_owner(resource)
+        if resource == "*":
             return None, owner
-        lookup = getattr(provider, "resource_policy", None)
-        text = lookup(resource) if lookup is not None else None
-        if service == "s3" and len(parts) == 6:
-            bucket = (
-                provider.find_bucket(parts[5].split("/", 1)[0]) if hasattr(provider, "find_bucket") else None
-            )
-            owner = bucket["Account"] if bucket else None
+        text = provider.resource_policy(resource)
         if isinstance(text, dict):
             text = json.dumps(text)
         return (_resource_policy(text) if text else None), owner

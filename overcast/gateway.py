@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 
-from overcast import __version__, services
+from overcast import __version__
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
 
@@ -51,7 +51,7 @@ class Gateway:
         if not request.path.startswith("/_overcast/"):
             return None
         service, _, subpath = request.path[len("/_overcast/") :].partition("/")
-        if service not in services.implemented() or not self.runtime.config.service_enabled(service):
+        if not self.runtime.serves(service):
             return None
         return self.runtime.provider(service).internal_request(request, subpath)
 
@@ -94,10 +94,8 @@ class Gateway:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(request.body)
-            for provider in list(self.runtime.providers.values()):
-                provider.reset()
             try:
-                self.runtime.store.import_from(path)
+                self.runtime.import_state(path)
             except ValueError as error:
                 return _json(400, {"error": str(error)})
         finally:

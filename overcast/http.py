@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 from urllib.parse import unquote, unquote_plus
+
+
+@runtime_checkable
+class Readable(Protocol):
+    """A file-like body (an open file, S3's RangeReader): read in chunks, closed once sent."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+#: What a response carries: bytes, or a body the server streams out (S3 GetObject, export).
+ResponseBody = bytes | bytearray | Readable | Iterable[bytes] | AsyncIterable[bytes]
 
 
 class cached_property:
@@ -138,4 +153,4 @@ class Request:
 class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: ResponseBody = b""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from urllib.parse import quote
 
 from overcast.http import Request
@@ -27,23 +28,6 @@ UNSIGNED_PATH_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/2015-03-31/functions", "lambda"),
     ("/2021-10-31/functions", "lambda"),
 )
-
-#: Hosts that are a service's own HTTP surface rather than its API (S3 website endpoints,
-#: Lambda function URLs, API Gateway stages): (host pattern, service, provider method). The
-#: method is called as method(request, match, context) and returns a Response. A pattern may
-#: name a `region` group. Checked before any other routing, in order.
-HOST_ROUTES: list[tuple[re.Pattern[str], str, str]] = [
-    # S3 website endpoints: BUCKET.s3-website.localhost.localstack.cloud,
-    # BUCKET.s3-website-REGION.amazonaws.com and BUCKET.s3-website.REGION.amazonaws.com.
-    (
-        re.compile(
-            r"^(?P<bucket>.+)\.s3-website(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?"
-            r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
-        ),
-        "s3",
-        "serve_website",
-    ),
-]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _S3_VIRTUAL_HOST = re.compile(
@@ -94,6 +78,11 @@ def host_region(host: str) -> str:
     return (match.group("region") or "") if match else ""
 
 
+def _named_first(key: str) -> Callable[[str], tuple[bool, str]]:
+    """Sort key: the name equal to `key` first, then the others by name."""
+    return lambda name: (name != key, name)
+
+
 class ServiceRouter:
     def __init__(self, catalog: list[ServiceInfo]) -> None:
         self.services = {info.name: info for info in catalog}
@@ -111,7 +100,7 @@ class ServiceRouter:
         for table in (self.by_signing_name, self.by_endpoint_prefix, self.query_by_version):
             for key, names in table.items():
                 # The service named like its signing name/prefix is the default among equals.
-                names.sort(key=lambda name, key=key: (name != key, name))
+                names.sort(key=_named_first(key))
 
     def resolve(self, request: Request, scope: CredentialScope | None) -> str | None:
         """The service name, or None when nothing identifies one. May rewrite a virtual-hosted

@@ -3,46 +3,87 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
+import os
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from overcast import services
 from overcast.bus import Bus
 from overcast.config import Config
+from overcast.hooks import GlobalHooks, ServiceHooks
+from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
 
+if TYPE_CHECKING:
+    # Only for the types of provider(): a service's module loads on its first request.
+    from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
+    from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
+    from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
+    from overcast.services.iam.provider import Provider as IAMProvider
+    from overcast.services.lambda_interface import LambdaProvider
+    from overcast.services.logs.provider import Provider as LogsProvider
+    from overcast.services.s3.provider import Provider as S3Provider
+    from overcast.services.sns.provider import Provider as SNSProvider
+    from overcast.services.sqs.provider import Provider as SQSProvider
+    from overcast.services.sts.provider import Provider as STSProvider
+
 log = logging.getLogger("overcast")
+
+#: The lifecycle interface's names: never an operation's handler, whatever an operation is called.
+_HOOK_NAMES = frozenset(name for name in vars(BaseProvider) if not name.startswith("_"))
+
+#: Background work: a task on the loop, or the future of one handed over from another thread.
+Background = asyncio.Future[Any] | concurrent.futures.Future[Any]
 
 
 class Runtime:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = Store.open(config.data_dir)
-        self.providers: dict[str, services.base.BaseProvider] = {}
+        self.providers: dict[str, BaseProvider] = {}
         self._lock = threading.RLock()  # a provider's start() may load another provider
         #: (service, operation) → bound handler, or None when the provider has none.
         self._handlers: dict[tuple[str, str], Callable | None] = {}
         self.bus = Bus(self)
-        #: Called as check(context, params) after a request is parsed and before its handler
-        #: runs; raising a ServiceError refuses the request (IAM enforcement).
-        self.request_checks: list[Callable[[Any, dict], Awaitable[None] | None]] = []
-        #: Called as observe(context, params, output, error) after every AWS request (output is
-        #: None when it failed, error None when it succeeded). Must be quick: defer real work.
-        self.observers: list[Callable[[Any, dict | None, dict | None, Exception | None], None]] = []
-        #: Each maps an access key id to its secret key, or None if it does not know the key
-        #: (IAM and STS add theirs). Signature checks use runtime.secret_for().
-        self.secret_lookups: list[Callable[[str], str | None]] = []
-        #: Called (on the loop) when the server begins to stop, before it waits for requests in
-        #: flight: end long waits (SQS long polls) so that stopping does not wait for them.
-        self.stop_hooks: list[Callable[[], None]] = []
+        #: The hooks of the loaded providers that concern every request, and per service those
+        #: the dispatcher calls around its requests: collected when a provider loads.
+        self.every_request = GlobalHooks()
+        self._service_hooks: dict[str, ServiceHooks] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Future] = set()
-        self._pending: list[tuple[Coroutine, str]] = []
+        self._tasks: set[Background] = set()
+        self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
+        self.store.on_reset(self._state_replaced)
 
-    def provider(self, service: str):
+    # A service's provider, typed by its name (add a line here for each new service).
+    @overload
+    def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
+    @overload
+    def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
+    @overload
+    def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
+    @overload
+    def provider(self, service: Literal["iam"]) -> IAMProvider: ...
+    @overload
+    def provider(self, service: Literal["lambda"]) -> LambdaProvider: ...
+    @overload
+    def provider(self, service: Literal["logs"]) -> LogsProvider: ...
+    @overload
+    def provider(self, service: Literal["s3"]) -> S3Provider: ...
+    @overload
+    def provider(self, service: Literal["sns"]) -> SNSProvider: ...
+    @overload
+    def provider(self, service: Literal["sqs"]) -> SQSProvider: ...
+    @overload
+    def provider(self, service: Literal["sts"]) -> STSProvider: ...
+    @overload
+    def provider(self, service: str) -> BaseProvider: ...
+
+    def provider(self, service: str) -> Any:
+        """The service's provider, loaded (and started) on first use."""
         provider = self.providers.get(service)
         if provider is None:
             with self._lock:
@@ -54,18 +95,54 @@ class Runtime:
                     provider = provider_class(self)
                     self.providers[service] = provider
                     provider.start()
+                    self._collect_hooks()
                     log.info("service %s started", service)
         return provider
+
+    def serves(self, service: str) -> bool:
+        """Whether the service has a provider here and the SERVICES setting leaves it in."""
+        return service in services.implemented() and self.config.service_enabled(service)
+
+    # -- provider hooks ----------------------------------------------------------------------
+
+    def _collect_hooks(self) -> None:
+        self.every_request = GlobalHooks.collect(list(self.providers.values()))
+        self._service_hooks = {}
+
+    def hooks(self, service: str) -> ServiceHooks:
+        """What runs around a request to `service`: checks, observers, CORS, form posts. Loads
+        the service's provider (a request to it is coming)."""
+        hooks = self._service_hooks.get(service)
+        if hooks is None:
+            provider = self.provider(service) if self.serves(service) else None
+            hooks = ServiceHooks.collect(provider, self.every_request)
+            self._service_hooks[service] = hooks
+        return hooks
+
+    def resolve_key(self, access_key_id: str) -> dict[str, Any] | None:
+        """The credential record behind an access key a service issued (IAM and STS keys)."""
+        for resolve in self.every_request.key_resolvers:
+            record = resolve(access_key_id)
+            if record is not None:
+                return record
+        return None
 
     def secret_for(self, access_key_id: str) -> str | None:
         """The secret key behind an access key id, where Overcast knows it: keys IAM or STS
         issued, and the conventional local credentials test/test. None means unknown, so a
         signature made with that key cannot be checked."""
-        for lookup in self.secret_lookups:
-            secret = lookup(access_key_id)
-            if secret is not None:
-                return secret
+        record = self.resolve_key(access_key_id)
+        if record is not None:
+            secret: str | None = record.get("Secret")
+            return secret
         return "test" if access_key_id == "test" else None
+
+    def _state_replaced(self) -> None:
+        for provider in list(self.providers.values()):
+            try:
+                provider.state_replaced()
+            except Exception:  # the others must still drop what they cached
+                log.exception("%s could not reload after the state was replaced", provider.service)
 
     # -- background work ---------------------------------------------------------------------
 
@@ -96,6 +173,7 @@ class Runtime:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        task: Background
         if running is loop:
             task = loop.create_task(coroutine, name=name or None)
         else:
@@ -103,7 +181,7 @@ class Runtime:
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: asyncio.Future) -> None:
+    def _task_done(self, task: Background) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
@@ -131,10 +209,12 @@ class Runtime:
         except KeyError:
             pass
         handler = None
-        if service in services.implemented() and self.config.service_enabled(service):
+        if self.serves(service):
             from botocore import xform_name
 
-            handler = getattr(self.provider(service), xform_name(operation), None)
+            name = xform_name(operation)
+            if name not in _HOOK_NAMES:
+                handler = getattr(self.provider(service), name, None)
         self._handlers[key] = handler
         return handler
 
@@ -157,12 +237,20 @@ class Runtime:
             provider.reset()
         self.store.reset()
 
+    def import_state(self, path: str | os.PathLike[str]) -> None:
+        """Replace all state with an export's (ValueError if it is not one)."""
+        for provider in list(self.providers.values()):
+            provider.reset()
+        self.store.import_from(path)
+
     def stopping(self) -> None:
-        for hook in list(self.stop_hooks):
-            try:
-                hook()
-            except Exception:
-                log.exception("stop hook %r failed", hook)
+        """The server begins to stop: providers end their long waits."""
+        for provider in list(self.providers.values()):
+            if overrides(provider, "stop"):
+                try:
+                    provider.stop()
+                except Exception:
+                    log.exception("stopping %s failed", provider.service)
 
     def close(self) -> None:
         for task in list(self._tasks):

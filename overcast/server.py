@@ -11,11 +11,13 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import AsyncIterable
+from typing import cast
 
 from overcast.config import Config
 from overcast.dispatch import Dispatcher
 from overcast.gateway import Gateway
-from overcast.http import BodyStream, Request, Response
+from overcast.http import BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
 
 log = logging.getLogger("overcast")
@@ -41,13 +43,14 @@ class App:
         self._flush_pending = False
         self._log = _request_log_stream()
 
-    def start(self) -> None:
-        self.runtime = Runtime(self.config)
-        self.gateway = Gateway(self.runtime)
-        self.dispatcher = Dispatcher(self.runtime)
+    def start(self) -> Runtime:
+        runtime = self.runtime = Runtime(self.config)
+        self.gateway = Gateway(runtime)
+        dispatcher = self.dispatcher = Dispatcher(runtime)
         # The service catalog takes seconds to build the first time on a machine: do it now,
         # off the event loop, so health answers at once and the first AWS request does not wait.
-        threading.Thread(target=lambda: self.dispatcher.router, name="catalog", daemon=True).start()
+        threading.Thread(target=lambda: dispatcher.router, name="catalog", daemon=True).start()
+        return runtime
 
     def stop(self) -> None:
         self._log.flush()
@@ -67,9 +70,8 @@ class App:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    if self.runtime is None:
-                        self.start()
-                    self.runtime.attach_loop(asyncio.get_running_loop())
+                    runtime = self.runtime if self.runtime is not None else self.start()
+                    runtime.attach_loop(asyncio.get_running_loop())
                 except Exception as error:  # e.g. a data dir that cannot be opened
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     return
@@ -106,11 +108,14 @@ class App:
             body=body,
             client_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
         )
-        if self.gateway.handles(request.raw_path):
+        gateway, dispatcher = self.gateway, self.dispatcher
+        if gateway is None or dispatcher is None:
+            raise RuntimeError("a request arrived before the app started")
+        if gateway.handles(request.raw_path):
             try:
                 if type(body) is BodyStream:
                     request.body = await body.read()
-                response = self.gateway.route(request)
+                response = gateway.route(request)
                 if not isinstance(response, Response):
                     response = await response
             except Exception as error:  # e.g. the disk filled during an export
@@ -120,7 +125,7 @@ class App:
                 )
             label = f"overcast {request.method} {request.raw_path}"
         else:
-            response, context = await self.dispatcher.dispatch(request)
+            response, context = await dispatcher.dispatch(request)
             label = f"{context.service or '-'}.{context.operation_name or '-'}"
         await self.send_response(send, response, head=request.method == "HEAD")
         if self.config.log_requests:
@@ -149,13 +154,13 @@ class App:
         # A streamed body: an iterator of chunks, async or not, or a file object.
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         if not head:
-            if hasattr(body, "read"):
+            if isinstance(body, Readable):
                 try:
                     while chunk := body.read(1 << 20):
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 finally:
                     body.close()
-            elif hasattr(body, "__aiter__"):
+            elif isinstance(body, AsyncIterable):
                 async for chunk in body:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             else:
@@ -216,7 +221,8 @@ def http_protocol():
 
     class Protocol(HttpToolsProtocol):
         def connection_made(self, transport) -> None:
-            super().connection_made(OneWritePerTurn(transport, self.loop))
+            # It behaves as the transport it wraps (it hands over every other attribute).
+            super().connection_made(cast(asyncio.Transport, OneWritePerTurn(transport, self.loop)))
 
     return Protocol
 
@@ -242,7 +248,7 @@ def serve(config: Config) -> None:
     except Exception as error:  # the store refused the data dir: say why, no traceback
         listener.close()
         raise StartupError(str(error)) from None
-    where = "memory (ephemeral)" if config.ephemeral else str(config.data_dir.resolve())
+    where = "memory (ephemeral)" if config.data_dir is None else str(config.data_dir.resolve())
     print(f"Overcast listening on http://{config.host}:{config.port}  state: {where}", flush=True)
     try:
         import uvloop  # noqa: F401

@@ -268,8 +268,7 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
             # V2 presigned URL's query string; S3 reads them there as headers.
             if name[:6].lower() == "x-amz-":
                 amz.setdefault(name.lower(), values[0])
-        amz = sorted(amz.items())
-        lines.extend(f"{name}:{value.strip()}" for name, value in amz)
+        lines.extend(f"{name}:{value.strip()}" for name, value in sorted(amz.items()))
         resource = request.raw_path  # path style: for a virtual host, the rewritten /bucket/key
         interesting = []
         for pair in request.query_string.split("&"):

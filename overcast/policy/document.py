@@ -218,7 +218,7 @@ def _positions(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(start, end) line/column of each statement object, for matched-statement positions.
     Best effort: finds the top-level objects inside "Statement". Only the structural characters
     are visited (a regex skips the rest), so this stays cheap on the hot path."""
-    found = []
+    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
     at = text.find('"Statement"')
     if at < 0:
         return found
@@ -313,7 +313,7 @@ def parse(document: str | dict, kind: str = IDENTITY, policy_id: str = "", polic
         principals = _principal_block(item["Principal"]) if "Principal" in item else None
         not_principals = _principal_block(item["NotPrincipal"]) if "NotPrincipal" in item else None
         conditions = _conditions(item["Condition"]) if "Condition" in item else ()
-        for action in actions or not_actions:
+        for action in actions or not_actions or ():
             _check_action(action)
             if kind == TRUST and not _TRUST_ACTIONS.match(action):
                 raise MalformedPolicy(

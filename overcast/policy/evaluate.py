@@ -184,11 +184,10 @@ class _Matcher:
         fold = str.lower if ignore_case else (lambda text: text)
         self.exact = frozenset(fold(p) for p in patterns if "*" not in p and "?" not in p)
         wild = [p for p in patterns if ("*" in p or "?" in p) and p != "*"]
+        self.regex: re.Pattern[str] | None = None
         if wild:
             body = "|".join(_arn_regex(p) if arn and p.startswith("arn:") else _glob(p) for p in wild)
             self.regex = re.compile(f"(?:{body})\\Z", re.S | (re.I if ignore_case else 0))
-        else:
-            self.regex = None
 
     def __call__(self, value: str) -> bool:
         if self.everything:

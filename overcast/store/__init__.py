@@ -186,9 +186,10 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
-            after: str | None = ""
-            while (after := store._backend.next_scope(self.name, after)) is not None:
-                found.append(after)
+            after = ""
+            while (following := store._backend.next_scope(self.name, after)) is not None:
+                found.append(following)
+                after = following
         return found
 
     def __repr__(self) -> str:
@@ -277,9 +278,10 @@ class Store:
         """The services that have rows in any table (one index seek per table)."""
         found: set[str] = set()
         with self._lock:
-            after: str | None = ""
-            while (after := self._backend.next_table(after)) is not None:
-                found.add(after.partition("/")[0])
+            after = ""
+            while (following := self._backend.next_table(after)) is not None:
+                found.add(following.partition("/")[0])
+                after = following
         return found
 
     @contextmanager

@@ -23,7 +23,6 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events, logfiles
 from overcast.services.cloudtrail import trails as rules
-from overcast.store import scope as logs_scope
 
 if TYPE_CHECKING:
     from overcast.services.cloudtrail.provider import Provider
@@ -295,7 +294,7 @@ class Delivery:
             return
         region, owner, group = parts[3], parts[4], parts[6]
         logs = self.runtime.provider("logs") if self.runtime.config.service_enabled("logs") else None
-        if logs is None or logs.groups.get(logs_scope(owner, region), group) is None:
+        if logs is None or not logs.group_exists(owner, region, group):
             state["LatestCloudWatchLogsDeliveryError"] = "ResourceNotFoundException"
             return
         streams: dict[str, list[tuple[int, str]]] = {}

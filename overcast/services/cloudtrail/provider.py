@@ -86,11 +86,9 @@ class Provider(BaseProvider):
         self.recorder = Recorder(self.store)
         self.trails = self.store.table("cloudtrail", "trails")
         self.delivery = Delivery(self)
-        self.runtime.observers.append(self.recorder.observe)
         self.runtime.every(FLUSH_SECONDS, self.recorder.flush, "cloudtrail-flush")
         self.runtime.every(3600, self.recorder.expire, "cloudtrail-retention")
         self.delivery.start()
-        self.store.on_reset(self._after_reset)
         self.refresh_data_selection()
 
     def close(self) -> None:
@@ -99,7 +97,10 @@ class Provider(BaseProvider):
     def reset(self) -> None:
         self.recorder.pending = []
 
-    def _after_reset(self) -> None:
+    def observe_any_request(self, context, params, output, error) -> None:
+        self.recorder.observe(context, params, output, error)
+
+    def state_replaced(self) -> None:
         self.recorder.pending = []
         self.recorder._last_key.clear()
         self.recorder._open.clear()

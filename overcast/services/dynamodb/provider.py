@@ -28,7 +28,7 @@ from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
 from overcast.services.dynamodb.statements import StatementsMixin
-from overcast.services.dynamodb.streams import SERVICE_IDENTITY, Streams
+from overcast.services.dynamodb.streams import SERVICE_IDENTITY, StreamReadsMixin, Streams
 from overcast.services.dynamodb.tables import TablesMixin, table_name
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.values import (
@@ -103,7 +103,7 @@ def read_units(size: int, consistent: bool) -> float:
     return float(units) if consistent else units / 2
 
 
-class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, BaseProvider):
+class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider):
     service = "dynamodb"
     layouts = LAYOUTS
 
@@ -121,14 +121,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Base
         #: it commits (None otherwise).
         self._deferred: list[tuple[Schema, list]] | None = None
         self._ttl_cursor: dict[tuple[str, str], str | None] = {}
-        store.on_reset(self._forget)
-
-    def _forget(self) -> None:
-        self._schemas.clear()
-        self._ttl_cursor.clear()
 
     def reset(self) -> None:
-        self._forget()
+        self.state_replaced()
+
+    def state_replaced(self) -> None:
+        self._schemas.clear()
+        self._ttl_cursor.clear()
+        self.streams.forget_cached()
 
     def start(self) -> None:
         self.runtime.every(TTL_INTERVAL, self._background, name="dynamodb ttl and streams")

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 from overcast.services.dynamodb.values import item_size
+from overcast.store import scope as store_scope
 
 RETENTION_SECONDS = 24 * 3600
 # The API shape (botocore "Identity"); Lambda event payloads spell these principalId/type.
@@ -28,9 +31,9 @@ class Streams:
         self._last: dict[str, int] = {}
         #: (scope, stream ARN) -> stream id: an ARN names one stream for good.
         self._ids: dict[tuple[str, str], str] = {}
-        store.on_reset(self._forget)
 
-    def _forget(self) -> None:
+    def forget_cached(self) -> None:
+        """The store was reset or replaced: what is cached from it is stale."""
         self._last.clear()
         self._ids.clear()
 
@@ -139,3 +142,55 @@ class Streams:
                 if not any(True for _ in self.records.scan(scope, prefix=meta["id"] + "|", limit=1)):
                     self.meta.delete(scope, arn)
                     self._ids.pop((scope, arn), None)
+
+
+class StreamReadsMixin:
+    """What DynamoDB offers other services of the streams it keeps: DynamoDB Streams (the
+    service) answers its API from these, Lambda's event source mappings find where a stream
+    ends. They never read the stream tables themselves.
+
+    A stream is described by its record: arn, label, id, table, KeySchema, view (the view
+    type), status (ENABLED or DISABLED), created, shard, and once disabled last (the sequence
+    number of its final record). Sequence numbers are integers; records carry them as text."""
+
+    streams: Streams
+
+    def stream(self, account: str, region: str, arn: str) -> dict[str, Any] | None:
+        """The stream's description, or None if the account has no such stream in the region."""
+        meta = self.streams.meta.get(store_scope(account, region), arn)
+        return dict(meta) if meta is not None else None
+
+    def stream_list(
+        self, account: str, region: str, start_after: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The region's streams, in ARN order, from the one after `start_after`."""
+        for _arn, meta in self.streams.meta.scan(store_scope(account, region), start_after=start_after):
+            yield dict(meta)
+
+    def stream_bounds(self, account: str, region: str, arn: str) -> tuple[int | None, int]:
+        """(sequence number of the oldest record kept, None when none is; sequence number of
+        the newest record ever written, 0 before the first). (None, 0) for no such stream."""
+        where = store_scope(account, region)
+        meta = self.streams.meta.get(where, arn)
+        if meta is None:
+            return None, 0
+        first = next(iter(self.streams.records.scan(where, prefix=meta["id"] + "|", limit=1)), None)
+        oldest = int(first[0].rpartition("|")[2]) if first is not None else None
+        return oldest, self.streams.last_sequence(where, meta["id"])
+
+    def stream_records(
+        self, account: str, region: str, arn: str, after: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` records of the stream with a sequence number above `after`, oldest
+        first (none for no stream)."""
+        where = store_scope(account, region)
+        meta = self.streams.meta.get(where, arn)
+        if meta is None:
+            return []
+        stream_id = meta["id"]
+        return [
+            record
+            for _key, record in self.streams.records.scan(
+                where, prefix=stream_id + "|", start_after=f"{stream_id}|{sequence_text(after)}", limit=limit
+            )
+        ]

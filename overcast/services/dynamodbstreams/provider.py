@@ -4,13 +4,16 @@ streams.py). One shard per stream; iterators are opaque tokens naming a position
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb.streams import sequence_text
-from overcast.store import scope as make_scope
+
+if TYPE_CHECKING:
+    from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
 
 ITERATOR_LIFETIME = 15 * 60
 MAX_RECORDS = 1000
@@ -28,24 +31,24 @@ class Provider(BaseProvider):
     service = "dynamodbstreams"
 
     @property
-    def _streams(self):
-        return self.runtime.provider("dynamodb").streams
+    def _dynamodb(self) -> DynamoDBProvider:
+        """The streams are DynamoDB's: this service reads them through its public methods."""
+        return self.runtime.provider("dynamodb")
 
-    def _meta(self, context: RequestContext, arn: str) -> tuple[str, dict]:
-        scope = make_scope(context.account, context.region)
-        meta = self._streams.meta.get(scope, arn)
+    def _meta(self, context: RequestContext, arn: str) -> dict:
+        meta = self._dynamodb.stream(context.account, context.region, arn)
         if meta is None:
             raise _not_found(f"Requested resource not found: Stream: {arn} not found")
-        return scope, meta
+        return meta
 
     def list_streams(self, context: RequestContext, params: dict) -> dict:
-        scope = make_scope(context.account, context.region)
         table = params.get("TableName")
         limit = params.get("Limit") or 100
         start = params.get("ExclusiveStartStreamArn")
         found: list[dict] = []
         more = False
-        for arn, meta in self._streams.meta.scan(scope, start_after=start):
+        for meta in self._dynamodb.stream_list(context.account, context.region, start_after=start):
+            arn = meta["arn"]
             if table is not None and meta["table"] != table:
                 continue
             if len(found) == limit:
@@ -58,14 +61,9 @@ class Provider(BaseProvider):
         return out
 
     def describe_stream(self, context: RequestContext, params: dict) -> dict:
-        scope, meta = self._meta(context, params["StreamArn"])
-        streams = self._streams
-        first = next(iter(streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
-        starting = (
-            first[0].rpartition("|")[2]
-            if first
-            else sequence_text(streams.last_sequence(scope, meta["id"]) + 1)
-        )
+        meta = self._meta(context, params["StreamArn"])
+        oldest, newest = self._dynamodb.stream_bounds(context.account, context.region, meta["arn"])
+        starting = sequence_text(oldest if oldest is not None else newest + 1)
         shard: dict = {"ShardId": meta["shard"], "SequenceNumberRange": {"StartingSequenceNumber": starting}}
         if meta["status"] == "DISABLED":
             shard["SequenceNumberRange"]["EndingSequenceNumber"] = sequence_text(meta.get("last", 0))
@@ -85,12 +83,12 @@ class Provider(BaseProvider):
         }
 
     def get_shard_iterator(self, context: RequestContext, params: dict) -> dict:
-        scope, meta = self._meta(context, params["StreamArn"])
+        meta = self._meta(context, params["StreamArn"])
         if params["ShardId"] != meta["shard"]:
             raise _not_found("Requested resource not found: Shard does not exist")
         kind = params["ShardIteratorType"]
         sequence = params.get("SequenceNumber")
-        last = self._streams.last_sequence(scope, meta["id"])
+        first, last = self._dynamodb.stream_bounds(context.account, context.region, meta["arn"])
         if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             if sequence is None or not sequence.isdigit():
                 raise _validation(
@@ -100,8 +98,7 @@ class Provider(BaseProvider):
                     else f"Invalid SequenceNumber: {sequence}"
                 )
             number = int(sequence)
-            first = next(iter(self._streams.records.scan(scope, prefix=meta["id"] + "|", limit=1)), None)
-            if first is not None and number < int(first[0].rpartition("|")[2]) - 1:
+            if first is not None and number < first - 1:
                 raise ServiceError(
                     "TrimmedDataAccessException",
                     "The operation attempted to read past the oldest stream record in a shard.",
@@ -134,14 +131,9 @@ class Provider(BaseProvider):
                 " in the future than the tolerated delay of 900000 milliseconds.",
                 400,
             )
-        scope, meta = self._meta(context, arn)
+        meta = self._meta(context, arn)
         limit = params.get("Limit") or MAX_RECORDS
-        streams = self._streams
-        records = []
-        for _key, record in streams.records.scan(
-            scope, prefix=meta["id"] + "|", start_after=f"{meta['id']}|{sequence_text(position)}", limit=limit
-        ):
-            records.append(record)
+        records = self._dynamodb.stream_records(context.account, context.region, arn, position, limit)
         if records:
             position = int(records[-1]["dynamodb"]["SequenceNumber"])
         out: dict = {"Records": records}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from overcast import policy
 from overcast.common.arns import partition
-from overcast.services.iam.base import IamBase
+from overcast.services.iam.base import IamBase, now
 
 log = logging.getLogger("overcast")
 
@@ -169,3 +170,23 @@ class AuthorizationMixin(IamBase):
             self._policy_cache.clear()
         self._policy_cache[cache_key] = (self.generation, result)
         return result
+
+    # -- for STS: the roles and identity providers it issues credentials through --------------
+
+    def role(self, account: str, name: str) -> dict[str, Any] | None:
+        """The role record (RoleName, RoleId, Arn, Path, AssumeRolePolicyDocument,
+        MaxSessionDuration, Tags, ...), or None if the account has no role of that name."""
+        record: dict[str, Any] | None = self._get("roles", account, name)
+        return record
+
+    def note_role_used(self, account: str, name: str, region: str) -> None:
+        """The role was assumed just now, from `region` (GetRole answers it as RoleLastUsed)."""
+        record = self._get("roles", account, name)
+        if record is not None:
+            record["RoleLastUsed"] = {"LastUsedDate": now(), "Region": region}
+            self._put("roles", account, name, record)
+
+    def saml_provider(self, account: str, arn: str) -> dict[str, Any] | None:
+        """The SAML provider record (SAMLMetadataDocument, ...), or None if there is none."""
+        record: dict[str, Any] | None = self._get("saml_providers", account, arn)
+        return record

@@ -8,7 +8,8 @@ policies, for STS and enforcement), tagging.py (tags of every taggable resource)
 
 from __future__ import annotations
 
-from overcast import identity
+from typing import TYPE_CHECKING
+
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
@@ -17,6 +18,9 @@ from overcast.services.iam.entities import EntitiesMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
 from overcast.services.iam.tagging import TaggingMixin
+
+if TYPE_CHECKING:
+    from overcast.enforcement import Enforcer
 
 
 class Provider(
@@ -37,31 +41,26 @@ class Provider(
         self._key_cache: dict[str, tuple[int, dict | None]] = {}
 
     def start(self) -> None:
-        identity.key_resolvers.append(self.resolve_key)
-        self.runtime.secret_lookups.append(self.secret_for)
-        self.runtime.observers.append(self._observe_key_use)
-        self.store.on_reset(self.reset)
+        #: Under --enforce-iam, authorizes every request (check_any_request); kept for the
+        #: checks a service makes per item of a batch (S3 DeleteObjects).
+        self.enforcer: Enforcer | None = None
         if getattr(self.runtime.config, "enforce_iam", False):
             from overcast.enforcement import Enforcer
 
-            #: Kept for the checks a service makes per item of a batch (S3 DeleteObjects).
             self.enforcer = Enforcer(self.runtime, self)
-            self.enforcer.install()
 
-    def close(self) -> None:
-        if self.resolve_key in identity.key_resolvers:
-            identity.key_resolvers.remove(self.resolve_key)
-        if self.secret_for in self.runtime.secret_lookups:
-            self.runtime.secret_lookups.remove(self.secret_for)
+    def check_any_request(self, context, params) -> None:
+        if self.enforcer is not None:
+            self.enforcer.check(context, params)
 
-    def _observe_key_use(self, context, params, output, error) -> None:
+    def observe_any_request(self, context, params, output, error) -> None:
         """GetAccessKeyLastUsed: long-term keys record the service and region they were last
         used with (throttled in note_key_used, so this costs a dict lookup per request)."""
         identity = context.extra.get("identity")
         if identity is not None and identity.get("Kind") in ("user", "root"):
             self.note_key_used(identity["AccessKeyId"], identity, context.service, context.region)
 
-    def reset(self) -> None:
+    def state_replaced(self) -> None:
         self.generation += 1
         self._key_cache.clear()
         self._policy_cache.clear()

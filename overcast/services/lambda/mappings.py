@@ -418,9 +418,9 @@ class MappingsMixin:
         """The sequence number of a DynamoDB stream's newest record (zero when it has none)."""
         from overcast.services.dynamodb.streams import sequence_text
 
-        streams = self.runtime.provider("dynamodb").streams
-        meta = streams.meta.get(scope, arn)
-        return sequence_text(streams.last_sequence(scope, meta["id"]) if meta is not None else 0)
+        account, _, region = scope.partition("/")
+        _oldest, newest = self.runtime.provider("dynamodb").stream_bounds(account, region, arn)
+        return sequence_text(newest)
 
     def _stream_exists(self: Provider, account: str, region: str, arn: str) -> bool:  # type: ignore[misc]
         if "dynamodbstreams" not in services.implemented():

@@ -27,8 +27,8 @@ from overcast.common.tagging import tag_map
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.routing import HOST_ROUTES
-from overcast.services.base import BaseProvider
+from overcast.services.base import HostRoute
+from overcast.services.lambda_interface import LambdaProvider
 from overcast.store import scope as store_scope
 
 from . import names
@@ -75,16 +75,15 @@ DEPRECATED = {
     "java8",
 }
 
-HOST_ROUTES.append((URL_HOST, "lambda", "serve_url"))
-
 
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
     return iso_millis(zone="+0000")
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, BaseProvider):
+class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, LambdaProvider):
     service = "lambda"
+    host_routes = (HostRoute(URL_HOST, "serve_url"),)
 
     def start(self) -> None:
         self.functions = self.store.table("lambda", "functions")
@@ -104,6 +103,9 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         self._specs.clear()
         self.reset_urls()
         self.reset_events()
+
+    def state_replaced(self) -> None:
+        self.reset_urls()
 
     def close(self) -> None:
         self.pool.closed = True

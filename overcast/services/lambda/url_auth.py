@@ -64,7 +64,7 @@ class UrlAuthMixin:
         except ServiceError:
             return None
         key = scope.access_key_id
-        identify(context, key)
+        identify(context, key, self.runtime.resolve_key)
         identity = context.extra.get("identity")
         if getattr(self.runtime.config, "enforce_iam", False) and not self._url_allowed(
             request, context, identity, key, account, region, name, qualifier
@@ -112,6 +112,9 @@ class UrlAuthMixin:
             return True  # the account's root may do anything in its account
         iam = self.runtime.provider("iam")
         principal = iam.principal_for(identity, context.account, region)
+        identity_policies: list
+        boundaries: list | None
+        sessions: list | None
         if identity is None:
             identity_policies, boundaries, sessions = [], None, None
         else:

@@ -48,7 +48,6 @@ class UrlsMixin(UrlAuthMixin):
             for key, config in self.urls.scan(scope):
                 name, _, qualifier = key.partition(SEP)
                 self.url_ids[config["UrlId"]] = (scope, name, qualifier)
-        self.store.on_reset(self.reset_urls)
 
     def reset_urls(self: Provider) -> None:  # type: ignore[misc]
         self.url_ids.clear()

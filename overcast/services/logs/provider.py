@@ -143,7 +143,13 @@ class Provider(BaseProvider):
         self._pending: list[tuple] = []
         self._flush_scheduled = False
 
-    # -- appending from other services -----------------------------------------------------
+    # -- for other services -------------------------------------------------------------------
+
+    def group_exists(self, account: str, region: str, name: str) -> bool:
+        """Whether the account has a log group of that name in the region."""
+        if self._pending:  # a group another service's append creates counts already
+            self.flush()
+        return self.groups.get(store_scope(account, region), name) is not None
 
     def append(
         self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]

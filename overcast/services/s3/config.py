@@ -170,12 +170,6 @@ class BucketConfigOperations(
 
     def start(self: Provider) -> None:  # type: ignore[misc]
         super().start()
-        self.start_config()
-
-    def start_config(self: Provider) -> None:  # type: ignore[misc]
-        """Register what bucket configuration applies around requests."""
-        self.runtime.request_checks.append(self._check_request)
-        self.runtime.observers.append(self._observe_request)
         self.start_lifecycle()
 
     def config_bucket(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -187,6 +181,12 @@ class BucketConfigOperations(
 
     def find_bucket(self: Provider, name: str) -> dict | None:  # type: ignore[misc]
         return self.data.bucket(name)  # the cached record, or None: no context to build per request
+
+    def resource_owner(self: Provider, arn: str) -> str | None:  # type: ignore[misc]
+        """The account of the bucket a bucket or object ARN names (S3's ARNs name no account)."""
+        parts = arn.split(":", 5)
+        bucket = self.find_bucket(parts[5].split("/", 1)[0]) if len(parts) == 6 else None
+        return bucket["Account"] if bucket else None
 
     @staticmethod
     def internal_context(bucket: dict) -> RequestContext:
@@ -284,11 +284,9 @@ class BucketConfigOperations(
 
     # -- requests around the object operations -----------------------------------------------
 
-    def _check_request(self: Provider, context: RequestContext, params: dict) -> Awaitable[None] | None:  # type: ignore[misc]
+    def check_configured(self: Provider, context: RequestContext, params: dict) -> Awaitable[None] | None:  # type: ignore[misc]
         """Before an S3 handler runs: anonymous access, then ACL and tagging input of writes.
         Only an unsigned request needs to wait for anything (a coroutine is returned)."""
-        if context.service != "s3":
-            return None
         if context.access_key_id is None and not context.extra.get("internal"):
             return self._check_anonymous_then_input(context, params)
         self._check_input(context, params)
@@ -332,14 +330,15 @@ class BucketConfigOperations(
         if grants is not None:
             self._check_acl_write(bucket, grants, bucket["Account"])
 
-    def _observe_request(  # type: ignore[misc]
+    def after_request(  # type: ignore[misc]
         self: Provider,
         context: RequestContext,
         params: dict | None,
         output: dict | None,
         error: Exception | None,
     ) -> None:
-        if error is not None or context.service != "s3" or params is None:
+        """What follows an S3 operation that succeeded: the configuration it sets as well."""
+        if error is not None or params is None:
             return
         handler = _AFTER.get(context.operation_name)
         if handler is not None:

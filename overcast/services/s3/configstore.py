@@ -55,7 +55,6 @@ class ConfigStore:
         self._cache: dict[tuple[str, str], Any] = {}
         self._has_object_rows: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
-        store.on_reset(self.clear_cache)
 
     def clear_cache(self) -> None:
         with self._lock:

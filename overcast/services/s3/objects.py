@@ -124,7 +124,10 @@ class ObjectStore:
         self.files = Files(store.files_dir("s3"))
         self.orders = Orders()
         self._bucket_cache: dict[str, dict | None] = {}
-        store.on_reset(self._bucket_cache.clear)
+
+    def forget_cached(self) -> None:
+        """The store was reset or replaced: the cached bucket records are stale."""
+        self._bucket_cache.clear()
 
     # -- buckets -------------------------------------------------------------------------------
 

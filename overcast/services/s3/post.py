@@ -246,7 +246,7 @@ class PostObjectOperations:
             key = key.replace("${filename}", filename.replace("\\", "/").rsplit("/", 1)[-1])
         access_key = self._check_form_signature(form)
         if access_key is not None:
-            identify(context, access_key)
+            identify(context, access_key, self.runtime.resolve_key)
             token = form.get("x-amz-security-token")
             if token is not None:
                 # Temporary credentials sign with their session token in the form: it is the
@@ -254,12 +254,9 @@ class PostObjectOperations:
                 request.headers["x-amz-security-token"] = token
             self._check_form_policy(form, names, bucket, key, len(content))
         else:
-            identify(context, None)
+            identify(context, None, self.runtime.resolve_key)
         params = self._form_params(form, bucket["Name"], key, content)
-        for check in self.runtime.request_checks:
-            checked = check(context, params)
-            if checked is not None and hasattr(checked, "__await__"):
-                await checked
+        await self.runtime.hooks("s3").check(context, params)
         context.extra["s3_created_event"] = "ObjectCreated:Post"
         output = await self.put_object(context, params)
         # What follows any PutObject (tags, ACL, object lock, the audit record) follows this one.
@@ -273,11 +270,7 @@ class PostObjectOperations:
         output: dict | None,
         error: Exception | None,
     ) -> None:
-        for observe in self.runtime.observers:
-            try:
-                observe(context, params, output, error)
-            except Exception:
-                log.exception("request observer %r failed", observe)
+        self.runtime.hooks("s3").observe(context, params, output, error)
 
     def _check_form_signature(self: Provider, form: dict[str, str]) -> str | None:  # type: ignore[misc]
         """The access key that signed the policy (None for an unsigned upload); SignatureDoesNotMatch

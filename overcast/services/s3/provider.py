@@ -19,7 +19,7 @@ from overcast.common.arns import build_arn
 from overcast.common.pagination import paginate_keys
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.base import BaseProvider
+from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.config import BucketConfigOperations
 from overcast.services.s3.layouts import LAYOUTS
@@ -28,6 +28,7 @@ from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
 from overcast.services.s3.objects import ObjectStore
 from overcast.services.s3.post import PostObjectOperations
+from overcast.services.s3.website import WEBSITE_HOST
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -135,20 +136,25 @@ class Provider(
 ):
     service = "s3"
     layouts = LAYOUTS
+    host_routes = (HostRoute(WEBSITE_HOST, "serve_website"),)
 
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
         self.data = ObjectStore(self.store)
         self._regions: frozenset[str] | None = None
 
-    def start(self) -> None:
+    def state_replaced(self) -> None:
+        self.data.forget_cached()
+        self.configs.clear_cache()
+
+    def check_request(self, context, params):
         # Presigned URLs are always checked (expiry, tampering), whatever else enforces auth;
-        # first, so a bad URL is refused before any other check looks at the request.
-        self.runtime.request_checks.append(self._check_presigned)
-        super().start()
+        # first, so a bad URL is refused before the bucket's configuration looks at the request.
+        self._check_presigned(context, params)
+        return self.check_configured(context, params)
 
     def _check_presigned(self, context, params) -> None:
-        if context.service == "s3" and is_presigned(context.request):
+        if is_presigned(context.request):
             verify_request(context.request, self.runtime.secret_for, protocol="rest-xml")
             if params is not None and context.operation is not None:
                 _query_headers(context, params)

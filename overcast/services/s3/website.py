@@ -133,6 +133,14 @@ def error_page(status: int, code: str, message: str, context, extra: dict | None
     )
 
 
+#: Website endpoints, served by Provider.serve_website: BUCKET.s3-website.localhost.localstack.cloud,
+#: BUCKET.s3-website-REGION.amazonaws.com and BUCKET.s3-website.REGION.amazonaws.com.
+WEBSITE_HOST = re.compile(
+    r"^(?P<bucket>.+)\.s3-website(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d))?"
+    r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
+)
+
+
 def _redirect(location: str, status: int = 301) -> Response:
     return Response(status, {"Location": location, "Content-Length": "0"}, b"")
 

@@ -149,9 +149,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         self.init_publishing()
         self.init_platform()
         self._load()
-        store.on_reset(self._reloaded)
 
-    def _reloaded(self) -> None:
+    def state_replaced(self) -> None:
         self.signer.reload()
         self._load()
 

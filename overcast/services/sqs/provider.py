@@ -56,8 +56,6 @@ class Provider(MessageOperations, BaseProvider):
 
     def start(self) -> None:
         self._load()
-        self.store.on_reset(self._reload)
-        self.runtime.stop_hooks.append(self._end_long_polls)
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
 
     # -- loading ------------------------------------------------------------------------
@@ -73,13 +71,13 @@ class Provider(MessageOperations, BaseProvider):
                     log.warning("sqs: skipping unreadable queue %s in %s", name, sc)
         self.load_messages()
 
-    def _end_long_polls(self) -> None:
+    def stop(self) -> None:
         """The server is stopping: long polls answer now (empty), and new ones do not wait."""
         self.stopping = True
         for queue in self.queues.values():
             queue.wake_all()
 
-    def _reload(self) -> None:
+    def state_replaced(self) -> None:
         for queue in self.queues.values():
             queue.deleted = True
             queue.wake_all()

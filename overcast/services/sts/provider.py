@@ -10,7 +10,7 @@ import json
 import re
 import zlib
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast import policy
 from overcast.common.arns import build_arn, partition
@@ -21,6 +21,9 @@ from overcast.services.base import BaseProvider
 from overcast.services.iam import ids
 from overcast.services.iam.base import now
 from overcast.services.sts import federation
+
+if TYPE_CHECKING:
+    from overcast.services.iam.provider import Provider as IAMProvider
 
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 _ALLOW_ALL = policy.parse(
@@ -42,7 +45,8 @@ class Provider(BaseProvider):
     service = "sts"
 
     @property
-    def iam(self):
+    def iam(self) -> IAMProvider:
+        """IAM keeps the roles, identity providers and credentials STS works with."""
         return self.runtime.provider("iam")
 
     @property
@@ -59,7 +63,7 @@ class Provider(BaseProvider):
         if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith("role/"):
             raise validation(f"{role_arn} is invalid")
         account = parts[4]
-        role = self.iam._get("roles", account, parts[5].rsplit("/", 1)[-1]) if account.isdigit() else None
+        role = self.iam.role(account, parts[5].rsplit("/", 1)[-1]) if account.isdigit() else None
         if role is None or role["Arn"] != role_arn:
             raise self._not_authorized(caller_arn, action, role_arn)
         return account, role
@@ -261,8 +265,7 @@ class Provider(BaseProvider):
                 "SourceIdentity": params.get("SourceIdentity"),
             },
         )
-        role["RoleLastUsed"] = {"LastUsedDate": now(), "Region": context.region}
-        self.iam._save("role", role_account, role)
+        self.iam.note_role_used(role_account, role["RoleName"], context.region)
         result: dict[str, Any] = {
             "Credentials": credentials,
             "AssumedRoleUser": {"AssumedRoleId": f"{role['RoleId']}:{name}", "Arn": session_arn},
@@ -342,7 +345,7 @@ class Provider(BaseProvider):
         if len(parts) < 6 or not parts[5].startswith("saml-provider/"):
             raise validation(f"{provider_arn} is invalid")
         role_account = parts[4]
-        saml_provider = self.iam._get("saml_providers", role_account, provider_arn)
+        saml_provider = self.iam.saml_provider(role_account, provider_arn)
         if saml_provider is None:
             raise ServiceError("InvalidIdentityToken", "SAML Provider not found", 400)
         if self.enforcing:

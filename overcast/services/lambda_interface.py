@@ -1,0 +1,24 @@
+"""What other services may call on Lambda's provider, as a type.
+
+`lambda` is a Python keyword, so no import statement can name `overcast.services.lambda`:
+Lambda's Provider derives from this class, and the runtime's typed `provider("lambda")`
+returns it. A method another service needs is declared here and implemented there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overcast.services.base import BaseProvider
+
+
+class LambdaProvider(BaseProvider):
+    def function_exists(self, arn: str) -> bool:
+        """Whether the function a function ARN names exists."""
+        raise NotImplementedError
+
+    def resolve(
+        self, account: str, region: str, name: str, qualifier: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any], str, str]:
+        """(function record, version record, executed version, invoked ARN) for an invocation;
+        ServiceError (ResourceNotFoundException) when there is no such function or qualifier."""
+        raise NotImplementedError

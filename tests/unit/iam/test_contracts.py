@@ -1,0 +1,97 @@
+"""What other services rely on of IAM: the roles and SAML providers STS issues credentials
+through (role, note_role_used, saml_provider), and the keys IAM and STS issue, which the
+runtime resolves for every signed request (resolve_key, through runtime.resolve_key and
+runtime.secret_for)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from overcast.config import Config
+from overcast.context import RequestContext
+from overcast.runtime import Runtime
+
+ACCOUNT = "123456789012"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}],
+    }
+)
+SAML_METADATA = '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>'
+
+
+@pytest.fixture
+def runtime():
+    runtime = Runtime(Config(data_dir=None))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def iam(runtime):
+    return runtime.provider("iam")
+
+
+@pytest.fixture
+def context():
+    return RequestContext.internal("iam", ACCOUNT)
+
+
+def test_role_is_the_record_by_name_in_its_account(iam, context):
+    created = iam.create_role(context, {"RoleName": "Deployer", "AssumeRolePolicyDocument": TRUST})["Role"]
+    role = iam.role(ACCOUNT, "Deployer")
+    assert role is not None
+    assert role["Arn"] == created["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/Deployer"
+    assert role["RoleId"] == created["RoleId"]
+    assert role["RoleName"] == "Deployer"
+    assert json.loads(role["AssumeRolePolicyDocument"]) == json.loads(TRUST)
+    assert role["MaxSessionDuration"] == 3600
+    assert iam.role(ACCOUNT, "deployer") is not None  # IAM names are case-insensitive
+    assert iam.role("210987654321", "Deployer") is None
+    assert iam.role(ACCOUNT, "Nobody") is None
+
+
+def test_note_role_used_is_what_get_role_reports(iam, context):
+    iam.create_role(context, {"RoleName": "Used", "AssumeRolePolicyDocument": TRUST})
+    assert iam.get_role(context, {"RoleName": "Used"})["Role"]["RoleLastUsed"] == {}
+    iam.note_role_used(ACCOUNT, "Used", "eu-west-1")
+    last_used = iam.get_role(context, {"RoleName": "Used"})["Role"]["RoleLastUsed"]
+    assert last_used["Region"] == "eu-west-1"
+    assert last_used["LastUsedDate"] is not None
+    iam.note_role_used(ACCOUNT, "Gone", "eu-west-1")  # no such role: nothing to note
+    assert iam.role(ACCOUNT, "Gone") is None
+
+
+def test_saml_provider_by_arn(iam, context):
+    arn = iam.create_saml_provider(context, {"Name": "corp", "SAMLMetadataDocument": SAML_METADATA})[
+        "SAMLProviderArn"
+    ]
+    record = iam.saml_provider(ACCOUNT, arn)
+    assert record is not None
+    assert record["SAMLMetadataDocument"] == SAML_METADATA
+    assert iam.saml_provider("210987654321", arn) is None
+    assert iam.saml_provider(ACCOUNT, arn + "-other") is None
+
+
+def test_issued_keys_resolve_to_their_principal_and_secret(runtime, iam, context):
+    iam.create_user(context, {"UserName": "alice"})
+    key = iam.create_access_key(context, {"UserName": "alice"})["AccessKey"]
+    record = runtime.resolve_key(key["AccessKeyId"])
+    assert record is not None
+    assert record["Account"] == ACCOUNT
+    assert record["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice"
+    assert runtime.secret_for(key["AccessKeyId"]) == key["SecretAccessKey"]
+    assert runtime.resolve_key("AKIAIOSFODNN7EXAMPLE") is None
+    assert runtime.secret_for("AKIAIOSFODNN7EXAMPLE") is None
+    assert runtime.secret_for("test") == "test"
+
+
+def test_a_deleted_key_no_longer_resolves(runtime, iam, context):
+    iam.create_user(context, {"UserName": "bob"})
+    key = iam.create_access_key(context, {"UserName": "bob"})["AccessKey"]
+    assert runtime.resolve_key(key["AccessKeyId"]) is not None
+    iam.delete_access_key(context, {"UserName": "bob", "AccessKeyId": key["AccessKeyId"]})
+    assert runtime.resolve_key(key["AccessKeyId"]) is None

@@ -1,0 +1,79 @@
+"""What other services rely on of CloudWatch Logs: group_exists (CloudTrail checks a trail's
+log group before it delivers), write (CloudTrail's delivery, with create=False) and append
+(Lambda's function logs, written soon after, before any read of Logs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from overcast.config import Config
+from overcast.context import RequestContext
+from overcast.runtime import Runtime
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+
+
+@pytest.fixture
+def runtime():
+    runtime = Runtime(Config(data_dir=None))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def logs(runtime):
+    return runtime.provider("logs")
+
+
+@pytest.fixture
+def context():
+    return RequestContext.internal("logs", ACCOUNT, REGION)
+
+
+def messages(logs, context, group: str, stream: str) -> list[str]:
+    events = logs.get_log_events(context, {"logGroupName": group, "logStreamName": stream})["events"]
+    return [event["message"] for event in events]
+
+
+def test_group_exists_once_created_in_its_account_and_region(logs, context):
+    assert not logs.group_exists(ACCOUNT, REGION, "trail-group")
+    logs.create_log_group(context, {"logGroupName": "trail-group"})
+    assert logs.group_exists(ACCOUNT, REGION, "trail-group")
+    assert not logs.group_exists("210987654321", REGION, "trail-group")
+    assert not logs.group_exists(ACCOUNT, "us-east-1", "trail-group")
+    logs.delete_log_group(context, {"logGroupName": "trail-group"})
+    assert not logs.group_exists(ACCOUNT, REGION, "trail-group")
+
+
+def test_write_into_an_existing_group_creates_the_stream(logs, context):
+    logs.create_log_group(context, {"logGroupName": "delivered"})
+    logs.write(
+        ACCOUNT, REGION, "delivered", "acct_CloudTrail_eu-west-1", [(1000, "a"), (2000, "b")], create=False
+    )
+    assert messages(logs, context, "delivered", "acct_CloudTrail_eu-west-1") == ["a", "b"]
+
+
+def test_write_creates_the_group_by_default(logs, context):
+    logs.write(ACCOUNT, REGION, "/aws/lambda/fn", "stream", [(1000, "line")])
+    assert logs.group_exists(ACCOUNT, REGION, "/aws/lambda/fn")
+    assert messages(logs, context, "/aws/lambda/fn", "stream") == ["line"]
+
+
+def test_append_outside_an_event_loop_writes_at_once(logs, context):
+    logs.append(
+        ACCOUNT, REGION, "/aws/lambda/appended", "2024/01/01/[$LATEST]abc", [(1000, "START"), (1001, "END")]
+    )
+    assert messages(logs, context, "/aws/lambda/appended", "2024/01/01/[$LATEST]abc") == ["START", "END"]
+
+
+def test_append_on_the_loop_is_seen_by_the_next_read(runtime, logs, context):
+    async def scenario():
+        runtime.attach_loop(asyncio.get_running_loop())
+        logs.append(ACCOUNT, REGION, "/aws/lambda/later", "s", [(1000, "deferred")])
+        first = messages(logs, context, "/aws/lambda/later", "s")
+        logs.append(ACCOUNT, REGION, "/aws/lambda/made", "s", [(1000, "deferred")])
+        return first, logs.group_exists(ACCOUNT, REGION, "/aws/lambda/made")
+
+    assert asyncio.run(scenario()) == (["deferred"], True)
