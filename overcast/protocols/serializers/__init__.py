@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from overcast.protocols.models import has_legacy_query, query_model
 from overcast.protocols.serializers import cbor, json, query, rest
 from overcast.protocols.serializers.common import resolve_error
-from overcast.protocols.serializers.legacy import has_legacy_query, query_model
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
