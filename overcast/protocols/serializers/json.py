@@ -124,7 +124,13 @@ class ValueCompiler:
         if name in self._compiling:
             # A recursive shape that needs converting: defer to what it compiles to.
             structures = self._structures
-            return lambda value: structures[name](value)
+
+            def deferred(value: Any) -> Any:
+                convert = structures[name]
+                assert convert is not None  # it needs converting, so it compiles to a converter
+                return convert(value)
+
+            return deferred
         self._compiling.add(name)
         try:
             result = _structure_converter(self._member_table(shape, list(shape.members)))

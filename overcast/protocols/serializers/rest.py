@@ -119,7 +119,7 @@ class Placement:
 def placement(shape: StructureShape | None) -> Placement:
     if shape is None:
         return Placement({}, None, "", [])
-    located = {}
+    located: dict[str, tuple[int, str, Callable[[Any], Any]]] = {}
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         if location == "header":
