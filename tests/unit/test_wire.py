@@ -4,6 +4,7 @@ models they are laid over, and the only place protocol quirks name a service."""
 from __future__ import annotations
 
 import ast
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from overcast.protocols.models import service_model, unrouted_operation
+from overcast.protocols.serializers.strictness import UnmodelledOutput, output_check
 from overcast.protocols.wire import NO_QUIRKS, Wire, wire_of
+from tests.unit.wire import respond
 
 ROOT = Path(__file__).resolve().parents[2] / "overcast"
 OVERLAID = sorted(path.parent.name for path in (ROOT / "services").glob("*/wire.py"))
@@ -66,6 +69,26 @@ def test_overlay_matches_its_model(service):
     for name in overlay.unrouted_operations:
         assert name not in operations
         assert unrouted_operation(model, name).output_shape is not None
+
+
+def test_strict_mode_fails_on_a_key_the_output_lacks():
+    # tests/conftest.py turns strict mode on for every test process.
+    with pytest.raises(UnmodelledOutput, match="Bogus"):
+        respond("sqs", "GetQueueUrl", "json", {"QueueUrl": "http://q", "Bogus": 1})
+    with pytest.raises(UnmodelledOutput, match=r"Messages\[0\]\.Internal"):
+        respond("sqs", "ReceiveMessage", "query", {"Messages": [{"MessageId": "m", "Internal": 1}]})
+    with pytest.raises(UnmodelledOutput, match="Stray"):
+        respond("s3", "GetObjectTagging", "rest-xml", {"TagSet": [{"Key": "k", "Value": "v", "Stray": 1}]})
+
+
+def test_production_mode_warns_once_per_key(monkeypatch, caplog):
+    monkeypatch.setenv("OVERCAST_STRICT_WIRE", "0")
+    check = output_check(service_model("sts").operation_model("GetCallerIdentity"))
+    with caplog.at_level(logging.WARNING, logger="overcast.protocols"):
+        check({"Account": "1", "Secret": "x"})
+        check({"Account": "1", "Secret": "y"})
+    warnings = [r.getMessage() for r in caplog.records if "Secret" in r.getMessage()]
+    assert len(warnings) == 1 and "sts.GetCallerIdentity" in warnings[0]
 
 
 def test_post_object_answer_is_serialized_from_the_overlay():
