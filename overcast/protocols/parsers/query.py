@@ -245,15 +245,17 @@ def _leaf(text: Convert) -> Convert:
 
 
 _compilers: dict[tuple[int, str], tuple[Any, QueryCompiler]] = {}
-_plans: dict[Any, Convert | None] = {}
+#: Per operation: its input's converter, and the member its service's query API reads from the
+#: request path when the form leaves it out (`Wire.query_path_member`), if the input has it.
+_plans: dict[Any, tuple[Convert, str] | None] = {}
 
 
-def _plan(operation: Any, protocol: str) -> Convert | None:
+def _plan(operation: Any, protocol: str) -> tuple[Convert, str] | None:
     plan = _plans.get(operation, ABSENT)
     return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation, protocol)
 
 
-def _build(operation: Any, protocol: str) -> Convert | None:
+def _build(operation: Any, protocol: str) -> tuple[Convert, str] | None:
     shape = operation.input_shape
     if shape is None or not shape.members:
         return None  # nothing to read (STS GetCallerIdentity): skip folding the form
@@ -263,23 +265,23 @@ def _build(operation: Any, protocol: str) -> Convert | None:
     if entry is None or entry[0] is not model:
         entry = (model, QueryCompiler(protocol, model))
         _compilers[key] = entry
-    return entry[1].compile(shape)
+    path_member = wire(model).query_path_member
+    return entry[1].compile(shape), path_member if path_member in shape.members else ""
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: str = "query") -> dict:
     plan = _plan(operation, protocol)
     if plan is None:
         return {}
-    params = plan(build_tree(request.form))
-    # A member the query API reads from the path when the form leaves it out (`Wire.query_path_member`).
-    path_member = wire(operation.service_model).query_path_member
+    convert, path_member = plan
+    params = convert(build_tree(request.form))
     if path_member and path_member not in params:
-        _member_from_path(operation, request, path_member, params)
+        _member_from_path(request, path_member, params)
     return params
 
 
-def _member_from_path(operation: Any, request: Any, member: str, params: dict) -> None:
-    if member in operation.input_shape.members and request.raw_path.strip("/").count("/") >= 1:
+def _member_from_path(request: Any, member: str, params: dict) -> None:
+    if request.raw_path.strip("/").count("/") >= 1:
         params[member] = f"{request.scheme}://{request.host}{request.path.rstrip('/')}"
 
 
