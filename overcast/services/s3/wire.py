@@ -21,6 +21,11 @@ _POST_OBJECT_HEADERS = {
     "ChecksumCRC64NVME": ("ChecksumCRC64NVME", "x-amz-checksum-crc64nvme"),
     "ChecksumSHA1": ("ChecksumSHA1", "x-amz-checksum-sha1"),
     "ChecksumSHA256": ("ChecksumSHA256", "x-amz-checksum-sha256"),
+    "ChecksumSHA512": ("ChecksumSHA512", "x-amz-checksum-sha512"),
+    "ChecksumMD5": ("ChecksumMD5", "x-amz-checksum-md5"),
+    "ChecksumXXHASH64": ("ChecksumXXHASH64", "x-amz-checksum-xxhash64"),
+    "ChecksumXXHASH3": ("ChecksumXXHASH3", "x-amz-checksum-xxhash3"),
+    "ChecksumXXHASH128": ("ChecksumXXHASH128", "x-amz-checksum-xxhash128"),
     "ChecksumType": ("ChecksumType", "x-amz-checksum-type"),
 }
 
