@@ -356,7 +356,7 @@ def _match_rest(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
 
 
 def _no_route(model: Any, request: Any, segments: list[str]) -> ServiceError:
-    answer = wire(model).unrouted_error
+    answer = wire(model).no_route_error
     if answer is None:
         # API Gateway-fronted REST services answer an unrouted request this way.
         return ServiceError("UnknownOperationException", "Unknown operation", 404)

@@ -48,7 +48,7 @@ class ValidationStyle:
 
 
 @dataclass(frozen=True)
-class UnroutedError:
+class NoRouteError:
     """The error a rest service answers for a request no operation's route matches."""
 
     code: str
@@ -96,7 +96,7 @@ class Wire:
       * `query_routed`: a required query member is part of an operation's route, not just
         input (no route matches without it).
       * `demoted_operations`: operations that lose ties against another with the same route.
-      * `unrouted_error`: what a request no route matches gets (default: 404
+      * `no_route_error`: what a request no route matches gets (default: 404
         UnknownOperationException).
 
     Input errors:
@@ -128,7 +128,7 @@ class Wire:
     timestamp_millis: bool = False
     query_routed: bool = False
     demoted_operations: frozenset[str] = frozenset()
-    unrouted_error: UnroutedError | None = None
+    no_route_error: NoRouteError | None = None
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from overcast.protocols.wire import UnroutedError, ValidationStyle, Wire
+from overcast.protocols.wire import NoRouteError, ValidationStyle, Wire
 
 #: The headers a form upload answers with: PutObject's own (`services/s3/post.py` passes on
 #: what PutObject returned), the object's URL and the status the form asked for.
@@ -104,7 +104,7 @@ WIRE = Wire(
     # Served at another endpoint in AWS (S3 Express directory buckets): path style cannot tell
     # it from ListBuckets.
     demoted_operations=frozenset({"ListDirectoryBuckets"}),
-    unrouted_error=UnroutedError(
+    no_route_error=NoRouteError(
         "MethodNotAllowed",
         "The specified method is not allowed against this resource.",
         405,
