@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from overcast.protocols.models import protocols_of, service_model
+from overcast.protocols.models import protocols_of, service_model, unrouted_operation
 from overcast.protocols.operations import match_operation
 from overcast.protocols.parsers import parse_request
 from overcast.protocols.serializers import serialize_error, serialize_response
@@ -32,6 +32,7 @@ __all__ = [
     "serialize_response",
     "service_model",
     "streams_input",
+    "unrouted_operation",
 ]
 
 

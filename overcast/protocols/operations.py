@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from overcast.errors import ServiceError
+from overcast.protocols.models import wire
+from overcast.protocols.wire import Wire
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
@@ -109,10 +111,10 @@ class Route:
     literal_query: dict[str, str | None] = field(default_factory=dict)
     required_query: tuple[str, ...] = ()
     required_headers: tuple[str, ...] = ()
-    #: The required query members must be present for the route to match (QUERY_ROUTED).
+    #: The required query members must be present for the route to match (`Wire.query_routed`).
     query_required_to_match: bool = False
-    #: Loses ties against a route that is otherwise as good (a deprecated twin, or an S3
-    #: Express operation that only differs by endpoint).
+    #: Loses ties against a route that is otherwise as good (a deprecated twin, or one of the
+    #: overlay's `demoted_operations`).
     demoted: bool = False
 
 
@@ -153,18 +155,6 @@ class Node:
     greedy: RouteGroup = field(default_factory=RouteGroup)
 
 
-#: Services that route on query parameters themselves: a required query member is part of the
-#: route, not just input (S3: POST /bucket/key is CompleteMultipartUpload only with ?uploadId,
-#: and without it answers 405 rather than a validation error).
-QUERY_ROUTED = frozenset({"s3"})
-
-#: Operations that share another's wire shape and lose ties against it: they are served at a
-#: different endpoint in AWS (S3 Express directory buckets), so path style cannot tell them.
-DEMOTED_OPERATIONS = {
-    "s3": {"ListDirectoryBuckets"},
-}
-
-
 def _segments(path: str) -> list[str]:
     """Path segments, without the leading '/' and without one trailing empty segment: '/a/' and
     '/a' route alike (Lambda's `/2015-03-31/functions/` is sent with the slash)."""
@@ -174,7 +164,7 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
-def _compile_route(operation: Any, service: str) -> tuple[str, list[str | None], Route]:
+def _compile_route(operation: Any, overlay: Wire) -> tuple[str, list[str | None], Route]:
     http = operation.http
     method = http.get("method", "POST").upper()
     path, _, query = http.get("requestUri", "/").partition("?")
@@ -224,17 +214,18 @@ def _compile_route(operation: Any, service: str) -> tuple[str, list[str | None],
         literal_query=literal_query,
         required_query=tuple(required_query),
         required_headers=tuple(required_headers),
-        query_required_to_match=service in QUERY_ROUTED,
-        demoted=bool(operation.deprecated) or operation.name in DEMOTED_OPERATIONS.get(service, ()),
+        query_required_to_match=overlay.query_routed,
+        demoted=bool(operation.deprecated) or operation.name in overlay.demoted_operations,
     )
     return method, template, route
 
 
 def build_routes(model: Any) -> dict[str, Node]:
     roots: dict[str, Node] = {}
+    overlay = wire(model)
     for name in model.operation_names:
         operation = model.operation_model(name)
-        method, template, route = _compile_route(operation, model.service_name)
+        method, template, route = _compile_route(operation, overlay)
         node = roots.setdefault(method, Node())
         for segment in template:
             if segment is None:
@@ -365,18 +356,17 @@ def _match_rest(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
 
 
 def _no_route(model: Any, request: Any, segments: list[str]) -> ServiceError:
-    if model.service_name == "s3":
-        # S3 names what the method was tried on.
-        resource = "SERVICE" if not segments else "BUCKET" if len(segments) == 1 else "OBJECT"
-        return ServiceError(
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-            405,
-            Method=request.method.upper(),
-            ResourceType=resource,
-        )
-    # API Gateway-fronted REST services answer an unrouted request this way.
-    return ServiceError("UnknownOperationException", "Unknown operation", 404)
+    answer = wire(model).no_route_error
+    if answer is None:
+        # API Gateway-fronted REST services answer an unrouted request this way.
+        return ServiceError("UnknownOperationException", "Unknown operation", 404)
+    resource = answer.resource_kinds[min(len(segments), 2)]
+    error = ServiceError(answer.code, answer.message, answer.status)
+    error.fields = {
+        name: template.format(method=request.method.upper(), resource=resource)
+        for name, template in answer.fields.items()
+    }
+    return error
 
 
 MATCHERS = {

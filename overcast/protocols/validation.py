@@ -11,110 +11,41 @@ Most AWS services validate with Coral and answer one message for all problems:
     Member must not be null
 (camelCase member path, `list.1.member.field` into lists, `map.key.member.field` into maps,
 `N validation errors detected: ...; ...` for several). The differences - the error code, how a
-missing parameter is reported, what a value looks like - are the STYLES table below, keyed by
-service, defaulting by protocol.
+missing parameter is reported, what a value looks like - are a `ValidationStyle`: the service's
+own in its wire overlay (`Wire.validation`), else its protocol's below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from overcast.errors import ServiceError
+from overcast.protocols.models import wire
 from overcast.protocols.parsers.plans import ABSENT, build_plan_once
+from overcast.protocols.wire import ValidationStyle, Wire
 
+_CORAL_JSON = ValidationStyle("ValidationException")
+_CORAL_QUERY = ValidationStyle("ValidationError")
 
-@dataclass(frozen=True)
-class Style:
-    #: The code Coral-style constraint messages carry.
-    code: str
-    #: (code, message template) for a missing required member when the service does not use
-    #: Coral's "Value null at ..." for it; `{name}` is the member's wire name/path.
-    missing: tuple[str, str] | None = None
-    #: "coral": all problems in one message; "first": the first only, in `constraint_message`;
-    #: None: no constraint checks (S3 validates its own way, in the provider).
-    constraints: str | None = "coral"
-    constraint_code: str = ""
-    #: Template for a "first"-style constraint error: {value}, {name}, {reason}.
-    constraint_message: str = ""
-    #: API Gateway names body members from its Coral input type: 'createRestApiInput.name'.
-    prefix_input: bool = False
-    #: IAM leaves the value out: "Value at 'userName' failed to satisfy constraint: ...".
-    hide_values: bool = False
-    #: Lambda lists "Member must not be null" among a list/map member's constraints.
-    member_not_null: bool = False
-
-
-_CORAL_JSON = Style("ValidationException")
-_CORAL_QUERY = Style("ValidationError")
-
-STYLES_BY_PROTOCOL: dict[str, Style] = {
+STYLES_BY_PROTOCOL: dict[str, ValidationStyle] = {
     "json": _CORAL_JSON,
     "rest-json": _CORAL_JSON,
     "smithy-rpc-v2-cbor": _CORAL_JSON,
     "query": _CORAL_QUERY,
-    "ec2": Style(
+    "ec2": ValidationStyle(
         "InvalidParameterValue",
         missing=("MissingParameter", "The request must contain the parameter {name}"),
         constraints="first",
         constraint_code="InvalidParameterValue",
         constraint_message="Value ({value}) for parameter {name} is invalid. {reason}",
     ),
-    "rest-xml": Style("InvalidArgument"),
-}
-
-#: Where a service answers differently from its protocol's default (recorded AWS answers).
-STYLES: dict[str, Style] = {
-    # SQS (query and JSON alike): "The request must contain the parameter MessageBody."
-    "sqs": Style(
-        "InvalidParameterValue",
-        missing=("MissingParameter", "The request must contain the parameter {name}."),
-        constraints="first",
-        constraint_code="InvalidParameterValue",
-        constraint_message="Value {value} for parameter {name} is invalid. Reason: {reason}",
-    ),
-    # RDS and ElastiCache: "The parameter CacheClusterId must be provided and must not be blank."
-    "rds": Style(
-        "ValidationError",
-        missing=("InvalidParameterValue", "The parameter {name} must be provided and must not be blank."),
-    ),
-    "elasticache": Style(
-        "ValidationError",
-        missing=("InvalidParameterValue", "The parameter {name} must be provided and must not be blank."),
-    ),
-    # CloudWatch (all three protocols answer the query codes): "The parameter X is required."
-    "cloudwatch": Style("ValidationError", missing=("MissingParameter", "The parameter {name} is required.")),
-    "iam": Style("ValidationError", hide_values=True),
-    "logs": Style("InvalidParameterException"),
-    "lambda": Style("ValidationException", member_not_null=True),
-    "apigateway": Style("ValidationException", prefix_input=True),
-    "route53": Style("InvalidInput"),
-    "cloudfront": Style("InvalidArgument"),
-    # S3: a missing required header or query parameter is an InvalidRequest; a missing body a
-    # MissingRequestBodyError (see _s3_missing). Constraints are the provider's business.
-    "s3": Style(
-        "InvalidRequest", missing=("InvalidRequest", "Missing required parameter: {name}"), constraints=None
-    ),
+    "rest-xml": ValidationStyle("InvalidArgument"),
 }
 
 
-#: Missing members a service words its own way: (service, operation, member) -> (code, message).
-MISSING_MESSAGES: dict[tuple[str, str, str], tuple[str, str]] = {
-    ("sqs", "CreateQueue", "QueueName"): (
-        "InvalidParameterValue",
-        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
-    ),
-    # SQS names the parameter as its original query API spelled it.
-    ("sqs", "SetQueueAttributes", "Attributes"): (
-        "MissingParameter",
-        "The request must contain the parameter Attribute.Name.",
-    ),
-}
-
-
-def style_for(service: str, protocol: str) -> Style:
-    return STYLES.get(service) or STYLES_BY_PROTOCOL[protocol]
+def style_for(overlay: Wire, protocol: str) -> ValidationStyle:
+    return overlay.validation or STYLES_BY_PROTOCOL[protocol]
 
 
 # ---------------------------------------------------------------------------- violations
@@ -145,7 +76,7 @@ def _bound(shape: Any, value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _constraint_texts(shape: Any, style: Style) -> list[str]:
+def _constraint_texts(shape: Any, style: ValidationStyle) -> list[str]:
     """Every constraint the shape declares, in the order Coral lists them."""
     metadata = shape.metadata
     texts = []
@@ -167,7 +98,7 @@ _NUMBERS = frozenset({"integer", "long", "short", "byte", "float", "double", "bi
 _SIZED = frozenset({"string", "blob", "list", "map"})
 
 
-def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
+def _scalar_failures(shape: Any, value: Any, style: ValidationStyle, unchecked: frozenset[str]) -> list[str]:
     """The constraints `value` breaks, as Coral words them."""
     metadata = shape.metadata
     failures = []
@@ -188,29 +119,22 @@ def _scalar_failures(shape: Any, value: Any, style: Style) -> list[str]:
                 f"Member must have value greater than or equal to {_bound(shape, metadata['min'])}"
             )
     enum = metadata.get("enum")
-    if enum and _checked_enum(shape) and value not in enum:
+    if enum and _checked_enum(shape, unchecked) and value not in enum:
         failures.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
     return failures
 
 
-#: Enum shapes (by name; these names occur in one service only) whose service checks the values
-#: itself and answers in its own words: SQS says "Unknown Attribute Foo." (InvalidAttributeName).
-SERVICE_CHECKED_ENUMS = frozenset(
-    {"QueueAttributeName", "MessageSystemAttributeName", "MessageSystemAttributeNameForSends"}
-)
+def _checked_enum(shape: Any, unchecked: frozenset[str]) -> bool:
+    """Whether the shape's enum is checked here: `unchecked` names the enum shapes the service
+    checks itself, in its own words (`Wire.service_checked_enums`)."""
+    return "enum" in shape.metadata and shape.type_name == "string" and shape.name not in unchecked
 
 
-def _checked_enum(shape: Any) -> bool:
-    return (
-        "enum" in shape.metadata and shape.type_name == "string" and shape.name not in SERVICE_CHECKED_ENUMS
-    )
-
-
-def _acceptor(shape: Any) -> Any:
+def _acceptor(shape: Any, unchecked: frozenset[str]) -> Any:
     """A cheap predicate for "breaks nothing": the common case never builds a message."""
     metadata = shape.metadata
     low, high = metadata.get("min"), metadata.get("max")
-    enum = frozenset(metadata["enum"]) if _checked_enum(shape) else None
+    enum = frozenset(metadata["enum"]) if _checked_enum(shape, unchecked) else None
     sized = shape.type_name in _SIZED
     low = float("-inf") if low is None else low
     high = float("inf") if high is None else high
@@ -224,9 +148,9 @@ def _acceptor(shape: Any) -> Any:
     return accepts
 
 
-def _has_scalar_constraints(shape: Any) -> bool:
+def _has_scalar_constraints(shape: Any, unchecked: frozenset[str]) -> bool:
     metadata = shape.metadata
-    return "min" in metadata or "max" in metadata or _checked_enum(shape)
+    return "min" in metadata or "max" in metadata or _checked_enum(shape, unchecked)
 
 
 # ---------------------------------------------------------------------------- compiled checkers
@@ -236,8 +160,11 @@ class _Compiler:
     """Compiles a checker per shape: `check(value, path, violations)`. Shapes whose subtree
     holds nothing to check get no checker, so most of a big input is never walked."""
 
-    def __init__(self, style: Style, protocol: str) -> None:
+    def __init__(
+        self, style: ValidationStyle, protocol: str, unchecked: frozenset[str] = frozenset()
+    ) -> None:
         self.style = style
+        self.unchecked = unchecked
         self.ec2 = protocol == "ec2"
         self._cache: dict[Any, Any] = {}
         self._checked: dict[str, bool] = {}
@@ -254,7 +181,7 @@ class _Compiler:
     def compile(self, shape: Any) -> Any:
         checked = self._checked.get(shape.name)
         if checked is None:
-            decide_checked(shape, self._checked, bool(self.style.constraints))
+            decide_checked(shape, self._checked, bool(self.style.constraints), self.unchecked)
             checked = self._checked[shape.name]
         if not checked:
             return None
@@ -268,21 +195,25 @@ class _Compiler:
             checker = self._list(shape, key)
         elif type_name == "map":
             checker = self._map(shape, key)
-        elif self.style.constraints and _has_scalar_constraints(shape):
+        elif self.style.constraints and _has_scalar_constraints(shape, self.unchecked):
             checker = self._scalar(shape)
         else:
             checker = None
         self._cache[key] = checker
         return checker
 
+    def _constrained(self, shape: Any) -> bool:
+        return bool(self.style.constraints) and _has_scalar_constraints(shape, self.unchecked)
+
     def _scalar(self, shape: Any) -> Any:
         style = self.style
-        accepts = _acceptor(shape)
+        unchecked = self.unchecked
+        accepts = _acceptor(shape, unchecked)
 
         def check(value: Any, path: Path, violations: list) -> None:
             if accepts(value):
                 return
-            for text in _scalar_failures(shape, value, style):
+            for text in _scalar_failures(shape, value, style, unchecked):
                 violations.append(Violation(False, path, value, text, shape))
 
         return check
@@ -318,12 +249,12 @@ class _Compiler:
         return check
 
     def _list(self, shape: Any, key: Any) -> Any:
-        own = self._scalar(shape) if self.style.constraints and _has_scalar_constraints(shape) else None
+        own = self._scalar(shape) if self._constrained(shape) else None
         member = shape.member
         holder: list[Any] = []
         flattened = self.ec2 or bool(shape.serialization.get("flattened"))
         style = self.style
-        item_accepts = _acceptor(member)
+        item_accepts = _acceptor(member, self.unchecked)
 
         def check(value: list, path: Path, violations: list) -> None:
             if own is not None:
@@ -352,12 +283,15 @@ class _Compiler:
         return check
 
     def _map(self, shape: Any, key: Any) -> Any:
-        own = self._scalar(shape) if self.style.constraints and _has_scalar_constraints(shape) else None
+        own = self._scalar(shape) if self._constrained(shape) else None
         key_shape, value_shape = shape.key, shape.value
         holder: list[Any] = []
         style = self.style
-        keys_checked = bool(style.constraints) and _has_scalar_constraints(key_shape)
-        key_accepts, value_accepts = _acceptor(key_shape), _acceptor(value_shape)
+        keys_checked = self._constrained(key_shape)
+        key_accepts, value_accepts = (
+            _acceptor(key_shape, self.unchecked),
+            _acceptor(value_shape, self.unchecked),
+        )
 
         def check(value: dict, path: Path, violations: list) -> None:
             if own is not None:
@@ -398,7 +332,9 @@ def _children(shape: Any) -> list:
     return []
 
 
-def decide_checked(root: Any, decided: dict[str, bool], constraints: bool) -> None:
+def decide_checked(
+    root: Any, decided: dict[str, bool], constraints: bool, unchecked: frozenset[str] = frozenset()
+) -> None:
     """Record in `decided`, for every shape reachable from `root`, whether it or anything it
     reaches has something to check. Reverse reachability over the part of the shape graph not
     decided yet (a shape's answer depends only on what it reaches, so every answer found here
@@ -415,7 +351,7 @@ def decide_checked(root: Any, decided: dict[str, bool], constraints: bool) -> No
         children = _children(shape)
         graph[name] = [child.name for child in children]
         own = (shape.type_name == "structure" and bool(shape.required_members)) or (
-            constraints and _has_scalar_constraints(shape)
+            constraints and _has_scalar_constraints(shape, unchecked)
         )
         if own or any(decided.get(child.name) for child in children):
             marked.append(name)
@@ -435,22 +371,23 @@ def decide_checked(root: Any, decided: dict[str, bool], constraints: bool) -> No
 
 
 _compilers: dict[tuple[int, str], tuple[Any, _Compiler]] = {}
-_plans: dict[Any, tuple[Any, Style, str]] = {}
+_plans: dict[Any, tuple[Any, ValidationStyle, str]] = {}
 
 
-def _plan(operation: Any, protocol: str) -> tuple[Any, Style, str]:
+def _plan(operation: Any, protocol: str) -> tuple[Any, ValidationStyle, str]:
     plan = _plans.get((operation, protocol), ABSENT)
     if plan is ABSENT:
         plan = build_plan_once(_plans, (operation, protocol), _build, operation, protocol)
     return plan
 
 
-def _build(operation: Any, protocol: str) -> tuple[Any, Style, str]:
+def _build(operation: Any, protocol: str) -> tuple[Any, ValidationStyle, str]:
     model = operation.service_model
-    style = style_for(model.service_name, protocol)
+    overlay = wire(model)
+    style = style_for(overlay, protocol)
     entry = _compilers.get((id(model), protocol))
     if entry is None or entry[0] is not model:
-        entry = (model, _Compiler(style, protocol))
+        entry = (model, _Compiler(style, protocol, overlay.service_checked_enums))
         _compilers[(id(model), protocol)] = entry
     shape = operation.input_shape
     checker = entry[1].compile(shape) if shape is not None else None
@@ -472,11 +409,11 @@ def validate_input(operation: Any, protocol: str, params: dict) -> None:
 # ---------------------------------------------------------------------------- messages
 
 
-def _error(operation: Any, style: Style, prefix: str, violations: list[Violation]) -> ServiceError:
+def _error(operation: Any, style: ValidationStyle, prefix: str, violations: list[Violation]) -> ServiceError:
     if style.missing is not None:
         for violation in violations:
             if violation.missing:
-                return _missing_error(operation, style, violation)
+                return _missing_error(operation, style, style.missing, violation)
     if style.constraints == "first":
         violation = violations[0]
         return ServiceError(
@@ -494,41 +431,27 @@ def _error(operation: Any, style: Style, prefix: str, violations: list[Violation
     return ServiceError(style.code, f"{count} validation error{plural} detected: {'; '.join(messages)}", 400)
 
 
-def _missing_error(operation: Any, style: Style, violation: Violation) -> ServiceError:
-    service = operation.service_model.service_name
-    if len(violation.path) == 1:
-        own = MISSING_MESSAGES.get((service, operation.name, _member_for(operation, violation.path[0][0])))
+def _missing_error(
+    operation: Any, style: ValidationStyle, missing: tuple[str, str], violation: Violation
+) -> ServiceError:
+    path = violation.path
+    if len(path) == 1:
+        member = _member_for(operation, path[0][0])
+        own = wire(operation.service_model).missing_messages.get((operation.name, member))
         if own is not None:
             return ServiceError(own[0], own[1], 400)
-    if service == "s3":
-        return _s3_missing(operation, violation)
-    code, template = style.missing  # type: ignore[misc]
-    return ServiceError(code, template.format(name=_wire_path(violation.path)), 400)
-
-
-def _s3_missing(operation: Any, violation: Violation) -> ServiceError:
-    shape = violation.shape
-    location = shape.serialization.get("location")
-    if len(violation.path) > 1:
-        return ServiceError(
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-            400,
-        )
-    if location == "header":
-        return ServiceError(
-            "InvalidRequest", f"Missing required header for this request: {violation.path[0][1]}", 400
-        )
-    if location is None:
-        return ServiceError("MissingRequestBodyError", "Request Body is empty", 400)
-    return ServiceError("InvalidRequest", f"Missing required parameter: {violation.path[0][1]}", 400)
+    if style.missing_by_location:
+        where = "nested" if len(path) > 1 else violation.shape.serialization.get("location") or "body"
+        missing = style.missing_by_location.get(where, missing)
+    code, template = missing
+    return ServiceError(code, template.format(name=_wire_path(path)), 400)
 
 
 def _wire_path(path: Path) -> str:
     return ".".join(segment[1] for segment in path)
 
 
-def _coral_message(operation: Any, style: Style, prefix: str, violation: Violation) -> str:
+def _coral_message(operation: Any, style: ValidationStyle, prefix: str, violation: Violation) -> str:
     segments = [segment[0] for segment in violation.path]
     if prefix and violation.path:
         top = operation.input_shape.members.get(_member_for(operation, violation.path[0][0]))

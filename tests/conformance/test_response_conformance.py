@@ -34,9 +34,8 @@ from hypothesis import strategies as st
 from overcast.context import RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented, validation_error
 from overcast.http import Request
-from overcast.protocols.models import protocols_of, service_model
+from overcast.protocols.models import protocols_of, query_model, service_model
 from overcast.protocols.serializers import serialize_error, serialize_response
-from overcast.protocols.serializers.legacy import query_model
 from overcast.protocols.serializers.xml import member_tag
 from tests.conformance.services import SERVICES
 from tests.conformance.settings import examples, hypothesis_settings

@@ -14,9 +14,8 @@ from botocore.parsers import create_parser
 from overcast.context import RequestContext
 from overcast.errors import ServiceError, internal_error
 from overcast.http import Request
-from overcast.protocols.models import service_model
+from overcast.protocols.models import query_model, service_model
 from overcast.protocols.serializers import serialize_error, serialize_response
-from overcast.protocols.serializers.legacy import query_model
 
 REQUEST_ID = "c6104cbe-af31-11e0-8154-cbc7ccf896c7"
 UTC = UTC

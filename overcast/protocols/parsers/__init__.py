@@ -17,6 +17,7 @@ from overcast.errors import ServiceError
 from overcast.protocols.parsers import cbor, json, query, rest
 from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Malformed, text_converter
+from overcast.protocols.wire import wire_of
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
@@ -55,14 +56,11 @@ MALFORMED_ERRORS: dict[str, tuple[str, str]] = {
     # S3's answers: a body that is not the XML it wants, an argument that is not a valid value.
     "rest-xml": ("MalformedXML", "InvalidArgument"),
 }
-#: Services whose answer differs from their protocol's.
-MALFORMED_ERRORS_BY_SERVICE: dict[str, tuple[str, str]] = {
-    "route53": ("InvalidInput", "InvalidInput"),
-}
 
 
 def malformed_error(service: str, protocol: str, error: Malformed) -> ServiceError:
-    codes = MALFORMED_ERRORS_BY_SERVICE.get(service) or MALFORMED_ERRORS[protocol]
+    """The protocol's error for undecodable input, or the service's own (`Wire.malformed_errors`)."""
+    codes = wire_of(service).malformed_errors or MALFORMED_ERRORS[protocol]
     code = codes[0] if error.in_body else codes[1]
     message = error.message
     if code == "MalformedXML":

@@ -54,6 +54,7 @@ class NativeCompiler:
 
     def _build(self, shape: Any, key: tuple[str, str]) -> Convert:
         type_name = shape.type_name
+        converter: Convert
         if type_name == "structure":
             if shape.is_document_type or shape.metadata.get("document"):
                 converter = native_any

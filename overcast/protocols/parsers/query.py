@@ -16,49 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from overcast.protocols.models import has_legacy_query, query_model, wire
 from overcast.protocols.parsers.native import shape_key
 from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Convert, Malformed, text_converter
 
 Tree = dict  # str -> Tree | str; key None holds a value sent for a key that also has children
 
-#: Names the original SQS query API (and old SDKs still using it) gives members the current
-#: model no longer names: (structure shape, member) -> (wire name, map key name, map value name).
-#: botocore's own names keep working beside these.
-LEGACY_QUERY_NAMES: dict[str, dict[tuple[str, str], tuple[str, str | None, str | None]]] = {
-    "sqs": {
-        ("CreateQueueRequest", "Attributes"): ("Attribute", "Name", "Value"),
-        ("CreateQueueRequest", "tags"): ("Tag", "Key", "Value"),
-        ("SetQueueAttributesRequest", "Attributes"): ("Attribute", "Name", "Value"),
-        ("GetQueueAttributesRequest", "AttributeNames"): ("AttributeName", None, None),
-        ("ReceiveMessageRequest", "AttributeNames"): ("AttributeName", None, None),
-        ("ReceiveMessageRequest", "MessageSystemAttributeNames"): ("MessageSystemAttributeName", None, None),
-        ("ReceiveMessageRequest", "MessageAttributeNames"): ("MessageAttributeName", None, None),
-        ("SendMessageRequest", "MessageAttributes"): ("MessageAttribute", "Name", "Value"),
-        ("SendMessageRequest", "MessageSystemAttributes"): ("MessageSystemAttribute", "Name", "Value"),
-        ("SendMessageBatchRequest", "Entries"): ("SendMessageBatchRequestEntry", None, None),
-        ("SendMessageBatchRequestEntry", "MessageAttributes"): ("MessageAttribute", "Name", "Value"),
-        ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): (
-            "MessageSystemAttribute",
-            "Name",
-            "Value",
-        ),
-        ("DeleteMessageBatchRequest", "Entries"): ("DeleteMessageBatchRequestEntry", None, None),
-        ("ChangeMessageVisibilityBatchRequest", "Entries"): (
-            "ChangeMessageVisibilityBatchRequestEntry",
-            None,
-            None,
-        ),
-        ("MessageAttributeValue", "StringListValues"): ("StringListValue", None, None),
-        ("MessageAttributeValue", "BinaryListValues"): ("BinaryListValue", None, None),
-        ("MessageSystemAttributeValue", "StringListValues"): ("StringListValue", None, None),
-        ("MessageSystemAttributeValue", "BinaryListValues"): ("BinaryListValue", None, None),
-        ("AddPermissionRequest", "AWSAccountIds"): ("AWSAccountId", None, None),
-        ("AddPermissionRequest", "Actions"): ("ActionName", None, None),
-        ("TagQueueRequest", "Tags"): ("Tag", "Key", "Value"),
-        ("UntagQueueRequest", "TagKeys"): ("TagKey", None, None),
-    },
-}
+#: (structure shape, member) -> (wire name, map key name, map value name)
+LegacyNames = dict[tuple[str, str], tuple[str, str | None, str | None]]
 
 
 def build_tree(form: dict[str, list[str]]) -> Tree:
@@ -91,10 +57,49 @@ def _indexed(node: Tree) -> list:
     return [v for _, v in pairs]
 
 
+def _query_wire_name(member: Any, name: str) -> str:
+    """The name botocore's QuerySerializer sends a member under: a flattened list's items go
+    under the item's own name when it has one."""
+    if member.type_name == "list" and member.serialization.get("flattened"):
+        item_name = member.member.serialization.get("name")
+        if item_name:
+            return item_name
+    return member.serialization.get("name", name)
+
+
+def _map_names(member: Any) -> tuple[str | None, str | None]:
+    if member.type_name != "map":
+        return None, None
+    return member.key.serialization.get("name"), member.value.serialization.get("name")
+
+
+def legacy_names(model: Any) -> LegacyNames:
+    """The member names a service's last query model gave that its current model does not
+    (`Wire.query_shape_traits`): old SDKs still send them, botocore's own names keep working."""
+    if not has_legacy_query(model):
+        return {}
+    legacy = query_model(model)
+    names: LegacyNames = {}
+    known = set(model.shape_names)
+    for shape_name in legacy.shape_names:
+        shape = legacy.shape_for(shape_name)
+        if shape.type_name != "structure" or shape_name not in known:
+            continue  # the overlay's unmodelled errors are no request's input
+        current = model.shape_for(shape_name).members
+        for name, member in shape.members.items():
+            old = (_query_wire_name(member, name), *_map_names(member))
+            if name not in current or old != (
+                _query_wire_name(current[name], name),
+                *_map_names(current[name]),
+            ):
+                names[(shape_name, name)] = old
+    return names
+
+
 class QueryCompiler:
-    def __init__(self, protocol: str, service: str) -> None:
+    def __init__(self, protocol: str, model: Any) -> None:
         self.ec2 = protocol == "ec2"
-        self.legacy = LEGACY_QUERY_NAMES.get(service, {})
+        self.legacy = {} if self.ec2 else legacy_names(model)
         self._cache: dict[tuple[str, str], Convert] = {}
 
     def member_name(self, shape: Any, default: str) -> str:
@@ -240,15 +245,17 @@ def _leaf(text: Convert) -> Convert:
 
 
 _compilers: dict[tuple[int, str], tuple[Any, QueryCompiler]] = {}
-_plans: dict[Any, Convert | None] = {}
+#: Per operation: its input's converter, and the member its service's query API reads from the
+#: request path when the form leaves it out (`Wire.query_path_member`), if the input has it.
+_plans: dict[Any, tuple[Convert, str] | None] = {}
 
 
-def _plan(operation: Any, protocol: str) -> Convert | None:
+def _plan(operation: Any, protocol: str) -> tuple[Convert, str] | None:
     plan = _plans.get(operation, ABSENT)
     return plan if plan is not ABSENT else build_plan_once(_plans, operation, _build, operation, protocol)
 
 
-def _build(operation: Any, protocol: str) -> Convert | None:
+def _build(operation: Any, protocol: str) -> tuple[Convert, str] | None:
     shape = operation.input_shape
     if shape is None or not shape.members:
         return None  # nothing to read (STS GetCallerIdentity): skip folding the form
@@ -256,29 +263,25 @@ def _build(operation: Any, protocol: str) -> Convert | None:
     key = (id(model), protocol)
     entry = _compilers.get(key)
     if entry is None or entry[0] is not model:
-        entry = (model, QueryCompiler(protocol, model.service_name))
+        entry = (model, QueryCompiler(protocol, model))
         _compilers[key] = entry
-    return entry[1].compile(shape)
-
-
-#: Members the original query API read from the request path when the form leaves them out:
-#: SQS's query clients (boto2, older SDKs) post to the queue URL itself.
-PATH_MEMBERS: dict[str, str] = {"sqs": "QueueUrl"}
+    path_member = wire(model).query_path_member
+    return entry[1].compile(shape), path_member if path_member in shape.members else ""
 
 
 def parse(operation: Any, request: Any, uri_params: dict[str, str], protocol: str = "query") -> dict:
     plan = _plan(operation, protocol)
     if plan is None:
         return {}
-    params = plan(build_tree(request.form))
-    path_member = PATH_MEMBERS.get(operation.service_model.service_name)
-    if path_member is not None and path_member not in params:
-        _member_from_path(operation, request, path_member, params)
+    convert, path_member = plan
+    params = convert(build_tree(request.form))
+    if path_member and path_member not in params:
+        _member_from_path(request, path_member, params)
     return params
 
 
-def _member_from_path(operation: Any, request: Any, member: str, params: dict) -> None:
-    if member in operation.input_shape.members and request.raw_path.strip("/").count("/") >= 1:
+def _member_from_path(request: Any, member: str, params: dict) -> None:
+    if request.raw_path.strip("/").count("/") >= 1:
         params[member] = f"{request.scheme}://{request.host}{request.path.rstrip('/')}"
 
 

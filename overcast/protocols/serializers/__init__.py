@@ -10,6 +10,7 @@ what that output shape needs; `serialize_response` is a dict lookup and a call.
 Values are botocore's: dicts, lists, bytes, timezone-aware datetimes (naive ones are UTC,
 int/float are epoch seconds), int, float, bool, str. A streaming blob payload may also be a
 file-like object or an iterator of byte chunks, passed to the server unchanged (see `rest`).
+A key the output shape lacks is never dropped or passed through silently (see `strictness`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from overcast.protocols.models import has_legacy_query, query_model
 from overcast.protocols.serializers import cbor, json, query, rest
 from overcast.protocols.serializers.common import resolve_error
-from overcast.protocols.serializers.legacy import has_legacy_query, query_model
+from overcast.protocols.serializers.strictness import output_check
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
@@ -52,8 +54,20 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
         compiler = COMPILERS.get(protocol)
         if compiler is None:
             raise ValueError(f"unknown protocol {protocol!r}")
-        plan = _plans[(operation, protocol)] = compiler(operation, protocol)
+        plan = _plans[(operation, protocol)] = _checked(
+            output_check(operation), compiler(operation, protocol)
+        )
     return plan
+
+
+def _checked(check: Callable[[dict], None], plan: ResponsePlan) -> ResponsePlan:
+    """The plan, after the check of the output's keys against the model (`strictness`)."""
+
+    def serialize(output: dict, context: RequestContext) -> Response:
+        check(output)
+        return plan(output, context)
+
+    return serialize
 
 
 def serialize_response(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import cbor2
 
 from overcast.http import Response
+from overcast.protocols.models import wire
 from overcast.protocols.serializers.common import (
     UTC,
     ErrorInfo,
@@ -58,20 +59,20 @@ def compiler_for(model: ServiceModel) -> ValueCompiler:
     return per_model(model, "cbor", lambda: ValueCompiler(CBOR_SCALARS, rename=False))
 
 
-def _headers(service: str, content_type: str | None, context: RequestContext) -> dict[str, str]:
-    headers = base_headers(service, content_type, context)
+def _headers(with_host_id: bool, content_type: str | None, context: RequestContext) -> dict[str, str]:
+    headers = base_headers(with_host_id, content_type, context)
     headers["smithy-protocol"] = "rpc-v2-cbor"
     return headers
 
 
 def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict, RequestContext], Response]:
     model = operation.service_model
-    service = model.service_name
+    with_host_id = wire(model).host_id
     shape = operation.output_shape
     if shape is None:
         # No output: the protocol sends no body at all.
         def serialize_empty(output: dict, context: RequestContext) -> Response:
-            return Response(200, _headers(service, None, context), b"")
+            return Response(200, _headers(with_host_id, None, context), b"")
 
         return serialize_empty
     compiler = compiler_for(model)
@@ -82,7 +83,7 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
 
     def serialize_cbor(output: dict, context: RequestContext) -> Response:
         body = _encode(output if convert is None else convert(output))
-        return Response(200, _headers(service, CONTENT_TYPE, context), body)
+        return Response(200, _headers(with_host_id, CONTENT_TYPE, context), body)
 
     return serialize_cbor
 
@@ -99,6 +100,6 @@ def serialize_error(
         body.update({k: v for k, v in fields.items() if k not in info.shape.members})
     else:
         body.update(fields)
-    headers = _headers(model.service_name, CONTENT_TYPE, context)
+    headers = _headers(wire(model).host_id, CONTENT_TYPE, context)
     error_headers(model, info, headers)
     return Response(info.status, headers, _encode(body))

@@ -181,17 +181,16 @@ def json_float(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Headers every response carries.
 
-#: Services answering with S3's conventions: `x-amz-request-id`/`x-amz-id-2` and `<Error>` bodies.
-S3_STYLE = frozenset({"s3"})
-
 
 def host_id(context: RequestContext) -> str:
     """S3's `x-amz-id-2`: opaque to clients; derived from the request id so it is stable."""
     return context.extra.get("host_id") or base64.b64encode(context.request_id.encode()).decode()
 
 
-def base_headers(service: str, content_type: str | None, context: RequestContext) -> dict[str, str]:
-    if service in S3_STYLE:
+def base_headers(with_host_id: bool, content_type: str | None, context: RequestContext) -> dict[str, str]:
+    """The request id headers (`x-amz-request-id` and `x-amz-id-2` for a service whose overlay
+    says `host_id`, else `x-amzn-RequestId`) and the content type."""
+    if with_host_id:
         headers = {"x-amz-request-id": context.request_id, "x-amz-id-2": host_id(context)}
     else:
         headers = {"x-amzn-RequestId": context.request_id}

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from overcast.http import Response
+from overcast.protocols.models import wire
 from overcast.protocols.serializers.common import (
     TIMESTAMP_TEXT,
     ErrorInfo,
@@ -25,7 +26,6 @@ from overcast.protocols.serializers.common import (
     json_float,
     per_model,
 )
-from overcast.protocols.serializers.legacy import JSON_ERROR_NAMESPACES
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -124,7 +124,13 @@ class ValueCompiler:
         if name in self._compiling:
             # A recursive shape that needs converting: defer to what it compiles to.
             structures = self._structures
-            return lambda value: structures[name](value)
+
+            def deferred(value: Any) -> Any:
+                convert = structures[name]
+                assert convert is not None  # it needs converting, so it compiles to a converter
+                return convert(value)
+
+            return deferred
         self._compiling.add(name)
         try:
             result = _structure_converter(self._member_table(shape, list(shape.members)))
@@ -279,13 +285,13 @@ def content_type(model: ServiceModel) -> str:
 
 def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict, RequestContext], Response]:
     model = operation.service_model
-    service = model.service_name
+    with_host_id = wire(model).host_id
     ctype = content_type(model)
     shape = operation.output_shape
     if shape is None:
 
         def serialize_empty(output: dict, context: RequestContext) -> Response:
-            return Response(200, base_headers(service, ctype, context), b"{}")
+            return Response(200, base_headers(with_host_id, ctype, context), b"{}")
 
         return serialize_empty
     members = body_members(shape)
@@ -295,7 +301,7 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         encode = encoder(lambda compiler: compiler.body(shape, members), bodies_for(model))
 
     def serialize_json(output: dict, context: RequestContext) -> Response:
-        return Response(200, base_headers(service, ctype, context), encode(output))
+        return Response(200, base_headers(with_host_id, ctype, context), encode(output))
 
     return serialize_json
 
@@ -323,7 +329,7 @@ def error_fields(
 
 
 def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str]) -> None:
-    headers["x-amzn-ErrorType"] = JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code
+    headers["x-amzn-ErrorType"] = wire(model).json_error_namespace + info.code
     if "awsQueryCompatible" in model.metadata:
         # Clients built from the query model match on the query code (botocore reads this header).
         headers["x-amzn-query-error"] = f"{info.query_code};{'Sender' if info.sender else 'Receiver'}"
@@ -333,10 +339,10 @@ def serialize_error(
     model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
 ) -> Response:
     body = {
-        "__type": JSON_ERROR_NAMESPACES.get(model.service_name, "") + info.code,
+        "__type": wire(model).json_error_namespace + info.code,
         info.message_key: error.message or "",
     }
     body.update(error_fields(model, info, error.fields))
-    headers = base_headers(model.service_name, content_type(model), context)
+    headers = base_headers(wire(model).host_id, content_type(model), context)
     error_headers(model, info, headers)
     return Response(info.status, headers, encode_any(body))

@@ -16,9 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from overcast.http import Response
-from overcast.protocols.models import xml_namespace
+from overcast.protocols.models import query_model, wire, xml_namespace
 from overcast.protocols.serializers.common import ErrorInfo, base_headers, per_model
-from overcast.protocols.serializers.legacy import QUERY_ERROR_DETAIL, QUERY_ERROR_MESSAGES, query_model
 from overcast.protocols.serializers.xml import (
     XML_DECLARATION,
     StructurePlan,
@@ -55,7 +54,7 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
     if protocol == "query":
         model = query_model(model)
         operation = model.operation_model(operation.name)
-    service = model.service_name
+    with_host_id = wire(model).host_id
     content_type = CONTENT_TYPES[protocol]
     shape = operation.output_shape
     plan = StructurePlan()
@@ -74,7 +73,7 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
             out = [head, escape(context.request_id), "</requestId>"]
             write_children(output, out)
             out.append(tail)
-            return Response(200, base_headers(service, content_type, context), "".join(out).encode())
+            return Response(200, base_headers(with_host_id, content_type, context), "".join(out).encode())
 
         return serialize_ec2
 
@@ -89,7 +88,7 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
         out.append(middle)
         out.append(escape(context.request_id))
         out.append(tail)
-        return Response(200, base_headers(service, content_type, context), "".join(out).encode())
+        return Response(200, base_headers(with_host_id, content_type, context), "".join(out).encode())
 
     return serialize_query
 
@@ -98,6 +97,7 @@ def serialize_error(
     model: ServiceModel, protocol: str, info: ErrorInfo, error: ServiceError, context: RequestContext
 ) -> Response:
     compiler = compiler_for(model, protocol)
+    overlay = wire(model)
     request_id = escape(context.request_id)
     code = escape(info.query_code)
     message = escape(error.message or "")
@@ -109,16 +109,15 @@ def serialize_error(
         kind = "Sender" if info.sender else "Receiver"
         uri = namespace(model, protocol)
         xmlns = f' xmlns="{escape(uri)}"' if uri else ""
-        service = model.service_name
-        worded = QUERY_ERROR_MESSAGES.get(service)
+        worded = overlay.query_error_messages
         if worded and error.message in worded:
             message = escape(worded[error.message])
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
         ]
         write_error_fields(compiler, info.shape, info.message_member, error.fields, out)
-        if service in QUERY_ERROR_DETAIL:
+        if overlay.query_error_detail:
             out.append("<Detail/>")
         out.append(f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
-    headers = base_headers(model.service_name, CONTENT_TYPES[protocol], context)
+    headers = base_headers(overlay.host_id, CONTENT_TYPES[protocol], context)
     return Response(info.status, headers, "".join(out).encode())

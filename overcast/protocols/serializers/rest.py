@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from overcast.http import Response
+from overcast.protocols.models import wire
 from overcast.protocols.serializers import xml as xmlw
 from overcast.protocols.serializers.common import (
     NO_BODY_STATUS,
-    S3_STYLE,
     TIMESTAMP_TEXT,
     ErrorInfo,
     b64,
@@ -63,48 +63,6 @@ PAYLOAD_CONTENT_TYPES = {
 #: Payloads that are the body as given: bytes, or a stream for the server to send. An event
 #: stream payload must already be framed (application/vnd.amazon.eventstream messages).
 RAW_PAYLOADS = frozenset({"blob", "string", "eventstream"})
-
-#: S3 names its response documents after the API's XML schema, not after the output shape
-#: (botocore's model dropped these `xmlName`s; its parser ignores the root's name, other SDKs
-#: and hand-written clients may not).
-ROOT_ELEMENTS = {
-    "s3": {
-        "CompleteMultipartUpload": "CompleteMultipartUploadResult",
-        "CreateMultipartUpload": "InitiateMultipartUploadResult",
-        "CreateSession": "CreateSessionResult",
-        "DeleteObjects": "DeleteResult",
-        "GetBucketAccelerateConfiguration": "AccelerateConfiguration",
-        "GetBucketAcl": "AccessControlPolicy",
-        "GetBucketCors": "CORSConfiguration",
-        "GetBucketLifecycle": "LifecycleConfiguration",
-        "GetBucketLifecycleConfiguration": "LifecycleConfiguration",
-        "GetBucketLogging": "BucketLoggingStatus",
-        "GetBucketNotification": "NotificationConfiguration",
-        "GetBucketNotificationConfiguration": "NotificationConfiguration",
-        "GetBucketRequestPayment": "RequestPaymentConfiguration",
-        "GetBucketTagging": "Tagging",
-        "GetBucketVersioning": "VersioningConfiguration",
-        "GetBucketWebsite": "WebsiteConfiguration",
-        "GetObjectAcl": "AccessControlPolicy",
-        "GetObjectAttributes": "GetObjectAttributesResponse",
-        "GetObjectTagging": "Tagging",
-        "ListBucketAnalyticsConfigurations": "ListBucketAnalyticsConfigurationResult",
-        "ListBucketInventoryConfigurations": "ListInventoryConfigurationsResult",
-        "ListBucketMetricsConfigurations": "ListMetricsConfigurationsResult",
-        "ListBuckets": "ListAllMyBucketsResult",
-        "ListDirectoryBuckets": "ListAllMyDirectoryBucketsResult",
-        "ListMultipartUploads": "ListMultipartUploadsResult",
-        "ListObjectVersions": "ListVersionsResult",
-        "ListObjects": "ListBucketResult",
-        "ListObjectsV2": "ListBucketResult",
-        "ListParts": "ListPartsResult",
-    },
-}
-
-#: Operations whose document is a single element holding the one member's text
-#: (`<LocationConstraint>eu-west-1</LocationConstraint>`); botocore reads it with a handler.
-ROOT_TEXT = {("s3", "GetBucketLocation"): "LocationConstraint"}
-
 
 # ---------------------------------------------------------------------------------------------
 # Header values.
@@ -161,7 +119,7 @@ class Placement:
 def placement(shape: StructureShape | None) -> Placement:
     if shape is None:
         return Placement({}, None, "", [])
-    located = {}
+    located: dict[str, tuple[int, str, Callable[[Any], Any]]] = {}
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         if location == "header":
@@ -232,13 +190,13 @@ def xml_namespace_of(model: ServiceModel) -> str:
 
 
 def xml_compiler(model: ServiceModel) -> xmlw.XmlCompiler:
-    return per_model(model, "rest-xml", lambda: xmlw.XmlCompiler(millis=model.service_name in S3_STYLE))
+    return per_model(model, "rest-xml", lambda: xmlw.XmlCompiler(millis=wire(model).timestamp_millis))
 
 
 def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], Any]:
     model = operation.service_model
     shape = operation.output_shape
-    service = model.service_name
+    overlay = wire(model)
     compiler = xml_compiler(model)
     namespace = xml_namespace_of(model)
     if where.payload:
@@ -247,19 +205,19 @@ def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], A
         if where.payload_type in RAW_PAYLOADS:
             return lambda output: raw_payload(output[name]) if output.get(name) is not None else b""
         tag = member.serialization.get("name", name)
-        write = xmlw.document_writer(
-            compiler, member, tag, member.serialization.get("xmlNamespace") or namespace
-        )
+        # A payload member that names its namespace keeps it, even none (`"xmlNamespace": ""`).
+        own = member.serialization.get("xmlNamespace")
+        write = xmlw.document_writer(compiler, member, tag, own if own is not None else namespace)
         return lambda output: write(output[name]).encode() if output.get(name) is not None else b""
     if not where.body:
         return lambda output: b""
-    text_root = ROOT_TEXT.get((service, operation.name))
+    text_root = overlay.root_text.get(operation.name)
     if text_root is not None:
         head = f"{xmlw.XML_DECLARATION}<{text_root}{xmlw.namespace_declarations(namespace)}>"
         tail = f"</{text_root}>"
         member_name = where.body[0]
         return lambda output: (head + xmlw.escape(output.get(member_name) or "") + tail).encode()
-    tag = ROOT_ELEMENTS.get(service, {}).get(operation.name) or shape.serialization.get("name", shape.name)
+    tag = overlay.root_elements.get(operation.name) or shape.serialization.get("name", shape.name)
     write = xmlw.document_writer(
         compiler, shape, tag, shape.serialization.get("xmlNamespace") or namespace, where.body
     )
@@ -288,7 +246,7 @@ BODIES = {"rest-json": _json_body, "rest-xml": _xml_body}
 
 
 def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict, RequestContext], Response]:
-    service = operation.service_model.service_name
+    with_host_id = wire(operation.service_model).host_id
     where = placement(operation.output_shape)
     located = where.located
     body_of = BODIES[protocol](operation, where)
@@ -303,7 +261,7 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
     typed_when_empty = operation.http.get("method") == "HEAD"
 
     def serialize_rest(output: dict, context: RequestContext) -> Response:
-        headers = base_headers(service, None, context)
+        headers = base_headers(with_host_id, None, context)
         status = place(located, output, headers, default_status) if located else default_status
         if status in NO_BODY_STATUS:
             return Response(status, headers, b"")
@@ -336,7 +294,7 @@ def serialize_error(
     context: RequestContext,
 ) -> Response:
     where = _error_placement(model, info.shape)
-    headers = base_headers(model.service_name, None, context)
+    headers = base_headers(wire(model).host_id, None, context)
     if error.headers:
         headers.update(error.headers)
     if info.status in NO_BODY_STATUS:  # 304 Not Modified: a conditional GET's answer has no body
@@ -362,7 +320,7 @@ def _xml_error(
     code = xmlw.escape(info.query_code)
     message = xmlw.escape(error.message or "")
     request_id = xmlw.escape(context.request_id)
-    if model.service_name in S3_STYLE:
+    if wire(model).host_id:
         out = [f"{xmlw.XML_DECLARATION}<Error><Code>{code}</Code><Message>{message}</Message>"]
         xmlw.write_error_fields(compiler, info.shape, info.message_member, fields, out)
         out.append(

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from botocore.model import Shape, StructureShape
 
 Writer = Callable[[Any, list], None]
+#: One member of a compiled structure writer: (kind, member name, open tag, close tag, what);
+#: see `_compile_children`.
+Step = tuple[str, str, str | None, str | None, Any]
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -245,7 +248,7 @@ class StructurePlan:
                 body.append((name, member))
         # Children compile after the attributes are known: a recursive shape met while compiling
         # them then already sees its complete attribute list.
-        steps = []
+        steps: list[Step] = []
         for name, member in body:
             tag = member_tag(name, member)
             self.children[name] = compiler.element(member, tag)
@@ -309,7 +312,7 @@ def _enum_element(cache: dict, value: Any, open_tag: str, close_tag: str) -> str
 _ESCAPE_TEST = "'&' in {0} or '<' in {0} or '>' in {0} or '\\r' in {0}"
 
 
-def _compile_children(steps: list[tuple]) -> Callable[[dict, list], None]:
+def _compile_children(steps: list[Step]) -> Callable[[dict, list], None]:
     """A structure's write_children, from generated source. Each step is (kind, member name,
     open tag, close tag, what): `text` a string member; `enum` one with an enum (`what` its
     cache of elements by value); `scalar` another scalar (`what` formats it); `struct` a

@@ -311,7 +311,6 @@ class AccountMixin(IamBase):
     def get_saml_provider(self, context, params):
         record = self._saml(context.account, params["SAMLProviderArn"])
         result = {
-            "SAMLProviderArn": record["Arn"],
             "SAMLMetadataDocument": record["SAMLMetadataDocument"],
             "CreateDate": record["CreateDate"],
         }

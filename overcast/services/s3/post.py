@@ -457,41 +457,30 @@ class PostObjectOperations:
     def _form_response(
         request: Request, context: RequestContext, form: dict[str, str], bucket: dict, key: str, output: dict
     ) -> Response:
+        """POST Object's answer, serialized from the shape S3's wire overlay declares for it."""
+        from overcast import protocols
+
+        operation = protocols.unrouted_operation(context.service_model, "PostObject")
         host = request.headers.get("host", "localhost")
         location = f"{request.scheme}://{host}/{quote(bucket['Name'])}/{quote(key)}"
-        headers = {"ETag": output["ETag"], "Location": location, "x-amz-request-id": context.request_id}
-        if output.get("VersionId"):
-            headers["x-amz-version-id"] = output["VersionId"]
-        for name, value in output.items():
-            # PutObject's own response headers: encryption, checksums (CRC64NVME by default).
-            if name == "ServerSideEncryption":
-                headers["x-amz-server-side-encryption"] = value
-            elif name == "ChecksumType":
-                headers["x-amz-checksum-type"] = value
-            elif name.startswith("Checksum"):
-                headers[f"x-amz-checksum-{name[len('Checksum') :].lower()}"] = value
+        # PutObject's own answer (encryption, checksums: CRC64NVME by default) goes on as headers.
+        answer = {name: value for name, value in output.items() if name in operation.output_shape.members}
+        answer["Location"] = location
         redirect = form.get("success_action_redirect") or form.get("redirect")
-        if redirect:
-            parts = urlsplit(redirect)
-            if parts.scheme and parts.netloc:
-                extra = urlencode({"bucket": bucket["Name"], "key": key, "etag": output["ETag"]})
-                query = f"{parts.query}&{extra}" if parts.query else extra
-                headers["Location"] = urlunsplit(
-                    (parts.scheme, parts.netloc, parts.path, query, parts.fragment)
-                )
-                return Response(303, headers, b"")
-        status = form.get("success_action_status")
-        if status == "200":
-            return Response(200, headers, b"")
-        if status == "201":
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
-                f"<Location>{_xml(location)}</Location><Bucket>{_xml(bucket['Name'])}</Bucket>"
-                f"<Key>{_xml(key)}</Key><ETag>{_xml(output['ETag'])}</ETag></PostResponse>"
-            )
-            return Response(201, {**headers, "Content-Type": "application/xml"}, body.encode())
-        return Response(204, headers, b"")
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        parts = urlsplit(redirect) if redirect else None
+        if parts is not None and parts.scheme and parts.netloc:
+            extra = urlencode({"bucket": bucket["Name"], "key": key, "etag": output["ETag"]})
+            query = f"{parts.query}&{extra}" if parts.query else extra
+            answer["Location"] = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+            answer["Status"] = 303
+        elif form.get("success_action_status") == "200":
+            answer["Status"] = 200
+        elif form.get("success_action_status") == "201":
+            answer["Status"] = 201
+            answer["PostResponse"] = {
+                "Location": location,
+                "Bucket": bucket["Name"],
+                "Key": key,
+                "ETag": output["ETag"],
+            }
+        return protocols.serialize_response(operation, "rest-xml", answer, context)

@@ -10,7 +10,7 @@ import boto3
 import botocore.session
 import pytest
 
-from overcast.protocols.serializers.legacy import query_model
+from overcast.protocols.models import query_model
 
 
 def legacy_query_client(endpoint: str, **kwargs):

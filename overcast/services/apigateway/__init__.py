@@ -1,0 +1,1 @@
+"""API Gateway: only its wire overlay so far (no provider yet)."""

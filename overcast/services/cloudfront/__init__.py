@@ -1,0 +1,1 @@
+"""CloudFront: only its wire overlay so far (no provider yet)."""

@@ -1,0 +1,1 @@
+"""CloudWatch: only its wire overlay so far (no provider yet)."""

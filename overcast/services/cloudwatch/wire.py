@@ -1,0 +1,12 @@
+"""CloudWatch on the wire: how it words validation errors."""
+
+from __future__ import annotations
+
+from overcast.protocols.wire import ValidationStyle, Wire
+
+WIRE = Wire(
+    # All three of its protocols answer the query codes: "The parameter X is required."
+    validation=ValidationStyle(
+        "ValidationError", missing=("MissingParameter", "The parameter {name} is required.")
+    ),
+)

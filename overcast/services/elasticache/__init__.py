@@ -1,0 +1,1 @@
+"""ElastiCache: only its wire overlay so far (no provider yet)."""

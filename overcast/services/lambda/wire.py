@@ -1,0 +1,10 @@
+"""Lambda on the wire: how it words validation errors."""
+
+from __future__ import annotations
+
+from overcast.protocols.wire import ValidationStyle, Wire
+
+WIRE = Wire(
+    # "Member must not be null" is listed among a list/map member's constraints.
+    validation=ValidationStyle("ValidationException", member_not_null=True),
+)

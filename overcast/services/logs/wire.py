@@ -1,0 +1,9 @@
+"""CloudWatch Logs on the wire: how it words validation errors."""
+
+from __future__ import annotations
+
+from overcast.protocols.wire import ValidationStyle, Wire
+
+WIRE = Wire(
+    validation=ValidationStyle("InvalidParameterException"),
+)

@@ -1,0 +1,1 @@
+"""RDS: only its wire overlay so far (no provider yet)."""

@@ -1,0 +1,13 @@
+"""RDS on the wire: how it words validation errors."""
+
+from __future__ import annotations
+
+from overcast.protocols.wire import ValidationStyle, Wire
+
+WIRE = Wire(
+    # "The parameter DBInstanceIdentifier must be provided and must not be blank."
+    validation=ValidationStyle(
+        "ValidationError",
+        missing=("InvalidParameterValue", "The parameter {name} must be provided and must not be blank."),
+    ),
+)

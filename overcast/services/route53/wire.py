@@ -1,0 +1,10 @@
+"""Route 53 on the wire: how it words validation errors and undecodable input."""
+
+from __future__ import annotations
+
+from overcast.protocols.wire import ValidationStyle, Wire
+
+WIRE = Wire(
+    validation=ValidationStyle("InvalidInput"),
+    malformed_errors=("InvalidInput", "InvalidInput"),
+)
