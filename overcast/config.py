@@ -83,6 +83,17 @@ def check_tunings(environ: dict[str, str] | None = None) -> list[str]:
     return problems
 
 
+def strict_wire() -> bool:
+    """OVERCAST_STRICT_WIRE=1 (the test suite sets it): an output key a handler returns that its
+    operation's output shape lacks fails the request instead of being logged once."""
+    return os.environ.get("OVERCAST_STRICT_WIRE", "") not in ("", "0")
+
+
+def pyenv_root() -> Path:
+    """Where pyenv keeps its Pythons (Lambda looks there for a function's runtime version)."""
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
 def cache_dir() -> Path:
     """Where Overcast keeps what it can rebuild or download again (the botocore catalog, the
     AWS SDK for JavaScript that Node.js functions use): OVERCAST_CACHE_DIR, else

@@ -14,21 +14,18 @@ client would notice. So it is never silent:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from overcast.config import strict_wire
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, Shape
 
-log = logging.getLogger("overcast.protocols")
-
-#: The environment variable that turns strict mode on.
-STRICT_VARIABLE = "OVERCAST_STRICT_WIRE"
+log = logging.getLogger(__name__)
 
 
-def strict() -> bool:
-    return os.environ.get(STRICT_VARIABLE, "") not in ("", "0")
+strict = strict_wire
 
 
 class UnmodelledOutput(Exception):

@@ -13,12 +13,12 @@ import hashlib
 import inspect
 import json
 import logging
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from overcast.common.arns import build_arn
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events, logfiles
@@ -27,10 +27,10 @@ from overcast.services.cloudtrail import trails as rules
 if TYPE_CHECKING:
     from overcast.services.cloudtrail.provider import Provider
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
-DELIVERY_SECONDS = float(os.environ.get("OVERCAST_CLOUDTRAIL_DELIVERY_SECONDS", "300"))
-DIGEST_SECONDS = float(os.environ.get("OVERCAST_CLOUDTRAIL_DIGEST_SECONDS", "3600"))
+DELIVERY_SECONDS = tuning("OVERCAST_CLOUDTRAIL_DELIVERY_SECONDS")
+DIGEST_SECONDS = tuning("OVERCAST_CLOUDTRAIL_DIGEST_SECONDS")
 #: One log file holds at most this many events (AWS splits large periods over several files).
 MAX_EVENTS_PER_FILE = 5000
 _GLOBAL_SOURCES = frozenset(f"{service}.amazonaws.com" for service in events.GLOBAL_SERVICES)

@@ -17,23 +17,23 @@ EventId reads just the chunks of that millisecond.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator
 
+from overcast.config import tuning
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import events
 from overcast.services.cloudtrail.events import Record
 from overcast.store import Store
 from overcast.store import scope as store_scope
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 _operation = events.operation
 
-FLUSH_SECONDS = float(os.environ.get("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS", "0.25"))
+FLUSH_SECONDS = tuning("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS")
 RETENTION_US = 90 * 24 * 3600 * 1_000_000
 #: A chunk takes calls from further flushes until it holds this many or is this old (one flush
 #: may add more: extending a chunk rewrites it, so only small chunks are extended).

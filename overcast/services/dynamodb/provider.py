@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from typing import Any, cast
 
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.protocols.serializers.json import RawJson, Spliced
@@ -39,11 +39,11 @@ from overcast.services.dynamodb.values import (
 )
 from overcast.store import scope as make_scope
 
-log = logging.getLogger("overcast.dynamodb")
+log = logging.getLogger(__name__)
 
 CONDITION_FAILED = "The conditional request failed"
 #: Seconds between sweeps for expired items (AWS takes up to days; tests want less).
-TTL_INTERVAL = float(os.environ.get("OVERCAST_DYNAMODB_TTL_INTERVAL", "5"))
+TTL_INTERVAL = tuning("OVERCAST_DYNAMODB_TTL_INTERVAL")
 PURGE_BATCH = 500
 
 

@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
+from overcast.config import pyenv_root, tuning
+
 from . import nodesdk, runtime_api
 
-log = logging.getLogger("overcast.lambda")
+log = logging.getLogger(__name__)
 
 BOOTSTRAP_DIR = Path(__file__).parent / "bootstrap"
 #: Output kept per invocation; beyond it output is read and dropped (a handler printing
 #: 100 MB costs reads, not memory).
 OUTPUT_CAP = 1 << 20
 INIT_TIMEOUT = 10.0
-IDLE_SECONDS = float(os.environ.get("OVERCAST_LAMBDA_IDLE_SECONDS", "300"))
+IDLE_SECONDS = tuning("OVERCAST_LAMBDA_IDLE_SECONDS")
 
 
 #: Every process of an environment carries this variable naming it, so that one which left the
@@ -126,7 +128,7 @@ class _Interpreter:
 def _python_for(runtime: str) -> _Interpreter:
     wanted = runtime[len("python") :]
     candidates = [f"/usr/bin/python{wanted}", f"/usr/local/bin/python{wanted}"]
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    pyenv = pyenv_root() / "versions"
     if pyenv.is_dir():
         for version in sorted(pyenv.iterdir(), reverse=True):
             if version.name == wanted or version.name.startswith(wanted + "."):

@@ -12,13 +12,13 @@ import asyncio
 import heapq
 import json
 import logging
-import os
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
 from overcast.common.times import iso_millis
+from overcast.config import tuning
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     # the `type: ignore[misc]` on each of them.
     from .provider import Provider
 
-log = logging.getLogger("overcast.lambda")
+log = logging.getLogger(__name__)
 
 #: AWS waits one minute before the first retry and two before the second.
-RETRY_SECONDS = float(os.environ.get("OVERCAST_LAMBDA_ASYNC_RETRY_SECONDS", "60"))
+RETRY_SECONDS = tuning("OVERCAST_LAMBDA_ASYNC_RETRY_SECONDS")
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600
 

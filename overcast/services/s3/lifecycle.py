@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.s3.provider import Provider
 
-log = logging.getLogger("overcast.s3")
+log = logging.getLogger(__name__)
 
 DAY_SECONDS_SETTING = "OVERCAST_S3_LIFECYCLE_DAY_SECONDS"
 TRANSITION_CLASSES = (
@@ -58,11 +58,7 @@ _INDEX_SCOPE = "global"
 
 
 def day_seconds() -> float:
-    try:
-        value = float(os.environ.get(DAY_SECONDS_SETTING, "86400"))
-    except ValueError:
-        value = 86400.0
-    return value if value > 0 else 86400.0
+    return tuning(DAY_SECONDS_SETTING)
 
 
 def due(start: datetime, days: int, day: float) -> datetime:

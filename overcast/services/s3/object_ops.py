@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import checksums
@@ -42,7 +42,7 @@ STORAGE_CLASSES = frozenset(
     }
 )
 #: Seconds a RestoreObject takes to complete (AWS: minutes to hours); OVERCAST_S3_RESTORE_SECONDS.
-RESTORE_SECONDS = float(os.environ.get("OVERCAST_S3_RESTORE_SECONDS", "1"))
+RESTORE_SECONDS = tuning("OVERCAST_S3_RESTORE_SECONDS")
 
 #: Request members stored with the object and answered by GET/HEAD under the same name.
 CONTENT_FIELDS = (

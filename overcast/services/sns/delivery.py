@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import ssl
 from urllib.parse import urlsplit
 
+from overcast.config import tuning
 from overcast.services.sns.models import invalid
 
 TIMEOUT = 15.0
@@ -49,7 +49,7 @@ _CONTENT_TYPES = (
 
 def delay_scale() -> float:
     try:
-        return max(0.0, float(os.environ.get("OVERCAST_SNS_RETRY_DELAY_SCALE", "1")))
+        return tuning("OVERCAST_SNS_RETRY_DELAY_SCALE")
     except ValueError:
         return 1.0
 
