@@ -15,7 +15,7 @@ from overcast.protocols.catalog import load as load_catalog
 from overcast.routing import ServiceRouter, credential_scope, host_region
 from overcast.runtime import Runtime
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
 _UNKNOWN_SERVICE_BODY = (
     "<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code>"

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from overcast.context import RequestContext
     from overcast.http import Request, Response
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
 RequestCheck = Callable[["RequestContext", dict[str, Any]], Awaitable[None] | None]
 RequestObserver = Callable[

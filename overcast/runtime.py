@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from overcast.services.sqs.provider import Provider as SQSProvider
     from overcast.services.sts.provider import Provider as STSProvider
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
 #: The lifecycle interface's names: never an operation's handler, whatever an operation is called.
 _HOOK_NAMES = frozenset(name for name in vars(BaseProvider) if not name.startswith("_"))

@@ -20,7 +20,7 @@ from overcast.gateway import Gateway
 from overcast.http import BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
 
 def _request_log_stream():
@@ -231,6 +231,19 @@ class StartupError(Exception):
     """Overcast cannot start (port taken, data dir in use or unreadable): said in one line."""
 
 
+def configure_logging(config: Config) -> None:
+    """Overcast's loggers (named after their modules, under `overcast`) write to stderr: what
+    happens once (a service starting, a migration's progress, an npm install) at INFO, and
+    everything at DEBUG with OVERCAST_DEBUG. Per-request lines are written separately."""
+    logger = logging.getLogger("overcast")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.DEBUG if config.debug else logging.INFO)
+
+
 def serve(config: Config) -> None:
     import uvicorn
 
@@ -242,6 +255,7 @@ def serve(config: Config) -> None:
     except OSError as error:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
+    configure_logging(config)
     app = App(config)
     try:
         app.start()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_ROWS", "PROGRESS_ROWS", "LayoutState", "Step", "TableLayout", "upgrade"]
 
-log = logging.getLogger("overcast.store")
+log = logging.getLogger(__name__)
 
 #: Rows converted per transaction: large enough that commits are few, small enough that the
 #: store's lock (which requests to other services wait on) is never held for long.

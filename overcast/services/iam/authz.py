@@ -11,7 +11,7 @@ from overcast import policy
 from overcast.common.arns import partition
 from overcast.services.iam.base import IamBase, now
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 
 
 class AuthorizationMixin(IamBase):

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     # the `type: ignore[misc]` on each of them.
     from .provider import Provider
 
-log = logging.getLogger("overcast.lambda")
+log = logging.getLogger(__name__)
 
 _SQS_DEFAULT_BATCH, _SQS_MAX_BATCH = 10, 10000
 _STREAM_DEFAULT_BATCH, _STREAM_MAX_BATCH = 100, 10000

@@ -41,7 +41,7 @@ from .roles import RolesMixin
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
 
-log = logging.getLogger("overcast.lambda")
+log = logging.getLogger(__name__)
 
 SEP = "\x01"
 MAX_PAYLOAD = 6 * 1024 * 1024

@@ -16,7 +16,7 @@ from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
-log = logging.getLogger("overcast.lambda")
+log = logging.getLogger(__name__)
 
 _IDLE_WAIT = 1.0
 _RETRY_WAIT = 0.5

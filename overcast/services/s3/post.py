@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.s3.provider import Provider
 
-log = logging.getLogger("overcast")
+log = logging.getLogger(__name__)
 _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your key and signing method."

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.s3.provider import Provider
 
-log = logging.getLogger("overcast.s3")
+log = logging.getLogger(__name__)
 
 _STATUS_TEXT = {
     301: "Moved Permanently",

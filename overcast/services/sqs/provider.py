@@ -25,7 +25,7 @@ from overcast.services.sqs.messages import MessageOperations
 from overcast.services.sqs.queue import Queue
 from overcast.store import scope
 
-log = logging.getLogger("overcast.sqs")
+log = logging.getLogger(__name__)
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"^\d{12}$")
