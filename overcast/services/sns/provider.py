@@ -35,7 +35,7 @@ from overcast.services.sns.models import (
     topic_not_found,
 )
 from overcast.services.sns.platform import PlatformOperations
-from overcast.services.sns.publish import PublishOperations
+from overcast.services.sns.publish import DEAD_LETTER, PublishOperations
 from overcast.services.sns.signing import Signer
 from overcast.services.sns.subscriptions import SubscriptionOperations
 from overcast.store import scope
@@ -136,6 +136,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         self.init_platform()
         self._load()
         store.on_reset(self._reloaded)
+        self.runtime.bus.register_failure_handler(DEAD_LETTER, self.dead_letter)
 
     def _reloaded(self) -> None:
         self.signer.reload()
