@@ -78,7 +78,7 @@ class Bus:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._subscribers: dict[str, list[Callable[[Any], Any]]] = defaultdict(list)
-        self.outbox = Outbox(runtime, self.deliver_now)
+        self.outbox = Outbox(runtime, self.hand_over)
 
     # -- publish / subscribe ------------------------------------------------------------------
 
@@ -101,17 +101,35 @@ class Bus:
 
     async def deliver_now(self, target_arn: str, message: Any, **options: Any) -> Any:
         """Deliver once, now; raises DeliveryError if the target refuses or does not exist."""
+        result = self.hand_over(target_arn, message, **options)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def hand_over(self, target_arn: str, message: Any, **options: Any) -> Any:
+        """Call the target's deliver: its result, or the awaitable of a target that delivers
+        asynchronously (a provider's deliver either does its work before it returns, or
+        returns a coroutine that does it all). Raises DeliveryError if refused."""
         service = arn_service(target_arn)
         runtime = self._runtime
         from overcast import services
 
         if service not in services.implemented() or not runtime.config.service_enabled(service):
             raise DeliveryError(f"Overcast does not run {service}, the service of {target_arn}", False)
-        provider = runtime.provider(service)
-        result = provider.deliver(target_arn, message, **options)
+        return runtime.provider(service).deliver(target_arn, message, **options)
+
+    def try_deliver(self, target_arn: str, message: Any, **options: Any) -> bool:
+        """Deliver now, synchronously, if the target takes deliveries that way: True once it
+        took the message, False (nothing done) when its deliver is a coroutine, which only
+        deliver() or deliver_now() can await. Raises DeliveryError if refused. Called inside a
+        store transaction, the target's writes join it."""
+        result = self.hand_over(target_arn, message, **options)
+        if inspect.iscoroutine(result):
+            result.close()  # not started: its work is left to the caller's fallback
+            return False
         if inspect.isawaitable(result):
-            result = await result
-        return result
+            self._runtime.spawn(_call(lambda: result), f"deliver {target_arn}")
+        return True
 
     def deliver(
         self,

@@ -12,8 +12,10 @@ A row goes away when the target takes the message, or when the attempts are used
 target refuses for good) and the failure handler has run: the handler's own work (enqueueing
 to a dead-letter queue) and the removal commit together.
 
-Idle costs nothing: no task runs while no delivery waits for a later time. An entry due now
-is attempted by a task spawned when it is added; entries due later wait in an in-memory heap
+An attempt whose target delivers synchronously runs inside one store transaction with the
+entry's removal, so the target's writes and the removal commit at once. Idle costs nothing:
+no task runs while no delivery waits for a later time. An entry due now is attempted by a
+task spawned when it is added; entries due later wait in an in-memory heap
 that one worker task sleeps on until the earliest is due (woken when an earlier one joins),
 and the worker ends when the heap is empty.
 """
@@ -22,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import inspect
 import itertools
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,9 +48,9 @@ HOLD_SETTING = "OVERCAST_DELIVERY_HOLD_SECONDS"
 #: that removes the entry, so it must be synchronous and must not await; what it hands on
 #: (a dead-letter delivery) commits with that removal.
 FailureHandler = Callable[[Any, str, dict], None]
-#: One attempt: the bus's deliver_now, which raises DeliveryError (with its `retryable`) when
-#: the target refuses.
-Attempt = Callable[..., Awaitable[Any]]
+#: One attempt: the bus's hand_over, which returns the target's result (or the awaitable of an
+#: asynchronous target) and raises DeliveryError (with its `retryable`) when it refuses.
+Attempt = Callable[..., Any]
 
 
 def hold_seconds(environ: dict[str, str] | None = None) -> float:
@@ -141,7 +144,10 @@ class Outbox:
         self._table.put(owner, key, entry)
         self._active.add(key)
         if entry["due"] <= time.time():
-            self._runtime.spawn(self._attempt(owner, key), f"deliver {entry['target']}")
+            # Written outside a transaction, the row is committed: the attempt can skip reading
+            # it back. Inside one, it reads the row to learn whether the transaction committed.
+            known = None if self._runtime.store.in_transaction else entry
+            self._runtime.spawn(self._attempt(owner, key, known), f"deliver {entry['target']}")
         else:
             self._runtime.spawn(self._schedule_soon(entry["due"], owner, key), "outbox schedule")
         return key
@@ -200,13 +206,22 @@ class Outbox:
         finally:
             self._worker_running = False
 
-    async def _attempt(self, owner: str, key: str) -> None:
-        entry = self._table.get(owner, key)
-        if entry is None:  # its transaction rolled back, or the state was reset
+    async def _attempt(self, owner: str, key: str, entry: dict | None = None) -> None:
+        if entry is None:
+            entry = self._table.get(owner, key)
+        if entry is None or key not in self._active:  # rolled back, or the state was reset
             self._active.discard(key)
             return
         try:
-            await self._attempt_delivery(entry["target"], entry["message"], **entry["options"])
+            # A target that delivers synchronously (SQS, SNS's fan-out, Lambda's queue) writes
+            # in this transaction, and the entry's removal commits with its writes: one commit.
+            with self._runtime.store.transaction():
+                outcome = self._attempt_delivery(entry["target"], entry["message"], **entry["options"])
+                if not inspect.isawaitable(outcome):
+                    self._table.delete(owner, key)
+                    self._active.discard(key)
+                    return
+            await outcome
         except Exception as error:
             retryable = getattr(error, "retryable", None)
             if retryable is None:  # not a refusal but a provider bug: retried, and never silent
@@ -277,7 +292,12 @@ class Outbox:
                 self._active.discard(key)
 
     def _forget(self) -> None:
-        """The store was reset or replaced: what was scheduled is gone with it."""
+        """The store was reset or replaced: what was scheduled is gone with it, and what an
+        imported state holds is resumed (later, on the loop: this runs under the store's lock)."""
         self._heap.clear()
         self._active.clear()
         self._delivered.clear()
+        self._runtime.spawn(self._resume_soon(), "outbox resume")
+
+    async def _resume_soon(self) -> None:
+        self.resume()

@@ -288,6 +288,12 @@ class Store:
                 if token is not None:
                     self._owns_transaction.reset(token)
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the caller is inside a transaction it opened: its writes are not committed
+        yet, and may still be undone."""
+        return self._depth > 0 and self._owns_transaction.get()
+
     def _check_transaction_owner(self) -> None:
         # Called with the lock held and a transaction open, hence opened on this thread.
         if not self._owns_transaction.get():

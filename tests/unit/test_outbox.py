@@ -208,7 +208,7 @@ def test_an_empty_outbox_runs_no_worker(make_runtime):
 
     assert run(runtime, scenario) is False
     assert runtime.bus.outbox._worker_running is False
-    assert "sqs" not in runtime.store.services_with_state() or rows(runtime) == []
+    assert rows(runtime) == []
 
 
 def test_held_delivery_waits_before_its_first_attempt(make_runtime, monkeypatch):
@@ -225,3 +225,68 @@ def test_held_delivery_waits_before_its_first_attempt(make_runtime, monkeypatch)
     run(runtime, scenario)
     assert runtime.provider("sqs").received == [(QUEUE, "held", {})]
     assert runtime.bus.outbox._worker_running is False
+
+
+def test_imported_state_resumes_its_pending_deliveries(make_runtime, tmp_path):
+    source = make_runtime(refusals=10)
+
+    async def refused():
+        source.bus.deliver(QUEUE, "exported", delays=[60.0])
+        await asyncio.sleep(0.05)
+
+    run(source, refused)
+    table = source.store.table("bus", "outbox")
+    ((key, entry),) = table.scan("sqs")
+    table.put("sqs", key, {**entry, "due": time.time()})  # due at once in the copy
+    source.store.export_to(tmp_path / "state.tar.gz")
+    target = make_runtime(refusals=0, durable=False)
+
+    async def imported():
+        target.store.import_from(tmp_path / "state.tar.gz")
+        await asyncio.sleep(0.1)
+
+    run(target, imported)
+    assert target.providers["sqs"].received == [(QUEUE, "exported", {})]
+    assert rows(target) == []
+
+
+class WritingInbox(DeadLetteringInbox):
+    """Writes a row for each message, then refuses the first `refusals` tries."""
+
+    def deliver(self, target_arn, message, **options):
+        self.store.table("sqs", "inbox").put("s", f"{self.tries:03d}", message)
+        return super().deliver(target_arn, message, **options)
+
+
+def test_a_refused_attempt_leaves_none_of_the_targets_writes(make_runtime, monkeypatch):
+    monkeypatch.setattr(services, "provider_class", lambda name: WritingInbox)
+    runtime = make_runtime(refusals=1)
+
+    async def scenario():
+        runtime.bus.deliver(QUEUE, "once", delays=[0.01])
+        await asyncio.sleep(0.1)
+
+    run(runtime, scenario)
+    # The refused try's row was rolled back with it; the accepted one committed with the
+    # entry's removal.
+    assert list(runtime.store.table("sqs", "inbox").scan("s")) == [("001", "once")]
+    assert rows(runtime) == []
+
+
+def test_try_deliver_leaves_an_asynchronous_target_untouched(make_runtime):
+    runtime = make_runtime()
+    started = []
+
+    async def later(target_arn, message, **options):
+        started.append(message)
+
+    async def scenario():
+        inbox = runtime.provider("sqs")
+        assert runtime.bus.try_deliver(QUEUE, "sync") is True
+        inbox.deliver = later
+        assert runtime.bus.try_deliver(QUEUE, "async") is False
+        await asyncio.sleep(0.01)
+        return inbox.received
+
+    assert run(runtime, scenario) == [(QUEUE, "sync", {})]
+    assert started == []
