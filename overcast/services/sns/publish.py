@@ -453,7 +453,7 @@ class PublishOperations:
         notification (its record) to the topic's subscriptions; a subscription ARN with an
         `endpoint` is one HTTP/S POST of a notification or confirmation."""
         if fan_out:
-            return self._fan_out_recorded(target_arn, message)
+            return self._fan_out_recorded(target_arn, message)  # synchronous: one transaction
         if endpoint is not None:
             return self._post_once(endpoint, message, headers or {})
         topic = self.topics.get(target_arn)
@@ -516,13 +516,16 @@ class PublishOperations:
         Overcast stops before it is fanned out."""
         self.runtime.bus.deliver(note.topic.arn, note.record(), attempts=1, fan_out=True)
 
-    async def _fan_out_recorded(self: Provider, topic_arn: str, record: dict) -> None:  # type: ignore[misc]
+    def _fan_out_recorded(self: Provider, topic_arn: str, record: dict) -> None:  # type: ignore[misc]
         topic = self.topics.get(topic_arn)
         if topic is None:
             raise DeliveryError(f"Topic does not exist: {topic_arn}", retryable=False)
-        await self._fan_out((Notification.restore(topic, record),))
+        self._fan_out((Notification.restore(topic, record),))
 
-    async def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:
+    def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:
+        """Deliver each notification to the subscriptions it passes the filter of. It runs in
+        the outbox's transaction: what SQS and Lambda take at once commits with the removal of
+        the fan-out's entry; HTTP/S deliveries and retries become outbox entries of their own."""
         for note in notes:
             for subscription in list(note.topic.subscriptions.values()):
                 if subscription.pending:
@@ -533,11 +536,11 @@ class PublishOperations:
                 ):
                     continue
                 try:
-                    await self._deliver_one(note, subscription)
+                    self._deliver_one(note, subscription)
                 except Exception:  # one subscription's failure must not starve the others
                     log.exception("delivery to %s failed", subscription.arn)
 
-    async def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:
+    def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:
         protocol = subscription.protocol
         if protocol == "sqs":
             options: dict = {}
@@ -551,10 +554,10 @@ class PublishOperations:
             if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
                 options["group_id"] = note.group_id
                 options["deduplication_id"] = note.dedup_id
-            await self._send(subscription, body, options)
+            self._send(subscription, body, options)
         elif protocol == "lambda":
             dead_body = note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
-            await self._send(subscription, note.lambda_event(self.signer, subscription.arn),
+            self._send(subscription, note.lambda_event(self.signer, subscription.arn),
                              {"invocation_type": "Event"}, dead_body)  # fmt: skip
         elif protocol in ("http", "https"):
             text = note.text_for(protocol)
@@ -573,7 +576,7 @@ class PublishOperations:
         elif protocol == "firehose":
             body = note.text_for("firehose") if subscription.raw else note.envelope(
                 self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
-            await self._send(subscription, body, {})
+            self._send(subscription, body, {})
         else:  # email, email-json, sms, application: recorded, not sent
             text = note.text_for(protocol)
             if protocol == "application":
@@ -596,21 +599,22 @@ class PublishOperations:
                 record["PhoneNumber"] = subscription.endpoint
             self.record(note.topic.account, note.topic.region, record)
 
-    async def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
-                    dead_body: str | None = None) -> None:  # fmt: skip
-        """Deliver through the bus: at once when the target takes it (no outbox row on the
-        common path), else by a durable delivery retried three times, then dead-lettered."""
+    def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
+              dead_body: str | None = None) -> None:  # fmt: skip
+        """Deliver through the bus: at once when the target takes it synchronously (no outbox
+        row of its own), else by a durable delivery retried three times, then dead-lettered."""
         bus = self.runtime.bus
         # A dead-lettered Lambda event goes to the queue as the SNS envelope (dead_body).
         failure_args = self._dead_letter_args(subscription, options if dead_body is None else {}, dead_body)
         try:
-            await bus.deliver_now(subscription.endpoint, body, **options)
+            if bus.try_deliver(subscription.endpoint, body, **options):
+                return
         except DeliveryError as error:
             if not error.retryable:
                 self.dead_letter(body, str(error), failure_args)
                 return
-            bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
-                        failure_args=failure_args, **options)  # fmt: skip
+        bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
+                    failure_args=failure_args, **options)  # fmt: skip
 
     @staticmethod
     def _dead_letter_args(subscription: Subscription, options: dict, body: str | None = None) -> dict:
