@@ -37,7 +37,9 @@ def test_sns_http_retry_survives_a_kill(tmp_path, endpoint):
         topic = sns.create_topic(Name="retried")["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url + "/hook")
         confirmation = json.loads(endpoint.next()[2])
-        subscription = sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])["SubscriptionArn"]
+        subscription = sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])[
+            "SubscriptionArn"
+        ]
         policy = {"healthyRetryPolicy": {"numRetries": 3, "minDelayTarget": 4, "maxDelayTarget": 4}}
         sns.set_subscription_attributes(
             SubscriptionArn=subscription, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(policy)
@@ -74,7 +76,9 @@ def test_s3_notification_to_sqs_survives_a_kill_after_put_object(tmp_path):
         s3.put_bucket_notification_configuration(
             Bucket="outbox-bucket",
             NotificationConfiguration={
-                "QueueConfigurations": [{"Id": "created", "QueueArn": queue.arn, "Events": ["s3:ObjectCreated:*"]}]
+                "QueueConfigurations": [
+                    {"Id": "created", "QueueArn": queue.arn, "Events": ["s3:ObjectCreated:*"]}
+                ]
             },
         )
         (test_event,) = queue.bodies()
@@ -107,7 +111,10 @@ def test_sns_fan_out_to_sqs_survives_a_kill(tmp_path):
         message_id = sns.publish(TopicArn=topic, Message="to every queue")["MessageId"]
         batch = sns.publish_batch(
             TopicArn=topic,
-            PublishBatchRequestEntries=[{"Id": "a", "Message": "batched a"}, {"Id": "b", "Message": "batched b"}],
+            PublishBatchRequestEntries=[
+                {"Id": "a", "Message": "batched a"},
+                {"Id": "b", "Message": "batched b"},
+            ],
         )
         assert len(batch["Successful"]) == 2
     finally:
