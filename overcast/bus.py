@@ -27,18 +27,26 @@ An entry holds no code, only data (target ARN, message, options, schedule, the h
 registers them when it starts::
 
     def start(self):
-        self.runtime.bus.register_failure_handler("sns.dead_letter", self._dead_letter)
+        self.runtime.bus.register_failure_handler("sns.dead_letter", self.dead_letter)
 
     self.runtime.bus.deliver(endpoint, body, on_failure="sns.dead_letter",
                              failure_args={"dead_letter": dlq_arn})
 
-The service named before the dot owns the entry: at start the runtime starts the owners of
+Every service that sends to another (EventBridge targets, the Scheduler, CloudWatch alarm
+actions, API destinations, ...) delivers this way, with its own named handlers for what AWS
+does with a message it cannot deliver. The service named before the dot owns the entry: at start the runtime starts the owners of
 pending entries (``Bus.resume``), which re-registers their handlers before anything is due.
 ``OVERCAST_DELIVERY_HOLD_SECONDS`` holds every delivery that long before its first attempt
 (tests use it to kill Overcast between a write and its delivery).
 
+A provider's ``deliver`` either does its work before it returns (SQS, Lambda's queue, SNS's
+fan-out) or returns a coroutine that does all of it (an HTTP POST). The outbox attempts a
+synchronous target inside a store transaction that also removes the entry: the target's
+writes and the removal commit together, once.
+
 ``deliver_now`` attempts once and raises DeliveryError: for callers that want the answer
-(S3's test event) or try the quick way first and fall back to ``deliver`` when refused.
+(S3's test event). ``try_deliver`` delivers synchronously inside the caller's transaction,
+or says it cannot; SNS's fan-out uses it and falls back to ``deliver`` when refused.
 """
 
 from __future__ import annotations

@@ -236,6 +236,8 @@ class Outbox:
                 asyncio.get_running_loop().call_soon(self._remove_delivered)
 
     def _failed(self, owner: str, key: str, entry: dict, reason: str, retryable: bool) -> None:
+        if key not in self._active:
+            return  # the state was reset while the attempt ran: the entry is gone with it
         entry["attempts"] += 1
         entry["reason"] = reason
         due = next_step(entry, retryable, time.time())
