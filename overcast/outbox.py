@@ -23,6 +23,7 @@ and the worker ends when the heap is empty.
 from __future__ import annotations
 
 import asyncio
+import collections
 import heapq
 import inspect
 import itertools
@@ -44,6 +45,8 @@ OUTBOX_SERVICE, OUTBOX_TABLE = "bus", "outbox"
 #: the window between a write and its deliveries, so a test can kill Overcast inside it.
 HOLD_SETTING = "OVERCAST_DELIVERY_HOLD_SECONDS"
 
+#: At most this many due entries are attempted in one store transaction.
+_BATCH = 256
 #: A failure handler: (message, reason, args) → None. It runs inside the store transaction
 #: that removes the entry, so it must be synchronous and must not await; what it hands on
 #: (a dead-letter delivery) commits with that removal.
@@ -123,6 +126,10 @@ class Outbox:
         self._active: set[str] = set()
         self._worker_running = False
         self._wake: asyncio.Event | None = None
+        #: Entries due now, attempted together by one drain task: (owner, key, entry or None
+        #: when it must be read). A deque: threads that commit entries append to it.
+        self._ready: collections.deque[tuple[str, str, dict | None]] = collections.deque()
+        self._draining = False
         #: Delivered entries whose rows are deleted together, once per turn of the loop.
         self._delivered: list[tuple[str, str]] = []
         runtime.store.on_reset(self._forget)
@@ -142,15 +149,16 @@ class Outbox:
         if self._hold:
             entry["due"] += self._hold
         self._table.put(owner, key, entry)
+        # Nothing is attempted before the row is committed, nor ever if its transaction is undone.
+        self._runtime.store.after_commit(lambda: self._committed(owner, key, entry))
+        return key
+
+    def _committed(self, owner: str, key: str, entry: dict) -> None:
         self._active.add(key)
         if entry["due"] <= time.time():
-            # Written outside a transaction, the row is committed: the attempt can skip reading
-            # it back. Inside one, it reads the row to learn whether the transaction committed.
-            known = None if self._runtime.store.in_transaction else entry
-            self._runtime.spawn(self._attempt(owner, key, known), f"deliver {entry['target']}")
+            self._make_ready(owner, key, entry)
         else:
             self._runtime.spawn(self._schedule_soon(entry["due"], owner, key), "outbox schedule")
-        return key
 
     def pending(self) -> int:
         """How many entries the outbox holds (all owners)."""
@@ -194,7 +202,7 @@ class Outbox:
                 now = time.time()
                 while heap and heap[0][0] <= now:
                     _, owner, key = heapq.heappop(heap)
-                    self._runtime.spawn(self._attempt(owner, key), "outbox attempt")
+                    self._make_ready(owner, key, None)
                 if not heap:
                     break
                 assert self._wake is not None
@@ -206,34 +214,77 @@ class Outbox:
         finally:
             self._worker_running = False
 
-    async def _attempt(self, owner: str, key: str, entry: dict | None = None) -> None:
-        if entry is None:
-            entry = self._table.get(owner, key)
-        if entry is None or key not in self._active:  # rolled back, or the state was reset
-            self._active.discard(key)
-            return
+    def _make_ready(self, owner: str, key: str, entry: dict | None) -> None:
+        """Queue an entry for an attempt now (from any thread); one drain task takes them."""
+        self._ready.append((owner, key, entry))
+        if not self._draining:
+            self._draining = True
+            self._runtime.spawn(self._drain(), "outbox drain")
+
+    async def _drain(self) -> None:
+        ready = self._ready
         try:
-            # A target that delivers synchronously (SQS, SNS's fan-out, Lambda's queue) writes
-            # in this transaction, and the entry's removal commits with its writes: one commit.
-            with self._runtime.store.transaction():
-                outcome = self._attempt_delivery(entry["target"], entry["message"], **entry["options"])
-                if not inspect.isawaitable(outcome):
-                    self._table.delete(owner, key)
+            while ready:
+                batch = [ready.popleft() for _ in range(min(len(ready), _BATCH))]
+                self._attempt_batch(batch)
+                if ready:
+                    await asyncio.sleep(0)  # let requests run between large batches
+        finally:
+            self._draining = False
+            if ready:  # appended by another thread after the loop's last look
+                self._make_ready(*ready.popleft())
+
+    def _attempt_batch(self, batch: list[tuple[str, str, dict | None]]) -> None:
+        """Attempt due entries in one store transaction. A target that delivers synchronously
+        (SQS, Lambda's queue, SNS's fan-out) writes in it, and each entry's removal commits
+        with its target's writes: one commit for the whole batch. Each attempt is a savepoint,
+        so a refusal undoes only that target's writes. A target that delivers asynchronously
+        (an HTTP POST) is awaited afterwards, in a task of its own."""
+        failures: list[tuple[str, str, dict, Exception]] = []
+        waiting: list[tuple[str, str, dict, Any]] = []
+        store = self._runtime.store
+        with store.transaction():
+            for owner, key, known in batch:
+                entry = self._table.get(owner, key) if known is None else known
+                if entry is None or key not in self._active:  # the state was reset
                     self._active.discard(key)
-                    return
+                    continue
+                try:
+                    with store.transaction():
+                        outcome = self._attempt_delivery(
+                            entry["target"], entry["message"], **entry["options"]
+                        )
+                        if not inspect.isawaitable(outcome):
+                            self._table.delete(owner, key)
+                            self._active.discard(key)
+                            continue
+                except Exception as error:
+                    failures.append((owner, key, entry, error))
+                    continue
+                waiting.append((owner, key, entry, outcome))
+        for owner, key, entry, refusal in failures:
+            self._refused(owner, key, entry, refusal)
+        for owner, key, entry, outcome in waiting:
+            self._runtime.spawn(self._await(owner, key, entry, outcome), f"deliver {entry['target']}")
+
+    async def _await(self, owner: str, key: str, entry: dict, outcome: Any) -> None:
+        try:
             await outcome
         except Exception as error:
-            retryable = getattr(error, "retryable", None)
-            if retryable is None:  # not a refusal but a provider bug: retried, and never silent
-                log.exception("delivery to %s failed", entry["target"])
-                reason = f"{type(error).__name__}: {error}"
-            else:
-                reason = str(error)
-            self._failed(owner, key, entry, reason, retryable is not False)
+            self._refused(owner, key, entry, error)
+            return
+        self._delivered.append((owner, key))
+        if len(self._delivered) == 1:
+            asyncio.get_running_loop().call_soon(self._remove_delivered)
+
+    def _refused(self, owner: str, key: str, entry: dict, error: Exception) -> None:
+        retryable = getattr(error, "retryable", None)
+        if retryable is None:  # not a refusal but a provider bug: retried, and never silent
+            log.exception("delivery to %s failed", entry["target"], exc_info=error)
+            reason = f"{type(error).__name__}: {error}"
         else:
-            self._delivered.append((owner, key))
-            if len(self._delivered) == 1:
-                asyncio.get_running_loop().call_soon(self._remove_delivered)
+            reason = str(error)
+        self._failed(owner, key, entry, reason, retryable is not False)
 
     def _failed(self, owner: str, key: str, entry: dict, reason: str, retryable: bool) -> None:
         if key not in self._active:
@@ -298,6 +349,7 @@ class Outbox:
         imported state holds is resumed (later, on the loop: this runs under the store's lock)."""
         self._heap.clear()
         self._active.clear()
+        self._ready.clear()
         self._delivered.clear()
         self._runtime.spawn(self._resume_soon(), "outbox resume")
 
