@@ -84,6 +84,11 @@ def arn_service(arn: str) -> str:
 
 class Bus:
     def __init__(self, runtime: Runtime) -> None:
+        # Imported here, where it is complete (services import this module): a function-level
+        # import on every delivery costs more than the rest of hand_over.
+        from overcast import services
+
+        self._services = services
         self._runtime = runtime
         self._subscribers: dict[str, list[Callable[[Any], Any]]] = defaultdict(list)
         self.outbox = Outbox(runtime, self.hand_over)
@@ -120,8 +125,7 @@ class Bus:
         returns a coroutine that does it all). Raises DeliveryError if refused."""
         service = arn_service(target_arn)
         runtime = self._runtime
-        from overcast import services
-
+        services = self._services
         if service not in services.implemented() or not runtime.config.service_enabled(service):
             raise DeliveryError(f"Overcast does not run {service}, the service of {target_arn}", False)
         return runtime.provider(service).deliver(target_arn, message, **options)
