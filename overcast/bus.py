@@ -4,28 +4,66 @@ Two ways in, both safe to call from a request handler (the work runs on the even
 the handler has returned, so a slow subscriber never slows the request that caused it):
 
 * ``runtime.bus.publish(topic, event)`` announces a fact ("s3:ObjectCreated", "dynamodb
-  stream record") to whoever subscribed to the topic with ``runtime.bus.subscribe``.
+  stream record") to whoever subscribed to the topic with ``runtime.bus.subscribe``. Facts
+  are in memory: a subscriber that must not miss one keeps its own durable state.
 * ``runtime.bus.deliver(target_arn, message, **options)`` hands a message to the resource an
   ARN names: an SQS queue, an SNS topic, a Lambda function. The service that owns the ARN
-  receives it in its provider's ``deliver(target_arn, message, **options)``. A refused delivery
-  is retried with backoff; when the attempts are used up, ``on_failure`` (if given) gets the
-  message and the reason, so the caller can dead-letter it; either way the loss is logged,
-  never silent.
+  receives it in its provider's ``deliver(target_arn, message, **options)``.
+
+Deliveries are durable (overcast/outbox.py): ``deliver`` writes the pending delivery to the
+store's outbox *in the store transaction that is open*, so call it inside the
+``store.transaction()`` that writes the state change causing it; the two commit together and
+a crash can lose neither. A worker then attempts it; a refused delivery is retried on its
+schedule — ``attempts`` tries with exponential ``backoff``, or the explicit ``delays`` (the
+wait before each retry) — and each attempt's count and the next attempt's time are written
+back, so a restart resumes the schedule where it stopped. When the target refuses for good
+or the attempts are used up, the failure handler named by ``on_failure`` gets the message,
+the reason and ``failure_args`` (and can dead-letter it, in the transaction that removes the
+entry); without one the loss is logged, never silent. The entry is removed once the target
+takes the message: delivery is at-least-once, as AWS promises.
+
+An entry holds no code, only data (target ARN, message, options, schedule, the handler's
+*name*), so it can be resumed by a later process. A service that names failure handlers
+registers them when it starts::
+
+    def start(self):
+        self.runtime.bus.register_failure_handler("sns.dead_letter", self.dead_letter)
+
+    self.runtime.bus.deliver(endpoint, body, on_failure="sns.dead_letter",
+                             failure_args={"dead_letter": dlq_arn})
+
+Every service that sends to another (EventBridge targets, the Scheduler, CloudWatch alarm
+actions, API destinations, ...) delivers this way, with its own named handlers for what AWS
+does with a message it cannot deliver. The service named before the dot owns the entry: at start the runtime starts the owners of
+pending entries (``Bus.resume``), which re-registers their handlers before anything is due.
+``OVERCAST_DELIVERY_HOLD_SECONDS`` holds every delivery that long before its first attempt
+(tests use it to kill Overcast between a write and its delivery).
+
+A provider's ``deliver`` either does its work before it returns (SQS, Lambda's queue, SNS's
+fan-out) or returns a coroutine that does all of it (an HTTP POST). The outbox attempts a
+synchronous target inside a store transaction that also removes the entry: the target's
+writes and the removal commit together, once.
+
+``deliver_now`` attempts once and raises DeliveryError: for callers that want the answer
+(S3's test event). ``try_deliver`` delivers synchronously inside the caller's transaction,
+or says it cannot; SNS's fan-out uses it and falls back to ``deliver`` when refused.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+from overcast.outbox import FailureHandler, Outbox, backoff_delays, new_entry
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
-log = logging.getLogger("overcast.bus")
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -46,8 +84,14 @@ def arn_service(arn: str) -> str:
 
 class Bus:
     def __init__(self, runtime: Runtime) -> None:
+        # Imported here, where it is complete (services import this module): a function-level
+        # import on every delivery costs more than the rest of hand_over.
+        from overcast import services
+
+        self._services = services
         self._runtime = runtime
         self._subscribers: dict[str, list[Callable[[Any], Any]]] = defaultdict(list)
+        self.outbox = Outbox(runtime, self.hand_over)
 
     # -- publish / subscribe ------------------------------------------------------------------
 
@@ -70,17 +114,34 @@ class Bus:
 
     async def deliver_now(self, target_arn: str, message: Any, **options: Any) -> Any:
         """Deliver once, now; raises DeliveryError if the target refuses or does not exist."""
-        service = arn_service(target_arn)
-        runtime = self._runtime
-        from overcast import services
-
-        if service not in services.implemented() or not runtime.config.service_enabled(service):
-            raise DeliveryError(f"Overcast does not run {service}, the service of {target_arn}", False)
-        provider = runtime.provider(service)
-        result = provider.deliver(target_arn, message, **options)
+        result = self.hand_over(target_arn, message, **options)
         if inspect.isawaitable(result):
             result = await result
         return result
+
+    def hand_over(self, target_arn: str, message: Any, **options: Any) -> Any:
+        """Call the target's deliver: its result, or the awaitable of a target that delivers
+        asynchronously (a provider's deliver either does its work before it returns, or
+        returns a coroutine that does it all). Raises DeliveryError if refused."""
+        service = arn_service(target_arn)
+        runtime = self._runtime
+        services = self._services
+        if service not in services.implemented() or not runtime.config.service_enabled(service):
+            raise DeliveryError(f"Overcast does not run {service}, the service of {target_arn}", False)
+        return runtime.provider(service).deliver(target_arn, message, **options)
+
+    def try_deliver(self, target_arn: str, message: Any, **options: Any) -> bool:
+        """Deliver now, synchronously, if the target takes deliveries that way: True once it
+        took the message, False (nothing done) when its deliver is a coroutine, which only
+        deliver() or deliver_now() can await. Raises DeliveryError if refused. Called inside a
+        store transaction, the target's writes join it."""
+        result = self.hand_over(target_arn, message, **options)
+        if inspect.iscoroutine(result):
+            result.close()  # not started: its work is left to the caller's fallback
+            return False
+        if inspect.isawaitable(result):
+            self._runtime.spawn(_call(lambda: result), f"deliver {target_arn}")
+        return True
 
     def deliver(
         self,
@@ -89,38 +150,27 @@ class Bus:
         *,
         attempts: int = 3,
         backoff: float = 1.0,
-        on_failure: Callable[[Any, str], Any] | None = None,
+        delays: Sequence[float] | None = None,
+        on_failure: str | None = None,
+        failure_args: dict | None = None,
         **options: Any,
     ) -> None:
-        """Deliver in the background: up to `attempts` tries, waiting backoff, 2×backoff, ...
-        between them."""
-        self._runtime.spawn(
-            self._deliver(target_arn, message, attempts, backoff, on_failure, options),
-            name=f"deliver {target_arn}",
-        )
+        """Deliver in the background, durably: up to `attempts` tries, waiting backoff,
+        2×backoff, ... between them (or the waits `delays` lists), then the failure handler
+        registered as `on_failure`. Message, options and failure_args are stored: JSON-like
+        values (and bytes)."""
+        schedule = backoff_delays(attempts, backoff) if delays is None else list(delays)
+        entry = new_entry(target_arn, message, options, schedule, on_failure, failure_args, time.time())
+        self.outbox.add(entry)
 
-    async def _deliver(self, target_arn, message, attempts, backoff, on_failure, options) -> None:
-        reason = ""
-        for attempt in range(max(1, attempts)):
-            if attempt:
-                await asyncio.sleep(backoff * 2 ** (attempt - 1))
-            try:
-                await self.deliver_now(target_arn, message, **options)
-                return
-            except DeliveryError as error:
-                reason = str(error)
-                if not error.retryable:
-                    break
-            except Exception as error:  # a provider bug must not lose the message silently
-                log.exception("delivery to %s failed", target_arn)
-                reason = f"{type(error).__name__}: {error}"
-        if on_failure is not None:
-            try:
-                await _call(on_failure, message, reason)
-                return
-            except Exception:
-                log.exception("the failure handler for %s failed", target_arn)
-        log.warning("message to %s dropped after %d attempt(s): %s", target_arn, attempts, reason)
+    def register_failure_handler(self, name: str, handler: FailureHandler) -> None:
+        """Name `handler(message, reason, failure_args)` as "<service>.<name>" for deliver's
+        on_failure. It runs synchronously, inside the transaction that removes the entry."""
+        self.outbox.register(name, handler)
+
+    def resume(self) -> None:
+        """Resume the deliveries a previous run left pending (called once the loop runs)."""
+        self.outbox.resume()
 
 
 async def _call(callback: Callable, *args: Any) -> None:

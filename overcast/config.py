@@ -35,6 +35,11 @@ TUNINGS: dict[str, Tuning] = {
         ),
         Tuning("OVERCAST_S3_RESTORE_SECONDS", 1, "seconds an S3 RestoreObject of an archived object takes"),
         Tuning("OVERCAST_SNS_RETRY_DELAY_SCALE", 1, "factor on SNS's HTTP/S retry waits"),
+        Tuning(
+            "OVERCAST_DELIVERY_HOLD_SECONDS",
+            0,
+            "seconds every delivery between services waits before its first attempt",
+        ),
         Tuning("OVERCAST_DYNAMODB_TTL_INTERVAL", 5, "seconds between DynamoDB TTL sweeps", 0.01),
         Tuning("OVERCAST_LAMBDA_IDLE_SECONDS", 300, "seconds a warm Lambda environment is kept unused", 0.01),
         Tuning(

@@ -148,7 +148,8 @@ class Runtime:
 
     def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run background work on `loop` (the server's), and start the services that have work
-        to resume: those with state in the store, and those that always run (AUTOSTART)."""
+        to resume: those with state in the store, those that always run (AUTOSTART), and the
+        owners of pending deliveries (whose schedules resume)."""
         self.loop = loop
         pending, self._pending = self._pending, []
         for coroutine, name in pending:
@@ -157,6 +158,7 @@ class Runtime:
         for service in sorted(wanted):
             if self.config.service_enabled(service):
                 self.provider(service)
+        self.bus.resume()  # deliveries a previous run left pending, with their owners started
         if self.config.enforce_iam:
             # IAM's request check authorizes every request from the first one, whichever
             # services are enabled.

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 from scenarios import AwsCall, Scenario
 
 BUCKET = "bench-objects"
+NOTIFY_BUCKET = "bench-objects-notify"
 LIST_BUCKET = "bench-objects-100k"
 LIST_KEYS = 100_000
 SMALL = b"s" * 1024
@@ -32,6 +33,21 @@ def _setup_objects(make_client) -> None:
     s3.put_object(Bucket=BUCKET, Key="large.bin", Body=LARGE)
 
 
+def _setup_notifying(make_client) -> None:
+    """A bucket whose every new object is announced to an SQS queue."""
+    s3, sqs = make_client("s3"), make_client("sqs")
+    if not _bucket(s3, NOTIFY_BUCKET):
+        return
+    url = sqs.create_queue(QueueName="bench-objects-notify")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=NOTIFY_BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+
+
 def _setup_listing(make_client) -> None:
     s3 = make_client("s3")
     if not _bucket(s3, LIST_BUCKET):
@@ -52,6 +68,12 @@ SCENARIOS = (
         summary="S3 PutObject of 1 KiB (overwriting one key; body and row written)",
         requests=(AwsCall("s3", "PutObject", {"Bucket": BUCKET, "Key": "put.bin", "Body": SMALL}),),
         setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-put-object-notify-sqs",
+        summary="S3 PutObject of 1 KiB to a bucket that notifies an SQS queue (row, outbox, enqueue)",
+        requests=(AwsCall("s3", "PutObject", {"Bucket": NOTIFY_BUCKET, "Key": "put.bin", "Body": SMALL}),),
+        setup=_setup_notifying,
     ),
     Scenario(
         name="s3-get-object-1k",

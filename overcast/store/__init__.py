@@ -227,6 +227,7 @@ class Store:
         self._declared: dict[str, tuple[TableLayout, ...]] = {}
         self._file_services: set[str] = set()
         self._reset_hooks: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._closed = False
 
     @classmethod
@@ -297,6 +298,8 @@ class Store:
             depth = self._depth
             savepoint = f"overcast_{depth}"
             token = None
+            # after_commit callbacks registered inside this block; undone with its writes.
+            hooks_mark = len(self._after_commit)
             if depth == 0:
                 self._backend.begin()
                 token = self._owns_transaction.set(True)
@@ -314,11 +317,27 @@ class Store:
                     self._backend.rollback()
                 else:
                     self._backend.rollback_to(savepoint)
+                del self._after_commit[hooks_mark:]
                 raise
             finally:
                 self._depth = depth
                 if token is not None:
                     self._owns_transaction.reset(token)
+            if depth == 0 and self._after_commit:
+                committed, self._after_commit = self._after_commit, []
+                for callback in committed:
+                    callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` once the writes made so far are committed: at once outside a
+        transaction; inside one, when the outermost block commits, and never if the writes
+        are undone. It runs under the store's lock: it must be quick (schedule work) and must
+        not raise."""
+        with self._lock:
+            if self._depth and self._owns_transaction.get():
+                self._after_commit.append(callback)
+                return
+        callback()
 
     def _check_transaction_owner(self) -> None:
         # Called with the lock held and a transaction open, hence opened on this thread.

@@ -93,23 +93,24 @@ def test_exhausted_delivery_reaches_the_failure_handler(runtime, monkeypatch):
     failed = []
 
     async def scenario():
+        runtime.bus.register_failure_handler(
+            "sqs.test", lambda message, reason, args: failed.append((message, reason, args))
+        )
         runtime.bus.deliver(
-            "arn:aws:sqs:us-east-1:000000000000:q",
-            "m",
-            attempts=2,
-            backoff=0.01,
-            on_failure=lambda message, reason: failed.append((message, reason)),
+            "arn:aws:sqs:us-east-1:000000000000:q", "m", attempts=2, backoff=0.01, on_failure="sqs.test"
         )
         runtime.bus.deliver(
             "arn:aws:sqs:us-east-1:000000000000:missing",
             "m2",
             backoff=0.01,
-            on_failure=lambda message, reason: failed.append((message, reason)),
+            on_failure="sqs.test",
+            failure_args={"dead_letter": "x"},
         )
         await asyncio.sleep(0.2)
 
     run(runtime, scenario)
-    assert sorted(failed) == [("m", "busy"), ("m2", "no such queue")]
+    assert sorted(failed) == [("m", "busy", {}), ("m2", "no such queue", {"dead_letter": "x"})]
+    assert runtime.bus.outbox.pending() == 0
 
 
 def test_delivery_to_a_service_overcast_does_not_run_is_refused(runtime):

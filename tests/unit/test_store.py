@@ -519,6 +519,27 @@ def test_exception_through_nested_blocks_rolls_back_all(store: Store) -> None:
     assert table.count(SC) == 0
 
 
+def test_after_commit_runs_once_the_writes_are_committed(store: Store) -> None:
+    called: list[str] = []
+    store.after_commit(lambda: called.append("outside"))
+    assert called == ["outside"]
+    with store.transaction():
+        store.after_commit(lambda: called.append("outer"))
+        with pytest.raises(RuntimeError), store.transaction():
+            store.after_commit(lambda: called.append("undone savepoint"))
+            raise RuntimeError("inner")
+        with store.transaction():
+            store.after_commit(lambda: called.append("inner"))
+        assert called == ["outside"]
+    assert called == ["outside", "outer", "inner"]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.after_commit(lambda: called.append("rolled back"))
+        raise RuntimeError("outer")
+    with store.transaction():
+        pass
+    assert called == ["outside", "outer", "inner"]
+
+
 def test_other_threads_writes_wait_for_a_transaction_and_are_not_rolled_back(store: Store) -> None:
     table = store.table("svc", "t")
     in_transaction = threading.Event()

@@ -358,7 +358,8 @@ class NotificationOperations:
     ) -> None:
         """An object changed; event_name as AWS names it without the "s3:" prefix
         ("ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ...). Delivers to the
-        bucket's notification configuration."""
+        bucket's notification configuration through the bus's outbox: call it inside the store
+        transaction that writes the change, so the two commit together."""
         if context.extra.get("lifecycle") and event_name.startswith("ObjectRemoved:"):
             # What the lifecycle worker deletes, AWS announces as lifecycle expirations.
             event_name = "LifecycleExpiration:" + event_name.partition(":")[2]

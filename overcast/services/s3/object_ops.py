@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
@@ -380,31 +381,32 @@ class ObjectOperations:
         event: str,
         bypass_governance: bool = False,
     ) -> None:
-        """Make record the key's newest version; a replaced null version's lock is checked first."""
-        if (
+        """Make record the key's newest version; a replaced null version's lock is checked first.
+        Its event notifications are enqueued in the transaction that writes it: a crash loses
+        both or neither."""
+        announce = self.wants_events(bucket)
+        # Never versioned and no object lock: the key's one row is replaced, and of the version
+        # it held only the body file matters. (That one row alone needs no transaction.)
+        replace_only = (
             bucket.get("Versioning") is None
             and not record.get("DeleteMarker")
             and self.lock_configuration(bucket) is None
-        ):
-            # Never versioned and no object lock: the key's one row is replaced, and of the
-            # version it held only the body file matters.
-            self._committed(context, bucket, record, event, self.data.replace_current(bucket, record))
-            return
-        current = self.data.current(bucket, record["Key"])
-        if record["VersionId"] == "null":
-            replaced = self.data.null_version(bucket, record["Key"], current)
-            if replaced is not None and not replaced.get("DeleteMarker"):
-                self.check_object_lock(context, bucket, replaced, bypass_governance)
-        with self.store.transaction():
-            garbage = self.data.put_version(bucket, record, current)
-        self._committed(context, bucket, record, event, garbage)
-
-    def _committed(  # type: ignore[misc]
-        self: Provider, context: RequestContext, bucket: dict, record: dict, event: str, garbage: list[str]
-    ) -> None:
+        )
+        current = None
+        if not replace_only:
+            current = self.data.current(bucket, record["Key"])
+            if record["VersionId"] == "null":
+                replaced = self.data.null_version(bucket, record["Key"], current)
+                if replaced is not None and not replaced.get("DeleteMarker"):
+                    self.check_object_lock(context, bucket, replaced, bypass_governance)
+        with self.store.transaction() if announce or not replace_only else nullcontext():
+            if replace_only:
+                garbage = self.data.replace_current(bucket, record)
+            else:
+                garbage = self.data.put_version(bucket, record, current)
+            if announce:
+                self.object_event(context, bucket, event, event_object(record))
         self.data.remove_files(garbage)
-        if self.wants_events(bucket):
-            self.object_event(context, bucket, event, event_object(record))
 
     def _check_write_conditions(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
         if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
@@ -715,11 +717,11 @@ class ObjectOperations:
                 self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
+                self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
             self.data.remove_files(garbage)
             output: dict[str, Any] = {"VersionId": version_id}
             if record.get("DeleteMarker"):
                 output["DeleteMarker"] = True
-            self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
             return output
         versioning = bucket.get("Versioning")
         if not versioning:
@@ -729,8 +731,8 @@ class ObjectOperations:
             self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
+                self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
             self.data.remove_files(garbage)
-            self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
             return {}
         order, new_id = self.data.new_version(versioning == "Enabled")
         marker = {

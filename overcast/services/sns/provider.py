@@ -38,12 +38,12 @@ from overcast.services.sns.models import (
     topic_not_found,
 )
 from overcast.services.sns.platform import PlatformOperations
-from overcast.services.sns.publish import PublishOperations
+from overcast.services.sns.publish import DEAD_LETTER, PublishOperations
 from overcast.services.sns.signing import Signer
 from overcast.services.sns.subscriptions import SubscriptionOperations
 from overcast.store import scope
 
-log = logging.getLogger("overcast.sns")
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 TAG_RULES = TagRules(
@@ -149,6 +149,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         self.init_publishing()
         self.init_platform()
         self._load()
+        self.runtime.bus.register_failure_handler(DEAD_LETTER, self.dead_letter)
 
     def state_replaced(self) -> None:
         self.signer.reload()

@@ -12,7 +12,6 @@ key in signing.py (SignatureVersion 1: SHA1, 2: SHA256, per the topic).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import itertools
@@ -45,7 +44,10 @@ if TYPE_CHECKING:
     # (python/mypy#7191), hence the `type: ignore[misc]` on each of their `def` lines.
     from overcast.services.sns.provider import Provider
 
-log = logging.getLogger("overcast.sns")
+log = logging.getLogger(__name__)
+
+#: The name of SNS's failure handler for deliveries (Provider.dead_letter).
+DEAD_LETTER = "sns.dead_letter"
 
 MAX_MESSAGE_BYTES = 262144
 MAX_BATCH = 10
@@ -182,6 +184,25 @@ class Notification:
         self.base_url = base_url
         self._signatures: dict[str, str] = {}
         self._envelopes: dict[str, tuple[str, str]] = {}
+
+    def record(self) -> dict:
+        """What the outbox keeps of the notification until it is fanned out."""
+        return {
+            "message_id": self.message_id, "message": self.message, "texts": self.texts,
+            "subject": self.subject, "attributes": self.attributes, "timestamp": self.timestamp,
+            "group_id": self.group_id, "dedup_id": self.dedup_id, "sequence": self.sequence,
+            "base_url": self.base_url,
+        }  # fmt: skip
+
+    @classmethod
+    def restore(cls, topic: Topic, record: dict) -> Notification:
+        note = cls.__new__(cls)
+        note.topic = topic
+        for name, value in record.items():
+            setattr(note, name, value)
+        note._signatures = {}
+        note._envelopes = {}
+        return note
 
     def text_for(self, protocol: str) -> str:
         texts = self.texts
@@ -331,7 +352,7 @@ class PublishOperations:
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
-            self.runtime.spawn(self._fan_out((note,)), "sns publish")
+            self.fan_out_later(note)
         return output
 
     def publish_batch(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -389,7 +410,9 @@ class PublishOperations:
             if note is not None:
                 notes.append(note)
         if notes and topic.subscriptions:
-            self.runtime.spawn(self._fan_out(tuple(notes)), "sns publish batch")
+            with self.store.transaction():
+                for note in notes:
+                    self.fan_out_later(note)
         return {"Successful": successful, "Failed": failed}
 
     def deliver(  # type: ignore[misc]
@@ -402,10 +425,21 @@ class PublishOperations:
         group_id: str | None = None,
         deduplication_id: str | None = None,
         message_structure: str | None = None,
+        fan_out: bool = False,
+        endpoint: str | None = None,
+        headers: dict | None = None,
         **_: Any,
-    ) -> dict:
+    ) -> Any:
         """Publish on behalf of another service (S3 notifications, Lambda destinations, alarms)
-        exactly as Publish would; DeliveryError(retryable=False) when SNS refuses it."""
+        exactly as Publish would; DeliveryError(retryable=False) when SNS refuses it.
+
+        SNS's own outbox entries come back here too: `fan_out` carries an accepted
+        notification (its record) to the topic's subscriptions; a subscription ARN with an
+        `endpoint` is one HTTP/S POST of a notification or confirmation."""
+        if fan_out:
+            return self._fan_out_recorded(target_arn, message)  # synchronous: one transaction
+        if endpoint is not None:
+            return self._post_once(endpoint, message, headers or {})
         topic = self.topics.get(target_arn)
         if topic is None:
             raise DeliveryError(f"Topic does not exist: {target_arn}", retryable=False)
@@ -420,7 +454,7 @@ class PublishOperations:
         except ServiceError as error:
             raise DeliveryError(f"{error.code}: {error.message}", retryable=False) from None
         if note is not None and topic.subscriptions:
-            self.runtime.spawn(self._fan_out((note,)), "sns deliver")
+            self.fan_out_later(note)
         return output
 
     def _prepare(self: Provider, topic: Topic, entry: dict, texts: dict | None, base_url: str):  # type: ignore[misc]
@@ -461,7 +495,21 @@ class PublishOperations:
 
     # -- fan-out ------------------------------------------------------------------------------
 
-    async def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:  # type: ignore[misc]
+    def fan_out_later(self: Provider, note: Notification) -> None:  # type: ignore[misc]
+        """Hand the accepted notification to the outbox: it reaches the subscriptions even if
+        Overcast stops before it is fanned out."""
+        self.runtime.bus.deliver(note.topic.arn, note.record(), attempts=1, fan_out=True)
+
+    def _fan_out_recorded(self: Provider, topic_arn: str, record: dict) -> None:  # type: ignore[misc]
+        topic = self.topics.get(topic_arn)
+        if topic is None:
+            raise DeliveryError(f"Topic does not exist: {topic_arn}", retryable=False)
+        self._fan_out((Notification.restore(topic, record),))
+
+    def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:  # type: ignore[misc]
+        """Deliver each notification to the subscriptions it passes the filter of. It runs in
+        the outbox's transaction: what SQS and Lambda take at once commits with the removal of
+        the fan-out's entry; HTTP/S deliveries and retries become outbox entries of their own."""
         for note in notes:
             for subscription in list(note.topic.subscriptions.values()):
                 if subscription.pending:
@@ -472,11 +520,11 @@ class PublishOperations:
                 ):
                     continue
                 try:
-                    await self._deliver_one(note, subscription)
+                    self._deliver_one(note, subscription)
                 except Exception:  # one subscription's failure must not starve the others
                     log.exception("delivery to %s failed", subscription.arn)
 
-    async def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:  # type: ignore[misc]
+    def _deliver_one(self: Provider, note: Notification, subscription: Subscription) -> None:  # type: ignore[misc]
         protocol = subscription.protocol
         if protocol == "sqs":
             options: dict = {}
@@ -490,21 +538,11 @@ class PublishOperations:
             if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
                 options["group_id"] = note.group_id
                 options["deduplication_id"] = note.dedup_id
-            bus = self.runtime.bus
-            try:
-                await bus.deliver_now(subscription.endpoint, body, **options)
-            except DeliveryError as error:
-                if error.retryable:
-                    bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0,
-                                on_failure=self._dead_letter(subscription, options), **options)  # fmt: skip
-                else:
-                    self._dead_letter(subscription, options)(body, str(error))
+            self._send(subscription, body, options)
         elif protocol == "lambda":
-            on_failure = self._dead_letter(
-                subscription, {}, note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
-            )
-            self.runtime.bus.deliver(subscription.endpoint, note.lambda_event(self.signer, subscription.arn),
-                                     attempts=3, backoff=1.0, on_failure=on_failure, invocation_type="Event")  # fmt: skip
+            dead_body = note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
+            self._send(subscription, note.lambda_event(self.signer, subscription.arn),
+                             {"invocation_type": "Event"}, dead_body)  # fmt: skip
         elif protocol in ("http", "https"):
             text = note.text_for(protocol)
             headers = {
@@ -518,12 +556,11 @@ class PublishOperations:
                 body = text
             else:
                 body = note.envelope(self.signer, text, subscription.arn)
-            self.runtime.spawn(self._post(note.topic, subscription, body, headers), "sns http delivery")
+            self._post_later(note.topic, subscription, body, headers, dead_letter=True)
         elif protocol == "firehose":
             body = note.text_for("firehose") if subscription.raw else note.envelope(
                 self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
-            self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0,
-                                     on_failure=self._dead_letter(subscription, {}))  # fmt: skip
+            self._send(subscription, body, {})
         else:  # email, email-json, sms, application: recorded, not sent
             text = note.text_for(protocol)
             if protocol == "application":
@@ -546,28 +583,54 @@ class PublishOperations:
                 record["PhoneNumber"] = subscription.endpoint
             self.record(note.topic.account, note.topic.region, record)
 
-    def _dead_letter(self: Provider, subscription: Subscription, options: dict, body: str | None = None):  # type: ignore[misc]
-        """The on_failure of a delivery: the message goes to the subscription's dead-letter
-        queue, or is logged as lost when it has none."""
-        target = subscription.dead_letter_arn
+    def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
+              dead_body: str | None = None) -> None:  # fmt: skip
+        """Deliver through the bus: at once when the target takes it synchronously (no outbox
+        row of its own), else by a durable delivery retried three times, then dead-lettered."""
         bus = self.runtime.bus
-
-        def on_failure(message: Any, reason: str) -> None:
-            payload = body if body is not None else message
-            if target is None:
-                log.warning("SNS message to %s dropped (no dead-letter queue): %s", subscription.arn, reason)
+        # A dead-lettered Lambda event goes to the queue as the SNS envelope (dead_body).
+        failure_args = self._dead_letter_args(subscription, options if dead_body is None else {}, dead_body)
+        try:
+            if bus.try_deliver(subscription.endpoint, body, **options):
                 return
-            dead_options = dict(options)
-            if not target.endswith(".fifo"):
-                dead_options.pop("group_id", None)
-                dead_options.pop("deduplication_id", None)
-            bus.deliver(target, payload, attempts=3, backoff=1.0, **dead_options)
+        except DeliveryError as error:
+            if not error.retryable:
+                self.dead_letter(body, str(error), failure_args)
+                return
+        bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
+                    failure_args=failure_args, **options)  # fmt: skip
 
-        return on_failure
+    @staticmethod
+    def _dead_letter_args(subscription: Subscription, options: dict, body: str | None = None) -> dict:
+        args: dict = {"subscription": subscription.arn, "dead_letter": subscription.dead_letter_arn}
+        if options:
+            args["options"] = options
+        if body is not None:
+            args["body"] = body
+        return args
 
-    async def _post(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,  # type: ignore[misc]
-                    dead_letter: bool = True) -> bool:  # fmt: skip
-        """POST to an HTTP/S endpoint on the delivery policy's schedule; True once delivered."""
+    def dead_letter(self: Provider, message: Any, reason: str, args: dict) -> None:  # type: ignore[misc]
+        """The failure handler "sns.dead_letter": a delivery that failed for good goes to the
+        subscription's dead-letter queue (as it was when the delivery was made), or is logged
+        as lost when it has none."""
+        target = args.get("dead_letter")
+        if target is None:
+            log.warning(
+                "SNS message to %s dropped (no dead-letter queue): %s", args.get("subscription"), reason
+            )
+            return
+        dead_options = dict(args.get("options") or {})
+        if not target.endswith(".fifo"):
+            dead_options.pop("group_id", None)
+            dead_options.pop("deduplication_id", None)
+        payload = args.get("body", message)
+        self.runtime.bus.deliver(target, payload, attempts=3, backoff=1.0, **dead_options)
+
+    def _post_later(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,  # type: ignore[misc]
+                    dead_letter: bool) -> None:  # fmt: skip
+        """POST to an HTTP/S endpoint through the outbox, retried on the delivery policy's
+        schedule (scaled by OVERCAST_SNS_RETRY_DELAY_SCALE); a POST counts as delivered when
+        the endpoint answers below 500."""
         policy = delivery.effective_subscription_policy(
             topic.attributes.get("DeliveryPolicy"), subscription.attributes.get("DeliveryPolicy")
         )
@@ -575,25 +638,21 @@ class PublishOperations:
             "headerContentType"
         ) or "text/plain; charset=UTF-8"
         headers = {"Content-Type": content_type, "User-Agent": delivery.USER_AGENT, **headers}
-        payload = body.encode()
-        delays = delivery.retry_delays(policy["healthyRetryPolicy"])
-        reason = ""
-        for attempt in range(len(delays) + 1):
-            if attempt:
-                await asyncio.sleep(delays[attempt - 1] * self.retry_scale)
-            try:
-                status = await delivery.post(subscription.endpoint, payload, headers)
-            except (TimeoutError, OSError, ValueError) as error:
-                reason = f"{type(error).__name__}: {error}"
-                continue
-            if status < 500:
-                return True
-            reason = f"HTTP {status}"
-        if dead_letter:
-            self._dead_letter(subscription, {})(body, reason)
-        else:
-            log.warning("SNS could not reach %s: %s", subscription.endpoint, reason)
-        return False
+        delays = [delay * self.retry_scale for delay in delivery.retry_delays(policy["healthyRetryPolicy"])]
+        self.runtime.bus.deliver(
+            subscription.arn, body, delays=delays, endpoint=subscription.endpoint, headers=headers,
+            on_failure=DEAD_LETTER if dead_letter else None,
+            failure_args=self._dead_letter_args(subscription, {}) if dead_letter else None,
+        )  # fmt: skip
+
+    @staticmethod
+    async def _post_once(url: str, body: str, headers: dict) -> None:
+        try:
+            status = await delivery.post(url, body.encode(), headers)
+        except (TimeoutError, OSError, ValueError) as error:
+            raise DeliveryError(f"SNS could not reach {url}: {type(error).__name__}: {error}") from None
+        if status >= 500:
+            raise DeliveryError(f"SNS could not deliver to {url}: HTTP {status}")
 
     # -- confirmations and records ------------------------------------------------------------
 
@@ -623,9 +682,7 @@ class PublishOperations:
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
-            self.runtime.spawn(
-                self._post(topic, subscription, body, headers, dead_letter=False), "sns confirmation"
-            )
+            self._post_later(topic, subscription, body, headers, dead_letter=False)
         elif subscription.protocol == "sqs":
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0)

@@ -203,10 +203,11 @@ class SubscriptionOperations:
         if subscription.pending:
             subscription.token = secrets.token_hex(64)
         self.refresh(subscription)
-        self.save_subscription(subscription)
+        with self.store.transaction():  # the confirmation's delivery commits with the subscription
+            self.save_subscription(subscription)
+            if subscription.pending:
+                self.send_confirmation(context, topic, subscription, "SubscriptionConfirmation")
         self._index(topic, subscription)
-        if subscription.pending:
-            self.send_confirmation(context, topic, subscription, "SubscriptionConfirmation")
         pending = subscription.pending and not params.get("ReturnSubscriptionArn")
         return {"SubscriptionArn": "pending confirmation" if pending else subscription.arn}
 
@@ -280,12 +281,13 @@ class SubscriptionOperations:
                 raise invalid("Invalid parameter: SubscriptionId")
             return {}  # already gone: AWS answers success
         topic = self.topics[subscription.topic_arn]
-        self.t_subscriptions.delete(scope(topic.account, topic.region), subscription.key)
+        with self.store.transaction():
+            self.t_subscriptions.delete(scope(topic.account, topic.region), subscription.key)
+            if subscription.protocol in ("http", "https"):
+                self.send_confirmation(context, topic, subscription, "UnsubscribeConfirmation")
         topic.subscriptions.pop(arn, None)
         self.subscriptions.pop(arn, None)
         self.tokens.pop(subscription.token, None)
-        if subscription.protocol in ("http", "https"):
-            self.send_confirmation(context, topic, subscription, "UnsubscribeConfirmation")
         return {}
 
     @staticmethod
