@@ -9,20 +9,11 @@ import re
 
 import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.hooks import GlobalHooks, ServiceHooks
 from overcast.http import Request
-from overcast.runtime import Runtime
 from overcast.services.base import BaseProvider, HostRoute, arn_account, overrides
-
-
-@pytest.fixture
-def runtime():
-    runtime = Runtime(Config(data_dir=None))
-    yield runtime
-    runtime.close()
 
 
 class Plain(BaseProvider):

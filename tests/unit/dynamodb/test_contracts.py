@@ -6,18 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
-from overcast.runtime import Runtime
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
-
-
-@pytest.fixture
-def runtime():
-    runtime = Runtime(Config(data_dir=None))
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ import json
 
 import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
-from overcast.runtime import Runtime
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps(
@@ -21,13 +19,6 @@ TRUST = json.dumps(
     }
 )
 SAML_METADATA = '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>'
-
-
-@pytest.fixture
-def runtime():
-    runtime = Runtime(Config(data_dir=None))
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -8,18 +8,9 @@ import asyncio
 
 import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
-from overcast.runtime import Runtime
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
-
-
-@pytest.fixture
-def runtime():
-    runtime = Runtime(Config(data_dir=None))
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -6,17 +6,8 @@ import json
 
 import pytest
 
-from overcast.config import Config
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.runtime import Runtime
-
-
-@pytest.fixture
-def runtime():
-    instance = Runtime(Config(data_dir=None))
-    yield instance
-    instance.close()
 
 
 def test_service_gets_role_credentials_only_if_trusted(runtime):

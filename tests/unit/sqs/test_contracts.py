@@ -11,20 +11,11 @@ import time
 import pytest
 
 from overcast.bus import DeliveryError
-from overcast.config import Config
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.runtime import Runtime
 from overcast.services.sqs import messages as messages_module
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
-
-
-@pytest.fixture
-def runtime():
-    runtime = Runtime(Config(data_dir=None))
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture
