@@ -168,65 +168,70 @@ class EventsMixin(MappingsMixin):
     async def _finish(  # type: ignore[misc]
         self: Provider, scope: str, key: str, event: dict, outcome, condition: str, invoke_config: dict
     ) -> None:
-        self.async_queue.delete(scope, key)
-        account, region = scope.split("/")
-        name, qualifier = event["name"], event["qualifier"]
-        destinations = invoke_config.get("DestinationConfig") or {}
-        kind = "OnSuccess" if condition == "Success" else "OnFailure"
-        target = (destinations.get(kind) or {}).get("Destination")
-        if target:
-            try:
-                request_payload = json.loads(event["payload"])
-            except ValueError:
-                request_payload = event["payload"]
-            record: dict[str, Any] = {
-                "version": "1.0",
-                "timestamp": _iso_now(),
-                "requestContext": {
-                    "requestId": event["request_id"],
-                    "functionArn": function_arn(account, region, name, qualifier or "$LATEST"),
-                    "condition": condition,
-                    "approximateInvokeCount": event["attempts"],
-                },
-                "requestPayload": request_payload,
-            }
-            if outcome is not None:
-                response_context = {"statusCode": 200, "executedVersion": outcome.version}
-                if outcome.error is not None:
-                    response_context["functionError"] = "Unhandled"
-                    response_payload = outcome.error
-                else:
-                    try:
-                        response_payload = json.loads(outcome.payload) if outcome.payload else None
-                    except ValueError:
-                        response_payload = outcome.payload.decode("utf-8", "replace")
-                record["responseContext"] = response_context
-                record["responsePayload"] = response_payload
-            message: Any = record if target.split(":")[2] == "lambda" else json.dumps(record)
-            self.runtime.bus.deliver(target, message, source="lambda")
-            return
-        if condition == "Success":
-            return
-        version_record = self.functions.get(scope, name)
-        dead_letter = ((version_record or {}).get("config", {}).get("DeadLetterConfig") or {}).get(
-            "TargetArn"
-        )
-        if dead_letter:
-            error = (outcome.error if outcome is not None else None) or {"errorMessage": condition}
-            attributes = {
-                "RequestID": {"DataType": "String", "StringValue": event["request_id"]},
-                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                "ErrorMessage": {
-                    "DataType": "String",
-                    "StringValue": str(error.get("errorMessage", ""))[:1024],
-                },
-            }
-            self.runtime.bus.deliver(dead_letter, event["payload"], attributes=attributes, source="lambda")
-            return
-        log.warning(
-            "async event %s for %s dropped after %d attempt(s): %s",
-            event["request_id"],
-            name,
-            event["attempts"],
-            condition,
-        )
+        # The event leaves the queue in the transaction that hands its outcome on (a destination
+        # or dead-letter delivery in the outbox): a crash loses neither, nor delivers both.
+        with self.store.transaction():
+            self.async_queue.delete(scope, key)
+            account, region = scope.split("/")
+            name, qualifier = event["name"], event["qualifier"]
+            destinations = invoke_config.get("DestinationConfig") or {}
+            kind = "OnSuccess" if condition == "Success" else "OnFailure"
+            target = (destinations.get(kind) or {}).get("Destination")
+            if target:
+                try:
+                    request_payload = json.loads(event["payload"])
+                except ValueError:
+                    request_payload = event["payload"]
+                record: dict[str, Any] = {
+                    "version": "1.0",
+                    "timestamp": _iso_now(),
+                    "requestContext": {
+                        "requestId": event["request_id"],
+                        "functionArn": function_arn(account, region, name, qualifier or "$LATEST"),
+                        "condition": condition,
+                        "approximateInvokeCount": event["attempts"],
+                    },
+                    "requestPayload": request_payload,
+                }
+                if outcome is not None:
+                    response_context = {"statusCode": 200, "executedVersion": outcome.version}
+                    if outcome.error is not None:
+                        response_context["functionError"] = "Unhandled"
+                        response_payload = outcome.error
+                    else:
+                        try:
+                            response_payload = json.loads(outcome.payload) if outcome.payload else None
+                        except ValueError:
+                            response_payload = outcome.payload.decode("utf-8", "replace")
+                    record["responseContext"] = response_context
+                    record["responsePayload"] = response_payload
+                message: Any = record if target.split(":")[2] == "lambda" else json.dumps(record)
+                self.runtime.bus.deliver(target, message, source="lambda")
+                return
+            if condition == "Success":
+                return
+            version_record = self.functions.get(scope, name)
+            dead_letter = ((version_record or {}).get("config", {}).get("DeadLetterConfig") or {}).get(
+                "TargetArn"
+            )
+            if dead_letter:
+                error = (outcome.error if outcome is not None else None) or {"errorMessage": condition}
+                attributes = {
+                    "RequestID": {"DataType": "String", "StringValue": event["request_id"]},
+                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                    "ErrorMessage": {
+                        "DataType": "String",
+                        "StringValue": str(error.get("errorMessage", ""))[:1024],
+                    },
+                }
+                self.runtime.bus.deliver(
+                    dead_letter, event["payload"], attributes=attributes, source="lambda"
+                )
+                return
+            log.warning(
+                "async event %s for %s dropped after %d attempt(s): %s",
+                event["request_id"],
+                name,
+                event["attempts"],
+                condition,
+            )

@@ -182,8 +182,9 @@ class AccessOperations:
             )
         self._check_acl_write(bucket, grants, bucket["Account"])
         obj = await self.config_object(context, bucket, params)
-        self.configs.put_object(bucket, "acl", obj["Key"], obj.get("VersionId"), grants)
-        self.object_event(context, bucket, "ObjectAcl:Put", obj)
+        with self.store.transaction():  # the event commits with the change it announces
+            self.configs.put_object(bucket, "acl", obj["Key"], obj.get("VersionId"), grants)
+            self.object_event(context, bucket, "ObjectAcl:Put", obj)
         return {}
 
     # -- public access block ----------------------------------------------------------------

@@ -493,8 +493,9 @@ class BucketConfigOperations(
         bucket = self.config_bucket(context, params)
         tags = validate_tags((params.get("Tagging") or {}).get("TagSet") or [], MAX_OBJECT_TAGS)
         obj = await self.config_object(context, bucket, params)
-        self.configs.put_object(bucket, "tags", obj["Key"], obj.get("VersionId"), tags)
-        self.object_event(context, bucket, "ObjectTagging:Put", obj)
+        with self.store.transaction():  # the event commits with the change it announces
+            self.configs.put_object(bucket, "tags", obj["Key"], obj.get("VersionId"), tags)
+            self.object_event(context, bucket, "ObjectTagging:Put", obj)
         return self._version_output(obj)
 
     async def get_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -506,8 +507,9 @@ class BucketConfigOperations(
     async def delete_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         obj = await self.config_object(context, bucket, params)
-        self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
-        self.object_event(context, bucket, "ObjectTagging:Delete", obj)
+        with self.store.transaction():
+            self.configs.delete_object(bucket, "tags", obj["Key"], obj.get("VersionId"))
+            self.object_event(context, bucket, "ObjectTagging:Delete", obj)
         return self._version_output(obj)
 
     @staticmethod

@@ -439,11 +439,11 @@ class LifecycleOperations:
         if target is None or _CLASS_ORDER.get(current, 0) >= _CLASS_ORDER[target]:
             return
         try:
-            self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target)
+            with self.store.transaction():  # the event commits with the transition
+                self.transition_object(context, bucket, entry["Key"], entry.get("VersionId"), target)
+                self.object_event(context, bucket, "LifecycleTransition", {**entry, "StorageClass": target})
         except ServiceError as error:
             log.info("lifecycle left %s/%s in %s: %s", bucket["Name"], entry["Key"], current, error.message)
-            return
-        self.object_event(context, bucket, "LifecycleTransition", {**entry, "StorageClass": target})
 
     async def _delete(  # type: ignore[misc]
         self: Provider, context: RequestContext, bucket: dict, key: str, version_id: str | None

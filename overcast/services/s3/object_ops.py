@@ -998,11 +998,15 @@ class ObjectOperations:
         expiry = datetime.fromtimestamp(ready, UTC) + timedelta(days=days + 1)
         expiry = expiry.replace(hour=0, minute=0, second=0, microsecond=0)
         updated = {**record, "Restore": {"Ready": ready, "Expiry": expiry.timestamp()}}
-        self.data.replace(bucket, updated)
-        # With its restore times: S3 announces the restore's completion too.
-        self.object_event(
-            context, bucket, "ObjectRestore:Post", {**event_object(updated), "Restore": updated["Restore"]}
-        )
+        with self.store.transaction():  # the event commits with the restore it announces
+            self.data.replace(bucket, updated)
+            # With its restore times: S3 announces the restore's completion too.
+            self.object_event(
+                context,
+                bucket,
+                "ObjectRestore:Post",
+                {**event_object(updated), "Restore": updated["Restore"]},
+            )
         return {}
 
     def transition_object(  # type: ignore[misc]
