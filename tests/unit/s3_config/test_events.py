@@ -119,10 +119,8 @@ def test_no_event_is_built_when_nothing_would_receive_it():
     assert built == [] and notifier.runtime.bus.published == []
 
 
-def test_the_bus_tells_whether_a_topic_has_subscribers():
-    from overcast.bus import Bus
-
-    bus = Bus(runtime=None)
+def test_the_bus_tells_whether_a_topic_has_subscribers(runtime):
+    bus = runtime.bus
     assert not bus.has_subscribers("s3:event")
     stop = bus.subscribe("s3:event", lambda event: None)
     assert bus.has_subscribers("s3:event") and not bus.has_subscribers("other")
