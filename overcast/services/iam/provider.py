@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from overcast.context import RequestContext
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
@@ -52,6 +53,13 @@ class Provider(
     def check_any_request(self, context, params) -> None:
         if self.enforcer is not None:
             self.enforcer.check(context, params)
+
+    def authorize(self, context: RequestContext, params: dict | None, targets: list[tuple[str, str]]) -> None:
+        """For a service that authorizes the items of a batch one by one (S3 DeleteObjects):
+        raise the service's AccessDenied unless the caller may do each (action, resource).
+        Without --enforce-iam nothing is refused."""
+        if self.enforcer is not None:
+            self.enforcer.authorize(context, params, targets)
 
     def observe_any_request(self, context, params, output, error) -> None:
         """GetAccessKeyLastUsed: long-term keys record the service and region they were last

@@ -266,16 +266,18 @@ class AccessOperations:
         """With IAM enforcement on, a callable (action, bucket, key, params) -> the AccessDenied
         error for one item of a batch S3 authorizes item by item (DeleteObjects), or None if
         allowed; None itself when nothing is enforced for this caller."""
-        if context.access_key_id is None or context.extra.get("internal"):
+        if (
+            not self.runtime.config.enforce_iam
+            or context.access_key_id is None
+            or context.extra.get("internal")
+        ):
             return None
-        enforcer = getattr(self.runtime.providers.get("iam"), "enforcer", None)
-        if enforcer is None:
-            return None
+        iam = self.runtime.provider("iam")
 
         def denial(action: str, bucket: dict, key: str, params: dict) -> ServiceError | None:
             resource = f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}/{key}"
             try:
-                enforcer.authorize(context, params, [(action, resource)])
+                iam.authorize(context, params, [(action, resource)])
             except ServiceError as error:
                 return error
             return None

@@ -9,7 +9,10 @@ import json
 
 import pytest
 
+from overcast.config import Config
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.runtime import Runtime
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps(
@@ -86,3 +89,19 @@ def test_a_deleted_key_no_longer_resolves(runtime, iam, context):
     assert runtime.resolve_key(key["AccessKeyId"]) is not None
     iam.delete_access_key(context, {"UserName": "bob", "AccessKeyId": key["AccessKeyId"]})
     assert runtime.resolve_key(key["AccessKeyId"]) is None
+
+
+def test_authorize_refuses_only_under_enforcement(iam):
+    anonymous = RequestContext.internal("s3", ACCOUNT)
+    anonymous.extra.pop("internal", None)
+    anonymous.access_key_id = None
+    target = [("s3:DeleteObject", "arn:aws:s3:::no-such-bucket/key")]
+    iam.authorize(anonymous, {}, target)  # without --enforce-iam nothing is refused
+
+    enforcing = Runtime(Config(data_dir=None, enforce_iam=True))
+    try:
+        with pytest.raises(ServiceError) as refused:
+            enforcing.provider("iam").authorize(anonymous, {}, target)
+        assert refused.value.code == "AccessDenied"
+    finally:
+        enforcing.close()
