@@ -4,11 +4,11 @@ S3 does. (Inventory reports are configured, not produced.)"""
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
 from typing import TYPE_CHECKING
 
+from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
@@ -149,11 +149,14 @@ class IdConfigurationOperations:
         after = None
         if token:
             try:
-                after = f"{kind}/" + base64.urlsafe_b64decode(token.encode()).decode()
-            except (ValueError, UnicodeDecodeError):
+                position = decode_token(self.store, f"s3:{kind}", token, bind=bucket["Name"])
+            except ValueError:
+                position = None
+            if not isinstance(position, str):
                 raise invalid_argument(
                     "The continuation token provided is incorrect", "continuation-token", token
-                ) from None
+                )
+            after = f"{kind}/{position}"
         page = [
             (name, value)
             for name, value in self.configs.scan(bucket, f"{kind}/", after, PAGE + 1)
@@ -166,7 +169,9 @@ class IdConfigurationOperations:
             output[_KINDS[kind][1]] = [value for _, value in page[:PAGE]]
         if len(page) > PAGE:
             last = page[PAGE - 1][0].split("/", 1)[1]
-            output["NextContinuationToken"] = base64.urlsafe_b64encode(last.encode()).decode()
+            output["NextContinuationToken"] = encode_token(
+                self.store, f"s3:{kind}", last, bind=bucket["Name"]
+            )
         return output
 
     def put_bucket_metrics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -3,6 +3,7 @@ settings (accelerate, request payment)."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.s3_config.conftest import error_code
@@ -247,6 +248,29 @@ def test_metrics_configurations(s3, bucket):
         "NoSuchConfiguration",
         404,
     )
+
+
+def test_metrics_configurations_page_by_opaque_tokens(s3, bucket):
+    for number in range(101):
+        s3.put_bucket_metrics_configuration(
+            Bucket=bucket, Id=f"m{number:03d}", MetricsConfiguration={"Id": f"m{number:03d}"}
+        )
+    first = s3.list_bucket_metrics_configurations(Bucket=bucket)
+    assert len(first["MetricsConfigurationList"]) == 100 and first["IsTruncated"] is True
+    token = first["NextContinuationToken"]
+    assert base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)) != b"m099"  # not the id in base64
+    second = s3.list_bucket_metrics_configurations(Bucket=bucket, ContinuationToken=token)
+    assert [item["Id"] for item in second["MetricsConfigurationList"]] == ["m100"]
+    assert second["IsTruncated"] is False and second["ContinuationToken"] == token
+    forged = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    assert error_code(s3.list_bucket_metrics_configurations, Bucket=bucket, ContinuationToken=forged)[:2] == (
+        "InvalidArgument",
+        400,
+    )
+    # A metrics token does not page another kind of configuration.
+    assert error_code(s3.list_bucket_inventory_configurations, Bucket=bucket, ContinuationToken=token)[
+        :2
+    ] == ("InvalidArgument", 400)
 
 
 def test_intelligent_tiering_configurations(s3, bucket):
