@@ -23,6 +23,10 @@ PATH_HINTS: dict[str, tuple[tuple[str, str], ...]] = {
     "apigateway": (("/v2/", "apigatewayv2"),),
 }
 
+#: Signing names that only the endpoint rules know (not a service's model), and the service
+#: whose API they sign: S3 Object Lambda's WriteGetObjectResponse, directory buckets' operations.
+SIGNING_ALIASES: dict[str, str] = {"s3-object-lambda": "s3", "s3express": "s3"}
+
 #: Unsigned REST requests (function URLs, browser uploads) recognised by their path.
 UNSIGNED_PATH_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/2015-03-31/functions", "lambda"),
@@ -97,6 +101,9 @@ class ServiceRouter:
             self.by_endpoint_prefix[info.endpoint_prefix].append(info.name)
             if "query" in info.protocols or "ec2" in info.protocols:
                 self.query_by_version[info.api_version].append(info.name)
+        for alias, name in SIGNING_ALIASES.items():
+            if name in self.services:
+                self.by_signing_name.setdefault(alias, [name])
         for table in (self.by_signing_name, self.by_endpoint_prefix, self.query_by_version):
             for key, names in table.items():
                 # The service named like its signing name/prefix is the default among equals.

@@ -171,3 +171,21 @@ def test_region_from_host():
     assert host_region("sqs.ap-southeast-2.localhost.localstack.cloud:4566") == "ap-southeast-2"
     assert host_region("bucket.s3.us-west-2.amazonaws.com") == "us-west-2"
     assert host_region("localhost:4566") == host_region("sts.amazonaws.com") == ""
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "signing_name"),
+    [
+        ("write_get_object_response", {"RequestRoute": "r", "RequestToken": "t"}, "s3-object-lambda"),
+        ("list_directory_buckets", {}, "s3express"),
+    ],
+)
+def test_s3_operations_signed_under_other_names_are_s3s(router, operation, params, signing_name):
+    # The endpoint rules, not S3's model, give these operations their signing names.
+    from botocore.config import Config
+
+    config = Config(inject_host_prefix=False, s3={"addressing_style": "path"})
+    request = capture("s3", operation, params, config=config)
+    scope = credential_scope(request)
+    assert scope.service == signing_name
+    assert router.resolve(request, scope) == "s3"
