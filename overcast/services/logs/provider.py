@@ -31,6 +31,7 @@ from overcast.services.base import BaseProvider
 from overcast.store import Store
 from overcast.store import scope as store_scope
 
+from .deliveries import DeliveriesMixin
 from .patterns import PatternError, compile_pattern
 
 SEP = "\x01"
@@ -128,7 +129,7 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(BaseProvider):
+class Provider(DeliveriesMixin, BaseProvider):
     service = "logs"
 
     def start(self) -> None:
