@@ -33,6 +33,8 @@ _DESTINATION_TYPES = {"s3": "S3", "logs": "CWL", "firehose": "FH"}
 _NO_SOURCE = "Requested Delivery Source does not exist in this account."
 _NO_DESTINATION = "Requested Delivery Destination does not exist in this account."
 _NO_DELIVERY = "Requested Delivery does not exist in this account."
+#: The order AWS lists them in when it refuses another.
+_OUTPUT_FORMATS = ("w3c", "raw", "json", "plain", "parquet")
 _TAGS_ON_UPDATE = "Tags can only be provided when a resource is being created, not updated."
 
 
@@ -143,6 +145,12 @@ class DeliveriesMixin:
     def put_delivery_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         name = params["name"]
+        output_format = params.get("outputFormat")
+        if output_format is not None and output_format not in _OUTPUT_FORMATS:
+            raise _validation(
+                f"1 validation error detected: Value '{output_format}' at 'outputFormat' failed to "
+                f"satisfy constraint: Member must satisfy enum value set: [{', '.join(_OUTPUT_FORMATS)}]"
+            )
         configuration = params.get("deliveryDestinationConfiguration")
         kind = params.get("deliveryDestinationType")
         if configuration:
@@ -160,7 +168,6 @@ class DeliveriesMixin:
                 "deliveryDestinationConfiguration is required unless the deliveryDestinationType is XRAY."
             )
         tags = params.get("tags")
-        output_format = params.get("outputFormat")
         existing = self._delivery_destinations.get(scope, name)
         if existing is not None:
             if tags:

@@ -8,4 +8,6 @@ from overcast.protocols.wire import ValidationStyle, Wire
 
 WIRE = Wire(
     validation=ValidationStyle("InvalidParameterException", unmodelled_code_fallback="ValidationException"),
+    # AWS lists the output formats in its own order, not the model's (deliveries.py).
+    service_checked_enums=frozenset({"OutputFormat"}),
 )

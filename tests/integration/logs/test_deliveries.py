@@ -81,7 +81,7 @@ def test_delivery_destination_validation(logs):
     assert error_of(raised) == (
         "ValidationException",
         "1 validation error detected: Value 'foobar' at 'outputFormat' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [json, plain, w3c, raw, parquet]",
+        "Member must satisfy enum value set: [w3c, raw, json, plain, parquet]",
     )
     with pytest.raises(logs.exceptions.ValidationException):
         logs.put_delivery_destination(
