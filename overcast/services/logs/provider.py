@@ -32,6 +32,7 @@ from overcast.store import Store
 from overcast.store import scope as store_scope
 
 from .deliveries import DeliveriesMixin
+from .livetail import LiveTailMixin
 from .patterns import PatternError, compile_pattern
 
 SEP = "\x01"
@@ -129,7 +130,7 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(DeliveriesMixin, BaseProvider):
+class Provider(DeliveriesMixin, LiveTailMixin, BaseProvider):
     service = "logs"
 
     def start(self) -> None:
@@ -548,6 +549,7 @@ class Provider(DeliveriesMixin, BaseProvider):
             stream["storedBytes"] = stream.get("storedBytes", 0) + size
             self.streams.put(scope, stream_key, stream)
         self._forward(account, region, group_name, stream_name, written)
+        self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
 
     def get_log_events(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
