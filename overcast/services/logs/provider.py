@@ -33,7 +33,9 @@ from overcast.store import scope as store_scope
 
 from .deliveries import DeliveriesMixin
 from .livetail import LiveTailMixin
+from .lookuptables import LookupTablesMixin
 from .patterns import PatternError, compile_pattern
+from .scheduledqueries import ScheduledQueriesMixin
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -130,7 +132,13 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(DeliveriesMixin, LiveTailMixin, BaseProvider):
+class Provider(
+    DeliveriesMixin,
+    LiveTailMixin,
+    LookupTablesMixin,
+    ScheduledQueriesMixin,
+    BaseProvider,
+):
     service = "logs"
 
     def start(self) -> None:
