@@ -31,11 +31,15 @@ from overcast.services.base import BaseProvider
 from overcast.store import Store
 from overcast.store import scope as store_scope
 
+from .anomalies import AnomaliesMixin
 from .deliveries import DeliveriesMixin
+from .imports import ImportsMixin
+from .integrations import IntegrationsMixin
 from .livetail import LiveTailMixin
 from .lookuptables import LookupTablesMixin
 from .patterns import PatternError, compile_pattern
 from .scheduledqueries import ScheduledQueriesMixin
+from .syslog import SyslogMixin
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -137,6 +141,10 @@ class Provider(
     LiveTailMixin,
     LookupTablesMixin,
     ScheduledQueriesMixin,
+    SyslogMixin,
+    AnomaliesMixin,
+    IntegrationsMixin,
+    ImportsMixin,
     BaseProvider,
 ):
     service = "logs"
