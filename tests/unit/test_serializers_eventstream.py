@@ -127,3 +127,58 @@ def test_an_endless_body_stops_and_closes_when_the_client_goes_away():
     sent = asyncio.run(scenario())
     assert closed == [True]
     assert sent[-1] == {"type": "http.response.body", "body": b""}
+
+
+def rest_stream(service: str, operation_name: str, protocol: str, output: dict) -> tuple:
+    operation = service_model(service).operation_model(operation_name)
+    context = RequestContext(request=Request("POST", "/", "", {}), request_id="req")
+    response = serialize_response(operation, protocol, output, context)
+    data = asyncio.run(collect(response.body))
+    headers = HeadersDict({k.lower(): v for k, v in response.headers.items()})
+    parsed = create_parser(protocol).parse(
+        {
+            "status_code": response.status,
+            "headers": headers,
+            "body": RawStream(data),
+            "context": {"operation_name": operation_name},
+        },
+        operation.output_shape,
+    )
+    return response, parsed
+
+
+def test_rest_xml_events_with_raw_and_structured_payloads():
+    events = [
+        {"Records": {"Payload": b"a,b\n"}},
+        {"Stats": {"Details": {"BytesScanned": 10, "BytesProcessed": 10, "BytesReturned": 4}}},
+        {"End": {}},
+    ]
+    _, parsed = rest_stream("s3", "SelectObjectContent", "rest-xml", {"Payload": events})
+    assert list(parsed["Payload"]) == [
+        {"Records": {"Payload": b"a,b\n"}},
+        {"Stats": {"Details": {"BytesScanned": 10, "BytesProcessed": 10, "BytesReturned": 4}}},
+        {"End": {}},
+    ]
+
+
+def test_rest_json_events_beside_header_members():
+    async def events():
+        yield {"PayloadChunk": {"Payload": b'{"partial": '}}
+        yield {"PayloadChunk": {"Payload": b"true}"}}
+        yield {"InvokeComplete": {"LogResult": "bG9ncw=="}}
+
+    output = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "EventStream": events()}
+    response, parsed = rest_stream("lambda", "InvokeWithResponseStream", "rest-json", output)
+    assert response.headers["X-Amz-Executed-Version"] == "$LATEST"
+    assert parsed["ExecutedVersion"] == "$LATEST"
+    assert list(parsed["EventStream"]) == [
+        {"PayloadChunk": {"Payload": b'{"partial": '}},
+        {"PayloadChunk": {"Payload": b"true}"}},
+        {"InvokeComplete": {"LogResult": "bG9ncw=="}},
+    ]
+
+
+def test_messages_a_provider_framed_itself_pass_through():
+    framed = frame([(":message-type", "event", "string"), (":event-type", "End", "string")], b"")
+    _, parsed = rest_stream("s3", "SelectObjectContent", "rest-xml", {"Payload": [framed]})
+    assert list(parsed["Payload"]) == [{"End": {}}]

@@ -3,7 +3,8 @@ events, as CloudWatch Logs' StartLiveTail, Lambda's InvokeWithResponseStream and
 SelectObjectContent answer.
 
 A provider returns the stream member as an (async) iterable of events, each a one-key dict
-naming the member of the stream's union shape: `{"sessionUpdate": {...}}`. An event whose
+naming the member of the stream's union shape: `{"sessionUpdate": {...}}` (or bytes it framed
+itself, passed on as they are). An event whose
 member is an error shape (`"exception": true`) goes out as an exception message; the stream
 ends after it. Each event is one binary message:
 
@@ -64,13 +65,15 @@ PayloadEncoder = Callable[["Shape", Any], bytes]
 
 def compile_events(
     stream_shape: StructureShape, encode_payload: PayloadEncoder, content_type: str
-) -> Callable[[dict], bytes]:
+) -> Callable[[Any], bytes]:
     """`event dict -> message bytes` for the events of `stream_shape` (the stream's union)."""
     plans: dict[str, Callable[[Any], bytes]] = {}
     for name, member in stream_shape.members.items():
         plans[name] = _event_plan(name, member, encode_payload, content_type)
 
-    def encode(event: dict) -> bytes:
+    def encode(event: dict | bytes) -> bytes:
+        if isinstance(event, (bytes, bytearray)):
+            return bytes(event)  # a message the provider framed itself
         [(name, value)] = event.items()
         plan = plans.get(name)
         if plan is None:
@@ -118,7 +121,7 @@ def _event_plan(
 
 
 async def stream_messages(
-    events: AsyncIterable[dict] | Iterable[dict], encode: Callable[[dict], bytes], first: bytes = b""
+    events: AsyncIterable[Any] | Iterable[Any], encode: Callable[[Any], bytes], first: bytes = b""
 ) -> AsyncIterator[bytes]:
     """The messages of `events`, after `first` (an initial-response message, where the protocol
     has one). Closing this closes the provider's iterator, so a session it holds ends."""
