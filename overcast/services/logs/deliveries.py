@@ -10,17 +10,18 @@ Tables (scope = account/region):
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from overcast import policy
 from overcast.common.arns import build_arn, parse_arn
 from overcast.common.pagination import paginate_keys, paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import Table
+from overcast.store import scope as store_scope
 
 from . import vended
 
@@ -52,6 +53,24 @@ def _not_found(message: str) -> ServiceError:
 
 def _bad_token() -> ServiceError:
     return _validation("The specified nextToken is invalid.")
+
+
+def _policy_allows(document: str | None, context: RequestContext, destination_arn: str) -> bool:
+    if not document:
+        return False
+    principal_arn = context.principal_arn or f"arn:aws:iam::{context.account}:root"
+    kind = policy.ROOT if principal_arn.endswith(":root") else policy.USER
+    decision = policy.evaluate(
+        policy.AuthorizationRequest(
+            policy.Principal(principal_arn, context.account, kind),
+            "logs:CreateDelivery",
+            destination_arn,
+            resource_account=parse_arn(destination_arn).account,  # type: ignore[union-attr]
+            region=context.region,
+        ),
+        resource_policy=policy.parse(document, policy.RESOURCE),
+    )
+    return decision.allowed or decision.allowed_by_resource_policy
 
 
 class DeliveriesMixin:
@@ -230,7 +249,13 @@ class DeliveriesMixin:
     def delete_delivery_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         destination = self._delivery_destination(scope, params["name"])
-        if any(d["deliveryDestinationArn"] == destination["arn"] for _, d in self._deliveries.scan(scope)):
+        # Deliveries live with their source, which may be in another account (cross-account).
+        used = (
+            d["deliveryDestinationArn"] == destination["arn"]
+            for other in self._deliveries.scopes()
+            for _, d in self._deliveries.scan(other)
+        )
+        if any(used):
             raise _conflict(
                 "The Delivery Destination is in use by one or more Deliveries. Delete them first."
             )
@@ -242,16 +267,16 @@ class DeliveriesMixin:
     def put_delivery_destination_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         destination = self._delivery_destination(scope, params["deliveryDestinationName"])
-        policy = params["deliveryDestinationPolicy"]
+        document = params["deliveryDestinationPolicy"]
         try:
-            document = json.loads(policy)
-        except ValueError:
-            document = None
-        if not isinstance(document, dict) or "Statement" not in document:
-            raise _validation("The deliveryDestinationPolicy is not a valid policy document.")
-        destination["policy"] = policy
+            policy.parse(document, policy.RESOURCE)
+        except policy.MalformedPolicy as error:
+            raise _validation(
+                f"The deliveryDestinationPolicy is not a valid policy document: {error}"
+            ) from None
+        destination["policy"] = document
         self._delivery_destinations.put(scope, destination["name"], destination)
-        return {"policy": {"deliveryDestinationPolicy": policy}}
+        return {"policy": {"deliveryDestinationPolicy": document}}
 
     def get_delivery_destination_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         destination = self._delivery_destination(self._scope(context), params["deliveryDestinationName"])
@@ -271,17 +296,7 @@ class DeliveriesMixin:
     def create_delivery(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         source = self._delivery_source(scope, params["deliverySourceName"])
-        destination_arn = params["deliveryDestinationArn"]
-        arn = parse_arn(destination_arn)
-        name = arn.resource.partition("delivery-destination:")[2] if arn else ""
-        if (
-            arn is None
-            or arn.service != "logs"
-            or (arn.account, arn.region) != (context.account, context.region)
-            or not name
-        ):
-            raise _not_found(_NO_DESTINATION)
-        destination = self._delivery_destination(scope, name)
+        destination = self._destination_for_delivery(context, params["deliveryDestinationArn"])
         kind = destination["deliveryDestinationType"]
         logs = vended.BY_SERVICE[source["service"]][source["logType"]]
         formats = logs.outputs.get(kind)
@@ -317,6 +332,27 @@ class DeliveriesMixin:
             delivery["tags"] = dict(params["tags"])
         self._deliveries.put(scope, delivery_id, delivery)
         return {"delivery": delivery}
+
+    def _destination_for_delivery(self: Provider, context: RequestContext, destination_arn: str) -> dict:  # type: ignore[misc]
+        """The delivery destination an ARN names: in the caller's account, or in another account
+        whose destination policy lets the caller create deliveries to it."""
+        arn = parse_arn(destination_arn)
+        name = arn.resource.partition("delivery-destination:")[2] if arn else ""
+        if arn is None or arn.service != "logs" or arn.region != context.region or not name:
+            raise _not_found(_NO_DESTINATION)
+        destination = self._delivery_destinations.get(store_scope(arn.account, arn.region), name)
+        if destination is None:
+            raise _not_found(_NO_DESTINATION)
+        if arn.account != context.account and not _policy_allows(
+            destination.get("policy"), context, destination_arn
+        ):
+            raise ServiceError(
+                "AccessDeniedException",
+                f"The delivery destination policy of {destination_arn} does not allow this account to "
+                "create deliveries to it.",
+                400,
+            )
+        return destination
 
     @staticmethod
     def _configure_delivery(delivery: dict, logs: vended.VendedLogs, params: dict) -> None:

@@ -100,7 +100,19 @@ def test_delivery_destination_policy(logs):
         name=name, deliveryDestinationConfiguration={"destinationResourceArn": "arn:aws:s3:::b"}
     )
     assert logs.get_delivery_destination_policy(deliveryDestinationName=name)["policy"] == {}
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*"}]})
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                    "Action": "logs:CreateDelivery",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
     put = logs.put_delivery_destination_policy(deliveryDestinationName=name, deliveryDestinationPolicy=policy)
     assert put["policy"] == {"deliveryDestinationPolicy": policy}
     got = logs.get_delivery_destination_policy(deliveryDestinationName=name)["policy"]
@@ -108,6 +120,11 @@ def test_delivery_destination_policy(logs):
     assert "policy" not in logs.get_delivery_destination(name=name)["deliveryDestination"]
     with pytest.raises(logs.exceptions.ValidationException):
         logs.put_delivery_destination_policy(deliveryDestinationName=name, deliveryDestinationPolicy="{nope")
+    with pytest.raises(logs.exceptions.ValidationException):  # a resource policy names its principal
+        logs.put_delivery_destination_policy(
+            deliveryDestinationName=name,
+            deliveryDestinationPolicy=json.dumps({"Statement": [{"Effect": "Allow", "Action": "logs:*"}]}),
+        )
     logs.delete_delivery_destination_policy(deliveryDestinationName=name)
     assert logs.get_delivery_destination_policy(deliveryDestinationName=name)["policy"] == {}
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
@@ -232,3 +249,39 @@ def test_describe_pages_and_configuration_templates(logs):
     assert {"name": "date", "mandatory": False} in template["allowedFields"]
     every = logs.get_paginator("describe_configuration_templates").paginate(PaginationConfig={"PageSize": 5})
     assert sum(len(p["configurationTemplates"]) for p in every) > 5
+
+
+def test_cross_account_delivery_needs_the_destination_policy(client):
+    owner = client("logs", aws_access_key_id="111111111111", aws_secret_access_key="x")
+    sender = client("logs", aws_access_key_id="222222222222", aws_secret_access_key="x")
+    destination = unique("dd")
+    arn = owner.put_delivery_destination(
+        name=destination, deliveryDestinationConfiguration={"destinationResourceArn": "arn:aws:s3:::shared"}
+    )["deliveryDestination"]["arn"]
+    assert ":111111111111:" in arn
+    source = unique("ds")
+    sender.put_delivery_source(
+        name=source, resourceArn="arn:aws:cloudfront::222222222222:distribution/E2", logType="ACCESS_LOGS"
+    )
+    with pytest.raises(sender.exceptions.AccessDeniedException):
+        sender.create_delivery(deliverySourceName=source, deliveryDestinationArn=arn)
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "222222222222"},
+                "Action": "logs:CreateDelivery",
+                "Resource": arn,
+            }
+        ],
+    }
+    owner.put_delivery_destination_policy(
+        deliveryDestinationName=destination, deliveryDestinationPolicy=json.dumps(grant)
+    )
+    delivery = sender.create_delivery(deliverySourceName=source, deliveryDestinationArn=arn)["delivery"]
+    assert delivery["deliveryDestinationArn"] == arn and ":222222222222:" in delivery["arn"]
+    with pytest.raises(owner.exceptions.ConflictException):
+        owner.delete_delivery_destination(name=destination)
+    sender.delete_delivery(id=delivery["id"])
+    owner.delete_delivery_destination(name=destination)
