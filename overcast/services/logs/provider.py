@@ -40,6 +40,7 @@ from .lookuptables import LookupTablesMixin
 from .patterns import PatternError, compile_pattern
 from .scheduledqueries import ScheduledQueriesMixin
 from .syslog import SyslogMixin
+from .tagged import TaggedResourcesMixin
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -145,6 +146,7 @@ class Provider(
     AnomaliesMixin,
     IntegrationsMixin,
     ImportsMixin,
+    TaggedResourcesMixin,
     BaseProvider,
 ):
     service = "logs"
@@ -389,16 +391,24 @@ class Provider(
         return {"tags": self._group(scope, params["logGroupName"]).get("tags", {})}
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            other.retag(_RESOURCE_TAGS, add=params["tags"])
+            return {}
         scope, group = self._group_by_arn(context, params["resourceArn"])
         self._set_tags(scope, group, add=params["tags"], rules=_RESOURCE_TAGS)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            other.retag(_RESOURCE_TAGS, remove=params["tagKeys"])
+            return {}
         scope, group = self._group_by_arn(context, params["resourceArn"])
         self._set_tags(scope, group, remove=params["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            return {"tags": other.record.get("tags", {})}
         _, group = self._group_by_arn(context, params["resourceArn"])
         return {"tags": group.get("tags", {})}
 

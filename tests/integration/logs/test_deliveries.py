@@ -285,3 +285,19 @@ def test_cross_account_delivery_needs_the_destination_policy(client):
         owner.delete_delivery_destination(name=destination)
     sender.delete_delivery(id=delivery["id"])
     owner.delete_delivery_destination(name=destination)
+
+
+def test_tags_on_delivery_resources_and_lookup_tables(logs):
+    source = logs.put_delivery_source(
+        name=unique("ds"), resourceArn=DISTRIBUTION, logType="ACCESS_LOGS", tags={"team": "a"}
+    )["deliverySource"]
+    logs.tag_resource(resourceArn=source["arn"], tags={"env": "dev"})
+    assert logs.list_tags_for_resource(resourceArn=source["arn"])["tags"] == {"team": "a", "env": "dev"}
+    logs.untag_resource(resourceArn=source["arn"], tagKeys=["team", "env"])
+    assert logs.list_tags_for_resource(resourceArn=source["arn"])["tags"] == {}
+    assert "tags" not in logs.get_delivery_source(name=source["name"])["deliverySource"]
+    table = logs.create_lookup_table(lookupTableName=unique("t").replace("-", "_"), tableBody="a\n1\n")
+    logs.tag_resource(resourceArn=table["lookupTableArn"], tags={"k": "v"})
+    assert logs.list_tags_for_resource(resourceArn=table["lookupTableArn"])["tags"] == {"k": "v"}
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.list_tags_for_resource(resourceArn=source["arn"] + "-gone")
