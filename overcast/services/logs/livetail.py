@@ -4,13 +4,15 @@ The answer is an event stream: one sessionStart, then every second a sessionUpda
 events written since the last one that match the session's stream and pattern filters
 (sampled down to 500 when there were more; up to 5000 waiting for a slow reader, the oldest
 dropped first). The session ends with a SessionTimeoutException after three hours
-(OVERCAST_LOGS_LIVE_TAIL_SECONDS), or when the client closes the connection. Sessions live in
+(OVERCAST_LOGS_LIVE_TAIL_SECONDS), when the client closes the connection, or with a
+SessionStreamingException when the server stops. Sessions live in
 memory only: a restart ends them, as a dropped connection would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -50,6 +52,8 @@ class Session:
     prefixes: tuple[str, ...]
     matches: Callable[[str], bool]
     waiting: deque = field(default_factory=lambda: deque(maxlen=MAX_WAITING_EVENTS))
+    #: Set when the server stops: the session ends at once rather than holding the stop.
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wants(self, stream: str) -> bool:
         if self.streams:
@@ -123,12 +127,21 @@ class LiveTailMixin:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + tuning("OVERCAST_LOGS_LIVE_TAIL_SECONDS")
             while (remaining := deadline - loop.time()) > 0:
-                await asyncio.sleep(min(UPDATE_SECONDS, remaining))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(session.ended.wait(), min(UPDATE_SECONDS, remaining))
+                if session.ended.is_set():
+                    yield {"SessionStreamingException": {"message": "The server is stopping."}}
+                    return
                 yield {"sessionUpdate": _update(session)}
             yield {"SessionTimeoutException": {"message": "Live Tail session has timed out."}}
         finally:
             if session in self._live_tails:
                 self._live_tails.remove(session)
+
+    def stop(self) -> None:
+        """The server is stopping: end every session, so that no open stream holds the stop."""
+        for session in self._live_tails:
+            session.ended.set()
 
     def publish_to_live_tails(
         self, account: str, region: str, group: str, stream: str, written: list, ingested: int

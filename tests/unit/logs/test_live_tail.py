@@ -57,3 +57,18 @@ def test_more_than_500_events_in_a_second_are_sampled(logs, monkeypatch):
     assert update["sessionMetadata"] == {"sampled": True}
     messages = [e["message"] for e in update["sessionResults"]]
     assert len(messages) == 500 and messages == sorted(messages)
+
+
+def test_stopping_the_server_ends_open_sessions(logs):
+    context = RequestContext.internal("logs", ACCOUNT, REGION)
+
+    async def session() -> list[dict]:
+        stream = logs.start_live_tail(context, {"logGroupIdentifiers": ["g"]})["responseStream"]
+        events = [await anext(stream)]
+        asyncio.get_running_loop().call_later(0.1, logs.stop)
+        events.extend([event async for event in stream])
+        return events
+
+    events = asyncio.run(asyncio.wait_for(session(), timeout=5))
+    assert [list(e) for e in events] == [["sessionStart"], ["SessionStreamingException"]]
+    assert logs._live_tails == []
