@@ -83,7 +83,15 @@ def test_live_tail_refuses_bad_input(logs):
         logs.start_live_tail(logGroupIdentifiers=[group, other], logStreamNames=["a"])
 
 
-def test_closing_the_connection_ends_the_session(logs):
+def test_closing_the_connection_ends_the_session(client):
+    # An account of its own: the quota is per account, and other tests' sessions end a moment
+    # after they close their streams.
+    logs = client(
+        "logs",
+        config=Config(inject_host_prefix=False),
+        aws_access_key_id="333333333333",
+        aws_secret_access_key="x",
+    )
     group = group_with_streams(logs)
 
     def open_sessions(count: int) -> list:

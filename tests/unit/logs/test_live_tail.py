@@ -40,11 +40,10 @@ def test_a_session_times_out_after_its_limit(logs, monkeypatch):
     monkeypatch.setenv("OVERCAST_LOGS_LIVE_TAIL_SECONDS", "1.5")
     events = run_session(logs)
     assert list(events[0]) == ["sessionStart"]
-    assert [list(e) for e in events[1:]] == [
-        ["sessionUpdate"],
-        ["sessionUpdate"],
-        ["SessionTimeoutException"],
-    ]
+    # An update a second (two in 1.5 s, one on a machine slow enough to lose half a second).
+    kinds = [next(iter(e)) for e in events[1:]]
+    assert kinds[-1] == "SessionTimeoutException"
+    assert kinds[:-1] in (["sessionUpdate"], ["sessionUpdate", "sessionUpdate"])
     assert logs._live_tails == []
 
 
