@@ -2,7 +2,8 @@
 destination (an S3 bucket, a log group, a Firehose stream or X-Ray) with its policy, and the
 delivery that pairs them.
 
-Tables (scope = account/region):
+Tables (scope = account/region), each record with when it was created ("_order"), since AWS
+lists them in that order:
   delivery_sources       name → DeliverySource
   delivery_destinations  name → DeliveryDestination (+ "policy")
   deliveries             id → Delivery
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from overcast import policy
 from overcast.common.arns import build_arn, parse_arn
-from overcast.common.pagination import paginate_keys, paginate_list
+from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import Table
@@ -53,6 +55,31 @@ def _not_found(message: str) -> ServiceError:
 
 def _bad_token() -> ServiceError:
     return _validation("The specified nextToken is invalid.")
+
+
+#: Records keep when they were created (ORDER), which AWS lists them by, and a destination keeps
+#: its policy: neither is part of the resource as the API shows it.
+ORDER = "_order"
+
+
+def public(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != ORDER and k != "policy"}
+
+
+def _listing(store: Any, operation: str, params: dict, rows: Iterator[dict], bind: str) -> dict:
+    """A page of `rows` in the order they were created."""
+    ordered = sorted(rows, key=lambda record: record.get(ORDER, 0))
+    return paginate_list(
+        store,
+        "logs",
+        operation,
+        params,
+        ordered,
+        bad_token=_bad_token,
+        default_limit=50,
+        render=public,
+        bind=bind,
+    )
 
 
 def _policy_allows(document: str | None, context: RequestContext, destination_arn: str) -> bool:
@@ -114,6 +141,7 @@ class DeliveriesMixin:
                 )
             tags = existing.get("tags")
         source: dict[str, Any] = {
+            ORDER: existing[ORDER] if existing else time.time_ns(),
             "name": name,
             "arn": build_arn("logs", context.region, context.account, f"delivery-source:{name}"),
             "resourceArns": [resource_arn],
@@ -125,7 +153,7 @@ class DeliveriesMixin:
         if params.get("deliverySourceConfiguration"):
             source["deliverySourceConfiguration"] = dict(params["deliverySourceConfiguration"])
         self._delivery_sources.put(scope, name, source)
-        return {"deliverySource": source}
+        return {"deliverySource": public(source)}
 
     def _delivery_source(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
         source = self._delivery_sources.get(scope, name)
@@ -134,21 +162,18 @@ class DeliveriesMixin:
         return source
 
     def get_delivery_source(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {"deliverySource": self._delivery_source(self._scope(context), params["name"])}
+        return {"deliverySource": public(self._delivery_source(self._scope(context), params["name"]))}
 
     def describe_delivery_sources(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         wanted = set(params.get("resourceArns") or ())
 
-        def sources_after(after: str | None) -> Iterator[tuple[str, dict]]:
-            for name, source in self._delivery_sources.scan(scope, start_after=after):
-                if not wanted or wanted & set(source["resourceArns"]):
-                    yield name, source
-
-        return paginate_keys(
-            self.store, "logs", "DescribeDeliverySources", params, sources_after,
-            bad_token=_bad_token, default_limit=50, bind=",".join(sorted(wanted)),
-        )  # fmt: skip
+        sources = (
+            source
+            for _, source in self._delivery_sources.scan(scope)
+            if not wanted or wanted & set(source["resourceArns"])
+        )
+        return _listing(self.store, "DescribeDeliverySources", params, sources, ",".join(sorted(wanted)))
 
     def delete_delivery_source(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
@@ -211,7 +236,7 @@ class DeliveriesMixin:
             destination["roleArn"] = params["roleArn"]
         if tags:
             destination["tags"] = dict(tags)
-        stored = dict(destination)
+        stored = {**destination, ORDER: existing[ORDER] if existing else time.time_ns()}
         if existing is not None and "policy" in existing:
             stored["policy"] = existing["policy"]
         self._delivery_destinations.put(scope, name, stored)
@@ -223,28 +248,20 @@ class DeliveriesMixin:
             raise _not_found(_NO_DESTINATION)
         return destination
 
-    @staticmethod
-    def _destination_shape(destination: dict) -> dict:
-        return {k: v for k, v in destination.items() if k != "policy"}
-
     def get_delivery_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         destination = self._delivery_destination(self._scope(context), params["name"])
-        return {"deliveryDestination": self._destination_shape(destination)}
+        return {"deliveryDestination": public(destination)}
 
     def describe_delivery_destinations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         wanted = set(params.get("names") or ())
 
-        def destinations_after(after: str | None) -> Iterator[tuple[str, dict]]:
-            for name, destination in self._delivery_destinations.scan(scope, start_after=after):
-                if not wanted or name in wanted:
-                    yield name, destination
-
-        return paginate_keys(
-            self.store, "logs", "DescribeDeliveryDestinations", params, destinations_after,
-            bad_token=_bad_token, default_limit=50, bind=",".join(sorted(wanted)),
-            render=lambda _, destination: self._destination_shape(destination),
-        )  # fmt: skip
+        destinations = (
+            d for name, d in self._delivery_destinations.scan(scope) if not wanted or name in wanted
+        )
+        return _listing(
+            self.store, "DescribeDeliveryDestinations", params, destinations, ",".join(sorted(wanted))
+        )
 
     def delete_delivery_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
@@ -317,6 +334,7 @@ class DeliveriesMixin:
                 )
         delivery_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
         delivery: dict[str, Any] = {
+            ORDER: time.time_ns(),
             "id": delivery_id,
             "arn": build_arn("logs", context.region, context.account, f"delivery:{delivery_id}"),
             "deliverySourceName": source["name"],
@@ -331,7 +349,7 @@ class DeliveriesMixin:
         if params.get("tags"):
             delivery["tags"] = dict(params["tags"])
         self._deliveries.put(scope, delivery_id, delivery)
-        return {"delivery": delivery}
+        return {"delivery": public(delivery)}
 
     def _destination_for_delivery(self: Provider, context: RequestContext, destination_arn: str) -> dict:  # type: ignore[misc]
         """The delivery destination an ARN names: in the caller's account, or in another account
@@ -382,21 +400,16 @@ class DeliveriesMixin:
         return delivery
 
     def get_delivery(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {"delivery": self._delivery(self._scope(context), params["id"])}
+        return {"delivery": public(self._delivery(self._scope(context), params["id"]))}
 
     def describe_deliveries(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         wanted = set(params.get("deliverySourceNames") or ())
 
-        def deliveries_after(after: str | None) -> Iterator[tuple[str, dict]]:
-            for key, delivery in self._deliveries.scan(scope, start_after=after):
-                if not wanted or delivery["deliverySourceName"] in wanted:
-                    yield key, delivery
-
-        return paginate_keys(
-            self.store, "logs", "DescribeDeliveries", params, deliveries_after,
-            bad_token=_bad_token, default_limit=50, bind=",".join(sorted(wanted)),
-        )  # fmt: skip
+        deliveries = (
+            d for _, d in self._deliveries.scan(scope) if not wanted or d["deliverySourceName"] in wanted
+        )
+        return _listing(self.store, "DescribeDeliveries", params, deliveries, ",".join(sorted(wanted)))
 
     def delete_delivery(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
