@@ -55,6 +55,12 @@ TUNINGS: dict[str, Tuning] = {
             0.01,
         ),
         Tuning("OVERCAST_CLOUDTRAIL_DIGEST_SECONDS", 3600, "seconds between CloudTrail digest files", 0.01),
+        Tuning(
+            "OVERCAST_LOGS_LIVE_TAIL_SECONDS",
+            10800,
+            "seconds a CloudWatch Logs Live Tail session lasts",
+            0.01,
+        ),
     )
 }
 

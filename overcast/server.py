@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -127,7 +128,7 @@ class App:
         else:
             response, context = await dispatcher.dispatch(request)
             label = f"{context.service or '-'}.{context.operation_name or '-'}"
-        await self.send_response(send, response, head=request.method == "HEAD")
+        await self.send_response(send, response, head=request.method == "HEAD", receive=receive)
         if self.config.log_requests:
             elapsed = (time.perf_counter() - started) * 1000
             self._log.write(f"{label} {response.status} {elapsed:.1f}ms\n")
@@ -142,7 +143,7 @@ class App:
         self._log.flush()
 
     @staticmethod
-    async def send_response(send, response: Response, head: bool = False) -> None:
+    async def send_response(send, response: Response, head: bool = False, receive=None) -> None:
         body = response.body
         headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
         if isinstance(body, (bytes, bytearray)):
@@ -161,12 +162,45 @@ class App:
                 finally:
                     body.close()
             elif isinstance(body, AsyncIterable):
-                async for chunk in body:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await _send_until_gone(send, receive, body)
             else:
                 for chunk in body:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _send_until_gone(send, receive, body: AsyncIterable[bytes]) -> None:
+    """Send an async body's chunks until it ends or the client goes away (the server drops
+    writes to a closed connection silently): an endless stream, such as a live tail, stops
+    with its reader, and closing it lets its producer clean up."""
+    iterator = aiter(body)
+    gone = asyncio.ensure_future(_disconnected(receive)) if receive is not None else None
+    try:
+        while True:
+            following = asyncio.ensure_future(anext(iterator))
+            if gone is not None:
+                await asyncio.wait((following, gone), return_when=asyncio.FIRST_COMPLETED)
+                if not following.done():
+                    following.cancel()
+                    with contextlib.suppress(BaseException):
+                        await following  # the producer must stop before it can be closed
+                    break
+            try:
+                chunk = await following
+            except StopAsyncIteration:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    finally:
+        if gone is not None:
+            gone.cancel()
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()
 
 
 #: A write this large (a streamed body's chunk) goes to the socket at once, not joined.

@@ -428,7 +428,19 @@ def _error(operation: Any, style: ValidationStyle, prefix: str, violations: list
     messages = [_coral_message(operation, style, prefix, v) for v in violations]
     count = len(messages)
     plural = "s" if count > 1 else ""
-    return ServiceError(style.code, f"{count} validation error{plural} detected: {'; '.join(messages)}", 400)
+    return ServiceError(
+        _coral_code(operation, style),
+        f"{count} validation error{plural} detected: {'; '.join(messages)}",
+        400,
+    )
+
+
+def _coral_code(operation: Any, style: ValidationStyle) -> str:
+    fallback = style.unmodelled_code_fallback
+    if not fallback:
+        return style.code
+    modelled = {error.name for error in operation.error_shapes}
+    return fallback if style.code not in modelled and fallback in modelled else style.code
 
 
 def _missing_error(

@@ -26,6 +26,9 @@ class ValidationStyle:
 
     #: The code Coral-style constraint messages carry.
     code: str
+    #: The code an operation answers instead when its model lists `code` among none of its
+    #: errors but lists this one (a service whose newer operations speak ValidationException).
+    unmodelled_code_fallback: str = ""
     #: (code, message template) for a missing required member when the service does not use
     #: Coral's "Value null at ..." for it; `{name}` is the member's wire name/path.
     missing: tuple[str, str] | None = None

@@ -299,11 +299,48 @@ def compile_response(operation: OperationModel, protocol: str) -> Callable[[dict
         encode = encoder(lambda compiler: compiler.converter(shape), bodies_for(model))
     else:  # an event stream member stays out of the body
         encode = encoder(lambda compiler: compiler.body(shape, members), bodies_for(model))
+    stream = next((n for n, m in shape.members.items() if m.serialization.get("eventstream")), None)
+    if stream is not None:
+        return _compile_stream_response(model, shape, stream, encode, with_host_id)
 
     def serialize_json(output: dict, context: RequestContext) -> Response:
         return Response(200, base_headers(with_host_id, ctype, context), encode(output))
 
     return serialize_json
+
+
+def _compile_stream_response(
+    model: ServiceModel,
+    shape: StructureShape,
+    stream: str,
+    encode: Callable[[Any], bytes],
+    with_host_id: bool,
+) -> Callable[[dict, RequestContext], Response]:
+    """An output with an event stream member: the body is the stream, its first message the
+    initial-response carrying the other members (as botocore's JSON parser expects)."""
+    from overcast.protocols.serializers import eventstream
+
+    bodies = bodies_for(model)
+    payloads: dict[str, Callable[[Any], bytes]] = {}
+
+    def encode_payload(event_shape: Shape, value: Any) -> bytes:
+        encode_event = payloads.get(event_shape.name)
+        if encode_event is None:
+            encode_event = payloads[event_shape.name] = encoder(
+                lambda compiler: compiler.converter(event_shape), bodies
+            )
+        return encode_event(value)
+
+    events = eventstream.compile_events(shape.members[stream], encode_payload, "application/json")
+
+    def serialize_stream(output: dict, context: RequestContext) -> Response:
+        rest = {k: v for k, v in output.items() if k != stream}
+        first = eventstream.initial_response(encode(rest))
+        body = eventstream.stream_messages(output.get(stream) or (), events, first)
+        headers = base_headers(with_host_id, "application/vnd.amazon.eventstream", context)
+        return Response(200, headers, body)
+
+    return serialize_stream
 
 
 def error_fields(

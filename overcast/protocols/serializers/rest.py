@@ -10,8 +10,8 @@ Streaming: a blob payload may be bytes, or a file-like object (anything with `re
 (async) iterator of byte chunks; the latter two are put in `Response.body` untouched, for the
 server to stream, together with the `Content-Length` header when the model has that member
 (S3 GetObject's `ContentLength`). The server keeps a `Content-Length` it finds (HEAD, streams).
-An event-stream payload (S3 SelectObjectContent) is passed through the same way: the provider
-supplies the already framed `application/vnd.amazon.eventstream` bytes or chunks.
+An event-stream payload (S3 SelectObjectContent, Lambda InvokeWithResponseStream) is the
+provider's events, framed as they come by `eventstream.py` (or bytes it framed itself).
 """
 
 from __future__ import annotations
@@ -193,12 +193,48 @@ def xml_compiler(model: ServiceModel) -> xmlw.XmlCompiler:
     return per_model(model, "rest-xml", lambda: xmlw.XmlCompiler(millis=wire(model).timestamp_millis))
 
 
+def _event_stream_body(
+    operation: OperationModel,
+    where: Placement,
+    encode_payload: Callable[[Shape, Any], bytes],
+    content_type: str,
+) -> Callable[[dict], Any]:
+    """The body of an output whose payload is an event stream: the provider's events framed as
+    they come (eventstream.py); bytes or a file it gives are the already framed stream."""
+    from overcast.protocols.serializers import eventstream
+
+    name = where.payload
+    events = eventstream.compile_events(operation.output_shape.members[name], encode_payload, content_type)
+
+    def body(output: dict) -> Any:
+        value = output.get(name)
+        if value is None:
+            return b""
+        if isinstance(value, (bytes, bytearray, memoryview, str)) or hasattr(value, "read"):
+            return raw_payload(value)
+        return eventstream.stream_messages(value, events)
+
+    return body
+
+
 def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], Any]:
     model = operation.service_model
     shape = operation.output_shape
     overlay = wire(model)
     compiler = xml_compiler(model)
     namespace = xml_namespace_of(model)
+    if where.payload_type == "eventstream":
+        writers: dict[str, Callable[[Any], str]] = {}
+
+        def xml_event(event_shape: Shape, value: Any) -> bytes:
+            write = writers.get(event_shape.name)
+            if write is None:
+                write = writers[event_shape.name] = xmlw.document_writer(
+                    compiler, event_shape, event_shape.name, namespace
+                )
+            return write(value).encode()
+
+        return _event_stream_body(operation, where, xml_event, "text/xml")
     if where.payload:
         member = shape.members[where.payload]
         name = where.payload
@@ -228,6 +264,18 @@ def _json_body(operation: OperationModel, where: Placement) -> Callable[[dict], 
     model = operation.service_model
     shape = operation.output_shape
     bodies = bodies_for(model)
+    if where.payload_type == "eventstream":
+        encoders: dict[str, Callable[[Any], bytes]] = {}
+
+        def json_event(event_shape: Shape, value: Any) -> bytes:
+            encode = encoders.get(event_shape.name)
+            if encode is None:
+                encode = encoders[event_shape.name] = encoder(
+                    lambda compiler: compiler.converter(event_shape), bodies
+                )
+            return encode(value)
+
+        return _event_stream_body(operation, where, json_event, "application/json")
     if where.payload:
         member = shape.members[where.payload]
         name = where.payload

@@ -31,7 +31,16 @@ from overcast.services.base import BaseProvider
 from overcast.store import Store
 from overcast.store import scope as store_scope
 
+from .anomalies import AnomaliesMixin
+from .deliveries import DeliveriesMixin
+from .imports import ImportsMixin
+from .integrations import IntegrationsMixin
+from .livetail import LiveTailMixin
+from .lookuptables import LookupTablesMixin
 from .patterns import PatternError, compile_pattern
+from .scheduledqueries import ScheduledQueriesMixin
+from .syslog import SyslogMixin
+from .tagged import TaggedResourcesMixin
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -128,7 +137,18 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(BaseProvider):
+class Provider(
+    DeliveriesMixin,
+    LiveTailMixin,
+    LookupTablesMixin,
+    ScheduledQueriesMixin,
+    SyslogMixin,
+    AnomaliesMixin,
+    IntegrationsMixin,
+    ImportsMixin,
+    TaggedResourcesMixin,
+    BaseProvider,
+):
     service = "logs"
 
     def start(self) -> None:
@@ -371,16 +391,24 @@ class Provider(BaseProvider):
         return {"tags": self._group(scope, params["logGroupName"]).get("tags", {})}
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            other.retag(_RESOURCE_TAGS, add=params["tags"])
+            return {}
         scope, group = self._group_by_arn(context, params["resourceArn"])
         self._set_tags(scope, group, add=params["tags"], rules=_RESOURCE_TAGS)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            other.retag(_RESOURCE_TAGS, remove=params["tagKeys"])
+            return {}
         scope, group = self._group_by_arn(context, params["resourceArn"])
         self._set_tags(scope, group, remove=params["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
+        if other := self.tagged_resource(context, params["resourceArn"]):
+            return {"tags": other.record.get("tags", {})}
         _, group = self._group_by_arn(context, params["resourceArn"])
         return {"tags": group.get("tags", {})}
 
@@ -547,6 +575,7 @@ class Provider(BaseProvider):
             stream["storedBytes"] = stream.get("storedBytes", 0) + size
             self.streams.put(scope, stream_key, stream)
         self._forward(account, region, group_name, stream_name, written)
+        self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
 
     def get_log_events(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
