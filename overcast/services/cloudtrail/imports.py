@@ -12,11 +12,13 @@ from __future__ import annotations
 import gzip
 import inspect
 import json
+import logging
 import re
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token
@@ -41,6 +43,7 @@ _IMPORT_OUTPUT = (
     "UpdatedTimestamp",
 )
 _STATISTICS = ("PrefixesFound", "PrefixesCompleted", "FilesCompleted", "EventsCompleted", "FailedEntries")
+log = logging.getLogger(__name__)
 _ROLE_ARN = r"arn:[\w-]+:iam::\d{12}:role/[\w+=,.@/-]+"
 
 
@@ -53,6 +56,14 @@ def _event_time(event: dict) -> datetime | None:
         return datetime.strptime(event["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _listed_keys(contents: object) -> list[str]:
+    """The keys of a ListObjectsV2 page's Contents: S3 hands its entries on as their XML."""
+    if isinstance(contents, str):
+        root = ElementTree.fromstring(f"<Contents>{contents}</Contents>")
+        return [element.text or "" for element in root.iter("Key")]
+    return [entry["Key"] for entry in contents or ()]  # type: ignore[attr-defined]
 
 
 class ImportMixin:
@@ -135,6 +146,14 @@ class ImportMixin:
         return self._import_output(record)
 
     async def _run_import(self: Provider, account: str, import_id: str) -> None:  # type: ignore[misc]
+        try:
+            await self._import_files(account, import_id)
+        except Exception:
+            # An import never stays IN_PROGRESS: what went wrong is logged, the import FAILED.
+            log.exception("cloudtrail import %s failed", import_id)
+            self._finish_import(account, import_id, "FAILED", Counter(), [])
+
+    async def _import_files(self: Provider, account: str, import_id: str) -> None:  # type: ignore[misc]
         record = self.lake_imports.get(account, import_id)
         if record is None or record["ImportStatus"] != "INITIALIZING":
             return
@@ -241,9 +260,7 @@ class ImportMixin:
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
         while True:
             listing = await self._s3_call("list_objects_v2", account, region, params)
-            keys += [
-                entry["Key"] for entry in listing.get("Contents") or () if entry["Key"].endswith(".json.gz")
-            ]
+            keys += [key for key in _listed_keys(listing.get("Contents")) if key.endswith(".json.gz")]
             if not listing.get("NextContinuationToken"):
                 return keys
             params["ContinuationToken"] = listing["NextContinuationToken"]

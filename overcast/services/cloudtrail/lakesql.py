@@ -365,6 +365,16 @@ def _dotted(path: str) -> str:
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 
 
+def _authorize(action: int, table: str | None, *_: object) -> int:
+    # Reading is all a query may do, and only the event data stores' tables (the connection
+    # holds nothing else but SQLite's own catalog).
+    if action not in _ALLOWED:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (table or "").lower().startswith("sqlite_"):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def event_row(event: dict, ts: datetime) -> tuple:
     """An event's values in COLUMNS order."""
     values: list[object] = []
@@ -423,9 +433,7 @@ def run(
             return 1 if cancelled() else 0
 
         connection.set_progress_handler(interrupt, 10_000)
-        connection.set_authorizer(
-            lambda action, *_: sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
-        )
+        connection.set_authorizer(_authorize)
         try:
             cursor = connection.execute(prepared.sql)
             names = [_column_name(i, d[0]) for i, d in enumerate(cursor.description or ())]
@@ -474,6 +482,6 @@ def _message(text: str) -> str:
     text = re.sub(r"\beds_\d+\b", "the event data store", text)
     if text.startswith("no such column"):
         return f"Query statement has an invalid column: {text.split(':', 1)[1].strip()}."
-    if text == "not authorized":
-        return "Only SELECT statements are supported."
+    if text.startswith(("not authorized", "access to")):
+        return "Only SELECT statements over event data stores are supported."
     return f"Query statement has a syntax error: {text}."
