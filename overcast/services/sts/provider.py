@@ -21,6 +21,8 @@ from overcast.services.base import BaseProvider
 from overcast.services.iam import ids
 from overcast.services.iam.base import now
 from overcast.services.sts import federation
+from overcast.services.sts.errors import access_denied, validation
+from overcast.services.sts.tokens import TokenMixin
 
 if TYPE_CHECKING:
     from overcast.services.iam.provider import Provider as IAMProvider
@@ -33,15 +35,7 @@ _ALLOW_ALL = policy.parse(
 _PACKED_LIMIT = 2048
 
 
-def access_denied(message: str) -> ServiceError:
-    return ServiceError("AccessDenied", message, 403)
-
-
-def validation(message: str) -> ServiceError:
-    return ServiceError("ValidationError", message, 400)
-
-
-class Provider(BaseProvider):
+class Provider(TokenMixin, BaseProvider):
     service = "sts"
 
     @property
