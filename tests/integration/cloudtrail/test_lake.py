@@ -3,6 +3,7 @@ queries that run over the events they hold."""
 
 from __future__ import annotations
 
+import gzip
 import time
 
 import pytest
@@ -205,3 +206,25 @@ def test_generate_and_sample_queries(ours, store):
     found = ct.search_sample_queries(SearchPhrase="access denied")["SearchResults"]
     assert found and found[0]["Name"] == "Access denied events" and "$EDS_ID" in found[0]["SQL"]
     assert all(0 < r["Relevance"] <= 1 for r in found)
+
+
+def test_query_results_are_delivered_to_s3(ours, account, store):
+    ct, s3 = ours("cloudtrail"), ours("s3")
+    bucket = f"lake-results-{account}"
+    s3.create_bucket(Bucket=bucket)
+    store_id = store.rsplit("/", 1)[1]
+    query_id = ct.start_query(
+        QueryStatement=f"SELECT eventName FROM {store_id} WHERE eventName = 'CreateBucket'",
+        DeliveryS3Uri=f"s3://{bucket}/lake",
+    )["QueryId"]
+    described = finished(ct, query_id)
+    assert described["DeliveryS3Uri"] == f"s3://{bucket}/lake" and described["DeliveryStatus"] == "SUCCESS"
+    [entry] = s3.list_objects_v2(Bucket=bucket, Prefix=f"lake/{account}/CloudTrail-Lake/Query/")["Contents"]
+    assert entry["Key"].endswith(f"/{query_id}/result_1.csv.gz")
+    body = gzip.decompress(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()).decode()
+    assert body.splitlines() == ["eventName", "CreateBucket"]
+
+    missing = ct.start_query(
+        QueryStatement=f"SELECT eventID FROM {store_id}", DeliveryS3Uri="s3://no-such-bucket-x"
+    )
+    assert finished(ct, missing["QueryId"])["DeliveryStatus"] == "RESOURCE_NOT_FOUND"
