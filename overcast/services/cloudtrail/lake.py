@@ -217,8 +217,7 @@ class LakeMixin:
         with self.store.transaction():
             self._lake_save(store)
         self.refresh_data_selection()
-        out = self._lake_output(store, (*_DETAIL, "Tags"))
-        out.pop("Tags", None)
+        out = self._lake_output(store)
         out["Status"] = "CREATED"  # what AWS answers while it sets the store up
         if tags:
             out["TagsList"] = tag_list(store["Tags"])
