@@ -1,0 +1,60 @@
+"""Lake's state machines, called on the provider directly: a query cancelled before it runs
+never runs, and a deleted event data store is gone once its seven-day wait is over."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.cloudtrail import lake
+
+ACCOUNT, REGION = "000000000000", "us-east-1"
+
+
+@pytest.fixture
+def cloudtrail(runtime):
+    return runtime.provider("cloudtrail")
+
+
+@pytest.fixture
+def context():
+    return RequestContext.internal("cloudtrail", ACCOUNT, REGION)
+
+
+def test_a_query_cancelled_while_queued_never_runs(runtime, cloudtrail, context):
+    store = cloudtrail.create_event_data_store(
+        context, {"Name": "queued", "TerminationProtectionEnabled": False}
+    )
+    store_id = store["EventDataStoreArn"].rsplit("/", 1)[1]
+    # No loop is attached yet, so the query waits in the queue.
+    query_id = cloudtrail.start_query(context, {"QueryStatement": f"SELECT eventID FROM {store_id}"})[
+        "QueryId"
+    ]
+    assert cloudtrail.describe_query(context, {"QueryId": query_id})["QueryStatus"] == "QUEUED"
+    assert cloudtrail.cancel_query(context, {"QueryId": query_id}) == {
+        "QueryId": query_id,
+        "QueryStatus": "CANCELLED",
+    }
+    asyncio.run(cloudtrail._run_query(ACCOUNT, REGION, query_id))
+    assert cloudtrail.get_query_results(context, {"QueryId": query_id})["QueryStatus"] == "CANCELLED"
+    with pytest.raises(ServiceError) as again:
+        cloudtrail.cancel_query(context, {"QueryId": query_id})
+    assert again.value.code == "InactiveQueryException"
+
+
+def test_a_deleted_store_is_gone_after_its_wait(cloudtrail, context, monkeypatch):
+    arn = cloudtrail.create_event_data_store(
+        context, {"Name": "brief", "TerminationProtectionEnabled": False}
+    )["EventDataStoreArn"]
+    cloudtrail.delete_event_data_store(context, {"EventDataStore": arn})
+    deleted_at = lake._now_us()
+    monkeypatch.setattr(lake, "_now_us", lambda: deleted_at + 6 * lake.DAY_US)
+    assert cloudtrail.get_event_data_store(context, {"EventDataStore": arn})["Status"] == "PENDING_DELETION"
+    monkeypatch.setattr(lake, "_now_us", lambda: deleted_at + 8 * lake.DAY_US)
+    with pytest.raises(ServiceError) as gone:
+        cloudtrail.get_event_data_store(context, {"EventDataStore": arn})
+    assert gone.value.code == "EventDataStoreNotFoundException"
+    assert cloudtrail.list_event_data_stores(context, {})["EventDataStores"] == []
