@@ -11,7 +11,7 @@ import gzip
 import io
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from overcast.common.pagination import decode_token, encode_token
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 #: Lake runs at most this many queries of an account at once.
 MAX_CONCURRENT = 10
+RESULTS_KEPT = timedelta(days=7)
 _ACTIVE = ("QUEUED", "RUNNING")
 _TERMINAL = ("FINISHED", "FAILED", "CANCELLED", "TIMED_OUT")
 
@@ -80,7 +81,14 @@ class QueryMixin:
         refresh_id: str | None = None,
     ) -> str:
         scope = store_scope(context.account, context.region)
-        running = sum(1 for _k, q in self.lake_queries.scan(scope) if q["Status"] in _ACTIVE)
+        running = 0
+        oldest = datetime.now(UTC) - RESULTS_KEPT
+        for key, other in list(self.lake_queries.scan(scope)):
+            if other["CreationTime"] < oldest and other["Status"] not in _ACTIVE:
+                with self.store.transaction():  # Lake keeps a query and its results for 7 days
+                    self.lake_queries.delete(scope, key)
+            elif other["Status"] in _ACTIVE:
+                running += 1
         if running >= MAX_CONCURRENT:
             raise rules.error(
                 "MaxConcurrentQueriesException",

@@ -4,6 +4,7 @@ never runs, and a deleted event data store is gone once its seven-day wait is ov
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -58,3 +59,20 @@ def test_a_deleted_store_is_gone_after_its_wait(cloudtrail, context, monkeypatch
         cloudtrail.get_event_data_store(context, {"EventDataStore": arn})
     assert gone.value.code == "EventDataStoreNotFoundException"
     assert cloudtrail.list_event_data_stores(context, {})["EventDataStores"] == []
+
+
+def test_queries_are_kept_for_seven_days(cloudtrail, context):
+    store = cloudtrail.create_event_data_store(
+        context, {"Name": "kept", "TerminationProtectionEnabled": False}
+    )
+    statement = f"SELECT eventID FROM {store['EventDataStoreArn'].rsplit('/', 1)[1]}"
+    old = cloudtrail.start_query(context, {"QueryStatement": statement})["QueryId"]
+    cloudtrail.cancel_query(context, {"QueryId": old})
+    scope = f"{ACCOUNT}/{REGION}"
+    record = cloudtrail.lake_queries.get(scope, old)
+    record["CreationTime"] -= timedelta(days=8)
+    cloudtrail.lake_queries.put(scope, old, record)
+    cloudtrail.start_query(context, {"QueryStatement": statement})
+    with pytest.raises(ServiceError) as gone:
+        cloudtrail.describe_query(context, {"QueryId": old})
+    assert gone.value.code == "QueryIdNotFoundException"
