@@ -36,6 +36,23 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _DEFAULT_PERIOD = timedelta(days=1)
 
 
+def refresh_due(dashboard: dict, now: datetime) -> bool:
+    """Whether a dashboard's refresh schedule (enabled, every 1/6/12 hours or daily at a time
+    of day) calls for a refresh at `now`."""
+    schedule = dashboard.get("RefreshSchedule") or {}
+    frequency = schedule.get("Frequency") or {}
+    if schedule.get("Status") != "ENABLED" or not frequency.get("Value"):
+        return False
+    last = dashboard.get("LastRefreshAt") or dashboard["CreatedTimestamp"]
+    if frequency.get("Unit") == "HOURS":
+        return now - last >= timedelta(hours=frequency["Value"])
+    hour, _, minute = (schedule.get("TimeOfDay") or "00:00").partition(":")
+    due = now.replace(hour=int(hour) % 24, minute=int(minute or 0) % 60, second=0, microsecond=0)
+    if due > now:
+        due -= timedelta(days=1)
+    return last < due
+
+
 def _channel_not_found(reference: str) -> ServiceError:
     return rules.error("ChannelNotFoundException", f"Channel {reference} does not exist.")
 
@@ -326,15 +343,16 @@ class ChannelMixin:
 
     def start_dashboard_refresh(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         dashboard = self._dashboard(context, params["DashboardId"])
+        return {"RefreshId": self._refresh(context, dashboard, params.get("QueryParameterValues") or {})}
+
+    def _refresh(self: Provider, context: RequestContext, dashboard: dict, given: dict) -> str:  # type: ignore[misc]
+        """Start the query of each widget, its placeholders filled; returns the refresh id."""
         now = datetime.now(UTC)
         values = {
             "$StartTime$": lakesql.lake_time(now - _DEFAULT_PERIOD),
             "$EndTime$": lakesql.lake_time(now),
             "$Period$": "1d",
-            **{
-                (key if key.startswith("$") else f"${key}$"): value
-                for key, value in (params.get("QueryParameterValues") or {}).items()
-            },
+            **{(key if key.startswith("$") else f"${key}$"): value for key, value in given.items()},
         }
         refresh_id = str(time.time_ns() // 1_000_000)
         for widget in dashboard["Widgets"]:
@@ -346,9 +364,32 @@ class ChannelMixin:
                 context, widget["QueryStatement"], prepared, {"QueryAlias": widget["QueryAlias"]}, refresh_id
             )
         dashboard["LastRefreshId"] = refresh_id
+        dashboard["LastRefreshAt"] = now
+        dashboard.pop("LastRefreshFailureReason", None)
         with self.store.transaction():
             self.dashboards.put(store_scope(context.account, context.region), dashboard["Name"], dashboard)
-        return {"RefreshId": refresh_id}
+        return refresh_id
+
+    def refresh_due_dashboards(self: Provider, now: datetime | None = None) -> int:  # type: ignore[misc]
+        """Refresh every dashboard whose enabled schedule says it is time (run every minute).
+        Returns how many were refreshed or failed to."""
+        now = now or datetime.now(UTC)
+        handled = 0
+        for scope in self.dashboards.scopes():
+            account, _, region = scope.partition("/")
+            for _key, dashboard in list(self.dashboards.scan(scope)):
+                if not refresh_due(dashboard, now):
+                    continue
+                handled += 1
+                try:
+                    self._refresh(RequestContext.internal("cloudtrail", account, region), dashboard, {})
+                except ServiceError as error:
+                    # A widget's store was deleted meanwhile, say: the dashboard says why.
+                    dashboard["LastRefreshAt"] = now
+                    dashboard["LastRefreshFailureReason"] = error.message
+                    with self.store.transaction():
+                        self.dashboards.put(scope, dashboard["Name"], dashboard)
+        return handled
 
     # -- resource policies ---------------------------------------------------------------------------
 

@@ -4,13 +4,14 @@ never runs, and a deleted event data store is gone once its seven-day wait is ov
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import lake
+from overcast.services.cloudtrail.channels import refresh_due
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 
@@ -76,3 +77,49 @@ def test_queries_are_kept_for_seven_days(cloudtrail, context):
     with pytest.raises(ServiceError) as gone:
         cloudtrail.describe_query(context, {"QueryId": old})
     assert gone.value.code == "QueryIdNotFoundException"
+
+
+def test_dashboards_refresh_on_their_schedule(cloudtrail, context):
+    store = cloudtrail.create_event_data_store(
+        context, {"Name": "sched", "TerminationProtectionEnabled": False}
+    )
+    widget = {
+        "QueryStatement": f"SELECT eventName FROM {store['EventDataStoreArn'].rsplit('/', 1)[1]}",
+        "ViewProperties": {"View": "Table"},
+    }
+    schedule = {"Frequency": {"Unit": "HOURS", "Value": 1}, "Status": "ENABLED"}
+    cloudtrail.create_dashboard(context, {"Name": "hourly", "Widgets": [widget], "RefreshSchedule": schedule})
+    cloudtrail.create_dashboard(context, {"Name": "manual", "Widgets": [widget]})
+    created = cloudtrail.dashboards.get(f"{ACCOUNT}/{REGION}", "hourly")["CreatedTimestamp"]
+    assert cloudtrail.refresh_due_dashboards(created + timedelta(minutes=59)) == 0
+    assert cloudtrail.refresh_due_dashboards(created + timedelta(minutes=61)) == 1
+    refreshed = cloudtrail.get_dashboard(context, {"DashboardId": "hourly"})
+    alias = refreshed["Widgets"][0]["QueryAlias"]
+    described = cloudtrail.describe_query(
+        context, {"QueryAlias": alias, "RefreshId": refreshed["LastRefreshId"]}
+    )
+    assert described["QueryStatus"] == "QUEUED"
+    assert "LastRefreshId" not in cloudtrail.get_dashboard(context, {"DashboardId": "manual"})
+
+    cloudtrail.delete_event_data_store(context, {"EventDataStore": store["EventDataStoreArn"]})
+    assert cloudtrail.refresh_due_dashboards(created + timedelta(hours=3)) == 1
+    assert (
+        "inactive" in cloudtrail.get_dashboard(context, {"DashboardId": "hourly"})["LastRefreshFailureReason"]
+    )
+
+
+def test_daily_refresh_waits_for_its_time_of_day():
+    daily = {
+        "RefreshSchedule": {
+            "Frequency": {"Unit": "DAYS", "Value": 1},
+            "Status": "ENABLED",
+            "TimeOfDay": "06:30",
+        },
+        "CreatedTimestamp": datetime(2026, 1, 1, 8, 0, tzinfo=UTC),
+    }
+    assert not refresh_due(daily, datetime(2026, 1, 2, 6, 29, tzinfo=UTC))
+    assert refresh_due(daily, datetime(2026, 1, 2, 6, 31, tzinfo=UTC))
+    daily["LastRefreshAt"] = datetime(2026, 1, 2, 6, 31, tzinfo=UTC)
+    assert not refresh_due(daily, datetime(2026, 1, 3, 6, 0, tzinfo=UTC))
+    daily["RefreshSchedule"]["Status"] = "DISABLED"
+    assert not refresh_due(daily, datetime(2026, 1, 9, 7, 0, tzinfo=UTC))
