@@ -73,6 +73,12 @@ def inactive(store: dict) -> Exception:
     )
 
 
+def lake_gone(store: dict) -> bool:
+    """Whether a store pending deletion is past its wait (and so no longer exists)."""
+    deleted = store.get("DeletedAt")
+    return deleted is not None and _now_us() - deleted >= DELETION_WAIT_DAYS * DAY_US
+
+
 def ingesting(store: dict) -> bool:
     return bool(store["Ingestion"]) and store["Ingestion"][-1][1] is None
 
@@ -102,8 +108,7 @@ class LakeMixin:
         return found
 
     def _lake_purged(self: Provider, context: RequestContext, store: dict) -> bool:  # type: ignore[misc]
-        deleted = store.get("DeletedAt")
-        if deleted is None or _now_us() - deleted < DELETION_WAIT_DAYS * DAY_US:
+        if not lake_gone(store):
             return False
         with self.store.transaction():
             self.data_stores.delete(store_scope(context.account, context.region), store["Id"])

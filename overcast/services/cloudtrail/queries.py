@@ -14,12 +14,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from overcast import policy
 from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudtrail import lakesql
 from overcast.services.cloudtrail import trails as rules
-from overcast.services.cloudtrail.lake import inactive
+from overcast.services.cloudtrail.lake import STORE_ARN, inactive, lake_gone, not_found
 from overcast.services.cloudtrail.paging import page
 from overcast.services.cloudtrail.samples import SAMPLE_QUERIES
 from overcast.store import scope as store_scope
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 MAX_CONCURRENT = 10
 RESULTS_KEPT = timedelta(days=7)
 _ACTIVE = ("QUEUED", "RUNNING")
+#: Without enforcement the caller's own policies are not consulted, only the store's policy.
+_ALLOW_ALL = policy.parse(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+)
 _TERMINAL = ("FINISHED", "FAILED", "CANCELLED", "TIMED_OUT")
 
 
@@ -54,23 +59,76 @@ class QueryMixin:
     def _query_on(self: Provider, context: RequestContext, query: dict, params: dict) -> bool:  # type: ignore[misc]
         return self.lake_store(context, params["EventDataStore"])["Id"] in query["Stores"]
 
-    def _resolve_store(self: Provider, context: RequestContext, reference: str) -> str:  # type: ignore[misc]
-        store = self.lake_store(context, reference)
+    def _resolve_store(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        reference: str,
+        owners: dict[str, str] | None = None,
+        owner_account: str | None = None,
+    ) -> str:
+        """The id of the store a statement names, active; another account's store (its ARN, or
+        its id with EventDataStoreOwnerAccountId) when its resource policy lets the caller query
+        it, noted in `owners`."""
+        match = STORE_ARN.fullmatch(reference)
+        owner = match.group(2) if match else (owner_account or context.account)
+        if owner == context.account:
+            store = self.lake_store(context, reference)
+        else:
+            store = self._shared_store(context, reference, owner)
+            if owners is not None:
+                owners[store["Id"]] = owner
         if store["Status"] == "PENDING_DELETION":
             raise inactive(store)
         return store["Id"]
+
+    def _shared_store(self: Provider, context: RequestContext, reference: str, owner: str) -> dict:  # type: ignore[misc]
+        match = STORE_ARN.fullmatch(reference)
+        region, store_id = (match.group(1), match.group(3)) if match else (context.region, reference)
+        store = (
+            self.data_stores.get(store_scope(owner, region), store_id) if region == context.region else None
+        )
+        if store is None or lake_gone(store):
+            raise not_found(reference)
+        arn = store["EventDataStoreArn"]
+        text = self.policies.get(owner, arn)
+        allowed = False
+        if text:
+            try:
+                document = policy.parse(text, policy.RESOURCE)
+            except policy.MalformedPolicy:
+                document = None
+            if document is not None:
+                iam = self.runtime.provider("iam")
+                principal = iam.principal_for(context.extra.get("identity"), context.account, context.region)
+                request = policy.AuthorizationRequest(
+                    principal, "cloudtrail:StartQuery", arn, owner, {}, context.region
+                )
+                allowed = policy.evaluate(request, [_ALLOW_ALL], document).allowed
+        if not allowed:
+            raise rules.error(
+                "AccessDeniedException",
+                f"User: {context.principal_arn} is not authorized to perform: cloudtrail:StartQuery on "
+                f"resource: {arn} because no resource-based policy allows the cloudtrail:StartQuery action",
+            )
+        return store
 
     def start_query(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         statement = params.get("QueryStatement")
         if not statement:
             raise rules.error("InvalidParameterException", "QueryStatement is required.")
+        owners: dict[str, str] = {}
         prepared = lakesql.prepare(
-            statement, params.get("QueryParameters"), lambda ref: self._resolve_store(context, ref)
+            statement,
+            params.get("QueryParameters"),
+            lambda ref: self._resolve_store(context, ref, owners, params.get("EventDataStoreOwnerAccountId")),
         )
         lakesql.check(prepared)
         if params.get("DeliveryS3Uri"):
             self._delivery_target(params["DeliveryS3Uri"])
-        return {"QueryId": self.launch_query(context, statement, prepared, params)}
+        out = {"QueryId": self.launch_query(context, statement, prepared, params, owners=owners)}
+        if params.get("EventDataStoreOwnerAccountId"):
+            out["EventDataStoreOwnerAccountId"] = params["EventDataStoreOwnerAccountId"]
+        return out
 
     def launch_query(  # type: ignore[misc]
         self: Provider,
@@ -79,6 +137,7 @@ class QueryMixin:
         prepared: lakesql.Prepared,
         params: dict,
         refresh_id: str | None = None,
+        owners: dict[str, str] | None = None,
     ) -> str:
         scope = store_scope(context.account, context.region)
         running = 0
@@ -100,6 +159,7 @@ class QueryMixin:
             "QueryString": statement,
             "Status": "QUEUED",
             "Stores": prepared.stores,
+            "Owners": owners or {},
             "Sql": prepared.sql,
             "CreationTime": datetime.now(UTC),
             "Alias": params.get("QueryAlias"),
@@ -126,7 +186,8 @@ class QueryMixin:
         started = time.monotonic()
         tables = []
         for store_id in query["Stores"]:
-            store = self.data_stores.get(scope, store_id)
+            owner = query.get("Owners", {}).get(store_id, account)
+            store = self.data_stores.get(store_scope(owner, region), store_id)
             events = self.lake_events(store) if store is not None else ()
             tables.append([lakesql.event_row(event, moment) for event, moment in events])
 

@@ -4,8 +4,10 @@ queries that run over the events they hold."""
 from __future__ import annotations
 
 import gzip
+import json
 import time
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -228,3 +230,40 @@ def test_query_results_are_delivered_to_s3(ours, account, store):
         QueryStatement=f"SELECT eventID FROM {store_id}", DeliveryS3Uri="s3://no-such-bucket-x"
     )
     assert finished(ct, missing["QueryId"])["DeliveryStatus"] == "RESOURCE_NOT_FOUND"
+
+
+def test_another_account_queries_a_store_its_policy_shares(ours, endpoint, account, store):
+    ct = ours("cloudtrail")
+    ct.list_trails()
+    other = f"{int(account) % 10**12 + 1:012d}"
+    guest = boto3.session.Session(
+        aws_access_key_id=other, aws_secret_access_key="test", region_name="us-east-1"
+    ).client("cloudtrail", endpoint_url=endpoint)
+    statement = f"SELECT recipientAccountId, eventName FROM {store} WHERE eventName = 'ListTrails'"
+    assert code_of(guest.start_query, QueryStatement=statement) == "AccessDeniedException"
+
+    ct.put_resource_policy(
+        ResourceArn=store,
+        ResourcePolicy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{other}:root"},
+                        "Action": "cloudtrail:StartQuery",
+                        "Resource": store,
+                    }
+                ],
+            }
+        ),
+    )
+    query_id = guest.start_query(QueryStatement=statement)["QueryId"]
+    assert finished(guest, query_id)["QueryStatus"] == "FINISHED"
+    assert rows_of(guest, query_id) == [{"recipientAccountId": account, "eventName": "ListTrails"}]
+    by_id = guest.start_query(
+        QueryStatement=f"SELECT eventID FROM {store.rsplit('/', 1)[1]} LIMIT 1",
+        EventDataStoreOwnerAccountId=account,
+    )
+    assert by_id["EventDataStoreOwnerAccountId"] == account
+    assert finished(guest, by_id["QueryId"])["QueryStatus"] == "FINISHED"
