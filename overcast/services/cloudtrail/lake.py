@@ -353,11 +353,16 @@ class LakeMixin:
                     return True
         return False
 
-    def lake_events(self: Provider, store: dict) -> Iterator[tuple[dict, datetime]]:  # type: ignore[misc]
-        """(event, time) of every event the store holds, newest recorded first, then imported."""
+    def lake_events(  # type: ignore[misc]
+        self: Provider, store: dict, since_us: int | None = None, until_us: int | None = None
+    ) -> Iterator[tuple[dict, datetime]]:
+        """(event, time) of every event the store holds (within [since_us, until_us] when
+        given), newest recorded first, then imported."""
         self.recorder.flush()
         now = _now_us()
-        oldest = now - store["RetentionPeriod"] * DAY_US
+        oldest = max(now - store["RetentionPeriod"] * DAY_US, since_us or 0)
+        if until_us is not None:
+            now = min(now, until_us)
         account = store["Account"]
         regions = {store["Region"]}
         if store.get("MultiRegionEnabled"):
@@ -368,7 +373,7 @@ class LakeMixin:
                         regions.add(region)
         wants_data = rules.wants_data_events(store)
         for start, end in store["Ingestion"]:
-            low, high = max(start, oldest), end if end is not None else now
+            low, high = max(start, oldest), min(end, now) if end is not None else now
             if low > high:
                 continue
             for region in sorted(regions):
@@ -381,7 +386,7 @@ class LakeMixin:
             store_scope(account, store["Region"]), prefix=store["Id"] + "/"
         ):
             moment = _parse_event_time(event.get("eventTime"))
-            if moment is not None and moment.timestamp() * 1e6 >= oldest:
+            if moment is not None and oldest <= moment.timestamp() * 1e6 <= now:
                 yield event, moment
 
 

@@ -107,6 +107,10 @@ class Prepared:
 
     sql: str
     stores: list[str] = field(default_factory=list)
+    #: The eventTime range (microseconds, either end open) every matching event lies in, when
+    #: the statement's conditions say so plainly; only events in it need loading.
+    since_us: int | None = None
+    until_us: int | None = None
 
 
 def tokenize(statement: str) -> list[Token]:
@@ -173,7 +177,53 @@ def prepare(statement: str, parameters: Sequence[str] | None, resolve: Callable[
     if not prepared.stores:
         raise query_error("The query must name an event data store in its FROM clause.")
     prepared.sql = " ".join(out)
+    prepared.since_us, prepared.until_us = _time_bounds(tokens)
     return prepared
+
+
+_LOWER = frozenset({">", ">=", "="})
+_UPPER = frozenset({"<", "<=", "="})
+#: Literals in Lake's own time layout, which order as text the way the times they name do.
+_TIME_LITERAL = re.compile(r"'\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{1,6})?)?'")
+
+
+def _time_bounds(tokens: list[Token]) -> tuple[int | None, int | None]:
+    """The eventTime range a statement's WHERE clause bounds its events to, when it is a plain
+    conjunction over one store (no OR, NOT, subquery, join or union): comparisons of eventTime
+    with literals. Anything else leaves the range open, and the engine still applies every
+    condition to the events loaded."""
+    words = {t.text.upper() for t in tokens if t.kind == "word"}
+    if words & {"OR", "NOT", "JOIN", "UNION", "WITH", "EXCEPT", "INTERSECT"}:
+        return None, None
+    if sum(1 for t in tokens if t.text.upper() == "SELECT") != 1:
+        return None, None
+    plain = [
+        t
+        for i, t in enumerate(tokens)
+        if not (t.kind == "word" and t.text.lower() == "timestamp" and _kind(tokens, i + 1) == "string")
+    ]
+    since = until = None
+    for index in range(len(plain) - 2):
+        column, operator, literal = plain[index : index + 3]
+        if (
+            column.kind != "word"
+            or column.text.lower() != "eventtime"
+            or not _TIME_LITERAL.fullmatch(literal.text)
+        ):
+            continue
+        if index and plain[index - 1].text == ".":
+            continue
+        moment = _parse_time(literal.text[1:-1])
+        if moment is None:
+            continue
+        us = int(moment.timestamp() * 1_000_000)
+        if operator.text in _LOWER:
+            since = us if since is None else max(since, us)
+        if operator.text in _UPPER:
+            # A literal is read to the second at most; the whole second may hold matching events.
+            bound = us + 1_000_000
+            until = bound if until is None else min(until, bound)
+    return since, until
 
 
 def _looks_like_store(quoted: str) -> bool:

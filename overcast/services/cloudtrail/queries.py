@@ -161,6 +161,8 @@ class QueryMixin:
             "Stores": prepared.stores,
             "Owners": owners or {},
             "Sql": prepared.sql,
+            "Since": prepared.since_us,
+            "Until": prepared.until_us,
             "CreationTime": datetime.now(UTC),
             "Alias": params.get("QueryAlias"),
             "RefreshId": refresh_id,
@@ -188,7 +190,9 @@ class QueryMixin:
         for store_id in query["Stores"]:
             owner = query.get("Owners", {}).get(store_id, account)
             store = self.data_stores.get(store_scope(owner, region), store_id)
-            events = self.lake_events(store) if store is not None else ()
+            events = (
+                self.lake_events(store, query.get("Since"), query.get("Until")) if store is not None else ()
+            )
             tables.append([lakesql.event_row(event, moment) for event, moment in events])
 
         def cancelled() -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -267,3 +268,24 @@ def test_another_account_queries_a_store_its_policy_shares(ours, endpoint, accou
     )
     assert by_id["EventDataStoreOwnerAccountId"] == account
     assert finished(guest, by_id["QueryId"])["QueryStatus"] == "FINISHED"
+
+
+def test_time_conditions_select_events_by_time(ours, account, store):
+    ct, sqs = ours("cloudtrail"), ours("sqs")
+    sqs.create_queue(QueueName="lake-timed")
+    store_id = store.rsplit("/", 1)[1]
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    recent = ct.start_query(
+        QueryStatement=f"SELECT eventName FROM {store_id} WHERE eventTime > '{hour_ago}' "
+        "AND eventName = 'CreateQueue'"
+    )["QueryId"]
+    finished(ct, recent)
+    assert rows_of(ct, recent) == [{"eventName": "CreateQueue"}]
+    ancient = ct.start_query(
+        QueryStatement=f"SELECT eventName FROM {store_id} WHERE eventTime < timestamp '2001-01-01 00:00:00'"
+    )["QueryId"]
+    finished(ct, ancient)
+    assert (
+        rows_of(ct, ancient) == []
+        and ct.describe_query(QueryId=ancient)["QueryStatistics"]["EventsScanned"] == 0
+    )

@@ -88,3 +88,29 @@ def test_a_cancelled_query_stops():
     )
     with pytest.raises(InterruptedError):
         lakesql.run(prepared, [[lakesql.event_row(EVENT, WHEN)]], cancelled=lambda: True)
+
+
+def _us(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("condition", "since", "until"),
+    [
+        ("eventTime > '2024-05-01 10:00:00'", "2024-05-01 10:00:00", None),
+        (
+            "eventTime >= timestamp '2024-05-01' AND eventTime < '2024-05-02'",
+            "2024-05-01",
+            "2024-05-02 00:00:01",
+        ),
+        ("eventTime = '2024-05-01 10:00:00.123'", "2024-05-01 10:00:00.123", "2024-05-01 10:00:01.123"),
+        ("eventTime > '2024-05-01' OR eventName = 'x'", None, None),
+        ("NOT eventTime > '2024-05-01'", None, None),
+        ("eventTime > '2024-05-01T10:00:00Z'", None, None),  # not Lake's layout: compared as text
+        ("eventID IN (SELECT eventID FROM x WHERE eventTime > '2024-05-01')", None, None),
+    ],
+)
+def test_time_bounds_only_from_plain_conditions(condition, since, until):
+    prepared = lakesql.prepare(f"SELECT eventID FROM {STORE} WHERE {condition}", [], lambda ref: ref)
+    assert prepared.since_us == (_us(since) if since else None)
+    assert prepared.until_us == (_us(until) if until else None)
