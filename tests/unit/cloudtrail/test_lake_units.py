@@ -123,3 +123,33 @@ def test_daily_refresh_waits_for_its_time_of_day():
     assert not refresh_due(daily, datetime(2026, 1, 3, 6, 0, tzinfo=UTC))
     daily["RefreshSchedule"]["Status"] = "DISABLED"
     assert not refresh_due(daily, datetime(2026, 1, 9, 7, 0, tzinfo=UTC))
+
+
+def test_imports_stop_restart_and_one_at_a_time(cloudtrail, context):
+    store = cloudtrail.create_event_data_store(
+        context, {"Name": "imports", "TerminationProtectionEnabled": False}
+    )
+    source = {
+        "S3": {
+            "S3LocationUri": "s3://some-bucket/AWSLogs",
+            "S3BucketRegion": REGION,
+            "S3BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/import",
+        }
+    }
+    params = {"Destinations": [store["EventDataStoreArn"]], "ImportSource": source}
+    # No loop is attached, so the import waits to start.
+    import_id = cloudtrail.start_import(context, params)["ImportId"]
+    with pytest.raises(ServiceError) as ongoing:
+        cloudtrail.start_import(context, params)
+    assert ongoing.value.code == "AccountHasOngoingImportException"
+    stopped = cloudtrail.stop_import(context, {"ImportId": import_id})
+    assert stopped["ImportStatus"] == "STOPPED" and stopped["ImportStatistics"]["FilesCompleted"] == 0
+    asyncio.run(cloudtrail._run_import(ACCOUNT, import_id))
+    assert cloudtrail.get_import(context, {"ImportId": import_id})["ImportStatus"] == "STOPPED"
+    assert cloudtrail.start_import(context, {"ImportId": import_id})["ImportStatus"] == "INITIALIZING"
+    listed = cloudtrail.list_imports(context, {"ImportStatus": "INITIALIZING"})["Imports"]
+    assert [i["ImportId"] for i in listed] == [import_id]
+    bad = {**params, "ImportSource": {"S3": {**source["S3"], "S3BucketAccessRoleArn": "not-a-role"}}}
+    with pytest.raises(ServiceError) as invalid:
+        cloudtrail.start_import(context, bad)
+    assert invalid.value.code == "InvalidImportSourceException"
