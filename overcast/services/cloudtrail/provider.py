@@ -5,7 +5,9 @@ reads them back, and trails deliver them to S3 as log files with signed digests
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -18,8 +20,12 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.cloudtrail import trails as rules
+from overcast.services.cloudtrail.channels import CHANNEL_ARN, DASHBOARD_ARN, ChannelMixin
 from overcast.services.cloudtrail.delivery import Delivery
 from overcast.services.cloudtrail.events import Record, event_id_ms
+from overcast.services.cloudtrail.imports import ImportMixin
+from overcast.services.cloudtrail.lake import STORE_ARN, LakeMixin
+from overcast.services.cloudtrail.queries import QueryMixin
 from overcast.services.cloudtrail.recorder import (
     FLUSH_SECONDS,
     Recorder,
@@ -79,15 +85,25 @@ def _us(value: datetime) -> int:
     return int(value.timestamp() * 1_000_000)
 
 
-class Provider(BaseProvider):
+class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
     service = "cloudtrail"
 
     def start(self) -> None:
         self.recorder = Recorder(self.store)
         self.trails = self.store.table("cloudtrail", "trails")
+        table = partial(self.store.table, "cloudtrail")
+        self.data_stores = table("event-data-stores")
+        self.lake_queries = table("lake-queries")
+        self.lake_imports = table("lake-imports")
+        self.lake_imported = table("lake-imported-events")
+        self.channels = table("channels")
+        self.dashboards = table("dashboards")
+        self.policies = table("resource-policies")
+        self.event_configurations = table("event-configurations")
         self.delivery = Delivery(self)
         self.runtime.every(FLUSH_SECONDS, self.recorder.flush, "cloudtrail-flush")
         self.runtime.every(3600, self.recorder.expire, "cloudtrail-retention")
+        self.runtime.every(60, self.refresh_due_dashboards, "cloudtrail-dashboards")
         self.delivery.start()
         self.refresh_data_selection()
 
@@ -115,9 +131,20 @@ class Provider(BaseProvider):
                 yield scope, key, trail
 
     def refresh_data_selection(self) -> None:
-        self.recorder.keep_data_events = any(
-            trail.get("Logging") and rules.wants_data_events(trail) for _s, _k, trail in self.all_trails()
+        self.recorder.keep_data_events = (
+            any(
+                trail.get("Logging") and rules.wants_data_events(trail) for _s, _k, trail in self.all_trails()
+            )
+            or self.lake_wants_data_events()
         )
+
+    @staticmethod
+    def kms_key_arn(context: RequestContext, key: str) -> str:
+        """A KmsKeyId parameter (an id, alias or ARN) as the ARN CloudTrail reports."""
+        if key.startswith("arn:"):
+            return key
+        region, account = context.region, context.account
+        return f"arn:{partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
 
     def _find(
         self, context: RequestContext, name_or_arn: str | None, *, home: bool = False
@@ -174,6 +201,26 @@ class Provider(BaseProvider):
         out["HasInsightSelectors"] = bool(trail.get("InsightSelectors"))
         return out
 
+    def _check_topic(self, context: RequestContext, trail: dict) -> None:
+        """AWS refuses a trail whose SNS topic does not exist (or does not let CloudTrail publish)."""
+        arn = trail.get("SnsTopicARN")
+        if not arn:
+            return
+        sns = self.runtime.provider("sns") if self.runtime.config.service_enabled("sns") else None
+        parts = arn.split(":")
+        exists = False
+        if sns is not None and len(parts) == 6:
+            try:
+                sns.topic_for(RequestContext.internal("sns", parts[4], parts[3]), arn)
+                exists = True
+            except ServiceError:
+                exists = False
+        if not exists:
+            raise rules.error(
+                "InsufficientSnsTopicPolicyException",
+                "SNS Topic does not exist or the topic policy is incorrect!",
+            )
+
     async def _check_bucket(self, context: RequestContext, bucket: str) -> None:
         if not await self.delivery.bucket_exists(context.account, context.region, bucket):
             raise rules.error("S3BucketDoesNotExistException", f"S3 bucket {bucket} does not exist.")
@@ -190,10 +237,7 @@ class Provider(BaseProvider):
             trail["SnsTopicName"] = params["SnsTopicName"] or None
             trail["SnsTopicARN"] = rules.sns_topic_arn(region, account, params["SnsTopicName"])
         if "KmsKeyId" in params:
-            key = params["KmsKeyId"]
-            if key and not key.startswith("arn:"):
-                key = f"arn:{partition(region)}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
-            trail["KmsKeyId"] = key or None
+            trail["KmsKeyId"] = self.kms_key_arn(context, params["KmsKeyId"]) if params["KmsKeyId"] else None
         for member, field in (
             ("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),
             ("IsMultiRegionTrail", "IsMultiRegionTrail"),
@@ -254,6 +298,7 @@ class Provider(BaseProvider):
         self._check_tags(tags, 0)
         trail["Tags"] = {tag["Key"]: tag.get("Value") for tag in tags}
         await self._check_bucket(context, trail["S3BucketName"])
+        self._check_topic(context, trail)
         if self.trails.get(account, key) is not None:  # created while the bucket was checked
             raise rules.error(
                 "TrailAlreadyExistsException", f"Trail {name} already exists for customer: {account}"
@@ -266,6 +311,8 @@ class Provider(BaseProvider):
         self._apply_settings(context, trail, params)
         if params.get("S3BucketName"):
             await self._check_bucket(context, trail["S3BucketName"])
+        if params.get("SnsTopicName"):
+            self._check_topic(context, trail)
         current = self.trails.get(context.account, key)
         if current is None:
             raise rules.not_found(context.region, context.account, params["Name"])
@@ -338,7 +385,14 @@ class Provider(BaseProvider):
 
     def get_trail_status(self, context: RequestContext, params: dict) -> dict:
         key, trail = self._find(context, params["Name"])
-        out: dict = {"IsLogging": bool(trail.get("Logging"))}
+        # AWS names every attempt and start/stop member, as "" until it happens.
+        out: dict = {
+            "IsLogging": bool(trail.get("Logging")),
+            "LatestDeliveryAttemptTime": "",
+            "LatestDeliveryAttemptSucceeded": "",
+            "TimeLoggingStarted": "",
+            "TimeLoggingStopped": "",
+        }
         for name in ("StartLoggingTime", "StopLoggingTime"):
             if trail.get(name):
                 out[name] = trail[name]
@@ -418,8 +472,26 @@ class Provider(BaseProvider):
 
     # -- tags -----------------------------------------------------------------------------------------
 
-    def _tagged(self, context: RequestContext, resource_id: str) -> tuple[str, dict]:
-        match = rules.TRAIL_ARN.fullmatch(resource_id or "")
+    def _tagged(self, context: RequestContext, resource_id: str) -> tuple[dict, Callable[[], None]]:
+        """The trail, event data store, channel or dashboard an ARN names, and how to save it."""
+        resource_id = resource_id or ""
+        kinds: tuple[tuple[re.Pattern, Callable[[], tuple[Any, dict]]], ...] = (
+            (STORE_ARN, lambda: (self.data_stores, self.lake_store(context, resource_id))),
+            (CHANNEL_ARN, lambda: (self.channels, self._channel(context, resource_id))),
+            (DASHBOARD_ARN, lambda: (self.dashboards, self._dashboard(context, resource_id))),
+        )
+        for pattern, find in kinds:
+            if pattern.fullmatch(resource_id):
+                try:
+                    table, found = find()
+                except ServiceError:
+                    raise rules.error(
+                        "ResourceNotFoundException", f"Resource not found: {resource_id}"
+                    ) from None
+                key = found.get("Id") or found["Name"]
+                scope = store_scope(context.account, context.region)
+                return found, partial(table.put, scope, key, found)
+        match = rules.TRAIL_ARN.fullmatch(resource_id)
         if match is None:
             raise rules.error(
                 "CloudTrailARNInvalidException",
@@ -429,7 +501,7 @@ class Provider(BaseProvider):
         trail = self.trails.get(context.account, f"{region}/{name}") if account == context.account else None
         if trail is None:
             raise rules.error("ResourceNotFoundException", f"Resource not found: {resource_id}")
-        return f"{region}/{name}", trail
+        return trail, lambda: self._save(context.account, f"{region}/{name}", trail)
 
     @staticmethod
     def _check_tags(tags: list, existing: int) -> None:
@@ -439,33 +511,38 @@ class Provider(BaseProvider):
             raise TAG_RULES.refuse(TagProblem.TOO_MANY, "")
 
     def add_tags(self, context: RequestContext, params: dict) -> dict:
-        key, trail = self._tagged(context, params["ResourceId"])
+        resource, save = self._tagged(context, params["ResourceId"])
         tags = params.get("TagsList") or []
-        new_keys = {t.get("Key") for t in tags} - set(trail["Tags"])
-        self._check_tags(tags, len(trail["Tags"]) + len(new_keys) - len(tags))
+        new_keys = {t.get("Key") for t in tags} - set(resource["Tags"])
+        self._check_tags(tags, len(resource["Tags"]) + len(new_keys) - len(tags))
         for tag in tags:
-            trail["Tags"][tag["Key"]] = tag.get("Value")
-        self._save(context.account, key, trail)
+            resource["Tags"][tag["Key"]] = tag.get("Value")
+        with self.store.transaction():
+            save()
         return {}
 
     def remove_tags(self, context: RequestContext, params: dict) -> dict:
-        key, trail = self._tagged(context, params["ResourceId"])
+        resource, save = self._tagged(context, params["ResourceId"])
         for tag in params.get("TagsList") or []:
-            if tag.get("Key") in trail["Tags"] and tag.get("Value") in (None, trail["Tags"][tag["Key"]]):
-                del trail["Tags"][tag["Key"]]
-        self._save(context.account, key, trail)
+            if tag.get("Key") in resource["Tags"] and tag.get("Value") in (
+                None,
+                resource["Tags"][tag["Key"]],
+            ):
+                del resource["Tags"][tag["Key"]]
+        with self.store.transaction():
+            save()
         return {}
 
     def list_tags(self, context: RequestContext, params: dict) -> dict:
         out = []
         for resource_id in params.get("ResourceIdList") or []:
-            _key, trail = self._tagged(context, resource_id)
+            resource, _save = self._tagged(context, resource_id)
             out.append(
                 {
                     "ResourceId": resource_id,
                     "TagsList": [
                         {"Key": k, "Value": v} if v is not None else {"Key": k}
-                        for k, v in trail["Tags"].items()
+                        for k, v in resource["Tags"].items()
                     ],
                 }
             )

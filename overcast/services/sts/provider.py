@@ -21,6 +21,8 @@ from overcast.services.base import BaseProvider
 from overcast.services.iam import ids
 from overcast.services.iam.base import now
 from overcast.services.sts import federation
+from overcast.services.sts.errors import access_denied, validation
+from overcast.services.sts.tokens import TokenMixin
 
 if TYPE_CHECKING:
     from overcast.services.iam.provider import Provider as IAMProvider
@@ -33,15 +35,7 @@ _ALLOW_ALL = policy.parse(
 _PACKED_LIMIT = 2048
 
 
-def access_denied(message: str) -> ServiceError:
-    return ServiceError("AccessDenied", message, 403)
-
-
-def validation(message: str) -> ServiceError:
-    return ServiceError("ValidationError", message, 400)
-
-
-class Provider(BaseProvider):
+class Provider(TokenMixin, BaseProvider):
     service = "sts"
 
     @property
@@ -161,6 +155,32 @@ class Provider(BaseProvider):
             request, identity_policies, trust, boundaries, sessions, resource_required=True
         )
 
+    @staticmethod
+    def _check_session_tags(params: dict, caller: dict) -> None:
+        """Session tag keys are case-insensitive: no two alike, every transitive key among the
+        tags, and no tag overriding a transitive tag of the calling (chained) session."""
+        keys = [t["Key"].lower() for t in params.get("Tags") or []]
+        if len(set(keys)) != len(keys):
+            raise ServiceError(
+                "InvalidParameterValue",
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+                400,
+            )
+        if any(key.lower() not in keys for key in params.get("TransitiveTagKeys") or []):
+            raise ServiceError(
+                "InvalidParameterValue",
+                "The specified transitive tag key must be included in the requested tags.",
+                400,
+            )
+        inherited = {key.lower() for key in caller.get("TransitiveTagKeys") or []}
+        if inherited & set(keys):
+            raise ServiceError(
+                "InvalidParameterValue",
+                "One of the specified transitive tag keys can't be set because it conflicts with a "
+                "transitive tag key from the calling session.",
+                400,
+            )
+
     def _request_tags(self, params: dict) -> dict:
         values = {}
         tags = params.get("Tags") or []
@@ -189,10 +209,11 @@ class Provider(BaseProvider):
         caller_arn = context.principal_arn
         identity = context.extra.get("identity")
         caller: dict = identity or {}  # IAM's record of the caller's key ({} for none)
+        name = self._session_name(params["RoleSessionName"])  # AWS checks the name before the ARN
         role_account, role = self._role(params["RoleArn"], caller_arn, "sts:AssumeRole")
-        name = self._session_name(params["RoleSessionName"])
         duration = params.get("DurationSeconds") or 3600
         chained = caller.get("SessionType") == "role"
+        self._check_session_tags(params, caller if chained else {})
         if chained and duration > 3600:
             raise validation(
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
