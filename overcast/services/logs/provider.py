@@ -31,7 +31,11 @@ from overcast.services.base import BaseProvider
 from overcast.store import Store
 from overcast.store import scope as store_scope
 
+from .destinations import Destinations
+from .groups import GroupSettings
+from .metric_filters import MetricFilters
 from .patterns import PatternError, compile_pattern
+from .policies import Policies
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -128,7 +132,7 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(BaseProvider):
+class Provider(GroupSettings, MetricFilters, Destinations, Policies, BaseProvider):
     service = "logs"
 
     def start(self) -> None:
@@ -269,11 +273,19 @@ class Provider(BaseProvider):
     def delete_log_group(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
         name = params["logGroupName"]
-        self._group(scope, name)
+        self.check_group_deletable(self._group(scope, name))
         with self.store.transaction():
-            for table in (self.events, self.group_events, self.streams, self.subscriptions):
+            per_group = (
+                self.events,
+                self.group_events,
+                self.streams,
+                self.subscriptions,
+                self.metric_filters,
+            )
+            for table in per_group:
                 for key, _ in list(table.scan(scope, prefix=name + SEP)):
                     table.delete(scope, key)
+            self.drop_group_policies(scope, name)
             self.groups.delete(scope, name)
         return {}
 
@@ -371,17 +383,30 @@ class Provider(BaseProvider):
         return {"tags": self._group(scope, params["logGroupName"]).get("tags", {})}
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
-        scope, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            scope, destination = self.destination_by_arn(context, arn)
+            self.set_destination_tags(scope, destination, add=params["tags"])
+            return {}
+        scope, group = self._group_by_arn(context, arn)
         self._set_tags(scope, group, add=params["tags"], rules=_RESOURCE_TAGS)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
-        scope, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            scope, destination = self.destination_by_arn(context, arn)
+            self.set_destination_tags(scope, destination, remove=params["tagKeys"])
+            return {}
+        scope, group = self._group_by_arn(context, arn)
         self._set_tags(scope, group, remove=params["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
-        _, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            return {"tags": self.destination_by_arn(context, arn)[1].get("tags", {})}
+        _, group = self._group_by_arn(context, arn)
         return {"tags": group.get("tags", {})}
 
     # -- streams -----------------------------------------------------------------------------

@@ -68,3 +68,23 @@ def test_append_on_the_loop_is_seen_by_the_next_read(runtime, logs, context):
         return first, logs.group_exists(ACCOUNT, REGION, "/aws/lambda/made")
 
     assert asyncio.run(scenario()) == (["deferred"], True)
+
+
+def test_metric_filters_for_gives_a_groups_filters_as_stored(logs, context):
+    """CloudWatch reads a group's metric filters through metric_filters_for."""
+    logs.create_log_group(context, {"logGroupName": "metered"})
+    transformation = {"metricName": "Hits", "metricNamespace": "App", "metricValue": "$.n", "unit": "Count"}
+    logs.put_metric_filter(
+        context,
+        {
+            "logGroupName": "metered",
+            "filterName": "hits",
+            "filterPattern": "{ $.n > 0 }",
+            "metricTransformations": [transformation],
+        },
+    )
+    [found] = logs.metric_filters_for(ACCOUNT, REGION, "metered")
+    assert found["filterName"] == "hits" and found["metricTransformations"] == [transformation]
+    assert logs.metric_filters_for(ACCOUNT, "us-east-1", "metered") == []
+    logs.delete_log_group(context, {"logGroupName": "metered"})
+    assert logs.metric_filters_for(ACCOUNT, REGION, "metered") == []
