@@ -36,6 +36,7 @@ from .groups import GroupSettings
 from .metric_filters import MetricFilters
 from .patterns import PatternError, compile_pattern
 from .policies import Policies
+from .queries import Queries
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -132,7 +133,7 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(GroupSettings, MetricFilters, Destinations, Policies, BaseProvider):
+class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, BaseProvider):
     service = "logs"
 
     def start(self) -> None:
