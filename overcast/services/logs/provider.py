@@ -37,6 +37,7 @@ from .metric_filters import MetricFilters
 from .patterns import PatternError, compile_pattern
 from .policies import Policies
 from .queries import Queries
+from .transformers import Transformers
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -133,7 +134,7 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, BaseProvider):
+class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, Transformers, BaseProvider):
     service = "logs"
 
     def start(self) -> None:
@@ -287,6 +288,7 @@ class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, Ba
                 for key, _ in list(table.scan(scope, prefix=name + SEP)):
                     table.delete(scope, key)
             self.drop_group_policies(scope, name)
+            self.transformers.delete(scope, name)
             self.groups.delete(scope, name)
         return {}
 
@@ -527,6 +529,7 @@ class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, Ba
                 rejected.setdefault("tooNewLogEventStartIndex", index)
             else:
                 accepted.append((stamp, event["message"]))
+        accepted = self.transform_events(scope, group_name, accepted)
         self.write(context.account, context.region, group_name, stream_name, accepted, create=False)
         out: dict[str, Any] = {"nextSequenceToken": f"{next(_sequence):056d}"}
         if rejected:

@@ -4,6 +4,7 @@ destinations and policies."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -236,3 +237,31 @@ def test_account_data_protection_and_index_policies(logs, group):
         logs.put_data_protection_policy(
             logGroupIdentifier=group, policyDocument=json.dumps({"Statement": []})
         )
+
+
+def test_transformers_apply_on_ingestion(logs, group):
+    config = [{"parseJSON": {}}, {"addKeys": {"entries": [{"key": "env", "value": "prod"}]}}]
+    tested = logs.test_transformer(transformerConfig=config, logEventMessages=['{"a":1}', "plain"])
+    assert tested["transformedLogs"][0] == {
+        "eventNumber": 1,
+        "eventMessage": '{"a":1}',
+        "transformedEventMessage": '{"a":1,"env":"prod"}',
+    }
+    assert "transformedEventMessage" not in tested["transformedLogs"][1]
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_transformer(logGroupIdentifier=group)
+    logs.put_transformer(logGroupIdentifier=group, transformerConfig=config)
+    got = logs.get_transformer(logGroupIdentifier=group)
+    assert got["transformerConfig"] == config and got["logGroupIdentifier"] == group
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group, logStreamName="s", logEvents=[{"timestamp": now, "message": '{"a":1}'}]
+    )
+    events = logs.get_log_events(logGroupName=group, logStreamName="s")["events"]
+    assert [e["message"] for e in events] == ['{"a":1,"env":"prod"}']
+    with pytest.raises(logs.exceptions.InvalidParameterException):
+        logs.put_transformer(logGroupIdentifier=group, transformerConfig=[{"addKeys": config[1]["addKeys"]}])
+    logs.delete_transformer(logGroupIdentifier=group)
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.delete_transformer(logGroupIdentifier=group)
