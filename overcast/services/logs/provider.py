@@ -32,6 +32,7 @@ from overcast.store import Store
 from overcast.store import scope as store_scope
 
 from .destinations import Destinations
+from .exports import Exports
 from .groups import GroupSettings
 from .metric_filters import MetricFilters
 from .patterns import PatternError, compile_pattern
@@ -134,7 +135,9 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
     return kind, key
 
 
-class Provider(GroupSettings, MetricFilters, Destinations, Policies, Queries, Transformers, BaseProvider):
+class Provider(
+    GroupSettings, MetricFilters, Destinations, Policies, Queries, Transformers, Exports, BaseProvider
+):
     service = "logs"
 
     def start(self) -> None:
