@@ -197,7 +197,11 @@ class Provider(
         name = params.get("logGroupName")
         identifier = params.get("logGroupIdentifier")
         if name and identifier:
-            raise _invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+            raise ServiceError(
+                "ValidationException",
+                "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+                400,
+            )
         if identifier:
             if "*" in identifier:
                 # The group's `arn` (ending ":*") is not an identifier: only its logGroupArn is.
@@ -706,13 +710,25 @@ class Provider(
     def put_subscription_filter(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
         group = params["logGroupName"]
+        destination = params["destinationArn"]
+        parts = destination.split(":")
+        service = parts[2] if len(parts) >= 6 else ""
+        # AWS checks the destination before the group: another account's function needs a
+        # destination, and a stream or delivery stream a role Logs can assume.
+        if service == "lambda" and parts[4] != context.account:
+            raise ServiceError(
+                "AccessDeniedException",
+                "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies "
+                "to create cross account lambda triggers.",
+                400,
+            )
+        if service in ("kinesis", "firehose") and not params.get("roleArn"):
+            raise _invalid(f"destinationArn for vendor {service} cannot be used without roleArn")
         self._group(scope, group)
         try:
             compile_pattern(params["filterPattern"])
         except PatternError as error:
             raise _invalid(str(error) or "Invalid filter pattern") from None
-        destination = params["destinationArn"]
-        service = destination.split(":")[2] if destination.count(":") >= 5 else ""
         if service == "lambda":
             lam = self.runtime.provider("lambda")
             if not lam.function_exists(destination):

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+from botocore.exceptions import ClientError
 
 
 def unique(prefix: str) -> str:
@@ -265,3 +266,27 @@ def test_transformers_apply_on_ingestion(logs, group):
     logs.delete_transformer(logGroupIdentifier=group)
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.delete_transformer(logGroupIdentifier=group)
+
+
+def test_subscription_destination_checked_before_group(logs, group):
+    foreign = "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"
+    with pytest.raises(ClientError) as error:
+        logs.put_subscription_filter(
+            logGroupName="not-existing-log-group", filterName="f", filterPattern="", destinationArn=foreign
+        )
+    assert error.value.response["Error"]["Code"] == "AccessDeniedException"
+    with pytest.raises(logs.exceptions.InvalidParameterException) as error:
+        logs.put_subscription_filter(
+            logGroupName=group, filterName="f", filterPattern="",
+            destinationArn="arn:aws:kinesis:us-east-1:000000000000:stream/s",
+        )  # fmt: skip
+    assert (
+        error.value.response["Error"]["Message"]
+        == "destinationArn for vendor kinesis cannot be used without roleArn"
+    )
+
+
+def test_group_name_and_identifier_together_is_a_validation_error(logs, group):
+    with pytest.raises(ClientError) as error:
+        logs.describe_log_streams(logGroupName=group, logGroupIdentifier=group)
+    assert error.value.response["Error"]["Code"] == "ValidationException"
