@@ -50,9 +50,12 @@ def _s3_context(account: str, region: str) -> RequestContext:
     )
 
 
-async def _call(handler: Any, *args: Any) -> Any:
-    result = handler(*args)
-    return await result if inspect.isawaitable(result) else result
+async def _put_object(s3: Any, account: str, region: str, bucket: str, key: str, body: bytes) -> None:
+    """Write through S3's PutObject handler (which may be a coroutine)."""
+    params = {"Bucket": bucket, "Key": key, "Body": body, "ContentLength": len(body)}
+    result = s3.put_object(_s3_context(account, region), params)
+    if inspect.isawaitable(result):
+        await result
 
 
 class Exports:
@@ -74,7 +77,7 @@ class Exports:
                 ) from None
             raise invalid("The given bucket does not exist. Please make sure the bucket is valid.") from None
 
-    def create_export_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+    async def create_export_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
         group = params["logGroupName"]
         start, end = params["from"], params["to"]
@@ -100,12 +103,29 @@ class Exports:
             task["taskName"] = params["taskName"]
         if params.get("logStreamNamePrefix"):
             task["logStreamNamePrefix"] = params["logStreamNamePrefix"]
-        self.export_tasks.put(scope, task_id, task)
-        job = self.run_export(context.account, context.region, task_id)
+        # AWS proves it may write to the bucket before it accepts the task: the object lands at
+        # the bucket's root, or under the prefix the caller gave.
+        test_key = (
+            f"{params['destinationPrefix'].strip('/')}/{WRITE_TEST_KEY}"
+            if params.get("destinationPrefix")
+            else WRITE_TEST_KEY
+        )
         try:
-            asyncio.get_running_loop().create_task(job)
-        except RuntimeError:
-            asyncio.run(job)
+            await _put_object(
+                self.runtime.provider("s3"),
+                context.account,
+                context.region,
+                bucket,
+                test_key,
+                WRITE_TEST_BODY,
+            )
+        except ServiceError:
+            raise invalid(
+                "PutObject call on the given bucket failed. Please check if CloudWatch Logs has been "
+                "granted permission to perform this operation."
+            ) from None
+        self.export_tasks.put(scope, task_id, task)
+        asyncio.get_running_loop().create_task(self.run_export(context.account, context.region, task_id))
         return {"taskId": task_id}
 
     def _set_status(self: Provider, scope: str, task_id: str, code: str, message: str) -> dict | None:  # type: ignore[misc]
@@ -141,18 +161,8 @@ class Exports:
     async def _write_export(self: Provider, account: str, region: str, task: dict) -> None:  # type: ignore[misc]
         scope = store_scope(account, region)
         s3 = self.runtime.provider("s3")
-        context = _s3_context(account, region)
         bucket, prefix = task["destination"], task["destinationPrefix"].strip("/")
-        base = f"{prefix}/" if prefix else ""
-
-        async def put(key: str, body: bytes) -> None:
-            await _call(
-                s3.put_object,
-                context,
-                {"Bucket": bucket, "Key": key, "Body": body, "ContentLength": len(body)},
-            )
-
-        await put(base + WRITE_TEST_KEY, WRITE_TEST_BODY)
+        folder = f"{prefix}/{task['taskId']}" if prefix else task["taskId"]
         group, stream_prefix = task["logGroupName"], task.get("logStreamNamePrefix") or ""
         for stream_key, stream in list(self.streams.scan(scope, prefix=group + SEP + stream_prefix)):
             lines: list[bytes] = []
@@ -163,18 +173,14 @@ class Exports:
             ):
                 line = _line(event["t"], event["m"])
                 if size + len(line) > _CHUNK_BYTES and lines:
-                    await put(
-                        f"{base}{task['taskId']}/{stream['logStreamName']}/{part:06d}.gz",
-                        gzip.compress(b"".join(lines)),
-                    )
+                    key = f"{folder}/{stream['logStreamName']}/{part:06d}.gz"
+                    await _put_object(s3, account, region, bucket, key, gzip.compress(b"".join(lines)))
                     lines, size, part = [], 0, part + 1
                 lines.append(line)
                 size += len(line)
             if lines:
-                await put(
-                    f"{base}{task['taskId']}/{stream['logStreamName']}/{part:06d}.gz",
-                    gzip.compress(b"".join(lines)),
-                )
+                key = f"{folder}/{stream['logStreamName']}/{part:06d}.gz"
+                await _put_object(s3, account, region, bucket, key, gzip.compress(b"".join(lines)))
 
     def describe_export_tasks(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
@@ -199,9 +205,7 @@ class Exports:
         if task is None:
             raise not_found("The specified export task does not exist.")
         if task["status"]["code"] not in _ACTIVE:
-            raise invalid_operation(
-                f"The specified export task has already finished ({task['status']['code']})."
-            )
+            raise invalid_operation("The specified export task has already finished")
         task["status"] = {"code": "CANCELLED", "message": "Cancelled by user"}
         task["executionInfo"]["completionTime"] = now_ms()
         self.export_tasks.put(scope, task["taskId"], task)

@@ -55,18 +55,30 @@ def test_export_writes_streams_in_range(logs, s3):
     assert task["status"] == {"code": "COMPLETED", "message": "Completed successfully"}
     assert task["destinationPrefix"] == "out" and task["taskName"] == "nightly"
     assert task["executionInfo"]["completionTime"] >= task["executionInfo"]["creationTime"]
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
-    assert keys == [
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {
         "out/aws-logs-write-test",
         f"out/{task_id}/app-1/000000.gz",
         f"out/{task_id}/app-2/000000.gz",
-    ]
+    }
     body = gzip.decompress(s3.get_object(Bucket=bucket, Key=f"out/{task_id}/app-1/000000.gz")["Body"].read())
     [line] = body.decode().splitlines()
     assert line.endswith("Z app-1 late") and line[:4].isdigit() and line[10] == "T"
     assert logs.describe_export_tasks(statusCode="COMPLETED")["exportTasks"]
-    with pytest.raises(logs.exceptions.InvalidOperationException):
+    with pytest.raises(logs.exceptions.InvalidOperationException) as error:
         logs.cancel_export_task(taskId=task_id)
+    assert error.value.response["Error"]["Message"] == "The specified export task has already finished"
+    # Without a prefix the permission check lands at the bucket's root, the events under exportedlogs/.
+    second = logs.create_export_task(logGroupName=group, fromTime=now - 2000, to=now, destination=bucket)[
+        "taskId"
+    ]
+    assert (
+        s3.get_object(Bucket=bucket, Key="aws-logs-write-test")["Body"].read()
+        == b"Permission Check Successful"
+    )
+    assert finished(logs, second)["destinationPrefix"] == "exportedlogs"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="exportedlogs/")["Contents"]}
+    assert keys == {f"exportedlogs/{second}/{name}/000000.gz" for name in ("app-1", "app-2", "other")}
 
 
 def test_export_errors(logs, s3):
