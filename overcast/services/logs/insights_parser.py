@@ -20,6 +20,13 @@ class QueryError(ValueError):
         self.start, self.end = start, end
 
 
+def unexpected(text: str, symbol: str, start: int, end: int) -> QueryError:
+    """Insights' wording for a symbol it cannot place, with its line and position (from 1)."""
+    line = text.count("\n", 0, start) + 1
+    position = start - (text.rfind("\n", 0, start) + 1) + 1
+    return QueryError(f"unexpected symbol found {symbol} at line {line} and position {position}", start, end)
+
+
 # -- tokens -----------------------------------------------------------------------------------
 
 
@@ -127,7 +134,7 @@ def tokenize(text: str) -> list[Token]:
                 at += len(op)
                 break
         else:
-            raise QueryError(f"unexpected symbol: {char}", at, at + 1)
+            raise unexpected(text, char, at, at + 1)
     return tokens
 
 
@@ -416,7 +423,7 @@ class _Parser:
                     self.expect_op(")")
                 return Call(token.text.lower(), tuple(args))
             return Field(token.value)
-        raise QueryError(f"unexpected symbol: {token.text}", token.start, token.end)
+        raise unexpected(self.text, token.text, token.start, token.end)
 
     def argument(self) -> Any:
         if self.accept_op("*"):
@@ -449,10 +456,11 @@ class _Parser:
         kind = head.text.lower()
         parse = _COMMANDS.get(kind) if head.kind == "name" else None
         if parse is None:
-            raise QueryError(f"unexpected symbol: {head.text}", head.start, head.end)
+            raise unexpected(self.text, head.text, head.start, head.end)
         command = parse(self)
         if not self.done():
-            raise self.fail("unexpected symbol")
+            token = self.tokens[self.at]
+            raise unexpected(self.text, token.text, token.start, token.end)
         return command
 
     def fields_command(self) -> Command:

@@ -45,7 +45,7 @@ _THIS_PROCESS = uuid.uuid4().hex
 def _malformed(error: QueryError) -> ServiceError:
     return ServiceError(
         "MalformedQueryException",
-        "Query is malformed: " + str(error),
+        str(error),
         400,
         queryCompileError={
             "location": {"startCharOffset": error.start, "endCharOffset": error.end},

@@ -94,6 +94,7 @@ def test_query_errors(logs, populated):
     with pytest.raises(logs.exceptions.MalformedQueryException) as error:
         start(logs, populated, "fields @message | bogus")
     assert error.value.response["queryCompileError"]["location"]["startCharOffset"] == 18
+    assert error.value.response["Error"]["Message"] == "unexpected symbol found bogus at line 1 and position 19"
     missing = unique("/missing")
     with pytest.raises(logs.exceptions.ResourceNotFoundException) as error:
         start(logs, missing, "fields @message")
