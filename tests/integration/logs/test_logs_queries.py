@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+from botocore.config import Config
 
 
 def unique(prefix: str) -> str:
@@ -94,7 +95,9 @@ def test_query_errors(logs, populated):
     with pytest.raises(logs.exceptions.MalformedQueryException) as error:
         start(logs, populated, "fields @message | bogus")
     assert error.value.response["queryCompileError"]["location"]["startCharOffset"] == 18
-    assert error.value.response["Error"]["Message"] == "unexpected symbol found bogus at line 1 and position 19"
+    assert (
+        error.value.response["Error"]["Message"] == "unexpected symbol found bogus at line 1 and position 19"
+    )
     missing = unique("/missing")
     with pytest.raises(logs.exceptions.ResourceNotFoundException) as error:
         start(logs, missing, "fields @message")
@@ -125,3 +128,30 @@ def test_query_definitions(logs):
     assert logs.delete_query_definition(queryDefinitionId=definition_id)["success"] is True
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.delete_query_definition(queryDefinitionId=definition_id)
+
+
+def test_sql_queries_run_on_sqlite(logs, populated):
+    now = int(time.time())
+    query_id = logs.start_query(
+        queryLanguage="SQL",
+        startTime=now - 600,
+        endTime=now + 60,
+        queryString=f"SELECT level, count(*) AS n, max(latency) AS worst FROM `{populated}` GROUP BY level ORDER BY n DESC",
+    )["queryId"]
+    got = results(logs, query_id)
+    assert got["queryLanguage"] == "SQL" and got["status"] == "Complete"
+    rows = [{c["field"]: c["value"] for c in row} for row in got["results"]]
+    assert rows == [{"level": "ERROR", "n": "2", "worst": "120"}, {"level": "INFO", "n": "1", "worst": "30"}]
+    with pytest.raises(logs.exceptions.MalformedQueryException):
+        logs.start_query(
+            queryLanguage="SQL", startTime=now - 600, endTime=now, queryString=f"DELETE FROM `{populated}`"
+        )
+    with pytest.raises(logs.exceptions.InvalidParameterException):
+        logs.start_query(queryLanguage="SQL", startTime=now - 600, endTime=now, queryString="SELECT 1")
+
+
+def test_log_objects_are_never_found(client):
+    # GetLogObject's endpoint has a host prefix (stream-): the test server is reached as is.
+    logs = client("logs", config=Config(inject_host_prefix=False))
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_log_object(logObjectPointer="some-pointer")
