@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from overcast.common.arns import parse_arn
 from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 
-from .shared import bad_token, group_name_of, invalid, invalid_operation, now_ms
+from .shared import bad_token, group_name_of, invalid, now_ms
 
 if TYPE_CHECKING:
     from overcast.store import Table
@@ -47,9 +48,10 @@ class GroupSettings:
     def check_group_deletable(self: Provider, group: dict) -> None:  # type: ignore[misc]
         """DeleteLogGroup's refusal while the group's deletion protection is on."""
         if group.get("deletionProtectionEnabled"):
-            raise invalid_operation(
-                f"Log group {group['logGroupName']} has deletion protection enabled. "
-                "Disable deletion protection before deleting the log group."
+            raise ServiceError(
+                "ValidationException",
+                "Cannot delete log group with deletion protection enabled. Disable deletion protection first.",
+                400,
             )
 
     # -- listing ---------------------------------------------------------------------------

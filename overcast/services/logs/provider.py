@@ -251,6 +251,7 @@ class Provider(
             tag_map(params.get("tags"), _GROUP_TAGS),
             params.get("logGroupClass") or "STANDARD",
             params.get("kmsKeyId"),
+            bool(params.get("deletionProtectionEnabled")),
         )
         return {}
 
@@ -262,6 +263,7 @@ class Provider(
         tags: dict | None = None,
         group_class: str = "STANDARD",
         kms_key: str | None = None,
+        deletion_protection: bool = False,
     ) -> dict:
         scope = store_scope(account, region)
         group = {
@@ -276,6 +278,8 @@ class Provider(
         }
         if kms_key:
             group["kmsKeyId"] = kms_key
+        if deletion_protection:
+            group["deletionProtectionEnabled"] = True
         self.groups.put(scope, name, group)
         return group
 

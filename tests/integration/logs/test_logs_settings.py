@@ -57,12 +57,18 @@ def test_list_log_groups_by_regex_class_and_tags(logs, group):
 def test_deletion_protection_refuses_delete(logs, group):
     logs.put_log_group_deletion_protection(logGroupIdentifier=group, deletionProtectionEnabled=True)
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
-    with pytest.raises(logs.exceptions.InvalidOperationException):
+    with pytest.raises(ClientError) as error:
         logs.delete_log_group(logGroupName=group)
+    assert error.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Cannot delete log group with deletion protection enabled. Disable deletion protection first.",
+    }
     logs.put_log_group_deletion_protection(logGroupIdentifier=group, deletionProtectionEnabled=False)
     logs.delete_log_group(logGroupName=group)
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.put_log_group_deletion_protection(logGroupIdentifier=group, deletionProtectionEnabled=True)
+    logs.create_log_group(logGroupName=group, deletionProtectionEnabled=True)
+    assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
 
 
 def test_kms_key_bearer_token_and_storage_tier(logs, group):
