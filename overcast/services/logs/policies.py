@@ -19,6 +19,7 @@ from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
+from .masking import Masker, masker
 from .shared import SEP, bad_token, group_name_of, invalid, not_found, now_ms
 
 if TYPE_CHECKING:
@@ -331,6 +332,16 @@ class Policies:
                     }
                 )
         return {"fieldIndexes": found}
+
+    def masker_for(self: Provider, scope: str, group: str) -> Masker | None:  # type: ignore[misc]
+        """The masking a group's data protection policy (its own, else the account's) applies."""
+        own = self.data_protection.get(scope, group)
+        if own is not None:
+            return masker(own["policyDocument"])
+        for _, policy in self.account_policies.scan(scope, prefix="DATA_PROTECTION_POLICY" + SEP):
+            if selects(policy.get("selectionCriteria"), group):
+                return masker(policy["policyDocument"])
+        return None
 
     def drop_group_policies(self: Provider, scope: str, group: str) -> None:  # type: ignore[misc]
         self.data_protection.delete(scope, group)

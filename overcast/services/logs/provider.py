@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from overcast.common.arns import build_arn
@@ -553,7 +553,7 @@ class Provider(
         region: str,
         group_name: str,
         stream_name: str,
-        events: list[tuple[int, str]],
+        events: Sequence[tuple[int, str] | tuple[int, str, str]],
         create: bool = True,
     ) -> None:
         """Append events to a stream (creating the group and stream when `create`): the Python
@@ -572,15 +572,18 @@ class Provider(
                 stream = self._new_stream(account, region, group_name, stream_name)
             size = 0
             written = []
-            for stamp, message in events:
+            for event in events:
+                stamp, message = event[0], event[1]
                 key = _event_key(stamp)
                 record = {"t": stamp, "m": message, "i": now}
+                if len(event) > 2:  # masked by a data protection policy: the original
+                    record["u"] = event[2]
                 self.events.put(scope, stream_key + SEP + key, record)
                 self.group_events.put(scope, group_name + SEP + key, {**record, "s": stream_name})
                 size += len(message.encode()) + _EVENT_OVERHEAD
                 written.append((key, stamp, message))
-            first = min(stamp for stamp, _ in events)
-            last = max(stamp for stamp, _ in events)
+            first = min(event[0] for event in events)
+            last = max(event[0] for event in events)
             stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", first), first)
             stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", last), last)
             stream["lastIngestionTime"] = now
@@ -617,7 +620,10 @@ class Provider(
             end_before = cursor if cursor is not None else high
             rows = list(self.events.scan(scope, end_before=end_before, limit=limit, reverse=True, **bounds))
             rows = [r for r in rows if r[0] >= low][::-1]
-        events = [{"timestamp": e["t"], "message": e["m"], "ingestionTime": e["i"]} for _, e in rows]
+        text = "u" if params.get("unmask") else "m"
+        events = [
+            {"timestamp": e["t"], "message": e.get(text, e["m"]), "ingestionTime": e["i"]} for _, e in rows
+        ]
         if rows:
             first, last = rows[0][0][len(prefix) :], rows[-1][0][len(prefix) :]
         else:
@@ -670,7 +676,7 @@ class Provider(
                 {
                     "logStreamName": stream,
                     "timestamp": event["t"],
-                    "message": event["m"],
+                    "message": event.get("u", event["m"]) if params.get("unmask") else event["m"],
                     "ingestionTime": event["i"],
                     "eventId": key[len(prefix) :],
                 }

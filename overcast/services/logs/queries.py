@@ -335,6 +335,8 @@ class Queries:
         event = self.group_events.get(scope, group + SEP + key)
         if event is None:
             raise not_found("The specified log record does not exist.")
+        if params.get("unmask") and "u" in event:
+            event = {**event, "m": event["u"]}
         record = event_record(context.account, group, key, event)
         record.pop("@ptr")
         record["@timestamp"] = int(record["@timestamp"])

@@ -51,11 +51,20 @@ class Transformers:
         return None
 
     def transform_events(self: Provider, scope: str, group: str, events: list) -> list:  # type: ignore[misc]
-        """Events as a group's transformer leaves them (an event it cannot transform stays)."""
+        """Events as a group's transformer leaves them (an event it cannot transform stays), then
+        masked by its data protection policy: (timestamp, message[, unmasked original])."""
         config = self.transformer_for(scope, group)
-        if not config:
+        if config:
+            events = [(stamp, transform(config, message) or message) for stamp, message in events]
+        mask = self.masker_for(scope, group)
+        if mask is None:
             return events
-        return [(stamp, transform(config, message) or message) for stamp, message in events]
+        # Masked as ingested; the original stays for readers that ask to unmask.
+        out = []
+        for stamp, message in events:
+            masked = mask(message)
+            out.append((stamp, masked) if masked == message else (stamp, masked, message))
+        return out
 
     def put_transformer(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)

@@ -296,3 +296,44 @@ def test_group_name_and_identifier_together_is_a_validation_error(logs, group):
     with pytest.raises(ClientError) as error:
         logs.describe_log_streams(logGroupName=group, logGroupIdentifier=group)
     assert error.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_data_protection_masks_on_ingestion(logs, group):
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group, logStreamName="s", logEvents=[{"timestamp": now - 10, "message": "before a@b.io"}]
+    )
+    email = "arn:aws:dataprotection::aws:data-identifier/EmailAddress"
+    policy = {
+        "Name": "mask-emails",
+        "Version": "2021-06-01",
+        "Configuration": {"CustomDataIdentifier": [{"Name": "Ticket", "Regex": "TCK-[0-9]{4}"}]},
+        "Statement": [
+            {
+                "Sid": "audit",
+                "DataIdentifier": [email, "Ticket"],
+                "Operation": {"Audit": {"FindingsDestination": {}}},
+            },
+            {
+                "Sid": "mask",
+                "DataIdentifier": [email, "Ticket"],
+                "Operation": {"Deidentify": {"MaskConfig": {}}},
+            },
+        ],
+    }
+    logs.put_data_protection_policy(logGroupIdentifier=group, policyDocument=json.dumps(policy))
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": now, "message": "user a@b.io opened TCK-1234"}],
+    )
+    masked = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName="s")["events"]]
+    assert masked == ["before a@b.io", "user ****** opened ********"]
+    plain = logs.get_log_events(logGroupName=group, logStreamName="s", unmask=True)["events"]
+    assert [e["message"] for e in plain] == ["before a@b.io", "user a@b.io opened TCK-1234"]
+    filtered = logs.filter_log_events(logGroupName=group, filterPattern="opened", unmask=True)["events"]
+    assert [e["message"] for e in filtered] == ["user a@b.io opened TCK-1234"]
+    assert [
+        e["message"] for e in logs.filter_log_events(logGroupName=group, filterPattern="opened")["events"]
+    ] == ["user ****** opened ********"]
