@@ -501,6 +501,9 @@ class _Parser:
             raise QueryError(f"limit needs a positive whole number: {token.text}", token.start, token.end)
         return Command("limit", count=token.value)
 
+    def unmask_command(self) -> Command:
+        return Command("unmask")
+
     def dedup_command(self) -> Command:
         names = [self.named().name]
         while self.accept_op(","):
@@ -561,6 +564,9 @@ _COMMANDS = {
     "limit": _Parser.limit_command,
     "dedup": _Parser.dedup_command,
     "parse": _Parser.parse_command,
+    # filterIndex filters as filter does; it only lets AWS skip events by its field indexes.
+    "filterindex": _Parser.filter_command,
+    "unmask": _Parser.unmask_command,
 }
 
 

@@ -194,6 +194,10 @@ class Queries:
         low, high = record["startTime"] * 1000, record["endTime"] * 1000 + 999
         tables: dict[str, list[Record]] = {}
         scanned_bytes = 0
+        # The `unmask` command shows events as they were before a data protection policy masked them.
+        unmasked = record["queryLanguage"] == "CWLI" and any(
+            command.kind == "unmask" for command in parse_query(record["userQuery"])
+        )
         for group in record["groups"]:
             prefix = group + SEP
             rows = self.group_events.scan(
@@ -204,6 +208,8 @@ class Queries:
             )
             found = tables.setdefault(group, [])
             for key, event in rows:
+                if unmasked and "u" in event:
+                    event = {**event, "m": event["u"]}
                 found.append(event_record(record["account"], group, key[len(prefix) :], event))
                 scanned_bytes += len(event["m"].encode())
         records = [r for group_records in tables.values() for r in group_records]

@@ -98,3 +98,8 @@ def test_lambda_report_fields():
 def test_malformed_queries(text):
     with pytest.raises(QueryError):
         parse_query(text)
+
+
+def test_filter_index_filters_and_unmask_parses():
+    rows, _ = query("filterIndex level = 'INFO' | unmask | display @ptr")
+    assert rows == [{"@ptr": "p1"}]
