@@ -155,3 +155,41 @@ def test_log_objects_are_never_found(client):
     logs = client("logs", config=Config(inject_host_prefix=False))
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.get_log_object(logObjectPointer="some-pointer")
+
+
+def test_user_guide_insights_query_with_the_cli(aws, logs):
+    """The user's guide's `aws logs start-query`, as written there (its `date` arithmetic done here)."""
+    group = "/aws/lambda/my-api"
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    stream = unique("guide")
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[
+            {"timestamp": now - 3000, "message": f"{stream} ERROR first"},
+            {"timestamp": now - 2000, "message": f"{stream} INFO fine"},
+            {"timestamp": now - 1000, "message": f"{stream} ERROR second"},
+        ],
+    )
+    started = aws(
+        "logs", "start-query",
+        "--log-group-name", group,
+        "--start-time", str(now // 1000 - 3600),
+        "--end-time", str(now // 1000 + 1),
+        "--query-string", "fields @timestamp, @message\n    | filter @message like /ERROR/\n    | sort @timestamp desc\n    | limit 20",
+    )  # fmt: skip
+    for _ in range(50):
+        got = aws("logs", "get-query-results", "--query-id", started["queryId"])
+        if got["status"] == "Complete":
+            break
+        time.sleep(0.1)
+    messages = [{c["field"]: c["value"] for c in row}["@message"] for row in got["results"]]
+    assert [m for m in messages if m.startswith(stream)] == [
+        f"{stream} ERROR second",
+        f"{stream} ERROR first",
+    ]
