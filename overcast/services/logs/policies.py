@@ -20,7 +20,9 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 from .masking import Masker, masker
+from .patterns import PatternError, compile_pattern
 from .shared import SEP, bad_token, group_name_of, invalid, not_found, now_ms
+from .transform import ConfigError, check_config
 
 if TYPE_CHECKING:
     from overcast.store import Table
@@ -71,6 +73,25 @@ def _check_data_protection(document: Any) -> None:
         raise invalid("DataProtection policy must contain at least one statement.")
     if not all(isinstance(s, dict) and s.get("DataIdentifier") for s in statements):
         raise invalid("DataIdentifier is required in every statement of a data protection policy.")
+
+
+def _check_subscription_document(document: Any) -> None:
+    if not isinstance(document, dict) or not isinstance(document.get("DestinationArn"), str):
+        raise invalid("A subscription filter policy must name a DestinationArn.")
+    try:
+        compile_pattern(document.get("FilterPattern"))
+    except PatternError as error:
+        raise invalid(str(error) or "Invalid filter pattern") from None
+
+
+def _check_transformer_document(document: Any) -> None:
+    config = document.get("transformerConfig") if isinstance(document, dict) else None
+    if not isinstance(config, list):
+        raise invalid("A transformer policy must have a transformerConfig list.")
+    try:
+        check_config(config)
+    except ConfigError as error:
+        raise invalid(str(error)) from None
 
 
 def _index_fields(document_text: str) -> list[str]:
@@ -192,6 +213,10 @@ class Policies:
             _check_data_protection(parsed)
         elif kind == "FIELD_INDEX_POLICY":
             _index_fields(document)
+        elif kind == "SUBSCRIPTION_FILTER_POLICY":
+            _check_subscription_document(parsed)
+        elif kind == "TRANSFORMER_POLICY":
+            _check_transformer_document(parsed)
         key = kind + SEP + name
         existing = self.account_policies.get(scope, key)
         if (
@@ -332,6 +357,23 @@ class Policies:
                     }
                 )
         return {"fieldIndexes": found}
+
+    def account_subscriptions(self: Provider, scope: str, group: str) -> list[dict]:  # type: ignore[misc]
+        """The account's subscription filter policies that select a group, shaped as the group's
+        own subscription filters are."""
+        found = []
+        for _, policy in self.account_policies.scan(scope, prefix="SUBSCRIPTION_FILTER_POLICY" + SEP):
+            if not selects(policy.get("selectionCriteria"), group):
+                continue
+            document = json.loads(policy["policyDocument"])
+            found.append(
+                {
+                    "filterName": policy["policyName"],
+                    "filterPattern": document.get("FilterPattern") or "",
+                    "destinationArn": document["DestinationArn"],
+                }
+            )
+        return found
 
     def masker_for(self: Provider, scope: str, group: str) -> Masker | None:  # type: ignore[misc]
         """The masking a group's data protection policy (its own, else the account's) applies."""

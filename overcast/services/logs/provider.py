@@ -782,8 +782,8 @@ class Provider(
 
     def _forward(self, account: str, region: str, group: str, stream: str, written: list) -> None:
         scope = store_scope(account, region)
-        filters = list(self.subscriptions.scan(scope, prefix=group + SEP))
-        for _, subscription in filters:
+        filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
+        for subscription in filters + self.account_subscriptions(scope, group):
             if subscription["destinationArn"].split(":")[2] != "lambda":
                 continue
             matches = compile_pattern(subscription["filterPattern"])
