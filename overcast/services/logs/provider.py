@@ -701,7 +701,8 @@ class Provider(
         return {"matches": found}
 
     def expire(self) -> None:
-        """Delete events older than their group's retention."""
+        """Delete events older than their group's retention (and Insights results past theirs)."""
+        self.expire_queries()
         now = _now_ms()
         for scope in self.groups.scopes():
             for name, group in list(self.groups.scan(scope)):

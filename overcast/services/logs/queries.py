@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 #: Log groups one query may search, as AWS allows.
 MAX_QUERY_GROUPS = 50
 DEFAULT_QUERY_LIMIT = 10_000
+QUERY_RESULTS_KEPT_MS = 7 * 86_400_000
 #: GetLogGroupFields looks at the events of this window (before now, or around `time`).
 _FIELDS_WINDOW_MS = 15 * 60_000
 _SYSTEM_FIELDS = ("@timestamp", "@message", "@logStream", "@log", "@ingestionTime")
@@ -113,6 +114,15 @@ class Queries:
     @property
     def query_definitions(self: Provider) -> Table:  # type: ignore[misc]
         return self.store.table("logs", "query_definitions")
+
+    def expire_queries(self: Provider) -> None:  # type: ignore[misc]
+        """Forget queries older than the seven days AWS keeps their results."""
+        cutoff = now_ms() - QUERY_RESULTS_KEPT_MS
+        for scope in self.queries.scopes():
+            old = [key for key, query in self.queries.scan(scope) if query["createTime"] < cutoff]
+            with self.store.transaction():
+                for key in old:
+                    self.queries.delete(scope, key)
 
     # -- running -------------------------------------------------------------------------------
 

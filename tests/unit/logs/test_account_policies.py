@@ -8,6 +8,7 @@ import pytest
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.store import scope as store_scope
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:sink"
@@ -59,3 +60,20 @@ def test_account_policy_documents_are_checked(logs, context):
                 context, {"policyName": "p", "policyType": kind, "policyDocument": json.dumps(document)}
             )
         assert error.value.code == "InvalidParameterException"
+
+
+def test_query_results_are_forgotten_after_seven_days(logs, context):
+    logs.create_log_group(context, {"logGroupName": "queried"})
+    query_id = logs.start_query(
+        context, {"logGroupName": "queried", "startTime": 0, "endTime": 10, "queryString": "fields @message"}
+    )["queryId"]
+    scope = store_scope(ACCOUNT, REGION)
+    record = logs.queries.get(scope, query_id)
+    logs.expire()
+    assert logs.queries.get(scope, query_id) is not None
+    record["createTime"] -= 8 * 86_400_000
+    logs.queries.put(scope, query_id, record)
+    logs.expire()
+    with pytest.raises(ServiceError) as error:
+        logs.get_query_results(context, {"queryId": query_id})
+    assert error.value.code == "ResourceNotFoundException"
