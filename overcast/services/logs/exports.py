@@ -20,6 +20,8 @@ from overcast.common.arns import build_arn
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.policy import document as policy_document
+from overcast.policy.evaluate import ALLOWED, AuthorizationRequest, Principal, evaluate
 from overcast.store import scope as store_scope
 
 from .shared import SEP, bad_token, invalid, invalid_operation, not_found, now_ms
@@ -35,6 +37,10 @@ DEFAULT_PREFIX = "exportedlogs"
 WRITE_TEST_KEY = "aws-logs-write-test"
 WRITE_TEST_BODY = b"Permission Check Successful"
 _ACTIVE = ("PENDING", "RUNNING")
+_REFUSED = (
+    "{action} call on the given bucket failed. Please check if CloudWatch Logs has been granted "
+    "permission to perform this operation."
+)
 #: AWS starts a new object for a stream after this many bytes of (uncompressed) lines.
 _CHUNK_BYTES = 100 * 1024 * 1024
 
@@ -63,19 +69,49 @@ class Exports:
     def export_tasks(self: Provider) -> Table:  # type: ignore[misc]
         return self.store.table("logs", "export_tasks")
 
-    def _check_bucket(self: Provider, context: RequestContext, bucket: str) -> None:  # type: ignore[misc]
+    def _check_bucket(self: Provider, context: RequestContext, bucket: str, group: str) -> None:  # type: ignore[misc]
+        """AWS's checks before an export: the bucket exists and its policy lets the Logs service
+        read its ACL and put objects (aws:SourceAccount/SourceArn are this account and group)."""
         s3 = self.runtime.provider("s3") if self.runtime.config.service_enabled("s3") else None
         if s3 is None:
             raise invalid("The given bucket does not exist. Please make sure the bucket is valid.")
+        internal = _s3_context(context.account, context.region)
         try:
-            s3.head_bucket(_s3_context(context.account, context.region), {"Bucket": bucket})
+            s3.head_bucket(internal, {"Bucket": bucket})
         except ServiceError as error:
             if error.status == 403:
-                raise invalid(
-                    "GetBucketAcl call on the given bucket failed. Please check if CloudWatch Logs has been "
-                    "granted permission to perform this operation."
-                ) from None
+                raise invalid(_REFUSED.format(action="GetBucketAcl")) from None
             raise invalid("The given bucket does not exist. Please make sure the bucket is valid.") from None
+        try:
+            text = s3.get_bucket_policy(internal, {"Bucket": bucket})["Policy"]
+            document = policy_document.parse(text, policy_document.RESOURCE)
+        except (ServiceError, policy_document.MalformedPolicy):
+            raise invalid(_REFUSED.format(action="GetBucketAcl")) from None
+        source = {
+            "aws:SourceAccount": context.account,
+            "aws:SourceArn": build_arn("logs", context.region, context.account, f"log-group:{group}"),
+        }
+        checks: tuple[tuple[str, str, dict[str, str]], ...] = (
+            ("GetBucketAcl", f"arn:aws:s3:::{bucket}", {}),
+            ("PutObject", f"arn:aws:s3:::{bucket}/*", {"s3:x-amz-acl": "bucket-owner-full-control"}),
+        )
+        for action, resource, extra in checks:
+            if not any(
+                evaluate(
+                    AuthorizationRequest(
+                        principal=Principal.service(service),
+                        action=f"s3:{action}",
+                        resource=resource,
+                        resource_account=context.account,
+                        context={**source, **extra},
+                        region=context.region,
+                    ),
+                    resource_policy=document,
+                ).decision
+                == ALLOWED
+                for service in ("logs.amazonaws.com", f"logs.{context.region}.amazonaws.com")
+            ):
+                raise invalid(_REFUSED.format(action=action))
 
     async def create_export_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
@@ -85,7 +121,7 @@ class Exports:
             raise invalid("The 'to' time must be equal to or after the 'from' time.")
         self._group(scope, group)
         bucket = params["destination"]
-        self._check_bucket(context, bucket)
+        self._check_bucket(context, bucket, group)
         if any(task["status"]["code"] in _ACTIVE for _, task in self.export_tasks.scan(scope)):
             raise ServiceError("LimitExceededException", "Resource limit exceeded.", 400)
         task_id = str(uuid.uuid4())
@@ -120,10 +156,7 @@ class Exports:
                 WRITE_TEST_BODY,
             )
         except ServiceError:
-            raise invalid(
-                "PutObject call on the given bucket failed. Please check if CloudWatch Logs has been "
-                "granted permission to perform this operation."
-            ) from None
+            raise invalid(_REFUSED.format(action="PutObject")) from None
         self.export_tasks.put(scope, task_id, task)
         asyncio.get_running_loop().create_task(self.run_export(context.account, context.region, task_id))
         return {"taskId": task_id}

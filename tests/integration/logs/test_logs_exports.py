@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import time
 import uuid
 
@@ -23,6 +24,32 @@ def s3(client):
     return client("s3")
 
 
+def export_bucket(s3, name: str) -> str:
+    """A bucket whose policy lets CloudWatch Logs export to it, as AWS's guide sets it up."""
+    s3.create_bucket(Bucket=name)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": f"arn:aws:s3:::{name}",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ["000000000000"]}},
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{name}/*",
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+            },
+        ],
+    }
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+    return name
+
+
 def finished(logs, task_id):
     for _ in range(50):
         [task] = logs.describe_export_tasks(taskId=task_id)["exportTasks"]
@@ -33,8 +60,7 @@ def finished(logs, task_id):
 
 
 def test_export_writes_streams_in_range(logs, s3):
-    group, bucket = f"/export/{unique('g')}", unique("export-bucket")
-    s3.create_bucket(Bucket=bucket)
+    group, bucket = f"/export/{unique('g')}", export_bucket(s3, unique("export-bucket"))
     logs.create_log_group(logGroupName=group)
     now = int(time.time() * 1000)
     for stream in ("app-1", "app-2", "other"):
@@ -89,8 +115,14 @@ def test_export_errors(logs, s3):
     assert error.value.response["Error"]["Message"] == (
         "The given bucket does not exist. Please make sure the bucket is valid."
     )
-    bucket = unique("export-bucket")
-    s3.create_bucket(Bucket=bucket)
+    private = unique("private-bucket")
+    s3.create_bucket(Bucket=private)
+    with pytest.raises(logs.exceptions.InvalidParameterException) as error:
+        logs.create_export_task(logGroupName=group, fromTime=0, to=1, destination=private)
+    assert error.value.response["Error"]["Message"].startswith(
+        "GetBucketAcl call on the given bucket failed."
+    )
+    bucket = export_bucket(s3, unique("export-bucket"))
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.create_export_task(logGroupName=unique("/missing"), fromTime=0, to=1, destination=bucket)
     with pytest.raises(logs.exceptions.InvalidParameterException):
