@@ -540,7 +540,6 @@ class Provider(
                 rejected.setdefault("tooNewLogEventStartIndex", index)
             else:
                 accepted.append((stamp, event["message"]))
-        accepted = self.transform_events(scope, group_name, accepted)
         self.write(context.account, context.region, group_name, stream_name, accepted, create=False)
         out: dict[str, Any] = {"nextSequenceToken": f"{next(_sequence):056d}"}
         if rejected:
@@ -561,6 +560,9 @@ class Provider(
         if not events:
             return
         scope = store_scope(account, region)
+        # Every ingestion path (PutLogEvents, other services' logs) goes through the group's
+        # transformer and data protection policy.
+        events = self.transform_events(scope, group_name, events)
         now = _now_ms()
         with self.store.transaction():
             if create:

@@ -7,6 +7,7 @@ Tables (scope = account/region):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
@@ -50,18 +51,18 @@ class Transformers:
                     return config
         return None
 
-    def transform_events(self: Provider, scope: str, group: str, events: list) -> list:  # type: ignore[misc]
+    def transform_events(self: Provider, scope: str, group: str, events: Sequence) -> list:  # type: ignore[misc]
         """Events as a group's transformer leaves them (an event it cannot transform stays), then
         masked by its data protection policy: (timestamp, message[, unmasked original])."""
         config = self.transformer_for(scope, group)
         if config:
-            events = [(stamp, transform(config, message) or message) for stamp, message in events]
+            events = [(stamp, transform(config, message) or message) for stamp, message, *_ in events]
         mask = self.masker_for(scope, group)
         if mask is None:
-            return events
+            return list(events)
         # Masked as ingested; the original stays for readers that ask to unmask.
         out = []
-        for stamp, message in events:
+        for stamp, message, *_ in events:
             masked = mask(message)
             out.append((stamp, masked) if masked == message else (stamp, masked, message))
         return out

@@ -109,3 +109,12 @@ def test_what_exports_rely_on_of_s3(runtime):
     )
     assert asyncio.iscoroutine(written)
     assert asyncio.run(written)["ETag"]
+
+
+def test_appended_events_go_through_the_groups_transformer(logs, context):
+    """Other services' logs are transformed (and masked) like PutLogEvents' events."""
+    logs.create_log_group(context, {"logGroupName": "transformed"})
+    config = [{"parseKeyValue": {}}, {"upperCaseString": {"withKeys": ["level"]}}]
+    logs.put_transformer(context, {"logGroupIdentifier": "transformed", "transformerConfig": config})
+    logs.write(ACCOUNT, REGION, "transformed", "s", [(1, "level=warn&code=7")])
+    assert messages(logs, context, "transformed", "s") == ['{"level":"WARN","code":"7"}']
