@@ -511,6 +511,8 @@ def check_config(config: list[dict]) -> None:
     if len(vended) > 1 or (vended and vended[0] != 0):
         raise ConfigError("A parser for vended logs must be the only one, and the first processor.")
     for kind, processor in zip(kinds, config, strict=True):
+        if kind in VENDED_PARSERS and (processor[kind] or {}).get("source", MESSAGE) != MESSAGE:
+            raise ConfigError(f"No other value than @message is allowed for source in {kind}.")
         if kind in _UNSUPPORTED:
             raise ConfigError(f"The {kind} processor is not supported by this emulation.")
         if kind == "grok":

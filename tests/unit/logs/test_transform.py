@@ -88,6 +88,7 @@ def test_list_to_map():
         [{"parseJSON": {}}, {"parseVPC": {}}],
         [{"grok": {"match": "%{NOSUCHPATTERN:a}"}}],
         [{"parseJSON": {}, "csv": {}}],
+        [{"parseVPC": {"source": "body"}}],
     ],
 )
 def test_configs_aws_refuses(config):
