@@ -31,6 +31,23 @@ MAX_DIMENSIONS = 3
 _METRIC_VALUE = re.compile(r"^(-?\d+(\.\d+)?|\$\.[\w.\[\]\-]+|\$[A-Za-z_][\w]*)$")
 
 
+#: The model's patterns for these members, which AWS enforces (the protocol layer checks lengths).
+_MEMBER_PATTERNS = {
+    "logGroupName": re.compile(r"[\.\-_/#A-Za-z0-9]+"),
+    "filterName": re.compile(r"[^:*]*"),
+    "filterNamePrefix": re.compile(r"[^:*]*"),
+}
+
+
+def _check_patterns(params: dict) -> None:
+    for member, pattern in _MEMBER_PATTERNS.items():
+        value = params.get(member)
+        if value is not None and not pattern.fullmatch(value):
+            raise validation(
+                value, member, f"Member must satisfy regular expression pattern: {pattern.pattern}"
+            )
+
+
 def _transformation_text(item: dict) -> str:
     """How AWS prints a transformation in its validation messages."""
     fields = ("metricName", "metricNamespace", "metricValue", "defaultValue", "unit", "dimensions")
@@ -80,6 +97,7 @@ class MetricFilters:
     # -- operations --------------------------------------------------------------------------
 
     def put_metric_filter(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_patterns(params)
         scope = self._scope(context)
         group_name, filter_name = params["logGroupName"], params["filterName"]
         group = self._group(scope, group_name)
@@ -108,6 +126,7 @@ class MetricFilters:
         return {}
 
     def describe_metric_filters(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_patterns(params)
         scope = self._scope(context)
         group_name = params.get("logGroupName")
         prefix = params.get("filterNamePrefix") or ""
@@ -137,6 +156,7 @@ class MetricFilters:
         )  # fmt: skip
 
     def delete_metric_filter(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_patterns(params)
         scope = self._scope(context)
         group_name = params["logGroupName"]
         group = self._group(scope, group_name)

@@ -141,6 +141,13 @@ def test_metric_filters(logs, group):
             filterPattern="",
             metricTransformations=[transformation],
         )
+    for bad in (
+        {"logGroupName": group, "filterName": "x:x"},
+        {"logGroupName": "x!x", "filterName": "errors"},
+    ):
+        with pytest.raises(logs.exceptions.InvalidParameterException) as error:
+            logs.delete_metric_filter(**bad)
+        assert "Member must satisfy regular expression pattern" in error.value.response["Error"]["Message"]
     logs.delete_metric_filter(logGroupName=group, filterName="errors")
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.delete_metric_filter(logGroupName=group, filterName="errors")
