@@ -332,13 +332,17 @@ class Provider(
 
         return paginate_keys(
             self.store, "logs", "DescribeLogGroups", params, groups_after, bad_token=_bad_token,
-            default_limit=50, render=lambda _, group: self._group_shape(group),
+            default_limit=50, render=lambda _, group: self._group_shape(group, listed_by_pattern=bool(pattern)),
             bind=f"{prefix}{SEP}{pattern}{SEP}{identifiers}{SEP}{group_class}",
         )  # fmt: skip
 
     @staticmethod
-    def _group_shape(group: dict) -> dict:
-        return {k: v for k, v in group.items() if k != "tags"}
+    def _group_shape(group: dict, listed_by_pattern: bool = False) -> dict:
+        shape = {k: v for k, v in group.items() if k != "tags"}
+        if not listed_by_pattern:
+            # AWS shows the setting off explicitly, except in a listing by name pattern.
+            shape.setdefault("deletionProtectionEnabled", False)
+        return shape
 
     def put_retention_policy(self, context: RequestContext, params: dict) -> dict:
         days = params["retentionInDays"]

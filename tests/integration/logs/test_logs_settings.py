@@ -55,6 +55,13 @@ def test_list_log_groups_by_regex_class_and_tags(logs, group):
 
 
 def test_deletion_protection_refuses_delete(logs, group):
+    # Off is shown explicitly in a listing by prefix, left out in one by name pattern (as AWS does).
+    assert (
+        logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
+        is False
+    )
+    by_pattern = logs.describe_log_groups(logGroupNamePattern=group.rsplit("/", 1)[1])["logGroups"]
+    assert "deletionProtectionEnabled" not in by_pattern[0]
     logs.put_log_group_deletion_protection(logGroupIdentifier=group, deletionProtectionEnabled=True)
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
     with pytest.raises(ClientError) as error:
