@@ -68,11 +68,18 @@ def selects(criteria: str | None, group: str) -> bool:
 
 
 def _check_data_protection(document: Any) -> None:
+    """AWS's shape for a data protection policy: two statements over data identifiers, the
+    first auditing (Operation.Audit), the second masking (Operation.Deidentify)."""
     statements = document.get("Statement") if isinstance(document, dict) else None
-    if not isinstance(statements, list) or not statements:
-        raise invalid("DataProtection policy must contain at least one statement.")
-    if not all(isinstance(s, dict) and s.get("DataIdentifier") for s in statements):
-        raise invalid("DataIdentifier is required in every statement of a data protection policy.")
+    if not isinstance(statements, list) or len(statements) != 2:
+        raise invalid("A data protection policy must contain exactly two statements: Audit, then Deidentify.")
+    for statement, operation in zip(statements, ("Audit", "Deidentify"), strict=True):
+        if not isinstance(statement, dict) or not statement.get("DataIdentifier"):
+            raise invalid("DataIdentifier is required in every statement of a data protection policy.")
+        if operation not in (statement.get("Operation") or {}):
+            raise invalid(
+                f"The data protection policy's {operation} statement is missing its {operation} operation."
+            )
 
 
 def _check_subscription_document(document: Any) -> None:

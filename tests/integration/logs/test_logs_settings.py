@@ -254,10 +254,11 @@ def test_account_data_protection_and_index_policies(logs, group):
     )
     logs.delete_data_protection_policy(logGroupIdentifier=group)
     assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier=group)
-    with pytest.raises(logs.exceptions.InvalidParameterException):
-        logs.put_data_protection_policy(
-            logGroupIdentifier=group, policyDocument=json.dumps({"Statement": []})
-        )
+    swapped = json.loads(protection)
+    swapped["Statement"].reverse()
+    for wrong in ({"Statement": []}, swapped):
+        with pytest.raises(logs.exceptions.InvalidParameterException):
+            logs.put_data_protection_policy(logGroupIdentifier=group, policyDocument=json.dumps(wrong))
 
 
 def test_transformers_apply_on_ingestion(logs, group):
