@@ -136,6 +136,8 @@ class Policies:
             raise invalid("policyDocument is required.")
         _json_document(document, "Policy document")
         if arn:
+            if ":log-group:" in arn:
+                self._group(scope, group_name_of(arn))  # a policy on a group needs the group
             key = arn
             existing = self.resource_policies.get(scope, key)
             expected = params.get("expectedRevisionId")

@@ -202,6 +202,21 @@ def test_resource_policies(logs):
         logs.put_resource_policy(policyName=name, policyDocument="{not json")
 
 
+def test_resource_policy_on_a_group(logs, group):
+    arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupArn"]
+    document = json.dumps({"Version": "2012-10-17", "Statement": []})
+    put = logs.put_resource_policy(resourceArn=arn, policyDocument=document)
+    assert put["resourcePolicy"]["policyScope"] == "RESOURCE" and put["revisionId"]
+    [found] = logs.describe_resource_policies(resourceArn=arn)["resourcePolicies"]
+    assert found["revisionId"] == put["revisionId"]
+    with pytest.raises(ClientError) as error:
+        logs.delete_resource_policy(resourceArn=arn, expectedRevisionId="stale")
+    assert error.value.response["Error"]["Code"] == "OperationAbortedException"
+    logs.delete_resource_policy(resourceArn=arn, expectedRevisionId=put["revisionId"])
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.put_resource_policy(resourceArn=arn + "-missing", policyDocument=document)
+
+
 def test_account_data_protection_and_index_policies(logs, group):
     document = json.dumps({"Fields": ["RequestId", "UserId"]})
     put = logs.put_account_policy(
