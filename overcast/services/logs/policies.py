@@ -395,5 +395,10 @@ class Policies:
         return None
 
     def drop_group_policies(self: Provider, scope: str, group: str) -> None:  # type: ignore[misc]
+        """A deleted group's own policies go with it."""
         self.data_protection.delete(scope, group)
         self.index_policies.delete(scope, group)
+        for key, policy in list(self.resource_policies.scan(scope, prefix="arn:")):
+            arn = policy.get("resourceArn", "")
+            if ":log-group:" in arn and group_name_of(arn) == group:
+                self.resource_policies.delete(scope, key)

@@ -213,6 +213,9 @@ def test_resource_policy_on_a_group(logs, group):
         logs.delete_resource_policy(resourceArn=arn, expectedRevisionId="stale")
     assert error.value.response["Error"]["Code"] == "OperationAbortedException"
     logs.delete_resource_policy(resourceArn=arn, expectedRevisionId=put["revisionId"])
+    logs.put_resource_policy(resourceArn=arn, policyDocument=document)
+    logs.delete_log_group(logGroupName=group)
+    assert logs.describe_resource_policies(resourceArn=arn)["resourcePolicies"] == []
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.put_resource_policy(resourceArn=arn + "-missing", policyDocument=document)
 
