@@ -35,7 +35,7 @@ from .destinations import Destinations
 from .exports import Exports
 from .groups import GroupSettings
 from .metric_filters import MetricFilters
-from .patterns import PatternError, compile_pattern
+from .patterns import PatternError, compile_pattern, extracted_values
 from .policies import Policies
 from .queries import Queries
 from .transformers import Transformers
@@ -703,7 +703,8 @@ class Provider(
         found = []
         for number, message in enumerate(params["logEventMessages"], 1):
             if matches(message):
-                found.append({"eventNumber": number, "eventMessage": message, "extractedValues": {}})
+                extracted = extracted_values(params["filterPattern"], message)
+                found.append({"eventNumber": number, "eventMessage": message, "extractedValues": extracted})
         return {"matches": found}
 
     def expire(self) -> None:
