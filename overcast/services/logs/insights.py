@@ -25,7 +25,10 @@ class Millis(int):
 
 def show(value: Any) -> str:
     if isinstance(value, Millis):
-        moment = datetime.fromtimestamp(int(value) / 1000, UTC)
+        try:
+            moment = datetime.fromtimestamp(int(value) / 1000, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the calendar: the number itself
+            return str(int(value))
         return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{int(value) % 1000:03d}"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -271,6 +274,8 @@ def evaluate(expr: Any, record: Record) -> Any:
             return function(*args)
         except TypeError:
             raise QueryError(f"wrong number of arguments to {expr.name}") from None
+        except (OverflowError, ValueError):  # a value no number can hold (inf, NaN) gives null
+            return None
     raise QueryError("unsupported expression")
 
 

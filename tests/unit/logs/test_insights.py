@@ -103,3 +103,8 @@ def test_malformed_queries(text):
 def test_filter_index_filters_and_unmask_parses():
     rows, _ = query("filterIndex level = 'INFO' | unmask | display @ptr")
     assert rows == [{"@ptr": "p1"}]
+
+
+def test_values_beyond_range_give_null_or_the_number():
+    rows, _ = query("filter latency = 120 | fields frommillis(latency * 1e308) as t, frommillis(1e18) as far")
+    assert rows == [{"far": "1000000000000000000", "@ptr": "p0"}]
