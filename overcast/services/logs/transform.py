@@ -528,6 +528,8 @@ def transform(config: list[dict], message: str) -> str | None:
                 continue
             try:
                 PROCESSORS[kind](event, settings)
-            except TransformError:
+            except (TransformError, OverflowError, OSError, ValueError, IndexError, re.error):
+                # A value the processor cannot take (a time past the calendar, an infinite
+                # number, a substitution naming a missing group) fails this event only.
                 return None
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

@@ -94,3 +94,19 @@ def test_list_to_map():
 def test_configs_aws_refuses(config):
     with pytest.raises(ConfigError):
         check_config(config)
+
+
+def test_values_a_processor_cannot_take_fail_only_that_event():
+    huge_time = [
+        {"parseJSON": {}},
+        {"dateTimeConverter": {"source": "a", "target": "b", "matchPatterns": ["UNIX_SECONDS"]}},
+    ]
+    assert run(huge_time, '{"a": 1e308}') is None
+    infinite = [{"parseJSON": {}}, {"typeConverter": {"entries": [{"key": "a", "type": "integer"}]}}]
+    assert run(infinite, '{"a": "1e400"}') is None
+    assert run(infinite, '{"a": "7.9"}') == {"a": 7}
+    missing_group = [
+        {"parseJSON": {}},
+        {"substituteString": {"entries": [{"source": "a", "from": "x", "to": "\\9"}]}},
+    ]
+    assert run(missing_group, '{"a": "x"}') is None
