@@ -17,7 +17,7 @@ from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
-from .shared import bad_token, group_name_of, invalid, now_ms
+from .shared import bad_token, group_name_of, invalid, now_ms, validation
 
 if TYPE_CHECKING:
     from overcast.store import Table
@@ -25,15 +25,23 @@ if TYPE_CHECKING:
     from .provider import Provider
 
 
+#: The model's shape for a name pattern: up to five alternatives, each an optional ^ and 3-24
+#: name characters ('.' matching any character).
+_NAME_REGEX_SHAPE = re.compile(r"(\^?[\.\-_\/#A-Za-z0-9]{3,24})(\|\^?[\.\-_\/#A-Za-z0-9]{3,24}){0,4}")
+
+
 def _pattern(text: str | None) -> re.Pattern[str] | None:
     """ListLogGroups' logGroupNamePattern: a case-sensitive regular expression (`^` for a prefix,
     `|` for alternatives), as AWS documents it."""
     if not text:
         return None
-    try:
-        return re.compile(text)
-    except re.error:
-        raise invalid(f"Invalid logGroupNamePattern: {text}") from None
+    if not _NAME_REGEX_SHAPE.fullmatch(text):
+        raise validation(
+            text,
+            "logGroupNamePattern",
+            f"Member must satisfy regular expression pattern: {_NAME_REGEX_SHAPE.pattern}",
+        )
+    return re.compile(text)
 
 
 class GroupSettings:

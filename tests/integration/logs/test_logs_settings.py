@@ -50,7 +50,10 @@ def test_list_log_groups_by_regex_class_and_tags(logs, group):
     )
     assert len(first["logGroups"]) == len(second["logGroups"]) == 1 and "nextToken" not in second
     with pytest.raises(logs.exceptions.InvalidParameterException):
-        logs.list_log_groups(logGroupNamePattern="^/x", nextToken=first["nextToken"])
+        logs.list_log_groups(logGroupNamePattern="^/xy", nextToken=first["nextToken"])
+    with pytest.raises(logs.exceptions.InvalidParameterException) as error:
+        logs.list_log_groups(logGroupNamePattern="(a+)+")
+    assert "Member must satisfy regular expression pattern" in error.value.response["Error"]["Message"]
     logs.delete_log_group(logGroupName=other)
 
 
