@@ -67,6 +67,9 @@ _RETENTION_DAYS = {
     3653,
 }
 _DAY_MS = 86_400_000
+_PATTERN_LISTING_FIELDS = frozenset(
+    {"arn", "creationTime", "logGroupName", "logGroupArn", "logGroupClass", "metricFilterCount"}
+)
 _MAX_BATCH_SPAN = _DAY_MS
 _TOO_OLD_MS = 14 * _DAY_MS
 _TOO_NEW_MS = 2 * 3_600_000
@@ -322,7 +325,7 @@ class Provider(
 
         def groups_after(after: str | None) -> Iterator[tuple[str, dict]]:
             for name, group in self.groups.scan(scope, prefix=prefix, start_after=after):
-                if pattern and pattern.lower() not in name.lower():
+                if pattern and pattern not in name:  # case-sensitive, as AWS documents
                     continue
                 if identifiers and name not in identifiers and group["logGroupArn"] not in identifiers:
                     continue
@@ -338,10 +341,11 @@ class Provider(
 
     @staticmethod
     def _group_shape(group: dict, listed_by_pattern: bool = False) -> dict:
+        if listed_by_pattern:
+            # A listing by name pattern carries only these (AWS's documentation and recordings).
+            return {k: v for k, v in group.items() if k in _PATTERN_LISTING_FIELDS}
         shape = {k: v for k, v in group.items() if k != "tags"}
-        if not listed_by_pattern:
-            # AWS shows the setting off explicitly, except in a listing by name pattern.
-            shape.setdefault("deletionProtectionEnabled", False)
+        shape.setdefault("deletionProtectionEnabled", False)  # AWS shows the setting off explicitly
         return shape
 
     def put_retention_policy(self, context: RequestContext, params: dict) -> dict:

@@ -63,8 +63,17 @@ def test_deletion_protection_refuses_delete(logs, group):
         logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
         is False
     )
-    by_pattern = logs.describe_log_groups(logGroupNamePattern=group.rsplit("/", 1)[1])["logGroups"]
-    assert "deletionProtectionEnabled" not in by_pattern[0]
+    name = group.rsplit("/", 1)[1]
+    by_pattern = logs.describe_log_groups(logGroupNamePattern=name)["logGroups"]
+    assert set(by_pattern[0]) == {
+        "arn",
+        "creationTime",
+        "logGroupName",
+        "logGroupArn",
+        "logGroupClass",
+        "metricFilterCount",
+    }
+    assert logs.describe_log_groups(logGroupNamePattern=name.upper())["logGroups"] == []  # case-sensitive
     logs.put_log_group_deletion_protection(logGroupIdentifier=group, deletionProtectionEnabled=True)
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
     with pytest.raises(ClientError) as error:
