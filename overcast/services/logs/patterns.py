@@ -340,3 +340,36 @@ def _match_with_ellipsis(values, fields, field_ok) -> bool:
     if not values or not field_ok(values[0], condition):
         return False
     return _match_with_ellipsis(values[1:], rest, field_ok)
+
+
+def extracted_values(pattern: str | None, message: str) -> dict[str, str]:
+    """The values a space-delimited pattern's named fields take in a message it matches, as
+    TestMetricFilter reports them ({"$ip": "127.0.0.1", ...}); other patterns extract none."""
+    text = (pattern or "").strip()
+    if not (text.startswith("[") and text.endswith("]")) or not compile_pattern(text)(message):
+        return {}
+    names = []
+    for field_text in _split_fields(text[1:-1]):
+        parsed = _FIELD.match(re.split(r"\|\||&&", field_text)[0])
+        names.append(parsed.group("name") if parsed else "")
+    values = _tokenize_message(message)
+    assigned = _assign(names, values)
+    return {f"${name}": value for name, value in (assigned or []) if name and name != "..."}
+
+
+def _assign(names: list[str], values: list[str]) -> list[tuple[str, str]] | None:
+    """Fields matched to values left to right, an ellipsis taking as few values as it can
+    (the match itself was decided by the pattern's predicate)."""
+    if not names:
+        return [] if not values else None
+    name, rest = names[0], names[1:]
+    if name == "...":
+        for skip in range(len(values) + 1):
+            tail = _assign(rest, values[skip:])
+            if tail is not None:
+                return tail
+        return None
+    if not values:
+        return None
+    tail = _assign(rest, values[1:])
+    return None if tail is None else [(name, values[0]), *tail]

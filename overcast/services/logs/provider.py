@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from overcast.common.arns import build_arn
@@ -33,14 +33,21 @@ from overcast.store import scope as store_scope
 
 from .anomalies import AnomaliesMixin
 from .deliveries import DeliveriesMixin
+from .destinations import Destinations
+from .exports import Exports
+from .groups import GroupSettings
 from .imports import ImportsMixin
 from .integrations import IntegrationsMixin
 from .livetail import LiveTailMixin
 from .lookuptables import LookupTablesMixin
-from .patterns import PatternError, compile_pattern
+from .metric_filters import MetricFilters
+from .patterns import PatternError, compile_pattern, extracted_values
+from .policies import Policies
+from .queries import Queries
 from .scheduledqueries import ScheduledQueriesMixin
 from .syslog import SyslogMixin
 from .tagged import TaggedResourcesMixin
+from .transformers import Transformers
 
 SEP = "\x01"
 _GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
@@ -69,6 +76,9 @@ _RETENTION_DAYS = {
     3653,
 }
 _DAY_MS = 86_400_000
+_PATTERN_LISTING_FIELDS = frozenset(
+    {"arn", "creationTime", "logGroupName", "logGroupArn", "logGroupClass", "metricFilterCount"}
+)
 _MAX_BATCH_SPAN = _DAY_MS
 _TOO_OLD_MS = 14 * _DAY_MS
 _TOO_NEW_MS = 2 * 3_600_000
@@ -138,6 +148,13 @@ def _parse_token(token: str | None, kinds: str) -> tuple[str, str] | None:
 
 
 class Provider(
+    GroupSettings,
+    MetricFilters,
+    Destinations,
+    Policies,
+    Queries,
+    Transformers,
+    Exports,
     DeliveriesMixin,
     LiveTailMixin,
     LookupTablesMixin,
@@ -208,7 +225,11 @@ class Provider(
         name = params.get("logGroupName")
         identifier = params.get("logGroupIdentifier")
         if name and identifier:
-            raise _invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+            raise ServiceError(
+                "ValidationException",
+                "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+                400,
+            )
         if identifier:
             if "*" in identifier:
                 # The group's `arn` (ending ":*") is not an identifier: only its logGroupArn is.
@@ -258,6 +279,7 @@ class Provider(
             tag_map(params.get("tags"), _GROUP_TAGS),
             params.get("logGroupClass") or "STANDARD",
             params.get("kmsKeyId"),
+            bool(params.get("deletionProtectionEnabled")),
         )
         return {}
 
@@ -269,6 +291,7 @@ class Provider(
         tags: dict | None = None,
         group_class: str = "STANDARD",
         kms_key: str | None = None,
+        deletion_protection: bool = False,
     ) -> dict:
         scope = store_scope(account, region)
         group = {
@@ -283,17 +306,28 @@ class Provider(
         }
         if kms_key:
             group["kmsKeyId"] = kms_key
+        if deletion_protection:
+            group["deletionProtectionEnabled"] = True
         self.groups.put(scope, name, group)
         return group
 
     def delete_log_group(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
         name = params["logGroupName"]
-        self._group(scope, name)
+        self.check_group_deletable(self._group(scope, name))
         with self.store.transaction():
-            for table in (self.events, self.group_events, self.streams, self.subscriptions):
+            per_group = (
+                self.events,
+                self.group_events,
+                self.streams,
+                self.subscriptions,
+                self.metric_filters,
+            )
+            for table in per_group:
                 for key, _ in list(table.scan(scope, prefix=name + SEP)):
                     table.delete(scope, key)
+            self.drop_group_policies(scope, name)
+            self.transformers.delete(scope, name)
             self.groups.delete(scope, name)
         return {}
 
@@ -316,7 +350,7 @@ class Provider(
 
         def groups_after(after: str | None) -> Iterator[tuple[str, dict]]:
             for name, group in self.groups.scan(scope, prefix=prefix, start_after=after):
-                if pattern and pattern.lower() not in name.lower():
+                if pattern and pattern not in name:  # case-sensitive, as AWS documents
                     continue
                 if identifiers and name not in identifiers and group["logGroupArn"] not in identifiers:
                     continue
@@ -326,13 +360,18 @@ class Provider(
 
         return paginate_keys(
             self.store, "logs", "DescribeLogGroups", params, groups_after, bad_token=_bad_token,
-            default_limit=50, render=lambda _, group: self._group_shape(group),
+            default_limit=50, render=lambda _, group: self._group_shape(group, listed_by_pattern=bool(pattern)),
             bind=f"{prefix}{SEP}{pattern}{SEP}{identifiers}{SEP}{group_class}",
         )  # fmt: skip
 
     @staticmethod
-    def _group_shape(group: dict) -> dict:
-        return {k: v for k, v in group.items() if k != "tags"}
+    def _group_shape(group: dict, listed_by_pattern: bool = False) -> dict:
+        if listed_by_pattern:
+            # A listing by name pattern carries only these (AWS's documentation and recordings).
+            return {k: v for k, v in group.items() if k in _PATTERN_LISTING_FIELDS}
+        shape = {k: v for k, v in group.items() if k != "tags"}
+        shape.setdefault("deletionProtectionEnabled", False)  # AWS shows the setting off explicitly
+        return shape
 
     def put_retention_policy(self, context: RequestContext, params: dict) -> dict:
         days = params["retentionInDays"]
@@ -394,7 +433,12 @@ class Provider(
         if other := self.tagged_resource(context, params["resourceArn"]):
             other.retag(_RESOURCE_TAGS, add=params["tags"])
             return {}
-        scope, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            scope, destination = self.destination_by_arn(context, arn)
+            self.set_destination_tags(scope, destination, add=params["tags"])
+            return {}
+        scope, group = self._group_by_arn(context, arn)
         self._set_tags(scope, group, add=params["tags"], rules=_RESOURCE_TAGS)
         return {}
 
@@ -402,14 +446,22 @@ class Provider(
         if other := self.tagged_resource(context, params["resourceArn"]):
             other.retag(_RESOURCE_TAGS, remove=params["tagKeys"])
             return {}
-        scope, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            scope, destination = self.destination_by_arn(context, arn)
+            self.set_destination_tags(scope, destination, remove=params["tagKeys"])
+            return {}
+        scope, group = self._group_by_arn(context, arn)
         self._set_tags(scope, group, remove=params["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
         if other := self.tagged_resource(context, params["resourceArn"]):
             return {"tags": other.record.get("tags", {})}
-        _, group = self._group_by_arn(context, params["resourceArn"])
+        arn = params["resourceArn"]
+        if ":destination:" in arn:
+            return {"tags": self.destination_by_arn(context, arn)[1].get("tags", {})}
+        _, group = self._group_by_arn(context, arn)
         return {"tags": group.get("tags", {})}
 
     # -- streams -----------------------------------------------------------------------------
@@ -541,7 +593,7 @@ class Provider(
         region: str,
         group_name: str,
         stream_name: str,
-        events: list[tuple[int, str]],
+        events: Sequence[tuple[int, str] | tuple[int, str, str]],
         create: bool = True,
     ) -> None:
         """Append events to a stream (creating the group and stream when `create`): the Python
@@ -549,6 +601,9 @@ class Provider(
         if not events:
             return
         scope = store_scope(account, region)
+        # Every ingestion path (PutLogEvents, other services' logs) goes through the group's
+        # transformer and data protection policy.
+        events = self.transform_events(scope, group_name, events)
         now = _now_ms()
         with self.store.transaction():
             if create:
@@ -560,15 +615,18 @@ class Provider(
                 stream = self._new_stream(account, region, group_name, stream_name)
             size = 0
             written = []
-            for stamp, message in events:
+            for event in events:
+                stamp, message = event[0], event[1]
                 key = _event_key(stamp)
                 record = {"t": stamp, "m": message, "i": now}
+                if len(event) > 2:  # masked by a data protection policy: the original
+                    record["u"] = event[2]
                 self.events.put(scope, stream_key + SEP + key, record)
                 self.group_events.put(scope, group_name + SEP + key, {**record, "s": stream_name})
                 size += len(message.encode()) + _EVENT_OVERHEAD
                 written.append((key, stamp, message))
-            first = min(stamp for stamp, _ in events)
-            last = max(stamp for stamp, _ in events)
+            first = min(event[0] for event in events)
+            last = max(event[0] for event in events)
             stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", first), first)
             stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", last), last)
             stream["lastIngestionTime"] = now
@@ -606,7 +664,10 @@ class Provider(
             end_before = cursor if cursor is not None else high
             rows = list(self.events.scan(scope, end_before=end_before, limit=limit, reverse=True, **bounds))
             rows = [r for r in rows if r[0] >= low][::-1]
-        events = [{"timestamp": e["t"], "message": e["m"], "ingestionTime": e["i"]} for _, e in rows]
+        text = "u" if params.get("unmask") else "m"
+        events = [
+            {"timestamp": e["t"], "message": e.get(text, e["m"]), "ingestionTime": e["i"]} for _, e in rows
+        ]
         if rows:
             first, last = rows[0][0][len(prefix) :], rows[-1][0][len(prefix) :]
         else:
@@ -659,7 +720,7 @@ class Provider(
                 {
                     "logStreamName": stream,
                     "timestamp": event["t"],
-                    "message": event["m"],
+                    "message": event.get("u", event["m"]) if params.get("unmask") else event["m"],
                     "ingestionTime": event["i"],
                     "eventId": key[len(prefix) :],
                 }
@@ -680,11 +741,13 @@ class Provider(
         found = []
         for number, message in enumerate(params["logEventMessages"], 1):
             if matches(message):
-                found.append({"eventNumber": number, "eventMessage": message, "extractedValues": {}})
+                extracted = extracted_values(params["filterPattern"], message)
+                found.append({"eventNumber": number, "eventMessage": message, "extractedValues": extracted})
         return {"matches": found}
 
     def expire(self) -> None:
-        """Delete events older than their group's retention."""
+        """Delete events older than their group's retention (and Insights results past theirs)."""
+        self.expire_queries()
         now = _now_ms()
         for scope in self.groups.scopes():
             for name, group in list(self.groups.scan(scope)):
@@ -703,13 +766,25 @@ class Provider(
     def put_subscription_filter(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
         group = params["logGroupName"]
+        destination = params["destinationArn"]
+        parts = destination.split(":")
+        service = parts[2] if len(parts) >= 6 else ""
+        # AWS checks the destination before the group: another account's function needs a
+        # destination, and a stream or delivery stream a role Logs can assume.
+        if service == "lambda" and parts[4] != context.account:
+            raise ServiceError(
+                "AccessDeniedException",
+                "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies "
+                "to create cross account lambda triggers.",
+                400,
+            )
+        if service in ("kinesis", "firehose") and not params.get("roleArn"):
+            raise _invalid(f"destinationArn for vendor {service} cannot be used without roleArn")
         self._group(scope, group)
         try:
             compile_pattern(params["filterPattern"])
         except PatternError as error:
             raise _invalid(str(error) or "Invalid filter pattern") from None
-        destination = params["destinationArn"]
-        service = destination.split(":")[2] if destination.count(":") >= 5 else ""
         if service == "lambda":
             lam = self.runtime.provider("lambda")
             if not lam.function_exists(destination):
@@ -753,8 +828,8 @@ class Provider(
 
     def _forward(self, account: str, region: str, group: str, stream: str, written: list) -> None:
         scope = store_scope(account, region)
-        filters = list(self.subscriptions.scan(scope, prefix=group + SEP))
-        for _, subscription in filters:
+        filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
+        for subscription in filters + self.account_subscriptions(scope, group):
             if subscription["destinationArn"].split(":")[2] != "lambda":
                 continue
             matches = compile_pattern(subscription["filterPattern"])

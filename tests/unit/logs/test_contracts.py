@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 
@@ -68,3 +69,52 @@ def test_append_on_the_loop_is_seen_by_the_next_read(runtime, logs, context):
         return first, logs.group_exists(ACCOUNT, REGION, "/aws/lambda/made")
 
     assert asyncio.run(scenario()) == (["deferred"], True)
+
+
+def test_metric_filters_for_gives_a_groups_filters_as_stored(logs, context):
+    """CloudWatch reads a group's metric filters through metric_filters_for."""
+    logs.create_log_group(context, {"logGroupName": "metered"})
+    transformation = {"metricName": "Hits", "metricNamespace": "App", "metricValue": "$.n", "unit": "Count"}
+    logs.put_metric_filter(
+        context,
+        {
+            "logGroupName": "metered",
+            "filterName": "hits",
+            "filterPattern": "{ $.n > 0 }",
+            "metricTransformations": [transformation],
+        },
+    )
+    [found] = logs.metric_filters_for(ACCOUNT, REGION, "metered")
+    assert found["filterName"] == "hits" and found["metricTransformations"] == [transformation]
+    assert logs.metric_filters_for(ACCOUNT, "us-east-1", "metered") == []
+    logs.delete_log_group(context, {"logGroupName": "metered"})
+    assert logs.metric_filters_for(ACCOUNT, REGION, "metered") == []
+
+
+def test_what_exports_rely_on_of_s3(runtime):
+    """An export checks the bucket with S3's head_bucket (NoSuchBucket, 404, when absent) and
+    writes through its put_object handler, awaited."""
+    s3 = runtime.provider("s3")
+    context = RequestContext.internal("s3", ACCOUNT, REGION)
+    with pytest.raises(ServiceError) as error:
+        s3.head_bucket(context, {"Bucket": "no-such-export-bucket"})
+    assert error.value.status == 404
+    s3.create_bucket(
+        context, {"Bucket": "export-contract", "CreateBucketConfiguration": {"LocationConstraint": REGION}}
+    )
+    s3.head_bucket(context, {"Bucket": "export-contract"})
+    body = b"Permission Check Successful"
+    written = s3.put_object(
+        context, {"Bucket": "export-contract", "Key": "k", "Body": body, "ContentLength": len(body)}
+    )
+    assert asyncio.iscoroutine(written)
+    assert asyncio.run(written)["ETag"]
+
+
+def test_appended_events_go_through_the_groups_transformer(logs, context):
+    """Other services' logs are transformed (and masked) like PutLogEvents' events."""
+    logs.create_log_group(context, {"logGroupName": "transformed"})
+    config = [{"parseKeyValue": {}}, {"upperCaseString": {"withKeys": ["level"]}}]
+    logs.put_transformer(context, {"logGroupIdentifier": "transformed", "transformerConfig": config})
+    logs.write(ACCOUNT, REGION, "transformed", "s", [(1, "level=warn&code=7")])
+    assert messages(logs, context, "transformed", "s") == ['{"level":"WARN","code":"7"}']

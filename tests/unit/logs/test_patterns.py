@@ -50,3 +50,26 @@ def test_pattern(pattern, message, expected):
 def test_invalid_patterns(pattern):
     with pytest.raises(PatternError):
         compile_pattern(pattern)
+
+
+def test_extracted_values_of_space_delimited_fields():
+    from overcast.services.logs.patterns import extracted_values
+
+    line = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 404 1534'
+    pattern = "[ip, identity, user_id, timestamp, request, status_code = 404, size]"
+    assert extracted_values(pattern, line) == {
+        "$ip": "127.0.0.1",
+        "$identity": "-",
+        "$user_id": "frank",
+        "$timestamp": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /apache_pb.gif HTTP/1.0",
+        "$status_code": "404",
+        "$size": "1534",
+    }
+    assert extracted_values("[ip, ..., status = 404, size]", "1.2.3.4 a b 404 12") == {
+        "$ip": "1.2.3.4",
+        "$status": "404",
+        "$size": "12",
+    }
+    assert extracted_values("[ip, status = 500]", "1.2.3.4 404") == {}
+    assert extracted_values("{ $.a = 1 }", '{"a": 1}') == {}

@@ -1,0 +1,114 @@
+"""Destinations: a named, policy-guarded handle on a Kinesis stream (or Firehose) that other
+accounts' subscription filters deliver to.
+
+Tables (scope = account/region):
+  destinations   name → destination record (with its tags)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from overcast.common.arns import build_arn, parse_arn
+from overcast.common.pagination import paginate_keys
+from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags
+from overcast.context import RequestContext
+
+from .shared import bad_token, invalid, not_found, now_ms
+
+if TYPE_CHECKING:
+    from overcast.store import Table
+
+    from .provider import Provider
+
+#: The services a destination may forward to, as AWS documents.
+_TARGET_SERVICES = frozenset({"kinesis", "firehose"})
+_TAGS = TagRules(
+    refuse=refusals(
+        "InvalidParameterException",
+        {TagProblem.TOO_MANY: ("TooManyTagsException", "A resource can have no more than 50 tags.")},
+    )
+)
+
+
+def _check_arn(value: str, member: str, services: frozenset[str]) -> None:
+    arn = parse_arn(value)
+    if arn is None or arn.service not in services:
+        raise invalid(f"Invalid {member}: {value}")
+
+
+class Destinations:
+    @property
+    def destinations(self: Provider) -> Table:  # type: ignore[misc]
+        return self.store.table("logs", "destinations")
+
+    def _destination(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
+        record = self.destinations.get(scope, name)
+        if record is None:
+            raise not_found("The specified destination does not exist.")
+        return record
+
+    def destination_by_arn(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
+        """The scope and record of the destination an ARN names (for the tag operations)."""
+        scope = self._scope(context)
+        return scope, self._destination(scope, arn.split(":destination:", 1)[1])
+
+    def set_destination_tags(  # type: ignore[misc]
+        self: Provider, scope: str, record: dict, add: dict | None = None, remove: list | None = None
+    ) -> None:
+        record["tags"] = remove_tags(add_tags(record.get("tags"), add, _TAGS), remove)
+        self.destinations.put(scope, record["destinationName"], record)
+
+    @staticmethod
+    def _destination_shape(record: dict) -> dict:
+        return {k: v for k, v in record.items() if k != "tags"}
+
+    def put_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        name = params["destinationName"]
+        _check_arn(params["targetArn"], "targetArn", _TARGET_SERVICES)
+        _check_arn(params["roleArn"], "roleArn", frozenset({"iam"}))
+        scope = self._scope(context)
+        record = self.destinations.get(scope, name) or {
+            "destinationName": name,
+            "arn": build_arn("logs", context.region, context.account, f"destination:{name}"),
+            "creationTime": now_ms(),
+            "tags": {},
+        }
+        record["targetArn"] = params["targetArn"]
+        record["roleArn"] = params["roleArn"]
+        # Tags are given only when the destination is created; a later put keeps them.
+        if params.get("tags") and not record.get("tags"):
+            record["tags"] = add_tags({}, params["tags"], _TAGS)
+        self.destinations.put(scope, name, record)
+        return {"destination": self._destination_shape(record)}
+
+    def put_destination_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self._scope(context)
+        record = self._destination(scope, params["destinationName"])
+        try:
+            json.loads(params["accessPolicy"])
+        except ValueError:
+            raise invalid("Access policy is not a valid JSON document.") from None
+        record["accessPolicy"] = params["accessPolicy"]
+        self.destinations.put(scope, record["destinationName"], record)
+        return {}
+
+    def describe_destinations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self._scope(context)
+        prefix = params.get("DestinationNamePrefix") or ""
+
+        def after(key: str | None) -> Iterator[tuple[str, dict]]:
+            return self.destinations.scan(scope, prefix=prefix, start_after=key)
+
+        return paginate_keys(
+            self.store, "logs", "DescribeDestinations", params, after, bad_token=bad_token,
+            default_limit=50, render=lambda _, record: self._destination_shape(record), bind=prefix,
+        )  # fmt: skip
+
+    def delete_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self._scope(context)
+        if not self.destinations.delete(scope, params["destinationName"]):
+            raise not_found("The specified destination does not exist.")
+        return {}
