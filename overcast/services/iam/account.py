@@ -24,6 +24,7 @@ from overcast.services.iam.base import (
     tag_list,
     validation_error,
 )
+from overcast.services.iam.catalog import generic_service_role_name, service_linked_roles
 from overcast.services.iam.entities import boundary_shape, check_name
 
 if TYPE_CHECKING:
@@ -33,30 +34,6 @@ if TYPE_CHECKING:
     from overcast.services.iam.provider import Provider
 
 _ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
-
-#: Role names AWS gives service-linked roles, where they differ from the generic rule.
-SERVICE_LINKED_NAMES = {
-    "autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling",
-    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
-    "ecs.amazonaws.com": "AWSServiceRoleForECS",
-    "rds.amazonaws.com": "AWSServiceRoleForRDS",
-    "spot.amazonaws.com": "AWSServiceRoleForEC2Spot",
-    "spotfleet.amazonaws.com": "AWSServiceRoleForEC2SpotFleet",
-    "elasticache.amazonaws.com": "AWSServiceRoleForElastiCache",
-    "eks.amazonaws.com": "AWSServiceRoleForAmazonEKS",
-    "es.amazonaws.com": "AWSServiceRoleForAmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService",
-    "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
-    "lambda.amazonaws.com": "AWSServiceRoleForLambda",
-    "dynamodb.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
-    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
-    "support.amazonaws.com": "AWSServiceRoleForSupport",
-    "trustedadvisor.amazonaws.com": "AWSServiceRoleForTrustedAdvisor",
-    "cloudtrail.amazonaws.com": "AWSServiceRoleForCloudTrail",
-    "config.amazonaws.com": "AWSServiceRoleForConfig",
-    "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
-    "sso.amazonaws.com": "AWSServiceRoleForSSO",
-}
 
 
 class AccountMixin(IamBase):
@@ -344,32 +321,31 @@ class AccountMixin(IamBase):
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
-        base = SERVICE_LINKED_NAMES.get(service)
-        if base is None:
-            prefix = service.split(".")[0]
-            base = "AWSServiceRoleFor" + "".join(
-                part[:1].upper() + part[1:] for part in re.split(r"[-_]", prefix)
-            )
+        known = service_linked_roles().get(service)
         suffix = params.get("CustomSuffix")
+        if suffix and known is not None and not known["CustomSuffix"]:
+            raise invalid_input(f"Custom suffix is not allowed for {service}")
+        base = known["RoleName"] if known else generic_service_role_name(service)
         name = f"{base}_{suffix}" if suffix else base
         if self._get("roles", context.account, name) is not None:
             raise invalid_input(
                 f"Service role name {name} has been taken in this account, please try a different suffix."
             )
+        # AWS writes the trust policy of a service-linked role with single values, not lists.
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}
+                    {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
                 ],
             }
         )
-        path = f"/aws-service-role/{service}/"
+        policy_arn = f"arn:aws:iam::aws:policy/{known['Policy']}" if known and known["Policy"] else None
         record = self._new(
             context,
             "role",
             name,
-            path,
+            f"/aws-service-role/{service}/",
             AssumeRolePolicyDocument=trust,
             Description=params.get("Description"),
             MaxSessionDuration=3600,
@@ -378,7 +354,17 @@ class AccountMixin(IamBase):
             RoleLastUsed={},
             ServiceLinked=service,
         )
-        self._save("role", context.account, record)
+        with self.store.transaction():
+            if policy_arn:
+                record["Attached"].append(policy_arn)
+                attachments = self._get("attachments", context.account, policy_arn) or {
+                    "user": [],
+                    "group": [],
+                    "role": [],
+                }
+                attachments["role"].append(name)
+                self._put("attachments", context.account, policy_arn, attachments)
+            self._save("role", context.account, record)
         return {"Role": self.role_shape(record)}
 
     def delete_service_linked_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -387,6 +373,8 @@ class AccountMixin(IamBase):
             raise invalid_input(f"Role {role['RoleName']} is not a service-linked role.")
         task = f"task/aws-service-role/{role['ServiceLinked']}/{role['RoleName']}/{uuid.uuid4()}"
         with self.store.transaction():
+            for arn in role["Attached"]:
+                self._move_attachment(context.account, arn, "role", role["RoleName"], None)
             self._delete("roles", context.account, role["RoleName"])
             self._put("account", context.account, f"slr-task/{task}", "SUCCEEDED")
         return {"DeletionTaskId": task}

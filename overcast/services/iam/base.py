@@ -121,6 +121,9 @@ class IamBase(BaseProvider):
                 "saml_providers",
                 "account",
                 "credentials",
+                "server_certificates",
+                "features",
+                "preview",
             )
         }
         #: Bumped on every IAM write, so caches of parsed policies know when to refresh.

@@ -24,6 +24,7 @@ from overcast.services.iam.base import (
     tag_list,
     validation_error,
 )
+from overcast.services.iam.keys import user_key_conflict
 
 _NAME = re.compile(r"^[\w+=,.@-]+$")
 
@@ -216,6 +217,8 @@ class EntitiesMixin(IamBase):
             raise delete_conflict("Cannot delete entity, must delete login profile first.")
         if record.get("MFADevices"):
             raise delete_conflict("Cannot delete entity, must delete MFA device first.")
+        if (conflict := user_key_conflict(record)) is not None:
+            raise conflict
         self._delete("users", context.account, record["UserName"])
         return {}
 
@@ -500,8 +503,14 @@ class EntitiesMixin(IamBase):
         found = []
         for arn in record["Attached"]:
             managed = self.managed_policy(context.account, arn)
-            if managed and managed["Path"].startswith(prefix):
-                found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
+            # A service-linked role's AWS policy may be missing from the catalogue of documents;
+            # its ARN still names it (arn:aws:iam::aws:policy/<path><name>).
+            head, _, name = ("/" + arn.split(":policy/", 1)[-1]).rpartition("/")
+            path = head + "/"
+            if managed:
+                path, name = managed["Path"], managed["PolicyName"]
+            if path.startswith(prefix):
+                found.append({"PolicyName": name, "PolicyArn": arn})
         return self.paginate(found, params, "AttachedPolicies")
 
     def _put_boundary(self, kind: str, context, params) -> dict:

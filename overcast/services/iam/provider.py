@@ -3,7 +3,8 @@
 The operations live in mixins by subject: entities.py (users, groups, roles and what they
 share), policies.py (managed policies), credentials.py (access keys, passwords, MFA),
 account.py (instance profiles, alias, password policy, identity providers, service-linked
-roles, summaries), simulate.py (the policy simulator), authz.py (principals and their
+roles, summaries), keys.py (SSH keys, signing certificates, service-specific credentials),
+certificates.py (server certificates), simulate.py (the policy simulator), authz.py (principals and their
 policies, for STS and enforcement), tagging.py (tags of every taggable resource)."""
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from overcast.context import RequestContext
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
+from overcast.services.iam.certificates import ServerCertificatesMixin
 from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
 from overcast.services.iam.entities import EntitiesMixin
+from overcast.services.iam.keys import KeysMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
 from overcast.services.iam.tagging import TaggingMixin
@@ -33,6 +36,8 @@ class Provider(
     SimulateMixin,
     AuthorizationMixin,
     TaggingMixin,
+    KeysMixin,
+    ServerCertificatesMixin,
 ):
     service = "iam"
 

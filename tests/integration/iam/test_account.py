@@ -102,9 +102,18 @@ def test_service_linked_role(signed):
     role = iam.create_service_linked_role(AWSServiceName="elasticloadbalancing.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForElasticLoadBalancing"
     assert role["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": ["elasticloadbalancing.amazonaws.com"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0] == {
+        "Effect": "Allow",
+        "Principal": {"Service": "elasticloadbalancing.amazonaws.com"},
+        "Action": "sts:AssumeRole",
     }
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert attached == [
+        {
+            "PolicyName": "AWSElasticLoadBalancingServiceRolePolicy",
+            "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy",
+        }
+    ]
     with pytest.raises(ClientError) as error:
         iam.delete_role(RoleName=role["RoleName"])
     assert code(error) == "UnmodifiableEntity"
@@ -112,6 +121,49 @@ def test_service_linked_role(signed):
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
     with pytest.raises(ClientError):
         iam.get_role(RoleName=role["RoleName"])
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "policy"),
+    [
+        (
+            "eks-fargate.amazonaws.com",
+            "AWSServiceRoleForAmazonEKSForFargate",
+            "AmazonEKSForFargateServiceRolePolicy",
+        ),
+        ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM", "AmazonSSMServiceRolePolicy"),
+        ("dms.amazonaws.com", "AWSServiceRoleForDMSServerless", "AWSDMSServerlessServiceRolePolicy"),
+    ],
+)
+def test_service_linked_role_catalogue(signed, service, name, policy):
+    iam = signed("iam", "444455557778")
+    role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+    assert role["RoleName"] == name
+    assert role["Arn"] == f"arn:aws:iam::444455557778:role/aws-service-role/{service}/{name}"
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == [policy]
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    with pytest.raises(ClientError) as error:
+        iam.create_service_linked_role(AWSServiceName=service)
+    assert error.value.response["Error"]["Message"].split()[3] == name
+    iam.delete_service_linked_role(RoleName=name)
+
+
+def test_service_linked_role_custom_suffix(signed):
+    iam = signed("iam", "444455557779")
+    with pytest.raises(ClientError) as error:
+        iam.create_service_linked_role(AWSServiceName="ssm.amazonaws.com", CustomSuffix="mine")
+    assert error.value.response["Error"] == {
+        "Code": "InvalidInput",
+        "Message": "Custom suffix is not allowed for ssm.amazonaws.com",
+        "Type": "Sender",
+    }
+    role = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="mine")[
+        "Role"
+    ]
+    assert role["RoleName"] == "AWSServiceRoleForAutoScaling_mine"
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AutoScalingServiceRolePolicy"]
 
 
 def test_account_authorization_details_and_summary(signed):
