@@ -92,12 +92,22 @@ def _refuse_tag(problem: TagProblem, key: str) -> ServiceError:
 TAG_RULES = TagRules(refuse=_refuse_tag)
 
 
+def _refuse_case_duplicates(tags: Iterable[dict] | None) -> list[dict]:
+    # IAM tag keys are case-insensitive: "a" and "A" in one request are the same key twice.
+    tags = list(tags or [])
+    keys = [str(t.get("Key", "")).lower() for t in tags]
+    if len(set(keys)) != len(keys):
+        raise _refuse_tag(TagProblem.DUPLICATE_KEY, "")
+    return tags
+
+
 def tag_list(tags: Iterable[dict] | None) -> list[dict]:
     """The Tags of a Create<X> request, checked, as IAM stores them."""
-    return common_tag_list(tag_map(tags, TAG_RULES))
+    return common_tag_list(tag_map(_refuse_case_duplicates(tags), TAG_RULES))
 
 
 def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
+    new = _refuse_case_duplicates(new)
     merged = add_tags({t["Key"]: t["Value"] for t in existing}, new, TAG_RULES)
     return common_tag_list(merged)
 

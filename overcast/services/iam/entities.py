@@ -3,6 +3,7 @@ policies, permissions boundaries and tags (one implementation each, bound per ki
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -55,12 +56,9 @@ def check_name(value: str, member: str) -> str:
 
 
 def boundary_shape(record: dict) -> dict | None:
+    # The model's enum says PermissionsBoundaryPolicy; AWS answers (and documents) "Policy".
     arn = record.get("PermissionsBoundary")
-    return (
-        {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
-        if arn
-        else None
-    )
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
 
 
 class EntitiesMixin(IamBase):
@@ -314,6 +312,11 @@ class EntitiesMixin(IamBase):
     def _check_trust(self, account: str, document: str) -> None:
         """A trust policy may only name users and roles that exist (AWS checks its own account's
         principals when the policy is saved)."""
+        try:
+            json.loads(document)
+        except ValueError:
+            # A trust policy that is not JSON gets its own wording (recorded from AWS).
+            raise malformed("This policy contains invalid Json") from None
         parsed = parse_document(document, policy.TRUST, 2048, "ACLSizePerRole")
         for statement in parsed.statements:
             for name in (statement.principals or {}).get("AWS", ()):
@@ -348,7 +351,12 @@ class EntitiesMixin(IamBase):
             RoleLastUsed={},
         )
         self._save("role", context.account, record)
-        return {"Role": self.role_shape(record)}
+        # CreateRole answers without RoleLastUsed, and without MaxSessionDuration unless given.
+        shape = self.role_shape(record)
+        del shape["RoleLastUsed"]
+        if params.get("MaxSessionDuration") is None:
+            del shape["MaxSessionDuration"]
+        return {"Role": shape}
 
     @staticmethod
     def _check_duration(duration: int) -> None:
@@ -528,7 +536,10 @@ class EntitiesMixin(IamBase):
 
     def _require_policy(self, account: str, arn: str, boundary: bool = False) -> dict:
         parts = arn.split(":")
-        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam":
+        if len(parts) < 6 or parts[0] != "arn":
+            # AWS's wording, two spaces included.
+            raise validation_error("Invalid ARN:  Could not be parsed!")
+        if parts[2] != "iam":
             raise invalid_input(f"ARN {arn} is not valid.")
         managed = self.managed_policy(account, arn)
         if managed is None:

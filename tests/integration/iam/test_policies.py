@@ -27,6 +27,9 @@ def test_customer_policy_versions(client):
         and created["AttachmentCount"] == 0
         and created["PolicyId"].startswith("ANPA")
     )
+    assert "Description" not in created  # AWS does not echo it
+    got = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert got["Description"] == "desc" and got["Tags"] == []
     with pytest.raises(ClientError) as error:
         iam.create_policy(PolicyName=name, PolicyDocument=allow("s3:*"))
     assert code(error) == "EntityAlreadyExists"
@@ -234,3 +237,19 @@ def test_policy_tags(client):
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "b", "Value": "2"}])
     iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+
+
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ([{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}], "InvalidInput"),
+        ([{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}], "InvalidInput"),
+        ([{"Key": "bad#key", "Value": "1"}], "InvalidInput"),
+        ([{"Key": "aws:reserved", "Value": "1"}], "InvalidInput"),
+    ],
+)
+def test_policy_tags_refused(client, tags, expected):
+    iam = client("iam")
+    with pytest.raises(ClientError) as error:
+        iam.create_policy(PolicyName=unique("t"), PolicyDocument=allow("s3:*"), Tags=tags)
+    assert code(error) == expected
