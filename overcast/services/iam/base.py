@@ -65,9 +65,14 @@ def parse_document(
     if limit is not None and len("".join(text.split())) > limit:
         raise limit_exceeded(f"Cannot exceed quota for {what or 'PolicySize'}: {limit}")
     try:
-        return policy.parse(text, kind)
+        parsed = policy.parse(text, kind)
     except policy.MalformedPolicy as error:
         raise malformed(str(error)) from None
+    # The grammar's statement_block holds one statement or more: IAM stores no empty policy.
+    # (Resource policies of other services may be empty, so the shared parser allows it.)
+    if not parsed.statements:
+        raise malformed("Syntax errors in policy.")
+    return parsed
 
 
 def check_path(path: str | None, name: str = "path") -> str:

@@ -253,3 +253,58 @@ def test_policy_tags_refused(client, tags, expected):
     with pytest.raises(ClientError) as error:
         iam.create_policy(PolicyName=unique("t"), PolicyDocument=allow("s3:*"), Tags=tags)
     assert code(error) == expected
+
+
+def _statement(**fields):
+    return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", **fields}
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        # Condition keys are global (aws:) or a service's (prefix:) keys.
+        (
+            {"Version": "2012-10-17", "Statement": [_statement(Condition={"StringEquals": {"team": "a"}})]},
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        ),
+        # A resource is a string: null is none.
+        ({"Version": "2012-10-17", "Statement": [_statement(Resource=None)]}, "Syntax errors in policy."),
+        (
+            {"Version": "2012-10-17", "Statement": [_statement(Resource=["*", None])]},
+            "Syntax errors in policy.",
+        ),
+        # The statement block holds one statement or more.
+        ({"Version": "2012-10-17", "Statement": []}, "Syntax errors in policy."),
+        (
+            {"Version": "2011-01-01", "Statement": [_statement()]},
+            "Policy document must be version 2012-10-17 or greater.",
+        ),
+    ],
+)
+def test_policy_grammar_refusals(client, document, message):
+    iam = client("iam")
+    with pytest.raises(ClientError) as error:
+        iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))
+    assert error.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+    assert error.value.response["Error"]["Message"] == message
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # The grammar's version block is optional, and 2008-10-17 is one of its two versions.
+        {"Statement": [_statement()]},
+        {"Version": "2008-10-17", "Statement": [_statement()]},
+        # An empty condition block holds no condition: nothing to refuse.
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={})]},
+        {
+            "Version": "2012-10-17",
+            "Statement": [_statement(Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}})],
+        },
+    ],
+)
+def test_policy_grammar_accepts(client, document):
+    iam = client("iam")
+    arn = iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
+    assert version["Document"] == document
