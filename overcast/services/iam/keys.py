@@ -348,7 +348,11 @@ class KeysMixin(IamBase):
             for record in user.get("ServiceCredentials") or []
             if service is None or record["ServiceName"] == service
         ]
-        return self.paginate(listed, params, "ServiceSpecificCredentials")
+        # AWS leaves IsTruncated out of a complete list (recorded).
+        page = self.paginate(listed, params, "ServiceSpecificCredentials")
+        if not page["IsTruncated"]:
+            del page["IsTruncated"]
+        return page
 
     def update_service_specific_credential(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         user, record = self._service_credential(context, params)

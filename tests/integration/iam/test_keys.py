@@ -222,9 +222,9 @@ def test_service_specific_credential_lifecycle(client, service):
     assert created["Status"] == "Active" and len(created["ServicePassword"]) >= 40
     assert "ServiceCredentialSecret" not in created
 
-    listed = iam.list_service_specific_credentials(UserName=name, ServiceName=service)[
-        "ServiceSpecificCredentials"
-    ]
+    answer = iam.list_service_specific_credentials(UserName=name, ServiceName=service)
+    assert "IsTruncated" not in answer  # AWS leaves it out of a complete list
+    listed = answer["ServiceSpecificCredentials"]
     assert [c["ServiceSpecificCredentialId"] for c in listed] == [credential_id]
     assert "ServicePassword" not in listed[0]
     other = "cassandra.amazonaws.com" if service.startswith("codecommit") else "codecommit.amazonaws.com"
@@ -274,6 +274,18 @@ def test_service_specific_credential_refusals(client):
             UserName=name, ServiceSpecificCredentialId="wrong-id-with-hyphens-xx", Status="Active"
         )
     assert error_of(error)[0] == "ValidationError"
+    created = iam.create_service_specific_credential(UserName=name, ServiceName="codecommit.amazonaws.com")
+    with pytest.raises(ClientError) as error:
+        iam.update_service_specific_credential(
+            UserName=name,
+            ServiceSpecificCredentialId=created["ServiceSpecificCredential"]["ServiceSpecificCredentialId"],
+            Status="Invalid",
+        )
+    assert error_of(error) == (
+        "ValidationError",
+        "1 validation error detected: Value at 'status' failed to satisfy constraint: "
+        "Member must satisfy enum value set",
+    )
     with pytest.raises(ClientError) as error:
         iam.reset_service_specific_credential(
             UserName=name, ServiceSpecificCredentialId="satisfiesregexbutstillinvalid"
