@@ -418,11 +418,13 @@ class AccountMixin(IamBase):
             "UserPolicySizeQuota": 2048,
             "UsersQuota": 5000,
             "VersionsPerPolicyQuota": 5,
-            "GlobalEndpointTokenVersion": 1,
+            "GlobalEndpointTokenVersion": self.global_endpoint_token_version(account),
             "AccountMFAEnabled": 0,
             "AccountAccessKeysPresent": 1 if self._root_keys(account) else 0,
-            "AccountSigningCertificatesPresent": 0,
-            "ServerCertificates": 0,
+            "AccountSigningCertificatesPresent": 1
+            if self._get("account", account, "root-signing-certificates")
+            else 0,
+            "ServerCertificates": len(self._all("server_certificates", account)),
             "PolicyVersionsInUse": sum(
                 len(u["Attached"])
                 for table in ("users", "groups", "roles")

@@ -138,6 +138,7 @@ class IamBase(BaseProvider):
                 "credentials",
                 "server_certificates",
                 "features",
+                "access_log",
                 "preview",
             )
         }

@@ -4,7 +4,9 @@ The operations live in mixins by subject: entities.py (users, groups, roles and 
 share), policies.py (managed policies), credentials.py (access keys, passwords, MFA),
 account.py (instance profiles, alias, password policy, identity providers, service-linked
 roles, summaries), keys.py (SSH keys, signing certificates, service-specific credentials),
-certificates.py (server certificates), simulate.py (the policy simulator), authz.py (principals and their
+certificates.py (server certificates), features.py (account properties, STS preferences, outbound
+federation, Organizations features), access.py (service last accessed, policies granting
+access), simulate.py (the policy simulator), authz.py (principals and their
 policies, for STS and enforcement), tagging.py (tags of every taggable resource)."""
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
+from overcast.services.iam.access import AccessMixin
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
 from overcast.services.iam.certificates import ServerCertificatesMixin
 from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
 from overcast.services.iam.entities import EntitiesMixin
+from overcast.services.iam.features import FeaturesMixin
 from overcast.services.iam.keys import KeysMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
@@ -38,6 +42,8 @@ class Provider(
     TaggingMixin,
     KeysMixin,
     ServerCertificatesMixin,
+    FeaturesMixin,
+    AccessMixin,
 ):
     service = "iam"
 
@@ -72,6 +78,8 @@ class Provider(
         identity = context.extra.get("identity")
         if identity is not None and identity.get("Kind") in ("user", "root"):
             self.note_key_used(identity["AccessKeyId"], identity, context.service, context.region)
+        if identity is not None:
+            self.note_access(context, params)
 
     def state_replaced(self) -> None:
         self.generation += 1
