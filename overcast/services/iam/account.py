@@ -208,6 +208,9 @@ class AccountMixin(IamBase):
             "CreateDate": now(),
             "Tags": tag_list(params.get("Tags")),
         }
+        for member in ("ContextProvider", "IdentityCenterInstanceArn"):
+            if params.get(member) is not None:
+                record[member] = params[member]
         self._put("oidc_providers", context.account, arn, record)
         return {"OpenIDConnectProviderArn": arn, **({"Tags": record["Tags"]} if record["Tags"] else {})}
 
@@ -226,7 +229,51 @@ class AccountMixin(IamBase):
 
     def get_open_id_connect_provider(self, context, params):
         record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
-        return {k: record[k] for k in ("Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags")}
+        keys = (
+            "Url",
+            "ClientIDList",
+            "ThumbprintList",
+            "CreateDate",
+            "Tags",
+            "ContextProvider",
+            "IdentityCenterInstanceArn",
+        )
+        return {k: record[k] for k in keys if k in record}
+
+    def update_open_id_connect_provider(self, context, params):
+        """Sets or removes the trusted identity propagation context provider, or the IAM Identity
+        Center association: one of the two per request, a value or its Remove flag, not both."""
+        record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
+        context_change = params.get("ContextProvider") is not None or params.get("RemoveContextProvider")
+        center_change = params.get("IdentityCenterInstanceArn") is not None or params.get(
+            "RemoveIdentityCenterInstance"
+        )
+        if params.get("ContextProvider") is not None and params.get("RemoveContextProvider"):
+            raise invalid_input("ContextProvider and RemoveContextProvider cannot both be specified.")
+        if params.get("IdentityCenterInstanceArn") is not None and params.get("RemoveIdentityCenterInstance"):
+            raise invalid_input(
+                "IdentityCenterInstanceArn and RemoveIdentityCenterInstance cannot both be specified."
+            )
+        if context_change and center_change:
+            raise invalid_input(
+                "A request can change either the context provider or the IAM Identity Center association, not both."
+            )
+        if not (context_change or center_change):
+            raise invalid_input("Specify a configuration to set or remove.")
+        if params.get("RemoveContextProvider"):
+            if "IdentityCenterInstanceArn" in record:
+                raise invalid_input(
+                    "Remove the IAM Identity Center association before removing the context provider."
+                )
+            record.pop("ContextProvider", None)
+        elif params.get("ContextProvider") is not None:
+            record["ContextProvider"] = params["ContextProvider"]
+        elif params.get("RemoveIdentityCenterInstance"):
+            record.pop("IdentityCenterInstanceArn", None)
+        else:
+            record["IdentityCenterInstanceArn"] = params["IdentityCenterInstanceArn"]
+        self._put("oidc_providers", context.account, record["Arn"], record)
+        return {}
 
     def list_open_id_connect_providers(self, context, params):
         return {

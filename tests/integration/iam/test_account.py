@@ -193,3 +193,41 @@ def test_account_authorization_details_and_summary(signed):
         and summary["Roles"] == 1
         and summary["Policies"] == 1
     )
+
+
+def test_update_oidc_provider_context_and_identity_center(client):
+    iam = client("iam")
+    host = f"{unique('idp')}.example.com"
+    arn = iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["app"])[
+        "OpenIDConnectProviderArn"
+    ]
+    context_provider = {
+        "SubjectSourceKey": "sub",
+        "KeyDefinitionList": [{"SourceKey": "email", "TargetKey": "mail"}],
+    }
+    instance = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context_provider)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, IdentityCenterInstanceArn=instance)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ContextProvider"] == context_provider and got["IdentityCenterInstanceArn"] == instance
+    refused = [
+        {"ContextProvider": context_provider, "RemoveContextProvider": True},
+        {"IdentityCenterInstanceArn": instance, "RemoveIdentityCenterInstance": True},
+        {"ContextProvider": context_provider, "IdentityCenterInstanceArn": instance},
+        {"RemoveContextProvider": True},  # the Identity Center association goes first
+        {},
+    ]
+    for change in refused:
+        with pytest.raises(ClientError) as error:
+            iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, **change)
+        assert code(error) == "InvalidInput", change
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveIdentityCenterInstance=True)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert "ContextProvider" not in got and "IdentityCenterInstanceArn" not in got
+    with pytest.raises(ClientError) as error:
+        iam.update_open_id_connect_provider(
+            OpenIDConnectProviderArn="arn:aws:iam::000000000000:oidc-provider/missing.example.com",
+            RemoveContextProvider=True,
+        )
+    assert code(error) == "NoSuchEntity"
