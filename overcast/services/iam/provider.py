@@ -6,7 +6,8 @@ account.py (instance profiles, alias, password policy, identity providers, servi
 roles, summaries), keys.py (SSH keys, signing certificates, service-specific credentials),
 certificates.py (server certificates), features.py (account properties, STS preferences, outbound
 federation, Organizations features), access.py (service last accessed, policies granting
-access), simulate.py (the policy simulator), authz.py (principals and their
+access), delegation.py (delegation requests, role templates), workload.py (workload
+identity providers and templates), simulate.py (the policy simulator), authz.py (principals and their
 policies, for STS and enforcement), tagging.py (tags of every taggable resource)."""
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
 from overcast.services.iam.certificates import ServerCertificatesMixin
 from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
+from overcast.services.iam.delegation import DelegationMixin
 from overcast.services.iam.entities import EntitiesMixin
 from overcast.services.iam.features import FeaturesMixin
 from overcast.services.iam.keys import KeysMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
 from overcast.services.iam.tagging import TaggingMixin
+from overcast.services.iam.workload import WorkloadIdentityMixin
 
 if TYPE_CHECKING:
     from overcast.enforcement import Enforcer
@@ -44,6 +47,8 @@ class Provider(
     ServerCertificatesMixin,
     FeaturesMixin,
     AccessMixin,
+    DelegationMixin,
+    WorkloadIdentityMixin,
 ):
     service = "iam"
 
