@@ -232,7 +232,7 @@ class KeysMixin(IamBase):
             raise ServiceError("DuplicateCertificate", "The certificate is already registered.", 409)
         if len(certificates) >= SIGNING_CERTIFICATES_PER_USER:
             raise limit_exceeded(
-                f"Cannot exceed quota for SigningCertificatesPerUser: {SIGNING_CERTIFICATES_PER_USER}"
+                f"Cannot exceed quota for CertificatesPerUser: {SIGNING_CERTIFICATES_PER_USER}"
             )
         record = {
             "CertificateId": "".join(secrets.choice(_ALNUM) for _ in range(32)),

@@ -128,6 +128,7 @@ class PoliciesMixin(IamBase):
             if not record["Path"].startswith(prefix):
                 continue
             shape = self.policy_shape(context.account, record, tags=False)
+            shape.pop("Description", None)  # ListPolicies shows a subset: no Description
             if params.get("OnlyAttached") and not shape["AttachmentCount"]:
                 continue
             usage = params.get("PolicyUsageFilter")

@@ -140,7 +140,7 @@ def test_signing_certificate_lifecycle(client, keys):
     iam.upload_signing_certificate(UserName=name, CertificateBody=self_signed(keys[1]))
     with pytest.raises(ClientError) as error:
         iam.upload_signing_certificate(UserName=name, CertificateBody=self_signed(keys[1], name="third"))
-    assert error_of(error)[0] == "LimitExceeded"
+    assert error_of(error) == ("LimitExceeded", "Cannot exceed quota for CertificatesPerUser: 2")
     iam.delete_signing_certificate(UserName=name, CertificateId=certificate_id)
     with pytest.raises(ClientError) as error:
         iam.delete_signing_certificate(UserName=name, CertificateId=certificate_id)

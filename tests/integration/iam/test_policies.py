@@ -30,6 +30,8 @@ def test_customer_policy_versions(client):
     assert "Description" not in created  # AWS does not echo it
     got = iam.get_policy(PolicyArn=arn)["Policy"]
     assert got["Description"] == "desc" and got["Tags"] == []
+    listed = iam.list_policies(Scope="Local", PathPrefix="/team/")["Policies"]
+    assert [p["PolicyName"] for p in listed] == [name] and "Description" not in listed[0]
     with pytest.raises(ClientError) as error:
         iam.create_policy(PolicyName=name, PolicyDocument=allow("s3:*"))
     assert code(error) == "EntityAlreadyExists"
