@@ -68,10 +68,13 @@ def parse_document(
         parsed = policy.parse(text, kind)
     except policy.MalformedPolicy as error:
         raise malformed(str(error)) from None
-    # The grammar's statement_block holds one statement or more: IAM stores no empty policy.
-    # (Resource policies of other services may be empty, so the shared parser allows it.)
+    # IAM stores no empty policy (resource policies of other services may be empty, so the
+    # shared parser allows it), and its permission policies need the 2012-10-17 language
+    # (trust policies may still be 2008-10-17, as AWS's older examples are).
     if not parsed.statements:
         raise malformed("Syntax errors in policy.")
+    if kind == policy.IDENTITY and parsed.version != "2012-10-17":
+        raise malformed("Policy document must be version 2012-10-17 or greater.")
     return parsed
 
 

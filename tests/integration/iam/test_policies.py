@@ -264,19 +264,16 @@ def _statement(**fields):
 @pytest.mark.parametrize(
     "document, message",
     [
-        # Condition keys are global (aws:) or a service's (prefix:) keys.
-        (
-            {"Version": "2012-10-17", "Statement": [_statement(Condition={"StringEquals": {"team": "a"}})]},
-            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
-        ),
-        # A resource is a string: null is none.
+        # A resource is a string: a null alone names none.
         ({"Version": "2012-10-17", "Statement": [_statement(Resource=None)]}, "Syntax errors in policy."),
-        (
-            {"Version": "2012-10-17", "Statement": [_statement(Resource=["*", None])]},
-            "Syntax errors in policy.",
-        ),
         # The statement block holds one statement or more.
         ({"Version": "2012-10-17", "Statement": []}, "Syntax errors in policy."),
+        # A permission policy needs the 2012-10-17 language.
+        ({"Statement": [_statement()]}, "Policy document must be version 2012-10-17 or greater."),
+        (
+            {"Version": "2008-10-17", "Statement": [_statement()]},
+            "Policy document must be version 2012-10-17 or greater.",
+        ),
         (
             {"Version": "2011-01-01", "Statement": [_statement()]},
             "Policy document must be version 2012-10-17 or greater.",
@@ -289,16 +286,25 @@ def test_policy_grammar_refusals(client, document, message):
         iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))
     assert error.value.response["Error"]["Code"] == "MalformedPolicyDocument"
     assert error.value.response["Error"]["Message"] == message
+    user = unique("gu")
+    iam.create_user(UserName=user)
+    with pytest.raises(ClientError) as error:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(document))
+    assert error.value.response["Error"]["Message"] == message
 
 
 @pytest.mark.parametrize(
     "document",
     [
-        # The grammar's version block is optional, and 2008-10-17 is one of its two versions.
-        {"Statement": [_statement()]},
-        {"Version": "2008-10-17", "Statement": [_statement()]},
-        # An empty condition block holds no condition: nothing to refuse.
+        # A condition key without a vendor prefix, empty condition blocks (whatever their
+        # operator), and a null among resources are all accepted, as AWS accepts them.
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={"StringEquals": {"team": "a"}})]},
         {"Version": "2012-10-17", "Statement": [_statement(Condition={})]},
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={"x": {}, "y": {}})]},
+        {
+            "Version": "2012-10-17",
+            "Statement": [_statement(Resource=["arn:aws:kms:*:123456789012:key/*", None])],
+        },
         {
             "Version": "2012-10-17",
             "Statement": [_statement(Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}})],
@@ -310,3 +316,15 @@ def test_policy_grammar_accepts(client, document):
     arn = iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))["Policy"]["Arn"]
     version = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
     assert version["Document"] == document
+
+
+def test_trust_policy_may_be_2008_10_17(client):
+    iam = client("iam")
+    document = {
+        "Version": "2008-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = iam.create_role(RoleName=unique("old"), AssumeRolePolicyDocument=json.dumps(document))["Role"]
+    assert role["AssumeRolePolicyDocument"] == document
