@@ -104,8 +104,9 @@ class ServerCertificatesMixin(IamBase):
         shape = {
             "ServerCertificateMetadata": self._server_certificate_metadata(record),
             "CertificateBody": record["CertificateBody"],
-            "Tags": record.get("Tags") or [],
         }
+        if record.get("Tags"):
+            shape["Tags"] = record["Tags"]
         if record.get("CertificateChain"):
             shape["CertificateChain"] = record["CertificateChain"]
         return {"ServerCertificate": shape}

@@ -146,7 +146,8 @@ class KeysMixin(IamBase):
         if len(keys) >= SSH_KEYS_PER_USER:
             raise limit_exceeded(f"Cannot exceed quota for PublicKeysPerUser: {SSH_KEYS_PER_USER}")
         record = {
-            "SSHPublicKeyId": ids.unique_id("ssh-key"),
+            # 20 characters, as AWS's (APKAEIBAERJR2EXAMPLE), not the 21 of an entity's unique id.
+            "SSHPublicKeyId": ids.unique_id("ssh-key")[:20],
             "Fingerprint": fingerprint,
             "SSHPublicKeyBody": key.public_bytes(
                 serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
@@ -235,7 +236,9 @@ class KeysMixin(IamBase):
                 f"Cannot exceed quota for CertificatesPerUser: {SIGNING_CERTIFICATES_PER_USER}"
             )
         record = {
-            "CertificateId": "".join(secrets.choice(_ALNUM) for _ in range(32)),
+            "CertificateId": "".join(
+                secrets.choice(_ALNUM) for _ in range(28)
+            ),  # TA7SMP42TDN5Z26OBPJE7EXAMPLE
             "CertificateBody": params["CertificateBody"],
             "Status": "Active",
             "UploadDate": now(),
@@ -291,7 +294,7 @@ class KeysMixin(IamBase):
             )
         created = now()
         record: dict[str, Any] = {
-            "ServiceSpecificCredentialId": "ACCA" + "".join(secrets.choice(_ALNUM) for _ in range(17)),
+            "ServiceSpecificCredentialId": "ACCA" + "".join(secrets.choice(_ALNUM) for _ in range(16)),
             "ServiceName": service,
             "Status": "Active",
             "CreateDate": created,

@@ -66,7 +66,7 @@ def test_ssh_public_key_lifecycle(client, keys):
     body = openssh(keys[0])
     uploaded = iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=body)["SSHPublicKey"]
     key_id = uploaded["SSHPublicKeyId"]
-    assert key_id.startswith("APKA") and len(key_id) == 21
+    assert key_id.startswith("APKA") and len(key_id) == 20
     blob = base64.b64decode(body.split()[1])
     expected = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     assert uploaded["Fingerprint"].replace(":", "") == expected
@@ -197,6 +197,8 @@ def test_server_certificate_lifecycle(client, keys):
     iam.update_server_certificate(
         ServerCertificateName=name, NewServerCertificateName=renamed, NewPath="/elb/"
     )
+    iam.untag_server_certificate(ServerCertificateName=renamed, TagKeys=["env"])
+    assert "Tags" not in iam.get_server_certificate(ServerCertificateName=renamed)["ServerCertificate"]
     listed = iam.list_server_certificates(PathPrefix="/elb/")["ServerCertificateMetadataList"]
     assert [(m["ServerCertificateName"], m["Path"]) for m in listed] == [(renamed, "/elb/")]
     assert iam.list_server_certificates(PathPrefix="/cloudfront/")["ServerCertificateMetadataList"] == []
@@ -220,6 +222,7 @@ def test_service_specific_credential_lifecycle(client, service):
     credential_id = created["ServiceSpecificCredentialId"]
     assert created["ServiceUserName"] == f"{name}-at-000000000000"
     assert created["Status"] == "Active" and len(created["ServicePassword"]) >= 40
+    assert credential_id.startswith("ACCA") and len(credential_id) == 20
     assert "ServiceCredentialSecret" not in created
 
     answer = iam.list_service_specific_credentials(UserName=name, ServiceName=service)
