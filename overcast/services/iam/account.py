@@ -451,6 +451,7 @@ class AccountMixin(IamBase):
             "AttachedPoliciesPerGroupQuota": 10,
             "AttachedPoliciesPerRoleQuota": 10,
             "AttachedPoliciesPerUserQuota": 10,
+            "AssumeRolePolicySizeQuota": 2048,
             "GroupPolicySizeQuota": 5120,
             "GroupsPerUserQuota": 10,
             "GroupsQuota": 300,

@@ -311,3 +311,29 @@ def test_bedrock_api_key_expires(client):
     assert created["ServiceSpecificCredentialId"] in [
         c["ServiceSpecificCredentialId"] for c in listed["ServiceSpecificCredentials"]
     ]
+
+
+def test_signing_certificates_in_credential_report_and_summary(signed, keys):
+    iam = signed("iam", "630000000001")
+    name = unique("reported")
+    iam.create_user(UserName=name)
+    first = iam.upload_signing_certificate(UserName=name, CertificateBody=self_signed(keys[0]))["Certificate"]
+    iam.upload_signing_certificate(UserName=name, CertificateBody=self_signed(keys[1]))
+    iam.update_signing_certificate(UserName=name, CertificateId=first["CertificateId"], Status="Inactive")
+    iam.generate_credential_report()
+    report = iam.get_credential_report()["Content"].decode().splitlines()
+    header = report[0].split(",")
+    row = dict(
+        zip(header, next(line for line in report if line.startswith(name + ",")).split(","), strict=True)
+    )
+    assert (row["cert_1_active"], row["cert_2_active"]) == ("false", "true")
+    assert row["cert_1_last_rotated"] != "N/A"
+
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["AssumeRolePolicySizeQuota"] == 2048 and summary["ServerCertificates"] == 0
+    iam.upload_server_certificate(
+        ServerCertificateName=unique("counted"),
+        CertificateBody=self_signed(keys[0]),
+        PrivateKey=private_pem(keys[0]),
+    )
+    assert iam.get_account_summary()["SummaryMap"]["ServerCertificates"] == 1
