@@ -133,6 +133,11 @@ def test_service_linked_role(signed):
         ),
         ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM", "AmazonSSMServiceRolePolicy"),
         ("dms.amazonaws.com", "AWSServiceRoleForDMSServerless", "AWSDMSServerlessServiceRolePolicy"),
+        (
+            "custom-resource.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+            "AWSApplicationAutoscalingCustomResourcePolicy",
+        ),
     ],
 )
 def test_service_linked_role_catalogue(signed, service, name, policy):
