@@ -157,3 +157,22 @@ def test_organizations_access_report_needs_an_organization(client):
     with pytest.raises(ClientError) as error:
         iam.get_organizations_access_report(JobId="examplea-1234-b567-cde8-90fg123abcd4")
     assert error_of(error)[0] == "NoSuchEntity"
+
+
+def test_service_last_accessed_for_a_role_session(signed):
+    from tests.integration.iam.conftest import trust
+
+    iam = signed("iam", "610000000005")
+    role = iam.create_role(
+        RoleName=unique("worker"), AssumeRolePolicyDocument=trust({"AWS": "610000000005"})
+    )["Role"]
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="queues", PolicyDocument=allow("sqs:*"))
+    credentials = signed("sts", "610000000005").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="worker-session"
+    )["Credentials"]
+    session = (credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    signed("sqs", *session).list_queues()
+    job = iam.generate_service_last_accessed_details(Arn=role["Arn"])["JobId"]
+    services = iam.get_service_last_accessed_details(JobId=job)["ServicesLastAccessed"]
+    assert [(s["ServiceNamespace"], s["TotalAuthenticatedEntities"]) for s in services] == [("sqs", 1)]
+    assert services[0]["LastAuthenticatedRegion"] == "us-east-1"
