@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from overcast.context import RequestContext
@@ -34,7 +35,7 @@ _PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE----
 def _check_key_pair(certificate: x509.Certificate, private_key_pem: str) -> None:
     try:
         key = serialization.load_pem_private_key(private_key_pem.strip().encode(), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise malformed_certificate(
             "Unable to parse private key. Please ensure it is in PEM format."
         ) from None

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -67,6 +68,12 @@ def malformed_certificate(message: str) -> ServiceError:
     return ServiceError("MalformedCertificate", message, 400)
 
 
+def _unrecognized_encoding() -> ServiceError:
+    return ServiceError(
+        "UnrecognizedPublicKeyEncoding", "The public key must be encoded in ssh-rsa or PEM format.", 400
+    )
+
+
 def parse_ssh_key(body: str) -> Any:
     """The public key an SSH-RSA or PEM body holds; AWS takes RSA keys of 2048 bits or more."""
     text = body.strip()
@@ -76,12 +83,12 @@ def parse_ssh_key(body: str) -> Any:
             key = serialization.load_pem_public_key(text.encode())
         else:
             key = serialization.load_ssh_public_key(text.encode())
+    except UnsupportedAlgorithm:
+        raise _unrecognized_encoding() from None
     except (ValueError, TypeError, IndexError):
         raise bad_public_key() from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ServiceError(
-            "UnrecognizedPublicKeyEncoding", "The public key must be encoded in ssh-rsa or PEM format.", 400
-        )
+        raise _unrecognized_encoding()
     if key.key_size < MIN_SSH_KEY_BITS:
         raise bad_public_key(f"The public key must be at least {MIN_SSH_KEY_BITS} bits long.")
     return key
@@ -97,7 +104,7 @@ def ssh_fingerprint(key: Any) -> str:
 def parse_certificate(body: str) -> x509.Certificate:
     try:
         return x509.load_pem_x509_certificate(body.strip().encode())
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         raise malformed_certificate(
             "Unable to parse certificate. Please ensure the certificate is in PEM format."
         ) from None

@@ -106,6 +106,9 @@ def test_ssh_public_key_refusals(client):
     with pytest.raises(ClientError) as error:
         iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=openssh(rsa_key(1024)))
     assert error_of(error)[0] == "InvalidPublicKey"
+    with pytest.raises(ClientError) as error:
+        iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody="ssh-foo AAAAB3NzaC1yc2E")
+    assert error_of(error)[0] == "UnrecognizedPublicKeyEncoding"
     ec_key = ec.generate_private_key(ec.SECP256R1())
     with pytest.raises(ClientError) as error:
         iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=openssh(ec_key))
