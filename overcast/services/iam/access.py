@@ -80,7 +80,9 @@ class AccessMixin(IamBase):
             entity = identity.get("RoleArn", "")
         else:
             return
-        if not entity or not context.service:
+        # Keyed by the unique id, so a user or role created again under the same name starts afresh.
+        entity_id = str(identity.get("UserId", "")).split(":", 1)[0]
+        if not entity or not entity_id or not context.service:
             return
         try:
             namespace, _ = _service_facts(context.service)
@@ -88,7 +90,7 @@ class AccessMixin(IamBase):
             return
         action = _action_of(context, namespace, params) if namespace in ACTION_TRACKED else ""
         throttle: dict = self.__dict__.setdefault("_access_notes", {})
-        key = f"{entity} {namespace}"
+        key = f"{entity_id} {namespace}"
         clock = time.monotonic()
         if clock - throttle.get((key, action), -NOTE_INTERVAL) < NOTE_INTERVAL:
             return
@@ -107,8 +109,9 @@ class AccessMixin(IamBase):
             record["Actions"][action] = {"LastAccessedTime": stamp, "LastAccessedRegion": context.region}
         self._put("access_log", account, key, record)
 
-    def _accessed(self, account: str, entities: list[str], namespace: str) -> list[dict]:
-        found = (self._get("access_log", account, f"{arn} {namespace}") for arn in entities)
+    def _accessed(self, account: str, entities: list[dict], namespace: str) -> list[dict]:
+        ids = (e.get("UserId") or e.get("RoleId") for e in entities)
+        found = (self._get("access_log", account, f"{entity_id} {namespace}") for entity_id in ids)
         return sorted((r for r in found if r), key=lambda r: r["LastAuthenticated"], reverse=True)
 
     # -- the entity a report is about --------------------------------------------------------------
@@ -155,7 +158,7 @@ class AccessMixin(IamBase):
         by_service: dict[str, list[dict]] = {}
         for namespace in _allowed_namespaces(policies):
             item: dict[str, Any] = {"ServiceName": names[namespace], "ServiceNamespace": namespace}
-            seen = self._accessed(context.account, [e["Arn"] for e in entities], namespace)
+            seen = self._accessed(context.account, entities, namespace)
             by_service[namespace] = [
                 {"Arn": r["Entity"], "LastAuthenticated": r["LastAuthenticated"]} for r in seen
             ]

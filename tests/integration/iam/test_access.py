@@ -61,6 +61,18 @@ def test_service_last_accessed_for_user_group_and_policy(signed):
         ("s3", user_arn)
     ]
 
+    # A user created again under the same name is a new user: it has accessed nothing.
+    iam.detach_group_policy(GroupName=group, PolicyArn=policy_arn)
+    iam.remove_user_from_group(GroupName=group, UserName=user)
+    iam.delete_user_policy(UserName=user, PolicyName="s3")
+    iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user(UserName=user)
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument=allow("s3:*"))
+    job = iam.generate_service_last_accessed_details(Arn=user_arn)["JobId"]
+    fresh = iam.get_service_last_accessed_details(JobId=job)["ServicesLastAccessed"]
+    assert [(s["ServiceNamespace"], s["TotalAuthenticatedEntities"]) for s in fresh] == [("s3", 0)]
+
     with pytest.raises(ClientError) as error:
         iam.generate_service_last_accessed_details(Arn="arn:aws:iam::610000000001:user/nobody")
     assert error_of(error)[0] == "NoSuchEntity"
