@@ -494,12 +494,7 @@ class AccountMixin(IamBase):
             ]
 
         def attached(record: dict) -> list[dict]:
-            found = []
-            for arn in record["Attached"]:
-                managed = self.managed_policy(account, arn)
-                if managed:
-                    found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
-            return found
+            return [self.attached_policy(account, arn)[1] for arn in record["Attached"]]
 
         result: dict[str, list[dict]] = {
             "UserDetailList": [],

@@ -505,20 +505,24 @@ class EntitiesMixin(IamBase):
         else:
             self._delete("attachments", account, arn)
 
+    def attached_policy(self, account: str, arn: str) -> tuple[str, dict]:
+        """(path, {PolicyName, PolicyArn}) of a policy attached to an entity. A service-linked
+        role's AWS policy may be missing from the catalogue of documents; its ARN still names it
+        (arn:aws:iam::aws:policy/<path><name>)."""
+        managed = self.managed_policy(account, arn)
+        if managed:
+            return managed["Path"], {"PolicyName": managed["PolicyName"], "PolicyArn": arn}
+        head, _, name = ("/" + arn.split(":policy/", 1)[-1]).rpartition("/")
+        return head + "/", {"PolicyName": name, "PolicyArn": arn}
+
     def _list_attached(self, kind: str, context, params) -> dict:
         record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
         prefix = params.get("PathPrefix") or "/"
         found = []
         for arn in record["Attached"]:
-            managed = self.managed_policy(context.account, arn)
-            # A service-linked role's AWS policy may be missing from the catalogue of documents;
-            # its ARN still names it (arn:aws:iam::aws:policy/<path><name>).
-            head, _, name = ("/" + arn.split(":policy/", 1)[-1]).rpartition("/")
-            path = head + "/"
-            if managed:
-                path, name = managed["Path"], managed["PolicyName"]
+            path, entry = self.attached_policy(context.account, arn)
             if path.startswith(prefix):
-                found.append({"PolicyName": name, "PolicyArn": arn})
+                found.append(entry)
         return self.paginate(found, params, "AttachedPolicies")
 
     def _put_boundary(self, kind: str, context, params) -> dict:

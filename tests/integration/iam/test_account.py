@@ -148,6 +148,9 @@ def test_service_linked_role_catalogue(signed, service, name, policy):
     attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == [policy]
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    listed = next(r for r in details if r["RoleName"] == name)["AttachedManagedPolicies"]
+    assert [p["PolicyName"] for p in listed] == [policy]
     with pytest.raises(ClientError) as error:
         iam.create_service_linked_role(AWSServiceName=service)
     assert error.value.response["Error"]["Message"].split()[3] == name
