@@ -134,9 +134,11 @@ def _generated_password(length: int = 44) -> str:
 
 class KeysMixin(IamBase):
     def _key_owner(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        """UserName's user, else the calling user; the account's root holds no SSH keys or
+        service credentials, so it stands for a user with none."""
         name = self._caller_user(context, params)
         if name is None:
-            raise no_such_entity("The user with name None cannot be found.")
+            return {"UserName": "", "SSHPublicKeys": [], "ServiceCredentials": []}
         return self.entity("user", context.account, name)
 
     # -- SSH public keys -------------------------------------------------------------------------

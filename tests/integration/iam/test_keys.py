@@ -340,3 +340,20 @@ def test_signing_certificates_in_credential_report_and_summary(signed, keys):
         PrivateKey=private_pem(keys[0]),
     )
     assert iam.get_account_summary()["SummaryMap"]["ServerCertificates"] == 1
+
+
+def test_the_root_lists_no_user_keys_and_holds_its_own_signing_certificates(signed, keys):
+    root = signed("iam", "630000000002")
+    assert root.list_ssh_public_keys()["SSHPublicKeys"] == []
+    assert root.list_service_specific_credentials()["ServiceSpecificCredentials"] == []
+    with pytest.raises(ClientError) as error:
+        root.reset_service_specific_credential(ServiceSpecificCredentialId="ACCA12345ABCDEXAMPLE")
+    assert error_of(error) == ("NoSuchEntity", "No such credential ACCA12345ABCDEXAMPLE exists")
+    certificate = root.upload_signing_certificate(CertificateBody=self_signed(keys[0]))["Certificate"]
+    assert "UserName" not in certificate
+    assert [c["CertificateId"] for c in root.list_signing_certificates()["Certificates"]] == [
+        certificate["CertificateId"]
+    ]
+    assert root.get_account_summary()["SummaryMap"]["AccountSigningCertificatesPresent"] == 1
+    root.delete_signing_certificate(CertificateId=certificate["CertificateId"])
+    assert root.get_account_summary()["SummaryMap"]["AccountSigningCertificatesPresent"] == 0
