@@ -80,6 +80,9 @@ class Policy:
 def _strings(value: Any, element: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    if element == "Resource" and isinstance(value, list) and None in value:
+        # AWS accepts a null among resources and ignores it (not a null alone).
+        value = [item for item in value if item is not None] or None
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return tuple(value)
     if isinstance(value, list) and not value:
@@ -186,6 +189,8 @@ def _conditions(value: Any) -> tuple:
         raise MalformedPolicy("Syntax errors in policy.")
     entries = []
     for operator, block in value.items():
+        if block == {}:
+            continue  # an empty block holds no condition: AWS accepts it, whatever its operator
         parsed = parse_operator(operator)
         if parsed is None or not isinstance(block, dict):
             raise MalformedPolicy("Syntax errors in policy.")
@@ -196,11 +201,7 @@ def _conditions(value: Any) -> tuple:
             for item in values:
                 if isinstance(item, (dict, list)) or item is None:
                     raise MalformedPolicy("Syntax errors in policy.")
-            if ":" not in key and not key.startswith("${"):
-                # Condition keys are vendor-prefixed, like actions (aws:SourceIp, s3:prefix).
-                raise MalformedPolicy(
-                    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
-                )
+            # A key without a vendor prefix is accepted (AWS does); it matches no request value.
             values = tuple(
                 ("true" if item else "false")
                 if isinstance(item, bool)

@@ -120,7 +120,9 @@ def _scalar_failures(shape: Any, value: Any, style: ValidationStyle, unchecked: 
             )
     enum = metadata.get("enum")
     if enum and _checked_enum(shape, unchecked) and value not in enum:
-        failures.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
+        # A service that hides values hides the value set too (IAM: "...enum value set").
+        listed = "" if style.hide_values else f": [{', '.join(enum)}]"
+        failures.append(f"Member must satisfy enum value set{listed}")
     return failures
 
 

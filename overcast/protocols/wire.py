@@ -40,7 +40,8 @@ class ValidationStyle:
     constraint_message: str = ""
     #: Name body members from the operation's Coral input type: 'createRestApiInput.name'.
     prefix_input: bool = False
-    #: Leave the value out: "Value at 'userName' failed to satisfy constraint: ...".
+    #: Leave the value out: "Value at 'userName' failed to satisfy constraint: ...", and an
+    #: enum's value set: "Member must satisfy enum value set".
     hide_values: bool = False
     #: List "Member must not be null" among a list/map member's constraints.
     member_not_null: bool = False

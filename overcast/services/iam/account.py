@@ -24,6 +24,7 @@ from overcast.services.iam.base import (
     tag_list,
     validation_error,
 )
+from overcast.services.iam.catalog import generic_service_role_name, service_linked_roles
 from overcast.services.iam.entities import boundary_shape, check_name
 
 if TYPE_CHECKING:
@@ -33,30 +34,6 @@ if TYPE_CHECKING:
     from overcast.services.iam.provider import Provider
 
 _ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
-
-#: Role names AWS gives service-linked roles, where they differ from the generic rule.
-SERVICE_LINKED_NAMES = {
-    "autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling",
-    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
-    "ecs.amazonaws.com": "AWSServiceRoleForECS",
-    "rds.amazonaws.com": "AWSServiceRoleForRDS",
-    "spot.amazonaws.com": "AWSServiceRoleForEC2Spot",
-    "spotfleet.amazonaws.com": "AWSServiceRoleForEC2SpotFleet",
-    "elasticache.amazonaws.com": "AWSServiceRoleForElastiCache",
-    "eks.amazonaws.com": "AWSServiceRoleForAmazonEKS",
-    "es.amazonaws.com": "AWSServiceRoleForAmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService",
-    "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
-    "lambda.amazonaws.com": "AWSServiceRoleForLambda",
-    "dynamodb.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
-    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
-    "support.amazonaws.com": "AWSServiceRoleForSupport",
-    "trustedadvisor.amazonaws.com": "AWSServiceRoleForTrustedAdvisor",
-    "cloudtrail.amazonaws.com": "AWSServiceRoleForCloudTrail",
-    "config.amazonaws.com": "AWSServiceRoleForConfig",
-    "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
-    "sso.amazonaws.com": "AWSServiceRoleForSSO",
-}
 
 
 class AccountMixin(IamBase):
@@ -231,6 +208,9 @@ class AccountMixin(IamBase):
             "CreateDate": now(),
             "Tags": tag_list(params.get("Tags")),
         }
+        for member in ("ContextProvider", "IdentityCenterInstanceArn"):
+            if params.get(member) is not None:
+                record[member] = params[member]
         self._put("oidc_providers", context.account, arn, record)
         return {"OpenIDConnectProviderArn": arn, **({"Tags": record["Tags"]} if record["Tags"] else {})}
 
@@ -249,7 +229,51 @@ class AccountMixin(IamBase):
 
     def get_open_id_connect_provider(self, context, params):
         record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
-        return {k: record[k] for k in ("Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags")}
+        keys = (
+            "Url",
+            "ClientIDList",
+            "ThumbprintList",
+            "CreateDate",
+            "Tags",
+            "ContextProvider",
+            "IdentityCenterInstanceArn",
+        )
+        return {k: record[k] for k in keys if k in record}
+
+    def update_open_id_connect_provider(self, context, params):
+        """Sets or removes the trusted identity propagation context provider, or the IAM Identity
+        Center association: one of the two per request, a value or its Remove flag, not both."""
+        record = self._oidc(context.account, params["OpenIDConnectProviderArn"])
+        context_change = params.get("ContextProvider") is not None or params.get("RemoveContextProvider")
+        center_change = params.get("IdentityCenterInstanceArn") is not None or params.get(
+            "RemoveIdentityCenterInstance"
+        )
+        if params.get("ContextProvider") is not None and params.get("RemoveContextProvider"):
+            raise invalid_input("ContextProvider and RemoveContextProvider cannot both be specified.")
+        if params.get("IdentityCenterInstanceArn") is not None and params.get("RemoveIdentityCenterInstance"):
+            raise invalid_input(
+                "IdentityCenterInstanceArn and RemoveIdentityCenterInstance cannot both be specified."
+            )
+        if context_change and center_change:
+            raise invalid_input(
+                "A request can change either the context provider or the IAM Identity Center association, not both."
+            )
+        if not (context_change or center_change):
+            raise invalid_input("Specify a configuration to set or remove.")
+        if params.get("RemoveContextProvider"):
+            if "IdentityCenterInstanceArn" in record:
+                raise invalid_input(
+                    "Remove the IAM Identity Center association before removing the context provider."
+                )
+            record.pop("ContextProvider", None)
+        elif params.get("ContextProvider") is not None:
+            record["ContextProvider"] = params["ContextProvider"]
+        elif params.get("RemoveIdentityCenterInstance"):
+            record.pop("IdentityCenterInstanceArn", None)
+        else:
+            record["IdentityCenterInstanceArn"] = params["IdentityCenterInstanceArn"]
+        self._put("oidc_providers", context.account, record["Arn"], record)
+        return {}
 
     def list_open_id_connect_providers(self, context, params):
         return {
@@ -344,32 +368,31 @@ class AccountMixin(IamBase):
         service = params["AWSServiceName"]
         if not service.endswith(".amazonaws.com"):
             raise invalid_input(f"Invalid service principal: {service}")
-        base = SERVICE_LINKED_NAMES.get(service)
-        if base is None:
-            prefix = service.split(".")[0]
-            base = "AWSServiceRoleFor" + "".join(
-                part[:1].upper() + part[1:] for part in re.split(r"[-_]", prefix)
-            )
+        known = service_linked_roles().get(service)
         suffix = params.get("CustomSuffix")
+        if suffix and known is not None and not known["CustomSuffix"]:
+            raise invalid_input(f"Custom suffix is not allowed for {service}")
+        base = known["RoleName"] if known else generic_service_role_name(service)
         name = f"{base}_{suffix}" if suffix else base
         if self._get("roles", context.account, name) is not None:
             raise invalid_input(
                 f"Service role name {name} has been taken in this account, please try a different suffix."
             )
+        # AWS writes the trust policy of a service-linked role with single values, not lists.
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}
+                    {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
                 ],
             }
         )
-        path = f"/aws-service-role/{service}/"
+        policy_arn = f"arn:aws:iam::aws:policy/{known['Policy']}" if known and known["Policy"] else None
         record = self._new(
             context,
             "role",
             name,
-            path,
+            f"/aws-service-role/{service}/",
             AssumeRolePolicyDocument=trust,
             Description=params.get("Description"),
             MaxSessionDuration=3600,
@@ -378,7 +401,17 @@ class AccountMixin(IamBase):
             RoleLastUsed={},
             ServiceLinked=service,
         )
-        self._save("role", context.account, record)
+        with self.store.transaction():
+            if policy_arn:
+                record["Attached"].append(policy_arn)
+                attachments = self._get("attachments", context.account, policy_arn) or {
+                    "user": [],
+                    "group": [],
+                    "role": [],
+                }
+                attachments["role"].append(name)
+                self._put("attachments", context.account, policy_arn, attachments)
+            self._save("role", context.account, record)
         return {"Role": self.role_shape(record)}
 
     def delete_service_linked_role(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -387,6 +420,8 @@ class AccountMixin(IamBase):
             raise invalid_input(f"Role {role['RoleName']} is not a service-linked role.")
         task = f"task/aws-service-role/{role['ServiceLinked']}/{role['RoleName']}/{uuid.uuid4()}"
         with self.store.transaction():
+            for arn in role["Attached"]:
+                self._move_attachment(context.account, arn, "role", role["RoleName"], None)
             self._delete("roles", context.account, role["RoleName"])
             self._put("account", context.account, f"slr-task/{task}", "SUCCEEDED")
         return {"DeletionTaskId": task}
@@ -416,6 +451,7 @@ class AccountMixin(IamBase):
             "AttachedPoliciesPerGroupQuota": 10,
             "AttachedPoliciesPerRoleQuota": 10,
             "AttachedPoliciesPerUserQuota": 10,
+            "AssumeRolePolicySizeQuota": 2048,
             "GroupPolicySizeQuota": 5120,
             "GroupsPerUserQuota": 10,
             "GroupsQuota": 300,
@@ -430,11 +466,13 @@ class AccountMixin(IamBase):
             "UserPolicySizeQuota": 2048,
             "UsersQuota": 5000,
             "VersionsPerPolicyQuota": 5,
-            "GlobalEndpointTokenVersion": 1,
+            "GlobalEndpointTokenVersion": self.global_endpoint_token_version(account),
             "AccountMFAEnabled": 0,
             "AccountAccessKeysPresent": 1 if self._root_keys(account) else 0,
-            "AccountSigningCertificatesPresent": 0,
-            "ServerCertificates": 0,
+            "AccountSigningCertificatesPresent": 1
+            if self._get("account", account, "root-signing-certificates")
+            else 0,
+            "ServerCertificates": len(self._all("server_certificates", account)),
             "PolicyVersionsInUse": sum(
                 len(u["Attached"])
                 for table in ("users", "groups", "roles")
@@ -456,12 +494,7 @@ class AccountMixin(IamBase):
             ]
 
         def attached(record: dict) -> list[dict]:
-            found = []
-            for arn in record["Attached"]:
-                managed = self.managed_policy(account, arn)
-                if managed:
-                    found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
-            return found
+            return [self.attached_policy(account, arn)[1] for arn in record["Attached"]]
 
         result: dict[str, list[dict]] = {
             "UserDetailList": [],

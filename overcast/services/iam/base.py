@@ -65,9 +65,17 @@ def parse_document(
     if limit is not None and len("".join(text.split())) > limit:
         raise limit_exceeded(f"Cannot exceed quota for {what or 'PolicySize'}: {limit}")
     try:
-        return policy.parse(text, kind)
+        parsed = policy.parse(text, kind)
     except policy.MalformedPolicy as error:
         raise malformed(str(error)) from None
+    # IAM stores no empty policy (resource policies of other services may be empty, so the
+    # shared parser allows it), and its permission policies need the 2012-10-17 language
+    # (trust policies may still be 2008-10-17, as AWS's older examples are).
+    if not parsed.statements:
+        raise malformed("Syntax errors in policy.")
+    if kind == policy.IDENTITY and parsed.version != "2012-10-17":
+        raise malformed("Policy document must be version 2012-10-17 or greater.")
+    return parsed
 
 
 def check_path(path: str | None, name: str = "path") -> str:
@@ -92,12 +100,22 @@ def _refuse_tag(problem: TagProblem, key: str) -> ServiceError:
 TAG_RULES = TagRules(refuse=_refuse_tag)
 
 
+def _refuse_case_duplicates(tags: Iterable[dict] | None) -> list[dict]:
+    # IAM tag keys are case-insensitive: "a" and "A" in one request are the same key twice.
+    tags = list(tags or [])
+    keys = [str(t.get("Key", "")).lower() for t in tags]
+    if len(set(keys)) != len(keys):
+        raise _refuse_tag(TagProblem.DUPLICATE_KEY, "")
+    return tags
+
+
 def tag_list(tags: Iterable[dict] | None) -> list[dict]:
     """The Tags of a Create<X> request, checked, as IAM stores them."""
-    return common_tag_list(tag_map(tags, TAG_RULES))
+    return common_tag_list(tag_map(_refuse_case_duplicates(tags), TAG_RULES))
 
 
 def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
+    new = _refuse_case_duplicates(new)
     merged = add_tags({t["Key"]: t["Value"] for t in existing}, new, TAG_RULES)
     return common_tag_list(merged)
 
@@ -121,6 +139,10 @@ class IamBase(BaseProvider):
                 "saml_providers",
                 "account",
                 "credentials",
+                "server_certificates",
+                "features",
+                "access_log",
+                "preview",
             )
         }
         #: Bumped on every IAM write, so caches of parsed policies know when to refresh.

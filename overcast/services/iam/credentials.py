@@ -460,9 +460,19 @@ class CredentialReportMixin(IamBase):
 
         rows = [",".join(self._COLUMNS)]
         root_keys = [self.credential(k) for k in self._root_keys(context.account)]
-        #: (name, ARN, created, login profile, MFA devices, access keys); the root has no user record.
-        users: list[tuple[str, str, Any, dict | None, list, list]] = [
-            ("<root_account>", self.arn(context, context.account, "root"), None, None, [], root_keys)
+        root_certificates = self._get("account", context.account, "root-signing-certificates") or []
+        #: (name, ARN, created, login profile, MFA devices, access keys, signing certificates);
+        #: the root has no user record.
+        users: list[tuple[str, str, Any, dict | None, list, list, list]] = [
+            (
+                "<root_account>",
+                self.arn(context, context.account, "root"),
+                None,
+                None,
+                [],
+                root_keys,
+                root_certificates,
+            )
         ]
         for user in self._all("users", context.account):
             keys = [self.credential(k) for k in user["AccessKeys"]]
@@ -474,9 +484,10 @@ class CredentialReportMixin(IamBase):
                     user.get("LoginProfile"),
                     user.get("MFADevices") or [],
                     keys,
+                    user.get("SigningCertificates") or [],
                 )
             )
-        for name, arn, created, login, mfa, keys in users:
+        for name, arn, created, login, mfa, keys, certificates in users:
             row = [
                 name,
                 arn,
@@ -497,7 +508,12 @@ class CredentialReportMixin(IamBase):
                     used.get("Region", "N/A"),
                     used.get("ServiceName", "N/A"),
                 ]
-            row += ["false", "N/A", "false", "N/A"]
+            for index in range(2):
+                certificate = certificates[index] if index < len(certificates) else None
+                row += [
+                    "true" if certificate and certificate["Status"] == "Active" else "false",
+                    stamp(certificate["UploadDate"]) if certificate else "N/A",
+                ]
             rows.append(",".join(row))
         self._put(
             "account",

@@ -3,6 +3,7 @@ policies, permissions boundaries and tags (one implementation each, bound per ki
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from overcast.services.iam.base import (
     tag_list,
     validation_error,
 )
+from overcast.services.iam.keys import user_key_conflict
 
 _NAME = re.compile(r"^[\w+=,.@-]+$")
 
@@ -54,12 +56,9 @@ def check_name(value: str, member: str) -> str:
 
 
 def boundary_shape(record: dict) -> dict | None:
+    # The model's enum says PermissionsBoundaryPolicy; AWS answers (and documents) "Policy".
     arn = record.get("PermissionsBoundary")
-    return (
-        {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
-        if arn
-        else None
-    )
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
 
 
 class EntitiesMixin(IamBase):
@@ -216,6 +215,8 @@ class EntitiesMixin(IamBase):
             raise delete_conflict("Cannot delete entity, must delete login profile first.")
         if record.get("MFADevices"):
             raise delete_conflict("Cannot delete entity, must delete MFA device first.")
+        if (conflict := user_key_conflict(record)) is not None:
+            raise conflict
         self._delete("users", context.account, record["UserName"])
         return {}
 
@@ -311,6 +312,11 @@ class EntitiesMixin(IamBase):
     def _check_trust(self, account: str, document: str) -> None:
         """A trust policy may only name users and roles that exist (AWS checks its own account's
         principals when the policy is saved)."""
+        try:
+            json.loads(document)
+        except ValueError:
+            # A trust policy that is not JSON gets its own wording (recorded from AWS).
+            raise malformed("This policy contains invalid Json") from None
         parsed = parse_document(document, policy.TRUST, 2048, "ACLSizePerRole")
         for statement in parsed.statements:
             for name in (statement.principals or {}).get("AWS", ()):
@@ -345,7 +351,12 @@ class EntitiesMixin(IamBase):
             RoleLastUsed={},
         )
         self._save("role", context.account, record)
-        return {"Role": self.role_shape(record)}
+        # CreateRole answers without RoleLastUsed, and without MaxSessionDuration unless given.
+        shape = self.role_shape(record)
+        del shape["RoleLastUsed"]
+        if params.get("MaxSessionDuration") is None:
+            del shape["MaxSessionDuration"]
+        return {"Role": shape}
 
     @staticmethod
     def _check_duration(duration: int) -> None:
@@ -494,14 +505,24 @@ class EntitiesMixin(IamBase):
         else:
             self._delete("attachments", account, arn)
 
+    def attached_policy(self, account: str, arn: str) -> tuple[str, dict]:
+        """(path, {PolicyName, PolicyArn}) of a policy attached to an entity. A service-linked
+        role's AWS policy may be missing from the catalogue of documents; its ARN still names it
+        (arn:aws:iam::aws:policy/<path><name>)."""
+        managed = self.managed_policy(account, arn)
+        if managed:
+            return managed["Path"], {"PolicyName": managed["PolicyName"], "PolicyArn": arn}
+        head, _, name = ("/" + arn.split(":policy/", 1)[-1]).rpartition("/")
+        return head + "/", {"PolicyName": name, "PolicyArn": arn}
+
     def _list_attached(self, kind: str, context, params) -> dict:
         record = self.entity(kind, context.account, params[f"{KINDS[kind].title}Name"])
         prefix = params.get("PathPrefix") or "/"
         found = []
         for arn in record["Attached"]:
-            managed = self.managed_policy(context.account, arn)
-            if managed and managed["Path"].startswith(prefix):
-                found.append({"PolicyName": managed["PolicyName"], "PolicyArn": arn})
+            path, entry = self.attached_policy(context.account, arn)
+            if path.startswith(prefix):
+                found.append(entry)
         return self.paginate(found, params, "AttachedPolicies")
 
     def _put_boundary(self, kind: str, context, params) -> dict:
@@ -519,7 +540,10 @@ class EntitiesMixin(IamBase):
 
     def _require_policy(self, account: str, arn: str, boundary: bool = False) -> dict:
         parts = arn.split(":")
-        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam":
+        if len(parts) < 6 or parts[0] != "arn":
+            # AWS's wording, two spaces included.
+            raise validation_error("Invalid ARN:  Could not be parsed!")
+        if parts[2] != "iam":
             raise invalid_input(f"ARN {arn} is not valid.")
         managed = self.managed_policy(account, arn)
         if managed is None:

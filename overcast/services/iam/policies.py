@@ -89,12 +89,18 @@ class PoliciesMixin(IamBase):
             "NextVersion": 2,
         }
         self._put("policies", context.account, name, record)
-        return {"Policy": self.policy_shape(context.account, record)}
+        # AWS does not echo the Description in CreatePolicy's answer (GetPolicy returns it).
+        shape = self.policy_shape(context.account, record)
+        shape.pop("Description", None)
+        return {"Policy": shape}
 
     def get_policy(self, context, params):
-        return {
-            "Policy": self.policy_shape(context.account, self._policy(context.account, params["PolicyArn"]))
-        }
+        record = self._policy(context.account, params["PolicyArn"])
+        shape = self.policy_shape(context.account, record)
+        if not record.get("AwsManaged"):
+            # A customer policy's GetPolicy carries Tags even when there are none.
+            shape["Tags"] = record.get("Tags") or []
+        return {"Policy": shape}
 
     def delete_policy(self, context, params):
         record = self._customer_policy(context.account, params["PolicyArn"])
@@ -122,6 +128,7 @@ class PoliciesMixin(IamBase):
             if not record["Path"].startswith(prefix):
                 continue
             shape = self.policy_shape(context.account, record, tags=False)
+            shape.pop("Description", None)  # ListPolicies shows a subset: no Description
             if params.get("OnlyAttached") and not shape["AttachmentCount"]:
                 continue
             usage = params.get("PolicyUsageFilter")

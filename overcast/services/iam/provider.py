@@ -3,7 +3,11 @@
 The operations live in mixins by subject: entities.py (users, groups, roles and what they
 share), policies.py (managed policies), credentials.py (access keys, passwords, MFA),
 account.py (instance profiles, alias, password policy, identity providers, service-linked
-roles, summaries), simulate.py (the policy simulator), authz.py (principals and their
+roles, summaries), keys.py (SSH keys, signing certificates, service-specific credentials),
+certificates.py (server certificates), features.py (account properties, STS preferences, outbound
+federation, Organizations features), access.py (service last accessed, policies granting
+access), delegation.py (delegation requests, role templates), workload.py (workload
+identity providers and templates), simulate.py (the policy simulator), authz.py (principals and their
 policies, for STS and enforcement), tagging.py (tags of every taggable resource)."""
 
 from __future__ import annotations
@@ -11,14 +15,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext
+from overcast.services.iam.access import AccessMixin
 from overcast.services.iam.account import AccountMixin
 from overcast.services.iam.authz import AuthorizationMixin
 from overcast.services.iam.base import GLOBAL
+from overcast.services.iam.certificates import ServerCertificatesMixin
 from overcast.services.iam.credentials import CredentialReportMixin, CredentialsMixin
+from overcast.services.iam.delegation import DelegationMixin
 from overcast.services.iam.entities import EntitiesMixin
+from overcast.services.iam.features import FeaturesMixin
+from overcast.services.iam.keys import KeysMixin
 from overcast.services.iam.policies import PoliciesMixin
 from overcast.services.iam.simulate import SimulateMixin
 from overcast.services.iam.tagging import TaggingMixin
+from overcast.services.iam.workload import WorkloadIdentityMixin
 
 if TYPE_CHECKING:
     from overcast.enforcement import Enforcer
@@ -33,6 +43,12 @@ class Provider(
     SimulateMixin,
     AuthorizationMixin,
     TaggingMixin,
+    KeysMixin,
+    ServerCertificatesMixin,
+    FeaturesMixin,
+    AccessMixin,
+    DelegationMixin,
+    WorkloadIdentityMixin,
 ):
     service = "iam"
 
@@ -67,6 +83,8 @@ class Provider(
         identity = context.extra.get("identity")
         if identity is not None and identity.get("Kind") in ("user", "root"):
             self.note_key_used(identity["AccessKeyId"], identity, context.service, context.region)
+        if identity is not None:
+            self.note_access(context, params)
 
     def state_replaced(self) -> None:
         self.generation += 1

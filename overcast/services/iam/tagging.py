@@ -43,6 +43,21 @@ TAGGABLE: dict[str, Taggable] = {
         "OpenIDConnectProviderArn", lambda s, a, n: s._oidc(a, n), _by("oidc_providers", "Arn")
     ),
     "saml_provider": Taggable("SAMLProviderArn", lambda s, a, n: s._saml(a, n), _by("saml_providers", "Arn")),
+    "server_certificate": Taggable(
+        "ServerCertificateName",
+        lambda s, a, n: s._server_certificate(a, n),
+        _by("server_certificates", "ServerCertificateName"),
+    ),
+    "workload_identity_provider": Taggable(
+        "WorkloadIdentityProviderArn",
+        lambda s, a, n: s._workload_provider(a, n),
+        lambda s, a, r: s._save_workload_provider(a, r),
+    ),
+    "workload_identity_template": Taggable(
+        "WorkloadIdentityTemplateArn",
+        lambda s, a, n: s._workload_template(a, n),
+        lambda s, a, r: s._save_workload_template(a, r),
+    ),
     "mfa_device": Taggable("SerialNumber", lambda s, a, n: s._mfa(a, n), _by("mfa_devices", "SerialNumber")),
 }
 

@@ -102,9 +102,18 @@ def test_service_linked_role(signed):
     role = iam.create_service_linked_role(AWSServiceName="elasticloadbalancing.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForElasticLoadBalancing"
     assert role["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": ["elasticloadbalancing.amazonaws.com"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0] == {
+        "Effect": "Allow",
+        "Principal": {"Service": "elasticloadbalancing.amazonaws.com"},
+        "Action": "sts:AssumeRole",
     }
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert attached == [
+        {
+            "PolicyName": "AWSElasticLoadBalancingServiceRolePolicy",
+            "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy",
+        }
+    ]
     with pytest.raises(ClientError) as error:
         iam.delete_role(RoleName=role["RoleName"])
     assert code(error) == "UnmodifiableEntity"
@@ -112,6 +121,57 @@ def test_service_linked_role(signed):
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
     with pytest.raises(ClientError):
         iam.get_role(RoleName=role["RoleName"])
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "policy"),
+    [
+        (
+            "eks-fargate.amazonaws.com",
+            "AWSServiceRoleForAmazonEKSForFargate",
+            "AmazonEKSForFargateServiceRolePolicy",
+        ),
+        ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM", "AmazonSSMServiceRolePolicy"),
+        ("dms.amazonaws.com", "AWSServiceRoleForDMSServerless", "AWSDMSServerlessServiceRolePolicy"),
+        (
+            "custom-resource.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+            "AWSApplicationAutoscalingCustomResourcePolicy",
+        ),
+    ],
+)
+def test_service_linked_role_catalogue(signed, service, name, policy):
+    iam = signed("iam", "444455557778")
+    role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+    assert role["RoleName"] == name
+    assert role["Arn"] == f"arn:aws:iam::444455557778:role/aws-service-role/{service}/{name}"
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == [policy]
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    listed = next(r for r in details if r["RoleName"] == name)["AttachedManagedPolicies"]
+    assert [p["PolicyName"] for p in listed] == [policy]
+    with pytest.raises(ClientError) as error:
+        iam.create_service_linked_role(AWSServiceName=service)
+    assert error.value.response["Error"]["Message"].split()[3] == name
+    iam.delete_service_linked_role(RoleName=name)
+
+
+def test_service_linked_role_custom_suffix(signed):
+    iam = signed("iam", "444455557779")
+    with pytest.raises(ClientError) as error:
+        iam.create_service_linked_role(AWSServiceName="ssm.amazonaws.com", CustomSuffix="mine")
+    assert error.value.response["Error"] == {
+        "Code": "InvalidInput",
+        "Message": "Custom suffix is not allowed for ssm.amazonaws.com",
+        "Type": "Sender",
+    }
+    role = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="mine")[
+        "Role"
+    ]
+    assert role["RoleName"] == "AWSServiceRoleForAutoScaling_mine"
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AutoScalingServiceRolePolicy"]
 
 
 def test_account_authorization_details_and_summary(signed):
@@ -141,3 +201,41 @@ def test_account_authorization_details_and_summary(signed):
         and summary["Roles"] == 1
         and summary["Policies"] == 1
     )
+
+
+def test_update_oidc_provider_context_and_identity_center(client):
+    iam = client("iam")
+    host = f"{unique('idp')}.example.com"
+    arn = iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["app"])[
+        "OpenIDConnectProviderArn"
+    ]
+    context_provider = {
+        "SubjectSourceKey": "sub",
+        "KeyDefinitionList": [{"SourceKey": "email", "TargetKey": "mail"}],
+    }
+    instance = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context_provider)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, IdentityCenterInstanceArn=instance)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ContextProvider"] == context_provider and got["IdentityCenterInstanceArn"] == instance
+    refused = [
+        {"ContextProvider": context_provider, "RemoveContextProvider": True},
+        {"IdentityCenterInstanceArn": instance, "RemoveIdentityCenterInstance": True},
+        {"ContextProvider": context_provider, "IdentityCenterInstanceArn": instance},
+        {"RemoveContextProvider": True},  # the Identity Center association goes first
+        {},
+    ]
+    for change in refused:
+        with pytest.raises(ClientError) as error:
+            iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, **change)
+        assert code(error) == "InvalidInput", change
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveIdentityCenterInstance=True)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert "ContextProvider" not in got and "IdentityCenterInstanceArn" not in got
+    with pytest.raises(ClientError) as error:
+        iam.update_open_id_connect_provider(
+            OpenIDConnectProviderArn="arn:aws:iam::000000000000:oidc-provider/missing.example.com",
+            RemoveContextProvider=True,
+        )
+    assert code(error) == "NoSuchEntity"

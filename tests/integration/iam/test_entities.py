@@ -73,6 +73,27 @@ def test_groups_and_membership(client):
     iam.delete_user(UserName=user)
 
 
+def test_create_role_answers_what_aws_does(client):
+    iam = client("iam")
+    name = unique("role")
+    created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+    assert sorted(created["Role"]) == [
+        "Arn",
+        "AssumeRolePolicyDocument",
+        "CreateDate",
+        "Path",
+        "RoleId",
+        "RoleName",
+    ]
+    got = iam.get_role(RoleName=name)["Role"]
+    assert got["MaxSessionDuration"] == 3600 and got["RoleLastUsed"] == {}
+    for arn in ("longpolicynamebutnoarn", "arn:aws:not-enough-parts"):
+        with pytest.raises(ClientError) as error:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        assert error.value.response["Error"]["Code"] == "ValidationError"
+        assert error.value.response["Error"]["Message"] == "Invalid ARN:  Could not be parsed!"
+
+
 def test_role_with_trust_policy_and_max_session_duration(client):
     iam = client("iam")
     name = unique("role")
@@ -106,7 +127,11 @@ def test_role_with_trust_policy_and_max_session_duration(client):
 @pytest.mark.parametrize(
     "document, message",
     [
-        ("{", "Syntax errors in policy."),
+        ("{", "This policy contains invalid Json"),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}',
+            "This policy contains invalid Json",
+        ),
         (
             json.dumps(
                 {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
@@ -178,7 +203,7 @@ def test_permissions_boundary(client):
     boundary = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
     iam.create_user(UserName=user, PermissionsBoundary=boundary)
     assert iam.get_user(UserName=user)["User"]["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryType": "Policy",
         "PermissionsBoundaryArn": boundary,
     }
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))

@@ -27,6 +27,11 @@ def test_customer_policy_versions(client):
         and created["AttachmentCount"] == 0
         and created["PolicyId"].startswith("ANPA")
     )
+    assert "Description" not in created  # AWS does not echo it
+    got = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert got["Description"] == "desc" and got["Tags"] == []
+    listed = iam.list_policies(Scope="Local", PathPrefix="/team/")["Policies"]
+    assert [p["PolicyName"] for p in listed] == [name] and "Description" not in listed[0]
     with pytest.raises(ClientError) as error:
         iam.create_policy(PolicyName=name, PolicyDocument=allow("s3:*"))
     assert code(error) == "EntityAlreadyExists"
@@ -234,3 +239,92 @@ def test_policy_tags(client):
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "b", "Value": "2"}])
     iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+
+
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ([{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}], "InvalidInput"),
+        ([{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}], "InvalidInput"),
+        ([{"Key": "bad#key", "Value": "1"}], "InvalidInput"),
+        ([{"Key": "aws:reserved", "Value": "1"}], "InvalidInput"),
+    ],
+)
+def test_policy_tags_refused(client, tags, expected):
+    iam = client("iam")
+    with pytest.raises(ClientError) as error:
+        iam.create_policy(PolicyName=unique("t"), PolicyDocument=allow("s3:*"), Tags=tags)
+    assert code(error) == expected
+
+
+def _statement(**fields):
+    return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", **fields}
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        # A resource is a string: a null alone names none.
+        ({"Version": "2012-10-17", "Statement": [_statement(Resource=None)]}, "Syntax errors in policy."),
+        # The statement block holds one statement or more.
+        ({"Version": "2012-10-17", "Statement": []}, "Syntax errors in policy."),
+        # A permission policy needs the 2012-10-17 language.
+        ({"Statement": [_statement()]}, "Policy document must be version 2012-10-17 or greater."),
+        (
+            {"Version": "2008-10-17", "Statement": [_statement()]},
+            "Policy document must be version 2012-10-17 or greater.",
+        ),
+        (
+            {"Version": "2011-01-01", "Statement": [_statement()]},
+            "Policy document must be version 2012-10-17 or greater.",
+        ),
+    ],
+)
+def test_policy_grammar_refusals(client, document, message):
+    iam = client("iam")
+    with pytest.raises(ClientError) as error:
+        iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))
+    assert error.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+    assert error.value.response["Error"]["Message"] == message
+    user = unique("gu")
+    iam.create_user(UserName=user)
+    with pytest.raises(ClientError) as error:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(document))
+    assert error.value.response["Error"]["Message"] == message
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # A condition key without a vendor prefix, empty condition blocks (whatever their
+        # operator), and a null among resources are all accepted, as AWS accepts them.
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={"StringEquals": {"team": "a"}})]},
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={})]},
+        {"Version": "2012-10-17", "Statement": [_statement(Condition={"x": {}, "y": {}})]},
+        {
+            "Version": "2012-10-17",
+            "Statement": [_statement(Resource=["arn:aws:kms:*:123456789012:key/*", None])],
+        },
+        {
+            "Version": "2012-10-17",
+            "Statement": [_statement(Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}})],
+        },
+    ],
+)
+def test_policy_grammar_accepts(client, document):
+    iam = client("iam")
+    arn = iam.create_policy(PolicyName=unique("g"), PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
+    assert version["Document"] == document
+
+
+def test_trust_policy_may_be_2008_10_17(client):
+    iam = client("iam")
+    document = {
+        "Version": "2008-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = iam.create_role(RoleName=unique("old"), AssumeRolePolicyDocument=json.dumps(document))["Role"]
+    assert role["AssumeRolePolicyDocument"] == document

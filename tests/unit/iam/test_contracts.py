@@ -1,7 +1,8 @@
 """What other services rely on of IAM: the roles and SAML providers STS issues credentials
 through (role, note_role_used, saml_provider), and the keys IAM and STS issue, which the
 runtime resolves for every signed request (resolve_key, through runtime.resolve_key and
-runtime.secret_for)."""
+runtime.secret_for); and for STS, the account's outbound web identity federation
+(outbound_federation) and global endpoint token version (global_endpoint_token_version)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,19 @@ def test_authorize_refuses_only_under_enforcement(iam):
         assert refused.value.code == "AccessDenied"
     finally:
         enforcing.close()
+
+
+def test_outbound_federation_is_what_iam_enabled(iam, context):
+    assert iam.outbound_federation(ACCOUNT) is None
+    issuer = iam.enable_outbound_web_identity_federation(context, {})["IssuerIdentifier"]
+    assert iam.outbound_federation(ACCOUNT) == {"IssuerIdentifier": issuer}
+    assert iam.outbound_federation("210987654321") is None
+    iam.disable_outbound_web_identity_federation(context, {})
+    assert iam.outbound_federation(ACCOUNT) is None
+
+
+def test_global_endpoint_token_version_follows_the_preference(iam, context):
+    assert iam.global_endpoint_token_version(ACCOUNT) == 1
+    iam.set_security_token_service_preferences(context, {"GlobalEndpointTokenVersion": "v2Token"})
+    assert iam.global_endpoint_token_version(ACCOUNT) == 2
+    assert iam.global_endpoint_token_version("210987654321") == 1

@@ -175,3 +175,18 @@ def test_invalid_principals(principal, message):
 )
 def test_valid_principals(principal):
     policy.parse(doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}), policy.TRUST)
+
+
+def test_lenient_forms_aws_accepts():
+    """A condition key without a vendor prefix (it matches no request value), empty condition
+    blocks whatever their operator, and a null among resources (ignored)."""
+    parsed = policy.parse(
+        doc(
+            statement(Condition={"StringEquals": {"team": "a"}, "x": {}}),
+            statement(Resource=["arn:aws:kms:*:123456789012:key/*", None]),
+        )
+    )
+    assert parsed.statements[0].conditions == (("StringEquals", None, False, "team", ("a",)),)
+    assert parsed.statements[1].resources == ("arn:aws:kms:*:123456789012:key/*",)
+    with pytest.raises(policy.MalformedPolicy):
+        policy.parse(doc(statement(Resource=[None])))
