@@ -501,6 +501,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                         " of the supported datatypes"
                     )
                 if put is not None:
+                    if any(name not in put["Item"] for name in schema.key_tuple):
+                        # BatchWriteItem words a missing key like a bad Key (PutItem does not).
+                        raise validation("The provided key element does not match the schema")
                     item = check_item(put["Item"])
                     key = schema.check_item_keys(item)
                     if item_size(item) > MAX_ITEM_SIZE:

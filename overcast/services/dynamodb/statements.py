@@ -239,7 +239,7 @@ class StatementsMixin:
                         " as a previous, but non-identical request. Please check your client token.",
                         400,
                     )
-                return {}
+                return {"Responses": []}
         published: list[tuple[Schema, list]] = []
         self._deferred = published
         try:
@@ -248,7 +248,8 @@ class StatementsMixin:
             self._deferred = None
         for schema, records in published:
             self._publish(schema, records)
-        return {}
+        # A write transaction answers an empty list of responses (AWS).
+        return {"Responses": []}
 
     def _transact_statements(self: Provider, entries, plans, context, params, token) -> None:  # type: ignore[misc]
         with self.store.transaction():

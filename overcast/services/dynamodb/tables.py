@@ -47,6 +47,8 @@ TAG_RULES = TagRules(
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
+#: An on-demand table's warm throughput before any traffic (AWS's documented initial values).
+ON_DEMAND_WARM_READS, ON_DEMAND_WARM_WRITES = 12000, 4000
 
 
 def table_not_found(name: str) -> ServiceError:
@@ -117,13 +119,19 @@ class TablesMixin:
             "ReadCapacityUnits": throughput.get("ReadCapacityUnits", 0),
             "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 0),
         }
-        out["BillingModeSummary"] = {"BillingMode": billing}
-        if billing == "PAY_PER_REQUEST":
-            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = record["billing_changed"]
+        # AWS shows the billing summary once a table is, or has been, on demand.
+        if billing == "PAY_PER_REQUEST" or record.get("billing_switched"):
+            out["BillingModeSummary"] = {
+                "BillingMode": billing,
+                "LastUpdateToPayPerRequestDateTime": record["billing_changed"],
+            }
         count = self._items.count(scope, record["storage"] + "|")
         out["ItemCount"] = count
         out["TableSizeBytes"] = self._size_estimate(scope, record["storage"] + "|", count)
-        out["TableClassSummary"] = {"TableClass": record.get("table_class", "STANDARD")}
+        # The class summary appears only when a class was asked for (at creation or since).
+        if record.get("table_class"):
+            out["TableClassSummary"] = {"TableClass": record["table_class"]}
+        out["WarmThroughput"] = {**self._warm_throughput(record, record, billing), "Status": "ACTIVE"}
         if record.get("LocalSecondaryIndexes"):
             out["LocalSecondaryIndexes"] = [
                 {
@@ -142,6 +150,10 @@ class TablesMixin:
                     "ReadCapacityUnits": (index.get("throughput") or {}).get("ReadCapacityUnits", 0),
                     "WriteCapacityUnits": (index.get("throughput") or {}).get("WriteCapacityUnits", 0),
                 }
+                entry["WarmThroughput"] = {
+                    **self._warm_throughput(index, record, billing),
+                    "Status": index.get("IndexStatus", "ACTIVE"),
+                }
                 entry["IndexSizeBytes"] = 0
                 entry["ItemCount"] = self._items.count(scope, index["storage"] + "|")
                 gsis.append(entry)
@@ -155,6 +167,20 @@ class TablesMixin:
         if record.get("sse"):
             out["SSEDescription"] = record["sse"]
         return out
+
+    def _warm_throughput(self: Provider, holder: dict, record: dict, billing: str) -> dict:  # type: ignore[misc]
+        """A table's or index's warm throughput: what was asked for, else what its capacity
+        (provisioned) or on-demand's initial 12,000 reads and 4,000 writes a second give."""
+        warm = holder.get("warm")
+        if warm:
+            return dict(warm)
+        throughput = holder.get("throughput") or {}
+        if billing == "PROVISIONED" and throughput:
+            return {
+                "ReadUnitsPerSecond": throughput["ReadCapacityUnits"],
+                "WriteUnitsPerSecond": throughput["WriteCapacityUnits"],
+            }
+        return {"ReadUnitsPerSecond": ON_DEMAND_WARM_READS, "WriteUnitsPerSecond": ON_DEMAND_WARM_WRITES}
 
     def _size_estimate(self: Provider, scope: str, prefix: str, count: int) -> int:  # type: ignore[misc]
         # AWS refreshes this figure about every six hours; a sample of up to 1,000 items scaled
@@ -254,6 +280,15 @@ class TablesMixin:
                 record["throughput"] = throughput
         return record
 
+    def _check_warm(self: Provider, spec: dict) -> dict:  # type: ignore[misc]
+        warm = {k: spec[k] for k in ("ReadUnitsPerSecond", "WriteUnitsPerSecond") if spec.get(k) is not None}
+        if not warm:
+            raise validation(
+                "One or more parameter values were invalid: At least one of ReadUnitsPerSecond or"
+                " WriteUnitsPerSecond must be specified in WarmThroughput"
+            )
+        return warm
+
     def _stream_settings(  # type: ignore[misc]
         self: Provider, context: RequestContext, table_arn: str, spec: dict | None
     ) -> dict | None:
@@ -339,13 +374,18 @@ class TablesMixin:
             "billing": billing,
             "billing_changed": now,
             "throughput": throughput,
-            "table_class": params.get("TableClass") or "STANDARD",
+            "table_class": params.get("TableClass"),
             "storage": table_id.replace("-", ""),
             "key_layout": HASHED_LAYOUT,
             "tags": tag_map(params.get("Tags"), TAG_RULES),
             "ttl": None,
             "pitr": False,
         }
+        if params.get("WarmThroughput"):
+            record["warm"] = {
+                **self._warm_throughput(record, record, billing),
+                **self._check_warm(params["WarmThroughput"]),
+            }
         if lsis:
             record["LocalSecondaryIndexes"] = lsis
         if gsis:
@@ -369,6 +409,11 @@ class TablesMixin:
         description["TableStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes", ()):
             index["IndexStatus"] = "CREATING"
+        # The create's answer carries warm throughput only when it was asked for: still warming.
+        if record.get("warm"):
+            description["WarmThroughput"]["Status"] = "UPDATING"
+        else:
+            description.pop("WarmThroughput")
         return {"TableDescription": description}
 
     def describe_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -437,6 +482,7 @@ class TablesMixin:
         if billing is not None and billing != record["billing"]:
             record["billing"] = billing
             record["billing_changed"] = time.time()
+            record["billing_switched"] = True
             if billing == "PAY_PER_REQUEST":
                 record["throughput"] = None
                 for index in record.get("GlobalSecondaryIndexes") or ():
@@ -450,6 +496,12 @@ class TablesMixin:
                 "One or more parameter values were invalid: ProvisionedThroughput must be specified"
                 " when BillingMode is PROVISIONED"
             )
+        if params.get("WarmThroughput") is not None:
+            record["warm"] = {
+                **self._warm_throughput(record, record, record["billing"]),
+                **self._check_warm(params["WarmThroughput"]),
+            }
+            changed = True
         if params.get("TableClass") is not None:
             record["table_class"] = params["TableClass"]
             changed = True

@@ -395,6 +395,10 @@ def test_batch_get_and_write(ddb, table):
     assert error_of(
         ddb.batch_write_item, RequestItems={table: [{"DeleteRequest": {"Key": key("b1")}}] * 2}
     ) == ("ValidationException", "Provided list of item keys contains duplicates")
+    # A put missing a key attribute is worded as a bad key in a batch (AWS).
+    assert error_of(
+        ddb.batch_write_item, RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "only"}}}}]}
+    ) == ("ValidationException", "The provided key element does not match the schema")
     code, message = error_of(
         ddb.batch_get_item, RequestItems={table: {"Keys": [key(f"k{i}") for i in range(101)]}}
     )
