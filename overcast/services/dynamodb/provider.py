@@ -23,6 +23,7 @@ from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.layouts import LAYOUTS
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
@@ -103,7 +104,9 @@ def read_units(size: int, consistent: bool) -> float:
     return float(units) if consistent else units / 2
 
 
-class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider):
+class Provider(
+    TablesMixin, BackupsMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider
+):
     service = "dynamodb"
     layouts = LAYOUTS
 
@@ -114,6 +117,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         self._items = store.table("dynamodb", "items")
         self._purges = store.table("dynamodb", "purges")
         self._tokens = store.table("dynamodb", "tokens")
+        self._backups = store.table("dynamodb", "backups")
+        #: Point-in-time recovery's change history (backups.py), kept only while it is enabled.
+        self._history = store.table("dynamodb", "history")
         self._schemas: dict[tuple[str, str], Schema] = {}
         self.streams = Streams(store)
         self._purging = False
@@ -200,6 +206,8 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         """Write one item change with its index entries and stream record (inside a transaction
         when there is more than the item to write). Returns the stream record, if any."""
         items = self._items
+        if schema.history:
+            self._record_history(scope, schema.storage, key, old)
         if new is None:
             items.delete(scope, key)
         else:
@@ -245,7 +253,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         """Read-check-write one item atomically: `compute(old)` gives the new item (None deletes);
         `size` is the new item's size when the caller already knows it."""
         record = None
-        if not needs_old and not schema.indexes and schema.stream_arn is None and condition is None:
+        if not needs_old and schema.plain and condition is None:
             new = compute(None)
             self._put(scope, key, new, size) if new is not None else self._items.delete(scope, key)
             return None, new
@@ -554,16 +562,17 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                 if not work:
                     return
                 for scope, prefix in work:
-                    while True:
-                        keys = [k for k, _ in self._items.scan(scope, prefix=prefix + "|", limit=PURGE_BATCH)]
-                        with self.store.transaction():
-                            for key in keys:
-                                self._items.delete(scope, key)
+                    # A table's item rows and index entries, then its recovery history.
+                    for table in (self._items, self._history):
+                        while True:
+                            keys = [k for k, _ in table.scan(scope, prefix=prefix + "|", limit=PURGE_BATCH)]
+                            with self.store.transaction():
+                                for key in keys:
+                                    table.delete(scope, key)
                             if len(keys) < PURGE_BATCH:
-                                self._purges.delete(scope, prefix)
-                        if len(keys) < PURGE_BATCH:
-                            break
-                        await asyncio.sleep(0)
+                                break
+                            await asyncio.sleep(0)
+                    self._purges.delete(scope, prefix)
         finally:
             self._purging = False
 
@@ -623,6 +632,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
             for name, record in list(self._tables.scan(scope)):
                 if record.get("ttl"):
                     self._expire(scope, region, name, record["ttl"], now)
+                if record.get("pitr"):
+                    days = record.get("pitr_days") or 35
+                    self._trim_history(scope, record["storage"] + "|", now - days * 86400)
         for scope in self.streams.meta.scopes():
             self.streams.trim(scope, now)
         # Transaction tokens are remembered for ten minutes (AWS's idempotency window).

@@ -85,6 +85,10 @@ class Schema:
     stream_arn: str | None = None
     stream_view: str | None = None
     has_lsi: bool = False
+    #: Point-in-time recovery is on: every change records the row it replaces (backups.py).
+    history: bool = False
+    #: No index, stream or history to maintain: a write is the item's row alone.
+    plain: bool = True
     key_tuple: tuple[str, ...] = ()
     key_names: frozenset[str] = frozenset()
 
@@ -235,4 +239,6 @@ def build(record: dict) -> Schema:
     if stream and stream.get("enabled"):
         schema.stream_arn = stream["arn"]
         schema.stream_view = stream["view"]
+    schema.history = bool(record.get("pitr"))
+    schema.plain = not schema.indexes and schema.stream_arn is None and not schema.history
     return schema

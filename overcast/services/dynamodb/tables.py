@@ -20,6 +20,7 @@ from overcast.common.tagging import (
     tag_map,
 )
 from overcast.common.times import iso_millis
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
@@ -47,6 +48,8 @@ TAG_RULES = TagRules(
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
+#: How far behind now the latest restorable time is (AWS: about five minutes).
+PITR_LAG = tuning("OVERCAST_DYNAMODB_PITR_LAG_SECONDS")
 #: An on-demand table's warm throughput before any traffic (AWS's documented initial values).
 ON_DEMAND_WARM_READS, ON_DEMAND_WARM_WRITES = 12000, 4000
 
@@ -166,6 +169,8 @@ class TablesMixin:
             out["LatestStreamArn"] = stream["arn"]
         if record.get("sse"):
             out["SSEDescription"] = record["sse"]
+        if record.get("restore"):
+            out["RestoreSummary"] = record["restore"]
         return out
 
     def _warm_throughput(self: Provider, holder: dict, record: dict, billing: str) -> dict:  # type: ignore[misc]
@@ -656,10 +661,9 @@ class TablesMixin:
         pitr: dict = {"PointInTimeRecoveryStatus": "ENABLED" if record.get("pitr") else "DISABLED"}
         if record.get("pitr"):
             now = time.time()
-            pitr["EarliestRestorableDateTime"] = max(record["pitr_since"], now - 35 * 86400)
-            pitr["LatestRestorableDateTime"] = (
-                now - 300 if now - 300 > record["pitr_since"] else record["pitr_since"]
-            )
+            days = record.get("pitr_days") or 35
+            pitr["EarliestRestorableDateTime"] = max(record["pitr_since"], now - days * 86400)
+            pitr["LatestRestorableDateTime"] = max(now - PITR_LAG, record["pitr_since"])
             pitr["RecoveryPeriodInDays"] = record.get("pitr_days", 35)
         return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
 
@@ -685,6 +689,9 @@ class TablesMixin:
             days = spec["RecoveryPeriodInDays"]
             record["pitr_days"] = days
         self._save(scope, record)
+        if not enabled:
+            # Turning recovery off discards the history it kept.
+            self._trim_history(scope, record["storage"] + "|", None)
         return {"ContinuousBackupsDescription": self._continuous_backups(record)}
 
     def _record_by_arn(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
