@@ -24,7 +24,9 @@ from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.insights import InsightsMixin
 from overcast.services.dynamodb.layouts import LAYOUTS
+from overcast.services.dynamodb.policies import PoliciesMixin
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
@@ -105,7 +107,15 @@ def read_units(size: int, consistent: bool) -> float:
 
 
 class Provider(
-    TablesMixin, BackupsMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider
+    TablesMixin,
+    BackupsMixin,
+    PoliciesMixin,
+    InsightsMixin,
+    ReadsMixin,
+    TransactionsMixin,
+    StatementsMixin,
+    StreamReadsMixin,
+    BaseProvider,
 ):
     service = "dynamodb"
     layouts = LAYOUTS
