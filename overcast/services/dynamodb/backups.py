@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.arns import build_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.dynamodb.rows import pack, unpack
+from overcast.services.dynamodb.rows import pack
 from overcast.services.dynamodb.schema import SEPARATOR, build
 from overcast.services.dynamodb.values import item_size, validation
 from overcast.store import scope as make_scope
@@ -76,15 +76,18 @@ class BackupsMixin:
 
     # -- copies ---------------------------------------------------------------------------------
 
-    def _copy_rows(self: Provider, scope: str, source: str, target: str) -> int:  # type: ignore[misc]
-        """Copy every item row under the storage prefix `source` to `target`; the bytes copied."""
+    def _copy_rows(  # type: ignore[misc]
+        self: Provider, scope: str, source: str, target: str, target_scope: str | None = None
+    ) -> int:
+        """Copy every item row under the storage prefix `source` to `target` (in `target_scope`,
+        by default the same); the bytes copied."""
         total = 0
         after = None
         while True:
             rows = list(self._items.scan(scope, prefix=source, start_after=after, limit=COPY_BATCH))
             with self.store.transaction():
                 for key, row in rows:
-                    self._items.put(scope, target + key[len(source) :], row)
+                    self._items.put(target_scope or scope, target + key[len(source) :], row)
                     total += row[0]
             if len(rows) < COPY_BATCH:
                 return total
@@ -176,16 +179,7 @@ class BackupsMixin:
                     self._items.delete(scope, storage + suffix)
                 else:
                     self._items.put(scope, storage + suffix, row)
-        if schema.indexes:
-            after = None
-            while True:
-                rows = list(self._items.scan(scope, prefix=storage, start_after=after, limit=COPY_BATCH))
-                with self.store.transaction():
-                    for key, row in rows:
-                        self._apply(scope, context.region, schema, key, None, unpack(row[1]), size=row[0])
-                if len(rows) < COPY_BATCH:
-                    break
-                after = rows[-1][0]
+        self._index_items(scope, schema.name)
         description = self._describe(scope, record)
         # The restored table answers at once; the restore's own answer says CREATING, as AWS's does.
         description["TableStatus"] = "CREATING"

@@ -24,6 +24,7 @@ from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.globaltables import GlobalTablesMixin
 from overcast.services.dynamodb.insights import InsightsMixin
 from overcast.services.dynamodb.layouts import LAYOUTS
 from overcast.services.dynamodb.policies import PoliciesMixin
@@ -109,6 +110,7 @@ def read_units(size: int, consistent: bool) -> float:
 class Provider(
     TablesMixin,
     BackupsMixin,
+    GlobalTablesMixin,
     PoliciesMixin,
     InsightsMixin,
     ReadsMixin,
@@ -130,6 +132,10 @@ class Provider(
         self._backups = store.table("dynamodb", "backups")
         #: Point-in-time recovery's change history (backups.py), kept only while it is enabled.
         self._history = store.table("dynamodb", "history")
+        #: Global tables of version 2017.11.29, by account (globaltables.py).
+        self._globals = store.table("dynamodb", "globals")
+        #: Stream records of replicas a write reached (global tables), published with the write's own.
+        self._replicated: list[tuple[Schema, dict]] = []
         self._schemas: dict[tuple[str, str], Schema] = {}
         self.streams = Streams(store)
         self._purging = False
@@ -212,9 +218,11 @@ class Provider(
         new: dict | None,
         identity: dict | None = None,
         size: int | None = None,
+        replicate: bool = True,
     ) -> dict | None:
         """Write one item change with its index entries and stream record (inside a transaction
-        when there is more than the item to write). Returns the stream record, if any."""
+        when there is more than the item to write), and to the table's replicas in other regions
+        when it is a global table. Returns the table's own stream record, if any."""
         items = self._items
         if schema.history:
             self._record_history(scope, schema.storage, key, old)
@@ -233,6 +241,8 @@ class Provider(
                 self._put(
                     scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None
                 )
+        if replicate and schema.replicas:
+            self._replicate(schema, key, new, identity)
         stream_arn, stream_view = schema.stream_arn, schema.stream_view  # set together
         if stream_arn is not None and stream_view is not None and old != new:
             changed = cast(dict, new if new is not None else old)  # old != new: one is an item
@@ -241,11 +251,30 @@ class Provider(
             )
         return None
 
+    def _replicate(self, schema: Schema, key: str, new: dict | None, identity: dict | None) -> None:
+        """Apply an item change to the other members of the table's global table."""
+        suffix = key[len(schema.storage) :]
+        for scope in schema.replicas:
+            replica = self.schema(scope, schema.name)
+            if replica is None:
+                continue
+            replica_key = replica.storage + suffix
+            old = self._get(scope, replica_key)
+            record = self._apply(
+                scope, scope.partition("/")[2], replica, replica_key, old, new, identity, replicate=False
+            )
+            if record is not None:
+                self._replicated.append((replica, record))
+
     def _publish(self, schema: Schema, records: list) -> None:
         if records and self._deferred is not None:
             self._deferred.append((schema, records))
         elif records:
             self.runtime.bus.publish("dynamodb:stream", {"stream_arn": schema.stream_arn, "records": records})
+        if self._replicated:
+            replicated, self._replicated = self._replicated, []
+            for replica, record in replicated:
+                self._publish(replica, [record])
 
     def _write(
         self,

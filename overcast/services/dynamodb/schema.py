@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
+from overcast.store import scope as store_scope
 
 SEPARATOR = "|"
 #: Every table keys its items (and index entries) by a hash bucket of the partition key first,
@@ -87,7 +88,9 @@ class Schema:
     has_lsi: bool = False
     #: Point-in-time recovery is on: every change records the row it replaces (backups.py).
     history: bool = False
-    #: No index, stream or history to maintain: a write is the item's row alone.
+    #: The scopes of the table's replicas in other regions (a global table's other members).
+    replicas: tuple[str, ...] = ()
+    #: No index, stream, history or replica to maintain: a write is the item's row alone.
     plain: bool = True
     key_tuple: tuple[str, ...] = ()
     key_names: frozenset[str] = frozenset()
@@ -240,5 +243,11 @@ def build(record: dict) -> Schema:
         schema.stream_arn = stream["arn"]
         schema.stream_view = stream["view"]
     schema.history = bool(record.get("pitr"))
-    schema.plain = not schema.indexes and schema.stream_arn is None and not schema.history
+    group = record.get("replica_group")
+    if group:
+        _, _, _, region, account, _ = (record["TableArn"] + ":").split(":", 5)
+        schema.replicas = tuple(store_scope(account, other) for other in sorted(group) if other != region)
+    schema.plain = (
+        not schema.indexes and schema.stream_arn is None and not schema.history and not schema.replicas
+    )
     return schema

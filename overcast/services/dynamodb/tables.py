@@ -48,6 +48,8 @@ TAG_RULES = TagRules(
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
+#: UpdateTable parameters that may come with ReplicaUpdates without being a change of their own.
+REPLICA_ONLY = frozenset({"TableName", "ReplicaUpdates", "AttributeDefinitions"})
 #: How far behind now the latest restorable time is (AWS: about five minutes).
 PITR_LAG = tuning("OVERCAST_DYNAMODB_PITR_LAG_SECONDS")
 #: An on-demand table's warm throughput before any traffic (AWS's documented initial values).
@@ -171,6 +173,9 @@ class TablesMixin:
             out["SSEDescription"] = record["sse"]
         if record.get("restore"):
             out["RestoreSummary"] = record["restore"]
+        if record.get("global_version") == "2019.11.21":
+            out["GlobalTableVersion"] = record["global_version"]
+            out["Replicas"] = self._replicas_of(record, scope.partition("/")[2])
         return out
 
     def _warm_throughput(self: Provider, holder: dict, record: dict, billing: str) -> dict:  # type: ignore[misc]
@@ -445,6 +450,13 @@ class TablesMixin:
             )
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
+        with self.store.transaction():
+            self._drop_table(scope, record)
+            self._leave_group(scope, record)
+        return {"TableDescription": description}
+
+    def _drop_table(self: Provider, scope: str, record: dict) -> None:  # type: ignore[misc]
+        """Delete a table's record, close its stream and schedule the purge of its rows."""
         prefixes = [record["storage"]] + [
             index["storage"]
             for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
@@ -458,19 +470,15 @@ class TablesMixin:
             for prefix in prefixes:
                 self._purges.put(scope, prefix, {"since": time.time()})
         self._schedule_purge()
-        return {"TableDescription": description}
 
     def update_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if params.get("ReplicaUpdates"):
-            # Global tables (replicas in other regions) are not emulated: say so, never pretend.
-            raise ServiceError(
-                "NotImplemented",
-                "Global table replicas (ReplicaUpdates) are not yet emulated by Overcast.",
-                501,
-                sender_fault=False,
-            )
+            self._update_replicas(context, scope, record, params["ReplicaUpdates"])
+            record = self._require(scope, record["TableName"])
+            if not any(params.get(k) is not None for k in params if k not in REPLICA_ONLY):
+                return {"TableDescription": self._describe(scope, record)}
         record = dict(record)
         changed = False
         defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
