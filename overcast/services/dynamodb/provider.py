@@ -24,6 +24,7 @@ from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.exports import ExportsMixin
 from overcast.services.dynamodb.globaltables import GlobalTablesMixin
 from overcast.services.dynamodb.insights import InsightsMixin
 from overcast.services.dynamodb.layouts import LAYOUTS
@@ -111,6 +112,7 @@ class Provider(
     TablesMixin,
     BackupsMixin,
     GlobalTablesMixin,
+    ExportsMixin,
     PoliciesMixin,
     InsightsMixin,
     ReadsMixin,
@@ -134,6 +136,9 @@ class Provider(
         self._history = store.table("dynamodb", "history")
         #: Global tables of version 2017.11.29, by account (globaltables.py).
         self._globals = store.table("dynamodb", "globals")
+        #: Exports to S3 and imports from it, by ARN (exports.py).
+        self._exports = store.table("dynamodb", "exports")
+        self._imports = store.table("dynamodb", "imports")
         #: Stream records of replicas a write reached (global tables), published with the write's own.
         self._replicated: list[tuple[Schema, dict]] = []
         self._schemas: dict[tuple[str, str], Schema] = {}
