@@ -371,26 +371,44 @@ def parse(kind: str, text: str) -> Parsed:
     return Parsed(tree, tuple(parser.names), tuple(parser.values))
 
 
-def _check_update_paths(parser: _Parser, clauses: dict) -> None:
+def update_paths(clauses: dict) -> list:
+    """The document paths an update's actions write (each a ("path", elements) node)."""
     paths = []
     for word, actions in clauses.items():
         for action in actions:
             paths.append(action if word == "REMOVE" else action[0])
-    _check_overlaps(parser, paths)
+    return paths
+
+
+def _check_update_paths(parser: _Parser, clauses: dict) -> None:
+    _check_overlaps(parser, update_paths(clauses))
 
 
 def _check_overlaps(parser: _Parser, paths: list) -> None:
+    # Paths through expression attribute names are compared once the names are known (the
+    # request's Bindings): what they name, not how, decides an overlap.
+    message = overlap([path[1] for path in paths if not any(_is_placeholder(e) for e in path[1])])
+    if message is not None:
+        raise parser.error(message)
+
+
+def _is_placeholder(element: object) -> bool:
+    return type(element) is str and element[:1] == "#"
+
+
+def overlap(paths: list[tuple]) -> str | None:
+    """AWS's complaint about the first two of `paths` (element tuples) that overlap, if any."""
     seen: list[tuple] = []
-    for path in paths:
-        elements = path[1]
+    for elements in paths:
         for other in seen:
             shorter = min(len(other), len(elements))
             if other[:shorter] == elements[:shorter]:
-                raise parser.error(
+                return (
                     "Two document paths overlap with each other; must remove or rewrite one of these paths;"
                     f" path one: {_show(other)}, path two: {_show(elements)}"
                 )
         seen.append(elements)
+    return None
 
 
 def _show(elements: tuple) -> str:

@@ -53,7 +53,10 @@ PURGE_BATCH = 500
 
 
 def condition_failed(old: dict | None, return_values: str | None) -> ServiceError:
-    fields: dict[str, Any] = {"Item": old} if return_values == "ALL_OLD" and old else {}
+    # With the old item, AWS spells the message "Message" (and leaves out "message").
+    fields: dict[str, Any] = (
+        {"Item": old, "Message": CONDITION_FAILED} if return_values == "ALL_OLD" and old else {}
+    )
     return ServiceError("ConditionalCheckFailedException", CONDITION_FAILED, 400, **fields)
 
 
@@ -503,10 +506,11 @@ class Provider(
             raise validation("Too many items requested for the BatchGetItem call")
         plans = []
         for name, spec in requests.items():
-            scope, schema = self._table(context, name)
+            # AWS checks the projection (unused names included) before the table.
             b, placeholders = self._bindings(spec, ("ProjectionExpression",), ("AttributesToGet",))
             projection = self._projection(spec, b, placeholders)
             b.check_unused()
+            scope, schema = self._table(context, name)
             keys = []
             seen = set()
             for key_value in spec["Keys"]:

@@ -4,7 +4,7 @@ what each secondary index projects."""
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from dataclasses import dataclass, field
 
 from overcast.errors import ServiceError
@@ -13,16 +13,25 @@ from overcast.store import scope as store_scope
 
 SEPARATOR = "|"
 #: Every table keys its items (and index entries) by a hash bucket of the partition key first,
-#: as DynamoDB spreads partitions: a parallel Scan segment is then one contiguous range of
-#: buckets. Its record says so with this `key_layout`; tables from before it are rekeyed when
-#: DynamoDB loads (layouts.py).
-HASHED_LAYOUT = 2
+#: as DynamoDB spreads partitions: a Scan returns partitions in that order, and a parallel Scan
+#: segment is one contiguous range of buckets. Its record says so with this `key_layout`; tables
+#: from before it (no buckets; or layout 2's CRC-32 buckets, which ordered partitions unlike
+#: AWS) are rekeyed when DynamoDB loads (layouts.py).
+HASHED_LAYOUT = 3
 BUCKETS = 1 << 32
 
 
 def bucket(encoded_hash: str) -> str:
-    """The 8 hex digits that order a partition key's items (and place them in a scan segment)."""
-    return "%08x" % zlib.crc32(encoded_hash.encode("utf-8", "surrogatepass"))
+    """The 8 hex digits that order a partition key's items (and place them in a scan segment):
+    the head of the MD5 digest of the key's value, the order AWS's scans show partitions in."""
+    kind = encoded_hash[:1]
+    if kind == "s":
+        raw = encoded_hash[1:-2].replace("\x00\xff", "\x00").encode("utf-8", "surrogatepass")
+    elif kind == "b":
+        raw = encoded_hash[1:-2].replace("\x00\xff", "\x00").encode("latin-1")
+    else:  # a number: its order-preserving encoding, the same for every spelling of the number
+        raw = encoded_hash.encode("latin-1", "surrogatepass")
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()[:8]
 
 
 def segment_bounds(storage: str, segment: int, total: int) -> tuple[str, str | None]:
@@ -43,35 +52,49 @@ class Index:
     local: bool
     status: str = "ACTIVE"
     arn: str = ""
+    #: A global index's key may have up to four partition and four sort key attributes (AWS,
+    #: November 2025); `hash` and `range` are the first of each.
+    hash_names: tuple[str, ...] = ()
+    range_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.hash_names:
+            self.hash_names = (self.hash,)
+        if not self.range_names and self.range is not None:
+            self.range_names = (self.range,)
 
     def partition(self, encoded_hash: str) -> str:
         return bucket(encoded_hash) + encoded_hash
 
     def entry_key(self, item: dict, table: Schema) -> str | None:
-        """The store key of an item's entry in this index, or None when the item lacks the
-        index's key attributes (indexes are sparse)."""
-        hash_value = item.get(self.hash)
-        if hash_value is None:
-            return None
-        key = self.storage + self.partition(encode_key_value(hash_value))
-        if self.range is not None:
-            range_value = item.get(self.range)
-            if range_value is None:
+        """The store key of an item's entry in this index, or None when the item lacks any of
+        the index's key attributes (indexes are sparse). Composite keys are their attributes'
+        encodings one after the other, which orders them attribute by attribute."""
+        encoded = ""
+        for name in self.hash_names:
+            value = item.get(name)
+            if value is None:
                 return None
-            key += encode_key_value(range_value)
+            encoded += encode_key_value(value)
+        key = self.storage + self.partition(encoded)
+        for name in self.range_names:
+            value = item.get(name)
+            if value is None:
+                return None
+            key += encode_key_value(value)
         return key + table.encoded_key(item)
 
     def project(self, item: dict, table: Schema) -> dict:
         if self.projection == "ALL":
             return item
-        keep = table.key_names | {self.hash} | ({self.range} if self.range else set())
+        keep = table.key_names | set(self.key_names)
         if self.projection == "INCLUDE":
             keep = keep | self.include
         return {k: v for k, v in item.items() if k in keep}
 
     @property
     def key_names(self) -> tuple[str, ...]:
-        return (self.hash, self.range) if self.range else (self.hash,)
+        return self.hash_names + self.range_names
 
 
 @dataclass
@@ -225,11 +248,15 @@ def build(record: dict) -> Schema:
         for spec in specs:
             ks = spec["KeySchema"]
             projection = spec.get("Projection") or {}
+            hashes = tuple(k["AttributeName"] for k in ks if k["KeyType"] == "HASH")
+            ranges = tuple(k["AttributeName"] for k in ks if k["KeyType"] == "RANGE")
             schema.indexes[spec["IndexName"]] = Index(
                 name=spec["IndexName"],
                 storage=spec["storage"] + SEPARATOR,
-                hash=ks[0]["AttributeName"],
-                range=ks[1]["AttributeName"] if len(ks) > 1 else None,
+                hash=hashes[0],
+                range=ranges[0] if ranges else None,
+                hash_names=hashes,
+                range_names=ranges,
                 projection=projection.get("ProjectionType", "ALL"),
                 include=frozenset(projection.get("NonKeyAttributes") or ()),
                 local=local,

@@ -215,10 +215,27 @@ class TablesMixin:
                 " satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
             )
 
-    def _check_key_schema(self: Provider, key_schema: list, defined: dict, label: str = "") -> None:  # type: ignore[misc]
+    def _check_key_schema(  # type: ignore[misc]
+        self: Provider, key_schema: list, defined: dict, label: str = "", composite: bool = False
+    ) -> None:
         if key_schema[0]["KeyType"] != "HASH":
             raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-        if len(key_schema) > 1:
+        if composite and len(key_schema) > 2:
+            # A global index's key: up to four HASH attributes, then up to four RANGE ones.
+            kinds = [k["KeyType"] for k in key_schema]
+            hashes = kinds.count("HASH")
+            if kinds != ["HASH"] * hashes + ["RANGE"] * (len(kinds) - hashes):
+                raise validation(
+                    "Invalid KeySchema: HASH key attributes must come before RANGE key attributes"
+                )
+            if hashes > 4 or len(kinds) - hashes > 4:
+                raise validation(
+                    "Invalid KeySchema: An index key can have at most 4 HASH and 4 RANGE key attributes"
+                )
+            names = [k["AttributeName"] for k in key_schema]
+            if len(set(names)) != len(names):
+                raise validation("Invalid KeySchema: Some key attributes are repeated")
+        elif len(key_schema) > 1:
             if key_schema[1]["KeyType"] != "RANGE":
                 raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
             if key_schema[0]["AttributeName"] == key_schema[1]["AttributeName"]:
@@ -275,7 +292,7 @@ class TablesMixin:
     ) -> dict:
         name = spec["IndexName"]
         self._check_name(name, "indexName")
-        self._check_key_schema(spec["KeySchema"], defined)
+        self._check_key_schema(spec["KeySchema"], defined, composite=not local)
         record = {
             "IndexName": name,
             "KeySchema": spec["KeySchema"],
