@@ -197,6 +197,21 @@ class _Parser:
 
     # -- conditions -----------------------------------------------------------------------
 
+    def _closes_right_after(self, opening: int) -> bool:
+        """Whether the group opened at token `opening` is closed right before another ")": the
+        whole of an enclosing group, which AWS calls redundant."""
+        depth = 0
+        for position in range(opening, len(self.tokens)):
+            token = self.tokens[position]
+            if token.kind == "op" and token.text == "(":
+                depth += 1
+            elif token.kind == "op" and token.text == ")":
+                depth -= 1
+                if depth == 0:
+                    following = self.tokens[position + 1] if position + 1 < len(self.tokens) else None
+                    return following is not None and following.kind == "op" and following.text == ")"
+        return False
+
     def condition(self) -> tuple:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -220,6 +235,8 @@ class _Parser:
             self.pos += 1
             return ("not", self.conjunct())
         if self.take_op("("):
+            if self.token.text == "(" and self._closes_right_after(self.pos):
+                raise self.error("The expression has redundant parentheses;")
             inner = self.condition()
             self.expect_op(")")
             return inner
@@ -346,6 +363,10 @@ _LABELS = {
 }
 
 
+#: AWS's limit on the length of any expression string (4 KB).
+MAX_EXPRESSION_BYTES = 4096
+
+
 @lru_cache(maxsize=4096)
 def parse(kind: str, text: str) -> Parsed:
     """Parse an expression of `kind` (condition, filter, key, update, projection); cached by
@@ -353,6 +374,11 @@ def parse(kind: str, text: str) -> Parsed:
     label = _LABELS[kind]
     if not text:
         raise validation(f"Invalid {label}: The expression can not be empty;")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_EXPRESSION_BYTES:
+        raise validation(
+            f"Invalid {label}: Expression size has exceeded the maximum allowed size; expression size: {size}"
+        )
     parser = _Parser(text, label)
     tree: Any  # Parsed.tree: an update's clauses by word, else a tuple tree
     if kind == "update":

@@ -50,6 +50,8 @@ CONDITION_FAILED = "The conditional request failed"
 #: Seconds between sweeps for expired items (AWS takes up to days; tests want less).
 TTL_INTERVAL = tuning("OVERCAST_DYNAMODB_TTL_INTERVAL")
 PURGE_BATCH = 500
+#: A BatchGetItem response holds at most 16 MB of items (AWS).
+BATCH_GET_BYTES = 16 * 1024 * 1024
 
 
 def condition_failed(old: dict | None, return_values: str | None) -> ServiceError:
@@ -521,21 +523,33 @@ class Provider(
                 keys.append(key)
             plans.append((name, scope, schema, keys, projection, b, bool(spec.get("ConsistentRead"))))
         responses: dict = {}
+        unprocessed: dict = {}
         consumed = []
         mode = params.get("ReturnConsumedCapacity")
+        total = 0
         for name, scope, schema, keys, projection, b, consistent in plans:
             found = responses.setdefault(name, [])
             units = 0.0
-            for key in keys:
-                item = self._get(scope, key)
-                if item is not None:
-                    units += read_units(item_size(item), consistent)
+            for position, key in enumerate(keys):
+                row = self._items.get(scope, key)
+                if row is not None and total + row[0] > BATCH_GET_BYTES:
+                    # A response stops at 16 MB; the keys it did not reach come back to retry.
+                    spec = requests[name]
+                    unprocessed[name] = {
+                        **{k: v for k, v in spec.items() if k != "Keys"},
+                        "Keys": spec["Keys"][position:],
+                    }
+                    break
+                if row is not None:
+                    total += row[0]
+                    item = unpack(row[1])
+                    units += read_units(row[0], consistent)
                     found.append(E.project(item, projection, b) if projection else item)
                 else:
                     units += read_units(0, consistent)
             if mode and mode != "NONE":
                 consumed.append(capacity(schema, units, mode, False))
-        out: dict = {"Responses": responses, "UnprocessedKeys": {}}
+        out: dict = {"Responses": responses, "UnprocessedKeys": unprocessed}
         if consumed:
             out["ConsumedCapacity"] = consumed
         return out

@@ -122,6 +122,11 @@ class ReadsMixin:
         for name, (condition, found) in by_name.items():
             for value in found:
                 kind = next(iter(value))
+                if kind in ("S", "B") and not value[kind] and kind == schema.types[name]:
+                    raise validation(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute"
+                        f" cannot contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
+                    )
                 if kind != schema.types[name]:
                     if condition[0] == "fn":
                         raise _key_error(

@@ -204,6 +204,7 @@ class Schema:
                         " not supported. The AttributeValue for a key attribute cannot contain an empty"
                         f" {'string' if kind == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
                     )
+                _check_key_size(name in index.hash_names, kind, value[kind])
         return self.item_key(item)
 
 

@@ -356,6 +356,9 @@ class TablesMixin:
         names: set[str] = set()
         lsis, gsis = [], []
         table_range = key_schema[1]["AttributeName"] if len(key_schema) > 1 else None
+        for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+            if params.get(kind) == []:
+                raise invalid(f"List of {kind} is empty")
         for spec in params.get("LocalSecondaryIndexes") or ():
             if table_range is None:
                 raise invalid(

@@ -168,3 +168,86 @@ def test_scan_visits_partitions_in_aws_order(ddb):
         ddb.put_item(TableName=table, Item={"pk": {"S": pk}})
     # AWS returns these partitions in this order (moto's AWS-verified scan and import tests).
     assert [i["pk"]["S"] for i in ddb.scan(TableName=table)["Items"]] == ["msg1", "msg2", "A", "B"]
+
+
+def test_documented_limits(ddb):
+    base = {
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }  # fmt: skip
+    assert error_of(ddb.create_table, TableName=unique(), LocalSecondaryIndexes=[], **base) == (
+        "ValidationException",
+        "One or more parameter values were invalid: List of LocalSecondaryIndexes is empty",
+    )
+    table = make_table(ddb)
+    code, message = error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :v",
+        ExpressionAttributeValues={":v": {"S": ""}},
+    )
+    assert code == "ValidationException" and "cannot contain an empty string value. Key: pk" in message
+    condition = " AND ".join(["attribute_exists(pk)"] * 250)
+    assert error_of(
+        ddb.put_item,
+        TableName=table,
+        Item={"pk": {"S": "a"}, "sk": {"S": "b"}},
+        ConditionExpression=condition,
+    ) == (
+        "ValidationException",
+        "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size:"
+        f" {len(condition)}",
+    )
+    assert error_of(
+        ddb.put_item,
+        TableName=table,
+        Item={"pk": {"S": "a"}, "sk": {"S": "b"}},
+        ConditionExpression="((pk = sk))",
+    ) == ("ValidationException", "Invalid ConditionExpression: The expression has redundant parentheses;")
+    ddb.put_item(
+        TableName=table,
+        Item={"pk": {"S": "a"}, "sk": {"S": "b"}},
+        ConditionExpression="(attribute_not_exists(pk)) AND ((pk <> sk) AND (sk <> pk))",
+    )
+
+
+def test_index_key_sizes_are_limited(ddb):
+    gsi = {
+        "IndexName": "byV",
+        "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}, {"AttributeName": "w", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+    table = make_table(
+        ddb,
+        range_key=None,
+        ExtraAttributes=[
+            {"AttributeName": "v", "AttributeType": "S"},
+            {"AttributeName": "w", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[gsi],
+    )
+    code, message = error_of(
+        ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "x" * 2049}, "w": {"S": "y"}}
+    )
+    assert code == "ValidationException" and "2048 bytes" in message
+    code, message = error_of(
+        ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "x"}, "w": {"S": "y" * 1025}}
+    )
+    assert code == "ValidationException" and "1024 bytes" in message
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"S": "x" * 2048}, "w": {"S": "y" * 1024}})
+
+
+def test_batch_get_stops_at_16_mb(ddb):
+    table = make_table(ddb, range_key=None)
+    big = "x" * (390 * 1024)
+    keys = [{"pk": {"S": f"k{i:02d}"}} for i in range(45)]
+    for key in keys:
+        ddb.put_item(TableName=table, Item={**key, "blob": {"S": big}})
+    out = ddb.batch_get_item(RequestItems={table: {"Keys": keys, "ProjectionExpression": "pk"}})
+    returned = len(out["Responses"][table])
+    left = out["UnprocessedKeys"][table]
+    assert 0 < returned < 45 and returned + len(left["Keys"]) == 45
+    assert left["ProjectionExpression"] == "pk"
+    again = ddb.batch_get_item(RequestItems=out["UnprocessedKeys"])
+    assert len(again["Responses"][table]) == len(left["Keys"]) and again["UnprocessedKeys"] == {}
