@@ -24,6 +24,7 @@ from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.bulk import BulkMixin
 from overcast.services.dynamodb.exports import ExportsMixin
 from overcast.services.dynamodb.globaltables import GlobalTablesMixin
 from overcast.services.dynamodb.insights import InsightsMixin
@@ -118,6 +119,7 @@ class Provider(
     BackupsMixin,
     GlobalTablesMixin,
     ExportsMixin,
+    BulkMixin,
     PoliciesMixin,
     InsightsMixin,
     ReadsMixin,
@@ -144,6 +146,8 @@ class Provider(
         #: Exports to S3 and imports from it, by ARN (exports.py).
         self._exports = store.table("dynamodb", "exports")
         self._imports = store.table("dynamodb", "imports")
+        #: Bulk operations (bulk.py), by ARN.
+        self._bulk = store.table("dynamodb", "bulk_operations")
         #: Stream records of replicas a write reached (global tables), published with the write's own.
         self._replicated: list[tuple[Schema, dict]] = []
         self._schemas: dict[tuple[str, str], Schema] = {}
