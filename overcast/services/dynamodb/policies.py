@@ -80,9 +80,9 @@ class PoliciesMixin:
                 f" target table {name} has revision id {current['revision'] if current else None}."
             )
 
-    def put_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, record, field = self._policy_target(context, params["ResourceArn"])
-        text = params["Policy"]
+    def _policy_entry(self: Provider, text: str, current: dict | None) -> dict:  # type: ignore[misc]
+        """A checked policy document as stored, with its revision id: the time of the change in
+        milliseconds, as AWS's (so later revisions compare greater)."""
         if len(text.encode()) > MAX_POLICY_BYTES:
             raise ServiceError(
                 "LimitExceededException",
@@ -95,14 +95,18 @@ class PoliciesMixin:
             raise validation("Invalid policy document: the document is not valid JSON") from None
         if not isinstance(document, dict) or not document.get("Statement"):
             raise validation("Invalid policy document: the document has no Statement")
-        current = record.get(field)
-        self._check_revision(record, current, params.get("ExpectedRevisionId"))
-        if current is not None and current["document"] == document:
-            return {"RevisionId": current["revision"]}  # the same policy again changes nothing
-        # Revision ids are the time of the change in milliseconds, as AWS's (comparable).
         revision = str(max(int(time.time() * 1000), int(current["revision"]) + 1 if current else 0))
-        self._save(scope, {**record, field: {"text": text, "document": document, "revision": revision}})
-        return {"RevisionId": revision}
+        return {"text": text, "document": document, "revision": revision}
+
+    def put_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope, record, field = self._policy_target(context, params["ResourceArn"])
+        current = record.get(field)
+        entry = self._policy_entry(params["Policy"], current)
+        self._check_revision(record, current, params.get("ExpectedRevisionId"))
+        if current is not None and current["document"] == entry["document"]:
+            return {"RevisionId": current["revision"]}  # the same policy again changes nothing
+        self._save(scope, {**record, field: entry})
+        return {"RevisionId": entry["revision"]}
 
     def get_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _scope, record, field = self._policy_target(context, params["ResourceArn"])

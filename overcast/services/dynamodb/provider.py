@@ -43,6 +43,7 @@ from overcast.services.dynamodb.values import (
     item_size,
     validation,
 )
+from overcast.services.dynamodb.vectors import VectorsMixin
 from overcast.store import scope as make_scope
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Provider(
     BulkMixin,
     PoliciesMixin,
     InsightsMixin,
+    VectorsMixin,
     ReadsMixin,
     TransactionsMixin,
     StatementsMixin,

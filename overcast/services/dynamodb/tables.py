@@ -171,6 +171,8 @@ class TablesMixin:
             out["LatestStreamArn"] = stream["arn"]
         if record.get("sse"):
             out["SSEDescription"] = record["sse"]
+        if record.get("VectorIndexes"):
+            out["VectorIndexes"] = self._vector_descriptions(scope, record)
         if record.get("restore"):
             out["RestoreSummary"] = record["restore"]
         if record.get("global_version") == "2019.11.21":
@@ -383,6 +385,11 @@ class TablesMixin:
             names.add(spec["IndexName"])
             gsis.append(self._index_record(context, arn, spec, defined, billing, False))
             used.update(k["AttributeName"] for k in spec["KeySchema"])
+        vectors: list[dict] = []
+        for spec in params.get("VectorIndexes") or ():
+            vectors.append(self._vector_index_record(arn, spec, defined, names))
+            names.add(spec["IndexName"])
+            used.update(e["AttributeName"] for e in spec.get("SearchSchema") or ())
         if set(defined) - used:
             raise invalid(
                 "Some AttributeDefinitions are not used. AttributeDefinitions: "
@@ -420,6 +427,10 @@ class TablesMixin:
             record["LocalSecondaryIndexes"] = lsis
         if gsis:
             record["GlobalSecondaryIndexes"] = gsis
+        if vectors:
+            record["VectorIndexes"] = vectors
+        if params.get("ResourcePolicy"):
+            record["policy"] = self._policy_entry(params["ResourcePolicy"], None)
         sse = params.get("SSESpecification")
         if sse and sse.get("Enabled"):
             record["sse"] = {
@@ -616,6 +627,9 @@ class TablesMixin:
                 record["GlobalSecondaryIndexes"] = gsis
             else:
                 record.pop("GlobalSecondaryIndexes", None)
+        if params.get("VectorIndexUpdates"):
+            record = self._update_vector_indexes(record, params["VectorIndexUpdates"])
+            changed = True
         stream_spec = params.get("StreamSpecification")
         old_stream = record.get("stream")
         new_stream = None
