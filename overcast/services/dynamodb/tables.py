@@ -450,6 +450,7 @@ class TablesMixin:
         description["TableStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes", ()):
             index["IndexStatus"] = "CREATING"
+            index.pop("WarmThroughput", None)  # an index's warm throughput shows once it exists
         # The create's answer carries warm throughput only when it was asked for: still warming.
         if record.get("warm"):
             description["WarmThroughput"]["Status"] = "UPDATING"
@@ -481,6 +482,7 @@ class TablesMixin:
             )
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
+        description.pop("WarmThroughput")  # AWS's answer to a delete leaves it out
         with self.store.transaction():
             self._drop_table(scope, record)
             self._leave_group(scope, record)

@@ -43,7 +43,7 @@ def test_create_describe_wait_delete(ddb):
         {"Key": "env", "Value": "test"}
     ]
     deleted = ddb.delete_table(TableName=name)["TableDescription"]
-    assert deleted["TableStatus"] == "DELETING"
+    assert deleted["TableStatus"] == "DELETING" and "WarmThroughput" not in deleted
     ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     code, message = error_of(ddb.describe_table, TableName=name)
     assert (code, message) == (
@@ -165,6 +165,12 @@ def test_indexes_and_projections(ddb):
         "NonKeyAttributes": ["keep"],
     }
     assert table["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    # An on-demand index warms to AWS's initial 12,000 reads and 4,000 writes a second.
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000,
+        "WriteUnitsPerSecond": 4000,
+        "Status": "ACTIVE",
+    }
     assert table["LocalSecondaryIndexes"][0]["IndexArn"].endswith(f"table/{name}/index/byL")
     ddb.put_item(
         TableName=name,
