@@ -152,11 +152,8 @@ class InsightsMixin:
     def enable_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         self._require(scope, params["TableName"])
-        raise ServiceError(
-            "ResourceNotFoundException",
-            f"Requested resource not found: Kinesis stream: {params['StreamArn']} not found",
-            400,
-        )
+        # AWS answers a stream it cannot use (one that does not exist included) so.
+        raise validation("User does not have a permission to use kinesis stream")
 
     def describe_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)

@@ -137,8 +137,9 @@ def test_kinesis_destinations_need_a_stream(ddb):
     name = make_table(ddb)
     stream = "arn:aws:kinesis:us-east-1:000000000000:stream/none"
     assert ddb.describe_kinesis_streaming_destination(TableName=name)["KinesisDataStreamDestinations"] == []
-    assert error_of(ddb.enable_kinesis_streaming_destination, TableName=name, StreamArn=stream)[0] == (
-        "ResourceNotFoundException"
+    assert error_of(ddb.enable_kinesis_streaming_destination, TableName=name, StreamArn=stream) == (
+        "ValidationException",
+        "User does not have a permission to use kinesis stream",
     )
     assert error_of(ddb.enable_kinesis_streaming_destination, TableName="bad-table", StreamArn=stream) == (
         "ResourceNotFoundException",
