@@ -149,7 +149,7 @@ class TablesMixin:
         if record.get("GlobalSecondaryIndexes"):
             gsis = []
             for index in record["GlobalSecondaryIndexes"]:
-                entry = {k: v for k, v in index.items() if k not in ("storage", "throughput")}
+                entry = {k: v for k, v in index.items() if k not in ("storage", "throughput", "warm")}
                 entry["ProvisionedThroughput"] = {
                     "NumberOfDecreasesToday": 0,
                     "ReadCapacityUnits": (index.get("throughput") or {}).get("ReadCapacityUnits", 0),
@@ -307,15 +307,31 @@ class TablesMixin:
             throughput = self._check_throughput(billing, spec.get("ProvisionedThroughput"), name)
             if throughput:
                 record["throughput"] = throughput
+            if spec.get("WarmThroughput"):
+                record["warm"] = {
+                    **self._warm_throughput(record, {}, billing),
+                    **self._check_warm(spec["WarmThroughput"], billing, f"index {name}"),
+                }
         return record
 
-    def _check_warm(self: Provider, spec: dict) -> dict:  # type: ignore[misc]
+    def _check_warm(self: Provider, spec: dict, billing: str = "PROVISIONED", holder: str = "table") -> dict:  # type: ignore[misc]
         warm = {k: spec[k] for k in ("ReadUnitsPerSecond", "WriteUnitsPerSecond") if spec.get(k) is not None}
         if not warm:
             raise validation(
                 "One or more parameter values were invalid: At least one of ReadUnitsPerSecond or"
                 " WriteUnitsPerSecond must be specified in WarmThroughput"
             )
+        if billing == "PAY_PER_REQUEST":
+            # An on-demand table (or index) starts warm at 12,000 reads and 4,000 writes a second.
+            for member, floor in (
+                ("ReadUnitsPerSecond", ON_DEMAND_WARM_READS),
+                ("WriteUnitsPerSecond", ON_DEMAND_WARM_WRITES),
+            ):
+                if warm.get(member, floor) < floor:
+                    raise invalid(
+                        f"Requested {member} for WarmThroughput for {holder} is lower than initial throughput"
+                        " for OnDemand"
+                    )
         return warm
 
     def _stream_settings(  # type: ignore[misc]
@@ -421,7 +437,7 @@ class TablesMixin:
         if params.get("WarmThroughput"):
             record["warm"] = {
                 **self._warm_throughput(record, record, billing),
-                **self._check_warm(params["WarmThroughput"]),
+                **self._check_warm(params["WarmThroughput"], billing),
             }
         if lsis:
             record["LocalSecondaryIndexes"] = lsis
@@ -545,7 +561,7 @@ class TablesMixin:
         if params.get("WarmThroughput") is not None:
             record["warm"] = {
                 **self._warm_throughput(record, record, record["billing"]),
-                **self._check_warm(params["WarmThroughput"]),
+                **self._check_warm(params["WarmThroughput"], record["billing"]),
             }
             changed = True
         if params.get("TableClass") is not None:

@@ -251,3 +251,43 @@ def test_batch_get_stops_at_16_mb(ddb):
     assert left["ProjectionExpression"] == "pk"
     again = ddb.batch_get_item(RequestItems=out["UnprocessedKeys"])
     assert len(again["Responses"][table]) == len(left["Keys"]) and again["UnprocessedKeys"] == {}
+
+
+def test_warm_throughput_of_on_demand_tables_and_indexes(ddb):
+    base = {
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }  # fmt: skip
+    gsi = {
+        "IndexName": "byG",
+        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    assert error_of(
+        ddb.create_table, TableName=unique(), GlobalSecondaryIndexes=[gsi], **base,
+        WarmThroughput={"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 3000},
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput for table is"
+        " lower than initial throughput for OnDemand",
+    )  # fmt: skip
+    _code, message = error_of(
+        ddb.create_table, TableName=unique(), **base,
+        GlobalSecondaryIndexes=[{**gsi, "WarmThroughput": {"ReadUnitsPerSecond": 10000, "WriteUnitsPerSecond": 5000}}],
+    )  # fmt: skip
+    assert message == (
+        "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index byG is"
+        " lower than initial throughput for OnDemand"
+    )
+    name = unique()
+    ddb.create_table(
+        TableName=name, **base,
+        GlobalSecondaryIndexes=[{**gsi, "WarmThroughput": {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000}}],
+    )  # fmt: skip
+    index = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 15000,
+        "WriteUnitsPerSecond": 5000,
+        "Status": "ACTIVE",
+    }
