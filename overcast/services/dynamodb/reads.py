@@ -55,6 +55,10 @@ def _subject(condition: tuple, b: E.Bindings) -> tuple[str, list]:
         if condition[1] == "<>":
             raise _key_error("Invalid operator used in KeyConditionExpression: <>")
         left, right = condition[2], condition[3]
+        if left[0] == "path" and right[0] == "path":
+            raise validation(
+                "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"
+            )
         if left[0] != "path" and right[0] == "path":
             left, right = right, left
         path, values = left, [right]

@@ -291,3 +291,16 @@ def test_warm_throughput_of_on_demand_tables_and_indexes(ddb):
         "WriteUnitsPerSecond": 5000,
         "Status": "ACTIVE",
     }
+
+
+def test_a_key_condition_between_two_attributes(ddb):
+    table = make_table(ddb, range_key=None)
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="#k=some_value",
+        ExpressionAttributeNames={"#k": "pk"},
+    ) == (
+        "ValidationException",
+        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+    )
