@@ -304,6 +304,8 @@ class GlobalTablesMixin:
             raise ServiceError(
                 "GlobalTableAlreadyExistsException", "Global table with this name already exists", 400
             )
+        if any(not r.get("RegionName") for r in params["ReplicationGroup"]):
+            raise validation("One or more parameter values were invalid: Every replica needs a RegionName")
         regions = sorted({r["RegionName"] for r in params["ReplicationGroup"]})
         for region in regions:
             self._check_legacy_member(context, name, region)
