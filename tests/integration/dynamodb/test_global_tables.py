@@ -223,3 +223,9 @@ def test_legacy_global_tables(regional):
         error_of(east.describe_global_table, GlobalTableName="nope-" + name)[0]
         == "GlobalTableNotFoundException"
     )
+
+
+def test_a_legacy_replica_needs_a_region(regional):
+    east = regional("us-east-1")
+    code, _ = error_of(east.create_global_table, GlobalTableName=unique(), ReplicationGroup=[{}])
+    assert code == "ValidationException"
