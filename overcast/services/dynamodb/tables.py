@@ -48,6 +48,13 @@ TAG_RULES = TagRules(
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
+#: UpdateTable parameters a global table (2019.11.21) applies to every replica alike.
+SHARED_BY_REPLICAS = (
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexUpdates",
+)
 #: UpdateTable parameters that may come with ReplicaUpdates without being a change of their own.
 REPLICA_ONLY = frozenset({"TableName", "ReplicaUpdates", "AttributeDefinitions"})
 #: How far behind now the latest restorable time is (AWS: about five minutes).
@@ -684,7 +691,22 @@ class TablesMixin:
             self._schedule_purge()
         if backfill is not None:
             self._start_backfill(scope, record["TableName"], backfill["IndexName"])
+        if record.get("global_version") == "2019.11.21" and not context.extra.get("replicating"):
+            self._update_other_replicas(context, record, params)
         return {"TableDescription": self._describe(scope, record)}
+
+    def _update_other_replicas(self: Provider, context: RequestContext, record: dict, params: dict) -> None:  # type: ignore[misc]
+        """The settings a global table keeps alike in every replica (its attributes, indexes,
+        billing and write capacity) follow a change made to one of them."""
+        shared = {k: params[k] for k in SHARED_BY_REPLICAS if params.get(k) is not None}
+        if not set(shared) - {"AttributeDefinitions"}:
+            return  # definitions alone change nothing
+        for region in sorted(record.get("replica_group") or ()):
+            if region == context.region:
+                continue
+            replica_context = RequestContext.internal("dynamodb", context.account, region)
+            replica_context.extra["replicating"] = True
+            self.update_table(replica_context, {"TableName": record["TableName"], **shared})
 
     # -- TTL, backups settings, tags, limits ----------------------------------------------------
 

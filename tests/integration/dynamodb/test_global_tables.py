@@ -229,3 +229,42 @@ def test_a_legacy_replica_needs_a_region(regional):
     east = regional("us-east-1")
     code, _ = error_of(east.create_global_table, GlobalTableName=unique(), ReplicationGroup=[{}])
     assert code == "ValidationException"
+
+
+def test_index_and_billing_changes_reach_every_replica(regional):
+    east, west = regional("us-east-1"), regional("us-west-2")
+    name = make_table(east, range_key=None)
+    east.put_item(TableName=name, Item={"pk": {"S": "a"}, "colour": {"S": "red"}})
+    east.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    west.update_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "colour", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "byColour",
+                    "KeySchema": [{"AttributeName": "colour", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+    for client in (east, west):
+        for _ in range(100):
+            index = client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+            if index["IndexStatus"] == "ACTIVE":
+                break
+        found = client.query(
+            TableName=name,
+            IndexName="byColour",
+            KeyConditionExpression="colour = :c",
+            ExpressionAttributeValues={":c": {"S": "red"}},
+        )["Items"]
+        assert [i["pk"]["S"] for i in found] == ["a"]
+    east.update_table(
+        TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "byColour", "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}
+        ],
+    )  # fmt: skip
+    assert west.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
