@@ -188,7 +188,13 @@ class VectorsMixin:
             if projection is not None:
                 shown = E.project(shown, projection, b)
             results.append({"Item": shown, "Score": value})
-        return {"SearchResults": results}
+        out: dict = {"SearchResults": results}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode and mode != "NONE":
+            # A search reads each scored vector: 4 bytes (a 32-bit float) per dimension.
+            searched = len(scored) * index["Dimensions"] * 4
+            out["ConsumedCapacity"] = {"VectorSearchRequestBytes": float(searched)}
+        return out
 
     def _vector_projection(self: Provider, item: dict, index: dict, schema) -> dict:  # type: ignore[misc]
         projection = index["Projection"]

@@ -63,7 +63,15 @@ def table(ddb):
 def test_search_by_each_distance(ddb, table):
     described = {i["IndexName"]: i for i in ddb.describe_table(TableName=table)["Table"]["VectorIndexes"]}
     assert described["by-cosine"]["IndexStatus"] == "ACTIVE" and described["by-cosine"]["ItemCount"] == 5
-    found = ddb.search_vectors(TableName=table, IndexName="by-cosine", SearchVector=vector(1, 0)["L"], TopK=3)
+    found = ddb.search_vectors(
+        TableName=table,
+        IndexName="by-cosine",
+        SearchVector=vector(1, 0)["L"],
+        TopK=3,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    # Five vectors of two 32-bit numbers were read.
+    assert found["ConsumedCapacity"] == {"VectorSearchRequestBytes": 40.0}
     results = found["SearchResults"]
     assert [r["Item"]["pk"]["S"] for r in results][:2] in (["east", "far-east"], ["far-east", "east"])
     assert results[0]["Score"] == pytest.approx(0.0)
