@@ -33,6 +33,7 @@ from overcast.services.dynamodb.policies import PoliciesMixin
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
+from overcast.services.dynamodb.settings import TableSettingsMixin
 from overcast.services.dynamodb.statements import StatementsMixin
 from overcast.services.dynamodb.streams import SERVICE_IDENTITY, StreamReadsMixin, Streams
 from overcast.services.dynamodb.tables import TablesMixin, table_name
@@ -117,6 +118,7 @@ def read_units(size: int, consistent: bool) -> float:
 
 class Provider(
     TablesMixin,
+    TableSettingsMixin,
     BackupsMixin,
     GlobalTablesMixin,
     ExportsMixin,
