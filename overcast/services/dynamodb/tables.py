@@ -1,6 +1,5 @@
-"""DynamoDB's control plane: tables, their indexes, stream settings, warm throughput and the
-settings global table replicas share (TTL, backups settings and tags: settings.py). Mixed into
-the Provider (provider.py)."""
+"""DynamoDB's control plane: tables, their indexes, stream settings and warm throughput (TTL,
+continuous backups, tags and limits are in settings.py). Mixed into the Provider (provider.py)."""
 
 from __future__ import annotations
 
