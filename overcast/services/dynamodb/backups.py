@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from overcast.services.dynamodb.provider import Provider
 
 COPY_BATCH = 500
+#: Days a deleted table's SYSTEM backup is kept when its recovery period is not known.
+SYSTEM_BACKUP_DAYS = 35
 _sequence = itertools.count()
 
 
@@ -193,8 +195,9 @@ class BackupsMixin:
             "BackupName": backup["name"],
             "BackupSizeBytes": backup["size"],
             "BackupStatus": status or backup["status"],
-            "BackupType": "USER",
+            "BackupType": backup.get("type", "USER"),
             "BackupCreationDateTime": backup["created"],
+            **({"BackupExpiryDateTime": backup["expires"]} if backup.get("expires") else {}),
         }
 
     def _backup_description(self: Provider, backup: dict, status: str | None = None) -> dict:  # type: ignore[misc]
@@ -259,25 +262,53 @@ class BackupsMixin:
         self._check_name(name, "backupName")
         if table["TableStatus"] != "ACTIVE":
             raise ServiceError("TableInUseException", f"Table is being updated: {table['TableName']}", 400)
+        backup = self._take_backup(scope, table, name)
+        # The copy is complete here; the create's own answer says CREATING, as AWS's does.
+        return {"BackupDetails": self._backup_details(backup, "CREATING")}
+
+    def _take_backup(  # type: ignore[misc]
+        self: Provider, scope: str, table: dict, name: str, kind: str = "USER", keep_days: float | None = None
+    ) -> dict:
+        """Copy a table's item rows into a new backup (USER, or SYSTEM kept for `keep_days`)."""
         now = time.time()
         arn = f"{table['TableArn']}/backup/{int(now * 1000):013d}-{uuid.uuid4().hex[:8]}"
         storage = "bk" + uuid.uuid4().hex + SEPARATOR
-        backup = {
+        backup: dict[str, Any] = {
             "arn": arn,
             "name": name,
             "created": now,
             "status": "CREATING",
+            "type": kind,
             "table": table,
             "storage": storage,
             "size": 0,
             "count": 0,
         }
+        if keep_days is not None:
+            backup["expires"] = now + keep_days * 86400
         self._backups.put(scope, arn, backup)
         size = self._copy_rows(scope, table["storage"] + SEPARATOR, storage)
         backup.update(status="AVAILABLE", size=size, count=self._items.count(scope, storage))
         self._backups.put(scope, arn, backup)
-        # The copy is complete here; the create's own answer says CREATING, as AWS's does.
-        return {"BackupDetails": self._backup_details(backup, "CREATING")}
+        return backup
+
+    def _backup_deleted_table(self: Provider, scope: str, table: dict) -> None:  # type: ignore[misc]
+        """A table deleted with point-in-time recovery on leaves a SYSTEM backup, kept for its
+        recovery period (AWS: 35 days), from which it can be restored."""
+        if table.get("pitr"):
+            days = table.get("pitr_days") or SYSTEM_BACKUP_DAYS
+            name = f"{table['TableName']}$DeletedTableBackup"
+            self._take_backup(scope, table, name, "SYSTEM", days)
+
+    def _expire_backups(self: Provider, now: float) -> None:  # type: ignore[misc]
+        for scope in self._backups.scopes():
+            expired = [b for _arn, b in self._backups.scan(scope) if b.get("expires") and b["expires"] <= now]
+            for backup in expired:
+                with self.store.transaction():
+                    self._backups.delete(scope, backup["arn"])
+                    self._purges.put(scope, backup["storage"].rstrip(SEPARATOR), {"since": now})
+            if expired:
+                self._schedule_purge()
 
     def describe_backup(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _scope, backup = self._backup(context, params["BackupArn"])
@@ -296,8 +327,6 @@ class BackupsMixin:
     def list_backups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         kind = params.get("BackupType") or "ALL"
-        if kind not in ("USER", "ALL"):
-            return {"BackupSummaries": []}
         name = params.get("TableName")
         if name is not None:
             name = name.split(":table/", 1)[1].split("/")[0] if ":table/" in name else name
@@ -307,6 +336,8 @@ class BackupsMixin:
         found = []
         for _arn, backup in self._backups.scan(scope, start_after=params.get("ExclusiveStartBackupArn")):
             if name is not None and backup["table"]["TableName"] != name:
+                continue
+            if kind != "ALL" and backup.get("type", "USER") != kind:
                 continue
             created = backup["created"]
             if (low is not None and created < _epoch(low)) or (high is not None and created >= _epoch(high)):

@@ -707,6 +707,7 @@ class Provider(
                     self._trim_history(scope, record["storage"] + "|", now - days * 86400)
         for scope in self.streams.meta.scopes():
             self.streams.trim(scope, now)
+        self._expire_backups(now)
         # Transaction tokens are remembered for ten minutes (AWS's idempotency window).
         for scope in self._tokens.scopes():
             stale = [token for token, seen in self._tokens.scan(scope, limit=1000) if seen["at"] < now - 600]

@@ -500,6 +500,7 @@ class TablesMixin:
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
         description.pop("WarmThroughput")  # AWS's answer to a delete leaves it out
+        self._backup_deleted_table(scope, record)
         with self.store.transaction():
             self._drop_table(scope, record)
             self._leave_group(scope, record)

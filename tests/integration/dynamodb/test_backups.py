@@ -208,3 +208,24 @@ def test_point_in_time_restore_rewinds_each_change():
         assert code == "PointInTimeRecoveryUnavailableException"
     finally:
         server.stop()
+
+
+def test_a_table_deleted_with_recovery_on_leaves_a_system_backup(ddb):
+    table = make_table(ddb)
+    ddb.update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    put(ddb, table, "kept")
+    ddb.delete_table(TableName=table)
+    system = ddb.list_backups(TableName=table, BackupType="SYSTEM")["BackupSummaries"]
+    assert [b["BackupName"] for b in system] == [f"{table}$DeletedTableBackup"]
+    assert system[0]["BackupType"] == "SYSTEM"
+    assert (system[0]["BackupExpiryDateTime"] - system[0]["BackupCreationDateTime"]).days == 35
+    assert ddb.list_backups(TableName=table, BackupType="USER")["BackupSummaries"] == []
+    target = unique()
+    ddb.restore_table_from_backup(TargetTableName=target, BackupArn=system[0]["BackupArn"])
+    assert keys_of(ddb, target) == ["kept"]
+    # Without recovery, a deleted table leaves nothing behind.
+    plain = make_table(ddb)
+    ddb.delete_table(TableName=plain)
+    assert ddb.list_backups(TableName=plain)["BackupSummaries"] == []
