@@ -18,10 +18,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from amazon.ion import simpleion
-from amazon.ion.core import IonType
-from amazon.ion.simple_types import IonPyList
-
 #: The annotations Ion exports mark sets with.
 SET_ANNOTATIONS = {"SS": "$dynamodb_SS", "NS": "$dynamodb_NS", "BS": "$dynamodb_BS"}
 ION_SETS = {annotation: kind for kind, annotation in SET_ANNOTATIONS.items()}
@@ -91,6 +87,8 @@ def _json_value(value: Any) -> dict:
 
 def ion_line(record: dict) -> str:
     """One line of an ION export: the record with DynamoDB values as Ion values."""
+    from amazon.ion import simpleion  # only Ion exports and imports need it
+
     text = simpleion.dumps(
         {k: _to_ion_item(v) if k in ION_IMAGES else v for k, v in record.items()}, binary=False
     )
@@ -120,11 +118,16 @@ def _to_ion(value: dict) -> Any:
         return [_to_ion(v) for v in inner]
     if kind == "M":
         return {k: _to_ion(v) for k, v in inner.items()}
+    from amazon.ion.core import IonType
+    from amazon.ion.simple_types import IonPyList
+
     members = [decimal.Decimal(v) if kind == "NS" else bytes(v) if kind == "BS" else v for v in inner]
     return IonPyList.from_value(IonType.LIST, members, (SET_ANNOTATIONS[kind],))
 
 
 def ion_items(text: str) -> Iterator[dict | FormatError]:
+    from amazon.ion import simpleion
+
     try:
         values = simpleion.loads(text, single_value=False)
     except Exception as error:  # the Ion reader raises its own (and ValueError) for bad text
@@ -141,6 +144,8 @@ def ion_items(text: str) -> Iterator[dict | FormatError]:
 
 
 def _from_ion(value: Any) -> dict:
+    from amazon.ion.core import IonType
+
     annotations = getattr(value, "ion_annotations", ())
     ion_type = getattr(value, "ion_type", None)
     annotation = getattr(annotations[0], "text", annotations[0]) if annotations else None
