@@ -18,6 +18,7 @@ from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import transfer
+from overcast.services.dynamodb.exports import failure_of
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, check_item, item_size, validation
 from overcast.store import scope as make_scope
 
@@ -174,12 +175,9 @@ class BulkMixin:
             )
         except asyncio.CancelledError:
             outcome["BulkOperationStatus"] = "CANCELLED"
-        except ServiceError as error:
-            outcome = {
-                "BulkOperationStatus": "FAILED",
-                "FailureCode": f"S3{error.code}",
-                "FailureMessage": error.message,
-            }
+        except (ServiceError, ModuleNotFoundError) as error:
+            code, message = failure_of(error)
+            outcome = {"BulkOperationStatus": "FAILED", "FailureCode": code, "FailureMessage": message}
         current = self._bulk.get(scope, arn) or operation
         usage = [
             {"TableName": operation["table"], "BulkPutBytes": put_bytes, "Table": {"BulkPutBytes": put_bytes}}

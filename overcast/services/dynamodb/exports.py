@@ -44,8 +44,19 @@ def _epoch(moment: Any) -> float:
     return moment.timestamp() if hasattr(moment, "timestamp") else float(moment)
 
 
-def _failure(error: ServiceError) -> tuple[str, str]:
-    """An S3 error as the FailureCode and FailureMessage of an export or import."""
+#: The package to install for a format's library, by the module Python could not find.
+PACKAGES = {"amazon": "amazon-ion", "zstandard": "zstandard"}
+
+
+def failure_of(error: ServiceError | ModuleNotFoundError) -> tuple[str, str]:
+    """An S3 error (or a format library missing here) as an export's or import's FailureCode and
+    FailureMessage."""
+    if isinstance(error, ModuleNotFoundError):
+        package = PACKAGES.get((error.name or "").split(".")[0], error.name)
+        return (
+            "UNKNOWN",
+            f"Overcast needs the Python package {package} for this format: pip install {package}",
+        )
     return (
         f"S3{error.code}",
         f"{error.message} (Service: Amazon S3; Status Code: {error.status}; Error Code: {error.code})",
@@ -283,8 +294,8 @@ class ExportsMixin:
                 "BilledSizeBytes": billed,
                 "ItemCount": len(lines),
             }
-        except ServiceError as error:
-            code, message = _failure(error)
+        except (ServiceError, ModuleNotFoundError) as error:
+            code, message = failure_of(error)
             outcome = {"ExportStatus": "FAILED", "FailureCode": code, "FailureMessage": message}
         current = self._exports.get(scope, arn)
         if current is not None:
@@ -391,11 +402,11 @@ class ExportsMixin:
                 data = s3.read_object(context.account, context.region, source["S3Bucket"], key)
                 counts["ProcessedSizeBytes"] += len(data)
                 self._import_file(context, scope, name, entry, data, counts)
-        except ServiceError as error:
+        except (ServiceError, ModuleNotFoundError) as error:
             record = self._tables.get(scope, name)
             if record is not None:
                 self._drop_table(scope, record)  # a source that cannot be read leaves no table
-            code, message = _failure(error)
+            code, message = failure_of(error)
             outcome = {"ImportStatus": "FAILED", "FailureCode": code, "FailureMessage": message}
         else:
             if counts["ErrorCount"]:
