@@ -41,6 +41,11 @@ TUNINGS: dict[str, Tuning] = {
             "seconds every delivery between services waits before its first attempt",
         ),
         Tuning("OVERCAST_DYNAMODB_TTL_INTERVAL", 5, "seconds between DynamoDB TTL sweeps", 0.01),
+        Tuning(
+            "OVERCAST_DYNAMODB_PITR_LAG_SECONDS",
+            300,
+            "seconds DynamoDB's latest restorable point in time lags behind now",
+        ),
         Tuning("OVERCAST_LAMBDA_IDLE_SECONDS", 300, "seconds a warm Lambda environment is kept unused", 0.01),
         Tuning(
             "OVERCAST_LAMBDA_ASYNC_RETRY_SECONDS",

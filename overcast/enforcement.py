@@ -46,6 +46,9 @@ _JSON_PROTOCOLS = ("json", "rest-json", "smithy-rpc-v2-cbor")
 #: PutBucketPolicy, and DeleteBucketPolicy ... even if their bucket policy explicitly denies" it).
 _ROOT_KEEPS: dict[str, frozenset[str]] = {
     "s3": frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}),
+    "dynamodb": frozenset(
+        {"dynamodb:GetResourcePolicy", "dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy"}
+    ),
 }
 
 _EXPLICIT = {

@@ -183,7 +183,7 @@ def test_the_previous_release_data_dir_is_upgraded_in_place_and_reads_back(tmp_p
         server.stop()
     with Store.open(data_dir) as store:  # upgraded in place: S3 rows are all of the current layout
         layouts = {name: layout for name, (layout, _) in store._backend.layouts().items()}
-        assert layouts["s3/objects"] == layouts["s3/versions"] == 3 and layouts["dynamodb/tables"] == 2
+        assert layouts["s3/objects"] == layouts["s3/versions"] == 3 and layouts["dynamodb/tables"] == 3
         for name in ("objects", "versions"):
             table = store.table("s3", name)
             assert all(type(row) is bytes for scope in table.scopes() for _, row in table.scan(scope))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal, overload
 
 from overcast.services.dynamodb import values as V
-from overcast.services.dynamodb.grammar import Parsed, parse
+from overcast.services.dynamodb.grammar import Parsed, overlap, parse, update_paths
 from overcast.services.dynamodb.values import validation
 
 _TYPE_NAMES = ("B", "BOOL", "BS", "L", "M", "N", "NS", "NULL", "S", "SS")
@@ -95,7 +95,20 @@ class Bindings:
                 )
         self.used_names.update(parsed.names)
         self.used_values.update(parsed.values)
+        if parsed.names and kind in ("update", "projection"):
+            self._check_named_overlaps(kind, parsed)
         return parsed
+
+    def _check_named_overlaps(self, kind: str, parsed: Parsed) -> None:
+        """Paths through expression attribute names overlap by what the names stand for."""
+        nodes = update_paths(parsed.tree) if kind == "update" else list(parsed.tree)
+        names = self.names
+        resolved = [
+            tuple(names[e] if type(e) is str and e[:1] == "#" else e for e in node[1]) for node in nodes
+        ]
+        message = overlap(resolved)
+        if message is not None:
+            raise validation(f"Invalid {_label(kind)}: {message}")
 
     def check_unused(self) -> None:
         if self.legacy:

@@ -197,6 +197,21 @@ class _Parser:
 
     # -- conditions -----------------------------------------------------------------------
 
+    def _closes_right_after(self, opening: int) -> bool:
+        """Whether the group opened at token `opening` is closed right before another ")": the
+        whole of an enclosing group, which AWS calls redundant."""
+        depth = 0
+        for position in range(opening, len(self.tokens)):
+            token = self.tokens[position]
+            if token.kind == "op" and token.text == "(":
+                depth += 1
+            elif token.kind == "op" and token.text == ")":
+                depth -= 1
+                if depth == 0:
+                    following = self.tokens[position + 1] if position + 1 < len(self.tokens) else None
+                    return following is not None and following.kind == "op" and following.text == ")"
+        return False
+
     def condition(self) -> tuple:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -220,6 +235,8 @@ class _Parser:
             self.pos += 1
             return ("not", self.conjunct())
         if self.take_op("("):
+            if self.token.text == "(" and self._closes_right_after(self.pos):
+                raise self.error("The expression has redundant parentheses;")
             inner = self.condition()
             self.expect_op(")")
             return inner
@@ -346,6 +363,10 @@ _LABELS = {
 }
 
 
+#: AWS's limit on the length of any expression string (4 KB).
+MAX_EXPRESSION_BYTES = 4096
+
+
 @lru_cache(maxsize=4096)
 def parse(kind: str, text: str) -> Parsed:
     """Parse an expression of `kind` (condition, filter, key, update, projection); cached by
@@ -353,6 +374,11 @@ def parse(kind: str, text: str) -> Parsed:
     label = _LABELS[kind]
     if not text:
         raise validation(f"Invalid {label}: The expression can not be empty;")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_EXPRESSION_BYTES:
+        raise validation(
+            f"Invalid {label}: Expression size has exceeded the maximum allowed size; expression size: {size}"
+        )
     parser = _Parser(text, label)
     tree: Any  # Parsed.tree: an update's clauses by word, else a tuple tree
     if kind == "update":
@@ -371,26 +397,44 @@ def parse(kind: str, text: str) -> Parsed:
     return Parsed(tree, tuple(parser.names), tuple(parser.values))
 
 
-def _check_update_paths(parser: _Parser, clauses: dict) -> None:
+def update_paths(clauses: dict) -> list:
+    """The document paths an update's actions write (each a ("path", elements) node)."""
     paths = []
     for word, actions in clauses.items():
         for action in actions:
             paths.append(action if word == "REMOVE" else action[0])
-    _check_overlaps(parser, paths)
+    return paths
+
+
+def _check_update_paths(parser: _Parser, clauses: dict) -> None:
+    _check_overlaps(parser, update_paths(clauses))
 
 
 def _check_overlaps(parser: _Parser, paths: list) -> None:
+    # Paths through expression attribute names are compared once the names are known (the
+    # request's Bindings): what they name, not how, decides an overlap.
+    message = overlap([path[1] for path in paths if not any(_is_placeholder(e) for e in path[1])])
+    if message is not None:
+        raise parser.error(message)
+
+
+def _is_placeholder(element: object) -> bool:
+    return type(element) is str and element[:1] == "#"
+
+
+def overlap(paths: list[tuple]) -> str | None:
+    """AWS's complaint about the first two of `paths` (element tuples) that overlap, if any."""
     seen: list[tuple] = []
-    for path in paths:
-        elements = path[1]
+    for elements in paths:
         for other in seen:
             shorter = min(len(other), len(elements))
             if other[:shorter] == elements[:shorter]:
-                raise parser.error(
+                return (
                     "Two document paths overlap with each other; must remove or rewrite one of these paths;"
                     f" path one: {_show(other)}, path two: {_show(elements)}"
                 )
         seen.append(elements)
+    return None
 
 
 def _show(elements: tuple) -> str:

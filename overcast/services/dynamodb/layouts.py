@@ -1,10 +1,10 @@
 """The layouts of DynamoDB's store tables that have had more than one, and the migration from
 the older ones, run once by the store when DynamoDB loads.
 
-`tables` layout 2: every table's items and index entries are keyed by the hash bucket of their
-partition key first (schema.py). Tables created before that (their record has no `key_layout`)
-keyed them by the encoded key alone; the step rekeys such a table's items and index entries,
-in the same transaction as its record, which it marks hashed.
+`tables` layout 3: every table's items and index entries are keyed by the MD5 hash bucket of
+their partition key first (schema.py). Tables created before that keyed them by the encoded key
+alone (no `key_layout` in their record) or by a CRC-32 bucket (layout 2); the step rekeys such a
+table's items and index entries, in the same transaction as its record, which it marks hashed.
 """
 
 from __future__ import annotations
@@ -41,4 +41,4 @@ def _hash_keys(store: Store, scope: str, name: str, record: dict) -> dict:
     return hashed
 
 
-LAYOUTS = (TableLayout("tables", 2, (Step(1, 2, _hash_keys),)),)
+LAYOUTS = (TableLayout("tables", 3, (Step(1, 2, _hash_keys), Step(2, 3, _hash_keys))),)

@@ -23,10 +23,17 @@ from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.bulk import BulkMixin
+from overcast.services.dynamodb.exports import ExportsMixin
+from overcast.services.dynamodb.globaltables import GlobalTablesMixin
+from overcast.services.dynamodb.insights import InsightsMixin
 from overcast.services.dynamodb.layouts import LAYOUTS
+from overcast.services.dynamodb.policies import PoliciesMixin
 from overcast.services.dynamodb.reads import ReadsMixin
 from overcast.services.dynamodb.rows import pack, text, unpack
 from overcast.services.dynamodb.schema import Schema, not_found
+from overcast.services.dynamodb.settings import TableSettingsMixin
 from overcast.services.dynamodb.statements import StatementsMixin
 from overcast.services.dynamodb.streams import SERVICE_IDENTITY, StreamReadsMixin, Streams
 from overcast.services.dynamodb.tables import TablesMixin, table_name
@@ -37,6 +44,7 @@ from overcast.services.dynamodb.values import (
     item_size,
     validation,
 )
+from overcast.services.dynamodb.vectors import VectorsMixin
 from overcast.store import scope as make_scope
 
 log = logging.getLogger(__name__)
@@ -45,10 +53,15 @@ CONDITION_FAILED = "The conditional request failed"
 #: Seconds between sweeps for expired items (AWS takes up to days; tests want less).
 TTL_INTERVAL = tuning("OVERCAST_DYNAMODB_TTL_INTERVAL")
 PURGE_BATCH = 500
+#: A BatchGetItem response holds at most 16 MB of items (AWS).
+BATCH_GET_BYTES = 16 * 1024 * 1024
 
 
 def condition_failed(old: dict | None, return_values: str | None) -> ServiceError:
-    fields: dict[str, Any] = {"Item": old} if return_values == "ALL_OLD" and old else {}
+    # With the old item, AWS spells the message "Message" (and leaves out "message").
+    fields: dict[str, Any] = (
+        {"Item": old, "Message": CONDITION_FAILED} if return_values == "ALL_OLD" and old else {}
+    )
     return ServiceError("ConditionalCheckFailedException", CONDITION_FAILED, 400, **fields)
 
 
@@ -103,7 +116,22 @@ def read_units(size: int, consistent: bool) -> float:
     return float(units) if consistent else units / 2
 
 
-class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, StreamReadsMixin, BaseProvider):
+class Provider(
+    TablesMixin,
+    TableSettingsMixin,
+    BackupsMixin,
+    GlobalTablesMixin,
+    ExportsMixin,
+    BulkMixin,
+    PoliciesMixin,
+    InsightsMixin,
+    VectorsMixin,
+    ReadsMixin,
+    TransactionsMixin,
+    StatementsMixin,
+    StreamReadsMixin,
+    BaseProvider,
+):
     service = "dynamodb"
     layouts = LAYOUTS
 
@@ -114,6 +142,18 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         self._items = store.table("dynamodb", "items")
         self._purges = store.table("dynamodb", "purges")
         self._tokens = store.table("dynamodb", "tokens")
+        self._backups = store.table("dynamodb", "backups")
+        #: Point-in-time recovery's change history (backups.py), kept only while it is enabled.
+        self._history = store.table("dynamodb", "history")
+        #: Global tables of version 2017.11.29, by account (globaltables.py).
+        self._globals = store.table("dynamodb", "globals")
+        #: Exports to S3 and imports from it, by ARN (exports.py).
+        self._exports = store.table("dynamodb", "exports")
+        self._imports = store.table("dynamodb", "imports")
+        #: Bulk operations (bulk.py), by ARN.
+        self._bulk = store.table("dynamodb", "bulk_operations")
+        #: Stream records of replicas a write reached (global tables), published with the write's own.
+        self._replicated: list[tuple[Schema, dict]] = []
         self._schemas: dict[tuple[str, str], Schema] = {}
         self.streams = Streams(store)
         self._purging = False
@@ -196,10 +236,14 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         new: dict | None,
         identity: dict | None = None,
         size: int | None = None,
+        replicate: bool = True,
     ) -> dict | None:
         """Write one item change with its index entries and stream record (inside a transaction
-        when there is more than the item to write). Returns the stream record, if any."""
+        when there is more than the item to write), and to the table's replicas in other regions
+        when it is a global table. Returns the table's own stream record, if any."""
         items = self._items
+        if schema.history:
+            self._record_history(scope, schema.storage, key, old)
         if new is None:
             items.delete(scope, key)
         else:
@@ -215,6 +259,8 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                 self._put(
                     scope, new_key, index.project(new, schema), size if index.projection == "ALL" else None
                 )
+        if replicate and schema.replicas:
+            self._replicate(schema, key, new, identity)
         stream_arn, stream_view = schema.stream_arn, schema.stream_view  # set together
         if stream_arn is not None and stream_view is not None and old != new:
             changed = cast(dict, new if new is not None else old)  # old != new: one is an item
@@ -223,11 +269,30 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
             )
         return None
 
+    def _replicate(self, schema: Schema, key: str, new: dict | None, identity: dict | None) -> None:
+        """Apply an item change to the other members of the table's global table."""
+        suffix = key[len(schema.storage) :]
+        for scope in schema.replicas:
+            replica = self.schema(scope, schema.name)
+            if replica is None:
+                continue
+            replica_key = replica.storage + suffix
+            old = self._get(scope, replica_key)
+            record = self._apply(
+                scope, scope.partition("/")[2], replica, replica_key, old, new, identity, replicate=False
+            )
+            if record is not None:
+                self._replicated.append((replica, record))
+
     def _publish(self, schema: Schema, records: list) -> None:
         if records and self._deferred is not None:
             self._deferred.append((schema, records))
         elif records:
             self.runtime.bus.publish("dynamodb:stream", {"stream_arn": schema.stream_arn, "records": records})
+        if self._replicated:
+            replicated, self._replicated = self._replicated, []
+            for replica, record in replicated:
+                self._publish(replica, [record])
 
     def _write(
         self,
@@ -245,7 +310,7 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
         """Read-check-write one item atomically: `compute(old)` gives the new item (None deletes);
         `size` is the new item's size when the caller already knows it."""
         record = None
-        if not needs_old and not schema.indexes and schema.stream_arn is None and condition is None:
+        if not needs_old and schema.plain and condition is None:
             new = compute(None)
             self._put(scope, key, new, size) if new is not None else self._items.delete(scope, key)
             return None, new
@@ -451,10 +516,11 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
             raise validation("Too many items requested for the BatchGetItem call")
         plans = []
         for name, spec in requests.items():
-            scope, schema = self._table(context, name)
+            # AWS checks the projection (unused names included) before the table.
             b, placeholders = self._bindings(spec, ("ProjectionExpression",), ("AttributesToGet",))
             projection = self._projection(spec, b, placeholders)
             b.check_unused()
+            scope, schema = self._table(context, name)
             keys = []
             seen = set()
             for key_value in spec["Keys"]:
@@ -465,21 +531,33 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                 keys.append(key)
             plans.append((name, scope, schema, keys, projection, b, bool(spec.get("ConsistentRead"))))
         responses: dict = {}
+        unprocessed: dict = {}
         consumed = []
         mode = params.get("ReturnConsumedCapacity")
+        total = 0
         for name, scope, schema, keys, projection, b, consistent in plans:
             found = responses.setdefault(name, [])
             units = 0.0
-            for key in keys:
-                item = self._get(scope, key)
-                if item is not None:
-                    units += read_units(item_size(item), consistent)
+            for position, key in enumerate(keys):
+                row = self._items.get(scope, key)
+                if row is not None and total + row[0] > BATCH_GET_BYTES:
+                    # A response stops at 16 MB; the keys it did not reach come back to retry.
+                    spec = requests[name]
+                    unprocessed[name] = {
+                        **{k: v for k, v in spec.items() if k != "Keys"},
+                        "Keys": spec["Keys"][position:],
+                    }
+                    break
+                if row is not None:
+                    total += row[0]
+                    item = unpack(row[1])
+                    units += read_units(row[0], consistent)
                     found.append(E.project(item, projection, b) if projection else item)
                 else:
                     units += read_units(0, consistent)
             if mode and mode != "NONE":
                 consumed.append(capacity(schema, units, mode, False))
-        out: dict = {"Responses": responses, "UnprocessedKeys": {}}
+        out: dict = {"Responses": responses, "UnprocessedKeys": unprocessed}
         if consumed:
             out["ConsumedCapacity"] = consumed
         return out
@@ -501,6 +579,9 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                         " of the supported datatypes"
                     )
                 if put is not None:
+                    if any(name not in put["Item"] for name in schema.key_tuple):
+                        # BatchWriteItem words a missing key like a bad Key (PutItem does not).
+                        raise validation("The provided key element does not match the schema")
                     item = check_item(put["Item"])
                     key = schema.check_item_keys(item)
                     if item_size(item) > MAX_ITEM_SIZE:
@@ -551,16 +632,17 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
                 if not work:
                     return
                 for scope, prefix in work:
-                    while True:
-                        keys = [k for k, _ in self._items.scan(scope, prefix=prefix + "|", limit=PURGE_BATCH)]
-                        with self.store.transaction():
-                            for key in keys:
-                                self._items.delete(scope, key)
+                    # A table's item rows and index entries, then its recovery history.
+                    for table in (self._items, self._history):
+                        while True:
+                            keys = [k for k, _ in table.scan(scope, prefix=prefix + "|", limit=PURGE_BATCH)]
+                            with self.store.transaction():
+                                for key in keys:
+                                    table.delete(scope, key)
                             if len(keys) < PURGE_BATCH:
-                                self._purges.delete(scope, prefix)
-                        if len(keys) < PURGE_BATCH:
-                            break
-                        await asyncio.sleep(0)
+                                break
+                            await asyncio.sleep(0)
+                    self._purges.delete(scope, prefix)
         finally:
             self._purging = False
 
@@ -620,8 +702,12 @@ class Provider(TablesMixin, ReadsMixin, TransactionsMixin, StatementsMixin, Stre
             for name, record in list(self._tables.scan(scope)):
                 if record.get("ttl"):
                     self._expire(scope, region, name, record["ttl"], now)
+                if record.get("pitr"):
+                    days = record.get("pitr_days") or 35
+                    self._trim_history(scope, record["storage"] + "|", now - days * 86400)
         for scope in self.streams.meta.scopes():
             self.streams.trim(scope, now)
+        self._expire_backups(now)
         # Transaction tokens are remembered for ten minutes (AWS's idempotency window).
         for scope in self._tokens.scopes():
             stale = [token for token, seen in self._tokens.scan(scope, limit=1000) if seen["at"] < now - 600]

@@ -55,6 +55,10 @@ def _subject(condition: tuple, b: E.Bindings) -> tuple[str, list]:
         if condition[1] == "<>":
             raise _key_error("Invalid operator used in KeyConditionExpression: <>")
         left, right = condition[2], condition[3]
+        if left[0] == "path" and right[0] == "path":
+            raise validation(
+                "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"
+            )
         if left[0] != "path" and right[0] == "path":
             left, right = right, left
         path, values = left, [right]
@@ -86,8 +90,8 @@ class ReadsMixin:
     def _key_range(  # type: ignore[misc]
         self: Provider, schema: Schema, index: Index | None, tree: tuple, b: E.Bindings
     ) -> tuple[str, str | None, str | None]:
-        hash_name = index.hash if index else schema.hash
-        range_name = index.range if index else schema.range
+        hash_names = index.hash_names if index else (schema.hash,)
+        range_names = index.range_names if index else ((schema.range,) if schema.range else ())
         conditions = _conditions(tree, [])
         by_name: dict[str, tuple] = {}
         for condition in conditions:
@@ -95,17 +99,38 @@ class ReadsMixin:
             if name in by_name:
                 raise validation("KeyConditionExpressions must only contain one condition per key")
             by_name[name] = (condition, [E.operand(v, {}, b) for v in values])
-        if hash_name not in by_name:
-            raise validation(f"Query condition missed key schema element: {hash_name}")
-        extra = [n for n in by_name if n not in (hash_name, range_name)]
-        if extra or len(by_name) > 2:
-            raise validation(f"Query condition missed key schema element: {range_name or hash_name}")
-        condition, values = by_name[hash_name]
-        if condition[0] != "cmp" or condition[1] != "=":
-            raise validation("Query key condition not supported")
+        for hash_name in hash_names:
+            if hash_name not in by_name:
+                raise validation(f"Query condition missed key schema element: {hash_name}")
+        extra = [n for n in by_name if n not in hash_names and n not in range_names]
+        if extra or len(by_name) > len(hash_names) + len(range_names):
+            raise validation(
+                f"Query condition missed key schema element: {range_names[0] if range_names else hash_names[0]}"
+            )
+        # Sort key attributes are given left to right; all but the last given by equality.
+        given = [name for name in range_names if name in by_name]
+        for position, name in enumerate(given):
+            if range_names[position] != name:
+                raise validation(f"Query condition missed key schema element: {range_names[position]}")
+        for name in given[:-1]:
+            condition = by_name[name][0]
+            if condition[0] != "cmp" or condition[1] != "=":
+                raise validation(
+                    f"Query key condition not supported: only the last sort key attribute given ({given[-1]}) may"
+                    f" use a range operator; {name} must use ="
+                )
+        for hash_name in hash_names:
+            condition = by_name[hash_name][0]
+            if condition[0] != "cmp" or condition[1] != "=":
+                raise validation("Query key condition not supported")
         for name, (condition, found) in by_name.items():
             for value in found:
                 kind = next(iter(value))
+                if kind in ("S", "B") and not value[kind] and kind == schema.types[name]:
+                    raise validation(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute"
+                        f" cannot contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}"
+                    )
                 if kind != schema.types[name]:
                     if condition[0] == "fn":
                         raise _key_error(
@@ -114,9 +139,13 @@ class ReadsMixin:
                         )
                     raise invalid("Condition parameter type does not match schema type")
         target = index or schema
-        base = target.storage + target.partition(encode_key_value(values[0]))
-        if range_name not in by_name:
+        encoded_hash = "".join(encode_key_value(by_name[name][1][0]) for name in hash_names)
+        base = target.storage + target.partition(encoded_hash)
+        for name in given[:-1]:
+            base += encode_key_value(by_name[name][1][0])
+        if not given:
             return base, None, None
+        range_name = given[-1]
         condition, values = by_name[range_name]
         kind = condition[0]
         if kind == "fn":

@@ -4,24 +4,34 @@ what each secondary index projects."""
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from dataclasses import dataclass, field
 
 from overcast.errors import ServiceError
 from overcast.services.dynamodb.values import encode_key_value, invalid, normalize_number, validation
+from overcast.store import scope as store_scope
 
 SEPARATOR = "|"
 #: Every table keys its items (and index entries) by a hash bucket of the partition key first,
-#: as DynamoDB spreads partitions: a parallel Scan segment is then one contiguous range of
-#: buckets. Its record says so with this `key_layout`; tables from before it are rekeyed when
-#: DynamoDB loads (layouts.py).
-HASHED_LAYOUT = 2
+#: as DynamoDB spreads partitions: a Scan returns partitions in that order, and a parallel Scan
+#: segment is one contiguous range of buckets. Its record says so with this `key_layout`; tables
+#: from before it (no buckets; or layout 2's CRC-32 buckets, which ordered partitions unlike
+#: AWS) are rekeyed when DynamoDB loads (layouts.py).
+HASHED_LAYOUT = 3
 BUCKETS = 1 << 32
 
 
 def bucket(encoded_hash: str) -> str:
-    """The 8 hex digits that order a partition key's items (and place them in a scan segment)."""
-    return "%08x" % zlib.crc32(encoded_hash.encode("utf-8", "surrogatepass"))
+    """The 8 hex digits that order a partition key's items (and place them in a scan segment):
+    the head of the MD5 digest of the key's value, the order AWS's scans show partitions in."""
+    kind = encoded_hash[:1]
+    if kind == "s":
+        raw = encoded_hash[1:-2].replace("\x00\xff", "\x00").encode("utf-8", "surrogatepass")
+    elif kind == "b":
+        raw = encoded_hash[1:-2].replace("\x00\xff", "\x00").encode("latin-1")
+    else:  # a number: its order-preserving encoding, the same for every spelling of the number
+        raw = encoded_hash.encode("latin-1", "surrogatepass")
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()[:8]
 
 
 def segment_bounds(storage: str, segment: int, total: int) -> tuple[str, str | None]:
@@ -42,35 +52,49 @@ class Index:
     local: bool
     status: str = "ACTIVE"
     arn: str = ""
+    #: A global index's key may have up to four partition and four sort key attributes (AWS,
+    #: November 2025); `hash` and `range` are the first of each.
+    hash_names: tuple[str, ...] = ()
+    range_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.hash_names:
+            self.hash_names = (self.hash,)
+        if not self.range_names and self.range is not None:
+            self.range_names = (self.range,)
 
     def partition(self, encoded_hash: str) -> str:
         return bucket(encoded_hash) + encoded_hash
 
     def entry_key(self, item: dict, table: Schema) -> str | None:
-        """The store key of an item's entry in this index, or None when the item lacks the
-        index's key attributes (indexes are sparse)."""
-        hash_value = item.get(self.hash)
-        if hash_value is None:
-            return None
-        key = self.storage + self.partition(encode_key_value(hash_value))
-        if self.range is not None:
-            range_value = item.get(self.range)
-            if range_value is None:
+        """The store key of an item's entry in this index, or None when the item lacks any of
+        the index's key attributes (indexes are sparse). Composite keys are their attributes'
+        encodings one after the other, which orders them attribute by attribute."""
+        encoded = ""
+        for name in self.hash_names:
+            value = item.get(name)
+            if value is None:
                 return None
-            key += encode_key_value(range_value)
+            encoded += encode_key_value(value)
+        key = self.storage + self.partition(encoded)
+        for name in self.range_names:
+            value = item.get(name)
+            if value is None:
+                return None
+            key += encode_key_value(value)
         return key + table.encoded_key(item)
 
     def project(self, item: dict, table: Schema) -> dict:
         if self.projection == "ALL":
             return item
-        keep = table.key_names | {self.hash} | ({self.range} if self.range else set())
+        keep = table.key_names | set(self.key_names)
         if self.projection == "INCLUDE":
             keep = keep | self.include
         return {k: v for k, v in item.items() if k in keep}
 
     @property
     def key_names(self) -> tuple[str, ...]:
-        return (self.hash, self.range) if self.range else (self.hash,)
+        return self.hash_names + self.range_names
 
 
 @dataclass
@@ -85,6 +109,12 @@ class Schema:
     stream_arn: str | None = None
     stream_view: str | None = None
     has_lsi: bool = False
+    #: Point-in-time recovery is on: every change records the row it replaces (backups.py).
+    history: bool = False
+    #: The scopes of the table's replicas in other regions (a global table's other members).
+    replicas: tuple[str, ...] = ()
+    #: No index, stream, history or replica to maintain: a write is the item's row alone.
+    plain: bool = True
     key_tuple: tuple[str, ...] = ()
     key_names: frozenset[str] = frozenset()
 
@@ -174,6 +204,7 @@ class Schema:
                         " not supported. The AttributeValue for a key attribute cannot contain an empty"
                         f" {'string' if kind == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
                     )
+                _check_key_size(name in index.hash_names, kind, value[kind])
         return self.item_key(item)
 
 
@@ -218,11 +249,15 @@ def build(record: dict) -> Schema:
         for spec in specs:
             ks = spec["KeySchema"]
             projection = spec.get("Projection") or {}
+            hashes = tuple(k["AttributeName"] for k in ks if k["KeyType"] == "HASH")
+            ranges = tuple(k["AttributeName"] for k in ks if k["KeyType"] == "RANGE")
             schema.indexes[spec["IndexName"]] = Index(
                 name=spec["IndexName"],
                 storage=spec["storage"] + SEPARATOR,
-                hash=ks[0]["AttributeName"],
-                range=ks[1]["AttributeName"] if len(ks) > 1 else None,
+                hash=hashes[0],
+                range=ranges[0] if ranges else None,
+                hash_names=hashes,
+                range_names=ranges,
                 projection=projection.get("ProjectionType", "ALL"),
                 include=frozenset(projection.get("NonKeyAttributes") or ()),
                 local=local,
@@ -235,4 +270,12 @@ def build(record: dict) -> Schema:
     if stream and stream.get("enabled"):
         schema.stream_arn = stream["arn"]
         schema.stream_view = stream["view"]
+    schema.history = bool(record.get("pitr"))
+    group = record.get("replica_group")
+    if group:
+        _, _, _, region, account, _ = (record["TableArn"] + ":").split(":", 5)
+        schema.replicas = tuple(store_scope(account, other) for other in sorted(group) if other != region)
+    schema.plain = (
+        not schema.indexes and schema.stream_arn is None and not schema.history and not schema.replicas
+    )
     return schema

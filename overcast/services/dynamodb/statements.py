@@ -43,7 +43,7 @@ class StatementsMixin:
             raise validation("Number of parameters in request and statement don't match.")
         scope, schema = self._table(context, statement.table)
         if statement.index is not None and statement.index not in schema.indexes:
-            raise validation(f"The table does not have the specified index: {statement.index}")
+            raise validation("The table does not have the specified index")  # PartiQL names no index (AWS)
         b = E.Bindings({}, ())
         b.names = statement.names
         b.values = {k: partiql.bind(node, parameters) for k, node in statement.literals.items()}
@@ -114,13 +114,16 @@ class StatementsMixin:
         statement, schema, b = plan.statement, plan.schema, plan.b
         index = schema.indexes.get(statement.index) if statement.index else None
         equalities = partiql.key_equalities(statement.where, statement.names)
-        hash_name = index.hash if index else schema.hash
-        range_name = index.range if index else schema.range
+        hash_names = index.hash_names if index else (schema.hash,)
+        range_names = index.range_names if index else ((schema.range,) if schema.range else ())
         prefix = index.storage if index else schema.storage
-        if hash_name in equalities:
-            prefix += (index or schema).partition(encode_key_value(b.values[equalities[hash_name][1]]))
-            if range_name in equalities:
-                prefix += encode_key_value(b.values[equalities[range_name][1]])
+        if all(name in equalities for name in hash_names):
+            encoded = "".join(encode_key_value(b.values[equalities[name][1]]) for name in hash_names)
+            prefix += (index or schema).partition(encoded)
+            for name in range_names:  # the leading sort key attributes given by equality
+                if name not in equalities:
+                    break
+                prefix += encode_key_value(b.values[equalities[name][1]])
         start = None
         if token:
             try:
@@ -239,7 +242,7 @@ class StatementsMixin:
                         " as a previous, but non-identical request. Please check your client token.",
                         400,
                     )
-                return {}
+                return {"Responses": []}
         published: list[tuple[Schema, list]] = []
         self._deferred = published
         try:
@@ -248,7 +251,8 @@ class StatementsMixin:
             self._deferred = None
         for schema, records in published:
             self._publish(schema, records)
-        return {}
+        # A write transaction answers an empty list of responses (AWS).
+        return {"Responses": []}
 
     def _transact_statements(self: Provider, entries, plans, context, params, token) -> None:  # type: ignore[misc]
         with self.store.transaction():

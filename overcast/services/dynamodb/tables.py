@@ -1,5 +1,5 @@
-"""DynamoDB's control plane: tables, their indexes, streams settings, TTL, backups settings,
-tags and account limits. Mixed into the Provider (provider.py)."""
+"""DynamoDB's control plane: tables, their indexes, stream settings and warm throughput (TTL,
+continuous backups, tags and limits are in settings.py). Mixed into the Provider (provider.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import uuid
 from typing import TYPE_CHECKING
 
 from overcast.common.arns import build_arn, partition
-from overcast.common.pagination import paginate_list
 from overcast.common.tagging import (
     DEFAULT_MESSAGES,
     TagProblem,
     TagRules,
-    add_tags,
     refusals,
-    remove_tags,
     tag_map,
 )
 from overcast.common.times import iso_millis
@@ -47,6 +44,17 @@ TAG_RULES = TagRules(
 
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 MAX_TABLES_PAGE = 100
+#: UpdateTable parameters a global table (2019.11.21) applies to every replica alike.
+SHARED_BY_REPLICAS = (
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexUpdates",
+)
+#: UpdateTable parameters that may come with ReplicaUpdates without being a change of their own.
+REPLICA_ONLY = frozenset({"TableName", "ReplicaUpdates", "AttributeDefinitions"})
+#: An on-demand table's warm throughput before any traffic (AWS's documented initial values).
+ON_DEMAND_WARM_READS, ON_DEMAND_WARM_WRITES = 12000, 4000
 
 
 def table_not_found(name: str) -> ServiceError:
@@ -117,13 +125,19 @@ class TablesMixin:
             "ReadCapacityUnits": throughput.get("ReadCapacityUnits", 0),
             "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 0),
         }
-        out["BillingModeSummary"] = {"BillingMode": billing}
-        if billing == "PAY_PER_REQUEST":
-            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = record["billing_changed"]
+        # AWS shows the billing summary once a table is, or has been, on demand.
+        if billing == "PAY_PER_REQUEST" or record.get("billing_switched"):
+            out["BillingModeSummary"] = {
+                "BillingMode": billing,
+                "LastUpdateToPayPerRequestDateTime": record["billing_changed"],
+            }
         count = self._items.count(scope, record["storage"] + "|")
         out["ItemCount"] = count
         out["TableSizeBytes"] = self._size_estimate(scope, record["storage"] + "|", count)
-        out["TableClassSummary"] = {"TableClass": record.get("table_class", "STANDARD")}
+        # The class summary appears only when a class was asked for (at creation or since).
+        if record.get("table_class"):
+            out["TableClassSummary"] = {"TableClass": record["table_class"]}
+        out["WarmThroughput"] = {**self._warm_throughput(record, record, billing), "Status": "ACTIVE"}
         if record.get("LocalSecondaryIndexes"):
             out["LocalSecondaryIndexes"] = [
                 {
@@ -136,11 +150,15 @@ class TablesMixin:
         if record.get("GlobalSecondaryIndexes"):
             gsis = []
             for index in record["GlobalSecondaryIndexes"]:
-                entry = {k: v for k, v in index.items() if k not in ("storage", "throughput")}
+                entry = {k: v for k, v in index.items() if k not in ("storage", "throughput", "warm")}
                 entry["ProvisionedThroughput"] = {
                     "NumberOfDecreasesToday": 0,
                     "ReadCapacityUnits": (index.get("throughput") or {}).get("ReadCapacityUnits", 0),
                     "WriteCapacityUnits": (index.get("throughput") or {}).get("WriteCapacityUnits", 0),
+                }
+                entry["WarmThroughput"] = {
+                    **self._warm_throughput(index, record, billing),
+                    "Status": index.get("IndexStatus", "ACTIVE"),
                 }
                 entry["IndexSizeBytes"] = 0
                 entry["ItemCount"] = self._items.count(scope, index["storage"] + "|")
@@ -154,7 +172,28 @@ class TablesMixin:
             out["LatestStreamArn"] = stream["arn"]
         if record.get("sse"):
             out["SSEDescription"] = record["sse"]
+        if record.get("VectorIndexes"):
+            out["VectorIndexes"] = self._vector_descriptions(scope, record)
+        if record.get("restore"):
+            out["RestoreSummary"] = record["restore"]
+        if record.get("global_version") == "2019.11.21":
+            out["GlobalTableVersion"] = record["global_version"]
+            out["Replicas"] = self._replicas_of(record, scope.partition("/")[2])
         return out
+
+    def _warm_throughput(self: Provider, holder: dict, record: dict, billing: str) -> dict:  # type: ignore[misc]
+        """A table's or index's warm throughput: what was asked for, else what its capacity
+        (provisioned) or on-demand's initial 12,000 reads and 4,000 writes a second give."""
+        warm = holder.get("warm")
+        if warm:
+            return dict(warm)
+        throughput = holder.get("throughput") or {}
+        if billing == "PROVISIONED" and throughput:
+            return {
+                "ReadUnitsPerSecond": throughput["ReadCapacityUnits"],
+                "WriteUnitsPerSecond": throughput["WriteCapacityUnits"],
+            }
+        return {"ReadUnitsPerSecond": ON_DEMAND_WARM_READS, "WriteUnitsPerSecond": ON_DEMAND_WARM_WRITES}
 
     def _size_estimate(self: Provider, scope: str, prefix: str, count: int) -> int:  # type: ignore[misc]
         # AWS refreshes this figure about every six hours; a sample of up to 1,000 items scaled
@@ -179,10 +218,27 @@ class TablesMixin:
                 " satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
             )
 
-    def _check_key_schema(self: Provider, key_schema: list, defined: dict, label: str = "") -> None:  # type: ignore[misc]
+    def _check_key_schema(  # type: ignore[misc]
+        self: Provider, key_schema: list, defined: dict, label: str = "", composite: bool = False
+    ) -> None:
         if key_schema[0]["KeyType"] != "HASH":
             raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-        if len(key_schema) > 1:
+        if composite and len(key_schema) > 2:
+            # A global index's key: up to four HASH attributes, then up to four RANGE ones.
+            kinds = [k["KeyType"] for k in key_schema]
+            hashes = kinds.count("HASH")
+            if kinds != ["HASH"] * hashes + ["RANGE"] * (len(kinds) - hashes):
+                raise validation(
+                    "Invalid KeySchema: HASH key attributes must come before RANGE key attributes"
+                )
+            if hashes > 4 or len(kinds) - hashes > 4:
+                raise validation(
+                    "Invalid KeySchema: An index key can have at most 4 HASH and 4 RANGE key attributes"
+                )
+            names = [k["AttributeName"] for k in key_schema]
+            if len(set(names)) != len(names):
+                raise validation("Invalid KeySchema: Some key attributes are repeated")
+        elif len(key_schema) > 1:
             if key_schema[1]["KeyType"] != "RANGE":
                 raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
             if key_schema[0]["AttributeName"] == key_schema[1]["AttributeName"]:
@@ -239,7 +295,7 @@ class TablesMixin:
     ) -> dict:
         name = spec["IndexName"]
         self._check_name(name, "indexName")
-        self._check_key_schema(spec["KeySchema"], defined)
+        self._check_key_schema(spec["KeySchema"], defined, composite=not local)
         record = {
             "IndexName": name,
             "KeySchema": spec["KeySchema"],
@@ -252,7 +308,32 @@ class TablesMixin:
             throughput = self._check_throughput(billing, spec.get("ProvisionedThroughput"), name)
             if throughput:
                 record["throughput"] = throughput
+            if spec.get("WarmThroughput"):
+                record["warm"] = {
+                    **self._warm_throughput(record, {}, billing),
+                    **self._check_warm(spec["WarmThroughput"], billing, f"index {name}"),
+                }
         return record
+
+    def _check_warm(self: Provider, spec: dict, billing: str = "PROVISIONED", holder: str = "table") -> dict:  # type: ignore[misc]
+        warm = {k: spec[k] for k in ("ReadUnitsPerSecond", "WriteUnitsPerSecond") if spec.get(k) is not None}
+        if not warm:
+            raise validation(
+                "One or more parameter values were invalid: At least one of ReadUnitsPerSecond or"
+                " WriteUnitsPerSecond must be specified in WarmThroughput"
+            )
+        if billing == "PAY_PER_REQUEST":
+            # An on-demand table (or index) starts warm at 12,000 reads and 4,000 writes a second.
+            for member, floor in (
+                ("ReadUnitsPerSecond", ON_DEMAND_WARM_READS),
+                ("WriteUnitsPerSecond", ON_DEMAND_WARM_WRITES),
+            ):
+                if warm.get(member, floor) < floor:
+                    raise invalid(
+                        f"Requested {member} for WarmThroughput for {holder} is lower than initial throughput"
+                        " for OnDemand"
+                    )
+        return warm
 
     def _stream_settings(  # type: ignore[misc]
         self: Provider, context: RequestContext, table_arn: str, spec: dict | None
@@ -294,6 +375,9 @@ class TablesMixin:
         names: set[str] = set()
         lsis, gsis = [], []
         table_range = key_schema[1]["AttributeName"] if len(key_schema) > 1 else None
+        for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+            if params.get(kind) == []:
+                raise invalid(f"List of {kind} is empty")
         for spec in params.get("LocalSecondaryIndexes") or ():
             if table_range is None:
                 raise invalid(
@@ -318,6 +402,11 @@ class TablesMixin:
             names.add(spec["IndexName"])
             gsis.append(self._index_record(context, arn, spec, defined, billing, False))
             used.update(k["AttributeName"] for k in spec["KeySchema"])
+        vectors: list[dict] = []
+        for spec in params.get("VectorIndexes") or ():
+            vectors.append(self._vector_index_record(arn, spec, defined, names))
+            names.add(spec["IndexName"])
+            used.update(e["AttributeName"] for e in spec.get("SearchSchema") or ())
         if set(defined) - used:
             raise invalid(
                 "Some AttributeDefinitions are not used. AttributeDefinitions: "
@@ -339,17 +428,26 @@ class TablesMixin:
             "billing": billing,
             "billing_changed": now,
             "throughput": throughput,
-            "table_class": params.get("TableClass") or "STANDARD",
+            "table_class": params.get("TableClass"),
             "storage": table_id.replace("-", ""),
             "key_layout": HASHED_LAYOUT,
             "tags": tag_map(params.get("Tags"), TAG_RULES),
             "ttl": None,
             "pitr": False,
         }
+        if params.get("WarmThroughput"):
+            record["warm"] = {
+                **self._warm_throughput(record, record, billing),
+                **self._check_warm(params["WarmThroughput"], billing),
+            }
         if lsis:
             record["LocalSecondaryIndexes"] = lsis
         if gsis:
             record["GlobalSecondaryIndexes"] = gsis
+        if vectors:
+            record["VectorIndexes"] = vectors
+        if params.get("ResourcePolicy"):
+            record["policy"] = self._policy_entry(params["ResourcePolicy"], None)
         sse = params.get("SSESpecification")
         if sse and sse.get("Enabled"):
             record["sse"] = {
@@ -369,6 +467,12 @@ class TablesMixin:
         description["TableStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes", ()):
             index["IndexStatus"] = "CREATING"
+            index.pop("WarmThroughput", None)  # an index's warm throughput shows once it exists
+        # The create's answer carries warm throughput only when it was asked for: still warming.
+        if record.get("warm"):
+            description["WarmThroughput"]["Status"] = "UPDATING"
+        else:
+            description.pop("WarmThroughput")
         return {"TableDescription": description}
 
     def describe_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -395,6 +499,15 @@ class TablesMixin:
             )
         description = self._describe(scope, record)
         description["TableStatus"] = "DELETING"
+        description.pop("WarmThroughput")  # AWS's answer to a delete leaves it out
+        self._backup_deleted_table(scope, record)
+        with self.store.transaction():
+            self._drop_table(scope, record)
+            self._leave_group(scope, record)
+        return {"TableDescription": description}
+
+    def _drop_table(self: Provider, scope: str, record: dict) -> None:  # type: ignore[misc]
+        """Delete a table's record, close its stream and schedule the purge of its rows."""
         prefixes = [record["storage"]] + [
             index["storage"]
             for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
@@ -408,19 +521,15 @@ class TablesMixin:
             for prefix in prefixes:
                 self._purges.put(scope, prefix, {"since": time.time()})
         self._schedule_purge()
-        return {"TableDescription": description}
 
     def update_table(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
         if params.get("ReplicaUpdates"):
-            # Global tables (replicas in other regions) are not emulated: say so, never pretend.
-            raise ServiceError(
-                "NotImplemented",
-                "Global table replicas (ReplicaUpdates) are not yet emulated by Overcast.",
-                501,
-                sender_fault=False,
-            )
+            self._update_replicas(context, scope, record, params["ReplicaUpdates"])
+            record = self._require(scope, record["TableName"])
+            if not any(params.get(k) is not None for k in params if k not in REPLICA_ONLY):
+                return {"TableDescription": self._describe(scope, record)}
         record = dict(record)
         changed = False
         defined = {a["AttributeName"]: a["AttributeType"] for a in record["AttributeDefinitions"]}
@@ -437,6 +546,7 @@ class TablesMixin:
         if billing is not None and billing != record["billing"]:
             record["billing"] = billing
             record["billing_changed"] = time.time()
+            record["billing_switched"] = True
             if billing == "PAY_PER_REQUEST":
                 record["throughput"] = None
                 for index in record.get("GlobalSecondaryIndexes") or ():
@@ -450,6 +560,12 @@ class TablesMixin:
                 "One or more parameter values were invalid: ProvisionedThroughput must be specified"
                 " when BillingMode is PROVISIONED"
             )
+        if params.get("WarmThroughput") is not None:
+            record["warm"] = {
+                **self._warm_throughput(record, record, record["billing"]),
+                **self._check_warm(params["WarmThroughput"], record["billing"]),
+            }
+            changed = True
         if params.get("TableClass") is not None:
             record["table_class"] = params["TableClass"]
             changed = True
@@ -531,6 +647,9 @@ class TablesMixin:
                 record["GlobalSecondaryIndexes"] = gsis
             else:
                 record.pop("GlobalSecondaryIndexes", None)
+        if params.get("VectorIndexUpdates"):
+            record = self._update_vector_indexes(record, params["VectorIndexUpdates"])
+            changed = True
         stream_spec = params.get("StreamSpecification")
         old_stream = record.get("stream")
         new_stream = None
@@ -567,118 +686,19 @@ class TablesMixin:
             self._schedule_purge()
         if backfill is not None:
             self._start_backfill(scope, record["TableName"], backfill["IndexName"])
+        if record.get("global_version") == "2019.11.21" and not context.extra.get("replicating"):
+            self._update_other_replicas(context, record, params)
         return {"TableDescription": self._describe(scope, record)}
 
-    # -- TTL, backups settings, tags, limits ----------------------------------------------------
-
-    def update_time_to_live(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = make_scope(context.account, context.region)
-        record = dict(self._require(scope, params["TableName"]))
-        spec = params["TimeToLiveSpecification"]
-        current = record.get("ttl")
-        if spec["Enabled"]:
-            if current:
-                raise validation("TimeToLive is already enabled")
-            record["ttl"] = spec["AttributeName"]
-        else:
-            if not current:
-                raise validation("TimeToLive is already disabled")
-            if current != spec["AttributeName"]:
-                raise validation(
-                    f"TimeToLive is active on a different AttributeName: current AttributeName is {current}"
-                )
-            record["ttl"] = None
-        self._save(scope, record)
-        return {
-            "TimeToLiveSpecification": {"Enabled": spec["Enabled"], "AttributeName": spec["AttributeName"]}
-        }
-
-    def describe_time_to_live(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = make_scope(context.account, context.region)
-        record = self._require(scope, params["TableName"])
-        if record.get("ttl"):
-            return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": record["ttl"]}}
-        return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
-
-    def _continuous_backups(self: Provider, record: dict) -> dict:  # type: ignore[misc]
-        pitr: dict = {"PointInTimeRecoveryStatus": "ENABLED" if record.get("pitr") else "DISABLED"}
-        if record.get("pitr"):
-            now = time.time()
-            pitr["EarliestRestorableDateTime"] = max(record["pitr_since"], now - 35 * 86400)
-            pitr["LatestRestorableDateTime"] = (
-                now - 300 if now - 300 > record["pitr_since"] else record["pitr_since"]
-            )
-            pitr["RecoveryPeriodInDays"] = record.get("pitr_days", 35)
-        return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
-
-    def describe_continuous_backups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = make_scope(context.account, context.region)
-        record = self._record(scope, params["TableName"])
-        if record is None:
-            raise ServiceError("TableNotFoundException", f"Table not found: {params['TableName']}", 400)
-        return {"ContinuousBackupsDescription": self._continuous_backups(record)}
-
-    def update_continuous_backups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = make_scope(context.account, context.region)
-        record = self._record(scope, params["TableName"])
-        if record is None:
-            raise ServiceError("TableNotFoundException", f"Table not found: {params['TableName']}", 400)
-        record = dict(record)
-        spec = params["PointInTimeRecoverySpecification"]
-        enabled = spec["PointInTimeRecoveryEnabled"]
-        if enabled and not record.get("pitr"):
-            record["pitr_since"] = time.time()
-        record["pitr"] = enabled
-        if spec.get("RecoveryPeriodInDays") is not None:
-            days = spec["RecoveryPeriodInDays"]
-            record["pitr_days"] = days
-        self._save(scope, record)
-        return {"ContinuousBackupsDescription": self._continuous_backups(record)}
-
-    def _record_by_arn(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
-        prefix = f"arn:{partition(context.region)}:dynamodb:{context.region}:{context.account}:table/"
-        if not arn.startswith("arn:") or ":table/" not in arn:
-            raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-        scope = make_scope(context.account, context.region)
-        name = arn[len(prefix) :].split("/")[0] if arn.startswith(prefix) else None
-        record = self._record(scope, name) if name else None
-        if record is None:
-            raise ServiceError(
-                "ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400
-            )
-        return scope, record
-
-    def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, record = self._record_by_arn(context, params["ResourceArn"])
-        record = dict(record)
-        record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
-        self._save(scope, record)
-        return {}
-
-    def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, record = self._record_by_arn(context, params["ResourceArn"])
-        record = dict(record)
-        record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
-        self._save(scope, record)
-        return {}
-
-    def list_tags_of_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, record = self._record_by_arn(context, params["ResourceArn"])
-        return paginate_list(
-            self.store, "dynamodb", "ListTagsOfResource", params, sorted((record.get("tags") or {}).items()),
-            bad_token=lambda: validation("Invalid NextToken"), default_limit=10,
-            render=lambda tag: {"Key": tag[0], "Value": tag[1]}, bind=params["ResourceArn"],
-        )  # fmt: skip
-
-    def describe_limits(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {
-            "AccountMaxReadCapacityUnits": 80000,
-            "AccountMaxWriteCapacityUnits": 80000,
-            "TableMaxReadCapacityUnits": 40000,
-            "TableMaxWriteCapacityUnits": 40000,
-        }
-
-    def describe_endpoints(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        # Endpoint discovery must lead clients back here, not to AWS.
-        host = context.request.host or f"dynamodb.{context.region}.amazonaws.com"
-        return {"Endpoints": [{"Address": host, "CachePeriodInMinutes": 1440}]}
+    def _update_other_replicas(self: Provider, context: RequestContext, record: dict, params: dict) -> None:  # type: ignore[misc]
+        """The settings a global table keeps alike in every replica (its attributes, indexes,
+        billing and write capacity) follow a change made to one of them."""
+        shared = {k: params[k] for k in SHARED_BY_REPLICAS if params.get(k) is not None}
+        if not set(shared) - {"AttributeDefinitions"}:
+            return  # definitions alone change nothing
+        for region in sorted(record.get("replica_group") or ()):
+            if region == context.region:
+                continue
+            replica_context = RequestContext.internal("dynamodb", context.account, region)
+            replica_context.extra["replicating"] = True
+            self.update_table(replica_context, {"TableName": record["TableName"], **shared})

@@ -47,27 +47,18 @@ class TransactionsMixin:
                 raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
             action = actions[0]
             spec = entry[action]
-            scope, schema = self._table(context, spec["TableName"])
             expression_params = {
                 "Put": ("ConditionExpression",),
                 "Delete": ("ConditionExpression",),
                 "ConditionCheck": ("ConditionExpression",),
                 "Update": ("UpdateExpression", "ConditionExpression"),
             }[action]
+            # AWS checks an action's expressions (unused names included) before its table and key.
             b, _ = self._bindings(spec, expression_params, ())
-            if action == "Put":
-                item = check_item(spec["Item"])
-                key = schema.check_item_keys(item)
-                if item_size(item) > MAX_ITEM_SIZE:
-                    raise validation("Item size has exceeded the maximum allowed size")
-                payload = item
-            else:
-                key = schema.check_key(spec["Key"])
-                payload = None
+            clauses = None
             if action == "Update":
                 clauses = b.parse("update", spec["UpdateExpression"]).tree
                 E.check_update_values(clauses, b)
-                payload = clauses
             condition = None
             if spec.get("ConditionExpression") is not None:
                 condition = b.parse("condition", spec["ConditionExpression"]).tree
@@ -75,6 +66,16 @@ class TransactionsMixin:
             elif action == "ConditionCheck":
                 raise validation("The ConditionExpression parameter is required for ConditionCheck")
             b.check_unused()
+            scope, schema = self._table(context, spec["TableName"])
+            if action == "Put":
+                item = check_item(spec["Item"])
+                key = schema.check_item_keys(item)
+                if item_size(item) > MAX_ITEM_SIZE:
+                    raise validation("Item size has exceeded the maximum allowed size")
+                payload: Any = item
+            else:
+                key = schema.check_key(spec["Key"])
+                payload = clauses
             if (scope, key) in seen:
                 raise validation("Transaction request cannot include multiple operations on one item")
             seen.add((scope, key))

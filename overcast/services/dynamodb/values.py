@@ -118,8 +118,7 @@ def check_value(value: Any, key_hint: str = "") -> dict:
     if kind in SET_TYPES:
         if not inner:
             raise validation(
-                f"1 validation error detected: One or more parameter values were invalid: An"
-                f" {_SET_NAMES[kind]}  may not be empty"
+                f"One or more parameter values were invalid: An {_SET_NAMES[kind]}  may not be empty"
             )
         if kind == "NS":
             inner = [normalize_number(n) for n in inner]

@@ -104,7 +104,8 @@ class Provider(BaseProvider):
                     "The operation attempted to read past the oldest stream record in a shard.",
                     400,
                 )
-            if number > last:
+            # An empty shard starts at the number after the last one written: reading at it waits.
+            if number > last and not (kind == "AT_SEQUENCE_NUMBER" and number == last + 1):
                 raise _validation(
                     f"Invalid SequenceNumber for ShardIterator: {sequence} is beyond the end of the shard"
                 )
@@ -114,11 +115,15 @@ class Provider(BaseProvider):
         else:  # LATEST
             position = last
         token = {"a": meta["arn"], "s": meta["shard"], "p": position, "t": time.time()}
-        return {"ShardIterator": encode_token(self.store, "ShardIterator", token)}
+        return {"ShardIterator": self._iterator(token)}
+
+    def _iterator(self, token: dict) -> str:
+        # AWS's iterators read `<stream arn>|1|<opaque>`; clients match on that shape.
+        return f"{token['a']}|1|{encode_token(self.store, 'ShardIterator', token)}"
 
     def get_records(self, context: RequestContext, params: dict) -> dict:
         try:
-            token = decode_token(self.store, "ShardIterator", params["ShardIterator"])
+            token = decode_token(self.store, "ShardIterator", params["ShardIterator"].rpartition("|")[2])
             arn, position, issued = token["a"], int(token["p"]), float(token["t"])
         except (ValueError, KeyError, TypeError):
             raise _validation("Invalid ShardIterator") from None
@@ -140,5 +145,5 @@ class Provider(BaseProvider):
         closed = meta["status"] == "DISABLED" and position >= meta.get("last", 0)
         if not closed:
             token = {"a": arn, "s": meta["shard"], "p": position, "t": time.time()}
-            out["NextShardIterator"] = encode_token(self.store, "ShardIterator", token)
+            out["NextShardIterator"] = self._iterator(token)
         return out

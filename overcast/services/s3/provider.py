@@ -26,7 +26,7 @@ from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
-from overcast.services.s3.objects import ObjectStore
+from overcast.services.s3.objects import ObjectStore, listed
 from overcast.services.s3.post import PostObjectOperations
 from overcast.services.s3.website import WEBSITE_HOST
 from overcast.signing import is_presigned, verify_request
@@ -166,6 +166,43 @@ class Provider(
         if record is None:
             raise no_such_bucket(name)
         return record
+
+    # -- objects other services write and read (DynamoDB's exports and imports) -------------------
+    # They go through S3's own handlers as the account's root: S3's errors (NoSuchBucket, ...)
+    # reach the caller as ServiceErrors, and writes have S3's events, versioning and defaults.
+
+    async def write_object(
+        self, account: str, region: str, bucket: str, key: str, body: bytes, content_type: str
+    ) -> None:
+        context = RequestContext.internal("s3", account, region)
+        params = {
+            "Bucket": bucket,
+            "Key": key,
+            "Body": body,
+            "ContentLength": len(body),
+            "ContentType": content_type,
+        }
+        await self.put_object(context, params)
+
+    def object_keys(self, account: str, region: str, bucket: str, prefix: str = "") -> list[str]:
+        """The keys of the bucket's current objects under `prefix`, in key order."""
+        record = self.bucket(RequestContext.internal("s3", account, region), bucket)
+        return [
+            key
+            for key, row in self.data.scan_current(record, prefix, None)
+            if listed(key, row)[0] is not None
+        ]
+
+    def read_object(self, account: str, region: str, bucket: str, key: str) -> bytes:
+        body = self.get_object(
+            RequestContext.internal("s3", account, region), {"Bucket": bucket, "Key": key}
+        )["Body"]
+        if hasattr(body, "read"):
+            try:
+                return body.read()
+            finally:
+                getattr(body, "close", lambda: None)()
+        return bytes(body)
 
     # -- buckets -------------------------------------------------------------------------------
 

@@ -119,3 +119,15 @@ def test_batch_and_transaction(ddb):
         TransactStatements=[{"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 't' AND sk = '1'"}]
     )["Responses"]
     assert got == [{"Item": {"pk": {"S": "t"}, "sk": {"S": "1"}}}]
+
+
+def test_write_transaction_answers_an_empty_response_list(ddb):
+    name = make_table(ddb, range_key=None)
+    out = ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"INSERT INTO \"{name}\" VALUE {{'pk': 'a'}}"},
+            {"Statement": f"INSERT INTO \"{name}\" VALUE {{'pk': 'b'}}"},
+        ]
+    )
+    assert out["Responses"] == []
+    assert ddb.scan(TableName=name)["Count"] == 2

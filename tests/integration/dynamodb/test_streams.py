@@ -154,3 +154,20 @@ def test_ttl_deletes_with_service_identity_and_state_survives_kill(tmp_path):
         assert int(later["dynamodb"]["SequenceNumber"]) > max(sequences)
     finally:
         server.stop()
+
+
+def test_iterator_shape_and_reading_an_empty_shard_at_its_start(ddb, streams):
+    name = make_table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    start = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    # AWS's iterators read `<stream arn>|1|<opaque>`.
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=start
+    )["ShardIterator"]
+    assert iterator.startswith(f"{arn}|1|")
+    page = streams.get_records(ShardIterator=iterator)
+    assert page["Records"] == [] and page["NextShardIterator"].startswith(f"{arn}|1|")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "first"}, "sk": {"S": "x"}})
+    records = streams.get_records(ShardIterator=page["NextShardIterator"])["Records"]
+    assert [r["dynamodb"]["SequenceNumber"] for r in records] == [start]

@@ -32,14 +32,18 @@ def test_create_describe_wait_delete(ddb):
     assert table["TableStatus"] == "ACTIVE"
     assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
     assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
-    assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    # AWS omits the billing and class summaries of a provisioned table of the default class,
+    # and reports its capacity as its warm throughput.
+    assert "BillingModeSummary" not in table
     assert table["ItemCount"] == 0
-    assert table["TableClassSummary"] == {"TableClass": "STANDARD"}
+    assert "TableClassSummary" not in table
+    assert table["WarmThroughput"] == {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 7, "Status": "ACTIVE"}
+    assert "WarmThroughput" not in created
     assert ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"] == [
         {"Key": "env", "Value": "test"}
     ]
     deleted = ddb.delete_table(TableName=name)["TableDescription"]
-    assert deleted["TableStatus"] == "DELETING"
+    assert deleted["TableStatus"] == "DELETING" and "WarmThroughput" not in deleted
     ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     code, message = error_of(ddb.describe_table, TableName=name)
     assert (code, message) == (
@@ -161,6 +165,12 @@ def test_indexes_and_projections(ddb):
         "NonKeyAttributes": ["keep"],
     }
     assert table["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    # An on-demand index warms to AWS's initial 12,000 reads and 4,000 writes a second.
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000,
+        "WriteUnitsPerSecond": 4000,
+        "Status": "ACTIVE",
+    }
     assert table["LocalSecondaryIndexes"][0]["IndexArn"].endswith(f"table/{name}/index/byL")
     ddb.put_item(
         TableName=name,

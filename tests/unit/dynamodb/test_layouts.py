@@ -5,6 +5,7 @@ binary items still are) are served."""
 from __future__ import annotations
 
 import json
+import zlib
 
 import pytest
 
@@ -173,3 +174,37 @@ def test_rows_holding_the_item_itself_are_served(provider):
     assert provider.get_item(INTERNAL, {"TableName": "dict-rows", "Key": {"pk": {"S": "b"}}})["Item"][
         "blob"
     ] == {"B": b"\x01"}
+
+
+def test_a_crc_bucketed_table_is_rekeyed_into_aws_partition_order(tmp_path):
+    """Layout 2 keyed partitions by a CRC-32 bucket; layout 3 by MD5, the order AWS scans in."""
+    runtime = Runtime(Config(data_dir=tmp_path))
+    try:
+        provider = runtime.provider("dynamodb")
+        create(provider, "crc-layout")
+        for pk in ("A", "B", "msg1", "msg2"):
+            provider.put_item(INTERNAL, {"TableName": "crc-layout", "Item": {"pk": {"S": pk}}})
+    finally:
+        runtime.close()
+    with Store.open(tmp_path) as store:
+        tables, items = store.table("dynamodb", "tables"), store.table("dynamodb", "items")
+        record = tables.get(SCOPE, "crc-layout")
+        prefix = record["storage"] + "|"
+        rows = list(items.scan(SCOPE, prefix=prefix))
+        for key, _ in rows:
+            items.delete(SCOPE, key)
+        for _, row in rows:
+            encoded = encode_key_value(json.loads(row[1])["pk"])
+            crc = "%08x" % zlib.crc32(encoded.encode("utf-8", "surrogatepass"))
+            items.put(SCOPE, prefix + crc + encoded, row)
+        tables.put(SCOPE, "crc-layout", {**record, "key_layout": 2})
+        store._backend.set_layout("dynamodb/tables", 2, None)
+    runtime = Runtime(Config(data_dir=tmp_path))
+    try:
+        provider = runtime.provider("dynamodb")
+        assert provider._tables.get(SCOPE, "crc-layout")["key_layout"] == HASHED_LAYOUT
+        scanned = [i["pk"]["S"] for i in provider.scan(INTERNAL, {"TableName": "crc-layout"})["Items"]]
+        assert scanned == ["msg1", "msg2", "A", "B"]  # by the MD5 of each key, as AWS scans
+        assert provider.get_item(INTERNAL, {"TableName": "crc-layout", "Key": {"pk": {"S": "B"}}})["Item"]
+    finally:
+        runtime.close()

@@ -1,0 +1,177 @@
+"""CloudWatch Contributor Insights settings of tables and indexes, and Kinesis Data Streams
+destinations of tables. Mixed into the Provider.
+
+Contributor Insights is a setting with AWS's state machine (ENABLING → ENABLED, DISABLING →
+DISABLED) and its rule names; the rules' figures live in CloudWatch, which Overcast does not run.
+A Kinesis streaming destination needs a Kinesis stream: Overcast emulates no Kinesis, so no
+stream ARN resolves, and enabling one answers the error for a stream that does not exist.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from overcast.common.pagination import decode_token, encode_token
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.dynamodb.values import validation
+from overcast.store import scope as make_scope
+
+if TYPE_CHECKING:
+    from overcast.services.dynamodb.provider import Provider
+
+#: The rules CloudWatch keeps per mode: partition and sort keys, by accesses (C) or throttles (T).
+RULE_KINDS = {"ACCESSED_AND_THROTTLED_KEYS": ("PKC", "PKT", "SKC", "SKT"), "THROTTLED_KEYS": ("PKT", "SKT")}
+#: A status being entered settles on the next read (AWS takes seconds).
+SETTLES = {"ENABLING": "ENABLED", "DISABLING": "DISABLED"}
+
+
+def _rules(record: dict, index: str | None, mode: str, created: float) -> list[str]:
+    has_range = len(record["KeySchema"]) > 1
+    if index is not None:
+        spec = next(
+            i
+            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+            for i in record.get(kind) or ()
+            if i["IndexName"] == index
+        )
+        has_range = len(spec["KeySchema"]) > 1
+    target = record["TableName"] if index is None else f"{record['TableName']}-{index}"
+    return [
+        f"DynamoDBContributorInsights-{kind}-{target}-{int(created * 1000)}"
+        for kind in RULE_KINDS[mode]
+        if has_range or kind.startswith("PK")
+    ]
+
+
+class InsightsMixin:
+    # -- contributor insights -------------------------------------------------------------------
+
+    def _insights_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, dict, str]:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        index = params.get("IndexName")
+        if index is not None and not any(
+            i["IndexName"] == index
+            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+            for i in record.get(kind) or ()
+        ):
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Requested resource not found: Index: {index} not found for table: {record['TableName']}",
+                400,
+            )
+        return scope, record, index or ""
+
+    def _insights(self: Provider, record: dict, index: str) -> dict | None:  # type: ignore[misc]
+        entry = (record.get("insights") or {}).get(index)
+        if entry is not None and entry["status"] in SETTLES:
+            entry = {**entry, "status": SETTLES[entry["status"]]}
+        return entry
+
+    def describe_contributor_insights(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _scope, record, index = self._insights_target(context, params)
+        out: dict = {"TableName": record["TableName"]}
+        if index:
+            out["IndexName"] = index
+        entry = self._insights(record, index)
+        if entry is None:
+            out["ContributorInsightsStatus"] = "DISABLED"
+            return out
+        out["ContributorInsightsStatus"] = entry["status"]
+        out["LastUpdateDateTime"] = entry["updated"]
+        if entry["status"] == "ENABLED":
+            out["ContributorInsightsRuleList"] = _rules(
+                record, index or None, entry["mode"], entry["updated"]
+            )
+            out["ContributorInsightsMode"] = entry["mode"]
+        return out
+
+    def update_contributor_insights(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope, record, index = self._insights_target(context, params)
+        action = params["ContributorInsightsAction"]
+        current = self._insights(record, index)
+        mode = (
+            params.get("ContributorInsightsMode")
+            or (current or {}).get("mode")
+            or "ACCESSED_AND_THROTTLED_KEYS"
+        )
+        status = "ENABLING" if action == "ENABLE" else "DISABLING"
+        insights = dict(record.get("insights") or {})
+        insights[index] = {"status": status, "mode": mode, "updated": time.time()}
+        self._save(scope, {**record, "insights": insights})
+        out: dict = {"TableName": record["TableName"], "ContributorInsightsStatus": status}
+        if index:
+            out["IndexName"] = index
+        if action == "ENABLE":
+            out["ContributorInsightsMode"] = mode
+        return out
+
+    def list_contributor_insights(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        if params.get("TableName"):
+            records = [self._require(scope, params["TableName"])]
+        else:
+            records = [record for _name, record in self._tables.scan(scope)]
+        summaries = []
+        for record in records:
+            for index in sorted(record.get("insights") or {}):
+                entry = self._insights(record, index)
+                if entry is None:
+                    continue
+                summary = {"TableName": record["TableName"], "ContributorInsightsStatus": entry["status"]}
+                if index:
+                    summary["IndexName"] = index
+                if entry["status"] == "ENABLED":
+                    summary["ContributorInsightsMode"] = entry["mode"]
+                summaries.append(summary)
+        # botocore has no paginator for this operation: the token holds an offset, tamper-checked.
+        start = 0
+        if params.get("NextToken"):
+            try:
+                start = int(decode_token(self.store, "ListContributorInsights", params["NextToken"]))
+            except (ValueError, TypeError):
+                raise validation("Invalid NextToken") from None
+        end = start + (params.get("MaxResults") or 100)
+        out: dict = {"ContributorInsightsSummaries": summaries[start:end]}
+        if end < len(summaries):
+            out["NextToken"] = encode_token(self.store, "ListContributorInsights", end)
+        return out
+
+    # -- Kinesis Data Streams destinations --------------------------------------------------------
+    # Overcast emulates no Kinesis Data Streams, so no stream ARN resolves: a table can have no
+    # destination, and enabling one is refused as AWS refuses a stream that does not exist.
+
+    def _no_destination(self: Provider, record: dict, arn: str) -> ServiceError:  # type: ignore[misc]
+        return validation(
+            "Table is not in a valid state to enable Kinesis Streaming Destination: No streaming destination with"
+            f" streamArn: {arn} found for table with tableName: {record['TableName']}"
+        )
+
+    def enable_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        self._require(scope, params["TableName"])
+        # AWS answers a stream it cannot use (one that does not exist included) so.
+        raise validation("User does not have a permission to use kinesis stream")
+
+    def describe_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        return {"TableName": record["TableName"], "KinesisDataStreamDestinations": []}
+
+    def disable_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        raise self._no_destination(record, params["StreamArn"])
+
+    def update_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = make_scope(context.account, context.region)
+        record = self._require(scope, params["TableName"])
+        configuration = params.get("UpdateKinesisStreamingConfiguration") or {}
+        if not any(value is not None for value in configuration.values()):
+            raise validation(
+                "Streaming destination cannot be updated with given parameters: UpdateKinesisStreamingConfiguration"
+                " cannot be null or contain only null values"
+            )
+        raise self._no_destination(record, params["StreamArn"])
