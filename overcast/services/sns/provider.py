@@ -11,6 +11,7 @@ Internal routes, under /_overcast/sns/:
   GET    messages[?topic_arn=&phone_number=]   recorded email/SMS/application deliveries
   DELETE messages[?topic_arn=&phone_number=]   forget them
   GET    SimpleNotificationService-<id>.pem    the certificate messages are signed with
+  POST   sms/opt-outs {"phoneNumber", "accountId"?, "region"?}   the recipient answers STOP (sms.py)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
-from overcast.context import RequestContext
+from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
 from overcast.services.base import BaseProvider
@@ -40,6 +41,7 @@ from overcast.services.sns.models import (
 from overcast.services.sns.platform import PlatformOperations
 from overcast.services.sns.publish import DEAD_LETTER, PublishOperations
 from overcast.services.sns.signing import Signer
+from overcast.services.sns.sms import SmsOperations
 from overcast.services.sns.subscriptions import SubscriptionOperations
 from overcast.store import scope
 
@@ -136,7 +138,7 @@ def check_topic_attribute(name: str, value: str, fifo: bool, prefix: str) -> str
     return value
 
 
-class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, BaseProvider):
+class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, SmsOperations, BaseProvider):
     service = "sns"
 
     def start(self) -> None:
@@ -148,6 +150,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         self.retry_scale = delivery.delay_scale()
         self.init_publishing()
         self.init_platform()
+        self.init_sms()
         self._load()
         self.runtime.bus.register_failure_handler(DEAD_LETTER, self.dead_letter)
 
@@ -396,9 +399,28 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                     removed += self.t_messages.delete(sc, key)
                 return _json_response(200, {"deleted": removed})
             return None
+        if subpath.rstrip("/") == "sms/opt-outs" and request.method == "POST":
+            return self._opt_out_request(request)
         if subpath == self.signer.file_name and request.method in ("GET", "HEAD"):
             return Response(200, {"Content-Type": "application/x-pem-file"}, self.signer.certificate_pem)
         return None
+
+    def _opt_out_request(self, request: Request) -> Response:
+        try:
+            payload = json.loads(request.body if isinstance(request.body, bytes) and request.body else b"{}")
+            number = payload["phoneNumber"]
+            account = payload.get("accountId") or DEFAULT_ACCOUNT
+            region = payload.get("region") or DEFAULT_REGION
+            if not isinstance(number, str) or not isinstance(account, str) or not isinstance(region, str):
+                raise TypeError
+            self.opt_out(account, region, number)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _json_response(
+                400, {"error": 'expected JSON {"phoneNumber": "+E.164", "accountId"?, "region"?}'}
+            )
+        except ServiceError as error:
+            return _json_response(400, {"error": error.message})
+        return _json_response(200, {"phoneNumber": number, "accountId": account, "region": region})
 
     def _recorded(self, request: Request):
         query = request.query

@@ -36,6 +36,7 @@ from overcast.services.sns.models import (
     parse_arn,
 )
 from overcast.services.sns.signing import string_to_sign
+from overcast.services.sns.sms import OPTED_OUT_RESPONSE
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -335,7 +336,7 @@ class PublishOperations:
                 raise invalid(f"Invalid parameter: PhoneNumber Reason: {phone} is not valid to publish to")
             texts = check_message(params)
             message_id = fast_uuid()
-            self.record(context.account, context.region, {
+            self.record_sms(context.account, context.region, {
                 "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
                 "Message": params["Message"] if texts is None else texts.get("sms", texts["default"]),
                 "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
@@ -581,6 +582,8 @@ class PublishOperations:
                 record["Message"] = note.envelope(self.signer, text, subscription.arn)
             if protocol == "sms":
                 record["PhoneNumber"] = subscription.endpoint
+                self.record_sms(note.topic.account, note.topic.region, record)
+                return
             self.record(note.topic.account, note.topic.region, record)
 
     def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
@@ -691,6 +694,14 @@ class PublishOperations:
                 **fields, "SubscriptionArn": subscription.arn, "Protocol": subscription.protocol,
                 "Endpoint": subscription.endpoint,
             })  # fmt: skip
+
+    def record_sms(self: Provider, account: str, region: str, record: dict) -> None:  # type: ignore[misc]
+        """Record an SMS; one to a number on the opt-out list is recorded as AWS's delivery
+        status logs show it: not delivered."""
+        if self.is_opted_out(account, region, record["PhoneNumber"]):
+            record["DeliveryStatus"] = "FAILURE"
+            record["ProviderResponse"] = OPTED_OUT_RESPONSE
+        self.record(account, region, record)
 
     def record(self: Provider, account: str, region: str, record: dict) -> None:  # type: ignore[misc]
         record["Account"] = account
