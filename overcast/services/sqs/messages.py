@@ -691,11 +691,13 @@ def _system_attributes(msg: Msg, record: dict, names: set) -> dict:
 
 
 def _select_attributes(attributes: dict, wanted: Any) -> dict:
-    if "All" in wanted or ".*" in wanted:
+    """The attributes MessageAttributeNames asks for: by name, all ("All", "*", ".*"), or
+    every name that starts with a prefix ("Hel.*" → "Hello", "Help.Me")."""
+    if "All" in wanted or ".*" in wanted or "*" in wanted:
         return attributes
     chosen = {}
-    prefixes = [name[:-2] for name in wanted if name.endswith(".*")]
+    prefixes = tuple(name[:-2] for name in wanted if name.endswith(".*"))
     for name, value in attributes.items():
-        if name in wanted or any(name.startswith(prefix + ".") or name == prefix for prefix in prefixes):
+        if name in wanted or (prefixes and name.startswith(prefixes)):
             chosen[name] = value
     return chosen

@@ -9,7 +9,8 @@ from overcast.services.sqs import errors
 BODY = re.compile("^[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
-_ATTRIBUTE_NAME = re.compile("^[A-Za-z0-9_.\\-\u00c0-\u017f]{1,256}$")
+#: AWS's set: "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.)".
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 SYSTEM_NAMES = (
     "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",

@@ -120,6 +120,48 @@ def test_bad_message_attributes(any_sqs, queue, attributes, message):
     assert error_of(excinfo) == ("InvalidParameterValue", message, 400)
 
 
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        (["Hel.*"], {"Hello", "Help.Me"}),
+        (["Help.*"], {"Help.Me"}),
+        (["*"], {"Hello", "Help.Me", "General"}),
+        ([".*"], {"Hello", "Help.Me", "General"}),
+        (["Foo", "Help"], set()),
+        (["Foo", "Hello"], {"Hello"}),
+    ],
+)
+def test_receive_selects_message_attributes_by_name_and_prefix(any_sqs, queue, wanted, expected):
+    attributes = {
+        name: {"DataType": "String", "StringValue": name} for name in ("Help.Me", "Hello", "General")
+    }
+    any_sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=attributes)
+    [message] = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=wanted)["Messages"]
+    assert set(message.get("MessageAttributes", {})) == expected
+    if expected:
+        chosen = {name: attributes[name] for name in expected}
+        sent = any_sqs.send_message(QueueUrl=queue, MessageBody="y", MessageAttributes=chosen)
+        assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    else:
+        assert "MD5OfMessageAttributes" not in message
+
+
+@pytest.mark.parametrize("name", ["café", "naïve", "a b", "x/y", "\u00e9t\u00e9"])
+def test_message_attribute_names_are_limited_to_awss_characters(any_sqs, queue, name):
+    with pytest.raises(ClientError) as excinfo:
+        any_sqs.send_message(
+            QueueUrl=queue,
+            MessageBody="x",
+            MessageAttributes={name: {"DataType": "String", "StringValue": "v"}},
+        )
+    assert error_of(excinfo) == (
+        "InvalidParameterValue",
+        "Message (user) attributes name can only contain upper and lower score characters, digits, periods,"
+        " hyphens and underscores. ",
+        400,
+    )
+
+
 def test_message_size_limits(any_sqs):
     url = any_sqs.create_queue(QueueName=unique())["QueueUrl"]
     any_sqs.send_message(QueueUrl=url, MessageBody="a" * 1_048_576)
