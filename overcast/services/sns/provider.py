@@ -181,6 +181,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Sm
                     endpoint=record["endpoint"], owner=record["owner"], key=key,
                     attributes=record["attributes"], pending=record["pending"],
                     authenticated=record["authenticated"], token=record["token"],
+                    principal=record.get("principal", ""),
                 )  # fmt: skip
                 self.refresh(subscription)
                 self._index(subscribed_topic, subscription)
@@ -189,10 +190,12 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Sm
 
     def topic_for(self, context: RequestContext, arn: str | None, name: str = "TopicArn") -> Topic:
         parts = parse_arn(arn, name)
+        if parts[3] != context.region and not context.extra.get("internal"):
+            # A topic lives in its region: another region's endpoint does not know it, even
+            # when it exists (AWS answers as for a malformed ARN).
+            raise invalid(f"Invalid parameter: {name}")
         topic = self.topics.get(arn or "")
         if topic is None:
-            if parts[3] != context.region and not context.extra.get("internal"):
-                raise invalid(f"Invalid parameter: {name}")
             raise topic_not_found()
         return topic
 
@@ -250,10 +253,10 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Sm
     def delete_topic(self, context: RequestContext, params: dict) -> dict:
         arn = params["TopicArn"]
         parts = parse_arn(arn, "TopicArn")
+        if parts[3] != context.region:
+            raise invalid("Invalid parameter: TopicArn")
         topic = self.topics.get(arn)
         if topic is None:
-            if parts[3] != context.region:
-                raise invalid("Invalid parameter: TopicArn")
             return {}  # deleting a topic that is not there succeeds, as on AWS
         with self.store.transaction():
             sc = scope(topic.account, topic.region)

@@ -25,7 +25,6 @@ from overcast.services.sns.models import (
     invalid,
     not_found,
     parse_arn,
-    topic_not_found,
 )
 from overcast.store import scope
 
@@ -198,7 +197,7 @@ class SubscriptionOperations:
         subscription = Subscription(
             arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
             owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
-            pending=pending, authenticated=not pending,
+            pending=pending, authenticated=not pending, principal=context.principal_arn,
         )  # fmt: skip
         if subscription.pending:
             subscription.token = secrets.token_hex(64)
@@ -251,9 +250,7 @@ class SubscriptionOperations:
 
     def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic_arn = params["TopicArn"]
-        parse_arn(topic_arn, "TopicArn")
-        if topic_arn not in self.topics:
-            raise topic_not_found()
+        self.topic_for(context, topic_arn)
         subscription = self.tokens.get(params["Token"])
         if subscription is None or subscription.topic_arn != topic_arn:
             raise invalid("Invalid parameter: Token")
@@ -333,7 +330,8 @@ class SubscriptionOperations:
             "PendingConfirmation": "true" if subscription.pending else "false",
             "ConfirmationWasAuthenticated": "true" if subscription.authenticated else "false",
             "RawMessageDelivery": "false",
-            "SubscriptionPrincipal": f"arn:{parse_arn(topic.arn, 'TopicArn')[1]}:iam::{subscription.owner}:root",
+            "SubscriptionPrincipal": subscription.principal
+            or f"arn:{parse_arn(topic.arn, 'TopicArn')[1]}:iam::{subscription.owner}:root",
         }
         if subscription.protocol in ("http", "https"):
             attributes["EffectiveDeliveryPolicy"] = json.dumps(

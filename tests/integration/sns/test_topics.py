@@ -205,3 +205,30 @@ def test_topics_through_the_cli(aws):
     aws("sns", "delete-topic", "--topic-arn", arn)
     failed = aws("sns", "get-topic-attributes", "--topic-arn", arn, check=False)
     assert failed.returncode != 0 and "NotFound" in failed.stderr
+
+
+def test_a_topic_is_not_found_through_another_regions_endpoint(client, sns, topic):
+    import boto3
+
+    west = boto3.client("sns", endpoint_url=client("sns").meta.endpoint_url, region_name="eu-west-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    refused = ("InvalidParameter", "Invalid parameter: TopicArn")
+    calls = [
+        (west.get_topic_attributes, {"TopicArn": topic}),
+        (
+            west.set_topic_attributes,
+            {"TopicArn": topic, "AttributeName": "DisplayName", "AttributeValue": "x"},
+        ),
+        (west.publish, {"TopicArn": topic, "Message": "hello"}),
+        (
+            west.publish_batch,
+            {"TopicArn": topic, "PublishBatchRequestEntries": [{"Id": "1", "Message": "m"}]},
+        ),
+        (west.subscribe, {"TopicArn": topic, "Protocol": "email", "Endpoint": "a@example.com"}),
+        (west.list_subscriptions_by_topic, {"TopicArn": topic}),
+        (west.delete_topic, {"TopicArn": topic}),
+    ]
+    for call, params in calls:
+        assert error_of(call, **params)[:2] == refused, call
+    # The topic is untouched in its own region.
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("DisplayName") == ""
