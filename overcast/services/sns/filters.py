@@ -368,8 +368,12 @@ def _attribute_values(attribute: dict | None) -> tuple:
             items = json.loads(value)
         except ValueError:
             return _ABSENT
-        if not isinstance(items, list):
+        if isinstance(items, dict):
             return _ABSENT
+        if not isinstance(items, list):
+            # A String.Array whose value is one JSON scalar ("100") is matched as that one
+            # value, as AWS matches it: a numeric filter value accepts it.
+            items = [items]
         return tuple(_fixed(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
     return (value,)
 
