@@ -244,13 +244,14 @@ class Notification:
         head += ['  "TopicArn" : ', _dumps(self.topic.arn), ",\n"]
         if self.subject is not None:
             head += ['  "Subject" : ', _dumps(self.subject), ",\n"]
-        head += [
-            '  "Message" : ', _dumps(text), ',\n  "Timestamp" : "', self.timestamp,
-            '",\n  "SignatureVersion" : "', self.topic.signature_version,
-            '",\n  "Signature" : "', self.signature(signer, text),
-            '",\n  "SigningCertURL" : ', _dumps(f"{self.base_url}/_overcast/sns/{signer.file_name}"),
-            ',\n  "UnsubscribeURL" : ',
-        ]  # fmt: skip
+        head += ['  "Message" : ', _dumps(text), ',\n  "Timestamp" : "', self.timestamp, '",\n']
+        if not self.topic.fifo:  # AWS signs the notifications of standard topics only
+            head += [
+                '  "SignatureVersion" : "', self.topic.signature_version,
+                '",\n  "Signature" : "', self.signature(signer, text),
+                '",\n  "SigningCertURL" : ', _dumps(f"{self.base_url}/_overcast/sns/{signer.file_name}"), ",\n",
+            ]  # fmt: skip
+        head.append('  "UnsubscribeURL" : ')
         tail = "\n}"
         if self.attributes:
             tail = (
@@ -298,11 +299,11 @@ class Notification:
 
 
 def unsubscribe_url(base_url: str, subscription_arn: str) -> str:
-    return f"{base_url}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn={subscription_arn}"
+    return f"{base_url}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}"
 
 
 def subscribe_url(base_url: str, topic_arn: str, token: str) -> str:
-    return f"{base_url}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn={topic_arn}&Token={token}"
+    return f"{base_url}/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={token}"
 
 
 class PublishOperations:

@@ -64,7 +64,9 @@ def test_envelope_to_sqs_is_signed(sns, make_queue, version):
     }
     assert "MessageAttributes" not in received  # not raw: the attributes travel in the envelope
     verify(envelope)
-    # The UnsubscribeURL works when visited.
+    # The UnsubscribeURL is AWS's (no Version parameter) and works when visited.
+    assert "Version=" not in envelope["UnsubscribeURL"]
+    assert envelope["UnsubscribeURL"].endswith(f"/?Action=Unsubscribe&SubscriptionArn={subscription}")
     with urllib.request.urlopen(envelope["UnsubscribeURL"], timeout=5) as response:
         assert response.status == 200
     assert error_of(sns.get_subscription_attributes, SubscriptionArn=subscription)[0] == "NotFound"
@@ -339,3 +341,16 @@ def test_https_endpoint_with_a_self_signed_certificate(sns, topic, https_endpoin
     sns.publish(TopicArn=topic, Message="over tls")
     path, _headers, body = https_endpoint.next()
     assert path == "/secure" and json.loads(body)["Message"] == "over tls"
+
+
+def test_fifo_topic_envelope_is_unsigned(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    q = make_queue(fifo=True)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
+    output = sns.publish(TopicArn=topic, Message="Test", MessageGroupId="g", MessageDeduplicationId="d")
+    (received,) = q.receive()
+    envelope = json.loads(received["Body"])
+    assert list(envelope) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message", "Timestamp",
+                              "UnsubscribeURL"]  # fmt: skip
+    assert envelope["SequenceNumber"] == output["SequenceNumber"]
+    assert envelope["UnsubscribeURL"].endswith(f"/?Action=Unsubscribe&SubscriptionArn={subscription}")

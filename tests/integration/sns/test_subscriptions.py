@@ -91,7 +91,8 @@ def test_http_handshake_and_subscribe_url(sns, topic, http_endpoint):
 
     listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
-    # Visiting SubscribeURL (as an endpoint's owner would) confirms it.
+    # Visiting SubscribeURL (as an endpoint's owner would) confirms it; AWS's link has no Version.
+    assert "Version=" not in confirmation["SubscribeURL"]
     with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5) as response:
         answer = response.read().decode()
     assert response.status == 200 and "<SubscriptionArn>" in answer
@@ -336,3 +337,19 @@ def test_another_accounts_queue_confirms_from_the_queue(sns, topic, client):
         assert response.status == 200
     (listed,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert listed["SubscriptionArn"].startswith(topic + ":") and listed["Endpoint"] == queue_arn
+
+
+def test_subscription_principal_is_the_subscriber(client, sns, topic, make_queue):
+    import boto3
+
+    iam = client("iam")
+    user = iam.create_user(UserName=unique("subscriber"))["User"]
+    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+    as_user = boto3.client(
+        "sns", endpoint_url=sns.meta.endpoint_url, region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+    )  # fmt: skip
+    q = make_queue()
+    arn = as_user.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attributes["SubscriptionPrincipal"] == user["Arn"]
