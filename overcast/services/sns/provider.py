@@ -214,6 +214,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Sm
             )
         fifo = (fifo_flag or "").lower() == "true"
         if fifo:
+            if not name.endswith(".fifo"):  # AWS's recorded answer: as for any bad name
+                raise invalid("Invalid parameter: Topic Name")
             if not FIFO_TOPIC_NAME.fullmatch(name):
                 raise invalid(
                     "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only uppercase"

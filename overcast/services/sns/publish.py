@@ -328,7 +328,8 @@ class PublishOperations:
 
     def publish(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         phone = params.get("PhoneNumber")
-        arn = params.get("TopicArn") or params.get("TargetArn")
+        # An empty TopicArn is one, and a malformed one (AWS: "not 1" element), not a missing one.
+        arn = params.get("TopicArn") if params.get("TopicArn") is not None else params.get("TargetArn")
         if phone is not None:
             if arn:
                 raise invalid("Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or"
@@ -344,9 +345,9 @@ class PublishOperations:
                 "Timestamp": iso_millis(), "Protocol": "sms",
             })  # fmt: skip
             return {"MessageId": message_id}
-        if not arn:
+        if arn is None:
             raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
-        name = "TopicArn" if params.get("TopicArn") else "TargetArn"
+        name = "TopicArn" if params.get("TopicArn") is not None else "TargetArn"
         parts = parse_arn(arn, name)
         if name == "TargetArn" and parts[5].startswith("endpoint/"):
             return self.publish_to_endpoint(context, arn, params)

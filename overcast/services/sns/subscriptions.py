@@ -5,6 +5,7 @@ policies)."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ SUBSCRIPTION_ATTRIBUTES = frozenset(
     {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
      "SubscriptionRoleArn", "ReplayPolicy"}
 )  # fmt: skip
+#: What a confirmation token looks like (SNS hands out long hex strings).
+_TOKEN = re.compile(r"[0-9a-f]{16,}")
+_SMS_SEPARATORS = "/.- "
+_SMS_ENDPOINT = re.compile(r"\+?\d+(?:[/.\- ]\d+)*")
 _SUBSCRIBE_PREFIX = "Invalid parameter: Attributes Reason: "
 _SET_PREFIX = "Invalid parameter: "
 
@@ -219,8 +224,10 @@ class SubscriptionOperations:
             if not (local and at and domain) or " " in endpoint:
                 raise invalid("Invalid parameter: Email address")
         elif protocol == "sms":
-            number = "".join(ch for ch in endpoint if ch not in " -.()")
-            if not PHONE_NUMBER.fullmatch(number):
+            # Digits may be grouped by single separators ("+12/34-567.890"), as AWS accepts;
+            # a leading, trailing or doubled separator is refused.
+            number = "".join(ch for ch in endpoint if ch not in _SMS_SEPARATORS)
+            if not _SMS_ENDPOINT.fullmatch(endpoint) or not PHONE_NUMBER.fullmatch(number):
                 raise invalid(f"Invalid SMS endpoint: {endpoint}")
             endpoint = number if number.startswith("+") else f"+{number}"
         elif protocol == "sqs":
@@ -250,8 +257,14 @@ class SubscriptionOperations:
 
     def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic_arn = params["TopicArn"]
-        self.topic_for(context, topic_arn)
-        subscription = self.tokens.get(params["Token"])
+        parts = parse_arn(topic_arn, "TopicArn")
+        if parts[3] != context.region and not context.extra.get("internal"):
+            raise invalid("Invalid parameter: TopicArn")
+        token = params["Token"]
+        if not _TOKEN.fullmatch(token):
+            raise invalid("Invalid token")
+        # An unknown token, or one of another (or no) topic: AWS answers the same.
+        subscription = self.tokens.get(token)
         if subscription is None or subscription.topic_arn != topic_arn:
             raise invalid("Invalid parameter: Token")
         if subscription.pending:

@@ -46,6 +46,8 @@ def test_subscribe_validation(sns, topic):
         "FIFO SQS Queues can not be subscribed to standard SNS topics"
     )
     assert subscribe("sms", "call me")[1] == "Invalid SMS endpoint: call me"
+    for number in ("+15--551234567", "NAA+15551234567", "+15551234567.", "/+15551234567"):
+        assert subscribe("sms", number)[1] == f"Invalid SMS endpoint: {number}"
     assert subscribe("sqs", "arn:aws:sqs:us-east-1:000000000000:q", Attributes={"Bogus": "1"}) == (
         "InvalidParameter",
         "Invalid parameter: Attributes Reason: AttributeName",
@@ -118,6 +120,15 @@ def test_return_subscription_arn_and_confirm_with_token(sns, topic, http_endpoin
     assert error_of(sns.confirm_subscription, TopicArn=topic, Token="0" * 64)[:2] == (
         "InvalidParameter",
         "Invalid parameter: Token",
+    )
+    # A topic that does not exist is answered as a token that does not.
+    assert error_of(sns.confirm_subscription, TopicArn=topic + "x", Token=token)[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Token",
+    )
+    assert error_of(sns.confirm_subscription, TopicArn=topic, Token="randomtoken")[:2] == (
+        "InvalidParameter",
+        "Invalid token",
     )
     confirmed = sns.confirm_subscription(TopicArn=topic, Token=token, AuthenticateOnUnsubscribe="true")
     assert confirmed["SubscriptionArn"] == arn
@@ -353,3 +364,10 @@ def test_subscription_principal_is_the_subscriber(client, sns, topic, make_queue
     arn = as_user.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
     attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     assert attributes["SubscriptionPrincipal"] == user["Arn"]
+
+
+def test_sms_endpoint_digits_may_be_grouped(sns, topic):
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="sms", Endpoint="+12/34-567.890", ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["Endpoint"] == "+1234567890"
