@@ -277,7 +277,9 @@ class Notification:
                 "Subject": self.subject,
                 "Message": text,
                 "Timestamp": self.timestamp,
-                "SignatureVersion": self.topic.signature_version,
+                # AWS's Lambda events say "1" whatever the topic's version (the signature
+                # itself uses the topic's): recorded behaviour, kept for clients that check it.
+                "SignatureVersion": "1",
                 "Signature": self.signature(signer, text),
                 "SigningCertUrl": f"{self.base_url}/_overcast/sns/{signer.file_name}",
                 "UnsubscribeUrl": unsubscribe_url(self.base_url, subscription_arn),
@@ -390,6 +392,8 @@ class PublishOperations:
             raise ServiceError(
                 "BatchRequestTooLong", "The length of all the messages put together is more than the limit."
             )
+        # A message AWS would refuse fails the whole batch, before the FIFO checks.
+        all_texts = [check_message(entry) for entry in entries]
         if topic.fifo:
             if not all(entry.get("MessageGroupId") for entry in entries):
                 raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
@@ -400,9 +404,8 @@ class PublishOperations:
                               " MessageDeduplicationId provided explicitly")  # fmt: skip
         base_url = self.base_url(context)
         successful, failed, notes = [], [], []
-        for entry in entries:
+        for entry, texts in zip(entries, all_texts, strict=True):
             try:
-                texts = check_message(entry)
                 output, note = self._prepare(topic, entry, texts, base_url)
             except ServiceError as error:
                 failed.append(

@@ -143,7 +143,10 @@ class SubscriptionOperations:
             target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
             if not isinstance(target, str) or _arn_service(target) != "sqs":
                 raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
-            if subscription_like["fifo"] and not target.endswith(".fifo"):
+            # Only a FIFO queue's subscription needs a FIFO DLQ: a FIFO topic may fan out to
+            # standard queues too, and their dead letters go to standard queues.
+            fifo_queue = protocol == "sqs" and subscription_like["endpoint"].endswith(".fifo")
+            if subscription_like["fifo"] and fifo_queue and not target.endswith(".fifo"):
                 raise invalid(
                     f"{prefix}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
                 )

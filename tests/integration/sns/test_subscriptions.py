@@ -371,3 +371,25 @@ def test_sms_endpoint_digits_may_be_grouped(sns, topic):
         TopicArn=topic, Protocol="sms", Endpoint="+12/34-567.890", ReturnSubscriptionArn=True
     )["SubscriptionArn"]
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["Endpoint"] == "+1234567890"
+
+
+def test_fifo_topic_dead_letter_queues_follow_the_subscribed_queue(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    standard, fifo, standard_dlq = make_queue(), make_queue(fifo=True), make_queue()
+    redrive = json.dumps({"deadLetterTargetArn": standard_dlq.arn})
+    # A standard queue subscribed to a FIFO topic takes a standard dead-letter queue...
+    to_standard = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=standard.arn)["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=to_standard, AttributeName="RedrivePolicy", AttributeValue=redrive
+    )
+    # ...a FIFO queue's subscription needs a FIFO one.
+    to_fifo = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo.arn)["SubscriptionArn"]
+    assert (
+        error_of(
+            sns.set_subscription_attributes,
+            SubscriptionArn=to_fifo,
+            AttributeName="RedrivePolicy",
+            AttributeValue=redrive,
+        )[1]
+        == "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+    )
