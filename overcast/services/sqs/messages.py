@@ -469,12 +469,15 @@ class MessageOperations(MoveTaskOperations):
         target = self.by_arn.get(target_arn)
         if target is None or target is queue:
             return False
-        self.move_message(queue, msg, target, now, {"dlq_src": queue.arn})
+        self.move_message(queue, msg, target, now, {"dlq_src": queue.arn}, keep_receives=True)
         return True
 
-    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict) -> None:  # type: ignore[misc]
+    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict,  # type: ignore[misc]
+                     keep_receives: bool = False) -> None:  # fmt: skip
         """Move a message to another queue as one transaction, keeping its id, body and
-        attributes (and, for standard queues, its original sent time)."""
+        attributes (and, for standard queues, its original sent time). A dead-lettered
+        message keeps its receive count and first receive time too, as on AWS (its first
+        receive from the dead-letter queue counts on from there)."""
         old_key = self._key(source, msg.seq)
         record = self.t_messages.get(source.scope, old_key)
         seq = self._next_seq(now)
@@ -487,8 +490,14 @@ class MessageOperations(MoveTaskOperations):
             if msg.receive_count:
                 self.t_receipts.delete(source.scope, old_key)
             self.t_messages.put(target.scope, self._key(target, seq), record)
+            if keep_receives and msg.receive_count:
+                self.t_receipts.put(target.scope, self._key(target, seq),
+                                    {"n": msg.receive_count, "first": msg.first_receive, "until": now})  # fmt: skip
         source.remove(msg)
         moved = Msg(seq, record["id"], record.get("group") if target.fifo else None, record["sent"], now)
+        if keep_receives:
+            moved.receive_count = msg.receive_count
+            moved.first_receive = msg.first_receive
         target.add(moved, now)
         if target.waiters:
             target.wake(1)
