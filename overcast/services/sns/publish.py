@@ -169,6 +169,7 @@ class Notification:
         "texts",
         "timestamp",
         "topic",
+        "trace",
     )  # fmt: skip
 
     def __init__(self, topic: Topic, message: str, texts: dict | None, entry: dict, base_url: str) -> None:
@@ -183,6 +184,8 @@ class Notification:
         self.dedup_id: str | None = None
         self.sequence: str | None = None
         self.base_url = base_url
+        #: The publisher's X-Ray trace header: SQS deliveries carry it as AWSTraceHeader.
+        self.trace: str | None = None
         self._signatures: dict[str, str] = {}
         self._envelopes: dict[str, tuple[str, str]] = {}
 
@@ -192,13 +195,14 @@ class Notification:
             "message_id": self.message_id, "message": self.message, "texts": self.texts,
             "subject": self.subject, "attributes": self.attributes, "timestamp": self.timestamp,
             "group_id": self.group_id, "dedup_id": self.dedup_id, "sequence": self.sequence,
-            "base_url": self.base_url,
+            "base_url": self.base_url, "trace": self.trace,
         }  # fmt: skip
 
     @classmethod
     def restore(cls, topic: Topic, record: dict) -> Notification:
         note = cls.__new__(cls)
         note.topic = topic
+        note.trace = None  # absent from records written before it was kept
         for name, value in record.items():
             setattr(note, name, value)
         note._signatures = {}
@@ -357,6 +361,7 @@ class PublishOperations:
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
+            note.trace = context.request.headers.get("x-amzn-trace-id")
             self.fan_out_later(note)
         return output
 
@@ -544,6 +549,10 @@ class PublishOperations:
             if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
                 options["group_id"] = note.group_id
                 options["deduplication_id"] = note.dedup_id
+            if note.trace:
+                options["system_attributes"] = {
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": note.trace}
+                }
             self._send(subscription, body, options)
         elif protocol == "lambda":
             dead_body = note.envelope(self.signer, note.text_for("lambda"), subscription.arn)

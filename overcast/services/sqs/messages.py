@@ -119,8 +119,13 @@ class MessageOperations(MoveTaskOperations):
             raise errors.missing_parameter("MessageBody")
         if queue.fifo:
             self._check_fifo_send(queue, params, batch=False)
+        system = params.get("MessageSystemAttributes")
+        trace = context.request.headers.get("x-amzn-trace-id")
+        if trace and not (system and "AWSTraceHeader" in system):
+            # An X-Ray traced sender's header becomes the message's AWSTraceHeader, as on AWS.
+            system = {**(system or {}), "AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
         return self._enqueue(
-            queue, body, params.get("MessageAttributes"), params.get("MessageSystemAttributes"),
+            queue, body, params.get("MessageAttributes"), system,
             params.get("DelaySeconds"), params.get("MessageGroupId"), params.get("MessageDeduplicationId"),
             context.principal_id, time.time(),
         )  # fmt: skip

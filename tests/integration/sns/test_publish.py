@@ -363,3 +363,19 @@ def test_fifo_topic_envelope_is_unsigned(sns, make_queue):
                               "UnsubscribeURL"]  # fmt: skip
     assert envelope["SequenceNumber"] == output["SequenceNumber"]
     assert envelope["UnsubscribeURL"].endswith(f"/?Action=Unsubscribe&SubscriptionArn={subscription}")
+
+
+def test_publishers_trace_header_reaches_the_queue(sns, topic, subscribed_queue):
+    q, _ = subscribed_queue
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-send.sns.Publish", add_trace_header)
+    try:
+        sns.publish(TopicArn=topic, Message="traced")
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", add_trace_header)
+    (received,) = q.receive()
+    assert received["Attributes"]["AWSTraceHeader"] == trace

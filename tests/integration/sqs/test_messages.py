@@ -97,6 +97,23 @@ def test_system_attributes_trace_header(any_sqs, queue):
     assert message["Attributes"] == {"AWSTraceHeader": trace}
 
 
+def test_xray_trace_header_becomes_aws_trace_header(any_sqs, queue):
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    any_sqs.meta.events.register("before-send.sqs.SendMessage", add_trace_header)
+    try:
+        any_sqs.send_message(QueueUrl=queue, MessageBody="traced")
+    finally:
+        any_sqs.meta.events.unregister("before-send.sqs.SendMessage", add_trace_header)
+    [message] = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])[
+        "Messages"
+    ]
+    assert message["Attributes"] == {"AWSTraceHeader": trace}
+
+
 @pytest.mark.parametrize(
     "attributes, message",
     [
