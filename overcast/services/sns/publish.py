@@ -479,6 +479,8 @@ class PublishOperations:
                     "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId"
                     " parameter that is not valid for this topic type"
                 )
+            # A standard topic's message group reaches standard queues (SQS fair queues).
+            note.group_id = group_id or None
             return {"MessageId": note.message_id}, note
         if not group_id:
             raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
@@ -549,6 +551,8 @@ class PublishOperations:
             if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
                 options["group_id"] = note.group_id
                 options["deduplication_id"] = note.dedup_id
+            elif note.group_id is not None and not note.topic.fifo:
+                options["group_id"] = note.group_id
             if note.trace:
                 options["system_attributes"] = {
                     "AWSTraceHeader": {"DataType": "String", "StringValue": note.trace}

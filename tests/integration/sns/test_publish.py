@@ -379,3 +379,17 @@ def test_publishers_trace_header_reaches_the_queue(sns, topic, subscribed_queue)
         sns.meta.events.unregister("before-send.sns.Publish", add_trace_header)
     (received,) = q.receive()
     assert received["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_standard_topic_message_group_reaches_a_standard_queue(sns, topic, subscribed_queue, make_queue):
+    q, _ = subscribed_queue
+    sns.publish(TopicArn=topic, Message="grouped", MessageGroupId="my-group-id-1")
+    (received,) = q.receive()
+    assert received["Attributes"]["MessageGroupId"] == "my-group-id-1"
+    # A FIFO topic's group is not handed to a standard queue.
+    fifo_topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    standard = make_queue()
+    sns.subscribe(TopicArn=fifo_topic, Protocol="sqs", Endpoint=standard.arn)
+    sns.publish(TopicArn=fifo_topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
+    (received,) = standard.receive()
+    assert "MessageGroupId" not in received["Attributes"]
