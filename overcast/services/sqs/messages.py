@@ -289,7 +289,7 @@ class MessageOperations(MoveTaskOperations):
                 else:
                     result["Id"] = entry["Id"]
                     successful.append(result)
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     @staticmethod
     def _check_batch(entries: list, entry_name: str) -> None:
@@ -558,7 +558,7 @@ class MessageOperations(MoveTaskOperations):
                     failed.append(_failure(entry["Id"], error))
                 else:
                     successful.append({"Id": entry["Id"]})
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     def _change_visibility(self: Provider, queue: Queue, handle: str, timeout: int, now: float) -> None:  # type: ignore[misc]
         seq, count = self._handle(queue, handle)
@@ -609,7 +609,7 @@ class MessageOperations(MoveTaskOperations):
                 failed.append(_failure(entry["Id"], error))
             else:
                 successful.append({"Id": entry["Id"]})
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     # -- whole-queue work ---------------------------------------------------------------
 
@@ -715,3 +715,13 @@ def _select_attributes(attributes: dict, wanted: Any) -> dict:
         if name in wanted or (prefixes and name.startswith(prefixes)):
             chosen[name] = value
     return chosen
+
+
+def _batch_result(successful: list, failed: list) -> dict:
+    """A batch's output: AWS leaves an empty list out (a batch with no failures has no Failed)."""
+    result: dict = {}
+    if successful:
+        result["Successful"] = successful
+    if failed:
+        result["Failed"] = failed
+    return result

@@ -298,7 +298,8 @@ def test_max_number_of_messages_and_counts(any_sqs, queue):
     result = any_sqs.delete_message_batch(
         QueueUrl=queue, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in got]
     )
-    assert len(result["Successful"]) == 7 and not result.get("Failed")
+    # AWS leaves the empty Failed list out.
+    assert len(result["Successful"]) == 7 and "Failed" not in result
     assert count(any_sqs, queue, "ApproximateNumberOfMessagesNotVisible") == 0
 
 
