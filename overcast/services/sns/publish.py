@@ -13,12 +13,15 @@ key in signing.py (SignatureVersion 1: SHA1, 2: SHA256, per the topic).
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
+import inspect
 import itertools
 import json
 import logging
 import re
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
@@ -26,7 +29,7 @@ from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.sns import delivery
+from overcast.services.sns import delivery, feedback
 from overcast.services.sns.models import (
     PHONE_NUMBER,
     Subscription,
@@ -317,6 +320,8 @@ class PublishOperations:
 
     def init_publishing(self: Provider) -> None:  # type: ignore[misc]
         self._sequence = time.time_ns() // 1000
+        #: (account, region, log group) → the log stream delivery status records go to.
+        self._feedback_streams: dict[tuple[str, str, str], str] = {}
         self._record_counter = itertools.count()
         config = self.runtime.config
         host = config.host if config.host not in ("0.0.0.0", "::", "127.0.0.1", "") else "localhost"
@@ -557,11 +562,11 @@ class PublishOperations:
                 options["system_attributes"] = {
                     "AWSTraceHeader": {"DataType": "String", "StringValue": note.trace}
                 }
-            self._send(subscription, body, options)
+            self._send(subscription, body, options, note=note)
         elif protocol == "lambda":
             dead_body = note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
             self._send(subscription, note.lambda_event(self.signer, subscription.arn),
-                             {"invocation_type": "Event"}, dead_body)  # fmt: skip
+                       {"invocation_type": "Event"}, dead_body, note=note)  # fmt: skip
         elif protocol in ("http", "https"):
             text = note.text_for(protocol)
             headers = {
@@ -579,7 +584,7 @@ class PublishOperations:
         elif protocol == "firehose":
             body = note.text_for("firehose") if subscription.raw else note.envelope(
                 self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
-            self._send(subscription, body, {})
+            self._send(subscription, body, {}, note=note)
         else:  # email, email-json, sms, application: recorded, not sent
             text = note.text_for(protocol)
             if protocol == "application":
@@ -605,21 +610,55 @@ class PublishOperations:
             self.record(note.topic.account, note.topic.region, record)
 
     def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
-              dead_body: str | None = None) -> None:  # fmt: skip
+              dead_body: str | None = None, note: Notification | None = None) -> None:  # fmt: skip
         """Deliver through the bus: at once when the target takes it synchronously (no outbox
-        row of its own), else by a durable delivery retried three times, then dead-lettered."""
+        row of its own), else by a durable delivery retried three times, then dead-lettered.
+        A delivery made at once is logged when the topic asks for delivery status logs."""
         bus = self.runtime.bus
         # A dead-lettered Lambda event goes to the queue as the SNS envelope (dead_body).
         failure_args = self._dead_letter_args(subscription, options if dead_body is None else {}, dead_body)
+        log_success, log_failure = (
+            (False, False) if note is None else feedback.wanted(note.topic, subscription.protocol)
+        )
         try:
-            if bus.try_deliver(subscription.endpoint, body, **options):
+            if log_success and note is not None:
+                result = bus.hand_over(subscription.endpoint, body, **options)
+                if not inspect.iscoroutine(result):
+                    if inspect.isawaitable(result):
+                        self.runtime.spawn(_settle(result), f"deliver {subscription.endpoint}")
+                    self._log_delivery(note, subscription, True, result)
+                    return
+                result.close()  # an asynchronous target: the durable delivery below makes it
+            elif bus.try_deliver(subscription.endpoint, body, **options):
                 return
         except DeliveryError as error:
             if not error.retryable:
+                if log_failure and note is not None:
+                    self._log_delivery(note, subscription, False, error)
                 self.dead_letter(body, str(error), failure_args)
                 return
         bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
                     failure_args=failure_args, **options)  # fmt: skip
+
+    def _log_delivery(self: Provider, note: Notification, subscription: Subscription, ok: bool,  # type: ignore[misc]
+                      outcome: Any) -> None:  # fmt: skip
+        """Write the delivery's status record to the topic's CloudWatch Logs group."""
+        if not self.runtime.config.service_enabled("logs"):
+            return
+        if ok:
+            status_code, response = feedback.provider_response(subscription.protocol, outcome)
+        else:
+            status_code, response = 400, {"ErrorMessage": str(outcome)}
+        topic = note.topic
+        event = feedback.record(topic, subscription, note.message_id, note.text_for(subscription.protocol),
+                                _epoch(note.timestamp), status_code, response, ok)  # fmt: skip
+        group = feedback.group_name(topic, ok)
+        stream = self._feedback_streams.setdefault((topic.account, topic.region, group), str(uuid.uuid4()))
+        try:
+            self.runtime.provider("logs").append(topic.account, topic.region, group, stream,
+                                                 [(int(time.time() * 1000), event)])  # fmt: skip
+        except Exception:  # a status log that cannot be written must not fail the delivery
+            log.exception("writing the delivery status of %s failed", subscription.arn)
 
     @staticmethod
     def _dead_letter_args(subscription: Subscription, options: dict, body: str | None = None) -> dict:
@@ -726,6 +765,14 @@ class PublishOperations:
         record["Region"] = region
         key = f"{time.time_ns():020d}-{next(self._record_counter):08d}"
         self.t_messages.put(scope(account, region), key, record)
+
+
+async def _settle(outcome: Any) -> None:
+    await outcome
+
+
+def _epoch(timestamp: str) -> float:
+    return datetime.datetime.fromisoformat(timestamp).timestamp()
 
 
 def _attribute_record(attributes: dict | None) -> dict:

@@ -5,6 +5,7 @@ messages, FIFO order and deduplication, dead-letter queues, and the errors bad i
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import urllib.request
 
@@ -393,3 +394,48 @@ def test_standard_topic_message_group_reaches_a_standard_queue(sns, topic, subsc
     sns.publish(TopicArn=fifo_topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
     (received,) = standard.receive()
     assert "MessageGroupId" not in received["Attributes"]
+
+
+def test_delivery_status_logs(client, sns, topic, subscribed_queue):
+    import time as clock
+
+    logs = client("logs")
+    q, subscription = subscribed_queue
+    role = "arn:aws:iam::000000000000:role/sns-feedback"
+    name = topic.rsplit(":", 1)[1]
+    sns.publish(TopicArn=topic, Message="before logging")  # not logged: no feedback role yet
+    q.receive()
+    for attribute, value in (("SQSSuccessFeedbackRoleArn", role), ("SQSSuccessFeedbackSampleRate", "100"),
+                             ("SQSFailureFeedbackRoleArn", role)):  # fmt: skip
+        sns.set_topic_attributes(TopicArn=topic, AttributeName=attribute, AttributeValue=value)
+    message_id = sns.publish(TopicArn=topic, Message="logged")["MessageId"]
+    (received,) = q.receive()
+    gone = f"arn:aws:sqs:us-east-1:000000000000:{unique('gone')}"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone)
+    failed_id = sns.publish(TopicArn=topic, Message="partly failed")["MessageId"]
+
+    def events(group: str) -> list[dict]:
+        deadline = clock.monotonic() + 5
+        while True:
+            try:
+                streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+                found = [json.loads(e["message"]) for s in streams
+                         for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]]  # fmt: skip
+            except logs.exceptions.ResourceNotFoundException:
+                found = []
+            if found or clock.monotonic() > deadline:
+                return found
+            clock.sleep(0.1)
+
+    successes = events(f"sns/us-east-1/000000000000/{name}")
+    assert [e["notification"]["messageId"] for e in successes] == [message_id, failed_id]
+    first = successes[0]
+    assert first["status"] == "SUCCESS"
+    assert first["notification"]["topicArn"] == topic
+    assert first["notification"]["messageMD5Sum"] == hashlib.md5(b"logged").hexdigest()
+    assert first["delivery"]["destination"] == q.arn and first["delivery"]["statusCode"] == 200
+    assert json.loads(first["delivery"]["providerResponse"])["sqsMessageId"] == received["MessageId"]
+    (failure,) = events(f"sns/us-east-1/000000000000/{name}/Failure")
+    assert failure["status"] == "FAILURE" and failure["notification"]["messageId"] == failed_id
+    assert failure["delivery"]["destination"] == gone
+    assert subscription  # the queue's own subscription stayed
