@@ -27,6 +27,7 @@ from overcast.errors import ServiceError
 from overcast.http import Request, Response
 from overcast.services.base import BaseProvider
 from overcast.services.sns import delivery
+from overcast.services.sns.feedback import StatusLogOperations
 from overcast.services.sns.models import (
     FIFO_TOPIC_NAME,
     TOPIC_NAME,
@@ -138,7 +139,14 @@ def check_topic_attribute(name: str, value: str, fifo: bool, prefix: str) -> str
     return value
 
 
-class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, SmsOperations, BaseProvider):
+class Provider(
+    SubscriptionOperations,
+    PublishOperations,
+    StatusLogOperations,
+    PlatformOperations,
+    SmsOperations,
+    BaseProvider,
+):
     service = "sns"
 
     def start(self) -> None:
@@ -151,6 +159,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Sm
         self.init_publishing()
         self.init_platform()
         self.init_sms()
+        self.init_status_logs()
         self._load()
         self.runtime.bus.register_failure_handler(DEAD_LETTER, self.dead_letter)
 

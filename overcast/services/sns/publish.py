@@ -13,7 +13,6 @@ key in signing.py (SignatureVersion 1: SHA1, 2: SHA256, per the topic).
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import inspect
 import itertools
@@ -21,7 +20,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
@@ -320,8 +318,6 @@ class PublishOperations:
 
     def init_publishing(self: Provider) -> None:  # type: ignore[misc]
         self._sequence = time.time_ns() // 1000
-        #: (account, region, log group) → the log stream delivery status records go to.
-        self._feedback_streams: dict[tuple[str, str, str], str] = {}
         self._record_counter = itertools.count()
         config = self.runtime.config
         host = config.host if config.host not in ("0.0.0.0", "::", "127.0.0.1", "") else "localhost"
@@ -444,6 +440,7 @@ class PublishOperations:
         fan_out: bool = False,
         endpoint: str | None = None,
         headers: dict | None = None,
+        status_log: dict | None = None,
         **_: Any,
     ) -> Any:
         """Publish on behalf of another service (S3 notifications, Lambda destinations, alarms)
@@ -455,6 +452,8 @@ class PublishOperations:
         if fan_out:
             return self._fan_out_recorded(target_arn, message)  # synchronous: one transaction
         if endpoint is not None:
+            if status_log:
+                return self.post_logged(endpoint, message, headers or {}, status_log)
             return self._post_once(endpoint, message, headers or {})
         topic = self.topics.get(target_arn)
         if topic is None:
@@ -580,7 +579,7 @@ class PublishOperations:
                 body = text
             else:
                 body = note.envelope(self.signer, text, subscription.arn)
-            self._post_later(note.topic, subscription, body, headers, dead_letter=True)
+            self._post_later(note.topic, subscription, body, headers, dead_letter=True, note=note)
         elif protocol == "firehose":
             body = note.text_for("firehose") if subscription.raw else note.envelope(
                 self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
@@ -626,7 +625,7 @@ class PublishOperations:
                 if not inspect.iscoroutine(result):
                     if inspect.isawaitable(result):
                         self.runtime.spawn(_settle(result), f"deliver {subscription.endpoint}")
-                    self._log_delivery(note, subscription, True, result)
+                    self.log_delivery(note, subscription, True, result)
                     return
                 result.close()  # an asynchronous target: the durable delivery below makes it
             elif bus.try_deliver(subscription.endpoint, body, **options):
@@ -634,31 +633,11 @@ class PublishOperations:
         except DeliveryError as error:
             if not error.retryable:
                 if log_failure and note is not None:
-                    self._log_delivery(note, subscription, False, error)
+                    self.log_delivery(note, subscription, False, error)
                 self.dead_letter(body, str(error), failure_args)
                 return
         bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
                     failure_args=failure_args, **options)  # fmt: skip
-
-    def _log_delivery(self: Provider, note: Notification, subscription: Subscription, ok: bool,  # type: ignore[misc]
-                      outcome: Any) -> None:  # fmt: skip
-        """Write the delivery's status record to the topic's CloudWatch Logs group."""
-        if not self.runtime.config.service_enabled("logs"):
-            return
-        if ok:
-            status_code, response = feedback.provider_response(subscription.protocol, outcome)
-        else:
-            status_code, response = 400, {"ErrorMessage": str(outcome)}
-        topic = note.topic
-        event = feedback.record(topic, subscription, note.message_id, note.text_for(subscription.protocol),
-                                _epoch(note.timestamp), status_code, response, ok)  # fmt: skip
-        group = feedback.group_name(topic, ok)
-        stream = self._feedback_streams.setdefault((topic.account, topic.region, group), str(uuid.uuid4()))
-        try:
-            self.runtime.provider("logs").append(topic.account, topic.region, group, stream,
-                                                 [(int(time.time() * 1000), event)])  # fmt: skip
-        except Exception:  # a status log that cannot be written must not fail the delivery
-            log.exception("writing the delivery status of %s failed", subscription.arn)
 
     @staticmethod
     def _dead_letter_args(subscription: Subscription, options: dict, body: str | None = None) -> dict:
@@ -673,6 +652,8 @@ class PublishOperations:
         """The failure handler "sns.dead_letter": a delivery that failed for good goes to the
         subscription's dead-letter queue (as it was when the delivery was made), or is logged
         as lost when it has none."""
+        if args.get("status_log"):
+            self.log_status(args["status_log"], False, 0, {"ErrorMessage": reason})
         target = args.get("dead_letter")
         if target is None:
             log.warning(
@@ -687,7 +668,7 @@ class PublishOperations:
         self.runtime.bus.deliver(target, payload, attempts=3, backoff=1.0, **dead_options)
 
     def _post_later(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,  # type: ignore[misc]
-                    dead_letter: bool) -> None:  # fmt: skip
+                    dead_letter: bool, note: Notification | None = None) -> None:  # fmt: skip
         """POST to an HTTP/S endpoint through the outbox, retried on the delivery policy's
         schedule (scaled by OVERCAST_SNS_RETRY_DELAY_SCALE); a POST counts as delivered when
         the endpoint answers below 500."""
@@ -699,20 +680,28 @@ class PublishOperations:
         ) or "text/plain; charset=UTF-8"
         headers = {"Content-Type": content_type, "User-Agent": delivery.USER_AGENT, **headers}
         delays = [delay * self.retry_scale for delay in delivery.retry_delays(policy["healthyRetryPolicy"])]
+        options: dict = {"endpoint": subscription.endpoint, "headers": headers}
+        failure_args = self._dead_letter_args(subscription, {}) if dead_letter else None
+        status_log = self.status_log_args(note, subscription) if note is not None else None
+        if status_log is not None:
+            # Where the delivery status goes when the POST is answered, or fails for good.
+            options["status_log"] = status_log
+            if failure_args is not None:
+                failure_args["status_log"] = status_log
         self.runtime.bus.deliver(
-            subscription.arn, body, delays=delays, endpoint=subscription.endpoint, headers=headers,
-            on_failure=DEAD_LETTER if dead_letter else None,
-            failure_args=self._dead_letter_args(subscription, {}) if dead_letter else None,
+            subscription.arn, body, delays=delays, on_failure=DEAD_LETTER if dead_letter else None,
+            failure_args=failure_args, **options,
         )  # fmt: skip
 
     @staticmethod
-    async def _post_once(url: str, body: str, headers: dict) -> None:
+    async def _post_once(url: str, body: str, headers: dict) -> int:
         try:
             status = await delivery.post(url, body.encode(), headers)
         except (TimeoutError, OSError, ValueError) as error:
             raise DeliveryError(f"SNS could not reach {url}: {type(error).__name__}: {error}") from None
         if status >= 500:
             raise DeliveryError(f"SNS could not deliver to {url}: HTTP {status}")
+        return status
 
     # -- confirmations and records ------------------------------------------------------------
 
@@ -769,10 +758,6 @@ class PublishOperations:
 
 async def _settle(outcome: Any) -> None:
     await outcome
-
-
-def _epoch(timestamp: str) -> float:
-    return datetime.datetime.fromisoformat(timestamp).timestamp()
 
 
 def _attribute_record(attributes: dict | None) -> dict:

@@ -396,9 +396,59 @@ def test_standard_topic_message_group_reaches_a_standard_queue(sns, topic, subsc
     assert "MessageGroupId" not in received["Attributes"]
 
 
-def test_delivery_status_logs(client, sns, topic, subscribed_queue):
+def _status_events(logs, group: str, count: int = 1, wait: float = 5.0) -> list[dict]:
+    """The delivery status records in a log group, once `count` arrived (or `wait` passed)."""
     import time as clock
 
+    deadline = clock.monotonic() + wait
+    while True:
+        try:
+            streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+            found = [json.loads(e["message"]) for s in streams
+                     for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]]  # fmt: skip
+        except logs.exceptions.ResourceNotFoundException:
+            found = []
+        if len(found) >= count or clock.monotonic() > deadline:
+            return found
+        clock.sleep(0.1)
+
+
+def test_http_delivery_status_logs(client, sns, topic, http_endpoint):
+    logs = client("logs")
+    role = "arn:aws:iam::000000000000:role/sns-feedback"
+    name = topic.rsplit(":", 1)[1]
+    for attribute, value in (("HTTPSuccessFeedbackRoleArn", role), ("HTTPSuccessFeedbackSampleRate", "100"),
+                             ("HTTPFailureFeedbackRoleArn", role)):  # fmt: skip
+        sns.set_topic_attributes(TopicArn=topic, AttributeName=attribute, AttributeValue=value)
+    url = f"{http_endpoint.url}/hook"
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)
+    token = json.loads(http_endpoint.next()[2])["Token"]
+    sns.confirm_subscription(TopicArn=topic, Token=token)
+    http_endpoint.statuses["/hook"] = 202
+    message_id = sns.publish(TopicArn=topic, Message="over http")["MessageId"]
+    http_endpoint.next()
+    [success] = _status_events(logs, f"sns/us-east-1/000000000000/{name}")
+    assert success["status"] == "SUCCESS" and success["notification"]["messageId"] == message_id
+    assert success["delivery"]["destination"] == url and success["delivery"]["statusCode"] == 202
+    assert success["notification"]["messageMD5Sum"] == hashlib.md5(b"over http").hexdigest()
+    # A POST that fails for good (no retries left) is logged as a failure.
+    failing = f"{http_endpoint.url}/fail"
+    no_retries = json.dumps(
+        {"healthyRetryPolicy": {"numRetries": 0, "minDelayTarget": 1, "maxDelayTarget": 1}}
+    )
+    sns.subscribe(
+        TopicArn=topic, Protocol="http", Endpoint=failing, Attributes={"DeliveryPolicy": no_retries}
+    )
+    token = json.loads(http_endpoint.next()[2])["Token"]
+    sns.confirm_subscription(TopicArn=topic, Token=token)
+    http_endpoint.statuses["/fail"] = 500
+    failed_id = sns.publish(TopicArn=topic, Message="fails")["MessageId"]
+    [failure] = _status_events(logs, f"sns/us-east-1/000000000000/{name}/Failure")
+    assert failure["status"] == "FAILURE" and failure["notification"]["messageId"] == failed_id
+    assert failure["delivery"]["destination"] == failing
+
+
+def test_delivery_status_logs(client, sns, topic, subscribed_queue):
     logs = client("logs")
     q, subscription = subscribed_queue
     role = "arn:aws:iam::000000000000:role/sns-feedback"
@@ -414,20 +464,7 @@ def test_delivery_status_logs(client, sns, topic, subscribed_queue):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone)
     failed_id = sns.publish(TopicArn=topic, Message="partly failed")["MessageId"]
 
-    def events(group: str) -> list[dict]:
-        deadline = clock.monotonic() + 5
-        while True:
-            try:
-                streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
-                found = [json.loads(e["message"]) for s in streams
-                         for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]]  # fmt: skip
-            except logs.exceptions.ResourceNotFoundException:
-                found = []
-            if found or clock.monotonic() > deadline:
-                return found
-            clock.sleep(0.1)
-
-    successes = events(f"sns/us-east-1/000000000000/{name}")
+    successes = _status_events(logs, f"sns/us-east-1/000000000000/{name}", count=2)
     assert [e["notification"]["messageId"] for e in successes] == [message_id, failed_id]
     first = successes[0]
     assert first["status"] == "SUCCESS"
@@ -435,7 +472,7 @@ def test_delivery_status_logs(client, sns, topic, subscribed_queue):
     assert first["notification"]["messageMD5Sum"] == hashlib.md5(b"logged").hexdigest()
     assert first["delivery"]["destination"] == q.arn and first["delivery"]["statusCode"] == 200
     assert json.loads(first["delivery"]["providerResponse"])["sqsMessageId"] == received["MessageId"]
-    (failure,) = events(f"sns/us-east-1/000000000000/{name}/Failure")
+    (failure,) = _status_events(logs, f"sns/us-east-1/000000000000/{name}/Failure")
     assert failure["status"] == "FAILURE" and failure["notification"]["messageId"] == failed_id
     assert failure["delivery"]["destination"] == gone
     assert subscription  # the queue's own subscription stayed
