@@ -36,6 +36,11 @@ TUNINGS: dict[str, Tuning] = {
         Tuning("OVERCAST_S3_RESTORE_SECONDS", 1, "seconds an S3 RestoreObject of an archived object takes"),
         Tuning("OVERCAST_SNS_RETRY_DELAY_SCALE", 1, "factor on SNS's HTTP/S retry waits"),
         Tuning(
+            "OVERCAST_SNS_SANDBOX_DELETE_SECONDS",
+            86400,
+            "seconds after its last verification attempt before an SMS sandbox number can be deleted",
+        ),
+        Tuning(
             "OVERCAST_DELIVERY_HOLD_SECONDS",
             0,
             "seconds every delivery between services waits before its first attempt",

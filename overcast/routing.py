@@ -33,6 +33,10 @@ UNSIGNED_PATH_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/2021-10-31/functions", "lambda"),
 )
 
+#: Unsigned query links AWS hands out without a Version parameter (SNS's UnsubscribeURL and
+#: SubscribeURL, visited by a browser or an HTTP endpoint), recognised by their Action.
+UNSIGNED_QUERY_ACTIONS: dict[str, str] = {"Unsubscribe": "sns", "ConfirmSubscription": "sns"}
+
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _S3_VIRTUAL_HOST = re.compile(
     r"^(?P<bucket>.+?)\.s3(?:[.-](?P<region>[a-z]{2}-[a-z-]+-\d))?\."
@@ -144,6 +148,10 @@ class ServiceRouter:
             candidates = self.query_by_version.get(version)
             if candidates:
                 return candidates[0]
+            if not version:
+                linked = UNSIGNED_QUERY_ACTIONS.get(request.form["Action"][0])
+                if linked:
+                    return linked
         for prefix, service in UNSIGNED_PATH_PREFIXES:
             if request.raw_path.startswith(prefix):
                 return service

@@ -68,7 +68,7 @@ def _match_query(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
     action = actions[0]
     if action in _operation_names(model):
         return model.operation_model(action), {}
-    raise ServiceError("InvalidAction", f"The action {action} is not valid for this web service.", 400)
+    raise ServiceError("InvalidAction", wire(model).unknown_action_message.format(action=action), 400)
 
 
 _names: dict[int, tuple[Any, frozenset[str]]] = {}

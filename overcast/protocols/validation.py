@@ -412,10 +412,13 @@ def validate_input(operation: Any, protocol: str, params: dict) -> None:
 
 
 def _error(operation: Any, style: ValidationStyle, prefix: str, violations: list[Violation]) -> ServiceError:
-    if style.missing is not None:
-        for violation in violations:
-            if violation.missing:
-                return _missing_error(operation, style, style.missing, violation)
+    missing = next((violation for violation in violations if violation.missing), None)
+    if missing is not None:
+        own = _own_missing_error(operation, missing)
+        if own is not None:
+            return own
+        if style.missing is not None:
+            return _missing_error(operation, style, style.missing, missing)
     if style.constraints == "first":
         violation = violations[0]
         return ServiceError(
@@ -449,16 +452,20 @@ def _missing_error(
     operation: Any, style: ValidationStyle, missing: tuple[str, str], violation: Violation
 ) -> ServiceError:
     path = violation.path
-    if len(path) == 1:
-        member = _member_for(operation, path[0][0])
-        own = wire(operation.service_model).missing_messages.get((operation.name, member))
-        if own is not None:
-            return ServiceError(own[0], own[1], 400)
     if style.missing_by_location:
         where = "nested" if len(path) > 1 else violation.shape.serialization.get("location") or "body"
         missing = style.missing_by_location.get(where, missing)
     code, template = missing
     return ServiceError(code, template.format(name=_wire_path(path)), 400)
+
+
+def _own_missing_error(operation: Any, violation: Violation) -> ServiceError | None:
+    """The service's own error for a missing top-level member (Wire.missing_messages)."""
+    if len(violation.path) != 1:
+        return None
+    member = _member_for(operation, violation.path[0][0])
+    own = wire(operation.service_model).missing_messages.get((operation.name, member))
+    return None if own is None else ServiceError(own[0], own[1], 400)
 
 
 def _wire_path(path: Path) -> str:

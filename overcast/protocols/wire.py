@@ -102,6 +102,8 @@ class Wire:
       * `demoted_operations`: operations that lose ties against another with the same route.
       * `no_route_error`: what a request no route matches gets (default: 404
         UnknownOperationException).
+      * `unknown_action_message`: the query API's InvalidAction message for an unknown Action
+        (`{action}` is its name).
 
     Input errors:
       * `validation`: how validation errors are worded (default: the protocol's).
@@ -133,6 +135,8 @@ class Wire:
     query_routed: bool = False
     demoted_operations: frozenset[str] = frozenset()
     no_route_error: NoRouteError | None = None
+    #: The message of a query API's InvalidAction for an action the service does not have.
+    unknown_action_message: str = "The action {action} is not valid for this web service."
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()

@@ -156,6 +156,10 @@ def test_unsigned_requests(router):
         b"Action=GetCallerIdentity&Version=2011-06-15",
     )
     assert router.resolve(form, None) == "sts"
+    # SNS's UnsubscribeURL and SubscribeURL, which carry no Version, as AWS hands them out.
+    for query in ("Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:1:t:s",
+                  "Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:1:t&Token=x"):  # fmt: skip
+        assert router.resolve(Request("GET", "/", query, {"host": "localhost:4566"}), None) == "sns"
     # Nothing else: a bucket request.
     assert router.resolve(Request("GET", "/bucket/key", "", {"host": "localhost:4566"}), None) == "s3"
 

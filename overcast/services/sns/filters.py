@@ -204,7 +204,8 @@ def _anything_but(operand: Any) -> Predicate:
         if len(operand) != 1:
             raise PolicyError("FilterPolicy: Only one key allowed in match expression")
         ((operator, inner),) = operand.items()
-        if operator not in ("prefix", "suffix", "equals-ignore-case"):
+        # SNS's anything-but takes prefix and equals-ignore-case, not suffix (AWS's recorded answer).
+        if operator not in ("prefix", "equals-ignore-case"):
             raise PolicyError(f"FilterPolicy: Unsupported anything-but pattern: {operator}")
         if operator == "equals-ignore-case" and isinstance(inner, list):
             if not inner or not all(isinstance(item, str) for item in inner):
@@ -368,31 +369,39 @@ def _attribute_values(attribute: dict | None) -> tuple:
             items = json.loads(value)
         except ValueError:
             return _ABSENT
-        if not isinstance(items, list):
+        if isinstance(items, dict):
             return _ABSENT
+        if not isinstance(items, list):
+            # A String.Array whose value is one JSON scalar ("100") is matched as that one
+            # value, as AWS matches it: a numeric filter value accepts it.
+            items = [items]
         return tuple(_fixed(i) if _is_number(i) else i for i in items if not isinstance(i, (dict, list)))
     return (value,)
 
 
 def _body_values(document: Any, path: tuple) -> tuple:
-    """Every leaf value at `path`, looking into arrays on the way (any element may match)."""
-    current = [document]
-    for key in path:
-        following = []
-        for node in current:
-            if isinstance(node, dict) and key in node:
-                child = node[key]
-                if isinstance(child, list):
-                    following.extend(child)
-                else:
-                    following.append(child)
-            elif isinstance(node, list):
-                for item in node:
-                    if isinstance(item, dict) and key in item:
-                        following.append(item[key])
-        current = following
-        if not current:
-            return _ABSENT
-    return tuple(
-        _fixed(node) if _is_number(node) else node for node in current if not isinstance(node, (dict, list))
-    )
+    """Every leaf value at `path`, looking into arrays on the way (any element may match). A
+    body key may hold dots itself: "object.nested" in a policy finds {"object": {"nested": v}}
+    and {"object.nested": v} alike, as AWS matches the flattened names."""
+    found: list = []
+    _collect(document, ".".join(path), 0, found)
+    return tuple(found) if found else _ABSENT
+
+
+def _collect(node: Any, target: str, start: int, found: list) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect(item, target, start, found)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, child in node.items():
+        if not target.startswith(key, start):
+            continue
+        end = start + len(key)
+        if end == len(target):
+            for leaf in child if isinstance(child, list) else (child,):
+                if not isinstance(leaf, (dict, list)):
+                    found.append(_fixed(leaf) if _is_number(leaf) else leaf)
+        elif target[end] == ".":
+            _collect(child, target, end + 1, found)

@@ -66,6 +66,9 @@ class Subscription:
     pending: bool = False
     authenticated: bool = False
     token: str = ""
+    #: The ARN of the principal that subscribed (its SubscriptionPrincipal); "" in rows
+    #: written before it was kept, which read as the owner's root.
+    principal: str = ""
     #: Derived from attributes (kept in step by refresh()).
     policy: FilterPolicy | None = None
     raw: bool = False
@@ -76,6 +79,7 @@ class Subscription:
             "arn": self.arn, "topic_arn": self.topic_arn, "protocol": self.protocol,
             "endpoint": self.endpoint, "owner": self.owner, "attributes": self.attributes,
             "pending": self.pending, "authenticated": self.authenticated, "token": self.token,
+            "principal": self.principal,
         }  # fmt: skip
 
 

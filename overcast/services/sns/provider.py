@@ -11,6 +11,7 @@ Internal routes, under /_overcast/sns/:
   GET    messages[?topic_arn=&phone_number=]   recorded email/SMS/application deliveries
   DELETE messages[?topic_arn=&phone_number=]   forget them
   GET    SimpleNotificationService-<id>.pem    the certificate messages are signed with
+  POST   sms/opt-outs {"phoneNumber", "accountId"?, "region"?}   the recipient answers STOP (sms.py)
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import logging
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
-from overcast.context import RequestContext
+from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
 from overcast.services.base import BaseProvider
 from overcast.services.sns import delivery
+from overcast.services.sns.feedback import StatusLogOperations
 from overcast.services.sns.models import (
     FIFO_TOPIC_NAME,
     TOPIC_NAME,
@@ -40,6 +42,7 @@ from overcast.services.sns.models import (
 from overcast.services.sns.platform import PlatformOperations
 from overcast.services.sns.publish import DEAD_LETTER, PublishOperations
 from overcast.services.sns.signing import Signer
+from overcast.services.sns.sms import SmsOperations
 from overcast.services.sns.subscriptions import SubscriptionOperations
 from overcast.store import scope
 
@@ -136,7 +139,14 @@ def check_topic_attribute(name: str, value: str, fifo: bool, prefix: str) -> str
     return value
 
 
-class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, BaseProvider):
+class Provider(
+    SubscriptionOperations,
+    PublishOperations,
+    StatusLogOperations,
+    PlatformOperations,
+    SmsOperations,
+    BaseProvider,
+):
     service = "sns"
 
     def start(self) -> None:
@@ -148,6 +158,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
         self.retry_scale = delivery.delay_scale()
         self.init_publishing()
         self.init_platform()
+        self.init_sms()
+        self.init_status_logs()
         self._load()
         self.runtime.bus.register_failure_handler(DEAD_LETTER, self.dead_letter)
 
@@ -178,6 +190,7 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                     endpoint=record["endpoint"], owner=record["owner"], key=key,
                     attributes=record["attributes"], pending=record["pending"],
                     authenticated=record["authenticated"], token=record["token"],
+                    principal=record.get("principal", ""),
                 )  # fmt: skip
                 self.refresh(subscription)
                 self._index(subscribed_topic, subscription)
@@ -186,10 +199,12 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
 
     def topic_for(self, context: RequestContext, arn: str | None, name: str = "TopicArn") -> Topic:
         parts = parse_arn(arn, name)
+        if parts[3] != context.region and not context.extra.get("internal"):
+            # A topic lives in its region: another region's endpoint does not know it, even
+            # when it exists (AWS answers as for a malformed ARN).
+            raise invalid(f"Invalid parameter: {name}")
         topic = self.topics.get(arn or "")
         if topic is None:
-            if parts[3] != context.region and not context.extra.get("internal"):
-                raise invalid(f"Invalid parameter: {name}")
             raise topic_not_found()
         return topic
 
@@ -208,6 +223,8 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
             )
         fifo = (fifo_flag or "").lower() == "true"
         if fifo:
+            if not name.endswith(".fifo"):  # AWS's recorded answer: as for any bad name
+                raise invalid("Invalid parameter: Topic Name")
             if not FIFO_TOPIC_NAME.fullmatch(name):
                 raise invalid(
                     "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only uppercase"
@@ -247,10 +264,10 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
     def delete_topic(self, context: RequestContext, params: dict) -> dict:
         arn = params["TopicArn"]
         parts = parse_arn(arn, "TopicArn")
+        if parts[3] != context.region:
+            raise invalid("Invalid parameter: TopicArn")
         topic = self.topics.get(arn)
         if topic is None:
-            if parts[3] != context.region:
-                raise invalid("Invalid parameter: TopicArn")
             return {}  # deleting a topic that is not there succeeds, as on AWS
         with self.store.transaction():
             sc = scope(topic.account, topic.region)
@@ -396,9 +413,28 @@ class Provider(SubscriptionOperations, PublishOperations, PlatformOperations, Ba
                     removed += self.t_messages.delete(sc, key)
                 return _json_response(200, {"deleted": removed})
             return None
+        if subpath.rstrip("/") == "sms/opt-outs" and request.method == "POST":
+            return self._opt_out_request(request)
         if subpath == self.signer.file_name and request.method in ("GET", "HEAD"):
             return Response(200, {"Content-Type": "application/x-pem-file"}, self.signer.certificate_pem)
         return None
+
+    def _opt_out_request(self, request: Request) -> Response:
+        try:
+            payload = json.loads(request.body if isinstance(request.body, bytes) and request.body else b"{}")
+            number = payload["phoneNumber"]
+            account = payload.get("accountId") or DEFAULT_ACCOUNT
+            region = payload.get("region") or DEFAULT_REGION
+            if not isinstance(number, str) or not isinstance(account, str) or not isinstance(region, str):
+                raise TypeError
+            self.opt_out(account, region, number)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _json_response(
+                400, {"error": 'expected JSON {"phoneNumber": "+E.164", "accountId"?, "region"?}'}
+            )
+        except ServiceError as error:
+            return _json_response(400, {"error": error.message})
+        return _json_response(200, {"phoneNumber": number, "accountId": account, "region": region})
 
     def _recorded(self, request: Request):
         query = request.query

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import itertools
 import json
 import logging
@@ -26,7 +27,7 @@ from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.sns import delivery
+from overcast.services.sns import delivery, feedback
 from overcast.services.sns.models import (
     PHONE_NUMBER,
     Subscription,
@@ -36,6 +37,7 @@ from overcast.services.sns.models import (
     parse_arn,
 )
 from overcast.services.sns.signing import string_to_sign
+from overcast.services.sns.sms import OPTED_OUT_RESPONSE
 from overcast.store import scope
 
 if TYPE_CHECKING:
@@ -168,6 +170,7 @@ class Notification:
         "texts",
         "timestamp",
         "topic",
+        "trace",
     )  # fmt: skip
 
     def __init__(self, topic: Topic, message: str, texts: dict | None, entry: dict, base_url: str) -> None:
@@ -182,6 +185,8 @@ class Notification:
         self.dedup_id: str | None = None
         self.sequence: str | None = None
         self.base_url = base_url
+        #: The publisher's X-Ray trace header: SQS deliveries carry it as AWSTraceHeader.
+        self.trace: str | None = None
         self._signatures: dict[str, str] = {}
         self._envelopes: dict[str, tuple[str, str]] = {}
 
@@ -191,13 +196,14 @@ class Notification:
             "message_id": self.message_id, "message": self.message, "texts": self.texts,
             "subject": self.subject, "attributes": self.attributes, "timestamp": self.timestamp,
             "group_id": self.group_id, "dedup_id": self.dedup_id, "sequence": self.sequence,
-            "base_url": self.base_url,
+            "base_url": self.base_url, "trace": self.trace,
         }  # fmt: skip
 
     @classmethod
     def restore(cls, topic: Topic, record: dict) -> Notification:
         note = cls.__new__(cls)
         note.topic = topic
+        note.trace = None  # absent from records written before it was kept
         for name, value in record.items():
             setattr(note, name, value)
         note._signatures = {}
@@ -243,13 +249,14 @@ class Notification:
         head += ['  "TopicArn" : ', _dumps(self.topic.arn), ",\n"]
         if self.subject is not None:
             head += ['  "Subject" : ', _dumps(self.subject), ",\n"]
-        head += [
-            '  "Message" : ', _dumps(text), ',\n  "Timestamp" : "', self.timestamp,
-            '",\n  "SignatureVersion" : "', self.topic.signature_version,
-            '",\n  "Signature" : "', self.signature(signer, text),
-            '",\n  "SigningCertURL" : ', _dumps(f"{self.base_url}/_overcast/sns/{signer.file_name}"),
-            ',\n  "UnsubscribeURL" : ',
-        ]  # fmt: skip
+        head += ['  "Message" : ', _dumps(text), ',\n  "Timestamp" : "', self.timestamp, '",\n']
+        if not self.topic.fifo:  # AWS signs the notifications of standard topics only
+            head += [
+                '  "SignatureVersion" : "', self.topic.signature_version,
+                '",\n  "Signature" : "', self.signature(signer, text),
+                '",\n  "SigningCertURL" : ', _dumps(f"{self.base_url}/_overcast/sns/{signer.file_name}"), ",\n",
+            ]  # fmt: skip
+        head.append('  "UnsubscribeURL" : ')
         tail = "\n}"
         if self.attributes:
             tail = (
@@ -275,7 +282,9 @@ class Notification:
                 "Subject": self.subject,
                 "Message": text,
                 "Timestamp": self.timestamp,
-                "SignatureVersion": self.topic.signature_version,
+                # AWS's Lambda events say "1" whatever the topic's version (the signature
+                # itself uses the topic's): recorded behaviour, kept for clients that check it.
+                "SignatureVersion": "1",
                 "Signature": self.signature(signer, text),
                 "SigningCertUrl": f"{self.base_url}/_overcast/sns/{signer.file_name}",
                 "UnsubscribeUrl": unsubscribe_url(self.base_url, subscription_arn),
@@ -297,11 +306,11 @@ class Notification:
 
 
 def unsubscribe_url(base_url: str, subscription_arn: str) -> str:
-    return f"{base_url}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn={subscription_arn}"
+    return f"{base_url}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}"
 
 
 def subscribe_url(base_url: str, topic_arn: str, token: str) -> str:
-    return f"{base_url}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn={topic_arn}&Token={token}"
+    return f"{base_url}/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={token}"
 
 
 class PublishOperations:
@@ -326,7 +335,8 @@ class PublishOperations:
 
     def publish(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         phone = params.get("PhoneNumber")
-        arn = params.get("TopicArn") or params.get("TargetArn")
+        # An empty TopicArn is one, and a malformed one (AWS: "not 1" element), not a missing one.
+        arn = params.get("TopicArn") if params.get("TopicArn") is not None else params.get("TargetArn")
         if phone is not None:
             if arn:
                 raise invalid("Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or"
@@ -335,16 +345,16 @@ class PublishOperations:
                 raise invalid(f"Invalid parameter: PhoneNumber Reason: {phone} is not valid to publish to")
             texts = check_message(params)
             message_id = fast_uuid()
-            self.record(context.account, context.region, {
+            self.record_sms(context.account, context.region, {
                 "Type": "Notification", "MessageId": message_id, "PhoneNumber": phone,
                 "Message": params["Message"] if texts is None else texts.get("sms", texts["default"]),
                 "MessageAttributes": _attribute_record(params.get("MessageAttributes")),
                 "Timestamp": iso_millis(), "Protocol": "sms",
             })  # fmt: skip
             return {"MessageId": message_id}
-        if not arn:
+        if arn is None:
             raise invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
-        name = "TopicArn" if params.get("TopicArn") else "TargetArn"
+        name = "TopicArn" if params.get("TopicArn") is not None else "TargetArn"
         parts = parse_arn(arn, name)
         if name == "TargetArn" and parts[5].startswith("endpoint/"):
             return self.publish_to_endpoint(context, arn, params)
@@ -352,6 +362,7 @@ class PublishOperations:
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
         if note is not None and topic.subscriptions:
+            note.trace = context.request.headers.get("x-amzn-trace-id")
             self.fan_out_later(note)
         return output
 
@@ -387,6 +398,8 @@ class PublishOperations:
             raise ServiceError(
                 "BatchRequestTooLong", "The length of all the messages put together is more than the limit."
             )
+        # A message AWS would refuse fails the whole batch, before the FIFO checks.
+        all_texts = [check_message(entry) for entry in entries]
         if topic.fifo:
             if not all(entry.get("MessageGroupId") for entry in entries):
                 raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
@@ -397,9 +410,8 @@ class PublishOperations:
                               " MessageDeduplicationId provided explicitly")  # fmt: skip
         base_url = self.base_url(context)
         successful, failed, notes = [], [], []
-        for entry in entries:
+        for entry, texts in zip(entries, all_texts, strict=True):
             try:
-                texts = check_message(entry)
                 output, note = self._prepare(topic, entry, texts, base_url)
             except ServiceError as error:
                 failed.append(
@@ -428,6 +440,7 @@ class PublishOperations:
         fan_out: bool = False,
         endpoint: str | None = None,
         headers: dict | None = None,
+        status_log: dict | None = None,
         **_: Any,
     ) -> Any:
         """Publish on behalf of another service (S3 notifications, Lambda destinations, alarms)
@@ -439,6 +452,8 @@ class PublishOperations:
         if fan_out:
             return self._fan_out_recorded(target_arn, message)  # synchronous: one transaction
         if endpoint is not None:
+            if status_log:
+                return self.post_logged(endpoint, message, headers or {}, status_log)
             return self._post_once(endpoint, message, headers or {})
         topic = self.topics.get(target_arn)
         if topic is None:
@@ -468,6 +483,8 @@ class PublishOperations:
                     "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId"
                     " parameter that is not valid for this topic type"
                 )
+            # A standard topic's message group reaches standard queues (SQS fair queues).
+            note.group_id = group_id or None
             return {"MessageId": note.message_id}, note
         if not group_id:
             raise invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
@@ -538,11 +555,17 @@ class PublishOperations:
             if note.group_id is not None and subscription.endpoint.endswith(".fifo"):
                 options["group_id"] = note.group_id
                 options["deduplication_id"] = note.dedup_id
-            self._send(subscription, body, options)
+            elif note.group_id is not None and not note.topic.fifo:
+                options["group_id"] = note.group_id
+            if note.trace:
+                options["system_attributes"] = {
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": note.trace}
+                }
+            self._send(subscription, body, options, note=note)
         elif protocol == "lambda":
             dead_body = note.envelope(self.signer, note.text_for("lambda"), subscription.arn)
             self._send(subscription, note.lambda_event(self.signer, subscription.arn),
-                             {"invocation_type": "Event"}, dead_body)  # fmt: skip
+                       {"invocation_type": "Event"}, dead_body, note=note)  # fmt: skip
         elif protocol in ("http", "https"):
             text = note.text_for(protocol)
             headers = {
@@ -556,11 +579,11 @@ class PublishOperations:
                 body = text
             else:
                 body = note.envelope(self.signer, text, subscription.arn)
-            self._post_later(note.topic, subscription, body, headers, dead_letter=True)
+            self._post_later(note.topic, subscription, body, headers, dead_letter=True, note=note)
         elif protocol == "firehose":
             body = note.text_for("firehose") if subscription.raw else note.envelope(
                 self.signer, note.text_for("firehose"), subscription.arn)  # fmt: skip
-            self._send(subscription, body, {})
+            self._send(subscription, body, {}, note=note)
         else:  # email, email-json, sms, application: recorded, not sent
             text = note.text_for(protocol)
             if protocol == "application":
@@ -581,20 +604,36 @@ class PublishOperations:
                 record["Message"] = note.envelope(self.signer, text, subscription.arn)
             if protocol == "sms":
                 record["PhoneNumber"] = subscription.endpoint
+                self.record_sms(note.topic.account, note.topic.region, record)
+                return
             self.record(note.topic.account, note.topic.region, record)
 
     def _send(self: Provider, subscription: Subscription, body: str, options: dict,  # type: ignore[misc]
-              dead_body: str | None = None) -> None:  # fmt: skip
+              dead_body: str | None = None, note: Notification | None = None) -> None:  # fmt: skip
         """Deliver through the bus: at once when the target takes it synchronously (no outbox
-        row of its own), else by a durable delivery retried three times, then dead-lettered."""
+        row of its own), else by a durable delivery retried three times, then dead-lettered.
+        A delivery made at once is logged when the topic asks for delivery status logs."""
         bus = self.runtime.bus
         # A dead-lettered Lambda event goes to the queue as the SNS envelope (dead_body).
         failure_args = self._dead_letter_args(subscription, options if dead_body is None else {}, dead_body)
+        log_success, log_failure = (
+            (False, False) if note is None else feedback.wanted(note.topic, subscription.protocol)
+        )
         try:
-            if bus.try_deliver(subscription.endpoint, body, **options):
+            if log_success and note is not None:
+                result = bus.hand_over(subscription.endpoint, body, **options)
+                if not inspect.iscoroutine(result):
+                    if inspect.isawaitable(result):
+                        self.runtime.spawn(_settle(result), f"deliver {subscription.endpoint}")
+                    self.log_delivery(note, subscription, True, result)
+                    return
+                result.close()  # an asynchronous target: the durable delivery below makes it
+            elif bus.try_deliver(subscription.endpoint, body, **options):
                 return
         except DeliveryError as error:
             if not error.retryable:
+                if log_failure and note is not None:
+                    self.log_delivery(note, subscription, False, error)
                 self.dead_letter(body, str(error), failure_args)
                 return
         bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
@@ -613,6 +652,8 @@ class PublishOperations:
         """The failure handler "sns.dead_letter": a delivery that failed for good goes to the
         subscription's dead-letter queue (as it was when the delivery was made), or is logged
         as lost when it has none."""
+        if args.get("status_log"):
+            self.log_status(args["status_log"], False, 0, {"ErrorMessage": reason})
         target = args.get("dead_letter")
         if target is None:
             log.warning(
@@ -627,7 +668,7 @@ class PublishOperations:
         self.runtime.bus.deliver(target, payload, attempts=3, backoff=1.0, **dead_options)
 
     def _post_later(self: Provider, topic: Topic, subscription: Subscription, body: str, headers: dict,  # type: ignore[misc]
-                    dead_letter: bool) -> None:  # fmt: skip
+                    dead_letter: bool, note: Notification | None = None) -> None:  # fmt: skip
         """POST to an HTTP/S endpoint through the outbox, retried on the delivery policy's
         schedule (scaled by OVERCAST_SNS_RETRY_DELAY_SCALE); a POST counts as delivered when
         the endpoint answers below 500."""
@@ -639,20 +680,28 @@ class PublishOperations:
         ) or "text/plain; charset=UTF-8"
         headers = {"Content-Type": content_type, "User-Agent": delivery.USER_AGENT, **headers}
         delays = [delay * self.retry_scale for delay in delivery.retry_delays(policy["healthyRetryPolicy"])]
+        options: dict = {"endpoint": subscription.endpoint, "headers": headers}
+        failure_args = self._dead_letter_args(subscription, {}) if dead_letter else None
+        status_log = self.status_log_args(note, subscription) if note is not None else None
+        if status_log is not None:
+            # Where the delivery status goes when the POST is answered, or fails for good.
+            options["status_log"] = status_log
+            if failure_args is not None:
+                failure_args["status_log"] = status_log
         self.runtime.bus.deliver(
-            subscription.arn, body, delays=delays, endpoint=subscription.endpoint, headers=headers,
-            on_failure=DEAD_LETTER if dead_letter else None,
-            failure_args=self._dead_letter_args(subscription, {}) if dead_letter else None,
+            subscription.arn, body, delays=delays, on_failure=DEAD_LETTER if dead_letter else None,
+            failure_args=failure_args, **options,
         )  # fmt: skip
 
     @staticmethod
-    async def _post_once(url: str, body: str, headers: dict) -> None:
+    async def _post_once(url: str, body: str, headers: dict) -> int:
         try:
             status = await delivery.post(url, body.encode(), headers)
         except (TimeoutError, OSError, ValueError) as error:
             raise DeliveryError(f"SNS could not reach {url}: {type(error).__name__}: {error}") from None
         if status >= 500:
             raise DeliveryError(f"SNS could not deliver to {url}: HTTP {status}")
+        return status
 
     # -- confirmations and records ------------------------------------------------------------
 
@@ -692,11 +741,23 @@ class PublishOperations:
                 "Endpoint": subscription.endpoint,
             })  # fmt: skip
 
+    def record_sms(self: Provider, account: str, region: str, record: dict) -> None:  # type: ignore[misc]
+        """Record an SMS; one to a number on the opt-out list is recorded as AWS's delivery
+        status logs show it: not delivered."""
+        if self.is_opted_out(account, region, record["PhoneNumber"]):
+            record["DeliveryStatus"] = "FAILURE"
+            record["ProviderResponse"] = OPTED_OUT_RESPONSE
+        self.record(account, region, record)
+
     def record(self: Provider, account: str, region: str, record: dict) -> None:  # type: ignore[misc]
         record["Account"] = account
         record["Region"] = region
         key = f"{time.time_ns():020d}-{next(self._record_counter):08d}"
         self.t_messages.put(scope(account, region), key, record)
+
+
+async def _settle(outcome: Any) -> None:
+    await outcome
 
 
 def _attribute_record(attributes: dict | None) -> dict:

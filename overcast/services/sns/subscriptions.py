@@ -5,6 +5,7 @@ policies)."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,6 @@ from overcast.services.sns.models import (
     invalid,
     not_found,
     parse_arn,
-    topic_not_found,
 )
 from overcast.store import scope
 
@@ -40,6 +40,10 @@ SUBSCRIPTION_ATTRIBUTES = frozenset(
     {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
      "SubscriptionRoleArn", "ReplayPolicy"}
 )  # fmt: skip
+#: What a confirmation token looks like (SNS hands out long hex strings).
+_TOKEN = re.compile(r"[0-9a-f]{16,}")
+_SMS_SEPARATORS = "/.- "
+_SMS_ENDPOINT = re.compile(r"\+?\d+(?:[/.\- ]\d+)*")
 _SUBSCRIBE_PREFIX = "Invalid parameter: Attributes Reason: "
 _SET_PREFIX = "Invalid parameter: "
 
@@ -139,7 +143,10 @@ class SubscriptionOperations:
             target = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
             if not isinstance(target, str) or _arn_service(target) != "sqs":
                 raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
-            if subscription_like["fifo"] and not target.endswith(".fifo"):
+            # Only a FIFO queue's subscription needs a FIFO DLQ: a FIFO topic may fan out to
+            # standard queues too, and their dead letters go to standard queues.
+            fifo_queue = protocol == "sqs" and subscription_like["endpoint"].endswith(".fifo")
+            if subscription_like["fifo"] and fifo_queue and not target.endswith(".fifo"):
                 raise invalid(
                     f"{prefix}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
                 )
@@ -198,7 +205,7 @@ class SubscriptionOperations:
         subscription = Subscription(
             arn=f"{topic.arn}:{subscription_id}", topic_arn=topic.arn, protocol=protocol, endpoint=endpoint,
             owner=context.account, key=f"{topic.name}:{subscription_id}", attributes=attributes,
-            pending=pending, authenticated=not pending,
+            pending=pending, authenticated=not pending, principal=context.principal_arn,
         )  # fmt: skip
         if subscription.pending:
             subscription.token = secrets.token_hex(64)
@@ -220,8 +227,10 @@ class SubscriptionOperations:
             if not (local and at and domain) or " " in endpoint:
                 raise invalid("Invalid parameter: Email address")
         elif protocol == "sms":
-            number = "".join(ch for ch in endpoint if ch not in " -.()")
-            if not PHONE_NUMBER.fullmatch(number):
+            # Digits may be grouped by single separators ("+12/34-567.890"), as AWS accepts;
+            # a leading, trailing or doubled separator is refused.
+            number = "".join(ch for ch in endpoint if ch not in _SMS_SEPARATORS)
+            if not _SMS_ENDPOINT.fullmatch(endpoint) or not PHONE_NUMBER.fullmatch(number):
                 raise invalid(f"Invalid SMS endpoint: {endpoint}")
             endpoint = number if number.startswith("+") else f"+{number}"
         elif protocol == "sqs":
@@ -251,10 +260,14 @@ class SubscriptionOperations:
 
     def confirm_subscription(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         topic_arn = params["TopicArn"]
-        parse_arn(topic_arn, "TopicArn")
-        if topic_arn not in self.topics:
-            raise topic_not_found()
-        subscription = self.tokens.get(params["Token"])
+        parts = parse_arn(topic_arn, "TopicArn")
+        if parts[3] != context.region and not context.extra.get("internal"):
+            raise invalid("Invalid parameter: TopicArn")
+        token = params["Token"]
+        if not _TOKEN.fullmatch(token):
+            raise invalid("Invalid token")
+        # An unknown token, or one of another (or no) topic: AWS answers the same.
+        subscription = self.tokens.get(token)
         if subscription is None or subscription.topic_arn != topic_arn:
             raise invalid("Invalid parameter: Token")
         if subscription.pending:
@@ -333,7 +346,8 @@ class SubscriptionOperations:
             "PendingConfirmation": "true" if subscription.pending else "false",
             "ConfirmationWasAuthenticated": "true" if subscription.authenticated else "false",
             "RawMessageDelivery": "false",
-            "SubscriptionPrincipal": f"arn:{parse_arn(topic.arn, 'TopicArn')[1]}:iam::{subscription.owner}:root",
+            "SubscriptionPrincipal": subscription.principal
+            or f"arn:{parse_arn(topic.arn, 'TopicArn')[1]}:iam::{subscription.owner}:root",
         }
         if subscription.protocol in ("http", "https"):
             attributes["EffectiveDeliveryPolicy"] = json.dumps(

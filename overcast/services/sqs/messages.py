@@ -119,8 +119,13 @@ class MessageOperations(MoveTaskOperations):
             raise errors.missing_parameter("MessageBody")
         if queue.fifo:
             self._check_fifo_send(queue, params, batch=False)
+        system = params.get("MessageSystemAttributes")
+        trace = context.request.headers.get("x-amzn-trace-id")
+        if trace and not (system and "AWSTraceHeader" in system):
+            # An X-Ray traced sender's header becomes the message's AWSTraceHeader, as on AWS.
+            system = {**(system or {}), "AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
         return self._enqueue(
-            queue, body, params.get("MessageAttributes"), params.get("MessageSystemAttributes"),
+            queue, body, params.get("MessageAttributes"), system,
             params.get("DelaySeconds"), params.get("MessageGroupId"), params.get("MessageDeduplicationId"),
             context.principal_id, time.time(),
         )  # fmt: skip
@@ -284,7 +289,7 @@ class MessageOperations(MoveTaskOperations):
                 else:
                     result["Id"] = entry["Id"]
                     successful.append(result)
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     @staticmethod
     def _check_batch(entries: list, entry_name: str) -> None:
@@ -469,12 +474,15 @@ class MessageOperations(MoveTaskOperations):
         target = self.by_arn.get(target_arn)
         if target is None or target is queue:
             return False
-        self.move_message(queue, msg, target, now, {"dlq_src": queue.arn})
+        self.move_message(queue, msg, target, now, {"dlq_src": queue.arn}, keep_receives=True)
         return True
 
-    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict) -> None:  # type: ignore[misc]
+    def move_message(self: Provider, source: Queue, msg: Msg, target: Queue, now: float, extra: dict,  # type: ignore[misc]
+                     keep_receives: bool = False) -> None:  # fmt: skip
         """Move a message to another queue as one transaction, keeping its id, body and
-        attributes (and, for standard queues, its original sent time)."""
+        attributes (and, for standard queues, its original sent time). A dead-lettered
+        message keeps its receive count and first receive time too, as on AWS (its first
+        receive from the dead-letter queue counts on from there)."""
         old_key = self._key(source, msg.seq)
         record = self.t_messages.get(source.scope, old_key)
         seq = self._next_seq(now)
@@ -487,8 +495,14 @@ class MessageOperations(MoveTaskOperations):
             if msg.receive_count:
                 self.t_receipts.delete(source.scope, old_key)
             self.t_messages.put(target.scope, self._key(target, seq), record)
+            if keep_receives and msg.receive_count:
+                self.t_receipts.put(target.scope, self._key(target, seq),
+                                    {"n": msg.receive_count, "first": msg.first_receive, "until": now})  # fmt: skip
         source.remove(msg)
         moved = Msg(seq, record["id"], record.get("group") if target.fifo else None, record["sent"], now)
+        if keep_receives:
+            moved.receive_count = msg.receive_count
+            moved.first_receive = msg.first_receive
         target.add(moved, now)
         if target.waiters:
             target.wake(1)
@@ -544,7 +558,7 @@ class MessageOperations(MoveTaskOperations):
                     failed.append(_failure(entry["Id"], error))
                 else:
                     successful.append({"Id": entry["Id"]})
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     def _change_visibility(self: Provider, queue: Queue, handle: str, timeout: int, now: float) -> None:  # type: ignore[misc]
         seq, count = self._handle(queue, handle)
@@ -595,7 +609,7 @@ class MessageOperations(MoveTaskOperations):
                 failed.append(_failure(entry["Id"], error))
             else:
                 successful.append({"Id": entry["Id"]})
-        return {"Successful": successful, "Failed": failed}
+        return _batch_result(successful, failed)
 
     # -- whole-queue work ---------------------------------------------------------------
 
@@ -691,11 +705,23 @@ def _system_attributes(msg: Msg, record: dict, names: set) -> dict:
 
 
 def _select_attributes(attributes: dict, wanted: Any) -> dict:
-    if "All" in wanted or ".*" in wanted:
+    """The attributes MessageAttributeNames asks for: by name, all ("All", "*", ".*"), or
+    every name that starts with a prefix ("Hel.*" → "Hello", "Help.Me")."""
+    if "All" in wanted or ".*" in wanted or "*" in wanted:
         return attributes
     chosen = {}
-    prefixes = [name[:-2] for name in wanted if name.endswith(".*")]
+    prefixes = tuple(name[:-2] for name in wanted if name.endswith(".*"))
     for name, value in attributes.items():
-        if name in wanted or any(name.startswith(prefix + ".") or name == prefix for prefix in prefixes):
+        if name in wanted or (prefixes and name.startswith(prefixes)):
             chosen[name] = value
     return chosen
+
+
+def _batch_result(successful: list, failed: list) -> dict:
+    """A batch's output: AWS leaves an empty list out (a batch with no failures has no Failed)."""
+    result: dict = {}
+    if successful:
+        result["Successful"] = successful
+    if failed:
+        result["Failed"] = failed
+    return result

@@ -130,7 +130,15 @@ class Provider(MessageOperations, BaseProvider):
 
     # -- queues -------------------------------------------------------------------------
 
+    @staticmethod
+    def _at_service_endpoint(context: RequestContext, action: str) -> None:
+        """A service-level action sent to a queue's URL is refused, as AWS refuses it."""
+        path = context.request.path
+        if path not in ("", "/") and urls.parse(path) is not None:
+            raise ServiceError("InvalidAction", f"The action {action} is not valid for this endpoint.", 400)
+
     def create_queue(self, context: RequestContext, params: dict) -> dict:
+        self._at_service_endpoint(context, "CreateQueue")
         name = params["QueueName"]
         given = params.get("Attributes") or {}
         fifo_flag = given.get("FifoQueue", "").strip().lower()
@@ -234,6 +242,7 @@ class Provider(MessageOperations, BaseProvider):
         return {"QueueUrl": self.url_of(context, queue)}
 
     def list_queues(self, context: RequestContext, params: dict) -> dict:
+        self._at_service_endpoint(context, "ListQueues")
         limit = params.get("MaxResults")
         if limit is not None and not 1 <= limit <= 1000:
             raise errors.invalid_value(

@@ -9,7 +9,20 @@ from overcast.services.sqs import errors
 BODY = re.compile("^[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
-_ATTRIBUTE_NAME = re.compile("^[A-Za-z0-9_.\\-\u00c0-\u017f]{1,256}$")
+#: AWS documents "A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.)", and accepts
+#: letters beyond ASCII too ("attr.1øßä" is taken, recorded against AWS), but no other symbol
+#: (a space, "/", "×"): see _name_is_valid.
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
+
+
+def _name_is_valid(name: str) -> bool:
+    if _ATTRIBUTE_NAME.match(name):
+        return True
+    if name.isascii() or len(name.encode()) > 256:
+        return False
+    return all(ch.isalpha() or (ch.isascii() and (ch.isalnum() or ch in "_.-")) for ch in name)
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 SYSTEM_NAMES = (
     "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
@@ -41,7 +54,7 @@ def check_message_attributes(attributes: dict) -> None:
             f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [10]."
         )
     for name, value in attributes.items():
-        if not _ATTRIBUTE_NAME.match(name):
+        if not _name_is_valid(name):
             if len(name.encode()) > 256:
                 raise errors.invalid_parameter(
                     "Message (user) attribute names must be shorter than 256 Bytes"

@@ -163,6 +163,7 @@ WIRE = Wire(
         "The specified queue does not exist.": "The specified queue does not exist for this wsdl version."
     },
     query_error_detail=True,
+    unknown_action_message="The action {action} is not valid for this endpoint.",
     # Query clients (boto2, older SDKs) post to the queue URL itself.
     query_path_member="QueueUrl",
     json_error_namespace="com.amazonaws.sqs#",

@@ -85,6 +85,8 @@ class Endpoint:
     def __init__(self, tls: bool = False) -> None:
         self.requests: queue_module.Queue = queue_module.Queue()
         self.statuses: dict[str, int] = {}
+        #: Seconds to wait before answering (per path): a delivery still on its way.
+        self.delays: dict[str, float] = {}
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +94,7 @@ class Endpoint:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 endpoint.requests.put((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = endpoint.statuses.get(self.path, 200)
+                time.sleep(endpoint.delays.get(self.path, 0))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

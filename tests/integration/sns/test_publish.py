@@ -5,6 +5,7 @@ messages, FIFO order and deduplication, dead-letter queues, and the errors bad i
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import urllib.request
 
@@ -64,7 +65,9 @@ def test_envelope_to_sqs_is_signed(sns, make_queue, version):
     }
     assert "MessageAttributes" not in received  # not raw: the attributes travel in the envelope
     verify(envelope)
-    # The UnsubscribeURL works when visited.
+    # The UnsubscribeURL is AWS's (no Version parameter) and works when visited.
+    assert "Version=" not in envelope["UnsubscribeURL"]
+    assert envelope["UnsubscribeURL"].endswith(f"/?Action=Unsubscribe&SubscriptionArn={subscription}")
     with urllib.request.urlopen(envelope["UnsubscribeURL"], timeout=5) as response:
         assert response.status == 200
     assert error_of(sns.get_subscription_attributes, SubscriptionArn=subscription)[0] == "NotFound"
@@ -157,19 +160,28 @@ def test_publish_validation(sns, topic):
 
 def test_publish_batch(sns, topic, subscribed_queue):
     q, _ = subscribed_queue
-    result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+    # A message AWS refuses fails the whole batch (AWS's recorded answers), and nothing is sent.
+    good = [
         {"Id": "one", "Message": "first", "Subject": "s1"},
-        {"Id": "bad", "Message": ""},
-        {"Id": "two", "Message": "second", "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}},
-        {"Id": "attr", "Message": "x", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "z"}}},
-    ])  # fmt: skip
+        {
+            "Id": "two",
+            "Message": "second",
+            "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}},
+        },
+    ]
+    bad_attribute = {"Id": "attr", "Message": "x",
+                     "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "z"}}}  # fmt: skip
+    assert error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=[*good, bad_attribute])[
+        :2
+    ] == ("ParameterValueInvalid", "Could not cast message attribute 'n' value to number.")
+    assert error_of(sns.publish_batch, TopicArn=topic,
+                    PublishBatchRequestEntries=[*good, {"Id": "bad", "Message": ""}])[:2] == (
+        "InvalidParameter", "Invalid parameter: Empty message"
+    )  # fmt: skip
+    result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=good)
     assert [s["Id"] for s in result["Successful"]] == ["one", "two"]
     assert all(s["MessageId"] for s in result["Successful"])
-    assert result["Failed"] == [
-        {"Id": "bad", "Code": "InvalidParameter", "Message": "Invalid parameter: Empty message", "SenderFault": True},
-        {"Id": "attr", "Code": "ParameterValueInvalid",
-         "Message": "Could not cast message attribute 'n' value to number.", "SenderFault": True},
-    ]  # fmt: skip
+    assert result["Failed"] == []
     messages = sorted(q.bodies(2), key=lambda m: m["Message"])
     assert [m["Message"] for m in messages] == ["first", "second"]
     assert messages[0]["Subject"] == "s1"
@@ -339,3 +351,128 @@ def test_https_endpoint_with_a_self_signed_certificate(sns, topic, https_endpoin
     sns.publish(TopicArn=topic, Message="over tls")
     path, _headers, body = https_endpoint.next()
     assert path == "/secure" and json.loads(body)["Message"] == "over tls"
+
+
+def test_fifo_topic_envelope_is_unsigned(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    q = make_queue(fifo=True)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
+    output = sns.publish(TopicArn=topic, Message="Test", MessageGroupId="g", MessageDeduplicationId="d")
+    (received,) = q.receive()
+    envelope = json.loads(received["Body"])
+    assert list(envelope) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message", "Timestamp",
+                              "UnsubscribeURL"]  # fmt: skip
+    assert envelope["SequenceNumber"] == output["SequenceNumber"]
+    assert envelope["UnsubscribeURL"].endswith(f"/?Action=Unsubscribe&SubscriptionArn={subscription}")
+
+
+def test_publishers_trace_header_reaches_the_queue(sns, topic, subscribed_queue):
+    q, _ = subscribed_queue
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-send.sns.Publish", add_trace_header)
+    try:
+        sns.publish(TopicArn=topic, Message="traced")
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", add_trace_header)
+    (received,) = q.receive()
+    assert received["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_standard_topic_message_group_reaches_a_standard_queue(sns, topic, subscribed_queue, make_queue):
+    q, _ = subscribed_queue
+    sns.publish(TopicArn=topic, Message="grouped", MessageGroupId="my-group-id-1")
+    (received,) = q.receive()
+    assert received["Attributes"]["MessageGroupId"] == "my-group-id-1"
+    # A FIFO topic's group is not handed to a standard queue.
+    fifo_topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    standard = make_queue()
+    sns.subscribe(TopicArn=fifo_topic, Protocol="sqs", Endpoint=standard.arn)
+    sns.publish(TopicArn=fifo_topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
+    (received,) = standard.receive()
+    assert "MessageGroupId" not in received["Attributes"]
+
+
+def _status_events(logs, group: str, count: int = 1, wait: float = 5.0) -> list[dict]:
+    """The delivery status records in a log group, once `count` arrived (or `wait` passed)."""
+    import time as clock
+
+    deadline = clock.monotonic() + wait
+    while True:
+        try:
+            streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+            found = [json.loads(e["message"]) for s in streams
+                     for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]]  # fmt: skip
+        except logs.exceptions.ResourceNotFoundException:
+            found = []
+        if len(found) >= count or clock.monotonic() > deadline:
+            return found
+        clock.sleep(0.1)
+
+
+def test_http_delivery_status_logs(client, sns, topic, http_endpoint):
+    logs = client("logs")
+    role = "arn:aws:iam::000000000000:role/sns-feedback"
+    name = topic.rsplit(":", 1)[1]
+    for attribute, value in (("HTTPSuccessFeedbackRoleArn", role), ("HTTPSuccessFeedbackSampleRate", "100"),
+                             ("HTTPFailureFeedbackRoleArn", role)):  # fmt: skip
+        sns.set_topic_attributes(TopicArn=topic, AttributeName=attribute, AttributeValue=value)
+    url = f"{http_endpoint.url}/hook"
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)
+    token = json.loads(http_endpoint.next()[2])["Token"]
+    sns.confirm_subscription(TopicArn=topic, Token=token)
+    http_endpoint.statuses["/hook"] = 202
+    message_id = sns.publish(TopicArn=topic, Message="over http")["MessageId"]
+    http_endpoint.next()
+    [success] = _status_events(logs, f"sns/us-east-1/000000000000/{name}")
+    assert success["status"] == "SUCCESS" and success["notification"]["messageId"] == message_id
+    assert success["delivery"]["destination"] == url and success["delivery"]["statusCode"] == 202
+    assert success["notification"]["messageMD5Sum"] == hashlib.md5(b"over http").hexdigest()
+    # A POST that fails for good (no retries left) is logged as a failure.
+    failing = f"{http_endpoint.url}/fail"
+    no_retries = json.dumps(
+        {"healthyRetryPolicy": {"numRetries": 0, "minDelayTarget": 1, "maxDelayTarget": 1}}
+    )
+    sns.subscribe(
+        TopicArn=topic, Protocol="http", Endpoint=failing, Attributes={"DeliveryPolicy": no_retries}
+    )
+    token = json.loads(http_endpoint.next()[2])["Token"]
+    sns.confirm_subscription(TopicArn=topic, Token=token)
+    http_endpoint.statuses["/fail"] = 500
+    failed_id = sns.publish(TopicArn=topic, Message="fails")["MessageId"]
+    [failure] = _status_events(logs, f"sns/us-east-1/000000000000/{name}/Failure")
+    assert failure["status"] == "FAILURE" and failure["notification"]["messageId"] == failed_id
+    assert failure["delivery"]["destination"] == failing
+
+
+def test_delivery_status_logs(client, sns, topic, subscribed_queue):
+    logs = client("logs")
+    q, subscription = subscribed_queue
+    role = "arn:aws:iam::000000000000:role/sns-feedback"
+    name = topic.rsplit(":", 1)[1]
+    sns.publish(TopicArn=topic, Message="before logging")  # not logged: no feedback role yet
+    q.receive()
+    for attribute, value in (("SQSSuccessFeedbackRoleArn", role), ("SQSSuccessFeedbackSampleRate", "100"),
+                             ("SQSFailureFeedbackRoleArn", role)):  # fmt: skip
+        sns.set_topic_attributes(TopicArn=topic, AttributeName=attribute, AttributeValue=value)
+    message_id = sns.publish(TopicArn=topic, Message="logged")["MessageId"]
+    (received,) = q.receive()
+    gone = f"arn:aws:sqs:us-east-1:000000000000:{unique('gone')}"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone)
+    failed_id = sns.publish(TopicArn=topic, Message="partly failed")["MessageId"]
+
+    successes = _status_events(logs, f"sns/us-east-1/000000000000/{name}", count=2)
+    assert [e["notification"]["messageId"] for e in successes] == [message_id, failed_id]
+    first = successes[0]
+    assert first["status"] == "SUCCESS"
+    assert first["notification"]["topicArn"] == topic
+    assert first["notification"]["messageMD5Sum"] == hashlib.md5(b"logged").hexdigest()
+    assert first["delivery"]["destination"] == q.arn and first["delivery"]["statusCode"] == 200
+    assert json.loads(first["delivery"]["providerResponse"])["sqsMessageId"] == received["MessageId"]
+    (failure,) = _status_events(logs, f"sns/us-east-1/000000000000/{name}/Failure")
+    assert failure["status"] == "FAILURE" and failure["notification"]["messageId"] == failed_id
+    assert failure["delivery"]["destination"] == gone
+    assert subscription  # the queue's own subscription stayed

@@ -46,6 +46,8 @@ def test_subscribe_validation(sns, topic):
         "FIFO SQS Queues can not be subscribed to standard SNS topics"
     )
     assert subscribe("sms", "call me")[1] == "Invalid SMS endpoint: call me"
+    for number in ("+15--551234567", "NAA+15551234567", "+15551234567.", "/+15551234567"):
+        assert subscribe("sms", number)[1] == f"Invalid SMS endpoint: {number}"
     assert subscribe("sqs", "arn:aws:sqs:us-east-1:000000000000:q", Attributes={"Bogus": "1"}) == (
         "InvalidParameter",
         "Invalid parameter: Attributes Reason: AttributeName",
@@ -91,7 +93,8 @@ def test_http_handshake_and_subscribe_url(sns, topic, http_endpoint):
 
     listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
-    # Visiting SubscribeURL (as an endpoint's owner would) confirms it.
+    # Visiting SubscribeURL (as an endpoint's owner would) confirms it; AWS's link has no Version.
+    assert "Version=" not in confirmation["SubscribeURL"]
     with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5) as response:
         answer = response.read().decode()
     assert response.status == 200 and "<SubscriptionArn>" in answer
@@ -117,6 +120,15 @@ def test_return_subscription_arn_and_confirm_with_token(sns, topic, http_endpoin
     assert error_of(sns.confirm_subscription, TopicArn=topic, Token="0" * 64)[:2] == (
         "InvalidParameter",
         "Invalid parameter: Token",
+    )
+    # A topic that does not exist is answered as a token that does not.
+    assert error_of(sns.confirm_subscription, TopicArn=topic + "x", Token=token)[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Token",
+    )
+    assert error_of(sns.confirm_subscription, TopicArn=topic, Token="randomtoken")[:2] == (
+        "InvalidParameter",
+        "Invalid token",
     )
     confirmed = sns.confirm_subscription(TopicArn=topic, Token=token, AuthenticateOnUnsubscribe="true")
     assert confirmed["SubscriptionArn"] == arn
@@ -336,3 +348,48 @@ def test_another_accounts_queue_confirms_from_the_queue(sns, topic, client):
         assert response.status == 200
     (listed,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert listed["SubscriptionArn"].startswith(topic + ":") and listed["Endpoint"] == queue_arn
+
+
+def test_subscription_principal_is_the_subscriber(client, sns, topic, make_queue):
+    import boto3
+
+    iam = client("iam")
+    user = iam.create_user(UserName=unique("subscriber"))["User"]
+    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+    as_user = boto3.client(
+        "sns", endpoint_url=sns.meta.endpoint_url, region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+    )  # fmt: skip
+    q = make_queue()
+    arn = as_user.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q.arn)["SubscriptionArn"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attributes["SubscriptionPrincipal"] == user["Arn"]
+
+
+def test_sms_endpoint_digits_may_be_grouped(sns, topic):
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="sms", Endpoint="+12/34-567.890", ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["Endpoint"] == "+1234567890"
+
+
+def test_fifo_topic_dead_letter_queues_follow_the_subscribed_queue(sns, make_queue):
+    topic = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    standard, fifo, standard_dlq = make_queue(), make_queue(fifo=True), make_queue()
+    redrive = json.dumps({"deadLetterTargetArn": standard_dlq.arn})
+    # A standard queue subscribed to a FIFO topic takes a standard dead-letter queue...
+    to_standard = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=standard.arn)["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=to_standard, AttributeName="RedrivePolicy", AttributeValue=redrive
+    )
+    # ...a FIFO queue's subscription needs a FIFO one.
+    to_fifo = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo.arn)["SubscriptionArn"]
+    assert (
+        error_of(
+            sns.set_subscription_attributes,
+            SubscriptionArn=to_fifo,
+            AttributeName="RedrivePolicy",
+            AttributeValue=redrive,
+        )[1]
+        == "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+    )

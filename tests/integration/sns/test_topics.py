@@ -35,7 +35,11 @@ def test_topic_names_are_checked(sns):
     )
     assert error_of(sns.create_topic, Name="x" * 257)[1] == "Invalid parameter: Topic Name"
     assert error_of(sns.create_topic, Name=unique() + ".fifo")[1] == "Invalid parameter: Topic Name"
-    code, message, _ = error_of(sns.create_topic, Name=unique(), Attributes={"FifoTopic": "true"})
+    assert error_of(sns.create_topic, Name=unique(), Attributes={"FifoTopic": "true"})[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Topic Name",
+    )
+    code, message, _ = error_of(sns.create_topic, Name="bad.name.fifo", Attributes={"FifoTopic": "true"})
     assert code == "InvalidParameter"
     assert message.startswith("Invalid parameter: Fifo Topic names must end with .fifo")
 
@@ -205,3 +209,44 @@ def test_topics_through_the_cli(aws):
     aws("sns", "delete-topic", "--topic-arn", arn)
     failed = aws("sns", "get-topic-attributes", "--topic-arn", arn, check=False)
     assert failed.returncode != 0 and "NotFound" in failed.stderr
+
+
+def test_a_topic_is_not_found_through_another_regions_endpoint(client, sns, topic):
+    import boto3
+
+    west = boto3.client("sns", endpoint_url=client("sns").meta.endpoint_url, region_name="eu-west-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    refused = ("InvalidParameter", "Invalid parameter: TopicArn")
+    calls = [
+        (west.get_topic_attributes, {"TopicArn": topic}),
+        (
+            west.set_topic_attributes,
+            {"TopicArn": topic, "AttributeName": "DisplayName", "AttributeValue": "x"},
+        ),
+        (west.publish, {"TopicArn": topic, "Message": "hello"}),
+        (
+            west.publish_batch,
+            {"TopicArn": topic, "PublishBatchRequestEntries": [{"Id": "1", "Message": "m"}]},
+        ),
+        (west.subscribe, {"TopicArn": topic, "Protocol": "email", "Endpoint": "a@example.com"}),
+        (west.list_subscriptions_by_topic, {"TopicArn": topic}),
+        (west.delete_topic, {"TopicArn": topic}),
+    ]
+    for call, params in calls:
+        assert error_of(call, **params)[:2] == refused, call
+    # The topic is untouched in its own region.
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("DisplayName") == ""
+
+
+def test_missing_and_empty_arns_are_answered_as_aws_does(client, sns):
+    from botocore.config import Config
+
+    loose = client("sns", config=Config(parameter_validation=False))
+    assert error_of(loose.unsubscribe)[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
+    )
+    assert error_of(sns.publish, TopicArn="", Message="m")[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+    )

@@ -97,6 +97,23 @@ def test_system_attributes_trace_header(any_sqs, queue):
     assert message["Attributes"] == {"AWSTraceHeader": trace}
 
 
+def test_xray_trace_header_becomes_aws_trace_header(any_sqs, queue):
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    any_sqs.meta.events.register("before-send.sqs.SendMessage", add_trace_header)
+    try:
+        any_sqs.send_message(QueueUrl=queue, MessageBody="traced")
+    finally:
+        any_sqs.meta.events.unregister("before-send.sqs.SendMessage", add_trace_header)
+    [message] = any_sqs.receive_message(QueueUrl=queue, MessageSystemAttributeNames=["AWSTraceHeader"])[
+        "Messages"
+    ]
+    assert message["Attributes"] == {"AWSTraceHeader": trace}
+
+
 @pytest.mark.parametrize(
     "attributes, message",
     [
@@ -118,6 +135,56 @@ def test_bad_message_attributes(any_sqs, queue, attributes, message):
     with pytest.raises(ClientError) as excinfo:
         any_sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=attributes)
     assert error_of(excinfo) == ("InvalidParameterValue", message, 400)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        (["Hel.*"], {"Hello", "Help.Me"}),
+        (["Help.*"], {"Help.Me"}),
+        (["*"], {"Hello", "Help.Me", "General"}),
+        ([".*"], {"Hello", "Help.Me", "General"}),
+        (["Foo", "Help"], set()),
+        (["Foo", "Hello"], {"Hello"}),
+    ],
+)
+def test_receive_selects_message_attributes_by_name_and_prefix(any_sqs, queue, wanted, expected):
+    attributes = {
+        name: {"DataType": "String", "StringValue": name} for name in ("Help.Me", "Hello", "General")
+    }
+    any_sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=attributes)
+    [message] = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=wanted)["Messages"]
+    assert set(message.get("MessageAttributes", {})) == expected
+    if expected:
+        chosen = {name: attributes[name] for name in expected}
+        sent = any_sqs.send_message(QueueUrl=queue, MessageBody="y", MessageAttributes=chosen)
+        assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    else:
+        assert "MD5OfMessageAttributes" not in message
+
+
+def test_message_attribute_names_may_hold_letters_beyond_ascii(any_sqs, queue):
+    # AWS's recorded answer: "attr.1øßä" is a valid name.
+    any_sqs.send_message(QueueUrl=queue, MessageBody="x",
+                         MessageAttributes={"attr.1øßä": {"DataType": "String", "StringValue": "v"}})  # fmt: skip
+    [message] = any_sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"]
+    assert list(message["MessageAttributes"]) == ["attr.1øßä"]
+
+
+@pytest.mark.parametrize("name", ["a b", "x/y", "a×b", "a÷b", "smile☺", "tab\tname"])
+def test_message_attribute_names_are_limited_to_awss_characters(any_sqs, queue, name):
+    with pytest.raises(ClientError) as excinfo:
+        any_sqs.send_message(
+            QueueUrl=queue,
+            MessageBody="x",
+            MessageAttributes={name: {"DataType": "String", "StringValue": "v"}},
+        )
+    assert error_of(excinfo) == (
+        "InvalidParameterValue",
+        "Message (user) attributes name can only contain upper and lower score characters, digits, periods,"
+        " hyphens and underscores. ",
+        400,
+    )
 
 
 def test_message_size_limits(any_sqs):
@@ -239,7 +306,8 @@ def test_max_number_of_messages_and_counts(any_sqs, queue):
     result = any_sqs.delete_message_batch(
         QueueUrl=queue, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in got]
     )
-    assert len(result["Successful"]) == 7 and not result.get("Failed")
+    # AWS leaves the empty Failed list out.
+    assert len(result["Successful"]) == 7 and "Failed" not in result
     assert count(any_sqs, queue, "ApproximateNumberOfMessagesNotVisible") == 0
 
 

@@ -302,3 +302,39 @@ def test_modelled_errors_are_catchable_by_class(sqs, query_sqs):
     for client in (sqs, query_sqs):
         with pytest.raises(client.exceptions.QueueDoesNotExist):
             client.get_queue_url(QueueName=unique())
+
+
+def _signed_get(url: str, params: dict) -> tuple[int, str]:
+    """A SigV4-signed GET of the query API, as a hand-written client sends it to a queue URL."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    full = f"{url}?{urllib.parse.urlencode(params)}"
+    request = AWSRequest(method="GET", url=full)
+    SigV4Auth(Credentials("test", "test"), "sqs", "us-east-1").add_auth(request)
+    prepared = urllib.request.Request(full, headers=dict(request.headers.items()), method="GET")
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_service_actions_at_a_queue_url_are_refused(sqs):
+    url = sqs.create_queue(QueueName=unique())["QueueUrl"]
+    for action, extra in (("CreateQueue", {"QueueName": unique()}), ("ListQueues", {})):
+        status, body = _signed_get(url, {"Action": action, **extra})
+        assert status == 400
+        assert "<Code>InvalidAction</Code>" in body
+        assert f"<Message>The action {action} is not valid for this endpoint.</Message>" in body
+    status, body = _signed_get(url, {"Action": "FooBar", "Version": "2012-11-05"})
+    assert status == 400 and "<Type>Sender</Type>" in body
+    assert "<Message>The action FooBar is not valid for this endpoint.</Message>" in body
+    # A queue's own action at its URL works.
+    status, body = _signed_get(url, {"Action": "SendMessage", "MessageBody": "hello"})
+    assert status == 200 and "<MD5OfMessageBody>" in body

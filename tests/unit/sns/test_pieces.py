@@ -116,6 +116,7 @@ def test_lambda_event_shape_and_signature(runtime):
     assert list(message) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
                              "Signature", "SigningCertUrl", "UnsubscribeUrl", "MessageAttributes"]  # fmt: skip
     assert message["Subject"] is None
+    assert message["SignatureVersion"] == "1"  # as AWS's Lambda events say, though signed with SHA256
     assert message["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
     certificate = x509.load_pem_x509_certificate(sns.signer.certificate_pem)
     text = string_to_sign({**message, "Subject": None})
