@@ -99,3 +99,20 @@ def test_closing_stops_the_checkpointer_thread(tmp_path: Path) -> None:
     assert {t for t in threading.enumerate() if t.name == "overcast-checkpoint"} <= before
     with Store.open(None):  # an ephemeral store has no WAL and no checkpointer
         assert {t for t in threading.enumerate() if t.name == "overcast-checkpoint"} <= before
+
+
+def test_an_overwrite_of_the_same_size_rewrites_its_pages_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_INTERVAL", 3600.0)
+    monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_CAP_FRAMES", 1)
+    with Store.open(tmp_path) as s:
+        table = s.table("svc", "t")
+        table.put(SC, "k", "a" * 1400)  # larger than a 4 KiB page keeps in its leaf
+        s._backend._checkpointer.checkpoint()  # type: ignore[attr-defined]
+        assert wal_frames(tmp_path) == 0
+        for letter in "bcdefghijk":
+            table.put(SC, "k", letter * 1400)
+        # Each commit wrote the leaf and its overflow page; none freed and reallocated pages.
+        assert wal_frames(tmp_path) == 20
+        assert table.get(SC, "k") == "k" * 1400
