@@ -78,7 +78,11 @@ def _connect(target: str) -> sqlite3.Connection:
     # isolation_level=None: no implicit BEGIN, so a statement outside an explicit transaction
     # commits on its own (durable when it returns) and BEGIN/COMMIT mean exactly what they say.
     # check_same_thread=False: worker threads share the connection under the Store's lock.
-    return sqlite3.connect(target, isolation_level=None, check_same_thread=False, cached_statements=256)
+    # timeout: a write waits for the Checkpointer's RESTART, which holds writers off for as long
+    # as a checkpoint's fsyncs take, rather than fail with "database is locked".
+    return sqlite3.connect(
+        target, isolation_level=None, check_same_thread=False, cached_statements=256, timeout=60.0
+    )
 
 
 # How often the checkpointer looks for commits to copy into the database file, and how
@@ -101,14 +105,15 @@ class Checkpointer:
 
     A writer starts the WAL over only if every frame in it was copied when it began. Under
     steady writes a commit usually lands while a pass runs, so the WAL would grow without end;
-    once it holds _CHECKPOINT_CAP_FRAMES frames, a TRUNCATE checkpoint holds writers off (they
-    wait in SQLite's busy handler) while it copies the frames the passive pass missed and
-    empties the WAL."""
+    once it holds _CHECKPOINT_CAP_FRAMES frames, a RESTART checkpoint holds writers off (they
+    wait in SQLite's busy handler) while it copies the frames the passive pass missed, so the
+    next commit starts the WAL over. (Not TRUNCATE: rewriting the blocks of a WAL file of
+    steady size is cheaper than allocating them again after each truncation.)"""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._stopping = threading.Event()
-        # The timeout bounds how long a TRUNCATE waits for a writer to finish its transaction.
+        # The timeout bounds how long a RESTART waits for a writer to finish its transaction.
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=1.0)
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._thread = threading.Thread(target=self._run, name="overcast-checkpoint", daemon=True)
@@ -125,7 +130,7 @@ class Checkpointer:
         """One pass: (frames in the WAL, frames of them copied into the database file)."""
         _, frames, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if frames >= _CHECKPOINT_CAP_FRAMES:
-            _, frames, copied = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            _, frames, copied = self._conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
         return frames, copied
 
     def stop(self) -> None:

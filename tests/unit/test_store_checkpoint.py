@@ -38,7 +38,7 @@ def test_commits_leave_checkpoints_to_the_checkpointer(
             assert other.execute("SELECT count(*) FROM items").fetchone()[0] == 1500
 
 
-def test_the_checkpointer_copies_the_wal_and_empties_it_at_the_cap(
+def test_the_checkpointer_copies_the_wal_and_starts_it_over_at_the_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_INTERVAL", 3600.0)
@@ -50,16 +50,24 @@ def test_the_checkpointer_copies_the_wal_and_empties_it_at_the_cap(
             table.put(SC, f"k{i:05d}", "x" * 3000)
         frames, copied = checkpointer.checkpoint()
         assert 0 < frames < 200
-        assert copied == frames  # below the cap: copied, the WAL kept for reuse
-        assert wal_frames(tmp_path) >= frames
+        assert copied == frames
         for i in range(20, 400):
             table.put(SC, f"k{i:05d}", "x" * 3000)
-        assert checkpointer.checkpoint() == (0, 0)  # past the cap: emptied
-        assert wal_frames(tmp_path) == 0
+        frames, copied = checkpointer.checkpoint()
+        assert frames == copied >= 200
+        # Past the cap every frame was copied with writers held off, so the next commit
+        # starts the WAL over, and the WAL file stops growing.
+        size = wal_frames(tmp_path)
         table.put(SC, "after", 1)
+        assert checkpointer.checkpoint()[0] < 10
+        for round_ in range(5):
+            for i in range(100):
+                table.put(SC, f"r{round_}-{i:03d}", "x" * 3000)
+            checkpointer.checkpoint()
+        assert wal_frames(tmp_path) <= max(size, 200 + 100 * 5)
         assert table.get(SC, "after") == 1
     with Store.open(tmp_path) as s:
-        assert s.table("svc", "t").count(SC) == 401
+        assert s.table("svc", "t").count(SC) == 901
 
 
 def test_writes_go_on_while_the_checkpointer_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,14 +113,13 @@ def test_an_overwrite_of_the_same_size_rewrites_its_pages_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_INTERVAL", 3600.0)
-    monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_CAP_FRAMES", 1)
     with Store.open(tmp_path) as s:
         table = s.table("svc", "t")
         table.put(SC, "k", "a" * 1400)  # larger than a 4 KiB page keeps in its leaf
-        s._backend._checkpointer.checkpoint()  # type: ignore[attr-defined]
-        assert wal_frames(tmp_path) == 0
+        checkpointer = s._backend._checkpointer  # type: ignore[attr-defined]
+        checkpointer.checkpoint()  # all copied: the next commit starts the WAL over
         for letter in "bcdefghijk":
             table.put(SC, "k", letter * 1400)
         # Each commit wrote the leaf and its overflow page; none freed and reallocated pages.
-        assert wal_frames(tmp_path) == 20
+        assert checkpointer.checkpoint()[0] == 20
         assert table.get(SC, "k") == "k" * 1400
