@@ -85,8 +85,8 @@ def _connect(target: str) -> sqlite3.Connection:
     )
 
 
-# How often the checkpointer looks for commits to copy into the database file, and how
-# many WAL frames (4 KiB pages) it lets the WAL hold before it makes writers wait so that
+# How long after a write the checkpointer copies the commits into the database file (writes
+# meanwhile join the same pass), and how many WAL frames (4 KiB pages) it lets the WAL hold before it makes writers wait so that
 # the next commit starts the WAL over (see Checkpointer).
 _CHECKPOINT_INTERVAL = 0.25
 _CHECKPOINT_CAP_FRAMES = 4096
@@ -113,14 +113,26 @@ class Checkpointer:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._stopping = threading.Event()
+        # Set by every write: an idle server's checkpointer sleeps until there is work.
+        self._written = threading.Event()
         # The timeout bounds how long a RESTART waits for a writer to finish its transaction.
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=1.0)
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._thread = threading.Thread(target=self._run, name="overcast-checkpoint", daemon=True)
         self._thread.start()
 
+    def wrote(self) -> None:
+        """A write was made (or committed): a pass follows within _CHECKPOINT_INTERVAL."""
+        if not self._written.is_set():
+            self._written.set()
+
     def _run(self) -> None:
-        while not self._stopping.wait(_CHECKPOINT_INTERVAL):
+        while True:
+            self._written.wait()
+            if self._stopping.wait(_CHECKPOINT_INTERVAL):
+                return
+            # Cleared before the pass: a commit that lands during it sets it again.
+            self._written.clear()
             try:
                 self.checkpoint()
             except sqlite3.Error as exc:  # e.g. the disk is full: commits still go to the WAL
@@ -135,8 +147,13 @@ class Checkpointer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._written.set()
         self._thread.join()
         self._conn.close()
+
+
+def _nothing() -> None:
+    pass
 
 
 class SqliteBackend:
@@ -148,6 +165,7 @@ class SqliteBackend:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._checkpointer: Checkpointer | None = None
+        self._wrote: Callable[[], None] = _nothing
         try:
             self._conn = _connect(":memory:" if path is None else str(path))
             if path is None:
@@ -169,6 +187,7 @@ class SqliteBackend:
             if path is not None:
                 self._conn.execute("PRAGMA wal_autocheckpoint = 0")
                 self._checkpointer = Checkpointer(path)
+                self._wrote = self._checkpointer.wrote
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IncompatibleStateError(f"{path} is not a usable SQLite database: {exc}") from exc
@@ -248,8 +267,10 @@ class SqliteBackend:
 
     def put(self, tbl: str, scope: str, key: str, value: bytes) -> None:
         self._conn.execute(_PUT, (tbl, scope, key, value))
+        self._wrote()
 
     def delete(self, tbl: str, scope: str, key: str) -> bool:
+        self._wrote()
         return self._conn.execute(_DELETE, (tbl, scope, key)).rowcount > 0
 
     def scan(
@@ -295,6 +316,7 @@ class SqliteBackend:
 
     def clear(self) -> None:
         self._conn.execute("DELETE FROM items")
+        self._wrote()
 
     # -- transactions ---------------------------------------------------------------------
 
@@ -305,6 +327,7 @@ class SqliteBackend:
 
     def commit(self) -> None:
         self._conn.execute("COMMIT")
+        self._wrote()
 
     def rollback(self) -> None:
         if self._conn.in_transaction:

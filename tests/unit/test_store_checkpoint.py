@@ -123,3 +123,28 @@ def test_an_overwrite_of_the_same_size_rewrites_its_pages_in_place(
         # Each commit wrote the leaf and its overflow page; none freed and reallocated pages.
         assert checkpointer.checkpoint()[0] == 20
         assert table.get(SC, "k") == "k" * 1400
+
+
+def test_an_idle_checkpointer_sleeps_until_a_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No background work at idle: without writes the thread makes no pass at all.
+    monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_INTERVAL", 0.01)
+    passes = []
+    original = sqlite_backend.Checkpointer.checkpoint
+
+    def counted(self: sqlite_backend.Checkpointer) -> tuple[int, int]:
+        passes.append(1)
+        return original(self)
+
+    monkeypatch.setattr(sqlite_backend.Checkpointer, "checkpoint", counted)
+    with Store.open(tmp_path) as s:
+        threading.Event().wait(0.2)
+        assert passes == []
+        s.table("svc", "t").put(SC, "k", "v")
+        deadline = threading.Event()
+        for _ in range(100):
+            if passes:
+                break
+            deadline.wait(0.02)
+        assert len(passes) == 1
+        threading.Event().wait(0.2)
+        assert len(passes) == 1  # one write, one pass: then asleep again
