@@ -86,7 +86,7 @@ class GrantOperations:
                 raise _invalid_token()
 
     def check_tags(self, given: Any) -> dict[str, str]:
-        return tag_map(given, KMS_TAGS)
+        return tag_map(_pairs(given), KMS_TAGS)
 
     def check_policy(self, policy: str) -> None:
         if len(policy) > MAX_POLICY:
@@ -162,7 +162,9 @@ class GrantOperations:
     def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account, region, key = self._taggable(context, params["KeyId"])
         with self.store.transaction():
-            self.save(account, region, {**key, "Tags": add_tags(key.get("Tags"), params["Tags"], KMS_TAGS)})
+            self.save(
+                account, region, {**key, "Tags": add_tags(key.get("Tags"), _pairs(params["Tags"]), KMS_TAGS)}
+            )
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -329,6 +331,13 @@ class GrantOperations:
             and grantee in (grant.get("GranteePrincipal"), grant.get("GranteeServicePrincipal"))
             for grant in self._grant_rows(account, region, key_id)
         )
+
+
+def _pairs(tags: list[dict[str, str]] | None) -> list[dict[str, str]] | None:
+    """KMS's {"TagKey", "TagValue"} tags as the {"Key", "Value"} pairs `tagging` reads."""
+    if tags is None:
+        return None
+    return [{"Key": tag.get("TagKey", ""), "Value": tag.get("TagValue", "")} for tag in tags]
 
 
 def _grant_request(params: dict) -> str:
