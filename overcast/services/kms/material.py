@@ -99,7 +99,13 @@ class MaterialOperations:
                 f"1 validation error detected: Value '{days}' at 'rotationPeriodInDays' failed to satisfy constraint: "
                 f"Member must have value {'greater than or equal to 90' if days < 90 else 'less than or equal to 2560'}",
             )
-        rotation = {"Enabled": True, "PeriodInDays": days, "Next": time.time() + days * self.day_seconds()}
+        now = time.time()
+        rotation = {
+            "Enabled": True,
+            "PeriodInDays": days,
+            "Next": now + days * self.day_seconds(),
+            "NextDate": datetime.fromtimestamp(now, UTC) + timedelta(days=days),
+        }
         with self.store.transaction():
             self.save(account, region, {**key, "Rotation": rotation})
         return {}
@@ -120,8 +126,7 @@ class MaterialOperations:
         out: dict[str, Any] = {"KeyRotationEnabled": bool(rotation.get("Enabled")), "KeyId": arn}
         if rotation.get("Enabled"):
             out["RotationPeriodInDays"] = rotation["PeriodInDays"]
-            left = max(0.0, rotation["Next"] - time.time()) / self.day_seconds()
-            out["NextRotationDate"] = datetime.now(UTC) + timedelta(days=left)
+            out["NextRotationDate"] = rotation["NextDate"]
         return out
 
     def rotate_key_on_demand(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -138,7 +143,7 @@ class MaterialOperations:
             self.add_material(key, crypto.new_material("SYMMETRIC_DEFAULT"), "ON_DEMAND")
             self.save(account, region, key)
             self.sync_replicas(account, region, key)
-        return {"KeyId": key["KeyId"]}
+        return {"KeyId": arn}
 
     def list_key_rotations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account, region, key = self.key_for(context, params["KeyId"])
@@ -179,9 +184,6 @@ class MaterialOperations:
             raise _unsupported("SM2 wrapping keys are supported only in China Regions.")
         if algorithm == "RSAES_PKCS1_V1_5":
             raise _unsupported("The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported.")
-        if key["KeySpec"] != "SYMMETRIC_DEFAULT" and algorithm in ("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"):
-            raise ServiceError("ValidationException", f"{algorithm} cannot wrap key material of {key['KeySpec']} "
-                               "keys: use RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.")  # fmt: skip
         wrapping = crypto.new_material(spec)
         token = os.urandom(16) + key["KeyId"].encode()
         valid_to = datetime.now(UTC) + timedelta(hours=IMPORT_TOKEN_HOURS)

@@ -23,6 +23,18 @@ def invalid_ciphertext() -> ServiceError:
     return ServiceError("InvalidCiphertextException", "")
 
 
+def _ciphertext(params: dict) -> bytes:
+    blob = params.get("CiphertextBlob")
+    if not blob:
+        # The model no longer marks it required; AWS still refuses a request without one.
+        raise ServiceError(
+            "ValidationException",
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: "
+            "Member must not be null",
+        )
+    return bytes(blob)
+
+
 def _dry_run(params: dict) -> None:
     if params.get("DryRun"):
         raise ServiceError(
@@ -225,7 +237,7 @@ class CryptoOperations:
         self.check_grant_tokens(params)
         algorithm = params.get("EncryptionAlgorithm") or "SYMMETRIC_DEFAULT"
         account, region, key, plaintext, material = self._decrypt_blob(
-            context, params["CiphertextBlob"], params.get("KeyId"), params.get("EncryptionContext"), algorithm
+            context, _ciphertext(params), params.get("KeyId"), params.get("EncryptionContext"), algorithm
         )
         _dry_run(params)
         out: dict[str, Any] = {
@@ -245,7 +257,7 @@ class CryptoOperations:
         self.check_grant_tokens(params)
         source_algorithm = params.get("SourceEncryptionAlgorithm") or "SYMMETRIC_DEFAULT"
         s_account, s_region, source, plaintext, source_material = self._decrypt_blob(
-            context, params["CiphertextBlob"], params.get("SourceKeyId"), params.get("SourceEncryptionContext"),
+            context, _ciphertext(params), params.get("SourceKeyId"), params.get("SourceEncryptionContext"),
             source_algorithm,
         )  # fmt: skip
         d_account, d_region, dest = self.usable_key(
@@ -444,8 +456,8 @@ class CryptoOperations:
         try:
             secret = crypto.derive_shared_secret(k.current_material(key)["Material"], params["PublicKey"])
         except crypto.BadCiphertext:
-            raise ServiceError("ValidationException", "KMS cannot use the PublicKey provided: it is not a valid "
-                               f"public key for {key['KeySpec']}.") from None  # fmt: skip
+            # AWS answers a public key it cannot use with no message.
+            raise ServiceError("ValidationException", "") from None
         _dry_run(params)
         out: dict[str, Any] = {
             "KeyId": k.key_arn(region, account, key["KeyId"]),

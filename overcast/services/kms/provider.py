@@ -107,7 +107,11 @@ class Provider(CryptoOperations, AliasOperations, GrantOperations, MaterialOpera
             key = dict(key)
             with self.store.transaction():
                 self.add_material(key, new_material(key["KeySpec"]), "AUTOMATIC")
-                key["Rotation"] = {**rotation, "Next": now + rotation["PeriodInDays"] * self.day_seconds()}
+                key["Rotation"] = {
+                    **rotation,
+                    "Next": now + rotation["PeriodInDays"] * self.day_seconds(),
+                    "NextDate": datetime.now(UTC) + timedelta(days=rotation["PeriodInDays"]),
+                }
                 self.save(account, region, key)
                 self.sync_replicas(account, region, key)
         return key
@@ -150,6 +154,8 @@ class Provider(CryptoOperations, AliasOperations, GrantOperations, MaterialOpera
             if len(parts) != 6 or parts[2] != "kms":
                 raise ServiceError("NotFoundException", f"Invalid arn {given}")
             _, _, _, arn_region, arn_account, resource = parts
+            if arn_region != region:
+                raise ServiceError("NotFoundException", f"Invalid arn {arn_region}")
             if resource.startswith("alias/"):
                 return self._alias_target(arn_account, arn_region, resource)
             if not resource.startswith("key/") or not k.KEY_ID.match(resource[4:]):
@@ -185,6 +191,7 @@ class Provider(CryptoOperations, AliasOperations, GrantOperations, MaterialOpera
                 "Enabled": True,
                 "PeriodInDays": 365,
                 "Next": time.time() + 365 * self.day_seconds(),
+                "NextDate": datetime.now(UTC) + timedelta(days=365),
             }
             self.save(account, region, key)
             now = datetime.now(UTC)
