@@ -35,7 +35,7 @@ KMS_TAGS = TagRules(
         {
             TagProblem.RESERVED_KEY: "Tags beginning with aws: are reserved",
             TagProblem.DUPLICATE_KEY: "Duplicate tag keys",
-            TagProblem.TOO_MANY: ("LimitExceededException", "Too many tags"),
+            TagProblem.TOO_MANY: "Too many tags",
         },
     )
 )

@@ -227,6 +227,10 @@ def state_error(key: dict[str, Any], arn: str) -> ServiceError:
     )
 
 
+def invalid_state(message: str) -> ServiceError:
+    return ServiceError("KMSInvalidStateException", message)
+
+
 def usage_error(arn: str, usage: str, operation: str) -> ServiceError:
     return ServiceError(
         "InvalidKeyUsageException", f"{arn} key usage is {usage} which is not valid for {operation}."

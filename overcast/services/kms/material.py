@@ -77,14 +77,19 @@ class MaterialOperations:
     # -- rotation ----------------------------------------------------------------------------------
 
     def _rotatable(  # type: ignore[misc]
-        self: Provider, context: RequestContext, given: str
+        self: Provider, context: RequestContext, given: str, on_demand: bool = False
     ) -> tuple[str, str, dict[str, Any], str]:
         account, region, key = self._customer_key(context, given)
         arn = k.key_arn(region, account, key["KeyId"])
         self.check_usable(account, region, key)
         if key["KeySpec"] != "SYMMETRIC_DEFAULT":
-            raise _unsupported(f"{arn} key spec is {key['KeySpec']} which is not valid for this operation.")
-        if key["Origin"] != "AWS_KMS":
+            # AWS words this refusal on RotateKeyOnDemand not at all.
+            raise _unsupported(
+                ""
+                if on_demand
+                else f"{arn} key spec is {key['KeySpec']} which is not valid for this operation."
+            )
+        if key["Origin"] != "AWS_KMS" and not (on_demand and key["Origin"] == "EXTERNAL"):
             raise _unsupported(f"{arn} origin is {key['Origin']} which is not valid for this operation.")
         if key.get("MultiRegion") and key.get("Region") != key.get("PrimaryRegion"):
             raise _unsupported(f"{arn} is not a multi-region primary key.")
@@ -130,7 +135,9 @@ class MaterialOperations:
         return out
 
     def rotate_key_on_demand(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account, region, key, arn = self._rotatable(context, params["KeyId"])
+        account, region, key, arn = self._rotatable(context, params["KeyId"], on_demand=True)
+        if key["Origin"] == "EXTERNAL":
+            return self._rotate_to_pending_material(account, region, key, arn)
         done = sum(1 for entry in key.get("Materials", []) if entry["Type"] == "ON_DEMAND")
         if done >= MAX_ON_DEMAND_ROTATIONS:
             raise ServiceError(
@@ -143,6 +150,22 @@ class MaterialOperations:
             self.add_material(key, crypto.new_material("SYMMETRIC_DEFAULT"), "ON_DEMAND")
             self.save(account, region, key)
             self.sync_replicas(account, region, key)
+        return {"KeyId": arn}
+
+    def _rotate_to_pending_material(  # type: ignore[misc]
+        self: Provider, account: str, region: str, key: dict[str, Any], arn: str
+    ) -> dict:
+        """An imported key rotates on demand to the material imported as NEW_KEY_MATERIAL."""
+        pending = key.get("PendingMaterial")
+        if not pending:
+            raise k.invalid_state(f"No available key material pending rotation for the key: {arn}.")
+        materials = [
+            {**entry, "Type": "ON_DEMAND", "Created": datetime.now(UTC)} if entry["Id"] == pending else entry
+            for entry in key["Materials"]
+        ]
+        updated = {**key, "Materials": materials, "Current": pending, "PendingMaterial": None}
+        with self.store.transaction():
+            self.save(account, region, updated)
         return {"KeyId": arn}
 
     def list_key_rotations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -226,6 +249,8 @@ class MaterialOperations:
             raise ServiceError("IncorrectKeyMaterialException", "The key material is not valid for this key.")
         new_id = crypto.material_id(material)
         seen = key.get("MaterialIdsSeen") or []
+        if params.get("ImportType") == "NEW_KEY_MATERIAL" and key.get("Current") and new_id not in seen:
+            return self._import_pending(account, region, key, arn, new_id, material, seen)
         if seen and new_id not in seen and params.get("ImportType") != "NEW_KEY_MATERIAL":
             raise ServiceError("IncorrectKeyMaterialException", "The key material does not match the key material "
                                f"previously imported into {arn}.")  # fmt: skip
@@ -242,6 +267,27 @@ class MaterialOperations:
         )
         if key["KeyState"] == "PendingImport":
             updated["KeyState"] = "Enabled"
+        with self.store.transaction():
+            self.save(account, region, updated)
+        return {"KeyId": arn, "KeyMaterialId": new_id}
+
+    def _import_pending(  # type: ignore[misc]
+        self: Provider, account: str, region: str, key: dict[str, Any], arn: str, new_id: str, material: bytes,
+        seen: list[str],
+    ) -> dict:  # fmt: skip
+        """New key material for a key that has some: it waits for RotateKeyOnDemand."""
+        if key.get("PendingMaterial"):
+            raise k.invalid_state(
+                f"New key material (id: {new_id}) cannot be imported into KMS key {key['KeyId']}, because another "
+                f"key material (id: {key['PendingMaterial']}) is pending rotation."
+            )
+        entry = {"Id": new_id, "Material": material, "Created": datetime.now(UTC), "Type": "IMPORTED"}
+        updated = {name: value for name, value in key.items() if name != "Import"}
+        updated.update(
+            Materials=[*key["Materials"], entry],
+            PendingMaterial=new_id,
+            MaterialIdsSeen=sorted({*seen, new_id}),
+        )
         with self.store.transaction():
             self.save(account, region, updated)
         return {"KeyId": arn, "KeyMaterialId": new_id}
@@ -306,7 +352,8 @@ class MaterialOperations:
                     if name not in ("Rotation", "Import", "Tags", "DeleteAt")
                 },
                 "Region": replica_region,
-                "Description": params.get("Description", key.get("Description", "")),
+                # A replica has its own description (none by default), policy and tags.
+                "Description": params.get("Description", ""),
                 "Policy": policy,
                 "Tags": tags,
                 "CreationDate": datetime.now(UTC),
@@ -322,8 +369,11 @@ class MaterialOperations:
         return {
             "ReplicaKeyMetadata": k.metadata(account, replica_region, replica),
             "ReplicaPolicy": policy,
-            "ReplicaTags": [{"TagKey": name, "TagValue": value} for name, value in tags.items()],
-        }
+        } | (
+            {"ReplicaTags": [{"TagKey": name, "TagValue": value} for name, value in tags.items()]}
+            if tags
+            else {}
+        )
 
     def update_primary_region(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         account, region, key = self._customer_key(context, params["KeyId"])
