@@ -20,6 +20,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.kms import keys as k
 from overcast.services.kms.aliases import AliasOperations
+from overcast.services.kms.authorization import KeyPolicyChecks
 from overcast.services.kms.crypto import SPECS, UNSUPPORTED_SPECS, material_id, new_material
 from overcast.services.kms.grants import GrantOperations
 from overcast.services.kms.material import MaterialOperations
@@ -39,7 +40,9 @@ def dry_run() -> ServiceError:
     )
 
 
-class Provider(CryptoOperations, AliasOperations, GrantOperations, MaterialOperations, BaseProvider):
+class Provider(
+    CryptoOperations, AliasOperations, GrantOperations, MaterialOperations, KeyPolicyChecks, BaseProvider
+):
     service = "kms"
 
     def __init__(self, runtime) -> None:
