@@ -228,9 +228,8 @@ class MaterialOperations:
             raise ServiceError("InvalidImportTokenException", "Import token is invalid.")
         if pending["ValidTo"] < datetime.now(UTC):
             raise ServiceError("ExpiredImportTokenException", "Import token has expired.")
-        model = params.get("ExpirationModel") or (
-            "KEY_MATERIAL_EXPIRES" if params.get("ValidTo") else "KEY_MATERIAL_DOES_NOT_EXPIRE"
-        )
+        # AWS's default: the material expires, so a request without ValidTo must say it does not.
+        model = params.get("ExpirationModel") or "KEY_MATERIAL_EXPIRES"
         valid_to = params.get("ValidTo")
         if model == "KEY_MATERIAL_EXPIRES" and valid_to is None:
             raise ServiceError(

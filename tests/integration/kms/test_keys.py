@@ -338,3 +338,31 @@ def test_aws_cli(aws, tmp_path):
     back = aws("kms", "decrypt", "--ciphertext-blob", f"fileb://{tmp_path / 'blob'}")
     assert base64.b64decode(back["Plaintext"]) == b"cli text"
     assert any(entry["AliasName"] == "alias/cli" for entry in aws("kms", "list-aliases")["Aliases"])
+
+
+def _wrapped_material(kms, key_id: str) -> tuple[bytes, bytes]:
+    params = kms.get_parameters_for_import(KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                           WrappingKeySpec="RSA_2048")  # fmt: skip
+    public = serialization.load_der_public_key(params["PublicKey"])
+    wrapped = public.encrypt(
+        os.urandom(32), padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    )
+    return params["ImportToken"], wrapped
+
+
+def test_imported_material_expires(kms):
+    from datetime import UTC, datetime, timedelta
+
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    token, wrapped = _wrapped_material(kms, key)
+    with pytest.raises(ClientError) as error:
+        kms.import_key_material(KeyId=key, ImportToken=token, EncryptedKeyMaterial=wrapped)
+    assert error.value.response["Error"]["Message"] == (
+        "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
+    )
+    kms.import_key_material(KeyId=key, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                            ValidTo=datetime.now(UTC) + timedelta(seconds=2))  # fmt: skip
+    described = kms.describe_key(KeyId=key)["KeyMetadata"]
+    assert described["KeyState"] == "Enabled" and described["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
+    time.sleep(2.5)
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingImport"
