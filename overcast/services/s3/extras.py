@@ -1,6 +1,7 @@
 """Bucket settings kept by id (request metrics, S3 Intelligent-Tiering archive
-configurations, inventory reports): Put/Get/Delete by id and a paginated List, validated as
-S3 does. (Inventory reports are configured, not produced.)"""
+configurations, inventory reports, storage class analysis): Put/Get/Delete by id and a
+paginated List, validated as S3 does. (Inventory reports and analysis exports are configured,
+not produced.)"""
 
 from __future__ import annotations
 
@@ -100,8 +101,20 @@ def _validate_inventory(document: dict) -> None:
         raise malformed_xml()
 
 
+def _validate_analytics(document: dict) -> None:
+    export = (document.get("StorageClassAnalysis") or {}).get("DataExport")
+    if export is None:
+        return
+    destination = (export.get("Destination") or {}).get("S3BucketDestination") or {}
+    if export.get("OutputSchemaVersion") != "V_1" or destination.get("Format") != "CSV":
+        raise malformed_xml()
+    if not _BUCKET_ARN.match(destination.get("Bucket") or ""):
+        raise s3_error("InvalidS3DestinationBucket", "Invalid bucket ARN.")
+
+
 #: kind → (document member, list output member, extra validation)
 _KINDS = {
+    "analytics": ("AnalyticsConfiguration", "AnalyticsConfigurationList", _validate_analytics),
     "metrics": ("MetricsConfiguration", "MetricsConfigurationList", None),
     "tiering": ("IntelligentTieringConfiguration", "IntelligentTieringConfigurationList", _validate_tiering),
     "inventory": ("InventoryConfiguration", "InventoryConfigurationList", _validate_inventory),
@@ -219,3 +232,15 @@ class IdConfigurationOperations:
 
     def list_bucket_inventory_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._list_by_id(context, params, "inventory")
+
+    def put_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._put_by_id(context, params, "analytics")
+
+    def get_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._get_by_id(context, params, "analytics")
+
+    def delete_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._delete_by_id(context, params, "analytics")
+
+    def list_bucket_analytics_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._list_by_id(context, params, "analytics")
