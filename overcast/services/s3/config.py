@@ -40,11 +40,14 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
+from overcast.services.s3.bucketflags import BucketFlagOperations
 from overcast.services.s3.bucketlogging import LoggingOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
+from overcast.services.s3.legacy import LegacyConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
+from overcast.services.s3.metadata import MetadataOperations
 from overcast.services.s3.notifications import NotificationOperations
 from overcast.services.s3.objectlock import ObjectLockOperations
 from overcast.services.s3.replication import ReplicationOperations
@@ -158,6 +161,9 @@ class BucketConfigOperations(
     IdConfigurationOperations,
     ReplicationOperations,
     LoggingOperations,
+    BucketFlagOperations,
+    LegacyConfigurationOperations,
+    MetadataOperations,
 ):
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -263,6 +269,10 @@ class BucketConfigOperations(
                     defaults["BucketKeyEnabled"] = True
                 if params.get("SSEKMSEncryptionContext"):
                     defaults["SSEKMSEncryptionContext"] = params["SSEKMSEncryptionContext"]
+        if not params.get("StorageClass"):
+            storage_class = self.default_storage_class(bucket)
+            if storage_class:
+                defaults["StorageClass"] = storage_class
         defaults.update(self.object_lock_defaults(context, bucket, params))
         return defaults
 
