@@ -58,6 +58,9 @@ EVENT_NAMES = frozenset(
         "s3:ObjectTagging:Put",
         "s3:ObjectTagging:Delete",
         "s3:ObjectAcl:Put",
+        "s3:ObjectAnnotation:*",
+        "s3:ObjectAnnotation:Put",
+        "s3:ObjectAnnotation:Delete",
     }
 )
 #: (configuration list member, ARN member, service that owns the ARN)

@@ -21,10 +21,12 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.s3 import acl as acls
+from overcast.services.s3.annotations import AnnotationOperations
 from overcast.services.s3.config import BucketConfigOperations
 from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
+from overcast.services.s3.object_extras import ObjectExtraOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
 from overcast.services.s3.objects import ObjectStore
 from overcast.services.s3.post import PostObjectOperations
@@ -132,6 +134,8 @@ class Provider(
     ListingOperations,
     BucketConfigOperations,
     PostObjectOperations,
+    AnnotationOperations,
+    ObjectExtraOperations,
     BaseProvider,
 ):
     service = "s3"
