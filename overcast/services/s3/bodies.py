@@ -212,6 +212,8 @@ def _verify(body: Body, digests: _Digests, headers, content_md5, declared_sha, w
         value = checksums.encode(hasher.digest())
         header = checksums.HEADERS[name]
         declared = body.trailers.get(header) or headers.get(header)
+        if declared is not None and not checksums.well_formed(name, declared):
+            raise ServiceError("InvalidRequest", f"Value for {header} header is invalid.", 400)
         if declared is not None and declared != value:
             raise ServiceError(
                 "BadDigest", f"The {name} you specified did not match the calculated checksum.", 400

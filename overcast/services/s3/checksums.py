@@ -57,6 +57,18 @@ def new(algorithm: str):
     raise invalid_algorithm(algorithm)
 
 
+#: The digest size of each algorithm, in bytes.
+DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
+
+
+def well_formed(algorithm: str, value: str) -> bool:
+    """Whether a declared checksum is base64 of a digest of the algorithm's size."""
+    try:
+        return len(base64.b64decode(value, validate=True)) == DIGEST_SIZES[algorithm]
+    except (ValueError, KeyError):
+        return False
+
+
 def encode(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 

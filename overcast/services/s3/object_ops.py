@@ -328,10 +328,21 @@ def checksum_output(record: dict) -> dict:
     return output
 
 
-def _drop_checksums(output: dict) -> None:
-    for name in checksums.ALGORITHMS:
-        output.pop(f"Checksum{name}", None)
-    output.pop("ChecksumType", None)
+def _span_checksums(output: dict, record: dict, params: dict, first: int, last: int) -> None:
+    """Checksums of a GET/HEAD of part of an object: a part of a multipart object gets that
+    part's; a range keeps the object's only when it covers the whole object (as S3 answers)."""
+    if "ChecksumType" not in output:
+        return
+    part = params.get("PartNumber")
+    part_checksums = record.get("PartChecksums")
+    if part is not None and part_checksums and part <= len(part_checksums):
+        for name in checksums.ALGORITHMS:
+            output.pop(f"Checksum{name}", None)
+        output.update({f"Checksum{name}": value for name, value in part_checksums[part - 1].items()})
+    elif not (first == 0 and last == record["Size"] - 1):
+        for name in checksums.ALGORITHMS:
+            output.pop(f"Checksum{name}", None)
+        output.pop("ChecksumType", None)
 
 
 class ObjectOperations:
@@ -598,7 +609,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{size}"
             output["ContentLength"] = last - first + 1
-            _drop_checksums(output)  # they describe the whole object, not this part of it
+            _span_checksums(output, record, params, first, last)
         else:
             first, last = 0, size - 1
         if params.get("PartNumber") is not None and record.get("PartSizes"):
@@ -620,7 +631,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{record['Size']}"
             output["ContentLength"] = last - first + 1
-            _drop_checksums(output)
+            _span_checksums(output, record, params, first, last)
         if params.get("PartNumber") is not None and record.get("PartSizes"):
             output["PartsCount"] = len(record["PartSizes"])
         return output
