@@ -597,13 +597,13 @@ class BucketConfigOperations(
     def put_bucket_accelerate_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         status = (params.get("AccelerateConfiguration") or {}).get("Status")
-        if status not in ("Enabled", "Suspended"):
-            raise malformed_xml()
         if "." in bucket["Name"]:
             raise s3_error(
                 "InvalidRequest",
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names",
             )
+        if status not in ("Enabled", "Suspended"):
+            raise malformed_xml()
         self.configs.put(bucket, "accelerate", status)
         return {}
 

@@ -34,6 +34,7 @@ from overcast.services.s3.website import WEBSITE_HOST
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 #: LocationConstraint values that name another region than their own.
@@ -155,7 +156,23 @@ class Provider(
         # Presigned URLs are always checked (expiry, tampering), whatever else enforces auth;
         # first, so a bad URL is refused before the bucket's configuration looks at the request.
         self._check_presigned(context, params)
+        if params is not None and params.get("ExpectedBucketOwner") is not None:
+            self._check_expected_owner(params)
         return self.check_configured(context, params)
+
+    def _check_expected_owner(self, params: dict) -> None:
+        """x-amz-expected-bucket-owner, on every operation that takes it: an account id, and
+        the bucket's owner (else 403, as if the bucket were someone else's)."""
+        expected = params["ExpectedBucketOwner"]
+        if not _ACCOUNT_ID.match(expected):
+            raise ServiceError(
+                "InvalidBucketOwnerAWSAccountID",
+                f"The value of the expected bucket owner parameter must be an AWS Account ID... [{expected}]",
+                400,
+            )
+        record = self.data.bucket(params["Bucket"]) if params.get("Bucket") else None
+        if record is not None and record["Account"] != expected:
+            raise ServiceError("AccessDenied", "Access Denied", 403)
 
     def _check_presigned(self, context, params) -> None:
         if is_presigned(context.request):
@@ -332,6 +349,10 @@ class Provider(
         self._expected_owner(bucket, params)
         configuration = params.get("VersioningConfiguration") or {}
         status = configuration.get("Status")
+        if status is None:
+            raise ServiceError(
+                "IllegalVersioningConfigurationException", "The Versioning element must be specified", 400
+            )
         if status not in ("Enabled", "Suspended"):
             raise ServiceError(
                 "MalformedXML",
