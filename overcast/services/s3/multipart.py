@@ -112,6 +112,10 @@ class MultipartOperations:
             "UploadId": upload_id,
             "Initiated": now(),
             "Owner": context.account,
+            # Who started it, as ListParts names them (the account for its root user).
+            "InitiatorName": (context.principal_arn or "").rpartition("/")[2]
+            if "/" in (context.principal_arn or "")
+            else context.account,
             "Fields": {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None},
             "Metadata": params.get("Metadata") or {},
             "StorageClass": params.get("StorageClass") or "STANDARD",
@@ -194,13 +198,17 @@ class MultipartOperations:
                     ArgumentValue=text,
                 )
             first, last = int(match.group(1)), int(match.group(2))
+            if first >= size:
+                raise ServiceError(
+                    "InvalidRequest", "The specified copy range is invalid for the source object size", 400
+                )
             if last >= size:
                 raise ServiceError(
-                    "InvalidRange",
-                    "The requested range is not satisfiable",
-                    416,
-                    RangeRequested=text,
-                    ActualObjectSize=str(size),
+                    "InvalidArgument",
+                    f"Range specified is not valid for source object of size: {size}",
+                    400,
+                    ArgumentName="x-amz-copy-source-range",
+                    ArgumentValue=text,
                 )
         body = self._copy_range(source, first, last, upload.get("ChecksumAlgorithm"))
         part = self._put_part(bucket, upload, number, body)
@@ -209,6 +217,8 @@ class MultipartOperations:
         output = {"CopyPartResult": result}
         if source["VersionId"] != "null":
             output["CopySourceVersionId"] = source["VersionId"]
+        defaults = upload.get("Defaults") or {}
+        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
         return output
 
     def _copy_range(self: Provider, source: dict, first: int, last: int, algorithm: str | None) -> Body:  # type: ignore[misc]
@@ -461,7 +471,7 @@ class MultipartOperations:
             "MaxParts": limit,
             "IsTruncated": truncated,
             "Parts": parts,
-            "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+            "Initiator": {"ID": owner["ID"], "DisplayName": upload.get("InitiatorName") or upload["Owner"]},
             "Owner": owner,
             "StorageClass": upload.get("StorageClass", "STANDARD"),
         }
@@ -505,7 +515,10 @@ class MultipartOperations:
                 "Initiated": upload["Initiated"],
                 "StorageClass": upload.get("StorageClass", "STANDARD"),
                 "Owner": owner,
-                "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+                "Initiator": {
+                    "ID": owner["ID"],
+                    "DisplayName": upload.get("InitiatorName") or upload["Owner"],
+                },
             }
             if upload.get("ChecksumAlgorithm"):
                 entry["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
