@@ -154,6 +154,24 @@ def _overlap(a: dict, b: dict) -> bool:
     return prefixes and suffixes
 
 
+#: The eventVersion S3 gives each kind of event (AWS's event message structure): 2.2 for
+#: replication, 2.3 for lifecycle, Intelligent-Tiering, ACL, tagging and restore deletion;
+#: 2.1 for the rest.
+_EVENT_VERSIONS = {
+    "Replication": "2.2",
+    "LifecycleExpiration": "2.3",
+    "LifecycleTransition": "2.3",
+    "IntelligentTiering": "2.3",
+    "ObjectAcl": "2.3",
+    "ObjectTagging": "2.3",
+    "ObjectRestore:Delete": "2.3",
+}
+
+
+def _event_version(family: str, event_name: str) -> str:
+    return _EVENT_VERSIONS.get(event_name) or _EVENT_VERSIONS.get(family) or "2.1"
+
+
 class NotificationOperations:
     async def put_bucket_notification_configuration(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
@@ -323,7 +341,7 @@ class NotificationOperations:
         else:
             principal = f"AWS:{context.principal_id or context.account}"
         record = {
-            "eventVersion": "2.1",
+            "eventVersion": _event_version(family, event_name),
             "eventSource": "aws:s3",
             "awsRegion": bucket["Region"],
             "eventTime": iso_millis(now),
