@@ -226,7 +226,8 @@ class WebsiteOperations:
             return response
         if not key.endswith("/") and key and await self._readable(context, bucket, f"{key}/{suffix}"):
             return _redirect(f"/{quote(key)}/", 302)
-        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", wanted):
+        # S3 tells a missing key (404) only to whom may list the bucket, else 403.
+        if not await self.anonymous_allowed(context, bucket, "s3:ListBucket", None):
             status, code, message = 403, "AccessDenied", "Access Denied"
         else:
             status, code, message = 404, "NoSuchKey", "The specified key does not exist."

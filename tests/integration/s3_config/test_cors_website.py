@@ -116,7 +116,14 @@ def make_site(s3, aws, bucket, tmp_path):
                         "Principal": "*",
                         "Action": "s3:GetObject",
                         "Resource": f"arn:aws:s3:::{bucket}/*",
-                    }
+                    },
+                    # Without ListBucket, S3 answers 403 for a missing key rather than 404.
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:ListBucket",
+                        "Resource": f"arn:aws:s3:::{bucket}",
+                    },
                 ],
             }
         ),
@@ -181,6 +188,24 @@ def test_website_without_error_document_and_private_bucket(s3, bucket, endpoint)
             }
         ),
     )
+    # Who may not list the bucket is not told whether a key exists.
+    status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
+    assert status == 403 and b"<li>Code: AccessDenied</li>" in body
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
+                    }
+                ]
+            }
+        ),
+    )
     status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
     assert status == 404 and b"<li>Code: NoSuchKey</li>" in body and b"<h1>404 Not Found</h1>" in body
     status, _, body = raw(endpoint, "GET", "/", site_host("no-such-site-bucket"))
@@ -215,8 +240,8 @@ def test_website_redirects(s3, bucket, endpoint):
                     {
                         "Effect": "Allow",
                         "Principal": "*",
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
                     }
                 ]
             }
