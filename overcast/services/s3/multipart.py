@@ -54,6 +54,13 @@ def _part_key(upload_id: str, number: int) -> str:
     return f"{upload_id}{SEPARATOR}{number:05d}"
 
 
+def _default_checksum(part: dict) -> dict[str, str]:
+    """The part's checksum of S3's default algorithm, requested or computed implicitly."""
+    default = checksums.DEFAULT_ALGORITHM
+    value = (part.get("Implicit") or {}).get(default) or (part.get("Checksums") or {}).get(default)
+    return {default: value} if value else {}
+
+
 def _check_part_number(number: int) -> None:
     if not 1 <= number <= MAX_PARTS:
         raise ServiceError(
@@ -132,10 +139,14 @@ class MultipartOperations:
         output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
         return output
 
-    def _put_part(self: Provider, bucket: dict, upload: dict, number: int, body: Body) -> dict:  # type: ignore[misc]
+    def _put_part(  # type: ignore[misc]
+        self: Provider, bucket: dict, upload: dict, number: int, body: Body, implicit: dict | None = None
+    ) -> dict:
         part = {"PartNumber": number, "ETag": f'"{body.md5}"', "Size": body.size, "LastModified": now()}
         if body.checksums:
             part["Checksums"] = body.checksums
+        if implicit:
+            part["Implicit"] = implicit
         if body.data is not None:
             part["Data"] = body.data
         elif body.file is not None:
@@ -156,6 +167,14 @@ class MultipartOperations:
         algorithms = requested_algorithms(params, headers)
         if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
             algorithms = (*algorithms, upload["ChecksumAlgorithm"])
+        # Without an upload algorithm S3 still gives the object its default full-object
+        # checksum, combined from each part's: computed here, reported only at completion.
+        implicit = [
+            name
+            for name in checksums.default_algorithms()
+            if not upload.get("ChecksumAlgorithm") and name not in algorithms
+        ]
+        algorithms = (*algorithms, *implicit)
         body = await take_in(
             params.get("Body"),
             declared_checksums(params, headers),
@@ -168,7 +187,8 @@ class MultipartOperations:
         except ServiceError:
             self.data.files.remove(body.file)
             raise
-        part = self._put_part(bucket, upload, number, body)
+        implicit_checksums = {name: body.checksums.pop(name) for name in implicit if name in body.checksums}
+        part = self._put_part(bucket, upload, number, body, implicit_checksums)
         output = {"ETag": part["ETag"]}
         output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
         defaults = upload.get("Defaults") or {}
@@ -276,7 +296,7 @@ class MultipartOperations:
                 "The XML you provided was not well-formed or did not validate against our published schema",
                 400,
             )
-        self._check_write_conditions(bucket, params)
+        self._check_write_conditions(bucket, params, upload)
         scope = bucket["Id"]
         parts = []
         previous = 0
@@ -338,7 +358,10 @@ class MultipartOperations:
         if record_checksums:
             record["Checksums"] = record_checksums
             record["ChecksumType"] = checksum_type
-            record["PartChecksums"] = [part.get("Checksums") or {} for part in parts]
+            record["PartChecksums"] = [
+                part.get("Checksums") or {} if upload.get("ChecksumAlgorithm") else _default_checksum(part)
+                for part in parts
+            ]
         if body.data is not None:
             record["Data"] = body.data
         elif body.file is not None:
@@ -368,7 +391,15 @@ class MultipartOperations:
     ) -> tuple[dict[str, str] | None, str | None]:
         algorithm = upload.get("ChecksumAlgorithm")
         if not algorithm:
-            return None, None
+            default = checksums.DEFAULT_ALGORITHM
+            implicit = [_default_checksum(part).get(default) for part in parts]
+            values = [value for value in implicit if value]
+            if len(values) != len(parts):  # a part copied in has none: S3's default cannot be combined
+                return None, None
+            combined = checksums.full_object(
+                default, [(value, part["Size"]) for value, part in zip(values, parts, strict=True)]
+            )
+            return {default: combined}, "FULL_OBJECT"
         values = []
         for part, item in zip(parts, requested, strict=False):
             value = (part.get("Checksums") or {}).get(algorithm)
@@ -429,6 +460,13 @@ class MultipartOperations:
             self.data.uploads.delete(scope, upload["Key"] + SEPARATOR + upload_id)
         for _, part in rows:
             self.data.files.remove(part.get("File"))
+
+    def note_key_changed(self: Provider, bucket: dict, key: str) -> None:  # type: ignore[misc]
+        """A delete of the key: its uploads in progress may no longer complete conditionally
+        (a write shows in the current version's LastModified; a delete leaves nothing to read)."""
+        for row_key, upload in list(self.data.uploads.scan(bucket["Id"], prefix=key + SEPARATOR)):
+            if upload["Key"] == key and not upload.get("KeyChanged"):
+                self.data.uploads.put(bucket["Id"], row_key, {**upload, "KeyChanged": True})
 
     def abort_multipart_upload(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])

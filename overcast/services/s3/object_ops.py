@@ -80,6 +80,32 @@ def now() -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+#: A version id as this store makes them: 16 hex digits of order, 16 random URL-safe characters.
+_VERSION_ID = re.compile(r"^[0-9a-f]{16}[A-Za-z0-9_-]{16}$")
+
+
+def well_formed_version(version_id: str) -> bool:
+    """Whether a version id could name a version here ("null" or one of ours); S3 refuses
+    others as invalid rather than missing."""
+    return version_id == "null" or _VERSION_ID.match(version_id) is not None
+
+
+def invalid_version(version_id: str) -> ServiceError:
+    return ServiceError(
+        "InvalidArgument",
+        "Invalid version id specified",
+        400,
+        ArgumentName="versionId",
+        ArgumentValue=version_id,
+    )
+
+
+def no_such_version(key: str, version_id: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id
+    )
+
+
 def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, Key=key)
 
@@ -94,6 +120,26 @@ def precondition_failed(condition: str) -> ServiceError:
         "At least one of the pre-conditions you specified did not hold",
         412,
         Condition=condition,
+    )
+
+
+def unsupported_condition(header: str, why: str | None = None) -> ServiceError:
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        Header=header,
+        additionalMessage=why or f"We don't accept the provided value of {header} header for this API",
+    )
+
+
+def conditional_conflict(condition: str, key: str) -> ServiceError:
+    return ServiceError(
+        "ConditionalRequestConflict",
+        "The conditional request cannot succeed due to a conflicting operation against this resource.",
+        409,
+        Condition=condition,
+        Key=key,
     )
 
 
@@ -139,11 +185,12 @@ def check_conditions(record: dict, params: dict, prefix: str = "") -> None:
     if if_match is None and if_none_match is None and unmodified_since is None and modified_since is None:
         return  # the usual read: nothing to compare
     etag, modified = record["ETag"], _seconds(record["LastModified"])
+    named = "x-amz-copy-source-" if prefix else ""
     if if_match is not None:
         if not _etag_matches(if_match, etag):
-            raise precondition_failed("If-Match")
+            raise precondition_failed(f"{named}If-Match")
     elif unmodified_since is not None and modified > unmodified_since:
-        raise precondition_failed("If-Unmodified-Since")
+        raise precondition_failed(f"{named}If-Unmodified-Since")
     if if_none_match is not None:
         if _etag_matches(if_none_match, etag):
             if prefix:
@@ -419,26 +466,38 @@ class ObjectOperations:
                 self.object_event(context, bucket, event, event_object(record))
         self.data.remove_files(garbage)
 
-    def _check_write_conditions(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
+    def _check_write_conditions(  # type: ignore[misc]
+        self: Provider, bucket: dict, params: dict, upload: dict | None = None
+    ) -> None:
+        """If-None-Match: * and If-Match: <etag> on a write. For CompleteMultipartUpload
+        (`upload`), a write or delete of the key since the upload began makes a condition that
+        would otherwise hold a ConditionalRequestConflict, as S3 answers."""
         if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
         if if_none_match is None and if_match is None:
             return
+        if if_none_match is not None and if_match is not None:
+            raise unsupported_condition(
+                "If-Match,If-None-Match", "Multiple conditional request headers present in the request"
+            )
+        if if_none_match is not None and if_none_match.strip() != "*":
+            raise unsupported_condition("If-None-Match")
+        if if_match is not None and if_match.strip() == "*":
+            raise unsupported_condition("If-Match")
         current = self.data.current(bucket, params["Key"])
         if if_none_match is not None:
-            if if_none_match.strip() != "*":
-                raise ServiceError(
-                    "NotImplemented",
-                    "A header you provided implies functionality that is not implemented",
-                    501,
-                    Header="If-None-Match",
-                )
             if current is not None:
                 raise precondition_failed("If-None-Match")
-        if if_match is not None:
-            if current is None:
-                raise no_such_key(params["Key"])
-            if not _etag_matches(if_match, current["ETag"]):
-                raise precondition_failed("If-Match")
+            if upload is not None and upload.get("KeyChanged"):
+                raise conditional_conflict("If-None-Match", params["Key"])
+            return
+        if current is None:
+            raise no_such_key(params["Key"])
+        if if_match is None or not _etag_matches(if_match, current["ETag"]):
+            raise precondition_failed("If-Match")
+        if upload is not None and (
+            upload.get("KeyChanged") or current["LastModified"] >= upload["Initiated"]
+        ):
+            raise conditional_conflict("If-Match", params["Key"])
 
     async def put_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
@@ -450,7 +509,7 @@ class ObjectOperations:
         self._check_write_conditions(bucket, params)
         defaults = self.object_defaults(context, bucket, params)
         headers = context.request.headers
-        algorithms = requested_algorithms(params, headers)
+        algorithms = requested_algorithms(params, headers) or checksums.default_algorithms()
         body = await take_in(
             params.get("Body"), declared_checksums(params, headers), self.data.files, algorithms, content_md5
         )
@@ -491,17 +550,9 @@ class ObjectOperations:
             return record
         record = self.data.version(bucket, key, version_id)
         if record is None:
-            if version_id != "null" and len(version_id) != 32:
-                raise ServiceError(
-                    "InvalidArgument",
-                    "Invalid version id specified",
-                    400,
-                    ArgumentName="versionId",
-                    ArgumentValue=version_id,
-                )
-            raise ServiceError(
-                "NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id
-            )
+            if not well_formed_version(version_id):
+                raise invalid_version(version_id)
+            raise no_such_version(key, version_id)
         if record.get("DeleteMarker"):
             error = ServiceError(
                 "MethodNotAllowed",
@@ -705,6 +756,7 @@ class ObjectOperations:
         version_id: str | None,
         bypass: bool,
         if_match: str | None = None,
+        strict_version: bool = False,
     ) -> dict:
         if if_match is not None:
             current = self.data.current(bucket, key)
@@ -715,14 +767,12 @@ class ObjectOperations:
         if version_id is not None:
             record = self.data.version(bucket, key, version_id)
             if record is None:
-                if version_id != "null" and len(version_id) != 32:
-                    raise ServiceError(
-                        "InvalidArgument",
-                        "Invalid version id specified",
-                        400,
-                        ArgumentName="versionId",
-                        ArgumentValue=version_id,
-                    )
+                if strict_version:
+                    # DeleteObjects reports a version the key does not have; DeleteObject
+                    # refuses an id that cannot be one and answers as if it had deleted it.
+                    raise no_such_version(key, version_id)
+                if not well_formed_version(version_id):
+                    raise invalid_version(version_id)
                 return {"VersionId": version_id}
             if not record.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, record, bypass)
@@ -743,6 +793,7 @@ class ObjectOperations:
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
                 self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
+                self.note_key_changed(bucket, key)
             self.data.remove_files(garbage)
             return {}
         order, new_id = self.data.new_version(versioning == "Enabled")
@@ -755,6 +806,7 @@ class ObjectOperations:
             "Owner": context.account,
         }
         self.commit_version(context, bucket, marker, "ObjectRemoved:DeleteMarkerCreated", bypass)
+        self.note_key_changed(bucket, key)
         return {"DeleteMarker": True, "VersionId": new_id}
 
     def delete_objects(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -788,7 +840,9 @@ class ObjectOperations:
                     )
                     continue
             try:
-                result = self._delete_key(context, bucket, key, version_id, bypass, item.get("ETag"))
+                result = self._delete_key(
+                    context, bucket, key, version_id, bypass, item.get("ETag"), strict_version=True
+                )
             except ServiceError as error:
                 errors.append(
                     {
