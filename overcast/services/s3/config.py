@@ -138,17 +138,37 @@ def validate_tags(tags: list[dict], limit: int) -> list[dict]:
     return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
 
 
+def creation_tags(params: dict) -> list[dict]:
+    """The tags CreateBucket's configuration gives the new bucket, validated as S3 does."""
+    tags = (params.get("CreateBucketConfiguration") or {}).get("Tags") or []
+    for tag in tags:
+        if (tag.get("Key") or "").lower().startswith("aws:"):
+            raise s3_error(
+                "InvalidTag",
+                'User-defined tag keys can\'t start with "aws:". This prefix is reserved for system tags. '
+                'Remove "aws:" from your tag keys and try again.',
+            )
+    return validate_tags(tags, MAX_BUCKET_TAGS) if tags else []
+
+
 def parse_tagging_header(text: str) -> list[dict]:
     """The x-amz-tagging header (URL-encoded "k1=v1&k2=v2")."""
     pairs = parse_qsl(text, keep_blank_values=True)
+    malformed = invalid_argument(
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
+        "without tag name duplicates.",
+        "x-amz-tagging",
+        text,
+    )
     if len({key for key, _ in pairs}) != len(pairs):
-        raise invalid_argument(
-            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
-            "without tag name duplicates.",
-            "x-amz-tagging",
-            text,
-        )
-    return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
+        raise malformed
+    try:
+        return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
+    except ServiceError as error:
+        # Characters a tag may not hold mean the header was not encoded as S3 asks.
+        if error.code == "InvalidTag" and error.message.endswith("is invalid"):
+            raise malformed from None
+        raise
 
 
 class BucketConfigOperations(
@@ -374,6 +394,9 @@ class BucketConfigOperations(
             self.configs.put(bucket, "acl", grants)
         if params.get("ObjectLockEnabledForBucket"):
             self.configs.put(bucket, "object_lock", {"ObjectLockEnabled": "Enabled"})
+        tags = creation_tags(params)
+        if tags:
+            self.configs.put(bucket, "tags", tags)
 
     def _after_delete_bucket(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         self.configs.forget_bucket(context.account, params["Bucket"])

@@ -22,7 +22,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.s3 import acl as acls
 from overcast.services.s3.annotations import AnnotationOperations
-from overcast.services.s3.config import BucketConfigOperations
+from overcast.services.s3.config import BucketConfigOperations, creation_tags
 from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
@@ -204,6 +204,7 @@ class Provider(
                 f"name does not end with its suffix -{context.account}-{region}-an.",
                 400,
             )
+        creation_tags(params)  # refused before anything is created
         existing = self.data.bucket(name)
         if existing is not None:
             if existing["Account"] != context.account:

@@ -8,6 +8,7 @@ import base64
 import zlib
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.s3.conftest import error_of, unique
 
@@ -136,3 +137,125 @@ def test_bucket_level_refusals_in_aws_order(s3):
         f'"Resource":"arn:aws:s3:::{name}/*"}}]}}',
     )
     assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_conditional_write_headers_s3_does_not_take(s3, bucket):
+    cases = (
+        ({"IfNoneMatch": '"abc"'}, "If-None-Match"),
+        ({"IfMatch": "*"}, "If-Match"),
+        ({"IfMatch": '"abc"', "IfNoneMatch": "*"}, "If-Match,If-None-Match"),
+    )
+    for headers, named in cases:
+        with pytest.raises(ClientError) as caught:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", **headers)
+        error = caught.value.response["Error"]
+        assert (error["Code"], error["Header"]) == ("NotImplemented", named)
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+
+
+def _one_part_upload(s3, bucket, key):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=b"part")
+    return upload, {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+
+
+def test_completing_after_the_key_changed_conflicts(s3, bucket):
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["ETag"]
+    upload, parts = _one_part_upload(s3, bucket, "k")
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"two")["ETag"]
+    common = {"Bucket": bucket, "Key": "k", "UploadId": upload, "MultipartUpload": parts}
+    assert error_of(s3.complete_multipart_upload, IfMatch=first, **common)[:2] == ("PreconditionFailed", 412)
+    assert error_of(s3.complete_multipart_upload, IfMatch=second, **common)[:2] == (
+        "ConditionalRequestConflict",
+        409,
+    )
+    upload, parts = _one_part_upload(s3, bucket, "k")
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=parts, IfMatch=second
+    )
+
+
+def test_completing_if_none_match_after_a_delete_conflicts(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"one")
+    upload, parts = _one_part_upload(s3, bucket, "k")
+    common = {"Bucket": bucket, "Key": "k", "UploadId": upload, "MultipartUpload": parts, "IfNoneMatch": "*"}
+    assert error_of(s3.complete_multipart_upload, **common)[:2] == ("PreconditionFailed", 412)
+    s3.delete_object(Bucket=bucket, Key="k")
+    assert error_of(s3.complete_multipart_upload, **common)[:2] == ("ConditionalRequestConflict", 409)
+
+
+def test_version_ids_that_cannot_exist_are_invalid(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    foreign = "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"
+    assert error_of(s3.get_object, Bucket=bucket, Key="k", VersionId=foreign)[:2] == ("InvalidArgument", 400)
+    assert error_of(s3.delete_object, Bucket=bucket, Key="k", VersionId=foreign)[:2] == (
+        "InvalidArgument",
+        400,
+    )
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": foreign}]})
+    assert deleted["Errors"] == [
+        {
+            "Key": "k",
+            "VersionId": foreign,
+            "Code": "NoSuchVersion",
+            "Message": "The specified version does not exist.",
+        }
+    ]
+
+
+def test_create_bucket_with_tags(s3):
+    name = unique("tagged")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"Tags": [{"Key": "team", "Value": "web"}]})
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "team", "Value": "web"}]
+    code, _, message = error_of(
+        s3.create_bucket,
+        Bucket=unique("tagged"),
+        CreateBucketConfiguration={"Tags": [{"Key": "aws:x", "Value": "v"}]},
+    )
+    assert code == "InvalidTag" and message.startswith("User-defined tag keys can't start with")
+
+
+def test_tagging_header_not_url_encoded(s3, bucket):
+    code, status, _ = error_of(
+        s3.put_object, Bucket=bucket, Key="k", Body=b"x", Tagging="key1=val1,key2=val2"
+    )
+    assert (code, status) == ("InvalidArgument", 400)
+
+
+def _unchecked_client(client):
+    from botocore.config import Config
+
+    # No checksum of the client's own: S3's default applies.
+    return client("s3", config=Config(request_checksum_calculation="when_required"))
+
+
+def test_objects_written_without_a_checksum_get_crc64nvme(client, bucket):
+    s3 = _unchecked_client(client)
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"test data..")
+    head = s3.head_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
+    assert (head["ChecksumCRC64NVME"], head["ChecksumType"]) == ("qUVrWYOrIAM=", "FULL_OBJECT")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"test data..")
+    assert "ChecksumCRC64NVME" not in part
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert (done["ChecksumCRC64NVME"], done["ChecksumType"]) == ("qUVrWYOrIAM=", "FULL_OBJECT")
+
+
+def test_copy_source_conditions_name_the_copy_source_header(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    with pytest.raises(ClientError) as caught:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceIfMatch='"nope"',
+        )
+    assert caught.value.response["Error"]["Condition"] == "x-amz-copy-source-If-Match"
