@@ -84,6 +84,12 @@ def now() -> datetime:
 _VERSION_ID = re.compile(r"^[0-9a-f]{16}[A-Za-z0-9_-]{16}$")
 
 
+def shows_version(bucket: dict, version_id: str) -> bool:
+    """Whether a read or copy names the version: always a real one; the null version only in
+    a bucket that has versioning (enabled or suspended), as S3 sends x-amz-version-id: null."""
+    return version_id != "null" or bool(bucket.get("Versioning"))
+
+
 def well_formed_version(version_id: str) -> bool:
     """Whether a version id could name a version here ("null" or one of ours); S3 refuses
     others as invalid rather than missing."""
@@ -529,6 +535,7 @@ class ObjectOperations:
     @staticmethod
     def write_output(record: dict) -> dict:
         output = {"ETag": record["ETag"], **checksum_output(record)}
+        # A write does not name the null version it made, even in a suspended bucket.
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
         for name in DEFAULT_FIELDS:
@@ -587,7 +594,7 @@ class ObjectOperations:
             "ContentLength": record["Size"],
             "ETag": record["ETag"],
         }
-        if record["VersionId"] != "null":
+        if shows_version(bucket, record["VersionId"]):
             output["VersionId"] = record["VersionId"]
         for name in CONTENT_FIELDS:
             value = record.get(name)
@@ -692,7 +699,7 @@ class ObjectOperations:
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "GET")
         wanted = set(params.get("ObjectAttributes") or [])
         output = {"LastModified": record["LastModified"]}
-        if record["VersionId"] != "null":
+        if shows_version(bucket, record["VersionId"]):
             output["VersionId"] = record["VersionId"]
         if "ETag" in wanted:
             output["ETag"] = record["ETag"].strip('"')
@@ -1007,7 +1014,7 @@ class ObjectOperations:
         result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
         result.update({name: value for name, value in checksum_output(record).items()})
         output: dict[str, Any] = {"CopyObjectResult": result}
-        if version_id != "null":
+        if shows_version(bucket, version_id):
             output["VersionId"] = version_id
         if source["VersionId"] != "null":
             output["CopySourceVersionId"] = source["VersionId"]

@@ -259,3 +259,14 @@ def test_copy_source_conditions_name_the_copy_source_header(s3, bucket):
             CopySourceIfMatch='"nope"',
         )
     assert caught.value.response["Error"]["Condition"] == "x-amz-copy-source-If-Match"
+
+
+def test_null_versions_are_named_by_reads_and_copies_once_versioning_is_on(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert "VersionId" not in s3.head_object(Bucket=bucket, Key="k")  # never versioned
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert "VersionId" not in s3.put_object(Bucket=bucket, Key="k", Body=b"y")
+    assert s3.get_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+    assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k", MetadataDirective="REPLACE")
+    assert copied["VersionId"] == "null"
