@@ -16,6 +16,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import checksums
 from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.config import parse_tagging_header
 from overcast.services.s3.objects import _MAX
 
 if TYPE_CHECKING:
@@ -530,7 +531,12 @@ class ObjectOperations:
         # A browser-based (form POST) upload is ObjectCreated:Post.
         event = context.extra.get("s3_created_event", "ObjectCreated:Put")
         self.commit_version(context, bucket, record, event, params.get("BypassGovernanceRetention", False))
-        return self.write_output(record)
+        output = self.write_output(record)
+        tags = parse_tagging_header(params["Tagging"]) if params.get("Tagging") else []
+        expiration = self.expiration_header(bucket, record, tags)
+        if expiration:
+            output["Expiration"] = expiration
+        return output
 
     @staticmethod
     def write_output(record: dict) -> dict:
@@ -615,6 +621,10 @@ class ObjectOperations:
         restore = restore_header(record)
         if restore:
             output["Restore"] = restore
+        if params.get("VersionId") is None:
+            expiration = self.expiration_header(bucket, record)
+            if expiration:
+                output["Expiration"] = expiration
         if params.get("ChecksumMode") == "ENABLED":
             output.update(checksum_output(record))
         fields = self.object_read_fields(context, bucket, record)

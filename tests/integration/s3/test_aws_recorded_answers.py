@@ -270,3 +270,32 @@ def test_null_versions_are_named_by_reads_and_copies_once_versioning_is_on(s3, b
     assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
     copied = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k", MetadataDirective="REPLACE")
     assert copied["VersionId"] == "null"
+
+
+def test_expiration_header_names_the_rule_that_expires_the_object(s3, bucket):
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "long", "Filter": {"Prefix": "t"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+                {"ID": "short", "Filter": {"Prefix": "test"}, "Status": "Enabled", "Expiration": {"Days": 7}},
+                {
+                    "ID": "tagged",
+                    "Filter": {"Tag": {"Key": "tmp", "Value": "yes"}},
+                    "Status": "Enabled",
+                    "Expiration": {"Days": 1},
+                },
+            ]
+        },
+    )
+    put = s3.put_object(Bucket=bucket, Key="test-1", Body=b"x")
+    assert put["Expiration"].endswith('GMT", rule-id="short"') and put["Expiration"].startswith(
+        'expiry-date="'
+    )
+    head = s3.head_object(Bucket=bucket, Key="test-1")
+    assert head["Expiration"] == put["Expiration"]
+    assert s3.put_object(Bucket=bucket, Key="t-2", Body=b"x")["Expiration"].endswith('rule-id="long"')
+    tagged = s3.put_object(Bucket=bucket, Key="other", Body=b"x", Tagging="tmp=yes")
+    assert tagged["Expiration"].endswith('rule-id="tagged"')
+    assert s3.get_object(Bucket=bucket, Key="other")["Expiration"] == tagged["Expiration"]
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
