@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
+from overcast.services.s3 import ssec
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
 from overcast.services.s3.bucketflags import BucketFlagOperations
 from overcast.services.s3.bucketlogging import LoggingOperations
@@ -267,6 +268,9 @@ class BucketConfigOperations(
         """Settings a new object takes from its bucket when the request does not give them
         (default encryption, default object lock retention), merged into the stored object."""
         defaults: dict[str, Any] = {}
+        customer_key = ssec.check_write(params)
+        if customer_key is not None:
+            defaults.update(customer_key)
         algorithm = params.get("ServerSideEncryption")
         if not algorithm and not params.get("SSECustomerAlgorithm"):
             rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
-from overcast.services.s3 import checksums
+from overcast.services.s3 import checksums, ssec
 from overcast.services.s3.bodies import Body, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.listing import count_argument
 from overcast.services.s3.object_ops import (
@@ -52,6 +52,12 @@ def no_such_upload(upload_id: str) -> ServiceError:
 
 def _part_key(upload_id: str, number: int) -> str:
     return f"{upload_id}{SEPARATOR}{number:05d}"
+
+
+#: The encryption CompleteMultipartUpload and GetPart report (their outputs have no SSE-C
+#: members), and UploadPart and UploadPartCopy (no encryption context).
+COMPLETED_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled")
+PART_FIELDS = (*COMPLETED_FIELDS, "SSECustomerAlgorithm", "SSECustomerKeyMD5")
 
 
 def _default_checksum(part: dict) -> dict[str, str]:
@@ -163,6 +169,7 @@ class MultipartOperations:
         number = params["PartNumber"]
         _check_part_number(number)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
+        ssec.check_part(upload.get("Defaults") or {}, params)
         headers = context.request.headers
         algorithms = requested_algorithms(params, headers)
         if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
@@ -192,7 +199,7 @@ class MultipartOperations:
         output = {"ETag": part["ETag"]}
         output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
         defaults = upload.get("Defaults") or {}
-        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        output.update({name: defaults[name] for name in PART_FIELDS if defaults.get(name) is not None})
         return output
 
     def upload_part_copy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -201,6 +208,7 @@ class MultipartOperations:
         _check_part_number(number)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
         _, source = self.copy_source(context, params["CopySource"])
+        ssec.check_read(source, params, "CopySource")
         check_conditions(source, params, "CopySource")
         size = source["Size"]
         first, last = 0, size - 1
@@ -238,7 +246,7 @@ class MultipartOperations:
         if source["VersionId"] != "null":
             output["CopySourceVersionId"] = source["VersionId"]
         defaults = upload.get("Defaults") or {}
-        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        output.update({name: defaults[name] for name in PART_FIELDS if defaults.get(name) is not None})
         return output
 
     def _copy_range(self: Provider, source: dict, first: int, last: int, algorithm: str | None) -> Body:  # type: ignore[misc]
@@ -383,7 +391,7 @@ class MultipartOperations:
         }
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
-        output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
+        output.update({name: record[name] for name in COMPLETED_FIELDS if record.get(name) is not None})
         return output
 
     def _final_checksums(  # type: ignore[misc]

@@ -13,8 +13,8 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3.bodies import RangeReader
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
-from overcast.services.s3.multipart import _check_part_number, _part_key, no_such_upload
-from overcast.services.s3.object_ops import DEFAULT_FIELDS, parse_range
+from overcast.services.s3.multipart import COMPLETED_FIELDS, _check_part_number, _part_key, no_such_upload
+from overcast.services.s3.object_ops import parse_range
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -74,7 +74,7 @@ class ObjectExtraOperations:
             raise s3_error("NoSuchPart", "The specified part does not exist.", 404, PartNumber=str(number))
         output: dict[str, Any] = {"MultipartUploadStatus": "IN_PROGRESS", "ETag": part["ETag"]}
         defaults = upload.get("Defaults") or {}
-        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        output.update({name: defaults[name] for name in COMPLETED_FIELDS if defaults.get(name) is not None})
         if upload.get("StorageClass", "STANDARD") != "STANDARD":
             output["StorageClass"] = upload["StorageClass"]
         if params.get("ChecksumMode") == "ENABLED":
@@ -89,7 +89,7 @@ class ObjectExtraOperations:
         output: dict[str, Any] = {"MultipartUploadStatus": "COMPLETED", "ETag": record["ETag"]}
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
-        output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
+        output.update({name: record[name] for name in COMPLETED_FIELDS if record.get(name) is not None})
         if record.get("StorageClass"):
             output["StorageClass"] = record["StorageClass"]
         part_checksums = record.get("PartChecksums") or []

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.s3 import checksums
+from overcast.services.s3 import checksums, ssec
 from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.config import parse_tagging_header
 from overcast.services.s3.objects import _MAX
@@ -639,6 +639,7 @@ class ObjectOperations:
     def _read_target(self: Provider, context: RequestContext, params: dict, method: str) -> tuple[dict, dict]:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
+        ssec.check_read(record, params)
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
             raise invalid_object_state(record)
         check_conditions(record, params)
@@ -707,6 +708,7 @@ class ObjectOperations:
     def get_object_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "GET")
+        ssec.check_read(record, params)
         wanted = set(params.get("ObjectAttributes") or [])
         output = {"LastModified": record["LastModified"]}
         if shows_version(bucket, record["VersionId"]):
@@ -939,6 +941,7 @@ class ObjectOperations:
         check_key(key)
         check_storage_class(params.get("StorageClass"))
         source_bucket, source = self.copy_source(context, params["CopySource"])
+        ssec.check_read(source, params, "CopySource")
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):
