@@ -9,6 +9,8 @@ EventBridge enabled, the EventBridge-shaped event is published on "events:put"."
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import time
@@ -166,6 +168,13 @@ _EVENT_VERSIONS = {
     "ObjectTagging": "2.3",
     "ObjectRestore:Delete": "2.3",
 }
+
+
+def customer_id(account: str) -> str:
+    """The bucket owner's Amazon customer id, as S3 names owners in events ("A" and 13
+    upper-case letters and digits, not the account number); derived from the account."""
+    digest = base64.b32encode(hashlib.sha256(f"customer:{account}".encode()).digest()).decode()
+    return "A" + digest[:13]
 
 
 def _event_version(family: str, event_name: str) -> str:
@@ -337,7 +346,7 @@ class NotificationOperations:
             s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
         if event_name == "ObjectRestore:Completed":
             # S3 itself completes a restore, on behalf of the bucket's owner.
-            principal = f"AmazonCustomer:{bucket['Account']}"
+            principal = f"AmazonCustomer:{customer_id(bucket['Account'])}"
         else:
             principal = f"AWS:{context.principal_id or context.account}"
         record = {
@@ -354,7 +363,7 @@ class NotificationOperations:
                 "configurationId": configuration_id,
                 "bucket": {
                     "name": bucket["Name"],
-                    "ownerIdentity": {"principalId": bucket["Account"]},
+                    "ownerIdentity": {"principalId": customer_id(bucket["Account"])},
                     "arn": f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}",
                 },
                 "object": s3_object,

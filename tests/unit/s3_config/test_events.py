@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from overcast.context import RequestContext
-from overcast.services.s3.notifications import NotificationOperations
+from overcast.services.s3.notifications import NotificationOperations, customer_id
 
 
 class FakeBus:
@@ -76,7 +76,7 @@ def test_matching_configurations_receive_aws_shaped_records():
     assert record["s3"]["configurationId"] == "jpg"
     assert record["s3"]["bucket"] == {
         "name": "photos",
-        "ownerIdentity": {"principalId": "111111111111"},
+        "ownerIdentity": {"principalId": customer_id("111111111111")},
         "arn": "arn:aws:s3:::photos",
     }
     assert record["s3"]["object"]["key"] == "uploads/a+b.jpg"
