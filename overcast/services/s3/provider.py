@@ -280,7 +280,11 @@ class Provider(
     def head_bucket(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
-        return {"BucketRegion": bucket["Region"], "AccessPointAlias": False}
+        return {
+            "BucketArn": _bucket_arn(bucket["Name"], bucket["Region"]),
+            "BucketRegion": bucket["Region"],
+            "AccessPointAlias": False,
+        }
 
     def get_bucket_location(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
@@ -337,7 +341,8 @@ class Provider(
             self.store, "s3", "ListBuckets", params, buckets_after, bad_token=bad_token,
             default_limit=MAX_BUCKETS_LISTED, bind=f"{prefix}\0{wanted_region}",
             render=lambda name, record: {
-                "Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]
+                "Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"],
+                "BucketArn": _bucket_arn(name, record["Region"]),
             },
         )  # fmt: skip
         output["Owner"] = acls.owner(context.account)

@@ -299,3 +299,10 @@ def test_expiration_header_names_the_rule_that_expires_the_object(s3, bucket):
     assert tagged["Expiration"].endswith('rule-id="tagged"')
     assert s3.get_object(Bucket=bucket, Key="other")["Expiration"] == tagged["Expiration"]
     assert "Expiration" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+
+
+def test_bucket_arns_in_listings_and_head(s3, bucket):
+    arn = f"arn:aws:s3:::{bucket}"
+    assert s3.head_bucket(Bucket=bucket)["BucketArn"] == arn
+    listed = s3.list_buckets(Prefix=bucket)["Buckets"]
+    assert [(b["Name"], b["BucketArn"]) for b in listed] == [(bucket, arn)]
