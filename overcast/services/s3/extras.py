@@ -34,6 +34,8 @@ def _check_id(given_id: str, document: dict, kind: str) -> None:
     if document.get("Id") != given_id:
         if kind == "inventory":
             raise s3_error("IdMismatch", "Document ID does not match the specified configuration ID.")
+        if kind in ("analytics", "tiering"):
+            raise malformed_xml()
         raise invalid_argument("Document ID does not match the specified configuration ID.", "id", given_id)
 
 
@@ -202,7 +204,9 @@ class IdConfigurationOperations:
     def put_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
     ) -> dict:
-        return self._put_by_id(context, params, "tiering")
+        output = self._put_by_id(context, params, "tiering")
+        context.status = 204  # what S3 answers, though its model says 200
+        return output
 
     def get_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
@@ -234,7 +238,9 @@ class IdConfigurationOperations:
         return self._list_by_id(context, params, "inventory")
 
     def put_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return self._put_by_id(context, params, "analytics")
+        output = self._put_by_id(context, params, "analytics")
+        context.status = 204  # what S3 answers, though its model says 200
+        return output
 
     def get_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._get_by_id(context, params, "analytics")
