@@ -191,6 +191,8 @@ def _validate_actions(rule: dict) -> None:
         elif _not_midnight(transition["Date"]):
             raise invalid_argument("'Date' must be at midnight GMT", "Date", transition["Date"])
     if noncurrent is not None:
+        if noncurrent.get("NoncurrentDays") is None:
+            raise malformed_xml()
         if not _positive(noncurrent.get("NoncurrentDays")):
             raise invalid_argument(
                 "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
@@ -244,9 +246,7 @@ class LifecycleOperations:
         rules = validate(params.get("LifecycleConfiguration") or {})
         size = params.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
         if size not in SIZE_DEFAULTS:
-            raise invalid_argument(
-                "Invalid TransitionDefaultMinimumObjectSize", "TransitionDefaultMinimumObjectSize", size
-            )
+            raise s3_error("InvalidRequest", f"Invalid TransitionDefaultMinimumObjectSize found: {size}")
         self.configs.put(bucket, "lifecycle", {"Rules": rules, "TransitionDefaultMinimumObjectSize": size})
         self.configs.lifecycle_index.put(_INDEX_SCOPE, bucket["Name"], bucket["Account"])
         return {"TransitionDefaultMinimumObjectSize": size}

@@ -121,7 +121,7 @@ class ObjectLockOperations:
         if current and current["RetainUntilDate"] > _now():
             weaker = mode is None or until < current["RetainUntilDate"] or mode != current["Mode"]
             if weaker and (current["Mode"] == "COMPLIANCE" or not params.get("BypassGovernanceRetention")):
-                raise s3_error("AccessDenied", "Access Denied", 403)
+                raise _locked()
         value = {"Mode": mode, "RetainUntilDate": until} if mode else {}
         self.configs.put_object(bucket, "retention", obj["Key"], obj.get("VersionId"), value)
         return {}
@@ -175,9 +175,22 @@ class ObjectLockOperations:
             if mode or until or hold:
                 raise _missing_lock()
             return {}
+        if mode is not None and mode not in MODES:
+            raise s3_error(
+                "InvalidArgument",
+                "Unknown wormMode directive.",
+                400,
+                ArgumentName="x-amz-object-lock-mode",
+                ArgumentValue=mode,
+            )
         if (mode is None) != (until is None):
-            raise invalid_argument(
-                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
+            raise s3_error(
+                "InvalidArgument",
+                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied",
+                400,
+                ArgumentName="x-amz-object-lock-retain-until-date"
+                if until is None
+                else "x-amz-object-lock-mode",
             )
         if until is not None and until <= _now():
             raise invalid_argument("The retain until date must be in the future!")
