@@ -412,10 +412,12 @@ class BucketConfigOperations(
         key, version = params["Key"], output.get("VersionId")
         self.configs.forget_object(bucket, key, version)
         tags = None
-        if params.get("Tagging") is not None:
-            tags = parse_tagging_header(params["Tagging"])
-        elif context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
+        if context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
+            # A copy keeps the source's tags unless told to replace them (x-amz-tagging is
+            # then ignored).
             tags = self._copy_source_tags(params, output)
+        elif params.get("Tagging") is not None:
+            tags = parse_tagging_header(params["Tagging"])
         if tags:
             self.configs.put_object(bucket, "tags", key, version, tags)
         grants = acls.grants_from_request(params, context.account, acls.OBJECT_CANNED, bucket["Account"])

@@ -506,7 +506,11 @@ class MultipartOperations:
                 "ETag": part["ETag"],
                 "Size": part["Size"],
             }
-            entry.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
+            if upload.get("ChecksumAlgorithm"):
+                # Only the upload's own algorithm is listed (a part's extra checksum is not).
+                value = (part.get("Checksums") or {}).get(upload["ChecksumAlgorithm"])
+                if value is not None:
+                    entry[f"Checksum{upload['ChecksumAlgorithm']}"] = value
             parts.append(entry)
         owner = acls.owner(upload["Owner"])
         output = {
