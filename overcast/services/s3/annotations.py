@@ -11,7 +11,7 @@ from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.services.s3 import checksums
 from overcast.services.s3.configstore import invalid_argument, s3_error
-from overcast.services.s3.object_ops import now
+from overcast.services.s3.object_ops import checksum_mode, now
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -138,7 +138,7 @@ class AnnotationOperations:
             "ETag": record["ETag"],
             "ServerSideEncryption": obj.get("ServerSideEncryption") or "AES256",
         }
-        if params.get("ChecksumMode") == "ENABLED":
+        if checksum_mode(params):
             output[f"Checksum{record['ChecksumAlgorithm']}"] = record["Checksum"]
             output["ChecksumType"] = "FULL_OBJECT"
         return output

@@ -14,7 +14,7 @@ from overcast.errors import ServiceError
 from overcast.services.s3.bodies import RangeReader
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.multipart import COMPLETED_FIELDS, _check_part_number, _part_key, no_such_upload
-from overcast.services.s3.object_ops import parse_range
+from overcast.services.s3.object_ops import checksum_mode, parse_range
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -77,7 +77,7 @@ class ObjectExtraOperations:
         output.update({name: defaults[name] for name in COMPLETED_FIELDS if defaults.get(name) is not None})
         if upload.get("StorageClass", "STANDARD") != "STANDARD":
             output["StorageClass"] = upload["StorageClass"]
-        if params.get("ChecksumMode") == "ENABLED":
+        if checksum_mode(params):
             output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
         return self._part_body(output, part, 0, part["Size"], params)
 
@@ -93,7 +93,7 @@ class ObjectExtraOperations:
         if record.get("StorageClass"):
             output["StorageClass"] = record["StorageClass"]
         part_checksums = record.get("PartChecksums") or []
-        if params.get("ChecksumMode") == "ENABLED" and number <= len(part_checksums):
+        if checksum_mode(params) and number <= len(part_checksums):
             output.update({f"Checksum{name}": value for name, value in part_checksums[number - 1].items()})
         return self._part_body(output, record, first, sizes[number - 1], params)
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 MAX_KEY_BYTES = 1024
 MAX_METADATA_BYTES = 2048
 ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+#: The storage classes of a general purpose bucket (OUTPOSTS, SNOW and EXPRESS_ONEZONE belong
+#: to Outposts, Snow devices and directory buckets: S3 refuses them here).
 STORAGE_CLASSES = frozenset(
     {
         "STANDARD",
@@ -37,10 +39,7 @@ STORAGE_CLASSES = frozenset(
         "INTELLIGENT_TIERING",
         "GLACIER",
         "DEEP_ARCHIVE",
-        "OUTPOSTS",
         "GLACIER_IR",
-        "SNOW",
-        "EXPRESS_ONEZONE",
     }
 )
 #: Seconds a RestoreObject takes to complete (AWS: minutes to hours); OVERCAST_S3_RESTORE_SECONDS.
@@ -77,12 +76,29 @@ _RESPONSE_OVERRIDES = {
 
 
 def now() -> datetime:
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    # S3 keeps LastModified (and upload and part times) to the second: listings show .000Z.
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 #: A version id as this store makes them: 16 hex digits of order, 16 random URL-safe characters.
 _VERSION_ID = re.compile(r"^[0-9a-f]{16}[A-Za-z0-9_-]{16}$")
+
+
+def checksum_mode(params: dict) -> bool:
+    """x-amz-checksum-mode: ENABLED, in any case (S3 reads "enabled" too)."""
+    return (params.get("ChecksumMode") or "").upper() == "ENABLED"
+
+
+def written_since(record: dict, upload: dict) -> bool:
+    """Whether a version was written after the upload began. Both carry the clock at the
+    nanosecond (a version's order counts down from _MAX; an upload id starts with the time in
+    hex), where their times are whole seconds."""
+    try:
+        started = int(upload["UploadId"][:16], 16)
+        written = _MAX - int(record["Order"], 16)
+    except (KeyError, ValueError):
+        return record["LastModified"] >= upload["Initiated"]
+    return written > started
 
 
 def shows_version(bucket: dict, version_id: str) -> bool:
@@ -501,9 +517,7 @@ class ObjectOperations:
             raise no_such_key(params["Key"])
         if if_match is None or not _etag_matches(if_match, current["ETag"]):
             raise precondition_failed("If-Match")
-        if upload is not None and (
-            upload.get("KeyChanged") or current["LastModified"] >= upload["Initiated"]
-        ):
+        if upload is not None and (upload.get("KeyChanged") or written_since(current, upload)):
             raise conditional_conflict("If-Match", params["Key"])
 
     async def put_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -625,7 +639,7 @@ class ObjectOperations:
             expiration = self.expiration_header(bucket, record)
             if expiration:
                 output["Expiration"] = expiration
-        if params.get("ChecksumMode") == "ENABLED":
+        if checksum_mode(params):
             output.update(checksum_output(record))
         fields = self.object_read_fields(context, bucket, record)
         if fields:
@@ -649,6 +663,10 @@ class ObjectOperations:
         """The (first, last) bytes a Range or PartNumber selects, or None for all."""
         size = record["Size"]
         part = params.get("PartNumber")
+        if part is not None and params.get("Range"):
+            raise ServiceError(
+                "InvalidRequest", "Cannot specify both Range header and partNumber query parameter", 400
+            )
         if part is not None:
             sizes = record.get("PartSizes") or [size]
             if part < 1 or part > len(sizes):
@@ -758,6 +776,7 @@ class ObjectOperations:
 
     def delete_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
+        self._check_bypass_header(bucket, params)
         return self._delete_key(
             context,
             bucket,
@@ -766,6 +785,16 @@ class ObjectOperations:
             params.get("BypassGovernanceRetention", False),
             params.get("IfMatch"),
         )
+
+    def _check_bypass_header(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
+        """x-amz-bypass-governance-retention, true or false, only where object lock is on."""
+        if params.get("BypassGovernanceRetention") is not None and self.lock_configuration(bucket) is None:
+            raise ServiceError(
+                "InvalidArgument",
+                "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+                400,
+                ArgumentName="x-amz-bypass-governance-retention",
+            )
 
     def _delete_key(  # type: ignore[misc]
         self: Provider,
@@ -839,6 +868,7 @@ class ObjectOperations:
                 400,
             )
         quiet = request.get("Quiet", False)
+        self._check_bypass_header(bucket, params)
         bypass = params.get("BypassGovernanceRetention", False)
         deleted, errors = [], []
         authorize = self.item_authorizer(context)

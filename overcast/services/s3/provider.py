@@ -21,6 +21,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.s3 import acl as acls
+from overcast.services.s3.access import OWNERSHIP_VALUES
 from overcast.services.s3.annotations import AnnotationOperations
 from overcast.services.s3.config import BucketConfigOperations, creation_tags
 from overcast.services.s3.layouts import LAYOUTS
@@ -205,6 +206,14 @@ class Provider(
                 400,
             )
         creation_tags(params)  # refused before anything is created
+        ownership = params.get("ObjectOwnership")
+        if ownership is not None and ownership not in OWNERSHIP_VALUES:
+            raise ServiceError(
+                "InvalidArgument",
+                f"Invalid x-amz-object-ownership header: {ownership}",
+                400,
+                ArgumentName="x-amz-object-ownership",
+            )
         existing = self.data.bucket(name)
         if existing is not None:
             if existing["Account"] != context.account:
@@ -277,6 +286,11 @@ class Provider(
             )
         return target
 
+    def known_regions(self) -> frozenset[str]:
+        if self._regions is None:
+            self._regions = _known_regions()
+        return self._regions
+
     def head_bucket(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
@@ -321,6 +335,13 @@ class Provider(
             )
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
+        if wanted_region and wanted_region not in self.known_regions():
+            raise ServiceError(
+                "InvalidArgument",
+                f"Argument value {wanted_region} is not a valid AWS Region",
+                400,
+                ArgumentName="bucket-region",
+            )
 
         def buckets_after(after: str | None) -> Iterator[tuple[str, dict]]:
             for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=after):

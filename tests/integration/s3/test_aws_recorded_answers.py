@@ -306,3 +306,54 @@ def test_bucket_arns_in_listings_and_head(s3, bucket):
     assert s3.head_bucket(Bucket=bucket)["BucketArn"] == arn
     listed = s3.list_buckets(Prefix=bucket)["Buckets"]
     assert [(b["Name"], b["BucketArn"]) for b in listed] == [(bucket, arn)]
+
+
+def test_refusals_recorded_against_aws(s3, bucket):
+    code, _, _ = error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", StorageClass="OUTPOSTS")
+    assert code == "InvalidStorageClass"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    code, _, message = error_of(s3.get_object, Bucket=bucket, Key="k", PartNumber=1, Range="bytes=0-0")
+    assert (code, message) == (
+        "InvalidRequest",
+        "Cannot specify both Range header and partNumber query parameter",
+    )
+    for bypass in (True, False):
+        code, _, message = error_of(
+            s3.delete_object, Bucket=bucket, Key="k", BypassGovernanceRetention=bypass
+        )
+        assert (code, message) == (
+            "InvalidArgument",
+            "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+        )
+    code, _, message = error_of(s3.list_buckets, BucketRegion="eu-east-1")
+    assert (code, message) == ("InvalidArgument", "Argument value eu-east-1 is not a valid AWS Region")
+    code, _, message = error_of(s3.create_bucket, Bucket=unique("own"), ObjectOwnership="RandomValue")
+    assert (code, message) == ("InvalidArgument", "Invalid x-amz-object-ownership header: RandomValue")
+
+
+def test_lower_case_checksum_mode(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"test-checksum", ChecksumAlgorithm="SHA256")
+    assert "ChecksumSHA256" in s3.get_object(Bucket=bucket, Key="k", ChecksumMode="enabled")
+
+
+def test_timestamps_are_whole_seconds(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"][0]["LastModified"]
+    assert listed.microsecond == 0
+
+
+def test_object_lock_mode_must_be_known(s3):
+    name = unique("locked")
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    import datetime
+
+    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=10)
+    code, _, message = error_of(
+        s3.put_object,
+        Bucket=name,
+        Key="k",
+        Body=b"x",
+        ObjectLockMode="BAD-VALUE",
+        ObjectLockRetainUntilDate=until,
+    )
+    assert (code, message) == ("InvalidArgument", "Unknown wormMode directive.")
