@@ -815,13 +815,13 @@ class ObjectOperations:
         if version_id is not None:
             record = self.data.version(bucket, key, version_id)
             if record is None:
-                if strict_version:
-                    # DeleteObjects reports a version the key does not have; DeleteObject
-                    # refuses an id that cannot be one and answers as if it had deleted it.
-                    raise no_such_version(key, version_id)
                 if not well_formed_version(version_id):
+                    # An id that cannot be one: DeleteObjects reports NoSuchVersion for the key,
+                    # DeleteObject refuses it.
+                    if strict_version:
+                        raise no_such_version(key, version_id)
                     raise invalid_version(version_id)
-                return {"VersionId": version_id}
+                return {"VersionId": version_id}  # gone already: deleting it again succeeds
             if not record.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():

@@ -193,6 +193,9 @@ def test_version_ids_that_cannot_exist_are_invalid(s3, bucket):
         400,
     )
     deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": foreign}]})
+    ours = "0123456789abcdef" + "A" * 16  # the form of our ids, of no version: deleted already
+    again = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": ours}]})
+    assert again["Deleted"] == [{"Key": "k", "VersionId": ours}]
     assert deleted["Errors"] == [
         {
             "Key": "k",
