@@ -61,6 +61,8 @@ def requested(params: dict, prefix: str = "", reading: bool = False) -> dict[str
             "Requests specifying Server Side Encryption with Customer provided keys must provide an "
             "appropriate secret key."
         )
+    if reading and not md5:
+        raise _wrong_key()
     try:
         secret = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
@@ -78,15 +80,16 @@ def requested(params: dict, prefix: str = "", reading: bool = False) -> dict[str
 
 
 def check_write(params: dict) -> dict[str, str] | None:
-    """A write's SSE-C, refused alongside another server-side encryption."""
-    given = requested(params)
-    if given is not None and params.get("ServerSideEncryption"):
+    """A write's SSE-C, refused alongside another server-side encryption (before anything
+    else is checked)."""
+    members = _MEMBERS[""]
+    if params.get("ServerSideEncryption") and any(params.get(member) is not None for member in members):
         raise _invalid(
             "Server Side Encryption with Customer provided key is incompatible with the encryption method "
             "specified",
             params["ServerSideEncryption"],
         )
-    return given
+    return requested(params)
 
 
 def check_read(record: dict, params: dict, prefix: str = "") -> None:
