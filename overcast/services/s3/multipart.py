@@ -366,10 +366,9 @@ class MultipartOperations:
         if record_checksums:
             record["Checksums"] = record_checksums
             record["ChecksumType"] = checksum_type
-            record["PartChecksums"] = [
-                part.get("Checksums") or {} if upload.get("ChecksumAlgorithm") else _default_checksum(part)
-                for part in parts
-            ]
+            if upload.get("ChecksumAlgorithm"):
+                # S3's default checksum is the object's alone: its parts' are not told.
+                record["PartChecksums"] = [part.get("Checksums") or {} for part in parts]
         if body.data is not None:
             record["Data"] = body.data
         elif body.file is not None:
@@ -398,6 +397,8 @@ class MultipartOperations:
         self: Provider, upload: dict, parts: list[dict], requested: list[dict], params: dict
     ) -> tuple[dict[str, str] | None, str | None]:
         algorithm = upload.get("ChecksumAlgorithm")
+        if not algorithm and (upload.get("Defaults") or {}).get("SSECustomerAlgorithm"):
+            return None, None  # S3 gives a multipart object under a customer key no default sum
         if not algorithm:
             default = checksums.DEFAULT_ALGORITHM
             implicit = [_default_checksum(part).get(default) for part in parts]
@@ -544,6 +545,14 @@ class MultipartOperations:
             start = None
         elif upload_marker:
             start = key_marker + SEPARATOR + upload_marker
+            if self.data.uploads.get(bucket["Id"], start) is None:
+                raise ServiceError(
+                    "InvalidArgument",
+                    "Invalid uploadId marker",
+                    400,
+                    ArgumentName="upload-id-marker",
+                    ArgumentValue=upload_marker,
+                )
         else:
             start = _resume_after(key_marker, delimiter)
             if start == key_marker:
@@ -578,19 +587,17 @@ class MultipartOperations:
             "Bucket": bucket["Name"],
             "KeyMarker": _url(key_marker or "", encoding),
             "UploadIdMarker": upload_marker or "",
-            "Prefix": _url(prefix, encoding),
             "MaxUploads": limit,
             "IsTruncated": page.truncated,
+            # S3 names the page's last upload, truncated or not ("" for a page without one).
+            "NextKeyMarker": _url(page.entries[-1]["Key"], encoding) if page.entries else "",
+            "NextUploadIdMarker": page.entries[-1]["UploadId"] if page.entries else "",
         }
+        if params.get("Prefix") is not None:
+            output["Prefix"] = _url(prefix, encoding)
         if uploads:
             output["Uploads"] = uploads
         page.tail(output, delimiter, encoding)
-        if page.truncated:
-            if page.entries and page.entries[-1]["Key"] == page.last:
-                output["NextKeyMarker"] = _url(page.last, encoding)
-                output["NextUploadIdMarker"] = page.entries[-1]["UploadId"]
-            elif page.last is not None:
-                output["NextKeyMarker"] = _url(page.last, encoding)
         return output
 
 

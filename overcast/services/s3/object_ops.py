@@ -751,6 +751,10 @@ class ObjectOperations:
     @staticmethod
     def _object_parts(record: dict, params: dict) -> dict:
         sizes = record["PartSizes"]
+        if record.get("ChecksumType") != "COMPOSITE":
+            # Parts are listed only where their checksums make the object's (S3 answers the
+            # count alone for an object without checksums or with a full-object one).
+            return {"TotalPartsCount": len(sizes)}
         marker = params.get("PartNumberMarker") or 0
         limit = params.get("MaxParts") or 1000
         numbers = list(range(marker + 1, len(sizes) + 1))[:limit]
@@ -768,8 +772,7 @@ class ObjectOperations:
             "IsTruncated": bool(numbers) and numbers[-1] < len(sizes),
             "Parts": parts,
         }
-        if numbers:
-            result["NextPartNumberMarker"] = numbers[-1]
+        result["NextPartNumberMarker"] = numbers[-1] if numbers else 0
         return result
 
     # -- deletes -------------------------------------------------------------------------------
@@ -836,6 +839,10 @@ class ObjectOperations:
         if not versioning:
             record = self.data.current(bucket, key)
             if record is None:
+                if strict_version:
+                    # DeleteObjects announces every key it was given, deleted or never there.
+                    with self.store.transaction():
+                        self.object_event(context, bucket, "ObjectRemoved:Delete", {"Key": key})
                 return {}
             self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():

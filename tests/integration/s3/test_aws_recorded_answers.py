@@ -360,3 +360,24 @@ def test_object_lock_mode_must_be_known(s3):
         ObjectLockRetainUntilDate=until,
     )
     assert (code, message) == ("InvalidArgument", "Unknown wormMode directive.")
+
+
+def test_object_parts_are_listed_only_for_composite_checksums(s3, bucket):
+    upload, parts = _one_part_upload(s3, bucket, "plain")
+    s3.complete_multipart_upload(Bucket=bucket, Key="plain", UploadId=upload, MultipartUpload=parts)
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="plain", ObjectAttributes=["ObjectParts"])
+    assert attributes["ObjectParts"] == {"TotalPartsCount": 1}
+
+
+def test_list_multipart_uploads_names_the_last_upload(s3, bucket):
+    first = s3.create_multipart_upload(Bucket=bucket, Key="a")["UploadId"]
+    second = s3.create_multipart_upload(Bucket=bucket, Key="b")["UploadId"]
+    listed = s3.list_multipart_uploads(Bucket=bucket)
+    assert (listed["NextKeyMarker"], listed["NextUploadIdMarker"]) == ("b", second)
+    assert "Prefix" not in listed and listed["IsTruncated"] is False
+    page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=1)
+    assert (page["NextKeyMarker"], page["NextUploadIdMarker"], page["IsTruncated"]) == ("a", first, True)
+    code, _, message = error_of(
+        s3.list_multipart_uploads, Bucket=bucket, KeyMarker="a", UploadIdMarker=second
+    )
+    assert (code, message) == ("InvalidArgument", "Invalid uploadId marker")

@@ -366,3 +366,23 @@ def test_records_carry_what_aws_puts_in_each_kind_of_event(s3, client, bucket):
     removed = record["s3"]["object"]
     assert (removed["eTag"], removed["versionId"]) == ("d41d8cd98f00b204e9800998ecf8427e", marker)
     assert "size" not in removed and removed["sequencer"]
+
+
+def test_delete_objects_announces_every_key_it_was_given(s3, client, bucket):
+    sqs = client("sqs")
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-deletes")
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectRemoved:*"]}]
+        },
+    )
+    _receive(sqs, queue_url, 1)  # the test event
+    s3.put_object(Bucket=bucket, Key="real", Body=b"x")
+    s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "real"}, {"Key": "dummy1"}, {"Key": "dummy2"}], "Quiet": True},
+    )
+    records = [body["Records"][0] for body in _receive(sqs, queue_url, 3)]
+    assert sorted(r["s3"]["object"]["key"] for r in records) == ["dummy1", "dummy2", "real"]
+    assert {r["eventName"] for r in records} == {"ObjectRemoved:Delete"}
