@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
+from overcast.protocols.serializers.common import host_id
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
 if TYPE_CHECKING:
@@ -80,6 +81,14 @@ def validate(configuration: dict) -> dict:
             redirect = rule.get("Redirect")
             if not redirect:
                 raise malformed_xml()
+            if rule.get("Condition") is not None and not any(
+                value is not None for value in rule["Condition"].values()
+            ):
+                raise s3_error(
+                    "InvalidRequest",
+                    "Condition cannot be empty. To redirect all requests without a condition, the condition "
+                    "element shouldn't be present.",
+                )
             if (
                 redirect.get("ReplaceKeyPrefixWith") is not None
                 and redirect.get("ReplaceKeyWith") is not None
@@ -115,16 +124,35 @@ def validate(configuration: dict) -> dict:
     return stored
 
 
-def error_page(status: int, code: str, message: str, context, extra: dict | None = None) -> Response:
+def error_page(
+    status: int,
+    code: str,
+    message: str,
+    context,
+    extra: dict | None = None,
+    missing_document: str | None = None,
+) -> Response:
+    """S3's HTML error page; `missing_document`: the bucket's error document, which could not
+    be served either (S3 says so in a second list)."""
     title = f"{status} {_STATUS_TEXT.get(status, '')}".strip()
     items = [f"<li>Code: {html.escape(code)}</li>", f"<li>Message: {html.escape(message)}</li>"]
     for name, value in (extra or {}).items():
         items.append(f"<li>{name}: {html.escape(value)}</li>")
     items.append(f"<li>RequestId: {context.request_id}</li>")
+    items.append(f"<li>HostId: {host_id(context)}</li>")
+    document = ""
+    if missing_document is not None:
+        document = (
+            "<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n"
+            "<li>Code: NoSuchKey</li>\n<li>Message: The specified key does not exist.</li>\n"
+            f"<li>Key: {html.escape(missing_document)}</li>\n</ul>\n"
+        )
     body = (
         f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
         + "\n".join(items)
-        + "\n</ul>\n<hr/>\n</body>\n</html>\n"
+        + "\n</ul>\n"
+        + document
+        + "<hr/>\n</body>\n</html>\n"
     )
     return Response(
         status,
@@ -239,7 +267,9 @@ class WebsiteOperations:
             response = await self._serve_key(context, request, bucket, error_document, status)
             if response is not None:
                 return response
-        return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
+        return error_page(
+            status, code, message, context, {"Key": wanted} if status == 404 else None, error_document or None
+        )
 
     async def _readable(self: Provider, context: RequestContext, bucket: dict, key: str) -> bool:  # type: ignore[misc]
         return await self.find_object(
@@ -258,7 +288,9 @@ class WebsiteOperations:
         location = obj.get("WebsiteRedirectLocation")
         if location:
             return _redirect(location)
-        response.status = status
+        if response.status == 200:
+            # The error document is served with the error's status; a 304 stays a 304.
+            response.status = status
         return response
 
     async def website_object(  # type: ignore[misc]

@@ -263,3 +263,45 @@ def test_website_redirects(s3, bucket, endpoint):
     )
     status, headers, _ = raw(endpoint, "GET", "/a/b?c=d", site_host(other))
     assert (status, headers["location"]) == (301, "https://www.example.com/a/b")
+
+
+def test_website_revalidation_error_pages_and_rule_conditions(s3, bucket, endpoint):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "ErrorDocument": {"Key": "error.html"},
+        },
+    )
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
+                    }
+                ]
+            }
+        ),
+    )
+    etag = s3.put_object(Bucket=bucket, Key="page.html", Body=b"page", ContentType="text/html")["ETag"]
+    host = site_host(bucket)
+    assert raw(endpoint, "GET", "/page.html", {**host, "If-None-Match": etag})[0] == 304
+    status, _, body = raw(endpoint, "GET", "/missing.html", host)
+    assert status == 404 and b"<li>HostId: " in body
+    assert b"An Error Occurred While Attempting to Retrieve a Custom Error Document" in body
+    assert b"<li>Key: error.html</li>" in body
+    code, _ = error_code(
+        s3.put_bucket_website,
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [{"Condition": {}, "Redirect": {"ReplaceKeyPrefixWith": "p"}}],
+        },
+    )[:2]
+    assert code == "InvalidRequest"
