@@ -25,6 +25,7 @@ from overcast.services.s3.object_ops import (
     check_storage_class,
     checksum_output,
     declared_checksums,
+    decoded_metadata,
     now,
 )
 from overcast.services.s3.objects import SEPARATOR
@@ -130,7 +131,7 @@ class MultipartOperations:
             if "/" in (context.principal_arn or "")
             else context.account,
             "Fields": {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None},
-            "Metadata": params.get("Metadata") or {},
+            "Metadata": decoded_metadata(params.get("Metadata") or {}),
             "StorageClass": params.get("StorageClass") or "STANDARD",
             "Defaults": defaults,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import quopri
 import re
 import time
 from contextlib import nullcontext
@@ -348,6 +349,30 @@ def mail_safe(value: str) -> str:
     return f"=?UTF-8?Q?{text}?="
 
 
+_ENCODED_WORD = re.compile(r"^=\?UTF-8\?([BQ])\?(.*)\?=$", re.IGNORECASE)
+
+
+def decoded_metadata(metadata: dict[str, str]) -> dict[str, str]:
+    """User metadata as S3 keeps it: a value sent as one RFC 2047 encoded-word is decoded,
+    then kept as any value is (plain if ASCII, else encoded again by mail_safe)."""
+    if not any(value.startswith("=?") for value in metadata.values()):
+        return metadata
+    kept = {}
+    for name, value in metadata.items():
+        match = _ENCODED_WORD.match(value)
+        if match is not None:
+            try:
+                if match.group(1).upper() == "B":
+                    data = base64.b64decode(match.group(2), validate=True)
+                else:
+                    data = quopri.decodestring(match.group(2).replace("_", " ").encode(), header=True)
+                value = mail_safe(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                pass  # not a well-formed encoded-word: kept as sent
+        kept[name] = value
+    return kept
+
+
 def header_text(value: str) -> str:
     """A system header's value that arrived as Unicode, as S3 keeps it: what ISO-8859-1 cannot
     carry, and control characters, become spaces."""
@@ -442,7 +467,7 @@ class ObjectOperations:
                 record[name] = value
         record.setdefault("ContentType", "binary/octet-stream")
         if metadata if metadata is not None else params.get("Metadata"):
-            record["Metadata"] = metadata if metadata is not None else params["Metadata"]
+            record["Metadata"] = decoded_metadata(metadata if metadata is not None else params["Metadata"])
         storage_class = params.get("StorageClass")
         if storage_class and storage_class != "STANDARD":
             record["StorageClass"] = storage_class
@@ -1021,7 +1046,7 @@ class ObjectOperations:
         if directive == "REPLACE":
             check_metadata(params.get("Metadata"))
             fields = {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None}
-            metadata = params.get("Metadata") or {}
+            metadata = decoded_metadata(params.get("Metadata") or {})
         else:
             fields = {name: source[name] for name in CONTENT_FIELDS if source.get(name) is not None}
             if params.get("WebsiteRedirectLocation"):

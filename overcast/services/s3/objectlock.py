@@ -175,14 +175,6 @@ class ObjectLockOperations:
             if mode or until or hold:
                 raise _missing_lock()
             return {}
-        if mode is not None and mode not in MODES:
-            raise s3_error(
-                "InvalidArgument",
-                "Unknown wormMode directive.",
-                400,
-                ArgumentName="x-amz-object-lock-mode",
-                ArgumentValue=mode,
-            )
         if (mode is None) != (until is None):
             raise s3_error(
                 "InvalidArgument",
@@ -191,6 +183,14 @@ class ObjectLockOperations:
                 ArgumentName="x-amz-object-lock-retain-until-date"
                 if until is None
                 else "x-amz-object-lock-mode",
+            )
+        if mode is not None and mode not in MODES:
+            raise s3_error(
+                "InvalidArgument",
+                "Unknown wormMode directive.",
+                400,
+                ArgumentName="x-amz-object-lock-mode",
+                ArgumentValue=mode,
             )
         if until is not None and until <= _now():
             raise invalid_argument("The retain until date must be in the future!")

@@ -381,3 +381,17 @@ def test_list_multipart_uploads_names_the_last_upload(s3, bucket):
         s3.list_multipart_uploads, Bucket=bucket, KeyMarker="a", UploadIdMarker=second
     )
     assert (code, message) == ("InvalidArgument", "Invalid uploadId marker")
+
+
+def test_rfc2047_encoded_metadata_is_kept_decoded(s3, bucket):
+    s3.put_object(
+        Bucket=bucket,
+        Key="k",
+        Body=b"x",
+        Metadata={"b64": "=?UTF-8?B?YWJj?=", "q": "=?UTF-8?Q?actually-ascii?=", "plain": "v"},
+    )
+    assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {
+        "b64": "abc",
+        "q": "actually-ascii",
+        "plain": "v",
+    }
