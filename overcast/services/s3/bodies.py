@@ -102,7 +102,9 @@ def parse_content_md5(value: str | None) -> bytes | None:
     except (binascii.Error, ValueError):
         digest = b""
     if len(digest) != 16:
-        raise ServiceError("InvalidDigest", "The Content-MD5 you specified is not valid.", 400)
+        error = ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+        error.fields["Content-MD5"] = value  # S3's element name, which no keyword can spell
+        raise error
     return digest
 
 

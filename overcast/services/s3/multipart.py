@@ -9,6 +9,7 @@ import re
 import secrets
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -329,7 +330,7 @@ class MultipartOperations:
                     400,
                     UploadId=upload_id,
                     PartNumber=str(number),
-                    ETag=item.get("ETag") or "",
+                    ETag=(item.get("ETag") or "").strip('"'),
                 )
             parts.append(part)
         for part in parts[:-1]:
@@ -383,7 +384,7 @@ class MultipartOperations:
     def _completed_output(bucket: dict, record: dict) -> dict:
         key = record["Key"]
         output = {
-            "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{key}",
+            "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{quote(key, safe='/')}",
             "Bucket": bucket["Name"],
             "Key": key,
             "ETag": record["ETag"],

@@ -975,8 +975,9 @@ class ObjectOperations:
                 "InvalidArgument",
                 "Invalid copy source object key",
                 400,
+                # S3 names the header as both argument name and value.
                 ArgumentName="x-amz-copy-source",
-                ArgumentValue=str(source),
+                ArgumentValue="x-amz-copy-source",
             )
         bucket = self.bucket(context, name)
         record = self.find_version(bucket, key, version_id, "GET")

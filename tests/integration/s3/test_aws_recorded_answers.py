@@ -395,3 +395,26 @@ def test_rfc2047_encoded_metadata_is_kept_decoded(s3, bucket):
         "q": "actually-ascii",
         "plain": "v",
     }
+
+
+def test_malformed_content_md5_and_copy_source(s3, bucket):
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ContentMD5="000")
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"], error["Content-MD5"]) == (
+        "InvalidDigest",
+        "The Content-MD5 you specified was invalid.",
+        "000",
+    )
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket=bucket, Key="k", CopySource="wrongformat")
+    error = caught.value.response["Error"]
+    assert (error["ArgumentName"], error["ArgumentValue"]) == ("x-amz-copy-source", "x-amz-copy-source")
+
+
+def test_multipart_location_is_url_encoded(s3, bucket):
+    upload, parts = _one_part_upload(s3, bucket, "test-unicode_\u2014_file")
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="test-unicode_\u2014_file", UploadId=upload, MultipartUpload=parts
+    )
+    assert done["Location"].endswith("/test-unicode_%E2%80%94_file")
