@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
@@ -574,7 +575,13 @@ class BucketConfigOperations(
 
         prefix = f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:"
         if not key_id:
-            return prefix + "alias/aws/s3"
+            # The AWS managed key aws/s3, named by its key id as S3 reports it (stable per
+            # account and region; KMS itself is not run here).
+            return (
+                prefix
+                + "key/"
+                + str(uuid.uuid5(uuid.NAMESPACE_URL, f"aws/s3:{bucket['Account']}:{bucket['Region']}"))
+            )
         return prefix + (key_id if key_id.startswith("alias/") else f"key/{key_id}")
 
     def put_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
