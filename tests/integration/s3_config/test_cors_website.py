@@ -63,6 +63,11 @@ def test_preflight(s3, bucket, endpoint):
         endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Access-Control-Request-Method": "GET"}
     )
     assert status == 400 and b"Origin request header needed" in body
+    # Without a requested method the OPTIONS request itself is refused; without the bucket too.
+    status, _, body = raw(endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Origin": "https://x.example"})
+    assert status == 403 and b"<Method>OPTIONS</Method>" in body
+    status, _, body = raw(endpoint, "OPTIONS", "/no-such-bucket-here/k", {"Origin": "https://x.example"})
+    assert status == 403 and b"CORSResponse: Bucket not found" in body
 
 
 def test_cors_headers_on_actual_responses(s3, bucket, endpoint):
