@@ -87,6 +87,11 @@ _PRESIGN_QUERY = frozenset(
 )
 
 
+#: Conditional headers a presigned URL may carry as signed query parameters (SDKs other than
+#: boto3 put them there), which S3 applies as the headers.
+_QUERY_CONDITIONS = frozenset(("if-match", "if-none-match"))
+
+
 def _query_headers(context, params: dict) -> None:
     """A presigned URL's x-amz-* query parameters (botocore puts there the x-amz-* headers a
     SigV2 URL signed, the JavaScript SDK those of SigV4 URLs) count as the request's headers,
@@ -96,7 +101,7 @@ def _query_headers(context, params: dict) -> None:
     for name, values in query.items():
         lowered = name.lower()
         if (
-            not lowered.startswith("x-amz-")
+            not (lowered.startswith("x-amz-") or lowered in _QUERY_CONDITIONS)
             or lowered in _PRESIGN_QUERY
             or lowered in context.request.headers
         ):
