@@ -556,7 +556,7 @@ class MultipartOperations:
                     ArgumentValue=upload_marker,
                 )
         else:
-            start = _resume_after(key_marker, delimiter)
+            start = _resume_after(key_marker, delimiter, prefix)
             if start == key_marker:
                 start = key_marker + SEPARATOR + _PAST
         uploads_table = self.data.uploads

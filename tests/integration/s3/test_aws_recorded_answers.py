@@ -418,3 +418,13 @@ def test_multipart_location_is_url_encoded(s3, bucket):
         Bucket=bucket, Key="test-unicode_\u2014_file", UploadId=upload, MultipartUpload=parts
     )
     assert done["Location"].endswith("/test-unicode_%E2%80%94_file")
+
+
+def test_a_marker_inside_a_common_prefix_skips_it(s3, bucket):
+    for key in ("folder/aSubfolder/subFile1", "folder/aSubfolder/subFile2", "folder/file1", "folder/file2"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    common = {"Bucket": bucket, "Prefix": "folder/", "Delimiter": "/", "MaxKeys": 1}
+    listed = s3.list_objects(Marker="folder/aSubfolder/subFile1", **common)
+    assert [o["Key"] for o in listed["Contents"]] == ["folder/file1"] and "CommonPrefixes" not in listed
+    versions = s3.list_object_versions(KeyMarker="folder/aSubfolder/subFile1", **common)
+    assert [v["Key"] for v in versions["Versions"]] == ["folder/file1"] and "CommonPrefixes" not in versions
