@@ -336,11 +336,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
 def mail_safe(value: str) -> str:
     """A metadata value that arrived as Unicode (a browser upload's field, a presigned URL's
     query), as S3 keeps and returns it: as it is if plain ASCII, else RFC 2047-encoded UTF-8,
-    Q-encoded, or B-encoded when it holds control characters."""
+    Q-encoded while mostly ASCII, else (or when it holds control characters) B-encoded."""
     if _PLAIN_HEADER(value):
         return value
     data = value.encode("utf-8", "surrogatepass")
-    if _CONTROL(value):
+    non_ascii = sum(1 for char in value if ord(char) > 0x7E)
+    if _CONTROL(value) or non_ascii >= len(value) - non_ascii:
         return f"=?UTF-8?B?{base64.b64encode(data).decode()}?="
     text = "".join(
         "_" if byte == 0x20 else chr(byte) if 0x20 < byte < 0x7F and byte not in b"=?_" else f"={byte:02X}"
@@ -466,8 +467,13 @@ class ObjectOperations:
             if value is not None:
                 record[name] = value
         record.setdefault("ContentType", "binary/octet-stream")
-        if metadata if metadata is not None else params.get("Metadata"):
-            record["Metadata"] = decoded_metadata(metadata if metadata is not None else params["Metadata"])
+        if metadata is not None:
+            if metadata:
+                record["Metadata"] = metadata
+        elif params.get("Metadata"):
+            given = params["Metadata"]
+            # Header metadata is decoded; a form upload's fields are kept as mail_safe made them.
+            record["Metadata"] = given if context.extra.get("s3_created_event") else decoded_metadata(given)
         storage_class = params.get("StorageClass")
         if storage_class and storage_class != "STANDARD":
             record["StorageClass"] = storage_class

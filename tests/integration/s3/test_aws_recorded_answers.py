@@ -428,3 +428,8 @@ def test_a_marker_inside_a_common_prefix_skips_it(s3, bucket):
     assert [o["Key"] for o in listed["Contents"]] == ["folder/file1"] and "CommonPrefixes" not in listed
     versions = s3.list_object_versions(KeyMarker="folder/aSubfolder/subFile1", **common)
     assert [v["Key"] for v in versions["Versions"]] == ["folder/file1"] and "CommonPrefixes" not in versions
+
+
+def test_metadata_mostly_outside_ascii_is_b_encoded(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"r": "=?UTF-8?B?77+977+977+9?="})
+    assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {"r": "=?UTF-8?B?77+977+977+9?="}
