@@ -18,7 +18,7 @@ from overcast.errors import ServiceError
 from overcast.services.s3 import checksums, ssec
 from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.config import parse_tagging_header
-from overcast.services.s3.objects import _MAX
+from overcast.services.s3.objects import _MAX, is_version_id
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -81,10 +81,6 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-#: A version id as this store makes them: 16 hex digits of order, 16 random URL-safe characters.
-_VERSION_ID = re.compile(r"^[0-9a-f]{16}[A-Za-z0-9_-]{16}$")
-
-
 def checksum_mode(params: dict) -> bool:
     """x-amz-checksum-mode: ENABLED, in any case (S3 reads "enabled" too)."""
     return (params.get("ChecksumMode") or "").upper() == "ENABLED"
@@ -111,7 +107,7 @@ def shows_version(bucket: dict, version_id: str) -> bool:
 def well_formed_version(version_id: str) -> bool:
     """Whether a version id could name a version here ("null" or one of ours); S3 refuses
     others as invalid rather than missing."""
-    return version_id == "null" or _VERSION_ID.match(version_id) is not None
+    return version_id == "null" or is_version_id(version_id)
 
 
 def invalid_version(version_id: str) -> ServiceError:

@@ -193,9 +193,19 @@ def test_version_ids_that_cannot_exist_are_invalid(s3, bucket):
         400,
     )
     deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": foreign}]})
-    ours = "0123456789abcdef" + "A" * 16  # the form of our ids, of no version: deleted already
-    again = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": ours}]})
-    assert again["Deleted"] == [{"Key": "k", "VersionId": ours}]
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    gone = s3.put_object(Bucket=bucket, Key="k", Body=b"y")["VersionId"]
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=gone)
+    again = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": gone}]})
+    assert again["Deleted"] == [{"Key": "k", "VersionId": gone}]  # deleted already: deleted again
+    # An id one character off is no id at all.
+    tampered = gone[:-4] + ("ABCD" if gone[-4:] != "ABCD" else "WXYZ")
+    assert error_of(s3.delete_object, Bucket=bucket, Key="k", VersionId=tampered)[:2] == (
+        "InvalidArgument",
+        400,
+    )
+    assert error_of(s3.get_object, Bucket=bucket, Key="k", VersionId=gone)[:2] == ("NoSuchVersion", 404)
+    assert len(gone) == 32 and all(c.isalnum() or c in "._" for c in gone)
     assert deleted["Errors"] == [
         {
             "Key": "k",
@@ -433,3 +443,32 @@ def test_a_marker_inside_a_common_prefix_skips_it(s3, bucket):
 def test_metadata_mostly_outside_ascii_is_b_encoded(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"r": "=?UTF-8?B?77+977+977+9?="})
     assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {"r": "=?UTF-8?B?77+977+977+9?="}
+
+
+def test_a_past_retention_date_is_echoed_as_aws_writes_it(s3):
+    import datetime
+
+    name = unique("locked")
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    s3.put_object(Bucket=name, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as caught:
+        s3.put_object_retention(
+            Bucket=name,
+            Key="k",
+            Retention={
+                "Mode": "GOVERNANCE",
+                "RetainUntilDate": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+            },
+        )
+    assert caught.value.response["Error"]["ArgumentValue"] == "Tue Dec 31 16:00:00 PST 2019"
+
+
+def test_empty_routing_rules_and_upload_id_marker_without_key_marker(s3, bucket):
+    code, _, _ = error_of(
+        s3.put_bucket_website,
+        Bucket=bucket,
+        WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}, "RoutingRules": []},
+    )
+    assert code == "MalformedXML"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="a")["UploadId"]
+    assert s3.list_multipart_uploads(Bucket=bucket, UploadIdMarker=upload)["UploadIdMarker"] == ""
