@@ -588,7 +588,8 @@ class MultipartOperations:
         output = {
             "Bucket": bucket["Name"],
             "KeyMarker": _url(key_marker or "", encoding),
-            "UploadIdMarker": upload_marker or "",
+            # Without a key marker S3 ignores the upload id marker, and does not echo it.
+            "UploadIdMarker": (upload_marker or "") if key_marker is not None else "",
             "MaxUploads": limit,
             "IsTruncated": page.truncated,
             # S3 names the page's last upload, truncated or not ("" for a page without one).

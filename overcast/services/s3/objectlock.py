@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 MODES = ("GOVERNANCE", "COMPLIANCE")
 
 
+def _java_date(moment: datetime) -> str:
+    """A date as S3 echoes it in this error: Java's Date.toString() in US Pacific time
+    ("Tue Dec 31 16:00:00 PST 2019")."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = moment.astimezone(ZoneInfo("America/Los_Angeles"))
+    except Exception:  # no time zone database on this machine: UTC, named as such
+        local = moment.astimezone(UTC)
+    return local.strftime("%a %b %d %H:%M:%S %Z %Y")
+
+
 def _missing_lock():
     return s3_error("InvalidRequest", "Bucket is missing Object Lock Configuration")
 
@@ -116,7 +128,9 @@ class ObjectLockOperations:
         if mode is not None and mode not in MODES:
             raise malformed_xml()
         if until is not None and until <= _now():
-            raise invalid_argument("The retain until date must be in the future!", "RetainUntilDate", until)
+            raise invalid_argument(
+                "The retain until date must be in the future!", "RetainUntilDate", _java_date(until)
+            )
         current = self._retention(bucket, obj)
         if current and current["RetainUntilDate"] > _now():
             weaker = mode is None or until < current["RetainUntilDate"] or mode != current["Mode"]

@@ -76,6 +76,8 @@ def validate(configuration: dict) -> dict:
             raise invalid_argument("The ErrorDocument Key is not well formed", "ErrorDocument")
         stored["ErrorDocument"] = {"Key": error["Key"]}
     rules = configuration.get("RoutingRules")
+    if rules is not None and not rules:
+        raise malformed_xml()  # an empty <RoutingRules/>
     if rules:
         for rule in rules:
             redirect = rule.get("Redirect")
