@@ -344,6 +344,14 @@ class MultipartOperations:
                     PartNumber=str(part["PartNumber"]),
                     ETag=part["ETag"].strip('"'),
                 )
+        declared_size, total = params.get("MpuObjectSize"), sum(part["Size"] for part in parts)
+        if declared_size is not None and declared_size != total:
+            raise ServiceError(
+                "InvalidRequest",
+                f"The provided 'x-amz-mp-object-size' header value {declared_size} does not match what was "
+                f"computed: {total}",
+                400,
+            )
         record_checksums, checksum_type = self._final_checksums(upload, parts, requested, params)
         body = self._join(parts)
         digest = hashlib.md5(b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)).hexdigest()

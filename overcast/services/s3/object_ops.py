@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import quopri
 import re
 import time
@@ -10,7 +11,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from overcast.config import tuning
 from overcast.context import RequestContext
@@ -964,7 +965,7 @@ class ObjectOperations:
         else:
             text = str(source)
             path, _, query = text.partition("?")
-            path = unquote(path).lstrip("/")
+            path = unquote_plus(path).lstrip("/")  # "+" is a space there, as forms write it
             name, _, key = path.partition("/")
             version_id = None
             if query:
@@ -1074,12 +1075,16 @@ class ObjectOperations:
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             record["StorageClass"] = params["StorageClass"]
         if source.get("PartSizes"):
-            record["PartSizes"] = source["PartSizes"]
+            # A copy is written whole: one part, its ETag the MD5 of its bytes (AWS's answer).
+            record["ETag"] = f'"{self._digest_of(source, hashlib.md5())}"'
         algorithm = params.get("ChecksumAlgorithm")
         if algorithm:
             record["Checksums"] = {algorithm: self._checksum_of(source, algorithm)}
         elif source.get("Checksums") and source.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
             record["Checksums"] = source["Checksums"]
+        elif checksums.default_algorithms():
+            default = checksums.DEFAULT_ALGORITHM  # a composite sum does not describe the copy
+            record["Checksums"] = {default: self._checksum_of(source, default)}
         if data is not None:
             record["Data"] = data
         elif file is not None:
@@ -1105,13 +1110,21 @@ class ObjectOperations:
         if algorithm not in checksums.ALGORITHMS:
             raise checksums.invalid_algorithm(algorithm)
         hasher = checksums.new(algorithm)
+        self._feed(record, hasher)
+        return checksums.encode(hasher.digest())
+
+    def _digest_of(self: Provider, record: dict, hasher) -> str:  # type: ignore[misc]
+        self._feed(record, hasher)
+        return hasher.hexdigest()
+
+    def _feed(self: Provider, record: dict, hasher) -> None:  # type: ignore[misc]
+        """Pass a version's bytes through a hasher."""
         if record.get("Data") is not None:
             hasher.update(record["Data"])
         elif record.get("File"):
             with open(self.data.files.path(record["File"]), "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     hasher.update(chunk)
-        return checksums.encode(hasher.digest())
 
     # -- storage classes -----------------------------------------------------------------------
 

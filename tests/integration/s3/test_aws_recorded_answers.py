@@ -472,3 +472,43 @@ def test_empty_routing_rules_and_upload_id_marker_without_key_marker(s3, bucket)
     assert code == "MalformedXML"
     upload = s3.create_multipart_upload(Bucket=bucket, Key="a")["UploadId"]
     assert s3.list_multipart_uploads(Bucket=bucket, UploadIdMarker=upload)["UploadIdMarker"] == ""
+
+
+def test_copies_of_multipart_objects_are_whole(s3, bucket):
+    upload, parts = _one_part_upload(s3, bucket, "mp")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts)
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mp"})
+    import hashlib
+
+    assert copied["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(b"part").hexdigest()}"' != done["ETag"]
+
+
+def test_declared_multipart_size_must_match(s3, bucket):
+    upload, parts = _one_part_upload(s3, bucket, "mp")
+    code, _, message = error_of(
+        s3.complete_multipart_upload,
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload=parts,
+        MpuObjectSize=5,
+    )
+    assert (code, message) == (
+        "InvalidRequest",
+        "The provided 'x-amz-mp-object-size' header value 5 does not match what was computed: 4",
+    )
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts, MpuObjectSize=4
+    )
+
+
+def test_a_plus_in_the_copy_source_is_a_space(s3, bucket, endpoint):
+    from tests.integration.s3.conftest import signed_raw
+
+    s3.put_object(Bucket=bucket, Key="test key.txt", Body=b"body")
+    host = endpoint.split("://", 1)[1]
+    status, _, _ = signed_raw(
+        endpoint, "PUT", host, f"/{bucket}/dest", {"x-amz-copy-source": f"{bucket}%2Ftest+key.txt"}, b""
+    )
+    assert status == 200
+    assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
