@@ -62,6 +62,18 @@ COMPLETED_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled")
 PART_FIELDS = (*COMPLETED_FIELDS, "SSECustomerAlgorithm", "SSECustomerKeyMD5")
 
 
+def _invalid_part(upload_id: str, number: int, etag: str) -> ServiceError:
+    return ServiceError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
+        "specified entity tag may not match the part's entity tag.",
+        400,
+        UploadId=upload_id,
+        PartNumber=str(number),
+        ETag=etag.strip('"'),
+    )
+
+
 def _default_checksum(part: dict) -> dict[str, str]:
     """The part's checksum of S3's default algorithm, requested or computed implicitly."""
     default = checksums.DEFAULT_ALGORITHM
@@ -174,8 +186,16 @@ class MultipartOperations:
         ssec.check_part(upload.get("Defaults") or {}, params)
         headers = context.request.headers
         algorithms = requested_algorithms(params, headers)
-        if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
-            algorithms = (*algorithms, upload["ChecksumAlgorithm"])
+        expected = upload.get("ChecksumAlgorithm")
+        if expected and algorithms and expected not in algorithms:
+            raise ServiceError(
+                "InvalidRequest",
+                f"Checksum Type mismatch occurred, expected checksum Type: {expected.lower()}, actual checksum "
+                f"Type: {algorithms[0].lower()}",
+                400,
+            )
+        if expected and expected not in algorithms:
+            algorithms = (*algorithms, expected)
         # Without an upload algorithm S3 still gives the object its default full-object
         # checksum, combined from each part's: computed here, reported only at completion.
         implicit = [
@@ -407,6 +427,19 @@ class MultipartOperations:
         self: Provider, upload: dict, parts: list[dict], requested: list[dict], params: dict
     ) -> tuple[dict[str, str] | None, str | None]:
         algorithm = upload.get("ChecksumAlgorithm")
+        asked_mode = params.get("ChecksumType")
+        if asked_mode is not None and asked_mode != upload.get("ChecksumType"):
+            raise ServiceError(
+                "InvalidRequest",
+                f"The upload was created using the {upload.get('ChecksumType') or 'null'} checksum mode. The "
+                "complete request must use the same checksum mode.",
+                400,
+            )
+        if not algorithm:
+            for part, item in zip(parts, requested, strict=False):
+                if any(item.get(f"Checksum{name}") is not None for name in checksums.ALGORITHMS):
+                    # The parts of an upload without an algorithm keep no checksum to match.
+                    raise _invalid_part(upload["UploadId"], part["PartNumber"], part["ETag"])
         if not algorithm and (upload.get("Defaults") or {}).get("SSECustomerAlgorithm"):
             return None, None  # S3 gives a multipart object under a customer key no default sum
         if not algorithm:
@@ -420,26 +453,40 @@ class MultipartOperations:
             )
             return {default: combined}, "FULL_OBJECT"
         values = []
+        mode = upload.get("ChecksumType")
         for part, item in zip(parts, requested, strict=False):
             value = (part.get("Checksums") or {}).get(algorithm)
             given = item.get(f"Checksum{algorithm}")
-            if value is None or (given is not None and given != value):
+            for other in checksums.ALGORITHMS:
+                if other != algorithm and item.get(f"Checksum{other}") is not None:
+                    raise ServiceError(
+                        "BadDigest",
+                        f"The {other.lower()} you specified for part {part['PartNumber']} did not match what "
+                        "we received.",
+                        400,
+                    )
+            if given is None and mode == "COMPOSITE":
                 raise ServiceError(
-                    "InvalidPart",
-                    "One or more of the specified parts could not be found.  The "
-                    "part may not have been uploaded, or the specified entity tag may not match the "
-                    "part's entity tag.",
+                    "InvalidRequest",
+                    f"The upload was created using a {algorithm.lower()} checksum. The complete request must "
+                    f"include the checksum for each part. It was missing for part {part['PartNumber']} in the "
+                    "request.",
                     400,
                 )
+            if value is None or (given is not None and given != value):
+                raise _invalid_part(upload["UploadId"], part["PartNumber"], part["ETag"])
             values.append(value)
-        if upload.get("ChecksumType") == "FULL_OBJECT":
+        if mode == "FULL_OBJECT":
             combined = checksums.full_object(
                 algorithm, [(v, p["Size"]) for v, p in zip(values, parts, strict=False)]
             )
             given = params.get(f"Checksum{algorithm}")
-            if given is not None and given != combined:
+            # Without x-amz-checksum-type: FULL_OBJECT, a whole-object value is read as a composite one.
+            if given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT"):
                 raise ServiceError(
-                    "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400
+                    "BadDigest",
+                    f"The {algorithm.lower()} you specified did not match the calculated checksum.",
+                    400,
                 )
             return {algorithm: combined}, "FULL_OBJECT"
         return {algorithm: checksums.composite(algorithm, values)}, "COMPOSITE"

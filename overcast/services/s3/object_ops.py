@@ -428,6 +428,8 @@ def _span_checksums(output: dict, record: dict, params: dict, first: int, last: 
         return
     part = params.get("PartNumber")
     part_checksums = record.get("PartChecksums")
+    if record.get("ChecksumType") == "FULL_OBJECT":
+        part_checksums = None  # a part of a full-object sum has none of its own to give
     if part is not None and part_checksums and part <= len(part_checksums):
         for name in checksums.ALGORITHMS:
             output.pop(f"Checksum{name}", None)
@@ -1082,8 +1084,12 @@ class ObjectOperations:
             record["Checksums"] = {algorithm: self._checksum_of(source, algorithm)}
         elif source.get("Checksums") and source.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
             record["Checksums"] = source["Checksums"]
+        elif source.get("Checksums"):
+            # A composite sum does not describe the copy: its algorithm over the whole object does.
+            composite = next(iter(source["Checksums"]))
+            record["Checksums"] = {composite: self._checksum_of(source, composite)}
         elif checksums.default_algorithms():
-            default = checksums.DEFAULT_ALGORITHM  # a composite sum does not describe the copy
+            default = checksums.DEFAULT_ALGORITHM
             record["Checksums"] = {default: self._checksum_of(source, default)}
         if data is not None:
             record["Data"] = data

@@ -512,3 +512,42 @@ def test_a_plus_in_the_copy_source_is_a_space(s3, bucket, endpoint):
     )
     assert status == 200
     assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
+
+
+def test_completing_a_checksummed_upload_as_aws_checks_it(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm="CRC32")["UploadId"]
+    part = s3.upload_part(
+        Bucket=bucket, Key="c", UploadId=upload, PartNumber=1, Body=b"data", ChecksumAlgorithm="CRC32"
+    )
+    common = {"Bucket": bucket, "Key": "c", "UploadId": upload}
+    bare = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    code, _, message = error_of(s3.complete_multipart_upload, MultipartUpload=bare, **common)
+    assert code == "InvalidRequest" and "must include the checksum for each part" in message
+    full = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32": part["ChecksumCRC32"]}]}
+    code, _, message = error_of(
+        s3.complete_multipart_upload, MultipartUpload=full, ChecksumType="FULL_OBJECT", **common
+    )
+    assert message == (
+        "The upload was created using the COMPOSITE checksum mode. The complete request must use the same "
+        "checksum mode."
+    )
+    other = s3.create_multipart_upload(Bucket=bucket, Key="s", ChecksumAlgorithm="SHA256")["UploadId"]
+    code, _, message = error_of(
+        s3.upload_part,
+        Bucket=bucket,
+        Key="s",
+        UploadId=other,
+        PartNumber=1,
+        Body=b"x",
+        ChecksumAlgorithm="CRC32",
+    )
+    assert (
+        message
+        == "Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: crc32"
+    )
+    done = s3.complete_multipart_upload(MultipartUpload=full, **common)
+    assert done["ChecksumType"] == "COMPOSITE"
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "c"})
+    assert (
+        copied["CopyObjectResult"]["ChecksumCRC32"] == part["ChecksumCRC32"]
+    )  # one part: its sum is the whole
