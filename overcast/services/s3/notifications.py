@@ -120,6 +120,11 @@ def _filter_rules(configuration: dict) -> list[dict]:
 def _validate_filter(configuration: dict) -> None:
     seen = set()
     for rule in _filter_rules(configuration):
+        if rule.get("Name") is None or rule.get("Value") is None:
+            raise s3_error(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            )
         name = (rule.get("Name") or "").lower()
         if name not in ("prefix", "suffix"):
             raise invalid_argument(

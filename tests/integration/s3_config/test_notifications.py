@@ -63,6 +63,15 @@ def test_invalid_configurations(s3, bucket):
     assert put(
         {"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"], "Filter": bad_rule}]}
     )[:2] == ("InvalidArgument", 400)
+    for partial in ({"Name": "prefix"}, {"Value": "x"}):
+        half_rule = {"Key": {"FilterRules": [partial]}}
+        assert put(
+            {
+                "QueueConfigurations": [
+                    {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"], "Filter": half_rule}
+                ]
+            }
+        )[:2] == ("MalformedXML", 400)
     overlapping = {
         "QueueConfigurations": [
             {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"]},
