@@ -107,11 +107,11 @@ def validate(configuration: dict) -> dict:
                     code,
                 )
             if redirect.get("Protocol") not in (None, "http", "https"):
-                raise invalid_argument(
+                # In a routing rule S3 refuses it as a request error (AWS's recorded answer).
+                raise s3_error(
+                    "InvalidRequest",
                     "Invalid protocol, protocol can be http or https. If not defined the "
                     "protocol will be selected automatically.",
-                    "Protocol",
-                    redirect["Protocol"],
                 )
             condition = rule.get("Condition") or {}
             error_code = condition.get("HttpErrorCodeReturnedEquals")

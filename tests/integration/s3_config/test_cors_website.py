@@ -310,3 +310,15 @@ def test_website_revalidation_error_pages_and_rule_conditions(s3, bucket, endpoi
         },
     )[:2]
     assert code == "InvalidRequest"
+
+
+def test_routing_rule_protocol_must_be_http_or_https(s3, bucket):
+    code, _ = error_code(
+        s3.put_bucket_website,
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [{"Redirect": {"Protocol": "protocol"}}],
+        },
+    )[:2]
+    assert code == "InvalidRequest"
