@@ -44,6 +44,8 @@ class AccessOperations:
         text = params.get("Policy") or ""
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
+        if not text.strip():
+            raise s3_error("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'")
         document = policies.parse_policy(text, bucket["Name"], partition(bucket["Region"]))
         if self.public_access_block(bucket).get("BlockPublicPolicy") and policies.is_public(document):
             raise s3_error(
@@ -54,6 +56,7 @@ class AccessOperations:
                 403,
             )
         self.configs.put(bucket, "policy", {"text": text, "document": document})
+        context.status = 204  # what S3 answers, though its model says 200
         return {}
 
     def get_bucket_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

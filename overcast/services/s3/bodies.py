@@ -102,7 +102,9 @@ def parse_content_md5(value: str | None) -> bytes | None:
     except (binascii.Error, ValueError):
         digest = b""
     if len(digest) != 16:
-        raise ServiceError("InvalidDigest", "The Content-MD5 you specified is not valid.", 400)
+        error = ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+        error.fields["Content-MD5"] = value  # S3's element name, which no keyword can spell
+        raise error
     return digest
 
 
@@ -212,6 +214,8 @@ def _verify(body: Body, digests: _Digests, headers, content_md5, declared_sha, w
         value = checksums.encode(hasher.digest())
         header = checksums.HEADERS[name]
         declared = body.trailers.get(header) or headers.get(header)
+        if declared is not None and not checksums.well_formed(name, declared):
+            raise ServiceError("InvalidRequest", f"Value for {header} header is invalid.", 400)
         if declared is not None and declared != value:
             raise ServiceError(
                 "BadDigest", f"The {name} you specified did not match the calculated checksum.", 400

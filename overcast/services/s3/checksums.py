@@ -57,6 +57,28 @@ def new(algorithm: str):
     raise invalid_algorithm(algorithm)
 
 
+#: The checksum S3 computes and keeps for a new object whose writer names none (since 2024).
+DEFAULT_ALGORITHM = "CRC64NVME"
+
+
+def default_algorithms() -> tuple[str, ...]:
+    """What to compute for a write that names no checksum: S3's default, where awscrt (which
+    computes it) is installed."""
+    return (DEFAULT_ALGORITHM,) if _crt is not None else ()
+
+
+#: The digest size of each algorithm, in bytes.
+DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
+
+
+def well_formed(algorithm: str, value: str) -> bool:
+    """Whether a declared checksum is base64 of a digest of the algorithm's size."""
+    try:
+        return len(base64.b64decode(value, validate=True)) == DIGEST_SIZES[algorithm]
+    except (ValueError, KeyError):
+        return False
+
+
 def encode(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 

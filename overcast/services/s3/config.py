@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
@@ -39,12 +40,16 @@ from urllib.parse import parse_qsl, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
+from overcast.services.s3 import ssec
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
+from overcast.services.s3.bucketflags import BucketFlagOperations
 from overcast.services.s3.bucketlogging import LoggingOperations
 from overcast.services.s3.configstore import ConfigStore, invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.cors import CorsOperations
 from overcast.services.s3.extras import IdConfigurationOperations
+from overcast.services.s3.legacy import LegacyConfigurationOperations
 from overcast.services.s3.lifecycle import LifecycleOperations
+from overcast.services.s3.metadata import MetadataOperations
 from overcast.services.s3.notifications import NotificationOperations
 from overcast.services.s3.objectlock import ObjectLockOperations
 from overcast.services.s3.replication import ReplicationOperations
@@ -135,17 +140,37 @@ def validate_tags(tags: list[dict], limit: int) -> list[dict]:
     return [{"Key": tag["Key"], "Value": tag["Value"]} for tag in tags]
 
 
+def creation_tags(params: dict) -> list[dict]:
+    """The tags CreateBucket's configuration gives the new bucket, validated as S3 does."""
+    tags = (params.get("CreateBucketConfiguration") or {}).get("Tags") or []
+    for tag in tags:
+        if (tag.get("Key") or "").lower().startswith("aws:"):
+            raise s3_error(
+                "InvalidTag",
+                'User-defined tag keys can\'t start with "aws:". This prefix is reserved for system tags. '
+                'Remove "aws:" from your tag keys and try again.',
+            )
+    return validate_tags(tags, MAX_BUCKET_TAGS) if tags else []
+
+
 def parse_tagging_header(text: str) -> list[dict]:
     """The x-amz-tagging header (URL-encoded "k1=v1&k2=v2")."""
     pairs = parse_qsl(text, keep_blank_values=True)
+    malformed = invalid_argument(
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
+        "without tag name duplicates.",
+        "x-amz-tagging",
+        text,
+    )
     if len({key for key, _ in pairs}) != len(pairs):
-        raise invalid_argument(
-            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
-            "without tag name duplicates.",
-            "x-amz-tagging",
-            text,
-        )
-    return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
+        raise malformed
+    try:
+        return validate_tags([{"Key": key, "Value": value} for key, value in pairs], MAX_OBJECT_TAGS)
+    except ServiceError as error:
+        # Characters a tag may not hold mean the header was not encoded as S3 asks.
+        if error.code == "InvalidTag" and error.message.endswith("is invalid"):
+            raise malformed from None
+        raise
 
 
 class BucketConfigOperations(
@@ -158,6 +183,9 @@ class BucketConfigOperations(
     IdConfigurationOperations,
     ReplicationOperations,
     LoggingOperations,
+    BucketFlagOperations,
+    LegacyConfigurationOperations,
+    MetadataOperations,
 ):
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -241,6 +269,9 @@ class BucketConfigOperations(
         """Settings a new object takes from its bucket when the request does not give them
         (default encryption, default object lock retention), merged into the stored object."""
         defaults: dict[str, Any] = {}
+        customer_key = ssec.check_write(params)
+        if customer_key is not None:
+            defaults.update(customer_key)
         algorithm = params.get("ServerSideEncryption")
         if not algorithm and not params.get("SSECustomerAlgorithm"):
             rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]
@@ -263,6 +294,10 @@ class BucketConfigOperations(
                     defaults["BucketKeyEnabled"] = True
                 if params.get("SSEKMSEncryptionContext"):
                     defaults["SSEKMSEncryptionContext"] = params["SSEKMSEncryptionContext"]
+        if not params.get("StorageClass"):
+            storage_class = self.default_storage_class(bucket)
+            if storage_class:
+                defaults["StorageClass"] = storage_class
         defaults.update(self.object_lock_defaults(context, bucket, params))
         return defaults
 
@@ -364,6 +399,9 @@ class BucketConfigOperations(
             self.configs.put(bucket, "acl", grants)
         if params.get("ObjectLockEnabledForBucket"):
             self.configs.put(bucket, "object_lock", {"ObjectLockEnabled": "Enabled"})
+        tags = creation_tags(params)
+        if tags:
+            self.configs.put(bucket, "tags", tags)
 
     def _after_delete_bucket(self: Provider, context: RequestContext, params: dict, output: dict) -> None:  # type: ignore[misc]
         self.configs.forget_bucket(context.account, params["Bucket"])
@@ -375,10 +413,12 @@ class BucketConfigOperations(
         key, version = params["Key"], output.get("VersionId")
         self.configs.forget_object(bucket, key, version)
         tags = None
-        if params.get("Tagging") is not None:
-            tags = parse_tagging_header(params["Tagging"])
-        elif context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
+        if context.operation_name == "CopyObject" and params.get("TaggingDirective") != "REPLACE":
+            # A copy keeps the source's tags unless told to replace them (x-amz-tagging is
+            # then ignored).
             tags = self._copy_source_tags(params, output)
+        elif params.get("Tagging") is not None:
+            tags = parse_tagging_header(params["Tagging"])
         if tags:
             self.configs.put_object(bucket, "tags", key, version, tags)
         grants = acls.grants_from_request(params, context.account, acls.OBJECT_CANNED, bucket["Account"])
@@ -535,7 +575,13 @@ class BucketConfigOperations(
 
         prefix = f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:"
         if not key_id:
-            return prefix + "alias/aws/s3"
+            # The AWS managed key aws/s3, named by its key id as S3 reports it (stable per
+            # account and region; KMS itself is not run here).
+            return (
+                prefix
+                + "key/"
+                + str(uuid.uuid5(uuid.NAMESPACE_URL, f"aws/s3:{bucket['Account']}:{bucket['Region']}"))
+            )
         return prefix + (key_id if key_id.startswith("alias/") else f"key/{key_id}")
 
     def put_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -587,13 +633,13 @@ class BucketConfigOperations(
     def put_bucket_accelerate_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
         status = (params.get("AccelerateConfiguration") or {}).get("Status")
-        if status not in ("Enabled", "Suspended"):
-            raise malformed_xml()
         if "." in bucket["Name"]:
             raise s3_error(
                 "InvalidRequest",
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names",
             )
+        if status not in ("Enabled", "Suspended"):
+            raise malformed_xml()
         self.configs.put(bucket, "accelerate", status)
         return {}
 

@@ -21,7 +21,7 @@ from overcast.store import scope
 
 #: The version id AWS reports for objects written while versioning was never enabled.
 NULL_VERSION = "null"
-OBJECT_KINDS = ("tags", "acl", "retention", "legal_hold")
+OBJECT_KINDS = ("tags", "acl", "retention", "legal_hold", "annotations")
 _MISSING = object()
 
 

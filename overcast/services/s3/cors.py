@@ -137,14 +137,23 @@ class CorsOperations:
             return self._error_response(
                 context, s3_error("BadRequest", "Insufficient information. Origin request header needed.")
             )
-        if method not in METHODS:
+        if method is not None and method not in METHODS:
             return self._error_response(
-                context, s3_error("BadRequest", f"Invalid Access-Control-Request-Method: {method or 'null'}")
+                context, s3_error("BadRequest", f"Invalid Access-Control-Request-Method: {method}")
             )
+        # Without Access-Control-Request-Method S3 refuses the OPTIONS request itself.
+        method = method or "OPTIONS"
         bucket = self.find_bucket(name) if name else None
         if bucket is None:
             return self._error_response(
-                context, s3_error("NoSuchBucket", "The specified bucket does not exist", 404, BucketName=name)
+                context,
+                s3_error(
+                    "AccessForbidden",
+                    "CORSResponse: Bucket not found",
+                    403,
+                    Method=method,
+                    ResourceType="BUCKET",
+                ),
             )
         rules = self.configs.get(bucket, "cors")
         resource = "OBJECT" if key else "BUCKET"
@@ -156,7 +165,7 @@ class CorsOperations:
                     "CORSResponse: CORS is not enabled for this bucket.",
                     403,
                     Method=method,
-                    ResourceType=resource,
+                    ResourceType="BUCKET",  # the bucket's setting is missing, whatever the path
                 ),
             )
         requested = [

@@ -1,6 +1,7 @@
 """Bucket settings kept by id (request metrics, S3 Intelligent-Tiering archive
-configurations, inventory reports): Put/Get/Delete by id and a paginated List, validated as
-S3 does. (Inventory reports are configured, not produced.)"""
+configurations, inventory reports, storage class analysis): Put/Get/Delete by id and a
+paginated List, validated as S3 does. (Inventory reports and analysis exports are configured,
+not produced.)"""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def _check_id(given_id: str, document: dict, kind: str) -> None:
     if document.get("Id") != given_id:
         if kind == "inventory":
             raise s3_error("IdMismatch", "Document ID does not match the specified configuration ID.")
+        if kind in ("analytics", "tiering"):
+            raise malformed_xml()
         raise invalid_argument("Document ID does not match the specified configuration ID.", "id", given_id)
 
 
@@ -100,8 +103,20 @@ def _validate_inventory(document: dict) -> None:
         raise malformed_xml()
 
 
+def _validate_analytics(document: dict) -> None:
+    export = (document.get("StorageClassAnalysis") or {}).get("DataExport")
+    if export is None:
+        return
+    destination = (export.get("Destination") or {}).get("S3BucketDestination") or {}
+    if export.get("OutputSchemaVersion") != "V_1" or destination.get("Format") != "CSV":
+        raise malformed_xml()
+    if not _BUCKET_ARN.match(destination.get("Bucket") or ""):
+        raise s3_error("InvalidS3DestinationBucket", "Invalid bucket ARN.")
+
+
 #: kind → (document member, list output member, extra validation)
 _KINDS = {
+    "analytics": ("AnalyticsConfiguration", "AnalyticsConfigurationList", _validate_analytics),
     "metrics": ("MetricsConfiguration", "MetricsConfigurationList", None),
     "tiering": ("IntelligentTieringConfiguration", "IntelligentTieringConfigurationList", _validate_tiering),
     "inventory": ("InventoryConfiguration", "InventoryConfigurationList", _validate_inventory),
@@ -189,7 +204,9 @@ class IdConfigurationOperations:
     def put_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
     ) -> dict:
-        return self._put_by_id(context, params, "tiering")
+        output = self._put_by_id(context, params, "tiering")
+        context.status = 204  # what S3 answers, though its model says 200
+        return output
 
     def get_bucket_intelligent_tiering_configuration(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
@@ -219,3 +236,17 @@ class IdConfigurationOperations:
 
     def list_bucket_inventory_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return self._list_by_id(context, params, "inventory")
+
+    def put_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        output = self._put_by_id(context, params, "analytics")
+        context.status = 204  # what S3 answers, though its model says 200
+        return output
+
+    def get_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._get_by_id(context, params, "analytics")
+
+    def delete_bucket_analytics_configuration(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._delete_by_id(context, params, "analytics")
+
+    def list_bucket_analytics_configurations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._list_by_id(context, params, "analytics")

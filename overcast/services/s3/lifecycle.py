@@ -12,6 +12,7 @@ import inspect
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.config import tuning
@@ -190,6 +191,8 @@ def _validate_actions(rule: dict) -> None:
         elif _not_midnight(transition["Date"]):
             raise invalid_argument("'Date' must be at midnight GMT", "Date", transition["Date"])
     if noncurrent is not None:
+        if noncurrent.get("NoncurrentDays") is None:
+            raise malformed_xml()
         if not _positive(noncurrent.get("NoncurrentDays")):
             raise invalid_argument(
                 "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
@@ -243,9 +246,7 @@ class LifecycleOperations:
         rules = validate(params.get("LifecycleConfiguration") or {})
         size = params.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
         if size not in SIZE_DEFAULTS:
-            raise invalid_argument(
-                "Invalid TransitionDefaultMinimumObjectSize", "TransitionDefaultMinimumObjectSize", size
-            )
+            raise s3_error("InvalidRequest", f"Invalid TransitionDefaultMinimumObjectSize found: {size}")
         self.configs.put(bucket, "lifecycle", {"Rules": rules, "TransitionDefaultMinimumObjectSize": size})
         self.configs.lifecycle_index.put(_INDEX_SCOPE, bucket["Name"], bucket["Account"])
         return {"TransitionDefaultMinimumObjectSize": size}
@@ -354,6 +355,42 @@ class LifecycleOperations:
             if any(tags.get(tag["Key"]) != tag["Value"] for tag in flt["Tags"]):
                 return False
         return True
+
+    def expiration_header(  # type: ignore[misc]
+        self: Provider, bucket: dict, record: dict, tags: list[dict] | None = None
+    ) -> str | None:
+        """x-amz-expiration for the current version `record`: when the bucket's lifecycle
+        expires it and by which rule (the earliest; the first listed among equals). `tags`:
+        the object's tags where they are not stored yet (the write that sets them)."""
+        stored = self.configs.get(bucket, "lifecycle")
+        if not stored or record.get("DeleteMarker"):
+            return None
+        found: tuple[datetime, str] | None = None
+        for rule in stored["Rules"]:
+            expiration = rule.get("Expiration") or {}
+            if rule.get("Status") != "Enabled" or (
+                expiration.get("Days") is None and expiration.get("Date") is None
+            ):
+                continue
+            flt = _filter_of(rule)
+            if not record["Key"].startswith(flt["Prefix"]):
+                continue
+            if tags is not None and flt.get("Tags"):
+                given = {tag["Key"]: tag["Value"] for tag in tags}
+                if any(given.get(tag["Key"]) != tag["Value"] for tag in flt["Tags"]):
+                    continue
+                flt = {**flt, "Tags": []}
+            if not self._matches(bucket, flt, record):
+                continue
+            if expiration.get("Days") is not None:
+                moment = due(record["LastModified"], expiration["Days"], 86400)
+            else:
+                moment = expiration["Date"].astimezone(UTC)
+            if found is None or moment < found[0]:
+                found = (moment, rule.get("ID") or "")
+        if found is None:
+            return None
+        return f'expiry-date="{format_datetime(found[0], usegmt=True)}", rule-id="{found[1]}"'
 
     async def _apply_to_key(  # type: ignore[misc]
         self: Provider,

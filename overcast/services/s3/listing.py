@@ -98,12 +98,15 @@ def _url(value: str | None, encoding: str | None) -> str | None:
     return quote(value, safe="/")
 
 
-def _resume_after(value: str | None, delimiter: str | None) -> str | None:
-    """Where to start after a marker: past the whole common prefix if it is one."""
+def _resume_after(value: str | None, delimiter: str | None, prefix: str = "") -> str | None:
+    """Where to start after a marker: past the whole common prefix it is, or lies in (S3 does
+    not list again the common prefix a marker falls inside)."""
     if value is None:
         return None
-    if delimiter and value.endswith(delimiter):
-        return value + _PAST
+    if delimiter and value.startswith(prefix):
+        cut = value.find(delimiter, len(prefix))
+        if cut >= 0:
+            return value[: cut + len(delimiter)] + _PAST
     return value
 
 
@@ -290,7 +293,7 @@ class ListingOperations:
         token = params.get("ContinuationToken")
         delimiter = params.get("Delimiter")
         if token is not None:
-            start_after = _resume_after(_decode_token(token), delimiter)
+            start_after = _resume_after(_decode_token(token), delimiter, params.get("Prefix") or "")
         else:
             start_after = params.get("StartAfter")
         bucket, page, encoding = self._objects_page(context, params, start_after)
@@ -316,7 +319,9 @@ class ListingOperations:
     def list_objects(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         marker = params.get("Marker")
         delimiter = params.get("Delimiter")
-        bucket, page, encoding = self._objects_page(context, params, _resume_after(marker, delimiter))
+        bucket, page, encoding = self._objects_page(
+            context, params, _resume_after(marker, delimiter, params.get("Prefix") or "")
+        )
         output = {
             "Name": bucket["Name"],
             "Prefix": _url(params.get("Prefix") or "", encoding),
@@ -369,7 +374,7 @@ class ListingOperations:
                 start_after = key_marker if is_current else key_marker + SEPARATOR + record["Order"]
                 after_key = key_marker
         else:
-            start_after = _resume_after(key_marker, delimiter)
+            start_after = _resume_after(key_marker, delimiter, prefix)
             if start_after == key_marker:
                 start_after = key_marker + SEPARATOR + _PAST
         data = self.data

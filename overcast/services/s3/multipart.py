@@ -9,11 +9,12 @@ import re
 import secrets
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
-from overcast.services.s3 import checksums
+from overcast.services.s3 import checksums, ssec
 from overcast.services.s3.bodies import Body, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.listing import count_argument
 from overcast.services.s3.object_ops import (
@@ -25,6 +26,7 @@ from overcast.services.s3.object_ops import (
     check_storage_class,
     checksum_output,
     declared_checksums,
+    decoded_metadata,
     now,
 )
 from overcast.services.s3.objects import SEPARATOR
@@ -52,6 +54,31 @@ def no_such_upload(upload_id: str) -> ServiceError:
 
 def _part_key(upload_id: str, number: int) -> str:
     return f"{upload_id}{SEPARATOR}{number:05d}"
+
+
+#: The encryption CompleteMultipartUpload and GetPart report (their outputs have no SSE-C
+#: members), and UploadPart and UploadPartCopy (no encryption context).
+COMPLETED_FIELDS = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled")
+PART_FIELDS = (*COMPLETED_FIELDS, "SSECustomerAlgorithm", "SSECustomerKeyMD5")
+
+
+def _invalid_part(upload_id: str, number: int, etag: str) -> ServiceError:
+    return ServiceError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
+        "specified entity tag may not match the part's entity tag.",
+        400,
+        UploadId=upload_id,
+        PartNumber=str(number),
+        ETag=etag.strip('"'),
+    )
+
+
+def _default_checksum(part: dict) -> dict[str, str]:
+    """The part's checksum of S3's default algorithm, requested or computed implicitly."""
+    default = checksums.DEFAULT_ALGORITHM
+    value = (part.get("Implicit") or {}).get(default) or (part.get("Checksums") or {}).get(default)
+    return {default: value} if value else {}
 
 
 def _check_part_number(number: int) -> None:
@@ -112,8 +139,12 @@ class MultipartOperations:
             "UploadId": upload_id,
             "Initiated": now(),
             "Owner": context.account,
+            # Who started it, as ListParts names them (the account for its root user).
+            "InitiatorName": (context.principal_arn or "").rpartition("/")[2]
+            if "/" in (context.principal_arn or "")
+            else context.account,
             "Fields": {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None},
-            "Metadata": params.get("Metadata") or {},
+            "Metadata": decoded_metadata(params.get("Metadata") or {}),
             "StorageClass": params.get("StorageClass") or "STANDARD",
             "Defaults": defaults,
         }
@@ -128,10 +159,14 @@ class MultipartOperations:
         output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
         return output
 
-    def _put_part(self: Provider, bucket: dict, upload: dict, number: int, body: Body) -> dict:  # type: ignore[misc]
+    def _put_part(  # type: ignore[misc]
+        self: Provider, bucket: dict, upload: dict, number: int, body: Body, implicit: dict | None = None
+    ) -> dict:
         part = {"PartNumber": number, "ETag": f'"{body.md5}"', "Size": body.size, "LastModified": now()}
         if body.checksums:
             part["Checksums"] = body.checksums
+        if implicit:
+            part["Implicit"] = implicit
         if body.data is not None:
             part["Data"] = body.data
         elif body.file is not None:
@@ -148,10 +183,27 @@ class MultipartOperations:
         number = params["PartNumber"]
         _check_part_number(number)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
+        ssec.check_part(upload.get("Defaults") or {}, params)
         headers = context.request.headers
         algorithms = requested_algorithms(params, headers)
-        if upload.get("ChecksumAlgorithm") and upload["ChecksumAlgorithm"] not in algorithms:
-            algorithms = (*algorithms, upload["ChecksumAlgorithm"])
+        expected = upload.get("ChecksumAlgorithm")
+        if expected and algorithms and expected not in algorithms:
+            raise ServiceError(
+                "InvalidRequest",
+                f"Checksum Type mismatch occurred, expected checksum Type: {expected.lower()}, actual checksum "
+                f"Type: {algorithms[0].lower()}",
+                400,
+            )
+        if expected and expected not in algorithms:
+            algorithms = (*algorithms, expected)
+        # Without an upload algorithm S3 still gives the object its default full-object
+        # checksum, combined from each part's: computed here, reported only at completion.
+        implicit = [
+            name
+            for name in checksums.default_algorithms()
+            if not upload.get("ChecksumAlgorithm") and name not in algorithms
+        ]
+        algorithms = (*algorithms, *implicit)
         body = await take_in(
             params.get("Body"),
             declared_checksums(params, headers),
@@ -164,11 +216,12 @@ class MultipartOperations:
         except ServiceError:
             self.data.files.remove(body.file)
             raise
-        part = self._put_part(bucket, upload, number, body)
+        implicit_checksums = {name: body.checksums.pop(name) for name in implicit if name in body.checksums}
+        part = self._put_part(bucket, upload, number, body, implicit_checksums)
         output = {"ETag": part["ETag"]}
         output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
         defaults = upload.get("Defaults") or {}
-        output.update({name: defaults[name] for name in DEFAULT_FIELDS if defaults.get(name) is not None})
+        output.update({name: defaults[name] for name in PART_FIELDS if defaults.get(name) is not None})
         return output
 
     def upload_part_copy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -177,6 +230,7 @@ class MultipartOperations:
         _check_part_number(number)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
         _, source = self.copy_source(context, params["CopySource"])
+        ssec.check_read(source, params, "CopySource")
         check_conditions(source, params, "CopySource")
         size = source["Size"]
         first, last = 0, size - 1
@@ -194,13 +248,17 @@ class MultipartOperations:
                     ArgumentValue=text,
                 )
             first, last = int(match.group(1)), int(match.group(2))
+            if first >= size:
+                raise ServiceError(
+                    "InvalidRequest", "The specified copy range is invalid for the source object size", 400
+                )
             if last >= size:
                 raise ServiceError(
-                    "InvalidRange",
-                    "The requested range is not satisfiable",
-                    416,
-                    RangeRequested=text,
-                    ActualObjectSize=str(size),
+                    "InvalidArgument",
+                    f"Range specified is not valid for source object of size: {size}",
+                    400,
+                    ArgumentName="x-amz-copy-source-range",
+                    ArgumentValue=text,
                 )
         body = self._copy_range(source, first, last, upload.get("ChecksumAlgorithm"))
         part = self._put_part(bucket, upload, number, body)
@@ -209,6 +267,8 @@ class MultipartOperations:
         output = {"CopyPartResult": result}
         if source["VersionId"] != "null":
             output["CopySourceVersionId"] = source["VersionId"]
+        defaults = upload.get("Defaults") or {}
+        output.update({name: defaults[name] for name in PART_FIELDS if defaults.get(name) is not None})
         return output
 
     def _copy_range(self: Provider, source: dict, first: int, last: int, algorithm: str | None) -> Body:  # type: ignore[misc]
@@ -266,7 +326,7 @@ class MultipartOperations:
                 "The XML you provided was not well-formed or did not validate against our published schema",
                 400,
             )
-        self._check_write_conditions(bucket, params)
+        self._check_write_conditions(bucket, params, upload)
         scope = bucket["Id"]
         parts = []
         previous = 0
@@ -290,7 +350,7 @@ class MultipartOperations:
                     400,
                     UploadId=upload_id,
                     PartNumber=str(number),
-                    ETag=item.get("ETag") or "",
+                    ETag=(item.get("ETag") or "").strip('"'),
                 )
             parts.append(part)
         for part in parts[:-1]:
@@ -304,6 +364,14 @@ class MultipartOperations:
                     PartNumber=str(part["PartNumber"]),
                     ETag=part["ETag"].strip('"'),
                 )
+        declared_size, total = params.get("MpuObjectSize"), sum(part["Size"] for part in parts)
+        if declared_size is not None and declared_size != total:
+            raise ServiceError(
+                "InvalidRequest",
+                f"The provided 'x-amz-mp-object-size' header value {declared_size} does not match what was "
+                f"computed: {total}",
+                400,
+            )
         record_checksums, checksum_type = self._final_checksums(upload, parts, requested, params)
         body = self._join(parts)
         digest = hashlib.md5(b"".join(bytes.fromhex(part["ETag"].strip('"')) for part in parts)).hexdigest()
@@ -328,7 +396,9 @@ class MultipartOperations:
         if record_checksums:
             record["Checksums"] = record_checksums
             record["ChecksumType"] = checksum_type
-            record["PartChecksums"] = [part.get("Checksums") or {} for part in parts]
+            if upload.get("ChecksumAlgorithm"):
+                # S3's default checksum is the object's alone: its parts' are not told.
+                record["PartChecksums"] = [part.get("Checksums") or {} for part in parts]
         if body.data is not None:
             record["Data"] = body.data
         elif body.file is not None:
@@ -342,7 +412,7 @@ class MultipartOperations:
     def _completed_output(bucket: dict, record: dict) -> dict:
         key = record["Key"]
         output = {
-            "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{key}",
+            "Location": f"http://{bucket['Name']}.s3.amazonaws.com/{quote(key, safe='/')}",
             "Bucket": bucket["Name"],
             "Key": key,
             "ETag": record["ETag"],
@@ -350,36 +420,73 @@ class MultipartOperations:
         }
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
-        output.update({name: record[name] for name in DEFAULT_FIELDS if record.get(name) is not None})
+        output.update({name: record[name] for name in COMPLETED_FIELDS if record.get(name) is not None})
         return output
 
     def _final_checksums(  # type: ignore[misc]
         self: Provider, upload: dict, parts: list[dict], requested: list[dict], params: dict
     ) -> tuple[dict[str, str] | None, str | None]:
         algorithm = upload.get("ChecksumAlgorithm")
+        asked_mode = params.get("ChecksumType")
+        if asked_mode is not None and asked_mode != upload.get("ChecksumType"):
+            raise ServiceError(
+                "InvalidRequest",
+                f"The upload was created using the {upload.get('ChecksumType') or 'null'} checksum mode. The "
+                "complete request must use the same checksum mode.",
+                400,
+            )
         if not algorithm:
-            return None, None
+            for part, item in zip(parts, requested, strict=False):
+                if any(item.get(f"Checksum{name}") is not None for name in checksums.ALGORITHMS):
+                    # The parts of an upload without an algorithm keep no checksum to match.
+                    raise _invalid_part(upload["UploadId"], part["PartNumber"], part["ETag"])
+        if not algorithm and (upload.get("Defaults") or {}).get("SSECustomerAlgorithm"):
+            return None, None  # S3 gives a multipart object under a customer key no default sum
+        if not algorithm:
+            default = checksums.DEFAULT_ALGORITHM
+            implicit = [_default_checksum(part).get(default) for part in parts]
+            values = [value for value in implicit if value]
+            if len(values) != len(parts):  # a part copied in has none: S3's default cannot be combined
+                return None, None
+            combined = checksums.full_object(
+                default, [(value, part["Size"]) for value, part in zip(values, parts, strict=True)]
+            )
+            return {default: combined}, "FULL_OBJECT"
         values = []
+        mode = upload.get("ChecksumType")
         for part, item in zip(parts, requested, strict=False):
             value = (part.get("Checksums") or {}).get(algorithm)
             given = item.get(f"Checksum{algorithm}")
-            if value is None or (given is not None and given != value):
+            for other in checksums.ALGORITHMS:
+                if other != algorithm and item.get(f"Checksum{other}") is not None:
+                    raise ServiceError(
+                        "BadDigest",
+                        f"The {other.lower()} you specified for part {part['PartNumber']} did not match what "
+                        "we received.",
+                        400,
+                    )
+            if given is None and mode == "COMPOSITE":
                 raise ServiceError(
-                    "InvalidPart",
-                    "One or more of the specified parts could not be found.  The "
-                    "part may not have been uploaded, or the specified entity tag may not match the "
-                    "part's entity tag.",
+                    "InvalidRequest",
+                    f"The upload was created using a {algorithm.lower()} checksum. The complete request must "
+                    f"include the checksum for each part. It was missing for part {part['PartNumber']} in the "
+                    "request.",
                     400,
                 )
+            if value is None or (given is not None and given != value):
+                raise _invalid_part(upload["UploadId"], part["PartNumber"], part["ETag"])
             values.append(value)
-        if upload.get("ChecksumType") == "FULL_OBJECT":
+        if mode == "FULL_OBJECT":
             combined = checksums.full_object(
                 algorithm, [(v, p["Size"]) for v, p in zip(values, parts, strict=False)]
             )
             given = params.get(f"Checksum{algorithm}")
-            if given is not None and given != combined:
+            # Without x-amz-checksum-type: FULL_OBJECT, a whole-object value is read as a composite one.
+            if given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT"):
                 raise ServiceError(
-                    "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.", 400
+                    "BadDigest",
+                    f"The {algorithm.lower()} you specified did not match the calculated checksum.",
+                    400,
                 )
             return {algorithm: combined}, "FULL_OBJECT"
         return {algorithm: checksums.composite(algorithm, values)}, "COMPOSITE"
@@ -420,6 +527,13 @@ class MultipartOperations:
         for _, part in rows:
             self.data.files.remove(part.get("File"))
 
+    def note_key_changed(self: Provider, bucket: dict, key: str) -> None:  # type: ignore[misc]
+        """A delete of the key: its uploads in progress may no longer complete conditionally
+        (a write shows in the current version's LastModified; a delete leaves nothing to read)."""
+        for row_key, upload in list(self.data.uploads.scan(bucket["Id"], prefix=key + SEPARATOR)):
+            if upload["Key"] == key and not upload.get("KeyChanged"):
+                self.data.uploads.put(bucket["Id"], row_key, {**upload, "KeyChanged": True})
+
     def abort_multipart_upload(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         upload = self._upload(bucket, params["Key"], params["UploadId"])
@@ -450,7 +564,11 @@ class MultipartOperations:
                 "ETag": part["ETag"],
                 "Size": part["Size"],
             }
-            entry.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
+            if upload.get("ChecksumAlgorithm"):
+                # Only the upload's own algorithm is listed (a part's extra checksum is not).
+                value = (part.get("Checksums") or {}).get(upload["ChecksumAlgorithm"])
+                if value is not None:
+                    entry[f"Checksum{upload['ChecksumAlgorithm']}"] = value
             parts.append(entry)
         owner = acls.owner(upload["Owner"])
         output = {
@@ -461,7 +579,7 @@ class MultipartOperations:
             "MaxParts": limit,
             "IsTruncated": truncated,
             "Parts": parts,
-            "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+            "Initiator": {"ID": owner["ID"], "DisplayName": upload.get("InitiatorName") or upload["Owner"]},
             "Owner": owner,
             "StorageClass": upload.get("StorageClass", "STANDARD"),
         }
@@ -484,8 +602,16 @@ class MultipartOperations:
             start = None
         elif upload_marker:
             start = key_marker + SEPARATOR + upload_marker
+            if self.data.uploads.get(bucket["Id"], start) is None:
+                raise ServiceError(
+                    "InvalidArgument",
+                    "Invalid uploadId marker",
+                    400,
+                    ArgumentName="upload-id-marker",
+                    ArgumentValue=upload_marker,
+                )
         else:
-            start = _resume_after(key_marker, delimiter)
+            start = _resume_after(key_marker, delimiter, prefix)
             if start == key_marker:
                 start = key_marker + SEPARATOR + _PAST
         uploads_table = self.data.uploads
@@ -505,7 +631,10 @@ class MultipartOperations:
                 "Initiated": upload["Initiated"],
                 "StorageClass": upload.get("StorageClass", "STANDARD"),
                 "Owner": owner,
-                "Initiator": {"ID": owner["ID"], "DisplayName": owner.get("DisplayName", "")},
+                "Initiator": {
+                    "ID": owner["ID"],
+                    "DisplayName": upload.get("InitiatorName") or upload["Owner"],
+                },
             }
             if upload.get("ChecksumAlgorithm"):
                 entry["ChecksumAlgorithm"] = upload["ChecksumAlgorithm"]
@@ -514,20 +643,19 @@ class MultipartOperations:
         output = {
             "Bucket": bucket["Name"],
             "KeyMarker": _url(key_marker or "", encoding),
-            "UploadIdMarker": upload_marker or "",
-            "Prefix": _url(prefix, encoding),
+            # Without a key marker S3 ignores the upload id marker, and does not echo it.
+            "UploadIdMarker": (upload_marker or "") if key_marker is not None else "",
             "MaxUploads": limit,
             "IsTruncated": page.truncated,
+            # S3 names the page's last upload, truncated or not ("" for a page without one).
+            "NextKeyMarker": _url(page.entries[-1]["Key"], encoding) if page.entries else "",
+            "NextUploadIdMarker": page.entries[-1]["UploadId"] if page.entries else "",
         }
+        if params.get("Prefix") is not None:
+            output["Prefix"] = _url(prefix, encoding)
         if uploads:
             output["Uploads"] = uploads
         page.tail(output, delimiter, encoding)
-        if page.truncated:
-            if page.entries and page.entries[-1]["Key"] == page.last:
-                output["NextKeyMarker"] = _url(page.last, encoding)
-                output["NextUploadIdMarker"] = page.entries[-1]["UploadId"]
-            elif page.last is not None:
-                output["NextKeyMarker"] = _url(page.last, encoding)
         return output
 
 

@@ -9,6 +9,8 @@ EventBridge enabled, the EventBridge-shaped event is published on "events:put"."
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import time
@@ -58,6 +60,9 @@ EVENT_NAMES = frozenset(
         "s3:ObjectTagging:Put",
         "s3:ObjectTagging:Delete",
         "s3:ObjectAcl:Put",
+        "s3:ObjectAnnotation:*",
+        "s3:ObjectAnnotation:Put",
+        "s3:ObjectAnnotation:Delete",
     }
 )
 #: (configuration list member, ARN member, service that owns the ARN)
@@ -115,6 +120,11 @@ def _filter_rules(configuration: dict) -> list[dict]:
 def _validate_filter(configuration: dict) -> None:
     seen = set()
     for rule in _filter_rules(configuration):
+        if rule.get("Name") is None or rule.get("Value") is None:
+            raise s3_error(
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            )
         name = (rule.get("Name") or "").lower()
         if name not in ("prefix", "suffix"):
             raise invalid_argument(
@@ -149,6 +159,31 @@ def _overlap(a: dict, b: dict) -> bool:
     prefixes = prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a)
     suffixes = suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a)
     return prefixes and suffixes
+
+
+#: The eventVersion S3 gives each kind of event (AWS's event message structure): 2.2 for
+#: replication, 2.3 for lifecycle, Intelligent-Tiering, ACL, tagging and restore deletion;
+#: 2.1 for the rest.
+_EVENT_VERSIONS = {
+    "Replication": "2.2",
+    "LifecycleExpiration": "2.3",
+    "LifecycleTransition": "2.3",
+    "IntelligentTiering": "2.3",
+    "ObjectAcl": "2.3",
+    "ObjectTagging": "2.3",
+    "ObjectRestore:Delete": "2.3",
+}
+
+
+def customer_id(account: str) -> str:
+    """The bucket owner's Amazon customer id, as S3 names owners in events ("A" and 13
+    upper-case letters and digits, not the account number); derived from the account."""
+    digest = base64.b32encode(hashlib.sha256(f"customer:{account}".encode()).digest()).decode()
+    return "A" + digest[:13]
+
+
+def _event_version(family: str, event_name: str) -> str:
+    return _EVENT_VERSIONS.get(event_name) or _EVENT_VERSIONS.get(family) or "2.1"
 
 
 class NotificationOperations:
@@ -316,11 +351,11 @@ class NotificationOperations:
             s3_object["sequencer"] = obj.get("Sequencer") or _sequencer()
         if event_name == "ObjectRestore:Completed":
             # S3 itself completes a restore, on behalf of the bucket's owner.
-            principal = f"AmazonCustomer:{bucket['Account']}"
+            principal = f"AmazonCustomer:{customer_id(bucket['Account'])}"
         else:
             principal = f"AWS:{context.principal_id or context.account}"
         record = {
-            "eventVersion": "2.1",
+            "eventVersion": _event_version(family, event_name),
             "eventSource": "aws:s3",
             "awsRegion": bucket["Region"],
             "eventTime": iso_millis(now),
@@ -333,7 +368,7 @@ class NotificationOperations:
                 "configurationId": configuration_id,
                 "bucket": {
                     "name": bucket["Name"],
-                    "ownerIdentity": {"principalId": bucket["Account"]},
+                    "ownerIdentity": {"principalId": customer_id(bucket["Account"])},
                     "arn": f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}",
                 },
                 "object": s3_object,

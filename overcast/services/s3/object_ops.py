@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import quopri
 import re
 import time
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.s3 import checksums
+from overcast.services.s3 import checksums, ssec
 from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
-from overcast.services.s3.objects import _MAX
+from overcast.services.s3.config import parse_tagging_header
+from overcast.services.s3.objects import _MAX, is_version_id
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 MAX_KEY_BYTES = 1024
 MAX_METADATA_BYTES = 2048
 ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+#: The storage classes of a general purpose bucket (OUTPOSTS, SNOW and EXPRESS_ONEZONE belong
+#: to Outposts, Snow devices and directory buckets: S3 refuses them here).
 STORAGE_CLASSES = frozenset(
     {
         "STANDARD",
@@ -36,10 +41,7 @@ STORAGE_CLASSES = frozenset(
         "INTELLIGENT_TIERING",
         "GLACIER",
         "DEEP_ARCHIVE",
-        "OUTPOSTS",
         "GLACIER_IR",
-        "SNOW",
-        "EXPRESS_ONEZONE",
     }
 )
 #: Seconds a RestoreObject takes to complete (AWS: minutes to hours); OVERCAST_S3_RESTORE_SECONDS.
@@ -76,8 +78,53 @@ _RESPONSE_OVERRIDES = {
 
 
 def now() -> datetime:
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    # S3 keeps LastModified (and upload and part times) to the second: listings show .000Z.
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def checksum_mode(params: dict) -> bool:
+    """x-amz-checksum-mode: ENABLED, in any case (S3 reads "enabled" too)."""
+    return (params.get("ChecksumMode") or "").upper() == "ENABLED"
+
+
+def written_since(record: dict, upload: dict) -> bool:
+    """Whether a version was written after the upload began. Both carry the clock at the
+    nanosecond (a version's order counts down from _MAX; an upload id starts with the time in
+    hex), where their times are whole seconds."""
+    try:
+        started = int(upload["UploadId"][:16], 16)
+        written = _MAX - int(record["Order"], 16)
+    except (KeyError, ValueError):
+        return record["LastModified"] >= upload["Initiated"]
+    return written > started
+
+
+def shows_version(bucket: dict, version_id: str) -> bool:
+    """Whether a read or copy names the version: always a real one; the null version only in
+    a bucket that has versioning (enabled or suspended), as S3 sends x-amz-version-id: null."""
+    return version_id != "null" or bool(bucket.get("Versioning"))
+
+
+def well_formed_version(version_id: str) -> bool:
+    """Whether a version id could name a version here ("null" or one of ours); S3 refuses
+    others as invalid rather than missing."""
+    return version_id == "null" or is_version_id(version_id)
+
+
+def invalid_version(version_id: str) -> ServiceError:
+    return ServiceError(
+        "InvalidArgument",
+        "Invalid version id specified",
+        400,
+        ArgumentName="versionId",
+        ArgumentValue=version_id,
+    )
+
+
+def no_such_version(key: str, version_id: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id
+    )
 
 
 def no_such_key(key: str) -> ServiceError:
@@ -94,6 +141,26 @@ def precondition_failed(condition: str) -> ServiceError:
         "At least one of the pre-conditions you specified did not hold",
         412,
         Condition=condition,
+    )
+
+
+def unsupported_condition(header: str, why: str | None = None) -> ServiceError:
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        Header=header,
+        additionalMessage=why or f"We don't accept the provided value of {header} header for this API",
+    )
+
+
+def conditional_conflict(condition: str, key: str) -> ServiceError:
+    return ServiceError(
+        "ConditionalRequestConflict",
+        "The conditional request cannot succeed due to a conflicting operation against this resource.",
+        409,
+        Condition=condition,
+        Key=key,
     )
 
 
@@ -139,11 +206,12 @@ def check_conditions(record: dict, params: dict, prefix: str = "") -> None:
     if if_match is None and if_none_match is None and unmodified_since is None and modified_since is None:
         return  # the usual read: nothing to compare
     etag, modified = record["ETag"], _seconds(record["LastModified"])
+    named = "x-amz-copy-source-" if prefix else ""
     if if_match is not None:
         if not _etag_matches(if_match, etag):
-            raise precondition_failed("If-Match")
+            raise precondition_failed(f"{named}If-Match")
     elif unmodified_since is not None and modified > unmodified_since:
-        raise precondition_failed("If-Unmodified-Since")
+        raise precondition_failed(f"{named}If-Unmodified-Since")
     if if_none_match is not None:
         if _etag_matches(if_none_match, etag):
             if prefix:
@@ -265,17 +333,42 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
 def mail_safe(value: str) -> str:
     """A metadata value that arrived as Unicode (a browser upload's field, a presigned URL's
     query), as S3 keeps and returns it: as it is if plain ASCII, else RFC 2047-encoded UTF-8,
-    Q-encoded, or B-encoded when it holds control characters."""
+    Q-encoded while mostly ASCII, else (or when it holds control characters) B-encoded."""
     if _PLAIN_HEADER(value):
         return value
     data = value.encode("utf-8", "surrogatepass")
-    if _CONTROL(value):
+    non_ascii = sum(1 for char in value if ord(char) > 0x7E)
+    if _CONTROL(value) or non_ascii >= len(value) - non_ascii:
         return f"=?UTF-8?B?{base64.b64encode(data).decode()}?="
     text = "".join(
         "_" if byte == 0x20 else chr(byte) if 0x20 < byte < 0x7F and byte not in b"=?_" else f"={byte:02X}"
         for byte in data
     )
     return f"=?UTF-8?Q?{text}?="
+
+
+_ENCODED_WORD = re.compile(r"^=\?UTF-8\?([BQ])\?(.*)\?=$", re.IGNORECASE)
+
+
+def decoded_metadata(metadata: dict[str, str]) -> dict[str, str]:
+    """User metadata as S3 keeps it: a value sent as one RFC 2047 encoded-word is decoded,
+    then kept as any value is (plain if ASCII, else encoded again by mail_safe)."""
+    if not any(value.startswith("=?") for value in metadata.values()):
+        return metadata
+    kept = {}
+    for name, value in metadata.items():
+        match = _ENCODED_WORD.match(value)
+        if match is not None:
+            try:
+                if match.group(1).upper() == "B":
+                    data = base64.b64decode(match.group(2), validate=True)
+                else:
+                    data = quopri.decodestring(match.group(2).replace("_", " ").encode(), header=True)
+                value = mail_safe(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                pass  # not a well-formed encoded-word: kept as sent
+        kept[name] = value
+    return kept
 
 
 def header_text(value: str) -> str:
@@ -328,10 +421,23 @@ def checksum_output(record: dict) -> dict:
     return output
 
 
-def _drop_checksums(output: dict) -> None:
-    for name in checksums.ALGORITHMS:
-        output.pop(f"Checksum{name}", None)
-    output.pop("ChecksumType", None)
+def _span_checksums(output: dict, record: dict, params: dict, first: int, last: int) -> None:
+    """Checksums of a GET/HEAD of part of an object: a part of a multipart object gets that
+    part's; a range keeps the object's only when it covers the whole object (as S3 answers)."""
+    if "ChecksumType" not in output:
+        return
+    part = params.get("PartNumber")
+    part_checksums = record.get("PartChecksums")
+    if record.get("ChecksumType") == "FULL_OBJECT":
+        part_checksums = None  # a part of a full-object sum has none of its own to give
+    if part is not None and part_checksums and part <= len(part_checksums):
+        for name in checksums.ALGORITHMS:
+            output.pop(f"Checksum{name}", None)
+        output.update({f"Checksum{name}": value for name, value in part_checksums[part - 1].items()})
+    elif not (first == 0 and last == record["Size"] - 1):
+        for name in checksums.ALGORITHMS:
+            output.pop(f"Checksum{name}", None)
+        output.pop("ChecksumType", None)
 
 
 class ObjectOperations:
@@ -360,8 +466,13 @@ class ObjectOperations:
             if value is not None:
                 record[name] = value
         record.setdefault("ContentType", "binary/octet-stream")
-        if metadata if metadata is not None else params.get("Metadata"):
-            record["Metadata"] = metadata if metadata is not None else params["Metadata"]
+        if metadata is not None:
+            if metadata:
+                record["Metadata"] = metadata
+        elif params.get("Metadata"):
+            given = params["Metadata"]
+            # Header metadata is decoded; a form upload's fields are kept as mail_safe made them.
+            record["Metadata"] = given if context.extra.get("s3_created_event") else decoded_metadata(given)
         storage_class = params.get("StorageClass")
         if storage_class and storage_class != "STANDARD":
             record["StorageClass"] = storage_class
@@ -408,26 +519,36 @@ class ObjectOperations:
                 self.object_event(context, bucket, event, event_object(record))
         self.data.remove_files(garbage)
 
-    def _check_write_conditions(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
+    def _check_write_conditions(  # type: ignore[misc]
+        self: Provider, bucket: dict, params: dict, upload: dict | None = None
+    ) -> None:
+        """If-None-Match: * and If-Match: <etag> on a write. For CompleteMultipartUpload
+        (`upload`), a write or delete of the key since the upload began makes a condition that
+        would otherwise hold a ConditionalRequestConflict, as S3 answers."""
         if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
         if if_none_match is None and if_match is None:
             return
+        if if_none_match is not None and if_match is not None:
+            raise unsupported_condition(
+                "If-Match,If-None-Match", "Multiple conditional request headers present in the request"
+            )
+        if if_none_match is not None and if_none_match.strip() != "*":
+            raise unsupported_condition("If-None-Match")
+        if if_match is not None and if_match.strip() == "*":
+            raise unsupported_condition("If-Match")
         current = self.data.current(bucket, params["Key"])
         if if_none_match is not None:
-            if if_none_match.strip() != "*":
-                raise ServiceError(
-                    "NotImplemented",
-                    "A header you provided implies functionality that is not implemented",
-                    501,
-                    Header="If-None-Match",
-                )
             if current is not None:
                 raise precondition_failed("If-None-Match")
-        if if_match is not None:
-            if current is None:
-                raise no_such_key(params["Key"])
-            if not _etag_matches(if_match, current["ETag"]):
-                raise precondition_failed("If-Match")
+            if upload is not None and upload.get("KeyChanged"):
+                raise conditional_conflict("If-None-Match", params["Key"])
+            return
+        if current is None:
+            raise no_such_key(params["Key"])
+        if if_match is None or not _etag_matches(if_match, current["ETag"]):
+            raise precondition_failed("If-Match")
+        if upload is not None and (upload.get("KeyChanged") or written_since(current, upload)):
+            raise conditional_conflict("If-Match", params["Key"])
 
     async def put_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
@@ -439,7 +560,7 @@ class ObjectOperations:
         self._check_write_conditions(bucket, params)
         defaults = self.object_defaults(context, bucket, params)
         headers = context.request.headers
-        algorithms = requested_algorithms(params, headers)
+        algorithms = requested_algorithms(params, headers) or checksums.default_algorithms()
         body = await take_in(
             params.get("Body"), declared_checksums(params, headers), self.data.files, algorithms, content_md5
         )
@@ -454,11 +575,17 @@ class ObjectOperations:
         # A browser-based (form POST) upload is ObjectCreated:Post.
         event = context.extra.get("s3_created_event", "ObjectCreated:Put")
         self.commit_version(context, bucket, record, event, params.get("BypassGovernanceRetention", False))
-        return self.write_output(record)
+        output = self.write_output(record)
+        tags = parse_tagging_header(params["Tagging"]) if params.get("Tagging") else []
+        expiration = self.expiration_header(bucket, record, tags)
+        if expiration:
+            output["Expiration"] = expiration
+        return output
 
     @staticmethod
     def write_output(record: dict) -> dict:
         output = {"ETag": record["ETag"], **checksum_output(record)}
+        # A write does not name the null version it made, even in a suspended bucket.
         if record["VersionId"] != "null":
             output["VersionId"] = record["VersionId"]
         for name in DEFAULT_FIELDS:
@@ -480,17 +607,9 @@ class ObjectOperations:
             return record
         record = self.data.version(bucket, key, version_id)
         if record is None:
-            if version_id != "null" and len(version_id) != 32:
-                raise ServiceError(
-                    "InvalidArgument",
-                    "Invalid version id specified",
-                    400,
-                    ArgumentName="versionId",
-                    ArgumentValue=version_id,
-                )
-            raise ServiceError(
-                "NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id
-            )
+            if not well_formed_version(version_id):
+                raise invalid_version(version_id)
+            raise no_such_version(key, version_id)
         if record.get("DeleteMarker"):
             error = ServiceError(
                 "MethodNotAllowed",
@@ -525,7 +644,7 @@ class ObjectOperations:
             "ContentLength": record["Size"],
             "ETag": record["ETag"],
         }
-        if record["VersionId"] != "null":
+        if shows_version(bucket, record["VersionId"]):
             output["VersionId"] = record["VersionId"]
         for name in CONTENT_FIELDS:
             value = record.get(name)
@@ -546,7 +665,11 @@ class ObjectOperations:
         restore = restore_header(record)
         if restore:
             output["Restore"] = restore
-        if params.get("ChecksumMode") == "ENABLED":
+        if params.get("VersionId") is None:
+            expiration = self.expiration_header(bucket, record)
+            if expiration:
+                output["Expiration"] = expiration
+        if checksum_mode(params):
             output.update(checksum_output(record))
         fields = self.object_read_fields(context, bucket, record)
         if fields:
@@ -560,6 +683,7 @@ class ObjectOperations:
     def _read_target(self: Provider, context: RequestContext, params: dict, method: str) -> tuple[dict, dict]:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
+        ssec.check_read(record, params)
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
             raise invalid_object_state(record)
         check_conditions(record, params)
@@ -569,6 +693,10 @@ class ObjectOperations:
         """The (first, last) bytes a Range or PartNumber selects, or None for all."""
         size = record["Size"]
         part = params.get("PartNumber")
+        if part is not None and params.get("Range"):
+            raise ServiceError(
+                "InvalidRequest", "Cannot specify both Range header and partNumber query parameter", 400
+            )
         if part is not None:
             sizes = record.get("PartSizes") or [size]
             if part < 1 or part > len(sizes):
@@ -598,7 +726,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{size}"
             output["ContentLength"] = last - first + 1
-            _drop_checksums(output)  # they describe the whole object, not this part of it
+            _span_checksums(output, record, params, first, last)
         else:
             first, last = 0, size - 1
         if params.get("PartNumber") is not None and record.get("PartSizes"):
@@ -620,7 +748,7 @@ class ObjectOperations:
             first, last = span
             output["ContentRange"] = f"bytes {first}-{last}/{record['Size']}"
             output["ContentLength"] = last - first + 1
-            _drop_checksums(output)
+            _span_checksums(output, record, params, first, last)
         if params.get("PartNumber") is not None and record.get("PartSizes"):
             output["PartsCount"] = len(record["PartSizes"])
         return output
@@ -628,9 +756,10 @@ class ObjectOperations:
     def get_object_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), "GET")
+        ssec.check_read(record, params)
         wanted = set(params.get("ObjectAttributes") or [])
         output = {"LastModified": record["LastModified"]}
-        if record["VersionId"] != "null":
+        if shows_version(bucket, record["VersionId"]):
             output["VersionId"] = record["VersionId"]
         if "ETag" in wanted:
             output["ETag"] = record["ETag"].strip('"')
@@ -652,6 +781,10 @@ class ObjectOperations:
     @staticmethod
     def _object_parts(record: dict, params: dict) -> dict:
         sizes = record["PartSizes"]
+        if record.get("ChecksumType") != "COMPOSITE":
+            # Parts are listed only where their checksums make the object's (S3 answers the
+            # count alone for an object without checksums or with a full-object one).
+            return {"TotalPartsCount": len(sizes)}
         marker = params.get("PartNumberMarker") or 0
         limit = params.get("MaxParts") or 1000
         numbers = list(range(marker + 1, len(sizes) + 1))[:limit]
@@ -669,14 +802,14 @@ class ObjectOperations:
             "IsTruncated": bool(numbers) and numbers[-1] < len(sizes),
             "Parts": parts,
         }
-        if numbers:
-            result["NextPartNumberMarker"] = numbers[-1]
+        result["NextPartNumberMarker"] = numbers[-1] if numbers else 0
         return result
 
     # -- deletes -------------------------------------------------------------------------------
 
     def delete_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
+        self._check_bypass_header(bucket, params)
         return self._delete_key(
             context,
             bucket,
@@ -686,6 +819,16 @@ class ObjectOperations:
             params.get("IfMatch"),
         )
 
+    def _check_bypass_header(self: Provider, bucket: dict, params: dict) -> None:  # type: ignore[misc]
+        """x-amz-bypass-governance-retention, true or false, only where object lock is on."""
+        if params.get("BypassGovernanceRetention") is not None and self.lock_configuration(bucket) is None:
+            raise ServiceError(
+                "InvalidArgument",
+                "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+                400,
+                ArgumentName="x-amz-bypass-governance-retention",
+            )
+
     def _delete_key(  # type: ignore[misc]
         self: Provider,
         context: RequestContext,
@@ -694,6 +837,7 @@ class ObjectOperations:
         version_id: str | None,
         bypass: bool,
         if_match: str | None = None,
+        strict_version: bool = False,
     ) -> dict:
         if if_match is not None:
             current = self.data.current(bucket, key)
@@ -704,15 +848,13 @@ class ObjectOperations:
         if version_id is not None:
             record = self.data.version(bucket, key, version_id)
             if record is None:
-                if version_id != "null" and len(version_id) != 32:
-                    raise ServiceError(
-                        "InvalidArgument",
-                        "Invalid version id specified",
-                        400,
-                        ArgumentName="versionId",
-                        ArgumentValue=version_id,
-                    )
-                return {"VersionId": version_id}
+                if not well_formed_version(version_id):
+                    # An id that cannot be one: DeleteObjects reports NoSuchVersion for the key,
+                    # DeleteObject refuses it.
+                    if strict_version:
+                        raise no_such_version(key, version_id)
+                    raise invalid_version(version_id)
+                return {"VersionId": version_id}  # gone already: deleting it again succeeds
             if not record.get("DeleteMarker"):
                 self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():
@@ -727,11 +869,16 @@ class ObjectOperations:
         if not versioning:
             record = self.data.current(bucket, key)
             if record is None:
+                if strict_version:
+                    # DeleteObjects announces every key it was given, deleted or never there.
+                    with self.store.transaction():
+                        self.object_event(context, bucket, "ObjectRemoved:Delete", {"Key": key})
                 return {}
             self.check_object_lock(context, bucket, record, bypass)
             with self.store.transaction():
                 garbage = self.data.remove_version(bucket, record)
                 self.object_event(context, bucket, "ObjectRemoved:Delete", event_object(record))
+                self.note_key_changed(bucket, key)
             self.data.remove_files(garbage)
             return {}
         order, new_id = self.data.new_version(versioning == "Enabled")
@@ -744,6 +891,7 @@ class ObjectOperations:
             "Owner": context.account,
         }
         self.commit_version(context, bucket, marker, "ObjectRemoved:DeleteMarkerCreated", bypass)
+        self.note_key_changed(bucket, key)
         return {"DeleteMarker": True, "VersionId": new_id}
 
     def delete_objects(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -757,6 +905,7 @@ class ObjectOperations:
                 400,
             )
         quiet = request.get("Quiet", False)
+        self._check_bypass_header(bucket, params)
         bypass = params.get("BypassGovernanceRetention", False)
         deleted, errors = [], []
         authorize = self.item_authorizer(context)
@@ -777,7 +926,9 @@ class ObjectOperations:
                     )
                     continue
             try:
-                result = self._delete_key(context, bucket, key, version_id, bypass, item.get("ETag"))
+                result = self._delete_key(
+                    context, bucket, key, version_id, bypass, item.get("ETag"), strict_version=True
+                )
             except ServiceError as error:
                 errors.append(
                     {
@@ -816,7 +967,7 @@ class ObjectOperations:
         else:
             text = str(source)
             path, _, query = text.partition("?")
-            path = unquote(path).lstrip("/")
+            path = unquote_plus(path).lstrip("/")  # "+" is a space there, as forms write it
             name, _, key = path.partition("/")
             version_id = None
             if query:
@@ -829,8 +980,9 @@ class ObjectOperations:
                 "InvalidArgument",
                 "Invalid copy source object key",
                 400,
+                # S3 names the header as both argument name and value.
                 ArgumentName="x-amz-copy-source",
-                ArgumentValue=str(source),
+                ArgumentValue="x-amz-copy-source",
             )
         bucket = self.bucket(context, name)
         record = self.find_version(bucket, key, version_id, "GET")
@@ -857,6 +1009,7 @@ class ObjectOperations:
         check_key(key)
         check_storage_class(params.get("StorageClass"))
         source_bucket, source = self.copy_source(context, params["CopySource"])
+        ssec.check_read(source, params, "CopySource")
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):
@@ -899,7 +1052,7 @@ class ObjectOperations:
         if directive == "REPLACE":
             check_metadata(params.get("Metadata"))
             fields = {name: params[name] for name in CONTENT_FIELDS if params.get(name) is not None}
-            metadata = params.get("Metadata") or {}
+            metadata = decoded_metadata(params.get("Metadata") or {})
         else:
             fields = {name: source[name] for name in CONTENT_FIELDS if source.get(name) is not None}
             if params.get("WebsiteRedirectLocation"):
@@ -924,12 +1077,20 @@ class ObjectOperations:
         if params.get("StorageClass") and params["StorageClass"] != "STANDARD":
             record["StorageClass"] = params["StorageClass"]
         if source.get("PartSizes"):
-            record["PartSizes"] = source["PartSizes"]
+            # A copy is written whole: one part, its ETag the MD5 of its bytes (AWS's answer).
+            record["ETag"] = f'"{self._digest_of(source, hashlib.md5())}"'
         algorithm = params.get("ChecksumAlgorithm")
         if algorithm:
             record["Checksums"] = {algorithm: self._checksum_of(source, algorithm)}
         elif source.get("Checksums") and source.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
             record["Checksums"] = source["Checksums"]
+        elif source.get("Checksums"):
+            # A composite sum does not describe the copy: its algorithm over the whole object does.
+            composite = next(iter(source["Checksums"]))
+            record["Checksums"] = {composite: self._checksum_of(source, composite)}
+        elif checksums.default_algorithms():
+            default = checksums.DEFAULT_ALGORITHM
+            record["Checksums"] = {default: self._checksum_of(source, default)}
         if data is not None:
             record["Data"] = data
         elif file is not None:
@@ -942,7 +1103,7 @@ class ObjectOperations:
         result = {"ETag": record["ETag"], "LastModified": record["LastModified"]}
         result.update({name: value for name, value in checksum_output(record).items()})
         output: dict[str, Any] = {"CopyObjectResult": result}
-        if version_id != "null":
+        if shows_version(bucket, version_id):
             output["VersionId"] = version_id
         if source["VersionId"] != "null":
             output["CopySourceVersionId"] = source["VersionId"]
@@ -955,13 +1116,21 @@ class ObjectOperations:
         if algorithm not in checksums.ALGORITHMS:
             raise checksums.invalid_algorithm(algorithm)
         hasher = checksums.new(algorithm)
+        self._feed(record, hasher)
+        return checksums.encode(hasher.digest())
+
+    def _digest_of(self: Provider, record: dict, hasher) -> str:  # type: ignore[misc]
+        self._feed(record, hasher)
+        return hasher.hexdigest()
+
+    def _feed(self: Provider, record: dict, hasher) -> None:  # type: ignore[misc]
+        """Pass a version's bytes through a hasher."""
         if record.get("Data") is not None:
             hasher.update(record["Data"])
         elif record.get("File"):
             with open(self.data.files.path(record["File"]), "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     hasher.update(chunk)
-        return checksums.encode(hasher.digest())
 
     # -- storage classes -----------------------------------------------------------------------
 

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 MODES = ("GOVERNANCE", "COMPLIANCE")
 
 
+def _java_date(moment: datetime) -> str:
+    """A date as S3 echoes it in this error: Java's Date.toString() in US Pacific time
+    ("Tue Dec 31 16:00:00 PST 2019")."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = moment.astimezone(ZoneInfo("America/Los_Angeles"))
+    except Exception:  # no time zone database on this machine: UTC, named as such
+        local = moment.astimezone(UTC)
+    return local.strftime("%a %b %d %H:%M:%S %Z %Y")
+
+
 def _missing_lock():
     return s3_error("InvalidRequest", "Bucket is missing Object Lock Configuration")
 
@@ -116,12 +128,14 @@ class ObjectLockOperations:
         if mode is not None and mode not in MODES:
             raise malformed_xml()
         if until is not None and until <= _now():
-            raise invalid_argument("The retain until date must be in the future!", "RetainUntilDate", until)
+            raise invalid_argument(
+                "The retain until date must be in the future!", "RetainUntilDate", _java_date(until)
+            )
         current = self._retention(bucket, obj)
         if current and current["RetainUntilDate"] > _now():
             weaker = mode is None or until < current["RetainUntilDate"] or mode != current["Mode"]
             if weaker and (current["Mode"] == "COMPLIANCE" or not params.get("BypassGovernanceRetention")):
-                raise s3_error("AccessDenied", "Access Denied", 403)
+                raise _locked()
         value = {"Mode": mode, "RetainUntilDate": until} if mode else {}
         self.configs.put_object(bucket, "retention", obj["Key"], obj.get("VersionId"), value)
         return {}
@@ -176,8 +190,21 @@ class ObjectLockOperations:
                 raise _missing_lock()
             return {}
         if (mode is None) != (until is None):
-            raise invalid_argument(
-                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
+            raise s3_error(
+                "InvalidArgument",
+                "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied",
+                400,
+                ArgumentName="x-amz-object-lock-retain-until-date"
+                if until is None
+                else "x-amz-object-lock-mode",
+            )
+        if mode is not None and mode not in MODES:
+            raise s3_error(
+                "InvalidArgument",
+                "Unknown wormMode directive.",
+                400,
+                ArgumentName="x-amz-object-lock-mode",
+                ArgumentValue=mode,
             )
         if until is not None and until <= _now():
             raise invalid_argument("The retain until date must be in the future!")

@@ -26,7 +26,9 @@ merges `objects` and `versions`, which sort into one sequence: "k" < "k\\0..." <
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import string
 import struct
 import threading
 import time
@@ -95,6 +97,34 @@ def unpack(key: str, row: bytes) -> dict:
 def listed(key: str, row: bytes) -> tuple[str | None, str | None]:
     """(listing text, owner) of a row."""
     return listing_text(row) or None, _rest(row).get("Owner")
+
+
+#: The characters of S3's version ids (letters, digits, "." and "_").
+VERSION_ALPHABET = string.ascii_letters + string.digits + "._"
+
+
+def _version_check(body: str) -> str:
+    digest = hashlib.sha256(body.encode()).digest()
+    number = int.from_bytes(digest[:3], "big")
+    return "".join(VERSION_ALPHABET[(number >> shift) & 63] for shift in (18, 12, 6, 0))
+
+
+def version_id(order: str) -> str:
+    """A new version id: the version's order (16 hex digits), 12 random characters and 4 that
+    check the rest, so an id that was never made here is told from one that is gone, as S3
+    tells them (InvalidArgument against NoSuchVersion)."""
+    body = order + "".join(secrets.choice(VERSION_ALPHABET) for _ in range(12))
+    return body + _version_check(body)
+
+
+def is_version_id(value: str) -> bool:
+    """Whether `value` is an id version_id made (whether or not its version still exists)."""
+    return (
+        len(value) == 32
+        and all(char in "0123456789abcdef" for char in value[:16])
+        and all(char in VERSION_ALPHABET for char in value[16:])
+        and _version_check(value[:28]) == value[28:]
+    )
 
 
 class Orders:
@@ -170,7 +200,7 @@ class ObjectStore:
     def new_version(self, versioned: bool) -> tuple[str, str]:
         """(order, version id) for a new version: id "null" unless versioning is enabled."""
         order = self.orders.next()
-        return order, (order + secrets.token_urlsafe(12) if versioned else "null")
+        return order, (version_id(order) if versioned else "null")
 
     def _current(self, scope: str, key: str) -> dict | None:
         row = self.objects.get(scope, key)

@@ -21,10 +21,13 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.s3 import acl as acls
-from overcast.services.s3.config import BucketConfigOperations
+from overcast.services.s3.access import OWNERSHIP_VALUES
+from overcast.services.s3.annotations import AnnotationOperations
+from overcast.services.s3.config import BucketConfigOperations, creation_tags
 from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
+from overcast.services.s3.object_extras import ObjectExtraOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
 from overcast.services.s3.objects import ObjectStore, listed
 from overcast.services.s3.post import PostObjectOperations
@@ -32,6 +35,7 @@ from overcast.services.s3.website import WEBSITE_HOST
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 #: LocationConstraint values that name another region than their own.
@@ -83,6 +87,11 @@ _PRESIGN_QUERY = frozenset(
 )
 
 
+#: Conditional headers a presigned URL may carry as signed query parameters (SDKs other than
+#: boto3 put them there), which S3 applies as the headers.
+_QUERY_CONDITIONS = frozenset(("if-match", "if-none-match"))
+
+
 def _query_headers(context, params: dict) -> None:
     """A presigned URL's x-amz-* query parameters (botocore puts there the x-amz-* headers a
     SigV2 URL signed, the JavaScript SDK those of SigV4 URLs) count as the request's headers,
@@ -92,7 +101,7 @@ def _query_headers(context, params: dict) -> None:
     for name, values in query.items():
         lowered = name.lower()
         if (
-            not lowered.startswith("x-amz-")
+            not (lowered.startswith("x-amz-") or lowered in _QUERY_CONDITIONS)
             or lowered in _PRESIGN_QUERY
             or lowered in context.request.headers
         ):
@@ -132,6 +141,8 @@ class Provider(
     ListingOperations,
     BucketConfigOperations,
     PostObjectOperations,
+    AnnotationOperations,
+    ObjectExtraOperations,
     BaseProvider,
 ):
     service = "s3"
@@ -151,7 +162,23 @@ class Provider(
         # Presigned URLs are always checked (expiry, tampering), whatever else enforces auth;
         # first, so a bad URL is refused before the bucket's configuration looks at the request.
         self._check_presigned(context, params)
+        if params is not None and params.get("ExpectedBucketOwner") is not None:
+            self._check_expected_owner(params)
         return self.check_configured(context, params)
+
+    def _check_expected_owner(self, params: dict) -> None:
+        """x-amz-expected-bucket-owner, on every operation that takes it: an account id, and
+        the bucket's owner (else 403, as if the bucket were someone else's)."""
+        expected = params["ExpectedBucketOwner"]
+        if not _ACCOUNT_ID.match(expected):
+            raise ServiceError(
+                "InvalidBucketOwnerAWSAccountID",
+                f"The value of the expected bucket owner parameter must be an AWS Account ID... [{expected}]",
+                400,
+            )
+        record = self.data.bucket(params["Bucket"]) if params.get("Bucket") else None
+        if record is not None and record["Account"] != expected:
+            raise ServiceError("AccessDenied", "Access Denied", 403)
 
     def _check_presigned(self, context, params) -> None:
         if is_presigned(context.request):
@@ -219,6 +246,15 @@ class Provider(
                 f"The x-amz-bucket-namespace header asks for the account-regional namespace, but the bucket "
                 f"name does not end with its suffix -{context.account}-{region}-an.",
                 400,
+            )
+        creation_tags(params)  # refused before anything is created
+        ownership = params.get("ObjectOwnership")
+        if ownership is not None and ownership not in OWNERSHIP_VALUES:
+            raise ServiceError(
+                "InvalidArgument",
+                f"Invalid x-amz-object-ownership header: {ownership}",
+                400,
+                ArgumentName="x-amz-object-ownership",
             )
         existing = self.data.bucket(name)
         if existing is not None:
@@ -292,10 +328,19 @@ class Provider(
             )
         return target
 
+    def known_regions(self) -> frozenset[str]:
+        if self._regions is None:
+            self._regions = _known_regions()
+        return self._regions
+
     def head_bucket(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
         self._expected_owner(bucket, params)
-        return {"BucketRegion": bucket["Region"], "AccessPointAlias": False}
+        return {
+            "BucketArn": _bucket_arn(bucket["Name"], bucket["Region"]),
+            "BucketRegion": bucket["Region"],
+            "AccessPointAlias": False,
+        }
 
     def get_bucket_location(self, context: RequestContext, params: dict) -> dict:
         bucket = self.bucket(context, params["Bucket"])
@@ -332,6 +377,13 @@ class Provider(
             )
         prefix = params.get("Prefix") or ""
         wanted_region = params.get("BucketRegion")
+        if wanted_region and wanted_region not in self.known_regions():
+            raise ServiceError(
+                "InvalidArgument",
+                f"Argument value {wanted_region} is not a valid AWS Region",
+                400,
+                ArgumentName="bucket-region",
+            )
 
         def buckets_after(after: str | None) -> Iterator[tuple[str, dict]]:
             for name, _ in self.data.owned.scan(context.account, prefix=prefix, start_after=after):
@@ -352,7 +404,8 @@ class Provider(
             self.store, "s3", "ListBuckets", params, buckets_after, bad_token=bad_token,
             default_limit=MAX_BUCKETS_LISTED, bind=f"{prefix}\0{wanted_region}",
             render=lambda name, record: {
-                "Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"]
+                "Name": name, "CreationDate": record["CreationDate"], "BucketRegion": record["Region"],
+                "BucketArn": _bucket_arn(name, record["Region"]),
             },
         )  # fmt: skip
         output["Owner"] = acls.owner(context.account)
@@ -365,6 +418,10 @@ class Provider(
         self._expected_owner(bucket, params)
         configuration = params.get("VersioningConfiguration") or {}
         status = configuration.get("Status")
+        if status is None:
+            raise ServiceError(
+                "IllegalVersioningConfigurationException", "The Versioning element must be specified", 400
+            )
         if status not in ("Enabled", "Suspended"):
             raise ServiceError(
                 "MalformedXML",

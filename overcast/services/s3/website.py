@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
+from overcast.protocols.serializers.common import host_id
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 
 if TYPE_CHECKING:
@@ -75,11 +76,21 @@ def validate(configuration: dict) -> dict:
             raise invalid_argument("The ErrorDocument Key is not well formed", "ErrorDocument")
         stored["ErrorDocument"] = {"Key": error["Key"]}
     rules = configuration.get("RoutingRules")
+    if rules is not None and not rules:
+        raise malformed_xml()  # an empty <RoutingRules/>
     if rules:
         for rule in rules:
             redirect = rule.get("Redirect")
             if not redirect:
                 raise malformed_xml()
+            if rule.get("Condition") is not None and not any(
+                value is not None for value in rule["Condition"].values()
+            ):
+                raise s3_error(
+                    "InvalidRequest",
+                    "Condition cannot be empty. To redirect all requests without a condition, the condition "
+                    "element shouldn't be present.",
+                )
             if (
                 redirect.get("ReplaceKeyPrefixWith") is not None
                 and redirect.get("ReplaceKeyWith") is not None
@@ -96,11 +107,11 @@ def validate(configuration: dict) -> dict:
                     code,
                 )
             if redirect.get("Protocol") not in (None, "http", "https"):
-                raise invalid_argument(
+                # In a routing rule S3 refuses it as a request error (AWS's recorded answer).
+                raise s3_error(
+                    "InvalidRequest",
                     "Invalid protocol, protocol can be http or https. If not defined the "
                     "protocol will be selected automatically.",
-                    "Protocol",
-                    redirect["Protocol"],
                 )
             condition = rule.get("Condition") or {}
             error_code = condition.get("HttpErrorCodeReturnedEquals")
@@ -115,16 +126,35 @@ def validate(configuration: dict) -> dict:
     return stored
 
 
-def error_page(status: int, code: str, message: str, context, extra: dict | None = None) -> Response:
+def error_page(
+    status: int,
+    code: str,
+    message: str,
+    context,
+    extra: dict | None = None,
+    missing_document: str | None = None,
+) -> Response:
+    """S3's HTML error page; `missing_document`: the bucket's error document, which could not
+    be served either (S3 says so in a second list)."""
     title = f"{status} {_STATUS_TEXT.get(status, '')}".strip()
     items = [f"<li>Code: {html.escape(code)}</li>", f"<li>Message: {html.escape(message)}</li>"]
     for name, value in (extra or {}).items():
         items.append(f"<li>{name}: {html.escape(value)}</li>")
     items.append(f"<li>RequestId: {context.request_id}</li>")
+    items.append(f"<li>HostId: {host_id(context)}</li>")
+    document = ""
+    if missing_document is not None:
+        document = (
+            "<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n"
+            "<li>Code: NoSuchKey</li>\n<li>Message: The specified key does not exist.</li>\n"
+            f"<li>Key: {html.escape(missing_document)}</li>\n</ul>\n"
+        )
     body = (
         f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
         + "\n".join(items)
-        + "\n</ul>\n<hr/>\n</body>\n</html>\n"
+        + "\n</ul>\n"
+        + document
+        + "<hr/>\n</body>\n</html>\n"
     )
     return Response(
         status,
@@ -226,7 +256,8 @@ class WebsiteOperations:
             return response
         if not key.endswith("/") and key and await self._readable(context, bucket, f"{key}/{suffix}"):
             return _redirect(f"/{quote(key)}/", 302)
-        if not await self.anonymous_allowed(context, bucket, "s3:GetObject", wanted):
+        # S3 tells a missing key (404) only to whom may list the bucket, else 403.
+        if not await self.anonymous_allowed(context, bucket, "s3:ListBucket", None):
             status, code, message = 403, "AccessDenied", "Access Denied"
         else:
             status, code, message = 404, "NoSuchKey", "The specified key does not exist."
@@ -238,7 +269,9 @@ class WebsiteOperations:
             response = await self._serve_key(context, request, bucket, error_document, status)
             if response is not None:
                 return response
-        return error_page(status, code, message, context, {"Key": wanted} if status == 404 else None)
+        return error_page(
+            status, code, message, context, {"Key": wanted} if status == 404 else None, error_document or None
+        )
 
     async def _readable(self: Provider, context: RequestContext, bucket: dict, key: str) -> bool:  # type: ignore[misc]
         return await self.find_object(
@@ -257,7 +290,9 @@ class WebsiteOperations:
         location = obj.get("WebsiteRedirectLocation")
         if location:
             return _redirect(location)
-        response.status = status
+        if response.status == 200:
+            # The error document is served with the error's status; a 304 stays a 304.
+            response.status = status
         return response
 
     async def website_object(  # type: ignore[misc]

@@ -47,7 +47,9 @@ def test_put_object_keeps_its_own_encryption(s3, bucket, key_arn):
         )
     # Without a key id: the AWS managed key aws/s3; a key ARN is kept as given.
     managed = s3.put_object(Bucket=bucket, Key="managed", Body=b"v", ServerSideEncryption="aws:kms")
-    assert managed["SSEKMSKeyId"].endswith(":alias/aws/s3") and "BucketKeyEnabled" not in managed
+    assert ":key/" in managed["SSEKMSKeyId"] and "BucketKeyEnabled" not in managed
+    again = s3.put_object(Bucket=bucket, Key="managed-2", Body=b"v", ServerSideEncryption="aws:kms")
+    assert again["SSEKMSKeyId"] == managed["SSEKMSKeyId"]  # the one managed key, by its id
     s3.put_object(Bucket=bucket, Key="by-arn", Body=b"v", ServerSideEncryption="aws:kms", SSEKMSKeyId=arn)
     assert s3.head_object(Bucket=bucket, Key="by-arn")["SSEKMSKeyId"] == arn
     # SSE-S3 asked for: no key id, no bucket key.

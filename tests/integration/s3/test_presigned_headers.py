@@ -96,3 +96,21 @@ def test_a_response_override_no_header_can_carry_is_refused(s3, bucket):
         Bucket=bucket, Key="o", ResponseContentDisposition='attachment; filename="résumé.pdf"'
     )
     assert got["ContentDisposition"] == 'attachment; filename="résumé.pdf"'  # ISO-8859-1 is fine
+
+
+def test_conditional_headers_signed_into_the_query_apply(bucket, endpoint):
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    # Other SDKs sign If-None-Match into a presigned URL's query; S3 applies it as the header.
+    request = botocore.awsrequest.AWSRequest(
+        method="PUT", url=f"{endpoint}/{bucket}/once.txt", data={}, params={"If-None-Match": "*"}, headers={}
+    )
+    botocore.auth.S3SigV4QueryAuth(
+        botocore.credentials.Credentials("test", "test"), "s3", "us-east-1"
+    ).add_auth(request)
+    url = request.prepare().url
+    assert raw(endpoint, "PUT", path_of(url), {}, b"first")[0] == 200
+    status, _, body = raw(endpoint, "PUT", path_of(url), {}, b"second")
+    assert (status, code(body)) == (412, "PreconditionFailed")

@@ -63,6 +63,11 @@ def test_preflight(s3, bucket, endpoint):
         endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Access-Control-Request-Method": "GET"}
     )
     assert status == 400 and b"Origin request header needed" in body
+    # Without a requested method the OPTIONS request itself is refused; without the bucket too.
+    status, _, body = raw(endpoint, "OPTIONS", f"/{bucket}/file.txt", {"Origin": "https://x.example"})
+    assert status == 403 and b"<Method>OPTIONS</Method>" in body
+    status, _, body = raw(endpoint, "OPTIONS", "/no-such-bucket-here/k", {"Origin": "https://x.example"})
+    assert status == 403 and b"CORSResponse: Bucket not found" in body
 
 
 def test_cors_headers_on_actual_responses(s3, bucket, endpoint):
@@ -116,7 +121,14 @@ def make_site(s3, aws, bucket, tmp_path):
                         "Principal": "*",
                         "Action": "s3:GetObject",
                         "Resource": f"arn:aws:s3:::{bucket}/*",
-                    }
+                    },
+                    # Without ListBucket, S3 answers 403 for a missing key rather than 404.
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:ListBucket",
+                        "Resource": f"arn:aws:s3:::{bucket}",
+                    },
                 ],
             }
         ),
@@ -181,6 +193,24 @@ def test_website_without_error_document_and_private_bucket(s3, bucket, endpoint)
             }
         ),
     )
+    # Who may not list the bucket is not told whether a key exists.
+    status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
+    assert status == 403 and b"<li>Code: AccessDenied</li>" in body
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
+                    }
+                ]
+            }
+        ),
+    )
     status, _, body = raw(endpoint, "GET", "/missing", site_host(bucket))
     assert status == 404 and b"<li>Code: NoSuchKey</li>" in body and b"<h1>404 Not Found</h1>" in body
     status, _, body = raw(endpoint, "GET", "/", site_host("no-such-site-bucket"))
@@ -215,8 +245,8 @@ def test_website_redirects(s3, bucket, endpoint):
                     {
                         "Effect": "Allow",
                         "Principal": "*",
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
                     }
                 ]
             }
@@ -238,3 +268,57 @@ def test_website_redirects(s3, bucket, endpoint):
     )
     status, headers, _ = raw(endpoint, "GET", "/a/b?c=d", site_host(other))
     assert (status, headers["location"]) == (301, "https://www.example.com/a/b")
+
+
+def test_website_revalidation_error_pages_and_rule_conditions(s3, bucket, endpoint):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "ErrorDocument": {"Key": "error.html"},
+        },
+    )
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
+                    }
+                ]
+            }
+        ),
+    )
+    etag = s3.put_object(Bucket=bucket, Key="page.html", Body=b"page", ContentType="text/html")["ETag"]
+    host = site_host(bucket)
+    assert raw(endpoint, "GET", "/page.html", {**host, "If-None-Match": etag})[0] == 304
+    status, _, body = raw(endpoint, "GET", "/missing.html", host)
+    assert status == 404 and b"<li>HostId: " in body
+    assert b"An Error Occurred While Attempting to Retrieve a Custom Error Document" in body
+    assert b"<li>Key: error.html</li>" in body
+    code, _ = error_code(
+        s3.put_bucket_website,
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [{"Condition": {}, "Redirect": {"ReplaceKeyPrefixWith": "p"}}],
+        },
+    )[:2]
+    assert code == "InvalidRequest"
+
+
+def test_routing_rule_protocol_must_be_http_or_https(s3, bucket):
+    code, _ = error_code(
+        s3.put_bucket_website,
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [{"Redirect": {"Protocol": "protocol"}}],
+        },
+    )[:2]
+    assert code == "InvalidRequest"

@@ -63,6 +63,15 @@ def test_invalid_configurations(s3, bucket):
     assert put(
         {"QueueConfigurations": [{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"], "Filter": bad_rule}]}
     )[:2] == ("InvalidArgument", 400)
+    for partial in ({"Name": "prefix"}, {"Value": "x"}):
+        half_rule = {"Key": {"FilterRules": [partial]}}
+        assert put(
+            {
+                "QueueConfigurations": [
+                    {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"], "Filter": half_rule}
+                ]
+            }
+        )[:2] == ("MalformedXML", 400)
     overlapping = {
         "QueueConfigurations": [
             {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"]},
@@ -353,7 +362,10 @@ def test_records_carry_what_aws_puts_in_each_kind_of_event(s3, client, bucket):
     posted = records["ObjectRestore:Post"]["s3"]["object"]
     assert (posted["eTag"], posted["size"], posted["versionId"]) == (etag, 6, version) and posted["sequencer"]
     completed = records["ObjectRestore:Completed"]
-    assert completed["userIdentity"]["principalId"] == "AmazonCustomer:000000000000"
+    # S3 completes a restore on behalf of the owner, named by their customer id.
+    owner = completed["s3"]["bucket"]["ownerIdentity"]["principalId"]
+    assert owner.startswith("A") and owner != "000000000000"
+    assert completed["userIdentity"]["principalId"] == f"AmazonCustomer:{owner}"
     restore = completed["glacierEventData"]["restoreEventData"]
     assert restore["lifecycleRestoreStorageClass"] == "GLACIER"
     assert restore["lifecycleRestorationExpiryTime"].endswith("T00:00:00.000Z")
@@ -363,3 +375,23 @@ def test_records_carry_what_aws_puts_in_each_kind_of_event(s3, client, bucket):
     removed = record["s3"]["object"]
     assert (removed["eTag"], removed["versionId"]) == ("d41d8cd98f00b204e9800998ecf8427e", marker)
     assert "size" not in removed and removed["sequencer"]
+
+
+def test_delete_objects_announces_every_key_it_was_given(s3, client, bucket):
+    sqs = client("sqs")
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-deletes")
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectRemoved:*"]}]
+        },
+    )
+    _receive(sqs, queue_url, 1)  # the test event
+    s3.put_object(Bucket=bucket, Key="real", Body=b"x")
+    s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "real"}, {"Key": "dummy1"}, {"Key": "dummy2"}], "Quiet": True},
+    )
+    records = [body["Records"][0] for body in _receive(sqs, queue_url, 3)]
+    assert sorted(r["s3"]["object"]["key"] for r in records) == ["dummy1", "dummy2", "real"]
+    assert {r["eventName"] for r in records} == {"ObjectRemoved:Delete"}

@@ -47,3 +47,36 @@ def test_put_object_with_bytes_and_file_bodies(provider):
     with pytest.raises(ServiceError) as caught:
         provider.bucket(context, "missing-bucket")
     assert caught.value.code == "NoSuchBucket"
+
+
+def test_no_directory_buckets_are_listed(provider):
+    # Signed for s3express (its own endpoint in AWS), ListDirectoryBuckets reaches S3 only here.
+    context = RequestContext.internal("s3", "123456789012", "us-east-1")
+    assert provider.list_directory_buckets(context, {}) == {"Buckets": []}
+    with pytest.raises(ServiceError) as caught:
+        provider.list_directory_buckets(context, {"MaxDirectoryBuckets": 1001})
+    assert caught.value.code == "InvalidArgument"
+
+
+def test_legacy_lifecycle_and_notification_shapes(provider):
+    from overcast.services.s3.legacy import _current_rule, _legacy_rule
+
+    legacy = {
+        "ID": "r",
+        "Prefix": "p/",
+        "Status": "Enabled",
+        "Transition": {"Days": 1, "StorageClass": "GLACIER"},
+    }
+    current = _current_rule(legacy)
+    assert current == {"ID": "r", "Prefix": "p/", "Status": "Enabled", "Transitions": [legacy["Transition"]]}
+    assert _legacy_rule(current) == legacy
+    with pytest.raises(ServiceError):
+        _legacy_rule({"ID": "t", "Filter": {"Tag": {"Key": "k", "Value": "v"}}, "Status": "Enabled"})
+
+
+def test_write_get_object_response_has_no_object_lambda_request_to_answer(provider):
+    # Signed for s3-object-lambda (its own endpoint in AWS), it reaches S3 only here.
+    context = RequestContext.internal("s3", "123456789012", "us-east-1")
+    with pytest.raises(ServiceError) as caught:
+        provider.write_get_object_response(context, {"RequestRoute": "io-1", "RequestToken": "t"})
+    assert (caught.value.code, caught.value.status) == ("InvalidRequest", 400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from overcast.context import RequestContext
-from overcast.services.s3.notifications import NotificationOperations
+from overcast.services.s3.notifications import NotificationOperations, customer_id
 
 
 class FakeBus:
@@ -76,7 +76,7 @@ def test_matching_configurations_receive_aws_shaped_records():
     assert record["s3"]["configurationId"] == "jpg"
     assert record["s3"]["bucket"] == {
         "name": "photos",
-        "ownerIdentity": {"principalId": "111111111111"},
+        "ownerIdentity": {"principalId": customer_id("111111111111")},
         "arn": "arn:aws:s3:::photos",
     }
     assert record["s3"]["object"]["key"] == "uploads/a+b.jpg"
@@ -193,3 +193,35 @@ def test_records_of_tagging_and_delete_markers():
         and marker["versionId"] == "m1"
         and marker["sequencer"]
     )
+
+
+def test_event_version_follows_the_kind_of_event():
+    notifier = Notifier(
+        {
+            "QueueConfigurations": [
+                {"Id": "all", "QueueArn": "arn:aws:sqs:eu-west-1:111111111111:q", "Events": []}
+            ]
+        }
+    )
+    context = RequestContext.internal("s3", "111111111111", "eu-west-1")
+    versions = {
+        name: notifier.event_record(context, BUCKET, name, OBJECT, "all")["eventVersion"]
+        for name in (
+            "ObjectCreated:Put",
+            "ObjectRemoved:Delete",
+            "ObjectTagging:Put",
+            "ObjectAcl:Put",
+            "LifecycleExpiration:Delete",
+            "ObjectRestore:Delete",
+            "Replication:OperationFailedReplication",
+        )
+    }
+    assert versions == {
+        "ObjectCreated:Put": "2.1",
+        "ObjectRemoved:Delete": "2.1",
+        "ObjectTagging:Put": "2.3",
+        "ObjectAcl:Put": "2.3",
+        "LifecycleExpiration:Delete": "2.3",
+        "ObjectRestore:Delete": "2.3",
+        "Replication:OperationFailedReplication": "2.2",
+    }
