@@ -1,5 +1,5 @@
-"""ListSecrets and BatchGetSecretValue filters, matched as AWS documents each key: a prefix
-match (case-sensitive except for description), `!` negates, `all` matches any word anywhere."""
+"""ListSecrets and BatchGetSecretValue filters, matched as AWS documents each key: every word of
+a value starts a word of the field (case-sensitive except for description and all), `!` negates."""
 
 from __future__ import annotations
 
@@ -30,14 +30,15 @@ FIELDS: dict[str, tuple[Callable[[dict], list[str]], bool]] = {
 }
 
 
-def _value_matches(values: list[str], wanted: str, ignore_case: bool, all_words: bool) -> bool:
+def _value_matches(values: list[str], wanted: str, ignore_case: bool) -> bool:
+    """Every word of the filter value starts some word of one of the values."""
     if ignore_case:
         values, wanted = [v.lower() for v in values], wanted.lower()
-    if all_words:
-        return any(
-            word.startswith(term) for term in wanted.split() for v in values for word in [v, *v.split()]
-        )
-    return any(v.startswith(wanted) for v in values)
+    terms = wanted.split() or [wanted]
+    return any(
+        all(any(word.startswith(term) for word in value.split() or [value]) for term in terms)
+        for value in values
+    )
 
 
 def matches_filters(record: dict, filters: list[dict]) -> bool:
@@ -50,8 +51,8 @@ def matches_filters(record: dict, filters: list[dict]) -> bool:
         values = read(record)
         positive = [v for v in item.get("Values") or [] if not v.startswith("!")]
         negative = [v[1:] for v in item.get("Values") or [] if v.startswith("!")]
-        if positive and not any(_value_matches(values, v, ignore_case, key == "all") for v in positive):
+        if positive and not any(_value_matches(values, v, ignore_case) for v in positive):
             return False
-        if any(_value_matches(values, v, ignore_case, key == "all") for v in negative):
+        if any(_value_matches(values, v, ignore_case) for v in negative):
             return False
     return True

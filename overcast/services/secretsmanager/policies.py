@@ -58,7 +58,7 @@ PUBLIC = (
 
 class PolicyMixin:
     def put_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             document = _parse(params["ResourcePolicy"])
@@ -76,7 +76,7 @@ class PolicyMixin:
         return out
 
     def delete_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             record.pop("Policy", None)

@@ -48,6 +48,21 @@ TAG_RULES = tagging.TagRules(
 )
 
 
+def check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise errors.validation(
+            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
+        )
+
+
+def require_token(params: dict) -> None:
+    """The SDKs and the CLI fill ClientRequestToken in; a request without one is refused."""
+    if not params.get("ClientRequestToken"):
+        raise errors.invalid_request(
+            "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+        )
+
+
 def when(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
@@ -74,6 +89,14 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     @staticmethod
     def scope_of(context: RequestContext) -> str:
         return store_scope(context.account, context.region)
+
+    def scope_for(self, context: RequestContext, secret_id: str) -> str:
+        """Where the secret lives: an ARN may name another account (whose resource policy lets
+        the caller in, under --enforce-iam); a name is the caller's own."""
+        arn = parse_arn(secret_id) if secret_id.startswith("arn:") else None
+        if arn is not None and arn.account and arn.account.isdigit():
+            return store_scope(arn.account, context.region)
+        return self.scope_of(context)
 
     def lookup(self, scope: str, secret_id: str) -> dict | None:
         """The secret a name, a full ARN or a partial ARN (without the random suffix) names; a
@@ -104,7 +127,9 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     ) -> dict:
         """The secret, or AWS's error: missing, scheduled for deletion (unless `deleted`), or a
         replica when the request would change it (`write`)."""
-        record = self.lookup(self.scope_of(context), secret_id)
+        if not secret_id.startswith("arn:"):
+            check_name(secret_id)
+        record = self.lookup(self.scope_for(context, secret_id), secret_id)
         if record is None:
             raise errors.not_found()
         if record.get("Deleted") is not None and not deleted:
@@ -148,6 +173,9 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 if previous is not None:
                     versions[previous]["Stages"].remove(PREVIOUS)
                 versions[old]["Stages"].append(PREVIOUS)
+                # A version that stops being current is no longer pending either.
+                if PENDING in versions[old]["Stages"] and PENDING not in stages:
+                    versions[old]["Stages"].remove(PENDING)
             versions[version_id]["Stages"].append(stage)
         self.trim_versions(record)
 
@@ -199,12 +227,10 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
 
     def create_secret(self, context: RequestContext, params: dict) -> dict:
         name = params["Name"]
-        if not _NAME.match(name):
-            raise errors.validation(
-                "Invalid name. Must be a valid name containing alphanumeric characters, or any of "
-                "the following: -/_+=.@!"
-            )
+        check_name(name)
         value = self.value_of(params, required=False)
+        if value is not None:
+            require_token(params)
         tags = tagging.tag_map(params.get("Tags"), TAG_RULES)
         scope = self.scope_of(context)
         kms_key = self.check_kms_key(context, params.get("KmsKeyId"))
@@ -230,10 +256,11 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 "Name": name,
                 "Created": now,
                 "Versions": {},
-                "Tags": tagging.tag_list(tags),
             }
+            if params.get("Tags") is not None:
+                record["Tags"] = tagging.tag_list(tags)
             for member in ("Description", "Type"):
-                if params.get(member) is not None:
+                if params.get(member):
                     record[member] = params[member]
             if kms_key:
                 record["KmsKeyId"] = kms_key
@@ -255,10 +282,12 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     def put_secret_value(self, context: RequestContext, params: dict) -> dict:
         value = self.value_of(params, required=True)
         assert value is not None
+        require_token(params)
         stages = params.get("VersionStages") or [CURRENT]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
+            self.check_value_access(context, record)
             version_id, changed = self.add_version(
                 record, params.get("ClientRequestToken"), value, list(stages)
             )
@@ -273,7 +302,9 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
 
     def update_secret(self, context: RequestContext, params: dict) -> dict:
         value = self.value_of(params, required=False)
-        scope = self.scope_of(context)
+        if value is not None:
+            require_token(params)
+        scope = self.scope_for(context, params["SecretId"])
         kms_key = self.check_kms_key(context, params.get("KmsKeyId"))
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
@@ -293,9 +324,20 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
 
     def get_secret_value(self, context: RequestContext, params: dict) -> dict:
         record = self.secret(context, params["SecretId"])
+        self.check_value_access(context, record)
         version_id, version = self.version(record, params.get("VersionId"), params.get("VersionStage"))
-        self.touch(self.scope_of(context), record, version)
+        self.touch(self.scope_for(context, params["SecretId"]), record, version)
         return self.value_entry(record, version_id, version)
+
+    @staticmethod
+    def check_value_access(context: RequestContext, record: dict) -> None:
+        """Another account cannot use the AWS managed key: it reads and writes values only of
+        secrets encrypted with a customer managed key."""
+        if record["ARN"].split(":")[4] != context.account and not record.get("KmsKeyId"):
+            raise errors.invalid_request(
+                "You can't access a secret from a different AWS account if you encrypt the secret with the "
+                "default KMS service key."
+            )
 
     def version(self, record: dict, version_id: str | None, stage: str | None) -> tuple[str, dict]:
         """The version a request names (by id, label, or both), with a value; AWSCURRENT by default."""
@@ -348,7 +390,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     def describe_secret(self, context: RequestContext, params: dict) -> dict:
         record = self.secret(context, params["SecretId"], deleted=True)
         out = self.summary(record)
-        out["VersionIdsToStages"] = out.pop("SecretVersionsToStages")
+        out["VersionIdsToStages"] = out.pop("SecretVersionsToStages", None)
         out["ReplicationStatus"] = self.replication_status(record) or None
         return compact(out)
 
@@ -368,12 +410,13 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
             "LastAccessedDate": when(record.get("Accessed")),
             "DeletedDate": when(record.get("Deleted")),
             "NextRotationDate": when(rotation.get("Next")) if rotation.get("Enabled") else None,
-            "Tags": list(record["Tags"]) or None,
+            "Tags": record.get("Tags"),
             "SecretVersionsToStages": {
                 vid: list(version["Stages"])
                 for vid, version in record["Versions"].items()
                 if version["Stages"]
-            },
+            }
+            or None,
             "OwningService": record.get("OwningService"),
             "CreatedDate": when(record["Created"]),
             "PrimaryRegion": record.get("Primary") or record.get("Region"),
@@ -390,8 +433,10 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
             raise errors.invalid_parameter(
                 "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)."
             )
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
+            if force and self.lookup(scope, params["SecretId"]) is None:
+                return self.deleted_anyway(context, params["SecretId"])
             record = self.secret(context, params["SecretId"], deleted=bool(force), write=True)
             if record.get("Replicas"):
                 raise errors.invalid_request(
@@ -409,8 +454,22 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 self.save(scope, record, changed=False)
             return {"ARN": record["ARN"], "Name": record["Name"], "DeletionDate": when(deletion)}
 
+    @staticmethod
+    def deleted_anyway(context: RequestContext, secret_id: str) -> dict:
+        """AWS answers a forced deletion of a secret that does not exist as if it had deleted
+        it (so that retried deletions succeed)."""
+        if secret_id.startswith("arn:"):
+            arn = secret_id
+            name = _SUFFIX.sub("", secret_id.split(":secret:", 1)[-1])
+        else:
+            check_name(secret_id)
+            name = secret_id
+            suffix = "".join(random_source.choice(string.ascii_letters + string.digits) for _ in range(6))
+            arn = build_arn("secretsmanager", context.region, context.account, f"secret:{name}-{suffix}")
+        return {"ARN": arn, "Name": name, "DeletionDate": when(time.time())}
+
     def restore_secret(self, context: RequestContext, params: dict) -> dict:
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], deleted=True, write=True)
             record.pop("Deleted", None)
@@ -523,7 +582,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     def update_secret_version_stage(self, context: RequestContext, params: dict) -> dict:
         stage = params["VersionStage"]
         remove_from, move_to = params.get("RemoveFromVersionId"), params.get("MoveToVersionId")
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             versions = record["Versions"]
@@ -556,19 +615,19 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     # -- tags ----------------------------------------------------------------------------------
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
-            existing = {tag["Key"]: tag["Value"] for tag in record["Tags"]}
+            existing = {tag["Key"]: tag["Value"] for tag in record.get("Tags") or []}
             record["Tags"] = tagging.tag_list(tagging.add_tags(existing, params["Tags"], TAG_RULES))
             self.save(scope, record)
         return {}
 
     def untag_resource(self, context: RequestContext, params: dict) -> dict:
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
-            existing = {tag["Key"]: tag["Value"] for tag in record["Tags"]}
+            existing = {tag["Key"]: tag["Value"] for tag in record.get("Tags") or []}
             record["Tags"] = tagging.tag_list(tagging.remove_tags(existing, params["TagKeys"]))
             self.save(scope, record)
         return {}
@@ -578,7 +637,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
         if parsed is None:
             return None
         record = self.lookup(store_scope(parsed.account, parsed.region), arn)
-        return {tag["Key"]: tag["Value"] for tag in record["Tags"]} if record else None
+        return {tag["Key"]: tag["Value"] for tag in record.get("Tags") or []} if record else None
 
     # -- KMS -----------------------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ class ReplicationMixin:
         return [{"Region": region, **status} for region, status in (record.get("Replicas") or {}).items()]
 
     def replicate_secret_to_regions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             status = self.replicate(
@@ -94,7 +94,7 @@ class ReplicationMixin:
             return {"ARN": record["ARN"], "ReplicationStatus": status}
 
     def remove_regions_from_replication(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             regions = params["RemoveReplicaRegions"]
@@ -129,7 +129,7 @@ class ReplicationMixin:
             return {"ARN": replica["ARN"]}
 
     def associate_cross_account_replica(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             links = record.setdefault("CrossAccountReplicas", {})
@@ -148,7 +148,7 @@ class ReplicationMixin:
             }
 
     def disassociate_cross_account_replica(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             links = record.get("CrossAccountReplicas") or {}

@@ -218,8 +218,11 @@ class RotationMixin:
             self.schedule(scope, record["Name"], at)
 
     async def rotate_secret(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        from overcast.services.secretsmanager.provider import require_token
+
+        scope = self.scope_for(context, params["SecretId"])
         immediately = params.get("RotateImmediately", True)
+        require_token(params)
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             rotation = dict(record.get("Rotation") or {})
@@ -252,7 +255,7 @@ class RotationMixin:
         return {"ARN": record["ARN"], "Name": record["Name"], "VersionId": token}
 
     def cancel_rotate_secret(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
+        scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
             rotation = record.get("Rotation")
