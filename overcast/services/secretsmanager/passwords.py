@@ -32,6 +32,8 @@ def random_password(params: dict) -> str:
     if not pools:
         raise invalid_parameter("The password must include at least one type of character.")
     alphabet = "".join(pools)
+    # RequireEachIncludedType asks for letters, numbers and punctuation; a space is never required.
+    pools = [pool for pool in pools if pool != " "]
     require_each = params.get("RequireEachIncludedType", True)
     if require_each and length < len(pools):
         raise invalid_parameter(

@@ -135,7 +135,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
         if record.get("Deleted") is not None and not deleted:
             raise errors.invalid_request(errors.MARKED_FOR_DELETION)
         if write and record.get("Primary"):
-            raise errors.invalid_request(errors.REPLICA_READ_ONLY)
+            raise errors.invalid_parameter(errors.REPLICA_READ_ONLY)
         return record
 
     def save(self, scope: str, record: dict, *, changed: bool = True) -> None:
@@ -215,11 +215,14 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 return version_id, False
             if held:
                 raise errors.exists(
-                    "You can't modify an existing version, you can only create a new version."
+                    f"You can't use ClientRequestToken {version_id} because that value is already in use for a "
+                    f"version of secret {record['ARN']}."
                 )
             existing.update(value)
         else:
             record["Versions"][version_id] = {**value, "Created": time.time(), "Stages": []}
+        if self.holder(record, CURRENT) is None and CURRENT not in stages:
+            stages = [*stages, CURRENT]  # the first value of a secret is its current one
         self.attach(record, version_id, stages)
         return version_id, True
 
@@ -246,6 +249,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                     held = existing["Versions"][token]
                     if {k: held[k] for k in ("String", "Binary") if k in held} == value:
                         return {"ARN": existing["ARN"], "Name": name, "VersionId": token}
+                    self.add_version(existing, token, value, [CURRENT])  # refused: another value
                 raise errors.exists(f"The operation failed because the secret {name} already exists.")
             suffix = "".join(random_source.choice(string.ascii_letters + string.digits) for _ in range(6))
             now = time.time()
@@ -425,13 +429,13 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
     def delete_secret(self, context: RequestContext, params: dict) -> dict:
         window = params.get("RecoveryWindowInDays")
         force = params.get("ForceDeleteWithoutRecovery")
-        if force and window is not None:
-            raise errors.invalid_parameter(
-                "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays."
-            )
         if window is not None and not 7 <= window <= 30:
             raise errors.invalid_parameter(
                 "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)."
+            )
+        if force and window is not None:
+            raise errors.invalid_parameter(
+                "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays."
             )
         scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
@@ -439,8 +443,8 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 return self.deleted_anyway(context, params["SecretId"])
             record = self.secret(context, params["SecretId"], deleted=bool(force), write=True)
             if record.get("Replicas"):
-                raise errors.invalid_request(
-                    f"You can't delete secret {record['Name']} that still has replica regions "
+                raise errors.invalid_parameter(
+                    f"You can't delete secret {record['ARN']} that still has replica regions "
                     f"[{', '.join(sorted(record['Replicas']))}]"
                 )
             now = time.time()

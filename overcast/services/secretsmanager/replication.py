@@ -45,8 +45,7 @@ class ReplicationMixin:
             if there is not None and there.get("Primary") != home and not overwrite:
                 status["Status"] = "Failed"
                 status["StatusMessage"] = (
-                    f"Replication failed: Secret name already exists in region {region}. Call "
-                    "ReplicateSecretToRegions with ForceOverwriteReplicaSecret set to true to overwrite it."
+                    f"Replication failed: Secret name {record['Name']} already exists in region {region}."
                 )
             else:
                 status["StatusMessage"] = "Replication succeeded"
@@ -97,13 +96,15 @@ class ReplicationMixin:
         scope = self.scope_for(context, params["SecretId"])
         with self.store.transaction():
             record = self.secret(context, params["SecretId"], write=True)
-            regions = params["RemoveReplicaRegions"]
-            unknown = [region for region in regions if region not in (record.get("Replicas") or {})]
-            if unknown:
-                raise errors.invalid_parameter(f"Invalid replica region: {unknown[0]}")
+            # A region that holds no replica is no error: removing one twice is idempotent.
+            regions = [
+                region
+                for region in params["RemoveReplicaRegions"]
+                if region in (record.get("Replicas") or {})
+            ]
             self.drop_replicas(scope, record, regions)
-            if not record["Replicas"]:
-                record.pop("Replicas")
+            if not record.get("Replicas"):
+                record.pop("Replicas", None)
                 record.pop("Region", None)
             self.secrets.put(scope, record["Name"], record)
             return {"ARN": record["ARN"], "ReplicationStatus": self.replication_status(record)}
