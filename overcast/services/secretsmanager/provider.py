@@ -22,6 +22,7 @@ from overcast.common.pagination import decode_token, encode_token, paginate_list
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.secretsmanager import errors
+from overcast.services.secretsmanager.crypt import CryptMixin, has_value
 from overcast.services.secretsmanager.filters import matches_filters
 from overcast.services.secretsmanager.passwords import random_password
 from overcast.services.secretsmanager.policies import PolicyMixin
@@ -76,7 +77,7 @@ def compact(out: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in out.items() if value is not None}
 
 
-class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
+class Provider(RotationMixin, ReplicationMixin, PolicyMixin, CryptMixin, BaseProvider):
     service = "secretsmanager"
 
     def __init__(self, runtime: Any) -> None:
@@ -210,7 +211,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
         version_id = token or str(uuid.uuid4())
         existing = record["Versions"].get(version_id)
         if existing is not None:
-            held = {k: existing[k] for k in ("String", "Binary") if k in existing}
+            held = self.plain(record, version_id, existing) if has_value(existing) else {}
             if held == value:
                 return version_id, False
             if held:
@@ -218,9 +219,10 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                     f"You can't use ClientRequestToken {version_id} because that value is already in use for a "
                     f"version of secret {record['ARN']}."
                 )
-            existing.update(value)
+            existing.update(self.seal(record, version_id, value))
         else:
-            record["Versions"][version_id] = {**value, "Created": time.time(), "Stages": []}
+            sealed = self.seal(record, version_id, value)
+            record["Versions"][version_id] = {**sealed, "Created": time.time(), "Stages": []}
         if self.holder(record, CURRENT) is None and CURRENT not in stages:
             stages = [*stages, CURRENT]  # the first value of a secret is its current one
         self.attach(record, version_id, stages)
@@ -247,7 +249,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 token = params.get("ClientRequestToken")
                 if token and token in existing["Versions"] and value is not None:
                     held = existing["Versions"][token]
-                    if {k: held[k] for k in ("String", "Binary") if k in held} == value:
+                    if has_value(held) and self.plain(existing, token, held) == value:
                         return {"ARN": existing["ARN"], "Name": name, "VersionId": token}
                     self.add_version(existing, token, value, [CURRENT])  # refused: another value
                 raise errors.exists(f"The operation failed because the secret {name} already exists.")
@@ -347,7 +349,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
         """The version a request names (by id, label, or both), with a value; AWSCURRENT by default."""
         if version_id:
             version = record["Versions"].get(version_id)
-            if version is None or not ("String" in version or "Binary" in version):
+            if version is None or not has_value(version):
                 raise errors.value_not_found("VersionId", version_id)
             if stage and stage not in version["Stages"]:
                 raise errors.invalid_request(
@@ -356,9 +358,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
             return version_id, version
         stage = stage or CURRENT
         holder = self.holder(record, stage)
-        if holder is None or not (
-            "String" in record["Versions"][holder] or "Binary" in record["Versions"][holder]
-        ):
+        if holder is None or not has_value(record["Versions"][holder]):
             raise errors.value_not_found("staging label", stage)
         return holder, record["Versions"][holder]
 
@@ -376,8 +376,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                         held["Accessed"] = today
                 self.secrets.put(scope, record["Name"], fresh)
 
-    @staticmethod
-    def value_entry(record: dict, version_id: str, version: dict) -> dict:
+    def value_entry(self, record: dict, version_id: str, version: dict) -> dict:
         out: dict[str, Any] = {
             "ARN": record["ARN"],
             "Name": record["Name"],
@@ -385,10 +384,11 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
             "VersionStages": list(version["Stages"]),
             "CreatedDate": when(version["Created"]),
         }
-        if "String" in version:
-            out["SecretString"] = version["String"]
+        value = self.plain(record, version_id, version)
+        if "String" in value:
+            out["SecretString"] = value["String"]
         else:
-            out["SecretBinary"] = version["Binary"]
+            out["SecretBinary"] = value["Binary"]
         return out
 
     def describe_secret(self, context: RequestContext, params: dict) -> dict:
@@ -528,7 +528,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, BaseProvider):
                 }
             )
             for vid, version in record["Versions"].items()
-            if ("String" in version or "Binary" in version) and (version["Stages"] or include_deprecated)
+            if has_value(version) and (version["Stages"] or include_deprecated)
         ]
         # botocore defines no paginator for ListSecretVersionIds: the token is an offset.
         start = 0

@@ -69,6 +69,7 @@ class ReplicationMixin:
                 replica["KmsKeyId"] = status["KmsKeyId"]
             else:
                 replica.pop("KmsKeyId", None)
+            self.reseal(record, replica)  # KMS keys are regional: the replica's own key
             self.secrets.put(store_scope(account, region), record["Name"], replica)
 
     def drop_replicas(self: Provider, scope: str, record: dict, regions: list[str] | None = None) -> None:  # type: ignore[misc]

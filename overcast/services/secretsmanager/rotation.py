@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.secretsmanager import errors
+from overcast.services.secretsmanager.crypt import has_value
 from overcast.services.secretsmanager.schedule import check_rules, next_rotation
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ class RotationMixin:
                 return
             if "AWSPENDING" in version["Stages"]:
                 version["Stages"].remove("AWSPENDING")
-            if not version["Stages"] and not ("String" in version or "Binary" in version):
+            if not version["Stages"] and not has_value(version):
                 del record["Versions"][token]
             self.secrets.put(scope, name, record)
 
