@@ -200,7 +200,7 @@ class RotationMixin:
                 return
             if "AWSPENDING" in version["Stages"]:
                 version["Stages"].remove("AWSPENDING")
-            if not version["Stages"] and not has_value(version):
+            if not version["Stages"]:
                 del record["Versions"][token]
             self.secrets.put(scope, name, record)
 
@@ -245,6 +245,13 @@ class RotationMixin:
             token = self.begin_rotation(scope, record, params.get("ClientRequestToken"))
             if not immediately:
                 self.plan_next(scope, record, time.time())
+                # The version testSecret sees holds the current value (AWS's test of the
+                # configuration rotates nothing).
+                current = self.holder(record, "AWSCURRENT")
+                pending = record["Versions"][token]
+                if current is not None and current != token and not has_value(pending):
+                    value = self.plain(record, current, record["Versions"][current])
+                    pending.update(self.seal(record, token, value))
             self.save(scope, record)
         if immediately:
             await self.run_steps(scope, record["Name"], token, STEPS)

@@ -123,7 +123,9 @@ def test_rotate_immediately_false_only_tests_and_schedules(client):
         RotateImmediately=False,
     )
     described = sm.describe_secret(SecretId=name)
+    # testSecret ran on an AWSPENDING copy of the current value, removed afterwards.
     assert described["VersionIdsToStages"] == {first: ["AWSCURRENT"]}
+    assert len(sm.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]) == 1
     assert described["NextRotationDate"].timestamp() == pytest.approx(time.time() + 10 * 86400, abs=120)
 
 
