@@ -69,7 +69,8 @@ class PolicyMixin:
             return {"ARN": record["ARN"], "Name": record["Name"]}
 
     def get_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record = self.secret(context, params["SecretId"])
+        # A replica's policy is the primary's business: even reading it is refused there.
+        record = self.secret(context, params["SecretId"], write=True)
         out = {"ARN": record["ARN"], "Name": record["Name"]}
         if record.get("Policy"):
             out["ResourcePolicy"] = record["Policy"]

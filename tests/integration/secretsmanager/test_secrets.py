@@ -281,6 +281,8 @@ def test_replica_is_a_read_only_secret_kept_in_sync(client):
         message
         == "Operation not permitted on a replica secret. Call must be made in primary secret's region."
     )
+    for call in (west.get_resource_policy, west.delete_resource_policy):
+        assert error_of(call, SecretId=name) == ("InvalidParameterException", message)
     west.stop_replication_to_replica(SecretId=name)
     west.put_secret_value(SecretId=name, SecretString="standalone")
     assert "ReplicationStatus" not in sm.describe_secret(SecretId=name)
