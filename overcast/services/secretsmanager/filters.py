@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from overcast.services.secretsmanager.errors import invalid_parameter
+
 
 def _words(record: dict) -> list[str]:
     tags = record.get("Tags") or []
@@ -41,12 +43,22 @@ def _value_matches(values: list[str], wanted: str, ignore_case: bool) -> bool:
     )
 
 
+def check_filters(filters: list[dict]) -> None:
+    """Refuse a filter without a key or without values, as AWS does (the model's enum has
+    already refused an unknown key)."""
+    for item in filters:
+        if not item.get("Key"):
+            raise invalid_parameter("Invalid filter key")
+        if not item.get("Values"):
+            raise invalid_parameter(f"Invalid filter values for key: {item['Key']}")
+
+
 def matches_filters(record: dict, filters: list[dict]) -> bool:
     """Every filter must match; within a filter, any of its values (negated values: none)."""
     for item in filters:
         key = item.get("Key") or ""
         if key not in FIELDS:
-            continue
+            continue  # check_filters refused it before
         read, ignore_case = FIELDS[key]
         values = read(record)
         positive = [v for v in item.get("Values") or [] if not v.startswith("!")]

@@ -23,7 +23,7 @@ from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.secretsmanager import errors
 from overcast.services.secretsmanager.crypt import CryptMixin, has_value
-from overcast.services.secretsmanager.filters import matches_filters
+from overcast.services.secretsmanager.filters import check_filters, matches_filters
 from overcast.services.secretsmanager.passwords import random_password
 from overcast.services.secretsmanager.policies import PolicyMixin
 from overcast.services.secretsmanager.replication import ReplicationMixin
@@ -485,6 +485,7 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, CryptMixin, BasePro
         scope = self.scope_of(context)
         include_deleted = params.get("IncludePlannedDeletion")
         filters = params.get("Filters") or []
+        check_filters(filters)
         found = []
         for _, record in list(self.secrets.scan(scope)):
             if record.get("DeleteAt") is not None and record["DeleteAt"] <= time.time():

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from overcast.errors import ServiceError
-from overcast.services.secretsmanager.filters import matches_filters
+from overcast.services.secretsmanager.filters import check_filters, matches_filters
 from overcast.services.secretsmanager.passwords import PUNCTUATION, random_password
 from overcast.services.secretsmanager.schedule import check_rules, next_cron, next_rotation, parse_cron
 
@@ -85,3 +85,13 @@ def test_filters_match_words_by_prefix_and_negate():
     )
     assert matches_filters(prod, [{"Key": "all", "Values": ["CORE"]}])
     assert not matches_filters(prod, [{"Key": "all", "Values": ["staging"]}])
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [({"Values": ["x"]}, "Invalid filter key"), ({"Key": "name"}, "Invalid filter values for key: name")],
+)
+def test_filters_without_key_or_values_are_refused(item, message):
+    with pytest.raises(ServiceError) as error:
+        check_filters([item])
+    assert (error.value.code, error.value.message) == ("InvalidParameterException", message)
