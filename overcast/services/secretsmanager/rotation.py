@@ -80,8 +80,9 @@ class RotationMixin:
 
     def schedule(self: Provider, scope: str, name: str, at: float) -> None:  # type: ignore[misc]
         heapq.heappush(self._due, (at, scope, name))
-        if self._wake is not None:
-            self._wake.set()
+        wake, loop = self._wake, self.runtime.loop
+        if wake is not None and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)  # a handler may run on another thread
         if not self._timer_running:
             self._timer_running = True
             self.runtime.spawn(self._timer(), "secretsmanager rotation schedule")
@@ -244,7 +245,6 @@ class RotationMixin:
             record["Rotation"] = rotation
             token = self.begin_rotation(scope, record, params.get("ClientRequestToken"))
             if not immediately:
-                self.plan_next(scope, record, time.time())
                 # The version testSecret sees holds the current value (AWS's test of the
                 # configuration rotates nothing).
                 current = self.holder(record, "AWSCURRENT")
@@ -260,6 +260,12 @@ class RotationMixin:
             # an AWSPENDING version it removes afterwards.
             await self.run_steps(scope, record["Name"], token, ("testSecret",))
             self.abandon_pending(scope, record["Name"], token)
+            # Only now is the schedule running: a rotation must not start during the test.
+            with self.store.transaction():
+                fresh = self.secrets.get(scope, record["Name"])
+                if fresh is not None and (fresh.get("Rotation") or {}).get("Enabled"):
+                    self.plan_next(scope, fresh, time.time())
+                    self.save(scope, fresh, changed=False)
         return {"ARN": record["ARN"], "Name": record["Name"], "VersionId": token}
 
     def cancel_rotate_secret(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

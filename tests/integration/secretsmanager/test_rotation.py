@@ -156,3 +156,30 @@ def test_rotation_rules_rotate_again_on_schedule(fast_days):
         time.sleep(0.5)
     assert current != first, "the scheduled rotation did not happen"
     assert sm.get_secret_value(SecretId="scheduled", VersionStage="AWSPREVIOUS")["VersionId"] == first
+
+
+def test_a_cron_schedule_rotates_and_cancel_stops_it(fast_days):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    sm = session.client("secretsmanager", endpoint_url=fast_days.endpoint)
+    lam = session.client("lambda", endpoint_url=fast_days.endpoint)
+    function = rotation_function(lam)
+    first = sm.create_secret(Name="cron-scheduled", SecretString="v0")["VersionId"]
+    # Once a day at 04:00: with a one-second day, the next match is at most a second away.
+    sm.rotate_secret(
+        SecretId="cron-scheduled",
+        RotationLambdaARN=function,
+        RotationRules={"ScheduleExpression": "cron(0 4 * * ? *)"},
+        RotateImmediately=False,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and sm.get_secret_value(SecretId="cron-scheduled")["VersionId"] == first:
+        time.sleep(0.5)
+    rotated = sm.get_secret_value(SecretId="cron-scheduled")["VersionId"]
+    assert rotated != first, "the cron schedule did not rotate the secret"
+    sm.cancel_rotate_secret(SecretId="cron-scheduled")
+    settled = sm.get_secret_value(SecretId="cron-scheduled")["VersionId"]
+    time.sleep(3)
+    assert sm.get_secret_value(SecretId="cron-scheduled")["VersionId"] == settled
+    assert sm.describe_secret(SecretId="cron-scheduled")["RotationEnabled"] is False
