@@ -375,10 +375,10 @@ def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str])
 def serialize_error(
     model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
 ) -> Response:
-    body = {
-        "__type": wire(model).json_error_namespace + info.code,
-        info.message_key: error.message or "",
-    }
+    quirks = wire(model)
+    body = {"__type": quirks.json_error_namespace + info.code}
+    if error.message or not quirks.json_omit_empty_message:
+        body[info.message_key] = error.message or ""
     body.update(error_fields(model, info, error.fields))
     headers = base_headers(wire(model).host_id, content_type(model), context)
     error_headers(model, info, headers)
