@@ -42,6 +42,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "lambda": ("list_functions", {}),
     "logs": ("describe_log_groups", {}),
     "s3": ("list_buckets", {}),
+    "secretsmanager": ("list_secrets", {}),
     "sns": ("list_topics", {}),
     "sqs": ("list_queues", {}),
     "sts": ("get_caller_identity", {}),

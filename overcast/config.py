@@ -33,6 +33,12 @@ TUNINGS: dict[str, Tuning] = {
         Tuning(
             "OVERCAST_S3_LIFECYCLE_DAY_SECONDS", 86400, "length of an S3 lifecycle day, in seconds", 0.001
         ),
+        Tuning(
+            "OVERCAST_SECRETSMANAGER_DAY_SECONDS",
+            86400,
+            "length of a Secrets Manager day (rotation schedules, recovery windows), in seconds",
+            0.001,
+        ),
         Tuning("OVERCAST_S3_RESTORE_SECONDS", 1, "seconds an S3 RestoreObject of an archived object takes"),
         Tuning("OVERCAST_SNS_RETRY_DELAY_SCALE", 1, "factor on SNS's HTTP/S retry waits"),
         Tuning(

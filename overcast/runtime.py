@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
     from overcast.services.s3.provider import Provider as S3Provider
+    from overcast.services.secretsmanager.provider import Provider as SecretsManagerProvider
     from overcast.services.sns.provider import Provider as SNSProvider
     from overcast.services.sqs.provider import Provider as SQSProvider
     from overcast.services.sts.provider import Provider as STSProvider
@@ -76,6 +77,8 @@ class Runtime:
     def provider(self, service: Literal["logs"]) -> LogsProvider: ...
     @overload
     def provider(self, service: Literal["s3"]) -> S3Provider: ...
+    @overload
+    def provider(self, service: Literal["secretsmanager"]) -> SecretsManagerProvider: ...
     @overload
     def provider(self, service: Literal["sns"]) -> SNSProvider: ...
     @overload
