@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from overcast.services.s3.provider import Provider as S3Provider
     from overcast.services.sns.provider import Provider as SNSProvider
     from overcast.services.sqs.provider import Provider as SQSProvider
+    from overcast.services.ssm.provider import Provider as SSMProvider
     from overcast.services.sts.provider import Provider as STSProvider
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class Runtime:
     def provider(self, service: Literal["sns"]) -> SNSProvider: ...
     @overload
     def provider(self, service: Literal["sqs"]) -> SQSProvider: ...
+    @overload
+    def provider(self, service: Literal["ssm"]) -> SSMProvider: ...
     @overload
     def provider(self, service: Literal["sts"]) -> STSProvider: ...
     @overload
