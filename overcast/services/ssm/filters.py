@@ -3,54 +3,93 @@ Filters: which keys and options AWS accepts where, and how a parameter matches t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from overcast.errors import ServiceError
 
-#: Key → options it accepts (first one is the default), for DescribeParameters.
+#: Key → options it accepts (the first is the default), per operation, as the model's
+#: documentation of ParameterStringFilter lists them.
 DESCRIBE_OPTIONS: dict[str, tuple[str, ...]] = {
     "Name": ("Equals", "BeginsWith", "Contains"),
     "Type": ("Equals", "BeginsWith"),
     "KeyId": ("Equals", "BeginsWith"),
     "Path": ("OneLevel", "Recursive"),
     "Tier": ("Equals", "BeginsWith"),
-    "DataType": ("Equals",),
+    "DataType": ("Equals", "BeginsWith"),
+    "tag:": ("Equals", "BeginsWith"),
+}
+BY_PATH_OPTIONS: dict[str, tuple[str, ...]] = {
+    "Type": ("Equals", "BeginsWith"),
+    "KeyId": ("Equals", "BeginsWith"),
     "Label": ("Equals",),
 }
-#: GetParametersByPath takes only these (its Path is the request's own).
-BY_PATH_KEYS = frozenset({"Type", "KeyId", "Label"})
-TAG_OPTIONS = ("Equals", "BeginsWith")
+#: How AWS lists the valid options in its refusal (not the order above).
+_OPTIONS_TEXT = {"Path": "[Recursive, OneLevel]", "Label": "[Equals]"}
+_KEYS_TEXT = {False: "[Path, Name, Type, KeyId, Tier]", True: "[Type, KeyId, Label]"}
+KEY_PATTERN = re.compile(r"^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$")
 #: Values each enumerated key accepts.
 ENUMERATED: dict[str, tuple[str, ...]] = {
     "Type": ("String", "StringList", "SecureString"),
     "Tier": ("Standard", "Advanced", "Intelligent-Tiering"),
-    "DataType": ("text", "aws:ec2:image", "aws:ssm:integration"),
 }
 #: DescribeParameters' older Filters: key → the record field it compares (BeginsWith for Name).
 LEGACY_FIELDS = {"Name": "Name", "Type": "Type", "KeyId": "KeyId"}
+PATH_REQUIREMENTS = (
+    "The parameter doesn't meet the parameter name requirements. The parameter name must begin "
+    'with a forward slash "/". It can\'t be prefixed with "aws" or "ssm" (case-insensitive). It '
+    "must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ "
+    "(underscore). Special characters are not allowed. All sub-paths, if specified, must use the "
+    'forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.'
+)
+COMMON_PARAMETERS = (
+    'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). '
+    "When using global parameters, please specify within a global namespace."
+)
 
 
-def _invalid_key(key: str) -> ServiceError:
-    return ServiceError("InvalidFilterKey", f"The following filter key is not valid: {key}.")
+def _pattern_errors(filters: list[dict[str, Any]]) -> None:
+    """The model's constraint on Key that the protocol layer leaves to the service."""
+    found = [
+        f"Value '{given['Key']}' at 'parameterFilters.{n}.member.key' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType"
+        for n, given in enumerate(filters, 1)
+        if not KEY_PATTERN.match(given["Key"])
+    ]
+    if found:
+        plural = "s" if len(found) > 1 else ""
+        raise ServiceError(
+            "ValidationException", f"{len(found)} validation error{plural} detected: " + "; ".join(found)
+        )
+
+
+def _check_path(value: str) -> None:
+    if value.lower().startswith(("/aws", "/ssm")):
+        raise ServiceError("ValidationException", COMMON_PARAMETERS)
+    if value != "/" and not PATH_VALUE.match(value):
+        raise ServiceError("ValidationException", PATH_REQUIREMENTS)
+
+
+PATH_VALUE = re.compile(r"^(/[A-Za-z0-9_.\-]+)+/?$")
 
 
 def check(filters: list[dict[str, Any]], by_path: bool) -> list[tuple[str, str, list[str]]]:
     """The filters as (key, option, values), or AWS's error for a key, option or value it refuses."""
+    _pattern_errors(filters)
+    table = BY_PATH_OPTIONS if by_path else DESCRIBE_OPTIONS
     seen: set[str] = set()
     checked = []
     for given in filters:
         key = given["Key"]
         values = list(given.get("Values") or [])
         is_tag = key.startswith("tag:")
-        if by_path and not is_tag and key not in BY_PATH_KEYS:
+        options = table.get("tag:" if is_tag else key)
+        if options is None:
             raise ServiceError(
                 "InvalidFilterKey",
-                f"The following filter key is not valid: {key}. Valid filter keys include: [Type, KeyId, Label].",
+                f"The following filter key is not valid: {key}. Valid filter keys include: {_KEYS_TEXT[by_path]}.",
             )
-        options = TAG_OPTIONS if is_tag else DESCRIBE_OPTIONS.get(key)
-        if options is None:
-            raise _invalid_key(key)
         if key in seen:
             raise ServiceError(
                 "InvalidFilterKey",
@@ -60,9 +99,10 @@ def check(filters: list[dict[str, Any]], by_path: bool) -> list[tuple[str, str, 
         seen.add(key)
         option = given.get("Option") or options[0]
         if option not in options:
+            listed = _OPTIONS_TEXT.get(key, "[BeginsWith, Equals]")
             raise ServiceError(
                 "InvalidFilterOption",
-                f"The following filter option is not valid: {option}. Valid options include: [{', '.join(options)}].",
+                f"The following filter option is not valid: {option}. Valid options include: {listed}.",
             )
         if not values and not is_tag:
             raise ServiceError(
@@ -75,13 +115,8 @@ def check(filters: list[dict[str, Any]], by_path: bool) -> list[tuple[str, str, 
                     "InvalidFilterValue",
                     f"The following filter value is not valid: {value}. Valid values include: [{', '.join(allowed)}].",
                 )
-        if key == "Path":
-            for value in values:
-                if not value.startswith("/"):
-                    raise ServiceError(
-                        "InvalidFilterValue",
-                        f"The following filter value is not valid: {value}. Valid values must begin with /.",
-                    )
+            if key == "Path":
+                _check_path(value)
         checked.append((key, option, values))
     return checked
 

@@ -42,7 +42,7 @@ def check_new(name: str) -> None:
         name = from_arn(name)
     bare = name.lstrip("/").lower()
     if bare.startswith(_RESERVED):
-        if name.lower().startswith("/aws/") or name.lower().startswith("aws/"):
+        if name.lower().startswith("/aws") and name.count("/") > 1:
             raise ServiceError("AccessDeniedException", f"No access to reserved parameter name: {name}.")
         raise errors.validation(errors.RESERVED_PREFIX if name.count("/") <= 1 else errors.INVALID_NAME)
     if not _NAME.match(name) or ("/" in name and not name.startswith("/")):

@@ -236,6 +236,8 @@ class ParameterMixin:
             if found is None or selector.label is not None or selector.version not in (None, 1):
                 raise errors.not_found(given)
             return self._rendered(context, found, selector, selector.name)
+        if not names.well_formed(selector.name):
+            raise errors.validation(errors.INVALID_NAME)
         where, key = self._scope(context), names.key(selector.name)
         record = self._live(where, key)
         if record is None:
@@ -291,13 +293,7 @@ class ParameterMixin:
         path = params["Path"]
         recursive = bool(params.get("Recursive"))
         if (path != "/" and not names.well_formed(path.rstrip("/"))) or not path.startswith("/"):
-            raise errors.validation(
-                "The parameter doesn't meet the parameter name requirements. The parameter name must begin "
-                'with a forward slash "/". It can\'t be prefixed with "aws" or "ssm" (case-insensitive). It '
-                "must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ "
-                "(underscore). Special characters are not allowed. All sub-paths, if specified, must use the "
-                'forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.'
-            )
+            raise errors.validation(filters.PATH_REQUIREMENTS)
         if path.count("/") > names.MAX_LEVELS:
             raise ServiceError("HierarchyLevelLimitExceededException", errors.HIERARCHY_LIMIT)
         checks = filters.check(params.get("ParameterFilters") or [], by_path=True)
@@ -330,13 +326,6 @@ class ParameterMixin:
         if legacy and given:
             raise errors.validation("You can use either Filters or ParameterFilters in a single request.")
         checks = filters.check(given, by_path=False)
-        for path_filter in (c for c in checks if c[0] == "Path"):
-            for value in path_filter[2]:
-                if value.lower().startswith(("/aws", "/ssm")):
-                    raise errors.validation(
-                        'Filters for common parameters can\'t be prefixed with "aws" or "ssm" '
-                        "(case-insensitive). When using global parameters, please specify within a global namespace."
-                    )
         where = self._scope(context)
         bind = repr((legacy, given, params.get("Shared")))
 

@@ -21,6 +21,11 @@ def test_put_and_get_with_and_without_the_slash(ssm, path):
     assert got["ARN"] == f"arn:aws:ssm:us-east-1:000000000000:parameter/{name}"
     # A one-level name is the same parameter with or without its leading slash.
     assert ssm.get_parameter(Name="/" + name)["Parameter"]["Name"] == "/" + name
+    for malformed in (f"{path}//b//c", f"{name}/b/c"):
+        with pytest.raises(ClientError) as error:
+            ssm.get_parameter(Name=malformed)
+        assert _code(error) == "ValidationException"
+        assert "sub-paths divided by slash symbol" in error.value.response["Error"]["Message"]
     by_arn = ssm.get_parameter(Name=got["ARN"])["Parameter"]
     assert by_arn["Name"] == name and by_arn["Value"] == "124"
 
@@ -173,7 +178,8 @@ def test_describe_parameters_filters(ssm, path):
     assert names(under, {"Key": "Type", "Values": ["SecureString"]}) == [f"{path}/two"]
     assert names(under, {"Key": "KeyId", "Values": ["alias/custom"]}) == [f"{path}/two"]
     assert names(under, {"Key": "Tier", "Values": ["Advanced"]}) == [f"{path}/deep/three"]
-    assert names(under, {"Key": "Label", "Values": ["live"]}) == [f"{path}/one"]
+    labelled = ssm.get_parameters_by_path(Path=path, ParameterFilters=[{"Key": "Label", "Values": ["live"]}])
+    assert [p["Name"] for p in labelled["Parameters"]] == [f"{path}/one"]
     assert names(under, {"Key": "tag:team", "Values": ["red"]}) == [f"{path}/one"]
     assert names(under, {"Key": "tag:team"}) == [f"{path}/one"]
     assert names(under, {"Key": "Name", "Option": "Contains", "Values": ["tw"]}) == [f"{path}/two"]
@@ -182,7 +188,8 @@ def test_describe_parameters_filters(ssm, path):
     legacy = ssm.describe_parameters(Filters=[{"Key": "Name", "Values": [f"{path}/o"]}])["Parameters"]
     assert [p["Name"] for p in legacy] == [f"{path}/one"]
     for filters, code in [
-        ([{"Key": "Nope", "Values": ["x"]}], "InvalidFilterKey"),
+        ([{"Key": "Nope", "Values": ["x"]}], "ValidationException"),
+        ([{"Key": "Label", "Values": ["x"]}], "InvalidFilterKey"),
         ([{"Key": "Type", "Option": "Contains", "Values": ["x"]}], "InvalidFilterOption"),
         ([{"Key": "Type", "Values": ["Strung"]}], "InvalidFilterValue"),
         ([{"Key": "Path", "Values": ["/aws/x"]}], "ValidationException"),

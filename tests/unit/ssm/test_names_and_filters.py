@@ -34,6 +34,7 @@ def test_more_than_one_selector_is_refused():
     ("name", "code"),
     [
         ("/aws/x", "AccessDeniedException"),
+        ("/aws_test/path/x", "AccessDeniedException"),
         ("aws-x", "ValidationException"),
         ("SSM-x", "ValidationException"),
         ("/ssm/x", "ValidationException"),
@@ -71,8 +72,6 @@ RECORD = {"Name": "/app/db/url", "Type": "SecureString", "KeyId": "alias/aws/ssm
         ({"Key": "Name", "Values": ["app/db/url"]}, True),
         ({"Key": "Name", "Option": "Contains", "Values": ["db/u"]}, True),
         ({"Key": "Type", "Option": "BeginsWith", "Values": ["Secure"]}, True),
-        ({"Key": "Label", "Values": ["prod", "dev"]}, True),
-        ({"Key": "Label", "Values": ["dev"]}, False),
         ({"Key": "tag:team", "Values": ["blue"]}, False),
         ({"Key": "tag:team", "Option": "BeginsWith", "Values": ["r"]}, True),
         ({"Key": "tag:owner"}, False),
@@ -80,6 +79,42 @@ RECORD = {"Name": "/app/db/url", "Type": "SecureString", "KeyId": "alias/aws/ssm
 )
 def test_filters(given, matches):
     assert filters.matches(RECORD, filters.check([given], by_path=False)) is matches
+
+
+def test_labels_filter_reads_by_path_only():
+    assert filters.matches(RECORD, filters.check([{"Key": "Label", "Values": ["prod", "dev"]}], by_path=True))
+    assert not filters.matches(RECORD, filters.check([{"Key": "Label", "Values": ["dev"]}], by_path=True))
+    for by_path, key in ((False, "Label"), (True, "Name"), (True, "tag:team"), (True, "Path")):
+        with pytest.raises(ServiceError) as error:
+            filters.check([{"Key": key, "Values": ["x"]}], by_path=by_path)
+        assert error.value.code == "InvalidFilterKey"
+
+
+@pytest.mark.parametrize(
+    ("given", "code", "words"),
+    [
+        ([{"Key": "key"}], "ValidationException", "tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType"),
+        ([{"Key": "key"}, {"Key": "other"}], "ValidationException", "2 validation errors detected"),
+        (
+            [{"Key": "Path", "Option": "Equals", "Values": ["/x"]}],
+            "InvalidFilterOption",
+            "[Recursive, OneLevel]",
+        ),
+        (
+            [{"Key": "Name", "Option": "Nope", "Values": ["x"]}],
+            "InvalidFilterOption",
+            "[BeginsWith, Equals].",
+        ),
+        ([{"Key": "Path", "Values": ["/###"]}], "ValidationException", "parameter name requirements"),
+        ([{"Key": "Path", "Values": ["test"]}], "ValidationException", "parameter name requirements"),
+        ([{"Key": "Path", "Values": ["/ssm"]}], "ValidationException", "Filters for common parameters"),
+        ([{"Key": "Name"}], "InvalidFilterValue", "null for filter key Name"),
+    ],
+)
+def test_filter_refusals(given, code, words):
+    with pytest.raises(ServiceError) as error:
+        filters.check(given, by_path=False)
+    assert error.value.code == code and words in error.value.message
 
 
 def test_one_level_names_sit_under_the_root():
