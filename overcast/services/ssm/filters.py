@@ -159,9 +159,9 @@ def matches(record: dict[str, Any], filters: list[tuple[str, str, list[str]]]) -
         have = record.get(key)
         if key == "Name":
             have = record["Name"]
+            # AWS compares names in their fully qualified form ("x" is "/x").
+            have = have if have.startswith("/") else "/" + have
             if option != "Contains":
-                # AWS compares names in their fully qualified form.
-                have = have if have.startswith("/") else "/" + have
                 values = [value if value.startswith("/") else "/" + value for value in values]
         if have is None or not any(_compare(option)(have, value) for value in values):
             return False

@@ -11,7 +11,7 @@ from overcast.common.arns import build_arn
 from overcast.common.pagination import paginate_keys, paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.ssm import errors, filters, names, policies, public, references
+from overcast.services.ssm import errors, filters, names, policies, public, references, secure
 from overcast.services.ssm.names import Selector
 
 if TYPE_CHECKING:
@@ -84,6 +84,12 @@ class ParameterMixin:
                 # AWS checks the image after answering and, when it does not exist, creates
                 # nothing (the failure is an EventBridge event): the version is never stored.
                 return {"Version": record["Version"], "Tier": record["Tier"]}
+            if record["Type"] == "SecureString" and secure.available(self.runtime):
+                arn = self._arn(context, record["Name"])
+                record["Value"] = secure.encrypt(
+                    self.runtime, context.account, context.region, record["KeyId"], arn, value
+                )
+                record["encrypted"] = True
             self._store_version(where, key, record, existing)
         return {"Version": record["Version"], "Tier": record["Tier"]}
 
@@ -199,6 +205,7 @@ class ParameterMixin:
             record["oldest"] += 1
         history = {field: record[field] for field in _HISTORY_FIELDS if field in record}
         history["Labels"] = []
+        history["encrypted"] = record.get("encrypted", False)
         self.versions.put(where, _version_key(key, version), history)
         self.parameters.put(where, key, record)
         if record["expires"] is not None:
@@ -235,7 +242,7 @@ class ParameterMixin:
             found = public.parameter(context.region, selector.name)
             if found is None or selector.label is not None or selector.version not in (None, 1):
                 raise errors.not_found(given)
-            return self._rendered(context, found, selector, selector.name)
+            return self._rendered(context, found, selector, selector.name, decrypt)
         if not names.well_formed(selector.name):
             raise errors.validation(errors.INVALID_NAME)
         where, key = self._scope(context), names.key(selector.name)
@@ -251,16 +258,21 @@ class ParameterMixin:
             row = self.versions.get(where, _version_key(key, version))
             if row is None:
                 raise errors.version_not_found(selector.name, version)
-            return self._rendered(context, row, selector, selector.name)
-        return self._rendered(context, record, selector, selector.name)
+            return self._rendered(context, row, selector, selector.name, decrypt)
+        return self._rendered(context, record, selector, selector.name, decrypt)
 
     def _rendered(  # type: ignore[misc]
-        self: Provider, context: RequestContext, row: dict, selector: Selector | None, name: str
+        self: Provider,
+        context: RequestContext,
+        row: dict,
+        selector: Selector | None,
+        name: str,
+        decrypt: bool,
     ) -> dict[str, Any]:
         out = {
             "Name": name,
             "Type": row["Type"],
-            "Value": row["Value"],
+            "Value": self._value(context, row, decrypt),
             "Version": row["Version"],
             "LastModifiedDate": row["LastModifiedDate"],
             "ARN": self._arn(context, name),
@@ -269,6 +281,12 @@ class ParameterMixin:
         if selector is not None and selector.text is not None:
             out["Selector"] = selector.text
         return out
+
+    def _value(self: Provider, context: RequestContext, row: dict, decrypt: bool) -> str:  # type: ignore[misc]
+        if not (decrypt and row.get("encrypted")):
+            return str(row["Value"])
+        arn = self._arn(context, row["Name"])
+        return secure.decrypt(self.runtime, context.account, context.region, arn, row["Value"])
 
     @staticmethod
     def _arn(context: RequestContext, name: str) -> str:
@@ -292,6 +310,7 @@ class ParameterMixin:
     def get_parameters_by_path(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         path = params["Path"]
         recursive = bool(params.get("Recursive"))
+        decrypt = bool(params.get("WithDecryption"))
         if (path != "/" and not names.well_formed(path.rstrip("/"))) or not path.startswith("/"):
             raise errors.validation(filters.PATH_REQUIREMENTS)
         if path.count("/") > names.MAX_LEVELS:
@@ -303,7 +322,7 @@ class ParameterMixin:
             return paginate_list(
                 self.store, "ssm", "GetParametersByPath", params, items, bad_token=_bad_token,
                 default_limit=10, bind=bind,
-                render=lambda p: self._rendered(context, p, None, p["Name"]),
+                render=lambda p: self._rendered(context, p, None, p["Name"], False),
             )  # fmt: skip
         where = self._scope(context)
         prefix = "" if path == "/" else path.rstrip("/") + "/"
@@ -317,7 +336,7 @@ class ParameterMixin:
         return paginate_keys(
             self.store, "ssm", "GetParametersByPath", params, scan, bad_token=_bad_token,
             default_limit=10, bind=bind,
-            render=lambda key, record: self._rendered(context, record, None, record["Name"]),
+            render=lambda key, record: self._rendered(context, record, None, record["Name"], decrypt),
         )  # fmt: skip
 
     def describe_parameters(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -358,8 +377,11 @@ class ParameterMixin:
         def scan(after: str | None) -> Any:
             return self.versions.scan(where, prefix=key + " ", start_after=after)
 
+        decrypt = bool(params.get("WithDecryption"))
+
         def render(version_key: str, row: dict) -> dict:
             out = {field: row[field] for field in _HISTORY_FIELDS if field in row}
+            out["Value"] = self._value(context, row, decrypt)
             out["Name"] = name
             out["Labels"] = row["Labels"]
             return out
