@@ -145,6 +145,7 @@ class ParameterMixin:
         record["expires"] = expires
         record["tags"] = previous.get("tags") or self._checked_tags(params.get("Tags"))
         record["labels"] = dict(previous.get("labels") or {})
+        record["resource_policies"] = list(previous.get("resource_policies") or [])
         record["oldest"] = previous.get("oldest", 1)
         return record
 

@@ -13,6 +13,7 @@ from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.settings import SettingsMixin
+from overcast.services.ssm.sharing import SharingMixin
 from overcast.services.ssm.tags import TagMixin
 from overcast.store import scope
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
 
-class Provider(ParameterMixin, TagMixin, SettingsMixin, BaseProvider):
+class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
     service = "ssm"
 
     def __init__(self, runtime: Runtime) -> None:

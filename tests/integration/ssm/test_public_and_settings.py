@@ -169,3 +169,55 @@ def test_the_aws_cli(aws, path):
     assert aws("ssm", "delete-parameter", "--name", name) is None
     failed = aws("ssm", "get-parameter", "--name", name, check=False)
     assert failed.returncode != 0 and "ParameterNotFound" in failed.stderr
+
+
+def test_resource_policies_on_an_advanced_parameter(ssm, path):
+    name = f"{path}/shared"
+    ssm.put_parameter(Name=name, Value="v", Type="String", Tier="Advanced")
+    arn = ssm.get_parameter(Name=name)["Parameter"]["ARN"]
+    policy = json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "ssm:GetParameter",
+                       "Resource": arn}],
+    })  # fmt: skip
+    put = ssm.put_resource_policy(ResourceArn=arn, Policy=policy)
+    listed = ssm.get_resource_policies(ResourceArn=arn)["Policies"]
+    assert listed == [{"PolicyId": put["PolicyId"], "PolicyHash": put["PolicyHash"], "Policy": policy}]
+    changed = policy.replace("111122223333", "444455556666")
+    with pytest.raises(ClientError) as error:
+        ssm.put_resource_policy(ResourceArn=arn, Policy=changed, PolicyId=put["PolicyId"], PolicyHash="stale")
+    assert _code(error) == "ResourcePolicyConflictException"
+    updated = ssm.put_resource_policy(
+        ResourceArn=arn, Policy=changed, PolicyId=put["PolicyId"], PolicyHash=put["PolicyHash"]
+    )
+    assert updated["PolicyId"] == put["PolicyId"] and updated["PolicyHash"] != put["PolicyHash"]
+    # An overwrite of the parameter keeps its policies.
+    ssm.put_parameter(Name=name, Value="w", Overwrite=True)
+    assert len(ssm.get_resource_policies(ResourceArn=arn)["Policies"]) == 1
+    with pytest.raises(ClientError) as error:
+        ssm.delete_resource_policy(ResourceArn=arn, PolicyId="nope", PolicyHash=updated["PolicyHash"])
+    assert _code(error) == "ResourcePolicyNotFoundException"
+    ssm.delete_resource_policy(ResourceArn=arn, PolicyId=put["PolicyId"], PolicyHash=updated["PolicyHash"])
+    assert ssm.get_resource_policies(ResourceArn=arn)["Policies"] == []
+
+
+def test_resource_policy_refusals(ssm, path):
+    ssm.put_parameter(Name=f"{path}/standard", Value="v", Type="String")
+    arn = ssm.get_parameter(Name=f"{path}/standard")["Parameter"]["ARN"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": []})
+    for request, code in [
+        (dict(ResourceArn=arn, Policy=policy), "ResourcePolicyInvalidParameterException"),
+        (dict(ResourceArn=arn + "-absent", Policy=policy), "ResourceNotFoundException"),
+        (dict(ResourceArn=arn, Policy="{not json"), "MalformedResourcePolicyDocumentException"),
+        (dict(ResourceArn=arn, Policy=json.dumps({"Statement": [], "Sid": "x" * 1100})),
+         "ResourcePolicyLimitExceededException"),
+    ]:  # fmt: skip
+        with pytest.raises(ClientError) as error:
+            ssm.put_resource_policy(**request)
+        assert _code(error) == code, request
+    group = "arn:aws:ssm:us-east-1:000000000000:opsitemgroup/default"
+    first = ssm.put_resource_policy(ResourceArn=group, Policy=policy)
+    with pytest.raises(ClientError) as error:
+        ssm.put_resource_policy(ResourceArn=group, Policy=policy)
+    assert _code(error) == "ResourcePolicyLimitExceededException"
+    ssm.delete_resource_policy(ResourceArn=group, PolicyId=first["PolicyId"], PolicyHash=first["PolicyHash"])
