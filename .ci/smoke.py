@@ -38,6 +38,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "dynamodb": ("list_tables", {}),
     "dynamodbstreams": ("list_streams", {}),
     "iam": ("list_users", {}),
+    "kms": ("generate_random", {"NumberOfBytes": 32}),
     "lambda": ("list_functions", {}),
     "logs": ("describe_log_groups", {}),
     "s3": ("list_buckets", {}),

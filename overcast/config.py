@@ -66,6 +66,12 @@ TUNINGS: dict[str, Tuning] = {
         ),
         Tuning("OVERCAST_CLOUDTRAIL_DIGEST_SECONDS", 3600, "seconds between CloudTrail digest files", 0.01),
         Tuning(
+            "OVERCAST_KMS_DAY_SECONDS",
+            86400,
+            "length of a KMS day (deletion windows, rotation periods), in seconds",
+            0.001,
+        ),
+        Tuning(
             "OVERCAST_LOGS_LIVE_TAIL_SECONDS",
             10800,
             "seconds a CloudWatch Logs Live Tail session lasts",

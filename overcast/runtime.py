@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
+    from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
     from overcast.services.s3.provider import Provider as S3Provider
@@ -68,6 +69,8 @@ class Runtime:
     def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
     @overload
     def provider(self, service: Literal["iam"]) -> IAMProvider: ...
+    @overload
+    def provider(self, service: Literal["kms"]) -> KMSProvider: ...
     @overload
     def provider(self, service: Literal["lambda"]) -> LambdaProvider: ...
     @overload

@@ -86,6 +86,8 @@ class Wire:
 
     The JSON protocols:
       * `json_error_namespace`: put before a JSON error's `__type` (clients strip it).
+      * `json_omit_empty_message`: an error with no message has no `message` member at all
+        (KMS's InvalidCiphertextException, KMSInvalidSignatureException).
 
     rest-xml:
       * `root_elements`: per operation, the name of its response document when it is not the
@@ -128,6 +130,7 @@ class Wire:
     query_error_detail: bool = False
     query_path_member: str = ""
     json_error_namespace: str = ""
+    json_omit_empty_message: bool = False
     root_elements: dict[str, str] = field(default_factory=dict)
     root_text: dict[str, str] = field(default_factory=dict)
     host_id: bool = False

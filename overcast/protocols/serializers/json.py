@@ -375,10 +375,12 @@ def error_headers(model: ServiceModel, info: ErrorInfo, headers: dict[str, str])
 def serialize_error(
     model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
 ) -> Response:
-    body = {"__type": wire(model).json_error_namespace + info.code}
+    quirks = wire(model)
+    body = {"__type": quirks.json_error_namespace + info.code}
     # A service that spells the message member otherwise (DynamoDB's "Message" beside a returned
     # Item) passes it among the fields, in place of the modelled one.
-    if not any(name.lower() == "message" for name in error.fields):
+    spelled = any(name.lower() == "message" for name in error.fields)
+    if not spelled and (error.message or not quirks.json_omit_empty_message):
         body[info.message_key] = error.message or ""
     body.update(error_fields(model, info, error.fields))
     headers = base_headers(wire(model).host_id, content_type(model), context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from overcast.errors import ServiceError
 
@@ -36,7 +36,7 @@ def available(runtime: Runtime) -> bool:
 
 def encrypt(runtime: Runtime, account: str, region: str, key_id: str, arn: str, value: str) -> str:
     """The stored form of a SecureString value: its KMS ciphertext blob, base64-encoded."""
-    kms: Any = runtime.provider("kms")
+    kms = runtime.provider("kms")
     try:
         _, blob = kms.encrypt_data(account, region, key_id, value.encode(), _context(arn))
     except ServiceError as error:
@@ -45,7 +45,7 @@ def encrypt(runtime: Runtime, account: str, region: str, key_id: str, arn: str, 
 
 
 def decrypt(runtime: Runtime, account: str, region: str, arn: str, stored: str) -> str:
-    kms: Any = runtime.provider("kms")
+    kms = runtime.provider("kms")
     try:
         blob = base64.b64decode(stored, validate=True)
     except (binascii.Error, ValueError):
