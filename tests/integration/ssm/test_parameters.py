@@ -162,9 +162,12 @@ def test_get_parameters_by_path(ssm, path):
     assert _code(error) == "ValidationException"
 
 
-def test_describe_parameters_filters(ssm, path):
+def test_describe_parameters_filters(client, ssm, path):
+    kms = client("kms")
+    alias = f"alias/custom{path.replace('/', '-')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
     ssm.put_parameter(Name=f"{path}/one", Value="1", Type="String", Tags=[{"Key": "team", "Value": "red"}])
-    ssm.put_parameter(Name=f"{path}/two", Value="2", Type="SecureString", KeyId="alias/custom")
+    ssm.put_parameter(Name=f"{path}/two", Value="2", Type="SecureString", KeyId=alias)
     ssm.put_parameter(Name=f"{path}/deep/three", Value="3", Type="StringList", Tier="Advanced")
     ssm.label_parameter_version(Name=f"{path}/one", Labels=["live"])
 
@@ -176,7 +179,7 @@ def test_describe_parameters_filters(ssm, path):
     assert names(under) == [f"{path}/deep/three", f"{path}/one", f"{path}/two"]
     assert names({"Key": "Path", "Values": [path]}) == [f"{path}/one", f"{path}/two"]
     assert names(under, {"Key": "Type", "Values": ["SecureString"]}) == [f"{path}/two"]
-    assert names(under, {"Key": "KeyId", "Values": ["alias/custom"]}) == [f"{path}/two"]
+    assert names(under, {"Key": "KeyId", "Values": [alias]}) == [f"{path}/two"]
     assert names(under, {"Key": "Tier", "Values": ["Advanced"]}) == [f"{path}/deep/three"]
     labelled = ssm.get_parameters_by_path(Path=path, ParameterFilters=[{"Key": "Label", "Values": ["live"]}])
     assert [p["Name"] for p in labelled["Parameters"]] == [f"{path}/one"]
