@@ -41,7 +41,6 @@ def secret_parameter(
         request["VersionStage" if text.startswith(_STAGE_PREFIX) else "VersionId"] = text
     try:
         value = secrets.get_secret_value(inner, request)  # type: ignore[attr-defined]
-        described = secrets.describe_secret(inner, {"SecretId": secret_id})  # type: ignore[attr-defined]
     except ServiceError as error:
         if error.code == "ResourceNotFoundException":
             raise _missing(selector.name) from None
@@ -53,14 +52,31 @@ def secret_parameter(
         if "SecretString" in value
         else _binary_text(value["SecretBinary"]),
         "Version": 0,
-        "SourceResult": json.dumps(described, default=str),
-        "LastModifiedDate": value.get("CreatedDate", 0),
+        "SourceResult": _source_result(value),
+        "LastModifiedDate": _epoch(value.get("CreatedDate", 0)),
         "ARN": value["ARN"],
         "DataType": "text",
     }
     if selector.text is not None:
         out["Selector"] = selector.text
     return out
+
+
+def _source_result(value: dict[str, Any]) -> str:
+    """The GetSecretValue result as AWS passes it on: its members in lower camel case (the ARN
+    excepted), the creation date in epoch seconds."""
+    out: dict[str, Any] = {}
+    for member, item in value.items():
+        if member == "CreatedDate":
+            item = _epoch(item)
+        elif member == "SecretBinary":
+            item = _binary_text(item)
+        out[member if member == "ARN" else member[0].lower() + member[1:]] = item
+    return json.dumps(out, default=str)
+
+
+def _epoch(moment: Any) -> float:
+    return moment.timestamp() if hasattr(moment, "timestamp") else float(moment)
 
 
 def _binary_text(blob: Any) -> str:

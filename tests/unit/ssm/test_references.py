@@ -28,7 +28,7 @@ def test_a_secret_read_through_parameter_store(runtime):
     name = "/aws/reference/secretsmanager/db/password"
     got = ssm.get_parameter(context, {"Name": name, "WithDecryption": True})["Parameter"]
     assert got["Value"] == "s3cr3t" and got["Type"] == "SecureString" and got["Name"] == name
-    assert ":secretsmanager:" in got["ARN"] and json.loads(got["SourceResult"])["Name"] == "db/password"
+    assert ":secretsmanager:" in got["ARN"] and json.loads(got["SourceResult"])["name"] == "db/password"
     with pytest.raises(ServiceError) as error:
         ssm.get_parameter(context, {"Name": name})
     assert error.value.code == "ValidationException"
