@@ -26,6 +26,8 @@ STANDARD_LIMIT = 10_000
 ADVANCED_LIMIT = 100_000
 DATA_TYPES = ("text", "aws:ec2:image", "aws:ssm:integration")
 DEFAULT_KEY = "alias/aws/ssm"
+#: A parameter can be changed neither to nor from these data types.
+_FIXED_DATA_TYPES = frozenset({"aws:ec2:image", "aws:ssm:integration"})
 _IMAGE_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 _LABEL = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 #: What PutParameter keeps from the previous version when the request leaves it out.
@@ -104,6 +106,11 @@ class ParameterMixin:
         if data_type not in DATA_TYPES:
             raise errors.validation(
                 f"The following data type is not supported: {data_type} (Data type names are all lowercase.)"
+            )
+        fixed = {data_type, previous.get("DataType", data_type)} & _FIXED_DATA_TYPES
+        if existing is not None and previous.get("DataType") != data_type and fixed:
+            raise errors.validation(
+                f"You can't change the data type of a parameter to or from {sorted(fixed)[0]}."
             )
         if data_type == "aws:ec2:image":
             if parameter_type != "String":

@@ -49,6 +49,14 @@ def test_ec2_image_parameters_are_checked_against_images(ssm, path):
     ami = ssm.get_parameter(Name=AMI)["Parameter"]["Value"]
     ssm.put_parameter(Name=f"{path}/img", Value=ami, Type="String", DataType="aws:ec2:image")
     assert ssm.get_parameter(Name=f"{path}/img")["Parameter"]["DataType"] == "aws:ec2:image"
+    # Neither to nor from aws:ec2:image: the data type of such a parameter is fixed.
+    with pytest.raises(ClientError) as error:
+        ssm.put_parameter(Name=f"{path}/img", Value="text now", DataType="text", Overwrite=True)
+    assert _code(error) == "ValidationException"
+    ssm.put_parameter(Name=f"{path}/plain", Value="x", Type="String")
+    with pytest.raises(ClientError) as error:
+        ssm.put_parameter(Name=f"{path}/plain", Value=ami, DataType="aws:ec2:image", Overwrite=True)
+    assert _code(error) == "ValidationException"
     # AWS answers, then checks the image; one that does not exist leaves no parameter.
     ssm.put_parameter(
         Name=f"{path}/gone", Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image"
