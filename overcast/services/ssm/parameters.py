@@ -257,6 +257,8 @@ class ParameterMixin:
         record = self._live(where, key)
         if record is None:
             raise errors.not_found(given)
+        # A read by name echoes the name as asked ("x" or "/x"); a read by ARN, the parameter's own.
+        shown = record["Name"] if given.startswith("arn:") else selector.name
         version = selector.version
         if selector.label is not None:
             version = record["labels"].get(selector.label)
@@ -266,8 +268,8 @@ class ParameterMixin:
             row = self.versions.get(where, _version_key(key, version))
             if row is None:
                 raise errors.version_not_found(selector.name, version)
-            return self._rendered(context, row, selector, selector.name, decrypt)
-        return self._rendered(context, record, selector, selector.name, decrypt)
+            return self._rendered(context, row, selector, shown, decrypt)
+        return self._rendered(context, record, selector, shown, decrypt)
 
     def _rendered(  # type: ignore[misc]
         self: Provider,

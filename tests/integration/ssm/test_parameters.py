@@ -26,6 +26,10 @@ def test_put_and_get_with_and_without_the_slash(ssm, path):
             ssm.get_parameter(Name=malformed)
         assert _code(error) == "ValidationException"
         assert "sub-paths divided by slash symbol" in error.value.response["Error"]["Message"]
+    ssm.put_parameter(Name=f"/{name}-slashed", Value="s", Type="String")
+    slashed = ssm.get_parameter(Name=f"{name}-slashed")["Parameter"]
+    assert slashed["Name"] == f"{name}-slashed"
+    assert ssm.get_parameter(Name=slashed["ARN"])["Parameter"]["Name"] == f"/{name}-slashed"
     by_arn = ssm.get_parameter(Name=got["ARN"])["Parameter"]
     assert by_arn["Name"] == name and by_arn["Value"] == "124"
 
