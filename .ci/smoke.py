@@ -45,6 +45,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "secretsmanager": ("list_secrets", {}),
     "sns": ("list_topics", {}),
     "sqs": ("list_queues", {}),
+    "ssm": ("get_parameter", {"Name": "/aws/service/global-infrastructure/regions/us-east-1"}),
     "sts": ("get_caller_identity", {}),
 }
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from overcast.services.secretsmanager.provider import Provider as SecretsManagerProvider
     from overcast.services.sns.provider import Provider as SNSProvider
     from overcast.services.sqs.provider import Provider as SQSProvider
+    from overcast.services.ssm.provider import Provider as SSMProvider
     from overcast.services.sts.provider import Provider as STSProvider
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Runtime:
     def provider(self, service: Literal["sns"]) -> SNSProvider: ...
     @overload
     def provider(self, service: Literal["sqs"]) -> SQSProvider: ...
+    @overload
+    def provider(self, service: Literal["ssm"]) -> SSMProvider: ...
     @overload
     def provider(self, service: Literal["sts"]) -> STSProvider: ...
     @overload

@@ -1,0 +1,63 @@
+"""AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
+policies and tags, AWS's public parameters, Secrets Manager references, and the
+parameter-store service settings. SSM's other features (Run Command, Automation, documents,
+maintenance windows, patching, OpsCenter, inventory, sessions) are not emulated yet."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from overcast.context import RequestContext
+from overcast.services.base import BaseProvider
+from overcast.services.ssm.parameters import ParameterMixin
+from overcast.services.ssm.settings import SettingsMixin
+from overcast.services.ssm.sharing import SharingMixin
+from overcast.services.ssm.tags import TagMixin
+from overcast.store import scope
+
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
+
+
+class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
+    service = "ssm"
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self.parameters = self.store.table("ssm", "parameters")
+        self.versions = self.store.table("ssm", "versions")
+        self.settings = self.store.table("ssm", "settings")
+        #: Parameters with an Expiration policy pending: key → when.
+        self.expiring = self.store.table("ssm", "expiring")
+
+    def start(self) -> None:
+        # Expirations a previous run left pending get their timers again; nothing runs while
+        # no parameter has one.
+        for where in self.expiring.scopes():
+            for key, at in self.expiring.scan(where):
+                self._schedule_expiry(where, key, at)
+
+    def _schedule_expiry(self, where: str, key: str, at: float) -> None:
+        async def expire() -> None:
+            await asyncio.sleep(max(0.0, at - time.time()))
+            self._expire(where, key, at)
+
+        self.runtime.spawn(expire(), f"ssm-expire-{key}")
+
+    def _expire(self, where: str, key: str, at: float) -> None:
+        """Delete the parameter if it still expires at `at` (a later PutParameter may have moved it)."""
+        with self.store.transaction():
+            record = self.parameters.get(where, key)
+            if record is not None and record.get("expires") == at:
+                self._remove(where, key)
+
+    @staticmethod
+    def _expired(record: dict[str, Any]) -> bool:
+        expires = record.get("expires")
+        return expires is not None and expires <= time.time()
+
+    @staticmethod
+    def _scope(context: RequestContext) -> str:
+        return scope(context.account, context.region)

@@ -1,0 +1,59 @@
+"""Tags on parameters (AddTagsToResource, RemoveTagsFromResource, ListTagsForResource). The
+other resource types SSM tags (documents, maintenance windows, ...) are not emulated yet, so
+none of them exists: AWS's InvalidResourceId."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.ssm import names
+
+if TYPE_CHECKING:
+    from overcast.services.ssm.provider import Provider
+
+SSM_TAGS = TagRules(
+    refuse=refusals(
+        "ValidationException",
+        {TagProblem.TOO_MANY: ("TooManyTagsError", "The Tags parameter contains more than {limit} tags.")},
+    ),
+)
+
+
+def _invalid_resource() -> ServiceError:
+    return ServiceError("InvalidResourceId", "The resource ID is not valid. Verify the ID and try again.")
+
+
+class TagMixin:
+    def _checked_tags(self, given: Any) -> dict[str, str]:
+        return tag_map(given, SSM_TAGS) if given else {}
+
+    def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
+        if params["ResourceType"] != "Parameter":
+            raise _invalid_resource()
+        where = self._scope(context)
+        key = names.key(names.from_arn(params["ResourceId"]))
+        record = self._live(where, key)
+        if record is None:
+            raise _invalid_resource()
+        return where, key, record
+
+    def add_tags_to_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        with self.store.transaction():
+            where, key, record = self._tagged(context, params)
+            record["tags"] = add_tags(record.get("tags") or {}, params["Tags"], SSM_TAGS)
+            self.parameters.put(where, key, record)
+        return {}
+
+    def remove_tags_from_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        with self.store.transaction():
+            where, key, record = self._tagged(context, params)
+            record["tags"] = remove_tags(record.get("tags") or {}, params["TagKeys"])
+            self.parameters.put(where, key, record)
+        return {}
+
+    def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _, _, record = self._tagged(context, params)
+        return {"TagList": tag_list(record.get("tags") or {})}
