@@ -40,7 +40,7 @@ def secret_parameter(
         text = str(choice)
         request["VersionStage" if text.startswith(_STAGE_PREFIX) else "VersionId"] = text
     try:
-        value = secrets.get_secret_value(inner, request)  # type: ignore[attr-defined]
+        value = secrets.get_secret_value(inner, request)
     except ServiceError as error:
         if error.code == "ResourceNotFoundException":
             raise _missing(selector.name) from None
