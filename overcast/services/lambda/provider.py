@@ -34,9 +34,13 @@ from overcast.store import scope as store_scope
 from . import names
 from .aliases import AliasesMixin, version_key
 from .code import CodeStore
+from .codesigning import CodeSigningMixin
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
+from .function_settings import FunctionSettingsMixin, runtime_version_arn
+from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
+from .resource_policies import ResourcePoliciesMixin
 from .roles import RolesMixin
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
@@ -81,7 +85,18 @@ def now_iso() -> str:
     return iso_millis(zone="+0000")
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, LambdaProvider):
+class Provider(
+    AliasesMixin,
+    SettingsMixin,
+    CodeSigningMixin,
+    FunctionSettingsMixin,
+    LayerPoliciesMixin,
+    ResourcePoliciesMixin,
+    UrlsMixin,
+    EventsMixin,
+    RolesMixin,
+    LambdaProvider,
+):
     service = "lambda"
     host_routes = (HostRoute(URL_HOST, "serve_url"),)
 
@@ -95,6 +110,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         self._activations: dict[tuple, asyncio.Future] = {}
         self.runtime.every(5, self.pool.reap, "lambda idle environments")
         self.start_settings()
+        self.start_code_signing()
         self.start_urls()
         self.start_events()
 
@@ -259,8 +275,12 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             raise conflict(f"Function already exist: {name}")
         self.check_execution_role(context, role)
         layers = self._layers(context, params.get("Layers"))
-        code = self._code_from(context, params.get("Code") or {})
         arn = function_arn(context.account, context.region, name)
+        csc_arn = params.get("CodeSigningConfigArn")
+        if csc_arn:
+            self.attach_code_signing(context, csc_arn)
+            self.check_code_signature(context, csc_arn, arn)
+        code = self._code_from(context, params.get("Code") or {})
         config: dict[str, Any] = {
             "FunctionName": name,
             "FunctionArn": arn,
@@ -291,6 +311,13 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         }
         if config["Runtime"] is None:
             del config["Runtime"]
+        else:
+            config["RuntimeVersionConfig"] = {
+                "RuntimeVersionArn": runtime_version_arn(context.region, config["Runtime"])
+            }
+        for key in ("DurableConfig", "CapacityProviderConfig", "TenancyConfig"):
+            if params.get(key):
+                config[key] = copy.deepcopy(params[key])
         if config["Handler"] is None:
             del config["Handler"]
         if params.get("Environment") is not None:
@@ -315,11 +342,15 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             "tags": tag_map(params.get("Tags"), names.TAG_RULES),
             "next_version": 1,
         }
+        if csc_arn:
+            record["code_signing"] = csc_arn
         self.functions.put(scope, name, record)
         output = copy.deepcopy(config)
         self._activate(context.account, context.region, name, code["file"], "create")
         if params.get("Publish"):
-            self._publish(context, scope, record, None)
+            # The answer describes the version published, as AWS's does.
+            published = self._publish(context, scope, record, None)
+            output.update(Version=published["Version"], FunctionArn=published["FunctionArn"])
         return output
 
     def _activate(self, account: str, region: str, name: str, file_id: str, kind: str) -> None:
@@ -436,6 +467,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record, _qualifier = self._function(context, params["FunctionName"])
         config = record["config"]
         self._check_revision(config, params.get("RevisionId"))
+        self.check_code_signature(context, record.get("code_signing"), config["FunctionArn"])
         code = self._code_from(context, params)
         if params.get("Architectures"):
             config["Architectures"] = params["Architectures"]
@@ -480,6 +512,13 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
             if key in params and params[key] is not None:
                 config[key] = params[key]
+        if params.get("Runtime"):
+            config["RuntimeVersionConfig"] = {
+                "RuntimeVersionArn": runtime_version_arn(context.region, params["Runtime"])
+            }
+        for key in ("DurableConfig", "CapacityProviderConfig"):
+            if params.get(key):
+                config[key] = copy.deepcopy(params[key])
         if "Environment" in params:
             config["Environment"] = {"Variables": dict((params["Environment"] or {}).get("Variables") or {})}
         if "Layers" in params:
@@ -802,6 +841,34 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         if params.get("LogType") == "Tail":
             out["LogResult"] = base64.b64encode(outcome.log_text.encode()[-TAIL_BYTES:]).decode()
         return out
+
+    def invoke_async(self, context: RequestContext, params: dict) -> dict:
+        """The deprecated asynchronous invoke: queued exactly like Invoke with InvocationType
+        Event, answered with 202."""
+        name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+        raw: Any = params.get("InvokeArgs") or b""
+        payload: bytes = (
+            raw.read() if hasattr(raw, "read") else (raw.encode() if isinstance(raw, str) else bytes(raw))
+        )
+        if len(payload) > ASYNC_MAX_PAYLOAD:
+            raise ServiceError(
+                "RequestTooLargeException",
+                f"Request must be smaller than {ASYNC_MAX_PAYLOAD} bytes for the InvokeAsync operation",
+                413,
+                Type="User",
+            )
+        try:
+            json.loads(payload or b"{}")
+        except ValueError as error:
+            raise ServiceError(
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: Could not parse payload into json: {error}",
+                400,
+                Type="User",
+            ) from None
+        self.resolve(context.account, context.region, name, qualifier)
+        self.enqueue(context.account, context.region, name, qualifier, payload or b"{}")
+        return {"Status": 202}
 
     # -- logs ------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ Tables (scope = account/region):
   provisioned   name SEP qualifier → provisioned concurrency config
   invoke_configs name SEP qualifier → event invoke config
   layers        layer SEP 0000000001 → layer version
+  layer_numbers layer → {"last": the last version number it was given}
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class SettingsMixin:
         self.provisioned = self.store.table("lambda", "provisioned")
         self.invoke_configs = self.store.table("lambda", "invoke_configs")
         self.layers = self.store.table("lambda", "layers")
+        self.layer_numbers = self.store.table("lambda", "layer_numbers")
         # Provisioned environments are processes: start them again for the stored configs.
         for scope in self.provisioned.scopes():
             for key, _config in self.provisioned.scan(scope):
@@ -87,7 +89,7 @@ class SettingsMixin:
                 Type="User",
             )
         sid = params["StatementId"]
-        if any(statement["Sid"] == sid for statement in policy["Statement"]):
+        if any(statement.get("Sid") == sid for statement in policy["Statement"]):
             raise conflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
                 "or remove the existing statement."
@@ -143,7 +145,7 @@ class SettingsMixin:
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key)
         sid = params["StatementId"]
-        if policy is None or not any(s["Sid"] == sid for s in policy["Statement"]):
+        if policy is None or not any(s.get("Sid") == sid for s in policy["Statement"]):
             raise not_found(f"Statement {sid} is not found in resource policy.")
         if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
             raise ServiceError(
@@ -153,7 +155,7 @@ class SettingsMixin:
                 412,
                 Type="User",
             )
-        policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != sid]
+        policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
         if policy["Statement"]:
             policy["RevisionId"] = str(uuid.uuid4())
             self.policies.put(scope, key, policy)
@@ -479,7 +481,9 @@ class SettingsMixin:
                 )
             )
         latest = next(iter(self.layers.scan(scope, prefix=name + SEP, reverse=True, limit=1)), None)
-        version = (latest[1]["Version"] + 1) if latest else 1
+        # A deleted version's number is never given out again, as AWS never reuses one.
+        issued = (self.layer_numbers.get(scope, name) or {}).get("last", 0)
+        version = max((latest[1]["Version"] if latest else 0), issued) + 1
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         layer = {
             "Content": {
@@ -496,7 +500,9 @@ class SettingsMixin:
         for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
             if params.get(field):
                 layer[field] = params[field]
-        self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
+        with self.store.transaction():
+            self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
+            self.layer_numbers.put(scope, name, {"last": version})
         return layer
 
     def layer_version_by_arn(self: Provider, arn: str) -> dict | None:  # type: ignore[misc]
@@ -507,7 +513,7 @@ class SettingsMixin:
 
     @staticmethod
     def _layer_out(layer: dict) -> dict:
-        return {k: copy.deepcopy(v) for k, v in layer.items() if k != "file"}
+        return {k: copy.deepcopy(v) for k, v in layer.items() if k not in ("file", "policy")}
 
     def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._layer_name(params["LayerName"])
