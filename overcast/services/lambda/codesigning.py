@@ -6,7 +6,7 @@ a configuration whose UntrustedArtifactOnDeployment is Enforce a code deployment
 as AWS accepts it with a warning.
 
 Tables (scope = account/region):
-  code_signing  configuration id → CodeSigningConfig
+  code_signing  configuration id → {"config": CodeSigningConfig, "tags": {...}}
 A function's configuration ARN is kept in its record ("code_signing").
 """
 
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from overcast.common.arns import build_arn
 from overcast.common.pagination import paginate_keys, paginate_list
+from overcast.common.tagging import tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
+from .names import TAG_RULES, conflict
 from .names import bad_marker as names_bad_marker
-from .names import conflict
 
 if TYPE_CHECKING:
     # The methods below run as the Provider this mixin is part of, so their self is typed as
@@ -62,7 +63,7 @@ class CodeSigningMixin:
         found = self.code_signing.get(self._scope(context), self._csc_id(context, arn))
         if found is None:
             raise csc_not_found(arn)
-        return found
+        return found["config"]
 
     def create_code_signing_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         csc_id = "csc-" + os.urandom(9).hex()[:17]
@@ -83,7 +84,8 @@ class CodeSigningMixin:
             },
             "LastModified": self._now(),
         }
-        self.code_signing.put(self._scope(context), csc_id, config)
+        record = {"config": config, "tags": tag_map(params.get("Tags"), TAG_RULES)}
+        self.code_signing.put(self._scope(context), csc_id, record)
         return {"CodeSigningConfig": copy.deepcopy(config)}
 
     def get_code_signing_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -105,7 +107,8 @@ class CodeSigningMixin:
             changed = True
         if changed:
             config["LastModified"] = self._now()
-            self.code_signing.put(self._scope(context), config["CodeSigningConfigId"], config)
+            scope, key = self._scope(context), config["CodeSigningConfigId"]
+            self.code_signing.put(scope, key, {**self.code_signing.get(scope, key), "config": config})
         return {"CodeSigningConfig": copy.deepcopy(config)}
 
     def _functions_using(self: Provider, context: RequestContext, arn: str) -> list[str]:  # type: ignore[misc]
@@ -130,7 +133,7 @@ class CodeSigningMixin:
         return paginate_keys(
             self.store, "lambda", "ListCodeSigningConfigs", params,
             lambda after: self.code_signing.scan(scope, start_after=after),
-            bad_token=names_bad_marker, default_limit=50,
+            bad_token=names_bad_marker, default_limit=50, render=lambda key, record: copy.deepcopy(record["config"]),
         )  # fmt: skip
 
     def list_functions_by_code_signing_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -163,11 +166,9 @@ class CodeSigningMixin:
         """Refuse unsigned code under an Enforce policy (every package here is unsigned)."""
         if not csc_arn:
             return
-        config = self.code_signing.get(self._scope(context), self._csc_id(context, csc_arn))
-        if (
-            config is not None
-            and config["CodeSigningPolicies"].get("UntrustedArtifactOnDeployment") == "Enforce"
-        ):
+        record = self.code_signing.get(self._scope(context), self._csc_id(context, csc_arn))
+        policies = record["config"]["CodeSigningPolicies"] if record is not None else {}
+        if policies.get("UntrustedArtifactOnDeployment") == "Enforce":
             raise code_verification_failed(function_arn)
 
     def put_function_code_signing_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

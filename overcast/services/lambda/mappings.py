@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from overcast import services
 from overcast.common.pagination import paginate_list
+from overcast.common.tagging import tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 _SQS_DEFAULT_BATCH, _SQS_MAX_BATCH = 10, 10000
 _STREAM_DEFAULT_BATCH, _STREAM_MAX_BATCH = 100, 10000
-_INTERNAL = {"account", "region", "position"}
+_INTERNAL = {"account", "region", "position", "tags"}
 
 
 def _source_service(arn: str) -> str:
@@ -160,6 +161,8 @@ class MappingsMixin:
             raise invalid(f"Unsupported event source {source}")
         if params.get("FilterCriteria"):
             mapping["FilterCriteria"] = params["FilterCriteria"]
+        if params.get("Tags"):
+            mapping["tags"] = tag_map(params["Tags"], names.TAG_RULES)
         self.mappings.put(scope, mapping_id, mapping)
         if enabled:
             self._start_poller(scope, mapping_id)

@@ -33,6 +33,7 @@ from overcast.store import scope as store_scope
 
 from . import names
 from .aliases import AliasesMixin, version_key
+from .capacity import CapacityMixin
 from .code import CodeStore
 from .codesigning import CodeSigningMixin
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
@@ -89,6 +90,7 @@ class Provider(
     AliasesMixin,
     SettingsMixin,
     CodeSigningMixin,
+    CapacityMixin,
     FunctionSettingsMixin,
     LayerPoliciesMixin,
     ResourcePoliciesMixin,
@@ -111,6 +113,7 @@ class Provider(
         self.runtime.every(5, self.pool.reap, "lambda idle environments")
         self.start_settings()
         self.start_code_signing()
+        self.start_capacity()
         self.start_urls()
         self.start_events()
 
@@ -318,6 +321,7 @@ class Provider(
         for key in ("DurableConfig", "CapacityProviderConfig", "TenancyConfig"):
             if params.get(key):
                 config[key] = copy.deepcopy(params[key])
+        self.check_capacity_provider(context, config)
         if config["Handler"] is None:
             del config["Handler"]
         if params.get("Environment") is not None:

@@ -37,6 +37,25 @@ ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
 _LAYER_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
 _DESTINATION_SERVICES = {"sqs", "sns", "lambda", "events", "s3"}
+#: The ARNs TagResource, UntagResource and ListTags accept (AWS's own pattern, quoted in its error).
+_TAGGABLE = re.compile(
+    r"^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:"
+    r"(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|"
+    r"code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)$"
+)
+_TAG_TABLES = {
+    "event-source-mapping": lambda provider: provider.mappings,
+    "capacity-provider": lambda provider: provider.capacity_providers,
+    "code-signing-config": lambda provider: provider.code_signing,
+    "layer": lambda provider: provider.layer_numbers,
+}
+_TAG_NOUNS = {
+    "event-source-mapping": "Event source mapping",
+    "capacity-provider": "Capacity provider",
+    "code-signing-config": "Code signing config",
+    "layer": "Layer",
+}
 
 
 def _layer_key(name: str, version: int) -> str:
@@ -425,31 +444,50 @@ class SettingsMixin:
 
     # -- tags ------------------------------------------------------------------------------------------
 
-    def _tag_target(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
+    def _tag_target(self: Provider, context: RequestContext, arn: str) -> tuple[Any, str, dict]:  # type: ignore[misc]
+        """(table, key, record holding "tags") of the function, event source mapping, capacity
+        provider or code signing configuration an ARN names."""
         parts = arn.split(":")
-        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
-            raise invalid(f"Invalid resource ARN: {arn}")
-        if len(parts) > 7:
-            raise invalid(
-                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+        kind = parts[5] if len(parts) > 6 and parts[2] == "lambda" else ""
+        if not _TAGGABLE.match(arn):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member "
+                f"must satisfy regular expression pattern: {_TAGGABLE.pattern[1:-1]}",
+                400,
             )
-        record, _ = self._function(context, arn)
-        return record["config"]["FunctionName"], record
+        scope = self._scope(context)
+        if kind == "function":
+            if len(parts) > 7:
+                raise invalid(
+                    "Tags on function aliases and versions are not supported. Please specify a function ARN."
+                )
+            function, _ = self._function(context, arn)
+            return self.functions, function["config"]["FunctionName"], function
+        table, key = _TAG_TABLES[kind](self), parts[6]
+        record = table.get(scope, key) if parts[4] == context.account and parts[3] == context.region else None
+        if record is None:
+            raise ServiceError(
+                "ResourceNotFoundException", f"{_TAG_NOUNS[kind]} not found: {arn}", 404, Type="User"
+            )
+        return table, key, record
 
     def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        name, record = self._tag_target(context, params["Resource"])
+        table, key, record = self._tag_target(context, params["Resource"])
+        if not params["Tags"]:
+            raise invalid("An error occurred and the request cannot be processed.")
         record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
-        self.functions.put(self._scope(context), name, record)
+        table.put(self._scope(context), key, record)
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        name, record = self._tag_target(context, params["Resource"])
+        table, key, record = self._tag_target(context, params["Resource"])
         record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
-        self.functions.put(self._scope(context), name, record)
+        table.put(self._scope(context), key, record)
         return {}
 
     def list_tags(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, record = self._tag_target(context, params["Resource"])
+        _, _, record = self._tag_target(context, params["Resource"])
         return {"Tags": dict(record.get("tags") or {})}
 
     # -- layers -----------------------------------------------------------------------------------------
