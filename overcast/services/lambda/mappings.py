@@ -24,6 +24,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 from . import names
+from .filtering import matches_any, parse_criteria, sqs_view
 from .names import conflict, function_arn, invalid, not_found
 
 if TYPE_CHECKING:
@@ -160,6 +161,7 @@ class MappingsMixin:
         else:
             raise invalid(f"Unsupported event source {source}")
         if params.get("FilterCriteria"):
+            parse_criteria(params["FilterCriteria"])
             mapping["FilterCriteria"] = params["FilterCriteria"]
         if params.get("Tags"):
             mapping["tags"] = tag_map(params["Tags"], names.TAG_RULES)
@@ -211,6 +213,8 @@ class MappingsMixin:
             )
             self.resolve(context.account, context.region, name, qualifier)
             mapping["FunctionArn"] = function_arn(context.account, context.region, name, qualifier)
+        if "FilterCriteria" in params:
+            parse_criteria(params["FilterCriteria"])
         for field in (
             "BatchSize",
             "MaximumBatchingWindowInSeconds",
@@ -384,6 +388,16 @@ class MappingsMixin:
             if message.get("MD5OfMessageAttributes"):
                 record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
             records.append(record)
+        patterns = parse_criteria(mapping.get("FilterCriteria"))
+        if patterns:
+            # Messages no filter matches are deleted unseen, as Lambda documents for SQS.
+            kept = [matches_any(patterns, sqs_view(record)) for record in records]
+            dropped = [m["ReceiptHandle"] for m, keep in zip(batch, kept, strict=True) if not keep]
+            batch = [m for m, keep in zip(batch, kept, strict=True) if keep]
+            records = [r for r, keep in zip(records, kept, strict=True) if keep]
+            self._delete_messages(sqs, context, queue, source, dropped)
+            if not records:
+                return
         name, qualifier = self._mapping_function(mapping)
         account = mapping["account"]
         try:
@@ -401,14 +415,20 @@ class MappingsMixin:
             if failed is None:
                 return  # a malformed response fails the whole batch
             done = [m["ReceiptHandle"] for m in batch if m["MessageId"] not in failed]
-        for start in range(0, len(done), 10):
+        self._delete_messages(sqs, context, queue, source, done)
+
+    def _delete_messages(  # type: ignore[misc]
+        self: Provider, sqs, context: RequestContext, queue: str, source: str, handles: list[str]
+    ) -> None:
+        for start in range(0, len(handles), 10):
             entries = [
-                {"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(done[start : start + 10])
+                {"Id": str(i), "ReceiptHandle": handle}
+                for i, handle in enumerate(handles[start : start + 10])
             ]
             try:
                 sqs.delete_message_batch(context, {"QueueUrl": queue, "Entries": entries})
             except ServiceError as error:
-                log.warning("deleting processed messages from %s failed: %s", source, error.message)
+                log.warning("deleting messages from %s failed: %s", source, error.message)
 
     @staticmethod
     def _mapping_function(mapping: dict) -> tuple[str, str | None]:

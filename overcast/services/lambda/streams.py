@@ -16,6 +16,8 @@ from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
+from .filtering import matches_any, parse_criteria
+
 log = logging.getLogger(__name__)
 
 _IDLE_WAIT = 1.0
@@ -53,8 +55,16 @@ async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Even
             except TimeoutError:
                 pass
             continue
-        shaped = [_lambda_record(record, arn) for record in records]
-        result = await _process(provider, mapping, shaped)
+        patterns = parse_criteria(mapping.get("FilterCriteria"))
+        shaped = [
+            shaped_record
+            for record in records
+            if matches_any(patterns, shaped_record := _lambda_record(record, arn))
+        ]
+        # Records no filter matches are skipped: the position moves past them all the same.
+        result = (
+            await _process(provider, mapping, shaped) if shaped else mapping.get("LastProcessingResult", "OK")
+        )
         mapping = provider.mappings.get(scope, mapping_id)
         if mapping is None:
             return
