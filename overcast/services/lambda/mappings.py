@@ -51,6 +51,9 @@ class MappingsMixin:
         self._pollers: dict[str, asyncio.Task] = {}
         self._stream_wakers: dict[str, asyncio.Event] = {}
         self._stream_subscription: Callable[[], None] | None = None
+        self.resume_mappings()
+
+    def resume_mappings(self: Provider) -> None:  # type: ignore[misc]
         for scope in self.mappings.scopes():
             for key, mapping in self.mappings.scan(scope):
                 if mapping["State"] in ("Enabled", "Enabling", "Creating", "Updating"):
@@ -273,7 +276,12 @@ class MappingsMixin:
         else:
             return
 
+        generation = self._generation
+
         async def run() -> None:
+            if generation != self._generation:
+                coroutine.close()
+                return  # spawned for a state since reset or replaced
             # run() is only ever executed as a task, so it has one.
             self._pollers[mapping_id] = cast(asyncio.Task, asyncio.current_task())
             try:

@@ -110,6 +110,8 @@ class Provider(
         self.pool = Pool(self._write_logs, self._endpoint_env)
         self._specs: dict[tuple, FunctionSpec] = {}
         self._activations: dict[tuple, asyncio.Future] = {}
+        #: Bumped when the state is reset or replaced, so work begun for the old state ends.
+        self._generation = 0
         self.runtime.every(5, self.pool.reap, "lambda idle environments")
         self.start_settings()
         self.start_code_signing()
@@ -118,13 +120,26 @@ class Provider(
         self.start_events()
 
     def reset(self) -> None:
-        self.pool.close()
-        self._specs.clear()
+        self._forget_state_work()
         self.reset_urls()
         self.reset_events()
 
     def state_replaced(self) -> None:
+        self._forget_state_work()
         self.reset_urls()
+        self.reset_events()
+        self.resume_events()
+
+    def _forget_state_work(self) -> None:
+        """End what was running for the state being dropped: its environments, the unpacking
+        of its code, its event source mapping pollers and queued invocations."""
+        self._generation += 1
+        self.pool.close()
+        self._specs.clear()
+        for future in self._activations.values():
+            if not future.done():
+                future.set_result(None)
+        self._activations.clear()
 
     def close(self) -> None:
         self.pool.closed = True
@@ -365,9 +380,18 @@ class Provider(
         future = loop.create_future()
         self._activations[(scope, name)] = future
 
+        generation = self._generation
+
         async def activate() -> None:
             try:
-                await asyncio.to_thread(self.code.unpacked, file_id)
+                try:
+                    await asyncio.to_thread(self.code.unpacked, file_id)
+                except OSError:
+                    if generation != self._generation:
+                        return  # the state was reset or replaced: its code went with it
+                    raise
+                if generation != self._generation:
+                    return
                 record = self.functions.get(scope, name)
                 if record is not None and record["code"] == file_id:
                     config = record["config"]
