@@ -27,6 +27,8 @@ from overcast.common.tagging import tag_map
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.protocols.eventstream import encode_event
+from overcast.protocols.models import operation_model
 from overcast.services.base import HostRoute
 from overcast.services.lambda_interface import LambdaProvider
 from overcast.store import scope as store_scope
@@ -52,6 +54,8 @@ SEP = "\x01"
 MAX_PAYLOAD = 6 * 1024 * 1024
 ASYNC_MAX_PAYLOAD = 256 * 1024
 TAIL_BYTES = 4096
+#: The largest PayloadChunk event of a streamed response.
+STREAM_CHUNK = 64 * 1024
 
 #: Runtimes Overcast executes; others are accepted by the control plane only.
 RUNNABLE = re.compile(r"^(python3\.(9|1[0-4])|nodejs(18|20|22|24)\.x|provided(\.al2|\.al2023)?)$")
@@ -869,6 +873,37 @@ class Provider(
         if params.get("LogType") == "Tail":
             out["LogResult"] = base64.b64encode(outcome.log_text.encode()[-TAIL_BYTES:]).decode()
         return out
+
+    async def invoke_with_response_stream(self, context: RequestContext, params: dict) -> dict:
+        """Invoke with the response as an event stream: the function's response in PayloadChunk
+        events, then InvokeComplete (with the error, and the log tail when asked). Runtimes
+        here buffer the response, as AWS's Python runtimes do, so it arrives whole."""
+        if params.get("InvocationType") == "DryRun":
+            answer = await self.invoke(context, {**params, "InvocationType": "DryRun"})
+            return {"StatusCode": answer["StatusCode"]}
+        answer = await self.invoke(context, {**params, "InvocationType": "RequestResponse"})
+        stream_shape = operation_model("lambda", "InvokeWithResponseStream").output_shape.members[
+            "EventStream"
+        ]
+        payload = answer.get("Payload") or b""
+        chunks = [
+            encode_event(stream_shape, "PayloadChunk", {"Payload": payload[start : start + STREAM_CHUNK]})
+            for start in range(0, len(payload), STREAM_CHUNK)
+        ]
+        complete: dict[str, str] = {}
+        if answer.get("FunctionError"):
+            error = json.loads(payload or b"{}")
+            complete["ErrorCode"] = str(error.get("errorType") or "Unhandled")
+            complete["ErrorDetails"] = str(error.get("errorMessage") or "")
+        if answer.get("LogResult"):
+            complete["LogResult"] = answer["LogResult"]
+        chunks.append(encode_event(stream_shape, "InvokeComplete", complete))
+        return {
+            "StatusCode": 200,
+            "ExecutedVersion": answer["ExecutedVersion"],
+            "ResponseStreamContentType": "application/octet-stream",
+            "EventStream": b"".join(chunks),
+        }
 
     def invoke_async(self, context: RequestContext, params: dict) -> dict:
         """The deprecated asynchronous invoke: queued exactly like Invoke with InvocationType

@@ -3,6 +3,7 @@ runtime management configs, InvokeAsync and CreateFunction(Publish=True), throug
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -244,3 +245,26 @@ def test_invoke_async_queues_the_event(client):
         pytest.fail("the queued event never ran")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke_async(FunctionName=unique("missing"), InvokeArgs=b"{}")
+
+
+def test_invoke_with_response_stream_sends_chunks_then_complete(client):
+    lam = client("lambda")
+    name = create(
+        lam, "def handler(event, context):\n    print('streamed')\n    return {'big': 'x' * 100000}\n"
+    )
+    response = lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}", LogType="Tail")
+    assert response["StatusCode"] == 200 and response["ExecutedVersion"] == "$LATEST"
+    events = list(response["EventStream"])
+    chunks = [e["PayloadChunk"]["Payload"] for e in events if "PayloadChunk" in e]
+    assert len(chunks) == 2
+    assert json.loads(b"".join(chunks)) == {"big": "x" * 100000}
+    complete = events[-1]["InvokeComplete"]
+    assert "ErrorCode" not in complete
+    assert "streamed" in base64.b64decode(complete["LogResult"]).decode()
+
+    failing = create(lam, "def handler(event, context):\n    raise ValueError('nope')\n")
+    events = list(lam.invoke_with_response_stream(FunctionName=failing, Payload=b"{}")["EventStream"])
+    assert events[-1]["InvokeComplete"]["ErrorCode"] == "ValueError"
+    assert events[-1]["InvokeComplete"]["ErrorDetails"] == "nope"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke_with_response_stream(FunctionName=unique("missing"), Payload=b"{}")
