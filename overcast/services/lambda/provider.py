@@ -38,6 +38,7 @@ from .aliases import AliasesMixin, version_key
 from .capacity import CapacityMixin
 from .code import CodeStore
 from .codesigning import CodeSigningMixin
+from .durable import DurableMixin
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
 from .function_settings import FunctionSettingsMixin, runtime_version_arn
@@ -95,6 +96,7 @@ class Provider(
     SettingsMixin,
     CodeSigningMixin,
     CapacityMixin,
+    DurableMixin,
     FunctionSettingsMixin,
     LayerPoliciesMixin,
     ResourcePoliciesMixin,
@@ -120,6 +122,7 @@ class Provider(
         self.start_settings()
         self.start_code_signing()
         self.start_capacity()
+        self.start_durable()
         self.start_urls()
         self.start_events()
 
@@ -844,9 +847,19 @@ class Provider(
                 400,
                 Type="User",
             ) from None
-        _, _, _version, _ = self.resolve(context.account, context.region, name, qualifier)
+        _, version_record, version, _ = self.resolve(context.account, context.region, name, qualifier)
         if invocation_type == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
+        if version_record["config"].get("DurableConfig"):
+            return await self.invoke_durable(
+                context,
+                name,
+                version,
+                version_record["config"],
+                payload,
+                params.get("DurableExecutionName"),
+                wait=invocation_type != "Event",
+            )
         if invocation_type == "Event":
             self.enqueue(context.account, context.region, name, qualifier, payload)
             return {"StatusCode": 202, "Payload": b""}
