@@ -152,6 +152,14 @@ class Provider(
         self.pool.closed = True
         self.pool.close()
 
+    def check_request(self, context: RequestContext, params: dict) -> None:
+        """Lambda checks FunctionName and Qualifier against the operation's model pattern
+        before anything else, as one Coral validation error."""
+        if context.operation is not None:
+            violations = names.pattern_violations(context.operation, params)
+            if violations:
+                raise names.validation_error(violations)
+
     # -- helpers ---------------------------------------------------------------------------
 
     def endpoint(self) -> str:
@@ -179,7 +187,7 @@ class Provider(
         name, qualifier = names.parse_function(value, qualifier, context.account, context.region)
         record = self.functions.get(self._scope(context), name)
         if record is None:
-            raise function_not_found(context.account, context.region, name)
+            raise function_not_found(context.account, context.region, name, qualifier)
         return record, qualifier
 
     def function_exists(self, arn: str) -> bool:
@@ -282,6 +290,7 @@ class Provider(
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         if qualifier is not None:
             raise names._bad_name(params["FunctionName"])
+        names.check_new_name(name)
         role = params["Role"]
         if not names.ROLE.match(role):
             raise ServiceError(
@@ -403,6 +412,7 @@ class Provider(
                 if record is not None and record["code"] == file_id:
                     config = record["config"]
                     config["State"] = "Active"
+                    config["RevisionId"] = str(uuid.uuid4())  # every state change is a revision
                     for key in (
                         "StateReason",
                         "StateReasonCode",
@@ -581,13 +591,18 @@ class Provider(
 
     def delete_function(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         if qualifier == "$LATEST":
             raise invalid("$LATEST version cannot be deleted without deleting the function.")
+        if qualifier is not None and names.ALIAS.match(qualifier):
+            raise invalid("Deletion of aliases is not currently supported.")
+        record = self.functions.get(scope, name)
+        if record is None:
+            raise function_not_found(context.account, context.region, name)
+        context.status = 204  # the model says 200; AWS answers 204
         if qualifier is not None:
-            if not qualifier.isdigit():
-                raise invalid("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.")
             for _, alias in self.aliases.scan(scope, prefix=name + SEP):
                 weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
                 if alias["FunctionVersion"] == qualifier or qualifier in weights:
@@ -820,6 +835,9 @@ class Provider(
             params["FunctionName"], params.get("Qualifier"), context.account, context.region
         )
         invocation_type = params.get("InvocationType") or "RequestResponse"
+        if self.functions.get(self._scope(context), name) is None:
+            # Invoke names the version it would have run, $LATEST by default.
+            raise function_not_found(context.account, context.region, name, qualifier or "$LATEST")
         raw = params.get("Payload")
         payload: bytes
         if raw is None or raw == b"":

@@ -410,8 +410,12 @@ class SettingsMixin:
         return self.put_function_event_invoke_config(context, params, update=True)
 
     def get_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+        from . import names
+
+        # A missing function has no config either, and AWS answers just that.
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         config = self.invoke_configs.get(self._scope(context), name + SEP + (qualifier or "$LATEST"))
         if config is None:
             raise not_found(

@@ -107,7 +107,13 @@ class UrlsMixin(UrlAuthMixin):
         return out
 
     def _url_config(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:  # type: ignore[misc]
-        scope, name, qualifier = self._url_target(context, params)
+        try:
+            scope, name, qualifier = self._url_target(context, params)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException" or "not reachable" in error.message:
+                raise
+            # A missing function has no URL config: AWS says only that.
+            raise not_found("The resource you requested does not exist.") from None
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
             raise not_found("The resource you requested does not exist.")

@@ -1,0 +1,81 @@
+"""Function names, ARNs and qualifiers are validated the way AWS does: each operation's own model
+pattern first (one Coral validation error), then Lambda's own checks, with AWS's wording."""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+
+from .helpers import ROLE, create, zip_bytes
+
+ECHO = "def handler(event, context):\n    return event\n"
+
+
+def pattern(operation: str, member: str = "FunctionName") -> str:
+    model = botocore.session.get_session().get_service_model("lambda")
+    return model.operation_model(operation).input_shape.members[member].metadata["pattern"]
+
+
+def error(raised) -> tuple[str, str]:
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def test_each_operation_checks_its_own_pattern(client):
+    lam = client("lambda")
+    with pytest.raises(ClientError) as raised:
+        lam.get_function(FunctionName="my-function!")
+    assert error(raised) == (
+        "ValidationException",
+        "1 validation error detected: Value 'my-function!' at 'functionName' failed to satisfy constraint: "
+        f"Member must satisfy regular expression pattern: {pattern('GetFunction')}",
+    )
+    with pytest.raises(ClientError) as raised:
+        lam.create_function(
+            FunctionName="my.function", Runtime="python3.12", Role=ROLE, Handler="h.h", Code={"ZipFile": b"x"}
+        )
+    assert error(raised)[1].endswith(pattern("CreateFunction"))
+    with pytest.raises(ClientError) as raised:
+        lam.get_function(FunctionName="my-function", Qualifier="invalid!")
+    assert "at 'qualifier' failed to satisfy constraint" in error(raised)[1]
+
+
+def test_names_that_pass_the_pattern_but_name_nothing(client):
+    lam = client("lambda")
+    long_name = "a" * 65
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_function(FunctionName=long_name)
+    assert (
+        error(raised)[1] == f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{long_name}"
+    )
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.invoke(FunctionName=long_name)
+    assert error(raised)[1].endswith(f"function:{long_name}:$LATEST")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.create_function(
+            FunctionName=long_name,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ECHO})},
+        )
+    assert "Member must have length less than or equal to 64" in error(raised)[1]
+
+
+def test_wrong_region_arns_and_deletes(client):
+    lam = client("lambda")
+    name = create(lam, ECHO)
+    other = f"arn:aws:lambda:eu-central-1:000000000000:function:{name}"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_function(FunctionName=other)
+    assert error(raised)[1] == "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.delete_function(FunctionName=name, Qualifier="some-alias")
+    assert error(raised)[1] == "Deletion of aliases is not currently supported."
+    assert lam.get_function(FunctionName=f"{name}:$LATEST")["Configuration"]["FunctionName"] == name
+    lam.get_function(FunctionName=name, Qualifier="$LATEST")
+    deleted = lam.delete_function(FunctionName=name)
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_function(FunctionName=name, Qualifier="$LATEST")
+    assert error(raised)[1].endswith(f"function:{name}:$LATEST")
