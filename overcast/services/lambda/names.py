@@ -57,6 +57,10 @@ def parse_function(value: str, qualifier: str | None, account: str, region: str)
     derived = None
     if value.startswith("arn:"):
         parts = value.split(":")
+        if len(parts) == 6 and parts[2] == "lambda" and parts[5] == "function":
+            # The pattern reads "arn:...:123456789012:function" as the function named "function".
+            parts.append("function")
+            parts[5] = "function"
         if len(parts) not in (7, 8) or parts[2] != "lambda" or parts[5] != "function":
             raise _bad_name(value)
         if parts[3] != region:

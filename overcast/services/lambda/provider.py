@@ -86,6 +86,26 @@ DEPRECATED = {
 }
 
 
+#: Configuration fields ListFunctions leaves out (AWS: "use GetFunction" for them).
+LISTED_WITHOUT = frozenset(
+    {
+        "State",
+        "StateReason",
+        "StateReasonCode",
+        "LastUpdateStatus",
+        "LastUpdateStatusReason",
+        "LastUpdateStatusReasonCode",
+        "RuntimeVersionConfig",
+    }
+)
+#: The runtimes AWS's runtime error lists (its own wording, in its own order).
+RUNTIME_CHOICES = (
+    "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, "
+    "python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, "
+    "dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2"
+)
+
+
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
     return iso_millis(zone="+0000")
@@ -216,6 +236,12 @@ class Provider(
     # -- create / read / update / delete -----------------------------------------------------
 
     def _check_runtime(self, runtime: str | None) -> None:
+        known = operation_model("lambda", "CreateFunction").input_shape.members["Runtime"].enum
+        if runtime is not None and runtime not in known:
+            raise invalid(
+                f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+                f"[{RUNTIME_CHOICES}] or be a valid ARN"
+            )
         if runtime in DEPRECATED:
             raise invalid(
                 f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
@@ -487,7 +513,13 @@ class Provider(
             lambda after: self.functions.scan(scope, start_after=after),
             bad_token=names.bad_marker, default_limit=50, render=configs, bind=str(all_versions),
         )  # fmt: skip
-        out["Functions"] = [config for group in out["Functions"] for config in group]
+        # ListFunctions answers a subset of each configuration, as AWS documents: the state
+        # fields and RuntimeVersionConfig come from GetFunction only.
+        out["Functions"] = [
+            {k: v for k, v in config.items() if k not in LISTED_WITHOUT}
+            for group in out["Functions"]
+            for config in group
+        ]
         return out
 
     def _check_revision(self, config: dict, revision: str | None) -> None:
@@ -584,10 +616,19 @@ class Provider(
             config["EphemeralStorage"] = params["EphemeralStorage"]
         if "LoggingConfig" in params:
             config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
-        config.update(LastModified=now_iso(), RevisionId=str(uuid.uuid4()), LastUpdateStatus="Successful")
+        config.update(
+            LastModified=now_iso(),
+            RevisionId=str(uuid.uuid4()),
+            LastUpdateStatus="InProgress",
+            LastUpdateStatusReason="The function is being created.",
+            LastUpdateStatusReasonCode="Creating",
+        )
         self.functions.put(scope, config["FunctionName"], record)
+        output = copy.deepcopy(config)
+        # The update is applied off the request path, as AWS's is: Successful once done.
+        self._activate(context.account, context.region, config["FunctionName"], record["code"], "update")
         self.pool.retire(context.account, context.region, config["FunctionName"], "$LATEST")
-        return copy.deepcopy(config)
+        return output
 
     def delete_function(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)

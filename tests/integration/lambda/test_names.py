@@ -79,3 +79,31 @@ def test_wrong_region_arns_and_deletes(client):
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
         lam.get_function(FunctionName=name, Qualifier="$LATEST")
     assert error(raised)[1].endswith(f"function:{name}:$LATEST")
+
+
+def test_unknown_runtimes_and_listed_fields(client):
+    lam = client("lambda")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.create_function(
+            FunctionName="rt-check",
+            Runtime="PYTHON3.9",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ECHO})},
+        )
+    message = error(raised)[1]
+    assert message.startswith(
+        "Value PYTHON3.9 at 'runtime' failed to satisfy constraint"
+    ) and message.endswith("or be a valid ARN")
+    name = create(lam, ECHO)
+    updated = lam.update_function_configuration(FunctionName=name, Timeout=9)
+    assert updated["LastUpdateStatus"] == "InProgress"
+    lam.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+    )
+    got = lam.get_function_configuration(FunctionName=name)
+    assert got["LastUpdateStatus"] == "Successful" and got["RevisionId"] != updated["RevisionId"]
+    listed = next(f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name)
+    for field in ("State", "LastUpdateStatus", "RuntimeVersionConfig"):
+        assert field not in listed
+    assert listed["Timeout"] == 9
