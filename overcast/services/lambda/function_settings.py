@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from overcast.common.arns import partition
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 
 from .names import function_arn, invalid
 
@@ -34,6 +35,14 @@ class FunctionSettingsMixin:
         return {"RecursiveLoop": record.get("recursive_loop") or "Terminate"}
 
     def put_function_recursion_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        if params["RecursiveLoop"] not in ("Terminate", "Allow"):
+            # AWS lists the values in its own order, not the model's.
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{params['RecursiveLoop']}' at 'recursiveLoop' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]",
+                400,
+            )
         record, _ = self._function(context, params["FunctionName"])
         record["recursive_loop"] = params["RecursiveLoop"]
         self.functions.put(self._scope(context), record["config"]["FunctionName"], record)

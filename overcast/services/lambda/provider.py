@@ -106,6 +106,19 @@ RUNTIME_CHOICES = (
 )
 
 
+def logging_config(current: dict, given: dict | None) -> dict:
+    """A LoggingConfig with `given` applied: JSON logs have application and system log levels
+    (INFO unless given), text logs have none, as AWS keeps them."""
+    merged = {**current, **(given or {})}
+    if merged.get("LogFormat") == "JSON":
+        merged.setdefault("ApplicationLogLevel", "INFO")
+        merged.setdefault("SystemLogLevel", "INFO")
+    else:
+        merged.pop("ApplicationLogLevel", None)
+        merged.pop("SystemLogLevel", None)
+    return merged
+
+
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
     return iso_millis(zone="+0000")
@@ -363,11 +376,9 @@ class Provider(
             "Architectures": params.get("Architectures") or ["x86_64"],
             "EphemeralStorage": params.get("EphemeralStorage") or {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {
-                "LogFormat": "Text",
-                "LogGroup": f"/aws/lambda/{name}",
-                **(params.get("LoggingConfig") or {}),
-            },
+            "LoggingConfig": logging_config(
+                {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}, params.get("LoggingConfig")
+            ),
         }
         if config["Runtime"] is None:
             del config["Runtime"]
@@ -411,7 +422,7 @@ class Provider(
         if params.get("Publish"):
             # The answer describes the version published, as AWS's does.
             published = self._publish(context, scope, record, None)
-            output.update(Version=published["Version"], FunctionArn=published["FunctionArn"])
+            output["Version"] = published["Version"]
         return output
 
     def _activate(self, account: str, region: str, name: str, file_id: str, kind: str) -> None:
@@ -615,7 +626,7 @@ class Provider(
         if "EphemeralStorage" in params:
             config["EphemeralStorage"] = params["EphemeralStorage"]
         if "LoggingConfig" in params:
-            config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
+            config["LoggingConfig"] = logging_config(config.get("LoggingConfig", {}), params["LoggingConfig"])
         config.update(
             LastModified=now_iso(),
             RevisionId=str(uuid.uuid4()),
@@ -651,8 +662,8 @@ class Provider(
                         f"Unable to delete version because the following aliases reference it: "
                         f"[{alias['Name']}]"
                     )
-            if not self.versions.delete(scope, version_key(name, qualifier)):
-                raise function_not_found(context.account, context.region, name, qualifier)
+            # Deleting a version that does not exist succeeds, as it does on AWS.
+            self.versions.delete(scope, version_key(name, qualifier))
             self.pool.retire(context.account, context.region, name, qualifier)
             return {}
         with self.store.transaction():
@@ -744,8 +755,9 @@ class Provider(
         name = record["config"]["FunctionName"]
         latest = copy.deepcopy(record["config"])
         latest["FunctionArn"] += ":$LATEST"
-        items = [latest] + [
-            copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)
+        items = [
+            {k: v for k, v in config.items() if k not in LISTED_WITHOUT}
+            for config in [latest] + [v["config"] for _, v in self.versions.scan(scope, prefix=name + SEP)]
         ]
         return paginate_list(
             self.store, "lambda", "ListVersionsByFunction", params, items,

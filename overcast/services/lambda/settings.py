@@ -253,18 +253,34 @@ class SettingsMixin:
 
     # -- provisioned concurrency -------------------------------------------------------------------
 
-    def _provisioned_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+    def _provisioned_target(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, putting: bool = False
+    ) -> tuple[str, str, str]:
+        from . import names
+
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         if qualifier is None or qualifier == "$LATEST":
             raise invalid(
                 "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+                if putting
+                else "The function resource provided must be an alias or a published version."
             )
+        scope = self._scope(context)
+        record = self.functions.get(scope, name)
+        if not qualifier.isdigit():
+            if record is None or self.aliases.get(scope, name + SEP + qualifier) is None:
+                raise not_found(
+                    f"Cannot find alias arn: {function_arn(context.account, context.region, name, qualifier)}"
+                )
+        elif record is None:
+            raise names.function_not_found(context.account, context.region, name, qualifier)
         self._version_record(context, record, qualifier)
-        return self._scope(context), name, qualifier
+        return scope, name, qualifier
 
     def put_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier = self._provisioned_target(context, params)
+        scope, name, qualifier = self._provisioned_target(context, params, putting=True)
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
         if record.get("reserved") is not None and wanted > record["reserved"]:

@@ -57,10 +57,17 @@ class UrlsMixin(UrlAuthMixin):
             self.urls.delete(scope, key)
             self.url_ids.pop(config["UrlId"], None)
 
-    def _url_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
-        if qualifier is not None and qualifier.isdigit():
+    def _url_target(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, missing: str = "Function does not exist"
+    ) -> tuple[str, str, str]:
+        """(scope, name, qualifier) of a URL config's function: the qualifier is checked first (an
+        alias only), then the function or alias must exist (`missing` otherwise)."""
+        from . import names
+
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
+        if qualifier is not None and (qualifier.isdigit() or qualifier == "$LATEST"):
             raise ServiceError(
                 "ValidationException",
                 "1 validation error detected: Value '"
@@ -69,9 +76,13 @@ class UrlsMixin(UrlAuthMixin):
                 "pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)",
                 400,
             )
-        if qualifier not in (None, "$LATEST"):
-            self._version_record(context, record, qualifier)
-        return self._scope(context), name, qualifier or ""
+        scope = self._scope(context)
+        record = self.functions.get(scope, name)
+        if record is None or (
+            qualifier is not None and self.aliases.get(scope, name + SEP + qualifier) is None
+        ):
+            raise not_found(missing)
+        return scope, name, qualifier or ""
 
     def _url_out(self: Provider, context: RequestContext, name: str, qualifier: str, config: dict) -> dict:  # type: ignore[misc]
         out = {k: v for k, v in config.items() if k != "UrlId"}
@@ -106,14 +117,13 @@ class UrlsMixin(UrlAuthMixin):
         out.pop("LastModifiedTime", None)
         return out
 
-    def _url_config(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:  # type: ignore[misc]
-        try:
-            scope, name, qualifier = self._url_target(context, params)
-        except ServiceError as error:
-            if error.code != "ResourceNotFoundException" or "not reachable" in error.message:
-                raise
-            # A missing function has no URL config: AWS says only that.
-            raise not_found("The resource you requested does not exist.") from None
+    def _url_config(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        params: dict,
+        missing: str = "The resource you requested does not exist.",
+    ) -> tuple[str, str, str, dict]:
+        scope, name, qualifier = self._url_target(context, params, missing)
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
             raise not_found("The resource you requested does not exist.")
@@ -124,7 +134,7 @@ class UrlsMixin(UrlAuthMixin):
         return self._url_out(context, name, qualifier, config)
 
     def update_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, config = self._url_config(context, params)
+        scope, name, qualifier, config = self._url_config(context, params, "Function does not exist")
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
                 config[field] = params[field]

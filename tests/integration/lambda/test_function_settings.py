@@ -224,7 +224,9 @@ def test_create_with_publish_answers_the_version(client):
         Code={"ZipFile": zip_bytes({"handler.py": ECHO})},
         Publish=True,
     )
-    assert created["Version"] == "1" and created["FunctionArn"].endswith(f":{name}:1")
+    # AWS answers the version published, under the function's unqualified ARN.
+    assert created["Version"] == "1" and created["FunctionArn"].endswith(f":function:{name}")
+    assert lam.get_function(FunctionName=name, Qualifier="1")["Configuration"]["Version"] == "1"
 
 
 def test_invoke_async_queues_the_event(client):

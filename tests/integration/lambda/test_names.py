@@ -107,3 +107,44 @@ def test_unknown_runtimes_and_listed_fields(client):
     for field in ("State", "LastUpdateStatus", "RuntimeVersionConfig"):
         assert field not in listed
     assert listed["Timeout"] == 9
+
+
+def test_not_found_wordings_of_urls_aliases_and_provisioned_concurrency(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, Publish=True)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.create_function_url_config(FunctionName=name + "-missing", AuthType="NONE")
+    assert error(raised)[1] == "Function does not exist"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_function_url_config(FunctionName=name)
+    assert error(raised)[1] == "The resource you requested does not exist."
+    with pytest.raises(ClientError) as raised:
+        lam.create_function_url_config(FunctionName=name, Qualifier="$LATEST", AuthType="NONE")
+    assert error(raised)[0] == "ValidationException"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.update_alias(FunctionName=name, Name="nope", FunctionVersion="1")
+    assert error(raised)[1].startswith("Alias not found: ")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="noalias")
+    assert error(raised)[1].startswith("Cannot find alias arn: ")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST")
+    assert error(raised)[1] == "The function resource provided must be an alias or a published version."
+    assert (
+        lam.delete_function(FunctionName=name, Qualifier="999")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
+    with pytest.raises(ClientError) as raised:
+        lam.put_function_recursion_config(FunctionName=name, RecursiveLoop="Never")
+    assert error(raised)[1].endswith("enum value set: [Terminate, Allow]")
+
+
+def test_json_logs_have_levels(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, LoggingConfig={"LogFormat": "JSON"})
+    logging = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert logging["ApplicationLogLevel"] == logging["SystemLogLevel"] == "INFO"
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+    )
+    updated = lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    assert "ApplicationLogLevel" not in updated["LoggingConfig"]
