@@ -38,6 +38,7 @@ from .aliases import AliasesMixin, version_key
 from .capacity import CapacityMixin
 from .code import CodeStore
 from .codesigning import CodeSigningMixin
+from .cross_account import CrossAccountMixin
 from .durable import DurableMixin
 from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
 from .events import EventsMixin
@@ -128,6 +129,7 @@ class Provider(
     AliasesMixin,
     SettingsMixin,
     CodeSigningMixin,
+    CrossAccountMixin,
     CapacityMixin,
     DurableMixin,
     FunctionSettingsMixin,
@@ -476,6 +478,7 @@ class Provider(
         return copy.deepcopy(record["config"])
 
     def get_function(self, context: RequestContext, params: dict) -> dict:
+        context = self.as_owner(context, params["FunctionName"], "lambda:GetFunction")
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         target = self._version_record(context, record, qualifier)
         config = copy.deepcopy(target["config"])
@@ -498,6 +501,7 @@ class Provider(
         return out
 
     def get_function_configuration(self, context: RequestContext, params: dict) -> dict:
+        context = self.as_owner(context, params["FunctionName"], "lambda:GetFunctionConfiguration")
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
         if qualifier and not qualifier.isdigit():
@@ -884,6 +888,7 @@ class Provider(
         return outcome, invocation.request_id
 
     async def invoke(self, context: RequestContext, params: dict) -> dict:
+        context = self.as_owner(context, params["FunctionName"], "lambda:InvokeFunction")
         name, qualifier = names.parse_function(
             params["FunctionName"], params.get("Qualifier"), context.account, context.region
         )
@@ -992,6 +997,7 @@ class Provider(
     def invoke_async(self, context: RequestContext, params: dict) -> dict:
         """The deprecated asynchronous invoke: queued exactly like Invoke with InvocationType
         Event, answered with 202."""
+        context = self.as_owner(context, params["FunctionName"], "lambda:InvokeFunction")
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         raw: Any = params.get("InvokeArgs") or b""
         payload: bytes = (
