@@ -73,10 +73,15 @@ class MappingsMixin:
         scope = self._scope(context)
         source = params.get("EventSourceArn")
         if not source:
-            raise invalid("Unrecognized event source, must be kafka or specify an EventSourceArn.")
+            raise invalid("Unrecognized event source.")
         service = _source_service(source)
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
-        self.resolve(context.account, context.region, name, qualifier)
+        try:
+            self.resolve(context.account, context.region, name, qualifier)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise invalid("Function does not exist") from None
         arn = function_arn(context.account, context.region, name, qualifier)
         now = datetime.now(UTC)
         mapping_id = str(uuid.uuid4())
@@ -87,13 +92,15 @@ class MappingsMixin:
             "FunctionArn": arn,
             "LastModified": now,
             "State": "Enabled" if enabled else "Disabled",
-            "StateTransitionReason": "USER_INITIATED",
+            "StateTransitionReason": "User action",
             "EventSourceMappingArn": f"arn:{arn.split(':')[1]}:lambda:{context.region}:{context.account}:"
             f"event-source-mapping:{mapping_id}",
             "account": context.account,
             "region": context.region,
         }
         if service == "sqs":
+            if params.get("DestinationConfig"):
+                raise invalid("Unsupported DestinationConfig parameter for given event source mapping type.")
             if params.get("StartingPosition"):
                 raise invalid("StartingPosition is not valid for SQS event sources.")
             if not self._sqs_queue(source):
@@ -132,8 +139,10 @@ class MappingsMixin:
             if not position:
                 raise invalid(
                     "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
-                    "constraint: Member must not be null"
+                    "constraint: Member must not be null."
                 )
+            if service == "dynamodb" and position == "AT_TIMESTAMP":
+                raise invalid(f"Unsupported starting position for arn type: {source}")
             batch = params.get("BatchSize") or _STREAM_DEFAULT_BATCH
             if batch > _STREAM_MAX_BATCH:
                 raise invalid(f"BatchSize must be less than or equal to {_STREAM_MAX_BATCH}")
@@ -163,7 +172,7 @@ class MappingsMixin:
                 mapping["position"] = self._stream_end(scope, source)
         else:
             raise invalid(f"Unsupported event source {source}")
-        if params.get("FilterCriteria"):
+        if (params.get("FilterCriteria") or {}).get("Filters"):
             parse_criteria(params["FilterCriteria"])
             mapping["FilterCriteria"] = params["FilterCriteria"]
         if params.get("Tags"):

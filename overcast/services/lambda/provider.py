@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import json
 import logging
 import re
 import uuid
+import zipfile
 from typing import Any
 
 from overcast.common.pagination import paginate_keys, paginate_list
@@ -94,6 +96,17 @@ RUNTIME_CHOICES = (
     "python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, "
     "dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2"
 )
+
+
+#: Lambda's documented package and environment limits.
+MAX_ZIPPED = 50 * 1024 * 1024
+MAX_UNZIPPED = 250 * 1024 * 1024
+MAX_ENVIRONMENT = 4096
+
+
+def unzipped_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
 
 
 def logging_config(current: dict, given: dict | None) -> dict:
@@ -269,12 +282,18 @@ class Provider(
             data = params["ZipFile"]
             if isinstance(data, str):
                 data = data.encode()
-            return self.code.save(data)
+            if len(data) > MAX_ZIPPED:
+                raise ServiceError(
+                    "RequestEntityTooLargeException",
+                    f"Zipped size must be smaller than {MAX_ZIPPED} bytes",
+                    413,
+                )
+            return self._save_code(data)
         if params.get("S3Bucket") or params.get("S3Key"):
             data = self.read_s3(
                 context, params.get("S3Bucket"), params.get("S3Key"), params.get("S3ObjectVersion")
             )
-            return self.code.save(data)
+            return self._save_code(data)
         if params.get("ImageUri"):
             raise ServiceError(
                 "InvalidParameterValueException",
@@ -282,6 +301,22 @@ class Provider(
                 400,
             )
         raise invalid("Please provide a source for function code.")
+
+    def _save_code(self, data: bytes) -> dict:
+        saved = self.code.save(data)
+        if unzipped_size(data) > MAX_UNZIPPED:
+            raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+        return saved
+
+    @staticmethod
+    def _check_environment(environment: dict | None) -> None:
+        variables = (environment or {}).get("Variables") or {}
+        measured = json.dumps(variables, separators=(",", ":"))
+        if len(measured.encode()) > MAX_ENVIRONMENT:
+            raise invalid(
+                "Lambda was unable to configure your environment variables because the environment variables you "
+                f"have provided exceeded the 4KB limit. String measured: {measured}"
+            )
 
     def read_s3(
         self, context: RequestContext, bucket: str | None, key: str | None, version: str | None
@@ -339,6 +374,7 @@ class Provider(
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
         self.check_execution_role(context, role)
+        self._check_environment(params.get("Environment"))
         layers = self._layers(context, params.get("Layers"))
         arn = function_arn(context.account, context.region, name)
         csc_arn = params.get("CodeSigningConfigArn")
@@ -602,6 +638,7 @@ class Provider(
             if params.get(key):
                 config[key] = copy.deepcopy(params[key])
         if "Environment" in params:
+            self._check_environment(params["Environment"])
             config["Environment"] = {"Variables": dict((params["Environment"] or {}).get("Variables") or {})}
         if "Layers" in params:
             layers = self._layers(context, params["Layers"])

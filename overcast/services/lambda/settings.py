@@ -58,6 +58,13 @@ _TAG_NOUNS = {
 }
 
 
+def _new_revision(record: dict) -> None:
+    """A function's tags are part of its revision: changing them gives it a new RevisionId."""
+    config = record.get("config")
+    if isinstance(config, dict) and "RevisionId" in config:
+        config["RevisionId"] = str(uuid.uuid4())
+
+
 def _layer_key(name: str, version: int) -> str:
     return f"{name}{SEP}{version:010d}"
 
@@ -497,12 +504,14 @@ class SettingsMixin:
         if not params["Tags"]:
             raise invalid("An error occurred and the request cannot be processed.")
         record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
+        _new_revision(record)
         table.put(self._scope(context), key, record)
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         table, key, record = self._tag_target(context, params["Resource"])
         record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
+        _new_revision(record)
         table.put(self._scope(context), key, record)
         return {}
 

@@ -148,3 +148,28 @@ def test_json_logs_have_levels(client):
     )
     updated = lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
     assert "ApplicationLogLevel" not in updated["LoggingConfig"]
+
+
+def test_limits_and_mapping_answers(client):
+    lam, sqs = client("lambda"), client("sqs")
+    big = {"LARGE_VAR": "x" * 4100}
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        create(lam, ECHO, Environment={"Variables": big}, wait=False)
+    assert error(raised)[1].startswith(
+        "Lambda was unable to configure your environment variables because the environment variables you have "
+        'provided exceeded the 4KB limit. String measured: {"LARGE_VAR":"xxx'
+    )
+    name = create(lam, ECHO)
+    before = lam.get_function(FunctionName=name)["Configuration"]["RevisionId"]
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    lam.tag_resource(Resource=arn, Tags={"a": "b"})
+    assert lam.get_function(FunctionName=name)["Configuration"]["RevisionId"] != before
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.create_event_source_mapping(FunctionName=name + "-nope", EventSourceArn=queue)
+    assert error(raised)[1] == "Function does not exist"
+    mapping = lam.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=queue, Enabled=False, FilterCriteria={"Filters": []}
+    )
+    assert mapping["StateTransitionReason"] == "User action" and "FilterCriteria" not in mapping
