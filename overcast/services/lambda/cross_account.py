@@ -19,7 +19,25 @@ if TYPE_CHECKING:
     from .provider import Provider
 
 
+#: The IAM action of an operation, where it is not "lambda:" + the operation's name.
+ACTIONS = {
+    "Invoke": "lambda:InvokeFunction",
+    "InvokeWithResponseStream": "lambda:InvokeFunction",
+    "ListTags": "lambda:ListTags",
+}
+
+
 class CrossAccountMixin:
+    def act_as_owner(self: Provider, context: RequestContext, params: dict) -> None:  # type: ignore[misc]
+        """Before any function operation: a FunctionName (or tag Resource) ARN of another
+        account switches the request to that account when the function's policy allows it."""
+        target = params.get("FunctionName") or params.get("Resource")
+        if not isinstance(target, str) or context.operation is None:
+            return
+        name = context.operation.name
+        owner = self.as_owner(context, target, ACTIONS.get(name, f"lambda:{name}"))
+        context.account = owner.account
+
     def as_owner(self: Provider, context: RequestContext, value: str, action: str) -> RequestContext:  # type: ignore[misc]
         """The context to act in for a FunctionName: the caller's own, or, for the ARN of a
         function in another account whose resource policy allows the caller `action`, the

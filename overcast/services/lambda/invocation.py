@@ -167,7 +167,6 @@ class InvocationMixin:
         return outcome, invocation.request_id
 
     async def invoke(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        context = self.as_owner(context, params["FunctionName"], "lambda:InvokeFunction")
         name, qualifier = names.parse_function(
             params["FunctionName"], params.get("Qualifier"), context.account, context.region
         )
@@ -276,7 +275,6 @@ class InvocationMixin:
     def invoke_async(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         """The deprecated asynchronous invoke: queued exactly like Invoke with InvocationType
         Event, answered with 202."""
-        context = self.as_owner(context, params["FunctionName"], "lambda:InvokeFunction")
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         raw: Any = params.get("InvokeArgs") or b""
         payload: bytes = (

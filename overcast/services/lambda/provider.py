@@ -197,6 +197,7 @@ class Provider(
             violations = names.pattern_violations(context.operation, params)
             if violations:
                 raise names.validation_error(violations)
+        self.act_as_owner(context, params)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -504,7 +505,6 @@ class Provider(
         return copy.deepcopy(record["config"])
 
     def get_function(self, context: RequestContext, params: dict) -> dict:
-        context = self.as_owner(context, params["FunctionName"], "lambda:GetFunction")
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         target = self._version_record(context, record, qualifier)
         config = copy.deepcopy(target["config"])
@@ -527,7 +527,6 @@ class Provider(
         return out
 
     def get_function_configuration(self, context: RequestContext, params: dict) -> dict:
-        context = self.as_owner(context, params["FunctionName"], "lambda:GetFunctionConfiguration")
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         config = copy.deepcopy(self._version_record(context, record, qualifier)["config"])
         if qualifier and not qualifier.isdigit():

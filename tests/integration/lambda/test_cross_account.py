@@ -46,3 +46,28 @@ def test_invocation_from_another_account_follows_the_resource_policy(client, end
     # A plain name still means the caller's own account.
     with pytest.raises(other.exceptions.ResourceNotFoundException):
         other.invoke(FunctionName=name, Payload=b"{}")
+
+
+def test_a_policy_granting_everything_opens_the_function_operations(client, endpoint):
+    lam = client("lambda")
+    other = boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=OTHER,
+        aws_secret_access_key="t",
+    )
+    name = create(lam, ECHO)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    with pytest.raises(other.exceptions.ClientError) as raised:
+        other.publish_version(FunctionName=arn)
+    assert raised.value.response["Error"]["Code"] == "AccessDeniedException"
+    lam.add_permission(FunctionName=name, StatementId="all", Action="lambda:*", Principal=OTHER)
+    assert other.publish_version(FunctionName=arn)["Version"] == "1"
+    other.tag_resource(Resource=arn, Tags={"from": "other"})
+    assert lam.list_tags(Resource=arn)["Tags"] == {"from": "other"}
+    other.put_function_concurrency(FunctionName=arn, ReservedConcurrentExecutions=5)
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 5
+    other.delete_function(FunctionName=arn)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
