@@ -39,6 +39,8 @@ RUNNABLE = re.compile(r"^(python3\.(9|1[0-4])|nodejs(18|20|22|24)\.x|provided(\.
 SEP = "\x01"
 MAX_PAYLOAD = 6 * 1024 * 1024
 ASYNC_MAX_PAYLOAD = 256 * 1024
+#: The largest synchronous response: 6 MB plus the 100 bytes AWS allows for the envelope.
+MAX_RESPONSE = 6 * 1024 * 1024 + 100
 TAIL_BYTES = 4096
 #: The largest PayloadChunk event of a streamed response.
 STREAM_CHUNK = 64 * 1024
@@ -235,6 +237,15 @@ class InvocationMixin:
         if outcome.error is not None:
             out["FunctionError"] = "Unhandled"
             out["Payload"] = json.dumps(outcome.error).encode()
+        elif len(outcome.payload) > MAX_RESPONSE:
+            out["FunctionError"] = "Unhandled"
+            out["Payload"] = json.dumps(
+                {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                    f"({MAX_RESPONSE} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+            ).encode()
         else:
             out["Payload"] = outcome.payload
         if params.get("LogType") == "Tail":

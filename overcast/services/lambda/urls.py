@@ -90,6 +90,7 @@ class UrlsMixin(UrlAuthMixin):
         return out
 
     def create_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_invoke_mode(params)
         scope, name, qualifier = self._url_target(context, params)
         key = name + SEP + qualifier
         if self.urls.get(scope, key) is not None:
@@ -109,12 +110,15 @@ class UrlsMixin(UrlAuthMixin):
             "LastModifiedTime": now,
             "InvokeMode": params.get("InvokeMode") or "BUFFERED",
         }
+        given_mode = params.get("InvokeMode") is not None
         if params.get("Cors"):
             config["Cors"] = params["Cors"]
         self.urls.put(scope, key, config)
         self.url_ids[url_id] = (scope, name, qualifier)
         out = self._url_out(context, name, qualifier, config)
         out.pop("LastModifiedTime", None)
+        if not given_mode:
+            out.pop("InvokeMode", None)  # AWS's create answer names it only when it was given
         return out
 
     def _url_config(  # type: ignore[misc]
@@ -134,6 +138,7 @@ class UrlsMixin(UrlAuthMixin):
         return self._url_out(context, name, qualifier, config)
 
     def update_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_invoke_mode(params)
         scope, name, qualifier, config = self._url_config(context, params, "Function does not exist")
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
@@ -189,9 +194,11 @@ class UrlsMixin(UrlAuthMixin):
         except ServiceError as error:
             if error.status == 429:
                 return _json(429, {"Message": "Rate Exceeded."})
-            return _json(502, {"Message": "Internal Server Error"})
+            if error.code == "ResourceNotFoundException":
+                return _forbidden()  # the URL outlived its alias: AWS refuses it
+            return _internal_error()
         if outcome.error is not None:
-            return _json(502, {"Message": "Internal Server Error"})
+            return _internal_error()
         response = _url_response(outcome.payload)
         if cors:
             response.headers.update(_cors_headers(cors, request, preflight=False))
@@ -204,6 +211,8 @@ class UrlsMixin(UrlAuthMixin):
         headers = {}
         cookies: list[str] = []
         for name, value in request.headers.items():
+            if name in _HOP_BY_HOP:
+                continue
             if name == "cookie":
                 cookies.extend(part.strip() for part in value.split(";") if part.strip())
             else:
@@ -216,11 +225,17 @@ class UrlsMixin(UrlAuthMixin):
                 text = body.decode()
             except UnicodeDecodeError:
                 is_text = False
+        headers.setdefault("x-forwarded-proto", "http")
+        headers.setdefault(
+            "x-forwarded-port", request.host.rpartition(":")[2] if ":" in request.host else "80"
+        )
+        # The URL ends in "/": a path appended to it starts with one slash, as AWS sees it.
+        raw_path = "/" + request.raw_path.lstrip("/")
         now = time.time()
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": "$default",
-            "rawPath": request.raw_path,
+            "rawPath": raw_path,
             "rawQueryString": request.query_string,
             "headers": headers,
             "requestContext": {
@@ -230,7 +245,7 @@ class UrlsMixin(UrlAuthMixin):
                 "domainPrefix": url_id,
                 "http": {
                     "method": request.method,
-                    "path": request.path,
+                    "path": "/" + request.path.lstrip("/"),
                     "protocol": "HTTP/1.1",
                     "sourceIp": request.client_ip,
                     "userAgent": request.headers.get("user-agent", ""),
@@ -260,8 +275,32 @@ def _forbidden() -> Response:
     return response
 
 
+#: Request headers a URL's function never sees (they concern one connection only).
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade"})
+
+
+def _check_invoke_mode(params: dict) -> None:
+    mode = params.get("InvokeMode")
+    if mode is not None and mode not in ("RESPONSE_STREAM", "BUFFERED"):
+        # AWS lists the values in its own order, not the model's.
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '{mode}' at 'invokeMode' failed to satisfy constraint: Member "
+            "must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
+            400,
+        )
+
+
+def _compact(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def _json(status: int, payload: dict) -> Response:
-    return Response(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+    return Response(status, {"Content-Type": "application/json"}, _compact(payload))
+
+
+def _internal_error() -> Response:
+    return Response(502, {"Content-Type": "application/json"}, b"Internal Server Error")
 
 
 def _url_response(payload: bytes) -> Response:
@@ -271,8 +310,10 @@ def _url_response(payload: bytes) -> Response:
         result = json.loads(payload) if payload else None
     except ValueError:
         return Response(200, {"Content-Type": "application/json"}, payload)
+    if isinstance(result, str):
+        return Response(200, {"Content-Type": "application/json"}, result.encode())
     if not isinstance(result, dict) or "statusCode" not in result:
-        return Response(200, {"Content-Type": "application/json"}, json.dumps(result).encode())
+        return Response(200, {"Content-Type": "application/json"}, _compact(result))
     headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
     body = result.get("body")
     if body is None:
