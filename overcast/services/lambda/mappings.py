@@ -143,6 +143,12 @@ class MappingsMixin:
                 )
             if service == "dynamodb" and position == "AT_TIMESTAMP":
                 raise invalid(f"Unsupported starting position for arn type: {source}")
+            for existing in self._mappings_for_source(scope, source):
+                if existing["FunctionArn"] == arn:
+                    raise conflict(
+                        f'The event source arn (" {source} ") and function (" {name} ") provided mapping already '
+                        f"exists. Please update or delete the existing mapping with UUID {existing['UUID']}"
+                    )
             batch = params.get("BatchSize") or _STREAM_DEFAULT_BATCH
             if batch > _STREAM_MAX_BATCH:
                 raise invalid(f"BatchSize must be less than or equal to {_STREAM_MAX_BATCH}")
