@@ -58,6 +58,8 @@ def _check(pattern: dict) -> None:
         elif isinstance(value, dict):
             _check(value)
         elif isinstance(value, list):
+            if not value:
+                raise bad_pattern()  # an empty list of values matches nothing: AWS refuses it
             for matcher in value:
                 if isinstance(matcher, dict):
                     _check_matcher(matcher)

@@ -233,6 +233,16 @@ class MappingsMixin:
             mapping["FunctionArn"] = function_arn(context.account, context.region, name, qualifier)
         if "FilterCriteria" in params:
             parse_criteria(params["FilterCriteria"])
+        if _source_service(mapping["EventSourceArn"]) == "sqs":
+            batch = params.get("BatchSize", mapping.get("BatchSize")) or _SQS_DEFAULT_BATCH
+            window = params.get(
+                "MaximumBatchingWindowInSeconds", mapping.get("MaximumBatchingWindowInSeconds")
+            )
+            if batch > 10 and not window:
+                raise invalid(
+                    "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                    "greater than 10"
+                )
         for field in (
             "BatchSize",
             "MaximumBatchingWindowInSeconds",

@@ -98,3 +98,20 @@ def test_invalid_filter_patterns_are_refused(client, pattern):
             EventSourceArn=arn, FunctionName=name, FilterCriteria={"Filters": [{"Pattern": pattern}]}
         )
     assert raised.value.response["Error"]["Message"] == "Invalid filter pattern definition."
+
+
+def test_sqs_batches_over_ten_need_a_window_on_update_too(client):
+    lam, sqs = client("lambda"), client("sqs")
+    name = create(lam, RECORDER)
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, Enabled=False)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=11)
+    assert (
+        "Maximum batch window in seconds must be greater than 0" in raised.value.response["Error"]["Message"]
+    )
+    updated = lam.update_event_source_mapping(
+        UUID=mapping["UUID"], BatchSize=11, MaximumBatchingWindowInSeconds=1
+    )
+    assert updated["BatchSize"] == 11

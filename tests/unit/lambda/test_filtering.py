@@ -90,3 +90,8 @@ def test_bad_patterns_are_refused(pattern):
         parse_criteria(criteria(pattern))
     assert raised.value.code == "InvalidParameterValueException"
     assert raised.value.message == "Invalid filter pattern definition."
+
+
+def test_an_empty_list_of_values_is_refused():
+    with pytest.raises(ServiceError):
+        parse_criteria(criteria({"eventSource": []}))
