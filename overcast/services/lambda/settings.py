@@ -98,15 +98,26 @@ class SettingsMixin:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is not None and qualifier != "$LATEST":
+            if (
+                not qualifier.isdigit()
+                and self.aliases.get(self._scope(context), name + SEP + qualifier) is None
+            ):
+                raise not_found(
+                    f"Cannot find alias arn: {function_arn(context.account, context.region, name, qualifier)}"
+                )
             self._version_record(context, record, qualifier)
         resource = function_arn(context.account, context.region, name, qualifier)
         return self._scope(context), name, qualifier or "", resource
 
     def add_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, resource = self._policy_target(context, params)
+        if qualifier == "$LATEST":
+            raise invalid("We currently do not support adding policies for $LATEST.")
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key) or {"Version": "2012-10-17", "Id": "default", "Statement": []}
-        if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
+        # The revision given may be the policy's or that of the function or alias it belongs to.
+        revisions = {policy.get("RevisionId"), self._target_revision(scope, name, qualifier)}
+        if params.get("RevisionId") is not None and params["RevisionId"] not in revisions:
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
@@ -166,12 +177,36 @@ class SettingsMixin:
         self.policies.put(scope, key, policy)
         return {"Statement": json.dumps(statement)}
 
+    def _target_revision(self: Provider, scope: str, name: str, qualifier: str) -> str | None:  # type: ignore[misc]
+        if not qualifier or qualifier == "$LATEST":
+            record = self.functions.get(scope, name)
+            return record["config"]["RevisionId"] if record else None
+        if qualifier.isdigit():
+            from .aliases import version_key
+
+            version = self.versions.get(scope, version_key(name, qualifier))
+            return version["config"]["RevisionId"] if version else None
+        alias = self.aliases.get(scope, name + SEP + qualifier)
+        return alias["RevisionId"] if alias else None
+
     def remove_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, _ = self._policy_target(context, params)
+        from . import names
+
+        try:
+            scope, name, qualifier, _ = self._policy_target(context, params)
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            missing, _ = names.parse_function(params["FunctionName"], None, context.account, context.region)
+            raise not_found(
+                f"No policy found for: {function_arn(context.account, context.region, missing)}"
+            ) from None
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key)
         sid = params["StatementId"]
-        if policy is None or not any(s.get("Sid") == sid for s in policy["Statement"]):
+        if policy is None:
+            raise not_found("No policy is associated with the given resource.")
+        if not any(s.get("Sid") == sid for s in policy["Statement"]):
             raise not_found(f"Statement {sid} is not found in resource policy.")
         if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
             raise ServiceError(
@@ -190,7 +225,12 @@ class SettingsMixin:
         return {}
 
     def get_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, _ = self._policy_target(context, params)
+        try:
+            scope, name, qualifier, _ = self._policy_target(context, params)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise not_found("The resource you requested does not exist.") from None
         policy = self.policies.get(scope, name + SEP + qualifier)
         if policy is None:
             raise not_found("The resource you requested does not exist.")
@@ -215,6 +255,16 @@ class SettingsMixin:
         return sum(record.get("reserved") or 0 for name, record in self.functions.scan(scope) if name != skip)
 
     def put_function_concurrency(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from . import names
+
+        name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+        if qualifier is not None:
+            raise invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN."
+            )
+        if self.functions.get(self._scope(context), name) is None:
+            raise names.function_not_found(context.account, context.region, name, "$LATEST")
         record, _ = self._function(context, params["FunctionName"])
         scope = self._scope(context)
         name = record["config"]["FunctionName"]
@@ -398,7 +448,15 @@ class SettingsMixin:
     def put_function_event_invoke_config(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict, update: bool = False
     ) -> dict:
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        settings = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+        if not any(params.get(field) is not None for field in settings):
+            raise invalid("You must specify at least one of error handling or destination setting.")
+        try:
+            record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            raise not_found("The function doesn't exist.") from None
         name = record["config"]["FunctionName"]
         if qualifier not in (None, "$LATEST"):
             self._version_record(context, record, qualifier)

@@ -173,3 +173,50 @@ def test_limits_and_mapping_answers(client):
         FunctionName=name, EventSourceArn=queue, Enabled=False, FilterCriteria={"Filters": []}
     )
     assert mapping["StateTransitionReason"] == "User action" and "FilterCriteria" not in mapping
+
+
+def test_permission_and_concurrency_wordings(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, Publish=True)
+    with pytest.raises(ClientError) as raised:
+        lam.add_permission(
+            FunctionName=name,
+            Action="lambda:InvokeFunction",
+            StatementId="example.com",
+            Principal="s3.amazonaws.com",
+        )
+    assert error(raised)[1].endswith("at 'statementId' failed to satisfy constraint: Member must satisfy regular "
+                                     "expression pattern: ([a-zA-Z0-9-_]+)")  # fmt: skip
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.add_permission(
+            FunctionName=name,
+            Action="lambda:InvokeFunction",
+            StatementId="s",
+            Principal="s3.amazonaws.com",
+            Qualifier="$LATEST",
+        )
+    assert error(raised)[1] == "We currently do not support adding policies for $LATEST."
+    alias = lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    lam.add_permission(
+        FunctionName=name,
+        Action="lambda:InvokeFunction",
+        StatementId="s",
+        Principal="s3.amazonaws.com",
+        Qualifier="live",
+        RevisionId=alias["RevisionId"],
+    )
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.remove_permission(FunctionName=name + "-missing", StatementId="s")
+    assert error(raised)[1].startswith("No policy found for: ")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.remove_permission(FunctionName=name, StatementId="s")
+    assert error(raised)[1] == "No policy is associated with the given resource."
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.put_function_concurrency(FunctionName=f"{name}:1", ReservedConcurrentExecutions=1)
+    assert error(raised)[1].startswith("This operation is permitted on Lambda functions only.")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.put_function_event_invoke_config(FunctionName=name + "-missing")
+    assert error(raised)[1] == "You must specify at least one of error handling or destination setting."
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.put_function_event_invoke_config(FunctionName=name + "-missing", MaximumRetryAttempts=1)
+    assert error(raised)[1] == "The function doesn't exist."
