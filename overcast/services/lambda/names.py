@@ -133,6 +133,32 @@ def pattern_violations(operation: Any, params: dict) -> list[str]:
     return found
 
 
+def runtime_enum_violations(operation: Any, params: dict) -> list[str]:
+    """Coral's texts for layer runtimes outside the model's Runtime enum. The Runtime shape is
+    checked by the provider (CreateFunction's wording is its own), so the layer operations'
+    uses of it are checked here, as the protocol would."""
+    shape = operation.input_shape
+    found = []
+    for member, wire in (
+        ("CompatibleRuntime", "compatibleRuntime"),
+        ("CompatibleRuntimes", "compatibleRuntimes"),
+    ):
+        value = params.get(member)
+        if value is None or shape is None or member not in shape.members:
+            continue
+        target = shape.members[member]
+        enum = (target.member if target.type_name == "list" else target).enum
+        values = value if isinstance(value, list) else [value]
+        if any(item not in enum for item in values):
+            shown = f"[{', '.join(values)}]" if isinstance(value, list) else value
+            quoted = f"'{shown}'"
+            found.append(
+                f"Value {quoted} at '{wire}' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(enum)}]"
+            )
+    return found
+
+
 def validation_error(violations: list[str]) -> ServiceError:
     count = len(violations)
     noun = "error" if count == 1 else "errors"

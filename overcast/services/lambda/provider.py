@@ -195,6 +195,7 @@ class Provider(
         before anything else, as one Coral validation error."""
         if context.operation is not None:
             violations = names.pattern_violations(context.operation, params)
+            violations += names.runtime_enum_violations(context.operation, params)
             if violations:
                 raise names.validation_error(violations)
         self.act_as_owner(context, params)
@@ -269,7 +270,21 @@ class Provider(
 
     def _layers(self, context: RequestContext, arns: list[str] | None) -> list[dict]:
         layers = []
+        seen: dict[str, str] = {}
         for arn in arns or ():
+            parts = arn.split(":")
+            if len(parts) == 8 and parts[3] != context.region:
+                raise invalid(
+                    f"Layers are not in the same region as the function. Layers are expected to be in region "
+                    f"{context.region}."
+                )
+            unversioned = arn.rsplit(":", 1)[0]
+            if unversioned in seen:
+                raise invalid(
+                    "Two different versions of the same layer are not allowed to be referenced in the same "
+                    f"function. {seen[unversioned]} and {arn} are versions of the same layer."
+                )
+            seen[unversioned] = arn
             layer = self.layer_version_by_arn(arn)
             if layer is None:
                 raise invalid(f"Layer version {arn} does not exist.")

@@ -58,6 +58,11 @@ _TAG_NOUNS = {
 }
 
 
+def _check_layer_version_number(number: int) -> None:
+    if number < 1:
+        raise invalid("Layer Version Cannot be less than 1")
+
+
 def _new_revision(record: dict) -> None:
     """A function's tags are part of its revision: changing them gives it a new RevisionId."""
     config = record.get("config")
@@ -641,6 +646,7 @@ class SettingsMixin:
         return {k: copy.deepcopy(v) for k, v in layer.items() if k not in ("file", "policy")}
 
     def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_layer_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
         layer = self.layers.get(self._scope(context), _layer_key(name, params["VersionNumber"]))
         if layer is None:
@@ -654,6 +660,7 @@ class SettingsMixin:
         return self._layer_out(layer)
 
     def delete_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_layer_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
         self.layers.delete(self._scope(context), _layer_key(name, params["VersionNumber"]))
         return {}

@@ -220,3 +220,37 @@ def test_permission_and_concurrency_wordings(client):
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
         lam.put_function_event_invoke_config(FunctionName=name + "-missing", MaximumRetryAttempts=1)
     assert error(raised)[1] == "The function doesn't exist."
+
+
+def test_layer_runtimes_are_checked_against_the_model(client):
+    lam = client("lambda")
+    with pytest.raises(ClientError) as raised:
+        lam.list_layers(CompatibleRuntime="runtimedoesnotexist")
+    assert error(raised)[0] == "ValidationException"
+    assert (
+        "at 'compatibleRuntime' failed to satisfy constraint: Member must satisfy enum value set"
+        in error(raised)[1]
+    )
+    with pytest.raises(ClientError) as raised:
+        lam.publish_layer_version(
+            LayerName="l",
+            Content={"ZipFile": zip_bytes({"a.py": ""})},
+            CompatibleRuntimes=["nope", "python3.12"],
+        )
+    assert "Value '[nope, python3.12]' at 'compatibleRuntimes'" in error(raised)[1]
+
+
+def test_layer_references_and_version_numbers(client):
+    lam = client("lambda")
+    layer = lam.publish_layer_version(LayerName="dup-check", Content={"ZipFile": zip_bytes({"a.py": ""})})
+    second = lam.publish_layer_version(LayerName="dup-check", Content={"ZipFile": zip_bytes({"b.py": ""})})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        create(lam, ECHO, Layers=[layer["LayerVersionArn"], second["LayerVersionArn"]], wait=False)
+    assert error(raised)[1].startswith("Two different versions of the same layer are not allowed")
+    other_region = layer["LayerVersionArn"].replace("us-east-1", "eu-west-1")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        create(lam, ECHO, Layers=[other_region], wait=False)
+    assert error(raised)[1].startswith("Layers are not in the same region as the function.")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.get_layer_version(LayerName="dup-check", VersionNumber=0)
+    assert error(raised)[1] == "Layer Version Cannot be less than 1"
