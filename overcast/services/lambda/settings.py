@@ -521,13 +521,18 @@ class SettingsMixin:
         return {}
 
     def list_function_event_invoke_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from overcast.common.pagination import paginate_keys
+
+        from .names import bad_marker
+
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
-        return {
-            "FunctionEventInvokeConfigs": [
-                dict(c) for _, c in self.invoke_configs.scan(self._scope(context), prefix=name + SEP)
-            ]
-        }
+        scope = self._scope(context)
+        return paginate_keys(
+            self.store, "lambda", "ListFunctionEventInvokeConfigs", params,
+            lambda after: self.invoke_configs.scan(scope, prefix=name + SEP, start_after=after),
+            bad_token=bad_marker, default_limit=50, bind=name, render=lambda key, config: dict(config),
+        )  # fmt: skip
 
     def invoke_config_for(self: Provider, scope: str, name: str, qualifier: str | None) -> dict:  # type: ignore[misc]
         return self.invoke_configs.get(scope, name + SEP + (qualifier or "$LATEST")) or {}

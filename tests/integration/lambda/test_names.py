@@ -254,3 +254,14 @@ def test_layer_references_and_version_numbers(client):
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
         lam.get_layer_version(LayerName="dup-check", VersionNumber=0)
     assert error(raised)[1] == "Layer Version Cannot be less than 1"
+
+
+def test_event_invoke_configs_page(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, Publish=True)
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
+    lam.put_function_event_invoke_config(FunctionName=name, Qualifier="1", MaximumRetryAttempts=0)
+    first = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=1)
+    assert len(first["FunctionEventInvokeConfigs"]) == 1 and first["NextMarker"]
+    rest = lam.list_function_event_invoke_configs(FunctionName=name, Marker=first["NextMarker"])
+    assert len(rest["FunctionEventInvokeConfigs"]) == 1 and "NextMarker" not in rest
