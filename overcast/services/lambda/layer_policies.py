@@ -8,6 +8,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast import policy
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -35,6 +36,22 @@ def _precondition_failed() -> ServiceError:
 
 
 class LayerPoliciesMixin:
+    def layer_shared_with(self: Provider, context: RequestContext, arn: str, layer: dict) -> bool:  # type: ignore[misc]
+        """Whether the caller may use a layer version: its own account's, or one whose layer
+        version policy allows the caller lambda:GetLayerVersion."""
+        owner = arn.split(":")[4] if arn.count(":") >= 7 else context.account
+        if owner == context.account:
+            return True
+        document = {k: v for k, v in (layer.get("policy") or {}).items() if k != "RevisionId"}
+        if not document.get("Statement"):
+            return False
+        try:
+            parsed = policy.parse(document, policy.RESOURCE, policy_id=arn, policy_type="resource")
+        except policy.MalformedPolicy:
+            return False
+        request = policy.AuthorizationRequest(self._caller(context), _ACTION, arn, owner, {}, context.region)
+        return policy.evaluate(request, [], parsed).allowed
+
     def _layer_version_record(self: Provider, context: RequestContext, params: dict) -> tuple[str, dict]:  # type: ignore[misc]
         name = self._layer_name(params["LayerName"])
         number = params["VersionNumber"]

@@ -286,7 +286,7 @@ class Provider(
                 )
             seen[unversioned] = arn
             layer = self.layer_version_by_arn(arn)
-            if layer is None:
+            if layer is None or not self.layer_shared_with(context, arn, layer):
                 raise invalid(f"Layer version {arn} does not exist.")
             layers.append({"Arn": arn, "CodeSize": layer["Content"]["CodeSize"]})
         if len(layers) > 5:

@@ -660,7 +660,7 @@ class SettingsMixin:
 
     def get_layer_version_by_arn(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         layer = self.layer_version_by_arn(params["Arn"])
-        if layer is None:
+        if layer is None or not self.layer_shared_with(context, params["Arn"], layer):
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 

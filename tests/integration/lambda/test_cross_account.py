@@ -71,3 +71,30 @@ def test_a_policy_granting_everything_opens_the_function_operations(client, endp
     other.delete_function(FunctionName=arn)
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_function(FunctionName=name)
+
+
+def test_layers_are_shared_through_their_version_policy(client, endpoint):
+    from .helpers import zip_bytes
+
+    lam = client("lambda")
+    other = boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=OTHER,
+        aws_secret_access_key="t",
+    )
+    layer = lam.publish_layer_version(
+        LayerName="shared-layer", Content={"ZipFile": zip_bytes({"python/s.py": ""})}
+    )
+    arn = layer["LayerVersionArn"]
+    with pytest.raises(other.exceptions.ResourceNotFoundException):
+        other.get_layer_version_by_arn(Arn=arn)
+    lam.add_layer_version_permission(
+        LayerName="shared-layer",
+        VersionNumber=layer["Version"],
+        StatementId="other",
+        Action="lambda:GetLayerVersion",
+        Principal=OTHER,
+    )
+    assert other.get_layer_version_by_arn(Arn=arn)["LayerVersionArn"] == arn
