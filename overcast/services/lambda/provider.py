@@ -419,7 +419,10 @@ class Provider(
             "PackageType": package_type,
             "Architectures": params.get("Architectures") or ["x86_64"],
             "EphemeralStorage": params.get("EphemeralStorage") or {"Size": 512},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "SnapStart": {
+                "ApplyOn": (params.get("SnapStart") or {}).get("ApplyOn") or "None",
+                "OptimizationStatus": "Off",
+            },
             "LoggingConfig": logging_config(
                 {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}, params.get("LoggingConfig")
             ),
@@ -670,6 +673,11 @@ class Provider(
             config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode") or "PassThrough"}
         if "EphemeralStorage" in params:
             config["EphemeralStorage"] = params["EphemeralStorage"]
+        if params.get("SnapStart") is not None:
+            config["SnapStart"] = {
+                "ApplyOn": params["SnapStart"].get("ApplyOn") or "None",
+                "OptimizationStatus": "Off",
+            }
         if "LoggingConfig" in params:
             config["LoggingConfig"] = logging_config(config.get("LoggingConfig", {}), params["LoggingConfig"])
         config.update(

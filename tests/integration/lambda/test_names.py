@@ -265,3 +265,11 @@ def test_event_invoke_configs_page(client):
     assert len(first["FunctionEventInvokeConfigs"]) == 1 and first["NextMarker"]
     rest = lam.list_function_event_invoke_configs(FunctionName=name, Marker=first["NextMarker"])
     assert len(rest["FunctionEventInvokeConfigs"]) == 1 and "NextMarker" not in rest
+
+
+def test_snap_start_setting_is_kept(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, SnapStart={"ApplyOn": "PublishedVersions"})
+    assert lam.get_function_configuration(FunctionName=name)["SnapStart"]["ApplyOn"] == "PublishedVersions"
+    updated = lam.update_function_configuration(FunctionName=name, SnapStart={"ApplyOn": "None"})
+    assert updated["SnapStart"] == {"ApplyOn": "None", "OptimizationStatus": "Off"}
