@@ -75,6 +75,8 @@ class MappingsMixin:
         if not source:
             raise invalid("Unrecognized event source.")
         service = _source_service(source)
+        if service == "sqs" and params.get("DestinationConfig"):
+            raise invalid("Unsupported DestinationConfig parameter for given event source mapping type.")
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         try:
             self.resolve(context.account, context.region, name, qualifier)

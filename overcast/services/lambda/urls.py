@@ -154,12 +154,19 @@ class UrlsMixin(UrlAuthMixin):
         return {}
 
     def list_function_url_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from overcast.common.pagination import paginate_keys
+
+        from .names import bad_marker
+
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
-        items = []
-        for key, config in self.urls.scan(self._scope(context), prefix=name + SEP):
-            items.append(self._url_out(context, name, key.partition(SEP)[2], config))
-        return {"FunctionUrlConfigs": items}
+        scope = self._scope(context)
+        return paginate_keys(
+            self.store, "lambda", "ListFunctionUrlConfigs", params,
+            lambda after: self.urls.scan(scope, prefix=name + SEP, start_after=after),
+            bad_token=bad_marker, default_limit=50, bind=name,
+            render=lambda key, config: self._url_out(context, name, key.partition(SEP)[2], config),
+        )  # fmt: skip
 
     # -- serving -------------------------------------------------------------------------------
 

@@ -79,3 +79,15 @@ def test_too_large_responses_are_function_errors(client):
     answer = lam.invoke(FunctionName=name, Payload=b"{}")
     assert answer["FunctionError"] == "Unhandled"
     assert json.loads(answer["Payload"].read())["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_url_configs_page(client):
+    lam = client("lambda")
+    name = create(lam, RETURNS, Environment={"Variables": {"RESULT": "1"}}, Publish=True)
+    lam.create_alias(FunctionName=name, Name="a1", FunctionVersion="1")
+    lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    lam.create_function_url_config(FunctionName=name, Qualifier="a1", AuthType="NONE")
+    first = lam.list_function_url_configs(FunctionName=name, MaxItems=1)
+    assert len(first["FunctionUrlConfigs"]) == 1 and first["NextMarker"]
+    rest = lam.list_function_url_configs(FunctionName=name, Marker=first["NextMarker"])
+    assert len(rest["FunctionUrlConfigs"]) == 1
