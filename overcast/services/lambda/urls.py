@@ -175,11 +175,11 @@ class UrlsMixin(UrlAuthMixin):
     ) -> Response:
         found = self.url_ids.get(match.group("url_id"))
         if found is None:
-            return _json(404, {"Message": None})
+            return _unknown_url()
         scope, name, qualifier = found
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
-            return _json(404, {"Message": None})
+            return _unknown_url()
         account, region = scope.split("/")
         cors = config.get("Cors") or {}
         if request.method == "OPTIONS" and cors:
@@ -304,6 +304,13 @@ def _compact(value: Any) -> bytes:
 
 def _json(status: int, payload: dict) -> Response:
     return Response(status, {"Content-Type": "application/json"}, _compact(payload))
+
+
+def _unknown_url() -> Response:
+    # AWS answers a URL id it does not know as a refusal: 403, {"Message":null}.
+    response = _json(403, {"Message": None})
+    response.headers["x-amzn-ErrorType"] = "AccessDeniedException"
+    return response
 
 
 def _internal_error() -> Response:

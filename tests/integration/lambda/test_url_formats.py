@@ -1,6 +1,6 @@
 """Function URL answers shaped as AWS shapes them: plain results as compact JSON (strings as
 they are), function errors as a plain 'Internal Server Error', unknown URLs as
-{"Message":null}, a URL whose alias is gone as Forbidden; the event sees one leading slash
+{"Message":null} with 403, a URL whose alias is gone as Forbidden; the event sees one leading slash
 and no hop-by-hop headers."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_errors_and_paths(client, endpoint):
     url = lam.create_function_url_config(FunctionName=failing, AuthType="NONE")["FunctionUrl"]
     assert fetch(endpoint, url)[:2] == (502, b"Internal Server Error")
     unknown = url.replace(url.split("//")[1].split(".")[0], "0" * 32)
-    assert fetch(endpoint, unknown)[:2] == (404, b'{"Message":null}')
+    assert fetch(endpoint, unknown)[:2] == (403, b'{"Message":null}')
     echo = create(
         lam,
         "import json\ndef handler(event, context):\n"
