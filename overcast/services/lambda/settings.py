@@ -653,8 +653,11 @@ class SettingsMixin:
     def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _check_layer_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
-        layer = self.layers.get(self._scope(context), _layer_key(name, params["VersionNumber"]))
-        if layer is None:
+        given = params["LayerName"].split(":")
+        # A layer ARN may name another account's layer, shared through its version policy.
+        scope = store_scope(given[4], given[3]) if len(given) >= 7 else self._scope(context)
+        layer = self.layers.get(scope, _layer_key(name, params["VersionNumber"]))
+        if layer is None or not self.layer_shared_with(context, layer["LayerVersionArn"], layer):
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 

@@ -98,3 +98,7 @@ def test_layers_are_shared_through_their_version_policy(client, endpoint):
         Principal=OTHER,
     )
     assert other.get_layer_version_by_arn(Arn=arn)["LayerVersionArn"] == arn
+    name_arn = layer["LayerArn"]
+    assert (
+        other.get_layer_version(LayerName=name_arn, VersionNumber=layer["Version"])["LayerVersionArn"] == arn
+    )
