@@ -94,7 +94,8 @@ class MappingsMixin:
             "FunctionArn": arn,
             "LastModified": now,
             "State": "Enabled" if enabled else "Disabled",
-            "StateTransitionReason": "User action",
+            # AWS words it per source: SQS mappings say USER_INITIATED, stream mappings User action.
+            "StateTransitionReason": "USER_INITIATED" if service == "sqs" else "User action",
             "EventSourceMappingArn": f"arn:{arn.split(':')[1]}:lambda:{context.region}:{context.account}:"
             f"event-source-mapping:{mapping_id}",
             "account": context.account,
@@ -109,7 +110,7 @@ class MappingsMixin:
                 raise invalid(
                     "Error occurred while ReceiveMessage. SQS Error Code: "
                     "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does "
-                    "not exist for this wsdl version."
+                    "not exist."
                 )
             batch = params.get("BatchSize") or _SQS_DEFAULT_BATCH
             window = params.get("MaximumBatchingWindowInSeconds") or 0

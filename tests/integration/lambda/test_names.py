@@ -172,7 +172,7 @@ def test_limits_and_mapping_answers(client):
     mapping = lam.create_event_source_mapping(
         FunctionName=name, EventSourceArn=queue, Enabled=False, FilterCriteria={"Filters": []}
     )
-    assert mapping["StateTransitionReason"] == "User action" and "FilterCriteria" not in mapping
+    assert mapping["StateTransitionReason"] == "USER_INITIATED" and "FilterCriteria" not in mapping
 
 
 def test_permission_and_concurrency_wordings(client):

@@ -134,6 +134,7 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
         EventSourceArn=stream_arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=100
     )
     assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["BisectBatchOnFunctionError"] is False
+    assert mapping["StateTransitionReason"] == "User action"
     ddb.put_item(TableName=table, Item={"pk": {"S": "after"}, "n": {"N": "1"}, "b": {"B": b"foobar"}})
     ddb.delete_item(TableName=table, Key={"pk": {"S": "before"}})
     events = recorded(logs, name, 1)
