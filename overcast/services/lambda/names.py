@@ -111,7 +111,12 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 
 
 #: The members whose model patterns Lambda checks before anything else, with their wire names.
-CHECKED_PATTERNS = {"FunctionName": "functionName", "Qualifier": "qualifier", "StatementId": "statementId"}
+CHECKED_PATTERNS = {
+    "FunctionName": "functionName",
+    "Qualifier": "qualifier",
+    "StatementId": "statementId",
+    "Arn": "arn",
+}
 
 
 def pattern_violations(operation: Any, params: dict) -> list[str]:

@@ -158,7 +158,12 @@ class UrlsMixin(UrlAuthMixin):
 
         from .names import bad_marker
 
-        record, _ = self._function(context, params["FunctionName"])
+        try:
+            record, _ = self._function(context, params["FunctionName"])
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            raise not_found("Function does not exist") from None
         name = record["config"]["FunctionName"]
         scope = self._scope(context)
         return paginate_keys(

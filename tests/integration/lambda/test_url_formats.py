@@ -91,3 +91,13 @@ def test_url_configs_page(client):
     assert len(first["FunctionUrlConfigs"]) == 1 and first["NextMarker"]
     rest = lam.list_function_url_configs(FunctionName=name, Marker=first["NextMarker"])
     assert len(rest["FunctionUrlConfigs"]) == 1
+
+
+def test_listing_urls_of_a_missing_function_and_bad_layer_arns(client):
+    lam = client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.list_function_url_configs(FunctionName="does-not-exist-anywhere")
+    assert raised.value.response["Error"]["Message"] == "Function does not exist"
+    with pytest.raises(lam.exceptions.ClientError) as raised:
+        lam.get_layer_version_by_arn(Arn="arn:aws:lambda:us-east-1:000000000000:layer:no-version")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
