@@ -99,14 +99,16 @@ class AliasesMixin:
         self.aliases.put(scope, name + SEP + alias_name, alias)
         return copy.deepcopy(alias)
 
-    def _alias(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
+    def _alias(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, missing: str = "Cannot find alias arn"
+    ) -> tuple[str, str, dict]:
         scope = self._scope(context)
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
         alias = self.aliases.get(scope, name + SEP + params["Name"])
         if alias is None:
             raise not_found(
-                f"Cannot find alias arn: {function_arn(context.account, context.region, name, params['Name'])}"
+                f"{missing}: {function_arn(context.account, context.region, name, params['Name'])}"
             )
         return scope, name, alias
 
@@ -114,7 +116,7 @@ class AliasesMixin:
         return copy.deepcopy(self._alias(context, params)[2])
 
     def update_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, alias = self._alias(context, params)
+        scope, name, alias = self._alias(context, params, missing="Alias not found")
         if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
             raise ServiceError(
                 "PreconditionFailedException",

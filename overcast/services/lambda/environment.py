@@ -269,6 +269,10 @@ class Environment:
         env = self._environment(port, endpoint_env)
         self._started = time.perf_counter()
         loop = asyncio.get_running_loop()
+        wrapper = exec_wrapper(spec)
+        if wrapper is not None and standby is not None:
+            standby.kill()  # a wrapped runtime starts through its wrapper, never from a standby
+            standby = None
         if standby is not None and standby.hand_over(env, spec.code_dir):
             self.process, read_fd = standby.process, standby.read_fd
             self.markers.add(standby.id)  # what its own /proc environ (and its forks') shows
@@ -276,6 +280,10 @@ class Environment:
             if standby is not None:
                 standby.kill()
             command = interpreter(spec.runtime, spec.code_dir).command
+            if wrapper is not None:
+                # AWS_LAMBDA_EXEC_WRAPPER: the script runs with the runtime's command line as
+                # its arguments, as AWS starts wrapped runtimes.
+                command = [wrapper, *command]
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
             try:
@@ -560,6 +568,18 @@ class Environment:
         except OSError:
             pass
         return 0
+
+
+def exec_wrapper(spec: FunctionSpec) -> str | None:
+    """The local path of the function's AWS_LAMBDA_EXEC_WRAPPER script (its /var/task and /opt
+    are the unpacked code and layers here), or None."""
+    wrapper = spec.environment.get("AWS_LAMBDA_EXEC_WRAPPER")
+    if not wrapper:
+        return None
+    for prefix, local in (("/var/task/", spec.code_dir), ("/opt/", spec.opt_dir)):
+        if wrapper.startswith(prefix):
+            return os.path.join(local, wrapper[len(prefix) :])
+    return wrapper
 
 
 class Standby:

@@ -58,6 +58,15 @@ class EventsMixin(MappingsMixin):
         self._due.clear()
         self.reset_mappings()
 
+    def resume_events(self: Provider) -> None:  # type: ignore[misc]
+        """Take up the queued invocations and enabled mappings of a state just put in place."""
+        for scope in self.async_queue.scopes():
+            for key, event in self.async_queue.scan(scope):
+                heapq.heappush(self._due, (event["due"], scope, key))
+        if self._wake is not None:
+            self._wake.set()
+        self.resume_mappings()
+
     def enqueue(  # type: ignore[misc]
         self: Provider,
         account: str,

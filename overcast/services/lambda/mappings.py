@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from overcast import services
 from overcast.common.pagination import paginate_list
+from overcast.common.tagging import tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 from . import names
+from .filtering import matches_any, parse_criteria, sqs_view
 from .names import conflict, function_arn, invalid, not_found
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _SQS_DEFAULT_BATCH, _SQS_MAX_BATCH = 10, 10000
 _STREAM_DEFAULT_BATCH, _STREAM_MAX_BATCH = 100, 10000
-_INTERNAL = {"account", "region", "position"}
+_INTERNAL = {"account", "region", "position", "tags"}
 
 
 def _source_service(arn: str) -> str:
@@ -49,6 +51,9 @@ class MappingsMixin:
         self._pollers: dict[str, asyncio.Task] = {}
         self._stream_wakers: dict[str, asyncio.Event] = {}
         self._stream_subscription: Callable[[], None] | None = None
+        self.resume_mappings()
+
+    def resume_mappings(self: Provider) -> None:  # type: ignore[misc]
         for scope in self.mappings.scopes():
             for key, mapping in self.mappings.scan(scope):
                 if mapping["State"] in ("Enabled", "Enabling", "Creating", "Updating"):
@@ -68,10 +73,17 @@ class MappingsMixin:
         scope = self._scope(context)
         source = params.get("EventSourceArn")
         if not source:
-            raise invalid("Unrecognized event source, must be kafka or specify an EventSourceArn.")
+            raise invalid("Unrecognized event source.")
         service = _source_service(source)
+        if service == "sqs" and params.get("DestinationConfig"):
+            raise invalid("Unsupported DestinationConfig parameter for given event source mapping type.")
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
-        self.resolve(context.account, context.region, name, qualifier)
+        try:
+            self.resolve(context.account, context.region, name, qualifier)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise invalid("Function does not exist") from None
         arn = function_arn(context.account, context.region, name, qualifier)
         now = datetime.now(UTC)
         mapping_id = str(uuid.uuid4())
@@ -82,20 +94,23 @@ class MappingsMixin:
             "FunctionArn": arn,
             "LastModified": now,
             "State": "Enabled" if enabled else "Disabled",
-            "StateTransitionReason": "USER_INITIATED",
+            # AWS words it per source: SQS mappings say USER_INITIATED, stream mappings User action.
+            "StateTransitionReason": "USER_INITIATED" if service == "sqs" else "User action",
             "EventSourceMappingArn": f"arn:{arn.split(':')[1]}:lambda:{context.region}:{context.account}:"
             f"event-source-mapping:{mapping_id}",
             "account": context.account,
             "region": context.region,
         }
         if service == "sqs":
+            if params.get("DestinationConfig"):
+                raise invalid("Unsupported DestinationConfig parameter for given event source mapping type.")
             if params.get("StartingPosition"):
                 raise invalid("StartingPosition is not valid for SQS event sources.")
             if not self._sqs_queue(source):
                 raise invalid(
                     "Error occurred while ReceiveMessage. SQS Error Code: "
                     "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does "
-                    "not exist for this wsdl version."
+                    "not exist."
                 )
             batch = params.get("BatchSize") or _SQS_DEFAULT_BATCH
             window = params.get("MaximumBatchingWindowInSeconds") or 0
@@ -127,8 +142,16 @@ class MappingsMixin:
             if not position:
                 raise invalid(
                     "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
-                    "constraint: Member must not be null"
+                    "constraint: Member must not be null."
                 )
+            if service == "dynamodb" and position == "AT_TIMESTAMP":
+                raise invalid(f"Unsupported starting position for arn type: {source}")
+            for existing in self._mappings_for_source(scope, source):
+                if existing["FunctionArn"] == arn:
+                    raise conflict(
+                        f'The event source arn (" {source} ") and function (" {name} ") provided mapping already '
+                        f"exists. Please update or delete the existing mapping with UUID {existing['UUID']}"
+                    )
             batch = params.get("BatchSize") or _STREAM_DEFAULT_BATCH
             if batch > _STREAM_MAX_BATCH:
                 raise invalid(f"BatchSize must be less than or equal to {_STREAM_MAX_BATCH}")
@@ -158,8 +181,11 @@ class MappingsMixin:
                 mapping["position"] = self._stream_end(scope, source)
         else:
             raise invalid(f"Unsupported event source {source}")
-        if params.get("FilterCriteria"):
+        if (params.get("FilterCriteria") or {}).get("Filters"):
+            parse_criteria(params["FilterCriteria"])
             mapping["FilterCriteria"] = params["FilterCriteria"]
+        if params.get("Tags"):
+            mapping["tags"] = tag_map(params["Tags"], names.TAG_RULES)
         self.mappings.put(scope, mapping_id, mapping)
         if enabled:
             self._start_poller(scope, mapping_id)
@@ -208,6 +234,18 @@ class MappingsMixin:
             )
             self.resolve(context.account, context.region, name, qualifier)
             mapping["FunctionArn"] = function_arn(context.account, context.region, name, qualifier)
+        if "FilterCriteria" in params:
+            parse_criteria(params["FilterCriteria"])
+        if _source_service(mapping["EventSourceArn"]) == "sqs":
+            batch = params.get("BatchSize", mapping.get("BatchSize")) or _SQS_DEFAULT_BATCH
+            window = params.get(
+                "MaximumBatchingWindowInSeconds", mapping.get("MaximumBatchingWindowInSeconds")
+            )
+            if batch > 10 and not window:
+                raise invalid(
+                    "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                    "greater than 10"
+                )
         for field in (
             "BatchSize",
             "MaximumBatchingWindowInSeconds",
@@ -266,7 +304,12 @@ class MappingsMixin:
         else:
             return
 
+        generation = self._generation
+
         async def run() -> None:
+            if generation != self._generation:
+                coroutine.close()
+                return  # spawned for a state since reset or replaced
             # run() is only ever executed as a task, so it has one.
             self._pollers[mapping_id] = cast(asyncio.Task, asyncio.current_task())
             try:
@@ -381,6 +424,16 @@ class MappingsMixin:
             if message.get("MD5OfMessageAttributes"):
                 record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
             records.append(record)
+        patterns = parse_criteria(mapping.get("FilterCriteria"))
+        if patterns:
+            # Messages no filter matches are deleted unseen, as Lambda documents for SQS.
+            kept = [matches_any(patterns, sqs_view(record)) for record in records]
+            dropped = [m["ReceiptHandle"] for m, keep in zip(batch, kept, strict=True) if not keep]
+            batch = [m for m, keep in zip(batch, kept, strict=True) if keep]
+            records = [r for r, keep in zip(records, kept, strict=True) if keep]
+            self._delete_messages(sqs, context, queue, source, dropped)
+            if not records:
+                return
         name, qualifier = self._mapping_function(mapping)
         account = mapping["account"]
         try:
@@ -398,14 +451,20 @@ class MappingsMixin:
             if failed is None:
                 return  # a malformed response fails the whole batch
             done = [m["ReceiptHandle"] for m in batch if m["MessageId"] not in failed]
-        for start in range(0, len(done), 10):
+        self._delete_messages(sqs, context, queue, source, done)
+
+    def _delete_messages(  # type: ignore[misc]
+        self: Provider, sqs, context: RequestContext, queue: str, source: str, handles: list[str]
+    ) -> None:
+        for start in range(0, len(handles), 10):
             entries = [
-                {"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(done[start : start + 10])
+                {"Id": str(i), "ReceiptHandle": handle}
+                for i, handle in enumerate(handles[start : start + 10])
             ]
             try:
                 sqs.delete_message_batch(context, {"QueueUrl": queue, "Entries": entries})
             except ServiceError as error:
-                log.warning("deleting processed messages from %s failed: %s", source, error.message)
+                log.warning("deleting messages from %s failed: %s", source, error.message)
 
     @staticmethod
     def _mapping_function(mapping: dict) -> tuple[str, str | None]:

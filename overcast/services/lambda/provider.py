@@ -11,15 +11,13 @@ Tables (scope = account/region):
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
+import io
 import json
 import logging
-import os
-import random
 import re
-import time
 import uuid
+import zipfile
 from typing import Any
 
 from overcast.common.pagination import paginate_keys, paginate_list
@@ -27,16 +25,25 @@ from overcast.common.tagging import tag_map
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.protocols.models import operation_model
 from overcast.services.base import HostRoute
 from overcast.services.lambda_interface import LambdaProvider
 from overcast.store import scope as store_scope
 
 from . import names
 from .aliases import AliasesMixin, version_key
+from .capacity import CapacityMixin
 from .code import CodeStore
-from .environment import FunctionSpec, Invocation, Outcome, Pool, Throttled
+from .codesigning import CodeSigningMixin
+from .cross_account import CrossAccountMixin
+from .durable import DurableMixin
+from .environment import FunctionSpec, Pool
 from .events import EventsMixin
+from .function_settings import FunctionSettingsMixin, runtime_version_arn
+from .invocation import InvocationMixin
+from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
+from .resource_policies import ResourcePoliciesMixin
 from .roles import RolesMixin
 from .settings import SettingsMixin
 from .urls import URL_HOST, UrlsMixin
@@ -44,12 +51,7 @@ from .urls import URL_HOST, UrlsMixin
 log = logging.getLogger(__name__)
 
 SEP = "\x01"
-MAX_PAYLOAD = 6 * 1024 * 1024
-ASYNC_MAX_PAYLOAD = 256 * 1024
-TAIL_BYTES = 4096
 
-#: Runtimes Overcast executes; others are accepted by the control plane only.
-RUNNABLE = re.compile(r"^(python3\.(9|1[0-4])|nodejs(18|20|22|24)\.x|provided(\.al2|\.al2023)?)$")
 DEPRECATED = {
     "python2.7",
     "python3.6",
@@ -76,12 +78,71 @@ DEPRECATED = {
 }
 
 
+#: Configuration fields ListFunctions leaves out (AWS: "use GetFunction" for them).
+LISTED_WITHOUT = frozenset(
+    {
+        "State",
+        "StateReason",
+        "StateReasonCode",
+        "LastUpdateStatus",
+        "LastUpdateStatusReason",
+        "LastUpdateStatusReasonCode",
+        "RuntimeVersionConfig",
+    }
+)
+#: The runtimes AWS's runtime error lists (its own wording, in its own order).
+RUNTIME_CHOICES = (
+    "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, "
+    "python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, "
+    "dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2"
+)
+
+
+#: Lambda's documented package and environment limits.
+MAX_ZIPPED = 50 * 1024 * 1024
+MAX_UNZIPPED = 250 * 1024 * 1024
+MAX_ENVIRONMENT = 4096
+
+
+def unzipped_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def logging_config(current: dict, given: dict | None) -> dict:
+    """A LoggingConfig with `given` applied: JSON logs have application and system log levels
+    (INFO unless given), text logs have none, as AWS keeps them."""
+    merged = {**current, **(given or {})}
+    if merged.get("LogFormat") == "JSON":
+        merged.setdefault("ApplicationLogLevel", "INFO")
+        merged.setdefault("SystemLogLevel", "INFO")
+    else:
+        merged.pop("ApplicationLogLevel", None)
+        merged.pop("SystemLogLevel", None)
+    return merged
+
+
 def now_iso() -> str:
     """LastModified in Lambda's format: 2024-01-01T12:00:00.000+0000."""
     return iso_millis(zone="+0000")
 
 
-class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, LambdaProvider):
+class Provider(
+    AliasesMixin,
+    SettingsMixin,
+    CodeSigningMixin,
+    CrossAccountMixin,
+    CapacityMixin,
+    DurableMixin,
+    FunctionSettingsMixin,
+    LayerPoliciesMixin,
+    ResourcePoliciesMixin,
+    InvocationMixin,
+    UrlsMixin,
+    EventsMixin,
+    RolesMixin,
+    LambdaProvider,
+):
     service = "lambda"
     host_routes = (HostRoute(URL_HOST, "serve_url"),)
 
@@ -93,23 +154,51 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         self.pool = Pool(self._write_logs, self._endpoint_env)
         self._specs: dict[tuple, FunctionSpec] = {}
         self._activations: dict[tuple, asyncio.Future] = {}
+        #: Bumped when the state is reset or replaced, so work begun for the old state ends.
+        self._generation = 0
         self.runtime.every(5, self.pool.reap, "lambda idle environments")
         self.start_settings()
+        self.start_code_signing()
+        self.start_capacity()
+        self.start_durable()
         self.start_urls()
         self.start_events()
 
     def reset(self) -> None:
-        self.pool.close()
-        self._specs.clear()
+        self._forget_state_work()
         self.reset_urls()
         self.reset_events()
 
     def state_replaced(self) -> None:
+        self._forget_state_work()
         self.reset_urls()
+        self.reset_events()
+        self.resume_events()
+
+    def _forget_state_work(self) -> None:
+        """End what was running for the state being dropped: its environments, the unpacking
+        of its code, its event source mapping pollers and queued invocations."""
+        self._generation += 1
+        self.pool.close()
+        self._specs.clear()
+        for future in self._activations.values():
+            if not future.done():
+                future.set_result(None)
+        self._activations.clear()
 
     def close(self) -> None:
         self.pool.closed = True
         self.pool.close()
+
+    def check_request(self, context: RequestContext, params: dict) -> None:
+        """Lambda checks FunctionName and Qualifier against the operation's model pattern
+        before anything else, as one Coral validation error."""
+        if context.operation is not None:
+            violations = names.pattern_violations(context.operation, params)
+            violations += names.runtime_enum_violations(context.operation, params)
+            if violations:
+                raise names.validation_error(violations)
+        self.act_as_owner(context, params)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -138,7 +227,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         name, qualifier = names.parse_function(value, qualifier, context.account, context.region)
         record = self.functions.get(self._scope(context), name)
         if record is None:
-            raise function_not_found(context.account, context.region, name)
+            raise function_not_found(context.account, context.region, name, qualifier)
         return record, qualifier
 
     def function_exists(self, arn: str) -> bool:
@@ -167,6 +256,12 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
     # -- create / read / update / delete -----------------------------------------------------
 
     def _check_runtime(self, runtime: str | None) -> None:
+        known = operation_model("lambda", "CreateFunction").input_shape.members["Runtime"].enum
+        if runtime is not None and runtime not in known:
+            raise invalid(
+                f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+                f"[{RUNTIME_CHOICES}] or be a valid ARN"
+            )
         if runtime in DEPRECATED:
             raise invalid(
                 f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
@@ -175,9 +270,23 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
 
     def _layers(self, context: RequestContext, arns: list[str] | None) -> list[dict]:
         layers = []
+        seen: dict[str, str] = {}
         for arn in arns or ():
+            parts = arn.split(":")
+            if len(parts) == 8 and parts[3] != context.region:
+                raise invalid(
+                    f"Layers are not in the same region as the function. Layers are expected to be in region "
+                    f"{context.region}."
+                )
+            unversioned = arn.rsplit(":", 1)[0]
+            if unversioned in seen:
+                raise invalid(
+                    "Two different versions of the same layer are not allowed to be referenced in the same "
+                    f"function. {seen[unversioned]} and {arn} are versions of the same layer."
+                )
+            seen[unversioned] = arn
             layer = self.layer_version_by_arn(arn)
-            if layer is None:
+            if layer is None or not self.layer_shared_with(context, arn, layer):
                 raise invalid(f"Layer version {arn} does not exist.")
             layers.append({"Arn": arn, "CodeSize": layer["Content"]["CodeSize"]})
         if len(layers) > 5:
@@ -189,12 +298,18 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             data = params["ZipFile"]
             if isinstance(data, str):
                 data = data.encode()
-            return self.code.save(data)
+            if len(data) > MAX_ZIPPED:
+                raise ServiceError(
+                    "RequestEntityTooLargeException",
+                    f"Zipped size must be smaller than {MAX_ZIPPED} bytes",
+                    413,
+                )
+            return self._save_code(data)
         if params.get("S3Bucket") or params.get("S3Key"):
             data = self.read_s3(
                 context, params.get("S3Bucket"), params.get("S3Key"), params.get("S3ObjectVersion")
             )
-            return self.code.save(data)
+            return self._save_code(data)
         if params.get("ImageUri"):
             raise ServiceError(
                 "InvalidParameterValueException",
@@ -202,6 +317,22 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                 400,
             )
         raise invalid("Please provide a source for function code.")
+
+    def _save_code(self, data: bytes) -> dict:
+        saved = self.code.save(data)
+        if unzipped_size(data) > MAX_UNZIPPED:
+            raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+        return saved
+
+    @staticmethod
+    def _check_environment(environment: dict | None) -> None:
+        variables = (environment or {}).get("Variables") or {}
+        measured = json.dumps(variables, separators=(",", ":"))
+        if len(measured.encode()) > MAX_ENVIRONMENT:
+            raise invalid(
+                "Lambda was unable to configure your environment variables because the environment variables you "
+                f"have provided exceeded the 4KB limit. String measured: {measured}"
+            )
 
     def read_s3(
         self, context: RequestContext, bucket: str | None, key: str | None, version: str | None
@@ -241,6 +372,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
         if qualifier is not None:
             raise names._bad_name(params["FunctionName"])
+        names.check_new_name(name)
         role = params["Role"]
         if not names.ROLE.match(role):
             raise ServiceError(
@@ -258,9 +390,14 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
         self.check_execution_role(context, role)
+        self._check_environment(params.get("Environment"))
         layers = self._layers(context, params.get("Layers"))
-        code = self._code_from(context, params.get("Code") or {})
         arn = function_arn(context.account, context.region, name)
+        csc_arn = params.get("CodeSigningConfigArn")
+        if csc_arn:
+            self.attach_code_signing(context, csc_arn)
+            self.check_code_signature(context, csc_arn, arn)
+        code = self._code_from(context, params.get("Code") or {})
         config: dict[str, Any] = {
             "FunctionName": name,
             "FunctionArn": arn,
@@ -282,15 +419,24 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             "PackageType": package_type,
             "Architectures": params.get("Architectures") or ["x86_64"],
             "EphemeralStorage": params.get("EphemeralStorage") or {"Size": 512},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {
-                "LogFormat": "Text",
-                "LogGroup": f"/aws/lambda/{name}",
-                **(params.get("LoggingConfig") or {}),
+            "SnapStart": {
+                "ApplyOn": (params.get("SnapStart") or {}).get("ApplyOn") or "None",
+                "OptimizationStatus": "Off",
             },
+            "LoggingConfig": logging_config(
+                {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}, params.get("LoggingConfig")
+            ),
         }
         if config["Runtime"] is None:
             del config["Runtime"]
+        else:
+            config["RuntimeVersionConfig"] = {
+                "RuntimeVersionArn": runtime_version_arn(context.region, config["Runtime"])
+            }
+        for key in ("DurableConfig", "CapacityProviderConfig", "TenancyConfig"):
+            if params.get(key):
+                config[key] = copy.deepcopy(params[key])
+        self.check_capacity_provider(context, config)
         if config["Handler"] is None:
             del config["Handler"]
         if params.get("Environment") is not None:
@@ -315,11 +461,15 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             "tags": tag_map(params.get("Tags"), names.TAG_RULES),
             "next_version": 1,
         }
+        if csc_arn:
+            record["code_signing"] = csc_arn
         self.functions.put(scope, name, record)
         output = copy.deepcopy(config)
         self._activate(context.account, context.region, name, code["file"], "create")
         if params.get("Publish"):
-            self._publish(context, scope, record, None)
+            # The answer describes the version published, as AWS's does.
+            published = self._publish(context, scope, record, None)
+            output["Version"] = published["Version"]
         return output
 
     def _activate(self, account: str, region: str, name: str, file_id: str, kind: str) -> None:
@@ -330,13 +480,23 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         future = loop.create_future()
         self._activations[(scope, name)] = future
 
+        generation = self._generation
+
         async def activate() -> None:
             try:
-                await asyncio.to_thread(self.code.unpacked, file_id)
+                try:
+                    await asyncio.to_thread(self.code.unpacked, file_id)
+                except OSError:
+                    if generation != self._generation:
+                        return  # the state was reset or replaced: its code went with it
+                    raise
+                if generation != self._generation:
+                    return
                 record = self.functions.get(scope, name)
                 if record is not None and record["code"] == file_id:
                     config = record["config"]
                     config["State"] = "Active"
+                    config["RevisionId"] = str(uuid.uuid4())  # every state change is a revision
                     for key in (
                         "StateReason",
                         "StateReasonCode",
@@ -411,7 +571,13 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             lambda after: self.functions.scan(scope, start_after=after),
             bad_token=names.bad_marker, default_limit=50, render=configs, bind=str(all_versions),
         )  # fmt: skip
-        out["Functions"] = [config for group in out["Functions"] for config in group]
+        # ListFunctions answers a subset of each configuration, as AWS documents: the state
+        # fields and RuntimeVersionConfig come from GetFunction only.
+        out["Functions"] = [
+            {k: v for k, v in config.items() if k not in LISTED_WITHOUT}
+            for group in out["Functions"]
+            for config in group
+        ]
         return out
 
     def _check_revision(self, config: dict, revision: str | None) -> None:
@@ -436,6 +602,7 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         record, _qualifier = self._function(context, params["FunctionName"])
         config = record["config"]
         self._check_revision(config, params.get("RevisionId"))
+        self.check_code_signature(context, record.get("code_signing"), config["FunctionArn"])
         code = self._code_from(context, params)
         if params.get("Architectures"):
             config["Architectures"] = params["Architectures"]
@@ -480,7 +647,15 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
             if key in params and params[key] is not None:
                 config[key] = params[key]
+        if params.get("Runtime"):
+            config["RuntimeVersionConfig"] = {
+                "RuntimeVersionArn": runtime_version_arn(context.region, params["Runtime"])
+            }
+        for key in ("DurableConfig", "CapacityProviderConfig"):
+            if params.get(key):
+                config[key] = copy.deepcopy(params[key])
         if "Environment" in params:
+            self._check_environment(params["Environment"])
             config["Environment"] = {"Variables": dict((params["Environment"] or {}).get("Variables") or {})}
         if "Layers" in params:
             layers = self._layers(context, params["Layers"])
@@ -498,22 +673,41 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
             config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode") or "PassThrough"}
         if "EphemeralStorage" in params:
             config["EphemeralStorage"] = params["EphemeralStorage"]
+        if params.get("SnapStart") is not None:
+            config["SnapStart"] = {
+                "ApplyOn": params["SnapStart"].get("ApplyOn") or "None",
+                "OptimizationStatus": "Off",
+            }
         if "LoggingConfig" in params:
-            config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
-        config.update(LastModified=now_iso(), RevisionId=str(uuid.uuid4()), LastUpdateStatus="Successful")
+            config["LoggingConfig"] = logging_config(config.get("LoggingConfig", {}), params["LoggingConfig"])
+        config.update(
+            LastModified=now_iso(),
+            RevisionId=str(uuid.uuid4()),
+            LastUpdateStatus="InProgress",
+            LastUpdateStatusReason="The function is being created.",
+            LastUpdateStatusReasonCode="Creating",
+        )
         self.functions.put(scope, config["FunctionName"], record)
+        output = copy.deepcopy(config)
+        # The update is applied off the request path, as AWS's is: Successful once done.
+        self._activate(context.account, context.region, config["FunctionName"], record["code"], "update")
         self.pool.retire(context.account, context.region, config["FunctionName"], "$LATEST")
-        return copy.deepcopy(config)
+        return output
 
     def delete_function(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         if qualifier == "$LATEST":
             raise invalid("$LATEST version cannot be deleted without deleting the function.")
+        if qualifier is not None and names.ALIAS.match(qualifier):
+            raise invalid("Deletion of aliases is not currently supported.")
+        record = self.functions.get(scope, name)
+        if record is None:
+            raise function_not_found(context.account, context.region, name)
+        context.status = 204  # the model says 200; AWS answers 204
         if qualifier is not None:
-            if not qualifier.isdigit():
-                raise invalid("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.")
             for _, alias in self.aliases.scan(scope, prefix=name + SEP):
                 weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
                 if alias["FunctionVersion"] == qualifier or qualifier in weights:
@@ -521,8 +715,8 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
                         f"Unable to delete version because the following aliases reference it: "
                         f"[{alias['Name']}]"
                     )
-            if not self.versions.delete(scope, version_key(name, qualifier)):
-                raise function_not_found(context.account, context.region, name, qualifier)
+            # Deleting a version that does not exist succeeds, as it does on AWS.
+            self.versions.delete(scope, version_key(name, qualifier))
             self.pool.retire(context.account, context.region, name, qualifier)
             return {}
         with self.store.transaction():
@@ -614,231 +808,14 @@ class Provider(AliasesMixin, SettingsMixin, UrlsMixin, EventsMixin, RolesMixin, 
         name = record["config"]["FunctionName"]
         latest = copy.deepcopy(record["config"])
         latest["FunctionArn"] += ":$LATEST"
-        items = [latest] + [
-            copy.deepcopy(v["config"]) for _, v in self.versions.scan(scope, prefix=name + SEP)
+        items = [
+            {k: v for k, v in config.items() if k not in LISTED_WITHOUT}
+            for config in [latest] + [v["config"] for _, v in self.versions.scan(scope, prefix=name + SEP)]
         ]
         return paginate_list(
             self.store, "lambda", "ListVersionsByFunction", params, items,
             bad_token=names.bad_marker, default_limit=50, bind=name,
         )  # fmt: skip
-
-    # -- invoke -------------------------------------------------------------------------------
-
-    def resolve(
-        self, account: str, region: str, name: str, qualifier: str | None
-    ) -> tuple[dict, dict, str, str]:
-        """(function record, version record, executed version, invoked ARN) for an invocation;
-        an alias with a routing config picks a version by its weights."""
-        scope = store_scope(account, region)
-        record = self.functions.get(scope, name)
-        if record is None:
-            raise function_not_found(account, region, name)
-        invoked_arn = function_arn(account, region, name, qualifier)
-        if qualifier in (None, "$LATEST"):
-            return record, record, "$LATEST", invoked_arn
-        version = qualifier
-        if not qualifier.isdigit():
-            alias = self.aliases.get(scope, name + SEP + qualifier)
-            if alias is None:
-                raise function_not_found(account, region, name, qualifier)
-            version = alias["FunctionVersion"]
-            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-            if weights:
-                roll = random.random()
-                for candidate, weight in weights.items():
-                    if roll < weight:
-                        version = candidate
-                        break
-                    roll -= weight
-            if version == "$LATEST":
-                return record, record, "$LATEST", invoked_arn
-        found = self.versions.get(scope, version_key(name, version))
-        if found is None:
-            raise function_not_found(account, region, name, version)
-        return record, found, version, invoked_arn
-
-    def spec_for(self, account: str, region: str, version_record: dict, version: str) -> FunctionSpec:
-        config = version_record["config"]
-        revision = f"{version_record['code']}:{config['RevisionId']}"
-        key = (account, region, config["FunctionName"], version, revision)
-        spec = self._specs.get(key)
-        if spec is not None and self.credentials_stale(spec.credentials):
-            # Its role session is about to expire: new environments get a new one.
-            self.pool.retire(account, region, config["FunctionName"], version)
-            spec = None
-        if spec is None:
-            runtime = config.get("Runtime") or ""
-            if not RUNNABLE.match(runtime):
-                raise ServiceError(
-                    "InvalidRuntimeException",
-                    f"The runtime parameter of {runtime or 'an image'} is not supported by "
-                    "Overcast's local execution.",
-                    502,
-                    Type="User",
-                )
-            layer_files = [
-                layer_version["file"]
-                for layer in config.get("Layers", ())
-                if (layer_version := self.layer_version_by_arn(layer["Arn"])) is not None
-            ]
-            credentials = self.execution_credentials(config["Role"], config["FunctionName"], region)
-            if credentials is not None:
-                revision += ":" + credentials["AccessKeyId"]
-            spec = FunctionSpec(
-                account=account,
-                region=region,
-                name=config["FunctionName"],
-                version=version,
-                revision=revision,
-                runtime=runtime,
-                handler=config.get("Handler") or "",
-                memory=config["MemorySize"],
-                timeout=config["Timeout"],
-                code_dir=self.code.unpacked(version_record["code"]),
-                opt_dir=self.code.opt_dir(layer_files),
-                environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-                endpoint=self.endpoint(),
-                function_arn=config["FunctionArn"],
-                credentials=credentials,
-            )
-            if len(self._specs) > 4096:
-                self._specs.clear()
-            self._specs[key] = spec
-        return spec
-
-    async def execute(
-        self,
-        account: str,
-        region: str,
-        name: str,
-        qualifier: str | None,
-        payload: bytes,
-        client_context: str = "",
-    ) -> tuple[Outcome, str]:
-        """Run one invocation to its end; raises TooManyRequestsException when throttled."""
-        scope = store_scope(account, region)
-        if (scope, name) in self._activations:
-            await self._wait_active(scope, name)
-        record, version_record, version, invoked_arn = self.resolve(account, region, name, qualifier)
-        spec = self.spec_for(account, region, version_record, version)
-        invocation = Invocation(
-            request_id=str(uuid.uuid4()),
-            payload=payload,
-            invoked_arn=invoked_arn,
-            timeout=float(spec.timeout),
-            client_context=client_context,
-            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
-        )
-        try:
-            outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
-        except Throttled:
-            raise ServiceError(
-                "TooManyRequestsException",
-                "Rate Exceeded.",
-                429,
-                Type="User",
-                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
-            ) from None
-        return outcome, invocation.request_id
-
-    async def invoke(self, context: RequestContext, params: dict) -> dict:
-        name, qualifier = names.parse_function(
-            params["FunctionName"], params.get("Qualifier"), context.account, context.region
-        )
-        invocation_type = params.get("InvocationType") or "RequestResponse"
-        raw = params.get("Payload")
-        payload: bytes
-        if raw is None or raw == b"":
-            payload = b"{}"
-        elif isinstance(raw, str):
-            payload = raw.encode()
-        elif isinstance(raw, (bytes, bytearray)):
-            payload = bytes(raw)
-        else:
-            payload = raw.read()
-        if len(payload) > (ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD):
-            limit = ASYNC_MAX_PAYLOAD if invocation_type == "Event" else MAX_PAYLOAD
-            raise ServiceError(
-                "RequestTooLargeException",
-                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
-                413,
-                Type="User",
-            )
-        try:
-            json.loads(payload)
-        except ValueError as error:
-            raise ServiceError(
-                "InvalidRequestContentException",
-                f"Could not parse request body into json: Could not parse payload into json: {error}",
-                400,
-                Type="User",
-            ) from None
-        _, _, _version, _ = self.resolve(context.account, context.region, name, qualifier)
-        if invocation_type == "DryRun":
-            return {"StatusCode": 204, "Payload": b""}
-        if invocation_type == "Event":
-            self.enqueue(context.account, context.region, name, qualifier, payload)
-            return {"StatusCode": 202, "Payload": b""}
-        client_context = params.get("ClientContext") or ""
-        if client_context:
-            try:
-                client_context = base64.b64decode(client_context).decode()
-            except (ValueError, UnicodeDecodeError):
-                raise ServiceError(
-                    "InvalidRequestContentException",
-                    "Client context must be a valid Base64-encoded JSON object.",
-                    400,
-                    Type="User",
-                ) from None
-        outcome, _ = await self.execute(
-            context.account, context.region, name, qualifier, payload, client_context
-        )
-        out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": outcome.version}
-        if outcome.error is not None:
-            out["FunctionError"] = "Unhandled"
-            out["Payload"] = json.dumps(outcome.error).encode()
-        else:
-            out["Payload"] = outcome.payload
-        if params.get("LogType") == "Tail":
-            out["LogResult"] = base64.b64encode(outcome.log_text.encode()[-TAIL_BYTES:]).decode()
-        return out
-
-    # -- logs ------------------------------------------------------------------------------------
-
-    def _write_logs(
-        self,
-        env,
-        invocation: Invocation,
-        output: str,
-        duration: float,
-        init_ms: float | None,
-        status: str | None,
-    ) -> str:
-        spec = env.spec
-        request_id = invocation.request_id
-        lines = [f"START RequestId: {request_id} Version: {spec.version}"]
-        if output:
-            lines.extend(line.replace("\r", "\n") for line in output.rstrip("\n").split("\n"))
-        lines.append(f"END RequestId: {request_id}")
-        report = (
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-            f"Billed Duration: {max(1, int(duration + 0.999))} ms\tMemory Size: {spec.memory} MB\t"
-            f"Max Memory Used: {max(1, env.max_rss_kb // 1024)} MB\t"
-        )
-        if init_ms is not None:
-            report += f"Init Duration: {init_ms:.2f} ms\t"
-        if status:
-            report += f"Status: {status}\t"
-        lines.append(report)
-        now = int(time.time() * 1000)
-        try:
-            logs = self.runtime.provider("logs")
-            logs.append(
-                spec.account, spec.region, spec.log_group, env.log_stream, [(now, line) for line in lines]
-            )
-        except Exception:  # a log that cannot be written must not fail the invocation
-            log.exception("writing the log of %s failed", spec.name)
-        return "\n".join(lines) + "\n"
 
     # -- internal routes ------------------------------------------------------------------------
 

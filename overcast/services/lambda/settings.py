@@ -6,6 +6,7 @@ Tables (scope = account/region):
   provisioned   name SEP qualifier → provisioned concurrency config
   invoke_configs name SEP qualifier → event invoke config
   layers        layer SEP 0000000001 → layer version
+  layer_numbers layer → {"last": the last version number it was given}
 """
 
 from __future__ import annotations
@@ -36,6 +37,37 @@ ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
 _LAYER_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
 _DESTINATION_SERVICES = {"sqs", "sns", "lambda", "events", "s3"}
+#: The ARNs TagResource, UntagResource and ListTags accept (AWS's own pattern, quoted in its error).
+_TAGGABLE = re.compile(
+    r"^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:"
+    r"(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|"
+    r"code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)$"
+)
+_TAG_TABLES = {
+    "event-source-mapping": lambda provider: provider.mappings,
+    "capacity-provider": lambda provider: provider.capacity_providers,
+    "code-signing-config": lambda provider: provider.code_signing,
+    "layer": lambda provider: provider.layer_numbers,
+}
+_TAG_NOUNS = {
+    "event-source-mapping": "Event source mapping",
+    "capacity-provider": "Capacity provider",
+    "code-signing-config": "Code signing config",
+    "layer": "Layer",
+}
+
+
+def _check_layer_version_number(number: int) -> None:
+    if number < 1:
+        raise invalid("Layer Version Cannot be less than 1")
+
+
+def _new_revision(record: dict) -> None:
+    """A function's tags are part of its revision: changing them gives it a new RevisionId."""
+    config = record.get("config")
+    if isinstance(config, dict) and "RevisionId" in config:
+        config["RevisionId"] = str(uuid.uuid4())
 
 
 def _layer_key(name: str, version: int) -> str:
@@ -48,6 +80,7 @@ class SettingsMixin:
         self.provisioned = self.store.table("lambda", "provisioned")
         self.invoke_configs = self.store.table("lambda", "invoke_configs")
         self.layers = self.store.table("lambda", "layers")
+        self.layer_numbers = self.store.table("lambda", "layer_numbers")
         # Provisioned environments are processes: start them again for the stored configs.
         for scope in self.provisioned.scopes():
             for key, _config in self.provisioned.scan(scope):
@@ -70,15 +103,26 @@ class SettingsMixin:
         record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
         name = record["config"]["FunctionName"]
         if qualifier is not None and qualifier != "$LATEST":
+            if (
+                not qualifier.isdigit()
+                and self.aliases.get(self._scope(context), name + SEP + qualifier) is None
+            ):
+                raise not_found(
+                    f"Cannot find alias arn: {function_arn(context.account, context.region, name, qualifier)}"
+                )
             self._version_record(context, record, qualifier)
         resource = function_arn(context.account, context.region, name, qualifier)
         return self._scope(context), name, qualifier or "", resource
 
     def add_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier, resource = self._policy_target(context, params)
+        if qualifier == "$LATEST":
+            raise invalid("We currently do not support adding policies for $LATEST.")
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key) or {"Version": "2012-10-17", "Id": "default", "Statement": []}
-        if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
+        # The revision given may be the policy's or that of the function or alias it belongs to.
+        revisions = {policy.get("RevisionId"), self._target_revision(scope, name, qualifier)}
+        if params.get("RevisionId") is not None and params["RevisionId"] not in revisions:
             raise ServiceError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve "
@@ -87,7 +131,7 @@ class SettingsMixin:
                 Type="User",
             )
         sid = params["StatementId"]
-        if any(statement["Sid"] == sid for statement in policy["Statement"]):
+        if any(statement.get("Sid") == sid for statement in policy["Statement"]):
             raise conflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
                 "or remove the existing statement."
@@ -138,12 +182,36 @@ class SettingsMixin:
         self.policies.put(scope, key, policy)
         return {"Statement": json.dumps(statement)}
 
+    def _target_revision(self: Provider, scope: str, name: str, qualifier: str) -> str | None:  # type: ignore[misc]
+        if not qualifier or qualifier == "$LATEST":
+            record = self.functions.get(scope, name)
+            return record["config"]["RevisionId"] if record else None
+        if qualifier.isdigit():
+            from .aliases import version_key
+
+            version = self.versions.get(scope, version_key(name, qualifier))
+            return version["config"]["RevisionId"] if version else None
+        alias = self.aliases.get(scope, name + SEP + qualifier)
+        return alias["RevisionId"] if alias else None
+
     def remove_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, _ = self._policy_target(context, params)
+        from . import names
+
+        try:
+            scope, name, qualifier, _ = self._policy_target(context, params)
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            missing, _ = names.parse_function(params["FunctionName"], None, context.account, context.region)
+            raise not_found(
+                f"No policy found for: {function_arn(context.account, context.region, missing)}"
+            ) from None
         key = name + SEP + qualifier
         policy = self.policies.get(scope, key)
         sid = params["StatementId"]
-        if policy is None or not any(s["Sid"] == sid for s in policy["Statement"]):
+        if policy is None:
+            raise not_found("No policy is associated with the given resource.")
+        if not any(s.get("Sid") == sid for s in policy["Statement"]):
             raise not_found(f"Statement {sid} is not found in resource policy.")
         if params.get("RevisionId") is not None and params["RevisionId"] != policy.get("RevisionId"):
             raise ServiceError(
@@ -153,7 +221,7 @@ class SettingsMixin:
                 412,
                 Type="User",
             )
-        policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != sid]
+        policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
         if policy["Statement"]:
             policy["RevisionId"] = str(uuid.uuid4())
             self.policies.put(scope, key, policy)
@@ -162,7 +230,12 @@ class SettingsMixin:
         return {}
 
     def get_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, _ = self._policy_target(context, params)
+        try:
+            scope, name, qualifier, _ = self._policy_target(context, params)
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            raise not_found("The resource you requested does not exist.") from None
         policy = self.policies.get(scope, name + SEP + qualifier)
         if policy is None:
             raise not_found("The resource you requested does not exist.")
@@ -187,6 +260,16 @@ class SettingsMixin:
         return sum(record.get("reserved") or 0 for name, record in self.functions.scan(scope) if name != skip)
 
     def put_function_concurrency(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from . import names
+
+        name, qualifier = names.parse_function(params["FunctionName"], None, context.account, context.region)
+        if qualifier is not None:
+            raise invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN."
+            )
+        if self.functions.get(self._scope(context), name) is None:
+            raise names.function_not_found(context.account, context.region, name, "$LATEST")
         record, _ = self._function(context, params["FunctionName"])
         scope = self._scope(context)
         name = record["config"]["FunctionName"]
@@ -232,18 +315,34 @@ class SettingsMixin:
 
     # -- provisioned concurrency -------------------------------------------------------------------
 
-    def _provisioned_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+    def _provisioned_target(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, putting: bool = False
+    ) -> tuple[str, str, str]:
+        from . import names
+
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         if qualifier is None or qualifier == "$LATEST":
             raise invalid(
                 "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+                if putting
+                else "The function resource provided must be an alias or a published version."
             )
+        scope = self._scope(context)
+        record = self.functions.get(scope, name)
+        if not qualifier.isdigit():
+            if record is None or self.aliases.get(scope, name + SEP + qualifier) is None:
+                raise not_found(
+                    f"Cannot find alias arn: {function_arn(context.account, context.region, name, qualifier)}"
+                )
+        elif record is None:
+            raise names.function_not_found(context.account, context.region, name, qualifier)
         self._version_record(context, record, qualifier)
-        return self._scope(context), name, qualifier
+        return scope, name, qualifier
 
     def put_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier = self._provisioned_target(context, params)
+        scope, name, qualifier = self._provisioned_target(context, params, putting=True)
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
         if record.get("reserved") is not None and wanted > record["reserved"]:
@@ -354,7 +453,15 @@ class SettingsMixin:
     def put_function_event_invoke_config(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict, update: bool = False
     ) -> dict:
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        settings = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+        if not any(params.get(field) is not None for field in settings):
+            raise invalid("You must specify at least one of error handling or destination setting.")
+        try:
+            record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            raise not_found("The function doesn't exist.") from None
         name = record["config"]["FunctionName"]
         if qualifier not in (None, "$LATEST"):
             self._version_record(context, record, qualifier)
@@ -389,8 +496,12 @@ class SettingsMixin:
         return self.put_function_event_invoke_config(context, params, update=True)
 
     def get_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+        from . import names
+
+        # A missing function has no config either, and AWS answers just that.
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         config = self.invoke_configs.get(self._scope(context), name + SEP + (qualifier or "$LATEST"))
         if config is None:
             raise not_found(
@@ -410,44 +521,70 @@ class SettingsMixin:
         return {}
 
     def list_function_event_invoke_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from overcast.common.pagination import paginate_keys
+
+        from .names import bad_marker
+
         record, _ = self._function(context, params["FunctionName"])
         name = record["config"]["FunctionName"]
-        return {
-            "FunctionEventInvokeConfigs": [
-                dict(c) for _, c in self.invoke_configs.scan(self._scope(context), prefix=name + SEP)
-            ]
-        }
+        scope = self._scope(context)
+        return paginate_keys(
+            self.store, "lambda", "ListFunctionEventInvokeConfigs", params,
+            lambda after: self.invoke_configs.scan(scope, prefix=name + SEP, start_after=after),
+            bad_token=bad_marker, default_limit=50, bind=name, render=lambda key, config: dict(config),
+        )  # fmt: skip
 
     def invoke_config_for(self: Provider, scope: str, name: str, qualifier: str | None) -> dict:  # type: ignore[misc]
         return self.invoke_configs.get(scope, name + SEP + (qualifier or "$LATEST")) or {}
 
     # -- tags ------------------------------------------------------------------------------------------
 
-    def _tag_target(self: Provider, context: RequestContext, arn: str) -> tuple[str, dict]:  # type: ignore[misc]
+    def _tag_target(self: Provider, context: RequestContext, arn: str) -> tuple[Any, str, dict]:  # type: ignore[misc]
+        """(table, key, record holding "tags") of the function, event source mapping, capacity
+        provider or code signing configuration an ARN names."""
         parts = arn.split(":")
-        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
-            raise invalid(f"Invalid resource ARN: {arn}")
-        if len(parts) > 7:
-            raise invalid(
-                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+        kind = parts[5] if len(parts) > 6 and parts[2] == "lambda" else ""
+        if not _TAGGABLE.match(arn):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member "
+                f"must satisfy regular expression pattern: {_TAGGABLE.pattern[1:-1]}",
+                400,
             )
-        record, _ = self._function(context, arn)
-        return record["config"]["FunctionName"], record
+        scope = self._scope(context)
+        if kind == "function":
+            if len(parts) > 7:
+                raise invalid(
+                    "Tags on function aliases and versions are not supported. Please specify a function ARN."
+                )
+            function, _ = self._function(context, arn)
+            return self.functions, function["config"]["FunctionName"], function
+        table, key = _TAG_TABLES[kind](self), parts[6]
+        record = table.get(scope, key) if parts[4] == context.account and parts[3] == context.region else None
+        if record is None:
+            raise ServiceError(
+                "ResourceNotFoundException", f"{_TAG_NOUNS[kind]} not found: {arn}", 404, Type="User"
+            )
+        return table, key, record
 
     def tag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        name, record = self._tag_target(context, params["Resource"])
+        table, key, record = self._tag_target(context, params["Resource"])
+        if not params["Tags"]:
+            raise invalid("An error occurred and the request cannot be processed.")
         record["tags"] = add_tags(record.get("tags"), params["Tags"], TAG_RULES)
-        self.functions.put(self._scope(context), name, record)
+        _new_revision(record)
+        table.put(self._scope(context), key, record)
         return {}
 
     def untag_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        name, record = self._tag_target(context, params["Resource"])
+        table, key, record = self._tag_target(context, params["Resource"])
         record["tags"] = remove_tags(record.get("tags"), params["TagKeys"])
-        self.functions.put(self._scope(context), name, record)
+        _new_revision(record)
+        table.put(self._scope(context), key, record)
         return {}
 
     def list_tags(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, record = self._tag_target(context, params["Resource"])
+        _, _, record = self._tag_target(context, params["Resource"])
         return {"Tags": dict(record.get("tags") or {})}
 
     # -- layers -----------------------------------------------------------------------------------------
@@ -479,7 +616,9 @@ class SettingsMixin:
                 )
             )
         latest = next(iter(self.layers.scan(scope, prefix=name + SEP, reverse=True, limit=1)), None)
-        version = (latest[1]["Version"] + 1) if latest else 1
+        # A deleted version's number is never given out again, as AWS never reuses one.
+        issued = (self.layer_numbers.get(scope, name) or {}).get("last", 0)
+        version = max((latest[1]["Version"] if latest else 0), issued) + 1
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         layer = {
             "Content": {
@@ -496,7 +635,9 @@ class SettingsMixin:
         for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
             if params.get(field):
                 layer[field] = params[field]
-        self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
+        with self.store.transaction():
+            self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
+            self.layer_numbers.put(scope, name, {"last": version})
         return layer
 
     def layer_version_by_arn(self: Provider, arn: str) -> dict | None:  # type: ignore[misc]
@@ -507,22 +648,27 @@ class SettingsMixin:
 
     @staticmethod
     def _layer_out(layer: dict) -> dict:
-        return {k: copy.deepcopy(v) for k, v in layer.items() if k != "file"}
+        return {k: copy.deepcopy(v) for k, v in layer.items() if k not in ("file", "policy")}
 
     def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_layer_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
-        layer = self.layers.get(self._scope(context), _layer_key(name, params["VersionNumber"]))
-        if layer is None:
+        given = params["LayerName"].split(":")
+        # A layer ARN may name another account's layer, shared through its version policy.
+        scope = store_scope(given[4], given[3]) if len(given) >= 7 else self._scope(context)
+        layer = self.layers.get(scope, _layer_key(name, params["VersionNumber"]))
+        if layer is None or not self.layer_shared_with(context, layer["LayerVersionArn"], layer):
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 
     def get_layer_version_by_arn(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         layer = self.layer_version_by_arn(params["Arn"])
-        if layer is None:
+        if layer is None or not self.layer_shared_with(context, params["Arn"], layer):
             raise not_found("The resource you requested does not exist.")
         return self._layer_out(layer)
 
     def delete_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_layer_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
         self.layers.delete(self._scope(context), _layer_key(name, params["VersionNumber"]))
         return {}

@@ -7,14 +7,17 @@ and moves on. The position is checkpointed in the mapping, so a restart resumes 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
 import uuid
 
-from overcast.common.times import iso_millis
+from overcast.common.times import iso_millis, iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+
+from .filtering import matches_any, parse_criteria
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,16 @@ async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Even
             except TimeoutError:
                 pass
             continue
-        shaped = [_lambda_record(record, arn) for record in records]
-        result = await _process(provider, mapping, shaped)
+        patterns = parse_criteria(mapping.get("FilterCriteria"))
+        shaped = [
+            shaped_record
+            for record in records
+            if matches_any(patterns, shaped_record := _lambda_record(record, arn))
+        ]
+        # Records no filter matches are skipped: the position moves past them all the same.
+        result = (
+            await _process(provider, mapping, shaped) if shaped else mapping.get("LastProcessingResult", "OK")
+        )
         mapping = provider.mappings.get(scope, mapping_id)
         if mapping is None:
             return
@@ -62,6 +73,17 @@ async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Even
         mapping["LastProcessingResult"] = result
         provider.mappings.put(scope, mapping_id, mapping)
         iterator = next_iterator
+
+
+def _shard_of(provider, mapping: dict) -> str:
+    account, region = mapping["account"], mapping["region"]
+    streams = provider.runtime.provider("dynamodbstreams")
+    context = RequestContext.internal("dynamodbstreams", account, region)
+    try:
+        described = streams.describe_stream(context, {"StreamArn": mapping["EventSourceArn"]})
+        return described["StreamDescription"]["Shards"][0]["ShardId"]
+    except (ServiceError, IndexError, KeyError):
+        return ""
 
 
 def _iterator(streams, context: RequestContext, arn: str, mapping: dict) -> str:
@@ -84,8 +106,15 @@ def _iterator(streams, context: RequestContext, arn: str, mapping: dict) -> str:
     return streams.get_shard_iterator(context, params)["ShardIterator"]
 
 
+def _json_value(value: object) -> object:
+    # Binary attributes travel base64-encoded, as in every JSON view of DynamoDB data.
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
 def _lambda_record(record: dict, arn: str) -> dict:
-    shaped = json.loads(json.dumps(record, default=str))
+    shaped = json.loads(json.dumps(record, default=_json_value))
     shaped["eventSourceARN"] = arn
     return shaped
 
@@ -102,7 +131,7 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
         batch = pending.pop(0)
         attempts = 0
         while True:
-            failed_from = await _invoke(provider, mapping, name, qualifier, batch)
+            failed_from, function_error = await _invoke(provider, mapping, name, qualifier, batch)
             attempts += 1
             if failed_from is None:
                 break
@@ -116,6 +145,7 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
                     batch,
                     attempts,
                     "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted",
+                    function_error,
                 )
                 result = "PROBLEM: Function call failed"
                 break
@@ -127,34 +157,39 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
     return result
 
 
-async def _invoke(provider, mapping: dict, name: str, qualifier: str | None, batch: list[dict]) -> int | None:
-    """None when the batch succeeded; else the index of the first record to retry from."""
+async def _invoke(
+    provider, mapping: dict, name: str, qualifier: str | None, batch: list[dict]
+) -> tuple[int | None, bool]:
+    """(None when the batch succeeded, else the index of the first record to retry from;
+    whether the function itself failed, rather than reporting failed items)."""
     try:
         outcome, _ = await provider.execute(
             mapping["account"], mapping["region"], name, qualifier, json.dumps({"Records": batch}).encode()
         )
     except ServiceError as error:
         log.warning("invoking %s for %s failed: %s", name, mapping["EventSourceArn"], error.message)
-        return 0
+        return 0, True
     if outcome.error is not None:
-        return 0
+        return 0, True
     if "ReportBatchItemFailures" not in (mapping.get("FunctionResponseTypes") or ()):
-        return None
+        return None, False
     try:
         response = json.loads(outcome.payload) if outcome.payload else None
     except ValueError:
-        return 0
+        return 0, False
     failures = (response or {}).get("batchItemFailures") if isinstance(response, dict) else None
     if not failures:
-        return None
+        return None, False
     sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
     try:
-        return min(sequences.index(item["itemIdentifier"]) for item in failures)
+        return min(sequences.index(item["itemIdentifier"]) for item in failures), False
     except (ValueError, KeyError, TypeError):
-        return 0
+        return 0, False
 
 
-def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condition: str) -> None:
+def _on_failure(
+    provider, mapping: dict, batch: list[dict], attempts: int, condition: str, function_error: bool
+) -> None:
     destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if not destination:
         log.warning(
@@ -167,7 +202,7 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
     first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
 
     def iso(epoch) -> str:
-        return iso_millis(int(float(epoch)))  # whole seconds, as the stream records them
+        return iso_seconds(int(float(epoch)))  # whole seconds, as the stream records them
 
     record = {
         "requestContext": {
@@ -176,11 +211,15 @@ def _on_failure(provider, mapping: dict, batch: list[dict], attempts: int, condi
             "condition": condition,
             "approximateInvokeCount": attempts,
         },
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled" if function_error else None,
+        },
         "version": "1.0",
         "timestamp": iso_millis(),
         "DDBStreamBatchInfo": {
-            "shardId": batch[0].get("eventID", "").split(":")[0] or "shardId-00000000000000000000-00000000",
+            "shardId": _shard_of(provider, mapping),
             "startSequenceNumber": first["SequenceNumber"],
             "endSequenceNumber": last["SequenceNumber"],
             "approximateArrivalOfFirstRecord": iso(first.get("ApproximateCreationDateTime", time.time())),

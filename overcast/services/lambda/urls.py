@@ -57,10 +57,17 @@ class UrlsMixin(UrlAuthMixin):
             self.urls.delete(scope, key)
             self.url_ids.pop(config["UrlId"], None)
 
-    def _url_target(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str]:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
-        if qualifier is not None and qualifier.isdigit():
+    def _url_target(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, missing: str = "Function does not exist"
+    ) -> tuple[str, str, str]:
+        """(scope, name, qualifier) of a URL config's function: the qualifier is checked first (an
+        alias only), then the function or alias must exist (`missing` otherwise)."""
+        from . import names
+
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
+        if qualifier is not None and (qualifier.isdigit() or qualifier == "$LATEST"):
             raise ServiceError(
                 "ValidationException",
                 "1 validation error detected: Value '"
@@ -69,9 +76,13 @@ class UrlsMixin(UrlAuthMixin):
                 "pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)",
                 400,
             )
-        if qualifier not in (None, "$LATEST"):
-            self._version_record(context, record, qualifier)
-        return self._scope(context), name, qualifier or ""
+        scope = self._scope(context)
+        record = self.functions.get(scope, name)
+        if record is None or (
+            qualifier is not None and self.aliases.get(scope, name + SEP + qualifier) is None
+        ):
+            raise not_found(missing)
+        return scope, name, qualifier or ""
 
     def _url_out(self: Provider, context: RequestContext, name: str, qualifier: str, config: dict) -> dict:  # type: ignore[misc]
         out = {k: v for k, v in config.items() if k != "UrlId"}
@@ -79,6 +90,7 @@ class UrlsMixin(UrlAuthMixin):
         return out
 
     def create_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_invoke_mode(params)
         scope, name, qualifier = self._url_target(context, params)
         key = name + SEP + qualifier
         if self.urls.get(scope, key) is not None:
@@ -98,16 +110,24 @@ class UrlsMixin(UrlAuthMixin):
             "LastModifiedTime": now,
             "InvokeMode": params.get("InvokeMode") or "BUFFERED",
         }
+        given_mode = params.get("InvokeMode") is not None
         if params.get("Cors"):
             config["Cors"] = params["Cors"]
         self.urls.put(scope, key, config)
         self.url_ids[url_id] = (scope, name, qualifier)
         out = self._url_out(context, name, qualifier, config)
         out.pop("LastModifiedTime", None)
+        if not given_mode:
+            out.pop("InvokeMode", None)  # AWS's create answer names it only when it was given
         return out
 
-    def _url_config(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, str, dict]:  # type: ignore[misc]
-        scope, name, qualifier = self._url_target(context, params)
+    def _url_config(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        params: dict,
+        missing: str = "The resource you requested does not exist.",
+    ) -> tuple[str, str, str, dict]:
+        scope, name, qualifier = self._url_target(context, params, missing)
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
             raise not_found("The resource you requested does not exist.")
@@ -118,7 +138,8 @@ class UrlsMixin(UrlAuthMixin):
         return self._url_out(context, name, qualifier, config)
 
     def update_function_url_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope, name, qualifier, config = self._url_config(context, params)
+        _check_invoke_mode(params)
+        scope, name, qualifier, config = self._url_config(context, params, "Function does not exist")
         for field in ("AuthType", "Cors", "InvokeMode"):
             if params.get(field) is not None:
                 config[field] = params[field]
@@ -133,12 +154,24 @@ class UrlsMixin(UrlAuthMixin):
         return {}
 
     def list_function_url_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record, _ = self._function(context, params["FunctionName"])
+        from overcast.common.pagination import paginate_keys
+
+        from .names import bad_marker
+
+        try:
+            record, _ = self._function(context, params["FunctionName"])
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            raise not_found("Function does not exist") from None
         name = record["config"]["FunctionName"]
-        items = []
-        for key, config in self.urls.scan(self._scope(context), prefix=name + SEP):
-            items.append(self._url_out(context, name, key.partition(SEP)[2], config))
-        return {"FunctionUrlConfigs": items}
+        scope = self._scope(context)
+        return paginate_keys(
+            self.store, "lambda", "ListFunctionUrlConfigs", params,
+            lambda after: self.urls.scan(scope, prefix=name + SEP, start_after=after),
+            bad_token=bad_marker, default_limit=50, bind=name,
+            render=lambda key, config: self._url_out(context, name, key.partition(SEP)[2], config),
+        )  # fmt: skip
 
     # -- serving -------------------------------------------------------------------------------
 
@@ -147,11 +180,11 @@ class UrlsMixin(UrlAuthMixin):
     ) -> Response:
         found = self.url_ids.get(match.group("url_id"))
         if found is None:
-            return _json(404, {"Message": None})
+            return _unknown_url()
         scope, name, qualifier = found
         config = self.urls.get(scope, name + SEP + qualifier)
         if config is None:
-            return _json(404, {"Message": None})
+            return _unknown_url()
         account, region = scope.split("/")
         cors = config.get("Cors") or {}
         if request.method == "OPTIONS" and cors:
@@ -173,9 +206,11 @@ class UrlsMixin(UrlAuthMixin):
         except ServiceError as error:
             if error.status == 429:
                 return _json(429, {"Message": "Rate Exceeded."})
-            return _json(502, {"Message": "Internal Server Error"})
+            if error.code == "ResourceNotFoundException":
+                return _forbidden()  # the URL outlived its alias: AWS refuses it
+            return _internal_error()
         if outcome.error is not None:
-            return _json(502, {"Message": "Internal Server Error"})
+            return _internal_error()
         response = _url_response(outcome.payload)
         if cors:
             response.headers.update(_cors_headers(cors, request, preflight=False))
@@ -188,6 +223,8 @@ class UrlsMixin(UrlAuthMixin):
         headers = {}
         cookies: list[str] = []
         for name, value in request.headers.items():
+            if name in _HOP_BY_HOP:
+                continue
             if name == "cookie":
                 cookies.extend(part.strip() for part in value.split(";") if part.strip())
             else:
@@ -200,11 +237,17 @@ class UrlsMixin(UrlAuthMixin):
                 text = body.decode()
             except UnicodeDecodeError:
                 is_text = False
+        headers.setdefault("x-forwarded-proto", "http")
+        headers.setdefault(
+            "x-forwarded-port", request.host.rpartition(":")[2] if ":" in request.host else "80"
+        )
+        # The URL ends in "/": a path appended to it starts with one slash, as AWS sees it.
+        raw_path = "/" + request.raw_path.lstrip("/")
         now = time.time()
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": "$default",
-            "rawPath": request.raw_path,
+            "rawPath": raw_path,
             "rawQueryString": request.query_string,
             "headers": headers,
             "requestContext": {
@@ -214,7 +257,7 @@ class UrlsMixin(UrlAuthMixin):
                 "domainPrefix": url_id,
                 "http": {
                     "method": request.method,
-                    "path": request.path,
+                    "path": "/" + request.path.lstrip("/"),
                     "protocol": "HTTP/1.1",
                     "sourceIp": request.client_ip,
                     "userAgent": request.headers.get("user-agent", ""),
@@ -244,8 +287,39 @@ def _forbidden() -> Response:
     return response
 
 
+#: Request headers a URL's function never sees (they concern one connection only).
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade"})
+
+
+def _check_invoke_mode(params: dict) -> None:
+    mode = params.get("InvokeMode")
+    if mode is not None and mode not in ("RESPONSE_STREAM", "BUFFERED"):
+        # AWS lists the values in its own order, not the model's.
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value '{mode}' at 'invokeMode' failed to satisfy constraint: Member "
+            "must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
+            400,
+        )
+
+
+def _compact(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def _json(status: int, payload: dict) -> Response:
-    return Response(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+    return Response(status, {"Content-Type": "application/json"}, _compact(payload))
+
+
+def _unknown_url() -> Response:
+    # AWS answers a URL id it does not know as a refusal: 403, {"Message":null}.
+    response = _json(403, {"Message": None})
+    response.headers["x-amzn-ErrorType"] = "AccessDeniedException"
+    return response
+
+
+def _internal_error() -> Response:
+    return Response(502, {"Content-Type": "application/json"}, b"Internal Server Error")
 
 
 def _url_response(payload: bytes) -> Response:
@@ -255,8 +329,10 @@ def _url_response(payload: bytes) -> Response:
         result = json.loads(payload) if payload else None
     except ValueError:
         return Response(200, {"Content-Type": "application/json"}, payload)
+    if isinstance(result, str):
+        return Response(200, {"Content-Type": "application/json"}, result.encode())
     if not isinstance(result, dict) or "statusCode" not in result:
-        return Response(200, {"Content-Type": "application/json"}, json.dumps(result).encode())
+        return Response(200, {"Content-Type": "application/json"}, _compact(result))
     headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
     body = result.get("body")
     if body is None:

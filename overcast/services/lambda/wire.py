@@ -7,4 +7,6 @@ from overcast.protocols.wire import ValidationStyle, Wire
 WIRE = Wire(
     # "Member must not be null" is listed among a list/map member's constraints.
     validation=ValidationStyle("ValidationException", member_not_null=True),
+    # An unknown runtime is InvalidParameterValueException, worded by the provider.
+    service_checked_enums=frozenset({"Runtime", "RecursiveLoop", "InvokeMode"}),
 )

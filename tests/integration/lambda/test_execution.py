@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.config import Config
 
-from .helpers import create, unique, zip_bytes
+from .helpers import ROLE, create, unique, zip_bytes
 
 ENV_HANDLER = """
 import os, sys
@@ -393,3 +395,29 @@ def _sdk_needs_310() -> bool:
     import urllib3
 
     return int(urllib3.__version__.split(".")[0]) >= 2
+
+
+def test_exec_wrapper_starts_the_runtime(client):
+    lam = client("lambda")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "handler.py", "import os\ndef handler(e, c):\n    return os.environ.get('WRAPPED')\n"
+        )
+        info = zipfile.ZipInfo("wrapper.sh")
+        info.external_attr = 0o100755 << 16
+        archive.writestr(info, '#!/bin/bash\nexport WRAPPED=yes\nexec "$@"\n')
+    name = unique("fn")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": buffer.getvalue()},
+        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"}},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+    )
+    answer = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert json.loads(answer["Payload"].read()) == "yes"

@@ -134,7 +134,8 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
         EventSourceArn=stream_arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=100
     )
     assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["BisectBatchOnFunctionError"] is False
-    ddb.put_item(TableName=table, Item={"pk": {"S": "after"}, "n": {"N": "1"}})
+    assert mapping["StateTransitionReason"] == "User action"
+    ddb.put_item(TableName=table, Item={"pk": {"S": "after"}, "n": {"N": "1"}, "b": {"B": b"foobar"}})
     ddb.delete_item(TableName=table, Key={"pk": {"S": "before"}})
     events = recorded(logs, name, 1)
     records = [r for event in events for r in event["Records"]]
@@ -144,7 +145,11 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
         time.sleep(0.1)
         records = [r for event in recorded(logs, name) for r in event["Records"]]
     assert [r["eventName"] for r in records] == ["INSERT", "INSERT", "REMOVE"]
-    assert records[1]["dynamodb"]["NewImage"] == {"pk": {"S": "after"}, "n": {"N": "1"}}
+    assert records[1]["dynamodb"]["NewImage"] == {
+        "pk": {"S": "after"},
+        "n": {"N": "1"},
+        "b": {"B": "Zm9vYmFy"},
+    }
     assert records[0]["eventSource"] == "aws:dynamodb" and records[0]["eventSourceARN"] == stream_arn
 
     failing = create(lam, "def handler(event, context):\n    raise Exception('cannot process')\n")
@@ -172,6 +177,15 @@ def test_dynamodb_stream_mapping_and_on_failure_destination(client):
     assert message["requestContext"]["approximateInvokeCount"] == 2
     assert message["DDBStreamBatchInfo"]["batchSize"] == 1
     assert message["DDBStreamBatchInfo"]["streamArn"] == stream_arn
+    assert message["DDBStreamBatchInfo"]["shardId"].startswith("shardId-")
+    assert len(message["DDBStreamBatchInfo"]["approximateArrivalOfFirstRecord"]) == len(
+        "2024-01-01T00:00:00Z"
+    )
+    assert message["responseContext"]["functionError"] == "Unhandled"
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_event_source_mapping(
+            EventSourceArn=stream_arn, FunctionName=failing, StartingPosition="LATEST"
+        )
 
 
 def test_s3_notification_invokes_function(client):

@@ -122,13 +122,12 @@ def _install_logging():
             return True
 
     class _Formatter(logging.Formatter):
-        converter = time.gmtime
-        default_msec_format = "%s.%03dZ"
+        # AWS's runtime stamps each line with UTC milliseconds: 2024-01-01T12:00:00.123Z.
+        def formatTime(self, record, datefmt=None):
+            return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % record.msecs
 
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        _Formatter("[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S")
-    )
+    handler.setFormatter(_Formatter("[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s\n"))
     handler.addFilter(_Filter())
     root = logging.getLogger()
     root.addHandler(handler)
