@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.protocols.eventstream import encode_event
-from overcast.protocols.models import operation_model
 from overcast.store import scope as store_scope
 
 from . import names
@@ -260,12 +258,10 @@ class InvocationMixin:
             answer = await self.invoke(context, {**params, "InvocationType": "DryRun"})
             return {"StatusCode": answer["StatusCode"]}
         answer = await self.invoke(context, {**params, "InvocationType": "RequestResponse"})
-        stream_shape = operation_model("lambda", "InvokeWithResponseStream").output_shape.members[
-            "EventStream"
-        ]
         payload = answer.get("Payload") or b""
-        chunks = [
-            encode_event(stream_shape, "PayloadChunk", {"Payload": payload[start : start + STREAM_CHUNK]})
+        # The events, framed by the rest-json serializer (protocols/serializers/eventstream.py).
+        events: list[dict[str, Any]] = [
+            {"PayloadChunk": {"Payload": payload[start : start + STREAM_CHUNK]}}
             for start in range(0, len(payload), STREAM_CHUNK)
         ]
         complete: dict[str, str] = {}
@@ -275,12 +271,12 @@ class InvocationMixin:
             complete["ErrorDetails"] = str(error.get("errorMessage") or "")
         if answer.get("LogResult"):
             complete["LogResult"] = answer["LogResult"]
-        chunks.append(encode_event(stream_shape, "InvokeComplete", complete))
+        events.append({"InvokeComplete": complete})
         return {
             "StatusCode": 200,
             "ExecutedVersion": answer["ExecutedVersion"],
             "ResponseStreamContentType": "application/octet-stream",
-            "EventStream": b"".join(chunks),
+            "EventStream": events,
         }
 
     def invoke_async(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
