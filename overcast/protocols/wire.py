@@ -83,6 +83,11 @@ class Wire:
       * `query_error_detail`: its XML errors carry the (empty) `<Detail/>` element.
       * `query_path_member`: a member read from the request path when the form leaves it out
         (query clients post to the resource's URL itself).
+      * `query_json`: a query client that sends `Accept: application/json` gets its answer
+        (and errors) in JSON (`serializers/query_json`); `query_json_names` renames, per
+        (shape, member), the members AWS's JSON spells otherwise than the model.
+      * `bare_unknown_operation`: a query request that names no Action gets AWS's bare
+        `<UnknownOperationException/>` (404) rather than MissingAction.
 
     The JSON protocols:
       * `json_error_namespace`: put before a JSON error's `__type` (clients strip it).
@@ -127,6 +132,9 @@ class Wire:
     query_error_messages: dict[str, str] = field(default_factory=dict)
     query_error_detail: bool = False
     query_path_member: str = ""
+    query_json: bool = False
+    query_json_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    bare_unknown_operation: bool = False
     json_error_namespace: str = ""
     root_elements: dict[str, str] = field(default_factory=dict)
     root_text: dict[str, str] = field(default_factory=dict)
