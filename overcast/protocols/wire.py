@@ -115,6 +115,8 @@ class Wire:
       * `missing_messages`: per (operation, top-level member), the (code, message) a missing
         required member gets instead.
       * `service_checked_enums`: enum shapes the service checks itself, in its own words.
+      * `provider_checked_missing`: (operation, top-level member) pairs whose absence the
+        provider reports itself, because AWS checks other input first.
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -148,6 +150,7 @@ class Wire:
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()
+    provider_checked_missing: frozenset[tuple[str, str]] = frozenset()
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
