@@ -114,6 +114,27 @@ def test_scoped_credentials_are_bounded_by_their_policy(enforced):
     with_credentials(enforced.endpoint, "sqs", session).create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")
 
 
+def test_scopes_stack_on_a_session_policy(enforced):
+    root_iam = make_client(enforced.endpoint, "iam", "test")
+    name = f"stacker-{uuid.uuid4().hex[:8]}"
+    root_iam.create_user(UserName=name)
+    root_iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=allow("sqs:*", "sts:*"))
+    key = root_iam.create_access_key(UserName=name)["AccessKey"]
+    user_sts = make_client(enforced.endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+    # The session's own policy allows listing and URLs; the scope allows listing and creating.
+    federated = user_sts.get_federation_token(
+        Name="stacked", Policy=allow("sqs:ListQueues", "sqs:GetQueueUrl", "sts:*")
+    )["Credentials"]
+    scoped_response = with_credentials(enforced.endpoint, "sts", federated).get_scoped_credentials(
+        Policy=allow("sqs:ListQueues", "sqs:CreateQueue")
+    )
+    assert scoped_response["ScopedPoliciesCount"] == 2
+    sqs = with_credentials(enforced.endpoint, "sqs", scoped_response["Credentials"])
+    sqs.list_queues()  # both allow it
+    assert error_of(sqs.create_queue, QueueName=f"q-{uuid.uuid4().hex[:8]}")[0] == "AccessDenied"
+    assert error_of(sqs.get_queue_url, QueueName="anything")[0] == "AccessDenied"
+
+
 def _csr(curve: ec.EllipticCurve) -> str:
     key = ec.generate_private_key(curve)
     request = (
