@@ -182,3 +182,9 @@ def test_import_task_copies_an_event_data_stores_events(client, logs):
         "startEventTime": 0,
         "endEventTime": 1000,
     }
+
+
+def test_log_fields_of_a_data_source_the_account_lacks(logs, group):
+    # No AWS service vends logs into this account, so it has no data source of this name.
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_log_fields(dataSourceName="amazon_vpc", dataSourceType="flow")
