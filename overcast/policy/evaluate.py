@@ -359,6 +359,22 @@ def _scan(
     return result
 
 
+def _scan_limits(
+    policies: Sequence[Policy], request: AuthorizationRequest, values: dict, missing: set
+) -> _Scan:
+    """Session policies: each is a limit of its own (a scoped-down session's scopes stack on
+    its session policy), so the request needs every one to allow it."""
+    if len(policies) <= 1:
+        return _scan(policies, request, values, missing, False)
+    scans = [_scan((one,), request, values, missing, False) for one in policies]
+    return _Scan(
+        allow=all(s.allow for s in scans),
+        deny=any(s.deny for s in scans),
+        allows=[m for s in scans for m in s.allows],
+        denies=[m for s in scans for m in s.denies],
+    )
+
+
 def evaluate(
     request: AuthorizationRequest,
     identity_policies: Sequence[Policy] = (),
@@ -368,7 +384,7 @@ def evaluate(
     resource_required: bool = False,
 ) -> Decision:
     """Decide one request. `boundaries`/`session_policies` None means none applies (an empty
-    list would mean one applies and allows nothing). `resource_required` is for a role's trust
+    list would mean one applies and allows nothing); each session policy must allow. `resource_required` is for a role's trust
     policy: assuming a role needs its trust policy to allow, even within the account."""
     values = request.condition_values()
     missing: set[str] = set()
@@ -380,7 +396,7 @@ def evaluate(
     resource = _scan(resource_policies, request, values, missing, True)
     boundary = _scan(boundaries, request, values, missing, False) if boundaries is not None else None
     session = (
-        _scan(session_policies, request, values, missing, False) if session_policies is not None else None
+        _scan_limits(session_policies, request, values, missing) if session_policies is not None else None
     )
     scans = [s for s in (identity, resource, boundary, session) if s is not None]
     boundary_allows = None if boundary is None else boundary.allow

@@ -62,8 +62,11 @@ def detect_protocol(model: ServiceModel, request: Request) -> str:
     if "x-amz-target" in headers and "json" in protocols:
         return "json"
     content_type = headers.get("content-type", "")
+    # The JSON protocols only POST; a GET is a query request (of its Action, or of none).
     if "query" in protocols and (
-        "x-www-form-urlencoded" in content_type or "Action=" in request.query_string
+        "x-www-form-urlencoded" in content_type
+        or "Action=" in request.query_string
+        or request.method == "GET"
     ):
         return "query"
     return protocols[0]

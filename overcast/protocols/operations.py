@@ -64,6 +64,8 @@ def _match_json(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
 def _match_query(model: Any, request: Any) -> tuple[Any, dict[str, str]]:
     actions = request.form.get("Action")
     if not actions or not actions[0]:
+        if wire(model).bare_unknown_operation:
+            raise ServiceError("UnknownOperationException", "", 404)
         raise ServiceError("MissingAction", "Missing Action", 400)
     action = actions[0]
     if action in _operation_names(model):

@@ -405,7 +405,19 @@ def validate_input(operation: Any, protocol: str, params: dict) -> None:
     violations: list[Violation] = []
     checker(params, (), violations)
     if violations:
-        raise _error(operation, style, prefix, violations)
+        deferred = wire(operation.service_model).provider_checked_missing
+        if deferred:
+            violations = [v for v in violations if not _deferred(operation, v, deferred)]
+        if violations:
+            raise _error(operation, style, prefix, violations)
+
+
+def _deferred(operation: Any, violation: Violation, deferred: frozenset[tuple[str, str]]) -> bool:
+    """A missing top-level member whose absence the service checks itself, after other input
+    (Wire.provider_checked_missing)."""
+    if not violation.missing or len(violation.path) != 1:
+        return False
+    return (operation.name, _member_for(operation, violation.path[0][0])) in deferred
 
 
 # ---------------------------------------------------------------------------- messages

@@ -83,6 +83,11 @@ class Wire:
       * `query_error_detail`: its XML errors carry the (empty) `<Detail/>` element.
       * `query_path_member`: a member read from the request path when the form leaves it out
         (query clients post to the resource's URL itself).
+      * `query_json`: a query client that sends `Accept: application/json` gets its answer
+        (and errors) in JSON (`serializers/query_json`); `query_json_names` renames, per
+        (shape, member), the members AWS's JSON spells otherwise than the model.
+      * `bare_unknown_operation`: a query request that names no Action gets AWS's bare
+        `<UnknownOperationException/>` (404) rather than MissingAction.
 
     The JSON protocols:
       * `json_error_namespace`: put before a JSON error's `__type` (clients strip it).
@@ -112,6 +117,8 @@ class Wire:
       * `missing_messages`: per (operation, top-level member), the (code, message) a missing
         required member gets instead.
       * `service_checked_enums`: enum shapes the service checks itself, in its own words.
+      * `provider_checked_missing`: (operation, top-level member) pairs whose absence the
+        provider reports itself, because AWS checks other input first.
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -129,6 +136,9 @@ class Wire:
     query_error_messages: dict[str, str] = field(default_factory=dict)
     query_error_detail: bool = False
     query_path_member: str = ""
+    query_json: bool = False
+    query_json_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    bare_unknown_operation: bool = False
     json_error_namespace: str = ""
     json_omit_empty_message: bool = False
     root_elements: dict[str, str] = field(default_factory=dict)
@@ -143,6 +153,7 @@ class Wire:
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()
+    provider_checked_missing: frozenset[tuple[str, str]] = frozenset()
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from overcast.http import Response
 from overcast.protocols.models import query_model, wire, xml_namespace
+from overcast.protocols.serializers import query_json
 from overcast.protocols.serializers.common import ErrorInfo, base_headers, per_model
 from overcast.protocols.serializers.xml import (
     XML_DECLARATION,
@@ -79,13 +80,23 @@ def compile_response(operation: OperationModel, protocol: str) -> ResponsePlan:
 
     wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
     head = f"<{name}Response{xmlns}>" + (f"<{wrapper}>" if wrapper else "")
+    # An empty result is one self-closing element, as AWS writes it (`<ReceiveMessageResult/>`).
+    empty_head = f"<{name}Response{xmlns}>" + (f"<{wrapper}/>" if wrapper else "")
     middle = (f"</{wrapper}>" if wrapper else "") + "<ResponseMetadata><RequestId>"
+    empty_middle = "<ResponseMetadata><RequestId>"
     tail = f"</RequestId></ResponseMetadata></{name}Response>"
+    answers_json = wire(model).query_json
 
     def serialize_query(output: dict, context: RequestContext) -> Response:
+        if answers_json and query_json.wants_json(context):
+            return query_json.response(operation, output, context)
         out = [head]
         write_children(output, out)
-        out.append(middle)
+        if len(out) == 1:
+            out[0] = empty_head
+            out.append(empty_middle)
+        else:
+            out.append(middle)
         out.append(escape(context.request_id))
         out.append(tail)
         return Response(200, base_headers(with_host_id, content_type, context), "".join(out).encode())
@@ -106,12 +117,18 @@ def serialize_error(
         write_error_fields(compiler, info.shape, info.message_member, error.fields, out)
         out.append(f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
     else:
+        if overlay.bare_unknown_operation and info.query_code == "UnknownOperationException":
+            # A request that names no operation at all (a GET of a queue URL): AWS answers
+            # the bare element, in XML whatever the client accepts.
+            return Response(info.status, {"Content-Type": "text/xml"}, b"<UnknownOperationException/>")
         kind = "Sender" if info.sender else "Receiver"
         uri = namespace(model, protocol)
         xmlns = f' xmlns="{escape(uri)}"' if uri else ""
         worded = overlay.query_error_messages
         if worded and error.message in worded:
             message = escape(worded[error.message])
+        if overlay.query_json and query_json.wants_json(context):
+            return query_json.error(info, worded.get(error.message, error.message or ""), context)
         out = [
             f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
         ]

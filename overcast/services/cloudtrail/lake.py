@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.arns import build_arn
 from overcast.common.tagging import tag_list
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.cloudtrail import trails as rules
 from overcast.services.cloudtrail.paging import page
 from overcast.store import scope as store_scope
@@ -345,6 +346,30 @@ class LakeMixin:
         return self._ingestion(context, params, False)
 
     # -- the events a store holds --------------------------------------------------------------------
+
+    def event_data_store_events(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        store_arn: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> tuple[str, list[tuple[int, dict]]] | None:
+        """(status, [(event time in ms, event)] oldest first) of the account's event data
+        store `store_arn`, within [start_ms, end_ms] and its retention; None when the account
+        has no store of that ARN in `region`. What Logs' import tasks read (CreateImportTask)."""
+        context = RequestContext.internal("cloudtrail", account, region)
+        try:
+            store = self.lake_store(context, store_arn)
+        except ServiceError:
+            return None
+        since = None if start_ms is None else start_ms * 1000
+        until = None if end_ms is None else end_ms * 1000
+        events = [
+            (int(moment.timestamp() * 1000), event) for event, moment in self.lake_events(store, since, until)
+        ]
+        events.sort(key=lambda pair: pair[0])
+        return str(store["Status"]), events
 
     def lake_wants_data_events(self: Provider) -> bool:  # type: ignore[misc]
         for scope in self.data_stores.scopes():

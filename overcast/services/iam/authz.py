@@ -142,6 +142,14 @@ class AuthorizationMixin(IamBase):
                     "2012-10-17", [s for p in sessions for s in p.statements], "session-policy", "session"
                 )
                 sessions = [merged]
+        if identity.get("ScopedPolicies"):
+            # GetScopedCredentials on a session that had a session policy: each scope is a
+            # further limit of its own, on top of that policy (evaluate needs every one).
+            sessions = list(sessions or [])
+            sessions += [
+                self._parsed(text, f"scoped-policy-{n}", "session")
+                for n, text in enumerate(identity["ScopedPolicies"], 1)
+            ]
         if identity.get("SessionType") == "federated":
             # A federation token's user has the federating user's permissions, bounded by the
             # policies passed to GetFederationToken.

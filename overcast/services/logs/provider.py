@@ -35,6 +35,7 @@ from .anomalies import AnomaliesMixin
 from .deliveries import DeliveriesMixin
 from .destinations import Destinations
 from .exports import Exports
+from .fields import FieldsMixin
 from .groups import GroupSettings
 from .imports import ImportsMixin
 from .integrations import IntegrationsMixin
@@ -163,6 +164,7 @@ class Provider(
     AnomaliesMixin,
     IntegrationsMixin,
     ImportsMixin,
+    FieldsMixin,
     TaggedResourcesMixin,
     BaseProvider,
 ):

@@ -4,7 +4,9 @@ percentage) logs that share of its successful deliveries to CloudWatch Logs grou
 `sns/<region>/<account>/<topic>`; with `<Protocol>FailureFeedbackRoleArn`, every failed one to
 `sns/<region>/<account>/<topic>/Failure`. Each event is AWS's JSON record of the delivery.
 
-Deliveries SNS makes at once (SQS, Lambda, Firehose) are logged as they are made; an HTTP/S
+Deliveries SNS makes at once (SQS, Lambda, Firehose) are logged as they are made; one the
+outbox retries (its target refused it for now, or takes it asynchronously) is relayed through
+SNS's own deliver, logged when the target takes it or when its retries are used up; an HTTP/S
 delivery when its POST is answered, or when its retries are used up.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import inspect
 import json
 import logging
 import random
@@ -140,7 +143,7 @@ class StatusLogOperations:
         return {
             "topic": note.topic.arn, "destination": subscription.endpoint, "message_id": note.message_id,
             "md5": md5(note.text_for(subscription.protocol)), "published": epoch(note.timestamp),
-            "success": log_success, "failure": log_failure,
+            "success": log_success, "failure": log_failure, "protocol": subscription.protocol,
         }  # fmt: skip
 
     def log_status(self: Provider, status_log: dict, ok: bool, status_code: int, response: dict) -> None:  # type: ignore[misc]
@@ -149,6 +152,22 @@ class StatusLogOperations:
             return
         self.write_status(topic, status_log["destination"], status_log["message_id"], status_log["md5"],
                            status_log["published"], status_code, response, ok)  # fmt: skip
+
+    def relay_logged(self: Provider, target: str, body: Any, options: dict, status_log: dict) -> Any:  # type: ignore[misc]
+        """Hand a retried delivery to its target and log its success (DeliveryError, for the
+        outbox to retry or give up, when the target refuses)."""
+        protocol = status_log.get("protocol", "")
+        result = self.runtime.bus.hand_over(target, body, **options)
+        if not inspect.isawaitable(result):
+            self.log_status(status_log, True, *provider_response(protocol, result))
+            return result
+
+        async def settle() -> Any:
+            outcome = await result
+            self.log_status(status_log, True, *provider_response(protocol, outcome))
+            return outcome
+
+        return settle()
 
     async def post_logged(self: Provider, url: str, body: str, headers: dict, status_log: dict) -> None:  # type: ignore[misc]
         status = await self._post_once(url, body, headers)

@@ -115,8 +115,14 @@ class PlatformOperations:
         return {"Attributes": {k: v for k, v in record.items() if k not in _SECRET_ATTRIBUTES}}
 
     def set_platform_application_attributes(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        sc, key, record = self._application(params["PlatformApplicationArn"])
-        record.update(params["Attributes"])
+        arn = params["PlatformApplicationArn"]
+        _resource(arn, "PlatformApplicationArn", "app")  # the ARN is read first (wire.py)
+        attributes = params.get("Attributes")
+        if not attributes:
+            raise ServiceError("ValidationError", "1 validation error detected: Value null at 'attributes' failed to"
+                               " satisfy constraint: Member must not be null")  # fmt: skip
+        sc, key, record = self._application(arn)
+        record.update(attributes)
         self.t_applications.put(sc, key, record)
         return {}
 

@@ -441,6 +441,8 @@ class PublishOperations:
         endpoint: str | None = None,
         headers: dict | None = None,
         status_log: dict | None = None,
+        relay: str | None = None,
+        relay_options: dict | None = None,
         **_: Any,
     ) -> Any:
         """Publish on behalf of another service (S3 notifications, Lambda destinations, alarms)
@@ -451,6 +453,9 @@ class PublishOperations:
         `endpoint` is one HTTP/S POST of a notification or confirmation."""
         if fan_out:
             return self._fan_out_recorded(target_arn, message)  # synchronous: one transaction
+        if relay is not None and status_log is not None:
+            # A retried delivery to SQS/Lambda/Firehose whose status the topic logs.
+            return self.relay_logged(relay, message, relay_options or {}, status_log)
         if endpoint is not None:
             if status_log:
                 return self.post_logged(endpoint, message, headers or {}, status_log)
@@ -636,6 +641,15 @@ class PublishOperations:
                     self.log_delivery(note, subscription, False, error)
                 self.dead_letter(body, str(error), failure_args)
                 return
+        if note is not None and (log_success or log_failure):
+            # Retried through SNS itself, so the delivery's status is logged when it is made
+            # (or, by the dead-letter handler, when the retries are used up).
+            status_log = self.status_log_args(note, subscription)
+            failure_args["status_log"] = status_log
+            bus.deliver(subscription.arn, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
+                        failure_args=failure_args, relay=subscription.endpoint, relay_options=options,
+                        status_log=status_log)  # fmt: skip
+            return
         bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
                     failure_args=failure_args, **options)  # fmt: skip
 

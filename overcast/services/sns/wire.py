@@ -27,4 +27,9 @@ def _missing_messages() -> dict[tuple[str, str], tuple[str, str]]:
     return messages
 
 
-WIRE = Wire(missing_messages=_missing_messages())
+WIRE = Wire(
+    missing_messages=_missing_messages(),
+    # AWS reads the application's ARN before it notices an empty Attributes map (recorded:
+    # "An ARN must have at least 6 elements, not 1" for `invalid-arn` with `Attributes={}`).
+    provider_checked_missing=frozenset({("SetPlatformApplicationAttributes", "Attributes")}),
+)

@@ -166,6 +166,13 @@ WIRE = Wire(
     unknown_action_message="The action {action} is not valid for this endpoint.",
     # Query clients (boto2, older SDKs) post to the queue URL itself.
     query_path_member="QueueUrl",
+    # SQS answers query requests in JSON to a client that accepts it; its JSON names the
+    # received messages `messages` (recorded against AWS: LocalStack's
+    # test_marker_serialization_json_protocol).
+    query_json=True,
+    query_json_names={("ReceiveMessageResult", "Messages"): "messages"},
+    # A GET of a queue URL without an Action: `<UnknownOperationException/>`, 404.
+    bare_unknown_operation=True,
     json_error_namespace="com.amazonaws.sqs#",
     # Query and JSON alike: "The request must contain the parameter MessageBody."
     validation=ValidationStyle(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import re
 import zlib
@@ -20,7 +21,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.iam import ids
 from overcast.services.iam.base import now
-from overcast.services.sts import federation
+from overcast.services.sts import federation, outbound
 from overcast.services.sts.errors import access_denied, validation
 from overcast.services.sts.tokens import TokenMixin
 
@@ -42,6 +43,11 @@ class Provider(TokenMixin, BaseProvider):
     def iam(self) -> IAMProvider:
         """IAM keeps the roles, identity providers and credentials STS works with."""
         return self.runtime.provider("iam")
+
+    @functools.cached_property
+    def outbound_keys(self) -> outbound.Keys:
+        """The accounts' keys for outbound web identity tokens."""
+        return outbound.Keys(self.store.table("sts", "outbound_keys"))
 
     @property
     def enforcing(self) -> bool:

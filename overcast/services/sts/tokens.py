@@ -3,16 +3,17 @@ sessions (AssumeRoot), delegated access (GetDelegatedAccessToken), outbound web 
 and the workload identity operations (GetCertificate, GetTrustBundles,
 IssueWorkloadIdentityContext).
 
-GetScopedCredentials runs for real. The others need something an account has to set up first
-— an organization with centralized root access, an IAM delegation request, outbound web
-identity federation, a workload identity provider with signers — that no Overcast account has,
-so each answers what AWS answers an account without it, after checking its input as AWS does."""
+GetScopedCredentials runs for real, and GetWebIdentityToken signs real JWTs once IAM's outbound
+web identity federation is enabled for the account (outbound.py). The others need something an
+account has to set up first — an organization with centralized root access, an IAM delegation
+request, a workload identity provider with signers — that no Overcast account has, so each
+answers what AWS answers an account without it, after checking its input as AWS does."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.iam.base import now
+from overcast.services.sts import outbound
 from overcast.services.sts.errors import access_denied, validation
 
 if TYPE_CHECKING:
@@ -156,11 +158,37 @@ class TokenMixin:
             if len(params["Audience"]) != 1:
                 raise validation("A JWT-SVID must have exactly one audience.")
             raise access_denied("The calling session does not have a workload identity.")
-        raise ServiceError(
-            "OutboundWebIdentityFederationDisabledException",
-            "Outbound web identity federation is not enabled for this account.",
-            403,
+        identity = context.extra.get("identity") or {}
+        account = identity.get("Account") or context.account
+        federation = self.iam.outbound_federation(account)
+        if federation is None:
+            raise ServiceError(
+                "OutboundWebIdentityFederationDisabledException",
+                "Outbound web identity federation is not enabled for this account.",
+                403,
+            )
+        # For a role session the token names the role, as AWS documents.
+        principal = identity.get("RoleArn") or identity.get("Arn") or context.principal_arn
+        duration = params.get("DurationSeconds") or outbound.DEFAULT_DURATION
+        claims = outbound.claims(
+            federation["IssuerIdentifier"],
+            params["Audience"],
+            principal,
+            duration,
+            account,
+            context.region,
+            principal,
+            {t["Key"]: t["Value"] for t in identity.get("PrincipalTags") or []},
+            {t["Key"]: t["Value"] for t in params.get("Tags") or []},
+            params.get("Scope"),
         )
+        token = self.outbound_keys.token(account, params["SigningAlgorithm"], claims)
+        return {"WebIdentityToken": token, "Expiration": datetime.fromtimestamp(claims["exp"], UTC)}
+
+    def web_identity_jwks(self: Provider, account: str) -> dict:  # type: ignore[misc]
+        """The key set the account's issuer publishes (/.well-known/jwks.json): what verifies
+        the tokens GetWebIdentityToken signed."""
+        return self.outbound_keys.jwks(account)
 
     # -- workload identity ---------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ through boto3."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 
 import pytest
@@ -119,8 +121,70 @@ def test_s3_table_integrations_and_imports_name_missing_resources(logs):
         logs.create_import_task(importSourceArn=store, importRoleArn=role)
     with pytest.raises(logs.exceptions.InvalidParameterException):
         logs.create_import_task(importSourceArn="arn:aws:s3:::bucket", importRoleArn=role)
-    assert logs.describe_import_tasks()["imports"] == []
+    assert logs.describe_import_tasks(importSourceArn=store)["imports"] == []
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.describe_import_task_batches(importId="import-1")
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.cancel_import_task(importId="import-1")
+
+
+def test_import_task_copies_an_event_data_stores_events(client, logs):
+    cloudtrail, iam = client("cloudtrail"), client("iam")
+    store = cloudtrail.create_event_data_store(
+        Name=f"import-{uuid.uuid4().hex[:8]}", TerminationProtectionEnabled=False
+    )
+    store_arn = store["EventDataStoreArn"]
+    user = f"imported-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)  # a management event the store records
+    role = f"arn:aws:iam::{ACCOUNT}:role/import"
+    with pytest.raises(logs.exceptions.InvalidParameterException):
+        logs.create_import_task(importSourceArn=store_arn, importRoleArn="not-a-role")
+    created = logs.create_import_task(importSourceArn=store_arn, importRoleArn=role)
+    store_id = store_arn.rsplit("/", 1)[1]
+    destination = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:aws/cloudtrail/{store_id}"
+    assert created["importDestinationArn"] == destination
+    import_id = created["importId"]
+    deadline = time.monotonic() + 10
+    while True:
+        [task] = logs.describe_import_tasks(importId=import_id)["imports"]
+        if task["importStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert task["importStatus"] == "COMPLETED"
+    assert task["importSourceArn"] == store_arn and task["importDestinationArn"] == destination
+    assert task["importStatistics"]["bytesImported"] > 0
+    assert task["creationTime"] <= task["lastUpdatedTime"]
+    batches = logs.describe_import_task_batches(importId=import_id)
+    assert batches["importId"] == import_id and batches["importSourceArn"] == store_arn
+    assert batches["importBatches"] and {b["status"] for b in batches["importBatches"]} == {"COMPLETED"}
+    assert (
+        logs.describe_import_task_batches(importId=import_id, batchImportStatus=["FAILED"])["importBatches"]
+        == []
+    )
+    events = logs.filter_log_events(logGroupName=f"aws/cloudtrail/{store_id}")["events"]
+    created_users = [json.loads(e["message"]) for e in events if '"CreateUser"' in e["message"]]
+    assert any(e["requestParameters"]["userName"] == user for e in created_users)
+    assert import_id in [
+        t["importId"] for t in logs.describe_import_tasks(importSourceArn=store_arn)["imports"]
+    ]
+    assert logs.describe_import_tasks(importId=import_id, importStatus="CANCELLED")["imports"] == []
+    # A finished import cannot be cancelled.
+    with pytest.raises(logs.exceptions.InvalidOperationException):
+        logs.cancel_import_task(importId=import_id)
+    # A window with no events imports nothing and is complete at once.
+    empty = logs.create_import_task(
+        importSourceArn=store_arn,
+        importRoleArn=role,
+        importFilter={"startEventTime": 0, "endEventTime": 1000},
+    )
+    [task] = logs.describe_import_tasks(importId=empty["importId"])["imports"]
+    assert task["importStatus"] == "COMPLETED" and task["importFilter"] == {
+        "startEventTime": 0,
+        "endEventTime": 1000,
+    }
+
+
+def test_log_fields_of_a_data_source_the_account_lacks(logs, group):
+    # No AWS service vends logs into this account, so it has no data source of this name.
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_log_fields(dataSourceName="amazon_vpc", dataSourceType="flow")

@@ -110,3 +110,26 @@ def test_platform_validation(sns, topic):
         "NotFound",
         "Endpoint does not exist",
     )
+
+
+def test_set_platform_application_attributes_checks_the_arn_first(sns):
+    # Recorded from AWS: the ARN is read before the empty map, the empty map before existence.
+    assert error_of(sns.set_platform_application_attributes, PlatformApplicationArn="invalid-arn", Attributes={}) == (
+        "InvalidParameter", "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at least 6 elements,"
+        " not 1", 400,
+    )  # fmt: skip
+    missing = "arn:aws:sns:us-east-1:000000000000:app/ADM/NonExistingApp"
+    assert error_of(sns.set_platform_application_attributes, PlatformApplicationArn=missing, Attributes={}) == (
+        "ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy constraint:"
+        " Member must not be null", 400,
+    )  # fmt: skip
+    assert error_of(sns.set_platform_application_attributes, PlatformApplicationArn=missing,
+                    Attributes={"PlatformPrincipal": "dummy"}) == ("NotFound", "PlatformApplication does not exist", 404)  # fmt: skip
+    app = sns.create_platform_application(Name=unique("app"), Platform="GCM",
+                                          Attributes={"PlatformCredential": "k"})["PlatformApplicationArn"]  # fmt: skip
+    sns.set_platform_application_attributes(
+        PlatformApplicationArn=app, Attributes={"SuccessFeedbackSampleRate": "50"}
+    )
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"] == {
+        "Enabled": "true", "SuccessFeedbackSampleRate": "50",
+    }  # fmt: skip

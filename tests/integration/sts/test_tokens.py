@@ -4,6 +4,7 @@ workload identity providers."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -112,6 +113,87 @@ def test_scoped_credentials_are_bounded_by_their_policy(enforced):
     sqs.list_queues()
     assert error_of(sqs.create_queue, QueueName=f"q-{uuid.uuid4().hex[:8]}")[0] == "AccessDenied"
     with_credentials(enforced.endpoint, "sqs", session).create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")
+
+
+def test_scopes_stack_on_a_session_policy(enforced):
+    root_iam = make_client(enforced.endpoint, "iam", "test")
+    name = f"stacker-{uuid.uuid4().hex[:8]}"
+    root_iam.create_user(UserName=name)
+    root_iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=allow("sqs:*", "sts:*"))
+    key = root_iam.create_access_key(UserName=name)["AccessKey"]
+    user_sts = make_client(enforced.endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+    # The session's own policy allows listing and URLs; the scope allows listing and creating.
+    federated = user_sts.get_federation_token(
+        Name="stacked", Policy=allow("sqs:ListQueues", "sqs:GetQueueUrl", "sts:*")
+    )["Credentials"]
+    scoped_response = with_credentials(enforced.endpoint, "sts", federated).get_scoped_credentials(
+        Policy=allow("sqs:ListQueues", "sqs:CreateQueue")
+    )
+    assert scoped_response["ScopedPoliciesCount"] == 2
+    sqs = with_credentials(enforced.endpoint, "sqs", scoped_response["Credentials"])
+    sqs.list_queues()  # both allow it
+    assert error_of(sqs.create_queue, QueueName=f"q-{uuid.uuid4().hex[:8]}")[0] == "AccessDenied"
+    assert error_of(sqs.get_queue_url, QueueName="anything")[0] == "AccessDenied"
+
+
+def _jwt_part(token: str, index: int) -> dict:
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def test_web_identity_tokens_once_outbound_federation_is_enabled(endpoint, role_session):
+    account = f"{uuid.uuid4().int % 10**12:012d}"
+    iam = make_client(endpoint, "iam", account)
+    sts = make_client(endpoint, "sts", account)
+    audience = ["https://api.example.com"]
+    assert error_of(sts.get_web_identity_token, Audience=audience, SigningAlgorithm="RS256") == (
+        "OutboundWebIdentityFederationDisabledException",
+        403,
+    )
+    issuer = iam.enable_outbound_web_identity_federation()["IssuerIdentifier"]
+    answer = sts.get_web_identity_token(
+        Audience=audience, SigningAlgorithm="ES384", DurationSeconds=900, Tags=[{"Key": "job", "Value": "42"}]
+    )
+    token = answer["WebIdentityToken"]
+    header, claims = _jwt_part(token, 0), _jwt_part(token, 1)
+    assert header["alg"] == "ES384" and header["typ"] == "JWT" and header["kid"]
+    assert claims["iss"] == issuer and claims["aud"] == audience[0]
+    assert claims["sub"] == f"arn:aws:iam::{account}:root"
+    assert claims["exp"] - claims["iat"] == 900
+    assert int(answer["Expiration"].timestamp()) == claims["exp"]
+    assert claims["https://sts.amazonaws.com/"] == {
+        "aws_account": account,
+        "source_region": "us-east-1",
+        "principal_id": f"arn:aws:iam::{account}:root",
+        "request_tags": {"job": "42"},
+    }
+    # Two audiences are a list; the default lifetime is five minutes.
+    answer = sts.get_web_identity_token(Audience=["a", "b"], SigningAlgorithm="RS256")
+    claims = _jwt_part(answer["WebIdentityToken"], 1)
+    assert claims["aud"] == ["a", "b"] and claims["exp"] - claims["iat"] == 300
+    assert _jwt_part(answer["WebIdentityToken"], 0)["alg"] == "RS256"
+    iam.disable_outbound_web_identity_federation()
+    assert error_of(sts.get_web_identity_token, Audience=audience, SigningAlgorithm="RS256")[0] == (
+        "OutboundWebIdentityFederationDisabledException"
+    )
+
+
+def test_a_role_sessions_web_identity_token_names_the_role(endpoint, role_session):
+    iam = make_client(endpoint, "iam", ACCOUNT)
+    try:
+        iam.enable_outbound_web_identity_federation()
+    except ClientError:
+        pass  # already enabled by an earlier test
+    sts = with_credentials(endpoint, "sts", role_session["Credentials"])
+    token = sts.get_web_identity_token(Audience=["x"], SigningAlgorithm="RS256")["WebIdentityToken"]
+    role_arn = (
+        role_session["AssumedRoleUser"]["Arn"].replace(":sts::", ":iam::").replace("assumed-role", "role")
+    )
+    role_arn = role_arn.rsplit("/", 1)[0]
+    claims = _jwt_part(token, 1)
+    assert claims["sub"] == role_arn
+    assert claims["https://sts.amazonaws.com/"]["principal_id"] == role_arn
+    iam.disable_outbound_web_identity_federation()
 
 
 def _csr(curve: ec.EllipticCurve) -> str:

@@ -131,3 +131,42 @@ def test_retry_delay_scale_setting(monkeypatch):
     assert delivery.delay_scale() == 1.0
     monkeypatch.delenv("OVERCAST_SNS_RETRY_DELAY_SCALE")
     assert delivery.delay_scale() == 1.0
+
+
+def test_a_delivery_the_outbox_retried_has_its_status_logged(runtime, monkeypatch):
+    runtime, loop = runtime
+    sns, sqs, logs = runtime.provider("sns"), runtime.provider("sqs"), runtime.provider("logs")
+    context = RequestContext.internal("sns", "000000000000")
+    topic = sns.create_topic(context, {"Name": "retried"})["TopicArn"]
+    sqs.create_queue(RequestContext.internal("sqs", "000000000000"), {"QueueName": "retried"})
+    queue = "arn:aws:sqs:us-east-1:000000000000:retried"
+    sns.subscribe(context, {"TopicArn": topic, "Protocol": "sqs", "Endpoint": queue})
+    for name, value in (("SQSSuccessFeedbackRoleArn", "arn:aws:iam::000000000000:role/feedback"),
+                        ("SQSSuccessFeedbackSampleRate", "100")):  # fmt: skip
+        sns.set_topic_attributes(context, {"TopicArn": topic, "AttributeName": name, "AttributeValue": value})
+    real_deliver = type(sqs).deliver
+    refusals = ["busy"]
+
+    def busy_once(self, target_arn, message, **options):
+        if refusals:  # the queue refuses the first try, as a target that cannot take it yet
+            raise DeliveryError(refusals.pop())
+        return real_deliver(self, target_arn, message, **options)
+
+    monkeypatch.setattr(type(sqs), "deliver", busy_once)
+    message_id = sns.publish(context, {"TopicArn": topic, "Message": "retried"})["MessageId"]
+    group = "sns/us-east-1/000000000000/retried"
+    events: list = []
+    for _ in range(100):
+        loop.run_until_complete(asyncio.sleep(0.1))
+        try:
+            events = logs.filter_log_events(
+                RequestContext.internal("logs", "000000000000"), {"logGroupName": group}
+            )["events"]
+        except ServiceError:
+            continue
+        if events:
+            break
+    assert not refusals  # it was refused once, then retried
+    [event] = [json.loads(e["message"]) for e in events]
+    assert event["status"] == "SUCCESS" and event["notification"]["messageId"] == message_id
+    assert event["delivery"]["destination"] == queue and event["delivery"]["statusCode"] == 200

@@ -1,0 +1,38 @@
+"""CloudTrail's Python interface to other services: Logs' import tasks read an event data
+store's events through event_data_store_events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from overcast.context import RequestContext
+from overcast.store import scope
+
+ACCOUNT, REGION = "000000000000", "us-east-1"
+
+
+def test_event_data_store_events_are_the_stores_events_oldest_first(runtime):
+    cloudtrail = runtime.provider("cloudtrail")
+    context = RequestContext.internal("cloudtrail", ACCOUNT, REGION)
+    store = cloudtrail.create_event_data_store(context, {"Name": "contract-store", "StartIngestion": False})
+    arn, store_id = store["EventDataStoreArn"], store["EventDataStoreArn"].rsplit("/", 1)[1]
+    now = datetime.now(UTC).replace(microsecond=0)
+    times = [now - timedelta(hours=2), now - timedelta(hours=1)]
+    for n, moment in enumerate(reversed(times)):
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = {"eventID": f"e{n}", "eventTime": stamp, "eventName": "PutObject"}
+        cloudtrail.lake_imported.put(scope(ACCOUNT, REGION), f"{store_id}/{stamp}/e{n}", event)
+    status, events = cloudtrail.event_data_store_events(ACCOUNT, REGION, arn)
+    assert status == "STOPPED_INGESTION"
+    assert [(ms, event["eventID"]) for ms, event in events] == [
+        (int(times[0].timestamp() * 1000), "e1"),
+        (int(times[1].timestamp() * 1000), "e0"),
+    ]
+    # A window keeps what falls in it; another account or region has no such store.
+    start = int((now - timedelta(minutes=90)).timestamp() * 1000)
+    assert [e["eventID"] for _, e in cloudtrail.event_data_store_events(ACCOUNT, REGION, arn, start)[1]] == [
+        "e0"
+    ]
+    assert cloudtrail.event_data_store_events("111111111111", REGION, arn) is None
+    assert cloudtrail.event_data_store_events(ACCOUNT, "eu-west-1", arn) is None
+    assert cloudtrail.event_data_store_events(ACCOUNT, REGION, arn[:-4] + "0000") is None
