@@ -397,24 +397,19 @@ class ChannelMixin:
         """The ARN of the trail, event data store, channel or dashboard a policy is for."""
         if not arn.startswith("arn:") or arn.count(":") < 5:
             raise rules.error("ResourceARNNotValidException", f"Resource ARN {arn} is not valid.")
-        if STORE_ARN.fullmatch(arn):
-            try:
-                self.lake_store(context, arn)
-            except ServiceError:
-                raise rules.error("ResourceNotFoundException", f"Resource not found: {arn}") from None
-            return arn
-        if CHANNEL_ARN.fullmatch(arn):
-            try:
-                self._channel(context, arn)
-            except ServiceError:
-                raise rules.error("ResourceNotFoundException", f"Resource not found: {arn}") from None
-            return arn
-        if DASHBOARD_ARN.fullmatch(arn):
-            try:
-                self._dashboard(context, arn)
-            except ServiceError:
-                raise rules.error("ResourceNotFoundException", f"Resource not found: {arn}") from None
-            return arn
+        # Each kind of resource a policy may be on, and how to look one up.
+        lookups = (
+            (STORE_ARN, self.lake_store),
+            (CHANNEL_ARN, self._channel),
+            (DASHBOARD_ARN, self._dashboard),
+        )
+        for pattern, lookup in lookups:
+            if pattern.fullmatch(arn):
+                try:
+                    lookup(context, arn)
+                except ServiceError:
+                    raise rules.error("ResourceNotFoundException", f"Resource not found: {arn}") from None
+                return arn
         if rules.TRAIL_ARN.fullmatch(arn):
             self._tagged(context, arn)
             return arn
