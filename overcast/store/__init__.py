@@ -107,6 +107,19 @@ class Table:
                 store._check_transaction_owner()
             store._backend.put(self.name, scope, key, data)
 
+    def put_unless_holding(self, scope: str, key: str, value: Any, marker: bytes) -> bool:
+        """Put, unless the key's stored value holds `marker` in its encoded bytes (a put that
+        would first need to read what it replaces). True if written; False if the key keeps
+        its value, and the caller reads it and puts as usual. The test is on bytes: a value
+        may hold the marker by chance, which costs only that fallback."""
+        _check_key(scope, key)
+        data = encode(value)
+        store = self._store
+        with store._lock:
+            if store._depth:
+                store._check_transaction_owner()
+            return store._backend.put_unless_holding(self.name, scope, key, data, marker)
+
     def delete(self, scope: str, key: str) -> bool:
         """Remove a key; True if it was there."""
         _check_key(scope, key)

@@ -69,6 +69,9 @@ _PUT = (
     "INSERT INTO items (tbl, scope, key, value) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (tbl, scope, key) DO UPDATE SET value = excluded.value"
 )
+# The same upsert, but an existing value whose bytes hold the marker is left as it was (the
+# statement then changes no row): one statement where a get and a put would be two.
+_PUT_UNLESS_HOLDING = _PUT + " WHERE instr(items.value, ?) = 0"
 _DELETE = "DELETE FROM items WHERE tbl = ? AND scope = ? AND key = ?"
 _NEXT_SCOPE = "SELECT scope FROM items WHERE tbl = ? AND scope > ? ORDER BY scope LIMIT 1"
 _NEXT_TABLE = "SELECT tbl FROM items WHERE tbl > ? ORDER BY tbl LIMIT 1"
@@ -268,6 +271,12 @@ class SqliteBackend:
     def put(self, tbl: str, scope: str, key: str, value: bytes) -> None:
         self._conn.execute(_PUT, (tbl, scope, key, value))
         self._wrote()
+
+    def put_unless_holding(self, tbl: str, scope: str, key: str, value: bytes, marker: bytes) -> bool:
+        written = self._conn.execute(_PUT_UNLESS_HOLDING, (tbl, scope, key, value, marker)).rowcount > 0
+        if written:
+            self._wrote()
+        return written
 
     def delete(self, tbl: str, scope: str, key: str) -> bool:
         self._wrote()

@@ -184,6 +184,17 @@ def test_put_overwrites_and_delete_reports(store: Store) -> None:
     assert table.get(SC, "k") is None
 
 
+def test_put_unless_holding_leaves_a_value_with_the_marker(store: Store) -> None:
+    t = store.table("svc", "things")
+    assert t.put_unless_holding(SC, "k", b"plain", b"MARK") is True  # a new key is written
+    assert t.get(SC, "k") == b"plain"
+    assert t.put_unless_holding(SC, "k", b"has MARK in it", b"MARK") is True  # overwrites
+    assert t.put_unless_holding(SC, "k", b"other", b"MARK") is False  # the old one holds it
+    assert t.get(SC, "k") == b"has MARK in it"
+    assert t.put_unless_holding(OTHER, "k", b"other", b"MARK") is True  # scopes are apart
+    assert reopened(store).table("svc", "things").get(SC, "k") == b"has MARK in it"
+
+
 def test_keys_and_scopes_are_validated(store: Store) -> None:
     table = store.table("svc", "t")
     with pytest.raises(TypeError):

@@ -77,9 +77,22 @@ _RESPONSE_OVERRIDES = {
 }
 
 
+#: The last second now() answered, and its datetime (immutable, so shared by every write in it).
+_second: tuple[int, datetime] = (-1, datetime.min.replace(tzinfo=UTC))
+
+
 def now() -> datetime:
     # S3 keeps LastModified (and upload and part times) to the second: listings show .000Z.
-    return datetime.now(UTC).replace(microsecond=0)
+    # Building an aware datetime costs a write more than the rest of its timekeeping: one per
+    # second does.
+    global _second
+    whole = int(time.time())
+    last = _second
+    if last[0] == whole:
+        return last[1]
+    moment = datetime.fromtimestamp(whole, UTC)
+    _second = (whole, moment)
+    return moment
 
 
 def checksum_mode(params: dict) -> bool:

@@ -59,6 +59,9 @@ _MAX = 0xFFFFFFFFFFFFFFFF
 LAYOUT = 3
 URL_SAFE, HAS_FILE = 1, 2
 HEAD = struct.Struct(">BBH")
+#: The CBOR of the record's "File" key (a text string of 4 bytes), in every row whose body is
+#: in a file of its own.
+_FILE_MARKER = b"\x64File"
 
 
 def pack(record: dict) -> bytes:
@@ -271,8 +274,13 @@ class ObjectStore:
         """Make `record` the key's one version in a bucket never versioned (where no other can
         exist). Returns the replaced version's body file, if it had one."""
         scope, key = bucket["Id"], record["Key"]
-        row = self.objects.get(scope, key)
-        self.objects.put(scope, key, pack(record))
+        row = pack(record)
+        # Only a replaced row with a body file needs reading first; any other is overwritten
+        # by the one statement (most overwrites, and every new key).
+        if self.objects.put_unless_holding(scope, key, row, _FILE_MARKER):
+            return []
+        row, new = self.objects.get(scope, key), row
+        self.objects.put(scope, key, new)
         if row is None:
             return []
         file = _rest(row).get("File") if row[1] & HAS_FILE else None

@@ -238,3 +238,7 @@ def test_a_body_file_round_trips_and_an_overwrite_removes_the_one_it_replaces(pr
     assert second != first and not os.path.exists(provider.data.files.path(first))
     assert put(b"small") is None and not os.path.exists(provider.data.files.path(second))
     assert provider.get_object(context, {"Bucket": "overwrites", "Key": "k"})["Body"] == b"small"
+    third = put(b"z" * 20000)  # an inline row replaced by one with a file
+    assert third and os.path.exists(provider.data.files.path(third))
+    with open(provider.data.files.path(third), "rb") as handle:
+        assert handle.read() == b"z" * 20000
