@@ -684,6 +684,8 @@ class ObjectOperations:
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
         ssec.check_read(record, params)
+        if method == "GET":
+            self.open_data_key(bucket, record)  # a key disabled or deleted since refuses the read
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
             raise invalid_object_state(record)
         check_conditions(record, params)
