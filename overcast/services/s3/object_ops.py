@@ -1012,6 +1012,7 @@ class ObjectOperations:
         check_storage_class(params.get("StorageClass"))
         source_bucket, source = self.copy_source(context, params["CopySource"])
         ssec.check_read(source, params, "CopySource")
+        self.open_data_key(source_bucket, source)  # reading an SSE-KMS source needs its key
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):

@@ -210,8 +210,25 @@ def test_kms_key_disabled_or_deleted_after_the_write(s3, bucket, client):
         )
         == disabled
     )
+    assert error_of(s3.copy_object, Bucket=bucket, Key="copy", CopySource=f"{bucket}/k") == disabled
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    assert (
+        error_of(
+            s3.upload_part_copy,
+            Bucket=bucket,
+            Key="mp",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource=f"{bucket}/k",
+        )
+        == disabled
+    )
     kms.enable_key(KeyId=key["KeyId"])
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"secret"
+    assert (
+        s3.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/k")["ServerSideEncryption"]
+        == "AES256"
+    )
     kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
     assert error_of(s3.get_object, Bucket=bucket, Key="k") == (
         "KMS.KMSInvalidStateException",
