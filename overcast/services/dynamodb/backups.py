@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.arns import build_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.dynamodb.kmskeys import sse_description
 from overcast.services.dynamodb.rows import pack
 from overcast.services.dynamodb.schema import SEPARATOR, build
 from overcast.services.dynamodb.values import item_size, validation
@@ -152,12 +153,9 @@ class BackupsMixin:
                 record[kind] = indexes
         sse = params.get("SSESpecificationOverride")
         if sse and sse.get("Enabled"):
-            record["sse"] = {
-                "Status": "ENABLED",
-                "SSEType": "KMS",
-                "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
-                or build_arn("kms", context.region, context.account, f"key/{uuid.uuid4()}"),
-            }
+            record["sse"] = sse_description(
+                self.runtime, context.account, context.region, sse.get("KMSMasterKeyId")
+            )
         elif source.get("sse") and sse is None:
             record["sse"] = source["sse"]
         return record

@@ -21,6 +21,7 @@ from overcast.common.arns import build_arn, partition
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.dynamodb.kmskeys import sse_description
 from overcast.services.dynamodb.rows import unpack
 from overcast.services.dynamodb.schema import SEPARATOR
 from overcast.services.dynamodb.values import invalid, validation
@@ -225,12 +226,9 @@ class GlobalTablesMixin:
                     for index in record[kind]
                 ]
         if spec.get("KMSMasterKeyId") or record.get("sse"):
-            replica["sse"] = {
-                "Status": "ENABLED",
-                "SSEType": "KMS",
-                "KMSMasterKeyArn": spec.get("KMSMasterKeyId")
-                or f"arn:{partition(region)}:kms:{region}:{context.account}:key/{uuid.uuid4()}",
-            }
+            replica["sse"] = sse_description(
+                self.runtime, context.account, region, spec.get("KMSMasterKeyId")
+            )
         return replica
 
     def _delete_replica(self: Provider, context: RequestContext, name: str, region: str, group: dict) -> None:  # type: ignore[misc]

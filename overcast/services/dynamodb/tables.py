@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from overcast.common.arns import build_arn, partition
+from overcast.common.arns import build_arn
 from overcast.common.tagging import (
     DEFAULT_MESSAGES,
     TagProblem,
@@ -19,6 +19,7 @@ from overcast.common.tagging import (
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.dynamodb.kmskeys import sse_description
 from overcast.services.dynamodb.schema import HASHED_LAYOUT, Schema, build
 from overcast.services.dynamodb.values import invalid, validation
 from overcast.store import scope as make_scope
@@ -450,12 +451,9 @@ class TablesMixin:
             record["policy"] = self._policy_entry(params["ResourcePolicy"], None)
         sse = params.get("SSESpecification")
         if sse and sse.get("Enabled"):
-            record["sse"] = {
-                "Status": "ENABLED",
-                "SSEType": "KMS",
-                "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
-                or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}",
-            }
+            record["sse"] = sse_description(
+                self.runtime, context.account, context.region, sse.get("KMSMasterKeyId")
+            )
         stream = self._stream_settings(context, arn, params.get("StreamSpecification"))
         with self.store.transaction():
             if stream:
@@ -572,16 +570,16 @@ class TablesMixin:
         if params.get("DeletionProtectionEnabled") is not None:
             record["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
             changed = True
+        sse_before = record.get("sse")
         if params.get("SSESpecification") is not None:
             sse = params["SSESpecification"]
             record["sse"] = (
-                {
-                    "Status": "ENABLED",
-                    "SSEType": "KMS",
-                    "KMSMasterKeyArn": sse.get("KMSMasterKeyId")
-                    or (record.get("sse") or {}).get("KMSMasterKeyArn")
-                    or f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{uuid.uuid4()}",
-                }
+                sse_description(
+                    self.runtime,
+                    context.account,
+                    context.region,
+                    sse.get("KMSMasterKeyId") or (sse_before or {}).get("KMSMasterKeyArn"),
+                )
                 if sse.get("Enabled", True)
                 else None
             )
@@ -688,7 +686,11 @@ class TablesMixin:
             self._start_backfill(scope, record["TableName"], backfill["IndexName"])
         if record.get("global_version") == "2019.11.21" and not context.extra.get("replicating"):
             self._update_other_replicas(context, record, params)
-        return {"TableDescription": self._describe(scope, record)}
+        description = self._describe(scope, record)
+        if sse_before and record.get("sse") is None:
+            # Moving back to the AWS owned key: the answer shows the KMS key being let go.
+            description["SSEDescription"] = {**sse_before, "Status": "UPDATING"}
+        return {"TableDescription": description}
 
     def _update_other_replicas(self: Provider, context: RequestContext, record: dict, params: dict) -> None:  # type: ignore[misc]
         """The settings a global table keeps alike in every replica (its attributes, indexes,

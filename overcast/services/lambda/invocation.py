@@ -21,6 +21,7 @@ from overcast.store import scope as store_scope
 from . import names
 from .aliases import version_key
 from .environment import FunctionSpec, Invocation, Outcome, Throttled
+from .kmskeys import check_invoke_key
 from .names import function_arn, function_not_found
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class InvocationMixin:
         self: Provider, account: str, region: str, version_record: dict, version: str
     ) -> FunctionSpec:
         config = version_record["config"]
+        check_invoke_key(self.runtime, account, region, config)  # each invoke: the key may change state
         revision = f"{version_record['code']}:{config['RevisionId']}"
         key = (account, region, config["FunctionName"], version, revision)
         spec = self._specs.get(key)

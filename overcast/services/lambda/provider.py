@@ -41,6 +41,7 @@ from .environment import FunctionSpec, Pool
 from .events import EventsMixin
 from .function_settings import FunctionSettingsMixin, runtime_version_arn
 from .invocation import InvocationMixin
+from .kmskeys import check_function_key
 from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
 from .resource_policies import ResourcePoliciesMixin
@@ -446,6 +447,7 @@ class Provider(
         if params.get("DeadLetterConfig", {}).get("TargetArn"):
             config["DeadLetterConfig"] = {"TargetArn": params["DeadLetterConfig"]["TargetArn"]}
         if params.get("KMSKeyArn"):
+            check_function_key(self.runtime, context.account, context.region, params["KMSKeyArn"])
             config["KMSKeyArn"] = params["KMSKeyArn"]
         if params.get("VpcConfig"):
             vpc = params["VpcConfig"]
@@ -644,6 +646,8 @@ class Provider(
             self._check_runtime(params["Runtime"])
         if params.get("Role"):
             self.check_execution_role(context, params["Role"])
+        if params.get("KMSKeyArn"):
+            check_function_key(self.runtime, context.account, context.region, params["KMSKeyArn"])
         for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
             if key in params and params[key] is not None:
                 config[key] = params[key]

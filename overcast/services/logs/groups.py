@@ -17,6 +17,7 @@ from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
+from .kmskeys import check_log_key
 from .shared import bad_token, group_name_of, invalid, now_ms, validation
 
 if TYPE_CHECKING:
@@ -192,6 +193,8 @@ class GroupSettings:
         if arn is None or arn.service != "kms" or not arn.resource.startswith("key/"):
             raise invalid(f"Specified KMS key ARN is invalid: {key}. Provide the full ARN of the KMS key.")
         scope, record = self._kms_target(context, params)
+        resource = record.get("logGroupArn") or params.get("resourceIdentifier") or ""
+        check_log_key(self.runtime, context.account, context.region, key, resource)
         record["kmsKeyId"] = key
         self._save_kms_target(scope, record)
         return {}

@@ -39,6 +39,7 @@ from .fields import FieldsMixin
 from .groups import GroupSettings
 from .imports import ImportsMixin
 from .integrations import IntegrationsMixin
+from .kmskeys import check_log_key
 from .livetail import LiveTailMixin
 from .lookuptables import LookupTablesMixin
 from .metric_filters import MetricFilters
@@ -274,6 +275,9 @@ class Provider(
             raise ServiceError(
                 "ResourceAlreadyExistsException", "The specified log group already exists", 400
             )
+        if params.get("kmsKeyId"):
+            group_arn = self._group_arn(context.account, context.region, name)
+            check_log_key(self.runtime, context.account, context.region, params["kmsKeyId"], group_arn)
         self.create_group(
             context.account,
             context.region,

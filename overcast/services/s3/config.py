@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
@@ -278,18 +277,31 @@ class BucketConfigOperations(
             by_default = rule["ApplyServerSideEncryptionByDefault"]
             defaults["ServerSideEncryption"] = by_default["SSEAlgorithm"]
             if by_default["SSEAlgorithm"] != "AES256":
-                defaults["SSEKMSKeyId"] = self._kms_key_arn(bucket, by_default.get("KMSMasterKeyID"))
-                if params.get("BucketKeyEnabled", rule.get("BucketKeyEnabled")):
+                default_bucket_key = bool(params.get("BucketKeyEnabled", rule.get("BucketKeyEnabled")))
+                defaults.update(
+                    self.seal_data_key(
+                        bucket, params["Key"], by_default.get("KMSMasterKeyID"), None, default_bucket_key
+                    )
+                )
+                if default_bucket_key:
                     defaults["BucketKeyEnabled"] = True
         elif algorithm:
             # The request's own encryption is the object's, stored and answered on every read.
             defaults["ServerSideEncryption"] = algorithm
             if algorithm.startswith("aws:kms"):
-                defaults["SSEKMSKeyId"] = self._kms_key_arn(bucket, params.get("SSEKMSKeyId"))
                 bucket_key = params.get("BucketKeyEnabled")
                 if bucket_key is None:  # unset: the bucket's own setting applies
                     rule = self.configs.get(bucket, "encryption", DEFAULT_ENCRYPTION)["Rules"][0]
                     bucket_key = rule.get("BucketKeyEnabled")
+                defaults.update(
+                    self.seal_data_key(
+                        bucket,
+                        params["Key"],
+                        params.get("SSEKMSKeyId"),
+                        params.get("SSEKMSEncryptionContext"),
+                        bool(bucket_key),
+                    )
+                )
                 if bucket_key:
                     defaults["BucketKeyEnabled"] = True
                 if params.get("SSEKMSEncryptionContext"):
@@ -561,28 +573,6 @@ class BucketConfigOperations(
         return self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
 
     # -- encryption ---------------------------------------------------------------------------
-
-    def _aws_managed_kms_key(self: Provider, bucket: dict) -> str:  # type: ignore[misc]
-        return self._kms_key_arn(bucket, None)
-
-    @staticmethod
-    def _kms_key_arn(bucket: dict, key_id: str | None) -> str:
-        """The ARN S3 reports for a KMS key given by id, alias or ARN (none: aws/s3, the
-        AWS managed key)."""
-        if key_id and key_id.startswith("arn:"):
-            return key_id
-        from overcast.common.arns import partition
-
-        prefix = f"arn:{partition(bucket['Region'])}:kms:{bucket['Region']}:{bucket['Account']}:"
-        if not key_id:
-            # The AWS managed key aws/s3, named by its key id as S3 reports it (stable per
-            # account and region; KMS itself is not run here).
-            return (
-                prefix
-                + "key/"
-                + str(uuid.uuid5(uuid.NAMESPACE_URL, f"aws/s3:{bucket['Account']}:{bucket['Region']}"))
-            )
-        return prefix + (key_id if key_id.startswith("alias/") else f"key/{key_id}")
 
     def put_bucket_encryption(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)

@@ -229,8 +229,9 @@ class MultipartOperations:
         number = params["PartNumber"]
         _check_part_number(number)
         upload = self._upload(bucket, params["Key"], params["UploadId"])
-        _, source = self.copy_source(context, params["CopySource"])
+        source_bucket, source = self.copy_source(context, params["CopySource"])
         ssec.check_read(source, params, "CopySource")
+        self.open_data_key(source_bucket, source)  # reading an SSE-KMS source needs its key
         check_conditions(source, params, "CopySource")
         size = source["Size"]
         first, last = 0, size - 1

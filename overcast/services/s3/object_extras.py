@@ -180,7 +180,12 @@ class ObjectExtraOperations:
                     "UpdateObjectEncryption does not support objects that are unencrypted or encrypted with "
                     "DSSE-KMS or SSE-C.",
                 )
-            updated = {**record, "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn}
+            # The object's data key is re-encrypted under the new key by KMS (which must exist).
+            updated = {
+                **record,
+                "ServerSideEncryption": "aws:kms",
+                **self.reseal_data_key(bucket, record, key_arn),
+            }
             if sse_kms.get("BucketKeyEnabled"):
                 updated["BucketKeyEnabled"] = True
             else:

@@ -697,6 +697,8 @@ class ObjectOperations:
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
         ssec.check_read(record, params)
+        if method == "GET":
+            self.open_data_key(bucket, record)  # a key disabled or deleted since refuses the read
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
             raise invalid_object_state(record)
         check_conditions(record, params)
@@ -1023,6 +1025,7 @@ class ObjectOperations:
         check_storage_class(params.get("StorageClass"))
         source_bucket, source = self.copy_source(context, params["CopySource"])
         ssec.check_read(source, params, "CopySource")
+        self.open_data_key(source_bucket, source)  # reading an SSE-KMS source needs its key
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):

@@ -24,6 +24,7 @@ from overcast.services.s3 import acl as acls
 from overcast.services.s3.access import OWNERSHIP_VALUES
 from overcast.services.s3.annotations import AnnotationOperations
 from overcast.services.s3.config import BucketConfigOperations, creation_tags
+from overcast.services.s3.kmskeys import KmsKeys
 from overcast.services.s3.layouts import LAYOUTS
 from overcast.services.s3.listing import ListingOperations
 from overcast.services.s3.multipart import MultipartOperations
@@ -143,6 +144,7 @@ class Provider(
     PostObjectOperations,
     AnnotationOperations,
     ObjectExtraOperations,
+    KmsKeys,
     BaseProvider,
 ):
     service = "s3"

@@ -38,8 +38,12 @@ def stream_records(streams, arn: str) -> list:
     return streams.get_records(ShardIterator=iterator)["Records"]
 
 
-def test_replicas_receive_writes_and_have_their_own_streams(regional, regional_streams):
+def test_replicas_receive_writes_and_have_their_own_streams(regional, regional_streams, client):
     east, west, europe = regional("us-east-1"), regional("us-west-2"), regional("eu-west-1")
+    # The replica's key lives in the replica's region; KMS resolves it there.
+    west_kms = client("kms", region_name="us-west-2")
+    if "alias/k" not in [a["AliasName"] for a in west_kms.list_aliases()["Aliases"]]:
+        west_kms.create_alias(AliasName="alias/k", TargetKeyId=west_kms.create_key()["KeyMetadata"]["KeyId"])
     gsi = {
         "IndexName": "byV",
         "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}],

@@ -90,8 +90,16 @@ def test_deletion_protection_refuses_delete(logs, group):
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["deletionProtectionEnabled"]
 
 
-def test_kms_key_bearer_token_and_storage_tier(logs, group):
-    key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+def test_kms_key_bearer_token_and_storage_tier(logs, group, client):
+    missing = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with pytest.raises(logs.exceptions.ClientError) as refused:
+        logs.associate_kms_key(logGroupName=group, kmsKeyId=missing)
+    group_arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupArn"]
+    assert refused.value.response["Error"] == {
+        "Code": "AccessDeniedException",
+        "Message": f"The specified KMS key does not exist or is not allowed to be used with Arn '{group_arn}'",
+    }
+    key = client("kms").create_key()["KeyMetadata"]["Arn"]
     logs.associate_kms_key(logGroupName=group, kmsKeyId=key)
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["kmsKeyId"] == key
     with pytest.raises(logs.exceptions.InvalidParameterException):
@@ -382,3 +390,16 @@ def test_data_protection_masks_on_ingestion(logs, group):
     assert [
         e["message"] for e in logs.filter_log_events(logGroupName=group, filterPattern="opened")["events"]
     ] == ["user ****** opened ********"]
+
+
+def test_create_log_group_with_a_kms_key(logs, client):
+    kms = client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    name = f"kms-{key['KeyId'][:8]}"
+    logs.create_log_group(logGroupName=name, kmsKeyId=key["Arn"])
+    assert logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["kmsKeyId"] == key["Arn"]
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(logs.exceptions.ClientError) as refused:
+        logs.create_log_group(logGroupName=name + "-disabled", kmsKeyId=key["Arn"])
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert not logs.describe_log_groups(logGroupNamePrefix=name + "-disabled")["logGroups"]

@@ -275,13 +275,14 @@ def test_complete_without_parts_and_too_small_part_fields(s3, bucket):
     )
 
 
-def test_requested_kms_encryption_is_kept_and_echoed(s3, bucket):
-    key_arn = "arn:aws:kms:us-east-1:000000000000:key/my-key-id"  # a key named by id is answered as its ARN
+def test_requested_kms_encryption_is_kept_and_echoed(s3, bucket, client):
+    key = client("kms").create_key()["KeyMetadata"]
+    key_arn = key["Arn"]  # a key named by id is answered as its ARN
     created = s3.create_multipart_upload(
         Bucket=bucket,
         Key="mp",
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId="my-key-id",
+        SSEKMSKeyId=key["KeyId"],
         BucketKeyEnabled=True,
     )
     assert (created["ServerSideEncryption"], created["SSEKMSKeyId"], created["BucketKeyEnabled"]) == (

@@ -126,10 +126,10 @@ def test_torrent_describes_the_object(s3, bucket):
 # -- UpdateObjectEncryption -----------------------------------------------------------------------
 
 
-def test_update_object_encryption_changes_the_key_only(s3, bucket):
+def test_update_object_encryption_changes_the_key_only(s3, bucket, client):
     put = s3.put_object(Bucket=bucket, Key="k", Body=b"data")
     before = s3.head_object(Bucket=bucket, Key="k")
-    key_arn = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    key_arn = client("kms").create_key()["KeyMetadata"]["Arn"]
     s3.update_object_encryption(
         Bucket=bucket, Key="k", ObjectEncryption={"SSEKMS": {"KMSKeyArn": key_arn, "BucketKeyEnabled": True}}
     )
@@ -137,6 +137,7 @@ def test_update_object_encryption_changes_the_key_only(s3, bucket):
     assert after["ServerSideEncryption"] == "aws:kms" and after["SSEKMSKeyId"] == key_arn
     assert after["BucketKeyEnabled"] is True
     assert after["ETag"] == put["ETag"] and after["LastModified"] == before["LastModified"]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"data"
     other_account = key_arn.replace("000000000000", "111111111111")
     assert error_of(
         s3.update_object_encryption,
