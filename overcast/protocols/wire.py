@@ -112,6 +112,8 @@ class Wire:
       * `missing_messages`: per (operation, top-level member), the (code, message) a missing
         required member gets instead.
       * `service_checked_enums`: enum shapes the service checks itself, in its own words.
+      * `enum_orders`: per enum shape, the order AWS lists its values in a validation message
+        where that is not the model's (the service's own model orders them otherwise).
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -143,6 +145,7 @@ class Wire:
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()
+    enum_orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
