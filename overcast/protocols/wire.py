@@ -93,7 +93,9 @@ class Wire:
       * `root_elements`: per operation, the name of its response document when it is not the
         output shape's (botocore's parser ignores it; other clients may not).
       * `root_text`: per operation, the member whose text is the whole document
-        (`<LocationConstraint>eu-west-1</LocationConstraint>`).
+        (`<LocationConstraint>eu-west-1</LocationConstraint>`; empty, `<LocationConstraint/>`).
+      * `root_member_orders`: per operation, the order of its response document's members
+        where AWS's is not the model's (members not named keep model order, after these).
       * `host_id`: responses carry `x-amz-request-id` and the `x-amz-id-2` host id rather than
         `x-amzn-RequestId`, and XML errors are a bare `<Error>` document ending in `<HostId>`.
       * `timestamp_millis`: XML timestamps always print milliseconds.
@@ -135,6 +137,7 @@ class Wire:
     json_omit_empty_message: bool = False
     root_elements: dict[str, str] = field(default_factory=dict)
     root_text: dict[str, str] = field(default_factory=dict)
+    root_member_orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     host_id: bool = False
     timestamp_millis: bool = False
     query_routed: bool = False
