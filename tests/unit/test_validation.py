@@ -237,3 +237,11 @@ def test_values_newer_than_the_recorded_order_follow_it_in_model_order() -> None
     assert listed[:3] == ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"]
     assert sorted(listed) == sorted(model)
     assert listed[3:] == [value for value in model if value not in listed[:3]]
+
+
+def test_ssm_lists_parameter_types_in_its_own_order() -> None:
+    raised = error("ssm", "PutParameter", {"Name": "n", "Value": "v", "Type": "str"})
+    assert raised.message == (
+        "1 validation error detected: Value 'str' at 'type' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [SecureString, StringList, String]"
+    )
