@@ -86,7 +86,12 @@ class Dispatcher:
             if type(request.body) is BodyStream and not protocols.streams_input(operation):
                 request.body = await request.body.read()
             # Input is checked first, as AWS would, even where the operation is not emulated yet.
-            params = protocols.parse_request(operation, protocol, request, uri_params)
+            try:
+                params = protocols.parse_request(operation, protocol, request, uri_params)
+            except ServiceError as refused:
+                if hooks.refused_input is None:
+                    raise
+                raise hooks.refused_input(context, operation, uri_params, refused) from None
             handler = runtime.handler(service, operation.name)
             if handler is None:
                 raise self._unavailable(service, operation.name)

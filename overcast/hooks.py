@@ -18,6 +18,7 @@ from overcast.services.base import BaseProvider, overrides
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
+    from overcast.errors import ServiceError
     from overcast.http import Request, Response
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ RequestObserver = Callable[
 ]
 KeyResolver = Callable[[str], dict[str, Any] | None]
 FormPost = Callable[["Request", "RequestContext"], Awaitable["Response | None"]]
+RefusedInput = Callable[["RequestContext", Any, dict[str, str], "ServiceError"], "ServiceError"]
 #: (host pattern, service, the provider's bound method that serves the host)
 HostServer = tuple[re.Pattern[str], str, Callable[..., Any]]
 
@@ -72,6 +74,8 @@ class ServiceHooks:
     #: The provider, if it answers CORS preflights and decorates responses.
     cors: BaseProvider | None
     form_post: FormPost | None
+    #: The provider's say on input the protocol layer refused (services/base.py).
+    refused_input: RefusedInput | None = None
 
     @classmethod
     def collect(cls, provider: BaseProvider | None, every: GlobalHooks) -> ServiceHooks:
@@ -85,6 +89,7 @@ class ServiceHooks:
             own_observer + every.observers,
             provider if overrides(provider, "cors_preflight") else None,
             provider.form_post if overrides(provider, "form_post") else None,
+            provider.refused_input if overrides(provider, "refused_input") else None,
         )
 
     async def check(self, context: RequestContext, params: dict[str, Any]) -> None:

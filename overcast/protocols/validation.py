@@ -76,7 +76,20 @@ def _bound(shape: Any, value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _constraint_texts(shape: Any, style: ValidationStyle) -> list[str]:
+def _enum_listing(shape: Any, orders: dict[str, tuple[str, ...]]) -> str:
+    """An enum's value set as AWS lists it: in the service's own order where it is not the
+    model's (`Wire.enum_orders`), values the recorded order lacks after it in model order."""
+    enum = shape.metadata["enum"]
+    order = orders.get(shape.name)
+    if order is None:
+        return ", ".join(enum)
+    present = set(enum)
+    listed = [value for value in order if value in present]
+    seen = set(listed)
+    return ", ".join(listed + [value for value in enum if value not in seen])
+
+
+def _constraint_texts(shape: Any, style: ValidationStyle, orders: dict[str, tuple[str, ...]]) -> list[str]:
     """Every constraint the shape declares, in the order Coral lists them."""
     metadata = shape.metadata
     texts = []
@@ -88,7 +101,7 @@ def _constraint_texts(shape: Any, style: ValidationStyle) -> list[str]:
     if "pattern" in metadata:
         texts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
     if "enum" in metadata:
-        texts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
+        texts.append(f"Member must satisfy enum value set: [{_enum_listing(shape, orders)}]")
     if style.member_not_null:
         texts.append("Member must not be null")
     return texts
@@ -98,7 +111,13 @@ _NUMBERS = frozenset({"integer", "long", "short", "byte", "float", "double", "bi
 _SIZED = frozenset({"string", "blob", "list", "map"})
 
 
-def _scalar_failures(shape: Any, value: Any, style: ValidationStyle, unchecked: frozenset[str]) -> list[str]:
+def _scalar_failures(
+    shape: Any,
+    value: Any,
+    style: ValidationStyle,
+    unchecked: frozenset[str],
+    orders: dict[str, tuple[str, ...]],
+) -> list[str]:
     """The constraints `value` breaks, as Coral words them."""
     metadata = shape.metadata
     failures = []
@@ -121,7 +140,7 @@ def _scalar_failures(shape: Any, value: Any, style: ValidationStyle, unchecked: 
     enum = metadata.get("enum")
     if enum and _checked_enum(shape, unchecked) and value not in enum:
         # A service that hides values hides the value set too (IAM: "...enum value set").
-        listed = "" if style.hide_values else f": [{', '.join(enum)}]"
+        listed = "" if style.hide_values else f": [{_enum_listing(shape, orders)}]"
         failures.append(f"Member must satisfy enum value set{listed}")
     return failures
 
@@ -163,10 +182,15 @@ class _Compiler:
     holds nothing to check get no checker, so most of a big input is never walked."""
 
     def __init__(
-        self, style: ValidationStyle, protocol: str, unchecked: frozenset[str] = frozenset()
+        self,
+        style: ValidationStyle,
+        protocol: str,
+        unchecked: frozenset[str] = frozenset(),
+        enum_orders: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.style = style
         self.unchecked = unchecked
+        self.orders = enum_orders or {}
         self.ec2 = protocol == "ec2"
         self._cache: dict[Any, Any] = {}
         self._checked: dict[str, bool] = {}
@@ -209,13 +233,13 @@ class _Compiler:
 
     def _scalar(self, shape: Any) -> Any:
         style = self.style
-        unchecked = self.unchecked
+        unchecked, orders = self.unchecked, self.orders
         accepts = _acceptor(shape, unchecked)
 
         def check(value: Any, path: Path, violations: list) -> None:
             if accepts(value):
                 return
-            for text in _scalar_failures(shape, value, style, unchecked):
+            for text in _scalar_failures(shape, value, style, unchecked, orders):
                 violations.append(Violation(False, path, value, text, shape))
 
         return check
@@ -272,7 +296,7 @@ class _Compiler:
                 # Coral reports a bad scalar item against the whole list, naming every
                 # constraint the item shape has.
                 if not all(map(item_accepts, value)):
-                    texts = ", ".join(_constraint_texts(member, style))
+                    texts = ", ".join(_constraint_texts(member, style, self.orders))
                     violations.append(
                         Violation(False, path, value, f"Member must satisfy constraint: [{texts}]", shape)
                     )
@@ -299,7 +323,7 @@ class _Compiler:
             if own is not None:
                 own(value, path, violations)
             if keys_checked and not all(map(key_accepts, value)):
-                texts = ", ".join(_constraint_texts(key_shape, style))
+                texts = ", ".join(_constraint_texts(key_shape, style, self.orders))
                 violations.append(
                     Violation(False, path, value, f"Map keys must satisfy constraint: [{texts}]", shape)
                 )
@@ -310,7 +334,7 @@ class _Compiler:
                 for map_key, item in value.items():
                     value_check(item, (*path, (f"{map_key}.member", str(map_key))), violations)
             elif not all(map(value_accepts, value.values())):
-                texts = ", ".join(_constraint_texts(value_shape, style))
+                texts = ", ".join(_constraint_texts(value_shape, style, self.orders))
                 violations.append(
                     Violation(False, path, value, f"Map value must satisfy constraint: [{texts}]", shape)
                 )
@@ -389,7 +413,7 @@ def _build(operation: Any, protocol: str) -> tuple[Any, ValidationStyle, str]:
     style = style_for(overlay, protocol)
     entry = _compilers.get((id(model), protocol))
     if entry is None or entry[0] is not model:
-        entry = (model, _Compiler(style, protocol, overlay.service_checked_enums))
+        entry = (model, _Compiler(style, protocol, overlay.service_checked_enums, overlay.enum_orders))
         _compilers[(id(model), protocol)] = entry
     shape = operation.input_shape
     checker = entry[1].compile(shape) if shape is not None else None

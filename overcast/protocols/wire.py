@@ -98,7 +98,9 @@ class Wire:
       * `root_elements`: per operation, the name of its response document when it is not the
         output shape's (botocore's parser ignores it; other clients may not).
       * `root_text`: per operation, the member whose text is the whole document
-        (`<LocationConstraint>eu-west-1</LocationConstraint>`).
+        (`<LocationConstraint>eu-west-1</LocationConstraint>`; empty, `<LocationConstraint/>`).
+      * `root_member_orders`: per operation, the order of its response document's members
+        where AWS's is not the model's (members not named keep model order, after these).
       * `host_id`: responses carry `x-amz-request-id` and the `x-amz-id-2` host id rather than
         `x-amzn-RequestId`, and XML errors are a bare `<Error>` document ending in `<HostId>`.
       * `timestamp_millis`: XML timestamps always print milliseconds.
@@ -119,6 +121,8 @@ class Wire:
       * `service_checked_enums`: enum shapes the service checks itself, in its own words.
       * `provider_checked_missing`: (operation, top-level member) pairs whose absence the
         provider reports itself, because AWS checks other input first.
+      * `enum_orders`: per enum shape, the order AWS lists its values in a validation message
+        where that is not the model's (the service's own model orders them otherwise).
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -143,6 +147,7 @@ class Wire:
     json_omit_empty_message: bool = False
     root_elements: dict[str, str] = field(default_factory=dict)
     root_text: dict[str, str] = field(default_factory=dict)
+    root_member_orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     host_id: bool = False
     timestamp_millis: bool = False
     query_routed: bool = False
@@ -154,6 +159,7 @@ class Wire:
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()
     provider_checked_missing: frozenset[tuple[str, str]] = frozenset()
+    enum_orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -30,6 +30,10 @@ This service's own requests (called only for requests routed to this service):
     cors_preflight(request, context) / cors_response(request, context, response)
                        CORS is HTTP, not an API operation: answer an OPTIONS request, add
                        Access-Control-* headers to a response to a request with an Origin.
+    refused_input(context, operation, uri_params, error)
+                       the protocol layer refused the request's input with `error` (a
+                       ServiceError): return the error to answer, `error` itself or one AWS
+                       checks first (S3: NoSuchBucket before a malformed body).
     form_post(request, context)
                        a POST with no query string that may be HTML form handling (S3's
                        browser-based uploads): a Response, or None to go on as an API request.
@@ -88,6 +92,7 @@ from overcast.bus import DeliveryError
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
+    from overcast.errors import ServiceError
     from overcast.http import Request, Response
     from overcast.runtime import Runtime
     from overcast.store.layouts import TableLayout
@@ -150,6 +155,12 @@ class BaseProvider:
 
     def cors_response(self, request: Request, context: RequestContext, response: Response) -> None:
         """Add Access-Control-* headers to the response to a request that carries an Origin."""
+
+    def refused_input(
+        self, context: RequestContext, operation: Any, uri_params: dict[str, str], error: ServiceError
+    ) -> ServiceError:
+        """The error to answer for input the protocol layer refused with `error`."""
+        return error
 
     async def form_post(self, request: Request, context: RequestContext) -> Response | None:
         """The answer to a POST with no query string, or None when it is an API request."""

@@ -216,3 +216,32 @@ def test_null_document_counts_as_present() -> None:
     model = service_model("cognito-idp")
     operation = model.operation_model("CompleteWebAuthnRegistration")
     validate_input(operation, "json", {"AccessToken": "t", "Credential": None})
+
+
+def test_enum_values_are_listed_in_the_services_recorded_order() -> None:
+    raised = error("kms", "GenerateMac", {"KeyId": "k", "Message": b"m", "MacAlgorithm": "INVALID"})
+    assert raised.message == (
+        "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]"
+    )
+    raised = error(
+        "cloudwatch", "SetAlarmState", {"AlarmName": "a", "StateValue": "INVALID", "StateReason": "r"}
+    )
+    assert raised.message.endswith("Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]")
+
+
+def test_values_newer_than_the_recorded_order_follow_it_in_model_order() -> None:
+    raised = error("kms", "CreateKey", {"KeyUsage": "RANDOM"})
+    listed = raised.message.split("enum value set: [", 1)[1].rstrip("]").split(", ")
+    model = service_model("kms").shape_for("KeyUsageType").enum
+    assert listed[:3] == ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"]
+    assert sorted(listed) == sorted(model)
+    assert listed[3:] == [value for value in model if value not in listed[:3]]
+
+
+def test_ssm_lists_parameter_types_in_its_own_order() -> None:
+    raised = error("ssm", "PutParameter", {"Name": "n", "Value": "v", "Type": "str"})
+    assert raised.message == (
+        "1 validation error detected: Value 'str' at 'type' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [SecureString, StringList, String]"
+    )

@@ -252,10 +252,19 @@ def _xml_body(operation: OperationModel, where: Placement) -> Callable[[dict], A
         head = f"{xmlw.XML_DECLARATION}<{text_root}{xmlw.namespace_declarations(namespace)}>"
         tail = f"</{text_root}>"
         member_name = where.body[0]
-        return lambda output: (head + xmlw.escape(output.get(member_name) or "") + tail).encode()
+        # An empty text is a self-closed element: `<LocationConstraint xmlns="..."/>`.
+        empty = (head[:-1] + "/>").encode()
+        return lambda output: (
+            (head + xmlw.escape(output[member_name]) + tail).encode() if output.get(member_name) else empty
+        )
     tag = overlay.root_elements.get(operation.name) or shape.serialization.get("name", shape.name)
+    members = where.body
+    order = overlay.root_member_orders.get(operation.name)
+    if order is not None:
+        rank = {name: index for index, name in enumerate(order)}
+        members = sorted(members, key=lambda name: rank.get(name, len(order)))
     write = xmlw.document_writer(
-        compiler, shape, tag, shape.serialization.get("xmlNamespace") or namespace, where.body
+        compiler, shape, tag, shape.serialization.get("xmlNamespace") or namespace, members
     )
     return lambda output: write(output).encode()
 

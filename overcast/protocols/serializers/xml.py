@@ -235,9 +235,9 @@ class StructurePlan:
 
     def fill(self, compiler: XmlCompiler, shape: StructureShape, members: list[str] | None = None) -> None:
         body = []
-        for name, member in shape.members.items():
-            if members is not None and name not in members:
-                continue
+        # In the order `members` gives (the model's unless the service's wire says otherwise).
+        for name in shape.members if members is None else members:
+            member = shape.members[name]
             serialization = member.serialization
             if serialization.get("location") or serialization.get("eventstream"):
                 continue  # headers, status code and event streams never go in the XML body

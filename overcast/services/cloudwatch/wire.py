@@ -1,4 +1,5 @@
-"""CloudWatch on the wire: how it words validation errors."""
+"""CloudWatch on the wire: how it words validation errors, and the order it lists an enum's
+values in where that is not the model's (AWS's recorded answers)."""
 
 from __future__ import annotations
 
@@ -9,4 +10,5 @@ WIRE = Wire(
     validation=ValidationStyle(
         "ValidationError", missing=("MissingParameter", "The parameter {name} is required.")
     ),
+    enum_orders={"StateValue": ("INSUFFICIENT_DATA", "ALARM", "OK")},
 )

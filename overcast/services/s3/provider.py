@@ -45,6 +45,10 @@ _LOCATION_ALIASES = {"EU": "eu-west-1"}
 MAX_BUCKETS_LISTED = 10000
 
 
+#: The errors of a request body S3 reads only once it has found the bucket.
+_BODY_ERRORS = frozenset({"MalformedXML", "MissingRequestBodyError"})
+
+
 def no_such_bucket(name: str) -> ServiceError:
     return ServiceError("NoSuchBucket", "The specified bucket does not exist", 404, BucketName=name)
 
@@ -167,6 +171,14 @@ class Provider(
         if params is not None and params.get("ExpectedBucketOwner") is not None:
             self._check_expected_owner(params)
         return self.check_configured(context, params)
+
+    def refused_input(self, context, operation, uri_params, error):
+        # S3 looks the bucket up before it reads the body: a body that is missing or not the
+        # XML it wants is refused only for a bucket that exists.
+        bucket = uri_params.get("Bucket")
+        if error.code in _BODY_ERRORS and bucket and self.data.bucket(bucket) is None:
+            return no_such_bucket(bucket)
+        return error
 
     def _check_expected_owner(self, params: dict) -> None:
         """x-amz-expected-bucket-owner, on every operation that takes it: an account id, and
