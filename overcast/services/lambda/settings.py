@@ -302,6 +302,12 @@ class SettingsMixin:
             count += 1
             total_size += record["config"].get("CodeSize", 0)
             reserved += record.get("reserved") or 0
+        # AWS's usage counts the code of every published version and every layer version too,
+        # so publishing (even unchanged code) raises TotalCodeSize.
+        for _, version_record in self.versions.scan(scope):
+            total_size += version_record["config"].get("CodeSize", 0)
+        for _, layer in self.layers.scan(scope):
+            total_size += layer["Content"].get("CodeSize", 0)
         return {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,

@@ -300,6 +300,29 @@ def test_tags_and_account_settings(client):
     assert settings["AccountUsage"]["FunctionCount"] >= 1
 
 
+def test_account_code_size_counts_versions_and_layers(client):
+    """TotalCodeSize grows by the code's size with the function, again with each published
+    version (even of unchanged code), and with each layer version; deleting gives it back."""
+    lam = client("lambda")
+
+    def usage():
+        return lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]
+
+    before = usage()
+    name = create(lam, VERSIONED.format("size"))
+    size = lam.get_function(FunctionName=name)["Configuration"]["CodeSize"]
+    assert usage() == before + size
+    lam.publish_version(FunctionName=name)
+    assert usage() == before + 2 * size
+    layer_zip = zip_bytes({"python/shared.py": "X = 1\n"})
+    layer = lam.publish_layer_version(LayerName=unique("layer"), Content={"ZipFile": layer_zip})
+    layer_size = layer["Content"]["CodeSize"]
+    assert usage() == before + 2 * size + layer_size
+    lam.delete_layer_version(LayerName=layer["LayerArn"], VersionNumber=layer["Version"])
+    lam.delete_function(FunctionName=name)
+    assert usage() == before
+
+
 GUIDE_HANDLER = """import json
 import logging
 import os
