@@ -112,6 +112,9 @@ class Wire:
       * `missing_messages`: per (operation, top-level member), the (code, message) a missing
         required member gets instead.
       * `service_checked_enums`: enum shapes the service checks itself, in its own words.
+      * `checked_patterns`: string shapes (with a min or max) whose model `pattern` the service
+        checks with the other constraints, in the same message (patterns Python reads as Java
+        does; see validation.py for why patterns are otherwise not checked).
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -143,6 +146,7 @@ class Wire:
     validation: ValidationStyle | None = None
     missing_messages: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     service_checked_enums: frozenset[str] = frozenset()
+    checked_patterns: frozenset[str] = frozenset()
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)

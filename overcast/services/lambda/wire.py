@@ -9,4 +9,21 @@ WIRE = Wire(
     validation=ValidationStyle("ValidationException", member_not_null=True),
     # An unknown runtime is InvalidParameterValueException, worded by the provider.
     service_checked_enums=frozenset({"Runtime", "RecursiveLoop", "InvokeMode"}),
+    # Lambda reports a function name or qualifier that breaks both its length and its pattern
+    # as two errors of one message (an ARN too long and of an unknown region).
+    checked_patterns=frozenset(
+        {
+            "FunctionName",
+            "FunctionUrlFunctionName",
+            "NamespacedFunctionName",
+            "UnqualifiedFunctionName",
+            "FunctionUrlQualifier",
+            "NumericLatestPublishedOrAliasQualifier",
+            "PublishedFunctionQualifier",
+            "Qualifier",
+            "NamespacedStatementId",
+            "StatementId",
+            "LayerVersionArn",
+        }
+    ),
 )
