@@ -24,6 +24,7 @@ WIRE = Wire(
             "NamespacedStatementId",
             "StatementId",
             "LayerVersionArn",
+            "DestinationArn",
         }
     ),
 )
