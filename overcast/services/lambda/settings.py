@@ -296,6 +296,13 @@ class SettingsMixin:
         scope = self._scope(context)
         name = record["config"]["FunctionName"]
         wanted = params["ReservedConcurrentExecutions"]
+        provisioned = self._provisioned_total(scope, name)
+        if wanted < provisioned:
+            # AWS's message, its spacing included.
+            raise invalid(
+                f" ReservedConcurrentExecutions  {wanted} should not be lower than function's total "
+                f"provisioned concurrency [{provisioned}]."
+            )
         if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
             raise invalid(
                 f"Specified ReservedConcurrentExecutions for function decreases account's "
@@ -369,6 +376,14 @@ class SettingsMixin:
         self._version_record(context, record, qualifier)
         return scope, name, qualifier
 
+    def _provisioned_total(self: Provider, scope: str, name: str, skip: str = "") -> int:  # type: ignore[misc]
+        """The provisioned concurrency of all the function's versions and aliases."""
+        return sum(
+            config["RequestedProvisionedConcurrentExecutions"]
+            for key, config in self.provisioned.scan(scope, prefix=name + SEP)
+            if key != skip
+        )
+
     def _check_unreserved(self: Provider, scope: str, key: str, wanted: int) -> None:  # type: ignore[misc]
         """Provisioned concurrency of a function without reserved concurrency comes out of the
         account's unreserved pool, as do the other such functions' provisioned configs."""
@@ -411,10 +426,11 @@ class SettingsMixin:
         scope, name, qualifier = self._provisioned_target(context, params, putting=True)
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
-        if record.get("reserved") is not None and wanted > record["reserved"]:
+        others = self._provisioned_total(scope, name, skip=name + SEP + qualifier)
+        if record.get("reserved") is not None and others + wanted > record["reserved"]:
             raise invalid(
-                f"Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
-                f"for function. Requested: {wanted}, Reserved: {record['reserved']}"
+                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+                "for function"
             )
         if record.get("reserved") is None:
             self._check_unreserved(scope, name + SEP + qualifier, wanted)

@@ -140,3 +140,37 @@ def test_provisioned_concurrency_limits_and_conflicts(client):
         )
     assert error(raised)[1] == "Version is pointed by a Provisioned Concurrency alias"
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+
+
+def test_reserved_and_provisioned_concurrency_overlap(client):
+    lam = client("lambda")
+    name = create(lam, SOURCE)
+    first = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=first, ProvisionedConcurrentExecutions=2
+    )
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    assert error(raised)[1] == (
+        " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2]."
+    )
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
+    lam.update_function_configuration(FunctionName=name, Timeout=15)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    second = lam.publish_version(FunctionName=name)["Version"]
+    refusal = "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+    for qualifier, amount in ((second, 1), (first, 3)):
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+            lam.put_provisioned_concurrency_config(
+                FunctionName=name, Qualifier=qualifier, ProvisionedConcurrentExecutions=amount
+            )
+        assert error(raised)[1] == refusal
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=first, ProvisionedConcurrentExecutions=1
+    )
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=second, ProvisionedConcurrentExecutions=1
+    )
+    for qualifier in (first, second):
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+    lam.delete_function_concurrency(FunctionName=name)
