@@ -298,10 +298,12 @@ class SettingsMixin:
         wanted = params["ReservedConcurrentExecutions"]
         provisioned = self._provisioned_total(scope, name)
         if wanted < provisioned:
-            # AWS's message, its spacing included.
-            raise invalid(
+            # AWS's message, its spacing included, and (unlike most) no Type field.
+            raise ServiceError(
+                "InvalidParameterValueException",
                 f" ReservedConcurrentExecutions  {wanted} should not be lower than function's total "
-                f"provisioned concurrency [{provisioned}]."
+                f"provisioned concurrency [{provisioned}].",
+                400,
             )
         if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
             raise invalid(

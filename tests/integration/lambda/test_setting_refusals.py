@@ -154,6 +154,7 @@ def test_reserved_and_provisioned_concurrency_overlap(client):
     assert error(raised)[1] == (
         " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2]."
     )
+    assert "Type" not in raised.value.response
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
     lam.update_function_configuration(FunctionName=name, Timeout=15)
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
@@ -174,3 +175,20 @@ def test_reserved_and_provisioned_concurrency_overlap(client):
     for qualifier in (first, second):
         lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
     lam.delete_function_concurrency(FunctionName=name)
+
+
+def test_all_reserved_provisioned_throttles_other_qualifiers(client):
+    lam = client("lambda")
+    name = create(lam, SOURCE)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1
+    )
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as raised:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert error(raised) == ("TooManyRequestsException", "Rate Exceeded.")
+    assert lam.invoke(FunctionName=name, Qualifier=version, Payload=b'"ok"')["Payload"].read() == b'"ok"'
+    lam.delete_function_concurrency(FunctionName=name)
+    assert lam.invoke(FunctionName=name, Payload=b'"free"')["Payload"].read() == b'"free"'
+    lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
