@@ -306,9 +306,12 @@ class SettingsMixin:
                 400,
             )
         if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
-            raise invalid(
+            # No Type field here either, as AWS records it.
+            raise ServiceError(
+                "InvalidParameterValueException",
                 f"Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].",
+                400,
             )
         record["reserved"] = wanted
         self.functions.put(scope, name, record)

@@ -192,3 +192,16 @@ def test_all_reserved_provisioned_throttles_other_qualifiers(client):
     lam.delete_function_concurrency(FunctionName=name)
     assert lam.invoke(FunctionName=name, Payload=b'"free"')["Payload"].read() == b'"free"'
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
+
+
+def test_reserved_concurrency_below_the_unreserved_minimum(client):
+    lam = client("lambda")
+    name = create(lam, SOURCE)
+    limit = lam.get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as raised:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=limit + 1)
+    assert error(raised)[1] == (
+        "Specified ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100]."
+    )
+    assert "Type" not in raised.value.response
