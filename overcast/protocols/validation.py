@@ -4,7 +4,8 @@ Checked: required members, enums, min/max length of strings, blobs, lists and ma
 numbers. Types are the parsers' job (a wire value that cannot be the model's type never gets
 this far). `pattern` is NOT checked: the models' patterns are Java regexes (possessive
 quantifiers, `\\p{...}` classes, lookbehinds) that Python's `re` reads differently or not at
-all, and a wrong rejection is worse than a missed one.
+all, and a wrong rejection is worse than a missed one. A service whose patterns Python reads
+right lists the shapes whose patterns are checked with the rest (`Wire.checked_patterns`).
 
 Most AWS services validate with Coral and answer one message for all problems:
     1 validation error detected: Value null at 'tableName' failed to satisfy constraint:
@@ -17,6 +18,7 @@ own in its wire overlay (`Wire.validation`), else its protocol's below.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -187,10 +189,12 @@ class _Compiler:
         protocol: str,
         unchecked: frozenset[str] = frozenset(),
         enum_orders: dict[str, tuple[str, ...]] | None = None,
+        patterns: frozenset[str] = frozenset(),
     ) -> None:
         self.style = style
         self.unchecked = unchecked
         self.orders = enum_orders or {}
+        self.patterns = patterns
         self.ec2 = protocol == "ec2"
         self._cache: dict[Any, Any] = {}
         self._checked: dict[str, bool] = {}
@@ -235,11 +239,17 @@ class _Compiler:
         style = self.style
         unchecked, orders = self.unchecked, self.orders
         accepts = _acceptor(shape, unchecked)
+        pattern = shape.metadata.get("pattern") if shape.name in self.patterns else None
+        matches = re.compile(pattern).fullmatch if pattern else None
 
         def check(value: Any, path: Path, violations: list) -> None:
-            if accepts(value):
+            matched = matches is None or not isinstance(value, str) or matches(value) is not None
+            if matched and accepts(value):
                 return
             for text in _scalar_failures(shape, value, style, unchecked, orders):
+                violations.append(Violation(False, path, value, text, shape))
+            if not matched:
+                text = f"Member must satisfy regular expression pattern: {pattern}"
                 violations.append(Violation(False, path, value, text, shape))
 
         return check
@@ -413,7 +423,10 @@ def _build(operation: Any, protocol: str) -> tuple[Any, ValidationStyle, str]:
     style = style_for(overlay, protocol)
     entry = _compilers.get((id(model), protocol))
     if entry is None or entry[0] is not model:
-        entry = (model, _Compiler(style, protocol, overlay.service_checked_enums, overlay.enum_orders))
+        compiler = _Compiler(
+            style, protocol, overlay.service_checked_enums, overlay.enum_orders, overlay.checked_patterns
+        )
+        entry = (model, compiler)
         _compilers[(id(model), protocol)] = entry
     shape = operation.input_shape
     checker = entry[1].compile(shape) if shape is not None else None

@@ -123,6 +123,9 @@ class Wire:
         provider reports itself, because AWS checks other input first.
       * `enum_orders`: per enum shape, the order AWS lists its values in a validation message
         where that is not the model's (the service's own model orders them otherwise).
+      * `checked_patterns`: string shapes (with a min or max) whose model `pattern` the service
+        checks with the other constraints, in the same message (patterns Python reads as Java
+        does; see validation.py for why patterns are otherwise not checked).
       * `malformed_errors`: (code for the body, code for a label/header/query parameter) for
         input that does not decode, instead of the protocol's.
 
@@ -160,6 +163,7 @@ class Wire:
     service_checked_enums: frozenset[str] = frozenset()
     provider_checked_missing: frozenset[tuple[str, str]] = frozenset()
     enum_orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    checked_patterns: frozenset[str] = frozenset()
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)

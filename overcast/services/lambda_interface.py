@@ -6,9 +6,17 @@ returns it. A method another service needs is declared here and implemented ther
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from overcast.services.base import BaseProvider
+
+
+class InvocationOutcome(Protocol):
+    """What one invocation came to: the function's payload, or its error body (errorMessage,
+    errorType) with the payload empty."""
+
+    payload: bytes
+    error: dict | None
 
 
 class LambdaProvider(BaseProvider):
@@ -21,4 +29,17 @@ class LambdaProvider(BaseProvider):
     ) -> tuple[dict[str, Any], dict[str, Any], str, str]:
         """(function record, version record, executed version, invoked ARN) for an invocation;
         ServiceError (ResourceNotFoundException) when there is no such function or qualifier."""
+        raise NotImplementedError
+
+    async def execute(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        qualifier: str | None,
+        payload: bytes,
+        client_context: str = "",
+    ) -> tuple[InvocationOutcome, str]:
+        """Run one synchronous invocation to its end: (outcome, request id). ServiceError
+        (ResourceNotFoundException) for no such function, TooManyRequestsException when throttled."""
         raise NotImplementedError

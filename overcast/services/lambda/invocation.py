@@ -156,8 +156,13 @@ class InvocationMixin:
             client_context=client_context,
             trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
         )
+        reserved = record.get("reserved")
+        if reserved is not None:
+            # Provisioned concurrency is carved out of the reserved: what other qualifiers hold
+            # provisioned is not this invocation's to use (all of it provisioned throttles $LATEST).
+            reserved -= self._provisioned_total(scope, name, skip=name + SEP + (qualifier or "$LATEST"))
         try:
-            outcome = await self.pool.invoke(spec, invocation, record.get("reserved"))
+            outcome = await self.pool.invoke(spec, invocation, reserved)
         except Throttled:
             raise ServiceError(
                 "TooManyRequestsException",

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 SEP = "\x01"
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
+#: The domains of AWS service principals (s3.amazonaws.com, alexa-appkit.amazon.com, China's);
+#: a principal that is no account, ARN, "*" or service is refused.
+SERVICE_PRINCIPAL_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".amazon.com")
 _LAYER_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
 _DESTINATION_SERVICES = {"sqs", "sns", "lambda", "events", "s3"}
 #: The ARNs TagResource, UntagResource and ListTags accept (AWS's own pattern, quoted in its error).
@@ -68,6 +71,18 @@ def _new_revision(record: dict) -> None:
     config = record.get("config")
     if isinstance(config, dict) and "RevisionId" in config:
         config["RevisionId"] = str(uuid.uuid4())
+
+
+def _destination_config_text(config: dict | None) -> str:
+    """A DestinationConfig as Lambda's (Java) service prints it in its error."""
+
+    def one(kind: str) -> str:
+        destination = (config or {}).get(kind)
+        if destination is None:
+            return "null"
+        return f"{kind}(destination={destination.get('Destination')})"
+
+    return f"DestinationConfig(onSuccess={one('OnSuccess')}, onFailure={one('OnFailure')})"
 
 
 def _layer_key(name: str, version: int) -> str:
@@ -107,6 +122,11 @@ class SettingsMixin:
                 not qualifier.isdigit()
                 and self.aliases.get(self._scope(context), name + SEP + qualifier) is None
             ):
+                # A qualifier no alias could be named ("$" is no alias name's) names no function.
+                if not re.fullmatch(r"[a-zA-Z0-9_-]+", qualifier):
+                    raise not_found(
+                        f"Function not found: {function_arn(context.account, context.region, name, qualifier)}"
+                    )
                 raise not_found(
                     f"Cannot find alias arn: {function_arn(context.account, context.region, name, qualifier)}"
                 )
@@ -151,8 +171,10 @@ class SettingsMixin:
             shaped = {"AWS": f"arn:{partition(context.region)}:iam::{principal}:root"}
         elif principal.startswith("arn:"):
             shaped = {"AWS": principal}
-        else:
+        elif principal.endswith(SERVICE_PRINCIPAL_DOMAINS):
             shaped = {"Service": principal}
+        else:
+            raise invalid("The provided principal was invalid. Please check the principal and try again.")
         statement: dict[str, Any] = {
             "Sid": sid,
             "Effect": "Allow",
@@ -274,10 +296,22 @@ class SettingsMixin:
         scope = self._scope(context)
         name = record["config"]["FunctionName"]
         wanted = params["ReservedConcurrentExecutions"]
+        provisioned = self._provisioned_total(scope, name)
+        if wanted < provisioned:
+            # AWS's message, its spacing included, and (unlike most) no Type field.
+            raise ServiceError(
+                "InvalidParameterValueException",
+                f" ReservedConcurrentExecutions  {wanted} should not be lower than function's total "
+                f"provisioned concurrency [{provisioned}].",
+                400,
+            )
         if ACCOUNT_CONCURRENCY - self._reserved_total(scope, name) - wanted < MIN_UNRESERVED:
-            raise invalid(
+            # No Type field here either, as AWS records it.
+            raise ServiceError(
+                "InvalidParameterValueException",
                 f"Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].",
+                400,
             )
         record["reserved"] = wanted
         self.functions.put(scope, name, record)
@@ -302,6 +336,12 @@ class SettingsMixin:
             count += 1
             total_size += record["config"].get("CodeSize", 0)
             reserved += record.get("reserved") or 0
+        # AWS's usage counts the code of every published version and every layer version too,
+        # so publishing (even unchanged code) raises TotalCodeSize.
+        for _, version_record in self.versions.scan(scope):
+            total_size += version_record["config"].get("CodeSize", 0)
+        for _, layer in self.layers.scan(scope):
+            total_size += layer["Content"].get("CodeSize", 0)
         return {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,
@@ -341,15 +381,65 @@ class SettingsMixin:
         self._version_record(context, record, qualifier)
         return scope, name, qualifier
 
+    def _provisioned_total(self: Provider, scope: str, name: str, skip: str = "") -> int:  # type: ignore[misc]
+        """The provisioned concurrency of all the function's versions and aliases."""
+        return sum(
+            config["RequestedProvisionedConcurrentExecutions"]
+            for key, config in self.provisioned.scan(scope, prefix=name + SEP)
+            if key != skip
+        )
+
+    def _check_unreserved(self: Provider, scope: str, key: str, wanted: int) -> None:  # type: ignore[misc]
+        """Provisioned concurrency of a function without reserved concurrency comes out of the
+        account's unreserved pool, as do the other such functions' provisioned configs."""
+        unreserved = ACCOUNT_CONCURRENCY - self._reserved_total(scope)
+        for other, config in self.provisioned.scan(scope):
+            owner = self.functions.get(scope, other.partition(SEP)[0]) or {}
+            if other != key and owner.get("reserved") is None:
+                unreserved -= config["RequestedProvisionedConcurrentExecutions"]
+        # These two refusals carry no Type field, unlike Lambda's other ones.
+        if wanted > unreserved:
+            raise ServiceError(
+                "InvalidParameterValueException",
+                f"Specified ConcurrentExecutions for function is greater than account's unreserved "
+                f"concurrency [{unreserved}].",
+                400,
+            )
+        if unreserved - wanted < MIN_UNRESERVED:
+            raise ServiceError(
+                "InvalidParameterValueException",
+                "Specified ConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].",
+                400,
+            )
+
+    def _check_provisioned_conflicts(self: Provider, scope: str, name: str, qualifier: str) -> None:  # type: ignore[misc]
+        """A version is provisioned through one qualifier only: itself or an alias to it."""
+        if not qualifier.isdigit():
+            alias = self.aliases.get(scope, name + SEP + qualifier) or {}
+            if self.provisioned.get(scope, name + SEP + str(alias.get("FunctionVersion"))) is not None:
+                raise conflict(
+                    "Alias can't be used for Provisioned Concurrency configuration on an already "
+                    "Provisioned version"
+                )
+            return
+        for key, alias in self.aliases.scan(scope, prefix=name + SEP):
+            if alias.get("FunctionVersion") == qualifier and self.provisioned.get(scope, key) is not None:
+                raise conflict("Version is pointed by a Provisioned Concurrency alias")
+
     def put_provisioned_concurrency_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, name, qualifier = self._provisioned_target(context, params, putting=True)
         wanted = params["ProvisionedConcurrentExecutions"]
         record = self.functions.get(scope, name)
-        if record.get("reserved") is not None and wanted > record["reserved"]:
+        others = self._provisioned_total(scope, name, skip=name + SEP + qualifier)
+        if record.get("reserved") is not None and others + wanted > record["reserved"]:
             raise invalid(
-                f"Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
-                f"for function. Requested: {wanted}, Reserved: {record['reserved']}"
+                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution "
+                "for function"
             )
+        if record.get("reserved") is None:
+            self._check_unreserved(scope, name + SEP + qualifier, wanted)
+        self._check_provisioned_conflicts(scope, name, qualifier)
         config = {
             "RequestedProvisionedConcurrentExecutions": wanted,
             "AvailableProvisionedConcurrentExecutions": 0,
@@ -361,7 +451,7 @@ class SettingsMixin:
         self.runtime.spawn(
             self._provision(context.account, context.region, name, qualifier), name="lambda provision"
         )
-        return {k: v for k, v in config.items() if k != "AvailableProvisionedConcurrentExecutions"}
+        return dict(config)
 
     @staticmethod
     def _now() -> str:
@@ -436,7 +526,9 @@ class SettingsMixin:
 
     # -- event invoke configs ----------------------------------------------------------------------
 
-    def _check_destinations(self: Provider, config: dict | None) -> dict:  # type: ignore[misc]
+    def _check_destinations(self: Provider, config: dict | None, own_arn: str) -> dict:  # type: ignore[misc]
+        """The DestinationConfig as stored; AWS's refusals of a destination of a service that
+        takes none, of the function itself, and of a function that does not exist."""
         shaped = {}
         for kind in ("OnSuccess", "OnFailure"):
             destination = (config or {}).get(kind) or {}
@@ -444,7 +536,14 @@ class SettingsMixin:
             if arn:
                 parts = arn.split(":")
                 if len(parts) < 6 or parts[0] != "arn" or parts[2] not in _DESTINATION_SERVICES:
-                    raise invalid(f"The destination ARN {arn} is invalid.")
+                    raise invalid(
+                        f"The provided destination config {_destination_config_text(config)} is invalid."
+                    )
+                if parts[2] == "lambda":
+                    if parts[3:7] == own_arn.split(":")[3:7]:
+                        raise invalid("You can't specify the function as a destination for itself.")
+                    if not self.function_exists(arn):
+                        raise invalid(f"The destination ARN {arn} is invalid.")
                 shaped[kind] = {"Destination": arn}
             else:
                 shaped[kind] = {}
@@ -458,13 +557,13 @@ class SettingsMixin:
             raise invalid("You must specify at least one of error handling or destination setting.")
         try:
             record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
+            if qualifier not in (None, "$LATEST"):
+                self._version_record(context, record, qualifier)
         except ServiceError as error:
             if not error.message.startswith("Function not found"):
                 raise
             raise not_found("The function doesn't exist.") from None
         name = record["config"]["FunctionName"]
-        if qualifier not in (None, "$LATEST"):
-            self._version_record(context, record, qualifier)
         scope = self._scope(context)
         key = name + SEP + (qualifier or "$LATEST")
         existing = self.invoke_configs.get(scope, key) if update else None
@@ -480,7 +579,9 @@ class SettingsMixin:
             elif not update:
                 config.pop(field, None)
         if "DestinationConfig" in params or not update:
-            config["DestinationConfig"] = self._check_destinations(params.get("DestinationConfig"))
+            config["DestinationConfig"] = self._check_destinations(
+                params.get("DestinationConfig"), function_arn(context.account, context.region, name)
+            )
         config["FunctionArn"] = function_arn(context.account, context.region, name, qualifier or "$LATEST")
         config["LastModified"] = self._epoch()
         self.invoke_configs.put(scope, key, config)
@@ -511,8 +612,12 @@ class SettingsMixin:
         return dict(config)
 
     def delete_function_event_invoke_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record, qualifier = self._function(context, params["FunctionName"], params.get("Qualifier"))
-        name = record["config"]["FunctionName"]
+        from . import names
+
+        # A missing function has no config either, and AWS answers just that.
+        name, qualifier = names.parse_function(
+            params["FunctionName"], params.get("Qualifier"), context.account, context.region
+        )
         if not self.invoke_configs.delete(self._scope(context), name + SEP + (qualifier or "$LATEST")):
             raise not_found(
                 f"The function {function_arn(context.account, context.region, name, qualifier or '$LATEST')} "
@@ -525,7 +630,12 @@ class SettingsMixin:
 
         from .names import bad_marker
 
-        record, _ = self._function(context, params["FunctionName"])
+        try:
+            record, _ = self._function(context, params["FunctionName"])
+        except ServiceError as error:
+            if not error.message.startswith("Function not found"):
+                raise
+            raise not_found("The function doesn't exist.") from None
         name = record["config"]["FunctionName"]
         scope = self._scope(context)
         return paginate_keys(

@@ -11,4 +11,22 @@ WIRE = Wire(
     enum_orders={"EventSourcePosition": ("LATEST", "AT_TIMESTAMP", "TRIM_HORIZON")},
     # An unknown runtime is InvalidParameterValueException, worded by the provider.
     service_checked_enums=frozenset({"Runtime", "RecursiveLoop", "InvokeMode"}),
+    # Lambda reports a function name or qualifier that breaks both its length and its pattern
+    # as two errors of one message (an ARN too long and of an unknown region).
+    checked_patterns=frozenset(
+        {
+            "FunctionName",
+            "FunctionUrlFunctionName",
+            "NamespacedFunctionName",
+            "UnqualifiedFunctionName",
+            "FunctionUrlQualifier",
+            "NumericLatestPublishedOrAliasQualifier",
+            "PublishedFunctionQualifier",
+            "Qualifier",
+            "NamespacedStatementId",
+            "StatementId",
+            "LayerVersionArn",
+            "DestinationArn",
+        }
+    ),
 )

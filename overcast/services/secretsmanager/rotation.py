@@ -13,10 +13,11 @@ import json
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.lambda_interface import LambdaProvider
 from overcast.services.secretsmanager import errors
 from overcast.services.secretsmanager.crypt import has_value
 from overcast.services.secretsmanager.schedule import check_rules, next_rotation
@@ -31,21 +32,6 @@ CANNOT_INVOKE = (
     "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants "
     "access to the principal secretsmanager.amazonaws.com."
 )
-
-
-class _Outcome(Protocol):
-    error: dict | None
-
-
-class SynchronousInvoker(Protocol):
-    """Lambda's provider runs an invocation to its end with `execute` (a public method that
-    the typed LambdaProvider interface does not declare yet)."""
-
-    def function_exists(self, arn: str) -> bool: ...
-
-    async def execute(
-        self, account: str, region: str, name: str, qualifier: str | None, payload: bytes
-    ) -> tuple[_Outcome, str]: ...
 
 
 def _function_parts(arn: str) -> tuple[str, str, str, str | None] | None:
@@ -137,8 +123,8 @@ class RotationMixin:
         self.attach(record, token, ["AWSPENDING"])
         return token
 
-    def invoker(self: Provider) -> SynchronousInvoker:  # type: ignore[misc]
-        return cast(SynchronousInvoker, self.runtime.provider("lambda"))
+    def invoker(self: Provider) -> LambdaProvider:  # type: ignore[misc]
+        return self.runtime.provider("lambda")
 
     async def run_steps(self: Provider, scope: str, name: str, token: str, steps: tuple[str, ...]) -> bool:  # type: ignore[misc]
         """Invoke the rotation function for each step in turn; False (and the failure recorded

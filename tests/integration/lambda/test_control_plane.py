@@ -95,6 +95,47 @@ def test_create_validation_errors(client):
     assert raised.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_name_too_long_and_off_pattern_is_one_error_of_two(client):
+    """A function name that breaks both its length and its pattern (an ARN too long, of a
+    region that does not exist) gets both in one Coral message, as does a qualifier too long
+    beside a name off its pattern."""
+    lam = client("lambda")
+    arn = "arn:aws:lambda:invalid-region:000000000000:function:my-function" + "a" * 170
+    with pytest.raises(lam.exceptions.ClientError) as raised:
+        lam.create_function(
+            FunctionName=arn,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="h.h",
+            Code={"ZipFile": zip_bytes({"h.py": ""})},
+        )
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].startswith("2 validation errors detected: ")
+    assert (
+        "at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 140"
+        in error["Message"]
+    )
+    assert (
+        "at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:"
+        in error["Message"]
+    )
+    with pytest.raises(lam.exceptions.ClientError) as raised:
+        lam.get_function(FunctionName=arn, Qualifier="a" * 129)
+    message = raised.value.response["Error"]["Message"]
+    assert message.startswith("2 validation errors detected: ")
+    assert (
+        f"Value '{'a' * 129}' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128"
+        in message
+    )
+    assert (
+        "at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern"
+        in message
+    )
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="a" * 64)
+
+
 def test_versions_aliases_and_weighted_routing(client):
     lam = client("lambda")
     name = create(lam, VERSIONED.format("one"))
@@ -298,6 +339,29 @@ def test_tags_and_account_settings(client):
     settings = lam.get_account_settings()
     assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
     assert settings["AccountUsage"]["FunctionCount"] >= 1
+
+
+def test_account_code_size_counts_versions_and_layers(client):
+    """TotalCodeSize grows by the code's size with the function, again with each published
+    version (even of unchanged code), and with each layer version; deleting gives it back."""
+    lam = client("lambda")
+
+    def usage():
+        return lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]
+
+    before = usage()
+    name = create(lam, VERSIONED.format("size"))
+    size = lam.get_function(FunctionName=name)["Configuration"]["CodeSize"]
+    assert usage() == before + size
+    lam.publish_version(FunctionName=name)
+    assert usage() == before + 2 * size
+    layer_zip = zip_bytes({"python/shared.py": "X = 1\n"})
+    layer = lam.publish_layer_version(LayerName=unique("layer"), Content={"ZipFile": layer_zip})
+    layer_size = layer["Content"]["CodeSize"]
+    assert usage() == before + 2 * size + layer_size
+    lam.delete_layer_version(LayerName=layer["LayerArn"], VersionNumber=layer["Version"])
+    lam.delete_function(FunctionName=name)
+    assert usage() == before
 
 
 GUIDE_HANDLER = """import json
