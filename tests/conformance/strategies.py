@@ -9,10 +9,15 @@ timezone-aware datetimes, int, float, bool, str.
 from __future__ import annotations
 
 import math
+import re
 import struct
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from hypothesis import strategies as st
+
+from overcast import services
+from overcast.protocols.wire import wire_of
 
 MAX_DEPTH = 4
 MAX_ITEMS = 3
@@ -75,6 +80,9 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
         low = metadata.get("min", 0)
         if location in ("uri", "hostLabel"):
             low = max(low, 1)  # an empty path segment or host label cannot be sent
+        pattern = metadata.get("pattern")
+        if constrained and pattern and shape.name in _checked_patterns():
+            return _matching(pattern, low, metadata.get("max", 64), location)
         high = metadata.get("max", 12)
         high = max(low, min(high, low + 12))
         return st.text(alphabet, min_size=low, max_size=high)
@@ -102,6 +110,28 @@ def values(shape, direction: str = "input", location: str | None = None, depth: 
     if type_name == "document" or shape.metadata.get("document"):
         return JSON_DOCUMENTS
     raise NotImplementedError(f"no strategy for shape type {type_name}")
+
+
+@cache
+def _checked_patterns() -> frozenset[str]:
+    """String shapes whose model pattern some service validates (Wire.checked_patterns)."""
+    names: set[str] = set()
+    for service in services.implemented():
+        names |= wire_of(service).checked_patterns
+    return frozenset(names)
+
+
+#: Characters a location cannot carry unchanged, for values generated from a pattern.
+_UNSAFE = {"headers": re.compile(r"[^\x21-\x7e]"), "header": re.compile(r"[^\x21-\x7e]")}
+
+
+def _matching(pattern: str, low: int, high: int, location: str | None):
+    """Strings that fully match `pattern` (a shape the service validates against it), within
+    the length bounds and what `location` carries."""
+    unsafe = _UNSAFE.get(location or "", re.compile(r"[\x00-\x1f\ud800-\udfff]"))
+    return st.from_regex(pattern, fullmatch=True).filter(
+        lambda text: low <= len(text) <= high and (location != "uri" or text) and not unsafe.search(text)
+    )
 
 
 def _structure(shape, direction: str, depth: int):
