@@ -110,7 +110,12 @@ def test_pause_resume_and_stop(client):
     arn = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 1}))[
         "DurableExecutionArn"
     ]
-    wait_for(lambda: [e for e in history(lam, arn) if e["EventType"] == "CallbackStarted"], timeout=60)
+    # Waiting on its callback, with the invocation that started the wait over (else that
+    # invocation's completion may be recorded after the stop below).
+    wait_for(
+        lambda: {"CallbackStarted", "InvocationCompleted"} <= {e["EventType"] for e in history(lam, arn)},
+        timeout=60,
+    )
     lam.pause_durable_execution(DurableExecutionArn=arn, Reason="maintenance")
     paused = lam.get_durable_execution(DurableExecutionArn=arn)
     assert paused["Status"] == "PAUSED" and paused["PauseDetails"]["Reason"] == "maintenance"
