@@ -15,10 +15,6 @@ import time
 import uuid
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
 #: The namespace AWS nests its own claims under.
 NAMESPACE = "https://sts.amazonaws.com/"
 DEFAULT_DURATION = 300
@@ -30,12 +26,18 @@ def b64url(data: bytes) -> str:
 
 
 def _new_key(algorithm: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     if algorithm == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return ec.generate_private_key(ec.SECP384R1())
 
 
 def _sign(algorithm: str, key: Any, data: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
     if algorithm == "RS256":
         return bytes(key.sign(data, padding.PKCS1v15(), hashes.SHA256()))
     r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA384())))
@@ -74,6 +76,8 @@ class Keys:
         self._table = table
 
     def key(self, account: str, algorithm: str) -> tuple[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
         row = self._table.get(account, algorithm)
         if row is None:
             key = _new_key(algorithm)

@@ -16,9 +16,6 @@ import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.iam.base import now
@@ -42,7 +39,6 @@ SIGNING_ALGORITHMS = ("RS256", "ES384")
 _TARGET = re.compile(r"\d{12}|arn:[\w-]+:iam::\d{12}:root")
 #: RSA keys of at least this size, and these curves, are what a signer accepts in a CSR.
 _MIN_RSA_BITS = 2048
-_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 
 
 def _seconds_left(identity: dict) -> int:
@@ -193,6 +189,11 @@ class TokenMixin:
     # -- workload identity ---------------------------------------------------------------------------
 
     def get_certificate(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        # cryptography costs a few MB once imported: only a certificate request loads it.
+        from cryptography import x509
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+        curves = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
         text = params["CertificateSigningRequest"]
         try:
             request = x509.load_pem_x509_csr(text.encode())
@@ -201,7 +202,7 @@ class TokenMixin:
         except (ValueError, TypeError, x509.UnsupportedGeneralNameType):
             valid, key = False, None
         supported = (isinstance(key, rsa.RSAPublicKey) and key.key_size >= _MIN_RSA_BITS) or (
-            isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, _CURVES)
+            isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, curves)
         )
         if not valid or not supported:
             raise ServiceError(
