@@ -132,7 +132,7 @@ class Checkpointer:
     def _run(self) -> None:
         while True:
             self._written.wait()
-            if self._stopping.wait(_CHECKPOINT_INTERVAL):
+            if self._stopping.is_set() or self._stopping.wait(_CHECKPOINT_INTERVAL):
                 return
             # Cleared before the pass: a commit that lands during it sets it again.
             self._written.clear()
@@ -150,8 +150,10 @@ class Checkpointer:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._written.set()
-        self._thread.join()
+        # Woken until it ends: a pass under way may clear a single wake-up after it was given.
+        while self._thread.is_alive():
+            self._written.set()
+            self._thread.join(0.05)
         self._conn.close()
 
 
