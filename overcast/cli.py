@@ -4,23 +4,81 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 from overcast import __version__
-from overcast.config import check_tunings, from_environment
+from overcast.config import (
+    DEFAULT_HOST,
+    ConfigError,
+    check_tunings,
+    from_environment,
+    parse_port,
+    parse_services,
+)
+from overcast.faults import in_words
+
+#: What `overcast state --help` says about the two directions and the file.
+STATE_HELP = """\
+export FILE   write the whole state (every service's resources, S3 object bodies) to FILE
+import FILE   replace the whole state with FILE's (everything there now is dropped)
+
+By default both go through the Overcast answering at --endpoint (default
+http://localhost:$OVERCAST_PORT, 4566 when unset). With --data-dir they work on a stopped
+Overcast's data dir directly: export refuses a folder that is not a data dir; import fills a
+new or empty folder, or replaces an existing data dir's state.
+
+FILE is a gzip-compressed tar archive (.tar.gz): overcast-export.json (format and version),
+state.sqlite (the state database) and files/ (object bodies). An older Overcast refuses an
+export made by a newer one; importing runs no code from the file.
+"""
+
+
+class CommandError(Exception):
+    """What a command could not do, in one line for stderr."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors said in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def _endpoint(args) -> str:
-    return args.endpoint.rstrip("/")
+    if args.endpoint:
+        return args.endpoint.rstrip("/")
+    config = from_environment()
+    # A server bound to every address is reached on localhost; one bound to an address, there.
+    host = "localhost" if config.host in ("", "0.0.0.0", "::", DEFAULT_HOST) else config.host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{config.port}"
 
 
 def _request(url: str, data: bytes | None = None, method: str = "GET", timeout: float = 300) -> bytes:
     request = urllib.request.Request(url, data=data, method=method)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.read()
+
+
+def _not_answering(endpoint: str, error: urllib.error.URLError | OSError) -> CommandError:
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    said = in_words(reason) if isinstance(reason, OSError) else str(reason)
+    return CommandError(f"Overcast is not answering at {endpoint}: {said}")
+
+
+def _server_said(error: urllib.error.HTTPError) -> str:
+    body = error.read().decode(errors="replace")
+    try:
+        return str(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        return body.strip().splitlines()[0] if body.strip() else f"HTTP {error.code}"
 
 
 def cmd_start(args) -> int:
@@ -32,16 +90,14 @@ def cmd_start(args) -> int:
     config = from_environment()
     if args.host:
         config.host = args.host
-    if args.port:
-        config.port = args.port
+    if args.port is not None:
+        config.port = parse_port(args.port, "--port")
     if args.data_dir:
         config.data_dir = Path(args.data_dir)
     if args.ephemeral:
         config.data_dir = None
     if args.services is not None:
-        from overcast.config import parse_services
-
-        config.services = parse_services(args.services)
+        config.services = parse_services(args.services, "--services")
     if args.quiet:
         config.log_requests = False
     if args.enforce_iam:
@@ -57,14 +113,12 @@ def cmd_start(args) -> int:
 
 
 def cmd_status(args) -> int:
+    endpoint = _endpoint(args)
     try:
-        health = json.loads(_request(f"{_endpoint(args)}/_overcast/health", timeout=5))
+        health = json.loads(_request(f"{endpoint}/_overcast/health", timeout=5))
     except (urllib.error.URLError, OSError) as error:
-        print(f"Overcast is not answering at {_endpoint(args)}: {error}", file=sys.stderr)
-        return 1
-    print(
-        f"Overcast {health['version']} at {_endpoint(args)}, state: {health['data_dir'] or 'memory (ephemeral)'}"
-    )
+        raise _not_answering(endpoint, error) from None
+    print(f"Overcast {health['version']} at {endpoint}, state: {health['data_dir'] or 'memory (ephemeral)'}")
     services = health["services"]
     width = max((len(name) for name in services), default=7)
     print(f"{'SERVICE':<{width}}  STATE")
@@ -73,40 +127,94 @@ def cmd_status(args) -> int:
     return 0
 
 
-def cmd_state(args) -> int:
-    if args.data_dir:
-        # Work on a data dir directly (no server running on it).
-        from overcast.store import Store
+def _export_target(file: str) -> Path:
+    target = Path(file)
+    if target.is_dir():
+        raise CommandError(f"cannot export to {file}: it is a folder; name the file to write")
+    if not target.parent.is_dir():
+        raise CommandError(f"cannot export to {file}: the folder {target.parent} does not exist")
+    return target
 
-        store = Store.open(Path(args.data_dir))
-        try:
-            if args.action == "export":
-                store.export_to(args.file)
-            else:
-                store.import_from(args.file)
-        finally:
-            store.close()
-        print(
-            f"{args.action}ed {args.file} ({'from' if args.action == 'export' else 'into'} {args.data_dir})"
+
+def _import_source(file: str) -> Path:
+    source = Path(file)
+    if not source.exists():
+        raise CommandError(f"cannot import {file}: there is no such file")
+    if not source.is_file():
+        raise CommandError(f"cannot import {file}: it is not a file")
+    return source
+
+
+def _check_data_dir(data_dir: Path, action: str) -> None:
+    """A folder export reads must be a data dir; one import writes must be a data dir, new or
+    empty (so a mistyped name never passes for a data dir)."""
+    from overcast.store import DATABASE_FILE
+
+    if (data_dir / DATABASE_FILE).is_file():
+        return
+    if action == "export":
+        if not data_dir.exists():
+            raise CommandError(f"cannot export from {data_dir}: there is no such folder")
+        raise CommandError(
+            f"cannot export from {data_dir}: it is not an Overcast data dir (it has no {DATABASE_FILE})"
         )
-        return 0
+    if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
+        raise CommandError(
+            f"cannot import into {data_dir}: it is not an Overcast data dir, and not an empty folder to make one in"
+        )
+
+
+def _state_on_data_dir(args) -> int:
+    from overcast.store import Store, StoreError
+
+    data_dir = Path(args.data_dir)
+    _check_data_dir(data_dir, args.action)
+    try:
+        store = Store.open(data_dir)
+    except StoreError as error:
+        raise CommandError(
+            f"{error}; stop that Overcast first, or leave out --data-dir to {args.action} through it"
+            if "in use by another Overcast" in str(error)
+            else str(error)
+        ) from None
     try:
         if args.action == "export":
-            Path(args.file).write_bytes(_request(f"{_endpoint(args)}/_overcast/state/export"))
+            store.export_to(_export_target(args.file))
         else:
-            _request(f"{_endpoint(args)}/_overcast/state/import", Path(args.file).read_bytes(), "POST")
+            store.import_from(_import_source(args.file))
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    finally:
+        store.close()
+    print(f"{args.action}ed {args.file} ({'from' if args.action == 'export' else 'into'} {data_dir})")
+    return 0
+
+
+def cmd_state(args) -> int:
+    if args.data_dir:
+        return _state_on_data_dir(args)
+    endpoint = _endpoint(args)
+    try:
+        if args.action == "export":
+            target = _export_target(args.file)
+            target.write_bytes(_request(f"{endpoint}/_overcast/state/export"))
+        else:
+            body = _import_source(args.file).read_bytes()
+            _request(f"{endpoint}/_overcast/state/import", body, "POST")
     except urllib.error.HTTPError as error:
-        print(f"{args.action} failed: {error.read().decode(errors='replace')}", file=sys.stderr)
-        return 1
-    except (urllib.error.URLError, OSError) as error:
-        print(f"{args.action} failed: {error}", file=sys.stderr)
-        return 1
+        # The server names the file it was sent "the uploaded file": the user knows it by name.
+        said = _server_said(error).replace("the uploaded file", args.file)
+        raise CommandError(f"{args.action} failed: {said}") from None
+    except urllib.error.URLError as error:
+        raise _not_answering(endpoint, error) from None
+    except ConnectionError as error:
+        raise _not_answering(endpoint, error) from None
     print(f"{args.action}ed {args.file}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="overcast", description="A local AWS cloud on one port.")
+    parser = Parser(prog="overcast", description="A local AWS cloud on one port.")
     parser.add_argument("--version", action="version", version=f"overcast {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -114,7 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--host", help="address to bind (default 127.0.0.1; env OVERCAST_HOST, GATEWAY_LISTEN)"
     )
-    start.add_argument("--port", type=int, help="port (default 4566; env OVERCAST_PORT, GATEWAY_LISTEN)")
+    start.add_argument(
+        "--port",
+        help="port (default 4566; 0 picks a free port and prints it; env OVERCAST_PORT, GATEWAY_LISTEN)",
+    )
     where = start.add_mutually_exclusive_group()
     where.add_argument("--data-dir", help="durable state folder (default ./.overcast; env OVERCAST_DATA_DIR)")
     where.add_argument(
@@ -122,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)",
     )
-    start.add_argument("--services", help="comma-separated services to enable (default all; env SERVICES)")
+    start.add_argument(
+        "--services", help="comma-separated services to enable (default all; env OVERCAST_SERVICES, SERVICES)"
+    )
     start.add_argument("--quiet", action="store_true", help="no per-request log lines")
     start.add_argument(
         "--enforce-iam",
@@ -131,16 +244,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.set_defaults(func=cmd_start)
 
-    endpoint_help = "a running Overcast (default http://localhost:4566)"
+    endpoint_help = "a running Overcast (default http://localhost:4566, or the port OVERCAST_PORT names)"
     status = commands.add_parser("status", help="services and their state, from a running Overcast")
-    status.add_argument("--endpoint", default="http://localhost:4566", help=endpoint_help)
+    status.add_argument("--endpoint", help=endpoint_help)
     status.set_defaults(func=cmd_status)
 
-    state = commands.add_parser("state", help="export or import the whole state as one file")
-    state.add_argument("action", choices=("export", "import"))
-    state.add_argument("file")
-    state.add_argument("--endpoint", default="http://localhost:4566", help=endpoint_help)
-    state.add_argument("--data-dir", help="work on this data dir directly instead of a running server")
+    state = commands.add_parser(
+        "state",
+        help="export or import the whole state as one file",
+        description="Export or import the whole state of an Overcast as one file.",
+        epilog=STATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    state.add_argument(
+        "action", choices=("export", "import"), help="export: state to FILE; import: FILE to state"
+    )
+    state.add_argument("file", metavar="FILE", help="the export file (.tar.gz) to write or read")
+    state.add_argument("--endpoint", help=endpoint_help)
+    state.add_argument(
+        "--data-dir", help="work on this stopped Overcast's data dir instead of a running server"
+    )
     state.set_defaults(func=cmd_state)
     return parser
 
@@ -151,3 +274,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output was piped into a reader that stopped (`| head`)
+        sys.stdout = open(os.devnull, "w")
+        return 1
+    except ConfigError as error:
+        print(f"overcast: {error}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"overcast: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        # A file or folder the command was given cannot be used (full disk, permissions).
+        where = f" {error.filename}" if error.filename else ""
+        print(f"overcast: cannot {args.command}{where}: {in_words(error)}", file=sys.stderr)
+        return 1

@@ -164,24 +164,72 @@ class Config:
         return not self.services or name in self.services
 
 
+class ConfigError(ValueError):
+    """A setting Overcast cannot use, said in one line naming the setting."""
+
+
+def parse_port(value: str, source: str = "--port") -> int:
+    """A port number from a flag or the environment: 1 to 65535, or 0 for a free port the
+    system picks (printed when the server listens)."""
+    text = value.strip()
+    try:
+        port = int(text)
+    except ValueError:
+        raise ConfigError(
+            f"{source} must be a port number (1-65535, or 0 for any free port), not {value!r}"
+        ) from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(
+            f"{source} must be a port number from 1 to 65535 (or 0 for any free port), not {port}"
+        )
+    return port
+
+
 def parse_listen(value: str) -> tuple[str | None, int | None]:
     """`GATEWAY_LISTEN` ("0.0.0.0:4566", ":4566", "4566", or a comma list: the first counts)."""
     first = value.split(",")[0].strip()
     if not first:
         return None, None
     if ":" not in first:
-        return None, int(first)
+        return None, parse_port(first, "GATEWAY_LISTEN")
     host, _, port = first.rpartition(":")
-    return (host or None), (int(port) if port else None)
+    return (host or None), (parse_port(port, "GATEWAY_LISTEN") if port else None)
 
 
-def parse_services(value: str | None) -> frozenset[str]:
+def parse_services(value: str | None, source: str | None = None) -> frozenset[str]:
+    """The services named in a comma list. With `source` (the flag or variable it came from),
+    a name Overcast does not emulate is refused, naming the ones it does."""
     if not value:
         return frozenset()
-    return frozenset(name.strip().lower() for name in value.split(",") if name.strip())
+    names = frozenset(name.strip().lower() for name in value.split(",") if name.strip())
+    if source is not None:
+        unknown = names - known_services()
+        if unknown:
+            raise ConfigError(
+                f"{source} names {_listing(unknown)}, which Overcast does not emulate;"
+                f" it emulates {', '.join(sorted(known_services()))}"
+            )
+    return names
+
+
+def known_services() -> frozenset[str]:
+    from overcast.services import implemented
+
+    return implemented()
+
+
+def _listing(names: frozenset[str]) -> str:
+    ordered = sorted(names)
+    return (
+        f"the unknown service {ordered[0]}"
+        if len(ordered) == 1
+        else f"the unknown services {', '.join(ordered)}"
+    )
 
 
 def from_environment(environ: dict[str, str] | None = None) -> Config:
+    """The settings the environment gives (ConfigError, naming the variable, for one that
+    cannot be used)."""
     env = os.environ if environ is None else environ
     config = Config()
     if "GATEWAY_LISTEN" in env:
@@ -189,8 +237,8 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.host = host or config.host
         config.port = port or config.port
     config.host = env.get("OVERCAST_HOST", config.host)
-    if "OVERCAST_PORT" in env:
-        config.port = int(env["OVERCAST_PORT"])
+    if env.get("OVERCAST_PORT", "").strip():
+        config.port = parse_port(env["OVERCAST_PORT"], "OVERCAST_PORT")
     # LocalStack's PERSISTENCE=0 asks for no persistence; Overcast persists unless told not to.
     if _truthy(env.get("PERSISTENCE")) is False:
         config.data_dir = None
@@ -198,7 +246,12 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.data_dir = Path(env["OVERCAST_DATA_DIR"])
     if _truthy(env.get("OVERCAST_EPHEMERAL")):
         config.data_dir = None
-    config.services = parse_services(env.get("OVERCAST_SERVICES") or env.get("SERVICES"))
+    # LocalStack's SERVICES may name services Overcast does not emulate (a setup written for
+    # LocalStack): those are only left disabled. Overcast's own setting is checked.
+    if env.get("OVERCAST_SERVICES"):
+        config.services = parse_services(env["OVERCAST_SERVICES"], "OVERCAST_SERVICES")
+    else:
+        config.services = parse_services(env.get("SERVICES"))
     config.debug = bool(_truthy(env.get("OVERCAST_DEBUG")) or _truthy(env.get("DEBUG")))
     config.enforce_iam = bool(_truthy(env.get("OVERCAST_ENFORCE_IAM")) or _truthy(env.get("ENFORCE_IAM")))
     if _truthy(env.get("OVERCAST_LOG_REQUESTS")) is False:

@@ -97,7 +97,8 @@ class Gateway:
             try:
                 self.runtime.import_state(path)
             except ValueError as error:
-                return _json(400, {"error": str(error)})
+                # The file is the client's upload: its server-side temporary name means nothing to them.
+                return _json(400, {"error": str(error).replace(path, "the uploaded file")})
         finally:
             os.unlink(path)
         return _json(200, {"imported": True})

@@ -289,8 +289,14 @@ def serve(config: Config) -> None:
         # Large responses (S3 GetObject) go out in few writes; accepted sockets inherit this.
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     except OSError as error:
-        reason = os.strerror(error.errno) if error.errno else str(error)
+        if (error.errno or 0) < 0:  # getaddrinfo's codes (socket.gaierror, or re-raised as OSError)
+            reason = f"the host name {config.host} does not resolve to an address of this machine"
+        else:
+            reason = os.strerror(error.errno) if error.errno else str(error)
         raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
+    # Port 0 asks for any free port: the one the system picked is the one Overcast serves on
+    # (and names to the functions and URLs it hands out).
+    config.port = listener.getsockname()[1]
     configure_logging(config)
     app = App(config)
     try:

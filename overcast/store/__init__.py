@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from overcast import __version__
+from overcast.faults import path_problem
 from overcast.store import archive, layouts
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
@@ -255,8 +256,11 @@ class Store:
         if data_dir is None:
             return cls(SqliteBackend(None), None, None)
         root = Path(data_dir).resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        lock_fd = _lock_data_dir(root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            lock_fd = _lock_data_dir(root)
+        except OSError as exc:
+            raise StoreError(path_problem("data dir", root, exc)) from None
         try:
             for prefix in _SCRATCH_PREFIXES:
                 for leftover in root.glob(f"{prefix}*"):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from overcast.config import from_environment, parse_listen
+from overcast.config import ConfigError, from_environment, parse_listen, parse_port
 
 
 def test_defaults():
@@ -50,3 +50,23 @@ def test_overcast_names_win():
     assert config.port == 6000 and config.data_dir == Path("/tmp/x")
     assert from_environment({"OVERCAST_EPHEMERAL": "true"}).ephemeral
     assert not from_environment({"OVERCAST_LOG_REQUESTS": "0"}).log_requests
+
+
+@pytest.mark.parametrize("value", ["abc", "99999", "-5", "65536", "4566.5"])
+def test_a_port_that_cannot_be_used_is_refused_naming_the_setting(value):
+    with pytest.raises(ConfigError, match=r"^OVERCAST_PORT must be a port number"):
+        from_environment({"OVERCAST_PORT": value})
+
+
+def test_port_zero_asks_for_any_free_port():
+    assert parse_port("0") == 0 and parse_port(" 65535 ") == 65535
+
+
+def test_overcast_services_names_only_what_overcast_emulates():
+    assert from_environment({"OVERCAST_SERVICES": "s3, SQS"}).services == {"s3", "sqs"}
+    with pytest.raises(
+        ConfigError, match="unknown service bogus, which Overcast does not emulate; it emulates"
+    ):
+        from_environment({"OVERCAST_SERVICES": "s3,bogus"})
+    # LocalStack's SERVICES, written for LocalStack, may name services Overcast lacks.
+    assert from_environment({"SERVICES": "s3,cloudformation"}).services == {"s3", "cloudformation"}
