@@ -265,6 +265,7 @@ class Store:
             for prefix in _SCRATCH_PREFIXES:
                 for leftover in root.glob(f"{prefix}*"):
                     shutil.rmtree(leftover, ignore_errors=True)
+            _remove_scratch_files(root / FILES_DIR)
             backend = SqliteBackend(root / DATABASE_FILE)
         except BaseException:
             _unlock_data_dir(lock_fd)
@@ -371,7 +372,9 @@ class Store:
         place: a crash then cannot leave a torn body under a live name, and export (which
         hard-links files) sees each body whole. Write the file before the row that points
         at it and delete it after that row, so rows never point at missing files. Names
-        starting with "." are scratch (uploads in progress): export leaves them out."""
+        starting with "." are scratch (uploads in progress): export leaves them out, and a
+        scratch file directly in this directory that a process killed mid-write left behind is
+        removed when the data dir is next opened (the data dir's lock says no one writes it)."""
         _check_name("service", service)
         with self._lock:
             path = self._work_root() / FILES_DIR / service
@@ -546,6 +549,24 @@ def _prefix_end(prefix: str) -> str | None:
             following = 0xE000 if code + 1 == 0xD800 else code + 1
             return prefix[:i] + chr(following)
     return None
+
+
+def _remove_scratch_files(files: Path) -> None:
+    """Remove the scratch files (names starting with ".") directly in each service's files
+    directory: writes in flight when a process died. Dot-named folders are a service's caches,
+    rebuilt on use, and stay."""
+    try:
+        services = [entry for entry in os.scandir(files) if entry.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return
+    for service in services:
+        with os.scandir(service.path) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                    except FileNotFoundError:
+                        pass
 
 
 def _link_or_copy(src: str, dst: str) -> None:
