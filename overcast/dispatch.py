@@ -9,13 +9,19 @@ from overcast import protocols
 from overcast.common.ids import fast_uuid
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
+from overcast.faults import is_disk_full, storage_full_error
 from overcast.http import BodyStream, Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
 from overcast.routing import ServiceRouter, credential_scope, host_region
 from overcast.runtime import Runtime
+from overcast.store.space import freeing
 
 log = logging.getLogger(__name__)
+
+#: Operations that free space: on a full disk they still run (their writes use the reserve the
+#: store keeps, store/space.py), while other writes are refused until there is room.
+_FREEING = ("Delete", "Remove", "Purge", "Abort", "Untag", "Cancel", "Deregister", "Detach")
 
 _UNKNOWN_SERVICE_BODY = (
     "<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code>"
@@ -97,9 +103,15 @@ class Dispatcher:
                 raise self._unavailable(service, operation.name)
             if hooks.checks:
                 await hooks.check(context, params)
-            output = handler(context, params)
-            if output.__class__ is not dict and inspect.isawaitable(output):
-                output = await output
+            if operation.name.startswith(_FREEING):
+                with freeing():  # writes that free space run even on a full disk
+                    output = handler(context, params)
+                    if output.__class__ is not dict and inspect.isawaitable(output):
+                        output = await output
+            else:
+                output = handler(context, params)
+                if output.__class__ is not dict and inspect.isawaitable(output):
+                    output = await output
             response = protocols.serialize_response(operation, protocol, output or {}, context)
             if context.status is not None:
                 response.status = context.status
@@ -107,11 +119,18 @@ class Dispatcher:
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
             hooks.observe(context, params, None, error)
         except Exception as error:
-            log.exception("%s.%s failed", service, context.operation_name or "?")
-            response = protocols.serialize_error(
-                model, context.operation, protocol, internal_error(), context
-            )
-            hooks.observe(context, params, None, error)
+            if is_disk_full(error):  # the machine's fault, said as the service's internal error
+                log.debug("%s.%s: the disk is full", service, context.operation_name or "?")
+                runtime.store.noticed(error)
+                full = storage_full_error(service)
+                response = protocols.serialize_error(model, context.operation, protocol, full, context)
+                hooks.observe(context, params, None, full)
+            else:
+                log.exception("%s.%s failed", service, context.operation_name or "?")
+                response = protocols.serialize_error(
+                    model, context.operation, protocol, internal_error(), context
+                )
+                hooks.observe(context, params, None, error)
         else:
             hooks.observe(context, params, output, None)
         if cors is not None and "origin" in request.headers:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from overcast.config import tuning
+from overcast.faults import Condition, is_disk_full
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
@@ -121,6 +122,8 @@ class Outbox:
         #: Keys of entries scheduled or being attempted: resume() must not start them twice.
         self._active: set[str] = set()
         self._worker_running = False
+        #: A delivery that cannot write for want of space, logged once while it lasts.
+        self._disk_full = Condition(log, "outbox deliveries")
         self._wake: asyncio.Event | None = None
         #: Entries due now, attempted together by one drain task: (owner, key, entry or None
         #: when it must be read). A deque: threads that commit entries append to it.
@@ -275,7 +278,10 @@ class Outbox:
 
     def _refused(self, owner: str, key: str, entry: dict, error: Exception) -> None:
         retryable = getattr(error, "retryable", None)
-        if retryable is None:  # not a refusal but a provider bug: retried, and never silent
+        if retryable is None and is_disk_full(error):  # retried; said once while it lasts
+            self._disk_full.failed(error)
+            reason = "the disk is full"
+        elif retryable is None:  # not a refusal but a provider bug: retried, and never silent
             log.exception("delivery to %s failed", entry["target"], exc_info=error)
             reason = f"{type(error).__name__}: {error}"
         else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from overcast import services
 from overcast.bus import Bus
 from overcast.config import Config
+from overcast.faults import Condition, is_disk_full
 from overcast.hooks import GlobalHooks, ServiceHooks
 from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
@@ -194,12 +195,18 @@ class Runtime:
 
     def _task_done(self, task: Background) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task failed", exc_info=task.exception())
+        if not task.cancelled() and (error := task.exception()) is not None:
+            if is_disk_full(error):
+                log.warning("a background task could not write: the disk is full")
+            else:
+                log.error("background task failed", exc_info=error)
 
     def every(self, seconds: float, work: Callable[[], Any], name: str = "") -> None:
         """Call `work()` (sync or async) every `seconds`, until close(). A failing call is
         logged and the next one still runs."""
+
+        # A full disk fails every cycle until there is room: said once, not in a traceback a cycle.
+        condition = Condition(log, f"periodic {name or work}")
 
         async def repeat() -> None:
             while True:
@@ -208,8 +215,10 @@ class Runtime:
                     result = work()
                     if inspect.isawaitable(result):
                         await result
-                except Exception:
-                    log.exception("periodic %s failed", name or work)
+                except Exception as error:
+                    condition.failed(error)
+                else:
+                    condition.succeeded()
 
         self.spawn(repeat(), name or getattr(work, "__qualname__", "periodic"))
 

@@ -46,6 +46,7 @@ from overcast.store import archive, layouts
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
 from overcast.store.layouts import LayoutState, Step, TableLayout
+from overcast.store.space import Room
 
 try:
     import fcntl
@@ -106,7 +107,14 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
-            store._backend.put(self.name, scope, key, data)
+            room = store._room
+            if room.full:
+                room.check_growth()
+            try:
+                store._backend.put(self.name, scope, key, data)
+            except Exception as exc:
+                room.noticed(exc)
+                raise
 
     def put_unless_holding(self, scope: str, key: str, value: Any, marker: bytes) -> bool:
         """Put, unless the key's stored value holds `marker` in its encoded bytes (a put that
@@ -119,7 +127,14 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
-            return store._backend.put_unless_holding(self.name, scope, key, data, marker)
+            room = store._room
+            if room.full:
+                room.check_growth()
+            try:
+                return store._backend.put_unless_holding(self.name, scope, key, data, marker)
+            except Exception as exc:
+                room.noticed(exc)
+                raise
 
     def delete(self, scope: str, key: str) -> bool:
         """Remove a key; True if it was there."""
@@ -128,7 +143,11 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
-            return store._backend.delete(self.name, scope, key)
+            try:
+                return store._backend.delete(self.name, scope, key)
+            except Exception as exc:
+                store._room.noticed(exc)
+                raise
 
     def scan(
         self,
@@ -223,6 +242,8 @@ class Store:
         self._ephemeral = root is None
         self._lock_fd = lock_fd
         self._lock = threading.RLock()
+        #: The data dir's reserve of disk space, and whether the disk is full (space.py).
+        self._room = Room(root)
         # Nesting depth of the open transaction. One counter suffices for all threads: the
         # transaction holds the RLock throughout, so only its own thread can see depth > 0.
         self._depth = 0
@@ -330,7 +351,8 @@ class Store:
                     self._backend.commit()
                 else:
                     self._backend.release(savepoint)
-            except BaseException:
+            except BaseException as exc:
+                self._room.noticed(exc)
                 if depth == 0:
                     self._backend.rollback()
                 else:
@@ -382,6 +404,11 @@ class Store:
             self._file_services.add(service)
         return path
 
+    def noticed(self, error: BaseException) -> None:
+        """A write outside the store (a file body) failed: if the disk is full, the store
+        releases its reserve so deletes can run, and refuses growth until there is room."""
+        self._room.noticed(error)
+
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Call `callback` after reset() and import_from() replaced the state, so a provider
         can drop whatever it caches in memory. It runs under the store's lock: it must not
@@ -394,6 +421,7 @@ class Store:
             self._require_no_transaction("reset")
             self._backend.clear()
             self._replace_files(None)
+            self._room.room_again(now=True)
             self._run_reset_hooks()
 
     def export_to(self, path: str | os.PathLike[str]) -> None:
@@ -438,6 +466,7 @@ class Store:
                 except ValueError as exc:
                     raise ValueError(f"{source} is not a usable Overcast export: {exc}") from exc
                 self._replace_files(incoming_files)
+                self._room.room_again(now=True)
                 self._load_layouts()
                 # Under the lock, so no request reads the imported rows before they are upgraded.
                 for service, declared in self._declared.items():

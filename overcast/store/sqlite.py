@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from overcast import __version__
+from overcast.faults import Condition, is_disk_full
 from overcast.store.backend import IncompatibleStateError
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Checkpointer", "SqliteBackend"]
@@ -115,6 +116,8 @@ class Checkpointer:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        # Said once while a checkpoint keeps failing (a full disk), not on every pass.
+        self._condition = Condition(log, f"checkpoint of {path}")
         self._stopping = threading.Event()
         # Set by every write: an idle server's checkpointer sleeps until there is work.
         self._written = threading.Event()
@@ -139,7 +142,12 @@ class Checkpointer:
             try:
                 self.checkpoint()
             except sqlite3.Error as exc:  # e.g. the disk is full: commits still go to the WAL
-                log.warning("checkpoint of %s failed: %s", self._path, exc)
+                if is_disk_full(exc):
+                    self._condition.failed(exc)
+                else:
+                    log.warning("checkpoint of %s failed: %s", self._path, exc)
+            else:
+                self._condition.succeeded()
 
     def checkpoint(self) -> tuple[int, int]:
         """One pass: (frames in the WAL, frames of them copied into the database file)."""

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
+import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 
 UPLOAD_SIZE = 8 << 20
 
 
-def s3_client(endpoint: str):
+def client(service: str, endpoint: str):
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
     )
+
+
+def s3_client(endpoint: str):
+    return client("s3", endpoint)
 
 
 def start_upload(endpoint: str, bucket: str, key: str, size: int) -> http.client.HTTPConnection:
@@ -78,3 +89,110 @@ def test_kill_9_mid_upload_leaves_no_temporary_after_restart(tmp_path):
         assert s3.get_object(Bucket="kept", Key="cut-short")["Body"].read() == b"again"
     finally:
         restarted.stop()
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str = "4m"):
+    """A tmpfs of `size` at `where` (root only; skipped where mounting is not permitted)."""
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"a small tmpfs cannot be mounted here to fill: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def refused_for_space(call, *args, **kwargs) -> dict:
+    with pytest.raises(ClientError) as raised:
+        call(*args, **kwargs)
+    response = raised.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert "storage is full" in response["Error"]["Message"]
+    return response["Error"]
+
+
+def fill_with_objects(s3, bucket: str, prefix: str) -> list[str]:
+    """Put 256 KiB objects until the disk refuses one; the keys stored."""
+    stored = []
+    for number in range(64):
+        key = f"{prefix}{number}"
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"f" * (256 << 10))
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InternalError", error.response
+            assert "storage is full" in error.response["Error"]["Message"]
+            return stored
+        stored.append(key)
+    raise AssertionError("a 4 MiB disk took 16 MiB of objects")
+
+
+def reset(endpoint: str) -> int:
+    request = urllib.request.Request(f"{endpoint}/_overcast/state/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status
+
+
+def test_a_full_disk_answers_aws_errors_and_deletes_and_reset_free_it(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        server = Server("--data-dir", str(disk / "data"), "--quiet")
+        try:
+            s3, dynamodb, sqs = (client(name, server.endpoint) for name in ("s3", "dynamodb", "sqs"))
+            s3.create_bucket(Bucket="filling")
+            dynamodb.create_table(
+                TableName="items",
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            dynamodb.put_item(TableName="items", Item={"k": {"S": "before"}})
+            queue = sqs.create_queue(QueueName="waiting")["QueueUrl"]
+            stored = fill_with_objects(s3, "filling", "first-")
+            assert stored
+
+            # Every write says the storage is full, in its service's own error.
+            assert refused_for_space(s3.put_object, Bucket="filling", Key="tiny", Body=b"x")["Code"] == (
+                "InternalError"
+            )
+            item = {"k": {"S": "more"}, "v": {"S": "v" * 2000}}
+            error = refused_for_space(dynamodb.put_item, TableName="items", Item=item)
+            assert error["Code"] == "InternalServerError"
+            assert refused_for_space(sqs.send_message, QueueUrl=queue, MessageBody="m")["Code"] == (
+                "InternalFailure"
+            )
+            # Reads go on.
+            assert s3.head_object(Bucket="filling", Key=stored[0])["ContentLength"] == 256 << 10
+            assert dynamodb.get_item(TableName="items", Key={"k": {"S": "before"}})["Item"]
+
+            # Deletes free space, and the next write succeeds.
+            dynamodb.delete_item(TableName="items", Key={"k": {"S": "before"}})
+            for key in stored[:4]:
+                s3.delete_object(Bucket="filling", Key=key)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    s3.put_object(Bucket="filling", Key="after", Body=b"room again")
+                    break
+                except ClientError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)  # the store looks for room twice a second
+            dynamodb.put_item(TableName="items", Item={"k": {"S": "after"}})
+            sqs.send_message(QueueUrl=queue, MessageBody="after")
+            assert s3.get_object(Bucket="filling", Key="after")["Body"].read() == b"room again"
+
+            # Full again: a reset empties it, and writes work at once.
+            fill_with_objects(s3, "filling", "second-")
+            assert reset(server.endpoint) == 200
+            s3.create_bucket(Bucket="fresh")
+            s3.put_object(Bucket="fresh", Key="k", Body=b"y" * (256 << 10))
+            assert [o["Key"] for o in s3.list_objects_v2(Bucket="fresh")["Contents"]] == ["k"]
+            time.sleep(1)  # background flushes (checkpoints, CloudTrail) ran meanwhile
+        finally:
+            output = server.stop()
+    assert "Traceback" not in output, output
+    full_lines = [line for line in output.splitlines() if "is full" in line]
+    assert 1 <= len(full_lines) <= 4, output

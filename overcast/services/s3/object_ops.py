@@ -587,7 +587,13 @@ class ObjectOperations:
             record.update(defaults)
         # A browser-based (form POST) upload is ObjectCreated:Post.
         event = context.extra.get("s3_created_event", "ObjectCreated:Put")
-        self.commit_version(context, bucket, record, event, params.get("BypassGovernanceRetention", False))
+        try:
+            self.commit_version(
+                context, bucket, record, event, params.get("BypassGovernanceRetention", False)
+            )
+        except Exception:  # e.g. the disk is full: no row points at the body, so it goes
+            self.data.files.remove(body.file)
+            raise
         output = self.write_output(record)
         tags = parse_tagging_header(params["Tagging"]) if params.get("Tagging") else []
         expiration = self.expiration_header(bucket, record, tags)
