@@ -17,6 +17,7 @@ from typing import cast
 
 from overcast.config import Config
 from overcast.dispatch import Dispatcher
+from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
 from overcast.gateway import Gateway
 from overcast.http import BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
@@ -120,9 +121,14 @@ class App:
                 if not isinstance(response, Response):
                     response = await response
             except Exception as error:  # e.g. the disk filled during an export
-                log.exception("%s %s failed", request.method, request.raw_path)
+                if is_disk_full(error):
+                    log.warning("%s %s: the disk is full", request.method, request.raw_path)
+                    said = DISK_FULL_MESSAGE
+                else:
+                    log.exception("%s %s failed", request.method, request.raw_path)
+                    said = str(error)
                 response = Response(
-                    500, {"Content-Type": "application/json"}, json.dumps({"error": str(error)}).encode()
+                    500, {"Content-Type": "application/json"}, json.dumps({"error": said}).encode()
                 )
             label = f"overcast {request.method} {request.raw_path}"
         else:
