@@ -163,6 +163,9 @@ def test_a_full_disk_answers_aws_errors_and_deletes_and_reset_free_it(tmp_path):
             assert refused_for_space(sqs.send_message, QueueUrl=queue, MessageBody="m")["Code"] == (
                 "InternalFailure"
             )
+            with pytest.raises(ClientError):  # recorded by CloudTrail, whose flushes now fail
+                sqs.create_queue(QueueName="refused")
+            time.sleep(1.5)  # several flush and checkpoint cycles on the full disk
             # Reads go on.
             assert s3.head_object(Bucket="filling", Key=stored[0])["ContentLength"] == 256 << 10
             assert dynamodb.get_item(TableName="items", Key={"k": {"S": "before"}})["Item"]
@@ -193,6 +196,10 @@ def test_a_full_disk_answers_aws_errors_and_deletes_and_reset_free_it(tmp_path):
             time.sleep(1)  # background flushes (checkpoints, CloudTrail) ran meanwhile
         finally:
             output = server.stop()
+    # Each condition is said once, when it begins (and once when it ends): two fillings, and
+    # CloudTrail's flush that could not write meanwhile.
     assert "Traceback" not in output, output
-    full_lines = [line for line in output.splitlines() if "is full" in line]
-    assert 1 <= len(full_lines) <= 4, output
+    lines = output.splitlines()
+    assert sum("is full: writes answer an error" in line for line in lines) == 2, output
+    assert sum("has room again" in line for line in lines) == 2, output
+    assert sum("cloudtrail-flush cannot write: the disk is full" in line for line in lines) in (1, 2), output
