@@ -15,13 +15,25 @@ from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.settings import SettingsMixin
 from overcast.services.ssm.sharing import SharingMixin
 from overcast.services.ssm.tags import TagMixin
+from overcast.services.ssm.window_runs import WindowRunMixin
+from overcast.services.ssm.window_tasks import WindowTaskMixin
+from overcast.services.ssm.windows import WindowMixin
 from overcast.store import scope
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
 
-class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
+class Provider(
+    ParameterMixin,
+    TagMixin,
+    SettingsMixin,
+    SharingMixin,
+    WindowMixin,
+    WindowTaskMixin,
+    WindowRunMixin,
+    BaseProvider,
+):
     service = "ssm"
 
     def __init__(self, runtime: Runtime) -> None:
@@ -31,6 +43,16 @@ class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvid
         self.settings = self.store.table("ssm", "settings")
         #: Parameters with an Expiration policy pending: key → when.
         self.expiring = self.store.table("ssm", "expiring")
+        #: ClientTokens seen: "Operation/token" → the request's digest and what it made.
+        self.tokens = self.store.table("ssm", "client_tokens")
+        self.windows = self.store.table("ssm", "maintenance_windows")
+        #: A window's targets and tasks: "window id/target or task id" → record.
+        self.window_targets = self.store.table("ssm", "window_targets")
+        self.window_tasks = self.store.table("ssm", "window_tasks")
+        #: Window executions by id, with their task executions and invocations inside.
+        self.window_runs = self.store.table("ssm", "window_runs")
+        #: "window id/start time/execution id" → execution id: a window's runs in time order.
+        self.window_run_index = self.store.table("ssm", "window_run_index")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
@@ -38,6 +60,7 @@ class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvid
         for where in self.expiring.scopes():
             for key, at in self.expiring.scan(where):
                 self._schedule_expiry(where, key, at)
+        self._resume_windows()
 
     def _schedule_expiry(self, where: str, key: str, at: float) -> None:
         async def expire() -> None:

@@ -1,0 +1,345 @@
+"""Maintenance windows: their configuration, targets and tasks as AWS stores and validates them,
+the schedule they compute, and runs that really happen (a LAMBDA task invokes its function)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server
+
+ROLE = "arn:aws:iam::000000000000:role/window-role"
+#: Records the event it was invoked with in a parameter, so the test sees what the window sent.
+FUNCTION = """
+import json, os, boto3
+
+def handler(event, context):
+    if event.get("fail"):
+        raise RuntimeError("asked to fail")
+    boto3.client("ssm").put_parameter(
+        Name="/windows/" + event["window"] + "/" + event["target"], Value=json.dumps(event), Type="String"
+    )
+    return {"ok": True}
+"""
+
+
+def _window(ssm, **extra) -> str:
+    given = {
+        "Name": f"win-{uuid.uuid4().hex[:8]}",
+        "Schedule": "cron(0 2 ? * SUN *)",
+        "Duration": 3,
+        "Cutoff": 1,
+        "AllowUnassociatedTargets": False,
+        **extra,
+    }
+    return ssm.create_maintenance_window(**given)["WindowId"]
+
+
+def _code(call, **kwargs) -> str:
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    return info.value.response["Error"]["Code"]
+
+
+def test_a_window_is_stored_and_returned_as_given(ssm):
+    window_id = _window(
+        ssm,
+        Description="weekly patching",
+        ScheduleTimezone="America/Los_Angeles",
+        ScheduleOffset=2,
+        Tags=[{"Key": "team", "Value": "ops"}],
+    )
+    got = ssm.get_maintenance_window(WindowId=window_id)
+    assert got["Name"].startswith("win-")
+    assert got["Description"] == "weekly patching"
+    assert got["Schedule"] == "cron(0 2 ? * SUN *)"
+    assert got["ScheduleTimezone"] == "America/Los_Angeles"
+    assert got["ScheduleOffset"] == 2
+    assert (got["Duration"], got["Cutoff"], got["AllowUnassociatedTargets"], got["Enabled"]) == (
+        3,
+        1,
+        False,
+        True,
+    )
+    # Sunday 02:00 in Los Angeles, two days later: a Tuesday at 02:00 local time.
+    upcoming = datetime.fromisoformat(got["NextExecutionTime"])
+    assert (
+        upcoming.weekday() == 1
+        and upcoming.hour == 2
+        and upcoming.utcoffset()
+        in (
+            timedelta(hours=-8),
+            timedelta(hours=-7),
+        )
+    )
+    tags = ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=window_id)["TagList"]
+    assert tags == [{"Key": "team", "Value": "ops"}]
+
+    updated = ssm.update_maintenance_window(WindowId=window_id, Enabled=False, Duration=4)
+    assert (updated["Enabled"], updated["Duration"], updated["Description"]) == (False, 4, "weekly patching")
+    assert "NextExecutionTime" not in ssm.get_maintenance_window(WindowId=window_id)
+    replaced = ssm.update_maintenance_window(
+        WindowId=window_id, Replace=True, Name="replaced", Schedule="rate(7 days)", Duration=2, Cutoff=0,
+        AllowUnassociatedTargets=True, Enabled=True,
+    )  # fmt: skip
+    assert "Description" not in replaced and "ScheduleOffset" not in replaced
+    assert ssm.delete_maintenance_window(WindowId=window_id)["WindowId"] == window_id
+    assert _code(ssm.get_maintenance_window, WindowId=window_id) == "DoesNotExistException"
+
+
+def test_bad_windows_are_refused(ssm):
+    for bad in ({"Schedule": "cron(0 2 * * * *)"}, {"Schedule": "every day"}, {"Cutoff": 3},
+                {"ScheduleTimezone": "Mars/Olympus"}, {"Schedule": "rate(1 day)", "ScheduleOffset": 1},
+                {"EndDate": "2001-01-01T00:00:00Z"}):  # fmt: skip
+        assert _code(_window, ssm=ssm, **bad) == "ValidationException", bad
+    missing = "mw-0123456789abcdef0"
+    with pytest.raises(ClientError) as info:
+        ssm.get_maintenance_window(WindowId=missing)
+    assert info.value.response["Error"]["Message"] == f"Maintenance window {missing} does not exist"
+
+
+def test_client_token_makes_creation_idempotent(ssm):
+    token = uuid.uuid4().hex
+    first = _window(ssm, Name="idem-window", ClientToken=token)
+    assert _window(ssm, Name="idem-window", ClientToken=token) == first
+    assert _code(_window, ssm=ssm, Name="other-window", ClientToken=token) == "IdempotentParameterMismatch"
+
+
+def test_describe_filters_and_pages(ssm):
+    name = f"page-{uuid.uuid4().hex[:8]}"
+    ids = {_window(ssm, Name=name) for _ in range(12)}
+    seen, token = set(), None
+    while True:
+        page = ssm.describe_maintenance_windows(
+            Filters=[{"Key": "Name", "Values": [name]}],
+            MaxResults=10,
+            **({"NextToken": token} if token else {}),
+        )
+        seen |= {w["WindowId"] for w in page["WindowIdentities"]}
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == ids
+    assert _code(ssm.describe_maintenance_windows, Filters=[{"Key": "Color", "Values": ["x"]}]) == (
+        "ValidationException"
+    )
+
+
+def test_targets_and_tasks(ssm):
+    window_id = _window(ssm)
+    target_id = ssm.register_target_with_maintenance_window(
+        WindowId=window_id, ResourceType="INSTANCE", OwnerInformation="owner",
+        Targets=[{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}],
+    )["WindowTargetId"]  # fmt: skip
+    targets = ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]
+    assert [(t["WindowTargetId"], t["OwnerInformation"]) for t in targets] == [(target_id, "owner")]
+    found = ssm.describe_maintenance_windows_for_target(
+        Targets=[{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}], ResourceType="INSTANCE"
+    )["WindowIdentities"]
+    assert window_id in [w["WindowId"] for w in found]
+
+    task_id = ssm.register_task_with_maintenance_window(
+        WindowId=window_id, TaskArn="AWS-RunShellScript", TaskType="RUN_COMMAND", Priority=2,
+        Targets=[{"Key": "WindowTargetIds", "Values": [target_id]}], MaxConcurrency="1", MaxErrors="0",
+        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["uptime"]}, "TimeoutSeconds": 60}},
+    )["WindowTaskId"]  # fmt: skip
+    task = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task_id)
+    assert task["TaskInvocationParameters"]["RunCommand"]["Parameters"] == {"commands": ["uptime"]}
+    assert (task["TaskType"], task["Priority"], task["MaxConcurrency"]) == ("RUN_COMMAND", 2, "1")
+    listed = ssm.describe_maintenance_window_tasks(
+        WindowId=window_id, Filters=[{"Key": "TaskType", "Values": ["RUN_COMMAND"]}]
+    )["Tasks"]
+    assert [t["WindowTaskId"] for t in listed] == [task_id]
+    updated = ssm.update_maintenance_window_task(WindowId=window_id, WindowTaskId=task_id, Priority=5)
+    assert updated["Priority"] == 5
+
+    # A target a task names is in use: a safe deregistration refuses, an unsafe one unlinks it.
+    assert _code(
+        ssm.deregister_target_from_maintenance_window, WindowId=window_id, WindowTargetId=target_id, Safe=True
+    ) == "TargetInUseException"  # fmt: skip
+    ssm.deregister_target_from_maintenance_window(WindowId=window_id, WindowTargetId=target_id)
+    assert ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"] == []
+    ssm.deregister_task_from_maintenance_window(WindowId=window_id, WindowTaskId=task_id)
+    assert _code(ssm.get_maintenance_window_task, WindowId=window_id, WindowTaskId=task_id) == (
+        "DoesNotExistException"
+    )
+
+
+def test_task_parameters_are_checked_against_the_type(ssm):
+    window_id = _window(ssm)
+    register = ssm.register_task_with_maintenance_window
+    # Lambda parameters on a Run Command task; a Step Functions task without a state machine ARN;
+    # unregistered instances in a window that does not allow them; an unknown window target.
+    for bad in (
+        {"TaskType": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript",
+         "Targets": [{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}],
+         "TaskInvocationParameters": {"Lambda": {"Payload": b"{}"}}},
+        {"TaskType": "STEP_FUNCTIONS", "TaskArn": "not-an-arn"},
+        {"TaskType": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript", "MaxConcurrency": "1", "MaxErrors": "1",
+         "Targets": [{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}]},
+    ):  # fmt: skip
+        assert _code(register, WindowId=window_id, **bad) == "ValidationException", bad
+    assert _code(
+        register, WindowId=window_id, TaskType="RUN_COMMAND", TaskArn="AWS-RunShellScript",
+        MaxConcurrency="1", MaxErrors="1", Targets=[{"Key": "WindowTargetIds", "Values": [str(uuid.uuid4())]}],
+    ) == "DoesNotExistException"  # fmt: skip
+
+
+def test_the_schedule_lists_the_next_runs(ssm):
+    window_id = _window(ssm, Schedule="cron(30 23 ? * TUE#3 *)")
+    runs = ssm.describe_maintenance_window_schedule(WindowId=window_id, MaxResults=3)[
+        "ScheduledWindowExecutions"
+    ]
+    assert len(runs) == 3
+    for run in runs:
+        moment = datetime.strptime(run["ExecutionTime"], "%Y-%m-%dT%H:%MZ")
+        # The third Tuesday of the month: a Tuesday between the 15th and the 21st.
+        assert moment.weekday() == 1 and 15 <= moment.day <= 21 and (moment.hour, moment.minute) == (23, 30)
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    later = _window(ssm, Schedule="rate(1 day)", StartDate=start.isoformat())
+    first = ssm.describe_maintenance_window_schedule(WindowId=later, MaxResults=1)[
+        "ScheduledWindowExecutions"
+    ][0]
+    assert datetime.strptime(first["ExecutionTime"], "%Y-%m-%dT%H:%MZ").replace(
+        tzinfo=UTC
+    ) >= start - timedelta(minutes=1)
+    assert _code(ssm.describe_maintenance_window_schedule, WindowId="mw-0123456789abcdef0") == (
+        "DoesNotExistException"
+    )
+
+
+def _function(lam) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("window.py", FUNCTION)
+    name = f"window-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="window.handler",
+        Code={"ZipFile": buffer.getvalue()}, Timeout=60,
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400}
+    )
+    return name
+
+
+@pytest.fixture(scope="module")
+def fast_hours():
+    """A server whose maintenance-window hour lasts two seconds."""
+    instance = Server("--ephemeral", "--quiet", env={"OVERCAST_SSM_WINDOW_HOUR_SECONDS": "2"})
+    yield instance
+    instance.stop()
+
+
+def _finished_run(ssm, window_id: str) -> dict:
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
+        done = [r for r in runs if r["Status"] not in ("PENDING", "IN_PROGRESS", "CANCELLING")]
+        if done:
+            return done[-1]
+        time.sleep(0.3)
+    raise AssertionError("the window did not run")
+
+
+def test_a_window_runs_its_lambda_task_on_schedule(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    lam = session.client("lambda", endpoint_url=fast_hours.endpoint)
+    function = _function(lam)
+    window_id = _window(ssm, Schedule="rate(1 hour)", AllowUnassociatedTargets=True)
+    target_id = ssm.register_target_with_maintenance_window(
+        WindowId=window_id, ResourceType="INSTANCE", OwnerInformation="night-shift",
+        Targets=[{"Key": "InstanceIds", "Values": ["i-0aaaaaaaaaaaaaaaa"]}],
+    )["WindowTargetId"]  # fmt: skip
+    payload = {"window": "{{WINDOW_ID}}", "target": "{{ TARGET_ID }}", "execution": "{{WINDOW_EXECUTION_ID}}"}
+    lambda_task = ssm.register_task_with_maintenance_window(
+        WindowId=window_id, TaskArn=function, TaskType="LAMBDA", Priority=1,
+        Targets=[{"Key": "WindowTargetIds", "Values": [target_id]}],
+        TaskInvocationParameters={"Lambda": {"Payload": json.dumps(payload).encode()}},
+    )["WindowTaskId"]  # fmt: skip
+    ssm.register_task_with_maintenance_window(
+        WindowId=window_id, TaskArn="arn:aws:states:us-east-1:000000000000:stateMachine:absent",
+        TaskType="STEP_FUNCTIONS", Priority=2,
+    )  # fmt: skip
+
+    run = _finished_run(ssm, window_id)
+    # The Step Functions task failed (no such state machine), so the execution failed.
+    assert run["Status"] == "FAILED"
+    execution = ssm.get_maintenance_window_execution(WindowExecutionId=run["WindowExecutionId"])
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=run["WindowExecutionId"])[
+        "WindowExecutionTaskIdentities"
+    ]
+    assert sorted(t["TaskExecutionId"] for t in tasks) == sorted(execution["TaskIds"])
+    by_type = {t["TaskType"]: t for t in tasks}
+    assert by_type["LAMBDA"]["Status"] == "SUCCESS"
+    assert by_type["STEP_FUNCTIONS"]["Status"] == "FAILED"
+    assert "StateMachineDoesNotExist" in by_type["STEP_FUNCTIONS"]["StatusDetails"]
+
+    invocations = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=run["WindowExecutionId"], TaskId=by_type["LAMBDA"]["TaskExecutionId"]
+    )["WindowExecutionTaskInvocationIdentities"]
+    assert len(invocations) == 1
+    invocation = invocations[0]
+    assert (invocation["Status"], invocation["WindowTargetId"], invocation["OwnerInformation"]) == (
+        "SUCCESS", target_id, "night-shift",
+    )  # fmt: skip
+    got = ssm.get_maintenance_window_execution_task_invocation(
+        WindowExecutionId=run["WindowExecutionId"], TaskId=by_type["LAMBDA"]["TaskExecutionId"],
+        InvocationId=invocation["InvocationId"],
+    )  # fmt: skip
+    assert got["ExecutionId"] == invocation["ExecutionId"]
+    # The function saw the pseudo-parameters filled in.
+    seen = json.loads(
+        ssm.get_parameter(Name=f"/windows/{window_id}/i-0aaaaaaaaaaaaaaaa")["Parameter"]["Value"]
+    )
+    assert seen == {
+        "window": window_id,
+        "target": "i-0aaaaaaaaaaaaaaaa",
+        "execution": run["WindowExecutionId"],
+    }
+    assert lambda_task
+
+    # Disabled, the window stops running.
+    ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    count = len(ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"])
+    time.sleep(3)
+    assert (
+        len(ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]) <= count + 1
+    )
+
+
+def test_a_failing_function_fails_its_invocation(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    lam = session.client("lambda", endpoint_url=fast_hours.endpoint)
+    function = _function(lam)
+    window_id = _window(ssm, Schedule="rate(1 hour)")
+    ssm.register_task_with_maintenance_window(
+        WindowId=window_id, TaskArn=function, TaskType="LAMBDA",
+        TaskInvocationParameters={"Lambda": {"Payload": b'{"fail": true}'}},
+    )  # fmt: skip
+    run = _finished_run(ssm, window_id)
+    assert (run["Status"], run["StatusDetails"]) == (
+        "FAILED",
+        "One or more tasks in the orchestration failed.",
+    )
+    task = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=run["WindowExecutionId"])[
+        "WindowExecutionTaskIdentities"
+    ][0]
+    assert "asked to fail" in task["StatusDetails"]
+    assert _code(ssm.get_maintenance_window_execution, WindowExecutionId=str(uuid.uuid4())) == (
+        "DoesNotExistException"
+    )
