@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.ssm.parameters import ParameterMixin
+from overcast.services.ssm.patch_catalog import PatchCatalogMixin
+from overcast.services.ssm.patching import PatchBaselineMixin
 from overcast.services.ssm.settings import SettingsMixin
 from overcast.services.ssm.sharing import SharingMixin
 from overcast.services.ssm.tags import TagMixin
@@ -32,6 +34,8 @@ class Provider(
     WindowMixin,
     WindowTaskMixin,
     WindowRunMixin,
+    PatchBaselineMixin,
+    PatchCatalogMixin,
     BaseProvider,
 ):
     service = "ssm"
@@ -53,6 +57,11 @@ class Provider(
         self.window_runs = self.store.table("ssm", "window_runs")
         #: "window id/start time/execution id" → execution id: a window's runs in time order.
         self.window_run_index = self.store.table("ssm", "window_run_index")
+        self.baselines = self.store.table("ssm", "patch_baselines")
+        #: Operating system → the account's chosen default baseline (none: AWS's).
+        self.default_baselines = self.store.table("ssm", "default_baselines")
+        #: "patch group|operating system" → the baseline registered for them.
+        self.patch_groups = self.store.table("ssm", "patch_groups")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
