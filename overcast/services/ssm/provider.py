@@ -1,7 +1,8 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings. SSM's other features (Run Command, Automation, documents,
-maintenance windows, patching, OpsCenter, inventory, sessions) are not emulated yet."""
+parameter-store service settings; maintenance windows that run, patch baselines, OpsCenter
+(OpsItems, OpsMetadata, GetOpsSummary), compliance, resource data syncs and Default Host
+Management Configuration."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.compliance import ComplianceMixin
+from overcast.services.ssm.data_sync import DataSyncMixin
+from overcast.services.ssm.host_management import HostManagementMixin
+from overcast.services.ssm.ops_items import OpsItemMixin
+from overcast.services.ssm.ops_metadata import OpsMetadataMixin
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.patch_catalog import PatchCatalogMixin
 from overcast.services.ssm.patching import PatchBaselineMixin
@@ -36,6 +42,11 @@ class Provider(
     WindowRunMixin,
     PatchBaselineMixin,
     PatchCatalogMixin,
+    OpsItemMixin,
+    OpsMetadataMixin,
+    ComplianceMixin,
+    DataSyncMixin,
+    HostManagementMixin,
     BaseProvider,
 ):
     service = "ssm"
@@ -62,6 +73,16 @@ class Provider(
         self.default_baselines = self.store.table("ssm", "default_baselines")
         #: "patch group|operating system" → the baseline registered for them.
         self.patch_groups = self.store.table("ssm", "patch_groups")
+        self.ops_items = self.store.table("ssm", "ops_items")
+        #: "OpsItem id/association id" → a related item.
+        self.ops_related = self.store.table("ssm", "ops_related_items")
+        #: "time/event id" → an OpsItem's create or update event, in time order.
+        self.ops_events = self.store.table("ssm", "ops_events")
+        #: OpsMetadata by resource id (without its leading slash, as its ARN names it).
+        self.ops_metadata = self.store.table("ssm", "ops_metadata")
+        #: "resource type|resource id|compliance type" → the items put, with their execution.
+        self.compliance = self.store.table("ssm", "compliance")
+        self.data_syncs = self.store.table("ssm", "resource_data_syncs")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
