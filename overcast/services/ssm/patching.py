@@ -292,7 +292,13 @@ class PatchBaselineMixin:
     ) -> dict:
         where, group = self._scope(context), params["PatchGroup"]
         with self.store.transaction():
-            record = self._baseline(context, params["BaselineId"])
+            try:
+                record = self._baseline(context, params["BaselineId"])
+            except ServiceError as error:
+                if error.code != "DoesNotExistException":
+                    raise
+                # AWS words this refusal by what it was about to do.
+                raise records.does_not_exist("Patch Baseline to be retrieved does not exist.") from None
             key = f"{group}|{record['OperatingSystem']}"
             registered = self.patch_groups.get(where, key)
             if registered is None or registered["BaselineId"] != record["BaselineId"]:
