@@ -68,6 +68,8 @@ class Provider(
         self.window_runs = self.store.table("ssm", "window_runs")
         #: "window id/start time/execution id" → execution id: a window's runs in time order.
         self.window_run_index = self.store.table("ssm", "window_run_index")
+        #: Windows with a run under way: the next due run of one is skipped as overlapping.
+        self.running_windows: set[str] = set()
         self.baselines = self.store.table("ssm", "patch_baselines")
         #: Operating system → the account's chosen default baseline (none: AWS's).
         self.default_baselines = self.store.table("ssm", "default_baselines")

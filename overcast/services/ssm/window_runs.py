@@ -49,6 +49,8 @@ _INVOCATION_FIELDS = (
 _PSEUDO = re.compile(r"\{\{\s*([A-Z_]+)\s*\}\}")
 _FINISHED = frozenset({"SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING"})
 FAILED_TASKS = "One or more tasks in the orchestration failed."
+INTERRUPTED = "Overcast stopped while the execution was running."
+CUTOFF = "The maintenance window reached its cutoff before the task started."
 
 
 def _hour_seconds() -> float:
@@ -80,6 +82,7 @@ class WindowRunMixin:
     # -- the timers --------------------------------------------------------------------------
 
     def _resume_windows(self: Provider) -> None:  # type: ignore[misc]
+        self._end_interrupted_runs()
         for where in self.windows.scopes():
             for _, record in self.windows.scan(where):
                 self._plan_window(where, record)
@@ -114,10 +117,46 @@ class WindowRunMixin:
                     return
                 record["LastScheduled"] = due.timestamp()
                 self.windows.put(where, window_id, record)
-            try:
-                await self.run_window(where, record)
-            except Exception:
-                log.exception("maintenance window %s failed to run", window_id)
+            if window_id in self.running_windows:
+                # The previous run has not ended: AWS skips this one and records that it did.
+                self._record_skipped(where, window_id)
+                continue
+            self.running_windows.add(window_id)
+            self.runtime.spawn(self._run_and_release(where, record), f"ssm-window-run-{window_id}")
+
+    async def _run_and_release(self: Provider, where: str, window: dict[str, Any]) -> None:  # type: ignore[misc]
+        try:
+            await self.run_window(where, window)
+        except Exception:
+            log.exception("maintenance window %s failed to run", window["WindowId"])
+        finally:
+            self.running_windows.discard(window["WindowId"])
+
+    def _record_skipped(self: Provider, where: str, window_id: str) -> None:  # type: ignore[misc]
+        execution_id, now = records.new_uuid(), time.time()
+        with self.store.transaction():
+            self.window_runs.put(
+                where,
+                execution_id,
+                {"WindowId": window_id, "WindowExecutionId": execution_id, "Status": "SKIPPED_OVERLAPPING",
+                 "StatusDetails": "The previous execution of the maintenance window had not ended.",
+                 "StartTime": now, "EndTime": now, "Tasks": []},
+            )  # fmt: skip
+            self.window_run_index.put(where, f"{window_id}/{now:020.6f}/{execution_id}", execution_id)
+
+    def _end_interrupted_runs(self: Provider) -> None:  # type: ignore[misc]
+        """Runs a stopped server left unfinished end as failed: nothing carries them on."""
+        with self.store.transaction():
+            for where in self.window_runs.scopes():
+                for execution_id, run in list(self.window_runs.scan(where)):
+                    if run["Status"] in _FINISHED:
+                        continue
+                    now = time.time()
+                    for task_run in run["Tasks"]:
+                        if task_run["Status"] not in _FINISHED:
+                            task_run.update(Status="FAILED", StatusDetails=INTERRUPTED, EndTime=now)
+                    run.update(Status="FAILED", StatusDetails=INTERRUPTED, EndTime=now)
+                    self.window_runs.put(where, execution_id, run)
 
     # -- one run -----------------------------------------------------------------------------
 
@@ -138,21 +177,30 @@ class WindowRunMixin:
         with self.store.transaction():
             self.window_runs.put(where, execution_id, run)
             self.window_run_index.put(where, f"{window_id}/{now:020.6f}/{execution_id}", execution_id)
+        # No task starts after the window's end less its cutoff (hours on the scaled clock).
+        cutoff_at = now + (window["Duration"] - window["Cutoff"]) * _hour_seconds()
+        timed_out = False
         for position, task in enumerate(tasks):
             current = self.window_runs.get(where, execution_id)
             if current is None:
                 return execution_id
             if current["Status"] == "CANCELLING":
                 break
+            if time.time() >= cutoff_at:
+                timed_out = True
+                break
             task_run = current["Tasks"][position]
             task_run.update(Status="IN_PROGRESS", StartTime=time.time())
             self._save_run(where, current)
-            invocations = await self._invoke_task(where, window, run, task, task_run)
+            deadline = cutoff_at if task.get("CutoffBehavior") == "CANCEL_TASK" else None
+            invocations = await self._invoke_task(where, window, run, task, task_run, deadline)
             current = self.window_runs.get(where, execution_id) or current
             task_run = current["Tasks"][position]
             task_run["Invocations"] = invocations
             failed = [i for i in invocations if i["Status"] != "SUCCESS"]
             task_run["Status"] = "FAILED" if failed or not invocations else "SUCCESS"
+            if any(i["Status"] == "CANCELLED" for i in invocations):
+                task_run["Status"] = "CANCELLED"
             if not invocations:
                 task_run["StatusDetails"] = "No invocations to execute."
             elif failed:
@@ -164,9 +212,13 @@ class WindowRunMixin:
             return execution_id
         for task_run in final["Tasks"]:
             if task_run["Status"] == "PENDING":
-                task_run.update(Status="CANCELLED", EndTime=time.time())
+                task_run.update(Status="TIMED_OUT" if timed_out else "CANCELLED", EndTime=time.time())
+                if timed_out:
+                    task_run["StatusDetails"] = CUTOFF
         if final["Status"] == "CANCELLING":
             final["Status"] = "CANCELLED"
+        elif timed_out:
+            final.update(Status="TIMED_OUT", StatusDetails=CUTOFF)
         elif not final["Tasks"]:
             final.update(Status="SUCCESS", StatusDetails="No tasks to execute.")
         elif any(task_run["Status"] != "SUCCESS" for task_run in final["Tasks"]):
@@ -220,7 +272,13 @@ class WindowRunMixin:
         return found
 
     async def _invoke_task(  # type: ignore[misc]
-        self: Provider, where: str, window: dict, run: dict, task: dict, task_run: dict
+        self: Provider,
+        where: str,
+        window: dict,
+        run: dict,
+        task: dict,
+        task_run: dict,
+        deadline: float | None,
     ) -> list[dict[str, Any]]:
         targets = self._resolve_targets(where, window, task)
         if task["TaskType"] in ("LAMBDA", "STEP_FUNCTIONS", "AUTOMATION") and not task.get("Targets"):
@@ -252,12 +310,20 @@ class WindowRunMixin:
                 invocation["OwnerInformation"] = target["OwnerInformation"]
             account, region = where.split("/", 1)
             try:
-                execution_id, details = await self._start_task(account, region, task, parameters, target)
+                started = self._start_task(account, region, task, parameters, target)
+                if deadline is None:
+                    execution_id, details = await started
+                else:
+                    execution_id, details = await asyncio.wait_for(started, max(0.0, deadline - time.time()))
                 invocation.update(Status="SUCCESS", ExecutionId=execution_id)
                 if details:
                     invocation["StatusDetails"] = details
             except ServiceError as error:
                 invocation.update(Status="FAILED", StatusDetails=f"{error.code}: {error.message}"[:250])
+            except TimeoutError:
+                invocation.update(
+                    Status="CANCELLED", StatusDetails="Cancelled at the maintenance window's cutoff."
+                )
             except TaskFailed as failure:
                 invocation.update(Status="FAILED", StatusDetails=failure.details[:250])
                 if failure.execution_id:

@@ -19,9 +19,12 @@ from tests.conftest import Server
 ROLE = "arn:aws:iam::000000000000:role/window-role"
 #: Records the event it was invoked with in a parameter, so the test sees what the window sent.
 FUNCTION = """
-import json, os, boto3
+import json, os, time, boto3
 
 def handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+        return {"slept": True}
     if event.get("fail"):
         raise RuntimeError("asked to fail")
     boto3.client("ssm").put_parameter(
@@ -257,7 +260,7 @@ def test_a_window_runs_its_lambda_task_on_schedule(fast_hours):
     ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
     lam = session.client("lambda", endpoint_url=fast_hours.endpoint)
     function = _function(lam)
-    window_id = _window(ssm, Schedule="rate(1 hour)", AllowUnassociatedTargets=True)
+    window_id = _window(ssm, Schedule="rate(1 hour)", AllowUnassociatedTargets=True, Duration=24, Cutoff=0)
     target_id = ssm.register_target_with_maintenance_window(
         WindowId=window_id, ResourceType="INSTANCE", OwnerInformation="night-shift",
         Targets=[{"Key": "InstanceIds", "Values": ["i-0aaaaaaaaaaaaaaaa"]}],
@@ -326,7 +329,7 @@ def test_a_failing_function_fails_its_invocation(fast_hours):
     ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
     lam = session.client("lambda", endpoint_url=fast_hours.endpoint)
     function = _function(lam)
-    window_id = _window(ssm, Schedule="rate(1 hour)")
+    window_id = _window(ssm, Schedule="rate(1 hour)", Duration=24, Cutoff=0)
     ssm.register_task_with_maintenance_window(
         WindowId=window_id, TaskArn=function, TaskType="LAMBDA",
         TaskInvocationParameters={"Lambda": {"Payload": b'{"fail": true}'}},
@@ -343,3 +346,98 @@ def test_a_failing_function_fails_its_invocation(fast_hours):
     assert _code(ssm.get_maintenance_window_execution, WindowExecutionId=str(uuid.uuid4())) == (
         "DoesNotExistException"
     )
+
+
+def _statuses_until(ssm, window_id: str, wanted: set[str]) -> list[dict]:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
+        if wanted <= {r["Status"] for r in runs}:
+            break
+        time.sleep(0.5)
+    ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    return runs
+
+
+def _task_statuses(ssm, run: dict) -> list[str]:
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=run["WindowExecutionId"])[
+        "WindowExecutionTaskIdentities"
+    ]
+    return sorted(t["Status"] for t in tasks)
+
+
+def test_the_cutoff_cancels_or_outlives_tasks_and_overlapping_runs_are_skipped(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    lam = session.client("lambda", endpoint_url=fast_hours.endpoint)
+    function = _function(lam)
+    # One-hour windows (two seconds here), due every hour, whose first task outlasts the window.
+    windows = {}
+    for behavior in ("CANCEL_TASK", "CONTINUE_TASK"):
+        window_id = _window(ssm, Schedule="rate(1 hour)", Duration=1, Cutoff=0)
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id, TaskArn=function, TaskType="LAMBDA", Priority=1, CutoffBehavior=behavior,
+            TaskInvocationParameters={"Lambda": {"Payload": b'{"sleep": 6}'}},
+        )  # fmt: skip
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id, TaskArn=function, TaskType="LAMBDA", Priority=2,
+            TaskInvocationParameters={"Lambda": {"Payload": b'{"sleep": 0.1}'}},
+        )  # fmt: skip
+        windows[behavior] = window_id
+
+    # CANCEL_TASK: the task is cancelled at the cutoff, the next one never starts.
+    runs = _statuses_until(ssm, windows["CANCEL_TASK"], {"TIMED_OUT"})
+    timed_out = [r for r in runs if r["Status"] == "TIMED_OUT"]
+    assert timed_out and _task_statuses(ssm, timed_out[-1]) == ["CANCELLED", "TIMED_OUT"]
+
+    # CONTINUE_TASK: the task runs on past the window's end, so the runs due meanwhile are
+    # skipped as overlapping; the second task still never starts.
+    runs = _statuses_until(ssm, windows["CONTINUE_TASK"], {"TIMED_OUT", "SKIPPED_OVERLAPPING"})
+    assert {"TIMED_OUT", "SKIPPED_OVERLAPPING"} <= {r["Status"] for r in runs}
+    finished = [r for r in runs if r["Status"] == "TIMED_OUT"][-1]
+    assert _task_statuses(ssm, finished) == ["SUCCESS", "TIMED_OUT"]
+
+
+def test_windows_survive_a_crash_and_an_interrupted_run_ends_failed(tmp_path):
+    data_dir = str(tmp_path / "data")
+    env = {"OVERCAST_SSM_WINDOW_HOUR_SECONDS": "2"}
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    server = Server("--data-dir", data_dir, "--quiet", env=env)
+    try:
+        ssm = session.client("ssm", endpoint_url=server.endpoint)
+        function = _function(session.client("lambda", endpoint_url=server.endpoint))
+        window_id = _window(ssm, Schedule="rate(1 hour)", Duration=24, Cutoff=0)
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id, TaskArn=function, TaskType="LAMBDA",
+            TaskInvocationParameters={"Lambda": {"Payload": b'{"sleep": 60}'}},
+        )  # fmt: skip
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
+            if any(r["Status"] == "IN_PROGRESS" for r in runs):
+                break
+            time.sleep(0.2)
+        interrupted = next(r["WindowExecutionId"] for r in runs if r["Status"] == "IN_PROGRESS")
+    finally:
+        server.stop(kill=True)
+    server = Server("--data-dir", data_dir, "--quiet", env=env)
+    try:
+        ssm = session.client("ssm", endpoint_url=server.endpoint)
+        assert ssm.get_maintenance_window(WindowId=window_id)["Schedule"] == "rate(1 hour)"
+        run = ssm.get_maintenance_window_execution(WindowExecutionId=interrupted)
+        assert run["Status"] == "FAILED"
+        # The window's timer came back with it: a new run starts.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
+            if any(r["WindowExecutionId"] != interrupted and r["StartTime"].timestamp() > 0 for r in runs):
+                break
+            time.sleep(0.3)
+        assert len(runs) > 1
+        ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    finally:
+        server.stop()
