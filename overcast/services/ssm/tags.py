@@ -43,7 +43,10 @@ class TagMixin:
         where = self._scope(context)
         table_name = TAGGED_TABLES.get(params["ResourceType"])
         if table_name is not None:
-            key = params["ResourceId"].split(":opsmetadata/", 1)[-1]
+            key = params["ResourceId"]
+            if params["ResourceType"] == "OpsMetadata":
+                # Named by what follows "opsmetadata" in its ARN, with or without a leading slash.
+                key = key.split(":opsmetadata/", 1)[-1].lstrip("/")
             table = getattr(self, table_name, None)
             found = table.get(where, key) if table is not None and key else None
             if found is None:

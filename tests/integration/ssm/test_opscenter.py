@@ -45,6 +45,9 @@ def test_an_ops_item_is_stored_and_updated(ssm):
     assert item["OpsItemArn"].endswith(f":opsitem/{item_id}")
     assert item["OpsItemType"] == "/aws/issue"
     version = item["Version"]
+    ssm.add_tags_to_resource(ResourceType="OpsItem", ResourceId=item_id, Tags=[{"Key": "tier", "Value": "1"}])
+    tags = ssm.list_tags_for_resource(ResourceType="OpsItem", ResourceId=item_id)["TagList"]
+    assert {t["Key"] for t in tags} == {"team", "tier"}
     ssm.update_ops_item(
         OpsItemId=item_id, Status="InProgress", OperationalData={"owner": {"Value": "kim", "Type": "String"}}
     )
@@ -148,6 +151,12 @@ def test_ops_metadata(ssm):
     ]
     assert arn.endswith(":opsmetadata" + resource)
     assert _error(ssm.create_ops_metadata, ResourceId=resource)["Code"] == "OpsMetadataAlreadyExistsException"
+    # Tagged by what follows "opsmetadata" in its ARN, with or without the leading slash.
+    ssm.add_tags_to_resource(
+        ResourceType="OpsMetadata", ResourceId=resource, Tags=[{"Key": "app", "Value": "a"}]
+    )
+    tags = ssm.list_tags_for_resource(ResourceType="OpsMetadata", ResourceId=resource.lstrip("/"))["TagList"]
+    assert tags == [{"Key": "app", "Value": "a"}]
     first = ssm.get_ops_metadata(OpsMetadataArn=arn, MaxResults=1)
     assert (first["ResourceId"], first["Metadata"]) == (resource, {"a": {"Value": "1"}})
     rest = ssm.get_ops_metadata(OpsMetadataArn=arn, NextToken=first["NextToken"])
