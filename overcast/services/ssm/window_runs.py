@@ -180,7 +180,9 @@ class WindowRunMixin:
         # No task starts after the window's end less its cutoff (hours on the scaled clock).
         cutoff_at = now + (window["Duration"] - window["Cutoff"]) * _hour_seconds()
         timed_out = False
-        for position, task in enumerate(tasks):
+        # Tasks of one priority run together; a lower number runs first.
+        positions = sorted(range(len(tasks)), key=lambda n: tasks[n].get("Priority", 1))
+        for priority in sorted({task.get("Priority", 1) for task in tasks}):
             current = self.window_runs.get(where, execution_id)
             if current is None:
                 return execution_id
@@ -189,24 +191,8 @@ class WindowRunMixin:
             if time.time() >= cutoff_at:
                 timed_out = True
                 break
-            task_run = current["Tasks"][position]
-            task_run.update(Status="IN_PROGRESS", StartTime=time.time())
-            self._save_run(where, current)
-            deadline = cutoff_at if task.get("CutoffBehavior") == "CANCEL_TASK" else None
-            invocations = await self._invoke_task(where, window, run, task, task_run, deadline)
-            current = self.window_runs.get(where, execution_id) or current
-            task_run = current["Tasks"][position]
-            task_run["Invocations"] = invocations
-            failed = [i for i in invocations if i["Status"] != "SUCCESS"]
-            task_run["Status"] = "FAILED" if failed or not invocations else "SUCCESS"
-            if any(i["Status"] == "CANCELLED" for i in invocations):
-                task_run["Status"] = "CANCELLED"
-            if not invocations:
-                task_run["StatusDetails"] = "No invocations to execute."
-            elif failed:
-                task_run["StatusDetails"] = failed[0].get("StatusDetails", "Failed")
-            task_run["EndTime"] = time.time()
-            self._save_run(where, current)
+            group = [n for n in positions if tasks[n].get("Priority", 1) == priority]
+            await asyncio.gather(*(self._run_task(where, window, run, n, tasks[n], cutoff_at) for n in group))
         final = self.window_runs.get(where, execution_id)
         if final is None:
             return execution_id
@@ -228,6 +214,36 @@ class WindowRunMixin:
         final["EndTime"] = time.time()
         self._save_run(where, final)
         return execution_id
+
+    async def _run_task(  # type: ignore[misc]
+        self: Provider, where: str, window: dict, run: dict, position: int, task: dict, cutoff_at: float
+    ) -> None:
+        """Run one task of an execution and record it. Each read and write of the execution
+        happens with no wait in between, so tasks running together keep each other's states."""
+        execution_id = run["WindowExecutionId"]
+        current = self.window_runs.get(where, execution_id)
+        if current is None:
+            return
+        task_run = current["Tasks"][position]
+        task_run.update(Status="IN_PROGRESS", StartTime=time.time())
+        self._save_run(where, current)
+        deadline = cutoff_at if task.get("CutoffBehavior") == "CANCEL_TASK" else None
+        invocations = await self._invoke_task(where, window, run, task, task_run, deadline)
+        current = self.window_runs.get(where, execution_id)
+        if current is None:
+            return
+        task_run = current["Tasks"][position]
+        task_run["Invocations"] = invocations
+        failed = [i for i in invocations if i["Status"] != "SUCCESS"]
+        task_run["Status"] = "FAILED" if failed or not invocations else "SUCCESS"
+        if any(i["Status"] == "CANCELLED" for i in invocations):
+            task_run["Status"] = "CANCELLED"
+        if not invocations:
+            task_run["StatusDetails"] = "No invocations to execute."
+        elif failed:
+            task_run["StatusDetails"] = failed[0].get("StatusDetails", "Failed")
+        task_run["EndTime"] = time.time()
+        self._save_run(where, current)
 
     def _save_run(self: Provider, where: str, run: dict[str, Any]) -> None:  # type: ignore[misc]
         with self.store.transaction():
@@ -283,54 +299,80 @@ class WindowRunMixin:
         targets = self._resolve_targets(where, window, task)
         if task["TaskType"] in ("LAMBDA", "STEP_FUNCTIONS", "AUTOMATION") and not task.get("Targets"):
             targets = [{}]
-        invocations = []
-        for target in targets:
-            values = {
-                "WINDOW_ID": window["WindowId"],
-                "WINDOW_EXECUTION_ID": run["WindowExecutionId"],
-                "WINDOW_TASK_ID": task["WindowTaskId"],
-                "TASK_EXECUTION_ID": task_run["TaskExecutionId"],
-                "WINDOW_TARGET_ID": target.get("WINDOW_TARGET_ID", ""),
-                "TARGET_ID": target.get("TARGET_ID", ""),
-                "TARGET_TYPE": target.get("TARGET_TYPE", ""),
-                "RESOURCE_ID": target.get("TARGET_ID", ""),
-                "RESOURCE_TYPE": target.get("TARGET_TYPE", ""),
-            }
-            member = INVOCATION_MEMBER[task["TaskType"]]
-            parameters = substitute((task.get("TaskInvocationParameters") or {}).get(member) or {}, values)
-            invocation: dict[str, Any] = {
-                "InvocationId": records.new_uuid(),
-                "TaskType": task["TaskType"],
-                "StartTime": time.time(),
-                "Parameters": json.dumps(_printable(parameters), sort_keys=True),
-            }
-            if target.get("WINDOW_TARGET_ID"):
-                invocation["WindowTargetId"] = target["WINDOW_TARGET_ID"]
-            if target.get("OwnerInformation"):
-                invocation["OwnerInformation"] = target["OwnerInformation"]
-            account, region = where.split("/", 1)
-            try:
-                started = self._start_task(account, region, task, parameters, target)
-                if deadline is None:
-                    execution_id, details = await started
-                else:
-                    execution_id, details = await asyncio.wait_for(started, max(0.0, deadline - time.time()))
-                invocation.update(Status="SUCCESS", ExecutionId=execution_id)
-                if details:
-                    invocation["StatusDetails"] = details
-            except ServiceError as error:
-                invocation.update(Status="FAILED", StatusDetails=f"{error.code}: {error.message}"[:250])
-            except TimeoutError:
-                invocation.update(
-                    Status="CANCELLED", StatusDetails="Cancelled at the maintenance window's cutoff."
-                )
-            except TaskFailed as failure:
-                invocation.update(Status="FAILED", StatusDetails=failure.details[:250])
-                if failure.execution_id:
-                    invocation["ExecutionId"] = failure.execution_id
-            invocation["EndTime"] = time.time()
-            invocations.append(invocation)
-        return invocations
+        limit = _count(task.get("MaxConcurrency"), len(targets), at_least_one=True) or len(targets)
+        max_errors = _count(task.get("MaxErrors"), len(targets), at_least_one=False)
+        gate, errors = asyncio.Semaphore(max(1, limit)), 0
+        found: list[dict[str, Any] | None] = [None] * len(targets)
+
+        async def invoke(n: int, target: dict[str, str]) -> None:
+            nonlocal errors
+            async with gate:
+                # Past MaxErrors, the task is sent to no further target.
+                if max_errors is not None and errors > max_errors:
+                    return
+                invocation = await self._invoke_one(where, window, run, task, task_run, target, deadline)
+                if invocation["Status"] != "SUCCESS":
+                    errors += 1
+                found[n] = invocation
+
+        await asyncio.gather(*(invoke(n, target) for n, target in enumerate(targets)))
+        return [invocation for invocation in found if invocation is not None]
+
+    async def _invoke_one(  # type: ignore[misc]
+        self: Provider,
+        where: str,
+        window: dict,
+        run: dict,
+        task: dict,
+        task_run: dict,
+        target: dict[str, str],
+        deadline: float | None,
+    ) -> dict[str, Any]:
+        values = {
+            "WINDOW_ID": window["WindowId"],
+            "WINDOW_EXECUTION_ID": run["WindowExecutionId"],
+            "WINDOW_TASK_ID": task["WindowTaskId"],
+            "TASK_EXECUTION_ID": task_run["TaskExecutionId"],
+            "WINDOW_TARGET_ID": target.get("WINDOW_TARGET_ID", ""),
+            "TARGET_ID": target.get("TARGET_ID", ""),
+            "TARGET_TYPE": target.get("TARGET_TYPE", ""),
+            "RESOURCE_ID": target.get("TARGET_ID", ""),
+            "RESOURCE_TYPE": target.get("TARGET_TYPE", ""),
+        }
+        member = INVOCATION_MEMBER[task["TaskType"]]
+        parameters = substitute((task.get("TaskInvocationParameters") or {}).get(member) or {}, values)
+        invocation: dict[str, Any] = {
+            "InvocationId": records.new_uuid(),
+            "TaskType": task["TaskType"],
+            "StartTime": time.time(),
+            "Parameters": json.dumps(_printable(parameters), sort_keys=True),
+        }
+        if target.get("WINDOW_TARGET_ID"):
+            invocation["WindowTargetId"] = target["WINDOW_TARGET_ID"]
+        if target.get("OwnerInformation"):
+            invocation["OwnerInformation"] = target["OwnerInformation"]
+        account, region = where.split("/", 1)
+        try:
+            started = self._start_task(account, region, task, parameters, target)
+            if deadline is None:
+                execution_id, details = await started
+            else:
+                execution_id, details = await asyncio.wait_for(started, max(0.0, deadline - time.time()))
+            invocation.update(Status="SUCCESS", ExecutionId=execution_id)
+            if details:
+                invocation["StatusDetails"] = details
+        except ServiceError as error:
+            invocation.update(Status="FAILED", StatusDetails=f"{error.code}: {error.message}"[:250])
+        except TimeoutError:
+            invocation.update(
+                Status="CANCELLED", StatusDetails="Cancelled at the maintenance window's cutoff."
+            )
+        except TaskFailed as failure:
+            invocation.update(Status="FAILED", StatusDetails=failure.details[:250])
+            if failure.execution_id:
+                invocation["ExecutionId"] = failure.execution_id
+        invocation["EndTime"] = time.time()
+        return invocation
 
     async def _start_task(  # type: ignore[misc]
         self: Provider, account: str, region: str, task: dict, parameters: dict, target: dict
@@ -490,6 +532,16 @@ class TaskFailed(Exception):
         super().__init__(details)
         self.details = details
         self.execution_id = execution_id
+
+
+def _count(text: str | None, total: int, at_least_one: bool) -> int | None:
+    """A MaxConcurrency or MaxErrors value ("10" or "10%" of `total` targets); None unset."""
+    if not text:
+        return None
+    if text.endswith("%"):
+        count = int(total * int(text[:-1]) / 100)
+        return max(1, count) if at_least_one else count
+    return int(text)
 
 
 def _function(arn: str) -> tuple[str, str | None]:

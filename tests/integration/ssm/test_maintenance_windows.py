@@ -246,7 +246,11 @@ def _finished_run(ssm, window_id: str) -> dict:
     deadline = time.time() + 90
     while time.time() < deadline:
         runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
-        done = [r for r in runs if r["Status"] not in ("PENDING", "IN_PROGRESS", "CANCELLING")]
+        done = [
+            r
+            for r in runs
+            if r["Status"] not in ("PENDING", "IN_PROGRESS", "CANCELLING", "SKIPPED_OVERLAPPING")
+        ]
         if done:
             return done[-1]
         time.sleep(0.3)
@@ -441,3 +445,52 @@ def test_windows_survive_a_crash_and_an_interrupted_run_ends_failed(tmp_path):
         ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
     finally:
         server.stop()
+
+
+def test_run_command_needs_a_node_and_max_errors_stops_sending(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    window_id = _window(ssm, Schedule="rate(1 hour)", Duration=24, Cutoff=0, AllowUnassociatedTargets=True)
+    nodes = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2", "i-0aaaaaaaaaaaaaaa3"]
+    ssm.register_task_with_maintenance_window(
+        WindowId=window_id, TaskArn="AWS-RunShellScript", TaskType="RUN_COMMAND", MaxConcurrency="1",
+        MaxErrors="0", Targets=[{"Key": "InstanceIds", "Values": nodes}],
+        TaskInvocationParameters={"RunCommand": {"Parameters": {"commands": ["uptime"]}}},
+    )  # fmt: skip
+    run = _finished_run(ssm, window_id)
+    ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    task = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=run["WindowExecutionId"])[
+        "WindowExecutionTaskIdentities"
+    ][0]
+    assert task["Status"] == "FAILED"
+    invocations = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=run["WindowExecutionId"], TaskId=task["TaskExecutionId"]
+    )["WindowExecutionTaskInvocationIdentities"]
+    # No managed node exists to run on; after the first error (MaxErrors 0) no other target is tried.
+    assert len(invocations) == 1
+    assert invocations[0]["Status"] == "FAILED" and "InvalidInstanceId" in invocations[0]["StatusDetails"]
+
+
+def test_tasks_of_one_priority_run_together(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    function = _function(session.client("lambda", endpoint_url=fast_hours.endpoint))
+    window_id = _window(ssm, Schedule="rate(1 hour)", Duration=24, Cutoff=0)
+    for _ in range(2):
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id, TaskArn=function, TaskType="LAMBDA", Priority=1,
+            TaskInvocationParameters={"Lambda": {"Payload": b'{"sleep": 3}'}},
+        )  # fmt: skip
+    run = _finished_run(ssm, window_id)
+    ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=run["WindowExecutionId"])[
+        "WindowExecutionTaskIdentities"
+    ]
+    assert [t["Status"] for t in tasks] == ["SUCCESS", "SUCCESS"]
+    first, second = sorted(tasks, key=lambda t: t["StartTime"])
+    # The second started before the first ended.
+    assert second["StartTime"] < first["EndTime"]
