@@ -31,6 +31,8 @@ class HostManagementMixin:
             raise validation("RoleArn must not be set when PermissionModel is SERVICE_MANAGED.")
         if role_arn is None:
             role_arn = f"arn:{partition(context.region)}:iam::{context.account}:role/{SERVICE_ROLE}"
+        if ":role/" not in role_arn:
+            raise validation(f"RoleArn {role_arn} is not the ARN of an IAM role.")
         # The setting holds the role's name with its path, as UpdateServiceSetting takes it.
         role_name = role_arn.split(":role/", 1)[1]
         where = self._scope(context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import build_arn
@@ -37,6 +38,11 @@ _SUMMARY = (
 _EDITABLE = ("Description", "Notifications", "Priority", "RelatedOpsItems", "Status", "Title", "Category",
              "Severity", *_TIMES)  # fmt: skip
 _ASSOCIATION_TYPES = ("IsParentOf", "RelatesTo")
+
+
+def _epoch(value: Any) -> Any:
+    """A timestamp member as epoch seconds, the form the filters compare."""
+    return value.timestamp() if isinstance(value, datetime) else value
 
 
 def invalid_parameter(names: list[str], message: str) -> ServiceError:
@@ -135,7 +141,7 @@ class OpsItemMixin:
             }
             for field in ("Notifications", "Priority", "RelatedOpsItems", "Category", "Severity", *_TIMES):
                 if params.get(field) is not None:
-                    record[field] = params[field]
+                    record[field] = _epoch(params[field])
             self.ops_items.put(where, item_id, record)
             self._ops_event(
                 where, record, "OpsItem Create", {"Title": record["Title"]}, context.principal_arn
@@ -151,7 +157,7 @@ class OpsItemMixin:
         _check_fields(params)
         with self.store.transaction():
             record = self._ops_item(context, params["OpsItemId"])
-            changed = {field: params[field] for field in _EDITABLE if params.get(field) is not None}
+            changed = {field: _epoch(params[field]) for field in _EDITABLE if params.get(field) is not None}
             record.update(changed)
             data = dict(record.get("OperationalData") or {})
             data.update(params.get("OperationalData") or {})

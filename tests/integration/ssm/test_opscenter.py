@@ -100,7 +100,10 @@ def test_describe_filters(ssm):
         "hidden": {"Value": marker, "Type": "String"},
     }  # fmt: skip
     first = _item(ssm, Title=f"first {marker}", Priority=1, OperationalData=searchable)
-    second = _item(ssm, Title=f"second {marker}", Priority=3, Source=f"src-{marker}")
+    planned = datetime(2030, 1, 1, tzinfo=UTC)
+    second = _item(
+        ssm, Title=f"second {marker}", Priority=3, Source=f"src-{marker}", PlannedStartTime=planned
+    )
     assert _ids(ssm, {"Key": "Title", "Values": [marker], "Operator": "Contains"}) == {first, second}
     assert _ids(ssm, {"Key": "Title", "Values": [f"first {marker}"], "Operator": "Equal"}) == {first}
     both = {"Key": "Title", "Values": [marker], "Operator": "Contains"}
@@ -119,6 +122,16 @@ def test_describe_filters(ssm):
     )
     assert not {first, second} & _ids(
         ssm, {"Key": "CreatedTime", "Values": [earlier], "Operator": "LessThan"}
+    )
+    after_2029 = {"Key": "PlannedStartTime", "Values": ["2029-12-31T00:00:00Z"], "Operator": "GreaterThan"}
+    assert _ids(ssm, both, after_2029) == {second}
+    assert ssm.get_ops_item(OpsItemId=second)["OpsItem"]["PlannedStartTime"] == planned
+    summary = ssm.get_ops_summary(
+        Filters=[{"Key": "AWS:OpsItem.OpsItemId", "Values": [second], "Type": "Equal"}]
+    )
+    assert (
+        summary["Entities"][0]["Data"]["AWS:OpsItem"]["Content"][0]["PlannedStartTime"]
+        == "2030-01-01T00:00:00Z"
     )
     bad = {"Key": "Status", "Values": ["Open"], "Operator": "Contains"}
     assert _error(ssm.describe_ops_items, OpsItemFilters=[bad])["Code"] == "ValidationException"
