@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _STATUS_FILTER = ("Status",)
 _RUN_FIELDS = ("WindowId", "WindowExecutionId", "Status", "StatusDetails", "StartTime", "EndTime")
 _TASK_FIELDS = (
-    "TaskExecutionId", "TaskArn", "ServiceRole", "Type", "Priority", "MaxConcurrency", "MaxErrors",
+    "TaskExecutionId", "TaskArn", "ServiceRole", "Type", "TaskParameters", "Priority", "MaxConcurrency", "MaxErrors",
     "Status", "StatusDetails", "StartTime", "EndTime", "AlarmConfiguration", "TriggeredAlarms",
 )  # fmt: skip
 _INVOCATION_FIELDS = (
@@ -49,6 +49,7 @@ _INVOCATION_FIELDS = (
 _PSEUDO = re.compile(r"\{\{\s*([A-Z_]+)\s*\}\}")
 _FINISHED = frozenset({"SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING"})
 FAILED_TASKS = "One or more tasks in the orchestration failed."
+HISTORY_SECONDS = 30 * 86400
 INTERRUPTED = "Overcast stopped while the execution was running."
 CUTOFF = "The maintenance window reached its cutoff before the task started."
 
@@ -143,6 +144,7 @@ class WindowRunMixin:
                  "StartTime": now, "EndTime": now, "Tasks": []},
             )  # fmt: skip
             self.window_run_index.put(where, f"{window_id}/{now:020.6f}/{execution_id}", execution_id)
+            self._forget_old_runs(where, window_id, now)
 
     def _end_interrupted_runs(self: Provider) -> None:  # type: ignore[misc]
         """Runs a stopped server left unfinished end as failed: nothing carries them on."""
@@ -177,6 +179,7 @@ class WindowRunMixin:
         with self.store.transaction():
             self.window_runs.put(where, execution_id, run)
             self.window_run_index.put(where, f"{window_id}/{now:020.6f}/{execution_id}", execution_id)
+            self._forget_old_runs(where, window_id, now)
         # No task starts after the window's end less its cutoff (hours on the scaled clock).
         cutoff_at = now + (window["Duration"] - window["Cutoff"]) * _hour_seconds()
         timed_out = False
@@ -245,6 +248,15 @@ class WindowRunMixin:
         task_run["EndTime"] = time.time()
         self._save_run(where, current)
 
+    def _forget_old_runs(self: Provider, where: str, window_id: str, now: float) -> None:  # type: ignore[misc]
+        """AWS keeps a window's execution history for 30 days: older runs go."""
+        oldest = f"{window_id}/{now - HISTORY_SECONDS:020.6f}"
+        for key, execution_id in list(
+            self.window_run_index.scan(where, prefix=window_id + "/", end_before=oldest)
+        ):
+            self.window_runs.delete(where, execution_id)
+            self.window_run_index.delete(where, key)
+
     def _save_run(self: Provider, where: str, run: dict[str, Any]) -> None:  # type: ignore[misc]
         with self.store.transaction():
             self.window_runs.put(where, run["WindowExecutionId"], run)
@@ -260,6 +272,8 @@ class WindowRunMixin:
             "Status": "PENDING",
             "Invocations": [],
         }
+        if task.get("TaskParameters"):
+            run["TaskParameters"] = [task["TaskParameters"]]
         for source, field in (("ServiceRoleArn", "ServiceRole"), ("MaxConcurrency", "MaxConcurrency"),
                               ("MaxErrors", "MaxErrors"), ("AlarmConfiguration", "AlarmConfiguration")):  # fmt: skip
             if task.get(source) is not None:
@@ -473,7 +487,7 @@ class WindowRunMixin:
         for task_run in run["Tasks"]:
             if records.matches(task_run, wanted, {}):
                 item = _pick(task_run, _TASK_FIELDS)
-                for field in ("ServiceRole", "Priority", "MaxConcurrency", "MaxErrors"):
+                for field in ("ServiceRole", "Priority", "MaxConcurrency", "MaxErrors", "TaskParameters"):
                     item.pop(field, None)
                 item["TaskType"] = item.pop("Type")
                 found.append({"WindowExecutionId": execution_id, **item})

@@ -69,10 +69,27 @@ def _pick(record: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {field: record[field] for field in fields if record.get(field) is not None}
 
 
-def _check_targets(targets: list[dict[str, Any]]) -> None:
+#: The target keys a window target of each resource type may use (tag keys aside).
+_RESOURCE_KEYS = {
+    "INSTANCE": ("InstanceIds", "tag-key", "resource-groups:Name", "resource-groups:ResourceTypeFilters"),
+    "RESOURCE_GROUP": ("resource-groups:Name", "resource-groups:ResourceTypeFilters"),
+}
+
+
+def _check_targets(targets: list[dict[str, Any]], resource_type: str | None = None) -> None:
     for target in targets:
         if not target.get("Key") or not target.get("Values"):
             raise validation("Targets must specify a Key and at least one value.")
+        key = target["Key"]
+        allowed = _RESOURCE_KEYS.get(resource_type or "")
+        if (
+            allowed is not None
+            and key not in allowed
+            and not (resource_type == "INSTANCE" and key.startswith("tag:"))
+        ):
+            raise validation(f"Target key {key} is not valid for resource type {resource_type}.")
+    if resource_type == "RESOURCE_GROUP" and not any(t["Key"] == "resource-groups:Name" for t in targets):
+        raise validation("A RESOURCE_GROUP target must name its group with the key resource-groups:Name.")
 
 
 def _check_task_arn(task_type: str, arn: str) -> None:
@@ -92,7 +109,7 @@ class WindowTaskMixin:
         self: Provider, context: RequestContext, params: dict
     ) -> dict:
         where, window_id = self._scope(context), params["WindowId"]
-        _check_targets(params["Targets"])
+        _check_targets(params["Targets"], params["ResourceType"])
 
         def create() -> str:
             self._window(context, window_id)
@@ -128,7 +145,7 @@ class WindowTaskMixin:
                     raise validation("With Replace set, the request must specify Targets.")
                 record = {k: record[k] for k in ("WindowId", "WindowTargetId", "ResourceType")}
             if params.get("Targets") is not None:
-                _check_targets(params["Targets"])
+                _check_targets(params["Targets"], record["ResourceType"])
             for field in ("Targets", "OwnerInformation", "Name", "Description"):
                 if params.get(field) is not None:
                     record[field] = params[field]

@@ -144,6 +144,17 @@ def test_targets_and_tasks(ssm):
     )["WindowTargetId"]  # fmt: skip
     targets = ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]
     assert [(t["WindowTargetId"], t["OwnerInformation"]) for t in targets] == [(target_id, "owner")]
+    group = ssm.register_target_with_maintenance_window(
+        WindowId=window_id,
+        ResourceType="RESOURCE_GROUP",
+        Targets=[{"Key": "resource-groups:Name", "Values": ["web"]}],
+    )["WindowTargetId"]
+    for resource_type, key in (("RESOURCE_GROUP", "InstanceIds"), ("INSTANCE", "colour")):
+        assert _code(
+            ssm.register_target_with_maintenance_window, WindowId=window_id, ResourceType=resource_type,
+            Targets=[{"Key": key, "Values": ["x"]}],
+        ) == "ValidationException"  # fmt: skip
+    ssm.deregister_target_from_maintenance_window(WindowId=window_id, WindowTargetId=group)
     found = ssm.describe_maintenance_windows_for_target(
         Targets=[{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}], ResourceType="INSTANCE"
     )["WindowIdentities"]
