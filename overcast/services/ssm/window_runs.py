@@ -17,6 +17,7 @@ due in a minute run in a fraction of a second."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import re
@@ -385,6 +386,12 @@ class WindowRunMixin:
             invocation.update(Status="FAILED", StatusDetails=failure.details[:250])
             if failure.execution_id:
                 invocation["ExecutionId"] = failure.execution_id
+        except Exception:
+            # A fault of Overcast's own fails this invocation, not the whole execution.
+            log.exception("maintenance window task %s failed to start", task["WindowTaskId"])
+            invocation.update(
+                Status="FAILED", StatusDetails="InternalServerError: the task could not be started."
+            )
         invocation["EndTime"] = time.time()
         return invocation
 
@@ -407,15 +414,18 @@ class WindowRunMixin:
                     "InvalidInstanceId",
                     f"Instances [[{instance}]] not in a valid state for account {account}",
                 )
-            sent = handler(
-                context, {"DocumentName": arn, "InstanceIds": [instance], **_command(parameters, task)}
+            sent = await _answer(
+                handler(
+                    context, {"DocumentName": arn, "InstanceIds": [instance], **_command(parameters, task)}
+                )
             )
             return str(sent["Command"]["CommandId"]), ""
         if task_type == "AUTOMATION":
             handler = getattr(self, "start_automation_execution", None)
             if handler is None:
                 raise ServiceError("AutomationDefinitionNotFoundException", f"Document {arn} does not exist.")
-            started = handler(context, {"DocumentName": arn, **{k: v for k, v in parameters.items() if v}})
+            given = {k: v for k, v in parameters.items() if v}
+            started = await _answer(handler(context, {"DocumentName": arn, **given}))
             return str(started["AutomationExecutionId"]), ""
         # STEP_FUNCTIONS: Overcast has no Step Functions yet, so no state machine exists.
         raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
@@ -546,6 +556,13 @@ class TaskFailed(Exception):
         super().__init__(details)
         self.details = details
         self.execution_id = execution_id
+
+
+async def _answer(result: Any) -> dict[str, Any]:
+    """A handler's answer, awaited when the handler is async."""
+    if inspect.isawaitable(result):
+        result = await result
+    return dict(result)
 
 
 def _count(text: str | None, total: int, at_least_one: bool) -> int | None:
