@@ -108,7 +108,7 @@ PREDEFINED: dict[str, tuple[str, str, list[dict]]] = {
     "DEBIAN": (
         "AWS-DebianDefaultPatchBaseline",
         "Default Patch Baseline for Debian Provided by AWS.",
-        [_rule((("PRODUCT", ("*",)), ("PRIORITY", ("Required", "Important")), ("SECTION", ("*",))), 0)],
+        [_rule((("PRODUCT", ("*",)), ("PRIORITY", ("Required", "Important")), ("SECTION", ("*",))), None)],
     ),
     "MACOS": (
         "AWS-MacOSDefaultPatchBaseline",
@@ -118,7 +118,7 @@ PREDEFINED: dict[str, tuple[str, str, list[dict]]] = {
     "RASPBIAN": (
         "AWS-RaspbianDefaultPatchBaseline",
         "Default Patch Baseline for Raspbian Provided by AWS.",
-        [_rule((("PRODUCT", ("*",)), ("PRIORITY", ("Required", "Important")), ("SECTION", ("*",))), 0)],
+        [_rule((("PRODUCT", ("*",)), ("PRIORITY", ("Required", "Important")), ("SECTION", ("*",))), None)],
     ),
     "ROCKY_LINUX": (
         "AWS-RockyLinuxDefaultPatchBaseline",

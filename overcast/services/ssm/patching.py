@@ -83,15 +83,17 @@ def check_baseline(record: dict[str, Any]) -> None:
     _check_filters(record.get("GlobalFilters"), operating_system, "global filter group")
     for rule in (record.get("ApprovalRules") or {}).get("PatchRules") or ():
         _check_filters(rule["PatchFilterGroup"], operating_system, "approval rule")
-        if rule.get("ApproveAfterDays") is not None and rule.get("ApproveUntilDate") is not None:
-            raise validation("An approval rule can specify ApproveAfterDays or ApproveUntilDate, not both.")
-        until = rule.get("ApproveUntilDate")
+        after, until = rule.get("ApproveAfterDays"), rule.get("ApproveUntilDate")
+        if operating_system in patch_rules.NO_RELEASE_DATES:
+            if after is not None or until is not None:
+                raise validation(
+                    f"ApproveAfterDays and ApproveUntilDate are not supported for {operating_system}: "
+                    "its repositories publish no release dates."
+                )
+        elif (after is None) == (until is None):
+            raise validation("An approval rule must specify either ApproveAfterDays or ApproveUntilDate.")
         if until is not None and not _DATE.match(until):
             raise validation(f"Invalid ApproveUntilDate {until}: use the format YYYY-MM-DD.")
-        if operating_system in patch_rules.NO_RELEASE_DATES and (rule.get("ApproveAfterDays") or until):
-            raise validation(
-                f"Approval rules for {operating_system} can't wait for a release date: its repositories publish none."
-            )
     for field in ("ApprovedPatches", "RejectedPatches"):
         for patch in record.get(field) or ():
             if not patch_rules.valid_patch_id(operating_system, patch):

@@ -77,8 +77,23 @@ def test_bad_baselines_are_refused(ssm):
     windows_key = {"PatchFilters": [{"Key": "MSRC_SEVERITY", "Values": ["Critical"]}]}
     duplicate = {"PatchFilters": [{"Key": "PRODUCT", "Values": ["*"]}, {"Key": "PRODUCT", "Values": ["x"]}]}
     sources = [{"Name": "my-repo", "Products": ["*"], "Configuration": "[repo]"}]
+    neither = {
+        "PatchRules": [
+            {"PatchFilterGroup": {"PatchFilters": [{"Key": "CLASSIFICATION", "Values": ["Security"]}]}}
+        ]
+    }
+    waits = {
+        "PatchRules": [
+            {
+                "PatchFilterGroup": {"PatchFilters": [{"Key": "PRIORITY", "Values": ["Required"]}]},
+                "ApproveAfterDays": 0,
+            }
+        ]
+    }
     for bad in (
         {"ApprovalRules": both},
+        {"ApprovalRules": neither},
+        {"OperatingSystem": "UBUNTU", "ApprovalRules": waits},
         {"GlobalFilters": windows_key},
         {"GlobalFilters": duplicate},
         {"OperatingSystem": "WINDOWS", "Sources": sources},
@@ -87,6 +102,14 @@ def test_bad_baselines_are_refused(ssm):
     assert (
         _error(ssm.get_patch_baseline, BaselineId="not-a-baseline-id-at-all")["Code"] == "InvalidResourceId"
     )
+
+
+def test_debian_family_rules_wait_for_no_release_date(ssm):
+    rules = {
+        "PatchRules": [{"PatchFilterGroup": {"PatchFilters": [{"Key": "PRIORITY", "Values": ["Required"]}]}}]
+    }
+    baseline_id = _baseline(ssm, OperatingSystem="DEBIAN", ApprovalRules=rules)
+    assert ssm.get_patch_baseline(BaselineId=baseline_id)["ApprovalRules"] == rules
 
 
 def test_predefined_baselines_and_the_default(ssm):
