@@ -70,6 +70,8 @@ class Provider(
         self.window_run_index = self.store.table("ssm", "window_run_index")
         #: Windows with a run under way: the next due run of one is skipped as overlapping.
         self.running_windows: set[str] = set()
+        #: "scope/window id" → the event that wakes the window's sleeping timer.
+        self.window_wakers: dict[str, asyncio.Event] = {}
         self.baselines = self.store.table("ssm", "patch_baselines")
         #: Operating system → the account's chosen default baseline (none: AWS's).
         self.default_baselines = self.store.table("ssm", "default_baselines")

@@ -90,11 +90,20 @@ class WindowRunMixin:
                 self._plan_window(where, record)
 
     def _plan_window(self: Provider, where: str, record: dict[str, Any]) -> None:  # type: ignore[misc]
+        self._wake_window(where, record["WindowId"])
         if record.get("Enabled"):
             self.runtime.spawn(
                 self._window_timer(where, record["WindowId"], record.get("Revision", 0)),
                 f"ssm-window-{record['WindowId']}",
             )
+
+    def _wake_window(self: Provider, where: str, window_id: str) -> None:  # type: ignore[misc]
+        """Wake the window's sleeping timer, so that a changed or deleted window's old timer
+        ends now instead of at its next due time. Called from handler threads."""
+        waker = self.window_wakers.pop(f"{where}/{window_id}", None)
+        loop = self.runtime.loop
+        if waker is not None and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(waker.set)
 
     def _current(self: Provider, where: str, window_id: str, revision: int) -> dict[str, Any] | None:  # type: ignore[misc]
         """The window, while the timer for `revision` is still the one that should run it."""
@@ -112,7 +121,13 @@ class WindowRunMixin:
             if due is None:
                 return
             wait = (due.timestamp() - time.time()) * _hour_seconds() / 3600
-            await asyncio.sleep(max(0.0, wait))
+            waker = asyncio.Event()
+            self.window_wakers[f"{where}/{window_id}"] = waker
+            try:
+                await asyncio.wait_for(waker.wait(), max(0.0, wait))
+                continue  # Woken: the window changed; the loop's first check decides.
+            except TimeoutError:
+                pass
             with self.store.transaction():
                 record = self._current(where, window_id, revision)
                 if record is None:

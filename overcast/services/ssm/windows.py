@@ -139,6 +139,7 @@ class WindowMixin:
                 self.window_targets.delete(where, key)
             for key, _ in list(self.window_tasks.scan(where, prefix=window_id + "/")):
                 self.window_tasks.delete(where, key)
+            self.store.after_commit(lambda: self._wake_window(where, window_id))
         return {"WindowId": window_id}
 
     def describe_maintenance_windows(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
