@@ -27,6 +27,8 @@ _IDENTITY_FIELDS = (
     "WindowId", "Name", "Description", "Enabled", "Duration", "Cutoff", "Schedule", "ScheduleTimezone",
     "ScheduleOffset", "EndDate", "StartDate",
 )  # fmt: skip
+#: What CreateMaintenanceWindow requires, and so an update with Replace.
+_REQUIRED = ("Name", "Schedule", "Duration", "Cutoff", "AllowUnassociatedTargets")
 _OPTIONAL = ("Description", "StartDate", "EndDate", "ScheduleTimezone", "ScheduleOffset")
 _WINDOW_FILTERS = {"Name": "Name", "Enabled": "Enabled"}
 
@@ -111,8 +113,7 @@ class WindowMixin:
                 # required fields must then be given again.
                 for field in _OPTIONAL:
                     updated.pop(field, None)
-                missing = [f for f in ("Name", "Schedule", "Duration", "Cutoff", "AllowUnassociatedTargets",
-                                       "Enabled") if params.get(f) is None]  # fmt: skip
+                missing = [f for f in _REQUIRED if params.get(f) is None]
                 if missing:
                     raise validation(
                         "With Replace set, the request must specify every required field: "

@@ -91,9 +91,12 @@ def test_a_window_is_stored_and_returned_as_given(ssm):
     assert "NextExecutionTime" not in ssm.get_maintenance_window(WindowId=window_id)
     replaced = ssm.update_maintenance_window(
         WindowId=window_id, Replace=True, Name="replaced", Schedule="rate(7 days)", Duration=2, Cutoff=0,
-        AllowUnassociatedTargets=True, Enabled=True,
+        AllowUnassociatedTargets=True,
     )  # fmt: skip
     assert "Description" not in replaced and "ScheduleOffset" not in replaced
+    assert _code(ssm.update_maintenance_window, WindowId=window_id, Replace=True, Name="only-name") == (
+        "ValidationException"
+    )
     assert ssm.delete_maintenance_window(WindowId=window_id)["WindowId"] == window_id
     assert _code(ssm.get_maintenance_window, WindowId=window_id) == "DoesNotExistException"
 
