@@ -117,9 +117,10 @@ class WindowRunMixin:
             record = self._current(where, window_id, revision)
             if record is None:
                 return
-            due = self._next_run(record)
-            if due is None:
+            upcoming = self._next_run(record)
+            if upcoming is None:
                 return
+            due, match = upcoming
             wait = (due.timestamp() - time.time()) * _hour_seconds() / 3600
             waker = asyncio.Event()
             self.window_wakers[f"{where}/{window_id}"] = waker
@@ -132,7 +133,8 @@ class WindowRunMixin:
                 record = self._current(where, window_id, revision)
                 if record is None:
                     return
-                record["LastScheduled"] = due.timestamp()
+                # The match, not the run time: with an offset the next match comes before it.
+                record["LastScheduled"] = match.timestamp()
                 self.windows.put(where, window_id, record)
             if window_id in self.running_windows:
                 # The previous run has not ended: AWS skips this one and records that it did.

@@ -72,20 +72,20 @@ def check(window: dict) -> None:
         raise validation("The cutoff must be less than the duration.")
 
 
-def _occurrences(window: dict, after: datetime) -> Iterator[datetime]:
-    """The schedule's moments after `after`, in order, ignoring StartDate/EndDate for cron."""
+def _occurrences(window: dict, after: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """(run time, the schedule's match it comes from) for the matches after `after`, in order:
+    a cron match runs ScheduleOffset days later; rate and at() runs are their matches."""
     schedule, where = window["Schedule"], zone(window.get("ScheduleTimezone"))
     body = _cron_body(schedule)
     if body is not None:
         fields, offset = cron_fields(body), timedelta(days=window.get("ScheduleOffset") or 0)
-        # A moment moved by the offset must fall after `after`: look from that far back.
-        cursor = after.astimezone(where) - offset
+        cursor = after.astimezone(where)
         while True:
-            moment = next_cron(fields, cursor)
-            if moment is None:
+            match = next_cron(fields, cursor)
+            if match is None:
                 return
-            cursor = moment
-            yield moment + offset
+            cursor = match
+            yield match + offset, match
     rate = _RATE.match(schedule)
     if rate:
         step = timedelta(seconds=int(rate.group(1)) * _UNIT[rate.group(2).rstrip("s")])
@@ -95,25 +95,36 @@ def _occurrences(window: dict, after: datetime) -> Iterator[datetime]:
             anchor = max(anchor, parse_date(window["StartDate"], "StartDate"))
         count = max(0, int((after - anchor) / step) + 1)
         while True:
-            yield (anchor + count * step).astimezone(where)
+            moment = (anchor + count * step).astimezone(where)
+            yield moment, moment
             count += 1
     at = _AT.match(schedule)
     if at:
         moment = datetime.fromisoformat(at.group(1)).replace(tzinfo=where)
         if moment > after:
-            yield moment
+            yield moment, moment
 
 
-def upcoming(window: dict, after: datetime, count: int) -> list[datetime]:
-    """The next `count` (at most) runs strictly after `after`, within StartDate..EndDate."""
-    start = parse_date(window["StartDate"], "StartDate") if window.get("StartDate") else None
+def upcoming(window: dict, now: datetime, count: int) -> list[tuple[datetime, datetime]]:
+    """The next `count` (at most) runs after `now`, as (run time, match). Only the schedule's
+    matches after it took effect (ScheduleFrom: creation, or the last change of schedule),
+    after StartDate and after the last match run (LastScheduled) count: a cron match before
+    the window existed does not run even when its offset would land it in the future, as AWS
+    documents. Runs after EndDate do not happen."""
+    bounds = [datetime.fromtimestamp(window.get("ScheduleFrom") or window["CreatedDate"], UTC)]
+    if window.get("StartDate"):
+        bounds.append(parse_date(window["StartDate"], "StartDate"))
+    if window.get("LastScheduled"):
+        bounds.append(datetime.fromtimestamp(window["LastScheduled"], UTC))
+    # A match more than the offset before now can only run in the past: skip those.
+    bounds.append(now - timedelta(days=window.get("ScheduleOffset") or 0))
     end = parse_date(window["EndDate"], "EndDate") if window.get("EndDate") else None
-    found: list[datetime] = []
-    for moment in _occurrences(window, max(after, start) if start else after):
+    found: list[tuple[datetime, datetime]] = []
+    for moment, match in _occurrences(window, max(bounds)):
         if end is not None and moment > end:
             break
-        if moment > after and (start is None or moment >= start):
-            found.append(moment)
+        if moment > now:
+            found.append((moment, match))
             if len(found) >= count:
                 break
     return found

@@ -30,6 +30,7 @@ _IDENTITY_FIELDS = (
 #: What CreateMaintenanceWindow requires, and so an update with Replace.
 _REQUIRED = ("Name", "Schedule", "Duration", "Cutoff", "AllowUnassociatedTargets")
 _OPTIONAL = ("Description", "StartDate", "EndDate", "ScheduleTimezone", "ScheduleOffset")
+_SCHEDULE_FIELDS = ("Schedule", "ScheduleTimezone", "ScheduleOffset", "StartDate")
 _WINDOW_FILTERS = {"Name": "Name", "Enabled": "Enabled"}
 
 
@@ -48,18 +49,18 @@ class WindowMixin:
             raise window_missing(window_id)
         return record
 
-    def _next_run(self, record: dict[str, Any]) -> datetime | None:
+    def _next_run(self, record: dict[str, Any]) -> tuple[datetime, datetime] | None:
+        """(run time, schedule match) of an enabled window's next run."""
         if not record.get("Enabled"):
             return None
-        after = max(datetime.now(UTC), datetime.fromtimestamp(record.get("LastScheduled") or 0, UTC))
-        runs = window_schedule.upcoming(record, after, 1)
+        runs = window_schedule.upcoming(record, datetime.now(UTC), 1)
         return runs[0] if runs else None
 
     def _with_next(self, record: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
         out = _pick(record, fields)
         upcoming = self._next_run(record)
         if upcoming is not None:
-            out["NextExecutionTime"] = window_schedule.render(upcoming, record)
+            out["NextExecutionTime"] = window_schedule.render(upcoming[0], record)
         return out
 
     def create_maintenance_window(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -74,6 +75,7 @@ class WindowMixin:
             "Enabled": True,
             "CreatedDate": now,
             "ModifiedDate": now,
+            "ScheduleFrom": now,
             **{field: params[field] for field in _OPTIONAL if params.get(field) is not None},
         }
         window_schedule.check(record)
@@ -125,8 +127,10 @@ class WindowMixin:
             window_schedule.check(updated)
             updated["ModifiedDate"] = time.time()
             updated["Revision"] = record.get("Revision", 0) + 1
-            if updated["Schedule"] != record["Schedule"] or params.get("StartDate"):
+            if any(updated.get(f) != record.get(f) for f in _SCHEDULE_FIELDS):
+                # A new schedule takes effect now: its matches count from here.
                 updated.pop("LastScheduled", None)
+                updated["ScheduleFrom"] = updated["ModifiedDate"]
             self.windows.put(where, record["WindowId"], updated)
             self.store.after_commit(lambda: self._plan_window(where, updated))
         return _pick(updated, _WINDOW_FIELDS)
@@ -169,8 +173,9 @@ class WindowMixin:
         for record in windows:
             if record is None or not record.get("Enabled"):
                 continue
-            after = max(datetime.now(UTC), datetime.fromtimestamp(record.get("LastScheduled") or 0, UTC))
-            runs.extend((moment, record) for moment in window_schedule.upcoming(record, after, 50))
+            runs.extend(
+                (moment, record) for moment, _ in window_schedule.upcoming(record, datetime.now(UTC), 50)
+            )
         runs.sort(key=lambda run: run[0])
         found = [
             {"WindowId": record["WindowId"], "Name": record["Name"],

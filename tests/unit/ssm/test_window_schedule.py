@@ -18,7 +18,7 @@ def _window(schedule: str, **extra) -> dict:
 
 
 def _runs(window: dict, count: int = 3) -> list[str]:
-    return [window_schedule.render(m, window) for m in window_schedule.upcoming(window, NOW, count)]
+    return [window_schedule.render(m, window) for m, _ in window_schedule.upcoming(window, NOW, count)]
 
 
 def test_cron_in_utc():
@@ -39,6 +39,19 @@ def test_nth_weekday_with_an_offset():
         "2026-12-17T23:30Z",
         "2027-01-21T23:30Z",
     ]
+
+
+def test_an_offset_never_runs_a_match_from_before_the_window():
+    # Daily at 02:00, two days late. Created Monday at noon: the matches of Saturday and Sunday
+    # came before the window, so its first run is Thursday's (Tuesday's match), as AWS says.
+    window = _window("cron(0 2 * * ? *)", ScheduleOffset=2)
+    assert _runs(window, 2) == ["2026-12-10T02:00Z", "2026-12-11T02:00Z"]
+    # Once running, the next match after the one run last is the next run's.
+    after_first = window_schedule.upcoming(window, NOW, 1)[0]
+    window["LastScheduled"] = after_first[1].timestamp()
+    assert [
+        window_schedule.render(m, window) for m, _ in window_schedule.upcoming(window, after_first[0], 1)
+    ] == ["2026-12-11T02:00Z"]
 
 
 def test_last_day_of_month_and_last_weekday():
