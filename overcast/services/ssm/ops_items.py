@@ -31,7 +31,7 @@ SEVERITIES = ("1", "2", "3", "4")
 DATA_LIMIT = 20 * 1024
 _OPEN = frozenset({"Open", "InProgress", "Pending"})
 _TIMES = ("ActualStartTime", "ActualEndTime", "PlannedStartTime", "PlannedEndTime")
-_SUMMARY = (
+SUMMARY_FIELDS = (
     "CreatedBy", "CreatedTime", "LastModifiedBy", "LastModifiedTime", "Priority", "Source", "Status", "OpsItemId",
     "Title", "OperationalData", "Category", "Severity", "OpsItemType", *_TIMES,
 )  # fmt: skip
@@ -185,7 +185,7 @@ class OpsItemMixin:
         filters = params.get("OpsItemFilters") or []
         ops_filters.check(filters)
         found = [
-            {field: record[field] for field in _SUMMARY if record.get(field) is not None}
+            {field: record[field] for field in SUMMARY_FIELDS if record.get(field) is not None}
             for _, record in self.ops_items.scan(self._scope(context))
             if ops_filters.matches(record, filters)
         ]

@@ -17,6 +17,7 @@ from overcast.services.ssm.data_sync import DataSyncMixin
 from overcast.services.ssm.host_management import HostManagementMixin
 from overcast.services.ssm.ops_items import OpsItemMixin
 from overcast.services.ssm.ops_metadata import OpsMetadataMixin
+from overcast.services.ssm.ops_summary import OpsSummaryMixin
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.patch_catalog import PatchCatalogMixin
 from overcast.services.ssm.patching import PatchBaselineMixin
@@ -44,6 +45,7 @@ class Provider(
     PatchCatalogMixin,
     OpsItemMixin,
     OpsMetadataMixin,
+    OpsSummaryMixin,
     ComplianceMixin,
     DataSyncMixin,
     HostManagementMixin,
