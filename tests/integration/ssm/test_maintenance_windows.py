@@ -508,3 +508,36 @@ def test_tasks_of_one_priority_run_together(fast_hours):
     first, second = sorted(tasks, key=lambda t: t["StartTime"])
     # The second started before the first ended.
     assert second["StartTime"] < first["EndTime"]
+
+
+def test_the_aws_cli_examples_from_the_user_guide(aws):
+    # AWS's own documented commands: a cron window with an offset, a rate window and a
+    # one-time window, each in a time zone.
+    offset = aws(
+        "ssm", "create-maintenance-window", "--name", "My-Cron-Offset-Maintenance-Window",
+        "--allow-unassociated-targets", "--schedule", "cron(30 23 ? * TUE#3 *)", "--duration", "4",
+        "--cutoff", "1", "--schedule-offset", "2",
+    )["WindowId"]  # fmt: skip
+    rate = aws(
+        "ssm", "create-maintenance-window", "--name", "My-Rate-Maintenance-Window", "--schedule", "rate(7 days)",
+        "--duration", "4", "--schedule-timezone", "America/Los_Angeles", "--cutoff", "1",
+        "--no-allow-unassociated-targets",
+    )["WindowId"]  # fmt: skip
+    once = aws(
+        "ssm", "create-maintenance-window", "--name", "My-TimeStamp-Maintenance-Window",
+        "--schedule", "at(2099-07-07T13:15:30)", "--duration", "4", "--schedule-timezone", "America/Los_Angeles",
+        "--cutoff", "1", "--no-allow-unassociated-targets",
+    )["WindowId"]  # fmt: skip
+    window = aws("ssm", "get-maintenance-window", "--window-id", offset)
+    run = datetime.strptime(window["NextExecutionTime"], "%Y-%m-%dT%H:%MZ")
+    # Two days after a third Tuesday: a Thursday between the 17th and the 23rd.
+    assert run.weekday() == 3 and 17 <= run.day <= 23 and (run.hour, run.minute) == (23, 30)
+    assert (
+        aws("ssm", "get-maintenance-window", "--window-id", rate)["ScheduleTimezone"] == "America/Los_Angeles"
+    )
+    schedule = aws("ssm", "describe-maintenance-window-schedule", "--window-id", once)[
+        "ScheduledWindowExecutions"
+    ]
+    assert [s["ExecutionTime"] for s in schedule] == ["2099-07-07T13:15-07:00"]
+    for window_id in (offset, rate, once):
+        aws("ssm", "delete-maintenance-window", "--window-id", window_id)
