@@ -5,19 +5,21 @@ No other OpsData type is reported to Overcast, so other type names find nothing.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.ssm import records
-from overcast.services.ssm.ops_items import SUMMARY_FIELDS
 
 if TYPE_CHECKING:
     from overcast.services.ssm.provider import Provider
 
 _OPS_ITEM_TYPE = "AWS:OpsItem"
+_TIMES = ("ActualStartTime", "ActualEndTime", "PlannedStartTime", "PlannedEndTime")
 
 
 class OpsSummaryMixin:
@@ -49,17 +51,33 @@ class OpsSummaryMixin:
 
 
 def _ops_entry(record: dict[str, Any]) -> dict[str, Any]:
-    entry = {field: record[field] for field in SUMMARY_FIELDS if record.get(field) is not None}
+    """An OpsItem as GetOpsSummary's content shows it: every attribute as text, times with
+    milliseconds, OperationalData as JSON with lowercase type and value (as AWS's output)."""
+    entry: dict[str, Any] = {
+        field: str(record[field])
+        for field in ("AccountId", "Category", "CreatedBy", "Description", "LastModifiedBy", "OpsItemId",
+                      "OpsItemType", "Priority", "Severity", "Source", "Status", "Title")
+        if record.get(field) is not None
+    }  # fmt: skip
+    for field in ("CreatedTime", "LastModifiedTime", *_TIMES):
+        if record.get(field) is not None:
+            entry[field] = iso_millis(record[field])
+    data = record.get("OperationalData") or {}
+    entry["OperationalData"] = (
+        json.dumps(
+            {k: {"type": v.get("Type", "String"), "value": v.get("Value", "")} for k, v in data.items()}
+        )
+        if data
+        else ""
+    )
+    entry["Notifications"] = json.dumps(record["Notifications"]) if record.get("Notifications") else ""
+    entry["RelatedItems"] = json.dumps(record["RelatedOpsItems"]) if record.get("RelatedOpsItems") else ""
     entry["_capture"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record["LastModifiedTime"]))
     return entry
 
 
 def _content(item: dict[str, Any]) -> dict[str, str]:
-    return {
-        k: (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(v)) if k.endswith("Time") else str(v))
-        for k, v in item.items()
-        if not k.startswith("_") and not isinstance(v, dict | list)
-    }
+    return {k: v for k, v in item.items() if not k.startswith("_")}
 
 
 def _attribute(item: dict[str, Any], key: str) -> str | None:

@@ -377,7 +377,7 @@ class WindowRunMixin:
             "InvocationId": records.new_uuid(),
             "TaskType": task["TaskType"],
             "StartTime": time.time(),
-            "Parameters": json.dumps(_printable(parameters), sort_keys=True),
+            "Parameters": json.dumps(_described(task, parameters, target), sort_keys=True),
         }
         if target.get("WINDOW_TARGET_ID"):
             invocation["WindowTargetId"] = target["WINDOW_TARGET_ID"]
@@ -608,6 +608,20 @@ def _command(parameters: dict, task: dict) -> dict[str, Any]:
         if task.get(field):
             given[field] = task[field]
     return given
+
+
+def _described(task: dict, parameters: dict, target: dict[str, str]) -> dict[str, Any]:
+    """An invocation's Parameters as AWS describes them: the task's invocation parameters in
+    lowerCamel, with what it was sent to ({"documentName":..,"instanceIds":[..],...})."""
+    described = {key[:1].lower() + key[1:]: _printable(value) for key, value in parameters.items()}
+    if task["TaskType"] in ("RUN_COMMAND", "AUTOMATION"):
+        described["documentName"] = task["TaskArn"]
+    if task["TaskType"] == "RUN_COMMAND":
+        described["instanceIds"] = [target["TARGET_ID"]] if target.get("TARGET_ID") else []
+        for field in ("MaxConcurrency", "MaxErrors"):
+            if task.get(field):
+                described[field[:1].lower() + field[1:]] = task[field]
+    return described
 
 
 def _printable(value: Any) -> Any:

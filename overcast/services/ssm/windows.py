@@ -30,6 +30,9 @@ _IDENTITY_FIELDS = (
 #: What CreateMaintenanceWindow requires, and so an update with Replace.
 _REQUIRED = ("Name", "Schedule", "Duration", "Cutoff", "AllowUnassociatedTargets")
 _OPTIONAL = ("Description", "StartDate", "EndDate", "ScheduleTimezone", "ScheduleOffset")
+_SCHEDULE_FILTERS = ("ScheduledBefore", "ScheduledAfter")
+#: How many upcoming runs of each window DescribeMaintenanceWindowSchedule lists.
+SCHEDULE_RUNS = 50
 _SCHEDULE_FIELDS = ("Schedule", "ScheduleTimezone", "ScheduleOffset", "StartDate")
 _WINDOW_FILTERS = {"Name": "Name", "Enabled": "Enabled"}
 
@@ -169,12 +172,21 @@ class WindowMixin:
             windows = [self.windows.get(where, window_id) for window_id in ids]
         else:
             windows = [record for _, record in self.windows.scan(where)]
+        # The CLI's documented filters: ScheduledBefore and ScheduledAfter, ISO-8601 times.
+        wanted = records.filter_values(
+            params.get("Filters"), _SCHEDULE_FILTERS, "DescribeMaintenanceWindowSchedule"
+        )
+        before = [window_schedule.parse_date(v, "ScheduledBefore") for v in wanted.get("ScheduledBefore", [])]
+        after = [window_schedule.parse_date(v, "ScheduledAfter") for v in wanted.get("ScheduledAfter", [])]
+        now = max([datetime.now(UTC), *after])
         runs: list[tuple[datetime, dict[str, Any]]] = []
         for record in windows:
             if record is None or not record.get("Enabled"):
                 continue
             runs.extend(
-                (moment, record) for moment, _ in window_schedule.upcoming(record, datetime.now(UTC), 50)
+                (moment, record)
+                for moment, _ in window_schedule.upcoming(record, now, SCHEDULE_RUNS)
+                if all(moment < limit for limit in before)
             )
         runs.sort(key=lambda run: run[0])
         found = [

@@ -231,6 +231,16 @@ def test_the_schedule_lists_the_next_runs(ssm):
     assert _code(ssm.describe_maintenance_window_schedule, WindowId="mw-0123456789abcdef0") == (
         "DoesNotExistException"
     )
+    # The CLI's documented filters.
+    cutoff = datetime.strptime(runs[1]["ExecutionTime"], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    before = ssm.describe_maintenance_window_schedule(
+        WindowId=window_id, Filters=[{"Key": "ScheduledBefore", "Values": [cutoff.isoformat()]}]
+    )["ScheduledWindowExecutions"]
+    assert [r["ExecutionTime"] for r in before] == [runs[0]["ExecutionTime"]]
+    after = ssm.describe_maintenance_window_schedule(
+        WindowId=window_id, Filters=[{"Key": "ScheduledAfter", "Values": [cutoff.isoformat()]}], MaxResults=1
+    )["ScheduledWindowExecutions"]
+    assert [r["ExecutionTime"] for r in after] == [runs[2]["ExecutionTime"]]
 
 
 def _function(lam) -> str:
@@ -312,6 +322,8 @@ def test_a_window_runs_its_lambda_task_on_schedule(fast_hours):
     )["WindowExecutionTaskInvocationIdentities"]
     assert len(invocations) == 1
     invocation = invocations[0]
+    assert json.loads(invocation["Parameters"]) == {"payload": json.dumps({
+        "window": window_id, "target": "i-0aaaaaaaaaaaaaaaa", "execution": run["WindowExecutionId"]})}  # fmt: skip
     assert (invocation["Status"], invocation["WindowTargetId"], invocation["OwnerInformation"]) == (
         "SUCCESS", target_id, "night-shift",
     )  # fmt: skip
@@ -485,6 +497,12 @@ def test_run_command_needs_a_node_and_max_errors_stops_sending(fast_hours):
     # No managed node exists to run on; after the first error (MaxErrors 0) no other target is tried.
     assert len(invocations) == 1
     assert invocations[0]["Status"] == "FAILED" and "InvalidInstanceId" in invocations[0]["StatusDetails"]
+    described = json.loads(invocations[0]["Parameters"])
+    assert described["documentName"] == "AWS-RunShellScript" and described["parameters"] == {
+        "commands": ["uptime"]
+    }
+    assert (described["maxConcurrency"], described["maxErrors"]) == ("1", "0")
+    assert described["instanceIds"][0] in nodes
 
 
 def test_tasks_of_one_priority_run_together(fast_hours):

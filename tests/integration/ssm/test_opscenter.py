@@ -129,10 +129,11 @@ def test_describe_filters(ssm):
     summary = ssm.get_ops_summary(
         Filters=[{"Key": "AWS:OpsItem.OpsItemId", "Values": [second], "Type": "Equal"}]
     )
-    assert (
-        summary["Entities"][0]["Data"]["AWS:OpsItem"]["Content"][0]["PlannedStartTime"]
-        == "2030-01-01T00:00:00Z"
-    )
+    content = summary["Entities"][0]["Data"]["AWS:OpsItem"]["Content"][0]
+    assert content["PlannedStartTime"] == "2030-01-01T00:00:00.000Z"
+    assert (content["Description"], content["Notifications"], content["OperationalData"]) == (
+        "the root volume is full", "", "",
+    )  # fmt: skip
     bad = {"Key": "Status", "Values": ["Open"], "Operator": "Contains"}
     assert _error(ssm.describe_ops_items, OpsItemFilters=[bad])["Code"] == "ValidationException"
 
