@@ -166,6 +166,8 @@ PROPERTIES: dict[tuple[str, str], list[dict[str, str]]] = {
     ("WINDOWS", "PRODUCT"): [{"Name": n, "ProductFamily": "Windows"} for n in (
         "Windows10", "Windows11", "WindowsServer2012", "WindowsServer2012R2", "WindowsServer2016",
         "WindowsServer2019", "WindowsServer2022", "WindowsServer2025")],
+    ("AMAZON_LINUX", "PRODUCT"): [{"Name": f"AmazonLinux{year}.{month}"} for year in range(2012, 2019)
+                                  for month in ("03", "09") if (year, month) != (2018, "09")],
     ("AMAZON_LINUX_2023", "PRODUCT"): [{"Name": n} for n in ("AmazonLinux2023", "*")],
     ("AMAZON_LINUX_2", "PRODUCT"): [{"Name": n} for n in ("AmazonLinux2", "AmazonLinux2.0", "*")],
     ("UBUNTU", "PRODUCT"): [{"Name": n} for n in ("Ubuntu16.04", "Ubuntu18.04", "Ubuntu20.04", "Ubuntu22.04",
