@@ -150,7 +150,10 @@ class OpsItemMixin:
 
     def get_ops_item(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self._ops_item(context, params["OpsItemId"])
-        return {"OpsItem": {k: v for k, v in record.items() if k not in ("tags", "AccountId")}}
+        # AWS lists an OpsItem's notifications and related OpsItems even when there are none.
+        item: dict[str, Any] = {"Notifications": [], "RelatedOpsItems": []}
+        item.update((k, v) for k, v in record.items() if k not in ("tags", "AccountId"))
+        return {"OpsItem": item}
 
     def update_ops_item(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         where = self._scope(context)

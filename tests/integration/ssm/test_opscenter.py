@@ -44,6 +44,7 @@ def test_an_ops_item_is_stored_and_updated(ssm):
     )
     assert item["OpsItemArn"].endswith(f":opsitem/{item_id}")
     assert item["OpsItemType"] == "/aws/issue"
+    assert (item["Notifications"], item["RelatedOpsItems"]) == ([], [])
     version = item["Version"]
     ssm.add_tags_to_resource(ResourceType="OpsItem", ResourceId=item_id, Tags=[{"Key": "tier", "Value": "1"}])
     tags = ssm.list_tags_for_resource(ResourceType="OpsItem", ResourceId=item_id)["TagList"]
