@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from overcast.common.arns import parse_arn
+from overcast.common.arns import parse_arn, partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.ssm import records
@@ -51,6 +51,7 @@ INVOCATION_MEMBER = {
     "LAMBDA": "Lambda",
     "STEP_FUNCTIONS": "StepFunctions",
 }
+SERVICE_LINKED_ROLE = "aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM"
 #: The target keys a task may name.
 _TASK_TARGET_KEYS = ("WindowTargetIds", "InstanceIds")
 
@@ -270,6 +271,12 @@ class WindowTaskMixin:
             window = self._window(context, window_id)
             record = _pick(params, _TASK_FIELDS)
             record.setdefault("Priority", 1)
+            record.setdefault("TaskParameters", {})
+            # Without a role of its own the task runs as Systems Manager's service-linked role.
+            record.setdefault(
+                "ServiceRoleArn",
+                f"arn:{partition(context.region)}:iam::{context.account}:role/{SERVICE_LINKED_ROLE}",
+            )
             self._check_task(context, window, record)
             if self.window_tasks.count(where, window_id + "/") >= TASK_LIMIT:
                 raise ServiceError(

@@ -171,6 +171,9 @@ def test_targets_and_tasks(ssm):
     task = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task_id)
     assert task["TaskInvocationParameters"]["RunCommand"]["Parameters"] == {"commands": ["uptime"]}
     assert (task["TaskType"], task["Priority"], task["MaxConcurrency"]) == ("RUN_COMMAND", 2, "1")
+    assert task["ServiceRoleArn"].endswith(
+        ":role/aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM"
+    )
     listed = ssm.describe_maintenance_window_tasks(
         WindowId=window_id, Filters=[{"Key": "TaskType", "Values": ["RUN_COMMAND"]}]
     )["Tasks"]
