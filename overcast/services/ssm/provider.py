@@ -70,6 +70,8 @@ class Provider(
         self.window_runs = self.store.table("ssm", "window_runs")
         #: "window id/start time/execution id" → execution id: a window's runs in time order.
         self.window_run_index = self.store.table("ssm", "window_run_index")
+        #: The executions under way (execution id → True), for a restart to end.
+        self.window_runs_open = self.store.table("ssm", "window_runs_open")
         #: Windows with a run under way: the next due run of one is skipped as overlapping.
         self.running_windows: set[str] = set()
         #: "scope/window id" → the event that wakes the window's sleeping timer.

@@ -167,9 +167,12 @@ class WindowRunMixin:
     def _end_interrupted_runs(self: Provider) -> None:  # type: ignore[misc]
         """Runs a stopped server left unfinished end as failed: nothing carries them on."""
         with self.store.transaction():
-            for where in self.window_runs.scopes():
-                for execution_id, run in list(self.window_runs.scan(where)):
-                    if run["Status"] in _FINISHED:
+            # Only the runs under way are listed in window_runs_open: no scan of the history.
+            for where in self.window_runs_open.scopes():
+                for execution_id, _ in list(self.window_runs_open.scan(where)):
+                    self.window_runs_open.delete(where, execution_id)
+                    run = self.window_runs.get(where, execution_id)
+                    if run is None or run["Status"] in _FINISHED:
                         continue
                     now = time.time()
                     for task_run in run["Tasks"]:
@@ -196,6 +199,7 @@ class WindowRunMixin:
         }
         with self.store.transaction():
             self.window_runs.put(where, execution_id, run)
+            self.window_runs_open.put(where, execution_id, True)
             self.window_run_index.put(where, f"{window_id}/{now:020.6f}/{execution_id}", execution_id)
             self._forget_old_runs(where, window_id, now)
         # No task starts after the window's end less its cutoff (hours on the scaled clock).
@@ -233,7 +237,9 @@ class WindowRunMixin:
         else:
             final["Status"] = "SUCCESS"
         final["EndTime"] = time.time()
-        self._save_run(where, final)
+        with self.store.transaction():
+            self.window_runs.put(where, execution_id, final)
+            self.window_runs_open.delete(where, execution_id)
         return execution_id
 
     async def _run_task(  # type: ignore[misc]
