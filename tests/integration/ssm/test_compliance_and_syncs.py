@@ -150,12 +150,27 @@ def test_resource_data_syncs(ssm, client):
     )["Code"] == "ResourceDataSyncInvalidConfigurationException"  # fmt: skip
 
 
-def test_default_host_management_configuration(ssm):
+def test_default_host_management_configuration(ssm, client):
     setting = "/ssm/managed-instance/default-ec2-instance-management-role"
     assert _error(ssm.register_default_host_management_configuration, PermissionModel="SELF_MANAGED")[
         "Code"
     ] == ("ValidationException")
-    role = "arn:aws:iam::000000000000:role/service-role/dhmc-role"
+    iam = client("iam")
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    name = f"dhmc-{uuid.uuid4().hex[:8]}"
+    role = iam.create_role(RoleName=name, Path="/service-role/", AssumeRolePolicyDocument=trust)["Role"][
+        "Arn"
+    ]
+    # A self-managed role must exist.
+    missing = role.replace(name, "no-such-role")
+    assert (
+        _error(
+            ssm.register_default_host_management_configuration,
+            PermissionModel="SELF_MANAGED",
+            RoleArn=missing,
+        )["Code"]
+        == "ValidationException"
+    )
     assert (
         ssm.register_default_host_management_configuration(PermissionModel="SELF_MANAGED", RoleArn=role)[
             "RoleArn"
@@ -165,7 +180,7 @@ def test_default_host_management_configuration(ssm):
     try:
         assert (
             ssm.get_service_setting(SettingId=setting)["ServiceSetting"]["SettingValue"]
-            == "service-role/dhmc-role"
+            == f"service-role/{name}"
         )
         other = "arn:aws:iam::000000000000:role/other"
         assert (
@@ -182,6 +197,9 @@ def test_default_host_management_configuration(ssm):
         assert managed["RoleArn"].endswith(
             ":role/aws-reserved/ssm.amazonaws.com/AWSSystemsManagerDefaultEC2InstanceManagementRole"
         )
+        # Systems Manager created the role, as AWS does.
+        created = iam.get_role(RoleName="AWSSystemsManagerDefaultEC2InstanceManagementRole")["Role"]
+        assert created["Arn"] == managed["RoleArn"]
     finally:
         ssm.deregister_default_host_management_configuration()
     assert ssm.get_service_setting(SettingId=setting)["ServiceSetting"]["Status"] == "Default"
