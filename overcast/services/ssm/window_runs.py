@@ -5,10 +5,10 @@ its task executions and their invocations (Describe/GetMaintenanceWindowExecutio
 
 A LAMBDA task invokes its function through Lambda's provider, once per resolved target (once
 when it has none), with the pseudo-parameters ({{WINDOW_ID}}, {{TARGET_ID}}, ...) substituted
-in its payload. RUN_COMMAND, AUTOMATION and STEP_FUNCTIONS tasks go through the operation
-that starts them (SendCommand, StartAutomationExecution, Step Functions' StartExecution) where
-Overcast has it; where it has not, or where no managed node exists to run on, the invocation
-records the failure AWS gives in that case.
+in its payload. RUN_COMMAND and AUTOMATION tasks go through SSM's own SendCommand and
+StartAutomationExecution where Overcast has them; where it has not, or where no managed node
+exists to run on, the invocation records the failure AWS gives in that case. Overcast has no
+Step Functions yet, so a STEP_FUNCTIONS task records AWS's StateMachineDoesNotExist.
 
 OVERCAST_SSM_WINDOW_HOUR_SECONDS is the length of an hour for a timer's wait: the schedule's
 times are the real calendar's, and the wait for the next one is scaled, so tests see a window
