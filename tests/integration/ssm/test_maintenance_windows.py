@@ -562,3 +562,41 @@ def test_the_aws_cli_examples_from_the_user_guide(aws):
     assert [s["ExecutionTime"] for s in schedule] == ["2099-07-07T13:15-07:00"]
     for window_id in (offset, rate, once):
         aws("ssm", "delete-maintenance-window", "--window-id", window_id)
+
+
+def test_cancelling_an_execution_stops_the_tasks_not_yet_started(fast_hours):
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    ssm = session.client("ssm", endpoint_url=fast_hours.endpoint)
+    function = _function(session.client("lambda", endpoint_url=fast_hours.endpoint))
+    window_id = _window(ssm, Schedule="rate(1 hour)", Duration=24, Cutoff=0)
+    for priority, payload in ((1, b'{"sleep": 4}'), (2, b'{"sleep": 0.1}')):
+        ssm.register_task_with_maintenance_window(
+            WindowId=window_id, TaskArn=function, TaskType="LAMBDA", Priority=priority,
+            TaskInvocationParameters={"Lambda": {"Payload": payload}},
+        )  # fmt: skip
+    deadline = time.time() + 60
+    running = None
+    while time.time() < deadline and running is None:
+        runs = ssm.describe_maintenance_window_executions(WindowId=window_id)["WindowExecutions"]
+        running = next((r["WindowExecutionId"] for r in runs if r["Status"] == "IN_PROGRESS"), None)
+        time.sleep(0.2)
+    ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
+    assert running is not None
+    assert ssm.cancel_maintenance_window_execution(WindowExecutionId=running)["WindowExecutionId"] == running
+    assert ssm.get_maintenance_window_execution(WindowExecutionId=running)["Status"] in (
+        "CANCELLING",
+        "CANCELLED",
+    )
+    while time.time() < deadline:
+        status = ssm.get_maintenance_window_execution(WindowExecutionId=running)["Status"]
+        if status == "CANCELLED":
+            break
+        time.sleep(0.3)
+    assert status == "CANCELLED"
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=running)[
+        "WindowExecutionTaskIdentities"
+    ]
+    # The task already running finished; the one not yet started was cancelled.
+    assert sorted(t["Status"] for t in tasks) == ["CANCELLED", "SUCCESS"]
