@@ -64,8 +64,8 @@ def check(window: dict) -> None:
     zone(window.get("ScheduleTimezone"))
     start = parse_date(window["StartDate"], "StartDate") if window.get("StartDate") else None
     end = parse_date(window["EndDate"], "EndDate") if window.get("EndDate") else None
-    if end is not None and end <= datetime.now(UTC):
-        raise validation("EndDate must be in the future.")
+    # An EndDate already past is kept: the window simply has no run left (and an expired
+    # window's configuration can still be updated).
     if start is not None and end is not None and end <= start:
         raise validation("EndDate must be later than StartDate.")
     if window["Cutoff"] >= window["Duration"]:

@@ -104,8 +104,10 @@ def test_a_window_is_stored_and_returned_as_given(ssm):
 def test_bad_windows_are_refused(ssm):
     for bad in ({"Schedule": "cron(0 2 * * * *)"}, {"Schedule": "every day"}, {"Cutoff": 3},
                 {"ScheduleTimezone": "Mars/Olympus"}, {"Schedule": "rate(1 day)", "ScheduleOffset": 1},
-                {"EndDate": "2001-01-01T00:00:00Z"}):  # fmt: skip
+                {"StartDate": "2030-01-02T00:00:00Z", "EndDate": "2030-01-01T00:00:00Z"}):  # fmt: skip
         assert _code(_window, ssm=ssm, **bad) == "ValidationException", bad
+    expired = _window(ssm, EndDate="2001-01-01T00:00:00Z")
+    assert "NextExecutionTime" not in ssm.get_maintenance_window(WindowId=expired)
     missing = "mw-0123456789abcdef0"
     with pytest.raises(ClientError) as info:
         ssm.get_maintenance_window(WindowId=missing)
