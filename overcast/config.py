@@ -78,6 +78,12 @@ TUNINGS: dict[str, Tuning] = {
             0.001,
         ),
         Tuning(
+            "OVERCAST_SSM_WINDOW_HOUR_SECONDS",
+            3600,
+            "length of an hour for the wait until a maintenance window's next run, in seconds",
+            0.0001,
+        ),
+        Tuning(
             "OVERCAST_LOGS_LIVE_TAIL_SECONDS",
             10800,
             "seconds a CloudWatch Logs Live Tail session lasts",

@@ -1,7 +1,8 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings. SSM's other features (Run Command, Automation, documents,
-maintenance windows, patching, OpsCenter, inventory, sessions) are not emulated yet."""
+parameter-store service settings; maintenance windows that run, patch baselines, OpsCenter
+(OpsItems, OpsMetadata, GetOpsSummary), compliance, resource data syncs and Default Host
+Management Configuration."""
 
 from __future__ import annotations
 
@@ -11,17 +12,45 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.compliance import ComplianceMixin
+from overcast.services.ssm.data_sync import DataSyncMixin
+from overcast.services.ssm.host_management import HostManagementMixin
+from overcast.services.ssm.ops_items import OpsItemMixin
+from overcast.services.ssm.ops_metadata import OpsMetadataMixin
+from overcast.services.ssm.ops_summary import OpsSummaryMixin
 from overcast.services.ssm.parameters import ParameterMixin
+from overcast.services.ssm.patch_catalog import PatchCatalogMixin
+from overcast.services.ssm.patching import PatchBaselineMixin
 from overcast.services.ssm.settings import SettingsMixin
 from overcast.services.ssm.sharing import SharingMixin
 from overcast.services.ssm.tags import TagMixin
+from overcast.services.ssm.window_runs import WindowRunMixin
+from overcast.services.ssm.window_tasks import WindowTaskMixin
+from overcast.services.ssm.windows import WindowMixin
 from overcast.store import scope
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
 
-class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
+class Provider(
+    ParameterMixin,
+    TagMixin,
+    SettingsMixin,
+    SharingMixin,
+    WindowMixin,
+    WindowTaskMixin,
+    WindowRunMixin,
+    PatchBaselineMixin,
+    PatchCatalogMixin,
+    OpsItemMixin,
+    OpsMetadataMixin,
+    OpsSummaryMixin,
+    ComplianceMixin,
+    DataSyncMixin,
+    HostManagementMixin,
+    BaseProvider,
+):
     service = "ssm"
 
     def __init__(self, runtime: Runtime) -> None:
@@ -31,6 +60,37 @@ class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvid
         self.settings = self.store.table("ssm", "settings")
         #: Parameters with an Expiration policy pending: key → when.
         self.expiring = self.store.table("ssm", "expiring")
+        #: ClientTokens seen: "Operation/token" → the request's digest and what it made.
+        self.tokens = self.store.table("ssm", "client_tokens")
+        self.windows = self.store.table("ssm", "maintenance_windows")
+        #: A window's targets and tasks: "window id/target or task id" → record.
+        self.window_targets = self.store.table("ssm", "window_targets")
+        self.window_tasks = self.store.table("ssm", "window_tasks")
+        #: Window executions by id, with their task executions and invocations inside.
+        self.window_runs = self.store.table("ssm", "window_runs")
+        #: "window id/start time/execution id" → execution id: a window's runs in time order.
+        self.window_run_index = self.store.table("ssm", "window_run_index")
+        #: The executions under way (execution id → True), for a restart to end.
+        self.window_runs_open = self.store.table("ssm", "window_runs_open")
+        #: Windows with a run under way: the next due run of one is skipped as overlapping.
+        self.running_windows: set[str] = set()
+        #: "scope/window id" → the event that wakes the window's sleeping timer.
+        self.window_wakers: dict[str, asyncio.Event] = {}
+        self.baselines = self.store.table("ssm", "patch_baselines")
+        #: Operating system → the account's chosen default baseline (none: AWS's).
+        self.default_baselines = self.store.table("ssm", "default_baselines")
+        #: "patch group|operating system" → the baseline registered for them.
+        self.patch_groups = self.store.table("ssm", "patch_groups")
+        self.ops_items = self.store.table("ssm", "ops_items")
+        #: "OpsItem id/association id" → a related item.
+        self.ops_related = self.store.table("ssm", "ops_related_items")
+        #: "time/event id" → an OpsItem's create or update event, in time order.
+        self.ops_events = self.store.table("ssm", "ops_events")
+        #: OpsMetadata by resource id (without its leading slash, as its ARN names it).
+        self.ops_metadata = self.store.table("ssm", "ops_metadata")
+        #: "resource type|resource id|compliance type" → the items put, with their execution.
+        self.compliance = self.store.table("ssm", "compliance")
+        self.data_syncs = self.store.table("ssm", "resource_data_syncs")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
@@ -38,6 +98,7 @@ class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvid
         for where in self.expiring.scopes():
             for key, at in self.expiring.scan(where):
                 self._schedule_expiry(where, key, at)
+        self._resume_windows()
 
     def _schedule_expiry(self, where: str, key: str, at: float) -> None:
         async def expire() -> None:

@@ -1,5 +1,6 @@
 """Service settings (GetServiceSetting, UpdateServiceSetting, ResetServiceSetting): the
-account's Parameter Store settings, with AWS's defaults and the values each accepts."""
+account's Parameter Store settings, with AWS's defaults and the values each accepts, and the
+Default Host Management Configuration role (set by RegisterDefaultHostManagementConfiguration)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ if TYPE_CHECKING:
 
 _PREFIX = "/ssm/parameter-store/"
 #: Setting (under _PREFIX) → (AWS's default, the values it accepts).
+#: The setting Default Host Management Configuration keeps its role in (the role's name, with
+#: its path); settings outside _PREFIX are stored under their whole path.
+DHMC_ROLE = "/ssm/managed-instance/default-ec2-instance-management-role"
+#: Setting (under _PREFIX, or a whole path) → (AWS's default, the values it accepts; none: any).
 SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "high-throughput-enabled": ("false", ("true", "false")),
     "default-parameter-tier": ("Standard", ("Standard", "Advanced", "Intelligent-Tiering")),
+    DHMC_ROLE: ("$None", ()),
 }
 
 
@@ -27,7 +33,7 @@ def _setting_name(setting_id: str) -> str | None:
     path = setting_id.split(":servicesetting", 1)[1] if ":servicesetting" in setting_id else setting_id
     if path.startswith(_PREFIX) and path[len(_PREFIX) :] in SETTINGS:
         return path[len(_PREFIX) :]
-    return None
+    return path if path.startswith("/") and path in SETTINGS else None
 
 
 def _not_found(setting_id: str) -> ServiceError:
@@ -40,7 +46,7 @@ class SettingsMixin:
         return stored["SettingValue"] if stored else SETTINGS[name][0]
 
     def _setting(self: Provider, context: RequestContext, name: str) -> dict[str, Any]:  # type: ignore[misc]
-        path = _PREFIX + name
+        path = name if name.startswith("/") else _PREFIX + name
         stored = self.settings.get(self._scope(context), name)
         out = {
             "SettingId": path,
@@ -67,7 +73,7 @@ class SettingsMixin:
     def update_service_setting(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = self._named(params)
         value = params["SettingValue"]
-        if value not in SETTINGS[name][1]:
+        if SETTINGS[name][1] and value not in SETTINGS[name][1]:
             raise errors.validation(
                 f"The value {value} is not valid for the service setting {_PREFIX + name}. "
                 f"Valid values: [{', '.join(SETTINGS[name][1])}]."

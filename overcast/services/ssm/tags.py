@@ -1,6 +1,6 @@
-"""Tags on parameters (AddTagsToResource, RemoveTagsFromResource, ListTagsForResource). The
-other resource types SSM tags (documents, maintenance windows, ...) are not emulated yet, so
-none of them exists: AWS's InvalidResourceId."""
+"""Tags on parameters and the other resources SSM tags (AddTagsToResource,
+RemoveTagsFromResource, ListTagsForResource). A resource type Overcast does not emulate yet has
+no resource to tag: AWS's InvalidResourceId."""
 
 from __future__ import annotations
 
@@ -22,6 +22,15 @@ SSM_TAGS = TagRules(
 )
 
 
+#: Resource type → the provider's table holding it, keyed by the ResourceId (its id or name).
+TAGGED_TABLES = {
+    "MaintenanceWindow": "windows",
+    "PatchBaseline": "baselines",
+    "OpsItem": "ops_items",
+    "OpsMetadata": "ops_metadata",
+}
+
+
 def _invalid_resource() -> ServiceError:
     return ServiceError("InvalidResourceId", "The resource ID is not valid. Verify the ID and try again.")
 
@@ -31,27 +40,42 @@ class TagMixin:
         return tag_map(given, SSM_TAGS) if given else {}
 
     def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
+        where = self._scope(context)
+        table_name = TAGGED_TABLES.get(params["ResourceType"])
+        if table_name is not None:
+            key = params["ResourceId"]
+            if params["ResourceType"] == "OpsMetadata":
+                # Named by what follows "opsmetadata" in its ARN, with or without a leading slash.
+                key = key.split(":opsmetadata/", 1)[-1].lstrip("/")
+            table = getattr(self, table_name, None)
+            found = table.get(where, key) if table is not None and key else None
+            if found is None:
+                raise _invalid_resource()
+            return where, key, found
         if params["ResourceType"] != "Parameter":
             raise _invalid_resource()
-        where = self._scope(context)
         key = names.key(names.from_arn(params["ResourceId"]))
         record = self._live(where, key)
         if record is None:
             raise _invalid_resource()
         return where, key, record
 
+    def _save_tagged(self: Provider, resource_type: str, where: str, key: str, record: dict) -> None:  # type: ignore[misc]
+        table_name = TAGGED_TABLES.get(resource_type)
+        (getattr(self, table_name) if table_name else self.parameters).put(where, key, record)
+
     def add_tags_to_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
             where, key, record = self._tagged(context, params)
             record["tags"] = add_tags(record.get("tags") or {}, params["Tags"], SSM_TAGS)
-            self.parameters.put(where, key, record)
+            self._save_tagged(params["ResourceType"], where, key, record)
         return {}
 
     def remove_tags_from_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
             where, key, record = self._tagged(context, params)
             record["tags"] = remove_tags(record.get("tags") or {}, params["TagKeys"])
-            self.parameters.put(where, key, record)
+            self._save_tagged(params["ResourceType"], where, key, record)
         return {}
 
     def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
