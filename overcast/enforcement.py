@@ -16,6 +16,7 @@ from overcast.common.times import iso_seconds
 from overcast.errors import ServiceError
 from overcast.policy import actions
 from overcast.services.base import BaseProvider, arn_account, overrides
+from overcast.signing import verify_request
 
 #: (error code, HTTP status) of each service's AccessDenied.
 DENIALS: dict[str, tuple[str, int]] = {
@@ -63,6 +64,37 @@ _IMPLICIT = {
     "permissions-boundary": "because no permissions boundary allows the {action} action",
     "session": "because no session policy allows the {action} action",
 }
+
+
+#: The secret a root key (`test`, or a 12-digit account id) signs with under --enforce-iam.
+ROOT_SECRET = "test"
+#: Services that take unsigned requests and authorize them as the anonymous principal against
+#: the resource's policy (S3 also its ACLs); every other service refuses an unsigned request.
+ANONYMOUS_SERVICES = frozenset({"s3", "sqs"})
+
+
+def is_root_key(access_key_id: str) -> bool:
+    """`test`, or a 12-digit account id: the root user of that account (DESIGN.md §1)."""
+    return access_key_id == "test" or (len(access_key_id) == 12 and access_key_id.isdigit())
+
+
+def _anonymous_operation(operation) -> bool:
+    """An operation AWS serves without a signature (its model says so: STS
+    AssumeRoleWithWebIdentity and AssumeRoleWithSAML, Cognito's sign-in operations)."""
+    if getattr(operation, "auth_type", None) == "none":
+        return True
+    definition = getattr(operation, "_operation_model", None) or {}
+    return list(definition.get("auth") or ()) == ["smithy.api#noAuth"]
+
+
+def _missing_token(protocol: str) -> ServiceError:
+    if protocol == "json":
+        return ServiceError(
+            "MissingAuthenticationTokenException", "Request is missing Authentication Token", 400
+        )
+    if protocol in _JSON_PROTOCOLS:
+        return ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+    return ServiceError("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
 
 
 @lru_cache(maxsize=1024)
@@ -132,15 +164,20 @@ class Enforcer:
         service, protocol = context.service, context.protocol
         identity = context.extra.get("identity")
         key_id = context.access_key_id
-        if identity is None and key_id and len(key_id) == 20 and key_id.startswith(("AKIA", "ASIA")):
-            raise _token_error(service, protocol, False)  # issued by IAM/STS once, deleted since
         if identity is not None:
             self._check_credentials(context, identity, service, protocol)
-        from overcast.signing import verify_request
-
-        verify_request(context.request, self.runtime.secret_for, protocol=protocol)
+        # Every signature is verified, with the secret of the key that made it; a key no one
+        # issued (nor a root key, see secret_for) is refused, as is a scheme that is not SigV4
+        # (S3 also verifies SigV2).
+        verify_request(context.request, self.secret_for, protocol=protocol, strict=True, service=service)
 
         anonymous = key_id is None
+        if anonymous:
+            operation = context.operation
+            if operation is not None and _anonymous_operation(operation):
+                return  # authenticated by what it carries (a web identity token, a SAML assertion)
+            if service not in ANONYMOUS_SERVICES:
+                raise _missing_token(protocol)
         if anonymous and service == "s3":
             return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
         model = context.service_model
@@ -155,6 +192,16 @@ class Enforcer:
         )
         if targets:
             self.authorize(context, params, targets)
+
+    def secret_for(self, access_key_id: str) -> str | None:
+        """The secret a request signed with this key must have been signed with: an IAM or STS
+        key's own; ROOT_SECRET for a root key (`test`, or an account's 12-digit id); None (the
+        key is refused) for any other."""
+        record = self.runtime.resolve_key(access_key_id)
+        if record is not None:
+            secret: str | None = record.get("Secret")
+            return secret
+        return ROOT_SECRET if is_root_key(access_key_id) else None
 
     def authorize(self, context, params: dict | None, targets: list[tuple[str, str]]) -> None:
         """Raise the service's denial unless the caller may do each (action, resource): for
@@ -189,30 +236,63 @@ class Enforcer:
                 checked = {**values, **{f"aws:ResourceTag/{k}": v for k, v in tags.items()}}
             request = policy.AuthorizationRequest(principal, action, resource, owner, checked, context.region)
             decision = policy.evaluate(request, identity_policies, resource_policy, boundaries, sessions)
-            if not decision.allowed:
-                raise self._denied(context, principal, action, resource, decision)
+            if not decision.allowed and not self._acl_grants(
+                provider, decision, principal, action, resource, owner, context
+            ):
+                foreign = owner not in (None, "", context.account)
+                raise self._denied(context, principal, action, resource, decision, foreign)
+
+    def _acl_grants(self, provider, decision, principal, action, resource, owner, context) -> bool:
+        """An ACL stands in for a resource policy for a principal of another account whose own
+        policies allow the action (AWS's cross-account evaluation: identity AND resource)."""
+        if owner in (None, "", context.account) or decision.decision == policy.EXPLICIT_DENY:
+            return False
+        if principal.kind == policy.ANONYMOUS or decision.denied_by != "resource":
+            return False
+        return self._acl_allows(provider, action, resource, context)
 
     def _check_root(self, context, params: dict, identity: dict | None, service: str, targets) -> None:
         """The root user has no identity policies and may do anything in its account, except what
-        a resource policy explicitly denies it (a Deny to "*" or to the account reaches root)."""
+        a resource policy explicitly denies it (a Deny to "*" or to the account reaches root).
+        In another account's resource it may do only what that resource's policy (for S3, or
+        its ACL) grants it, as any principal of another account."""
         provider = self.runtime.provider(service) if service in self.runtime.providers else None
-        if provider is None or not overrides(provider, "resource_policy"):
-            return
+        with_policies = provider is not None and overrides(provider, "resource_policy")
         principal = None
         values: dict[str, Any] = {}  # worked out with the principal, when a Deny makes it matter
         for action, resource in targets:
-            resource_policy, owner = self._resource(provider, service, resource)
-            if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):
-                continue
-            if action in _ROOT_KEEPS.get(service, ()) and owner in (None, context.account):
-                continue  # so that an owner can never lock itself out of its own resource
+            if with_policies:
+                resource_policy, owner = self._resource(provider, service, resource)
+            else:
+                resource_policy, owner = None, self._owner(provider, resource)
+            foreign = owner not in (None, "", context.account)
+            if not foreign:
+                if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):
+                    continue
+                if action in _ROOT_KEEPS.get(service, ()):
+                    continue  # so that an owner can never lock itself out of its own resource
             if principal is None:
                 principal = self.iam.principal_for(identity, context.account, context.region)
                 values = self._context_values(context, params, identity)
             request = policy.AuthorizationRequest(principal, action, resource, owner, values, context.region)
             decision = policy.evaluate(request, (), resource_policy)
-            if decision.decision == policy.EXPLICIT_DENY:
-                raise self._denied(context, principal, action, resource, decision)
+            if decision.decision == policy.EXPLICIT_DENY or (
+                foreign and not decision.allowed and not self._acl_allows(provider, action, resource, context)
+            ):
+                raise self._denied(context, principal, action, resource, decision, foreign)
+
+    @staticmethod
+    def _owner(provider: BaseProvider | None, resource: str) -> str | None:
+        if resource == "*":
+            return None
+        return provider.resource_owner(resource) if provider is not None else arn_account(resource)
+
+    @staticmethod
+    def _acl_allows(provider: BaseProvider | None, action: str, resource: str, context) -> bool:
+        """Whether the resource's ACL grants another account the action (S3's access control
+        lists, which a service with ACLs answers through acl_allows)."""
+        check = getattr(provider, "acl_allows", None)
+        return bool(check is not None and check(action, resource, context.account))
 
     def _check_credentials(self, context, identity: dict, service: str, protocol: str) -> None:
         if identity.get("Status", "Active") != "Active":
@@ -279,10 +359,17 @@ class Enforcer:
         return (_resource_policy(text) if text else None), owner
 
     def _denied(
-        self, context, principal: policy.Principal, action: str, resource: str, decision: policy.Decision
+        self,
+        context,
+        principal: policy.Principal,
+        action: str,
+        resource: str,
+        decision: policy.Decision,
+        foreign: bool = False,
     ) -> ServiceError:
         service = context.service
-        if principal.kind == policy.ANONYMOUS and service == "s3":
+        if service == "s3" and (principal.kind == policy.ANONYMOUS or foreign):
+            # S3 explains a denial only to a principal of the bucket owner's account.
             return ServiceError("AccessDenied", "Access Denied", 403)
         code, status = DENIALS.get(service) or (
             ("AccessDeniedException", 400) if context.protocol in _JSON_PROTOCOLS else ("AccessDenied", 403)
