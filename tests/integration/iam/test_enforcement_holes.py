@@ -283,3 +283,30 @@ def test_unsigned_requests_are_refused_except_anonymous_operations(enforced):
         b"&RoleSessionName=web&WebIdentityToken=not-a-jwt",
     )
     assert b"MissingAuthenticationToken" not in body and status == 400, body
+
+
+def test_another_account_subscribes_to_a_logs_destination_only_through_its_access_policy(make):
+    owner = make("logs")
+    name = unique("holes-dest")
+    destination = owner.put_destination(
+        destinationName=name,
+        targetArn=f"arn:aws:kinesis:us-east-1:000000000000:stream/{name}",
+        roleArn="arn:aws:iam::000000000000:role/logs-to-kinesis",
+    )["destination"]["arn"]
+    sender = make("logs", OTHER)
+    group = unique("holes-group")
+    sender.create_log_group(logGroupName=group)
+
+    def subscribe():
+        sender.put_subscription_filter(
+            logGroupName=group, filterName="f", filterPattern="", destinationArn=destination
+        )
+
+    assert error_of(subscribe) == ("AccessDeniedException", 400)
+    owner.put_destination_policy(
+        destinationName=name, accessPolicy=grant(OTHER, "logs:PutSubscriptionFilter", destination)
+    )
+    subscribe()
+    assert sender.describe_subscription_filters(logGroupName=group)["subscriptionFilters"][0][
+        "destinationArn"
+    ] == (destination)
