@@ -167,9 +167,11 @@ class Enforcer:
         if identity is not None:
             self._check_credentials(context, identity, service, protocol)
         # Every signature is verified, with the secret of the key that made it; a key no one
-        # issued (nor a root key, see secret_for) is refused, as is a scheme that is not SigV4
+        # issued (nor a root key, see Runtime.secret_for) is refused, as is a scheme that is not SigV4
         # (S3 also verifies SigV2).
-        verify_request(context.request, self.secret_for, protocol=protocol, strict=True, service=service)
+        verify_request(
+            context.request, self.runtime.secret_for, protocol=protocol, strict=True, service=service
+        )
 
         anonymous = key_id is None
         if anonymous:
@@ -192,16 +194,6 @@ class Enforcer:
         )
         if targets:
             self.authorize(context, params, targets)
-
-    def secret_for(self, access_key_id: str) -> str | None:
-        """The secret a request signed with this key must have been signed with: an IAM or STS
-        key's own; ROOT_SECRET for a root key (`test`, or an account's 12-digit id); None (the
-        key is refused) for any other."""
-        record = self.runtime.resolve_key(access_key_id)
-        if record is not None:
-            secret: str | None = record.get("Secret")
-            return secret
-        return ROOT_SECRET if is_root_key(access_key_id) else None
 
     def authorize(self, context, params: dict | None, targets: list[tuple[str, str]]) -> None:
         """Raise the service's denial unless the caller may do each (action, resource): for

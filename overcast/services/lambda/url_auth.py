@@ -60,7 +60,10 @@ class UrlAuthMixin:
         if scope is None or not signed or scope.service != "lambda":
             return None
         try:
-            verify_request(request, self.runtime.secret_for, protocol="rest-json")
+            enforcing = bool(getattr(self.runtime.config, "enforce_iam", False))
+            verify_request(
+                request, self.runtime.secret_for, protocol="rest-json", strict=enforcing, service="lambda"
+            )
         except ServiceError:
             return None
         key = scope.access_key_id
