@@ -133,6 +133,14 @@ def _token_error(service: str, protocol: str, expired: bool) -> ServiceError:
     )
 
 
+def _session_token(request) -> str | None:
+    token: str | None = request.headers.get("x-amz-security-token")
+    if token is None and "X-Amz-Security-Token" in request.query_string:
+        values = request.query.get("X-Amz-Security-Token")
+        token = values[0] if values else None
+    return token
+
+
 def _tags(params: dict) -> dict[str, str]:
     tags = params.get("Tags") or params.get("tags")
     if isinstance(tags, dict):
@@ -164,7 +172,12 @@ class Enforcer:
         service, protocol = context.service, context.protocol
         identity = context.extra.get("identity")
         key_id = context.access_key_id
-        if identity is not None:
+        if identity is not None and identity.get("Kind") == "session":
+            self._check_credentials(context, identity, service, protocol)
+        elif key_id is not None and _session_token(context.request) is not None:
+            # A long-term key with a session token: AWS refuses the token rather than ignore it.
+            raise _token_error(service, protocol, False)
+        elif identity is not None:
             self._check_credentials(context, identity, service, protocol)
         # Every signature is verified, with the secret of the key that made it; a key no one
         # issued (nor a root key, see Runtime.secret_for) is refused, as is a scheme that is not SigV4
@@ -291,11 +304,7 @@ class Enforcer:
             raise _token_error(service, protocol, False)
         if identity.get("Kind") != "session":
             return
-        request = context.request
-        token = request.headers.get("x-amz-security-token")
-        if token is None:
-            values = request.query.get("X-Amz-Security-Token")
-            token = values[0] if values else None
+        token = _session_token(context.request)
         if token != identity.get("SessionToken"):
             raise _token_error(service, protocol, False)
         expiration = identity.get("Expiration")

@@ -310,3 +310,15 @@ def test_another_account_subscribes_to_a_logs_destination_only_through_its_acces
     assert sender.describe_subscription_filters(logGroupName=group)["subscriptionFilters"][0][
         "destinationArn"
     ] == (destination)
+
+
+@pytest.mark.parametrize(
+    ("service", "call", "expected"),
+    [
+        ("sqs", lambda c: c.list_queues(), ("UnrecognizedClientException", 400)),
+        ("sts", lambda c: c.get_caller_identity(), ("InvalidClientTokenId", 403)),
+        ("s3", lambda c: c.list_buckets(), ("InvalidToken", 400)),
+    ],
+)
+def test_a_long_term_key_with_a_session_token_is_refused(make, service, call, expected):
+    assert error_of(lambda: call(make(service, token="forged-session-token"))) == expected
