@@ -195,6 +195,8 @@ class Enforcer:
                 raise _missing_token(protocol)
         if anonymous and service == "s3":
             return  # S3 decides unsigned requests itself: bucket policy, ACLs, public access block
+        if service == "s3" and params:
+            self._check_s3_region(context, params)
         model = context.service_model
         prefix = (
             (model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service)
@@ -207,6 +209,41 @@ class Enforcer:
         )
         if targets:
             self.authorize(context, params, targets)
+
+    def _check_s3_region(self, context, params: dict) -> None:
+        """A SigV4 credential scopes the request to a region; S3 refuses one scoped to a region
+        other than the bucket's (else a policy conditioned on aws:RequestedRegion could be met
+        by naming any region in the scope)."""
+        name = params.get("Bucket")
+        scope_region = (
+            context.region
+            if context.request.headers.get("authorization", "").startswith("AWS4-")
+            or "X-Amz-Credential" in context.request.query_string
+            else ""
+        )
+        if not name or not scope_region or "s3" not in self.runtime.providers:
+            return
+        bucket = self.runtime.provider("s3").find_bucket(name)
+        if bucket is None or bucket["Region"] == scope_region:
+            return
+        if context.operation_name == "CreateBucket":
+            return  # the handler answers BucketAlreadyOwnedByYou / BucketAlreadyExists
+        expected = bucket["Region"]
+        if "X-Amz-Credential" in context.request.query_string:
+            raise ServiceError(
+                "AuthorizationQueryParametersError",
+                f"Error parsing the X-Amz-Credential parameter; the region '{scope_region}' is wrong; "
+                f"expecting '{expected}'",
+                400,
+                Region=expected,
+            )
+        raise ServiceError(
+            "AuthorizationHeaderMalformed",
+            f"The authorization header is malformed; the region '{scope_region}' is wrong; "
+            f"expecting '{expected}'",
+            400,
+            Region=expected,
+        )
 
     def authorize(self, context, params: dict | None, targets: list[tuple[str, str]]) -> None:
         """Raise the service's denial unless the caller may do each (action, resource): for

@@ -304,7 +304,7 @@ def _v2_string_to_sign(request: Request, date_line: str, extra_amz: dict[str, st
         headers.get("content-type", ""),
         date_line,
     ]
-    amz = {name: " ".join(value.split()) for name, value in headers.items() if name.startswith("x-amz-")}
+    amz = {name: value.strip() for name, value in headers.items() if name.startswith("x-amz-")}
     for name, value in (extra_amz or {}).items():
         amz.setdefault(name, value.strip())
     lines.extend(f"{name}:{value}" for name, value in sorted(amz.items()))

@@ -322,3 +322,38 @@ def test_another_account_subscribes_to_a_logs_destination_only_through_its_acces
 )
 def test_a_long_term_key_with_a_session_token_is_refused(make, service, call, expected):
     assert error_of(lambda: call(make(service, token="forged-session-token"))) == expected
+
+
+def test_s3_refuses_a_credential_scoped_to_another_region_than_the_buckets(make, enforced):
+    bucket = unique("holes-region")
+    make("s3").create_bucket(Bucket=bucket)
+    make("s3").put_object(Bucket=bucket, Key="k", Body=b"x")
+    iam = make("iam")
+    name = unique("holes-eu-only")
+    iam.create_user(UserName=name)
+    only_in_eu = {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="eu",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": only_in_eu}
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    from botocore.auth import S3SigV4Auth
+
+    request = AWSRequest(method="GET", url=f"{enforced.endpoint}/{bucket}/k")
+    S3SigV4Auth(Credentials(key["AccessKeyId"], key["SecretAccessKey"]), "s3", "eu-west-1").add_auth(request)
+    status, body = raw(enforced.endpoint, "GET", f"/{bucket}/k", dict(request.headers.items()))
+    assert status == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in body
+    assert b"<Region>us-east-1</Region>" in body
+    # boto3 follows the Region S3 names, and the policy then denies the request.
+    session = boto3.session.Session(key["AccessKeyId"], key["SecretAccessKey"], region_name="eu-west-1")
+    user = session.client("s3", endpoint_url=enforced.endpoint)
+    assert error_of(lambda: user.get_object(Bucket=bucket, Key="k")) == ("AccessDenied", 403)
+    assert make("s3", region_name="eu-west-1").get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
