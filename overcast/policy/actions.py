@@ -466,6 +466,28 @@ def _subscription(params: dict, context: Any) -> dict:
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {"sqs": _queue, "lambda": _function, "sns": _subscription}
 
 
+#: For a service with no table: the request members that may name the resource acted on by its
+#: ARN (a secret of another account, which only its resource policy opens to the caller), and
+#: the action each item is checked for when it is not the operation's own (a batch's items are
+#: checked for the single-item action, the batch's own action on "*").
+ARN_MEMBERS: dict[str, dict[str, str | None]] = {
+    "secretsmanager": {"SecretId": None, "SecretIdList": "secretsmanager:GetSecretValue"},
+}
+
+
+def _named_arns(service: str, action: str, params: dict) -> list[tuple[str, str]]:
+    """(action, ARN) for each ARN the members ARN_MEMBERS lists name."""
+    found = []
+    for member, item_action in ARN_MEMBERS.get(service, {}).items():
+        value = params.get(member)
+        if item_action is not None and value:
+            found.append((action, "*"))
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.startswith("arn:") and item.count(":") >= 6:
+                found.append((item_action or action, item))
+    return found
+
+
 class _Values(dict):
     def __missing__(self, key: str) -> str:
         raise KeyError(key)
@@ -480,7 +502,8 @@ def resolve(
     if entry is None:
         return None
     if entry is ...:
-        return [(f"{PREFIXES.get(prefix, prefix)}:{operation}", "*")]
+        action = f"{PREFIXES.get(prefix, prefix)}:{operation}"
+        return _named_arns(service, action, params) or [(action, "*")]
     values = _Values(params)
     values.update(partition=partition, region=context.region, account=context.account)
     derive = DERIVE.get(service)

@@ -357,3 +357,30 @@ def test_s3_refuses_a_credential_scoped_to_another_region_than_the_buckets(make,
     user = session.client("s3", endpoint_url=enforced.endpoint)
     assert error_of(lambda: user.get_object(Bucket=bucket, Key="k")) == ("AccessDenied", 403)
     assert make("s3", region_name="eu-west-1").get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_another_accounts_root_reaches_a_secret_only_through_its_resource_policy(make):
+    kms = make("kms")
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    document = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    document["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
+    owner = make("secretsmanager")
+    arn = owner.create_secret(Name=unique("holes-secret"), SecretString="s", KmsKeyId=key)["ARN"]
+    other = make("secretsmanager", OTHER)
+    denied_to_other = ("AccessDeniedException", 400)
+    assert error_of(lambda: other.get_secret_value(SecretId=arn)) == denied_to_other
+    assert error_of(lambda: other.batch_get_secret_value(SecretIdList=[arn])) == denied_to_other
+    assert error_of(lambda: other.put_secret_value(SecretId=arn, SecretString="x")) == denied_to_other
+    assert error_of(lambda: other.delete_secret(SecretId=arn)) == denied_to_other
+    owner.put_resource_policy(SecretId=arn, ResourcePolicy=grant(OTHER, "secretsmanager:GetSecretValue", "*"))
+    assert other.get_secret_value(SecretId=arn)["SecretString"] == "s"
+    assert error_of(lambda: other.delete_secret(SecretId=arn)) == denied_to_other
+    assert owner.get_secret_value(SecretId=arn)["SecretString"] == "s"
