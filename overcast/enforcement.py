@@ -51,6 +51,30 @@ _ROOT_KEEPS: dict[str, frozenset[str]] = {
         {"dynamodb:GetResourcePolicy", "dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy"}
     ),
 }
+#: Actions no resource policy can grant another account: AWS reserves them to the resource
+#: owner's account ("Cross-account permissions don't apply to the following actions", SQS; the
+#: bucket policy operations need "the bucket owner's account", S3).
+_OWNER_ONLY: dict[str, frozenset[str]] = {
+    "sqs": frozenset(
+        f"sqs:{name}"
+        for name in (
+            "AddPermission",
+            "CancelMessageMoveTask",
+            "CreateQueue",
+            "DeleteQueue",
+            "ListMessageMoveTasks",
+            "ListQueues",
+            "ListQueueTags",
+            "RemovePermission",
+            "SetQueueAttributes",
+            "StartMessageMoveTask",
+            "TagQueue",
+            "UntagQueue",
+        )
+    ),
+    "s3": frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}),
+}
+_NOT_GRANTABLE = policy.Decision(policy.IMPLICIT_DENY, denied_by="resource")
 
 _EXPLICIT = {
     "identity": "with an explicit deny in an identity-based policy",
@@ -271,6 +295,8 @@ class Enforcer:
         )
         for action, resource in targets:
             resource_policy, owner = self._resource(provider, service, resource)
+            if action in _OWNER_ONLY.get(service, ()) and owner not in (None, "", context.account):
+                raise self._denied(context, principal, action, resource, _NOT_GRANTABLE, True)
             checked = values
             if tags_of is not None and resource != "*":
                 # A service that can name a resource's tags opts in to aws:ResourceTag/<key>.
@@ -308,6 +334,9 @@ class Enforcer:
             else:
                 resource_policy, owner = None, self._owner(provider, resource)
             foreign = owner not in (None, "", context.account)
+            if foreign and action in _OWNER_ONLY.get(service, ()):
+                principal = principal or self.iam.principal_for(identity, context.account, context.region)
+                raise self._denied(context, principal, action, resource, _NOT_GRANTABLE, True)
             if not foreign:
                 if resource_policy is None or not any(s.effect == "Deny" for s in resource_policy.statements):
                     continue

@@ -384,3 +384,29 @@ def test_another_accounts_root_reaches_a_secret_only_through_its_resource_policy
     assert other.get_secret_value(SecretId=arn)["SecretString"] == "s"
     assert error_of(lambda: other.delete_secret(SecretId=arn)) == denied_to_other
     assert owner.get_secret_value(SecretId=arn)["SecretString"] == "s"
+
+
+def test_what_only_the_owners_account_may_do_no_policy_grants_another(make):
+    queue = make("sqs").create_queue(QueueName=unique("holes-owner-q"))["QueueUrl"]
+    arn = make("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    make("sqs").set_queue_attributes(QueueUrl=queue, Attributes={"Policy": grant(OTHER, "sqs:*", arn)})
+    other = make("sqs", OTHER)
+    assert other.send_message(QueueUrl=queue, MessageBody="granted")["MessageId"]
+    everyone = grant("*", "sqs:*", arn)
+    assert error_of(lambda: other.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": everyone}))[
+        0
+    ] == ("AccessDenied")
+    assert error_of(lambda: other.delete_queue(QueueUrl=queue))[0] == "AccessDenied"
+    assert error_of(lambda: other.tag_queue(QueueUrl=queue, Tags={"a": "b"}))[0] == "AccessDenied"
+
+    bucket = unique("holes-owner-b")
+    make("s3").create_bucket(Bucket=bucket)
+    make("s3").put_bucket_policy(
+        Bucket=bucket, Policy=grant(OTHER, "s3:*", [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"])
+    )
+    s3 = make("s3", OTHER)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"granted")
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == ("AccessDenied", 403)
+    assert error_of(lambda: s3.delete_bucket_policy(Bucket=bucket)) == ("AccessDenied", 403)
