@@ -463,7 +463,22 @@ def _subscription(params: dict, context: Any) -> dict:
     return {"subscription_topic": arn.rsplit(":", 1)[0] if arn.count(":") >= 6 else arn}
 
 
-DERIVE: dict[str, Callable[[dict, Any], dict]] = {"sqs": _queue, "lambda": _function, "sns": _subscription}
+def _table(params: dict, context: Any) -> dict:
+    """A TableName given as the table's ARN: the table's own name, account and region."""
+    name = params.get("TableName")
+    if isinstance(name, str) and name.startswith("arn:"):
+        parts = name.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("table/"):
+            return {"TableName": parts[5][6:].split("/", 1)[0], "account": parts[4], "region": parts[3]}
+    return {}
+
+
+DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "sqs": _queue,
+    "lambda": _function,
+    "sns": _subscription,
+    "dynamodb": _table,
+}
 
 
 #: For a service with no table: the request members that may name the resource acted on by its
@@ -518,6 +533,9 @@ def resolve(
     for action, template in entries:
         if "{item}" in template:  # one check per table a batch names
             for item in params.get("RequestItems") or {}:
+                if item.startswith("arn:"):  # a table named by its ARN
+                    found.append((action, item))
+                    continue
                 found.append((action, template.replace("{item}", item).format_map(values)))
             continue
         try:
