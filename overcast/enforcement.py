@@ -234,6 +234,23 @@ class Enforcer:
         if targets:
             self.authorize(context, params, targets)
 
+    def service_may(
+        self, service_principal: str, action: str, target_arn: str, source_arn: str, source_account: str
+    ) -> bool:
+        """Whether the target's resource policy lets a service principal do `action` for the
+        source resource (a delivery across accounts needs the target owner's consent)."""
+        target_service = target_arn.split(":", 3)[2] if target_arn.count(":") >= 5 else ""
+        if target_service not in self.runtime.providers and not self.runtime.serves(target_service):
+            return False
+        provider = self.runtime.provider(target_service)
+        resource_policy, owner = self._resource(provider, target_service, target_arn)
+        values = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+        region = target_arn.split(":", 4)[3]
+        request = policy.AuthorizationRequest(
+            policy.Principal.service(service_principal), action, target_arn, owner, values, region
+        )
+        return policy.evaluate(request, (), resource_policy).allowed
+
     def _check_s3_region(self, context, params: dict) -> None:
         """A SigV4 credential scopes the request to a region; S3 refuses one scoped to a region
         other than the bucket's (else a policy conditioned on aws:RequestedRegion could be met

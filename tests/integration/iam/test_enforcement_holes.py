@@ -410,3 +410,44 @@ def test_what_only_the_owners_account_may_do_no_policy_grants_another(make):
     s3.put_object(Bucket=bucket, Key="k", Body=b"granted")
     assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == ("AccessDenied", 403)
     assert error_of(lambda: s3.delete_bucket_policy(Bucket=bucket)) == ("AccessDenied", 403)
+
+
+def test_a_topic_delivers_to_another_accounts_queue_only_through_the_queues_policy(make):
+    owner = make("sqs", OTHER)
+    sns = make("sns")
+    topic = sns.create_topic(Name=unique("holes-fanout"))["TopicArn"]
+
+    def queue(policy: bool) -> tuple[str, str]:
+        url = owner.create_queue(QueueName=unique("holes-inbox"))["QueueUrl"]
+        arn = owner.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        if policy:
+            statement = {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+            }
+            document = {"Version": "2012-10-17", "Statement": [statement]}
+            owner.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(document)})
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        return url, arn
+
+    def received(url: str) -> list[dict]:
+        messages = owner.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+        for message in messages:
+            owner.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return [json.loads(message["Body"]) for message in messages]
+
+    closed, _ = queue(policy=False)
+    opened, _ = queue(policy=True)
+    assert received(closed) == []  # its owner never let SNS in: not even the confirmation lands
+    confirmation = received(opened)
+    assert [body["Type"] for body in confirmation] == ["SubscriptionConfirmation"]
+    sns.confirm_subscription(TopicArn=topic, Token=confirmation[0]["Token"])
+    sns.publish(TopicArn=topic, Message="invited")
+    assert [body["Message"] for body in received(opened)] == ["invited"]
+    assert received(closed) == []
+    owner.set_queue_attributes(QueueUrl=opened, Attributes={"Policy": ""})  # consent withdrawn
+    sns.publish(TopicArn=topic, Message="after")
+    assert received(opened) == []
