@@ -99,6 +99,10 @@ def verify_request(
     now = time.time() if now is None else now
     if strict:
         secret_for = _known(secret_for, service, protocol)
+        if "authorization" in request.headers and is_presigned(request):
+            # The caller is named by the header, the signature checked in the query: one
+            # request must not mix them (else a URL anyone presigned would act as the header's key).
+            raise _two_mechanisms(service)
     if is_presigned(request):
         _verify_presigned(request, secret_for, protocol, now, strict)
         return
@@ -415,6 +419,16 @@ def _body_payload(request: Request, service: str, declared: str) -> str:
     if service == "s3" or not isinstance(body, (bytes, bytearray)):
         return declared
     return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+
+
+def _two_mechanisms(service: str | None) -> ServiceError:
+    message = (
+        "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+        "string parameter or the Authorization header should be specified"
+    )
+    if service == "s3":
+        return ServiceError("InvalidArgument", message, 400, ArgumentName="Authorization", ArgumentValue="")
+    return ServiceError("IncompleteSignature", message, 400)
 
 
 def _known(secret_for, service: str | None, protocol: str | None) -> Callable[[str], str]:

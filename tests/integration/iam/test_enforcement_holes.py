@@ -451,3 +451,27 @@ def test_a_topic_delivers_to_another_accounts_queue_only_through_the_queues_poli
     owner.set_queue_attributes(QueueUrl=opened, Attributes={"Policy": ""})  # consent withdrawn
     sns.publish(TopicArn=topic, Message="after")
     assert received(opened) == []
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+        "AWS test:AAAA",
+    ],
+)
+def test_a_presigned_url_with_an_authorization_header_is_refused(make, enforced, authorization):
+    """The header names the caller, the query carries the signature: mixed, a URL a user with no
+    permissions presigned would act as the root key the header names."""
+    bucket = unique("holes-mixed")
+    make("s3").create_bucket(Bucket=bucket)
+    make("s3").put_object(Bucket=bucket, Key="k", Body=b"root only")
+    iam = make("iam")
+    name = unique("holes-nobody")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    signer = make("s3", key["AccessKeyId"], key["SecretAccessKey"], config=Config(signature_version="s3v4"))
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
+    assert raw("", "GET", url)[0] == 403  # the user may not read it
+    status, body = raw("", "GET", url, {"Authorization": authorization})
+    assert status == 400 and b"Only one auth mechanism allowed" in body
