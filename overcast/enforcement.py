@@ -16,7 +16,7 @@ from overcast.common.times import iso_seconds
 from overcast.errors import ServiceError
 from overcast.policy import actions
 from overcast.services.base import BaseProvider, arn_account, overrides
-from overcast.signing import verify_request
+from overcast.signing import signer_key, verify_request
 
 #: (error code, HTTP status) of each service's AccessDenied.
 DENIALS: dict[str, tuple[str, int]] = {
@@ -157,6 +157,13 @@ def _token_error(service: str, protocol: str, expired: bool) -> ServiceError:
     )
 
 
+def _signer_mismatch(service: str, protocol: str) -> ServiceError:
+    message = "The authorization header is malformed; the Credential is mal-formed."
+    if service == "s3":
+        return ServiceError("AuthorizationHeaderMalformed", message, 400)
+    return ServiceError("IncompleteSignature", message, 400 if protocol not in _JSON_PROTOCOLS else 403)
+
+
 def _session_token(request) -> str | None:
     token: str | None = request.headers.get("x-amz-security-token")
     if token is None and "X-Amz-Security-Token" in request.query_string:
@@ -209,6 +216,9 @@ class Enforcer:
         verify_request(
             context.request, self.runtime.secret_for, protocol=protocol, strict=True, service=service
         )
+        if signer_key(context.request) != key_id:
+            # The caller (the credential scope's key) must be the key whose signature was checked.
+            raise _signer_mismatch(service, protocol)
 
         anonymous = key_id is None
         if anonymous:

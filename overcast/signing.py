@@ -80,6 +80,23 @@ def is_presigned(request: Request) -> bool:
     )
 
 
+def signer_key(request: Request) -> str | None:
+    """The access key id whose signature verify_request checks, read as it reads it: the
+    caller must be the same key (the credential scope routing reads is found by a looser search)."""
+    if is_presigned(request):
+        query = request.query
+        if "X-Amz-Credential" in query:
+            return str(query["X-Amz-Credential"][0].split("/")[0])
+        return str(query["AWSAccessKeyId"][0]) if "AWSAccessKeyId" in query else None
+    authorization = request.headers.get("authorization") or ""
+    if authorization.startswith(ALGORITHM):
+        match = _AUTHORIZATION.match(authorization)
+        return match.group("credential").split("/")[0] if match else None
+    if authorization.startswith("AWS "):
+        return authorization[4:].strip().partition(":")[0]
+    return None
+
+
 def verify_request(
     request: Request,
     secret_for: Callable[[str], str | None],
@@ -118,6 +135,8 @@ def verify_request(
     if len(credential) != 5 or credential[4] != "aws4_request":
         raise _malformed_header(request, authorization, protocol)
     access_key, date, region, service, _ = credential
+    if strict and not (len(date) == 8 and date.isdigit()):
+        raise _malformed_header(request, authorization, protocol)
     secret = secret_for(access_key)
     if secret is None:
         return

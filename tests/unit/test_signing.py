@@ -251,3 +251,15 @@ def test_strict_signs_the_body_outside_s3_whatever_the_payload_header_says():
     assert _code(lambda: verify_request(swapped, SECRETS, protocol="query", strict=True, service="sqs")) == (
         "SignatureDoesNotMatch"
     )
+
+
+def test_signer_key_is_the_key_verification_checks():
+    from overcast.signing import signer_key
+
+    assert (
+        signer_key(signed(SigV4Auth, "POST", "http://localhost:4566/", b"x", service="sqs")) == "AKIDEXAMPLE"
+    )
+    assert signer_key(_sigv2()) == "AKIDEXAMPLE"
+    presigned = signed(S3SigV4QueryAuth, expires=60)
+    assert signer_key(presigned) == "AKIDEXAMPLE"
+    assert signer_key(Request("GET", "/", "", {}, b"")) is None

@@ -475,3 +475,38 @@ def test_a_presigned_url_with_an_authorization_header_is_refused(make, enforced,
     assert raw("", "GET", url)[0] == 403  # the user may not read it
     status, body = raw("", "GET", url, {"Authorization": authorization})
     assert status == 400 and b"Only one auth mechanism allowed" in body
+
+
+def test_a_second_credential_smuggled_into_signed_headers_does_not_name_the_caller(make, enforced):
+    """Routing found the caller by searching the header for a well-formed Credential=; the
+    signature was checked with the first one. A user's signature must not act as the key named
+    by a second, smuggled one."""
+    from overcast.signing import signature, string_to_sign
+
+    bucket = unique("holes-smuggle")
+    make("s3").create_bucket(Bucket=bucket)
+    make("s3").put_object(Bucket=bucket, Key="k", Body=b"root only")
+    iam = make("iam")
+    name = unique("holes-nobody")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    amz_date, date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()), "2025"
+    smuggled = "Credential=test/20250101/us-east-1/s3/aws4_request"
+    signed = f"host;x-amz-content-sha256;x-amz-date;{smuggled}"
+    host = enforced.endpoint.split("//", 1)[1]
+    headers = (
+        f"host:{host}\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:{amz_date}\n{smuggled.lower()}:\n"
+    )
+    canonical = "\n".join(("GET", f"/{bucket}/k", "", headers, signed.lower(), "UNSIGNED-PAYLOAD"))
+    to_sign = string_to_sign(amz_date, date, "us-east-1", "s3", canonical)
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={key['AccessKeyId']}/{date}/us-east-1/s3/aws4_request, "
+        f"SignedHeaders={signed}, Signature={signature(key['SecretAccessKey'], date, 'us-east-1', 's3', to_sign)}"
+    )
+    request_headers = {
+        "Authorization": authorization,
+        "x-amz-date": amz_date,
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+    }
+    status, body = raw(enforced.endpoint, "GET", f"/{bucket}/k", request_headers)
+    assert status == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in body
