@@ -216,7 +216,8 @@ class Enforcer:
         verify_request(
             context.request, self.runtime.secret_for, protocol=protocol, strict=True, service=service
         )
-        if signer_key(context.request) != key_id:
+        signer = context.extra.get("form_signer") or signer_key(context.request)
+        if signer != key_id:
             # The caller (the credential scope's key) must be the key whose signature was checked.
             raise _signer_mismatch(service, protocol)
 

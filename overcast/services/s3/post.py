@@ -247,6 +247,7 @@ class PostObjectOperations:
         access_key = self._check_form_signature(form)
         if access_key is not None:
             identify(context, access_key, self.runtime.resolve_key)
+            context.extra["form_signer"] = access_key  # the key whose policy signature was checked
             token = form.get("x-amz-security-token")
             if token is not None:
                 # Temporary credentials sign with their session token in the form: it is the
