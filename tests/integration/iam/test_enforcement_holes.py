@@ -510,3 +510,45 @@ def test_a_second_credential_smuggled_into_signed_headers_does_not_name_the_call
     }
     status, body = raw(enforced.endpoint, "GET", f"/{bucket}/k", request_headers)
     assert status == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in body
+
+
+def test_a_bucket_notifies_another_accounts_queue_only_through_the_queues_policy(make):
+    owner = make("sqs", OTHER)
+    inbox = owner.create_queue(QueueName=unique("holes-events"))["QueueUrl"]
+    queue_arn = owner.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3 = make("s3")
+    bucket = unique("holes-notifying")
+    s3.create_bucket(Bucket=bucket)
+    configuration = {"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]}
+
+    def configure():
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration)
+
+    with pytest.raises(ClientError) as refused:
+        configure()
+    assert refused.value.response["Error"]["Code"] == "InvalidArgument"
+    assert (
+        refused.value.response["Error"]["Message"]
+        == "Unable to validate the following destination configurations"
+    )
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}},
+    }
+    owner.set_queue_attributes(
+        QueueUrl=inbox, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+    )
+    configure()
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    bodies = []
+    for _ in range(5):
+        messages = owner.receive_message(QueueUrl=inbox, WaitTimeSeconds=1).get("Messages", [])
+        bodies += [json.loads(message["Body"]) for message in messages]
+        if any("Records" in body for body in bodies):
+            break
+    assert any(body.get("Records", [{}])[0].get("eventName") == "ObjectCreated:Put" for body in bodies)
