@@ -140,11 +140,16 @@ class Runtime:
     def secret_for(self, access_key_id: str) -> str | None:
         """The secret key behind an access key id, where Overcast knows it: keys IAM or STS
         issued, and the conventional local credentials test/test. None means unknown, so a
-        signature made with that key cannot be checked."""
+        signature made with that key cannot be checked. Under --enforce-iam a root key (`test`
+        or a 12-digit account id) signs with the root secret, and None means the key is refused."""
         record = self.resolve_key(access_key_id)
         if record is not None:
             secret: str | None = record.get("Secret")
             return secret
+        if self.config.enforce_iam:
+            from overcast.enforcement import ROOT_SECRET, is_root_key
+
+            return ROOT_SECRET if is_root_key(access_key_id) else None
         return "test" if access_key_id == "test" else None
 
     def _state_replaced(self) -> None:

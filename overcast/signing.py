@@ -80,24 +80,54 @@ def is_presigned(request: Request) -> bool:
     )
 
 
+def signer_key(request: Request) -> str | None:
+    """The access key id whose signature verify_request checks, read as it reads it: the
+    caller must be the same key (the credential scope routing reads is found by a looser search)."""
+    if is_presigned(request):
+        query = request.query
+        if "X-Amz-Credential" in query:
+            return str(query["X-Amz-Credential"][0].split("/")[0])
+        return str(query["AWSAccessKeyId"][0]) if "AWSAccessKeyId" in query else None
+    authorization = request.headers.get("authorization") or ""
+    if authorization.startswith(ALGORITHM):
+        match = _AUTHORIZATION.match(authorization)
+        return match.group("credential").split("/")[0] if match else None
+    if authorization.startswith("AWS "):
+        return authorization[4:].strip().partition(":")[0]
+    return None
+
+
 def verify_request(
     request: Request,
     secret_for: Callable[[str], str | None],
     *,
     protocol: str | None = None,
     now: float | None = None,
+    strict: bool = False,
+    service: str | None = None,
 ) -> None:
     """Raise the service's error if the request's SigV4 signature is wrong or has expired.
 
     Unsigned requests, and requests signed with a key `secret_for` does not know, pass.
-    `protocol` picks the error code non-S3 services answer with."""
+    `protocol` picks the error code non-S3 services answer with. `strict` (--enforce-iam)
+    verifies every signature of a signed request: a key `secret_for` does not know, an S3
+    SigV2 header signature and any other Authorization scheme are checked or refused
+    (`service` tells S3, whose SigV2 is verified, from the others)."""
     now = time.time() if now is None else now
+    if strict:
+        secret_for = _known(secret_for, service, protocol)
+        if "authorization" in request.headers and is_presigned(request):
+            # The caller is named by the header, the signature checked in the query: one
+            # request must not mix them (else a URL anyone presigned would act as the header's key).
+            raise _two_mechanisms(service)
     if is_presigned(request):
-        _verify_presigned(request, secret_for, protocol, now)
+        _verify_presigned(request, secret_for, protocol, now, strict)
         return
     authorization = request.headers.get("authorization")
     if not authorization or not authorization.startswith(ALGORITHM):
-        return  # unsigned, or SigV2: nothing SigV4 can check
+        if strict and authorization:
+            _verify_other_scheme(request, authorization, secret_for, service, protocol, now)
+        return  # unsigned, or SigV2 (checked only when strict)
     match = _AUTHORIZATION.match(authorization)
     if match is None:
         raise _malformed_header(request, authorization, protocol)
@@ -105,6 +135,8 @@ def verify_request(
     if len(credential) != 5 or credential[4] != "aws4_request":
         raise _malformed_header(request, authorization, protocol)
     access_key, date, region, service, _ = credential
+    if strict and not (len(date) == 8 and date.isdigit()):
+        raise _malformed_header(request, authorization, protocol)
     secret = secret_for(access_key)
     if secret is None:
         return
@@ -126,6 +158,9 @@ def verify_request(
         raise _skewed(service, timestamp, now, protocol)
     signed_headers = match.group("signed").lower()
     payload = _payload_hash(request, service, presigned=False)
+    if strict:
+        _check_signed_headers(request, signed_headers, service, protocol)
+        payload = _body_payload(request, service, payload)
     amz_date = request.headers.get("x-amz-date") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(moment))
     canonical = canonical_request(request, service, signed_headers, payload, drop_query=())
     expected = signature(
@@ -161,7 +196,7 @@ def verify_request(
     _check_payload_hash(request, payload, service)
 
 
-def _verify_presigned(request: Request, secret_for, protocol: str | None, now: float) -> None:
+def _verify_presigned(request: Request, secret_for, protocol: str | None, now: float, strict: bool) -> None:
     query = request.query
     if "AWSAccessKeyId" in query and "X-Amz-Credential" not in query:
         _verify_presigned_v2(request, query, secret_for, now)
@@ -216,6 +251,9 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
     if secret is not None:
         signed_headers = values["X-Amz-SignedHeaders"].lower()
         payload = _payload_hash(request, service, presigned=True)
+        if strict:
+            _check_signed_headers(request, signed_headers, service, protocol)
+            payload = _body_payload(request, service, payload)
         canonical = canonical_request(
             request, service, signed_headers, payload, drop_query=("X-Amz-Signature",)
         )
@@ -248,50 +286,19 @@ def _verify_presigned(request: Request, secret_for, protocol: str | None, now: f
 def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) -> None:
     """A SigV2 presigned S3 URL (what boto3's generate_presigned_url makes by default):
     HMAC-SHA1 over botocore's HmacV1 canonical string, and its Expires."""
-    from botocore.auth import HmacV1Auth
-
     expires_text = query.get("Expires", [""])[0]
     provided = query.get("Signature", [""])[0]
     access_key = query["AWSAccessKeyId"][0]
     secret = secret_for(access_key)
     if secret is not None:
-        headers = request.headers
-        lines = [
-            request.method.upper(),
-            headers.get("content-md5", ""),
-            headers.get("content-type", ""),
-            expires_text,
-        ]
-        amz = {name: value for name, value in headers.items() if name.startswith("x-amz-")}
+        amz = {}
         for name, values in query.items():
             # botocore moves the x-amz-* headers it signed (x-amz-meta-*, x-amz-acl...) into a
             # V2 presigned URL's query string; S3 reads them there as headers.
             if name[:6].lower() == "x-amz-":
-                amz.setdefault(name.lower(), values[0])
-        lines.extend(f"{name}:{value.strip()}" for name, value in sorted(amz.items()))
-        resource = request.raw_path  # path style: for a virtual host, the rewritten /bucket/key
-        interesting = []
-        for pair in request.query_string.split("&"):
-            name, equals, value = pair.partition("=")
-            if name in HmacV1Auth.QSAOfInterest:
-                interesting.append((name, f"{name}={unquote(value)}" if equals else name))
-        if interesting:
-            interesting.sort(key=lambda item: item[0])
-            resource += "?" + "&".join(text for _, text in interesting)
-        lines.append(resource)
-        to_sign = "\n".join(lines)
-        expected = base64.b64encode(
-            hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()
-        ).decode()
-        if not matches(expected, provided):
-            raise ServiceError(
-                "SignatureDoesNotMatch",
-                _S3_MISMATCH,
-                403,
-                AWSAccessKeyId=access_key,
-                StringToSign=to_sign,
-                SignatureProvided=provided,
-            )
+                amz[name.lower()] = values[0]
+        to_sign = _v2_string_to_sign(request, expires_text, amz)
+        _check_v2(secret, to_sign, access_key, provided)
     try:
         expires = int(expires_text)
     except ValueError:
@@ -302,6 +309,173 @@ def _verify_presigned_v2(request: Request, query: dict, secret_for, now: float) 
         ) from None
     if now > expires:
         raise _expired("s3", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)), now)
+
+
+# -- SigV2 (S3's HMAC-SHA1 signatures) and the schemes strict mode refuses -----------------------
+
+
+def _v2_string_to_sign(request: Request, date_line: str, extra_amz: dict[str, str] | None = None) -> str:
+    """S3's SigV2 StringToSign (botocore.auth.HmacV1Auth.canonical_string, from the wire): the
+    method, Content-MD5, Content-Type, the date (a presigned URL's Expires), the x-amz-*
+    headers, and the resource with the sub-resources S3 signs."""
+    from botocore.auth import HmacV1Auth
+
+    headers = request.headers
+    lines = [
+        request.method.upper(),
+        headers.get("content-md5", ""),
+        headers.get("content-type", ""),
+        date_line,
+    ]
+    amz = {name: value.strip() for name, value in headers.items() if name.startswith("x-amz-")}
+    for name, value in (extra_amz or {}).items():
+        amz.setdefault(name, value.strip())
+    lines.extend(f"{name}:{value}" for name, value in sorted(amz.items()))
+    resource = request.raw_path  # path style: for a virtual host, the rewritten /bucket/key
+    interesting = []
+    for pair in request.query_string.split("&"):
+        name, equals, value = pair.partition("=")
+        if name in HmacV1Auth.QSAOfInterest:
+            interesting.append((name, f"{name}={unquote(value)}" if equals else name))
+    if interesting:
+        interesting.sort(key=lambda item: item[0])
+        resource += "?" + "&".join(text for _, text in interesting)
+    lines.append(resource)
+    return "\n".join(lines)
+
+
+def _v2_signature(secret: str, to_sign: str) -> str:
+    return base64.b64encode(
+        hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()
+    ).decode()
+
+
+def _check_v2(secret: str, to_sign: str, access_key: str, provided: str) -> None:
+    if not matches(_v2_signature(secret, to_sign), provided):
+        raise ServiceError(
+            "SignatureDoesNotMatch",
+            _S3_MISMATCH,
+            403,
+            AWSAccessKeyId=access_key,
+            StringToSign=to_sign,
+            SignatureProvided=provided,
+        )
+
+
+def _verify_other_scheme(
+    request: Request, authorization: str, secret_for, service: str | None, protocol: str | None, now: float
+) -> None:
+    """Strict mode: an Authorization header that is not SigV4. S3 verifies its SigV2 form
+    (`AWS <key id>:<signature>`); every other service, and every other scheme, is refused."""
+    if not authorization.startswith("AWS ") or service != "s3":
+        if service == "s3":
+            raise ServiceError(
+                "InvalidArgument", "Unsupported Authorization Type", 400, ArgumentName="Authorization",
+                ArgumentValue=authorization.split(" ", 1)[0],
+            )  # fmt: skip
+        raise _malformed_header(request, authorization, protocol)
+    access_key, colon, provided = authorization[4:].strip().partition(":")
+    if not colon or not access_key or not provided:
+        raise ServiceError(
+            "InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+            400, ArgumentName="Authorization", ArgumentValue=authorization,
+        )  # fmt: skip
+    secret = secret_for(access_key)
+    assert secret is not None  # strict: an unknown key was refused by _known
+    headers = request.headers
+    timestamp = headers.get("x-amz-date") or headers.get("date", "")
+    moment = _parse_http_date(timestamp)
+    if moment is None:
+        moment = _parse_amz_date(timestamp)
+    if moment is None:
+        raise ServiceError(
+            "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403
+        )
+    if abs(now - moment) > MAX_SKEW_SECONDS:
+        raise _skewed("s3", timestamp, now, protocol)
+    # With x-amz-date sent, the Date line may be empty (S3's rule) or the Date header's value.
+    date_lines = ["", headers.get("date", "")] if "x-amz-date" in headers else [headers.get("date", "")]
+    for date_line in date_lines:
+        to_sign = _v2_string_to_sign(request, date_line)
+        if matches(_v2_signature(secret, to_sign), provided):
+            return
+    _check_v2(secret, _v2_string_to_sign(request, date_lines[-1]), access_key, provided)
+
+
+def _check_signed_headers(request: Request, signed_headers: str, service: str, protocol: str | None) -> None:
+    """Strict mode: the Host must be signed (else the request could be replayed to another
+    endpoint), and for S3 every x-amz-* header sent (else one could be added: x-amz-acl)."""
+    signed = set(signed_headers.split(";"))
+    if "host" not in signed:
+        if service == "s3":
+            raise ServiceError(
+                "AccessDenied",
+                "There were headers present in the request which were not signed",
+                403,
+                HeadersNotSigned="host",
+            )
+        raise ServiceError(
+            "IncompleteSignature" if protocol not in _JSON_PROTOCOLS else "InvalidSignatureException",
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+            400 if protocol not in _JSON_PROTOCOLS else 403,
+        )
+    if service == "s3":
+        unsigned = sorted(
+            name for name in request.headers if name.startswith("x-amz-") and name not in signed
+        )
+        if unsigned:
+            raise ServiceError(
+                "AccessDenied", "There were headers present in the request which were not signed", 403,
+                HeadersNotSigned=", ".join(unsigned),
+            )  # fmt: skip
+
+
+def _body_payload(request: Request, service: str, declared: str) -> str:
+    """Strict mode: outside S3 (the one service whose clients may leave a payload unsigned or
+    stream it with chunk signatures), the signature covers the body as received, whatever
+    x-amz-content-sha256 claims: a body cannot be swapped under UNSIGNED-PAYLOAD."""
+    body = request.body
+    if service == "s3" or not isinstance(body, (bytes, bytearray)):
+        return declared
+    return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+
+
+def _two_mechanisms(service: str | None) -> ServiceError:
+    message = (
+        "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+        "string parameter or the Authorization header should be specified"
+    )
+    if service == "s3":
+        return ServiceError("InvalidArgument", message, 400, ArgumentName="Authorization", ArgumentValue="")
+    return ServiceError("IncompleteSignature", message, 400)
+
+
+def _known(secret_for, service: str | None, protocol: str | None) -> Callable[[str], str]:
+    """secret_for, refusing a key it does not know (strict mode) in the service's words."""
+
+    def lookup(access_key: str) -> str:
+        secret = secret_for(access_key)
+        if secret is None:
+            raise unknown_key(access_key, service, protocol)
+        return secret
+
+    return lookup
+
+
+def unknown_key(access_key: str, service: str | None, protocol: str | None) -> ServiceError:
+    """An access key id no one issued, in the service's words."""
+    if service == "s3":
+        return ServiceError(
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            403,
+            AWSAccessKeyId=access_key,
+        )
+    if protocol in _JSON_PROTOCOLS:
+        return ServiceError(
+            "UnrecognizedClientException", "The security token included in the request is invalid.", 400
+        )
+    return ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
 
 
 # -- the canonical request (botocore.auth.SigV4Auth.canonical_request, from the wire) -------------

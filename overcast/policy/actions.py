@@ -463,7 +463,44 @@ def _subscription(params: dict, context: Any) -> dict:
     return {"subscription_topic": arn.rsplit(":", 1)[0] if arn.count(":") >= 6 else arn}
 
 
-DERIVE: dict[str, Callable[[dict, Any], dict]] = {"sqs": _queue, "lambda": _function, "sns": _subscription}
+def _table(params: dict, context: Any) -> dict:
+    """A TableName given as the table's ARN: the table's own name, account and region."""
+    name = params.get("TableName")
+    if isinstance(name, str) and name.startswith("arn:"):
+        parts = name.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("table/"):
+            return {"TableName": parts[5][6:].split("/", 1)[0], "account": parts[4], "region": parts[3]}
+    return {}
+
+
+DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "sqs": _queue,
+    "lambda": _function,
+    "sns": _subscription,
+    "dynamodb": _table,
+}
+
+
+#: For a service with no table: the request members that may name the resource acted on by its
+#: ARN (a secret of another account, which only its resource policy opens to the caller), and
+#: the action each item is checked for when it is not the operation's own (a batch's items are
+#: checked for the single-item action, the batch's own action on "*").
+ARN_MEMBERS: dict[str, dict[str, str | None]] = {
+    "secretsmanager": {"SecretId": None, "SecretIdList": "secretsmanager:GetSecretValue"},
+}
+
+
+def _named_arns(service: str, action: str, params: dict) -> list[tuple[str, str]]:
+    """(action, ARN) for each ARN the members ARN_MEMBERS lists name."""
+    found = []
+    for member, item_action in ARN_MEMBERS.get(service, {}).items():
+        value = params.get(member)
+        if item_action is not None and value:
+            found.append((action, "*"))
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.startswith("arn:") and item.count(":") >= 6:
+                found.append((item_action or action, item))
+    return found
 
 
 class _Values(dict):
@@ -480,7 +517,8 @@ def resolve(
     if entry is None:
         return None
     if entry is ...:
-        return [(f"{PREFIXES.get(prefix, prefix)}:{operation}", "*")]
+        action = f"{PREFIXES.get(prefix, prefix)}:{operation}"
+        return _named_arns(service, action, params) or [(action, "*")]
     values = _Values(params)
     values.update(partition=partition, region=context.region, account=context.account)
     derive = DERIVE.get(service)
@@ -495,6 +533,9 @@ def resolve(
     for action, template in entries:
         if "{item}" in template:  # one check per table a batch names
             for item in params.get("RequestItems") or {}:
+                if item.startswith("arn:"):  # a table named by its ARN
+                    found.append((action, item))
+                    continue
                 found.append((action, template.replace("{item}", item).format_map(values)))
             continue
         try:

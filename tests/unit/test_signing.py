@@ -164,3 +164,102 @@ def test_payload_markers_are_signed_as_sent(marker):
     request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD" if marker != "UNSIGNED-PAYLOAD" else "x"
     with pytest.raises(ServiceError):
         verify_request(request, SECRETS)
+
+
+# -- strict mode (--enforce-iam): every signature verified, or refused ---------------------------
+
+
+def _code(call) -> str:
+    with pytest.raises(ServiceError) as error:
+        call()
+    return error.value.code
+
+
+@pytest.mark.parametrize(
+    ("service", "protocol", "code"),
+    [
+        ("s3", "rest-xml", "InvalidAccessKeyId"),
+        ("sts", "query", "InvalidClientTokenId"),
+        ("dynamodb", "json", "UnrecognizedClientException"),
+    ],
+)
+def test_strict_refuses_an_unknown_key(service, protocol, code):
+    request = signed(SigV4Auth, "POST", "http://localhost:4566/", b"{}", service=service, key="AKIDUNKNOWN")
+    verify_request(request, SECRETS, protocol=protocol)  # lenient: cannot be checked, passes
+    assert (
+        _code(lambda: verify_request(request, SECRETS, protocol=protocol, strict=True, service=service))
+        == code
+    )
+
+
+def _sigv2(method="GET", url="http://localhost:4566/bucket/key?acl", headers=None, secret="secret-example"):
+    from botocore.auth import HmacV1Auth
+
+    request = AWSRequest(method=method, url=url, headers=headers or {})
+    HmacV1Auth(Credentials("AKIDEXAMPLE", secret)).add_auth(request)
+    return wire(request)
+
+
+def test_strict_verifies_s3_sigv2_header_signatures():
+    good = _sigv2(headers={"x-amz-meta-a": "b", "Content-Type": "text/plain"})
+    verify_request(good, SECRETS, protocol="rest-xml", strict=True, service="s3")
+    bad = _sigv2(secret="wrong")
+    verify_request(bad, SECRETS, protocol="rest-xml")  # lenient: SigV2 headers are not checked
+    assert _code(lambda: verify_request(bad, SECRETS, protocol="rest-xml", strict=True, service="s3")) == (
+        "SignatureDoesNotMatch"
+    )
+
+
+def test_strict_refuses_sigv2_outside_s3_and_unknown_schemes():
+    request = _sigv2(url="http://localhost:4566/")
+    assert _code(lambda: verify_request(request, SECRETS, protocol="query", strict=True, service="sqs")) == (
+        "IncompleteSignature"
+    )
+    request.headers["authorization"] = "Bearer abc"
+    assert _code(
+        lambda: verify_request(request, SECRETS, protocol="rest-xml", strict=True, service="s3")
+    ) == ("InvalidArgument")
+
+
+def test_strict_needs_the_host_signed_and_s3s_amz_headers_signed():
+    request = signed(SigV4Auth, "POST", "http://localhost:4566/", b"Action=ListQueues", service="sqs")
+    request.headers["authorization"] = request.headers["authorization"].replace(
+        "SignedHeaders=host;", "SignedHeaders="
+    )
+    assert _code(lambda: verify_request(request, SECRETS, protocol="query", strict=True, service="sqs")) == (
+        "IncompleteSignature"
+    )
+    s3 = signed(S3SigV4Auth, "PUT", body=b"x")
+    s3.headers["x-amz-acl"] = "public-read"  # added after signing
+    assert _code(lambda: verify_request(s3, SECRETS, protocol="rest-xml", strict=True, service="s3")) == (
+        "AccessDenied"
+    )
+
+
+def test_strict_signs_the_body_outside_s3_whatever_the_payload_header_says():
+    request = AWSRequest(
+        method="POST",
+        url="http://localhost:4566/",
+        data=b"Action=ListQueues",
+        headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+    )
+    request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    SigV4Auth(Credentials("AKIDEXAMPLE", "secret-example"), "sqs", "us-east-1").add_auth(request)
+    swapped = wire(request, b"Action=DeleteQueue")
+    swapped.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+    verify_request(swapped, SECRETS, protocol="query")  # lenient: the signed marker is trusted
+    assert _code(lambda: verify_request(swapped, SECRETS, protocol="query", strict=True, service="sqs")) == (
+        "SignatureDoesNotMatch"
+    )
+
+
+def test_signer_key_is_the_key_verification_checks():
+    from overcast.signing import signer_key
+
+    assert (
+        signer_key(signed(SigV4Auth, "POST", "http://localhost:4566/", b"x", service="sqs")) == "AKIDEXAMPLE"
+    )
+    assert signer_key(_sigv2()) == "AKIDEXAMPLE"
+    presigned = signed(S3SigV4QueryAuth, expires=60)
+    assert signer_key(presigned) == "AKIDEXAMPLE"
+    assert signer_key(Request("GET", "/", "", {}, b"")) is None

@@ -77,6 +77,17 @@ class Provider(
         if self.enforcer is not None:
             self.enforcer.authorize(context, params, targets)
 
+    def service_may_deliver(
+        self, service_principal: str, action: str, target_arn: str, source_arn: str, source_account: str
+    ) -> bool:
+        """Under --enforce-iam, whether a service delivering on behalf of another account's
+        resource (SNS for a topic, to a queue) may do `action` on the target: the target's
+        resource policy must allow the service principal, with aws:SourceArn and
+        aws:SourceAccount naming the source. Without enforcement, always."""
+        if self.enforcer is None:
+            return True
+        return self.enforcer.service_may(service_principal, action, target_arn, source_arn, source_account)
+
     def observe_any_request(self, context, params, output, error) -> None:
         """GetAccessKeyLastUsed: long-term keys record the service and region they were last
         used with (throttled in note_key_used, so this costs a dict lookup per request)."""

@@ -62,8 +62,7 @@ class KeyPolicyChecks:
         if not self.runtime.config.enforce_iam or context.extra.get("internal"):
             return
         identity = context.extra.get("identity")
-        if identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root":
-            return  # the account's root: IAM's own check has applied the key policy's denials
+        root = identity is None or identity.get("Kind") == "root" or identity.get("SessionType") == "root"
         operation = context.operation_name
         given = self._named_key(context, operation, params)
         if given is None:
@@ -73,12 +72,14 @@ class KeyPolicyChecks:
         except ServiceError:
             return  # the handler answers an unknown key
         key = self.load(account, region, key_id)
-        if key is None:
-            return
+        if key is None or (root and account == context.account):
+            return  # the key account's root: IAM's own check has applied the key policy's denials
         arn = k.key_arn(region, account, key_id)
         iam = self.runtime.provider("iam")
         principal = iam.principal_for(identity, context.account, context.region)
-        identity_policies, boundaries, sessions = iam.policies_for(identity, context.account)
+        identity_policies, boundaries, sessions = (
+            ([], None, None) if identity is None else iam.policies_for(identity, context.account)
+        )
         action = f"kms:{operation}"
         values = {"kms:CallerAccount": context.account, "kms:ViaService": ""}
         request = policy.AuthorizationRequest(principal, action, arn, account, values, context.region)

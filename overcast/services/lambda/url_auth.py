@@ -23,7 +23,7 @@ from overcast.errors import ServiceError
 from overcast.http import Request
 from overcast.identity import identify
 from overcast.routing import credential_scope
-from overcast.signing import is_presigned, verify_request
+from overcast.signing import is_presigned, signer_key, verify_request
 
 from .names import function_arn
 
@@ -60,10 +60,15 @@ class UrlAuthMixin:
         if scope is None or not signed or scope.service != "lambda":
             return None
         try:
-            verify_request(request, self.runtime.secret_for, protocol="rest-json")
+            enforcing = bool(getattr(self.runtime.config, "enforce_iam", False))
+            verify_request(
+                request, self.runtime.secret_for, protocol="rest-json", strict=enforcing, service="lambda"
+            )
         except ServiceError:
             return None
         key = scope.access_key_id
+        if signer_key(request) != key:
+            return None  # the scope names another key than the one whose signature was checked
         identify(context, key, self.runtime.resolve_key)
         identity = context.extra.get("identity")
         if getattr(self.runtime.config, "enforce_iam", False) and not self._url_allowed(

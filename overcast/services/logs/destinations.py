@@ -15,6 +15,7 @@ from overcast.common.arns import build_arn, parse_arn
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags
 from overcast.context import RequestContext
+from overcast.store import scope as store_scope
 
 from .shared import bad_token, invalid, not_found, now_ms
 
@@ -60,6 +61,26 @@ class Destinations:
     ) -> None:
         record["tags"] = remove_tags(add_tags(record.get("tags"), add, _TAGS), remove)
         self.destinations.put(scope, record["destinationName"], record)
+
+    def resource_policy(self: Provider, arn: str) -> str | None:  # type: ignore[misc]
+        """A destination's access policy, for IAM's checks (another account's subscription
+        filter may deliver to it only where the policy allows logs:PutSubscriptionFilter)."""
+        parsed = parse_arn(arn)
+        if parsed is None or parsed.service != "logs" or not parsed.resource.startswith("destination:"):
+            return None
+        record = self.destinations.get(store_scope(parsed.account, parsed.region), parsed.resource[12:])
+        return None if record is None else record.get("accessPolicy")
+
+    def authorize_destination(self: Provider, context: RequestContext, arn: str) -> None:  # type: ignore[misc]
+        """Under --enforce-iam, a subscription filter delivering to another account's destination
+        needs that destination's access policy to allow the caller (and the caller's own
+        policies to allow the action on it): AWS's cross-account evaluation."""
+        if not self.runtime.config.enforce_iam or context.extra.get("internal"):
+            return
+        parsed = parse_arn(arn)
+        if parsed is None or parsed.service != "logs" or parsed.account == context.account:
+            return
+        self.runtime.provider("iam").authorize(context, None, [("logs:PutSubscriptionFilter", arn)])
 
     @staticmethod
     def _destination_shape(record: dict) -> dict:

@@ -786,6 +786,8 @@ class Provider(
             )
         if service in ("kinesis", "firehose") and not params.get("roleArn"):
             raise _invalid(f"destinationArn for vendor {service} cannot be used without roleArn")
+        if service == "logs":
+            self.authorize_destination(context, destination)
         self._group(scope, group)
         try:
             compile_pattern(params["filterPattern"])

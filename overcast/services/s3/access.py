@@ -265,6 +265,30 @@ class AccessOperations:
             return acls.allows(self.bucket_grants(bucket), "READ_ACP", False)
         return False
 
+    def acl_allows(self: Provider, action: str, resource_arn: str, account: str) -> bool:  # type: ignore[misc]
+        """For IAM's cross-account check: whether the ACL of the bucket or object an ARN names
+        grants `account` (by its canonical id, or as an authenticated or any user) the
+        permission `action` needs. ACLs count for nothing once ownership is BucketOwnerEnforced."""
+        parts = resource_arn.split(":", 5)
+        if len(parts) < 6 or parts[2] != "s3" or not parts[5]:
+            return False
+        name, _, key = parts[5].partition("/")
+        bucket = self.find_bucket(name)
+        needed = acls.PERMISSION_FOR_ACTION.get(action)
+        if bucket is None or needed is None or self.ownership(bucket) == ENFORCED:
+            return False
+        on_object, permission = needed
+        if on_object:
+            if not key:
+                return False
+            stored = self.configs.get_object(bucket, "acl", key, None)
+            grants = stored or acls.canned("private", bucket["Account"])
+        else:
+            grants = self.bucket_grants(bucket)
+        if self.public_access_block(bucket).get("IgnorePublicAcls"):
+            grants = [grant for grant in grants if grant["Grantee"].get("URI") not in acls.PUBLIC_GROUPS]
+        return acls.grants_account(grants, permission, account)
+
     def item_authorizer(self: Provider, context: RequestContext) -> ItemAuthorizer | None:  # type: ignore[misc]
         """With IAM enforcement on, a callable (action, bucket, key, params) -> the AccessDenied
         error for one item of a batch S3 authorizes item by item (DeleteObjects), or None if

@@ -187,6 +187,33 @@ def is_public(grants: list[dict]) -> bool:
     return any(grant["Grantee"].get("URI") in PUBLIC_GROUPS for grant in grants)
 
 
+#: action → (whether the object's ACL decides it, else the bucket's; the permission it needs).
+PERMISSION_FOR_ACTION: dict[str, tuple[bool, str]] = {
+    "s3:ListBucket": (False, "READ"),
+    "s3:ListBucketVersions": (False, "READ"),
+    "s3:ListBucketMultipartUploads": (False, "READ"),
+    "s3:PutObject": (False, "WRITE"),
+    "s3:DeleteObject": (False, "WRITE"),
+    "s3:GetBucketAcl": (False, "READ_ACP"),
+    "s3:PutBucketAcl": (False, "WRITE_ACP"),
+    "s3:GetObject": (True, "READ"),
+    "s3:GetObjectVersion": (True, "READ"),
+    "s3:GetObjectAcl": (True, "READ_ACP"),
+    "s3:PutObjectAcl": (True, "WRITE_ACP"),
+}
+
+
+def grants_account(grants: list[dict], permission: str, account: str) -> bool:
+    """Whether the grants give a signed caller of `account` the permission: to its canonical
+    user id, to authenticated users or to all users."""
+    wanted = canonical_id(account)
+    return any(
+        grant["Permission"] in (permission, "FULL_CONTROL")
+        and (grant["Grantee"].get("ID") == wanted or grant["Grantee"].get("URI") in PUBLIC_GROUPS)
+        for grant in grants
+    )
+
+
 def allows(grants: list[dict], permission: str, authenticated: bool) -> bool:
     """Whether a public grant (AllUsers, or AuthenticatedUsers for a signed caller) gives the
     permission."""

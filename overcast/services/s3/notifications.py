@@ -78,6 +78,13 @@ _MISSING_DESTINATION = {
     "sqs": "The destination queue does not exist",
     "sns": "The destination topic does not exist",
 }
+#: What S3 says of a destination whose policy does not let it publish this bucket's events.
+_NOT_PERMITTED = {
+    "sqs": "Permissions on the destination queue do not allow S3 to publish notifications from this bucket",
+    "sns": "Permissions on the destination topic do not allow S3 to publish notifications from this bucket",
+}
+#: The action S3 needs on each kind of destination.
+_DELIVERY_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction"}
 SUBJECT = "Amazon S3 Notification"
 
 #: EventBridge detail-type and reason per S3 event name.
@@ -274,6 +281,9 @@ class NotificationOperations:
         )
         for member, arn_member, service in KINDS[:2]:
             for arn in dict.fromkeys(configuration[arn_member] for configuration in stored.get(member) or []):
+                if not self._destination_consents(bucket, arn):
+                    failed[arn] = _NOT_PERMITTED[service]
+                    continue
                 try:
                     await self.runtime.bus.deliver_now(arn, test_event, subject=SUBJECT)
                 except DeliveryError as error:
@@ -284,7 +294,7 @@ class NotificationOperations:
             configuration["LambdaFunctionArn"]
             for configuration in stored.get("LambdaFunctionConfigurations") or []
         ):
-            if self._missing_function(arn):
+            if self._missing_function(arn) or not self._destination_consents(bucket, arn):
                 # S3 names the function and its qualifier (none here) and says it may not invoke it.
                 failed[f"{arn}, null"] = f"Not authorized to invoke function [{arn}]"
         if failed:
@@ -298,6 +308,22 @@ class NotificationOperations:
                 400,
                 **fields,
             )
+
+    def _destination_consents(self: Provider, bucket: dict, arn: str) -> bool:  # type: ignore[misc]
+        """Under --enforce-iam, a destination of another account than the bucket's takes its
+        events only where its policy lets s3.amazonaws.com send them for this bucket."""
+        if not self.runtime.config.enforce_iam or arn.count(":") < 5:
+            return True
+        parts = arn.split(":")
+        if parts[4] == bucket["Account"] or parts[2] not in _DELIVERY_ACTIONS:
+            return True
+        bucket_arn = f"arn:{partition(bucket['Region'])}:s3:::{bucket['Name']}"
+        iam = self.runtime.provider("iam")
+        return bool(
+            iam.service_may_deliver(
+                "s3.amazonaws.com", _DELIVERY_ACTIONS[parts[2]], arn, bucket_arn, bucket["Account"]
+            )
+        )
 
     def _missing_function(self: Provider, arn: str) -> str | None:  # type: ignore[misc]
         """Why a function cannot receive S3's events, or None. (AWS checks that the function

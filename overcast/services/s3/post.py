@@ -27,7 +27,7 @@ from overcast.http import Request, Response
 from overcast.identity import identify
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.object_ops import header_text, mail_safe
-from overcast.signing import ALGORITHM, matches, signature
+from overcast.signing import ALGORITHM, matches, signature, unknown_key
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -247,6 +247,7 @@ class PostObjectOperations:
         access_key = self._check_form_signature(form)
         if access_key is not None:
             identify(context, access_key, self.runtime.resolve_key)
+            context.extra["form_signer"] = access_key  # the key whose policy signature was checked
             token = form.get("x-amz-security-token")
             if token is not None:
                 # Temporary credentials sign with their session token in the form: it is the
@@ -272,6 +273,14 @@ class PostObjectOperations:
     ) -> None:
         self.runtime.hooks("s3").observe(context, params, output, error)
 
+    def _form_secret(self: Provider, access_key: str) -> str | None:  # type: ignore[misc]
+        """The secret of the key that signed a form's policy; under --enforce-iam a key no one
+        issued is refused (else its signature could not be checked)."""
+        secret = self.runtime.secret_for(access_key)
+        if secret is None and self.runtime.config.enforce_iam:
+            raise unknown_key(access_key, "s3", "rest-xml")
+        return secret
+
     def _check_form_signature(self: Provider, form: dict[str, str]) -> str | None:  # type: ignore[misc]
         """The access key that signed the policy (None for an unsigned upload); SignatureDoesNotMatch
         if the signature is wrong, InvalidArgument naming a missing field."""
@@ -296,7 +305,7 @@ class PostObjectOperations:
                     form["x-amz-credential"],
                 )
             access_key, date, region, service, _ = credential
-            secret = self.runtime.secret_for(access_key)
+            secret = self._form_secret(access_key)
             provided = form["x-amz-signature"]
             if secret is not None and not matches(
                 signature(secret, date, region, service, form["policy"]), provided.lower()
@@ -312,7 +321,7 @@ class PostObjectOperations:
                 if name not in form:
                     raise _field_missing(shown)
             access_key = form["awsaccesskeyid"]
-            secret = self.runtime.secret_for(access_key)
+            secret = self._form_secret(access_key)
             provided = form["signature"]
             if secret is not None:
                 expected = base64.b64encode(

@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 #: The name of SNS's failure handler for deliveries (Provider.dead_letter).
 DEAD_LETTER = "sns.dead_letter"
+#: Why a delivery to another account's queue that its policy does not open to SNS fails.
+_NOT_PERMITTED = (
+    "AccessDenied: the queue's policy does not allow sns.amazonaws.com to send messages for this topic"
+)
 
 MAX_MESSAGE_BYTES = 262144
 MAX_BATCH = 10
@@ -621,6 +625,11 @@ class PublishOperations:
         bus = self.runtime.bus
         # A dead-lettered Lambda event goes to the queue as the SNS envelope (dead_body).
         failure_args = self._dead_letter_args(subscription, options if dead_body is None else {}, dead_body)
+        if self.runtime.config.enforce_iam and not self._may_deliver(subscription):
+            if note is not None and feedback.wanted(note.topic, subscription.protocol)[1]:
+                self.log_delivery(note, subscription, False, DeliveryError(_NOT_PERMITTED, False))
+            self.dead_letter(body, _NOT_PERMITTED, failure_args)
+            return
         log_success, log_failure = (
             (False, False) if note is None else feedback.wanted(note.topic, subscription.protocol)
         )
@@ -652,6 +661,23 @@ class PublishOperations:
             return
         bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0, on_failure=DEAD_LETTER,
                     failure_args=failure_args, **options)  # fmt: skip
+
+    def _may_deliver(self: Provider, subscription: Subscription) -> bool:  # type: ignore[misc]
+        """Under --enforce-iam, a queue of another account takes a topic's messages only where
+        its policy lets sns.amazonaws.com send them for that topic (AWS drops them otherwise)."""
+        endpoint = subscription.endpoint
+        if subscription.protocol != "sqs" or endpoint.count(":") < 5:
+            return True
+        topic_arn = subscription.arn.rsplit(":", 1)[0]
+        topic_account = topic_arn.split(":", 5)[4]
+        if endpoint.split(":", 5)[4] == topic_account:
+            return True
+        iam = self.runtime.provider("iam")
+        return bool(
+            iam.service_may_deliver(
+                "sns.amazonaws.com", "sqs:SendMessage", endpoint, topic_arn, topic_account
+            )
+        )
 
     @staticmethod
     def _dead_letter_args(subscription: Subscription, options: dict, body: str | None = None) -> dict:
@@ -747,6 +773,8 @@ class PublishOperations:
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
             self._post_later(topic, subscription, body, headers, dead_letter=False)
         elif subscription.protocol == "sqs":
+            if self.runtime.config.enforce_iam and not self._may_deliver(subscription):
+                return  # the queue's owner has not let SNS in: the confirmation is lost, as on AWS
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             self.runtime.bus.deliver(subscription.endpoint, body, attempts=3, backoff=1.0)
         else:

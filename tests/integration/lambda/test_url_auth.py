@@ -176,8 +176,9 @@ def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(en
     assert call(url, wrong_action)[0] == 403
 
     named, named_arn = user()
-    other_account = Credentials("111111111111", "anything")
+    other_account = Credentials("111111111111", "test")  # a root key signs with the root secret
     assert call(url, other_account)[0] == 403
+    assert call(url, Credentials("AKIDNOONEISSUED", "x"))[0] == 403
     lam.add_permission(
         FunctionName=name,
         StatementId="by-user",
@@ -196,3 +197,4 @@ def test_enforcement_needs_invoke_function_url_by_identity_or_resource_policy(en
     status, _, body = call(url, other_account)
     assert status == 200 and body["iam"]["accountId"] == "111111111111"
     assert call(url, Credentials(named.access_key, "wrong"))[0] == 403
+    assert call(url, Credentials("111111111111", "anything"))[0] == 403

@@ -65,3 +65,16 @@ def test_the_signer_needs_put_object(enforced):
     status, _, body = post(endpoint, form, b"from a session")
     assert status == 204, body
     assert root_s3.get_object(Bucket=bucket, Key="session.txt")["Body"].read() == b"from a session"
+
+
+def test_a_form_signed_with_a_key_no_one_issued_is_refused(enforced):
+    endpoint = enforced.endpoint
+    bucket = f"enf-post-{uuid.uuid4().hex[:12]}"
+    client(endpoint, "s3").create_bucket(Bucket=bucket)
+    for key, secret in (("AKIDNOONEISSUED", "x"), ("123456789012", "not-the-root-secret")):
+        signer = client(endpoint, "s3", key, secret)
+        status, _, body = post(endpoint, signer.generate_presigned_post(bucket, "up.txt"), b"x")
+        assert status == 403 and error(body)["Code"] in ("InvalidAccessKeyId", "SignatureDoesNotMatch"), key
+    root = client(endpoint, "s3", "123456789012", "test")
+    status, _, body = post(endpoint, root.generate_presigned_post(bucket, "up.txt"), b"x")
+    assert status == 403 and error(body)["Code"] == "AccessDenied"  # another account's bucket

@@ -2,7 +2,8 @@
 through (role, note_role_used, saml_provider), and the keys IAM and STS issue, which the
 runtime resolves for every signed request (resolve_key, through runtime.resolve_key and
 runtime.secret_for); and for STS, the account's outbound web identity federation
-(outbound_federation) and global endpoint token version (global_endpoint_token_version)."""
+(outbound_federation) and global endpoint token version (global_endpoint_token_version); for
+SNS, whether another account's queue lets it deliver (service_may_deliver)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,43 @@ def test_authorize_refuses_only_under_enforcement(iam):
         with pytest.raises(ServiceError) as refused:
             enforcing.provider("iam").authorize(anonymous, {}, target)
         assert refused.value.code == "AccessDenied"
+    finally:
+        enforcing.close()
+
+
+def test_service_may_deliver_reads_the_targets_policy_only_under_enforcement(iam):
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:news"
+    other = "210987654321"
+    assert iam.service_may_deliver(
+        "sns.amazonaws.com", "sqs:SendMessage", "arn:aws:sqs:us-east-1:x:q", topic, ACCOUNT
+    )
+
+    enforcing = Runtime(Config(data_dir=None, enforce_iam=True))
+    try:
+        sqs = enforcing.provider("sqs")
+        url = sqs.create_queue(RequestContext.internal("sqs", other, "us-east-1"), {"QueueName": "inbox"})[
+            "QueueUrl"
+        ]
+        queue = f"arn:aws:sqs:us-east-1:{other}:inbox"
+        deliverable = enforcing.provider("iam").service_may_deliver
+        assert not deliverable("sns.amazonaws.com", "sqs:SendMessage", queue, topic, ACCOUNT)
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+        }
+        sqs.set_queue_attributes(
+            RequestContext.internal("sqs", other, "us-east-1"),
+            {
+                "QueueUrl": url,
+                "Attributes": {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})},
+            },
+        )
+        assert deliverable("sns.amazonaws.com", "sqs:SendMessage", queue, topic, ACCOUNT)
+        assert not deliverable("sns.amazonaws.com", "sqs:SendMessage", queue, topic + "-other", ACCOUNT)
+        assert not deliverable("events.amazonaws.com", "sqs:SendMessage", queue, topic, ACCOUNT)
     finally:
         enforcing.close()
 

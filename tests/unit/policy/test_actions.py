@@ -26,6 +26,45 @@ CONTEXT = SimpleNamespace(region="eu-west-1", account="111122223333")
         ),
         ("s3", "ListBuckets", {}, [("s3:ListAllMyBuckets", "*")]),
         (
+            "dynamodb",
+            "GetItem",
+            {"TableName": "arn:aws:dynamodb:us-east-1:444455556666:table/orders"},
+            [("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:444455556666:table/orders")],
+        ),
+        (
+            "dynamodb",
+            "BatchGetItem",
+            {"RequestItems": {"arn:aws:dynamodb:us-east-1:444455556666:table/orders": {}, "mine": {}}},
+            [
+                ("dynamodb:BatchGetItem", "arn:aws:dynamodb:us-east-1:444455556666:table/orders"),
+                ("dynamodb:BatchGetItem", "arn:aws:dynamodb:eu-west-1:111122223333:table/mine"),
+            ],
+        ),
+        (
+            "secretsmanager",
+            "GetSecretValue",
+            {"SecretId": "arn:aws:secretsmanager:us-east-1:444455556666:secret:db-AbCdEf"},
+            [
+                (
+                    "secretsmanager:GetSecretValue",
+                    "arn:aws:secretsmanager:us-east-1:444455556666:secret:db-AbCdEf",
+                )
+            ],
+        ),
+        ("secretsmanager", "GetSecretValue", {"SecretId": "db"}, [("secretsmanager:GetSecretValue", "*")]),
+        (
+            "secretsmanager",
+            "BatchGetSecretValue",
+            {"SecretIdList": ["arn:aws:secretsmanager:us-east-1:444455556666:secret:db-AbCdEf"]},
+            [
+                ("secretsmanager:BatchGetSecretValue", "*"),
+                (
+                    "secretsmanager:GetSecretValue",
+                    "arn:aws:secretsmanager:us-east-1:444455556666:secret:db-AbCdEf",
+                ),
+            ],
+        ),
+        (
             "s3",
             "CopyObject",
             {"Bucket": "d", "Key": "k", "CopySource": "src/key?versionId=1"},

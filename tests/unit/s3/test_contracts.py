@@ -49,3 +49,37 @@ def test_s3_errors_reach_the_caller(provider, bucket):
     with pytest.raises(ServiceError) as info:
         provider.read_object(ACCOUNT, REGION, bucket, "missing")
     assert info.value.code == "NoSuchKey"
+
+
+# -- what IAM's enforcement relies on: find_bucket and acl_allows -----------------------------
+
+
+def test_find_bucket_names_the_buckets_account_and_region(provider, bucket):
+    record = provider.find_bucket(bucket)
+    assert (record["Account"], record["Region"]) == (ACCOUNT, REGION)
+    assert provider.find_bucket("no-such-bucket") is None
+
+
+def test_acl_allows_answers_for_another_account_from_the_acls(provider, bucket):
+    from overcast.services.s3 import acl
+
+    context = RequestContext.internal("s3", ACCOUNT, REGION)
+    other = "210987654321"
+    asyncio.run(provider.write_object(ACCOUNT, REGION, bucket, "k", b"x", "text/plain"))
+    object_arn, bucket_arn = f"arn:aws:s3:::{bucket}/k", f"arn:aws:s3:::{bucket}"
+    assert not provider.acl_allows("s3:GetObject", object_arn, other)  # private by default
+    provider.put_bucket_ownership_controls(
+        context,
+        {"Bucket": bucket, "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}},
+    )
+    asyncio.run(
+        provider.put_object_acl(
+            context, {"Bucket": bucket, "Key": "k", "GrantRead": f'id="{acl.canonical_id(other)}"'}
+        )
+    )
+    assert provider.acl_allows("s3:GetObject", object_arn, other)
+    assert not provider.acl_allows("s3:GetObject", object_arn, "333333333333")
+    assert not provider.acl_allows("s3:PutObject", bucket_arn, other)
+    provider.put_bucket_acl(context, {"Bucket": bucket, "ACL": "authenticated-read"})
+    assert provider.acl_allows("s3:ListBucket", bucket_arn, "333333333333")
+    assert not provider.acl_allows("s3:GetObject", "arn:aws:s3:::no-such-bucket/k", other)
