@@ -1,7 +1,6 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings. SSM's other features (Run Command, Automation, documents,
-maintenance windows, patching, OpsCenter, inventory, sessions) are not emulated yet."""
+parameter-store service settings; documents (versions, sharing, reviews)."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.documents import DocumentMixin
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.settings import SettingsMixin
 from overcast.services.ssm.sharing import SharingMixin
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
 
-class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
+class Provider(ParameterMixin, DocumentMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
     service = "ssm"
 
     def __init__(self, runtime: Runtime) -> None:
@@ -31,6 +31,11 @@ class Provider(ParameterMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvid
         self.settings = self.store.table("ssm", "settings")
         #: Parameters with an Expiration policy pending: key → when.
         self.expiring = self.store.table("ssm", "expiring")
+        self.documents = self.store.table("ssm", "documents")
+        #: Document versions: "name version" (zero-padded) → content and what it declares.
+        self.document_versions = self.store.table("ssm", "document_versions")
+        #: Documents shared with the scope's account ("owner/name"; scope "public/region": All).
+        self.document_shares = self.store.table("ssm", "document_shares")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while

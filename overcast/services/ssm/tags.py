@@ -1,6 +1,6 @@
-"""Tags on parameters (AddTagsToResource, RemoveTagsFromResource, ListTagsForResource). The
-other resource types SSM tags (documents, maintenance windows, ...) are not emulated yet, so
-none of them exists: AWS's InvalidResourceId."""
+"""Tags on parameters and documents (AddTagsToResource, RemoveTagsFromResource,
+ListTagsForResource). Resource types SSM tags that are not emulated here have no resource of
+that id: AWS's InvalidResourceId."""
 
 from __future__ import annotations
 
@@ -30,30 +30,37 @@ class TagMixin:
     def _checked_tags(self, given: Any) -> dict[str, str]:
         return tag_map(given, SSM_TAGS) if given else {}
 
-    def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
-        if params["ResourceType"] != "Parameter":
-            raise _invalid_resource()
+    def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[Any, str, str, dict]:  # type: ignore[misc]
+        """(table, scope, key, record) of the tagged resource."""
         where = self._scope(context)
+        kind = params["ResourceType"]
+        if kind == "Document":
+            record = self.documents.get(where, params["ResourceId"])
+            if record is None:
+                raise _invalid_resource()
+            return self.documents, where, params["ResourceId"], record
+        if kind != "Parameter":
+            raise _invalid_resource()
         key = names.key(names.from_arn(params["ResourceId"]))
         record = self._live(where, key)
         if record is None:
             raise _invalid_resource()
-        return where, key, record
+        return self.parameters, where, key, record
 
     def add_tags_to_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
-            where, key, record = self._tagged(context, params)
+            table, where, key, record = self._tagged(context, params)
             record["tags"] = add_tags(record.get("tags") or {}, params["Tags"], SSM_TAGS)
-            self.parameters.put(where, key, record)
+            table.put(where, key, record)
         return {}
 
     def remove_tags_from_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
-            where, key, record = self._tagged(context, params)
+            table, where, key, record = self._tagged(context, params)
             record["tags"] = remove_tags(record.get("tags") or {}, params["TagKeys"])
-            self.parameters.put(where, key, record)
+            table.put(where, key, record)
         return {}
 
     def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, _, record = self._tagged(context, params)
+        _, _, _, record = self._tagged(context, params)
         return {"TagList": tag_list(record.get("tags") or {})}
