@@ -1,6 +1,6 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings; documents (versions, sharing, reviews)."""
+parameter-store service settings; documents (versions, sharing, reviews); Run Command."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.commands import CommandMixin
 from overcast.services.ssm.documents import DocumentMixin
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.settings import SettingsMixin
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from overcast.runtime import Runtime
 
 
-class Provider(ParameterMixin, DocumentMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider):
+class Provider(
+    ParameterMixin, DocumentMixin, CommandMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider
+):
     service = "ssm"
 
     def __init__(self, runtime: Runtime) -> None:
@@ -36,6 +39,9 @@ class Provider(ParameterMixin, DocumentMixin, TagMixin, SettingsMixin, SharingMi
         self.document_versions = self.store.table("ssm", "document_versions")
         #: Documents shared with the scope's account ("owner/name"; scope "public/region": All).
         self.document_shares = self.store.table("ssm", "document_shares")
+        self.commands = self.store.table("ssm", "commands")
+        #: A command's invocation on one node: "command-id instance-id".
+        self.invocations = self.store.table("ssm", "invocations")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
