@@ -1,6 +1,6 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings; documents (versions, sharing, reviews); Run Command."""
+parameter-store service settings; documents (versions, sharing, reviews); Run Command; State Manager associations."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.associations import AssociationMixin
 from overcast.services.ssm.commands import CommandMixin
 from overcast.services.ssm.documents import DocumentMixin
 from overcast.services.ssm.parameters import ParameterMixin
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
 
 
 class Provider(
-    ParameterMixin, DocumentMixin, CommandMixin, TagMixin, SettingsMixin, SharingMixin, BaseProvider
+    ParameterMixin,
+    DocumentMixin,
+    CommandMixin,
+    AssociationMixin,
+    TagMixin,
+    SettingsMixin,
+    SharingMixin,
+    BaseProvider,
 ):
     service = "ssm"
 
@@ -42,6 +50,11 @@ class Provider(
         self.commands = self.store.table("ssm", "commands")
         #: A command's invocation on one node: "command-id instance-id".
         self.invocations = self.store.table("ssm", "invocations")
+        self.associations = self.store.table("ssm", "associations")
+        #: "association-id version" (zero-padded) → what that version said.
+        self.association_versions = self.store.table("ssm", "association_versions")
+        #: "association-id created" → one run of the association.
+        self.association_executions = self.store.table("ssm", "association_executions")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while

@@ -34,11 +34,13 @@ class TagMixin:
         """(table, scope, key, record) of the tagged resource."""
         where = self._scope(context)
         kind = params["ResourceType"]
-        if kind == "Document":
-            record = self.documents.get(where, params["ResourceId"])
+        # Resources other than parameters are kept by their name or id as given.
+        by_id = {"Document": self.documents, "Association": self.associations}
+        if kind in by_id:
+            record = by_id[kind].get(where, params["ResourceId"])
             if record is None:
                 raise _invalid_resource()
-            return self.documents, where, params["ResourceId"], record
+            return by_id[kind], where, params["ResourceId"], record
         if kind != "Parameter":
             raise _invalid_resource()
         key = names.key(names.from_arn(params["ResourceId"]))

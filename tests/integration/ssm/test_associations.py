@@ -1,0 +1,152 @@
+"""State Manager associations against the real server: create (single and batch), versions,
+updates, executions, schedules and AWS's errors. No node is managed, so targets reach nothing
+and instance ids are refused."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+TARGETS = [{"Key": "tag:Role", "Values": ["web"]}]
+
+
+def _code(error: pytest.ExceptionInfo) -> str:
+    return error.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def association(ssm):
+    name = f"assoc-{uuid.uuid4().hex[:8]}"
+    made = ssm.create_association(
+        Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"commands": ["uptime"]},
+        ScheduleExpression="rate(30 minutes)", AssociationName=name, MaxErrors="1", MaxConcurrency="2",
+        ComplianceSeverity="HIGH", Tags=[{"Key": "k", "Value": "v"}],
+    )["AssociationDescription"]  # fmt: skip
+    yield made
+    try:
+        ssm.delete_association(AssociationId=made["AssociationId"])
+    except ClientError:
+        pass
+
+
+def test_create_describe_and_list(ssm, association):
+    assert association["AssociationVersion"] == "1" and association["DocumentVersion"] == "$DEFAULT"
+    assert association["Targets"] == TARGETS and association["Parameters"] == {"commands": ["uptime"]}
+    assert (association["MaxErrors"], association["ComplianceSeverity"]) == ("1", "HIGH")
+    described = ssm.describe_association(AssociationId=association["AssociationId"])["AssociationDescription"]
+    assert described["AssociationName"] == association["AssociationName"]
+    assert described["Overview"]["Status"] == "Success"
+    listed = ssm.list_associations(
+        AssociationFilterList=[{"key": "AssociationName", "value": association["AssociationName"]}]
+    )["Associations"]
+    assert [a["AssociationId"] for a in listed] == [association["AssociationId"]]
+    assert ssm.list_tags_for_resource(ResourceType="Association", ResourceId=association["AssociationId"])[
+        "TagList"
+    ] == [{"Key": "k", "Value": "v"}]
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(
+            Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"commands": ["uptime"]},
+            AssociationName=association["AssociationName"],
+        )  # fmt: skip
+    assert _code(error) == "AssociationAlreadyExists"
+
+
+def test_updates_make_versions(ssm, association):
+    association_id = association["AssociationId"]
+    updated = ssm.update_association(
+        AssociationId=association_id,
+        Parameters={"commands": ["df -h"]},
+        ScheduleExpression="cron(0 2 ? * SUN *)",
+    )["AssociationDescription"]
+    assert updated["AssociationVersion"] == "2" and updated["ScheduleExpression"] == "cron(0 2 ? * SUN *)"
+    assert updated["AssociationName"] == association["AssociationName"]
+    versions = ssm.list_association_versions(AssociationId=association_id)["AssociationVersions"]
+    assert [(v["AssociationVersion"], v["Parameters"]) for v in versions] == [
+        ("1", {"commands": ["uptime"]}),
+        ("2", {"commands": ["df -h"]}),
+    ]
+    first = ssm.describe_association(AssociationId=association_id, AssociationVersion="1")[
+        "AssociationDescription"
+    ]
+    assert (
+        first["Parameters"] == {"commands": ["uptime"]} and first["ScheduleExpression"] == "rate(30 minutes)"
+    )
+    with pytest.raises(ClientError) as error:
+        ssm.update_association(AssociationId=association_id, AssociationVersion="1", MaxErrors="2")
+    assert _code(error) == "InvalidAssociationVersion"
+
+
+def test_executions_and_start_once(ssm, association):
+    association_id = association["AssociationId"]
+    ssm.start_associations_once(AssociationIds=[association_id])
+    executions = ssm.describe_association_executions(AssociationId=association_id)["AssociationExecutions"]
+    assert len(executions) == 2 and all(e["Status"] == "Success" for e in executions)
+    assert json.loads(executions[0]["ResourceCountByStatus"]) == {}
+    targets = ssm.describe_association_execution_targets(
+        AssociationId=association_id, ExecutionId=executions[0]["ExecutionId"]
+    )["AssociationExecutionTargets"]
+    assert targets == []
+    with pytest.raises(ClientError) as error:
+        ssm.describe_association_execution_targets(
+            AssociationId=association_id, ExecutionId=str(uuid.uuid4())
+        )
+    assert _code(error) == "AssociationExecutionDoesNotExist"
+    with pytest.raises(ClientError) as error:
+        ssm.start_associations_once(AssociationIds=[str(uuid.uuid4())])
+    assert _code(error) == "AssociationDoesNotExist"
+
+
+@pytest.mark.parametrize(
+    "schedule", ["rate(5 minutes)", "rate(1 hours)", "cron(0 2 * * * *)", "cron(99 2 ? * SUN *)", "every day"]
+)
+def test_schedules_are_validated(ssm, schedule):
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(
+            Name="AWS-RunShellScript",
+            Targets=TARGETS,
+            Parameters={"commands": ["ls"]},
+            ScheduleExpression=schedule,
+        )
+    assert _code(error) == "InvalidSchedule"
+
+
+def test_batch_reports_each_entry(ssm):
+    result = ssm.create_association_batch(
+        Entries=[
+            {"Name": "AWS-RunShellScript", "Targets": TARGETS, "Parameters": {"commands": ["ls"]}},
+            {"Name": "No-Such-Document", "Targets": TARGETS},
+            {
+                "Name": "AWS-RunShellScript",
+                "InstanceId": "i-0123456789abcdef0",
+                "Parameters": {"commands": ["ls"]},
+            },
+        ]
+    )
+    assert len(result["Successful"]) == 1
+    assert [f["Entry"]["Name"] for f in result["Failed"]] == ["No-Such-Document", "AWS-RunShellScript"]
+    assert {f["Fault"] for f in result["Failed"]} == {"Client"}
+    ssm.delete_association(AssociationId=result["Successful"][0]["AssociationId"])
+
+
+def test_missing_and_unmanaged(ssm):
+    missing = str(uuid.uuid4())
+    for call in (ssm.describe_association, ssm.delete_association, ssm.describe_association_executions):
+        with pytest.raises(ClientError) as error:
+            call(AssociationId=missing)
+        assert _code(error) == "AssociationDoesNotExist"
+    for call in (ssm.describe_effective_instance_associations, ssm.describe_instance_associations_status):
+        with pytest.raises(ClientError) as error:
+            call(InstanceId="i-0123456789abcdef0")
+        assert _code(error) == "InvalidInstanceId"
+    with pytest.raises(ClientError) as error:
+        ssm.update_association_status(
+            Name="AWS-RunShellScript", InstanceId="i-0123456789abcdef0",
+            AssociationStatus={"Date": "2024-01-01", "Name": "Success", "Message": "m"},
+        )  # fmt: skip
+    assert _code(error) == "InvalidInstanceId"
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"nope": ["x"]})
+    assert _code(error) == "InvalidParameters"
