@@ -1,6 +1,7 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings; documents (versions, sharing, reviews); Run Command; State Manager associations."""
+parameter-store service settings; documents (versions, sharing, reviews); Run Command; State Manager associations;
+Automation executions that run their steps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.ssm.associations import AssociationMixin
+from overcast.services.ssm.automation import AutomationMixin
+from overcast.services.ssm.automation_engine import TERMINAL, Signals
 from overcast.services.ssm.commands import CommandMixin
 from overcast.services.ssm.documents import DocumentMixin
 from overcast.services.ssm.parameters import ParameterMixin
@@ -28,6 +31,7 @@ class Provider(
     DocumentMixin,
     CommandMixin,
     AssociationMixin,
+    AutomationMixin,
     TagMixin,
     SettingsMixin,
     SharingMixin,
@@ -55,6 +59,9 @@ class Provider(
         self.association_versions = self.store.table("ssm", "association_versions")
         #: "association-id created" → one run of the association.
         self.association_executions = self.store.table("ssm", "association_executions")
+        self.automations = self.store.table("ssm", "automations")
+        self.previews = self.store.table("ssm", "execution_previews")
+        self.automation_signals = Signals()
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
@@ -62,6 +69,14 @@ class Provider(
         for where in self.expiring.scopes():
             for key, at in self.expiring.scan(where):
                 self._schedule_expiry(where, key, at)
+        # Automation executions a previous run left unfinished carry on from their step; a
+        # child runs under its parent's runner.
+        for where in self.automations.scopes():
+            for execution_id, record in self.automations.scan(where):
+                if record["AutomationExecutionStatus"] not in TERMINAL and not record.get(
+                    "ParentAutomationExecutionId"
+                ):
+                    self._spawn_runner(where, execution_id)
 
     def _schedule_expiry(self, where: str, key: str, at: float) -> None:
         async def expire() -> None:

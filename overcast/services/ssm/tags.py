@@ -35,7 +35,7 @@ class TagMixin:
         where = self._scope(context)
         kind = params["ResourceType"]
         # Resources other than parameters are kept by their name or id as given.
-        by_id = {"Document": self.documents, "Association": self.associations}
+        by_id = {"Document": self.documents, "Association": self.associations, "Automation": self.automations}
         if kind in by_id:
             record = by_id[kind].get(where, params["ResourceId"])
             if record is None:

@@ -1,0 +1,326 @@
+"""Automation against the real server: executions run their steps on Overcast's own services
+(API calls with selected outputs, branches, assertions, waits, Lambda), wait for signals,
+stop, fail as AWS reports failed steps; targets, change requests and previews."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+RUNNING = ("Pending", "InProgress", "Waiting", "Cancelling", "RunbookInProgress", "Scheduled")
+
+
+def _code(error: pytest.ExceptionInfo) -> str:
+    return error.value.response["Error"]["Code"]
+
+
+def _document(
+    ssm, steps: list[dict], parameters: dict | None = None, outputs: list | None = None, kind="Automation"
+):
+    name = f"Auto-{uuid.uuid4().hex[:10]}"
+    body: dict = {"schemaVersion": "0.3", "description": "test", "mainSteps": steps}
+    if parameters:
+        body["parameters"] = parameters
+    if outputs:
+        body["outputs"] = outputs
+    ssm.create_document(Content=json.dumps(body), Name=name, DocumentType=kind)
+    return name
+
+
+def _until(
+    ssm, execution_id: str, done=lambda e: e["AutomationExecutionStatus"] not in RUNNING, seconds=30.0
+):
+    deadline = time.time() + seconds
+    while True:
+        execution = ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
+        if done(execution) or time.time() > deadline:
+            return execution
+        time.sleep(0.1)
+
+
+def test_api_calls_outputs_and_branches(ssm):
+    source = f"/auto/{uuid.uuid4().hex[:8]}"
+    ssm.put_parameter(Name=source, Value="blue", Type="String")
+    name = _document(
+        ssm,
+        [
+            {"name": "read", "action": "aws:executeAwsApi",
+             "inputs": {"Service": "ssm", "Api": "GetParameter", "Name": "{{ Source }}"},
+             "outputs": [{"Name": "Colour", "Selector": "$.Parameter.Value", "Type": "String"},
+                         {"Name": "Version", "Selector": "$.Parameter.Version", "Type": "Integer"}]},
+            {"name": "choose", "action": "aws:branch",
+             "inputs": {"Choices": [{"NextStep": "copy", "Variable": "{{ read.Colour }}", "StringEquals": "blue"}],
+                        "Default": "never"}},
+            {"name": "never", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}, "isEnd": True},
+            {"name": "copy", "action": "aws:executeAwsApi",
+             "inputs": {"Service": "ssm", "Api": "PutParameter", "Name": "{{ Source }}-copy",
+                        "Value": "{{ read.Colour }} from {{ global:ACCOUNT_ID }}", "Type": "String"}},
+            {"name": "check", "action": "aws:assertAwsResourceProperty",
+             "inputs": {"Service": "ssm", "Api": "GetParameter", "Name": "{{ Source }}-copy",
+                        "PropertySelector": "$.Parameter.Value", "DesiredValues": ["blue from 000000000000"]}},
+        ],
+        parameters={"Source": {"type": "String"}},
+        outputs=["read.Colour", "read.Version"],
+    )  # fmt: skip
+    execution_id = ssm.start_automation_execution(DocumentName=name, Parameters={"Source": [source]})[
+        "AutomationExecutionId"
+    ]
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    assert execution["Outputs"] == {"read.Colour": ["blue"], "read.Version": ["1"]}
+    assert execution["Parameters"] == {"Source": [source]}
+    assert [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]] == [
+        ("read", "Success"), ("choose", "Success"), ("copy", "Success"), ("check", "Success"),
+    ]  # fmt: skip
+    assert ssm.get_parameter(Name=f"{source}-copy")["Parameter"]["Value"] == "blue from 000000000000"
+    steps = ssm.describe_automation_step_executions(
+        AutomationExecutionId=execution_id, Filters=[{"Key": "StepName", "Values": ["read"]}]
+    )["StepExecutions"]
+    assert steps[0]["Outputs"] == {"Colour": ["blue"], "Version": ["1"]}
+    listed = ssm.describe_automation_executions(Filters=[{"Key": "ExecutionId", "Values": [execution_id]}])
+    assert listed["AutomationExecutionMetadataList"][0]["DocumentName"] == name
+
+
+def test_failures_abort_continue_or_jump(ssm):
+    failing = {"name": "fail", "action": "aws:executeAwsApi",
+               "inputs": {"Service": "ssm", "Api": "GetParameter", "Name": "/no/such/parameter"}}  # fmt: skip
+    after = {"name": "after", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}
+    aborted = ssm.start_automation_execution(DocumentName=_document(ssm, [failing, after]))[
+        "AutomationExecutionId"
+    ]
+    execution = _until(ssm, aborted)
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert "ParameterNotFound" in execution["FailureMessage"]
+    assert [s["StepName"] for s in execution["StepExecutions"]] == ["fail"]
+    continued = _document(ssm, [{**failing, "onFailure": "Continue"}, after])
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=continued)["AutomationExecutionId"])
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert [s["StepStatus"] for s in execution["StepExecutions"]] == ["Failed", "Success"]
+    jumped = _document(
+        ssm,
+        [{**failing, "onFailure": "step:recover"}, {**after, "isEnd": True}, {**after, "name": "recover"}],
+    )
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=jumped)["AutomationExecutionId"])
+    assert [s["StepName"] for s in execution["StepExecutions"]] == ["fail", "recover"]
+
+
+def test_unsupported_actions_fail_their_step(ssm):
+    execution_id = ssm.start_automation_execution(
+        DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0123456789abcdef0"]}
+    )["AutomationExecutionId"]
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    step = execution["StepExecutions"][0]
+    assert step["StepStatus"] == "Failed" and "aws:changeInstanceState" in step["FailureMessage"]
+
+
+def test_pause_and_approve_wait_for_signals(ssm):
+    name = _document(
+        ssm,
+        [
+            {"name": "hold", "action": "aws:pause", "inputs": {}},
+            {
+                "name": "ask",
+                "action": "aws:approve",
+                "inputs": {"Approvers": ["me"], "MinRequiredApprovals": 1},
+            },
+        ],
+    )
+    execution_id = ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"]
+    waiting = _until(ssm, execution_id, lambda e: e["AutomationExecutionStatus"] == "Waiting")
+    assert waiting["AutomationExecutionStatus"] == "Waiting" and waiting["CurrentStepName"] == "hold"
+    with pytest.raises(ClientError) as error:
+        ssm.send_automation_signal(AutomationExecutionId=execution_id, SignalType="Approve")
+    assert _code(error) == "InvalidAutomationSignalException"
+    ssm.send_automation_signal(AutomationExecutionId=execution_id, SignalType="Resume")
+    _until(
+        ssm,
+        execution_id,
+        lambda e: e.get("CurrentStepName") == "ask" and e["AutomationExecutionStatus"] == "Waiting",
+    )
+    ssm.send_automation_signal(
+        AutomationExecutionId=execution_id, SignalType="Approve", Payload={"Comment": ["looks good"]}
+    )
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert execution["StepExecutions"][1]["Outputs"]["ApprovalStatus"] == ["Approved"]
+    rejected = ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"]
+    _until(ssm, rejected, lambda e: e["AutomationExecutionStatus"] == "Waiting")
+    ssm.send_automation_signal(AutomationExecutionId=rejected, SignalType="Resume")
+    _until(
+        ssm,
+        rejected,
+        lambda e: e.get("CurrentStepName") == "ask" and e["AutomationExecutionStatus"] == "Waiting",
+    )
+    ssm.send_automation_signal(AutomationExecutionId=rejected, SignalType="Reject")
+    assert _until(ssm, rejected)["AutomationExecutionStatus"] == "Failed"
+
+
+def test_stop_cancels_a_running_step(ssm):
+    name = _document(ssm, [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT1H"}}])
+    execution_id = ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"]
+    _until(ssm, execution_id, lambda e: bool(e["StepExecutions"]))
+    ssm.stop_automation_execution(AutomationExecutionId=execution_id, Type="Cancel")
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Cancelled"
+    assert execution["StepExecutions"][0]["StepStatus"] == "Cancelled"
+    with pytest.raises(ClientError) as error:
+        ssm.stop_automation_execution(AutomationExecutionId=execution_id)
+    assert _code(error) == "InvalidAutomationStatusUpdateException"
+
+
+def test_step_timeout_and_wait_for_property(ssm):
+    source = f"/wait/{uuid.uuid4().hex[:8]}"
+    ssm.put_parameter(Name=source, Value="starting", Type="String")
+    name = _document(
+        ssm,
+        [{"name": "wait", "action": "aws:waitForAwsResourceProperty", "timeoutSeconds": 2,
+          "inputs": {"Service": "ssm", "Api": "GetParameter", "Name": source,
+                     "PropertySelector": "$.Parameter.Value", "DesiredValues": ["ready"]}}],
+    )  # fmt: skip
+    timed_out = ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"]
+    assert _until(ssm, timed_out)["AutomationExecutionStatus"] == "TimedOut"
+    waiting = ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"]
+    ssm.put_parameter(Name=source, Value="ready", Type="String", Overwrite=True)
+    assert _until(ssm, waiting)["AutomationExecutionStatus"] == "Success"
+
+
+def test_invoke_lambda_function(ssm, client):
+    lam = client("lambda")
+    function = f"auto-{uuid.uuid4().hex[:8]}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "handler.py", "def handler(event, context):\n    return {'doubled': event['n'] * 2}\n"
+        )
+    lam.create_function(
+        FunctionName=function, Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
+        Handler="handler.handler", Code={"ZipFile": buffer.getvalue()},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=function, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
+    )
+    name = _document(
+        ssm,
+        [{"name": "call", "action": "aws:invokeLambdaFunction",
+          "inputs": {"FunctionName": function, "InputPayload": {"n": 21}}}],
+        outputs=["call.Payload", "call.StatusCode"],
+    )  # fmt: skip
+    execution = _until(
+        ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"], seconds=60
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    assert json.loads(execution["Outputs"]["call.Payload"][0]) == {"doubled": 42}
+    assert execution["Outputs"]["call.StatusCode"] == ["200"]
+
+
+def test_targets_as_parameter_values_run_children(ssm):
+    prefix = f"/targets/{uuid.uuid4().hex[:8]}"
+    name = _document(
+        ssm,
+        [{"name": "write", "action": "aws:executeAwsApi",
+          "inputs": {"Service": "ssm", "Api": "PutParameter", "Name": "{{ Target }}", "Value": "x", "Type": "String"}}],
+        parameters={"Target": {"type": "String"}},
+    )  # fmt: skip
+    parent = ssm.start_automation_execution(
+        DocumentName=name, TargetParameterName="Target", MaxConcurrency="2",
+        Targets=[{"Key": "ParameterValues", "Values": [f"{prefix}/a", f"{prefix}/b", f"{prefix}/c"]}],
+    )["AutomationExecutionId"]  # fmt: skip
+    execution = _until(ssm, parent)
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert execution["ResolvedTargets"]["ParameterValues"] == [f"{prefix}/a", f"{prefix}/b", f"{prefix}/c"]
+    children = ssm.describe_automation_executions(Filters=[{"Key": "ParentExecutionId", "Values": [parent]}])
+    assert len(children["AutomationExecutionMetadataList"]) == 3
+    assert len(ssm.get_parameters_by_path(Path=prefix)["Parameters"]) == 3
+
+
+def test_start_errors_and_idempotency(ssm):
+    name = _document(
+        ssm,
+        [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
+        parameters={"P": {"type": "String"}},
+    )
+    for kwargs, code in (
+        ({"DocumentName": "No-Such-Automation"}, "AutomationDefinitionNotFoundException"),
+        ({"DocumentName": name, "DocumentVersion": "9", "Parameters": {"P": ["x"]}}, "AutomationDefinitionVersionNotFoundException"),
+        ({"DocumentName": name}, "InvalidAutomationExecutionParametersException"),
+        ({"DocumentName": name, "Parameters": {"P": ["x"], "Q": ["y"]}}, "InvalidAutomationExecutionParametersException"),
+        ({"DocumentName": "AWS-RunShellScript"}, "AutomationDefinitionNotFoundException"),
+    ):  # fmt: skip
+        with pytest.raises(ClientError) as error:
+            ssm.start_automation_execution(**kwargs)
+        assert _code(error) == code, kwargs
+    token = str(uuid.uuid4())
+    first = ssm.start_automation_execution(DocumentName=name, Parameters={"P": ["x"]}, ClientToken=token)
+    again = ssm.start_automation_execution(DocumentName=name, Parameters={"P": ["x"]}, ClientToken=token)
+    assert first["AutomationExecutionId"] == again["AutomationExecutionId"]
+    with pytest.raises(ClientError) as error:
+        ssm.start_automation_execution(DocumentName=name, Parameters={"P": ["other"]}, ClientToken=token)
+    assert _code(error) == "IdempotentParameterMismatch"
+    for call in (
+        ssm.get_automation_execution,
+        ssm.stop_automation_execution,
+        ssm.describe_automation_step_executions,
+    ):
+        with pytest.raises(ClientError) as error:
+            call(AutomationExecutionId=str(uuid.uuid4()))
+        assert _code(error) == "AutomationExecutionNotFoundException"
+
+
+def test_change_request_runs_its_runbooks_once_approved(ssm):
+    runbook = _document(
+        ssm,
+        [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
+        parameters={"P": {"type": "String"}},
+    )
+    template = _document(
+        ssm,
+        [{"name": "approve", "action": "aws:approve", "inputs": {"Approvers": ["me"]}}],
+        kind="Automation.ChangeTemplate",
+    )
+    with pytest.raises(ClientError) as error:
+        ssm.start_change_request_execution(DocumentName=template, Runbooks=[{"DocumentName": runbook}])
+    assert _code(error) == "AutomationDefinitionNotApprovedException"
+    ssm.update_document_metadata(Name=template, DocumentReviews={"Action": "SendForReview"})
+    ssm.update_document_metadata(Name=template, DocumentReviews={"Action": "Approve"})
+    execution_id = ssm.start_change_request_execution(
+        DocumentName=template,
+        ChangeRequestName="change",
+        Runbooks=[{"DocumentName": runbook, "Parameters": {"P": ["v"]}}],
+    )["AutomationExecutionId"]
+    _until(ssm, execution_id, lambda e: e["AutomationExecutionStatus"] == "Waiting")
+    ssm.send_automation_signal(AutomationExecutionId=execution_id, SignalType="Approve")
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert (execution["AutomationSubtype"], execution["ChangeRequestName"]) == ("ChangeRequest", "change")
+    children = ssm.describe_automation_executions(
+        Filters=[{"Key": "ParentExecutionId", "Values": [execution_id]}]
+    )
+    assert [c["DocumentName"] for c in children["AutomationExecutionMetadataList"]] == [runbook]
+
+
+def test_execution_preview(ssm):
+    name = _document(
+        ssm,
+        [
+            {"name": "read", "action": "aws:executeAwsApi", "inputs": {"Service": "ssm", "Api": "DescribeParameters"}},
+            {"name": "write", "action": "aws:executeAwsApi",
+             "inputs": {"Service": "ssm", "Api": "PutParameter", "Name": "/p", "Value": "v", "Type": "String"}},
+            {"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}},
+        ],
+    )  # fmt: skip
+    preview_id = ssm.start_execution_preview(DocumentName=name)["ExecutionPreviewId"]
+    preview = ssm.get_execution_preview(ExecutionPreviewId=preview_id)
+    assert preview["Status"] == "Success"
+    automation = preview["ExecutionPreview"]["Automation"]
+    assert automation["StepPreviews"] == {"Mutating": 1, "NonMutating": 2}
+    assert automation["Regions"] == ["us-east-1"] and automation["TotalAccounts"] == 1
+    with pytest.raises(ClientError) as error:
+        ssm.get_execution_preview(ExecutionPreviewId=str(uuid.uuid4()))
+    assert _code(error) == "ResourceNotFoundException"
