@@ -190,6 +190,14 @@ def parse(content: str, document_format: str, document_type: str) -> Parsed:
     if document_type in TEXT_TYPES and document_format == "TEXT":
         if not content.strip():
             raise invalid_content()
+        if document_type == "ChangeCalendar":
+            from overcast.services.ssm.calendar import CalendarError
+            from overcast.services.ssm.calendar import parse as parse_calendar
+
+            try:
+                parse_calendar(content)
+            except CalendarError as error:
+                raise invalid_content(str(error)) from None
         return Parsed(content, None, "", [], ALL_PLATFORMS)
     if document_format == "TEXT":
         raise ServiceError(

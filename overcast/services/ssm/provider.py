@@ -1,7 +1,8 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
 parameter-store service settings; documents (versions, sharing, reviews); Run Command; State Manager associations;
-Automation executions that run their steps."""
+Automation executions that run their steps; activations, sessions and inventory (no node
+is managed yet); change calendars; cloud connectors."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from overcast.services.base import BaseProvider
 from overcast.services.ssm.associations import AssociationMixin
 from overcast.services.ssm.automation import AutomationMixin
 from overcast.services.ssm.automation_engine import TERMINAL, Signals
+from overcast.services.ssm.calendar import CalendarMixin
 from overcast.services.ssm.commands import CommandMixin
+from overcast.services.ssm.connectors import ConnectorMixin
 from overcast.services.ssm.documents import DocumentMixin
+from overcast.services.ssm.fleet import FleetMixin
+from overcast.services.ssm.inventory import InventoryMixin
 from overcast.services.ssm.parameters import ParameterMixin
 from overcast.services.ssm.settings import SettingsMixin
 from overcast.services.ssm.sharing import SharingMixin
@@ -32,6 +37,10 @@ class Provider(
     CommandMixin,
     AssociationMixin,
     AutomationMixin,
+    FleetMixin,
+    InventoryMixin,
+    CalendarMixin,
+    ConnectorMixin,
     TagMixin,
     SettingsMixin,
     SharingMixin,
@@ -62,6 +71,8 @@ class Provider(
         self.automations = self.store.table("ssm", "automations")
         self.previews = self.store.table("ssm", "execution_previews")
         self.automation_signals = Signals()
+        self.activations = self.store.table("ssm", "activations")
+        self.connectors = self.store.table("ssm", "cloud_connectors")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
