@@ -25,6 +25,8 @@ MAX_SHARED_ACCOUNTS = 20
 MAX_VERSIONS = 1000
 _RESERVED_PREFIX = re.compile(r"^(aws|amazon|amzn)", re.IGNORECASE)
 _VERSION = re.compile(r"^([$]LATEST|[$]DEFAULT|[1-9][0-9]*)$")
+_ACCOUNT_OR_ALL = re.compile(r"(?i)all|[0-9]{12}")
+_SHARED_VERSION = re.compile(r"[$]LATEST|[$]DEFAULT|[$]ALL")
 #: Scope of documents shared with every account ("All"), per region.
 _PUBLIC = "public"
 
@@ -156,6 +158,16 @@ class DocumentMixin:
         if record is None or (version_name is not None and record.get("VersionName") != version_name):
             raise bad_version()
         return record
+
+    def _read_version(  # type: ignore[misc]
+        self: Provider, where: str, document: dict, version: str | None, version_name: str | None
+    ) -> dict:
+        """_version for GetDocument/DescribeDocument, which answer a name and version that
+        select nothing as a document that does not exist."""
+        try:
+            return self._version(where, document, version, version_name)
+        except ServiceError:
+            raise no_document() from None
 
     def document_for_run(  # type: ignore[misc]
         self: Provider, context: RequestContext, name: str, version: str | None = None
@@ -338,9 +350,12 @@ class DocumentMixin:
 
     def get_document(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         where, document = self._document(context, params["Name"])
-        version = self._version(where, document, params.get("DocumentVersion"), params.get("VersionName"))
+        version = self._read_version(
+            where, document, params.get("DocumentVersion"), params.get("VersionName")
+        )
         stored_format = version["DocumentFormat"]
-        wanted = params.get("DocumentFormat") or stored_format
+        # JSON is GetDocument's default format, whatever the document was written in.
+        wanted = params.get("DocumentFormat") or ("TEXT" if stored_format == "TEXT" else "JSON")
         content = version["Content"]
         if wanted != stored_format:
             if "TEXT" in (wanted, stored_format):
@@ -371,7 +386,9 @@ class DocumentMixin:
 
     def describe_document(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         where, document = self._document(context, params["Name"])
-        version = self._version(where, document, params.get("DocumentVersion"), params.get("VersionName"))
+        version = self._read_version(
+            where, document, params.get("DocumentVersion"), params.get("VersionName")
+        )
         return {"Document": self._describe(context, document, version)}
 
     def list_document_versions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -478,7 +495,9 @@ class DocumentMixin:
                     )
                 self.documents.delete(where, name)
                 return {}
-            version = self._version(where, document, params.get("DocumentVersion"), params.get("VersionName"))
+            version = self._read_version(
+                where, document, params.get("DocumentVersion"), params.get("VersionName")
+            )
             if version["DocumentVersion"] == document["DefaultVersion"]:
                 raise ServiceError(
                     "InvalidDocumentOperation", "Default version of the document can't be deleted."
@@ -509,23 +528,34 @@ class DocumentMixin:
                 "InvalidPermissionType",
                 "The permission type is not supported. Share is the only supported permission type.",
             )
-        adding = [account.lower() for account in params.get("AccountIdsToAdd") or []]
-        removing = [account.lower() for account in params.get("AccountIdsToRemove") or []]
-        for account in adding + removing:
-            if account != "all" and not re.fullmatch(r"\d{12}", account):
-                raise ServiceError("ValidationException", f"Account ID {account} is not valid.")
+        given_add = params.get("AccountIdsToAdd") or []
+        given_remove = params.get("AccountIdsToRemove") or []
+        for member, given in (("accountIdsToAdd", given_add), ("accountIdsToRemove", given_remove)):
+            for account in given:
+                if not _ACCOUNT_OR_ALL.fullmatch(account):
+                    raise ServiceError(
+                        "ValidationException",
+                        f"1 validation error detected: Value '[{account}]' at '{member}' failed to satisfy "
+                        "constraint: Member must satisfy constraint: [Member must satisfy regular expression "
+                        "pattern: (?i)all|[0-9]{12}]",
+                    )
+        adding = [account.lower() for account in given_add]
+        removing = [account.lower() for account in given_remove]
         if ("all" in adding and len(adding) > 1) or ("all" in removing and len(removing) > 1):
             raise ServiceError(
-                "DocumentLimitExceeded",
-                "Accounts can either be all or a group of AWS accounts",
+                "DocumentPermissionLimit", "Accounts can either be all or a group of AWS accounts"
+            )
+        version = params.get("SharedDocumentVersion") or "$DEFAULT"
+        if not _SHARED_VERSION.fullmatch(version):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{version}' at 'sharedDocumentVersion' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: ([$]LATEST|[$]DEFAULT|[$]ALL)",
             )
         with self.store.transaction():
             where, document = self._own_document(context, params["Name"])
             name = document["Name"]
             shared = dict(document.get("shared") or {})
-            version = params.get("SharedDocumentVersion") or "$DEFAULT"
-            if version not in ("$DEFAULT", "$LATEST"):
-                self._version(where, document, version)
             for account in adding:
                 shared[account] = version
                 self.document_shares.put(
@@ -542,6 +572,9 @@ class DocumentMixin:
                     f"The document can be shared with at most {MAX_SHARED_ACCOUNTS} accounts.",
                 )
             document["shared"] = shared
+            # "All" is answered as it was given.
+            all_as = next((a for a in given_add if a.lower() == "all"), document.get("allAs", "all"))
+            document["allAs"] = all_as
             self.documents.put(where, name, document)
         return {}
 
@@ -555,10 +588,11 @@ class DocumentMixin:
         shared = document.get("shared") or {}
         # At most 20 accounts (or All): one page holds them all.
         accounts = sorted(shared)
+        shown = {a: document.get("allAs", "all") if a == "all" else a for a in accounts}
         return {
-            "AccountIds": accounts,
+            "AccountIds": [shown[a] for a in accounts],
             "AccountSharingInfoList": [
-                {"AccountId": a, "SharedDocumentVersion": shared[a]} for a in accounts
+                {"AccountId": shown[a], "SharedDocumentVersion": shared[a]} for a in accounts
             ],
         }
 

@@ -127,6 +127,9 @@ def test_versions_names_and_default(ssm, name):
     assert (got["DocumentVersion"], got["DocumentFormat"]) == ("2", "JSON")
     assert json.loads(got["Content"]) == second
     assert yaml.safe_load(ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]) == COMMAND
+    # JSON is GetDocument's default format, even for a version written in YAML.
+    by_default = ssm.get_document(Name=name, DocumentVersion="2")
+    assert by_default["DocumentFormat"] == "JSON" and json.loads(by_default["Content"]) == second
     assert ssm.describe_document(Name=name, DocumentVersion="$LATEST")["Document"]["Description"] == "second"
     default = ssm.update_document_default_version(Name=name, DocumentVersion="2")["Description"]
     assert default == {"Name": name, "DefaultVersion": "2", "DefaultVersionName": "Two"}
@@ -137,7 +140,7 @@ def test_versions_names_and_default(ssm, name):
     ]
     with pytest.raises(ClientError) as error:
         ssm.get_document(Name=name, DocumentVersion="7")
-    assert _code(error) == "InvalidDocumentVersion"
+    assert _code(error) == "InvalidDocument"
 
 
 def test_delete_versions_and_documents(ssm, name):
@@ -223,7 +226,7 @@ def test_sharing_with_accounts(ssm, client, name):
         ssm.modify_document_permission(
             Name=name, PermissionType="Share", AccountIdsToAdd=["all", "111122223333"]
         )
-    assert _code(error) == "DocumentLimitExceeded"
+    assert _code(error) == "DocumentPermissionLimit"
 
 
 def test_tags_on_documents(ssm, name):
