@@ -1,7 +1,8 @@
 """Automation's step actions, each run for real on Overcast's own services:
 aws:executeAwsApi (the named operation of the named service, outputs by selector),
 aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:invokeLambdaFunction,
-aws:sleep, aws:pause and aws:approve (resumed by SendAutomationSignal), aws:branch.
+aws:sleep, aws:pause and aws:approve (resumed by SendAutomationSignal), aws:branch,
+aws:runCommand (through Run Command) and aws:executeAutomation (a child execution).
 An action not listed fails its step, saying so, as AWS reports a failed step."""
 
 from __future__ import annotations
@@ -247,6 +248,60 @@ async def branch(run: StepRun) -> None:
     run.next_step = default
 
 
+def _string_lists(values: dict) -> dict[str, list[str]]:
+    """Document parameter values as SSM's APIs take them (each a list of strings)."""
+    return {key: templating.output_strings(value) for key, value in (values or {}).items()}
+
+
+_COMMAND_DONE = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
+_AUTOMATION_DONE = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Rejected", "CompletedWithSuccess",
+                              "CompletedWithFailure"})  # fmt: skip
+
+
+async def run_command(run: StepRun) -> None:
+    """Send the command through Run Command and wait for it to end."""
+    params = {key: value for key, value in run.inputs.items() if key != "Parameters"}
+    if run.inputs.get("Parameters"):
+        params["Parameters"] = _string_lists(run.inputs["Parameters"])
+    for key in ("InstanceIds",):
+        if isinstance(params.get(key), str):
+            params[key] = [params[key]]
+    command = (await call_api(run, "ssm", "SendCommand", params))["Command"]
+    while command["Status"] not in _COMMAND_DONE:
+        await asyncio.sleep(POLL_SECONDS)
+        listed = await call_api(run, "ssm", "ListCommands", {"CommandId": command["CommandId"]})
+        command = listed["Commands"][0]
+    run.outputs.update(CommandId=command["CommandId"], Status=command["Status"])
+    if command["Status"] != "Success":
+        raise StepFailed(f"Command {command['CommandId']} ended {command['Status']}.")
+
+
+async def execute_automation(run: StepRun) -> None:
+    """Run another automation document as a child execution and wait for it to end."""
+    params: dict[str, Any] = {"DocumentName": run.inputs.get("DocumentName")}
+    for member in ("DocumentVersion", "TargetParameterName", "Targets", "TargetMaps", "MaxConcurrency", "MaxErrors",
+                   "Tags", "TargetLocations"):  # fmt: skip
+        if run.inputs.get(member) is not None:
+            params[member] = run.inputs[member]
+    if run.inputs.get("RuntimeParameters"):
+        params["Parameters"] = _string_lists(run.inputs["RuntimeParameters"])
+    child_id = (await call_api(run, "ssm", "StartAutomationExecution", params))["AutomationExecutionId"]
+    while True:
+        child = (await call_api(run, "ssm", "GetAutomationExecution", {"AutomationExecutionId": child_id}))[
+            "AutomationExecution"
+        ]
+        if child["AutomationExecutionStatus"] in _AUTOMATION_DONE:
+            break
+        await asyncio.sleep(POLL_SECONDS)
+    run.outputs.update(
+        ExecutionId=child_id,
+        Status=child["AutomationExecutionStatus"],
+        Output=json.dumps(child.get("Outputs") or {}),
+    )
+    if child["AutomationExecutionStatus"] != "Success":
+        raise StepFailed(f"Automation execution {child_id} ended {child['AutomationExecutionStatus']}.")
+
+
 Action = Callable[[StepRun], Awaitable[None]]
 ACTIONS: dict[str, Action] = {
     "aws:executeAwsApi": execute_aws_api,
@@ -255,6 +310,8 @@ ACTIONS: dict[str, Action] = {
     "aws:invokeLambdaFunction": invoke_lambda,
     "aws:sleep": sleep,
     "aws:branch": branch,
+    "aws:runCommand": run_command,
+    "aws:executeAutomation": execute_automation,
 }
 #: Actions that wait for SendAutomationSignal (the engine runs them).
 WAITING = frozenset({"aws:pause", "aws:approve"})

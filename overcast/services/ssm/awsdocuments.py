@@ -78,6 +78,49 @@ def _instance_state(description: str, steps: list[tuple[str, str]]) -> dict[str,
     }
 
 
+def _inventory() -> dict[str, Any]:
+    enabled = {
+        "applications": "Collect data for installed applications.",
+        "awsComponents": "Collect data for AWS Components like amazon-ssm-agent.",
+        "networkConfig": "Collect data for Network configurations.",
+        "billingInfo": "Collect billing info for license included applications.",
+        "windowsUpdates": "Collect data for all Windows Updates.",
+        "instanceDetailedInformation": "Collect additional information about the instance, including the CPU "
+        "model, speed, and the number of cores, to name a few.",
+        "services": "Collect data for service configurations.",
+        "windowsRoles": "Collect data for Microsoft Windows role configurations.",
+        "customInventory": "Collect data for custom inventory.",
+    }
+    parameters: dict[str, Any] = {
+        name: {
+            "type": "String",
+            "default": "Enabled",
+            "description": f"(Optional) {text}",
+            "allowedValues": ["Enabled", "Disabled"],
+        }
+        for name, text in enabled.items()
+    }
+    for name, text in (("files", "file"), ("windowsRegistry", "Windows registry")):
+        parameters[name] = {
+            "type": "String",
+            "default": "",
+            "description": f"(Optional) Provide a list of {text} inventory paths as JSON.",
+            "displayType": "textarea",
+        }
+    return {
+        "schemaVersion": "2.0",
+        "description": "Software Inventory Policy Document.",
+        "parameters": parameters,
+        "mainSteps": [
+            {
+                "action": "aws:softwareInventory",
+                "name": "collectSoftwareInventoryItems",
+                "inputs": {name: f"{{{{ {name} }}}}" for name in parameters},
+            }
+        ],
+    }
+
+
 #: name → (document type, content, target type).
 DOCUMENTS: dict[str, tuple[str, dict[str, Any], str | None]] = {
     "AWS-RunShellScript": (
@@ -193,6 +236,7 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any], str | None]] = {
         },
         "/AWS::EC2::Instance",
     ),
+    "AWS-GatherSoftwareInventory": ("Policy", _inventory(), "/AWS::EC2::Instance"),
     "AWS-StartInteractiveCommand": (
         "Session",
         {

@@ -150,3 +150,18 @@ def test_missing_and_unmanaged(ssm):
     with pytest.raises(ClientError) as error:
         ssm.create_association(Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"nope": ["x"]})
     assert _code(error) == "InvalidParameters"
+
+
+def test_inventory_association_on_every_node(ssm):
+    made = ssm.create_association(
+        Name="AWS-GatherSoftwareInventory", Targets=[{"Key": "InstanceIds", "Values": ["*"]}],
+        ScheduleExpression="rate(1 day)", Parameters={"applications": ["Enabled"], "files": [""]},
+    )["AssociationDescription"]  # fmt: skip
+    assert made["Name"] == "AWS-GatherSoftwareInventory"
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(
+            Name="AWS-GatherSoftwareInventory", Targets=[{"Key": "InstanceIds", "Values": ["*"]}],
+            Parameters={"applications": ["Sometimes"]},
+        )  # fmt: skip
+    assert _code(error) == "InvalidParameters"
+    ssm.delete_association(AssociationId=made["AssociationId"])

@@ -324,3 +324,31 @@ def test_execution_preview(ssm):
     with pytest.raises(ClientError) as error:
         ssm.get_execution_preview(ExecutionPreviewId=str(uuid.uuid4()))
     assert _code(error) == "ResourceNotFoundException"
+
+
+def test_run_command_and_nested_automation(ssm):
+    child = _document(
+        ssm,
+        [{"name": "echo", "action": "aws:executeAwsApi", "inputs": {"Service": "ssm", "Api": "DescribeDocument",
+          "Name": "{{ Doc }}"}, "outputs": [{"Name": "Kind", "Selector": "$.Document.DocumentType", "Type": "String"}]}],
+        parameters={"Doc": {"type": "String"}},
+        outputs=["echo.Kind"],
+    )  # fmt: skip
+    parent = _document(
+        ssm,
+        [
+            {"name": "command", "action": "aws:runCommand",
+             "inputs": {"DocumentName": "AWS-RunShellScript", "Targets": [{"Key": "tag:Role", "Values": ["none"]}],
+                        "Parameters": {"commands": ["uptime"]}}},
+            {"name": "nested", "action": "aws:executeAutomation",
+             "inputs": {"DocumentName": child, "RuntimeParameters": {"Doc": "AWS-RunShellScript"}}},
+        ],
+        outputs=["command.CommandId", "nested.Output"],
+    )  # fmt: skip
+    execution = _until(
+        ssm, ssm.start_automation_execution(DocumentName=parent)["AutomationExecutionId"], seconds=60
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    command_id = execution["Outputs"]["command.CommandId"][0]
+    assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "Success"
+    assert json.loads(execution["Outputs"]["nested.Output"][0]) == {"echo.Kind": ["Command"]}
