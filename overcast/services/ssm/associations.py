@@ -6,10 +6,12 @@ its targets select (nodes.py); each run is an execution recording what it reache
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.common.pagination import paginate_list
@@ -46,6 +48,24 @@ def _bad_token() -> ServiceError:
 
 def _missing() -> ServiceError:
     return ServiceError("AssociationDoesNotExist", "The specified association does not exist.")
+
+
+def next_run(expression: str, after: float) -> float | None:
+    """When an association on `expression` next runs after `after` (epoch seconds); None when
+    the expression has no later match (a cron with L, W or # days, which the shared cron
+    reader does not step through, is not run on its schedule)."""
+    from overcast.services.secretsmanager.schedule import next_cron, parse_cron
+
+    rate = _RATE.match(expression)
+    if rate:
+        value, unit = int(rate.group(1)), rate.group(2)
+        return after + value * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+    try:
+        fields = parse_cron(expression)
+    except Exception:
+        return None
+    moment = next_cron(fields, datetime.fromtimestamp(after, UTC))
+    return moment.timestamp() if moment is not None else None
 
 
 def check_schedule(expression: str) -> None:
@@ -126,6 +146,7 @@ class AssociationMixin:
             self._store_association(where, record, new_version=True)
             if not record.get("ApplyOnlyAtCronInterval"):
                 self._execute(context, record)
+        self._schedule_association(where, record)
         return record
 
     def _store_association(self: Provider, where: str, record: dict, new_version: bool) -> None:  # type: ignore[misc]
@@ -171,6 +192,30 @@ class AssociationMixin:
         record["LastExecutionDate"] = record["LastSuccessfulExecutionDate"] = now
         self.associations.put(where, record["AssociationId"], record)
         return execution
+
+    def _schedule_association(self: Provider, where: str, record: dict) -> None:  # type: ignore[misc]
+        """Run the association at each time its schedule names, while this version lasts."""
+        expression = record.get("ScheduleExpression")
+        if not expression:
+            return
+        association_id, version = record["AssociationId"], record["AssociationVersion"]
+        account, region = where.split("/", 1)
+
+        async def runs() -> None:
+            at = time.time()
+            while True:
+                due = next_run(expression, at)
+                if due is None:
+                    return
+                await asyncio.sleep(max(0.0, due - time.time()))
+                with self.store.transaction():
+                    current = self.associations.get(where, association_id)
+                    if current is None or current["AssociationVersion"] != version:
+                        return
+                    self._execute(RequestContext.internal("ssm", account, region), current)
+                at = due
+
+        self.runtime.spawn(runs(), f"ssm-association-{association_id}-{version}")
 
     def _describe_association(self: Provider, record: dict) -> dict:  # type: ignore[misc]
         out = {key: value for key, value in record.items() if key[0].isupper()}
@@ -305,6 +350,7 @@ class AssociationMixin:
             self._store_association(where, merged, new_version=True)
             if not merged.get("ApplyOnlyAtCronInterval"):
                 self._execute(context, merged)
+        self._schedule_association(where, merged)
         return {"AssociationDescription": self._describe_association(merged)}
 
     def delete_association(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -80,6 +80,10 @@ class Provider(
         for where in self.expiring.scopes():
             for key, at in self.expiring.scan(where):
                 self._schedule_expiry(where, key, at)
+        # Associations run on their schedules again.
+        for where in self.associations.scopes():
+            for _, association in self.associations.scan(where):
+                self._schedule_association(where, association)
         # Automation executions a previous run left unfinished carry on from their step; a
         # child runs under its parent's runner.
         for where in self.automations.scopes():
