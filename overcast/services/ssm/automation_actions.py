@@ -2,7 +2,8 @@
 aws:executeAwsApi (the named operation of the named service, outputs by selector),
 aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:invokeLambdaFunction,
 aws:sleep, aws:pause and aws:approve (resumed by SendAutomationSignal), aws:branch,
-aws:runCommand (through Run Command) and aws:executeAutomation (a child execution).
+aws:runCommand (through Run Command), aws:executeAutomation (a child execution) and
+aws:executeScript (automation_script.py).
 An action not listed fails its step, saying so, as AWS reports a failed step."""
 
 from __future__ import annotations
@@ -313,5 +314,14 @@ ACTIONS: dict[str, Action] = {
     "aws:runCommand": run_command,
     "aws:executeAutomation": execute_automation,
 }
+
+
+def _script(run: StepRun) -> Awaitable[None]:
+    from overcast.services.ssm.automation_script import execute_script
+
+    return execute_script(run)
+
+
+ACTIONS["aws:executeScript"] = _script
 #: Actions that wait for SendAutomationSignal (the engine runs them).
 WAITING = frozenset({"aws:pause", "aws:approve"})

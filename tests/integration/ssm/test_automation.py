@@ -352,3 +352,38 @@ def test_run_command_and_nested_automation(ssm):
     command_id = execution["Outputs"]["command.CommandId"][0]
     assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "Success"
     assert json.loads(execution["Outputs"]["nested.Output"][0]) == {"echo.Kind": ["Command"]}
+
+
+SCRIPT = """
+import boto3
+
+def handler(events, context):
+    ssm = boto3.client("ssm")
+    value = ssm.get_parameter(Name=events["name"])["Parameter"]["Value"]
+    print("read", value)
+    return {"value": value.upper(), "count": len(value)}
+
+def broken(events, context):
+    raise ValueError("no good")
+"""
+
+
+def test_execute_script_runs_python_against_overcast(ssm):
+    source = f"/script/{uuid.uuid4().hex[:8]}"
+    ssm.put_parameter(Name=source, Value="quiet", Type="String")
+    step = {"name": "script", "action": "aws:executeScript",
+            "inputs": {"Runtime": "python3.11", "Handler": "handler", "Script": SCRIPT, "InputPayload": {"name": source}},
+            "outputs": [{"Name": "Loud", "Selector": "$.Payload.value", "Type": "String"},
+                        {"Name": "Count", "Selector": "$.Payload.count", "Type": "Integer"}]}  # fmt: skip
+    name = _document(ssm, [step], outputs=["script.Loud", "script.Count"])
+    execution = _until(
+        ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"], seconds=60
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    assert execution["Outputs"] == {"script.Loud": ["QUIET"], "script.Count": ["5"]}
+    broken = _document(ssm, [{**step, "inputs": {**step["inputs"], "Handler": "broken"}, "outputs": []}])
+    execution = _until(
+        ssm, ssm.start_automation_execution(DocumentName=broken)["AutomationExecutionId"], seconds=60
+    )
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert "ValueError: no good" in execution["StepExecutions"][0]["FailureMessage"]
