@@ -96,6 +96,8 @@ class ConnectorMixin:
     def list_cloud_connectors(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         records = [record for _, record in self.connectors.scan(self._scope(context))]
         for entry in params.get("Filters") or []:
+            if entry.get("FilterKey") not in _FILTERS or not entry.get("FilterValues"):
+                raise ServiceError("ValidationException", "Each filter needs a FilterKey and FilterValues.")
             records = [r for r in records if _filter_holds(r, entry["FilterKey"], entry["FilterValues"])]
         records.sort(key=lambda r: r["CreatedAt"])
 
