@@ -160,6 +160,9 @@ def test_cloud_connectors(ssm, client):
     with pytest.raises(ClientError) as error:
         ssm.create_cloud_connector(DisplayName=name, RoleArn=ROLE, Configuration=azure)
     assert _code(error) == "ConflictException"
+    with pytest.raises(ClientError) as error:
+        ssm.list_cloud_connectors(Filters=[{}])  # the model leaves both members optional
+    assert _code(error) == "ValidationException"
     ssm.update_cloud_connector(CloudConnectorId=connector_id, Description="updated")
     assert ssm.get_cloud_connector(CloudConnectorId=connector_id)["Description"] == "updated"
     codes = {
