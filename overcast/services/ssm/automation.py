@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common.arns import parse_arn
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -143,6 +144,7 @@ class AutomationMixin:
                 "TimedOutSteps": 0,
             },
             "mainSteps": body.get("mainSteps") or [],
+            "assumeRole": body.get("assumeRole") or "",
             "declaredOutputs": body.get("outputs") or [],
             "values": docparams.typed(version, values),
             "stepOutputs": {},
@@ -353,6 +355,18 @@ class AutomationMixin:
         latest = runner.load() or record
         latest["runbooksDone"] = True
         runner.finish(latest, "Success")
+
+    def assume_role_problem(self: Provider, record: dict) -> str | None:  # type: ignore[misc]
+        """Why the execution can't assume the role its document names (None: it can, or it
+        names none and runs as its caller); the role is looked up through IAM."""
+        role = record.get("assumeRole") or ""
+        if not isinstance(role, str) or not role:
+            return None
+        arn = parse_arn(role)
+        name = arn.resource.split("/")[-1] if arn is not None and arn.resource.startswith("role/") else ""
+        if not name or self.runtime.provider("iam").role(arn.account if arn else "", name) is None:
+            return "The defined assume role is unable to be assumed."
+        return None
 
     def automation_finished(self: Provider, where: str, record: dict) -> None:  # type: ignore[misc]
         """Called when an execution ends (children report through their parent's runner)."""

@@ -123,6 +123,15 @@ class Runner:
             if record is None:
                 return
         if record["AutomationExecutionStatus"] in ("Pending", "Scheduled"):
+            if isinstance(record.get("assumeRole"), str) and "{{" in record["assumeRole"]:
+                try:
+                    record["assumeRole"] = templating.substitute(record["assumeRole"], lookup_for(record))
+                except templating.Unresolved:
+                    record["assumeRole"] = ""
+            problem = self.provider.assume_role_problem(record)
+            if problem is not None:
+                self.finish(record, "Failed", problem)
+                return
             record["AutomationExecutionStatus"] = "InProgress"
             self.save(record)
         while True:
@@ -211,14 +220,10 @@ class Runner:
                 f"The reference {{{{ {missing} }}}} in the step's inputs can't be resolved.",
                 None,
             )
+        # API calls are made as the assumed role when the document names one, else as the caller.
+        principal = record.get("assumeRole") or record["ExecutedBy"]
         run = actions.StepRun(
-            self.provider,
-            self.execution_id,
-            record["account"],
-            record["region"],
-            record["ExecutedBy"],
-            step,
-            inputs,
+            self.provider, self.execution_id, record["account"], record["region"], principal, step, inputs
         )
         if action in actions.WAITING:
             status, failure = await self._wait_signal(record, step, run)

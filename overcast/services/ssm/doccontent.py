@@ -66,6 +66,8 @@ PLUGIN_PLATFORMS: dict[str, tuple[str, ...]] = {
 _PRECONDITION_PLATFORMS = {"Windows": "Windows", "Linux": "Linux", "MacOS": "MacOS"}
 
 INVALID_CONTENT = "The content for the document is not valid."
+#: The largest document content AWS accepts (the Systems Manager quota "document size").
+MAX_CONTENT_BYTES = 64 * 1024
 
 
 def invalid_content(message: str = INVALID_CONTENT) -> ServiceError:
@@ -187,6 +189,11 @@ def _platforms(document_type: str, steps: list[dict]) -> tuple[str, ...]:
 
 def parse(content: str, document_format: str, document_type: str) -> Parsed:
     """Validate `content` as AWS validates a document of `document_type`."""
+    if len(content.encode()) > MAX_CONTENT_BYTES:
+        raise ServiceError(
+            "MaxDocumentSizeExceeded",
+            f"The content of the document exceeds the maximum size of {MAX_CONTENT_BYTES} bytes.",
+        )
     if document_type in TEXT_TYPES and document_format == "TEXT":
         if not content.strip():
             raise invalid_content()

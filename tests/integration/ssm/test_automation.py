@@ -387,3 +387,40 @@ def test_execute_script_runs_python_against_overcast(ssm):
     )
     assert execution["AutomationExecutionStatus"] == "Failed"
     assert "ValueError: no good" in execution["StepExecutions"][0]["FailureMessage"]
+
+
+def test_assume_role_must_exist(ssm, client):
+    name = _document(
+        ssm, [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
+        parameters={"AutomationAssumeRole": {"type": "String", "default": ""}},
+    )  # fmt: skip
+    body = json.loads(ssm.get_document(Name=name)["Content"])
+    ssm.update_document(Name=name, Content=json.dumps({**body, "assumeRole": "{{ AutomationAssumeRole }}"}),
+                        DocumentVersion="$LATEST")  # fmt: skip
+    ssm.update_document_default_version(Name=name, DocumentVersion="2")
+    role = f"automation-{uuid.uuid4().hex[:8]}"
+    arn = f"arn:aws:iam::000000000000:role/{role}"
+    missing = ssm.start_automation_execution(DocumentName=name, Parameters={"AutomationAssumeRole": [arn]})
+    execution = _until(ssm, missing["AutomationExecutionId"])
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert execution["FailureMessage"] == "The defined assume role is unable to be assumed."
+    trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},'
+             '"Action":"sts:AssumeRole"}]}')  # fmt: skip
+    client("iam").create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    try:
+        found = ssm.start_automation_execution(DocumentName=name, Parameters={"AutomationAssumeRole": [arn]})
+        assert _until(ssm, found["AutomationExecutionId"])["AutomationExecutionStatus"] == "Success"
+        without = ssm.start_automation_execution(DocumentName=name)
+        assert _until(ssm, without["AutomationExecutionId"])["AutomationExecutionStatus"] == "Success"
+    finally:
+        client("iam").delete_role(RoleName=role)
+
+
+def test_documents_over_the_size_limit_are_refused(ssm):
+    big = {"schemaVersion": "0.3", "description": "x" * 70_000,
+           "mainSteps": [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}]}  # fmt: skip
+    with pytest.raises(ClientError) as error:
+        ssm.create_document(
+            Content=json.dumps(big), Name=f"Big-{uuid.uuid4().hex[:8]}", DocumentType="Automation"
+        )
+    assert _code(error) == "MaxDocumentSizeExceeded"

@@ -123,3 +123,18 @@ def test_own_document_with_defaults(ssm):
     assert _code(error) == "InvalidParameters"
     first = ssm.list_commands(Filters=[{"key": "DocumentName", "value": name}])["Commands"]
     assert [c["CommandId"] for c in first] == [sent["CommandId"]]
+
+
+def test_the_aws_cli(aws):
+    sent = aws(
+        "ssm", "send-command", "--document-name", "AWS-RunShellScript", "--targets", "Key=tag:Env,Values=none",
+        "--parameters", "commands=uptime", "--comment", "from the cli",
+    )["Command"]  # fmt: skip
+    assert sent["Status"] == "Success" and sent["Parameters"] == {"commands": ["uptime"]}
+    listed = aws("ssm", "list-commands", "--command-id", sent["CommandId"])["Commands"]
+    assert listed[0]["Comment"] == "from the cli"
+    refused = aws("ssm", "send-command", "--document-name", "AWS-RunShellScript", "--instance-ids",
+                  "i-0123456789abcdef0", "--parameters", "commands=uptime", check=False)  # fmt: skip
+    assert refused.returncode != 0 and "InvalidInstanceId" in refused.stderr
+    documents = aws("ssm", "list-documents", "--filters", "Key=Owner,Values=Amazon")["DocumentIdentifiers"]
+    assert "AWS-RunShellScript" in [d["Name"] for d in documents]
