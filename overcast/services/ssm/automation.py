@@ -20,6 +20,7 @@ from overcast.errors import ServiceError
 from overcast.services.ssm import docparams
 from overcast.services.ssm.automation_engine import TERMINAL, Runner
 from overcast.services.ssm.documents import bad_version
+from overcast.store import scope
 
 if TYPE_CHECKING:
     from overcast.services.ssm.provider import Provider
@@ -296,7 +297,8 @@ class AutomationMixin:
             given = {**parent["Parameters"], parent["TargetParameterName"]: [value]}
             child = self._new_execution(
                 context, document, version, given,
-                {"ParentAutomationExecutionId": parent["AutomationExecutionId"], "Target": value,
+                {"ParentAutomationExecutionId": parent["AutomationExecutionId"],
+                    "childOf": parent["AutomationExecutionId"], "Target": value,
                  "TargetParameterName": parent["TargetParameterName"]},
             )  # fmt: skip
             with self.store.transaction():
@@ -332,7 +334,7 @@ class AutomationMixin:
                 )
                 child = self._new_execution(
                     context, document, version, runbook.get("Parameters") or {},
-                    {"ParentAutomationExecutionId": record["AutomationExecutionId"]},
+                    {"ParentAutomationExecutionId": record["AutomationExecutionId"], "childOf": record["AutomationExecutionId"]},
                 )  # fmt: skip
             except ServiceError as error:
                 latest = runner.load() or record
@@ -355,6 +357,16 @@ class AutomationMixin:
         latest = runner.load() or record
         latest["runbooksDone"] = True
         runner.finish(latest, "Success")
+
+    def mark_nested(self: Provider, account: str, region: str, child_id: str, parent_id: str) -> None:  # type: ignore[misc]
+        """Record that aws:executeAutomation of `parent_id` started `child_id` (the child runs,
+        and resumes after a restart, on its own runner)."""
+        where = scope(account, region)
+        with self.store.transaction():
+            child = self.automations.get(where, child_id)
+            if child is not None:
+                child["ParentAutomationExecutionId"] = parent_id
+                self.automations.put(where, child_id, child)
 
     def assume_role_problem(self: Provider, record: dict) -> str | None:  # type: ignore[misc]
         """Why the execution can't assume the role its document names (None: it can, or it
@@ -459,6 +471,11 @@ class AutomationMixin:
         kind = params["SignalType"]
         with self.store.transaction():
             record = self._execution(context, params["AutomationExecutionId"])
+            if kind == "StartStep":
+                self._start_step_signal(record, params.get("Payload") or {})
+                self.automations.put(where, record["AutomationExecutionId"], record)
+                self.automation_signals.wake(record["AutomationExecutionId"])
+                return {}
             waiting = record["StepExecutions"][-1] if record["StepExecutions"] else None
             if (
                 record["AutomationExecutionStatus"] != "Waiting"
@@ -484,6 +501,23 @@ class AutomationMixin:
             self.automations.put(where, record["AutomationExecutionId"], record)
         self.automation_signals.wake(record["AutomationExecutionId"])
         return {}
+
+    @staticmethod
+    def _start_step_signal(record: dict, payload: dict) -> None:
+        """Queue an Interactive execution's StartStep, or AWS's refusal."""
+        if record.get("Mode") != "Interactive" or not record.get("awaitingStart"):
+            raise ServiceError(
+                "InvalidAutomationSignalException",
+                f"The signal StartStep is not valid for the current state of execution "
+                f"{record['AutomationExecutionId']}.",
+            )
+        names = payload.get("StepName") or []
+        steps = {step.get("name") for step in record["mainSteps"]}
+        if len(names) != 1 or names[0] not in steps:
+            raise ServiceError(
+                "AutomationStepNotFoundException", f"Step {names[0] if names else ''} was not found."
+            )
+        record.setdefault("pendingSignals", []).append({"SignalType": "StartStep", "StepName": names[0]})
 
     # -- change requests ---------------------------------------------------------------------
 

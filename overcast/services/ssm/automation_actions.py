@@ -287,6 +287,7 @@ async def execute_automation(run: StepRun) -> None:
     if run.inputs.get("RuntimeParameters"):
         params["Parameters"] = _string_lists(run.inputs["RuntimeParameters"])
     child_id = (await call_api(run, "ssm", "StartAutomationExecution", params))["AutomationExecutionId"]
+    run.provider.mark_nested(run.account, run.region, child_id, run.execution_id)
     while True:
         child = (await call_api(run, "ssm", "GetAutomationExecution", {"AutomationExecutionId": child_id}))[
             "AutomationExecution"

@@ -147,7 +147,35 @@ class Runner:
             if position is None or position >= len(steps):
                 await self.provider.after_steps(self, record)
                 return
+            if record.get("Mode") == "Interactive" and not record.get("granted"):
+                # Interactive mode: each step runs when a StartStep signal names it.
+                if not await self._await_start(record):
+                    return
+                continue
             await self._run_step(record, steps[position])
+
+    async def _await_start(self, record: dict) -> bool:
+        """Wait for StartStep; False when the execution is gone."""
+        record.update(AutomationExecutionStatus="Waiting", awaitingStart=True, pendingSignals=[])
+        self.save(record)
+        event = self.provider.automation_signals.event(self.execution_id)
+        while True:
+            event.clear()
+            current = self.load()
+            if current is None:
+                return False
+            if current["AutomationExecutionStatus"] == "Cancelling":
+                return True
+            for signal in current.get("pendingSignals") or []:
+                target = _step_index(current["mainSteps"], signal.get("StepName", ""))
+                if signal["SignalType"] == "StartStep" and target is not None:
+                    current.update(
+                        position=target, granted=True, awaitingStart=False, pendingSignals=[],
+                        AutomationExecutionStatus="InProgress",
+                    )  # fmt: skip
+                    self.save(current)
+                    return True
+            await event.wait()
 
     async def _run_step(self, record: dict, step: dict) -> None:
         name, action = step.get("name", ""), step.get("action", "")
@@ -196,6 +224,7 @@ class Runner:
             record["stepOutputs"][name] = outputs
             if outputs:
                 execution["Outputs"] = {k: templating.output_strings(v) for k, v in outputs.items()}
+        record.pop("granted", None)
         self._advance(record, step, status, failure, run)
         self.save(record)
 

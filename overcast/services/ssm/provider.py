@@ -88,9 +88,8 @@ class Provider(
         # child runs under its parent's runner.
         for where in self.automations.scopes():
             for execution_id, record in self.automations.scan(where):
-                if record["AutomationExecutionStatus"] not in TERMINAL and not record.get(
-                    "ParentAutomationExecutionId"
-                ):
+                running = record["AutomationExecutionStatus"] not in TERMINAL
+                if running and not record.get("childOf"):
                     self._spawn_runner(where, execution_id)
 
     def _schedule_expiry(self, where: str, key: str, at: float) -> None:

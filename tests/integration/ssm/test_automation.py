@@ -349,6 +349,10 @@ def test_run_command_and_nested_automation(ssm):
         ssm, ssm.start_automation_execution(DocumentName=parent)["AutomationExecutionId"], seconds=60
     )
     assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    nested = ssm.describe_automation_executions(
+        Filters=[{"Key": "ParentExecutionId", "Values": [execution["AutomationExecutionId"]]}]
+    )["AutomationExecutionMetadataList"]
+    assert [n["DocumentName"] for n in nested] == [child]
     command_id = execution["Outputs"]["command.CommandId"][0]
     assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "Success"
     assert json.loads(execution["Outputs"]["nested.Output"][0]) == {"echo.Kind": ["Command"]}
@@ -424,3 +428,27 @@ def test_documents_over_the_size_limit_are_refused(ssm):
             Content=json.dumps(big), Name=f"Big-{uuid.uuid4().hex[:8]}", DocumentType="Automation"
         )
     assert _code(error) == "MaxDocumentSizeExceeded"
+
+
+def test_interactive_mode_runs_steps_when_started(ssm):
+    name = _document(
+        ssm,
+        [{"name": "first", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}},
+         {"name": "second", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
+    )  # fmt: skip
+    execution_id = ssm.start_automation_execution(DocumentName=name, Mode="Interactive")[
+        "AutomationExecutionId"
+    ]
+    waiting = _until(ssm, execution_id, lambda e: e["AutomationExecutionStatus"] == "Waiting")
+    assert waiting["StepExecutions"] == [] and waiting["Mode"] == "Interactive"
+    with pytest.raises(ClientError) as error:
+        ssm.send_automation_signal(
+            AutomationExecutionId=execution_id, SignalType="StartStep", Payload={"StepName": ["nope"]}
+        )
+    assert _code(error) == "AutomationStepNotFoundException"
+    ssm.send_automation_signal(
+        AutomationExecutionId=execution_id, SignalType="StartStep", Payload={"StepName": ["second"]}
+    )
+    execution = _until(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert [s["StepName"] for s in execution["StepExecutions"]] == ["second"]
