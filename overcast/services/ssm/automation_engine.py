@@ -23,6 +23,10 @@ TERMINAL = frozenset(
 )
 
 
+#: Step statuses of a step that has not ended.
+_OPEN = frozenset({"InProgress", "Waiting", "Pending"})
+
+
 class Signals:
     """Wake-ups for executions waiting on a signal or a stop (in memory: what waits is the
     coroutine of this process; the signal itself is stored with the execution)."""
@@ -194,6 +198,15 @@ class Runner:
             execution["TimeoutSeconds"] = int(step["timeoutSeconds"])
         if step.get("nextStep"):
             execution["NextStep"] = step["nextStep"]
+        previous = record["StepExecutions"][-1] if record["StepExecutions"] else None
+        if previous is not None and previous["StepName"] == name and previous["StepStatus"] in _OPEN:
+            # A restart interrupted this step: it runs again as the same step execution, and
+            # a signal sent meanwhile is kept for it.
+            record["StepExecutions"].pop()
+            execution["StepExecutionId"] = previous["StepExecutionId"]
+            execution["ExecutionStartTime"] = previous["ExecutionStartTime"]
+        else:
+            record["pendingSignals"] = []
         record["StepExecutions"].append(execution)
         record["CurrentStepName"], record["CurrentAction"] = name, action
         self.save(record)
@@ -320,7 +333,6 @@ class Runner:
         record = self.load() or record
         record["AutomationExecutionStatus"] = "Waiting"
         record["StepExecutions"][-1]["StepStatus"] = "Waiting" if not approve else "Pending"
-        record["pendingSignals"] = []
         self.save(record)
         event = self.provider.automation_signals.event(self.execution_id)
         timeout = step.get("timeoutSeconds")
