@@ -4,12 +4,15 @@ Commands reach managed nodes only (nodes.py); their invocations follow runs.py."
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common.arns import parse_arn
 from overcast.common.pagination import paginate_list
+from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.ssm import docparams, nodes, runs
@@ -70,7 +73,45 @@ def _filter_test(entry: dict) -> Any:
     raise ServiceError("InvalidFilterKey", f"The filter key {key} is not valid.")
 
 
+def _check_notification(config: dict | None) -> None:
+    arn = (config or {}).get("NotificationArn")
+    if arn is None:
+        return
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.service != "sns":
+        raise ServiceError(
+            "InvalidNotificationConfig", f"The notification ARN {arn} is not an Amazon SNS topic ARN."
+        )
+
+
+def _iso(moment: float) -> str:
+    return iso_millis(moment)
+
+
 class CommandMixin:
+    def _notify_command(self: Provider, command: dict, previous: str | None) -> None:  # type: ignore[misc]
+        """Publish the command's new status to its NotificationConfig's topic, as AWS does for
+        NotificationType Command and the events it names (inside the caller's transaction)."""
+        config = command.get("NotificationConfig") or {}
+        arn, status = config.get("NotificationArn"), command["Status"]
+        if not arn or status == previous or config.get("NotificationType", "Command") != "Command":
+            return
+        events = config.get("NotificationEvents") or ["All"]
+        if "All" not in events and status not in events:
+            return
+        message = {
+            "commandId": command["CommandId"],
+            "documentName": command["DocumentName"],
+            "instanceIds": command["InstanceIds"],
+            "requestedDateTime": _iso(command["RequestedDateTime"]),
+            "expiresAfter": _iso(command["ExpiresAfter"]),
+            "outputS3BucketName": command.get("OutputS3BucketName", ""),
+            "outputS3KeyPrefix": command.get("OutputS3KeyPrefix", ""),
+            "status": status,
+            "eventTime": _iso(time.time()),
+        }
+        self.runtime.bus.deliver(arn, json.dumps(message), attempts=3, backoff=1.0)
+
     def send_command(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         instance_ids = params.get("InstanceIds") or []
         targets = params.get("Targets") or []
@@ -118,11 +159,13 @@ class CommandMixin:
         command.update({key: params[key] for key in _COPIED if params.get(key) is not None})
         if params.get("ServiceRoleArn"):
             command["ServiceRole"] = params["ServiceRoleArn"]
+        _check_notification(params.get("NotificationConfig"))
         invocations = [self._new_invocation(command, node_id) for node_id in node_ids]
         runs.settle(command, invocations)
         where = self._scope(context)
         with self.store.transaction():
             self.commands.put(where, command["CommandId"], command)
+            self._notify_command(command, None)
             for invocation in invocations:
                 self.invocations.put(where, f"{command['CommandId']} {invocation['InstanceId']}", invocation)
         return {"Command": self._render_command(command)}
@@ -247,8 +290,10 @@ class CommandMixin:
             chosen = [inv for inv in invocations if not instance_ids or inv["InstanceId"] in instance_ids]
             if instance_ids and len(chosen) != len(instance_ids):
                 raise ServiceError("InvalidInstanceId", "")
+            previous = command["Status"]
             for invocation in runs.cancel(command, chosen):
                 self.invocations.put(where, f"{command['CommandId']} {invocation['InstanceId']}", invocation)
             runs.settle(command, invocations)
             self.commands.put(where, command["CommandId"], command)
+            self._notify_command(command, previous)
         return {}

@@ -138,3 +138,32 @@ def test_the_aws_cli(aws):
     assert refused.returncode != 0 and "InvalidInstanceId" in refused.stderr
     documents = aws("ssm", "list-documents", "--filters", "Key=Owner,Values=Amazon")["DocumentIdentifiers"]
     assert "AWS-RunShellScript" in [d["Name"] for d in documents]
+
+
+def test_status_notifications_reach_the_topic(ssm, client):
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name=f"commands-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"commands-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    sent = ssm.send_command(
+        DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:Env", "Values": ["none"]}],
+        Parameters={"commands": ["ls"]}, ServiceRoleArn="arn:aws:iam::000000000000:role/notify",
+        NotificationConfig={"NotificationArn": topic, "NotificationEvents": ["Success"], "NotificationType": "Command"},
+    )["Command"]  # fmt: skip
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10).get("Messages", [])
+    assert len(messages) == 1
+    body = json.loads(messages[0]["Body"])
+    assert (body["commandId"], body["status"], body["documentName"]) == (
+        sent["CommandId"], "Success", "AWS-RunShellScript",
+    )  # fmt: skip
+    with pytest.raises(ClientError) as error:
+        ssm.send_command(
+            DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:Env", "Values": ["none"]}],
+            Parameters={"commands": ["ls"]}, NotificationConfig={"NotificationArn": queue_arn},
+        )  # fmt: skip
+    assert _code(error) == "InvalidNotificationConfig"
