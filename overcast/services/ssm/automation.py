@@ -267,7 +267,6 @@ class AutomationMixin:
             ResolvedTargets={"ParameterValues": values, "Truncated": False},
             MaxConcurrency=params.get("MaxConcurrency") or "1",
             MaxErrors=params.get("MaxErrors") or "0",
-            Target="",
             childValues=values,
             children=[],
         )
@@ -551,10 +550,8 @@ class AutomationMixin:
                 value = params[member]
                 extra[member] = value.timestamp() if isinstance(value, datetime) else value
         record = self._new_execution(context, document, version, params.get("Parameters") or {}, extra)
-        if params.get("AutoApprove"):
-            for step in record["mainSteps"]:
-                if step.get("action") == "aws:approve":
-                    step.setdefault("inputs", {})["autoApprove"] = True
+        # AutoApprove: the template's approvals are granted without waiting for a signal.
+        record["autoApprove"] = bool(params.get("AutoApprove"))
         record["AutomationExecutionStatus"] = (
             "Scheduled" if record.get("ScheduledTime", 0) > time.time() else "Pending"
         )

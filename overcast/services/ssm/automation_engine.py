@@ -8,6 +8,7 @@ stored, and an execution a restart interrupted resumes at the step it had reache
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -221,10 +222,8 @@ class Runner:
         execution["StepStatus"] = status
         execution["ExecutionEndTime"] = time.time()
         if run is not None:
-            execution["Inputs"] = {
-                k: templating.output_strings(v)[0] if not isinstance(v, str) else v
-                for k, v in run.inputs.items()
-            }
+            # AWS reports each input JSON-encoded ("\"stopped\"", "[\"i-1\"]").
+            execution["Inputs"] = {key: json.dumps(value, default=str) for key, value in run.inputs.items()}
         if failure:
             execution["FailureMessage"] = failure
             execution["FailureDetails"] = {
@@ -327,7 +326,7 @@ class Runner:
         """aws:pause (until Resume) and aws:approve (until enough Approve, or a Reject)."""
         approve = step.get("action") == "aws:approve"
         needed = int(run.inputs.get("MinRequiredApprovals", 1)) if approve else 0
-        if approve and run.inputs.get("autoApprove"):
+        if approve and record.get("autoApprove"):
             run.outputs.update(ApprovalStatus="Approved", ApproverDecisions=[])
             return "Success", None
         record = self.load() or record

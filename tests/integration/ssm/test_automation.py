@@ -452,3 +452,23 @@ def test_interactive_mode_runs_steps_when_started(ssm):
     execution = _until(ssm, execution_id)
     assert execution["AutomationExecutionStatus"] == "Success"
     assert [s["StepName"] for s in execution["StepExecutions"]] == ["second"]
+
+
+def test_step_inputs_are_reported_json_encoded(ssm):
+    name = _document(ssm, [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}])
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"])
+    assert execution["StepExecutions"][0]["Inputs"] == {"Duration": '"PT0S"'}
+
+
+def test_auto_approved_change_request(ssm):
+    runbook = _document(ssm, [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}])
+    template = _document(
+        ssm, [{"name": "approve", "action": "aws:approve", "inputs": {"Approvers": ["me"]}}],
+        kind="Automation.ChangeTemplate",
+    )  # fmt: skip
+    ssm.update_document_metadata(Name=template, DocumentReviews={"Action": "SendForReview"})
+    ssm.update_document_metadata(Name=template, DocumentReviews={"Action": "Approve"})
+    execution_id = ssm.start_change_request_execution(
+        DocumentName=template, AutoApprove=True, Runbooks=[{"DocumentName": runbook}]
+    )["AutomationExecutionId"]
+    assert _until(ssm, execution_id)["AutomationExecutionStatus"] == "Success"
