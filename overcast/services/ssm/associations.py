@@ -161,8 +161,22 @@ class AssociationMixin:
             key = f"{record['AssociationId']} {record['AssociationVersion']:06d}"
             self.association_versions.put(where, key, version)
 
-    def _execute(self: Provider, context: RequestContext, record: dict) -> dict:  # type: ignore[misc]
-        """One run of the association over the nodes its targets select now."""
+    def _calendars_open(self: Provider, context: RequestContext, record: dict) -> bool:  # type: ignore[misc]
+        """Whether the change calendars gating the association are open now (a calendar that
+        can no longer be read keeps it from running)."""
+        names = record.get("CalendarNames")
+        if not names:
+            return True
+        try:
+            return self.get_calendar_state(context, {"CalendarNames": names})["State"] == "OPEN"
+        except ServiceError:
+            return False
+
+    def _execute(self: Provider, context: RequestContext, record: dict) -> dict | None:  # type: ignore[misc]
+        """One run of the association over the nodes its targets select now; none while a
+        change calendar gating it is closed."""
+        if not self._calendars_open(context, record):
+            return None
         if record.get("InstanceId"):
             reached = [record["InstanceId"]]
         else:

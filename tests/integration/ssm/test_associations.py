@@ -165,3 +165,32 @@ def test_inventory_association_on_every_node(ssm):
         )  # fmt: skip
     assert _code(error) == "InvalidParameters"
     ssm.delete_association(AssociationId=made["AssociationId"])
+
+
+def test_a_closed_change_calendar_holds_the_association(ssm):
+    calendar = f"Freeze-{uuid.uuid4().hex[:8]}"
+    always_closed = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nX-CALENDAR-TYPE:DEFAULT_CLOSED\nEND:VCALENDAR\n"
+    )
+    ssm.create_document(
+        Content=always_closed, Name=calendar, DocumentType="ChangeCalendar", DocumentFormat="TEXT"
+    )
+    held = ssm.create_association(
+        Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"commands": ["ls"]}, CalendarNames=[calendar]
+    )["AssociationDescription"]
+    assert (
+        ssm.describe_association_executions(AssociationId=held["AssociationId"])["AssociationExecutions"]
+        == []
+    )
+    ssm.start_associations_once(AssociationIds=[held["AssociationId"]])
+    assert (
+        ssm.describe_association_executions(AssociationId=held["AssociationId"])["AssociationExecutions"]
+        == []
+    )
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(
+            Name="AWS-RunShellScript", Targets=TARGETS, Parameters={"commands": ["ls"]},
+            CalendarNames=["AWS-RunShellScript"],
+        )  # fmt: skip
+    assert _code(error) == "InvalidDocument"
+    ssm.delete_association(AssociationId=held["AssociationId"])
