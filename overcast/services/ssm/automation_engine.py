@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ TERMINAL = frozenset(
 )
 
 
+log = logging.getLogger(__name__)
 #: Step statuses of a step that has not ended.
 _OPEN = frozenset({"InProgress", "Waiting", "Pending"})
 
@@ -117,6 +119,18 @@ class Runner:
     # -- the loop ----------------------------------------------------------------------------
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        except Exception:
+            # A fault of the engine itself ends the execution visibly rather than leaving it
+            # InProgress forever.
+            log.exception("automation execution %s failed", self.execution_id)
+            record = self.load()
+            if record is not None and record["AutomationExecutionStatus"] not in TERMINAL:
+                self._cancel_open_steps(record)
+                self.finish(record, "Failed", "The execution failed on an internal error.")
+
+    async def _run(self) -> None:
         record = self.load()
         if record is None:
             return
