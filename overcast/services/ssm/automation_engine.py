@@ -14,6 +14,8 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.ssm import automation_actions as actions
 from overcast.services.ssm import templating
 
@@ -49,13 +51,20 @@ class Signals:
         self._events.pop(execution_id, None)
 
 
-def lookup_for(record: dict) -> Any:
+def lookup_for(record: dict, provider: Provider) -> Any:
     values = record["values"]
     outputs = record["stepOutputs"]
 
     def lookup(name: str) -> Any:
         if name in values:
             return values[name]
+        if name.startswith("ssm:"):
+            # A Parameter Store parameter, read as the execution's account reads it.
+            context = RequestContext.internal("ssm", record["account"], record["region"])
+            try:
+                return provider.get_parameter(context, {"Name": name[4:]})["Parameter"]["Value"]
+            except ServiceError:
+                return templating.missing()
         if name.startswith("global:"):
             return {
                 "global:ACCOUNT_ID": record["account"],
@@ -144,7 +153,9 @@ class Runner:
         if record["AutomationExecutionStatus"] in ("Pending", "Scheduled"):
             if isinstance(record.get("assumeRole"), str) and "{{" in record["assumeRole"]:
                 try:
-                    record["assumeRole"] = templating.substitute(record["assumeRole"], lookup_for(record))
+                    record["assumeRole"] = templating.substitute(
+                        record["assumeRole"], lookup_for(record, self.provider)
+                    )
                 except templating.Unresolved:
                     record["assumeRole"] = ""
             problem = self.provider.assume_role_problem(record)
@@ -268,7 +279,7 @@ class Runner:
     async def _attempt(self, record: dict, step: dict) -> tuple[str, str | None, actions.StepRun | None]:
         action = step.get("action", "")
         try:
-            inputs = templating.substitute(step.get("inputs") or {}, lookup_for(record))
+            inputs = templating.substitute(step.get("inputs") or {}, lookup_for(record, self.provider))
         except templating.Unresolved as missing:
             return (
                 "Failed",

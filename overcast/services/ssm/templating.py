@@ -1,5 +1,5 @@
 """What Automation reads out of values: `{{ name }}` substitution (parameters, `step.Output`,
-`global:` and `automation:` variables) and the JSONPath selectors of step outputs
+`global:` and `automation:` variables, `ssm:` Parameter Store parameters) and the JSONPath selectors of step outputs
 (`$.Parameter.Value`, `$.Reservations[0].Instances[*].InstanceId`, `$..Name`)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-_WHOLE = re.compile(r"^\s*\{\{\s*([A-Za-z0-9_:.\-]+)\s*\}\}\s*$")
-_ANY = re.compile(r"\{\{\s*([A-Za-z0-9_:.\-]+)\s*\}\}")
+_WHOLE = re.compile(r"^\s*\{\{\s*([A-Za-z0-9_:./\-]+)\s*\}\}\s*$")
+_ANY = re.compile(r"\{\{\s*([A-Za-z0-9_:./\-]+)\s*\}\}")
 _MISSING = object()
 
 

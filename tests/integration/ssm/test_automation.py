@@ -472,3 +472,19 @@ def test_auto_approved_change_request(ssm):
         DocumentName=template, AutoApprove=True, Runbooks=[{"DocumentName": runbook}]
     )["AutomationExecutionId"]
     assert _until(ssm, execution_id)["AutomationExecutionStatus"] == "Success"
+
+
+def test_parameter_store_references_in_inputs(ssm):
+    source = f"/refs/{uuid.uuid4().hex[:8]}"
+    ssm.put_parameter(Name=source, Value="stored", Type="String")
+    name = _document(
+        ssm,
+        [{"name": "copy", "action": "aws:executeAwsApi",
+          "inputs": {"Service": "ssm", "Api": "PutParameter", "Name": f"{source}-copy",
+                     "Value": f"{{{{ ssm:{source} }}}} again", "Type": "String"}},
+         {"name": "missing", "action": "aws:sleep", "inputs": {"Duration": "{{ ssm:/no/such/parameter }}"}}],
+    )  # fmt: skip
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"])
+    assert ssm.get_parameter(Name=f"{source}-copy")["Parameter"]["Value"] == "stored again"
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert "ssm:/no/such/parameter" in execution["StepExecutions"][1]["FailureMessage"]
