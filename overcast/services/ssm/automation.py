@@ -149,6 +149,7 @@ class AutomationMixin:
             "declaredOutputs": body.get("outputs") or [],
             "values": docparams.typed(version, values),
             "stepOutputs": {},
+            "Variables": _variables(body.get("variables")),
             "position": 0,
             "account": context.account,
             "region": context.region,
@@ -607,6 +608,19 @@ class AutomationMixin:
                 f"Execution preview {params['ExecutionPreviewId']} was not found.",
             )
         return record
+
+
+def _variables(declared: Any) -> dict[str, list[str]]:
+    """A document's `variables` at their defaults, as AutomationExecution reports them."""
+    from overcast.services.ssm import templating
+
+    if not isinstance(declared, dict):
+        return {}
+    return {
+        str(name): templating.output_strings(definition.get("default", ""))
+        for name, definition in declared.items()
+        if isinstance(definition, dict)
+    }
 
 
 def version_body(version: dict) -> dict:

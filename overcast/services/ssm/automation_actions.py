@@ -3,7 +3,7 @@ aws:executeAwsApi (the named operation of the named service, outputs by selector
 aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:invokeLambdaFunction,
 aws:sleep, aws:pause and aws:approve (resumed by SendAutomationSignal), aws:branch,
 aws:runCommand (through Run Command), aws:executeAutomation (a child execution) and
-aws:executeScript (automation_script.py).
+aws:executeScript (automation_script.py). aws:updateVariable is the engine's own.
 An action not listed fails its step, saying so, as AWS reports a failed step."""
 
 from __future__ import annotations

@@ -73,6 +73,9 @@ def lookup_for(record: dict, provider: Provider) -> Any:
                 "global:DATE_TIME": time.strftime("%m-%d-%Y_%H.%M.%S", time.gmtime()),
                 "global:AWS_PARTITION": "aws",
             }.get(name, templating.missing())
+        if name.startswith("variable:") and name[9:] in (record.get("Variables") or {}):
+            value = record["Variables"][name[9:]]
+            return value[0] if len(value) == 1 else value
         if name in ("automation:EXECUTION_ID", "automation:AUTOMATION_EXECUTION_ID"):
             return record["AutomationExecutionId"]
         step, _, output = name.partition(".")
@@ -294,6 +297,8 @@ class Runner:
         if action in actions.WAITING:
             status, failure = await self._wait_signal(record, step, run)
             return status, failure, run
+        if action == "aws:updateVariable":
+            return (*self._update_variable(run), run)
         perform = actions.ACTIONS.get(action)
         if perform is None:
             return (
@@ -391,6 +396,23 @@ class Runner:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 pass
+
+    def _update_variable(self, run: actions.StepRun) -> tuple[str, str | None]:
+        """aws:updateVariable: set one of the document's variables (`variable:NAME`)."""
+        target, value = run.inputs.get("Name"), run.inputs.get("Value")
+        record = self.load()
+        if record is None:
+            return "Cancelled", None
+        variables = record.get("Variables") or {}
+        if not isinstance(target, str) or not target.startswith("variable:") or target[9:] not in variables:
+            return (
+                "Failed",
+                f"{target} is not a variable of the document (variables are named variable:NAME).",
+            )
+        variables[target[9:]] = templating.output_strings(value if value is not None else "")
+        record["Variables"] = variables
+        self.save(record)
+        return "Success", None
 
     def _resumed(self, record: dict, status: str, failure: str | None) -> tuple[str, str | None]:
         record["AutomationExecutionStatus"] = "InProgress"

@@ -488,3 +488,25 @@ def test_parameter_store_references_in_inputs(ssm):
     assert ssm.get_parameter(Name=f"{source}-copy")["Parameter"]["Value"] == "stored again"
     assert execution["AutomationExecutionStatus"] == "Failed"
     assert "ssm:/no/such/parameter" in execution["StepExecutions"][1]["FailureMessage"]
+
+
+def test_variables_are_updated_and_read(ssm):
+    name = f"Vars-{uuid.uuid4().hex[:8]}"
+    body = {
+        "schemaVersion": "0.3",
+        "variables": {"Counter": {"type": "String", "default": "start"}},
+        "mainSteps": [
+            {"name": "set", "action": "aws:updateVariable", "inputs": {"Name": "variable:Counter", "Value": "next"}},
+            {"name": "use", "action": "aws:branch",
+             "inputs": {"Choices": [{"NextStep": "done", "Variable": "{{ variable:Counter }}", "StringEquals": "next"}],
+                        "Default": "wrong"}},
+            {"name": "wrong", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}, "isEnd": True},
+            {"name": "done", "action": "aws:updateVariable", "inputs": {"Name": "variable:Nope", "Value": "x"}},
+        ],
+    }  # fmt: skip
+    ssm.create_document(Content=json.dumps(body), Name=name, DocumentType="Automation")
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"])
+    assert execution["Variables"] == {"Counter": ["next"]}
+    assert [s["StepName"] for s in execution["StepExecutions"]] == ["set", "use", "done"]
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert "variable:Nope" in execution["StepExecutions"][2]["FailureMessage"]
