@@ -3,7 +3,8 @@ aws:executeAwsApi (the named operation of the named service, outputs by selector
 aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:invokeLambdaFunction,
 aws:sleep, aws:pause and aws:approve (resumed by SendAutomationSignal), aws:branch,
 aws:runCommand (through Run Command), aws:executeAutomation (a child execution) and
-aws:executeScript (automation_script.py). aws:updateVariable is the engine's own.
+aws:executeScript (automation_script.py). aws:updateVariable and aws:loop are the
+engine's own.
 An action not listed fails its step, saying so, as AWS reports a failed step."""
 
 from __future__ import annotations
@@ -222,13 +223,13 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _choice_holds(choice: dict) -> bool:
+def choice_holds(choice: dict) -> bool:
     if "And" in choice:
-        return all(_choice_holds(part) for part in choice["And"])
+        return all(choice_holds(part) for part in choice["And"])
     if "Or" in choice:
-        return any(_choice_holds(part) for part in choice["Or"])
+        return any(choice_holds(part) for part in choice["Or"])
     if "Not" in choice:
-        return not _choice_holds(choice["Not"])
+        return not choice_holds(choice["Not"])
     for key, test in _OPERATORS.items():
         if key in choice:
             try:
@@ -240,7 +241,7 @@ def _choice_holds(choice: dict) -> bool:
 
 async def branch(run: StepRun) -> None:
     for choice in run.inputs.get("Choices") or []:
-        if _choice_holds(choice):
+        if choice_holds(choice):
             run.next_step = choice.get("NextStep")
             return
     default = run.inputs.get("Default")

@@ -211,6 +211,18 @@ class Runner:
             await event.wait()
 
     async def _run_step(self, record: dict, step: dict) -> None:
+        execution_id = self._start_step(record, step, None)
+        status, failure, run = await self._attempts(record, step, execution_id)
+        latest = self._finish_step(execution_id, step, status, failure, run)
+        if latest is None:
+            return
+        latest.pop("granted", None)
+        self._advance(latest, step, latest["lastStatus"], failure, run)
+        self.save(latest)
+
+    def _start_step(self, record: dict, step: dict, parent: dict | None) -> str:
+        """Record the step's execution as started (a step a restart interrupted goes on as
+        the same step execution); returns its id."""
         name, action = step.get("name", ""), step.get("action", "")
         execution: dict[str, Any] = {
             "StepName": name,
@@ -227,8 +239,15 @@ class Runner:
             execution["TimeoutSeconds"] = int(step["timeoutSeconds"])
         if step.get("nextStep"):
             execution["NextStep"] = step["nextStep"]
+        if parent is not None:
+            execution["ParentStepDetails"] = parent
         previous = record["StepExecutions"][-1] if record["StepExecutions"] else None
-        if previous is not None and previous["StepName"] == name and previous["StepStatus"] in _OPEN:
+        if (
+            parent is None
+            and previous is not None
+            and previous["StepName"] == name
+            and previous["StepStatus"] in _OPEN
+        ):
             # A restart interrupted this step: it runs again as the same step execution, and
             # a signal sent meanwhile is kept for it.
             record["StepExecutions"].pop()
@@ -239,12 +258,17 @@ class Runner:
         record["StepExecutions"].append(execution)
         record["CurrentStepName"], record["CurrentAction"] = name, action
         self.save(record)
-        status, failure, run = await self._attempts(record, step, execution)
-        latest = self.load()
-        if latest is None:
-            return
-        record = latest
-        execution = record["StepExecutions"][-1]
+        return execution["StepExecutionId"]
+
+    def _finish_step(
+        self, execution_id: str, step: dict, status: str, failure: str | None, run: actions.StepRun | None
+    ) -> dict | None:
+        """Record how the step ended and its outputs; returns the saved record (with the
+        final status as `lastStatus`: a cancellation overrides the step's own)."""
+        record = self.load()
+        if record is None:
+            return None
+        execution = next(e for e in record["StepExecutions"] if e["StepExecutionId"] == execution_id)
         if record["AutomationExecutionStatus"] == "Cancelling" and status != "Success":
             status, failure = "Cancelled", None
         execution["StepStatus"] = status
@@ -261,15 +285,96 @@ class Runner:
             }
         if run is not None and status == "Success":
             outputs = self._outputs(step, run)
-            record["stepOutputs"][name] = outputs
+            record["stepOutputs"][step.get("name", "")] = outputs
             if outputs:
                 execution["Outputs"] = {k: templating.output_strings(v) for k, v in outputs.items()}
-        record.pop("granted", None)
-        self._advance(record, step, status, failure, run)
+        record["lastStatus"] = status
         self.save(record)
+        return record
+
+    async def _loop(self, step: dict, run: actions.StepRun) -> tuple[str, str | None]:
+        """aws:loop: the nested Steps once per iterator value (or while LoopCondition holds),
+        at most MaxIterations times; {{ loop.CurrentIteratorValue }} is the value."""
+        name = step.get("name", "")
+        values = run.inputs.get("Iterators")
+        if isinstance(values, str):
+            values = [values]
+        condition = (step.get("inputs") or {}).get("LoopCondition")
+        if values is None and condition is None:
+            return "Failed", "aws:loop needs Iterators or a LoopCondition."
+        limit = int(run.inputs.get("MaxIterations", 100))
+        nested = (step.get("inputs") or {}).get("Steps") or []
+        loop_execution = (self.load() or {}).get("StepExecutions", [{}])[-1].get("StepExecutionId", "")
+        iteration = 0
+        while iteration < limit and (values is None or iteration < len(values)):
+            value = values[iteration] if values is not None else None
+            iteration += 1
+            record = self.load()
+            if record is None:
+                return "Cancelled", None
+            current = {"CurrentIteration": iteration}
+            if value is not None:
+                current["CurrentIteratorValue"] = value
+            record["stepOutputs"][name] = current
+            self.save(record)
+            run.outputs.update(current)
+            parent = {"StepExecutionId": loop_execution, "StepName": name, "Action": "aws:loop",
+                      "Iteration": iteration}  # fmt: skip
+            if value is not None:
+                parent["IteratorValue"] = templating.output_strings(value)[0]
+            status, failure = await self._run_nested(nested, parent)
+            if status != "Success":
+                return status, failure
+            if condition is not None and values is None:
+                latest = self.load() or record
+                try:
+                    holds = actions.choice_holds(
+                        templating.substitute(condition, lookup_for(latest, self.provider))
+                    )
+                except (templating.Unresolved, actions.StepFailed):
+                    return "Failed", "The LoopCondition can't be evaluated."
+                if not holds:
+                    break
+        return "Success", None
+
+    async def _run_nested(self, steps: list[dict], parent: dict) -> tuple[str, str | None]:
+        """One iteration of a loop's steps, with their own onFailure/nextStep/isEnd."""
+        index = 0
+        while 0 <= index < len(steps):
+            record = self.load()
+            if record is None or record["AutomationExecutionStatus"] == "Cancelling":
+                return "Cancelled", None
+            step = steps[index]
+            execution_id = self._start_step(record, step, parent)
+            status, failure, run = await self._attempts(record, step, execution_id)
+            latest = self._finish_step(execution_id, step, status, failure, run)
+            if latest is None:
+                return "Cancelled", None
+            status = latest["lastStatus"]
+            if status == "Cancelled":
+                return status, None
+            on_failure = step.get("onFailure", "Abort")
+            if status != "Success" and on_failure != "Continue":
+                if isinstance(on_failure, str) and on_failure.startswith("step:"):
+                    target = _step_index(steps, on_failure[5:])
+                    index = target if target is not None else len(steps)
+                    continue
+                return status, f"Step {step.get('name')} failed: {failure}"
+            chosen = run.next_step if run is not None and status == "Success" else None
+            if chosen:
+                target = _step_index(steps, chosen)
+                index = target if target is not None else len(steps)
+            elif step.get("isEnd"):
+                break
+            elif step.get("nextStep"):
+                target = _step_index(steps, step["nextStep"])
+                index = target if target is not None else len(steps)
+            else:
+                index += 1
+        return "Success", None
 
     async def _attempts(
-        self, record: dict, step: dict, execution: dict
+        self, record: dict, step: dict, execution_id: str
     ) -> tuple[str, str | None, actions.StepRun | None]:
         attempts = max(1, int(step.get("maxAttempts", 1)))
         status, failure, run = "Failed", None, None
@@ -281,8 +386,12 @@ class Runner:
 
     async def _attempt(self, record: dict, step: dict) -> tuple[str, str | None, actions.StepRun | None]:
         action = step.get("action", "")
+        given = step.get("inputs") or {}
+        if action == "aws:loop":
+            # The nested steps' references are resolved per iteration, when each runs.
+            given = {key: value for key, value in given.items() if key not in ("Steps", "LoopCondition")}
         try:
-            inputs = templating.substitute(step.get("inputs") or {}, lookup_for(record, self.provider))
+            inputs = templating.substitute(given, lookup_for(record, self.provider))
         except templating.Unresolved as missing:
             return (
                 "Failed",
@@ -299,6 +408,8 @@ class Runner:
             return status, failure, run
         if action == "aws:updateVariable":
             return (*self._update_variable(run), run)
+        if action == "aws:loop":
+            return (*await self._loop(step, run), run)
         perform = actions.ACTIONS.get(action)
         if perform is None:
             return (

@@ -510,3 +510,38 @@ def test_variables_are_updated_and_read(ssm):
     assert [s["StepName"] for s in execution["StepExecutions"]] == ["set", "use", "done"]
     assert execution["AutomationExecutionStatus"] == "Failed"
     assert "variable:Nope" in execution["StepExecutions"][2]["FailureMessage"]
+
+
+def test_loop_over_iterators_and_while_a_condition_holds(ssm):
+    prefix = f"/loop/{uuid.uuid4().hex[:8]}"
+    name = f"Loop-{uuid.uuid4().hex[:8]}"
+    body = {
+        "schemaVersion": "0.3",
+        "variables": {"Count": {"type": "String", "default": "0"}},
+        "mainSteps": [
+            {"name": "each", "action": "aws:loop",
+             "inputs": {"Iterators": ["a", "b", "c"],
+                        "Steps": [{"name": "write", "action": "aws:executeAwsApi",
+                                   "inputs": {"Service": "ssm", "Api": "PutParameter", "Type": "String",
+                                              "Name": f"{prefix}/{{{{ each.CurrentIteratorValue }}}}",
+                                              "Value": "n{{ each.CurrentIteration }}"}}]}},
+            {"name": "until", "action": "aws:loop",
+             "inputs": {"MaxIterations": 5,
+                        "LoopCondition": {"Variable": "{{ variable:Count }}", "StringEquals": "0"},
+                        "Steps": [{"name": "bump", "action": "aws:updateVariable",
+                                   "inputs": {"Name": "variable:Count", "Value": "{{ until.CurrentIteration }}"}}]}},
+        ],
+    }  # fmt: skip
+    ssm.create_document(Content=json.dumps(body), Name=name, DocumentType="Automation")
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=name)["AutomationExecutionId"])
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    written = ssm.get_parameters_by_path(Path=prefix)["Parameters"]
+    assert sorted((p["Name"].rsplit("/", 1)[1], p["Value"]) for p in written) == [
+        ("a", "n1"),
+        ("b", "n2"),
+        ("c", "n3"),
+    ]
+    writes = [s for s in execution["StepExecutions"] if s["StepName"] == "write"]
+    assert [w["ParentStepDetails"]["IteratorValue"] for w in writes] == ["a", "b", "c"]
+    assert execution["Variables"] == {"Count": ["1"]}
+    assert [s["StepName"] for s in execution["StepExecutions"]].count("bump") == 1
