@@ -39,6 +39,14 @@ def bad_version() -> ServiceError:
     return ServiceError("InvalidDocumentVersion", "The document version is not valid or does not exist.")
 
 
+def _bad_permission_type(value: str) -> ServiceError:
+    return ServiceError(
+        "InvalidPermissionType",
+        f"1 validation error detected: Value '{value}' at 'permissionType' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Share]",
+    )
+
+
 def _bad_token() -> ServiceError:
     return ServiceError("InvalidNextToken", "The specified token isn't valid.")
 
@@ -524,10 +532,7 @@ class DocumentMixin:
 
     def modify_document_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         if params["PermissionType"] != "Share":
-            raise ServiceError(
-                "InvalidPermissionType",
-                "The permission type is not supported. Share is the only supported permission type.",
-            )
+            raise _bad_permission_type(params["PermissionType"])
         given_add = params.get("AccountIdsToAdd") or []
         given_remove = params.get("AccountIdsToRemove") or []
         for member, given in (("accountIdsToAdd", given_add), ("accountIdsToRemove", given_remove)):
@@ -580,10 +585,7 @@ class DocumentMixin:
 
     def describe_document_permission(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         if params["PermissionType"] != "Share":
-            raise ServiceError(
-                "InvalidPermissionType",
-                "The permission type is not supported. Share is the only supported permission type.",
-            )
+            raise _bad_permission_type(params["PermissionType"])
         _, document = self._own_document(context, params["Name"])
         shared = document.get("shared") or {}
         # At most 20 accounts (or All): one page holds them all.

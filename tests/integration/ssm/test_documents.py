@@ -291,3 +291,12 @@ def test_attachments_are_read_from_s3(ssm, client, name):
             Attachments=[{"Key": "S3FileUrl", "Values": [f"s3://{bucket}/missing"]}],
         )  # fmt: skip
     assert _code(error) == "InvalidDocumentContent"
+
+
+def test_permission_type_outside_the_enum(ssm, name):
+    ssm.create_document(Content=json.dumps(COMMAND), Name=name, DocumentType="Command")
+    for call in (ssm.modify_document_permission, ssm.describe_document_permission):
+        with pytest.raises(ClientError) as error:
+            call(Name=name, PermissionType="Borrow")
+        assert _code(error) == "InvalidPermissionType"
+        assert "Member must satisfy enum value set: [Share]" in error.value.response["Error"]["Message"]
