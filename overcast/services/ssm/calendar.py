@@ -11,8 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
-
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -141,6 +139,8 @@ def _event(properties: dict[str, tuple[dict[str, str], str]], excluded: list[dat
         raise CalendarError("An event ends before it starts.")
     rule = properties.get("RRULE", (None, None))[1]
     if rule:
+        from dateutil.rrule import rrulestr
+
         try:
             rrulestr(rule, dtstart=start)
         except (ValueError, TypeError):
@@ -153,6 +153,8 @@ def _occurrences(event: Event, after: datetime, before: datetime) -> list[dateti
     if event.rule is None:
         starts = [event.start]
     else:
+        from dateutil.rrule import rrulestr
+
         rule = rrulestr(event.rule, dtstart=event.start)
         starts = list(rule.between(after - event.length - timedelta(seconds=1), before, inc=True))
     return [s for s in starts if s not in event.excluded and s < before and s + event.length > after]

@@ -9,8 +9,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
-
 from overcast.errors import ServiceError
 
 #: Where a document type takes its content in structured form, the schema versions AWS
@@ -93,6 +91,8 @@ def load(content: str, document_format: str) -> Any:
     """The content parsed in its format, or AWS's InvalidDocumentContent."""
     if document_format == "TEXT":
         return content
+    import yaml  # type: ignore[import-untyped]  # only documents need it: Parameter Store loads without
+
     try:
         body = json.loads(content) if document_format == "JSON" else yaml.safe_load(content)
     except (ValueError, yaml.YAMLError):
@@ -108,6 +108,8 @@ def render(body: Any, document_format: str) -> str:
         return body if isinstance(body, str) else json.dumps(body)
     if document_format == "JSON":
         return json.dumps(body, indent=2, default=str)
+    import yaml
+
     return yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
 
 
