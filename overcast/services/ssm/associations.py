@@ -18,7 +18,7 @@ from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.logs.schedules import valid_cron
-from overcast.services.ssm import docparams, nodes
+from overcast.services.ssm import docparams, nodes, runs
 
 if TYPE_CHECKING:
     from overcast.services.ssm.provider import Provider
@@ -90,6 +90,7 @@ class AssociationMixin:
         instance_id, targets = entry.get("InstanceId"), entry.get("Targets") or []
         if instance_id and targets:
             raise ServiceError("InvalidTarget", "InstanceId and Targets can't be specified together.")
+        runs.check_rate_control(entry.get("MaxConcurrency"), entry.get("MaxErrors"))
         document, version = self.document_for_run(context, entry["Name"], entry.get("DocumentVersion"))
         if document["DocumentType"] not in ("Command", "Automation", "Policy"):
             raise ServiceError(

@@ -17,7 +17,7 @@ from overcast.common.arns import parse_arn
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.ssm import docparams
+from overcast.services.ssm import docparams, runs
 from overcast.services.ssm.automation_engine import TERMINAL, Runner
 from overcast.services.ssm.documents import bad_version
 from overcast.store import scope
@@ -198,6 +198,7 @@ class AutomationMixin:
         if earlier is not None:
             return {"AutomationExecutionId": earlier}
         self._check_running_limit(context)
+        runs.check_rate_control(params.get("MaxConcurrency"), params.get("MaxErrors"))
         document, version = self._automation_document(
             context, params["DocumentName"], params.get("DocumentVersion"), ("Automation",)
         )
@@ -246,13 +247,15 @@ class AutomationMixin:
                 "InvalidAutomationExecutionParametersException",
                 f"The target parameter {target_parameter} is not a parameter of the document.",
             )
-        if len(targets) != 1 or targets[0]["Key"] != "ParameterValues":
+        if len(targets) != 1 or targets[0].get("Key") != "ParameterValues":
             raise ServiceError(
                 "InvalidTarget",
                 "Overcast resolves automation targets given as ParameterValues only; tag and resource-group "
                 "targets need the Resource Groups Tagging API.",
             )
-        values = list(targets[0]["Values"])
+        values = list(targets[0].get("Values") or [])
+        if not values:
+            raise ServiceError("InvalidTarget", "The target ParameterValues needs at least one value.")
         given = dict(params.get("Parameters") or {})
         # The target parameter is filled per child; the rest is checked once here.
         docparams.resolve(

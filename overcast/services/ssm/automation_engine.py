@@ -302,7 +302,12 @@ class Runner:
         condition = (step.get("inputs") or {}).get("LoopCondition")
         if values is None and condition is None:
             return "Failed", "aws:loop needs Iterators or a LoopCondition."
-        limit = int(run.inputs.get("MaxIterations", 100))
+        if values is not None and not isinstance(values, list):
+            return "Failed", "Iterators must be a list of values."
+        try:
+            limit = int(run.inputs.get("MaxIterations", 100))
+        except (TypeError, ValueError):
+            return "Failed", f"MaxIterations {run.inputs.get('MaxIterations')} is not a number."
         nested = (step.get("inputs") or {}).get("Steps") or []
         loop_execution = (self.load() or {}).get("StepExecutions", [{}])[-1].get("StepExecutionId", "")
         iteration = 0

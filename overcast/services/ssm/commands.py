@@ -121,6 +121,7 @@ class CommandMixin:
             raise ServiceError("InvalidParameters", "Either InstanceIds or Targets must be specified.")
         if len(set(instance_ids)) != len(instance_ids):
             raise ServiceError("DuplicateInstanceId", "Instance IDs can't be repeated.")
+        runs.check_rate_control(params.get("MaxConcurrency"), params.get("MaxErrors"))
         document, version = self.document_for_run(
             context, params["DocumentName"], params.get("DocumentVersion")
         )

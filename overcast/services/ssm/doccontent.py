@@ -157,6 +157,25 @@ def _steps(body: dict, schema: str | None) -> list[dict]:
     steps = body.get("mainSteps")
     if not isinstance(steps, list) or not steps:
         raise invalid_content("mainSteps is required and must hold at least one step.")
+    _check_steps(steps)
+    return steps
+
+
+#: Step fields and the types they must have (a check of Automation's step schema).
+_STEP_FIELDS: dict[str, tuple[type, ...]] = {
+    "inputs": (dict,),
+    "outputs": (list,),
+    "maxAttempts": (int,),
+    "timeoutSeconds": (int,),
+    "onFailure": (str,),
+    "onCancel": (str,),
+    "isEnd": (bool,),
+    "isCritical": (bool,),
+    "nextStep": (str,),
+}
+
+
+def _check_steps(steps: list) -> None:
     names: set[str] = set()
     for step in steps:
         if not isinstance(step, dict) or not isinstance(step.get("action"), str):
@@ -167,7 +186,22 @@ def _steps(body: dict, schema: str | None) -> list[dict]:
         if name in names:
             raise invalid_content(f"Step name {name} is not unique.")
         names.add(name)
-    return steps
+        for field, types in _STEP_FIELDS.items():
+            value = step.get(field)
+            if value is not None and (
+                not isinstance(value, types) or (types == (int,) and isinstance(value, bool))
+            ):
+                raise invalid_content(f"Step {name}: {field} has an invalid type.")
+        if isinstance(step.get("maxAttempts"), int) and step["maxAttempts"] < 1:
+            raise invalid_content(f"Step {name}: maxAttempts must be at least 1.")
+        for output in step.get("outputs") or []:
+            if not isinstance(output, dict) or not isinstance(output.get("Name"), str):
+                raise invalid_content(f"Step {name}: every output needs a Name and a Selector.")
+        nested = (step.get("inputs") or {}).get("Steps") if step["action"] == "aws:loop" else None
+        if nested is not None:
+            if not isinstance(nested, list) or not nested:
+                raise invalid_content(f"Step {name}: a loop needs Steps.")
+            _check_steps(nested)
 
 
 def _platforms(document_type: str, steps: list[dict]) -> tuple[str, ...]:
@@ -226,6 +260,10 @@ def parse(content: str, document_format: str, document_type: str) -> Parsed:
             )
     elif schema is not None:
         schema = str(schema)
+    if "outputs" in body and not (
+        isinstance(body["outputs"], list) and all(isinstance(item, str) for item in body["outputs"])
+    ):
+        raise invalid_content("outputs must be a list of step outputs (step.Output).")
     description = body.get("description", "")
     parameters = _parameters(body)
     steps = _steps(body, schema) if document_type in STEPPED else []

@@ -5,7 +5,10 @@ reports through (the EC2 work will feed it); a command without targets ends at o
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from overcast.errors import ServiceError
 
 TERMINAL = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
 #: Invocation status → StatusDetails AWS reports with it.
@@ -26,6 +29,25 @@ MOVES: dict[str, frozenset[str]] = {
     "InProgress": frozenset({"Success", "Failed", "TimedOut", "Cancelling", "Cancelled"}),
     "Cancelling": frozenset({"Cancelled"}),
 }
+
+
+#: The patterns AWS checks MaxConcurrency and MaxErrors against.
+_RATE_PATTERNS = {
+    "maxConcurrency": re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"),
+    "maxErrors": re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"),
+}
+
+
+def check_rate_control(max_concurrency: str | None, max_errors: str | None) -> None:
+    """AWS's ValidationException for a MaxConcurrency or MaxErrors outside its pattern."""
+    for member, value in (("maxConcurrency", max_concurrency), ("maxErrors", max_errors)):
+        pattern = _RATE_PATTERNS[member]
+        if value is not None and not pattern.match(value):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {pattern.pattern}",
+            )
 
 
 class BadMove(ValueError):

@@ -545,3 +545,36 @@ def test_loop_over_iterators_and_while_a_condition_holds(ssm):
     assert [w["ParentStepDetails"]["IteratorValue"] for w in writes] == ["a", "b", "c"]
     assert execution["Variables"] == {"Count": ["1"]}
     assert [s["StepName"] for s in execution["StepExecutions"]].count("bump") == 1
+
+
+def test_malformed_steps_and_rate_controls_are_refused(ssm):
+    for step in (
+        {"name": "s", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}, "maxAttempts": "x"},
+        {"name": "s", "action": "aws:sleep", "inputs": "not a map"},
+        {"name": "s", "action": "aws:loop", "inputs": {"Iterators": ["a"], "Steps": []}},
+    ):
+        with pytest.raises(ClientError) as error:
+            _document(ssm, [step])
+        assert _code(error) == "InvalidDocumentContent", step
+    name = _document(ssm, [{"name": "s", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
+                     parameters={"T": {"type": "String"}})  # fmt: skip
+    for kwargs, code in (
+        ({"Targets": [{"Key": "ParameterValues", "Values": []}]}, "InvalidTarget"),
+        (
+            {"Targets": [{"Key": "ParameterValues", "Values": ["a"]}], "MaxErrors": "many"},
+            "ValidationException",
+        ),
+        (
+            {"Targets": [{"Key": "ParameterValues", "Values": ["a"]}], "MaxConcurrency": "0"},
+            "ValidationException",
+        ),
+    ):
+        with pytest.raises(ClientError) as error:
+            ssm.start_automation_execution(DocumentName=name, TargetParameterName="T", **kwargs)
+        assert _code(error) == code, kwargs
+    looping = _document(ssm, [{"name": "l", "action": "aws:loop", "inputs": {
+        "Iterators": ["a"], "MaxIterations": "many",
+        "Steps": [{"name": "n", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}]}}])  # fmt: skip
+    execution = _until(ssm, ssm.start_automation_execution(DocumentName=looping)["AutomationExecutionId"])
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert "MaxIterations" in execution["StepExecutions"][0]["FailureMessage"]

@@ -167,3 +167,19 @@ def test_status_notifications_reach_the_topic(ssm, client):
             Parameters={"commands": ["ls"]}, NotificationConfig={"NotificationArn": queue_arn},
         )  # fmt: skip
     assert _code(error) == "InvalidNotificationConfig"
+
+
+@pytest.mark.parametrize(("member", "value"), [("MaxErrors", "many"), ("MaxConcurrency", "0")])
+def test_rate_controls_outside_their_patterns(ssm, member, value):
+    with pytest.raises(ClientError) as error:
+        ssm.send_command(
+            DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:a", "Values": ["b"]}],
+            Parameters={"commands": ["ls"]}, **{member: value},
+        )  # fmt: skip
+    assert _code(error) == "ValidationException"
+    with pytest.raises(ClientError) as error:
+        ssm.create_association(
+            Name="AWS-RunShellScript", Targets=[{"Key": "tag:a", "Values": ["b"]}],
+            Parameters={"commands": ["ls"]}, **{member: value},
+        )  # fmt: skip
+    assert _code(error) == "ValidationException"
