@@ -585,6 +585,8 @@ class AutomationMixin:
         for step in version_body(version).get("mainSteps") or []:
             impacts[_impact(step)] += 1
         targets = inputs.get("Targets") or []
+        if any(not target.get("Key") for target in targets):
+            raise ServiceError("ValidationException", "Every target needs a Key.")
         preview = {
             "StepPreviews": {kind: count for kind, count in impacts.items() if count},
             "Regions": [context.region],

@@ -324,6 +324,9 @@ def test_execution_preview(ssm):
     with pytest.raises(ClientError) as error:
         ssm.get_execution_preview(ExecutionPreviewId=str(uuid.uuid4()))
     assert _code(error) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as error:  # the model leaves a target's Key optional
+        ssm.start_execution_preview(DocumentName=name, ExecutionInputs={"Automation": {"Targets": [{}]}})
+    assert _code(error) == "ValidationException"
 
 
 def test_run_command_and_nested_automation(ssm):
