@@ -417,7 +417,6 @@ class AutomationMixin:
             for hidden in ("StepExecutions", "StepExecutionsTruncated", "Parameters", "ProgressCounters",
                            "TargetLocations", "Variables", "TargetsSummary"):  # fmt: skip
                 out.pop(hidden, None)
-            out["LogFile"] = ""
             return out
 
         return paginate_list(
