@@ -48,12 +48,26 @@ def _epoch(value: Any) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
-def _check_instance_filters(context: RequestContext, entries: list[tuple[str, list[str]]]) -> None:
+#: Filter keys whose values come from a fixed set.
+_FILTER_VALUES = {
+    "PingStatus": frozenset({"Online", "ConnectionLost", "Inactive"}),
+    "PlatformTypes": frozenset({"Windows", "Linux", "MacOS"}),
+    "ResourceType": frozenset({"ManagedInstance", "EC2Instance"}),
+    "AssociationStatus": frozenset({"Pending", "Success", "Failed"}),
+}
+
+
+def _check_instance_filters(
+    context: RequestContext, entries: list[tuple[str, list[str]]], bad_value: str
+) -> None:
     for key, values in entries:
         if key not in _INFO_FILTER_KEYS and key != "DocumentName" and not key.startswith("tag:"):
             raise ServiceError("InvalidFilterKey", f"The filter key {key} is not valid.")
         if not values:
-            raise ServiceError("InvalidInstanceInformationFilterValue", f"The filter {key} needs a value.")
+            raise ServiceError(bad_value, f"The filter {key} needs a value.")
+        unknown = [value for value in values if key in _FILTER_VALUES and value not in _FILTER_VALUES[key]]
+        if unknown:
+            raise ServiceError(bad_value, f"The filter value {unknown[0]} is not valid for {key}.")
         if key == "InstanceIds":
             nodes.require_managed(context, values)
 
@@ -138,7 +152,7 @@ class FleetMixin:
     def describe_instance_information(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         entries = [(f["key"], f["valueSet"]) for f in params.get("InstanceInformationFilterList") or []]
         entries += [(f["Key"], f["Values"]) for f in params.get("Filters") or []]
-        _check_instance_filters(context, entries)
+        _check_instance_filters(context, entries, "InvalidInstanceInformationFilterValue")
         return paginate_list(
             self.store, "ssm", "DescribeInstanceInformation", params, nodes.managed_nodes(context),
             bad_token=_bad_token, default_limit=50,
@@ -147,7 +161,7 @@ class FleetMixin:
     def describe_instance_properties(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         entries = [(f["key"], f["valueSet"]) for f in params.get("InstancePropertyFilterList") or []]
         entries += [(f["Key"], f["Values"]) for f in params.get("FiltersWithOperator") or []]
-        _check_instance_filters(context, entries)
+        _check_instance_filters(context, entries, "InvalidInstancePropertyFilterValue")
         return paginate_list(
             self.store, "ssm", "DescribeInstanceProperties", params, nodes.managed_nodes(context),
             bad_token=_bad_token, default_limit=50,

@@ -59,6 +59,18 @@ def test_no_managed_nodes(ssm):
     with pytest.raises(ClientError) as error:
         ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [NODE]}])
     assert _code(error) == "InvalidInstanceId"
+    assert (
+        ssm.describe_instance_information(Filters=[{"Key": "PingStatus", "Values": ["Online"]}])[
+            "InstanceInformationList"
+        ]
+        == []
+    )
+    with pytest.raises(ClientError) as error:
+        ssm.describe_instance_information(Filters=[{"Key": "PingStatus", "Values": ["Sleepy"]}])
+    assert _code(error) == "InvalidInstanceInformationFilterValue"
+    with pytest.raises(ClientError) as error:
+        ssm.describe_instance_properties(FiltersWithOperator=[{"Key": "PlatformTypes", "Values": ["Plan9"]}])
+    assert _code(error) == "InvalidInstancePropertyFilterValue"
     for call, kwargs in (
         (ssm.deregister_managed_instance, {"InstanceId": "mi-0123456789abcdef0"}),
         (ssm.update_managed_instance_role, {"InstanceId": "mi-0123456789abcdef0", "IamRole": "r"}),
