@@ -178,35 +178,109 @@ class AssociationMixin:
         change calendar gating it is closed."""
         if not self._calendars_open(context, record):
             return None
-        if record.get("InstanceId"):
-            reached = [record["InstanceId"]]
-        else:
-            reached = nodes.resolve_targets(context, record.get("Targets") or [])
+        where = self._scope(context)
         now = time.time()
-        # Nothing reaches a node while no node is managed: each target would run the document
-        # through Run Command, which records its own invocation.
-        counts = {"Success": len(reached)} if reached else {}
+        key = f"{record['AssociationId']} {now:017.6f}"
+        try:
+            document, _ = self.document_for_run(context, record["Name"], record.get("DocumentVersion"))
+            kind = document["DocumentType"]
+        except ServiceError:
+            kind = "missing"
+        if kind == "Automation":
+            status, counts, reached = self._run_runbook(context, record, key)
+        elif kind == "missing":
+            status, counts, reached = "Failed", {"Failed": 1}, []
+        else:
+            status, counts, reached = self._run_on_nodes(context, record)
         execution = {
             "AssociationId": record["AssociationId"],
             "AssociationVersion": str(record["AssociationVersion"]),
             "ExecutionId": str(uuid.uuid4()),
-            "Status": "Success",
-            "DetailedStatus": "Success",
+            "Status": status,
+            "DetailedStatus": status,
             "CreatedTime": now,
             "LastExecutionDate": now,
             "ResourceCountByStatus": json.dumps(counts, separators=(",", ":")),
             "targets": reached,
         }
-        where = self._scope(context)
-        self.association_executions.put(where, f"{record['AssociationId']} {now:017.6f}", execution)
+        self.association_executions.put(where, key, execution)
+        self._association_outcome(where, record, status, counts, now)
+        return execution
+
+    def _run_on_nodes(self: Provider, context: RequestContext, record: dict) -> tuple[str, dict, list[str]]:  # type: ignore[misc]
+        """A Command or Policy association: the document through Run Command on the nodes its
+        targets select now (none while no node is managed: the run ends with nothing to do)."""
+        if record.get("InstanceId"):
+            reached = [record["InstanceId"]]
+        else:
+            reached = nodes.resolve_targets(context, record.get("Targets") or [])
+        if not reached:
+            return "Success", {}, []
+        request = {
+            "DocumentName": record["Name"],
+            "InstanceIds": reached,
+            "Parameters": record.get("Parameters") or {},
+        }
+        for member in ("MaxConcurrency", "MaxErrors"):
+            if record.get(member):
+                request[member] = record[member]
+        self.send_command(context, request)
+        return "Pending", {"Pending": len(reached)}, reached
+
+    def _run_runbook(  # type: ignore[misc]
+        self: Provider, context: RequestContext, record: dict, key: str
+    ) -> tuple[str, dict, list[str]]:
+        """An Automation association: one execution of the runbook (per target value, with
+        AutomationTargetParameterName), which reports back when it ends."""
+        request: dict[str, Any] = {
+            "DocumentName": record["Name"],
+            "Parameters": record.get("Parameters") or {},
+        }
+        if record.get("DocumentVersion") not in (None, "$DEFAULT"):
+            request["DocumentVersion"] = record["DocumentVersion"]
+        if record.get("Targets") and record.get("AutomationTargetParameterName"):
+            request.update(
+                Targets=record["Targets"], TargetParameterName=record["AutomationTargetParameterName"]
+            )
+        for member in ("MaxConcurrency", "MaxErrors"):
+            if record.get(member):
+                request[member] = record[member]
+        try:
+            execution_id = self.start_automation_execution(context, request)["AutomationExecutionId"]
+        except ServiceError:
+            return "Failed", {"Failed": 1}, []
+        self.link_association(self._scope(context), execution_id, record["AssociationId"], key)
+        return "InProgress", {"InProgress": 1}, [execution_id]
+
+    def _association_outcome(  # type: ignore[misc]
+        self: Provider, where: str, record: dict, status: str, counts: dict, now: float
+    ) -> None:
         record["Overview"] = {
-            "Status": "Success",
-            "DetailedStatus": "Success",
+            "Status": status,
+            "DetailedStatus": status,
             "AssociationStatusAggregatedCount": counts,
         }
-        record["LastExecutionDate"] = record["LastSuccessfulExecutionDate"] = now
+        record["LastExecutionDate"] = now
+        if status == "Success":
+            record["LastSuccessfulExecutionDate"] = now
         self.associations.put(where, record["AssociationId"], record)
-        return execution
+
+    def runbook_finished(self: Provider, where: str, link: dict, outcome: str) -> None:  # type: ignore[misc]
+        """An association's runbook execution ended: its association execution and overview
+        say how (inside the caller's transaction)."""
+        execution = self.association_executions.get(where, link["key"])
+        record = self.associations.get(where, link["association"])
+        if execution is None or record is None:
+            return
+        status = "Success" if outcome == "Success" else "Failed"
+        counts = {status: 1}
+        execution.update(
+            Status=status,
+            DetailedStatus=status,
+            ResourceCountByStatus=json.dumps(counts, separators=(",", ":")),
+        )
+        self.association_executions.put(where, link["key"], execution)
+        self._association_outcome(where, record, status, counts, time.time())
 
     def _schedule_association(self: Provider, where: str, record: dict) -> None:  # type: ignore[misc]
         """Run the association at each time its schedule names, while this version lasts."""

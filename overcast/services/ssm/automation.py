@@ -383,8 +383,22 @@ class AutomationMixin:
             return "The defined assume role is unable to be assumed."
         return None
 
+    def link_association(  # type: ignore[misc]
+        self: Provider, where: str, execution_id: str, association_id: str, key: str
+    ) -> None:
+        """Mark an execution as the run of an association (AssociationId), to report back."""
+        record = self.automations.get(where, execution_id)
+        if record is not None:
+            record["AssociationId"] = association_id
+            record["association"] = {"association": association_id, "key": key}
+            self.automations.put(where, execution_id, record)
+
     def automation_finished(self: Provider, where: str, record: dict) -> None:  # type: ignore[misc]
-        """Called when an execution ends (children report through their parent's runner)."""
+        """Called when an execution ends: an association's runbook reports back."""
+        link = record.get("association")
+        if link:
+            with self.store.transaction():
+                self.runbook_finished(where, link, record["AutomationExecutionStatus"])
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ and instance ids are refused."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -194,3 +195,34 @@ def test_a_closed_change_calendar_holds_the_association(ssm):
         )  # fmt: skip
     assert _code(error) == "InvalidDocument"
     ssm.delete_association(AssociationId=held["AssociationId"])
+
+
+def test_an_automation_association_runs_its_runbook(ssm):
+    target = f"/assoc-runbook/{uuid.uuid4().hex[:8]}"
+    name = f"Runbook-{uuid.uuid4().hex[:8]}"
+    body = {
+        "schemaVersion": "0.3",
+        "parameters": {"Target": {"type": "String"}},
+        "mainSteps": [{"name": "write", "action": "aws:executeAwsApi",
+                       "inputs": {"Service": "ssm", "Api": "PutParameter", "Name": "{{ Target }}", "Value": "ran",
+                                  "Type": "String"}}],
+    }  # fmt: skip
+    ssm.create_document(Content=json.dumps(body), Name=name, DocumentType="Automation")
+    made = ssm.create_association(Name=name, Parameters={"Target": [target]})["AssociationDescription"]
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        executions = ssm.describe_association_executions(AssociationId=made["AssociationId"])[
+            "AssociationExecutions"
+        ]
+        if executions and executions[0]["Status"] != "InProgress":
+            break
+        time.sleep(0.2)
+    assert executions[0]["Status"] == "Success"
+    assert json.loads(executions[0]["ResourceCountByStatus"]) == {"Success": 1}
+    assert ssm.get_parameter(Name=target)["Parameter"]["Value"] == "ran"
+    runs = ssm.describe_automation_executions(Filters=[{"Key": "DocumentNamePrefix", "Values": [name]}])
+    [run] = runs["AutomationExecutionMetadataList"]
+    assert run["AssociationId"] == made["AssociationId"]
+    described = ssm.describe_association(AssociationId=made["AssociationId"])["AssociationDescription"]
+    assert described["Overview"]["Status"] == "Success"
+    ssm.delete_association(AssociationId=made["AssociationId"])
