@@ -1,8 +1,10 @@
 """AWS Systems Manager: Parameter Store — parameters with their versions, labels, tiers,
 policies and tags, AWS's public parameters, Secrets Manager references, and the
-parameter-store service settings; maintenance windows that run, patch baselines, OpsCenter
-(OpsItems, OpsMetadata, GetOpsSummary), compliance, resource data syncs and Default Host
-Management Configuration."""
+parameter-store service settings; documents (versions, sharing, reviews); Run Command; State
+Manager associations; Automation executions that run their steps; activations, sessions and
+inventory (no node is managed yet); change calendars; cloud connectors; maintenance windows
+that run, patch baselines, OpsCenter (OpsItems, OpsMetadata, GetOpsSummary), compliance,
+resource data syncs and Default Host Management Configuration."""
 
 from __future__ import annotations
 
@@ -12,9 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
+from overcast.services.ssm.associations import AssociationMixin
+from overcast.services.ssm.automation import AutomationMixin
+from overcast.services.ssm.automation_engine import TERMINAL, Signals
+from overcast.services.ssm.calendar import CalendarMixin
+from overcast.services.ssm.commands import CommandMixin
 from overcast.services.ssm.compliance import ComplianceMixin
+from overcast.services.ssm.connectors import ConnectorMixin
 from overcast.services.ssm.data_sync import DataSyncMixin
+from overcast.services.ssm.documents import DocumentMixin
+from overcast.services.ssm.fleet import FleetMixin
 from overcast.services.ssm.host_management import HostManagementMixin
+from overcast.services.ssm.inventory import InventoryMixin
 from overcast.services.ssm.ops_items import OpsItemMixin
 from overcast.services.ssm.ops_metadata import OpsMetadataMixin
 from overcast.services.ssm.ops_summary import OpsSummaryMixin
@@ -49,6 +60,14 @@ class Provider(
     ComplianceMixin,
     DataSyncMixin,
     HostManagementMixin,
+    DocumentMixin,
+    CommandMixin,
+    AssociationMixin,
+    AutomationMixin,
+    FleetMixin,
+    InventoryMixin,
+    CalendarMixin,
+    ConnectorMixin,
     BaseProvider,
 ):
     service = "ssm"
@@ -91,6 +110,24 @@ class Provider(
         #: "resource type|resource id|compliance type" → the items put, with their execution.
         self.compliance = self.store.table("ssm", "compliance")
         self.data_syncs = self.store.table("ssm", "resource_data_syncs")
+        self.documents = self.store.table("ssm", "documents")
+        #: Document versions: "name version" (zero-padded) → content and what it declares.
+        self.document_versions = self.store.table("ssm", "document_versions")
+        #: Documents shared with the scope's account ("owner/name"; scope "public/region": All).
+        self.document_shares = self.store.table("ssm", "document_shares")
+        self.commands = self.store.table("ssm", "commands")
+        #: A command's invocation on one node: "command-id instance-id".
+        self.invocations = self.store.table("ssm", "invocations")
+        self.associations = self.store.table("ssm", "associations")
+        #: "association-id version" (zero-padded) → what that version said.
+        self.association_versions = self.store.table("ssm", "association_versions")
+        #: "association-id created" → one run of the association.
+        self.association_executions = self.store.table("ssm", "association_executions")
+        self.automations = self.store.table("ssm", "automations")
+        self.previews = self.store.table("ssm", "execution_previews")
+        self.automation_signals = Signals()
+        self.activations = self.store.table("ssm", "activations")
+        self.connectors = self.store.table("ssm", "cloud_connectors")
 
     def start(self) -> None:
         # Expirations a previous run left pending get their timers again; nothing runs while
@@ -99,6 +136,17 @@ class Provider(
             for key, at in self.expiring.scan(where):
                 self._schedule_expiry(where, key, at)
         self._resume_windows()
+        # Associations run on their schedules again.
+        for where in self.associations.scopes():
+            for _, association in self.associations.scan(where):
+                self._schedule_association(where, association)
+        # Automation executions a previous run left unfinished carry on from their step; a
+        # child runs under its parent's runner.
+        for where in self.automations.scopes():
+            for execution_id, record in self.automations.scan(where):
+                running = record["AutomationExecutionStatus"] not in TERMINAL
+                if running and not record.get("childOf"):
+                    self._spawn_runner(where, execution_id)
 
     def _schedule_expiry(self, where: str, key: str, at: float) -> None:
         async def expire() -> None:

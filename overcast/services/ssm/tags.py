@@ -28,6 +28,9 @@ TAGGED_TABLES = {
     "PatchBaseline": "baselines",
     "OpsItem": "ops_items",
     "OpsMetadata": "ops_metadata",
+    "Document": "documents",
+    "Association": "associations",
+    "Automation": "automations",
 }
 
 
@@ -39,45 +42,43 @@ class TagMixin:
     def _checked_tags(self, given: Any) -> dict[str, str]:
         return tag_map(given, SSM_TAGS) if given else {}
 
-    def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[str, str, dict]:  # type: ignore[misc]
+    def _tagged(self: Provider, context: RequestContext, params: dict) -> tuple[Any, str, str, dict]:  # type: ignore[misc]
+        """(table, scope, key, record) of the tagged resource."""
         where = self._scope(context)
         table_name = TAGGED_TABLES.get(params["ResourceType"])
         if table_name is not None:
+            # Resources other than parameters are kept by their name or id as given.
             key = params["ResourceId"]
             if params["ResourceType"] == "OpsMetadata":
                 # Named by what follows "opsmetadata" in its ARN, with or without a leading slash.
                 key = key.split(":opsmetadata/", 1)[-1].lstrip("/")
-            table = getattr(self, table_name, None)
-            found = table.get(where, key) if table is not None and key else None
+            table = getattr(self, table_name)
+            found = table.get(where, key) if key else None
             if found is None:
                 raise _invalid_resource()
-            return where, key, found
+            return table, where, key, found
         if params["ResourceType"] != "Parameter":
             raise _invalid_resource()
         key = names.key(names.from_arn(params["ResourceId"]))
         record = self._live(where, key)
         if record is None:
             raise _invalid_resource()
-        return where, key, record
-
-    def _save_tagged(self: Provider, resource_type: str, where: str, key: str, record: dict) -> None:  # type: ignore[misc]
-        table_name = TAGGED_TABLES.get(resource_type)
-        (getattr(self, table_name) if table_name else self.parameters).put(where, key, record)
+        return self.parameters, where, key, record
 
     def add_tags_to_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
-            where, key, record = self._tagged(context, params)
+            table, where, key, record = self._tagged(context, params)
             record["tags"] = add_tags(record.get("tags") or {}, params["Tags"], SSM_TAGS)
-            self._save_tagged(params["ResourceType"], where, key, record)
+            table.put(where, key, record)
         return {}
 
     def remove_tags_from_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
-            where, key, record = self._tagged(context, params)
+            table, where, key, record = self._tagged(context, params)
             record["tags"] = remove_tags(record.get("tags") or {}, params["TagKeys"])
-            self._save_tagged(params["ResourceType"], where, key, record)
+            table.put(where, key, record)
         return {}
 
     def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, _, record = self._tagged(context, params)
+        _, _, _, record = self._tagged(context, params)
         return {"TagList": tag_list(record.get("tags") or {})}
