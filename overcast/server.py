@@ -283,6 +283,10 @@ def configure_logging(config: Config) -> None:
 def serve(config: Config) -> None:
     import uvicorn
 
+    from overcast.store.private import UMASK
+
+    # Everything the server writes (state, S3 bodies, unpacked code, exports) is owner-only.
+    os.umask(UMASK)
     try:
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         listener = socket.create_server((config.host, config.port), family=family)

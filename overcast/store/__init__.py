@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from overcast import __version__
-from overcast.store import archive, layouts
+from overcast.store import archive, layouts, private
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
 from overcast.store.layouts import LayoutState, Step, TableLayout
@@ -255,12 +255,13 @@ class Store:
         if data_dir is None:
             return cls(SqliteBackend(None), None, None)
         root = Path(data_dir).resolve()
-        root.mkdir(parents=True, exist_ok=True)
+        private.private_dir(root)
         lock_fd = _lock_data_dir(root)
         try:
             for prefix in _SCRATCH_PREFIXES:
                 for leftover in root.glob(f"{prefix}*"):
                     shutil.rmtree(leftover, ignore_errors=True)
+            private.private_file(root / DATABASE_FILE)
             backend = SqliteBackend(root / DATABASE_FILE)
         except BaseException:
             _unlock_data_dir(lock_fd)
@@ -371,7 +372,7 @@ class Store:
         _check_name("service", service)
         with self._lock:
             path = self._work_root() / FILES_DIR / service
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=private.DIR_MODE, parents=True, exist_ok=True)
             self._file_services.add(service)
         return path
 
@@ -560,7 +561,7 @@ def _lock_data_dir(root: Path) -> int | None:
     files tree would each cache state the other changes."""
     if fcntl is None:
         return None
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, private.FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
