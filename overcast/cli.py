@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from overcast import __version__
+from overcast import __version__, internal_client
 from overcast.config import check_tunings, from_environment
 
 
@@ -21,6 +22,14 @@ def _request(url: str, data: bytes | None = None, method: str = "GET", timeout: 
     request = urllib.request.Request(url, data=data, method=method)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.read()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write an export readable by its owner only: it holds every secret key of the state."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(data)
 
 
 def cmd_start(args) -> int:
@@ -92,9 +101,12 @@ def cmd_state(args) -> int:
         return 0
     try:
         if args.action == "export":
-            Path(args.file).write_bytes(_request(f"{_endpoint(args)}/_overcast/state/export"))
+            # Signed when there are credentials: a server under --enforce-iam wants an admin.
+            exported = internal_client.request(f"{_endpoint(args)}/_overcast/state/export")
+            _write_private(Path(args.file), exported)
         else:
-            _request(f"{_endpoint(args)}/_overcast/state/import", Path(args.file).read_bytes(), "POST")
+            body = Path(args.file).read_bytes()
+            internal_client.request(f"{_endpoint(args)}/_overcast/state/import", body, "POST")
     except urllib.error.HTTPError as error:
         print(f"{args.action} failed: {error.read().decode(errors='replace')}", file=sys.stderr)
         return 1

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import os
+import secrets
 import shutil
 import stat
 import threading
+import time
 import zipfile
 from pathlib import Path
 
 from overcast.errors import ServiceError
 
 _lock = threading.Lock()
+#: How long a Code.Location / Content.Location URL works (AWS's presigned URLs: 10 minutes).
+LOCATION_SECONDS = 600
 
 
 def invalid_zip() -> ServiceError:
@@ -30,6 +35,23 @@ def invalid_zip() -> ServiceError:
 class CodeStore:
     def __init__(self, files_dir: Path) -> None:
         self.root = files_dir
+        #: Signs download URLs; a new one per process, so a URL never outlives its server.
+        self._url_key = secrets.token_bytes(32)
+
+    def location(self, host: str, file_id: str) -> str:
+        """A URL that downloads a package for LOCATION_SECONDS, as AWS's presigned S3 URL does:
+        only those who were given it can use it (the package's digest alone is not enough)."""
+        expires = int(time.time()) + LOCATION_SECONDS
+        return f"http://{host}/_overcast/lambda/code/{file_id}.zip?expires={expires}&signature={self._sign(file_id, expires)}"
+
+    def location_valid(self, file_id: str, query: dict[str, list[str]]) -> bool:
+        expires, signature = query.get("expires", [""])[0], query.get("signature", [""])[0]
+        if not expires.isdigit() or len(expires) > 12 or int(expires) < time.time():
+            return False
+        return hmac.compare_digest(self._sign(file_id, int(expires)), signature)
+
+    def _sign(self, file_id: str, expires: int) -> str:
+        return hmac.new(self._url_key, f"{file_id}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
     def save(self, data: bytes) -> dict:
         """Store a zip; returns its CodeSha256 (base64), size and file id (hex digest)."""

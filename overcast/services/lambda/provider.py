@@ -537,7 +537,7 @@ class Provider(
             "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
-                "Location": f"http://{host}/_overcast/lambda/code/{target['code']}.zip",
+                "Location": self.code.location(host, target["code"]),
             },
         }
         if record.get("tags"):
@@ -829,6 +829,11 @@ class Provider(
         if subpath.startswith("code/") and subpath.endswith(".zip"):
             file_id = subpath[len("code/") : -len(".zip")]
             if re.fullmatch(r"[0-9a-f]{64}", file_id):
+                if not self.code.location_valid(file_id, request.query):
+                    message = "Request has expired or its signature does not match"
+                    return Response(
+                        403, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode()
+                    )
                 path = self.code.zip_path(file_id)
                 if path.exists():
                     body = path.read_bytes()
