@@ -19,6 +19,7 @@ from pathlib import Path
 from overcast.errors import ServiceError
 
 _lock = threading.Lock()
+_READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 #: How long a Code.Location / Content.Location URL works (AWS's presigned URLs: 10 minutes).
 LOCATION_SECONDS = 600
 
@@ -112,6 +113,11 @@ class CodeStore:
 
 
 def _extract(zip_path: Path, target: Path) -> None:
+    """Unpack a package with the modes it gives its files, readable by all (0644 where it
+    gives none), and folders 0755: a function's own user reads them through its sandbox's
+    read-only mount, and the store's own folders keep everyone else out. (AWS refuses to
+    import a file its package left unreadable to others, 0600 as Python's ZipFile.writestr
+    makes them; Overcast has always run those, and keeps doing so.)"""
     with zipfile.ZipFile(zip_path) as archive:
         root = target.resolve()
         for info in archive.infolist():
@@ -120,5 +126,9 @@ def _extract(zip_path: Path, target: Path) -> None:
                 continue  # a path escaping the package ("../x") is skipped, as unzip does
             archive.extract(info, target)
             mode = (info.external_attr >> 16) & 0o777
-            if mode and not info.is_dir():
-                os.chmod(destination, mode | stat.S_IRUSR)
+            if not info.is_dir():
+                os.chmod(destination, (mode or 0o644) | _READABLE)
+    os.chmod(target, 0o755)
+    for folder, subfolders, _files in os.walk(target):
+        for name in subfolders:
+            os.chmod(os.path.join(folder, name), 0o755)

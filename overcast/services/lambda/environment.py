@@ -16,13 +16,14 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
 from overcast.config import pyenv_root, tuning
 
 from . import nodesdk, runtime_api
+from .isolation import PLAN_VARIABLE, Isolation, Sandbox, launcher
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def sdk_dir() -> str:
         import urllib3
 
         target = Path(tempfile.mkdtemp(prefix="overcast-lambda-sdk-"))
+        os.chmod(target, 0o755)  # links to public packages, read by functions' own users
         for module in (boto3, botocore, dateutil, jmespath, s3transfer, urllib3):
             package = Path(cast(str, module.__file__)).parent  # each is a package: it has a file
             os.symlink(package, target / package.name)
@@ -230,8 +232,16 @@ def node_modules_of(spec: FunctionSpec) -> list[str]:
 class Environment:
     """One execution environment: a runtime process that handles one invocation at a time."""
 
-    def __init__(self, spec: FunctionSpec, on_log: Callable, provisioned: bool = False) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        on_log: Callable,
+        provisioned: bool = False,
+        isolation: Isolation | None = None,
+    ) -> None:
         self.spec = spec
+        self.isolation = isolation
+        self.sandbox: Sandbox | None = None
         self.id = uuid.uuid4().hex
         self.provisioned = provisioned
         self.on_log = on_log
@@ -265,7 +275,16 @@ class Environment:
         spec = self.spec
         self.server = await runtime_api.serve(self)
         port = self.server.sockets[0].getsockname()[1]
-        self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
+        isolation = self.isolation
+        if isolation is not None and isolation.check():
+            sandbox = self.sandbox = isolation.prepare(
+                spec.account, spec.region, spec.name, spec.code_dir, spec.opt_dir
+            )
+            # Inside its sandbox the environment sees its code and layers at these folders.
+            spec = self.spec = replace(spec, code_dir=sandbox.task_dir, opt_dir=sandbox.opt_dir)
+            self.tmp_dir = sandbox.tmp_dir
+        else:
+            self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
         env = self._environment(port, endpoint_env)
         self._started = time.perf_counter()
         loop = asyncio.get_running_loop()
@@ -273,7 +292,8 @@ class Environment:
         if wrapper is not None and standby is not None:
             standby.kill()  # a wrapped runtime starts through its wrapper, never from a standby
             standby = None
-        if standby is not None and standby.hand_over(env, spec.code_dir):
+        plan = self.sandbox.plan if self.sandbox is not None else None
+        if standby is not None and standby.hand_over(env, spec.code_dir, plan):
             self.process, read_fd = standby.process, standby.read_fd
             self.markers.add(standby.id)  # what its own /proc environ (and its forks') shows
         else:
@@ -284,6 +304,10 @@ class Environment:
                 # AWS_LAMBDA_EXEC_WRAPPER: the script runs with the runtime's command line as
                 # its arguments, as AWS starts wrapped runtimes.
                 command = [wrapper, *command]
+            if plan is not None:
+                env = {**env, PLAN_VARIABLE: json.dumps(plan)}
+                if wrapper is not None or not spec.runtime.startswith("python"):
+                    command = [*launcher(), *command]  # Python's runtime enters it itself
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
             try:
@@ -412,7 +436,9 @@ class Environment:
                 pass
         if self._waiter is not None and not self._waiter.done():
             self._waiter.cancel()
-        if self.tmp_dir:
+        if self.sandbox is not None:
+            self.sandbox.remove()
+        elif self.tmp_dir:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def _exited(self) -> None:
@@ -617,12 +643,13 @@ class Standby:
         finally:
             os.close(write_fd)
 
-    def hand_over(self, env: dict[str, str], cwd: str) -> bool:
+    def hand_over(self, env: dict[str, str], cwd: str, sandbox: dict | None = None) -> bool:
         if self.process.poll() is not None:
             return False
         try:
             stdin = cast(IO[bytes], self.process.stdin)  # started with stdin=PIPE
-            stdin.write(json.dumps({"env": env, "cwd": cwd}).encode() + b"\n")
+            setup = {"env": env, "cwd": cwd, "sandbox": sandbox}
+            stdin.write(json.dumps(setup).encode() + b"\n")
             stdin.close()
         except OSError:
             return False
@@ -665,6 +692,8 @@ class Pool:
         self.all: set[Environment] = set()
         self.standbys: dict[tuple, list[Standby]] = {}
         self.closed = False
+        #: What environments may see (set by the provider); None runs them unisolated.
+        self.isolation: Isolation | None = None
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation, reserved: int | None) -> Outcome:
         function = (spec.account, spec.region, spec.name)
@@ -747,7 +776,7 @@ class Pool:
         return Outcome(b"", error, log_text, env.spec.version, 0.0, None)
 
     async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
-        env = Environment(spec, self.on_log, provisioned)
+        env = Environment(spec, self.on_log, provisioned, self.isolation)
         if spec.runtime.startswith("nodejs"):
             code = [spec.code_dir, f"{spec.opt_dir}/nodejs"]
             env.sdk_problem = await nodesdk.ensure(code, node_modules_of(spec))

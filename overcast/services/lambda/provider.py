@@ -41,6 +41,7 @@ from .environment import FunctionSpec, Pool
 from .events import EventsMixin
 from .function_settings import FunctionSettingsMixin, runtime_version_arn
 from .invocation import InvocationMixin
+from .isolation import isolation_for
 from .kmskeys import check_function_key
 from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
@@ -153,6 +154,7 @@ class Provider(
         self.aliases = self.store.table("lambda", "aliases")
         self.code = CodeStore(self.store.files_dir("lambda"))
         self.pool = Pool(self._write_logs, self._endpoint_env)
+        self.pool.isolation = isolation_for(self.store.files_dir("lambda").parents[1])
         self._specs: dict[tuple, FunctionSpec] = {}
         self._activations: dict[tuple, asyncio.Future] = {}
         #: Bumped when the state is reset or replaced, so work begun for the old state ends.
