@@ -293,7 +293,9 @@ class Environment:
             standby.kill()  # a wrapped runtime starts through its wrapper, never from a standby
             standby = None
         plan = self.sandbox.plan if self.sandbox is not None else None
-        if standby is not None and standby.hand_over(env, spec.code_dir, plan):
+        # A launcher standby (sandbox.py's) enters the sandbox, then runs the runtime's command.
+        then = interpreter(spec.runtime, spec.code_dir).command if standby and standby.launches else None
+        if standby is not None and standby.hand_over(env, spec.code_dir, plan, then):
             self.process, read_fd = standby.process, standby.read_fd
             self.markers.add(standby.id)  # what its own /proc environ (and its forks') shows
         else:
@@ -615,6 +617,8 @@ class Standby:
 
     def __init__(self, command: list[str]) -> None:
         self.command = command
+        #: sandbox.py's standby: it runs the command it is handed instead of being the runtime.
+        self.launches = command == launcher()
         self.id = uuid.uuid4().hex
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
@@ -643,12 +647,14 @@ class Standby:
         finally:
             os.close(write_fd)
 
-    def hand_over(self, env: dict[str, str], cwd: str, sandbox: dict | None = None) -> bool:
-        if self.process.poll() is not None:
+    def hand_over(
+        self, env: dict[str, str], cwd: str, sandbox: dict | None = None, command: list[str] | None = None
+    ) -> bool:
+        if self.process.poll() is not None or (self.launches and (sandbox is None or command is None)):
             return False
         try:
             stdin = cast(IO[bytes], self.process.stdin)  # started with stdin=PIPE
-            setup = {"env": env, "cwd": cwd, "sandbox": sandbox}
+            setup = {"env": env, "cwd": cwd, "sandbox": sandbox, "command": command}
             stdin.write(json.dumps(setup).encode() + b"\n")
             stdin.close()
         except OSError:
@@ -781,8 +787,13 @@ class Pool:
             code = [spec.code_dir, f"{spec.opt_dir}/nodejs"]
             env.sdk_problem = await nodesdk.ensure(code, node_modules_of(spec))
         standby = None
+        command: tuple | None = None
         if spec.runtime.startswith("python"):
             command = tuple(interpreter(spec.runtime, spec.code_dir).command)
+        elif self.isolation is not None and self.isolation.check():
+            # Other runtimes enter their sandbox through sandbox.py: one waits, started ahead.
+            command = tuple(launcher())
+        if command is not None:
             waiting = self.standbys.get(command)
             standby = waiting.pop() if waiting else None
             asyncio.get_running_loop().call_soon(self._refill, command)
@@ -791,7 +802,7 @@ class Pool:
         return env
 
     def _refill(self, command: tuple) -> None:
-        """Keep one standby runtime per Python interpreter in use."""
+        """Keep one standby runtime per Python interpreter in use (and one sandbox launcher)."""
         waiting = self.standbys.setdefault(command, [])
         if not waiting and not self.closed:
             try:

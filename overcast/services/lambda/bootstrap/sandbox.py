@@ -126,9 +126,26 @@ def enter(plan):
     os.chdir(plan["cwd"])
 
 
+def _standby():
+    """Started ahead of need (OVERCAST_LAMBDA_STANDBY=1), with ctypes loaded: one JSON line on
+    stdin names the environment, its sandbox and the runtime's command."""
+    global _libc
+    _libc = ctypes.CDLL(None, use_errno=True)
+    line = sys.stdin.readline()
+    if not line:
+        sys.exit(0)
+    setup = json.loads(line)
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    return setup["sandbox"], setup["command"]
+
+
 def main(argv):
     """`sandbox.py COMMAND...`: enter the plan in _OVERCAST_SANDBOX, then exec COMMAND."""
-    plan = json.loads(os.environ.pop(PLAN_VARIABLE))
+    if os.environ.get("OVERCAST_LAMBDA_STANDBY") == "1":
+        plan, argv = _standby()
+    else:
+        plan = json.loads(os.environ.pop(PLAN_VARIABLE))
     try:
         enter(plan)
     except (SandboxError, OSError) as error:
