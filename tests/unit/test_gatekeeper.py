@@ -1,0 +1,50 @@
+"""Which Host headers name this server in a way no other site can (DNS rebinding protection)."""
+
+from __future__ import annotations
+
+import pytest
+
+from overcast.gatekeeper import cross_site_refusal, host_allowed
+from overcast.http import Request
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost", "LOCALHOST:4566", "127.0.0.1:4566", "127.5.6.7", "[::1]:4566", "::1",
+        "10.0.0.5:4566", "localhost.localstack.cloud:4566", "s3.localhost.localstack.cloud",
+        "api.localhost", "myhost.internal:4566", "localhost.",
+    ],
+)  # fmt: skip
+def test_loopback_names_addresses_and_the_bind_host_are_allowed(host):
+    assert host_allowed(host, "myhost.internal")
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["", "evil.example", "evil.example:4566", "localhost.evil.example", "notlocalhost", "127.0.0.1.nip.io"],
+)
+def test_other_names_are_refused(host):
+    assert not host_allowed(host, "127.0.0.1")
+
+
+def request(method: str, headers: dict[str, str]) -> Request:
+    return Request(
+        method=method, raw_path="/_overcast/state/reset", query_string="", headers=headers, body=b""
+    )
+
+
+def test_the_servers_own_origin_passes_and_others_do_not():
+    own = {"host": "localhost:4566", "origin": "http://localhost:4566"}
+    assert cross_site_refusal(request("GET", own), "127.0.0.1", changes=False) is None
+    for origin in ("http://localhost:4567", "http://evil", "null", "file://", "https://localhost:4566.evil"):
+        refusal = cross_site_refusal(request("GET", {**own, "origin": origin}), "127.0.0.1", changes=False)
+        assert refusal is not None and "Origin" in refusal
+
+
+def test_simple_content_types_are_refused_only_where_state_changes():
+    headers = {"host": "127.0.0.1:4566", "content-type": "text/plain;charset=UTF-8"}
+    assert cross_site_refusal(request("POST", headers), "127.0.0.1", changes=True) is not None
+    assert cross_site_refusal(request("GET", headers), "127.0.0.1", changes=False) is None
+    json_body = {**headers, "content-type": "application/json"}
+    assert cross_site_refusal(request("POST", json_body), "127.0.0.1", changes=True) is None
