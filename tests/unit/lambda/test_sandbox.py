@@ -37,6 +37,8 @@ print(json.dumps({
     "code": open(os.path.join(task, "handler.py")).read(),
     "write": attempt(lambda: open(os.path.join(task, "handler.py"), "a").write("#")),
     "cwd": os.getcwd(),
+    "processes": sorted(int(entry) for entry in os.listdir("/proc") if entry.isdigit()),
+    "outside": attempt(lambda: os.listdir("/proc/%s/root" % sys.argv[3])),
 }))
 """
 
@@ -75,7 +77,7 @@ def test_an_unprivileged_sandbox_hides_the_data_dir_and_mounts_code_read_only(la
         "uid": None,
         "gid": None,
     }
-    command = [PYTHON, "-S", "-I", str(SANDBOX), PYTHON, "-c", PROBE, str(task), str(data)]
+    command = [PYTHON, "-S", "-I", str(SANDBOX), PYTHON, "-c", PROBE, str(task), str(data), str(os.getpid())]
     if os.getuid() == 0:
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
     result = subprocess.run(
@@ -92,6 +94,8 @@ def test_an_unprivileged_sandbox_hides_the_data_dir_and_mounts_code_read_only(la
     assert seen["secret"] == 2 and seen["listing"] == []  # ENOENT: an empty tmpfs covers it
     assert seen["code"].startswith("def handler") and seen["cwd"] == str(task)
     assert seen["write"] == 30  # EROFS
+    # Its own PID namespace: no process outside it (the server, other functions) is in its /proc.
+    assert seen["processes"] == [1] and seen["outside"] == 2
     assert (code / "handler.py").read_text().endswith("pass\n")  # unchanged outside
     assert (data / "state.sqlite").read_text() == "secret key"
 

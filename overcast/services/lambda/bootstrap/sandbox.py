@@ -6,6 +6,8 @@ function's code, nor change its own. Before the runtime starts, this process:
 * moves to a mount namespace of its own (with a user namespace when Overcast does not run as
   root), where the data dir is covered by an empty tmpfs, and the function's code and layers
   are bind-mounted read-only at the environment's own task/ and opt/ folders;
+* when Overcast does not run as root, moves to a PID namespace with a /proc of its own, so no
+  process outside (the server's, other functions') leads back in through /proc/PID/root;
 * when Overcast runs as root, covers the home folder with a tmpfs holding only the folders the
   runtime needs from it (an interpreter, the SDKs), then drops to a user id of the function's
   own, so no other process's files or /proc entries are open to it and no mount can be undone.
@@ -23,6 +25,7 @@ import sys
 PLAN_VARIABLE = "_OVERCAST_SANDBOX"
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWPID = 0x20000000
 _CLONE_NEWUSER = 0x10000000
 _MS_RDONLY = 1
 _MS_NOSUID = 2
@@ -90,12 +93,30 @@ def _write(path, text):
         handle.write(text)
 
 
+def _become_pid_one():
+    """Fork into the new PID namespace and mount its /proc; this process stays outside only to
+    wait for it and exit as it does (killing this process's group ends both)."""
+    child = os.fork()
+    if child:
+        while True:
+            try:
+                _pid, status = os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+        code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+        os._exit(code if code >= 0 else 128 - code)
+    _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+
+
 def enter(plan):
     """Move this (single-threaded) process into the sandbox `plan` describes."""
     uid, gid = os.getuid(), os.getgid()
     as_root = uid == 0
     os.umask(0o022)  # Overcast's own (owner-only) would hide the folders made below from the function
-    _call("unshare", _CLONE_NEWNS if as_root else _CLONE_NEWNS | _CLONE_NEWUSER)
+    # Not root: the function keeps Overcast's user id, so it could reach the server's and other
+    # environments' files through /proc/PID/root; a PID namespace with its own /proc hides them.
+    _call("unshare", _CLONE_NEWNS if as_root else _CLONE_NEWNS | _CLONE_NEWUSER | _CLONE_NEWPID)
     if not as_root:
         # The same ids inside: files keep their owner, and no capability survives exec.
         _write("/proc/self/setgroups", "deny")
@@ -119,6 +140,8 @@ def enter(plan):
     for hidden in plan["hide"]:
         if os.path.isdir(hidden):
             _mount("tmpfs", hidden, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0700,size=64k")
+    if not as_root:
+        _become_pid_one()
     if as_root and plan.get("uid") is not None:
         os.setgroups([])
         os.setresgid(plan["gid"], plan["gid"], plan["gid"])
