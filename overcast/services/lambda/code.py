@@ -20,6 +20,10 @@ from overcast.errors import ServiceError
 
 _lock = threading.Lock()
 _READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+#: Where packages and layers are unpacked. Renamed when what is unpacked there changes (v2:
+#: readable by functions' own users); the older folders are scratch, removed at start.
+UNPACKED, OPT = ".unpacked.v2", ".opt.v2"
+_OLDER = (".unpacked", ".opt")
 #: How long a Code.Location / Content.Location URL works (AWS's presigned URLs: 10 minutes).
 LOCATION_SECONDS = 600
 
@@ -36,6 +40,8 @@ def invalid_zip() -> ServiceError:
 class CodeStore:
     def __init__(self, files_dir: Path) -> None:
         self.root = files_dir
+        for older in _OLDER:
+            shutil.rmtree(files_dir / older, ignore_errors=True)
         #: Signs download URLs; a new one per process, so a URL never outlives its server.
         self._url_key = secrets.token_bytes(32)
 
@@ -79,7 +85,7 @@ class CodeStore:
 
     def unpacked(self, file_id: str) -> str:
         """The directory holding a package's files (unpacked on first use)."""
-        target = self.root / ".unpacked" / file_id
+        target = self.root / UNPACKED / file_id
         if target.is_dir():
             return str(target)
         with _lock:
@@ -94,11 +100,12 @@ class CodeStore:
     def opt_dir(self, layer_files: list[str]) -> str:
         """A directory standing in for /opt: the layers' contents, later layers over earlier."""
         if not layer_files:
-            target = self.root / ".opt" / "none"
+            target = self.root / OPT / "none"
             target.mkdir(parents=True, exist_ok=True)
+            os.chmod(target, 0o755)  # mounted as the function's opt/, which its user lists
             return str(target)
         name = hashlib.sha256("\n".join(layer_files).encode()).hexdigest()[:32]
-        target = self.root / ".opt" / name
+        target = self.root / OPT / name
         if target.is_dir():
             return str(target)
         with _lock:

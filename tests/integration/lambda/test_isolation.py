@@ -103,7 +103,7 @@ def invoke(lam, name: str, event: dict) -> dict:
 
 
 def victim_code_path(server: Server) -> str:
-    unpacked = sorted(server.data_dir.glob("files/lambda/.unpacked/*/victim.py"))
+    unpacked = sorted(server.data_dir.glob("files/lambda/.unpacked.v2/*/victim.py"))
     assert unpacked
     return str(unpacked[0])
 
@@ -182,7 +182,7 @@ def test_the_data_dir_stays_hidden_when_the_state_is_replaced(isolated, tmp_path
     probe = make(lam, {"probe.py": PROBE_PY}, "probe.handler", "python3.11")
     files = isolated.data_dir / "files"
     event = {"state": str(isolated.data_dir / "state.sqlite"), "data_dir": str(files),
-             "other_code": victim_code_path(isolated) if list(files.glob("lambda/.unpacked/*/victim.py")) else "/x",
+             "other_code": victim_code_path(isolated) if list(files.glob("lambda/.unpacked.v2/*/victim.py")) else "/x",
              "server_pid": isolated.process.pid, "other_pid": isolated.process.pid}  # fmt: skip
     seen = invoke(lam, probe, event)
     assert not seen["data_dir"].startswith("allowed") and not seen["state"].startswith("allowed")
