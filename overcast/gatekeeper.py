@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -116,9 +117,52 @@ def check(runtime, request: Request, guard: Guard) -> Response | None:
     reason = cross_site_refusal(request, config.host, guard.changes)
     if reason is not None:
         return _refused(403, reason)
+    if _from_a_function(request):
+        return _refused(403, "a Lambda function may not call Overcast's internal endpoints")
     if getattr(config, "enforce_iam", False):
         return _admin_refusal(runtime, request, guard.action)
     return None
+
+
+def _from_a_function(request: Request) -> bool:
+    """Whether the request comes from a Lambda function's sandbox, told by the user id that
+    owns the client's socket (functions have ids of their own when Overcast runs as root)."""
+    if os.getuid() != 0 or not request.client_port:
+        return False
+    from overcast.services.lambda_ids import FUNCTION_UIDS
+
+    uid = socket_owner(request.client_ip, request.client_port)
+    return uid is not None and uid in FUNCTION_UIDS
+
+
+def socket_owner(ip: str, port: int) -> int | None:
+    """The user id owning the local TCP socket bound to (ip, port), from /proc/net/tcp{,6}."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if address.version == 4:
+        wanted = [(f"{int.from_bytes(address.packed, 'little'):08X}:{port:04X}", "/proc/net/tcp")]
+        mapped = ipaddress.IPv6Address(f"::ffff:{ip}").packed  # a v4 client of a v6 socket
+        wanted.append((_proc_ipv6(mapped) + f":{port:04X}", "/proc/net/tcp6"))
+    else:
+        wanted = [(_proc_ipv6(address.packed) + f":{port:04X}", "/proc/net/tcp6")]
+    for local, table in wanted:
+        try:
+            with open(table) as rows:
+                next(rows, None)
+                for row in rows:
+                    fields = row.split()
+                    if len(fields) > 7 and fields[1] == local:
+                        return int(fields[7])
+        except OSError:
+            continue
+    return None
+
+
+def _proc_ipv6(packed: bytes) -> str:
+    """An IPv6 address as /proc/net/tcp6 writes it: four 32-bit words, each little-endian."""
+    return "".join(f"{int.from_bytes(packed[i : i + 4], 'little'):08X}" for i in range(0, 16, 4))
 
 
 def _admin_refusal(runtime, request: Request, action: str) -> Response | None:

@@ -101,13 +101,15 @@ class App:
                 text = value.decode("latin-1")
                 headers[key] = f"{headers[key]}, {text}" if key in headers else text
         raw_path = scope.get("raw_path")
+        client = scope.get("client") or ("127.0.0.1", 0)
         request = Request(
             method=scope["method"],
             raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
-            client_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+            client_ip=client[0],
+            client_port=client[1],
         )
         gateway, dispatcher = self.gateway, self.dispatcher
         if gateway is None or dispatcher is None:

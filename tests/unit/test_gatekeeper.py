@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import pytest
 
-from overcast.gatekeeper import cross_site_refusal, host_allowed
+from overcast.gatekeeper import cross_site_refusal, host_allowed, socket_owner
 from overcast.http import Request
 
 
@@ -48,3 +51,15 @@ def test_simple_content_types_are_refused_only_where_state_changes():
     assert cross_site_refusal(request("GET", headers), "127.0.0.1", changes=False) is None
     json_body = {**headers, "content-type": "application/json"}
     assert cross_site_refusal(request("POST", json_body), "127.0.0.1", changes=True) is None
+
+
+@pytest.mark.parametrize("family, address", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
+def test_a_client_sockets_owner_is_found(family, address):
+    with socket.create_server((address, 0), family=family) as server:
+        client = socket.create_connection(server.getsockname()[:2])
+        try:
+            ip, port = client.getsockname()[:2]
+            assert socket_owner(ip, port) == os.getuid()
+            assert socket_owner(ip, 1) is None or port == 1
+        finally:
+            client.close()

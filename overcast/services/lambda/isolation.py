@@ -25,14 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from overcast.services.lambda_ids import UID_BASE, UID_SPAN
+
 log = logging.getLogger(__name__)
 
 SANDBOX = Path(__file__).parent / "bootstrap" / "sandbox.py"
 PLAN_VARIABLE = "_OVERCAST_SANDBOX"
-#: Functions' user ids (when Overcast runs as root): this base plus 24 bits of a hash of the
-#: function's account, region and name, far above any real user's id.
-UID_BASE = 0x60000000
-UID_SPAN = 1 << 24
 
 
 def function_uid(account: str, region: str, name: str) -> int:

@@ -15,7 +15,7 @@ from tests.conftest import Server
 from .helpers import ROLE, unique, zip_bytes
 
 PROBE_PY = r"""
-import glob, json, os
+import glob, json, os, urllib.request
 
 def attempt(fn):
     try:
@@ -43,6 +43,7 @@ def handler(event, context):
         "tmp": attempt(lambda: open(os.path.join(os.environ["TMPDIR"], "scratch"), "w").write("ok") and None),
         "own_code": attempt(lambda: open(os.path.join(task, "probe.py")).read(9)),
         "uid": os.getuid(),
+        "export": attempt(lambda: urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/_overcast/state/export").read(2)),
     }
     return out
 """
@@ -138,6 +139,8 @@ def test_a_python_function_cannot_read_state_or_other_code_or_change_its_own(iso
     assert seen["tmp"] == "allowed" and seen["own_code"].startswith("allowed:")
     if os.getuid() == 0:
         assert seen["uid"] != 0
+        # Nor through the server: the internal endpoints know a function's socket by its owner.
+        assert seen["export"] == "HTTPError", seen
     # Its code is still what was deployed: a second, cold environment runs it unchanged.
     lam.update_function_configuration(FunctionName=probe, Environment={"Variables": {"AGAIN": "1"}})
     again = invoke(lam, probe, event)
