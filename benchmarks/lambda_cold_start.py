@@ -1,4 +1,4 @@
-"""Cold and warm Lambda Invoke latency, as a client sees it, for a Python and a Node.js function.
+"""Cold and warm Lambda Invoke latency, as a client sees it, for Python and Node.js functions.
 
     .venv/bin/python benchmarks/lambda_cold_start.py http://127.0.0.1:4566 [--rounds 20]
 
@@ -19,6 +19,11 @@ import boto3
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 CODE = {
     "python3.11": (
+        "lambda_function.py",
+        "def handler(event, context):\n    return {'ok': True}\n",
+        "lambda_function.handler",
+    ),
+    "python3.12": (
         "lambda_function.py",
         "def handler(event, context):\n    return {'ok': True}\n",
         "lambda_function.handler",
@@ -67,12 +72,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("endpoint")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--runtimes", default=",".join(CODE), help="comma-separated (default: all)")
     args = parser.parse_args()
     client = boto3.client(
         "lambda", endpoint_url=args.endpoint, region_name="us-east-1",
         aws_access_key_id="test", aws_secret_access_key="test",
     )  # fmt: skip
-    for runtime in CODE:
+    for runtime in args.runtimes.split(","):
         cold, warm = measure(client, runtime, args.rounds)
         print(
             f"{runtime:<11} cold median {statistics.median(cold):6.1f} ms  p90 {sorted(cold)[int(len(cold) * 0.9) - 1]:6.1f} ms"
