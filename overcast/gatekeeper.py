@@ -125,18 +125,53 @@ def check(runtime, request: Request, guard: Guard) -> Response | None:
 
 
 def _from_a_function(request: Request) -> bool:
-    """Whether the request comes from a Lambda function's sandbox, told by the user id that
-    owns the client's socket (functions have ids of their own when Overcast runs as root)."""
-    if os.getuid() != 0 or not request.client_port:
+    """Whether the request comes from a Lambda function's sandbox, told by the client's socket:
+    under root its owner is a function's own user id; otherwise the process holding it is in
+    another PID namespace (a sandbox's; a container's sockets are not in this network's table)."""
+    if not request.client_port:
         return False
-    from overcast.services.lambda_ids import FUNCTION_UIDS
+    row = _socket_row(request.client_ip, request.client_port)
+    if row is None:
+        return False
+    uid, inode = row
+    if os.getuid() == 0:
+        from overcast.services.lambda_ids import FUNCTION_UIDS
 
-    uid = socket_owner(request.client_ip, request.client_port)
-    return uid is not None and uid in FUNCTION_UIDS
+        return uid in FUNCTION_UIDS
+    return in_another_pid_namespace(inode)
+
+
+def in_another_pid_namespace(inode: int) -> bool:
+    """Whether a process holding socket `inode` runs in a PID namespace other than this one's
+    (read from /proc: a scan, made only for internal endpoints that reveal or change state)."""
+    try:
+        own = os.readlink("/proc/self/ns/pid")
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return False
+    wanted = f"socket:[{inode}]"
+    for pid in entries:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue  # gone, or not ours to read
+        for descriptor in descriptors:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{descriptor}") == wanted:
+                    return os.readlink(f"/proc/{pid}/ns/pid") != own
+            except OSError:
+                continue
+    return False
 
 
 def socket_owner(ip: str, port: int) -> int | None:
     """The user id owning the local TCP socket bound to (ip, port), from /proc/net/tcp{,6}."""
+    row = _socket_row(ip, port)
+    return None if row is None else row[0]
+
+
+def _socket_row(ip: str, port: int) -> tuple[int, int] | None:
+    """(owner's user id, inode) of the local TCP socket bound to (ip, port)."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
@@ -153,8 +188,9 @@ def socket_owner(ip: str, port: int) -> int | None:
                 next(rows, None)
                 for row in rows:
                     fields = row.split()
-                    if len(fields) > 7 and fields[1] == local:
-                        return int(fields[7])
+                    # Inode 0: a socket no process holds any more (TIME_WAIT) on a reused port.
+                    if len(fields) > 9 and fields[1] == local and fields[9] != "0":
+                        return int(fields[7]), int(fields[9])
         except OSError:
             continue
     return None

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
-from overcast.gatekeeper import cross_site_refusal, host_allowed, socket_owner
+from overcast.gatekeeper import (
+    _socket_row,
+    cross_site_refusal,
+    host_allowed,
+    in_another_pid_namespace,
+    socket_owner,
+)
 from overcast.http import Request
 
 
@@ -63,3 +71,34 @@ def test_a_client_sockets_owner_is_found(family, address):
             assert socket_owner(ip, 1) is None or port == 1
         finally:
             client.close()
+
+
+def _connect_from(prefix: list[str], server: socket.socket) -> tuple[subprocess.Popen, tuple]:
+    """A child (run through `prefix`) that connects to `server` and holds the connection."""
+    host, port = server.getsockname()[:2]
+    code = f"import socket, sys, time; s = socket.create_connection(('{host}', {port})); print('up', flush=True); time.sleep(30)"
+    child = subprocess.Popen([*prefix, sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    connection, peer = server.accept()
+    connection.close()
+    assert child.stdout is not None and child.stdout.readline().strip() == "up"
+    return child, peer
+
+
+def test_a_socket_held_in_another_pid_namespace_is_told_apart():
+    own = ["unshare", "--pid", "--fork"] if os.getuid() == 0 else ["unshare", "-Urpf"]
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        outside, outside_peer = _connect_from([], server)
+        try:
+            inside, inside_peer = _connect_from(own, server)
+        except (OSError, AssertionError):
+            outside.kill()
+            pytest.skip("PID namespaces are not available here")
+        try:
+            for child, peer, expected in ((outside, outside_peer, False), (inside, inside_peer, True)):
+                row = _socket_row(*peer[:2])
+                assert row is not None
+                assert in_another_pid_namespace(row[1]) is expected
+        finally:
+            for child in (outside, inside):
+                child.kill()
+                child.wait()
