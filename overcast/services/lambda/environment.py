@@ -782,6 +782,8 @@ class Pool:
         return Outcome(b"", error, log_text, env.spec.version, 0.0, None)
 
     async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
+        if self.isolation is not None and self.isolation.available is None:
+            await asyncio.to_thread(self.isolation.check)  # once: it starts a process
         env = Environment(spec, self.on_log, provisioned, self.isolation)
         if spec.runtime.startswith("nodejs"):
             code = [spec.code_dir, f"{spec.opt_dir}/nodejs"]
