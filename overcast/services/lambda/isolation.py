@@ -61,6 +61,16 @@ class Isolation:
     needed: list[str] = field(default_factory=list)
     available: bool | None = None  # None: not probed yet
     problem: str = ""
+    #: The function each user id was given to: two functions never share one (a hash collision
+    #: takes the next free id), so neither can reach the other's processes through /proc.
+    uids: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+
+    def uid_for(self, account: str, region: str, name: str) -> int:
+        function = (account, region, name)
+        uid = function_uid(account, region, name)
+        while self.uids.setdefault(uid, function) != function:
+            uid = UID_BASE + (uid - UID_BASE + 1) % UID_SPAN
+        return uid
 
     def check(self) -> bool:
         """Whether sandboxes can be made here (tried once, with a sandbox of nothing)."""
@@ -92,7 +102,7 @@ class Isolation:
         """Make an environment's folder and plan its sandbox."""
         root = Path(tempfile.mkdtemp(prefix="overcast-lambda-env-"))
         as_root = os.getuid() == 0
-        uid = function_uid(account, region, name) if as_root else None
+        uid = self.uid_for(account, region, name) if as_root else None
         os.chmod(root, 0o711)  # its function's user passes through; only root lists it
         for folder in ("task", "opt"):
             (root / folder).mkdir(mode=0o755)

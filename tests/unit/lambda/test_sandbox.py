@@ -110,3 +110,14 @@ def test_a_sandbox_that_cannot_be_made_stops_the_runtime(layout):
         timeout=60,
     )
     assert result.returncode == 126 and "could not isolate" in result.stderr
+
+
+def test_two_functions_never_share_a_user_id():
+    one = ("000000000000", "us-east-1", "one")
+    sandboxes = isolation.Isolation(hidden=[])
+    first = sandboxes.uid_for(*one)
+    assert sandboxes.uid_for(*one) == first  # stable for a function
+    # Where another function's hash took that id first, the next free one is given.
+    taken = isolation.Isolation(hidden=[], uids={first: ("111111111111", "eu-west-1", "two")})
+    second = taken.uid_for(*one)
+    assert second != first and isolation.UID_BASE <= second < isolation.UID_BASE + isolation.UID_SPAN
