@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import NoReturn
 
-from overcast import __version__
+from overcast import __version__, internal_client
 from overcast.config import (
     DEFAULT_HOST,
     ConfigError,
@@ -79,6 +79,14 @@ def _server_said(error: urllib.error.HTTPError) -> str:
         return str(json.loads(body)["error"])
     except (ValueError, KeyError, TypeError):
         return body.strip().splitlines()[0] if body.strip() else f"HTTP {error.code}"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write an export readable by its owner only: it holds every secret key of the state."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(data)
 
 
 def cmd_start(args) -> int:
@@ -197,10 +205,11 @@ def cmd_state(args) -> int:
     try:
         if args.action == "export":
             target = _export_target(args.file)
-            target.write_bytes(_request(f"{endpoint}/_overcast/state/export"))
+            # Signed when there are credentials: a server under --enforce-iam wants an admin.
+            _write_private(target, internal_client.request(f"{endpoint}/_overcast/state/export"))
         else:
             body = _import_source(args.file).read_bytes()
-            _request(f"{endpoint}/_overcast/state/import", body, "POST")
+            internal_client.request(f"{endpoint}/_overcast/state/import", body, "POST")
     except urllib.error.HTTPError as error:
         # The server names the file it was sent "the uploaded file": the user knows it by name.
         said = _server_said(error).replace("the uploaded file", args.file)

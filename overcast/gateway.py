@@ -1,18 +1,38 @@
 """Overcast's own HTTP routes: health, state reset/export/import (and the LocalStack and moto
-aliases that existing tools call)."""
+aliases that existing tools call). Those that reveal or change state are guarded
+(gatekeeper.py): no cross-site callers, and a signed admin under --enforce-iam."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Awaitable, Callable
 
-from overcast import __version__
+from overcast import __version__, gatekeeper
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
 
 INTERNAL_PREFIXES = ("/_overcast/", "/_localstack/", "/moto-api/")
+
+#: What each state route needs (routes not listed, such as health, are open).
+GUARDS: dict[tuple[str, str], gatekeeper.Guard] = {
+    ("POST", "/_overcast/state/reset"): gatekeeper.Guard(gatekeeper.RESET, changes=True),
+    ("POST", "/_localstack/state/reset"): gatekeeper.Guard(gatekeeper.RESET, changes=True),
+    ("POST", "/moto-api/reset"): gatekeeper.Guard(gatekeeper.RESET, changes=True),
+    ("GET", "/_overcast/state/export"): gatekeeper.Guard(gatekeeper.EXPORT, changes=False),
+    ("POST", "/_overcast/state/import"): gatekeeper.Guard(gatekeeper.IMPORT, changes=True),
+}
+#: A service's internal routes that are public: SNS's signing certificate (subscribers fetch it
+#: to check a message's signature) and Lambda's code downloads (GetFunction's Code.Location,
+#: which carries its own expiring signature, as AWS's presigned URL does).
+PUBLIC_SERVICE_ROUTES: dict[str, re.Pattern[str]] = {
+    "sns": re.compile(r"SimpleNotificationService-[0-9a-f]{32}\.pem"),
+    "lambda": re.compile(r"code/[0-9a-f]{64}\.zip"),
+}
+_READ_ONLY = gatekeeper.Guard(gatekeeper.READ_SERVICE, changes=False)
+_CHANGING = gatekeeper.Guard(gatekeeper.CHANGE_SERVICE, changes=True)
 
 
 def _json(status: int, payload: dict) -> Response:
@@ -38,13 +58,30 @@ class Gateway:
 
     def route(self, request: Request):
         method = "GET" if request.method == "HEAD" else request.method
-        route = self.routes.get((method, request.path.rstrip("/") or "/"))
+        key = (method, request.path.rstrip("/") or "/")
+        route = self.routes.get(key)
+        guard = GUARDS.get(key) if route is not None else self.service_guard(request)
+        if guard is not None:
+            refusal = gatekeeper.check(self.runtime, request, guard)
+            if refusal is not None:
+                return refusal
         if route is None:
             response = self.service_route(request)
             if response is None:
                 return _json(404, {"error": f"no internal route {request.method} {request.path}"})
             return response
         return route(request)
+
+    @staticmethod
+    def service_guard(request: Request) -> gatekeeper.Guard | None:
+        """What a service's internal route needs: reading its data (GET, HEAD) or changing it."""
+        if not request.path.startswith("/_overcast/"):
+            return None
+        service, _, subpath = request.path[len("/_overcast/") :].partition("/")
+        public = PUBLIC_SERVICE_ROUTES.get(service)
+        if public is not None and request.method in ("GET", "HEAD") and public.fullmatch(subpath):
+            return None
+        return _READ_ONLY if request.method in ("GET", "HEAD") else _CHANGING
 
     def service_route(self, request: Request):
         """/_overcast/<service>/<subpath>: the service's own internal routes, if it runs."""

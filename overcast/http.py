@@ -108,6 +108,8 @@ class Request:
     body: bytes = b""
     client_ip: str = "127.0.0.1"
     scheme: str = "http"
+    #: The client's TCP port (0 when unknown): with its address it names the client's socket.
+    client_port: int = 0
 
     @cached_property
     def path(self) -> str:

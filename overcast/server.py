@@ -102,13 +102,15 @@ class App:
                 text = value.decode("latin-1")
                 headers[key] = f"{headers[key]}, {text}" if key in headers else text
         raw_path = scope.get("raw_path")
+        client = scope.get("client") or ("127.0.0.1", 0)
         request = Request(
             method=scope["method"],
             raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
-            client_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+            client_ip=client[0],
+            client_port=client[1],
         )
         gateway, dispatcher = self.gateway, self.dispatcher
         if gateway is None or dispatcher is None:
@@ -289,6 +291,10 @@ def configure_logging(config: Config) -> None:
 def serve(config: Config) -> None:
     import uvicorn
 
+    from overcast.store.private import UMASK
+
+    # Everything the server writes (state, S3 bodies, unpacked code, exports) is owner-only.
+    os.umask(UMASK)
     try:
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         listener = socket.create_server((config.host, config.port), family=family)

@@ -42,7 +42,7 @@ from typing import Any
 
 from overcast import __version__
 from overcast.faults import path_problem
-from overcast.store import archive, layouts
+from overcast.store import archive, layouts, private
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
 from overcast.store.layouts import LayoutState, Step, TableLayout
@@ -278,7 +278,7 @@ class Store:
             return cls(SqliteBackend(None), None, None)
         root = Path(data_dir).resolve()
         try:
-            root.mkdir(parents=True, exist_ok=True)
+            private.private_dir(root)
             lock_fd = _lock_data_dir(root)
         except OSError as exc:
             raise StoreError(path_problem("data dir", root, exc)) from None
@@ -287,6 +287,7 @@ class Store:
                 for leftover in root.glob(f"{prefix}*"):
                     shutil.rmtree(leftover, ignore_errors=True)
             _remove_scratch_files(root / FILES_DIR)
+            private.private_file(root / DATABASE_FILE)
             backend = SqliteBackend(root / DATABASE_FILE)
         except BaseException:
             _unlock_data_dir(lock_fd)
@@ -400,7 +401,7 @@ class Store:
         _check_name("service", service)
         with self._lock:
             path = self._work_root() / FILES_DIR / service
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=private.DIR_MODE, parents=True, exist_ok=True)
             self._file_services.add(service)
         return path
 
@@ -614,7 +615,7 @@ def _lock_data_dir(root: Path) -> int | None:
     files tree would each cache state the other changes."""
     if fcntl is None:
         return None
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, private.FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

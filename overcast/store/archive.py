@@ -35,6 +35,9 @@ def pack(staging: Path, target: Path, manifest: dict[str, Any]) -> None:
     partial = target.with_name(f".{target.name}.partial")
     body = json.dumps({"format": FORMAT, "version": FORMAT_VERSION, **manifest}, indent=2).encode()
     try:
+        # Owner-only whatever the umask: an export holds every secret of the state.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(partial, 0o600)
         # Level 6: close to 9's size on state data at a fraction of the time on large bodies.
         with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
             info = tarfile.TarInfo(MANIFEST_NAME)

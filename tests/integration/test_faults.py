@@ -131,7 +131,12 @@ def fill_with_objects(s3, bucket: str, prefix: str) -> list[str]:
 
 
 def reset(endpoint: str) -> int:
-    request = urllib.request.Request(f"{endpoint}/_overcast/state/reset", method="POST", data=b"")
+    request = urllib.request.Request(
+        f"{endpoint}/_overcast/state/reset",
+        method="POST",
+        data=b"",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.status
 

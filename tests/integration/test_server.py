@@ -329,7 +329,9 @@ def test_bad_input_never_answers_500(endpoint, method, path, body, headers):
 
 def test_reset_endpoints(endpoint):
     for path in ("/_overcast/state/reset", "/moto-api/reset"):
-        request = urllib.request.Request(endpoint + path, method="POST", data=b"")
+        request = urllib.request.Request(
+            endpoint + path, method="POST", data=b"", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
 
@@ -411,7 +413,12 @@ def test_state_travels_through_a_running_server_and_reset_clears_it(endpoint, tm
     run("import", str(tmp_path / "two"), "--data-dir", str(tmp_path / "copy"))
     assert contents(tmp_path / "copy") == contents(source) != ({}, [])
 
-    request = urllib.request.Request(endpoint + "/_overcast/state/reset", method="POST", data=b"")
+    request = urllib.request.Request(
+        endpoint + "/_overcast/state/reset",
+        method="POST",
+        data=b"",
+        headers={"Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request, timeout=10).read()
     run("export", str(tmp_path / "three"), "--endpoint", endpoint)
     run("import", str(tmp_path / "three"), "--data-dir", str(tmp_path / "empty"))

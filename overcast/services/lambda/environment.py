@@ -16,13 +16,14 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
 from overcast.config import pyenv_root, tuning
 
 from . import nodesdk, runtime_api
+from .isolation import PLAN_VARIABLE, Isolation, Sandbox, launcher
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def sdk_dir() -> str:
         import urllib3
 
         target = Path(tempfile.mkdtemp(prefix="overcast-lambda-sdk-"))
+        os.chmod(target, 0o755)  # links to public packages, read by functions' own users
         for module in (boto3, botocore, dateutil, jmespath, s3transfer, urllib3):
             package = Path(cast(str, module.__file__)).parent  # each is a package: it has a file
             os.symlink(package, target / package.name)
@@ -230,8 +232,16 @@ def node_modules_of(spec: FunctionSpec) -> list[str]:
 class Environment:
     """One execution environment: a runtime process that handles one invocation at a time."""
 
-    def __init__(self, spec: FunctionSpec, on_log: Callable, provisioned: bool = False) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        on_log: Callable,
+        provisioned: bool = False,
+        isolation: Isolation | None = None,
+    ) -> None:
         self.spec = spec
+        self.isolation = isolation
+        self.sandbox: Sandbox | None = None
         self.id = uuid.uuid4().hex
         self.provisioned = provisioned
         self.on_log = on_log
@@ -265,7 +275,16 @@ class Environment:
         spec = self.spec
         self.server = await runtime_api.serve(self)
         port = self.server.sockets[0].getsockname()[1]
-        self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
+        isolation = self.isolation
+        if isolation is not None and isolation.check():
+            sandbox = self.sandbox = isolation.prepare(
+                spec.account, spec.region, spec.name, spec.code_dir, spec.opt_dir
+            )
+            # Inside its sandbox the environment sees its code and layers at these folders.
+            spec = self.spec = replace(spec, code_dir=sandbox.task_dir, opt_dir=sandbox.opt_dir)
+            self.tmp_dir = sandbox.tmp_dir
+        else:
+            self.tmp_dir = tempfile.mkdtemp(prefix="overcast-lambda-tmp-")
         env = self._environment(port, endpoint_env)
         self._started = time.perf_counter()
         loop = asyncio.get_running_loop()
@@ -273,7 +292,10 @@ class Environment:
         if wrapper is not None and standby is not None:
             standby.kill()  # a wrapped runtime starts through its wrapper, never from a standby
             standby = None
-        if standby is not None and standby.hand_over(env, spec.code_dir):
+        plan = self.sandbox.plan if self.sandbox is not None else None
+        # A launcher standby (sandbox.py's) enters the sandbox, then runs the runtime's command.
+        then = interpreter(spec.runtime, spec.code_dir).command if standby and standby.launches else None
+        if standby is not None and standby.hand_over(env, spec.code_dir, plan, then):
             self.process, read_fd = standby.process, standby.read_fd
             self.markers.add(standby.id)  # what its own /proc environ (and its forks') shows
         else:
@@ -284,6 +306,10 @@ class Environment:
                 # AWS_LAMBDA_EXEC_WRAPPER: the script runs with the runtime's command line as
                 # its arguments, as AWS starts wrapped runtimes.
                 command = [wrapper, *command]
+            if plan is not None:
+                env = {**env, PLAN_VARIABLE: json.dumps(plan)}
+                if wrapper is not None or not spec.runtime.startswith("python"):
+                    command = [*launcher(), *command]  # Python's runtime enters it itself
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
             try:
@@ -412,7 +438,9 @@ class Environment:
                 pass
         if self._waiter is not None and not self._waiter.done():
             self._waiter.cancel()
-        if self.tmp_dir:
+        if self.sandbox is not None:
+            self.sandbox.remove()
+        elif self.tmp_dir:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def _exited(self) -> None:
@@ -589,6 +617,8 @@ class Standby:
 
     def __init__(self, command: list[str]) -> None:
         self.command = command
+        #: sandbox.py's standby: it runs the command it is handed instead of being the runtime.
+        self.launches = command == launcher()
         self.id = uuid.uuid4().hex
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
@@ -617,12 +647,15 @@ class Standby:
         finally:
             os.close(write_fd)
 
-    def hand_over(self, env: dict[str, str], cwd: str) -> bool:
-        if self.process.poll() is not None:
+    def hand_over(
+        self, env: dict[str, str], cwd: str, sandbox: dict | None = None, command: list[str] | None = None
+    ) -> bool:
+        if self.process.poll() is not None or (self.launches and (sandbox is None or command is None)):
             return False
         try:
             stdin = cast(IO[bytes], self.process.stdin)  # started with stdin=PIPE
-            stdin.write(json.dumps({"env": env, "cwd": cwd}).encode() + b"\n")
+            setup = {"env": env, "cwd": cwd, "sandbox": sandbox, "command": command}
+            stdin.write(json.dumps(setup).encode() + b"\n")
             stdin.close()
         except OSError:
             return False
@@ -665,6 +698,8 @@ class Pool:
         self.all: set[Environment] = set()
         self.standbys: dict[tuple, list[Standby]] = {}
         self.closed = False
+        #: What environments may see (set by the provider); None runs them unisolated.
+        self.isolation: Isolation | None = None
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation, reserved: int | None) -> Outcome:
         function = (spec.account, spec.region, spec.name)
@@ -747,13 +782,20 @@ class Pool:
         return Outcome(b"", error, log_text, env.spec.version, 0.0, None)
 
     async def start(self, spec: FunctionSpec, provisioned: bool = False) -> Environment:
-        env = Environment(spec, self.on_log, provisioned)
+        if self.isolation is not None and self.isolation.available is None:
+            await asyncio.to_thread(self.isolation.check)  # once: it starts a process
+        env = Environment(spec, self.on_log, provisioned, self.isolation)
         if spec.runtime.startswith("nodejs"):
             code = [spec.code_dir, f"{spec.opt_dir}/nodejs"]
             env.sdk_problem = await nodesdk.ensure(code, node_modules_of(spec))
         standby = None
+        command: tuple | None = None
         if spec.runtime.startswith("python"):
             command = tuple(interpreter(spec.runtime, spec.code_dir).command)
+        elif self.isolation is not None and self.isolation.check():
+            # Other runtimes enter their sandbox through sandbox.py: one waits, started ahead.
+            command = tuple(launcher())
+        if command is not None:
             waiting = self.standbys.get(command)
             standby = waiting.pop() if waiting else None
             asyncio.get_running_loop().call_soon(self._refill, command)
@@ -762,7 +804,7 @@ class Pool:
         return env
 
     def _refill(self, command: tuple) -> None:
-        """Keep one standby runtime per Python interpreter in use."""
+        """Keep one standby runtime per Python interpreter in use (and one sandbox launcher)."""
         waiting = self.standbys.setdefault(command, [])
         if not waiting and not self.closed:
             try:

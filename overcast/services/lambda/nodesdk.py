@@ -133,10 +133,15 @@ async def _install(packages: set[str]) -> str:
         return "npm is not installed (install Node.js's npm, e.g. apt-get install npm)"
     folder = sdk_dir().parent
     folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o755)  # read by functions' own users (isolation.py)
     command = install_command(packages)
     log.info("installing %s for Node.js functions (once, into %s)", " ".join(sorted(packages)), folder)
     try:
+        # Under the server's owner-only umask the packages would be unreadable to functions.
         process = await asyncio.create_subprocess_exec(
+            "/bin/sh",
+            "-c",
+            'umask 022 && exec "$0" "$@"',
             npm,
             *command[1:],
             stdin=asyncio.subprocess.DEVNULL,

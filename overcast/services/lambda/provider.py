@@ -41,6 +41,7 @@ from .environment import FunctionSpec, Pool
 from .events import EventsMixin
 from .function_settings import FunctionSettingsMixin, runtime_version_arn
 from .invocation import InvocationMixin
+from .isolation import isolation_for
 from .kmskeys import check_function_key
 from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
@@ -153,6 +154,7 @@ class Provider(
         self.aliases = self.store.table("lambda", "aliases")
         self.code = CodeStore(self.store.files_dir("lambda"))
         self.pool = Pool(self._write_logs, self._endpoint_env)
+        self.pool.isolation = isolation_for(self.store.files_dir("lambda").parents[1])
         self._specs: dict[tuple, FunctionSpec] = {}
         self._activations: dict[tuple, asyncio.Future] = {}
         #: Bumped when the state is reset or replaced, so work begun for the old state ends.
@@ -537,7 +539,7 @@ class Provider(
             "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
-                "Location": f"http://{host}/_overcast/lambda/code/{target['code']}.zip",
+                "Location": self.code.location(host, target["code"]),
             },
         }
         if record.get("tags"):
@@ -829,6 +831,11 @@ class Provider(
         if subpath.startswith("code/") and subpath.endswith(".zip"):
             file_id = subpath[len("code/") : -len(".zip")]
             if re.fullmatch(r"[0-9a-f]{64}", file_id):
+                if not self.code.location_valid(file_id, request.query):
+                    message = "Request has expired or its signature does not match"
+                    return Response(
+                        403, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode()
+                    )
                 path = self.code.zip_path(file_id)
                 if path.exists():
                     body = path.read_bytes()

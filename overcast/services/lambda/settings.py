@@ -732,7 +732,7 @@ class SettingsMixin:
         host = context.request.headers.get("host") or self.endpoint().split("//")[1]
         layer = {
             "Content": {
-                "Location": f"http://{host}/_overcast/lambda/code/{code['file']}.zip",
+                "Location": self.code.location(host, code["file"]),
                 "CodeSha256": code["sha256"],
                 "CodeSize": code["size"],
             },
@@ -756,9 +756,13 @@ class SettingsMixin:
             return None
         return self.layers.get(store_scope(parts[4], parts[3]), _layer_key(parts[6], int(parts[7])))
 
-    @staticmethod
-    def _layer_out(layer: dict) -> dict:
-        return {k: copy.deepcopy(v) for k, v in layer.items() if k not in ("file", "policy")}
+    def _layer_out(self: Provider, context: RequestContext, layer: dict) -> dict:  # type: ignore[misc]
+        out = {k: copy.deepcopy(v) for k, v in layer.items() if k not in ("file", "policy")}
+        if layer.get("file") and "Location" in out.get("Content", {}):
+            # A fresh download URL each time, as AWS's presigned one expires.
+            host = context.request.headers.get("host") or self.endpoint().split("//")[1]
+            out["Content"]["Location"] = self.code.location(host, layer["file"])
+        return out
 
     def get_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _check_layer_version_number(params["VersionNumber"])
@@ -769,13 +773,13 @@ class SettingsMixin:
         layer = self.layers.get(scope, _layer_key(name, params["VersionNumber"]))
         if layer is None or not self.layer_shared_with(context, layer["LayerVersionArn"], layer):
             raise not_found("The resource you requested does not exist.")
-        return self._layer_out(layer)
+        return self._layer_out(context, layer)
 
     def get_layer_version_by_arn(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         layer = self.layer_version_by_arn(params["Arn"])
         if layer is None or not self.layer_shared_with(context, params["Arn"], layer):
             raise not_found("The resource you requested does not exist.")
-        return self._layer_out(layer)
+        return self._layer_out(context, layer)
 
     def delete_layer_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _check_layer_version_number(params["VersionNumber"])

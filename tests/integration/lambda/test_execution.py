@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import shutil
+import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from botocore.config import Config
@@ -243,7 +246,18 @@ def test_huge_output_is_capped(client):
     assert "bytes of output dropped" in base64.b64decode(response["LogResult"]).decode()
 
 
-def test_reserved_concurrency_throttles_exactly_at_the_limit(client, tmp_path):
+@pytest.fixture
+def shared_dir():
+    """A folder a function may write in: functions run as users of their own (isolation.py),
+    so pytest's owner-only tmp_path is closed to them."""
+    folder = Path(tempfile.mkdtemp(prefix="overcast-test-shared-"))
+    os.chmod(folder, 0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_reserved_concurrency_throttles_exactly_at_the_limit(client, shared_dir):
+    tmp_path = shared_dir
     lam = client("lambda")
     no_retry = client("lambda", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
     # Each invocation marks that it runs, then holds its environment until the test releases it,

@@ -29,7 +29,12 @@ def sqs(own_server):
 
 
 def _reset(server: Server) -> None:
-    request = urllib.request.Request(f"{server.endpoint}/_overcast/state/reset", method="POST", data=b"")
+    request = urllib.request.Request(
+        f"{server.endpoint}/_overcast/state/reset",
+        method="POST",
+        data=b"",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 

@@ -224,7 +224,10 @@ def _await_environment():
     setup = json.loads(line)
     os.environ.clear()
     os.environ.update(setup["env"])
-    os.chdir(setup["cwd"])
+    if setup.get("sandbox"):
+        _enter_sandbox(setup["sandbox"])
+    else:
+        os.chdir(setup["cwd"])
     if hasattr(time, "tzset"):
         time.tzset()
     extra = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
@@ -232,9 +235,24 @@ def _await_environment():
     sys.stdin.close()
 
 
+def _enter_sandbox(plan):
+    """Isolate this environment (sandbox.py) before any of the function's code runs."""
+    import sandbox
+
+    try:
+        sandbox.enter(plan)
+    except (sandbox.SandboxError, OSError) as error:
+        sys.stderr.write("Overcast could not isolate the execution environment: %s\n" % error)
+        sys.exit(126)
+    # Folders looked up before the code and layers were mounted are known now.
+    sys.path_importer_cache.clear()
+
+
 def main():
     if os.environ.get("OVERCAST_LAMBDA_STANDBY") == "1":
         _await_environment()
+    elif os.environ.get("_OVERCAST_SANDBOX"):
+        _enter_sandbox(json.loads(os.environ.pop("_OVERCAST_SANDBOX")))
     api = _RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     _install_logging()
     handler = _load_handler(api)
