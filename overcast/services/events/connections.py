@@ -1,0 +1,437 @@
+"""Connections and API destinations: HTTP endpoints EventBridge calls for real, with the
+connection's authorization (API key header, basic auth, or an OAuth client-credentials token
+fetched from its authorization endpoint and reused until it expires), the connection's and
+target's extra headers, query strings and body parameters, and the destination's invocation
+rate limit (calls beyond it wait for their turn).
+
+A 2xx answer delivers the event; 429 and 5xx answers (and no answer) are retried on the
+target's retry policy; other 4xx answers fail for good, to the dead-letter queue if any."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from overcast.bus import DeliveryError
+from overcast.common.arns import build_arn, parse_arn
+from overcast.context import RequestContext
+from overcast.services.events import errors
+from overcast.services.events.paging import page_items
+from overcast.store import scope as store_scope
+
+if TYPE_CHECKING:
+    from overcast.services.events.provider import Provider
+
+DEFAULT_RATE = 300
+_TIMEOUT = 5.0
+#: Which AuthParameters member each AuthorizationType needs.
+_AUTH_MEMBER = {
+    "BASIC": "BasicAuthParameters",
+    "API_KEY": "ApiKeyAuthParameters",
+    "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters",
+}
+#: Secret members a Describe never shows.
+_SECRETS = {"Password", "ApiKeyValue", "ClientSecret"}
+_CONNECTION_LIST = ("ConnectionArn", "Name", "ConnectionState", "StateReason", "AuthorizationType",
+                    "CreationTime", "LastModifiedTime", "LastAuthorizedTime")  # fmt: skip
+_DESTINATION_OUT = ("ApiDestinationArn", "Name", "Description", "ApiDestinationState", "ConnectionArn",
+                    "InvocationEndpoint", "HttpMethod", "InvocationRateLimitPerSecond", "CreationTime",
+                    "LastModifiedTime")  # fmt: skip
+
+
+def _hide_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _hide_secrets(item) for key, item in value.items() if key not in _SECRETS}
+    if isinstance(value, list):
+        return [_hide_secrets(item) for item in value]
+    return value
+
+
+def _public_parameters(value: Any) -> Any:
+    """Connection HTTP parameters as Describe shows them: secret values left out."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, list):
+                out[key] = [
+                    {k: v for k, v in entry.items() if not (k == "Value" and entry.get("IsValueSecret"))}
+                    if isinstance(entry, dict)
+                    else entry
+                    for entry in item
+                ]
+            else:
+                out[key] = _public_parameters(item)
+        return out
+    return value
+
+
+def _pick(record: dict, members: tuple[str, ...]) -> dict:
+    return {member: record[member] for member in members if record.get(member) is not None}
+
+
+class _Limiter:
+    """Calls per second of one API destination: each call takes the next free slot."""
+
+    def __init__(self) -> None:
+        self.next_free = 0.0
+
+    async def wait(self, rate: int) -> None:
+        now = time.monotonic()
+        slot = max(now, self.next_free)
+        self.next_free = slot + 1.0 / max(rate, 1)
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class ConnectionsMixin:
+    # -- connections ---------------------------------------------------------------------------
+
+    def connection(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
+        record = self.connections.get(scope, name)
+        if record is None:
+            raise errors.not_found(
+                f"Failed to describe the connection(s). Connection '{name}' does not exist."
+            )
+        return record
+
+    def _check_auth(self: Provider, kind: str, auth: dict) -> None:  # type: ignore[misc]
+        member = _AUTH_MEMBER[kind]
+        if not auth.get(member):
+            raise errors.validation(f"Parameter(s) {member} must be specified for authorization type {kind}.")
+
+    def create_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        name = params["Name"]
+        self._check_auth(params["AuthorizationType"], params["AuthParameters"])
+        now = time.time()
+        with self.store.transaction():
+            if self.connections.get(scope, name) is not None:
+                raise errors.exists(f"Connection {name} already exists.")
+            record = {
+                "Name": name,
+                "ConnectionArn": build_arn(
+                    "events", context.region, context.account, f"connection/{name}/{uuid.uuid4()}"
+                ),
+                "Description": params.get("Description"),
+                "AuthorizationType": params["AuthorizationType"],
+                "AuthParameters": params["AuthParameters"],
+                "InvocationConnectivityParameters": params.get("InvocationConnectivityParameters"),
+                "KmsKeyIdentifier": params.get("KmsKeyIdentifier"),
+                "ConnectionState": "AUTHORIZED",
+                "CreationTime": now,
+                "LastModifiedTime": now,
+                "LastAuthorizedTime": now,
+            }
+            self.connections.put(scope, name, {k: v for k, v in record.items() if v is not None})
+        return _pick(record, ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime"))
+
+    def describe_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        record = self.connection(self.scope_of(context), params["Name"])
+        out = _pick(record, ("ConnectionArn", "Name", "Description", "ConnectionState", "StateReason",
+                             "AuthorizationType", "KmsKeyIdentifier", "CreationTime", "LastModifiedTime",
+                             "LastAuthorizedTime"))  # fmt: skip
+        out["AuthParameters"] = _public_parameters(_hide_secrets(record["AuthParameters"]))
+        if record.get("InvocationConnectivityParameters"):
+            out["InvocationConnectivityParameters"] = record["InvocationConnectivityParameters"]
+        return out
+
+    def update_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            record = self.connection(scope, params["Name"])
+            for member in (
+                "Description",
+                "AuthorizationType",
+                "InvocationConnectivityParameters",
+                "KmsKeyIdentifier",
+            ):
+                if member in params:
+                    record[member] = params[member]
+            if params.get("AuthParameters"):
+                merged = dict(record["AuthParameters"])
+                for key, value in params["AuthParameters"].items():
+                    merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+                record["AuthParameters"] = merged
+            self._check_auth(record["AuthorizationType"], record["AuthParameters"])
+            record["ConnectionState"] = "AUTHORIZED"
+            record["LastModifiedTime"] = record["LastAuthorizedTime"] = time.time()
+            record.pop("Token", None)
+            self.connections.put(scope, params["Name"], record)
+        return _pick(
+            record,
+            ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime", "LastAuthorizedTime"),
+        )
+
+    def deauthorize_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            record = self.connection(scope, params["Name"])
+            record["ConnectionState"] = "DEAUTHORIZED"
+            record["LastModifiedTime"] = time.time()
+            record.pop("Token", None)
+            self.connections.put(scope, params["Name"], record)
+        out = _pick(record, ("ConnectionArn", "CreationTime", "LastModifiedTime", "LastAuthorizedTime"))
+        out["ConnectionState"] = "DEAUTHORIZING"
+        return out
+
+    def delete_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            record = self.connection(scope, params["Name"])
+            self.connections.delete(scope, params["Name"])
+        out = _pick(record, ("ConnectionArn", "CreationTime", "LastModifiedTime", "LastAuthorizedTime"))
+        out["ConnectionState"] = "DELETING"
+        return out
+
+    def list_connections(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        prefix = params.get("NamePrefix") or ""
+        state = params.get("ConnectionState")
+
+        def scan(after: str | None) -> Any:
+            for key, record in self.connections.scan(scope, prefix=prefix, start_after=after):
+                if state is None or record["ConnectionState"] == state:
+                    yield key, record
+
+        return page_items(
+            self.store,
+            "ListConnections",
+            params,
+            [_pick(record, _CONNECTION_LIST) for _, record in scan(None)],
+            "Connections",
+            bind=f"{prefix} {state}",
+            limit_key="Limit",
+        )
+
+    # -- API destinations ----------------------------------------------------------------------
+
+    def destination(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
+        record = self.destinations.get(scope, name)
+        if record is None:
+            raise errors.not_found(
+                f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist."
+            )
+        return record
+
+    def _connection_by_arn(self: Provider, arn: str) -> tuple[str, dict] | None:  # type: ignore[misc]
+        parsed = parse_arn(arn)
+        if parsed is None or not parsed.resource.startswith("connection/"):
+            return None
+        scope = store_scope(parsed.account, parsed.region)
+        name = parsed.resource.split("/")[1]
+        record = self.connections.get(scope, name)
+        return (scope, record) if record is not None and record["ConnectionArn"] == arn else None
+
+    def create_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        name = params["Name"]
+        if self._connection_by_arn(params["ConnectionArn"]) is None:
+            raise errors.not_found(
+                f"Connection '{_connection_name(params['ConnectionArn'])}' does not exist."
+            )
+        now = time.time()
+        with self.store.transaction():
+            if self.destinations.get(scope, name) is not None:
+                raise errors.exists(f"An api-destination '{name}' already exists.")
+            record = {
+                "Name": name,
+                "ApiDestinationArn": build_arn(
+                    "events", context.region, context.account, f"api-destination/{name}/{uuid.uuid4()}"
+                ),
+                "Description": params.get("Description"),
+                "ConnectionArn": params["ConnectionArn"],
+                "InvocationEndpoint": params["InvocationEndpoint"],
+                "HttpMethod": params["HttpMethod"],
+                "InvocationRateLimitPerSecond": params.get("InvocationRateLimitPerSecond") or DEFAULT_RATE,
+                "ApiDestinationState": "ACTIVE",
+                "CreationTime": now,
+                "LastModifiedTime": now,
+            }
+            self.destinations.put(scope, name, {k: v for k, v in record.items() if v is not None})
+        return _pick(record, ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"))
+
+    def describe_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return _pick(self.destination(self.scope_of(context), params["Name"]), _DESTINATION_OUT)
+
+    def update_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        if params.get("ConnectionArn") and self._connection_by_arn(params["ConnectionArn"]) is None:
+            raise errors.not_found(
+                f"Connection '{_connection_name(params['ConnectionArn'])}' does not exist."
+            )
+        with self.store.transaction():
+            record = self.destination(scope, params["Name"])
+            for member in ("Description", "ConnectionArn", "InvocationEndpoint", "HttpMethod",
+                           "InvocationRateLimitPerSecond"):  # fmt: skip
+                if params.get(member) is not None:
+                    record[member] = params[member]
+            record["LastModifiedTime"] = time.time()
+            self.destinations.put(scope, params["Name"], record)
+        return _pick(record, ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"))
+
+    def delete_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            self.destination(scope, params["Name"])
+            self.destinations.delete(scope, params["Name"])
+        return {}
+
+    def list_api_destinations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        prefix = params.get("NamePrefix") or ""
+        connection = params.get("ConnectionArn")
+
+        def scan(after: str | None) -> Any:
+            for key, record in self.destinations.scan(scope, prefix=prefix, start_after=after):
+                if connection is None or record["ConnectionArn"] == connection:
+                    yield key, record
+
+        return page_items(
+            self.store,
+            "ListApiDestinations",
+            params,
+            [_pick(record, _DESTINATION_OUT[:2] + _DESTINATION_OUT[3:]) for _, record in scan(None)],
+            "ApiDestinations",
+            bind=f"{prefix} {connection}",
+            limit_key="Limit",
+        )
+
+    # -- invocation ----------------------------------------------------------------------------
+
+    async def invoke_api_destination(self: Provider, arn: str, body: str, http: dict) -> dict:  # type: ignore[misc]
+        parsed = parse_arn(arn)
+        if parsed is None:
+            raise DeliveryError(f"not an API destination: {arn}", retryable=False)
+        scope = store_scope(parsed.account, parsed.region)
+        name = parsed.resource.split("/")[1]
+        destination = self.destinations.get(scope, name)
+        if destination is None or destination["ApiDestinationArn"] != arn:
+            raise DeliveryError(f"An api-destination '{name}' does not exist.", retryable=False)
+        found = self._connection_by_arn(destination["ConnectionArn"])
+        if found is None:
+            raise DeliveryError("The connection of the api-destination does not exist.", retryable=False)
+        connection_scope, connection = found
+        if connection["ConnectionState"] != "AUTHORIZED":
+            raise DeliveryError("The connection is not authorized.", retryable=False)
+        limiters = self.__dict__.setdefault("_limiters", {})
+        await limiters.setdefault(arn, _Limiter()).wait(destination["InvocationRateLimitPerSecond"])
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Amazon/EventBridge/ApiDestinations",
+        }
+        query: dict[str, str] = {}
+        auth = connection["AuthParameters"]
+        extra = auth.get("InvocationHttpParameters") or {}
+        kind = connection["AuthorizationType"]
+        if kind == "BASIC":
+            basic = auth["BasicAuthParameters"]
+            token = base64.b64encode(f"{basic['Username']}:{basic['Password']}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        elif kind == "API_KEY":
+            key = auth["ApiKeyAuthParameters"]
+            headers[key["ApiKeyName"]] = key["ApiKeyValue"]
+        else:
+            headers["Authorization"] = f"Bearer {await self._oauth_token(connection_scope, connection)}"
+        body_text = _merge_parameters(extra, headers, query, body)
+        for key, value in (http.get("HeaderParameters") or {}).items():
+            headers[key] = value
+        query.update(http.get("QueryStringParameters") or {})
+        url = destination["InvocationEndpoint"]
+        for value in http.get("PathParameterValues") or ():
+            url = url.replace("*", urllib.parse.quote(value, safe=""), 1)
+        if query:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+        method = destination["HttpMethod"]
+        data = body_text.encode() if method not in ("GET", "HEAD") else None
+        status, _ = await asyncio.to_thread(_request, method, url, headers, data)
+        if status == 429 or status >= 500 or status == 0:
+            raise DeliveryError(f"The API destination answered HTTP {status}.")
+        if status >= 400:
+            raise DeliveryError(f"The API destination answered HTTP {status}.", retryable=False)
+        return {"status": status}
+
+    async def _oauth_token(self: Provider, scope: str, connection: dict) -> str:  # type: ignore[misc]
+        token = connection.get("Token")
+        if token and token["Expires"] > time.time():
+            return str(token["Value"])
+        oauth = connection["AuthParameters"]["OAuthParameters"]
+        client = oauth["ClientParameters"]
+        credentials = base64.b64encode(f"{client['ClientID']}:{client['ClientSecret']}".encode()).decode()
+        headers = {
+            "Authorization": f"Basic {credentials}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        query: dict[str, str] = {}
+        form: dict[str, str] = {}
+        parameters = oauth.get("OAuthHttpParameters") or {}
+        for entry in parameters.get("HeaderParameters") or ():
+            headers[entry["Key"]] = entry["Value"]
+        for entry in parameters.get("QueryStringParameters") or ():
+            query[entry["Key"]] = entry["Value"]
+        for entry in parameters.get("BodyParameters") or ():
+            form[entry["Key"]] = entry["Value"]
+        url = oauth["AuthorizationEndpoint"]
+        if query:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+        method = oauth.get("HttpMethod", "POST")
+        data = urllib.parse.urlencode(form).encode() if method != "GET" else None
+        status, answer = await asyncio.to_thread(_request, method, url, headers, data)
+        if status != 200:
+            raise DeliveryError(f"The OAuth authorization endpoint answered HTTP {status}.")
+        try:
+            document = json.loads(answer)
+            value = str(document["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise DeliveryError("The OAuth authorization endpoint gave no access_token.") from None
+        expires = time.time() + float(document.get("expires_in") or 3600)
+        connection["Token"] = {"Value": value, "Expires": expires}
+        with self.store.transaction():
+            current = self.connections.get(scope, connection["Name"])
+            if current is not None:
+                current["Token"] = connection["Token"]
+                self.connections.put(scope, connection["Name"], current)
+        return value
+
+
+def _connection_name(arn: str) -> str:
+    resource = arn.split(":", 5)[-1]
+    parts = resource.split("/")
+    return parts[1] if len(parts) > 1 else resource
+
+
+def _merge_parameters(extra: dict, headers: dict, query: dict, body: str) -> str:
+    """The connection's InvocationHttpParameters: headers, query strings, and body members
+    added to a JSON object body."""
+    for entry in extra.get("HeaderParameters") or ():
+        headers[entry["Key"]] = entry["Value"]
+    for entry in extra.get("QueryStringParameters") or ():
+        query[entry["Key"]] = entry["Value"]
+    members = extra.get("BodyParameters") or ()
+    if members:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            for entry in members:
+                document[entry["Key"]] = entry["Value"]
+            body = json.dumps(document)
+    return body
+
+
+def _request(method: str, url: str, headers: dict, data: bytes | None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (OSError, ValueError):
+        return 0, b""
