@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_RATE = re.compile(r"^rate\(\s*(\d+)\s+([a-z]+)\s*\)$")
+_RATE = re.compile(r"^rate\((\d+) ([a-z]+)\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -110,7 +110,7 @@ def zone_of(timezone: str | None) -> ZoneInfo:
 
 def parse(expression: str, *, allow_at: bool = False) -> Schedule:
     """A rate, cron or (where allowed) at expression; ScheduleError if malformed."""
-    text = expression.strip()
+    text = expression  # AWS refuses surrounding spaces, as it refuses " rate(...)"
     if match := _RATE.match(text):
         return _rate(expression, int(match.group(1)), match.group(2))
     if match := _CRON.match(text):

@@ -17,6 +17,7 @@ from overcast.context import RequestContext
 from overcast.services.events import errors, patterns
 from overcast.services.events.paging import page_items
 from overcast.services.events.rules import parse_pattern
+from overcast.services.events.transform import compact_json
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -132,6 +133,10 @@ class ArchivesMixin:
         scope = self.scope_of(context)
         prefix = params.get("NamePrefix") or ""
         source, state = params.get("EventSourceArn"), params.get("State")
+        if source is not None:
+            bus = _bus_of(source)
+            if bus is None or self.bus_record(*bus) is None:
+                raise errors.bus_not_found(source.rpartition("/")[2])
 
         def scan(after: str | None) -> Any:
             for key, record in self.archives.scan(scope, prefix=prefix, start_after=after):
@@ -171,7 +176,7 @@ class ArchivesMixin:
         for name, source, node in archives:
             if source != bus_arn or (node is not None and not node.matches(event)):
                 continue
-            text = text or json.dumps(event)
+            text = text or compact_json(event)
             self.archived.put(scope, f"{name} {_event_millis(event):015d} {event['id']}", text)
             record = self.archives.get(scope, name)
             if record is not None:
@@ -198,6 +203,9 @@ class ArchivesMixin:
             raise errors.validation(
                 "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."
             )
+        destination = _bus_of(params["Destination"]["Arn"])
+        if destination is None or self.bus_record(*destination) is None:
+            raise errors.bus_not_found(params["Destination"]["Arn"].rpartition("/")[2])
         if params["Destination"]["Arn"] != archive["EventSourceArn"]:
             raise errors.validation(
                 "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted."

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.bus import DeliveryError
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.events import errors
 from overcast.services.events.paging import page_items
 from overcast.store import scope as store_scope
@@ -37,6 +39,7 @@ _AUTH_MEMBER = {
     "API_KEY": "ApiKeyAuthParameters",
     "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters",
 }
+_OAUTH_METHODS = ("GET", "POST", "PUT")
 #: Secret members a Describe never shows.
 _SECRETS = {"Password", "ApiKeyValue", "ClientSecret"}
 _CONNECTION_LIST = ("ConnectionArn", "Name", "ConnectionState", "StateReason", "AuthorizationType",
@@ -90,7 +93,63 @@ class _Limiter:
             await asyncio.sleep(slot - now)
 
 
+def _snake(value: Any) -> Any:
+    """InvocationHttpParameters as AWS writes them into the connection's secret."""
+    if isinstance(value, dict):
+        return {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower(): _snake(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snake(item) for item in value]
+    return value
+
+
+def secret_value(kind: str, auth: dict, updated: bool = False) -> dict:
+    """What AWS keeps in the connection's Secrets Manager secret."""
+    if kind == "BASIC":
+        basic = auth["BasicAuthParameters"]
+        value = {"username": basic.get("Username"), "password": basic.get("Password")}
+    elif kind == "API_KEY":
+        key = auth["ApiKeyAuthParameters"]
+        value = {"api_key_name": key.get("ApiKeyName"), "api_key_value": key.get("ApiKeyValue")}
+    else:
+        oauth = auth["OAuthParameters"]
+        client = oauth.get("ClientParameters") or {}
+        value = {"client_id": client.get("ClientID"), "client_secret": client.get("ClientSecret"),
+                 "authorization_endpoint": oauth.get("AuthorizationEndpoint"), "http_method": oauth.get("HttpMethod")}  # fmt: skip
+        if oauth.get("OAuthHttpParameters"):
+            value["oauth_http_parameters"] = _snake(oauth["OAuthHttpParameters"])
+    if updated or "InvocationHttpParameters" in auth:
+        value["invocation_http_parameters"] = _snake(auth.get("InvocationHttpParameters") or {})
+    return value
+
+
 class ConnectionsMixin:
+    # -- the connection's secret, kept in Secrets Manager as AWS keeps it ----------------------
+
+    def _store_secret(self: Provider, context: RequestContext, record: dict, updated: bool) -> None:  # type: ignore[misc]
+        if not self.runtime.serves("secretsmanager"):
+            return
+        secrets = self.runtime.provider("secretsmanager")
+        internal = RequestContext.internal("events", context.account, context.region)
+        text = json.dumps(secret_value(record["AuthorizationType"], record["AuthParameters"], updated))
+        if record.get("SecretArn"):
+            secrets.put_secret_value(internal, {"SecretId": record["SecretArn"], "SecretString": text,
+                                                "ClientRequestToken": str(uuid.uuid4())})  # fmt: skip
+            return
+        name = f"events!connection/{record['Name']}/{uuid.uuid4()}"
+        created = secrets.create_secret(internal, {"Name": name, "SecretString": text,
+                                                   "ClientRequestToken": str(uuid.uuid4())})  # fmt: skip
+        record["SecretArn"] = created["ARN"]
+
+    def _delete_secret(self: Provider, context: RequestContext, record: dict) -> None:  # type: ignore[misc]
+        if record.get("SecretArn") and self.runtime.serves("secretsmanager"):
+            internal = RequestContext.internal("events", context.account, context.region)
+            try:
+                self.runtime.provider("secretsmanager").delete_secret(
+                    internal, {"SecretId": record["SecretArn"], "ForceDeleteWithoutRecovery": True}
+                )
+            except ServiceError:
+                pass  # already gone: a user deleted it
+
     # -- connections ---------------------------------------------------------------------------
 
     def connection(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
@@ -105,6 +164,12 @@ class ConnectionsMixin:
         member = _AUTH_MEMBER[kind]
         if not auth.get(member):
             raise errors.validation(f"Parameter(s) {member} must be specified for authorization type {kind}.")
+        method = (auth.get("OAuthParameters") or {}).get("HttpMethod")
+        if method is not None and method.upper() not in _OAUTH_METHODS:
+            raise errors.validation(
+                f"1 validation error detected: Value '{method}' at 'authParameters.oAuthParameters.httpMethod' "
+                "failed to satisfy constraint: Member must satisfy enum value set: [GET, POST, PUT]"
+            )
 
     def create_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
@@ -124,19 +189,24 @@ class ConnectionsMixin:
                 "AuthParameters": params["AuthParameters"],
                 "InvocationConnectivityParameters": params.get("InvocationConnectivityParameters"),
                 "KmsKeyIdentifier": params.get("KmsKeyIdentifier"),
-                "ConnectionState": "AUTHORIZED",
+                # An OAuth connection is authorized once its first token is fetched.
+                "ConnectionState": "AUTHORIZING"
+                if params["AuthorizationType"] == "OAUTH_CLIENT_CREDENTIALS"
+                else "AUTHORIZED",
                 "CreationTime": now,
                 "LastModifiedTime": now,
                 "LastAuthorizedTime": now,
             }
-            self.connections.put(scope, name, {k: v for k, v in record.items() if v is not None})
+            record = {k: v for k, v in record.items() if v is not None}
+            self._store_secret(context, record, updated=False)
+            self.connections.put(scope, name, record)
         return _pick(record, ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime"))
 
     def describe_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self.connection(self.scope_of(context), params["Name"])
         out = _pick(record, ("ConnectionArn", "Name", "Description", "ConnectionState", "StateReason",
-                             "AuthorizationType", "KmsKeyIdentifier", "CreationTime", "LastModifiedTime",
-                             "LastAuthorizedTime"))  # fmt: skip
+                             "AuthorizationType", "SecretArn", "KmsKeyIdentifier", "CreationTime",
+                             "LastModifiedTime", "LastAuthorizedTime"))  # fmt: skip
         out["AuthParameters"] = _public_parameters(_hide_secrets(record["AuthParameters"]))
         if record.get("InvocationConnectivityParameters"):
             out["InvocationConnectivityParameters"] = record["InvocationConnectivityParameters"]
@@ -160,9 +230,11 @@ class ConnectionsMixin:
                     merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
                 record["AuthParameters"] = merged
             self._check_auth(record["AuthorizationType"], record["AuthParameters"])
-            record["ConnectionState"] = "AUTHORIZED"
+            oauth = record["AuthorizationType"] == "OAUTH_CLIENT_CREDENTIALS"
+            record["ConnectionState"] = "AUTHORIZING" if oauth else "AUTHORIZED"
             record["LastModifiedTime"] = record["LastAuthorizedTime"] = time.time()
             record.pop("Token", None)
+            self._store_secret(context, record, updated=True)
             self.connections.put(scope, params["Name"], record)
         return _pick(
             record,
@@ -186,6 +258,7 @@ class ConnectionsMixin:
         with self.store.transaction():
             record = self.connection(scope, params["Name"])
             self.connections.delete(scope, params["Name"])
+            self._delete_secret(context, record)
         out = _pick(record, ("ConnectionArn", "CreationTime", "LastModifiedTime", "LastAuthorizedTime"))
         out["ConnectionState"] = "DELETING"
         return out
@@ -255,10 +328,21 @@ class ConnectionsMixin:
                 "LastModifiedTime": now,
             }
             self.destinations.put(scope, name, {k: v for k, v in record.items() if v is not None})
-        return _pick(record, ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"))
+        return _pick(
+            self._with_state(record),
+            ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"),
+        )
 
     def describe_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return _pick(self.destination(self.scope_of(context), params["Name"]), _DESTINATION_OUT)
+        return _pick(
+            self._with_state(self.destination(self.scope_of(context), params["Name"])), _DESTINATION_OUT
+        )
+
+    def _with_state(self: Provider, record: dict) -> dict:  # type: ignore[misc]
+        """A destination is ACTIVE while its connection is authorized, INACTIVE otherwise."""
+        found = self._connection_by_arn(record["ConnectionArn"])
+        active = found is not None and found[1]["ConnectionState"] == "AUTHORIZED"
+        return {**record, "ApiDestinationState": "ACTIVE" if active else "INACTIVE"}
 
     def update_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
@@ -274,7 +358,10 @@ class ConnectionsMixin:
                     record[member] = params[member]
             record["LastModifiedTime"] = time.time()
             self.destinations.put(scope, params["Name"], record)
-        return _pick(record, ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"))
+        return _pick(
+            self._with_state(record),
+            ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime"),
+        )
 
     def delete_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
@@ -297,7 +384,10 @@ class ConnectionsMixin:
             self.store,
             "ListApiDestinations",
             params,
-            [_pick(record, _DESTINATION_OUT[:2] + _DESTINATION_OUT[3:]) for _, record in scan(None)],
+            [
+                _pick(self._with_state(record), _DESTINATION_OUT[:2] + _DESTINATION_OUT[3:])
+                for _, record in scan(None)
+            ],
             "ApiDestinations",
             bind=f"{prefix} {connection}",
             limit_key="Limit",
@@ -318,7 +408,7 @@ class ConnectionsMixin:
         if found is None:
             raise DeliveryError("The connection of the api-destination does not exist.", retryable=False)
         connection_scope, connection = found
-        if connection["ConnectionState"] != "AUTHORIZED":
+        if connection["ConnectionState"] not in ("AUTHORIZED", "AUTHORIZING"):
             raise DeliveryError("The connection is not authorized.", retryable=False)
         limiters = self.__dict__.setdefault("_limiters", {})
         await limiters.setdefault(arn, _Limiter()).wait(destination["InvocationRateLimitPerSecond"])
@@ -380,7 +470,7 @@ class ConnectionsMixin:
         url = oauth["AuthorizationEndpoint"]
         if query:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
-        method = oauth.get("HttpMethod", "POST")
+        method = str(oauth.get("HttpMethod", "POST")).upper()
         data = urllib.parse.urlencode(form).encode() if method != "GET" else None
         status, answer = await asyncio.to_thread(_request, method, url, headers, data)
         if status != 200:
@@ -396,6 +486,8 @@ class ConnectionsMixin:
             current = self.connections.get(scope, connection["Name"])
             if current is not None:
                 current["Token"] = connection["Token"]
+                current["ConnectionState"] = "AUTHORIZED"
+                current["LastAuthorizedTime"] = time.time()
                 self.connections.put(scope, connection["Name"], current)
         return value
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
 from overcast.config import tuning
-from overcast.services.events.transform import payload
+from overcast.services.events.transform import TransformError, payload
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -69,7 +70,11 @@ class DeliveryMixin:
             message: Any = event
             destination, options["forward"] = rule["Arn"], arn
         else:
-            message = payload(target, event, text, rule)
+            try:
+                message = payload(target, event, text, rule)
+            except TransformError as error:
+                log.warning("EventBridge did not deliver to %s (rule %s): %s", arn, rule["Arn"], error)
+                return
             destination = arn
             if service == "sqs" and resource.endswith(".fifo"):
                 options["group_id"] = (target.get("SqsParameters") or {}).get("MessageGroupId")
@@ -109,6 +114,10 @@ class DeliveryMixin:
         name = parts[5][len("event-bus/") :]
         if self.bus_record(scope, name) is None:
             raise DeliveryError(f"Event bus {name} does not exist.", retryable=False)
+        # A bus in another region gives the event an id of its own (AWS's recorded behaviour;
+        # another account's bus in the same region keeps it).
+        if parts[3] != event.get("region"):
+            event = {**event, "id": str(uuid.uuid4())}
         self.route(scope, name, event)
         return {}
 

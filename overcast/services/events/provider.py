@@ -103,8 +103,14 @@ class Provider(
     def bus_record(self, scope: str, name: str) -> dict | None:
         record = self.buses.get(scope, name)
         if record is None and name == DEFAULT_BUS:
+            # Every account has its default bus; its record is written the first time it is
+            # seen, so its creation time stays put.
             account, region = scope.split("/")
-            record = {"Name": DEFAULT_BUS, "Arn": self.bus_arn(account, region, DEFAULT_BUS), "Tags": {}}
+            now = time.time()
+            record = {"Name": DEFAULT_BUS, "Arn": self.bus_arn(account, region, DEFAULT_BUS), "CreationTime": now,
+                      "LastModifiedTime": now, "Tags": {}}  # fmt: skip
+            with self.store.transaction():
+                self.buses.put(scope, name, record)
         return record
 
     def bus(self, scope: str, name: str) -> dict:

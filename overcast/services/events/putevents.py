@@ -13,6 +13,7 @@ from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.events import errors
+from overcast.services.events.transform import compact_json
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -88,7 +89,6 @@ class PutEventsMixin:
             if problem is None:
                 try:
                     scope, bus = self.bus_ref(context, entry.get("EventBusName"))
-                    self.bus(scope, bus)
                 except ServiceError as error:
                     problem = {"ErrorCode": error.code, "ErrorMessage": error.message}
             if problem is not None or detail is None:
@@ -137,6 +137,8 @@ class PutEventsMixin:
         """Hand an event to the targets of the bus's rules it matches (inside the caller's store
         transaction); a replayed event goes only to the rules its replay names. Returns how
         many rules matched."""
+        if bus != "default" and self.buses.get(scope, bus) is None:
+            return 0  # AWS accepts an event for a bus that does not exist, and drops it
         rules = self.matching_rules(scope, bus, event)
         if replay is not None:
             event = {**event, "replay-name": replay["ReplayName"]}
@@ -146,7 +148,7 @@ class PutEventsMixin:
         else:
             self.archive_event(scope, bus, event)
         if rules:
-            text = json.dumps(event)
+            text = compact_json(event)
             for rule in rules:
                 for target in rule.get("Targets", ()):
                     self.dispatch(scope, rule, target, event, text)

@@ -9,7 +9,6 @@ state: at start every enabled scheduled rule is registered again for its next ti
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from overcast.common import schedules
 from overcast.common.times import iso_seconds
 from overcast.services.events.rules import ENABLED_STATES
+from overcast.services.events.transform import compact_json
 
 if TYPE_CHECKING:
     from overcast.services.events.provider import Provider
@@ -87,7 +87,7 @@ class SchedulesMixin:
             "resources": [rule["Arn"]],
             "detail": {},
         }
-        text = json.dumps(event)
+        text = compact_json(event)
         with self.store.transaction():
             for target in rule.get("Targets", ()):
                 self.dispatch(scope, rule, target, event, text)

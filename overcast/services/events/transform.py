@@ -2,12 +2,13 @@
 the event) or InputTransformer (InputPathsMap's variables placed in InputTemplate).
 
 AWS's quoting rules for InputTemplate: a placeholder inside a JSON string ("... <var> ...") is
-replaced by the value's text (a string without its quotes, escaped for the string it sits in;
-other values as JSON); a placeholder outside a string is replaced by the value as JSON (a string
-with its quotes). A path the event lacks gives null outside a string, nothing inside one. The
-reserved variables <aws.events.rule-arn>, <aws.events.rule-name>,
-<aws.events.event.ingestion-time>, <aws.events.event> and <aws.events.event.json> are always
-there."""
+replaced by the value's text (a string without its quotes, escaped for the string it sits in; an
+object or array as compact JSON without its quotes, `[a,b]` - except in a template that is a
+JSON object, where AWS refuses to deliver such a value); a placeholder outside a string is
+replaced by the value as JSON (a string with its quotes). A path the event lacks gives an empty
+string. The reserved variables are always there: <aws.events.rule-arn>,
+<aws.events.rule-name>, <aws.events.event.ingestion-time>, <aws.events.event> (the event's
+metadata, without its detail, as AWS gives it) and <aws.events.event.json> (the whole event)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,21 @@ from typing import Any
 
 from overcast.services.events import errors
 
+
+def compact_json(value: Any) -> str:
+    """JSON as EventBridge writes events and values: no spaces between members."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 _RESERVED = ("aws.events.rule-arn", "aws.events.rule-name", "aws.events.event.ingestion-time",
              "aws.events.event", "aws.events.event.json")  # fmt: skip
 _MISSING: Any = object()
+
+
+class TransformError(ValueError):
+    """An InputTemplate AWS cannot fill for this event: the target does not receive it."""
 
 
 def check_target_input(target: dict) -> None:
@@ -100,7 +111,7 @@ def payload(target: dict, event: dict, event_text: str, rule: dict) -> str:
         return str(target["Input"])
     if target.get("InputPath") is not None:
         value = extract(event, target["InputPath"])
-        return "null" if value is _MISSING else json.dumps(value)
+        return "null" if value is _MISSING else compact_json(value)
     transformer = target.get("InputTransformer")
     if transformer is None:
         return event_text
@@ -111,13 +122,22 @@ def payload(target: dict, event: dict, event_text: str, rule: dict) -> str:
         "aws.events.rule-arn": rule["Arn"],
         "aws.events.rule-name": rule["Name"],
         "aws.events.event.ingestion-time": event.get("time"),
-        "aws.events.event": event,
+        "aws.events.event": _metadata(event),
         "aws.events.event.json": event,
     })  # fmt: skip
     return fill_template(transformer["InputTemplate"], variables)
 
 
+def _metadata(event: dict) -> dict:
+    """<aws.events.event>: the event without its detail, in AWS's own member names and order."""
+    members = (("id", "id"), ("account", "account"), ("detailType", "detail-type"), ("time", "time"),
+               ("source", "source"), ("region", "region"), ("resources", "resources"), ("version", "version"))  # fmt: skip
+    return {name: event[key] for name, key in members if key in event}
+
+
 def fill_template(template: str, variables: dict[str, Any]) -> str:
+    """The template with its placeholders filled; TransformError where AWS refuses to."""
+    json_object = template.lstrip().startswith("{")
     out: list[str] = []
     in_string = False
     index = 0
@@ -126,7 +146,7 @@ def fill_template(template: str, variables: dict[str, Any]) -> str:
         if char == "<":
             match = _PLACEHOLDER.match(template, index)
             if match and match.group(1) in variables:
-                out.append(_render(variables[match.group(1)], in_string))
+                out.append(_render(variables[match.group(1)], in_string, json_object))
                 index = match.end()
                 continue
         if char == "\\" and in_string:
@@ -140,10 +160,14 @@ def fill_template(template: str, variables: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _render(value: Any, in_string: bool) -> str:
+def _render(value: Any, in_string: bool, json_object: bool) -> str:
     if value is _MISSING:
-        return "" if in_string else "null"
-    if in_string:
-        text = value if isinstance(value, str) else json.dumps(value)
-        return json.dumps(text)[1:-1]
-    return json.dumps(value)
+        return "" if in_string else '""'
+    if not in_string:
+        return compact_json(value)
+    if isinstance(value, (dict, list)):
+        if json_object:
+            raise TransformError("an object or array inside a string of a JSON InputTemplate")
+        return json.dumps(value, separators=(",", ":")).replace('"', "")
+    text = value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(text)[1:-1]

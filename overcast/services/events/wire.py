@@ -22,6 +22,8 @@ WIRE = Wire(
             "StatementId",
         }
     ),
+    # AWS takes an OAuth method in any case ("put"); connections.py checks it.
+    service_checked_enums=frozenset({"ConnectionOAuthHttpMethod"}),
     enum_orders={
         "ConnectionAuthorizationType": ("BASIC", "OAUTH_CLIENT_CREDENTIALS", "API_KEY"),
         "ApiDestinationHttpMethod": ("HEAD", "POST", "PATCH", "DELETE", "PUT", "GET", "OPTIONS"),
