@@ -20,6 +20,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.events import errors
+from overcast.services.events.apicalls import ApiCallsMixin
 from overcast.services.events.archives import ArchivesMixin
 from overcast.services.events.connections import ConnectionsMixin
 from overcast.services.events.delivery import DeliveryMixin
@@ -40,6 +41,7 @@ def compact(out: dict[str, Any]) -> dict[str, Any]:
 
 
 class Provider(
+    ApiCallsMixin,
     PutEventsMixin,
     DeliveryMixin,
     RulesMixin,
@@ -67,11 +69,13 @@ class Provider(
     def start(self) -> None:
         self.start_delivery()
         self.start_schedules()
+        self.refresh_api_call_scopes()
         self.runtime.bus.subscribe("events:put", self.put_service_event)
 
     def state_replaced(self) -> None:
         self.init_rules()
         self.restart_schedules()
+        self.refresh_api_call_scopes()
 
     def reset(self) -> None:
         self.runtime.scheduler.cancel_prefix("events:")

@@ -133,13 +133,23 @@ class PutEventsMixin:
         failed = sum(1 for result in results if "ErrorCode" in result)
         return {"FailedEntryCount": failed, "Entries": results}
 
-    def route(self: Provider, scope: str, bus: str, event: dict, replay: dict | None = None) -> int:  # type: ignore[misc]
+    def route(  # type: ignore[misc]
+        self: Provider,
+        scope: str,
+        bus: str,
+        event: dict,
+        replay: dict | None = None,
+        only_states: tuple[str, ...] | None = None,
+    ) -> int:
         """Hand an event to the targets of the bus's rules it matches (inside the caller's store
         transaction); a replayed event goes only to the rules its replay names. Returns how
-        many rules matched."""
+        many rules matched. `only_states` limits the rules to those states (read-only API calls
+        reach only rules that ask for all management events)."""
         if bus != "default" and self.buses.get(scope, bus) is None:
             return 0  # AWS accepts an event for a bus that does not exist, and drops it
         rules = self.matching_rules(scope, bus, event)
+        if only_states is not None:
+            rules = [rule for rule in rules if rule.get("State") in only_states]
         if replay is not None:
             event = {**event, "replay-name": replay["ReplayName"]}
             wanted = replay.get("Destination", {}).get("FilterArns")

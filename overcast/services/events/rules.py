@@ -63,11 +63,15 @@ def check_schedule(expression: str) -> schedules.Schedule:
 class RulesMixin:
     def init_rules(self: Provider) -> None:  # type: ignore[misc]
         self._indexes: dict[tuple[str, str], RuleIndex] = {}
+        #: Per scope, the aws.* sources its default bus has rules for (apicalls.py).
+        self._api_call_scopes: dict[str, frozenset[str]] = {}
         #: Per scope, its archives: (name, bus ARN, compiled pattern or None).
         self._archive_index: dict[str, list[tuple[str, str, patterns.Node | None]]] = {}
 
     def rules_changed(self: Provider, scope: str, bus: str) -> None:  # type: ignore[misc]
         self._indexes.pop((scope, bus), None)
+        if bus == "default":
+            self.refresh_api_call_scope(scope)
 
     def rule_index(self: Provider, scope: str, bus: str) -> RuleIndex:  # type: ignore[misc]
         index = self._indexes.get((scope, bus))

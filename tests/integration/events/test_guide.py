@@ -75,3 +75,33 @@ def test_s3_eventbridge_notifications_reach_the_default_bus(client, name, queue)
     [body] = queue.bodies()
     assert body["detail-type"] == "Object Created" and body["resources"] == [f"arn:aws:s3:::{name}"]
     assert body["detail"]["object"]["key"] == "photos/cat.png" and body["detail"]["object"]["size"] == 4
+
+
+def test_api_calls_arrive_via_cloudtrail(client, name, make_queue):
+    events, sqs = client("events"), client("sqs")
+    writes, everything = make_queue(), make_queue()
+    pattern = {"source": ["aws.sqs"], "detail-type": ["AWS API Call via CloudTrail"],
+               "detail": {"requestParameters": {"queueName": [{"prefix": name}]}}}  # fmt: skip
+    events.put_rule(Name=f"{name}-writes", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=f"{name}-writes", Targets=[{"Id": "q", "Arn": writes.arn}])
+    reads = {
+        "source": ["aws.sqs"],
+        "detail": {"eventName": ["GetQueueUrl"], "requestParameters": {"queueName": [{"prefix": name}]}},
+    }
+    events.put_rule(
+        Name=f"{name}-all",
+        EventPattern=json.dumps(reads),
+        State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+    )
+    events.put_targets(Rule=f"{name}-all", Targets=[{"Id": "q", "Arn": everything.arn}])
+    sqs.create_queue(QueueName=f"{name}-made")
+    sqs.get_queue_url(QueueName=f"{name}-made")
+    [created] = writes.bodies(1)
+    assert (
+        created["detail"]["eventName"] == "CreateQueue"
+        and created["detail"]["eventSource"] == "sqs.amazonaws.com"
+    )
+    assert created["detail"]["readOnly"] is False and created["account"] == "000000000000"
+    [read] = everything.bodies(1)
+    assert read["detail"]["eventName"] == "GetQueueUrl" and read["detail"]["readOnly"] is True
+    assert writes.messages(1, timeout=1.5) == []  # the read reached only the rule that asks for reads
