@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
@@ -33,13 +34,17 @@ _MAX_WAIT = 300.0
 FAILURE_HANDLER = "events.target_failed"
 
 
-def retry_delays(target: dict) -> list[float]:
+def retry_delays(target: dict) -> tuple[float, ...]:
     """The waits before each retry: exponential from one second, capped, and cut where the
     event would exceed its maximum age."""
     policy = target.get("RetryPolicy") or {}
     retries = policy.get("MaximumRetryAttempts", DEFAULT_RETRIES)
     max_age = policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
-    scale = tuning("OVERCAST_EVENTS_RETRY_DELAY_SCALE")
+    return _delays(retries, max_age, tuning("OVERCAST_EVENTS_RETRY_DELAY_SCALE"))
+
+
+@lru_cache(maxsize=64)
+def _delays(retries: int, max_age: int, scale: float) -> tuple[float, ...]:
     delays: list[float] = []
     elapsed = 0.0
     for retry in range(retries):
@@ -48,7 +53,7 @@ def retry_delays(target: dict) -> list[float]:
             break
         elapsed += wait
         delays.append(wait * scale)
-    return delays
+    return tuple(delays)
 
 
 def _arn_parts(arn: str) -> list[str]:

@@ -128,6 +128,9 @@ def _dotted(source: dict, key: str) -> Any:
     return inner or MISSING
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _leaf_values(value: Any) -> Iterator[Any]:
     if isinstance(value, list):
         for item in value:
@@ -138,6 +141,8 @@ def _leaf_values(value: Any) -> Iterator[Any]:
 
 
 def _leaf_matches(matchers: list[Leaf], absent_matches: bool, value: Any) -> bool:
+    if value.__class__ in _SCALARS:  # the common case: one plain value
+        return any(matcher(value) for matcher in matchers)
     found = False
     for item in _leaf_values(value):
         found = True
