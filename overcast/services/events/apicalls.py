@@ -3,8 +3,8 @@ management event goes to the default bus of its account and region as an event o
 `aws.<service>` whose detail is the CloudTrail event. Read-only calls reach only rules in the
 state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, as on AWS.
 
-This costs a request nothing while no default bus has a rule that could match an `aws.*`
-source: the observer looks the caller's scope up in `_api_call_scopes` (kept up to date as
+This costs a request nothing while no default bus has a rule of a user's (not an archive's)
+that could match an `aws.*` source: the observer looks the caller's scope up in `_api_call_scopes` (kept up to date as
 rules change) and returns; only a call a rule may want is rendered and routed, after the
 response, on the event loop."""
 
@@ -28,8 +28,13 @@ class ApiCallsMixin:
     def refresh_api_call_scope(self: Provider, scope: str) -> None:  # type: ignore[misc]
         """Recompute which aws.* sources the scope's default bus has rules for."""
         index = self.rule_index(scope, "default")
-        sources = {source for source in index.by_source if source.startswith("aws.")}
-        if index.anywhere:
+        sources = {
+            source
+            for source, entries in index.by_source.items()
+            if source.startswith("aws.") and any(not rule.get("ManagedBy") for rule, _ in entries)
+        }
+        # An archive's own rule takes any event but asks for none: only users' rules do.
+        if any(not rule.get("ManagedBy") for rule, _ in index.anywhere):
             sources.add(ANY_SOURCE)
         if sources:
             self._api_call_scopes[scope] = frozenset(sources)

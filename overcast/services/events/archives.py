@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
-from overcast.services.events import errors, patterns
+from overcast.services.events import errors
 from overcast.services.events.paging import page_items
-from overcast.services.events.rules import parse_pattern
+from overcast.services.events.rules import parse_pattern, rule_key
 from overcast.services.events.transform import compact_json
 from overcast.store import scope as store_scope
 
@@ -31,6 +31,16 @@ _REPLAY_OUT = ("ReplayName", "ReplayArn", "Description", "State", "StateReason",
                "EventStartTime", "EventEndTime", "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime")  # fmt: skip
 _LIST_REPLAY = ("ReplayName", "EventSourceArn", "State", "StateReason", "EventStartTime", "EventEndTime",
                 "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime")  # fmt: skip
+
+
+ARCHIVE_RULE_PREFIX = "Events-Archive-"
+#: Who AWS says manages an archive's rule.
+ARCHIVE_MANAGER = "prod.vhs.events.aws.internal"
+
+
+def archive_target(region: str) -> str:
+    """The ARN of the target through which an archive rule keeps events (AWS's own)."""
+    return f"arn:aws:events:{region}:::"
 
 
 def _pick(record: dict, members: tuple[str, ...]) -> dict:
@@ -91,7 +101,7 @@ class ArchivesMixin:
                 "CreationTime": time.time(),
             }
             self.archives.put(scope, name, {k: v for k, v in record.items() if v is not None})
-            self._archive_index.clear()
+            self._put_archive_rule(bus[0], bus[1], record)
         return {
             "ArchiveArn": record["ArchiveArn"],
             "State": "ENABLED",
@@ -111,7 +121,9 @@ class ArchivesMixin:
                 if member in params:
                     record[member] = params[member]
             self.archives.put(scope, params["ArchiveName"], record)
-            self._archive_index.clear()
+            bus = _bus_of(record["EventSourceArn"])
+            if bus is not None:
+                self._put_archive_rule(bus[0], bus[1], record)
         return {
             "ArchiveArn": record["ArchiveArn"],
             "State": record["State"],
@@ -122,12 +134,63 @@ class ArchivesMixin:
         scope = self.scope_of(context)
         name = params["ArchiveName"]
         with self.store.transaction():
-            self.archive(scope, name)
+            record = self.archive(scope, name)
             self.archives.delete(scope, name)
             for key, _ in list(self.archived.scan(scope, prefix=name + " ")):
                 self.archived.delete(scope, key)
-            self._archive_index.clear()
+            bus = _bus_of(record["EventSourceArn"])
+            if bus is not None:
+                self.rules.delete(bus[0], rule_key(bus[1], ARCHIVE_RULE_PREFIX + name))
+                self.rules_changed(bus[0], bus[1])
         return {}
+
+    def _put_archive_rule(self: Provider, scope: str, bus: str, archive: dict) -> None:  # type: ignore[misc]
+        """AWS archives through a rule of its own on the bus, "Events-Archive-<name>": the
+        archive's pattern, never a replayed event, and one target that keeps the event."""
+        pattern = json.loads(archive["EventPattern"]) if archive.get("EventPattern") else {}
+        pattern["replay-name"] = [{"exists": False}]
+        account, region = scope.split("/")
+        name = ARCHIVE_RULE_PREFIX + archive["ArchiveName"]
+        template = (
+            f'{{"archive-arn": "{archive["ArchiveArn"]}", "event": <aws.events.event.json>, '
+            '"ingestion-time": <aws.events.event.ingestion-time>}'
+        )
+        resource = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
+        rule = {
+            "Name": name,
+            "Arn": build_arn("events", region, account, resource),
+            "EventBusName": bus,
+            "EventPattern": json.dumps(pattern, separators=(",", ":"), sort_keys=True),
+            "State": "ENABLED",
+            "ManagedBy": ARCHIVE_MANAGER,
+            "CreatedBy": account,
+            "Targets": [{
+                "Id": name,
+                "Arn": archive_target(region),
+                "InputTransformer": {"InputPathsMap": {}, "InputTemplate": template},
+            }],
+            "Tags": {},
+        }  # fmt: skip
+        self.rules.put(scope, rule_key(bus, name), rule)
+        self.rules_changed(scope, bus)
+
+    def keep_archived(self: Provider, scope: str, text: str) -> None:  # type: ignore[misc]
+        """The archive rule's target: keep the event in the archive its ARN names."""
+        document = json.loads(text)
+        arn = parse_arn(document.get("archive-arn", ""))
+        if arn is None:
+            return
+        archive_scope = store_scope(arn.account, arn.region)
+        name = arn.resource.partition("/")[2]
+        record = self.archives.get(archive_scope, name)
+        if record is None:
+            return
+        event = document["event"]
+        event_text = compact_json(event)
+        self.archived.put(archive_scope, f"{name} {_event_millis(event):015d} {event['id']}", event_text)
+        record["EventCount"] = record.get("EventCount", 0) + 1
+        record["SizeBytes"] = record.get("SizeBytes", 0) + len(event_text.encode())
+        self.archives.put(archive_scope, name, record)
 
     def list_archives(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
@@ -154,35 +217,6 @@ class ArchivesMixin:
             bind=f"{prefix} {source} {state}",
             limit_key="Limit",
         )
-
-    def archive_event(self: Provider, scope: str, bus: str, event: dict) -> None:  # type: ignore[misc]
-        """Keep an event in each archive of its bus whose pattern it matches."""
-        index = self._archive_index
-        archives = index.get(scope)
-        if archives is None:
-            archives = index[scope] = []
-            for name, record in self.archives.scan(scope):
-                node = (
-                    patterns.compile_pattern(json.loads(record["EventPattern"]))
-                    if record.get("EventPattern")
-                    else None
-                )
-                archives.append((name, record["EventSourceArn"], node))
-        if not archives:
-            return
-        account, region = scope.split("/")
-        bus_arn = self.bus_arn(account, region, bus)
-        text = None
-        for name, source, node in archives:
-            if source != bus_arn or (node is not None and not node.matches(event)):
-                continue
-            text = text or compact_json(event)
-            self.archived.put(scope, f"{name} {_event_millis(event):015d} {event['id']}", text)
-            record = self.archives.get(scope, name)
-            if record is not None:
-                record["EventCount"] = record.get("EventCount", 0) + 1
-                record["SizeBytes"] = record.get("SizeBytes", 0) + len(text.encode())
-                self.archives.put(scope, name, record)
 
     # -- replays -------------------------------------------------------------------------------
 

@@ -136,9 +136,9 @@ class ConnectionsMixin:
                                                 "ClientRequestToken": str(uuid.uuid4())})  # fmt: skip
             return
         name = f"events!connection/{record['Name']}/{uuid.uuid4()}"
-        created = secrets.create_secret(internal, {"Name": name, "SecretString": text,
-                                                   "ClientRequestToken": str(uuid.uuid4())})  # fmt: skip
-        record["SecretArn"] = created["ARN"]
+        record["SecretArn"] = secrets.create_managed_secret(
+            context.account, context.region, name, text, "events"
+        )
 
     def _delete_secret(self: Provider, context: RequestContext, record: dict) -> None:  # type: ignore[misc]
         if record.get("SecretArn") and self.runtime.serves("secretsmanager"):

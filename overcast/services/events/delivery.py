@@ -71,6 +71,13 @@ class DeliveryMixin:
         service = parts[2] if len(parts) > 2 else ""
         resource = parts[5] if len(parts) > 5 else ""
         options: dict[str, Any] = {}
+        if arn.startswith("arn:aws:events:") and arn.endswith(":::"):
+            # An archive rule's own target: the event is kept at once, in this transaction.
+            try:
+                self.keep_archived(scope, payload(target, event, text, rule))
+            except TransformError:
+                pass
+            return
         if service == "events" and resource.startswith("event-bus/"):
             message: Any = event
             destination, options["forward"] = rule["Arn"], arn

@@ -142,21 +142,22 @@ class PutEventsMixin:
         only_states: tuple[str, ...] | None = None,
     ) -> int:
         """Hand an event to the targets of the bus's rules it matches (inside the caller's store
-        transaction); a replayed event goes only to the rules its replay names. Returns how
+        transaction); a replayed event goes only to the rules its replay names (archives keep
+        events through rules of their own, archives.py). Returns how
         many rules matched. `only_states` limits the rules to those states (read-only API calls
         reach only rules that ask for all management events)."""
         if bus != "default" and self.buses.get(scope, bus) is None:
             return 0  # AWS accepts an event for a bus that does not exist, and drops it
+        if replay is not None:
+            # Set before matching, so that archive rules (replay-name must not exist) skip it.
+            event = {**event, "replay-name": replay["ReplayName"]}
         rules = self.matching_rules(scope, bus, event)
         if only_states is not None:
             rules = [rule for rule in rules if rule.get("State") in only_states]
         if replay is not None:
-            event = {**event, "replay-name": replay["ReplayName"]}
             wanted = replay.get("Destination", {}).get("FilterArns")
             if wanted:
                 rules = [rule for rule in rules if rule["Arn"] in wanted]
-        else:
-            self.archive_event(scope, bus, event)
         if rules:
             text = compact_json(event)
             for rule in rules:

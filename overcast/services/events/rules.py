@@ -65,8 +65,6 @@ class RulesMixin:
         self._indexes: dict[tuple[str, str], RuleIndex] = {}
         #: Per scope, the aws.* sources its default bus has rules for (apicalls.py).
         self._api_call_scopes: dict[str, frozenset[str]] = {}
-        #: Per scope, its archives: (name, bus ARN, compiled pattern or None).
-        self._archive_index: dict[str, list[tuple[str, str, patterns.Node | None]]] = {}
 
     def rules_changed(self: Provider, scope: str, bus: str) -> None:  # type: ignore[misc]
         self._indexes.pop((scope, bus), None)
@@ -160,12 +158,12 @@ class RulesMixin:
             record = self.rules.get(scope, key)
             if record is None:
                 return {}
-            if record.get("Targets"):
-                raise errors.validation("Rule can't be deleted since it has targets.")
             if record.get("ManagedBy") and not params.get("Force"):
                 raise ServiceError(
                     "ManagedRuleException", f"Rule {params['Name']} is managed by {record['ManagedBy']}."
                 )
+            if record.get("Targets") and not record.get("ManagedBy"):
+                raise errors.validation("Rule can't be deleted since it has targets.")
             self.rules.delete(scope, key)
             self.rules_changed(scope, bus)
         self.unschedule_rule(scope, key)
