@@ -50,7 +50,10 @@ class SchedulesMixin:
         if not expression or rule.get("State") not in ENABLED_STATES:
             scheduler.cancel(timer_key(scope, key))
             return
-        if rule.get("ScheduleAnchor") is None or rule.get("AnchoredExpression") != expression:
+        anchor = rule.get("ScheduleAnchor")
+        # A sped-up clock (OVERCAST_SCHEDULE_SPEED) starts again from the wall clock after a
+        # restart: an anchor it left in the future is taken back to now.
+        if anchor is None or anchor > scheduler.now() or rule.get("AnchoredExpression") != expression:
             rule["ScheduleAnchor"] = scheduler.now()
             rule["AnchoredExpression"] = expression
             self.rules.put(scope, key, rule)
