@@ -201,15 +201,11 @@ class RulesMixin:
 
     def put_targets(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, bus = self.bus_ref(context, params.get("EventBusName"))
-        failed = []
         with self.store.transaction():
             record = self.rule(scope, bus, params["Rule"])
             targets = {target["Id"]: target for target in record.get("Targets", [])}
             for target in params["Targets"]:
-                problem = target_problem(target)
-                if problem is not None:
-                    failed.append({"TargetId": target["Id"], **problem})
-                    continue
+                check_target(target)
                 check_target_input(target)
                 targets[target["Id"]] = target
             if len(targets) > MAX_TARGETS:
@@ -217,7 +213,7 @@ class RulesMixin:
             record["Targets"] = list(targets.values())
             self.rules.put(scope, rule_key(bus, params["Rule"]), record)
             self.rules_changed(scope, bus)
-        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+        return {"FailedEntryCount": 0, "FailedEntries": []}
 
     def remove_targets(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, bus = self.bus_ref(context, params.get("EventBusName"))
@@ -280,20 +276,14 @@ def render_rule(record: dict) -> dict:
     return {member: record[member] for member in _RULE_MEMBERS if record.get(member) is not None}
 
 
-def target_problem(target: dict) -> dict | None:
-    """The FailedEntries error of a target AWS cannot take, or None."""
+def check_target(target: dict) -> None:
+    """Refuse a target AWS refuses: an ARN that is none, a FIFO queue without a message group."""
     arn = target.get("Arn", "")
     if not arn.startswith("arn:"):
-        return {
-            "ErrorCode": "ValidationException",
-            "ErrorMessage": f"Parameter {arn} is not valid. Reason: Provided Arn is not in correct format.",
-        }
+        raise errors.validation(
+            f"Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
+        )
     parts = arn.split(":")
-    if (
-        len(parts) > 5
-        and parts[2] == "sqs"
-        and parts[5].endswith(".fifo")
-        and not (target.get("SqsParameters") or {}).get("MessageGroupId")
-    ):
+    fifo_queue = len(parts) > 5 and parts[2] == "sqs" and parts[5].endswith(".fifo")
+    if fifo_queue and not (target.get("SqsParameters") or {}).get("MessageGroupId"):
         raise errors.validation(f"Parameter(s) SqsParameters must be specified for target: {target['Id']}.")
-    return None
