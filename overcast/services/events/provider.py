@@ -286,9 +286,7 @@ class Provider(
                 sid = params.get("StatementId")
                 if not sid:
                     raise errors.validation("Parameter StatementId must be specified.")
-                if not record.get("Policy"):
-                    raise errors.not_found("EventBus does not have a policy.")
-                policy = json.loads(record["Policy"])
+                policy = json.loads(record["Policy"]) if record.get("Policy") else {"Statement": []}
                 statements = policy.get("Statement", [])
                 kept = [s for s in statements if s.get("Sid") != sid]
                 if len(kept) == len(statements):
