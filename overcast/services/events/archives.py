@@ -190,7 +190,21 @@ class ArchivesMixin:
         self.archived.put(archive_scope, f"{name} {_event_millis(event):015d} {event['id']}", event_text)
         record["EventCount"] = record.get("EventCount", 0) + 1
         record["SizeBytes"] = record.get("SizeBytes", 0) + len(event_text.encode())
+        self._expire_archived(archive_scope, record)
         self.archives.put(archive_scope, name, record)
+
+    def _expire_archived(self: Provider, scope: str, record: dict) -> None:  # type: ignore[misc]
+        """Drop the archive's events older than its RetentionDays (0 keeps them for ever): the
+        oldest come first in key order, so this reads only what it removes."""
+        days = record.get("RetentionDays") or 0
+        if days <= 0:
+            return
+        name = record["ArchiveName"]
+        cutoff = f"{name} {int((time.time() - days * 86400) * 1000):015d}"
+        for key, text in list(self.archived.scan(scope, prefix=name + " ", end_before=cutoff)):
+            self.archived.delete(scope, key)
+            record["EventCount"] = max(0, record.get("EventCount", 0) - 1)
+            record["SizeBytes"] = max(0, record.get("SizeBytes", 0) - len(text.encode()))
 
     def list_archives(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)

@@ -105,3 +105,19 @@ def test_archive_and_replay(events, name, queue):
     assert replay["State"] == "COMPLETED" and "ReplayEndTime" in replay and "EventLastReplayedTime" in replay
     assert [r["ReplayName"] for r in events.list_replays(NamePrefix=name)["Replays"]] == [name]
     assert [a["ArchiveName"] for a in events.list_archives(EventSourceArn=bus_arn)["Archives"]] == [name]
+
+
+def test_an_archive_keeps_events_for_its_retention_days(events, name):
+    bus_arn = events.create_event_bus(Name=name)["EventBusArn"]
+    events.create_archive(ArchiveName=name, EventSourceArn=bus_arn, RetentionDays=1)
+    old = {"Source": name, "DetailType": "t", "Detail": "{}", "EventBusName": name,
+           "Time": datetime.now(UTC) - timedelta(days=2)}  # fmt: skip
+    events.put_events(Entries=[old])
+    assert events.describe_archive(ArchiveName=name)["EventCount"] == 0  # older than its retention
+    events.put_events(Entries=[{**old, "Time": datetime.now(UTC) - timedelta(hours=23)}])
+    assert events.describe_archive(ArchiveName=name)["EventCount"] == 1
+    rule = events.describe_rule(Name=f"Events-Archive-{name}", EventBusName=name)
+    assert rule["ManagedBy"] == "prod.vhs.events.aws.internal"
+    assert json.loads(rule["EventPattern"]) == {"replay-name": [{"exists": False}]}
+    events.delete_archive(ArchiveName=name)
+    assert events.list_rules(EventBusName=name)["Rules"] == []
