@@ -121,3 +121,26 @@ def test_an_archive_keeps_events_for_its_retention_days(events, name):
     assert json.loads(rule["EventPattern"]) == {"replay-name": [{"exists": False}]}
     events.delete_archive(ArchiveName=name)
     assert events.list_rules(EventBusName=name)["Rules"] == []
+
+
+def test_a_delivery_survives_a_kill_between_putevents_and_its_target(tmp_path):
+    """The matched event is in the outbox when PutEvents answers: a kill -9 before the target
+    took it loses nothing, the restarted server delivers it."""
+    data_dir = str(tmp_path / "data")
+    held = Server("--data-dir", data_dir, "--quiet", env={"OVERCAST_DELIVERY_HOLD_SECONDS": "4"})
+    try:
+        events, sqs = clients(held)
+        queue = Queue(sqs, "durable")
+        events.put_rule(Name="keep", EventPattern=json.dumps({"source": ["durable.app"]}))
+        events.put_targets(Rule="keep", Targets=[{"Id": "q", "Arn": queue.arn}])
+        sent = events.put_events(Entries=[{"Source": "durable.app", "DetailType": "t", "Detail": '{"n": 1}'}])
+        assert queue.messages(1, timeout=1) == []  # held back, not yet delivered
+    finally:
+        held.stop(kill=True)
+    restarted = Server("--data-dir", data_dir, "--quiet")
+    try:
+        _, sqs = clients(restarted)
+        [body] = Queue(sqs, "durable").bodies(1, timeout=20)  # due once the hold has passed
+        assert body["id"] == sent["Entries"][0]["EventId"]
+    finally:
+        restarted.stop()
