@@ -43,6 +43,13 @@ def archive_target(region: str) -> str:
     return f"arn:aws:events:{region}:::"
 
 
+def _one_filter(operation: str, params: dict) -> None:
+    if sum(1 for member in ("NamePrefix", "EventSourceArn", "State") if params.get(member)) > 1:
+        raise errors.validation(
+            f"At most one filter is allowed for {operation}. Use either : State, EventSourceArn, or NamePrefix."
+        )
+
+
 def _pick(record: dict, members: tuple[str, ...]) -> dict:
     return {member: record[member] for member in members if record.get(member) is not None}
 
@@ -208,6 +215,7 @@ class ArchivesMixin:
 
     def list_archives(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
+        _one_filter("ListArchives", params)
         prefix = params.get("NamePrefix") or ""
         source, state = params.get("EventSourceArn"), params.get("State")
         if source is not None:
@@ -252,7 +260,11 @@ class ArchivesMixin:
                 "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."
             )
         destination = _bus_of(params["Destination"]["Arn"])
-        if destination is None or self.bus_record(*destination) is None:
+        if destination is None:
+            raise errors.validation(
+                "Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN."
+            )
+        if self.bus_record(*destination) is None:
             raise errors.bus_not_found(params["Destination"]["Arn"].rpartition("/")[2])
         if params["Destination"]["Arn"] != archive["EventSourceArn"]:
             raise errors.validation(
@@ -329,6 +341,7 @@ class ArchivesMixin:
 
     def list_replays(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
+        _one_filter("ListReplays", params)
         prefix = params.get("NamePrefix") or ""
         source, state = params.get("EventSourceArn"), params.get("State")
 

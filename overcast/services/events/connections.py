@@ -152,11 +152,13 @@ class ConnectionsMixin:
 
     # -- connections ---------------------------------------------------------------------------
 
-    def connection(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
+    def connection(self: Provider, scope: str, name: str, describing: bool = False) -> dict:  # type: ignore[misc]
+        """The connection, or AWS's error (which a Describe words as a failure to describe)."""
         record = self.connections.get(scope, name)
         if record is None:
+            message = f"Connection '{name}' does not exist."
             raise errors.not_found(
-                f"Failed to describe the connection(s). Connection '{name}' does not exist."
+                f"Failed to describe the connection(s). {message}" if describing else message
             )
         return record
 
@@ -203,7 +205,7 @@ class ConnectionsMixin:
         return _pick(record, ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime"))
 
     def describe_connection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        record = self.connection(self.scope_of(context), params["Name"])
+        record = self.connection(self.scope_of(context), params["Name"], describing=True)
         out = _pick(record, ("ConnectionArn", "Name", "Description", "ConnectionState", "StateReason",
                              "AuthorizationType", "SecretArn", "KmsKeyIdentifier", "CreationTime",
                              "LastModifiedTime", "LastAuthorizedTime"))  # fmt: skip
@@ -285,11 +287,13 @@ class ConnectionsMixin:
 
     # -- API destinations ----------------------------------------------------------------------
 
-    def destination(self: Provider, scope: str, name: str) -> dict:  # type: ignore[misc]
+    def destination(self: Provider, scope: str, name: str, describing: bool = False) -> dict:  # type: ignore[misc]
+        """The API destination, or AWS's error (a Describe words it as a failure to describe)."""
         record = self.destinations.get(scope, name)
         if record is None:
+            message = f"An api-destination '{name}' does not exist."
             raise errors.not_found(
-                f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist."
+                f"Failed to describe the api-destination(s). {message}" if describing else message
             )
         return record
 
@@ -335,7 +339,8 @@ class ConnectionsMixin:
 
     def describe_api_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return _pick(
-            self._with_state(self.destination(self.scope_of(context), params["Name"])), _DESTINATION_OUT
+            self._with_state(self.destination(self.scope_of(context), params["Name"], describing=True)),
+            _DESTINATION_OUT,
         )
 
     def _with_state(self: Provider, record: dict) -> dict:  # type: ignore[misc]
