@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
 from overcast.config import tuning
-from overcast.services.events.transform import TransformError, payload
+from overcast.services.events.transform import TransformError, extract, payload
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -91,6 +91,11 @@ class DeliveryMixin:
             if service == "sqs" and resource.endswith(".fifo"):
                 options["group_id"] = (target.get("SqsParameters") or {}).get("MessageGroupId")
                 options["deduplication_id"] = event["id"]
+            elif service == "kinesis":
+                # For Kinesis once it runs here: the record's partition key, from the event.
+                path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
+                key = extract(event, path) if path else None
+                options["partition_key"] = key if isinstance(key, str) else event["id"]
             elif service == "logs":
                 destination, options["log_group"] = rule["Arn"], arn
                 options["time"] = event.get("time")
