@@ -11,6 +11,7 @@ TARGET_ARN)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -116,21 +117,27 @@ class DeliveryMixin:
         """EventBridge's own deliveries: an event forwarded to another bus (this or another
         account or region), a log group's entry, an API destination's HTTP call."""
         if options.get("forward"):
-            return self._forward(options["forward"], message)
+            return self._forward(options["forward"], message, _arn_parts(target_arn)[4])
         if options.get("log_group"):
             return self._write_log(options["log_group"], message, options)
         if options.get("api_destination"):
             return self.invoke_api_destination(options["api_destination"], message, options.get("http") or {})
         raise DeliveryError(f"EventBridge cannot deliver to {target_arn}", retryable=False)
 
-    def _forward(self: Provider, bus_arn: str, event: dict) -> dict:  # type: ignore[misc]
+    def _forward(self: Provider, bus_arn: str, event: dict, sender: str) -> dict:  # type: ignore[misc]
         parts = _arn_parts(bus_arn)
         if len(parts) < 6 or not parts[5].startswith("event-bus/"):
             raise DeliveryError(f"not an event bus: {bus_arn}", retryable=False)
         scope = store_scope(parts[4], parts[3])
         name = parts[5][len("event-bus/") :]
-        if self.bus_record(scope, name) is None:
+        record = self.bus_record(scope, name)
+        if record is None:
             raise DeliveryError(f"Event bus {name} does not exist.", retryable=False)
+        if parts[4] != sender and not policy_allows(record.get("Policy"), sender):
+            # Another account's bus takes events only where its policy lets the sender in.
+            raise DeliveryError(
+                f"Account {sender} is not authorized to put events on event bus {bus_arn}.", retryable=False
+            )
         # A bus in another region gives the event an id of its own (AWS's recorded behaviour;
         # another account's bus in the same region keeps it).
         if parts[3] != event.get("region"):
@@ -177,6 +184,66 @@ class DeliveryMixin:
             "TARGET_ARN": {"DataType": "String", "StringValue": args["target"]},
         }
         self.runtime.bus.deliver(dead_letter, args["event"], attributes=attributes, attempts=3)
+
+
+def policy_allows(policy_text: str | None, account: str) -> bool:
+    """Whether a bus policy lets `account` put events: an Allow of events:PutEvents (or
+    events:*) to "*" or to the account, with no Deny of it. A condition is met only by what
+    Overcast can know: aws:PrincipalAccount; an account here belongs to no organization."""
+    if not policy_text:
+        return False
+    try:
+        statements = json.loads(policy_text).get("Statement") or []
+    except (ValueError, AttributeError):
+        return False
+    if isinstance(statements, dict):
+        statements = [statements]
+    allowed = False
+    for statement in statements:
+        if not isinstance(statement, dict) or not _names_put_events(statement.get("Action")):
+            continue
+        if not _names_account(statement.get("Principal"), account) or not _condition_met(
+            statement.get("Condition"), account
+        ):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _names_put_events(action: Any) -> bool:
+    actions = action if isinstance(action, list) else [action]
+    return any(item in ("events:PutEvents", "events:*", "*") for item in actions)
+
+
+def _names_account(principal: Any, account: str) -> bool:
+    if principal == "*":
+        return True
+    values = principal.get("AWS") if isinstance(principal, dict) else None
+    for value in values if isinstance(values, list) else [values]:
+        if (
+            value == "*"
+            or value == account
+            or (isinstance(value, str) and value.split(":")[4:5] == [account])
+        ):
+            return True
+    return False
+
+
+def _condition_met(condition: Any, account: str) -> bool:
+    if not condition:
+        return True
+    for operator, tests in condition.items():
+        if not isinstance(tests, dict):
+            return False
+        for key, expected in tests.items():
+            wanted = expected if isinstance(expected, list) else [expected]
+            if key.lower() != "aws:principalaccount" or operator not in ("StringEquals", "StringLike"):
+                return False
+            if account not in wanted:
+                return False
+    return True
 
 
 def _millis(moment: Any) -> int:

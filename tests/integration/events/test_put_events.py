@@ -220,3 +220,46 @@ def test_rules_matching_other_sources_are_not_consulted(events, name, queue):
         Entries=[entry({"k": "value"}, source=name), entry({"k": "value"}, source=f"{name}.other7")]
     )
     assert [body["source"] for body in queue.bodies(2, timeout=2)] == [name]
+
+
+def test_another_accounts_bus_takes_events_only_where_its_policy_allows(endpoint, name, make_queue):
+    import boto3
+
+    def clients(account: str):
+        session = boto3.session.Session(
+            aws_access_key_id=account, aws_secret_access_key="test", region_name="us-east-1"
+        )
+        return session.client("events", endpoint_url=endpoint), session.client("sqs", endpoint_url=endpoint)
+
+    sender, _ = clients("111111111111")
+    receiver, receiver_sqs = clients("222222222222")
+    bus_arn = receiver.create_event_bus(Name=name)["EventBusArn"]
+    inbox_url = receiver_sqs.create_queue(QueueName=name)["QueueUrl"]
+    inbox_arn = receiver_sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    receiver.put_rule(Name=name, EventBusName=name, EventPattern=json.dumps({"source": [name]}))
+    receiver.put_targets(Rule=name, EventBusName=name, Targets=[{"Id": "q", "Arn": inbox_arn}])
+    dead_letters = make_queue()
+    sender.put_rule(Name=name, EventPattern=json.dumps({"source": [name]}))
+    sender.put_targets(
+        Rule=name,
+        Targets=[{"Id": "bus", "Arn": bus_arn, "RetryPolicy": {"MaximumRetryAttempts": 0},
+                  "DeadLetterConfig": {"Arn": dead_letters.arn}}],
+    )  # fmt: skip
+    refused = sender.put_events(Entries=[entry({"n": 1}, source=name)])["Entries"][0]["EventId"]
+    [message] = dead_letters.messages(1, MessageAttributeNames=["All"])
+    assert json.loads(message["Body"])["id"] == refused
+    assert "not authorized" in message["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
+    receiver.put_permission(
+        EventBusName=name, Action="events:PutEvents", Principal="111111111111", StatementId="s"
+    )
+    sent = sender.put_events(Entries=[entry({"n": 2}, source=name)])["Entries"][0]["EventId"]
+    deadline = time.monotonic() + 5
+    bodies: list = []
+    while not bodies and time.monotonic() < deadline:
+        bodies = [
+            json.loads(m["Body"])
+            for m in receiver_sqs.receive_message(QueueUrl=inbox_url, WaitTimeSeconds=1).get("Messages", [])
+        ]
+    assert [body["id"] for body in bodies] == [sent] and bodies[0]["account"] == "111111111111"
