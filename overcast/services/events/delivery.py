@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
 from overcast.config import tuning
+from overcast.outbox import hold_seconds
 from overcast.services.events.transform import TransformError, extract, payload
 from overcast.store import scope as store_scope
 
@@ -33,6 +34,9 @@ DEFAULT_MAX_AGE = 86400
 #: The longest wait between two retries (AWS backs off exponentially, with a ceiling).
 _MAX_WAIT = 300.0
 FAILURE_HANDLER = "events.target_failed"
+#: Services whose deliver takes a message synchronously, so that the rule's transaction can
+#: include it (another bus is not among them: a cycle of buses would recurse).
+AT_ONCE = frozenset({"sqs", "sns", "lambda", "logs"})
 
 
 def retry_delays(target: dict) -> tuple[float, ...]:
@@ -64,6 +68,8 @@ def _arn_parts(arn: str) -> list[str]:
 class DeliveryMixin:
     def start_delivery(self: Provider) -> None:  # type: ignore[misc]
         self.runtime.bus.register_failure_handler(FAILURE_HANDLER, self.target_failed)
+        # OVERCAST_DELIVERY_HOLD_SECONDS holds every delivery in the outbox, on purpose.
+        self._deliver_at_once = not hold_seconds()
 
     def dispatch(self: Provider, scope: str, rule: dict, target: dict, event: dict, text: str) -> None:  # type: ignore[misc]
         """Write one target's delivery of an event to the outbox (in the open transaction)."""
@@ -108,7 +114,16 @@ class DeliveryMixin:
         dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dead_letter:
             failure_args["dead_letter"] = dead_letter
-        self.runtime.bus.deliver(
+        bus = self.runtime.bus
+        if service in AT_ONCE and self._deliver_at_once:
+            # A queue, topic or function takes the event at once, in this transaction: no
+            # outbox row. Refused, it goes the durable way below, retried then dead-lettered.
+            try:
+                if bus.try_deliver(destination, message, **options):
+                    return
+            except DeliveryError:
+                pass
+        bus.deliver(
             destination, message, delays=retry_delays(target), on_failure=FAILURE_HANDLER,
             failure_args=failure_args, **options,
         )  # fmt: skip
