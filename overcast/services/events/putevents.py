@@ -5,10 +5,10 @@ rules and handed to their targets, and kept by the bus's archives."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -58,7 +58,7 @@ def _event_time(given: Any) -> str:
 def build_event(account: str, region: str, entry: dict, detail: dict) -> dict:
     return {
         "version": "0",
-        "id": str(uuid.uuid4()),
+        "id": fast_uuid(),
         "detail-type": entry["DetailType"],
         "source": entry["Source"],
         "account": account,
