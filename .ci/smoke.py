@@ -37,6 +37,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudtrail": ("describe_trails", {}),
     "dynamodb": ("list_tables", {}),
     "dynamodbstreams": ("list_streams", {}),
+    "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
     "kms": ("generate_random", {"NumberOfBytes": 32}),
     "lambda": ("list_functions", {}),

@@ -51,6 +51,17 @@ TUNINGS: dict[str, Tuning] = {
             0,
             "seconds every delivery between services waits before its first attempt",
         ),
+        Tuning(
+            "OVERCAST_SCHEDULE_SPEED",
+            1,
+            "how much faster than the wall clock schedules run (EventBridge scheduled rules)",
+            0.001,
+        ),
+        Tuning(
+            "OVERCAST_EVENTS_RETRY_DELAY_SCALE",
+            1,
+            "factor on the waits between EventBridge's retries of a target that failed",
+        ),
         Tuning("OVERCAST_DYNAMODB_TTL_INTERVAL", 5, "seconds between DynamoDB TTL sweeps", 0.01),
         Tuning(
             "OVERCAST_DYNAMODB_PITR_LAG_SECONDS",

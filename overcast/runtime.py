@@ -16,6 +16,7 @@ from overcast.bus import Bus
 from overcast.config import Config
 from overcast.faults import Condition, is_disk_full
 from overcast.hooks import GlobalHooks, ServiceHooks
+from overcast.scheduler import Scheduler
 from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
+    from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
@@ -53,6 +55,8 @@ class Runtime:
         #: (service, operation) → bound handler, or None when the provider has none.
         self._handlers: dict[tuple[str, str], Callable | None] = {}
         self.bus = Bus(self)
+        #: Timers and schedules of every service, on one clock tests can speed up.
+        self.scheduler = Scheduler(self)
         #: The hooks of the loaded providers that concern every request, and per service those
         #: the dispatcher calls around its requests: collected when a provider loads.
         self.every_request = GlobalHooks()
@@ -69,6 +73,8 @@ class Runtime:
     def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
     @overload
     def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
+    @overload
+    def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload
     def provider(self, service: Literal["iam"]) -> IAMProvider: ...
     @overload

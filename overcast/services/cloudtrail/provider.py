@@ -116,6 +116,11 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
     def observe_any_request(self, context, params, output, error) -> None:
         self.recorder.observe(context, params, output, error)
 
+    def api_call_event(self, context, params, output, error) -> dict | None:
+        """The CloudTrail event (the `detail` of EventBridge's "AWS API Call via CloudTrail")
+        of a call just answered; None for a call CloudTrail records as no management event."""
+        return self.recorder.event_now(context, params, output, error)
+
     def state_replaced(self) -> None:
         self.recorder.pending = []
         self.recorder._last_key.clear()

@@ -128,6 +128,32 @@ class Recorder:
             )
         )
 
+    def event_now(self, context, params, output, error) -> dict | None:
+        """The CloudTrail event of a call just answered, rendered at once (EventBridge's "AWS
+        API Call via CloudTrail"); None for calls CloudTrail does not record as management
+        events."""
+        model = context.operation
+        if model is None:
+            return None
+        op = self._operations.get(model)
+        if op is None:
+            op = self._operations[model] = _operation(
+                context.service, model.name, context.service_model.endpoint_prefix
+            )
+        if op.data_type is not None:
+            return None
+        if error is None and op.read_only:
+            output = None
+        region = events.global_region(context.region) if op.global_region else context.region
+        request = context.request
+        identity = context.extra.get("identity")
+        details = self._details(op, context.account, region, params, output, error)
+        values = [time.time_ns() // 1000, None, op.name, op.event_source, op.read_only, None, region,
+                  context.account, context.principal_arn, context.principal_id, context.access_key_id,
+                  request.client_ip, request.headers.get("user-agent", ""), bool(identity and identity.get("MFA")),
+                  context.request_id, *details]  # fmt: skip
+        return Record(values).event()
+
     # -- background --------------------------------------------------------------------------
 
     def flush(self) -> None:

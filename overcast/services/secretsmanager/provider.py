@@ -285,6 +285,24 @@ class Provider(RotationMixin, ReplicationMixin, PolicyMixin, CryptMixin, BasePro
                 )
             return out
 
+    def create_managed_secret(
+        self, account: str, region: str, name: str, value: str, owning_service: str
+    ) -> str:
+        """A secret another AWS service keeps for one of its resources (EventBridge's connection
+        credentials): marked as AWS marks it, with OwningService and the reserved tag
+        aws:secretsmanager:owningService. Returns its ARN."""
+        context = RequestContext.internal(owning_service, account, region)
+        created = self.create_secret(
+            context, {"Name": name, "SecretString": value, "ClientRequestToken": str(uuid.uuid4())}
+        )
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            record = self.secrets.get(scope, name)
+            record["OwningService"] = owning_service
+            record["Tags"] = [{"Key": "aws:secretsmanager:owningService", "Value": owning_service}]
+            self.save(scope, record, changed=False)
+        return str(created["ARN"])
+
     def put_secret_value(self, context: RequestContext, params: dict) -> dict:
         value = self.value_of(params, required=True)
         assert value is not None

@@ -14,10 +14,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import schedules
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.logs.schedules import valid_cron
 from overcast.services.ssm import docparams, nodes, runs
 
 if TYPE_CHECKING:
@@ -52,19 +52,18 @@ def _missing() -> ServiceError:
 
 def next_run(expression: str, after: float) -> float | None:
     """When an association on `expression` next runs after `after` (epoch seconds); None when
-    the expression has no later match (a cron with L, W or # days, which the shared cron
-    reader does not step through, is not run on its schedule)."""
-    from overcast.services.secretsmanager.schedule import next_cron, parse_cron
-
+    the expression has no later match."""
     rate = _RATE.match(expression)
     if rate:
         value, unit = int(rate.group(1)), rate.group(2)
         return after + value * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
     try:
-        fields = parse_cron(expression)
-    except Exception:
+        cron = schedules.parse(expression)
+    except schedules.ScheduleError:
         return None
-    moment = next_cron(fields, datetime.fromtimestamp(after, UTC))
+    if not isinstance(cron, schedules.Cron):
+        return None
+    moment = cron.next_after(datetime.fromtimestamp(after, UTC))
     return moment.timestamp() if moment is not None else None
 
 
@@ -76,9 +75,12 @@ def check_schedule(expression: str) -> None:
         minutes = value * {"minute": 1, "hour": 60, "day": 1440}[unit.rstrip("s")]
         if value > 0 and minutes >= MIN_RATE_MINUTES and (value == 1) == (not unit.endswith("s")):
             return
-    cron = _CRON.match(expression)
-    if cron is not None and valid_cron(cron.group(1)):
-        return
+    if _CRON.match(expression) is not None:
+        try:
+            schedules.parse(expression)
+            return
+        except schedules.ScheduleError:
+            pass
     raise ServiceError("InvalidSchedule", f"Schedule expression {expression} is not valid.")
 
 

@@ -1,8 +1,8 @@
 """When a maintenance window runs: its Schedule (`cron(...)` with AWS's six fields and an
 optional leading seconds field, `rate(N minutes|hours|days)`, or a one-time
 `at(yyyy-mm-ddThh:mm:ss)`), read in its ScheduleTimezone, moved by ScheduleOffset days (cron
-only), and kept between StartDate and EndDate. The cron fields are read by Secrets Manager's
-cron module, so Overcast has one reading of AWS cron."""
+only), and kept between StartDate and EndDate. The cron fields are read by the shared schedule
+module (overcast/common/schedules.py), so Overcast has one reading of AWS cron."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from overcast.services.secretsmanager.schedule import cron_fields, next_cron
+from overcast.common import schedules
 from overcast.services.ssm.errors import validation
 
 _CRON = re.compile(r"^cron\((.*)\)$")
@@ -47,6 +47,15 @@ def _cron_body(schedule: str) -> str | None:
     return " ".join(parts[1:] if len(parts) == 7 else parts)
 
 
+def cron_fields(body: str) -> schedules.Cron:
+    """A cron body's fields (the year may be left out); ScheduleError, a ValueError, when AWS
+    would refuse it."""
+    parts = body.split()
+    if len(parts) == 5:
+        parts.append("*")
+    return schedules.parse_cron(" ".join(parts))
+
+
 def check(window: dict) -> None:
     """Refuse the schedule settings AWS refuses."""
     schedule = window["Schedule"]
@@ -78,13 +87,14 @@ def _occurrences(window: dict, after: datetime) -> Iterator[tuple[datetime, date
     schedule, where = window["Schedule"], zone(window.get("ScheduleTimezone"))
     body = _cron_body(schedule)
     if body is not None:
-        fields, offset = cron_fields(body), timedelta(days=window.get("ScheduleOffset") or 0)
-        cursor = after.astimezone(where)
+        cron, offset = cron_fields(body), timedelta(days=window.get("ScheduleOffset") or 0)
+        cursor = after
         while True:
-            match = next_cron(fields, cursor)
-            if match is None:
+            fire = cron.next_after(cursor, window.get("ScheduleTimezone"))
+            if fire is None:
                 return
-            cursor = match
+            cursor = fire
+            match = fire.astimezone(where)  # the offset moves the match on the window's wall clock
             yield match + offset, match
     rate = _RATE.match(schedule)
     if rate:

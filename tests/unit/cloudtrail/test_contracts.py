@@ -36,3 +36,27 @@ def test_event_data_store_events_are_the_stores_events_oldest_first(runtime):
     assert cloudtrail.event_data_store_events("111111111111", REGION, arn) is None
     assert cloudtrail.event_data_store_events(ACCOUNT, "eu-west-1", arn) is None
     assert cloudtrail.event_data_store_events(ACCOUNT, REGION, arn[:-4] + "0000") is None
+
+
+def test_api_call_event_renders_a_management_call_at_once(runtime):
+    """EventBridge's "AWS API Call via CloudTrail" detail: the CloudTrail event of a call just
+    answered, without waiting for the recorder's flush; None for what is no management event."""
+    cloudtrail = runtime.provider("cloudtrail")
+    sqs = runtime.provider("sqs")
+    context = RequestContext.internal("sqs", ACCOUNT, REGION)
+    context.service_model = runtime_model("sqs")
+    context.operation = context.service_model.operation_model("CreateQueue")
+    output = sqs.create_queue(context, {"QueueName": "contract-queue"})
+    event = cloudtrail.api_call_event(context, {"QueueName": "contract-queue"}, output, None)
+    assert event is not None
+    assert event["eventSource"] == "sqs.amazonaws.com" and event["eventName"] == "CreateQueue"
+    assert event["requestParameters"] == {"queueName": "contract-queue"} and event["readOnly"] is False
+    assert event["recipientAccountId"] == ACCOUNT and event["eventType"] == "AwsApiCall"
+    context.operation = context.service_model.operation_model("SendMessage")
+    assert cloudtrail.api_call_event(context, {}, {}, None) is None  # a data event
+
+
+def runtime_model(service: str):
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
