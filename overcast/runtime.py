@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from overcast.services.sqs.provider import Provider as SQSProvider
     from overcast.services.ssm.provider import Provider as SSMProvider
     from overcast.services.sts.provider import Provider as STSProvider
+    from overcast.services.xray.provider import Provider as XRayProvider
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class Runtime:
     def provider(self, service: Literal["ssm"]) -> SSMProvider: ...
     @overload
     def provider(self, service: Literal["sts"]) -> STSProvider: ...
+    @overload
+    def provider(self, service: Literal["xray"]) -> XRayProvider: ...
     @overload
     def provider(self, service: str) -> BaseProvider: ...
 

@@ -1,0 +1,501 @@
+"""AWS X-Ray: segment documents in (PutTraceSegments, and the daemon's UDP protocol), traces
+out (BatchGetTraces, GetTraceSummaries with the filter language, service and trace graphs,
+time series), sampling rules and targets, groups, encryption, resource policies, tags and
+indexing rules.
+
+Traces live in table "traces", keyed by trace id: the ids begin with their epoch second in
+fixed-width hex, so a time range is a key range. Each row holds the trace's segment
+documents by segment id, as sent."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from overcast.common import pagination, tagging
+from overcast.common.arns import parse_arn
+from overcast.common.ids import fast_uuid
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.base import BaseProvider
+from overcast.services.xray import segments as seg
+from overcast.services.xray.filters import FilterError, compile_filter
+from overcast.services.xray.graph import Graph, trace_view
+from overcast.services.xray.groups import GroupMixin
+from overcast.services.xray.sampling import SamplingMixin, invalid
+from overcast.store import scope as store_scope
+
+#: X-Ray keeps traces 30 days, and a GetTraceSummaries range spans at most 6 hours... of ids
+#: whose second lies up to this long before the range when the range is by event time.
+EVENT_LOOKBACK = 3600
+MAX_RANGE = 24 * 3600
+MAX_POLICIES = 5
+MAX_POLICY_BYTES = 5120
+
+
+def _hex_second(moment: float) -> str:
+    return f"1-{max(int(moment), 0):08x}"
+
+
+def _seconds(moment: datetime | float) -> float:
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+
+class Provider(SamplingMixin, GroupMixin, BaseProvider):
+    service = "xray"
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.traces = self.store.table("xray", "traces")
+        self.rules = self.store.table("xray", "sampling_rules")
+        self.sampling_stats = self.store.table("xray", "sampling_stats")
+        self.groups = self.store.table("xray", "groups")
+        self.settings = self.store.table("xray", "settings")
+        self.policies = self.store.table("xray", "resource_policies")
+        self.retrievals = self.store.table("xray", "retrievals")
+        self.tag_rules = tagging.TagRules(
+            refuse=tagging.refusals(
+                "InvalidRequestException",
+                {
+                    tagging.TagProblem.TOO_MANY: (
+                        "TooManyTagsException",
+                        "The number of tags exceeds the limit of 50.",
+                    )
+                },
+                limit=50,
+            ),
+            max_tags=50,
+        )
+
+    @staticmethod
+    def scope_of(context: RequestContext) -> str:
+        return store_scope(context.account, context.region)
+
+    def page(self, context: RequestContext, operation: str, params: dict[str, Any], items: list[Any]) -> dict:
+        return pagination.paginate_list(
+            self.store,
+            "xray",
+            operation,
+            params,
+            items,
+            bad_token=lambda: invalid("Invalid NextToken"),
+            default_limit=100,
+        )
+
+    # -- segments in ----------------------------------------------------------------------------
+
+    def put_trace_segments(self, context: RequestContext, params: dict) -> dict:
+        return {
+            "UnprocessedTraceSegments": self.accept_segments(
+                context.account, context.region, params["TraceSegmentDocuments"]
+            )
+        }
+
+    def accept_segments(self, account: str, region: str, documents: list[str]) -> list[dict[str, str]]:
+        """Store the segment documents an account sends (through the API, the daemon, or a
+        service tracing itself); returns the ones X-Ray leaves unprocessed, with why."""
+        scope = store_scope(account, region)
+        unprocessed: list[dict[str, str]] = []
+        accepted: list[dict[str, Any]] = []
+        for text in documents:
+            try:
+                accepted.append(seg.parse_document(text))
+            except seg.SegmentProblem as problem:
+                entry = {"ErrorCode": "InvalidSegment", "Message": problem.message}
+                if problem.segment_id:
+                    entry["Id"] = problem.segment_id
+                unprocessed.append(entry)
+        with self.store.transaction():
+            for doc in accepted:
+                row = self.traces.get(scope, doc["trace_id"]) or {"segments": {}}
+                row["segments"][doc["id"]] = doc
+                row["updated"] = time.time()
+                self.traces.put(scope, doc["trace_id"], row)
+        return unprocessed
+
+    def put_telemetry_records(self, context: RequestContext, params: dict) -> dict:
+        # The daemon's health counters: X-Ray keeps them for its own console only.
+        return {}
+
+    # -- traces out -----------------------------------------------------------------------------
+
+    def _documents(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(row["segments"].values())
+
+    def batch_get_traces(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        traces, missing = [], []
+        for trace_id in params["TraceIds"]:
+            row = self.traces.get(scope, trace_id) if seg.TRACE_ID.match(trace_id) else None
+            if row is None:
+                missing.append(trace_id)
+                continue
+            docs = self._documents(row)
+            summary = seg.summarize(trace_id, docs, context.account)
+            traces.append(
+                {
+                    "Id": trace_id,
+                    "Duration": summary["Duration"],
+                    "LimitExceeded": False,
+                    "Segments": [
+                        {"Id": d["id"], "Document": json.dumps(d, separators=(",", ":"))} for d in docs
+                    ],
+                }
+            )
+        out = self.page(context, "BatchGetTraces", params, traces)
+        out["UnprocessedTraceIds"] = missing
+        return out
+
+    def _range(self, params: dict[str, Any]) -> tuple[float, float]:
+        start, end = _seconds(params["StartTime"]), _seconds(params["EndTime"])
+        if end < start:
+            raise invalid("EndTime must be after StartTime")
+        return start, end
+
+    def traces_between(
+        self, context: RequestContext, start: float, end: float, by_event: bool
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
+        """(id, documents, summary) of the traces in [start, end]: by the trace id's second,
+        or (by_event) by the time the trace ran."""
+        low = start - EVENT_LOOKBACK if by_event else start
+        for trace_id, row in self.traces.scan(
+            self.scope_of(context), start_after=_hex_second(low - 1) + "~", end_before=_hex_second(end + 1)
+        ):
+            docs = self._documents(row)
+            summary = seg.summarize(trace_id, docs, context.account)
+            if by_event:
+                finish = summary["StartTime"] + summary["Duration"]
+                if finish < start or summary["StartTime"] > end:
+                    continue
+            yield trace_id, docs, summary
+
+    def _predicate(self, expression: str | None) -> Any:
+        if not expression:
+            return None
+        try:
+            return compile_filter(expression)
+        except FilterError as error:
+            raise invalid(str(error)) from None
+
+    def get_trace_summaries(self, context: RequestContext, params: dict) -> dict:
+        start, end = self._range(params)
+        if end - start > MAX_RANGE:
+            raise invalid("Time range must be at most 24 hours")
+        predicate = self._predicate(params.get("FilterExpression"))
+        by_event = params.get("TimeRangeType", "TraceId") != "TraceId"
+        matched, processed = [], 0
+        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event):
+            processed += 1
+            if predicate is not None and not predicate(trace_view(summary, docs)):
+                continue
+            summary["Revision"] = len(docs)
+            if by_event:
+                summary["MatchedEventTime"] = summary["StartTime"]
+            matched.append(summary)
+        out = self.page(context, "GetTraceSummaries", params, matched)
+        out["ApproximateTime"] = end
+        out["TracesProcessedCount"] = processed
+        return out
+
+    def _group_predicate(self, context: RequestContext, params: dict[str, Any]) -> Any:
+        if params.get("GroupName") is None and params.get("GroupARN") is None:
+            return None
+        return self._predicate(self.find_group(context, params).get("FilterExpression"))
+
+    def _graph(self, context: RequestContext, params: dict[str, Any]) -> Graph:
+        start, end = self._range(params)
+        predicate = self._group_predicate(context, params)
+        graph = Graph()
+        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event=True):
+            if predicate is None or predicate(trace_view(summary, docs)):
+                graph.add_trace(docs)
+        return graph
+
+    def get_service_graph(self, context: RequestContext, params: dict) -> dict:
+        graph = self._graph(context, params)
+        out = self.page(context, "GetServiceGraph", params, graph.services(context.account))
+        out.update(StartTime=params["StartTime"], EndTime=params["EndTime"], ContainsOldGroupVersions=False)
+        return out
+
+    def get_trace_graph(self, context: RequestContext, params: dict) -> dict:
+        graph = Graph()
+        scope = self.scope_of(context)
+        for trace_id in params["TraceIds"]:
+            row = self.traces.get(scope, trace_id) if seg.TRACE_ID.match(trace_id) else None
+            if row is not None:
+                graph.add_trace(self._documents(row))
+        return self.page(context, "GetTraceGraph", params, graph.services(context.account))
+
+    def get_time_series_service_statistics(self, context: RequestContext, params: dict) -> dict:
+        start, end = self._range(params)
+        period = params.get("Period") or 60
+        if period % 60 != 0:
+            raise invalid("Period must be a multiple of 60 seconds")
+        if params.get("EntitySelectorExpression"):
+            self._predicate(params["EntitySelectorExpression"])
+        predicate = self._group_predicate(context, params)
+        buckets: dict[int, Graph] = {}
+        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event=True):
+            if predicate is None or predicate(trace_view(summary, docs)):
+                bucket = int(summary["StartTime"] // period * period)
+                buckets.setdefault(bucket, Graph()).add_trace(docs)
+        series = []
+        for bucket, graph in sorted(buckets.items()):
+            calls = [call for node in graph.nodes.values() if not node.inferred for call in node.calls]
+            edges = [call for node in graph.nodes.values() for calls in node.edges.values() for call in calls]
+            from overcast.services.xray.graph import histogram, statistics
+
+            entry: dict[str, Any] = {
+                "Timestamp": float(bucket),
+                "ServiceSummaryStatistics": statistics(calls),
+                "EdgeSummaryStatistics": statistics(edges),
+                "ResponseTimeHistogram": histogram(calls),
+            }
+            series.append(entry)
+        out = self.page(context, "GetTimeSeriesServiceStatistics", params, series)
+        out["ContainsOldGroupVersions"] = False
+        return out
+
+    # -- trace retrieval (Transaction Search) ---------------------------------------------------
+
+    def start_trace_retrieval(self, context: RequestContext, params: dict) -> dict:
+        self._range(params)
+        token = fast_uuid()
+        with self.store.transaction():
+            self.retrievals.put(
+                self.scope_of(context), token, {"TraceIds": params["TraceIds"], "Status": "COMPLETE"}
+            )
+        return {"RetrievalToken": token}
+
+    def _retrieval(self, context: RequestContext, token: str) -> dict[str, Any]:
+        row = self.retrievals.get(self.scope_of(context), token)
+        if row is None:
+            raise ServiceError("ResourceNotFoundException", f"Retrieval token {token} not found", 404)
+        return row
+
+    def cancel_trace_retrieval(self, context: RequestContext, params: dict) -> dict:
+        with self.store.transaction():
+            row = self._retrieval(context, params["RetrievalToken"])
+            if row["Status"] == "COMPLETE":
+                raise invalid("The retrieval has already completed")
+        return {}
+
+    def list_retrieved_traces(self, context: RequestContext, params: dict) -> dict:
+        row = self._retrieval(context, params["RetrievalToken"])
+        fmt = params.get("TraceFormat", "XRAY")
+        scope = self.scope_of(context)
+        traces = []
+        for trace_id in row["TraceIds"]:
+            stored = self.traces.get(scope, trace_id)
+            if stored is None:
+                continue
+            docs = self._documents(stored)
+            summary = seg.summarize(trace_id, docs, context.account)
+            traces.append(
+                {
+                    "Id": trace_id,
+                    "Duration": summary["Duration"],
+                    "Spans": [
+                        {"Id": d["id"], "Document": json.dumps(d, separators=(",", ":"))} for d in docs
+                    ],
+                }
+            )
+        return {"RetrievalStatus": row["Status"], "TraceFormat": fmt, "Traces": traces}
+
+    def get_retrieved_traces_graph(self, context: RequestContext, params: dict) -> dict:
+        row = self._retrieval(context, params["RetrievalToken"])
+        graph = Graph()
+        scope = self.scope_of(context)
+        for trace_id in row["TraceIds"]:
+            stored = self.traces.get(scope, trace_id)
+            if stored is not None:
+                graph.add_trace(self._documents(stored))
+        services = [{"Service": service, "Links": []} for service in graph.services(context.account)]
+        return {"RetrievalStatus": row["Status"], "Services": services}
+
+    # -- insights: X-Ray's answers when no insight exists ---------------------------------------
+
+    def get_insight_summaries(self, context: RequestContext, params: dict) -> dict:
+        if params.get("GroupName") is not None or params.get("GroupARN") is not None:
+            self.find_group(context, params)
+        self._range(params)
+        return {"InsightSummaries": []}
+
+    def _no_insight(self, insight_id: str) -> ServiceError:
+        return invalid(f"Insight {insight_id} not found")
+
+    def get_insight(self, context: RequestContext, params: dict) -> dict:
+        raise self._no_insight(params["InsightId"])
+
+    def get_insight_events(self, context: RequestContext, params: dict) -> dict:
+        raise self._no_insight(params["InsightId"])
+
+    def get_insight_impact_graph(self, context: RequestContext, params: dict) -> dict:
+        raise self._no_insight(params["InsightId"])
+
+    # -- account settings -----------------------------------------------------------------------
+
+    def get_encryption_config(self, context: RequestContext, params: dict) -> dict:
+        config = self.settings.get(self.scope_of(context), "encryption") or {
+            "Type": "NONE",
+            "Status": "ACTIVE",
+        }
+        return {"EncryptionConfig": config}
+
+    def put_encryption_config(self, context: RequestContext, params: dict) -> dict:
+        kind = params["Type"]
+        config: dict[str, Any] = {"Type": kind, "Status": "ACTIVE"}
+        if kind == "KMS":
+            key_id = params.get("KeyId")
+            if not key_id:
+                raise invalid("KeyId is required when Type is KMS.")
+            try:
+                config["KeyId"] = self.runtime.provider("kms").key_arn_for(
+                    context.account, context.region, key_id
+                )
+            except ServiceError as error:
+                raise invalid(f"Invalid KMS key: {error.message}") from None
+        elif params.get("KeyId"):
+            raise invalid("KeyId must not be given when Type is NONE.")
+        with self.store.transaction():
+            self.settings.put(self.scope_of(context), "encryption", config)
+        return {"EncryptionConfig": config}
+
+    def get_trace_segment_destination(self, context: RequestContext, params: dict) -> dict:
+        return self.settings.get(self.scope_of(context), "destination") or {
+            "Destination": "XRay",
+            "Status": "ACTIVE",
+        }
+
+    def update_trace_segment_destination(self, context: RequestContext, params: dict) -> dict:
+        destination = {"Destination": params.get("Destination", "XRay"), "Status": "ACTIVE"}
+        with self.store.transaction():
+            self.settings.put(self.scope_of(context), "destination", destination)
+        return destination
+
+    def _indexing_rules(self, context: RequestContext) -> dict[str, Any]:
+        return self.settings.get(self.scope_of(context), "indexing") or {
+            "Default": {
+                "Name": "Default",
+                "ModifiedAt": 0.0,
+                "Rule": {"Probabilistic": {"DesiredSamplingPercentage": 1.0}},
+            }
+        }
+
+    def get_indexing_rules(self, context: RequestContext, params: dict) -> dict:
+        return {"IndexingRules": list(self._indexing_rules(context).values())}
+
+    def update_indexing_rule(self, context: RequestContext, params: dict) -> dict:
+        with self.store.transaction():
+            rules = self._indexing_rules(context)
+            if params["Name"] not in rules:
+                raise ServiceError(
+                    "ResourceNotFoundException", f"Indexing rule {params['Name']} not found", 404
+                )
+            percentage = params["Rule"].get("Probabilistic", {}).get("DesiredSamplingPercentage")
+            if percentage is None or not 0 <= percentage <= 100:
+                raise invalid("DesiredSamplingPercentage must be between 0 and 100.")
+            rules[params["Name"]] = {
+                "Name": params["Name"],
+                "ModifiedAt": time.time(),
+                "Rule": {"Probabilistic": {"DesiredSamplingPercentage": percentage}},
+            }
+            self.settings.put(self.scope_of(context), "indexing", rules)
+        return {"IndexingRule": rules[params["Name"]]}
+
+    # -- resource policies ----------------------------------------------------------------------
+
+    def put_resource_policy(self, context: RequestContext, params: dict) -> dict:
+        name, document = params["PolicyName"], params["PolicyDocument"]
+        try:
+            parsed = json.loads(document)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or "Statement" not in parsed:
+            raise ServiceError("MalformedPolicyDocumentException", "Invalid policy document", 400)
+        if len(document.encode()) > MAX_POLICY_BYTES:
+            raise ServiceError("PolicySizeLimitExceededException", "Policy document exceeds 5 KB", 400)
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            old = self.policies.get(scope, name)
+            given = params.get("PolicyRevisionId")
+            if (old is None and given is not None) or (
+                old is not None and given is not None and given != old["PolicyRevisionId"]
+            ):
+                raise ServiceError("InvalidPolicyRevisionIdException", "Invalid policy revision id", 400)
+            if old is None and sum(1 for _ in self.policies.scan(scope)) >= MAX_POLICIES:
+                raise ServiceError(
+                    "PolicyCountLimitExceededException",
+                    "Exceeded the maximum number of resource policies",
+                    400,
+                )
+            policy = {
+                "PolicyName": name,
+                "PolicyDocument": document,
+                "PolicyRevisionId": str(int(old["PolicyRevisionId"]) + 1) if old else "1",
+                "LastUpdatedTime": time.time(),
+            }
+            self.policies.put(scope, name, policy)
+        return {"ResourcePolicy": policy}
+
+    def delete_resource_policy(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            old = self.policies.get(scope, params["PolicyName"])
+            given = params.get("PolicyRevisionId")
+            if old is not None and given is not None and given != old["PolicyRevisionId"]:
+                raise ServiceError("InvalidPolicyRevisionIdException", "Invalid policy revision id", 400)
+            # Deleting a policy that does not exist succeeds, as on X-Ray.
+            self.policies.delete(scope, params["PolicyName"])
+        return {}
+
+    def list_resource_policies(self, context: RequestContext, params: dict) -> dict:
+        rows = [row for _, row in self.policies.scan(self.scope_of(context))]
+        return self.page(context, "ListResourcePolicies", params, rows)
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def _tagged(self, context: RequestContext, arn: str) -> tuple[Any, str, dict[str, Any]]:
+        """(table, key, row) of the group or sampling rule `arn` names."""
+        parsed = parse_arn(arn)
+        if parsed is None or parsed.service != "xray":
+            raise invalid(f"Invalid ARN: {arn}")
+        kind, _, rest = parsed.resource.partition("/")
+        name = rest.split("/")[0]
+        scope = store_scope(parsed.account, parsed.region)
+        table = {"group": self.groups, "sampling-rule": self.rules}.get(kind)
+        row = table.get(scope, name) if table is not None and name else None
+        if row is None or row.get("GroupARN", row.get("SamplingRule", {}).get("RuleARN")) != arn:
+            raise ServiceError("ResourceNotFoundException", f"Resource {arn} not found", 404)
+        return table, name, row
+
+    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        with self.store.transaction():
+            table, name, row = self._tagged(context, params["ResourceARN"])
+            tags = tagging.add_tags(row.get("Tags") or {}, params["Tags"], self.tag_rules)
+            table.put(self.scope_of(context), name, {**row, "Tags": tags})
+        return {}
+
+    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        with self.store.transaction():
+            table, name, row = self._tagged(context, params["ResourceARN"])
+            tags = tagging.remove_tags(row.get("Tags") or {}, params["TagKeys"])
+            table.put(self.scope_of(context), name, {**row, "Tags": tags})
+        return {}
+
+    def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
+        _table, _name, row = self._tagged(context, params["ResourceARN"])
+        return self.page(context, "ListTagsForResource", params, tagging.tag_list(row.get("Tags")))
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        parsed = parse_arn(arn)
+        if parsed is None:
+            return None
+        context = RequestContext.internal("xray", parsed.account, parsed.region)
+        try:
+            return dict(self._tagged(context, arn)[2].get("Tags") or {})
+        except ServiceError:
+            return None
