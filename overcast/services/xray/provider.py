@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from overcast.common import pagination, tagging
 from overcast.common.arns import parse_arn
 from overcast.common.ids import fast_uuid
-from overcast.context import RequestContext
+from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.xray import segments as seg
@@ -33,6 +34,7 @@ from overcast.store import scope as store_scope
 EVENT_LOOKBACK = 3600
 MAX_RANGE = 24 * 3600
 MAX_POLICIES = 5
+MAX_TRACE_HOMES = 10_000
 MAX_POLICY_BYTES = 5120
 
 
@@ -56,6 +58,9 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
         self.settings = self.store.table("xray", "settings")
         self.policies = self.store.table("xray", "resource_policies")
         self.retrievals = self.store.table("xray", "retrievals")
+        #: Where the traces Overcast's own services started belong: (account, region) by
+        #: trace id, so the segments an SDK sends for them over UDP join them.
+        self.trace_homes: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self.tag_rules = tagging.TagRules(
             refuse=tagging.refusals(
                 "InvalidRequestException",
@@ -115,6 +120,29 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
                 row["updated"] = time.time()
                 self.traces.put(scope, doc["trace_id"], row)
         return unprocessed
+
+    def claim_trace(self, account: str, region: str, trace_id: str) -> None:
+        """Note that `trace_id` belongs to this account and region: the segments the daemon
+        receives for it (without credentials to say whose they are) are stored there."""
+        self.trace_homes[trace_id] = (account, region)
+        self.trace_homes.move_to_end(trace_id)
+        while len(self.trace_homes) > MAX_TRACE_HOMES:
+            self.trace_homes.popitem(last=False)
+
+    def accept_daemon_segment(self, document: str) -> None:
+        """One segment the daemon's UDP protocol delivered."""
+        try:
+            trace_id = json.loads(document).get("trace_id")
+        except (ValueError, AttributeError):
+            trace_id = None
+        home = self.trace_homes.get(trace_id) if isinstance(trace_id, str) else None
+        if home is None and isinstance(trace_id, str) and seg.TRACE_ID.match(trace_id):
+            for scope in self.traces.scopes():
+                if self.traces.get(scope, trace_id) is not None:
+                    account, _, region = scope.partition("/")
+                    home = (account, region)
+                    break
+        self.accept_segments(*(home or (DEFAULT_ACCOUNT, DEFAULT_REGION)), [document])
 
     def put_telemetry_records(self, context: RequestContext, params: dict) -> dict:
         # The daemon's health counters: X-Ray keeps them for its own console only.
