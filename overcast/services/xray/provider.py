@@ -121,6 +121,13 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
                 self.traces.put(scope, doc["trace_id"], row)
         return unprocessed
 
+    def record_segments(
+        self, account: str, region: str, documents: list[dict[str, Any]]
+    ) -> list[dict[str, str]]:
+        """Store segments another service records of its own work (Lambda's of a traced
+        invocation); returns those X-Ray leaves unprocessed, as PutTraceSegments would."""
+        return self.accept_segments(account, region, [json.dumps(doc) for doc in documents])
+
     def claim_trace(self, account: str, region: str, trace_id: str) -> None:
         """Note that `trace_id` belongs to this account and region: the segments the daemon
         receives for it (without credentials to say whose they are) are stored there."""

@@ -14,14 +14,15 @@ SEGMENT_ID = re.compile(r"^[0-9a-f]{16}$")
 #: Annotation keys: letters, digits and underscores (X-Ray drops anything else).
 ANNOTATION_KEY = re.compile(r"^[A-Za-z0-9_]{1,500}$")
 MAX_DOCUMENT = 64 * 1024
-#: The node type X-Ray infers for an AWS service a subsegment calls.
-INFERRED_TYPES = {
-    "DynamoDB": "AWS::DynamoDB::Table",
-    "S3": "AWS::S3::Bucket",
-    "SQS": "AWS::SQS::Queue",
-    "SNS": "AWS::SNS",
-    "Lambda": "AWS::Lambda",
-    "Kinesis": "AWS::Kinesis::Stream",
+#: The node X-Ray infers for an AWS service a subsegment calls (the SDKs name it differently:
+#: "dynamodb" from Python's, "DynamoDB" from Java's): its name and type, by lowercased name.
+INFERRED_NODES = {
+    "dynamodb": ("DynamoDB", "AWS::DynamoDB::Table"),
+    "s3": ("S3", "AWS::S3::Bucket"),
+    "sqs": ("SQS", "AWS::SQS::Queue"),
+    "sns": ("SNS", "AWS::SNS"),
+    "lambda": ("Lambda", "AWS::Lambda"),
+    "kinesis": ("Kinesis", "AWS::Kinesis::Stream"),
 }
 
 
@@ -118,7 +119,7 @@ def remote_type(sub: Mapping[str, Any]) -> tuple[str, str] | None:
     namespace = sub.get("namespace")
     if namespace == "aws":
         name = str(sub.get("name"))
-        return name, INFERRED_TYPES.get(name, f"AWS::{name}")
+        return INFERRED_NODES.get(name.lower(), (name, f"AWS::{name}"))
     if namespace == "remote":
         return str(sub.get("name")), "remote"
     return None

@@ -7,40 +7,7 @@ import socket
 import time
 
 import boto3
-import pytest
 from aws_xray_sdk.core.recorder import AWSXRayRecorder
-
-from tests.conftest import Server
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_bound(port: int, timeout: float = 10) -> None:
-    """Until the server holds the UDP port (binding it ourselves fails)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on UDP {port}")
-
-
-@pytest.fixture(scope="module")
-def daemon_server():
-    port = free_udp_port()
-    server = Server("--ephemeral", "--quiet", env={"OVERCAST_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{port}"})
-    try:
-        wait_bound(port)
-        yield server, port
-    finally:
-        server.stop()
 
 
 def traces_of(endpoint: str, trace_id: str, timeout: float = 10) -> list[dict]:

@@ -244,6 +244,8 @@ def main():
         _status, headers, body = api.request("GET", _BASE + "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id[0] = request_id
+        # As Lambda's runtime client: the X-Ray SDK reads the invocation's trace from here.
+        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
