@@ -29,10 +29,9 @@ from overcast.services.xray.groups import GroupMixin
 from overcast.services.xray.sampling import SamplingMixin, invalid
 from overcast.store import scope as store_scope
 
-#: X-Ray keeps traces 30 days, and a GetTraceSummaries range spans at most 6 hours... of ids
-#: whose second lies up to this long before the range when the range is by event time.
+#: A range by event time also looks at the traces whose id (their start) lies up to this long
+#: before it: a trace still receiving segments an hour after it began.
 EVENT_LOOKBACK = 3600
-MAX_RANGE = 24 * 3600
 MAX_POLICIES = 5
 MAX_TRACE_HOMES = 10_000
 MAX_POLICY_BYTES = 5120
@@ -217,8 +216,6 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
 
     def get_trace_summaries(self, context: RequestContext, params: dict) -> dict:
         start, end = self._range(params)
-        if end - start > MAX_RANGE:
-            raise invalid("Time range must be at most 24 hours")
         predicate = self._predicate(params.get("FilterExpression"))
         by_event = params.get("TimeRangeType", "TraceId") != "TraceId"
         matched, processed = [], 0

@@ -245,7 +245,11 @@ def main():
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id[0] = request_id
         # As Lambda's runtime client: the X-Ray SDK reads the invocation's trace from here.
-        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
