@@ -190,21 +190,26 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
         return start, end
 
     def traces_between(
-        self, context: RequestContext, start: float, end: float, by_event: bool
-    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
-        """(id, documents, summary) of the traces in [start, end]: by the trace id's second,
-        or (by_event) by the time the trace ran."""
-        low = start - EVENT_LOOKBACK if by_event else start
+        self, context: RequestContext, start: float, end: float, range_type: str = "Service"
+    ) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, Any], float]]:
+        """(id, documents, summary, matched time) of the traces in [start, end] by
+        `range_type`: TraceId (the id's second, when the trace began), Event (when the trace
+        was last updated) or Service (when one of its segments ended)."""
+        low = start if range_type == "TraceId" else start - EVENT_LOOKBACK
         for trace_id, row in self.traces.scan(
             self.scope_of(context), start_after=_hex_second(low - 1) + "~", end_before=_hex_second(end + 1)
         ):
             docs = self._documents(row)
-            summary = seg.summarize(trace_id, docs, context.account)
-            if by_event:
-                finish = summary["StartTime"] + summary["Duration"]
-                if finish < start or summary["StartTime"] > end:
-                    continue
-            yield trace_id, docs, summary
+            if range_type == "TraceId":
+                matched = float(seg.trace_id_seconds(trace_id))
+            elif range_type == "Event":
+                matched = float(row.get("updated", 0.0))
+            else:
+                ends = [float(d["end_time"]) for d in docs if isinstance(d.get("end_time"), int | float)]
+                matched = next((t for t in sorted(ends) if start <= t <= end), ends[-1] if ends else 0.0)
+            if range_type != "TraceId" and not start <= matched <= end:
+                continue
+            yield trace_id, docs, seg.summarize(trace_id, docs, context.account), matched
 
     def _predicate(self, expression: str | None) -> Any:
         if not expression:
@@ -217,15 +222,15 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
     def get_trace_summaries(self, context: RequestContext, params: dict) -> dict:
         start, end = self._range(params)
         predicate = self._predicate(params.get("FilterExpression"))
-        by_event = params.get("TimeRangeType", "TraceId") != "TraceId"
+        range_type = params.get("TimeRangeType") or "TraceId"
         matched, processed = [], 0
-        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event):
+        for _trace_id, docs, summary, when in self.traces_between(context, start, end, range_type):
             processed += 1
             if predicate is not None and not predicate(trace_view(summary, docs)):
                 continue
             summary["Revision"] = len(docs)
-            if by_event:
-                summary["MatchedEventTime"] = summary["StartTime"]
+            if range_type != "TraceId":
+                summary["MatchedEventTime"] = when
             matched.append(summary)
         out = self.page(context, "GetTraceSummaries", params, matched)
         out["ApproximateTime"] = end
@@ -241,7 +246,7 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
         start, end = self._range(params)
         predicate = self._group_predicate(context, params)
         graph = Graph()
-        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event=True):
+        for _trace_id, docs, summary, _when in self.traces_between(context, start, end):
             if predicate is None or predicate(trace_view(summary, docs)):
                 graph.add_trace(docs)
         return graph
@@ -270,7 +275,7 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
             self._predicate(params["EntitySelectorExpression"])
         predicate = self._group_predicate(context, params)
         buckets: dict[int, Graph] = {}
-        for _trace_id, docs, summary in self.traces_between(context, start, end, by_event=True):
+        for _trace_id, docs, summary, _when in self.traces_between(context, start, end):
             if predicate is None or predicate(trace_view(summary, docs)):
                 bucket = int(summary["StartTime"] // period * period)
                 buckets.setdefault(bucket, Graph()).add_trace(docs)

@@ -189,3 +189,24 @@ def test_no_insights_exist(xray):
     with pytest.raises(ClientError) as error:
         xray.get_insight(InsightId="0123456789abcdef")
     assert error.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_the_time_range_type_picks_which_time_counts(xray):
+    now = time.time()
+    began = now - 1800  # a trace that began half an hour ago and whose segment ended now
+    trace_id = new_trace_id(began)
+    doc = {"id": new_id(), "trace_id": trace_id, "name": "long-job", "start_time": began, "end_time": now}
+    xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(doc)])
+
+    def found(kind: str) -> list[dict]:
+        summaries = xray.get_trace_summaries(**window(), TimeRangeType=kind)["TraceSummaries"]
+        return [s for s in summaries if s["Id"] == trace_id]
+
+    assert found("TraceId") == []
+    by_service = found("Service")
+    assert len(by_service) == 1 and by_service[0]["MatchedEventTime"].timestamp() == pytest.approx(
+        now, abs=0.01
+    )
+    assert len(found("Event")) == 1
+    old_window = {"StartTime": began - 60, "EndTime": began + 60}
+    assert [s["Id"] for s in xray.get_trace_summaries(**old_window)["TraceSummaries"]].count(trace_id) == 1
