@@ -45,6 +45,24 @@ def _seconds(moment: datetime | float) -> float:
     return moment.timestamp() if isinstance(moment, datetime) else float(moment)
 
 
+def _sampling_rate(params: dict[str, Any]) -> float | None:
+    """The share of traces a sampled GetTraceSummaries looks at (None: all of them). The
+    strategy's Value is that share; X-Ray documents no default, so Overcast's is 10%."""
+    if not params.get("Sampling"):
+        return None
+    value = (params.get("SamplingStrategy") or {}).get("Value")
+    if value is None:
+        return 0.1
+    if not 0 < value <= 1:
+        raise invalid("SamplingStrategy Value must be greater than 0 and at most 1.")
+    return float(value)
+
+
+def _trace_fraction(trace_id: str) -> float:
+    """Where a trace falls in [0, 1): its random part, so a sample is the same on every call."""
+    return int(trace_id[-8:], 16) / 2**32
+
+
 class Provider(SamplingMixin, GroupMixin, BaseProvider):
     service = "xray"
 
@@ -223,8 +241,11 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
         start, end = self._range(params)
         predicate = self._predicate(params.get("FilterExpression"))
         range_type = params.get("TimeRangeType") or "TraceId"
+        rate = _sampling_rate(params)
         matched, processed = [], 0
-        for _trace_id, docs, summary, when in self.traces_between(context, start, end, range_type):
+        for trace_id, docs, summary, when in self.traces_between(context, start, end, range_type):
+            if rate is not None and _trace_fraction(trace_id) >= rate:
+                continue
             processed += 1
             if predicate is not None and not predicate(trace_view(summary, docs)):
                 continue

@@ -210,3 +210,26 @@ def test_the_time_range_type_picks_which_time_counts(xray):
     assert len(found("Event")) == 1
     old_window = {"StartTime": began - 60, "EndTime": began + 60}
     assert [s["Id"] for s in xray.get_trace_summaries(**old_window)["TraceSummaries"]].count(trace_id) == 1
+
+
+def test_a_sampled_summary_looks_at_a_stable_share_of_the_traces(xray):
+    ids = []
+    for _ in range(40):
+        trace_id, documents = api_trace(annotation="sampled-run")
+        xray.put_trace_segments(TraceSegmentDocuments=documents)
+        ids.append(trace_id)
+    query = {**window(), "FilterExpression": 'annotation.flow = "sampled-run"'}
+    everything = {s["Id"] for s in xray.get_trace_summaries(**query)["TraceSummaries"]}
+    assert everything == set(ids)
+    strategy = {"Name": "FixedRate", "Value": 0.5}
+    first = {
+        s["Id"]
+        for s in xray.get_trace_summaries(**query, Sampling=True, SamplingStrategy=strategy)["TraceSummaries"]
+    }
+    again = {
+        s["Id"]
+        for s in xray.get_trace_summaries(**query, Sampling=True, SamplingStrategy=strategy)["TraceSummaries"]
+    }
+    assert first == again and 0 < len(first) < len(ids)
+    with pytest.raises(ClientError):
+        xray.get_trace_summaries(**query, Sampling=True, SamplingStrategy={"Name": "FixedRate", "Value": 5})
