@@ -163,3 +163,27 @@ def test_an_untraced_function_records_nothing(clients, table):
     header = json.loads(out["Payload"].read())["trace"]
     assert header.endswith(";Sampled=0")
     assert clients("xray").batch_get_traces(TraceIds=[root_of(header)])["Traces"] == []
+
+
+def test_a_nodejs_handler_sees_the_trace_header(clients):
+    lam = clients("lambda")
+    name = f"traced-node-{uuid.uuid4().hex[:8]}"
+    source = "exports.handler = async () => ({ trace: process.env._X_AMZN_TRACE_ID || null });"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.js", source)
+    lam.create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": buffer.getvalue()},
+        TracingConfig={"Mode": "Active"},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
+    header = json.loads(lam.invoke(FunctionName=name)["Payload"].read())["trace"]
+    assert header.endswith(";Sampled=1")
+    segments = clients("xray").batch_get_traces(TraceIds=[root_of(header)])["Traces"][0]["Segments"]
+    assert {json.loads(s["Document"])["origin"] for s in segments} == {"AWS::Lambda", "AWS::Lambda::Function"}
