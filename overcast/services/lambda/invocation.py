@@ -261,7 +261,14 @@ class InvocationMixin:
                 wait=invocation_type != "Event",
             )
         if invocation_type == "Event":
-            self.enqueue(context.account, context.region, name, qualifier, payload)
+            self.enqueue(
+                context.account,
+                context.region,
+                name,
+                qualifier,
+                payload,
+                trace_header=context.request.headers.get("x-amzn-trace-id"),
+            )
             return {"StatusCode": 202, "Payload": b""}
         client_context = params.get("ClientContext") or ""
         if client_context:

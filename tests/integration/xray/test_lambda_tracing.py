@@ -187,3 +187,23 @@ def test_a_nodejs_handler_sees_the_trace_header(clients):
     assert header.endswith(";Sampled=1")
     segments = clients("xray").batch_get_traces(TraceIds=[root_of(header)])["Traces"][0]["Segments"]
     assert {json.loads(s["Document"])["origin"] for s in segments} == {"AWS::Lambda", "AWS::Lambda::Function"}
+
+
+def test_an_asynchronous_invocation_continues_the_callers_trace(clients, table):
+    name = create_function(clients, table, "PassThrough")
+    lam = clients("lambda")
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+
+    def add_header(request, **kwargs):
+        request.headers["X-Amzn-Trace-Id"] = f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=1"
+
+    lam.meta.events.register("before-sign.lambda.Invoke", add_header)
+    try:
+        assert lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+    finally:
+        lam.meta.events.unregister("before-sign.lambda.Invoke", add_header)
+    services = wait_for_trace(clients("xray"), root, {name})
+    assert {(s.get("Name"), s.get("Type")) for s in services} >= {
+        (name, "AWS::Lambda"),
+        (name, "AWS::Lambda::Function"),
+    }
