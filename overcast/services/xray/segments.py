@@ -197,8 +197,8 @@ def summarize(trace_id: str, segments: Sequence[Mapping[str, Any]], account: str
         "ResourceARNs": resources,
         "InstanceIds": [],
         "AvailabilityZones": [],
-        "FaultRootCauses": [],
-        "ErrorRootCauses": [],
+        "FaultRootCauses": root_causes(segments, "fault", account, root),
+        "ErrorRootCauses": root_causes(segments, "error", account, root),
         "ResponseTimeRootCauses": [],
     }
     if "name" in root:
@@ -230,3 +230,58 @@ def annotation_value(value: Any) -> dict[str, Any]:
     if _number(value):
         return {"NumberValue": float(value)}
     return {"StringValue": str(value)}
+
+
+def _exceptions(part: Mapping[str, Any]) -> list[dict[str, str]]:
+    cause = part.get("cause")
+    found = cause.get("exceptions") if isinstance(cause, Mapping) else None
+    out = []
+    for exception in found or ():
+        if isinstance(exception, Mapping):
+            entry = {"Name": str(exception.get("type") or "")}
+            if exception.get("message") is not None:
+                entry["Message"] = str(exception["message"])
+            out.append(entry)
+    return out
+
+
+def _deepest(part: Mapping[str, Any], flag: str) -> list[Mapping[str, Any]]:
+    """The path from `part` down to the last entity along it that has `flag` set."""
+    for child in part.get("subsegments") or ():
+        if isinstance(child, Mapping) and child.get(flag) is True:
+            return [part, *_deepest(child, flag)]
+    return [part]
+
+
+def root_causes(
+    segments: Sequence[Mapping[str, Any]], flag: str, account: str, root: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Where a trace's faults (or errors) began: each segment with `flag` set whose own
+    downstream segments do not have it, down the path of its subsegments that have it to the
+    last one, with that one's exceptions; a remote call at the end is an inferred service."""
+    owners: dict[str, Mapping[str, Any]] = {}
+    for doc in segments:
+        for part in walk(doc):
+            owners[str(part.get("id"))] = doc
+    downstream_flagged = {
+        id(owners[str(doc.get("parent_id"))])
+        for doc in segments
+        if doc.get(flag) is True and str(doc.get("parent_id")) in owners
+    }
+    causes = []
+    for doc in segments:
+        if doc.get(flag) is not True or id(doc) in downstream_flagged or doc.get("type") == "subsegment":
+            continue
+        path = _deepest(doc, flag)
+        last = path[-1]
+        remote = remote_type(last) if last is not doc else None
+        entities: list[dict[str, Any]] = [{"Name": str(p.get("name", ""))} for p in path]
+        entities[-1]["Exceptions"] = _exceptions(last)
+        entities[-1]["Remote"] = remote is not None
+        if remote is not None:
+            service = {"Name": remote[0], "Names": [remote[0]], "Type": remote[1], "Inferred": True}
+        else:
+            service = {**service_id(doc, account), "Inferred": False}
+        service["EntityPath"] = entities
+        causes.append({"Services": [service], "ClientImpacting": root.get(flag) is True})
+    return causes

@@ -233,3 +233,27 @@ def test_a_sampled_summary_looks_at_a_stable_share_of_the_traces(xray):
     assert first == again and 0 < len(first) < len(ids)
     with pytest.raises(ClientError):
         xray.get_trace_summaries(**query, Sampling=True, SamplingStrategy={"Name": "FixedRate", "Value": 5})
+
+
+def test_the_root_cause_of_a_fault_is_where_it_began(xray):
+    trace_id, documents = api_trace(status=500, fault=True)
+    api, worker = (json.loads(d) for d in documents)
+    worker["fault"] = True
+    call = worker["subsegments"][0]
+    call["fault"] = True
+    call["cause"] = {"exceptions": [{"id": new_id(), "type": "InternalServerError", "message": "table busy"}]}
+    xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(api), json.dumps(worker)])
+    summary = next(s for s in xray.get_trace_summaries(**window())["TraceSummaries"] if s["Id"] == trace_id)
+    [cause] = summary["FaultRootCauses"]
+    assert cause["ClientImpacting"] is True
+    [service] = cause["Services"]
+    assert (service["Name"], service["Type"], service["Inferred"]) == (
+        "DynamoDB",
+        "AWS::DynamoDB::Table",
+        True,
+    )
+    assert [e["Name"] for e in service["EntityPath"]] == ["cart-worker", "DynamoDB"]
+    assert service["EntityPath"][-1]["Exceptions"] == [
+        {"Name": "InternalServerError", "Message": "table busy"}
+    ]
+    assert summary["ErrorRootCauses"] == []
