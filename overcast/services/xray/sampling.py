@@ -153,6 +153,9 @@ class SamplingMixin:
         scope = self.scope_of(context)
         targets, unprocessed = [], []
         with self.store.transaction():
+            unprocessed_boosts = self._record_anomalies(
+                context, params.get("SamplingBoostStatisticsDocuments") or (), now
+            )
             for report in params["SamplingStatisticsDocuments"]:
                 name = report["RuleName"]
                 row = self.load_rule(context, name)
@@ -173,21 +176,48 @@ class SamplingMixin:
                 rule = row["SamplingRule"]
                 # The reservoir is a per-second quota shared by the clients using the rule.
                 quota = rule["ReservoirSize"] // max(len(stats["clients"]), 1)
-                targets.append(
-                    {
-                        "RuleName": name,
-                        "FixedRate": rule["FixedRate"],
-                        "ReservoirQuota": quota,
-                        "ReservoirQuotaTTL": now + INTERVAL,
-                        "Interval": INTERVAL,
-                    }
-                )
+                target: dict[str, Any] = {
+                    "RuleName": name,
+                    "FixedRate": rule["FixedRate"],
+                    "ReservoirQuota": quota,
+                    "ReservoirQuotaTTL": now + INTERVAL,
+                    "Interval": INTERVAL,
+                }
+                boost = rule.get("SamplingRateBoost")
+                boosted_until = stats.get("boosted_until", 0.0)
+                if boost is not None and boosted_until > now:
+                    target["SamplingBoost"] = {"BoostRate": boost["MaxRate"], "BoostRateTTL": boosted_until}
+                targets.append(target)
         last = max((r["ModifiedAt"] for r in self.all_rules(context)), default=0.0)
-        return {
+        out: dict[str, Any] = {
             "SamplingTargetDocuments": targets,
             "LastRuleModification": last,
             "UnprocessedStatistics": unprocessed,
         }
+        if unprocessed_boosts:
+            out["UnprocessedBoostStatistics"] = unprocessed_boosts
+        return out
+
+    def _record_anomalies(  # type: ignore[misc]
+        self: Provider, context: RequestContext, reports: Any, now: float
+    ) -> list[dict[str, str]]:
+        """Anomalies the SDKs saw under rules with a SamplingRateBoost: one boost to the
+        rule's MaxRate per cooldown window, lasting to that window's end."""
+        scope = self.scope_of(context)
+        unprocessed = []
+        for report in reports:
+            name = report["RuleName"]
+            row = self.load_rule(context, name)
+            boost = row["SamplingRule"].get("SamplingRateBoost") if row is not None else None
+            if boost is None:
+                message = "Unknown rule" if row is None else "The rule has no SamplingRateBoost"
+                unprocessed.append({"RuleName": name, "ErrorCode": "400", "Message": message})
+                continue
+            stats = self.sampling_stats.get(scope, name) or {"clients": {}, "windows": []}
+            if report["AnomalyCount"] > 0 and stats.get("boosted_until", 0.0) <= now:
+                stats["boosted_until"] = now + boost["CooldownWindowMinutes"] * 60
+                self.sampling_stats.put(scope, name, stats)
+        return unprocessed
 
     def get_sampling_statistic_summaries(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         summaries = []

@@ -179,3 +179,34 @@ def test_indexing_rules_and_destination(xray):
     assert code(error) == "ResourceNotFoundException"
     assert xray.get_trace_segment_destination()["Destination"] == "XRay"
     xray.put_telemetry_records(TelemetryRecords=[{"Timestamp": time.time(), "SegmentsReceivedCount": 1}])
+
+
+def test_anomalies_boost_a_rule_with_a_sampling_rate_boost(xray):
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    boost = {"MaxRate": 0.8, "CooldownWindowMinutes": 5}
+    xray.create_sampling_rule(SamplingRule=rule(name, SamplingRateBoost=boost))
+    now = time.time()
+    stats = [{"RuleName": name, "ClientID": "d" * 24, "Timestamp": now, "RequestCount": 1, "SampledCount": 1}]
+
+    def anomaly(rule_name: str, count: int) -> dict:
+        return {
+            "RuleName": rule_name,
+            "ServiceName": "shop",
+            "Timestamp": now,
+            "AnomalyCount": count,
+            "TotalCount": 10,
+            "SampledAnomalyCount": count,
+        }
+
+    quiet = xray.get_sampling_targets(
+        SamplingStatisticsDocuments=stats, SamplingBoostStatisticsDocuments=[anomaly(name, 0)]
+    )
+    assert "SamplingBoost" not in quiet["SamplingTargetDocuments"][0]
+    out = xray.get_sampling_targets(
+        SamplingStatisticsDocuments=stats,
+        SamplingBoostStatisticsDocuments=[anomaly(name, 2), anomaly("Default", 1)],
+    )
+    target = out["SamplingTargetDocuments"][0]
+    assert target["SamplingBoost"]["BoostRate"] == 0.8
+    assert target["SamplingBoost"]["BoostRateTTL"].timestamp() == pytest.approx(now + 300, abs=5)
+    assert [u["RuleName"] for u in out["UnprocessedBoostStatistics"]] == ["Default"]
