@@ -238,14 +238,14 @@ def compile_filter(expression: str) -> Predicate:
     try:
         tree = _PARSER.parse(expression)
     except UnexpectedInput as error:
-        raise FilterError(f"Invalid filter expression: {expression!r} (at column {error.column})") from None
+        raise FilterError(f"Invalid filter expression: {expression[:200]!r} (at column {error.column})") from None
     try:
         predicate = _Combine().transform(tree)
     except Exception as error:  # lark wraps the transformer's errors in VisitError
         cause = error.__context__ if not isinstance(error, FilterError) else error
         if isinstance(cause, FilterError):
             raise cause from None
-        raise FilterError(f"Invalid filter expression: {expression!r}") from None
+        raise FilterError(f"Invalid filter expression: {expression[:200]!r}") from None
     if not callable(predicate):
-        raise FilterError(f"Invalid filter expression: {expression!r}")
+        raise FilterError(f"Invalid filter expression: {expression[:200]!r}")
     return predicate

@@ -290,7 +290,7 @@ class Provider(SamplingMixin, GroupMixin, BaseProvider):
     def get_time_series_service_statistics(self, context: RequestContext, params: dict) -> dict:
         start, end = self._range(params)
         period = params.get("Period") or 60
-        if period % 60 != 0:
+        if period <= 0 or period % 60 != 0:
             raise invalid("Period must be a multiple of 60 seconds")
         if params.get("EntitySelectorExpression"):
             self._predicate(params["EntitySelectorExpression"])

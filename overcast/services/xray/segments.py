@@ -5,6 +5,7 @@ services (the fields of a TraceSummary)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -35,11 +36,37 @@ class SegmentProblem(Exception):
         self.message = message
 
 
+#: How deep subsegments may nest: deeper is no real program's trace, and not walked.
+MAX_DEPTH = 64
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_subsegment(doc: Mapping[str, Any], segment_id: str | None) -> None:
+def _check_parts(doc: Mapping[str, Any], segment_id: str | None, depth: int) -> None:
+    """The members every segment and subsegment may have, of the types X-Ray expects."""
+    for key in ("http", "aws", "annotations", "metadata", "cause"):
+        if key in doc and not isinstance(doc[key], dict):
+            raise SegmentProblem(segment_id, f"Invalid {key}")
+    http = doc.get("http") or {}
+    for key in ("request", "response"):
+        if key in http and not isinstance(http[key], dict):
+            raise SegmentProblem(segment_id, f"Invalid http.{key}")
+    for key in ("fault", "error", "throttle"):
+        if key in doc and not isinstance(doc[key], bool):
+            raise SegmentProblem(segment_id, f"Invalid {key}")
+    children = doc.get("subsegments")
+    if children is not None:
+        if not isinstance(children, list):
+            raise SegmentProblem(segment_id, "Invalid subsegments")
+        if depth >= MAX_DEPTH:
+            raise SegmentProblem(segment_id, "Subsegments nested too deeply")
+        for child in children:
+            _check_subsegment(child, segment_id, depth + 1)
+
+
+def _check_subsegment(doc: Mapping[str, Any], segment_id: str | None, depth: int) -> None:
     if not isinstance(doc, Mapping):
         raise SegmentProblem(segment_id, "Invalid subsegment")
     if not isinstance(doc.get("id"), str) or not SEGMENT_ID.match(doc["id"]):
@@ -47,8 +74,7 @@ def _check_subsegment(doc: Mapping[str, Any], segment_id: str | None) -> None:
     if not isinstance(doc.get("name"), str) or not doc["name"]:
         raise SegmentProblem(segment_id, "Invalid subsegment name")
     _check_times(doc, segment_id)
-    for child in doc.get("subsegments") or ():
-        _check_subsegment(child, segment_id)
+    _check_parts(doc, segment_id, depth)
 
 
 def _check_times(doc: Mapping[str, Any], segment_id: str | None) -> None:
@@ -70,7 +96,7 @@ def parse_document(text: str) -> dict[str, Any]:
         raise SegmentProblem(None, "Segment document exceeds 64 KB")
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SegmentProblem(None, "Invalid segment. ErrorCode: InvalidSegment") from None
     if not isinstance(doc, dict):
         raise SegmentProblem(None, "Invalid segment. ErrorCode: InvalidSegment")
@@ -86,11 +112,7 @@ def parse_document(text: str) -> dict[str, Any]:
     elif not isinstance(doc.get("name"), str) or not 1 <= len(doc["name"]) <= 200:
         raise SegmentProblem(segment_id, "Invalid segment name")
     _check_times(doc, segment_id)
-    for child in doc.get("subsegments") or ():
-        _check_subsegment(child, segment_id)
-    for key in ("http", "aws", "annotations", "metadata"):
-        if key in doc and not isinstance(doc[key], dict):
-            raise SegmentProblem(segment_id, f"Invalid {key}")
+    _check_parts(doc, segment_id, 0)
     return doc
 
 
