@@ -238,7 +238,9 @@ def compile_filter(expression: str) -> Predicate:
     try:
         tree = _PARSER.parse(expression)
     except UnexpectedInput as error:
-        raise FilterError(f"Invalid filter expression: {expression[:200]!r} (at column {error.column})") from None
+        raise FilterError(
+            f"Invalid filter expression: {expression[:200]!r} (at column {error.column})"
+        ) from None
     try:
         predicate = _Combine().transform(tree)
     except Exception as error:  # lark wraps the transformer's errors in VisitError
