@@ -48,6 +48,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "sqs": ("list_queues", {}),
     "ssm": ("get_parameter", {"Name": "/aws/service/global-infrastructure/regions/us-east-1"}),
     "sts": ("get_caller_identity", {}),
+    "xray": ("get_sampling_rules", {}),
 }
 
 PYTHON_HANDLER = """

@@ -172,6 +172,8 @@ class Config:
     log_requests: bool = True
     #: Authorize every request with IAM policies and verify SigV4 signatures.
     enforce_iam: bool = False
+    #: Where the X-Ray daemon's UDP protocol is served (None: nowhere), as the SDKs' default.
+    xray_daemon: tuple[str, int] | None = ("127.0.0.1", 2000)
 
     @property
     def ephemeral(self) -> bool:
@@ -200,6 +202,17 @@ def parse_port(value: str, source: str = "--port") -> int:
             f"{source} must be a port number from 1 to 65535 (or 0 for any free port), not {port}"
         )
     return port
+
+
+def parse_daemon_address(value: str, source: str) -> tuple[str, int] | None:
+    """`host:port` (the X-Ray SDKs' AWS_XRAY_DAEMON_ADDRESS form), or None for `off`."""
+    text = value.strip()
+    if text.lower() in ("off", "0", "false", "no"):
+        return None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"{source} must be host:port (e.g. 127.0.0.1:2000) or off, not {value!r}")
+    return host, parse_port(port, source)
 
 
 def parse_listen(value: str) -> tuple[str | None, int | None]:
@@ -273,4 +286,8 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
     config.enforce_iam = bool(_truthy(env.get("OVERCAST_ENFORCE_IAM")) or _truthy(env.get("ENFORCE_IAM")))
     if _truthy(env.get("OVERCAST_LOG_REQUESTS")) is False:
         config.log_requests = False
+    if env.get("OVERCAST_XRAY_DAEMON_ADDRESS", "").strip():
+        config.xray_daemon = parse_daemon_address(
+            env["OVERCAST_XRAY_DAEMON_ADDRESS"], "OVERCAST_XRAY_DAEMON_ADDRESS"
+        )
     return config

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from overcast.services.sqs.provider import Provider as SQSProvider
     from overcast.services.ssm.provider import Provider as SSMProvider
     from overcast.services.sts.provider import Provider as STSProvider
+    from overcast.services.xray.daemon import Daemon as XRayDaemon
+    from overcast.services.xray.provider import Provider as XRayProvider
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class Runtime:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[Background] = set()
         self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
+        self.xray_daemon: XRayDaemon | None = None
         self.store.on_reset(self._state_replaced)
 
     # A service's provider, typed by its name (add a line here for each new service).
@@ -95,6 +98,8 @@ class Runtime:
     def provider(self, service: Literal["ssm"]) -> SSMProvider: ...
     @overload
     def provider(self, service: Literal["sts"]) -> STSProvider: ...
+    @overload
+    def provider(self, service: Literal["xray"]) -> XRayProvider: ...
     @overload
     def provider(self, service: str) -> BaseProvider: ...
 
@@ -180,10 +185,20 @@ class Runtime:
             if self.config.service_enabled(service):
                 self.provider(service)
         self.bus.resume()  # deliveries a previous run left pending, with their owners started
+        self._listen_xray_daemon()
         if self.config.enforce_iam:
             # IAM's request check authorizes every request from the first one, whichever
             # services are enabled.
             self.provider("iam")
+
+    def _listen_xray_daemon(self) -> None:
+        """Serve the X-Ray daemon's UDP protocol, where the SDKs send segments unasked."""
+        address = self.config.xray_daemon
+        if address is not None and self.config.service_enabled("xray") and self.xray_daemon is None:
+            from overcast.services.xray.daemon import Daemon
+
+            self.xray_daemon = Daemon(self, address)
+            self.spawn(self.xray_daemon.listen(), "xray-daemon")
 
     def spawn(self, coroutine: Coroutine, name: str = "") -> None:
         """Run a coroutine in the background on the server's loop, from any thread. Its
@@ -284,6 +299,8 @@ class Runtime:
                     log.exception("stopping %s failed", provider.service)
 
     def close(self) -> None:
+        if self.xray_daemon is not None:
+            self.xray_daemon.close()
         for task in list(self._tasks):
             task.cancel()
         for coroutine, _ in self._pending:

@@ -70,3 +70,12 @@ def test_overcast_services_names_only_what_overcast_emulates():
         from_environment({"OVERCAST_SERVICES": "s3,bogus"})
     # LocalStack's SERVICES, written for LocalStack, may name services Overcast lacks.
     assert from_environment({"SERVICES": "s3,cloudformation"}).services == {"s3", "cloudformation"}
+
+
+def test_the_xray_daemon_address():
+    assert from_environment({}).xray_daemon == ("127.0.0.1", 2000)
+    assert from_environment({"OVERCAST_XRAY_DAEMON_ADDRESS": "0.0.0.0:2100"}).xray_daemon == ("0.0.0.0", 2100)
+    assert from_environment({"OVERCAST_XRAY_DAEMON_ADDRESS": "off"}).xray_daemon is None
+    for bad in ("2000", "host:", "127.0.0.1:99999"):
+        with pytest.raises(ConfigError, match="OVERCAST_XRAY_DAEMON_ADDRESS"):
+            from_environment({"OVERCAST_XRAY_DAEMON_ADDRESS": bad})

@@ -75,6 +75,7 @@ class EventsMixin(MappingsMixin):
         qualifier: str | None,
         payload: bytes,
         source: str = "",
+        trace_header: str | None = None,
     ) -> str:
         scope = store_scope(account, region)
         event_id = str(uuid.uuid4())
@@ -88,6 +89,8 @@ class EventsMixin(MappingsMixin):
             "due": now,
             "request_id": event_id,
         }
+        if trace_header:
+            event["trace_header"] = trace_header  # the caller's trace, continued when it runs
         self.async_queue.put(scope, event_id, event)
         heapq.heappush(self._due, (now, scope, event_id))
         if self._wake is not None:
@@ -148,7 +151,12 @@ class EventsMixin(MappingsMixin):
             return
         try:
             outcome, _request_id = await self.execute(
-                account, region, name, qualifier, event["payload"].encode()
+                account,
+                region,
+                name,
+                qualifier,
+                event["payload"].encode(),
+                trace_header=event.get("trace_header"),
             )
         except ServiceError as error:
             if error.status == 429:  # throttled: AWS keeps retrying until the event is too old

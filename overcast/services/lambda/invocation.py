@@ -18,7 +18,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from . import names
+from . import names, tracing
 from .aliases import version_key
 from .environment import FunctionSpec, Invocation, Outcome, Throttled
 from .kmskeys import check_invoke_key
@@ -141,20 +141,29 @@ class InvocationMixin:
         qualifier: str | None,
         payload: bytes,
         client_context: str = "",
+        trace_header: str | None = None,
     ) -> tuple[Outcome, str]:
-        """Run one invocation to its end; raises TooManyRequestsException when throttled."""
+        """Run one invocation to its end; raises TooManyRequestsException when throttled.
+        `trace_header` is the caller's X-Amzn-Trace-Id, if any."""
         scope = store_scope(account, region)
         if (scope, name) in self._activations:
             await self._wait_active(scope, name)
         record, version_record, version, invoked_arn = self.resolve(account, region, name, qualifier)
         spec = self.spec_for(account, region, version_record, version)
+        trace = None
+        if trace_header or (version_record["config"].get("TracingConfig") or {}).get("Mode") == "Active":
+            trace = self.begin_trace(account, region, version_record["config"], trace_header)
         invocation = Invocation(
             request_id=str(uuid.uuid4()),
             payload=payload,
             invoked_arn=invoked_arn,
             timeout=float(spec.timeout),
             client_context=client_context,
-            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+            trace_id=trace.header
+            if trace is not None
+            else tracing.untraced_header(trace_header)
+            if trace_header
+            else f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
         )
         reserved = record.get("reserved")
         if reserved is not None:
@@ -171,7 +180,37 @@ class InvocationMixin:
                 Type="User",
                 Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
             ) from None
+        if trace is not None:
+            self.end_trace(account, region, trace, spec.function_arn, invocation.request_id, outcome)
         return outcome, invocation.request_id
+
+    def begin_trace(  # type: ignore[misc]
+        self: Provider, account: str, region: str, config: dict, trace_header: str | None
+    ) -> tracing.Trace | None:
+        """The X-Ray trace an invocation records, if it is traced and X-Ray is running."""
+        if not self.runtime.config.service_enabled("xray"):
+            return None
+        trace = tracing.begin((config.get("TracingConfig") or {}).get("Mode") or "PassThrough", trace_header)
+        if trace is not None:
+            # The handler's X-Ray SDK sends its subsegments over UDP, without credentials.
+            self.runtime.provider("xray").claim_trace(account, region, trace.root)
+        return trace
+
+    def end_trace(  # type: ignore[misc]
+        self: Provider, account: str, region: str, trace: tracing.Trace, function_arn: str, request_id: str,
+        outcome: Outcome,
+    ) -> None:  # fmt: skip
+        documents = tracing.segments(
+            trace,
+            function_name=function_arn.split(":")[6],
+            function_arn=function_arn,
+            request_id=request_id,
+            account=account,
+            init_ms=outcome.init_ms,
+            duration_ms=outcome.duration_ms,
+            error=outcome.error,
+        )
+        self.runtime.provider("xray").record_segments(account, region, documents)
 
     async def invoke(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, qualifier = names.parse_function(
@@ -222,7 +261,14 @@ class InvocationMixin:
                 wait=invocation_type != "Event",
             )
         if invocation_type == "Event":
-            self.enqueue(context.account, context.region, name, qualifier, payload)
+            self.enqueue(
+                context.account,
+                context.region,
+                name,
+                qualifier,
+                payload,
+                trace_header=context.request.headers.get("x-amzn-trace-id"),
+            )
             return {"StatusCode": 202, "Payload": b""}
         client_context = params.get("ClientContext") or ""
         if client_context:
@@ -236,7 +282,13 @@ class InvocationMixin:
                     Type="User",
                 ) from None
         outcome, _ = await self.execute(
-            context.account, context.region, name, qualifier, payload, client_context
+            context.account,
+            context.region,
+            name,
+            qualifier,
+            payload,
+            client_context,
+            trace_header=context.request.headers.get("x-amzn-trace-id"),
         )
         out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": outcome.version}
         if outcome.error is not None:

@@ -218,6 +218,20 @@ class Provider(
             "AWS_ENDPOINT_URL": endpoint,
             "LOCALSTACK_HOSTNAME": endpoint.split("//")[1].rsplit(":", 1)[0],
             "EDGE_PORT": str(self.runtime.config.port),
+            **self._xray_daemon_env(),
+        }
+
+    def _xray_daemon_env(self) -> dict[str, str]:
+        """Where the handler's X-Ray SDK sends segments: Overcast's daemon address."""
+        address = self.runtime.config.xray_daemon
+        if address is None:
+            return {}
+        host, port = address
+        host = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return {
+            "AWS_XRAY_DAEMON_ADDRESS": f"{host}:{port}",
+            "_AWS_XRAY_DAEMON_ADDRESS": host,
+            "_AWS_XRAY_DAEMON_PORT": str(port),
         }
 
     @staticmethod

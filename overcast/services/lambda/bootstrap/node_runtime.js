@@ -175,6 +175,9 @@ async function main() {
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
     currentRequestId = requestId;
+    // As Lambda's runtime client: the X-Ray SDK reads the invocation's trace from here.
+    if (h["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
+    else delete process.env._X_AMZN_TRACE_ID;
     const deadline = Number(h["lambda-runtime-deadline-ms"] || 0);
     const context = {
       awsRequestId: requestId,

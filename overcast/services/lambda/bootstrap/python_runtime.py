@@ -262,6 +262,12 @@ def main():
         _status, headers, body = api.request("GET", _BASE + "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id[0] = request_id
+        # As Lambda's runtime client: the X-Ray SDK reads the invocation's trace from here.
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
