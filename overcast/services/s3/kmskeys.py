@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import partition
 from overcast.errors import ServiceError
+from overcast.services.s3 import ssec
 
 if TYPE_CHECKING:
     from overcast.services.s3.provider import Provider
@@ -107,3 +108,13 @@ class KmsKeys:
             "SSEKMSKeyId": arn,
             DATA_KEY_FIELD: {"Blob": base64.b64encode(blob).decode(), "Context": context},
         }
+
+    def body_key(self: Provider, bucket: dict, record: dict, params: dict, prefix: str = "") -> bytes | None:  # type: ignore[misc]
+        """The key a version's (or an upload's) body is sealed under: its SSE-KMS data key,
+        decrypted by KMS (a key disabled or deleted since refuses, as S3 answers), or the
+        SSE-C key the request gives; None for a body kept in clear."""
+        if record.get(DATA_KEY_FIELD):
+            return self.open_data_key(bucket, record)
+        if record.get("SSECustomerAlgorithm"):
+            return ssec.customer_key(params, prefix)
+        return None

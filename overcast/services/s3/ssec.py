@@ -125,3 +125,9 @@ def check_part(upload_defaults: dict, params: dict) -> None:
             "The provided encryption parameters did not match the ones used originally.",
             400,
         )
+
+
+def customer_key(params: dict, prefix: str = "") -> bytes | None:
+    """The customer's 256-bit key a request gives (already validated by `requested`)."""
+    given = params.get(_MEMBERS[prefix][1])
+    return base64.b64decode(given) if given else None
