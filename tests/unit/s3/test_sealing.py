@@ -14,6 +14,7 @@ from overcast.services.s3.sealing import (
     CHUNK,
     SealedReader,
     SealingWriter,
+    derive,
     seal_bytes,
     seal_record,
     sealed_size,
@@ -84,3 +85,14 @@ def test_writer_output_matches_declared_sizes():
     writer.write(b"x" * (CHUNK * 2))
     segment = writer.finish()
     assert segment.size == 2 * CHUNK and len(out.getvalue()) == sealed_size(2 * CHUNK)
+
+
+def test_segment_keys_are_hkdf_sha256():
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    salt = os.urandom(16)
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"overcast s3 object body").derive(
+        KEY
+    )
+    assert derive(KEY, salt) == expected
