@@ -35,6 +35,8 @@ KMS_ERRORS = {
     "InvalidKeyUsageException": "KmsInvalidKeyUsage",
     "AccessDeniedException": "KmsAccessDenied",
 }
+#: SQS's Kms* error → the code its query API (and a batch entry's failure) gives it.
+KMS_QUERY_CODES = {shape: f"KMS.{kms_code}" for kms_code, shape in KMS_ERRORS.items()}
 _OWNED_KEY_ROW = "sse-sqs"
 #: How long a data key opened for a receive is kept (SQS's default reuse period).
 _OPENED_REUSE = 300.0

@@ -23,7 +23,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sqs import errors
 from overcast.services.sqs.checksums import md5_of_attributes, md5_of_body
-from overcast.services.sqs.encryption import BodyCipher
+from overcast.services.sqs.encryption import KMS_QUERY_CODES, BodyCipher
 from overcast.services.sqs.move_tasks import MoveTaskOperations
 from overcast.services.sqs.queue import INFLIGHT, READY, Msg, Queue
 from overcast.services.sqs.validation import (
@@ -683,7 +683,9 @@ def _sequence_number(seq: int) -> str:
 
 
 def _failure(entry_id: str, error: ServiceError) -> dict:
-    return {"Id": entry_id, "SenderFault": error.sender_fault, "Code": error.code, "Message": error.message}
+    # A batch entry names KMS's refusal by its query code (KMS.NotFoundException), not its shape.
+    code = KMS_QUERY_CODES.get(error.code, error.code)
+    return {"Id": entry_id, "SenderFault": error.sender_fault, "Code": code, "Message": error.message}
 
 
 def _system_attributes(msg: Msg, record: dict, names: set) -> dict:

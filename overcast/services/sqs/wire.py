@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from overcast.protocols.wire import ValidationStyle, Wire
-from overcast.services.sqs.encryption import KMS_ERRORS
+from overcast.services.sqs.encryption import KMS_QUERY_CODES
 
 #: The traits each shape had in the query model that the current model lacks.
 QUERY_SHAPE_TRAITS: dict[str, dict[str, dict[str, Any]]] = {
@@ -93,8 +93,8 @@ QUERY_SHAPE_TRAITS: dict[str, dict[str, dict[str, Any]]] = {
 QUERY_ERRORS: dict[str, dict[str, Any]] = {
     # KMS's refusals of a send or receive on an encrypted queue keep KMS's own code.
     **{
-        shape: {"code": f"KMS.{kms_code}", "httpStatusCode": 400, "senderFault": True}
-        for kms_code, shape in KMS_ERRORS.items()
+        shape: {"code": code, "httpStatusCode": 400, "senderFault": True}
+        for shape, code in KMS_QUERY_CODES.items()
     },
     "BatchEntryIdsNotDistinct": {
         "code": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",

@@ -82,6 +82,8 @@ def test_an_unencrypted_queue_keeps_bodies_in_clear(state, sqs):
 def test_kms_refusals_at_send(sqs, kms):
     missing = _queue(sqs, KmsMasterKeyId="alias/does-not-exist")  # not checked until a send
     assert _code(sqs.send_message, QueueUrl=missing, MessageBody="x") == "KMS.NotFoundException"
+    failed = sqs.send_message_batch(QueueUrl=missing, Entries=[{"Id": "a", "MessageBody": "x"}])["Failed"]
+    assert (failed[0]["Code"], failed[0]["SenderFault"]) == ("KMS.NotFoundException", True)
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     url = _queue(sqs, KmsMasterKeyId=key, KmsDataKeyReusePeriodSeconds="60")
     kms.disable_key(KeyId=key)
