@@ -469,8 +469,14 @@ class MultipartOperations:
                 if any(item.get(f"Checksum{name}") is not None for name in checksums.ALGORITHMS):
                     # The parts of an upload without an algorithm keep no checksum to match.
                     raise _invalid_part(upload["UploadId"], part["PartNumber"], part["ETag"])
-        if not algorithm and (upload.get("Defaults") or {}).get("SSECustomerAlgorithm"):
-            return None, None  # S3 gives a multipart object under a customer key no default sum
+        defaults = upload.get("Defaults") or {}
+        if not algorithm and (
+            defaults.get("SSECustomerAlgorithm")
+            or defaults.get("ServerSideEncryption", "").startswith("aws:kms")
+        ):
+            # S3 gives a multipart object under a customer or KMS key no default sum (recorded
+            # against AWS: LocalStack's test_s3_multipart_upload_sse and test_multipart_upload_sse_c).
+            return None, None
         if not algorithm:
             default = checksums.DEFAULT_ALGORITHM
             implicit = [_default_checksum(part).get(default) for part in parts]
