@@ -68,6 +68,8 @@ def requested(params: dict, prefix: str = "", reading: bool = False) -> dict[str
     except (binascii.Error, ValueError):
         secret = b""
     if len(secret) != 32:
+        if reading:  # a read names the object's key: any other is the wrong one (recorded against AWS)
+            raise _wrong_key()
         raise _invalid("The secret key was invalid for the specified algorithm.")
     digest = base64.b64encode(hashlib.md5(secret).digest()).decode()
     if not md5:
