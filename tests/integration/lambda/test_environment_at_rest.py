@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.conftest import Server
 
@@ -85,3 +86,19 @@ def test_a_disabled_key_shows_as_the_environment_error(state):
         "Variables": {"SECRET": secret}
     }
     assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == secret
+
+
+def test_new_variables_under_a_disabled_key_are_refused(state):
+    server, _ = state
+    lam, kms = _client(server, "lambda"), _client(server, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    name = create(lam, SOURCE)
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as caught:
+        lam.update_function_configuration(
+            FunctionName=name, KMSKeyArn=key["Arn"], Environment={"Variables": {"SECRET": "x"}}
+        )
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert "KMS Exception: DisabledException" in error["Message"]
+    assert "Environment" not in lam.get_function_configuration(FunctionName=name)

@@ -115,3 +115,26 @@ def test_dead_lettered_message_still_opens(sqs, kms):
     assert (
         sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1)["Messages"][0]["Body"] == "to the dead letters"
     )
+
+
+def test_a_receive_needs_the_key_once_its_data_key_is_no_longer_held(tmp_path):
+    """After a restart no data key is held: receiving a message sealed under a key disabled
+    since fails with KMS's refusal; enabled again, the message is there."""
+    data_dir = tmp_path / "state"
+    server = Server("--data-dir", str(data_dir), "--quiet")
+    try:
+        sqs, kms = _client(server, "sqs"), _client(server, "kms")
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        url = _queue(sqs, KmsMasterKeyId=key)
+        sqs.send_message(QueueUrl=url, MessageBody="kept")
+        kms.disable_key(KeyId=key)
+    finally:
+        server.stop()
+    server = Server("--data-dir", str(data_dir), "--quiet")
+    try:
+        sqs, kms = _client(server, "sqs"), _client(server, "kms")
+        assert _code(sqs.receive_message, QueueUrl=url, VisibilityTimeout=0) == "KMS.DisabledException"
+        kms.enable_key(KeyId=key)
+        assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "kept"
+    finally:
+        server.stop()
