@@ -1,5 +1,7 @@
 """S3 objects on the request path: small puts and gets, a 1 MiB get (throughput), and a
-1,000-key ListObjectsV2 page from a bucket of 100,000 keys (an index seek, not a scan)."""
+1,000-key ListObjectsV2 page from a bucket of 100,000 keys (an index seek, not a scan).
+The `-kms` scenarios do the same with SSE-KMS objects: the data key generated (put) or
+decrypted (get) by KMS, the body sealed or opened with it (see services/s3/sealing.py)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,6 +33,20 @@ def _setup_objects(make_client) -> None:
     _bucket(s3, BUCKET)
     s3.put_object(Bucket=BUCKET, Key="small.bin", Body=SMALL)
     s3.put_object(Bucket=BUCKET, Key="large.bin", Body=LARGE)
+
+
+def _setup_kms_objects(make_client) -> None:
+    s3 = make_client("s3")
+    _bucket(s3, BUCKET)
+    for key, body in (("small-kms.bin", SMALL), ("large-kms.bin", LARGE)):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body, ServerSideEncryption="aws:kms")
+
+
+def _put(key: str, body: bytes, **encryption: str) -> AwsCall:
+    return AwsCall("s3", "PutObject", {"Bucket": BUCKET, "Key": key, "Body": body, **encryption})
+
+
+KMS = {"ServerSideEncryption": "aws:kms"}
 
 
 def _setup_notifying(make_client) -> None:
@@ -86,6 +102,36 @@ SCENARIOS = (
         summary="S3 GetObject of 1 MiB streamed from its file (GB/s = req/s / 1024)",
         requests=(AwsCall("s3", "GetObject", {"Bucket": BUCKET, "Key": "large.bin"}),),
         setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-put-object-1m",
+        summary="S3 PutObject of 1 MiB (overwriting one key; body streamed to its file)",
+        requests=(_put("put-large.bin", LARGE),),
+        setup=_setup_objects,
+    ),
+    Scenario(
+        name="s3-put-object-1k-kms",
+        summary="S3 PutObject of 1 KiB with SSE-KMS (a KMS data key per object, the body sealed)",
+        requests=(_put("put-kms.bin", SMALL, **KMS),),
+        setup=_setup_kms_objects,
+    ),
+    Scenario(
+        name="s3-put-object-1m-kms",
+        summary="S3 PutObject of 1 MiB with SSE-KMS (sealed in 64 KiB AES-GCM chunks as it streams)",
+        requests=(_put("put-large-kms.bin", LARGE, **KMS),),
+        setup=_setup_kms_objects,
+    ),
+    Scenario(
+        name="s3-get-object-1k-kms",
+        summary="S3 GetObject of 1 KiB with SSE-KMS (the data key decrypted by KMS, the body opened)",
+        requests=(AwsCall("s3", "GetObject", {"Bucket": BUCKET, "Key": "small-kms.bin"}),),
+        setup=_setup_kms_objects,
+    ),
+    Scenario(
+        name="s3-get-object-1m-kms",
+        summary="S3 GetObject of 1 MiB with SSE-KMS (opened chunk by chunk as it streams)",
+        requests=(AwsCall("s3", "GetObject", {"Bucket": BUCKET, "Key": "large-kms.bin"}),),
+        setup=_setup_kms_objects,
     ),
     Scenario(
         name="s3-list-objects-v2-1000",

@@ -111,7 +111,14 @@ class Delivery:
         return True
 
     async def _put(
-        self, account: str, region: str, bucket: str, key: str, body: bytes, metadata: dict | None = None
+        self,
+        account: str,
+        region: str,
+        bucket: str,
+        key: str,
+        body: bytes,
+        metadata: dict | None = None,
+        kms_key: str | None = None,
     ) -> None:
         s3 = self._s3()
         put = getattr(s3, "put_object", None)
@@ -126,6 +133,9 @@ class Delivery:
         }
         if metadata:
             params["Metadata"] = metadata
+        if kms_key:  # a trail's KmsKeyId: its log files are written with SSE-KMS under it
+            params["ServerSideEncryption"] = "aws:kms"
+            params["SSEKMSKeyId"] = kms_key
         context = RequestContext.internal(
             "s3",
             account,
@@ -202,7 +212,7 @@ class Delivery:
                 raw, gz = logfiles.log_file([r.json() for r in batch])
                 object_key = logfiles.log_file_key(trail.get("S3KeyPrefix"), account, region, now)
                 try:
-                    await self._put(account, home, bucket, object_key, gz)
+                    await self._put(account, home, bucket, object_key, gz, kms_key=trail.get("KmsKeyId"))
                 except ServiceError as exc:
                     error = exc.code
                     break

@@ -224,6 +224,8 @@ SECRET_MEMBERS = frozenset(
         "SAMLAssertion",
         "WebIdentityToken",
         "CiphertextBlob",
+        # Lambda's environment variables (a sensitive shape), which Lambda keeps only encrypted.
+        "Variables",
     }
 )
 #: Secret-looking members AWS still writes in responses (AssumeRole's session token).

@@ -230,6 +230,22 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
         if not await self.delivery.bucket_exists(context.account, context.region, bucket):
             raise rules.error("S3BucketDoesNotExistException", f"S3 bucket {bucket} does not exist.")
 
+    def _check_kms_key(self, context: RequestContext, key_id: str) -> None:
+        """A trail's KmsKeyId must name a key KMS can use: its log files are written with SSE-KMS
+        under it."""
+        if not self.runtime.serves("kms"):
+            return
+        try:
+            self.runtime.provider("kms").key_arn_for(context.account, context.region, key_id)
+        except ServiceError as error:
+            if error.code == "NotFoundException":
+                raise rules.error(
+                    "KmsKeyNotFoundException",
+                    f"KMS key {self.kms_key_arn(context, key_id)} does not exist, or is not in the same "
+                    "region as the trail.",
+                ) from None
+            raise rules.error("KmsException", f"{error.code}: {error.message}") from None
+
     def _apply_settings(self, context: RequestContext, trail: dict, params: dict) -> None:
         region, account = context.region, context.account
         for member in ("S3BucketName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"):
@@ -242,6 +258,8 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
             trail["SnsTopicName"] = params["SnsTopicName"] or None
             trail["SnsTopicARN"] = rules.sns_topic_arn(region, account, params["SnsTopicName"])
         if "KmsKeyId" in params:
+            if params["KmsKeyId"]:
+                self._check_kms_key(context, params["KmsKeyId"])
             trail["KmsKeyId"] = self.kms_key_arn(context, params["KmsKeyId"]) if params["KmsKeyId"] else None
         for member, field in (
             ("IncludeGlobalServiceEvents", "IncludeGlobalServiceEvents"),

@@ -54,13 +54,26 @@ SUMMARY_FIELDS = (
 )
 
 
+#: Members whose values are never stored (RESPONSE_SHOWN ones are shown in responses).
+_HIDDEN_MEMBERS = events.SECRET_MEMBERS - events.RESPONSE_SHOWN
+
+
 def _storable(value, depth: int = 0):
-    """A request/response value reduced to what an event may hold: no bodies, no streams."""
+    """A request/response value reduced to what an event may hold: no bodies, no streams, and
+    no secret (a secret member is stored as the placeholder its event shows, so secret values
+    never reach the store)."""
     kind = type(value)
     if kind is str:
         return value if len(value) <= MAX_STRING else None
     if kind is dict:
-        return {k: v for k, v in ((k, _storable(v, depth + 1)) for k, v in value.items()) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                (k, events.HIDDEN if k in _HIDDEN_MEMBERS else _storable(v, depth + 1))
+                for k, v in value.items()
+            )
+            if v is not None
+        }
     if kind is list:
         return [_storable(v, depth + 1) for v in value]
     if kind in (int, float, bool) or value is None:

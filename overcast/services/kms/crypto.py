@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+_quote = json.encoder.encode_basestring_ascii
+
 BLOB_VERSION = 1
 KEY_ID_LENGTH = 36
 MATERIAL_ID_LENGTH = 32
@@ -151,14 +153,35 @@ class BlobHeader(NamedTuple):
 
 
 def canonical_context(context: Mapping[str, str] | None) -> bytes:
-    return json.dumps(dict(sorted((context or {}).items())), separators=(",", ":")).encode()
+    """The context as compact JSON with sorted keys (the bytes bound into every blob: they must
+    never change). Built from the string escaper json.dumps itself uses, a few times faster
+    than json.dumps on the hot path of every Encrypt and Decrypt."""
+    if not context:
+        return b"{}"
+    items = sorted(context.items())
+    if all(type(name) is str and type(value) is str for name, value in items):
+        return ("{" + ",".join([_quote(name) + ":" + _quote(value) for name, value in items]) + "}").encode()
+    return json.dumps(dict(items), separators=(",", ":")).encode()
+
+
+def _cipher(material: bytes) -> AESGCM:
+    """The AES-GCM cipher of a key material, made once (its key schedule is not free)."""
+    cipher = _CIPHERS.get(material)
+    if cipher is None:
+        if len(_CIPHERS) >= 4096:
+            _CIPHERS.clear()
+        cipher = _CIPHERS[material] = AESGCM(material)
+    return cipher
+
+
+_CIPHERS: dict[bytes, AESGCM] = {}
 
 
 def seal(
     key_id: str, material_hex: str, material: bytes, plaintext: bytes, context: Mapping[str, str] | None
 ) -> bytes:
     header = bytes([BLOB_VERSION]) + key_id.encode() + bytes.fromhex(material_hex) + os.urandom(NONCE_LENGTH)
-    sealed = AESGCM(material).encrypt(header[-NONCE_LENGTH:], plaintext, header + canonical_context(context))
+    sealed = _cipher(material).encrypt(header[-NONCE_LENGTH:], plaintext, header + canonical_context(context))
     return header + sealed
 
 
@@ -175,7 +198,7 @@ def blob_header(blob: bytes) -> BlobHeader:
 def open_blob(blob: bytes, material: bytes, context: Mapping[str, str] | None) -> bytes:
     header = blob[:HEADER_LENGTH]
     try:
-        return AESGCM(material).decrypt(
+        return _cipher(material).decrypt(
             header[-NONCE_LENGTH:], blob[HEADER_LENGTH:], header + canonical_context(context)
         )
     except InvalidTag:

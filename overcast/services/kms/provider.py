@@ -40,6 +40,39 @@ def dry_run() -> ServiceError:
     )
 
 
+class _RememberedRows:
+    """A table whose rows are kept in memory once read (absent ones too), and dropped from
+    memory when written: KMS resolves an alias on every call that names one."""
+
+    def __init__(self, table) -> None:
+        self._table = table
+        self._rows: dict[tuple[str, str], Any] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._table, name)
+
+    def forget(self) -> None:
+        self._rows.clear()
+
+    def get(self, sc: str, key: str, default: Any = None) -> Any:
+        try:
+            row = self._rows[(sc, key)]
+        except KeyError:
+            row = self._table.get(sc, key)
+            if len(self._rows) > 10_000:
+                self._rows.clear()
+            self._rows[(sc, key)] = row
+        return default if row is None else dict(row)
+
+    def put(self, sc: str, key: str, value: Any) -> None:
+        self._rows.pop((sc, key), None)
+        self._table.put(sc, key, value)
+
+    def delete(self, sc: str, key: str) -> bool:
+        self._rows.pop((sc, key), None)
+        return self._table.delete(sc, key)
+
+
 class Provider(
     CryptoOperations, AliasOperations, GrantOperations, MaterialOperations, KeyPolicyChecks, BaseProvider
 ):
@@ -48,7 +81,7 @@ class Provider(
     def __init__(self, runtime) -> None:
         super().__init__(runtime)
         self.t_keys = self.store.table("kms", "keys")
-        self.t_aliases = self.store.table("kms", "aliases")
+        self.t_aliases = _RememberedRows(self.store.table("kms", "aliases"))
         self.t_grants = self.store.table("kms", "grants")
         self.t_stores = self.store.table("kms", "custom_key_stores")
         #: (scope, key id) → key record, as last read or written.
@@ -56,6 +89,7 @@ class Provider(
 
     def state_replaced(self) -> None:
         self._cache.clear()
+        self.t_aliases.forget()
 
     # -- reading and writing keys ----------------------------------------------------------------
 

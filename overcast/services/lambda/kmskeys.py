@@ -2,10 +2,12 @@
 function is created or changed (a key that does not exist, or an alias, is refused as
 CreateGrant refuses it), and decrypts the environment variables with it on every invoke, so a
 key deleted, disabled or scheduled for deletion since fails the invoke with Lambda's KMS*
-errors (status 502)."""
+errors (status 502). The variables themselves are stored encrypted (SealedEnvironments)."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import TYPE_CHECKING
 
 from overcast.errors import ServiceError
@@ -47,7 +49,8 @@ def check_invoke_key(runtime: Runtime, account: str, region: str, config: dict) 
     """Before an invoke: the key that protects the function's environment variables must be
     usable, or the invoke fails as Lambda's does."""
     key_arn = config.get("KMSKeyArn")
-    if not key_arn or not (config.get("Environment") or {}).get("Variables"):
+    environment = config.get("Environment") or {}
+    if not key_arn or not (environment.get("Variables") or environment.get("Error")):
         return
     try:
         runtime.provider("kms").key_arn_for(account, region, key_arn)
@@ -60,3 +63,102 @@ def check_invoke_key(runtime: Runtime, account: str, region: str, config: dict) 
             502,
             Type="User",
         ) from None
+
+
+#: The key that protects a function's environment variables when it names none of its own.
+AWS_MANAGED_KEY = "alias/aws/lambda"
+#: The record field holding the encrypted variables (outside the configuration, never answered).
+SEALED_FIELD = "SealedEnvironment"
+
+
+def _unqualified(function_arn: str) -> str:
+    return ":".join(function_arn.split(":")[:7])
+
+
+class SealedEnvironments:
+    """The functions or versions table, whose rows keep the environment variables encrypted by
+    KMS under the function's KMSKeyArn (else the AWS managed key aws/lambda), bound to the
+    function's ARN as Lambda binds them. A row read has them decrypted into its configuration
+    again; one whose key is no longer usable has the configuration's Environment.Error instead,
+    as GetFunctionConfiguration answers it, and keeps its sealed copy when written back."""
+
+    def __init__(self, table, runtime: Runtime) -> None:
+        self._table = table
+        self._runtime = runtime
+
+    def __getattr__(self, name: str):
+        return getattr(self._table, name)
+
+    def get(self, scope: str, key: str, default=None):
+        value = self._table.get(scope, key)
+        return default if value is None else self._open(scope, value)
+
+    def put(self, scope: str, key: str, value) -> None:
+        self._table.put(scope, key, self._seal(scope, value))
+
+    def scan(self, scope: str, *args, **kwargs):
+        for key, value in self._table.scan(scope, *args, **kwargs):
+            yield key, self._open(scope, value)
+
+    def _context(self, config: dict) -> dict[str, str]:
+        return {"aws:lambda:FunctionArn": _unqualified(config["FunctionArn"])}
+
+    def _seal(self, scope: str, record):
+        config = record.get("config") if isinstance(record, dict) else None
+        if not isinstance(config, dict):
+            return record
+        environment = config.get("Environment")
+        stored = {name: value for name, value in record.items() if name != SEALED_FIELD}
+        if environment is None:
+            return stored
+        variables = environment.get("Variables")
+        if variables is None and record.get(SEALED_FIELD):  # could not be opened: kept as it was
+            stored[SEALED_FIELD] = record[SEALED_FIELD]
+            stored["config"] = {name: value for name, value in config.items() if name != "Environment"}
+            return stored
+        if not variables:
+            return stored
+        account, region = scope.split("/", 1)
+        try:
+            arn, blob = self._runtime.provider("kms").encrypt_data(
+                account,
+                region,
+                config.get("KMSKeyArn") or AWS_MANAGED_KEY,
+                json.dumps(variables).encode(),
+                self._context(config),
+            )
+        except ServiceError as error:
+            raise ServiceError(
+                "InvalidParameterValueException",
+                "Lambda was unable to encrypt your environment variables because the KMS key is invalid for "
+                f"Encrypt. Please check your KMS key settings. KMS Exception: {error.code} KMS Message: "
+                f"{error.message}",
+            ) from None
+        stored[SEALED_FIELD] = {"Blob": base64.b64encode(blob).decode(), "KeyArn": arn}
+        stored["config"] = {name: value for name, value in config.items() if name != "Environment"}
+        return stored
+
+    def _open(self, scope: str, record):
+        if not isinstance(record, dict) or not record.get(SEALED_FIELD):
+            return record
+        account, region = scope.split("/", 1)
+        config = record["config"]
+        try:
+            _arn, plaintext = self._runtime.provider("kms").decrypt_data(
+                account, region, base64.b64decode(record[SEALED_FIELD]["Blob"]), self._context(config)
+            )
+        except ServiceError as error:
+            code, reason = _INVOKE_ERRORS.get(
+                error.code, ("KMSAccessDeniedException", "KMS access was denied")
+            )
+            message = (
+                f"Lambda was unable to decrypt the environment variables because {reason}. Please check the "
+                f"function's KMS key settings. KMS Exception: {error.code}KMS Message: {error.message}"
+            )
+            return {
+                **record,
+                "config": {**config, "Environment": {"Error": {"ErrorCode": code, "Message": message}}},
+            }
+        opened = {name: value for name, value in record.items() if name != SEALED_FIELD}
+        opened["config"] = {**config, "Environment": {"Variables": json.loads(plaintext)}}
+        return opened

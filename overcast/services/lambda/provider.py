@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import io
 import json
 import logging
@@ -42,7 +43,7 @@ from .events import EventsMixin
 from .function_settings import FunctionSettingsMixin, runtime_version_arn
 from .invocation import InvocationMixin
 from .isolation import isolation_for
-from .kmskeys import check_function_key
+from .kmskeys import SealedEnvironments, check_function_key
 from .layer_policies import LayerPoliciesMixin
 from .names import conflict, function_arn, function_not_found, invalid
 from .resource_policies import ResourcePoliciesMixin
@@ -149,8 +150,9 @@ class Provider(
     host_routes = (HostRoute(URL_HOST, "serve_url"),)
 
     def start(self) -> None:
-        self.functions = self.store.table("lambda", "functions")
-        self.versions = self.store.table("lambda", "versions")
+        # Environment variables are encrypted by KMS in these rows (kmskeys.SealedEnvironments).
+        self.functions = SealedEnvironments(self.store.table("lambda", "functions"), self.runtime)
+        self.versions = SealedEnvironments(self.store.table("lambda", "versions"), self.runtime)
         self.aliases = self.store.table("lambda", "aliases")
         self.code = CodeStore(self.store.files_dir("lambda"))
         self.pool = Pool(self._write_logs, self._endpoint_env)
@@ -786,7 +788,10 @@ class Provider(
             "LastUpdateStatusReason",
             "LastUpdateStatusReasonCode",
         }
-        return json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
+        # A digest, not the text: the configuration holds the environment variables, which are
+        # stored only encrypted.
+        text = json.dumps({k: v for k, v in config.items() if k not in skip}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def _publish(self, context: RequestContext, scope: str, record: dict, description: str | None) -> dict:
         config = record["config"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from overcast.errors import ServiceError
 from overcast.http import BodyStream
 from overcast.services.s3 import checksums
+from overcast.services.s3.sealing import SealingWriter, Segment, seal_bytes, seal_record
 from overcast.signing import chunk_header, content_sha256_mismatch, trailer_lines
 
 #: Bodies up to this size live in the object's row rather than in a file of their own.
@@ -30,7 +31,7 @@ _READ_SIZE = 1 << 20
 class Body:
     """A body taken in: where it is (inline bytes or a file name) and its digests."""
 
-    __slots__ = ("checksums", "data", "file", "md5", "size", "trailers")
+    __slots__ = ("checksums", "data", "file", "md5", "segment", "size", "trailers")
 
     def __init__(self) -> None:
         self.size = 0
@@ -39,6 +40,19 @@ class Body:
         self.data: bytes | None = None
         self.file: str | None = None
         self.trailers: dict[str, str] = {}
+        #: The sealed segment the body was written as (see sealing.py), None when in clear.
+        self.segment: Segment | None = None
+
+    def record_fields(self) -> dict:
+        """The record fields that hold this body: inline bytes or a file, and its seal."""
+        fields: dict = {}
+        if self.data is not None:
+            fields["Data"] = self.data
+        elif self.file is not None:
+            fields["File"] = self.file
+        if self.segment is not None and self.size:
+            fields.update(seal_record([self.segment]))
+        return fields
 
 
 class Files:
@@ -131,10 +145,12 @@ async def take_in(
     algorithms: tuple[str, ...],
     content_md5: bytes | None,
     inline: bool = True,
+    key: bytes | None = None,
 ) -> Body:
     """Store a request body and check it against what the client declared (Content-MD5, an
     x-amz-checksum-* header or trailer, x-amz-content-sha256). Raises S3's error, leaving nothing
-    behind, if it does not match."""
+    behind, if it does not match. With a `key`, the body is sealed under it as it is written
+    (digests and size stay those of the plaintext)."""
     declared_sha = headers.get("x-amz-content-sha256", "")
     want_sha = len(declared_sha) == 64
     digests = _Digests(algorithms, want_sha)
@@ -147,6 +163,8 @@ async def take_in(
         body.size = len(data)
         if body.size > MAX_PUT_SIZE:
             raise _too_large(body.size)
+        if key is not None and body.size:
+            data, body.segment = seal_bytes(key, data)
         if inline and body.size <= INLINE_LIMIT:
             body.data = data
         elif body.size:
@@ -156,6 +174,8 @@ async def take_in(
         scratch = files.scratch()
         try:
             with open(scratch, "wb") as out:
+                sealer = SealingWriter(out, key) if key is not None else None
+                write = sealer.write if sealer is not None else out.write
                 if type(payload) is BodyStream:
                     decoder = AwsChunkedDecoder(payload.chunk_signer) if payload.aws_chunked else None
                     source = payload.chunks()
@@ -165,10 +185,12 @@ async def take_in(
                     for piece in decoder.feed(chunk) if decoder is not None else (chunk,):
                         if piece:
                             digests.update(piece)
-                            out.write(piece)
+                            write(piece)
                             body.size += len(piece)
                             if body.size > MAX_PUT_SIZE:
                                 raise _too_large(body.size)
+                if sealer is not None:
+                    body.segment = sealer.finish()
                 if decoder is not None:
                     body.trailers = decoder.finish()
                     declared = headers.get("x-amz-decoded-content-length")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import partition
 from overcast.errors import ServiceError
+from overcast.services.s3 import ssec
 
 if TYPE_CHECKING:
     from overcast.services.s3.provider import Provider
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 AWS_MANAGED_KEY = "alias/aws/s3"
 #: The record field holding the object's encrypted data key and the context it is bound to.
 DATA_KEY_FIELD = "SSEKMSDataKey"
+#: Data keys just generated, by their encrypted form, kept for the write that asked for them so
+#: it seals the body without asking KMS to decrypt the key it was just given.
+_FRESH: dict[str, bytes] = {}
+_FRESH_LIMIT = 256
 
 
 def kms_refusal(error: ServiceError) -> ServiceError:
@@ -66,15 +71,16 @@ class KmsKeys:
         context = encryption_context(bucket, key, context_given, bucket_key)
         kms = self.runtime.provider("kms")
         try:
-            arn, _plaintext, blob = kms.new_data_key(
+            arn, plaintext, blob = kms.new_data_key(
                 bucket["Account"], bucket["Region"], key_id or AWS_MANAGED_KEY, context
             )
         except ServiceError as error:
             raise kms_refusal(error) from None
-        return {
-            "SSEKMSKeyId": arn,
-            DATA_KEY_FIELD: {"Blob": base64.b64encode(blob).decode(), "Context": context},
-        }
+        sealed = base64.b64encode(blob).decode()
+        if len(_FRESH) >= _FRESH_LIMIT:
+            _FRESH.clear()
+        _FRESH[sealed] = plaintext
+        return {"SSEKMSKeyId": arn, DATA_KEY_FIELD: {"Blob": sealed, "Context": context}}
 
     def open_data_key(self: Provider, bucket: dict, record: dict) -> bytes | None:  # type: ignore[misc]
         """The plaintext data key of an SSE-KMS object, decrypted by KMS (its errors as S3
@@ -107,3 +113,15 @@ class KmsKeys:
             "SSEKMSKeyId": arn,
             DATA_KEY_FIELD: {"Blob": base64.b64encode(blob).decode(), "Context": context},
         }
+
+    def body_key(self: Provider, bucket: dict, record: dict, params: dict, prefix: str = "") -> bytes | None:  # type: ignore[misc]
+        """The key a version's (or an upload's) body is sealed under: its SSE-KMS data key,
+        decrypted by KMS (a key disabled or deleted since refuses, as S3 answers), or the
+        SSE-C key the request gives; None for a body kept in clear."""
+        sealed = record.get(DATA_KEY_FIELD)
+        if sealed:
+            fresh = _FRESH.pop(sealed["Blob"], None)
+            return fresh if fresh is not None else self.open_data_key(bucket, record)
+        if record.get("SSECustomerAlgorithm"):
+            return ssec.customer_key(params, prefix)
+        return None

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.s3.bodies import RangeReader
 from overcast.services.s3.configstore import invalid_argument, malformed_xml, s3_error
 from overcast.services.s3.multipart import COMPLETED_FIELDS, _check_part_number, _part_key, no_such_upload
 from overcast.services.s3.object_ops import checksum_mode, parse_range
+from overcast.services.s3.sealing import SEAL_FIELD, open_body, read_all
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -79,7 +79,8 @@ class ObjectExtraOperations:
             output["StorageClass"] = upload["StorageClass"]
         if checksum_mode(params):
             output.update({f"Checksum{name}": value for name, value in (part.get("Checksums") or {}).items()})
-        return self._part_body(output, part, 0, part["Size"], params)
+        key = self.body_key(bucket, defaults, params)
+        return self._part_body(output, part, 0, part["Size"], params, key)
 
     def _completed_part(self: Provider, bucket: dict, record: dict, number: int, params: dict) -> dict:  # type: ignore[misc]
         sizes = record.get("PartSizes") or [record["Size"]]
@@ -95,9 +96,12 @@ class ObjectExtraOperations:
         part_checksums = record.get("PartChecksums") or []
         if checksum_mode(params) and number <= len(part_checksums):
             output.update({f"Checksum{name}": value for name, value in part_checksums[number - 1].items()})
-        return self._part_body(output, record, first, sizes[number - 1], params)
+        key = self.body_key(bucket, record, params)
+        return self._part_body(output, record, first, sizes[number - 1], params, key)
 
-    def _part_body(self: Provider, output: dict, holder: dict, offset: int, size: int, params: dict) -> dict:  # type: ignore[misc]
+    def _part_body(  # type: ignore[misc]
+        self: Provider, output: dict, holder: dict, offset: int, size: int, params: dict, key: bytes | None
+    ) -> dict:
         """The part's bytes (offset..offset+size of the holder's body), or the Range of them."""
         output["AcceptRanges"] = "bytes"
         first, last = 0, size - 1
@@ -109,13 +113,8 @@ class ObjectExtraOperations:
                 for name in [name for name in output if name.startswith("Checksum")]:
                     del output[name]  # they describe the whole part, not this range of it
         output["ContentLength"] = max(last - first + 1, 0)
-        start = offset + first
-        if holder.get("Data") is not None:
-            output["Body"] = holder["Data"][start : offset + last + 1]
-        elif holder.get("File") and size:
-            output["Body"] = RangeReader(self.data.files.path(holder["File"]), start, last - first + 1)
-        else:
-            output["Body"] = b""
+        length = last - first + 1 if size else 0
+        output["Body"] = open_body(self.data.files, holder, key, offset + first, length)
         return output
 
     # -- GetObjectTorrent -----------------------------------------------------------------------
@@ -131,7 +130,7 @@ class ObjectExtraOperations:
         if record["Size"] > TORRENT_MAX_SIZE:
             raise s3_error("InvalidRequest", "Torrents are only available for objects smaller than 5 GB.")
         pieces = bytearray()
-        for chunk in self._body_chunks(record):
+        for chunk in self._body_chunks(record, self.body_key(bucket, record, params)):
             pieces += hashlib.sha1(chunk).digest()
         key = record["Key"]
         torrent = {
@@ -147,16 +146,16 @@ class ObjectExtraOperations:
         }
         return {"Body": bencode(torrent)}
 
-    def _body_chunks(self: Provider, record: dict):  # type: ignore[misc]
+    def _body_chunks(self: Provider, record: dict, key: bytes | None):  # type: ignore[misc]
         """The version's body in torrent pieces."""
-        if record.get("Data") is not None:
-            data = record["Data"]
-            for start in range(0, len(data), TORRENT_PIECE):
-                yield data[start : start + TORRENT_PIECE]
-        elif record.get("File") and record["Size"]:
-            with open(self.data.files.path(record["File"]), "rb") as handle:
-                while chunk := handle.read(TORRENT_PIECE):
-                    yield chunk
+        pending = b""
+        for chunk in read_all(open_body(self.data.files, record, key, 0, record["Size"])):
+            pending += chunk
+            while len(pending) >= TORRENT_PIECE:
+                yield pending[:TORRENT_PIECE]
+                pending = pending[TORRENT_PIECE:]
+        if pending:
+            yield pending
 
     # -- UpdateObjectEncryption -----------------------------------------------------------------
 
@@ -191,7 +190,18 @@ class ObjectExtraOperations:
             else:
                 updated.pop("BucketKeyEnabled", None)
             updated.pop("SSEKMSEncryptionContext", None)
+            replaced_file = None
+            if SEAL_FIELD not in record and record["Size"]:
+                # A body kept in clear (SSE-S3) is sealed under its new data key.
+                body = self._copy_range(
+                    record, 0, record["Size"] - 1, None, None, self.open_data_key(bucket, updated)
+                )
+                for name in ("Data", "File"):
+                    updated.pop(name, None)
+                updated.update(body.record_fields())
+                replaced_file = record.get("File")
             self.data.replace(bucket, updated)
+        self.data.files.remove(replaced_file)
         return {}
 
     # -- what a general purpose account cannot use here -----------------------------------------

@@ -17,9 +17,10 @@ from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import checksums, ssec
-from overcast.services.s3.bodies import Body, RangeReader, parse_content_md5, requested_algorithms, take_in
+from overcast.services.s3.bodies import Body, parse_content_md5, requested_algorithms, take_in
 from overcast.services.s3.config import parse_tagging_header
 from overcast.services.s3.objects import _MAX, is_version_id
+from overcast.services.s3.sealing import SEAL_FIELD, open_body, read_all
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -491,10 +492,7 @@ class ObjectOperations:
             record["StorageClass"] = storage_class
         if body.checksums:
             record["Checksums"] = body.checksums
-        if body.data is not None:
-            record["Data"] = body.data
-        elif body.file is not None:
-            record["File"] = body.file
+        record.update(body.record_fields())
         return record
 
     def commit_version(  # type: ignore[misc]
@@ -575,7 +573,12 @@ class ObjectOperations:
         headers = context.request.headers
         algorithms = requested_algorithms(params, headers) or checksums.default_algorithms()
         body = await take_in(
-            params.get("Body"), declared_checksums(params, headers), self.data.files, algorithms, content_md5
+            params.get("Body"),
+            declared_checksums(params, headers),
+            self.data.files,
+            algorithms,
+            content_md5,
+            key=self.body_key(bucket, defaults, params),
         )
         try:
             self._check_write_conditions(bucket, params)  # again: another write may have landed meanwhile
@@ -699,16 +702,19 @@ class ObjectOperations:
                 output[field] = params[member]
         return output
 
-    def _read_target(self: Provider, context: RequestContext, params: dict, method: str) -> tuple[dict, dict]:  # type: ignore[misc]
+    def _read_target(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, method: str
+    ) -> tuple[dict, dict, bytes | None]:
+        """The bucket, the version read and, for a GET, the key its body is sealed under."""
         bucket = self.bucket(context, params["Bucket"])
         record = self.find_version(bucket, params["Key"], params.get("VersionId"), method)
         ssec.check_read(record, params)
-        if method == "GET":
-            self.open_data_key(bucket, record)  # a key disabled or deleted since refuses the read
+        # A key disabled or deleted since refuses the read; the body is opened with it.
+        key = self.body_key(bucket, record, params) if method == "GET" else None
         if record.get("StorageClass") in ARCHIVED and method == "GET" and not is_restored(record):
             raise invalid_object_state(record)
         check_conditions(record, params)
-        return bucket, record
+        return bucket, record, key
 
     def _span(self: Provider, record: dict, params: dict) -> tuple[int, int] | None:  # type: ignore[misc]
         """The (first, last) bytes a Range or PartNumber selects, or None for all."""
@@ -739,7 +745,7 @@ class ObjectOperations:
         return None
 
     def get_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        bucket, record = self._read_target(context, params, "GET")
+        bucket, record, key = self._read_target(context, params, "GET")
         output = self.read_output(context, bucket, record, params)
         span = self._span(record, params)
         size = record["Size"]
@@ -753,16 +759,14 @@ class ObjectOperations:
         if params.get("PartNumber") is not None and record.get("PartSizes"):
             output["PartsCount"] = len(record["PartSizes"])
         data = record.get("Data")
-        if data is not None:
-            output["Body"] = data if span is None else data[first : last + 1]
-        elif record.get("File") and size:
-            output["Body"] = RangeReader(self.data.files.path(record["File"]), first, last - first + 1)
+        if data is not None and span is None and SEAL_FIELD not in record:
+            output["Body"] = data
         else:
-            output["Body"] = b""
+            output["Body"] = open_body(self.data.files, record, key, first, last - first + 1)
         return output
 
     def head_object(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        bucket, record = self._read_target(context, params, "HEAD")
+        bucket, record, _ = self._read_target(context, params, "HEAD")
         output = self.read_output(context, bucket, record, params)
         span = self._span(record, params)
         if span is not None:
@@ -1031,7 +1035,7 @@ class ObjectOperations:
         check_storage_class(params.get("StorageClass"))
         source_bucket, source = self.copy_source(context, params["CopySource"])
         ssec.check_read(source, params, "CopySource")
-        self.open_data_key(source_bucket, source)  # reading an SSE-KMS source needs its key
+        source_key = self.body_key(source_bucket, source, params, "CopySource")  # refused if unusable
         check_conditions(source, params, "CopySource")
         directive = params.get("MetadataDirective", "COPY")
         if directive not in ("COPY", "REPLACE"):
@@ -1081,7 +1085,14 @@ class ObjectOperations:
                 fields["WebsiteRedirectLocation"] = params["WebsiteRedirectLocation"]
             metadata = source.get("Metadata") or {}
         self._check_write_conditions(bucket, params)
-        data, file = self.copy_body(source)
+        target_key = self.body_key(bucket, defaults, params)
+        if source_key is None and target_key is None:
+            data, file = self.copy_body(source)
+            body_fields = {"Data": data} if data is not None else {"File": file} if file is not None else {}
+        else:  # sealed on either side: the body is re-encrypted under the copy's own key
+            body_fields = self._copy_range(
+                source, 0, source["Size"] - 1, None, source_key, target_key
+            ).record_fields()
         order, version_id = self.data.new_version(bucket.get("Versioning") == "Enabled")
         record = {
             "Key": key,
@@ -1100,23 +1111,20 @@ class ObjectOperations:
             record["StorageClass"] = params["StorageClass"]
         if source.get("PartSizes"):
             # A copy is written whole: one part, its ETag the MD5 of its bytes (AWS's answer).
-            record["ETag"] = f'"{self._digest_of(source, hashlib.md5())}"'
+            record["ETag"] = f'"{self._digest_of(source, hashlib.md5(), source_key)}"'
         algorithm = params.get("ChecksumAlgorithm")
         if algorithm:
-            record["Checksums"] = {algorithm: self._checksum_of(source, algorithm)}
+            record["Checksums"] = {algorithm: self._checksum_of(source, algorithm, source_key)}
         elif source.get("Checksums") and source.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
             record["Checksums"] = source["Checksums"]
         elif source.get("Checksums"):
             # A composite sum does not describe the copy: its algorithm over the whole object does.
             composite = next(iter(source["Checksums"]))
-            record["Checksums"] = {composite: self._checksum_of(source, composite)}
+            record["Checksums"] = {composite: self._checksum_of(source, composite, source_key)}
         elif checksums.default_algorithms():
             default = checksums.DEFAULT_ALGORITHM
-            record["Checksums"] = {default: self._checksum_of(source, default)}
-        if data is not None:
-            record["Data"] = data
-        elif file is not None:
-            record["File"] = file
+            record["Checksums"] = {default: self._checksum_of(source, default, source_key)}
+        record.update(body_fields)
         if defaults:
             record.update(defaults)
         self.commit_version(
@@ -1134,25 +1142,21 @@ class ObjectOperations:
                 output[name] = record[name]
         return output
 
-    def _checksum_of(self: Provider, record: dict, algorithm: str) -> str:  # type: ignore[misc]
+    def _checksum_of(self: Provider, record: dict, algorithm: str, key: bytes | None = None) -> str:  # type: ignore[misc]
         if algorithm not in checksums.ALGORITHMS:
             raise checksums.invalid_algorithm(algorithm)
         hasher = checksums.new(algorithm)
-        self._feed(record, hasher)
+        self._feed(record, hasher, key)
         return checksums.encode(hasher.digest())
 
-    def _digest_of(self: Provider, record: dict, hasher) -> str:  # type: ignore[misc]
-        self._feed(record, hasher)
+    def _digest_of(self: Provider, record: dict, hasher, key: bytes | None = None) -> str:  # type: ignore[misc]
+        self._feed(record, hasher, key)
         return hasher.hexdigest()
 
-    def _feed(self: Provider, record: dict, hasher) -> None:  # type: ignore[misc]
-        """Pass a version's bytes through a hasher."""
-        if record.get("Data") is not None:
-            hasher.update(record["Data"])
-        elif record.get("File"):
-            with open(self.data.files.path(record["File"]), "rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    hasher.update(chunk)
+    def _feed(self: Provider, record: dict, hasher, key: bytes | None = None) -> None:  # type: ignore[misc]
+        """Pass a version's bytes (its plaintext, opened with `key` if sealed) through a hasher."""
+        for chunk in read_all(open_body(self.data.files, record, key, 0, record["Size"])):
+            hasher.update(chunk)
 
     # -- storage classes -----------------------------------------------------------------------
 

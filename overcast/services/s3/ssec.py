@@ -68,6 +68,8 @@ def requested(params: dict, prefix: str = "", reading: bool = False) -> dict[str
     except (binascii.Error, ValueError):
         secret = b""
     if len(secret) != 32:
+        if reading:  # a read names the object's key: any other is the wrong one (recorded against AWS)
+            raise _wrong_key()
         raise _invalid("The secret key was invalid for the specified algorithm.")
     digest = base64.b64encode(hashlib.md5(secret).digest()).decode()
     if not md5:
@@ -125,3 +127,9 @@ def check_part(upload_defaults: dict, params: dict) -> None:
             "The provided encryption parameters did not match the ones used originally.",
             400,
         )
+
+
+def customer_key(params: dict, prefix: str = "") -> bytes | None:
+    """The customer's 256-bit key a request gives (already validated by `requested`)."""
+    given = params.get(_MEMBERS[prefix][1])
+    return base64.b64decode(given) if given else None

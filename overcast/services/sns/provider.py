@@ -27,6 +27,7 @@ from overcast.errors import ServiceError
 from overcast.http import Request, Response
 from overcast.services.base import BaseProvider
 from overcast.services.sns import delivery
+from overcast.services.sns.encryption import MessageCipher
 from overcast.services.sns.feedback import StatusLogOperations
 from overcast.services.sns.models import (
     FIFO_TOPIC_NAME,
@@ -155,6 +156,7 @@ class Provider(
         self.t_subscriptions = store.table("sns", "subscriptions")
         self.t_messages = store.table("sns", "messages")
         self.signer = Signer(store.table("sns", "keys"))
+        self.cipher = MessageCipher(self.runtime)
         self.retry_scale = delivery.delay_scale()
         self.init_publishing()
         self.init_platform()
@@ -165,6 +167,7 @@ class Provider(
 
     def state_replaced(self) -> None:
         self.signer.reload()
+        self.cipher.forget()
         self._load()
 
     def _load(self) -> None:

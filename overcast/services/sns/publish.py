@@ -28,6 +28,7 @@ from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns import delivery, feedback
+from overcast.services.sns.encryption import MessageCipher
 from overcast.services.sns.models import (
     PHONE_NUMBER,
     Subscription,
@@ -165,6 +166,7 @@ class Notification:
         "_signatures",
         "attributes",
         "base_url",
+        "data_key",
         "dedup_id",
         "group_id",
         "message",
@@ -193,6 +195,8 @@ class Notification:
         self.trace: str | None = None
         self._signatures: dict[str, str] = {}
         self._envelopes: dict[str, tuple[str, str]] = {}
+        #: The topic's data key (SSE): the outbox keeps the notification sealed under it.
+        self.data_key: tuple[bytes, Any] | None = None
 
     def record(self) -> dict:
         """What the outbox keeps of the notification until it is fanned out."""
@@ -208,6 +212,7 @@ class Notification:
         note = cls.__new__(cls)
         note.topic = topic
         note.trace = None  # absent from records written before it was kept
+        note.data_key = None
         for name, value in record.items():
             setattr(note, name, value)
         note._signatures = {}
@@ -484,6 +489,7 @@ class PublishOperations:
     def _prepare(self: Provider, topic: Topic, entry: dict, texts: dict | None, base_url: str):  # type: ignore[misc]
         """(Publish output, the notification to fan out — None for a FIFO duplicate)."""
         note = Notification(topic, entry["Message"], texts, entry, base_url)
+        note.data_key = self.cipher.data_key(topic, time.monotonic())  # KMS's refusal refuses it
         group_id = entry.get("MessageGroupId")
         dedup_id = entry.get("MessageDeduplicationId")
         if not topic.fifo:
@@ -524,12 +530,19 @@ class PublishOperations:
     def fan_out_later(self: Provider, note: Notification) -> None:  # type: ignore[misc]
         """Hand the accepted notification to the outbox: it reaches the subscriptions even if
         Overcast stops before it is fanned out."""
-        self.runtime.bus.deliver(note.topic.arn, note.record(), attempts=1, fan_out=True)
+        record = note.record()
+        if note.data_key is not None:
+            record = MessageCipher.seal(record, note.data_key)
+        self.runtime.bus.deliver(note.topic.arn, record, attempts=1, fan_out=True)
 
     def _fan_out_recorded(self: Provider, topic_arn: str, record: dict) -> None:  # type: ignore[misc]
         topic = self.topics.get(topic_arn)
         if topic is None:
             raise DeliveryError(f"Topic does not exist: {topic_arn}", retryable=False)
+        try:
+            record = self.cipher.open(topic, record, time.monotonic())
+        except ServiceError as error:
+            raise DeliveryError(f"{error.code}: {error.message}", retryable=False) from None
         self._fan_out((Notification.restore(topic, record),))
 
     def _fan_out(self: Provider, notes: tuple[Notification, ...]) -> None:  # type: ignore[misc]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from overcast.protocols.wire import ValidationStyle, Wire
+from overcast.services.sqs.encryption import KMS_QUERY_CODES
 
 #: The traits each shape had in the query model that the current model lacks.
 QUERY_SHAPE_TRAITS: dict[str, dict[str, dict[str, Any]]] = {
@@ -90,6 +91,11 @@ QUERY_SHAPE_TRAITS: dict[str, dict[str, dict[str, Any]]] = {
 
 #: The `error` trait (awsQueryError code, status, fault) each error shape had.
 QUERY_ERRORS: dict[str, dict[str, Any]] = {
+    # KMS's refusals of a send or receive on an encrypted queue keep KMS's own code.
+    **{
+        shape: {"code": code, "httpStatusCode": 400, "senderFault": True}
+        for shape, code in KMS_QUERY_CODES.items()
+    },
     "BatchEntryIdsNotDistinct": {
         "code": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
         "httpStatusCode": 400,

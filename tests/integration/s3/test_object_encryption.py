@@ -93,12 +93,17 @@ def test_multipart_upload_keeps_its_own_encryption(s3, bucket, key_id, key_arn):
     )
     assert created["ServerSideEncryption"] == "aws:kms"
     part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=created["UploadId"], PartNumber=1, Body=b"x")
-    s3.complete_multipart_upload(
+    completed = s3.complete_multipart_upload(
         Bucket=bucket,
         Key="mp",
         UploadId=created["UploadId"],
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
     )
+    # Under a KMS key the default checksum is kept but not answered at completion (recorded
+    # against AWS); GetObject shows it.
+    assert "ChecksumType" not in completed and "ChecksumCRC64NVME" not in completed
+    got = s3.get_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert got["ChecksumType"] == "FULL_OBJECT" and got["ChecksumCRC64NVME"]
     head = s3.head_object(Bucket=bucket, Key="mp")
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key_arn)
 

@@ -35,6 +35,8 @@ def test_reads_need_the_right_key(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"secret", **sse())
     assert error_of(s3.get_object, Bucket=bucket, Key="k")[:2] == ("InvalidRequest", 400)
     assert error_of(s3.get_object, Bucket=bucket, Key="k", **sse(OTHER))[:2] == ("AccessDenied", 403)
+    # A key of another length is just another key on a read (a write calls it invalid).
+    assert error_of(s3.get_object, Bucket=bucket, Key="k", **sse(KEY + b"!"))[:2] == ("AccessDenied", 403)
     code, status, _ = error_of(
         s3.get_object, Bucket=bucket, Key="k", SSECustomerAlgorithm="KMS", SSECustomerKey=KEY
     )
