@@ -95,6 +95,18 @@ TUNINGS: dict[str, Tuning] = {
             0.0001,
         ),
         Tuning(
+            "OVERCAST_HEADER_TIMEOUT_SECONDS",
+            10,
+            "seconds a client has to send a request's headers before its connection is closed",
+            0.01,
+        ),
+        Tuning(
+            "OVERCAST_BODY_IDLE_SECONDS",
+            20,
+            "seconds a request body may stall (nothing arriving) before the request is refused",
+            0.01,
+        ),
+        Tuning(
             "OVERCAST_LOGS_LIVE_TAIL_SECONDS",
             10800,
             "seconds a CloudWatch Logs Live Tail session lasts",

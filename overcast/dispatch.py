@@ -5,12 +5,12 @@ from __future__ import annotations
 import inspect
 import logging
 
-from overcast import protocols
+from overcast import bodylimits, protocols
 from overcast.common.ids import fast_uuid
 from overcast.context import DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError, internal_error, not_implemented
 from overcast.faults import is_disk_full, storage_full_error
-from overcast.http import BodyStream, Request, Response
+from overcast.http import BodyStalled, BodyStream, BodyTooLarge, ClientGone, Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
 from overcast.routing import ServiceRouter, credential_scope, host_region
@@ -22,6 +22,16 @@ log = logging.getLogger(__name__)
 #: Operations that free space: on a full disk they still run (their writes use the reserve the
 #: store keeps, store/space.py), while other writes are refused until there is room.
 _FREEING = ("Delete", "Remove", "Purge", "Abort", "Untag", "Cancel", "Deregister", "Detach")
+_PLAIN_ERROR_BODY = (
+    "<ErrorResponse><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message>"
+    "</Error><RequestId>{}</RequestId></ErrorResponse>"
+)
+#: S3's answer to a client that stops sending its body; no other service documents one.
+_STALLED = (
+    "RequestTimeout",
+    "Your socket connection to the server was not read from or written to within the timeout period."
+    " Idle connections will be closed.",
+)
 
 _UNKNOWN_SERVICE_BODY = (
     "<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code>"
@@ -44,7 +54,10 @@ class Dispatcher:
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
         context = RequestContext(request=request, request_id=fast_uuid())
         if type(request.body) is BodyStream and request.method != "PUT":
-            request.body = await request.body.read()  # only REST PUTs carry streaming payloads
+            # Only REST PUTs carry streaming payloads: any other body is read whole, capped.
+            refused = await self._read_whole(request, context)
+            if refused is not None:
+                return refused, context
         runtime = self.runtime
         if runtime.every_request.host_routes:
             served = await self._serve_host(request, context)
@@ -90,7 +103,13 @@ class Dispatcher:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
             if type(request.body) is BodyStream and not protocols.streams_input(operation):
-                request.body = await request.body.read()
+                limit = self._body_limit(request, scope)
+                try:
+                    request.body = await self._read_capped(request.body, request, limit)
+                except BodyTooLarge:
+                    raise limit.error() from None
+                except BodyStalled:
+                    raise ServiceError(*_STALLED, 400) from None
             # Input is checked first, as AWS would, even where the operation is not emulated yet.
             try:
                 params = protocols.parse_request(operation, protocol, request, uri_params)
@@ -117,7 +136,14 @@ class Dispatcher:
                 response.status = context.status
         except ServiceError as error:
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
+            if error.status == 413 or error.code == _STALLED[0]:
+                response.headers["Connection"] = "close"  # the rest of the body is never read
             hooks.observe(context, params, None, error)
+        except ClientGone:
+            log.info(
+                "%s.%s: the client went away before sending its whole body", service, context.operation_name
+            )
+            response = Response(400)  # nobody is left to read it
         except Exception as error:
             if is_disk_full(error):  # the machine's fault, said as the service's internal error
                 log.debug("%s.%s: the disk is full", service, context.operation_name or "?")
@@ -136,6 +162,65 @@ class Dispatcher:
         if cors is not None and "origin" in request.headers:
             cors.cors_response(request, context, response)
         return response, context
+
+    def _body_limit(self, request: Request, scope) -> bodylimits.BodyLimit:
+        """The limit on this request's body, by the service it is signed for (or targets)."""
+        if request.method == "POST" and not request.query_string:
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                return bodylimits.FORM_UPLOAD
+        if scope is not None and scope.service:
+            return bodylimits.limit_for(scope.service)
+        target = request.headers.get("x-amz-target")
+        if target:
+            return bodylimits.limit_for(self.router.by_target_prefix.get(target.rpartition(".")[0]))
+        return bodylimits.DEFAULT
+
+    @staticmethod
+    async def _read_capped(body: BodyStream, request: Request, limit: bodylimits.BodyLimit) -> bytes:
+        """The whole body, refused (BodyTooLarge) on its declared length before any is read."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and (len(length) > 18 or int(length) > limit.size):
+            raise BodyTooLarge(f"Content-Length {length} is past {limit.size}")
+        return await body.read(limit.size)
+
+    async def _read_whole(self, request: Request, context: RequestContext) -> Response | None:
+        """Read a body still arriving; an AWS-shaped refusal if it is too large or stalls."""
+        body = request.body
+        assert type(body) is BodyStream
+        scope = credential_scope(request)
+        limit = self._body_limit(request, scope)
+        try:
+            request.body = await self._read_capped(body, request, limit)
+            return None
+        except BodyTooLarge:
+            error = limit.error()
+        except BodyStalled:
+            error = ServiceError(*_STALLED, 400)
+        except ClientGone:
+            log.info(
+                "%s %s: the client went away before sending its whole body", request.method, request.raw_path
+            )
+            return Response(400)  # nobody is left to read it
+        request.body = b""
+        response = self._early_error(request, context, scope, error)
+        response.headers["Connection"] = "close"  # the rest of the body is never read
+        return response
+
+    def _early_error(self, request: Request, context: RequestContext, scope, error: ServiceError) -> Response:
+        """`error` in the protocol of the service the request is signed for or targets, before
+        it is routed (routing may need the body that was refused)."""
+        service = None
+        if scope is not None and scope.service:
+            service = next(iter(self.router.by_signing_name.get(scope.service) or ()), None)
+        elif request.headers.get("x-amz-target"):
+            service = self.router.by_target_prefix.get(request.headers["x-amz-target"].rpartition(".")[0])
+        if service is not None:
+            context.service = service
+            model = protocols.service_model(service)
+            protocol = protocols.detect_protocol(model, request)
+            return protocols.serialize_error(model, None, protocol, error, context)
+        body = _PLAIN_ERROR_BODY.format(error.code, error.message, context.request_id).encode()
+        return Response(error.status, {"Content-Type": "text/xml"}, body)
 
     async def _serve_host(self, request: Request, context: RequestContext) -> Response | None:
         """A service's own HTTP surface on a host of its own (S3 website endpoints, Lambda

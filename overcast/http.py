@@ -54,17 +54,36 @@ def parse_qs(text: str) -> dict[str, list[str]]:
     return result
 
 
+#: The ASGI scope key the server sets when a request's body stalls.
+BODY_STALLED = "overcast.body_stalled"
+
+
+class ClientGone(ConnectionError):
+    """The client closed the connection before sending the whole body."""
+
+
+class BodyStalled(ConnectionError):
+    """The client stopped sending the body: nothing arrived for the idle timeout."""
+
+
+class BodyTooLarge(Exception):
+    """The body passed the size its reader allows (the rest is left unread)."""
+
+
 class BodyStream:
     """A request body still arriving: the first chunk the server received and the ASGI
     `receive` that yields the rest. Operations whose input is a streaming blob (S3 PutObject,
     UploadPart) get it as their payload member and consume it chunk by chunk; for every other
-    request the dispatcher reads it whole first."""
+    request the dispatcher reads it whole first, up to the service's limit (bodylimits.py).
+    A body the server marked stalled in the request's ASGI `scope` (server.http_protocol)
+    raises BodyStalled."""
 
-    __slots__ = ("_done", "_first", "_receive", "aws_chunked", "chunk_signer")
+    __slots__ = ("_done", "_first", "_receive", "_scope", "aws_chunked", "chunk_signer")
 
-    def __init__(self, first: bytes, receive) -> None:
+    def __init__(self, first: bytes, receive, scope: dict | None = None) -> None:
         self._first = first
         self._receive = receive
+        self._scope = scope if scope is not None else {}
         self._done = False
         #: Set by the protocol layer when the body is `aws-chunked` framing, left to decode.
         self.aws_chunked = False
@@ -80,18 +99,30 @@ class BodyStream:
         if self._first:
             yield self._first
         self._first = b""
+        scope = self._scope
         while True:
+            if scope.get(BODY_STALLED):
+                raise BodyStalled("the client stopped sending the body")
             message = await self._receive()
+            if scope.get(BODY_STALLED):
+                raise BodyStalled("the client stopped sending the body")
             if message["type"] == "http.disconnect":
-                raise ConnectionError("client disconnected before sending the whole body")
+                raise ClientGone("client disconnected before sending the whole body")
             chunk = message.get("body", b"")
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
                 return
 
-    async def read(self) -> bytes:
-        parts = [chunk async for chunk in self.chunks()]
+    async def read(self, limit: int | None = None) -> bytes:
+        """The whole body; BodyTooLarge as soon as more than `limit` bytes have arrived."""
+        parts = []
+        size = 0
+        async for chunk in self.chunks():
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise BodyTooLarge(f"the body is larger than {limit} bytes")
+            parts.append(chunk)
         return b"".join(parts)
 
 

@@ -15,11 +15,11 @@ import time
 from collections.abc import AsyncIterable
 from typing import cast
 
-from overcast.config import Config
+from overcast.config import Config, tuning
 from overcast.dispatch import Dispatcher
 from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
 from overcast.gateway import Gateway
-from overcast.http import BodyStream, Readable, Request, Response
+from overcast.http import BODY_STALLED, BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,6 @@ class App:
 
     async def http(self, scope, receive, send) -> None:
         started = time.perf_counter()
-        message = await receive()
-        body = message.get("body", b"")
-        if message.get("more_body", False):
-            # A body larger than one read: the dispatcher either reads it whole or, for an
-            # operation that takes a stream (S3 uploads), hands it over still arriving.
-            body = BodyStream(body, receive)
         raw_headers = scope["headers"]
         headers: dict[str, str] = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers
@@ -101,6 +95,12 @@ class App:
                 key = name.decode("latin-1")
                 text = value.decode("latin-1")
                 headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        message = await receive()
+        body = message.get("body", b"")
+        if message.get("more_body", False):
+            # A body larger than one read: the dispatcher either reads it whole or, for an
+            # operation that takes a stream (S3 uploads), hands it over still arriving.
+            body = BodyStream(body, receive, scope)
         raw_path = scope.get("raw_path")
         client = scope.get("client") or ("127.0.0.1", 0)
         request = Request(
@@ -259,14 +259,83 @@ class OneWritePerTurn:
         return getattr(self._transport, name)
 
 
-def http_protocol():
-    """uvicorn's httptools protocol, on a OneWritePerTurn transport."""
+def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
+    """uvicorn's httptools protocol, on a OneWritePerTurn transport, that bounds slow clients
+    (uvicorn times out only idle keep-alive connections: a thousand half-sent requests were
+    held indefinitely). A connection whose request headers take longer than `header_timeout`
+    seconds is closed; a request whose body sends nothing for `body_idle` seconds (while the
+    server is reading it) is marked stalled in its scope and its reader woken, to answer it.
+    One sweep per process checks every connection, so a request costs no timer of its own."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+    sweep_every = max(0.05, min(1.0, header_timeout / 4, body_idle / 4))
+    open_connections: set[Protocol] = set()
+    sweeping: list[asyncio.TimerHandle] = []
+
+    def sweep(loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for connection in list(open_connections):
+            connection.check(now)
+        if open_connections:
+            sweeping[0] = loop.call_later(sweep_every, sweep, loop)
+        else:
+            sweeping.clear()
+
     class Protocol(HttpToolsProtocol):
+        #: When the headers of the request being received began (None once they are complete).
+        _headers_since: float | None = None
+        #: When a byte last arrived while a request's body is expected (None otherwise).
+        _body_seen: float | None = None
+
         def connection_made(self, transport) -> None:
             # It behaves as the transport it wraps (it hands over every other attribute).
             super().connection_made(cast(asyncio.Transport, OneWritePerTurn(transport, self.loop)))
+            self._headers_since = self.loop.time()
+            open_connections.add(self)
+            if not sweeping:
+                sweeping.append(self.loop.call_later(sweep_every, sweep, self.loop))
+
+        def connection_lost(self, exc) -> None:
+            open_connections.discard(self)
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._body_seen is not None:
+                self._body_seen = self.loop.time()
+            super().data_received(data)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._headers_since is None:
+                self._headers_since = self.loop.time()
+
+        def on_headers_complete(self) -> None:
+            self._headers_since = None
+            self._body_seen = self.loop.time()
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._body_seen = None
+            super().on_message_complete()
+
+        def check(self, now: float) -> None:
+            if self.transport.is_closing():
+                return
+            if self._headers_since is not None and now - self._headers_since > header_timeout:
+                log.debug("closing a connection whose request headers took over %gs", header_timeout)
+                self.transport.close()
+                return
+            cycle = self.cycle
+            if (
+                self._body_seen is not None
+                and now - self._body_seen > body_idle
+                and cycle is not None
+                and not cycle.response_complete
+                and not self.flow.read_paused  # not waiting on the client, then
+            ):
+                self._body_seen = None
+                self.scope[BODY_STALLED] = True  # type: ignore[literal-required]
+                cycle.message_event.set()  # the reader wakes, sees the mark and answers
 
     return Protocol
 
@@ -327,7 +396,7 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
-        http=http_protocol(),
+        http=http_protocol(tuning("OVERCAST_HEADER_TIMEOUT_SECONDS"), tuning("OVERCAST_BODY_IDLE_SECONDS")),
         lifespan="on",
         access_log=False,
         log_level="info" if config.debug else "warning",

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.policy.conditions import OPERATORS, parse_operator
 
 VERSIONS = ("2008-10-17", "2012-10-17")
@@ -262,7 +263,7 @@ def parse(document: str | dict, kind: str = IDENTITY, policy_id: str = "", polic
     """Parse and validate a policy document; raises MalformedPolicy with AWS's message."""
     text = document if isinstance(document, str) else json.dumps(document)
     try:
-        data = json.loads(text) if isinstance(document, str) else document
+        data = jsontext.loads(text) if isinstance(document, str) else document
     except ValueError:
         raise MalformedPolicy("Syntax errors in policy.") from None
     if not isinstance(data, dict) or not set(data) <= _TOP_ELEMENTS or "Statement" not in data:

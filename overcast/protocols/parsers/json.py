@@ -8,6 +8,7 @@ strings "NaN"/"Infinity"/"-Infinity".
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from overcast.protocols.parsers.native import input_plan
@@ -35,7 +36,29 @@ def decode_json_object(body: bytes) -> dict:
         raise Malformed("Could not parse request body into json: unexpected data after the object")
     if type(data) is not dict:
         raise Malformed("Could not parse request body into json: expected an object")
+    refuse_lone_surrogates(text, data)
     return data
+
+
+def refuse_lone_surrogates(text: str | bytes, data: Any) -> None:
+    """Malformed if `data`, decoded from the JSON `text`, holds half a surrogate pair (checked
+    only when the text has a surrogate escape, so most bodies cost one substring test)."""
+    raw = text if isinstance(text, str) else text.decode("latin-1")
+    if "\\u" in raw and _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(data):
+        raise Malformed("Could not parse request body into json: invalid UTF-16 surrogate in a string")
+
+
+#: A \uD800-\uDFFF escape: half of a surrogate pair, which alone is no character. The decoder
+#: joins a proper pair into one character and keeps a lone half, which no UTF-8 can encode.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _reason(error: Exception) -> str:

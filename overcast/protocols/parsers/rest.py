@@ -11,13 +11,13 @@ without a location, as one JSON object or one XML element.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.protocols.parsers import native, xml
-from overcast.protocols.parsers.json import decode_json_object
+from overcast.protocols.parsers.json import decode_json_object, refuse_lone_surrogates
 from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import (
     Convert,
@@ -85,7 +85,7 @@ def _header_converter(shape: Any) -> Convert:
 
 def _json_value(text: str) -> Any:
     try:
-        return json.loads(decode_base64(text.strip()))
+        return jsontext.loads(decode_base64(text.strip()))
     except ValueError:
         raise Malformed("Invalid JSON value in header", in_body=False) from None
 
@@ -270,9 +270,10 @@ def _parse_payload(payload: tuple[str, str, Convert | None], body: bytes, out: d
         out[name] = convert(xml.parse_xml(body))  # type: ignore[misc]
     else:
         try:
-            document = json.loads(body)
+            document = jsontext.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise Malformed(f"Could not parse request body into json: {error}") from None
+        refuse_lone_surrogates(body, document)
         out[name] = convert(document)  # type: ignore[misc]
 
 

@@ -31,6 +31,8 @@ def parse_xml(body: bytes) -> ElementTree.Element:
         return ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
         raise Malformed(f"The XML you provided was not well-formed: {error}") from None
+    except (LookupError, ValueError) as error:  # an encoding declaration Python cannot decode
+        raise Malformed(f"The XML you provided was not well-formed: {error}") from None
 
 
 def _local(name: str) -> str:

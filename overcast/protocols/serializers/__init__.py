@@ -15,6 +15,7 @@ A key the output shape lacks is never dropped or passed through silently (see `s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,8 @@ def serialize_error(
         # The query model knows the codes and statuses the JSON model forgot.
         model = query_model(model)
     info = resolve_error(model, error)
+    if protocol in ("query", "ec2", "rest-xml"):
+        _xml_safe(error)
     if protocol in ("query", "ec2"):
         return query.serialize_error(model, protocol, info, error, context)
     if protocol == "json":
@@ -97,3 +100,17 @@ def serialize_error(
     if protocol in ("rest-json", "rest-xml"):
         return rest.serialize_error(model, operation, protocol, info, error, context)
     raise ValueError(f"unknown protocol {protocol!r}")
+
+
+#: Characters XML 1.0 cannot carry, even as references: an error that echoes input holding one
+#: (a bucket name of "%00") would be a body no client parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(error: ServiceError) -> None:
+    """The error's message and fields with characters XML cannot carry replaced by U+FFFD."""
+    if _NOT_XML.search(error.message):
+        error.message = _NOT_XML.sub("\ufffd", error.message)
+    for name, value in error.fields.items():
+        if isinstance(value, str) and _NOT_XML.search(value):
+            error.fields[name] = _NOT_XML.sub("\ufffd", value)

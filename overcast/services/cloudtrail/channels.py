@@ -4,13 +4,13 @@ trails, event data stores, channels and dashboards carry."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn
 from overcast.common.tagging import tag_list
 from overcast.context import RequestContext
@@ -422,7 +422,7 @@ class ChannelMixin:
         arn = self._policy_target(context, params["ResourceArn"])
         policy = params["ResourcePolicy"]
         try:
-            document = json.loads(policy)
+            document = jsontext.loads(policy)
         except ValueError:
             document = None
         statements = document.get("Statement") if isinstance(document, dict) else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import inspect
-import json
 import logging
 import re
 import uuid
@@ -20,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token
 from overcast.context import RequestContext
@@ -179,7 +179,7 @@ class ImportMixin:
                 return
             location = f"s3://{bucket}/{key}"
             try:
-                events = json.loads(gzip.decompress(await self._s3_read(account, region, bucket, key)))[
+                events = jsontext.loads(gzip.decompress(await self._s3_read(account, region, bucket, key)))[
                     "Records"
                 ]
                 if not isinstance(events, list):
@@ -436,11 +436,6 @@ class ImportMixin:
                 continue
             counts[record.ts_us // 1_000_000 // period * period] += 1
         first = int(start.timestamp()) // period * period
-        if params.get("DataType") == "FillWithZeros":
-            buckets = list(range(first, int(end.timestamp()) + 1, period))
-        else:
-            buckets = sorted(counts)
-        points = [(datetime.fromtimestamp(b, UTC), float(counts.get(b, 0))) for b in buckets]
         limit = params.get("MaxResults") or 21600
         offset = 0
         if params.get("NextToken"):
@@ -452,7 +447,17 @@ class ImportMixin:
                 )
             except (ValueError, TypeError):
                 raise rules.error("InvalidParameterException", "Invalid NextToken.") from None
-        chosen = points[offset : offset + limit]
+        buckets: range | list[int]
+        if params.get("DataType") == "FillWithZeros":
+            # Only the page's periods are made: from 1970 by the minute is 29 million of them.
+            last = int(end.timestamp())
+            total = max(0, (last - first) // period + 1)
+            buckets = range(first + offset * period, min(last + 1, first + (offset + limit) * period), period)
+        else:
+            counted = sorted(counts)
+            total = len(counted)
+            buckets = counted[offset : offset + limit]
+        chosen = [(datetime.fromtimestamp(b, UTC), float(counts.get(b, 0))) for b in buckets]
         out: dict[str, Any] = {
             "EventSource": params["EventSource"],
             "EventName": params["EventName"],
@@ -464,7 +469,7 @@ class ImportMixin:
             out["TrailARN"] = trail["TrailARN"]
         if wanted_error:
             out["ErrorCode"] = wanted_error
-        if offset + limit < len(points):
+        if offset + limit < total:
             out["NextToken"] = encode_token(
                 self.store, "ListInsightsMetricData", offset + limit, params["EventName"]
             )

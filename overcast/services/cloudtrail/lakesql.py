@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 #: Lake's columns for CloudTrail events, in its schema's order. Struct, map and array columns
@@ -318,7 +319,7 @@ def _member(document: str | None, path: str) -> object:
     if document is None:
         return None
     try:
-        value = json.loads(document)
+        value = jsontext.loads(document)
         for part in re.findall(r'\."((?:[^"\\]|\\.)*)"|\[(\d+)\]', path):
             name, position = part
             if position:

@@ -52,6 +52,8 @@ UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 ALL_FUNCTIONS = {**CONDITION_FUNCTIONS, **OPERAND_FUNCTIONS, **UPDATE_FUNCTIONS}
 COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 MAX_DEPTH = 32
+#: AWS's limit on the operators and functions in one expression.
+MAX_OPERATORS = 300
 #: Words the grammar itself uses: never attribute names, even where one could follow.
 KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE"})
 
@@ -91,6 +93,7 @@ class _Parser:
         self.values: dict[str, None] = {}
         self.reserved: str | None = None
         self.depth = 0
+        self.operators = 0
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -125,6 +128,13 @@ class _Parser:
     def expect_op(self, op: str) -> None:
         if not self.take_op(op):
             raise self.syntax_error()
+
+    def count_operator(self) -> None:
+        """One more operator or function; past AWS's limit the expression is refused (which
+        also bounds how deeply NOTs and nested function calls make the parser recurse)."""
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise self.error(f"The expression contains too many operators; operator count: {self.operators}")
 
     def finish(self) -> None:
         if self.token.kind != "eof":
@@ -176,6 +186,7 @@ class _Parser:
     def function(self) -> tuple:
         name_token = self.token
         name = name_token.text
+        self.count_operator()
         self.pos += 2  # name and "("
         args = [self.operand()]
         while self.take_op(","):
@@ -219,6 +230,7 @@ class _Parser:
         left = self.disjunct()
         while self.keyword("OR"):
             self.pos += 1
+            self.count_operator()
             left = ("or", left, self.disjunct())
         self.depth -= 1
         return left
@@ -227,13 +239,21 @@ class _Parser:
         left = self.conjunct()
         while self.keyword("AND"):
             self.pos += 1
+            self.count_operator()
             left = ("and", left, self.conjunct())
         return left
 
     def conjunct(self) -> tuple:
         if self.keyword("NOT"):
-            self.pos += 1
-            return ("not", self.conjunct())
+            negations = 0
+            while self.keyword("NOT"):  # a loop, not recursion: a run of NOTs costs no stack
+                self.pos += 1
+                self.count_operator()
+                negations += 1
+            inner = self.conjunct()
+            for _ in range(negations):
+                inner = ("not", inner)
+            return inner
         if self.take_op("("):
             if self.token.text == "(" and self._closes_right_after(self.pos):
                 raise self.error("The expression has redundant parentheses;")
@@ -244,12 +264,14 @@ class _Parser:
         token = self.token
         if token.kind == "op" and token.text in COMPARATORS:
             self.pos += 1
+            self.count_operator()
             right = self.operand()
             self.check_operand(left)
             self.check_operand(right)
             return ("cmp", token.text, left, right)
         if self.keyword("BETWEEN"):
             self.pos += 1
+            self.count_operator()
             low = self.operand()
             if not self.keyword("AND"):
                 raise self.syntax_error()
@@ -260,6 +282,7 @@ class _Parser:
             return ("between", left, low, high)
         if self.keyword("IN"):
             self.pos += 1
+            self.count_operator()
             self.expect_op("(")
             options = [self.operand()]
             while self.take_op(","):
@@ -328,6 +351,7 @@ class _Parser:
         token = self.token
         if token.kind == "op" and token.text in "+-":
             self.pos += 1
+            self.count_operator()
             return (token.text, left, self.update_operand())
         return left
 

@@ -340,12 +340,21 @@ class _Parser:
 def parse(text: str) -> Statement:
     if not text or not text.strip():
         raise malformed("Unexpected end of statement")
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:  # thousands of nested brackets or parentheses in 8 KB of statement
+        raise malformed("Expression nested too deeply") from None
 
 
-def bind(node: Any, parameters: list) -> dict:
-    """A value node as an attribute value, parameters filled in."""
+def bind(node: Any, parameters: list, depth: int = 0) -> dict:
+    """A value node as an attribute value, parameters filled in. `depth`: the maps and lists
+    around it, refused past DynamoDB's limit before they could exhaust the stack."""
     kind = node[0]
+    if depth > V.MAX_NESTING:
+        raise validation(
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels"
+            " beyond supported limit"
+        )
     if kind == "av":
         value = dict(node[1])
         return V.check_value(value)
@@ -354,9 +363,9 @@ def bind(node: Any, parameters: list) -> dict:
             raise validation("Number of parameters in request and statement don't match.")
         return V.check_value(dict(parameters[node[1]]))
     if kind == "map":
-        return {"M": {k: bind(v, parameters) for k, v in node[1]}}
+        return {"M": {k: bind(v, parameters, depth + 1) for k, v in node[1]}}
     if kind == "list":
-        return {"L": [bind(v, parameters) for v in node[1]]}
+        return {"L": [bind(v, parameters, depth + 1) for v in node[1]]}
     members = [bind(v, parameters) for v in node[1]]
     kinds = {next(iter(m)) for m in members}
     if len(kinds) != 1 or next(iter(kinds)) not in ("S", "N", "B"):

@@ -4,10 +4,10 @@ with AWS's revision checks, and the `resource_policy` hook IAM enforcement reads
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
+from overcast.common import jsontext
 from overcast.common.arns import parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -90,7 +90,7 @@ class PoliciesMixin:
                 400,
             )
         try:
-            document = json.loads(text)
+            document = jsontext.loads(text)
         except ValueError:
             raise validation("Invalid policy document: the document is not valid JSON") from None
         if not isinstance(document, dict) or not document.get("Statement"):

@@ -99,8 +99,13 @@ def arithmetic(left: Decimal, right: Decimal, subtract: bool) -> str:
 # ----------------------------------------------------------------------------- validation
 
 
-def check_value(value: Any, key_hint: str = "") -> dict:
-    """Validate one attribute value in place (normalising numbers); returns it."""
+#: Documents (maps and lists) nest at most this many deep, as AWS allows.
+MAX_NESTING = 31
+
+
+def check_value(value: Any, key_hint: str = "", depth: int = 0) -> dict:
+    """Validate one attribute value in place (normalising numbers); returns it. `depth` is how
+    many maps and lists hold it."""
     if type(value) is not dict or len(value) != 1:
         if type(value) is dict and not value:
             raise validation(
@@ -127,13 +132,14 @@ def check_value(value: Any, key_hint: str = "") -> dict:
             shown = ", ".join(str(v) if kind != "BS" else repr(v) for v in inner)
             raise invalid(f"Input collection [{shown}] contains duplicates.")
         return value
-    if kind == "M":
-        for nested in inner.values():
-            check_value(nested)
-        return value
-    if kind == "L":
-        for nested in inner:
-            check_value(nested)
+    if kind == "M" or kind == "L":
+        if depth >= MAX_NESTING:
+            raise validation(
+                "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels"
+                " beyond supported limit"
+            )
+        for nested in inner.values() if kind == "M" else inner:
+            check_value(nested, depth=depth + 1)
         return value
     if kind == "NULL":
         if inner is not True:

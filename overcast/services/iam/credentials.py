@@ -26,6 +26,7 @@ from overcast.services.iam.base import (
     no_such_entity,
     now,
     tag_list,
+    validation_error,
 )
 from overcast.services.iam.entities import check_name
 from overcast.signing import matches
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from overcast.services.iam.provider import Provider
 
 ACCESS_KEYS_PER_USER = 2
+#: A virtual MFA device's name: its serial number ARN is at most 256 characters.
+MAX_MFA_NAME = 226
 
 
 def totp(seed_base32: str, step: int) -> str:
@@ -285,6 +288,13 @@ class CredentialsMixin(IamBase):
 
     def create_virtual_mfa_device(self, context, params):
         name = check_name(params["VirtualMFADeviceName"], "virtualMFADeviceName")
+        if len(name) > MAX_MFA_NAME:
+            # The model gives no maximum, but the device's serial number (its ARN) is at most
+            # 256 characters, which leaves 226 for the name after "arn:aws:iam::<account>:mfa/".
+            raise validation_error(
+                "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_MFA_NAME}"
+            )
         path = check_path(params.get("Path"))
         serial = self.arn(context, context.account, f"mfa{path}{name}")
         if self._get("mfa_devices", context.account, serial) is not None:

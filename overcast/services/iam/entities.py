@@ -3,11 +3,11 @@ policies, permissions boundaries and tags (one implementation each, bound per ki
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from overcast import policy
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 from overcast.services.iam import ids
 from overcast.services.iam.base import (
@@ -313,7 +313,7 @@ class EntitiesMixin(IamBase):
         """A trust policy may only name users and roles that exist (AWS checks its own account's
         principals when the policy is saved)."""
         try:
-            json.loads(document)
+            jsontext.loads(document)
         except ValueError:
             # A trust policy that is not JSON gets its own wording (recorded from AWS).
             raise malformed("This policy contains invalid Json") from None

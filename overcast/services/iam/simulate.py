@@ -21,11 +21,14 @@ _LIST_TYPES = ("stringList", "numericList", "booleanList", "dateList", "ipList",
 def _context(entries: list[dict] | None) -> dict:
     values = {}
     for entry in entries or []:
+        name = entry.get("ContextKeyName")
+        if not name:  # optional in the model: an entry naming no key is one no condition reads
+            continue
         given = entry.get("ContextKeyValues") or []
         if entry.get("ContextKeyType") in _LIST_TYPES:
-            values[entry["ContextKeyName"]] = list(given)
+            values[name] = list(given)
         elif given:
-            values[entry["ContextKeyName"]] = given[0] if len(given) == 1 else list(given)
+            values[name] = given[0] if len(given) == 1 else list(given)
     return values
 
 

@@ -9,11 +9,11 @@ certificate authority's key algorithm is unknown, so a provider has one X.509 sl
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.services.iam.base import (
     IamBase,
@@ -56,7 +56,7 @@ def signer_status(entry: dict, at: datetime) -> str:
 
 def _check_document(text: str) -> None:
     try:
-        document = json.loads(text)
+        document = jsontext.loads(text)
     except ValueError:
         raise malformed("This policy contains invalid Json") from None
     if not isinstance(document, dict):

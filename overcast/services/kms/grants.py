@@ -15,6 +15,7 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.pagination import paginate_list
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_map
 from overcast.context import RequestContext
@@ -92,7 +93,7 @@ class GrantOperations:
         if len(policy) > MAX_POLICY:
             raise ServiceError("LimitExceededException", "Policy exceeds the maximum size of 32 KB.")
         try:
-            document = json.loads(policy)
+            document = jsontext.loads(policy)
         except ValueError:
             raise ServiceError("MalformedPolicyDocumentException", "The new key policy will not allow you to "
                                "update the key policy in the future.") from None  # fmt: skip

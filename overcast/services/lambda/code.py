@@ -26,6 +26,8 @@ UNPACKED, OPT = ".unpacked.v2", ".opt.v2"
 _OLDER = (".unpacked", ".opt")
 #: How long a Code.Location / Content.Location URL works (AWS's presigned URLs: 10 minutes).
 LOCATION_SECONDS = 600
+#: Lambda's limit on a deployment package's or a layer's contents, unzipped.
+MAX_UNZIPPED = 250 * 1024 * 1024
 
 
 def invalid_zip() -> ServiceError:
@@ -66,9 +68,20 @@ class CodeStore:
             raise invalid_zip()
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                # The sizes the zip declares, summed before anything is expanded: a small zip
+                # can declare gigabytes. Expanding never trusts them further (zipfile stops at
+                # a member's declared size and its CRC check fails on a member that lied).
+                unzipped = sum(info.file_size for info in archive.infolist())
+                if unzipped > MAX_UNZIPPED:
+                    raise ServiceError(
+                        "InvalidParameterValueException",
+                        f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes",
+                        400,
+                        Type="User",
+                    )
                 if archive.testzip() is not None:
                     raise invalid_zip()
-        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):
             raise invalid_zip() from None
         digest = hashlib.sha256(data)
         file_id = digest.hexdigest()

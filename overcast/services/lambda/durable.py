@@ -22,6 +22,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -218,7 +219,7 @@ class DurableMixin:
                 )
                 outcome_error = outcome.error
                 if outcome_error is None:
-                    answer = json.loads(outcome.payload or b"null")
+                    answer = jsontext.loads(outcome.payload or b"null", jsontext.MAX_PAYLOAD_DEPTH)
             except (ServiceError, ValueError) as error:
                 outcome_error = {"errorType": type(error).__name__, "errorMessage": str(error)}
             record = self.durable_executions.get(scope, key)
@@ -622,7 +623,8 @@ class DurableMixin:
         self: Provider, context: RequestContext, params: dict
     ) -> dict:
         raw = params.get("Result") or b""
-        result = raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw)
+        # The result reaches the function as text: bytes that are no UTF-8 arrive replaced.
+        result = raw.decode(errors="replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
         return self._complete_callback(context, params["CallbackId"], result, None)
 
     def send_durable_execution_callback_failure(  # type: ignore[misc]

@@ -17,6 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common import jsontext
 from overcast.common.times import iso_millis
 from overcast.config import tuning
 from overcast.errors import ServiceError
@@ -196,7 +197,7 @@ class EventsMixin(MappingsMixin):
             target = (destinations.get(kind) or {}).get("Destination")
             if target:
                 try:
-                    request_payload = json.loads(event["payload"])
+                    request_payload = jsontext.loads(event["payload"], jsontext.MAX_PAYLOAD_DEPTH)
                 except ValueError:
                     request_payload = event["payload"]
                 record: dict[str, Any] = {
@@ -217,7 +218,11 @@ class EventsMixin(MappingsMixin):
                         response_payload = outcome.error
                     else:
                         try:
-                            response_payload = json.loads(outcome.payload) if outcome.payload else None
+                            response_payload = (
+                                jsontext.loads(outcome.payload, jsontext.MAX_PAYLOAD_DEPTH)
+                                if outcome.payload
+                                else None
+                            )
                         except ValueError:
                             response_payload = outcome.payload.decode("utf-8", "replace")
                     record["responseContext"] = response_context

@@ -8,10 +8,11 @@ string; stream records are matched as they are delivered (`dynamodb.NewImage...`
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from overcast.common import jsontext
 
 from .names import invalid
 
@@ -38,7 +39,7 @@ def parse_criteria(criteria: dict | None) -> list[dict]:
         if text is None:
             continue
         try:
-            pattern = json.loads(text)
+            pattern = jsontext.loads(text)
         except ValueError:
             raise bad_pattern() from None
         if not isinstance(pattern, dict):
@@ -194,7 +195,7 @@ def sqs_view(record: dict) -> dict:
     """An SQS record as filters see it: its body parsed when it is a JSON object."""
     body = record.get("body")
     try:
-        parsed = json.loads(body) if isinstance(body, str) else None
+        parsed = jsontext.loads(body) if isinstance(body, str) else None
     except ValueError:
         parsed = None
     return {**record, "body": parsed} if isinstance(parsed, dict) else record

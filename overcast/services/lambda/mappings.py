@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from overcast import services
+from overcast.common import jsontext
 from overcast.common.pagination import paginate_list
 from overcast.common.tagging import tag_map
 from overcast.context import RequestContext
@@ -512,7 +513,7 @@ def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str] | None:
     """The message ids a ReportBatchItemFailures response names; None if the response is
     malformed (then the whole batch counts as failed, as on AWS)."""
     try:
-        result = json.loads(payload) if payload else None
+        result = jsontext.loads(payload, jsontext.MAX_PAYLOAD_DEPTH) if payload else None
     except ValueError:
         return None
     if result is None or result == {} or not isinstance(result, dict):

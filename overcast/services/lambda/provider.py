@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
-import io
 import json
 import logging
 import re
 import uuid
-import zipfile
 from typing import Any
 
 from overcast.common.pagination import paginate_keys, paginate_list
@@ -103,13 +101,7 @@ RUNTIME_CHOICES = (
 
 #: Lambda's documented package and environment limits.
 MAX_ZIPPED = 50 * 1024 * 1024
-MAX_UNZIPPED = 250 * 1024 * 1024
 MAX_ENVIRONMENT = 4096
-
-
-def unzipped_size(data: bytes) -> int:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return sum(info.file_size for info in archive.infolist())
 
 
 def logging_config(current: dict, given: dict | None) -> dict:
@@ -338,10 +330,7 @@ class Provider(
         raise invalid("Please provide a source for function code.")
 
     def _save_code(self, data: bytes) -> dict:
-        saved = self.code.save(data)
-        if unzipped_size(data) > MAX_UNZIPPED:
-            raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
-        return saved
+        return self.code.save(data)  # refuses a package past the unzipped limit, unexpanded
 
     @staticmethod
     def _check_environment(environment: dict | None) -> None:

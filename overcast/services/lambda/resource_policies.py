@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from overcast import policy
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
@@ -49,7 +50,7 @@ class ResourcePoliciesMixin:
             policy.parse(params["Policy"], policy.RESOURCE)
         except policy.MalformedPolicy as error:
             raise invalid(f"The policy is not valid: {error}") from None
-        document = json.loads(params["Policy"])
+        document = jsontext.loads(params["Policy"])
         if not isinstance(document.get("Statement"), list):
             document["Statement"] = [document["Statement"]]
         document["RevisionId"] = str(uuid.uuid4())

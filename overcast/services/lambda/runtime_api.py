@@ -14,6 +14,8 @@ import asyncio
 import json
 from typing import TYPE_CHECKING
 
+from overcast.common import jsontext
+
 if TYPE_CHECKING:
     from .environment import Environment
 
@@ -101,7 +103,7 @@ async def _route(env: Environment, method: str, path: str, headers: dict, body: 
 def _error_body(body: bytes, headers: dict) -> dict:
     """The error a runtime reported, in the shape Invoke returns it."""
     try:
-        report = json.loads(body) if body else {}
+        report = jsontext.loads(body, jsontext.MAX_PAYLOAD_DEPTH) if body else {}
     except ValueError:
         report = {}
     if not isinstance(report, dict):

@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 
+from overcast.common import jsontext
 from overcast.common.times import iso_millis, iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -174,7 +175,7 @@ async def _invoke(
     if "ReportBatchItemFailures" not in (mapping.get("FunctionResponseTypes") or ()):
         return None, False
     try:
-        response = json.loads(outcome.payload) if outcome.payload else None
+        response = jsontext.loads(outcome.payload, jsontext.MAX_PAYLOAD_DEPTH) if outcome.payload else None
     except ValueError:
         return 0, False
     failures = (response or {}).get("batchItemFailures") if isinstance(response, dict) else None

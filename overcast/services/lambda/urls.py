@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -326,7 +327,7 @@ def _url_response(payload: bytes) -> Response:
     """A function's result as the HTTP response: a dict with statusCode is a structured
     response; anything else is the JSON body of a 200."""
     try:
-        result = json.loads(payload) if payload else None
+        result = jsontext.loads(payload, jsontext.MAX_PAYLOAD_DEPTH) if payload else None
     except ValueError:
         return Response(200, {"Content-Type": "application/json"}, payload)
     if isinstance(result, str):

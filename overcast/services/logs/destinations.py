@@ -7,10 +7,10 @@ Tables (scope = account/region):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn, parse_arn
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags
@@ -109,7 +109,7 @@ class Destinations:
         scope = self._scope(context)
         record = self._destination(scope, params["destinationName"])
         try:
-            json.loads(params["accessPolicy"])
+            jsontext.loads(params["accessPolicy"])
         except ValueError:
             raise invalid("Access policy is not a valid JSON document.") from None
         record["accessPolicy"] = params["accessPolicy"]

@@ -9,10 +9,10 @@ types is a string. An account with no group of the data source has no such data 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 
 from .shared import SEP, not_found
@@ -82,7 +82,7 @@ def discover(messages: Iterable[str]) -> dict[str, _Field]:
     root = _Field()
     for message in messages:
         try:
-            event = json.loads(message)
+            event = jsontext.loads(message)
         except ValueError:
             continue
         if isinstance(event, dict):

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.common import jsontext
+
 from .insights_parser import AGGREGATES, Binary, Call, Command, Field, Literal, QueryError, Unary
 
 Record = dict[str, Any]
@@ -70,7 +72,7 @@ def discovered_fields(message: str) -> Record:
     text = message.strip()
     if text.startswith("{"):
         try:
-            document = json.loads(text)
+            document = jsontext.loads(text)
         except ValueError:
             document = None
         if isinstance(document, dict):

@@ -157,6 +157,12 @@ class LookupTablesMixin:
                 out["kmsKeyId"] = table["kmsKeyId"]
             return out
 
+        limit = params.get("maxResults")
+        if limit is not None and limit < 1:  # the model gives no minimum; a page holds one at least
+            raise _invalid(
+                f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy constraint: "
+                "Member must have value greater than or equal to 1"
+            )
         return page_keys(
             self.store, "DescribeLookupTables", params,
             lambda after: self._lookup_tables.scan(scope, prefix=prefix, start_after=after),

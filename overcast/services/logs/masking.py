@@ -7,9 +7,10 @@ manages (they are stored and returned, and mask nothing here), and its own custo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
+
+from overcast.common import jsontext
 
 _MANAGED = {
     "EmailAddress": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
@@ -28,7 +29,7 @@ Masker = Callable[[str], str]
 def masker(document_text: str) -> Masker | None:
     """The masking a data protection policy applies, or None when it masks nothing."""
     try:
-        document = json.loads(document_text)
+        document = jsontext.loads(document_text)
     except ValueError:
         return None
     if not isinstance(document, dict):

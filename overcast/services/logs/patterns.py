@@ -14,6 +14,8 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from overcast.common import jsontext
+
 Predicate = Callable[[str], bool]
 
 
@@ -248,7 +250,7 @@ def _json_pattern(body: str) -> Predicate:
         if start < 0:
             return False
         try:
-            document = json.loads(message[start:])
+            document = jsontext.loads(message[start:])
         except ValueError:
             return False
         return predicate(document)

@@ -15,6 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -49,7 +50,7 @@ def _limit_exceeded() -> ServiceError:
 
 def _json_document(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except ValueError:
         raise invalid(f"{what} is not a valid JSON document.") from None
 

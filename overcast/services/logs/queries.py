@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token, paginate_list
 from overcast.context import RequestContext
@@ -82,7 +83,7 @@ def pointer(group: str, key: str) -> str:
 
 def _read_pointer(text: str) -> tuple[str, str]:
     try:
-        group, key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        group, key = jsontext.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, TypeError):
         raise invalid("The log record pointer is invalid.") from None
     if not isinstance(group, str) or not isinstance(key, str):

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from overcast.common import jsontext
+
 MESSAGE = "@message"
 MAX_PROCESSORS = 20
 MAX_PARSERS = 5
@@ -106,7 +108,7 @@ def _source_text(event: dict, config: dict) -> tuple[str, str]:
 def _parse_json(event: dict, config: dict) -> None:
     source, text = _source_text(event, config)
     try:
-        parsed = json.loads(text)
+        parsed = jsontext.loads(text)
     except ValueError:
         raise TransformError("not JSON") from None
     if not isinstance(parsed, dict):

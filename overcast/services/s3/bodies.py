@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from overcast.errors import ServiceError
-from overcast.http import BodyStream
+from overcast.http import BodyStalled, BodyStream
 from overcast.services.s3 import checksums
 from overcast.services.s3.sealing import SealingWriter, Segment, seal_bytes, seal_record
 from overcast.signing import chunk_header, content_sha256_mismatch, trailer_lines
@@ -199,6 +199,8 @@ async def take_in(
             if body.size:
                 body.file = files.new_name()
                 files.commit(scratch, body.file)
+        except BodyStalled:  # the client stopped sending: nothing is stored
+            raise _timed_out() from None
         except ConnectionError:  # the client went away mid-body: nothing is stored
             raise _incomplete() from None
         finally:
@@ -361,6 +363,15 @@ class AwsChunkedDecoder:
 
 def _incomplete() -> ServiceError:
     return ServiceError("IncompleteBody", "The request body terminated unexpectedly", 400)
+
+
+def _timed_out() -> ServiceError:
+    return ServiceError(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the timeout period."
+        " Idle connections will be closed.",
+        400,
+    )
 
 
 class RangeReader:

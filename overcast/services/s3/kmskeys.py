@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import partition
 from overcast.errors import ServiceError
 from overcast.services.s3 import ssec
@@ -38,7 +38,7 @@ def encryption_context(bucket: dict, key: str, given: str | None, bucket_key: bo
     context: dict[str, str] = {}
     if given:
         try:
-            decoded = json.loads(base64.b64decode(given, validate=True))
+            decoded = jsontext.loads(base64.b64decode(given, validate=True))
         except (binascii.Error, ValueError):
             raise ServiceError(
                 "InvalidArgument",

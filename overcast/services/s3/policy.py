@@ -5,12 +5,12 @@ public, and the decision for an unsigned request, which the IAM policy engine
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from functools import lru_cache
 from typing import Any
 
 from overcast import policy as iam
+from overcast.common import jsontext
 from overcast.services.s3.configstore import s3_error
 
 ALLOW, DENY = "Allow", "Deny"
@@ -171,7 +171,7 @@ def parse_policy(text: str, bucket: str, partition: str) -> dict:
     if not text.lstrip().startswith("{"):
         raise malformed("Policies must be valid JSON and the first byte must be '{'")
     try:
-        document = json.loads(text)
+        document = jsontext.loads(text)
     except ValueError:
         raise malformed("This policy contains invalid Json") from None
     if not isinstance(document, dict):

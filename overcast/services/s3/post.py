@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.errors import ServiceError, internal_error
 from overcast.http import Request, Response
@@ -337,7 +338,7 @@ class PostObjectOperations:
         form: dict[str, str], names: dict[str, str], bucket: dict, key: str, size: int
     ) -> None:
         try:
-            document = json.loads(base64.b64decode(form["policy"], validate=True))
+            document = jsontext.loads(base64.b64decode(form["policy"], validate=True))
         except (binascii.Error, ValueError):
             raise _invalid_policy("Invalid JSON.") from None
         if not isinstance(document, dict):

@@ -6,6 +6,7 @@ with CrossAccountPrimaryARN; the link is recorded and returned."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
@@ -23,6 +24,10 @@ def _account_region(scope: str) -> tuple[str, str]:
     return account, region
 
 
+#: RegionType's pattern in the model, which the protocol layer leaves to the service.
+_REGION = re.compile(r"^([a-z]+-)+\d+$")
+
+
 def replica_arn(arn: str, region: str) -> str:
     parts = arn.split(":", 5)
     parts[3] = region
@@ -37,8 +42,8 @@ class ReplicationMixin:
         account, home = _account_region(scope)
         replicas = record.setdefault("Replicas", {})
         for item in regions:
-            region = item["Region"]
-            if region == home:
+            region = item.get("Region")  # optional in the model: a replica without one is no replica
+            if not region or region == home or not _REGION.match(region):
                 raise errors.invalid_parameter("Invalid replica region.")
             status: dict[str, Any] = {"KmsKeyId": item.get("KmsKeyId") or DEFAULT_KEY, "Status": "InSync"}
             there = self.secrets.get(store_scope(account, region), record["Name"])

@@ -17,6 +17,7 @@ import json
 import ssl
 from urllib.parse import urlsplit
 
+from overcast.common import jsontext
 from overcast.config import tuning
 from overcast.services.sns.models import invalid
 
@@ -63,7 +64,7 @@ def _policy_error(prefix: str, reason: str):
 
 def parse_policy_json(text: str, prefix: str) -> dict:
     try:
-        policy = json.loads(text)
+        policy = jsontext.loads(text)
     except ValueError:
         raise _policy_error(prefix, "failed to parse JSON.") from None
     if not isinstance(policy, dict):

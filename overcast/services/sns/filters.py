@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 MAX_KEYS = 5
@@ -71,7 +72,7 @@ def compile_policy(text: str, scope: str, prefix: str = "Invalid parameter: ") -
     """The compiled policy, or InvalidParameter with AWS's reason. `prefix` is how the
     operation introduces it (Subscribe says "Invalid parameter: Attributes Reason: ")."""
     try:
-        policy = json.loads(text)
+        policy = jsontext.loads(text)
     except json.JSONDecodeError as error:
         raise _invalid(prefix, f"FilterPolicy: failed to parse JSON. {json_failure(text, error)}") from None
     if not isinstance(policy, dict):
@@ -334,7 +335,7 @@ class FilterPolicy:
     def matches(self, attributes: dict | None, body: str) -> bool:
         if self.scope == "MessageBody":
             try:
-                document = json.loads(body)
+                document = jsontext.loads(body)
             except ValueError:
                 return False  # AWS filters bodies that are JSON objects only
             if not isinstance(document, dict):
@@ -366,7 +367,7 @@ def _attribute_values(attribute: dict | None) -> tuple:
             return _ABSENT
     if data_type == "String.Array":
         try:
-            items = json.loads(value)
+            items = jsontext.loads(value)
         except ValueError:
             return _ABSENT
         if isinstance(items, dict):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
@@ -101,7 +102,7 @@ def default_policy(topic_arn: str, account: str) -> str:
 
 def _json_object(value: str, name: str, prefix: str) -> dict:
     try:
-        document = json.loads(value)
+        document = jsontext.loads(value)
     except ValueError:
         raise invalid(f"{prefix}{name}: failed to parse JSON.") from None
     if not isinstance(document, dict):
@@ -424,7 +425,9 @@ class Provider(
 
     def _opt_out_request(self, request: Request) -> Response:
         try:
-            payload = json.loads(request.body if isinstance(request.body, bytes) and request.body else b"{}")
+            payload = jsontext.loads(
+                request.body if isinstance(request.body, bytes) and request.body else b"{}"
+            )
             number = payload["phoneNumber"]
             account = payload.get("accountId") or DEFAULT_ACCOUNT
             region = payload.get("region") or DEFAULT_REGION

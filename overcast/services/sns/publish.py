@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common import jsontext
 from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
@@ -148,7 +149,7 @@ def check_message(entry: dict) -> dict | None:
     if structure != "json":
         raise invalid("Invalid parameter: MessageStructure")
     try:
-        texts = json.loads(message)
+        texts = jsontext.loads(message)
     except ValueError:
         texts = None
     if not isinstance(texts, dict):

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from overcast.common import jsontext
 from overcast.common.pagination import paginate_keys
 from overcast.context import RequestContext
 from overcast.services.sns import delivery
@@ -65,7 +66,7 @@ def _same_attribute(name: str, current: str | None, requested: str) -> bool:
         return True
     if name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy", "ReplayPolicy"):
         try:
-            return json.loads(current or "null") == json.loads(requested or "null")
+            return jsontext.loads(current or "null") == json.loads(requested or "null")
         except ValueError:
             return False
     return False
@@ -135,7 +136,7 @@ class SubscriptionOperations:
             if not value:
                 return value
             try:
-                redrive = json.loads(value)
+                redrive = jsontext.loads(value)
             except json.JSONDecodeError as error:
                 raise invalid(
                     f"{prefix}RedrivePolicy: failed to parse JSON. {json_failure(value, error)}"
@@ -161,7 +162,7 @@ class SubscriptionOperations:
             return value
         if name == "ReplayPolicy" and value:
             try:
-                json.loads(value)
+                jsontext.loads(value)
             except json.JSONDecodeError as error:
                 raise invalid(
                     f"{prefix}ReplayPolicy: failed to parse JSON. {json_failure(value, error)}"

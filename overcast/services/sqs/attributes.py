@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+from overcast.common import jsontext
 from overcast.services.sqs import errors
 
 #: Integer attributes: (least, greatest, default).
@@ -55,6 +57,7 @@ DROPPED_WHEN = {"KmsMasterKeyId": "", "KmsDataKeyReusePeriodSeconds": "300", "Re
                 "RedriveAllowPolicy": ""}  # fmt: skip
 
 MAX_RECEIVE_COUNT = (1, 1000)
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,20}")
 
 
 def normalize(name: str, value: str, fifo: bool, creating: bool) -> str:
@@ -70,7 +73,9 @@ def normalize(name: str, value: str, fifo: bool, creating: bool) -> str:
     if name in INTEGERS:
         low, high, _ = INTEGERS[name]
         text = value.strip()
-        if not (text.lstrip("-").isdigit() and low <= int(text) <= high):
+        # ASCII digits only, and few of them: int() reads other scripts' digits, and refuses
+        # (ValueError) a string of more than 4,300 digits.
+        if not (_INTEGER_TEXT.fullmatch(text) and low <= int(text) <= high):
             raise errors.invalid_attribute_value(name)
         return str(int(text))
     if name in BOOLEANS:
@@ -95,7 +100,7 @@ def normalize(name: str, value: str, fifo: bool, creating: bool) -> str:
 
 def _json_map(name: str, value: str) -> dict:
     try:
-        document = json.loads(value)
+        document = jsontext.loads(value)
     except ValueError:
         raise errors.invalid_attribute_value(name) from None
     if not isinstance(document, dict):

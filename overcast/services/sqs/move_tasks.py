@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.services.sqs import errors
 
@@ -94,7 +95,7 @@ class MoveTaskOperations:
     def cancel_message_move_task(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         handle = params["TaskHandle"]
         try:
-            document = json.loads(base64.b64decode(handle))
+            document = jsontext.loads(base64.b64decode(handle))
             task_id, source_arn = document["taskId"], document["sourceArn"]
         except (ValueError, KeyError, TypeError):
             raise errors.invalid_parameter("Value for parameter TaskHandle is invalid.") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -60,7 +59,7 @@ async def execute_script(run: StepRun) -> None:
     with tempfile.TemporaryDirectory(prefix="ssm-script-") as scratch:
         result_path = Path(scratch) / "result.json"
         environment = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": scratch,
             "AWS_ENDPOINT_URL": _endpoint(run.provider.runtime),
             "AWS_ACCESS_KEY_ID": run.account,

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 MAX_POLICIES = 10
@@ -43,7 +44,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], float | None]:
     """The policies of a PutParameter as the model's ParameterInlinePolicy list, and the time
     the parameter expires (None without an Expiration policy)."""
     try:
-        given = json.loads(text)
+        given = jsontext.loads(text)
     except ValueError:
         raise ServiceError("InvalidPolicyTypeException", "The policy is not a valid JSON document.") from None
     if isinstance(given, dict):

@@ -5,10 +5,10 @@ concurrency: an update or a delete names the policy's id and the hash it last re
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import parse_arn
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
@@ -40,7 +40,7 @@ def _checked_policy(text: str) -> str:
             LimitType="PolicySize",
         )
     try:
-        document = json.loads(text)
+        document = jsontext.loads(text)
     except ValueError:
         raise ServiceError(
             "MalformedResourcePolicyDocumentException", "The policy is not valid JSON."

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 #: Identity providers AWS knows without an IAM OIDC provider (trust policies name them bare).
@@ -35,7 +35,7 @@ def web_identity_claims(token: str) -> dict:
     if len(parts) != 3:
         raise _invalid()
     try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        payload = jsontext.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
         raise _invalid() from None
     if not isinstance(payload, dict) or "iss" not in payload:

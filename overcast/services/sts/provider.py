@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from overcast import policy
+from overcast.common import jsontext
 from overcast.common.arns import build_arn, partition
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
@@ -621,7 +622,7 @@ class Provider(TokenMixin, BaseProvider):
         text = params["EncodedMessage"]
         try:
             decoded = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))).decode()
-            json.loads(decoded)
+            jsontext.loads(decoded)
         except (ValueError, zlib.error):
             raise ServiceError(
                 "InvalidAuthorizationMessageException", "The message provided is not valid.", 400

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 _FETCH_TIMEOUT = 5.0
@@ -149,7 +150,7 @@ def _verify_with(key: dict, algorithm: str, signed: bytes, signature: bytes) -> 
 def _check_jwt(token: str, issuer: str, thumbprints: list[str]) -> None:
     head, body, signature = token.split(".")
     try:
-        header = json.loads(_b64(head))
+        header = jsontext.loads(_b64(head))
         raw_signature = _b64(signature)
     except ValueError:
         raise _bad_signature() from None
