@@ -50,6 +50,27 @@ def _traversable_by_others(path: Path) -> bool:
         return False
 
 
+def _closed_ancestor(path: Path) -> Path | None:
+    """The highest folder above `path` that other users cannot pass through (a home folder,
+    a `mktemp -d` folder holding a virtualenv), or None when every one is open."""
+    for ancestor in reversed(path.parents):
+        if ancestor != ancestor.parent and not _traversable_by_others(ancestor):
+            return ancestor
+    return None
+
+
+def covers_for(needed: list[str]) -> dict[str, list[str]]:
+    """The closed folders to cover in a sandbox whose function runs as a user of its own, each
+    with the needed folders under it that are put back (runtimes, SDKs). Each needed folder has
+    one highest closed ancestor, so the covers never nest."""
+    covers: dict[str, list[str]] = {}
+    for folder in needed:
+        closed = _closed_ancestor(Path(folder))
+        if closed is not None and Path(folder).is_dir():
+            covers.setdefault(str(closed), []).append(folder)
+    return covers
+
+
 @dataclass
 class Isolation:
     """The sandbox settings of one Lambda provider: what to hide, what a runtime needs."""
@@ -117,14 +138,13 @@ class Isolation:
             "uid": uid,
             "gid": uid,
         }
-        home = Path.home()
-        if as_root and not _traversable_by_others(home):
-            keeps = [p for p in self.needed if Path(p).is_dir() and Path(p).is_relative_to(home)]
+        covers = covers_for(self.needed) if as_root else {}
+        if covers:
             stage = root / "stage"
             stage.mkdir(mode=0o700)
-            for index in range(len(keeps)):
+            for index in range(sum(len(keeps) for keeps in covers.values())):
                 (stage / str(index)).mkdir(mode=0o700)
-            plan.update(home=str(home), home_keeps=keeps, stage=str(stage))
+            plan.update(covers=sorted(covers.items()), stage=str(stage))
         return Sandbox(root, plan)
 
 

@@ -121,3 +121,44 @@ def test_two_functions_never_share_a_user_id():
     taken = isolation.Isolation(hidden=[], uids={first: ("111111111111", "eu-west-1", "two")})
     second = taken.uid_for(*one)
     assert second != first and isolation.UID_BASE <= second < isolation.UID_BASE + isolation.UID_SPAN
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="covers are made only when Overcast runs as root")
+def test_a_closed_folder_is_covered_but_what_runtimes_need_from_it_stays():
+    """A virtualenv in a `mktemp -d` folder (0700): the function's own user still imports
+    boto3 from it, but sees nothing else there."""
+    closed = Path(tempfile.mkdtemp(prefix="overcast-closed-test-"))  # 0700, like mktemp -d
+    try:
+        kept = closed / "venv" / "site-packages"
+        kept.mkdir(parents=True)
+        (kept / "sdk.py").write_text("VERSION = 1\n")
+        (closed / "secret").write_text("secret key")
+        needed = [str(kept), "/nonexistent/folder"]
+        assert isolation.covers_for(needed) == {str(closed): [str(kept)]}
+        stage = closed.parent / f"{closed.name}-stage"
+        (stage / "0").mkdir(parents=True, mode=0o700)
+        plan = {
+            "binds": [],
+            "hide": [],
+            "cwd": "/",
+            "uid": NOBODY,
+            "gid": NOBODY,
+            "covers": sorted(isolation.covers_for(needed).items()),
+            "stage": str(stage),
+        }
+        probe = (
+            "import json, os, sys; sys.path.insert(0, sys.argv[1]); import sdk; "
+            "print(json.dumps([sdk.VERSION, sorted(os.listdir(sys.argv[2]))]))"
+        )
+        result = subprocess.run(
+            [PYTHON, "-S", "-I", str(SANDBOX), PYTHON, "-S", "-c", probe, str(kept), str(closed)],
+            env={"PATH": "/usr/bin:/bin", PLAN_VARIABLE: json.dumps(plan)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == [1, ["venv"]]  # the secret beside it is covered
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)
+        shutil.rmtree(closed.parent / f"{closed.name}-stage", ignore_errors=True)

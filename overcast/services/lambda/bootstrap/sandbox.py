@@ -8,9 +8,9 @@ function's code, nor change its own. Before the runtime starts, this process:
   are bind-mounted read-only at the environment's own task/ and opt/ folders;
 * when Overcast does not run as root, moves to a PID namespace with a /proc of its own, so no
   process outside (the server's, other functions') leads back in through /proc/PID/root;
-* when Overcast runs as root, covers the home folder with a tmpfs holding only the folders the
-  runtime needs from it (an interpreter, the SDKs), then drops to a user id of the function's
-  own, so no other process's files or /proc entries are open to it and no mount can be undone.
+* when Overcast runs as root, covers each folder closed to other users (the home folder, a
+  private temp folder holding a virtualenv) with a tmpfs holding only the folders the runtime
+  needs from it (an interpreter, the SDKs), then drops to a user id of the function's own, so no other process's files or /proc entries are open to it and no mount can be undone.
 
 The plan comes as JSON (plan_for in environment.py writes it). Used by python_runtime.py
 (in-process, also from a standby) and, for other runtimes, as
@@ -125,15 +125,17 @@ def enter(plan):
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing done here reaches the host
     for source, target, read_only in plan["binds"]:
         _bind(source, target, read_only)
-    home = plan.get("home")
-    if as_root and home:
-        # Stage what the runtime needs from the home folder, cover it, then put those back.
+    covers = plan.get("covers") or []
+    if as_root and covers:
+        # Stage what the runtime needs from each closed folder, cover them, then put those back.
         staged = []
-        for index, needed in enumerate(plan.get("home_keeps", [])):
-            stage = os.path.join(plan["stage"], str(index))
-            _bind(needed, stage, True)
-            staged.append((stage, needed))
-        _mount("tmpfs", home, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
+        for _closed, keeps in covers:
+            for needed in keeps:
+                stage = os.path.join(plan["stage"], str(len(staged)))
+                _bind(needed, stage, True)
+                staged.append((stage, needed))
+        for closed, _keeps in covers:
+            _mount("tmpfs", closed, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
         for stage, needed in staged:
             os.makedirs(needed, 0o755, exist_ok=True)
             _mount(stage, needed, None, _MS_MOVE)
