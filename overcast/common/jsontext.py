@@ -43,15 +43,15 @@ def nesting(text: str) -> int:
     return max(0, max(accumulate(_STEP[char] for char in brackets)))
 
 
-def loads(document: str | bytes | bytearray, max_depth: int = MAX_DEPTH) -> Any:
-    """`json.loads(document)`, refusing (TooDeep) a document nested deeper than `max_depth`;
+def loads(document: str | bytes | bytearray, max_depth: int = MAX_DEPTH, **options: Any) -> Any:
+    """`json.loads(document, **options)`, refusing (TooDeep) a document nested deeper than `max_depth`;
     other malformed input raises json.JSONDecodeError (a ValueError) as json.loads does."""
     text = document if isinstance(document, str) else _decode(document)
     # Fewer opening brackets than the limit cannot nest past it: most documents skip the scan.
     if text.count("[") + text.count("{") > max_depth and nesting(text) > max_depth:
         raise TooDeep(text, max_depth)
     try:
-        return json.loads(text)
+        return json.loads(text, **options)
     except RecursionError:  # only if the caller already sits deep in the stack
         raise TooDeep(text, max_depth) from None
 

@@ -70,6 +70,21 @@ def test_sns_publish_with_a_deep_message_structure_is_invalid(client, topic) -> 
     assert message == "Invalid parameter: Message Structure - JSON message body failed to parse"
 
 
+def test_xray_deep_resource_policy_is_malformed(client) -> None:
+    # Under X-Ray's 5 KB policy limit, yet past any recursive parser's depth.
+    policy = '{"Statement":' + "[" * 2_000 + "]" * 2_000 + "}"
+    status, code, _ = refusal(
+        client("xray").put_resource_policy, PolicyName=name("deep"), PolicyDocument=policy
+    )
+    assert (status, code) == (400, "MalformedPolicyDocumentException")
+
+
+def test_eventbridge_deep_event_pattern_is_invalid(client) -> None:
+    pattern = '{"detail":' + "[" * 1_500 + "]" * 1_500 + "}"  # under the 4,096-character limit
+    status, code, _ = refusal(client("events").put_rule, Name=name("deep"), EventPattern=pattern)
+    assert (status, code) == (400, "InvalidEventPatternException")
+
+
 def test_sns_deep_topic_policy_is_invalid(client, topic) -> None:
     status, code, message = refusal(
         client("sns").set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue=DEEP_OBJECT

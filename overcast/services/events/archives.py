@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.services.events import errors
@@ -154,7 +155,7 @@ class ArchivesMixin:
     def _put_archive_rule(self: Provider, scope: str, bus: str, archive: dict) -> None:  # type: ignore[misc]
         """AWS archives through a rule of its own on the bus, "Events-Archive-<name>": the
         archive's pattern, never a replayed event, and one target that keeps the event."""
-        pattern = json.loads(archive["EventPattern"]) if archive.get("EventPattern") else {}
+        pattern = jsontext.loads(archive["EventPattern"]) if archive.get("EventPattern") else {}
         pattern["replay-name"] = [{"exists": False}]
         account, region = scope.split("/")
         name = ARCHIVE_RULE_PREFIX + archive["ArchiveName"]
@@ -183,7 +184,7 @@ class ArchivesMixin:
 
     def keep_archived(self: Provider, scope: str, text: str) -> None:  # type: ignore[misc]
         """The archive rule's target: keep the event in the archive its ARN names."""
-        document = json.loads(text)
+        document = jsontext.loads(text)
         arn = parse_arn(document.get("archive-arn", ""))
         if arn is None:
             return
@@ -304,7 +305,7 @@ class ArchivesMixin:
             current = self.replays.get(scope, name)
             if current is None or current["State"] == "CANCELLING":
                 break
-            event = json.loads(text)
+            event = jsontext.loads(text)
             if bus is not None:
                 with self.store.transaction():
                     self.route(bus[0], bus[1], event, replay=record)

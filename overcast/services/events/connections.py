@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common import jsontext
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -481,7 +482,7 @@ class ConnectionsMixin:
         if status != 200:
             raise DeliveryError(f"The OAuth authorization endpoint answered HTTP {status}.")
         try:
-            document = json.loads(answer)
+            document = jsontext.loads(answer)
             value = str(document["access_token"])
         except (ValueError, KeyError, TypeError):
             raise DeliveryError("The OAuth authorization endpoint gave no access_token.") from None
@@ -513,7 +514,7 @@ def _merge_parameters(extra: dict, headers: dict, query: dict, body: str) -> str
     members = extra.get("BodyParameters") or ()
     if members:
         try:
-            document = json.loads(body)
+            document = jsontext.loads(body)
         except ValueError:
             document = None
         if isinstance(document, dict):

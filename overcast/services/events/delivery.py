@@ -11,7 +11,6 @@ TARGET_ARN)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -19,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from overcast.bus import DeliveryError
+from overcast.common import jsontext
 from overcast.config import tuning
 from overcast.outbox import hold_seconds
 from overcast.services.events.transform import TransformError, extract, payload
@@ -208,7 +208,7 @@ def policy_allows(policy_text: str | None, account: str) -> bool:
     if not policy_text:
         return False
     try:
-        statements = json.loads(policy_text).get("Statement") or []
+        statements = jsontext.loads(policy_text).get("Statement") or []
     except (ValueError, AttributeError):
         return False
     if isinstance(statements, dict):

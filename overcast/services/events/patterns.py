@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from overcast.common import jsontext
+
 #: An event value the pattern looks for and the event does not have.
 MISSING: Any = object()
 _REASON = "Event pattern is not valid. Reason: "
@@ -53,7 +55,7 @@ def _reject_constant(name: str) -> Any:
 def parse(text: str) -> dict:
     """The pattern a rule's EventPattern text holds, or PatternError."""
     try:
-        pattern = json.loads(text, parse_constant=_reject_constant)
+        pattern = jsontext.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         raise PatternError(_json_reason(text, error)) from None
     if not isinstance(pattern, dict):

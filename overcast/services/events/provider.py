@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from overcast.common import tagging
+from overcast.common import jsontext, tagging
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -227,7 +227,7 @@ class Provider(
             record = self.bus(scope, name)
             if params.get("Policy"):
                 try:
-                    policy = json.loads(params["Policy"])
+                    policy = jsontext.loads(params["Policy"])
                 except ValueError:
                     raise ServiceError(
                         "MalformedPolicyDocumentException", "Policy is not valid JSON."
@@ -255,7 +255,7 @@ class Provider(
                 "Value of the parameter 'principal' must be '*' or a 12-digit AWS account id."
             )
         policy: dict[str, Any] = (
-            json.loads(record["Policy"])
+            jsontext.loads(record["Policy"])
             if record.get("Policy")
             else {"Version": "2012-10-17", "Statement": []}
         )
@@ -286,7 +286,7 @@ class Provider(
                 sid = params.get("StatementId")
                 if not sid:
                     raise errors.validation("Parameter StatementId must be specified.")
-                policy = json.loads(record["Policy"]) if record.get("Policy") else {"Statement": []}
+                policy = jsontext.loads(record["Policy"]) if record.get("Policy") else {"Statement": []}
                 statements = policy.get("Statement", [])
                 kept = [s for s in statements if s.get("Sid") != sid]
                 if len(kept) == len(statements):

@@ -4,10 +4,10 @@ rules and handed to their targets, and kept by the bus's archives."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
@@ -81,7 +81,7 @@ class PutEventsMixin:
             detail = None
             if problem is None:
                 try:
-                    detail = json.loads(entry["Detail"])
+                    detail = jsontext.loads(entry["Detail"])
                 except ValueError:
                     detail = None
                 if not isinstance(detail, dict):
@@ -114,7 +114,7 @@ class PutEventsMixin:
                 detail: Any = None
                 if problem is None:
                     try:
-                        detail = json.loads(entry["Detail"])
+                        detail = jsontext.loads(entry["Detail"])
                     except ValueError:
                         detail = None
                     if not isinstance(detail, dict):

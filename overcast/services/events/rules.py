@@ -7,13 +7,12 @@ index is built from the rules table on first use and dropped when a rule of the 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from overcast.common import schedules, tagging
+from overcast.common import jsontext, schedules, tagging
 from overcast.common.arns import build_arn
 from overcast.common.pagination import paginate_keys, paginate_list
 from overcast.context import RequestContext
@@ -78,7 +77,7 @@ class RulesMixin:
             for _, rule in self.rules.scan(scope, prefix=bus + " "):
                 if rule.get("State") not in ENABLED_STATES or not rule.get("EventPattern"):
                     continue
-                pattern = json.loads(rule["EventPattern"])
+                pattern = jsontext.loads(rule["EventPattern"])
                 entry = (rule, patterns.compile_pattern(pattern))
                 sources = patterns.fixed_values(pattern, "source")
                 if sources is None:
@@ -254,7 +253,7 @@ class RulesMixin:
     def test_event_pattern(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         pattern = parse_pattern(params["EventPattern"])
         try:
-            event = json.loads(params["Event"])
+            event = jsontext.loads(params["Event"])
         except ValueError:
             raise errors.validation("Parameter Event is not valid.") from None
         if not isinstance(event, dict) or any(member not in event for member in _EVENT_MEMBERS):

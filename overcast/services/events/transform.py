@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.services.events import errors
 
 
@@ -47,7 +48,7 @@ def check_target_input(target: dict) -> None:
         )
     if target.get("Input") is not None:
         try:
-            json.loads(target["Input"])
+            jsontext.loads(target["Input"])
         except ValueError:
             raise errors.validation(f"Input for target {target['Id']} is not valid JSON text.") from None
     if target.get("InputPath") is not None and _segments(target["InputPath"]) is None:

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import parse_arn
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
@@ -122,7 +123,7 @@ class AutomationMixin:
         extra: dict[str, Any],
     ) -> dict[str, Any]:
         values = docparams.resolve(version, given, "InvalidAutomationExecutionParametersException")
-        body = json.loads(json.dumps(version_body(version)))
+        body = jsontext.loads(json.dumps(version_body(version)))
         now = time.time()
         record: dict[str, Any] = {
             "AutomationExecutionId": str(uuid.uuid4()),

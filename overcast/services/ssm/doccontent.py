@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 #: Where a document type takes its content in structured form, the schema versions AWS
@@ -94,7 +95,7 @@ def load(content: str, document_format: str) -> Any:
     import yaml  # type: ignore[import-untyped]  # only documents need it: Parameter Store loads without
 
     try:
-        body = json.loads(content) if document_format == "JSON" else yaml.safe_load(content)
+        body = jsontext.loads(content) if document_format == "JSON" else yaml.safe_load(content)
     except (ValueError, yaml.YAMLError):
         raise invalid_content() from None
     if not isinstance(body, dict):

@@ -3,10 +3,10 @@ OpsItem matches one."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.common import jsontext
 from overcast.errors import ServiceError
 
 _TIME = ("GreaterThan", "LessThan")
@@ -62,7 +62,7 @@ def _searchable(item: dict[str, Any]) -> dict[str, str]:
 
 def _json_list(text: str) -> list[dict[str, Any]]:
     try:
-        found = json.loads(text)
+        found = jsontext.loads(text)
     except ValueError:
         return []
     return [entry for entry in found if isinstance(entry, dict)] if isinstance(found, list) else []
@@ -102,7 +102,7 @@ def check(filters: list[dict[str, Any]]) -> None:
 def _one(item: dict[str, Any], key: str, operator: str, value: str) -> bool:
     if key == "OperationalData":
         try:
-            wanted = json.loads(value)
+            wanted = jsontext.loads(value)
         except ValueError:
             raise _invalid(
                 f'Invalid OperationalData filter value {value}: expected {{"key":..,"value":..}}.'

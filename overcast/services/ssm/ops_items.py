@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.arns import build_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -77,7 +78,7 @@ def _dedup(data: dict[str, Any]) -> str | None:
     if not entry:
         return None
     try:
-        found = json.loads(entry.get("Value", ""))
+        found = jsontext.loads(entry.get("Value", ""))
     except ValueError:
         raise invalid_parameter(
             ["OperationalData"], "The /aws/dedup value must be JSON with a dedupString."

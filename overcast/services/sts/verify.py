@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import socket
 import ssl
 import time
@@ -67,7 +66,7 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict:
         raise _unreachable()
     try:
         with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT) as response:
-            return json.loads(response.read())
+            return jsontext.loads(response.read())
     except urllib.error.URLError as error:
         if not isinstance(error.reason, ssl.SSLError):
             raise _unreachable() from None
@@ -94,7 +93,7 @@ def _fetch_json(url: str, thumbprints: list[str]) -> dict:
         )
     try:
         with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT, context=context) as response:
-            return json.loads(response.read())
+            return jsontext.loads(response.read())
     except (OSError, ValueError):
         raise _unreachable() from None
 

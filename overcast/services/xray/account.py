@@ -4,11 +4,10 @@ sampling rules."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from overcast.common import tagging
+from overcast.common import jsontext, tagging
 from overcast.common.arns import parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -98,7 +97,7 @@ class AccountMixin:
     def put_resource_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name, document = params["PolicyName"], params["PolicyDocument"]
         try:
-            parsed = json.loads(document)
+            parsed = jsontext.loads(document)
         except ValueError:
             parsed = None
         if not isinstance(parsed, dict) or "Statement" not in parsed:

@@ -18,6 +18,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError
 
@@ -59,7 +60,7 @@ def split_datagram(data: bytes) -> str | None:
     if not newline:
         return None
     try:
-        parsed = json.loads(header)
+        parsed = jsontext.loads(header)
     except ValueError:
         return None
     if not isinstance(parsed, dict) or parsed.get("format") != "json" or parsed.get("version") != 1:
@@ -157,7 +158,7 @@ class Daemon:
                 {"__type": "UnknownOperationException", "message": f"{method} {path}"}
             ).encode()
         try:
-            params = json.loads(body or b"{}")
+            params = jsontext.loads(body or b"{}")
             _check(operation, params)
             context = RequestContext.internal("xray", DEFAULT_ACCOUNT, DEFAULT_REGION)
             result = getattr(self.runtime.provider("xray"), operation)(context, params)

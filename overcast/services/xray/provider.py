@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from overcast.common import pagination, tagging
+from overcast.common import jsontext, pagination, tagging
 from overcast.common.arns import parse_arn
 from overcast.common.ids import fast_uuid
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
@@ -155,7 +155,7 @@ class Provider(SamplingMixin, GroupMixin, AccountMixin, BaseProvider):
     def accept_daemon_segment(self, document: str) -> None:
         """One segment the daemon's UDP protocol delivered."""
         try:
-            trace_id = json.loads(document).get("trace_id")
+            trace_id = jsontext.loads(document).get("trace_id")
         except (ValueError, AttributeError):
             trace_id = None
         home = self.trace_homes.get(trace_id) if isinstance(trace_id, str) else None

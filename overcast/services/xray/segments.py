@@ -4,11 +4,12 @@ services (the fields of a TraceSummary)."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from overcast.common import jsontext
 
 TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 SEGMENT_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -95,7 +96,7 @@ def parse_document(text: str) -> dict[str, Any]:
     if len(text.encode()) > MAX_DOCUMENT:
         raise SegmentProblem(None, "Segment document exceeds 64 KB")
     try:
-        doc = json.loads(text)
+        doc = jsontext.loads(text)
     except (ValueError, RecursionError):
         raise SegmentProblem(None, "Invalid segment. ErrorCode: InvalidSegment") from None
     if not isinstance(doc, dict):
