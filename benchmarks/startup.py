@@ -5,7 +5,7 @@
 Starts `python -m overcast start --ephemeral` repeatedly on a free port and reports, as
 median/min/max over the runs: seconds from process start until GET /_overcast/health answers
 200, resident memory (VmRSS) idle one second after that, and after a first AWS request
-(STS GetCallerIdentity). The targets: ready in under 0.5 s, idle at no more than 50 MB.
+(STS GetCallerIdentity). The targets: ready in at most 0.3 s, idle at no more than 40 MB.
 """
 
 from __future__ import annotations

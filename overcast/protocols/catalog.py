@@ -40,7 +40,7 @@ def build() -> list[dict]:
 
     entries = []
     for name in available_services():
-        metadata = _loader.load_service_model(name, "service-2")["metadata"]
+        metadata = _loader().load_service_model(name, "service-2")["metadata"]
         entries.append(
             {
                 "name": name,

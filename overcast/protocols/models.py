@@ -1,26 +1,37 @@
 """botocore's service models, loaded on first use and kept, with each service's wire overlay
-(`protocols/wire.py`) applied as they load."""
+(`protocols/wire.py`) applied as they load. botocore itself is imported on first use too: it
+(and the awscrt it pulls in) is a third of an idle server's memory, and health checks and
+internal endpoints never need it."""
 
 from __future__ import annotations
 
 import copy
 import threading
 from functools import cache
-from typing import Any
-
-from botocore.loaders import create_loader
-from botocore.model import OperationModel, ServiceModel
+from typing import TYPE_CHECKING, Any
 
 from overcast.protocols.wire import Wire, wire_of
 
-_loader = create_loader()
+if TYPE_CHECKING:
+    from botocore.loaders import Loader
+    from botocore.model import OperationModel, ServiceModel
+
 _lock = threading.Lock()
 
 
 @cache
+def _loader() -> Loader:
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+@cache
 def service_model(name: str) -> ServiceModel:
+    from botocore.model import ServiceModel
+
     with _lock:
-        description = _loader.load_service_model(name, "service-2")
+        description = _loader().load_service_model(name, "service-2")
     wire = wire_of(name)
     if wire.extra_shapes:
         # The loader caches its dicts: the overlay goes on a copy of the top level.
@@ -46,6 +57,8 @@ def unrouted_operation(model: ServiceModel, name: str) -> OperationModel:
     key = (model.service_name, name)
     operation = _unrouted.get(key)
     if operation is None:
+        from botocore.model import OperationModel
+
         description = wire(model).unrouted_operations[name]
         operation = _unrouted[key] = OperationModel({"name": name, **description}, model, name)
     return operation
@@ -71,7 +84,7 @@ def xml_namespace(model: ServiceModel) -> str:
 
 
 def available_services() -> list[str]:
-    return _loader.list_available_services("service-2")
+    return _loader().list_available_services("service-2")
 
 
 # ---------------------------------------------------------------------------- legacy query model
@@ -95,9 +108,11 @@ def query_model(model: ServiceModel) -> ServiceModel:
     if cached is not None:
         return cached
     with _lock:
-        description = copy.deepcopy(_loader.load_service_model(name, "service-2"))
+        description = copy.deepcopy(_loader().load_service_model(name, "service-2"))
         description["shapes"].update(copy.deepcopy(overlay.extra_shapes))
         _apply_query_traits(description, overlay)
+        from botocore.model import ServiceModel
+
         legacy = ServiceModel(description, service_name=name)
         _query_models[name] = legacy
     return legacy

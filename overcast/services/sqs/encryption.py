@@ -21,22 +21,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from overcast.errors import ServiceError
 from overcast.services.sqs import attributes as attrs
+from overcast.services.sqs.wire import KMS_ERRORS
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
     from overcast.services.sqs.queue import Queue
     from overcast.store import Table
 
-#: KMS's error → the SQS error it becomes (its query code is KMS.<KMS's code>, wire.py).
-KMS_ERRORS = {
-    "NotFoundException": "KmsNotFound",
-    "DisabledException": "KmsDisabled",
-    "KMSInvalidStateException": "KmsInvalidState",
-    "InvalidKeyUsageException": "KmsInvalidKeyUsage",
-    "AccessDeniedException": "KmsAccessDenied",
-}
-#: SQS's Kms* error → the code its query API (and a batch entry's failure) gives it.
-KMS_QUERY_CODES = {shape: f"KMS.{kms_code}" for kms_code, shape in KMS_ERRORS.items()}
 _OWNED_KEY_ROW = "sse-sqs"
 #: How long a data key opened for a receive is kept (SQS's default reuse period).
 _OPENED_REUSE = 300.0

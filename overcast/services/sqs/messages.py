@@ -23,7 +23,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sqs import errors
 from overcast.services.sqs.checksums import md5_of_attributes, md5_of_body
-from overcast.services.sqs.encryption import KMS_QUERY_CODES, BodyCipher
+from overcast.services.sqs.encryption import BodyCipher
 from overcast.services.sqs.move_tasks import MoveTaskOperations
 from overcast.services.sqs.queue import INFLIGHT, READY, Msg, Queue
 from overcast.services.sqs.validation import (
@@ -36,6 +36,7 @@ from overcast.services.sqs.validation import (
     check_system_attributes,
     size,
 )
+from overcast.services.sqs.wire import KMS_QUERY_CODES
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.

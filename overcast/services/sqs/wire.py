@@ -13,7 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from overcast.protocols.wire import ValidationStyle, Wire
-from overcast.services.sqs.encryption import KMS_QUERY_CODES
+
+#: KMS's error → the SQS error it becomes (its query code is KMS.<KMS's code>).
+KMS_ERRORS = {
+    "NotFoundException": "KmsNotFound",
+    "DisabledException": "KmsDisabled",
+    "KMSInvalidStateException": "KmsInvalidState",
+    "InvalidKeyUsageException": "KmsInvalidKeyUsage",
+    "AccessDeniedException": "KmsAccessDenied",
+}
+#: SQS's Kms* error → the code its query API (and a batch entry's failure) gives it.
+KMS_QUERY_CODES = {shape: f"KMS.{kms_code}" for kms_code, shape in KMS_ERRORS.items()}
 
 #: The traits each shape had in the query model that the current model lacks.
 QUERY_SHAPE_TRAITS: dict[str, dict[str, dict[str, Any]]] = {
