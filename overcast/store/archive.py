@@ -39,7 +39,9 @@ def pack(staging: Path, target: Path, manifest: dict[str, Any]) -> None:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         os.chmod(partial, 0o600)
         # Level 6: close to 9's size on state data at a fraction of the time on large bodies.
-        with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
+        # dereference: bodies that share an inode (S3 copies are hard links) go in as files of
+        # their own, not as hard-link members.
+        with tarfile.open(partial, "w:gz", compresslevel=6, dereference=True) as tar:
             info = tarfile.TarInfo(MANIFEST_NAME)
             info.size = len(body)
             info.mtime = int(os.path.getmtime(staging / DATABASE_NAME))
@@ -109,4 +111,6 @@ def _check_member(source: Path, member: tarfile.TarInfo) -> None:
         return
     if top == FILES_NAME and (member.isfile() or member.isdir()):
         return
+    if top == FILES_NAME and member.islnk() and member.linkname.split("/", 1)[0] == FILES_NAME:
+        return  # a hard link between bodies (exports before 2026-12 wrote these)
     raise ValueError(f"{source} is not a valid Overcast export: unexpected member {name!r}")

@@ -755,6 +755,21 @@ def test_export_is_a_readable_archive_starting_with_a_manifest(store: Store, tmp
     assert not list(tmp_path.glob(".state.tar.gz*"))  # no partial file left beside it
 
 
+def test_bodies_sharing_an_inode_export_and_import_as_files(store: Store, tmp_path: Path) -> None:
+    """Two object bodies that are one file on disk (a copy made by a hard link) go into the
+    archive as two regular files, and the export imports."""
+    files = store.files_dir("s3")
+    (files / "original").write_bytes(b"shared body")
+    (files / "copy").hardlink_to(files / "original")
+    store.export_to(tmp_path / "state.tar.gz")
+    with tarfile.open(tmp_path / "state.tar.gz") as tar:
+        kinds = {m.name: m.isfile() for m in tar.getmembers() if m.name.startswith("files/s3/")}
+    assert kinds == {"files/s3/original": True, "files/s3/copy": True}
+    (files / "copy").unlink()
+    store.import_from(tmp_path / "state.tar.gz")
+    assert (store.files_dir("s3") / "copy").read_bytes() == b"shared body"
+
+
 def test_export_leaves_out_scratch_files(store: Store, tmp_path: Path) -> None:
     files = store.files_dir("s3")
     (files / "done").write_bytes(b"whole body")
