@@ -5,6 +5,7 @@ deployment packages that expand far past Lambda's limit."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import struct
 import urllib.error
@@ -16,7 +17,8 @@ from xml.etree import ElementTree
 import pytest
 from botocore.exceptions import ClientError
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+_lambda_helpers = importlib.import_module("tests.integration.lambda.helpers")  # `lambda` is a keyword
+ROLE, zip_bytes = _lambda_helpers.ROLE, _lambda_helpers.zip_bytes
 DEEP = "[" * 10_000 + "]" * 10_000
 DEEP_OBJECT = '{"a":' + DEEP + "}"
 
@@ -25,12 +27,17 @@ def name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def zip_bytes(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for member, text in files.items():
-            archive.writestr(member, text)
-    return buffer.getvalue()
+def one_line_function(lam, prefix: str) -> str:
+    """A Python function that returns 1, created (not yet waited for)."""
+    function = name(prefix)
+    lam.create_function(
+        FunctionName=function,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes({"handler.py": "def handler(event, context):\n    return 1\n"})},
+    )
+    return function
 
 
 def refusal(call, *args, **kwargs) -> tuple[int, str, str]:
@@ -117,14 +124,7 @@ def test_cloudtrail_deep_next_token_is_invalid(client) -> None:
 
 def test_lambda_invoke_with_a_deep_payload_is_invalid_content(client) -> None:
     lam = client("lambda")
-    function = name("deep")
-    lam.create_function(
-        FunctionName=function,
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": zip_bytes({"handler.py": "def handler(event, context):\n    return 1\n"})},
-    )
+    function = one_line_function(lam, "deep")
     status, code, message = refusal(lam.invoke, FunctionName=function, Payload=DEEP_OBJECT.encode())
     assert (status, code) == (400, "InvalidRequestContentException")
     assert message.startswith("Could not parse request body into json")
@@ -391,14 +391,7 @@ def test_a_durable_callback_result_that_is_no_utf8_is_not_a_500(client) -> None:
 
 def test_an_event_invocation_takes_up_to_1_mb(client) -> None:
     lam = client("lambda")
-    function = name("event")
-    lam.create_function(
-        FunctionName=function,
-        Runtime="python3.12",
-        Role=ROLE,
-        Handler="handler.handler",
-        Code={"ZipFile": zip_bytes({"handler.py": "def handler(event, context):\n    return 1\n"})},
-    )
+    function = one_line_function(lam, "event")
     lam.get_waiter("function_active_v2").wait(
         FunctionName=function, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
     )
