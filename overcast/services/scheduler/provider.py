@@ -17,7 +17,7 @@ from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
-from overcast.services.scheduler import errors
+from overcast.services.scheduler import errors, sealing
 from overcast.services.scheduler.firing import FiringMixin
 from overcast.services.scheduler.targets import TargetsMixin, check_target
 from overcast.store import scope as store_scope
@@ -161,6 +161,8 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
                 raise errors.validation("The StartDate must come before the EndDate.")
         target = dict(params["Target"])
         check_target(target, context)
+        if params.get("KmsKeyArn"):
+            sealing.check_key(self.runtime, context.account, context.region, params["KmsKeyArn"])
         target.setdefault("RetryPolicy", dict(DEFAULT_RETRY_POLICY))
         return {
             "ScheduleExpression": expression,
@@ -189,6 +191,7 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
                       "Arn": self.schedule_arn(context.account, context.region, group, name),
                       **settings, "CreationDate": now, "LastModificationDate": now,
                       "Anchor": self.runtime.scheduler.now()}  # fmt: skip
+            sealing.seal(self.runtime, context.account, context.region, record)
             self.plan(scope, key, record)
         return {"ScheduleArn": record["Arn"]}
 
@@ -212,6 +215,7 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
             if changed_timing:
                 record["Anchor"] = self.runtime.scheduler.now()
                 record.pop("NextDue", None)
+            sealing.seal(self.runtime, context.account, context.region, record)
             self.plan(scope, key, record)
         return {"ScheduleArn": record["Arn"]}
 
@@ -226,6 +230,7 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
             key: record[key] for key in ("Arn", "Name", "GroupName", "CreationDate", "LastModificationDate")
         }
         out.update((member, record[member]) for member in _SETTINGS if record.get(member) is not None)
+        out["Target"] = sealing.opened_target(self.runtime, record)
         return out
 
     def delete_schedule(self, context: RequestContext, params: dict) -> dict:

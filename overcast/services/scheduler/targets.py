@@ -41,7 +41,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.policy import actions
 from overcast.protocols.validation import validate_input
-from overcast.services.scheduler import errors
+from overcast.services.scheduler import errors, sealing
 
 if TYPE_CHECKING:
     from overcast.services.scheduler.provider import Provider
@@ -299,7 +299,7 @@ class TargetsMixin:
         if dead_letter:
             failure_args["dead_letter"] = dead_letter
         self.runtime.bus.deliver(
-            record["Arn"], target.get("Input"), delays=retry_delays(target, self.runtime.scheduler.speed),
+            record["Arn"], sealing.sealed_input(record), delays=retry_delays(target, self.runtime.scheduler.speed),
             on_failure=FAILURE_HANDLER, failure_args=failure_args,
             target=target, scheduled=scheduled, execution=execution,
         )  # fmt: skip
@@ -311,16 +311,22 @@ class TargetsMixin:
         )
 
     async def _attempt(  # type: ignore[misc]
-        self: Provider, schedule_arn: str, text: str | None, target: dict, scheduled: float, execution: str
+        self: Provider, schedule_arn: str, message: Any, target: dict, scheduled: float, execution: str
     ) -> None:
         attempt = self._attempts.get(execution, (0, True))[0] + 1
         self._attempts[execution] = (attempt, True)
         if len(self._attempts) > 100_000:
             self._attempts.clear()
-        text = with_context(text, schedule_arn, scheduled, execution, attempt)
         parts = schedule_arn.split(":")
         account, region = parts[4], parts[3]
         try:
+            text = with_context(
+                sealing.open_input(self.runtime, schedule_arn, message),
+                schedule_arn,
+                scheduled,
+                execution,
+                attempt,
+            )
             if universal_parts(target["Arn"]) is not None:
                 service, operation = resolve_universal_for_delivery(target["Arn"])
                 model = protocols.service_model(service)
@@ -431,7 +437,11 @@ class TargetsMixin:
             attributes["EXHAUSTED_RETRY_CONDITION"] = (
                 "MaximumRetryAttempts" if exhausted else "MaximumEventAgeInSeconds"
             )
-        body = with_context(message, args["schedule"], args["scheduled"], execution, attempts) or "{}"
+        try:
+            opened = sealing.open_input(self.runtime, args["schedule"], message)
+        except DeliveryError:
+            opened = None
+        body = with_context(opened, args["schedule"], args["scheduled"], execution, attempts) or "{}"
         self.runtime.bus.deliver(
             dead_letter, body, attempts=3,
             attributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},

@@ -38,7 +38,8 @@ def test_the_default_group_exists_and_cannot_be_deleted(scheduler):
     assert code == "ValidationException"
 
 
-def test_create_get_update_delete(scheduler, name):
+def test_create_get_update_delete(client, scheduler, name):
+    key = client("kms").create_key()["KeyMetadata"]["Arn"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     arn = create(
         scheduler,
@@ -47,7 +48,7 @@ def test_create_get_update_delete(scheduler, name):
         ScheduleExpressionTimezone="Europe/Paris",
         StartDate=start,
         Description="weekday mornings",
-        KmsKeyArn="arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        KmsKeyArn=key,
         Target={"Arn": QUEUE, "RoleArn": ROLE, "Input": '{"hello": "world"}'},
         FlexibleTimeWindow={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
         ActionAfterCompletion="DELETE",
@@ -59,7 +60,8 @@ def test_create_get_update_delete(scheduler, name):
     assert got["StartDate"] == start
     assert got["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
     assert got["ActionAfterCompletion"] == "DELETE"
-    assert got["KmsKeyArn"].endswith("1234567890ab")
+    assert got["KmsKeyArn"] == key
+    assert got["Target"]["Input"] == '{"hello": "world"}'  # stored encrypted, answered in clear
     assert got["Target"]["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
     assert got["CreationDate"] == got["LastModificationDate"]
 
@@ -171,6 +173,7 @@ def test_list_schedules_filters_and_pages(scheduler, name):
         {"Target": {"Arn": "arn:aws:scheduler:::aws-sdk:sqs:noSuchAction", "RoleArn": ROLE, "Input": "{}"}},
         {"Target": {"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": ROLE, "Input": "[1]"}},
         {"Target": {"Arn": "arn:aws:events:us-east-1:000000000000:event-bus/default", "RoleArn": ROLE}},
+        {"KmsKeyArn": "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
     ],
 )
 def test_bad_input_is_a_validation_error(scheduler, name, changes):

@@ -208,3 +208,20 @@ def test_a_lambda_target_is_invoked_asynchronously(fast, make_queue):
     )  # fmt: skip
     bodies = queue.bodies(1, timeout=30)
     assert bodies == [{"job": "arn:aws:scheduler:us-east-1:000000000000:schedule/default/to-lambda"}]
+
+
+def test_an_input_sealed_with_kms_is_delivered_until_the_key_is_disabled(fast, make_queue):
+    scheduler, sqs, kms = fast("scheduler"), fast("sqs"), fast("kms")
+    queue, dead = make_queue(sqs), make_queue(sqs)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    scheduler.create_schedule(
+        Name="sealed", ScheduleExpression="rate(1 minute)", FlexibleTimeWindow=OFF,
+        KmsKeyArn=f"arn:aws:kms:us-east-1:000000000000:key/{key}",
+        Target={"Arn": queue.arn, "RoleArn": ROLE, "Input": "secret payload",
+                "RetryPolicy": {"MaximumRetryAttempts": 0}, "DeadLetterConfig": {"Arn": dead.arn}},
+    )  # fmt: skip
+    assert [m["Body"] for m in queue.messages(1, timeout=10)][:1] == ["secret payload"]
+    kms.disable_key(KeyId=key)
+    messages = dead.messages(1, timeout=10, MessageAttributeNames=["All"])
+    assert messages and messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "DisabledException"
+    scheduler.delete_schedule(Name="sealed")
