@@ -91,12 +91,16 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
         scope, name = self.scope_of(context), params["Name"]
         tags = tagging.tag_map(params.get("Tags"), TAG_RULES)
         with self.store.transaction():
-            if self.group_record(scope, name) is not None:
+            existing = self.group_record(scope, name)
+            if existing is not None:
+                if params.get("ClientToken") and existing.get("ClientToken") == params["ClientToken"]:
+                    return {"ScheduleGroupArn": existing["Arn"]}
                 raise errors.conflict(f"Schedule group {name} already exists.")
             now = datetime.now(UTC)
             arn = self.group_arn(context.account, context.region, name)
             self.groups.put(scope, name, {"Name": name, "Arn": arn, "State": "ACTIVE", "CreationDate": now,
-                                          "LastModificationDate": now, "Tags": tags})  # fmt: skip
+                                          "LastModificationDate": now, "Tags": tags,
+                                          "ClientToken": params.get("ClientToken")})  # fmt: skip
         return {"ScheduleGroupArn": arn}
 
     def get_schedule_group(self, context: RequestContext, params: dict) -> dict:
@@ -184,13 +188,17 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
         key = f"{group} {name}"
         with self.store.transaction():
             self.group(scope, group)
-            if self.schedules.get(scope, key) is not None:
+            existing = self.schedules.get(scope, key)
+            if existing is not None:
+                # The same request again (its ClientToken) answers as the first did.
+                if params.get("ClientToken") and existing.get("ClientToken") == params["ClientToken"]:
+                    return {"ScheduleArn": existing["Arn"]}
                 raise errors.conflict(f"Schedule {name} already exists.")
             now = datetime.now(UTC)
             record = {"Name": name, "GroupName": group,
                       "Arn": self.schedule_arn(context.account, context.region, group, name),
                       **settings, "CreationDate": now, "LastModificationDate": now,
-                      "Anchor": self.runtime.scheduler.now()}  # fmt: skip
+                      "Anchor": self.runtime.scheduler.now(), "ClientToken": params.get("ClientToken")}  # fmt: skip
             sealing.seal(self.runtime, context.account, context.region, record)
             self.plan(scope, key, record)
         return {"ScheduleArn": record["Arn"]}

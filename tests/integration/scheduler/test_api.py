@@ -205,3 +205,11 @@ def test_universal_target_input_is_kept_as_given(scheduler, name):
         Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": ROLE, "Input": text},
     )
     assert scheduler.get_schedule(Name=name)["Target"]["Input"] == text
+
+
+def test_a_request_repeated_with_its_client_token_answers_as_the_first(scheduler, name):
+    first = create(scheduler, name, ClientToken="token-1")
+    assert create(scheduler, name, ClientToken="token-1") == first
+    assert refusal(create, scheduler=scheduler, name=name, ClientToken="token-2")[0] == "ConflictException"
+    group = scheduler.create_schedule_group(Name=name, ClientToken="token-3")["ScheduleGroupArn"]
+    assert scheduler.create_schedule_group(Name=name, ClientToken="token-3")["ScheduleGroupArn"] == group
