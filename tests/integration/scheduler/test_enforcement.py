@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.events.conftest import Queue
 
@@ -73,3 +74,44 @@ def test_a_role_that_may_not_is_dead_lettered(root, service, allow, code):
     assert [m["Body"] for m in messages] == ["refused"]
     assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == code
     assert queue.messages(1, timeout=0.5) == []
+
+
+def user_client(root, enforced, actions: list[str]):
+    iam = root("iam")
+    name = f"u-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    session = boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
+    return session.client("scheduler", endpoint_url=enforced.endpoint)
+
+
+def test_creating_a_schedule_needs_pass_role_on_its_role(root, enforced):
+    arn = role(root("iam"), "scheduler.amazonaws.com", "sqs:SendMessage")
+    target = {"Arn": "arn:aws:sqs:us-east-1:000000000000:anywhere", "RoleArn": arn}
+    without = user_client(root, enforced, ["scheduler:*"])
+    with pytest.raises(ClientError) as refused:
+        without.create_schedule(
+            Name="no-pass", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF, Target=target
+        )
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "iam:PassRole" in refused.value.response["Error"]["Message"]
+    allowed = user_client(root, enforced, ["scheduler:*", "iam:PassRole"])
+    created = allowed.create_schedule(
+        Name="with-pass", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF, Target=target
+    )
+    assert created["ScheduleArn"].endswith("schedule/default/with-pass")
+    reader = user_client(root, enforced, ["scheduler:GetSchedule"])
+    assert reader.get_schedule(Name="with-pass")["Target"]["RoleArn"] == arn
+    with pytest.raises(ClientError) as refused:
+        reader.delete_schedule(Name="with-pass")
+    assert "scheduler:DeleteSchedule" in refused.value.response["Error"]["Message"]
+    assert "schedule/default/with-pass" in refused.value.response["Error"]["Message"]
