@@ -49,6 +49,7 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
         self.start_firing()
 
     def state_replaced(self) -> None:
+        self.forget_sessions()  # the role sessions' keys went with the old state
         self.restart_firing()
 
     def reset(self) -> None:

@@ -29,6 +29,7 @@ import logging
 import os
 import time
 from base64 import b64decode
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ from overcast.common.arns import parse_arn, partition
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.outbox import hold_seconds
 from overcast.policy import actions
 from overcast.protocols.validation import validate_input
 from overcast.services.scheduler import errors, sealing
@@ -285,12 +287,17 @@ class TargetsMixin:
         #: role ARN → (identity record of its session, when to renew it)
         self._sessions: dict[str, tuple[dict, float]] = {}
 
+    def forget_sessions(self: Provider) -> None:  # type: ignore[misc]
+        self._sessions.clear()
+
     @property
     def enforcing_iam(self: Provider) -> bool:  # type: ignore[misc]
         return bool(getattr(self.runtime.config, "enforce_iam", False))
 
     def invoke(self: Provider, record: dict, scheduled: float) -> None:  # type: ignore[misc]
-        """Enqueue one invocation of a schedule's target (in the open store transaction)."""
+        """One invocation of a schedule's target, in the open store transaction: made at once
+        when the target's operation answers synchronously (its writes join the transaction),
+        else, or when it must be retried, enqueued as a durable delivery."""
         target = record["Target"]
         execution = os.urandom(8).hex()
         failure_args: dict[str, Any] = {"schedule": record["Arn"], "target": target["Arn"], "execution": execution,
@@ -298,27 +305,77 @@ class TargetsMixin:
         dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dead_letter:
             failure_args["dead_letter"] = dead_letter
-        self.runtime.bus.deliver(
-            record["Arn"], sealing.sealed_input(record), delays=retry_delays(target, self.runtime.scheduler.speed),
-            on_failure=FAILURE_HANDLER, failure_args=failure_args,
-            target=target, scheduled=scheduled, execution=execution,
-        )  # fmt: skip
-
-    def deliver(self: Provider, target_arn: str, message: Any, **options: Any) -> Any:  # type: ignore[misc]
-        """One attempt at a schedule's invocation (the bus hands it back here)."""
-        return self._attempt(
-            target_arn, message, options["target"], options["scheduled"], options["execution"]
+        message = sealing.sealed_input(record)
+        options = {"target": target, "scheduled": scheduled, "execution": execution}
+        delays = retry_delays(target, self.runtime.scheduler.speed)
+        bus = self.runtime.bus
+        if not hold_seconds():  # OVERCAST_DELIVERY_HOLD_SECONDS holds every delivery, on purpose
+            try:
+                if bus.try_deliver(record["Arn"], message, **options):
+                    return
+            except DeliveryError as error:
+                if not error.retryable or not delays:
+                    self.target_failed(message, str(error), failure_args)
+                    return
+                delays = delays[1:]  # that was the first attempt: the retries go on durably
+        bus.deliver(
+            record["Arn"],
+            message,
+            delays=delays,
+            on_failure=FAILURE_HANDLER,
+            failure_args=failure_args,
+            **options,
         )
 
-    async def _attempt(  # type: ignore[misc]
+    def deliver(self: Provider, target_arn: str, message: Any, **options: Any) -> Any:  # type: ignore[misc]
+        """One attempt at a schedule's invocation (the bus hands it back here): done before
+        this returns when the target's operation is synchronous, else a coroutine doing it."""
+        target = options["target"]
+        if self._asynchronous(target):
+            return self._attempt_async(
+                target_arn, message, target, options["scheduled"], options["execution"]
+            )
+        call = self._prepare(target_arn, message, target, options["scheduled"], options["execution"])
+        try:
+            output = call.handler(call.context, call.params)
+        except ServiceError as error:
+            raise self._refused(call.execution, call.attempt, _delivery_error(error)) from None
+        self._succeeded(call, output)
+        return output
+
+    async def _attempt_async(  # type: ignore[misc]
         self: Provider, schedule_arn: str, message: Any, target: dict, scheduled: float, execution: str
     ) -> None:
+        call = self._prepare(schedule_arn, message, target, scheduled, execution)
+        try:
+            output = call.handler(call.context, call.params)
+            if inspect.isawaitable(output):
+                output = await output
+        except ServiceError as error:
+            raise self._refused(call.execution, call.attempt, _delivery_error(error)) from None
+        self._succeeded(call, output)
+
+    def _asynchronous(self: Provider, target: dict) -> bool:  # type: ignore[misc]
+        try:
+            if universal_parts(target["Arn"]) is not None:
+                service, operation = resolve_universal(target["Arn"])
+            else:
+                service, operation, _ = templated_call(target, "", "", "")
+        except (ServiceError, DeliveryError):
+            return False  # refused when prepared
+        if not self.runtime.serves(service):
+            return False
+        return inspect.iscoroutinefunction(self.runtime.handler(service, operation))
+
+    def _prepare(  # type: ignore[misc]
+        self: Provider, schedule_arn: str, message: Any, target: dict, scheduled: float, execution: str
+    ) -> _Call:
+        """The attempt's call, authorized and checked; DeliveryError when it cannot be made."""
         attempt = self._attempts.get(execution, (0, True))[0] + 1
         self._attempts[execution] = (attempt, True)
         if len(self._attempts) > 100_000:
             self._attempts.clear()
         parts = schedule_arn.split(":")
-        account, region = parts[4], parts[3]
         try:
             text = with_context(
                 sealing.open_input(self.runtime, schedule_arn, message),
@@ -337,22 +394,29 @@ class TargetsMixin:
                 params = coerce(model.operation_model(operation).input_shape, raw)
             else:
                 service, operation, params = templated_call(target, text, schedule_arn, execution)
-            output = await self.call_as_role(target["RoleArn"], account, region, service, operation, params)
-            if operation == "PutEvents" and output.get("FailedEntryCount"):
-                failed = output["Entries"][0]
-                raise DeliveryError(
-                    f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}", retryable=False
-                )
+            context, handler = self._context_for(
+                target["RoleArn"], parts[4], parts[3], service, operation, params
+            )
         except DeliveryError as error:
-            self._attempts[execution] = (attempt, error.retryable)
-            raise
-        self._attempts.pop(execution, None)
+            raise self._refused(execution, attempt, error) from None
+        return _Call(context, handler, params, execution, attempt)
 
-    async def call_as_role(  # type: ignore[misc]
+    def _refused(self: Provider, execution: str, attempt: int, error: DeliveryError) -> DeliveryError:  # type: ignore[misc]
+        self._attempts[execution] = (attempt, error.retryable)
+        return error
+
+    def _succeeded(self: Provider, call: _Call, output: Any) -> None:  # type: ignore[misc]
+        if call.context.operation_name == "PutEvents" and (output or {}).get("FailedEntryCount"):
+            failed = output["Entries"][0]
+            error = DeliveryError(f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}", retryable=False)
+            raise self._refused(call.execution, call.attempt, error)
+        self._attempts.pop(call.execution, None)
+
+    def _context_for(  # type: ignore[misc]
         self: Provider, role_arn: str, account: str, region: str, service: str, operation: str, params: dict
-    ) -> dict:
-        """Call an Overcast operation as the role's session; DeliveryError("Code: message")
-        when it is refused."""
+    ) -> tuple[RequestContext, Any]:
+        """The context of a call made as the role's session (authorized under --enforce-iam)
+        and the operation's handler; DeliveryError("Code: message") when it is refused."""
         if service not in services.implemented() or not self.runtime.serves(service):
             raise DeliveryError(f"AWS.Scheduler.UnsupportedTarget: Overcast does not run {service}.", False)
         model = protocols.service_model(service)
@@ -361,21 +425,18 @@ class TargetsMixin:
         context.service_model = model
         context.operation = operation_model
         context.protocol = model.protocol
+        handler = self.runtime.handler(service, operation)
+        if handler is None:
+            raise DeliveryError(
+                f"AWS.Scheduler.UnsupportedTarget: Overcast does not run {service} {operation}.", False
+            )
         try:
             if self.enforcing_iam:
                 self._as_role(context, role_arn, params)
             validate_input(operation_model, model.protocol, params)
-            handler = self.runtime.handler(service, operation)
-            if handler is None:
-                raise DeliveryError(f"AWS.Scheduler.UnsupportedTarget: Overcast does not run {service} {operation}.",
-                                    False)  # fmt: skip
-            output = handler(context, params)
-            if inspect.isawaitable(output):
-                output = await output
         except ServiceError as error:
-            retryable = error.status >= 500 or error.code in _RETRIED_CODES
-            raise DeliveryError(f"{error.code}: {error.message}", retryable=retryable) from None
-        return output or {}
+            raise _delivery_error(error) from None
+        return context, handler
 
     def _as_role(self: Provider, context: RequestContext, role_arn: str, params: dict) -> None:  # type: ignore[misc]
         """Make the context the role's session and authorize the call (--enforce-iam)."""
@@ -446,6 +507,20 @@ class TargetsMixin:
             dead_letter, body, attempts=3,
             attributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
         )  # fmt: skip
+
+
+@dataclass
+class _Call:
+    context: RequestContext
+    handler: Any
+    params: dict
+    execution: str
+    attempt: int
+
+
+def _delivery_error(error: ServiceError) -> DeliveryError:
+    retryable = error.status >= 500 or error.code in _RETRIED_CODES
+    return DeliveryError(f"{error.code}: {error.message}", retryable=retryable)
 
 
 def resolve_universal_for_delivery(arn: str) -> tuple[str, str]:
