@@ -23,3 +23,7 @@ def schedule_not_found(name: str) -> ServiceError:
 
 def group_not_found(name: str) -> ServiceError:
     return not_found(f"Schedule group {name} does not exist.")
+
+
+def quota(message: str) -> ServiceError:
+    return ServiceError("ServiceQuotaExceededException", message, 402)

@@ -23,6 +23,8 @@ from overcast.services.scheduler.targets import TargetsMixin, check_target
 from overcast.store import scope as store_scope
 
 DEFAULT_GROUP = "default"
+#: AWS's quota of schedule groups per account and Region (the default group included).
+MAX_GROUPS = 500
 DEFAULT_RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
 TAG_RULES = tagging.TagRules(refuse=tagging.refusals("ValidationException"), max_tags=200)
 #: How far in the past AWS lets a StartDate or EndDate lie.
@@ -97,6 +99,10 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
                 if params.get("ClientToken") and existing.get("ClientToken") == params["ClientToken"]:
                     return {"ScheduleGroupArn": existing["Arn"]}
                 raise errors.conflict(f"Schedule group {name} already exists.")
+            if self.groups.count(scope) >= MAX_GROUPS:
+                raise errors.quota(
+                    f"The maximum of {MAX_GROUPS} schedule groups per account and Region is reached."
+                )
             now = datetime.now(UTC)
             arn = self.group_arn(context.account, context.region, name)
             self.groups.put(scope, name, {"Name": name, "Arn": arn, "State": "ACTIVE", "CreationDate": now,
