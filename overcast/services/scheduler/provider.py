@@ -237,9 +237,9 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
     def get_schedule(self, context: RequestContext, params: dict) -> dict:
         scope, name = self.scope_of(context), params["Name"]
         group = params.get("GroupName") or DEFAULT_GROUP
-        self.group(scope, group)
         record = self.schedules.get(scope, f"{group} {name}")
         if record is None:
+            self.group(scope, group)  # a missing group is the error to answer first
             raise errors.schedule_not_found(name)
         out = {
             key: record[key] for key in ("Arn", "Name", "GroupName", "CreationDate", "LastModificationDate")
