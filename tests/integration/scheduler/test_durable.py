@@ -66,3 +66,28 @@ def test_a_recurring_schedule_fires_again_after_a_restart(tmp_path):
         assert len(queue.messages(2, timeout=10)) >= 2
     finally:
         restarted.stop()
+
+
+def test_an_invocation_in_flight_survives_a_kill(tmp_path):
+    """Fired, its delivery held in the outbox (OVERCAST_DELIVERY_HOLD_SECONDS), then kill -9: the
+    restarted Overcast delivers it, once, and the schedule does not fire again."""
+    data = str(tmp_path / "data")
+    server = Server("--data-dir", data, "--quiet", env={"OVERCAST_DELIVERY_HOLD_SECONDS": "4"})
+    try:
+        client = clients(server)
+        queue = Queue(client("sqs"), "held")
+        moment = datetime.now(UTC) - timedelta(seconds=1)  # due at once
+        client("scheduler").create_schedule(
+            Name="in-flight", ScheduleExpression=f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})",
+            FlexibleTimeWindow=OFF, Target={"Arn": queue.arn, "RoleArn": ROLE, "Input": "held then delivered"},
+        )  # fmt: skip
+        time.sleep(0.5)
+        assert "Messages" not in client("sqs").receive_message(QueueUrl=queue.url, WaitTimeSeconds=0)  # held
+    finally:
+        server.stop(kill=True)
+    restarted = Server("--data-dir", data, "--quiet")
+    try:
+        queue = Queue(clients(restarted)("sqs"), "held")
+        assert [m["Body"] for m in queue.messages(2, timeout=8)] == ["held then delivered"]
+    finally:
+        restarted.stop()
