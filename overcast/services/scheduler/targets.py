@@ -224,10 +224,12 @@ def coerce(shape: Any, value: Any, path: str = "") -> Any:
         if not isinstance(value, dict):
             raise _bad_input(path or "Input", "an object")
         out = {}
-        for name, item in value.items():
+        for given, item in value.items():
+            # The API's own member names; PascalCase also names a camelCase API's members.
+            name = given if given in shape.members else _folded_members(shape).get(given.lower(), given)
             member = shape.members.get(name)
             if member is None:
-                raise DeliveryError(f"ValidationException: Unknown parameter {path + name} in Input.", False)
+                raise DeliveryError(f"ValidationException: Unknown parameter {path + given} in Input.", False)
             out[name] = coerce(member, item, f"{path}{name}.")
         return out
     if kind == "list":
@@ -264,6 +266,11 @@ def coerce(shape: Any, value: Any, path: str = "") -> Any:
     if kind == "string" and not isinstance(value, str):
         raise _bad_input(path.rstrip("."), "a string")
     return value
+
+
+@lru_cache(maxsize=1024)
+def _folded_members(shape: Any) -> dict[str, str]:
+    return {name.lower(): name for name in shape.members}
 
 
 def _bad_input(member: str, kind: str) -> DeliveryError:

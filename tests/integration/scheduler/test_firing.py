@@ -225,3 +225,35 @@ def test_an_input_sealed_with_kms_is_delivered_until_the_key_is_disabled(fast, m
     messages = dead.messages(1, timeout=10, MessageAttributeNames=["All"])
     assert messages and messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "DisabledException"
     scheduler.delete_schedule(Name="sealed")
+
+
+def test_universal_targets_of_rest_and_camel_case_apis(fast):
+    scheduler, s3, logs = fast("scheduler"), fast("s3"), fast("logs")
+    s3.create_bucket(Bucket="scheduled-reports")
+    logs.create_log_group(logGroupName="scheduled")
+    logs.create_log_stream(logGroupName="scheduled", logStreamName="runs")
+    scheduler.create_schedule(
+        Name="s3-put", ScheduleExpression="rate(1 minute)", FlexibleTimeWindow=OFF,
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:s3:putObject", "RoleArn": ROLE, "Input": json.dumps(
+            {"Bucket": "scheduled-reports", "Key": "latest", "Body": "aGVsbG8=", "ContentType": "text/plain"})},
+    )  # fmt: skip
+    scheduler.create_schedule(
+        Name="log-put", ScheduleExpression="rate(1 minute)", FlexibleTimeWindow=OFF,
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:cloudwatchlogs:putLogEvents", "RoleArn": ROLE,
+                "Input": json.dumps({"LogGroupName": "scheduled", "LogStreamName": "runs", "LogEvents": [
+                    {"Timestamp": int(time.time() * 1000), "Message": "run <aws.scheduler.execution-id>"}]})},
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        messages = [
+            e["message"]
+            for e in logs.get_log_events(logGroupName="scheduled", logStreamName="runs")["events"]
+        ]
+        if messages:
+            break
+        time.sleep(0.2)
+    assert messages and messages[0].startswith("run ") and len(messages[0]) == 4 + 16
+    stored = s3.get_object(Bucket="scheduled-reports", Key="latest")
+    assert stored["Body"].read() == b"hello" and stored["ContentType"] == "text/plain"
+    scheduler.delete_schedule(Name="s3-put")
+    scheduler.delete_schedule(Name="log-put")

@@ -110,6 +110,16 @@ def test_input_is_typed_by_the_operations_model():
     assert put["MetricData"][0]["Timestamp"] == datetime(2030, 1, 1, tzinfo=UTC)
 
 
+def test_pascal_case_names_a_camel_case_apis_members():
+    params = coerce(_input("logs", "PutLogEvents"), {"LogGroupName": "g", "logStreamName": "s",
+                                                     "LogEvents": [{"Timestamp": 1, "Message": "m"}]})  # fmt: skip
+    assert params == {
+        "logGroupName": "g",
+        "logStreamName": "s",
+        "logEvents": [{"timestamp": 1, "message": "m"}],
+    }
+
+
 @pytest.mark.parametrize(
     "given",
     [
