@@ -52,7 +52,7 @@ def seal(runtime: Runtime, account: str, region: str, record: dict) -> None:
 def sealed_input(record: dict) -> Any:
     """What an invocation carries as its Input: the text, or the sealed copy to open then."""
     sealed = record.get(SEALED)
-    return {"sealed": sealed["Blob"]} if sealed else record["Target"].get("Input")
+    return {"sealed": sealed["Blob"], "key": sealed["KeyArn"]} if sealed else record["Target"].get("Input")
 
 
 def open_input(runtime: Runtime, schedule_arn: str, message: Any) -> str | None:

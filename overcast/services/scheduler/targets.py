@@ -384,6 +384,8 @@ class TargetsMixin:
             self._attempts.clear()
         parts = schedule_arn.split(":")
         try:
+            if isinstance(message, dict) and self.enforcing_iam:
+                self._may_decrypt(target["RoleArn"], parts[3], message.get("key") or "*")
             text = with_context(
                 sealing.open_input(self.runtime, schedule_arn, message),
                 schedule_arn,
@@ -461,6 +463,19 @@ class TargetsMixin:
         )
         if targets:
             self.runtime.provider("iam").authorize(context, params, targets)
+
+    def _may_decrypt(self: Provider, role_arn: str, region: str, key_arn: str) -> None:  # type: ignore[misc]
+        """Opening an Input sealed with a customer managed key is kms:Decrypt by the role."""
+        identity_context = RequestContext.internal("kms", role_arn.split(":")[4], region)
+        identity_context.protocol = "json"
+        try:
+            identity = self._role_session(role_arn, region)
+            identity_context.extra["identity"] = identity
+            identity_context.access_key_id = identity["AccessKeyId"]
+            identity_context.principal_arn = identity["Arn"]
+            self.runtime.provider("iam").authorize(identity_context, {}, [("kms:Decrypt", key_arn)])
+        except ServiceError as error:
+            raise _delivery_error(error) from None
 
     def _role_session(self: Provider, role_arn: str, region: str) -> dict:  # type: ignore[misc]
         cached = self._sessions.get(role_arn)

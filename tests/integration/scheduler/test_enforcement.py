@@ -115,3 +115,28 @@ def test_creating_a_schedule_needs_pass_role_on_its_role(root, enforced):
         reader.delete_schedule(Name="with-pass")
     assert "scheduler:DeleteSchedule" in refused.value.response["Error"]["Message"]
     assert "schedule/default/with-pass" in refused.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("allow", "delivered"), [(["sqs:SendMessage", "kms:Decrypt"], True), ("sqs:SendMessage", False)]
+)
+def test_an_input_sealed_with_a_customer_key_needs_kms_decrypt(root, allow, delivered):
+    queue = Queue(root("sqs"), f"q-{uuid.uuid4().hex[:8]}")
+    dead = Queue(root("sqs"), f"dlq-{uuid.uuid4().hex[:8]}")
+    key = root("kms").create_key()["KeyMetadata"]["Arn"]
+    arn = role(root("iam"), "scheduler.amazonaws.com", allow)
+    moment = datetime.now(UTC) + timedelta(seconds=1)
+    root("scheduler").create_schedule(
+        Name=f"s-{uuid.uuid4().hex[:8]}", ScheduleExpression=f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})",
+        FlexibleTimeWindow=OFF, KmsKeyArn=key,
+        Target={"Arn": queue.arn, "RoleArn": arn, "Input": "sealed", "DeadLetterConfig": {"Arn": dead.arn}},
+    )  # fmt: skip
+    if delivered:
+        assert [m["Body"] for m in queue.messages(1, timeout=6)] == ["sealed"]
+    else:
+        messages = dead.messages(1, timeout=6, MessageAttributeNames=["All"])
+        assert (
+            messages
+            and messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "AccessDeniedException"
+        )
+        assert "kms:Decrypt" in messages[0]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
