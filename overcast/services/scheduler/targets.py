@@ -308,7 +308,8 @@ class TargetsMixin:
         target = record["Target"]
         execution = os.urandom(8).hex()
         failure_args: dict[str, Any] = {"schedule": record["Arn"], "target": target["Arn"], "execution": execution,
-                                        "scheduled": scheduled, "retries": (target.get("RetryPolicy") or {})}  # fmt: skip
+                                        "scheduled": scheduled, "retries": (target.get("RetryPolicy") or {}),
+                                        "role": target["RoleArn"]}  # fmt: skip
         dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dead_letter:
             failure_args["dead_letter"] = dead_letter
@@ -385,7 +386,7 @@ class TargetsMixin:
         parts = schedule_arn.split(":")
         try:
             if isinstance(message, dict) and self.enforcing_iam:
-                self._may_decrypt(target["RoleArn"], parts[3], message.get("key") or "*")
+                self._role_may(target["RoleArn"], parts[3], "kms:Decrypt", message.get("key") or "*")
             text = with_context(
                 sealing.open_input(self.runtime, schedule_arn, message),
                 schedule_arn,
@@ -464,16 +465,19 @@ class TargetsMixin:
         if targets:
             self.runtime.provider("iam").authorize(context, params, targets)
 
-    def _may_decrypt(self: Provider, role_arn: str, region: str, key_arn: str) -> None:  # type: ignore[misc]
-        """Opening an Input sealed with a customer managed key is kms:Decrypt by the role."""
-        identity_context = RequestContext.internal("kms", role_arn.split(":")[4], region)
-        identity_context.protocol = "json"
+    def _role_may(self: Provider, role_arn: str, region: str, action: str, resource: str) -> None:  # type: ignore[misc]
+        """Raise DeliveryError unless the role's session may do `action` on `resource`: what
+        the Scheduler does for a target besides its call (open a sealed Input with
+        kms:Decrypt, send a dead letter with sqs:SendMessage)."""
+        service = action.partition(":")[0]
+        context = RequestContext.internal(service, role_arn.split(":")[4], region)
+        context.protocol = "json"
         try:
             identity = self._role_session(role_arn, region)
-            identity_context.extra["identity"] = identity
-            identity_context.access_key_id = identity["AccessKeyId"]
-            identity_context.principal_arn = identity["Arn"]
-            self.runtime.provider("iam").authorize(identity_context, {}, [("kms:Decrypt", key_arn)])
+            context.extra["identity"] = identity
+            context.access_key_id = identity["AccessKeyId"]
+            context.principal_arn = identity["Arn"]
+            self.runtime.provider("iam").authorize(context, {}, [(action, resource)])
         except ServiceError as error:
             raise _delivery_error(error) from None
 
@@ -505,6 +509,14 @@ class TargetsMixin:
             log.warning("EventBridge Scheduler could not invoke %s (schedule %s): %s",
                         args["target"], args["schedule"], reason)  # fmt: skip
             return
+        if self.enforcing_iam and args.get("role"):
+            try:
+                self._role_may(args["role"], dead_letter.split(":")[3], "sqs:SendMessage", dead_letter)
+            except DeliveryError as refused:
+                # AWS sends dead letters as the execution role: one it may not send is lost.
+                log.warning("EventBridge Scheduler could not dead-letter an invocation of %s to %s: %s",
+                            args["target"], dead_letter, refused)  # fmt: skip
+                return
         code, text = error_parts(reason)
         attributes = {
             "ERROR_CODE": code,

@@ -56,13 +56,13 @@ def test_an_allowed_role_delivers(root):
 
 
 @pytest.mark.parametrize(
-    ("service", "allow", "code"),
+    ("service", "allow"),
     [
-        ("scheduler.amazonaws.com", "sns:Publish", "AccessDenied"),  # SQS's own word for it
-        ("lambda.amazonaws.com", "sqs:SendMessage", "AccessDeniedException"),  # cannot be assumed
+        ("scheduler.amazonaws.com", "sns:Publish"),  # may neither send the message nor the dead letter
+        ("lambda.amazonaws.com", "sqs:SendMessage"),  # not assumable by the Scheduler at all
     ],
 )
-def test_a_role_that_may_not_is_dead_lettered(root, service, allow, code):
+def test_a_role_that_may_not_delivers_nothing(root, service, allow):
     queue = Queue(root("sqs"), f"q-{uuid.uuid4().hex[:8]}")
     dead = Queue(root("sqs"), f"dlq-{uuid.uuid4().hex[:8]}")
     arn = role(root("iam"), service, allow)
@@ -70,9 +70,27 @@ def test_a_role_that_may_not_is_dead_lettered(root, service, allow, code):
         root("scheduler"),
         {"Arn": queue.arn, "RoleArn": arn, "Input": "refused", "DeadLetterConfig": {"Arn": dead.arn}},
     )
+    assert dead.messages(1, timeout=3) == []  # dead letters are sent as the role too: lost
+    assert queue.messages(1, timeout=0.5) == []
+
+
+def test_a_refused_call_is_dead_lettered_as_the_role(root):
+    queue = Queue(root("sqs"), f"q-{uuid.uuid4().hex[:8]}")
+    dead = Queue(root("sqs"), f"dlq-{uuid.uuid4().hex[:8]}")
+    # The role may send to the dead-letter queue only.
+    arn = role(root("iam"), "scheduler.amazonaws.com", None)
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dead.arn}]}  # fmt: skip
+    root("iam").put_role_policy(
+        RoleName=arn.rsplit("/", 1)[1], PolicyName="dlq", PolicyDocument=json.dumps(document)
+    )
+    schedule_now(
+        root("scheduler"),
+        {"Arn": queue.arn, "RoleArn": arn, "Input": "refused", "DeadLetterConfig": {"Arn": dead.arn}},
+    )
     messages = dead.messages(1, timeout=6, MessageAttributeNames=["All"])
     assert [m["Body"] for m in messages] == ["refused"]
-    assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == code
+    assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "AccessDenied"  # SQS's word
     assert queue.messages(1, timeout=0.5) == []
 
 
