@@ -138,3 +138,47 @@ def test_input_of_the_wrong_shape_is_refused_for_good(given):
 def test_error_parts():
     assert error_parts("AccessDenied: no") == ("AccessDenied", "no")
     assert error_parts("something broke") == ("AWS.Scheduler.InternalServerError", "something broke")
+
+
+class _Bus:
+    def __init__(self) -> None:
+        self.sent: list[tuple] = []
+
+    def deliver(self, target, message, **options) -> None:
+        self.sent.append((target, message, options))
+
+
+class _Runtime:
+    def __init__(self) -> None:
+        self.bus = _Bus()
+        self.config = type("Config", (), {"enforce_iam": False})()
+
+
+def _failed_provider(attempts: int, retryable: bool):
+    from overcast.services.scheduler.targets import TargetsMixin
+
+    provider = TargetsMixin.__new__(TargetsMixin)
+    provider.runtime = _Runtime()  # type: ignore[attr-defined]
+    provider._attempts = {"e1": (attempts, retryable)}  # type: ignore[attr-defined]
+    return provider
+
+
+ARGS = {"schedule": SCHEDULE, "target": "arn:aws:sqs:us-east-1:000000000000:q", "execution": "e1",
+        "scheduled": datetime(2030, 1, 1, tzinfo=UTC).timestamp(), "dead_letter": "arn:aws:sqs:us-east-1:000000000000:dlq",
+        "retries": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("attempts", "retryable", "condition"),
+    [(3, True, "MaximumRetryAttempts"), (2, True, "MaximumEventAgeInSeconds"), (1, False, None)],
+)
+def test_a_dead_letter_says_why_the_retries_stopped(attempts, retryable, condition):
+    provider = _failed_provider(attempts, retryable)
+    provider.target_failed('{"at": "<aws.scheduler.scheduled-time>"}', "Throttling: slow down", ARGS)  # type: ignore[attr-defined]
+    [(queue, body, options)] = provider.runtime.bus.sent  # type: ignore[attr-defined]
+    attributes = {name: value["StringValue"] for name, value in options["attributes"].items()}
+    assert queue == ARGS["dead_letter"] and body == '{"at": "2030-01-01T00:00:00Z"}'
+    assert attributes["ERROR_CODE"] == "Throttling" and attributes["ERROR_MESSAGE"] == "slow down"
+    assert attributes["RETRY_ATTEMPTS"] == str(attempts - 1)
+    assert attributes.get("EXHAUSTED_RETRY_CONDITION") == condition
+    assert attributes["SCHEDULE_ARN"] == SCHEDULE and attributes["EXECUTION_ID"] == "e1"
