@@ -1,7 +1,7 @@
 """EventBridge Scheduler firing jitter, end to end: how late schedules' SQS targets receive their
 invocations with N schedules active, on a server of its own at the real clock.
 
-    .venv/bin/python benchmarks/scheduler_firing.py [--schedules 1000] [--rounds 1] [--burst]
+    .venv/bin/python benchmarks/scheduler_firing.py [--schedules 1000] [--rounds 1] [--burst] [--durable]
 
 Each schedule is `rate(1 minute)` from a StartDate on a whole second; the StartDates are spread
 evenly over one minute (so about N/60 fire each second, as schedules created at different
@@ -20,6 +20,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,11 +42,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
 
 
-def end_to_end(count: int, rounds: int, burst: bool) -> list[float]:
+def end_to_end(count: int, rounds: int, burst: bool, data_dir: str | None) -> list[float]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    state = ["--data-dir", data_dir] if data_dir else ["--ephemeral"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "overcast", "start", "--ephemeral", "--quiet", "--port", str(port)],
+        [sys.executable, "-m", "overcast", "start", *state, "--quiet", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -126,13 +128,20 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--burst", action="store_true", help="every schedule due on the same second")
+    parser.add_argument(
+        "--durable", action="store_true", help="state in a data directory (default: --ephemeral)"
+    )
     args = parser.parse_args()
-    figures = {
-        "bare runtime timers (floor)": bare_timers(args.schedules, args.burst),
-        "schedule -> SQS message stored": end_to_end(args.schedules, args.rounds, args.burst),
-    }
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = {
+            "bare runtime timers (floor)": bare_timers(args.schedules, args.burst),
+            "schedule -> SQS message stored": end_to_end(
+                args.schedules, args.rounds, args.burst, scratch if args.durable else None
+            ),
+        }
     load = os.getloadavg()
     shape = "all due on one second" if args.burst else "spread over each minute"
+    shape += ", durable" if args.durable else ", ephemeral"
     print(
         f"{args.schedules} active schedules ({shape}), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )

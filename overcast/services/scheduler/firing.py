@@ -143,6 +143,9 @@ class FiringMixin:
                 return
             due = record["NextDue"]
             self.invoke(record, due)
+            current = self.schedules.get(scope, key)
+            if current is None or current.get("LastModificationDate") != record.get("LastModificationDate"):
+                return  # its own invocation deleted or updated it (a universal target can)
             # After a late firing the next time is counted from now: no burst of missed ones.
             record["NextDue"] = next_due(record, max(due, self.runtime.scheduler.now() - 1))
             record.pop("FireAt", None)

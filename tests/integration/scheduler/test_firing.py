@@ -257,3 +257,18 @@ def test_universal_targets_of_rest_and_camel_case_apis(fast):
     assert stored["Body"].read() == b"hello" and stored["ContentType"] == "text/plain"
     scheduler.delete_schedule(Name="s3-put")
     scheduler.delete_schedule(Name="log-put")
+
+
+def test_a_schedule_whose_target_deletes_it_stays_deleted(fast):
+    scheduler = fast("scheduler")
+    scheduler.create_schedule(
+        Name="self-deleting", ScheduleExpression="rate(1 minute)", FlexibleTimeWindow=OFF,
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:scheduler:deleteSchedule", "RoleArn": ROLE,
+                "Input": json.dumps({"Name": "self-deleting"})},
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and scheduler.list_schedules(NamePrefix="self-deleting")["Schedules"]:
+        time.sleep(0.2)
+    assert scheduler.list_schedules(NamePrefix="self-deleting")["Schedules"] == []
+    time.sleep(1)  # two more minutes on the fast clock: it does not come back
+    assert scheduler.list_schedules(NamePrefix="self-deleting")["Schedules"] == []
