@@ -7,8 +7,8 @@ A firing enqueues the invocation and writes the next times in one store transact
 crash loses neither and repeats neither.
 
 * at(...) fires once, at that wall-clock time in its timezone (at once when that time is
-  past); rate(...) every period from its StartDate (or from its creation, first one period
-  after); cron(...) at the calendar moments it names in ScheduleExpressionTimezone.
+  past); rate(...) every period from its StartDate (or from its creation, at once);
+  cron(...) at the calendar moments it names in ScheduleExpressionTimezone.
   StartDate and EndDate bound recurring schedules; one-time schedules ignore them.
 * Once a schedule has no firing left it is complete: ActionAfterCompletion DELETE deletes it.
 * At start, a schedule whose NextDue passed while Overcast was down fires once, at once (as
@@ -51,12 +51,12 @@ def next_due(record: dict, after: float, first: bool = False) -> float | None:
     moment = datetime.fromtimestamp(after, UTC)
     fire: datetime | None
     if isinstance(schedule, schedules.Rate):
-        if start_date is not None:
-            # From a StartDate, the first firing is the StartDate itself.
-            anchor = start_date - timedelta(seconds=schedule.seconds)
-        else:
-            anchor = datetime.fromtimestamp(record["Anchor"], UTC)
-        fire = schedule.next_after(moment, anchor)
+        # The first firing is the StartDate, or without one the creation ("starts invoking
+        # the target immediately"), then one every period.
+        base = start_date if start_date is not None else datetime.fromtimestamp(record["Anchor"], UTC)
+        if first and start_date is None and base >= moment - timedelta(seconds=1):
+            return base.timestamp()
+        fire = schedule.next_after(moment, base - timedelta(seconds=schedule.seconds))
     else:
         if start_date is not None and moment < start_date:
             moment = start_date - timedelta(microseconds=1)

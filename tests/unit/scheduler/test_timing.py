@@ -36,6 +36,8 @@ def test_at_fires_once_at_its_wall_clock_in_its_timezone():
 
 def test_rate_counts_from_creation_or_from_its_start_date():
     created = record("rate(5 minutes)")
+    # Without a StartDate it "starts invoking the target immediately", then every period.
+    assert next_due(created, created["Anchor"], first=True) == created["Anchor"]
     assert next_due(created, created["Anchor"]) == created["Anchor"] + 300
     assert next_due(created, created["Anchor"] + 301) == created["Anchor"] + 600
     start = datetime(2030, 1, 2, 12, 0, 7, tzinfo=UTC)
@@ -94,3 +96,13 @@ def test_the_default_policy_is_185_retries_within_a_day():
     delays = retry_delays({}, 1.0)
     assert sum(delays) <= 86400 and max(delays) == 300.0
     assert len(delays) == 185  # 185 retries, the last ones five minutes apart, fit in a day
+
+
+def test_daylight_saving_skips_a_missing_wall_time_and_runs_a_repeated_one_once():
+    berlin = record("cron(30 2 * * ? *)", ScheduleExpressionTimezone="Europe/Berlin")
+    # 2030-03-31: clocks go from 02:00 to 03:00, there is no 02:30 that day.
+    assert next_due(berlin, epoch("2030-03-30T12:00:00+00:00")) == epoch("2030-04-01T00:30:00+00:00")
+    # 2030-10-27: 02:30 comes twice (summer time, then winter time): it runs the first time only.
+    first = next_due(berlin, epoch("2030-10-26T12:00:00+00:00"))
+    assert first == epoch("2030-10-27T00:30:00+00:00")
+    assert next_due(berlin, first) == epoch("2030-10-28T01:30:00+00:00")
