@@ -43,6 +43,7 @@ from overcast.errors import ServiceError
 from overcast.outbox import hold_seconds
 from overcast.policy import actions
 from overcast.protocols.validation import validate_input
+from overcast.services.base import overrides
 from overcast.services.scheduler import errors, sealing
 
 if TYPE_CHECKING:
@@ -444,6 +445,14 @@ class TargetsMixin:
             if self.enforcing_iam:
                 self._as_role(context, role_arn, params)
             validate_input(operation_model, model.protocol, params)
+            # The service's own checks, as for a request (Lambda's names, a function of another
+            # account reached through its policy); for a call with no HTTP behind it they are
+            # synchronous.
+            provider = self.runtime.provider(service)
+            if overrides(provider, "check_request"):
+                checked = provider.check_request(context, params)
+                if inspect.iscoroutine(checked):
+                    checked.close()
         except ServiceError as error:
             raise _delivery_error(error) from None
         return context, handler

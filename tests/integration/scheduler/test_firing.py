@@ -272,3 +272,42 @@ def test_a_schedule_whose_target_deletes_it_stays_deleted(fast):
     assert scheduler.list_schedules(NamePrefix="self-deleting")["Schedules"] == []
     time.sleep(1)  # two more minutes on the fast clock: it does not come back
     assert scheduler.list_schedules(NamePrefix="self-deleting")["Schedules"] == []
+
+
+def test_a_function_of_another_account_is_invoked_through_its_policy(fast):
+    import boto3
+
+    def account(number: str):
+        session = boto3.session.Session(
+            aws_access_key_id=number, aws_secret_access_key="x", region_name="us-east-1"
+        )
+        endpoint = fast("sts").meta.endpoint_url
+        return lambda service: session.client(service, endpoint_url=endpoint)
+
+    owner, scheduling = account("222222222222"), account("111111111111")
+    queue = owner("sqs").create_queue(QueueName="cross-account-runs")["QueueUrl"]
+    source = (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        f"    boto3.client('sqs').send_message(QueueUrl={queue!r}, MessageBody=event['job'])\n"
+    )
+    lam = owner("lambda")
+    function = lam.create_function(
+        FunctionName="shared-job", Runtime="python3.12", Role="arn:aws:iam::222222222222:role/fn", Handler="h.handler",
+        Code={"ZipFile": zip_bytes({"h.py": source})},
+    )["FunctionArn"]  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName="shared-job", WaiterConfig={"Delay": 0.1})
+    lam.add_permission(
+        FunctionName="shared-job", StatementId="scheduler-account", Action="lambda:InvokeFunction",
+        Principal="111111111111",
+    )  # fmt: skip
+    scheduling("scheduler").create_schedule(
+        Name="cross-account", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF,
+        Target={"Arn": function, "RoleArn": "arn:aws:iam::111111111111:role/scheduler", "Input": '{"job": "ran"}'},
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    bodies: list[str] = []
+    while time.monotonic() < deadline and not bodies:
+        answer = owner("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)
+        bodies = [m["Body"] for m in answer.get("Messages", [])]
+    assert bodies == ["ran"]
