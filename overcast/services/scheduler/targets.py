@@ -40,6 +40,7 @@ from overcast.common.arns import parse_arn, partition
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.http import Request
 from overcast.outbox import hold_seconds
 from overcast.policy import actions
 from overcast.protocols.validation import validate_input
@@ -348,7 +349,9 @@ class TargetsMixin:
         try:
             output = call.handler(call.context, call.params)
         except ServiceError as error:
+            self._observed(call, None, error)
             raise self._refused(call.execution, call.attempt, _delivery_error(error)) from None
+        self._observed(call, output, None)
         self._succeeded(call, output)
         return output
 
@@ -361,8 +364,15 @@ class TargetsMixin:
             if inspect.isawaitable(output):
                 output = await output
         except ServiceError as error:
+            self._observed(call, None, error)
             raise self._refused(call.execution, call.attempt, _delivery_error(error)) from None
+        self._observed(call, output, None)
         self._succeeded(call, output)
+
+    def _observed(self: Provider, call: _Call, output: Any, error: ServiceError | None) -> None:  # type: ignore[misc]
+        """The call answered, as every request is observed: CloudTrail records it (made by
+        the Scheduler, its source and agent scheduler.amazonaws.com, as on AWS)."""
+        self.runtime.hooks(call.context.service).observe(call.context, call.params, output, error)
 
     def _asynchronous(self: Provider, target: dict) -> bool:  # type: ignore[misc]
         try:
@@ -433,6 +443,10 @@ class TargetsMixin:
         model = protocols.service_model(service)
         operation_model = model.operation_model(operation)
         context = RequestContext.internal(service, account, region)
+        # A call an AWS service makes on your behalf comes from that service.
+        context.request = Request(
+            "POST", "/", "", {"user-agent": SCHEDULER_PRINCIPAL}, client_ip=SCHEDULER_PRINCIPAL
+        )
         context.service_model = model
         context.operation = operation_model
         context.protocol = model.protocol

@@ -311,3 +311,28 @@ def test_a_function_of_another_account_is_invoked_through_its_policy(fast):
         answer = owner("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)
         bodies = [m["Body"] for m in answer.get("Messages", [])]
     assert bodies == ["ran"]
+
+
+def test_cloudtrail_records_the_call_as_made_by_the_scheduler(fast):
+    scheduler, sqs, cloudtrail = fast("scheduler"), fast("sqs"), fast("cloudtrail")
+    scheduler.create_schedule(
+        Name="queue-maker", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow=OFF,
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:createQueue", "RoleArn": ROLE,
+                "Input": json.dumps({"QueueName": "made-by-a-schedule"})},
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    found: list[dict] = []
+    while time.monotonic() < deadline and not found:
+        time.sleep(0.3)
+        answer = cloudtrail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateQueue"}]
+        )
+        found = [
+            json.loads(e["CloudTrailEvent"])
+            for e in answer["Events"]
+            if "made-by-a-schedule" in e["CloudTrailEvent"]
+        ]
+    assert found, "the schedule's CreateQueue was not recorded"
+    assert found[0]["sourceIPAddress"] == "scheduler.amazonaws.com"
+    assert found[0]["userAgent"] == "scheduler.amazonaws.com"
+    assert sqs.get_queue_url(QueueName="made-by-a-schedule")["QueueUrl"]
