@@ -110,16 +110,16 @@ def bare_timers(count: int, burst: bool) -> list[float]:
 
     async def run() -> None:
         runtime.attach_loop(asyncio.get_running_loop())
-        start = runtime.scheduler.now() + 0.5
-        for index in range(count):
-            offset = 0 if burst else 10 * index / count
-            runtime.scheduler.at(f"timer-{index}", start + offset, fire)
-        await asyncio.sleep(11)
+        try:
+            start = runtime.scheduler.now() + 0.5
+            for index in range(count):
+                offset = 0 if burst else 10 * index / count
+                runtime.scheduler.at(f"timer-{index}", start + offset, fire)
+            await asyncio.sleep(11)
+        finally:
+            runtime.close()  # while the loop runs: what it closes (a UDP listener) needs it
 
-    try:
-        asyncio.run(run())
-    finally:
-        runtime.close()
+    asyncio.run(run())
     return lateness
 
 
