@@ -99,6 +99,7 @@ class Provider(FiringMixin, TargetsMixin, BaseProvider):
                 if params.get("ClientToken") and existing.get("ClientToken") == params["ClientToken"]:
                     return {"ScheduleGroupArn": existing["Arn"]}
                 raise errors.conflict(f"Schedule group {name} already exists.")
+            self.group_record(scope, DEFAULT_GROUP)  # it counts, seen or not
             if self.groups.count(scope) >= MAX_GROUPS:
                 raise errors.quota(
                     f"The maximum of {MAX_GROUPS} schedule groups per account and Region is reached."

@@ -213,3 +213,21 @@ def test_a_request_repeated_with_its_client_token_answers_as_the_first(scheduler
     assert refusal(create, scheduler=scheduler, name=name, ClientToken="token-2")[0] == "ConflictException"
     group = scheduler.create_schedule_group(Name=name, ClientToken="token-3")["ScheduleGroupArn"]
     assert scheduler.create_schedule_group(Name=name, ClientToken="token-3")["ScheduleGroupArn"] == group
+
+
+def test_an_account_holds_at_most_500_schedule_groups():
+    from tests.conftest import Server
+
+    from .conftest import clients
+
+    server = Server("--ephemeral", "--quiet")
+    try:
+        scheduler = clients(server)("scheduler")
+        for index in range(499):  # with "default", 500
+            scheduler.create_schedule_group(Name=f"g{index}")
+        code, _, status = refusal(scheduler.create_schedule_group, Name="one-too-many")
+        assert (code, status) == ("ServiceQuotaExceededException", 402)
+        scheduler.delete_schedule_group(Name="g0")
+        scheduler.create_schedule_group(Name="one-too-many")
+    finally:
+        server.stop()
