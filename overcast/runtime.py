@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
     from overcast.services.s3.provider import Provider as S3Provider
+    from overcast.services.scheduler.provider import Provider as SchedulerProvider
     from overcast.services.secretsmanager.provider import Provider as SecretsManagerProvider
     from overcast.services.sns.provider import Provider as SNSProvider
     from overcast.services.sqs.provider import Provider as SQSProvider
@@ -88,6 +89,8 @@ class Runtime:
     def provider(self, service: Literal["logs"]) -> LogsProvider: ...
     @overload
     def provider(self, service: Literal["s3"]) -> S3Provider: ...
+    @overload
+    def provider(self, service: Literal["scheduler"]) -> SchedulerProvider: ...
     @overload
     def provider(self, service: Literal["secretsmanager"]) -> SecretsManagerProvider: ...
     @overload

@@ -8,7 +8,8 @@ day of the month, `L-3` three days before it; in day-of-week `6L` the month's la
 `W` (`15W` the weekday
 nearest the 15th, `LW` the last weekday), `#` (`3#2` the second Tuesday). Day-of-week counts
 SUN=1 to SAT=7. Times are UTC unless a timezone (an IANA name) is given, then the fields are
-that zone's wall clock.
+that zone's wall clock: a wall time daylight saving skips is skipped, one it repeats fires once
+(at its first occurrence), as EventBridge Scheduler documents.
 
 A malformed expression raises ScheduleError; each service words the error it answers."""
 
@@ -93,6 +94,8 @@ class Cron:
                                 continue
                             wall = datetime(year, month, day, hour, minute, tzinfo=zone)
                             fire = wall.astimezone(UTC)
+                            if fire.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+                                continue  # a wall time daylight saving skips never comes
                             if fire > moment:
                                 return fire
         return None

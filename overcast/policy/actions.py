@@ -113,6 +113,9 @@ _S3_VERSIONED = {
     "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
 }
 
+SCHEDULE = "arn:{partition}:scheduler:{region}:{account}:schedule/{group}/{Name}"
+SCHEDULE_GROUP = "arn:{partition}:scheduler:{region}:{account}:schedule-group/{Name}"
+
 TABLES: dict[str, dict[str, Any]] = {
     "s3": {
         "ListBuckets": ("s3:ListAllMyBuckets", "*"),
@@ -417,6 +420,20 @@ TABLES: dict[str, dict[str, Any]] = {
         ),
         "DecodeAuthorizationMessage": ("sts:DecodeAuthorizationMessage", "*"),
     },
+    "scheduler": {
+        # A schedule hands its target's role over: iam:PassRole on it, as AWS checks it.
+        "CreateSchedule": [("scheduler:CreateSchedule", SCHEDULE), ("iam:PassRole", "{role}")],
+        "UpdateSchedule": [("scheduler:UpdateSchedule", SCHEDULE), ("iam:PassRole", "{role}")],
+        **{op: (f"scheduler:{op}", SCHEDULE) for op in ("GetSchedule", "DeleteSchedule")},
+        **{
+            op: (f"scheduler:{op}", SCHEDULE_GROUP)
+            for op in ("CreateScheduleGroup", "GetScheduleGroup", "DeleteScheduleGroup")
+        },
+        **{
+            op: (f"scheduler:{op}", "{ResourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
 }
 
 #: IAM's service prefix where it differs from the model's signing name.
@@ -473,11 +490,18 @@ def _table(params: dict, context: Any) -> dict:
     return {}
 
 
+def _schedule(params: dict, context: Any) -> dict:
+    """A schedule's group (default unless named) and the role its target is invoked as."""
+    role = (params.get("Target") or {}).get("RoleArn")
+    return {"group": params.get("GroupName") or "default", **({"role": role} if role else {})}
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
     "sqs": _queue,
     "lambda": _function,
     "sns": _subscription,
     "dynamodb": _table,
+    "scheduler": _schedule,
 }
 
 
