@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.bus import DeliveryError
 from overcast.common import tagging
 from overcast.common.arns import parse_arn
 from overcast.common.ids import fast_uuid
@@ -199,13 +201,13 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             row = {
                 "StreamName": name,
                 "StreamARN": f"arn:aws:kinesis:{context.region}:{context.account}:stream/{name}",
-                "StreamId": fast_uuid()[:20] + "-" + fast_uuid()[:3],
+                "StreamId": secrets.token_hex(10) + "-" + secrets.token_hex(2)[:3],
                 "StreamStatus": "ACTIVE",
                 "mode": mode,
                 "RetentionPeriodHours": MIN_RETENTION,
                 "created": now,
                 "stamp": int(now * 1_000_000),
-                "uid": fast_uuid()[:16],
+                "uid": secrets.token_hex(8),
                 "EncryptionType": "NONE",
                 "KeyId": None,
                 "metrics": [],
@@ -831,6 +833,37 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
                 if s.get("ParentShardId") not in ids and s.get("AdjacentParentShardId") not in ids
             ]
         raise invalid(f"Unknown ShardFilter type {kind}.")
+
+    # -- deliveries from other services ------------------------------------------------------------
+
+    def deliver(self, target_arn: str, message: Any, **options: Any) -> dict:
+        """A record another service writes to a stream (EventBridge targets, Logs subscription
+        filters, DynamoDB's streaming destination): `message` is the record's data (bytes, text,
+        or a JSON value), `partition_key` its partition key (a fresh one when none is given)."""
+        found = self.stream_by_arn(target_arn)
+        if found is None:
+            raise DeliveryError(f"Stream {target_arn} not found.", retryable=False)
+        scope, row = found
+        if isinstance(message, (bytes, bytearray)):
+            data = bytes(message)
+        elif isinstance(message, str):
+            data = message.encode()
+        else:
+            data = json.dumps(message, separators=(",", ":")).encode()
+        key = options.get("partition_key") or fast_uuid()
+        try:
+            self._check_entry(row, data, key)
+            if row["EncryptionType"] == "KMS":
+                self._check_key(scope, row)
+            sequence, shard = self._append(
+                scope, row, data, key, options.get("explicit_hash_key"), None, time.time()
+            )
+        except ServiceError as error:
+            raise DeliveryError(
+                f"{error.code}: {error.message}", retryable=error.code.startswith("KMS")
+            ) from None
+        self.notify(row["StreamARN"])
+        return {"SequenceNumber": sequence, "ShardId": shard}
 
     def check_dry_run(self, params: dict[str, Any]) -> None:
         if params.get("DryRun"):

@@ -800,7 +800,17 @@ class Provider(
                     "Could not execute the lambda function. Make sure you have given CloudWatch "
                     "Logs permission to execute your function."
                 )
-        elif service not in ("kinesis", "firehose", "logs"):
+        elif service == "kinesis":
+            found = (
+                self.runtime.provider("kinesis").stream_by_arn(destination)
+                if self.runtime.serves("kinesis")
+                else None
+            )
+            if found is None:
+                raise _invalid(
+                    "Could not deliver test message to specified destination. Check if the destination is valid."
+                )
+        elif service not in ("firehose", "logs"):
             raise _invalid(f"Invalid destination ARN: {destination}")
         key = group + SEP + params["filterName"]
         existing = [k for k, _ in self.subscriptions.scan(scope, prefix=group + SEP)]
@@ -817,6 +827,23 @@ class Provider(
         if params.get("roleArn"):
             record["roleArn"] = params["roleArn"]
         self.subscriptions.put(scope, key, record)
+        if service == "kinesis" and key not in existing:
+            # Logs checks a new stream destination with a control message, its first record.
+            control = {
+                "messageType": "CONTROL_MESSAGE",
+                "owner": "CloudwatchLogs",
+                "logGroup": "",
+                "logStream": "",
+                "subscriptionFilters": [],
+                "logEvents": [
+                    {
+                        "id": "",
+                        "timestamp": _now_ms(),
+                        "message": "CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.",
+                    }
+                ],
+            }
+            self.runtime.bus.deliver(destination, gzip.compress(json.dumps(control).encode()), source="logs")
         return {}
 
     def describe_subscription_filters(self, context: RequestContext, params: dict) -> dict:
@@ -838,7 +865,8 @@ class Provider(
         scope = store_scope(account, region)
         filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
         for subscription in filters + self.account_subscriptions(scope, group):
-            if subscription["destinationArn"].split(":")[2] != "lambda":
+            target = subscription["destinationArn"].split(":")[2]
+            if target not in ("lambda", "kinesis"):
                 continue
             matches = compile_pattern(subscription["filterPattern"])
             chosen = [
@@ -856,7 +884,15 @@ class Provider(
                 "subscriptionFilters": [subscription["filterName"]],
                 "logEvents": chosen,
             }
-            data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+            packed = gzip.compress(json.dumps(document).encode())
+            if target == "kinesis":
+                # A stream's record is the gzip'd document itself, keyed by the log stream.
+                self.runtime.bus.deliver(
+                    subscription["destinationArn"], packed, attempts=3, backoff=1.0, source="logs",
+                    partition_key=stream,
+                )  # fmt: skip
+                continue
+            data = base64.b64encode(packed).decode()
             self.runtime.bus.deliver(
                 subscription["destinationArn"],
                 {"awslogs": {"data": data}},
