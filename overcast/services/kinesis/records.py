@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import time
+from binascii import b2a_base64
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from overcast.errors import ServiceError
+from overcast.protocols.serializers.json import RawJson, Spliced
 
 from . import shards as sh
 from .errors import invalid, not_found, stream_missing, validation
@@ -51,7 +54,17 @@ def shard_prefix(uid: str, index: int) -> str:
 
 
 def counter_of(key: str) -> int:
-    return int(key.rsplit("/", 1)[1])
+    return int(key[-12:])
+
+
+def render(
+    sequence: str, arrival: float, data: bytes, partition_key: str, encryption: str | None = None
+) -> bytes:
+    """A record as GetRecords writes it (`data` already base64)."""
+    text = b'{"SequenceNumber":"%s","ApproximateArrivalTimestamp":%s,"Data":"%s","PartitionKey":%s' % (
+        sequence.encode(), repr(round(arrival, 3)).encode(), data, json.dumps(partition_key).encode(),
+    )  # fmt: skip
+    return text + (b',"EncryptionType":"%s"}' % encryption.encode() if encryption else b"}")
 
 
 def kms_error(error: ServiceError) -> ServiceError:
@@ -200,11 +213,14 @@ class RecordsMixin:
                 raise invalid(f"ExclusiveMinimumSequenceNumber {ordering} used in PutRecord is not valid.")
             if parsed[0] == row["stamp"] and parsed[1] == index and parsed[2] >= head:
                 head = parsed[2] + 1
-        sealed = row["EncryptionType"] == "KMS"
-        stored = self._seal(scope, row, data) if sealed else data
+        sequence = sh.sequence_number(row["stamp"], index, head)
+        if row["EncryptionType"] == "KMS":
+            stored, sealed = self._seal(scope, row, data), True
+        else:
+            stored, sealed = render(sequence, now, b2a_base64(data, newline=False), key), False
         self.records.put(scope, record_key(row["uid"], index, head), [stored, key, now, sealed])
         self._heads[(scope, row["uid"], index)] = head + 1
-        return sh.sequence_number(row["stamp"], index, head), shard["ShardId"]
+        return sequence, shard["ShardId"]
 
     def put_record(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, row = self.stream(context, params)
@@ -348,35 +364,38 @@ class RecordsMixin:
     def read_shard(  # type: ignore[misc]
         self: Provider, scope: str, row: dict[str, Any], shard: dict[str, Any], counter: int, count: int
     ) -> tuple[list[dict[str, Any]], int, int, bool]:
-        """(records from `counter` on, at most `count`; the counter to go on from; millis behind
-        the tip; whether the shard is closed and read to its end)."""
+        """(records from `counter` on, at most `count`, in their wire form (data base64, arrival
+        epoch seconds); the counter to go on from; millis behind the tip; whether the shard is
+        closed and read to its end)."""
+        fragments, counter, behind, ended = self.read_rendered(scope, row, shard, counter, count)
+        return [json.loads(fragment) for fragment in fragments], counter, behind, ended
+
+    def read_rendered(  # type: ignore[misc]
+        self: Provider, scope: str, row: dict[str, Any], shard: dict[str, Any], counter: int, count: int
+    ) -> tuple[list[bytes], int, int, bool]:
+        """read_shard's records as JSON texts: a record is rendered once, when it is written
+        (unless it is sealed), so answering GetRecords is a range scan and a join."""
         from .provider import hour_seconds
 
         horizon = time.time() - row["RetentionPeriodHours"] * hour_seconds()
-        out: list[dict[str, Any]] = []
+        out: list[bytes] = []
         size = 0
-        stamp, index = row["stamp"], shard["index"]
+        index = shard["index"]
+        prefix = sh.sequence_prefix(row["stamp"], index)
         last_arrival = None
         start = record_key(row["uid"], index, counter - 1) if counter > 0 else None
-        for key, (data, partition_key, arrival, sealed) in self.records.scan(
+        for key, (stored, partition_key, arrival, sealed) in self.records.scan(
             scope, prefix=shard_prefix(row["uid"], index), start_after=start, limit=count
         ):
-            position = counter_of(key)
+            position = int(key[-12:])
             counter = position + 1
             if arrival < horizon:
                 continue
             if sealed:
-                data = self._open(scope, row, data)
-            size += len(data) + len(partition_key)
-            record = {
-                "SequenceNumber": sh.sequence_number(stamp, index, position),
-                "ApproximateArrivalTimestamp": datetime.fromtimestamp(arrival, UTC),
-                "Data": data,
-                "PartitionKey": partition_key,
-            }
-            if sealed:
-                record["EncryptionType"] = "KMS"
-            out.append(record)
+                data = b2a_base64(self._open(scope, row, stored), newline=False)
+                stored = render(f"{prefix}{position:032d}", arrival, data, partition_key, "KMS")
+            size += len(stored)
+            out.append(stored)
             last_arrival = arrival
             if size >= MAX_GET_BYTES:
                 break
@@ -386,6 +405,14 @@ class RecordsMixin:
         return out, counter, max(behind, 0), ended
 
     def get_records(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        return self._get_records(params, rendered=True)
+
+    def read_records(self: Provider, iterator: str, limit: int) -> dict[str, Any]:  # type: ignore[misc]
+        """GetRecords for another service (Lambda's poller): the same answer, its records as
+        dicts in their wire form (Data base64 text, ApproximateArrivalTimestamp epoch seconds)."""
+        return self._get_records({"ShardIterator": iterator, "Limit": limit}, rendered=False)
+
+    def _get_records(self: Provider, params: dict, rendered: bool) -> dict:  # type: ignore[misc]
         count = params.get("Limit", 10000)
         if not 1 <= count <= 10000:
             raise invalid(f"Limit {count} is not valid: it must be between 1 and 10000.")
@@ -393,8 +420,13 @@ class RecordsMixin:
         if params.get("StreamARN") and params["StreamARN"] != row["StreamARN"]:
             raise invalid("StreamARN does not match the stream of the ShardIterator.")
         self.check_dry_run(params)
-        records, counter, behind, ended = self.read_shard(scope, row, shard, counter, count)
-        out: dict[str, Any] = {"Records": records, "MillisBehindLatest": behind}
+        out: dict[str, Any]
+        if rendered:
+            texts, counter, behind, ended = self.read_rendered(scope, row, shard, counter, count)
+            out = Spliced(Records=RawJson(b"[" + b",".join(texts) + b"]"), MillisBehindLatest=behind)
+        else:
+            records, counter, behind, ended = self.read_shard(scope, row, shard, counter, count)
+            out = {"Records": records, "MillisBehindLatest": behind}
         if ended:
             out["ChildShards"] = sh.children_of(row, shard)
         else:

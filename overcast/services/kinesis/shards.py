@@ -33,6 +33,11 @@ def sequence_number(stamp: int, index: int, counter: int) -> str:
     return f"{_PREFIX}{stamp:0{_STAMP}d}{index:0{_INDEX}d}{counter:0{_COUNTER}d}"
 
 
+def sequence_prefix(stamp: int, index: int) -> str:
+    """The part of a shard's sequence numbers before the counter (32 digits follow)."""
+    return f"{_PREFIX}{stamp:0{_STAMP}d}{index:0{_INDEX}d}"
+
+
 def parse_sequence(text: str) -> tuple[int, int, int] | None:
     """(stamp, shard index, counter) of a sequence number, or None if it is not one of ours."""
     if len(text) != 2 + _STAMP + _INDEX + _COUNTER or not text.isdigit() or not text.startswith(_PREFIX):

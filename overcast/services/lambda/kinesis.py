@@ -38,7 +38,7 @@ def lambda_record(record: dict, arn: str, region: str, shard_id: str, role: str 
             "kinesisSchemaVersion": "1.0",
             "partitionKey": record["PartitionKey"],
             "sequenceNumber": record["SequenceNumber"],
-            "data": base64.b64encode(record["Data"]).decode(),
+            "data": data if isinstance(data := record["Data"], str) else base64.b64encode(data).decode(),
             "approximateArrivalTimestamp": round(
                 arrival.timestamp() if isinstance(arrival, datetime) else float(arrival), 3
             ),
@@ -172,9 +172,7 @@ class KinesisPoller:
             try:
                 if iterator is None:
                     iterator = self.iterator(mapping, shard_id)
-                answer = self.kinesis.get_records(
-                    self.context, {"ShardIterator": iterator, "Limit": mapping["BatchSize"] - len(pending)}
-                )
+                answer = self.kinesis.read_records(iterator, mapping["BatchSize"] - len(pending))
             except ServiceError as error:
                 log.warning("reading %s %s failed: %s", mapping["EventSourceArn"], shard_id, error.message)
                 iterator = None
