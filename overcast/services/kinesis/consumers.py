@@ -106,12 +106,14 @@ class ConsumersMixin:
         if arn:
             parsed = parse_arn(arn)
             parts = parsed.resource.split("/") if parsed else []
-            if parsed is None or len(parts) != 4 or parts[2] != "consumer":
+            if parsed is None or parsed.service != "kinesis":
                 raise invalid(f"Invalid ConsumerARN: {arn}")
             scope = store_scope(parsed.account, parsed.region)
-            consumer = self.consumers.get(scope, f"{parts[1]}/{parts[3].split(':')[0]}")
+            consumer = None
+            if len(parts) == 4 and parts[2] == "consumer":
+                consumer = self.consumers.get(scope, f"{parts[1]}/{parts[3].split(':')[0]}")
             if consumer is None or consumer["ConsumerARN"] != arn:
-                raise not_found(f"Consumer {arn} not found.")
+                raise not_found(f"Consumer {arn}, account {parsed.account} not found.")
             return scope, consumer
         if not (name and stream_arn):
             raise invalid("Either ConsumerARN or both ConsumerName and StreamARN must be given.")

@@ -36,6 +36,8 @@ from .errors import dry_run, in_use, invalid, limit, not_found, stream_missing, 
 from .records import RecordsMixin
 
 STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
+SHARD_ID = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
+HASH_KEY = re.compile(r"^(0|[1-9]\d{0,38})$")
 SHARD_LIMIT = 500
 ON_DEMAND_LIMIT = 50
 ON_DEMAND_SHARDS = 4
@@ -62,6 +64,14 @@ TAG_RULES = tagging.TagRules(
     ),
     max_tags=50,
 )
+
+
+def check_shard_id(value: str, field: str) -> None:
+    if not SHARD_ID.match(value):
+        raise validation(
+            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        )
 
 
 def hour_seconds() -> float:
@@ -118,13 +128,18 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             return store_scope(parsed.account, parsed.region), arn_name
         if not name:
             raise invalid("Either StreamName or StreamARN should be provided.")
+        if not STREAM_NAME.match(name):
+            raise validation(
+                f"1 validation error detected: Value '{name}' at 'streamName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+            )
         return self.scope_of(context), name
 
     def stream(self, context: RequestContext, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         scope, name = self.locate(context, params)
         row = self.cached_stream(scope, name)
         if row is None:
-            raise stream_missing(name, scope.split("/")[0])
+            raise stream_missing(params.get("StreamARN") or name, scope.split("/")[0])
         return scope, row
 
     def edit_stream(self, context: RequestContext, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -132,7 +147,7 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
         scope, name = self.locate(context, params)
         row = self.streams.get(scope, name)
         if row is None:
-            raise stream_missing(name, scope.split("/")[0])
+            raise stream_missing(params.get("StreamARN") or name, scope.split("/")[0])
         return scope, row
 
     def stream_by_arn(self, arn: str) -> tuple[str, dict[str, Any]] | None:
@@ -564,11 +579,11 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             key = f"{parts[1]}/{parts[3].split(':')[0]}"
             consumer = self.consumers.get(scope, key)
             if consumer is None or consumer["ConsumerARN"] != arn:
-                raise not_found(f"Consumer {arn} not found.")
+                raise not_found(f"Consumer {arn}, account {parsed.account} not found.")
             return scope, consumer, self.consumers
-        row = self.cached_stream(scope, parts[1])
+        row = self.streams.get(scope, parts[1])
         if row is None:
-            raise stream_missing(parts[1], parsed.account)
+            raise stream_missing(arn, parsed.account)
         return scope, row, self.streams
 
     def _save_tagged(self, scope: str, row: dict[str, Any], table: Any) -> None:
@@ -648,6 +663,12 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
 
     def split_shard(self, context: RequestContext, params: dict) -> dict:
         new_start = params["NewStartingHashKey"]
+        check_shard_id(params["ShardToSplit"], "shardToSplit")
+        if not HASH_KEY.match(new_start):
+            raise validation(
+                f"1 validation error detected: Value '{new_start}' at 'newStartingHashKey' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})"
+            )
         with self.store.transaction():
             scope, row = self.edit_stream(context, params)
             self.check_active(row)
@@ -657,15 +678,18 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
                     f"Could not find shard {params['ShardToSplit']} in stream {row['StreamName']} under "
                     f"account {scope.split('/')[0]}."
                 )
+            account = scope.split("/")[0]
             if shard["closed"] is not None:
-                raise invalid(f"Shard {shard['ShardId']} is already closed and cannot be split.")
+                raise invalid(
+                    f"Shard {shard['ShardId']} in stream {row['StreamName']} under account {account} has "
+                    "already been merged or split, and thus is not eligible for merging or splitting."
+                )
             start, end = int(shard["start"]), int(shard["end"])
-            if not new_start.isdigit() or not start < int(new_start) <= end:
+            if not start < int(new_start) <= end:
                 raise invalid(
                     f"NewStartingHashKey {new_start} used in SplitShard() on shard {shard['ShardId']} in "
-                    f"stream {row['StreamName']} under account {scope.split('/')[0]} is not both greater "
-                    f"than one plus the shard's StartingHashKey {start} and less than the shard's "
-                    f"EndingHashKey {end}."
+                    f"stream {row['StreamName']} under account {account} is not both greater than one plus "
+                    f"the shard's StartingHashKey {start} and less than the shard's EndingHashKey {end - 1}."
                 )
             self._check_shard_budget(scope, 1)
             now = time.time()
@@ -682,6 +706,8 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
         return {}
 
     def merge_shards(self, context: RequestContext, params: dict) -> dict:
+        check_shard_id(params["ShardToMerge"], "shardToMerge")
+        check_shard_id(params["AdjacentShardToMerge"], "adjacentShardToMerge")
         with self.store.transaction():
             scope, row = self.edit_stream(context, params)
             self.check_active(row)
@@ -730,7 +756,8 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             self.check_active(row)
             if row["mode"] == "ON_DEMAND":
                 raise validation(
-                    f"UpdateShardCount is not supported for stream {row['StreamName']} in ON_DEMAND mode."
+                    f"Request is invalid. Stream {row['StreamName']} under account {scope.split('/')[0]} is in "
+                    "On-Demand mode."
                 )
             current = sh.open_shards(row)
             count = len(current)
@@ -776,14 +803,16 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
         if not 1 <= count <= 10000:
             raise invalid("MaxResults must be between 1 and 10000.")
         if token:
-            if params.get("StreamName") or params.get("StreamARN"):
-                raise invalid("NextToken and StreamName cannot be provided together.")
             if params.get("ExclusiveStartShardId") or params.get("ShardFilter"):
                 raise invalid(
                     "NextToken cannot be provided together with ExclusiveStartShardId or ShardFilter."
                 )
             state = self._token_position("ListShards", token, "")
             scope, name, after, filter_ = state
+            # botocore's paginator sends the StreamName again with each token: the same one is fine.
+            named = params.get("StreamName") or params.get("StreamARN")
+            if named and self.locate(context, params) != (scope, name):
+                raise invalid("NextToken and StreamName cannot be provided together.")
             row = self.cached_stream(scope, name)
             if row is None:
                 raise stream_missing(name, scope.split("/")[0])

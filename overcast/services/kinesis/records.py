@@ -182,20 +182,22 @@ class RecordsMixin:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _check_entry(self: Provider, row: dict[str, Any], data: bytes, key: str | None) -> None:  # type: ignore[misc]
+    def _check_entry(  # type: ignore[misc]
+        self: Provider, row: dict[str, Any], data: bytes, key: str | None, where: str = ""
+    ) -> None:
         if not key:
             raise validation(
-                "1 validation error detected: Value null at 'partitionKey' failed to satisfy constraint: "
+                f"1 validation error detected: Value null at '{where}partitionKey' failed to satisfy constraint: "
                 "Member must not be null"
             )
         if len(key) > 256:
             raise validation(
-                f"1 validation error detected: Value '{key}' at 'partitionKey' failed to satisfy constraint: "
+                f"1 validation error detected: Value '{key}' at '{where}partitionKey' failed to satisfy constraint: "
                 "Member must have length less than or equal to 256"
             )
         if len(data) + len(key.encode()) > row["MaxRecordSizeInKiB"] * 1024:
             raise validation(
-                "1 validation error detected: Value at 'data' failed to satisfy constraint: Member must have "
+                f"1 validation error detected: Value at '{where}data' failed to satisfy constraint: Member must have "
                 f"length less than or equal to {row['MaxRecordSizeInKiB'] * 1024}"
             )
 
@@ -248,12 +250,12 @@ class RecordsMixin:
         entries = params["Records"]
         if not 1 <= len(entries) <= MAX_PUT_RECORDS:
             raise validation(
-                f"1 validation error detected: Value '{len(entries)}' at 'records' failed to satisfy constraint: "
+                "1 validation error detected: Value at 'records' failed to satisfy constraint: "
                 f"Member must have length less than or equal to {MAX_PUT_RECORDS}"
             )
         total = 0
-        for entry in entries:
-            self._check_entry(row, entry["Data"], entry.get("PartitionKey"))
+        for number, entry in enumerate(entries, 1):
+            self._check_entry(row, entry["Data"], entry.get("PartitionKey"), f"records.{number}.member.")
             if entry.get("ExplicitHashKey") is not None:
                 sh.hash_key("", entry["ExplicitHashKey"])
             total += len(entry["Data"]) + len(entry["PartitionKey"].encode())

@@ -141,8 +141,14 @@ def test_update_shard_count_and_list_filters(kinesis, stream):
     assert len(first["Shards"]) == 4
     second = kinesis.list_shards(NextToken=first["NextToken"])
     assert [s["ShardId"] for s in second["Shards"]] == ["shardId-000000000004", "shardId-000000000005"]
+    # botocore's paginator repeats the StreamName with the token: the same stream is accepted.
+    again = kinesis.list_shards(StreamName=name, NextToken=first["NextToken"])
+    assert again["Shards"] == second["Shards"]
     with pytest.raises(kinesis.exceptions.InvalidArgumentException):
-        kinesis.list_shards(StreamName=name, NextToken=first["NextToken"])
+        kinesis.list_shards(StreamName=name + "-other", NextToken=first["NextToken"])
+    paged = [s for page in kinesis.get_paginator("list_shards").paginate(
+        StreamName=name, PaginationConfig={"PageSize": 4}) for s in page["Shards"]]  # fmt: skip
+    assert len(paged) == 6
     with pytest.raises(kinesis.exceptions.InvalidArgumentException):
         kinesis.update_shard_count(StreamName=name, TargetShardCount=9, ScalingType="UNIFORM_SCALING")
     # Records keyed anywhere still land on an open shard and read back.
