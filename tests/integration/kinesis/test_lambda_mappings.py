@@ -142,3 +142,44 @@ def test_tumbling_window_carries_state(client, kinesis, stream):
     seen = sum(len(e["Records"]) for e in events)
     assert seen == 2
     assert finals[-1]["state"] == {"total": 2} or sum(len(e["Records"]) for e in finals) > 0
+
+
+def test_checkpoints_survive_a_restart(tmp_path):
+    """What a mapping processed before a kill is not delivered again after the restart."""
+    import boto3
+
+    from tests.conftest import Server
+
+    def clients(server):
+        session = boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+        )
+        return [session.client(s, endpoint_url=server.endpoint) for s in ("lambda", "kinesis", "logs")]
+
+    data_dir = str(tmp_path / "data")
+    server = Server("--data-dir", data_dir, "--quiet")
+    try:
+        lam, kinesis, logs = clients(server)
+        kinesis.create_stream(StreamName="checkpointed", ShardCount=1)
+        arn = kinesis.describe_stream_summary(StreamName="checkpointed")["StreamDescriptionSummary"][
+            "StreamARN"
+        ]
+        function = create(lam, RECORDER)
+        lam.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName=function, StartingPosition="TRIM_HORIZON"
+        )
+        kinesis.put_record(StreamName="checkpointed", Data=b"first", PartitionKey="k")
+        assert len(_records(logs, function, 1)) == 1
+        time.sleep(0.5)  # the checkpoint is written once the batch is done
+    finally:
+        server.stop(kill=True)
+    server = Server("--data-dir", data_dir, "--quiet")
+    try:
+        lam, kinesis, logs = clients(server)
+        kinesis.put_record(StreamName="checkpointed", Data=b"second", PartitionKey="k")
+        records = _records(logs, function, 2)
+        time.sleep(1.0)
+        records = _records(logs, function, 2)
+        assert [base64.b64decode(r["kinesis"]["data"]) for r in records] == [b"first", b"second"]
+    finally:
+        server.stop()
