@@ -861,11 +861,24 @@ class Provider(
             raise _not_found("The specified subscription filter does not exist.")
         return {}
 
+    def _destination_target(self, arn: str) -> str | None:
+        """The targetArn of the Logs destination `arn` names, or None when there is none."""
+        parts = arn.split(":", 6)
+        if len(parts) < 7 or parts[5] != "destination":
+            return None
+        record = self.destinations.get(store_scope(parts[4], parts[3]), parts[6])
+        return record.get("targetArn") if record is not None else None
+
     def _forward(self, account: str, region: str, group: str, stream: str, written: list) -> None:
         scope = store_scope(account, region)
         filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
         for subscription in filters + self.account_subscriptions(scope, group):
-            target = subscription["destinationArn"].split(":")[2]
+            destination = subscription["destinationArn"]
+            target = destination.split(":")[2]
+            if target == "logs":
+                # A (cross-account) destination: its stream takes the documents.
+                destination = self._destination_target(destination) or ""
+                target = destination.split(":")[2] if destination.count(":") >= 5 else ""
             if target not in ("lambda", "kinesis"):
                 continue
             matches = compile_pattern(subscription["filterPattern"])
@@ -888,8 +901,7 @@ class Provider(
             if target == "kinesis":
                 # A stream's record is the gzip'd document itself, keyed by the log stream.
                 self.runtime.bus.deliver(
-                    subscription["destinationArn"], packed, attempts=3, backoff=1.0, source="logs",
-                    partition_key=stream,
+                    destination, packed, attempts=3, backoff=1.0, source="logs", partition_key=stream,
                 )  # fmt: skip
                 continue
             data = base64.b64encode(packed).decode()

@@ -238,3 +238,61 @@ def test_logs_subscription_filter_delivers_gzip(kinesis, client, stream):
             logGroupName=group, filterName="nowhere", filterPattern="", roleArn="arn:aws:iam::000000000000:role/r",
             destinationArn=stream["StreamARN"] + "-missing",
         )  # fmt: skip
+
+
+def test_logs_destination_of_another_account_delivers_to_its_stream(client, endpoint):
+    import boto3
+
+    receiver = {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "111111111111",
+        "aws_secret_access_key": "test",
+    }
+    their_kinesis, their_logs = boto3.client("kinesis", **receiver), boto3.client("logs", **receiver)
+    name = f"central-{int(time.time() * 1000)}"
+    their_kinesis.create_stream(StreamName=name, ShardCount=1)
+    stream_arn = their_kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    destination = their_logs.put_destination(
+        destinationName=name, targetArn=stream_arn, roleArn="arn:aws:iam::111111111111:role/cwl"
+    )["destination"]
+    their_logs.put_destination_policy(
+        destinationName=name,
+        accessPolicy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "000000000000"},
+                        "Action": "logs:PutSubscriptionFilter",
+                        "Resource": destination["arn"],
+                    }
+                ],
+            }
+        ),
+    )
+    logs = client("logs")
+    group = f"/app/{name}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="api")
+    logs.put_subscription_filter(
+        logGroupName=group, filterName="central", filterPattern="", destinationArn=destination["arn"]
+    )
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="api",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hi"}],
+    )
+    found = []
+    for _ in range(100):
+        found = read_all(their_kinesis, name, "shardId-000000000000")
+        if found:
+            break
+        time.sleep(0.05)
+    assert len(found) == 1
+    document = json.loads(gzip.decompress(found[0]["Data"]))
+    assert document["owner"] == "000000000000" and document["logGroup"] == group
+    assert [e["message"] for e in document["logEvents"]] == ["hi"]
