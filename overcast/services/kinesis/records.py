@@ -448,6 +448,9 @@ class RecordsMixin:
                 changed = False
                 for shard in row["shards"]:
                     prefix = shard_prefix(row["uid"], shard["index"])
+                    oldest = next(iter(self.records.scan(scope, prefix=prefix, limit=1)), None)
+                    if oldest is None or oldest[1][2] >= horizon:
+                        continue  # the common case: one row read, nothing to trim
                     trimmed = None
                     for key, value in self.records.scan(scope, prefix=prefix, limit=500):
                         if value[2] >= horizon:
