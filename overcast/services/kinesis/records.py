@@ -407,7 +407,16 @@ class RecordsMixin:
         return out, counter, max(behind, 0), ended
 
     def get_records(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return self._get_records(params, rendered=True)
+        if context.protocol != "json-cbor":
+            return self._get_records(params, rendered=True)
+        # CBOR carries data as bytes and instants as numbers: the values as botocore gives them.
+        answer = self._get_records(params, rendered=False)
+        for record in answer["Records"]:
+            record["Data"] = base64.b64decode(record["Data"])
+            record["ApproximateArrivalTimestamp"] = datetime.fromtimestamp(
+                record["ApproximateArrivalTimestamp"], UTC
+            )
+        return answer
 
     def read_records(self: Provider, iterator: str, limit: int) -> dict[str, Any]:  # type: ignore[misc]
         """GetRecords for another service (Lambda's poller): the same answer, its records as
