@@ -5,7 +5,7 @@ SubscribeToShard over the event stream, encryption through KMS, tags and resourc
 
 Tables (scope = account/region):
   streams    stream name → the stream (its shards with their hash key ranges, settings, tags)
-  records    "<stream uid>/<shard index>/<counter>" → [data, partition key, arrival, sealed]
+  records    "<stream uid>/<shard index>/<counter>" → the record (arrival, rendered; records.py)
   consumers  "<stream name>/<consumer name>" → the consumer
   policies   resource ARN → policy text
   account    "settings" → DescribeAccountSettings' answer
