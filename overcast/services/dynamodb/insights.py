@@ -3,8 +3,8 @@ destinations of tables. Mixed into the Provider.
 
 Contributor Insights is a setting with AWS's state machine (ENABLING → ENABLED, DISABLING →
 DISABLED) and its rule names; the rules' figures live in CloudWatch, which Overcast does not run.
-A Kinesis streaming destination needs a Kinesis stream: Overcast emulates no Kinesis, so no
-stream ARN resolves, and enabling one answers the error for a stream that does not exist.
+A Kinesis streaming destination names a stream of Overcast's Kinesis (one that does not exist is
+refused as AWS refuses it); item changes are delivered to the active ones (kinesis.py).
 """
 
 from __future__ import annotations
