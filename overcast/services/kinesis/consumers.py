@@ -171,17 +171,22 @@ class ConsumersMixin:
         )
         self.check_dry_run(params)
         key = (consumer["ConsumerARN"], shard["ShardId"])
-        if key in self._subscriptions:
+        started = self._subscriptions.get(key)
+        # A subscription whose client went away before reading it never ends itself: it holds
+        # the shard no longer than a subscription lasts.
+        if started is not None and time.time() - started < tuning("OVERCAST_KINESIS_SUBSCRIPTION_SECONDS"):
             raise in_use(
                 f"Another active subscription exists for this consumer: {consumer['ConsumerARN']} and shard "
                 f"{shard['ShardId']}."
             )
-        self._subscriptions[key] = time.time()
-        return {"EventStream": self._push(scope, row["StreamName"], consumer, shard["index"], counter, key)}
+        self._subscriptions[key] = now = time.time()
+        return {
+            "EventStream": self._push(scope, row["StreamName"], consumer, shard["index"], counter, key, now)
+        }
 
     async def _push(  # type: ignore[misc]
         self: Provider, scope: str, name: str, consumer: dict[str, Any], index: int, counter: int,
-        key: tuple[str, str],
+        key: tuple[str, str], started: float,
     ) -> AsyncIterator[dict]:  # fmt: skip
         arn = consumer["ConsumerARN"]
         waker = asyncio.Event()
@@ -224,7 +229,8 @@ class ConsumersMixin:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(waker.wait(), min(HEARTBEAT_SECONDS, remaining))
         finally:
-            self._subscriptions.pop(key, None)
+            if self._subscriptions.get(key) == started:
+                self._subscriptions.pop(key, None)
             waiting = self._waiters.get(stream_arn)
             if waiting is not None:
                 waiting.discard(waker)
