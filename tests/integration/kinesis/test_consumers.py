@@ -67,6 +67,6 @@ def test_subscribe_to_shard_pushes_records(kinesis, stream):
             break
     answer["EventStream"].close()
     assert received == [b"old", b"live"]
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # pushed as it came, not at the end of the subscription
     assert last is not None and last["MillisBehindLatest"] == 0
     assert last["ContinuationSequenceNumber"].isdigit()

@@ -55,13 +55,13 @@ def test_records_survive_a_kill(tmp_path):
 
 
 def test_retention_trims_old_records(tmp_path):
-    # A retention "hour" of 0.05 s: the 24 hours of a new stream pass in 1.2 s.
-    server = Server("--ephemeral", "--quiet", env={"OVERCAST_KINESIS_HOUR_SECONDS": "0.05"})
+    # A retention "hour" of 0.1 s: the 24 hours of a new stream pass in 2.4 s.
+    server = Server("--ephemeral", "--quiet", env={"OVERCAST_KINESIS_HOUR_SECONDS": "0.1"})
     try:
         kinesis = _kinesis(server)
         kinesis.create_stream(StreamName="short", ShardCount=1)
         kinesis.put_record(StreamName="short", Data=b"old", PartitionKey="k")
-        time.sleep(1.0)
+        time.sleep(2.0)
         kinesis.put_record(StreamName="short", Data=b"new", PartitionKey="k")
         deadline = time.monotonic() + 10
         records = read_all(kinesis, "short", "shardId-000000000000")
@@ -70,7 +70,7 @@ def test_retention_trims_old_records(tmp_path):
             records = read_all(kinesis, "short", "shardId-000000000000")
         assert [r["Data"] for r in records] == [b"new"]
         # The next record still gets a greater sequence number than the trimmed ones had.
-        time.sleep(1.5)
+        time.sleep(2.6)
         assert read_all(kinesis, "short", "shardId-000000000000") == []
         last = kinesis.put_record(StreamName="short", Data=b"again", PartitionKey="k")
         assert int(last["SequenceNumber"]) > int(records[0]["SequenceNumber"])
