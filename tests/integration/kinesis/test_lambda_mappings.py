@@ -186,3 +186,34 @@ def test_checkpoints_survive_a_restart(tmp_path):
         assert [base64.b64decode(r["kinesis"]["data"]) for r in records] == [b"first", b"second"]
     finally:
         server.stop()
+
+
+def test_at_timestamp_and_parallelization_keep_order_per_key(client, kinesis, stream):
+    from datetime import UTC, datetime
+
+    lam, logs = client("lambda"), client("logs")
+    name, arn = stream["StreamName"], stream["StreamARN"]
+    kinesis.put_record(
+        StreamName=name, Data=b'{"key": "early", "n": 0}', PartitionKey="early", ExplicitHashKey="0"
+    )
+    time.sleep(1.1)
+    since = datetime.now(UTC)
+    sent = [(f"k{i % 4}", i) for i in range(20)]
+    kinesis.put_records(
+        StreamName=name,
+        Records=[
+            {"Data": json.dumps({"key": k, "n": n}).encode(), "PartitionKey": k, "ExplicitHashKey": "0"}
+            for k, n in sent
+        ],
+    )
+    function = create(lam, RECORDER)
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=function, StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=since, ParallelizationFactor=4, BatchSize=20,
+    )  # fmt: skip
+    assert mapping["ParallelizationFactor"] == 4
+    records = _records(logs, function, 20)
+    seen = [json.loads(base64.b64decode(r["kinesis"]["data"])) for r in records]
+    assert sorted(d["n"] for d in seen) == list(range(20))  # the earlier record is not read
+    for key in {k for k, _ in sent}:
+        assert [d["n"] for d in seen if d["key"] == key] == [n for k, n in sent if k == key]
