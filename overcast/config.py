@@ -112,6 +112,18 @@ TUNINGS: dict[str, Tuning] = {
             "seconds a CloudWatch Logs Live Tail session lasts",
             0.01,
         ),
+        Tuning(
+            "OVERCAST_KINESIS_HOUR_SECONDS",
+            3600,
+            "length of a Kinesis retention hour, in seconds (records age out after the stream's hours)",
+            0.001,
+        ),
+        Tuning(
+            "OVERCAST_KINESIS_SUBSCRIPTION_SECONDS",
+            300,
+            "seconds a Kinesis SubscribeToShard subscription lasts",
+            0.01,
+        ),
     )
 }
 

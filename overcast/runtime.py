@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
+    from overcast.services.kinesis.provider import Provider as KinesisProvider
     from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
@@ -81,6 +82,8 @@ class Runtime:
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload
     def provider(self, service: Literal["iam"]) -> IAMProvider: ...
+    @overload
+    def provider(self, service: Literal["kinesis"]) -> KinesisProvider: ...
     @overload
     def provider(self, service: Literal["kms"]) -> KMSProvider: ...
     @overload

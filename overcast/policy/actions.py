@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 S3_BUCKET = "arn:{partition}:s3:::{Bucket}"
 S3_OBJECT = "arn:{partition}:s3:::{Bucket}/{Key}"
 SQS_QUEUE = "arn:{partition}:sqs:{region}:{queue_account}:{queue}"
+KINESIS_STREAM = "arn:{partition}:kinesis:{region}:{account}:stream/{stream}"
 DDB_TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 LAMBDA_FUNCTION = "arn:{partition}:lambda:{region}:{function_account}:function:{function}"
 LOG_GROUP = "arn:{partition}:logs:{region}:{account}:log-group:{logGroupName}"
@@ -434,6 +435,54 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },
+    "kinesis": {
+        **{
+            op: (f"kinesis:{op}", KINESIS_STREAM)
+            for op in (
+                "AddTagsToStream",
+                "CreateStream",
+                "DecreaseStreamRetentionPeriod",
+                "DeleteStream",
+                "DescribeStream",
+                "DescribeStreamSummary",
+                "DisableEnhancedMonitoring",
+                "EnableEnhancedMonitoring",
+                "GetShardIterator",
+                "IncreaseStreamRetentionPeriod",
+                "ListShards",
+                "ListStreamConsumers",
+                "ListTagsForStream",
+                "MergeShards",
+                "PutRecord",
+                "PutRecords",
+                "RegisterStreamConsumer",
+                "RemoveTagsFromStream",
+                "SplitShard",
+                "StartStreamEncryption",
+                "StopStreamEncryption",
+                "UpdateShardCount",
+                "UpdateStreamMode",
+                "UpdateMaxRecordSize",
+                "UpdateStreamWarmThroughput",
+                "UpdateStreamRecordDistributionStrategy",
+            )
+        },
+        **{
+            op: (f"kinesis:{op}", "{ConsumerARN}")
+            for op in ("DescribeStreamConsumer", "DeregisterStreamConsumer", "SubscribeToShard")
+        },
+        **{
+            op: (f"kinesis:{op}", "{ResourceARN}")
+            for op in (
+                "TagResource",
+                "UntagResource",
+                "ListTagsForResource",
+                "PutResourcePolicy",
+                "GetResourcePolicy",
+                "DeleteResourcePolicy",
+            )
+        },
+    },
 }
 
 #: IAM's service prefix where it differs from the model's signing name.
@@ -496,7 +545,19 @@ def _schedule(params: dict, context: Any) -> dict:
     return {"group": params.get("GroupName") or "default", **({"role": role} if role else {})}
 
 
+def _stream(params: dict, context: Any) -> dict:
+    """The stream a Kinesis request names, by StreamName or StreamARN (another account's then)."""
+    arn = params.get("StreamARN")
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("stream/"):
+            return {"stream": parts[5][7:].split("/", 1)[0], "account": parts[4], "region": parts[3]}
+    name = params.get("StreamName")
+    return {"stream": name} if isinstance(name, str) else {}
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "kinesis": _stream,
     "sqs": _queue,
     "lambda": _function,
     "sns": _subscription,

@@ -51,12 +51,19 @@ def streams_input(operation) -> bool:
     )
 
 
+#: The content type of the JSON protocol's CBOR variant (the Java SDKs' default for Kinesis).
+JSON_CBOR_TYPE = "application/x-amz-cbor-1.1"
+
+
 def detect_protocol(model: ServiceModel, request: Request) -> str:
     """The protocol this client spoke, among those the service answers."""
     protocols = protocols_of(model)
+    headers = request.headers
+    if protocols[0] == "json" and headers.get("content-type", "").startswith(JSON_CBOR_TYPE):
+        # The JSON protocol with CBOR bodies, which the Java SDKs speak to Kinesis.
+        return "json-cbor"
     if len(protocols) == 1:
         return protocols[0]
-    headers = request.headers
     if "smithy-protocol" in headers and "smithy-rpc-v2-cbor" in protocols:
         return "smithy-rpc-v2-cbor"
     if "x-amz-target" in headers and "json" in protocols:

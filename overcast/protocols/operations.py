@@ -373,6 +373,7 @@ def _no_route(model: Any, request: Any, segments: list[str]) -> ServiceError:
 
 MATCHERS = {
     "json": _match_json,
+    "json-cbor": _match_json,
     "query": _match_query,
     "ec2": _match_query,
     "smithy-rpc-v2-cbor": _match_rpc_v2,

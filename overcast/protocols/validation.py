@@ -34,6 +34,7 @@ STYLES_BY_PROTOCOL: dict[str, ValidationStyle] = {
     "json": _CORAL_JSON,
     "rest-json": _CORAL_JSON,
     "smithy-rpc-v2-cbor": _CORAL_JSON,
+    "json-cbor": _CORAL_JSON,
     "query": _CORAL_QUERY,
     "ec2": ValidationStyle(
         "InvalidParameterValue",

@@ -42,6 +42,7 @@ PARSERS: dict[str, Parser] = {
     "rest-json": _rest_json,
     "rest-xml": _rest_xml,
     "smithy-rpc-v2-cbor": cbor.parse,
+    "json-cbor": cbor.parse_json_cbor,
 }
 
 #: The error code (always a 400) each protocol answers for input that does not decode: a
@@ -51,6 +52,7 @@ MALFORMED_ERRORS: dict[str, tuple[str, str]] = {
     "json": ("SerializationException", "SerializationException"),
     "rest-json": ("SerializationException", "SerializationException"),
     "smithy-rpc-v2-cbor": ("SerializationException", "SerializationException"),
+    "json-cbor": ("SerializationException", "SerializationException"),
     "query": ("MalformedInput", "MalformedInput"),
     "ec2": ("InvalidParameterValue", "InvalidParameterValue"),
     # S3's answers: a body that is not the XML it wants, an argument that is not a valid value.

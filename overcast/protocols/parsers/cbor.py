@@ -26,6 +26,16 @@ def decode_cbor_map(body: bytes) -> dict:
     return data
 
 
+def parse_json_cbor(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
+    """The JSON protocol's CBOR variant (application/x-amz-cbor-1.1): the JSON input as a CBOR
+    map, blobs as byte strings, timestamps as epoch milliseconds."""
+    plan = input_plan(operation, "cbor-millis")
+    data = decode_cbor_map(request.body)
+    if plan is None:
+        return {}
+    return plan(data)
+
+
 def parse(operation: Any, request: Any, uri_params: dict[str, str]) -> dict:
     plan = input_plan(operation, "cbor")
     data = decode_cbor_map(request.body)

@@ -15,6 +15,7 @@ from overcast.protocols.parsers.scalars import (
     Convert,
     Malformed,
     cbor_blob,
+    cbor_millis_timestamp,
     cbor_timestamp,
     java_class,
     json_blob,
@@ -23,12 +24,14 @@ from overcast.protocols.parsers.scalars import (
 )
 
 #: How each flavour decodes the two scalars JSON and CBOR carry differently.
-_BLOBS = {"json": json_blob, "cbor": cbor_blob}
+_BLOBS = {"json": json_blob, "cbor": cbor_blob, "cbor-millis": cbor_blob}
 
 
 def _timestamp(flavor: str, shape: Any) -> Convert:
     if flavor == "cbor":
         return cbor_timestamp
+    if flavor == "cbor-millis":
+        return cbor_millis_timestamp
     return json_timestamp(shape.serialization.get("timestampFormat", "unixTimestamp").lower())
 
 

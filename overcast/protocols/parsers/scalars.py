@@ -301,6 +301,14 @@ def cbor_timestamp(value: Any) -> datetime:
     raise wrong_type(value, "timestamp")
 
 
+def cbor_millis_timestamp(value: Any) -> datetime:
+    """A timestamp of the JSON protocol's CBOR variant: epoch milliseconds, or a tagged instant."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return epoch_to_datetime(value / 1000)
+    return cbor_timestamp(value)
+
+
 NATIVE_SCALARS: dict[str, Convert] = {
     "string": native_string,
     "character": native_string,

@@ -42,6 +42,7 @@ COMPILERS: dict[str, Callable[[OperationModel, str], ResponsePlan]] = {
     "rest-json": rest.compile_response,
     "rest-xml": rest.compile_response,
     "smithy-rpc-v2-cbor": cbor.compile_response,
+    "json-cbor": cbor.compile_json_cbor_response,
 }
 
 # Keyed by the OperationModel object itself: botocore caches one per operation name, and the
@@ -97,6 +98,8 @@ def serialize_error(
         return json.serialize_error(model, info, error, context)
     if protocol == "smithy-rpc-v2-cbor":
         return cbor.serialize_error(model, info, error, context)
+    if protocol == "json-cbor":
+        return cbor.serialize_json_cbor_error(model, info, error, context)
     if protocol in ("rest-json", "rest-xml"):
         return rest.serialize_error(model, operation, protocol, info, error, context)
     raise ValueError(f"unknown protocol {protocol!r}")

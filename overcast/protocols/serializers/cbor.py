@@ -103,3 +103,64 @@ def serialize_error(
     headers = _headers(wire(model).host_id, CONTENT_TYPE, context)
     error_headers(model, info, headers)
     return Response(info.status, headers, _encode(body))
+
+
+# -- the JSON protocol's CBOR variant (application/x-amz-cbor-1.1) --------------------------------
+# The JSON protocol's bodies as CBOR, as the Java SDKs send Kinesis requests: no smithy-protocol
+# header, its own content type, timestamps as epoch milliseconds, errors named by __type and by
+# the x-amzn-ErrorType header as in the JSON protocol.
+
+JSON_CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
+
+
+def _millis(value: Any) -> Any:
+    return round(epoch_seconds(value) * 1000)
+
+
+JSON_CBOR_SCALARS: dict[str, Callable[[Shape], Converter]] = {
+    "timestamp": lambda shape: _millis,
+    "blob": lambda shape: _blob,
+}
+
+
+def json_cbor_compiler_for(model: ServiceModel) -> ValueCompiler:
+    return per_model(model, "json-cbor", lambda: ValueCompiler(JSON_CBOR_SCALARS, rename=True))
+
+
+def compile_json_cbor_response(
+    operation: OperationModel, protocol: str
+) -> Callable[[dict, RequestContext], Response]:
+    model = operation.service_model
+    with_host_id = wire(model).host_id
+    shape = operation.output_shape
+    if shape is None:
+
+        def serialize_empty(output: dict, context: RequestContext) -> Response:
+            return Response(200, base_headers(with_host_id, JSON_CBOR_CONTENT_TYPE, context), _encode({}))
+
+        return serialize_empty
+    compiler = json_cbor_compiler_for(model)
+    members = body_members(shape)
+    convert = (
+        compiler.converter(shape) if len(members) == len(shape.members) else compiler.body(shape, members)
+    )
+
+    def serialize_json_cbor(output: dict, context: RequestContext) -> Response:
+        body = _encode(output if convert is None else convert(output))
+        return Response(200, base_headers(with_host_id, JSON_CBOR_CONTENT_TYPE, context), body)
+
+    return serialize_json_cbor
+
+
+def serialize_json_cbor_error(
+    model: ServiceModel, info: ErrorInfo, error: ServiceError, context: RequestContext
+) -> Response:
+    body: dict[str, Any] = {"__type": info.code, "message": error.message or ""}
+    fields = {k: v for k, v in error.fields.items() if v is not None and k != info.message_member}
+    if info.shape is not None and fields:
+        modelled = [name for name in fields if name in info.shape.members]
+        if modelled:
+            body.update(json_cbor_compiler_for(model).body(info.shape, modelled)(fields))
+    headers = base_headers(wire(model).host_id, JSON_CBOR_CONTENT_TYPE, context)
+    error_headers(model, info, headers)
+    return Response(info.status, headers, _encode(body))

@@ -3,8 +3,8 @@ destinations of tables. Mixed into the Provider.
 
 Contributor Insights is a setting with AWS's state machine (ENABLING → ENABLED, DISABLING →
 DISABLED) and its rule names; the rules' figures live in CloudWatch, which Overcast does not run.
-A Kinesis streaming destination needs a Kinesis stream: Overcast emulates no Kinesis, so no
-stream ARN resolves, and enabling one answers the error for a stream that does not exist.
+A Kinesis streaming destination names a stream of Overcast's Kinesis (one that does not exist is
+refused as AWS refuses it); item changes are delivered to the active ones (kinesis.py).
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ class InsightsMixin:
         return out
 
     # -- Kinesis Data Streams destinations --------------------------------------------------------
-    # Overcast emulates no Kinesis Data Streams, so no stream ARN resolves: a table can have no
-    # destination, and enabling one is refused as AWS refuses a stream that does not exist.
+    # A table's destinations live in its record ("kinesis_destinations"); the active ones are in
+    # its schema, and every item change is delivered to them (kinesis.py).
 
     def _no_destination(self: Provider, record: dict, arn: str) -> ServiceError:  # type: ignore[misc]
         return validation(
@@ -149,29 +149,98 @@ class InsightsMixin:
             f" streamArn: {arn} found for table with tableName: {record['TableName']}"
         )
 
+    def _destination(self: Provider, record: dict, arn: str) -> dict:  # type: ignore[misc]
+        for destination in record.get("kinesis_destinations") or ():
+            if destination["StreamArn"] == arn and destination["DestinationStatus"] == "ACTIVE":
+                return destination
+        raise self._no_destination(record, arn)
+
     def enable_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
-        self._require(scope, params["TableName"])
-        # AWS answers a stream it cannot use (one that does not exist included) so.
-        raise validation("User does not have a permission to use kinesis stream")
+        arn = params["StreamArn"]
+        precision = (params.get("EnableKinesisStreamingConfiguration") or {}).get(
+            "ApproximateCreationDateTimePrecision", "MILLISECOND"
+        )
+        with self.store.transaction():
+            record = self._require(scope, params["TableName"])
+            if (
+                not self.runtime.serves("kinesis")
+                or self.runtime.provider("kinesis").stream_by_arn(arn) is None
+            ):
+                # AWS answers a stream it cannot use (one that does not exist included) so.
+                raise validation("User does not have a permission to use kinesis stream")
+            destinations = [d for d in record.get("kinesis_destinations") or () if d["StreamArn"] != arn]
+            if any(
+                d["StreamArn"] == arn and d["DestinationStatus"] == "ACTIVE"
+                for d in record.get("kinesis_destinations") or ()
+            ):
+                raise validation("Table is already streaming to the given Kinesis Data Stream destination.")
+            if sum(d["DestinationStatus"] == "ACTIVE" for d in destinations) >= 2:
+                raise ServiceError(
+                    "LimitExceededException", "A table can have at most 2 Kinesis streaming destinations."
+                )
+            destinations.append(
+                {
+                    "StreamArn": arn,
+                    "DestinationStatus": "ACTIVE",
+                    "ApproximateCreationDateTimePrecision": precision,
+                }
+            )
+            record["kinesis_destinations"] = destinations
+            self._save(scope, record)
+        return {
+            "TableName": record["TableName"],
+            "StreamArn": arn,
+            "DestinationStatus": "ENABLING",
+            "EnableKinesisStreamingConfiguration": {"ApproximateCreationDateTimePrecision": precision},
+        }
 
     def describe_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
         record = self._require(scope, params["TableName"])
-        return {"TableName": record["TableName"], "KinesisDataStreamDestinations": []}
+        return {
+            "TableName": record["TableName"],
+            "KinesisDataStreamDestinations": [dict(d) for d in record.get("kinesis_destinations") or ()],
+        }
 
     def disable_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
-        record = self._require(scope, params["TableName"])
-        raise self._no_destination(record, params["StreamArn"])
+        with self.store.transaction():
+            record = self._require(scope, params["TableName"])
+            destination = self._destination(record, params["StreamArn"])
+            destination["DestinationStatus"] = "DISABLED"
+            self._save(scope, record)
+        return {
+            "TableName": record["TableName"],
+            "StreamArn": params["StreamArn"],
+            "DestinationStatus": "DISABLING",
+            "EnableKinesisStreamingConfiguration": {
+                "ApproximateCreationDateTimePrecision": destination["ApproximateCreationDateTimePrecision"]
+            },
+        }
 
     def update_kinesis_streaming_destination(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = make_scope(context.account, context.region)
-        record = self._require(scope, params["TableName"])
         configuration = params.get("UpdateKinesisStreamingConfiguration") or {}
-        if not any(value is not None for value in configuration.values()):
-            raise validation(
-                "Streaming destination cannot be updated with given parameters: UpdateKinesisStreamingConfiguration"
-                " cannot be null or contain only null values"
-            )
-        raise self._no_destination(record, params["StreamArn"])
+        with self.store.transaction():
+            record = self._require(scope, params["TableName"])
+            if not any(value is not None for value in configuration.values()):
+                raise validation(
+                    "Streaming destination cannot be updated with given parameters: UpdateKinesisStreamingConfiguration"
+                    " cannot be null or contain only null values"
+                )
+            destination = self._destination(record, params["StreamArn"])
+            precision = configuration["ApproximateCreationDateTimePrecision"]
+            if destination["ApproximateCreationDateTimePrecision"] == precision:
+                raise validation(
+                    "Invalid Request: Precision is already set to the desired value of "
+                    f"{precision} for this Kinesis data stream destination."
+                )
+            destination["ApproximateCreationDateTimePrecision"] = precision
+            self._save(scope, record)
+        return {
+            "TableName": record["TableName"],
+            "StreamArn": params["StreamArn"],
+            "DestinationStatus": "UPDATING",
+            "UpdateKinesisStreamingConfiguration": {"ApproximateCreationDateTimePrecision": precision},
+        }

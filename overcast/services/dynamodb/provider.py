@@ -22,6 +22,7 @@ from overcast.errors import ServiceError
 from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
+from overcast.services.dynamodb import kinesis as kinesis_destinations
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.bulk import BulkMixin
@@ -261,6 +262,8 @@ class Provider(
                 )
         if replicate and schema.replicas:
             self._replicate(schema, key, new, identity)
+        if schema.kinesis and old != new:
+            kinesis_destinations.deliver(self.runtime, schema, region, old, new, identity)
         stream_arn, stream_view = schema.stream_arn, schema.stream_view  # set together
         if stream_arn is not None and stream_view is not None and old != new:
             changed = cast(dict, new if new is not None else old)  # old != new: one is an item

@@ -113,6 +113,8 @@ class Schema:
     history: bool = False
     #: The scopes of the table's replicas in other regions (a global table's other members).
     replicas: tuple[str, ...] = ()
+    #: The Kinesis data streams item changes go to: (stream ARN, timestamp precision) each.
+    kinesis: tuple[tuple[str, str], ...] = ()
     #: No index, stream, history or replica to maintain: a write is the item's row alone.
     plain: bool = True
     key_tuple: tuple[str, ...] = ()
@@ -275,7 +277,16 @@ def build(record: dict) -> Schema:
     if group:
         _, _, _, region, account, _ = (record["TableArn"] + ":").split(":", 5)
         schema.replicas = tuple(store_scope(account, other) for other in sorted(group) if other != region)
+    schema.kinesis = tuple(
+        (d["StreamArn"], d["ApproximateCreationDateTimePrecision"])
+        for d in record.get("kinesis_destinations") or ()
+        if d["DestinationStatus"] == "ACTIVE"
+    )
     schema.plain = (
-        not schema.indexes and schema.stream_arn is None and not schema.history and not schema.replicas
+        not schema.indexes
+        and schema.stream_arn is None
+        and not schema.history
+        and not schema.replicas
+        and not schema.kinesis
     )
     return schema

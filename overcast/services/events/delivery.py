@@ -99,7 +99,7 @@ class DeliveryMixin:
                 options["group_id"] = (target.get("SqsParameters") or {}).get("MessageGroupId")
                 options["deduplication_id"] = event["id"]
             elif service == "kinesis":
-                # For Kinesis once it runs here: the record's partition key, from the event.
+                # The record's partition key, from the event (its id when the path finds none).
                 path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
                 key = extract(event, path) if path else None
                 options["partition_key"] = key if isinstance(key, str) else event["id"]

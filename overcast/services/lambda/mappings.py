@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 _SQS_DEFAULT_BATCH, _SQS_MAX_BATCH = 10, 10000
 _STREAM_DEFAULT_BATCH, _STREAM_MAX_BATCH = 100, 10000
-_INTERNAL = {"account", "region", "position", "tags"}
+_INTERNAL = {"account", "region", "position", "tags", "positions", "finished", "latest_at", "windows"}
 
 
 def _source_service(arn: str) -> str:
@@ -175,6 +175,9 @@ class MappingsMixin:
                 mapping["StartingPositionTimestamp"] = params["StartingPositionTimestamp"]
             if service == "dynamodb" and not self._stream_exists(context.account, context.region, source):
                 raise invalid(f"Stream not found: {source}")
+            if service == "kinesis":
+                self._check_kinesis_source(context, source, params)
+                mapping["latest_at"] = now.timestamp()
             if service == "dynamodb" and position == "LATEST":
                 # LATEST means the records written after the mapping was created: the position
                 # is fixed now and stored with the mapping, so a restart before the first record
@@ -302,6 +305,8 @@ class MappingsMixin:
             coroutine = self._poll_sqs(scope, mapping_id)
         elif service == "dynamodb":
             coroutine = self._poll_stream(scope, mapping_id)
+        elif service == "kinesis":
+            coroutine = self._poll_kinesis(scope, mapping_id)
         else:
             return
 
@@ -507,6 +512,48 @@ class MappingsMixin:
             await poll_stream(self, scope, mapping_id, waker)
         finally:
             self._stream_wakers.pop(mapping_id, None)
+
+    # -- Kinesis streams ----------------------------------------------------------------------
+
+    def _check_kinesis_source(self: Provider, context: RequestContext, source: str, params: dict) -> None:  # type: ignore[misc]
+        if (
+            "kinesis" not in services.implemented()
+            or self.runtime.provider("kinesis").stream_by_arn(source) is None
+        ):
+            raise invalid(f"Stream not found: {source}")
+        factor = params.get("ParallelizationFactor")
+        if factor is not None and not 1 <= factor <= 10:
+            raise invalid("ParallelizationFactor must be between 1 and 10.")
+        window = params.get("TumblingWindowInSeconds")
+        if window is not None and not 0 <= window <= 900:
+            raise invalid("TumblingWindowInSeconds must be between 0 and 900.")
+        if params.get("StartingPosition") == "AT_TIMESTAMP" and not params.get("StartingPositionTimestamp"):
+            raise invalid(
+                "StartingPositionTimestamp must be provided with the AT_TIMESTAMP starting position."
+            )
+
+    def _wake_kinesis(self: Provider, stream_arn: Any) -> None:  # type: ignore[misc]
+        for mapping_id, waker in list(self._kinesis_wakers.items()):
+            if self._kinesis_sources.get(mapping_id) == stream_arn:
+                waker.set()
+
+    async def _poll_kinesis(self: Provider, scope: str, mapping_id: str) -> None:  # type: ignore[misc]
+        from .kinesis import KinesisPoller
+
+        if not hasattr(self, "_kinesis_wakers"):
+            self._kinesis_wakers: dict[str, asyncio.Event] = {}
+            self._kinesis_sources: dict[str, str] = {}
+            self.runtime.bus.subscribe("kinesis:records", self._wake_kinesis)
+        mapping = self.mappings.get(scope, mapping_id)
+        if mapping is None:
+            return
+        waker = self._kinesis_wakers.setdefault(mapping_id, asyncio.Event())
+        self._kinesis_sources[mapping_id] = mapping["EventSourceArn"]
+        try:
+            await KinesisPoller(self, scope, mapping_id, waker).run()
+        finally:
+            self._kinesis_wakers.pop(mapping_id, None)
+            self._kinesis_sources.pop(mapping_id, None)
 
 
 def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str] | None:

@@ -1,8 +1,10 @@
-"""The DynamoDB Streams poller of an event source mapping: reads the stream through DynamoDB
-Streams' own handlers (woken by the "dynamodb:stream" bus topic), invokes the function with
-batches in order, retries a failing batch (bisecting it when asked) until MaximumRetryAttempts
-or MaximumRecordAgeInSeconds, then sends the batch's description to the on-failure destination
-and moves on. The position is checkpointed in the mapping, so a restart resumes after it."""
+"""The stream pollers' engine. The DynamoDB Streams poller of an event source mapping reads the
+stream through DynamoDB Streams' own handlers (woken by the "dynamodb:stream" bus topic); the
+Kinesis poller (kinesis.py) reads each shard through Kinesis's. Both hand their batches to
+_process here, which invokes the function in order, retries a failing batch (bisecting it when
+asked) until MaximumRetryAttempts or MaximumRecordAgeInSeconds, then sends the batch's
+description to the on-failure destination and moves on. The position is checkpointed in the
+mapping, so a restart resumes after it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from overcast.common import jsontext
 from overcast.common.times import iso_millis, iso_seconds
@@ -24,6 +28,33 @@ log = logging.getLogger(__name__)
 
 _IDLE_WAIT = 1.0
 _RETRY_WAIT = 0.5
+
+
+@dataclass(frozen=True)
+class StreamKind:
+    """What the engine needs to know of a stream's records."""
+
+    #: The key of the batch description an on-failure destination receives.
+    info_key: str
+    sequence: Callable[[dict], str]
+    #: When the record arrived, in epoch seconds.
+    arrival: Callable[[dict], float]
+
+
+DYNAMODB = StreamKind(
+    "DDBStreamBatchInfo",
+    lambda record: record["dynamodb"]["SequenceNumber"],
+    lambda record: float(record["dynamodb"].get("ApproximateCreationDateTime", time.time())),
+)
+KINESIS = StreamKind(
+    "KinesisBatchInfo",
+    lambda record: record["kinesis"]["sequenceNumber"],
+    lambda record: float(record["kinesis"]["approximateArrivalTimestamp"]),
+)
+
+
+def records_payload(batch: list[dict]) -> bytes:
+    return json.dumps({"Records": batch}).encode()
 
 
 async def poll_stream(provider, scope: str, mapping_id: str, waker: asyncio.Event) -> None:
@@ -120,7 +151,14 @@ def _lambda_record(record: dict, arn: str) -> dict:
     return shaped
 
 
-async def _process(provider, mapping: dict, records: list[dict]) -> str:
+async def _process(
+    provider,
+    mapping: dict,
+    records: list[dict],
+    kind: StreamKind = DYNAMODB,
+    shard_id: str | None = None,
+    payload: Callable[[list[dict]], bytes] = records_payload,
+) -> str:
     """Deliver one batch; returns the LastProcessingResult."""
     name, qualifier = provider._mapping_function(mapping)
     retries = mapping.get("MaximumRetryAttempts", -1)
@@ -132,12 +170,14 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
         batch = pending.pop(0)
         attempts = 0
         while True:
-            failed_from, function_error = await _invoke(provider, mapping, name, qualifier, batch)
+            failed_from, function_error = await _invoke(
+                provider, mapping, name, qualifier, batch, kind, payload
+            )
             attempts += 1
             if failed_from is None:
                 break
             batch = batch[failed_from:]
-            oldest = batch[0]["dynamodb"].get("ApproximateCreationDateTime", time.time())
+            oldest = kind.arrival(batch[0])
             too_old = max_age not in (-1, None) and time.time() - oldest > max_age
             if (retries not in (-1, None) and attempts > retries) or too_old:
                 _on_failure(
@@ -147,6 +187,8 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
                     attempts,
                     "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted",
                     function_error,
+                    kind,
+                    shard_id,
                 )
                 result = "PROBLEM: Function call failed"
                 break
@@ -159,13 +201,19 @@ async def _process(provider, mapping: dict, records: list[dict]) -> str:
 
 
 async def _invoke(
-    provider, mapping: dict, name: str, qualifier: str | None, batch: list[dict]
+    provider,
+    mapping: dict,
+    name: str,
+    qualifier: str | None,
+    batch: list[dict],
+    kind: StreamKind = DYNAMODB,
+    payload: Callable[[list[dict]], bytes] = records_payload,
 ) -> tuple[int | None, bool]:
     """(None when the batch succeeded, else the index of the first record to retry from;
     whether the function itself failed, rather than reporting failed items)."""
     try:
         outcome, _ = await provider.execute(
-            mapping["account"], mapping["region"], name, qualifier, json.dumps({"Records": batch}).encode()
+            mapping["account"], mapping["region"], name, qualifier, payload(batch)
         )
     except ServiceError as error:
         log.warning("invoking %s for %s failed: %s", name, mapping["EventSourceArn"], error.message)
@@ -181,7 +229,7 @@ async def _invoke(
     failures = (response or {}).get("batchItemFailures") if isinstance(response, dict) else None
     if not failures:
         return None, False
-    sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+    sequences = [kind.sequence(record) for record in batch]
     try:
         return min(sequences.index(item["itemIdentifier"]) for item in failures), False
     except (ValueError, KeyError, TypeError):
@@ -189,7 +237,14 @@ async def _invoke(
 
 
 def _on_failure(
-    provider, mapping: dict, batch: list[dict], attempts: int, condition: str, function_error: bool
+    provider,
+    mapping: dict,
+    batch: list[dict],
+    attempts: int,
+    condition: str,
+    function_error: bool,
+    kind: StreamKind = DYNAMODB,
+    shard_id: str | None = None,
 ) -> None:
     destination = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if not destination:
@@ -200,10 +255,12 @@ def _on_failure(
             attempts,
         )
         return
-    first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+    first, last = batch[0], batch[-1]
 
-    def iso(epoch) -> str:
-        return iso_seconds(int(float(epoch)))  # whole seconds, as the stream records them
+    def iso(record: dict) -> str:
+        if kind is DYNAMODB:
+            return iso_seconds(int(kind.arrival(record)))  # whole seconds, as the stream records them
+        return iso_millis(kind.arrival(record))
 
     record = {
         "requestContext": {
@@ -219,12 +276,12 @@ def _on_failure(
         },
         "version": "1.0",
         "timestamp": iso_millis(),
-        "DDBStreamBatchInfo": {
-            "shardId": _shard_of(provider, mapping),
-            "startSequenceNumber": first["SequenceNumber"],
-            "endSequenceNumber": last["SequenceNumber"],
-            "approximateArrivalOfFirstRecord": iso(first.get("ApproximateCreationDateTime", time.time())),
-            "approximateArrivalOfLastRecord": iso(last.get("ApproximateCreationDateTime", time.time())),
+        kind.info_key: {
+            "shardId": shard_id if shard_id is not None else _shard_of(provider, mapping),
+            "startSequenceNumber": kind.sequence(first),
+            "endSequenceNumber": kind.sequence(last),
+            "approximateArrivalOfFirstRecord": iso(first),
+            "approximateArrivalOfLastRecord": iso(last),
             "batchSize": len(batch),
             "streamArn": mapping["EventSourceArn"],
         },

@@ -800,7 +800,17 @@ class Provider(
                     "Could not execute the lambda function. Make sure you have given CloudWatch "
                     "Logs permission to execute your function."
                 )
-        elif service not in ("kinesis", "firehose", "logs"):
+        elif service == "kinesis":
+            found = (
+                self.runtime.provider("kinesis").stream_by_arn(destination)
+                if self.runtime.serves("kinesis")
+                else None
+            )
+            if found is None:
+                raise _invalid(
+                    "Could not deliver test message to specified destination. Check if the destination is valid."
+                )
+        elif service not in ("firehose", "logs"):
             raise _invalid(f"Invalid destination ARN: {destination}")
         key = group + SEP + params["filterName"]
         existing = [k for k, _ in self.subscriptions.scan(scope, prefix=group + SEP)]
@@ -817,6 +827,23 @@ class Provider(
         if params.get("roleArn"):
             record["roleArn"] = params["roleArn"]
         self.subscriptions.put(scope, key, record)
+        if service == "kinesis" and key not in existing:
+            # Logs checks a new stream destination with a control message, its first record.
+            control = {
+                "messageType": "CONTROL_MESSAGE",
+                "owner": "CloudwatchLogs",
+                "logGroup": "",
+                "logStream": "",
+                "subscriptionFilters": [],
+                "logEvents": [
+                    {
+                        "id": "",
+                        "timestamp": _now_ms(),
+                        "message": "CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.",
+                    }
+                ],
+            }
+            self.runtime.bus.deliver(destination, gzip.compress(json.dumps(control).encode()), source="logs")
         return {}
 
     def describe_subscription_filters(self, context: RequestContext, params: dict) -> dict:
@@ -834,11 +861,25 @@ class Provider(
             raise _not_found("The specified subscription filter does not exist.")
         return {}
 
+    def _destination_target(self, arn: str) -> str | None:
+        """The targetArn of the Logs destination `arn` names, or None when there is none."""
+        parts = arn.split(":", 6)
+        if len(parts) < 7 or parts[5] != "destination":
+            return None
+        record = self.destinations.get(store_scope(parts[4], parts[3]), parts[6])
+        return record.get("targetArn") if record is not None else None
+
     def _forward(self, account: str, region: str, group: str, stream: str, written: list) -> None:
         scope = store_scope(account, region)
         filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
         for subscription in filters + self.account_subscriptions(scope, group):
-            if subscription["destinationArn"].split(":")[2] != "lambda":
+            destination = subscription["destinationArn"]
+            target = destination.split(":")[2]
+            if target == "logs":
+                # A (cross-account) destination: its stream takes the documents.
+                destination = self._destination_target(destination) or ""
+                target = destination.split(":")[2] if destination.count(":") >= 5 else ""
+            if target not in ("lambda", "kinesis"):
                 continue
             matches = compile_pattern(subscription["filterPattern"])
             chosen = [
@@ -856,7 +897,14 @@ class Provider(
                 "subscriptionFilters": [subscription["filterName"]],
                 "logEvents": chosen,
             }
-            data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+            packed = gzip.compress(json.dumps(document).encode())
+            if target == "kinesis":
+                # A stream's record is the gzip'd document itself, keyed by the log stream.
+                self.runtime.bus.deliver(
+                    destination, packed, attempts=3, backoff=1.0, source="logs", partition_key=stream,
+                )  # fmt: skip
+                continue
+            data = base64.b64encode(packed).decode()
             self.runtime.bus.deliver(
                 subscription["destinationArn"],
                 {"awslogs": {"data": data}},
