@@ -1,0 +1,753 @@
+"""Integrations, executed for real: AWS_PROXY (the Lambda proxy event and response), AWS
+(Lambda non-proxy, and AWS service actions or paths run through the service's own protocol
+parser and handler as the integration's credentials role), HTTP and HTTP_PROXY (outbound
+HTTP), MOCK; with parameter mappings, request and response mapping templates, passthrough
+behaviours and integration response selection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import http.client
+import inspect
+import json
+import re
+import time
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.http import Readable, Request, Response
+from overcast.services.apigateway.vtl import Input, TemplateError, render, select
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.invoke import Call
+    from overcast.services.apigateway.provider import Provider
+
+_FUNCTION_URI = re.compile(
+    r"^arn:[^:]+:apigateway:([^:]*):lambda:path/[^/]+/functions/(?P<function>.+)/invocations$"
+)
+_SERVICE_URI = re.compile(
+    r"^arn:[^:]+:apigateway:(?P<region>[^:]*):(?P<service>[^:/]+)(?::[^:/]*)?:(?P<kind>action|path)/(?P<rest>.*)$"
+)
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "te",
+    "trailer",
+}
+
+
+class IntegrationResult:
+    __slots__ = ("body", "error", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, error: str | None = None) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.error = error
+
+
+class IntegrationsMixin:
+    # -- what the integration sees -----------------------------------------------------------------
+
+    def context_variables(self, call: Call) -> dict[str, Any]:
+        request = call.request
+        identity = {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.client_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": request.headers.get("user-agent"),
+            "user": None,
+        }
+        identity.update(call.__dict__.get("identity") or {})
+        if call.api_key is not None:
+            identity["apiKey"] = call.api_key["value"]
+            identity["apiKeyId"] = call.api_key["id"]
+        resource = call.resource or {}
+        out: dict[str, Any] = {
+            "resourceId": resource.get("id"),
+            "resourcePath": resource.get("path"),
+            "httpMethod": call.verb,
+            "extendedRequestId": call.extended_id,
+            "requestTime": _request_time(call.started),
+            "path": f"/{call.stage_name}{call.path}",
+            "accountId": call.account,
+            "protocol": "HTTP/1.1",
+            "stage": call.stage_name,
+            "domainPrefix": call.domain.split(".")[0],
+            "requestTimeEpoch": int(call.started * 1000),
+            "requestId": call.request_id,
+            "identity": identity,
+            "domainName": call.domain,
+            "deploymentId": call.stage["deploymentId"],
+            "apiId": call.api_id,
+        }
+        if call.authorizer is not None:
+            out["authorizer"] = dict(call.authorizer)
+        return out
+
+    def proxy_event(self, call: Call) -> dict[str, Any]:
+        request = call.request
+        headers = {name: value for name, value in request.headers.items()}
+        query = request.query
+        binary = self.is_binary(call, request.headers.get("content-type", ""))
+        body: str | None
+        if not request.body:
+            body = None
+        elif binary:
+            body = base64.b64encode(request.body).decode()
+        else:
+            body = request.body.decode("utf-8", errors="replace")
+        return {
+            "resource": (call.resource or {}).get("path"),
+            "path": call.path,
+            "httpMethod": call.verb,
+            "headers": headers or None,
+            "multiValueHeaders": {name: [value] for name, value in headers.items()} or None,
+            "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
+            "multiValueQueryStringParameters": {name: list(values) for name, values in query.items()} or None,
+            "pathParameters": dict(call.path_params) or None,
+            "stageVariables": dict(call.variables) or None,
+            "requestContext": self.context_variables(call),
+            "body": body,
+            "isBase64Encoded": bool(binary and request.body),
+        }
+
+    def is_binary(self, call: Call, content_type: str) -> bool:
+        types = call.snapshot.get("binaryMediaTypes") or []
+        if not types or not content_type:
+            return False
+        kind = content_type.split(";")[0].strip().lower()
+        for pattern in types:
+            pattern = pattern.lower()
+            if pattern in ("*/*", kind) or (pattern.endswith("/*") and kind.startswith(pattern[:-1])):
+                return True
+        return False
+
+    def method_params(self, call: Call) -> dict[str, dict[str, str]]:
+        return {
+            "path": dict(call.path_params),
+            "querystring": {name: values[-1] for name, values in call.request.query.items()},
+            "header": dict(call.request.headers),
+        }
+
+    def parameter_value(self, call: Call, source: str) -> str | None:
+        """The value of `method.request.header.X` (querystring, path, multivalue…), stage
+        variables and context variables, for identity sources and parameter mappings."""
+        source = source.strip()
+        if source.startswith("method.request."):
+            rest = source[len("method.request.") :]
+            if rest == "body":
+                return call.request.body.decode("utf-8", errors="replace")
+            if rest.startswith("body."):
+                try:
+                    value = select(json.loads(call.request.body or b"null"), "$." + rest[5:])
+                except (ValueError, TemplateError):
+                    return None
+                return None if value is None else (value if isinstance(value, str) else json.dumps(value))
+            location, _, name = rest.partition(".")
+            if location == "header":
+                return call.request.headers.get(name.lower())
+            if location == "multivalueheader":
+                return call.request.headers.get(name.lower())
+            if location in ("querystring", "multivaluequerystring"):
+                values = call.request.query.get(name)
+                if not values:
+                    return None
+                return values[-1] if location == "querystring" else ",".join(values)
+            if location == "path":
+                return call.path_params.get(name)
+            return None
+        if source.startswith("stageVariables."):
+            return call.variables.get(source[len("stageVariables.") :])
+        if source.startswith("context."):
+            found: Any = self.context_variables(call)
+            for part in source[len("context.") :].split("."):
+                found = found.get(part) if isinstance(found, dict) else None
+            return None if found is None else str(found)
+        return None
+
+    def mapped_value(
+        self, call: Call | None, expression: str, response: IntegrationResult | None = None
+    ) -> str | None:
+        expression = expression.strip()
+        if len(expression) >= 2 and expression[0] == "'" and expression[-1] == "'":
+            return expression[1:-1]
+        if call is None:
+            return None
+        if response is not None and expression.startswith("integration.response."):
+            rest = expression[len("integration.response.") :]
+            if rest == "body":
+                return response.body.decode("utf-8", errors="replace")
+            if rest.startswith("body."):
+                try:
+                    value = select(json.loads(response.body or b"null"), "$." + rest[5:])
+                except (ValueError, TemplateError):
+                    return None
+                return None if value is None else (value if isinstance(value, str) else json.dumps(value))
+            location, _, name = rest.partition(".")
+            if location in ("header", "multivalueheader"):
+                for key, value in response.headers.items():
+                    if key.lower() == name.lower():
+                        return value
+            return None
+        return self.parameter_value(call, expression)
+
+    # -- running the integration -----------------------------------------------------------------
+
+    async def integrate(self: Provider, call: Call) -> Response:  # type: ignore[misc]
+        assert call.method is not None
+        integration = call.method.get("methodIntegration")
+        if not integration:
+            raise _config_error()
+        kind = integration["type"]
+        if kind == "AWS_PROXY":
+            return await self.lambda_proxy(call, integration)
+        if kind == "HTTP_PROXY":
+            return await self.http_proxy(call, integration)
+        headers, query, path_values = self.integration_parameters(call, integration)
+        body = self.request_body(call, integration)
+        if kind == "MOCK":
+            result = self.mock(body)
+        elif kind == "HTTP":
+            uri = self.expand_uri(call, integration.get("uri") or "", path_values)
+            result = await self.http_request(
+                integration.get("httpMethod") or call.verb, uri, headers, query, body, integration
+            )
+        else:
+            uri = _STAGE_VARIABLE.sub(
+                lambda m: call.variables.get(m.group(1), ""), integration.get("uri") or ""
+            )
+            function = _FUNCTION_URI.match(uri)
+            if function:
+                status, payload, error = await self.invoke_function(call, uri, body)
+                if error is not None:
+                    result = IntegrationResult(200, {}, payload, error=str(error.get("errorMessage") or ""))
+                else:
+                    result = IntegrationResult(status, {}, payload)
+            else:
+                result = await self.aws_service(call, integration, uri, headers, query, path_values, body)
+        return self.integration_response(call, integration, result)
+
+    def integration_parameters(
+        self, call: Call, integration: dict[str, Any]
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        headers: dict[str, str] = {}
+        query: dict[str, str] = {}
+        path_values: dict[str, str] = {}
+        for target, source in (integration.get("requestParameters") or {}).items():
+            value = self.mapped_value(call, source)
+            if value is None:
+                continue
+            _, _, location, name = target.split(".", 3) if target.count(".") >= 3 else ("", "", "", "")
+            if location == "header":
+                headers[name] = value
+            elif location in ("querystring", "multivaluequerystring"):
+                query[name] = value
+            elif location == "path":
+                path_values[name] = value
+        return headers, query, path_values
+
+    def request_body(self, call: Call, integration: dict[str, Any]) -> bytes:
+        templates = integration.get("requestTemplates") or {}
+        content_type = (call.request.headers.get("content-type") or "application/json").split(";")[0].strip()
+        template = templates.get(content_type)
+        passthrough = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
+        if template is None:
+            if (passthrough == "WHEN_NO_TEMPLATES" and templates) or passthrough == "NEVER":
+                from overcast.services.apigateway.invoke import GatewayError
+
+                raise GatewayError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type")
+            return call.request.body
+        if not template:
+            return b""
+        try:
+            return render(
+                template,
+                body=call.request.body,
+                params=self.method_params(call),
+                context=self.context_variables(call),
+                stage_variables=call.variables,
+            ).encode()
+        except TemplateError as error:
+            from overcast.services.apigateway.invoke import GatewayError
+
+            raise GatewayError("BAD_REQUEST_BODY", str(error), 400) from None
+
+    def mock(self, body: bytes) -> IntegrationResult:
+        status = 200
+        if body.strip():
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict) and parsed.get("statusCode") is not None:
+                try:
+                    status = int(parsed["statusCode"])
+                except (TypeError, ValueError):
+                    status = 500
+            elif parsed is None:
+                status = 500
+        return IntegrationResult(status, {}, b"")
+
+    def integration_response(
+        self, call: Call, integration: dict[str, Any], result: IntegrationResult
+    ) -> Response:
+        responses = integration.get("integrationResponses") or {}
+        subject = result.error if result.error is not None else str(result.status)
+        chosen = None
+        default = None
+        for response in responses.values():
+            pattern = response.get("selectionPattern")
+            if not pattern:
+                default = default or response
+                continue
+            try:
+                if re.fullmatch(pattern, subject, re.DOTALL):
+                    chosen = response
+                    break
+            except re.error:
+                continue
+        chosen = chosen or default
+        if chosen is None:
+            from overcast.services.apigateway.invoke import GatewayError
+
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        status = int(chosen["statusCode"])
+        templates = chosen.get("responseTemplates") or {}
+        accept = (call.request.headers.get("accept") or "").split(",")[0].split(";")[0].strip()
+        template = templates.get(accept) if accept in templates else templates.get("application/json")
+        if template is None and templates:
+            template = next(iter(templates.values()))
+        body = result.body
+        content_type = "application/json"
+        if template:
+            try:
+                body = render(
+                    template,
+                    body=b"",
+                    params=self.method_params(call),
+                    context=self.context_variables(call),
+                    stage_variables=call.variables,
+                    input_override=Input(result.body, self.method_params(call)),
+                ).encode()
+            except TemplateError:
+                from overcast.services.apigateway.invoke import GatewayError
+
+                raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+            content_type = (
+                accept
+                if accept in templates
+                else next((ct for ct in templates if templates[ct] == template), "application/json")
+            )
+        elif template == "":
+            body = b""
+        else:
+            content_type = (
+                result.headers.get("Content-Type") or result.headers.get("content-type") or content_type
+            )
+        headers = {"Content-Type": content_type}
+        for target, source in (chosen.get("responseParameters") or {}).items():
+            if not target.startswith("method.response.header."):
+                continue
+            value = self.mapped_value(call, source, result)
+            if value is not None:
+                headers[target[len("method.response.header.") :]] = value
+        return Response(status, headers, body)
+
+    # -- Lambda ----------------------------------------------------------------------------------
+
+    async def invoke_function(  # type: ignore[misc]
+        self: Provider, call: Call, uri: str, payload: bytes
+    ) -> tuple[int, bytes, dict | None]:
+        """(status, payload, error) of a synchronous invocation of the function a URI names."""
+        from overcast.services.apigateway.invoke import GatewayError
+
+        uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
+        match = _FUNCTION_URI.match(uri)
+        if match is None:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        function = match.group("function")
+        account, region, name, qualifier = call.account, call.region, function, None
+        if function.startswith("arn:"):
+            parts = function.split(":")
+            if len(parts) < 7:
+                raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+            region, account, name = parts[3], parts[4], parts[6]
+            qualifier = parts[7] if len(parts) > 7 else None
+        if not self.runtime.serves("lambda"):
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        try:
+            outcome, _ = await self.runtime.provider("lambda").execute(
+                account, region, name, qualifier, payload
+            )
+        except ServiceError as error:
+            if error.code == "TooManyRequestsException":
+                raise GatewayError("THROTTLED", "Too Many Requests") from None
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        if outcome.error is not None:
+            return 200, json.dumps(outcome.error).encode(), outcome.error
+        return 200, outcome.payload, None
+
+    async def lambda_proxy(self: Provider, call: Call, integration: dict[str, Any]) -> Response:  # type: ignore[misc]
+        from overcast.services.apigateway.invoke import GatewayError
+
+        event = self.proxy_event(call)
+        _, payload, error = await self.invoke_function(
+            call, integration.get("uri") or "", json.dumps(event).encode()
+        )
+        if error is not None:
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
+        try:
+            result = json.loads(payload or b"null")
+        except ValueError:
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
+        if not isinstance(result, dict):
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
+        allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
+        if set(result) - allowed:
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
+        try:
+            status = int(result.get("statusCode") or 200)
+        except (TypeError, ValueError):
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
+        headers: dict[str, str] = {}
+        for name, value in (result.get("headers") or {}).items():
+            headers[str(name)] = str(value)
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            if isinstance(values, list) and values:
+                headers[str(name)] = ", ".join(str(v) for v in values)
+        body = result.get("body")
+        if body is None:
+            data = b""
+        elif not isinstance(body, str):
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
+        elif result.get("isBase64Encoded"):
+            try:
+                data = base64.b64decode(body)
+            except ValueError:
+                raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
+        else:
+            data = body.encode()
+        headers.setdefault("Content-Type", "application/json")
+        return Response(status, headers, data)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def expand_uri(self, call: Call, uri: str, path_values: dict[str, str]) -> str:
+        uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
+
+        def value(m: re.Match) -> str:
+            name = m.group(1)
+            if name.endswith("+"):
+                return quote(path_values.get(name[:-1], path_values.get(name, "")), safe="/")
+            return quote(path_values.get(name, ""), safe="")
+
+        return re.sub(r"\{([A-Za-z0-9_.+-]+)\}", value, uri)
+
+    async def http_proxy(self, call: Call, integration: dict[str, Any]) -> Response:
+        headers, query, path_values = self.integration_parameters(call, integration)
+        for name, value in call.path_params.items():
+            path_values.setdefault(name, value)
+        uri = self.expand_uri(call, integration.get("uri") or "", path_values)
+        forwarded = {
+            name: value for name, value in call.request.headers.items() if name.lower() not in _HOP_BY_HOP
+        }
+        forwarded.update(headers)
+        merged = {name: values[-1] for name, values in call.request.query.items()}
+        merged.update(query)
+        result = await self.http_request(
+            integration.get("httpMethod") or call.verb, uri, forwarded, merged, call.request.body, integration
+        )
+        out_headers = {
+            name: value for name, value in result.headers.items() if name.lower() not in _HOP_BY_HOP
+        }
+        return Response(result.status, out_headers, result.body)
+
+    async def http_request(
+        self,
+        verb: str,
+        uri: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        body: bytes,
+        integration: dict[str, Any],
+    ) -> IntegrationResult:
+        from overcast.services.apigateway.invoke import GatewayError
+
+        if verb == "ANY":
+            verb = "GET"
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        target = parts.path or "/"
+        query_text = "&".join(filter(None, [parts.query, urlencode(query) if query else ""]))
+        if query_text:
+            target += "?" + query_text
+        timeout = float(integration.get("timeoutInMillis") or 29000) / 1000
+
+        def send() -> IntegrationResult:
+            connection_class = (
+                http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            )
+            connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+            try:
+                connection.request(verb, target, body=body or None, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                return IntegrationResult(answer.status, dict(answer.getheaders()), data)
+            finally:
+                connection.close()
+
+        try:
+            return await asyncio.to_thread(send)
+        except TimeoutError:
+            raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
+        except OSError:
+            raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
+
+    # -- AWS services ----------------------------------------------------------------------------
+
+    async def aws_service(  # type: ignore[misc]
+        self: Provider,
+        call: Call,
+        integration: dict[str, Any],
+        uri: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        path_values: dict[str, str],
+        body: bytes,
+    ) -> IntegrationResult:
+        """Call an AWS service's operation the way API Gateway does: an HTTP request to the
+        service, run through its protocol parser and handler as the credentials role."""
+        from overcast import protocols
+        from overcast.services.apigateway.invoke import GatewayError
+
+        match = _SERVICE_URI.match(uri)
+        if match is None:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        region = match.group("region") or call.region
+        service = _service_name(match.group("service"))
+        if service is None or not self.runtime.serves(service):
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        model = protocols.service_model(service)
+        verb = (integration.get("httpMethod") or "POST").upper()
+        lowered = {name.lower(): value for name, value in headers.items()}
+        query_pairs = dict(query)
+        if match.group("kind") == "action":
+            action = match.group("rest").split("&")[0]
+            path = "/"
+            prefix = model.metadata.get("targetPrefix")
+            if prefix and "json" in protocols.protocols_of(model):
+                lowered["x-amz-target"] = f"{prefix}.{action}"
+                lowered.setdefault(
+                    "content-type", f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
+                )
+            else:
+                query_pairs["Action"] = action
+                query_pairs.setdefault("Version", model.api_version)
+                if body:
+                    lowered.setdefault("content-type", "application/x-www-form-urlencoded")
+        else:
+            path = "/" + self.expand_uri(call, match.group("rest"), path_values).lstrip("/")
+            if "?" in path:
+                path, _, extra = path.partition("?")
+                for pair in extra.split("&"):
+                    name, _, value = pair.partition("=")
+                    query_pairs.setdefault(name, value)
+        lowered["host"] = f"{match.group('service')}.{region}.amazonaws.com"
+        lowered["content-length"] = str(len(body))
+        request = Request(verb, quote(path, safe="/%"), urlencode(query_pairs), lowered, body)
+        role = integration.get("credentials") or ""
+        context = RequestContext.internal(
+            service, call.account, region, role if role.startswith("arn:") else ""
+        )
+        context.request = request
+        context.service_model = model
+        protocol = context.protocol = protocols.detect_protocol(model, request)
+        try:
+            operation, uri_params = protocols.match_operation(model, protocol, request)
+            context.operation = operation
+            params = protocols.parse_request(operation, protocol, request, uri_params)
+            handler = self.runtime.handler(service, operation.name)
+            if handler is None:
+                raise ServiceError("NotImplemented", f"{service} {operation.name} is not available", 501)
+            output = handler(context, params)
+            if inspect.isawaitable(output):
+                output = await output
+            response = protocols.serialize_response(operation, protocol, output or {}, context)
+            if context.status is not None:
+                response.status = context.status
+        except ServiceError as error:
+            response = protocols.serialize_error(model, context.operation, protocol, error, context)
+        data = await _read_body(response.body)
+        return IntegrationResult(response.status, dict(response.headers), data)
+
+    # -- test invocations ------------------------------------------------------------------------
+
+    async def test_invoke_method(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from overcast.services.apigateway.invoke import Call, GatewayError
+        from overcast.services.apigateway.restapis import find_method, find_resource
+
+        doc = self.load(context, params["restApiId"])
+        resource = find_resource(doc, params["resourceId"])
+        method = find_method(doc, params["resourceId"], params["httpMethod"])
+        if not method.get("methodIntegration"):
+            raise ServiceError("BadRequestException", "Invalid Integration identifier specified", 400)
+        target = params.get("pathWithQueryString") or resource["path"]
+        path, _, query = target.partition("?")
+        headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
+        for name, values in (params.get("multiValueHeaders") or {}).items():
+            headers[name.lower()] = ", ".join(values)
+        request = Request(
+            params["httpMethod"].upper(), path, query, headers, (params.get("body") or "").encode()
+        )
+        snapshot = self.snapshot(doc)
+        path_params: dict[str, str] = {}
+        from overcast.services.apigateway import routes
+
+        matched = routes.match(routes.build(snapshot["resources"]), path)
+        if matched is not None and matched[0]["id"] == resource["id"]:
+            path_params = matched[1]
+        call = Call(
+            request=request,
+            api_id=doc["api"]["id"],
+            stage_name="test-invoke-stage",
+            path=path,
+            scope=self.scope_of(context),
+            doc=doc,
+            stage={"deploymentId": "test-invoke-deployment-id", "stageName": "test-invoke-stage"},
+            snapshot=snapshot,
+            variables=dict(params.get("stageVariables") or {}),
+            resource=snapshot["resources"][resource["id"]],
+            method=snapshot["resources"][resource["id"]]["resourceMethods"][method["httpMethod"]],
+            path_params=path_params,
+        )
+        started = time.monotonic()
+        try:
+            self.validate(call)
+            response = await self.integrate(call)
+        except GatewayError as error:
+            response = self.error_response(call, error, call.request_id)
+        body = await _read_body(response.body)
+        latency = int((time.monotonic() - started) * 1000)
+        log = (
+            f"Execution log for request {call.request_id}\n"
+            f"Starting execution for request: {call.request_id}\n"
+            f"HTTP Method: {call.verb}, Resource Path: {path}\n"
+            f"Method completed with status: {response.status}\n"
+        )
+        return {
+            "status": response.status,
+            "body": body.decode("utf-8", errors="replace"),
+            "headers": {k: str(v) for k, v in response.headers.items()},
+            "multiValueHeaders": {k: [str(v)] for k, v in response.headers.items()},
+            "log": log,
+            "latency": latency,
+        }
+
+    async def test_invoke_authorizer(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        from overcast.services.apigateway.invoke import Call, GatewayError
+
+        doc = self.load(context, params["restApiId"])
+        authorizer = self._authorizer(doc, params["authorizerId"])
+        if authorizer["type"] == "COGNITO_USER_POOLS":
+            raise ServiceError(
+                "NotImplemented",
+                "Cognito user pool authorizers are not available in this Overcast",
+                501,
+                False,
+            )
+        target = params.get("pathWithQueryString") or "/"
+        path, _, query = target.partition("?")
+        headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
+        request = Request("GET", path, query, headers, (params.get("body") or "").encode())
+        snapshot = self.snapshot(doc)
+        call = Call(
+            request=request,
+            api_id=doc["api"]["id"],
+            stage_name="test-invoke-stage",
+            path=path,
+            scope=self.scope_of(context),
+            doc=doc,
+            stage={"deploymentId": "test-invoke-deployment-id", "stageName": "test-invoke-stage"},
+            snapshot=snapshot,
+            variables=dict(params.get("stageVariables") or {}),
+            resource={"id": "", "path": path},
+            method={"httpMethod": "GET"},
+        )
+        started = time.monotonic()
+        status, principal, policy, extra = 200, None, None, {}
+        probe = dict(authorizer, authorizerResultTtlInSeconds=0)
+        try:
+            output = await self.run_authorizer(call, probe)
+            principal = output.get("principalId")
+            extra = {k: str(v) for k, v in output.items() if k not in ("principalId", "integrationLatency")}
+        except GatewayError as error:
+            status = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403}.get(error.response_type, 500)
+        out: dict[str, Any] = {
+            "clientStatus": status,
+            "log": f"Execution log for request {call.request_id}\nAuthorizer completed with status {status}\n",
+            "latency": int((time.monotonic() - started) * 1000),
+            "authorization": {},
+            "claims": extra,
+        }
+        if principal is not None:
+            out["principalId"] = str(principal)
+        if policy is not None:
+            out["policy"] = policy
+        return out
+
+
+async def _read_body(body: Any) -> bytes:
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, Readable):
+        try:
+            return body.read()
+        finally:
+            body.close()
+    if hasattr(body, "__aiter__"):
+        return b"".join([chunk async for chunk in body])
+    return b"".join(body)
+
+
+@lru_cache(maxsize=64)
+def _service_name(prefix: str) -> str | None:
+    """The botocore service an integration ARN's service part (an endpoint prefix) names."""
+    from overcast.protocols.catalog import load
+
+    for info in load():
+        if info.endpoint_prefix == prefix and info.name == prefix:
+            return info.name
+    for info in load():
+        if info.endpoint_prefix == prefix:
+            return info.name
+    return None
+
+
+def _config_error() -> Exception:
+    from overcast.services.apigateway.invoke import GatewayError
+
+    return GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+
+
+def _request_time(moment: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(moment, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")

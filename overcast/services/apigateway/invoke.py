@@ -1,0 +1,658 @@
+"""The data plane: a deployed stage answering HTTP requests on port 4566.
+
+Reached by Host (`{api-id}.execute-api.localhost.localstack.cloud`, `{api-id}.execute-api.
+{region}.amazonaws.com`, a custom domain name with base path mappings) or by path
+(`/restapis/{id}/{stage}/_user_request_/...`, `/_aws/execute-api/{id}/{stage}/...`).
+A request goes: stage (canary split) → resource and method → throttling → authorization
+(AWS_IAM with SigV4 verified, Lambda TOKEN/REQUEST authorizers with cached results) → API key
+and usage plan (quota, throttle) → request validation → integration (integrations.py) →
+the response, or a gateway response in API Gateway's error shape."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from overcast.common.ids import fast_uuid
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.http import BodyStream, BodyTooLarge, Request, Response
+from overcast.services.apigateway import routes
+from overcast.services.apigateway.integrations import IntegrationsMixin
+from overcast.services.apigateway.restapis import DEFAULT_RESPONSE_TEMPLATE
+from overcast.services.apigateway.vtl import TemplateError, render
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.provider import Provider
+
+#: API Gateway's payload limit (10 MB).
+MAX_PAYLOAD = 10 * 1024 * 1024
+#: Gateway response type → (status, x-amzn-ErrorType) when the API does not say otherwise.
+ERRORS: dict[str, tuple[int, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, "MissingAuthenticationTokenException"),
+    "ACCESS_DENIED": (403, "AccessDeniedException"),
+    "INVALID_API_KEY": (403, "ForbiddenException"),
+    "INVALID_SIGNATURE": (403, "InvalidSignatureException"),
+    "EXPIRED_TOKEN": (403, "ExpiredTokenException"),
+    "UNAUTHORIZED": (401, "UnauthorizedException"),
+    "THROTTLED": (429, "TooManyRequestsException"),
+    "QUOTA_EXCEEDED": (429, "LimitExceededException"),
+    "BAD_REQUEST_BODY": (400, "BadRequestException"),
+    "BAD_REQUEST_PARAMETERS": (400, "BadRequestException"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "UnsupportedMediaTypeException"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "AuthorizerConfigurationException"),
+    "AUTHORIZER_FAILURE": (500, "AuthorizerFailureException"),
+    "API_CONFIGURATION_ERROR": (500, "InternalServerErrorException"),
+    "INTEGRATION_FAILURE": (502, "InternalServerErrorException"),
+    "INTEGRATION_TIMEOUT": (504, "InternalServerErrorException"),
+    "REQUEST_TOO_LARGE": (413, "RequestTooLargeException"),
+    "DEFAULT_4XX": (403, "ForbiddenException"),
+    "DEFAULT_5XX": (500, "InternalServerErrorException"),
+}
+
+
+class GatewayError(Exception):
+    """A request API Gateway answers itself with a gateway response."""
+
+    def __init__(self, response_type: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.response_type = response_type
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Call:
+    """One request to a stage, as it goes through the pipeline."""
+
+    request: Request
+    api_id: str
+    stage_name: str
+    path: str
+    scope: str
+    doc: dict[str, Any]
+    stage: dict[str, Any]
+    snapshot: dict[str, Any]
+    variables: dict[str, str]
+    request_id: str = field(default_factory=fast_uuid)
+    extended_id: str = ""
+    resource: dict[str, Any] | None = None
+    method: dict[str, Any] | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    authorizer: dict[str, Any] | None = None
+    api_key: dict[str, Any] | None = None
+    principal: str | None = None
+    domain: str = ""
+    canary: bool = False
+    started: float = field(default_factory=time.time)
+
+    @property
+    def account(self) -> str:
+        return self.scope.split("/")[0]
+
+    @property
+    def region(self) -> str:
+        return self.scope.split("/")[1]
+
+    @property
+    def verb(self) -> str:
+        return self.request.method.upper()
+
+    def method_arn(self) -> str:
+        resource_path = self.path.lstrip("/")
+        return f"arn:aws:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage_name}/{self.verb}/{resource_path}"
+
+
+class TokenBucket:
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = max(burst, 0)
+        self.tokens = float(self.burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        moment = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (moment - self.stamp) * self.rate)
+        self.stamp = moment
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _request_time(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _quote_json(text: str) -> str:
+    return json.dumps(text)
+
+
+class InvokeMixin(IntegrationsMixin):
+    def init_invoke(self: Provider) -> None:  # type: ignore[misc]
+        #: (api id, deployment id) → the route tree of that deployment's resources.
+        self.route_trees: dict[tuple[str, str], routes.Node] = {}
+        #: (api id, stage, method key) → throttle bucket; (plan, key) → plan bucket.
+        self.buckets: dict[tuple[str, ...], TokenBucket] = {}
+        #: (api id, stage, authorizer id, identity) → (expiry, authorizer output).
+        self.authorizer_cache: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
+
+    def reset_invoke(self: Provider) -> None:  # type: ignore[misc]
+        self.route_trees.clear()
+        self.buckets.clear()
+        self.authorizer_cache.clear()
+
+    def forget_stage_caches(self: Provider, api_id: str, stage: str, responses: bool = False) -> None:  # type: ignore[misc]
+        for key in [k for k in self.authorizer_cache if k[0] == api_id and k[1] == stage]:
+            del self.authorizer_cache[key]
+        for key in [k for k in self.buckets if k[0] == api_id and k[1] == stage]:
+            del self.buckets[key]
+
+    def forget_plan_buckets(self: Provider, plan_id: str) -> None:  # type: ignore[misc]
+        for key in [k for k in self.buckets if k[0] == "plan" and k[1] == plan_id]:
+            del self.buckets[key]
+
+    # -- entry points ----------------------------------------------------------------------------
+
+    async def serve_host(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match, context: RequestContext
+    ) -> Response:
+        api_id = match.group("api_id")
+        stage, _, rest = request.raw_path.lstrip("/").partition("/")
+        return await self.invoke(request, api_id, stage, "/" + rest, request.host.split(":")[0])
+
+    async def serve_path(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match, context: RequestContext
+    ) -> Response:
+        return await self.invoke(
+            request, match.group("api_id"), match.group("stage"), match.group("path") or "/", ""
+        )
+
+    async def serve_domain(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match, context: RequestContext
+    ) -> Response | None:
+        name = match.group("domain").lower()
+        scope = self.domain_homes.get(name)
+        if scope is None:
+            return None
+        record = self.domains.get(scope, name)
+        if record is None:
+            return None
+        mappings = record.get("_mappings") or {}
+        path = request.raw_path
+        first, _, rest = path.lstrip("/").partition("/")
+        mapping = mappings.get(first) if first else None
+        if mapping is not None:
+            path = "/" + rest
+        else:
+            mapping = mappings.get("(none)")
+        if mapping is None:
+            return self.error_response(
+                None, GatewayError("MISSING_AUTHENTICATION_TOKEN", "Forbidden"), fast_uuid(), 403
+            )
+        stage = mapping.get("stage")
+        if not stage:
+            stage, _, rest = path.lstrip("/").partition("/")
+            path = "/" + rest
+        return await self.invoke(request, mapping["restApiId"], stage, path, name)
+
+    # -- the pipeline ----------------------------------------------------------------------------
+
+    async def invoke(  # type: ignore[misc]
+        self: Provider, request: Request, api_id: str, stage_name: str, path: str, domain: str
+    ) -> Response:
+        if type(request.body) is BodyStream:
+            try:
+                request.body = await request.body.read(MAX_PAYLOAD)
+            except BodyTooLarge:
+                return self.error_response(
+                    None, GatewayError("REQUEST_TOO_LARGE", "Request Too Long", 413), fast_uuid(), 413
+                )
+        found = self.served_document(api_id)
+        if found is None or stage_name not in found[1]["stages"]:
+            return self.error_response(None, GatewayError("DEFAULT_4XX", "Forbidden", 403), fast_uuid(), 403)
+        scope, doc = found
+        stage = doc["stages"][stage_name]
+        deployment_id = stage["deploymentId"]
+        variables = dict(stage.get("variables") or {})
+        canary = stage.get("canarySettings")
+        is_canary = False
+        if canary and canary.get("percentTraffic") and random.uniform(0, 100) < canary["percentTraffic"]:
+            deployment_id = canary.get("deploymentId") or deployment_id
+            variables.update(canary.get("stageVariableOverrides") or {})
+            is_canary = True
+        deployment = doc["deployments"].get(deployment_id)
+        if deployment is None:
+            return self.error_response(None, GatewayError("DEFAULT_4XX", "Forbidden", 403), fast_uuid(), 403)
+        snapshot = deployment["_snapshot"]
+        call = Call(
+            request=request,
+            api_id=api_id,
+            stage_name=stage_name,
+            path=path.split("?")[0] or "/",
+            scope=scope,
+            doc=doc,
+            stage=stage,
+            snapshot=snapshot,
+            variables=variables,
+            domain=domain or f"{api_id}.execute-api.{scope.split('/')[1]}.amazonaws.com",
+            canary=is_canary,
+        )
+        call.extended_id = base64.b64encode(os.urandom(11)).decode()[:15] + "="
+        try:
+            response = await self.run(call, deployment_id)
+        except GatewayError as error:
+            response = self.error_response(call, error, call.request_id)
+        response.headers["x-amzn-RequestId"] = call.request_id
+        response.headers["x-amz-apigw-id"] = call.extended_id
+        self.access_log(call, response)
+        return response
+
+    async def run(self: Provider, call: Call, deployment_id: str) -> Response:  # type: ignore[misc]
+        tree = self.route_trees.get((call.api_id, deployment_id))
+        if tree is None:
+            tree = self.route_trees[(call.api_id, deployment_id)] = routes.build(call.snapshot["resources"])
+        matched = routes.match(tree, call.path)
+        if matched is None:
+            raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+        resource, path_params = matched
+        methods = resource.get("resourceMethods") or {}
+        method = methods.get(call.verb) or methods.get("ANY")
+        if method is None:
+            raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+        call.resource, call.method, call.path_params = resource, method, path_params
+        self.throttle(call)
+        await self.authorize(call)
+        self.check_api_key(call)
+        self.validate(call)
+        return await self.integrate(call)
+
+    # -- throttling ------------------------------------------------------------------------------
+
+    def throttle(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        settings = call.stage.get("methodSettings") or {}
+        if not settings:
+            return
+        assert call.resource is not None and call.method is not None
+        key = "~1" + call.resource["path"][1:] + "/" + call.method["httpMethod"]
+        chosen = settings.get(key) or settings.get("*/*")
+        if not chosen:
+            return
+        bucket_key = (call.api_id, call.stage_name, key if key in settings else "*/*")
+        bucket = self.buckets.get(bucket_key)
+        if bucket is None:
+            bucket = self.buckets[bucket_key] = TokenBucket(
+                float(chosen.get("throttlingRateLimit", 10000.0)),
+                int(chosen.get("throttlingBurstLimit", 5000)),
+            )
+        if not bucket.take():
+            raise GatewayError("THROTTLED", "Too Many Requests")
+
+    # -- API keys and usage plans ----------------------------------------------------------------
+
+    def check_api_key(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        assert call.method is not None
+        if not call.method.get("apiKeyRequired"):
+            return
+        if call.snapshot.get("apiKeySource") == "AUTHORIZER":
+            value = (call.authorizer or {}).get("usageIdentifierKey")
+        else:
+            value = call.request.headers.get("x-api-key")
+        if not value:
+            raise GatewayError("INVALID_API_KEY", "Forbidden")
+        found = self.key_by_value(value)
+        if found is None or found[0] != call.scope or not found[1].get("enabled"):
+            raise GatewayError("INVALID_API_KEY", "Forbidden")
+        key = found[1]
+        call.api_key = key
+        for _, plan in self.plans.scan(call.scope):
+            if key["id"] not in (plan.get("_keys") or {}):
+                continue
+            api_stage = next(
+                (
+                    s
+                    for s in plan.get("apiStages") or []
+                    if s.get("apiId") == call.api_id and s.get("stage") == call.stage_name
+                ),
+                None,
+            )
+            if api_stage is None:
+                continue
+            self._plan_throttle(call, plan, api_stage, key["id"])
+            if not self.count_request(call.scope, plan, key["id"]):
+                raise GatewayError("QUOTA_EXCEEDED", "Limit Exceeded")
+            return
+        raise GatewayError("INVALID_API_KEY", "Forbidden")
+
+    def _plan_throttle(self: Provider, call: Call, plan: dict, api_stage: dict, key_id: str) -> None:  # type: ignore[misc]
+        assert call.resource is not None and call.method is not None
+        method_key = f"{call.resource['path']}/{call.method['httpMethod']}"
+        throttle = (api_stage.get("throttle") or {}).get(method_key) or plan.get("throttle")
+        if not throttle:
+            return
+        bucket_key = (
+            "plan",
+            plan["id"],
+            key_id,
+            method_key if (api_stage.get("throttle") or {}).get(method_key) else "",
+        )
+        bucket = self.buckets.get(bucket_key)
+        if bucket is None:
+            rate = float(throttle.get("rateLimit", 0) or 0)
+            burst = int(throttle.get("burstLimit", 0) or 0)
+            bucket = self.buckets[bucket_key] = TokenBucket(rate, burst or max(int(rate), 1))
+        if not bucket.take():
+            raise GatewayError("THROTTLED", "Too Many Requests")
+
+    # -- request validation ----------------------------------------------------------------------
+
+    def validate(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        assert call.method is not None
+        validator = call.snapshot["validators"].get(call.method.get("requestValidatorId") or "")
+        if validator is None:
+            return
+        if validator.get("validateRequestParameters"):
+            missing = []
+            for name, required in (call.method.get("requestParameters") or {}).items():
+                if not required:
+                    continue
+                _, _, location, param = name.split(".", 3)
+                if location == "path":
+                    present = param in call.path_params
+                elif location == "querystring":
+                    present = param in call.request.query
+                else:
+                    present = param.lower() in call.request.headers
+                if not present:
+                    missing.append(param)
+            if missing:
+                raise GatewayError(
+                    "BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]"
+                )
+        if validator.get("validateRequestBody"):
+            models = call.method.get("requestModels") or {}
+            content_type = (
+                (call.request.headers.get("content-type") or "application/json").split(";")[0].strip()
+            )
+            name = models.get(content_type) or models.get("$default")
+            model = call.snapshot["models"].get(name or "")
+            if model is None or not model.get("schema"):
+                return
+            self._validate_body(call, model)
+
+    def _validate_body(self, call: Call, model: dict[str, Any]) -> None:
+        import jsonschema
+
+        try:
+            body = json.loads(call.request.body or b"null")
+        except ValueError:
+            raise GatewayError("BAD_REQUEST_BODY", "Invalid request body") from None
+        try:
+            schema = json.loads(model["schema"])
+        except ValueError:
+            return
+        models = call.snapshot["models"]
+
+        def resolve(node: Any) -> Any:
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and "/models/" in ref:
+                    name = ref.rsplit("/", 1)[-1]
+                    if name in models:
+                        try:
+                            return resolve(json.loads(models[name]["schema"]))
+                        except ValueError:
+                            return {}
+                return {k: resolve(v) for k, v in node.items() if k != "$schema"}
+            if isinstance(node, list):
+                return [resolve(v) for v in node]
+            return node
+
+        validator_class = jsonschema.Draft4Validator
+        errors = sorted(validator_class(resolve(schema)).iter_errors(body), key=lambda e: list(e.path))
+        if errors:
+            details = ", ".join(f"{e.message}" for e in errors[:5])
+            raise GatewayError("BAD_REQUEST_BODY", f"Invalid request body: [{details}]")
+
+    # -- authorization ---------------------------------------------------------------------------
+
+    async def authorize(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        assert call.method is not None
+        kind = call.method.get("authorizationType") or "NONE"
+        if kind == "NONE":
+            return
+        if kind == "AWS_IAM":
+            self._check_sigv4(call)
+            return
+        if kind == "COGNITO_USER_POOLS":
+            raise GatewayError(
+                "AUTHORIZER_CONFIGURATION_ERROR",
+                "Cognito user pool authorizers are not available in this Overcast",
+            )
+        authorizer = call.snapshot["authorizers"].get(call.method.get("authorizerId") or "")
+        if authorizer is None:
+            raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", "Authorizer configuration error")
+        output = await self.run_authorizer(call, authorizer)
+        call.authorizer = output
+
+    def _check_sigv4(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        from overcast import signing
+
+        request = call.request
+        if "authorization" not in request.headers and "X-Amz-Signature" not in request.query_string:
+            raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+        try:
+            signing.verify_request(request, self.runtime.secret_for, strict=True, service="execute-api")
+        except ServiceError as error:
+            kind = "EXPIRED_TOKEN" if "expired" in error.message.lower() else "INVALID_SIGNATURE"
+            raise GatewayError(kind, error.message) from None
+        from overcast.routing import credential_scope
+
+        scope = credential_scope(request)
+        if scope is not None:
+            record = self.runtime.resolve_key(scope.access_key_id)
+            account = (record or {}).get("Account") or (
+                scope.access_key_id
+                if scope.access_key_id.isdigit() and len(scope.access_key_id) == 12
+                else call.account
+            )
+            call.principal = (record or {}).get("Arn") or f"arn:aws:iam::{account}:root"
+            call.authorizer = None
+            call.__dict__["identity"] = {
+                "accessKey": scope.access_key_id,
+                "accountId": account,
+                "caller": (record or {}).get("UserId") or account,
+                "user": (record or {}).get("UserId") or account,
+                "userArn": call.principal,
+            }
+
+    async def run_authorizer(self: Provider, call: Call, authorizer: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
+        kind = authorizer["type"]
+        sources = [s.strip() for s in (authorizer.get("identitySource") or "").split(",") if s.strip()]
+        identity = []
+        for source in sources:
+            value = self.parameter_value(call, source)
+            if not value:
+                raise GatewayError("UNAUTHORIZED", "Unauthorized")
+            identity.append(value)
+        if kind == "TOKEN":
+            token = identity[0] if identity else ""
+            pattern = authorizer.get("identityValidationExpression")
+            if pattern and not re.fullmatch(pattern, token):
+                raise GatewayError("UNAUTHORIZED", "Unauthorized")
+        ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300) or 0)
+        cache_key = (call.api_id, call.stage_name, authorizer["id"], "\x00".join(identity))
+        cached = self.authorizer_cache.get(cache_key) if ttl and identity else None
+        result: Any
+        if cached is not None and cached[0] > time.monotonic():
+            result = cached[1]
+        else:
+            if kind == "TOKEN":
+                event: dict[str, Any] = {
+                    "type": "TOKEN",
+                    "authorizationToken": identity[0] if identity else "",
+                    "methodArn": call.method_arn(),
+                }
+            else:
+                event = self.proxy_event(call)
+                event = {
+                    "type": "REQUEST",
+                    "methodArn": call.method_arn(),
+                    **{k: v for k, v in event.items() if k not in ("body", "isBase64Encoded")},
+                }
+            _status, payload, error = await self.invoke_function(
+                call, authorizer.get("authorizerUri") or "", json.dumps(event).encode()
+            )
+            if error is not None:
+                if (error.get("errorMessage") or "") == "Unauthorized":
+                    raise GatewayError("UNAUTHORIZED", "Unauthorized")
+                raise GatewayError("AUTHORIZER_FAILURE", "null", 500)
+            try:
+                result = json.loads(payload or b"null")
+            except ValueError:
+                result = None
+            if not isinstance(result, dict) or "policyDocument" not in result or "principalId" not in result:
+                raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", "null", 500)
+            if ttl and identity:
+                self.authorizer_cache[cache_key] = (time.monotonic() + ttl, result)
+        assert isinstance(result, dict)
+        decision = _evaluate_policy(result.get("policyDocument"), call.method_arn())
+        if decision != "Allow":
+            message = (
+                "User is not authorized to access this resource with an explicit deny"
+                if decision == "Deny"
+                else "User is not authorized to access this resource"
+            )
+            raise GatewayError("ACCESS_DENIED", message)
+        context = {
+            k: v for k, v in (result.get("context") or {}).items() if isinstance(v, (str, int, float, bool))
+        }
+        out = {**context, "principalId": result.get("principalId")}
+        if kind == "TOKEN" or kind == "REQUEST":
+            out["integrationLatency"] = 0
+        if result.get("usageIdentifierKey"):
+            out["usageIdentifierKey"] = result["usageIdentifierKey"]
+        return out
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def error_response(  # type: ignore[misc]
+        self: Provider, call: Call | None, error: GatewayError, request_id: str, status: int | None = None
+    ) -> Response:
+        response_type = error.response_type
+        default_status, error_type = ERRORS.get(response_type, (500, "InternalServerErrorException"))
+        if error.status is not None:
+            default_status = error.status
+        custom = None
+        if call is not None:
+            responses = call.snapshot.get("responses") or {}
+            custom = responses.get(response_type)
+            if custom is None:
+                family = "DEFAULT_4XX" if default_status < 500 else "DEFAULT_5XX"
+                custom = responses.get(family)
+        code = int((custom or {}).get("statusCode") or status or default_status)
+        templates = (custom or {}).get("responseTemplates") or {"application/json": DEFAULT_RESPONSE_TEMPLATE}
+        template = templates.get("application/json") or next(
+            iter(templates.values()), DEFAULT_RESPONSE_TEMPLATE
+        )
+        context = {
+            "requestId": request_id,
+            "error": {
+                "message": error.message,
+                "messageString": _quote_json(error.message),
+                "responseType": response_type,
+                "validationErrorString": error.message,
+            },
+        }
+        if call is not None:
+            context.update(self.context_variables(call))
+            context["error"] = {
+                "message": error.message,
+                "messageString": _quote_json(error.message),
+                "responseType": response_type,
+                "validationErrorString": error.message,
+            }
+        try:
+            body = render(
+                template, body=b"", params={}, context=context, stage_variables=call.variables if call else {}
+            )
+        except TemplateError:
+            body = json.dumps({"message": error.message})
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error_type}
+        for name, value in ((custom or {}).get("responseParameters") or {}).items():
+            if name.startswith("gatewayresponse.header."):
+                mapped = self.mapped_value(call, value) if call else value.strip("'")
+                if mapped is not None:
+                    headers[name[len("gatewayresponse.header.") :]] = mapped
+        return Response(code, headers, body.encode())
+
+    # -- access logs -----------------------------------------------------------------------------
+
+    def access_log(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
+        settings = call.stage.get("accessLogSettings") or {}
+        destination, template = settings.get("destinationArn"), settings.get("format")
+        if not destination or not template or not self.runtime.serves("logs"):
+            return
+        variables = self.context_variables(call)
+        variables["status"] = response.status
+        variables["responseLength"] = (
+            len(response.body) if isinstance(response.body, (bytes, bytearray)) else 0
+        )
+        variables["responseLatency"] = int((time.time() - call.started) * 1000)
+
+        def lookup(m: re.Match) -> str:
+            value: Any = variables
+            for part in m.group(1).split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            return "-" if value is None else str(value)
+
+        line = re.sub(r"\$context\.([A-Za-z0-9_.]+)", lookup, template)
+        group = destination.split(":log-group:", 1)[-1].split(":")[0]
+        stream = f"{call.api_id}-{call.stage_name}"
+        try:
+            self.runtime.provider("logs").append(
+                call.account, call.region, group, stream, [(int(time.time() * 1000), line)]
+            )
+        except Exception:  # an access log that cannot be written must not fail the request
+            pass
+
+
+def _evaluate_policy(policy: Any, method_arn: str) -> str:
+    """Allow, Deny or "" (no statement matches) for execute-api:Invoke on the method ARN."""
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            return ""
+    if not isinstance(policy, dict):
+        return ""
+    statements = policy.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    decision = ""
+    for statement in statements:
+        actions = statement.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(
+            fnmatch.fnmatchcase("execute-api:Invoke", a) or a in ("*", "execute-api:*") for a in actions
+        ):
+            continue
+        resources = statement.get("Resource") or []
+        resources = [resources] if isinstance(resources, str) else resources
+        if not any(fnmatch.fnmatchcase(method_arn, r) for r in resources):
+            continue
+        if statement.get("Effect") == "Deny":
+            return "Deny"
+        if statement.get("Effect") == "Allow":
+            decision = "Allow"
+    return decision
