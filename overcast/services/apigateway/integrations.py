@@ -226,9 +226,7 @@ class IntegrationsMixin:
             result = self.mock(body)
         elif kind == "HTTP":
             uri = self.expand_uri(call, integration.get("uri") or "", path_values)
-            result = await self.http_request(
-                integration.get("httpMethod") or call.verb, uri, headers, query, body, integration
-            )
+            result = await self.http_request(_verb(integration, call), uri, headers, query, body, integration)
         else:
             uri = _STAGE_VARIABLE.sub(
                 lambda m: call.variables.get(m.group(1), ""), integration.get("uri") or ""
@@ -453,10 +451,9 @@ class IntegrationsMixin:
         uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
 
         def value(m: re.Match) -> str:
-            name = m.group(1)
-            if name.endswith("+"):
-                return quote(path_values.get(name[:-1], path_values.get(name, "")), safe="/")
-            return quote(path_values.get(name, ""), safe="")
+            # A greedy {proxy+} value keeps its slashes, and so does a mapping of it to {proxy}.
+            name = m.group(1).rstrip("+")
+            return quote(path_values.get(name, ""), safe="/")
 
         return re.sub(r"\{([A-Za-z0-9_.+-]+)\}", value, uri)
 
@@ -472,7 +469,7 @@ class IntegrationsMixin:
         merged = {name: values[-1] for name, values in call.request.query.items()}
         merged.update(query)
         result = await self.http_request(
-            integration.get("httpMethod") or call.verb, uri, forwarded, merged, call.request.body, integration
+            _verb(integration, call), uri, forwarded, merged, call.request.body, integration
         )
         out_headers = {
             name: value for name, value in result.headers.items() if name.lower() not in _HOP_BY_HOP
@@ -490,8 +487,6 @@ class IntegrationsMixin:
     ) -> IntegrationResult:
         from overcast.services.apigateway.invoke import GatewayError
 
-        if verb == "ANY":
-            verb = "GET"
         parts = urlsplit(uri)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
@@ -739,6 +734,12 @@ def _service_name(prefix: str) -> str | None:
         if info.endpoint_prefix == prefix:
             return info.name
     return None
+
+
+def _verb(integration: dict[str, Any], call: Call) -> str:
+    """The integration's method; ANY passes the client's on."""
+    verb = (integration.get("httpMethod") or "ANY").upper()
+    return call.verb if verb == "ANY" else verb
 
 
 def _config_error() -> Exception:

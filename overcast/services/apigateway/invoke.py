@@ -284,7 +284,7 @@ class InvokeMixin(IntegrationsMixin):
         if not settings:
             return
         assert call.resource is not None and call.method is not None
-        key = "~1" + call.resource["path"][1:] + "/" + call.method["httpMethod"]
+        key = call.resource["path"][1:] + "/" + call.method["httpMethod"]
         chosen = settings.get(key) or settings.get("*/*")
         if not chosen:
             return

@@ -107,10 +107,8 @@ def patch_method_settings(stage: dict[str, Any], operation: dict[str, Any], segm
     """`/{resource path}/{method}/{setting}` (the resource path with `~1` for `/`; `*/*` for all)."""
     if len(segments) < 4:
         raise bad_request(f"Invalid patch path {operation.get('path')}")
-    key = f"{segments[0]}/{segments[1]}"
-    if segments[0] != "*":
-        key = f"{segments[0].lstrip('/') or '/'}/{segments[1]}"
-        key = "~1" + key[1:] if key.startswith("/") else key
+    # Stored as GetStage names them: the resource path without its leading slash ("*" for all).
+    key = f"{segments[0].lstrip('/') if segments[0] != '*' else '*'}/{segments[1]}"
     name = "/".join(segments[2:])
     if name not in METHOD_SETTINGS:
         raise bad_request(f"Invalid method setting path: {operation.get('path')}")
