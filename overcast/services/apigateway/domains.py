@@ -57,9 +57,25 @@ class DomainsMixin:
     def index_domains(self: Provider) -> None:  # type: ignore[misc]
         self.index_keys()
         self.domain_homes: dict[str, str] = {}
+        #: domain name → its stored record, for the data plane; dropped on every write.
+        self.domain_records: dict[str, dict[str, Any]] = {}
         for scope in self.domains.scopes():
             for name, _ in self.domains.scan(scope):
                 self.domain_homes[name] = scope
+
+    def served_domain(self: Provider, name: str) -> dict[str, Any] | None:  # type: ignore[misc]
+        record = self.domain_records.get(name)
+        if record is None:
+            scope = self.domain_homes.get(name)
+            record = self.domains.get(scope, name) if scope is not None else None
+            if record is not None:
+                self.domain_records[name] = record
+        return record
+
+    def put_domain(self: Provider, context: RequestContext, record: dict[str, Any]) -> None:  # type: ignore[misc]
+        self.domains.put(self.scope_of(context), record["domainName"], record)
+        self.domain_homes[record["domainName"]] = self.scope_of(context)
+        self.domain_records.pop(record["domainName"], None)
 
     def create_domain_name(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
@@ -99,8 +115,7 @@ class DomainsMixin:
                 record[key] = params[key]
         if params.get("certificateBody"):
             record["certificateUploadDate"] = now()
-        self.domains.put(scope, name, record)
-        self.domain_homes[name] = scope
+        self.put_domain(context, record)
         return public(record)
 
     def domain(self: Provider, context: RequestContext, name: str) -> dict[str, Any]:  # type: ignore[misc]
@@ -124,13 +139,14 @@ class DomainsMixin:
             "DomainName",
             readonly=("domainName", "domainNameArn", "domainNameStatus", "tags"),
         )
-        self.domains.put(self.scope_of(context), record["domainName"], patched)
+        self.put_domain(context, patched)
         return public(patched)
 
     def delete_domain_name(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self.domain(context, params["domainName"])
         self.domains.delete(self.scope_of(context), record["domainName"])
         self.domain_homes.pop(record["domainName"], None)
+        self.domain_records.pop(record["domainName"], None)
         return {}
 
     # -- base path mappings ----------------------------------------------------------------------
@@ -148,7 +164,7 @@ class DomainsMixin:
         if stage:
             mapping["stage"] = stage
         record["_mappings"][base] = mapping
-        self.domains.put(self.scope_of(context), record["domainName"], record)
+        self.put_domain(context, record)
         return mapping
 
     def _mapping(self: Provider, context: RequestContext, params: dict) -> tuple[dict, dict]:  # type: ignore[misc]
@@ -176,13 +192,13 @@ class DomainsMixin:
         del record["_mappings"][mapping["basePath"]]
         patched["basePath"] = new_base
         record["_mappings"][new_base] = patched
-        self.domains.put(self.scope_of(context), record["domainName"], record)
+        self.put_domain(context, record)
         return patched
 
     def delete_base_path_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, mapping = self._mapping(context, params)
         del record["_mappings"][mapping["basePath"]]
-        self.domains.put(self.scope_of(context), record["domainName"], record)
+        self.put_domain(context, record)
         return {}
 
     # -- domain name access associations (private custom domains) ------------------------------------
@@ -397,6 +413,8 @@ class DomainsMixin:
     def _store_tagged(self: Provider, context: RequestContext, table: Any, key: str, record: dict) -> None:  # type: ignore[misc]
         if table is self.apis:
             self.save(context, record)
+        elif table is self.domains:
+            self.put_domain(context, record)
         else:
             table.put(self.scope_of(context), key, record)
 

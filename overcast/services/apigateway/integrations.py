@@ -59,6 +59,16 @@ class IntegrationsMixin:
     # -- what the integration sees -----------------------------------------------------------------
 
     def context_variables(self, call: Call) -> dict[str, Any]:
+        """`$context` (the proxy event's requestContext), made once per request: what the
+        authorizer and the API key add is part of it once they are known."""
+        cached = call.__dict__.get("_context")
+        if cached is not None and cached[0] is call.authorizer and cached[1] is call.api_key:
+            return dict(cached[2])
+        out = self._context_variables(call)
+        call.__dict__["_context"] = (call.authorizer, call.api_key, out)
+        return dict(out)
+
+    def _context_variables(self, call: Call) -> dict[str, Any]:
         request = call.request
         identity = {
             "cognitoIdentityPoolId": None,

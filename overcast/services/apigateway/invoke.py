@@ -182,10 +182,7 @@ class InvokeMixin(IntegrationsMixin):
         self: Provider, request: Request, match: re.Match, context: RequestContext
     ) -> Response | None:
         name = match.group("domain").lower()
-        scope = self.domain_homes.get(name)
-        if scope is None:
-            return None
-        record = self.domains.get(scope, name)
+        record = self.served_domain(name)
         if record is None:
             return None
         mappings = record.get("_mappings") or {}

@@ -176,7 +176,8 @@ def render(
     namespace = {
         "input": input_override or Input(body, params),
         "util": _UTIL,
-        "context": vtl_value(context),
+        # Plain dicts: VTL reaches their keys as properties already.
+        "context": context,
         "stageVariables": VtlMap(stage_variables),
     }
     try:
