@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Readable, Request, Response
@@ -243,7 +244,9 @@ class IntegrationsMixin:
             )
             function = _FUNCTION_URI.match(uri)
             if function:
-                status, payload, error = await self.invoke_function(call, uri, body)
+                status, payload, error = await self.invoke_function(
+                    call, uri, body, integration.get("credentials") or "", self.source_arn(call)
+                )
                 if error is not None:
                     result = IntegrationResult(200, {}, payload, error=str(error.get("errorMessage") or ""))
                 else:
@@ -381,9 +384,12 @@ class IntegrationsMixin:
     # -- Lambda ----------------------------------------------------------------------------------
 
     async def invoke_function(  # type: ignore[misc]
-        self: Provider, call: Call, uri: str, payload: bytes
+        self: Provider, call: Call, uri: str, payload: bytes, credentials: str = "", source_arn: str = ""
     ) -> tuple[int, bytes, dict | None]:
-        """(status, payload, error) of a synchronous invocation of the function a URI names."""
+        """(status, payload, error) of a synchronous invocation of the function a URI names.
+        Without `credentials` (a role API Gateway assumes), the function's resource policy
+        must let apigateway.amazonaws.com invoke it for `source_arn` (checked under
+        --enforce-iam, as every authorization is)."""
         from overcast.services.apigateway.invoke import GatewayError
 
         uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
@@ -400,6 +406,20 @@ class IntegrationsMixin:
             qualifier = parts[7] if len(parts) > 7 else None
         if not self.runtime.serves("lambda"):
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        if self.runtime.config.enforce_iam and not credentials:
+            function_arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
+            if qualifier:
+                function_arn += f":{qualifier}"
+            allowed = self.runtime.provider("iam").service_may_deliver(
+                "apigateway.amazonaws.com",
+                "lambda:InvokeFunction",
+                function_arn,
+                source_arn or call.method_arn(),
+                call.account,
+            )
+            if not allowed:
+                # AWS logs "Invalid permissions on Lambda function" and answers a 500.
+                raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
         try:
             outcome, _ = await self.runtime.provider("lambda").execute(
                 account, region, name, qualifier, payload
@@ -412,12 +432,25 @@ class IntegrationsMixin:
             return 200, json.dumps(outcome.error).encode(), outcome.error
         return 200, outcome.payload, None
 
+    def source_arn(self, call: Call) -> str:
+        """The execute-api ARN a Lambda permission's SourceArn is matched against: the
+        method's resource path (`.../{stage}/{VERB}/pets/{id}`)."""
+        resource_path = (call.resource or {}).get("path") or call.path
+        return (
+            f"arn:{partition(call.region)}:execute-api:{call.region}:{call.account}:{call.api_id}/"
+            f"{call.stage_name}/{call.verb}{resource_path}"
+        )
+
     async def lambda_proxy(self: Provider, call: Call, integration: dict[str, Any]) -> Response:  # type: ignore[misc]
         from overcast.services.apigateway.invoke import GatewayError
 
         event = self.proxy_event(call)
         _, payload, error = await self.invoke_function(
-            call, integration.get("uri") or "", json.dumps(event).encode()
+            call,
+            integration.get("uri") or "",
+            json.dumps(event).encode(),
+            integration.get("credentials") or "",
+            self.source_arn(call),
         )
         if error is not None:
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
@@ -589,6 +622,8 @@ class IntegrationsMixin:
             operation, uri_params = protocols.match_operation(model, protocol, request)
             context.operation = operation
             params = protocols.parse_request(operation, protocol, request, uri_params)
+            if self.runtime.config.enforce_iam:
+                self.authorize_role(context, role, service, model, params)
             handler = self.runtime.handler(service, operation.name)
             if handler is None:
                 raise ServiceError("NotImplemented", f"{service} {operation.name} is not available", 501)
@@ -602,6 +637,34 @@ class IntegrationsMixin:
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
         data = await _read_body(response.body)
         return IntegrationResult(response.status, dict(response.headers), data)
+
+    def authorize_role(  # type: ignore[misc]
+        self: Provider, context: RequestContext, role: str, service: str, model: Any, params: dict
+    ) -> None:
+        """Under --enforce-iam: API Gateway acts as a session of the integration's credentials
+        role, which must trust apigateway.amazonaws.com and be allowed the action (the
+        service's own AccessDenied otherwise)."""
+        from overcast.identity import identify
+        from overcast.policy import actions
+        from overcast.services.apigateway.invoke import GatewayError
+
+        if not role.startswith("arn:"):
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        try:
+            issued = self.runtime.provider("sts").credentials_for_service(
+                role, "BackplaneAssumeRoleSession", "apigateway.amazonaws.com", context.region
+            )
+        except ServiceError:
+            # AWS logs "API Gateway does not have permission to assume the provided role".
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        identify(context, issued["Credentials"]["AccessKeyId"], self.runtime.resolve_key)
+        context.extra.pop("internal", None)
+        prefix = model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service
+        operation = context.operation
+        assert operation is not None
+        targets = actions.resolve(service, prefix, operation.name, params, context, partition(context.region))
+        if targets:
+            self.runtime.provider("iam").authorize(context, params, targets)
 
     # -- test invocations ------------------------------------------------------------------------
 

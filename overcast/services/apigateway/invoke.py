@@ -435,6 +435,7 @@ class InvokeMixin(IntegrationsMixin):
             raise GatewayError(
                 "AUTHORIZER_CONFIGURATION_ERROR",
                 "Cognito user pool authorizers are not available in this Overcast",
+                501,
             )
         authorizer = call.snapshot["authorizers"].get(call.method.get("authorizerId") or "")
         if authorizer is None:
@@ -508,7 +509,11 @@ class InvokeMixin(IntegrationsMixin):
                     **{k: v for k, v in event.items() if k not in ("body", "isBase64Encoded")},
                 }
             _status, payload, error = await self.invoke_function(
-                call, authorizer.get("authorizerUri") or "", json.dumps(event).encode()
+                call,
+                authorizer.get("authorizerUri") or "",
+                json.dumps(event).encode(),
+                authorizer.get("authorizerCredentials") or "",
+                f"arn:aws:execute-api:{call.region}:{call.account}:{call.api_id}/authorizers/{authorizer['id']}",
             )
             if error is not None:
                 if (error.get("errorMessage") or "") == "Unauthorized":
