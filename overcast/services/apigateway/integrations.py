@@ -347,13 +347,16 @@ class IntegrationsMixin:
             template = next(iter(templates.values()))
         body = result.body
         content_type = "application/json"
+        override: dict[str, Any] = {"status": None, "header": {}}
         if template:
+            context = self.context_variables(call)
+            context["responseOverride"] = override
             try:
                 body = render(
                     template,
                     body=b"",
                     params=self.method_params(call),
-                    context=self.context_variables(call),
+                    context=context,
                     stage_variables=call.variables,
                     input_override=Input(result.body, self.method_params(call)),
                 ).encode()
@@ -379,6 +382,14 @@ class IntegrationsMixin:
             value = self.mapped_value(call, source, result)
             if value is not None:
                 headers[target[len("method.response.header.") :]] = value
+        # `#set($context.responseOverride.status = 404)` and `.header.Name` in the template win.
+        for name, value in (override.get("header") or {}).items():
+            headers[str(name)] = str(value)
+        if override.get("status") is not None:
+            try:
+                status = int(override["status"])
+            except (TypeError, ValueError):
+                pass
         return Response(status, headers, body)
 
     # -- Lambda ----------------------------------------------------------------------------------

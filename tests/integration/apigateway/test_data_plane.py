@@ -542,3 +542,91 @@ def test_custom_domain_with_base_path_mapping(apigw, endpoint):
     answer = call(f"{endpoint}/v1/hello", headers={"Host": f"{domain}:{port}"})
     assert answer.status == 200, answer.body
     assert answer.json() == {"hi": "prod"}
+
+
+def test_response_override_from_a_template(apigw, endpoint):
+    api = Api(apigw)
+    api.method(
+        "/teapot",
+        "GET",
+        {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={
+            "200": {
+                "responseTemplates": {
+                    "application/json": "#set($context.responseOverride.status = 418)"
+                    '#set($context.responseOverride.header.Brewer = "me"){"tea": true}'
+                }
+            }
+        },
+    )
+    api.deploy("p")
+    answer = call(api.url(endpoint, "p", "/teapot"))
+    assert answer.status == 418
+    assert answer.headers["brewer"] == "me"
+    assert answer.json() == {"tea": True}
+
+
+def test_http_integration_timeout_is_a_504(apigw, endpoint):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts, never answers
+    try:
+        api = Api(apigw)
+        api.method(
+            "/slow",
+            "GET",
+            {
+                "type": "HTTP_PROXY",
+                "integrationHttpMethod": "GET",
+                "uri": f"http://127.0.0.1:{listener.getsockname()[1]}/",
+                "timeoutInMillis": 200,
+            },
+        )
+        api.deploy("p")
+        answer = call(api.url(endpoint, "p", "/slow"))
+        assert answer.status == 504
+        assert answer.json() == {"message": "Endpoint request timed out"}
+    finally:
+        listener.close()
+
+
+def test_access_logs_reach_cloudwatch_logs_in_the_stage_format(apigw, client, endpoint):
+    import time
+
+    logs = client("logs")
+    group = unique("/apigw/access")
+    logs.create_log_group(logGroupName=group)
+    api = Api(apigw)
+    api.method(
+        "/logged",
+        "GET",
+        {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={"200": {}},
+    )
+    api.deploy("p")
+    apigw.update_stage(
+        restApiId=api.id,
+        stageName="p",
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/accessLogSettings/destinationArn",
+                "value": f"arn:aws:logs:us-east-1:000000000000:log-group:{group}",
+            },
+            {
+                "op": "replace",
+                "path": "/accessLogSettings/format",
+                "value": '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}',
+            },
+        ],
+    )
+    answer = call(api.url(endpoint, "p", "/logged"))
+    expected = {"requestId": answer.headers["x-amzn-requestid"], "status": "200", "path": "/logged"}
+    deadline = time.monotonic() + 10
+    lines: list = []
+    while time.monotonic() < deadline and not lines:
+        lines = [json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]]
+        time.sleep(0.1)
+    assert lines == [expected]
