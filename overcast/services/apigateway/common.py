@@ -133,7 +133,7 @@ def apply_patch(
                 if item is not None and item not in items:
                     items.append(item)
             elif op == "remove":
-                if len(segments) == 1:
+                if item is None:
                     items = []
                 elif item in items:
                     items.remove(item)

@@ -73,14 +73,18 @@ class DomainsMixin:
         return record
 
     def put_domain(self: Provider, context: RequestContext, record: dict[str, Any]) -> None:  # type: ignore[misc]
-        self.domains.put(self.scope_of(context), record["domainName"], record)
-        self.domain_homes[record["domainName"]] = self.scope_of(context)
-        self.domain_records.pop(record["domainName"], None)
+        """Stored (and found by Host) under the lower-cased name; answered as it was given."""
+        key = record["domainName"].lower()
+        self.domains.put(self.scope_of(context), key, record)
+        self.domain_homes[key] = self.scope_of(context)
+        self.domain_records.pop(key, None)
 
     def create_domain_name(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)
-        name = params["domainName"].lower()
-        if self.domains.get(scope, name) is not None:
+        name = params["domainName"]
+        if not name:
+            raise bad_request("No Domain Name specified")
+        if self.domains.get(scope, name.lower()) is not None:
             raise conflict("The domain name you provided already exists.")
         endpoint = params.get("endpointConfiguration") or {"types": ["EDGE"]}
         kind = (endpoint.get("types") or ["EDGE"])[0]
@@ -144,20 +148,24 @@ class DomainsMixin:
 
     def delete_domain_name(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self.domain(context, params["domainName"])
-        self.domains.delete(self.scope_of(context), record["domainName"])
-        self.domain_homes.pop(record["domainName"], None)
-        self.domain_records.pop(record["domainName"], None)
+        key = record["domainName"].lower()
+        self.domains.delete(self.scope_of(context), key)
+        self.domain_homes.pop(key, None)
+        self.domain_records.pop(key, None)
         return {}
 
     # -- base path mappings ----------------------------------------------------------------------
 
     def create_base_path_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record = self.domain(context, params["domainName"])
-        doc = self.load(context, params["restApiId"])
+        doc = self._mapped_api(context, params["restApiId"], params.get("stage"))
         stage = params.get("stage")
-        if stage:
-            self.stage_of(doc, stage)
         base = params.get("basePath") or NO_BASE_PATH
+        if "/" in base:
+            raise bad_request(
+                "API Gateway V1 doesn't support the slash character (/) in base path mappings. "
+                "To create a multi-level base path mapping, use API Gateway V2."
+            )
         if base in record["_mappings"]:
             raise conflict("Base path already exists for this domain name")
         mapping = {"basePath": base, "restApiId": doc["api"]["id"]}
@@ -166,6 +174,17 @@ class DomainsMixin:
         record["_mappings"][base] = mapping
         self.put_domain(context, record)
         return mapping
+
+    def _mapped_api(  # type: ignore[misc]
+        self: Provider, context: RequestContext, api_id: str, stage: str | None
+    ) -> dict[str, Any]:
+        """The API (and stage) a base path mapping names: a bad request when missing."""
+        doc = self.apis.get(self.scope_of(context), api_id)
+        if doc is None:
+            raise bad_request("Invalid REST API identifier specified")
+        if stage and stage not in doc["stages"]:
+            raise bad_request("Invalid stage identifier specified")
+        return doc
 
     def _mapping(self: Provider, context: RequestContext, params: dict) -> tuple[dict, dict]:  # type: ignore[misc]
         record = self.domain(context, params["domainName"])
@@ -184,10 +203,13 @@ class DomainsMixin:
 
     def update_base_path_mapping(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         record, mapping = self._mapping(context, params)
-        patched = apply_patch(mapping, params.get("patchOperations"), "BasePathMapping", readonly=())
-        doc = self.load(context, patched["restApiId"])
-        if patched.get("stage"):
-            self.stage_of(doc, patched["stage"])
+        operations = [
+            # The documented patch path is /restapiId.
+            {**op, "path": "/restApiId"} if op.get("path") == "/restapiId" else op
+            for op in params.get("patchOperations") or []
+        ]
+        patched = apply_patch(mapping, operations, "BasePathMapping", readonly=())
+        self._mapped_api(context, patched["restApiId"], patched.get("stage"))
         new_base = patched.get("basePath") or NO_BASE_PATH
         del record["_mappings"][mapping["basePath"]]
         patched["basePath"] = new_base
@@ -361,7 +383,7 @@ class DomainsMixin:
             if operation.get("op") == "add" and value not in items:
                 items.append(value)
             elif operation.get("op") == "remove":
-                raise bad_request("Usage plans cannot be disabled once enabled")
+                raise bad_request("Usage Plans cannot be disabled once enabled")
             out["features"] = items
 
         patched = apply_patch(
@@ -404,10 +426,11 @@ class DomainsMixin:
         }
         if kind in tables and len(segments) == 2:
             table, missing = tables[kind]
-            record = table.get(scope, segments[1])
+            key = segments[1].lower() if kind == "domainnames" else segments[1]
+            record = table.get(scope, key)
             if record is None:
                 raise not_found(missing)
-            return table, segments[1], record, record
+            return table, key, record, record
         raise bad_request(f"Invalid ARN specified in the request - {arn}")
 
     def _store_tagged(self: Provider, context: RequestContext, table: Any, key: str, record: dict) -> None:  # type: ignore[misc]

@@ -226,7 +226,7 @@ class KeysMixin:
     def usage_plan(self: Provider, context: RequestContext, plan_id: str) -> dict[str, Any]:  # type: ignore[misc]
         plan = self.plans.get(self.scope_of(context), plan_id)
         if plan is None:
-            raise not_found(f"Invalid Usage Plan ID specified {plan_id}")
+            raise not_found("Invalid Usage Plan ID specified")
         return plan
 
     def plans_using(self: Provider, context: RequestContext, api_id: str) -> Iterator[tuple[str, str, dict]]:  # type: ignore[misc]
@@ -336,10 +336,10 @@ class KeysMixin:
         return out
 
     def create_usage_plan_key(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        plan = self.usage_plan(context, params["usagePlanId"])
         if params["keyType"] != "API_KEY":
             raise bad_request("Invalid key type specified. Valid options are API_KEY")
         key = self.api_key(context, params["keyId"])
+        plan = self.usage_plan(context, params["usagePlanId"])
         if key["id"] in plan.get("_keys", {}):
             raise conflict(
                 f"Usage Plan {plan['id']} cannot be added because API Key {key['id']} cannot reference "

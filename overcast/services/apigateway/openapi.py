@@ -102,11 +102,22 @@ class OpenApiMixin:
     ) -> None:
         if not (spec.get("swagger") or spec.get("openapi")):
             raise bad_request("Invalid OpenAPI input: no 'swagger' or 'openapi' version field.")
-        if not isinstance(spec.get("paths", {}), dict):
-            raise bad_request("Invalid OpenAPI input: 'paths' must be an object.")
+        if spec.get("openapi") is not None and not str(spec["openapi"]).startswith("3."):
+            raise bad_request("Only OpenAPI 3.x.x are currently supported")
+        if spec.get("swagger") is not None and str(spec["swagger"]) != "2.0":
+            raise bad_request("Only Swagger 2.0 and OpenAPI 3.x.x are currently supported")
+        if "paths" not in spec:
+            raise bad_request(
+                "Failed to parse the uploaded OpenAPI document due to: 'paths' is a required property"
+            )
+        if not isinstance(spec["paths"], dict):
+            raise bad_request(
+                "Failed to parse the uploaded OpenAPI document due to: 'paths' is not an object"
+            )
         api = doc["api"]
         info = spec.get("info") or {}
-        if overwrite or not api.get("name"):
+        # PutRestApi keeps the API's name and description; an import takes them from info.
+        if not api.get("name"):
             api["name"] = str(info.get("title") or api.get("name") or "imported-api")
             if info.get("description") is not None:
                 api["description"] = str(info["description"])
@@ -125,7 +136,8 @@ class OpenApiMixin:
         if spec.get("x-amazon-apigateway-policy") is not None:
             api["policy"] = json.dumps(spec["x-amazon-apigateway-policy"])
         if overwrite:
-            root_id = api["rootResourceId"]
+            # Overwriting replaces every resource, the root included.
+            root_id = api["rootResourceId"] = new_id(10)
             doc["resources"] = {root_id: {"id": root_id, "path": "/", "resourceMethods": {}}}
             doc["authorizers"] = {}
             doc["validators"] = {}

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.apigateway.common import (
     apply_patch,
     bad_request,
@@ -24,7 +25,7 @@ from overcast.services.apigateway.common import (
 if TYPE_CHECKING:
     from overcast.services.apigateway.provider import Provider
 
-PATH_PART = re.compile(r"^(?:[A-Za-z0-9._:@'~!$&()*+,;=-]+|\{[A-Za-z0-9._-]+\+?\})$")
+PATH_PART = re.compile(r"^(?:[A-Za-z0-9._:-]+|\{[A-Za-z0-9._:-]+\+?\})$")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 STATUS_CODE = re.compile(r"^[1-5]\d\d$")
 INTEGRATION_TYPES = ("HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY")
@@ -176,7 +177,8 @@ class RestApisMixin:
         endpoint.setdefault("types", ["EDGE"])
         if endpoint.get("types") and endpoint["types"][0] not in ("EDGE", "REGIONAL", "PRIVATE"):
             raise bad_request("Invalid endpoint configuration type specified.")
-        endpoint.setdefault("ipAddressType", "dualstack" if endpoint["types"] != ["PRIVATE"] else "ipv4")
+        # PRIVATE APIs answer on both IP versions; the others on IPv4 unless asked.
+        endpoint.setdefault("ipAddressType", "dualstack" if endpoint["types"] == ["PRIVATE"] else "ipv4")
         api["endpointConfiguration"] = endpoint
         api["disableExecuteApiEndpoint"] = bool(params.get("disableExecuteApiEndpoint", False))
         api["tags"] = dict(params.get("tags") or {})
@@ -309,7 +311,7 @@ class RestApisMixin:
         verb = params["httpMethod"].upper()
         if verb not in HTTP_METHODS:
             raise bad_request("Invalid HttpMethod specified. Valid options are " + ",".join(HTTP_METHODS))
-        auth = params["authorizationType"]
+        auth = params["authorizationType"].upper()
         if auth not in ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"):
             raise bad_request(
                 "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS"
@@ -443,7 +445,17 @@ class RestApisMixin:
             if kind in ("HTTP", "HTTP_PROXY") and not re.match(r"^https?://", uri):
                 raise bad_request("Invalid HTTP endpoint specified for URI")
             if kind in ("AWS", "AWS_PROXY") and not uri.startswith("arn:"):
+                raise bad_request("Invalid ARN specified in the request")
+            if kind in ("AWS", "AWS_PROXY") and not re.match(
+                r"^arn:[^:]+:apigateway:[^:]*:[^:]+:(?:[^:]*:)?(?:path|action)/", uri
+            ):
                 raise bad_request("AWS ARN for integration must contain path or action")
+            credentials = params.get("credentials") or ""
+            if kind == "AWS" and ":lambda:path/" not in uri and not credentials:
+                raise bad_request("Role ARN must be specified for AWS integrations")
+            role_account = credentials.split(":")[4] if credentials.count(":") >= 5 else ""
+            if role_account not in ("", "*", context.account):
+                raise ServiceError("AccessDeniedException", "Cross-account pass role is not allowed.", 403)
             if kind == "AWS_PROXY" and ":lambda:path/" not in uri:
                 raise bad_request(
                     "Integrations of type 'AWS_PROXY' currently only supports Lambda function "
@@ -579,7 +591,7 @@ class RestApisMixin:
     def _model(self, doc: dict, name: str) -> dict[str, Any]:
         model = doc["models"].get(name)
         if model is None:
-            raise not_found(f"Invalid model name specified: {name}")
+            raise not_found("Invalid Model Name specified")
         return model
 
     def get_model(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

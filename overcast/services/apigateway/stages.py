@@ -131,7 +131,7 @@ class StagesMixin:
         for resource in doc["resources"].values():
             for verb, method in (resource.get("resourceMethods") or {}).items():
                 if not method.get("methodIntegration"):
-                    raise bad_request("No integration defined for method")
+                    raise not_found("No integration defined for method")
         _check_variables(params.get("variables"))
         deployment: dict[str, Any] = {"id": new_id(6), "createdDate": now()}
         if params.get("description") is not None:
@@ -273,7 +273,7 @@ class StagesMixin:
     def stage_of(self, doc: dict, name: str) -> dict[str, Any]:
         stage = doc["stages"].get(name)
         if stage is None:
-            raise not_found("Invalid Stage identifier specified")
+            raise not_found("Invalid stage identifier specified")
         return stage
 
     def get_stage(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

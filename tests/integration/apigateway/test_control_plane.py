@@ -177,7 +177,7 @@ def test_deployments_and_stages(apigw):
     apigw.delete_stage(restApiId=api.id, stageName="prod")
     with pytest.raises(ClientError) as excinfo:
         apigw.get_stage(restApiId=api.id, stageName="prod")
-    assert error_of(excinfo) == ("NotFoundException", 404, "Invalid Stage identifier specified")
+    assert error_of(excinfo) == ("NotFoundException", 404, "Invalid stage identifier specified")
 
 
 def test_models_validators_authorizers_and_gateway_responses(apigw):
