@@ -275,6 +275,7 @@ class IntegrationsMixin:
         return headers, query, path_values
 
     def request_body(self, call: Call, integration: dict[str, Any]) -> bytes:
+        body = self._converted_request(call, integration)
         templates = integration.get("requestTemplates") or {}
         content_type = (call.request.headers.get("content-type") or "application/json").split(";")[0].strip()
         template = templates.get(content_type)
@@ -284,13 +285,13 @@ class IntegrationsMixin:
                 from overcast.services.apigateway.invoke import GatewayError
 
                 raise GatewayError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type")
-            return call.request.body
+            return body
         if not template:
             return b""
         try:
             return render(
                 template,
-                body=call.request.body,
+                body=body,
                 params=self.method_params(call),
                 context=self.context_variables(call),
                 stage_variables=call.variables,
@@ -299,6 +300,24 @@ class IntegrationsMixin:
             from overcast.services.apigateway.invoke import GatewayError
 
             raise GatewayError("BAD_REQUEST_BODY", str(error), 400) from None
+
+    def _converted_request(self, call: Call, integration: dict[str, Any]) -> bytes:
+        """The request payload after contentHandling: a binary payload (by the API's binary
+        media types) as base64 text for CONVERT_TO_TEXT, base64 text decoded for
+        CONVERT_TO_BINARY; as received otherwise."""
+        body = call.request.body
+        handling = integration.get("contentHandling")
+        if not handling or not body:
+            return body
+        binary = self.is_binary(call, call.request.headers.get("content-type", ""))
+        if handling == "CONVERT_TO_TEXT" and binary:
+            return base64.b64encode(body)
+        if handling == "CONVERT_TO_BINARY" and not binary:
+            try:
+                return base64.b64decode(body, validate=True)
+            except ValueError:
+                return body
+        return body
 
     def mock(self, body: bytes) -> IntegrationResult:
         status = 200
@@ -340,6 +359,16 @@ class IntegrationsMixin:
 
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
         status = int(chosen["statusCode"])
+        handling = chosen.get("contentHandling")
+        if handling == "CONVERT_TO_BINARY":
+            try:
+                result.body = base64.b64decode(result.body, validate=True)
+            except ValueError:
+                from overcast.services.apigateway.invoke import GatewayError
+
+                raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        elif handling == "CONVERT_TO_TEXT":
+            result.body = base64.b64encode(result.body)
         templates = chosen.get("responseTemplates") or {}
         accept = (call.request.headers.get("accept") or "").split(",")[0].split(";")[0].strip()
         template = templates.get(accept) if accept in templates else templates.get("application/json")

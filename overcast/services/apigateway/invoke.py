@@ -33,6 +33,8 @@ from overcast.services.apigateway.vtl import TemplateError, render
 if TYPE_CHECKING:
     from overcast.services.apigateway.provider import Provider
 
+#: The account-level throttle of a region, as GetAccount reports it.
+ACCOUNT_RATE, ACCOUNT_BURST = 10000.0, 5000
 #: API Gateway's payload limit (10 MB).
 MAX_PAYLOAD = 10 * 1024 * 1024
 #: Gateway response type → (status, x-amzn-ErrorType) when the API does not say otherwise.
@@ -277,6 +279,13 @@ class InvokeMixin(IntegrationsMixin):
     # -- throttling ------------------------------------------------------------------------------
 
     def throttle(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        """The account's regional limit (AWS's 10,000 requests/s, bursts of 5,000), then the
+        stage's method settings (a method's own, else `*/*`)."""
+        account = self.buckets.get(("account", call.scope))
+        if account is None:
+            account = self.buckets[("account", call.scope)] = TokenBucket(ACCOUNT_RATE, ACCOUNT_BURST)
+        if not account.take():
+            raise GatewayError("THROTTLED", "Too Many Requests")
         settings = call.stage.get("methodSettings") or {}
         if not settings:
             return

@@ -654,7 +654,7 @@ class RestApisMixin:
     def _validator(self, doc: dict, validator_id: str) -> dict[str, Any]:
         validator = doc["validators"].get(validator_id)
         if validator is None:
-            raise not_found("Invalid Request Validator identifier specified")
+            raise bad_request("Invalid Request Validator Id specified")
         return validator
 
     def get_request_validator(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -147,6 +147,13 @@ class StagesMixin:
                 stage = self._new_stage(context, doc, stage_name, deployment["id"], params)
                 if params.get("stageDescription") is not None:
                     stage["description"] = params["stageDescription"]
+            elif params.get("canarySettings") is not None:
+                # A canary deployment: the stage keeps serving its deployment, and the canary
+                # its share of the traffic with this one.
+                canary = dict(params["canarySettings"])
+                canary["deploymentId"] = deployment["id"]
+                stage["canarySettings"] = self._canary(doc, canary, stage["deploymentId"])
+                stage["lastUpdatedDate"] = now()
             else:
                 stage["deploymentId"] = deployment["id"]
                 stage["lastUpdatedDate"] = now()

@@ -630,3 +630,46 @@ def test_access_logs_reach_cloudwatch_logs_in_the_stage_format(apigw, client, en
         lines = [json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]]
         time.sleep(0.1)
     assert lines == [expected]
+
+
+def test_binary_payloads_and_content_handling(apigw, endpoint, backend):
+    api = Api(apigw, binaryMediaTypes=["application/octet-stream"])
+    api.method(
+        "/upload",
+        "POST",
+        {
+            "type": "HTTP",
+            "integrationHttpMethod": "POST",
+            "uri": backend + "/upload",
+            "contentHandling": "CONVERT_TO_TEXT",
+        },
+        responses={
+            "200": {"responseTemplates": {"application/json": "{\"received\": $input.json('$.body')}"}}
+        },
+    )
+    api.deploy("p")
+    answer = call(
+        api.url(endpoint, "p", "/upload"),
+        method="POST",
+        body=b"\x00\x01\xff",
+        headers={"Content-Type": "application/octet-stream", "Accept": "application/json"},
+    )
+    assert answer.status == 200, answer.body
+    assert answer.json() == {"received": "AAH/"}
+
+
+def test_canary_deployment_from_create_deployment(apigw, endpoint):
+    api = Api(apigw)
+    integration = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    api.method(
+        "/c", "GET", integration, responses={"200": {"responseTemplates": {"application/json": '{"v": 1}'}}}
+    )
+    api.deploy("live")
+    api.method(
+        "/c", "GET", integration, responses={"200": {"responseTemplates": {"application/json": '{"v": 2}'}}}
+    )
+    apigw.create_deployment(restApiId=api.id, stageName="live", canarySettings={"percentTraffic": 100.0})
+    stage = apigw.get_stage(restApiId=api.id, stageName="live")
+    assert stage["canarySettings"]["percentTraffic"] == 100.0
+    assert stage["canarySettings"]["deploymentId"] != stage["deploymentId"]
+    assert call(api.url(endpoint, "live", "/c")).json() == {"v": 2}
