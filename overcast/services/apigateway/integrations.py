@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from overcast.common import jsontext
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -167,7 +168,7 @@ class IntegrationsMixin:
                 return call.request.body.decode("utf-8", errors="replace")
             if rest.startswith("body."):
                 try:
-                    value = select(json.loads(call.request.body or b"null"), "$." + rest[5:])
+                    value = select(jsontext.loads(call.request.body or b"null"), "$." + rest[5:])
                 except (ValueError, TemplateError):
                     return None
                 return None if value is None else (value if isinstance(value, str) else json.dumps(value))
@@ -207,7 +208,7 @@ class IntegrationsMixin:
                 return response.body.decode("utf-8", errors="replace")
             if rest.startswith("body."):
                 try:
-                    value = select(json.loads(response.body or b"null"), "$." + rest[5:])
+                    value = select(jsontext.loads(response.body or b"null"), "$." + rest[5:])
                 except (ValueError, TemplateError):
                     return None
                 return None if value is None else (value if isinstance(value, str) else json.dumps(value))
@@ -323,7 +324,7 @@ class IntegrationsMixin:
         status = 200
         if body.strip():
             try:
-                parsed = json.loads(body)
+                parsed = jsontext.loads(body)
             except ValueError:
                 parsed = None
             if isinstance(parsed, dict) and parsed.get("statusCode") is not None:
@@ -495,7 +496,7 @@ class IntegrationsMixin:
         if error is not None:
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
         try:
-            result = json.loads(payload or b"null")
+            result = jsontext.loads(payload or b"null", jsontext.MAX_PAYLOAD_DEPTH)
         except ValueError:
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
         if not isinstance(result, dict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
+import logging
 import os
 import random
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -32,6 +34,8 @@ from overcast.services.apigateway.vtl import TemplateError, render
 
 if TYPE_CHECKING:
     from overcast.services.apigateway.provider import Provider
+
+log = logging.getLogger(__name__)
 
 #: The account-level throttle of a region, as GetAccount reports it.
 ACCOUNT_RATE, ACCOUNT_BURST = 10000.0, 5000
@@ -252,6 +256,11 @@ class InvokeMixin(IntegrationsMixin):
             response = await self.run(call, deployment_id)
         except GatewayError as error:
             response = self.error_response(call, error, call.request_id)
+        except Exception:
+            # A fault of Overcast's own is still answered in API Gateway's shape, never a crash.
+            log.exception("API %s stage %s: %s %s failed", api_id, stage_name, request.method, call.path)
+            failure = GatewayError("DEFAULT_5XX", "Internal server error", 500)
+            response = self.error_response(call, failure, call.request_id)
         response.headers["x-amzn-RequestId"] = call.request_id
         response.headers["x-amz-apigw-id"] = call.extended_id
         self.access_log(call, response)
@@ -400,11 +409,11 @@ class InvokeMixin(IntegrationsMixin):
         import jsonschema
 
         try:
-            body = json.loads(call.request.body or b"null")
+            body = jsontext.loads(call.request.body or b"null")
         except ValueError:
             raise GatewayError("BAD_REQUEST_BODY", "Invalid request body") from None
         try:
-            schema = json.loads(model["schema"])
+            schema = jsontext.loads(model["schema"])
         except ValueError:
             return
         models = call.snapshot["models"]
@@ -416,7 +425,7 @@ class InvokeMixin(IntegrationsMixin):
                     name = ref.rsplit("/", 1)[-1]
                     if name in models:
                         try:
-                            return resolve(json.loads(models[name]["schema"]))
+                            return resolve(jsontext.loads(models[name]["schema"]))
                         except ValueError:
                             return {}
                 return {k: resolve(v) for k, v in node.items() if k != "$schema"}
@@ -529,7 +538,7 @@ class InvokeMixin(IntegrationsMixin):
                     raise GatewayError("UNAUTHORIZED", "Unauthorized")
                 raise GatewayError("AUTHORIZER_FAILURE", "null", 500)
             try:
-                result = json.loads(payload or b"null")
+                result = jsontext.loads(payload or b"null", jsontext.MAX_PAYLOAD_DEPTH)
             except ValueError:
                 result = None
             if not isinstance(result, dict) or "policyDocument" not in result or "principalId" not in result:
@@ -642,7 +651,7 @@ def _evaluate_policy(policy: Any, method_arn: str) -> str:
     """Allow, Deny or "" (no statement matches) for execute-api:Invoke on the method ARN."""
     if isinstance(policy, str):
         try:
-            policy = json.loads(policy)
+            policy = jsontext.loads(policy)
         except ValueError:
             return ""
     if not isinstance(policy, dict):

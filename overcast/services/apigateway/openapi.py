@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml  # type: ignore[import-untyped]
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.services.apigateway.common import bad_request, new_id, not_found, now, public
 from overcast.services.apigateway.restapis import (
@@ -29,11 +30,11 @@ _LOCATIONS = {"path": "path", "query": "querystring", "header": "header"}
 def parse_document(body: Any) -> dict[str, Any]:
     text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
     try:
-        spec = json.loads(text)
+        spec = jsontext.loads(text)
     except ValueError:
         try:
             spec = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             spec = None
     if not isinstance(spec, dict):
         raise bad_request("Invalid OpenAPI input.")
@@ -43,7 +44,7 @@ def parse_document(body: Any) -> dict[str, Any]:
 def model_template(model: dict[str, Any], models: dict[str, Any]) -> str:
     """A mapping template that renders the model's shape from the JSON input (GetModelTemplate)."""
     try:
-        schema = json.loads(model.get("schema") or "{}")
+        schema = jsontext.loads(model.get("schema") or "{}")
     except ValueError:
         schema = {}
 
@@ -53,7 +54,7 @@ def model_template(model: dict[str, Any], models: dict[str, Any]) -> str:
             name = ref.rsplit("/", 1)[-1]
             if name in models:
                 try:
-                    return render(json.loads(models[name].get("schema") or "{}"), path, depth + 1)
+                    return render(jsontext.loads(models[name].get("schema") or "{}"), path, depth + 1)
                 except ValueError:
                     return '""'
         kind = node.get("type")
@@ -582,7 +583,7 @@ class OpenApiMixin:
                 item[key] = operation
             paths[resource["path"]] = item
         spec["paths"] = paths
-        models = {name: json.loads(m.get("schema") or "{}") for name, m in snapshot["models"].items()}
+        models = {name: jsontext.loads(m.get("schema") or "{}") for name, m in snapshot["models"].items()}
         models = {name: _export_refs(schema, oas3) for name, schema in models.items()}
         if oas3:
             components: dict[str, Any] = {"schemas": models}

@@ -10,6 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.apigateway.common import (
@@ -152,7 +153,7 @@ class RestApisMixin:
     def create_rest_api(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         if params.get("cloneFrom"):
             source = self.load(context, params["cloneFrom"])
-            doc = json.loads(json.dumps(source))
+            doc = jsontext.loads(json.dumps(source))
             doc["deployments"], doc["stages"] = {}, {}
             api = doc["api"]
             api.update({"id": self.fresh_api_id(), "name": params["name"], "createdDate": now()})
@@ -822,7 +823,7 @@ class RestApisMixin:
 
 def _check_schema(schema: str) -> None:
     try:
-        parsed = json.loads(schema)
+        parsed = jsontext.loads(schema)
     except ValueError:
         raise bad_request(
             "Invalid model specified: Validation Result: warnings : [], errors : "

@@ -15,6 +15,8 @@ import airspeed
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
+from overcast.common import jsontext
+
 
 class TemplateError(Exception):
     """A template that does not render (a syntax error, a bad JSONPath)."""
@@ -89,7 +91,7 @@ class Input:
     def _document(self) -> Any:
         if self._parsed is ...:
             try:
-                self._parsed = json.loads(self.body) if self.body.strip() else {}
+                self._parsed = jsontext.loads(self.body) if self.body.strip() else {}
             except ValueError:
                 self._parsed = None
         return self._parsed
@@ -135,7 +137,7 @@ class Util:
     @staticmethod
     def parseJson(text: str) -> Any:
         try:
-            return vtl_value(json.loads(text))
+            return vtl_value(jsontext.loads(text))
         except (TypeError, ValueError):
             raise TemplateError("Unable to parse the JSON text") from None
 
@@ -185,4 +187,10 @@ def render(
     except TemplateError:
         raise
     except Exception as error:
+        # airspeed wraps what a template's calls raise: say the inner TemplateError's words.
+        inner: BaseException | None = error
+        while inner is not None:
+            if isinstance(inner, TemplateError):
+                raise TemplateError(str(inner)) from None
+            inner = inner.__cause__ or inner.__context__ or getattr(inner, "original_error", None)
         raise TemplateError(f"Unable to transform the request: {error}") from None

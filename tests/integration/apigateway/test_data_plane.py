@@ -673,3 +673,26 @@ def test_canary_deployment_from_create_deployment(apigw, endpoint):
     assert stage["canarySettings"]["percentTraffic"] == 100.0
     assert stage["canarySettings"]["deploymentId"] != stage["deploymentId"]
     assert call(api.url(endpoint, "live", "/c")).json() == {"v": 2}
+
+
+def test_deeply_nested_bodies_are_refused_not_crashed_on(apigw, endpoint):
+    api = Api(apigw)
+    api.method(
+        "/deep",
+        "POST",
+        {
+            "type": "MOCK",
+            "requestTemplates": {"application/json": '{"statusCode": 200, "a": $input.json(\'$.a\')}'},
+        },
+        responses={"200": {}},
+    )
+    api.deploy("p")
+    answer = call(
+        api.url(endpoint, "p", "/deep"),
+        method="POST",
+        body='{"a": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status == 400
+    assert answer.json() == {"message": "Unable to parse the request body as JSON"}
+    assert answer.headers["x-amzn-errortype"] == "BadRequestException"
