@@ -281,6 +281,7 @@ class InvokeMixin(IntegrationsMixin):
         call.resource, call.method, call.path_params = resource, method, path_params
         self.throttle(call)
         await self.authorize(call)
+        self.check_resource_policy(call)
         self.check_api_key(call)
         self.validate(call)
         return await self.integrate(call)
@@ -564,6 +565,47 @@ class InvokeMixin(IntegrationsMixin):
             out["usageIdentifierKey"] = result["usageIdentifierKey"]
         return out
 
+    def check_resource_policy(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        """The API's resource policy (as deployed): an explicit deny refuses anyone; a method
+        without IAM authorization must also be allowed by it; an AWS_IAM caller by it or by
+        their own policies (checked under --enforce-iam); a Lambda authorizer's Allow stands
+        unless it denies."""
+        text = call.snapshot.get("policy")
+        if not text:
+            return
+        from overcast import policy
+
+        region, account = call.region, call.account
+        expanded = re.sub(
+            r'"(execute-api:/[^"]*)"',
+            lambda m: json.dumps(
+                f"arn:aws:execute-api:{region}:{account}:{call.api_id}/" + m.group(1)[13:].lstrip("/")
+            ),
+            text,
+        )
+        try:
+            document = policy.parse(expanded, policy.RESOURCE, policy_id=call.api_id, policy_type="resource")
+        except policy.MalformedPolicy:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        assert call.method is not None
+        kind = call.method.get("authorizationType") or "NONE"
+        identity = call.__dict__.get("identity")
+        if kind == "AWS_IAM" and identity is not None:
+            principal = policy.Principal(arn=identity["userArn"], account=identity["accountId"])
+            who = identity["userArn"]
+        else:
+            principal = policy.Principal.anonymous()
+            who = "anonymous"
+        arn = call.method_arn()
+        values = {"aws:SourceIp": call.request.client_ip, "aws:CurrentTime": _iso_now()}
+        request = policy.AuthorizationRequest(principal, "execute-api:Invoke", arn, account, values, region)
+        decision = policy.evaluate(request, (), document)
+        refusal = f"User: {who} is not authorized to perform: execute-api:Invoke on resource: {arn}"
+        if decision.decision == policy.EXPLICIT_DENY:
+            raise GatewayError("ACCESS_DENIED", refusal + " with an explicit deny")
+        if kind in ("NONE",) and not decision.allowed:
+            raise GatewayError("ACCESS_DENIED", refusal)
+
     # -- errors ----------------------------------------------------------------------------------
 
     def error_response(  # type: ignore[misc]
@@ -645,6 +687,10 @@ class InvokeMixin(IntegrationsMixin):
             )
         except Exception:  # an access log that cannot be written must not fail the request
             pass
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _evaluate_policy(policy: Any, method_arn: str) -> str:

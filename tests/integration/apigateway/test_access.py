@@ -261,3 +261,68 @@ def test_authorizer_context_reaches_mapping_templates(apigw, endpoint, authorize
     assert {"p": first["p"], "t": first["t"]} == {"p": "user-allow", "t": "gold"}
     second = json.loads(call(url, headers={"Authorization": "allow"}).body)
     assert second["run"] != first["run"]  # a TTL of 0 caches nothing
+
+
+def test_resource_policy_allows_and_denies_by_source_ip(apigw, endpoint):
+    def policy(effect: str, cidr: str) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "execute-api:Invoke",
+                        "Resource": "execute-api:/*",
+                    },
+                    {
+                        "Effect": effect,
+                        "Principal": "*",
+                        "Action": "execute-api:Invoke",
+                        "Resource": "execute-api:/*/GET/closed",
+                        "Condition": {"IpAddress": {"aws:SourceIp": cidr}},
+                    },
+                ],
+            }
+        )
+
+    api = Api(apigw, policy=policy("Deny", "127.0.0.0/8"))
+    integration = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    api.method("/open", "GET", integration, responses={"200": {}})
+    api.method("/closed", "GET", integration, responses={"200": {}})
+    api.deploy("p")
+    assert call(api.url(endpoint, "p", "/open")).status == 200
+    denied = call(api.url(endpoint, "p", "/closed"))
+    assert denied.status == 403
+    assert denied.json()["message"].endswith("with an explicit deny")
+    assert denied.headers["x-amzn-errortype"] == "AccessDeniedException"
+    # A method without IAM authorization must be allowed by the policy when there is one.
+    apigw.update_rest_api(
+        restApiId=api.id,
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/policy",
+                "value": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "execute-api:Invoke",
+                                "Resource": "execute-api:/*/GET/open",
+                            }
+                        ],
+                    }
+                ),
+            }
+        ],
+    )
+    api.deploy("p")
+    assert call(api.url(endpoint, "p", "/open")).status == 200
+    refused = call(api.url(endpoint, "p", "/closed"))
+    assert refused.status == 403
+    assert refused.json()["message"].startswith(
+        "User: anonymous is not authorized to perform: execute-api:Invoke"
+    )
