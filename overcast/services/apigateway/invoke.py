@@ -570,25 +570,22 @@ class InvokeMixin(IntegrationsMixin):
         without IAM authorization must also be allowed by it; an AWS_IAM caller by it or by
         their own policies (checked under --enforce-iam); a Lambda authorizer's Allow stands
         unless it denies."""
+        assert call.method is not None
+        kind = call.method.get("authorizationType") or "NONE"
+        if kind == "AWS_IAM" and self.runtime.config.enforce_iam:
+            self._check_identity_policies(call)
+            return  # the enforcer weighed the resource policy with the caller's own
         text = call.snapshot.get("policy")
         if not text:
             return
         from overcast import policy
 
         region, account = call.region, call.account
-        expanded = re.sub(
-            r'"(execute-api:/[^"]*)"',
-            lambda m: json.dumps(
-                f"arn:aws:execute-api:{region}:{account}:{call.api_id}/" + m.group(1)[13:].lstrip("/")
-            ),
-            text,
-        )
+        expanded = expand_policy(text, region, account, call.api_id)
         try:
             document = policy.parse(expanded, policy.RESOURCE, policy_id=call.api_id, policy_type="resource")
         except policy.MalformedPolicy:
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
-        assert call.method is not None
-        kind = call.method.get("authorizationType") or "NONE"
         identity = call.__dict__.get("identity")
         if kind == "AWS_IAM" and identity is not None:
             principal = policy.Principal(arn=identity["userArn"], account=identity["accountId"])
@@ -605,6 +602,40 @@ class InvokeMixin(IntegrationsMixin):
             raise GatewayError("ACCESS_DENIED", refusal + " with an explicit deny")
         if kind in ("NONE",) and not decision.allowed:
             raise GatewayError("ACCESS_DENIED", refusal)
+
+    def _check_identity_policies(self: Provider, call: Call) -> None:  # type: ignore[misc]
+        """Under --enforce-iam, an AWS_IAM caller needs execute-api:Invoke on the method, from
+        their own policies or the API's resource policy (resource_policy below)."""
+        from overcast.identity import identify
+
+        identity = call.__dict__.get("identity") or {}
+        context = RequestContext.internal("apigateway", call.account, call.region)
+        context.request = call.request
+        identify(context, identity.get("accessKey"), self.runtime.resolve_key)
+        context.extra.pop("internal", None)
+        arn = call.method_arn()
+        try:
+            self.runtime.provider("iam").authorize(context, {}, [("execute-api:Invoke", arn)])
+        except ServiceError:
+            raise GatewayError(
+                "ACCESS_DENIED",
+                f"User: {context.principal_arn} is not authorized to perform: execute-api:Invoke on resource: {arn}",
+            ) from None
+
+    def resource_policy(self: Provider, arn: str) -> str | dict[str, Any] | None:  # type: ignore[misc]
+        """An execute-api ARN's policy: its API's resource policy as deployed to the stage."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "execute-api":
+            return None
+        api_id, _, rest = parts[5].partition("/")
+        stage = rest.split("/", 1)[0]
+        found = self.served_document(api_id)
+        if found is None:
+            return None
+        doc = found[1]
+        deployment = doc["deployments"].get((doc["stages"].get(stage) or {}).get("deploymentId") or "")
+        text = (deployment or {}).get("_snapshot", {}).get("policy")
+        return expand_policy(text, parts[3], parts[4], api_id) if text else None
 
     # -- errors ----------------------------------------------------------------------------------
 
@@ -687,6 +718,12 @@ class InvokeMixin(IntegrationsMixin):
             )
         except Exception:  # an access log that cannot be written must not fail the request
             pass
+
+
+def expand_policy(text: str, region: str, account: str, api_id: str) -> str:
+    """A resource policy with `execute-api:/stage/VERB/path` written out as the API's ARNs."""
+    prefix = f"arn:aws:execute-api:{region}:{account}:{api_id}/"
+    return re.sub(r'"execute-api:/([^"]*)"', lambda m: json.dumps(prefix + m.group(1).lstrip("/")), text)
 
 
 def _iso_now() -> str:

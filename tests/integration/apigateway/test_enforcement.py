@@ -139,3 +139,87 @@ def test_aws_integration_acts_as_its_credentials_role(root, enforced):
     # The default integration response maps the service's refusal to 200, as on AWS.
     assert denied.status == 200
     assert b"AccessDenied" in denied.body
+
+
+def test_aws_iam_methods_need_execute_api_invoke(root, enforced):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    iam, apigw = root("iam"), root("apigateway")
+    api = Api(apigw)
+    api.method(
+        "/private",
+        "GET",
+        {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={
+            "200": {"responseTemplates": {"application/json": '{"caller": "$context.identity.userArn"}'}}
+        },
+        authorizationType="AWS_IAM",
+    )
+    api.deploy("s")
+    url = api.url(enforced.endpoint, "s", "/private")
+
+    def user(allowed: bool) -> tuple[str, Credentials]:
+        name = unique("caller")
+        arn = iam.create_user(UserName=name)["User"]["Arn"]
+        if allowed:
+            iam.put_user_policy(
+                UserName=name,
+                PolicyName="invoke",
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "execute-api:Invoke",
+                                "Resource": f"arn:aws:execute-api:us-east-1:000000000000:{api.id}/*/GET/private",
+                            }
+                        ],
+                    }
+                ),
+            )
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return arn, Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+    def signed(credentials: Credentials) -> dict[str, str]:
+        request = AWSRequest(method="GET", url=url)
+        SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(request)
+        return dict(request.headers.items())
+
+    allowed_arn, allowed = user(True)
+    answer = call(url, headers=signed(allowed))
+    assert answer.status == 200, answer.body
+    assert answer.json() == {"caller": allowed_arn}
+    denied_arn, denied = user(False)
+    refused = call(url, headers=signed(denied))
+    assert refused.status == 403
+    assert refused.json()["message"].startswith(
+        f"User: {denied_arn} is not authorized to perform: execute-api:Invoke"
+    )
+    # The API's resource policy can grant what the caller's own policies do not.
+    apigw.update_rest_api(
+        restApiId=api.id,
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/policy",
+                "value": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": denied_arn},
+                                "Action": "execute-api:Invoke",
+                                "Resource": "execute-api:/*",
+                            }
+                        ],
+                    }
+                ),
+            }
+        ],
+    )
+    api.deploy("s")
+    assert call(url, headers=signed(denied)).status == 200
