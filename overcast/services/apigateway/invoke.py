@@ -152,17 +152,23 @@ class InvokeMixin(IntegrationsMixin):
         self.buckets: dict[tuple[str, ...], TokenBucket] = {}
         #: (api id, stage, authorizer id, identity) → (expiry, authorizer output).
         self.authorizer_cache: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
+        #: (api id, stage, verb, resource path, cache key values) → (expiry, response).
+        self.response_cache: dict[tuple[str, ...], tuple[float, tuple[int, dict[str, str], bytes]]] = {}
 
     def reset_invoke(self: Provider) -> None:  # type: ignore[misc]
         self.route_trees.clear()
         self.buckets.clear()
         self.authorizer_cache.clear()
+        self.response_cache.clear()
 
     def forget_stage_caches(self: Provider, api_id: str, stage: str, responses: bool = False) -> None:  # type: ignore[misc]
         for key in [k for k in self.authorizer_cache if k[0] == api_id and k[1] == stage]:
             del self.authorizer_cache[key]
         for key in [k for k in self.buckets if k[0] == api_id and k[1] == stage]:
             del self.buckets[key]
+        if responses:
+            for key in [k for k in self.response_cache if k[0] == api_id and k[1] == stage]:
+                del self.response_cache[key]
 
     def forget_plan_buckets(self: Provider, plan_id: str) -> None:  # type: ignore[misc]
         for key in [k for k in self.buckets if k[0] == "plan" and k[1] == plan_id]:
@@ -284,7 +290,45 @@ class InvokeMixin(IntegrationsMixin):
         self.check_resource_policy(call)
         self.check_api_key(call)
         self.validate(call)
+        cache = self.response_cache_key(call)
+        if cache is not None:
+            key, ttl = cache
+            cached = self.response_cache.get(key)
+            if cached is not None and cached[0] > time.monotonic():
+                status, headers, body = cached[1]
+                return Response(status, dict(headers), body)
+            response = await self.integrate(call)
+            if 200 <= response.status < 300 and isinstance(response.body, (bytes, bytearray)):
+                self.response_cache[key] = (
+                    time.monotonic() + ttl,
+                    (response.status, dict(response.headers), bytes(response.body)),
+                )
+            return response
         return await self.integrate(call)
+
+    def response_cache_key(self, call: Call) -> tuple[tuple[str, ...], int] | None:
+        """(cache key, TTL) when the stage has a cache cluster and the method's settings (its
+        own, else `*/*`) enable caching: the key is the method and the values of the
+        integration's cache key parameters."""
+        stage = call.stage
+        if not stage.get("cacheClusterEnabled"):
+            return None
+        settings = stage.get("methodSettings") or {}
+        assert call.resource is not None and call.method is not None
+        chosen = settings.get(call.resource["path"][1:] + "/" + call.method["httpMethod"]) or settings.get(
+            "*/*"
+        )
+        if not chosen or not chosen.get("cachingEnabled"):
+            return None
+        ttl = int(chosen.get("cacheTtlInSeconds", 300) or 0)
+        if ttl <= 0:
+            return None
+        integration = call.method.get("methodIntegration") or {}
+        values = tuple(
+            f"{name}={self.parameter_value(call, name) or ''}"
+            for name in integration.get("cacheKeyParameters") or []
+        )
+        return (call.api_id, call.stage_name, call.verb, call.resource["path"], *values), ttl
 
     # -- throttling ------------------------------------------------------------------------------
 

@@ -696,3 +696,35 @@ def test_deeply_nested_bodies_are_refused_not_crashed_on(apigw, endpoint):
     assert answer.status == 400
     assert answer.json() == {"message": "Unable to parse the request body as JSON"}
     assert answer.headers["x-amzn-errortype"] == "BadRequestException"
+
+
+def test_stage_cache_answers_repeated_gets_until_flushed(apigw, endpoint):
+    api = Api(apigw)
+    api.method(
+        "/cached",
+        "GET",
+        {
+            "type": "MOCK",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "cacheKeyParameters": ["method.request.querystring.q"],
+        },
+        responses={"200": {"responseTemplates": {"application/json": '{"id": "$context.requestId"}'}}},
+        requestParameters={"method.request.querystring.q": False},
+    )
+    api.deploy("p")
+    url = api.url(endpoint, "p", "/cached")
+    assert call(url).json() != call(url).json()  # no cache yet
+    apigw.update_stage(
+        restApiId=api.id,
+        stageName="p",
+        patchOperations=[
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "300"},
+        ],
+    )
+    first = call(url + "?q=1").json()
+    assert call(url + "?q=1").json() == first
+    assert call(url + "?q=2").json() != first  # a cache key parameter tells them apart
+    apigw.flush_stage_cache(restApiId=api.id, stageName="p")
+    assert call(url + "?q=1").json() != first
