@@ -244,7 +244,14 @@ class IntegrationsMixin:
                 lambda m: call.variables.get(m.group(1), ""), integration.get("uri") or ""
             )
             function = _FUNCTION_URI.match(uri)
-            if function:
+            invocation_type = next(
+                (v for k, v in headers.items() if k.lower() == "x-amz-invocation-type"), "RequestResponse"
+            )
+            if function and invocation_type == "Event":
+                result = await self.invoke_function_async(
+                    call, uri, body, integration.get("credentials") or ""
+                )
+            elif function:
                 status, payload, error = await self.invoke_function(
                     call, uri, body, integration.get("credentials") or "", self.source_arn(call)
                 )
@@ -447,20 +454,10 @@ class IntegrationsMixin:
             qualifier = parts[7] if len(parts) > 7 else None
         if not self.runtime.serves("lambda"):
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
-        if self.runtime.config.enforce_iam and not credentials:
-            function_arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
-            if qualifier:
-                function_arn += f":{qualifier}"
-            allowed = self.runtime.provider("iam").service_may_deliver(
-                "apigateway.amazonaws.com",
-                "lambda:InvokeFunction",
-                function_arn,
-                source_arn or call.method_arn(),
-                call.account,
-            )
-            if not allowed:
-                # AWS logs "Invalid permissions on Lambda function" and answers a 500.
-                raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        function_arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
+        self.check_invoke_permission(
+            call, function_arn + (f":{qualifier}" if qualifier else ""), credentials, source_arn
+        )
         try:
             outcome, _ = await self.runtime.provider("lambda").execute(
                 account, region, name, qualifier, payload
@@ -472,6 +469,54 @@ class IntegrationsMixin:
         if outcome.error is not None:
             return 200, json.dumps(outcome.error).encode(), outcome.error
         return 200, outcome.payload, None
+
+    def check_invoke_permission(  # type: ignore[misc]
+        self: Provider, call: Call, function_arn: str, credentials: str, source_arn: str
+    ) -> None:
+        """Under --enforce-iam, without credentials, the function's resource policy must let
+        apigateway.amazonaws.com invoke it for `source_arn`."""
+        from overcast.services.apigateway.invoke import GatewayError
+
+        if not self.runtime.config.enforce_iam or credentials:
+            return
+        allowed = self.runtime.provider("iam").service_may_deliver(
+            "apigateway.amazonaws.com",
+            "lambda:InvokeFunction",
+            function_arn,
+            source_arn or call.method_arn(),
+            call.account,
+        )
+        if not allowed:
+            # AWS logs "Invalid permissions on Lambda function" and answers a 500.
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+
+    async def invoke_function_async(  # type: ignore[misc]
+        self: Provider, call: Call, uri: str, payload: bytes, credentials: str
+    ) -> IntegrationResult:
+        """An asynchronous invocation (the integration maps X-Amz-Invocation-Type to 'Event'):
+        Lambda queues it, with its own retries and destinations, and answers 202."""
+        from overcast.services.apigateway.invoke import GatewayError
+
+        function = _FUNCTION_URI.match(_STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri))
+        handler = self.runtime.handler("lambda", "Invoke")
+        if function is None or handler is None:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        name = function.group("function")
+        region = name.split(":")[3] if name.startswith("arn:") else call.region
+        function_arn = (
+            name
+            if name.startswith("arn:")
+            else f"arn:{partition(region)}:lambda:{region}:{call.account}:function:{name}"
+        )
+        self.check_invoke_permission(call, function_arn, credentials, self.source_arn(call))
+        context = RequestContext.internal("lambda", call.account, region)
+        try:
+            output = handler(context, {"FunctionName": name, "InvocationType": "Event", "Payload": payload})
+            if inspect.isawaitable(output):
+                output = await output
+        except ServiceError:
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        return IntegrationResult(int((output or {}).get("StatusCode") or 202), {}, b"")
 
     def source_arn(self, call: Call) -> str:
         """The execute-api ARN a Lambda permission's SourceArn is matched against: the

@@ -728,3 +728,43 @@ def test_stage_cache_answers_repeated_gets_until_flushed(apigw, endpoint):
     assert call(url + "?q=2").json() != first  # a cache key parameter tells them apart
     apigw.flush_stage_cache(restApiId=api.id, stageName="p")
     assert call(url + "?q=1").json() != first
+
+
+def test_lambda_event_invocation_through_the_invocation_type_header(apigw, client, endpoint):
+    import time
+
+    sqs, lam = client("sqs"), client("lambda")
+    queue_url = sqs.create_queue(QueueName=unique("async"))["QueueUrl"]
+    source = (
+        "import boto3, json\n"
+        "def handler(event, context):\n"
+        f"    boto3.client('sqs').send_message(QueueUrl={queue_url!r}, MessageBody=json.dumps(event))\n"
+    )
+    name = _lambda.create(lam, source)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    api = Api(apigw)
+    api.method(
+        "/later",
+        "POST",
+        {
+            "type": "AWS",
+            "integrationHttpMethod": "POST",
+            "uri": lambda_uri(arn),
+            "requestParameters": {"integration.request.header.X-Amz-Invocation-Type": "'Event'"},
+        },
+        responses={"202": {"responseTemplates": {"application/json": '{"queued": true}'}}},
+    )
+    api.deploy("p")
+    answer = call(
+        api.url(endpoint, "p", "/later"),
+        method="POST",
+        body='{"job": 7}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status == 202, answer.body
+    assert answer.json() == {"queued": True}
+    deadline = time.monotonic() + 30
+    messages: list = []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+    assert json.loads(messages[0]["Body"]) == {"job": 7}
