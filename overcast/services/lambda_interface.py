@@ -39,7 +39,9 @@ class LambdaProvider(BaseProvider):
         qualifier: str | None,
         payload: bytes,
         client_context: str = "",
+        trace_header: str | None = None,
     ) -> tuple[InvocationOutcome, str]:
         """Run one synchronous invocation to its end: (outcome, request id). ServiceError
-        (ResourceNotFoundException) for no such function, TooManyRequestsException when throttled."""
+        (ResourceNotFoundException) for no such function, TooManyRequestsException when throttled.
+        `trace_header` is the caller's X-Amzn-Trace-Id (API Gateway's, for a traced stage)."""
         raise NotImplementedError

@@ -459,8 +459,12 @@ class IntegrationsMixin:
             call, function_arn + (f":{qualifier}" if qualifier else ""), credentials, source_arn
         )
         try:
+            trace = None
+            if call.trace_header is not None:
+                root = call.trace_header.split(";")[0]
+                trace = f"{root};Parent={call.segment_id};Sampled=1"
             outcome, _ = await self.runtime.provider("lambda").execute(
-                account, region, name, qualifier, payload
+                account, region, name, qualifier, payload, trace_header=trace
             )
         except ServiceError as error:
             if error.code == "TooManyRequestsException":

@@ -99,6 +99,18 @@ class Call:
     domain: str = ""
     canary: bool = False
     started: float = field(default_factory=time.time)
+    #: The X-Amzn-Trace-Id the integration is called with, on a stage with tracing enabled.
+    trace_header: str | None = None
+    segment_id: str = ""
+
+    def begin_trace(self, incoming: str | None) -> None:
+        """Join the caller's trace (its Root and Parent) or start one; API Gateway's segment
+        becomes the parent of what the integration records."""
+        fields = dict(part.split("=", 1) for part in (incoming or "").split(";") if "=" in part)
+        root = fields.get("Root") or f"1-{int(self.started):08x}-{os.urandom(12).hex()}"
+        self.segment_id = os.urandom(8).hex()
+        parent = f";Parent={fields['Parent']}" if fields.get("Parent") else ""
+        self.trace_header = f"Root={root}{parent};Sampled=1"
 
     @property
     def account(self) -> str:
@@ -258,6 +270,8 @@ class InvokeMixin(IntegrationsMixin):
             canary=is_canary,
         )
         call.extended_id = base64.b64encode(os.urandom(11)).decode()[:15] + "="
+        if stage.get("tracingEnabled"):
+            call.begin_trace(request.headers.get("x-amzn-trace-id"))
         try:
             response = await self.run(call, deployment_id)
         except GatewayError as error:
@@ -269,8 +283,56 @@ class InvokeMixin(IntegrationsMixin):
             response = self.error_response(call, failure, call.request_id)
         response.headers["x-amzn-RequestId"] = call.request_id
         response.headers["x-amz-apigw-id"] = call.extended_id
+        if call.trace_header is not None:
+            response.headers["X-Amzn-Trace-Id"] = call.trace_header.split(";Parent=")[0]
+            self.record_trace(call, response)
         self.access_log(call, response)
         return response
+
+    def record_trace(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
+        """A traced stage's segment for the request, in X-Ray (origin AWS::ApiGateway::Stage)."""
+        if not self.runtime.serves("xray") or call.trace_header is None:
+            return
+        fields = dict(part.split("=", 1) for part in call.trace_header.split(";") if "=" in part)
+        segment: dict[str, Any] = {
+            "name": f"{call.api_id}/{call.stage_name}",
+            "id": call.segment_id,
+            "trace_id": fields.get("Root", ""),
+            "start_time": call.started,
+            "end_time": time.time(),
+            "origin": "AWS::ApiGateway::Stage",
+            "resource_arn": f"arn:aws:apigateway:{call.region}::/restapis/{call.api_id}/stages/{call.stage_name}",
+            "http": {
+                "request": {
+                    "url": f"https://{call.domain}/{call.stage_name}{call.path}",
+                    "method": call.verb,
+                    "client_ip": call.request.client_ip,
+                    "user_agent": call.request.headers.get("user-agent", ""),
+                },
+                "response": {"status": response.status},
+            },
+            "aws": {
+                "api_gateway": {
+                    "account_id": call.account,
+                    "rest_api_id": call.api_id,
+                    "stage": call.stage_name,
+                    "request_id": call.request_id,
+                }
+            },
+            "annotations": {"aws:api_id": call.api_id, "aws:api_stage": call.stage_name},
+        }
+        if fields.get("Parent"):
+            segment["parent_id"] = fields["Parent"]
+        if 400 <= response.status < 500:
+            segment["error"] = True
+            if response.status == 429:
+                segment["throttle"] = True
+        elif response.status >= 500:
+            segment["fault"] = True
+        try:
+            self.runtime.provider("xray").record_segments(call.account, call.region, [segment])
+        except Exception:  # a trace that cannot be kept must not fail the request
+            log.exception("API %s: the trace segment could not be recorded", call.api_id)
 
     async def run(self: Provider, call: Call, deployment_id: str) -> Response:  # type: ignore[misc]
         tree = self.route_trees.get((call.api_id, deployment_id))

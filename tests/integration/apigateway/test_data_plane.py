@@ -768,3 +768,28 @@ def test_lambda_event_invocation_through_the_invocation_type_header(apigw, clien
     while not messages and time.monotonic() < deadline:
         messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
     assert json.loads(messages[0]["Body"]) == {"job": 7}
+
+
+def test_traced_stage_records_its_segment_and_traces_the_function(apigw, client, endpoint, echo_function):
+    import time
+
+    xray = client("xray")
+    api = Api(apigw)
+    api.method(
+        "/t", "GET", {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(echo_function)}
+    )
+    api.deploy("p", tracingEnabled=True)
+    answer = call(api.url(endpoint, "p", "/t"))
+    assert answer.status == 200, answer.body
+    root = answer.headers["x-amzn-trace-id"].split(";")[0].removeprefix("Root=")
+    origins: set = set()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not {"AWS::ApiGateway::Stage", "AWS::Lambda"} <= origins:
+        traces = xray.batch_get_traces(TraceIds=[root])["Traces"]
+        segments = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+        origins = {s.get("origin") for s in segments}
+        time.sleep(0.2)
+    stage = next(s for s in segments if s.get("origin") == "AWS::ApiGateway::Stage")
+    assert stage["name"] == f"{api.id}/p"
+    assert stage["http"]["response"]["status"] == 200
+    assert "AWS::Lambda" in origins
