@@ -568,15 +568,22 @@ class IntegrationsMixin:
             data = b""
         elif not isinstance(body, str):
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
-        elif result.get("isBase64Encoded"):
+        elif result.get("isBase64Encoded") and self._wants_binary(call, headers):
             try:
                 data = base64.b64decode(body)
             except ValueError:
                 raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
         else:
+            # A base64 body reaches the client as that text unless the API's binary media
+            # types cover what the client accepts (AWS converts only then).
             data = body.encode()
         headers.setdefault("Content-Type", "application/json")
         return Response(status, headers, data)
+
+    def _wants_binary(self, call: Call, headers: dict[str, str]) -> bool:
+        accept = (call.request.headers.get("accept") or "").split(",")[0].split(";")[0].strip()
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        return self.is_binary(call, accept) or self.is_binary(call, content_type)
 
     # -- HTTP ------------------------------------------------------------------------------------
 

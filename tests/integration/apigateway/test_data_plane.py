@@ -793,3 +793,27 @@ def test_traced_stage_records_its_segment_and_traces_the_function(apigw, client,
     assert stage["name"] == f"{api.id}/p"
     assert stage["http"]["response"]["status"] == 200
     assert "AWS::Lambda" in origins
+
+
+def test_lambda_proxy_binary_answer_needs_a_binary_media_type(apigw, client, endpoint):
+    lam = client("lambda")
+    source = (
+        "import base64\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'headers': {'Content-Type': 'image/png'}, 'isBase64Encoded': True,\n"
+        "            'body': base64.b64encode(b'\\x89PNG').decode()}\n"
+    )
+    name = _lambda.create(lam, source)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    plain = Api(apigw)
+    plain.method(
+        "/img", "GET", {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(arn)}
+    )
+    plain.deploy("p")
+    assert call(plain.url(endpoint, "p", "/img"), headers={"Accept": "image/png"}).body == b"iVBORw=="
+    binary = Api(apigw, binaryMediaTypes=["image/png"])
+    binary.method(
+        "/img", "GET", {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(arn)}
+    )
+    binary.deploy("p")
+    assert call(binary.url(endpoint, "p", "/img"), headers={"Accept": "image/png"}).body == b"\x89PNG"
