@@ -405,3 +405,43 @@ def test_test_invoke_method(apigw):
     )
     assert result["status"] == 200
     assert json.loads(result["body"]) == {"hello": "world"}
+
+
+def test_aws_cli_imports_a_file_and_exports_to_one(aws, tmp_path):
+    spec = {
+        "openapi": "3.0.1",
+        "info": {"title": unique("cli-import"), "version": "1"},
+        "paths": {
+            "/ping": {
+                "get": {
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {"default": {"statusCode": "200"}},
+                    }
+                }
+            }
+        },
+    }
+    source = tmp_path / "api.json"
+    source.write_text(json.dumps(spec))
+    created = aws("apigateway", "import-rest-api", "--body", f"fileb://{source}")
+    aws("apigateway", "create-deployment", "--rest-api-id", created["id"], "--stage-name", "v1")
+    target = tmp_path / "out.yaml"
+    answer = aws(
+        "apigateway",
+        "get-export",
+        "--rest-api-id",
+        created["id"],
+        "--stage-name",
+        "v1",
+        "--export-type",
+        "oas30",
+        "--accepts",
+        "application/yaml",
+        str(target),
+    )
+    assert answer["contentType"] == "application/yaml"
+    exported = yaml.safe_load(target.read_text())
+    assert list(exported["paths"]) == ["/ping"]
+    assert exported["info"]["title"] == spec["info"]["title"]
