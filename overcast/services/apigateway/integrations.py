@@ -463,9 +463,18 @@ class IntegrationsMixin:
             if call.trace_header is not None:
                 root = call.trace_header.split(";")[0]
                 trace = f"{root};Parent={call.segment_id};Sampled=1"
-            outcome, _ = await self.runtime.provider("lambda").execute(
-                account, region, name, qualifier, payload, trace_header=trace
+            running = asyncio.ensure_future(
+                self.runtime.provider("lambda").execute(
+                    account, region, name, qualifier, payload, trace_header=trace
+                )
             )
+            try:
+                # The function runs on past the integration's timeout, as on AWS; the client
+                # gets API Gateway's 504 meanwhile.
+                outcome, _ = await asyncio.wait_for(asyncio.shield(running), _timeout(call))
+            except TimeoutError:
+                running.add_done_callback(lambda task: task.cancelled() or task.exception())
+                raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
         except ServiceError as error:
             if error.code == "TooManyRequestsException":
                 raise GatewayError("THROTTLED", "Too Many Requests") from None
@@ -904,6 +913,12 @@ def _service_name(prefix: str) -> str | None:
         if info.endpoint_prefix == prefix:
             return info.name
     return None
+
+
+def _timeout(call: Call) -> float:
+    """The method's integration timeout in seconds (29 by default)."""
+    integration = (call.method or {}).get("methodIntegration") or {}
+    return float(integration.get("timeoutInMillis") or 29000) / 1000
 
 
 def _verb(integration: dict[str, Any], call: Call) -> str:

@@ -817,3 +817,26 @@ def test_lambda_proxy_binary_answer_needs_a_binary_media_type(apigw, client, end
     )
     binary.deploy("p")
     assert call(binary.url(endpoint, "p", "/img"), headers={"Accept": "image/png"}).body == b"\x89PNG"
+
+
+def test_lambda_running_past_the_integration_timeout_is_a_504(apigw, client, endpoint):
+    lam = client("lambda")
+    name = _lambda.create(
+        lam, "import time\ndef handler(event, context):\n    time.sleep(2)\n    return {}\n", Timeout=10
+    )
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    api = Api(apigw)
+    api.method(
+        "/slow",
+        "GET",
+        {
+            "type": "AWS_PROXY",
+            "integrationHttpMethod": "POST",
+            "uri": lambda_uri(arn),
+            "timeoutInMillis": 500,
+        },
+    )
+    api.deploy("p")
+    answer = call(api.url(endpoint, "p", "/slow"))
+    assert answer.status == 504
+    assert answer.json() == {"message": "Endpoint request timed out"}
