@@ -12,8 +12,6 @@ import http.client
 import inspect
 import json
 import re
-import time
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -21,7 +19,8 @@ from overcast.common import jsontext
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.http import Readable, Request, Response
+from overcast.http import Response
+from overcast.services.apigateway.errors import GatewayError
 from overcast.services.apigateway.vtl import Input, TemplateError, render, select
 
 if TYPE_CHECKING:
@@ -290,8 +289,6 @@ class IntegrationsMixin:
         passthrough = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
         if template is None:
             if (passthrough == "WHEN_NO_TEMPLATES" and templates) or passthrough == "NEVER":
-                from overcast.services.apigateway.invoke import GatewayError
-
                 raise GatewayError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type")
             return body
         if not template:
@@ -305,8 +302,6 @@ class IntegrationsMixin:
                 stage_variables=call.variables,
             ).encode()
         except TemplateError as error:
-            from overcast.services.apigateway.invoke import GatewayError
-
             raise GatewayError("BAD_REQUEST_BODY", str(error), 400) from None
 
     def _converted_request(self, call: Call, integration: dict[str, Any]) -> bytes:
@@ -363,8 +358,6 @@ class IntegrationsMixin:
                 continue
         chosen = chosen or default
         if chosen is None:
-            from overcast.services.apigateway.invoke import GatewayError
-
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
         status = int(chosen["statusCode"])
         handling = chosen.get("contentHandling")
@@ -372,8 +365,6 @@ class IntegrationsMixin:
             try:
                 result.body = base64.b64decode(result.body, validate=True)
             except ValueError:
-                from overcast.services.apigateway.invoke import GatewayError
-
                 raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
         elif handling == "CONVERT_TO_TEXT":
             result.body = base64.b64encode(result.body)
@@ -398,8 +389,6 @@ class IntegrationsMixin:
                     input_override=Input(result.body, self.method_params(call)),
                 ).encode()
             except TemplateError:
-                from overcast.services.apigateway.invoke import GatewayError
-
                 raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
             content_type = (
                 accept
@@ -438,8 +427,6 @@ class IntegrationsMixin:
         Without `credentials` (a role API Gateway assumes), the function's resource policy
         must let apigateway.amazonaws.com invoke it for `source_arn` (checked under
         --enforce-iam, as every authorization is)."""
-        from overcast.services.apigateway.invoke import GatewayError
-
         uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
         match = _FUNCTION_URI.match(uri)
         if match is None:
@@ -488,8 +475,6 @@ class IntegrationsMixin:
     ) -> None:
         """Under --enforce-iam, without credentials, the function's resource policy must let
         apigateway.amazonaws.com invoke it for `source_arn`."""
-        from overcast.services.apigateway.invoke import GatewayError
-
         if not self.runtime.config.enforce_iam or credentials:
             return
         allowed = self.runtime.provider("iam").service_may_deliver(
@@ -508,8 +493,6 @@ class IntegrationsMixin:
     ) -> IntegrationResult:
         """An asynchronous invocation (the integration maps X-Amz-Invocation-Type to 'Event'):
         Lambda queues it, with its own retries and destinations, and answers 202."""
-        from overcast.services.apigateway.invoke import GatewayError
-
         function = _FUNCTION_URI.match(_STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri))
         handler = self.runtime.handler("lambda", "Invoke")
         if function is None or handler is None:
@@ -541,8 +524,6 @@ class IntegrationsMixin:
         )
 
     async def lambda_proxy(self: Provider, call: Call, integration: dict[str, Any]) -> Response:  # type: ignore[misc]
-        from overcast.services.apigateway.invoke import GatewayError
-
         event = self.proxy_event(call)
         _, payload, error = await self.invoke_function(
             call,
@@ -634,8 +615,6 @@ class IntegrationsMixin:
         body: bytes,
         integration: dict[str, Any],
     ) -> IntegrationResult:
-        from overcast.services.apigateway.invoke import GatewayError
-
         parts = urlsplit(uri)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
@@ -667,252 +646,7 @@ class IntegrationsMixin:
 
     # -- AWS services ----------------------------------------------------------------------------
 
-    async def aws_service(  # type: ignore[misc]
-        self: Provider,
-        call: Call,
-        integration: dict[str, Any],
-        uri: str,
-        headers: dict[str, str],
-        query: dict[str, str],
-        path_values: dict[str, str],
-        body: bytes,
-    ) -> IntegrationResult:
-        """Call an AWS service's operation the way API Gateway does: an HTTP request to the
-        service, run through its protocol parser and handler as the credentials role."""
-        from overcast import protocols
-        from overcast.services.apigateway.invoke import GatewayError
-
-        match = _SERVICE_URI.match(uri)
-        if match is None:
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
-        region = match.group("region") or call.region
-        service = _service_name(match.group("service"))
-        if service is None or not self.runtime.serves(service):
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
-        model = protocols.service_model(service)
-        verb = (integration.get("httpMethod") or "POST").upper()
-        lowered = {name.lower(): value for name, value in headers.items()}
-        query_pairs = dict(query)
-        if match.group("kind") == "action":
-            action = match.group("rest").split("&")[0]
-            path = "/"
-            prefix = model.metadata.get("targetPrefix")
-            if prefix and "json" in protocols.protocols_of(model):
-                lowered["x-amz-target"] = f"{prefix}.{action}"
-                lowered.setdefault(
-                    "content-type", f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
-                )
-            else:
-                query_pairs["Action"] = action
-                query_pairs.setdefault("Version", model.api_version)
-                if body:
-                    lowered.setdefault("content-type", "application/x-www-form-urlencoded")
-        else:
-            path = "/" + self.expand_uri(call, match.group("rest"), path_values).lstrip("/")
-            if "?" in path:
-                path, _, extra = path.partition("?")
-                for pair in extra.split("&"):
-                    name, _, value = pair.partition("=")
-                    query_pairs.setdefault(name, value)
-        lowered["host"] = f"{match.group('service')}.{region}.amazonaws.com"
-        lowered["content-length"] = str(len(body))
-        request = Request(verb, quote(path, safe="/%"), urlencode(query_pairs), lowered, body)
-        role = integration.get("credentials") or ""
-        context = RequestContext.internal(
-            service, call.account, region, role if role.startswith("arn:") else ""
-        )
-        context.request = request
-        context.service_model = model
-        protocol = context.protocol = protocols.detect_protocol(model, request)
-        try:
-            operation, uri_params = protocols.match_operation(model, protocol, request)
-            context.operation = operation
-            params = protocols.parse_request(operation, protocol, request, uri_params)
-            if self.runtime.config.enforce_iam:
-                self.authorize_role(context, role, service, model, params)
-            handler = self.runtime.handler(service, operation.name)
-            if handler is None:
-                raise ServiceError("NotImplemented", f"{service} {operation.name} is not available", 501)
-            output = handler(context, params)
-            if inspect.isawaitable(output):
-                output = await output
-            response = protocols.serialize_response(operation, protocol, output or {}, context)
-            if context.status is not None:
-                response.status = context.status
-        except ServiceError as error:
-            response = protocols.serialize_error(model, context.operation, protocol, error, context)
-        data = await _read_body(response.body)
-        return IntegrationResult(response.status, dict(response.headers), data)
-
-    def authorize_role(  # type: ignore[misc]
-        self: Provider, context: RequestContext, role: str, service: str, model: Any, params: dict
-    ) -> None:
-        """Under --enforce-iam: API Gateway acts as a session of the integration's credentials
-        role, which must trust apigateway.amazonaws.com and be allowed the action (the
-        service's own AccessDenied otherwise)."""
-        from overcast.identity import identify
-        from overcast.policy import actions
-        from overcast.services.apigateway.invoke import GatewayError
-
-        if not role.startswith("arn:"):
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
-        try:
-            issued = self.runtime.provider("sts").credentials_for_service(
-                role, "BackplaneAssumeRoleSession", "apigateway.amazonaws.com", context.region
-            )
-        except ServiceError:
-            # AWS logs "API Gateway does not have permission to assume the provided role".
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
-        identify(context, issued["Credentials"]["AccessKeyId"], self.runtime.resolve_key)
-        context.extra.pop("internal", None)
-        prefix = model.metadata.get("signingName") or model.metadata.get("endpointPrefix") or service
-        operation = context.operation
-        assert operation is not None
-        targets = actions.resolve(service, prefix, operation.name, params, context, partition(context.region))
-        if targets:
-            self.runtime.provider("iam").authorize(context, params, targets)
-
     # -- test invocations ------------------------------------------------------------------------
-
-    async def test_invoke_method(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        from overcast.services.apigateway.invoke import Call, GatewayError
-        from overcast.services.apigateway.restapis import find_method, find_resource
-
-        doc = self.load(context, params["restApiId"])
-        resource = find_resource(doc, params["resourceId"])
-        method = find_method(doc, params["resourceId"], params["httpMethod"])
-        if not method.get("methodIntegration"):
-            raise ServiceError("BadRequestException", "Invalid Integration identifier specified", 400)
-        target = params.get("pathWithQueryString") or resource["path"]
-        path, _, query = target.partition("?")
-        headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
-        for name, values in (params.get("multiValueHeaders") or {}).items():
-            headers[name.lower()] = ", ".join(values)
-        request = Request(
-            params["httpMethod"].upper(), path, query, headers, (params.get("body") or "").encode()
-        )
-        snapshot = self.snapshot(doc)
-        path_params: dict[str, str] = {}
-        from overcast.services.apigateway import routes
-
-        matched = routes.match(routes.build(snapshot["resources"]), path)
-        if matched is not None and matched[0]["id"] == resource["id"]:
-            path_params = matched[1]
-        call = Call(
-            request=request,
-            api_id=doc["api"]["id"],
-            stage_name="test-invoke-stage",
-            path=path,
-            scope=self.scope_of(context),
-            doc=doc,
-            stage={"deploymentId": "test-invoke-deployment-id", "stageName": "test-invoke-stage"},
-            snapshot=snapshot,
-            variables=dict(params.get("stageVariables") or {}),
-            resource=snapshot["resources"][resource["id"]],
-            method=snapshot["resources"][resource["id"]]["resourceMethods"][method["httpMethod"]],
-            path_params=path_params,
-        )
-        started = time.monotonic()
-        try:
-            self.validate(call)
-            response = await self.integrate(call)
-        except GatewayError as error:
-            response = self.error_response(call, error, call.request_id)
-        body = await _read_body(response.body)
-        latency = int((time.monotonic() - started) * 1000)
-        log = (
-            f"Execution log for request {call.request_id}\n"
-            f"Starting execution for request: {call.request_id}\n"
-            f"HTTP Method: {call.verb}, Resource Path: {path}\n"
-            f"Method completed with status: {response.status}\n"
-        )
-        return {
-            "status": response.status,
-            "body": body.decode("utf-8", errors="replace"),
-            "headers": {k: str(v) for k, v in response.headers.items()},
-            "multiValueHeaders": {k: [str(v)] for k, v in response.headers.items()},
-            "log": log,
-            "latency": latency,
-        }
-
-    async def test_invoke_authorizer(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        from overcast.services.apigateway.invoke import Call, GatewayError
-
-        doc = self.load(context, params["restApiId"])
-        authorizer = self._authorizer(doc, params["authorizerId"])
-        if authorizer["type"] == "COGNITO_USER_POOLS":
-            raise ServiceError(
-                "NotImplemented",
-                "Cognito user pool authorizers are not available in this Overcast",
-                501,
-                False,
-            )
-        target = params.get("pathWithQueryString") or "/"
-        path, _, query = target.partition("?")
-        headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
-        request = Request("GET", path, query, headers, (params.get("body") or "").encode())
-        snapshot = self.snapshot(doc)
-        call = Call(
-            request=request,
-            api_id=doc["api"]["id"],
-            stage_name="test-invoke-stage",
-            path=path,
-            scope=self.scope_of(context),
-            doc=doc,
-            stage={"deploymentId": "test-invoke-deployment-id", "stageName": "test-invoke-stage"},
-            snapshot=snapshot,
-            variables=dict(params.get("stageVariables") or {}),
-            resource={"id": "", "path": path},
-            method={"httpMethod": "GET"},
-        )
-        started = time.monotonic()
-        status, principal, policy, extra = 200, None, None, {}
-        probe = dict(authorizer, authorizerResultTtlInSeconds=0)
-        try:
-            output = await self.run_authorizer(call, probe)
-            principal = output.get("principalId")
-            extra = {k: str(v) for k, v in output.items() if k not in ("principalId", "integrationLatency")}
-        except GatewayError as error:
-            status = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403}.get(error.response_type, 500)
-        out: dict[str, Any] = {
-            "clientStatus": status,
-            "log": f"Execution log for request {call.request_id}\nAuthorizer completed with status {status}\n",
-            "latency": int((time.monotonic() - started) * 1000),
-            "authorization": {},
-            "claims": extra,
-        }
-        if principal is not None:
-            out["principalId"] = str(principal)
-        if policy is not None:
-            out["policy"] = policy
-        return out
-
-
-async def _read_body(body: Any) -> bytes:
-    if isinstance(body, (bytes, bytearray)):
-        return bytes(body)
-    if isinstance(body, Readable):
-        try:
-            return body.read()
-        finally:
-            body.close()
-    if hasattr(body, "__aiter__"):
-        return b"".join([chunk async for chunk in body])
-    return b"".join(body)
-
-
-@lru_cache(maxsize=64)
-def _service_name(prefix: str) -> str | None:
-    """The botocore service an integration ARN's service part (an endpoint prefix) names."""
-    from overcast.protocols.catalog import load
-
-    for info in load():
-        if info.endpoint_prefix == prefix and info.name == prefix:
-            return info.name
-    for info in load():
-        if info.endpoint_prefix == prefix:
-            return info.name
-    return None
 
 
 def _timeout(call: Call) -> float:
@@ -928,8 +662,6 @@ def _verb(integration: dict[str, Any], call: Call) -> str:
 
 
 def _config_error() -> Exception:
-    from overcast.services.apigateway.invoke import GatewayError
-
     return GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
 
 

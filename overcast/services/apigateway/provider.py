@@ -15,6 +15,8 @@ from typing import Any
 
 from overcast.common import pagination
 from overcast.context import RequestContext
+from overcast.services.apigateway.authorization import AuthorizationMixin
+from overcast.services.apigateway.awscalls import AwsCallsMixin
 from overcast.services.apigateway.common import bad_request, new_id, not_found
 from overcast.services.apigateway.domains import DomainsMixin
 from overcast.services.apigateway.invoke import InvokeMixin
@@ -22,6 +24,7 @@ from overcast.services.apigateway.keys import KeysMixin
 from overcast.services.apigateway.openapi import OpenApiMixin
 from overcast.services.apigateway.restapis import RestApisMixin
 from overcast.services.apigateway.stages import StagesMixin
+from overcast.services.apigateway.testinvoke import TestInvokeMixin
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.store import scope as store_scope
 
@@ -39,7 +42,18 @@ USER_REQUEST_PATH = re.compile(
 EXECUTE_API_PATH = re.compile(r"^/_aws/execute-api/(?P<api_id>[A-Za-z0-9]+)/(?P<stage>[^/]+)(?P<path>/.*)?$")
 
 
-class Provider(RestApisMixin, StagesMixin, KeysMixin, DomainsMixin, OpenApiMixin, InvokeMixin, BaseProvider):
+class Provider(
+    RestApisMixin,
+    StagesMixin,
+    KeysMixin,
+    DomainsMixin,
+    OpenApiMixin,
+    InvokeMixin,
+    AuthorizationMixin,
+    AwsCallsMixin,
+    TestInvokeMixin,
+    BaseProvider,
+):
     service = "apigateway"
     host_routes = (HostRoute(API_HOST, "serve_host"), HostRoute(ANY_HOST, "serve_domain"))
     path_routes = (HostRoute(USER_REQUEST_PATH, "serve_path"), HostRoute(EXECUTE_API_PATH, "serve_path"))
