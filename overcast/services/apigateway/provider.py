@@ -18,6 +18,7 @@ from overcast.context import RequestContext
 from overcast.services.apigateway.authorization import AuthorizationMixin
 from overcast.services.apigateway.awscalls import AwsCallsMixin
 from overcast.services.apigateway.common import bad_request, new_id, not_found
+from overcast.services.apigateway.definitions import DefinitionsMixin
 from overcast.services.apigateway.domains import DomainsMixin
 from overcast.services.apigateway.invoke import InvokeMixin
 from overcast.services.apigateway.keys import KeysMixin
@@ -44,6 +45,7 @@ EXECUTE_API_PATH = re.compile(r"^/_aws/execute-api/(?P<api_id>[A-Za-z0-9]+)/(?P<
 
 class Provider(
     RestApisMixin,
+    DefinitionsMixin,
     StagesMixin,
     KeysMixin,
     DomainsMixin,
