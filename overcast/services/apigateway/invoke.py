@@ -276,6 +276,7 @@ class InvokeMixin(IntegrationsMixin):
             response.headers["X-Amzn-Trace-Id"] = call.trace_header.split(";Parent=")[0]
             self.record_trace(call, response)
         self.access_log(call, response)
+        self.execution_log(call, response)
         return response
 
     def record_trace(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
@@ -589,7 +590,54 @@ class InvokeMixin(IntegrationsMixin):
                     headers[name[len("gatewayresponse.header.") :]] = mapped
         return Response(code, headers, body.encode())
 
-    # -- access logs -----------------------------------------------------------------------------
+    # -- logs ------------------------------------------------------------------------------------
+
+    def execution_log(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
+        """The stage's execution log (methodSettings loggingLevel INFO or ERROR, the method's
+        own or */*) in group API-Gateway-Execution-Logs_{api-id}/{stage}: at INFO every request,
+        at ERROR those that failed."""
+        settings = call.stage.get("methodSettings") or {}
+        if not settings or not self.runtime.serves("logs"):
+            return
+        method = (call.method or {}).get("httpMethod", call.verb)
+        key = ((call.resource or {}).get("path") or "/")[1:] + "/" + method
+        level = (settings.get(key) or settings.get("*/*") or {}).get("loggingLevel") or "OFF"
+        if level == "OFF" or (level == "ERROR" and response.status < 400):
+            return
+        request = call.request
+        rid = call.request_id
+        lines = [
+            f"({rid}) Extended Request Id: {call.extended_id}",
+            f"({rid}) Starting execution for request: {rid}",
+            f"({rid}) HTTP Method: {call.verb}, Resource Path: {call.path}",
+            f"({rid}) Method request path: {call.path_params}",
+            f"({rid}) Method request query string: { {k: v[-1] for k, v in request.query.items()} }",
+            f"({rid}) Method request headers: {dict(request.headers)}",
+        ]
+        if isinstance(request.body, bytes) and (level == "INFO" or response.status >= 400):
+            lines.append(
+                f"({rid}) Method request body before transformations: {request.body[:1024].decode('utf-8', 'replace')}"
+            )
+        if response.status >= 400:
+            lines.append(
+                f"({rid}) Method completed with status: {response.status} ({response.headers.get('x-amzn-ErrorType', '')})"
+            )
+        else:
+            lines.append(f"({rid}) Method completed with status: {response.status}")
+        if level == "ERROR":
+            lines = lines[-2:]
+        moment = int(time.time() * 1000)
+        group = f"API-Gateway-Execution-Logs_{call.api_id}/{call.stage_name}"
+        try:
+            self.runtime.provider("logs").append(
+                call.account,
+                call.region,
+                group,
+                call.extended_id.rstrip("="),
+                [(moment, line) for line in lines],
+            )
+        except Exception:  # a log that cannot be written must not fail the request
+            log.exception("API %s: the execution log could not be written", call.api_id)
 
     def access_log(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
         settings = call.stage.get("accessLogSettings") or {}

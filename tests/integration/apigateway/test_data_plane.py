@@ -840,3 +840,31 @@ def test_lambda_running_past_the_integration_timeout_is_a_504(apigw, client, end
     answer = call(api.url(endpoint, "p", "/slow"))
     assert answer.status == 504
     assert answer.json() == {"message": "Endpoint request timed out"}
+
+
+def test_execution_logs_follow_the_method_logging_level(apigw, client, endpoint):
+    import time
+
+    logs = client("logs")
+    api = Api(apigw)
+    integration = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    api.method("/ok", "GET", integration, responses={"200": {}})
+    api.deploy("p")
+    apigw.update_stage(
+        restApiId=api.id,
+        stageName="p",
+        patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}],
+    )
+    answer = call(api.url(endpoint, "p", "/ok?x=1"))
+    group = f"API-Gateway-Execution-Logs_{api.id}/p"
+    request_id = answer.headers["x-amzn-requestid"]
+    messages: list = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any("Method completed" in m for m in messages):
+        try:
+            messages = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.1)
+    assert f"({request_id}) Starting execution for request: {request_id}" in messages
+    assert f"({request_id}) Method completed with status: 200" in messages
