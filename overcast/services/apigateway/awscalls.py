@@ -4,6 +4,7 @@ parser and handler in this process, as a session of the integration's credential
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -89,7 +90,16 @@ class AwsCallsMixin:
                 raise ServiceError("NotImplemented", f"{service} {operation.name} is not available", 501)
             output = handler(context, params)
             if inspect.isawaitable(output):
-                output = await output
+                # A long call (an SQS long poll) answers the client API Gateway's 504 at the
+                # integration's timeout.
+                running = asyncio.ensure_future(output)
+                try:
+                    output = await asyncio.wait_for(
+                        asyncio.shield(running), float(integration.get("timeoutInMillis") or 29000) / 1000
+                    )
+                except TimeoutError:
+                    running.add_done_callback(lambda task: task.cancelled() or task.exception())
+                    raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
             response = protocols.serialize_response(operation, protocol, output or {}, context)
             if context.status is not None:
                 response.status = context.status

@@ -868,3 +868,30 @@ def test_execution_logs_follow_the_method_logging_level(apigw, client, endpoint)
         time.sleep(0.1)
     assert f"({request_id}) Starting execution for request: {request_id}" in messages
     assert f"({request_id}) Method completed with status: 200" in messages
+
+
+def test_aws_integration_past_its_timeout_is_a_504(apigw, client, endpoint):
+    sqs = client("sqs")
+    queue_url = sqs.create_queue(QueueName=unique("empty"))["QueueUrl"]
+    queue_path = queue_url.split("://", 1)[1].split("/", 1)[1]
+    api = Api(apigw)
+    api.method(
+        "/poll",
+        "GET",
+        {
+            "type": "AWS",
+            "integrationHttpMethod": "POST",
+            "uri": f"arn:aws:apigateway:us-east-1:sqs:path/{queue_path}",
+            "credentials": "arn:aws:iam::000000000000:role/apigw-role",
+            "timeoutInMillis": 500,
+            "requestParameters": {
+                "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
+            },
+            "requestTemplates": {"application/json": "Action=ReceiveMessage&WaitTimeSeconds=5"},
+        },
+        responses={"200": {}},
+    )
+    api.deploy("p")
+    answer = call(api.url(endpoint, "p", "/poll"))
+    assert answer.status == 504
+    assert answer.json() == {"message": "Endpoint request timed out"}
