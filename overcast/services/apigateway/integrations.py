@@ -12,6 +12,7 @@ import http.client
 import inspect
 import json
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -665,7 +666,13 @@ def _config_error() -> Exception:
     return GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
 
 
-def _request_time(moment: float) -> str:
+@lru_cache(maxsize=4)
+def _second_text(second: int) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(moment, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    return datetime.fromtimestamp(second, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _request_time(moment: float) -> str:
+    """`$context.requestTime` (CLF format); the requests of one second share the text."""
+    return _second_text(int(moment))

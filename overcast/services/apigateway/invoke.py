@@ -18,7 +18,6 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.common import jsontext
@@ -135,10 +134,6 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
-
-
-def _request_time(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
 def _quote_json(text: str) -> str:
