@@ -135,9 +135,12 @@ class AuthorizationMixin:
                 else "User is not authorized to access this resource"
             )
             raise GatewayError("ACCESS_DENIED", message)
-        context = {
-            k: v for k, v in (result.get("context") or {}).items() if isinstance(v, (str, int, float, bool))
-        }
+        context = result.get("context") or {}
+        if not isinstance(context, dict) or any(
+            not isinstance(v, (str, int, float, bool)) for v in context.values()
+        ):
+            # AWS takes only strings, numbers and booleans in an authorizer's context.
+            raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", "null", 500)
         out = {**context, "principalId": result.get("principalId")}
         if kind == "TOKEN" or kind == "REQUEST":
             out["integrationLatency"] = 0

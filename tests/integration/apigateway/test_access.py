@@ -326,3 +326,35 @@ def test_resource_policy_allows_and_denies_by_source_ip(apigw, endpoint):
     assert refused.json()["message"].startswith(
         "User: anonymous is not authorized to perform: execute-api:Invoke"
     )
+
+
+def test_authorizer_context_with_nested_values_is_a_configuration_error(apigw, client, endpoint):
+    lam = client("lambda")
+    source = (
+        "def handler(event, context):\n"
+        "    return {'principalId': 'p', 'context': {'nested': {'no': 1}}, 'policyDocument': {\n"
+        "        'Version': '2012-10-17', 'Statement': [{'Action': 'execute-api:Invoke', 'Effect': 'Allow',\n"
+        "        'Resource': event['methodArn']}]}}\n"
+    )
+    name = _lambda.create(lam, source)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    api = Api(apigw)
+    authorizer = apigw.create_authorizer(
+        restApiId=api.id,
+        name="a",
+        type="TOKEN",
+        authorizerUri=lambda_uri(arn),
+        identitySource="method.request.header.Authorization",
+    )
+    api.method(
+        "/x",
+        "GET",
+        {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={"200": {}},
+        authorizationType="CUSTOM",
+        authorizerId=authorizer["id"],
+    )
+    api.deploy("p")
+    answer = call(api.url(endpoint, "p", "/x"), headers={"Authorization": "t"})
+    assert answer.status == 500
+    assert answer.headers["x-amzn-errortype"] == "AuthorizerConfigurationException"
