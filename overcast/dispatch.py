@@ -224,7 +224,9 @@ class Dispatcher:
 
     async def _serve_host(self, request: Request, context: RequestContext) -> Response | None:
         """A service's own HTTP surface on a host of its own (S3 website endpoints, Lambda
-        function URLs): the loaded providers' host_routes (services/base.py)."""
+        function URLs) or a path of its own (API Gateway's /_aws/execute-api/...): the loaded
+        providers' path_routes, then host_routes (services/base.py). A route whose method
+        answers None lets the request go on."""
         host = request.host
         every = self.runtime.every_request
         for subject, routes in ((request.raw_path, every.path_routes), (host, every.host_routes)):
