@@ -209,12 +209,18 @@ class InvokeMixin(IntegrationsMixin):
         if not stage:
             stage, _, rest = path.lstrip("/").partition("/")
             path = "/" + rest
-        return await self.invoke(request, mapping["restApiId"], stage, path, name)
+        return await self.invoke(request, mapping["restApiId"], stage, path, name, custom_domain=True)
 
     # -- the pipeline ----------------------------------------------------------------------------
 
     async def invoke(  # type: ignore[misc]
-        self: Provider, request: Request, api_id: str, stage_name: str, path: str, domain: str
+        self: Provider,
+        request: Request,
+        api_id: str,
+        stage_name: str,
+        path: str,
+        domain: str,
+        custom_domain: bool = False,
     ) -> Response:
         if type(request.body) is BodyStream:
             try:
@@ -240,6 +246,9 @@ class InvokeMixin(IntegrationsMixin):
         if deployment is None:
             return self.error_response(None, GatewayError("DEFAULT_4XX", "Forbidden", 403), fast_uuid(), 403)
         snapshot = deployment["_snapshot"]
+        if snapshot.get("disableExecuteApiEndpoint") and not custom_domain:
+            # Only its custom domain names reach an API whose default endpoint is disabled.
+            return self.error_response(None, GatewayError("DEFAULT_4XX", "Forbidden", 403), fast_uuid(), 403)
         call = Call(
             request=request,
             api_id=api_id,

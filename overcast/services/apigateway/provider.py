@@ -170,5 +170,6 @@ class Provider(
                 "binaryMediaTypes": doc["api"].get("binaryMediaTypes") or [],
                 "apiKeySource": doc["api"].get("apiKeySource") or "HEADER",
                 "policy": doc["api"].get("policy"),
+                "disableExecuteApiEndpoint": bool(doc["api"].get("disableExecuteApiEndpoint")),
             }
         )

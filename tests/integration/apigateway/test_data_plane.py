@@ -895,3 +895,21 @@ def test_aws_integration_past_its_timeout_is_a_504(apigw, client, endpoint):
     answer = call(api.url(endpoint, "p", "/poll"))
     assert answer.status == 504
     assert answer.json() == {"message": "Endpoint request timed out"}
+
+
+def test_disabled_default_endpoint_answers_only_on_custom_domains(apigw, endpoint):
+    api = Api(apigw, disableExecuteApiEndpoint=True)
+    api.method(
+        "/d",
+        "GET",
+        {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}},
+        responses={"200": {"responseTemplates": {"application/json": '{"ok": true}'}}},
+    )
+    api.deploy("p")
+    refused = call(api.url(endpoint, "p", "/d"))
+    assert (refused.status, refused.json()) == (403, {"message": "Forbidden"})
+    domain = f"{unique('only')}.example.com"
+    apigw.create_domain_name(domainName=domain, endpointConfiguration={"types": ["REGIONAL"]})
+    apigw.create_base_path_mapping(domainName=domain, basePath="(none)", restApiId=api.id, stage="p")
+    port = endpoint.rsplit(":", 1)[1]
+    assert call(f"{endpoint}/d", headers={"Host": f"{domain}:{port}"}).json() == {"ok": True}
