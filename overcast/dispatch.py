@@ -59,7 +59,7 @@ class Dispatcher:
             if refused is not None:
                 return refused, context
         runtime = self.runtime
-        if runtime.every_request.host_routes:
+        if runtime.every_request.host_routes or runtime.every_request.path_routes:
             served = await self._serve_host(request, context)
             if served is not None:
                 return served, context
@@ -224,18 +224,23 @@ class Dispatcher:
 
     async def _serve_host(self, request: Request, context: RequestContext) -> Response | None:
         """A service's own HTTP surface on a host of its own (S3 website endpoints, Lambda
-        function URLs): the loaded providers' host_routes (services/base.py)."""
+        function URLs) or a path of its own (API Gateway's /_aws/execute-api/...): the loaded
+        providers' path_routes, then host_routes (services/base.py). A route whose method
+        answers None lets the request go on."""
         host = request.host
-        for pattern, service, serve in self.runtime.every_request.host_routes:
-            match = pattern.match(host)
-            if match is None or not self.runtime.config.service_enabled(service):
-                continue
-            context.service = service
-            context.region = match.groupdict().get("region") or host_region(host) or DEFAULT_REGION
-            response = serve(request, match, context)
-            if inspect.isawaitable(response):
-                response = await response
-            return response
+        every = self.runtime.every_request
+        for subject, routes in ((request.raw_path, every.path_routes), (host, every.host_routes)):
+            for pattern, service, serve in routes:
+                match = pattern.match(subject)
+                if match is None or not self.runtime.config.service_enabled(service):
+                    continue
+                context.service = service
+                context.region = match.groupdict().get("region") or host_region(host) or DEFAULT_REGION
+                response = serve(request, match, context)
+                if inspect.isawaitable(response):
+                    response = await response
+                if response is not None:
+                    return response
         return None
 
     def _unavailable(self, service: str, operation: str) -> ServiceError:

@@ -42,6 +42,8 @@ class GlobalHooks:
     observers: tuple[RequestObserver, ...] = ()
     key_resolvers: tuple[KeyResolver, ...] = ()
     host_routes: tuple[HostServer, ...] = ()
+    #: Like host_routes, matched against the raw path (services/base.py path_routes).
+    path_routes: tuple[HostServer, ...] = ()
 
     @classmethod
     def collect(cls, providers: Iterable[BaseProvider]) -> GlobalHooks:
@@ -49,6 +51,7 @@ class GlobalHooks:
         observers: list[RequestObserver] = []
         resolvers: list[KeyResolver] = []
         routes: list[HostServer] = []
+        paths: list[HostServer] = []
         for provider in providers:
             if overrides(provider, "check_any_request"):
                 checks.append(provider.check_any_request)
@@ -58,7 +61,9 @@ class GlobalHooks:
                 resolvers.append(provider.resolve_key)
             for route in provider.host_routes:
                 routes.append((route.pattern, provider.service, getattr(provider, route.method)))
-        return cls(tuple(checks), tuple(observers), tuple(resolvers), tuple(routes))
+            for route in provider.path_routes:
+                paths.append((route.pattern, provider.service, getattr(provider, route.method)))
+        return cls(tuple(checks), tuple(observers), tuple(resolvers), tuple(routes), tuple(paths))
 
 
 @dataclass(frozen=True, slots=True)

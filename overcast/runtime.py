@@ -22,6 +22,7 @@ from overcast.store import Store
 
 if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
+    from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
@@ -72,6 +73,8 @@ class Runtime:
         self.store.on_reset(self._state_replaced)
 
     # A service's provider, typed by its name (add a line here for each new service).
+    @overload
+    def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
     @overload

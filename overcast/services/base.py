@@ -41,7 +41,11 @@ This service's own requests (called only for requests routed to this service):
                        than its API (S3 website endpoints, Lambda function URLs): each a
                        HostRoute(pattern, method name); the method is called as
                        method(request, match, context) and returns a Response (or an
-                       awaitable of one). Checked before any other routing, for loaded providers.
+                       awaitable of one), or None when the host is not one of its own after
+                       all. Checked before any other routing, for loaded providers.
+    path_routes        (class attribute) like host_routes, for paths that are a service's own
+                       HTTP surface whatever the Host (`/_aws/execute-api/...`): the pattern
+                       matches the raw path; checked before host_routes.
     internal_request(request, subpath)
                        Overcast's own HTTP routes for the service, under
                        /_overcast/<service>/<subpath> (inspection endpoints and the like).
@@ -109,6 +113,7 @@ class HostRoute(NamedTuple):
 class BaseProvider:
     service: ClassVar[str] = ""
     host_routes: ClassVar[tuple[HostRoute, ...]] = ()
+    path_routes: ClassVar[tuple[HostRoute, ...]] = ()
     #: The row layout of each of the service's store tables that has had more than one, with
     #: the steps from the older ones (overcast/store/layouts.py); other tables are at layout 1.
     layouts: ClassVar[tuple[TableLayout, ...]] = ()

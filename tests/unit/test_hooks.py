@@ -216,3 +216,22 @@ def test_a_provider_that_fails_to_start_answers_an_aws_shaped_error(runtime, mon
     assert context.service == "sts"
     assert response.status == 500
     assert b"<Code>InternalFailure</Code>" in bytes(response.body)
+
+
+class PathServer(BaseProvider):
+    """Serves paths of its own whatever the Host, as API Gateway's /_aws/execute-api/ forms."""
+
+    service = "pathserver"
+    path_routes = (HostRoute(re.compile(r"^/_aws/things/(?P<thing>[a-z]+)$"), "serve"),)
+
+    def serve(self, request, match, context):
+        return match.group("thing")
+
+
+def test_path_routes_are_collected(runtime):
+    every = GlobalHooks.collect([Plain(runtime), PathServer(runtime)])
+    assert every.host_routes == ()
+    [(pattern, service, serve)] = every.path_routes
+    assert service == "pathserver"
+    match = pattern.match("/_aws/things/box")
+    assert match is not None and serve(None, match, None) == "box"
