@@ -23,6 +23,7 @@ from overcast.store import Store
 if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
+    from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
     from overcast.services.events.provider import Provider as EventsProvider
@@ -72,6 +73,8 @@ class Runtime:
     # A service's provider, typed by its name (add a line here for each new service).
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
+    @overload
+    def provider(self, service: Literal["cloudwatch"]) -> CloudWatchProvider: ...
     @overload
     def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
     @overload

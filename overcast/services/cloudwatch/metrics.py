@@ -1,0 +1,451 @@
+"""Metric data: PutMetricData, GetMetricStatistics, ListMetrics, and the series queries that
+metric math and alarms read.
+
+Tables (scope = account/region):
+  metrics   metric id → {Namespace, MetricName, Dimensions, last}: every metric ever put
+            (`last`: when data last arrived, for RecentlyActive)
+  points    metric id SEP timestamp SEP resolution SEP unit → bucket (stats.py): the
+            aggregate of the values put in that second (StorageResolution 1) or minute
+
+Roll-up (AWS's retention): buckets of one second are kept 3 hours and then merged into their
+minute; minute buckets 15 days, then five-minute; five-minute ones 63 days, then hourly;
+hourly ones 455 days, then dropped. `roll_up` does it, run periodically by the provider.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from overcast.services.cloudwatch import stats
+from overcast.services.cloudwatch.errors import combination, invalid, missing
+from overcast.store import scope as store_scope
+
+if TYPE_CHECKING:
+    from overcast.context import RequestContext
+    from overcast.services.cloudwatch.provider import Provider
+    from overcast.store import Table
+
+SEP = "\x1f"
+TWO_WEEKS = 14 * 86400
+FUTURE_LIMIT = 2 * 3600
+MAX_DIMENSIONS = 30
+MAX_VALUES = 150
+RECENT = 3 * 3600
+#: (resolution, keep that long before rolling into the next resolution, next resolution)
+ROLL_UP = ((1, 3 * 3600, 60), (60, 15 * 86400, 300), (300, 63 * 86400, 3600), (3600, 455 * 86400, 0))
+UNITS = frozenset(
+    [
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    ]
+)
+#: The largest magnitude CloudWatch takes (2^360); smaller ones than 2^-260 are refused too.
+_MAX_MAGNITUDE = 2.0**360
+_MIN_MAGNITUDE = 2.0**-260
+
+
+def seconds(moment: datetime | float | int) -> float:
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+
+def metric_id(namespace: str, name: str, dimensions: Iterable[dict[str, str]]) -> str:
+    dims = sorted((d["Name"], d["Value"]) for d in dimensions)
+    return SEP.join([namespace, name, *(f"{k}={v}" for k, v in dims)])
+
+
+def point_prefix(mid: str) -> str:
+    return mid + SEP + SEP
+
+
+def point_key(mid: str, ts: int, resolution: int, unit: str) -> str:
+    return f"{mid}{SEP}{SEP}{ts:011d}{SEP}{resolution}{SEP}{unit}"
+
+
+def parse_point_key(key: str) -> tuple[str, int, int, str]:
+    mid, _, rest = key.partition(SEP + SEP)
+    ts, resolution, unit = rest.split(SEP)
+    return mid, int(ts), int(resolution), unit
+
+
+def check_value(value: Any, where: str) -> float:
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise invalid(f"The value {value} for parameter {where} is invalid.")
+    magnitude = abs(number)
+    if magnitude and (magnitude > _MAX_MAGNITUDE or magnitude < _MIN_MAGNITUDE):
+        raise invalid(f"The value {value} for parameter {where} is invalid.")
+    return number
+
+
+def check_dimensions(dimensions: list[dict[str, Any]], where: str) -> None:
+    if len(dimensions) > MAX_DIMENSIONS:
+        raise invalid(f"The collection {where} must not have a size greater than {MAX_DIMENSIONS}.")
+    seen: set[str] = set()
+    for index, dim in enumerate(dimensions, 1):
+        if "Name" not in dim:
+            raise missing(f"{where}.member.{index}.Name")
+        if "Value" not in dim:
+            raise missing(f"{where}.member.{index}.Value")
+        if dim["Name"] in seen:
+            raise invalid(f"No Metric may specify the same dimension name twice ({dim['Name']}).")
+        seen.add(dim["Name"])
+
+
+class MetricStore:
+    """The metric tables of one store, and the reads and writes on them."""
+
+    def __init__(self, metrics: Table, points: Table) -> None:
+        self.metrics = metrics
+        self.points = points
+        #: When each metric's `last` was last written: written at most once a minute.
+        self._touched: dict[tuple[str, str], float] = {}
+
+    def forget(self) -> None:
+        self._touched.clear()
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def record(
+        self,
+        scope: str,
+        metric: dict[str, Any],
+        buckets: dict[tuple[int, int, str], dict[str, Any]],
+        now: float,
+    ) -> None:
+        """Merge buckets {(ts, resolution, unit): bucket} into a metric (in the caller's transaction)."""
+        mid = metric_id(metric["Namespace"], metric["MetricName"], metric.get("Dimensions") or [])
+        touched = self._touched.get((scope, mid))
+        if touched is None or now - touched > 60:
+            self.metrics.put(
+                scope,
+                mid,
+                {
+                    "Namespace": metric["Namespace"],
+                    "MetricName": metric["MetricName"],
+                    "Dimensions": sorted(metric.get("Dimensions") or [], key=lambda d: d["Name"]),
+                    "last": now,
+                },
+            )
+            self._touched[(scope, mid)] = now
+        for (ts, resolution, unit), bucket in buckets.items():
+            key = point_key(mid, ts, resolution, unit)
+            old = self.points.get(scope, key)
+            if old is not None:
+                stats.merge(old, bucket)
+                bucket = old
+            self.points.put(scope, key, bucket)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def buckets(self, scope: str, mid: str, start: float, end: float) -> Iterator[tuple[int, int, str, dict]]:
+        """(ts, resolution, unit, bucket) of a metric's buckets with start <= ts < end."""
+        prefix = point_prefix(mid)
+        low = prefix + f"{math.floor(start) - 1:011d}" + "\uffff"
+        high = prefix + f"{math.ceil(end):011d}"
+        for key, bucket in self.points.scan(scope, prefix=prefix, start_after=low, end_before=high):
+            _, ts, resolution, unit = parse_point_key(key)
+            if ts >= start:
+                yield ts, resolution, unit, bucket
+
+    def aggregate(
+        self,
+        scope: str,
+        mid: str,
+        start: float,
+        end: float,
+        period: int,
+        unit: str | None = None,
+        by_unit: bool = False,
+    ) -> dict[tuple[int, str], dict[str, Any]]:
+        """The metric's buckets merged per period (aligned on `start`), {(period start, unit): bucket};
+        the unit is "" unless by_unit."""
+        out: dict[tuple[int, str], dict[str, Any]] = {}
+        base = int(start)
+        for ts, _, bucket_unit, bucket in self.buckets(scope, mid, start, end):
+            if unit is not None and bucket_unit != unit:
+                continue
+            slot = base + ((ts - base) // period) * period
+            key = (slot, bucket_unit if by_unit else "")
+            into = out.get(key)
+            if into is None:
+                out[key] = into = stats.empty()
+            stats.merge(into, bucket)
+        return out
+
+    def list(self, scope: str, namespace: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        prefix = namespace + SEP if namespace else ""
+        return self.metrics.scan(scope, prefix=prefix)
+
+    # -- roll-up ---------------------------------------------------------------------------------
+
+    def roll_up(self, scope: str, now: float) -> int:
+        """Merge or drop the buckets AWS no longer keeps at their resolution; returns how many."""
+        changed = 0
+        pending: dict[str, dict[str, Any]] = {}
+        stale: list[str] = []
+        for key, bucket in self.points.scan(scope):
+            mid, ts, resolution, unit = parse_point_key(key)
+            for res, keep, coarser in ROLL_UP:
+                if res != resolution or ts >= now - keep:
+                    continue
+                stale.append(key)
+                if coarser:
+                    target = point_key(mid, ts - ts % coarser, coarser, unit)
+                    into = pending.get(target)
+                    if into is None:
+                        into = pending[target] = self.points.get(scope, target) or stats.empty()
+                    stats.merge(into, bucket)
+        for key in stale:
+            self.points.delete(scope, key)
+            changed += 1
+        for key, bucket in pending.items():
+            self.points.put(scope, key, bucket)
+        return changed
+
+
+def _parse_datum(datum: dict[str, Any], index: int, now: float) -> tuple[dict[str, Any], dict]:
+    """A MetricDatum's metric and its buckets {(ts, resolution, unit): bucket}, validated."""
+    where = f"MetricData.member.{index}"
+    if not datum.get("MetricName"):
+        raise missing(f"{where}.MetricName")
+    dims = datum.get("Dimensions") or []
+    check_dimensions(dims, f"{where}.Dimensions")
+    resolution = datum.get("StorageResolution", 60)
+    if resolution not in (1, 60):
+        raise invalid(f"The value {resolution} for parameter {where}.StorageResolution is invalid.")
+    unit = datum.get("Unit") or "None"
+    if unit not in UNITS:
+        raise invalid(f"The value {unit} for parameter {where}.Unit is invalid.")
+    moment = seconds(datum["Timestamp"]) if datum.get("Timestamp") is not None else now
+    if moment < now - TWO_WEEKS or moment > now + FUTURE_LIMIT:
+        raise invalid(
+            f"The parameter {where}.Timestamp must specify a time no more than two weeks in the past "
+            "and no more than two hours in the future."
+        )
+    ts = int(moment) - int(moment) % resolution
+    bucket = stats.empty()
+    given = [key for key in ("Value", "StatisticValues", "Values") if datum.get(key) is not None]
+    if len(given) > 1:
+        raise combination(
+            f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive "
+            "and you have specified both."
+        )
+    if "Value" in given:
+        stats.add_value(bucket, check_value(datum["Value"], f"{where}.Value"))
+    elif "StatisticValues" in given:
+        s = datum["StatisticValues"]
+        for member in ("SampleCount", "Sum", "Minimum", "Maximum"):
+            if s.get(member) is None:
+                raise missing(f"{where}.StatisticValues.{member}")
+            check_value(s[member], f"{where}.StatisticValues.{member}")
+        if s["SampleCount"] <= 0:
+            raise invalid(f"The parameter {where}.StatisticValues.SampleCount must be greater than 0.")
+        if s["Minimum"] > s["Maximum"]:
+            raise invalid(
+                f"The parameter {where}.StatisticValues.Maximum must be greater than "
+                f"{where}.StatisticValues.Minimum."
+            )
+        stats.add_set(bucket, s)
+    elif "Values" in given:
+        values = datum["Values"]
+        counts = datum.get("Counts")
+        if len(values) > MAX_VALUES:
+            raise invalid(f"The collection {where}.Values must not have a size greater than {MAX_VALUES}.")
+        if counts is not None and len(counts) != len(values):
+            raise invalid(f"The parameters {where}.Values and {where}.Counts must be of the same size.")
+        for position, value in enumerate(values):
+            count = float(counts[position]) if counts is not None else 1.0
+            stats.add_value(bucket, check_value(value, f"{where}.Values.member.{position + 1}"), count)
+        if bucket["n"] <= 0:
+            raise invalid(f"The parameter {where}.Values must not be empty.")
+    else:
+        raise missing(f"{where}.Value")
+    metric = {"MetricName": datum["MetricName"], "Dimensions": dims}
+    return metric, {(ts, resolution, unit): bucket}
+
+
+class MetricsMixin:
+    def put_metric_data(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        namespace = params.get("Namespace")
+        if not namespace:
+            raise missing("Namespace")
+        if namespace.startswith("AWS/"):
+            raise invalid("The value AWS/ for parameter Namespace is invalid.")
+        data = params.get("MetricData")
+        if not data:
+            if params.get("EntityMetricData"):
+                data = [d for entry in params["EntityMetricData"] for d in entry.get("MetricData") or []]
+            if not data:
+                raise missing("MetricData")
+        now = time.time()
+        parsed = [_parse_datum(datum, index, now) for index, datum in enumerate(data, 1)]
+        self.put_data(context.account, context.region, namespace, parsed, now)
+        return {}
+
+    def put_data(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        namespace: str,
+        parsed: list[tuple[dict[str, Any], dict]],
+        now: float | None = None,
+    ) -> None:
+        """Store parsed datapoints [(metric without namespace, buckets)] in one transaction."""
+        scope = store_scope(account, region)
+        now = time.time() if now is None else now
+        merged: dict[str, tuple[dict[str, Any], dict]] = {}
+        for metric, buckets in parsed:
+            metric = {"Namespace": namespace, **metric}
+            mid = metric_id(namespace, metric["MetricName"], metric["Dimensions"])
+            held = merged.get(mid)
+            if held is None:
+                merged[mid] = (metric, dict(buckets))
+                continue
+            for key, bucket in buckets.items():
+                if key in held[1]:
+                    stats.merge(held[1][key], bucket)
+                else:
+                    held[1][key] = bucket
+        with self.store.transaction():
+            for metric, buckets in merged.values():
+                self.data.record(scope, metric, buckets, now)
+        self.metrics_arrived(scope, namespace, [metric for metric, _ in merged.values()])
+
+    def get_metric_statistics(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        statistics = params.get("Statistics") or []
+        extended = params.get("ExtendedStatistics") or []
+        if not statistics and not extended:
+            raise missing("Statistics")
+        if statistics and extended:
+            raise combination(
+                "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both."
+            )
+        for name in statistics:
+            if name not in stats.PLAIN:
+                raise invalid(f"The value {name} for parameter Statistics is invalid.")
+        if len(extended) > 10:
+            raise invalid("The collection ExtendedStatistics must not have a size greater than 10.")
+        for name in extended:
+            if not stats.valid_extended(name):
+                raise invalid(f"The value {name} for parameter ExtendedStatistics is invalid.")
+        period = params["Period"]
+        start, end = seconds(params["StartTime"]), seconds(params["EndTime"])
+        check_period(period, start)
+        if start >= end:
+            raise invalid("The parameter StartTime must be less than the parameter EndTime.")
+        if (end - start) / period > 1440:
+            raise invalid(
+                "You have requested up to "
+                f"{int((end - start) // period)} datapoints, which exceeds the limit of 1440. "
+                "You may reduce the datapoints requested by increasing Period, or decreasing the time range."
+            )
+        dims = params.get("Dimensions") or []
+        check_dimensions(dims, "Dimensions")
+        unit = params.get("Unit")
+        mid = metric_id(params["Namespace"], params["MetricName"], dims)
+        start = align_start(start, period)
+        groups = self.data.aggregate(self.scope_of(context), mid, start, end, period, unit, by_unit=True)
+        points = []
+        for (slot, bucket_unit), bucket in sorted(groups.items()):
+            point: dict[str, Any] = {"Timestamp": float(slot), "Unit": bucket_unit}
+            for name in statistics:
+                point[name] = stats.plain(bucket, name)
+            if extended:
+                values = {name: stats.compute(bucket, name) for name in extended}
+                point["ExtendedStatistics"] = {k: v for k, v in values.items() if v is not None}
+            points.append(point)
+        return {"Label": params["MetricName"], "Datapoints": points}
+
+    def list_metrics(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        wanted_dims = params.get("Dimensions") or []
+        if len(wanted_dims) > 10:
+            raise invalid("The collection Dimensions must not have a size greater than 10.")
+        recent = params.get("RecentlyActive")
+        if recent is not None and recent != "PT3H":
+            raise invalid(f"The value {recent} for parameter RecentlyActive is invalid.")
+        now = time.time()
+        name = params.get("MetricName")
+        owner = params.get("OwningAccount")
+        accounts_wanted = params.get("IncludeLinkedAccounts")
+
+        def matches(record: dict[str, Any]) -> bool:
+            if name is not None and record["MetricName"] != name:
+                return False
+            if recent and record.get("last", 0) < now - RECENT:
+                return False
+            have = {d["Name"]: d["Value"] for d in record["Dimensions"]}
+            for want in wanted_dims:
+                if want["Name"] not in have:
+                    return False
+                if want.get("Value") is not None and have[want["Name"]] != want["Value"]:
+                    return False
+            return not (owner and owner != context.account)
+
+        def scan(after: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+            namespace = params.get("Namespace")
+            prefix = namespace + SEP if namespace else ""
+            for key, record in self.data.metrics.scan(scope, prefix=prefix, start_after=after):
+                if matches(record):
+                    yield key, record
+
+        def render(key: str, record: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "Namespace": record["Namespace"],
+                "MetricName": record["MetricName"],
+                "Dimensions": record["Dimensions"],
+            }
+
+        out = self.page_keys("ListMetrics", params, scan, render, default_limit=500)
+        if accounts_wanted:
+            out["OwningAccounts"] = [context.account] * len(out.get("Metrics", []))
+        return out
+
+
+def check_period(period: int, start: float, now: float | None = None) -> None:
+    if period <= 0:
+        raise invalid(f"The parameter Period must be greater than 0 (given {period}).")
+    if period < 60 and period not in (1, 5, 10, 20, 30):
+        raise invalid("The parameter Period must be 1, 5, 10, 20, 30, 60, or any multiple of 60.")
+    if period >= 60 and period % 60:
+        raise invalid("The parameter Period must be 1, 5, 10, 20, 30, 60, or any multiple of 60.")
+
+
+def align_start(start: float, period: int, now: float | None = None) -> float:
+    """Where AWS begins its periods: StartTime rounded down by its age (to the minute within
+    15 days, five minutes within 63 days, the hour beyond), and to the period for short ones."""
+    now = time.time() if now is None else now
+    age = now - start
+    step = 60 if age <= 15 * 86400 else 300 if age <= 63 * 86400 else 3600
+    if period < 60:
+        step = period
+    return float(int(start) - int(start) % step)
