@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from overcast.common import pagination
+from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.services.base import BaseProvider
 from overcast.services.cloudwatch import publish as publishing
@@ -29,8 +30,7 @@ from overcast.store import scope as store_scope
 
 log = logging.getLogger(__name__)
 
-#: How often the in-memory aggregates of service metrics are written (real seconds).
-FLUSH_SECONDS = 5.0
+FLUSH_SETTING = "OVERCAST_CLOUDWATCH_FLUSH_SECONDS"
 #: How often old datapoints are rolled up to coarser resolutions (real seconds).
 ROLL_UP_SECONDS = 3600.0
 
@@ -58,7 +58,7 @@ class Provider(
 
     def start(self) -> None:
         self.schedule_all()
-        self.runtime.every(FLUSH_SECONDS, self.flush, name="cloudwatch metrics flush")
+        self.runtime.every(tuning(FLUSH_SETTING), self.flush, name="cloudwatch metrics flush")
         self.runtime.every(ROLL_UP_SECONDS, self.roll_up, name="cloudwatch roll-up")
 
     def reset(self) -> None:

@@ -33,7 +33,8 @@ QUOTED: /"([^"\\]|\\.)*"/
 %ignore /\s+/
 """
 
-_TOKEN = re.compile(r"[A-Za-z][a-z0-9]*|[0-9]+|[A-Z]+(?![a-z])")
+#: Words inside a name: "CPUUtilization" → CPU, Utilization; "NetworkIn" → Network, In.
+_TOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 
 
 @lru_cache(maxsize=1)

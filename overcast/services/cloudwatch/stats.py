@@ -113,8 +113,9 @@ def compute(bucket: dict[str, Any], statistic: str) -> float | None:
     if not match:
         return None
     kind, low_text, high_text = match.group(1).lower(), match.group(2), match.group(3)
-    low_percent = low_text.endswith("%") or not low_text
-    high_percent = high_text.endswith("%") or not high_text
+    # An empty bound is open, of the same kind as the other.
+    low_percent = low_text.endswith("%") if low_text else high_text.endswith("%")
+    high_percent = high_text.endswith("%") if high_text else low_percent
     low = float(low_text.rstrip("%")) if low_text else (0.0 if low_percent else -math.inf)
     high = float(high_text.rstrip("%")) if high_text else (100.0 if high_percent else math.inf)
     if kind == "pr":
