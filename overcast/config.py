@@ -112,6 +112,12 @@ TUNINGS: dict[str, Tuning] = {
             "seconds a CloudWatch Logs Live Tail session lasts",
             0.01,
         ),
+        Tuning(
+            "OVERCAST_CLOUDWATCH_FLUSH_SECONDS",
+            5,
+            "seconds between writes of the metrics services publish to CloudWatch",
+            0.01,
+        ),
     )
 }
 

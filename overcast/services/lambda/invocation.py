@@ -174,9 +174,30 @@ class InvocationMixin:
             # Provisioned concurrency is carved out of the reserved: what other qualifiers hold
             # provisioned is not this invocation's to use (all of it provisioned throttles $LATEST).
             reserved -= self._provisioned_total(scope, name, skip=name + SEP + (qualifier or "$LATEST"))
+        metrics = self._metric_publisher()
+        dims = _metric_dimensions(name, qualifier)
+        running = self._in_flight
+        running[(scope, "")] = running.get((scope, ""), 0) + 1
+        running[(scope, name)] = running.get((scope, name), 0) + 1
         try:
+            if metrics is not None:
+                metrics.publish(
+                    account, region, "AWS/Lambda", "ConcurrentExecutions", {}, running[(scope, "")], "Count"
+                )
+                metrics.publish(
+                    account,
+                    region,
+                    "AWS/Lambda",
+                    "ConcurrentExecutions",
+                    dims[0],
+                    running[(scope, name)],
+                    "Count",
+                )
             outcome = await self.pool.invoke(spec, invocation, reserved)
         except Throttled:
+            if metrics is not None:
+                for each in dims:
+                    metrics.publish(account, region, "AWS/Lambda", "Throttles", each, 1, "Count")
             raise ServiceError(
                 "TooManyRequestsException",
                 "Rate Exceeded.",
@@ -184,9 +205,27 @@ class InvocationMixin:
                 Type="User",
                 Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
             ) from None
+        finally:
+            running[(scope, "")] -= 1
+            running[(scope, name)] -= 1
+        if metrics is not None:
+            for each in [{}, *dims]:
+                metrics.publish(account, region, "AWS/Lambda", "Invocations", each, 1, "Count")
+                metrics.publish(
+                    account, region, "AWS/Lambda", "Errors", each, 1 if outcome.error else 0, "Count"
+                )
+                metrics.publish(
+                    account, region, "AWS/Lambda", "Duration", each, outcome.duration_ms, "Milliseconds"
+                )
         if trace is not None:
             self.end_trace(account, region, trace, spec.function_arn, invocation.request_id, outcome)
         return outcome, invocation.request_id
+
+    def _metric_publisher(self: Provider) -> Any:  # type: ignore[misc]
+        """CloudWatch, to publish AWS/Lambda metrics to, when it runs."""
+        if not self.runtime.config.service_enabled("cloudwatch"):
+            return None
+        return self.runtime.provider("cloudwatch")
 
     def begin_trace(  # type: ignore[misc]
         self: Provider, account: str, region: str, config: dict, trace_header: str | None
@@ -406,3 +445,12 @@ class InvocationMixin:
         except Exception:  # a log that cannot be written must not fail the invocation
             log.exception("writing the log of %s failed", spec.name)
         return "\n".join(lines) + "\n"
+
+
+def _metric_dimensions(name: str, qualifier: str | None) -> list[dict[str, str]]:
+    """The dimension sets AWS/Lambda metrics of one invocation carry: the function, and the
+    function with its version or alias when one is invoked."""
+    dims = [{"FunctionName": name}]
+    if qualifier and qualifier != "$LATEST":
+        dims.append({"FunctionName": name, "Resource": f"{name}:{qualifier}"})
+    return dims

@@ -639,6 +639,7 @@ class Provider(
             stream["storedBytes"] = stream.get("storedBytes", 0) + size
             self.streams.put(scope, stream_key, stream)
         self._forward(account, region, group_name, stream_name, written)
+        self.metrics_of_events(account, region, group_name, written)
         self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
 
     def get_log_events(self, context: RequestContext, params: dict) -> dict:

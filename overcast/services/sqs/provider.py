@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys, paginate_list
@@ -57,6 +58,41 @@ class Provider(MessageOperations, BaseProvider):
     def start(self) -> None:
         self._load()
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
+        self.runtime.every(60.0, self.publish_depths, name="sqs queue depth metrics")
+
+    # -- AWS/SQS metrics ----------------------------------------------------------------
+
+    def _cloudwatch(self) -> Any:
+        """CloudWatch's provider when it runs (queue metrics go there), else None."""
+        if not self.runtime.config.service_enabled("cloudwatch"):
+            return None
+        return self.runtime.provider("cloudwatch")
+
+    def queue_metric(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
+        """One of the AWS/SQS metrics of a queue, dimension QueueName."""
+        cloudwatch = self._cloudwatch()
+        if cloudwatch is not None:
+            cloudwatch.publish(
+                queue.account, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit
+            )
+
+    def publish_depths(self) -> None:
+        """The gauges AWS samples each minute: messages visible, in flight, delayed, and the
+        age of the oldest."""
+        if self._cloudwatch() is None:
+            return
+        now = time.time()
+        for queue in list(self.queues.values()):
+            if queue.deleted:
+                continue
+            self.queue_metric(queue, "ApproximateNumberOfMessagesVisible", queue.n_ready)
+            self.queue_metric(queue, "ApproximateNumberOfMessagesNotVisible", queue.n_inflight)
+            self.queue_metric(queue, "ApproximateNumberOfMessagesDelayed", queue.n_delayed)
+            first = next(iter(queue.msgs.values()), None)  # by sequence: the oldest first
+            oldest = first.sent if first is not None else None
+            self.queue_metric(
+                queue, "ApproximateAgeOfOldestMessage", max(0.0, now - oldest) if oldest else 0.0, "Seconds"
+            )
 
     # -- loading ------------------------------------------------------------------------
 
