@@ -1,42 +1,29 @@
 """Metric data: PutMetricData, GetMetricStatistics, ListMetrics, and the series queries that
-metric math and alarms read.
-
-Tables (scope = account/region):
-  metrics   metric id → {Namespace, MetricName, Dimensions, last}: every metric ever put
-            (`last`: when data last arrived, for RecentlyActive)
-  points    metric id SEP timestamp SEP resolution SEP unit → bucket (stats.py): the
-            aggregate of the values put in that second (StorageResolution 1) or minute
-
-Roll-up (AWS's retention): buckets of one second are kept 3 hours and then merged into their
-minute; minute buckets 15 days, then five-minute; five-minute ones 63 days, then hourly;
-hourly ones 455 days, then dropped. `roll_up` does it, run periodically by the provider.
+metric math and alarms read (the tables and their layout: datastore.py).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.services.cloudwatch import stats
+from overcast.services.cloudwatch.datastore import SEP, Pending, metric_id, place
 from overcast.services.cloudwatch.errors import combination, invalid, missing
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
     from overcast.services.cloudwatch.provider import Provider
-    from overcast.store import Table
 
-SEP = "\x1f"
 TWO_WEEKS = 14 * 86400
 FUTURE_LIMIT = 2 * 3600
 MAX_DIMENSIONS = 30
 MAX_VALUES = 150
 RECENT = 3 * 3600
-#: (resolution, keep that long before rolling into the next resolution, next resolution)
-ROLL_UP = ((1, 3 * 3600, 60), (60, 15 * 86400, 300), (300, 63 * 86400, 3600), (3600, 455 * 86400, 0))
 UNITS = frozenset(
     [
         "Seconds",
@@ -77,25 +64,6 @@ def seconds(moment: datetime | float | int) -> float:
     return moment.timestamp() if isinstance(moment, datetime) else float(moment)
 
 
-def metric_id(namespace: str, name: str, dimensions: Iterable[dict[str, str]]) -> str:
-    dims = sorted((d["Name"], d["Value"]) for d in dimensions)
-    return SEP.join([namespace, name, *(f"{k}={v}" for k, v in dims)])
-
-
-def point_prefix(mid: str) -> str:
-    return mid + SEP + SEP
-
-
-def point_key(mid: str, ts: int, resolution: int, unit: str) -> str:
-    return f"{mid}{SEP}{SEP}{ts:011d}{SEP}{resolution}{SEP}{unit}"
-
-
-def parse_point_key(key: str) -> tuple[str, int, int, str]:
-    mid, _, rest = key.partition(SEP + SEP)
-    ts, resolution, unit = rest.split(SEP)
-    return mid, int(ts), int(resolution), unit
-
-
 def check_value(value: Any, where: str) -> float:
     number = float(value)
     if math.isnan(number) or math.isinf(number):
@@ -118,118 +86,6 @@ def check_dimensions(dimensions: list[dict[str, Any]], where: str) -> None:
         if dim["Name"] in seen:
             raise invalid(f"No Metric may specify the same dimension name twice ({dim['Name']}).")
         seen.add(dim["Name"])
-
-
-class MetricStore:
-    """The metric tables of one store, and the reads and writes on them."""
-
-    def __init__(self, metrics: Table, points: Table) -> None:
-        self.metrics = metrics
-        self.points = points
-        #: When each metric's `last` was last written: written at most once a minute.
-        self._touched: dict[tuple[str, str], float] = {}
-
-    def forget(self) -> None:
-        self._touched.clear()
-
-    # -- writing ---------------------------------------------------------------------------------
-
-    def record(
-        self,
-        scope: str,
-        metric: dict[str, Any],
-        buckets: dict[tuple[int, int, str], dict[str, Any]],
-        now: float,
-    ) -> None:
-        """Merge buckets {(ts, resolution, unit): bucket} into a metric (in the caller's transaction)."""
-        mid = metric_id(metric["Namespace"], metric["MetricName"], metric.get("Dimensions") or [])
-        touched = self._touched.get((scope, mid))
-        if touched is None or now - touched > 60:
-            self.metrics.put(
-                scope,
-                mid,
-                {
-                    "Namespace": metric["Namespace"],
-                    "MetricName": metric["MetricName"],
-                    "Dimensions": sorted(metric.get("Dimensions") or [], key=lambda d: d["Name"]),
-                    "last": now,
-                },
-            )
-            self._touched[(scope, mid)] = now
-        for (ts, resolution, unit), bucket in buckets.items():
-            key = point_key(mid, ts, resolution, unit)
-            old = self.points.get(scope, key)
-            if old is not None:
-                stats.merge(old, bucket)
-                bucket = old
-            self.points.put(scope, key, bucket)
-
-    # -- reading ---------------------------------------------------------------------------------
-
-    def buckets(self, scope: str, mid: str, start: float, end: float) -> Iterator[tuple[int, int, str, dict]]:
-        """(ts, resolution, unit, bucket) of a metric's buckets with start <= ts < end."""
-        prefix = point_prefix(mid)
-        low = prefix + f"{math.floor(start) - 1:011d}" + "\uffff"
-        high = prefix + f"{math.ceil(end):011d}"
-        for key, bucket in self.points.scan(scope, prefix=prefix, start_after=low, end_before=high):
-            _, ts, resolution, unit = parse_point_key(key)
-            if ts >= start:
-                yield ts, resolution, unit, bucket
-
-    def aggregate(
-        self,
-        scope: str,
-        mid: str,
-        start: float,
-        end: float,
-        period: int,
-        unit: str | None = None,
-        by_unit: bool = False,
-    ) -> dict[tuple[int, str], dict[str, Any]]:
-        """The metric's buckets merged per period (aligned on `start`), {(period start, unit): bucket};
-        the unit is "" unless by_unit."""
-        out: dict[tuple[int, str], dict[str, Any]] = {}
-        base = int(start)
-        for ts, _, bucket_unit, bucket in self.buckets(scope, mid, start, end):
-            if unit is not None and bucket_unit != unit:
-                continue
-            slot = base + ((ts - base) // period) * period
-            key = (slot, bucket_unit if by_unit else "")
-            into = out.get(key)
-            if into is None:
-                out[key] = into = stats.empty()
-            stats.merge(into, bucket)
-        return out
-
-    def list(self, scope: str, namespace: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        prefix = namespace + SEP if namespace else ""
-        return self.metrics.scan(scope, prefix=prefix)
-
-    # -- roll-up ---------------------------------------------------------------------------------
-
-    def roll_up(self, scope: str, now: float) -> int:
-        """Merge or drop the buckets AWS no longer keeps at their resolution; returns how many."""
-        changed = 0
-        pending: dict[str, dict[str, Any]] = {}
-        stale: list[str] = []
-        for key, bucket in self.points.scan(scope):
-            mid, ts, resolution, unit = parse_point_key(key)
-            for res, keep, coarser in ROLL_UP:
-                if res != resolution or ts >= now - keep:
-                    continue
-                stale.append(key)
-                if coarser:
-                    target = point_key(mid, ts - ts % coarser, coarser, unit)
-                    into = pending.get(target)
-                    if into is None:
-                        into = pending[target] = self.points.get(scope, target) or stats.empty()
-                    stats.merge(into, bucket)
-        for key in stale:
-            self.points.delete(scope, key)
-            changed += 1
-        for key, bucket in pending.items():
-            self.points.put(scope, key, bucket)
-        return changed
 
 
 def _parse_datum(datum: dict[str, Any], index: int, now: float) -> tuple[dict[str, Any], dict]:
@@ -319,22 +175,24 @@ class MetricsMixin:
         parsed: list[tuple[dict[str, Any], dict]],
         now: float | None = None,
     ) -> None:
-        """Store parsed datapoints [(metric without namespace, buckets)] in one transaction."""
+        """Store parsed datapoints [(metric without namespace, {(ts, resolution, unit):
+        bucket})] in one transaction."""
         scope = store_scope(account, region)
         now = time.time() if now is None else now
-        merged: dict[str, tuple[dict[str, Any], dict]] = {}
+        merged: dict[str, tuple[dict[str, Any], Pending]] = {}
         for metric, buckets in parsed:
-            metric = {"Namespace": namespace, **metric}
             mid = metric_id(namespace, metric["MetricName"], metric["Dimensions"])
             held = merged.get(mid)
             if held is None:
-                merged[mid] = (metric, dict(buckets))
-                continue
-            for key, bucket in buckets.items():
-                if key in held[1]:
-                    stats.merge(held[1][key], bucket)
+                held = merged[mid] = ({"Namespace": namespace, **metric}, {})
+            pending = held[1]
+            for (ts, resolution, unit), bucket in buckets.items():
+                start, slot = place(ts, resolution)
+                slots = pending.setdefault((start, resolution, unit), {})
+                if slot in slots:
+                    stats.merge(slots[slot], bucket)
                 else:
-                    held[1][key] = bucket
+                    slots[slot] = bucket
         with self.store.transaction():
             for metric, buckets in merged.values():
                 self.data.record(scope, metric, buckets, now)

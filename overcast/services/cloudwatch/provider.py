@@ -22,9 +22,10 @@ from overcast.services.cloudwatch import publish as publishing
 from overcast.services.cloudwatch.alarms import AlarmsMixin
 from overcast.services.cloudwatch.chart import ChartMixin
 from overcast.services.cloudwatch.dashboards import DashboardsMixin
+from overcast.services.cloudwatch.datastore import MetricStore
 from overcast.services.cloudwatch.errors import bad_token
 from overcast.services.cloudwatch.features import FeaturesMixin
-from overcast.services.cloudwatch.metrics import UNITS, MetricsMixin, MetricStore
+from overcast.services.cloudwatch.metrics import UNITS, MetricsMixin
 from overcast.services.cloudwatch.querydata import QueryMixin
 from overcast.store import scope as store_scope
 

@@ -15,7 +15,7 @@ from overcast.services.cloudwatch.search import compile_search
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
-    from overcast.services.cloudwatch.metrics import MetricStore
+    from overcast.services.cloudwatch.datastore import MetricStore
     from overcast.services.cloudwatch.provider import Provider
 
 ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
@@ -112,6 +112,10 @@ class Evaluation:
     ) -> Series:
         start = int(align_start(self.start_raw, period))
         mid = metric_id(metric["Namespace"], metric["MetricName"], metric.get("Dimensions") or [])
+        if stat in stats.PLAIN:
+            return Series(
+                label, self.data.plain_series(self.scope, mid, start, self.end, period, stat, unit), ident
+            )
         groups = self.data.aggregate(self.scope, mid, start, self.end, period, unit)
         points: dict[int, float] = {}
         for (slot, _), bucket in groups.items():
@@ -213,11 +217,8 @@ class Evaluation:
             series_list = value if isinstance(value, list) else [value] if isinstance(value, Series) else []
             for series in series_list:
                 ordered = sorted(series.points.items(), reverse=descending)
-                ordered = [
-                    (ts, v)
-                    for ts, v in ordered
-                    if not (isinstance(v, float) and (math.isnan(v) or math.isinf(v)))
-                ]
+                if not all(map(math.isfinite, series.points.values())):
+                    ordered = [(ts, v) for ts, v in ordered if math.isfinite(v)]
                 out.append(
                     {
                         "Id": ident,
@@ -257,6 +258,9 @@ class QueryMixin:
         limit = params.get("MaxDatapoints") or MAX_DATAPOINTS
         evaluation = Evaluation(self.data, self.scope_of(context), queries, start, end)
         results = evaluation.results(descending=scan_by == "TimestampDescending")
+        total = sum(len(r["Values"]) for r in results)
+        if not params.get("NextToken") and total <= limit:
+            return {"MetricDataResults": results, "Messages": []}
         offset = 0
         if params.get("NextToken"):
             position = self.decode_token("GetMetricData", params["NextToken"])

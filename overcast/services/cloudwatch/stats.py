@@ -47,10 +47,24 @@ def _merge_values(a: list[list[float]], b: list[list[float]]) -> list[list[float
 def add_value(bucket: dict[str, Any], value: float, count: float = 1.0) -> None:
     bucket["n"] += count
     bucket["s"] += value * count
-    bucket["lo"] = min(bucket["lo"], value)
-    bucket["hi"] = max(bucket["hi"], value)
-    if bucket["v"] is not None:
-        bucket["v"] = _merge_values(bucket["v"], [[value, count]])
+    if value < bucket["lo"]:
+        bucket["lo"] = value
+    if value > bucket["hi"]:
+        bucket["hi"] = value
+    values = bucket["v"]
+    if values is not None:
+        # Kept sorted by value: a binary search finds the value's pair or its place.
+        low, high = 0, len(values)
+        while low < high:
+            middle = (low + high) // 2
+            if values[middle][0] < value:
+                low = middle + 1
+            else:
+                high = middle
+        if low < len(values) and values[low][0] == value:
+            values[low][1] += count
+        else:
+            values.insert(low, [value, count])
 
 
 def add_set(bucket: dict[str, Any], stats: dict[str, float]) -> None:
