@@ -303,6 +303,11 @@ class AlarmsMixin:
             return
         if alarm["_kind"] == "composite" and self.suppressed(scope, alarm):
             return
+        if self.muted(scope, alarm["AlarmName"]):
+            self.add_history(
+                scope, alarm, "Action", "Alarm actions muted by an active alarm mute rule", "{}", now
+            )
+            return
         member = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[
             alarm["StateValue"]
         ]

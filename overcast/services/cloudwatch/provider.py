@@ -23,6 +23,7 @@ from overcast.services.cloudwatch.alarms import AlarmsMixin
 from overcast.services.cloudwatch.chart import ChartMixin
 from overcast.services.cloudwatch.dashboards import DashboardsMixin
 from overcast.services.cloudwatch.datastore import MetricStore
+from overcast.services.cloudwatch.definitions import DefinitionsMixin
 from overcast.services.cloudwatch.errors import bad_token
 from overcast.services.cloudwatch.features import FeaturesMixin
 from overcast.services.cloudwatch.metrics import UNITS, MetricsMixin
@@ -37,7 +38,14 @@ ROLL_UP_SECONDS = 3600.0
 
 
 class Provider(
-    MetricsMixin, QueryMixin, AlarmsMixin, DashboardsMixin, FeaturesMixin, ChartMixin, BaseProvider
+    MetricsMixin,
+    QueryMixin,
+    AlarmsMixin,
+    DashboardsMixin,
+    FeaturesMixin,
+    DefinitionsMixin,
+    ChartMixin,
+    BaseProvider,
 ):
     service = "cloudwatch"
 
@@ -53,6 +61,10 @@ class Provider(
         self.insight = table("cloudwatch", "insight")
         self.managed = table("cloudwatch", "managed")
         self.tags = table("cloudwatch", "tags")
+        self.mute_rules = table("cloudwatch", "mute_rules")
+        self.query_defs = table("cloudwatch", "query_defs")
+        self.resource_cfgs = table("cloudwatch", "resource_cfgs")
+        self.cw_settings = table("cloudwatch", "settings")
         self.publisher = publishing.Publisher()
 
     # -- lifecycle -------------------------------------------------------------------------------
