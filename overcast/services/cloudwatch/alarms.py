@@ -295,6 +295,8 @@ class AlarmsMixin:
             )
             if state != old_state:
                 self.take_actions(scope, alarm, old_state, now)
+        if state != old_state:
+            self.runtime.bus.publish("events:put", self.state_change_event(account, region, alarm, old_state))
         if cascade and state != old_state:
             self.evaluate_parents(scope, name, account, region)
 
@@ -433,6 +435,23 @@ class AlarmsMixin:
                 "previousState": history.get("previousState", {"value": old_state}),
                 "configuration": configuration,
             },
+        }
+
+    def state_change_event(  # type: ignore[misc]
+        self: Provider, account: str, region: str, alarm: dict[str, Any], old_state: str
+    ) -> dict[str, Any]:
+        """The "CloudWatch Alarm State Change" event EventBridge's default bus receives."""
+        shaped = self.lambda_event(account, region, alarm, old_state)
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "account": account,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(alarm["StateUpdatedTimestamp"])),
+            "region": region,
+            "resources": [alarm["AlarmArn"]],
+            "detail": shaped["alarmData"],
         }
 
     def last_states(self: Provider, region: str, account: str, alarm: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]

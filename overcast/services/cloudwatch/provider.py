@@ -21,6 +21,7 @@ from overcast.services.base import BaseProvider
 from overcast.services.cloudwatch import publish as publishing
 from overcast.services.cloudwatch.alarms import AlarmsMixin
 from overcast.services.cloudwatch.chart import ChartMixin
+from overcast.services.cloudwatch.contributors import ContributorsMixin
 from overcast.services.cloudwatch.dashboards import DashboardsMixin
 from overcast.services.cloudwatch.datastore import MetricStore
 from overcast.services.cloudwatch.definitions import DefinitionsMixin
@@ -44,6 +45,7 @@ class Provider(
     DashboardsMixin,
     FeaturesMixin,
     DefinitionsMixin,
+    ContributorsMixin,
     ChartMixin,
     BaseProvider,
 ):

@@ -300,3 +300,38 @@ def test_lambda_function_as_alarm_action(fast):
     assert data["previousState"]["value"] == "INSUFFICIENT_DATA"
     assert data["configuration"]["description"] == "to lambda"
     assert data["configuration"]["metrics"][0]["metricStat"]["stat"] == "Sum"
+
+
+def test_state_changes_reach_eventbridge(fast):
+    cw, events, sqs = fast("cloudwatch"), fast("events"), fast("sqs")
+    url = sqs.create_queue(QueueName=unique("alarm-events"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    name = unique("watched")
+    rule = unique("alarm-changes")
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.cloudwatch"],
+                "detail-type": ["CloudWatch Alarm State Change"],
+                "detail": {"alarmName": [name]},
+            }
+        ),
+    )
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
+    cw.put_metric_alarm(
+        AlarmName=name, MetricName="M", Namespace=unique("EB"), Statistic="Sum", Period=300, EvaluationPeriods=1,
+        Threshold=1, ComparisonOperator="GreaterThanThreshold", TreatMissingData="ignore",
+    )  # fmt: skip
+    cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="to the bus")
+
+    def received():
+        return sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
+
+    [message] = wait_for(received)
+    event = json.loads(message["Body"])
+    assert event["source"] == "aws.cloudwatch" and event["resources"] == [state(cw, name)["AlarmArn"]]
+    assert (
+        event["detail"]["state"]["value"] == "ALARM"
+        and event["detail"]["previousState"]["value"] == "INSUFFICIENT_DATA"
+    )

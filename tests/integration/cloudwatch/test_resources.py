@@ -159,3 +159,43 @@ def test_insight_rules(cw):
     assert out["Failures"] == []
     managed = cw.list_managed_insight_rules(ResourceARN=table)["ManagedRules"]
     assert managed[0]["TemplateName"] == "DynamoDBContributorInsights-PartitionKey"
+
+
+def test_insight_rule_report_over_log_events(client, cw):
+    logs = client("logs")
+    group = f"/app/{unique('web')}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(__import__("time").time() * 1000)
+    lines = [("1.1.1.1", 200, 10), ("1.1.1.1", 500, 30), ("2.2.2.2", 200, 5), ("3.3.3.3", 404, 1)]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[
+            {"timestamp": now, "message": json.dumps({"ip": ip, "status": st, "bytes": b})}
+            for ip, st, b in lines
+        ],
+    )
+    name = unique("bytes-by-ip")
+    rule = {**RULE, "LogGroupNames": [group], "AggregateOn": "Sum",
+            "Contribution": {"Keys": ["$.ip"], "ValueOf": "$.bytes", "Filters": [{"Match": "$.status", "LessThan": 404}]}}  # fmt: skip
+    cw.put_insight_rule(RuleName=name, RuleDefinition=json.dumps(rule))
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime.now(UTC)
+    report = cw.get_insight_rule_report(
+        RuleName=name, StartTime=moment - timedelta(minutes=5), EndTime=moment + timedelta(minutes=1), Period=60,
+        Metrics=["UniqueContributors", "Sum"],
+    )  # fmt: skip
+    assert report["KeyLabels"] == ["$.ip"] and report["AggregationStatistic"] == "Sum"
+    assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in report["Contributors"]] == [
+        (["1.1.1.1"], 10.0),
+        (["2.2.2.2"], 5.0),
+    ]
+    assert report["AggregateValue"] == 15.0 and report["ApproximateUniqueCount"] == 2
+    assert report["MetricDatapoints"][0]["UniqueContributors"] == 2.0
+    with pytest.raises(ClientError) as error:
+        cw.get_insight_rule_report(
+            RuleName=unique("none"), StartTime=moment - timedelta(minutes=5), EndTime=moment, Period=60
+        )
+    assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
