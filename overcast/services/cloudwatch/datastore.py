@@ -231,8 +231,17 @@ class MetricStore:
     # -- roll-up ---------------------------------------------------------------------------------
 
     def roll_up(self, scope: str, now: float) -> int:
-        """Merge or drop the slots AWS no longer keeps at their resolution; returns how many
-        chunks were folded or dropped."""
+        """Merge or drop the slots AWS no longer keeps at their resolution, through as many
+        resolutions as their age calls for; returns how many chunks were folded or dropped."""
+        total = 0
+        for _ in ROLL_UP:
+            changed = self._roll_up_once(scope, now)
+            if not changed:
+                break
+            total += changed
+        return total
+
+    def _roll_up_once(self, scope: str, now: float) -> int:
         folded: dict[str, dict[str, list]] = {}
         stale: list[str] = []
         for key, chunk in self.points.scan(scope):

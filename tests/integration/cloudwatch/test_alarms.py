@@ -335,3 +335,30 @@ def test_state_changes_reach_eventbridge(fast):
         event["detail"]["state"]["value"] == "ALARM"
         and event["detail"]["previousState"]["value"] == "INSUFFICIENT_DATA"
     )
+
+
+def test_guide_alarm_with_the_cli(aws):
+    aws(
+        "cloudwatch", "put-metric-alarm",
+        "--alarm-name", "lambda-errors-high",
+        "--metric-name", "Errors",
+        "--namespace", "AWS/Lambda",
+        "--dimensions", "Name=FunctionName,Value=my-api",
+        "--statistic", "Sum",
+        "--period", "300",
+        "--evaluation-periods", "2",
+        "--threshold", "5",
+        "--comparison-operator", "GreaterThanThreshold",
+        "--alarm-actions", "arn:aws:sns:us-east-1:123456789012:ops-alerts",
+        "--treat-missing-data", "notBreaching",
+    )  # fmt: skip
+    [alarm] = aws("cloudwatch", "describe-alarms", "--alarm-names", "lambda-errors-high")["MetricAlarms"]
+    assert alarm["Namespace"] == "AWS/Lambda" and alarm["Dimensions"] == [
+        {"Name": "FunctionName", "Value": "my-api"}
+    ]
+    assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alerts"]
+    assert alarm["EvaluationPeriods"] == 2 and alarm["TreatMissingData"] == "notBreaching"
+    found = aws(
+        "cloudwatch", "describe-alarms-for-metric", "--metric-name", "Errors", "--namespace", "AWS/Lambda"
+    )
+    assert "lambda-errors-high" in [a["AlarmName"] for a in found["MetricAlarms"]]
