@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SEP = "\x1f"
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
+ALARM_TYPES = {"metric": "MetricAlarm", "composite": "CompositeAlarm", "log": "LogAlarm"}
 MAX_ACTIONS = 5
 #: The longest an alarm can look back: EvaluationPeriods × Period.
 MAX_EVALUATION_SECONDS = 7 * 86400
@@ -176,25 +177,27 @@ class AlarmsMixin:
     def schedule_all(self: Provider) -> None:  # type: ignore[misc]
         for scope in self.alarms.scopes():
             for name, alarm in self.alarms.scan(scope):
-                if alarm["_kind"] == "metric":
+                if alarm["_kind"] in ("metric", "log"):
                     self.schedule(scope, name, alarm, first=True)
 
     def schedule(self: Provider, scope: str, name: str, alarm: dict[str, Any], first: bool = False) -> None:  # type: ignore[misc]
         scheduler = self.runtime.scheduler
-        interval = min(_alarm_period(alarm), 60)
+        interval = alarm["_interval"] if alarm["_kind"] == "log" else min(_alarm_period(alarm), 60)
         due = scheduler.now() + (0.05 if first else interval)
         scheduler.at(timer_key(scope, name), due, self._tick)
 
     def _tick(self: Provider, key: str, due: float) -> None:  # type: ignore[misc]
-        scope, _, name = key[len("cloudwatch/alarm/") :].rpartition("/")
         # A scope is account/region: the name follows its second slash.
         parts = key[len("cloudwatch/alarm/") :].split("/", 2)
         scope, name = f"{parts[0]}/{parts[1]}", parts[2]
         alarm = self.alarms.get(scope, name)
-        if alarm is None or alarm["_kind"] != "metric":
+        if alarm is None or alarm["_kind"] == "composite":
             return
         try:
-            self.evaluate_alarm(scope, alarm)
+            if alarm["_kind"] == "log":
+                self.evaluate_log_alarm(scope, alarm)
+            else:
+                self.evaluate_alarm(scope, alarm)
         except Exception:
             log.exception("evaluating alarm %s failed", name)
         self.schedule(scope, name, alarm)
@@ -367,6 +370,19 @@ class AlarmsMixin:
         if alarm["_kind"] == "composite":
             message["AlarmRule"] = alarm["AlarmRule"]
             return message
+        if alarm["_kind"] == "log":
+            config = alarm["ScheduledQueryConfiguration"]
+            message["Trigger"] = {
+                "QueryString": config["QueryString"],
+                "LogGroupIdentifiers": config.get("LogGroupIdentifiers") or [],
+                "AggregationExpression": config["AggregationExpression"],
+                "QueryResultsToEvaluate": alarm["QueryResultsToEvaluate"],
+                "QueryResultsToAlarm": alarm["QueryResultsToAlarm"],
+                "ComparisonOperator": alarm["ComparisonOperator"],
+                "Threshold": alarm["Threshold"],
+                "TreatMissingData": alarm["TreatMissingData"],
+            }
+            return message
         trigger: dict[str, Any]
         if alarm.get("MetricName") is not None:
             trigger = {
@@ -404,6 +420,8 @@ class AlarmsMixin:
         configuration: dict[str, Any] = {"description": alarm.get("AlarmDescription")}
         if alarm["_kind"] == "composite":
             configuration["alarmRule"] = alarm["AlarmRule"]
+        elif alarm["_kind"] == "log":
+            configuration["scheduledQueryConfiguration"] = _lower_keys(alarm["ScheduledQueryConfiguration"])
         elif alarm.get("MetricName") is not None:
             configuration["metrics"] = [
                 {
@@ -489,7 +507,7 @@ class AlarmsMixin:
             key,
             {
                 "AlarmName": alarm["AlarmName"],
-                "AlarmType": "CompositeAlarm" if alarm["_kind"] == "composite" else "MetricAlarm",
+                "AlarmType": ALARM_TYPES[alarm["_kind"]],
                 "Timestamp": now,
                 "HistoryItemType": kind,
                 "HistorySummary": summary,
@@ -716,7 +734,7 @@ class AlarmsMixin:
             )
         types = params.get("AlarmTypes") or ["MetricAlarm"]
         for kind in types:
-            if kind not in ("MetricAlarm", "CompositeAlarm"):
+            if kind not in ("MetricAlarm", "CompositeAlarm", "LogAlarm"):
                 raise validation(f"The value {kind} for parameter AlarmTypes is invalid.")
         state = params.get("StateValue")
         if state is not None and state not in STATES:
@@ -745,8 +763,7 @@ class AlarmsMixin:
             types = ["CompositeAlarm"] if not params.get("AlarmTypes") else types
 
         def keep(alarm: dict[str, Any]) -> bool:
-            kind = "CompositeAlarm" if alarm["_kind"] == "composite" else "MetricAlarm"
-            if kind not in types:
+            if ALARM_TYPES[alarm["_kind"]] not in types:
                 return False
             if wanted_names is not None and alarm["AlarmName"] not in wanted_names:
                 return False
@@ -776,6 +793,8 @@ class AlarmsMixin:
             "MetricAlarms": [self._render(a) for a in found if a["_kind"] == "metric"],
             "CompositeAlarms": [self._render(a) for a in found if a["_kind"] == "composite"],
         }
+        if "LogAlarm" in types:
+            out["LogAlarms"] = [self._render(a) for a in found if a["_kind"] == "log"]
         if page.get("NextToken"):
             out["NextToken"] = page["NextToken"]
         return out
@@ -845,7 +864,7 @@ class AlarmsMixin:
         end = params.get("EndDate")
         start_s = None if start is None else seconds(start)
         end_s = None if end is None else seconds(end)
-        types = params.get("AlarmTypes") or ["MetricAlarm", "CompositeAlarm"]
+        types = params.get("AlarmTypes") or ["MetricAlarm", "CompositeAlarm", "LogAlarm"]
         rows = [
             item
             for _, item in self.history.scan(scope, prefix=name + SEP if name else "")

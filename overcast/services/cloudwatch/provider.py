@@ -27,6 +27,7 @@ from overcast.services.cloudwatch.datastore import MetricStore
 from overcast.services.cloudwatch.definitions import DefinitionsMixin
 from overcast.services.cloudwatch.errors import bad_token
 from overcast.services.cloudwatch.features import FeaturesMixin
+from overcast.services.cloudwatch.logalarms import LogAlarmsMixin
 from overcast.services.cloudwatch.metrics import UNITS, MetricsMixin
 from overcast.services.cloudwatch.querydata import QueryMixin
 from overcast.store import scope as store_scope
@@ -42,6 +43,7 @@ class Provider(
     MetricsMixin,
     QueryMixin,
     AlarmsMixin,
+    LogAlarmsMixin,
     DashboardsMixin,
     FeaturesMixin,
     DefinitionsMixin,

@@ -20,7 +20,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def wait_for(check, timeout: float = 15.0, every: float = 0.2):
+def wait_for(check, timeout: float = 40.0, every: float = 0.2):
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -362,3 +362,52 @@ def test_guide_alarm_with_the_cli(aws):
         "cloudwatch", "describe-alarms-for-metric", "--metric-name", "Errors", "--namespace", "AWS/Lambda"
     )
     assert "lambda-errors-high" in [a["AlarmName"] for a in found["MetricAlarms"]]
+
+
+def test_log_alarm_runs_its_query_on_schedule(fast):
+    cw, logs = fast("cloudwatch"), fast("logs")
+    group = f"/aws/lambda/{unique('api')}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": now, "message": m} for m in ("ERROR boom", "ERROR again", "INFO fine")],
+    )
+    name = unique("log-errors")
+    cw.put_log_alarm(
+        AlarmName=name,
+        ScheduledQueryConfiguration={
+            "QueryString": "filter @message like /ERROR/",
+            "LogGroupIdentifiers": [group],
+            "ScheduledQueryRoleARN": "arn:aws:iam::000000000000:role/alarms",
+            "ScheduleConfiguration": {"ScheduleExpression": "rate(1 minute)", "StartTimeOffset": 600},
+            "AggregationExpression": "count(*)",
+        },
+        QueryResultsToEvaluate=1,
+        QueryResultsToAlarm=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+
+    def log_alarm():
+        alarms = cw.describe_alarms(AlarmNames=[name], AlarmTypes=["LogAlarm"])["LogAlarms"]
+        return alarms[0] if alarms and alarms[0]["StateValue"] == "ALARM" else None
+
+    alarm = wait_for(log_alarm)
+    assert "[2.0 (" in alarm["StateReason"] and "greater than the threshold (1.0)" in alarm["StateReason"]
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []
+    with pytest.raises(ClientError) as error:
+        cw.put_log_alarm(
+            AlarmName=unique("bad"),
+            ScheduledQueryConfiguration={
+                "QueryString": "filter", "LogGroupIdentifiers": [group],
+                "ScheduledQueryRoleARN": "arn:aws:iam::000000000000:role/alarms",
+                "ScheduleConfiguration": {"ScheduleExpression": "cron(0 1 * * ? *)", "StartTimeOffset": 600},
+                "AggregationExpression": "count(*)",
+            },
+            QueryResultsToEvaluate=1, QueryResultsToAlarm=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        )  # fmt: skip
+    assert error.value.response["Error"]["Code"] == "ValidationError"
+    cw.delete_alarms(AlarmNames=[name])

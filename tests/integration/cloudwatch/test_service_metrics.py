@@ -28,7 +28,7 @@ def total(cw, namespace: str, name: str, dims: list[dict], statistic: str = "Sum
     return max(values) if statistic == "Maximum" else sum(values)
 
 
-def eventually(check, timeout: float = 15.0):
+def eventually(check, timeout: float = 40.0):
     deadline = time.monotonic() + timeout
     while True:
         value = check()
