@@ -88,65 +88,84 @@ def check_dimensions(dimensions: list[dict[str, Any]], where: str) -> None:
         seen.add(dim["Name"])
 
 
-def _parse_datum(datum: dict[str, Any], index: int, now: float) -> tuple[dict[str, Any], dict]:
-    """A MetricDatum's metric and its buckets {(ts, resolution, unit): bucket}, validated."""
+Merged = dict[str, tuple[dict[str, Any], Pending]]
+
+
+def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, merged: Merged) -> None:
+    """Validate a MetricDatum and add its values to its metric's pending bucket in `merged`."""
     where = f"MetricData.member.{index}"
-    if not datum.get("MetricName"):
+    name = datum.get("MetricName")
+    if not name:
         raise missing(f"{where}.MetricName")
     dims = datum.get("Dimensions") or []
-    check_dimensions(dims, f"{where}.Dimensions")
+    if dims:
+        check_dimensions(dims, f"{where}.Dimensions")
     resolution = datum.get("StorageResolution", 60)
-    if resolution not in (1, 60):
+    if resolution != 60 and resolution != 1:
         raise invalid(f"The value {resolution} for parameter {where}.StorageResolution is invalid.")
     unit = datum.get("Unit") or "None"
     if unit not in UNITS:
         raise invalid(f"The value {unit} for parameter {where}.Unit is invalid.")
-    moment = seconds(datum["Timestamp"]) if datum.get("Timestamp") is not None else now
+    stamp = datum.get("Timestamp")
+    moment = now if stamp is None else seconds(stamp)
     if moment < now - TWO_WEEKS or moment > now + FUTURE_LIMIT:
         raise invalid(
             f"The parameter {where}.Timestamp must specify a time no more than two weeks in the past "
             "and no more than two hours in the future."
         )
-    ts = int(moment) - int(moment) % resolution
-    bucket = stats.empty()
-    given = [key for key in ("Value", "StatisticValues", "Values") if datum.get(key) is not None]
+    value, statistic_set, values = datum.get("Value"), datum.get("StatisticValues"), datum.get("Values")
+    given = [
+        key
+        for key, item in (("Value", value), ("StatisticValues", statistic_set), ("Values", values))
+        if item is not None
+    ]
     if len(given) > 1:
         raise combination(
             f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive "
             "and you have specified both."
         )
-    if "Value" in given:
-        stats.add_value(bucket, check_value(datum["Value"], f"{where}.Value"))
-    elif "StatisticValues" in given:
-        s = datum["StatisticValues"]
+    if not given:
+        raise missing(f"{where}.Value")
+    if statistic_set is not None:
         for member in ("SampleCount", "Sum", "Minimum", "Maximum"):
-            if s.get(member) is None:
+            if statistic_set.get(member) is None:
                 raise missing(f"{where}.StatisticValues.{member}")
-            check_value(s[member], f"{where}.StatisticValues.{member}")
-        if s["SampleCount"] <= 0:
+            check_value(statistic_set[member], f"{where}.StatisticValues.{member}")
+        if statistic_set["SampleCount"] <= 0:
             raise invalid(f"The parameter {where}.StatisticValues.SampleCount must be greater than 0.")
-        if s["Minimum"] > s["Maximum"]:
+        if statistic_set["Minimum"] > statistic_set["Maximum"]:
             raise invalid(
                 f"The parameter {where}.StatisticValues.Maximum must be greater than "
                 f"{where}.StatisticValues.Minimum."
             )
-        stats.add_set(bucket, s)
-    elif "Values" in given:
-        values = datum["Values"]
-        counts = datum.get("Counts")
+    counts = datum.get("Counts")
+    if values is not None:
         if len(values) > MAX_VALUES:
             raise invalid(f"The collection {where}.Values must not have a size greater than {MAX_VALUES}.")
         if counts is not None and len(counts) != len(values):
             raise invalid(f"The parameters {where}.Values and {where}.Counts must be of the same size.")
-        for position, value in enumerate(values):
-            count = float(counts[position]) if counts is not None else 1.0
-            stats.add_value(bucket, check_value(value, f"{where}.Values.member.{position + 1}"), count)
-        if bucket["n"] <= 0:
+        if not values or (counts is not None and sum(counts) <= 0):
             raise invalid(f"The parameter {where}.Values must not be empty.")
+    mid = metric_id(namespace, name, dims)
+    held = merged.get(mid)
+    if held is None:
+        held = merged[mid] = ({"Namespace": namespace, "MetricName": name, "Dimensions": dims}, {})
+    ts = int(moment)
+    start, slot = place(ts - ts % resolution, resolution)
+    slots = held[1].get((start, resolution, unit))
+    if slots is None:
+        slots = held[1][(start, resolution, unit)] = {}
+    bucket = slots.get(slot)
+    if bucket is None:
+        bucket = slots[slot] = stats.empty()
+    if value is not None:
+        stats.add_value(bucket, check_value(value, f"{where}.Value"))
+    elif statistic_set is not None:
+        stats.add_set(bucket, statistic_set)
     else:
-        raise missing(f"{where}.Value")
-    metric = {"MetricName": datum["MetricName"], "Dimensions": dims}
-    return metric, {(ts, resolution, unit): bucket}
+        for position, item in enumerate(values or ()):
+            count = float(counts[position]) if counts is not None else 1.0
+            stats.add_value(bucket, check_value(item, f"{where}.Values.member.{position + 1}"), count)
 
 
 class MetricsMixin:
@@ -163,8 +182,10 @@ class MetricsMixin:
             if not data:
                 raise missing("MetricData")
         now = time.time()
-        parsed = [_parse_datum(datum, index, now) for index, datum in enumerate(data, 1)]
-        self.put_data(context.account, context.region, namespace, parsed, now)
+        merged: Merged = {}
+        for index, datum in enumerate(data, 1):
+            _parse_datum(datum, index, now, namespace, merged)
+        self.store_merged(store_scope(context.account, context.region), namespace, merged, now)
         return {}
 
     def put_data(  # type: ignore[misc]
@@ -179,7 +200,7 @@ class MetricsMixin:
         bucket})] in one transaction."""
         scope = store_scope(account, region)
         now = time.time() if now is None else now
-        merged: dict[str, tuple[dict[str, Any], Pending]] = {}
+        merged: Merged = {}
         for metric, buckets in parsed:
             mid = metric_id(namespace, metric["MetricName"], metric["Dimensions"])
             held = merged.get(mid)
@@ -193,6 +214,9 @@ class MetricsMixin:
                     stats.merge(slots[slot], bucket)
                 else:
                     slots[slot] = bucket
+        self.store_merged(scope, namespace, merged, now)
+
+    def store_merged(self: Provider, scope: str, namespace: str, merged: Merged, now: float) -> None:  # type: ignore[misc]
         with self.store.transaction():
             for metric, buckets in merged.values():
                 self.data.record(scope, metric, buckets, now)
