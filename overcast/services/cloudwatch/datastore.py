@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 SEP = "\x1f"
 SLOTS = 60
+#: The chunk column each plain statistic reads when a slot is a whole period.
+_DIRECT = {"SampleCount": "n", "Sum": "s", "Minimum": "lo", "Maximum": "hi", "Average": "avg"}
 #: (resolution, kept that long, then merged into this coarser resolution; 0: dropped)
 ROLL_UP = ((1, 3 * 3600, 60), (60, 15 * 86400, 300), (300, 63 * 86400, 3600), (3600, 455 * 86400, 0))
 #: Buckets put into one chunk in one write: {(chunk start, resolution, unit): {slot: bucket}}
@@ -192,14 +194,46 @@ class MetricStore:
     ) -> dict[int, float]:
         """One plain statistic per period, straight from the chunks' columns: the fast path
         of GetMetricData and alarms."""
+        return self._plain(scope, mid, start, end, period, statistic, unit, fast=True)
+
+    def _plain_general(
+        self, scope: str, mid: str, start: float, end: float, period: int, statistic: str, unit: str | None
+    ) -> dict[int, float]:
+        return self._plain(scope, mid, start, end, period, statistic, unit, fast=False)
+
+    def _plain(
+        self, scope: str, mid: str, start: float, end: float, period: int, statistic: str, unit: str | None,
+        *, fast: bool,
+    ) -> dict[int, float]:  # fmt: skip
         base = int(start)
         n_of: dict[int, float] = {}
         s_of: dict[int, float] = {}
         lo_of: dict[int, float] = {}
         hi_of: dict[int, float] = {}
+        direct: dict[int, float] = {}
         for chunk_start, resolution, chunk_unit, chunk in self.chunks(scope, mid, start, end):
             if unit is not None and chunk_unit != unit:
                 continue
+            if fast and resolution == period and (chunk_start - base) % period == 0 and not n_of:
+                # One slot per period, aligned: each slot is its period's value as it stands.
+                stamps = range(chunk_start, chunk_start + SLOTS * resolution, resolution)
+                column = _DIRECT[statistic]
+                if column == "avg":
+                    direct.update(
+                        (ts, total / count)
+                        for ts, count, total in zip(stamps, chunk["n"], chunk["s"], strict=True)
+                        if count > 0 and start <= ts < end
+                    )
+                else:
+                    direct.update(
+                        (ts, float(value))
+                        for ts, count, value in zip(stamps, chunk["n"], chunk[column], strict=True)
+                        if count > 0 and start <= ts < end
+                    )
+                continue
+            if direct:
+                # Resolutions differ within the range (rolled-up data beside fresh): the general way.
+                return self._plain_general(scope, mid, start, end, period, statistic, unit)
             ts = chunk_start
             for count, total, low, high in zip(chunk["n"], chunk["s"], chunk["lo"], chunk["hi"], strict=True):
                 if count > 0 and start <= ts < end:
@@ -214,6 +248,8 @@ class MetricStore:
                     else:
                         n_of[key], s_of[key], lo_of[key], hi_of[key] = count, total, low, high
                 ts += resolution
+        if direct:
+            return direct
         if statistic == "SampleCount":
             return {k: float(v) for k, v in n_of.items()}
         if statistic == "Sum":
