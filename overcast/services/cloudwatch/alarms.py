@@ -152,7 +152,9 @@ def _check_metric_alarm(params: dict[str, Any]) -> None:
                     f"The parameters {member} and Metrics are mutually exclusive and you have specified both."
                 )
         metrics = params["Metrics"]
-        check_queries(metrics, alarm=True)
+        band_id = params.get("ThresholdMetricId") if band else None
+        # The band an alarm compares with returns data too (AWS's own examples say so).
+        check_queries([q for q in metrics if q["Id"] != band_id] if band_id else metrics, alarm=True)
         if band:
             ids = {q["Id"] for q in metrics}
             if params["ThresholdMetricId"] not in ids:
@@ -221,7 +223,7 @@ class AlarmsMixin:
                     slots[slot].sample_count = float(bucket["n"])
         else:
             evaluation = Evaluation(self.data, scope, alarm["Metrics"], start, end)
-            series = evaluation.single()
+            series = evaluation.single(skip=alarm.get("ThresholdMetricId"))
             for ts, value in series.points.items():
                 if ts in slots and not math.isnan(value):
                     slots[ts].value = value

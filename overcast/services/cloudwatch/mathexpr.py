@@ -91,6 +91,9 @@ class Context:
     end: int
     all_metrics: Callable[[str], list[Series]]
     search: Callable[[str, str, int], list[Series]] = lambda q, s, p: []
+    #: A metric query's values over the two weeks before the range (what its anomaly model
+    #: learns from), by the query's id; empty for anything else.
+    history: Callable[[str], Series] = lambda ident: Series("")
     grid: list[int] = field(default_factory=list)
 
     def timeline(self) -> list[int]:
@@ -518,6 +521,30 @@ def _last(ctx: Context, args: list[Any]) -> Any:
     return ordered[-1][1] if ordered else math.nan
 
 
+def _anomaly_band(ctx: Context, args: list[Any]) -> list[Series]:
+    """The band a value is expected in: the metric's mean over its history (the two weeks
+    before the range) ± `width` standard deviations (default 2)."""
+    _want(args, (1, 2), "ANOMALY_DETECTION_BAND")
+    metric = _series_arg(args[0], "ANOMALY_DETECTION_BAND")
+    width = float(args[1]) if len(args) == 2 else 2.0
+    if not isinstance(args[-1], float) and len(args) == 2:
+        raise MathError("ANOMALY_DETECTION_BAND's second argument is a number of standard deviations.")
+    # The model learns from the history; with none yet, from the range itself.
+    learned = list(ctx.history(metric.id).points.values()) or list(metric.points.values())
+    if not learned:
+        return [
+            Series(f"{metric.label} (lower)", {}, metric.id),
+            Series(f"{metric.label} (upper)", {}, metric.id),
+        ]
+    mean = pystats.fmean(learned)
+    spread = pystats.pstdev(learned) if len(learned) > 1 else 0.0
+    stamps = sorted(set(ctx.timeline()) | set(metric.points))
+    return [
+        Series(f"{metric.label} (lower)", {ts: mean - width * spread for ts in stamps}, metric.id),
+        Series(f"{metric.label} (upper)", {ts: mean + width * spread for ts in stamps}, metric.id),
+    ]
+
+
 def _stddev(values: list[float]) -> float:
     return pystats.pstdev(values) if len(values) > 1 else 0.0
 
@@ -554,6 +581,7 @@ FUNCTIONS: dict[str, Callable[[Context, list[Any]], Any]] = {
     "MONTH": _stamped("MONTH", lambda d: float(d.month)),
     "YEAR": _stamped("YEAR", lambda d: float(d.year)),
     "EPOCH": _stamped("EPOCH", lambda d: float(int(d.timestamp()))),
+    "ANOMALY_DETECTION_BAND": _anomaly_band,
     "PERIOD": lambda ctx, args: _unary(args[0], lambda v: float(ctx.period)) if args else float(ctx.period),
 }
 

@@ -22,6 +22,8 @@ ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 MAX_QUERIES = 500
 MAX_SEARCH_RESULTS = 500
 MAX_DATAPOINTS = 100_800
+#: How far back an anomaly band's model looks: two weeks, as CloudWatch trains on.
+HISTORY = 14 * 86400
 
 
 def check_queries(queries: list[dict[str, Any]], *, alarm: bool = False) -> None:
@@ -177,7 +179,18 @@ class Evaluation:
                         raise MathError("The SEARCH expression matched more than 500 metrics.")
             return found
 
+        def history(ident: str) -> Series:
+            query = self.queries.get(ident)
+            if query is None or not query.get("MetricStat"):
+                return Series("")
+            stat = query["MetricStat"]
+            earlier = Evaluation(self.data, self.scope, [query], self.start_raw - HISTORY, self.start_raw)
+            return earlier.metric_series(
+                stat["Metric"], stat["Stat"], int(stat["Period"]), stat.get("Unit"), "", ident
+            )
+
         context = mathexpr.Context(
+            history=history,
             resolve=self.value,
             period=period,
             start=start,
@@ -231,10 +244,11 @@ class Evaluation:
                 )
         return out
 
-    def single(self) -> Series:
-        """The one series a metric-math alarm evaluates (the query that returns data)."""
+    def single(self, skip: str | None = None) -> Series:
+        """The one series a metric-math alarm evaluates (the query that returns data, other
+        than its band's)."""
         for ident in self.order:
-            if self.queries[ident].get("ReturnData", True):
+            if ident != skip and self.queries[ident].get("ReturnData", True):
                 try:
                     value = self.value(ident)
                 except MathError:

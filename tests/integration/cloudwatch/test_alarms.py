@@ -411,3 +411,43 @@ def test_log_alarm_runs_its_query_on_schedule(fast):
         )  # fmt: skip
     assert error.value.response["Error"]["Code"] == "ValidationError"
     cw.delete_alarms(AlarmNames=[name])
+
+
+def test_alarm_on_an_anomaly_band(fast):
+    cw = fast("cloudwatch")
+    ns = unique("Band")
+    now = time.time()
+    history = [
+        {"MetricName": "Latency", "Value": 10.0 + (i % 3), "Timestamp": now - 3600 * (i + 1)}
+        for i in range(48)
+    ]
+    cw.put_metric_data(Namespace=ns, MetricData=history)
+    stat = {"Metric": {"Namespace": ns, "MetricName": "Latency"}, "Period": 60, "Stat": "Average"}
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime.now(UTC)
+    band = cw.get_metric_data(
+        MetricDataQueries=[
+            {"Id": "m1", "MetricStat": stat, "ReturnData": False},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"},
+        ],
+        StartTime=moment - timedelta(minutes=10), EndTime=moment,
+    )["MetricDataResults"]  # fmt: skip
+    lower, upper = (r["Values"][0] for r in band)
+    assert 5 < lower < 10 and 12 < upper < 15
+    name = unique("latency-anomaly")
+    cw.put_metric_alarm(
+        AlarmName=name,
+        Metrics=[
+            {"Id": "m1", "MetricStat": stat, "ReturnData": True},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"},
+        ],
+        ThresholdMetricId="ad1",
+        ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold",
+        EvaluationPeriods=1,
+        TreatMissingData="notBreaching",
+    )
+    wait_for(lambda: state(cw, name)["StateValue"] == "OK")
+    cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Latency", "Value": 500.0}])
+    alarm = wait_for(lambda: (a := state(cw, name))["StateValue"] == "ALARM" and a)
+    assert "[500.0 (" in alarm["StateReason"]
