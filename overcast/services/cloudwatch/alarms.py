@@ -308,8 +308,18 @@ class AlarmsMixin:
     def take_actions(self: Provider, scope: str, alarm: dict[str, Any], old_state: str, now: float) -> None:  # type: ignore[misc]
         if not alarm.get("ActionsEnabled", True):
             return
-        if alarm["_kind"] == "composite" and self.suppressed(scope, alarm):
-            return
+        if alarm["_kind"] == "composite" and alarm.get("ActionsSuppressor"):
+            suppressed = self.suppressed(scope, alarm)
+            alarm["ActionsSuppressedBy"] = "Alarm" if suppressed else "None"
+            alarm["ActionsSuppressedReason"] = (
+                f"Alarm {alarm['ActionsSuppressor']} is in ALARM state." if suppressed else ""
+            )
+            self.alarms.put(scope, alarm["AlarmName"], alarm)
+            if suppressed:
+                self.add_history(
+                    scope, alarm, "Action", "Actions suppressed by the ActionsSuppressor alarm", "{}", now
+                )
+                return
         if self.muted(scope, alarm["AlarmName"]):
             self.add_history(
                 scope, alarm, "Action", "Alarm actions muted by an active alarm mute rule", "{}", now
@@ -721,9 +731,8 @@ class AlarmsMixin:
     def _render(self: Provider, alarm: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         out = {k: v for k, v in alarm.items() if not k.startswith("_")}
         if alarm["_kind"] == "composite" and alarm.get("ActionsSuppressor"):
-            scope_suppressed = False
-            out["ActionsSuppressedBy"] = "Alarm" if scope_suppressed else "None"
-            out["ActionsSuppressedReason"] = ""
+            out.setdefault("ActionsSuppressedBy", "None")
+            out.setdefault("ActionsSuppressedReason", "")
         return out
 
     def describe_alarms(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -164,11 +164,12 @@ def test_composite_alarm_rule_and_suppressor(fast):
     for name in (first, second, quiet):
         cw.put_metric_alarm(
             AlarmName=name, MetricName="M", Namespace=unique("C"), Statistic="Sum", Period=60, EvaluationPeriods=1,
-            Threshold=1, ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+            Threshold=1, ComparisonOperator="GreaterThanThreshold", TreatMissingData="ignore",
             ActionsEnabled=False,
         )  # fmt: skip
+    # Without data, "ignore" leaves each where SetAlarmState puts it.
     for name in (first, second, quiet):
-        wait_for(lambda n=name: state(cw, n)["StateValue"] == "OK")
+        cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="start")
     composite = unique("both")
     cw.put_composite_alarm(
         AlarmName=composite,
@@ -185,6 +186,12 @@ def test_composite_alarm_rule_and_suppressor(fast):
         first,
         second,
     }
+    assert comp["ActionsSuppressedBy"] == "None"
+    # With the suppressor in ALARM, the composite's next transition takes no action.
+    cw.set_alarm_state(AlarmName=quiet, StateValue="ALARM", StateReason="maintenance")
+    cw.set_alarm_state(AlarmName=second, StateValue="OK", StateReason="testing")
+    comp = wait_for(lambda: (a := state(cw, composite, "CompositeAlarms"))["StateValue"] == "OK" and a)
+    assert comp["ActionsSuppressedBy"] == "Alarm"
     children = cw.describe_alarms(ChildrenOfAlarmName=composite)
     assert sorted(a["AlarmName"] for a in children["MetricAlarms"]) == sorted([first, second])
     parents = cw.describe_alarms(ParentsOfAlarmName=first)["CompositeAlarms"]

@@ -113,3 +113,22 @@ def test_metric_filters_and_emf_become_metrics(fast):
     )
     eventually(lambda: total(cw, ns, "Latency", []) == 200)
     assert total(cw, ns, "Orders", [{"Name": "Service", "Value": "checkout"}]) == 4
+
+
+def test_embedded_metric_format_in_lambda_logs(fast):
+    lam, cw = fast("lambda"), fast("cloudwatch")
+    ns = unique("Checkout")
+    source = (
+        "import json, time\n"
+        "def handler(event, context):\n"
+        "    print(json.dumps({'_aws': {'Timestamp': int(time.time() * 1000), 'CloudWatchMetrics': [\n"
+        f"        {{'Namespace': '{ns}', 'Dimensions': [['Service']], 'Metrics': [{{'Name': 'Orders', 'Unit': 'Count'}}]}}]}},\n"
+        "        'Service': 'cart', 'Orders': event['orders']}))\n"
+        "    return 'ok'\n"
+    )
+    name = create_function(lam, source)
+    for orders in (2, 5):
+        lam.invoke(FunctionName=name, Payload=json.dumps({"orders": orders}).encode())
+    dims = [{"Name": "Service", "Value": "cart"}]
+    eventually(lambda: total(cw, ns, "Orders", dims) == 7)
+    assert total(cw, ns, "Orders", dims, "Maximum") == 5
