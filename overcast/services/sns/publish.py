@@ -341,6 +341,21 @@ class PublishOperations:
             return self.default_base_url
         return f"{context.request.scheme}://{host}"
 
+    def topic_metrics(self: Provider, topic: Any, published: list[dict]) -> None:  # type: ignore[misc]
+        """AWS/SNS NumberOfMessagesPublished and PublishSize of messages a topic accepted."""
+        if not self.runtime.config.service_enabled("cloudwatch"):
+            return
+        cloudwatch = self.runtime.provider("cloudwatch")
+        dims = {"TopicName": topic.name}
+        for params in published:
+            size = len((params.get("Message") or "").encode()) + _attributes_size(
+                params.get("MessageAttributes")
+            )
+            cloudwatch.publish(
+                topic.account, topic.region, "AWS/SNS", "NumberOfMessagesPublished", dims, 1, "Count"
+            )
+            cloudwatch.publish(topic.account, topic.region, "AWS/SNS", "PublishSize", dims, size, "Bytes")
+
     # -- operations ---------------------------------------------------------------------------
 
     def publish(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -371,6 +386,7 @@ class PublishOperations:
         texts = check_message(params)
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
+        self.topic_metrics(topic, [params])
         if note is not None and topic.subscriptions:
             note.trace = context.request.headers.get("x-amzn-trace-id")
             self.fan_out_later(note)
@@ -429,6 +445,7 @@ class PublishOperations:
                 )
                 continue
             successful.append({"Id": entry["Id"], **output})
+            self.topic_metrics(topic, [entry])
             if note is not None:
                 notes.append(note)
         if notes and topic.subscriptions:

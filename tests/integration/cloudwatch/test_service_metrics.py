@@ -132,3 +132,17 @@ def test_embedded_metric_format_in_lambda_logs(fast):
     dims = [{"Name": "Service", "Value": "cart"}]
     eventually(lambda: total(cw, ns, "Orders", dims) == 7)
     assert total(cw, ns, "Orders", dims, "Maximum") == 5
+
+
+def test_sns_publishes_its_metrics(fast):
+    sns, cw = fast("sns"), fast("cloudwatch")
+    name = unique("news")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "hi"}, {"Id": "b", "Message": "yo"}],
+    )
+    dims = [{"Name": "TopicName", "Value": name}]
+    eventually(lambda: total(cw, "AWS/SNS", "NumberOfMessagesPublished", dims) == 3)
+    assert total(cw, "AWS/SNS", "PublishSize", dims) == 9
