@@ -3,9 +3,9 @@ alarms evaluated on the scheduler with their actions, dashboards, metric streams
 detectors and Contributor Insights rules — over all three of its protocols
 (smithy-rpc-v2-cbor, json, query), which the protocol layer speaks from the model.
 
-Other services publish their AWS/* metrics through `publish` (aggregated in memory per minute,
-written every few seconds); Logs hands over the metrics its metric filters and EMF lines make
-through `put_log_metrics`."""
+Other services publish their AWS/* metrics — and Logs the metrics its metric filters and
+Embedded Metric Format lines make — through publish.publish_metric, which hands them to
+`publish` here (aggregated in memory per minute, written every few seconds)."""
 
 from __future__ import annotations
 
@@ -173,26 +173,9 @@ class Provider(
     ) -> None:
         """A service's own metric (AWS/Lambda, AWS/SQS, ...): aggregated in memory and written
         within a few seconds as a one-minute datapoint."""
-        self.publisher.add(account, region, namespace, name, dimensions, value, unit, moment)
-
-    def put_log_metrics(
-        self,
-        account: str,
-        region: str,
-        metrics: Iterable[tuple[str, str, dict[str, str], float, str, float | None]],
-    ) -> None:
-        """Metrics Logs derives from events (metric filters, EMF lines): (namespace, name,
-        dimensions, value, unit, time or None)."""
-        for namespace, name, dimensions, value, unit, moment in metrics:
-            self.publisher.add(
-                account, region, namespace, name, dimensions, value, unit if unit in UNITS else "None", moment
-            )
-
-    def emf_from_log(self, account: str, region: str, messages: Iterable[str]) -> None:
-        """Embedded Metric Format lines among a log's messages become metrics."""
-        found = [metric for message in messages for metric in publishing.emf_metrics(message)]
-        if found:
-            self.put_log_metrics(account, region, found)
+        self.publisher.add(
+            account, region, namespace, name, dimensions, value, unit if unit in UNITS else "None", moment
+        )
 
     def flush(self) -> None:
         pending = self.publisher.take()

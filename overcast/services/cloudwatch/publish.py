@@ -13,12 +13,45 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.services.cloudwatch import stats
 
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
+
 #: One aggregate's key: (account, region, namespace, metric name, dimensions, minute, unit).
 Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], int, str]
+
+
+def publish_metric(
+    runtime: Runtime,
+    account: str,
+    region: str,
+    namespace: str,
+    name: str,
+    dimensions: Mapping[str, str],
+    value: float,
+    unit: str = "None",
+    moment: float | None = None,
+) -> None:
+    """What a service calls to publish one of its AWS/* metrics. CloudWatch's provider takes
+    it at once when loaded; otherwise it is loaded off the caller's path (a background task
+    on the loop), so a request — or a function's timer — never waits for that."""
+    if not runtime.config.service_enabled("cloudwatch"):
+        return
+    loaded = runtime.providers.get("cloudwatch")
+    moment = time.time() if moment is None else moment
+    if loaded is not None:
+        loaded.publish(account, region, namespace, name, dimensions, value, unit, moment)  # type: ignore[attr-defined]
+        return
+
+    async def later() -> None:
+        runtime.provider("cloudwatch").publish(
+            account, region, namespace, name, dimensions, value, unit, moment
+        )
+
+    runtime.spawn(later(), name="cloudwatch load for a metric")
 
 
 class Publisher:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.store import scope as store_scope
 
 from . import names, tracing
@@ -174,30 +175,16 @@ class InvocationMixin:
             # Provisioned concurrency is carved out of the reserved: what other qualifiers hold
             # provisioned is not this invocation's to use (all of it provisioned throttles $LATEST).
             reserved -= self._provisioned_total(scope, name, skip=name + SEP + (qualifier or "$LATEST"))
-        metrics = self._metric_publisher()
         dims = _metric_dimensions(name, qualifier)
         running = self._in_flight
         running[(scope, "")] = running.get((scope, ""), 0) + 1
         running[(scope, name)] = running.get((scope, name), 0) + 1
+        concurrent = (running[(scope, "")], running[(scope, name)])
         try:
-            if metrics is not None:
-                metrics.publish(
-                    account, region, "AWS/Lambda", "ConcurrentExecutions", {}, running[(scope, "")], "Count"
-                )
-                metrics.publish(
-                    account,
-                    region,
-                    "AWS/Lambda",
-                    "ConcurrentExecutions",
-                    dims[0],
-                    running[(scope, name)],
-                    "Count",
-                )
             outcome = await self.pool.invoke(spec, invocation, reserved)
         except Throttled:
-            if metrics is not None:
-                for each in dims:
-                    metrics.publish(account, region, "AWS/Lambda", "Throttles", each, 1, "Count")
+            for each in dims:
+                publish_metric(self.runtime, account, region, "AWS/Lambda", "Throttles", each, 1, "Count")
             raise ServiceError(
                 "TooManyRequestsException",
                 "Rate Exceeded.",
@@ -208,24 +195,35 @@ class InvocationMixin:
         finally:
             running[(scope, "")] -= 1
             running[(scope, name)] -= 1
-        if metrics is not None:
-            for each in [{}, *dims]:
-                metrics.publish(account, region, "AWS/Lambda", "Invocations", each, 1, "Count")
-                metrics.publish(
-                    account, region, "AWS/Lambda", "Errors", each, 1 if outcome.error else 0, "Count"
-                )
-                metrics.publish(
-                    account, region, "AWS/Lambda", "Duration", each, outcome.duration_ms, "Milliseconds"
-                )
+        self._invocation_metrics(account, region, dims, outcome, concurrent)
         if trace is not None:
             self.end_trace(account, region, trace, spec.function_arn, invocation.request_id, outcome)
         return outcome, invocation.request_id
 
-    def _metric_publisher(self: Provider) -> Any:  # type: ignore[misc]
-        """CloudWatch, to publish AWS/Lambda metrics to, when it runs."""
-        if not self.runtime.config.service_enabled("cloudwatch"):
-            return None
-        return self.runtime.provider("cloudwatch")
+    def _invocation_metrics(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        dims: list[dict[str, str]],
+        outcome: Outcome,
+        concurrent: tuple[int, int],
+    ) -> None:
+        """AWS/Lambda's metrics of one invocation: in all, by function, by version or alias."""
+        runtime = self.runtime
+        publish_metric(
+            runtime, account, region, "AWS/Lambda", "ConcurrentExecutions", {}, concurrent[0], "Count"
+        )
+        publish_metric(
+            runtime, account, region, "AWS/Lambda", "ConcurrentExecutions", dims[0], concurrent[1], "Count"
+        )
+        for each in [{}, *dims]:
+            publish_metric(runtime, account, region, "AWS/Lambda", "Invocations", each, 1, "Count")
+            publish_metric(
+                runtime, account, region, "AWS/Lambda", "Errors", each, 1 if outcome.error else 0, "Count"
+            )
+            publish_metric(
+                runtime, account, region, "AWS/Lambda", "Duration", each, outcome.duration_ms, "Milliseconds"
+            )
 
     def begin_trace(  # type: ignore[misc]
         self: Provider, account: str, region: str, config: dict, trace_header: str | None

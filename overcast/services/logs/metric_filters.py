@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import emf_metrics, publish_metric
 from overcast.store import scope as store_scope
 
 from .patterns import PatternError, compile_pattern, extracted_values
@@ -105,11 +106,11 @@ class MetricFilters:
         metrics: list[tuple[str, str, dict[str, str], float, str, float | None]] = []
         for record in self.metric_filters_for(account, region, group):
             metrics.extend(_filter_metrics(record, events))
-        cloudwatch = self.runtime.provider("cloudwatch")
-        if metrics:
-            cloudwatch.put_log_metrics(account, region, metrics)
-        if group.startswith("/aws/lambda/") or any('"_aws"' in message for _, _, message in events):
-            cloudwatch.emf_from_log(account, region, [message for _, _, message in events])
+        for _, _, message in events:
+            if '"_aws"' in message:
+                metrics.extend(emf_metrics(message))
+        for namespace, name, dimensions, value, unit, moment in metrics:
+            publish_metric(self.runtime, account, region, namespace, name, dimensions, value, unit, moment)
 
     # -- operations --------------------------------------------------------------------------
 

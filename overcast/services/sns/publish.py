@@ -28,6 +28,7 @@ from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.services.sns import delivery, feedback
 from overcast.services.sns.encryption import MessageCipher
 from overcast.services.sns.models import (
@@ -343,18 +344,24 @@ class PublishOperations:
 
     def topic_metrics(self: Provider, topic: Any, published: list[dict]) -> None:  # type: ignore[misc]
         """AWS/SNS NumberOfMessagesPublished and PublishSize of messages a topic accepted."""
-        if not self.runtime.config.service_enabled("cloudwatch"):
-            return
-        cloudwatch = self.runtime.provider("cloudwatch")
         dims = {"TopicName": topic.name}
         for params in published:
             size = len((params.get("Message") or "").encode()) + _attributes_size(
                 params.get("MessageAttributes")
             )
-            cloudwatch.publish(
-                topic.account, topic.region, "AWS/SNS", "NumberOfMessagesPublished", dims, 1, "Count"
+            publish_metric(
+                self.runtime,
+                topic.account,
+                topic.region,
+                "AWS/SNS",
+                "NumberOfMessagesPublished",
+                dims,
+                1,
+                "Count",
             )
-            cloudwatch.publish(topic.account, topic.region, "AWS/SNS", "PublishSize", dims, size, "Bytes")
+            publish_metric(
+                self.runtime, topic.account, topic.region, "AWS/SNS", "PublishSize", dims, size, "Bytes"
+            )
 
     # -- operations ---------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from overcast.common.arns import build_arn, partition
 from overcast.common.pagination import paginate_keys, paginate_list
@@ -20,6 +19,7 @@ from overcast.common.tagging import add_tags, remove_tags, tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.services.sqs import attributes as attrs
 from overcast.services.sqs import errors, urls
 from overcast.services.sqs.messages import MessageOperations
@@ -62,24 +62,16 @@ class Provider(MessageOperations, BaseProvider):
 
     # -- AWS/SQS metrics ----------------------------------------------------------------
 
-    def _cloudwatch(self) -> Any:
-        """CloudWatch's provider when it runs (queue metrics go there), else None."""
-        if not self.runtime.config.service_enabled("cloudwatch"):
-            return None
-        return self.runtime.provider("cloudwatch")
-
     def queue_metric(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
         """One of the AWS/SQS metrics of a queue, dimension QueueName."""
-        cloudwatch = self._cloudwatch()
-        if cloudwatch is not None:
-            cloudwatch.publish(
-                queue.account, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit
-            )
+        publish_metric(
+            self.runtime, queue.account, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit
+        )
 
     def publish_depths(self) -> None:
         """The gauges AWS samples each minute: messages visible, in flight, delayed, and the
         age of the oldest."""
-        if self._cloudwatch() is None:
+        if not self.runtime.config.service_enabled("cloudwatch"):
             return
         now = time.time()
         for queue in list(self.queues.values()):

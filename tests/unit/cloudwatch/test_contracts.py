@@ -1,7 +1,6 @@
-"""What other services rely on: CloudWatch's public provider methods. Lambda and SQS publish
-their AWS/* metrics through `publish`; Logs hands over metric-filter metrics through
-`put_log_metrics` and EMF lines through `emf_from_log`. All are aggregated per minute in
-memory and written by `flush`. Also the roll-up of old datapoints to coarser resolutions."""
+"""What other services rely on: CloudWatch's `publish` (through publish.publish_metric, which
+Lambda, SQS, SNS and Logs call), aggregated per minute in memory and written by `flush`, and
+the Embedded Metric Format reader Logs uses. Also the roll-up of old datapoints."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import pytest
 
 from overcast.context import RequestContext
 from overcast.services.cloudwatch.datastore import chunk_key, metric_id
+from overcast.services.cloudwatch.publish import emf_metrics, publish_metric
 from overcast.store import scope as store_scope
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
@@ -45,18 +45,17 @@ def test_publish_aggregates_until_flushed(cw):
     assert statistics(cw, "AWS/SQS", "NumberOfMessagesSent", dims, "SampleCount") == [3.0]
 
 
-def test_put_log_metrics_and_emf(cw):
-    cw.put_log_metrics(
-        ACCOUNT,
-        REGION,
-        [("App", "Latency", {}, 120.0, "Milliseconds", None), ("App", "Latency", {}, 80.0, "Bogus", None)],
-    )
+def test_publish_metric_and_emf(cw, runtime):
+    publish_metric(runtime, ACCOUNT, REGION, "App", "Latency", {}, 120.0, "Milliseconds")
+    publish_metric(runtime, ACCOUNT, REGION, "App", "Latency", {}, 80.0, "Bogus")
     line = json.dumps({
         "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
             {"Namespace": "App", "Dimensions": [["Service"]], "Metrics": [{"Name": "Orders", "Unit": "Count"}]}]},
         "Service": "checkout", "Orders": [2, 3],
     })  # fmt: skip
-    cw.emf_from_log(ACCOUNT, REGION, ["not json", line, '{"_aws": "broken"}'])
+    assert emf_metrics("not json") == [] and emf_metrics('{"_aws": "broken"}') == []
+    for namespace, name, dims, value, unit, moment in emf_metrics(line):
+        publish_metric(runtime, ACCOUNT, REGION, namespace, name, dims, value, unit, moment)
     cw.flush()
     # An unknown unit is "None": a datapoint of its own beside the Milliseconds one.
     assert sorted(statistics(cw, "App", "Latency", [])) == [80.0, 120.0]
