@@ -209,8 +209,10 @@ class AlarmsMixin:
     def slots_of(self: Provider, scope: str, alarm: dict[str, Any], now: float) -> list[Slot]:  # type: ignore[misc]
         period = _alarm_period(alarm)
         n = int(alarm["EvaluationPeriods"])
+        # The N most recent periods: the current one when it has data already, else the N
+        # that ended last (a period just begun is not yet missing its data).
         end = int(now) - int(now) % period + period
-        start = end - n * period
+        start = end - (n + 1) * period
         slots = {s: Slot(s, None) for s in range(start, end, period)}
         if alarm.get("MetricName") is not None:
             mid = metric_id(alarm["Namespace"], alarm["MetricName"], alarm.get("Dimensions") or [])
@@ -237,7 +239,8 @@ class AlarmsMixin:
                     for ts, held in slots.items():
                         held.lower = band[0].points.get(ts)
                         held.upper = band[1].points.get(ts)
-        return [slots[s] for s in sorted(slots)]
+        ordered = [slots[s] for s in sorted(slots)]
+        return ordered[1:] if ordered[-1].value is not None else ordered[:-1]
 
     def evaluate_alarm(self: Provider, scope: str, alarm: dict[str, Any], now: float | None = None) -> None:  # type: ignore[misc]
         now = time.time() if now is None else now
