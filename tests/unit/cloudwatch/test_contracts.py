@@ -91,3 +91,26 @@ def test_roll_up_folds_old_seconds_into_minutes_and_drops_the_oldest(cw):
     with cw.store.transaction():
         cw.data.roll_up(scope, now + 500 * 86400)
     assert list(cw.data.buckets(scope, mid, 0, now + 1)) == []
+
+
+def test_an_alarm_just_after_its_period_ended_judges_that_period(cw):
+    """A period just begun has no data yet: the alarm looks at the one that ended, where the
+    breach is, rather than calling the new one missing."""
+    context = RequestContext.internal("cloudwatch", ACCOUNT, REGION)
+    cw.put_metric_alarm(
+        context,
+        {"AlarmName": "edge", "MetricName": "Errors", "Namespace": "Edge", "Statistic": "Sum", "Period": 60,
+         "EvaluationPeriods": 1, "Threshold": 5, "ComparisonOperator": "GreaterThanThreshold",
+         "TreatMissingData": "notBreaching"},
+    )  # fmt: skip
+    now = time.time()
+    minute = int(now) - int(now) % 60
+    cw.put_metric_data(
+        context,
+        {"Namespace": "Edge", "MetricData": [{"MetricName": "Errors", "Value": 9, "Timestamp": minute - 30}]},
+    )
+    scope = store_scope(ACCOUNT, REGION)
+    cw.evaluate_alarm(scope, cw.alarms.get(scope, "edge"), now=minute + 1)
+    alarm = cw.alarms.get(scope, "edge")
+    assert alarm["StateValue"] == "ALARM"
+    assert f"[9.0 ({time.strftime('%d/%m/%y %H:%M:%S', time.gmtime(minute - 60))})]" in alarm["StateReason"]
