@@ -220,7 +220,6 @@ class MetricsMixin:
         with self.store.transaction():
             for metric, buckets in merged.values():
                 self.data.record(scope, metric, buckets, now)
-        self.metrics_arrived(scope, namespace, [metric for metric, _ in merged.values()])
 
     def get_metric_statistics(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         statistics = params.get("Statistics") or []

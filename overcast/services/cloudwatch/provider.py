@@ -154,10 +154,6 @@ class Provider(
         except Exception:
             raise bad_token() from None
 
-    def metrics_arrived(self, scope: str, namespace: str, metrics: list[dict[str, Any]]) -> None:
-        """New datapoints: the alarms on them are evaluated at their next tick (every minute or
-        period at most), as on AWS; nothing to do here yet."""
-
     # -- for other services ----------------------------------------------------------------------
 
     def publish(
