@@ -458,3 +458,46 @@ def test_alarm_on_an_anomaly_band(fast):
     cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Latency", "Value": 500.0}])
     alarm = wait_for(lambda: (a := state(cw, name))["StateValue"] == "ALARM" and a)
     assert "[500.0 (" in alarm["StateReason"]
+
+
+def test_alarms_keep_evaluating_after_a_restart(tmp_path):
+    from tests.conftest import Server
+
+    data_dir = str(tmp_path / "data")
+    env = {"OVERCAST_SCHEDULE_SPEED": "60"}
+    server = Server("--data-dir", data_dir, "--quiet", env=env)
+    try:
+        cw = boto3_client(server.endpoint)
+        cw.put_metric_alarm(
+            AlarmName="durable", MetricName="M", Namespace="Durable", Statistic="Sum", Period=60,
+            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+        )  # fmt: skip
+        wait_for(lambda: state(cw, "durable")["StateValue"] == "OK")
+    finally:
+        server.stop(kill=True)
+    server = Server("--data-dir", data_dir, "--quiet", env=env)
+    try:
+        cw = boto3_client(server.endpoint)
+        cw.put_metric_data(Namespace="Durable", MetricData=[{"MetricName": "M", "Value": 5}])
+        wait_for(lambda: state(cw, "durable")["StateValue"] == "ALARM")
+        kinds = [
+            i["HistorySummary"] for i in cw.describe_alarm_history(AlarmName="durable")["AlarmHistoryItems"]
+        ]
+        assert (
+            "Alarm updated from OK to ALARM" in kinds
+            and "Alarm updated from INSUFFICIENT_DATA to OK" in kinds
+        )
+    finally:
+        server.stop()
+
+
+def boto3_client(endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "cloudwatch",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
