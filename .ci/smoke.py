@@ -35,6 +35,7 @@ ROLE = "arn:aws:iam::000000000000:role/smoke"
 #: One call of every emulated service: service → (operation, parameters).
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudtrail": ("describe_trails", {}),
+    "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
     "dynamodbstreams": ("list_streams", {}),
     "events": ("list_event_buses", {}),

@@ -124,6 +124,12 @@ TUNINGS: dict[str, Tuning] = {
             "seconds a Kinesis SubscribeToShard subscription lasts",
             0.01,
         ),
+        Tuning(
+            "OVERCAST_CLOUDWATCH_FLUSH_SECONDS",
+            5,
+            "seconds between writes of the metrics services publish to CloudWatch",
+            0.01,
+        ),
     )
 }
 

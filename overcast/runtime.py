@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
+    from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
     from overcast.services.events.provider import Provider as EventsProvider
@@ -77,6 +78,8 @@ class Runtime:
     def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
+    @overload
+    def provider(self, service: Literal["cloudwatch"]) -> CloudWatchProvider: ...
     @overload
     def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
     @overload

@@ -1,1 +1,1 @@
-"""CloudWatch: only its wire overlay so far (no provider yet)."""
+"""Amazon CloudWatch: metrics, metric math, alarms, dashboards and the rest (provider.py)."""

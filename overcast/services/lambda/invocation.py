@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common import jsontext
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.store import scope as store_scope
 
 from . import names, tracing
@@ -174,9 +175,16 @@ class InvocationMixin:
             # Provisioned concurrency is carved out of the reserved: what other qualifiers hold
             # provisioned is not this invocation's to use (all of it provisioned throttles $LATEST).
             reserved -= self._provisioned_total(scope, name, skip=name + SEP + (qualifier or "$LATEST"))
+        dims = _metric_dimensions(name, qualifier)
+        running = self._in_flight
+        running[(scope, "")] = running.get((scope, ""), 0) + 1
+        running[(scope, name)] = running.get((scope, name), 0) + 1
+        concurrent = (running[(scope, "")], running[(scope, name)])
         try:
             outcome = await self.pool.invoke(spec, invocation, reserved)
         except Throttled:
+            for each in dims:
+                publish_metric(self.runtime, account, region, "AWS/Lambda", "Throttles", each, 1, "Count")
             raise ServiceError(
                 "TooManyRequestsException",
                 "Rate Exceeded.",
@@ -184,9 +192,38 @@ class InvocationMixin:
                 Type="User",
                 Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
             ) from None
+        finally:
+            running[(scope, "")] -= 1
+            running[(scope, name)] -= 1
+        self._invocation_metrics(account, region, dims, outcome, concurrent)
         if trace is not None:
             self.end_trace(account, region, trace, spec.function_arn, invocation.request_id, outcome)
         return outcome, invocation.request_id
+
+    def _invocation_metrics(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        dims: list[dict[str, str]],
+        outcome: Outcome,
+        concurrent: tuple[int, int],
+    ) -> None:
+        """AWS/Lambda's metrics of one invocation: in all, by function, by version or alias."""
+        runtime = self.runtime
+        publish_metric(
+            runtime, account, region, "AWS/Lambda", "ConcurrentExecutions", {}, concurrent[0], "Count"
+        )
+        publish_metric(
+            runtime, account, region, "AWS/Lambda", "ConcurrentExecutions", dims[0], concurrent[1], "Count"
+        )
+        for each in [{}, *dims]:
+            publish_metric(runtime, account, region, "AWS/Lambda", "Invocations", each, 1, "Count")
+            publish_metric(
+                runtime, account, region, "AWS/Lambda", "Errors", each, 1 if outcome.error else 0, "Count"
+            )
+            publish_metric(
+                runtime, account, region, "AWS/Lambda", "Duration", each, outcome.duration_ms, "Milliseconds"
+            )
 
     def begin_trace(  # type: ignore[misc]
         self: Provider, account: str, region: str, config: dict, trace_header: str | None
@@ -406,3 +443,12 @@ class InvocationMixin:
         except Exception:  # a log that cannot be written must not fail the invocation
             log.exception("writing the log of %s failed", spec.name)
         return "\n".join(lines) + "\n"
+
+
+def _metric_dimensions(name: str, qualifier: str | None) -> list[dict[str, str]]:
+    """The dimension sets AWS/Lambda metrics of one invocation carry: the function, and the
+    function with its version or alias when one is invoked."""
+    dims = [{"FunctionName": name}]
+    if qualifier and qualifier != "$LATEST":
+        dims.append({"FunctionName": name, "Resource": f"{name}:{qualifier}"})
+    return dims

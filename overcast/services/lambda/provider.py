@@ -150,6 +150,8 @@ class Provider(
         self.pool = Pool(self._write_logs, self._endpoint_env)
         self.pool.isolation = isolation_for(self.store.files_dir("lambda").parents[1])
         self._specs: dict[tuple, FunctionSpec] = {}
+        #: Invocations running, in all and by function: AWS/Lambda ConcurrentExecutions.
+        self._in_flight: dict[tuple[str, str], int] = {}
         self._activations: dict[tuple, asyncio.Future] = {}
         #: Bumped when the state is reset or replaced, so work begun for the old state ends.
         self._generation = 0

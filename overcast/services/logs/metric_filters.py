@@ -8,15 +8,17 @@ stored exactly as given.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from overcast.common.pagination import paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import emf_metrics, publish_metric
 from overcast.store import scope as store_scope
 
-from .patterns import PatternError, compile_pattern
+from .patterns import PatternError, compile_pattern, extracted_values
 from .shared import SEP, bad_token, invalid, not_found, now_ms, validation
 
 if TYPE_CHECKING:
@@ -94,6 +96,22 @@ class MetricFilters:
         scope = store_scope(account, region)
         return [record for _, record in self.metric_filters.scan(scope, prefix=group + SEP)]
 
+    def metrics_of_events(  # type: ignore[misc]
+        self: Provider, account: str, region: str, group: str, events: list[tuple[str, int, str]]
+    ) -> None:
+        """Turn newly written events into the metrics of the group's filters (and EMF lines into
+        theirs), handed to CloudWatch: (namespace, name, dimensions, value, unit, time)."""
+        if not self.runtime.config.service_enabled("cloudwatch"):
+            return
+        metrics: list[tuple[str, str, dict[str, str], float, str, float | None]] = []
+        for record in self.metric_filters_for(account, region, group):
+            metrics.extend(_filter_metrics(record, events))
+        for _, _, message in events:
+            if '"_aws"' in message:
+                metrics.extend(emf_metrics(message))
+        for namespace, name, dimensions, value, unit, moment in metrics:
+            publish_metric(self.runtime, account, region, namespace, name, dimensions, value, unit, moment)
+
     # -- operations --------------------------------------------------------------------------
 
     def put_metric_filter(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -166,3 +184,68 @@ class MetricFilters:
             group["metricFilterCount"] = self.metric_filters.count(scope, group_name + SEP)
             self.groups.put(scope, group_name, group)
         return {}
+
+
+def _field(message: str, parsed: dict[str, str], selector: str) -> Any:
+    """A metric value or dimension reference: $.json.path into the event, or $name, a field
+    of a space-delimited pattern."""
+    if selector.startswith("$."):
+        try:
+            value: Any = json.loads(message)
+        except ValueError:
+            return None
+        for part in re.findall(r"[^.\[\]]+", selector[2:]):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return None
+        return value
+    return parsed.get(selector)
+
+
+def _filter_metrics(
+    record: dict, events: list[tuple[str, int, str]]
+) -> list[tuple[str, str, dict[str, str], float, str, float | None]]:
+    try:
+        matches = compile_pattern(record["filterPattern"])
+    except PatternError:
+        return []
+    out: list[tuple[str, str, dict[str, str], float, str, float | None]] = []
+    for item in record["metricTransformations"]:
+        matched = False
+        unit = item.get("unit") or "None"
+        for _, stamp, message in events:
+            if not matches(message):
+                continue
+            parsed = extracted_values(record["filterPattern"], message)
+            raw = item["metricValue"]
+            value = _field(message, parsed, raw) if raw.startswith("$") else raw
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            dimensions = {}
+            for name, selector in (item.get("dimensions") or {}).items():
+                found = _field(message, parsed, selector)
+                if found is None:
+                    break
+                dimensions[name] = str(found)
+            else:
+                matched = True
+                out.append(
+                    (item["metricNamespace"], item["metricName"], dimensions, number, unit, stamp / 1000)
+                )
+        if not matched and item.get("defaultValue") is not None and events:
+            out.append(
+                (
+                    item["metricNamespace"],
+                    item["metricName"],
+                    {},
+                    float(item["defaultValue"]),
+                    unit,
+                    events[-1][1] / 1000,
+                )
+            )
+    return out

@@ -191,6 +191,29 @@ class Provider(
             self.flush()
         return self.groups.get(store_scope(account, region), name) is not None
 
+    def events_between(
+        self, account: str, region: str, patterns: list[str], start_ms: int, end_ms: int
+    ) -> Iterator[tuple[str, int, str]]:
+        """(group, timestamp, message) of the events of the groups `patterns` name (a name, or
+        a prefix ending in "*") with start_ms <= timestamp < end_ms: CloudWatch's Contributor
+        Insights rules read them."""
+        if self._pending:
+            self.flush()
+        scope = store_scope(account, region)
+        names: list[str] = []
+        for pattern in patterns:
+            if pattern.endswith("*"):
+                names.extend(name for name, _ in self.groups.scan(scope, prefix=pattern[:-1]))
+            elif self.groups.get(scope, pattern) is not None:
+                names.append(pattern)
+        for name in dict.fromkeys(names):
+            low = f"{name}{SEP}{max(start_ms, 0):015d}"
+            high = f"{name}{SEP}{max(end_ms, 0):015d}"
+            for _, event in self.group_events.scan(
+                scope, prefix=name + SEP, start_after=low, end_before=high
+            ):
+                yield name, event["t"], event["m"]
+
     def append(
         self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
     ) -> None:
@@ -639,6 +662,7 @@ class Provider(
             stream["storedBytes"] = stream.get("storedBytes", 0) + size
             self.streams.put(scope, stream_key, stream)
         self._forward(account, region, group_name, stream_name, written)
+        self.metrics_of_events(account, region, group_name, written)
         self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
 
     def get_log_events(self, context: RequestContext, params: dict) -> dict:

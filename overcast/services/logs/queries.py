@@ -21,6 +21,7 @@ from overcast.common.arns import build_arn
 from overcast.common.pagination import decode_token, encode_token, paginate_list
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.store import scope as store_scope
 
 from .insights import Millis, Record, discovered_fields, run, show
 from .insights_parser import QueryError, parse_query
@@ -191,6 +192,32 @@ class Queries:
             asyncio.get_running_loop().call_soon(self.execute_query, scope, query_id)
         except RuntimeError:
             self.execute_query(scope, query_id)
+
+    def run_insights_query(  # type: ignore[misc]
+        self: Provider, account: str, region: str, query: str, groups: list[str], start: int, end: int
+    ) -> list[list[dict[str, str]]]:
+        """Run a Logs Insights query to its end over the groups' events in [start, end]
+        (epoch seconds) and return its result rows: CloudWatch's log alarms run theirs so.
+        Raises QueryError for a query Insights refuses; groups that do not exist are skipped."""
+        if self._pending:
+            self.flush()
+        scope = store_scope(account, region)
+        commands = parse_query(query)
+        low, high = start * 1000, end * 1000 + 999
+        records: list[Record] = []
+        for group in groups:
+            name = group_name_of(group)
+            if self.groups.get(scope, name) is None:
+                continue
+            prefix = name + SEP
+            rows = self.group_events.scan(
+                scope,
+                prefix=prefix,
+                start_after=prefix + f"{low:015d}",
+                end_before=prefix + f"{high + 1:015d}",
+            )
+            records.extend(event_record(account, name, key[len(prefix) :], event) for key, event in rows)
+        return run(commands, records, 10000).render()
 
     def execute_query(self: Provider, scope: str, query_id: str) -> None:  # type: ignore[misc]
         """Run a scheduled query to its end and keep its results with it."""

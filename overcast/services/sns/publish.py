@@ -28,6 +28,7 @@ from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.services.sns import delivery, feedback
 from overcast.services.sns.encryption import MessageCipher
 from overcast.services.sns.models import (
@@ -341,6 +342,27 @@ class PublishOperations:
             return self.default_base_url
         return f"{context.request.scheme}://{host}"
 
+    def topic_metrics(self: Provider, topic: Any, published: list[dict]) -> None:  # type: ignore[misc]
+        """AWS/SNS NumberOfMessagesPublished and PublishSize of messages a topic accepted."""
+        dims = {"TopicName": topic.name}
+        for params in published:
+            size = len((params.get("Message") or "").encode()) + _attributes_size(
+                params.get("MessageAttributes")
+            )
+            publish_metric(
+                self.runtime,
+                topic.account,
+                topic.region,
+                "AWS/SNS",
+                "NumberOfMessagesPublished",
+                dims,
+                1,
+                "Count",
+            )
+            publish_metric(
+                self.runtime, topic.account, topic.region, "AWS/SNS", "PublishSize", dims, size, "Bytes"
+            )
+
     # -- operations ---------------------------------------------------------------------------
 
     def publish(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -371,6 +393,7 @@ class PublishOperations:
         texts = check_message(params)
         topic = self.topic_for(context, arn, name)
         output, note = self._prepare(topic, params, texts, self.base_url(context))
+        self.topic_metrics(topic, [params])
         if note is not None and topic.subscriptions:
             note.trace = context.request.headers.get("x-amzn-trace-id")
             self.fan_out_later(note)
@@ -429,6 +452,7 @@ class PublishOperations:
                 )
                 continue
             successful.append({"Id": entry["Id"], **output})
+            self.topic_metrics(topic, [entry])
             if note is not None:
                 notes.append(note)
         if notes and topic.subscriptions:

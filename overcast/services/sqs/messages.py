@@ -258,6 +258,8 @@ class MessageOperations(MoveTaskOperations):
             queue.dedup[dedup_key] = (expires, message_id, seq)
         msg = Msg(seq, message_id, group if queue.fifo else None, now, now + delay)
         queue.add(msg, now)
+        self.queue_metric(queue, "NumberOfMessagesSent", 1)
+        self.queue_metric(queue, "SentMessageSize", size(body), "Bytes")
         if msg.state == READY and queue.waiters:
             queue.wake(1)
         output["MessageId"] = message_id
@@ -440,7 +442,9 @@ class MessageOperations(MoveTaskOperations):
                 queue.set_inflight(msg, until)
                 chosen.append(msg)
         if not chosen:
+            self.queue_metric(queue, "NumberOfEmptyReceives", 1)
             return []
+        self.queue_metric(queue, "NumberOfMessagesReceived", len(chosen))
         scope = queue.scope
         get, put = self.t_messages.get, self.t_receipts.put
         out = []
@@ -544,6 +548,7 @@ class MessageOperations(MoveTaskOperations):
         if msg.receive_count:
             self.t_receipts.delete(queue.scope, key)
         queue.remove(msg)
+        self.queue_metric(queue, "NumberOfMessagesDeleted", 1)
         if queue.fifo and queue.waiters and queue.available:
             queue.wake(1)
 

@@ -19,6 +19,7 @@ from overcast.common.tagging import add_tags, remove_tags, tag_map
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
+from overcast.services.cloudwatch.publish import publish_metric
 from overcast.services.sqs import attributes as attrs
 from overcast.services.sqs import errors, urls
 from overcast.services.sqs.messages import MessageOperations
@@ -57,6 +58,33 @@ class Provider(MessageOperations, BaseProvider):
     def start(self) -> None:
         self._load()
         self.runtime.every(1.0, self.sweep, name="sqs retention and dedup sweep")
+        self.runtime.every(60.0, self.publish_depths, name="sqs queue depth metrics")
+
+    # -- AWS/SQS metrics ----------------------------------------------------------------
+
+    def queue_metric(self, queue: Queue, name: str, value: float, unit: str = "Count") -> None:
+        """One of the AWS/SQS metrics of a queue, dimension QueueName."""
+        publish_metric(
+            self.runtime, queue.account, queue.region, "AWS/SQS", name, {"QueueName": queue.name}, value, unit
+        )
+
+    def publish_depths(self) -> None:
+        """The gauges AWS samples each minute: messages visible, in flight, delayed, and the
+        age of the oldest."""
+        if not self.runtime.config.service_enabled("cloudwatch"):
+            return
+        now = time.time()
+        for queue in list(self.queues.values()):
+            if queue.deleted:
+                continue
+            self.queue_metric(queue, "ApproximateNumberOfMessagesVisible", queue.n_ready)
+            self.queue_metric(queue, "ApproximateNumberOfMessagesNotVisible", queue.n_inflight)
+            self.queue_metric(queue, "ApproximateNumberOfMessagesDelayed", queue.n_delayed)
+            first = next(iter(queue.msgs.values()), None)  # by sequence: the oldest first
+            oldest = first.sent if first is not None else None
+            self.queue_metric(
+                queue, "ApproximateAgeOfOldestMessage", max(0.0, now - oldest) if oldest else 0.0, "Seconds"
+            )
 
     # -- loading ------------------------------------------------------------------------
 

@@ -1,0 +1,140 @@
+"""How Overcast's services publish their AWS/* metrics: `provider.publish(...)` adds a value to
+an in-memory aggregate per (account, region, metric, minute, unit) — a few dict operations,
+cheap on a request's hot path — and the aggregates are written to the metric tables in one
+transaction every few seconds (and when the server stops), as CloudWatch's own one-minute
+datapoints.
+
+Embedded Metric Format (EMF) lines — JSON log events with an "_aws" member — become metrics
+through `emf_metrics`, which Lambda's log handling and Logs' PutLogEvents call."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from overcast.services.cloudwatch import stats
+
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
+
+#: One aggregate's key: (account, region, namespace, metric name, dimensions, minute, unit).
+Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], int, str]
+
+
+def publish_metric(
+    runtime: Runtime,
+    account: str,
+    region: str,
+    namespace: str,
+    name: str,
+    dimensions: Mapping[str, str],
+    value: float,
+    unit: str = "None",
+    moment: float | None = None,
+) -> None:
+    """What a service calls to publish one of its AWS/* metrics. CloudWatch's provider takes
+    it at once when loaded; otherwise it is loaded off the caller's path (a background task
+    on the loop), so a request — or a function's timer — never waits for that."""
+    if not runtime.config.service_enabled("cloudwatch"):
+        return
+    loaded = runtime.providers.get("cloudwatch")
+    moment = time.time() if moment is None else moment
+    if loaded is not None:
+        loaded.publish(account, region, namespace, name, dimensions, value, unit, moment)  # type: ignore[attr-defined]
+        return
+
+    async def later() -> None:
+        runtime.provider("cloudwatch").publish(
+            account, region, namespace, name, dimensions, value, unit, moment
+        )
+
+    runtime.spawn(later(), name="cloudwatch load for a metric")
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[Key, dict[str, Any]] = {}
+
+    def add(
+        self,
+        account: str,
+        region: str,
+        namespace: str,
+        name: str,
+        dimensions: Mapping[str, str],
+        value: float,
+        unit: str = "None",
+        moment: float | None = None,
+    ) -> None:
+        moment = time.time() if moment is None else moment
+        minute = int(moment) - int(moment) % 60
+        key: Key = (account, region, namespace, name, tuple(sorted(dimensions.items())), minute, unit)
+        with self._lock:
+            bucket = self._pending.get(key)
+            if bucket is None:
+                self._pending[key] = bucket = stats.empty()
+            stats.add_value(bucket, float(value))
+
+    def take(self) -> dict[Key, dict[str, Any]]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return pending
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+
+def grouped(
+    pending: dict[Key, dict[str, Any]],
+) -> dict[tuple[str, str, str], list[tuple[dict[str, Any], dict]]]:
+    """Aggregates as put_data's input: {(account, region, namespace): [(metric, buckets)]}."""
+    out: dict[tuple[str, str, str], list[tuple[dict[str, Any], dict]]] = {}
+    for (account, region, namespace, name, dims, minute, unit), bucket in pending.items():
+        metric = {"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims]}
+        out.setdefault((account, region, namespace), []).append((metric, {(minute, 60, unit): bucket}))
+    return out
+
+
+def emf_metrics(message: str) -> list[tuple[str, str, dict[str, str], float, str, float | None]]:
+    """The metrics an EMF log line carries: [(namespace, name, dimensions, value, unit, time)]."""
+    text = message.strip()
+    if not text.startswith("{") or '"_aws"' not in text:
+        return []
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return []
+    meta = document.get("_aws") if isinstance(document, dict) else None
+    if not isinstance(meta, dict):
+        return []
+    moment = meta.get("Timestamp")
+    when = float(moment) / 1000 if isinstance(moment, int | float) else None
+    out = []
+    for directive in meta.get("CloudWatchMetrics") or []:
+        if not isinstance(directive, dict):
+            continue
+        namespace = directive.get("Namespace")
+        if not isinstance(namespace, str) or not namespace or namespace.startswith("AWS/"):
+            continue
+        dimension_sets = directive.get("Dimensions") or [[]]
+        for definition in directive.get("Metrics") or []:
+            name = definition.get("Name") if isinstance(definition, dict) else None
+            if not isinstance(name, str) or name not in document:
+                continue
+            unit = definition.get("Unit") or "None"
+            raw = document[name]
+            values = raw if isinstance(raw, list) else [raw]
+            for dims in dimension_sets:
+                if not isinstance(dims, list):
+                    continue
+                if not all(isinstance(d, str) and isinstance(document.get(d), str) for d in dims):
+                    continue
+                dimensions = {d: document[d] for d in dims}
+                for value in values:
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        out.append((namespace, name, dimensions, float(value), unit, when))
+    return out

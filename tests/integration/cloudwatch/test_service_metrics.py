@@ -1,0 +1,148 @@
+"""The AWS/* metrics Overcast's services publish, and the metrics Logs derives (metric filters,
+Embedded Metric Format), read back through CloudWatch."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+create_function = importlib.import_module("tests.integration.lambda.helpers").create
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def total(cw, namespace: str, name: str, dims: list[dict], statistic: str = "Sum") -> float | None:
+    now = datetime.now(UTC)
+    points = cw.get_metric_statistics(
+        Namespace=namespace, MetricName=name, Dimensions=dims, Period=60, Statistics=[statistic],
+        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=1),
+    )["Datapoints"]  # fmt: skip
+    if not points:
+        return None
+    values = [p[statistic] for p in points]
+    return max(values) if statistic == "Maximum" else sum(values)
+
+
+def eventually(check, timeout: float = 40.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.2)
+
+
+def test_sqs_publishes_its_metrics(fast):
+    sqs, cw = fast("sqs"), fast("cloudwatch")
+    name = unique("orders")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])
+    dims = [{"Name": "QueueName", "Value": name}]
+    eventually(lambda: total(cw, "AWS/SQS", "NumberOfMessagesDeleted", dims) == 1)
+    assert total(cw, "AWS/SQS", "NumberOfMessagesSent", dims) == 3
+    assert total(cw, "AWS/SQS", "NumberOfMessagesReceived", dims) == 2
+    metrics = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/SQS", Dimensions=dims)["Metrics"]}
+    assert {
+        "NumberOfMessagesSent",
+        "NumberOfMessagesReceived",
+        "NumberOfMessagesDeleted",
+        "SentMessageSize",
+    } <= metrics
+
+
+def test_lambda_publishes_its_metrics(fast):
+    lam, cw = fast("lambda"), fast("cloudwatch")
+    name = create_function(
+        lam,
+        "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    return 1\n",
+    )
+    lam.invoke(FunctionName=name, Payload=b"{}")
+    lam.invoke(FunctionName=name, Payload=json.dumps({"fail": True}).encode())
+    dims = [{"Name": "FunctionName", "Value": name}]
+    eventually(lambda: total(cw, "AWS/Lambda", "Invocations", dims) == 2)
+    assert total(cw, "AWS/Lambda", "Errors", dims) == 1
+    assert total(cw, "AWS/Lambda", "Duration", dims, "Maximum") > 0
+    assert total(cw, "AWS/Lambda", "ConcurrentExecutions", dims, "Maximum") >= 1
+
+
+def test_metric_filters_and_emf_become_metrics(fast):
+    logs, cw = fast("logs"), fast("cloudwatch")
+    group = unique("/app/orders")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    ns = unique("Orders")
+    logs.put_metric_filter(
+        logGroupName=group,
+        filterName="latency",
+        filterPattern="{ $.latency > 0 }",
+        metricTransformations=[
+            {
+                "metricName": "Latency",
+                "metricNamespace": ns,
+                "metricValue": "$.latency",
+                "unit": "Milliseconds",
+            }
+        ],
+    )
+    emf = {
+        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
+            {"Namespace": ns, "Dimensions": [["Service"]], "Metrics": [{"Name": "Orders", "Unit": "Count"}]}
+        ]},
+        "Service": "checkout",
+        "Orders": 4,
+    }  # fmt: skip
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[
+            {"timestamp": now, "message": json.dumps({"latency": 120})},
+            {"timestamp": now, "message": json.dumps({"latency": 80})},
+            {"timestamp": now, "message": json.dumps(emf)},
+        ],
+    )
+    eventually(lambda: total(cw, ns, "Latency", []) == 200)
+    assert total(cw, ns, "Orders", [{"Name": "Service", "Value": "checkout"}]) == 4
+
+
+def test_embedded_metric_format_in_lambda_logs(fast):
+    lam, cw = fast("lambda"), fast("cloudwatch")
+    ns = unique("Checkout")
+    source = (
+        "import json, time\n"
+        "def handler(event, context):\n"
+        "    print(json.dumps({'_aws': {'Timestamp': int(time.time() * 1000), 'CloudWatchMetrics': [\n"
+        f"        {{'Namespace': '{ns}', 'Dimensions': [['Service']], 'Metrics': [{{'Name': 'Orders', 'Unit': 'Count'}}]}}]}},\n"
+        "        'Service': 'cart', 'Orders': event['orders']}))\n"
+        "    return 'ok'\n"
+    )
+    name = create_function(lam, source)
+    for orders in (2, 5):
+        lam.invoke(FunctionName=name, Payload=json.dumps({"orders": orders}).encode())
+    dims = [{"Name": "Service", "Value": "cart"}]
+    eventually(lambda: total(cw, ns, "Orders", dims) == 7)
+    assert total(cw, ns, "Orders", dims, "Maximum") == 5
+
+
+def test_sns_publishes_its_metrics(fast):
+    sns, cw = fast("sns"), fast("cloudwatch")
+    name = unique("news")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "hi"}, {"Id": "b", "Message": "yo"}],
+    )
+    dims = [{"Name": "TopicName", "Value": name}]
+    eventually(lambda: total(cw, "AWS/SNS", "NumberOfMessagesPublished", dims) == 3)
+    assert total(cw, "AWS/SNS", "PublishSize", dims) == 9
