@@ -11,7 +11,12 @@ from overcast.common.arns import partition
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.cloudformation.engine import Deployment, active_resources, new_evaluator
+from overcast.services.cloudformation.engine import (
+    Deployment,
+    active_resources,
+    creation_order,
+    new_evaluator,
+)
 from overcast.services.cloudformation.handlers import changed_properties, handler_for
 from overcast.services.cloudformation.intrinsics import UNKNOWN, TemplateError, contains_unknown
 from overcast.services.cloudformation.template import validation
@@ -37,10 +42,19 @@ class ChangeSetMixin:
         self: Provider, stack: dict[str, Any], document: dict[str, Any], values: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """The Changes list of moving `stack` to a template and parameter values."""
-        trial = {**stack, "ParameterValues": values, "Imports": list(stack.get("Imports", []))}
+        # Resources the change replaces are unknown to those that refer to them: the trial
+        # stack marks them pending as the walk (in creation order) finds them.
+        trial_resources = {name: dict(state) for name, state in stack.get("Resources", {}).items()}
+        trial = {
+            **stack,
+            "ParameterValues": values,
+            "Imports": list(stack.get("Imports", [])),
+            "Resources": trial_resources,
+        }
         evaluator = new_evaluator(self, trial, document, preview=True)
         try:
             wanted = active_resources(document, evaluator)
+            order = [name for batch in creation_order(wanted) for name in batch]
         except TemplateError as error:
             raise validation(str(error)) from None
         current = {
@@ -49,7 +63,8 @@ class ChangeSetMixin:
             if state.get("PhysicalResourceId")
         }
         changes = []
-        for name, definition in wanted.items():
+        for name in order:
+            definition = wanted[name]
             old = current.get(name)
             type_name = definition["Type"]
             if old is None:
@@ -98,6 +113,8 @@ class ChangeSetMixin:
                 replacement = "Conditional"
             else:
                 replacement = "False"
+            if replacement != "False":
+                trial_resources[name]["Pending"] = True
             changes.append(
                 {
                     "Action": "Modify",

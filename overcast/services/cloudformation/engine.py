@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 _DYNAMIC = re.compile(r"\{\{resolve:(ssm|ssm-secure|secretsmanager):([^}]*)\}\}")
 
+_KEEPS_REASON = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+
 DONE_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 
 
@@ -174,7 +176,9 @@ class Deployment:
     def set_status(self, status: str, reason: str = "") -> None:
         stack = self.stack
         stack["StackStatus"] = status
-        stack["StackStatusReason"] = reason
+        if reason or not status.endswith(_KEEPS_REASON):
+            # A rollback's end keeps the reason the rollback began with, as AWS shows it.
+            stack["StackStatusReason"] = reason
         self.provider.add_event(
             stack, stack["StackName"], stack["StackId"], "AWS::CloudFormation::Stack", status, reason
         )
@@ -607,7 +611,13 @@ class Deployment:
             log.exception("updating %s failed", logical_id)
             self.resource_status(logical_id, "UPDATE_FAILED", f"Internal failure: {error}")
             raise ResourceFailed(str(error)) from error
-        self.resource_status(logical_id, "UPDATE_COMPLETE", Attributes=attributes)
+        if request.physical_id != snapshot["PhysicalResourceId"]:
+            # The resource answered with a new physical id (a custom resource may): the old
+            # one is deleted in cleanup, as for a replacement.
+            journal[journal.index(("update", logical_id, snapshot))] = ("replace", logical_id, snapshot)
+        self.resource_status(
+            logical_id, "UPDATE_COMPLETE", Attributes=attributes, PhysicalResourceId=request.physical_id
+        )
 
     async def create_one_as_update(
         self,

@@ -25,10 +25,19 @@ if TYPE_CHECKING:
 
 #: The services with resource types, by module.
 MODULES = (
+    "overcast.services.s3.resources",
     "overcast.services.sqs.resources",
+    "overcast.services.sns.resources",
     "overcast.services.dynamodb.resources",
     "overcast.services.lambda.resources",
     "overcast.services.iam.resources",
+    "overcast.services.logs.resources",
+    "overcast.services.ssm.resources",
+    "overcast.services.kms.resources",
+    "overcast.services.secretsmanager.resources",
+    "overcast.services.events.resources",
+    "overcast.services.cloudtrail.resources",
+    "overcast.services.cloudformation.custom",
 )
 
 
