@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from overcast.common.ids import fast_uuid
 from overcast.services.cloudformation.handlers import (
     ResourceFailed,
     ResourceHandler,
@@ -62,7 +63,7 @@ class Secret(ResourceHandler):
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
         properties = request.properties
         name = properties.get("Name") or request.physical_name(512 - 7)
-        params: dict[str, Any] = {"Name": name}
+        params: dict[str, Any] = {"Name": name, "ClientRequestToken": fast_uuid()}
         secret = await self._secret_string(request)
         if secret is not None:
             params["SecretString"] = secret
@@ -93,6 +94,7 @@ class Secret(ResourceHandler):
             secret = await self._secret_string(request)
             if secret is not None:
                 params["SecretString"] = secret
+                params["ClientRequestToken"] = fast_uuid()
         if len(params) > 1:
             await request.call("secretsmanager", "UpdateSecret", params)
         return {"Id": request.physical_id}
