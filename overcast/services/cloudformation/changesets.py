@@ -295,6 +295,18 @@ class ChangeSetMixin:
         shown["RollbackConfiguration"] = {}
         return shown
 
+    def describe_change_set_hooks(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        """No hook can be activated here, so a change set has none to run."""
+        change_set = self.find_change_set(context, params["ChangeSetName"], params.get("StackName"))
+        return {
+            "ChangeSetId": change_set["ChangeSetId"],
+            "ChangeSetName": change_set["ChangeSetName"],
+            "Hooks": [],
+            "Status": "UNAVAILABLE",
+            "StackId": change_set["StackId"],
+            "StackName": change_set["StackName"],
+        }
+
     def list_change_sets(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         stack = self.find_stack(context, params["StackName"])
         summaries = []

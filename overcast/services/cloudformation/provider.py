@@ -24,6 +24,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.cloudformation import parameters as params_module
 from overcast.services.cloudformation import template as tpl
+from overcast.services.cloudformation.absent import AbsentFeatures
 from overcast.services.cloudformation.changesets import ChangeSetMixin
 from overcast.services.cloudformation.engine import Deployment
 from overcast.services.cloudformation.handlers import handler_for, registry
@@ -64,7 +65,7 @@ def not_found(name: str) -> ServiceError:
     return validation(f"Stack with id {name} does not exist")
 
 
-class Provider(ChangeSetMixin, TemplateSources, BaseProvider):
+class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
     service = "cloudformation"
 
     def __init__(self, runtime: Any) -> None:
@@ -890,6 +891,24 @@ class Provider(ChangeSetMixin, TemplateSources, BaseProvider):
             "ProvisioningType": "FULLY_MUTABLE",
             "Visibility": "PUBLIC",
             "IsActivated": True,
+        }
+
+    def list_type_versions(self, context: RequestContext, params: dict) -> dict:
+        name = params.get("TypeName") or (params.get("Arn") or "").rsplit("/", 1)[-1].replace("-", "::")
+        if registry().get(name) is None or params.get("Type", "RESOURCE") != "RESOURCE":
+            raise ServiceError("TypeNotFoundException", f"The type '{name}' cannot be found.", 404)
+        arn = f"arn:{partition(context.region)}:cloudformation:{context.region}::type/resource/{name.replace('::', '-')}"
+        return {
+            "TypeVersionSummaries": [
+                {
+                    "Type": "RESOURCE",
+                    "TypeName": name,
+                    "VersionId": "00000001",
+                    "IsDefaultVersion": True,
+                    "Arn": f"{arn}/00000001",
+                    "Description": f"{name} as Overcast implements it",
+                }
+            ]
         }
 
 
