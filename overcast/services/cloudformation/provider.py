@@ -353,6 +353,7 @@ class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
     ) -> None:
         stack["TemplateBody"] = text
         stack["TemplateDoc"] = document
+        stack["Transformed"] = "Transform" in tpl.parse(text)
         stack["Description"] = document.get("Description")
         stack["Parameters"] = shown
         stack["RawParameters"] = [

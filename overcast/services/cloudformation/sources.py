@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudformation import template as tpl
@@ -126,24 +127,36 @@ class TemplateSources:
         self, context: RequestContext, document: dict[str, Any], params: dict[str, Any]
     ) -> dict[str, Any]:
         try:
+            import boto3
             from samtranslator.model.exceptions import InvalidDocumentException
-            from samtranslator.translator.transform import transform
+            from samtranslator.parser.parser import Parser
+            from samtranslator.translator.translator import Translator
         except ImportError:
             raise validation(
                 "Transform AWS::Serverless-2016-10-31 needs the aws-sam-translator package: pip install aws-sam-translator"
             ) from None
-        values = {
+        values: dict[str, Any] = {
             entry["ParameterKey"]: entry.get("ParameterValue") for entry in params.get("Parameters") or []
         }
         values.update(
-            {"AWS::Region": context.region, "AWS::AccountId": context.account, "AWS::Partition": "aws"}
+            {
+                "AWS::Region": context.region,
+                "AWS::AccountId": context.account,
+                "AWS::Partition": partition(context.region),
+            }
         )
+        # The translator asks a boto3 session only for its region name; it makes no calls with it.
+        session = boto3.session.Session(region_name=context.region)
+        policies = _ManagedPolicies()
+        translator = Translator(None, Parser(), boto_session=session)
         try:
-            result = transform(
-                json.loads(json.dumps(document)), values, _ManagedPolicies(self.runtime, context.account)
+            result = translator.translate(
+                json.loads(json.dumps(document)),
+                parameter_values=values,
+                get_managed_policy_map=policies.load,
             )
         except InvalidDocumentException as error:
-            messages = "; ".join(cause.message for cause in error.causes)
+            messages = " ".join(cause.message for cause in error.causes)
             raise validation(f"Transform {SERVERLESS} failed with: {messages}") from None
         processed: dict[str, Any] = json.loads(json.dumps(result))
         return processed
@@ -151,10 +164,6 @@ class TemplateSources:
 
 class _ManagedPolicies:
     """The AWS managed policies by name, as the SAM translator asks for them."""
-
-    def __init__(self, runtime: Runtime, account: str) -> None:
-        self.runtime = runtime
-        self.account = account
 
     def load(self) -> dict[str, str]:
         from overcast.services.iam import catalog

@@ -21,6 +21,14 @@ _KINDS = {
 }
 
 
+def permissions_text(document: Any) -> str:
+    """A permissions policy as JSON text. The SAM translator's policy templates carry no
+    Version: they are given the current policy language, which IAM requires here."""
+    if isinstance(document, dict) and "Version" not in document:
+        document = {"Version": "2012-10-17", **document}
+    return policy_text(document)
+
+
 async def _ignore_missing(request: ResourceRequest, operation: str, params: dict[str, Any]) -> None:
     try:
         await request.call("iam", operation, params)
@@ -51,7 +59,7 @@ async def sync_policies(
                 {
                     key: name,
                     "PolicyName": policy_name,
-                    "PolicyDocument": policy_text(policy["PolicyDocument"]),
+                    "PolicyDocument": permissions_text(policy["PolicyDocument"]),
                 },
             )
 
@@ -141,7 +149,7 @@ class Policy(ResourceHandler):
                     {
                         key: name,
                         "PolicyName": new["PolicyName"],
-                        "PolicyDocument": policy_text(new["PolicyDocument"]),
+                        "PolicyDocument": permissions_text(new["PolicyDocument"]),
                     },
                 )
 
@@ -174,7 +182,7 @@ class ManagedPolicy(ResourceHandler):
         properties = request.properties
         params: dict[str, Any] = {
             "PolicyName": properties.get("ManagedPolicyName") or request.physical_name(128),
-            "PolicyDocument": policy_text(properties["PolicyDocument"]),
+            "PolicyDocument": permissions_text(properties["PolicyDocument"]),
             "Path": properties.get("Path", "/"),
         }
         if properties.get("Description"):
@@ -221,7 +229,7 @@ class ManagedPolicy(ResourceHandler):
                 "CreatePolicyVersion",
                 {
                     "PolicyArn": arn,
-                    "PolicyDocument": policy_text(new["PolicyDocument"]),
+                    "PolicyDocument": permissions_text(new["PolicyDocument"]),
                     "SetAsDefault": True,
                 },
             )
