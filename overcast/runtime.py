@@ -22,6 +22,7 @@ from overcast.store import Store
 
 if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
+    from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
@@ -70,6 +71,8 @@ class Runtime:
         self.store.on_reset(self._state_replaced)
 
     # A service's provider, typed by its name (add a line here for each new service).
+    @overload
+    def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
     @overload
