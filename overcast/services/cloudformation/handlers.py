@@ -50,6 +50,10 @@ class ResourceFailed(Exception):
         self.code = code
 
 
+class ResourceGone(Exception):
+    """Drift detection found the resource deleted outside CloudFormation."""
+
+
 @dataclass
 class ResourceRequest:
     """One create, update or delete the engine asks of a handler."""
@@ -117,6 +121,19 @@ class ResourceRequest:
         return [tag for tag in self.tags(given) if not tag["Key"].startswith("aws:")]
 
 
+async def read_or_gone(
+    request: ResourceRequest, service: str, operation: str, params: dict[str, Any], *missing: str
+) -> dict[str, Any]:
+    """One read of a service for drift detection; ResourceGone when it answers one of the
+    `missing` error codes."""
+    try:
+        return await request.call(service, operation, params)
+    except ResourceFailed as error:
+        if error.code in missing:
+            raise ResourceGone from error
+        raise
+
+
 async def call(
     runtime: Runtime, service: str, operation: str, account: str, region: str, params: dict[str, Any]
 ) -> dict[str, Any]:
@@ -162,6 +179,12 @@ class ResourceHandler:
 
     async def delete(self, request: ResourceRequest) -> None:
         raise NotImplementedError
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        """The resource's current properties, in template terms, for drift detection: those
+        the type can read back (None: the type does not support drift detection). Raises
+        ResourceGone when the resource no longer exists."""
+        return None
 
     def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         """The changed properties that make this update a replacement."""

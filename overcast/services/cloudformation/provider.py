@@ -26,6 +26,7 @@ from overcast.services.cloudformation import parameters as params_module
 from overcast.services.cloudformation import template as tpl
 from overcast.services.cloudformation.absent import AbsentFeatures
 from overcast.services.cloudformation.changesets import ChangeSetMixin
+from overcast.services.cloudformation.drift import DriftDetection
 from overcast.services.cloudformation.engine import Deployment
 from overcast.services.cloudformation.handlers import handler_for, registry
 from overcast.services.cloudformation.sources import TemplateSources
@@ -65,7 +66,7 @@ def not_found(name: str) -> ServiceError:
     return validation(f"Stack with id {name} does not exist")
 
 
-class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
+class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, BaseProvider):
     service = "cloudformation"
 
     def __init__(self, runtime: Any) -> None:
@@ -476,7 +477,7 @@ class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
             "Outputs": stack.get("Outputs", []),
             "Tags": stack.get("Tags", []),
             "EnableTerminationProtection": bool(stack.get("EnableTerminationProtection")),
-            "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+            "DriftInformation": drift_information(stack),
             "RollbackConfiguration": stack.get("RollbackConfiguration", {}),
         }
         for key in ("Description", "StackStatusReason", "RoleARN", "TimeoutInMinutes", "ChangeSetId"):
@@ -504,7 +505,7 @@ class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
                 "StackName": stack["StackName"],
                 "CreationTime": timestamp(stack["CreationTime"]),
                 "StackStatus": stack["StackStatus"],
-                "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+                "DriftInformation": drift_information(stack),
             }
             if stack.get("Description"):
                 entry["TemplateDescription"] = stack["Description"]
@@ -594,7 +595,7 @@ class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
             "LogicalResourceId": name,
             "ResourceType": state.get("ResourceType", ""),
             "ResourceStatus": state.get("ResourceStatus", ""),
-            "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+            "DriftInformation": resource_drift_information(state),
         }
         if state.get("PhysicalResourceId"):
             fields["PhysicalResourceId"] = state["PhysicalResourceId"]
@@ -911,6 +912,26 @@ class Provider(ChangeSetMixin, TemplateSources, AbsentFeatures, BaseProvider):
                 }
             ]
         }
+
+
+def drift_information(stack: dict[str, Any]) -> dict[str, Any]:
+    detection = stack.get("DriftDetection")
+    if detection is None:
+        return {"StackDriftStatus": "NOT_CHECKED"}
+    return {
+        "StackDriftStatus": detection["StackDriftStatus"],
+        "LastCheckTimestamp": timestamp(detection["Timestamp"]),
+    }
+
+
+def resource_drift_information(state: dict[str, Any]) -> dict[str, Any]:
+    drift = state.get("Drift")
+    if drift is None:
+        return {"StackResourceDriftStatus": "NOT_CHECKED"}
+    return {
+        "StackResourceDriftStatus": drift["StackResourceDriftStatus"],
+        "LastCheckTimestamp": timestamp(drift["Timestamp"]),
+    }
 
 
 def values_text(value: Any) -> str:

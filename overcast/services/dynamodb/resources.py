@@ -12,6 +12,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceRequest,
     as_bool,
     as_int,
+    read_or_gone,
 )
 
 
@@ -174,6 +175,29 @@ class Table(ResourceHandler):
             await self._settle(request, name)
         await self._settings(request, name, new, old)
         return await self._attributes(request, name)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        table = (
+            await read_or_gone(
+                request,
+                "dynamodb",
+                "DescribeTable",
+                {"TableName": request.physical_id},
+                "ResourceNotFoundException",
+            )
+        )["Table"]
+        current: dict[str, Any] = {
+            "TableName": table["TableName"],
+            "KeySchema": table["KeySchema"],
+            "BillingMode": (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"),
+        }
+        throughput = table.get("ProvisionedThroughput") or {}
+        if current["BillingMode"] == "PROVISIONED":
+            current["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": throughput.get("ReadCapacityUnits"),
+                "WriteCapacityUnits": throughput.get("WriteCapacityUnits"),
+            }
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         try:

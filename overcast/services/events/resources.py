@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    read_or_gone,
+)
 
 _TARGET_KEYS = (
     "Id",
@@ -121,6 +126,19 @@ class Rule(ResourceHandler):
         except ResourceFailed as error:
             if error.code != "ResourceNotFoundException":
                 raise
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        params: dict[str, Any] = {"Name": request.physical_id.split("|")[-1]}
+        if request.properties.get("EventBusName"):
+            params["EventBusName"] = request.properties["EventBusName"]
+        rule = await read_or_gone(request, "events", "DescribeRule", params, "ResourceNotFoundException")
+        current: dict[str, Any] = {"Name": rule["Name"], "State": rule.get("State")}
+        for key in ("ScheduleExpression", "Description", "RoleArn"):
+            if rule.get(key):
+                current[key] = rule[key]
+        if rule.get("EventPattern"):
+            current["EventPattern"] = json.loads(rule["EventPattern"])
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         name = request.physical_id.split("|")[-1]

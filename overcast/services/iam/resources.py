@@ -3,6 +3,7 @@ InstanceProfile, AccessKey), through the IAM provider's own operations."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from overcast.services.cloudformation.handlers import (
@@ -11,6 +12,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceRequest,
     as_int,
     policy_text,
+    read_or_gone,
 )
 
 #: principal kind → (name parameter, attach, detach, put inline, delete inline, list attached, list inline)
@@ -118,6 +120,24 @@ class Role(ResourceHandler):
         await sync_policies(request, "Role", name, new, old)
         role = (await request.call("iam", "GetRole", {"RoleName": name}))["Role"]
         return {"Arn": role["Arn"], "RoleId": role["RoleId"]}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        role = (
+            await read_or_gone(request, "iam", "GetRole", {"RoleName": request.physical_id}, "NoSuchEntity")
+        )["Role"]
+        from urllib.parse import unquote
+
+        current: dict[str, Any] = {
+            "RoleName": role["RoleName"],
+            "Path": role["Path"],
+            "AssumeRolePolicyDocument": json.loads(unquote(role["AssumeRolePolicyDocument"]))
+            if isinstance(role["AssumeRolePolicyDocument"], str)
+            else role["AssumeRolePolicyDocument"],
+            "MaxSessionDuration": role.get("MaxSessionDuration", 3600),
+        }
+        if role.get("Description"):
+            current["Description"] = role["Description"]
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         name = request.physical_id

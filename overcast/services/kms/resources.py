@@ -7,11 +7,13 @@ from typing import Any
 
 from overcast.services.cloudformation.handlers import (
     ResourceFailed,
+    ResourceGone,
     ResourceHandler,
     ResourceRequest,
     as_bool,
     as_int,
     policy_text,
+    read_or_gone,
 )
 
 
@@ -106,6 +108,23 @@ class Key(ResourceHandler):
                     },
                 )
         return request.attributes
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        metadata = (
+            await read_or_gone(
+                request, "kms", "DescribeKey", {"KeyId": request.physical_id}, "NotFoundException"
+            )
+        )["KeyMetadata"]
+        if metadata.get("KeyState") == "PendingDeletion":
+            raise ResourceGone
+        rotation = await request.call("kms", "GetKeyRotationStatus", {"KeyId": request.physical_id})
+        return {
+            "Description": metadata.get("Description", ""),
+            "Enabled": metadata.get("Enabled", True),
+            "EnableKeyRotation": rotation.get("KeyRotationEnabled", False),
+            "KeySpec": metadata.get("KeySpec"),
+            "KeyUsage": metadata.get("KeyUsage"),
+        }
 
     async def delete(self, request: ResourceRequest) -> None:
         window = as_int(request.properties.get("PendingWindowInDays")) or 30

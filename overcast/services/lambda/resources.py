@@ -17,6 +17,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceRequest,
     as_bool,
     as_int,
+    read_or_gone,
 )
 
 _PYTHON_CFN_RESPONSE = '''"""Send a custom resource's result to CloudFormation's ResponseURL."""
@@ -238,6 +239,23 @@ class Function(ResourceHandler):
                     {"Resource": arn, "Tags": {t["Key"]: t["Value"] for t in new["Tags"]}},
                 )
         return self._attributes(config)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        config = await read_or_gone(
+            request,
+            "lambda",
+            "GetFunctionConfiguration",
+            {"FunctionName": request.physical_id},
+            "ResourceNotFoundException",
+        )
+        current: dict[str, Any] = {
+            key: config[key]
+            for key in ("Handler", "Runtime", "Role", "Description", "Timeout", "MemorySize")
+            if key in config
+        }
+        if config.get("Environment"):
+            current["Environment"] = {"Variables": config["Environment"].get("Variables", {})}
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteFunction", {"FunctionName": request.physical_id})

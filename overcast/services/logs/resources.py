@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest, as_int
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceGone,
+    ResourceHandler,
+    ResourceRequest,
+    as_int,
+)
 
 
 async def _ignore_missing(request: ResourceRequest, operation: str, params: dict[str, Any]) -> None:
@@ -81,6 +87,18 @@ class LogGroup(ResourceHandler):
                     {"resourceArn": arn, "tags": {t["Key"]: t["Value"] for t in new["Tags"]}},
                 )
         return {"Arn": self._arn(request, name)}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        groups = (
+            await request.call("logs", "DescribeLogGroups", {"logGroupNamePrefix": request.physical_id})
+        ).get("logGroups", [])
+        group = next((item for item in groups if item["logGroupName"] == request.physical_id), None)
+        if group is None:
+            raise ResourceGone
+        current: dict[str, Any] = {"LogGroupName": group["logGroupName"]}
+        if group.get("retentionInDays") is not None:
+            current["RetentionInDays"] = group["retentionInDays"]
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteLogGroup", {"logGroupName": request.physical_id})

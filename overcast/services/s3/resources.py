@@ -14,6 +14,7 @@ from overcast.services.cloudformation.handlers import (
     as_bool,
     as_int,
     policy_text,
+    read_or_gone,
 )
 
 
@@ -246,6 +247,15 @@ class Bucket(ResourceHandler):
     async def update(self, request: ResourceRequest) -> dict[str, Any]:
         await self._configure(request, request.physical_id, request.properties, request.old_properties)
         return self._attributes(request, request.physical_id)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        name = request.physical_id
+        await read_or_gone(request, "s3", "HeadBucket", {"Bucket": name}, "NoSuchBucket", "404")
+        current: dict[str, Any] = {"BucketName": name}
+        versioning = await request.call("s3", "GetBucketVersioning", {"Bucket": name})
+        if versioning.get("Status"):
+            current["VersioningConfiguration"] = {"Status": versioning["Status"]}
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         await self._remove(request, request.physical_id)

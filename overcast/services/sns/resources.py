@@ -11,6 +11,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceHandler,
     ResourceRequest,
     policy_text,
+    read_or_gone,
 )
 
 #: Topic properties that are topic attributes.
@@ -119,6 +120,13 @@ class Topic(ResourceHandler):
             if new.get("Tags"):
                 await request.call("sns", "TagResource", {"ResourceArn": arn, "Tags": new["Tags"]})
         return {"TopicArn": arn, "TopicName": arn.rsplit(":", 1)[1]}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        output = await read_or_gone(
+            request, "sns", "GetTopicAttributes", {"TopicArn": request.physical_id}, "NotFound"
+        )
+        attributes = output.get("Attributes", {})
+        return {key: attributes[key] for key in ("DisplayName", "KmsMasterKeyId") if key in attributes}
 
     async def delete(self, request: ResourceRequest) -> None:
         await request.call("sns", "DeleteTopic", {"TopicArn": request.physical_id})

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceHandler, ResourceRequest, policy_text
+from overcast.services.cloudformation.handlers import (
+    ResourceHandler,
+    ResourceRequest,
+    policy_text,
+    read_or_gone,
+)
 
 #: Queue properties that are queue attributes, by their attribute name.
 _ATTRIBUTES = (
@@ -91,6 +96,21 @@ class Queue(ResourceHandler):
         if new_tags:
             await request.call("sqs", "TagQueue", {"QueueUrl": url, "Tags": new_tags})
         return await self._attributes(request, url)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        output = await read_or_gone(
+            request,
+            "sqs",
+            "GetQueueAttributes",
+            {"QueueUrl": request.physical_id, "AttributeNames": ["All"]},
+            "AWS.SimpleQueueService.NonExistentQueue",
+            "QueueDoesNotExist",
+        )
+        attributes = output.get("Attributes", {})
+        current: dict[str, Any] = {name: attributes[name] for name in _ATTRIBUTES if name in attributes}
+        if "RedrivePolicy" in current:
+            current["RedrivePolicy"] = json.loads(current["RedrivePolicy"])
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         from overcast.services.cloudformation.handlers import ResourceFailed

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    read_or_gone,
+)
 
 
 class Parameter(ResourceHandler):
@@ -60,6 +65,14 @@ class Parameter(ResourceHandler):
                     },
                 )
         return {"Type": params["Type"], "Value": params["Value"]}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        parameter = (
+            await read_or_gone(
+                request, "ssm", "GetParameter", {"Name": request.physical_id}, "ParameterNotFound"
+            )
+        )["Parameter"]
+        return {"Name": parameter["Name"], "Type": parameter["Type"], "Value": parameter["Value"]}
 
     async def delete(self, request: ResourceRequest) -> None:
         try:
