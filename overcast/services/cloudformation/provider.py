@@ -10,7 +10,9 @@ holds each stack's events keyed "{id}/{time}" so that a reverse scan gives the n
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import logging
 import re
 import time
 from datetime import UTC, datetime
@@ -32,6 +34,8 @@ from overcast.services.cloudformation.handlers import handler_for, registry
 from overcast.services.cloudformation.sources import TemplateSources
 from overcast.services.cloudformation.template import validation
 from overcast.store import scope as store_scope
+
+log = logging.getLogger(__name__)
 
 #: How long CreateStack, UpdateStack, DeleteStack and ExecuteChangeSet wait for a deployment
 #: that finishes quickly before answering: the CLI's waiters poll every 5 to 30 seconds, and a
@@ -142,6 +146,46 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             event["ResourceProperties"] = json.dumps(properties, default=str)
         key = f"{stack['StackId'].rsplit('/', 1)[1]}/{time.time_ns():020d}"
         self.events.put(scope_name, key, event)
+        if stack.get("NotificationARNs"):
+            self.notify(stack, event)
+
+    def notify(self, stack: dict[str, Any], event: dict[str, Any]) -> None:
+        """Publish a stack event to the stack's notification topics, in CloudFormation's
+        key='value' message format."""
+        fields = {
+            "StackId": event["StackId"],
+            "Timestamp": datetime.fromtimestamp(event["Timestamp"], UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            + "Z",
+            "EventId": event["EventId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Namespace": stack["account"],
+            "PhysicalResourceId": event["PhysicalResourceId"],
+            "PrincipalId": stack["account"],
+            "ResourceProperties": event.get("ResourceProperties", "null"),
+            "ResourceStatus": event["ResourceStatus"],
+            "ResourceStatusReason": event.get("ResourceStatusReason", ""),
+            "ResourceType": event["ResourceType"],
+            "StackName": event["StackName"],
+            "ClientRequestToken": "null",
+        }
+        message = "".join(f"{key}='{value}'\n" for key, value in fields.items())
+        publish = self.runtime.handler("sns", "Publish")
+        if publish is None:
+            return
+        for arn in stack["NotificationARNs"]:
+            parts = arn.split(":")
+            if len(parts) < 6:
+                continue
+            context = RequestContext.internal("cloudformation", parts[4], parts[3])
+            try:
+                result = publish(
+                    context,
+                    {"TopicArn": arn, "Subject": "AWS CloudFormation Notification", "Message": message},
+                )
+                if inspect.isawaitable(result):
+                    self.runtime.spawn(_quietly(result), "cloudformation-notification")
+            except ServiceError as error:
+                log.info("stack %s: notification to %s refused: %s", stack["StackName"], arn, error.message)
 
     def find_stack(self, context: RequestContext, name: str, deleted: bool = True) -> dict[str, Any]:
         """A stack by name (live ones) or ARN (deleted ones too); AWS's error when none."""
@@ -932,6 +976,13 @@ def resource_drift_information(state: dict[str, Any]) -> dict[str, Any]:
         "StackResourceDriftStatus": drift["StackResourceDriftStatus"],
         "LastCheckTimestamp": timestamp(drift["Timestamp"]),
     }
+
+
+async def _quietly(awaitable: Any) -> None:
+    try:
+        await awaitable
+    except ServiceError as error:
+        log.info("a stack notification was refused: %s", error.message)
 
 
 def values_text(value: Any) -> str:

@@ -582,3 +582,31 @@ Resources:
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert resources(cfn, stack_name)["Role"]["PhysicalResourceId"] == stack_name
     cfn.delete_stack(StackName=stack_name)
+
+
+def test_notifications_to_sns(cfn, client, stack_name):
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name=f"{stack_name}-events")["TopicArn"]
+    url = sqs.create_queue(QueueName=f"{stack_name}-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    cfn.create_stack(StackName=stack_name, TemplateBody=QUEUE.format(timeout=30), NotificationARNs=[topic])
+    stack = settle(cfn, stack_name)
+    assert stack["NotificationARNs"] == [topic]
+    bodies: list[str] = []
+    for _ in range(10):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        bodies += [message["Body"] for message in got]
+        if any(
+            "ResourceStatus='CREATE_COMPLETE'" in body and f"LogicalResourceId='{stack_name}'" in body
+            for body in bodies
+        ):
+            break
+    assert any(
+        "ResourceStatus='CREATE_COMPLETE'" in body and f"LogicalResourceId='{stack_name}'" in body
+        for body in bodies
+    )
+    assert any(
+        "LogicalResourceId='Queue'" in body and "ResourceType='AWS::SQS::Queue'" in body for body in bodies
+    )
+    cfn.delete_stack(StackName=stack_name)
