@@ -381,6 +381,11 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
         stack["OnFailure"] = on_failure or ("DO_NOTHING" if params.get("DisableRollback") else "ROLLBACK")
         stack["DisableRollback"] = stack["OnFailure"] == "DO_NOTHING"
         stack["EnableTerminationProtection"] = bool(params.get("EnableTerminationProtection"))
+        parent_id = context.extra.get("parent")
+        if parent_id:  # a nested stack: its parent's, and the root of that tree
+            parent = self.lookup(context, parent_id)
+            stack["ParentId"] = parent_id
+            stack["RootId"] = (parent or {}).get("RootId") or parent_id
         if params.get("StackPolicyBody"):
             stack["StackPolicy"] = params["StackPolicyBody"]
         self.register(context, stack)
@@ -524,7 +529,15 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             "DriftInformation": drift_information(stack),
             "RollbackConfiguration": stack.get("RollbackConfiguration", {}),
         }
-        for key in ("Description", "StackStatusReason", "RoleARN", "TimeoutInMinutes", "ChangeSetId"):
+        for key in (
+            "Description",
+            "StackStatusReason",
+            "RoleARN",
+            "TimeoutInMinutes",
+            "ChangeSetId",
+            "ParentId",
+            "RootId",
+        ):
             if stack.get(key):
                 shown[key] = stack[key]
         for key in ("LastUpdatedTime", "DeletionTime"):
@@ -553,8 +566,9 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             }
             if stack.get("Description"):
                 entry["TemplateDescription"] = stack["Description"]
-            if stack.get("StackStatusReason"):
-                entry["StackStatusReason"] = stack["StackStatusReason"]
+            for key in ("StackStatusReason", "ParentId", "RootId"):
+                if stack.get(key):
+                    entry[key] = stack[key]
             for key in ("LastUpdatedTime", "DeletionTime"):
                 if stack.get(key):
                     entry[key] = timestamp(stack[key])
