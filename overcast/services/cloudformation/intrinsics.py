@@ -165,6 +165,10 @@ class Evaluator:
     # -- references ------------------------------------------------------------------------------
 
     def ref(self, argument: Any) -> Any:
+        if isinstance(argument, dict):  # the language extensions allow Ref of a Fn::Sub
+            argument = self.resolve(argument)
+            if argument is UNKNOWN:
+                return UNKNOWN
         if not isinstance(argument, str):
             raise TemplateError("Template error: every Ref object must have a single String value.")
         if argument == "AWS::NoValue":

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudformation import extensions
 from overcast.services.cloudformation import template as tpl
 from overcast.services.cloudformation.handlers import ResourceFailed, call
 from overcast.services.cloudformation.template import validation
@@ -108,20 +109,42 @@ class TemplateSources:
         capabilities: list[str],
         params: dict[str, Any],
     ) -> dict[str, Any]:
-        """The template after its transforms."""
+        """The template after its transforms: AWS::Include snippets first, then the
+        template's Transform list in order."""
+        if _mentions(document, extensions.INCLUDE):
+            document = await extensions.include_snippets(document, self._snippet(context))
         transform = document.get("Transform")
         if transform is None:
             return document
         names = transform if isinstance(transform, list) else [transform]
         for name in names:
-            if name != SERVERLESS:
+            if name not in (SERVERLESS, extensions.LANGUAGE_EXTENSIONS):
                 raise validation(f"Template format error: Unsupported transform: {name}")
-        if context.operation_name == "CreateStack" or context.operation_name == "UpdateStack":
-            if "CAPABILITY_AUTO_EXPAND" not in capabilities:
-                raise ServiceError(
-                    "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
-                )
-        return self.serverless(context, document, params)
+        if (
+            context.operation_name in ("CreateStack", "UpdateStack")
+            and "CAPABILITY_AUTO_EXPAND" not in capabilities
+        ):
+            raise ServiceError(
+                "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
+            )
+        for name in names:
+            if name == extensions.LANGUAGE_EXTENSIONS:
+                values = extensions.loop_parameters(document, params.get("Parameters"))
+                document = extensions.expand_loops(document, values)
+            else:
+                document = self.serverless(context, document, params)
+        document.pop("Transform", None)
+        return document
+
+    def _snippet(self, context: RequestContext) -> Any:
+        async def fetch(location: str) -> dict[str, Any]:
+            url = location
+            if location.startswith("s3://"):
+                bucket, _, key = location[5:].partition("/")
+                url = f"https://{bucket}.s3.amazonaws.com/{key}"
+            return tpl.parse(await self.fetch_template(context, url))
+
+        return fetch
 
     def serverless(
         self, context: RequestContext, document: dict[str, Any], params: dict[str, Any]
@@ -160,6 +183,14 @@ class TemplateSources:
             raise validation(f"Transform {SERVERLESS} failed with: {messages}") from None
         processed: dict[str, Any] = json.loads(json.dumps(result))
         return processed
+
+
+def _mentions(node: Any, name: str) -> bool:
+    if isinstance(node, dict):
+        return any(value == name or _mentions(value, name) for value in node.values())
+    if isinstance(node, list):
+        return any(_mentions(item, name) for item in node)
+    return False
 
 
 class _ManagedPolicies:

@@ -610,3 +610,57 @@ def test_notifications_to_sns(cfn, client, stack_name):
         "LogicalResourceId='Queue'" in body and "ResourceType='AWS::SQS::Queue'" in body for body in bodies
     )
     cfn.delete_stack(StackName=stack_name)
+
+
+def test_language_extensions_and_include(cfn, client, stack_name):
+    s3 = client("s3")
+    s3.create_bucket(Bucket=stack_name)
+    s3.put_object(
+        Bucket=stack_name,
+        Key="snippet.yaml",
+        Body=b"Included:\n  Type: AWS::SNS::Topic\n  Properties:\n    DisplayName: from-s3\n",
+    )
+    body = f"""
+Transform: AWS::LanguageExtensions
+Parameters:
+  Names:
+    Type: CommaDelimitedList
+    Default: "alpha,beta-two"
+Resources:
+  Fn::Transform:
+    Name: AWS::Include
+    Parameters:
+      Location: s3://{stack_name}/snippet.yaml
+  Fn::ForEach::Queues:
+    - Name
+    - !Ref Names
+    - Queue&{{Name}}:
+        Type: AWS::SQS::Queue
+        Properties:
+          QueueName: !Sub "${{AWS::StackName}}-${{Name}}"
+          Tags: [{{Key: name, Value: !Ref Name}}]
+Outputs:
+  Fn::ForEach::Urls:
+    - Name
+    - [alpha, betatwo]
+    - Url${{Name}}:
+        Value: !Ref
+          Fn::Sub: Queue${{Name}}
+  Count:
+    Value: !Length [1, 2, 3]
+"""
+    with pytest.raises(ClientError) as refused:
+        cfn.create_stack(StackName=stack_name, TemplateBody=body)
+    assert refused.value.response["Error"]["Code"] == "InsufficientCapabilitiesException"
+    cfn.create_stack(StackName=stack_name, TemplateBody=body, Capabilities=["CAPABILITY_AUTO_EXPAND"])
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    made = resources(cfn, stack_name)
+    assert {"Queuealpha", "Queuebetatwo", "Included"} <= set(made)
+    assert made["Queuebetatwo"]["PhysicalResourceId"].endswith(f"/{stack_name}-beta-two")
+    values = outputs(stack)
+    assert values["Urlalpha"] == made["Queuealpha"]["PhysicalResourceId"]
+    assert values["Count"] == "3"
+    topic = made["Included"]["PhysicalResourceId"]
+    assert client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "from-s3"
+    cfn.delete_stack(StackName=stack_name)
