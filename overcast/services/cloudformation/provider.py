@@ -31,6 +31,7 @@ from overcast.services.cloudformation.changesets import ChangeSetMixin
 from overcast.services.cloudformation.drift import DriftDetection
 from overcast.services.cloudformation.engine import Deployment
 from overcast.services.cloudformation.handlers import handler_for, registry
+from overcast.services.cloudformation.rules import check_rules
 from overcast.services.cloudformation.sources import TemplateSources
 from overcast.services.cloudformation.template import validation
 from overcast.store import scope as store_scope
@@ -304,6 +305,14 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             old_values,
             self._ssm_parameter(context),
         )
+        pseudo = {
+            "AWS::AccountId": context.account,
+            "AWS::Region": context.region,
+            "AWS::Partition": partition(context.region),
+            "AWS::StackName": params["StackName"],
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        check_rules(document, values, pseudo)
         self.check_capabilities(document, params.get("Capabilities") or [])
         self.check_imports(context, document)
         return text, document, shown, values

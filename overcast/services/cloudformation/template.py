@@ -51,6 +51,12 @@ _SHORT_TAGS = (
     "Length",
     "ToJsonString",
     "ForEach",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "RefAll",
+    "ValueOf",
+    "ValueOfAll",
 )
 
 

@@ -664,3 +664,36 @@ Outputs:
     topic = made["Included"]["PhysicalResourceId"]
     assert client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "from-s3"
     cfn.delete_stack(StackName=stack_name)
+
+
+def test_rules_check_parameters(cfn, stack_name):
+    body = """
+Parameters:
+  Environment: {Type: String, Default: dev}
+  Size: {Type: String, Default: small}
+Rules:
+  ProdIsLarge:
+    RuleCondition: !Equals [!Ref Environment, prod]
+    Assertions:
+      - Assert: !Contains [[large, xlarge], !Ref Size]
+        AssertDescription: Production needs a large size
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+"""
+    with pytest.raises(ClientError) as refused:
+        cfn.create_stack(
+            StackName=stack_name,
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": "Environment", "ParameterValue": "prod"}],
+        )
+    assert refused.value.response["Error"]["Message"] == "Production needs a large size"
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=body,
+        Parameters=[
+            {"ParameterKey": "Environment", "ParameterValue": "prod"},
+            {"ParameterKey": "Size", "ParameterValue": "large"},
+        ],
+    )
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    cfn.delete_stack(StackName=stack_name)
