@@ -83,6 +83,10 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
         self.changesets = self.store.table("cloudformation", "changesets")
         #: Deployments running now, by stack id.
         self.running: dict[str, asyncio.Future[Any]] = {}
+        #: The stack a running deployment holds and writes, by stack id: every operation on
+        #: that stack meanwhile reads and changes this one, so the deployment's next write
+        #: keeps what they did.
+        self.live: dict[str, dict[str, Any]] = {}
 
     def start(self) -> None:
         self._interrupted()
@@ -198,14 +202,19 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
     def lookup(self, context: RequestContext, name: str, deleted: bool = True) -> dict[str, Any] | None:
         scope_name = self.scope_of(context)
         if name.startswith("arn:"):
-            stack = self.stacks.get(scope_name, name.rsplit("/", 1)[-1])
+            stack = self.live.get(name) or self.stacks.get(scope_name, name.rsplit("/", 1)[-1])
             if stack is None or stack["StackId"] != name:
                 return None
             if not deleted and stack["StackStatus"] == "DELETE_COMPLETE":
                 return None
             return stack
         stack_key = self.names.get(scope_name, name)
-        return None if stack_key is None else self.stacks.get(scope_name, stack_key)
+        if stack_key is None:
+            return None
+        stack = self.stacks.get(scope_name, stack_key)
+        if stack is not None and stack["StackId"] in self.live:
+            return self.live[stack["StackId"]]
+        return stack
 
     def forget_name(self, stack: dict[str, Any]) -> None:
         scope_name = store_scope(stack["account"], stack["region"])
@@ -252,7 +261,13 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
         loop = asyncio.get_running_loop()
         task = loop.create_task(work)
         self.running[stack_id] = task
-        task.add_done_callback(lambda _: self.running.pop(stack_id, None))
+        self.live[stack_id] = stack
+
+        def finished(_: Any) -> None:
+            self.running.pop(stack_id, None)
+            self.live.pop(stack_id, None)
+
+        task.add_done_callback(finished)
         self.runtime._tasks.add(task)
         task.add_done_callback(self.runtime._task_done)
         await asyncio.wait({task}, timeout=SETTLE_SECONDS)
@@ -482,12 +497,22 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             raise validation(
                 f"Stack [{stack['StackName']}] cannot be deleted while TerminationProtection is enabled"
             )
-        if stack["StackId"] in self.running:
+        running = self.running.get(stack["StackId"])
+        if running is not None:
             if stack["StackStatus"] == "DELETE_IN_PROGRESS":
                 return {}
-            raise validation(
-                f"Stack [{stack['StackName']}] cannot be deleted while in status {stack['StackStatus']}"
-            )
+            # A stack being created or updated is deleted once that work ends (AWS cancels
+            # it first; Overcast's deployments end quickly enough to be waited for).
+            stack_id = stack["StackId"]
+
+            async def delete_after() -> None:
+                await asyncio.wait({running})
+                current = self.lookup(context, stack_id, deleted=False)
+                if current is not None and current["StackStatus"] != "DELETE_COMPLETE":
+                    await self.run(current, Deployment(self, current).delete())
+
+            self.runtime.spawn(delete_after(), f"delete {stack['StackName']}")
+            return {}
         retain = set(params.get("RetainResources") or [])
         if retain:
             if stack["StackStatus"] != "DELETE_FAILED":
@@ -597,20 +622,20 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
     def describe_stack_events(self, context: RequestContext, params: dict) -> dict:
         stack = self.find_stack(context, params["StackName"])
         prefix = stack["StackId"].rsplit("/", 1)[1] + "/"
-        events = [event for _, event in self.events.scan(self.scope_of(context), prefix=prefix, reverse=True)]
+        scope_name = self.scope_of(context)
 
-        def render(event: dict[str, Any]) -> dict[str, Any]:
-            return {**event, "Timestamp": timestamp(event["Timestamp"])}
+        def newest_first(after: str | None) -> Any:
+            return self.events.scan(scope_name, prefix=prefix, reverse=True, end_before=after)
 
-        return pagination.paginate_list(
+        return pagination.paginate_keys(
             self.store,
             "cloudformation",
             "DescribeStackEvents",
             params,
-            events,
+            newest_first,
             bad_token=lambda: validation("Invalid NextToken"),
             default_limit=100,
-            render=render,
+            render=lambda _, event: {**event, "Timestamp": timestamp(event["Timestamp"])},
             bind=stack["StackId"],
         )
 

@@ -85,3 +85,25 @@ def test_lambda_backed_custom_resource(cfn, stack_name):
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+
+
+SLOW = PROVIDER.replace(
+    "              physical = ",
+    "              import time\n              time.sleep(float(props.get('Sleep', 0)))\n              physical = ",
+).replace("      Fail: !Ref Fail\n", "      Fail: !Ref Fail\n      Sleep: '7'\n")
+
+
+def test_delete_while_creating_waits_for_the_creation(cfn, stack_name):
+    stack_id = cfn.create_stack(StackName=stack_name, TemplateBody=SLOW, Capabilities=["CAPABILITY_IAM"])[
+        "StackId"
+    ]
+    assert cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"] == "CREATE_IN_PROGRESS"
+    cfn.delete_stack(StackName=stack_name)
+    final = settle(cfn, stack_id, timeout=120)
+    assert final["StackStatus"] == "DELETE_COMPLETE"
+    statuses = [
+        e["ResourceStatus"]
+        for e in cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+        if e["LogicalResourceId"] == stack_name
+    ]
+    assert statuses[:3] == ["DELETE_COMPLETE", "DELETE_IN_PROGRESS", "CREATE_COMPLETE"]
