@@ -19,7 +19,7 @@ from overcast.services.cloudformation.engine import (
 )
 from overcast.services.cloudformation.handlers import changed_properties, handler_for
 from overcast.services.cloudformation.intrinsics import UNKNOWN, TemplateError, contains_unknown
-from overcast.services.cloudformation.template import validation
+from overcast.services.cloudformation.template import refuses_malformed, validation
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -143,7 +143,8 @@ class ChangeSetMixin:
 
     # -- operations ----------------------------------------------------------------------------------
 
-    async def create_change_set(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+    @refuses_malformed
+    async def create_change_set(self: Provider, context: RequestContext, params: dict) -> dict:
         name = params["ChangeSetName"]
         if not _CHANGE_SET_NAME.match(name) or len(name) > 128:
             raise validation(

@@ -24,8 +24,37 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _whole(value: Any) -> bool:
+    try:
+        int(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def check_declarations(declared: dict[str, Any]) -> None:
     for name, declaration in declared.items():
+        if not isinstance(declaration.get("Type"), str):
+            raise validation(f"Template format error: [/Parameters/{name}/Type] Type must be a string")
+        for key in ("MinLength", "MaxLength"):
+            if key in declaration and not _whole(declaration[key]):
+                raise validation(
+                    f"Template format error: [/Parameters/{name}/{key}] {key} must be an integer"
+                )
+        for key in ("MinValue", "MaxValue"):
+            if key in declaration and not _is_number(str(declaration[key])):
+                raise validation(f"Template format error: [/Parameters/{name}/{key}] {key} must be a number")
+        if "AllowedValues" in declaration and not isinstance(declaration["AllowedValues"], list):
+            raise validation(
+                f"Template format error: [/Parameters/{name}/AllowedValues] AllowedValues must be a list"
+            )
+        if "AllowedPattern" in declaration:
+            try:
+                re.compile(str(declaration["AllowedPattern"]))
+            except re.error:
+                raise validation(
+                    f"Template format error: [/Parameters/{name}/AllowedPattern] {declaration['AllowedPattern']} is not a valid pattern"
+                ) from None
         kind = str(declaration.get("Type", ""))
         inner = _LIST_TYPE.match(kind)
         base = inner.group(1) if inner else kind

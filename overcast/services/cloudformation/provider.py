@@ -352,7 +352,9 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
     def check_capabilities(document: dict[str, Any], capabilities: list[str]) -> None:
         needed = None
         for definition in document["Resources"].values():
-            type_name = definition.get("Type", "")
+            if not isinstance(definition, dict) or not isinstance(definition.get("Type"), str):
+                continue
+            type_name = definition["Type"]
             if type_name in IAM_TYPES_NAMED and (definition.get("Properties") or {}).get(
                 IAM_TYPES_NAMED[type_name]
             ):
@@ -389,6 +391,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
 
     # -- stacks ---------------------------------------------------------------------------------
 
+    @tpl.refuses_malformed
     async def create_stack(self, context: RequestContext, params: dict) -> dict:
         name = params["StackName"]
         self.check_name(name)
@@ -448,6 +451,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
         if params.get("RoleARN"):
             stack["RoleARN"] = params["RoleARN"]
 
+    @tpl.refuses_malformed
     async def update_stack(self, context: RequestContext, params: dict) -> dict:
         stack = self.find_stack(context, params["StackName"], deleted=False)
         self.check_updatable(stack)
@@ -741,6 +745,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
                 body = json.dumps(stack["TemplateDoc"])
         return {"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}
 
+    @tpl.refuses_malformed
     async def validate_template(self, context: RequestContext, params: dict) -> dict:
         text = await self.template_text(context, params, None)
         document = tpl.parse(text)
@@ -769,7 +774,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             names = sorted(
                 name
                 for name, definition in document["Resources"].items()
-                if str(definition.get("Type", "")).startswith("AWS::IAM::")
+                if isinstance(definition, dict) and str(definition.get("Type", "")).startswith("AWS::IAM::")
             )
             return (
                 [needed],
@@ -781,6 +786,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             ) + "]"
         return [], ""
 
+    @tpl.refuses_malformed
     async def get_template_summary(self, context: RequestContext, params: dict) -> dict:
         if params.get("StackName"):
             stack = self.find_stack(context, params["StackName"])
@@ -891,6 +897,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             ]
         }
 
+    @tpl.refuses_malformed
     async def estimate_template_cost(self, context: RequestContext, params: dict) -> dict:
         text = await self.template_text(context, params, None)
         tpl.check(tpl.parse(text))

@@ -4,13 +4,18 @@ before anything is deployed."""
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
 from overcast.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 #: AWS's limits: a TemplateBody of 51,200 bytes, a template in S3 of 1 MB.
 MAX_BODY = 51_200
@@ -58,6 +63,21 @@ _SHORT_TAGS = (
     "ValueOf",
     "ValueOfAll",
 )
+
+
+def refuses_malformed(operation: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+    """An operation that reads a template answers a malformed one with a ValidationError,
+    whatever shape of it the checks above did not foresee, rather than a 500."""
+
+    @functools.wraps(operation)
+    async def guarded(*args: Any, **kwargs: Any) -> dict:
+        try:
+            return await operation(*args, **kwargs)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
+            log.info("%s refused a malformed template: %r", operation.__name__, error)
+            raise format_error("the template is malformed.") from None
+
+    return guarded
 
 
 def validation(message: str) -> ServiceError:
@@ -115,6 +135,8 @@ def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any,
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):  # a template's keys are names: 1 and true are "1" and "true"
+            key = _scalar_text(key)
         if key in mapping:
             raise format_error(
                 f"YAML not well-formed. (line {key_node.start_mark.line + 1}, duplicate key {key})"
@@ -126,6 +148,31 @@ def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any,
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        raise format_error("YAML not well-formed. (a mapping key must be a scalar)")
+    return str(value)
+
+
+def _compose_node(self: Any, parent: Any, index: Any) -> Any:
+    """CloudFormation's YAML has no anchors or aliases (and an alias of aliases would let a
+    small template expand without bound)."""
+    if self.check_event(yaml.AliasEvent):
+        event = self.get_event()
+        raise format_error(
+            f"YAML not well-formed. (line {event.start_mark.line + 1}, aliases are not supported)"
+        )
+    return yaml.composer.Composer.compose_node(self, parent, index)
+
+
+_Loader.compose_node = _compose_node
+
+#: Deeper than this, a template is refused before anything walks it.
+MAX_DEPTH = 64
+
+
 def parse(text: str) -> dict[str, Any]:
     """A template's text as a dict: JSON when it looks like JSON, else YAML."""
     stripped = text.lstrip()
@@ -134,18 +181,38 @@ def parse(text: str) -> dict[str, Any]:
             document = json.loads(text)
         except ValueError as error:
             raise format_error(f"JSON not well-formed. ({error})") from None
+        except RecursionError:
+            raise format_error(f"the template nests deeper than {MAX_DEPTH} levels.") from None
     else:
         try:
             document = yaml.load(text, Loader=_Loader)
         except ServiceError:
             raise
+        except RecursionError:
+            raise format_error(f"the template nests deeper than {MAX_DEPTH} levels.") from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
             raise format_error(f"YAML not well-formed.{where}") from None
     if not isinstance(document, dict):
         raise format_error("unsupported structure.")
+    if _depth(document) > MAX_DEPTH:
+        raise format_error(f"the template nests deeper than {MAX_DEPTH} levels.")
     return document
+
+
+def _depth(document: Any) -> int:
+    """How deeply a parsed document nests (iteratively: a deep one must not overflow the stack)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
@@ -177,13 +244,57 @@ def check(template: dict[str, Any]) -> None:
             )
         if not isinstance(resource["Type"], str):
             raise format_error(f"[/Resources/{logical_id}/Type] Type must be a string.")
+        _check_resource_attributes(logical_id, resource)
     for name, parameter in (template.get("Parameters") or {}).items():
         if not isinstance(parameter, dict) or "Type" not in parameter:
             raise format_error(f"[/Parameters/{name}] Every Parameters object must contain a Type member.")
+    for name, condition in (template.get("Conditions") or {}).items():
+        if not isinstance(condition, dict):
+            raise format_error(f"[/Conditions/{name}] Every Condition member must be an object.")
+    for name, mapping in (template.get("Mappings") or {}).items():
+        if not isinstance(mapping, dict) or not all(isinstance(entry, dict) for entry in mapping.values()):
+            raise format_error(f"[/Mappings/{name}] Every Mappings member must be a map of maps.")
+    rules = template.get("Rules")
+    if rules is not None:
+        if not isinstance(rules, dict):
+            raise format_error("Rules must be an object.")
+        for name, rule in rules.items():
+            assertions = rule.get("Assertions") if isinstance(rule, dict) else None
+            if not isinstance(assertions, list) or not all(isinstance(item, dict) for item in assertions):
+                raise format_error(
+                    f"[/Rules/{name}] Every Rules member must contain an Assertions list of objects."
+                )
     for name, output in (template.get("Outputs") or {}).items():
         if not isinstance(output, dict) or "Value" not in output:
             raise format_error(f"[/Outputs/{name}] Every Outputs member must contain a Value object")
+        export = output.get("Export")
+        if export is not None and (not isinstance(export, dict) or "Name" not in export):
+            raise format_error(f"[/Outputs/{name}/Export] Export must contain a Name")
+        if "Condition" in output and not isinstance(output["Condition"], str):
+            raise format_error(f"[/Outputs/{name}/Condition] Condition must be a string")
     _check_references(template)
+
+
+_POLICIES = frozenset({"Delete", "Retain", "Snapshot", "RetainExceptOnCreate"})
+
+
+def _check_resource_attributes(logical_id: str, resource: dict[str, Any]) -> None:
+    where = f"[/Resources/{logical_id}"
+    depends = resource.get("DependsOn")
+    if depends is not None and not (
+        isinstance(depends, str)
+        or (isinstance(depends, list) and all(isinstance(item, str) for item in depends))
+    ):
+        raise format_error(f"{where}/DependsOn] DependsOn must be a string or a list of strings")
+    if "Condition" in resource and not isinstance(resource["Condition"], str):
+        raise format_error(f"{where}/Condition] Condition must be a string")
+    if resource.get("Properties") is not None and not isinstance(resource["Properties"], dict):
+        raise format_error(f"{where}/Properties] Properties must be an object")
+    if "Metadata" in resource and not isinstance(resource["Metadata"], dict):
+        raise format_error(f"{where}/Metadata] Metadata must be an object")
+    for key in ("DeletionPolicy", "UpdateReplacePolicy"):
+        if key in resource and (not isinstance(resource[key], str) or resource[key] not in _POLICIES):
+            raise format_error(f"{where}/{key}] Unrecognized {key} {resource[key]!r}")
 
 
 def _check_references(template: dict[str, Any]) -> None:

@@ -44,6 +44,18 @@ Resources:
         ("Resources: [", "Template format error: YAML not well-formed."),
         ("Resources:\n  A: {Type: X}\n  A: {Type: Y}\n", "Template format error: YAML not well-formed."),
         ("- a list", "Template format error: unsupported structure."),
+        (
+            "a: &x [1]\nb: *x\n",
+            "Template format error: YAML not well-formed. (line 2, aliases are not supported)",
+        ),
+        (
+            '{"a": ' * 3000 + "1" + "}" * 3000,
+            "Template format error: the template nests deeper than 64 levels.",
+        ),
+        (
+            "a:" + " {a:" * 100 + " 1" + "}" * 100,
+            "Template format error: the template nests deeper than 64 levels.",
+        ),
     ],
 )
 def test_unparseable(text, message):
@@ -66,6 +78,18 @@ def test_unparseable(text, message):
         (
             {"Resources": {"A": {"Type": "X", "DependsOn": "B"}}},
             "Unresolved resource dependencies [B] in the Resources block of the template",
+        ),
+        (
+            {"Resources": {"A": {"Type": "X", "DependsOn": [["B"]]}}},
+            "[/Resources/A/DependsOn] DependsOn must be a string or a list of strings",
+        ),
+        (
+            {"Resources": {"A": {"Type": "X", "DeletionPolicy": ["Retain"]}}},
+            "[/Resources/A/DeletionPolicy] Unrecognized DeletionPolicy ['Retain']",
+        ),
+        (
+            {"Resources": {"A": {"Type": "X"}}, "Conditions": {"C": [1]}},
+            "[/Conditions/C] Every Condition member must be an object.",
         ),
         (
             {"Resources": {"A": {"Type": "X", "Properties": {"P": {"Fn::Sub": "${Missing.Arn}"}}}}},
