@@ -37,6 +37,7 @@ MODULES = (
     "overcast.services.secretsmanager.resources",
     "overcast.services.events.resources",
     "overcast.services.cloudtrail.resources",
+    "overcast.services.xray.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

@@ -217,4 +217,52 @@ class EventBus(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::Events::Rule": Rule, "AWS::Events::EventBus": EventBus}
+class Archive(ResourceHandler):
+    replace_on = frozenset({"ArchiveName", "SourceArn"})
+    name_property = "ArchiveName"
+    required = ("SourceArn",)
+    attributes = frozenset({"Arn", "ArchiveName"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if properties.get("EventPattern") is not None:
+            pattern = properties["EventPattern"]
+            params["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        if properties.get("Description"):
+            params["Description"] = properties["Description"]
+        if properties.get("RetentionDays") is not None:
+            params["RetentionDays"] = int(properties["RetentionDays"])
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        name = properties.get("ArchiveName") or request.physical_name(48)
+        output = await request.call(
+            "events",
+            "CreateArchive",
+            {"ArchiveName": name, "EventSourceArn": properties["SourceArn"], **self._settings(properties)},
+        )
+        return name, {"Arn": output["ArchiveArn"], "ArchiveName": name}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call(
+            "events",
+            "UpdateArchive",
+            {"ArchiveName": request.physical_id, **self._settings(request.properties)},
+        )
+        return {"Arn": output["ArchiveArn"], "ArchiveName": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("events", "DeleteArchive", {"ArchiveName": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
+HANDLERS = {
+    "AWS::Events::Rule": Rule,
+    "AWS::Events::EventBus": EventBus,
+    "AWS::Events::Archive": Archive,
+}

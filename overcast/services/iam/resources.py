@@ -441,6 +441,32 @@ class AccessKey(ResourceHandler):
         )
 
 
+class ServiceLinkedRole(ResourceHandler):
+    replace_on = frozenset({"AWSServiceName", "CustomSuffix"})
+    attributes = frozenset({"RoleName"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"AWSServiceName": properties["AWSServiceName"]}
+        for key in ("Description", "CustomSuffix"):
+            if properties.get(key):
+                params[key] = properties[key]
+        role = (await request.call("iam", "CreateServiceLinkedRole", params))["Role"]
+        return role["RoleName"], {"RoleName": role["RoleName"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "iam",
+            "UpdateRoleDescription",
+            {"RoleName": request.physical_id, "Description": request.properties.get("Description", "")},
+        )
+        return {"RoleName": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(request, "DeleteServiceLinkedRole", {"RoleName": request.physical_id})
+
+
 HANDLERS = {
     "AWS::IAM::Role": Role,
     "AWS::IAM::Policy": Policy,
@@ -449,4 +475,5 @@ HANDLERS = {
     "AWS::IAM::Group": Group,
     "AWS::IAM::InstanceProfile": InstanceProfile,
     "AWS::IAM::AccessKey": AccessKey,
+    "AWS::IAM::ServiceLinkedRole": ServiceLinkedRole,
 }

@@ -510,6 +510,71 @@ class Url(ResourceHandler):
         await _ignore_missing(request, "DeleteFunctionUrlConfig", self._target(request.properties))
 
 
+class EventInvokeConfig(ResourceHandler):
+    replace_on = frozenset({"FunctionName", "Qualifier"})
+    required = ("FunctionName", "Qualifier")
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "FunctionName": properties["FunctionName"],
+            "Qualifier": str(properties["Qualifier"]),
+        }
+        for key in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts"):
+            if properties.get(key) is not None:
+                params[key] = as_int(properties[key])
+        if properties.get("DestinationConfig"):
+            params["DestinationConfig"] = properties["DestinationConfig"]
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = self._params(request.properties)
+        await request.call("lambda", "PutFunctionEventInvokeConfig", params)
+        return f"{params['FunctionName']}:{params['Qualifier']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("lambda", "PutFunctionEventInvokeConfig", self._params(request.properties))
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        await _ignore_missing(
+            request,
+            "DeleteFunctionEventInvokeConfig",
+            {"FunctionName": properties["FunctionName"], "Qualifier": str(properties["Qualifier"])},
+        )
+
+
+class LayerVersionPermission(ResourceHandler):
+    updatable = False
+    required = ("Action", "LayerVersionArn", "Principal")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        layer, _, number = properties["LayerVersionArn"].rpartition(":")
+        statement = request.physical_name(100)
+        params: dict[str, Any] = {
+            "LayerName": layer,
+            "VersionNumber": int(number),
+            "StatementId": statement,
+            "Action": properties["Action"],
+            "Principal": properties["Principal"],
+        }
+        if properties.get("OrganizationId"):
+            params["OrganizationId"] = properties["OrganizationId"]
+        await request.call("lambda", "AddLayerVersionPermission", params)
+        return f"{properties['LayerVersionArn']}#{statement}", {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        arn, _, statement = request.physical_id.partition("#")
+        layer, _, number = arn.rpartition(":")
+        await _ignore_missing(
+            request,
+            "RemoveLayerVersionPermission",
+            {"LayerName": layer, "VersionNumber": int(number), "StatementId": statement},
+        )
+
+
 HANDLERS = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::Version": Version,
@@ -518,4 +583,6 @@ HANDLERS = {
     "AWS::Lambda::EventSourceMapping": EventSourceMapping,
     "AWS::Lambda::LayerVersion": LayerVersion,
     "AWS::Lambda::Url": Url,
+    "AWS::Lambda::EventInvokeConfig": EventInvokeConfig,
+    "AWS::Lambda::LayerVersionPermission": LayerVersionPermission,
 }

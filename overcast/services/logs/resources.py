@@ -3,6 +3,7 @@ SubscriptionFilter), through the Logs provider's own operations."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from overcast.services.cloudformation.handlers import (
@@ -212,9 +213,38 @@ class SubscriptionFilter(ResourceHandler):
         )
 
 
+class ResourcePolicy(ResourceHandler):
+    replace_on = frozenset({"PolicyName"})
+    name_property = "PolicyName"
+    required = ("PolicyDocument", "PolicyName")
+
+    async def _put(self, request: ResourceRequest) -> None:
+        document = request.properties["PolicyDocument"]
+        await request.call(
+            "logs",
+            "PutResourcePolicy",
+            {
+                "policyName": request.properties["PolicyName"],
+                "policyDocument": document if isinstance(document, str) else json.dumps(document),
+            },
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["PolicyName"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(request, "DeleteResourcePolicy", {"policyName": request.physical_id})
+
+
 HANDLERS = {
     "AWS::Logs::LogGroup": LogGroup,
     "AWS::Logs::LogStream": LogStream,
     "AWS::Logs::MetricFilter": MetricFilter,
     "AWS::Logs::SubscriptionFilter": SubscriptionFilter,
+    "AWS::Logs::ResourcePolicy": ResourcePolicy,
 }

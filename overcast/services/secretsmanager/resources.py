@@ -111,4 +111,41 @@ class Secret(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::SecretsManager::Secret": Secret}
+class ResourcePolicy(ResourceHandler):
+    replace_on = frozenset({"SecretId"})
+    required = ("ResourcePolicy", "SecretId")
+    attributes = frozenset({"Id"})
+
+    async def _put(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        policy = properties["ResourcePolicy"]
+        params: dict[str, Any] = {
+            "SecretId": properties["SecretId"],
+            "ResourcePolicy": policy if isinstance(policy, str) else json.dumps(policy),
+        }
+        if properties.get("BlockPublicPolicy") is not None:
+            params["BlockPublicPolicy"] = as_bool(properties["BlockPublicPolicy"])
+        await request.call("secretsmanager", "PutResourcePolicy", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["SecretId"], {"Id": request.properties["SecretId"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {"Id": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "secretsmanager", "DeleteResourcePolicy", {"SecretId": request.properties["SecretId"]}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
+HANDLERS = {
+    "AWS::SecretsManager::Secret": Secret,
+    "AWS::SecretsManager::ResourcePolicy": ResourcePolicy,
+}

@@ -251,8 +251,29 @@ def _default_policy(arn: str) -> str:
     )
 
 
+class TopicInlinePolicy(ResourceHandler):
+    replace_on = frozenset({"TopicArn"})
+    required = ("PolicyDocument", "TopicArn")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await TopicPolicy._apply(
+            request, [request.properties["TopicArn"]], policy_text(request.properties["PolicyDocument"])
+        )
+        return request.physical_name(255), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await TopicPolicy._apply(
+            request, [request.properties["TopicArn"]], policy_text(request.properties["PolicyDocument"])
+        )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await TopicPolicy._restore_default(request, [request.properties["TopicArn"]])
+
+
 HANDLERS = {
     "AWS::SNS::Topic": Topic,
     "AWS::SNS::Subscription": Subscription,
     "AWS::SNS::TopicPolicy": TopicPolicy,
+    "AWS::SNS::TopicInlinePolicy": TopicInlinePolicy,
 }

@@ -154,4 +154,44 @@ class QueuePolicy(ResourceHandler):
                 pass  # the queue went first: its policy went with it
 
 
-HANDLERS = {"AWS::SQS::Queue": Queue, "AWS::SQS::QueuePolicy": QueuePolicy}
+class QueueInlinePolicy(ResourceHandler):
+    replace_on = frozenset({"Queue"})
+    required = ("PolicyDocument", "Queue")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.physical_name(255), {}
+
+    @staticmethod
+    async def _put(request: ResourceRequest) -> None:
+        await request.call(
+            "sqs",
+            "SetQueueAttributes",
+            {
+                "QueueUrl": request.properties["Queue"],
+                "Attributes": {"Policy": policy_text(request.properties["PolicyDocument"])},
+            },
+        )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        from overcast.services.cloudformation.handlers import ResourceFailed
+
+        try:
+            await request.call(
+                "sqs",
+                "SetQueueAttributes",
+                {"QueueUrl": request.properties["Queue"], "Attributes": {"Policy": ""}},
+            )
+        except ResourceFailed:
+            pass  # the queue went first: its policy went with it
+
+
+HANDLERS = {
+    "AWS::SQS::Queue": Queue,
+    "AWS::SQS::QueuePolicy": QueuePolicy,
+    "AWS::SQS::QueueInlinePolicy": QueueInlinePolicy,
+}

@@ -82,4 +82,49 @@ class Parameter(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::SSM::Parameter": Parameter}
+class Document(ResourceHandler):
+    updatable = False
+    name_property = "Name"
+    required = ("Content",)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        import json
+
+        properties = request.properties
+        content = properties["Content"]
+        document_format = properties.get("DocumentFormat", "JSON")
+        if not isinstance(content, str):
+            if document_format == "YAML":
+                import yaml  # type: ignore[import-untyped]
+
+                content = yaml.safe_dump(content)
+            else:
+                content = json.dumps(content)
+        name = properties.get("Name") or request.physical_name(128).replace("-", "_")
+        params: dict[str, Any] = {
+            "Name": name,
+            "Content": content,
+            "DocumentType": properties.get("DocumentType", "Command"),
+            "DocumentFormat": document_format,
+        }
+        for key in ("TargetType", "VersionName"):
+            if properties.get(key):
+                params[key] = properties[key]
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        await request.call("ssm", "CreateDocument", params)
+        return name, {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ssm", "DeleteDocument", {"Name": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "InvalidDocument":
+                raise
+
+
+HANDLERS = {
+    "AWS::SSM::Parameter": Parameter,
+    "AWS::SSM::Document": Document,
+}

@@ -258,3 +258,135 @@ def test_every_type_creates_works_and_deletes(cfn, client, stack_name):
     assert not [q for q in sqs.list_queues().get("QueueUrls", []) if q == made["Queue"]]
     assert made["User"] not in [u["UserName"] for u in iam.list_users()["Users"]]
     assert kms.describe_key(KeyId=made["Key"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+MORE = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: "def handler(event, context):\\n    return 1\\n"}
+  InvokeConfig:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Function
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 1
+  Queue: {Type: AWS::SQS::Queue}
+  QueueInline:
+    Type: AWS::SQS::QueueInlinePolicy
+    Properties:
+      Queue: !Ref Queue
+      PolicyDocument: {Statement: [{Effect: Allow, Principal: "*", Action: "sqs:SendMessage", Resource: !GetAtt Queue.Arn}]}
+  Topic: {Type: AWS::SNS::Topic}
+  TopicInline:
+    Type: AWS::SNS::TopicInlinePolicy
+    Properties:
+      TopicArn: !Ref Topic
+      PolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: "*"}, Action: "sns:Publish", Resource: !Ref Topic}]}
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties: {SecretString: s}
+  SecretPolicy:
+    Type: AWS::SecretsManager::ResourcePolicy
+    Properties:
+      SecretId: !Ref Secret
+      ResourcePolicy:
+        Version: "2012-10-17"
+        Statement: [{Effect: Deny, Principal: {AWS: "arn:aws:iam::111122223333:root"}, Action: "secretsmanager:GetSecretValue", Resource: "*"}]
+  LogsPolicy:
+    Type: AWS::Logs::ResourcePolicy
+    Properties:
+      PolicyName: !Sub "${AWS::StackName}-logs"
+      PolicyDocument: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "logs:PutLogEvents", "Resource": "*"}]}'
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: !Sub "${AWS::StackName}-bus"}
+  Archive:
+    Type: AWS::Events::Archive
+    Properties:
+      SourceArn: !GetAtt Bus.Arn
+      RetentionDays: 3
+  Document:
+    Type: AWS::SSM::Document
+    Properties:
+      DocumentType: Command
+      Content:
+        schemaVersion: "2.2"
+        description: say hello
+        mainSteps: [{action: "aws:runShellScript", name: hello, inputs: {runCommand: [echo hello]}}]
+  Group:
+    Type: AWS::XRay::Group
+    Properties:
+      GroupName: !Sub "${AWS::StackName}-group"
+      FilterExpression: 'service("api")'
+  Rule:
+    Type: AWS::XRay::SamplingRule
+    Properties:
+      SamplingRule:
+        RuleName: !Select [0, !Split ["-", !Sub "r${AWS::StackName}"]]
+        Priority: 100
+        FixedRate: 0.5
+        ReservoirSize: 1
+        ServiceName: "*"
+        ServiceType: "*"
+        Host: "*"
+        HTTPMethod: "*"
+        URLPath: "*"
+        ResourceARN: "*"
+        Version: 1
+Outputs:
+  ArchiveArn: {Value: !GetAtt Archive.Arn}
+  GroupArn: {Value: !GetAtt Group.GroupARN}
+  RuleArn: {Value: !GetAtt Rule.RuleARN}
+"""
+
+
+def test_more_types(cfn, client, stack_name):
+    cfn.create_stack(StackName=stack_name, TemplateBody=MORE, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name, timeout=120)
+    failures = [
+        (e["LogicalResourceId"], e.get("ResourceStatusReason"))
+        for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        if e["ResourceStatus"].endswith("FAILED")
+    ]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures
+    made = {name: r["PhysicalResourceId"] for name, r in resources(cfn, stack_name).items()}
+    config = client("lambda").get_function_event_invoke_config(
+        FunctionName=made["Function"], Qualifier="$LATEST"
+    )
+    assert config["MaximumRetryAttempts"] == 1
+    policy = client("sqs").get_queue_attributes(QueueUrl=made["Queue"], AttributeNames=["Policy"])[
+        "Attributes"
+    ]
+    assert "sqs:SendMessage" in policy["Policy"]
+    assert "sns:Publish" in client("sns").get_topic_attributes(TopicArn=made["Topic"])["Attributes"]["Policy"]
+    assert (
+        "111122223333"
+        in client("secretsmanager").get_resource_policy(SecretId=made["Secret"])["ResourcePolicy"]
+    )
+    names = [p["policyName"] for p in client("logs").describe_resource_policies()["resourcePolicies"]]
+    assert f"{stack_name}-logs" in names
+    assert (
+        client("events").describe_archive(ArchiveName=made["Archive"])["ArchiveArn"]
+        == outputs(stack)["ArchiveArn"]
+    )
+    assert client("ssm").describe_document(Name=made["Document"])["Document"]["DocumentType"] == "Command"
+    assert (
+        client("xray").get_group(GroupARN=outputs(stack)["GroupArn"])["Group"]["FilterExpression"]
+        == 'service("api")'
+    )
+    cfn.delete_stack(StackName=stack_name)
+    gone = settle(cfn, stack["StackId"], timeout=120)
+    assert gone["StackStatus"] == "DELETE_COMPLETE"
+    assert f"{stack_name}-logs" not in [
+        p["policyName"] for p in client("logs").describe_resource_policies()["resourcePolicies"]
+    ]
