@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from functools import lru_cache
 from typing import Any
@@ -129,6 +130,12 @@ class CustomResource(ResourceHandler):
             except ResourceFailed as error:
                 if error.code != "BucketAlreadyOwnedByYou":
                     raise
+            # Versioned: every signal PUT to one wait condition handle is kept.
+            await request.call(
+                "s3",
+                "PutBucketVersioning",
+                {"Bucket": bucket, "VersioningConfiguration": {"Status": "Enabled"}},
+            )
 
     @staticmethod
     async def _response(request: ResourceRequest, bucket: str, key: str) -> dict[str, Any] | None:
@@ -169,7 +176,7 @@ class CustomResource(ResourceHandler):
 
 
 class WaitConditionHandle(ResourceHandler):
-    """A handle whose Ref is a presigned URL; nothing waits on it without a WaitCondition."""
+    """A presigned URL (its Ref) that signals are PUT to, for a WaitCondition to count."""
 
     updatable = False
 
@@ -177,11 +184,96 @@ class WaitConditionHandle(ResourceHandler):
         bucket = response_bucket(request.region)
         await CustomResource._ensure_bucket(request, bucket)
         presigner = _presigner(_endpoint(request), request.account, request.region)
-        key = f"{request.stack_id.replace(':', '%3A').replace('/', '%2F')}|{request.logical_id}|{fast_uuid()}"
+        key = f"waitcondition/{request.stack_id.rsplit('/', 1)[-1]}/{request.logical_id}/{fast_uuid()}"
         url = presigner.generate_presigned_url(
-            "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=86400
+            "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=43200
         )
         return str(url), {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
+def _iso_seconds(text: str) -> float:
+    """An ISO 8601 duration as CreationPolicy gives it (PT15M, PT1H30M, PT30S)."""
+    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", str(text))
+    if match is None or not any(match.groups()):
+        raise ResourceFailed(f"Invalid Timeout {text}: an ISO 8601 duration such as PT15M")
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+class WaitCondition(ResourceHandler):
+    """Waits for Count success signals: PUT to its Handle's URL, or (with a CreationPolicy)
+    sent by SignalResource. A failure signal or the timeout fails it."""
+
+    updatable = False
+    attributes = frozenset({"Data"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        policy = (request.creation_policy or {}).get("ResourceSignal")
+        if policy is not None:
+            count = int(policy.get("Count", 1))
+            timeout = _iso_seconds(policy.get("Timeout", "PT5M"))
+        else:
+            for key in ("Handle", "Timeout"):
+                if properties.get(key) in (None, ""):
+                    raise ResourceFailed(
+                        f"Properties validation failed for resource {request.logical_id} with message:\n"
+                        f"#: required key [{key}] not found"
+                    )
+            count = int(properties.get("Count", 1))
+            timeout = float(properties["Timeout"])
+        provider = request.runtime.provider("cloudformation")
+        deadline = time.monotonic() + timeout
+        received: dict[str, str] = {}
+        provider.awaiting_signals[(request.stack_id, request.logical_id)] = []
+        try:
+            while True:
+                signals = list(provider.awaiting_signals[(request.stack_id, request.logical_id)])
+                if properties.get("Handle") and policy is None:
+                    signals += await self._handle_signals(request, str(properties["Handle"]))
+                for signal in signals:
+                    status = str(signal.get("Status", "SUCCESS")).upper()
+                    unique = str(signal.get("UniqueId", ""))
+                    if status == "FAILURE":
+                        raise ResourceFailed(
+                            f"WaitCondition received failed message: '{signal.get('Reason', '')}' for uniqueId: {unique}"
+                        )
+                    received[unique] = str(signal.get("Data", ""))
+                if len(received) >= count:
+                    return fast_uuid(), {"Data": json.dumps(received)}
+                if time.monotonic() > deadline:
+                    raise ResourceFailed(
+                        f"WaitCondition timed out. Received {len(received)} conditions when expecting {count}"
+                    )
+                await asyncio.sleep(0.1)
+        finally:
+            provider.awaiting_signals.pop((request.stack_id, request.logical_id), None)
+
+    @staticmethod
+    async def _handle_signals(request: ResourceRequest, url: str) -> list[dict[str, Any]]:
+        from overcast.services.cloudformation.sources import s3_location
+
+        bucket, key = s3_location(url.split("?", 1)[0])
+        listing = await request.call("s3", "ListObjectVersions", {"Bucket": bucket, "Prefix": key})
+        signals = []
+        for version in listing.get("Versions", []):
+            if version["Key"] != key:
+                continue
+            output = await request.call(
+                "s3", "GetObject", {"Bucket": bucket, "Key": key, "VersionId": version["VersionId"]}
+            )
+            body = output.get("Body", b"")
+            data = body.read() if hasattr(body, "read") else body
+            try:
+                signal = json.loads(bytes(data))
+            except ValueError:
+                continue
+            if isinstance(signal, dict):
+                signals.append(signal)
+        return signals
 
     async def delete(self, request: ResourceRequest) -> None:
         return None
@@ -190,4 +282,5 @@ class WaitConditionHandle(ResourceHandler):
 HANDLERS = {
     "AWS::CloudFormation::CustomResource": CustomResource,
     "AWS::CloudFormation::WaitConditionHandle": WaitConditionHandle,
+    "AWS::CloudFormation::WaitCondition": WaitCondition,
 }

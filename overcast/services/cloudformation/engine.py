@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from overcast.common.ids import fast_uuid
@@ -323,21 +324,18 @@ class Deployment:
     async def create_resources(self, document: dict[str, Any]) -> None:
         evaluator = new_evaluator(self.provider, self.stack, document)
         resources = active_resources(document, evaluator)
-        batches = creation_order(resources)
-        failures: list[str] = []
-        for batch in batches:
-            results = await asyncio.gather(
-                *(self.create_one(name, resources[name], evaluator) for name in batch), return_exceptions=True
+        creation_order(resources)  # a cycle is refused before anything is made
+        needs = {
+            name: tpl.dependencies(definition, resources) & set(resources)
+            for name, definition in resources.items()
+        }
+        failures = await run_graph(
+            needs, lambda name: self.create_one(name, resources[name], evaluator), stop_on_failure=True
+        )
+        if failures:
+            raise StackFailure(
+                "The following resource(s) failed to create: [" + ", ".join(sorted(failures)) + "]. "
             )
-            for name, result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException):
-                    failures.append(name)
-                    if not isinstance(result, ResourceFailed):
-                        log.error("creating %s failed", name, exc_info=result)
-            if failures:
-                raise StackFailure(
-                    "The following resource(s) failed to create: [" + ", ".join(sorted(failures)) + "]. "
-                )
 
     async def create_one(self, logical_id: str, definition: dict[str, Any], evaluator: Evaluator) -> None:
         type_name = definition["Type"]
@@ -354,6 +352,7 @@ class Deployment:
             state["Properties"] = properties
             self.resource_status(logical_id, "CREATE_IN_PROGRESS")
             request = self.request(logical_id, state, properties)
+            request.creation_policy = definition.get("CreationPolicy")
             physical_id, attributes = await handler.create(request)
         except ResourceFailed as failure:
             self.resource_status(logical_id, "CREATE_FAILED", str(failure))
@@ -425,31 +424,29 @@ class Deployment:
         self.provider.forget_name(stack)
 
     async def delete_all(self, rollback: bool) -> None:
-        """Delete every resource the stack has, dependents first."""
+        """Delete every resource the stack has, each once those that depend on it are gone."""
         resources = self.stack["Resources"]
         document = self.stack.get("TemplateDoc", {})
         definitions = {
             name: document.get("Resources", {}).get(name, {"Type": state.get("ResourceType")})
             for name, state in resources.items()
         }
-        batches = creation_order(
-            {
-                name: _with_recorded_depends(definitions[name], resources[name], definitions)
-                for name in definitions
-            }
+        depends = {
+            name: set(_with_recorded_depends(definitions[name], resources[name], definitions)["DependsOn"])
+            for name in definitions
+        }
+        creation_order({name: {"DependsOn": sorted(needs)} for name, needs in depends.items()})
+        dependents: dict[str, set[str]] = {name: set() for name in depends}
+        for name, needs in depends.items():
+            for need in needs:
+                dependents[need].add(name)
+        failures = await run_graph(
+            dependents, lambda name: self.delete_one(name, rollback), stop_on_failure=False
         )
-        failures: list[str] = []
-        for batch in reversed(batches):
-            results = await asyncio.gather(
-                *(self.delete_one(name, rollback) for name in batch), return_exceptions=True
+        if failures:
+            raise StackFailure(
+                "The following resource(s) failed to delete: [" + ", ".join(sorted(failures)) + "]. "
             )
-            for name, result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException):
-                    failures.append(name)
-            if failures:
-                raise StackFailure(
-                    "The following resource(s) failed to delete: [" + ", ".join(sorted(failures)) + "]. "
-                )
 
     async def delete_one(self, logical_id: str, rollback: bool) -> None:
         state = self.stack["Resources"][logical_id]
@@ -510,21 +507,23 @@ class Deployment:
         for name in stack["Resources"]:
             if name not in resources:
                 journal.append(("remove", name, dict(stack["Resources"][name])))
-        for batch in creation_order(resources):
-            results = await asyncio.gather(
-                *(self.update_one(name, resources[name], evaluator, journal) for name in batch),
-                return_exceptions=True,
+        creation_order(resources)
+        needs = {
+            name: tpl.dependencies(definition, resources) & set(resources)
+            for name, definition in resources.items()
+        }
+
+        async def update(name: str) -> None:
+            if stack.get("CancelRequested"):
+                raise StackFailure("Resource update cancelled")
+            await self.update_one(name, resources[name], evaluator, journal)
+
+        failures = await run_graph(needs, update, stop_on_failure=True)
+        stack.pop("CancelRequested", None)
+        if failures:
+            raise StackFailure(
+                "The following resource(s) failed to update: [" + ", ".join(sorted(failures)) + "]. "
             )
-            failures = [
-                name for name, result in zip(batch, results, strict=True) if isinstance(result, BaseException)
-            ]
-            for name, result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException) and not isinstance(result, ResourceFailed):
-                    log.error("updating %s failed", name, exc_info=result)
-            if failures:
-                raise StackFailure(
-                    "The following resource(s) failed to update: [" + ", ".join(sorted(failures)) + "]. "
-                )
 
     async def update_one(
         self,
@@ -731,6 +730,40 @@ class Deployment:
             "DELETE_COMPLETE",
             "",
         )
+
+
+async def run_graph(
+    needs: dict[str, set[str]], work: Callable[[str], Awaitable[None]], stop_on_failure: bool
+) -> list[str]:
+    """Run work(name) for every name once the names it needs are done, as many at once as the
+    graph allows; a name whose needs failed is skipped. With stop_on_failure, nothing new
+    starts after a failure (what is running finishes). Returns the names that failed."""
+    done: dict[str, asyncio.Future[bool]] = {
+        name: asyncio.get_running_loop().create_future() for name in needs
+    }
+    failures: list[str] = []
+
+    async def one(name: str) -> None:
+        succeeded = False
+        try:
+            for need in needs[name]:
+                if not await done[need]:
+                    return
+            if stop_on_failure and failures:
+                return
+            try:
+                await work(name)
+            except Exception as error:
+                failures.append(name)
+                if not isinstance(error, ResourceFailed | StackFailure):
+                    log.error("%s failed", name, exc_info=error)
+                return
+            succeeded = True
+        finally:
+            done[name].set_result(succeeded)
+
+    await asyncio.gather(*(one(name) for name in needs))
+    return failures
 
 
 def _with_recorded_depends(

@@ -74,6 +74,8 @@ class ResourceRequest:
     attributes: dict[str, Any] = field(default_factory=dict)
     #: The stack's tags, which CloudFormation propagates to the resources that take tags.
     stack_tags: list[dict[str, str]] = field(default_factory=list)
+    #: The resource's CreationPolicy, for the types that wait for signals.
+    creation_policy: dict[str, Any] | None = None
 
     @property
     def context(self) -> RequestContext:

@@ -83,6 +83,9 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
         self.changesets = self.store.table("cloudformation", "changesets")
         #: Deployments running now, by stack id.
         self.running: dict[str, asyncio.Future[Any]] = {}
+        #: Signals (SignalResource) for the resources waiting for them now, by (stack id,
+        #: logical id).
+        self.awaiting_signals: dict[tuple[str, str], list[dict[str, Any]]] = {}
         #: The stack a running deployment holds and writes, by stack id: every operation on
         #: that stack meanwhile reads and changes this one, so the deployment's next write
         #: keeps what they did.
@@ -945,6 +948,20 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
 
         await self.run(stack, roll_back())
         return {"StackId": stack["StackId"]}
+
+    def signal_resource(self, context: RequestContext, params: dict) -> dict:
+        stack = self.find_stack(context, params["StackName"], deleted=False)
+        name = params["LogicalResourceId"]
+        state = stack["Resources"].get(name)
+        if state is None:
+            raise validation(f"Resource {name} does not exist for stack {stack['StackName']}")
+        waiting = self.awaiting_signals.get((stack["StackId"], name))
+        if waiting is None:
+            raise validation(
+                f"Resource {name} is in {state.get('ResourceStatus', 'an unknown')} state and cannot be signaled"
+            )
+        waiting.append({"UniqueId": params["UniqueId"], "Status": params["Status"]})
+        return {}
 
     # -- the registry of types ----------------------------------------------------------------------
 
