@@ -342,6 +342,7 @@ class Deployment:
         state = self.stack["Resources"].setdefault(logical_id, {})
         state.update({"ResourceType": type_name, "PhysicalResourceId": "", "Attributes": {}, "Pending": True})
         state["DeletionPolicy"] = definition.get("DeletionPolicy", "Delete")
+        state["UpdateReplacePolicy"] = definition.get("UpdateReplacePolicy", "Delete")
         state["Metadata"] = definition.get("Metadata")
         state["DependsOn"] = sorted(
             tpl.dependencies(definition, self.stack["TemplateDoc"].get("Resources", {}))
@@ -554,6 +555,7 @@ class Deployment:
             self.resource_status(logical_id, "UPDATE_FAILED", str(failure))
             raise
         old["DeletionPolicy"] = definition.get("DeletionPolicy", "Delete")
+        old["UpdateReplacePolicy"] = definition.get("UpdateReplacePolicy", "Delete")
         old["Metadata"] = definition.get("Metadata")
         type_name = definition["Type"]
         if type_name == old.get("ResourceType") and not changed_properties(
@@ -628,6 +630,7 @@ class Deployment:
         state = self.stack["Resources"][logical_id]
         state.update({"ResourceType": definition["Type"], "Attributes": {}, "Pending": True})
         state["DeletionPolicy"] = definition.get("DeletionPolicy", "Delete")
+        state["UpdateReplacePolicy"] = definition.get("UpdateReplacePolicy", "Delete")
         try:
             if handler is None:
                 raise ResourceFailed(f"Unsupported resource type {definition['Type']}")
@@ -684,13 +687,19 @@ class Deployment:
                     stack["Resources"].pop(logical_id, None)
                     self.save()
                 elif action == "replace":
-                    await self._delete_state(logical_id, snapshot)
+                    # The replaced resource goes as the new definition's UpdateReplacePolicy says.
+                    current = stack["Resources"].get(logical_id) or {}
+                    await self._delete_state(
+                        logical_id, snapshot, current.get("UpdateReplacePolicy", "Delete")
+                    )
                     self.save()
 
-    async def _delete_state(self, logical_id: str, state: dict[str, Any] | None) -> None:
+    async def _delete_state(
+        self, logical_id: str, state: dict[str, Any] | None, policy: str | None = None
+    ) -> None:
         if not state or not state.get("PhysicalResourceId") or state.get("Pending"):
             return
-        policy = state.get("DeletionPolicy", "Delete")
+        policy = policy or state.get("DeletionPolicy", "Delete")
         if policy == "Retain":
             self.provider.add_event(
                 self.stack,

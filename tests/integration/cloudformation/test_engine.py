@@ -697,3 +697,31 @@ Resources:
     )
     assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
     cfn.delete_stack(StackName=stack_name)
+
+
+def test_update_replace_policy_retain_keeps_the_old_resource(cfn, client, stack_name):
+    body = TABLE.replace(
+        "    Type: AWS::DynamoDB::Table\n",
+        "    Type: AWS::DynamoDB::Table\n    UpdateReplacePolicy: Retain\n",
+    )
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=body, Parameters=[{"ParameterKey": "Key", "ParameterValue": "id"}]
+    )
+    old_table = outputs(settle(cfn, stack_name))["Table"]
+    cfn.update_stack(
+        StackName=stack_name,
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "Key", "ParameterValue": "pk"}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Table"] != old_table
+    dynamodb = client("dynamodb")
+    assert dynamodb.describe_table(TableName=old_table)["Table"]["TableStatus"] == "ACTIVE"
+    skipped = [
+        e for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        if e["ResourceStatus"] == "DELETE_SKIPPED"
+    ]  # fmt: skip
+    assert [e["PhysicalResourceId"] for e in skipped] == [old_table]
+    cfn.delete_stack(StackName=stack_name)
+    dynamodb.delete_table(TableName=old_table)
