@@ -392,6 +392,7 @@ class ChangeSetMixin:
         else:
             self.check_updatable(stack)
             previous = self.snapshot(stack)
+            stack["DisableRollback"] = bool(disable_rollback)
             self.fill(
                 stack,
                 request,

@@ -488,16 +488,27 @@ class Deployment:
             await self.update_resources(new_document, journal)
             self.compute_outputs(new_document)
         except (StackFailure, ResourceFailed, TemplateError) as failure:
+            if stack.get("DisableRollback"):
+                # Left as it failed; RollbackStack (or another update) goes on from here.
+                stack["PendingRollback"] = {"journal": journal, "previous": previous}
+                self.set_status("UPDATE_FAILED", str(failure))
+                return
             self.set_status("UPDATE_ROLLBACK_IN_PROGRESS", str(failure))
-            stack.update(previous)
-            await self.undo(journal)
-            self.set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-            await self.cleanup(journal, rollback=True)
-            self.set_status("UPDATE_ROLLBACK_COMPLETE")
+            await self.roll_back_update(journal, previous)
             return
+        stack.pop("PendingRollback", None)
         self.set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         await self.cleanup(journal, rollback=False)
         self.set_status("UPDATE_COMPLETE")
+
+    async def roll_back_update(self, journal: list[Any], previous: dict[str, Any]) -> None:
+        """Back to the template, parameters and resources before the update."""
+        self.stack.update(previous)
+        self.stack.pop("PendingRollback", None)
+        await self.undo(journal)
+        self.set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        await self.cleanup(journal, rollback=True)
+        self.set_status("UPDATE_ROLLBACK_COMPLETE")
 
     async def update_resources(
         self, document: dict[str, Any], journal: list[tuple[str, str, dict[str, Any]]]
@@ -535,17 +546,9 @@ class Deployment:
     ) -> None:
         stack = self.stack
         old = stack["Resources"].get(logical_id)
-        if (
-            old is None
-            or not old.get("PhysicalResourceId")
-            or old.get("ResourceStatus") not in DONE_STATES | {"UPDATE_COMPLETE"}
-        ):
-            if old is not None and old.get("PhysicalResourceId"):
-                journal.append(("replace", logical_id, dict(old)))
-                stack["Resources"][logical_id] = {}
-            else:
-                stack["Resources"].pop(logical_id, None)
-                journal.append(("add", logical_id, {}))
+        if old is None or not old.get("PhysicalResourceId") or old.get("Pending"):
+            stack["Resources"].pop(logical_id, None)
+            journal.append(("add", logical_id, {}))
             await self.create_one(logical_id, definition, evaluator)
             return
         snapshot = dict(old)

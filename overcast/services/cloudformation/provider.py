@@ -50,6 +50,7 @@ STABLE_FOR_UPDATE = frozenset(
         "CREATE_COMPLETE",
         "UPDATE_COMPLETE",
         "UPDATE_ROLLBACK_COMPLETE",
+        "UPDATE_FAILED",
         "IMPORT_COMPLETE",
         "IMPORT_ROLLBACK_COMPLETE",
     }
@@ -467,8 +468,7 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
             raise validation("No updates are to be performed.")
         self.fill(stack, params, text, document, shown, values)
         stack["LastUpdatedTime"] = time.time()
-        if params.get("DisableRollback") is not None:
-            stack["DisableRollback"] = bool(params["DisableRollback"])
+        stack["DisableRollback"] = bool(params.get("DisableRollback"))  # this update's choice
         if params.get("StackPolicyBody"):
             stack["StackPolicy"] = params["StackPolicyBody"]
         self.save_stack(stack)
@@ -935,13 +935,18 @@ class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, 
 
     async def rollback_stack(self, context: RequestContext, params: dict) -> dict:
         stack = self.find_stack(context, params["StackName"], deleted=False)
-        if stack["StackStatus"] != "CREATE_FAILED":
+        if stack["StackStatus"] not in ("CREATE_FAILED", "UPDATE_FAILED"):
             raise validation(
                 f"Stack {stack['StackName']} is in {stack['StackStatus']} state and can not be rolled back"
             )
 
         async def roll_back() -> None:
             deployment = Deployment(self, stack)
+            if stack["StackStatus"] == "UPDATE_FAILED":
+                pending = stack.get("PendingRollback") or {"journal": [], "previous": {}}
+                deployment.set_status("UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated")
+                await deployment.roll_back_update(pending["journal"], pending["previous"])
+                return
             deployment.set_status("ROLLBACK_IN_PROGRESS", "User Initiated")
             await deployment.delete_all(rollback=True)
             deployment.set_status("ROLLBACK_COMPLETE")

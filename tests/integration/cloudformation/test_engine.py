@@ -725,3 +725,44 @@ def test_update_replace_policy_retain_keeps_the_old_resource(cfn, client, stack_
     assert [e["PhysicalResourceId"] for e in skipped] == [old_table]
     cfn.delete_stack(StackName=stack_name)
     dynamodb.delete_table(TableName=old_table)
+
+
+def test_update_without_rollback_then_rollback_stack(cfn, client, stack_name):
+    body = """
+Parameters:
+  Delay: {Type: Number, Default: 0}
+  Display: {Type: String, Default: first}
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {DisplayName: !Ref Display}
+  Queue:
+    Type: AWS::SQS::Queue
+    DependsOn: Topic
+    Properties: {DelaySeconds: !Ref Delay}
+"""
+    cfn.create_stack(StackName=stack_name, TemplateBody=body)
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    topic = resources(cfn, stack_name)["Topic"]["PhysicalResourceId"]
+    cfn.update_stack(
+        StackName=stack_name,
+        UsePreviousTemplate=True,
+        DisableRollback=True,
+        Parameters=[
+            {"ParameterKey": "Delay", "ParameterValue": "99999"},
+            {"ParameterKey": "Display", "ParameterValue": "second"},
+        ],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_FAILED"
+    sns = client("sns")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "second"
+    cfn.rollback_stack(StackName=stack_name)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "first"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {
+        "Delay": "0",
+        "Display": "first",
+    }
+    cfn.delete_stack(StackName=stack_name)
