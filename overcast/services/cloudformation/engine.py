@@ -298,7 +298,7 @@ class Deployment:
         document = stack["TemplateDoc"]
         self.set_status("CREATE_IN_PROGRESS", "User Initiated")
         try:
-            await self.create_resources(document)
+            await self.within_timeout(self.create_resources(document))
             self.compute_outputs(document)
         except (StackFailure, ResourceFailed, TemplateError) as failure:
             reason = str(failure)
@@ -320,6 +320,21 @@ class Deployment:
             self.set_status("ROLLBACK_COMPLETE")
             return
         self.set_status("CREATE_COMPLETE")
+
+    async def within_timeout(self, work: Awaitable[None]) -> None:
+        """The stack's TimeoutInMinutes, if it has one: past it, what is still being created
+        is cancelled and the creation fails."""
+        minutes = self.stack.get("TimeoutInMinutes")
+        if not minutes:
+            await work
+            return
+        try:
+            await asyncio.wait_for(work, timeout=float(minutes) * 60)
+        except TimeoutError:
+            for logical_id, state in self.stack["Resources"].items():
+                if state.get("ResourceStatus") == "CREATE_IN_PROGRESS":
+                    self.resource_status(logical_id, "CREATE_FAILED", "Resource creation cancelled")
+            raise StackFailure("Create timed out") from None
 
     async def create_resources(self, document: dict[str, Any]) -> None:
         evaluator = new_evaluator(self.provider, self.stack, document)

@@ -105,3 +105,28 @@ Resources:
         failed[0]["ResourceStatusReason"] == "WaitCondition timed out. Received 0 conditions when expecting 1"
     )
     cfn.delete_stack(StackName=stack_name)
+
+
+@pytest.mark.slow
+def test_stack_timeout_cancels_the_creation(cfn, stack_name):
+    body = """
+Resources:
+  Handle: {Type: AWS::CloudFormation::WaitConditionHandle}
+  Wait:
+    Type: AWS::CloudFormation::WaitCondition
+    Properties: {Handle: !Ref Handle, Timeout: "3600"}
+"""
+    cfn.create_stack(StackName=stack_name, TemplateBody=body, TimeoutInMinutes=1)
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert stack["StackStatusReason"] == "Create timed out"
+    assert stack["TimeoutInMinutes"] == 1
+    failed = [
+        e
+        for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        if e["ResourceStatus"] == "CREATE_FAILED"
+    ]
+    assert [(e["LogicalResourceId"], e["ResourceStatusReason"]) for e in failed] == [
+        ("Wait", "Resource creation cancelled")
+    ]
+    cfn.delete_stack(StackName=stack_name)
