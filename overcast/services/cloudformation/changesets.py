@@ -152,11 +152,16 @@ class ChangeSetMixin:
                 "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
             )
         kind = params.get("ChangeSetType") or "UPDATE"
-        if kind == "IMPORT":
-            raise validation("Resource import is not supported by Overcast's CloudFormation yet.")
         stack_name = params["StackName"]
         stack = self.lookup(context, stack_name, deleted=False)
-        if kind == "CREATE":
+        if kind == "IMPORT":
+            if not params.get("ResourcesToImport"):
+                raise validation("ResourcesToImport must be specified for an IMPORT change set.")
+            if stack is None:
+                self.check_name(stack_name)
+            elif stack["StackStatus"] != "REVIEW_IN_PROGRESS":
+                self.check_updatable(stack)
+        elif kind == "CREATE":
             self.check_name(stack_name)
             if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
                 raise ServiceError(
@@ -169,8 +174,17 @@ class ChangeSetMixin:
             self.check_updatable(stack)
         if stack is not None and self._change_set_named(stack, name) is not None:
             raise ServiceError("AlreadyExistsException", f"ChangeSet [{name}] already exists")
-        base = stack if kind == "UPDATE" else None
+        base = (
+            stack
+            if kind == "UPDATE" or (kind == "IMPORT" and stack is not None and stack["Resources"])
+            else None
+        )
         text, document, shown, values = await self.prepare(context, params, base)
+        imports = (
+            self.check_imports_requested(stack, document, params.get("ResourcesToImport") or [])
+            if kind == "IMPORT"
+            else []
+        )
         if stack is None:
             stack = self.new_stack(context, stack_name)
             stack["StackStatus"] = "REVIEW_IN_PROGRESS"
@@ -184,11 +198,22 @@ class ChangeSetMixin:
                 "REVIEW_IN_PROGRESS",
                 "User Initiated",
             )
-        changes = (
-            self.preview(stack, document, values)
-            if kind == "UPDATE"
-            else self.preview({**stack, "Resources": {}}, document, values)
-        )
+        if kind == "IMPORT":
+            changes = [
+                {
+                    "Action": "Import",
+                    "LogicalResourceId": item["LogicalResourceId"],
+                    "PhysicalResourceId": item["PhysicalResourceId"],
+                    "ResourceType": item["ResourceType"],
+                    "Scope": [],
+                    "Details": [],
+                }
+                for item in imports
+            ]
+        elif kind == "UPDATE":
+            changes = self.preview(stack, document, values)
+        else:
+            changes = self.preview({**stack, "Resources": {}}, document, values)
         change_set_id = f"arn:{partition(context.region)}:cloudformation:{context.region}:{context.account}:changeSet/{name}/{fast_uuid()}"
         change_set: dict[str, Any] = {
             "ChangeSetId": change_set_id,
@@ -207,6 +232,7 @@ class ChangeSetMixin:
             "Changes": [{"Type": "Resource", "ResourceChange": change} for change in changes],
             "Status": "CREATE_COMPLETE",
             "ExecutionStatus": "AVAILABLE",
+            "Imports": imports,
             "Request": {
                 key: value
                 for key, value in params.items()
@@ -241,6 +267,43 @@ class ChangeSetMixin:
         stack.setdefault("ChangeSets", []).append(change_set_id)
         self.save_stack(stack)
         return {"Id": change_set_id, "StackId": stack["StackId"]}
+
+    def check_imports_requested(  # type: ignore[misc]
+        self: Provider,
+        stack: dict[str, Any] | None,
+        document: dict[str, Any],
+        requested: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The resources to import, each with its physical id, checked as AWS checks them."""
+        existing = set((stack or {}).get("Resources", {}))
+        definitions = document["Resources"]
+        found = []
+        for item in requested:
+            name, type_name = item["LogicalResourceId"], item["ResourceType"]
+            definition = definitions.get(name)
+            if definition is None or definition.get("Type") != type_name:
+                raise validation(f"Resource {name} of type {type_name} to import is not in the template")
+            if name in existing:
+                raise validation(f"Resource {name} already exists in the stack")
+            if "DeletionPolicy" not in definition:
+                raise validation(
+                    f"The following resources to import [{name}] must have DeletionPolicy attribute specified in the template."
+                )
+            handler = handler_for(type_name)
+            identifier = handler.identifier if handler is not None else None
+            if identifier is None:
+                raise validation(f"ResourceType {type_name} does not support resource import")
+            value = (item.get("ResourceIdentifier") or {}).get(identifier)
+            if not value:
+                raise validation(f"Resource {name} needs the identifier {identifier} to be imported")
+            found.append({"LogicalResourceId": name, "ResourceType": type_name, "PhysicalResourceId": value})
+        importing = {item["LogicalResourceId"] for item in found}
+        added = sorted(set(definitions) - existing - importing)
+        if added:
+            raise validation(
+                f"As part of the import operation, you cannot modify or add [{', '.join(added)}]"
+            )
+        return found
 
     def _change_set_named(self: Provider, stack: dict[str, Any], name: str) -> dict[str, Any] | None:  # type: ignore[misc]
         scope_name = store_scope(stack["account"], stack["region"])
@@ -372,7 +435,21 @@ class ChangeSetMixin:
         request = dict(change_set["Request"])
         stack["ChangeSetId"] = change_set["ChangeSetId"]
         disable_rollback = params.get("DisableRollback")
-        if change_set["ChangeSetType"] == "CREATE":
+        if change_set["ChangeSetType"] == "IMPORT":
+            previous = self.snapshot(stack)
+            self.fill(
+                stack,
+                request,
+                change_set["TemplateBody"],
+                change_set["TemplateDoc"],
+                change_set["Parameters"],
+                change_set["ParameterValues"],
+            )
+            self.save_stack(stack)
+            work = Deployment(self, stack).import_resources(
+                change_set["TemplateDoc"], change_set["Imports"], previous
+            )
+        elif change_set["ChangeSetType"] == "CREATE":
             self.fill(
                 stack,
                 request,

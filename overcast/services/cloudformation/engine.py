@@ -321,6 +321,50 @@ class Deployment:
             return
         self.set_status("CREATE_COMPLETE")
 
+    async def import_resources(
+        self, document: dict[str, Any], imports: list[dict[str, Any]], previous: dict[str, Any]
+    ) -> None:
+        """Take existing resources into the stack; a failure leaves them as they were, outside it."""
+        stack = self.stack
+        self.set_status("IMPORT_IN_PROGRESS", "User Initiated")
+        evaluator = new_evaluator(self.provider, stack, document)
+        taken: list[str] = []
+        try:
+            for item in imports:
+                name = item["LogicalResourceId"]
+                definition = document["Resources"][name]
+                state = stack["Resources"].setdefault(name, {})
+                state.update(
+                    {
+                        "ResourceType": definition["Type"],
+                        "PhysicalResourceId": item["PhysicalResourceId"],
+                        "DeletionPolicy": definition.get("DeletionPolicy", "Delete"),
+                        "UpdateReplacePolicy": definition.get("UpdateReplacePolicy", "Delete"),
+                        "Metadata": definition.get("Metadata"),
+                    }
+                )
+                taken.append(name)
+                properties = await self.resolve_properties(evaluator, definition)
+                state["Properties"] = properties
+                self.resource_status(name, "IMPORT_IN_PROGRESS")
+                try:
+                    attributes = await self.handler(definition["Type"]).adopt(
+                        self.request(name, state, properties)
+                    )
+                except ResourceFailed as failure:
+                    self.resource_status(name, "IMPORT_FAILED", str(failure))
+                    raise
+                self.resource_status(name, "IMPORT_COMPLETE", Attributes=attributes)
+            self.compute_outputs(document)
+        except (StackFailure, ResourceFailed, TemplateError) as failure:
+            self.set_status("IMPORT_ROLLBACK_IN_PROGRESS", str(failure))
+            for name in taken:  # released, never deleted: they were there before
+                stack["Resources"].pop(name, None)
+            stack.update(previous)
+            self.set_status("IMPORT_ROLLBACK_COMPLETE")
+            return
+        self.set_status("IMPORT_COMPLETE")
+
     async def within_timeout(self, work: Awaitable[None]) -> None:
         """The stack's TimeoutInMinutes, if it has one: past it, what is still being created
         is cancelled and the creation fails."""

@@ -171,6 +171,8 @@ class ResourceHandler:
     updatable: ClassVar[bool] = True
     #: Whether creating it needs CAPABILITY_IAM (IAM resources).
     needs_iam: ClassVar[bool] = False
+    #: The ResourceIdentifier key an import names it by (its physical id); None: no import.
+    identifier: ClassVar[str | None] = None
 
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
         """(physical id, attributes)."""
@@ -183,6 +185,11 @@ class ResourceHandler:
 
     async def delete(self, request: ResourceRequest) -> None:
         raise NotImplementedError
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        """An existing resource (request.physical_id) taken into a stack by an import: its
+        attributes; ResourceFailed when there is no such resource."""
+        raise ResourceFailed(f"ResourceType {request.resource_type} does not support resource import")
 
     async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
         """The resource's current properties, in template terms, for drift detection: those

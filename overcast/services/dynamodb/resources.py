@@ -36,6 +36,7 @@ def _index(index: dict[str, Any]) -> dict[str, Any]:
 
 
 class Table(ResourceHandler):
+    identifier = "TableName"
     replace_on = frozenset({"TableName", "KeySchema", "LocalSecondaryIndexes"})
     name_property = "TableName"
     required = ("KeySchema",)
@@ -198,6 +199,9 @@ class Table(ResourceHandler):
                 "WriteCapacityUnits": throughput.get("WriteCapacityUnits"),
             }
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
 
     async def delete(self, request: ResourceRequest) -> None:
         try:

@@ -71,6 +71,7 @@ async def drop_policies(request: ResourceRequest, kind: str, name: str, properti
 
 
 class Role(ResourceHandler):
+    identifier = "RoleName"
     replace_on = frozenset({"RoleName", "Path"})
     name_property = "RoleName"
     required = ("AssumeRolePolicyDocument",)
@@ -138,6 +139,10 @@ class Role(ResourceHandler):
         if role.get("Description"):
             current["Description"] = role["Description"]
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        role = (await request.call("iam", "GetRole", {"RoleName": request.physical_id}))["Role"]
+        return {"Arn": role["Arn"], "RoleId": role["RoleId"]}
 
     async def delete(self, request: ResourceRequest) -> None:
         name = request.physical_id

@@ -147,6 +147,7 @@ async def _ignore_missing(request: ResourceRequest, operation: str, params: dict
 
 
 class Function(ResourceHandler):
+    identifier = "FunctionName"
     replace_on = frozenset({"FunctionName", "PackageType"})
     name_property = "FunctionName"
     required = ("Code", "Role")
@@ -256,6 +257,12 @@ class Function(ResourceHandler):
         if config.get("Environment"):
             current["Environment"] = {"Variables": config["Environment"].get("Variables", {})}
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        config = await request.call(
+            "lambda", "GetFunctionConfiguration", {"FunctionName": request.physical_id}
+        )
+        return self._attributes(config)
 
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteFunction", {"FunctionName": request.physical_id})

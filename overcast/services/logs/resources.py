@@ -24,6 +24,7 @@ async def _ignore_missing(request: ResourceRequest, operation: str, params: dict
 
 
 class LogGroup(ResourceHandler):
+    identifier = "LogGroupName"
     replace_on = frozenset({"LogGroupName", "LogGroupClass"})
     name_property = "LogGroupName"
     attributes = frozenset({"Arn"})
@@ -100,6 +101,13 @@ class LogGroup(ResourceHandler):
         if group.get("retentionInDays") is not None:
             current["RetentionInDays"] = group["retentionInDays"]
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        try:
+            await self.read(request)
+        except ResourceGone:
+            raise ResourceFailed(f"Log group {request.physical_id} does not exist") from None
+        return {"Arn": self._arn(request, request.physical_id)}
 
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteLogGroup", {"logGroupName": request.physical_id})

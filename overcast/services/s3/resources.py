@@ -182,6 +182,7 @@ _CONFIGURATIONS: tuple[tuple[str, str, str, Any, str | None], ...] = (
 
 
 class Bucket(ResourceHandler):
+    identifier = "BucketName"
     replace_on = frozenset({"BucketName", "ObjectLockEnabled"})
     name_property = "BucketName"
     attributes = frozenset({"Arn", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL"})
@@ -256,6 +257,10 @@ class Bucket(ResourceHandler):
         if versioning.get("Status"):
             current["VersioningConfiguration"] = {"Status": versioning["Status"]}
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("s3", "HeadBucket", {"Bucket": request.physical_id})
+        return self._attributes(request, request.physical_id)
 
     async def delete(self, request: ResourceRequest) -> None:
         await self._remove(request, request.physical_id)

@@ -46,6 +46,7 @@ def _text(value: Any) -> str:
 
 
 class Topic(ResourceHandler):
+    identifier = "TopicArn"
     replace_on = frozenset({"TopicName", "FifoTopic"})
     name_property = "TopicName"
     attributes = frozenset({"TopicArn", "TopicName"})
@@ -127,6 +128,10 @@ class Topic(ResourceHandler):
         )
         attributes = output.get("Attributes", {})
         return {key: attributes[key] for key in ("DisplayName", "KmsMasterKeyId") if key in attributes}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("sns", "GetTopicAttributes", {"TopicArn": request.physical_id})
+        return {"TopicArn": request.physical_id, "TopicName": request.physical_id.rsplit(":", 1)[-1]}
 
     async def delete(self, request: ResourceRequest) -> None:
         await request.call("sns", "DeleteTopic", {"TopicArn": request.physical_id})

@@ -47,6 +47,7 @@ def _attributes(properties: dict[str, Any]) -> dict[str, str]:
 
 
 class Queue(ResourceHandler):
+    identifier = "QueueUrl"
     replace_on = frozenset({"QueueName", "FifoQueue"})
     name_property = "QueueName"
     attributes = frozenset({"Arn", "QueueName", "QueueUrl"})
@@ -111,6 +112,9 @@ class Queue(ResourceHandler):
         if "RedrivePolicy" in current:
             current["RedrivePolicy"] = json.loads(current["RedrivePolicy"])
         return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
 
     async def delete(self, request: ResourceRequest) -> None:
         from overcast.services.cloudformation.handlers import ResourceFailed

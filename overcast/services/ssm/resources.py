@@ -14,6 +14,7 @@ from overcast.services.cloudformation.handlers import (
 
 
 class Parameter(ResourceHandler):
+    identifier = "Name"
     replace_on = frozenset({"Name"})
     name_property = "Name"
     required = ("Type", "Value")
@@ -73,6 +74,10 @@ class Parameter(ResourceHandler):
             )
         )["Parameter"]
         return {"Name": parameter["Name"], "Type": parameter["Type"], "Value": parameter["Value"]}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        parameter = (await request.call("ssm", "GetParameter", {"Name": request.physical_id}))["Parameter"]
+        return {"Type": parameter["Type"], "Value": parameter["Value"]}
 
     async def delete(self, request: ResourceRequest) -> None:
         try:

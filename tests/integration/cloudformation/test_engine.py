@@ -766,3 +766,80 @@ Resources:
         "Display": "first",
     }
     cfn.delete_stack(StackName=stack_name)
+
+
+def test_import_existing_resources(cfn, client, stack_name):
+    sqs, dynamodb = client("sqs"), client("dynamodb")
+    url = sqs.create_queue(QueueName=f"{stack_name}-imported")["QueueUrl"]
+    dynamodb.create_table(
+        TableName=f"{stack_name}-imported",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    body = f"""
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: Retain
+    Properties: {{QueueName: {stack_name}-imported}}
+  Table:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Retain
+    Properties:
+      TableName: {stack_name}-imported
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]
+Outputs:
+  QueueArn: {{Value: !GetAtt Queue.Arn}}
+  TableArn: {{Value: !GetAtt Table.Arn}}
+"""
+    to_import = [
+        {
+            "ResourceType": "AWS::SQS::Queue",
+            "LogicalResourceId": "Queue",
+            "ResourceIdentifier": {"QueueUrl": url},
+        },
+        {
+            "ResourceType": "AWS::DynamoDB::Table",
+            "LogicalResourceId": "Table",
+            "ResourceIdentifier": {"TableName": f"{stack_name}-imported"},
+        },
+    ]
+    with pytest.raises(ClientError) as refused:
+        cfn.create_change_set(
+            StackName=stack_name,
+            ChangeSetName="imp",
+            ChangeSetType="IMPORT",
+            TemplateBody=body.replace("    DeletionPolicy: Retain\n", "", 1),
+            ResourcesToImport=to_import,
+        )
+    assert "must have DeletionPolicy attribute" in refused.value.response["Error"]["Message"]
+    cfn.create_change_set(
+        StackName=stack_name,
+        ChangeSetName="imp",
+        ChangeSetType="IMPORT",
+        TemplateBody=body,
+        ResourcesToImport=to_import,
+    )
+    described = cfn.describe_change_set(StackName=stack_name, ChangeSetName="imp")
+    assert sorted(
+        (c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"])
+        for c in described["Changes"]
+    ) == [
+        ("Import", "Queue"),
+        ("Import", "Table"),
+    ]
+    cfn.execute_change_set(StackName=stack_name, ChangeSetName="imp")
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "IMPORT_COMPLETE", stack.get("StackStatusReason")
+    made = resources(cfn, stack_name)
+    assert made["Queue"]["PhysicalResourceId"] == url
+    assert made["Queue"]["ResourceStatus"] == "IMPORT_COMPLETE"
+    assert outputs(stack)["TableArn"].endswith(f":table/{stack_name}-imported")
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]  # retained
+    dynamodb.delete_table(TableName=f"{stack_name}-imported")
+    sqs.delete_queue(QueueUrl=url)
