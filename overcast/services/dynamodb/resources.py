@@ -211,4 +211,105 @@ class Table(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::DynamoDB::Table": Table}
+_TABLE_KEYS = (
+    "TableName",
+    "AttributeDefinitions",
+    "KeySchema",
+    "BillingMode",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "StreamSpecification",
+    "SSESpecification",
+    "TimeToLiveSpecification",
+)
+
+
+class GlobalTable(ResourceHandler):
+    """One table whose replicas (DynamoDB's version 2019.11.21 global tables) live in the
+    regions its Replicas list, made through UpdateTable's ReplicaUpdates."""
+
+    replace_on = frozenset({"TableName", "KeySchema", "LocalSecondaryIndexes"})
+    name_property = "TableName"
+    required = ("AttributeDefinitions", "KeySchema", "Replicas")
+    attributes = frozenset({"Arn", "StreamArn", "TableId"})
+
+    @staticmethod
+    def _as_table(request: ResourceRequest, properties: dict[str, Any]) -> ResourceRequest:
+        table = {key: properties[key] for key in _TABLE_KEYS if key in properties}
+        here: dict[str, Any] = next(
+            (r for r in properties.get("Replicas", []) if r.get("Region") == request.region), {}
+        )
+        if here.get("PointInTimeRecoverySpecification"):
+            table["PointInTimeRecoverySpecification"] = here["PointInTimeRecoverySpecification"]
+        if here.get("Tags"):
+            table["Tags"] = here["Tags"]
+        capacity = (properties.get("WriteProvisionedThroughputSettings") or {}).get(
+            "WriteCapacityAutoScalingSettings"
+        )
+        if table.get("BillingMode") == "PROVISIONED" and capacity:
+            units = capacity.get("MinCapacity", 1)
+            table["ProvisionedThroughput"] = {"ReadCapacityUnits": units, "WriteCapacityUnits": units}
+        return ResourceRequest(**{**request.__dict__, "properties": table})
+
+    @staticmethod
+    def _regions(request: ResourceRequest, properties: dict[str, Any]) -> list[str]:
+        regions = [str(replica["Region"]) for replica in properties.get("Replicas", [])]
+        if request.region not in regions:
+            raise ResourceFailed(f"Replicas must include the stack's region {request.region}")
+        return [region for region in regions if region != request.region]
+
+    async def _replicas(self, request: ResourceRequest, name: str, add: list[str], remove: list[str]) -> None:
+        table = Table()
+        for region in add:
+            await request.call(
+                "dynamodb",
+                "UpdateTable",
+                {"TableName": name, "ReplicaUpdates": [{"Create": {"RegionName": region}}]},
+            )
+            await table._settle(request, name)
+        for region in remove:
+            await request.call(
+                "dynamodb",
+                "UpdateTable",
+                {"TableName": name, "ReplicaUpdates": [{"Delete": {"RegionName": region}}]},
+            )
+            await table._settle(request, name)
+
+    async def _attributes(self, request: ResourceRequest, name: str) -> dict[str, Any]:
+        table = (await request.call("dynamodb", "DescribeTable", {"TableName": name}))["Table"]
+        attributes = {"Arn": table["TableArn"], "TableId": table.get("TableId", "")}
+        if table.get("LatestStreamArn"):
+            attributes["StreamArn"] = table["LatestStreamArn"]
+        return attributes
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        others = self._regions(request, request.properties)
+        name, _ = await Table().create(self._as_table(request, request.properties))
+        try:
+            await self._replicas(request, name, others, [])
+        except ResourceFailed:
+            await Table().delete(ResourceRequest(**{**request.__dict__, "physical_id": name}))
+            raise
+        return name, await self._attributes(request, name)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        name = request.physical_id
+        new, old = self._regions(request, request.properties), self._regions(request, request.old_properties)
+        table_request = self._as_table(request, request.properties)
+        table_request.old_properties = self._as_table(request, request.old_properties).properties
+        await Table().update(table_request)
+        await self._replicas(
+            request, name, [r for r in new if r not in old], [r for r in old if r not in new]
+        )
+        return await self._attributes(request, name)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await self._replicas(request, request.physical_id, [], self._regions(request, request.properties))
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+        await Table().delete(request)
+
+
+HANDLERS = {"AWS::DynamoDB::Table": Table, "AWS::DynamoDB::GlobalTable": GlobalTable}

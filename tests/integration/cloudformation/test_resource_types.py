@@ -390,3 +390,43 @@ def test_more_types(cfn, client, stack_name):
     assert f"{stack_name}-logs" not in [
         p["policyName"] for p in client("logs").describe_resource_policies()["resourcePolicies"]
     ]
+
+
+def test_global_table(cfn, client, stack_name, endpoint):
+    import boto3
+
+    body = """
+Resources:
+  Global:
+    Type: AWS::DynamoDB::GlobalTable
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+      Replicas: [{Region: us-east-1}, {Region: eu-west-1}]
+Outputs:
+  StreamArn: {Value: !GetAtt Global.StreamArn}
+"""
+    cfn.create_stack(StackName=stack_name, TemplateBody=body)
+    stack = settle(cfn, stack_name, timeout=120)
+    failures = [
+        (e["LogicalResourceId"], e.get("ResourceStatusReason"))
+        for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        if e["ResourceStatus"].endswith("FAILED")
+    ]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures
+    name = resources(cfn, stack_name)["Global"]["PhysicalResourceId"]
+    assert f":table/{name}/stream/" in outputs(stack)["StreamArn"]
+    client("dynamodb").put_item(TableName=name, Item={"id": {"S": "1"}})
+    europe = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    assert europe.get_item(TableName=name, Key={"id": {"S": "1"}})["Item"] == {"id": {"S": "1"}}
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+    assert name not in europe.list_tables()["TableNames"]
