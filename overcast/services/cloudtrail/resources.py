@@ -91,4 +91,63 @@ class Trail(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::CloudTrail::Trail": Trail}
+class EventDataStore(ResourceHandler):
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    attributes = frozenset({"EventDataStoreArn", "CreatedTimestamp", "Status", "UpdatedTimestamp"})
+    _SETTINGS = ("AdvancedEventSelectors", "KmsKeyId", "BillingMode")
+    _FLAGS = ("MultiRegionEnabled", "OrganizationEnabled", "TerminationProtectionEnabled")
+
+    def _params(self, properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {key: properties[key] for key in self._SETTINGS if properties.get(key)}
+        for key in self._FLAGS:
+            if key in properties:
+                params[key] = as_bool(properties[key])
+        if properties.get("RetentionPeriod") is not None:
+            params["RetentionPeriod"] = int(properties["RetentionPeriod"])
+        return params
+
+    @staticmethod
+    def _attributes(store: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "EventDataStoreArn": store["EventDataStoreArn"],
+            "CreatedTimestamp": str(store.get("CreatedTimestamp", "")),
+            "Status": store.get("Status", ""),
+            "UpdatedTimestamp": str(store.get("UpdatedTimestamp", "")),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params = {"Name": properties.get("Name") or request.physical_name(128), **self._params(properties)}
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["TagsList"] = tags
+        store = await request.call("cloudtrail", "CreateEventDataStore", params)
+        return store["EventDataStoreArn"], self._attributes(store)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        store = await request.call(
+            "cloudtrail",
+            "UpdateEventDataStore",
+            {"EventDataStore": request.physical_id, **self._params(request.properties)},
+        )
+        return self._attributes(store)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        if as_bool(request.properties.get("TerminationProtectionEnabled", True)):
+            await request.call(
+                "cloudtrail",
+                "UpdateEventDataStore",
+                {"EventDataStore": request.physical_id, "TerminationProtectionEnabled": False},
+            )
+        try:
+            await request.call("cloudtrail", "DeleteEventDataStore", {"EventDataStore": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "EventDataStoreNotFoundException":
+                raise
+
+
+HANDLERS = {
+    "AWS::CloudTrail::Trail": Trail,
+    "AWS::CloudTrail::EventDataStore": EventDataStore,
+}

@@ -249,10 +249,51 @@ class ResourcePolicy(ResourceHandler):
         await _ignore_missing(request, "DeleteResourcePolicy", {"policyName": request.physical_id})
 
 
+class Destination(ResourceHandler):
+    replace_on = frozenset({"DestinationName"})
+    name_property = "DestinationName"
+    required = ("DestinationName", "RoleArn", "TargetArn")
+    attributes = frozenset({"Arn"})
+
+    async def _put(self, request: ResourceRequest) -> str:
+        properties = request.properties
+        output = await request.call(
+            "logs",
+            "PutDestination",
+            {
+                "destinationName": properties["DestinationName"],
+                "targetArn": properties["TargetArn"],
+                "roleArn": properties["RoleArn"],
+            },
+        )
+        policy = properties.get("DestinationPolicy")
+        if policy:
+            await request.call(
+                "logs",
+                "PutDestinationPolicy",
+                {
+                    "destinationName": properties["DestinationName"],
+                    "accessPolicy": policy if isinstance(policy, str) else json.dumps(policy),
+                },
+            )
+        return str(output["destination"]["arn"])
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        arn = await self._put(request)
+        return request.properties["DestinationName"], {"Arn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return {"Arn": await self._put(request)}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(request, "DeleteDestination", {"destinationName": request.physical_id})
+
+
 HANDLERS = {
     "AWS::Logs::LogGroup": LogGroup,
     "AWS::Logs::LogStream": LogStream,
     "AWS::Logs::MetricFilter": MetricFilter,
     "AWS::Logs::SubscriptionFilter": SubscriptionFilter,
     "AWS::Logs::ResourcePolicy": ResourcePolicy,
+    "AWS::Logs::Destination": Destination,
 }

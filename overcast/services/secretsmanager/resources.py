@@ -145,7 +145,48 @@ class ResourcePolicy(ResourceHandler):
                 raise
 
 
+class RotationSchedule(ResourceHandler):
+    replace_on = frozenset({"SecretId"})
+    required = ("SecretId",)
+
+    async def _rotate(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        params: dict[str, Any] = {"SecretId": properties["SecretId"], "ClientRequestToken": fast_uuid()}
+        if properties.get("RotationLambdaARN"):
+            params["RotationLambdaARN"] = properties["RotationLambdaARN"]
+        rules = properties.get("RotationRules")
+        if rules:
+            shaped: dict[str, Any] = {}
+            if rules.get("AutomaticallyAfterDays") is not None:
+                shaped["AutomaticallyAfterDays"] = as_int(rules["AutomaticallyAfterDays"])
+            for key in ("Duration", "ScheduleExpression"):
+                if rules.get(key):
+                    shaped[key] = rules[key]
+            params["RotationRules"] = shaped
+        if properties.get("RotateImmediatelyOnUpdate") is not None:
+            params["RotateImmediately"] = as_bool(properties["RotateImmediatelyOnUpdate"])
+        await request.call("secretsmanager", "RotateSecret", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._rotate(request)
+        return request.properties["SecretId"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._rotate(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "secretsmanager", "CancelRotateSecret", {"SecretId": request.properties["SecretId"]}
+            )
+        except ResourceFailed as error:
+            if error.code not in ("ResourceNotFoundException", "InvalidRequestException"):
+                raise
+
+
 HANDLERS = {
     "AWS::SecretsManager::Secret": Secret,
     "AWS::SecretsManager::ResourcePolicy": ResourcePolicy,
+    "AWS::SecretsManager::RotationSchedule": RotationSchedule,
 }

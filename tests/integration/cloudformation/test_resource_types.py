@@ -430,3 +430,70 @@ Outputs:
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
     assert name not in europe.list_tables()["TableNames"]
+
+
+def test_destination_rotation_and_event_data_store(cfn, client, stack_name):
+    body = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Rotator:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: "def handler(event, context):\\n    return None\\n"}
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties: {SecretString: s}
+  Schedule:
+    Type: AWS::SecretsManager::RotationSchedule
+    Properties:
+      SecretId: !Ref Secret
+      RotationLambdaARN: !GetAtt Rotator.Arn
+      RotateImmediatelyOnUpdate: false
+      RotationRules: {AutomaticallyAfterDays: 30}
+  Destination:
+    Type: AWS::Logs::Destination
+    Properties:
+      DestinationName: !Sub "${AWS::StackName}-dest"
+      TargetArn: !Sub "arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/logs"
+      RoleArn: !GetAtt Role.Arn
+  Lake:
+    Type: AWS::CloudTrail::EventDataStore
+    Properties:
+      RetentionPeriod: 90
+Outputs:
+  DestinationArn: {Value: !GetAtt Destination.Arn}
+  LakeArn: {Value: !GetAtt Lake.EventDataStoreArn}
+"""
+    cfn.create_stack(StackName=stack_name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name, timeout=120)
+    failures = [
+        (e["LogicalResourceId"], e.get("ResourceStatusReason"))
+        for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        if e["ResourceStatus"].endswith("FAILED")
+    ]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures
+    made = {name: r["PhysicalResourceId"] for name, r in resources(cfn, stack_name).items()}
+    described = client("secretsmanager").describe_secret(SecretId=made["Secret"])
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"]["AutomaticallyAfterDays"] == 30
+    destinations = client("logs").describe_destinations(DestinationNamePrefix=f"{stack_name}-dest")[
+        "destinations"
+    ]
+    assert destinations[0]["arn"] == outputs(stack)["DestinationArn"]
+    lake = client("cloudtrail").get_event_data_store(EventDataStore=outputs(stack)["LakeArn"])
+    assert lake["RetentionPeriod"] == 90
+    cfn.delete_stack(StackName=stack_name)
+    gone = settle(cfn, stack["StackId"], timeout=120)
+    reasons = [
+        (e["LogicalResourceId"], e.get("ResourceStatusReason"))
+        for e in cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+        if e["ResourceStatus"] == "DELETE_FAILED"
+    ]
+    assert gone["StackStatus"] == "DELETE_COMPLETE", reasons
