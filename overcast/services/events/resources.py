@@ -261,8 +261,94 @@ class Archive(ResourceHandler):
                 raise
 
 
+class Connection(ResourceHandler):
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("AuthorizationType", "AuthParameters")
+    attributes = frozenset({"Arn", "ArnForPolicy", "SecretArn"})
+
+    async def _attributes(self, request: ResourceRequest, name: str) -> dict[str, Any]:
+        described = await request.call("events", "DescribeConnection", {"Name": name})
+        arn = described["ConnectionArn"]
+        return {"Arn": arn, "ArnForPolicy": arn, "SecretArn": described.get("SecretArn", "")}
+
+    def _settings(self, properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            key: properties[key]
+            for key in ("AuthorizationType", "AuthParameters", "Description")
+            if key in properties
+        }
+        if properties.get("InvocationConnectivityParameters"):
+            params["InvocationConnectivityParameters"] = properties["InvocationConnectivityParameters"]
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(64)
+        await request.call("events", "CreateConnection", {"Name": name, **self._settings(request.properties)})
+        return name, await self._attributes(request, name)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "events", "UpdateConnection", {"Name": request.physical_id, **self._settings(request.properties)}
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("events", "DeleteConnection", {"Name": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
+class ApiDestination(ResourceHandler):
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("ConnectionArn", "HttpMethod", "InvocationEndpoint")
+    attributes = frozenset({"Arn", "ArnForPolicy"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            key: properties[key]
+            for key in ("ConnectionArn", "HttpMethod", "InvocationEndpoint", "Description")
+            if key in properties
+        }
+        if properties.get("InvocationRateLimitPerSecond") is not None:
+            params["InvocationRateLimitPerSecond"] = int(properties["InvocationRateLimitPerSecond"])
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(64)
+        arn = (
+            await request.call(
+                "events", "CreateApiDestination", {"Name": name, **self._settings(request.properties)}
+            )
+        )["ApiDestinationArn"]
+        return name, {"Arn": arn, "ArnForPolicy": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = (
+            await request.call(
+                "events",
+                "UpdateApiDestination",
+                {"Name": request.physical_id, **self._settings(request.properties)},
+            )
+        )["ApiDestinationArn"]
+        return {"Arn": arn, "ArnForPolicy": arn}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("events", "DeleteApiDestination", {"Name": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::Events::Rule": Rule,
     "AWS::Events::EventBus": EventBus,
     "AWS::Events::Archive": Archive,
+    "AWS::Events::Connection": Connection,
+    "AWS::Events::ApiDestination": ApiDestination,
 }

@@ -467,7 +467,19 @@ Resources:
     Type: AWS::CloudTrail::EventDataStore
     Properties:
       RetentionPeriod: 90
+  Connection:
+    Type: AWS::Events::Connection
+    Properties:
+      AuthorizationType: API_KEY
+      AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: x-api-key, ApiKeyValue: secret}}
+  ApiDestination:
+    Type: AWS::Events::ApiDestination
+    Properties:
+      ConnectionArn: !GetAtt Connection.Arn
+      HttpMethod: POST
+      InvocationEndpoint: https://example.com/hook
 Outputs:
+  ApiDestinationArn: {Value: !GetAtt ApiDestination.Arn}
   DestinationArn: {Value: !GetAtt Destination.Arn}
   LakeArn: {Value: !GetAtt Lake.EventDataStoreArn}
 """
@@ -489,6 +501,9 @@ Outputs:
     assert destinations[0]["arn"] == outputs(stack)["DestinationArn"]
     lake = client("cloudtrail").get_event_data_store(EventDataStore=outputs(stack)["LakeArn"])
     assert lake["RetentionPeriod"] == 90
+    destination = client("events").describe_api_destination(Name=made["ApiDestination"])
+    assert destination["ApiDestinationArn"] == outputs(stack)["ApiDestinationArn"]
+    assert destination["ConnectionArn"] == client("events").describe_connection(Name=made["Connection"])["ConnectionArn"]
     cfn.delete_stack(StackName=stack_name)
     gone = settle(cfn, stack["StackId"], timeout=120)
     reasons = [
