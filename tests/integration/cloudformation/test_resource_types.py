@@ -503,7 +503,10 @@ Outputs:
     assert lake["RetentionPeriod"] == 90
     destination = client("events").describe_api_destination(Name=made["ApiDestination"])
     assert destination["ApiDestinationArn"] == outputs(stack)["ApiDestinationArn"]
-    assert destination["ConnectionArn"] == client("events").describe_connection(Name=made["Connection"])["ConnectionArn"]
+    assert (
+        destination["ConnectionArn"]
+        == client("events").describe_connection(Name=made["Connection"])["ConnectionArn"]
+    )
     cfn.delete_stack(StackName=stack_name)
     gone = settle(cfn, stack["StackId"], timeout=120)
     reasons = [
