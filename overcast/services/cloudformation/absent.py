@@ -12,42 +12,11 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 
 
-def _stack_set_missing(params: dict[str, Any]) -> ServiceError:
-    return ServiceError("StackSetNotFoundException", f"StackSet {params['StackSetName']} not found", 404)
-
-
 class AbsentFeatures:
-    # -- stack sets ---------------------------------------------------------------------------------
-
-    def list_stack_sets(self, context: RequestContext, params: dict) -> dict:
-        return {"Summaries": []}
-
-    def describe_stack_set(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def list_stack_instances(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def describe_stack_instance(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def describe_stack_set_operation(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def list_stack_set_operations(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def list_stack_set_operation_results(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def list_stack_set_auto_deployment_targets(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
+    # -- stack sets: drift results of an instance need a drift operation, which none runs ------------
 
     def list_stack_instance_resource_drifts(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
-
-    def delete_stack_set(self, context: RequestContext, params: dict) -> dict:
-        raise _stack_set_missing(params)
+        raise ServiceError("OperationNotFoundException", f"Operation {params['OperationId']} not found", 404)
 
     # -- the IaC generator ----------------------------------------------------------------------------
 

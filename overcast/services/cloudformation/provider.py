@@ -33,6 +33,7 @@ from overcast.services.cloudformation.engine import Deployment
 from overcast.services.cloudformation.handlers import handler_for, registry
 from overcast.services.cloudformation.rules import check_rules
 from overcast.services.cloudformation.sources import TemplateSources
+from overcast.services.cloudformation.stacksets import StackSets
 from overcast.services.cloudformation.template import validation
 from overcast.store import scope as store_scope
 
@@ -72,7 +73,7 @@ def not_found(name: str) -> ServiceError:
     return validation(f"Stack with id {name} does not exist")
 
 
-class Provider(ChangeSetMixin, DriftDetection, TemplateSources, AbsentFeatures, BaseProvider):
+class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, AbsentFeatures, BaseProvider):
     service = "cloudformation"
 
     def __init__(self, runtime: Any) -> None:
