@@ -13,11 +13,6 @@ from overcast.errors import ServiceError
 
 
 class AbsentFeatures:
-    # -- stack sets: drift results of an instance need a drift operation, which none runs ------------
-
-    def list_stack_instance_resource_drifts(self, context: RequestContext, params: dict) -> dict:
-        raise ServiceError("OperationNotFoundException", f"Operation {params['OperationId']} not found", 404)
-
     # -- the IaC generator ----------------------------------------------------------------------------
 
     def list_generated_templates(self, context: RequestContext, params: dict) -> dict:

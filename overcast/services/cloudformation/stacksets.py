@@ -216,8 +216,10 @@ class StackSets:
             "Region": instance["Region"],
             "Status": instance["Status"],
             "StackInstanceStatus": instance["StackInstanceStatus"],
-            "DriftStatus": "NOT_CHECKED",
+            "DriftStatus": instance.get("DriftStatus", "NOT_CHECKED"),
         }
+        if instance.get("LastDriftCheckTimestamp"):
+            shown["LastDriftCheckTimestamp"] = _timestamp(instance["LastDriftCheckTimestamp"])
         for key in ("StackId", "StatusReason"):
             if instance.get(key):
                 shown[key] = instance[key]
@@ -324,6 +326,22 @@ class StackSets:
             "Tags": record["Tags"],
         }
         try:
+            if action == "DETECT_DRIFT":
+                if not instance.get("StackId"):
+                    raise validation("The stack instance has no stack")
+                await self._internal("DetectStackDrift", account, region, {"StackName": instance["StackId"]})
+                drifts = (
+                    await self._internal(
+                        "DescribeStackResourceDrifts", account, region, {"StackName": instance["StackId"]}
+                    )
+                )["StackResourceDrifts"]
+                instance["Drifts"] = [
+                    {**drift, "Timestamp": drift["Timestamp"].timestamp()} for drift in drifts
+                ]
+                drifted = any(d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED") for d in drifts)
+                instance["DriftStatus"] = "DRIFTED" if drifted else "IN_SYNC"
+                instance["LastDriftCheckTimestamp"] = time.time()
+                return "SUCCEEDED", "", instance
             if action == "DELETE":
                 if instance.get("StackId") and not record.get("RetainStacks"):
                     await self._internal("DeleteStack", account, region, {"StackName": instance["StackId"]})
@@ -420,6 +438,44 @@ class StackSets:
                 "InvalidOperationException", f"Operation {operation['OperationId']} is not running", 400
             )
         return {}
+
+    async def detect_stack_set_drift(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        record = self._stack_set(context, params["StackSetName"])
+        return await self._start(
+            context, record, "DETECT_DRIFT", list(record["Instances"]), params.get("OperationId")
+        )
+
+    def list_stack_instance_resource_drifts(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        record, operation = self._operation(context, params)
+        if operation["Action"] != "DETECT_DRIFT":
+            raise ServiceError(
+                "OperationNotFoundException",
+                f"Operation {params['OperationId']} is not a drift detection",
+                404,
+            )
+        key = f"{params['StackInstanceAccount']}/{params['StackInstanceRegion']}"
+        instance = record["Instances"].get(key)
+        if instance is None:
+            raise ServiceError("StackInstanceNotFoundException", f"Stack instance {key} not found", 404)
+        wanted = set(params.get("StackInstanceResourceDriftStatuses") or [])
+        summaries = [
+            {
+                key: value
+                for key, value in {
+                    "StackId": drift["StackId"],
+                    "LogicalResourceId": drift["LogicalResourceId"],
+                    "PhysicalResourceId": drift.get("PhysicalResourceId"),
+                    "ResourceType": drift["ResourceType"],
+                    "PropertyDifferences": drift.get("PropertyDifferences"),
+                    "StackResourceDriftStatus": drift["StackResourceDriftStatus"],
+                    "Timestamp": _timestamp(drift["Timestamp"]),
+                }.items()
+                if value is not None
+            }
+            for drift in instance.get("Drifts", [])
+            if not wanted or drift["StackResourceDriftStatus"] in wanted
+        ]
+        return {"Summaries": summaries}
 
     def list_stack_set_auto_deployment_targets(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         self._stack_set(context, params["StackSetName"])

@@ -90,6 +90,25 @@ def test_stack_set_instances(cfn, endpoint, stack_name):
         "CREATE",
     ]
 
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "99"})
+    drift = cfn.detect_stack_set_drift(StackSetName=stack_name)["OperationId"]
+    assert finished(cfn, stack_name, drift)["Status"] == "SUCCEEDED"
+    statuses = {
+        (i["Account"], i["Region"]): i["DriftStatus"]
+        for i in cfn.list_stack_instances(StackSetName=stack_name)["Summaries"]
+    }
+    assert statuses[("222222222222", "eu-west-1")] == "DRIFTED"
+    assert statuses[("111111111111", "us-east-1")] == "IN_SYNC"
+    drifts = cfn.list_stack_instance_resource_drifts(
+        StackSetName=stack_name,
+        StackInstanceAccount="222222222222",
+        StackInstanceRegion="eu-west-1",
+        OperationId=drift,
+    )["Summaries"]
+    assert [(d["LogicalResourceId"], d["StackResourceDriftStatus"]) for d in drifts] == [
+        ("Queue", "MODIFIED")
+    ]
+
     with pytest.raises(ClientError) as not_empty:
         cfn.delete_stack_set(StackSetName=stack_name)
     assert not_empty.value.response["Error"]["Code"] == "StackSetNotEmptyException"
