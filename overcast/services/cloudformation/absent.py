@@ -1,8 +1,8 @@
-"""Reads of the CloudFormation features whose creation Overcast does not offer yet (stack sets,
-IaC generator templates and resource scans, stack refactors, hooks, private types): an
-account here has none of them, and these operations say so the way AWS does for an account
-without them (an empty list, or the feature's own not-found error). Creating them is listed
-in tests/integration/operation_gaps.txt."""
+"""Reads of the CloudFormation features whose creation Overcast does not offer yet (IaC
+generator templates and resource scans, stack refactors, hooks, private types, organizations
+access): an account here has none of them, and these operations say so the way AWS does for
+an account without them (an empty list, DISABLED, or the feature's own not-found error).
+Creating them is listed in tests/integration/operation_gaps.txt."""
 
 from __future__ import annotations
 
@@ -83,6 +83,11 @@ class AbsentFeatures:
         raise ServiceError(
             "HookResultNotFound", f"Hook result {params.get('HookResultId', '')} not found", 404
         )
+
+    # -- organizations: access cannot be activated here ------------------------------------------------
+
+    def describe_organizations_access(self, context: RequestContext, params: dict) -> dict:
+        return {"Status": "DISABLED"}
 
     # -- private types and registrations -------------------------------------------------------------------
 
