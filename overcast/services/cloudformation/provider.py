@@ -65,6 +65,20 @@ IAM_TYPES_NAMED = {
 }
 
 
+#: What a stack that was mid-deployment when Overcast stopped is left as.
+_INTERRUPTED = {
+    "CREATE_IN_PROGRESS": "CREATE_FAILED",
+    "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
+    "DELETE_IN_PROGRESS": "DELETE_FAILED",
+    "UPDATE_IN_PROGRESS": "UPDATE_FAILED",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_IN_PROGRESS": "IMPORT_ROLLBACK_FAILED",
+    "IMPORT_ROLLBACK_IN_PROGRESS": "IMPORT_ROLLBACK_FAILED",
+}
+
+
 def timestamp(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
@@ -107,16 +121,19 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
                     stack["StackStatus"].endswith("_IN_PROGRESS")
                     and stack["StackStatus"] != "REVIEW_IN_PROGRESS"
                 ):
-                    failed = {
-                        "CREATE_IN_PROGRESS": "CREATE_FAILED",
-                        "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
-                        "DELETE_IN_PROGRESS": "DELETE_FAILED",
-                        "UPDATE_IN_PROGRESS": "UPDATE_FAILED",
-                        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_COMPLETE",
-                    }.get(stack["StackStatus"], "UPDATE_ROLLBACK_FAILED")
+                    failed = _INTERRUPTED.get(stack["StackStatus"], "UPDATE_ROLLBACK_FAILED")
                     stack["StackStatus"] = failed
                     stack["StackStatusReason"] = "Overcast stopped while the stack was being deployed"
                     self.stacks.put(scope_name, key, stack)
+        sets = self.store.table("cloudformation", "stacksets")
+        for scope_name in sets.scopes():
+            for key, record in list(sets.scan(scope_name)):
+                running = [op for op in record["Operations"].values() if op["Status"] == "RUNNING"]
+                for operation in running:  # else it would hold off every later operation
+                    operation["Status"] = "FAILED"
+                    operation["EndTimestamp"] = time.time()
+                if running:
+                    sets.put(scope_name, key, record)
 
     # -- storage -------------------------------------------------------------------------------
 
