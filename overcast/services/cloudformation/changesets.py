@@ -154,6 +154,8 @@ class ChangeSetMixin:
         kind = params.get("ChangeSetType") or "UPDATE"
         stack_name = params["StackName"]
         stack = self.lookup(context, stack_name, deleted=False)
+        if stack is not None:
+            self.with_template(stack)
         if kind == "IMPORT":
             if not params.get("ResourcesToImport"):
                 raise validation("ResourcesToImport must be specified for an IMPORT change set.")
@@ -422,7 +424,7 @@ class ChangeSetMixin:
                 "InvalidChangeSetStatus",
                 f"ChangeSet [{change_set['ChangeSetId']}] cannot be executed in its current status of [{change_set['ExecutionStatus']}]",
             )
-        stack = self.find_stack(context, change_set["StackId"], deleted=False)
+        stack = self.with_template(self.find_stack(context, change_set["StackId"], deleted=False))
         scope_name = self.scope_of(context)
         # Executing one change set removes the stack's others, as AWS does.
         for other in stack.get("ChangeSets", []):

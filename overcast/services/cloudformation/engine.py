@@ -166,7 +166,7 @@ class Deployment:
 
     def __init__(self, provider: Provider, stack: dict[str, Any]) -> None:
         self.provider = provider
-        self.stack = stack
+        self.stack = provider.with_template(stack)
         self.runtime = provider.runtime
 
     # -- bookkeeping ---------------------------------------------------------------------------

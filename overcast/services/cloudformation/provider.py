@@ -66,6 +66,8 @@ IAM_TYPES_NAMED = {
 
 
 #: What a stack that was mid-deployment when Overcast stopped is left as.
+_TEMPLATE_KEYS = frozenset({"TemplateBody", "TemplateDoc"})
+
 _INTERRUPTED = {
     "CREATE_IN_PROGRESS": "CREATE_FAILED",
     "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
@@ -97,6 +99,9 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         self.events = self.store.table("cloudformation", "events")
         self.exports = self.store.table("cloudformation", "exports")
         self.changesets = self.store.table("cloudformation", "changesets")
+        self.templates = self.store.table("cloudformation", "templates")
+        #: The template version last written to "templates", by stack key.
+        self.template_written: dict[str, Any] = {}
         #: Deployments running now, by stack id.
         self.running: dict[str, asyncio.Future[Any]] = {}
         #: Signals (SignalResource) for the resources waiting for them now, by (stack id,
@@ -111,6 +116,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         self._interrupted()
 
     def state_replaced(self) -> None:
+        self.template_written.clear()
         self._interrupted()
 
     def _interrupted(self) -> None:
@@ -142,8 +148,31 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         return store_scope(context.account, context.region)
 
     def save_stack(self, stack: dict[str, Any]) -> None:
+        """Write a stack. Its template (text and processed) lives in table "templates", written
+        only when it changed: the stack's row, read by every DescribeStacks, stays small."""
         scope_name = store_scope(stack["account"], stack["region"])
-        self.stacks.put(scope_name, stack["StackId"].rsplit("/", 1)[1], stack)
+        key = stack["StackId"].rsplit("/", 1)[1]
+        row = {name: value for name, value in stack.items() if name not in _TEMPLATE_KEYS}
+        if "TemplateBody" in stack:
+            version = stack.get("TemplateVersion")
+            if self.template_written.get(key) != version or version is None:
+                self.templates.put(
+                    scope_name,
+                    key,
+                    {"TemplateBody": stack["TemplateBody"], "TemplateDoc": stack.get("TemplateDoc", {})},
+                )
+                self.template_written[key] = version
+        self.stacks.put(scope_name, key, row)
+
+    def with_template(self, stack: dict[str, Any]) -> dict[str, Any]:
+        """The stack with its template loaded (from table "templates" when the row lacks it)."""
+        if "TemplateBody" not in stack:
+            stored = self.templates.get(
+                store_scope(stack["account"], stack["region"]), stack["StackId"].rsplit("/", 1)[1]
+            )
+            if stored is not None:
+                stack.update(stored)
+        return stack
 
     def add_event(
         self,
@@ -452,6 +481,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
     ) -> None:
         stack["TemplateBody"] = text
         stack["TemplateDoc"] = document
+        stack["TemplateVersion"] = fast_uuid()
         stack["Transformed"] = "Transform" in tpl.parse(text)
         stack["Description"] = document.get("Description")
         stack["Parameters"] = shown
@@ -475,7 +505,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
 
     @tpl.refuses_malformed
     async def update_stack(self, context: RequestContext, params: dict) -> dict:
-        stack = self.find_stack(context, params["StackName"], deleted=False)
+        stack = self.with_template(self.find_stack(context, params["StackName"], deleted=False))
         self.check_updatable(stack)
         previous = self.snapshot(stack)
         text, document, shown, values = await self.prepare(context, params, stack)
@@ -498,6 +528,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         keys = (
             "TemplateBody",
             "TemplateDoc",
+            "TemplateVersion",
             "Description",
             "Parameters",
             "RawParameters",
@@ -760,7 +791,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         else:
             if not params.get("StackName"):
                 raise validation("Either StackName or ChangeSetName must be specified.")
-            stack = self.find_stack(context, params["StackName"])
+            stack = self.with_template(self.find_stack(context, params["StackName"]))
             body = stack.get("TemplateBody", "")
             if params.get("TemplateStage") == "Processed" and stack.get("Transformed"):
                 body = json.dumps(stack["TemplateDoc"])
@@ -810,7 +841,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
     @tpl.refuses_malformed
     async def get_template_summary(self, context: RequestContext, params: dict) -> dict:
         if params.get("StackName"):
-            stack = self.find_stack(context, params["StackName"])
+            stack = self.with_template(self.find_stack(context, params["StackName"]))
             document = tpl.parse(stack["TemplateBody"])
         else:
             document = tpl.parse(await self.template_text(context, params, None))
