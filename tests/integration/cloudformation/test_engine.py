@@ -843,3 +843,59 @@ Outputs:
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]  # retained
     dynamodb.delete_table(TableName=f"{stack_name}-imported")
     sqs.delete_queue(QueueUrl=url)
+
+
+CDK_STYLE = """
+{
+ "Resources": {
+  "Queue4A7E3555": {
+   "Type": "AWS::SQS::Queue",
+   "Properties": {"VisibilityTimeout": 300},
+   "UpdateReplacePolicy": "Delete",
+   "DeletionPolicy": "Delete",
+   "Metadata": {"aws:cdk:path": "App/Queue/Resource"}
+  },
+  "CDKMetadata": {
+   "Type": "AWS::CDK::Metadata",
+   "Properties": {"Analytics": "v2:deflate64:H4sI"},
+   "Condition": "CDKMetadataAvailable"
+  }
+ },
+ "Conditions": {
+  "CDKMetadataAvailable": {"Fn::Equals": [{"Ref": "AWS::Region"}, "nowhere-1"]}
+ },
+ "Parameters": {
+  "BootstrapVersion": {
+   "Type": "AWS::SSM::Parameter::Value<String>",
+   "Default": "/cdk-bootstrap/hnb659fds/version",
+   "Description": "Version of the CDK Bootstrap resources in this environment"
+  }
+ },
+ "Rules": {
+  "CheckBootstrapVersion": {
+   "Assertions": [
+    {
+     "Assert": {"Fn::Not": [{"Fn::Contains": [["1", "2", "3", "4", "5"], {"Ref": "BootstrapVersion"}]}]},
+     "AssertDescription": "CDK bootstrap stack version 6 required. Please run 'cdk bootstrap' with a recent version of the CDK CLI."
+    }
+   ]
+  }
+ }
+}
+"""
+
+
+def test_a_cdk_synthesized_template(cfn, client, stack_name):
+    ssm = client("ssm")
+    ssm.put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="5", Type="String", Overwrite=True)
+    with pytest.raises(ClientError) as old_bootstrap:
+        cfn.create_stack(StackName=stack_name, TemplateBody=CDK_STYLE)
+    assert old_bootstrap.value.response["Error"]["Message"].startswith(
+        "CDK bootstrap stack version 6 required."
+    )
+    ssm.put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="21", Type="String", Overwrite=True)
+    cfn.create_stack(StackName=stack_name, TemplateBody=CDK_STYLE)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert set(resources(cfn, stack_name)) == {"Queue4A7E3555"}
+    cfn.delete_stack(StackName=stack_name)
