@@ -279,8 +279,23 @@ class WaitCondition(ResourceHandler):
         return None
 
 
+class CdkMetadata(ResourceHandler):
+    """AWS::CDK::Metadata: the CDK's analytics record, which CloudFormation keeps as the
+    resource's properties and nothing else (it creates nothing in any service)."""
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        return fast_uuid(), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
 HANDLERS = {
     "AWS::CloudFormation::CustomResource": CustomResource,
     "AWS::CloudFormation::WaitConditionHandle": WaitConditionHandle,
     "AWS::CloudFormation::WaitCondition": WaitCondition,
+    "AWS::CDK::Metadata": CdkMetadata,
 }

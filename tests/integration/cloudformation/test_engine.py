@@ -862,7 +862,7 @@ CDK_STYLE = """
   }
  },
  "Conditions": {
-  "CDKMetadataAvailable": {"Fn::Equals": [{"Ref": "AWS::Region"}, "nowhere-1"]}
+  "CDKMetadataAvailable": {"Fn::Or": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}]}
  },
  "Parameters": {
   "BootstrapVersion": {
@@ -897,5 +897,5 @@ def test_a_cdk_synthesized_template(cfn, client, stack_name):
     cfn.create_stack(StackName=stack_name, TemplateBody=CDK_STYLE)
     stack = settle(cfn, stack_name)
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-    assert set(resources(cfn, stack_name)) == {"Queue4A7E3555"}
+    assert set(resources(cfn, stack_name)) == {"Queue4A7E3555", "CDKMetadata"}
     cfn.delete_stack(StackName=stack_name)
