@@ -1,0 +1,93 @@
+"""X-Ray's CloudFormation resource types, AWS::XRay::Group and AWS::XRay::SamplingRule,
+through the X-Ray provider's own operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+
+
+class Group(ResourceHandler):
+    replace_on = frozenset({"GroupName"})
+    name_property = "GroupName"
+    required = ("GroupName",)
+    attributes = frozenset({"GroupARN"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"GroupName": properties["GroupName"]}
+        for key in ("FilterExpression", "InsightsConfiguration"):
+            if properties.get(key):
+                params[key] = properties[key]
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("xray", "CreateGroup", params))["Group"]["GroupARN"]
+        return arn, {"GroupARN": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        properties = request.properties
+        params: dict[str, Any] = {"GroupARN": request.physical_id}
+        for key in ("FilterExpression", "InsightsConfiguration"):
+            if key in properties:
+                params[key] = properties[key]
+        await request.call("xray", "UpdateGroup", params)
+        return {"GroupARN": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("xray", "DeleteGroup", {"GroupARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "InvalidRequestException":
+                raise
+
+
+_NUMBERS = ("FixedRate", "Priority", "ReservoirSize", "Version")
+
+
+def _rule(rule: dict[str, Any]) -> dict[str, Any]:
+    shaped = dict(rule)
+    for key in _NUMBERS:
+        if key in shaped:
+            shaped[key] = float(shaped[key]) if key == "FixedRate" else int(shaped[key])
+    return shaped
+
+
+class SamplingRule(ResourceHandler):
+    required = ("SamplingRule",)
+    attributes = frozenset({"RuleARN"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"SamplingRule": _rule(properties["SamplingRule"])}
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("xray", "CreateSamplingRule", params))["SamplingRuleRecord"][
+            "SamplingRule"
+        ]["RuleARN"]
+        return arn, {"RuleARN": arn}
+
+    def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        before, after = old.get("SamplingRule") or {}, new.get("SamplingRule") or {}
+        return ["SamplingRule"] if before.get("RuleName") != after.get("RuleName") else []
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        rule = _rule(request.properties["SamplingRule"])
+        rule.pop("Version", None)
+        rule.pop("RuleName", None)
+        await request.call(
+            "xray", "UpdateSamplingRule", {"SamplingRuleUpdate": {**rule, "RuleARN": request.physical_id}}
+        )
+        return {"RuleARN": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("xray", "DeleteSamplingRule", {"RuleARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "InvalidRequestException":
+                raise
+
+
+HANDLERS = {"AWS::XRay::Group": Group, "AWS::XRay::SamplingRule": SamplingRule}
