@@ -270,3 +270,27 @@ def test_invoke_with_response_stream_sends_chunks_then_complete(client):
     assert events[-1]["InvokeComplete"]["ErrorDetails"] == "nope"
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke_with_response_stream(FunctionName=unique("missing"), Payload=b"{}")
+
+
+def test_layer_lifecycle_as_aws_recorded_it(client):
+    lam = client("lambda")
+    layer_name = unique("life")
+    content = {"ZipFile": zip_bytes({"python/lib.py": "X = 1\n"})}
+    first = lam.publish_layer_version(LayerName=layer_name, Content=content)
+    assert lam.publish_layer_version(LayerName=layer_name, Content=content)["Version"] == 2
+    name = create(lam, ECHO, Layers=[first["LayerVersionArn"]])
+    # Deleting a version a function uses leaves the function as it was, and it still runs.
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=1)
+    layers = lam.get_function_configuration(FunctionName=name)["Layers"]
+    assert [layer["Arn"] for layer in layers] == [first["LayerVersionArn"]]
+    assert json.loads(lam.invoke(FunctionName=name, Payload=b'{"a": 1}')["Payload"].read()) == {"a": 1}
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_layer_version(LayerName=layer_name, VersionNumber=1)
+    # With every version deleted the layer is gone from the listings; deleting again is a no-op.
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=2)
+    assert lam.list_layer_versions(LayerName=layer_name)["LayerVersions"] == []
+    assert layer_name not in [layer["LayerName"] for layer in lam.list_layers()["Layers"]]
+    again = lam.delete_layer_version(LayerName=layer_name, VersionNumber=2)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 204
+    # ...and the next version still counts on from the deleted ones.
+    assert lam.publish_layer_version(LayerName=layer_name, Content=content)["Version"] == 3

@@ -139,6 +139,43 @@ def test_restore_object_statuses(s3, bucket, aws):
     assert s3.head_object(Bucket=bucket, Key="colder")["Restore"] == 'ongoing-request="true"'
 
 
+@pytest.mark.parametrize("storage_class", ["GLACIER", "DEEP_ARCHIVE"])
+def test_copy_of_an_unrestored_archived_object(s3, bucket, storage_class):
+    # The model names ObjectNotInActiveTierError, but S3 itself answers a copy from an archived
+    # source with InvalidObjectState and this text (as S3 clients have logged it since 2013).
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"ice", StorageClass=storage_class)
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "InvalidObjectState",
+        403,
+    )
+    assert error["Error"]["Message"] == "Operation is not valid for the source object's storage class"
+    assert error["Error"]["StorageClass"] == storage_class
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    with pytest.raises(ClientError) as caught:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="parts",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "cold"},
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidObjectState"
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="copy")
+    # Once restored, the archived object is a copy source like any other.
+    s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})
+    deadline = time.monotonic() + 15
+    while 'ongoing-request="false"' not in (s3.head_object(Bucket=bucket, Key="cold").get("Restore") or ""):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
+    copied = s3.get_object(Bucket=bucket, Key="copy")
+    assert copied["Body"].read() == b"ice" and copied.get("StorageClass", "STANDARD") == "STANDARD"
+
+
 # -- delete markers ------------------------------------------------------------------------------
 
 
