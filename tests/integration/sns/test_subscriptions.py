@@ -4,6 +4,7 @@ their validation (filter policies included)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 
@@ -178,6 +179,8 @@ def test_subscription_listing_pages(sns, topic, make_queue):
         "SubscriptionArn"] for i in range(103)}  # fmt: skip
     first = sns.list_subscriptions_by_topic(TopicArn=topic)
     assert len(first["Subscriptions"]) == 100
+    # SNS's tokens are standard base64 with padding (AWS recorded), decodable as such.
+    assert base64.b64decode(first["NextToken"], validate=True)
     second = sns.list_subscriptions_by_topic(TopicArn=topic, NextToken=first["NextToken"])
     assert "NextToken" not in second
     assert {s["SubscriptionArn"] for s in first["Subscriptions"] + second["Subscriptions"]} == arns
