@@ -218,6 +218,18 @@ _INSECURE.check_hostname = False
 _INSECURE.verify_mode = ssl.CERT_NONE
 
 
+#: The name Overcast's own URLs use (function URLs, queue URLs): public DNS resolves it and every
+#: name under it to 127.0.0.1, and so does SNS here, without asking DNS (which may be offline).
+_LOOPBACK_DOMAIN = "localhost.localstack.cloud"
+
+
+def _address_of(host: str) -> str:
+    name = host.lower().rstrip(".")
+    if name == _LOOPBACK_DOMAIN or name.endswith("." + _LOOPBACK_DOMAIN):
+        return "127.0.0.1"
+    return host
+
+
 async def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> int:
     """POST and return the status; OSError (or TimeoutError) when there is no answer."""
     parts = urlsplit(url)
@@ -232,7 +244,10 @@ async def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 
 
     async def exchange() -> int:
         reader, writer = await asyncio.open_connection(
-            host, port, ssl=_INSECURE if secure else None, server_hostname=host if secure else None
+            _address_of(host),
+            port,
+            ssl=_INSECURE if secure else None,
+            server_hostname=host if secure else None,
         )
         try:
             writer.write(payload)
