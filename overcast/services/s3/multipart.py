@@ -3,6 +3,7 @@ uploads. Parts are bodies of their own until completion joins them into one file
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -209,14 +210,21 @@ class MultipartOperations:
             if not upload.get("ChecksumAlgorithm") and name not in algorithms
         ]
         algorithms = (*algorithms, *implicit)
-        body = await take_in(
-            params.get("Body"),
-            declared_checksums(params, headers),
-            self.data.files,
-            algorithms,
-            parse_content_md5(params.get("ContentMD5")),
-            key=self.body_key(bucket, upload.get("Defaults") or {}, params),
-        )
+        content_md5 = parse_content_md5(params.get("ContentMD5"))
+        try:
+            body = await take_in(
+                params.get("Body"),
+                declared_checksums(params, headers),
+                self.data.files,
+                algorithms,
+                content_md5,
+                key=self.body_key(bucket, upload.get("Defaults") or {}, params),
+            )
+        except ServiceError as error:
+            if error.code == "BadDigest" and content_md5 is not None:
+                # UploadPart names the expected digest in base64, as it was sent (PutObject: hex).
+                error.fields["ExpectedDigest"] = base64.b64encode(content_md5).decode()
+            raise
         try:
             upload = self._upload(bucket, params["Key"], params["UploadId"])  # aborted meanwhile?
         except ServiceError:

@@ -176,6 +176,8 @@ class Provider(
         # S3 looks the bucket up before it reads the body: a body that is missing or not the
         # XML it wants is refused only for a bucket that exists.
         bucket = uri_params.get("Bucket")
+        if getattr(operation, "name", operation) == "CreateBucket":
+            return error  # its bucket is the one it would create
         if error.code in _BODY_ERRORS and bucket and self.data.bucket(bucket) is None:
             return no_such_bucket(bucket)
         return error
