@@ -180,6 +180,11 @@ class Provider(
             return error  # its bucket is the one it would create
         if error.code in _BODY_ERRORS and bucket and self.data.bucket(bucket) is None:
             return no_such_bucket(bucket)
+        if error.code == "MissingRequestBodyError" and getattr(operation, "name", None) == "PutBucketPolicy":
+            # An empty policy is a policy that is no JSON (AWS recorded).
+            return ServiceError(
+                "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
+            )
         return error
 
     def _check_expected_owner(self, params: dict) -> None:

@@ -515,6 +515,19 @@ def test_a_plus_in_the_copy_source_is_a_space(s3, bucket, endpoint):
     assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
 
 
+def test_a_copy_source_given_as_a_whole_url(s3, bucket, endpoint):
+    # AWS recorded: a path-style URL of the source object is taken for its path.
+    from tests.integration.s3.conftest import signed_raw
+
+    s3.put_object(Bucket=bucket, Key="source", Body=b"body")
+    host = endpoint.split("://", 1)[1]
+    status, _, answer = signed_raw(
+        endpoint, "PUT", host, f"/{bucket}/dest", {"x-amz-copy-source": f"{endpoint}/{bucket}/source"}, b""
+    )
+    assert status == 200 and b"<CopyObjectResult" in answer
+    assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
+
+
 def test_completing_a_checksummed_upload_as_aws_checks_it(s3, bucket):
     upload = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm="CRC32")["UploadId"]
     part = s3.upload_part(
@@ -630,3 +643,35 @@ def test_create_bucket_with_malformed_tags(endpoint):
         code, status, _ = error_of(s3.create_bucket, Bucket=name, CreateBucketConfiguration={"Tags": [tag]})
         assert (code, status) == ("MalformedXML", 400)
     assert error_of(s3.head_bucket, Bucket=name)[:2] == ("404", 404)
+
+
+def test_configuration_refusals_recorded_against_aws(s3, bucket):
+    code, status, message = error_of(s3.put_bucket_policy, Bucket=bucket, Policy="")
+    assert (code, status, message) == (
+        "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
+    )  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        s3.get_object_tagging(Bucket=bucket, Key="fake-key")
+    assert caught.value.response["Error"]["Key"] == f"{bucket}/fake-key"
+    for call in (s3.delete_object_tagging, s3.put_object_tagging):
+        extra = {"Tagging": {"TagSet": []}} if call == s3.put_object_tagging else {}
+        with pytest.raises(ClientError) as caught:
+            call(Bucket=bucket, Key="fake-key", **extra)
+        assert caught.value.response["Error"]["Key"] == "fake-key"
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "AES256",
+                            "KMSMasterKeyID": "key",
+                        }
+                    }
+                ]
+            },
+        )
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["ArgumentName"]) == ("InvalidArgument", "ApplyServerSideEncryptionByDefault")
+    assert "ArgumentValue" not in error
