@@ -294,3 +294,41 @@ def test_layer_lifecycle_as_aws_recorded_it(client):
     assert again["ResponseMetadata"]["HTTPStatusCode"] == 204
     # ...and the next version still counts on from the deleted ones.
     assert lam.publish_layer_version(LayerName=layer_name, Content=content)["Version"] == 3
+
+
+def test_layer_refusals_as_aws_recorded_them(client):
+    import boto3
+
+    lam = client("lambda")
+    layer_name = unique("refused")
+    content = {"ZipFile": zip_bytes({"python/lib.py": "X = 1\n"})}
+    layer = lam.publish_layer_version(
+        LayerName=layer_name, Content=content, CompatibleRuntimes=[], CompatibleArchitectures=[]
+    )
+    assert (layer["CompatibleRuntimes"], layer["CompatibleArchitectures"]) == ([], [])
+    name = create(lam, ECHO)
+    with pytest.raises(ClientError) as raised:
+        lam.update_function_configuration(FunctionName=name, Layers=[layer["LayerArn"]])
+    code, message = error_of(raised)
+    assert code == "ValidationException"
+    assert message.startswith(
+        f"1 validation error detected: Value '[{layer['LayerArn']}]' at 'layers' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have "
+        "length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:"
+    )
+    assert message.endswith(":lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]")
+    # A layer of another region is refused before the name of a function that exists.
+    west = boto3.client(
+        "lambda", endpoint_url=lam.meta.endpoint_url, region_name="eu-west-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    other = west.publish_layer_version(LayerName=layer_name, Content=content)["LayerVersionArn"]
+    with pytest.raises(ClientError) as raised:
+        lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
+            Code={"ZipFile": zip_bytes({"handler.py": ECHO})}, Layers=[other],
+        )  # fmt: skip
+    assert error_of(raised) == (
+        "InvalidParameterValueException",
+        "Layers are not in the same region as the function. Layers are expected to be in region us-east-1.",
+    )
