@@ -101,7 +101,9 @@ class AliasesMixin:
                 raise
             # A missing function is named with the version the alias was to point to.
             name, _ = names.parse_function(params["FunctionName"], None, context.account, context.region)
-            raise function_not_found(context.account, context.region, name, params["FunctionVersion"]) from None
+            raise function_not_found(
+                context.account, context.region, name, params["FunctionVersion"]
+            ) from None
         name = record["config"]["FunctionName"]
         alias_name = params["Name"]
         if not names.ALIAS.match(alias_name) or alias_name == "$LATEST":
