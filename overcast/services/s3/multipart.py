@@ -522,8 +522,17 @@ class MultipartOperations:
                 algorithm, [(v, p["Size"]) for v, p in zip(values, parts, strict=False)]
             )
             given = params.get(f"Checksum{algorithm}")
+            # A whole-object value of another algorithm matches nothing (AWS recorded: BadDigest
+            # naming the upload's algorithm).
+            other = any(
+                params.get(f"Checksum{name}") is not None
+                for name in checksums.ALGORITHMS
+                if name != algorithm
+            )
             # Without x-amz-checksum-type: FULL_OBJECT, a whole-object value is read as a composite one.
-            if given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT"):
+            if other or (
+                given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT")
+            ):
                 raise ServiceError(
                     "BadDigest",
                     f"The {algorithm.lower()} you specified did not match the calculated checksum.",

@@ -675,3 +675,21 @@ def test_configuration_refusals_recorded_against_aws(s3, bucket):
     error = caught.value.response["Error"]
     assert (error["Code"], error["ArgumentName"]) == ("InvalidArgument", "ApplyServerSideEncryptionByDefault")
     assert "ArgumentValue" not in error
+
+
+def test_a_full_object_upload_completed_with_another_algorithm(s3, bucket):
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="f", ChecksumAlgorithm="CRC32C", ChecksumType="FULL_OBJECT"
+    )
+    common = {"Bucket": bucket, "Key": "f", "UploadId": created["UploadId"]}
+    part = s3.upload_part(PartNumber=1, Body=b"abc", ChecksumAlgorithm="CRC32C", **common)
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32C": part["ChecksumCRC32C"]}]}
+    crc64 = base64.b64encode(bytes(8)).decode()
+    code, status, message = error_of(
+        s3.complete_multipart_upload, MultipartUpload=parts, ChecksumCRC64NVME=crc64, **common
+    )
+    assert (code, status, message) == (
+        "BadDigest", 400, "The crc32c you specified did not match the calculated checksum.",
+    )  # fmt: skip
+    done = s3.complete_multipart_upload(MultipartUpload=parts, **common)
+    assert done["ChecksumType"] == "FULL_OBJECT"
