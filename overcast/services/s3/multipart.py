@@ -524,13 +524,13 @@ class MultipartOperations:
             given = params.get(f"Checksum{algorithm}")
             # A whole-object value of another algorithm matches nothing (AWS recorded: BadDigest
             # naming the upload's algorithm).
-            other = any(
+            another = any(
                 params.get(f"Checksum{name}") is not None
                 for name in checksums.ALGORITHMS
                 if name != algorithm
             )
             # Without x-amz-checksum-type: FULL_OBJECT, a whole-object value is read as a composite one.
-            if other or (
+            if another or (
                 given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT")
             ):
                 raise ServiceError(
