@@ -175,6 +175,13 @@ class Provider(
     def refused_input(self, context, operation, uri_params, error):
         # S3 looks the bucket up before it reads the body: a body that is missing or not the
         # XML it wants is refused only for a bucket that exists.
+        if is_presigned(context.request):
+            # A presigned URL is checked before its request's body is read (AWS recorded a
+            # malformed aws-chunked body refused for the headers the URL does not sign).
+            try:
+                verify_request(context.request, self.runtime.secret_for, protocol="rest-xml")
+            except ServiceError as denied:
+                return denied
         bucket = uri_params.get("Bucket")
         if getattr(operation, "name", operation) == "CreateBucket":
             return error  # its bucket is the one it would create
