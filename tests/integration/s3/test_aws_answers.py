@@ -365,3 +365,13 @@ def test_copy_in_place_of_a_named_version_and_composite_checksum_attributes(s3, 
     assert attributes["Checksum"]["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw="
     head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     assert head["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw=-1"
+
+
+def test_a_204_answer_has_no_content_length(s3, bucket):
+    # RFC 9110 forbids Content-Length on a 204, and AWS sends none; the connection stays usable.
+    for _ in range(3):
+        s3.put_object(Bucket=bucket, Key="gone", Body=b"x")
+        deleted = s3.delete_object(Bucket=bucket, Key="gone")
+        assert status_of(deleted) == 204
+        assert "content-length" not in deleted["ResponseMetadata"]["HTTPHeaders"]
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
