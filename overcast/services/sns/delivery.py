@@ -237,8 +237,9 @@ async def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 
     host = parts.hostname or ""
     port = parts.port or (443 if secure else 80)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # SNS says it takes a compressed answer, as AWS's deliveries do (the status line is all it reads).
     head = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
-            f"Content-Length: {len(body)}", "Connection: close"]  # fmt: skip
+            f"Content-Length: {len(body)}", "Accept-Encoding: gzip,deflate", "Connection: close"]  # fmt: skip
     head.extend(f"{name}: {value}" for name, value in headers.items())
     payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
 
