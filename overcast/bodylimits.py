@@ -22,11 +22,17 @@ class BodyLimit:
     size: int
     code: str = "RequestEntityTooLarge"
     status: int = 413
-    #: The refusal's message; {size} is the limit.
+    #: The refusal's message; {size} is the limit, {operation} the operation refused.
     message: str = "Request body is larger than the {size} bytes this service accepts"
+    #: The message when the operation is not known yet ({operation} is not used).
+    fallback: str = ""
+    #: (operation, code) where an operation refuses with another code than `code`.
+    codes: tuple[tuple[str, str], ...] = ()
 
-    def error(self) -> ServiceError:
-        return ServiceError(self.code, self.message.format(size=self.size), self.status)
+    def error(self, operation: str | None = None) -> ServiceError:
+        message = self.message if operation or not self.fallback else self.fallback
+        code = dict(self.codes).get(operation or "", self.code)
+        return ServiceError(code, message.format(size=self.size, operation=operation), self.status)
 
 
 #: Anything else: a request body AWS takes whole is a few MB at most (CloudWatch PutMetricData
@@ -44,11 +50,15 @@ LIMITS: dict[str, BodyLimit] = {
     # PutLogEvents: 1 MB of events, JSON-escaped.
     "logs": BodyLimit(8 * MiB),
     # CreateFunction and UpdateFunctionCode: a 50 MB zip, base64 in JSON (AWS's own figure).
+    # AWS recorded: RequestEntityTooLargeException, naming the operation.
     "lambda": BodyLimit(
         70_167_211,
-        "RequestTooLargeException",
+        "RequestEntityTooLargeException",
         413,
+        "Request must be smaller than {size} bytes for the {operation} operation",
         "Request must be smaller than {size} bytes for this operation",
+        # Invocations refuse with their modelled error.
+        (("Invoke", "RequestTooLargeException"), ("InvokeWithResponseStream", "RequestTooLargeException")),
     ),
     # XML request bodies (DeleteObjects, CompleteMultipartUpload); uploads are streamed.
     "s3": BodyLimit(32 * MiB, "MaxMessageLengthExceeded", 400, "Your request was too big."),

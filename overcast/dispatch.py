@@ -107,7 +107,7 @@ class Dispatcher:
                 try:
                     request.body = await self._read_capped(request.body, request, limit)
                 except BodyTooLarge:
-                    raise limit.error() from None
+                    raise limit.error(operation.name) from None
                 except BodyStalled:
                     raise ServiceError(*_STALLED, 400) from None
             # Input is checked first, as AWS would, even where the operation is not emulated yet.
@@ -193,7 +193,7 @@ class Dispatcher:
             request.body = await self._read_capped(body, request, limit)
             return None
         except BodyTooLarge:
-            error = limit.error()
+            error = limit.error(self._operation_name(request, scope))
         except BodyStalled:
             error = ServiceError(*_STALLED, 400)
         except ClientGone:
@@ -206,14 +206,32 @@ class Dispatcher:
         response.headers["Connection"] = "close"  # the rest of the body is never read
         return response
 
+    def _service_of(self, request: Request, scope) -> str | None:
+        """The service a request is signed for or targets, before it is routed."""
+        if scope is not None and scope.service:
+            return next(iter(self.router.by_signing_name.get(scope.service) or ()), None)
+        if request.headers.get("x-amz-target"):
+            return self.router.by_target_prefix.get(request.headers["x-amz-target"].rpartition(".")[0])
+        return None
+
+    def _operation_name(self, request: Request, scope) -> str | None:
+        """The operation a request whose body is refused names, where its path and headers tell."""
+        service = self._service_of(request, scope)
+        if service is None:
+            return None
+        try:
+            model = protocols.service_model(service)
+            operation, _ = protocols.match_operation(
+                model, protocols.detect_protocol(model, request), request
+            )
+        except Exception:  # unroutable: the refusal is worded without the operation
+            return None
+        return str(operation.name)
+
     def _early_error(self, request: Request, context: RequestContext, scope, error: ServiceError) -> Response:
         """`error` in the protocol of the service the request is signed for or targets, before
         it is routed (routing may need the body that was refused)."""
-        service = None
-        if scope is not None and scope.service:
-            service = next(iter(self.router.by_signing_name.get(scope.service) or ()), None)
-        elif request.headers.get("x-amz-target"):
-            service = self.router.by_target_prefix.get(request.headers["x-amz-target"].rpartition(".")[0])
+        service = self._service_of(request, scope)
         if service is not None:
             context.service = service
             model = protocols.service_model(service)

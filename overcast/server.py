@@ -155,7 +155,8 @@ class App:
         body = response.body
         headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
         if isinstance(body, (bytes, bytearray)):
-            if "Content-Length" not in response.headers:
+            # A 204 carries no Content-Length (RFC 9110 8.6), as AWS's answers do not.
+            if "Content-Length" not in response.headers and response.status != 204:
                 headers.append((b"content-length", str(len(body)).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if head else bytes(body)})

@@ -1,5 +1,6 @@
 """SQS: SendMessage on an empty queue and on one 100k messages deep (the cost must not grow
-with the queue), and a receive on a queue that always has messages. The full
+with the queue), a FIFO send answered from the deduplication window, and a receive on a queue
+that always has messages. The full
 send → receive → delete cycle needs each answer's receipt handle, so it is measured by
 benchmarks/sqs_cycle.py instead."""
 
@@ -28,6 +29,13 @@ def _send(name: str) -> AwsCall:
     )
 
 
+def _fifo_queue(name: str):
+    def setup(client: ClientFactory) -> None:
+        client("sqs").create_queue(QueueName=name, Attributes={"FifoQueue": "true"})
+
+    return setup
+
+
 SCENARIOS = (
     Scenario(
         name="sqs-send-message",
@@ -40,6 +48,23 @@ SCENARIOS = (
         summary=f"SQS SendMessage to a standard queue already {DEEP:,} messages deep",
         setup=_queue("bench-deep", DEEP),
         requests=(_send("bench-deep"),),
+    ),
+    Scenario(
+        name="sqs-send-message-fifo-dedup",
+        summary="SQS SendMessage to a FIFO queue, each a duplicate answered from the deduplication window",
+        setup=_fifo_queue("bench-fifo.fifo"),
+        requests=(
+            AwsCall(
+                "sqs",
+                "SendMessage",
+                {
+                    "QueueUrl": QUEUE_URL.format("bench-fifo.fifo"),
+                    "MessageBody": '{"orderId": "abc123"}',
+                    "MessageGroupId": "orders",
+                    "MessageDeduplicationId": "abc123",
+                },
+            ),
+        ),
     ),
     Scenario(
         name="sqs-send-receive",

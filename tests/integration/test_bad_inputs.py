@@ -277,6 +277,8 @@ def test_a_package_declaring_more_than_250_mb_unzipped_is_refused(client) -> Non
     refused = (400, "InvalidParameterValueException", "Unzipped size must be smaller than 262144000 bytes")
     create = dict(FunctionName=name("big"), Runtime="python3.12", Role=ROLE, Handler="handler.handler")
     assert refusal(lam.create_function, **create, Code={"ZipFile": declaring(300 << 20)}) == refused
+    # "Smaller than": a package of exactly the limit is refused too (AWS recorded).
+    assert refusal(lam.create_function, **create, Code={"ZipFile": declaring(262_144_000)}) == refused
     assert refusal(
         lam.publish_layer_version, LayerName=name("big"), Content={"ZipFile": declaring(1 << 30)}
     ) == (refused)

@@ -177,3 +177,14 @@ def test_lambda_refuses_a_body_past_its_largest_request_as_lambda_does(impatient
     assert received.startswith(b"HTTP/1.1 413 ")
     assert b"RequestTooLargeException" in received
     assert b"Request must be smaller than 70167211 bytes" in received
+
+
+def test_lambda_names_the_operation_a_body_is_too_large_for(impatient) -> None:
+    connection = connect(impatient)
+    lines = "POST /2015-03-31/functions HTTP/1.1\r\nHost: localhost\r\nAuthorization: {}\r\nContent-Length: {}\r\n\r\n"
+    connection.sendall(lines.format(AUTH.format("lambda"), 100 << 20).encode() + b"{")
+    received = answer(connection)
+    # AWS recorded: CreateFunction refuses with RequestEntityTooLargeException, naming itself.
+    assert received.startswith(b"HTTP/1.1 413 ")
+    assert b"RequestEntityTooLargeException" in received
+    assert b"Request must be smaller than 70167211 bytes for the CreateFunction operation" in received

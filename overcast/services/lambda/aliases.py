@@ -30,6 +30,23 @@ def version_key(name: str, version: str) -> str:
     return f"{name}{SEP}{int(version):010d}"
 
 
+def _check_weight_keys(routing: dict | None) -> None:
+    """The model's pattern for the versions an alias routes to ([0-9]+), refused as AWS words
+    it (the protocol layer leaves patterns to the services)."""
+    weights = (routing or {}).get("AdditionalVersionWeights") or {}
+    if all(version.isdigit() for version in weights):
+        return
+    shown = ", ".join(f"{version}={float(weight)!r}" for version, weight in weights.items())
+    raise ServiceError(
+        "ValidationException",
+        f"1 validation error detected: Value '{{{shown}}}' at 'routingConfig.additionalVersionWeights' failed "
+        "to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal "
+        "to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression "
+        "pattern: [0-9]+]",
+        400,
+    )
+
+
 class AliasesMixin:
     def _check_routing(  # type: ignore[misc]
         self: Provider, context: RequestContext, name: str, primary: str, routing: dict | None
@@ -40,7 +57,12 @@ class AliasesMixin:
         if len(weights) > 1:
             raise invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
         if primary == "$LATEST":
-            raise invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+            # AWS's answer carries no Type member here (recorded).
+            raise ServiceError(
+                "InvalidParameterValueException",
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                400,
+            )
         scope = self._scope(context)
         for version, weight in weights.items():
             if not version.isdigit():
@@ -71,7 +93,17 @@ class AliasesMixin:
 
     def create_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self._scope(context)
-        record, _ = self._function(context, params["FunctionName"])
+        _check_weight_keys(params.get("RoutingConfig"))
+        try:
+            record, _ = self._function(context, params["FunctionName"])
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+            # A missing function is named with the version the alias was to point to.
+            name, _ = names.parse_function(params["FunctionName"], None, context.account, context.region)
+            raise function_not_found(
+                context.account, context.region, name, params["FunctionVersion"]
+            ) from None
         name = record["config"]["FunctionName"]
         alias_name = params["Name"]
         if not names.ALIAS.match(alias_name) or alias_name == "$LATEST":
@@ -116,6 +148,7 @@ class AliasesMixin:
         return copy.deepcopy(self._alias(context, params)[2])
 
     def update_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _check_weight_keys(params.get("RoutingConfig"))
         scope, name, alias = self._alias(context, params, missing="Alias not found")
         if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
             raise ServiceError(

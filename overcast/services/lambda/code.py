@@ -72,7 +72,7 @@ class CodeStore:
                 # can declare gigabytes. Expanding never trusts them further (zipfile stops at
                 # a member's declared size and its CRC check fails on a member that lied).
                 unzipped = sum(info.file_size for info in archive.infolist())
-                if unzipped > MAX_UNZIPPED:
+                if unzipped >= MAX_UNZIPPED:  # "smaller than": the limit itself is refused
                     raise ServiceError(
                         "InvalidParameterValueException",
                         f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes",

@@ -101,6 +101,13 @@ RUNTIME_CHOICES = (
 
 #: Lambda's documented package and environment limits.
 MAX_ZIPPED = 50 * 1024 * 1024
+#: A layer version ARN as the model constrains it; AWS prints the pattern without its outer group.
+_LAYER_VERSION_PATTERN = str(
+    operation_model("lambda", "GetLayerVersionByArn").input_shape.members["Arn"].metadata["pattern"]
+)
+if _LAYER_VERSION_PATTERN.startswith("((") and _LAYER_VERSION_PATTERN.endswith("))"):
+    _LAYER_VERSION_PATTERN = _LAYER_VERSION_PATTERN[1:-1]
+_LAYER_VERSION_ARN = re.compile(_LAYER_VERSION_PATTERN)
 MAX_ENVIRONMENT = 4096
 
 
@@ -282,6 +289,15 @@ class Provider(
             )
 
     def _layers(self, context: RequestContext, arns: list[str] | None) -> list[dict]:
+        if arns and not all(_LAYER_VERSION_ARN.fullmatch(arn) for arn in arns):
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '[{', '.join(arns)}]' at 'layers' failed to satisfy "
+                "constraint: Member must satisfy constraint: [Member must have length less than or equal to "
+                "2048, Member must have length greater than or equal to 1, Member must satisfy regular "
+                f"expression pattern: {_LAYER_VERSION_PATTERN}, Member must not be null]",
+                400,
+            )
         layers = []
         seen: dict[str, str] = {}
         for arn in arns or ():
@@ -397,11 +413,13 @@ class Provider(
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages."
             )
         self._check_runtime(params.get("Runtime"))
+        # The layers are checked before the name is (AWS recorded a layer in another region
+        # refused for a function that exists).
+        layers = self._layers(context, params.get("Layers"))
         if self.functions.get(scope, name) is not None:
             raise conflict(f"Function already exist: {name}")
         self.check_execution_role(context, role)
         self._check_environment(params.get("Environment"))
-        layers = self._layers(context, params.get("Layers"))
         arn = function_arn(context.account, context.region, name)
         csc_arn = params.get("CodeSigningConfigArn")
         if csc_arn:

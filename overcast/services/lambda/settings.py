@@ -742,9 +742,11 @@ class SettingsMixin:
             "CreatedDate": self._now(),
             "Version": version,
         }
-        for field in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
-            if params.get(field):
+        for field in ("CompatibleRuntimes", "CompatibleArchitectures"):
+            if params.get(field) is not None:  # given empty, answered empty (AWS recorded)
                 layer[field] = params[field]
+        if params.get("LicenseInfo"):
+            layer["LicenseInfo"] = params["LicenseInfo"]
         with self.store.transaction():
             self.layers.put(scope, _layer_key(name, version), {**layer, "file": code["file"]})
             self.layer_numbers.put(scope, name, {"last": version})

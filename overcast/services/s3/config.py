@@ -552,7 +552,13 @@ class BucketConfigOperations(
 
     async def get_object_tagging(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
-        obj = await self.config_object(context, bucket, params)
+        try:
+            obj = await self.config_object(context, bucket, params)
+        except ServiceError as error:
+            if error.code == "NoSuchKey":
+                # GetObjectTagging alone names the key with its bucket (AWS recorded).
+                error.fields["Key"] = f"{params['Bucket']}/{params['Key']}"
+            raise
         tags = self.configs.get_object(bucket, "tags", obj["Key"], obj.get("VersionId")) or []
         return {**self._version_output(obj), "TagSet": tags}
 
@@ -587,9 +593,12 @@ class BucketConfigOperations(
         stored: dict[str, Any] = {"SSEAlgorithm": algorithm}
         if by_default.get("KMSMasterKeyID"):
             if algorithm == "AES256":
-                raise invalid_argument(
+                # Named by its argument alone, without a value (AWS recorded).
+                raise s3_error(
+                    "InvalidArgument",
                     "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
-                    "ApplyServerSideEncryptionByDefault",
+                    400,
+                    ArgumentName="ApplyServerSideEncryptionByDefault",
                 )
             stored["KMSMasterKeyID"] = by_default["KMSMasterKeyID"]
         self.configs.put(

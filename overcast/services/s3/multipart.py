@@ -3,6 +3,7 @@ uploads. Parts are bodies of their own until completion joins them into one file
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -209,14 +210,21 @@ class MultipartOperations:
             if not upload.get("ChecksumAlgorithm") and name not in algorithms
         ]
         algorithms = (*algorithms, *implicit)
-        body = await take_in(
-            params.get("Body"),
-            declared_checksums(params, headers),
-            self.data.files,
-            algorithms,
-            parse_content_md5(params.get("ContentMD5")),
-            key=self.body_key(bucket, upload.get("Defaults") or {}, params),
-        )
+        content_md5 = parse_content_md5(params.get("ContentMD5"))
+        try:
+            body = await take_in(
+                params.get("Body"),
+                declared_checksums(params, headers),
+                self.data.files,
+                algorithms,
+                content_md5,
+                key=self.body_key(bucket, upload.get("Defaults") or {}, params),
+            )
+        except ServiceError as error:
+            if error.code == "BadDigest" and content_md5 is not None:
+                # UploadPart names the expected digest in base64, as it was sent (PutObject: hex).
+                error.fields["ExpectedDigest"] = base64.b64encode(content_md5).decode()
+            raise
         try:
             upload = self._upload(bucket, params["Key"], params["UploadId"])  # aborted meanwhile?
         except ServiceError:
@@ -514,8 +522,17 @@ class MultipartOperations:
                 algorithm, [(v, p["Size"]) for v, p in zip(values, parts, strict=False)]
             )
             given = params.get(f"Checksum{algorithm}")
+            # A whole-object value of another algorithm matches nothing (AWS recorded: BadDigest
+            # naming the upload's algorithm).
+            another = any(
+                params.get(f"Checksum{name}") is not None
+                for name in checksums.ALGORITHMS
+                if name != algorithm
+            )
             # Without x-amz-checksum-type: FULL_OBJECT, a whole-object value is read as a composite one.
-            if given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT"):
+            if another or (
+                given is not None and (given != combined or params.get("ChecksumType") != "FULL_OBJECT")
+            ):
                 raise ServiceError(
                     "BadDigest",
                     f"The {algorithm.lower()} you specified did not match the calculated checksum.",

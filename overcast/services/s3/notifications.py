@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from overcast.bus import DeliveryError
@@ -438,7 +438,8 @@ class NotificationOperations:
             return
         full_name = "s3:" + event_name
         key = obj["Key"]
-        for member, arn_member, _ in KINDS:
+        trace = context.request.headers.get("x-amzn-trace-id") if context.request is not None else None
+        for member, arn_member, kind in KINDS:
             for target in configuration.get(member) or []:
                 if not any(_event_matches(pattern, full_name) for pattern in target["Events"]):
                     continue
@@ -446,7 +447,13 @@ class NotificationOperations:
                 if not (key.startswith(prefix) and key.endswith(suffix)):
                     continue
                 record = self.event_record(context, bucket, event_name, obj, target["Id"])
-                bus.deliver(target[arn_member], json.dumps({"Records": [record]}), subject=SUBJECT)
+                options: dict[str, Any] = {"subject": SUBJECT}
+                if trace and kind == "sqs":
+                    # The writer's X-Ray trace header reaches the queue as AWSTraceHeader.
+                    options["system_attributes"] = {
+                        "AWSTraceHeader": {"DataType": "String", "StringValue": trace}
+                    }
+                bus.deliver(target[arn_member], json.dumps({"Records": [record]}), **options)
         if "EventBridgeConfiguration" in configuration:
             bus.publish("events:put", self.eventbridge_event(context, bucket, event_name, obj))
 

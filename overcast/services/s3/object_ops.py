@@ -362,6 +362,7 @@ def mail_safe(value: str) -> str:
 
 
 _ENCODED_WORD = re.compile(r"^=\?UTF-8\?([BQ])\?(.*)\?=$", re.IGNORECASE)
+_COPY_SOURCE_URL = re.compile(r"https?://", re.IGNORECASE).match
 
 
 def decoded_metadata(metadata: dict[str, str]) -> dict[str, str]:
@@ -991,6 +992,9 @@ class ObjectOperations:
             name, key, version_id = source.get("Bucket"), source.get("Key"), source.get("VersionId")
         else:
             text = str(source)
+            if _COPY_SOURCE_URL(text):
+                # A whole URL of the source (path style) is taken for its path, as S3 takes it.
+                text = "/" + text.split("//", 1)[1].partition("/")[2]
             path, _, query = text.partition("?")
             path = unquote_plus(path).lstrip("/")  # "+" is a space there, as forms write it
             name, _, key = path.partition("/")

@@ -156,6 +156,8 @@ class ObjectLockOperations:
 
     async def put_object_legal_hold(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.config_bucket(context, params)
+        if not params.get("LegalHold"):
+            raise malformed_xml()  # no document at all: refused before the bucket's lock (AWS recorded)
         if self.lock_configuration(bucket) is None:
             raise _missing_lock()
         status = (params.get("LegalHold") or {}).get("Status")

@@ -175,9 +175,23 @@ class Provider(
     def refused_input(self, context, operation, uri_params, error):
         # S3 looks the bucket up before it reads the body: a body that is missing or not the
         # XML it wants is refused only for a bucket that exists.
+        if is_presigned(context.request):
+            # A presigned URL is checked before its request's body is read (AWS recorded a
+            # malformed aws-chunked body refused for the headers the URL does not sign).
+            try:
+                verify_request(context.request, self.runtime.secret_for, protocol="rest-xml")
+            except ServiceError as denied:
+                return denied
         bucket = uri_params.get("Bucket")
+        if getattr(operation, "name", operation) == "CreateBucket":
+            return error  # its bucket is the one it would create
         if error.code in _BODY_ERRORS and bucket and self.data.bucket(bucket) is None:
             return no_such_bucket(bucket)
+        if error.code == "MissingRequestBodyError" and getattr(operation, "name", None) == "PutBucketPolicy":
+            # An empty policy is a policy that is no JSON (AWS recorded).
+            return ServiceError(
+                "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400
+            )
         return error
 
     def _check_expected_owner(self, params: dict) -> None:

@@ -46,9 +46,9 @@ def validate(configuration: dict) -> dict:
     if redirect_all is not None:
         if index is not None or configuration.get("ErrorDocument") or configuration.get("RoutingRules"):
             raise invalid_argument(
-                "RedirectAllRequestsTo cannot be provided in conjunction with other "
-                "Routing/Redirect configurations.",
+                "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
                 "RedirectAllRequestsTo",
+                "not null",
             )
         if not redirect_all.get("HostName"):
             raise malformed_xml()
@@ -60,14 +60,17 @@ def validate(configuration: dict) -> dict:
                 redirect_all["Protocol"],
             )
         return {"RedirectAllRequestsTo": redirect_all}
-    if index is None or not index.get("Suffix"):
+    # AWS's recorded answers: no IndexDocument at all names its value "null"; an empty or
+    # slashed suffix is not well formed.
+    if index is None:
         raise invalid_argument(
             "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
             "IndexDocument",
+            "null",
         )
-    if "/" in index["Suffix"]:
+    if not index.get("Suffix") or "/" in index["Suffix"]:
         raise invalid_argument(
-            "The IndexDocument Suffix is not well formed", "IndexDocument", index["Suffix"]
+            "The IndexDocument Suffix is not well formed", "IndexDocument", index.get("Suffix")
         )
     stored = {"IndexDocument": {"Suffix": index["Suffix"]}}
     error = configuration.get("ErrorDocument")

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from overcast.common.arns import partition
 from overcast.common.ids import fast_uuid
-from overcast.common.pagination import paginate_keys
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns.models import bad_token, invalid, not_found, parse_arn
 from overcast.services.sns.publish import _attribute_record, check_message
 from overcast.store import scope
+
+from .pages import paginate_keys
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.

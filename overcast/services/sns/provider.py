@@ -21,7 +21,6 @@ import logging
 
 from overcast.common import jsontext
 from overcast.common.arns import build_arn, partition
-from overcast.common.pagination import paginate_keys
 from overcast.common.tagging import TagProblem, TagRules, add_tags, refusals, remove_tags, tag_list, tag_map
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import ServiceError
@@ -47,6 +46,8 @@ from overcast.services.sns.signing import Signer
 from overcast.services.sns.sms import SmsOperations
 from overcast.services.sns.subscriptions import SubscriptionOperations
 from overcast.store import scope
+
+from .pages import paginate_keys
 
 log = logging.getLogger(__name__)
 

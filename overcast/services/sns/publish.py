@@ -809,6 +809,8 @@ class PublishOperations:
             body = json.dumps(fields, indent=2, separators=(",", " : "), ensure_ascii=False)
             headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": fields["MessageId"],
                        "x-amz-sns-topic-arn": topic.arn}  # fmt: skip
+            if kind == "UnsubscribeConfirmation":
+                headers["x-amz-sns-subscription-arn"] = subscription.arn  # it still names one (AWS recorded)
             self._post_later(topic, subscription, body, headers, dead_letter=False)
         elif subscription.protocol == "sqs":
             if self.runtime.config.enforce_iam and not self._may_deliver(subscription):

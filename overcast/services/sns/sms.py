@@ -25,13 +25,14 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from overcast.common.pagination import paginate_keys
 from overcast.common.times import iso_millis
 from overcast.config import tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.sns.models import bad_token, invalid
 from overcast.store import scope
+
+from .pages import paginate_keys
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.

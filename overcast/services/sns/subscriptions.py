@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from overcast.common import jsontext
-from overcast.common.pagination import paginate_keys
 from overcast.context import RequestContext
 from overcast.services.sns import delivery
 from overcast.services.sns.filters import compile_policy, json_failure
@@ -29,6 +28,8 @@ from overcast.services.sns.models import (
     parse_arn,
 )
 from overcast.store import scope
+
+from .pages import paginate_keys
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.

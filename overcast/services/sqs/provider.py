@@ -215,6 +215,10 @@ class Provider(MessageOperations, BaseProvider):
             "modified": stamp,
             "purged": 0.0,
         }
+        if fifo:
+            # The scope deduplication keeps to for the queue's life: AWS stores and reports a
+            # later DeduplicationScope, but its queues go on deduplicating as created.
+            record["dedup_scope"] = values.get("DeduplicationScope", "queue")
         with self.store.transaction():
             self.t_queues.put(sc, name, record)
             if deleted_at is not None:

@@ -87,7 +87,8 @@ class Queue:
         self.retention = attrs.int_value(values, "MessageRetentionPeriod")
         self.wait_time = attrs.int_value(values, "ReceiveMessageWaitTimeSeconds")
         self.content_dedup = values.get("ContentBasedDeduplication") == "true"
-        self.dedup_per_group = values.get("DeduplicationScope") == "messageGroup"
+        scope = record.get("dedup_scope") or values.get("DeduplicationScope")
+        self.dedup_per_group = scope == "messageGroup"
         policy = values.get("RedrivePolicy")
         self.redrive = attrs.parse_redrive_policy(policy) if policy else None
 

@@ -270,3 +270,65 @@ def test_invoke_with_response_stream_sends_chunks_then_complete(client):
     assert events[-1]["InvokeComplete"]["ErrorDetails"] == "nope"
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke_with_response_stream(FunctionName=unique("missing"), Payload=b"{}")
+
+
+def test_layer_lifecycle_as_aws_recorded_it(client):
+    lam = client("lambda")
+    layer_name = unique("life")
+    content = {"ZipFile": zip_bytes({"python/lib.py": "X = 1\n"})}
+    first = lam.publish_layer_version(LayerName=layer_name, Content=content)
+    assert lam.publish_layer_version(LayerName=layer_name, Content=content)["Version"] == 2
+    name = create(lam, ECHO, Layers=[first["LayerVersionArn"]])
+    # Deleting a version a function uses leaves the function as it was, and it still runs.
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=1)
+    layers = lam.get_function_configuration(FunctionName=name)["Layers"]
+    assert [layer["Arn"] for layer in layers] == [first["LayerVersionArn"]]
+    assert json.loads(lam.invoke(FunctionName=name, Payload=b'{"a": 1}')["Payload"].read()) == {"a": 1}
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_layer_version(LayerName=layer_name, VersionNumber=1)
+    # With every version deleted the layer is gone from the listings; deleting again is a no-op.
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=2)
+    assert lam.list_layer_versions(LayerName=layer_name)["LayerVersions"] == []
+    assert layer_name not in [layer["LayerName"] for layer in lam.list_layers()["Layers"]]
+    again = lam.delete_layer_version(LayerName=layer_name, VersionNumber=2)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 204
+    # ...and the next version still counts on from the deleted ones.
+    assert lam.publish_layer_version(LayerName=layer_name, Content=content)["Version"] == 3
+
+
+def test_layer_refusals_as_aws_recorded_them(client):
+    import boto3
+
+    lam = client("lambda")
+    layer_name = unique("refused")
+    content = {"ZipFile": zip_bytes({"python/lib.py": "X = 1\n"})}
+    layer = lam.publish_layer_version(
+        LayerName=layer_name, Content=content, CompatibleRuntimes=[], CompatibleArchitectures=[]
+    )
+    assert (layer["CompatibleRuntimes"], layer["CompatibleArchitectures"]) == ([], [])
+    name = create(lam, ECHO)
+    with pytest.raises(ClientError) as raised:
+        lam.update_function_configuration(FunctionName=name, Layers=[layer["LayerArn"]])
+    code, message = error_of(raised)
+    assert code == "ValidationException"
+    assert message.startswith(
+        f"1 validation error detected: Value '[{layer['LayerArn']}]' at 'layers' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have "
+        "length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:"
+    )
+    assert message.endswith(":lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]")
+    # A layer of another region is refused before the name of a function that exists.
+    west = boto3.client(
+        "lambda", endpoint_url=lam.meta.endpoint_url, region_name="eu-west-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    other = west.publish_layer_version(LayerName=layer_name, Content=content)["LayerVersionArn"]
+    with pytest.raises(ClientError) as raised:
+        lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="handler.handler",
+            Code={"ZipFile": zip_bytes({"handler.py": ECHO})}, Layers=[other],
+        )  # fmt: skip
+    assert error_of(raised) == (
+        "InvalidParameterValueException",
+        "Layers are not in the same region as the function. Layers are expected to be in region us-east-1.",
+    )

@@ -273,3 +273,43 @@ def test_snap_start_setting_is_kept(client):
     assert lam.get_function_configuration(FunctionName=name)["SnapStart"]["ApplyOn"] == "PublishedVersions"
     updated = lam.update_function_configuration(FunctionName=name, SnapStart={"ApplyOn": "None"})
     assert updated["SnapStart"] == {"ApplyOn": "None", "OptimizationStatus": "Off"}
+
+
+def test_alias_routing_refusals_as_aws_recorded_them(client):
+    lam = client("lambda")
+    name = create(lam, ECHO, Publish=True)
+
+    def refusal(**params) -> tuple[str, str, bool]:
+        with pytest.raises(ClientError) as raised:
+            lam.create_alias(**params)
+        return error(raised)[0], error(raised)[1], "Type" in raised.value.response
+
+    assert refusal(
+        FunctionName=name,
+        Name="a",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"$LATEST": 0.5}},
+    ) == (
+        "ValidationException",
+        "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to"
+        " satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to"
+        " 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression"
+        " pattern: [0-9]+]",
+        False,
+    )
+    assert refusal(
+        FunctionName=name,
+        Name="a",
+        FunctionVersion="$LATEST",
+        RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+    ) == (
+        "InvalidParameterValueException",
+        "$LATEST is not supported for an alias pointing to more than 1 version",
+        False,
+    )
+    code, message, _ = refusal(
+        FunctionName=name + "-unknown", Name="a", FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}},
+    )  # fmt: skip
+    assert code == "ResourceNotFoundException"
+    assert message == f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}-unknown:1"

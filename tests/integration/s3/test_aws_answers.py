@@ -139,6 +139,43 @@ def test_restore_object_statuses(s3, bucket, aws):
     assert s3.head_object(Bucket=bucket, Key="colder")["Restore"] == 'ongoing-request="true"'
 
 
+@pytest.mark.parametrize("storage_class", ["GLACIER", "DEEP_ARCHIVE"])
+def test_copy_of_an_unrestored_archived_object(s3, bucket, storage_class):
+    # The model names ObjectNotInActiveTierError, but S3 itself answers a copy from an archived
+    # source with InvalidObjectState and this text (as S3 clients have logged it since 2013).
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"ice", StorageClass=storage_class)
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "InvalidObjectState",
+        403,
+    )
+    assert error["Error"]["Message"] == "Operation is not valid for the source object's storage class"
+    assert error["Error"]["StorageClass"] == storage_class
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    with pytest.raises(ClientError) as caught:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="parts",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "cold"},
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidObjectState"
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="copy")
+    # Once restored, the archived object is a copy source like any other.
+    s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})
+    deadline = time.monotonic() + 15
+    while 'ongoing-request="false"' not in (s3.head_object(Bucket=bucket, Key="cold").get("Restore") or ""):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "cold"})
+    copied = s3.get_object(Bucket=bucket, Key="copy")
+    assert copied["Body"].read() == b"ice" and copied.get("StorageClass", "STANDARD") == "STANDARD"
+
+
 # -- delete markers ------------------------------------------------------------------------------
 
 
@@ -328,3 +365,13 @@ def test_copy_in_place_of_a_named_version_and_composite_checksum_attributes(s3, 
     assert attributes["Checksum"]["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw="
     head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     assert head["ChecksumSHA256"] == "DnKotDi4EtYGwNMDKmnR6SqH3bWVOlo2BC+tsz9rHqw=-1"
+
+
+def test_a_204_answer_has_no_content_length(s3, bucket):
+    # RFC 9110 forbids Content-Length on a 204, and AWS sends none; the connection stays usable.
+    for _ in range(3):
+        s3.put_object(Bucket=bucket, Key="gone", Body=b"x")
+        deleted = s3.delete_object(Bucket=bucket, Key="gone")
+        assert status_of(deleted) == 204
+        assert "content-length" not in deleted["ResponseMetadata"]["HTTPHeaders"]
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0

@@ -5,6 +5,7 @@ other refusals, as recorded against AWS (LocalStack's validated snapshots)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import zlib
 
 import pytest
@@ -514,6 +515,19 @@ def test_a_plus_in_the_copy_source_is_a_space(s3, bucket, endpoint):
     assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
 
 
+def test_a_copy_source_given_as_a_whole_url(s3, bucket, endpoint):
+    # AWS recorded: a path-style URL of the source object is taken for its path.
+    from tests.integration.s3.conftest import signed_raw
+
+    s3.put_object(Bucket=bucket, Key="source", Body=b"body")
+    host = endpoint.split("://", 1)[1]
+    status, _, answer = signed_raw(
+        endpoint, "PUT", host, f"/{bucket}/dest", {"x-amz-copy-source": f"{endpoint}/{bucket}/source"}, b""
+    )
+    assert status == 200 and b"<CopyObjectResult" in answer
+    assert s3.get_object(Bucket=bucket, Key="dest")["Body"].read() == b"body"
+
+
 def test_completing_a_checksummed_upload_as_aws_checks_it(s3, bucket):
     upload = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm="CRC32")["UploadId"]
     part = s3.upload_part(
@@ -551,3 +565,131 @@ def test_completing_a_checksummed_upload_as_aws_checks_it(s3, bucket):
     assert (
         copied["CopyObjectResult"]["ChecksumCRC32"] == part["ChecksumCRC32"]
     )  # one part: its sum is the whole
+
+
+def test_bad_part_digest_names_the_expected_digest_in_base64(s3, bucket):
+    sent = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    received = base64.b64encode(hashlib.md5(b"data").digest()).decode()
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"data", ContentMD5=sent)
+    # PutObject names it in hex, UploadPart as it was sent.
+    assert caught.value.response["Error"]["ExpectedDigest"] == hashlib.md5(b"other").hexdigest()
+    assert caught.value.response["Error"]["CalculatedDigest"] == received
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    with pytest.raises(ClientError) as caught:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"data", ContentMD5=sent)
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["ExpectedDigest"], error["CalculatedDigest"]) == (
+        "BadDigest",
+        sent,
+        received,
+    )
+
+
+def test_website_configuration_refusals(s3, bucket):
+    def refusal(configuration: dict) -> tuple:
+        with pytest.raises(ClientError) as caught:
+            s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration=configuration)
+        error = caught.value.response["Error"]
+        return error["Code"], error["Message"], error.get("ArgumentName"), error.get("ArgumentValue")
+
+    not_well_formed = "The IndexDocument Suffix is not well formed"
+    assert refusal({"IndexDocument": {"Suffix": "/index.html"}}) == (
+        "InvalidArgument", not_well_formed, "IndexDocument", "/index.html",
+    )  # fmt: skip
+    # An empty element: botocore reads its empty ArgumentValue as None.
+    assert refusal({"IndexDocument": {"Suffix": ""}}) == (
+        "InvalidArgument",
+        not_well_formed,
+        "IndexDocument",
+        None,
+    )
+    assert refusal(
+        {"RedirectAllRequestsTo": {"HostName": "test"}, "IndexDocument": {"Suffix": "i.html"}}
+    ) == (
+        "InvalidArgument",
+        "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.",
+        "RedirectAllRequestsTo",
+        "not null",
+    )
+    assert refusal({"ErrorDocument": {"Key": "/index.html"}}) == (
+        "InvalidArgument",
+        "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+        "IndexDocument",
+        "null",
+    )
+
+
+def test_an_empty_legal_hold_is_malformed_before_the_lock_is_checked(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    code, status, _ = error_of(s3.put_object_legal_hold, Bucket=bucket, Key="k")
+    assert (code, status) == ("MalformedXML", 400)
+    code, status, message = error_of(
+        s3.put_object_legal_hold, Bucket=bucket, Key="k", LegalHold={"Status": "ON"}
+    )
+    assert (code, status, message) == ("InvalidRequest", 400, "Bucket is missing Object Lock Configuration")
+
+
+def test_create_bucket_with_malformed_tags(endpoint):
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+        aws_secret_access_key="test", config=Config(parameter_validation=False),
+    )  # fmt: skip
+    name = unique("tags")
+    for tag in ({"Key": None, "Value": "value1"}, {"Key": "key1", "Value": None}):
+        code, status, _ = error_of(s3.create_bucket, Bucket=name, CreateBucketConfiguration={"Tags": [tag]})
+        assert (code, status) == ("MalformedXML", 400)
+    assert error_of(s3.head_bucket, Bucket=name)[:2] == ("404", 404)
+
+
+def test_configuration_refusals_recorded_against_aws(s3, bucket):
+    code, status, message = error_of(s3.put_bucket_policy, Bucket=bucket, Policy="")
+    assert (code, status, message) == (
+        "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
+    )  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        s3.get_object_tagging(Bucket=bucket, Key="fake-key")
+    assert caught.value.response["Error"]["Key"] == f"{bucket}/fake-key"
+    for call in (s3.delete_object_tagging, s3.put_object_tagging):
+        extra = {"Tagging": {"TagSet": []}} if call == s3.put_object_tagging else {}
+        with pytest.raises(ClientError) as caught:
+            call(Bucket=bucket, Key="fake-key", **extra)
+        assert caught.value.response["Error"]["Key"] == "fake-key"
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "AES256",
+                            "KMSMasterKeyID": "key",
+                        }
+                    }
+                ]
+            },
+        )
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["ArgumentName"]) == ("InvalidArgument", "ApplyServerSideEncryptionByDefault")
+    assert "ArgumentValue" not in error
+
+
+def test_a_full_object_upload_completed_with_another_algorithm(s3, bucket):
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="f", ChecksumAlgorithm="CRC32C", ChecksumType="FULL_OBJECT"
+    )
+    common = {"Bucket": bucket, "Key": "f", "UploadId": created["UploadId"]}
+    part = s3.upload_part(PartNumber=1, Body=b"abc", ChecksumAlgorithm="CRC32C", **common)
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32C": part["ChecksumCRC32C"]}]}
+    crc64 = base64.b64encode(bytes(8)).decode()
+    code, status, message = error_of(
+        s3.complete_multipart_upload, MultipartUpload=parts, ChecksumCRC64NVME=crc64, **common
+    )
+    assert (code, status, message) == (
+        "BadDigest", 400, "The crc32c you specified did not match the calculated checksum.",
+    )  # fmt: skip
+    done = s3.complete_multipart_upload(MultipartUpload=parts, **common)
+    assert done["ChecksumType"] == "FULL_OBJECT"

@@ -395,3 +395,36 @@ def test_delete_objects_announces_every_key_it_was_given(s3, client, bucket):
     records = [body["Records"][0] for body in _receive(sqs, queue_url, 3)]
     assert sorted(r["s3"]["object"]["key"] for r in records) == ["dummy1", "dummy2", "real"]
     assert {r["eventName"] for r in records} == {"ObjectRemoved:Delete"}
+
+
+def test_the_writers_trace_header_reaches_the_queue(s3, client, bucket):
+    import json
+    import time
+
+    sqs = client("sqs")
+    queue_url, queue_arn = _queue(sqs, f"{bucket}-traced")
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    _receive(sqs, queue_url, 1)  # the test event
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    s3.meta.events.register("before-send.s3.PutObject", add_trace)
+    try:
+        s3.put_object(Bucket=bucket, Key="traced", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-send.s3.PutObject", add_trace)
+    deadline, messages = time.monotonic() + 20, []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, AttributeNames=["AWSTraceHeader"], WaitTimeSeconds=1
+        ).get("Messages", [])
+    (message,) = messages
+    assert json.loads(message["Body"])["Records"][0]["s3"]["object"]["key"] == "traced"
+    assert message["Attributes"] == {"AWSTraceHeader": trace}

@@ -312,6 +312,13 @@ def test_http_notifications(sns, topic, http_endpoint):
     sns.publish(TopicArn=topic, Message="raw over http")
     _path, headers, body = http_endpoint.next()
     assert body == b"raw over http" and headers["x-amz-sns-rawdelivery"] == "true"
+    assert headers["accept-encoding"] == "gzip,deflate"  # as AWS's deliveries say (recorded)
+    # The confirmation of an unsubscribe still names the subscription it ends (AWS recorded).
+    sns.unsubscribe(SubscriptionArn=subscription)
+    _path, headers, body = http_endpoint.next()
+    assert headers["x-amz-sns-message-type"] == "UnsubscribeConfirmation"
+    assert headers["x-amz-sns-subscription-arn"] == subscription
+    assert json.loads(body)["Type"] == "UnsubscribeConfirmation"
 
 
 def test_http_retries_then_dead_letter(sns, topic, http_endpoint, make_queue):

@@ -4,8 +4,12 @@ their validation (filter policies included)."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import time
 import urllib.request
+import zipfile
 
 import pytest
 
@@ -178,6 +182,8 @@ def test_subscription_listing_pages(sns, topic, make_queue):
         "SubscriptionArn"] for i in range(103)}  # fmt: skip
     first = sns.list_subscriptions_by_topic(TopicArn=topic)
     assert len(first["Subscriptions"]) == 100
+    # SNS's tokens are standard base64 with padding (AWS recorded), decodable as such.
+    assert base64.b64decode(first["NextToken"], validate=True)
     second = sns.list_subscriptions_by_topic(TopicArn=topic, NextToken=first["NextToken"])
     assert "NextToken" not in second
     assert {s["SubscriptionArn"] for s in first["Subscriptions"] + second["Subscriptions"]} == arns
@@ -393,3 +399,41 @@ def test_fifo_topic_dead_letter_queues_follow_the_subscribed_queue(sns, make_que
         )[1]
         == "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
     )
+
+
+CONFIRMING_HANDLER = """
+import json, urllib.request
+def handler(event, context):
+    body = json.loads(event["body"])
+    if body["Type"] == "SubscriptionConfirmation":
+        urllib.request.urlopen(body["SubscribeURL"], timeout=10).read()
+    return {"statusCode": 200}
+"""
+
+
+def test_an_http_subscription_to_a_function_url_is_delivered_without_dns(client, sns, topic):
+    # Function URLs live under localhost.localstack.cloud, which public DNS resolves to
+    # 127.0.0.1; SNS reaches them even where no DNS answers (offline, sandboxed).
+    lam = client("lambda")
+    name = unique("fn")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", CONFIRMING_HANDLER)
+    lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role="arn:aws:iam::000000000000:role/lambda-role",
+        Handler="handler.handler", Code={"ZipFile": code.getvalue()},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    assert ".localhost.localstack.cloud:" in url
+    arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url, ReturnSubscriptionArn=True)[
+        "SubscriptionArn"
+    ]
+    deadline = time.monotonic() + 30
+    while (
+        sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] != "false"
+    ):
+        assert time.monotonic() < deadline, "the function never confirmed the subscription"
+        time.sleep(0.2)

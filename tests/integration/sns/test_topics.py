@@ -3,6 +3,7 @@ protection policies, and the errors bad input gets."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -139,6 +140,7 @@ def test_list_topics_pages(client):
     created = {sns.create_topic(Name=f"page-{i:03d}")["TopicArn"] for i in range(105)}
     first = sns.list_topics()
     assert len(first["Topics"]) == 100 and "NextToken" in first
+    assert base64.b64decode(first["NextToken"], validate=True)
     second = sns.list_topics(NextToken=first["NextToken"])
     assert "NextToken" not in second
     assert {t["TopicArn"] for t in first["Topics"] + second["Topics"]} == created

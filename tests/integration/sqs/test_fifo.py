@@ -95,6 +95,43 @@ def test_deduplication_scope_per_message_group(sqs):
     )  # fmt: skip
 
 
+def test_a_changed_deduplication_scope_is_reported_but_deduplication_keeps_the_first(sqs):
+    # AWS recorded: after SetQueueAttributes changes DeduplicationScope the queue reports the new
+    # scope, yet deduplicates as it did when it was created, for old and new ids alike.
+    def send(url: str, body: str, group: str, dedup: str) -> None:
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=dedup)
+
+    def bodies(url: str) -> list[str]:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for message in received:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return sorted(message["Body"] for message in received)
+
+    per_queue = fifo(sqs, DeduplicationScope="queue")
+    send(per_queue, "1", "g1", "same")
+    send(per_queue, "2", "g2", "same")
+    assert bodies(per_queue) == ["1"]
+    high = {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+    sqs.set_queue_attributes(QueueUrl=per_queue, Attributes=high)
+    attributes = sqs.get_queue_attributes(QueueUrl=per_queue, AttributeNames=["All"])["Attributes"]
+    assert attributes["DeduplicationScope"] == "messageGroup"
+    send(per_queue, "3", "g3", "same")
+    send(per_queue, "4", "g4", "new")
+    assert bodies(per_queue) == ["4"]
+    send(per_queue, "5", "g5", "new")
+    assert bodies(per_queue) == []
+
+    per_group = fifo(sqs, **high)
+    send(per_group, "1", "g1", "same")
+    send(per_group, "2", "g2", "same")
+    assert bodies(per_group) == ["1", "2"]
+    sqs.set_queue_attributes(
+        QueueUrl=per_group, Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}
+    )
+    send(per_group, "3", "g3", "same")
+    assert bodies(per_group) == ["3"]
+
+
 def test_fifo_send_errors(any_sqs):
     url = fifo(any_sqs)
     with pytest.raises(ClientError) as excinfo:
