@@ -154,7 +154,8 @@ def test_phone_numbers_must_be_e164(sms, number):
 def test_opted_out_list_pages_by_100(endpoint, sms, account):
     numbers = sorted(f"+1555{n:07d}" for n in range(105))
     for number in numbers:
-        _post(endpoint, "/_overcast/sns/sms/opt-outs", {"phoneNumber": number, "accountId": account})
+        answer = _post(endpoint, "/_overcast/sns/sms/opt-outs", {"phoneNumber": number, "accountId": account})
+        assert answer[0] == 200, answer
     first = sms.list_phone_numbers_opted_out()
     assert len(first["phoneNumbers"]) == 100 and first["nextToken"]
     second = sms.list_phone_numbers_opted_out(nextToken=first["nextToken"])
