@@ -35,7 +35,7 @@ class AliasOperations:
     def _alias_target_key(self: Provider, context: RequestContext, target: str) -> dict[str, Any]:  # type: ignore[misc]
         if target.startswith("alias/") or (target.startswith("arn:") and ":alias/" in target):
             raise ServiceError("ValidationException", "Aliases must refer to keys. Not aliases")
-        account, region, key = self.key_for(context, target)
+        account, region, key = self.key_for(context, target, aliases=False)
         if (account, region) != (context.account, context.region):
             raise k.not_found(k.key_arn(region, account, key["KeyId"]))
         if key["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion"):
@@ -96,7 +96,7 @@ class AliasOperations:
         sc = scope(account, region)
         wanted = None
         if params.get("KeyId"):
-            _, _, key = self.key_for(context, params["KeyId"])
+            _, _, key = self.key_for(context, params["KeyId"], aliases=False)
             wanted = key["KeyId"]
         stored = dict(self.t_aliases.scan(sc))
         entries: list[dict[str, Any]] = []

@@ -99,6 +99,35 @@ def test_aws_managed_keys_exist_on_first_use(kms):
     assert code(error) == "UnsupportedOperationException"
 
 
+def test_management_operations_take_a_key_id_or_key_arn_not_an_alias(kms):
+    # AWS documents KeyId of these operations as "key ID or key ARN": an alias is refused,
+    # while the cryptographic operations and DescribeKey accept it.
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/management-by-alias", TargetKeyId=key["KeyId"])
+    alias_arn = key["Arn"].replace(f"key/{key['KeyId']}", "alias/management-by-alias")
+    calls = [
+        (kms.enable_key_rotation, {}),
+        (kms.get_key_rotation_status, {}),
+        (kms.disable_key, {}),
+        (kms.schedule_key_deletion, {"PendingWindowInDays": 7}),
+        (kms.get_key_policy, {"PolicyName": "default"}),
+        (kms.list_resource_tags, {}),
+        (kms.tag_resource, {"Tags": [{"TagKey": "k", "TagValue": "v"}]}),
+        (kms.list_grants, {}),
+    ]
+    for call, extra in calls:
+        for given in ("alias/management-by-alias", alias_arn):
+            with pytest.raises(ClientError) as error:
+                call(KeyId=given, **extra)
+            assert code(error) == "NotFoundException", call
+    with pytest.raises(ClientError) as error:
+        kms.create_alias(AliasName="alias/second-by-alias", TargetKeyId="alias/management-by-alias")
+    assert code(error) == "ValidationException"
+    assert kms.describe_key(KeyId="alias/management-by-alias")["KeyMetadata"]["KeyId"] == key["KeyId"]
+    assert kms.encrypt(KeyId=alias_arn, Plaintext=b"x")["KeyId"] == key["Arn"]
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+
+
 def test_disable_and_enable(kms):
     key = kms.create_key()["KeyMetadata"]
     kms.disable_key(KeyId=key["KeyId"])
