@@ -17,10 +17,16 @@ if TYPE_CHECKING:
     from overcast.services.kms.provider import Provider
 
 
-def _check_name(name: str) -> None:
+def _check_prefix(name: str) -> None:
+    """CreateAlias, UpdateAlias and DeleteAlias all document AliasName as `alias/` followed by
+    the name; without the prefix the name is invalid input, not an unknown alias."""
     if not name.startswith("alias/"):
         raise ServiceError("ValidationException", 'Alias must start with the prefix "alias/". Please see '
                            "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")  # fmt: skip
+
+
+def _check_name(name: str) -> None:
+    _check_prefix(name)
     if name.startswith(k.AWS_ALIAS_PREFIX):
         raise ServiceError("InvalidAliasNameException", "Cannot create alias with prefix 'alias/aws/'")
     if not k.ALIAS_NAME.match(name):
@@ -63,6 +69,7 @@ class AliasOperations:
 
     def update_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params["AliasName"]
+        _check_prefix(name)
         if name.startswith(k.AWS_ALIAS_PREFIX):
             raise ServiceError("InvalidAliasNameException", "Cannot update alias with prefix 'alias/aws/'")
         sc = scope(context.account, context.region)
@@ -83,6 +90,7 @@ class AliasOperations:
 
     def delete_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params["AliasName"]
+        _check_prefix(name)
         if name.startswith(k.AWS_ALIAS_PREFIX):
             raise ServiceError("InvalidAliasNameException", "Cannot delete alias with prefix 'alias/aws/'")
         sc = scope(context.account, context.region)

@@ -78,6 +78,16 @@ def test_aliases(kms):
     with pytest.raises(ClientError) as error:
         kms.delete_alias(AliasName="alias/app")
     assert code(error) == "NotFoundException"
+    # AliasName must begin with alias/ for CreateAlias, UpdateAlias and DeleteAlias alike.
+    for call, extra in (
+        (kms.create_alias, {"TargetKeyId": key}),
+        (kms.update_alias, {"TargetKeyId": key}),
+        (kms.delete_alias, {}),
+    ):
+        with pytest.raises(ClientError) as error:
+            call(AliasName="wrongprefix/app", **extra)
+        assert code(error) == "ValidationException"
+        assert 'Alias must start with the prefix "alias/"' in error.value.response["Error"]["Message"]
 
 
 def test_aws_managed_keys_exist_on_first_use(kms):
