@@ -28,7 +28,8 @@ def _check_prefix(name: str) -> None:
 def _check_name(name: str) -> None:
     _check_prefix(name)
     if name.startswith(k.AWS_ALIAS_PREFIX):
-        raise ServiceError("InvalidAliasNameException", "Cannot create alias with prefix 'alias/aws/'")
+        # AWS refuses the reserved prefix as an authorization failure, with an empty message.
+        raise ServiceError("NotAuthorizedException", "")
     if not k.ALIAS_NAME.match(name):
         raise ServiceError(
             "ValidationException",
