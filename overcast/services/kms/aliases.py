@@ -17,12 +17,19 @@ if TYPE_CHECKING:
     from overcast.services.kms.provider import Provider
 
 
-def _check_name(name: str) -> None:
+def _check_prefix(name: str) -> None:
+    """CreateAlias, UpdateAlias and DeleteAlias all document AliasName as `alias/` followed by
+    the name; without the prefix the name is invalid input, not an unknown alias."""
     if not name.startswith("alias/"):
         raise ServiceError("ValidationException", 'Alias must start with the prefix "alias/". Please see '
                            "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")  # fmt: skip
+
+
+def _check_name(name: str) -> None:
+    _check_prefix(name)
     if name.startswith(k.AWS_ALIAS_PREFIX):
-        raise ServiceError("InvalidAliasNameException", "Cannot create alias with prefix 'alias/aws/'")
+        # AWS refuses the reserved prefix as an authorization failure, with an empty message.
+        raise ServiceError("NotAuthorizedException", "")
     if not k.ALIAS_NAME.match(name):
         raise ServiceError(
             "ValidationException",
@@ -35,7 +42,7 @@ class AliasOperations:
     def _alias_target_key(self: Provider, context: RequestContext, target: str) -> dict[str, Any]:  # type: ignore[misc]
         if target.startswith("alias/") or (target.startswith("arn:") and ":alias/" in target):
             raise ServiceError("ValidationException", "Aliases must refer to keys. Not aliases")
-        account, region, key = self.key_for(context, target)
+        account, region, key = self.key_for(context, target, aliases=False)
         if (account, region) != (context.account, context.region):
             raise k.not_found(k.key_arn(region, account, key["KeyId"]))
         if key["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion"):
@@ -63,6 +70,7 @@ class AliasOperations:
 
     def update_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params["AliasName"]
+        _check_prefix(name)
         if name.startswith(k.AWS_ALIAS_PREFIX):
             raise ServiceError("InvalidAliasNameException", "Cannot update alias with prefix 'alias/aws/'")
         sc = scope(context.account, context.region)
@@ -83,6 +91,7 @@ class AliasOperations:
 
     def delete_alias(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params["AliasName"]
+        _check_prefix(name)
         if name.startswith(k.AWS_ALIAS_PREFIX):
             raise ServiceError("InvalidAliasNameException", "Cannot delete alias with prefix 'alias/aws/'")
         sc = scope(context.account, context.region)
@@ -96,7 +105,7 @@ class AliasOperations:
         sc = scope(account, region)
         wanted = None
         if params.get("KeyId"):
-            _, _, key = self.key_for(context, params["KeyId"])
+            _, _, key = self.key_for(context, params["KeyId"], aliases=False)
             wanted = key["KeyId"]
         stored = dict(self.t_aliases.scan(sc))
         entries: list[dict[str, Any]] = []

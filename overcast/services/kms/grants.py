@@ -116,14 +116,14 @@ class GrantOperations:
 
     def get_key_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params.get("PolicyName") or "default"
-        _, _, key = self.key_for(context, params["KeyId"])
+        _, _, key = self.key_for(context, params["KeyId"], aliases=False)
         if name != "default":
             raise ServiceError("NotFoundException", "No such policy exists")
         return {"Policy": key["Policy"], "PolicyName": "default"}
 
     def put_key_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params.get("PolicyName") or "default"
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         if key["KeyManager"] == "AWS":
             raise ServiceError(
                 "UnsupportedOperationException", "You cannot change the key policy of an AWS managed key."
@@ -138,7 +138,7 @@ class GrantOperations:
         return {}
 
     def list_key_policies(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self.key_for(context, params["KeyId"])
+        self.key_for(context, params["KeyId"], aliases=False)
         return paginate_list(
             self.store,
             "kms",
@@ -152,7 +152,7 @@ class GrantOperations:
     # -- tags ------------------------------------------------------------------------------------
 
     def _taggable(self: Provider, context: RequestContext, given: str) -> tuple[str, str, dict]:  # type: ignore[misc]
-        account, region, key = self.key_for(context, given)
+        account, region, key = self.key_for(context, given, aliases=False)
         arn = k.key_arn(region, account, key["KeyId"])
         if key["KeyManager"] == "AWS":
             raise ServiceError("NotFoundException", f"Key '{arn}' does not exist")
@@ -175,7 +175,7 @@ class GrantOperations:
         return {}
 
     def list_resource_tags(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        _, _, key = self.key_for(context, params["KeyId"])
+        _, _, key = self.key_for(context, params["KeyId"], aliases=False)
         tags = [
             {"TagKey": name, "TagValue": value} for name, value in sorted((key.get("Tags") or {}).items())
         ]
@@ -186,7 +186,7 @@ class GrantOperations:
 
     def create_grant(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         self.check_grant_tokens(params)
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         arn = k.key_arn(region, account, key["KeyId"])
         if key["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion", "Unavailable"):
             raise k.state_error(key, arn)
@@ -253,7 +253,7 @@ class GrantOperations:
         return {name: value for name, value in grant.items() if name != "Request"}
 
     def list_grants(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         grants = self._grant_rows(account, region, key["KeyId"])
         if params.get("GrantId"):
             grants = [grant for grant in grants if grant["GrantId"] == params["GrantId"]]
@@ -292,7 +292,7 @@ class GrantOperations:
             self.t_grants.delete(sc, f"{key_id}/{grant_id}")
 
     def revoke_grant(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         grant_id = params["GrantId"]
         if len(grant_id) != GRANT_ID_LENGTH:
             raise ServiceError("InvalidGrantIdException", f"Invalid grant ID {grant_id}")
@@ -317,7 +317,7 @@ class GrantOperations:
             raise ServiceError(
                 "ValidationException", "Either GrantToken, or both KeyId and GrantId must be specified."
             )
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         if len(params["GrantId"]) != GRANT_ID_LENGTH:
             raise ServiceError("InvalidGrantIdException", f"Invalid grant ID {params['GrantId']}")
         self._delete_grant(account, region, key["KeyId"], params["GrantId"], bool(params.get("DryRun")))

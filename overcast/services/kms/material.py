@@ -123,7 +123,7 @@ class MaterialOperations:
         return {}
 
     def get_key_rotation_status(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         arn = k.key_arn(region, account, key["KeyId"])
         if key["KeySpec"] != "SYMMETRIC_DEFAULT":
             raise _unsupported(f"{arn} key spec is {key['KeySpec']} which is not valid for this operation.")
@@ -169,7 +169,7 @@ class MaterialOperations:
         return {"KeyId": arn}
 
     def list_key_rotations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account, region, key = self.key_for(context, params["KeyId"])
+        account, region, key = self.key_for(context, params["KeyId"], aliases=False)
         arn = k.key_arn(region, account, key["KeyId"])
         if key["KeySpec"] != "SYMMETRIC_DEFAULT":
             raise _unsupported(f"{arn} key spec is {key['KeySpec']} which is not valid for this operation.")

@@ -238,10 +238,14 @@ class Provider(
             return str(key["KeyId"])
 
     def key_for(
-        self, context: RequestContext, given: str, *, any_state: bool = True
+        self, context: RequestContext, given: str, *, any_state: bool = True, aliases: bool = True
     ) -> tuple[str, str, dict[str, Any]]:
         """(account, region, key) a request names, or NotFoundException. With any_state
-        False, a key that cannot be used now is refused (DisabledException, KMSInvalidState)."""
+        False, a key that cannot be used now is refused (DisabledException, KMSInvalidState).
+        With aliases False (the operations whose KeyId AWS documents as "key ID or key ARN"),
+        an alias name or alias ARN is refused as an invalid key id."""
+        if not aliases and (given.startswith("alias/") or ":alias/" in given):
+            raise k.invalid_key_id(given)
         account, region, key_id = self.locate(context.account, context.region, given)
         key = self.load(account, region, key_id)
         if key is None:
@@ -374,7 +378,7 @@ class Provider(
 
     def _customer_key(self, context: RequestContext, given: str) -> tuple[str, str, dict[str, Any]]:
         """A key the caller manages: AWS managed keys refuse changes."""
-        account, region, key = self.key_for(context, given)
+        account, region, key = self.key_for(context, given, aliases=False)
         if key["KeyManager"] == "AWS":
             raise ServiceError(
                 "UnsupportedOperationException",

@@ -3,6 +3,7 @@ a value starts a word of the field (case-sensitive except for description and al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from overcast.services.secretsmanager.errors import invalid_parameter
@@ -32,8 +33,38 @@ FIELDS: dict[str, tuple[Callable[[dict], list[str]], bool]] = {
 }
 
 
-def _value_matches(values: list[str], wanted: str, ignore_case: bool) -> bool:
+#: characters that separate the words the ``all`` filter searches
+_SEPARATORS = re.compile(r"[\s/_+=.@-]+")
+#: inside a piece, a new word starts at a capital followed by a lower-case letter
+_CAPITALISED = re.compile(r"(?=[A-Z][a-z])")
+
+
+def split_words(text: str) -> list[str]:
+    """The words AWS indexes a value by for the ``all`` filter: split at the separators
+    (``/ _ + = . @ -`` and spaces), then before each capitalised word, so ``DescTwo`` is
+    ``Desc`` and ``Two`` and ``COMPANYthings`` is ``COMPAN`` and ``Ythings``."""
+    words: list[str] = []
+    for piece in _SEPARATORS.split(text):
+        words.extend(word for word in _CAPITALISED.split(piece) if word)
+    return words
+
+
+def _all_matches(values: list[str], wanted: str) -> bool:
+    """Every word of the filter value starts (ignoring case) a word of one of the values;
+    a value with no words (a lone ``+``) matches nothing."""
+    terms = [term.lower() for term in split_words(wanted)]
+    if not terms:
+        return False
+    return any(
+        all(any(word.startswith(term) for word in words) for term in terms)
+        for words in ([w.lower() for w in split_words(value)] for value in values)
+    )
+
+
+def _value_matches(values: list[str], wanted: str, ignore_case: bool, key: str = "") -> bool:
     """Every word of the filter value starts some word of one of the values."""
+    if key == "all":
+        return _all_matches(values, wanted)
     if ignore_case:
         values, wanted = [v.lower() for v in values], wanted.lower()
     terms = wanted.split() or [wanted]
@@ -63,8 +94,8 @@ def matches_filters(record: dict, filters: list[dict]) -> bool:
         values = read(record)
         positive = [v for v in item.get("Values") or [] if not v.startswith("!")]
         negative = [v[1:] for v in item.get("Values") or [] if v.startswith("!")]
-        if positive and not any(_value_matches(values, v, ignore_case) for v in positive):
+        if positive and not any(_value_matches(values, v, ignore_case, key) for v in positive):
             return False
-        if any(_value_matches(values, v, ignore_case) for v in negative):
+        if any(_value_matches(values, v, ignore_case, key) for v in negative):
             return False
     return True

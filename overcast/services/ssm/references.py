@@ -19,7 +19,13 @@ _STAGE_PREFIX = "AWS"
 
 
 def _missing(name: str) -> ServiceError:
-    return ServiceError("ParameterNotFound", f"Secret {name.lstrip('/')} not found.")
+    """AWS words this error as the Secrets Manager lookup behind the parameter failed, the
+    "An error occurred (...)" part included in the message itself."""
+    return ServiceError(
+        "ParameterNotFound",
+        f"An error occurred (ParameterNotFound) when referencing Secrets Manager: "
+        f"Secret {name.lstrip('/')} not found.",
+    )
 
 
 def secret_parameter(

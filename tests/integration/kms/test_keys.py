@@ -66,7 +66,8 @@ def test_aliases(kms):
     assert code(error) == "AlreadyExistsException"
     with pytest.raises(ClientError) as error:
         kms.create_alias(AliasName="alias/aws/mine", TargetKeyId=key)
-    assert code(error) == "InvalidAliasNameException"
+    # alias/aws/ is reserved for AWS managed keys: AWS answers NotAuthorizedException.
+    assert code(error) == "NotAuthorizedException"
     blob = kms.encrypt(KeyId="alias/app", Plaintext=b"via alias")["CiphertextBlob"]
     assert kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"] == key
     kms.update_alias(AliasName="alias/app", TargetKeyId=other)
@@ -78,6 +79,16 @@ def test_aliases(kms):
     with pytest.raises(ClientError) as error:
         kms.delete_alias(AliasName="alias/app")
     assert code(error) == "NotFoundException"
+    # AliasName must begin with alias/ for CreateAlias, UpdateAlias and DeleteAlias alike.
+    for call, extra in (
+        (kms.create_alias, {"TargetKeyId": key}),
+        (kms.update_alias, {"TargetKeyId": key}),
+        (kms.delete_alias, {}),
+    ):
+        with pytest.raises(ClientError) as error:
+            call(AliasName="wrongprefix/app", **extra)
+        assert code(error) == "ValidationException"
+        assert 'Alias must start with the prefix "alias/"' in error.value.response["Error"]["Message"]
 
 
 def test_aws_managed_keys_exist_on_first_use(kms):
@@ -97,6 +108,35 @@ def test_aws_managed_keys_exist_on_first_use(kms):
     with pytest.raises(ClientError) as error:
         kms.disable_key(KeyId=key["KeyId"])
     assert code(error) == "UnsupportedOperationException"
+
+
+def test_management_operations_take_a_key_id_or_key_arn_not_an_alias(kms):
+    # AWS documents KeyId of these operations as "key ID or key ARN": an alias is refused,
+    # while the cryptographic operations and DescribeKey accept it.
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/management-by-alias", TargetKeyId=key["KeyId"])
+    alias_arn = key["Arn"].replace(f"key/{key['KeyId']}", "alias/management-by-alias")
+    calls = [
+        (kms.enable_key_rotation, {}),
+        (kms.get_key_rotation_status, {}),
+        (kms.disable_key, {}),
+        (kms.schedule_key_deletion, {"PendingWindowInDays": 7}),
+        (kms.get_key_policy, {"PolicyName": "default"}),
+        (kms.list_resource_tags, {}),
+        (kms.tag_resource, {"Tags": [{"TagKey": "k", "TagValue": "v"}]}),
+        (kms.list_grants, {}),
+    ]
+    for call, extra in calls:
+        for given in ("alias/management-by-alias", alias_arn):
+            with pytest.raises(ClientError) as error:
+                call(KeyId=given, **extra)
+            assert code(error) == "NotFoundException", call
+    with pytest.raises(ClientError) as error:
+        kms.create_alias(AliasName="alias/second-by-alias", TargetKeyId="alias/management-by-alias")
+    assert code(error) == "ValidationException"
+    assert kms.describe_key(KeyId="alias/management-by-alias")["KeyMetadata"]["KeyId"] == key["KeyId"]
+    assert kms.encrypt(KeyId=alias_arn, Plaintext=b"x")["KeyId"] == key["Arn"]
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
 
 
 def test_disable_and_enable(kms):

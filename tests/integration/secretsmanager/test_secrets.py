@@ -179,6 +179,38 @@ def test_list_filters_sort_and_pages(sm):
     assert batch["Errors"][0]["ErrorCode"] == "ResourceNotFoundException"
 
 
+def test_all_filter_matches_word_starts_split_at_separators_and_capitals(sm):
+    # AWS indexes names, descriptions and tags by words: split at / _ + = . @ - and before
+    # each capitalised word, matched from a word's start, ignoring case.
+    u = uuid.uuid4().hex[:6]
+    names = {
+        "one": f"SecretOne{u}",
+        "two": f"SecretTwo{u}",
+        "third": f"Thirdsecret{u}",
+        "slash": f"prod/AppBeta/{u}",
+        "upper": f"uat/COMPANY/{u}",
+        "partial": f"uat/COMPANYthings/{u}",
+    }
+    for key, name in names.items():
+        sm.create_secret(Name=name, SecretString="s", Description="DescTwo" if key == "two" else "")
+
+    def found(value: str) -> set[str]:
+        listed = sm.list_secrets(Filters=[{"Key": "all", "Values": [value]}])["SecretList"]
+        return {s["Name"] for s in listed} & set(names.values())
+
+    assert found("secret") >= {names["one"], names["two"]}
+    assert names["third"] not in found("secret")
+    assert found("ret") == set()
+    assert found("d t") == {names["two"]}
+    assert found("Beta") == {names["slash"]}
+    assert found("company") == {names["upper"]}
+    assert found("things") == set()
+    assert found("Ythings") == {names["partial"]}
+    assert found("+") == set()
+    for name in names.values():
+        sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
 def test_tags_update_and_description(sm):
     name = unique()
     sm.create_secret(Name=name, SecretString="v")

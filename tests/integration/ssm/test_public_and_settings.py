@@ -73,7 +73,10 @@ def test_secrets_manager_references(ssm):
     with pytest.raises(ClientError) as error:
         ssm.get_parameter(Name="/aws/reference/secretsmanager/absent", WithDecryption=True)
     assert _code(error) == "ParameterNotFound"
-    assert "aws/reference/secretsmanager/absent" in error.value.response["Error"]["Message"]
+    assert error.value.response["Error"]["Message"] == (
+        "An error occurred (ParameterNotFound) when referencing Secrets Manager: "
+        "Secret aws/reference/secretsmanager/absent not found."
+    )
 
 
 def test_expiration_deletes_the_parameter_at_its_time(ssm, path):
