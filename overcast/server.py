@@ -260,6 +260,16 @@ class OneWritePerTurn:
         return getattr(self._transport, name)
 
 
+_UNPARSABLE_BODY = (
+    b"<Error><Code>BadRequest</Code><Message>An error occurred when parsing the HTTP request."
+    b"</Message></Error>"
+)
+_UNPARSABLE = (
+    b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/xml\r\ncontent-length: %d\r\n"
+    b"connection: close\r\n\r\n%s" % (len(_UNPARSABLE_BODY), _UNPARSABLE_BODY)
+)
+
+
 def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
     """uvicorn's httptools protocol, on a OneWritePerTurn transport, that bounds slow clients
     (uvicorn times out only idle keep-alive connections: a thousand half-sent requests were
@@ -304,6 +314,13 @@ def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
             if self._body_seen is not None:
                 self._body_seen = self.loop.time()
             super().data_received(data)
+
+        def send_400_response(self, msg: str) -> None:
+            """A request HTTP itself cannot parse (bytes no request line holds, a URL past the
+            parser's 64 KiB): refused with an XML error that names its code, as AWS's front
+            end answers a malformed request, then the connection closed."""
+            self.transport.write(_UNPARSABLE)
+            self.transport.close()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()

@@ -454,3 +454,21 @@ def test_insights_metric_data_since_1970_by_the_minute_answers_one_page(client) 
 def test_a_lookup_table_page_of_no_results_is_invalid(client) -> None:
     status, code, _ = refusal(client("logs").describe_lookup_tables, maxResults=-1)
     assert (status, code) == (400, "InvalidParameterException")
+
+
+def test_an_endpoint_naming_no_event_bus_arn_is_invalid(client) -> None:
+    buses = [{"EventBusArn": "x"}, {"EventBusArn": "arn:aws:events:us-west-2:000000000000:event-bus/b"}]
+    status, code, _ = refusal(
+        client("events").create_endpoint,
+        Name=name("ep"),
+        RoutingConfig={
+            "FailoverConfig": {"Primary": {"HealthCheck": "a"}, "Secondary": {"Route": "us-west-2"}}
+        },
+        EventBuses=buses,
+    )
+    assert (status, code) == (400, "ValidationException")
+
+
+def test_api_keys_csv_that_is_no_utf8_is_a_bad_request(client) -> None:
+    status, code, _ = refusal(client("apigateway").import_api_keys, body=b"\xed\xa0\x80,key\n", format="csv")
+    assert (status, code) == (400, "BadRequestException")

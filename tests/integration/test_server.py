@@ -8,11 +8,13 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from xml.etree import ElementTree
 
 import boto3
 import pytest
@@ -146,14 +148,22 @@ def test_unimplemented_operation_is_501_in_the_clients_protocol(endpoint, servic
     assert service in error["Error"]["Message"] and operation in error["Error"]["Message"]
 
 
-@pytest.mark.parametrize("protocol", ["smithy-rpc-v2-cbor", "json", "query"])
-def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, protocol):
-    cloudwatch = client_speaking("cloudwatch", protocol, endpoint, retries={"max_attempts": 1})
+@pytest.mark.parametrize(
+    ("service", "protocol", "method", "operation"),
+    [
+        ("codebuild", "smithy-rpc-v2-cbor", "list_projects", "ListProjects"),
+        ("codebuild", "json", "list_projects", "ListProjects"),
+        ("autoscaling", "query", "describe_auto_scaling_groups", "DescribeAutoScalingGroups"),
+    ],
+)
+def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, service, protocol, method, operation):
+    """A service Overcast does not emulate answers 501 in the protocol its client spoke."""
+    client = client_speaking(service, protocol, endpoint, retries={"max_attempts": 1})
     with pytest.raises(ClientError) as raised:
-        cloudwatch.list_metrics()
+        getattr(client, method)()
     error = raised.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert error["Error"]["Code"] == "NotImplemented" and "ListMetrics" in error["Error"]["Message"]
+    assert error["Error"]["Code"] == "NotImplemented" and operation in error["Error"]["Message"]
     assert error["ResponseMetadata"]["RequestId"]
 
 
@@ -503,3 +513,22 @@ def test_startup_problems_are_one_clear_line(server, tmp_path):
         assert "in use by another Overcast process" in second.stderr and "Traceback" not in second.stderr
     finally:
         first.stop()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /\x01bad HTTP/1.1\r\nHost: x\r\n\r\n",  # no request line holds that byte
+        b"GET /?a=" + b"b" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # a URL past the parser's 64 KiB
+    ],
+)
+def test_a_request_http_cannot_parse_gets_an_xml_error(endpoint, request_bytes):
+    host, port = endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request_bytes)
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"content-type: application/xml" in head
+    assert ElementTree.fromstring(body).findtext("Code") == "BadRequest"

@@ -154,7 +154,10 @@ class KeysMixin:
         if params["format"] != "csv":
             raise bad_request("Invalid format specified; only 'csv' is supported")
         body = params["body"]
-        text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
+        try:
+            text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
+        except UnicodeDecodeError:
+            raise bad_request("Invalid API keys CSV: the body is not UTF-8 text") from None
         rows = list(csv.reader(io.StringIO(text)))
         if not rows:
             raise bad_request("Invalid API keys CSV: no header")

@@ -46,7 +46,14 @@ def _check_buses(buses: list[dict]) -> None:
         raise errors.validation(
             "Parameter EventBuses is not valid. Reason: Exactly two event buses are required."
         )
-    regions = {bus["EventBusArn"].split(":")[3] for bus in buses}
+    arns = [str(bus.get("EventBusArn", "")) for bus in buses]
+    for arn in arns:
+        parts = arn.split(":")
+        if len(parts) != 6 or parts[2] != "events" or not parts[5].startswith("event-bus/"):
+            raise errors.validation(
+                f"Parameter EventBuses is not valid. Reason: {arn} is not an event bus ARN."
+            )
+    regions = {arn.split(":")[3] for arn in arns}
     if len(regions) != 2:
         raise errors.validation(
             "Parameter EventBuses is not valid. Reason: The event buses must be in different regions."
