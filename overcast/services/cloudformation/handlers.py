@@ -38,6 +38,7 @@ MODULES = (
     "overcast.services.events.resources",
     "overcast.services.cloudtrail.resources",
     "overcast.services.xray.resources",
+    "overcast.services.apigateway.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

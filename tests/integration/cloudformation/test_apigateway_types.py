@@ -1,0 +1,356 @@
+"""API Gateway's resource types: a REST API built resource by resource, one imported from an
+OpenAPI Body and one from S3, each checked through API Gateway, updated and deleted; and a SAM
+function with an Api event, answering through its stage."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.integration.cloudformation.conftest import outputs, resources, settle
+
+BUILT = """
+Parameters:
+  Greeting: {Type: String, Default: hello}
+  Quota: {Type: Number, Default: 100}
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: !Sub "${AWS::StackName}-api"
+      Description: built
+      EndpointConfiguration: {Types: [REGIONAL]}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !GetAtt Api.RootResourceId
+      PathPart: items
+  Validator:
+    Type: AWS::ApiGateway::RequestValidator
+    Properties:
+      RestApiId: !Ref Api
+      Name: body-only
+      ValidateRequestBody: true
+  ItemModel:
+    Type: AWS::ApiGateway::Model
+    Properties:
+      RestApiId: !Ref Api
+      Name: Item
+      ContentType: application/json
+      Schema: {type: object, required: [name], properties: {name: {type: string}}}
+  Auth:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Name: cognito
+      Type: COGNITO_USER_POOLS
+      IdentitySource: method.request.header.Authorization
+      ProviderARNs: [!Sub "arn:aws:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/us-east-1_abc"]
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      ApiKeyRequired: true
+      MethodResponses: [{StatusCode: "200"}]
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses:
+          - StatusCode: "200"
+            ResponseTemplates: {application/json: !Sub '{"say": "${Greeting}"}'}
+  PostItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: POST
+      AuthorizationType: COGNITO_USER_POOLS
+      AuthorizerId: !Ref Auth
+      RequestValidatorId: !Ref Validator
+      RequestModels: {application/json: !Ref ItemModel}
+      Integration: {Type: MOCK, RequestTemplates: {application/json: '{"statusCode": 200}'}}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [GetItems, PostItems]
+    Properties:
+      RestApiId: !Ref Api
+      Description: first
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: live
+      DeploymentId: !Ref Deployment
+      Variables: {color: blue}
+      MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", MetricsEnabled: true}]
+  Key:
+    Type: AWS::ApiGateway::ApiKey
+    Properties:
+      Enabled: true
+      Value: abcdefghijklmnopqrstuvwxyz0123456789
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ApiId: !Ref Api, Stage: !Ref Stage}]
+      Quota: {Limit: !Ref Quota, Period: DAY}
+      Throttle: {BurstLimit: 10, RateLimit: 5}
+  PlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties:
+      KeyId: !Ref Key
+      KeyType: API_KEY
+      UsagePlanId: !Ref Plan
+  Missing:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: MISSING_AUTHENTICATION_TOKEN
+      StatusCode: "404"
+      ResponseTemplates: {application/json: '{"message": "no such route"}'}
+  Domain:
+    Type: AWS::ApiGateway::DomainName
+    Properties:
+      DomainName: !Sub "${AWS::StackName}.example.com"
+      RegionalCertificateArn: !Sub "arn:aws:acm:${AWS::Region}:${AWS::AccountId}:certificate/abc"
+      EndpointConfiguration: {Types: [REGIONAL]}
+  Mapping:
+    Type: AWS::ApiGateway::BasePathMapping
+    Properties:
+      DomainName: !Ref Domain
+      BasePath: v1
+      RestApiId: !Ref Api
+      Stage: !Ref Stage
+Outputs:
+  Api: {Value: !Ref Api}
+  Root: {Value: !GetAtt Api.RootResourceId}
+  ApiId: {Value: !GetAtt Api.RestApiId}
+  Items: {Value: !GetAtt Items.ResourceId}
+  Validator: {Value: !GetAtt Validator.RequestValidatorId}
+  Auth: {Value: !GetAtt Auth.AuthorizerId}
+  Deployment: {Value: !GetAtt Deployment.DeploymentId}
+  Key: {Value: !GetAtt Key.APIKeyId}
+  Plan: {Value: !GetAtt Plan.Id}
+  Regional: {Value: !GetAtt Domain.RegionalDomainName}
+  DomainArn: {Value: !GetAtt Domain.DomainNameArn}
+"""
+
+
+def _invoke(endpoint: str, api: str, stage: str, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+    url = f"{endpoint}/restapis/{api}/{stage}/_user_request_/{path}"
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_rest_api_built_resource_by_resource(cfn, client, stack_name, endpoint):
+    cfn.create_stack(StackName=stack_name, TemplateBody=BUILT)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    api, apigw = out["Api"], client("apigateway")
+    assert out["ApiId"] == api
+    found = apigw.get_rest_api(restApiId=api)
+    assert found["description"] == "built" and found["rootResourceId"] == out["Root"]
+    assert found["endpointConfiguration"]["types"] == ["REGIONAL"]
+    paths = {r["path"]: r["id"] for r in apigw.get_resources(restApiId=api)["items"]}
+    assert paths["/items"] == out["Items"]
+    method = apigw.get_method(restApiId=api, resourceId=out["Items"], httpMethod="POST")
+    assert method["authorizerId"] == out["Auth"] and method["requestValidatorId"] == out["Validator"]
+    assert method["requestModels"] == {"application/json": "Item"}
+    assert apigw.get_model(restApiId=api, modelName="Item")["contentType"] == "application/json"
+    stage = apigw.get_stage(restApiId=api, stageName="live")
+    assert stage["deploymentId"] == out["Deployment"] and stage["variables"] == {"color": "blue"}
+    assert stage["methodSettings"]["*/*"]["metricsEnabled"] is True
+    plan = apigw.get_usage_plan(usagePlanId=out["Plan"])
+    assert plan["quota"]["limit"] == 100 and plan["apiStages"][0]["stage"] == "live"
+    assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=out["Plan"])["items"]] == [out["Key"]]
+    response = apigw.get_gateway_response(restApiId=api, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert response["statusCode"] == "404"
+    domain = f"{stack_name}.example.com"
+    assert apigw.get_domain_name(domainName=domain)["regionalDomainName"] == out["Regional"]
+    assert out["DomainArn"].endswith(f"/domainnames/{domain}")
+    assert apigw.get_base_path_mapping(domainName=domain, basePath="v1")["restApiId"] == api
+
+    # The stage really answers, with the key the usage plan lets through.
+    key = "abcdefghijklmnopqrstuvwxyz0123456789"
+    assert _invoke(endpoint, api, "live", "items")[0] == 403
+    status, body = _invoke(endpoint, api, "live", "items", {"x-api-key": key})
+    assert (status, json.loads(body)) == (200, {"say": "hello"})
+
+    # An update in place: the integration's template, the plan's quota; nothing replaced.
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=BUILT.replace("Description: first", "Description: second"),
+        Parameters=[
+            {"ParameterKey": "Greeting", "ParameterValue": "hi"},
+            {"ParameterKey": "Quota", "ParameterValue": "7"},
+        ],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Api"] == api
+    assert apigw.get_usage_plan(usagePlanId=out["Plan"])["quota"]["limit"] == 7
+    integration = apigw.get_integration_response(
+        restApiId=api, resourceId=out["Items"], httpMethod="GET", statusCode="200"
+    )
+    assert integration["responseTemplates"] == {"application/json": '{"say": "hi"}'}
+    assert apigw.get_deployment(restApiId=api, deploymentId=out["Deployment"])["description"] == "second"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        apigw.get_rest_api(restApiId=api)
+    with pytest.raises(ClientError):
+        apigw.get_api_key(apiKey=out["Key"])
+    with pytest.raises(ClientError):
+        apigw.get_domain_name(domainName=domain)
+
+
+def _spec(title: str, message: str) -> dict:
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": title, "version": "1"},
+        "paths": {
+            "/ping": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {
+                            "default": {
+                                "statusCode": "200",
+                                "responseTemplates": {"application/json": json.dumps({"m": message})},
+                            }
+                        },
+                    },
+                }
+            }
+        },
+    }
+
+
+def _imported(body: str) -> str:
+    return f"""
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      {body}
+      Tags: [{{Key: team, Value: red}}]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageName: v1
+      StageDescription: {{Variables: {{x: "1"}}, MetricsEnabled: true}}
+  Account:
+    Type: AWS::ApiGateway::Account
+    Properties:
+      CloudWatchRoleArn: !Sub "arn:aws:iam::${{AWS::AccountId}}:role/apigw-logs"
+Outputs:
+  Api: {{Value: !Ref Api}}
+"""
+
+
+def test_rest_api_imported_from_body_and_s3(cfn, client, stack_name, endpoint):
+    body = json.dumps(_spec("from-body", "one"))
+    cfn.create_stack(StackName=stack_name, TemplateBody=_imported(f"Body: {body}"))
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    api = outputs(stack)["Api"]
+    apigw = client("apigateway")
+    found = apigw.get_rest_api(restApiId=api)
+    assert found["name"] == "from-body" and found["tags"]["team"] == "red"
+    assert "/ping" in {r["path"] for r in apigw.get_resources(restApiId=api)["items"]}
+    assert apigw.get_stage(restApiId=api, stageName="v1")["variables"] == {"x": "1"}
+    assert apigw.get_account()["cloudwatchRoleArn"].endswith(":role/apigw-logs")
+    status, answer = _invoke(endpoint, api, "v1", "ping")
+    assert (status, json.loads(answer)) == (200, {"m": "one"})
+
+    # The same API, its body now read from S3 with a Name that overrides the spec's title.
+    s3 = client("s3")
+    bucket = f"specs-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="api.json", Body=json.dumps(_spec("from-s3", "two")).encode())
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=_imported(f"Name: renamed\n      BodyS3Location: {{Bucket: {bucket}, Key: api.json}}"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Api"] == api
+    assert apigw.get_rest_api(restApiId=api)["name"] == "renamed"
+    method = apigw.get_integration_response(
+        restApiId=api,
+        resourceId={r["path"]: r["id"] for r in apigw.get_resources(restApiId=api)["items"]}["/ping"],
+        httpMethod="GET",
+        statusCode="200",
+    )
+    assert json.loads(method["responseTemplates"]["application/json"]) == {"m": "two"}
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        apigw.get_rest_api(restApiId=api)
+
+
+SAM_API = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            return {"statusCode": 200, "body": json.dumps({"path": event["path"], "method": event["httpMethod"]})}
+      Events:
+        Hello:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+Outputs:
+  Api: {Value: !Ref ServerlessRestApi}
+"""
+
+
+def test_sam_function_with_api_event_answers_through_its_stage(cfn, client, stack_name, endpoint):
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=SAM_API, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    made = resources(cfn, stack_name)
+    assert made["ServerlessRestApi"]["ResourceType"] == "AWS::ApiGateway::RestApi"
+    assert made["ServerlessRestApiProdStage"]["ResourceType"] == "AWS::ApiGateway::Stage"
+    api = outputs(stack)["Api"]
+    deadline = time.monotonic() + 60
+    while True:
+        status, body = _invoke(endpoint, api, "Prod", "hello")
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status == 200, body
+    assert json.loads(body) == {"path": "/hello", "method": "GET"}
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        client("apigateway").get_rest_api(restApiId=api)
