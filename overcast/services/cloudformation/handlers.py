@@ -39,6 +39,7 @@ MODULES = (
     "overcast.services.cloudtrail.resources",
     "overcast.services.xray.resources",
     "overcast.services.apigateway.resources",
+    "overcast.services.cloudwatch.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )
