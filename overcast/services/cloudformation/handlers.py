@@ -40,6 +40,7 @@ MODULES = (
     "overcast.services.xray.resources",
     "overcast.services.apigateway.resources",
     "overcast.services.cloudwatch.resources",
+    "overcast.services.kinesis.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )
