@@ -354,3 +354,82 @@ def test_sam_function_with_api_event_answers_through_its_stage(cfn, client, stac
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
     with pytest.raises(ClientError):
         client("apigateway").get_rest_api(restApiId=api)
+
+
+GUIDE_SAM = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 30
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref UsersTable
+
+Resources:
+  UsersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.lambda_handler
+      InlineCode: |
+        import json, os, boto3
+        table = boto3.client("dynamodb")
+        def lambda_handler(event, context):
+            if event["httpMethod"] == "POST":
+                user = json.loads(event["body"])["userId"]
+                table.put_item(TableName=os.environ["TABLE_NAME"], Item={"userId": {"S": user}})
+                return {"statusCode": 201, "body": json.dumps({"created": user})}
+            user = event["pathParameters"]["userId"]
+            item = table.get_item(TableName=os.environ["TABLE_NAME"], Key={"userId": {"S": user}}).get("Item")
+            return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
+      MemorySize: 512
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: !Ref UsersTable
+      Events:
+        GetUser:
+          Type: Api
+          Properties:
+            Path: /users/{userId}
+            Method: GET
+        CreateUser:
+          Type: Api
+          Properties:
+            Path: /users
+            Method: POST
+
+  UsersTable:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      PrimaryKey:
+        Name: userId
+        Type: String
+Outputs:
+  Api: {Value: !Ref ServerlessRestApi}
+"""
+
+
+def test_the_guides_sam_api(cfn, stack_name, endpoint):
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=GUIDE_SAM,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    api = outputs(stack)["Api"]
+    base = f"{endpoint}/restapis/{api}/Prod/_user_request_"
+    request = urllib.request.Request(
+        f"{base}/users", data=json.dumps({"userId": "u7"}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert (response.status, json.loads(response.read())) == (201, {"created": "u7"})
+    status, body = _invoke(endpoint, api, "Prod", "users/u7")
+    assert (status, json.loads(body)) == (200, {"found": True})
+    assert _invoke(endpoint, api, "Prod", "users/nobody")[0] == 404
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
