@@ -13,6 +13,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceHandler,
     ResourceRequest,
     policy_text,
+    read_or_gone,
 )
 
 _NOT_FOUND = ("NotFoundException",)
@@ -203,6 +204,17 @@ class RestApi(ResourceHandler):
 
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         return await self._attributes(request, request.physical_id)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        api = await read_or_gone(
+            request, "apigateway", "GetRestApi", {"restApiId": request.physical_id}, *_NOT_FOUND
+        )
+        current: dict[str, Any] = {"Name": api.get("name"), "ApiKeySourceType": api.get("apiKeySource")}
+        if api.get("description") is not None:
+            current["Description"] = api["description"]
+        if api.get("endpointConfiguration"):
+            current["EndpointConfiguration"] = {"Types": api["endpointConfiguration"].get("types", [])}
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         await _gone_ok(request, "DeleteRestApi", {"restApiId": request.physical_id})
@@ -769,6 +781,15 @@ class ApiKey(ResourceHandler):
                 "apigateway", "UpdateApiKey", {"apiKey": request.physical_id, "patchOperations": operations}
             )
         return {"APIKeyId": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        key = await read_or_gone(
+            request, "apigateway", "GetApiKey", {"apiKey": request.physical_id}, *_NOT_FOUND
+        )
+        current: dict[str, Any] = {"Name": key.get("name"), "Enabled": bool(key.get("enabled"))}
+        if key.get("description") is not None:
+            current["Description"] = key["description"]
+        return current
 
     async def delete(self, request: ResourceRequest) -> None:
         await _gone_ok(request, "DeleteApiKey", {"apiKey": request.physical_id})

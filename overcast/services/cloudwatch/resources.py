@@ -11,8 +11,27 @@ from typing import Any
 from overcast.common.arns import build_arn
 from overcast.services.cloudformation.handlers import (
     ResourceFailed,
+    ResourceGone,
     ResourceHandler,
     ResourceRequest,
+)
+
+#: The alarm settings drift detection reads back, as DescribeAlarms gives them.
+_ALARM_READ = (
+    "AlarmDescription",
+    "ActionsEnabled",
+    "AlarmActions",
+    "OKActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "Dimensions",
+    "Period",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
 )
 
 _INTS = frozenset(
@@ -115,6 +134,13 @@ class Alarm(ResourceHandler):
         await _retag(request, arn)
         return {"Arn": arn}
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await request.call("cloudwatch", "DescribeAlarms", {"AlarmNames": [request.physical_id]})
+        if not found.get("MetricAlarms"):
+            raise ResourceGone
+        alarm = found["MetricAlarms"][0]
+        return {key: alarm[key] for key in _ALARM_READ if key in alarm}
+
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         found = await request.call("cloudwatch", "DescribeAlarms", {"AlarmNames": [request.physical_id]})
         if not found.get("MetricAlarms"):
@@ -202,6 +228,15 @@ class Dashboard(ResourceHandler):
     async def update(self, request: ResourceRequest) -> dict[str, Any]:
         await self._put(request, request.physical_id)
         return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        try:
+            found = await request.call("cloudwatch", "GetDashboard", {"DashboardName": request.physical_id})
+        except ResourceFailed as error:
+            if error.code in ("ResourceNotFound", "ResourceNotFoundException"):
+                raise ResourceGone from error
+            raise
+        return {"DashboardBody": found.get("DashboardBody", "")}
 
     async def delete(self, request: ResourceRequest) -> None:
         try:

@@ -9,6 +9,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceFailed,
     ResourceHandler,
     ResourceRequest,
+    read_or_gone,
 )
 
 #: The retention a stream has when the template sets none, in hours.
@@ -125,6 +126,23 @@ class Stream(ResourceHandler):
         if new_tags:
             await request.call("kinesis", "AddTagsToStream", {"StreamName": name, "Tags": new_tags})
         return await self._attributes(request, name)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        output = await read_or_gone(
+            request,
+            "kinesis",
+            "DescribeStreamSummary",
+            {"StreamName": request.physical_id},
+            "ResourceNotFoundException",
+        )
+        summary = output["StreamDescriptionSummary"]
+        current: dict[str, Any] = {
+            "RetentionPeriodHours": summary["RetentionPeriodHours"],
+            "StreamModeDetails": summary.get("StreamModeDetails") or {"StreamMode": "PROVISIONED"},
+        }
+        if current["StreamModeDetails"]["StreamMode"] == "PROVISIONED":
+            current["ShardCount"] = summary["OpenShardCount"]
+        return current
 
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         return await self._attributes(request, request.physical_id)

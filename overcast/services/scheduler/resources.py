@@ -10,6 +10,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceFailed,
     ResourceHandler,
     ResourceRequest,
+    read_or_gone,
 )
 
 _INTS = frozenset({"MaximumWindowInMinutes", "MaximumEventAgeInSeconds", "MaximumRetryAttempts", "TaskCount"})
@@ -71,6 +72,20 @@ class Schedule(ResourceHandler):
     async def update(self, request: ResourceRequest) -> dict[str, Any]:
         output = await request.call("scheduler", "UpdateSchedule", self._params(request, request.physical_id))
         return {"Arn": output["ScheduleArn"]}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        params: dict[str, Any] = {"Name": request.physical_id}
+        if request.properties.get("GroupName"):
+            params["GroupName"] = request.properties["GroupName"]
+        found = await read_or_gone(request, "scheduler", "GetSchedule", params, "ResourceNotFoundException")
+        keys = (
+            "ScheduleExpression",
+            "ScheduleExpressionTimezone",
+            "State",
+            "Description",
+            "FlexibleTimeWindow",
+        )
+        return {key: found[key] for key in keys if found.get(key) is not None}
 
     async def delete(self, request: ResourceRequest) -> None:
         params: dict[str, Any] = {"Name": request.physical_id}
