@@ -349,6 +349,31 @@ def test_sam_function_with_api_event_answers_through_its_stage(cfn, client, stac
         time.sleep(0.5)
     assert status == 200, body
     assert json.loads(body) == {"path": "/hello", "method": "GET"}
+    apigw = client("apigateway")
+    first = apigw.get_stage(restApiId=api, stageName="Prod")["deploymentId"]
+
+    # Another event: SAM rewrites the API's Body and names a new Deployment; the stage moves
+    # to it, the old deployment goes, the API keeps its id.
+    more = SAM_API.replace(
+        "Outputs:",
+        "        Bye:\n          Type: Api\n          Properties: {Path: /bye, Method: post}\nOutputs:",
+    )
+    cfn.update_stack(
+        StackName=stack_name, TemplateBody=more, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Api"] == api
+    request = urllib.request.Request(
+        f"{endpoint}/restapis/{api}/Prod/_user_request_/bye", data=b"{}", method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert json.loads(response.read()) == {"path": "/bye", "method": "POST"}
+    deployments = [d["id"] for d in apigw.get_deployments(restApiId=api)["items"]]
+    assert (
+        first not in deployments
+        and apigw.get_stage(restApiId=api, stageName="Prod")["deploymentId"] in deployments
+    )
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
@@ -433,3 +458,53 @@ def test_the_guides_sam_api(cfn, stack_name, endpoint):
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+
+
+BROKEN = """
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: broken}
+  Orphan:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: nosuchres
+      HttpMethod: GET
+      AuthorizationType: NONE
+Outputs:
+  Api: {Value: !Ref Api}
+"""
+
+
+def test_a_refused_method_fails_and_rolls_back(cfn, client, stack_name):
+    cfn.create_stack(StackName=stack_name, TemplateBody=BROKEN)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+    failed = [
+        e for e in events if e["ResourceStatus"] == "CREATE_FAILED" and e["LogicalResourceId"] == "Orphan"
+    ]
+    assert failed and "Invalid Resource identifier specified" in failed[0]["ResourceStatusReason"]
+    api = next(
+        e["PhysicalResourceId"]
+        for e in events
+        if e["LogicalResourceId"] == "Api" and e["ResourceStatus"] == "CREATE_COMPLETE"
+    )
+    with pytest.raises(ClientError) as gone:
+        client("apigateway").get_rest_api(restApiId=api)
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"
+
+    nameless = (
+        "Resources:\n  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties: {Description: no name}\n"
+    )
+    cfn.delete_stack(StackName=stack_name)
+    settle(cfn, stack["StackId"])
+    cfn.create_stack(StackName=stack_name, TemplateBody=nameless)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+    ]
+    assert any("Name is required" in reason for reason in reasons)
