@@ -1096,6 +1096,152 @@ class Account(ResourceHandler):
         return None
 
 
+class ClientCertificate(ResourceHandler):
+    attributes = frozenset({"ClientCertificateId"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {}
+        if request.properties.get("Description") is not None:
+            params["description"] = request.properties["Description"]
+        tags = _tags(request, request.properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        output = await request.call("apigateway", "GenerateClientCertificate", params)
+        certificate = output["clientCertificateId"]
+        return certificate, {"ClientCertificateId": certificate}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        operations = _changes(request, {"Description": "/description"})
+        if operations:
+            await request.call(
+                "apigateway",
+                "UpdateClientCertificate",
+                {"clientCertificateId": request.physical_id, "patchOperations": operations},
+            )
+        return {"ClientCertificateId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteClientCertificate", {"clientCertificateId": request.physical_id})
+
+
+class VpcLink(ResourceHandler):
+    attributes = frozenset({"VpcLinkId"})
+    replace_on = frozenset({"TargetArns"})
+    required = ("Name", "TargetArns")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"name": properties["Name"], "targetArns": list(properties["TargetArns"])}
+        if properties.get("Description") is not None:
+            params["description"] = properties["Description"]
+        tags = _tags(request, properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        output = await request.call("apigateway", "CreateVpcLink", params)
+        return output["id"], {"VpcLinkId": output["id"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        operations = _changes(request, {"Name": "/name", "Description": "/description"})
+        if operations:
+            await request.call(
+                "apigateway",
+                "UpdateVpcLink",
+                {"vpcLinkId": request.physical_id, "patchOperations": operations},
+            )
+        return {"VpcLinkId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteVpcLink", {"vpcLinkId": request.physical_id})
+
+
+class DocumentationPart(ResourceHandler):
+    attributes = frozenset({"DocumentationPartId"})
+    replace_on = frozenset({"RestApiId", "Location"})
+    required = ("Location", "Properties", "RestApiId")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        location = {
+            key: properties["Location"][prop]
+            for prop, key in (
+                ("Type", "type"),
+                ("Path", "path"),
+                ("Method", "method"),
+                ("StatusCode", "statusCode"),
+                ("Name", "name"),
+            )
+            if properties["Location"].get(prop) is not None
+        }
+        output = await request.call(
+            "apigateway",
+            "CreateDocumentationPart",
+            {
+                "restApiId": properties["RestApiId"],
+                "location": location,
+                "properties": properties["Properties"],
+            },
+        )
+        return output["id"], {"DocumentationPartId": output["id"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        operations = _changes(request, {"Properties": "/properties"})
+        if operations:
+            await request.call(
+                "apigateway",
+                "UpdateDocumentationPart",
+                {
+                    "restApiId": request.properties["RestApiId"],
+                    "documentationPartId": request.physical_id,
+                    "patchOperations": operations,
+                },
+            )
+        return {"DocumentationPartId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(
+            request,
+            "DeleteDocumentationPart",
+            {"restApiId": request.properties["RestApiId"], "documentationPartId": request.physical_id},
+        )
+
+
+class DocumentationVersion(ResourceHandler):
+    replace_on = frozenset({"RestApiId", "DocumentationVersion"})
+    required = ("DocumentationVersion", "RestApiId")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "restApiId": properties["RestApiId"],
+            "documentationVersion": properties["DocumentationVersion"],
+        }
+        if properties.get("Description") is not None:
+            params["description"] = properties["Description"]
+        await request.call("apigateway", "CreateDocumentationVersion", params)
+        return properties["DocumentationVersion"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        operations = _changes(request, {"Description": "/description"})
+        if operations:
+            await request.call(
+                "apigateway",
+                "UpdateDocumentationVersion",
+                {
+                    "restApiId": request.properties["RestApiId"],
+                    "documentationVersion": request.physical_id,
+                    "patchOperations": operations,
+                },
+            )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(
+            request,
+            "DeleteDocumentationVersion",
+            {"restApiId": request.properties["RestApiId"], "documentationVersion": request.physical_id},
+        )
+
+
 HANDLERS = {
     "AWS::ApiGateway::RestApi": RestApi,
     "AWS::ApiGateway::Resource": Resource,
@@ -1112,4 +1258,8 @@ HANDLERS = {
     "AWS::ApiGateway::DomainName": DomainName,
     "AWS::ApiGateway::BasePathMapping": BasePathMapping,
     "AWS::ApiGateway::Account": Account,
+    "AWS::ApiGateway::ClientCertificate": ClientCertificate,
+    "AWS::ApiGateway::VpcLink": VpcLink,
+    "AWS::ApiGateway::DocumentationPart": DocumentationPart,
+    "AWS::ApiGateway::DocumentationVersion": DocumentationVersion,
 }

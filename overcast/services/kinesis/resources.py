@@ -9,6 +9,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceFailed,
     ResourceHandler,
     ResourceRequest,
+    policy_text,
     read_or_gone,
 )
 
@@ -195,7 +196,39 @@ class StreamConsumer(ResourceHandler):
                 raise
 
 
+class ResourcePolicy(ResourceHandler):
+    replace_on = frozenset({"ResourceArn"})
+    required = ("ResourceArn", "ResourcePolicy")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["ResourceArn"], {}
+
+    @staticmethod
+    async def _put(request: ResourceRequest) -> None:
+        await request.call(
+            "kinesis",
+            "PutResourcePolicy",
+            {
+                "ResourceARN": request.properties["ResourceArn"],
+                "Policy": policy_text(request.properties["ResourcePolicy"]),
+            },
+        )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("kinesis", "DeleteResourcePolicy", {"ResourceARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::Kinesis::Stream": Stream,
     "AWS::Kinesis::StreamConsumer": StreamConsumer,
+    "AWS::Kinesis::ResourcePolicy": ResourcePolicy,
 }

@@ -116,6 +116,27 @@ Resources:
       ResponseType: MISSING_AUTHENTICATION_TOKEN
       StatusCode: "404"
       ResponseTemplates: {application/json: '{"message": "no such route"}'}
+  Certificate:
+    Type: AWS::ApiGateway::ClientCertificate
+    Properties: {Description: backend}
+  Link:
+    Type: AWS::ApiGateway::VpcLink
+    Properties:
+      Name: !Sub "${AWS::StackName}-link"
+      TargetArns: [!Sub "arn:aws:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/net/nlb/1234567890abcdef"]
+  DocPart:
+    Type: AWS::ApiGateway::DocumentationPart
+    Properties:
+      RestApiId: !Ref Api
+      Location: {Type: API}
+      Properties: '{"description": "the items API"}'
+  DocVersion:
+    Type: AWS::ApiGateway::DocumentationVersion
+    DependsOn: DocPart
+    Properties:
+      RestApiId: !Ref Api
+      DocumentationVersion: v1
+      Description: first docs
   Domain:
     Type: AWS::ApiGateway::DomainName
     Properties:
@@ -141,6 +162,9 @@ Outputs:
   Plan: {Value: !GetAtt Plan.Id}
   Regional: {Value: !GetAtt Domain.RegionalDomainName}
   DomainArn: {Value: !GetAtt Domain.DomainNameArn}
+  Certificate: {Value: !GetAtt Certificate.ClientCertificateId}
+  Link: {Value: !GetAtt Link.VpcLinkId}
+  DocPart: {Value: !GetAtt DocPart.DocumentationPartId}
 """
 
 
@@ -182,6 +206,14 @@ def test_rest_api_built_resource_by_resource(cfn, client, stack_name, endpoint):
     assert apigw.get_domain_name(domainName=domain)["regionalDomainName"] == out["Regional"]
     assert out["DomainArn"].endswith(f"/domainnames/{domain}")
     assert apigw.get_base_path_mapping(domainName=domain, basePath="v1")["restApiId"] == api
+    assert apigw.get_client_certificate(clientCertificateId=out["Certificate"])["description"] == "backend"
+    assert apigw.get_vpc_link(vpcLinkId=out["Link"])["name"] == f"{stack_name}-link"
+    part = apigw.get_documentation_part(restApiId=api, documentationPartId=out["DocPart"])
+    assert json.loads(part["properties"]) == {"description": "the items API"}
+    assert (
+        apigw.get_documentation_version(restApiId=api, documentationVersion="v1")["description"]
+        == "first docs"
+    )
 
     # The stage really answers, with the key the usage plan lets through.
     key = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -216,6 +248,10 @@ def test_rest_api_built_resource_by_resource(cfn, client, stack_name, endpoint):
         apigw.get_api_key(apiKey=out["Key"])
     with pytest.raises(ClientError):
         apigw.get_domain_name(domainName=domain)
+    with pytest.raises(ClientError):
+        apigw.get_client_certificate(clientCertificateId=out["Certificate"])
+    with pytest.raises(ClientError):
+        apigw.get_vpc_link(vpcLinkId=out["Link"])
 
 
 def _spec(title: str, message: str) -> dict:

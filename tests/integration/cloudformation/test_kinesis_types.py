@@ -28,6 +28,14 @@ Resources:
     Properties:
       Name: !Sub "${AWS::StackName}-ondemand"
       StreamModeDetails: {StreamMode: ON_DEMAND}
+  Policy:
+    Type: AWS::Kinesis::ResourcePolicy
+    Properties:
+      ResourceArn: !GetAtt Stream.Arn
+      ResourcePolicy:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: "kinesis:GetRecords", Resource: !GetAtt Stream.Arn}
   Consumer:
     Type: AWS::Kinesis::StreamConsumer
     Properties:
@@ -59,6 +67,8 @@ def test_stream_and_consumer(cfn, client, stack_name):
     consumer = kinesis.describe_stream_consumer(ConsumerARN=out["Consumer"])["ConsumerDescription"]
     assert consumer["ConsumerName"] == "reader" and out["ConsumerArn"] == out["Consumer"]
     assert out["ConsumerStatus"] == "ACTIVE" and out["ConsumerStream"] == out["Arn"]
+    policy = json.loads(kinesis.get_resource_policy(ResourceARN=out["Arn"])["Policy"])
+    assert policy["Statement"][0]["Action"] == "kinesis:GetRecords"
 
     cfn.update_stack(
         StackName=stack_name,
