@@ -544,3 +544,157 @@ def test_a_refused_method_fails_and_rolls_back(cfn, client, stack_name):
         for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
     ]
     assert any("Name is required" in reason for reason in reasons)
+
+
+def _cdk_lambda_rest_api() -> str:
+    """What the CDK's LambdaRestApi synthesizes: a {proxy+} resource and ANY methods with an
+    AWS_PROXY integration, Lambda permissions, the account's CloudWatch role, a deployment
+    and a prod stage, and the endpoint as an output."""
+    uri = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+                ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["Handler", "Arn"]}, "/invocations",
+            ],
+        ]
+    }  # fmt: skip
+    integration = {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": uri}
+    source = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":",
+                {"Ref": "AWS::AccountId"}, ":", {"Ref": "Api"}, "/*/*",
+            ],
+        ]
+    }  # fmt: skip
+    template = {
+        "Resources": {
+            "HandlerRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+                        ],
+                        "Version": "2012-10-17",
+                    }
+                },
+            },
+            "Handler": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Code": {
+                        "ZipFile": "import json\ndef handler(event, context):\n"
+                        "    return {'statusCode': 200, 'body': json.dumps({'proxy': (event.get('pathParameters') or {}).get('proxy')})}\n"
+                    },
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["HandlerRole", "Arn"]},
+                    "Runtime": "python3.12",
+                },
+                "DependsOn": ["HandlerRole"],
+            },
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "Api"}},
+            "ApiCloudWatchRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}}
+                        ],
+                        "Version": "2012-10-17",
+                    }
+                },
+                "UpdateReplacePolicy": "Retain",
+                "DeletionPolicy": "Retain",
+            },
+            "ApiAccount": {
+                "Type": "AWS::ApiGateway::Account",
+                "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": ["ApiCloudWatchRole", "Arn"]}},
+                "DependsOn": ["Api"],
+                "UpdateReplacePolicy": "Retain",
+                "DeletionPolicy": "Retain",
+            },
+            "ApiProxy": {
+                "Type": "AWS::ApiGateway::Resource",
+                "Properties": {
+                    "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                    "PathPart": "{proxy+}",
+                    "RestApiId": {"Ref": "Api"},
+                },
+            },
+            "ApiProxyANY": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "AuthorizationType": "NONE",
+                    "HttpMethod": "ANY",
+                    "Integration": integration,
+                    "ResourceId": {"Ref": "ApiProxy"},
+                    "RestApiId": {"Ref": "Api"},
+                },
+            },
+            "ApiANY": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "AuthorizationType": "NONE",
+                    "HttpMethod": "ANY",
+                    "Integration": integration,
+                    "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                    "RestApiId": {"Ref": "Api"},
+                },
+            },
+            "ApiPermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": {"Fn::GetAtt": ["Handler", "Arn"]},
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": source,
+                },
+            },
+            "ApiDeployment": {
+                "Type": "AWS::ApiGateway::Deployment",
+                "Properties": {"Description": "Automatically created by the RestApi construct", "RestApiId": {"Ref": "Api"}},
+                "DependsOn": ["ApiProxyANY", "ApiProxy", "ApiANY"],
+            },
+            "ApiDeploymentStageprod": {
+                "Type": "AWS::ApiGateway::Stage",
+                "Properties": {
+                    "DeploymentId": {"Ref": "ApiDeployment"},
+                    "RestApiId": {"Ref": "Api"},
+                    "StageName": "prod",
+                },
+                "DependsOn": ["ApiAccount"],
+            },
+        },
+        "Outputs": {
+            "ApiEndpoint": {
+                "Value": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "https://", {"Ref": "Api"}, ".execute-api.", {"Ref": "AWS::Region"}, ".",
+                            {"Ref": "AWS::URLSuffix"}, "/", {"Ref": "ApiDeploymentStageprod"}, "/",
+                        ],
+                    ]
+                }
+            }
+        },
+    }  # fmt: skip
+    return json.dumps(template)
+
+
+def test_a_cdk_lambda_rest_api(cfn, stack_name, endpoint):
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=_cdk_lambda_rest_api(), Capabilities=["CAPABILITY_IAM"]
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    url = outputs(stack)["ApiEndpoint"]
+    assert url.endswith(".execute-api.us-east-1.amazonaws.com/prod/")
+    api = url.removeprefix("https://").split(".")[0]
+    status, body = _invoke(endpoint, api, "prod", "any/path/here")
+    assert (status, json.loads(body)) == (200, {"proxy": "any/path/here"})
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
