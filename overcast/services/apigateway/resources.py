@@ -404,7 +404,7 @@ def _stage_patches(properties: dict[str, Any], old: dict[str, Any] | None = None
 
 class Deployment(ResourceHandler):
     attributes = frozenset({"DeploymentId"})
-    replace_on = frozenset({"RestApiId", "DeploymentCanarySettings", "StageName"})
+    replace_on = frozenset({"RestApiId", "DeploymentCanarySettings"})
     required = ("RestApiId",)
 
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
@@ -461,6 +461,30 @@ class Deployment(ResourceHandler):
                     "patchOperations": operations,
                 },
             )
+        if properties.get("StageName") and properties["StageName"] != request.old_properties.get("StageName"):
+            # A new stage name: the deployment gets that stage, as CreateDeployment would give it.
+            try:
+                await request.call(
+                    "apigateway",
+                    "UpdateStage",
+                    {
+                        "restApiId": properties["RestApiId"],
+                        "stageName": properties["StageName"],
+                        "patchOperations": [_replace("/deploymentId", request.physical_id)],
+                    },
+                )
+            except ResourceFailed as error:
+                if error.code not in _NOT_FOUND:
+                    raise
+                await request.call(
+                    "apigateway",
+                    "CreateStage",
+                    {
+                        "restApiId": properties["RestApiId"],
+                        "stageName": properties["StageName"],
+                        "deploymentId": request.physical_id,
+                    },
+                )
         if properties.get("StageName"):
             stage_ops = _stage_patches(
                 properties.get("StageDescription") or {}, request.old_properties.get("StageDescription") or {}
@@ -480,23 +504,24 @@ class Deployment(ResourceHandler):
     async def delete(self, request: ResourceRequest) -> None:
         properties = request.properties
         if properties.get("StageName"):
-            # The stage the deployment made goes with it, unless another deployment took it over.
+            # The stages the deployment made (under this and earlier stage names) go with it;
+            # one another deployment took over stays.
             try:
-                stage = await request.call(
+                stages = await request.call(
                     "apigateway",
-                    "GetStage",
-                    {"restApiId": properties["RestApiId"], "stageName": properties["StageName"]},
+                    "GetStages",
+                    {"restApiId": properties["RestApiId"], "deploymentId": request.physical_id},
                 )
             except ResourceFailed as error:
                 if error.code not in _NOT_FOUND:
                     raise
-            else:
-                if stage.get("deploymentId") == request.physical_id:
-                    await _gone_ok(
-                        request,
-                        "DeleteStage",
-                        {"restApiId": properties["RestApiId"], "stageName": properties["StageName"]},
-                    )
+                stages = {}
+            for stage in stages.get("item") or []:
+                await _gone_ok(
+                    request,
+                    "DeleteStage",
+                    {"restApiId": properties["RestApiId"], "stageName": stage["stageName"]},
+                )
         await _gone_ok(
             request,
             "DeleteDeployment",

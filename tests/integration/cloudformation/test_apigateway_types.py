@@ -278,7 +278,7 @@ def _spec(title: str, message: str) -> dict:
     }
 
 
-def _imported(body: str) -> str:
+def _imported(body: str, stage: str = "v1") -> str:
     return f"""
 Resources:
   Api:
@@ -290,7 +290,7 @@ Resources:
     Type: AWS::ApiGateway::Deployment
     Properties:
       RestApiId: !Ref Api
-      StageName: v1
+      StageName: {stage}
       StageDescription: {{Variables: {{x: "1"}}, MetricsEnabled: true}}
   Account:
     Type: AWS::ApiGateway::Account
@@ -323,7 +323,9 @@ def test_rest_api_imported_from_body_and_s3(cfn, client, stack_name, endpoint):
     s3.put_object(Bucket=bucket, Key="api.json", Body=json.dumps(_spec("from-s3", "two")).encode())
     cfn.update_stack(
         StackName=stack_name,
-        TemplateBody=_imported(f"Name: renamed\n      BodyS3Location: {{Bucket: {bucket}, Key: api.json}}"),
+        TemplateBody=_imported(
+            f"Name: renamed\n      BodyS3Location: {{Bucket: {bucket}, Key: api.json}}", "v2"
+        ),
     )
     stack = settle(cfn, stack_name)
     assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
@@ -336,6 +338,8 @@ def test_rest_api_imported_from_body_and_s3(cfn, client, stack_name, endpoint):
         statusCode="200",
     )
     assert json.loads(method["responseTemplates"]["application/json"]) == {"m": "two"}
+    deployment = apigw.get_stage(restApiId=api, stageName="v1")["deploymentId"]
+    assert apigw.get_stage(restApiId=api, stageName="v2")["deploymentId"] == deployment
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
