@@ -917,7 +917,7 @@ class UsagePlanKey(ResourceHandler):
                 "keyType": properties["KeyType"],
             },
         )
-        physical_id = f"{output['id']}:{properties['UsagePlanId']}"
+        physical_id = output["id"]  # as AWS's Ref: the key's id
         return physical_id, {"Id": physical_id}
 
     async def delete(self, request: ResourceRequest) -> None:
@@ -1066,7 +1066,7 @@ class BasePathMapping(ResourceHandler):
         if properties.get("Stage"):
             params["stage"] = properties["Stage"]
         output = await request.call("apigateway", "CreateBasePathMapping", params)
-        return f"{properties['DomainName']}/{output.get('basePath', '(none)')}", {}
+        return f"{properties['DomainName']}|{output.get('basePath', '(none)')}", {}
 
     @staticmethod
     def _base_path(properties: dict[str, Any]) -> str:
