@@ -385,7 +385,7 @@ def _stage_patches(properties: dict[str, Any], old: dict[str, Any] | None = None
         operations.append({"op": "remove", "path": "/accessLogSettings"})
     for setting in properties.get("MethodSettings") or []:
         path = setting.get("ResourcePath", "/*")
-        prefix = "/" + path.lstrip("/").replace("/", "~1") if path != "/*" else "/*"
+        prefix = "/" + path.replace("/", "~1") if path != "/*" else "/*"
         prefix = f"{prefix}/{setting.get('HttpMethod', '*')}"
         for name, member in (
             ("LoggingLevel", "logging/loglevel"),

@@ -91,7 +91,9 @@ Resources:
       StageName: live
       DeploymentId: !Ref Deployment
       Variables: {color: blue}
-      MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", MetricsEnabled: true}]
+      MethodSettings:
+        - {ResourcePath: "/*", HttpMethod: "*", MetricsEnabled: true}
+        - {ResourcePath: /items, HttpMethod: GET, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 10}
   Key:
     Type: AWS::ApiGateway::ApiKey
     Properties:
@@ -197,6 +199,7 @@ def test_rest_api_built_resource_by_resource(cfn, client, stack_name, endpoint):
     stage = apigw.get_stage(restApiId=api, stageName="live")
     assert stage["deploymentId"] == out["Deployment"] and stage["variables"] == {"color": "blue"}
     assert stage["methodSettings"]["*/*"]["metricsEnabled"] is True
+    assert stage["methodSettings"]["items/GET"]["throttlingRateLimit"] == 50.0
     plan = apigw.get_usage_plan(usagePlanId=out["Plan"])
     assert plan["quota"]["limit"] == 100 and plan["apiStages"][0]["stage"] == "live"
     assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=out["Plan"])["items"]] == [out["Key"]]
