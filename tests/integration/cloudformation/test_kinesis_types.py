@@ -22,6 +22,7 @@ Resources:
     Properties:
       ShardCount: !Ref Shards
       RetentionPeriodHours: !Ref Retention
+      StreamEncryption: {EncryptionType: KMS, KeyId: alias/aws/kinesis}
       Tags: [{Key: team, Value: blue}]
   OnDemand:
     Type: AWS::Kinesis::Stream
@@ -61,6 +62,7 @@ def test_stream_and_consumer(cfn, client, stack_name):
     summary = kinesis.describe_stream_summary(StreamName=out["Stream"])["StreamDescriptionSummary"]
     assert summary["StreamARN"] == out["Arn"] and summary["OpenShardCount"] == 1
     assert summary["RetentionPeriodHours"] == 24
+    assert (summary["EncryptionType"], summary["KeyId"]) == ("KMS", "alias/aws/kinesis")
     assert {"Key": "team", "Value": "blue"} in kinesis.list_tags_for_stream(StreamName=out["Stream"])["Tags"]
     on_demand = kinesis.describe_stream_summary(StreamName=out["OnDemand"])["StreamDescriptionSummary"]
     assert on_demand["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
