@@ -705,3 +705,52 @@ def test_a_cdk_lambda_rest_api(cfn, stack_name, endpoint):
     assert (status, json.loads(body)) == (200, {"proxy": "any/path/here"})
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+
+
+SAM_KEYED = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Keyed:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: live
+      Auth:
+        ApiKeyRequired: true
+        UsagePlan:
+          CreateUsagePlan: PER_API
+          Quota: {Limit: 1000, Period: DAY}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": "keyed"}
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Keyed, Path: /k, Method: get}
+Outputs:
+  Api: {Value: !Ref Keyed}
+"""
+
+
+def test_sam_api_with_a_usage_plan(cfn, client, stack_name, endpoint):
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=SAM_KEYED,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    api = outputs(stack)["Api"]
+    made = resources(cfn, stack_name)
+    key_id = next(
+        r["PhysicalResourceId"] for r in made.values() if r["ResourceType"] == "AWS::ApiGateway::ApiKey"
+    )
+    value = client("apigateway").get_api_key(apiKey=key_id, includeValue=True)["value"]
+    assert _invoke(endpoint, api, "live", "k")[0] == 403
+    assert _invoke(endpoint, api, "live", "k", {"x-api-key": value}) == (200, b"keyed")
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
