@@ -159,3 +159,55 @@ def test_sam_function_with_kinesis_event(cfn, client, stack_name):
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_existing_stream_and_rest_api_imported(cfn, client, stack_name):
+    kinesis, apigw = client("kinesis"), client("apigateway")
+    name = f"{stack_name}-imported"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    api = apigw.create_rest_api(name=name)["id"]
+    body = f"""
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    DeletionPolicy: Retain
+    Properties: {{Name: {name}, ShardCount: 1}}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    DeletionPolicy: Retain
+    Properties: {{Name: {name}}}
+Outputs:
+  Arn: {{Value: !GetAtt Stream.Arn}}
+  Root: {{Value: !GetAtt Api.RootResourceId}}
+"""
+    cfn.create_change_set(
+        StackName=stack_name,
+        ChangeSetName="imp",
+        ChangeSetType="IMPORT",
+        TemplateBody=body,
+        ResourcesToImport=[
+            {
+                "ResourceType": "AWS::Kinesis::Stream",
+                "LogicalResourceId": "Stream",
+                "ResourceIdentifier": {"Name": name},
+            },
+            {
+                "ResourceType": "AWS::ApiGateway::RestApi",
+                "LogicalResourceId": "Api",
+                "ResourceIdentifier": {"RestApiId": api},
+            },
+        ],
+    )
+    cfn.execute_change_set(StackName=stack_name, ChangeSetName="imp")
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "IMPORT_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert (
+        out["Arn"]
+        == kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    )
+    assert out["Root"] == apigw.get_rest_api(restApiId=api)["rootResourceId"]
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    kinesis.delete_stream(StreamName=name)  # retained, so still there to delete
+    apigw.delete_rest_api(restApiId=api)
