@@ -38,6 +38,10 @@ MODULES = (
     "overcast.services.events.resources",
     "overcast.services.cloudtrail.resources",
     "overcast.services.xray.resources",
+    "overcast.services.apigateway.resources",
+    "overcast.services.cloudwatch.resources",
+    "overcast.services.kinesis.resources",
+    "overcast.services.scheduler.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

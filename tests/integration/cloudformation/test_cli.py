@@ -91,9 +91,22 @@ Resources:
                                                MessageBody=json.dumps(event))
               return {"statusCode": 200, "env": os.environ["ENVIRONMENT"]}
 
+  # API Gateway
+  ApiGateway:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: !Sub '${Environment}-users-api'
+      EndpointConfiguration:
+        Types: [REGIONAL]
+
 Outputs:
   FunctionName:
     Value: !Ref ApiFunction
+  ApiEndpoint:
+    Description: API Gateway endpoint URL
+    Value: !Sub 'https://${ApiGateway}.execute-api.${AWS::Region}.amazonaws.com/prod'
+    Export:
+      Name: !Sub '${AWS::StackName}-ApiEndpoint'
   UsersTableArn:
     Description: DynamoDB table ARN
     Value: !GetAtt UsersTable.Arn
@@ -119,6 +132,9 @@ def test_deploy_and_use_through_the_cli(aws, client, cfn, stack_name, tmp_path):
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     function = outputs(stack)["FunctionName"]
+    api = outputs(stack)["ApiEndpoint"].removeprefix("https://").split(".")[0]
+    rest_api = client("apigateway").get_rest_api(restApiId=api)
+    assert rest_api["name"] == "dev-users-api" and rest_api["endpointConfiguration"]["types"] == ["REGIONAL"]
     lambda_client = client("lambda")
     assert lambda_client.get_function_configuration(FunctionName=function)["MemorySize"] == 256
     answer = lambda_client.invoke(FunctionName=function, Payload=json.dumps({"userId": "u1"}).encode())
@@ -165,7 +181,7 @@ def test_deploy_and_use_through_the_cli(aws, client, cfn, stack_name, tmp_path):
     )  # fmt: skip
     assert failed == []
     exports = aws("cloudformation", "list-exports")["Exports"]
-    assert f"{stack_name}-UsersTableArn" in {e["Name"] for e in exports}
+    assert {f"{stack_name}-UsersTableArn", f"{stack_name}-ApiEndpoint"} <= {e["Name"] for e in exports}
 
     aws("cloudformation", "delete-stack", "--stack-name", stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
