@@ -34,16 +34,20 @@ ROLE = "arn:aws:iam::000000000000:role/smoke"
 
 #: One call of every emulated service: service → (operation, parameters).
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "apigateway": ("get_rest_apis", {}),
+    "cloudformation": ("list_stacks", {}),
     "cloudtrail": ("describe_trails", {}),
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
     "dynamodbstreams": ("list_streams", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
+    "kinesis": ("list_streams", {}),
     "kms": ("generate_random", {"NumberOfBytes": 32}),
     "lambda": ("list_functions", {}),
     "logs": ("describe_log_groups", {}),
     "s3": ("list_buckets", {}),
+    "scheduler": ("list_schedules", {}),
     "secretsmanager": ("list_secrets", {}),
     "sns": ("list_topics", {}),
     "sqs": ("list_queues", {}),
