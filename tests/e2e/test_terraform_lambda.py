@@ -66,4 +66,5 @@ output "arn" {{
     assert json.loads(answer["Payload"].read()) == {"got": {"k": 1}}
     assert "No changes" in terraform(tmp_path, "plan", "-input=false")
     terraform(tmp_path, "destroy", "-auto-approve", "-input=false")
-    assert name not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    pages = lam.get_paginator("list_functions").paginate()
+    assert name not in [f["FunctionName"] for page in pages for f in page["Functions"]]

@@ -19,9 +19,15 @@ def test_latest_is_named_by_its_qualified_arn_where_aws_does(client):
         == plain + ":$LATEST"
     )
     lam.publish_version(FunctionName=name)
-    listed = [f for f in lam.list_functions(FunctionVersion="ALL")["Functions"] if f["FunctionName"] == name]
+    pages = lam.get_paginator("list_functions")  # a shared server holds many functions
+    listed = [
+        f
+        for page in pages.paginate(FunctionVersion="ALL")
+        for f in page["Functions"]
+        if f["FunctionName"] == name
+    ]
     assert sorted(f["FunctionArn"] for f in listed) == [plain + ":$LATEST", plain + ":1"]
-    only = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    only = [f for page in pages.paginate() for f in page["Functions"] if f["FunctionName"] == name]
     assert [f["FunctionArn"] for f in only] == [plain]
     versions = lam.list_versions_by_function(FunctionName=name)["Versions"]
     assert [v["FunctionArn"] for v in versions] == [plain + ":$LATEST", plain + ":1"]
