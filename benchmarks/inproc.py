@@ -90,6 +90,7 @@ def main() -> None:
     data_dir = None if args.ephemeral else Path(tempfile.mkdtemp(prefix="overcast-inproc-"))
     app = App(Config(data_dir=data_dir, log_requests=False))
     app.start()
+    app.prepare()
     try:
         host, requests = _set_up(app, scenarios.by_name()[args.scenario])
         makers = _makers(host, requests)

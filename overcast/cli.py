@@ -6,12 +6,10 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from overcast import __version__, internal_client
+from overcast import __version__
 from overcast.config import (
     DEFAULT_HOST,
     ConfigError,
@@ -21,6 +19,9 @@ from overcast.config import (
     parse_services,
 )
 from overcast.faults import in_words
+
+if TYPE_CHECKING:
+    import urllib.error
 
 #: What `overcast state --help` says about the two directions and the file.
 STATE_HELP = """\
@@ -62,12 +63,16 @@ def _endpoint(args) -> str:
 
 
 def _request(url: str, data: bytes | None = None, method: str = "GET", timeout: float = 300) -> bytes:
+    import urllib.request  # not on `start`'s path: the server starts without it
+
     request = urllib.request.Request(url, data=data, method=method)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.read()
 
 
 def _not_answering(endpoint: str, error: urllib.error.URLError | OSError) -> CommandError:
+    import urllib.error
+
     reason = error.reason if isinstance(error, urllib.error.URLError) else error
     said = in_words(reason) if isinstance(reason, OSError) else str(reason)
     return CommandError(f"Overcast is not answering at {endpoint}: {said}")
@@ -121,6 +126,8 @@ def cmd_start(args) -> int:
 
 
 def cmd_status(args) -> int:
+    import urllib.error
+
     endpoint = _endpoint(args)
     try:
         health = json.loads(_request(f"{endpoint}/_overcast/health", timeout=5))
@@ -201,6 +208,10 @@ def _state_on_data_dir(args) -> int:
 def cmd_state(args) -> int:
     if args.data_dir:
         return _state_on_data_dir(args)
+    import urllib.error
+
+    from overcast import internal_client
+
     endpoint = _endpoint(args)
     try:
         if args.action == "export":

@@ -187,20 +187,25 @@ class Runtime:
 
     # -- background work ---------------------------------------------------------------------
 
-    def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Run background work on `loop` (the server's), and start the services that have work
-        to resume: those with state in the store, those that always run (AUTOSTART), and the
-        owners of pending deliveries (whose schedules resume)."""
+    def attach_loop(self, loop: asyncio.AbstractEventLoop, resume: bool = True) -> None:
+        """Run background work on `loop` (the server's), and (unless the caller resumes later,
+        off the loop) start the services that have work to resume."""
         self.loop = loop
         pending, self._pending = self._pending, []
         for coroutine, name in pending:
             self.spawn(coroutine, name)
+        self._listen_xray_daemon()
+        if resume:
+            self.resume()
+
+    def resume(self) -> None:
+        """Start the services with work to resume: those with state in the store, those that
+        always run (AUTOSTART), and the owners of pending deliveries (whose schedules resume)."""
         wanted = (self.store.services_with_state() | services.AUTOSTART) & services.implemented()
         for service in sorted(wanted):
             if self.config.service_enabled(service):
                 self.provider(service)
         self.bus.resume()  # deliveries a previous run left pending, with their owners started
-        self._listen_xray_daemon()
         if self.config.enforce_iam:
             # IAM's request check authorizes every request from the first one, whichever
             # services are enabled.

@@ -12,17 +12,22 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import AsyncIterable
-from typing import cast
+from collections.abc import AsyncIterable, Callable
+from typing import TYPE_CHECKING, cast
 
 from overcast.config import Config, tuning
-from overcast.dispatch import Dispatcher
 from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
 from overcast.gateway import Gateway
 from overcast.http import BODY_STALLED, BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
 
+if TYPE_CHECKING:
+    from overcast.dispatch import Dispatcher
+
 log = logging.getLogger(__name__)
+
+#: What answers while the server is still preparing (see App.prepare).
+_HEALTH_PATHS = frozenset(("/_overcast/health", "/_localstack/health"))
 
 
 def _request_log_stream():
@@ -44,15 +49,52 @@ class App:
         self.dispatcher: Dispatcher | None = None
         self._flush_pending = False
         self._log = _request_log_stream()
+        self._prepared: asyncio.Future[None] | None = None
+        #: Why preparing the services failed, and what stops the server then.
+        self.failure: BaseException | None = None
+        self.on_failure: Callable[[], None] | None = None
 
     def start(self) -> Runtime:
         runtime = self.runtime = Runtime(self.config)
         self.gateway = Gateway(runtime)
-        dispatcher = self.dispatcher = Dispatcher(runtime)
-        # The service catalog takes seconds to build the first time on a machine: do it now,
-        # off the event loop, so health answers at once and the first AWS request does not wait.
-        threading.Thread(target=lambda: dispatcher.router, name="catalog", daemon=True).start()
         return runtime
+
+    def prepare(self) -> Dispatcher:
+        """What the first AWS request needs and health does not: the request path's modules,
+        the service catalog (seconds to build the first time on a machine) and the services
+        with work to resume (CloudTrail records every call from the first). The server runs
+        this off the event loop, so health answers while it runs; requests wait for it."""
+        from overcast.dispatch import Dispatcher
+
+        runtime = self.runtime
+        if runtime is None:
+            raise RuntimeError("the app was not started")
+        dispatcher = Dispatcher(runtime)
+        dispatcher.router  # noqa: B018 - built now, not on the first request
+        runtime.resume()
+        self.dispatcher = dispatcher
+        return dispatcher
+
+    def _prepare_in_background(self, loop: asyncio.AbstractEventLoop) -> None:
+        prepared: asyncio.Future[None] = loop.create_future()
+        self._prepared = prepared
+
+        def settle() -> None:
+            if not prepared.done():
+                prepared.set_result(None)
+
+        def run() -> None:
+            try:
+                self.prepare()
+            except BaseException as error:  # e.g. a table at a newer layout: the server stops
+                log.debug("preparing failed", exc_info=True)
+                self.failure = error
+                if self.on_failure is not None:
+                    self.on_failure()
+            with contextlib.suppress(RuntimeError):  # the loop closed: nothing waits any more
+                loop.call_soon_threadsafe(settle)
+
+        threading.Thread(target=run, name="prepare", daemon=True).start()
 
     def stop(self) -> None:
         self._log.flush()
@@ -73,7 +115,12 @@ class App:
             if message["type"] == "lifespan.startup":
                 try:
                     runtime = self.runtime if self.runtime is not None else self.start()
-                    runtime.attach_loop(asyncio.get_running_loop())
+                    loop = asyncio.get_running_loop()
+                    runtime.attach_loop(loop, resume=False)
+                    if self.dispatcher is None:
+                        self._prepare_in_background(loop)
+                    else:
+                        runtime.resume()
                 except Exception as error:  # e.g. a data dir that cannot be opened
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     return
@@ -113,7 +160,14 @@ class App:
             client_port=client[1],
         )
         gateway, dispatcher = self.gateway, self.dispatcher
-        if gateway is None or dispatcher is None:
+        if dispatcher is None and request.raw_path not in _HEALTH_PATHS:
+            if self._prepared is None:
+                raise RuntimeError("a request arrived before the app started")
+            await asyncio.shield(self._prepared)
+            dispatcher = self.dispatcher
+            if dispatcher is None:
+                raise RuntimeError(f"Overcast could not prepare its services: {self.failure}")
+        if gateway is None:
             raise RuntimeError("a request arrived before the app started")
         if gateway.handles(request.raw_path):
             try:
@@ -134,6 +188,7 @@ class App:
                 )
             label = f"overcast {request.method} {request.raw_path}"
         else:
+            assert dispatcher is not None  # prepared above
             response, context = await dispatcher.dispatch(request)
             label = f"{context.service or '-'}.{context.operation_name or '-'}"
         await self.send_response(send, response, head=request.method == "HEAD", receive=receive)
@@ -436,5 +491,13 @@ def serve(config: Config) -> None:
                 runtime.loop.call_soon_threadsafe(runtime.stopping)
             super().handle_exit(sig, frame)
 
-    StoppingServer(uvicorn_config).run(sockets=[listener])
+    server = StoppingServer(uvicorn_config)
+
+    def stop_on_failure() -> None:
+        server.should_exit = True
+
+    app.on_failure = stop_on_failure
+    server.run(sockets=[listener])
+    if app.failure is not None:
+        raise StartupError(str(app.failure))
     print("Overcast stopped", flush=True)
