@@ -21,6 +21,7 @@ from overcast.bus import DeliveryError
 from overcast.common import jsontext
 from overcast.config import tuning
 from overcast.outbox import hold_seconds
+from overcast.services.events import metrics
 from overcast.services.events.transform import TransformError, extract, payload
 from overcast.store import scope as store_scope
 
@@ -110,6 +111,8 @@ class DeliveryMixin:
             elif service == "events" and resource.startswith("api-destination/"):
                 destination, options["api_destination"] = rule["Arn"], arn
                 options["http"] = target.get("HttpParameters") or {}
+        dimensions = metrics.rule_dimensions(rule.get("EventBusName") or "default", rule["Name"])
+        metrics.count(self.runtime, scope, "Invocations", {}, dimensions)
         failure_args = {"rule": rule["Arn"], "target": arn, "event": text}
         dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dead_letter:
@@ -181,6 +184,14 @@ class DeliveryMixin:
         """A target that could not take an event: to its dead-letter queue, with AWS's
         attributes saying why, or logged when it has none."""
         dead_letter = args.get("dead_letter")
+        rule_arn = args.get("rule") or ""
+        parts = _arn_parts(rule_arn)
+        if len(parts) == 6:
+            scope = store_scope(parts[4], parts[3])
+            dimensions = metrics.rule_arn_dimensions(rule_arn)
+            metrics.count(self.runtime, scope, "FailedInvocations", {}, dimensions)
+            if dead_letter:
+                metrics.count(self.runtime, scope, "InvocationsSentToDlq", dimensions)
         if not dead_letter:
             log.warning(
                 "EventBridge could not deliver to %s (rule %s): %s",

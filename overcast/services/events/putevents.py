@@ -12,7 +12,7 @@ from overcast.common.ids import fast_uuid
 from overcast.common.times import iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.events import errors
+from overcast.services.events import errors, metrics
 from overcast.services.events.transform import compact_json
 from overcast.store import scope as store_scope
 
@@ -160,7 +160,11 @@ class PutEventsMixin:
                 rules = [rule for rule in rules if rule["Arn"] in wanted]
         if rules:
             text = compact_json(event)
+            metrics.count(self.runtime, scope, "MatchedEvents", {})
             for rule in rules:
+                dimensions = metrics.rule_dimensions(bus, rule["Name"])
+                metrics.count(self.runtime, scope, "MatchedEvents", dimensions)
+                metrics.count(self.runtime, scope, "TriggeredRules", dimensions)
                 for target in rule.get("Targets", ()):
                     self.dispatch(scope, rule, target, event, text)
         return len(rules)

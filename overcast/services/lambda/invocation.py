@@ -175,7 +175,7 @@ class InvocationMixin:
             # Provisioned concurrency is carved out of the reserved: what other qualifiers hold
             # provisioned is not this invocation's to use (all of it provisioned throttles $LATEST).
             reserved -= self._provisioned_total(scope, name, skip=name + SEP + (qualifier or "$LATEST"))
-        dims = _metric_dimensions(name, qualifier)
+        dims = metric_dimensions(name, qualifier)
         running = self._in_flight
         running[(scope, "")] = running.get((scope, ""), 0) + 1
         running[(scope, name)] = running.get((scope, name), 0) + 1
@@ -445,7 +445,7 @@ class InvocationMixin:
         return "\n".join(lines) + "\n"
 
 
-def _metric_dimensions(name: str, qualifier: str | None) -> list[dict[str, str]]:
+def metric_dimensions(name: str, qualifier: str | None) -> list[dict[str, str]]:
     """The dimension sets AWS/Lambda metrics of one invocation carry: the function, and the
     function with its version or alias when one is invoked."""
     dims = [{"FunctionName": name}]

@@ -21,8 +21,10 @@ from overcast.common import jsontext
 from overcast.common.times import iso_millis, iso_seconds
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
+from overcast.services.cloudwatch.publish import publish_metric
 
 from .filtering import matches_any, parse_criteria
+from .invocation import metric_dimensions
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ async def _invoke(
 ) -> tuple[int | None, bool]:
     """(None when the batch succeeded, else the index of the first record to retry from;
     whether the function itself failed, rather than reporting failed items)."""
+    _iterator_age(provider, mapping, name, qualifier, kind.arrival(batch[-1]))
     try:
         outcome, _ = await provider.execute(
             mapping["account"], mapping["region"], name, qualifier, payload(batch)
@@ -234,6 +237,17 @@ async def _invoke(
         return min(sequences.index(item["itemIdentifier"]) for item in failures), False
     except (ValueError, KeyError, TypeError):
         return 0, False
+
+
+def _iterator_age(provider, mapping: dict, name: str, qualifier: str | None, arrival: float) -> None:
+    """AWS/Lambda's IteratorAge of a stream invocation: how long the batch's last record waited
+    in the stream before the function was invoked with it, by function (and version or alias)."""
+    age_ms = max(0.0, (time.time() - arrival) * 1000)
+    for each in metric_dimensions(name, qualifier):
+        publish_metric(
+            provider.runtime, mapping["account"], mapping["region"], "AWS/Lambda", "IteratorAge",
+            each, age_ms, "Milliseconds",
+        )  # fmt: skip
 
 
 def _on_failure(

@@ -146,3 +146,69 @@ def test_sns_publishes_its_metrics(fast):
     dims = [{"Name": "TopicName", "Value": name}]
     eventually(lambda: total(cw, "AWS/SNS", "NumberOfMessagesPublished", dims) == 3)
     assert total(cw, "AWS/SNS", "PublishSize", dims) == 9
+
+
+def test_eventbridge_publishes_its_metrics(fast):
+    events, sqs, cw = fast("events"), fast("sqs"), fast("cloudwatch")
+    url = sqs.create_queue(QueueName=unique("hits"))["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    missing = queue.rsplit(":", 1)[0] + ":" + unique("gone")
+    source = unique("app.orders")
+    on_default, on_custom, failing = unique("r-default"), unique("r-custom"), unique("r-failing")
+    bus = unique("orders-bus")
+    events.create_event_bus(Name=bus)
+    pattern = json.dumps({"source": [source]})
+    for rule, bus_name, target in (
+        (on_default, "default", queue),
+        (on_custom, bus, queue),
+        (failing, "default", missing),
+    ):
+        events.put_rule(Name=rule, EventBusName=bus_name, EventPattern=pattern)
+        events.put_targets(
+            Rule=rule,
+            EventBusName=bus_name,
+            Targets=[
+                {
+                    "Id": "t",
+                    "Arn": target,
+                    "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60},
+                }
+            ],
+        )
+    entry = {"Source": source, "DetailType": "placed", "Detail": "{}"}
+    events.put_events(Entries=[entry, {**entry, "EventBusName": bus}])
+
+    def rule_dims(rule: str, bus_name: str = "default") -> list[dict]:
+        dims = [{"Name": "RuleName", "Value": rule}]
+        return dims if bus_name == "default" else [{"Name": "EventBusName", "Value": bus_name}, *dims]
+
+    eventually(lambda: total(cw, "AWS/Events", "FailedInvocations", rule_dims(failing)) == 1)
+    # Only RuleName: the default bus's rule; EventBusName and RuleName: the custom bus's.
+    assert total(cw, "AWS/Events", "TriggeredRules", rule_dims(on_default)) == 1
+    assert total(cw, "AWS/Events", "TriggeredRules", rule_dims(on_custom, bus)) == 1
+    assert total(cw, "AWS/Events", "TriggeredRules", rule_dims(on_custom)) is None
+    assert total(cw, "AWS/Events", "Invocations", rule_dims(on_default)) == 1
+    assert total(cw, "AWS/Events", "Invocations", rule_dims(failing)) == 1
+    assert total(cw, "AWS/Events", "FailedInvocations", rule_dims(on_default)) is None
+    assert total(cw, "AWS/Events", "MatchedEvents", []) >= 2  # the account's, every rule's
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2)["Messages"]
+
+
+def test_stream_invocations_publish_iterator_age(fast):
+    lam, ddb, cw = fast("lambda"), fast("dynamodb"), fast("cloudwatch")
+    table = unique("tbl")
+    stream = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    name = create_function(lam, "def handler(event, context):\n    return len(event['Records'])\n")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    time.sleep(1.1)  # the record waits in the stream before the mapping exists
+    lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=name, StartingPosition="TRIM_HORIZON")
+    dims = [{"Name": "FunctionName", "Value": name}]
+    age = eventually(lambda: total(cw, "AWS/Lambda", "IteratorAge", dims, "Maximum"))
+    assert age >= 1000  # milliseconds: at least the second it waited
+    eventually(lambda: total(cw, "AWS/Lambda", "Invocations", dims))  # published once it returns
