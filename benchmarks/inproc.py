@@ -89,8 +89,11 @@ def main() -> None:
 
     data_dir = None if args.ephemeral else Path(tempfile.mkdtemp(prefix="overcast-inproc-"))
     app = App(Config(data_dir=data_dir, log_requests=False))
-    app.start()
+    runtime = app.start()
     app.prepare()
+    if runtime.serves("cloudwatch"):
+        # Loaded as in a warm server, where the first metric a service publishes loads it.
+        runtime.provider("cloudwatch")
     try:
         host, requests = _set_up(app, scenarios.by_name()[args.scenario])
         makers = _makers(host, requests)

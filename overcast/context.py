@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ class RequestContext:
     #: The HTTP status of a success where AWS answers other than the model says and the output
     #: has no member for it (S3 RestoreObject: 202 for a new restore, 200 for an extended one).
     status: int | None = None
+    #: When the request arrived (time.perf_counter), for the latency services publish.
+    started: float = field(default_factory=time.perf_counter)
 
     @property
     def operation_name(self) -> str:

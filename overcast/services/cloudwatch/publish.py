@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +38,9 @@ def publish_metric(
     moment: float | None = None,
 ) -> None:
     """What a service calls to publish one of its AWS/* metrics. CloudWatch's provider takes
-    it at once when loaded; otherwise it is loaded off the caller's path (a background task
-    on the loop), so a request — or a function's timer — never waits for that."""
+    it at once when loaded; otherwise it is loaded off the caller's path (one background task
+    on the loop, which then takes the values published meanwhile), so a request — or a
+    function's timer — never waits for that."""
     if not runtime.config.service_enabled("cloudwatch"):
         return
     loaded = runtime.providers.get("cloudwatch")
@@ -45,18 +48,42 @@ def publish_metric(
     if loaded is not None:
         loaded.publish(account, region, namespace, name, dimensions, value, unit, moment)  # type: ignore[attr-defined]
         return
+    with _waiting_lock:
+        waiting = _waiting.get(runtime)
+        first = waiting is None
+        if waiting is None:
+            waiting = _waiting[runtime] = []
+        waiting.append((account, region, namespace, name, dict(dimensions), value, unit, moment))
+    if not first:
+        return  # the provider is loading: it takes this value with the others when loaded
 
-    async def later() -> None:
-        runtime.provider("cloudwatch").publish(
-            account, region, namespace, name, dimensions, value, unit, moment
-        )
+    async def load() -> None:
+        try:
+            provider = runtime.provider("cloudwatch")
+        finally:
+            with _waiting_lock:
+                values = _waiting.pop(runtime, [])
+        for each in values:
+            provider.publish(*each)
 
-    runtime.spawn(later(), name="cloudwatch load for a metric")
+    runtime.spawn(load(), name="cloudwatch load for metrics")
+
+
+#: The values published while CloudWatch's provider loads, by runtime: one load for them all.
+_waiting: weakref.WeakKeyDictionary[Runtime, list[tuple]] = weakref.WeakKeyDictionary()
+_waiting_lock = threading.Lock()
 
 
 class Publisher:
+    """Values on a request's path are only queued (a deque append, safe across threads without
+    a lock); they are folded into per-minute aggregates when taken, or once many wait."""
+
+    #: Values queued before add() folds them itself (bounds memory when nothing takes them).
+    FOLD_AT = 50_000
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._queued: deque[tuple] = deque()
         self._pending: dict[Key, dict[str, Any]] = {}
 
     def add(
@@ -70,22 +97,42 @@ class Publisher:
         unit: str = "None",
         moment: float | None = None,
     ) -> None:
-        moment = time.time() if moment is None else moment
-        minute = int(moment) - int(moment) % 60
-        key: Key = (account, region, namespace, name, tuple(sorted(dimensions.items())), minute, unit)
+        queued = self._queued
+        queued.append(
+            (
+                account,
+                region,
+                namespace,
+                name,
+                dimensions,
+                value,
+                unit,
+                time.time() if moment is None else moment,
+            )
+        )
+        if len(queued) >= self.FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> None:
+        queued, pending = self._queued, self._pending
         with self._lock:
-            bucket = self._pending.get(key)
-            if bucket is None:
-                self._pending[key] = bucket = stats.empty()
-            stats.add_value(bucket, float(value))
+            while queued:
+                account, region, namespace, name, dimensions, value, unit, moment = queued.popleft()
+                minute = int(moment) - int(moment) % 60
+                key: Key = (account, region, namespace, name, tuple(sorted(dimensions.items())), minute, unit)
+                bucket = pending.get(key)
+                if bucket is None:
+                    pending[key] = bucket = stats.empty()
+                stats.add_value(bucket, float(value))
 
     def take(self) -> dict[Key, dict[str, Any]]:
+        self._fold()
         with self._lock:
             pending, self._pending = self._pending, {}
         return pending
 
     def __len__(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._queued)
 
 
 def grouped(

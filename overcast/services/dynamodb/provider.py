@@ -23,7 +23,7 @@ from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.base import BaseProvider
 from overcast.services.dynamodb import expressions as E
 from overcast.services.dynamodb import kinesis as kinesis_destinations
-from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb import legacy, metrics
 from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.bulk import BulkMixin
 from overcast.services.dynamodb.exports import ExportsMixin
@@ -170,6 +170,9 @@ class Provider(
         self._schemas.clear()
         self._ttl_cursor.clear()
         self.streams.forget_cached()
+
+    def after_request(self, context: RequestContext, params, output, error) -> None:
+        metrics.observe(self.runtime, context, params, output, error)
 
     def start(self) -> None:
         self.runtime.every(TTL_INTERVAL, self._background, name="dynamodb ttl and streams")
@@ -320,6 +323,10 @@ class Provider(
         with self.store.transaction():
             old = self._get(scope, key)
             if condition is not None and not E.evaluate(condition, old or {}, b):
+                # A write refused by its condition still consumes capacity: the item's size.
+                account, region = scope.split("/")
+                spent = write_units(item_size(old) if old else 0)
+                metrics.consumed(self.runtime, account, region, schema, spent, True)
                 raise condition_failed(old, return_on_failure)
             new = compute(old)
             record = self._apply(scope, region, schema, key, old, new, size=size if new is not None else None)
@@ -327,18 +334,34 @@ class Provider(
             self._publish(schema, [record])
         return old, new
 
-    def _write_response(self, schema: Schema, params: dict, old: dict | None, new: dict | None) -> dict:
+    def _write_response(
+        self,
+        context: RequestContext,
+        schema: Schema,
+        params: dict,
+        old: dict | None,
+        new: dict | None,
+        new_size: int | None = None,
+    ) -> dict:
         out: dict = {}
-        mode = params.get("ReturnConsumedCapacity")
-        if mode and mode != "NONE":
-            size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-            units = write_units(size)
-            index_units = {
+        # The larger of the item before and after (the item before is unknown, so not
+        # counted, where a plain put never read it).
+        if new_size is None:
+            new_size = item_size(new) if new else 0
+        units = write_units(max(item_size(old), new_size) if old else new_size)
+        index_units = (
+            {
                 name: units
                 for name, index in schema.indexes.items()
                 if (old is not None and index.entry_key(old, schema))
                 or (new is not None and index.entry_key(new, schema))
             }
+            if schema.indexes
+            else None
+        )
+        metrics.consumed(self.runtime, context.account, context.region, schema, units, True, index_units)
+        mode = params.get("ReturnConsumedCapacity")
+        if mode and mode != "NONE":
             out["ConsumedCapacity"] = capacity(schema, units, mode, True, index_units)
         if params.get("ReturnItemCollectionMetrics") == "SIZE" and schema.has_lsi:
             source = new if new is not None else old
@@ -376,7 +399,7 @@ class Provider(
             return_values == "ALL_OLD",
             size,
         )
-        out = self._write_response(schema, params, old, new)
+        out = self._write_response(context, schema, params, old, new, size)
         if return_values == "ALL_OLD" and old:
             out["Attributes"] = old
         return out
@@ -406,12 +429,11 @@ class Provider(
             else:
                 # The stored JSON text goes to the wire as it is.
                 out = Spliced(Item=RawJson(text(row[1]).encode()))
+        units = read_units(row[0] if row is not None else 0, bool(params.get("ConsistentRead")))
+        metrics.consumed(self.runtime, context.account, context.region, schema, units, False)
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
-            size = row[0] if row is not None else 0
-            out["ConsumedCapacity"] = capacity(
-                schema, read_units(size, bool(params.get("ConsistentRead"))), mode, False
-            )
+            out["ConsumedCapacity"] = capacity(schema, units, mode, False)
         return out
 
     def _projection(self, params: dict, b: E.Bindings, placeholders) -> tuple | None:
@@ -447,7 +469,7 @@ class Provider(
             params.get("ReturnValuesOnConditionCheckFailure"),
             return_values == "ALL_OLD",
         )
-        out = self._write_response(schema, params, old, None)
+        out = self._write_response(context, schema, params, old, None)
         if return_values == "ALL_OLD" and old:
             out["Attributes"] = old
         return out
@@ -496,7 +518,7 @@ class Provider(
             params.get("ReturnValuesOnConditionCheckFailure"),
             True,
         )
-        out = self._write_response(schema, params, old, new)
+        out = self._write_response(context, schema, params, old, new)
         if return_values == "ALL_OLD":
             if old:
                 out["Attributes"] = old
@@ -558,6 +580,7 @@ class Provider(
                     found.append(E.project(item, projection, b) if projection else item)
                 else:
                     units += read_units(0, consistent)
+            metrics.consumed(self.runtime, context.account, context.region, schema, units, False)
             if mode and mode != "NONE":
                 consumed.append(capacity(schema, units, mode, False))
         out: dict = {"Responses": responses, "UnprocessedKeys": unprocessed}
@@ -606,13 +629,15 @@ class Provider(
         for schema, record in published:
             self._publish(schema, [record])
         out: dict = {"UnprocessedItems": {}}
+        per_table: dict[str, tuple[Schema, float]] = {}
+        for scope, schema, key, item in plans:
+            units = write_units(item_size(item) if item else 0)
+            previous = per_table.get(schema.name, (schema, 0.0))[1]
+            per_table[schema.name] = (schema, previous + units)
+        for schema, units in per_table.values():
+            metrics.consumed(self.runtime, context.account, context.region, schema, units, True)
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
-            per_table: dict[str, tuple[Schema, float]] = {}
-            for scope, schema, key, item in plans:
-                units = write_units(item_size(item) if item else 0)
-                previous = per_table.get(schema.name, (schema, 0.0))[1]
-                per_table[schema.name] = (schema, previous + units)
             out["ConsumedCapacity"] = [capacity(s, u, mode, True) for s, u in per_table.values()]
         return out
 

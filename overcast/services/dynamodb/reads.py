@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from overcast.context import RequestContext
 from overcast.protocols.serializers.json import RawJson, Spliced
 from overcast.services.dynamodb import expressions as E
-from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb import legacy, metrics
 from overcast.services.dynamodb.rows import text, unpack
 from overcast.services.dynamodb.schema import Index, Schema, segment_bounds
 from overcast.services.dynamodb.values import (
@@ -243,6 +243,7 @@ class ReadsMixin:
 
     def _page(  # type: ignore[misc]
         self: Provider,
+        context: RequestContext,
         scope: str,
         schema: Schema,
         index: Index | None,
@@ -321,11 +322,17 @@ class ReadsMixin:
                 for name in index.key_names:
                     key[name] = last[name]
             out["LastEvaluatedKey"] = key
+        from overcast.services.dynamodb.provider import capacity, read_units
+
+        units = read_units(size, bool(params.get("ConsistentRead")))
+        if index is not None:
+            metrics.consumed(
+                self.runtime, context.account, context.region, schema, 0.0, False, {index.name: units}
+            )
+        else:
+            metrics.consumed(self.runtime, context.account, context.region, schema, units, False)
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
-            from overcast.services.dynamodb.provider import capacity, read_units
-
-            units = read_units(size, bool(params.get("ConsistentRead")))
             if index is not None:
                 out["ConsumedCapacity"] = capacity(schema, 0.0, mode, False, {index.name: units})
             else:
@@ -380,6 +387,7 @@ class ReadsMixin:
             else:
                 start_after = start if start_after is None or start > start_after else start_after
         return self._page(
+            context,
             scope,
             schema,
             index,
@@ -431,6 +439,7 @@ class ReadsMixin:
             if start is None or start < low:
                 start = low
         return self._page(
+            context,
             scope,
             schema,
             index,

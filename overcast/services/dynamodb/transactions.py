@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.dynamodb import expressions as E
+from overcast.services.dynamodb import metrics
 from overcast.services.dynamodb.values import MAX_ITEM_SIZE, check_item, item_size, validation
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class TransactionsMixin:
                         " check your client token.",
                         400,
                     )
-                return self._transact_response(params, plans)
+                return self._transact_response(context, params, plans)
 
         published = []
         with self.store.transaction():
@@ -154,18 +155,21 @@ class TransactionsMixin:
                 self._tokens.put(plans[0][1], token, {"fingerprint": fingerprint, "at": time.time()})
         for schema, record in published:
             self._publish(schema, [record])
-        return self._transact_response(params, plans)
+        return self._transact_response(context, params, plans)
 
-    def _transact_response(self: Provider, params: dict, plans: list) -> dict:  # type: ignore[misc]
+    def _transact_response(self: Provider, context: RequestContext, params: dict, plans: list) -> dict:  # type: ignore[misc]
+        """Two write units an item (a transaction prepares and commits each)."""
         out: dict = {}
+        per_table: dict = {}
+        for _action, _scope, schema, _key, _spec, *_ in plans:
+            current = per_table.get(schema.name, (schema, 0.0))[1]
+            per_table[schema.name] = (schema, current + 2.0)
+        for schema, units in per_table.values():
+            metrics.consumed(self.runtime, context.account, context.region, schema, units, True)
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
             from overcast.services.dynamodb.provider import capacity
 
-            per_table: dict = {}
-            for _action, _scope, schema, _key, _spec, *_ in plans:
-                current = per_table.get(schema.name, (schema, 0.0))[1]
-                per_table[schema.name] = (schema, current + 2.0)
             out["ConsumedCapacity"] = [capacity(s, u, mode, True) for s, u in per_table.values()]
         return out
 
@@ -188,13 +192,15 @@ class TransactionsMixin:
                 else:
                     responses.append({"Item": E.project(item, projection, b) if projection else item})
         out: dict = {"Responses": responses}
+        per_table: dict = {}
+        for scope, schema, *_ in plans:
+            current = per_table.get(schema.name, (schema, 0.0))[1]
+            per_table[schema.name] = (schema, current + 2.0)
+        for schema, units in per_table.values():
+            metrics.consumed(self.runtime, context.account, context.region, schema, units, False)
         mode = params.get("ReturnConsumedCapacity")
         if mode and mode != "NONE":
             from overcast.services.dynamodb.provider import capacity
 
-            per_table: dict = {}
-            for scope, schema, *_ in plans:
-                current = per_table.get(schema.name, (schema, 0.0))[1]
-                per_table[schema.name] = (schema, current + 2.0)
             out["ConsumedCapacity"] = [capacity(s, u, mode, False) for s, u in per_table.values()]
         return out

@@ -212,3 +212,63 @@ def test_stream_invocations_publish_iterator_age(fast):
     age = eventually(lambda: total(cw, "AWS/Lambda", "IteratorAge", dims, "Maximum"))
     assert age >= 1000  # milliseconds: at least the second it waited
     eventually(lambda: total(cw, "AWS/Lambda", "Invocations", dims))  # published once it returns
+
+
+def test_dynamodb_publishes_its_metrics(fast):
+    ddb, cw = fast("dynamodb"), fast("cloudwatch")
+    table = unique("orders")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-status",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    big = "x" * 1500  # 2 write units an item
+    for n in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"o{n}"}, "status": {"S": "new"}, "body": {"S": big}})
+    ddb.get_item(TableName=table, Key={"pk": {"S": "o1"}}, ConsistentRead=True)
+    ddb.query(
+        TableName=table,
+        IndexName="by-status",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "new"}},
+    )
+    try:
+        ddb.put_item(
+            TableName=table, Item={"pk": {"S": "o1"}}, ConditionExpression="attribute_not_exists(pk)"
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        pass
+    try:
+        ddb.get_item(TableName=unique("missing"), Key={"pk": {"S": "a"}})
+    except ddb.exceptions.ResourceNotFoundException:
+        pass
+    table_dims = [{"Name": "TableName", "Value": table}]
+    index_dims = [*table_dims, {"Name": "GlobalSecondaryIndexName", "Value": "by-status"}]
+
+    def by_operation(operation: str) -> list[dict]:
+        return [*table_dims, {"Name": "Operation", "Value": operation}]
+
+    eventually(lambda: total(cw, "AWS/DynamoDB", "ConditionalCheckFailedRequests", table_dims) == 1)
+    # Three puts of 2 units on the table and 2 on the index each; the put its condition refused
+    # consumed the 2 units of the item it found.
+    assert total(cw, "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table_dims) == 14
+    assert total(cw, "AWS/DynamoDB", "ConsumedWriteCapacityUnits", index_dims) == 6
+    # A strongly consistent read of a 1.5 KB item: 1 unit; the index query: 3 items, 4.5 KB, 0.5 each 4 KB.
+    assert total(cw, "AWS/DynamoDB", "ConsumedReadCapacityUnits", index_dims) == 1.0
+    assert total(cw, "AWS/DynamoDB", "ConsumedReadCapacityUnits", table_dims) == 2.0
+    assert total(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", by_operation("PutItem"), "SampleCount") == 3
+    assert total(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", by_operation("GetItem"), "Maximum") > 0
+    assert total(cw, "AWS/DynamoDB", "ReturnedItemCount", by_operation("Query")) == 3
+    assert total(cw, "AWS/DynamoDB", "UserErrors", []) >= 1
