@@ -1,0 +1,596 @@
+"""Amazon ECR: repositories and their images, over a registry Docker really pushes to.
+
+The ECR API (this provider and its mixins) and the OCI Distribution API that `docker push` and
+`docker pull` speak (`/v2/...`, registry.py) share one set of tables (images.py) and one blob
+store (blobs.py). Repository URIs name a registry host Docker reaches over plain HTTP with no
+configuration (config.ecr_registry); AWS's `{account}.dkr.ecr.{region}.amazonaws.com` host is
+served too, for machines whose DNS resolves it here.
+
+Tables, per account and region unless said:
+    repositories   name → the repository: settings, policy, lifecycle policy, tags
+    registry       "policy" / "scanning" / "replication" / "signing" → the registry's settings
+    pull_through   ecrRepositoryPrefix → a pull-through cache rule
+    templates      prefix → a repository creation template
+    settings       (per account) name → an account setting
+    exclusions     (per account) principal ARN → a pull-time update exclusion
+    backfills      id → a replication backfill
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import hmac
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from overcast.common import pagination, tagging
+from overcast.config import ecr_registry, tuning
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.base import BaseProvider
+from overcast.services.ecr import registry as oci
+from overcast.services.ecr import tokens
+from overcast.services.ecr.blobs import Blobs
+from overcast.services.ecr.errors import invalid, repository_not_found
+from overcast.services.ecr.imageapi import ImageOperations
+from overcast.services.ecr.images import ImageStore, PushRefused, scan_done, when
+from overcast.services.ecr.lifecycle import LifecycleOperations
+from overcast.services.ecr.settings import RegistrySettings
+from overcast.store import scope as store_scope
+
+TOKEN_SETTING = "OVERCAST_ECR_TOKEN_SECONDS"
+_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_REGISTRY_ID = re.compile(r"[0-9]{12}")
+_MUTABILITY = ("MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+
+
+def _repo_arn(account: str, region: str, name: str) -> str:
+    from overcast.common.arns import partition
+
+    return f"arn:{partition(region)}:ecr:{region}:{account}:repository/{name}"
+
+
+class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvider):
+    service = "ecr"
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.repositories = self.store.table("ecr", "repositories")
+        self.registry = self.store.table("ecr", "registry")
+        self.pull_through = self.store.table("ecr", "pull_through")
+        self.templates = self.store.table("ecr", "templates")
+        self.settings = self.store.table("ecr", "settings")
+        self.exclusions = self.store.table("ecr", "exclusions")
+        self.backfills = self.store.table("ecr", "backfills")
+        self.data = ImageStore(self.store, Blobs(self.store.files_dir("ecr")))
+        self.oci = oci.Registry(self)
+        self.tag_rules = tagging.TagRules(
+            refuse=tagging.refusals(
+                "InvalidTagParameterException",
+                {tagging.TagProblem.TOO_MANY: ("TooManyTagsException", "Too many tags: the limit is 50")},
+                limit=50,
+            ),
+            max_tags=50,
+        )
+
+    def start(self) -> None:
+        self.schedule_lifecycles()
+
+    def reset(self) -> None:
+        self.runtime.scheduler.cancel_prefix("ecr/")
+        self.data.blobs.forget()
+
+    def state_replaced(self) -> None:
+        self.data = ImageStore(self.store, Blobs(self.store.files_dir("ecr")))
+        self.schedule_lifecycles()
+
+    # -- the registry's HTTP surface -----------------------------------------------------------------
+
+    async def serve_registry(self, request: Any, context: RequestContext) -> Any:
+        """A request of the OCI Distribution API (`/v2/...`), routed here by its shape."""
+        return await self.oci.serve(request, context)
+
+    def registry_host(self, account: str, region: str) -> str:
+        """The registry (host and path prefix) this account's repositories live under."""
+        return (
+            ecr_registry(self.runtime.config.port).replace("{account}", account).replace("{region}", region)
+        )
+
+    def proxy_endpoint(self, account: str, region: str) -> str:
+        return "http://" + self.registry_host(account, region).split("/", 1)[0]
+
+    def repository_uri(self, account: str, region: str, name: str) -> str:
+        return f"{self.registry_host(account, region)}/{name}"
+
+    def _blob_signature(self, path: str, expires: int) -> str:
+        secret = tokens._secret(self.store)
+        return hmac.new(secret, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def signed_blob_url(self, account: str, region: str, repo: str, digest: str) -> str:
+        """GetDownloadUrlForLayer's URL: the registry's blob path, signed, valid for an hour."""
+        path = f"/v2/{account}/{region}/{repo}/blobs/{digest}"
+        expires = int(time.time()) + 3600
+        signature = self._blob_signature(path, expires)
+        host = self.proxy_endpoint(account, region)
+        return f"{host}{quote(path)}?X-Overcast-Expires={expires}&X-Overcast-Signature={signature}"
+
+    def blob_url_valid(self, path: str, expires: str, signature: str) -> bool:
+        if not expires.isdigit() or int(expires) < time.time():
+            return False
+        return hmac.compare_digest(self._blob_signature(path, int(expires)), signature)
+
+    # -- shared helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def registry_of(context: RequestContext, params: dict) -> str:
+        registry = params.get("registryId") or context.account
+        if not _REGISTRY_ID.fullmatch(registry):
+            raise invalid(
+                "Invalid parameter at 'registryId' failed to satisfy constraint: "
+                "'must satisfy regular expression '[0-9]{12}''"
+            )
+        return registry
+
+    def find(self, account: str, region: str, name: str) -> dict[str, Any] | None:
+        repo: dict[str, Any] | None = self.repositories.get(store_scope(account, region), name)
+        return repo
+
+    def target(self, context: RequestContext, params: dict) -> tuple[str, dict[str, Any]]:
+        """(store scope, repository) of the request's repositoryName (and registryId)."""
+        registry = self.registry_of(context, params)
+        name = params["repositoryName"]
+        repo = self.find(registry, context.region, name)
+        if repo is None:
+            raise repository_not_found(name, registry)
+        return store_scope(registry, context.region), repo
+
+    def page(
+        self,
+        operation: str,
+        params: dict,
+        items: list[Any],
+        render: Callable[[Any], Any] = lambda item: item,
+        bind: str = "",
+    ) -> dict:
+        limit = params.get("maxResults")
+        if limit is not None and not 1 <= limit <= 1000:
+            raise invalid(
+                "Invalid parameter at 'maxResults' failed to satisfy constraint: 'must be between 1 and 1000'"
+            )
+        return pagination.paginate_list(
+            self.store,
+            "ecr",
+            operation,
+            params,
+            items,
+            bad_token=lambda: invalid(
+                "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'"
+            ),
+            default_limit=100,
+            render=render,
+            bind=bind,
+        )
+
+    def render(self, repo: dict[str, Any]) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "repositoryArn": repo["repositoryArn"],
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "repositoryUri": self.repository_uri(repo["registryId"], repo["region"], repo["repositoryName"]),
+            "createdAt": when(repo["createdAt"]),
+            "imageTagMutability": repo["imageTagMutability"],
+            "imageScanningConfiguration": {"scanOnPush": repo["scanOnPush"]},
+            "encryptionConfiguration": repo["encryption"],
+        }
+        if repo.get("exclusionFilters"):
+            rendered["imageTagMutabilityExclusionFilters"] = repo["exclusionFilters"]
+        return rendered
+
+    # -- repositories --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        if not 2 <= len(name) <= 256 or not _NAME.fullmatch(name):
+            raise invalid(
+                "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular "
+                "expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''"
+            )
+
+    @staticmethod
+    def _mutability(params: dict, field: str = "imageTagMutability") -> tuple[str, list[dict[str, str]]]:
+        mutability = params.get(field) or "MUTABLE"
+        filters = list(params.get("imageTagMutabilityExclusionFilters") or [])
+        if mutability not in _MUTABILITY:
+            raise invalid(
+                f"Invalid parameter at 'imageTagMutability' failed to satisfy constraint: {mutability}"
+            )
+        if mutability.endswith("_WITH_EXCLUSION") and not filters:
+            raise invalid(
+                f"Invalid parameter at 'imageTagMutabilityExclusionFilters': {mutability} requires at "
+                "least one exclusion filter"
+            )
+        if filters and not mutability.endswith("_WITH_EXCLUSION"):
+            raise invalid(
+                "Invalid parameter at 'imageTagMutabilityExclusionFilters': exclusion filters can be set only "
+                "with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"
+            )
+        for item in filters:
+            if not re.fullmatch(r"[0-9a-zA-Z._*-]{1,128}", item.get("filter", "")):
+                raise invalid(f"Invalid parameter at 'filter': invalid tag filter {item.get('filter')!r}")
+        return mutability, filters
+
+    def _encryption(self, context: RequestContext, given: dict | None) -> dict[str, str]:
+        if not given:
+            return {"encryptionType": "AES256"}
+        kind = given["encryptionType"]
+        key = given.get("kmsKey")
+        if kind == "AES256":
+            if key:
+                raise invalid("Invalid parameter: KMS key cannot be specified with encryption type AES256")
+            return {"encryptionType": "AES256"}
+        if not key:
+            from overcast.common.arns import partition
+
+            key = f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:alias/aws/ecr"
+        elif not key.startswith("arn:"):
+            key = f"arn:aws:kms:{context.region}:{context.account}:key/{key}"
+        return {"encryptionType": kind, "kmsKey": key}
+
+    def create_repository(self, context: RequestContext, params: dict) -> dict:
+        registry = self.registry_of(context, params)
+        name = params["repositoryName"]
+        self._check_name(name)
+        tags = tagging.tag_map(params.get("tags"), self.tag_rules)
+        mutability, filters = self._mutability(params)
+        repo = self.new_repository(
+            registry,
+            context.region,
+            name,
+            mutability=mutability,
+            filters=filters,
+            scan_on_push=bool((params.get("imageScanningConfiguration") or {}).get("scanOnPush", False)),
+            encryption=self._encryption(context, params.get("encryptionConfiguration")),
+            tags=tags,
+        )
+        return {"repository": self.render(repo)}
+
+    def new_repository(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        *,
+        mutability: str = "MUTABLE",
+        filters: list[dict[str, str]] | None = None,
+        scan_on_push: bool = False,
+        encryption: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        policy: str | None = None,
+        lifecycle: str | None = None,
+    ) -> dict[str, Any]:
+        scope = store_scope(account, region)
+        if self.repositories.get(scope, name) is not None:
+            raise ServiceError(
+                "RepositoryAlreadyExistsException",
+                f"The repository with name '{name}' already exists in the registry with id '{account}'",
+            )
+        repo = {
+            "repositoryName": name,
+            "repositoryArn": _repo_arn(account, region, name),
+            "registryId": account,
+            "region": region,
+            "createdAt": time.time(),
+            "imageTagMutability": mutability,
+            "exclusionFilters": filters or [],
+            "scanOnPush": scan_on_push,
+            "encryption": encryption or {"encryptionType": "AES256"},
+            "tags": tags or {},
+            "policy": policy,
+            "lifecycle": lifecycle,
+            "lifecycleEvaluatedAt": None,
+            "preview": None,
+        }
+        self.repositories.put(scope, name, repo)
+        if lifecycle:
+            self.schedule_lifecycle(account, region, name)
+        return repo
+
+    def save_repository(self, repo: dict[str, Any]) -> None:
+        self.repositories.put(store_scope(repo["registryId"], repo["region"]), repo["repositoryName"], repo)
+
+    def describe_repositories(self, context: RequestContext, params: dict) -> dict:
+        registry = self.registry_of(context, params)
+        scope = store_scope(registry, context.region)
+        names = params.get("repositoryNames")
+        if names:
+            if params.get("nextToken") or params.get("maxResults"):
+                raise invalid(
+                    "Invalid parameter: nextToken and maxResults cannot be used with repositoryNames"
+                )
+            found = []
+            for name in names:
+                repo = self.repositories.get(scope, name)
+                if repo is None:
+                    raise repository_not_found(name, registry)
+                found.append(self.render(repo))
+            return {"repositories": found}
+        repos = [repo for _name, repo in self.repositories.scan(scope)]
+        return self.page("DescribeRepositories", params, repos, self.render)
+
+    def delete_repository(self, context: RequestContext, params: dict) -> dict:
+        scope, repo = self.target(context, params)
+        name = repo["repositoryName"]
+        if not params.get("force") and self.data.has_images(scope, name):
+            raise ServiceError(
+                "RepositoryNotEmptyException",
+                f"The repository with name '{name}' in registry with id '{repo['registryId']}' cannot be "
+                "deleted because it still contains images",
+            )
+        self.data.drop_repository(scope, name)
+        self.repositories.delete(scope, name)
+        self.runtime.scheduler.cancel(self.lifecycle_key(repo["registryId"], repo["region"], name))
+        return {"repository": self.render(repo)}
+
+    def put_image_tag_mutability(self, context: RequestContext, params: dict) -> dict:
+        _scope, repo = self.target(context, params)
+        mutability, filters = self._mutability(params)
+        repo["imageTagMutability"], repo["exclusionFilters"] = mutability, filters
+        self.save_repository(repo)
+        output = {
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "imageTagMutability": mutability,
+        }
+        if filters:
+            output["imageTagMutabilityExclusionFilters"] = filters
+        return output
+
+    def put_image_scanning_configuration(self, context: RequestContext, params: dict) -> dict:
+        _scope, repo = self.target(context, params)
+        repo["scanOnPush"] = bool(params["imageScanningConfiguration"].get("scanOnPush", False))
+        self.save_repository(repo)
+        return {
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "imageScanningConfiguration": {"scanOnPush": repo["scanOnPush"]},
+        }
+
+    # -- repository policies -------------------------------------------------------------------------
+
+    @staticmethod
+    def check_policy(text: str, field: str = "policyText") -> None:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict) or not isinstance(document.get("Statement"), (list, dict)):
+            raise invalid(
+                f"Invalid parameter at '{field}' failed to satisfy constraint: 'Invalid repository policy provided'"
+            )
+
+    def set_repository_policy(self, context: RequestContext, params: dict) -> dict:
+        _scope, repo = self.target(context, params)
+        self.check_policy(params["policyText"])
+        repo["policy"] = params["policyText"]
+        self.save_repository(repo)
+        return {
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "policyText": repo["policy"],
+        }
+
+    def _policy(self, repo: dict[str, Any]) -> str:
+        if not repo.get("policy"):
+            raise ServiceError(
+                "RepositoryPolicyNotFoundException",
+                f"Repository policy does not exist for the repository with name '{repo['repositoryName']}' in "
+                f"the registry with id '{repo['registryId']}'",
+            )
+        policy: str = repo["policy"]
+        return policy
+
+    def get_repository_policy(self, context: RequestContext, params: dict) -> dict:
+        _scope, repo = self.target(context, params)
+        text = self._policy(repo)
+        return {
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "policyText": text,
+        }
+
+    def delete_repository_policy(self, context: RequestContext, params: dict) -> dict:
+        _scope, repo = self.target(context, params)
+        text = self._policy(repo)
+        repo["policy"] = None
+        self.save_repository(repo)
+        return {
+            "registryId": repo["registryId"],
+            "repositoryName": repo["repositoryName"],
+            "policyText": text,
+        }
+
+    # -- tags ----------------------------------------------------------------------------------------
+
+    def _by_arn(self, arn: str) -> dict[str, Any]:
+        match = re.fullmatch(r"arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)", arn or "")
+        if match is None:
+            raise invalid(
+                f"Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN {arn}'"
+            )
+        region, account, name = match.groups()
+        repo = self.find(account, region, name)
+        if repo is None:
+            raise repository_not_found(name, account)
+        return repo
+
+    def tag_resource(self, context: RequestContext, params: dict) -> dict:
+        repo = self._by_arn(params["resourceArn"])
+        repo["tags"] = tagging.add_tags(repo["tags"], params["tags"], self.tag_rules)
+        self.save_repository(repo)
+        return {}
+
+    def untag_resource(self, context: RequestContext, params: dict) -> dict:
+        repo = self._by_arn(params["resourceArn"])
+        repo["tags"] = tagging.remove_tags(repo["tags"], params["tagKeys"])
+        self.save_repository(repo)
+        return {}
+
+    def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
+        repo = self._by_arn(params["resourceArn"])
+        return {"tags": tagging.tag_list(repo["tags"])}
+
+    # -- authorization tokens ------------------------------------------------------------------------
+
+    def get_authorization_token(self, context: RequestContext, params: dict) -> dict:
+        registries = params.get("registryIds") or [context.account]
+        expires = time.time() + tuning(TOKEN_SETTING)
+        token = tokens.issue(
+            self.store, tokens.Grant(context.access_key_id, context.account, context.region, expires)
+        )
+        data = []
+        for registry in registries:
+            if not _REGISTRY_ID.fullmatch(registry):
+                raise invalid(
+                    "Invalid parameter at 'registryIds' failed to satisfy constraint: 'registry id'"
+                )
+            data.append(
+                {
+                    "authorizationToken": token,
+                    "expiresAt": when(expires),
+                    "proxyEndpoint": self.proxy_endpoint(registry, context.region),
+                }
+            )
+        return {"authorizationData": data}
+
+    # -- pushes, from the API and the registry alike -------------------------------------------------
+
+    def store_image(
+        self,
+        scope: str,
+        repo: dict[str, Any],
+        body: bytes,
+        media_type: str | None,
+        tag: str | None,
+        digest: str | None = None,
+        strict: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a pushed image (PushRefused), scan it if the repository scans on push, and
+        replicate it where the registry's replication rules say."""
+        image, changed = self.data.put_manifest(scope, repo, body, media_type, tag, digest, strict)
+        if changed:
+            if image.get("scan") is None and self.scans_on_push(repo):
+                from overcast.services.ecr import manifests as mf
+
+                if image["mediaType"] not in mf.INDEXES:
+                    image["scan"] = scan_done(time.time())
+                    self.data.save(scope, repo["repositoryName"], image)
+            self.replicate(repo, image, tag)
+        return image, changed
+
+    def create_on_push(self, account: str, region: str, name: str) -> dict[str, Any] | None:
+        """A repository a push creates: where a creation template applied to CREATE_ON_PUSH
+        matches its name (else None: the push is refused as NAME_UNKNOWN)."""
+        template = self.template_for(account, region, name, "CREATE_ON_PUSH")
+        if template is None or not _NAME.fullmatch(name):
+            return None
+        return self.from_template(account, region, name, template)
+
+    # -- replication ---------------------------------------------------------------------------------
+
+    def replicate(self, repo: dict[str, Any], image: dict[str, Any], tag: str | None) -> None:
+        """Copy a pushed image to every destination a replication rule of its registry names
+        (AWS replicates within about 30 minutes; Overcast at once): the destination repository
+        is created if missing (from a REPLICATION creation template, if one applies), the layers
+        are shared files, the manifest and tag are put as a push would."""
+        account, region, name = repo["registryId"], repo["region"], repo["repositoryName"]
+        statuses = []
+        for destination in self.replication_destinations(account, region, name):
+            target_account, target_region = destination["registryId"], destination["region"]
+            status = "COMPLETE"
+            try:
+                self.copy_image(repo, image, tag, target_account, target_region)
+            except (PushRefused, ServiceError):
+                status = "FAILED"
+            statuses.append({"region": target_region, "registryId": target_account, "status": status})
+        if statuses:
+            image["replicated"] = statuses
+            self.data.save(store_scope(account, region), name, image)
+
+    def copy_image(
+        self, repo: dict[str, Any], image: dict[str, Any], tag: str | None, account: str, region: str
+    ) -> None:
+        name = repo["repositoryName"]
+        target = self.find(account, region, name)
+        if target is None:
+            template = self.template_for(account, region, name, "REPLICATION")
+            if template is not None:
+                target = self.from_template(account, region, name, template)
+            else:
+                target = self.new_repository(
+                    account,
+                    region,
+                    name,
+                    mutability=repo["imageTagMutability"],
+                    filters=repo.get("exclusionFilters"),
+                    scan_on_push=repo["scanOnPush"],
+                    encryption=repo["encryption"],
+                )
+        source_scope, target_scope = (
+            store_scope(repo["registryId"], repo["region"]),
+            store_scope(account, region),
+        )
+        from overcast.services.ecr import manifests as mf
+
+        manifest = mf.parse(image["manifest"].encode(), image["mediaType"])
+        for digest, size, media_type in manifest.blobs:
+            layer = self.data.layer(source_scope, name, digest)
+            if layer is not None:
+                self.data.add_layer(target_scope, name, digest, layer["size"], layer.get("mediaType", ""))
+        self.data.put_manifest(target_scope, target, image["manifest"].encode(), image["mediaType"], tag)
+
+    def replicate_deletion(self, repo: dict[str, Any], image: dict[str, Any], tag: str | None) -> None:
+        """A deletion, replicated where a rule with deleteReplication says so."""
+        account, region, name = repo["registryId"], repo["region"], repo["repositoryName"]
+        for destination in self.replication_destinations(account, region, name, deletions=True):
+            scope = store_scope(destination["registryId"], destination["region"])
+            copy = self.data.image(scope, name, image["digest"])
+            if copy is not None:
+                self.data.untag_or_delete(scope, name, copy, tag)
+
+    # -- IAM enforcement -----------------------------------------------------------------------------
+
+    def resource_policy(self, arn: str) -> str | None:
+        match = re.fullmatch(r"arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)", arn)
+        if match is None:
+            return None
+        region, account, name = match.groups()
+        repo = self.find(account, region, name)
+        policy: str | None = repo.get("policy") if repo else None
+        return policy
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        try:
+            repo = self._by_arn(arn)
+        except ServiceError:
+            return None
+        tags: dict[str, str] = repo["tags"]
+        return tags
+
+    # -- for other services (ECS, Lambda images) ------------------------------------------------------
+
+    def image_manifest(self, account: str, region: str, name: str, reference: str) -> dict[str, Any] | None:
+        """The image a repository's tag or digest names (its manifest text and media type)."""
+        return self.data.resolve(store_scope(account, region), name, reference)
+
+    def new_upload_id(self) -> str:
+        return str(uuid.uuid4())
+
+
+def wildcard(pattern: str, name: str) -> bool:
+    return fnmatch.fnmatchcase(name, pattern)
