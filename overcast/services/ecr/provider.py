@@ -47,6 +47,11 @@ from overcast.store import scope as store_scope
 TOKEN_SETTING = "OVERCAST_ECR_TOKEN_SECONDS"
 _NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _REGISTRY_ID = re.compile(r"[0-9]{12}")
+#: The result member of the operations that page with nextToken but have no botocore paginator.
+_UNLISTED_RESULTS = {
+    "ListImageReferrers": "referrers",
+    "ListPullTimeUpdateExclusions": "pullTimeUpdateExclusions",
+}
 _MUTABILITY = ("MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
 
 
@@ -163,19 +168,46 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
             raise invalid(
                 "Invalid parameter at 'maxResults' failed to satisfy constraint: 'must be between 1 and 1000'"
             )
+
+        def bad_token() -> ServiceError:
+            return invalid("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'")
+
+        if operation in _UNLISTED_RESULTS:  # paginated, with no botocore paginator
+            return self._page_unlisted(operation, params, items, render, bind, bad_token)
         return pagination.paginate_list(
             self.store,
             "ecr",
             operation,
             params,
             items,
-            bad_token=lambda: invalid(
-                "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'"
-            ),
+            bad_token=bad_token,
             default_limit=100,
             render=render,
             bind=bind,
         )
+
+    def _page_unlisted(
+        self,
+        operation: str,
+        params: dict,
+        items: list[Any],
+        render: Callable[[Any], Any],
+        bind: str,
+        bad_token: Callable[[], ServiceError],
+    ) -> dict:
+        start = 0
+        if params.get("nextToken"):
+            try:
+                start = pagination.decode_token(self.store, operation, params["nextToken"], bind)
+            except ValueError:
+                raise bad_token() from None
+            if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+                raise bad_token()
+        end = start + (params.get("maxResults") or 100)
+        output: dict[str, Any] = {_UNLISTED_RESULTS[operation]: [render(item) for item in items[start:end]]}
+        if end < len(items):
+            output["nextToken"] = pagination.encode_token(self.store, operation, end, bind)
+        return output
 
     def render(self, repo: dict[str, Any]) -> dict[str, Any]:
         rendered: dict[str, Any] = {
