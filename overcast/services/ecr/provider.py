@@ -597,14 +597,22 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
 
     # -- IAM enforcement -----------------------------------------------------------------------------
 
-    def resource_policy(self, arn: str) -> str | None:
+    def resource_policy(self, arn: str) -> dict[str, Any] | None:
+        """The repository's policy. Its statements name no Resource (ECR's repository policies
+        apply to their repository): the repository's ARN stands in for it."""
         match = re.fullmatch(r"arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)", arn)
         if match is None:
             return None
         region, account, name = match.groups()
         repo = self.find(account, region, name)
-        policy: str | None = repo.get("policy") if repo else None
-        return policy
+        if repo is None or not repo.get("policy"):
+            return None
+        document: dict[str, Any] = json.loads(repo["policy"])
+        statements = document.get("Statement")
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and "Resource" not in statement and "NotResource" not in statement:
+                statement["Resource"] = arn
+        return document
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         try:

@@ -1,0 +1,87 @@
+"""ECR's resource types: a repository (its Arn and RepositoryUri, lifecycle and repository
+policies) with a registry policy, a replication configuration and a pull-through cache rule,
+checked through ECR and deleted with their stack."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.integration.cloudformation.conftest import outputs, settle
+
+TEMPLATE = """
+Parameters:
+  Prefix: {Type: String}
+Resources:
+  Repository:
+    Type: AWS::ECR::Repository
+    Properties:
+      ImageTagMutability: IMMUTABLE
+      ImageScanningConfiguration: {ScanOnPush: true}
+      EmptyOnDelete: true
+      LifecyclePolicy:
+        LifecyclePolicyText: '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}'
+      RepositoryPolicyText:
+        Version: "2012-10-17"
+        Statement:
+          - {Sid: pull, Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: ["ecr:BatchGetImage"]}
+      Tags: [{Key: team, Value: blue}]
+  Registry:
+    Type: AWS::ECR::RegistryPolicy
+    Properties:
+      PolicyText:
+        Version: "2012-10-17"
+        Statement:
+          - {Sid: replicate, Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: ["ecr:ReplicateImage"], Resource: "*"}
+  Replication:
+    Type: AWS::ECR::ReplicationConfiguration
+    Properties:
+      ReplicationConfiguration:
+        Rules:
+          - Destinations: [{Region: eu-west-1, RegistryId: !Ref AWS::AccountId}]
+            RepositoryFilters: [{Filter: !Ref Prefix, FilterType: PREFIX_MATCH}]
+  Cache:
+    Type: AWS::ECR::PullThroughCacheRule
+    Properties:
+      EcrRepositoryPrefix: !Ref Prefix
+      UpstreamRegistryUrl: public.ecr.aws
+Outputs:
+  Name: {Value: !Ref Repository}
+  Arn: {Value: !GetAtt Repository.Arn}
+  Uri: {Value: !GetAtt Repository.RepositoryUri}
+"""
+
+
+def test_ecr_types_create_and_delete(cfn, client, stack_name):
+    ecr = client("ecr")
+    prefix = f"cache{uuid.uuid4().hex[:6]}"
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=TEMPLATE,
+        Parameters=[{"ParameterKey": "Prefix", "ParameterValue": prefix}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    repository = ecr.describe_repositories(repositoryNames=[out["Name"]])["repositories"][0]
+    assert repository["repositoryArn"] == out["Arn"]
+    assert repository["repositoryUri"] == out["Uri"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert "untagged" in ecr.get_lifecycle_policy(repositoryName=out["Name"])["lifecyclePolicyText"]
+    assert "BatchGetImage" in ecr.get_repository_policy(repositoryName=out["Name"])["policyText"]
+    assert ecr.list_tags_for_resource(resourceArn=out["Arn"])["tags"] == [{"Key": "team", "Value": "blue"}]
+    assert "ReplicateImage" in ecr.get_registry_policy()["policyText"]
+    rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
+    assert rules[0]["destinations"] == [{"region": "eu-west-1", "registryId": "000000000000"}]
+    assert ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix])["pullThroughCacheRules"]
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        ecr.describe_repositories(repositoryNames=[out["Name"]])
+    assert ecr.describe_registry()["replicationConfiguration"]["rules"] == []
+    with pytest.raises(ClientError):
+        ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix])
