@@ -191,8 +191,7 @@ class ImageOperations:
             if image is None:
                 failures.append(_failure(identifier, failure or "ImageNotFound"))
                 continue
-            image["lastPull"] = now
-            self.data.save(scope, name, image)
+            self.data.note_pull(scope, name, image, now)
             found = {"imageDigest": image["digest"]}
             if identifier.get("imageTag"):
                 found["imageTag"] = identifier["imageTag"]

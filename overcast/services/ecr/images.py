@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from overcast.store import Store
 
 PART_SIZE = 10 * 1024 * 1024
+#: How stale lastRecordedPullTime may be before a pull refreshes it.
+PULL_RECORD_SECONDS = 60.0
 _TAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -258,6 +260,13 @@ class ImageStore:
         if image is not None:
             image["tags"] = [t for t in image["tags"] if t != tag]
             self.images.put(scope, f"{repo}@{digest}", image)
+
+    def note_pull(self, scope: str, repo: str, image: dict[str, Any], now: float) -> None:
+        """Record a pull as lastRecordedPullTime. ECR refreshes it now and then rather than on
+        every pull: here at most once a minute, so a hot pull path writes nothing."""
+        if image.get("lastPull") is None or now - image["lastPull"] >= PULL_RECORD_SECONDS:
+            image["lastPull"] = now
+            self.save(scope, repo, image)
 
     def save(self, scope: str, repo: str, image: dict[str, Any]) -> None:
         self.images.put(scope, f"{repo}@{image['digest']}", image)

@@ -455,8 +455,7 @@ class Registry:
             }
             if method == "HEAD":
                 return Response(200, headers, b"")
-            image["lastPull"] = time.time()
-            data.save(target.scope, target.name, image)
+            data.note_pull(target.scope, target.name, image, time.time())
             return Response(200, headers, body)
         if method == "DELETE":
             self._authorize(grant, "ecr:BatchDeleteImage", target)
