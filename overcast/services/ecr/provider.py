@@ -24,7 +24,6 @@ import hmac
 import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -625,11 +624,30 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
     # -- for other services (ECS, Lambda images) ------------------------------------------------------
 
     def image_manifest(self, account: str, region: str, name: str, reference: str) -> dict[str, Any] | None:
-        """The image a repository's tag or digest names (its manifest text and media type)."""
+        """The image a repository's tag or digest names: `manifest` (text), `mediaType`,
+        `digest`, `tags`, `size`; None when there is none."""
         return self.data.resolve(store_scope(account, region), name, reference)
 
-    def new_upload_id(self) -> str:
-        return str(uuid.uuid4())
+    def parse_image_uri(self, uri: str) -> tuple[str, str, str, str] | None:
+        """(account, region, repository, tag or digest) of an image URI that names this
+        registry, in the form the API hands out or AWS's; None for any other registry.
+        A URI with neither tag nor digest names `latest`, as Docker reads it."""
+        reference = "latest"
+        if "@" in uri:
+            uri, reference = uri.split("@", 1)
+        else:
+            head, _, last = uri.rpartition("/")
+            if ":" in last:
+                last, reference = last.split(":", 1)
+                uri = f"{head}/{last}"
+        host, _, path = uri.partition("/")
+        aws_host = oci.HOST_FORM.match(host)
+        if aws_host is not None:
+            return aws_host.group("account"), aws_host.group("region"), path, reference
+        in_path = oci.PATH_FORM.match(path)
+        if in_path is not None and host == ecr_registry(self.runtime.config.port).split("/", 1)[0]:
+            return in_path.group("account"), in_path.group("region"), in_path.group("name"), reference
+        return None
 
 
 def wildcard(pattern: str, name: str) -> bool:

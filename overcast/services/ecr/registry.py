@@ -34,11 +34,11 @@ if TYPE_CHECKING:
 
 MAX_MANIFEST = 4 * 1024 * 1024
 _API_VERSION = {"Docker-Distribution-API-Version": "registry/2.0"}
-_HOST = re.compile(
+HOST_FORM = re.compile(
     r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\."
     r"(?:amazonaws\.com(?:\.cn)?|localhost\.localstack\.cloud)(?::\d+)?$"
 )
-_IN_PATH = re.compile(r"^(?P<account>[0-9]{12})/(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)/(?P<name>.+)$")
+PATH_FORM = re.compile(r"^(?P<account>[0-9]{12})/(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)/(?P<name>.+)$")
 _ROUTE = re.compile(
     r"^/v2/(?P<name>.+?)/(?:"
     r"(?P<uploads>blobs/uploads/?)(?P<upload>[A-Za-z0-9-]*)"
@@ -155,10 +155,10 @@ class Registry:
 
     def _target(self, request: Request, raw_name: str, grant: tokens.Grant | None) -> Target:
         addressed = unquote(raw_name)
-        host = _HOST.match(request.host)
+        host = HOST_FORM.match(request.host)
         if host is not None:
             return Target(host.group("account"), host.group("region"), addressed, addressed)
-        in_path = _IN_PATH.match(addressed)
+        in_path = PATH_FORM.match(addressed)
         if in_path is not None:
             return Target(in_path.group("account"), in_path.group("region"), in_path.group("name"), addressed)
         if grant is None:
@@ -314,7 +314,7 @@ class Registry:
             return None
         if self.provider.account_setting(target.account, "BLOB_MOUNTING") != "ENABLED":
             return None  # ECR mounts only where the registry enables it: the client uploads instead
-        in_path = _IN_PATH.match(source)
+        in_path = PATH_FORM.match(source)
         name = source
         if in_path is not None:
             if (in_path.group("account"), in_path.group("region")) != (target.account, target.region):
@@ -501,7 +501,7 @@ class Registry:
         return Response(200, headers, body)
 
     def _catalog(self, request: Request, grant: tokens.Grant) -> Response:
-        host = _HOST.match(request.host)
+        host = HOST_FORM.match(request.host)
         account, region = (
             (host.group("account"), host.group("region")) if host else (grant.account, grant.region)
         )
