@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 PART_SIZE = 10 * 1024 * 1024
 #: How stale lastRecordedPullTime may be before a pull refreshes it.
 PULL_RECORD_SECONDS = 60.0
+#: How long an unfinished layer upload is kept.
+UPLOAD_SECONDS = 86400.0
+#: How old a layer no image refers to must be before it is collected.
+GARBAGE_GRACE_SECONDS = 3600.0
 _TAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -129,7 +133,9 @@ class ImageStore:
     # -- layers and uploads ----------------------------------------------------------------------
 
     def add_layer(self, scope: str, repo: str, digest: str, size: int, media_type: str = "") -> None:
-        self.layers.put(scope, f"{repo}@{digest}", {"size": size, "mediaType": media_type})
+        self.layers.put(
+            scope, f"{repo}@{digest}", {"size": size, "mediaType": media_type, "added": time.time()}
+        )
 
     def start_upload(self, scope: str, repo: str) -> str:
         upload_id = str(uuid.uuid4())
@@ -303,6 +309,44 @@ class ImageStore:
                 if upload["repository"] == repo:
                     self.uploads.delete(scope, key)
                     self.blobs.discard(key)
+
+    # -- garbage ---------------------------------------------------------------------------------
+
+    def collect_garbage(self, now: float, grace: float) -> tuple[int, int]:
+        """Forget what no image needs any more, as ECR collects it: a repository's layers no
+        image of it refers to (once `grace` seconds old: a push uploads its layers before its
+        manifest), uploads left unfinished for a day, and blob files no repository holds.
+        (layers forgotten, files removed)."""
+        held: set[str] = set()
+        forgotten = 0
+        for scope in self.layers.scopes():
+            used: dict[str, set[str]] = {}
+            for key, image in self.images.scan(scope):
+                repo = key.rsplit("@", 1)[0]
+                refs = used.setdefault(repo, set())
+                try:
+                    manifest = mf.parse(image["manifest"].encode(), image["mediaType"])
+                except mf.ManifestInvalid:
+                    continue
+                refs.update(digest for digest, _size, _type in manifest.blobs)
+            for key, layer in list(self.layers.scan(scope)):
+                repo, _, digest = key.rpartition("@")
+                if digest in used.get(repo, ()) or now - layer.get("added", 0) < grace:
+                    held.add(digest)
+                    continue
+                self.layers.delete(scope, key)
+                forgotten += 1
+        for scope in self.uploads.scopes():
+            for upload_id, upload in list(self.uploads.scan(scope)):
+                if now - upload["started"] > UPLOAD_SECONDS:
+                    self.cancel_upload(scope, upload_id)
+        removed = 0
+        for path in self.blobs.root.glob("blobs/sha256/*/*"):
+            digest = f"sha256:{path.name}"
+            if digest not in held and now - path.stat().st_mtime >= grace:
+                self.blobs.remove(digest)
+                removed += 1
+        return forgotten, removed
 
     # -- rendering -------------------------------------------------------------------------------
 

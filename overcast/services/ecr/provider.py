@@ -44,6 +44,8 @@ from overcast.services.ecr.settings import RegistrySettings
 from overcast.store import scope as store_scope
 
 TOKEN_SETTING = "OVERCAST_ECR_TOKEN_SECONDS"
+#: Seconds between collections of the layers and blob files no image needs.
+GARBAGE_SECONDS = 3600.0
 _NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _REGISTRY_ID = re.compile(r"[0-9]{12}")
 #: The result member of the operations that page with nextToken but have no botocore paginator.
@@ -85,6 +87,12 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
 
     def start(self) -> None:
         self.schedule_lifecycles()
+        self.runtime.every(GARBAGE_SECONDS, self.collect_garbage, name="ecr garbage collection")
+
+    def collect_garbage(self) -> None:
+        from overcast.services.ecr.images import GARBAGE_GRACE_SECONDS
+
+        self.data.collect_garbage(time.time(), GARBAGE_GRACE_SECONDS)
 
     def reset(self) -> None:
         self.runtime.scheduler.cancel_prefix("ecr/")

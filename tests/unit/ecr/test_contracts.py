@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -83,3 +84,36 @@ def test_tokens_expire_and_cannot_be_forged(runtime):
         tokens.check(store, user, payload[:-2] + "xx." + mac, now=1000.0)
     with pytest.raises(tokens.TokenInvalid):
         tokens.check(store, "admin", password, now=1000.0)
+
+
+def test_garbage_collection_keeps_what_images_need(ecr):
+    context = RequestContext.internal("ecr", ACCOUNT, REGION)
+    data = ecr.data
+    scope = f"{ACCOUNT}/{REGION}"
+    image = data.resolve(scope, "team/app", "v1")
+    needed = json.loads(image["manifest"])["config"]["digest"]
+    # A layer uploaded but never referenced, and the repository's image.
+    upload = ecr.initiate_layer_upload(context, {"repositoryName": "team/app"})["uploadId"]
+    ecr.upload_layer_part(
+        context,
+        {
+            "repositoryName": "team/app",
+            "uploadId": upload,
+            "partFirstByte": 0,
+            "partLastByte": 2,
+            "layerPartBlob": b"abc",
+        },
+    )
+    stray = "sha256:" + hashlib.sha256(b"abc").hexdigest()
+    ecr.complete_layer_upload(
+        context, {"repositoryName": "team/app", "uploadId": upload, "layerDigests": [stray]}
+    )
+    now = time.time()
+    assert data.collect_garbage(now, grace=3600) == (0, 0)  # too young to collect
+    assert data.collect_garbage(now + 7200, grace=3600) == (1, 1)
+    assert data.layer(scope, "team/app", stray) is None and not data.blobs.exists(stray)
+    assert data.layer(scope, "team/app", needed) is not None and data.blobs.exists(needed)
+    # Once the image is gone, its layers and files go too.
+    ecr.batch_delete_image(context, {"repositoryName": "team/app", "imageIds": [{"imageTag": "v1"}]})
+    assert data.collect_garbage(now + 7200, grace=3600) == (1, 1)
+    assert not data.blobs.exists(needed)
