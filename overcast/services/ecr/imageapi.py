@@ -226,7 +226,7 @@ class ImageOperations:
                 deleted.extend(image_id(image, t) for t in image["tags"] or [None])
             else:
                 deleted.append(image_id(image, tag))
-            self.replicate_deletion(repo, image, tag if not identifier.get("imageDigest") else None)
+            self.deleted(repo, image, tag if not identifier.get("imageDigest") else None)
         return {"imageIds": deleted, "failures": failures}
 
     def describe_images(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -313,6 +313,9 @@ class ImageOperations:
             raise ServiceError("ImageArchivedException", "The image is archived and cannot be scanned", 400)
         image["scan"] = scan_done(time.time())
         self.data.save(scope, repo["repositoryName"], image)
+        from overcast.services.ecr import events
+
+        self.announce(events.image_scan(repo, image))
         return {
             "registryId": repo["registryId"],
             "repositoryName": repo["repositoryName"],

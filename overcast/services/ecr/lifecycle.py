@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.config import tuning
 from overcast.errors import ServiceError
 from overcast.services.ecr.errors import invalid
+from overcast.services.ecr.events import image_action
 from overcast.services.ecr.images import when
 from overcast.store import scope as store_scope
 
@@ -204,6 +205,7 @@ class LifecycleOperations:
             if rule.action == "expire":
                 if not self.data.referenced_by_index(scope, name, image["digest"]):
                     self.data.delete_image(scope, name, image)
+                    self.announce(image_action(repo, image, "DELETE", None))
             else:
                 image["status"], image["archivedAt"] = "ARCHIVED", now
                 self.data.save(scope, name, image)

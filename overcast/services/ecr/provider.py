@@ -33,8 +33,8 @@ from overcast.config import ecr_registry, tuning
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
+from overcast.services.ecr import events, tokens
 from overcast.services.ecr import registry as oci
-from overcast.services.ecr import tokens
 from overcast.services.ecr.blobs import Blobs
 from overcast.services.ecr.errors import invalid, repository_not_found
 from overcast.services.ecr.imageapi import ImageOperations
@@ -523,14 +523,27 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
         replicate it where the registry's replication rules say."""
         image, changed = self.data.put_manifest(scope, repo, body, media_type, tag, digest, strict)
         if changed:
+            self.announce(events.image_action(repo, image, "PUSH", tag))
             if image.get("scan") is None and self.scans_on_push(repo):
                 from overcast.services.ecr import manifests as mf
 
                 if image["mediaType"] not in mf.INDEXES:
                     image["scan"] = scan_done(time.time())
                     self.data.save(scope, repo["repositoryName"], image)
+                    self.announce(events.image_scan(repo, image))
             self.replicate(repo, image, tag)
         return image, changed
+
+    def announce(self, event: dict[str, Any]) -> None:
+        """Send an event to EventBridge (the account's default bus), where anyone listens."""
+        bus = self.runtime.bus
+        if bus.has_subscribers("events:put"):
+            bus.publish("events:put", event)
+
+    def deleted(self, repo: dict[str, Any], image: dict[str, Any], tag: str | None) -> None:
+        """An image (or one of its tags) was deleted: its event, and the replicas' deletion."""
+        self.announce(events.image_action(repo, image, "DELETE", tag))
+        self.replicate_deletion(repo, image, tag)
 
     def create_on_push(self, account: str, region: str, name: str) -> dict[str, Any] | None:
         """A repository a push creates: where a creation template applied to CREATE_ON_PUSH

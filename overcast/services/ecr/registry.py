@@ -468,7 +468,7 @@ class Registry:
             ):
                 return _error(400, "DENIED", "Requested image is referenced by a manifest list")
             data.untag_or_delete(target.scope, target.name, gone, None if by_digest else reference)
-            self.provider.replicate_deletion(repo, gone, None if by_digest else reference)
+            self.provider.deleted(repo, gone, None if by_digest else reference)
             return Response(202, {"Content-Length": "0", **_API_VERSION}, b"")
         return _error(405, "UNSUPPORTED", f"{method} is not supported on a manifest")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 
 import pytest
@@ -350,3 +351,37 @@ def test_authorization_token_shape(ecr):
     assert data["proxyEndpoint"].startswith("http://localhost:")
     remaining = (data["expiresAt"].timestamp() - __import__("time").time()) / 3600
     assert 11.9 < remaining <= 12
+
+
+def test_pushes_deletions_and_scans_reach_eventbridge(client, ecr, registry, repo):
+    sqs, events = client("sqs"), client("events")
+    queue = sqs.create_queue(QueueName=f"ecr-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    rule = f"ecr-{uuid.uuid4().hex[:8]}"
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {"source": ["aws.ecr"], "detail": {"repository-name": [repo["repositoryName"]]}}
+        ),
+    )
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    ecr.put_image_scanning_configuration(
+        repositoryName=repo["repositoryName"], imageScanningConfiguration={"scanOnPush": True}
+    )
+    image_digest, _ = registry.push_image(path_name(repo), "v1", os.urandom(64))
+    ecr.batch_delete_image(repositoryName=repo["repositoryName"], imageIds=[{"imageDigest": image_digest}])
+
+    received: list[dict] = []
+    deadline = time.monotonic() + 15
+    while len(received) < 3 and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            received.append(json.loads(message["Body"]))
+    kinds = sorted((event["detail-type"], event["detail"].get("action-type", "")) for event in received)
+    assert kinds == [("ECR Image Action", "DELETE"), ("ECR Image Action", "PUSH"), ("ECR Image Scan", "")]
+    push = next(e for e in received if e["detail"].get("action-type") == "PUSH")
+    assert push["detail"]["image-digest"] == image_digest and push["detail"]["image-tag"] == "v1"
+    assert push["source"] == "aws.ecr" and push["account"] == "000000000000"
