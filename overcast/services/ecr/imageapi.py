@@ -368,10 +368,7 @@ class ImageOperations:
 
     def describe_image_replication_status(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _scope, repo, image = self._image(context, params)
-        statuses = [
-            {"region": entry["region"], "registryId": entry["registryId"], "status": entry["status"]}
-            for entry in image.get("replicated") or []
-        ]
+        statuses = [dict(entry) for entry in image.get("replicated") or []]
         return {
             "repositoryName": repo["repositoryName"],
             "imageId": {

@@ -564,15 +564,45 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
         statuses = []
         for destination in self.replication_destinations(account, region, name):
             target_account, target_region = destination["registryId"], destination["region"]
-            status = "COMPLETE"
-            try:
-                self.copy_image(repo, image, tag, target_account, target_region)
-            except (PushRefused, ServiceError):
-                status = "FAILED"
-            statuses.append({"region": target_region, "registryId": target_account, "status": status})
+            status, failure = "COMPLETE", None
+            if not self.destination_allows(account, target_account, target_region, name):
+                status, failure = "FAILED", "REGISTRY_POLICY_DENIED"
+            else:
+                try:
+                    self.copy_image(repo, image, tag, target_account, target_region)
+                except (PushRefused, ServiceError):
+                    status, failure = "FAILED", "REPLICATION_FAILED"
+            entry = {"region": target_region, "registryId": target_account, "status": status}
+            if failure:
+                entry["failureCode"] = failure
+            statuses.append(entry)
         if statuses:
             image["replicated"] = statuses
             self.data.save(store_scope(account, region), name, image)
+
+    def destination_allows(self, source: str, account: str, region: str, name: str) -> bool:
+        """Replication to another account needs that registry's policy to let the source
+        account's root replicate into it (ecr:ReplicateImage, and ecr:CreateRepository where
+        the repository is still to be made), as ECR requires."""
+        if account == source:
+            return True
+        from overcast import policy
+
+        text = self.registry.get(store_scope(account, region), "policy")
+        if not text:
+            return False
+        document = policy.parse(text, policy.RESOURCE)
+        principal = policy.Principal(arn=f"arn:aws:iam::{source}:root", account=source)
+        resource = _repo_arn(account, region, name)
+        actions = ["ecr:ReplicateImage"] + (
+            [] if self.find(account, region, name) else ["ecr:CreateRepository"]
+        )
+        return all(
+            policy.evaluate(
+                policy.AuthorizationRequest(principal, action, resource, account, {}, region), (), document
+            ).allowed
+            for action in actions
+        )
 
     def copy_image(
         self, repo: dict[str, Any], image: dict[str, Any], tag: str | None, account: str, region: str

@@ -310,7 +310,7 @@ class Registry:
     def _mount(self, request: Request, target: Target, grant: tokens.Grant | None) -> Response | None:
         digest = request.query.get("mount", [None])[0]
         source = request.query.get("from", [None])[0]
-        if not digest or not source:
+        if not digest or not source or not DIGEST.fullmatch(digest):
             return None
         if self.provider.account_setting(target.account, "BLOB_MOUNTING") != "ENABLED":
             return None  # ECR mounts only where the registry enables it: the client uploads instead

@@ -385,3 +385,46 @@ def test_pushes_deletions_and_scans_reach_eventbridge(client, ecr, registry, rep
     push = next(e for e in received if e["detail"].get("action-type") == "PUSH")
     assert push["detail"]["image-digest"] == image_digest and push["detail"]["image-tag"] == "v1"
     assert push["source"] == "aws.ecr" and push["account"] == "000000000000"
+
+
+def test_replication_to_another_account_needs_its_registry_policy(client, ecr, registry):
+    name = f"xacct-{uuid.uuid4().hex[:8]}"
+    other = client("ecr", aws_access_key_id="222222222222", aws_secret_access_key="test")
+    ecr.put_replication_configuration(
+        replicationConfiguration={
+            "rules": [
+                {"destinations": [{"region": "us-east-1", "registryId": "222222222222"}],
+                 "repositoryFilters": [{"filter": name, "filterType": "PREFIX_MATCH"}]}
+            ]
+        }
+    )  # fmt: skip
+    try:
+        repository = ecr.create_repository(repositoryName=name)["repository"]
+        registry.push_image(path_name(repository), "v1", os.urandom(64))
+        status = ecr.describe_image_replication_status(repositoryName=name, imageId={"imageTag": "v1"})
+        assert status["replicationStatuses"][0]["status"] == "FAILED"
+        with pytest.raises(ClientError):
+            other.describe_repositories(repositoryNames=[name])
+
+        other.put_registry_policy(
+            policyText=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "replicate",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+                            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                            "Resource": "arn:aws:ecr:us-east-1:222222222222:repository/*",
+                        }
+                    ],
+                }
+            )
+        )
+        digest_v2, _ = registry.push_image(path_name(repository), "v2", os.urandom(64))
+        copy = other.describe_images(repositoryName=name)["imageDetails"]
+        assert [(d["imageDigest"], d["imageTags"]) for d in copy] == [(digest_v2, ["v2"])]
+    finally:
+        ecr.put_replication_configuration(replicationConfiguration={"rules": []})
+        other.delete_registry_policy()
