@@ -10,7 +10,7 @@ from overcast.common import pagination
 from overcast.errors import ServiceError
 from overcast.services.ecr import manifests as mf
 from overcast.services.ecr.blobs import DIGEST, DigestMismatch
-from overcast.services.ecr.errors import image_not_found, invalid, validation
+from overcast.services.ecr.errors import image_not_found, invalid
 from overcast.services.ecr.images import PART_SIZE, PushRefused, check_digest, image_id, scan_done, when
 
 if TYPE_CHECKING:
@@ -380,15 +380,22 @@ class ImageOperations:
 
     def describe_image_signing_status(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         _scope, repo, image = self._image(context, params)
-        if self.signing_rules(context.account, context.region, repo["repositoryName"]):
-            raise validation(
-                "Image signing with AWS Signer is not available in Overcast: no signing profile can sign images"
-            )
+        # Each signing rule that applies to the repository would have AWS Signer sign the image;
+        # Overcast has no Signer, so each such signing fails, and says why.
+        statuses = [
+            {
+                "signingProfileArn": rule["signingProfileArn"],
+                "status": "FAILED",
+                "failureCode": "SIGNING_PROFILE_NOT_FOUND",
+                "failureReason": "AWS Signer is not emulated by Overcast: no signing profile can sign images",
+            }
+            for rule in self.signing_rules(repo["registryId"], repo["region"], repo["repositoryName"])
+        ]
         return {
             "repositoryName": repo["repositoryName"],
             "imageId": {"imageDigest": image["digest"]},
             "registryId": repo["registryId"],
-            "signingStatuses": [],
+            "signingStatuses": statuses,
         }
 
 

@@ -43,6 +43,20 @@ _NEEDS_CREDENTIAL = frozenset(
 _PREFIX = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*|ROOT")
 
 
+def _progress(record: dict[str, Any]) -> dict[str, Any]:
+    """A backfill's ReplicationBackfillProgress: its images replicated and failed."""
+    results = record["results"]
+    failed = [r for r in results if r["status"] == "FAILED"]
+    progress: dict[str, Any] = {
+        "totalReplicationCount": len(results),
+        "completedReplicationCount": len(results) - len(failed),
+        "failedReplicationCount": len(failed),
+    }
+    if failed:
+        progress["failureCodes"] = ["REPLICATION_FAILED"]
+    return progress
+
+
 def _registry_scope(context: RequestContext) -> str:
     return store_scope(context.account, context.region)
 
@@ -234,24 +248,21 @@ class RegistrySettings:
         record = self._backfill(context, params["replicationBackfillId"])
         wanted = params.get("resultStatusFilter")
         results = [
-            {"repositoryName": r["repositoryName"], "imageDigest": r["imageDigest"], "status": r["status"]}
+            {
+                "repositoryName": r["repositoryName"],
+                "imageId": {"imageDigest": r["imageDigest"]},
+                "status": r["status"],
+            }
             for r in record["results"]
             if wanted is None or r["status"] == wanted
         ]
-        done = sum(1 for r in record["results"] if r["status"] == "COMPLETE")
-        failed = len(record["results"]) - done
         page = self.page("DescribeReplicationBackfillResults", params, results, bind=record["id"])
         return {
             "registryId": context.account,
             "replicationBackfillId": record["id"],
             "destination": record["destination"],
             "status": record["status"],
-            "progress": {
-                "totalImages": len(record["results"]),
-                "completedImages": done,
-                "failedImages": failed,
-                "pendingImages": 0,
-            },
+            "progress": _progress(record),
             "startedAt": when(record["startedAt"]),
             "endedAt": when(record["endedAt"]),
             **page,
@@ -270,6 +281,7 @@ class RegistrySettings:
                     "replicationBackfillId": r["id"],
                     "destination": r["destination"],
                     "status": r["status"],
+                    "progress": _progress(r),
                     "startedAt": when(r["startedAt"]),
                     "endedAt": when(r["endedAt"]),
                 },
