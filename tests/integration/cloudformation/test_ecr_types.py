@@ -85,3 +85,56 @@ def test_ecr_types_create_and_delete(cfn, client, stack_name):
     assert ecr.describe_registry()["replicationConfiguration"]["rules"] == []
     with pytest.raises(ClientError):
         ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix])
+
+
+BOOTSTRAP_LIKE = """
+Parameters:
+  Qualifier: {Type: String, Default: hnb659fds}
+Resources:
+  ContainerAssetsRepository:
+    Type: AWS::ECR::Repository
+    Properties:
+      ImageTagMutability: IMMUTABLE
+      LifecyclePolicy:
+        LifecyclePolicyText: |
+          {
+            "rules": [
+              {
+                "rulePriority": 1,
+                "description": "Untagged images should not exist, but expire any older than one year",
+                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 365},
+                "action": {"type": "expire"}
+              }
+            ]
+          }
+      RepositoryName: !Sub "cdk-${Qualifier}-container-assets-${AWS::AccountId}-${AWS::Region}"
+      RepositoryPolicyText:
+        Statement:
+          - Sid: LambdaECRImageRetrievalPolicy
+            Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: [ecr:BatchGetImage, ecr:GetDownloadUrlForLayer]
+            Condition:
+              StringLike:
+                "aws:sourceArn": !Sub "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*"
+Outputs:
+  ImageRepositoryName: {Value: !Ref ContainerAssetsRepository}
+"""
+
+
+def test_the_cdk_bootstrap_container_assets_repository(cfn, client, stack_name):
+    """The repository `cdk bootstrap`'s template declares, which cdk-assets then pushes to."""
+    ecr = client("ecr")
+    qualifier = stack_name[-9:]
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=BOOTSTRAP_LIKE,
+        Parameters=[{"ParameterKey": "Qualifier", "ParameterValue": qualifier}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    name = outputs(stack)["ImageRepositoryName"]
+    assert name == f"cdk-{qualifier}-container-assets-000000000000-us-east-1"
+    assert "sinceImagePushed" in ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
