@@ -674,6 +674,27 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
 
     # -- for other services (ECS, Lambda images) ------------------------------------------------------
 
+    def pull_reference(self, uri: str) -> str | None:
+        """The reference a local Docker Engine pulls an ECR image URI by (AWS's host form, which
+        this machine cannot resolve, becomes the registry form Overcast serves); None for an
+        image of another registry."""
+        parsed = self.parse_image_uri(uri)
+        if parsed is None:
+            return None
+        account, region, name, reference = parsed
+        separator = "@" if reference.startswith("sha256:") else ":"
+        return f"{self.registry_host(account, region)}/{name}{separator}{reference}"
+
+    def registry_credentials(self, account: str, region: str) -> tuple[str, str, str]:
+        """(server address, username, password) that log a Docker Engine into the registry as
+        the account's root, for a pull Overcast makes on a user's behalf (an ECS task's image)."""
+        expires = time.time() + tuning(TOKEN_SETTING)
+        token = tokens.issue(self.store, tokens.Grant(account, account, region, expires))
+        import base64
+
+        _user, _, password = base64.b64decode(token).decode().partition(":")
+        return self.registry_host(account, region).split("/", 1)[0], "AWS", password
+
     def image_manifest(self, account: str, region: str, name: str, reference: str) -> dict[str, Any] | None:
         """The image a repository's tag or digest names: `manifest` (text), `mediaType`,
         `digest`, `tags`, `size`; None when there is none."""

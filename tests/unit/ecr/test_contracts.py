@@ -117,3 +117,20 @@ def test_garbage_collection_keeps_what_images_need(ecr):
     ecr.batch_delete_image(context, {"repositoryName": "team/app", "imageIds": [{"imageTag": "v1"}]})
     assert data.collect_garbage(now + 7200, grace=3600) == (1, 1)
     assert not data.blobs.exists(needed)
+
+
+def test_pull_reference_and_credentials(ecr):
+    port = ecr.runtime.config.port
+    assert (
+        ecr.pull_reference("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1")
+        == f"localhost:{port}/123456789012/us-east-1/team/app:v1"
+    )
+    digest = "sha256:" + "b" * 64
+    assert ecr.pull_reference(f"localhost:{port}/{ACCOUNT}/{REGION}/team/app@{digest}") == (
+        f"localhost:{port}/{ACCOUNT}/{REGION}/team/app@{digest}"
+    )
+    assert ecr.pull_reference("public.ecr.aws/nginx/nginx:latest") is None
+    server, username, password = ecr.registry_credentials(ACCOUNT, REGION)
+    assert server == f"localhost:{port}" and username == "AWS"
+    grant = tokens.check(ecr.store, username, password, time.time())
+    assert (grant.account, grant.region) == (ACCOUNT, REGION)
