@@ -277,9 +277,23 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
             from overcast.common.arns import partition
 
             key = f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:alias/aws/ecr"
-        elif not key.startswith("arn:"):
-            key = f"arn:aws:kms:{context.region}:{context.account}:key/{key}"
+        else:
+            key = self._usable_key(context, key)
         return {"encryptionType": kind, "kmsKey": key}
+
+    def _usable_key(self, context: RequestContext, key: str) -> str:
+        """The ARN of the KMS key a repository is to be encrypted under: it must exist and be
+        usable, or ECR answers KmsException with KMS's reason."""
+        if not self.runtime.serves("kms"):
+            return (
+                key if key.startswith("arn:") else f"arn:aws:kms:{context.region}:{context.account}:key/{key}"
+            )
+        try:
+            return self.runtime.provider("kms").key_arn_for(context.account, context.region, key)
+        except ServiceError as error:
+            raise ServiceError(
+                "KmsException", f"KMS error: {error.message}", 400, kmsError=error.code
+            ) from None
 
     def create_repository(self, context: RequestContext, params: dict) -> dict:
         registry = self.registry_of(context, params)

@@ -428,3 +428,28 @@ def test_replication_to_another_account_needs_its_registry_policy(client, ecr, r
     finally:
         ecr.put_replication_configuration(replicationConfiguration={"rules": []})
         other.delete_registry_policy()
+
+
+def test_encryption_with_a_customer_key(client, ecr):
+    key = client("kms").create_key()["KeyMetadata"]
+    name = f"sealed-{uuid.uuid4().hex[:8]}"
+    created = ecr.create_repository(
+        repositoryName=name, encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key["KeyId"]}
+    )["repository"]
+    assert created["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key["Arn"]}
+    with pytest.raises(ClientError) as error:
+        ecr.create_repository(
+            repositoryName=name + "-2",
+            encryptionConfiguration={
+                "encryptionType": "KMS",
+                "kmsKey": "11111111-2222-3333-4444-555555555555",
+            },
+        )
+    assert _code(error) == "KmsException"
+    assert error.value.response["kmsError"] == "NotFoundException"
+    with pytest.raises(ClientError) as error:
+        ecr.create_repository(
+            repositoryName=name + "-3",
+            encryptionConfiguration={"encryptionType": "AES256", "kmsKey": key["KeyId"]},
+        )
+    assert _code(error) == "InvalidParameterException"
