@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+from overcast import protocols
 from overcast.errors import ServiceError
 from overcast.http import BodyStalled, BodyStream, ClientGone, Request, Response
 from overcast.services.ecr import manifests as mf
@@ -70,15 +71,19 @@ class Refusal(Exception):
 class Target:
     """The registry and repository a request addresses."""
 
-    __slots__ = ("account", "addressed", "name", "region", "scope")
+    __slots__ = ("account", "addressed", "context", "name", "region", "scope")
 
-    def __init__(self, account: str, region: str, name: str, addressed: str) -> None:
+    def __init__(
+        self, account: str, region: str, name: str, addressed: str, context: RequestContext | None = None
+    ) -> None:
         self.account = account
         self.region = region
         self.name = name
         #: The name as the client wrote it in the path (for Location headers).
         self.addressed = addressed
         self.scope = store_scope(account, region)
+        #: The request's context: it is named after the ECR action the request performs.
+        self.context = context
 
 
 class Registry:
@@ -105,10 +110,11 @@ class Registry:
             return Response(200, {"Content-Type": "application/json; charset=utf-8", **_API_VERSION}, b"{}")
         if path.rstrip("/") == "/v2/_catalog":
             assert grant is not None
-            return self._catalog(request, grant)
+            return self._catalog(request, grant, context)
         if route is None:
             return _error(404, "NOT_FOUND", f"no registry route for {method} {unquote(path)}")
         target = self._target(request, route.group("name"), grant)
+        target.context = context
         context.account, context.region = target.account, target.region
         if route.group("uploads") is not None:
             return await self._uploads(request, route.group("upload"), target, grant)
@@ -170,6 +176,10 @@ class Registry:
         repository by its policies and the repository's policy (another account's needs the
         latter), as ECR authorizes each registry call."""
         provider = self.provider
+        if target.context is not None and target.context.operation is None:
+            # The request log (and its reader) names it as CloudTrail names ECR's registry
+            # calls: after the API action it performs (UploadLayerPart, PutImage, ...).
+            target.context.operation = protocols.service_model("ecr").operation_model(action.split(":", 1)[1])
         if grant is None or not provider.runtime.config.enforce_iam:
             return
         from overcast.context import RequestContext
@@ -500,12 +510,12 @@ class Registry:
         body = json.dumps({"name": target.addressed, "tags": names}).encode()
         return Response(200, headers, body)
 
-    def _catalog(self, request: Request, grant: tokens.Grant) -> Response:
+    def _catalog(self, request: Request, grant: tokens.Grant, context: RequestContext) -> Response:
         host = HOST_FORM.match(request.host)
         account, region = (
             (host.group("account"), host.group("region")) if host else (grant.account, grant.region)
         )
-        target = Target(account, region, "*", "*")
+        target = Target(account, region, "*", "*", context)
         self._authorize(grant, "ecr:DescribeRepositories", target)
         prefix = "" if host else self._path_prefix(account, region)
         limit, last = self._limit(request)
