@@ -105,8 +105,18 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
     # -- the registry's HTTP surface -----------------------------------------------------------------
 
     async def serve_registry(self, request: Any, context: RequestContext) -> Any:
-        """A request of the OCI Distribution API (`/v2/...`), routed here by its shape."""
-        return await self.oci.serve(request, context)
+        """A request of the OCI Distribution API (`/v2/...`), routed here by its shape. It is
+        observed as the ECR action it performs (CloudTrail records docker's pushes and pulls
+        as InitiateLayerUpload, PutImage, BatchGetImage, ...)."""
+        response = await self.oci.serve(request, context)
+        if context.operation is not None:
+            error = None
+            if response.status >= 400:
+                error = ServiceError(oci.error_code(response), "", response.status)
+            self.runtime.hooks("ecr").observe(
+                context, context.extra.get("registry_params"), None if error else {}, error
+            )
+        return response
 
     def registry_host(self, account: str, region: str) -> str:
         """The registry (host and path prefix) this account's repositories live under."""

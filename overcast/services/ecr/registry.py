@@ -62,6 +62,14 @@ def _error(status: int, code: str, message: str, detail: Any = None, headers: di
     )
 
 
+def error_code(response: Response) -> str:
+    """The registry error code a response of _error() carries."""
+    try:
+        return str(json.loads(bytes(response.body))["errors"][0]["code"])  # type: ignore[arg-type]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "UNKNOWN"
+
+
 class Refusal(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__(response.status)
@@ -106,6 +114,11 @@ class Registry:
         route = _ROUTE.match(path)
         signed = self._signed_blob(request, route)
         grant = None if signed else self._authenticate(request)
+        if grant is not None:
+            from overcast.identity import identify
+
+            context.region = grant.region
+            identify(context, grant.access_key_id, self.provider.runtime.resolve_key)
         if path in ("/v2", "/v2/"):
             return Response(200, {"Content-Type": "application/json; charset=utf-8", **_API_VERSION}, b"{}")
         if path.rstrip("/") == "/v2/_catalog":
@@ -115,7 +128,8 @@ class Registry:
             return _error(404, "NOT_FOUND", f"no registry route for {method} {unquote(path)}")
         target = self._target(request, route.group("name"), grant)
         target.context = context
-        context.account, context.region = target.account, target.region
+        context.region = target.region
+        context.extra["registry_params"] = {"registryId": target.account, "repositoryName": target.name}
         if route.group("uploads") is not None:
             return await self._uploads(request, route.group("upload"), target, grant)
         if route.group("digest") is not None:
@@ -179,7 +193,8 @@ class Registry:
         if target.context is not None and target.context.operation is None:
             # The request log (and its reader) names it as CloudTrail names ECR's registry
             # calls: after the API action it performs (UploadLayerPart, PutImage, ...).
-            target.context.operation = protocols.service_model("ecr").operation_model(action.split(":", 1)[1])
+            model = target.context.service_model = protocols.service_model("ecr")
+            target.context.operation = model.operation_model(action.split(":", 1)[1])
         if grant is None or not provider.runtime.config.enforce_iam:
             return
         from overcast.context import RequestContext

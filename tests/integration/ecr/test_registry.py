@@ -234,3 +234,27 @@ def test_registry_host_form_answers(endpoint, registry, repo):
     )
     assert status == 201
     assert registry.request("HEAD", f"/v2/{path_name(repo)}/blobs/{digest(data)}")[0] == 200
+
+
+def test_pushes_are_recorded_by_cloudtrail_as_ecr_actions(client, registry, repo):
+    import time
+
+    cloudtrail = client("cloudtrail")
+    registry.push_image(path_name(repo), "audited", os.urandom(32))
+    deadline = time.monotonic() + 10
+    found: list[dict] = []
+    while time.monotonic() < deadline:
+        events = cloudtrail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutImage"}]
+        )
+        found = [
+            json.loads(e["CloudTrailEvent"])
+            for e in events["Events"]
+            if repo["repositoryName"] in e["CloudTrailEvent"]
+        ]
+        if found:
+            break
+        time.sleep(0.3)
+    assert found, "no PutImage event for the push"
+    assert found[0]["eventSource"] == "ecr.amazonaws.com"
+    assert found[0]["requestParameters"]["repositoryName"] == repo["repositoryName"]
