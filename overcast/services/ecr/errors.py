@@ -22,10 +22,10 @@ def repository_not_found(name: str, registry: str) -> ServiceError:
 
 
 def image_not_found(name: str, registry: str, image_id: dict) -> ServiceError:
-    shown = ", ".join(f"{key}={value}" for key, value in sorted(image_id.items()))
+    digest, tag = image_id.get("imageDigest") or "null", image_id.get("imageTag") or "null"
     return ServiceError(
         "ImageNotFoundException",
-        f"The image with imageId {{{shown}}} does not exist within the repository with name '{name}'"
-        f" in the registry with id '{registry}'",
+        f"The image with imageId {{imageDigest:'{digest}', imageTag:'{tag}'}} does not exist within the "
+        f"repository with name '{name}' in the registry with id '{registry}'",
         400,
     )

@@ -48,6 +48,7 @@ TOKEN_SETTING = "OVERCAST_ECR_TOKEN_SECONDS"
 GARBAGE_SECONDS = 3600.0
 _NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _REGISTRY_ID = re.compile(r"[0-9]{12}")
+_MODEL_REFUSAL = re.compile(r"at '([^']+)' failed to satisfy constraint: ([^;]+?)(?:;|$)")
 #: The result member of the operations that page with nextToken but have no botocore paginator.
 _UNLISTED_RESULTS = {
     "ListImageReferrers": "referrers",
@@ -146,6 +147,18 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
         if not expires.isdigit() or int(expires) < time.time():
             return False
         return hmac.compare_digest(self._blob_signature(path, int(expires)), signature)
+
+    def refused_input(
+        self, context: RequestContext, operation: Any, uri_params: dict, error: ServiceError
+    ) -> ServiceError:
+        """ECR words a request that breaks its model's constraints as InvalidParameterException,
+        "Invalid parameter at 'member' failed to satisfy constraint: '...'"."""
+        match = _MODEL_REFUSAL.search(error.message) if error.code == "ValidationException" else None
+        if match is None:
+            return error
+        return invalid(
+            f"Invalid parameter at '{match.group(1)}' failed to satisfy constraint: '{match.group(2)}'"
+        )
 
     # -- shared helpers ------------------------------------------------------------------------------
 
@@ -261,8 +274,8 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
             )
         if mutability.endswith("_WITH_EXCLUSION") and not filters:
             raise invalid(
-                f"Invalid parameter at 'imageTagMutabilityExclusionFilters': {mutability} requires at "
-                "least one exclusion filter"
+                "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
+                f"'ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as {mutability}'"
             )
         if filters and not mutability.endswith("_WITH_EXCLUSION"):
             raise invalid(
@@ -427,15 +440,34 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
     # -- repository policies -------------------------------------------------------------------------
 
     @staticmethod
-    def check_policy(text: str, field: str = "policyText") -> None:
+    def check_policy(text: str, kind: str = "repository", actions: frozenset[str] | None = None) -> None:
+        """A repository (or registry) policy ECR accepts: JSON with statements that each have
+        an Effect, an Action and a Principal (and, for a registry policy, only the actions it
+        may grant); else InvalidParameterException as ECR words it."""
+        refused = invalid(
+            f"Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid {kind} policy provided'"
+        )
         try:
             document = json.loads(text)
         except ValueError:
-            document = None
-        if not isinstance(document, dict) or not isinstance(document.get("Statement"), (list, dict)):
-            raise invalid(
-                f"Invalid parameter at '{field}' failed to satisfy constraint: 'Invalid repository policy provided'"
-            )
+            raise refused from None
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        if isinstance(statements, dict):
+            statements = [statements]
+        if not isinstance(statements, list) or not statements:
+            raise refused
+        for statement in statements:
+            if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
+                raise refused
+            if not (statement.get("Action") or statement.get("NotAction")):
+                raise refused
+            if not (statement.get("Principal") or statement.get("NotPrincipal")):
+                raise refused
+            if actions is not None:
+                given = statement.get("Action") or []
+                for action in [given] if isinstance(given, str) else given:
+                    if not isinstance(action, str) or (action not in actions and action != "ecr:*"):
+                        raise refused
 
     def set_repository_policy(self, context: RequestContext, params: dict) -> dict:
         _scope, repo = self.target(context, params)
@@ -483,9 +515,7 @@ class Provider(ImageOperations, LifecycleOperations, RegistrySettings, BaseProvi
     def _by_arn(self, arn: str) -> dict[str, Any]:
         match = re.fullmatch(r"arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)", arn or "")
         if match is None:
-            raise invalid(
-                f"Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN {arn}'"
-            )
+            raise invalid("Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'")
         region, account, name = match.groups()
         repo = self.find(account, region, name)
         if repo is None:

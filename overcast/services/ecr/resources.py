@@ -23,6 +23,18 @@ def _lower_keys(value: Any) -> Any:
     return value
 
 
+def _exclusion_filters(given: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """CloudFormation's ImageTagMutabilityExclusionFilters (ImageTagMutabilityExclusionFilterType
+    and ...Value) as the API's filterType and filter."""
+    return [
+        {
+            "filterType": item.get("ImageTagMutabilityExclusionFilterType", "WILDCARD"),
+            "filter": item.get("ImageTagMutabilityExclusionFilterValue", ""),
+        }
+        for item in given
+    ]
+
+
 class Repository(ResourceHandler):
     identifier = "RepositoryName"
     attributes = frozenset({"Arn", "RepositoryUri"})
@@ -36,7 +48,7 @@ class Repository(ResourceHandler):
         if properties.get("ImageTagMutability"):
             params["imageTagMutability"] = properties["ImageTagMutability"]
         if properties.get("ImageTagMutabilityExclusionFilters"):
-            params["imageTagMutabilityExclusionFilters"] = _lower_keys(
+            params["imageTagMutabilityExclusionFilters"] = _exclusion_filters(
                 properties["ImageTagMutabilityExclusionFilters"]
             )
         if properties.get("ImageScanningConfiguration"):
@@ -86,7 +98,7 @@ class Repository(ResourceHandler):
         ):
             params: dict[str, Any] = {"repositoryName": name, "imageTagMutability": mutability}
             if filters:
-                params["imageTagMutabilityExclusionFilters"] = _lower_keys(filters)
+                params["imageTagMutabilityExclusionFilters"] = _exclusion_filters(filters)
             await request.call("ecr", "PutImageTagMutability", params)
         scanning = properties.get("ImageScanningConfiguration") or {"ScanOnPush": False}
         if scanning != (old.get("ImageScanningConfiguration") or {"ScanOnPush": False}):

@@ -40,6 +40,10 @@ UPSTREAMS = {
 _NEEDS_CREDENTIAL = frozenset(
     {"docker-hub", "github-container-registry", "azure-container-registry", "gitlab-container-registry"}
 )
+#: What a registry policy may grant under REGISTRY_POLICY_SCOPE V1.
+_REGISTRY_V1_ACTIONS = frozenset(
+    {"ecr:ReplicateImage", "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"}
+)
 _PREFIX = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*|ROOT")
 
 
@@ -65,7 +69,10 @@ class RegistrySettings:
     # -- registry policy -----------------------------------------------------------------------------
 
     def put_registry_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self.check_policy(params["policyText"])
+        # Under REGISTRY_POLICY_SCOPE V1 a registry policy grants replication and pull-through
+        # cache actions only; V2 (the default) lets it grant any ECR action.
+        scope_v1 = self.account_setting(context.account, "REGISTRY_POLICY_SCOPE") == "V1"
+        self.check_policy(params["policyText"], "registry", _REGISTRY_V1_ACTIONS if scope_v1 else None)
         self.registry.put(_registry_scope(context), "policy", params["policyText"])
         return {"registryId": context.account, "policyText": params["policyText"]}
 
@@ -145,7 +152,7 @@ class RegistrySettings:
                 {
                     "repositoryArn": repo["repositoryArn"],
                     "repositoryName": name,
-                    "scanOnPush": self.scans_on_push(repo),
+                    "scanOnPush": bool(repo["scanOnPush"]),  # the repository's own setting
                     "scanFrequency": frequency,
                     "appliedScanFilters": filters,
                 }
@@ -165,7 +172,8 @@ class RegistrySettings:
             for destination in rule["destinations"]:
                 if (destination["registryId"], destination["region"]) == (context.account, context.region):
                     raise invalid(
-                        "Invalid parameter at 'destinations': a registry cannot replicate to itself"
+                        "Invalid parameter at 'replicationConfiguration' failed to satisfy constraint: "
+                        "'Replication destination cannot be the same as the source registry'"
                     )
         self.registry.put(_registry_scope(context), "replication", configuration)
         return {"replicationConfiguration": configuration}
@@ -498,7 +506,7 @@ class RegistrySettings:
 
     def _check_template(self: Provider, params: dict) -> None:  # type: ignore[misc]
         if params.get("repositoryPolicy"):
-            self.check_policy(params["repositoryPolicy"], "repositoryPolicy")
+            self.check_policy(params["repositoryPolicy"])
         if params.get("lifecyclePolicy"):
             from overcast.services.ecr.lifecycle import parse_policy
 

@@ -18,7 +18,9 @@ Resources:
   Repository:
     Type: AWS::ECR::Repository
     Properties:
-      ImageTagMutability: IMMUTABLE
+      ImageTagMutability: IMMUTABLE_WITH_EXCLUSION
+      ImageTagMutabilityExclusionFilters:
+        - {ImageTagMutabilityExclusionFilterType: WILDCARD, ImageTagMutabilityExclusionFilterValue: "dev*"}
       ImageScanningConfiguration: {ScanOnPush: true}
       EmptyOnDelete: true
       LifecyclePolicy:
@@ -68,7 +70,8 @@ def test_ecr_types_create_and_delete(cfn, client, stack_name):
     repository = ecr.describe_repositories(repositoryNames=[out["Name"]])["repositories"][0]
     assert repository["repositoryArn"] == out["Arn"]
     assert repository["repositoryUri"] == out["Uri"]
-    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repository["imageTagMutabilityExclusionFilters"] == [{"filterType": "WILDCARD", "filter": "dev*"}]
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
     assert "untagged" in ecr.get_lifecycle_policy(repositoryName=out["Name"])["lifecyclePolicyText"]
     assert "BatchGetImage" in ecr.get_repository_policy(repositoryName=out["Name"])["policyText"]

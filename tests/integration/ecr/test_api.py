@@ -453,3 +453,29 @@ def test_encryption_with_a_customer_key(client, ecr):
             encryptionConfiguration={"encryptionType": "AES256", "kmsKey": key["KeyId"]},
         )
     assert _code(error) == "InvalidParameterException"
+
+
+def test_model_constraints_and_policies_are_refused_in_ecrs_words(client, ecr, repo):
+    from botocore.config import Config
+
+    unchecked = client("ecr", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as error:
+        unchecked.create_repository(repositoryName="x1", imageTagMutability="SOMETIMES")
+    assert _code(error) == "InvalidParameterException"
+    assert error.value.response["Error"]["Message"].startswith(
+        "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set"
+    )
+    no_principal = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*"}]}
+    )
+    with pytest.raises(ClientError) as error:
+        ecr.set_repository_policy(repositoryName=repo["repositoryName"], policyText=no_principal)
+    assert error.value.response["Error"]["Message"] == (
+        "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'"
+    )
+    with pytest.raises(ClientError) as error:
+        ecr.describe_images(repositoryName=repo["repositoryName"], imageIds=[{"imageTag": "absent"}])
+    assert error.value.response["Error"]["Message"] == (
+        f"The image with imageId {{imageDigest:'null', imageTag:'absent'}} does not exist within the repository "
+        f"with name '{repo['repositoryName']}' in the registry with id '000000000000'"
+    )
