@@ -1,5 +1,6 @@
 """ECR's CloudFormation resource types: AWS::ECR::Repository, RegistryPolicy,
-ReplicationConfiguration and PullThroughCacheRule, through the ECR provider's operations."""
+ReplicationConfiguration, PullThroughCacheRule, RepositoryCreationTemplate and
+RegistryScanningConfiguration, through the ECR provider's operations."""
 
 from __future__ import annotations
 
@@ -237,7 +238,95 @@ class PullThroughCacheRule(ResourceHandler):
                 raise
 
 
+class RepositoryCreationTemplate(ResourceHandler):
+    attributes = frozenset({"CreatedAt", "UpdatedAt"})
+    replace_on = frozenset({"Prefix"})
+    required = ("Prefix", "AppliedFor")
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "prefix": properties["Prefix"],
+            "appliedFor": list(properties["AppliedFor"]),
+        }
+        for source, target in (
+            ("Description", "description"),
+            ("ImageTagMutability", "imageTagMutability"),
+            ("CustomRoleArn", "customRoleArn"),
+        ):
+            if properties.get(source):
+                params[target] = properties[source]
+        if properties.get("ImageTagMutabilityExclusionFilters"):
+            params["imageTagMutabilityExclusionFilters"] = _exclusion_filters(
+                properties["ImageTagMutabilityExclusionFilters"]
+            )
+        if properties.get("EncryptionConfiguration"):
+            params["encryptionConfiguration"] = _lower_keys(properties["EncryptionConfiguration"])
+        if properties.get("RepositoryPolicy"):
+            params["repositoryPolicy"] = policy_text(properties["RepositoryPolicy"])
+        if properties.get("LifecyclePolicy"):
+            params["lifecyclePolicy"] = policy_text(properties["LifecyclePolicy"])
+        if properties.get("ResourceTags"):
+            params["resourceTags"] = [
+                {"Key": t["Key"], "Value": str(t["Value"])} for t in properties["ResourceTags"]
+            ]
+        return params
+
+    @staticmethod
+    def _attributes(template: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "CreatedAt": template["createdAt"].isoformat()
+            if hasattr(template["createdAt"], "isoformat")
+            else "",
+            "UpdatedAt": template["updatedAt"].isoformat()
+            if hasattr(template["updatedAt"], "isoformat")
+            else "",
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "ecr", "CreateRepositoryCreationTemplate", self._params(request.properties)
+        )
+        template = output["repositoryCreationTemplate"]
+        return template["prefix"], self._attributes(template)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call(
+            "ecr", "UpdateRepositoryCreationTemplate", self._params(request.properties)
+        )
+        return self._attributes(output["repositoryCreationTemplate"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecr", "DeleteRepositoryCreationTemplate", {"prefix": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "TemplateNotFoundException":
+                raise
+
+
+class RegistryScanningConfiguration(ResourceHandler):
+    attributes = frozenset({"RegistryId"})
+    required = ("ScanType", "Rules")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        await request.call(
+            "ecr",
+            "PutRegistryScanningConfiguration",
+            {"scanType": properties["ScanType"], "rules": _lower_keys(list(properties["Rules"]))},
+        )
+        return request.account, {"RegistryId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return (await self.create(request))[1]
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("ecr", "PutRegistryScanningConfiguration", {"scanType": "BASIC", "rules": []})
+
+
 HANDLERS = {
+    "AWS::ECR::RepositoryCreationTemplate": RepositoryCreationTemplate,
+    "AWS::ECR::RegistryScanningConfiguration": RegistryScanningConfiguration,
     "AWS::ECR::Repository": Repository,
     "AWS::ECR::RegistryPolicy": RegistryPolicy,
     "AWS::ECR::ReplicationConfiguration": ReplicationConfiguration,

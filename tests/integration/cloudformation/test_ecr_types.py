@@ -1,6 +1,7 @@
 """ECR's resource types: a repository (its Arn and RepositoryUri, lifecycle and repository
-policies) with a registry policy, a replication configuration and a pull-through cache rule,
-checked through ECR and deleted with their stack."""
+policies) with a registry policy, a replication configuration, a pull-through cache rule, a
+repository creation template and a registry scanning configuration, checked through ECR and
+deleted with their stack."""
 
 from __future__ import annotations
 
@@ -49,6 +50,20 @@ Resources:
     Properties:
       EcrRepositoryPrefix: !Ref Prefix
       UpstreamRegistryUrl: public.ecr.aws
+  Template:
+    Type: AWS::ECR::RepositoryCreationTemplate
+    Properties:
+      Prefix: !Sub "${Prefix}-made"
+      AppliedFor: [CREATE_ON_PUSH]
+      ImageTagMutability: IMMUTABLE
+      ResourceTags: [{Key: origin, Value: template}]
+  Scanning:
+    Type: AWS::ECR::RegistryScanningConfiguration
+    Properties:
+      ScanType: BASIC
+      Rules:
+        - ScanFrequency: SCAN_ON_PUSH
+          RepositoryFilters: [{Filter: !Sub "${Prefix}*", FilterType: WILDCARD}]
 Outputs:
   Name: {Value: !Ref Repository}
   Arn: {Value: !GetAtt Repository.Arn}
@@ -80,6 +95,19 @@ def test_ecr_types_create_and_delete(cfn, client, stack_name):
     rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
     assert rules[0]["destinations"] == [{"region": "eu-west-1", "registryId": "000000000000"}]
     assert ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix])["pullThroughCacheRules"]
+    template = ecr.describe_repository_creation_templates(prefixes=[f"{prefix}-made"])[
+        "repositoryCreationTemplates"
+    ]
+    assert (
+        template[0]["appliedFor"] == ["CREATE_ON_PUSH"] and template[0]["imageTagMutability"] == "IMMUTABLE"
+    )
+    rules = ecr.get_registry_scanning_configuration()["scanningConfiguration"]["rules"]
+    assert rules == [
+        {
+            "scanFrequency": "SCAN_ON_PUSH",
+            "repositoryFilters": [{"filter": f"{prefix}*", "filterType": "WILDCARD"}],
+        }
+    ]
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
@@ -88,6 +116,11 @@ def test_ecr_types_create_and_delete(cfn, client, stack_name):
     assert ecr.describe_registry()["replicationConfiguration"]["rules"] == []
     with pytest.raises(ClientError):
         ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix])
+    assert (
+        ecr.describe_repository_creation_templates(prefixes=[f"{prefix}-made"])["repositoryCreationTemplates"]
+        == []
+    )
+    assert ecr.get_registry_scanning_configuration()["scanningConfiguration"]["rules"] == []
 
 
 BOOTSTRAP_LIKE = """
