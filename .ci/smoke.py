@@ -39,6 +39,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudtrail": ("describe_trails", {}),
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
+    "ecr": ("describe_repositories", {}),
     "dynamodbstreams": ("list_streams", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),

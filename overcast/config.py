@@ -125,6 +125,24 @@ TUNINGS: dict[str, Tuning] = {
             0.01,
         ),
         Tuning(
+            "OVERCAST_ECR_DAY_SECONDS",
+            86400,
+            "length of an ECR lifecycle policy day (sinceImagePushed rules), in seconds",
+            0.001,
+        ),
+        Tuning(
+            "OVERCAST_ECR_LIFECYCLE_SECONDS",
+            3600,
+            "seconds between evaluations of each ECR repository's lifecycle policy",
+            0.01,
+        ),
+        Tuning(
+            "OVERCAST_ECR_TOKEN_SECONDS",
+            43200,
+            "seconds an ECR authorization token (GetAuthorizationToken, docker login) stays valid",
+            1,
+        ),
+        Tuning(
             "OVERCAST_CLOUDWATCH_FLUSH_SECONDS",
             5,
             "seconds between writes of the metrics services publish to CloudWatch",
@@ -167,6 +185,17 @@ def strict_wire() -> bool:
     """OVERCAST_STRICT_WIRE=1 (the test suite sets it): an output key a handler returns that its
     operation's output shape lacks fails the request instead of being logged once."""
     return os.environ.get("OVERCAST_STRICT_WIRE", "") not in ("", "0")
+
+
+def ecr_registry(port: int) -> str:
+    """The registry host (and path prefix) ECR's repository URIs and docker login name:
+    OVERCAST_ECR_REGISTRY, a template that may name {port}, {account} and {region}. The default,
+    `localhost:{port}/{account}/{region}`, is one Docker reaches over plain HTTP with no
+    configuration (a loopback registry) and that keeps accounts and regions apart in the path;
+    `{account}.dkr.ecr.{region}.amazonaws.com` is AWS's own form, for machines whose DNS
+    resolves it to Overcast."""
+    template = os.environ.get("OVERCAST_ECR_REGISTRY", "").strip() or "localhost:{port}/{account}/{region}"
+    return template.replace("{port}", str(port))
 
 
 def pyenv_root() -> Path:

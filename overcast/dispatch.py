@@ -13,7 +13,7 @@ from overcast.faults import is_disk_full, storage_full_error
 from overcast.http import BodyStalled, BodyStream, BodyTooLarge, ClientGone, Request, Response
 from overcast.identity import identify
 from overcast.protocols.catalog import load as load_catalog
-from overcast.routing import ServiceRouter, credential_scope, host_region
+from overcast.routing import ServiceRouter, credential_scope, host_region, registry_request
 from overcast.runtime import Runtime
 from overcast.store.space import freeing
 
@@ -53,6 +53,10 @@ class Dispatcher:
 
     async def dispatch(self, request: Request) -> tuple[Response, RequestContext]:
         context = RequestContext(request=request, request_id=fast_uuid())
+        if registry_request(request) and self.runtime.serves("ecr"):
+            # The ECR registry's own HTTP API: its bodies (image layers) stream to its files.
+            context.service = "ecr"
+            return await self.runtime.provider("ecr").serve_registry(request, context), context
         if type(request.body) is BodyStream and request.method != "PUT":
             # Only REST PUTs carry streaming payloads: any other body is read whole, capped.
             refused = await self._read_whole(request, context)

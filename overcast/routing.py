@@ -48,6 +48,26 @@ _ENDPOINT_HOST = re.compile(
 )
 
 
+_REGISTRY_HOST = re.compile(
+    r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.(?:amazonaws\.com(?:\.cn)?|localhost\.localstack\.cloud)(?::\d+)?$"
+)
+
+
+def registry_request(request: Request) -> bool:
+    """A request of the ECR registry's OCI Distribution API (`docker push`, `docker pull`):
+    a `/v2` path on AWS's registry host, or one that is not SigV4-signed (Basic auth, or none
+    for the first `/v2/` probe). API Gateway v2's control plane also lives under `/v2/`, but
+    its requests are always signed."""
+    path = request.raw_path
+    if path != "/v2" and not path.startswith("/v2/"):
+        return False
+    if _REGISTRY_HOST.match(request.headers.get("host", "")):
+        return True
+    if request.headers.get("authorization", "").startswith("AWS4-"):
+        return False
+    return "X-Amz-Credential" not in request.query_string
+
+
 class CredentialScope:
     __slots__ = ("access_key_id", "date", "region", "service")
 

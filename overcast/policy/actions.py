@@ -23,6 +23,7 @@ IAM_USER = "arn:{partition}:iam::{account}:user/{UserName}"
 IAM_GROUP = "arn:{partition}:iam::{account}:group/{GroupName}"
 IAM_ROLE = "arn:{partition}:iam::{account}:role/{RoleName}"
 IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileName}"
+ECR_REPOSITORY = "arn:{partition}:ecr:{region}:{account}:repository/{repositoryName}"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -435,6 +436,45 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },
+    "ecr": {
+        **{
+            op: (f"ecr:{op}", ECR_REPOSITORY)
+            for op in (
+                "BatchCheckLayerAvailability",
+                "BatchDeleteImage",
+                "BatchGetImage",
+                "CompleteLayerUpload",
+                "CreateRepository",
+                "DeleteLifecyclePolicy",
+                "DeleteRepository",
+                "DeleteRepositoryPolicy",
+                "DescribeImageReplicationStatus",
+                "DescribeImageScanFindings",
+                "DescribeImageSigningStatus",
+                "DescribeImages",
+                "GetDownloadUrlForLayer",
+                "GetLifecyclePolicy",
+                "GetLifecyclePolicyPreview",
+                "GetRepositoryPolicy",
+                "InitiateLayerUpload",
+                "ListImageReferrers",
+                "ListImages",
+                "PutImage",
+                "PutImageScanningConfiguration",
+                "PutImageTagMutability",
+                "PutLifecyclePolicy",
+                "SetRepositoryPolicy",
+                "StartImageScan",
+                "StartLifecyclePolicyPreview",
+                "UpdateImageStorageClass",
+                "UploadLayerPart",
+            )
+        },
+        **{
+            op: (f"ecr:{op}", "{resourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
     "kinesis": {
         **{
             op: (f"kinesis:{op}", KINESIS_STREAM)
@@ -556,7 +596,14 @@ def _stream(params: dict, context: Any) -> dict:
     return {"stream": name} if isinstance(name, str) else {}
 
 
+def _registry(params: dict, context: Any) -> dict:
+    """An ECR request naming another account's registry (registryId) acts on its repositories."""
+    registry = params.get("registryId")
+    return {"account": registry} if isinstance(registry, str) and registry else {}
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "ecr": _registry,
     "kinesis": _stream,
     "sqs": _queue,
     "lambda": _function,

@@ -86,6 +86,7 @@ EVENT_SOURCE_OVERRIDES = {
     "data.iot": "iotdata",
     "runtime.sagemaker": "sagemaker",
     "execute-api": "apigateway",
+    "api.ecr": "ecr",
 }
 
 #: Data events (object/item/message level), by service: the operations, and the resource
