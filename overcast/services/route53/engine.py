@@ -163,6 +163,11 @@ class Engine:
         while True:
             found = self.zones.get(current)
             if found:
+                # Zones of one name (each account may have its own): the first that holds
+                # the name answers, as a resolver would find it in whichever zone it lives.
+                for zone in found:
+                    if name in zone.names or self._wildcard(zone, name):
+                        return zone
                 return found[0]
             if current == ".":
                 return None
