@@ -42,6 +42,8 @@ MODULES = (
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
     "overcast.services.scheduler.resources",
+    "overcast.services.route53.resources",
+    "overcast.services.acm.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

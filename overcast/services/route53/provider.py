@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import secrets
 import string
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 
 from overcast.context import RequestContext
 from overcast.http import Response
-from overcast.services.base import BaseProvider
+from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.route53 import records as rr
 from overcast.services.route53.dnsserver import DnsServer
 from overcast.services.route53.engine import TYPE_ANY, Engine
@@ -69,8 +70,16 @@ def max_items(params: dict[str, Any], default: int = MAX_ITEMS) -> int:
     return min(value, default if default > MAX_ITEMS else MAX_ITEMS * 3)
 
 
+#: A host that may be a name in a hosted zone (serve_alias_host decides).
+_ZONE_HOST = re.compile(r"^(?P<host>(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)\.?(?::\d+)?$")
+_S3_WEBSITE_TARGET = re.compile(r"^(?:.+\.)?s3-website[.-](?P<region>[a-z0-9-]+)\.amazonaws\.com\.$")
+
+
 class Provider(HealthMixin, ExtrasMixin, BaseProvider):
     service = "route53"
+    #: A name of a hosted zone aliased to an S3 website endpoint is that website, as the
+    #: endpoint serves the bucket named by the Host header (static sites on a custom domain).
+    host_routes = (HostRoute(_ZONE_HOST, "serve_alias_host"),)
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
@@ -137,6 +146,24 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
                 "problem": self.dns.problem if self.dns else "the DNS server is off",
             }
             return Response(200, {"Content-Type": "application/json"}, json.dumps(body).encode())
+        return None
+
+    def serve_alias_host(self, request: Any, match: re.Match[str], context: RequestContext) -> Any:
+        name = match.group("host").lower() + "."
+        zone = self.engine.zone_for(name)
+        if zone is None:
+            return None
+        for record in zone.rrsets.get((name, "A"), ()):
+            target = (record.get("AliasTarget") or {}).get("DNSName", "")
+            website = _S3_WEBSITE_TARGET.match(target)
+            if website is not None:
+                from overcast.services.s3.website import WEBSITE_HOST
+
+                bucket = name.rstrip(".")
+                endpoint = WEBSITE_HOST.match(f"{bucket}.s3-website-{website.group('region')}.amazonaws.com")
+                if endpoint is None:
+                    return None
+                return self.runtime.provider("s3").serve_website(request, endpoint, context)
         return None
 
     # -- what other services ask ----------------------------------------------------------------
