@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class Zone:
 
 
 def _wire(rtype: str, value: str) -> bytes:
+    if rtype == "A":
+        return socket.inet_aton(value)
+    if rtype == "AAAA":
+        return socket.inet_pton(socket.AF_INET6, value)
     return to_rdata(rtype, value).to_wire() or b""
 
 

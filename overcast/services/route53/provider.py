@@ -9,11 +9,11 @@ Route 53's own order."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import re
 import secrets
-import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,11 +33,10 @@ SYNC_SECONDS = 1.0
 MAX_ITEMS = 100
 SOA_TTL, NS_TTL = 900, 172800
 ZONE_LIMIT = 500
-_ID_CHARS = string.ascii_uppercase + string.digits
 
 
 def new_id(prefix: str, length: int = 21) -> str:
-    return prefix + "".join(secrets.choice(_ID_CHARS) for _ in range(length - len(prefix)))
+    return prefix + base64.b32encode(secrets.token_bytes(15)).decode()[: length - len(prefix)]
 
 
 def bare_id(value: str) -> str:
@@ -609,12 +608,11 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
             if start_type and start_id:
                 after += "\x01" + start_id
         rows = []
-        for key, record in self.records.scan(scope, prefix):
-            if after is not None and key < after:
-                continue
+        # The listing starts at `after` itself: the scan's bound is exclusive, so it starts just
+        # below it (no key lies between the two).
+        start = None if after is None else after[:-1] + chr(ord(after[-1]) - 1) + "\U0010ffff"
+        for _, record in self.records.scan(scope, prefix, start_after=start, limit=limit + 1):
             rows.append(record)
-            if len(rows) > limit:
-                break
         out: dict[str, Any] = {
             "ResourceRecordSets": [self.record_output(r) for r in rows[:limit]],
             "IsTruncated": len(rows) > limit,
