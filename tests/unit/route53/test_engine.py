@@ -20,7 +20,10 @@ def engine(healthy: set[str] | None = None) -> Engine:
     found = Engine(lambda check: healthy is None or check in healthy, lambda record, client: False)
     found.add_zone("Z1", ZONE, "000000000000", False)
     found.put("Z1", {"Name": ZONE, "Type": "SOA", "TTL": 900, "ResourceRecords": [{"Value": SOA}]})
-    found.put("Z1", {"Name": ZONE, "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-1.com."}]})
+    found.put(
+        "Z1",
+        {"Name": ZONE, "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-1.com."}]},
+    )
     return found
 
 
@@ -35,11 +38,17 @@ def ask(found: Engine, name: str, rtype: str = "A", case: str | None = None) -> 
 
 def test_answer_and_cache_invalidation():
     found = engine()
-    found.put("Z1", {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]})
+    found.put(
+        "Z1",
+        {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]},
+    )
     response = ask(found, "www.example.com.")
     assert response.flags & dns.flags.AA and response.answer[0].ttl == 60
     assert ask(found, "www.example.com.", case="WwW.ExAmPlE.cOm.").answer[0][0].to_text() == "192.0.2.1"
-    found.put("Z1", {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.2"}]})
+    found.put(
+        "Z1",
+        {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.2"}]},
+    )
     assert ask(found, "www.example.com.").answer[0][0].to_text() == "192.0.2.2"
     found.delete("Z1", {"Name": "www.example.com.", "Type": "A"})
     assert ask(found, "www.example.com.").rcode() == dns.rcode.NXDOMAIN

@@ -16,7 +16,9 @@ def a(name: str, *values: str, **extra) -> dict:
 
 
 def apply(current: dict, *changes: tuple[str, dict]):
-    return rr.apply_changes(ZONE, current, [{"Action": action, "ResourceRecordSet": r} for action, r in changes])
+    return rr.apply_changes(
+        ZONE, current, [{"Action": action, "ResourceRecordSet": r} for action, r in changes]
+    )
 
 
 def test_names_are_canonical_and_sorted_by_labels():
@@ -24,16 +26,27 @@ def test_names_are_canonical_and_sorted_by_labels():
     assert rr.canonical_name("\\052.example.com") == "*.example.com."
     assert rr.display_name("*.example.com.") == "\\052.example.com."
     names = ["b.example.com.", "example.com.", "x.a.example.com.", "a.example.com."]
-    assert sorted(names, key=rr.sort_key) == ["example.com.", "a.example.com.", "x.a.example.com.", "b.example.com."]
+    assert sorted(names, key=rr.sort_key) == [
+        "example.com.",
+        "a.example.com.",
+        "x.a.example.com.",
+        "b.example.com.",
+    ]
 
 
 def test_batch_sees_its_own_changes():
-    writes, problems = apply({}, ("CREATE", a("www.example.com", "192.0.2.1")), ("DELETE", a("www.example.com", "192.0.2.1")))
+    writes, problems = apply(
+        {}, ("CREATE", a("www.example.com", "192.0.2.1")), ("DELETE", a("www.example.com", "192.0.2.1"))
+    )
     assert problems == [] and list(writes.values()) == [None]
 
 
 def test_upsert_replaces_and_delete_must_match_exactly():
-    current = {rr.record_key(rr.normalise(a("www.example.com", "192.0.2.1", "192.0.2.2"))): rr.normalise(a("www.example.com", "192.0.2.1", "192.0.2.2"))}
+    current = {
+        rr.record_key(rr.normalise(a("www.example.com", "192.0.2.1", "192.0.2.2"))): rr.normalise(
+            a("www.example.com", "192.0.2.1", "192.0.2.2")
+        )
+    }
     writes, problems = apply(current, ("DELETE", a("www.example.com", "192.0.2.2", "192.0.2.1")))
     assert problems == [] and list(writes.values()) == [None]  # order of values does not matter
     _, problems = apply(current, ("DELETE", a("www.example.com", "192.0.2.1")))
@@ -41,7 +54,9 @@ def test_upsert_replaces_and_delete_must_match_exactly():
         "Tried to delete resource record set [name='www.example.com.', type='A'] but the values provided do not match the current values"
     ]
     writes, problems = apply(current, ("UPSERT", a("www.example.com", "192.0.2.9")))
-    assert problems == [] and [r["ResourceRecords"] for r in writes.values() if r] == [[{"Value": "192.0.2.9"}]]
+    assert problems == [] and [r["ResourceRecords"] for r in writes.values() if r] == [
+        [{"Value": "192.0.2.9"}]
+    ]
 
 
 def test_problems_are_collected_over_the_batch():
@@ -57,7 +72,7 @@ def test_problems_are_collected_over_the_batch():
 
 def test_routing_policies_do_not_mix():
     weighted = a("w.example.com", "192.0.2.1", SetIdentifier="one", Weight=1)
-    writes, problems = apply({}, ("CREATE", weighted), ("CREATE", a("w.example.com", "192.0.2.2")))
+    _, problems = apply({}, ("CREATE", weighted), ("CREATE", a("w.example.com", "192.0.2.2")))
     assert problems and "cannot be created" in problems[0]
     _, problems = apply(
         {},
