@@ -21,6 +21,7 @@ from overcast.context import RequestContext
 from overcast.http import Response
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.services.route53 import records as rr
+from overcast.services.route53.advanced import AdvancedMixin
 from overcast.services.route53.dnsserver import DnsServer
 from overcast.services.route53.engine import TYPE_ANY, Engine
 from overcast.services.route53.errors import change_batch, error, invalid, no_zone
@@ -74,7 +75,7 @@ _ZONE_HOST = re.compile(r"^(?P<host>(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)\.
 _S3_WEBSITE_TARGET = re.compile(r"^(?:.+\.)?s3-website[.-](?P<region>[a-z0-9-]+)\.amazonaws\.com\.$")
 
 
-class Provider(HealthMixin, ExtrasMixin, BaseProvider):
+class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
     service = "route53"
     #: A name of a hosted zone aliased to an S3 website endpoint is that website, as the
     #: endpoint serves the bucket named by the Host header (static sites on a custom domain).
@@ -94,6 +95,9 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
         self.cidr_collections = table("route53", "cidr_collections")
         self.signing_keys = table("route53", "signing_keys")
         self.vpc_authorizations = table("route53", "vpc_authorizations")
+        self.protections = table("route53", "protections")
+        self.change_batches = table("route53", "change_batches")
+        self.health_check_sources = table("route53", "health_check_sources")
         self.engine = Engine(self.is_healthy, self.cidr_matches)
         self.dns: DnsServer | None = None
         self.init_health()
@@ -199,11 +203,11 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
             raise no_zone(zone_id)
         return row
 
-    @staticmethod
-    def zone_output(zone: dict[str, Any]) -> dict[str, Any]:
+    def zone_output(self, zone: dict[str, Any]) -> dict[str, Any]:
         config = {"PrivateZone": zone["Config"].get("PrivateZone", False)}
-        if zone["Config"].get("Comment") is not None:
-            config["Comment"] = zone["Config"]["Comment"]
+        for key in ("Comment", "HostedZoneTier"):
+            if zone["Config"].get(key) is not None:
+                config[key] = zone["Config"][key]
         out = {
             "Id": f"/hostedzone/{zone['Id']}",
             "Name": zone["Name"],
@@ -211,6 +215,9 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
             "Config": config,
             "ResourceRecordSetCount": zone["ResourceRecordSetCount"],
         }
+        features = self.zone_features(zone)
+        if features:
+            out["Features"] = features
         return out
 
     def delegation_output(self, zone: dict[str, Any]) -> dict[str, Any]:
@@ -353,8 +360,15 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
                     "HostedZoneNotEmpty",
                     "The specified hosted zone contains non-required resource record sets and so cannot be deleted.",
                 )
+            if self.protections.count(scope, zone["Id"] + "|"):
+                raise error(
+                    "HostedZoneNotEmpty",
+                    "The specified hosted zone has resource record set protections and so cannot be deleted.",
+                )
             for key in records:
                 self.records.delete(scope, f"{zone['Id']}|{key}")
+            for key, _ in list(self.change_batches.scan(scope, zone["Id"] + "|")):
+                self.change_batches.delete(scope, key)
             self.zones.delete(scope, zone["Id"])
             for key, _ in list(self.signing_keys.scan(scope, zone["Id"] + "|")):
                 self.signing_keys.delete(scope, key)
@@ -557,6 +571,14 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
                 else None
             )
             writes, problems = rr.apply_changes(zone["Name"], current, changes, checks)
+            if self.protections.count(scope, zone["Id"] + "|"):
+                for change in changes:
+                    record = rr.normalise(change["ResourceRecordSet"])
+                    if self.protected(scope, zone["Id"], record):
+                        problems.append(
+                            f"Tried to {change['Action'].lower()} resource record set {rr.describe(record)} but it is "
+                            "protected by a resource record set protection"
+                        )
             for change in changes:
                 record = change["ResourceRecordSet"]
                 cidr = record.get("CidrRoutingConfig")
@@ -578,6 +600,7 @@ class Provider(HealthMixin, ExtrasMixin, BaseProvider):
             zone["ResourceRecordSetCount"] += delta
             self.zones.put(scope, zone["Id"], zone)
             change_info = self.new_change(context, batch.get("Comment"))
+            self.record_batch(context, zone, change_info, "ChangeResourceRecordSets", changes)
         for key, record in writes.items():
             if record is None:
                 self.engine.delete(zone["Id"], current[key])
