@@ -1,0 +1,49 @@
+"""Zones survive a restart, and the DNS server comes back with them: a server with zones in its
+data dir answers DNS from the start."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+import boto3
+
+from tests.conftest import Server, free_port
+from tests.integration.route53.conftest import a_record, answers, change
+
+
+def test_zones_and_dns_survive_a_restart(tmp_path):
+    dns_port = free_port()
+    first = Server(
+        "--quiet", "--data-dir", str(tmp_path / "data"), env={"OVERCAST_DNS_ADDRESS": f"127.0.0.1:{dns_port}"}
+    )
+    try:
+        route53 = boto3.client(
+            "route53",
+            endpoint_url=first.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        name = f"keep{uuid.uuid4().hex[:6]}.test."
+        zone_id = route53.create_hosted_zone(Name=name, CallerReference=uuid.uuid4().hex)["HostedZone"]["Id"]
+        change(route53, zone_id, ("CREATE", a_record("www." + name, "192.0.2.77")))
+        assert answers(dns_port, "www." + name) == ["192.0.2.77"]
+    finally:
+        first.stop()
+    # Started again (on another port): the zones come back from the data dir and the DNS
+    # server answers from them at once.
+    second_port = free_port()
+    second = Server(
+        "--quiet",
+        "--data-dir",
+        str(tmp_path / "data"),
+        env={"OVERCAST_DNS_ADDRESS": f"127.0.0.1:{second_port}"},
+    )
+    try:
+        assert answers(second_port, "www." + name) == ["192.0.2.77"]
+        with urllib.request.urlopen(f"{second.endpoint}/_overcast/route53/dns", timeout=5) as reply:
+            assert json.loads(reply.read())["address"] == f"127.0.0.1:{second_port}"
+    finally:
+        second.stop()
