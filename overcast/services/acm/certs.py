@@ -226,7 +226,7 @@ def parse(certificate: x509.Certificate) -> Parsed:
     extended: list[dict[str, str]] = []
     try:
         eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        extended = [{"Name": _EKU_NAMES.get(oid, "OTHER"), "OID": oid.dotted_string} for oid in eku]
+        extended = [{"Name": _EKU_NAMES.get(oid, "CUSTOM"), "OID": oid.dotted_string} for oid in eku]
     except x509.ExtensionNotFound:
         pass
     hash_name = (

@@ -25,7 +25,7 @@ from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Response
-from overcast.services.acm import certs
+from overcast.services.acm import certs, search
 from overcast.services.base import BaseProvider
 from overcast.store import scope as store_scope
 
@@ -515,6 +515,22 @@ class Provider(BaseProvider):
         start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
         out: dict[str, Any] = {"DomainValidationSummaryList": options[start : start + limit]}
         if start + limit < len(options):
+            out["NextToken"] = str(start + limit)
+        return out
+
+    def search_certificates(self, context: RequestContext, params: dict) -> dict:
+        statement = params.get("FilterStatement")
+        rows = [
+            row for _, row in self.certificates.scan(self.scope_of(context)) if search.matches(row, statement)
+        ]
+        rows = search.sort(rows, params.get("SortBy"), params.get("SortOrder"))
+        limit = int(params.get("MaxResults") or 100)
+        token = params.get("NextToken")
+        if token is not None and not str(token).isdigit():
+            raise _error("InvalidArgsException", "The NextToken is not valid.")
+        start = int(token or 0)
+        out: dict[str, Any] = {"Results": [search.result(r) for r in rows[start : start + limit]]}
+        if start + limit < len(rows):
             out["NextToken"] = str(start + limit)
         return out
 

@@ -217,3 +217,45 @@ def test_tags_delete_and_account_configuration(acm):
     with pytest.raises(ClientError) as caught:
         acm.describe_certificate(CertificateArn="arn:aws:sqs:us-east-1:000000000000:queue-name")
     assert caught.value.response["Error"]["Code"] in ("InvalidArnException", "ValidationException")
+
+
+def test_search_certificates(acm):
+    marker = uuid.uuid4().hex[:8]
+    rsa_cert, rsa_key = make_cert(
+        f"search-{marker}.example.com", sans=[f"search-{marker}.example.com", f"api-{marker}.example.com"]
+    )
+    ec_cert, ec_private = make_cert(f"other-{marker}.example.com", key=ec_key())
+    rsa_arn = acm.import_certificate(Certificate=pem(rsa_cert), PrivateKey=key_pem(rsa_key))["CertificateArn"]
+    ec_arn = acm.import_certificate(Certificate=pem(ec_cert), PrivateKey=key_pem(ec_private))[
+        "CertificateArn"
+    ]
+
+    def found(statement: dict) -> set[str]:
+        return {r["CertificateArn"] for r in acm.search_certificates(FilterStatement=statement)["Results"]}
+
+    by_name = {
+        "Filter": {
+            "X509AttributeFilter": {
+                "Subject": {"CommonName": {"Value": marker, "ComparisonOperator": "CONTAINS"}}
+            }
+        }
+    }
+    assert found(by_name) == {rsa_arn, ec_arn}
+    by_san = {
+        "Filter": {
+            "X509AttributeFilter": {
+                "SubjectAlternativeName": {
+                    "DnsName": {"Value": f"api-{marker}.example.com", "ComparisonOperator": "EQUALS"}
+                }
+            }
+        }
+    }
+    assert found(by_san) == {rsa_arn}
+    ec_only = {"Filter": {"X509AttributeFilter": {"KeyAlgorithm": "EC_secp384r1"}}}
+    assert found({"And": [by_name, ec_only]}) == {ec_arn}
+    assert found({"And": [by_name, {"Not": ec_only}]}) == {rsa_arn}
+    imported = {"Filter": {"AcmCertificateMetadataFilter": {"Type": "IMPORTED"}}}
+    assert {rsa_arn, ec_arn} <= found(imported)
+    result = next(r for r in acm.search_certificates(FilterStatement=by_san)["Results"])
+    assert result["X509Attributes"]["KeyAlgorithm"] == "RSA_2048"
+    assert result["CertificateMetadata"]["AcmCertificateMetadata"]["Type"] == "IMPORTED"
