@@ -26,6 +26,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Response
 from overcast.services.acm import certs, search
+from overcast.services.acm.organization import OrganizationMixin
 from overcast.services.base import BaseProvider
 from overcast.store import scope as store_scope
 
@@ -53,7 +54,7 @@ def _base_domain(domain: str) -> str:
     return domain[2:] if domain.startswith("*.") else domain
 
 
-class Provider(BaseProvider):
+class Provider(OrganizationMixin, BaseProvider):
     service = "acm"
 
     def __init__(self, runtime: Any) -> None:

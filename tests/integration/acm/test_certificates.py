@@ -259,3 +259,13 @@ def test_search_certificates(acm):
     result = next(r for r in acm.search_certificates(FilterStatement=by_san)["Results"])
     assert result["X509Attributes"]["KeyAlgorithm"] == "RSA_2048"
     assert result["CertificateMetadata"]["AcmCertificateMetadata"]["Type"] == "IMPORTED"
+
+
+def test_organization_operations_refused_outside_an_organization(acm):
+    with pytest.raises(ClientError) as caught:
+        acm.get_inventory_configuration()
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    arn = acm.request_certificate(DomainName="member.example.com")["CertificateArn"]
+    with pytest.raises(ClientError) as caught:
+        acm.renew_member_certificate(CertificateArn=arn)
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
