@@ -184,6 +184,17 @@ class Provider(OrganizationMixin, BaseProvider):
         row = self.certificates.get(self.scope_of(context), parsed.resource.split("/", 1)[1])
         if row is None:
             raise _error("ResourceNotFoundException", f"Could not find certificate {arn}.")
+        return self._settled(row)
+
+    @staticmethod
+    def _settled(row: dict[str, Any]) -> dict[str, Any]:
+        """The certificate as it stands now: an issued one past its NotAfter has EXPIRED."""
+        if (
+            row["Status"] == "ISSUED"
+            and row.get("NotAfter") is not None
+            and row["NotAfter"] < datetime.now(UTC)
+        ):
+            row["Status"] = "EXPIRED"
         return row
 
     def _put(self, context: RequestContext, row: dict[str, Any]) -> None:
@@ -478,7 +489,8 @@ class Provider(OrganizationMixin, BaseProvider):
         managed_by = includes.get("managedBy")
         export_option = includes.get("exportOption")
         rows = []
-        for key, row in self.certificates.scan(self.scope_of(context)):
+        for _, found in self.certificates.scan(self.scope_of(context)):
+            row = self._settled(found)
             if statuses and row["Status"] not in statuses:
                 continue
             if row["KeyAlgorithm"] not in key_types:

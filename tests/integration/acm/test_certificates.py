@@ -269,3 +269,11 @@ def test_organization_operations_refused_outside_an_organization(acm):
     with pytest.raises(ClientError) as caught:
         acm.renew_member_certificate(CertificateArn=arn)
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_an_imported_certificate_past_its_end_has_expired(acm):
+    cert, key = make_cert("old.example.com", days=-1)  # valid until yesterday
+    arn = acm.import_certificate(Certificate=pem(cert), PrivateKey=key_pem(key))["CertificateArn"]
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "EXPIRED"
+    expired = acm.list_certificates(CertificateStatuses=["EXPIRED"])["CertificateSummaryList"]
+    assert arn in [c["CertificateArn"] for c in expired]
