@@ -198,7 +198,9 @@ class HealthMixin:
                 state["raw"] = False
         raw = state.get("raw", True)
         state["healthy"] = True if config.get("Disabled") else (not raw if config.get("Inverted") else raw)
-        state["due"] = now + int(config.get("RequestInterval") or 30)
+        # An alarm's state is read, not probed: it is followed within a second.
+        interval = 1 if config["Type"] == "CLOUDWATCH_METRIC" else int(config.get("RequestInterval") or 30)
+        state["due"] = now + interval
 
     def _calculate(self: Provider, check: dict[str, Any], now: float) -> None:  # type: ignore[misc]
         config = check["HealthCheckConfig"]

@@ -184,3 +184,28 @@ def test_calculated(route53, web):
     with pytest.raises(ClientError) as caught:
         route53.get_health_check_status(HealthCheckId=both)
     assert caught.value.response["Error"]["Code"] == "InvalidInput"
+
+
+def test_cloudwatch_alarm_check_follows_the_alarm(route53, r53_client):
+    cloudwatch = r53_client("cloudwatch")
+    name = f"r53-{uuid.uuid4().hex[:8]}"
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, Namespace="Bench", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="test")
+    check = create(
+        route53,
+        Type="CLOUDWATCH_METRIC",
+        AlarmIdentifier={"Region": "us-east-1", "Name": name},
+        InsufficientDataHealthStatus="Unhealthy",
+    )
+    assert route53.get_health_check(HealthCheckId=check)["HealthCheck"]["CloudWatchAlarmConfiguration"]["MetricName"] == name
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+    deadline = time.monotonic() + 10
+    while True:
+        failures = route53.get_health_check_last_failure_reason(HealthCheckId=check)["HealthCheckObservations"]
+        if failures and "ALARM" in failures[0]["StatusReport"]["Status"]:
+            break
+        assert time.monotonic() < deadline, failures
+        time.sleep(0.2)
