@@ -79,7 +79,7 @@ class DnsServer:
                 head = await asyncio.wait_for(reader.readexactly(2), READ_TIMEOUT)
                 (size,) = struct.unpack("!H", head)
                 data = await asyncio.wait_for(reader.readexactly(size), READ_TIMEOUT)
-                reply = respond(self.engine, data, peer[0], 65535)
+                reply = respond(self.engine, data, peer[0], 65535, "TCP")
                 if reply is None:
                     break
                 writer.write(struct.pack("!H", len(reply)) + reply)

@@ -22,6 +22,7 @@ from typing import Any
 import dns.name
 import dns.rdatatype
 
+from overcast.services.route53.querylog import QueryLog
 from overcast.services.route53.records import in_zone, to_rdata
 
 NOERROR, NXDOMAIN, REFUSED, NOTIMP, FORMERR = 0, 3, 5, 4, 1
@@ -104,6 +105,8 @@ class Engine:
         self.health = health
         self.cidr_match = cidr_match
         self.cache: dict[tuple[bytes, int], tuple[bytes, bytes]] = {}
+        #: Where answered queries are logged (zones with a query logging config), if anywhere.
+        self.query_log: QueryLog | None = None
 
     # -- the index ----------------------------------------------------------------------------
 
@@ -413,7 +416,9 @@ def encode_sections(answer: Answer, qname: str) -> tuple[bytes, int, int]:
     return b"".join(parts), len(answer.answers), len(answer.authority)
 
 
-def respond(engine: Engine, data: bytes, client: str, limit: int | None) -> bytes | None:
+def respond(
+    engine: Engine, data: bytes, client: str, limit: int | None, protocol: str = "UDP"
+) -> bytes | None:
     """The response to one query message (None: not a query worth answering)."""
     if len(data) < 12 or data[2] & 0x80:
         return None
@@ -436,6 +441,13 @@ def respond(engine: Engine, data: bytes, client: str, limit: int | None) -> byte
         if answer.stable and len(engine.cache) < 200_000:
             engine.cache[key] = cached
     head, sections = cached
+    query_log = engine.query_log
+    if query_log is not None and query_log.targets:
+        qname = wire_to_text(qwire)
+        zone = engine.zone_for(qname)
+        if zone is not None:
+            type_text = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(qtype))
+            query_log.record(zone.zone_id, qname, type_text, head[1] & 0x0F, protocol, client)
     if limit is None:
         limit = 1232 if data[10:12] != b"\x00\x00" else 512
     if 12 + (end - 12) + len(sections) > limit:

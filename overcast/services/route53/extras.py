@@ -182,9 +182,11 @@ class ExtrasMixin:
                 )
             if parsed.region != "us-east-1":
                 raise invalid("The CloudWatch Logs log group must be in the us-east-1 Region.")
+            self._check_log_group(context, arn)
             config_id = str(uuid.uuid4())
             row = {"Id": config_id, "HostedZoneId": zone["Id"], "CloudWatchLogsLogGroupArn": arn}
             self.query_logging.put(scope, config_id, row)
+        self.refresh_query_log()
         context.status = 201
         return {
             "QueryLoggingConfig": row,
@@ -206,7 +208,28 @@ class ExtrasMixin:
     def delete_query_logging_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         self._query_logging(context, params["Id"])
         self.query_logging.delete(self.scope_of(context), params["Id"])
+        self.refresh_query_log()
         return {}
+
+    def _check_log_group(self: Provider, context: RequestContext, arn: str) -> None:  # type: ignore[misc]
+        """The log group exists, and a resource policy lets Route 53 write to it, as AWS checks."""
+        from overcast.services.route53.querylog import LOGS_REGION, group_name
+
+        logs = self.runtime.provider("logs")
+        logs_context = RequestContext.internal("logs", context.account, LOGS_REGION)
+        name = group_name(arn)
+        groups = logs.describe_log_groups(logs_context, {"logGroupNamePrefix": name}).get("logGroups") or []
+        if not any(group["logGroupName"] == name for group in groups):
+            raise error(
+                "NoSuchCloudWatchLogsLogGroup", "The specified CloudWatch Logs log group doesn't exist."
+            )
+        policies = logs.describe_resource_policies(logs_context, {}).get("resourcePolicies") or []
+        if not any("route53.amazonaws.com" in (policy.get("policyDocument") or "") for policy in policies):
+            raise error(
+                "InsufficientCloudWatchLogsResourcePolicy",
+                "Amazon Route 53 does not have permission to create log streams and put log events in the "
+                "specified CloudWatch Logs log group: add a resource policy that grants it to route53.amazonaws.com.",
+            )
 
     def list_query_logging_configs(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         from overcast.services.route53.provider import bare_id

@@ -27,6 +27,7 @@ from overcast.services.route53.engine import TYPE_ANY, Engine
 from overcast.services.route53.errors import change_batch, error, invalid, no_zone
 from overcast.services.route53.extras import ExtrasMixin
 from overcast.services.route53.health import HealthMixin
+from overcast.services.route53.querylog import QueryLog, group_name
 from overcast.store import scope as store_scope
 
 #: Seconds a change stays PENDING before Route 53 reports it INSYNC on every name server.
@@ -99,6 +100,7 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
         self.change_batches = table("route53", "change_batches")
         self.health_check_sources = table("route53", "health_check_sources")
         self.engine = Engine(self.is_healthy, self.cidr_matches)
+        self.query_log = QueryLog(runtime)
         self.dns: DnsServer | None = None
         self.init_health()
 
@@ -118,6 +120,18 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
         for account in self.records.scopes():
             for key, record in self.records.scan(account):
                 self.engine.put(key.split("|", 1)[0], record)
+        self.engine.query_log = self.query_log
+        self.refresh_query_log()
+
+    def refresh_query_log(self) -> None:
+        """Point the DNS server's query log at the zones' query logging configs."""
+        self.query_log.set_targets(
+            {
+                row["HostedZoneId"]: (account, group_name(row["CloudWatchLogsLogGroupArn"]))
+                for account in self.query_logging.scopes()
+                for _, row in self.query_logging.scan(account)
+            }
+        )
 
     def ensure_dns(self) -> None:
         address = self.runtime.config.dns_address

@@ -7,12 +7,14 @@ from __future__ import annotations
 import collections
 import shutil
 import subprocess
+import time
 import uuid
 
 import dns.flags
 import dns.rcode
 import dns.rdatatype
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.route53.conftest import a_record, answers, change, query
 
@@ -261,3 +263,45 @@ def test_dig(route53, zone, dns_port):
         capture_output=True, text=True, timeout=10, check=True,
     ).stdout  # fmt: skip
     assert out.split() == ["192.0.2.33"]
+
+
+def test_query_logging_writes_to_cloudwatch_logs(route53, r53_client, zone, dns_port):
+    logs = r53_client("logs")
+    group = f"/aws/route53/{zone['Name'].rstrip('.')}"
+    logs.create_log_group(logGroupName=group)
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"route53.amazonaws.com"},'
+        '"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:000000000000:log-group:/aws/route53/*"}]}'
+    )
+    arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"
+    with pytest.raises(ClientError) as caught:
+        route53.create_query_logging_config(HostedZoneId=zone["Id"], CloudWatchLogsLogGroupArn=arn)
+    assert caught.value.response["Error"]["Code"] == "InsufficientCloudWatchLogsResourcePolicy"
+    logs.put_resource_policy(policyName="route53-query-logging", policyDocument=policy)
+    config = route53.create_query_logging_config(HostedZoneId=zone["Id"], CloudWatchLogsLogGroupArn=arn)[
+        "QueryLoggingConfig"
+    ]
+    with pytest.raises(ClientError) as caught:
+        route53.create_query_logging_config(HostedZoneId=zone["Id"], CloudWatchLogsLogGroupArn=arn)
+    assert caught.value.response["Error"]["Code"] == "QueryLoggingConfigAlreadyExists"
+    change(route53, zone["Id"], ("CREATE", a_record("logged." + zone["Name"], "192.0.2.44")))
+    answers(dns_port, "logged." + zone["Name"])
+    query(dns_port, "missing." + zone["Name"], tcp=True)
+    deadline = time.monotonic() + 10
+    while True:
+        streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+        events = (
+            logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"])["events"]
+            if streams
+            else []
+        )
+        if len(events) >= 2:
+            break
+        assert time.monotonic() < deadline, events
+        time.sleep(0.2)
+    assert streams[0]["logStreamName"].startswith(zone["Id"] + "/")
+    first = events[0]["message"].split(" ")
+    assert first[0] == "1.0" and first[2] == zone["Id"]
+    assert first[3:6] == ["logged." + zone["Name"].rstrip("."), "A", "NOERROR"] and first[6] == "UDP"
+    assert events[1]["message"].split(" ")[4:7] == ["A", "NXDOMAIN", "TCP"]
+    route53.delete_query_logging_config(Id=config["Id"])

@@ -200,11 +200,18 @@ def test_cloudwatch_alarm_check_follows_the_alarm(route53, r53_client):
         AlarmIdentifier={"Region": "us-east-1", "Name": name},
         InsufficientDataHealthStatus="Unhealthy",
     )
-    assert route53.get_health_check(HealthCheckId=check)["HealthCheck"]["CloudWatchAlarmConfiguration"]["MetricName"] == name
+    assert (
+        route53.get_health_check(HealthCheckId=check)["HealthCheck"]["CloudWatchAlarmConfiguration"][
+            "MetricName"
+        ]
+        == name
+    )
     cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
     deadline = time.monotonic() + 10
     while True:
-        failures = route53.get_health_check_last_failure_reason(HealthCheckId=check)["HealthCheckObservations"]
+        failures = route53.get_health_check_last_failure_reason(HealthCheckId=check)[
+            "HealthCheckObservations"
+        ]
         if failures and "ALARM" in failures[0]["StatusReport"]["Status"]:
             break
         assert time.monotonic() < deadline, failures

@@ -173,18 +173,14 @@ def test_dnssec_signing_keys(route53, zone):
     assert route53.get_dnssec(HostedZoneId=zone["Id"])["KeySigningKeys"] == []
 
 
-def test_query_logging_and_traffic_policies(route53, zone):
-    arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/route53/" + zone["Name"].rstrip(".")
-    config = route53.create_query_logging_config(HostedZoneId=zone["Id"], CloudWatchLogsLogGroupArn=arn)[
-        "QueryLoggingConfig"
-    ]
-    assert (
-        route53.get_query_logging_config(Id=config["Id"])["QueryLoggingConfig"]["HostedZoneId"] == zone["Id"]
-    )
+def test_query_logging_needs_a_log_group(route53, zone):
+    arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/route53/nothing-" + zone["Id"]
     with pytest.raises(ClientError) as caught:
         route53.create_query_logging_config(HostedZoneId=zone["Id"], CloudWatchLogsLogGroupArn=arn)
-    assert caught.value.response["Error"]["Code"] == "QueryLoggingConfigAlreadyExists"
-    route53.delete_query_logging_config(Id=config["Id"])
+    assert caught.value.response["Error"]["Code"] == "NoSuchCloudWatchLogsLogGroup"
+
+
+def test_traffic_policies(route53, zone):
     document = '{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","Endpoints":{"e":{"Type":"value","Value":"10.0.0.1"}},"StartEndpoint":"e"}'
     policy = route53.create_traffic_policy(Name=f"p-{uuid.uuid4().hex[:6]}", Document=document)[
         "TrafficPolicy"
