@@ -563,22 +563,14 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
             raise invalid("Number of records limit of 1000 exceeded.")
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
-            keys = {rr.record_key(rr.normalise(c["ResourceRecordSet"])) for c in changes}
+            # Every record set of the names the batch touches: the ones it changes, and the
+            # ones a change may conflict with (a CNAME beside other types, mixed policies).
             current = {}
-            for key in keys:
-                found = self.records.get(scope, f"{zone['Id']}|{key}")
-                if found is not None:
-                    current[key] = found
             names = {rr.canonical_name(c["ResourceRecordSet"]["Name"]) for c in changes}
             for name in names:
                 prefix = f"{zone['Id']}|{rr.sort_key(name)}\x01"
                 for key, value in self.records.scan(scope, prefix):
                     current[key.split("|", 1)[1]] = value
-            for change in changes:
-                record = change["ResourceRecordSet"]
-                alias = record.get("AliasTarget")
-                if alias and bare_id(alias.get("HostedZoneId", "")) in self.engine.by_id:
-                    pass
             checks = (
                 {k for k, _ in self.health_checks.scan(scope)}
                 if any(c["ResourceRecordSet"].get("HealthCheckId") for c in changes)
@@ -587,19 +579,19 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
             writes, problems = rr.apply_changes(zone["Name"], current, changes, checks)
             if self.protections.count(scope, zone["Id"] + "|"):
                 for change in changes:
-                    record = rr.normalise(change["ResourceRecordSet"])
-                    if self.protected(scope, zone["Id"], record):
+                    touched = rr.normalise(change["ResourceRecordSet"])
+                    if self.protected(scope, zone["Id"], touched):
                         problems.append(
-                            f"Tried to {change['Action'].lower()} resource record set {rr.describe(record)} but it is "
+                            f"Tried to {change['Action'].lower()} resource record set {rr.describe(touched)} but it is "
                             "protected by a resource record set protection"
                         )
             for change in changes:
-                record = change["ResourceRecordSet"]
-                cidr = record.get("CidrRoutingConfig")
+                cidr = change["ResourceRecordSet"].get("CidrRoutingConfig")
                 if cidr and change["Action"] != "DELETE":
                     problem = self.check_cidr_location(scope, cidr)
                     if problem:
                         problems.append(problem)
+            problems.extend(self._alias_problems(scope, zone, changes, writes))
             if problems:
                 raise change_batch(problems)
             delta = 0
@@ -626,6 +618,42 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
         if acm is not None:
             acm.records_changed()  # type: ignore[attr-defined]
         return {"ChangeInfo": change_info}
+
+    def _alias_problems(
+        self, scope: str, zone: dict[str, Any], changes: list[dict[str, Any]], writes: dict[str, Any]
+    ) -> list[str]:
+        """Alias records to a record set of one of the account's own zones must name a record
+        set that exists (after this batch) within that zone, as Route 53 checks."""
+        problems = []
+        for change in changes:
+            record = rr.normalise(change["ResourceRecordSet"])
+            alias = record.get("AliasTarget")
+            if change["Action"] == "DELETE" or not alias:
+                continue
+            target_zone = self.zones.get(scope, alias["HostedZoneId"])
+            if target_zone is None:
+                continue  # an AWS resource's zone (S3 website, CloudFront, ELB, API Gateway)
+            target, rtype = alias["DNSName"], record["Type"]
+            prefix = f"Tried to create an alias that targets {target}, type {rtype} in zone {alias['HostedZoneId']}"
+            if not rr.in_zone(target, target_zone["Name"]):
+                problems.append(f"{prefix}, but the alias target name does not lie within the target zone")
+                continue
+            wanted = rr.sort_key(target) + "\x01" + rtype + "\x01"
+            written = (
+                [k for k, v in writes.items() if k.startswith(wanted)]
+                if target_zone["Id"] == zone["Id"]
+                else []
+            )
+            if any(writes[k] is not None for k in written):
+                continue
+            stored = [
+                k
+                for k, _ in self.records.scan(scope, f"{target_zone['Id']}|{wanted}")
+                if k.split("|", 1)[1] not in writes
+            ]
+            if not stored:
+                problems.append(f"{prefix}, but that target was not found")
+        return problems
 
     def list_resource_record_sets(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)

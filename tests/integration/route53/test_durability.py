@@ -4,6 +4,7 @@ data dir answers DNS from the start."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 
@@ -42,7 +43,16 @@ def test_zones_and_dns_survive_a_restart(tmp_path):
         env={"OVERCAST_DNS_ADDRESS": f"127.0.0.1:{second_port}"},
     )
     try:
-        assert answers(second_port, "www." + name) == ["192.0.2.77"]
+        # The DNS socket is bound as the server starts; health may answer a moment before it.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                found = answers(second_port, "www." + name)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert found == ["192.0.2.77"]
         with urllib.request.urlopen(f"{second.endpoint}/_overcast/route53/dns", timeout=5) as reply:
             assert json.loads(reply.read())["address"] == f"127.0.0.1:{second_port}"
     finally:

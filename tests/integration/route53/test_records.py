@@ -215,3 +215,21 @@ def test_listing_order_and_paging(route53, zone):
         for r in p["ResourceRecordSets"]
     ]
     assert len(every) == 8
+
+
+def test_alias_to_a_record_of_the_zone_must_exist(route53, zone):
+    z = zone["Name"]
+    alias = {
+        "Name": "a." + z,
+        "Type": "A",
+        "AliasTarget": {"HostedZoneId": zone["Id"], "DNSName": "target." + z, "EvaluateTargetHealth": False},
+    }
+    error = batch_error(route53, zone["Id"], ("CREATE", alias))
+    assert error.response["Error"]["Message"] == (
+        f"[Tried to create an alias that targets target.{z}, type A in zone {zone['Id']}, but that target was not found]"
+    )
+    outside = {**alias, "AliasTarget": {**alias["AliasTarget"], "DNSName": "www.elsewhere.org"}}
+    error = batch_error(route53, zone["Id"], ("CREATE", outside))
+    assert "does not lie within the target zone" in error.response["Error"]["Message"]
+    # The target may come in the same batch.
+    change(route53, zone["Id"], ("CREATE", a_record("target." + z, "192.0.2.5")), ("CREATE", alias))
