@@ -216,3 +216,46 @@ def test_cloudwatch_alarm_check_follows_the_alarm(route53, r53_client):
             break
         assert time.monotonic() < deadline, failures
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def tls_web(tmp_path_factory):
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "health.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_https_probe(route53, tls_web):
+    check = create(route53, Type="HTTPS_STR_MATCH", IPAddress="127.0.0.1", Port=tls_web, ResourcePath="/ok",
+                   SearchString="systems go", FullyQualifiedDomainName="health.test")  # fmt: skip
+    assert wait_status(route53, check, "Success").startswith("Success: HTTP Status Code 200")
+    down = create(route53, Type="HTTPS", IPAddress="127.0.0.1", Port=tls_web, ResourcePath="/down")
+    assert "503" in wait_status(route53, down, "Failure")
