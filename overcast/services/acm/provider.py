@@ -118,7 +118,8 @@ class Provider(OrganizationMixin, BaseProvider):
 
     def records_changed(self) -> None:
         """Route 53's records changed (or a check is due): issue what is now validated."""
-        route53 = self.runtime.providers.get("route53")
+        # Route 53 is asked only once it is running (it is whenever a hosted zone exists).
+        route53 = self.runtime.provider("route53") if "route53" in self.runtime.providers else None
         now = datetime.now(UTC)
         for scope, cert_id in list(self.pending):
             row = self.certificates.get(scope, cert_id)
@@ -137,7 +138,7 @@ class Provider(OrganizationMixin, BaseProvider):
                 record = option["ResourceRecord"]
                 if option["ValidationStatus"] == "SUCCESS":
                     continue
-                answers = [v.lower().rstrip(".") + "." for v in route53.lookup(record["Name"], "CNAME")]  # type: ignore[attr-defined]
+                answers = [v.lower().rstrip(".") + "." for v in route53.lookup(record["Name"], "CNAME")]
                 if record["Value"].lower() in answers:
                     option["ValidationStatus"] = "SUCCESS"
                     changed = True

@@ -101,9 +101,7 @@ class Certificate(ResourceHandler):
                 raise ResourceFailed(
                     f"Certificate {arn} is {status}: {detail.get('FailureReason', '')}".rstrip(": ")
                 )
-            acm = request.runtime.providers.get("acm")
-            if acm is not None:
-                acm.records_changed()  # type: ignore[attr-defined]
+            request.runtime.provider("acm").records_changed()
             await asyncio.sleep(POLL_SECONDS)
 
     async def update(self, request: ResourceRequest) -> dict[str, Any]:

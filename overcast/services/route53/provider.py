@@ -614,9 +614,8 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
                 if key in current and rr.record_key(current[key]) == key:
                     self.engine.delete(zone["Id"], current[key])
                 self.engine.put(zone["Id"], record)
-        acm = self.runtime.providers.get("acm")
-        if acm is not None:
-            acm.records_changed()  # type: ignore[attr-defined]
+        if "acm" in self.runtime.providers:  # certificates waiting for these records
+            self.runtime.provider("acm").records_changed()
         return {"ChangeInfo": change_info}
 
     def _alias_problems(
