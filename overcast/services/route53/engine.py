@@ -108,6 +108,12 @@ class Engine:
         #: Where answered queries are logged (zones with a query logging config), if anywhere.
         self.query_log: QueryLog | None = None
 
+    def clear(self) -> None:
+        """Forget every zone (the state was reset or replaced; the provider loads it again)."""
+        self.zones.clear()
+        self.by_id.clear()
+        self.cache.clear()
+
     # -- the index ----------------------------------------------------------------------------
 
     def add_zone(self, zone_id: str, name: str, account: str, private: bool) -> None:

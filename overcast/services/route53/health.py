@@ -8,6 +8,7 @@ at its RequestInterval on the scheduler's clock, the first probe at once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import time
 import uuid
@@ -35,6 +36,7 @@ CONNECT_TIMEOUT = 4.0
 RESPONSE_TIMEOUT = 2.0
 SEARCH_BYTES = 5120
 CHECKER_IP = "127.0.0.1"
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -116,6 +118,7 @@ class HealthMixin:
         self.status: dict[str, dict[str, Any]] = {}
         self.prober: asyncio.Task[Any] | None = None
         self._probing = False
+        self._generation = 0
 
     def is_healthy(self: Provider, check_id: str) -> bool:  # type: ignore[misc]
         state = self.status.get(check_id)
@@ -128,41 +131,51 @@ class HealthMixin:
     def start_probing(self: Provider) -> None:  # type: ignore[misc]
         if not self._probing:
             self._probing = True
-            self.runtime.spawn(self._probe_loop(), "route53-health")
+            self._generation += 1
+            self.runtime.spawn(self._probe_loop(self._generation), "route53-health")
 
     def stop_health(self: Provider) -> None:  # type: ignore[misc]
+        """End the probing loop (a later start_probing begins a new one)."""
         self._probing = False
+        self._generation += 1
 
     def _all_checks(self: Provider) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[misc]
         return [
             (scope, row) for scope in self.health_checks.scopes() for _, row in self.health_checks.scan(scope)
         ]
 
-    async def _probe_loop(self: Provider) -> None:  # type: ignore[misc]
-        try:
-            while self._probing:
-                checks = self._all_checks()
-                if not checks:
-                    break
-                now = self.runtime.scheduler.now()
-                due = [(s, c) for s, c in checks if self.status.get(c["Id"], {}).get("due", 0) <= now]
-                endpoint = [c for _, c in due if c["HealthCheckConfig"]["Type"] in ENDPOINT_TYPES]
-                results = await asyncio.gather(*(self._probe_one(c) for c in endpoint))
-                for check, (ok, report) in zip(endpoint, results, strict=True):
-                    self._record(check, ok, report, now)
-                for scope, check in due:
-                    kind = check["HealthCheckConfig"]["Type"]
-                    if kind == "CLOUDWATCH_METRIC":
-                        ok, report = self._alarm_state(scope, check)
-                        self._record(check, ok, report, now)
-                    elif kind == "RECOVERY_CONTROL":
-                        self._record(check, True, "Success: the routing control is on.", now)
-                for scope, check in checks:
-                    if check["HealthCheckConfig"]["Type"] == "CALCULATED":
-                        self._calculate(check, now)
-                await asyncio.sleep(min(0.5, 1.0 / max(self.runtime.scheduler.speed, 1.0)))
-        finally:
-            self._probing = False
+    async def _probe_loop(self: Provider, generation: int) -> None:  # type: ignore[misc]
+        while generation == self._generation:
+            checks = self._all_checks()
+            if not checks:
+                self._probing = False
+                if not self._all_checks():  # one created just now keeps this loop going
+                    return
+                self._probing = True
+                continue
+            try:
+                await self._probe_due(checks)
+            except Exception:  # one bad round must not end probing
+                log.exception("Route 53 health checks: a round of probes failed")
+            await asyncio.sleep(min(0.5, 1.0 / max(self.runtime.scheduler.speed, 1.0)))
+
+    async def _probe_due(self: Provider, checks: list[tuple[str, dict[str, Any]]]) -> None:  # type: ignore[misc]
+        now = self.runtime.scheduler.now()
+        due = [(s, c) for s, c in checks if self.status.get(c["Id"], {}).get("due", 0) <= now]
+        endpoint = [c for _, c in due if c["HealthCheckConfig"]["Type"] in ENDPOINT_TYPES]
+        results = await asyncio.gather(*(self._probe_one(c) for c in endpoint))
+        for check, (ok, report) in zip(endpoint, results, strict=True):
+            self._record(check, ok, report, now)
+        for scope, check in due:
+            kind = check["HealthCheckConfig"]["Type"]
+            if kind == "CLOUDWATCH_METRIC":
+                ok, report = self._alarm_state(scope, check)
+                self._record(check, ok, report, now)
+            elif kind == "RECOVERY_CONTROL":
+                self._record(check, True, "Success: the routing control is on.", now)
+        for scope, check in checks:
+            if check["HealthCheckConfig"]["Type"] == "CALCULATED":
+                self._calculate(check, now)
 
     async def _probe_one(self: Provider, check: dict[str, Any]) -> tuple[bool, str]:  # type: ignore[misc]
         config = check["HealthCheckConfig"]
@@ -188,7 +201,7 @@ class HealthMixin:
         if ok:
             state["successes"] += 1
             state["failures"] = 0
-            if state["successes"] >= threshold or state["report"] is None:
+            if state["successes"] >= threshold:
                 state["raw"] = True
         else:
             state["failures"] += 1

@@ -113,7 +113,7 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
         self.resume_health()
 
     def _load_engine(self) -> None:
-        self.engine = Engine(self.is_healthy, self.cidr_matches)
+        self.engine.clear()  # the same engine: the DNS server answers from it
         for account in self.zones.scopes():
             for zone_id, zone in self.zones.scan(account):
                 self.engine.add_zone(zone_id, zone["Name"], account, zone["Config"].get("PrivateZone", False))
@@ -144,8 +144,6 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
 
     def state_replaced(self) -> None:
         self._load_engine()
-        if self.dns is not None:
-            self.dns.engine = self.engine
         self.status.clear()
         self.resume_health()
 

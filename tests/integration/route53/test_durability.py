@@ -9,9 +9,10 @@ import urllib.request
 import uuid
 
 import boto3
+import dns.rcode
 
 from tests.conftest import Server, free_port
-from tests.integration.route53.conftest import a_record, answers, change
+from tests.integration.route53.conftest import a_record, answers, change, query
 
 
 def test_zones_and_dns_survive_a_restart(tmp_path):
@@ -57,3 +58,34 @@ def test_zones_and_dns_survive_a_restart(tmp_path):
             assert json.loads(reply.read())["address"] == f"127.0.0.1:{second_port}"
     finally:
         second.stop()
+
+
+def test_reset_forgets_zones_and_the_dns_server_follows(tmp_path):
+    dns_port = free_port()
+    server = Server("--ephemeral", "--quiet", env={"OVERCAST_DNS_ADDRESS": f"127.0.0.1:{dns_port}"})
+    try:
+        route53 = boto3.client(
+            "route53",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        old = route53.create_hosted_zone(Name="before-reset.test", CallerReference="r1")["HostedZone"]["Id"]
+        change(route53, old, ("CREATE", a_record("www.before-reset.test.", "192.0.2.1")))
+        assert answers(dns_port, "www.before-reset.test.") == ["192.0.2.1"]
+        request = urllib.request.Request(
+            f"{server.endpoint}/_overcast/state/reset",
+            method="POST",
+            data=b"",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        assert (
+            query(dns_port, "www.before-reset.test.").rcode() == dns.rcode.REFUSED
+        )  # no zone of that name now
+        new = route53.create_hosted_zone(Name="after-reset.test", CallerReference="r2")["HostedZone"]["Id"]
+        change(route53, new, ("CREATE", a_record("www.after-reset.test.", "192.0.2.2")))
+        assert answers(dns_port, "www.after-reset.test.") == ["192.0.2.2"]
+    finally:
+        server.stop()
