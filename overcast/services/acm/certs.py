@@ -166,6 +166,31 @@ def issue(authority: dict[str, str], domains: list[str], algorithm: str) -> dict
     }
 
 
+def issue_for_key(authority: dict[str, str], domains: list[str], public_key: Any) -> dict[str, str]:
+    """A certificate for `domains` and a key its holder keeps (an ACME client's CSR):
+    PEMs of the certificate and its chain."""
+    issuer_cert = x509.load_pem_x509_certificate(authority["issuer"].encode())
+    issuer_key = serialization.load_pem_private_key(authority["issuer_key"].encode(), None)
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(domains[0]))
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=VALIDITY_DAYS))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False,
+        )
+        .sign(issuer_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    return {"certificate": cert_pem(cert), "chain": authority["issuer"] + authority["root"]}
+
+
 @dataclass
 class Parsed:
     subject: str

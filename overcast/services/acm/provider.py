@@ -26,6 +26,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Response
 from overcast.services.acm import certs, search
+from overcast.services.acm.acme import AcmeMixin
 from overcast.services.acm.organization import OrganizationMixin
 from overcast.services.base import BaseProvider
 from overcast.store import scope as store_scope
@@ -54,8 +55,10 @@ def _base_domain(domain: str) -> str:
     return domain[2:] if domain.startswith("*.") else domain
 
 
-class Provider(OrganizationMixin, BaseProvider):
+class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
     service = "acm"
+    #: ACME endpoints' protocol, on 4566 by path.
+    path_routes = AcmeMixin.acme_routes
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
@@ -64,6 +67,7 @@ class Provider(OrganizationMixin, BaseProvider):
         self.authority = self.store.table("acm", "authority")
         #: (scope, certificate id) of the certificates waiting for DNS validation
         self.pending: set[tuple[str, str]] = set()
+        self.init_acme()
 
     def start(self) -> None:
         self.state_replaced()
@@ -75,7 +79,7 @@ class Provider(OrganizationMixin, BaseProvider):
             for key, row in self.certificates.scan(scope)
             if row["Status"] == "PENDING_VALIDATION" and row.get("ValidationMethod") == "DNS"
         }
-        if self.pending:
+        if self.pending or self.check_prevalidations():
             self._schedule()
 
     def internal_request(self, request: Any, subpath: str) -> Response | None:
@@ -113,11 +117,12 @@ class Provider(OrganizationMixin, BaseProvider):
 
     def _tick(self, key: str, due: float) -> None:
         self.records_changed()
-        if self.pending:
+        if self.pending or self.check_prevalidations():
             self._schedule()
 
     def records_changed(self) -> None:
         """Route 53's records changed (or a check is due): issue what is now validated."""
+        self.check_prevalidations()
         # Route 53 is asked only once it is running (it is whenever a hosted zone exists).
         route53 = self.runtime.provider("route53") if "route53" in self.runtime.providers else None
         now = datetime.now(UTC)
