@@ -9,7 +9,6 @@ Route 53's own order."""
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import json
 import re
@@ -38,7 +37,7 @@ ZONE_LIMIT = 500
 
 
 def new_id(prefix: str, length: int = 21) -> str:
-    return prefix + base64.b32encode(secrets.token_bytes(15)).decode()[: length - len(prefix)]
+    return prefix + secrets.token_hex(16).upper()[: length - len(prefix)]
 
 
 def bare_id(value: str) -> str:
@@ -601,8 +600,9 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
                 else:
                     delta += 0 if key in current else 1
                     self.records.put(scope, full, record)
-            zone["ResourceRecordSetCount"] += delta
-            self.zones.put(scope, zone["Id"], zone)
+            if delta:
+                zone["ResourceRecordSetCount"] += delta
+                self.zones.put(scope, zone["Id"], zone)
             change_info = self.new_change(context, batch.get("Comment"))
             self.record_batch(context, zone, change_info, "ChangeResourceRecordSets", changes)
         for key, record in writes.items():

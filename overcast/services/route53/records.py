@@ -71,6 +71,11 @@ def check_domain_name(name: str, what: str = "DNS name") -> None:
 def _rdata_problem(rtype: str, value: str) -> str | None:
     """Why `value` is not valid data for a `rtype` record, or None."""
     if rtype == "A":
+        parts = value.split(".")
+        if len(parts) == 4 and all(
+            p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts
+        ):
+            return None
         try:
             ipaddress.IPv4Address(value)
         except ValueError:
