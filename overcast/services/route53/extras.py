@@ -4,15 +4,14 @@ DNSSEC key-signing keys, VPC association authorizations and the geolocation cata
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import parse_arn
 from overcast.context import RequestContext
-from overcast.services.route53.errors import error, invalid
+from overcast.services.route53.errors import error, invalid, no_zone
+from overcast.services.route53.records import bare_id
 
 if TYPE_CHECKING:
     from overcast.services.route53.provider import Provider
@@ -244,407 +243,6 @@ class ExtrasMixin:
             out["NextToken"] = following
         return out
 
-    # -- traffic policies ---------------------------------------------------------------------
-
-    @staticmethod
-    def _check_document(document: str) -> None:
-        try:
-            parsed = json.loads(document)
-        except ValueError:
-            raise error(
-                "InvalidTrafficPolicyDocument", "Invalid JSON in the traffic policy document."
-            ) from None
-        if not isinstance(parsed, dict) or parsed.get("AWSPolicyFormatVersion") != "2015-10-01":
-            raise error("InvalidTrafficPolicyDocument", "The AWSPolicyFormatVersion must be 2015-10-01.")
-        if parsed.get("RecordType") is None or ("StartRule" not in parsed and "StartEndpoint" not in parsed):
-            raise error(
-                "InvalidTrafficPolicyDocument",
-                "The document must name a RecordType and a StartRule or StartEndpoint.",
-            )
-
-    def _policy_versions(self: Provider, scope: str, policy_id: str) -> list[dict[str, Any]]:  # type: ignore[misc]
-        return [r for _, r in self.traffic_policies.scan(scope, policy_id + "|")]
-
-    def create_traffic_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        self._check_document(params["Document"])
-        with self.store.transaction():
-            if any(r["Name"] == params["Name"] for _, r in self.traffic_policies.scan(scope)):
-                raise error(
-                    "TrafficPolicyAlreadyExists",
-                    f"A traffic policy with the name {params['Name']} already exists.",
-                )
-            policy_id = str(uuid.uuid4())
-            row = {
-                "Id": policy_id,
-                "Version": 1,
-                "Name": params["Name"],
-                "Type": json.loads(params["Document"])["RecordType"],
-                "Document": params["Document"],
-            }
-            if params.get("Comment"):
-                row["Comment"] = params["Comment"]
-            self.traffic_policies.put(scope, f"{policy_id}|{1:06d}", row)
-        context.status = 201
-        return {
-            "TrafficPolicy": row,
-            "Location": f"https://route53.amazonaws.com/2013-04-01/trafficpolicy/{policy_id}/1",
-        }
-
-    def _policy(self: Provider, context: RequestContext, policy_id: str, version: int) -> dict[str, Any]:  # type: ignore[misc]
-        row = self.traffic_policies.get(self.scope_of(context), f"{policy_id}|{int(version):06d}")
-        if row is None:
-            raise error(
-                "NoSuchTrafficPolicy", f"No traffic policy found with ID {policy_id} and version {version}."
-            )
-        return row
-
-    def create_traffic_policy_version(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        self._check_document(params["Document"])
-        with self.store.transaction():
-            versions = self._policy_versions(scope, params["Id"])
-            if not versions:
-                raise error("NoSuchTrafficPolicy", f"No traffic policy found with ID {params['Id']}.")
-            version = versions[-1]["Version"] + 1
-            row = {
-                "Id": params["Id"],
-                "Version": version,
-                "Name": versions[0]["Name"],
-                "Type": json.loads(params["Document"])["RecordType"],
-                "Document": params["Document"],
-            }
-            if params.get("Comment"):
-                row["Comment"] = params["Comment"]
-            self.traffic_policies.put(scope, f"{params['Id']}|{version:06d}", row)
-        context.status = 201
-        return {
-            "TrafficPolicy": row,
-            "Location": f"https://route53.amazonaws.com/2013-04-01/trafficpolicy/{params['Id']}/{version}",
-        }
-
-    def get_traffic_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {"TrafficPolicy": self._policy(context, params["Id"], params["Version"])}
-
-    def delete_traffic_policy(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            row = self._policy(context, params["Id"], params["Version"])
-            if any(
-                i["TrafficPolicyId"] == row["Id"] and i["TrafficPolicyVersion"] == row["Version"]
-                for _, i in self.traffic_instances.scan(scope)
-            ):
-                raise error(
-                    "TrafficPolicyInUse",
-                    "One or more traffic policy instances were created by using the specified traffic policy.",
-                )
-            self.traffic_policies.delete(scope, f"{row['Id']}|{row['Version']:06d}")
-        return {}
-
-    def update_traffic_policy_comment(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            row = self._policy(context, params["Id"], params["Version"])
-            row["Comment"] = params["Comment"]
-            self.traffic_policies.put(scope, f"{row['Id']}|{row['Version']:06d}", row)
-        return {"TrafficPolicy": row}
-
-    def list_traffic_policies(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        from overcast.services.route53.provider import max_items
-
-        scope = self.scope_of(context)
-        latest: dict[str, dict[str, Any]] = {}
-        counts: dict[str, int] = {}
-        for _, row in self.traffic_policies.scan(scope):
-            latest[row["Id"]] = row
-            counts[row["Id"]] = counts.get(row["Id"], 0) + 1
-        rows = sorted(latest.values(), key=lambda r: r["Id"])
-        marker = params.get("TrafficPolicyIdMarker")
-        if marker:
-            rows = [r for r in rows if r["Id"] >= marker]
-        limit = max_items(params)
-        out: dict[str, Any] = {
-            "TrafficPolicySummaries": [
-                {
-                    "Id": r["Id"],
-                    "Name": r["Name"],
-                    "Type": r["Type"],
-                    "LatestVersion": r["Version"],
-                    "TrafficPolicyCount": counts[r["Id"]],
-                }
-                for r in rows[:limit]
-            ],
-            "IsTruncated": len(rows) > limit,
-            "TrafficPolicyIdMarker": rows[limit]["Id"] if len(rows) > limit else (marker or ""),
-            "MaxItems": str(limit),
-        }
-        return out
-
-    def list_traffic_policy_versions(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        from overcast.services.route53.provider import max_items
-
-        rows = self._policy_versions(self.scope_of(context), params["Id"])
-        if not rows:
-            raise error("NoSuchTrafficPolicy", f"No traffic policy found with ID {params['Id']}.")
-        marker = params.get("TrafficPolicyVersionMarker")
-        if marker and str(marker).isdigit():
-            rows = [r for r in rows if r["Version"] >= int(marker)]
-        limit = max_items(params)
-        return {
-            "TrafficPolicies": rows[:limit],
-            "IsTruncated": len(rows) > limit,
-            "TrafficPolicyVersionMarker": str(rows[limit]["Version"]) if len(rows) > limit else "",
-            "MaxItems": str(limit),
-        }
-
-    def create_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        from overcast.services.route53 import records as rr
-
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            zone = self.zone(context, params["HostedZoneId"])
-            policy = self._policy(context, params["TrafficPolicyId"], params["TrafficPolicyVersion"])
-            name = rr.canonical_name(params["Name"])
-            if not rr.in_zone(name, zone["Name"]):
-                raise invalid(f"The name {name} is not in the hosted zone {zone['Name']}.")
-            for _, other in self.traffic_instances.scan(scope):
-                if other["HostedZoneId"] == zone["Id"] and other["Name"] == name:
-                    raise error(
-                        "TrafficPolicyInstanceAlreadyExists",
-                        f"A traffic policy instance already exists for {name}.",
-                    )
-            instance_id = str(uuid.uuid4())
-            row = {
-                "Id": instance_id,
-                "HostedZoneId": zone["Id"],
-                "Name": name,
-                "TTL": params["TTL"],
-                "State": "Applied",
-                "Message": "",
-                "TrafficPolicyId": policy["Id"],
-                "TrafficPolicyVersion": policy["Version"],
-                "TrafficPolicyType": policy["Type"],
-            }
-            self.traffic_instances.put(scope, instance_id, row)
-        context.status = 201
-        return {
-            "TrafficPolicyInstance": row,
-            "Location": f"https://route53.amazonaws.com/2013-04-01/trafficpolicyinstance/{instance_id}",
-        }
-
-    def _instance(self: Provider, context: RequestContext, instance_id: str) -> dict[str, Any]:  # type: ignore[misc]
-        row = self.traffic_instances.get(self.scope_of(context), instance_id)
-        if row is None:
-            raise error(
-                "NoSuchTrafficPolicyInstance", f"No traffic policy instance found with ID {instance_id}."
-            )
-        return row
-
-    def get_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {"TrafficPolicyInstance": self._instance(context, params["Id"])}
-
-    def delete_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self._instance(context, params["Id"])
-        self.traffic_instances.delete(self.scope_of(context), params["Id"])
-        return {}
-
-    def update_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            row = self._instance(context, params["Id"])
-            policy = self._policy(context, params["TrafficPolicyId"], params["TrafficPolicyVersion"])
-            row.update(
-                TTL=params["TTL"],
-                TrafficPolicyId=policy["Id"],
-                TrafficPolicyVersion=policy["Version"],
-                TrafficPolicyType=policy["Type"],
-            )
-            self.traffic_instances.put(scope, row["Id"], row)
-        return {"TrafficPolicyInstance": row}
-
-    def get_traffic_policy_instance_count(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return {"TrafficPolicyInstanceCount": self.traffic_instances.count(self.scope_of(context))}
-
-    def _instances(self: Provider, context: RequestContext, params: dict, keep: Any) -> dict:  # type: ignore[misc]
-        from overcast.services.route53.provider import max_items
-
-        rows = [r for _, r in self.traffic_instances.scan(self.scope_of(context)) if keep(r)]
-        rows.sort(key=lambda r: (r["HostedZoneId"], r["Name"]))
-        limit = max_items(params)
-        out: dict[str, Any] = {
-            "TrafficPolicyInstances": rows[:limit],
-            "IsTruncated": len(rows) > limit,
-            "MaxItems": str(limit),
-        }
-        if len(rows) > limit:
-            out["HostedZoneIdMarker"] = rows[limit]["HostedZoneId"]
-            out["TrafficPolicyInstanceNameMarker"] = rows[limit]["Name"]
-            out["TrafficPolicyInstanceTypeMarker"] = rows[limit]["TrafficPolicyType"]
-        return out
-
-    def list_traffic_policy_instances(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return self._instances(context, params, lambda r: True)
-
-    # -- CIDR collections ---------------------------------------------------------------------
-
-    def create_cidr_collection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            for _, other in self.cidr_collections.scan(scope):
-                if other["Name"] == params["Name"]:
-                    raise error(
-                        "CidrCollectionAlreadyExistsException",
-                        f"A CIDR collection with the name {params['Name']} already exists.",
-                    )
-            collection_id = str(uuid.uuid4())
-            row = {
-                "Id": collection_id,
-                "Name": params["Name"],
-                "Version": 1,
-                "Locations": {},
-                "Arn": f"arn:aws:route53:::cidrcollection/{collection_id}",
-            }
-            self.cidr_collections.put(scope, collection_id, row)
-        context.status = 201
-        return {
-            "Collection": self._collection_output(row),
-            "Location": f"https://route53.amazonaws.com/2013-04-01/cidrcollection/{collection_id}",
-        }
-
-    @staticmethod
-    def _collection_output(row: dict[str, Any]) -> dict[str, Any]:
-        return {k: row[k] for k in ("Arn", "Id", "Name", "Version")}
-
-    def _collection(self: Provider, context: RequestContext, collection_id: str) -> dict[str, Any]:  # type: ignore[misc]
-        row = self.cidr_collections.get(self.scope_of(context), collection_id)
-        if row is None:
-            raise error(
-                "NoSuchCidrCollectionException", f"The CIDR collection {collection_id} does not exist."
-            )
-        return row
-
-    def change_cidr_collection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            row = self._collection(context, params["Id"])
-            version = params.get("CollectionVersion")
-            if version is not None and int(version) != row["Version"]:
-                raise error(
-                    "CidrCollectionVersionMismatchException",
-                    "The CIDR collection version you provided doesn't match the one in the ListCidrCollections operation.",
-                )
-            locations = {k: list(v) for k, v in row["Locations"].items()}
-            for change in params["Changes"]:
-                name = change["LocationName"]
-                blocks = []
-                for block in change["CidrList"]:
-                    try:
-                        blocks.append(str(ipaddress.ip_network(block, strict=True)))
-                    except ValueError:
-                        raise invalid(f"Invalid CIDR block: {block}") from None
-                if change["Action"] == "PUT":
-                    locations[name] = sorted(set(locations.get(name, [])) | set(blocks))
-                else:
-                    if name not in locations:
-                        raise error(
-                            "NoSuchCidrLocationException",
-                            f"The CIDR collection location {name} does not exist.",
-                        )
-                    remaining = [b for b in locations[name] if b not in blocks]
-                    if remaining:
-                        locations[name] = remaining
-                    else:
-                        if self._location_in_use(scope, row["Id"], name):
-                            raise error(
-                                "CidrBlockInUseException",
-                                f"The CIDR location {name} is in use by a record set.",
-                            )
-                        del locations[name]
-            row["Locations"] = locations
-            row["Version"] += 1
-            self.cidr_collections.put(scope, row["Id"], row)
-        return {"Id": row["Id"]}
-
-    def _location_in_use(self: Provider, scope: str, collection_id: str, location: str | None) -> bool:  # type: ignore[misc]
-        for _, record in self.records.scan(scope):
-            config = record.get("CidrRoutingConfig")
-            if (
-                config
-                and config["CollectionId"] == collection_id
-                and (location is None or config["LocationName"] == location)
-            ):
-                return True
-        return False
-
-    def delete_cidr_collection(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            row = self._collection(context, params["Id"])
-            if row["Locations"]:
-                raise error(
-                    "CidrCollectionInUseException", "This CIDR collection is in use, and isn't empty."
-                )
-            self.cidr_collections.delete(scope, row["Id"])
-        return {}
-
-    def list_cidr_collections(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        rows = [self._collection_output(r) for _, r in self.cidr_collections.scan(self.scope_of(context))]
-        page, following = _page(rows, params)
-        out: dict[str, Any] = {"CidrCollections": page}
-        if following:
-            out["NextToken"] = following
-        return out
-
-    def list_cidr_locations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        row = self._collection(context, params["CollectionId"])
-        page, following = _page([{"LocationName": name} for name in sorted(row["Locations"])], params)
-        out: dict[str, Any] = {"CidrLocations": page}
-        if following:
-            out["NextToken"] = following
-        return out
-
-    def list_cidr_blocks(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        row = self._collection(context, params["CollectionId"])
-        location = params.get("LocationName")
-        if location and location not in row["Locations"]:
-            raise error(
-                "NoSuchCidrLocationException", f"The CIDR collection location {location} does not exist."
-            )
-        blocks = [
-            {"CidrBlock": block, "LocationName": name}
-            for name, cidrs in sorted(row["Locations"].items())
-            if not location or name == location
-            for block in cidrs
-        ]
-        page, following = _page(blocks, params)
-        out: dict[str, Any] = {"CidrBlocks": page}
-        if following:
-            out["NextToken"] = following
-        return out
-
-    def check_cidr_location(self: Provider, scope: str, config: dict[str, Any]) -> str | None:  # type: ignore[misc]
-        row = self.cidr_collections.get(scope, config["CollectionId"])
-        if row is None:
-            return f"The CIDR collection {config['CollectionId']} does not exist."
-        if config["LocationName"] != "*" and config["LocationName"] not in row["Locations"]:
-            return f"The CIDR location {config['LocationName']} does not exist in collection {config['CollectionId']}."
-        return None
-
-    def cidr_matches(self: Provider, record: dict[str, Any], client: str) -> bool:  # type: ignore[misc]
-        config = record["CidrRoutingConfig"]
-        try:
-            address = ipaddress.ip_address(client)
-        except ValueError:
-            return False
-        for scope in self.cidr_collections.scopes():
-            row = self.cidr_collections.get(scope, config["CollectionId"])
-            if row is not None:
-                return any(
-                    address in ipaddress.ip_network(block)
-                    for block in row["Locations"].get(config["LocationName"], [])
-                )
-        return False
-
     # -- DNSSEC key-signing keys --------------------------------------------------------------
 
     @staticmethod
@@ -852,3 +450,102 @@ class ExtrasMixin:
                 if following.get(key):
                     out[name] = following[key]
         return out
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _tagged(self: Provider, context: RequestContext, kind: str, resource_id: str) -> tuple:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        if kind == "hostedzone":
+            table, key = self.zones, bare_id(resource_id)
+            row = table.get(scope, key)
+            if row is None:
+                raise no_zone(key)
+        elif kind == "healthcheck":
+            table, key = self.health_checks, resource_id
+            row = table.get(scope, key)
+            if row is None:
+                from overcast.services.route53.errors import no_health_check
+
+                raise no_health_check(key)
+        else:
+            raise invalid(f"Invalid resource type: {kind}")
+        return table, key, row
+
+    def change_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        add = params.get("AddTags") or []
+        remove = params.get("RemoveTagKeys") or []
+        if len(add) > 10:
+            raise invalid("Number of tags added exceeds the limit of 10.")
+        with self.store.transaction():
+            table, key, row = self._tagged(context, params["ResourceType"], params["ResourceId"])
+            tags = dict(row.get("Tags") or {})
+            for tag in add:
+                tags[tag["Key"]] = tag.get("Value", "")
+            for name in remove:
+                tags.pop(name, None)
+            if len(tags) > 50:
+                raise error("ThrottlingException", "The number of tags exceeds the limit of 50.")
+            row["Tags"] = tags
+            table.put(self.scope_of(context), key, row)
+        return {}
+
+    def _tag_set(self: Provider, kind: str, resource_id: str, row: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
+        return {
+            "ResourceType": kind,
+            "ResourceId": resource_id,
+            "Tags": [{"Key": k, "Value": v} for k, v in (row.get("Tags") or {}).items()],
+        }
+
+    def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        kind, resource_id = params["ResourceType"], bare_id(params["ResourceId"])
+        _, _, row = self._tagged(context, kind, resource_id)
+        return {"ResourceTagSet": self._tag_set(kind, resource_id, row)}
+
+    def list_tags_for_resources(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        kind = params["ResourceType"]
+        ids = params["ResourceIds"]
+        if len(ids) > 10:
+            raise invalid("A maximum of 10 resource IDs can be specified.")
+        sets = []
+        for resource_id in ids:
+            _, _, row = self._tagged(context, kind, bare_id(resource_id))
+            sets.append(self._tag_set(kind, bare_id(resource_id), row))
+        return {"ResourceTagSets": sets}
+
+    # -- DNSSEC -------------------------------------------------------------------------------
+
+    def get_dnssec(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        zone = self.zone(context, params["HostedZoneId"])
+        keys = [
+            self.ksk_output(row)
+            for _, row in self.signing_keys.scan(self.scope_of(context), zone["Id"] + "|")
+        ]
+        return {"Status": {"ServeSignature": zone.get("DNSSEC", "NOT_SIGNING")}, "KeySigningKeys": keys}
+
+    def enable_hosted_zone_dnssec(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            zone = self.zone(context, params["HostedZoneId"])
+            if zone["Config"]["PrivateZone"]:
+                raise error("DNSSECNotFound", "DNSSEC signing is not supported for private hosted zones.")
+            active = [
+                r for _, r in self.signing_keys.scan(scope, zone["Id"] + "|") if r["Status"] == "ACTIVE"
+            ]
+            if not active:
+                raise error(
+                    "KeySigningKeyWithActiveStatusNotFound",
+                    "The hosted zone doesn't have any key-signing keys (KSKs) with ACTIVE status.",
+                )
+            zone["DNSSEC"] = "SIGNING"
+            self.zones.put(scope, zone["Id"], zone)
+            change = self.new_change(context)
+        return {"ChangeInfo": change}
+
+    def disable_hosted_zone_dnssec(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        scope = self.scope_of(context)
+        with self.store.transaction():
+            zone = self.zone(context, params["HostedZoneId"])
+            zone["DNSSEC"] = "NOT_SIGNING"
+            self.zones.put(scope, zone["Id"], zone)
+            change = self.new_change(context)
+        return {"ChangeInfo": change}

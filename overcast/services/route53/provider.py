@@ -27,6 +27,8 @@ from overcast.services.route53.errors import change_batch, error, invalid, no_zo
 from overcast.services.route53.extras import ExtrasMixin
 from overcast.services.route53.health import HealthMixin
 from overcast.services.route53.querylog import QueryLog, group_name
+from overcast.services.route53.records import bare_id
+from overcast.services.route53.traffic import TrafficMixin
 from overcast.store import scope as store_scope
 
 #: Seconds a change stays PENDING before Route 53 reports it INSYNC on every name server.
@@ -38,11 +40,6 @@ ZONE_LIMIT = 500
 
 def new_id(prefix: str, length: int = 21) -> str:
     return prefix + secrets.token_hex(16).upper()[: length - len(prefix)]
-
-
-def bare_id(value: str) -> str:
-    """`/hostedzone/Z123` → `Z123` (the SDKs strip the prefix; raw callers may not)."""
-    return value.rsplit("/", 1)[-1]
 
 
 def name_servers(seed: str) -> list[str]:
@@ -75,7 +72,7 @@ _ZONE_HOST = re.compile(r"^(?P<host>(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)\.
 _S3_WEBSITE_TARGET = re.compile(r"^(?:.+\.)?s3-website[.-](?P<region>[a-z0-9-]+)\.amazonaws\.com\.$")
 
 
-class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
+class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvider):
     service = "route53"
     #: A name of a hosted zone aliased to an S3 website endpoint is that website, as the
     #: endpoint serves the bucket named by the Host header (static sites on a custom domain).
@@ -733,121 +730,3 @@ class Provider(HealthMixin, ExtrasMixin, AdvancedMixin, BaseProvider):
             "ResponseCode": rcode,
             "Protocol": "UDP",
         }
-
-    # -- tags ---------------------------------------------------------------------------------
-
-    def _tagged(
-        self, context: RequestContext, kind: str, resource_id: str
-    ) -> tuple[Any, str, dict[str, Any]]:
-        scope = self.scope_of(context)
-        if kind == "hostedzone":
-            table, key = self.zones, bare_id(resource_id)
-            row = table.get(scope, key)
-            if row is None:
-                raise no_zone(key)
-        elif kind == "healthcheck":
-            table, key = self.health_checks, resource_id
-            row = table.get(scope, key)
-            if row is None:
-                from overcast.services.route53.errors import no_health_check
-
-                raise no_health_check(key)
-        else:
-            raise invalid(f"Invalid resource type: {kind}")
-        return table, key, row
-
-    def change_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
-        add = params.get("AddTags") or []
-        remove = params.get("RemoveTagKeys") or []
-        if len(add) > 10:
-            raise invalid("Number of tags added exceeds the limit of 10.")
-        with self.store.transaction():
-            table, key, row = self._tagged(context, params["ResourceType"], params["ResourceId"])
-            tags = dict(row.get("Tags") or {})
-            for tag in add:
-                tags[tag["Key"]] = tag.get("Value", "")
-            for name in remove:
-                tags.pop(name, None)
-            if len(tags) > 50:
-                raise error("ThrottlingException", "The number of tags exceeds the limit of 50.")
-            row["Tags"] = tags
-            table.put(self.scope_of(context), key, row)
-        return {}
-
-    def _tag_set(self, kind: str, resource_id: str, row: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ResourceType": kind,
-            "ResourceId": resource_id,
-            "Tags": [{"Key": k, "Value": v} for k, v in (row.get("Tags") or {}).items()],
-        }
-
-    def list_tags_for_resource(self, context: RequestContext, params: dict) -> dict:
-        kind, resource_id = params["ResourceType"], bare_id(params["ResourceId"])
-        _, _, row = self._tagged(context, kind, resource_id)
-        return {"ResourceTagSet": self._tag_set(kind, resource_id, row)}
-
-    def list_tags_for_resources(self, context: RequestContext, params: dict) -> dict:
-        kind = params["ResourceType"]
-        ids = params["ResourceIds"]
-        if len(ids) > 10:
-            raise invalid("A maximum of 10 resource IDs can be specified.")
-        sets = []
-        for resource_id in ids:
-            _, _, row = self._tagged(context, kind, bare_id(resource_id))
-            sets.append(self._tag_set(kind, bare_id(resource_id), row))
-        return {"ResourceTagSets": sets}
-
-    # -- DNSSEC -------------------------------------------------------------------------------
-
-    def get_dnssec(self, context: RequestContext, params: dict) -> dict:
-        zone = self.zone(context, params["HostedZoneId"])
-        keys = [
-            self.ksk_output(row)
-            for _, row in self.signing_keys.scan(self.scope_of(context), zone["Id"] + "|")
-        ]
-        return {"Status": {"ServeSignature": zone.get("DNSSEC", "NOT_SIGNING")}, "KeySigningKeys": keys}
-
-    def enable_hosted_zone_dnssec(self, context: RequestContext, params: dict) -> dict:
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            zone = self.zone(context, params["HostedZoneId"])
-            if zone["Config"]["PrivateZone"]:
-                raise error("DNSSECNotFound", "DNSSEC signing is not supported for private hosted zones.")
-            active = [
-                r for _, r in self.signing_keys.scan(scope, zone["Id"] + "|") if r["Status"] == "ACTIVE"
-            ]
-            if not active:
-                raise error(
-                    "KeySigningKeyWithActiveStatusNotFound",
-                    "The hosted zone doesn't have any key-signing keys (KSKs) with ACTIVE status.",
-                )
-            zone["DNSSEC"] = "SIGNING"
-            self.zones.put(scope, zone["Id"], zone)
-            change = self.new_change(context)
-        return {"ChangeInfo": change}
-
-    def disable_hosted_zone_dnssec(self, context: RequestContext, params: dict) -> dict:
-        scope = self.scope_of(context)
-        with self.store.transaction():
-            zone = self.zone(context, params["HostedZoneId"])
-            zone["DNSSEC"] = "NOT_SIGNING"
-            self.zones.put(scope, zone["Id"], zone)
-            change = self.new_change(context)
-        return {"ChangeInfo": change}
-
-    def list_traffic_policy_instances_by_hosted_zone(self, context: RequestContext, params: dict) -> dict:
-        zone = self.zone(context, params["HostedZoneId"])
-        out = self._instances(context, params, lambda r: r["HostedZoneId"] == zone["Id"])
-        out.pop("HostedZoneIdMarker", None)
-        return out
-
-    def list_traffic_policy_instances_by_policy(self, context: RequestContext, params: dict) -> dict:
-        self._policy(context, params["TrafficPolicyId"], params["TrafficPolicyVersion"])
-        return self._instances(
-            context,
-            params,
-            lambda r: (
-                r["TrafficPolicyId"] == params["TrafficPolicyId"]
-                and r["TrafficPolicyVersion"] == int(params["TrafficPolicyVersion"])
-            ),
-        )

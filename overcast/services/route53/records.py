@@ -32,6 +32,11 @@ _OCTAL = re.compile(r"\\(\d{3})")
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 
 
+def bare_id(value: str) -> str:
+    """`/hostedzone/Z123` → `Z123` (the SDKs strip the prefix; raw callers may not)."""
+    return value.rsplit("/", 1)[-1]
+
+
 def canonical_name(name: str) -> str:
     """`WWW.Example.com` → `www.example.com.`, octal escapes decoded (`\\052` → `*`)."""
     text = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), name.strip())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import boto3
+import dns.exception
 import dns.message
 import dns.query
 import dns.rdatatype
@@ -65,10 +66,18 @@ def a_record(name: str, *values: str, ttl: int = 300, **extra) -> dict:
 
 
 def query(port: int, name: str, rtype: str = "A", tcp: bool = False) -> dns.message.Message:
+    """One DNS query; over UDP retried as a resolver would (a datagram may be lost, or the
+    answer slow on a busy machine)."""
     message = dns.message.make_query(name, dns.rdatatype.from_text(rtype))
     if tcp:
-        return dns.query.tcp(message, "127.0.0.1", port=port, timeout=3)
-    return dns.query.udp(message, "127.0.0.1", port=port, timeout=3)
+        return dns.query.tcp(message, "127.0.0.1", port=port, timeout=5)
+    for attempt in range(3):
+        try:
+            return dns.query.udp(message, "127.0.0.1", port=port, timeout=3)
+        except (dns.exception.Timeout, BlockingIOError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def answers(port: int, name: str, rtype: str = "A") -> list[str]:
