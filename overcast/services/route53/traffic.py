@@ -10,11 +10,83 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.route53.errors import error, invalid
 from overcast.services.route53.extras import _page
 
 if TYPE_CHECKING:
     from overcast.services.route53.provider import Provider
+
+
+#: Alias targets' hosted zone ids by endpoint type (us-east-1's, where a region varies).
+_ALIAS_ZONES = {
+    "cloudfront": "Z2FDTNDATAQYW2",
+    "s3-website": "Z3AQBSTGFYJSTF",
+    "elastic-load-balancer": "Z35SXDOTRQ7X7K",
+    "application-load-balancer": "Z35SXDOTRQ7X7K",
+    "network-load-balancer": "Z26RNL4JYFTOTI",
+}
+
+
+class PolicyProblem(ValueError):
+    """A traffic policy document Overcast cannot apply, in words for the instance's Message."""
+
+
+def policy_records(document: dict[str, Any], name: str, ttl: int, instance_id: str) -> list[dict[str, Any]]:
+    """The record sets a traffic policy instance puts at `name`: one for a document that starts
+    at an endpoint; one per item of a failover, weighted or multivalue start rule."""
+    rtype = document["RecordType"]
+    endpoints = document.get("Endpoints") or {}
+
+    def endpoint(reference: str) -> dict[str, Any]:
+        found = endpoints.get(reference)
+        if not isinstance(found, dict):
+            raise PolicyProblem(f"The document names no endpoint {reference}.")
+        record: dict[str, Any] = {"Name": name, "Type": rtype, "TrafficPolicyInstanceId": instance_id}
+        kind = found.get("Type")
+        if kind == "value":
+            record.update(TTL=ttl, ResourceRecords=[{"Value": str(found["Value"])}])
+        elif kind in _ALIAS_ZONES:
+            record["AliasTarget"] = {
+                "HostedZoneId": _ALIAS_ZONES[kind],
+                "DNSName": found["Value"],
+                "EvaluateTargetHealth": False,
+            }
+        else:
+            raise PolicyProblem(f"Endpoints of type {kind} are not applied by Overcast.")
+        return record
+
+    def item(entry: dict[str, Any], set_id: str, **policy: Any) -> dict[str, Any]:
+        if "RuleReference" in entry:
+            raise PolicyProblem("Nested rules are not applied by Overcast; start rules name endpoints.")
+        record = endpoint(entry["EndpointReference"])
+        record.update(SetIdentifier=set_id, **policy)
+        if entry.get("HealthCheck"):
+            record["HealthCheckId"] = entry["HealthCheck"]
+        if record.get("AliasTarget") and entry.get("EvaluateTargetHealth") is not None:
+            record["AliasTarget"]["EvaluateTargetHealth"] = bool(entry["EvaluateTargetHealth"])
+        return record
+
+    if document.get("StartEndpoint"):
+        return [endpoint(document["StartEndpoint"])]
+    rule = (document.get("Rules") or {}).get(document.get("StartRule"))
+    if not isinstance(rule, dict):
+        raise PolicyProblem(f"The document names no rule {document.get('StartRule')}.")
+    kind = rule.get("RuleType")
+    prefix = instance_id[:8]
+    if kind == "failover":
+        return [
+            item(rule["Primary"], f"{prefix}-primary", Failover="PRIMARY"),
+            item(rule["Secondary"], f"{prefix}-secondary", Failover="SECONDARY"),
+        ]
+    if kind == "weighted":
+        return [
+            item(entry, f"{prefix}-{n}", Weight=int(entry.get("Weight", 1)))
+            for n, entry in enumerate(rule["Items"])
+        ]
+    if kind == "multivalue":
+        return [item(entry, f"{prefix}-{n}", MultiValueAnswer=True) for n, entry in enumerate(rule["Items"])]
+    raise PolicyProblem(f"Rules of type {kind} are not applied by Overcast.")
 
 
 class TrafficMixin:
@@ -199,6 +271,7 @@ class TrafficMixin:
                 "TrafficPolicyVersion": policy["Version"],
                 "TrafficPolicyType": policy["Type"],
             }
+            self._apply_instance(context, row, policy, [])
             self.traffic_instances.put(scope, instance_id, row)
         context.status = 201
         return {
@@ -217,9 +290,57 @@ class TrafficMixin:
     def get_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {"TrafficPolicyInstance": self._instance(context, params["Id"])}
 
+    def _instance_records(self: Provider, context: RequestContext, row: dict) -> list:  # type: ignore[misc]
+        """The record sets an instance put in its zone (as they are now)."""
+        prefix = f"{row['HostedZoneId']}|"
+        return [
+            record
+            for _, record in self.records.scan(self.scope_of(context), prefix)
+            if record.get("TrafficPolicyInstanceId") == row["Id"]
+        ]
+
+    def _apply_instance(  # type: ignore[misc]
+        self: Provider,
+        context: RequestContext,
+        row: dict[str, Any],
+        policy: dict[str, Any],
+        old: list[dict[str, Any]],
+    ) -> None:
+        """Replace the instance's record sets with those its policy makes; a policy that cannot
+        be applied leaves the instance Failed with why, and its old record sets in place."""
+        try:
+            records = policy_records(json.loads(policy["Document"]), row["Name"], int(row["TTL"]), row["Id"])
+            changes = [{"Action": "DELETE", "ResourceRecordSet": r} for r in old]
+            changes += [{"Action": "CREATE", "ResourceRecordSet": r} for r in records]
+            self.change_resource_record_sets(
+                context,
+                {
+                    "HostedZoneId": row["HostedZoneId"],
+                    "ChangeBatch": {"Changes": changes, "Comment": f"traffic policy instance {row['Id']}"},
+                },
+            )
+        except (PolicyProblem, KeyError, TypeError, ValueError) as problem:
+            row.update(State="Failed", Message=str(problem))
+        except ServiceError as problem:
+            row.update(State="Failed", Message=problem.message)
+        else:
+            row.update(State="Applied", Message="")
+
     def delete_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self._instance(context, params["Id"])
-        self.traffic_instances.delete(self.scope_of(context), params["Id"])
+        with self.store.transaction():
+            row = self._instance(context, params["Id"])
+            old = self._instance_records(context, row)
+            if old:
+                self.change_resource_record_sets(
+                    context,
+                    {
+                        "HostedZoneId": row["HostedZoneId"],
+                        "ChangeBatch": {
+                            "Changes": [{"Action": "DELETE", "ResourceRecordSet": r} for r in old]
+                        },
+                    },
+                )
+            self.traffic_instances.delete(self.scope_of(context), params["Id"])
         return {}
 
     def update_traffic_policy_instance(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -233,6 +354,7 @@ class TrafficMixin:
                 TrafficPolicyVersion=policy["Version"],
                 TrafficPolicyType=policy["Type"],
             )
+            self._apply_instance(context, row, policy, self._instance_records(context, row))
             self.traffic_instances.put(scope, row["Id"], row)
         return {"TrafficPolicyInstance": row}
 

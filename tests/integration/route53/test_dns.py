@@ -5,6 +5,7 @@ zone's SOA, routing policies per query, and Overcast's own names."""
 from __future__ import annotations
 
 import collections
+import json
 import shutil
 import subprocess
 import time
@@ -305,3 +306,45 @@ def test_query_logging_writes_to_cloudwatch_logs(route53, r53_client, zone, dns_
     assert first[3:6] == ["logged." + zone["Name"].rstrip("."), "A", "NOERROR"] and first[6] == "UDP"
     assert events[1]["message"].split(" ")[4:7] == ["A", "NXDOMAIN", "TCP"]
     route53.delete_query_logging_config(Id=config["Id"])
+
+
+def test_traffic_policy_instance_answers_by_its_rule(route53, zone, dns_port):
+    document = {
+        "AWSPolicyFormatVersion": "2015-10-01",
+        "RecordType": "A",
+        "Endpoints": {
+            "main": {"Type": "value", "Value": "192.0.2.60"},
+            "spare": {"Type": "value", "Value": "192.0.2.61"},
+        },
+        "Rules": {
+            "pick": {
+                "RuleType": "weighted",
+                "Items": [
+                    {"EndpointReference": "main", "Weight": "1"},
+                    {"EndpointReference": "spare", "Weight": "0"},
+                ],
+            }
+        },
+        "StartRule": "pick",
+    }
+    policy = route53.create_traffic_policy(Name=f"w-{uuid.uuid4().hex[:6]}", Document=json.dumps(document))[
+        "TrafficPolicy"
+    ]
+    instance = route53.create_traffic_policy_instance(
+        HostedZoneId=zone["Id"],
+        Name="tp." + zone["Name"],
+        TTL=30,
+        TrafficPolicyId=policy["Id"],
+        TrafficPolicyVersion=1,
+    )["TrafficPolicyInstance"]
+    assert instance["State"] == "Applied"
+    assert {answers(dns_port, "tp." + zone["Name"])[0] for _ in range(20)} == {"192.0.2.60"}
+    document["Rules"]["pick"]["RuleType"] = "geo"
+    unsupported = route53.create_traffic_policy_version(Id=policy["Id"], Document=json.dumps(document))[
+        "TrafficPolicy"
+    ]
+    updated = route53.update_traffic_policy_instance(
+        Id=instance["Id"], TTL=30, TrafficPolicyId=policy["Id"], TrafficPolicyVersion=unsupported["Version"]
+    )
+    assert updated["TrafficPolicyInstance"]["State"] == "Failed"
+    assert answers(dns_port, "tp." + zone["Name"]) == ["192.0.2.60"]  # the old record sets stay

@@ -197,10 +197,20 @@ def test_traffic_policies(route53, zone):
     assert (
         route53.get_traffic_policy_instance(Id=instance["Id"])["TrafficPolicyInstance"]["State"] == "Applied"
     )
+    made = [
+        r
+        for r in route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+        if r.get("TrafficPolicyInstanceId")
+    ]
+    assert [(r["Name"], r["Type"], r["TTL"], r["ResourceRecords"]) for r in made] == [
+        ("tp." + zone["Name"], "A", 60, [{"Value": "10.0.0.1"}])
+    ]
     with pytest.raises(ClientError) as caught:
         route53.delete_traffic_policy(Id=policy["Id"], Version=2)
     assert caught.value.response["Error"]["Code"] == "TrafficPolicyInUse"
     route53.delete_traffic_policy_instance(Id=instance["Id"])
+    listed = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    assert not [r for r in listed if r.get("TrafficPolicyInstanceId")]
     with pytest.raises(ClientError) as caught:
         route53.create_traffic_policy(Name="bad", Document="{}")
     assert caught.value.response["Error"]["Code"] == "InvalidTrafficPolicyDocument"
