@@ -53,6 +53,8 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "sns": ("list_topics", {}),
     "sqs": ("list_queues", {}),
     "ssm": ("get_parameter", {"Name": "/aws/service/global-infrastructure/regions/us-east-1"}),
+    "route53": ("list_hosted_zones", {}),
+    "acm": ("list_certificates", {}),
     "sts": ("get_caller_identity", {}),
     "xray": ("get_sampling_rules", {}),
 }

@@ -233,6 +233,10 @@ class Config:
     enforce_iam: bool = False
     #: Where the X-Ray daemon's UDP protocol is served (None: nowhere), as the SDKs' default.
     xray_daemon: tuple[str, int] | None = ("127.0.0.1", 2000)
+    #: Where Route 53's DNS server answers (None: nowhere); bound once a hosted zone exists,
+    #: or at start when dns_at_start (the address was set explicitly).
+    dns_address: tuple[str, int] | None = ("127.0.0.1", 5053)
+    dns_at_start: bool = False
 
     @property
     def ephemeral(self) -> bool:
@@ -349,4 +353,7 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.xray_daemon = parse_daemon_address(
             env["OVERCAST_XRAY_DAEMON_ADDRESS"], "OVERCAST_XRAY_DAEMON_ADDRESS"
         )
+    if env.get("OVERCAST_DNS_ADDRESS", "").strip():
+        config.dns_address = parse_daemon_address(env["OVERCAST_DNS_ADDRESS"], "OVERCAST_DNS_ADDRESS")
+        config.dns_at_start = config.dns_address is not None
     return config

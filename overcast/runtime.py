@@ -22,6 +22,7 @@ from overcast.store import Store
 
 if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
+    from overcast.services.acm.provider import Provider as ACMProvider
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
+    from overcast.services.route53.provider import Provider as Route53Provider
     from overcast.services.s3.provider import Provider as S3Provider
     from overcast.services.scheduler.provider import Provider as SchedulerProvider
     from overcast.services.secretsmanager.provider import Provider as SecretsManagerProvider
@@ -77,6 +79,8 @@ class Runtime:
 
     # A service's provider, typed by its name (add a line here for each new service).
     @overload
+    def provider(self, service: Literal["acm"]) -> ACMProvider: ...
+    @overload
     def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
     @overload
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
@@ -102,6 +106,8 @@ class Runtime:
     def provider(self, service: Literal["lambda"]) -> LambdaProvider: ...
     @overload
     def provider(self, service: Literal["logs"]) -> LogsProvider: ...
+    @overload
+    def provider(self, service: Literal["route53"]) -> Route53Provider: ...
     @overload
     def provider(self, service: Literal["s3"]) -> S3Provider: ...
     @overload
@@ -209,6 +215,8 @@ class Runtime:
             if self.config.service_enabled(service):
                 self.provider(service)
         self.bus.resume()  # deliveries a previous run left pending, with their owners started
+        if self.config.dns_at_start and self.config.service_enabled("route53"):
+            self.provider("route53")  # its DNS server answers from the start
         if self.config.enforce_iam:
             # IAM's request check authorizes every request from the first one, whichever
             # services are enabled.

@@ -24,6 +24,8 @@ IAM_GROUP = "arn:{partition}:iam::{account}:group/{GroupName}"
 IAM_ROLE = "arn:{partition}:iam::{account}:role/{RoleName}"
 IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileName}"
 ECR_REPOSITORY = "arn:{partition}:ecr:{region}:{account}:repository/{repositoryName}"
+ROUTE53_ZONE = "arn:{{partition}}:route53:::hostedzone/{zone}"
+ROUTE53_CHECK = "arn:{partition}:route53:::healthcheck/{HealthCheckId}"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -522,6 +524,60 @@ TABLES: dict[str, dict[str, Any]] = {
                 "DeleteResourcePolicy",
             )
         },
+    },
+    "route53": {
+        **{
+            op: (f"route53:{op}", ROUTE53_ZONE.format(zone="{HostedZoneId}"))
+            for op in (
+                "AssociateVPCWithHostedZone",
+                "ChangeResourceRecordSets",
+                "CreateKeySigningKey",
+                "CreateQueryLoggingConfig",
+                "CreateTrafficPolicyInstance",
+                "CreateVPCAssociationAuthorization",
+                "DeleteVPCAssociationAuthorization",
+                "DisableHostedZoneDNSSEC",
+                "DisassociateVPCFromHostedZone",
+                "EnableHostedZoneDNSSEC",
+                "GetDNSSEC",
+                "GetHostedZoneLimit",
+                "ListResourceRecordSets",
+                "ListTrafficPolicyInstancesByHostedZone",
+                "ListVPCAssociationAuthorizations",
+                "TestDNSAnswer",
+            )
+        },
+        **{
+            op: (f"route53:{op}", ROUTE53_ZONE.format(zone="{Id}"))
+            for op in ("DeleteHostedZone", "GetHostedZone", "UpdateHostedZoneComment")
+        },
+        **{
+            op: (f"route53:{op}", ROUTE53_CHECK)
+            for op in (
+                "DeleteHealthCheck",
+                "GetHealthCheck",
+                "GetHealthCheckLastFailureReason",
+                "GetHealthCheckStatus",
+                "UpdateHealthCheck",
+            )
+        },
+        "GetChange": ("route53:GetChange", "arn:{partition}:route53:::change/{Id}"),
+    },
+    "acm": {
+        op: (f"acm:{op}", "{CertificateArn}")
+        for op in (
+            "AddTagsToCertificate",
+            "DeleteCertificate",
+            "DescribeCertificate",
+            "ExportCertificate",
+            "GetCertificate",
+            "ListTagsForCertificate",
+            "RemoveTagsFromCertificate",
+            "RenewCertificate",
+            "ResendValidationEmail",
+            "RevokeCertificate",
+            "UpdateCertificateOptions",
+        )
     },
 }
 

@@ -43,6 +43,8 @@ MODULES = (
     "overcast.services.kinesis.resources",
     "overcast.services.scheduler.resources",
     "overcast.services.ecr.resources",
+    "overcast.services.route53.resources",
+    "overcast.services.acm.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

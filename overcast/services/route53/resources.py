@@ -1,0 +1,354 @@
+"""Route 53's CloudFormation resource types: AWS::Route53::HostedZone, RecordSet,
+RecordSetGroup and HealthCheck, through the Route 53 provider's own operations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceGone,
+    ResourceHandler,
+    ResourceRequest,
+)
+from overcast.services.route53.records import canonical_name
+
+_RECORD_KEYS = (
+    "SetIdentifier", "Weight", "Region", "Failover", "MultiValueAnswer", "HealthCheckId",
+    "CidrRoutingConfig", "GeoProximityLocation",
+)  # fmt: skip
+
+
+def _bare(zone_id: str) -> str:
+    return zone_id.rsplit("/", 1)[-1]
+
+
+async def _zone_id(request: ResourceRequest, properties: dict[str, Any]) -> str:
+    if properties.get("HostedZoneId"):
+        return _bare(str(properties["HostedZoneId"]))
+    name = properties.get("HostedZoneName")
+    if not name:
+        raise ResourceFailed("Exactly one of [HostedZoneId, HostedZoneName] must be specified")
+    found = await request.call("route53", "ListHostedZonesByName", {"DNSName": name, "MaxItems": "1"})
+    zones = [z for z in found["HostedZones"] if z["Name"] == canonical_name(name)]
+    if not zones:
+        raise ResourceFailed(f"No hosted zone found with name {name}")
+    return _bare(zones[0]["Id"])
+
+
+def record_set(given: dict[str, Any]) -> dict[str, Any]:
+    """A template's record set in the API's ResourceRecordSet shape."""
+    record: dict[str, Any] = {"Name": given["Name"], "Type": given["Type"]}
+    for key in _RECORD_KEYS:
+        if given.get(key) is not None:
+            record[key] = given[key]
+    if record.get("Weight") is not None:
+        record["Weight"] = int(record["Weight"])
+    if isinstance(record.get("MultiValueAnswer"), str):
+        record["MultiValueAnswer"] = record["MultiValueAnswer"].lower() == "true"
+    if given.get("GeoLocation"):
+        record["GeoLocation"] = given["GeoLocation"]
+    alias = given.get("AliasTarget")
+    if alias:
+        evaluate = alias.get("EvaluateTargetHealth", False)
+        record["AliasTarget"] = {
+            "HostedZoneId": _bare(alias["HostedZoneId"]),
+            "DNSName": alias["DNSName"],
+            "EvaluateTargetHealth": evaluate
+            if isinstance(evaluate, bool)
+            else str(evaluate).lower() == "true",
+        }
+    else:
+        record["TTL"] = int(given.get("TTL", 300))
+        record["ResourceRecords"] = [{"Value": str(value)} for value in given.get("ResourceRecords") or []]
+    return record
+
+
+async def _change(request: ResourceRequest, zone_id: str, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    if changes:
+        await request.call(
+            "route53",
+            "ChangeResourceRecordSets",
+            {
+                "HostedZoneId": zone_id,
+                "ChangeBatch": {"Changes": [{"Action": a, "ResourceRecordSet": r} for a, r in changes]},
+            },
+        )
+
+
+async def _current(request: ResourceRequest, zone_id: str, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The zone's record set of the record's name, type and set identifier, as it is now."""
+    params = {"HostedZoneId": zone_id, "StartRecordName": record["Name"], "StartRecordType": record["Type"]}
+    if record.get("SetIdentifier"):
+        params["StartRecordIdentifier"] = record["SetIdentifier"]
+    try:
+        found = await request.call("route53", "ListResourceRecordSets", {**params, "MaxItems": "1"})
+    except ResourceFailed as error:
+        if error.code == "NoSuchHostedZone":
+            return None
+        raise
+    for candidate in found["ResourceRecordSets"]:
+        if (
+            canonical_name(candidate["Name"]) == canonical_name(record["Name"])
+            and candidate["Type"] == record["Type"]
+            and candidate.get("SetIdentifier") == record.get("SetIdentifier")
+        ):
+            return candidate
+    return None
+
+
+async def _delete_records(request: ResourceRequest, zone_id: str, records: list[dict[str, Any]]) -> None:
+    changes = []
+    for record in records:
+        current = await _current(request, zone_id, record)
+        if current is not None:
+            changes.append(("DELETE", current))
+    await _change(request, zone_id, changes)
+
+
+class HostedZone(ResourceHandler):
+    identifier = "Id"
+    attributes = frozenset({"Id", "NameServers"})
+    replace_on = frozenset({"Name"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"Name": properties["Name"], "CallerReference": str(uuid.uuid4())}
+        comment = (properties.get("HostedZoneConfig") or {}).get("Comment")
+        vpcs = properties.get("VPCs") or []
+        config: dict[str, Any] = {}
+        if comment:
+            config["Comment"] = comment
+        if vpcs:
+            params["VPC"] = {"VPCId": vpcs[0]["VPCId"], "VPCRegion": vpcs[0]["VPCRegion"]}
+            config["PrivateZone"] = True
+        if config:
+            params["HostedZoneConfig"] = config
+        created = await request.call("route53", "CreateHostedZone", params)
+        zone_id = _bare(created["HostedZone"]["Id"])
+        for vpc in vpcs[1:]:
+            await request.call(
+                "route53",
+                "AssociateVPCWithHostedZone",
+                {"HostedZoneId": zone_id, "VPC": {"VPCId": vpc["VPCId"], "VPCRegion": vpc["VPCRegion"]}},
+            )
+        tags = request.user_tags(properties.get("HostedZoneTags"))
+        if tags:
+            await request.call(
+                "route53",
+                "ChangeTagsForResource",
+                {"ResourceType": "hostedzone", "ResourceId": zone_id, "AddTags": tags},
+            )
+        logging = properties.get("QueryLoggingConfig")
+        if logging:
+            await request.call(
+                "route53",
+                "CreateQueryLoggingConfig",
+                {"HostedZoneId": zone_id, "CloudWatchLogsLogGroupArn": logging["CloudWatchLogsLogGroupArn"]},
+            )
+        return zone_id, await self._attributes(request, zone_id)
+
+    @staticmethod
+    async def _attributes(request: ResourceRequest, zone_id: str) -> dict[str, Any]:
+        zone = await request.call("route53", "GetHostedZone", {"Id": zone_id})
+        servers = (zone.get("DelegationSet") or {}).get("NameServers") or []
+        return {"Id": zone_id, "NameServers": servers}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        zone_id = request.physical_id
+        properties, old = request.properties, request.old_properties
+        comment = (properties.get("HostedZoneConfig") or {}).get("Comment")
+        if comment != (old.get("HostedZoneConfig") or {}).get("Comment"):
+            await request.call(
+                "route53", "UpdateHostedZoneComment", {"Id": zone_id, "Comment": comment or ""}
+            )
+        new_vpcs = {(v["VPCId"], v["VPCRegion"]) for v in properties.get("VPCs") or []}
+        old_vpcs = {(v["VPCId"], v["VPCRegion"]) for v in old.get("VPCs") or []}
+        for vpc_id, region in sorted(new_vpcs - old_vpcs):
+            await request.call(
+                "route53",
+                "AssociateVPCWithHostedZone",
+                {"HostedZoneId": zone_id, "VPC": {"VPCId": vpc_id, "VPCRegion": region}},
+            )
+        for vpc_id, region in sorted(old_vpcs - new_vpcs):
+            await request.call(
+                "route53",
+                "DisassociateVPCFromHostedZone",
+                {"HostedZoneId": zone_id, "VPC": {"VPCId": vpc_id, "VPCRegion": region}},
+            )
+        new_tags = {t["Key"]: str(t["Value"]) for t in properties.get("HostedZoneTags") or []}
+        old_tags = {t["Key"] for t in old.get("HostedZoneTags") or []}
+        params: dict[str, Any] = {"ResourceType": "hostedzone", "ResourceId": zone_id}
+        if old_tags - set(new_tags):
+            params["RemoveTagKeys"] = sorted(old_tags - set(new_tags))
+        if new_tags:
+            params["AddTags"] = [{"Key": k, "Value": v} for k, v in new_tags.items()]
+        if len(params) > 2:
+            await request.call("route53", "ChangeTagsForResource", params)
+        return await self._attributes(request, zone_id)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        try:
+            zone = await request.call("route53", "GetHostedZone", {"Id": request.physical_id})
+        except ResourceFailed as error:
+            if error.code == "NoSuchHostedZone":
+                raise ResourceGone(request.physical_id) from None
+            raise
+        current: dict[str, Any] = {"Name": zone["HostedZone"]["Name"]}
+        comment = zone["HostedZone"].get("Config", {}).get("Comment")
+        if comment:
+            current["HostedZoneConfig"] = {"Comment": comment}
+        return current
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("route53", "DeleteHostedZone", {"Id": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "NoSuchHostedZone":
+                raise
+
+
+class RecordSet(ResourceHandler):
+    replace_on = frozenset({"HostedZoneId", "HostedZoneName", "Name", "Type", "SetIdentifier"})
+    required = ("Name", "Type")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        zone_id = await _zone_id(request, properties)
+        await _change(request, zone_id, [("CREATE", record_set(properties))])
+        return canonical_name(properties["Name"]).rstrip("."), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        zone_id = await _zone_id(request, request.properties)
+        await _change(request, zone_id, [("UPSERT", record_set(request.properties))])
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            zone_id = await _zone_id(request, request.properties)
+        except ResourceFailed:
+            return
+        await _delete_records(request, zone_id, [record_set(request.properties)])
+
+
+class RecordSetGroup(ResourceHandler):
+    replace_on = frozenset({"HostedZoneId", "HostedZoneName"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        zone_id = await _zone_id(request, properties)
+        records = [record_set(r) for r in properties.get("RecordSets") or []]
+        await _change(request, zone_id, [("CREATE", r) for r in records])
+        return request.physical_name(128), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        zone_id = await _zone_id(request, request.properties)
+        new = [record_set(r) for r in request.properties.get("RecordSets") or []]
+        old = [record_set(r) for r in request.old_properties.get("RecordSets") or []]
+
+        def key(r: dict[str, Any]) -> tuple[str, str, str]:
+            return canonical_name(r["Name"]), r["Type"], r.get("SetIdentifier") or ""
+
+        kept = {key(r) for r in new}
+        await _delete_records(request, zone_id, [r for r in old if key(r) not in kept])
+        await _change(request, zone_id, [("UPSERT", r) for r in new])
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            zone_id = await _zone_id(request, request.properties)
+        except ResourceFailed:
+            return
+        await _delete_records(
+            request, zone_id, [record_set(r) for r in request.properties.get("RecordSets") or []]
+        )
+
+
+_UPDATABLE_CHECK = (
+    "IPAddress", "Port", "ResourcePath", "FullyQualifiedDomainName", "SearchString", "FailureThreshold",
+    "Inverted", "Disabled", "HealthThreshold", "ChildHealthChecks", "EnableSNI", "Regions", "AlarmIdentifier",
+    "InsufficientDataHealthStatus",
+)  # fmt: skip
+
+
+def _health_config(given: dict[str, Any]) -> dict[str, Any]:
+    config = dict(given)
+    for key in ("Port", "RequestInterval", "FailureThreshold", "HealthThreshold"):
+        if config.get(key) is not None:
+            config[key] = int(config[key])
+    for key in ("Inverted", "Disabled", "EnableSNI", "MeasureLatency"):
+        if isinstance(config.get(key), str):
+            config[key] = config[key].lower() == "true"
+    return config
+
+
+class HealthCheck(ResourceHandler):
+    identifier = "HealthCheckId"
+    attributes = frozenset({"HealthCheckId"})
+    required = ("HealthCheckConfig",)
+
+    def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        old_config, new_config = old.get("HealthCheckConfig") or {}, new.get("HealthCheckConfig") or {}
+        fixed = ("Type", "RequestInterval", "MeasureLatency")
+        return ["HealthCheckConfig"] if any(old_config.get(k) != new_config.get(k) for k in fixed) else []
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        created = await request.call(
+            "route53",
+            "CreateHealthCheck",
+            {
+                "CallerReference": str(uuid.uuid4()),
+                "HealthCheckConfig": _health_config(properties["HealthCheckConfig"]),
+            },
+        )
+        check_id = created["HealthCheck"]["Id"]
+        tags = request.user_tags(properties.get("HealthCheckTags"))
+        if tags:
+            await request.call(
+                "route53",
+                "ChangeTagsForResource",
+                {"ResourceType": "healthcheck", "ResourceId": check_id, "AddTags": tags},
+            )
+        return check_id, {"HealthCheckId": check_id}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        config = _health_config(request.properties["HealthCheckConfig"])
+        params: dict[str, Any] = {"HealthCheckId": request.physical_id}
+        for key in _UPDATABLE_CHECK:
+            if config.get(key) is not None:
+                params[key] = config[key]
+        await request.call("route53", "UpdateHealthCheck", params)
+        return {"HealthCheckId": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        try:
+            found = await request.call("route53", "GetHealthCheck", {"HealthCheckId": request.physical_id})
+        except ResourceFailed as error:
+            if error.code == "NoSuchHealthCheck":
+                raise ResourceGone(request.physical_id) from None
+            raise
+        return {"HealthCheckConfig": found["HealthCheck"]["HealthCheckConfig"]}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("route53", "GetHealthCheck", {"HealthCheckId": request.physical_id})
+        return {"HealthCheckId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("route53", "DeleteHealthCheck", {"HealthCheckId": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "NoSuchHealthCheck":
+                raise
+
+
+HANDLERS = {
+    "AWS::Route53::HostedZone": HostedZone,
+    "AWS::Route53::RecordSet": RecordSet,
+    "AWS::Route53::RecordSetGroup": RecordSetGroup,
+    "AWS::Route53::HealthCheck": HealthCheck,
+}
