@@ -33,6 +33,9 @@ class RequestContext:
     #: The HTTP status of a success where AWS answers other than the model says and the output
     #: has no member for it (S3 RestoreObject: 202 for a new restore, 200 for an extended one).
     status: int | None = None
+    #: What the request failed with, and its parsed input then (the request log keeps both).
+    error: Exception | None = None
+    params: dict | None = None
 
     @property
     def operation_name(self) -> str:
