@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from overcast import __version__, gatekeeper
 from overcast.http import Request, Response
@@ -23,7 +24,11 @@ GUARDS: dict[tuple[str, str], gatekeeper.Guard] = {
     ("POST", "/moto-api/reset"): gatekeeper.Guard(gatekeeper.RESET, changes=True),
     ("GET", "/_overcast/state/export"): gatekeeper.Guard(gatekeeper.EXPORT, changes=False),
     ("POST", "/_overcast/state/import"): gatekeeper.Guard(gatekeeper.IMPORT, changes=True),
+    ("GET", "/_overcast/requests"): gatekeeper.Guard(gatekeeper.READ_SERVICE, changes=False),
+    ("GET", "/_overcast/ps"): gatekeeper.Guard(gatekeeper.READ_SERVICE, changes=False),
 }
+#: The dashboard's page, its assets and its API (overcast/dashboard, loaded on first use).
+DASHBOARD_PATHS = ("/_overcast/ui/", "/_overcast/api/")
 #: A service's internal routes that are public: SNS's signing certificate (subscribers fetch it
 #: to check a message's signature) and Lambda's code downloads (GetFunction's Code.Location,
 #: which carries its own expiring signature, as AWS's presigned URL does).
@@ -50,7 +55,10 @@ class Gateway:
             ("POST", "/moto-api/reset"): self.reset,
             ("GET", "/_overcast/state/export"): self.export_state,
             ("POST", "/_overcast/state/import"): self.import_state,
+            ("GET", "/_overcast/requests"): self.recent_requests,
+            ("GET", "/_overcast/ps"): self.engines,
         }
+        self._dashboard: Any = None
 
     @staticmethod
     def handles(path: str) -> bool:
@@ -59,6 +67,8 @@ class Gateway:
     def route(self, request: Request):
         method = "GET" if request.method == "HEAD" else request.method
         key = (method, request.path.rstrip("/") or "/")
+        if key[1] in ("/_overcast", "/_overcast/index.html") or request.path.startswith(DASHBOARD_PATHS):
+            return self.dashboard(request)
         route = self.routes.get(key)
         guard = GUARDS.get(key) if route is not None else self.service_guard(request)
         if guard is not None:
@@ -91,6 +101,39 @@ class Gateway:
         if not self.runtime.serves(service):
             return None
         return self.runtime.provider(service).internal_request(request, subpath)
+
+    def dashboard(self, request: Request):
+        if self._dashboard is None:
+            from overcast.dashboard import Dashboard
+
+            self._dashboard = Dashboard(self.runtime)
+        response = self._dashboard.handle(request)
+        return (
+            response if response is not None else _json(404, {"error": f"no dashboard route {request.path}"})
+        )
+
+    def recent_requests(self, request: Request) -> Response:
+        """The request log (`overcast logs`): ?since=SEQ&service=s3&account=...&errors=1&limit=N."""
+        query = request.query
+
+        def first(name: str) -> str:
+            return (query.get(name) or [""])[0]
+
+        since, limit = first("since"), first("limit")
+        entries = self.runtime.requests.query(
+            since=int(since) if since.isdigit() else 0,
+            service=first("service"),
+            account=first("account"),
+            errors=first("errors") in ("1", "true", "yes"),
+            status=first("status"),
+            limit=min(int(limit), 5000) if limit.isdigit() else 200,
+        )
+        return _json(200, {"requests": entries, "last": self.runtime.requests.last_seq})
+
+    def engines(self, request: Request) -> Response:
+        from overcast.dashboard.api import engines
+
+        return _json(200, {"engines": engines(self.runtime)})
 
     def health(self, request: Request) -> Response:
         config = self.runtime.config
