@@ -56,7 +56,7 @@ function metrics(view) {
   });
 }
 
-async function draw(target, metric, hours = 3) {
+async function draw(target, metric, hours = 1) {
   const end = new Date(Math.ceil(Date.now() / 60000) * 60000 + 60000);
   const start = new Date(end.getTime() - hours * 3600 * 1000);
   const title = `${metric.Namespace} · ${metric.MetricName}${(metric.Dimensions || []).map((d) => ` · ${d.Name}=${d.Value}`).join("")}`;
@@ -71,7 +71,12 @@ async function draw(target, metric, hours = 3) {
       label: ["Average", "Maximum", "Sum"][index],
       points: result.Timestamps.map((time, i) => [new Date(time).getTime(), result.Values[i]]).sort((a, b) => a[0] - b[0]),
     }));
-    return section(title, chart(series, start.getTime(), end.getTime(), title), dataTable(series));
+    const windows = h(
+      "div",
+      { class: "row-actions", role: "group", "aria-label": "Time window" },
+      [1, 3, 12, 24, 72].map((span) => h("button", { type: "button", "aria-pressed": String(span === hours), onclick: () => draw(target, metric, span) }, `${span} h`)),
+    );
+    return section(title, windows, chart(series, start.getTime(), end.getTime(), title), dataTable(series));
   });
 }
 
@@ -79,7 +84,7 @@ async function draw(target, metric, hours = 3) {
 export function chart(series, from, to, title) {
   const width = 760;
   const height = 260;
-  const pad = { left: 56, right: 16, top: 12, bottom: 28 };
+  const pad = { left: 56, right: 40, top: 12, bottom: 28 };
   const values = series.flatMap((one) => one.points.map(([, value]) => value));
   const max = values.length ? Math.max(...values) : 1;
   const min = values.length ? Math.min(0, ...values) : 0;

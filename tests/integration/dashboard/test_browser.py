@@ -1,0 +1,203 @@
+"""The dashboard in a real browser: what a developer does on it, checked against the API."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_create_a_bucket_and_upload_through_the_page(dashboard, aws_as, tmp_path):
+    page = dashboard.page
+    bucket = f"dash-{uuid.uuid4().hex[:10]}"
+    dashboard.open("s3")
+    page.get_by_label("Bucket name").fill(bucket)
+    page.get_by_role("button", name="Create bucket").click()
+    page.get_by_role("link", name=bucket).click()
+    upload = tmp_path / "hello.txt"
+    upload.write_text("hello from the browser\n")
+    page.get_by_label("File", exact=True).set_input_files(str(upload))
+    page.get_by_label("Key (default").fill("docs/hello.txt")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_text("Uploaded docs/hello.txt").wait_for()
+    dashboard.shot("uploaded")
+
+    body = aws_as("s3").get_object(Bucket=bucket, Key="docs/hello.txt")["Body"].read()
+    assert body == b"hello from the browser\n"
+
+    page.get_by_role("link", name="docs/").click()
+    page.get_by_role("button", name="View").click()
+    page.locator("pre.object").get_by_text("hello from the browser").wait_for()
+    dashboard.shot("viewed")
+
+
+def test_the_request_log_updates_and_expands_a_failure(dashboard, aws_as, account):
+    page = dashboard.page
+    dashboard.open("")
+    missing = f"missing-{uuid.uuid4().hex[:8]}"
+    sqs = aws_as("sqs")
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName=missing)
+    page.get_by_label("Account").last.fill(account)
+    row = page.locator("#request-log tr.failed", has_text="GetQueueUrl").first
+    row.wait_for()
+    assert "400" in row.inner_text() and account in row.inner_text()
+    row.locator("summary").click()
+    assert missing in row.locator("pre.json").inner_text()  # the parsed input of the failure
+    page.get_by_label("Status").select_option("2xx")
+    assert not row.is_visible()
+    dashboard.shot("log")
+
+
+def test_query_a_table_with_the_form(dashboard, aws_as):
+    page = dashboard.page
+    table = f"orders-{uuid.uuid4().hex[:8]}"
+    ddb = aws_as("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for customer, order, total in (("alice", "o1", 10), ("alice", "o2", 25), ("bob", "o3", 7)):
+        ddb.put_item(
+            TableName=table, Item={"pk": {"S": customer}, "sk": {"S": order}, "total": {"N": str(total)}}
+        )
+    dashboard.open(f"dynamodb/{table}")
+    page.get_by_text("3 items (3 read)").wait_for()  # the page scans on arrival
+    page.get_by_label("Operation").select_option("Query")
+    page.get_by_label("Key condition").fill("pk = :c")
+    page.get_by_label("Filter expression").fill("#t > :min")
+    page.get_by_label("Expression attribute values").fill('{":c": "alice", ":min": 12}')
+    page.get_by_label("Expression attribute names").fill('{"#t": "total"}')
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("1 items (2 read)").wait_for()
+    cells = page.locator("form.query table tbody tr").first.inner_text()
+    assert "alice" in cells and "o2" in cells and "25" in cells
+    dashboard.shot("queried")
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+HANDLER = """
+import json
+def handler(event, context):
+    print("got", json.dumps(event))
+    return {"doubled": event["n"] * 2}
+"""
+
+
+def test_invoke_a_function_and_read_its_logs(dashboard, aws_as, account):
+    page = dashboard.page
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam = aws_as("lambda")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=f"arn:aws:iam::{account}:role/lambda-role",
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes({"handler.py": HANDLER})},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
+    dashboard.open(f"lambda/{name}")
+    page.get_by_label("Payload (JSON)").fill('{"n": 21}')
+    page.get_by_role("button", name="Invoke").click()
+    response = page.locator("[data-testid=invoke-response]")
+    response.wait_for(timeout=60_000)
+    assert json.loads(response.inner_text()) == {"doubled": 42}
+    logs = page.locator("[data-testid=invoke-logs]").inner_text()
+    assert 'got {"n": 21}' in logs and "START RequestId" in logs
+    dashboard.shot("invoked")
+
+    page.get_by_role("link", name=f"/aws/lambda/{name}").first.click()
+    page.locator("#tail").get_by_text('got {"n": 21}').wait_for(timeout=30_000)
+    dashboard.shot("log-tail")
+
+
+def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
+    page = dashboard.page
+    namespace = f"Dash/{uuid.uuid4().hex[:6]}"
+    now = time.time()
+    aws_as("cloudwatch").put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {"MetricName": "Latency", "Timestamp": now - 60 * minutes, "Value": float(value)}
+            for minutes, value in ((5, 120), (4, 80), (3, 200), (2, 150), (1, 90))
+        ],
+    )
+    dashboard.open("cloudwatch")
+    page.get_by_label("Namespace").fill(namespace)
+    page.get_by_role("button", name="List metrics").click()
+    page.get_by_role("link", name="Latency").click()
+    chart = page.get_by_role("img", name=f"Chart of {namespace} · Latency")
+    chart.wait_for()
+    assert page.locator("svg.chart polyline.line-1").count() == 1  # the maxima, drawn as a line
+    assert page.locator("svg.chart circle.line-1").count() == 5
+    page.get_by_text("Maximum (5 points)").wait_for()
+    dashboard.shot("chart")
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "",
+        "s3",
+        "sqs",
+        "sns",
+        "dynamodb",
+        "lambda",
+        "logs",
+        "cloudwatch",
+        "cloudtrail",
+        "iam",
+        "events",
+        "cloudformation",
+        "apigateway",
+        "console/sqs",
+    ],
+)
+def test_every_page_loads_without_errors(dashboard, route):
+    dashboard.open(route)
+    dashboard.page.wait_for_load_state("networkidle")
+    assert not dashboard.page.locator("main .error").count(), dashboard.page.locator(
+        "main .error"
+    ).all_inner_texts()
+    dashboard.shot(route.replace("/", "-") or "overview")
+
+
+def test_links_follow_arns_from_a_queue_to_its_dead_letter_queue(dashboard, aws_as):
+    page = dashboard.page
+    sqs = aws_as("sqs")
+    dead = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "1"})
+    source = sqs.create_queue(QueueName=f"work-{uuid.uuid4().hex[:8]}", Attributes={"RedrivePolicy": policy})
+    sqs.send_message(QueueUrl=source["QueueUrl"], MessageBody="peek at me")
+    dashboard.open(f"sqs/{source['QueueUrl'].rsplit('/', 1)[1]}")
+    page.locator("td pre.inline", has_text="peek at me").wait_for()  # peeked, not consumed
+    assert (
+        sqs.get_queue_attributes(QueueUrl=source["QueueUrl"], AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessages"]
+        == "1"
+    )
+    page.get_by_role("link", name=dead_arn).click()
+    page.get_by_text("Dead letters of:").wait_for()
+    dashboard.shot("dlq")
