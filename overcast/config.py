@@ -348,3 +348,19 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
             env["OVERCAST_XRAY_DAEMON_ADDRESS"], "OVERCAST_XRAY_DAEMON_ADDRESS"
         )
     return config
+
+
+def patch_environment(values: dict[str, str | None]) -> dict[str, str | None]:
+    """Set (or, for None, remove) environment variables; what they were, for
+    restore_environment. mock_aws points the AWS SDKs at an in-process Overcast this way."""
+    previous = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    return previous
+
+
+def restore_environment(previous: dict[str, str | None]) -> None:
+    patch_environment(previous)
