@@ -1,4 +1,5 @@
-"""`overcast start | status | state export FILE | state import FILE`."""
+"""`overcast start | status | state export FILE | state import FILE | state reset | logs | ps |
+completion`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from overcast.config import (
     ConfigError,
     check_tunings,
     from_environment,
+    parse_log_format,
     parse_port,
     parse_services,
 )
@@ -26,6 +28,7 @@ from overcast.faults import in_words
 STATE_HELP = """\
 export FILE   write the whole state (every service's resources, S3 object bodies) to FILE
 import FILE   replace the whole state with FILE's (everything there now is dropped)
+reset         forget the whole state of a running Overcast
 
 By default both go through the Overcast answering at --endpoint (default
 http://localhost:$OVERCAST_PORT, 4566 when unset). With --data-dir they work on a stopped
@@ -110,6 +113,8 @@ def cmd_start(args) -> int:
         config.log_requests = False
     if args.enforce_iam:
         config.enforce_iam = True
+    if args.log_format:
+        config.log_format = parse_log_format(args.log_format, "--log-format")
     from overcast.server import StartupError, serve
 
     try:
@@ -199,6 +204,12 @@ def _state_on_data_dir(args) -> int:
 
 
 def cmd_state(args) -> int:
+    if args.action == "reset":
+        return _reset_state(args)
+    if args.file is None:
+        raise CommandError(
+            f"state {args.action} needs the FILE to {'write' if args.action == 'export' else 'read'}"
+        )
     if args.data_dir:
         return _state_on_data_dir(args)
     endpoint = _endpoint(args)
@@ -219,6 +230,23 @@ def cmd_state(args) -> int:
     except ConnectionError as error:
         raise _not_answering(endpoint, error) from None
     print(f"{args.action}ed {args.file}")
+    return 0
+
+
+def _reset_state(args) -> int:
+    """`overcast state reset`: forget every resource of a running Overcast."""
+    if args.data_dir:
+        raise CommandError("state reset works on a running Overcast; leave out --data-dir")
+    endpoint = _endpoint(args)
+    try:
+        internal_client.request(
+            f"{endpoint}/_overcast/state/reset", b"{}", "POST", content_type="application/json"
+        )
+    except urllib.error.HTTPError as error:
+        raise CommandError(f"reset failed: {_server_said(error)}") from None
+    except (urllib.error.URLError, ConnectionError) as error:
+        raise _not_answering(endpoint, error) from None
+    print(f"reset the state of {endpoint}")
     return 0
 
 
@@ -247,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--quiet", action="store_true", help="no per-request log lines")
     start.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="per-request lines: text (coloured on a terminal) or json (env OVERCAST_LOG_FORMAT)",
+    )
+    start.add_argument(
         "--enforce-iam",
         action="store_true",
         help="authorize every request with IAM policies and verify signatures (env ENFORCE_IAM=1)",
@@ -266,14 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     state.add_argument(
-        "action", choices=("export", "import"), help="export: state to FILE; import: FILE to state"
+        "action",
+        choices=("export", "import", "reset"),
+        help="export: state to FILE; import: FILE to state; reset: forget all state",
     )
-    state.add_argument("file", metavar="FILE", help="the export file (.tar.gz) to write or read")
+    state.add_argument("file", metavar="FILE", nargs="?", help="the export file (.tar.gz) to write or read")
     state.add_argument("--endpoint", help=endpoint_help)
     state.add_argument(
         "--data-dir", help="work on this stopped Overcast's data dir instead of a running server"
     )
     state.set_defaults(func=cmd_state)
+    from overcast import cli_observe
+
+    cli_observe.add_commands(commands, endpoint_help)
     return parser
 
 

@@ -5,15 +5,19 @@ aliases that existing tools call). Those that reveal or change state are guarded
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from overcast import __version__, gatekeeper
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 INTERNAL_PREFIXES = ("/_overcast/", "/_localstack/", "/moto-api/")
 
@@ -160,12 +164,15 @@ class Gateway:
     def export_state(self, request: Request) -> Response:
         fd, path = tempfile.mkstemp(prefix="overcast-export-")
         os.close(fd)
+        started = time.monotonic()
+        log.info("exporting the state ...")
         try:
             self.runtime.store.export_to(path)
             body = open(path, "rb")  # streamed out by the server, which closes it
             size = os.fstat(body.fileno()).st_size
         finally:
             os.unlink(path)  # the open file lives on until the server has sent it
+        log.info("exported the state: %.1f MB in %.1fs", size / 1e6, time.monotonic() - started)
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
         return Response(200, headers, body)
 
@@ -174,8 +181,11 @@ class Gateway:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(request.body)
+            log.info("importing a state of %.1f MB ...", len(request.body) / 1e6)
+            started = time.monotonic()
             try:
                 self.runtime.import_state(path)
+                log.info("imported the state in %.1fs", time.monotonic() - started)
             except ValueError as error:
                 # The file is the client's upload: its server-side temporary name means nothing to them.
                 return _json(400, {"error": str(error).replace(path, "the uploaded file")})
