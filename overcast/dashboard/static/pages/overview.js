@@ -73,16 +73,21 @@ export async function render(view) {
 
   async function refreshCounts() {
     clear(counts);
-    for (const page of pages.filter((candidate) => candidate.service)) {
-      const module = await page.load();
-      if (!module.count) continue;
+    const withCounts = pages.filter((candidate) => candidate.service);
+    const modules = await Promise.all(withCounts.map((page) => page.load()));
+    withCounts.forEach((page, index) => {
+      const module = modules[index];
+      if (!module.count) return;
       const cell = h("span", { class: "count" }, "…");
       counts.append(h("a", { href: `#/${page.id}`, class: "counter" }, h("span", {}, page.title), cell));
       module.count().then(
         (count) => clear(cell, String(count)),
-        () => clear(cell, "–"),
+        (error) => {
+          clear(cell, "–");
+          cell.title = `${error.code || ""} ${error.message}`;
+        },
       );
-    }
+    });
   }
 
   async function poll() {
