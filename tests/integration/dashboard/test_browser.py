@@ -201,3 +201,43 @@ def test_links_follow_arns_from_a_queue_to_its_dead_letter_queue(dashboard, aws_
     page.get_by_role("link", name=dead_arn).click()
     page.get_by_text("Dead letters of:").wait_for()
     dashboard.shot("dlq")
+
+
+NEXT_FIRINGS = """async () => {
+  const { nextFiring } = await import("/_overcast/ui/pages/schedule.js");
+  const now = Date.UTC(2026, 0, 15, 10, 7, 30);  // a Thursday
+  const at = (expression, created) => nextFiring(expression, created, null, now)?.toISOString() ?? null;
+  return [
+    at("rate(5 minutes)", "2026-01-15T10:00:00Z"),
+    at("rate(1 day)", "2026-01-10T08:00:00Z"),
+    at("cron(15 10 ? * MON-FRI *)"),
+    at("cron(0 12 1 * ? *)"),
+    at("cron(0/20 * * * ? *)"),
+    at("cron(0 9 ? * SAT *)"),
+    at("at(2026-01-15T11:00:00)"),
+    at("at(2020-01-01T00:00:00)"),
+    at("cron(0 10 L * ? *)"),
+  ];
+}"""
+
+
+def test_the_next_firing_of_schedule_expressions(dashboard, aws_as):
+    dashboard.open("events")
+    assert dashboard.page.evaluate(NEXT_FIRINGS) == [
+        "2026-01-15T10:10:00.000Z",
+        "2026-01-16T08:00:00.000Z",
+        "2026-01-15T10:15:00.000Z",
+        "2026-02-01T12:00:00.000Z",
+        "2026-01-15T10:20:00.000Z",
+        "2026-01-17T09:00:00.000Z",
+        "2026-01-15T11:00:00.000Z",
+        None,
+        None,  # L, W and # forms are not worked out on the page
+    ]
+    events = aws_as("events")
+    events.put_rule(Name="hourly", ScheduleExpression="cron(0 * * * ? *)")
+    dashboard.open("events")
+    row = dashboard.page.locator("tr", has_text="hourly")
+    row.wait_for()
+    assert "cron(0 * * * ? *)" in row.inner_text() and ":00" in row.inner_text()
+    dashboard.shot("rules")
