@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import datetime
 import json
 import re
@@ -38,6 +39,9 @@ class Api:
         self.runtime = runtime
         self._clients: dict[tuple, Any] = {}
         self._lock = threading.Lock()
+        # The page's calls wait on this same server: on threads of their own, never the loop's
+        # default executor, which the services' handlers use (they would wait on each other).
+        self._threads = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="dashboard")
 
     async def answer(self, route: str, payload: dict[str, Any]) -> Response:
         handler = {
@@ -51,7 +55,10 @@ class Api:
         if handler is None:
             return _json(404, {"error": f"no dashboard API route {route}"})
         if route != "call" and self.runtime.config.enforce_iam:
-            refusal = await asyncio.to_thread(self._admin_refusal, payload.get("credentials"))
+            loop = asyncio.get_running_loop()
+            refusal = await loop.run_in_executor(
+                self._threads, self._admin_refusal, payload.get("credentials")
+            )
             if refusal is not None:
                 return refusal
         return await handler(payload)
@@ -74,7 +81,10 @@ class Api:
         credentials = self._credentials(payload)
         if isinstance(credentials, Response):
             return credentials
-        result = await asyncio.to_thread(self._call, service, operation, _inputs(params), region, credentials)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self._threads, self._call, service, operation, _inputs(params), region, credentials
+        )
         return _json(200, result)
 
     def _credentials(self, payload: dict[str, Any]) -> tuple[str, str, str | None] | Response:

@@ -19,13 +19,25 @@ export class AwsError extends Error {
   }
 }
 
+const READS = /^(List|Describe|Get|Scan|Query|Lookup|BatchGet|Filter)/;
+
 async function post(route, payload) {
-  const response = await fetch(`/_overcast/api/${route}`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-Overcast-Token": token },
-    body: JSON.stringify({ ...payload, credentials: scope.credentials }),
-  });
+  const request = () =>
+    fetch(`/_overcast/api/${route}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Overcast-Token": token },
+      body: JSON.stringify({ ...payload, credentials: scope.credentials }),
+    });
+  let response;
+  try {
+    response = await request();
+  } catch (error) {
+    // The browser dropped the request (its network changed, a laptop woke up): a read is
+    // asked again; a change is not, as it may have been made.
+    if (route === "call" && !READS.test(payload.operation)) throw error;
+    response = await request();
+  }
   let body;
   try {
     body = await response.json();

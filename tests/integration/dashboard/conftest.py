@@ -67,11 +67,18 @@ class Dashboard:
         self.problems: list[str] = []
         self.shots = 0
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.problems.append(f"console: {message.text}") if message.type == "error" else None
-            ),
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        # The machine's network changing under Chromium (containers starting) aborts requests
+        # in flight; the page asks again for reads. That is the machine's doing, not the page's.
+        if message.type == "error" and "ERR_NETWORK_CHANGED" not in message.text:
+            self.problems.append(f"console: {message.text}")
+
+    def settled(self, timeout: float = 30) -> None:
+        """Wait until nothing on the page says it is loading."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('main').textContent.includes('Loading…')", timeout=timeout * 1000
         )
 
     def open(self, route: str = "") -> None:

@@ -170,12 +170,17 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "events",
         "cloudformation",
         "apigateway",
+        "kinesis",
+        "kms",
+        "secretsmanager",
+        "ssm",
+        "xray",
         "console/sqs",
     ],
 )
 def test_every_page_loads_without_errors(dashboard, route):
     dashboard.open(route)
-    dashboard.page.wait_for_load_state("networkidle")
+    dashboard.settled()
     assert not dashboard.page.locator("main .error").count(), dashboard.page.locator(
         "main .error"
     ).all_inner_texts()

@@ -15,6 +15,11 @@ export const pages = [
   { id: "events", title: "EventBridge", service: "events", load: () => import("./events.js") },
   { id: "cloudformation", title: "CloudFormation", service: "cloudformation", load: () => import("./cloudformation.js") },
   { id: "apigateway", title: "API Gateway", service: "apigateway", load: () => import("./apigateway.js") },
+  { id: "kinesis", title: "Kinesis", service: "kinesis", load: () => import("./kinesis.js") },
+  { id: "kms", title: "KMS", service: "kms", load: () => import("./kms.js") },
+  { id: "secretsmanager", title: "Secrets Manager", service: "secretsmanager", load: () => import("./secretsmanager.js") },
+  { id: "ssm", title: "Parameter Store", service: "ssm", load: () => import("./ssm.js") },
+  { id: "xray", title: "X-Ray", service: "xray", load: () => import("./xray.js") },
   { id: "console", title: "API console", load: () => import("./console.js") },
 ];
 
@@ -43,6 +48,9 @@ export function pageForArn(arn) {
     events: () => (resource.startsWith("rule/") ? `#/events/rule/${enc(resource.split("/").slice(1).join("/"))}` : null),
     scheduler: () => (resource.startsWith("schedule/") ? `#/events/schedule/${enc(resource.split("/").slice(1).join("/"))}` : null),
     cloudwatch: () => (resource.startsWith("alarm:") ? `#/cloudwatch/alarm/${enc(resource.slice(6))}` : null),
+    kinesis: () => (resource.startsWith("stream/") ? `#/kinesis/${enc(resource.split("/")[1])}` : null),
+    kms: () => (resource.startsWith("key/") ? `#/kms/${enc(resource.split("/")[1])}` : null),
+    secretsmanager: () => (resource.startsWith("secret:") ? `#/secretsmanager/${enc(resource.slice(7).replace(/-[A-Za-z0-9]{6}$/, ""))}` : null),
   };
   const make = routes[service];
   return make ? make() : null;

@@ -75,19 +75,27 @@ export async function render(view) {
     clear(counts);
     const withCounts = pages.filter((candidate) => candidate.service);
     const modules = await Promise.all(withCounts.map((page) => page.load()));
+    const work = [];
     withCounts.forEach((page, index) => {
       const module = modules[index];
       if (!module.count) return;
       const cell = h("span", { class: "count" }, "…");
       counts.append(h("a", { href: `#/${page.id}`, class: "counter" }, h("span", {}, page.title), cell));
-      module.count().then(
-        (count) => clear(cell, String(count)),
-        (error) => {
-          clear(cell, "–");
-          cell.title = `${error.code || ""} ${error.message}`;
-        },
+      work.push(() =>
+        module.count().then(
+          (count) => clear(cell, String(count)),
+          (error) => {
+            clear(cell, "–");
+            cell.title = `${error.code || ""} ${error.message}`;
+          },
+        ),
       );
     });
+    // Two at a time: a browser opens six connections to a host, and the live log needs one.
+    const next = async () => {
+      while (work.length && !stopped) await work.shift()();
+    };
+    await Promise.all([next(), next()]);
   }
 
   async function poll() {
