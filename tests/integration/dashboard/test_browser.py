@@ -8,6 +8,7 @@ import time
 import uuid
 import zipfile
 
+import boto3
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -246,3 +247,59 @@ def test_the_next_firing_of_schedule_expressions(dashboard, aws_as):
     row.wait_for()
     assert "cron(0 * * * ? *)" in row.inner_text() and ":00" in row.inner_text()
     dashboard.shot("rules")
+
+
+@pytest.fixture(scope="module")
+def enforcing():
+    from tests.conftest import Server
+
+    instance = Server("--ephemeral", "--quiet", "--enforce-iam")
+    yield instance
+    instance.stop()
+
+
+def test_under_enforce_iam_the_page_asks_for_credentials_and_acts_as_them(browser, enforcing, request):
+    from tests.integration.dashboard.conftest import Dashboard
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=enforcing.endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    iam.create_user(UserName="dash-admin")
+    iam.attach_user_policy(UserName="dash-admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    allow = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "overcast:*", "Resource": "*"}],
+    }
+    iam.put_user_policy(UserName="dash-admin", PolicyName="dashboard", PolicyDocument=json.dumps(allow))
+    key = iam.create_access_key(UserName="dash-admin")["AccessKey"]
+    boto3.client(
+        "s3",
+        endpoint_url=enforcing.endpoint,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    ).create_bucket(Bucket="enforced-bucket")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    board = Dashboard(page, enforcing.endpoint, request.node.name)
+    try:
+        page.goto(f"{enforcing.endpoint}/_overcast/#/s3")
+        dialog = page.get_by_role("dialog", name="Sign in")
+        dialog.wait_for()
+        board.shot("sign-in")
+        dialog.get_by_label("Access key id").fill(key["AccessKeyId"])
+        dialog.get_by_label("Secret access key").fill(key["SecretAccessKey"])
+        dialog.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="enforced-bucket").wait_for()
+        assert page.get_by_role("button", name=f"Signed in: {key['AccessKeyId']}").is_visible()
+        board.shot("signed-in")
+    finally:
+        context.close()
+    problems = [p for p in board.problems if "401" not in p]  # the calls before signing in
+    assert not problems, problems
