@@ -3,7 +3,7 @@
 import { pages, pageForArn } from "./pages/index.js";
 
 const token = document.querySelector('meta[name="overcast-token"]').content;
-const enforceIam = document.querySelector('meta[name="overcast-enforce-iam"]').content === "true";
+export const enforceIam = document.querySelector('meta[name="overcast-enforce-iam"]').content === "true";
 
 export const scope = {
   account: localStorage.getItem("overcast.account") || "000000000000",

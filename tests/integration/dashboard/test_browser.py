@@ -303,3 +303,18 @@ def test_under_enforce_iam_the_page_asks_for_credentials_and_acts_as_them(browse
         context.close()
     problems = [p for p in board.problems if "401" not in p]  # the calls before signing in
     assert not problems, problems
+
+
+def test_sns_shows_the_account_s_recorded_sms(dashboard, aws_as):
+    sns = aws_as("sns")
+    topic = sns.create_topic(Name=f"alerts-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550100")
+    sns.publish(TopicArn=topic, Subject="Disk", Message="disk almost full")
+    sns.publish(PhoneNumber="+15555550123", Message="your code is 123456")
+    dashboard.open(f"sns/{topic}")
+    dashboard.page.locator("td pre.inline", has_text="disk almost full").wait_for()
+    row = dashboard.page.locator("tr", has_text="disk almost full")
+    assert "SMS" in row.inner_text() and "+15555550100" in row.inner_text()
+    dashboard.open("sns")
+    dashboard.page.get_by_text("your code is 123456").wait_for()
+    dashboard.shot("sns")

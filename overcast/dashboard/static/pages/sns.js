@@ -1,6 +1,6 @@
 // SNS: topics, their subscriptions, publishing, and the email and SMS messages Overcast recorded
 // (it delivers them nowhere else).
-import { arnLink, aws, button, form, h, heading, internal, json, load, navigate, paginate, section, table, when } from "../app.js";
+import { arnLink, aws, button, enforceIam, form, h, heading, internal, json, load, navigate, paginate, scope, section, table, when } from "../app.js";
 
 const enc = encodeURIComponent;
 
@@ -15,15 +15,18 @@ export async function render(view, [topicArn]) {
 function recorded(query) {
   return async () => {
     const { messages } = await internal("service-data", { service: "sns", path: "messages", query });
+    // Overcast records every account's messages; the page shows the selected account's.
+    const shown = (messages || []).filter((message) => message.Region === scope.region && (enforceIam || message.Account === scope.account));
     return table(
       [
         ["Kind", (message) => (message.PhoneNumber ? "SMS" : message.Protocol || "email")],
-        ["To", (message) => message.PhoneNumber || message.Endpoint || message.Email || ""],
+        ["To", (message) => message.PhoneNumber || message.Endpoint || ""],
         ["Subject", (message) => message.Subject || ""],
         ["Message", (message) => h("pre", { class: "inline" }, typeof message.Message === "string" ? message.Message : JSON.stringify(message.Message))],
-        ["Sent", (message) => when(message.Timestamp || message.SentAt)],
+        ["Sent", (message) => when(message.Timestamp)],
+        ["Delivery", (message) => message.DeliveryStatus || "recorded"],
       ],
-      messages || [],
+      shown,
       "No email or SMS messages recorded.",
     );
   };
