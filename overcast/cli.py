@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -213,6 +214,8 @@ def cmd_state(args) -> int:
     if args.data_dir:
         return _state_on_data_dir(args)
     endpoint = _endpoint(args)
+    started = time.monotonic()
+    _progress(f"{args.action}ing the state of {endpoint} ...")
     try:
         if args.action == "export":
             target = _export_target(args.file)
@@ -229,8 +232,16 @@ def cmd_state(args) -> int:
         raise _not_answering(endpoint, error) from None
     except ConnectionError as error:
         raise _not_answering(endpoint, error) from None
-    print(f"{args.action}ed {args.file}")
+    size = os.path.getsize(args.file) / 1e6
+    print(f"{args.action}ed {args.file} ({size:.1f} MB in {time.monotonic() - started:.1f}s)")
     return 0
+
+
+def _progress(line: str) -> None:
+    """A line on a terminal's stderr saying what a long command is doing (stdout says what it
+    did); nothing when stderr is a pipe, where a mistake is the one line said there."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
 
 
 def _reset_state(args) -> int:
