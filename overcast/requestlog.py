@@ -20,8 +20,8 @@ DEFAULT_SIZE = 2000
 INPUT_LIMIT = 4000
 
 # One entry: (seq, time, service, operation, status, milliseconds, account, region,
-# error code, error message, input of a failure, request id)
-Entry = tuple[int, float, str, str, int, float, str, str, str, str, Any, str]
+# error code, error message, input of a failure, request id, made by the dashboard)
+Entry = tuple[int, float, str, str, int, float, str, str, str, str, Any, str, bool]
 FIELDS = (
     "seq",
     "time",
@@ -35,7 +35,10 @@ FIELDS = (
     "error_message",
     "input",
     "request_id",
+    "dashboard",
 )
+#: What the dashboard's own AWS calls add to their User-Agent (dashboard/api.py).
+DASHBOARD_AGENT = "overcast-dashboard"
 
 
 class RequestLog:
@@ -54,6 +57,7 @@ class RequestLog:
         error: BaseException | None,
         params: Any,
         request_id: str,
+        dashboard: bool = False,
     ) -> Entry:
         if error is None:
             entry = (
@@ -69,6 +73,7 @@ class RequestLog:
                 "",
                 None,
                 request_id,
+                dashboard,
             )
         else:
             code = getattr(error, "code", "") or type(error).__name__
@@ -86,6 +91,7 @@ class RequestLog:
                 str(message),
                 params,
                 request_id,
+                dashboard,
             )
         self.entries.append(entry)
         return entry

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterable
 from typing import cast
 
-from overcast import terminal
+from overcast import requestlog, terminal
 from overcast.config import Config, tuning
 from overcast.dispatch import Dispatcher
 from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
@@ -35,6 +35,7 @@ def _request_log_stream():
         return sys.stdout
 
 
+_DASHBOARD_AGENT = requestlog.DASHBOARD_AGENT
 #: Internal paths whose requests get no terminal line: the dashboard's assets and polling.
 _QUIET_PATHS = ("/_overcast/ui/", "/_overcast/api/", "/_overcast/health")
 
@@ -164,6 +165,7 @@ class App:
                 context.error,
                 context.params,
                 context.request_id,
+                _DASHBOARD_AGENT in headers.get("user-agent", ""),
             )
         if self.config.log_requests:
             if context is None:

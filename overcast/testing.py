@@ -17,6 +17,7 @@ activation starts from empty state, as moto's does.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import functools
 import inspect
@@ -56,12 +57,13 @@ class InProcessServer:
     def start(self, timeout: float = 60) -> InProcessServer:
         import uvicorn
 
-        from overcast.server import App, configure_logging, http_protocol
+        from overcast.server import App, http_protocol
 
         listener = socket.create_server(("127.0.0.1", 0))
         self.config.port = listener.getsockname()[1]
         self.endpoint = f"http://127.0.0.1:{self.config.port}"
-        configure_logging(self.config)
+        # Its log records go where the host process sends them (pytest captures them), not to
+        # a handler of its own.
         app = self.app = App(self.config)
         app.start()
         config = uvicorn.Config(
@@ -161,6 +163,8 @@ def shared_server() -> InProcessServer:
     with _shared_lock:
         if _shared is None:
             _shared = InProcessServer().start()
+            # Its children (Lambda environments, engines) end with the process, not after it.
+            atexit.register(_shared.stop)
         return _shared
 
 

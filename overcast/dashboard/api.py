@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from overcast import __version__, gatekeeper
 from overcast.context import DEFAULT_REGION
 from overcast.http import Request, Response
+from overcast.requestlog import DASHBOARD_AGENT
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
@@ -119,6 +120,7 @@ class Api:
                     region_name=region,
                 )
                 config = Config(
+                    user_agent_extra=DASHBOARD_AGENT,  # the request log tells the page's calls
                     retries={"total_max_attempts": 1},
                     connect_timeout=5,
                     read_timeout=120,

@@ -256,3 +256,28 @@ def test_under_enforce_iam_the_page_acts_as_the_signed_in_principal(enforced_boa
     )
     assert answer["error"]["code"] in ("AccessDenied", "AccessDeniedException"), answer  # no policy allows it
     assert api(server, "requests", {"credentials": viewer}, token)[0] == 403  # not an admin
+
+
+def test_the_log_tells_the_page_s_own_calls_from_the_user_s(endpoint):
+    token = page_token(endpoint)
+    account = "303030303030"
+    api(endpoint, "call", {"service": "sqs", "operation": "ListQueues", "account": account}, token)
+    api(
+        endpoint,
+        "call",
+        {"service": "sqs", "operation": "GetQueueUrl", "params": {"QueueName": "x"}, "account": account},
+        token,
+    )
+    boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        aws_access_key_id=account,
+        aws_secret_access_key="x",
+        region_name="us-east-1",
+    ).list_queues()
+    _, answer = api(endpoint, "requests", {"account": account}, token)
+    assert [(e["operation"], e["dashboard"]) for e in answer["requests"]] == [
+        ("ListQueues", True),
+        ("GetQueueUrl", True),
+        ("ListQueues", False),
+    ]

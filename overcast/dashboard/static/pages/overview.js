@@ -129,7 +129,13 @@ function row(entry) {
   const failed = entry.status >= 400;
   const tr = h(
     "tr",
-    { class: failed ? "failed" : "", "data-service": entry.service, "data-status": String(entry.status), "data-account": entry.account },
+    {
+      class: failed ? "failed" : "",
+      "data-service": entry.service,
+      "data-status": String(entry.status),
+      "data-account": entry.account,
+      "data-dashboard": String(entry.dashboard),
+    },
     h("td", {}, new Date(entry.time * 1000).toLocaleTimeString()),
     h("td", {}, entry.service),
     h("td", {}, entry.operation),
@@ -158,12 +164,14 @@ function logFilters() {
   const service = h("input", { name: "service", placeholder: "any", size: 12 });
   const status = h("select", { name: "status" }, ["all", "2xx", "3xx", "4xx", "5xx", "errors"].map((value) => h("option", { value }, value)));
   const account = h("input", { name: "account", placeholder: "any", size: 13 });
+  const own = h("input", { type: "checkbox", name: "own", checked: true });
   const element = h(
     "form",
     { class: "filters", "aria-label": "Filter requests" },
     h("label", {}, "Service ", service),
     h("label", {}, "Status ", status),
     h("label", {}, "Account ", account),
+    h("label", {}, own, " Hide this page's own calls"),
   );
   const filters = {
     element,
@@ -171,6 +179,7 @@ function logFilters() {
       for (const tr of body.children) {
         const code = tr.dataset.status;
         const wanted =
+          !(own.checked && tr.dataset.dashboard === "true") &&
           (!service.value || tr.dataset.service === service.value.trim()) &&
           (!account.value || tr.dataset.account === account.value.trim()) &&
           (status.value === "all" || (status.value === "errors" ? Number(code) >= 400 : code[0] === status.value[0]));
@@ -179,6 +188,7 @@ function logFilters() {
     },
   };
   element.addEventListener("input", () => filters.apply(document.getElementById("request-log")));
+  element.addEventListener("change", () => filters.apply(document.getElementById("request-log")));
   element.addEventListener("submit", (event) => event.preventDefault());
   return filters;
 }
