@@ -318,3 +318,26 @@ def test_sns_shows_the_account_s_recorded_sms(dashboard, aws_as):
     dashboard.open("sns")
     dashboard.page.get_by_text("your code is 123456").wait_for()
     dashboard.shot("sns")
+
+
+def test_a_scan_pages_with_the_api_s_exclusive_start_key(dashboard, aws_as):
+    table = f"paged-{uuid.uuid4().hex[:8]}"
+    ddb = aws_as("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for index in range(5):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"item-{index}"}})
+    page = dashboard.page
+    dashboard.open(f"dynamodb/{table}")
+    page.get_by_text("5 items (5 read)").wait_for()
+    page.get_by_label("Limit").fill("3")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("3 items (3 read) — more remain").wait_for()
+    page.get_by_role("button", name="Next page").click()
+    page.get_by_text("2 items (2 read)").wait_for()
+    shown = page.locator("form.query tbody tr").all_inner_texts()
+    assert sorted(text.split()[0] for text in shown) == [f"item-{index}" for index in range(5)]

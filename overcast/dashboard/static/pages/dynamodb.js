@@ -174,7 +174,16 @@ async function tableView(view, name) {
       if (Number(values.limit)) params.Limit = Number(values.limit);
       typedView = values.view === "DynamoDB JSON";
       const output = await aws("dynamodb", values.mode, params);
-      return showItems(output.Items || [], output);
+      const shown = showItems(output.Items || [], output);
+      if (output.LastEvaluatedKey) {
+        // The next page starts where this one stopped (ExclusiveStartKey), as the API pages.
+        const more = h("div", {}, button("Next page", async () => {
+          const next = await aws("dynamodb", values.mode, { ...params, ExclusiveStartKey: output.LastEvaluatedKey });
+          more.replaceWith(showItems(next.Items || [], next));
+        }));
+        shown.append(more);
+      }
+      return shown;
     },
     "Run",
     { class: "form query" },

@@ -70,7 +70,8 @@ function objects(view, bucket, prefix) {
       const output = await aws("s3", "ListObjectsV2", { Bucket: bucket, Prefix: prefix, Delimiter: "/", MaxKeys: 1000 });
       const folders = (output.CommonPrefixes || []).map((entry) => ({ folder: entry.Prefix }));
       const rows = [...folders, ...(output.Contents || [])];
-      return table(
+      const note = output.IsTruncated ? h("p", { class: "muted" }, `The first ${output.KeyCount} keys; narrow the prefix to see the rest.`) : null;
+      return h("div", {}, note, table(
         [
           [
             "Name",
@@ -103,7 +104,7 @@ function objects(view, bucket, prefix) {
         ],
         rows,
         prefix ? "Nothing under this prefix." : "This bucket is empty.",
-      );
+      ));
     });
   const versioning = h("span", { class: "muted" });
   aws("s3", "GetBucketVersioning", { Bucket: bucket }).then(
