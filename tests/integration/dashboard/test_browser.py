@@ -125,6 +125,8 @@ def test_invoke_a_function_and_read_its_logs(dashboard, aws_as, account):
     assert json.loads(response.inner_text()) == {"doubled": 42}
     logs = page.locator("[data-testid=invoke-logs]").inner_text()
     assert 'got {"n": 21}' in logs and "START RequestId" in logs
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("cell", name="warm").wait_for()  # the environment that ran it, kept warm
     dashboard.shot("invoked")
 
     page.get_by_role("link", name=f"/aws/lambda/{name}").first.click()

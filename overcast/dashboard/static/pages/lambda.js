@@ -1,6 +1,6 @@
 // Lambda: functions, a function's configuration (its role and log group linked), invoking it with
 // a payload, and the logs of that invocation.
-import { arnLink, aws, errorBox, form, h, heading, json, load, paginate, parseJson, section, size, table, when } from "../app.js";
+import { arnLink, aws, button, errorBox, form, h, heading, internal, json, load, paginate, parseJson, scope, section, size, table, when } from "../app.js";
 
 const enc = encodeURIComponent;
 
@@ -51,6 +51,21 @@ async function functionView(view, name) {
   const config = fn.Configuration;
   const logGroup = config.LoggingConfig?.LogGroup || `/aws/lambda/${config.FunctionName}`;
   const mappings = h("div");
+  const environments = h("div");
+  const showEnvironments = async () => {
+    const { engines } = await internal("engines", {});
+    const mine = engines.filter((engine) => engine.service === "lambda" && engine.account === scope.account && engine.region === scope.region && engine.name.split(":")[0] === config.FunctionName);
+    return table(
+      [
+        ["Version", (row) => row.name.split(":").slice(1).join(":")],
+        ["State", (row) => h("span", { class: `state-${row.state}` }, row.state)],
+        ["PID", (row) => row.pid ?? ""],
+        ["Memory", (row) => (row.rss_kb ? `${(row.rss_kb / 1024).toFixed(1)} MB` : "")],
+      ],
+      mine,
+      "No environment is running: the next invocation starts one (a cold start).",
+    );
+  };
   view.append(
     heading(h("span", { class: "crumbs" }, h("a", { href: "#/lambda" }, "Functions"), " / ", config.FunctionName), h("span", { class: "muted" }, `${config.Runtime || config.PackageType} · ${config.State || ""}`)),
     section(
@@ -104,8 +119,10 @@ async function functionView(view, name) {
         "Invoke",
       ),
     ),
+    section("Execution environments", button("Refresh", () => load(environments, showEnvironments)), environments),
     section("Event source mappings", mappings),
   );
+  load(environments, showEnvironments);
   load(mappings, async () => {
     const rows = await paginate("lambda", "ListEventSourceMappings", { FunctionName: name }, "EventSourceMappings", "Marker", "NextMarker");
     return table(
