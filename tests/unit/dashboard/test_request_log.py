@@ -86,3 +86,20 @@ def test_the_banner_names_the_dashboard_and_the_path_forms():
     assert "http://localhost:4566/_aws/s3-website/{bucket}/" in text
     assert "{id}.execute-api.localhost.localstack.cloud:4566/{stage}/" in text
     assert text.rstrip().endswith("Services       s3 sqs")
+
+
+def test_a_started_server_loads_neither_the_dashboard_nor_the_test_tools():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; import overcast.cli, overcast.server; from overcast.runtime import Runtime; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    modules = set(json.loads(result.stdout))
+    assert (
+        not {"overcast.dashboard", "overcast.testing", "overcast.pytest_plugin", "overcast.cli_observe"}
+        & modules
+    )
