@@ -27,6 +27,9 @@ def add_commands(commands, endpoint_help: str) -> None:
     logs.add_argument("--errors", action="store_true", help="only failed requests (status 400 and up)")
     logs.add_argument("--limit", type=int, default=100, help="at most this many past requests (default 100)")
     logs.add_argument("--json", action="store_true", help="one JSON object a line, failures with their input")
+    logs.add_argument(
+        "--hide-dashboard", action="store_true", help="leave out the calls the dashboard page makes itself"
+    )
     logs.add_argument("--endpoint", help=endpoint_help)
     logs.set_defaults(func=cmd_logs)
 
@@ -89,6 +92,8 @@ def cmd_logs(args) -> int:
         except (urllib.error.URLError, OSError) as error:
             raise _not_answering(endpoint, error) from None
         for entry in answer["requests"]:
+            if args.hide_dashboard and entry.get("dashboard"):
+                continue
             if args.json:
                 sys.stdout.write(json.dumps(entry) + "\n")
             else:

@@ -16,6 +16,26 @@ import pytest
 from tests.conftest import BIN, Server
 
 
+def _get_page(server: Server) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server.endpoint}/_overcast/", timeout=30) as response:
+        return response.read().decode()
+
+
+def _post_api(server: Server, token: str, payload: dict) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server.endpoint}/_overcast/api/call",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "X-Overcast-Token": token},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "overcast"), *args],
@@ -109,6 +129,13 @@ def test_logs_ps_and_state_reset(talking):
     result = run_cli("logs", "--errors", "--json", "--service", "sqs", "--account", "555566667777", *endpoint)
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["operation"], r["input"]) for r in records] == [("GetQueueUrl", {"QueueName": "absent"})]
+
+    page = _get_page(talking)
+    token = page.split('name="overcast-token" content="', 1)[1].split('"', 1)[0]
+    _post_api(talking, token, {"service": "sqs", "operation": "ListQueues", "account": "555566667777"})
+    shown = run_cli("logs", "--account", "555566667777", *endpoint).stdout.splitlines()
+    hidden = run_cli("logs", "--account", "555566667777", "--hide-dashboard", *endpoint).stdout.splitlines()
+    assert "sqs.ListQueues 200" in shown[-1] and len(hidden) == len(shown) - 1
 
     result = run_cli("ps", *endpoint)
     assert result.returncode == 0 and ("no engines running" in result.stdout or "SERVICE" in result.stdout)

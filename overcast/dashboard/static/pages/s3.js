@@ -168,6 +168,10 @@ async function show(viewer, bucket, key) {
 
 async function download(bucket, key, versionId) {
   const output = await aws("s3", "GetObject", versionId ? { Bucket: bucket, Key: key, VersionId: versionId } : { Bucket: bucket, Key: key });
+  if (output.Body.truncated) {
+    alert(`${key} is larger than the dashboard hands over (8 MiB): use aws s3 cp or GetObject instead.`);
+    return;
+  }
   const blob = new Blob([decodeBase64(output.Body.$base64)], { type: output.ContentType || "application/octet-stream" });
   const link = h("a", { href: URL.createObjectURL(blob), download: key.split("/").pop() });
   document.body.append(link);
