@@ -154,6 +154,23 @@ def lambda_writes_item(client: Callable[[str], Any], runtime: str, filename: str
         raise AssertionError(f"{runtime} function did not write its item")
 
 
+def dashboard_is_served(endpoint: str) -> None:
+    """The dashboard's page and every module it loads come from the install itself."""
+    import re
+
+    with urllib.request.urlopen(f"{endpoint}/_overcast/", timeout=30) as response:
+        page = response.read().decode()
+    assets = re.findall(r'(?:src|href)="(/_overcast/ui/[^"]+)"', page)
+    with urllib.request.urlopen(f"{endpoint}/_overcast/ui/pages/index.js", timeout=30) as response:
+        assets += [
+            f"/_overcast/ui/pages/{name}"
+            for name in re.findall(r'import\("\./([a-z0-9]+\.js)"\)', response.read().decode())
+        ]
+    for asset in assets:
+        with urllib.request.urlopen(f"{endpoint}{asset}", timeout=30) as response:
+            response.read()
+
+
 def main() -> int:
     venv = Path(sys.argv[1]).resolve()
     workdir = tempfile.mkdtemp(prefix="overcast-smoke-")
@@ -181,6 +198,7 @@ def main() -> int:
         checks.append(
             (f"{service}.{operation}", lambda s=service, o=operation, p=params: getattr(client(s), o)(**p))
         )
+    checks.append(("dashboard page and modules", lambda: dashboard_is_served(endpoint)))
     checks.append(
         (
             "python lambda with boto3",

@@ -1,4 +1,5 @@
-"""`overcast start | status | state export FILE | state import FILE`."""
+"""`overcast start | status | state export FILE | state import FILE | state reset | logs | ps |
+completion`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -15,6 +17,7 @@ from overcast.config import (
     ConfigError,
     check_tunings,
     from_environment,
+    parse_log_format,
     parse_port,
     parse_services,
 )
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 STATE_HELP = """\
 export FILE   write the whole state (every service's resources, S3 object bodies) to FILE
 import FILE   replace the whole state with FILE's (everything there now is dropped)
+reset         forget the whole state of a running Overcast
 
 By default both go through the Overcast answering at --endpoint (default
 http://localhost:$OVERCAST_PORT, 4566 when unset). With --data-dir they work on a stopped
@@ -115,6 +119,8 @@ def cmd_start(args) -> int:
         config.log_requests = False
     if args.enforce_iam:
         config.enforce_iam = True
+    if args.log_format:
+        config.log_format = parse_log_format(args.log_format, "--log-format")
     from overcast.server import StartupError, serve
 
     try:
@@ -206,6 +212,12 @@ def _state_on_data_dir(args) -> int:
 
 
 def cmd_state(args) -> int:
+    if args.action == "reset":
+        return _reset_state(args)
+    if args.file is None:
+        raise CommandError(
+            f"state {args.action} needs the FILE to {'write' if args.action == 'export' else 'read'}"
+        )
     if args.data_dir:
         return _state_on_data_dir(args)
     import urllib.error
@@ -213,6 +225,8 @@ def cmd_state(args) -> int:
     from overcast import internal_client
 
     endpoint = _endpoint(args)
+    started = time.monotonic()
+    _progress(f"{args.action}ing the state of {endpoint} ...")
     try:
         if args.action == "export":
             target = _export_target(args.file)
@@ -229,7 +243,36 @@ def cmd_state(args) -> int:
         raise _not_answering(endpoint, error) from None
     except ConnectionError as error:
         raise _not_answering(endpoint, error) from None
-    print(f"{args.action}ed {args.file}")
+    size = os.path.getsize(args.file) / 1e6
+    print(f"{args.action}ed {args.file} ({size:.1f} MB in {time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def _progress(line: str) -> None:
+    """A line on a terminal's stderr saying what a long command is doing (stdout says what it
+    did); nothing when stderr is a pipe, where a mistake is the one line said there."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
+
+
+def _reset_state(args) -> int:
+    """`overcast state reset`: forget every resource of a running Overcast."""
+    if args.data_dir:
+        raise CommandError("state reset works on a running Overcast; leave out --data-dir")
+    import urllib.error
+
+    from overcast import internal_client
+
+    endpoint = _endpoint(args)
+    try:
+        internal_client.request(
+            f"{endpoint}/_overcast/state/reset", b"{}", "POST", content_type="application/json"
+        )
+    except urllib.error.HTTPError as error:
+        raise CommandError(f"reset failed: {_server_said(error)}") from None
+    except (urllib.error.URLError, ConnectionError) as error:
+        raise _not_answering(endpoint, error) from None
+    print(f"reset the state of {endpoint}")
     return 0
 
 
@@ -258,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--quiet", action="store_true", help="no per-request log lines")
     start.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="per-request lines: text (coloured on a terminal) or json (env OVERCAST_LOG_FORMAT)",
+    )
+    start.add_argument(
         "--enforce-iam",
         action="store_true",
         help="authorize every request with IAM policies and verify signatures (env ENFORCE_IAM=1)",
@@ -277,14 +325,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     state.add_argument(
-        "action", choices=("export", "import"), help="export: state to FILE; import: FILE to state"
+        "action",
+        choices=("export", "import", "reset"),
+        help="export: state to FILE; import: FILE to state; reset: forget all state",
     )
-    state.add_argument("file", metavar="FILE", help="the export file (.tar.gz) to write or read")
+    state.add_argument("file", metavar="FILE", nargs="?", help="the export file (.tar.gz) to write or read")
     state.add_argument("--endpoint", help=endpoint_help)
     state.add_argument(
         "--data-dir", help="work on this stopped Overcast's data dir instead of a running server"
     )
     state.set_defaults(func=cmd_state)
+    from overcast import cli_observe
+
+    cli_observe.add_commands(commands, endpoint_help)
     return parser
 
 

@@ -229,6 +229,12 @@ class Config:
     services: frozenset[str] = field(default_factory=frozenset)
     debug: bool = False
     log_requests: bool = True
+    #: The per-request lines: "text" (one readable line) or "json" (one object a line).
+    log_format: str = "text"
+    #: Colour the per-request lines by status: None decides by whether stdout is a terminal.
+    color: bool | None = None
+    #: How many recent requests the in-memory request log keeps (dashboard, `overcast logs`).
+    request_log_size: int = 2000
     #: Authorize every request with IAM policies and verify SigV4 signatures.
     enforce_iam: bool = False
     #: Where the X-Ray daemon's UDP protocol is served (None: nowhere), as the SDKs' default.
@@ -265,6 +271,16 @@ def parse_port(value: str, source: str = "--port") -> int:
             f"{source} must be a port number from 1 to 65535 (or 0 for any free port), not {port}"
         )
     return port
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def parse_log_format(value: str, source: str = "--log-format") -> str:
+    text = value.strip().lower()
+    if text not in LOG_FORMATS:
+        raise ConfigError(f"{source} must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
+    return text
 
 
 def parse_daemon_address(value: str, source: str) -> tuple[str, int] | None:
@@ -349,6 +365,17 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
     config.enforce_iam = bool(_truthy(env.get("OVERCAST_ENFORCE_IAM")) or _truthy(env.get("ENFORCE_IAM")))
     if _truthy(env.get("OVERCAST_LOG_REQUESTS")) is False:
         config.log_requests = False
+    if env.get("OVERCAST_LOG_FORMAT", "").strip():
+        config.log_format = parse_log_format(env["OVERCAST_LOG_FORMAT"], "OVERCAST_LOG_FORMAT")
+    if "NO_COLOR" in env:  # https://no-color.org: any value turns colour off
+        config.color = False
+    elif _truthy(env.get("FORCE_COLOR")):
+        config.color = True
+    if env.get("OVERCAST_REQUEST_LOG_SIZE", "").strip():
+        size = env["OVERCAST_REQUEST_LOG_SIZE"].strip()
+        if not size.isdigit() or int(size) < 1:
+            raise ConfigError(f"OVERCAST_REQUEST_LOG_SIZE must be a positive number, not {size!r}")
+        config.request_log_size = int(size)
     if env.get("OVERCAST_XRAY_DAEMON_ADDRESS", "").strip():
         config.xray_daemon = parse_daemon_address(
             env["OVERCAST_XRAY_DAEMON_ADDRESS"], "OVERCAST_XRAY_DAEMON_ADDRESS"
@@ -357,3 +384,19 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.dns_address = parse_daemon_address(env["OVERCAST_DNS_ADDRESS"], "OVERCAST_DNS_ADDRESS")
         config.dns_at_start = config.dns_address is not None
     return config
+
+
+def patch_environment(values: dict[str, str | None]) -> dict[str, str | None]:
+    """Set (or, for None, remove) environment variables; what they were, for
+    restore_environment. mock_aws points the AWS SDKs at an in-process Overcast this way."""
+    previous = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    return previous
+
+
+def restore_environment(previous: dict[str, str | None]) -> None:
+    patch_environment(previous)

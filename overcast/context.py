@@ -36,6 +36,9 @@ class RequestContext:
     status: int | None = None
     #: When the request arrived (time.perf_counter), for the latency services publish.
     started: float = field(default_factory=time.perf_counter)
+    #: What the request failed with, and its parsed input then (the request log keeps both).
+    error: Exception | None = None
+    params: dict | None = None
 
     @property
     def operation_name(self) -> str:

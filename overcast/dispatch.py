@@ -139,6 +139,7 @@ class Dispatcher:
             if context.status is not None:
                 response.status = context.status
         except ServiceError as error:
+            context.error, context.params = error, params
             response = protocols.serialize_error(model, context.operation, protocol, error, context)
             if error.status == 413 or error.code == _STALLED[0]:
                 response.headers["Connection"] = "close"  # the rest of the body is never read
@@ -149,6 +150,7 @@ class Dispatcher:
             )
             response = Response(400)  # nobody is left to read it
         except Exception as error:
+            context.error, context.params = error, params
             if is_disk_full(error):  # the machine's fault, said as the service's internal error
                 log.debug("%s.%s: the disk is full", service, context.operation_name or "?")
                 runtime.store.noticed(error)

@@ -16,6 +16,7 @@ from overcast.bus import Bus
 from overcast.config import Config
 from overcast.faults import Condition, is_disk_full
 from overcast.hooks import GlobalHooks, ServiceHooks
+from overcast.requestlog import RequestLog
 from overcast.scheduler import Scheduler
 from overcast.services.base import BaseProvider, overrides
 from overcast.store import Store
@@ -75,6 +76,8 @@ class Runtime:
         self._tasks: set[Background] = set()
         self._pending: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self.xray_daemon: XRayDaemon | None = None
+        #: The recent requests (the dashboard's live log, `overcast logs`).
+        self.requests = RequestLog(config.request_log_size)
         self.store.on_reset(self._state_replaced)
 
     # A service's provider, typed by its name (add a line here for each new service).

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING, cast
 
+from overcast import requestlog, terminal
 from overcast.config import Config, tuning
 from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
 from overcast.gateway import Gateway
@@ -39,6 +40,18 @@ def _request_log_stream():
         return sys.stdout
 
 
+_DASHBOARD_AGENT = requestlog.DASHBOARD_AGENT
+#: Internal paths whose requests get no terminal line: the dashboard's assets and polling.
+_QUIET_PATHS = ("/_overcast/ui/", "/_overcast/api/", "/_overcast/health")
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 class App:
     """A bare ASGI app: the request path is hot, so no framework sits between uvicorn and it."""
 
@@ -53,6 +66,8 @@ class App:
         #: Why preparing the services failed, and what stops the server then.
         self.failure: BaseException | None = None
         self.on_failure: Callable[[], None] | None = None
+        self._colour = config.color if config.color is not None else _is_terminal(self._log)
+        self._json_lines = config.log_format == "json"
 
     def start(self) -> Runtime:
         runtime = self.runtime = Runtime(self.config)
@@ -186,15 +201,48 @@ class App:
                 response = Response(
                     500, {"Content-Type": "application/json"}, json.dumps({"error": said}).encode()
                 )
+            context = None
             label = f"overcast {request.method} {request.raw_path}"
         else:
             assert dispatcher is not None  # prepared above
             response, context = await dispatcher.dispatch(request)
             label = f"{context.service or '-'}.{context.operation_name or '-'}"
         await self.send_response(send, response, head=request.method == "HEAD", receive=receive)
+        elapsed = (time.perf_counter() - started) * 1000
+        if context is not None and dispatcher is not None:
+            dispatcher.runtime.requests.add(
+                context.service,
+                context.operation_name,
+                response.status,
+                elapsed,
+                context.account,
+                context.region,
+                context.error,
+                context.params,
+                context.request_id,
+                _DASHBOARD_AGENT in headers.get("user-agent", ""),
+            )
         if self.config.log_requests:
-            elapsed = (time.perf_counter() - started) * 1000
-            self._log.write(f"{label} {response.status} {elapsed:.1f}ms\n")
+            if context is None:
+                if request.raw_path.startswith(_QUIET_PATHS):
+                    return  # the dashboard's own page loads and polls
+                line = terminal.request_line(label, response.status, elapsed, "", None, self._colour)
+            elif self._json_lines:
+                line = terminal.json_line(
+                    context.service,
+                    context.operation_name,
+                    response.status,
+                    elapsed,
+                    context.account,
+                    context.region,
+                    context.error,
+                    context.request_id,
+                )
+            else:
+                line = terminal.request_line(
+                    label, response.status, elapsed, context.account, context.error, self._colour
+                )
+            self._log.write(line)
             if not self._flush_pending:
                 # One flush for a burst of requests: a line per request reaches a pipe or a
                 # terminal within a tenth of a second without a write call per request.
@@ -430,6 +478,16 @@ def configure_logging(config: Config) -> None:
     logger.setLevel(logging.DEBUG if config.debug else logging.INFO)
 
 
+def _print_banner(config: Config) -> None:
+    from overcast import services
+
+    if config.log_format == "json":
+        return
+    enabled = [name for name in sorted(services.implemented()) if config.service_enabled(name)]
+    colour = config.color if config.color is not None else _is_terminal(sys.stdout)
+    print(terminal.banner(config, enabled, colour), flush=True)
+
+
 def serve(config: Config) -> None:
     import uvicorn
 
@@ -460,6 +518,7 @@ def serve(config: Config) -> None:
         raise StartupError(str(error)) from None
     where = "memory (ephemeral)" if config.data_dir is None else str(config.data_dir.resolve())
     print(f"Overcast listening on http://{config.host}:{config.port}  state: {where}", flush=True)
+    _print_banner(config)
     try:
         import uvloop  # noqa: F401
 

@@ -7,16 +7,20 @@ child process (so the server never holds every model in memory) and cached on di
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import botocore
 
 from overcast.config import cache_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,15 @@ def load() -> list[ServiceInfo]:
     """The catalog, from the cache, else built in a child process (else in this one)."""
     path = cache_file()
     if not path.exists():
+        # Seconds of work on a machine's first start (and after a botocore upgrade): said, so
+        # that the pause is not mistaken for a hang.
+        log.info("building the service catalog (once per botocore version) ...")
+        started = time.monotonic()
         try:
             subprocess.run([sys.executable, "-m", "overcast.protocols.catalog"], check=True, timeout=120)
         except (OSError, subprocess.SubprocessError):
             pass
+        log.info("service catalog built in %.1fs", time.monotonic() - started)
     try:
         entries = json.loads(path.read_text())
     except (OSError, ValueError):

@@ -175,6 +175,12 @@ class BaseProvider:
         """An internal route of this service, or None for 404."""
         return None
 
+    def engines(self) -> list[dict[str, Any]]:
+        """The processes and containers this service runs (Lambda environments, databases,
+        caches, tasks): kind, name, state, pid, account, region and anything else that helps
+        (`overcast ps`, the dashboard's overview)."""
+        return []
+
     # -- every request ---------------------------------------------------------------------------
 
     def check_any_request(self, context: RequestContext, params: dict[str, Any]) -> Awaitable[None] | None:

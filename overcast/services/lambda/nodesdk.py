@@ -148,7 +148,7 @@ async def _install(packages: set[str]) -> str:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
-        output, _ = await asyncio.wait_for(process.communicate(), _NPM_TIMEOUT)
+        output = await _with_progress(process.communicate(), " ".join(sorted(packages)))
     except TimeoutError:
         process.kill()
         return f"npm install did not finish in {_NPM_TIMEOUT:.0f} s"
@@ -159,4 +159,22 @@ async def _install(packages: set[str]) -> str:
         detail = text[-1] if text else f"exit status {process.returncode}"
         log.warning("npm install %s failed: %s", " ".join(sorted(packages)), "\n".join(text[-20:]))
         return f"npm install failed ({detail})"
+    log.info("installed %s for Node.js functions", " ".join(sorted(packages)))
     return ""
+
+
+async def _with_progress(communicating, what: str) -> bytes:
+    """The install's output; a line every ten seconds while it runs, so a long download is not
+    mistaken for a hang (TimeoutError past _NPM_TIMEOUT)."""
+    task = asyncio.ensure_future(communicating)
+    started = time.monotonic()
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=min(10.0, _NPM_TIMEOUT))
+        if done:
+            output: bytes = task.result()[0]
+            return output
+        waited = time.monotonic() - started
+        if waited >= _NPM_TIMEOUT:
+            task.cancel()
+            raise TimeoutError
+        log.info("still installing %s for Node.js functions (%.0f s so far)", what, waited)

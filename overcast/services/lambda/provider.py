@@ -853,6 +853,25 @@ class Provider(
 
     # -- internal routes ------------------------------------------------------------------------
 
+    def engines(self) -> list[dict[str, Any]]:
+        """The function's execution environments: one child process each."""
+        rows = []
+        for env in list(self.pool.all):
+            state = "dead" if env.dead else ("provisioned" if env.provisioned else "warm")
+            rows.append(
+                {
+                    "kind": "lambda environment",
+                    "name": f"{env.spec.name}:{env.spec.version}",
+                    "state": state,
+                    "pid": env.process.pid if env.process else None,
+                    "rss_kb": env.rss_kb,
+                    "id": env.id,
+                    "account": env.spec.account,
+                    "region": env.spec.region,
+                }
+            )
+        return rows
+
     def internal_request(self, request, subpath: str):
         from overcast.http import Response
 
