@@ -42,7 +42,15 @@ log = logging.getLogger(__name__)
 
 #: States in which an instance's engine should be running (and is started again after a restart).
 RUNNING_STATES = frozenset(
-    {"available", "backing-up", "modifying", "rebooting", "starting", "storage-optimization"}
+    {
+        "available",
+        "backing-up",
+        "modifying",
+        "rebooting",
+        "starting",
+        "storage-optimization",
+        "resetting-master-credentials",
+    }
 )
 RESERVED_USERS = {"postgres": {"postgres", "rdsadmin", "rds_superuser"}, "mysql": {"rdsadmin", "root"}}
 
@@ -573,6 +581,8 @@ class InstanceMixin(MixinBase):
                     raise ServiceError("DBInstanceAlreadyExists", "DB instance already exists")
             if restart:
                 desc["DBInstanceStatus"] = "modifying"
+            elif new_password:
+                desc["DBInstanceStatus"] = "resetting-master-credentials"
             self.instances.put(scope, identifier, row)
             if new_name and new_name != identifier:
                 if immediately:
@@ -641,7 +651,7 @@ class InstanceMixin(MixinBase):
                 self.repoint_replica(scope, replica)
         if restart:
             self.restart_engine(scope, identifier)
-            self.set_status(scope, identifier, "available")
+        self.set_status(scope, identifier, "available")
 
     def restart_engine(self, scope: str, identifier: str) -> None:
         """Stop the engine and start it again with its current settings (port, parameters)."""
