@@ -410,10 +410,11 @@ def _mysql_value(value: str) -> str:
 
 
 def mariadb_ready(port: int) -> bool:
-    """Whether MariaDB greets a client with its handshake (protocol 10), not an error packet."""
+    """Whether MariaDB answers a client: its handshake (protocol 10), or an error packet such as
+    "host not allowed" before any user may connect over TCP — it listens only once started."""
     with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
         header = conn.recv(5)
-        return len(header) == 5 and header[4] == 10
+        return len(header) == 5 and header[4] in (10, 0xFF)
 
 
 def _write_owned(sup: Supervisor, path: Path, text: str) -> None:
