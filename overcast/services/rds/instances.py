@@ -430,7 +430,7 @@ class InstanceMixin(MixinBase):
 
     def after_available(self, scope: str, identifier: str, first: bool = False) -> None:
         row = self.instance_row(scope, identifier)
-        if first and row["desc"].get("BackupRetentionPeriod"):
+        if first and row["desc"].get("BackupRetentionPeriod") and not row["desc"].get("DBClusterIdentifier"):
             self.set_status(scope, identifier, "backing-up")
             self.take_automated_snapshot(scope, identifier)
         self.set_status(scope, identifier, "available")
@@ -824,6 +824,22 @@ class InstanceMixin(MixinBase):
         row = self.instance_row(scope, identifier)
         if final:
             self.take_snapshot(scope, identifier, final, "manual")
+        cluster_id = row["desc"].get("DBClusterIdentifier")
+        cluster = self.clusters.get(scope, cluster_id) if cluster_id else None
+        if cluster is not None and cluster.get("writer") == identifier:
+            readers = [
+                m
+                for m in cluster["members"]
+                if m != identifier
+                and (self.instances.get(scope, m) or {}).get("desc", {}).get("DBInstanceStatus")
+                == "available"
+            ]
+            if readers:  # the writer goes: a reader takes over, as Aurora fails over
+                try:
+                    self._failover(scope, cluster_id, identifier, readers[0], rejoin_old=False)
+                except (EngineError, OSError, ServiceError) as error:
+                    log.warning("rds %s: no failover before its deletion: %s", identifier, error)
+                row = self.instance_row(scope, identifier)
         self.supervisor.stop(row["key"])
         desc = row["desc"]
         for replica in desc.get("ReadReplicaDBInstanceIdentifiers") or []:
