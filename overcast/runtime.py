@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
+    from overcast.services.rds.provider import Provider as RDSProvider
     from overcast.services.s3.provider import Provider as S3Provider
     from overcast.services.scheduler.provider import Provider as SchedulerProvider
     from overcast.services.secretsmanager.provider import Provider as SecretsManagerProvider
@@ -99,6 +100,8 @@ class Runtime:
     def provider(self, service: Literal["lambda"]) -> LambdaProvider: ...
     @overload
     def provider(self, service: Literal["logs"]) -> LogsProvider: ...
+    @overload
+    def provider(self, service: Literal["rds"]) -> RDSProvider: ...
     @overload
     def provider(self, service: Literal["s3"]) -> S3Provider: ...
     @overload

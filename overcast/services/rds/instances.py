@@ -871,7 +871,11 @@ class InstanceMixin(MixinBase):
     def create_db_instance_read_replica(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         identifier = check_identifier(params["DBInstanceIdentifier"])
-        source_id = params["SourceDBInstanceIdentifier"]
+        source_id = params.get("SourceDBInstanceIdentifier")
+        if not source_id:
+            if params.get("SourceDBClusterIdentifier"):
+                raise combination("Read replicas of Multi-AZ DB clusters are not offered here.")
+            raise invalid("The parameter SourceDBInstanceIdentifier must be provided and must not be blank.")
         if source_id.startswith("arn:"):
             source_id = source_id.rsplit(":", 1)[-1]
         source_id = source_id.lower()

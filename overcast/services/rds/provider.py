@@ -18,6 +18,7 @@ from overcast.engines.process import Supervisor
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.rds import catalog
+from overcast.services.rds.absent import AbsentMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
 from overcast.services.rds.groups import GroupMixin
@@ -66,7 +67,7 @@ TAGGED = {
 }
 
 
-class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixin, BaseProvider):
+class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixin, AbsentMixin, BaseProvider):
     service = "rds"
 
     def __init__(self, runtime: Any) -> None:
@@ -451,3 +452,173 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
             "Marker": f"0:{end}",
             "AdditionalDataPending": end < len(data),
         }
+
+    # -- automated backups, roles, certificates -------------------------------------------------------
+
+    def _automated_backups(self, scope: str) -> list[dict[str, Any]]:
+        """An instance's automated backups: active while it lives, retained after a delete that
+        kept them (DeleteAutomatedBackups false) until their retention runs out."""
+        by_resource: dict[str, dict[str, Any]] = {}
+        for _, snap in self.snapshots.scan(scope, prefix="rds:"):
+            desc = snap["desc"]
+            if desc["SnapshotType"] != "automated":
+                continue
+            entry = by_resource.setdefault(
+                desc["DbiResourceId"],
+                {
+                    "DBInstanceArn": desc["DBSnapshotArn"].replace(
+                        ":snapshot:" + desc["DBSnapshotIdentifier"], ":db:" + desc["DBInstanceIdentifier"]
+                    ),
+                    "DbiResourceId": desc["DbiResourceId"],
+                    "Region": scope.partition("/")[2],
+                    "DBInstanceIdentifier": desc["DBInstanceIdentifier"],
+                    "RestoreWindow": {
+                        "EarliestTime": desc["SnapshotCreateTime"],
+                        "LatestTime": desc["SnapshotCreateTime"],
+                    },
+                    "AllocatedStorage": desc["AllocatedStorage"],
+                    "Status": "retained",
+                    "Port": desc["Port"],
+                    "AvailabilityZone": desc["AvailabilityZone"],
+                    "InstanceCreateTime": desc["InstanceCreateTime"],
+                    "MasterUsername": desc["MasterUsername"],
+                    "Engine": desc["Engine"],
+                    "EngineVersion": desc["EngineVersion"],
+                    "LicenseModel": desc["LicenseModel"],
+                    "StorageType": desc["StorageType"],
+                    "Encrypted": desc["Encrypted"],
+                    "IAMDatabaseAuthenticationEnabled": desc["IAMDatabaseAuthenticationEnabled"],
+                    "DBInstanceAutomatedBackupsArn": desc["DBSnapshotArn"].replace(
+                        ":snapshot:" + desc["DBSnapshotIdentifier"],
+                        ":auto-backup:ab-" + desc["DbiResourceId"][3:].lower(),
+                    ),
+                    "BackupTarget": "region",
+                    "DedicatedLogVolume": False,
+                },
+            )
+            window = entry["RestoreWindow"]
+            window["EarliestTime"] = min(window["EarliestTime"], desc["SnapshotCreateTime"])
+            window["LatestTime"] = max(window["LatestTime"], desc["SnapshotCreateTime"])
+        for _, row in self.instances.scan(scope):
+            live = by_resource.get(row["desc"]["DbiResourceId"])
+            if live is not None:
+                live["Status"] = "active"
+                live["BackupRetentionPeriod"] = row["desc"]["BackupRetentionPeriod"]
+        return list(by_resource.values())
+
+    def describe_db_instance_automated_backups(self, context: RequestContext, params: dict) -> dict:
+        check_max_records(params)
+        backups = self._automated_backups(self.scope_of(context))
+        if params.get("DbiResourceId"):
+            backups = [b for b in backups if b["DbiResourceId"] == params["DbiResourceId"]]
+        if params.get("DBInstanceIdentifier"):
+            backups = [
+                b for b in backups if b["DBInstanceIdentifier"] == params["DBInstanceIdentifier"].lower()
+            ]
+        if params.get("DBInstanceAutomatedBackupsArn"):
+            backups = [
+                b
+                for b in backups
+                if b["DBInstanceAutomatedBackupsArn"] == params["DBInstanceAutomatedBackupsArn"]
+            ]
+        backups = apply_filters(
+            backups,
+            params.get("Filters"),
+            {
+                "status": lambda b: b["Status"],
+                "db-instance-id": lambda b: b["DBInstanceIdentifier"],
+                "dbi-resource-id": lambda b: b["DbiResourceId"],
+            },
+        )
+        return self.page("DescribeDBInstanceAutomatedBackups", params, backups)
+
+    def delete_db_instance_automated_backup(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        resource = params.get("DbiResourceId")
+        backups = [
+            b
+            for b in self._automated_backups(scope)
+            if b["DbiResourceId"] == resource
+            or b["DBInstanceAutomatedBackupsArn"] == params.get("DBInstanceAutomatedBackupsArn")
+        ]
+        if not backups:
+            raise not_found(
+                "DBInstanceAutomatedBackupNotFound",
+                f"No automated backup found for DBI resource id {resource}.",
+            )
+        backup = backups[0]
+        if backup["Status"] != "retained":
+            raise ServiceError(
+                "InvalidDBInstanceAutomatedBackupState",
+                "Automated backups of a live instance cannot be deleted.",
+            )
+        for name, snap in list(self.snapshots.scan(scope, prefix="rds:")):
+            if (
+                snap["desc"]["DbiResourceId"] == backup["DbiResourceId"]
+                and snap["desc"]["SnapshotType"] == "automated"
+            ):
+                self.remove_snapshot(scope, name)
+        return {"DBInstanceAutomatedBackup": {**backup, "Status": "deleting"}}
+
+    def _role(self, context: RequestContext, params: dict, cluster: bool, add: bool) -> dict:
+        scope = self.scope_of(context)
+        role = params["RoleArn"]
+        with self.store.transaction():
+            if cluster:
+                row = self.cluster_row(scope, params["DBClusterIdentifier"])
+                table, key = self.clusters, row["desc"]["DBClusterIdentifier"]
+            else:
+                row = self.instance_row(scope, params["DBInstanceIdentifier"])
+                table, key = self.instances, row["desc"]["DBInstanceIdentifier"]
+            roles = row["desc"].setdefault("AssociatedRoles", [])
+            present = [r for r in roles if r["RoleArn"] == role]
+            if add:
+                if present:
+                    code = "DBClusterRoleAlreadyExists" if cluster else "DBInstanceRoleAlreadyExists"
+                    raise ServiceError(code, f"Role {role} is already associated with {key}.")
+                entry = {"RoleArn": role, "Status": "ACTIVE"}
+                if params.get("FeatureName"):
+                    entry["FeatureName"] = params["FeatureName"]
+                roles.append(entry)
+            else:
+                if not present:
+                    code = "DBClusterRoleNotFound" if cluster else "DBInstanceRoleNotFound"
+                    raise ServiceError(code, f"Role {role} is not associated with {key}.", 404)
+                row["desc"]["AssociatedRoles"] = [r for r in roles if r["RoleArn"] != role]
+            table.put(scope, key, row)
+        return {}
+
+    def add_role_to_db_instance(self, context: RequestContext, params: dict) -> dict:
+        return self._role(context, params, cluster=False, add=True)
+
+    def remove_role_from_db_instance(self, context: RequestContext, params: dict) -> dict:
+        return self._role(context, params, cluster=False, add=False)
+
+    def add_role_to_db_cluster(self, context: RequestContext, params: dict) -> dict:
+        return self._role(context, params, cluster=True, add=True)
+
+    def remove_role_from_db_cluster(self, context: RequestContext, params: dict) -> dict:
+        return self._role(context, params, cluster=True, add=False)
+
+    def describe_db_cluster_backtracks(self, context: RequestContext, params: dict) -> dict:
+        # Backtracking needs a BacktrackWindow, which no cluster here has: none to list.
+        self.cluster_row(self.scope_of(context), params["DBClusterIdentifier"])
+        if params.get("BacktrackIdentifier"):
+            raise not_found(
+                "DBClusterBacktrackNotFoundFault", f"Backtrack {params['BacktrackIdentifier']} not found."
+            )
+        return {"DBClusterBacktracks": []}
+
+    def modify_current_db_cluster_capacity(self, context: RequestContext, params: dict) -> dict:
+        row = self.cluster_row(self.scope_of(context), params["DBClusterIdentifier"])
+        raise ServiceError(
+            "InvalidDBClusterStateFault",
+            f"DB cluster {row['desc']['DBClusterIdentifier']} is not an Aurora Serverless v1 cluster: its capacity is its instances'.",
+        )
+
+    def promote_read_replica_db_cluster(self, context: RequestContext, params: dict) -> dict:
+        row = self.cluster_row(self.scope_of(context), params["DBClusterIdentifier"])
+        raise ServiceError(
+            "InvalidDBClusterStateFault",
+            f"DB cluster {row['desc']['DBClusterIdentifier']} is not a read replica cluster.",
+        )

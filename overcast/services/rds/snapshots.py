@@ -415,6 +415,12 @@ class SnapshotMixin(MixinBase):
 
     def restore_db_instance_from_db_snapshot(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        if not params.get("DBSnapshotIdentifier"):
+            if params.get("DBClusterSnapshotIdentifier"):
+                raise combination(
+                    "Restoring an instance from a Multi-AZ DB cluster snapshot is not offered here."
+                )
+            raise invalid("The parameter DBSnapshotIdentifier must be provided and must not be blank.")
         snapshot = self.snapshot_row(scope, params["DBSnapshotIdentifier"])
         if snapshot["desc"]["Status"] != "available":
             raise ServiceError("InvalidDBSnapshotState", "The snapshot is not in the available state.")
