@@ -426,10 +426,159 @@ class EventSubscription(ResourceHandler):
         )
 
 
+class DBCluster(ResourceHandler):
+    identifier = "DBClusterIdentifier"
+    name_property = "DBClusterIdentifier"
+    attributes = frozenset(
+        {
+            "Endpoint.Address",
+            "Endpoint.Port",
+            "ReadEndpoint.Address",
+            "DBClusterArn",
+            "DBClusterResourceId",
+            "MasterUserSecret.SecretArn",
+        }
+    )
+    replace_on = frozenset(
+        {
+            "DBClusterIdentifier",
+            "Engine",
+            "DatabaseName",
+            "MasterUsername",
+            "SnapshotIdentifier",
+            "StorageEncrypted",
+            "KmsKeyId",
+        }
+    )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        identifier = (p.get("DBClusterIdentifier") or request.physical_name(63, lowercase=True)).lower()
+        if identifier[0].isdigit():
+            identifier = "db" + identifier[:61]
+        params: dict[str, Any] = {
+            "DBClusterIdentifier": identifier,
+            "Engine": p.get("Engine") or "",
+            "Tags": _tags(request, p.get("Tags")),
+        }
+        for name in (
+            "EngineVersion",
+            "MasterUsername",
+            "MasterUserPassword",
+            "DatabaseName",
+            "DBClusterParameterGroupName",
+            "DBSubnetGroupName",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+            "EngineMode",
+            "KmsKeyId",
+            "StorageType",
+            "NetworkType",
+        ):
+            if p.get(name) not in (None, ""):
+                params[name] = p[name]
+        for name in ("Port", "BackupRetentionPeriod"):
+            if _int(p.get(name)) is not None:
+                params[name] = _int(p[name])
+        for name in (
+            "StorageEncrypted",
+            "DeletionProtection",
+            "EnableIAMDatabaseAuthentication",
+            "EnableHttpEndpoint",
+            "CopyTagsToSnapshot",
+            "ManageMasterUserPassword",
+        ):
+            if p.get(name) is not None:
+                params[name] = _bool(p[name])
+        if p.get("VpcSecurityGroupIds"):
+            params["VpcSecurityGroupIds"] = list(p["VpcSecurityGroupIds"])
+        if p.get("ServerlessV2ScalingConfiguration"):
+            params["ServerlessV2ScalingConfiguration"] = p["ServerlessV2ScalingConfiguration"]
+        if p.get("SnapshotIdentifier"):
+            restore = {
+                k: v
+                for k, v in params.items()
+                if k
+                in (
+                    "DBClusterIdentifier",
+                    "Engine",
+                    "EngineVersion",
+                    "Port",
+                    "DBSubnetGroupName",
+                    "VpcSecurityGroupIds",
+                    "Tags",
+                    "DeletionProtection",
+                    "DBClusterParameterGroupName",
+                )
+            }
+            await request.call(
+                "rds",
+                "RestoreDBClusterFromSnapshot",
+                {**restore, "SnapshotIdentifier": p["SnapshotIdentifier"]},
+            )
+        else:
+            await request.call("rds", "CreateDBCluster", params)
+        return identifier, await self._attributes(request, identifier)
+
+    @staticmethod
+    async def _attributes(request: ResourceRequest, identifier: str) -> dict[str, Any]:
+        cluster = (await request.call("rds", "DescribeDBClusters", {"DBClusterIdentifier": identifier}))[
+            "DBClusters"
+        ][0]
+        out = {
+            "Endpoint.Address": cluster["Endpoint"],
+            "Endpoint.Port": str(cluster["Port"]),
+            "ReadEndpoint.Address": cluster["ReaderEndpoint"],
+            "DBClusterArn": cluster["DBClusterArn"],
+            "DBClusterResourceId": cluster["DbClusterResourceId"],
+        }
+        if cluster.get("MasterUserSecret"):
+            out["MasterUserSecret.SecretArn"] = cluster["MasterUserSecret"]["SecretArn"]
+        return out
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p, old = request.properties, request.old_properties
+        params: dict[str, Any] = {"DBClusterIdentifier": request.physical_id, "ApplyImmediately": True}
+        for name in (
+            "MasterUserPassword",
+            "DBClusterParameterGroupName",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+        ):
+            if p.get(name) not in (None, "") and p.get(name) != old.get(name):
+                params[name] = p[name]
+        if _int(p.get("BackupRetentionPeriod")) is not None:
+            params["BackupRetentionPeriod"] = _int(p["BackupRetentionPeriod"])
+        for name in (
+            "DeletionProtection",
+            "EnableIAMDatabaseAuthentication",
+            "EnableHttpEndpoint",
+            "CopyTagsToSnapshot",
+        ):
+            if p.get(name) is not None:
+                params[name] = _bool(p[name])
+        if p.get("VpcSecurityGroupIds") is not None:
+            params["VpcSecurityGroupIds"] = list(p["VpcSecurityGroupIds"])
+        await request.call("rds", "ModifyDBCluster", params)
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteDBCluster",
+            {"DBClusterIdentifier": request.physical_id, "SkipFinalSnapshot": True},
+            "DBClusterNotFoundFault",
+        )
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::RDS::DBInstance": DBInstance,
     "AWS::RDS::DBSubnetGroup": DBSubnetGroup,
     "AWS::RDS::DBParameterGroup": DBParameterGroup,
+    "AWS::RDS::DBCluster": DBCluster,
     "AWS::RDS::DBClusterParameterGroup": DBClusterParameterGroup,
     "AWS::RDS::EventSubscription": EventSubscription,
 }
