@@ -125,13 +125,27 @@ def resolve_version(engine: str, version: str | None) -> str:
     """The full version a request's EngineVersion names (a major alone picks its newest minor)."""
     info = engine_info(engine)
     if not version:
-        return info.versions[0]
+        return default_version(info)
     if version in info.versions:
         return version
     for known in info.versions:
         if known.startswith(version + "."):
             return known
     raise ServiceError("InvalidParameterCombination", f"Cannot find version {version} for {engine}")
+
+
+def default_version(info: EngineInfo) -> str:
+    """The version a create without EngineVersion gets: for PostgreSQL, the newest whose major
+    is installed here (so that it runs on its own major), else the newest RDS offers."""
+    if "postgres" in info.engine:
+        from overcast.engines.process import installed_versions
+        from overcast.services.rds.engines import POSTGRES
+
+        installed = set(installed_versions(POSTGRES))
+        for version in info.versions:
+            if version.split(".")[0] in installed:
+                return version
+    return info.versions[0]
 
 
 def families() -> dict[str, tuple[str, str]]:

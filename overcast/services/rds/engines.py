@@ -8,16 +8,23 @@ work, never in a request."""
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import signal
 import socket
 import struct
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from overcast.engines.process import Binaries, Launch, Supervisor, find_binary, installed_versions
+
+#: PostgreSQL's bootstrap superuser in every instance, as on RDS; disabled once the master user exists.
+ADMIN_USER = "rdsadmin"
+_TEMPLATE_LOCK = threading.Lock()
 
 POSTGRES = Binaries("postgres", "postgresql", ("/usr/lib/postgresql/*/bin",))
 MARIADB = Binaries("mariadb", "mariadb-server-core", ("/usr/sbin",))
@@ -80,39 +87,72 @@ class PostgresEngine:
     def data(self, sup: Supervisor, server: Server) -> str:
         return f"{sup.visible(server.key)}/pgdata"
 
+    def template(self, sup: Supervisor, server: Server) -> tuple[str, str]:
+        """A freshly initialized cluster of the server's major, made once (initdb is most of the
+        cost of a new instance) and copied for each new instance: its key and the password of
+        its bootstrap superuser, rdsadmin (as on RDS), which is disabled in each copy."""
+        major = self.runs(server.version)
+        key = f"template-postgres{major}"
+        secret = sup.root / f"{key}.secret"
+        with _TEMPLATE_LOCK:
+            if (sup.root / key / "pgdata" / "PG_VERSION").exists() and secret.exists():
+                return key, secret.read_text().strip()
+            sup.remove_home(key)
+            home = sup.home(key)
+            password = secrets.token_urlsafe(24)
+            pwfile = home / ".pwfile"
+            pwfile.write_text(password + "\n")
+            pwfile.chmod(0o600)
+            sup.own(pwfile)
+            try:
+                _check(
+                    sup.run(
+                        key,
+                        [
+                            self._bin(server, "initdb"),
+                            "-D",
+                            f"{sup.visible(key)}/pgdata",
+                            "-U",
+                            ADMIN_USER,
+                            "--auth=scram-sha-256",
+                            f"--pwfile={sup.visible(key)}/.pwfile",
+                            "-E",
+                            "UTF8",
+                            "--no-sync",
+                        ],
+                    ),
+                    "initdb",
+                )
+            finally:
+                pwfile.unlink(missing_ok=True)
+            with (home / "pgdata" / "postgresql.conf").open("a") as out:
+                out.write("\n# Overcast: the RDS parameter group, then the engine's own settings.\n")
+                out.write("include_if_exists = 'rds-parameters.conf'\n")
+                out.write("include_if_exists = 'overcast-engine.conf'\n")
+            fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(password)
+            return key, password
+
     def initialize(self, sup: Supervisor, server: Server, database: str | None) -> None:
-        home = sup.home(server.key)
-        pwfile = home / ".pwfile"
-        pwfile.write_text(server.master_password + "\n")
-        pwfile.chmod(0o600)
-        sup.own(pwfile)
-        try:
-            _check(
-                sup.run(
-                    server.key,
-                    [
-                        self._bin(server, "initdb"),
-                        "-D",
-                        self.data(sup, server),
-                        "-U",
-                        server.master_user,
-                        "--auth=scram-sha-256",
-                        f"--pwfile={sup.visible(server.key)}/.pwfile",
-                        "-E",
-                        "UTF8",
-                        "--no-sync",
-                    ],
-                ),
-                "initdb",
-            )
-        finally:
-            pwfile.unlink(missing_ok=True)
-        conf = home / "pgdata" / "postgresql.conf"
-        with conf.open("a") as out:
-            out.write("\n# Overcast: the RDS parameter group, then the engine's own settings.\n")
-            out.write("include_if_exists = 'rds-parameters.conf'\n")
-            out.write("include_if_exists = 'overcast-engine.conf'\n")
+        key, _ = self.template(sup, server)
+        sup.copy_home(key, server.key)
         self.configure(sup, server)
+
+    def create_master(self, sup: Supervisor, server: Server, database: str | None) -> None:
+        """In a copy of the template: the master user (a superuser), rdsadmin disabled, the
+        database."""
+        _, password = self.template(sup, server)
+        admin = Server(server.key, server.port, ADMIN_USER, password, server.version)
+        self.sql(
+            sup,
+            admin,
+            f"CREATE ROLE {quote_ident(server.master_user)} WITH SUPERUSER CREATEDB CREATEROLE REPLICATION"
+            f" LOGIN PASSWORD {quote_literal(server.master_password)}",
+        )
+        self.sql(sup, server, f"ALTER ROLE {ADMIN_USER} WITH NOLOGIN PASSWORD NULL")
+        if database:
+            self.create_database(sup, server, database)
 
     def configure(self, sup: Supervisor, server: Server, primary: Server | None = None) -> None:
         """Write the settings Overcast owns (port, listen address, the parameter group; a

@@ -421,10 +421,7 @@ class InstanceMixin(MixinBase):
             )
         engine.initialize(self.supervisor, server, desc.get("DBName"))
         self.run_engine(scope, identifier)
-        if isinstance(engine, MariaDBEngine):
-            engine.create_master(self.supervisor, server, desc.get("DBName"))
-        elif desc.get("DBName"):
-            engine.create_database(self.supervisor, server, desc["DBName"])
+        engine.create_master(self.supervisor, server, desc.get("DBName"))
         self.record_event(scope, "db-instance", identifier, "DB instance created", "creation")
         self.after_available(scope, identifier, first=True)
 
