@@ -424,8 +424,6 @@ class Supervisor:
                 return
             now = time.monotonic()
             child.crashes = [t for t in child.crashes if now - t < CRASH_WINDOW] + [now]
-            if not ready and len(child.crashes) == 1 and first is False and child.on_failed is not None:
-                pass
             if len(child.crashes) >= MAX_CRASHES or not ready:
                 self._fail(child, f"it exited with status {code}" + self._log_tail(child.key))
                 return

@@ -220,8 +220,6 @@ class ClusterMixin(MixinBase):
         self.check_class(params["DBInstanceClass"])
         engine = ENGINES[cdesc["Engine"]]
         writer = cluster.get("writer")
-        if writer is not None and isinstance(engine, MariaDBEngine):
-            raise invalid("Reader instances of aurora-mysql clusters are not offered by this Overcast yet.")
         info = catalog.engine_info(cdesc["Engine"])
         with self.store.transaction():
             if self.instances.get(scope, identifier) is not None:
@@ -304,11 +302,7 @@ class ClusterMixin(MixinBase):
                             "InvalidDBClusterStateFault", "The cluster's writer never became available."
                         )
                     time.sleep(0.1)
-                primary = self.instance_row(scope, writer)
-                replica = self.instance_row(scope, identifier)
-                self.supervisor.remove_home(replica["key"])
-                engine.make_replica(self.supervisor, self.server(primary), self.server(replica))
-                self.run_engine(scope, identifier)
+                self.build_replica(scope, identifier, writer)
                 self.set_status(scope, identifier, "available")
 
             self.background(scope, identifier, join, "reader creation")
@@ -489,18 +483,13 @@ class ClusterMixin(MixinBase):
 
     def _rejoin(self, scope: str, member: str, writer: str) -> None:
         """A cluster member becomes (again) a reader of the current writer: a fresh base backup."""
-        row = self.instance_row(scope, member)
-        self.supervisor.stop(row["key"])
-        self.supervisor.remove_home(row["key"])
-        primary = self.instance_row(scope, writer)
-        self.engine_of(row).make_replica(self.supervisor, self.server(primary), self.server(row))
+        self.build_replica(scope, member, writer)
         with self.store.transaction():
             current = self.instance_row(scope, member)
             current["desc"]["StatusInfos"] = [
                 {"StatusType": "read replication", "Normal": True, "Status": "replicating"}
             ]
             self.instances.put(scope, member, current)
-        self.run_engine(scope, member)
         self.set_status(scope, member, "available")
 
     def background_cluster_done(self, scope: str, cluster_id: str) -> None:

@@ -254,6 +254,10 @@ class PostgresEngine:
         _write_owned(sup, sup.home(replica.key) / "pgdata" / "standby.signal", "")
         self.configure(sup, replica, primary)
 
+    def repoint(self, sup: Supervisor, replica: Server, primary: Server) -> None:
+        self.configure(sup, replica, primary)
+        self.reload(sup, replica)
+
     def promote(self, sup: Supervisor, server: Server) -> None:
         self.sql(sup, server, "SELECT pg_promote(true, 60)")
         (sup.home(server.key) / "pgdata" / "standby.signal").unlink(missing_ok=True)
@@ -378,6 +382,8 @@ class MariaDBEngine:
             "log_bin": f"{vis}/binlog",
             "server_id": str(server.port),
         }
+        if primary is not None:
+            settings.update(read_only="ON", relay_log=f"{vis}/relay", log_slave_updates="ON")
         text = "[mysqld]\n" + "".join(f"{name} = {value}\n" for name, value in settings.items())
         _write_owned(sup, sup.home(server.key) / "my.cnf", text)
 
@@ -433,16 +439,46 @@ class MariaDBEngine:
                 pass  # a static variable: applied at the next reboot
 
     def make_replica(self, sup: Supervisor, primary: Server, replica: Server) -> None:
-        """A copy of the primary's data (taken while it is briefly read-locked: a stopped-copy
-        needs no backup tool), then binlog replication from where the copy was taken."""
-        raise EngineError("read replicas of MariaDB are not supported yet")
+        """The replica's data is a copy the provider took of the stopped primary; here it
+        becomes a read-only server of its own (its port, its server id)."""
+        self.after_copy(sup, replica, primary)
 
-    def after_copy(self, sup: Supervisor, server: Server) -> None:
+    def start_replication(self, sup: Supervisor, primary: Server, replica: Server) -> None:
+        """Binlog replication from the primary, from the position the copy was taken at (the
+        copy's GTID state); the master user cannot write on the replica."""
+        self.sql(
+            sup,
+            replica,
+            # The copy holds the primary's binlog: replication goes on from its last GTID.
+            "STOP SLAVE; SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos; "
+            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port},"
+            f" MASTER_USER={quote_literal(primary.master_user)}, MASTER_PASSWORD={quote_literal(primary.master_password)},"
+            " MASTER_USE_GTID=slave_pos; START SLAVE; "
+            f"REVOKE READ_ONLY ADMIN ON *.* FROM {quote_literal(replica.master_user)}@'%'",
+        )
+
+    def repoint(self, sup: Supervisor, replica: Server, primary: Server) -> None:
+        self.sql(
+            sup,
+            replica,
+            f"STOP SLAVE; CHANGE MASTER TO MASTER_PASSWORD={quote_literal(primary.master_password)}; START SLAVE",
+        )
+
+    def promote(self, sup: Supervisor, server: Server) -> None:
+        self.sql(
+            sup,
+            server,
+            "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF; "
+            f"GRANT READ_ONLY ADMIN ON *.* TO {quote_literal(server.master_user)}@'%'",
+        )
+        self.configure(sup, server)
+
+    def after_copy(self, sup: Supervisor, server: Server, primary: Server | None = None) -> None:
         home = sup.home(server.key)
-        for name in ("mysqld.pid", "mysqld.sock", "auto.cnf"):
+        for name in ("mysqld.pid", "mysqld.sock", "auto.cnf", "master.info", "relay-log.info"):
             (home / name).unlink(missing_ok=True)
             (home / "data" / name).unlink(missing_ok=True)
-        self.configure(sup, server)
+        self.configure(sup, server, primary)
 
 
 def _mysql_value(value: str) -> str:

@@ -886,12 +886,6 @@ class InstanceMixin(MixinBase):
                     "InvalidDBInstanceState",
                     "Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.",
                 )
-            if not isinstance(self.engine_of(source), PostgresEngine):
-                raise invalid(
-                    "Read replicas of MySQL and MariaDB instances are not supported by this Overcast yet."
-                )
-            if sdesc.get("ReadReplicaSourceDBInstanceIdentifier") and "postgres" in sdesc["Engine"]:
-                pass  # cascading replicas: PostgreSQL allows them
             if self.instances.get(scope, identifier) is not None:
                 raise ServiceError("DBInstanceAlreadyExists", "DB instance already exists")
             merged = {
@@ -962,12 +956,7 @@ class InstanceMixin(MixinBase):
             self.instances.put(scope, source_id, source)
 
         def build() -> None:
-            replica = self.instance_row(scope, identifier)
-            primary = self.instance_row(scope, source_id)
-            engine = self.engine_of(replica)
-            self.supervisor.remove_home(replica["key"])
-            engine.make_replica(self.supervisor, self.server(primary), self.server(replica))
-            self.run_engine(scope, identifier)
+            self.build_replica(scope, identifier, source_id)
             self.record_event(
                 scope, "db-instance", identifier, "Replication for the Read Replica resumed", "read replica"
             )
@@ -978,6 +967,26 @@ class InstanceMixin(MixinBase):
             scope, "db-instance", source_id, f"Creating read replica {identifier}", "read replica"
         )
         return {"DBInstance": self.render_instance(self.instance_row(scope, identifier))}
+
+    def build_replica(self, scope: str, identifier: str, source_id: str) -> None:
+        """Make the instance a running replica of `source_id`: PostgreSQL by a base backup and
+        streaming, MariaDB by a copy of the briefly stopped primary and binlog replication."""
+        replica = self.instance_row(scope, identifier)
+        primary = self.instance_row(scope, source_id)
+        engine = self.engine_of(replica)
+        self.supervisor.stop(replica["key"])
+        self.supervisor.remove_home(replica["key"])
+        if isinstance(engine, MariaDBEngine):
+            # A consistent copy of MariaDB's files needs it stopped for a moment.
+            self.supervisor.stop(primary["key"])
+            try:
+                self.supervisor.copy_home(primary["key"], replica["key"])
+            finally:
+                self.run_engine(scope, source_id)
+        engine.make_replica(self.supervisor, self.server(primary), self.server(replica))
+        self.run_engine(scope, identifier)
+        if isinstance(engine, MariaDBEngine):
+            engine.start_replication(self.supervisor, self.server(primary), self.server(replica))
 
     def repoint_replica(self, scope: str, identifier: str) -> None:
         """A replica's primary changed its master password: the replica connects with the new one."""
@@ -992,11 +1001,10 @@ class InstanceMixin(MixinBase):
             or row
         )
         engine = self.engine_of(row)
-        engine.configure(self.supervisor, self.server(row), self.server(source))
         if self.supervisor.running(row["key"]):
-            import signal as signals
-
-            self.supervisor.signal(row["key"], signals.SIGHUP)
+            engine.repoint(self.supervisor, self.server(row), self.server(source))
+        else:
+            engine.configure(self.supervisor, self.server(row), self.server(source))
 
     def promote_read_replica(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
@@ -1022,7 +1030,7 @@ class InstanceMixin(MixinBase):
         row = self.instance_row(scope, identifier)
         engine = self.engine_of(row)
         if self.supervisor.running(row["key"]):
-            engine.promote(self.supervisor, self.server(row))  # type: ignore[union-attr]
+            engine.promote(self.supervisor, self.server(row))
         else:
             (self.supervisor.home(row["key"]) / "pgdata" / "standby.signal").unlink(missing_ok=True)
         source = row["desc"].get("ReadReplicaSourceDBInstanceIdentifier")

@@ -112,3 +112,47 @@ def test_a_missing_engine_is_refused_at_once_naming_its_package(tmp_path):
         assert rds.describe_db_instances()["DBInstances"] == []
     finally:
         server.stop()
+
+
+def test_a_mysql_replica_follows_its_primary_by_binlog(rds):
+    import time
+
+    primary_id, replica_id = unique("mysql"), unique("mysql-replica")
+    rds.create_db_instance(
+        DBInstanceIdentifier=primary_id, DBInstanceClass="db.t3.micro", Engine="mysql",
+        MasterUsername="admin", MasterUserPassword="supersecret", DBName="shop", BackupRetentionPeriod=1,
+    )  # fmt: skip
+    try:
+        primary = wait_status(rds, primary_id)
+        with mysql(primary) as db, db.cursor() as cursor:
+            cursor.execute("CREATE TABLE orders (id int primary key)")
+            cursor.execute("INSERT INTO orders VALUES (1)")
+        rds.create_db_instance_read_replica(
+            DBInstanceIdentifier=replica_id, SourceDBInstanceIdentifier=primary_id
+        )
+        replica = wait_status(rds, replica_id)
+        with mysql(primary) as db, db.cursor() as cursor:
+            cursor.execute("INSERT INTO orders VALUES (2)")
+        with mysql(replica) as db, db.cursor() as cursor:
+            deadline = time.monotonic() + 10
+            while True:
+                cursor.execute("SELECT id FROM orders ORDER BY id")
+                if cursor.fetchall() == ((1,), (2,)):
+                    break
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            with pytest.raises(pymysql.err.OperationalError) as error:
+                cursor.execute("INSERT INTO orders VALUES (3)")
+            assert error.value.args[0] == 1290  # running with --read-only
+        rds.promote_read_replica(DBInstanceIdentifier=replica_id)
+        promoted = wait_status(rds, replica_id)
+        with mysql(promoted) as db, db.cursor() as cursor:
+            cursor.execute("INSERT INTO orders VALUES (3)")
+            cursor.execute("SELECT count(*) FROM orders")
+            assert cursor.fetchone() == (3,)
+    finally:
+        for name in (replica_id, primary_id):
+            try:
+                rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+            except rds.exceptions.DBInstanceNotFoundFault:
+                pass
