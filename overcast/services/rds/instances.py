@@ -358,7 +358,8 @@ class InstanceMixin(MixinBase):
             "StorageType": storage_type,
             "StorageEncrypted": bool(params.get("StorageEncrypted")),
             "DbiResourceId": _resource_id(self.scope_of(context), identifier),
-            "CACertificateIdentifier": params.get("CACertificateIdentifier") or "rds-ca-rsa2048-g1",
+            "CACertificateIdentifier": params.get("CACertificateIdentifier")
+            or self.default_certificate(self.scope_of(context)),
             "CopyTagsToSnapshot": bool(params.get("CopyTagsToSnapshot")),
             "MonitoringInterval": params.get("MonitoringInterval") or 0,
             "DBInstanceArn": arn(context, "db", identifier),
@@ -370,7 +371,10 @@ class InstanceMixin(MixinBase):
             "CustomerOwnedIpEnabled": False,
             "NetworkType": params.get("NetworkType") or "IPV4",
             "BackupTarget": "region",
-            "CertificateDetails": {"CAIdentifier": "rds-ca-rsa2048-g1"},
+            "CertificateDetails": {
+                "CAIdentifier": params.get("CACertificateIdentifier")
+                or self.default_certificate(self.scope_of(context))
+            },
             "DedicatedLogVolume": False,
             "EngineLifecycleSupport": params.get("EngineLifecycleSupport")
             or "open-source-rds-extended-support",

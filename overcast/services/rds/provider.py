@@ -33,6 +33,7 @@ CERTIFICATES = (
     ("rds-ca-rsa4096-g1", "RSA4096"),
     ("rds-ca-ecc384-g1", "ECC384"),
 )
+DEFAULT_CERTIFICATE = "rds-ca-rsa2048-g1"
 #: AWS's default quotas for an account (DescribeAccountAttributes), by name: maximum.
 QUOTAS = {
     "DBInstances": 40,
@@ -82,6 +83,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
         self.events = self.store.table("rds", "events")
         self.clusters = self.store.table("rds", "clusters")
         self.cluster_snapshots = self.store.table("rds", "cluster_snapshots")
+        self.settings = self.store.table("rds", "settings")
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
         self.instance_locks: dict[str, threading.Lock] = {}
         #: Engine home key → (scope, instance id), for the supervisor's events.
@@ -318,7 +320,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
                 "ValidFrom": datetime(2021, 5, 25, tzinfo=UTC),
                 "ValidTill": datetime(2061, 5, 25, tzinfo=UTC),
                 "CertificateArn": f"arn:aws:rds:{context.region}::cert:{name}",
-                "CustomerOverride": False,
+                "CustomerOverride": name == self.settings.get(self.scope_of(context), "certificate"),
             }
             for name, kind in CERTIFICATES
         ]
@@ -331,8 +333,31 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
                     "CertificateNotFound", f"Certificate {params['CertificateIdentifier']} not found."
                 )
         out = self.page("DescribeCertificates", params, certificates)
-        out["DefaultCertificateForNewLaunches"] = "rds-ca-rsa2048-g1"
+        out["DefaultCertificateForNewLaunches"] = self.default_certificate(self.scope_of(context))
         return out
+
+    def modify_certificates(self, context: RequestContext, params: dict) -> dict:
+        """The certificate authority new instances of the account get, instead of RDS's default."""
+        scope = self.scope_of(context)
+        known = {name for name, _ in CERTIFICATES}
+        with self.store.transaction():
+            if params.get("RemoveCustomerOverride"):
+                self.settings.delete(scope, "certificate")
+                chosen = DEFAULT_CERTIFICATE
+            else:
+                chosen = params.get("CertificateIdentifier") or ""
+                if chosen not in known:
+                    raise not_found("CertificateNotFound", f"Certificate {chosen} not found.")
+                self.settings.put(scope, "certificate", chosen)
+        certificate = next(
+            c
+            for c in self.describe_certificates(context, {})["Certificates"]
+            if c["CertificateIdentifier"] == chosen
+        )
+        return {"Certificate": certificate}
+
+    def default_certificate(self, scope: str) -> str:
+        return str(self.settings.get(scope, "certificate") or DEFAULT_CERTIFICATE)
 
     def describe_source_regions(self, context: RequestContext, params: dict) -> dict:
         check_max_records(params)

@@ -93,6 +93,26 @@ def test_an_aurora_postgresql_cluster_with_a_reader_and_a_failover(rds):
         )
         with pytest.raises(rds.exceptions.InvalidDBClusterStateFault):
             rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
+
+        latest, latest_writer = unique("latest"), unique("latest-writer")
+        rds.restore_db_cluster_to_point_in_time(
+            DBClusterIdentifier=latest, SourceDBClusterIdentifier=cluster_id, UseLatestRestorableTime=True
+        )
+        rds.create_db_instance(
+            DBInstanceIdentifier=latest_writer,
+            DBClusterIdentifier=latest,
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+        )
+        wait_status(rds, latest_writer)
+        conn = cluster_conn(wait_cluster(rds, latest))
+        assert len(conn.run("SELECT v FROM notes")) == 2
+        conn.close()
+        rds.delete_db_instance(DBInstanceIdentifier=latest_writer)
+        rds.get_waiter("db_instance_deleted").wait(
+            DBInstanceIdentifier=latest_writer, WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+        )
+        rds.delete_db_cluster(DBClusterIdentifier=latest, SkipFinalSnapshot=True)
     finally:
         for name in (reader, writer):
             try:

@@ -255,5 +255,11 @@ def test_catalog_operations(rds):
     quotas = {q["AccountQuotaName"] for q in rds.describe_account_attributes()["AccountQuotas"]}
     assert "DBInstances" in quotas
     assert rds.describe_certificates()["DefaultCertificateForNewLaunches"] == "rds-ca-rsa2048-g1"
+    rds.modify_certificates(CertificateIdentifier="rds-ca-ecc384-g1")
+    try:
+        assert rds.describe_certificates()["DefaultCertificateForNewLaunches"] == "rds-ca-ecc384-g1"
+    finally:
+        rds.modify_certificates(RemoveCustomerOverride=True)
+    assert rds.describe_certificates()["DefaultCertificateForNewLaunches"] == "rds-ca-rsa2048-g1"
     categories = rds.describe_event_categories(SourceType="db-instance")["EventCategoriesMapList"]
     assert "backup" in categories[0]["EventCategories"]
