@@ -221,6 +221,15 @@ class Supervisor:
     def copy_home(self, source: str, target: str) -> None:
         """A copy of an engine's home (the engine must be stopped or the copy made consistent)."""
         shutil.rmtree(self.root / target, ignore_errors=True)
+        cp = shutil.which("cp")
+        if cp is not None:
+            # cp -a keeps each file's owner (the engine user) and is about twice as fast.
+            result = subprocess.run(
+                [cp, "-a", str(self.root / source), str(self.root / target)], capture_output=True
+            )
+            if result.returncode == 0:
+                return
+            shutil.rmtree(self.root / target, ignore_errors=True)
         shutil.copytree(self.root / source, self.root / target, symlinks=True)
         self.own(self.root / target, recursive=True)
 

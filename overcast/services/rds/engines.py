@@ -144,15 +144,15 @@ class PostgresEngine:
         database."""
         _, password = self.template(sup, server)
         admin = Server(server.key, server.port, ADMIN_USER, password, server.version)
-        self.sql(
-            sup,
-            admin,
-            f"CREATE ROLE {quote_ident(server.master_user)} WITH SUPERUSER CREATEDB CREATEROLE REPLICATION"
-            f" LOGIN PASSWORD {quote_literal(server.master_password)}",
-        )
-        self.sql(sup, server, f"ALTER ROLE {ADMIN_USER} WITH NOLOGIN PASSWORD NULL")
+        master = quote_ident(server.master_user)
+        statements = [
+            f"CREATE ROLE {master} WITH SUPERUSER CREATEDB CREATEROLE REPLICATION"
+            f" LOGIN PASSWORD {quote_literal(server.master_password)}"
+        ]
         if database:
-            self.create_database(sup, server, database)
+            statements.append(f"CREATE DATABASE {quote_ident(database)} OWNER {master}")
+        statements.append(f"ALTER ROLE {ADMIN_USER} WITH NOLOGIN PASSWORD NULL")
+        self.sql(sup, admin, statements)
 
     def configure(self, sup: Supervisor, server: Server, primary: Server | None = None) -> None:
         """Write the settings Overcast owns (port, listen address, the parameter group; a
@@ -183,7 +183,12 @@ class PostgresEngine:
             stop_signal=signal.SIGINT,  # fast shutdown: clients are disconnected, data is safe
         )
 
-    def sql(self, sup: Supervisor, server: Server, statement: str, database: str | None = None) -> str:
+    def sql(
+        self, sup: Supervisor, server: Server, statement: str | list[str], database: str | None = None
+    ) -> str:
+        """Run SQL as `server`'s master user; a list runs each statement on its own (CREATE
+        DATABASE cannot share a transaction), in one session."""
+        statements = [statement] if isinstance(statement, str) else statement
         return _check(
             sup.run(
                 None,
@@ -201,8 +206,7 @@ class PostgresEngine:
                     server.master_user,
                     "-d",
                     database or self.admin_database,
-                    "-c",
-                    statement,
+                    *(part for text in statements for part in ("-c", text)),
                 ],
                 env={"PGPASSWORD": server.master_password, "PGCONNECT_TIMEOUT": "10"},
             ),
