@@ -262,3 +262,38 @@ def test_a_final_snapshot_keeps_the_data(rds):
     finally:
         delete(rds, restored)
         rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot)
+
+
+def test_a_crashed_engine_is_restarted_and_the_event_recorded(rds, postgres):
+    import os
+    import re
+    import shutil
+    import signal
+    import subprocess
+    import time
+
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is needed to find the engine's process")
+    port = postgres["Endpoint"]["Port"]
+    listing = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    pids = {int(p) for p in re.findall(r"pid=(\d+)", listing)}
+    assert pids, listing
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)  # the postmaster dies as a crash would kill it
+    deadline = time.monotonic() + 30
+    while True:
+        events = rds.describe_events(
+            SourceIdentifier=postgres["DBInstanceIdentifier"], SourceType="db-instance"
+        )["Events"]
+        if any("exited unexpectedly" in e["Message"] for e in events):
+            break
+        assert time.monotonic() < deadline, [e["Message"] for e in events]
+        time.sleep(0.1)
+    while True:
+        try:
+            assert pg(postgres).run("SELECT 1") == [[1]]
+            break
+        except Exception:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert wait_status(rds, postgres["DBInstanceIdentifier"])["DBInstanceStatus"] == "available"
