@@ -123,6 +123,12 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
         self.instance_by_key.clear()
         self.runtime.scheduler.cancel_prefix("rds/")
 
+    def state_replaced(self) -> None:
+        # An imported state's instances run again where their engines' data is on this machine;
+        # the others show as failed, with an event saying why.
+        self.instance_by_key.clear()
+        threading.Thread(target=self._quietly(self.resume_instances), name="rds resume", daemon=True).start()
+
     def close(self) -> None:
         self.supervisor.close()
 
