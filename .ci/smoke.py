@@ -47,6 +47,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "kms": ("generate_random", {"NumberOfBytes": 32}),
     "lambda": ("list_functions", {}),
     "logs": ("describe_log_groups", {}),
+    "rds": ("describe_db_instances", {}),
     "s3": ("list_buckets", {}),
     "scheduler": ("list_schedules", {}),
     "secretsmanager": ("list_secrets", {}),

@@ -213,6 +213,29 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+#: Where the binaries of each engine Overcast runs (RDS, ElastiCache) are, when not where
+#: Debian's packages put them or on PATH: one directory per engine.
+ENGINE_BIN_DIRS = {
+    "postgres": "OVERCAST_POSTGRES_BIN_DIR",
+    "mariadb": "OVERCAST_MARIADB_BIN_DIR",
+    "redis": "OVERCAST_REDIS_BIN_DIR",
+    "memcached": "OVERCAST_MEMCACHED_BIN_DIR",
+}
+
+
+def engine_bin_dir(engine: str) -> Path | None:
+    """The directory the user named for an engine's binaries (OVERCAST_<ENGINE>_BIN_DIR), or None."""
+    variable = ENGINE_BIN_DIRS.get(engine)
+    raw = os.environ.get(variable, "").strip() if variable else ""
+    return Path(raw) if raw else None
+
+
+def engine_user() -> str:
+    """The unprivileged system user engines run as when Overcast runs as root (PostgreSQL
+    refuses root): OVERCAST_ENGINE_USER, created with `useradd --system` if absent."""
+    return os.environ.get("OVERCAST_ENGINE_USER", "").strip() or "overcast-engine"
+
+
 def _truthy(value: str | None) -> bool | None:
     if value is None or value.strip() == "":
         return None

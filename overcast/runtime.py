@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from overcast.services.kms.provider import Provider as KMSProvider
     from overcast.services.lambda_interface import LambdaProvider
     from overcast.services.logs.provider import Provider as LogsProvider
+    from overcast.services.rds.provider import Provider as RDSProvider
     from overcast.services.route53.provider import Provider as Route53Provider
     from overcast.services.s3.provider import Provider as S3Provider
     from overcast.services.scheduler.provider import Provider as SchedulerProvider
@@ -111,6 +112,8 @@ class Runtime:
     def provider(self, service: Literal["logs"]) -> LogsProvider: ...
     @overload
     def provider(self, service: Literal["route53"]) -> Route53Provider: ...
+    @overload
+    def provider(self, service: Literal["rds"]) -> RDSProvider: ...
     @overload
     def provider(self, service: Literal["s3"]) -> S3Provider: ...
     @overload

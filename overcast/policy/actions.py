@@ -15,6 +15,7 @@ S3_BUCKET = "arn:{partition}:s3:::{Bucket}"
 S3_OBJECT = "arn:{partition}:s3:::{Bucket}/{Key}"
 SQS_QUEUE = "arn:{partition}:sqs:{region}:{queue_account}:{queue}"
 KINESIS_STREAM = "arn:{partition}:kinesis:{region}:{account}:stream/{stream}"
+RDS_ARN = "arn:{partition}:rds:{region}:{account}:"
 DDB_TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 LAMBDA_FUNCTION = "arn:{partition}:lambda:{region}:{function_account}:function:{function}"
 LOG_GROUP = "arn:{partition}:logs:{region}:{account}:log-group:{logGroupName}"
@@ -578,6 +579,77 @@ TABLES: dict[str, dict[str, Any]] = {
             "RevokeCertificate",
             "UpdateCertificateOptions",
         )
+    },
+    "rds": {
+        **{
+            op: (f"rds:{op}", RDS_ARN + "db:{DBInstanceIdentifier}")
+            for op in (
+                "CreateDBInstance",
+                "DeleteDBInstance",
+                "DescribeDBInstances",
+                "ModifyDBInstance",
+                "RebootDBInstance",
+                "StartDBInstance",
+                "StopDBInstance",
+                "PromoteReadReplica",
+                "CreateDBInstanceReadReplica",
+                "RestoreDBInstanceFromDBSnapshot",
+                "DescribeDBLogFiles",
+                "DownloadDBLogFilePortion",
+                "DescribeValidDBInstanceModifications",
+            )
+        },
+        **{
+            op: (f"rds:{op}", RDS_ARN + "snapshot:{DBSnapshotIdentifier}")
+            for op in (
+                "DeleteDBSnapshot",
+                "ModifyDBSnapshot",
+                "ModifyDBSnapshotAttribute",
+                "DescribeDBSnapshotAttributes",
+            )
+        },
+        "CreateDBSnapshot": [
+            ("rds:CreateDBSnapshot", RDS_ARN + "db:{DBInstanceIdentifier}"),
+            ("rds:CreateDBSnapshot", RDS_ARN + "snapshot:{DBSnapshotIdentifier}"),
+        ],
+        **{
+            op: (f"rds:{op}", RDS_ARN + "pg:{DBParameterGroupName}")
+            for op in (
+                "CreateDBParameterGroup",
+                "DeleteDBParameterGroup",
+                "ModifyDBParameterGroup",
+                "ResetDBParameterGroup",
+                "DescribeDBParameters",
+            )
+        },
+        **{
+            op: (f"rds:{op}", RDS_ARN + "subgrp:{DBSubnetGroupName}")
+            for op in ("CreateDBSubnetGroup", "DeleteDBSubnetGroup", "ModifyDBSubnetGroup")
+        },
+        **{
+            op: (f"rds:{op}", RDS_ARN + "og:{OptionGroupName}")
+            for op in ("CreateOptionGroup", "DeleteOptionGroup", "ModifyOptionGroup")
+        },
+        **{
+            op: (f"rds:{op}", RDS_ARN + "es:{SubscriptionName}")
+            for op in ("CreateEventSubscription", "DeleteEventSubscription", "ModifyEventSubscription")
+        },
+        **{
+            op: (f"rds:{op}", RDS_ARN + "cluster:{DBClusterIdentifier}")
+            for op in (
+                "CreateDBCluster",
+                "DeleteDBCluster",
+                "ModifyDBCluster",
+                "FailoverDBCluster",
+                "RebootDBCluster",
+                "StartDBCluster",
+                "StopDBCluster",
+            )
+        },
+        **{
+            op: (f"rds:{op}", "{ResourceName}")
+            for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
+        },
     },
 }
 

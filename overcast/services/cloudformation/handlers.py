@@ -41,6 +41,7 @@ MODULES = (
     "overcast.services.apigateway.resources",
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
+    "overcast.services.rds.resources",
     "overcast.services.scheduler.resources",
     "overcast.services.ecr.resources",
     "overcast.services.route53.resources",

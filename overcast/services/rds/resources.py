@@ -1,0 +1,584 @@
+"""RDS's CloudFormation resource types, through the RDS provider's own operations. A DB instance
+(or cluster) is CREATE_COMPLETE once it is available, as CloudFormation waits for it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+
+#: How long a stack waits for an instance or cluster to become available.
+WAIT_SECONDS = 600.0
+
+
+def _tags(request: ResourceRequest, given: Any) -> list[dict[str, str]]:
+    return [{"Key": t["Key"], "Value": str(t["Value"])} for t in request.user_tags(given)]
+
+
+def _bool(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+async def _gone(request: ResourceRequest, operation: str, params: dict[str, Any], *missing: str) -> None:
+    try:
+        await request.call("rds", operation, params)
+    except ResourceFailed as error:
+        if error.code not in missing:
+            raise
+
+
+async def _wait_instance(
+    request: ResourceRequest, identifier: str, wanted: str = "available"
+) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            found = await request.call("rds", "DescribeDBInstances", {"DBInstanceIdentifier": identifier})
+        except ResourceFailed as error:
+            if wanted == "deleted" and error.code == "DBInstanceNotFound":
+                return {}
+            raise
+        instance = found["DBInstances"][0]
+        status = instance["DBInstanceStatus"]
+        if status == wanted:
+            return dict(instance)
+        if status in ("failed", "incompatible-parameters", "incompatible-restore"):
+            raise ResourceFailed(f"DB instance {identifier} is {status}")
+        if time.monotonic() > deadline:
+            raise ResourceFailed(f"DB instance {identifier} did not become {wanted} in time")
+        await asyncio.sleep(0.2)
+
+
+class DBInstance(ResourceHandler):
+    identifier = "DBInstanceIdentifier"
+    name_property = "DBInstanceIdentifier"
+    attributes = frozenset(
+        {
+            "Endpoint.Address",
+            "Endpoint.Port",
+            "Endpoint.HostedZoneId",
+            "DBInstanceArn",
+            "DbiResourceId",
+            "MasterUserSecret.SecretArn",
+            "DBSystemId",
+        }
+    )
+    replace_on = frozenset(
+        {
+            "DBInstanceIdentifier",
+            "Engine",
+            "DBName",
+            "MasterUsername",
+            "DBClusterIdentifier",
+            "SourceDBInstanceIdentifier",
+            "DBSnapshotIdentifier",
+            "StorageEncrypted",
+            "KmsKeyId",
+            "AvailabilityZone",
+            "CharacterSetName",
+            "Timezone",
+        }
+    )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        identifier = (p.get("DBInstanceIdentifier") or request.physical_name(63, lowercase=True)).lower()
+        if identifier[0].isdigit():
+            identifier = "db" + identifier[:61]
+        tags = _tags(request, p.get("Tags"))
+        if p.get("SourceDBInstanceIdentifier"):
+            params: dict[str, Any] = {
+                "DBInstanceIdentifier": identifier,
+                "SourceDBInstanceIdentifier": p["SourceDBInstanceIdentifier"],
+                "Tags": tags,
+            }
+            for name in ("DBInstanceClass", "Port", "DBParameterGroupName", "VpcSecurityGroups"):
+                if p.get(name) is not None:
+                    params["VpcSecurityGroupIds" if name == "VpcSecurityGroups" else name] = p[name]
+            if "Port" in params:
+                params["Port"] = int(params["Port"])
+            await request.call("rds", "CreateDBInstanceReadReplica", params)
+        elif p.get("DBSnapshotIdentifier"):
+            params = {
+                "DBInstanceIdentifier": identifier,
+                "DBSnapshotIdentifier": p["DBSnapshotIdentifier"],
+                "DBInstanceClass": p.get("DBInstanceClass") or "db.t3.micro",
+                "Tags": tags,
+            }
+            await request.call("rds", "RestoreDBInstanceFromDBSnapshot", params)
+        else:
+            params = {
+                "DBInstanceIdentifier": identifier,
+                "DBInstanceClass": p.get("DBInstanceClass") or "db.t3.micro",
+                "Engine": p.get("Engine") or "",
+                "Tags": tags,
+            }
+            for name in (
+                "EngineVersion",
+                "MasterUsername",
+                "MasterUserPassword",
+                "DBName",
+                "DBParameterGroupName",
+                "DBSubnetGroupName",
+                "OptionGroupName",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "StorageType",
+                "AvailabilityZone",
+                "DBClusterIdentifier",
+                "CACertificateIdentifier",
+                "KmsKeyId",
+                "NetworkType",
+                "CharacterSetName",
+                "LicenseModel",
+            ):
+                if p.get(name) not in (None, ""):
+                    params[name] = p[name]
+            for name in (
+                "AllocatedStorage",
+                "BackupRetentionPeriod",
+                "Iops",
+                "StorageThroughput",
+                "MaxAllocatedStorage",
+                "MonitoringInterval",
+                "PromotionTier",
+                "Port",
+            ):
+                if _int(p.get(name)) is not None:
+                    params[name] = _int(p[name])
+            for name in (
+                "MultiAZ",
+                "PubliclyAccessible",
+                "StorageEncrypted",
+                "DeletionProtection",
+                "CopyTagsToSnapshot",
+                "EnableIAMDatabaseAuthentication",
+                "AutoMinorVersionUpgrade",
+                "ManageMasterUserPassword",
+                "EnablePerformanceInsights",
+            ):
+                if p.get(name) is not None:
+                    params[name] = _bool(p[name])
+            if p.get("VPCSecurityGroups"):
+                params["VpcSecurityGroupIds"] = list(p["VPCSecurityGroups"])
+            if p.get("EnableCloudwatchLogsExports"):
+                params["EnableCloudwatchLogsExports"] = list(p["EnableCloudwatchLogsExports"])
+            await request.call("rds", "CreateDBInstance", params)
+        instance = await _wait_instance(request, identifier)
+        return identifier, _instance_attributes(instance)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        params: dict[str, Any] = {"DBInstanceIdentifier": request.physical_id, "ApplyImmediately": True}
+        for name in (
+            "DBInstanceClass",
+            "EngineVersion",
+            "MasterUserPassword",
+            "DBParameterGroupName",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+            "StorageType",
+            "CACertificateIdentifier",
+            "DBSubnetGroupName",
+            "OptionGroupName",
+        ):
+            if p.get(name) not in (None, "") and p.get(name) != request.old_properties.get(name):
+                params[name] = p[name]
+        for name in ("AllocatedStorage", "BackupRetentionPeriod", "Iops", "MaxAllocatedStorage"):
+            if _int(p.get(name)) is not None and p.get(name) != request.old_properties.get(name):
+                params[name] = _int(p[name])
+        if p.get("Port") is not None and p.get("Port") != request.old_properties.get("Port"):
+            params["DBPortNumber"] = int(p["Port"])
+        for name in (
+            "MultiAZ",
+            "PubliclyAccessible",
+            "DeletionProtection",
+            "CopyTagsToSnapshot",
+            "EnableIAMDatabaseAuthentication",
+            "AutoMinorVersionUpgrade",
+        ):
+            if p.get(name) is not None:
+                params[name] = _bool(p[name])
+        if p.get("VPCSecurityGroups") is not None:
+            params["VpcSecurityGroupIds"] = list(p["VPCSecurityGroups"])
+        if params.get("EngineVersion"):
+            params["AllowMajorVersionUpgrade"] = _bool(p.get("AllowMajorVersionUpgrade"))
+        await request.call("rds", "ModifyDBInstance", params)
+        instance = await _wait_instance(request, request.physical_id)
+        arn = instance["DBInstanceArn"]
+        old = {t["Key"] for t in request.old_properties.get("Tags") or []}
+        new = _tags(request, p.get("Tags"))
+        gone = sorted(old - {t["Key"] for t in new})
+        if gone:
+            await request.call("rds", "RemoveTagsFromResource", {"ResourceName": arn, "TagKeys": gone})
+        if new:
+            await request.call("rds", "AddTagsToResource", {"ResourceName": arn, "Tags": new})
+        return _instance_attributes(instance)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return _instance_attributes(await _wait_instance(request, request.physical_id))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        # A stack's instance goes without a final snapshot unless its DeletionPolicy says Snapshot,
+        # which CloudFormation asks for by a snapshot of its own before the delete.
+        await _gone(
+            request,
+            "DeleteDBInstance",
+            {"DBInstanceIdentifier": request.physical_id, "SkipFinalSnapshot": True},
+            "DBInstanceNotFound",
+        )
+        await _wait_instance(request, request.physical_id, "deleted")
+
+
+def _instance_attributes(instance: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "Endpoint.Address": instance["Endpoint"]["Address"],
+        "Endpoint.Port": str(instance["Endpoint"]["Port"]),
+        "Endpoint.HostedZoneId": instance["Endpoint"].get("HostedZoneId", ""),
+        "DBInstanceArn": instance["DBInstanceArn"],
+        "DbiResourceId": instance["DbiResourceId"],
+        "DBSystemId": instance.get("DBSystemId", ""),
+    }
+    if instance.get("MasterUserSecret"):
+        out["MasterUserSecret.SecretArn"] = instance["MasterUserSecret"]["SecretArn"]
+    return out
+
+
+class DBSubnetGroup(ResourceHandler):
+    identifier = "DBSubnetGroupName"
+    name_property = "DBSubnetGroupName"
+    replace_on = frozenset({"DBSubnetGroupName"})
+    required = ("DBSubnetGroupDescription", "SubnetIds")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        name = (p.get("DBSubnetGroupName") or request.physical_name(255, lowercase=True)).lower()
+        await request.call(
+            "rds",
+            "CreateDBSubnetGroup",
+            {
+                "DBSubnetGroupName": name,
+                "DBSubnetGroupDescription": p["DBSubnetGroupDescription"],
+                "SubnetIds": list(p["SubnetIds"]),
+                "Tags": _tags(request, p.get("Tags")),
+            },
+        )
+        return name, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        await request.call(
+            "rds",
+            "ModifyDBSubnetGroup",
+            {
+                "DBSubnetGroupName": request.physical_id,
+                "DBSubnetGroupDescription": p["DBSubnetGroupDescription"],
+                "SubnetIds": list(p["SubnetIds"]),
+            },
+        )
+        return {}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("rds", "DescribeDBSubnetGroups", {"DBSubnetGroupName": request.physical_id})
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteDBSubnetGroup",
+            {"DBSubnetGroupName": request.physical_id},
+            "DBSubnetGroupNotFoundFault",
+        )
+
+
+class _ParameterGroup(ResourceHandler):
+    cluster = False
+    replace_on = frozenset({"Family", "Description", "DBParameterGroupName", "DBClusterParameterGroupName"})
+    required = ("Family", "Description")
+
+    @property
+    def _name_key(self) -> str:
+        return "DBClusterParameterGroupName" if self.cluster else "DBParameterGroupName"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        name = (p.get(self._name_key) or request.physical_name(255, lowercase=True)).lower()
+        operation = "CreateDBClusterParameterGroup" if self.cluster else "CreateDBParameterGroup"
+        await request.call(
+            "rds",
+            operation,
+            {
+                self._name_key: name,
+                "DBParameterGroupFamily": p["Family"],
+                "Description": p["Description"],
+                "Tags": _tags(request, p.get("Tags")),
+            },
+        )
+        await self._apply(request, name, p.get("Parameters") or {}, {})
+        return name, {self._name_key: name}
+
+    async def _apply(
+        self, request: ResourceRequest, name: str, new: dict[str, Any], old: dict[str, Any]
+    ) -> None:
+        prefix = "DBCluster" if self.cluster else "DB"
+        changed = [
+            {"ParameterName": k, "ParameterValue": str(v), "ApplyMethod": "pending-reboot"}
+            for k, v in new.items()
+            if old.get(k) != v
+        ]
+        for start in range(0, len(changed), 20):
+            await request.call(
+                "rds",
+                f"Modify{prefix}ParameterGroup",
+                {self._name_key: name, "Parameters": changed[start : start + 20]},
+            )
+        removed = [{"ParameterName": k, "ApplyMethod": "pending-reboot"} for k in old if k not in new]
+        if removed:
+            await request.call(
+                "rds", f"Reset{prefix}ParameterGroup", {self._name_key: name, "Parameters": removed}
+            )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._apply(
+            request,
+            request.physical_id,
+            request.properties.get("Parameters") or {},
+            request.old_properties.get("Parameters") or {},
+        )
+        return {self._name_key: request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        operation = "DeleteDBClusterParameterGroup" if self.cluster else "DeleteDBParameterGroup"
+        await _gone(request, operation, {self._name_key: request.physical_id}, "DBParameterGroupNotFound")
+
+
+class DBParameterGroup(_ParameterGroup):
+    identifier = "DBParameterGroupName"
+    name_property = "DBParameterGroupName"
+    attributes = frozenset({"DBParameterGroupName"})
+
+
+class DBClusterParameterGroup(_ParameterGroup):
+    cluster = True
+    identifier = "DBClusterParameterGroupName"
+    name_property = "DBClusterParameterGroupName"
+    attributes = frozenset({"DBClusterParameterGroupName"})
+
+
+class EventSubscription(ResourceHandler):
+    identifier = "SubscriptionName"
+    name_property = "SubscriptionName"
+    replace_on = frozenset({"SubscriptionName", "SnsTopicArn"})
+    required = ("SnsTopicArn",)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        name = p.get("SubscriptionName") or request.physical_name(255)
+        params: dict[str, Any] = {
+            "SubscriptionName": name,
+            "SnsTopicArn": p["SnsTopicArn"],
+            "Enabled": _bool(p.get("Enabled", True)),
+            "Tags": _tags(request, p.get("Tags")),
+        }
+        for key in ("SourceType", "SourceIds", "EventCategories"):
+            if p.get(key):
+                params[key] = p[key]
+        await request.call("rds", "CreateEventSubscription", params)
+        return name, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "SubscriptionName": request.physical_id,
+            "Enabled": _bool(p.get("Enabled", True)),
+        }
+        if p.get("SourceType"):
+            params["SourceType"] = p["SourceType"]
+        params["EventCategories"] = list(p.get("EventCategories") or [])
+        await request.call("rds", "ModifyEventSubscription", params)
+        old, new = set(request.old_properties.get("SourceIds") or []), set(p.get("SourceIds") or [])
+        for source in sorted(new - old):
+            await request.call(
+                "rds",
+                "AddSourceIdentifierToSubscription",
+                {"SubscriptionName": request.physical_id, "SourceIdentifier": source},
+            )
+        for source in sorted(old - new):
+            await request.call(
+                "rds",
+                "RemoveSourceIdentifierFromSubscription",
+                {"SubscriptionName": request.physical_id, "SourceIdentifier": source},
+            )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteEventSubscription",
+            {"SubscriptionName": request.physical_id},
+            "SubscriptionNotFound",
+        )
+
+
+class DBCluster(ResourceHandler):
+    identifier = "DBClusterIdentifier"
+    name_property = "DBClusterIdentifier"
+    attributes = frozenset(
+        {
+            "Endpoint.Address",
+            "Endpoint.Port",
+            "ReadEndpoint.Address",
+            "DBClusterArn",
+            "DBClusterResourceId",
+            "MasterUserSecret.SecretArn",
+        }
+    )
+    replace_on = frozenset(
+        {
+            "DBClusterIdentifier",
+            "Engine",
+            "DatabaseName",
+            "MasterUsername",
+            "SnapshotIdentifier",
+            "StorageEncrypted",
+            "KmsKeyId",
+        }
+    )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        identifier = (p.get("DBClusterIdentifier") or request.physical_name(63, lowercase=True)).lower()
+        if identifier[0].isdigit():
+            identifier = "db" + identifier[:61]
+        params: dict[str, Any] = {
+            "DBClusterIdentifier": identifier,
+            "Engine": p.get("Engine") or "",
+            "Tags": _tags(request, p.get("Tags")),
+        }
+        for name in (
+            "EngineVersion",
+            "MasterUsername",
+            "MasterUserPassword",
+            "DatabaseName",
+            "DBClusterParameterGroupName",
+            "DBSubnetGroupName",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+            "EngineMode",
+            "KmsKeyId",
+            "StorageType",
+            "NetworkType",
+        ):
+            if p.get(name) not in (None, ""):
+                params[name] = p[name]
+        for name in ("Port", "BackupRetentionPeriod"):
+            if _int(p.get(name)) is not None:
+                params[name] = _int(p[name])
+        for name in (
+            "StorageEncrypted",
+            "DeletionProtection",
+            "EnableIAMDatabaseAuthentication",
+            "EnableHttpEndpoint",
+            "CopyTagsToSnapshot",
+            "ManageMasterUserPassword",
+        ):
+            if p.get(name) is not None:
+                params[name] = _bool(p[name])
+        if p.get("VpcSecurityGroupIds"):
+            params["VpcSecurityGroupIds"] = list(p["VpcSecurityGroupIds"])
+        if p.get("ServerlessV2ScalingConfiguration"):
+            params["ServerlessV2ScalingConfiguration"] = p["ServerlessV2ScalingConfiguration"]
+        if p.get("SnapshotIdentifier"):
+            restore = {
+                k: v
+                for k, v in params.items()
+                if k
+                in (
+                    "DBClusterIdentifier",
+                    "Engine",
+                    "EngineVersion",
+                    "Port",
+                    "DBSubnetGroupName",
+                    "VpcSecurityGroupIds",
+                    "Tags",
+                    "DeletionProtection",
+                    "DBClusterParameterGroupName",
+                )
+            }
+            await request.call(
+                "rds",
+                "RestoreDBClusterFromSnapshot",
+                {**restore, "SnapshotIdentifier": p["SnapshotIdentifier"]},
+            )
+        else:
+            await request.call("rds", "CreateDBCluster", params)
+        return identifier, await self._attributes(request, identifier)
+
+    @staticmethod
+    async def _attributes(request: ResourceRequest, identifier: str) -> dict[str, Any]:
+        cluster = (await request.call("rds", "DescribeDBClusters", {"DBClusterIdentifier": identifier}))[
+            "DBClusters"
+        ][0]
+        out = {
+            "Endpoint.Address": cluster["Endpoint"],
+            "Endpoint.Port": str(cluster["Port"]),
+            "ReadEndpoint.Address": cluster["ReaderEndpoint"],
+            "DBClusterArn": cluster["DBClusterArn"],
+            "DBClusterResourceId": cluster["DbClusterResourceId"],
+        }
+        if cluster.get("MasterUserSecret"):
+            out["MasterUserSecret.SecretArn"] = cluster["MasterUserSecret"]["SecretArn"]
+        return out
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p, old = request.properties, request.old_properties
+        params: dict[str, Any] = {"DBClusterIdentifier": request.physical_id, "ApplyImmediately": True}
+        for name in (
+            "MasterUserPassword",
+            "DBClusterParameterGroupName",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+        ):
+            if p.get(name) not in (None, "") and p.get(name) != old.get(name):
+                params[name] = p[name]
+        if _int(p.get("BackupRetentionPeriod")) is not None:
+            params["BackupRetentionPeriod"] = _int(p["BackupRetentionPeriod"])
+        for name in (
+            "DeletionProtection",
+            "EnableIAMDatabaseAuthentication",
+            "EnableHttpEndpoint",
+            "CopyTagsToSnapshot",
+        ):
+            if p.get(name) is not None:
+                params[name] = _bool(p[name])
+        if p.get("VpcSecurityGroupIds") is not None:
+            params["VpcSecurityGroupIds"] = list(p["VpcSecurityGroupIds"])
+        await request.call("rds", "ModifyDBCluster", params)
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteDBCluster",
+            {"DBClusterIdentifier": request.physical_id, "SkipFinalSnapshot": True},
+            "DBClusterNotFoundFault",
+        )
+
+
+HANDLERS: dict[str, type[ResourceHandler]] = {
+    "AWS::RDS::DBInstance": DBInstance,
+    "AWS::RDS::DBSubnetGroup": DBSubnetGroup,
+    "AWS::RDS::DBParameterGroup": DBParameterGroup,
+    "AWS::RDS::DBCluster": DBCluster,
+    "AWS::RDS::DBClusterParameterGroup": DBClusterParameterGroup,
+    "AWS::RDS::EventSubscription": EventSubscription,
+}
