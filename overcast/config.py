@@ -125,6 +125,12 @@ TUNINGS: dict[str, Tuning] = {
             0.01,
         ),
         Tuning(
+            "OVERCAST_ECS_SERVICE_SECONDS",
+            2,
+            "seconds between checks that each ECS service runs its desired count of tasks",
+            0.05,
+        ),
+        Tuning(
             "OVERCAST_CLOUDWATCH_FLUSH_SECONDS",
             5,
             "seconds between writes of the metrics services publish to CloudWatch",
@@ -182,6 +188,12 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "overcast"
     )
     return Path(base)
+
+
+def docker_host() -> str:
+    """Where the Docker Engine that runs containers (ECS tasks) listens: DOCKER_HOST, else the
+    default socket. Nothing connects to it until a container is to run."""
+    return os.environ.get("DOCKER_HOST", "").strip() or "unix:///var/run/docker.sock"
 
 
 def _truthy(value: str | None) -> bool | None:
