@@ -40,6 +40,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
     "dynamodbstreams": ("list_streams", {}),
+    "ecs": ("list_clusters", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
     "kinesis": ("list_streams", {}),

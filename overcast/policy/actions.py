@@ -23,6 +23,11 @@ IAM_USER = "arn:{partition}:iam::{account}:user/{UserName}"
 IAM_GROUP = "arn:{partition}:iam::{account}:group/{GroupName}"
 IAM_ROLE = "arn:{partition}:iam::{account}:role/{RoleName}"
 IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileName}"
+ECS_CLUSTER = "arn:{partition}:ecs:{region}:{account}:cluster/{ecs_cluster}"
+ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{ecs_cluster}/{ecs_service}"
+ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{ecs_cluster}/{ecs_task}"
+ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{ecs_task_definition}"
+ECS_CAPACITY_PROVIDER = "arn:{partition}:ecs:{region}:{account}:capacity-provider/{ecs_capacity_provider}"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -483,6 +488,31 @@ TABLES: dict[str, dict[str, Any]] = {
             )
         },
     },
+    "ecs": {
+        **{
+            op: (f"ecs:{op}", ECS_CLUSTER)
+            for op in (
+                "CreateCluster",
+                "DeleteCluster",
+                "UpdateCluster",
+                "UpdateClusterSettings",
+                "PutClusterCapacityProviders",
+                "ListServices",
+                "ListContainerInstances",
+            )
+        },
+        **{op: (f"ecs:{op}", ECS_SERVICE) for op in ("CreateService", "UpdateService", "DeleteService")},
+        **{op: (f"ecs:{op}", ECS_TASK) for op in ("StopTask", "ExecuteCommand")},
+        **{op: (f"ecs:{op}", ECS_TASK_DEFINITION) for op in ("RunTask", "StartTask")},
+        **{
+            op: (f"ecs:{op}", ECS_CAPACITY_PROVIDER)
+            for op in ("CreateCapacityProvider", "UpdateCapacityProvider", "DeleteCapacityProvider")
+        },
+        **{
+            op: (f"ecs:{op}", "{resourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
 }
 
 #: IAM's service prefix where it differs from the model's signing name.
@@ -556,7 +586,30 @@ def _stream(params: dict, context: Any) -> dict:
     return {"stream": name} if isinstance(name, str) else {}
 
 
+def _ecs(params: dict, context: Any) -> dict:
+    """The cluster (by name or ARN; "default" unless named), service, task, task definition and
+    capacity provider an ECS request names."""
+
+    def last(value: Any) -> str:
+        text = str(value or "")
+        return text.rsplit("/", 1)[-1] if text.startswith("arn:") else text
+
+    definition = str(params.get("taskDefinition") or "")
+    if definition.startswith("arn:"):
+        definition = definition.split("task-definition/", 1)[-1]
+    elif definition and ":" not in definition:
+        definition += ":*"
+    return {
+        "ecs_cluster": last(params.get("cluster") or params.get("clusterName")) or "default",
+        "ecs_service": last(params.get("service") or params.get("serviceName")),
+        "ecs_task": last(params.get("task")),
+        "ecs_task_definition": definition,
+        "ecs_capacity_provider": last(params.get("capacityProvider") or params.get("name")),
+    }
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "ecs": _ecs,
     "kinesis": _stream,
     "sqs": _queue,
     "lambda": _function,

@@ -71,10 +71,28 @@ class Provider(
     def scope_of(context: RequestContext) -> str:
         return store_scope(context.account, context.region)
 
+    #: Listings botocore has no paginator for: the member that holds their items.
+    UNPAGINATED = {
+        "DescribeCapacityProviders": "capacityProviders",
+        "ListServiceDeployments": "serviceDeployments",
+    }
+
     def page(self, context: RequestContext, operation: str, params: dict[str, Any], items: list[Any]) -> dict:
         limit = params.get("maxResults")
         if limit is not None and not 1 <= limit <= 100:
             raise invalid("maxResults must be between 1 and 100.")
+        if operation in self.UNPAGINATED:
+            start = 0
+            if params.get("nextToken"):
+                try:
+                    start = int(pagination.decode_token(self.store, operation, params["nextToken"]))
+                except (ValueError, TypeError):
+                    raise invalid("Invalid nextToken") from None
+            end = start + (limit or 100)
+            out: dict[str, Any] = {self.UNPAGINATED[operation]: items[start:end]}
+            if end < len(items):
+                out["nextToken"] = pagination.encode_token(self.store, operation, end)
+            return out
         return pagination.paginate_list(
             self.store,
             "ecs",

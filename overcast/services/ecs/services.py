@@ -52,6 +52,17 @@ def service_output(row: dict[str, Any], include_tags: bool = False) -> dict[str,
     out = public(row)
     out["deployments"] = [public(d) for d in row["deployments"]]
     out["taskSets"] = [public(t) for t in row.get("taskSets", [])]
+    if row["deployments"]:
+        out["currentServiceDeployment"] = row["deployments"][0]["_deployment_arn"]
+        out["currentServiceRevisions"] = [
+            {
+                "arn": d["_revision"],
+                "requestedTaskCount": d["desiredCount"],
+                "runningTaskCount": d["runningCount"],
+                "pendingTaskCount": d["pendingCount"],
+            }
+            for d in row["deployments"]
+        ]
     if include_tags:
         out["tags"] = tag_list(row.get("_tags"))
     return out
@@ -109,8 +120,10 @@ class ServiceMixin:
         ):
             if service.get(key):
                 deployment[key] = service[key]
-        if service.get("serviceConnectConfiguration"):
-            deployment["serviceConnectConfiguration"] = service["serviceConnectConfiguration"]
+        if service.get("_serviceConnect"):
+            deployment["serviceConnectConfiguration"] = service["_serviceConnect"]
+        if service.get("_volumeConfigurations"):
+            deployment["volumeConfigurations"] = service["_volumeConfigurations"]
         return deployment
 
     def create_service(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -188,12 +201,13 @@ class ServiceMixin:
                 "healthCheckGracePeriodSeconds",
                 "roleArn",
                 "availabilityZoneRebalancing",
-                "volumeConfigurations",
             ):
                 if params.get(field) is not None:
                     service[field] = params[field]
+            if params.get("volumeConfigurations"):
+                service["_volumeConfigurations"] = params["volumeConfigurations"]
             if params.get("serviceConnectConfiguration"):
-                service["serviceConnectConfiguration"] = self._service_connect(
+                service["_serviceConnect"] = self._service_connect(
                     context, cluster, params["serviceConnectConfiguration"]
                 )
             if definition is not None:
@@ -264,7 +278,7 @@ class ServiceMixin:
         wanted = {namespace, namespace.rsplit("/", 1)[-1]}
         arns = []
         for _, row in self.services.scan(self.scope_of(context)):
-            found = (row.get("serviceConnectConfiguration") or {}).get("namespace")
+            found = (row.get("_serviceConnect") or {}).get("namespace")
             if (
                 row["status"] == "ACTIVE"
                 and found
@@ -316,17 +330,19 @@ class ServiceMixin:
                 "placementStrategy",
                 "loadBalancers",
                 "serviceRegistries",
-                "volumeConfigurations",
             ):
                 if params.get(field) is not None and params[field] != service.get(field):
                     service[field] = params[field]
                     changed_spec = True
+            if params.get("volumeConfigurations") is not None:
+                service["_volumeConfigurations"] = params["volumeConfigurations"]
+                changed_spec = True
             if params.get("capacityProviderStrategy") is not None:
                 service["capacityProviderStrategy"] = params["capacityProviderStrategy"]
                 changed_spec = True
             if params.get("serviceConnectConfiguration") is not None:
                 cluster = self.cluster_row(context, params.get("cluster"))
-                service["serviceConnectConfiguration"] = self._service_connect(
+                service["_serviceConnect"] = self._service_connect(
                     context, cluster, params["serviceConnectConfiguration"]
                 )
                 changed_spec = True
@@ -410,12 +426,14 @@ class ServiceMixin:
                     "platformVersion",
                     "platformFamily",
                     "networkConfiguration",
-                    "serviceConnectConfiguration",
-                    "volumeConfigurations",
                 )
                 if service.get(k)
             },
         }
+        if service.get("_serviceConnect"):
+            revisions[deployment["_revision"]]["serviceConnectConfiguration"] = service["_serviceConnect"]
+        if service.get("_volumeConfigurations"):
+            revisions[deployment["_revision"]]["volumeConfigurations"] = service["_volumeConfigurations"]
 
     def delete_service(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, key = self.service_key(context, params.get("cluster"), params["service"])

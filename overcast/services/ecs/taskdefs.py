@@ -195,7 +195,7 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
         raise client_error("Container list cannot be empty.")
     requires = list(params.get("requiresCompatibilities") or [])
     fargate = "FARGATE" in requires
-    mode = params.get("networkMode") or ("awsvpc" if fargate else "bridge")
+    mode = params.get("networkMode") or "bridge"
     if mode not in NETWORK_MODES:
         raise client_error(f"Invalid networkMode {mode!r}.")
     cpu = task_cpu(params.get("cpu"))
