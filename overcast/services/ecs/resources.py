@@ -217,7 +217,8 @@ class CapacityProvider(ResourceHandler):
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
         properties = request.properties
         params = camel({k: v for k, v in properties.items() if k != "Tags"})
-        params["name"] = properties.get("Name") or request.physical_name(255).replace("ECS", "cp")
+        # A made-up name must not begin with what ECS reserves (aws, ecs, fargate), as a stack's may.
+        params["name"] = properties.get("Name") or "cp-" + request.physical_name(252)
         tags = _tags(request, properties.get("Tags"))
         if tags:
             params["tags"] = tags

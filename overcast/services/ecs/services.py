@@ -861,7 +861,7 @@ class ServiceMixin:
                         ):
                             continue
                     reason = f"Scaling activity initiated by (deployment {ident})"
-                    task_key = row["taskArn"].split("/", 1)[1].split("/", 1)[1]
+                    task_key = "/".join(row["taskArn"].split("/")[-2:])
                     self.stop_one(account, region, scope, task_key, "ServiceSchedulerInitiated", reason)
                     row["desiredStatus"] = "STOPPED"
                     stopped.append(row["taskArn"])

@@ -1,0 +1,150 @@
+"""Services keep their desired count of real tasks: a killed task is replaced, a forced new
+deployment rolls every task over, a deployment whose tasks fail trips the circuit breaker and
+rolls back. Skipped when no Docker Engine is reachable."""
+
+from __future__ import annotations
+
+from overcast.engines.docker import Engine
+from tests.integration.ecs.conftest import SUBNETS, family, wait_for
+
+
+def _definition(ecs, image: str, command: list[str]) -> str:
+    return ecs.register_task_definition(
+        family=family(),
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": image, "command": command, "stopTimeout": 1}],
+    )["taskDefinition"]["taskDefinitionArn"]
+
+
+def _service(ecs, cluster: str, name: str) -> dict:
+    return ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+
+
+def _running(ecs, cluster: str, name: str) -> list[dict]:
+    arns = ecs.list_tasks(cluster=cluster, serviceName=name)["taskArns"]
+    if not arns:
+        return []
+    return [
+        t for t in ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if t["lastStatus"] == "RUNNING"
+    ]
+
+
+def test_a_killed_task_is_replaced(ecs, cluster, docker_image):
+    definition = _definition(ecs, docker_image, ["sleep", "600"])
+    ecs.create_service(
+        cluster=cluster,
+        serviceName="web",
+        taskDefinition=definition,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration=SUBNETS,
+    )
+    first = wait_for(lambda: len(tasks := _running(ecs, cluster, "web")) == 2 and tasks, timeout=60)
+    assert all(t["group"] == "service:web" for t in first)
+    assert all(t["startedBy"].startswith("ecs-svc/") for t in first)
+    wait_for(lambda: _service(ecs, cluster, "web")["runningCount"] == 2)
+    victim = first[0]
+    Engine.shared().kill(victim["containers"][0]["runtimeId"])
+    stopped = wait_for(
+        lambda: (
+            (t := ecs.describe_tasks(cluster=cluster, tasks=[victim["taskArn"]])["tasks"][0])["lastStatus"]
+            == "STOPPED"
+            and t
+        )
+    )
+    assert stopped["stopCode"] == "EssentialContainerExited"
+    assert stopped["containers"][0]["exitCode"] == 137
+    replaced = wait_for(
+        lambda: (
+            len(tasks := _running(ecs, cluster, "web")) == 2
+            and victim["taskArn"] not in [t["taskArn"] for t in tasks]
+            and tasks
+        ),
+        timeout=60,
+    )
+    assert len(replaced) == 2
+    service = _service(ecs, cluster, "web")
+    messages = [e["message"] for e in service["events"]]
+    assert any("has started 1 tasks" in m for m in messages)
+    assert any("has reached a steady state" in m for m in messages)
+    ecs.update_service(cluster=cluster, service="web", desiredCount=0)
+    wait_for(lambda: not _running(ecs, cluster, "web"), timeout=60)
+    ecs.delete_service(cluster=cluster, service="web")
+
+
+def test_force_new_deployment_rolls_the_tasks(ecs, cluster, docker_image):
+    definition = _definition(ecs, docker_image, ["sleep", "600"])
+    ecs.create_service(
+        cluster=cluster,
+        serviceName="roll",
+        taskDefinition=definition,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration=SUBNETS,
+        deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 50},
+    )
+    first = wait_for(lambda: len(t := _running(ecs, cluster, "roll")) == 2 and t, timeout=60)
+    before = {t["taskArn"] for t in first}
+    wait_for(lambda: _service(ecs, cluster, "roll")["deployments"][0]["rolloutState"] == "COMPLETED")
+    updated = ecs.update_service(cluster=cluster, service="roll", forceNewDeployment=True)["service"]
+    assert [d["status"] for d in updated["deployments"]] == ["PRIMARY", "ACTIVE"]
+    primary = updated["deployments"][0]["id"]
+
+    def rolled():
+        service = _service(ecs, cluster, "roll")
+        tasks = _running(ecs, cluster, "roll")
+        return (
+            len(service["deployments"]) == 1
+            and service["deployments"][0]["rolloutState"] == "COMPLETED"
+            and len(tasks) == 2
+            and all(t["startedBy"] == primary for t in tasks)
+            and tasks
+        )
+
+    second = wait_for(rolled, timeout=90)
+    after = {t["taskArn"] for t in second}
+    assert not before & after
+    deployments = ecs.list_service_deployments(cluster=cluster, service="roll")["serviceDeployments"]
+    assert [d["status"] for d in deployments] == ["SUCCESSFUL", "SUCCESSFUL"]
+    ecs.delete_service(cluster=cluster, service="roll", force=True)
+
+
+def test_circuit_breaker_rolls_back(ecs, cluster, docker_image):
+    good = _definition(ecs, docker_image, ["sleep", "600"])
+    bad = _definition(ecs, docker_image, ["sh", "-c", "exit 1"])
+    ecs.create_service(
+        cluster=cluster,
+        serviceName="cb",
+        taskDefinition=good,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration=SUBNETS,
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+    )
+    wait_for(
+        lambda: _service(ecs, cluster, "cb")["deployments"][0]["rolloutState"] == "COMPLETED", timeout=60
+    )
+    ecs.update_service(cluster=cluster, service="cb", taskDefinition=bad)
+
+    def rolled_back():
+        service = _service(ecs, cluster, "cb")
+        primary = service["deployments"][0]
+        return primary["taskDefinition"] == good and primary["rolloutState"] == "COMPLETED" and service
+
+    service = wait_for(rolled_back, timeout=120)
+    messages = [e["message"] for e in service["events"]]
+    assert any("deployment failed: tasks failed to start" in m for m in messages)
+    assert service["taskDefinition"] == good
+    statuses = [
+        d["status"] for d in ecs.list_service_deployments(cluster=cluster, service="cb")["serviceDeployments"]
+    ]
+    assert statuses[0] == "ROLLBACK_SUCCESSFUL"
+    assert "ROLLBACK_REQUESTED" in statuses
+    ecs.delete_service(cluster=cluster, service="cb", force=True)
