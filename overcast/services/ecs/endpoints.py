@@ -44,7 +44,10 @@ class EndpointMixin:
     def forget_tokens(self: Provider, row: dict[str, Any]) -> None:  # type: ignore[misc]
         for token in (row.get("_tokens") or {}).values():
             self.endpoints.delete("all", token)
-        self.endpoints.delete("all", "task-" + row["taskArn"].rsplit("/", 1)[-1])
+        task_id = row["taskArn"].rsplit("/", 1)[-1]
+        self.endpoints.delete("all", "task-" + task_id)
+        scope = "/".join(row["taskArn"].split(":")[4:2:-1])
+        self.specs.delete(scope, row["taskArn"].rsplit("/", 2)[-2] + "/" + task_id)
         self.credentials_cache.pop(row["taskArn"], None)
 
     # -- metadata ------------------------------------------------------------------------------
@@ -53,7 +56,7 @@ class EndpointMixin:
         self: Provider, request: Request, match: re.Match[str], context: RequestContext
     ) -> Response:
         where = self.endpoints.get("all", match.group("token"))
-        row = self.tasks.get(where["scope"], where["key"]) if where else None
+        row = self.full_task(where["scope"], where["key"]) if where else None
         if row is None:
             return _json(404, {"message": "task metadata not found"})
         rest = (match.group("rest") or "").rstrip("/")
@@ -178,7 +181,7 @@ class EndpointMixin:
         self: Provider, request: Request, match: re.Match[str], context: RequestContext
     ) -> Response:
         where = self.endpoints.get("all", "task-" + match.group("task"))
-        row = self.tasks.get(where["scope"], where["key"]) if where else None
+        row = self.full_task(where["scope"], where["key"]) if where else None
         if row is None:
             return _json(404, {"code": "NotFound", "message": "CredentialsV4Request: Credentials not found"})
         token = request.headers.get("authorization", "")

@@ -57,6 +57,7 @@ class Provider(
         self.families = table("ecs", "families")
         self.taskdefs = table("ecs", "taskdefs")
         self.tasks = table("ecs", "tasks")
+        self.specs = table("ecs", "task_specs")
         self.services = table("ecs", "services")
         self.settings = table("ecs", "settings")
         self.attributes = table("ecs", "attributes")
@@ -141,6 +142,7 @@ class Provider(
             for key, row in list(self.tasks.scan(scope)):
                 if row["lastStatus"] == "STOPPED":
                     continue
+                row.update(self.specs.get(scope, key) or {})
                 run = TaskRun(scope, key, account, region, row["taskArn"])
                 containers = found.pop(row["taskArn"], {})
                 running = {}

@@ -103,6 +103,13 @@ class RunnerMixin:
 
     # -- state ---------------------------------------------------------------------------------
 
+    def full_task(self: Provider, scope: str, key: str) -> dict[str, Any] | None:  # type: ignore[misc]
+        """A task's row with what only its run reads: its definition and endpoint tokens."""
+        row = self.tasks.get(scope, key)
+        if row is not None:
+            row.update(self.specs.get(scope, key) or {})
+        return row
+
     def update_task(  # type: ignore[misc]
         self: Provider, run: TaskRun, announce: bool = True, **changes: Any
     ) -> dict[str, Any] | None:
@@ -178,7 +185,7 @@ class RunnerMixin:
             self.runs.pop(run.task_arn, None)
 
     async def _run_task(self: Provider, run: TaskRun) -> None:  # type: ignore[misc]
-        row = self.tasks.get(run.scope, run.key)
+        row = self.full_task(run.scope, run.key)
         if row is None:
             return
         definition = row["_definition"]
@@ -684,7 +691,7 @@ class RunnerMixin:
         reason: str,
         container_changes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        row = self.tasks.get(run.scope, run.key)
+        row = self.full_task(run.scope, run.key)
         if row is None or row["lastStatus"] == "STOPPED":
             return
         awsvpc = row["_definition"]["networkMode"] == "awsvpc"

@@ -154,11 +154,10 @@ class TaskMixin:
             "connectivity": "CONNECTED",
             "enableExecuteCommand": bool(params.get("enableExecuteCommand")),
             "tags": [],
-            "_definition": definition,
-            "_tokens": tokens,
-            "_credentials_token": secrets.token_urlsafe(32),
             "_tags": tag_map(params.get("tags")),
         }
+        # What only the task's run and endpoints read lives apart, so listings stay cheap.
+        spec = {"_definition": definition, "_tokens": tokens, "_credentials_token": secrets.token_urlsafe(32)}
         if strategy:
             row["capacityProviderName"] = strategy[0]["capacityProvider"]
             if not row["capacityProviderName"].startswith("FARGATE"):
@@ -200,6 +199,7 @@ class TaskMixin:
         key = f"{name}/{task_id}"
         with self.store.transaction():
             self.tasks.put(scope, key, row)
+            self.specs.put(scope, key, spec)
             for container_name, token in tokens.items():
                 self.endpoints.put("all", token, {"scope": scope, "key": key, "container": container_name})
             self.endpoints.put("all", "task-" + task_id, {"scope": scope, "key": key})
@@ -297,6 +297,7 @@ class TaskMixin:
             self.request_stop(run, code, reason)
             return
         orphan = TaskRun(scope, key, account, region, row["taskArn"])
+        row = self.full_task(scope, key) or row
         self.update_task(
             orphan,
             desiredStatus="STOPPED",
@@ -338,7 +339,7 @@ class TaskMixin:
         for _, row in self.tasks.scan(self.scope_of(context), prefix=cluster["clusterName"] + "/"):
             if row["desiredStatus"] != desired:
                 continue
-            if family and row["_definition"]["family"] != family:
+            if family and row["taskDefinitionArn"].rsplit("/", 1)[-1].rsplit(":", 1)[0] != family:
                 continue
             if service and row.get("group") != f"service:{cluster_name(service)}":
                 continue
