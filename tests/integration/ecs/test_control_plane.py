@@ -375,3 +375,73 @@ def test_service_connect_is_stored(ecs, cluster):
     revisions = ecs.describe_service_revisions(serviceRevisionArns=[revision])["serviceRevisions"]
     assert revisions[0]["taskDefinition"] == definition
     assert revisions[0]["serviceConnectConfiguration"]["namespace"] == namespace
+
+
+def test_daemons(ecs, cluster):
+    asg = "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:1:autoScalingGroupName/d"
+    provider = ecs.create_capacity_provider(
+        name=f"dm-{cluster}", autoScalingGroupProvider={"autoScalingGroupArn": asg}
+    )["capacityProvider"]
+    first = ecs.register_daemon_task_definition(
+        family=f"agent-{cluster}", containerDefinitions=[{"name": "agent", "image": "busybox", "memory": 32}]
+    )["daemonTaskDefinitionArn"]
+    assert first.endswith(f":daemon-task-definition/agent-{cluster}:1")
+    described = ecs.describe_daemon_task_definition(daemonTaskDefinition=f"agent-{cluster}")[
+        "daemonTaskDefinition"
+    ]
+    assert described["containerDefinitions"][0]["essential"] is True
+    cluster_arn = ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"]
+    with pytest.raises(ClientError) as excinfo:
+        ecs.create_daemon(
+            daemonName="agent",
+            clusterArn=cluster_arn,
+            daemonTaskDefinitionArn=first,
+            capacityProviderArns=["FARGATE"],
+        )
+    assert _error(excinfo)[0] == "InvalidParameterException"
+    created = ecs.create_daemon(
+        daemonName="agent",
+        clusterArn=cluster_arn,
+        daemonTaskDefinitionArn=first,
+        capacityProviderArns=[provider["capacityProviderArn"]],
+    )
+    assert created["status"] == "ACTIVE"
+    daemon = ecs.describe_daemon(daemonArn=created["daemonArn"])["daemon"]
+    assert daemon["currentRevisions"][0]["totalRunningCount"] == 0
+    second = ecs.register_daemon_task_definition(
+        family=f"agent-{cluster}",
+        containerDefinitions=[{"name": "agent", "image": "busybox:2", "memory": 32}],
+    )["daemonTaskDefinitionArn"]
+    updated = ecs.update_daemon(
+        daemonArn=created["daemonArn"],
+        daemonTaskDefinitionArn=second,
+        capacityProviderArns=[provider["capacityProviderArn"]],
+    )
+    deployments = ecs.list_daemon_deployments(daemonArn=created["daemonArn"])["daemonDeployments"]
+    assert [d["daemonDeploymentArn"] for d in deployments] == [
+        updated["deploymentArn"],
+        created["deploymentArn"],
+    ]
+    detail = ecs.describe_daemon_deployments(
+        daemonDeploymentArns=[
+            updated["deploymentArn"],
+            "arn:aws:ecs:us-east-1:000000000000:daemon-deployment/x/y/z",
+        ]
+    )
+    assert detail["daemonDeployments"][0]["status"] == "SUCCESSFUL"
+    assert len(detail["failures"]) == 1
+    revision = detail["daemonDeployments"][0]["targetDaemonRevision"]["arn"]
+    revisions = ecs.describe_daemon_revisions(daemonRevisionArns=[revision])["daemonRevisions"]
+    assert revisions[0]["containerImages"] == [{"containerName": "agent", "image": "busybox:2"}]
+    assert [d["daemonArn"] for d in ecs.list_daemons(clusterArn=cluster_arn)["daemonSummariesList"]] == [
+        created["daemonArn"]
+    ]
+    with pytest.raises(ClientError) as excinfo:
+        ecs.delete_daemon_task_definition(daemonTaskDefinition=second)
+    assert _error(excinfo)[0] == "ClientException"
+    assert ecs.delete_daemon(daemonArn=created["daemonArn"])["status"] == "DELETE_IN_PROGRESS"
+    assert ecs.delete_daemon_task_definition(daemonTaskDefinition=first)["daemonTaskDefinitionArn"] == first
+    listed = ecs.list_daemon_task_definitions(familyPrefix=f"agent-{cluster}", status="ALL")[
+        "daemonTaskDefinitions"
+    ]
+    assert [d["status"] for d in listed] == ["DELETE_IN_PROGRESS", "ACTIVE"]
