@@ -27,6 +27,7 @@ from overcast.services.ecs.clusters import ClusterMixin
 from overcast.services.ecs.common import invalid
 from overcast.services.ecs.daemons import DaemonMixin
 from overcast.services.ecs.endpoints import ROUTES, EndpointMixin
+from overcast.services.ecs.express import ExpressMixin
 from overcast.services.ecs.runner import CONTAINER_LABEL, TASK_LABEL, RunnerMixin, TaskRun
 from overcast.services.ecs.services import ServiceMixin
 from overcast.services.ecs.taskdefs import TaskDefinitionMixin
@@ -42,6 +43,7 @@ class Provider(
     TaskMixin,
     ServiceMixin,
     DaemonMixin,
+    ExpressMixin,
     RunnerMixin,
     EndpointMixin,
     BaseProvider,

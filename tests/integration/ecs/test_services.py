@@ -148,3 +148,36 @@ def test_circuit_breaker_rolls_back(ecs, cluster, docker_image):
     assert statuses[0] == "ROLLBACK_SUCCESSFUL"
     assert "ROLLBACK_REQUESTED" in statuses
     ecs.delete_service(cluster=cluster, service="cb", force=True)
+
+
+def test_express_service_runs_its_image(ecs, docker_image):
+    created = ecs.create_express_gateway_service(
+        infrastructureRoleArn="arn:aws:iam::000000000000:role/ecsInfrastructureRole",
+        serviceName="express-web",
+        primaryContainer={"image": docker_image, "command": ["sleep", "600"], "containerPort": 8080},
+        scalingTarget={"minTaskCount": 1, "maxTaskCount": 3},
+    )["service"]
+    assert created["status"]["statusCode"] == "ACTIVE"
+    config = created["activeConfigurations"][0]
+    assert config["ingressPaths"] == [{"accessType": "PUBLIC", "endpoint": "http://127.0.0.1:8080"}]
+    definition = ecs.describe_task_definition(taskDefinition=config["taskDefinitionArn"])["taskDefinition"]
+    assert definition["requiresCompatibilities"] == ["FARGATE"]
+    wait_for(lambda: len(_running(ecs, "default", "express-web")) == 1, timeout=60)
+    updated = ecs.update_express_gateway_service(
+        serviceArn=created["serviceArn"], scalingTarget={"minTaskCount": 2}
+    )["service"]
+    assert updated["targetConfiguration"]["scalingTarget"]["minTaskCount"] == 2
+    wait_for(lambda: len(_running(ecs, "default", "express-web")) == 2, timeout=90)
+    described = ecs.describe_express_gateway_service(serviceArn=created["serviceArn"])["service"]
+    assert described["currentDeployment"] == updated_deployment(ecs)
+    assert (
+        ecs.delete_express_gateway_service(serviceArn=created["serviceArn"])["service"]["status"][
+            "statusCode"
+        ]
+        == "DRAINING"
+    )
+    wait_for(lambda: not _running(ecs, "default", "express-web"), timeout=60)
+
+
+def updated_deployment(ecs) -> str:
+    return _service(ecs, "default", "express-web")["currentServiceDeployment"]
