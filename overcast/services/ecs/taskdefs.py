@@ -33,8 +33,8 @@ FARGATE_SIZES: dict[int, range] = {
 }
 NETWORK_MODES = ("bridge", "host", "awsvpc", "none")
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
-_VCPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$", re.I)
-_GB = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*gb\s*$", re.I)
+_VCPU = re.compile(r"^\s*(\d*\.?\d+)\s*vcpu\s*$", re.I)
+_GB = re.compile(r"^\s*(\d*\.?\d+)\s*gb\s*$", re.I)
 _MB = re.compile(r"^\s*(\d+)\s*(?:mb|mib)?\s*$", re.I)
 #: Attributes a container definition's features require of the instance, as ECS lists them.
 REQUIRES = (
