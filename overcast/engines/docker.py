@@ -17,6 +17,7 @@ restarted Overcast finds its own containers (`containers(labels)`) to adopt or r
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import socket
 import threading
@@ -208,6 +209,9 @@ class Engine:
         for config in ((found or {}).get("IPAM") or {}).get("Config") or []:
             if config.get("Gateway"):
                 return str(config["Gateway"])
+            if config.get("Subnet") and ":" not in config["Subnet"]:
+                # The default bridge names only its subnet: the engine gives the host its first address.
+                return str(ipaddress.ip_network(config["Subnet"], strict=False).network_address + 1)
         return None
 
     def create_network(self, name: str, labels: dict[str, str]) -> str:

@@ -28,6 +28,7 @@ from overcast.services.ecs.common import invalid
 from overcast.services.ecs.daemons import DaemonMixin
 from overcast.services.ecs.endpoints import ROUTES, EndpointMixin
 from overcast.services.ecs.express import ExpressMixin
+from overcast.services.ecs.relay import Relay
 from overcast.services.ecs.runner import CONTAINER_LABEL, TASK_LABEL, RunnerMixin, TaskRun
 from overcast.services.ecs.services import ServiceMixin
 from overcast.services.ecs.taskdefs import TaskDefinitionMixin
@@ -69,6 +70,10 @@ class Provider(
         self.engine = Engine.shared()
         self.runs: dict[str, TaskRun] = {}
         self.credentials_cache: dict[str, dict[str, Any]] = {}
+        config = runtime.config
+        self.relay = Relay(
+            config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1", config.port
+        )
 
     @staticmethod
     def scope_of(context: RequestContext) -> str:
@@ -214,3 +219,4 @@ class Provider(
                     except EngineError:
                         pass
         self.runs.clear()
+        self.relay.close()

@@ -24,7 +24,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,8 @@ CONTAINER_LABEL = "com.amazonaws.ecs.container-name"
 #: Seconds between health status reads of a task whose containers have health checks.
 HEALTH_POLL = 1.0
 DEFAULT_STOP_TIMEOUT = 30
+#: How long a container's output gathers before it is appended to its log stream.
+LOG_BATCH_SECONDS = 0.2
 
 
 @dataclass
@@ -200,7 +201,10 @@ class RunnerMixin:
             return
         self.update_task(run, lastStatus="PENDING", pullStartedAt=now())
         try:
-            environments = self._environments(run, row)
+            base = self.endpoint()
+            if definition["networkMode"] == "bridge":
+                base = await self.bridge_endpoint()
+            environments = self._environments(run, row, base)
             await asyncio.to_thread(self._check_log_groups, run, row)
             for container in definition["containerDefinitions"]:
                 await asyncio.to_thread(self._ensure_image, container["image"], container["name"])
@@ -240,7 +244,21 @@ class RunnerMixin:
 
     # -- before the containers ------------------------------------------------------------------
 
-    def _environments(self: Provider, run: TaskRun, row: dict[str, Any]) -> dict[str, dict[str, str]]:  # type: ignore[misc]
+    async def bridge_endpoint(self: Provider) -> str:  # type: ignore[misc]
+        """Overcast's address as a container on Docker's bridge reaches it: the bridge's
+        gateway, through a relay unless Overcast already listens on every address."""
+        gateway = await asyncio.to_thread(self.engine.gateway, "bridge")
+        if gateway is None:
+            return self.endpoint()
+        config = self.runtime.config
+        if config.host in ("0.0.0.0", "::", ""):
+            return f"http://{gateway}:{config.port}"
+        host, port = await self.relay.listen(gateway, config.port)
+        return f"http://{host}:{port}"
+
+    def _environments(  # type: ignore[misc]
+        self: Provider, run: TaskRun, row: dict[str, Any], base: str
+    ) -> dict[str, dict[str, str]]:
         """Each container's environment: the definition's, the overrides', the secrets', and
         the variables ECS sets (metadata and credentials endpoints, the region)."""
         definition = row["_definition"]
@@ -249,7 +267,6 @@ class RunnerMixin:
             for o in (row.get("overrides") or {}).get("containerOverrides") or []
             if o.get("name")
         }
-        base = self.endpoint()
         out: dict[str, dict[str, str]] = {}
         for container in definition["containerDefinitions"]:
             name = container["name"]
@@ -484,6 +501,8 @@ class RunnerMixin:
                 for v in container["volumesFrom"]
             ]
         spec: dict[str, Any] = {
+            # A published port must be exposed, or the engine publishes nothing.
+            "ExposedPorts": {port: {} for port in host.get("PortBindings") or {}},
             "Image": container["image"],
             "Env": [f"{k}={v}" for k, v in env.items()],
             "Labels": {
@@ -661,22 +680,34 @@ class RunnerMixin:
         loop = self.runtime.loop
         engine = self.engine
 
-        def deliver(lines: list[tuple[int, str]]) -> None:
-            logs.append(run.account, region, group, stream, lines)
+        # Lines gather for a moment and go to Logs in one append: a burst costs one write, and
+        # a lone line still arrives within LOG_BATCH_SECONDS.
+        pending: list[tuple[int, str]] = []
+        lock = threading.Lock()
+
+        def deliver() -> None:
+            with lock:
+                lines = pending[:]
+                pending.clear()
+            if lines:
+                logs.append(run.account, region, group, stream, lines)
+
+        def later() -> None:
+            if loop is not None and not loop.is_closed():
+                loop.call_later(LOG_BATCH_SECONDS, deliver)
 
         def pump() -> None:
-            batch: list[tuple[int, str]] = []
-            last_flush = time.monotonic()
             try:
                 for _, line in engine.logs(container_id, follow=True, since=since):
-                    batch.append((int(time.time() * 1000), line.decode(errors="replace")))
-                    if time.monotonic() - last_flush > 0.2 or len(batch) >= 500:
-                        _hand(loop, deliver, batch)
-                        batch, last_flush = [], time.monotonic()
+                    with lock:
+                        first = not pending
+                        pending.append((int(time.time() * 1000), line.decode(errors="replace")))
+                    if first and loop is not None and not loop.is_closed():
+                        loop.call_soon_threadsafe(later)
             except EngineError as error:
                 log.warning("awslogs for %s stopped: %s", container["name"], error.message)
-            if batch:
-                _hand(loop, deliver, batch)
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(deliver)
 
         thread = threading.Thread(target=pump, name=f"ecs-logs-{task_id}-{container['name']}", daemon=True)
         thread.start()
@@ -744,15 +775,6 @@ class RunnerMixin:
             except EngineError as error:
                 log.warning("could not remove ECS container %s: %s", container_id, error.message)
         self.task_stopped(run)
-
-
-def _hand(
-    loop: asyncio.AbstractEventLoop | None,
-    deliver: Callable[[list[tuple[int, str]]], None],
-    batch: list[tuple[int, str]],
-) -> None:
-    if loop is not None and not loop.is_closed():
-        loop.call_soon_threadsafe(deliver, list(batch))
 
 
 def _docker_name(row: dict[str, Any], container: str) -> str:

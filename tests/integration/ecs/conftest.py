@@ -19,7 +19,7 @@ import pytest
 
 from overcast.engines.docker import Engine
 
-IMAGE = "overcast-test/busybox:ecs"
+IMAGE = "overcast-test/busybox:ecs2"
 BUSYBOX = Path("/bin/busybox")
 APPLETS = (
     "sh",
@@ -95,7 +95,7 @@ def family() -> str:
     return f"f-{uuid.uuid4().hex[:10]}"
 
 
-def wait_task(ecs, cluster: str, arn: str, status: str = "STOPPED", timeout: float = 60) -> dict:
+def wait_task(ecs, cluster: str, arn: str, status: str = "STOPPED", timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]

@@ -120,7 +120,13 @@ def test_essential_exit_stops_the_task_with_its_code(ecs, cluster, docker_image)
         [
             {"name": "main", "image": docker_image, "command": ["sh", "-c", "sleep 1; exit 7"]},
             {"name": "helper", "image": docker_image, "command": ["sh", "-c", "exit 0"], "essential": False},
-            {"name": "sidecar", "image": docker_image, "command": ["sleep", "300"], "essential": False},
+            {
+                "name": "sidecar",
+                "image": docker_image,
+                "command": ["sleep", "300"],
+                "essential": False,
+                "stopTimeout": 2,
+            },
         ],
     )
     arn = run(ecs, cluster, definition)
@@ -322,7 +328,7 @@ def test_task_calls_overcast_s3_as_its_role(ecs, logs, client, cluster, docker_i
         ],
     )["taskDefinition"]["taskDefinitionArn"]
     arn = ecs.run_task(cluster=cluster, taskDefinition=definition, launchType="EC2")["tasks"][0]["taskArn"]
-    task = wait_task(ecs, cluster, arn, timeout=90)
+    task = wait_task(ecs, cluster, arn, timeout=180)
     messages = log_messages(logs, group, f"ecs/py/{arn.rsplit('/', 1)[-1]}")
     assert task["containers"][0].get("exitCode") == 0, messages
     assert messages[0].startswith(f"arn:aws:sts::000000000000:assumed-role/{role['RoleName']}/")
@@ -358,3 +364,48 @@ def test_task_state_changes_reach_eventbridge(ecs, client, cluster, docker_image
     assert event["detail-type"] == "ECS Task State Change"
     assert event["detail"]["taskArn"] == arn
     assert event["detail"]["stopCode"] == "EssentialContainerExited"
+
+
+def test_bridge_task_publishes_ports_and_reaches_overcast(ecs, logs, cluster, docker_image):
+    """On Docker's bridge a container reaches Overcast at the bridge's gateway (relayed to
+    Overcast's loopback address), and its port mapping is published on a host port."""
+    import urllib.request
+
+    group = f"/ecs/{uuid.uuid4().hex[:8]}"
+    script = (
+        'wget -q -O - "$AWS_ENDPOINT_URL/_overcast/health" >/dev/null && echo REACHED $AWS_ENDPOINT_URL; '
+        "mkdir -p /www && echo served > /www/index.html && httpd -f -p 8080 -h /www"
+    )
+    definition = ecs.register_task_definition(
+        family=family(),
+        containerDefinitions=[
+            {
+                "name": "web",
+                "image": docker_image,
+                "memory": 64,
+                "command": ["sh", "-c", script],
+                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+                "logConfiguration": awslogs(group),
+                "stopTimeout": 1,
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    arn = ecs.run_task(cluster=cluster, taskDefinition=definition, launchType="EC2")["tasks"][0]["taskArn"]
+    task = wait_task(ecs, cluster, arn, "RUNNING")
+    binding = task["containers"][0]["networkBindings"][0]
+    assert binding["containerPort"] == 8080 and binding["hostPort"] > 0
+    body = wait_for(lambda: _fetch(urllib.request, f"http://127.0.0.1:{binding['hostPort']}/"), timeout=20)
+    assert body == b"served\n"
+    messages = log_messages(logs, group, f"ecs/web/{arn.rsplit('/', 1)[-1]}")
+    assert messages and messages[0].startswith("REACHED http://")
+    assert "127.0.0.1" not in messages[0]
+    ecs.stop_task(cluster=cluster, task=arn)
+    wait_task(ecs, cluster, arn)
+
+
+def _fetch(request_module, url: str) -> bytes | None:
+    try:
+        with request_module.urlopen(url, timeout=2) as answer:
+            return answer.read()
+    except OSError:
+        return None
