@@ -11,7 +11,7 @@ reachable there as on the task's ENI, and AWS_ENDPOINT_URL, the metadata endpoin
 credentials endpoint are Overcast's own 127.0.0.1:<port>. In `bridge` mode each container is on
 Docker's bridge with its port mappings published on the host (hostPort 0: one the engine
 picks, reported in networkBindings); there Overcast is reached at the bridge's gateway address,
-which only works when Overcast listens on it (--host 0.0.0.0).
+relayed to Overcast's own (relay.py).
 
 The awslogs driver is emulated: each container's stdout and stderr are read from the engine
 as they are written and appended to the log group, stream `prefix/container/task-id`.
