@@ -123,6 +123,7 @@ class Provider(
 
     def start(self) -> None:
         self.runtime.every(tuning("OVERCAST_ECS_SERVICE_SECONDS"), self.reconcile_all, "ecs services")
+        self.runtime.every(60, self.sweep_stopped_tasks, "ecs stopped tasks")
         if any(
             row["lastStatus"] != "STOPPED"
             for scope in self.tasks.scopes()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
     from overcast.services.ecs.provider import Provider
 
 MAX_EVENTS = 100
+#: The service throttle: consecutive failed starts before launches wait, the first wait and
+#: the longest, in seconds.
+THROTTLE_AFTER, THROTTLE_BASE_SECONDS, THROTTLE_MAX_SECONDS = 3, 5, 900
+#: How long a stopped task stays visible.
+STOPPED_TASK_SECONDS = 3600
 STARTING = ("PROVISIONING", "PENDING", "ACTIVATING")
 
 
@@ -382,6 +388,7 @@ class ServiceMixin:
             sources.append(old)
         deployment = self._deployment(context, service, definition, {})
         service["deployments"].insert(0, deployment)
+        self._throttle(service, False)  # a new deployment starts its tasks at once
         self._record_deployment(service, deployment, sources, rollback_of)
         return deployment
 
@@ -787,7 +794,8 @@ class ServiceMixin:
             if unit.get("rolloutState") == "FAILED" and unit.get("status") == "PRIMARY":
                 want = len(mine)
             missing = want - len(mine)
-            if missing > 0 and cluster is not None and cluster["status"] == "ACTIVE":
+            throttled = service.get("_launch_after", 0) > time.time()
+            if missing > 0 and cluster is not None and cluster["status"] == "ACTIVE" and not throttled:
                 room = (
                     missing
                     if service["deploymentController"]["type"] != "ECS"
@@ -1022,9 +1030,11 @@ class ServiceMixin:
                 )
                 or row.get("stoppedReason") == "Task failed container health checks"
             )
+            failed = bool(failed) and row.get("stopCode") != "UserInitiated"
             for unit in service["deployments"]:
-                if unit["id"] == row.get("startedBy") and failed and row.get("stopCode") != "UserInitiated":
+                if unit["id"] == row.get("startedBy") and failed:
                     unit["failedTasks"] = unit.get("failedTasks", 0) + 1
+            self._throttle(service, failed)
             if (
                 row.get("stopCode") not in ("ServiceSchedulerInitiated",)
                 or row.get("stoppedReason") == "Task failed container health checks"
@@ -1035,6 +1045,33 @@ class ServiceMixin:
                 )
             self.services.put(run.scope, service_key, service)
         self.reconcile_soon()
+
+    def _throttle(self: Provider, service: dict[str, Any], failed: bool) -> None:  # type: ignore[misc]
+        """ECS's service throttle: after THROTTLE_AFTER tasks in a row fail to start, the next
+        launch waits, twice as long after each further failure (up to 15 minutes), so a service
+        whose tasks cannot run does not churn through them."""
+        if not failed:
+            service["_failed_starts"] = 0
+            service.pop("_launch_after", None)
+            return
+        count = service.get("_failed_starts", 0) + 1
+        service["_failed_starts"] = count
+        if count >= THROTTLE_AFTER:
+            wait = min(THROTTLE_BASE_SECONDS * 2 ** (count - THROTTLE_AFTER), THROTTLE_MAX_SECONDS)
+            service["_launch_after"] = time.time() + wait
+            self._service_event(
+                service,
+                f"(service {service['serviceName']}) is unable to consistently start tasks successfully. "
+                "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+            )
+
+    def sweep_stopped_tasks(self: Provider) -> None:  # type: ignore[misc]
+        """Forget tasks stopped more than an hour ago, as ECS does (DescribeTasks: MISSING)."""
+        horizon = now() - timedelta(seconds=STOPPED_TASK_SECONDS)
+        for scope in self.tasks.scopes():
+            for key, row in list(self.tasks.scan(scope)):
+                if row["lastStatus"] == "STOPPED" and row.get("stoppedAt") and row["stoppedAt"] < horizon:
+                    self.tasks.delete(scope, key)
 
     def _service_event(self: Provider, service: dict[str, Any], message: str) -> None:  # type: ignore[misc]
         service["events"].insert(

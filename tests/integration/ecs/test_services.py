@@ -181,3 +181,25 @@ def test_express_service_runs_its_image(ecs, docker_image):
 
 def updated_deployment(ecs) -> str:
     return _service(ecs, "default", "express-web")["currentServiceDeployment"]
+
+
+def test_a_service_whose_tasks_cannot_start_is_throttled(ecs, cluster, docker_image):
+    definition = _definition(ecs, "overcast-test/absent-image:1", ["true"])
+    ecs.create_service(
+        cluster=cluster, serviceName="broken", taskDefinition=definition, desiredCount=1,
+        launchType="FARGATE", networkConfiguration=SUBNETS,
+    )  # fmt: skip
+
+    def throttled():
+        events = [e["message"] for e in _service(ecs, cluster, "broken")["events"]]
+        return any("unable to consistently start tasks successfully" in m for m in events)
+
+    wait_for(throttled, timeout=90)
+    stopped = ecs.list_tasks(cluster=cluster, serviceName="broken", desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=stopped)["tasks"]
+    assert len(tasks) >= 3
+    assert all(
+        t["stopCode"] == "TaskFailedToStart" and t["stoppedReason"].startswith("CannotPullContainerError")
+        for t in tasks
+    )
+    ecs.delete_service(cluster=cluster, service="broken", force=True)
