@@ -203,3 +203,46 @@ def test_a_service_whose_tasks_cannot_start_is_throttled(ecs, cluster, docker_im
         for t in tasks
     )
     ecs.delete_service(cluster=cluster, service="broken", force=True)
+
+
+def test_service_actions_reach_eventbridge(ecs, client, cluster, docker_image):
+    import json
+    import uuid
+
+    sqs, events = client("sqs"), client("events")
+    queue = sqs.create_queue(QueueName=f"ecs-svc-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    rule = f"ecs-svc-{uuid.uuid4().hex[:8]}"
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.ecs"],
+                "detail-type": ["ECS Service Action", "ECS Deployment State Change"],
+                "resources": [{"prefix": f"arn:aws:ecs:us-east-1:000000000000:service/{cluster}/"}],
+            }
+        ),
+    )
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    definition = _definition(ecs, docker_image, ["sleep", "600"])
+    ecs.create_service(
+        cluster=cluster, serviceName="announced", taskDefinition=definition, desiredCount=1,
+        launchType="FARGATE", networkConfiguration=SUBNETS,
+    )  # fmt: skip
+    seen: dict[str, dict] = {}
+
+    def both():
+        for message in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            event = json.loads(message["Body"])
+            seen[event["detail"]["eventName"]] = event
+        return "SERVICE_STEADY_STATE" in seen and "SERVICE_DEPLOYMENT_COMPLETED" in seen
+
+    wait_for(both, timeout=60)
+    assert seen["SERVICE_STEADY_STATE"]["detail-type"] == "ECS Service Action"
+    assert seen["SERVICE_DEPLOYMENT_COMPLETED"]["detail-type"] == "ECS Deployment State Change"
+    assert seen["SERVICE_STEADY_STATE"]["resources"][0].endswith(f"service/{cluster}/announced")
+    ecs.delete_service(cluster=cluster, service="announced", force=True)
