@@ -174,7 +174,7 @@ class Provider(
                     for container in row["_definition"]["containerDefinitions"]:
                         if container["name"] in running:
                             self._stream_logs(run, row, container, since=int(time.time()))
-                            run.watchers.append(asyncio.ensure_future(self._watch_exit(run, container)))
+                            run.watchers.append(asyncio.ensure_future(self._watch_exit(run, container, row)))
                     self.runtime.spawn(self._resume(run), f"ecs task {row['taskArn']}")
                 else:
                     run.started = set(containers)

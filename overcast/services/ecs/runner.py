@@ -42,6 +42,10 @@ CONTAINER_LABEL = "com.amazonaws.ecs.container-name"
 #: Seconds between health status reads of a task whose containers have health checks.
 HEALTH_POLL = 1.0
 DEFAULT_STOP_TIMEOUT = 30
+#: Seconds a container waits for its dependencies (startTimeout) unless it says otherwise.
+DEFAULT_START_TIMEOUT = 180
+#: Seconds a container with a restart policy must have run before it is restarted.
+DEFAULT_RESTART_PERIOD = 300
 #: How long a container's output gathers before it is appended to its log stream.
 LOG_BATCH_SECONDS = 0.2
 
@@ -590,12 +594,16 @@ class RunnerMixin:
                 },
             )
             self._stream_logs(run, row, container)
-            run.watchers.append(asyncio.ensure_future(self._watch_exit(run, container)))
+            run.watchers.append(asyncio.ensure_future(self._watch_exit(run, container, row)))
 
     async def _dependencies_met(self: Provider, run: TaskRun, container: dict[str, Any]) -> bool:  # type: ignore[misc]
+        # startTimeout: how long a container waits for its dependencies before ECS gives up.
+        deadline = time.monotonic() + int(container.get("startTimeout") or DEFAULT_START_TIMEOUT)
         for dependency in container.get("dependsOn") or []:
             target, condition = dependency["containerName"], dependency["condition"]
             while not run.stopping.is_set():
+                if time.monotonic() > deadline:
+                    return False
                 if condition == "START" and target in run.started:
                     break
                 if condition in ("COMPLETE", "SUCCESS") and target in run.exit_codes:
@@ -610,7 +618,7 @@ class RunnerMixin:
                         return False
                 if target in run.exit_codes and condition == "START":
                     break
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.1 if condition != "HEALTHY" else 0.5)
         return not run.stopping.is_set()
 
     def _health(self: Provider, container_id: str) -> str:  # type: ignore[misc]
@@ -618,13 +626,35 @@ class RunnerMixin:
         health = ((details.get("State") or {}).get("Health") or {}).get("Status")
         return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(health or "", "UNKNOWN")
 
-    async def _watch_exit(self: Provider, run: TaskRun, container: dict[str, Any]) -> None:  # type: ignore[misc]
+    async def _watch_exit(  # type: ignore[misc]
+        self: Provider, run: TaskRun, container: dict[str, Any], row: dict[str, Any] | None = None
+    ) -> None:
         name = container["name"]
-        try:
-            code = await asyncio.to_thread(self.engine.wait, run.containers[name])
-        except EngineError as error:
-            log.warning("lost ECS container %s: %s", name, error.message)
-            code = 137
+        policy = container.get("restartPolicy") or {}
+        while True:
+            began = time.monotonic()
+            try:
+                code = await asyncio.to_thread(self.engine.wait, run.containers[name])
+            except EngineError as error:
+                log.warning("lost ECS container %s: %s", name, error.message)
+                code = 137
+            # A restart policy restarts the container in place, unless its exit code is one it
+            # ignores or it ran less than restartAttemptPeriod (then it exits as any would).
+            period = int(policy.get("restartAttemptPeriod") or DEFAULT_RESTART_PERIOD)
+            if (
+                not policy.get("enabled")
+                or run.stopping.is_set()
+                or row is None
+                or code in (policy.get("ignoredExitCodes") or [])
+                or time.monotonic() - began < period
+            ):
+                break
+            try:
+                await asyncio.to_thread(self.engine.start, run.containers[name])
+            except EngineError as error:
+                log.warning("could not restart ECS container %s: %s", name, error.message)
+                break
+            self._stream_logs(run, row, container, since=int(time.time()))
         run.exit_codes[name] = code
         changes: dict[str, Any] = {"lastStatus": "STOPPED", "exitCode": code}
         self.update_task(run, announce=False, _containers={name: changes})

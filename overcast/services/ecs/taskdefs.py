@@ -117,6 +117,18 @@ def _check_container(container: dict[str, Any], mode: str, task_memory_set: bool
             raise client_error("Log driver awslogs requires options: awslogs-group")
         if fargate and not options.get("awslogs-stream-prefix"):
             raise client_error("Log driver awslogs requires options: awslogs-stream-prefix")
+    restart = container.get("restartPolicy")
+    if restart is not None:
+        period = restart.get("restartAttemptPeriod")
+        if period is not None and not 60 <= period <= 1800:
+            raise client_error(
+                f"Invalid 'restartPolicy' setting for container '{name}'. 'restartAttemptPeriod' "
+                "must be between 60 and 1800 seconds."
+            )
+        if len(restart.get("ignoredExitCodes") or []) > 50:
+            raise client_error(
+                f"Invalid 'restartPolicy' setting for container '{name}'. At most 50 ignoredExitCodes are allowed."
+            )
     check = container.get("healthCheck")
     if check is not None:
         command = check.get("command") or []

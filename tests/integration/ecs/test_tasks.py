@@ -409,3 +409,27 @@ def _fetch(request_module, url: str) -> bytes | None:
             return answer.read()
     except OSError:
         return None
+
+
+def test_restart_policy_restarts_a_container_in_place(ecs, logs, cluster, docker_image):
+    group = f"/ecs/{uuid.uuid4().hex[:8]}"
+    definition = fargate(
+        ecs,
+        [
+            {
+                "name": "flaky",
+                "image": docker_image,
+                "command": ["sh", "-c", "echo started; sleep 61; exit 3"],
+                "restartPolicy": {"enabled": True, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
+                "logConfiguration": awslogs(group),
+                "stopTimeout": 1,
+            }
+        ],
+    )
+    arn = run(ecs, cluster, definition)
+    stream = f"ecs/flaky/{arn.rsplit('/', 1)[-1]}"
+    assert log_messages(logs, group, stream, want=2, timeout=120) == ["started", "started"]
+    task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+    assert task["lastStatus"] == "RUNNING"
+    ecs.stop_task(cluster=cluster, task=arn)
+    wait_task(ecs, cluster, arn)
