@@ -24,12 +24,14 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
 from overcast.engines.docker import Engine, EngineError
 from overcast.errors import ServiceError
+from overcast.services.ecs.awslogs import Pump, event_start
 from overcast.services.ecs.common import new_id, now
 
 if TYPE_CHECKING:
@@ -46,8 +48,6 @@ DEFAULT_STOP_TIMEOUT = 30
 DEFAULT_START_TIMEOUT = 180
 #: Seconds a container with a restart policy must have run before it is restarted.
 DEFAULT_RESTART_PERIOD = 300
-#: How long a container's output gathers before it is appended to its log stream.
-LOG_BATCH_SECONDS = 0.2
 
 
 @dataclass
@@ -710,35 +710,17 @@ class RunnerMixin:
         loop = self.runtime.loop
         engine = self.engine
 
-        # Lines gather for a moment and go to Logs in one append: a burst costs one write, and
-        # a lone line still arrives within LOG_BATCH_SECONDS.
-        pending: list[tuple[int, str]] = []
-        lock = threading.Lock()
+        def deliver(events: list[tuple[int, str]]) -> None:
+            logs.append(run.account, region, group, stream, events)
 
-        def deliver() -> None:
-            with lock:
-                lines = pending[:]
-                pending.clear()
-            if lines:
-                logs.append(run.account, region, group, stream, lines)
-
-        def later() -> None:
-            if loop is not None and not loop.is_closed():
-                loop.call_later(LOG_BATCH_SECONDS, deliver)
-
-        def pump() -> None:
+        def lines() -> Iterator[bytes]:
             try:
                 for _, line in engine.logs(container_id, follow=True, since=since):
-                    with lock:
-                        first = not pending
-                        pending.append((int(time.time() * 1000), line.decode(errors="replace")))
-                    if first and loop is not None and not loop.is_closed():
-                        loop.call_soon_threadsafe(later)
+                    yield line
             except EngineError as error:
                 log.warning("awslogs for %s stopped: %s", container["name"], error.message)
-            if loop is not None and not loop.is_closed():
-                loop.call_soon_threadsafe(deliver)
 
+        pump = Pump(lines(), deliver, loop, event_start(options)).run
         thread = threading.Thread(target=pump, name=f"ecs-logs-{task_id}-{container['name']}", daemon=True)
         thread.start()
         run.log_threads.append(thread)

@@ -433,3 +433,25 @@ def test_restart_policy_restarts_a_container_in_place(ecs, logs, cluster, docker
     assert task["lastStatus"] == "RUNNING"
     ecs.stop_task(cluster=cluster, task=arn)
     wait_task(ecs, cluster, arn)
+
+
+def test_awslogs_multiline_events(ecs, logs, cluster, docker_image):
+    group = f"/ecs/{uuid.uuid4().hex[:8]}"
+    config = awslogs(group)
+    config["options"]["awslogs-datetime-format"] = "%Y-%m-%d %H:%M:%S"
+    script = (
+        "echo '2026-01-01 10:00:00 first'; echo 'Traceback:'; echo '  line 1'; "
+        "echo '2026-01-01 10:00:01 second'; sleep 2; echo '2026-01-01 10:00:02 third'"
+    )
+    definition = fargate(
+        ecs,
+        [{"name": "app", "image": docker_image, "command": ["sh", "-c", script], "logConfiguration": config}],
+    )
+    arn = run(ecs, cluster, definition)
+    wait_task(ecs, cluster, arn)
+    messages = log_messages(logs, group, f"ecs/app/{arn.rsplit('/', 1)[-1]}", want=3)
+    assert messages == [
+        "2026-01-01 10:00:00 first\nTraceback:\n  line 1",
+        "2026-01-01 10:00:01 second",
+        "2026-01-01 10:00:02 third",
+    ]
