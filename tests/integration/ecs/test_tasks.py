@@ -118,7 +118,7 @@ def test_essential_exit_stops_the_task_with_its_code(ecs, cluster, docker_image)
     definition = fargate(
         ecs,
         [
-            {"name": "main", "image": docker_image, "command": ["sh", "-c", "sleep 1; exit 7"]},
+            {"name": "main", "image": docker_image, "command": ["sh", "-c", "sleep 5; exit 7"]},
             {"name": "helper", "image": docker_image, "command": ["sh", "-c", "exit 0"], "essential": False},
             {
                 "name": "sidecar",
