@@ -231,7 +231,12 @@ class RunnerMixin:
             )
             return
         self.update_task(
-            run, lastStatus="RUNNING", startedAt=now(), connectivity="CONNECTED", connectivityAt=now()
+            run,
+            lastStatus="RUNNING",
+            startedAt=now(),
+            connectivity="CONNECTED",
+            connectivityAt=now(),
+            attachments=_attachments(row, "ATTACHED"),
         )
         health = any(c.get("healthCheck") for c in definition["containerDefinitions"])
         watcher = asyncio.ensure_future(self._watch_health(run, row)) if health else None
@@ -778,7 +783,12 @@ class RunnerMixin:
         if awsvpc:
             self.update_task(run, lastStatus="DEPROVISIONING", _containers=changes)
         self.update_task(
-            run, lastStatus="STOPPED", stoppedAt=now(), executionStoppedAt=now(), _containers=changes
+            run,
+            lastStatus="STOPPED",
+            stoppedAt=now(),
+            executionStoppedAt=now(),
+            attachments=_attachments(row, "DELETED"),
+            _containers=changes,
         )
         self.forget_tokens(row)
         for container_id in run.containers.values():
@@ -787,6 +797,11 @@ class RunnerMixin:
             except EngineError as error:
                 log.warning("could not remove ECS container %s: %s", container_id, error.message)
         self.task_stopped(run)
+
+
+def _attachments(row: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """The task's ENI attachments in a new state (PRECREATED, ATTACHED, DELETED)."""
+    return [{**attachment, "status": status} for attachment in row.get("attachments") or []]
 
 
 def _docker_name(row: dict[str, Any], container: str) -> str:

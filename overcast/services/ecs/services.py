@@ -815,6 +815,7 @@ class ServiceMixin:
                     if service.get("platformVersion") != "LATEST"
                     else None,
                     "enableExecuteCommand": service.get("enableExecuteCommand"),
+                    "enableECSManagedTags": service.get("enableECSManagedTags"),
                 }
                 if service.get("propagateTags") == "SERVICE":
                     params["tags"] = tag_list(service.get("_tags"))

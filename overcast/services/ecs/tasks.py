@@ -195,6 +195,11 @@ class TaskMixin:
                 container["networkInterfaces"][0]["attachmentId"] = attachment_id
         if params.get("propagateTags") == "TASK_DEFINITION":
             row["_tags"] = {**(definition.get("_tags") or {}), **row["_tags"]}
+        if params.get("enableECSManagedTags"):
+            # ECS's own tags, which users may not set (their aws: prefix is reserved).
+            row["_tags"]["aws:ecs:clusterName"] = name
+            if group.startswith("service:"):
+                row["_tags"]["aws:ecs:serviceName"] = group.split(":", 1)[1]
         scope = self.scope_of(context)
         key = f"{name}/{task_id}"
         with self.store.transaction():

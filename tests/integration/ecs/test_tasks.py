@@ -265,8 +265,14 @@ def test_metadata_and_credentials_endpoints(ecs, logs, client, cluster, docker_i
         ],
         taskRoleArn=role["Arn"],
     )
-    arn = run(ecs, cluster, definition, tags=[{"key": "team", "value": "blue"}])
-    wait_task(ecs, cluster, arn)
+    arn = run(ecs, cluster, definition, tags=[{"key": "team", "value": "blue"}], enableECSManagedTags=True)
+    task = wait_task(ecs, cluster, arn)
+    assert task["attachments"][0]["status"] == "DELETED"
+    tags = {
+        t["key"]: t["value"]
+        for t in ecs.describe_tasks(cluster=cluster, tasks=[arn], include=["TAGS"])["tasks"][0]["tags"]
+    }
+    assert tags == {"team": "blue", "aws:ecs:clusterName": cluster}
     messages = log_messages(logs, group, f"ecs/probe/{arn.rsplit('/', 1)[-1]}", want=3)
     metadata = json.loads(messages[0])
     assert metadata["TaskARN"] == arn
