@@ -107,6 +107,12 @@ def test_force_new_deployment_rolls_the_tasks(ecs, cluster, docker_image):
     second = wait_for(rolled, timeout=90)
     after = {t["taskArn"] for t in second}
     assert not before & after
+    ecs.get_waiter("services_stable").wait(
+        cluster=cluster, services=["roll"], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    ecs.get_waiter("tasks_running").wait(
+        cluster=cluster, tasks=sorted(after), WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
     deployments = ecs.list_service_deployments(cluster=cluster, service="roll")["serviceDeployments"]
     assert [d["status"] for d in deployments] == ["SUCCESSFUL", "SUCCESSFUL"]
     ecs.delete_service(cluster=cluster, service="roll", force=True)
