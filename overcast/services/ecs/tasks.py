@@ -15,7 +15,6 @@ from overcast.services.ecs.common import (
     invalid,
     new_id,
     now,
-    public,
     tag_list,
     tag_map,
 )
@@ -28,9 +27,15 @@ MAX_PROTECTION_MINUTES = 2880
 FARGATE_PLATFORM = "1.4.0"
 
 
+#: The fields of a task row that are Overcast's own (its containers have none).
+_PRIVATE = ("_tags", "_protection", "_definition", "_tokens", "_credentials_token")
+
+
 def task_output(row: dict[str, Any], include_tags: bool = False) -> dict[str, Any]:
-    out = public(row)
-    out["containers"] = [public(c) for c in row["containers"]]
+    # DescribeTasks' hot path: drop the known private fields rather than test every key.
+    out = dict(row)
+    for key in _PRIVATE:
+        out.pop(key, None)
     if include_tags:
         out["tags"] = tag_list(row.get("_tags"))
     return out
