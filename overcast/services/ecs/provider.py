@@ -26,6 +26,7 @@ from overcast.services.base import BaseProvider
 from overcast.services.ecs.clusters import ClusterMixin
 from overcast.services.ecs.common import invalid
 from overcast.services.ecs.daemons import DaemonMixin
+from overcast.services.ecs.deployments import DeploymentMixin
 from overcast.services.ecs.endpoints import ROUTES, EndpointMixin
 from overcast.services.ecs.express import ExpressMixin
 from overcast.services.ecs.relay import Relay
@@ -43,6 +44,7 @@ class Provider(
     TaskDefinitionMixin,
     TaskMixin,
     ServiceMixin,
+    DeploymentMixin,
     DaemonMixin,
     ExpressMixin,
     RunnerMixin,

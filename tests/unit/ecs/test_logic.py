@@ -11,9 +11,9 @@ import pytest
 from overcast.context import RequestContext
 from overcast.engines.docker import Engine, split_image
 from overcast.errors import ServiceError
+from overcast.services.ecs.deployments import failure_threshold
 from overcast.services.ecs.resources import camel
 from overcast.services.ecs.runner import topological
-from overcast.services.ecs.services import failure_threshold
 from overcast.services.ecs.taskdefs import task_cpu, task_memory, validate
 
 
