@@ -1,7 +1,7 @@
 """Services: the scheduler that keeps each service's desired count of tasks running, rolling
 deployments within minimumHealthyPercent/maximumPercent, the deployment circuit breaker and
-its rollback, service events, service deployments and revisions, and task sets for services
-whose deployments an external controller drives.
+its rollback, the service throttle, and service events (deployments.py keeps the records of
+deployments and revisions, and the task sets of externally deployed services).
 
 Every OVERCAST_ECS_SERVICE_SECONDS the scheduler looks at each ACTIVE (or DRAINING) service:
 tasks of a deployment carry its id as startedBy (as on AWS); stopped tasks are replaced, a new
