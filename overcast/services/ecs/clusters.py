@@ -110,33 +110,50 @@ class ClusterMixin:
         out = public(row)
         name = row["clusterName"]
         scope = self.scope_of(context)
-        running = pending = 0
+        # Counts by launch type, as the STATISTICS include splits them (EC2 or Fargate).
+        counts: dict[str, int] = {}
+
+        def count(key: str) -> None:
+            counts[key] = counts.get(key, 0) + 1
+
         for _, task in self.tasks.scan(scope, prefix=name + "/"):
+            kind = "Fargate" if task.get("launchType") == "FARGATE" else "EC2"
             if task["lastStatus"] == "RUNNING":
-                running += 1
+                count(f"running{kind}TasksCount")
             elif task["lastStatus"] in ("PROVISIONING", "PENDING", "ACTIVATING"):
-                pending += 1
-        services = sum(1 for _, s in self.services.scan(scope, prefix=name + "/") if s["status"] == "ACTIVE")
+                count(f"pending{kind}TasksCount")
+        for _, service in self.services.scan(scope, prefix=name + "/"):
+            kind = "Fargate" if service.get("launchType") == "FARGATE" else "EC2"
+            if service["status"] == "ACTIVE":
+                count(f"active{kind}ServiceCount")
+            elif service["status"] == "DRAINING":
+                count(f"draining{kind}ServiceCount")
         instances = sum(
             1 for _, i in self.instances.scan(scope, prefix=name + "/") if i["status"] != "INACTIVE"
         )
         out.update(
-            runningTasksCount=running,
-            pendingTasksCount=pending,
-            activeServicesCount=services,
+            runningTasksCount=counts.get("runningEC2TasksCount", 0)
+            + counts.get("runningFargateTasksCount", 0),
+            pendingTasksCount=counts.get("pendingEC2TasksCount", 0)
+            + counts.get("pendingFargateTasksCount", 0),
+            activeServicesCount=counts.get("activeEC2ServiceCount", 0)
+            + counts.get("activeFargateServiceCount", 0),
             registeredContainerInstancesCount=instances,
             statistics=[],
         )
         if "STATISTICS" in include:
             out["statistics"] = [
-                {"name": "runningEC2TasksCount", "value": "0"},
-                {"name": "runningFargateTasksCount", "value": str(running)},
-                {"name": "pendingEC2TasksCount", "value": "0"},
-                {"name": "pendingFargateTasksCount", "value": str(pending)},
-                {"name": "activeEC2ServiceCount", "value": "0"},
-                {"name": "activeFargateServiceCount", "value": str(services)},
-                {"name": "drainingEC2ServiceCount", "value": "0"},
-                {"name": "drainingFargateServiceCount", "value": "0"},
+                {"name": key, "value": str(counts.get(key, 0))}
+                for key in (
+                    "runningEC2TasksCount",
+                    "runningFargateTasksCount",
+                    "pendingEC2TasksCount",
+                    "pendingFargateTasksCount",
+                    "activeEC2ServiceCount",
+                    "activeFargateServiceCount",
+                    "drainingEC2ServiceCount",
+                    "drainingFargateServiceCount",
+                )
             ]
         if "TAGS" in include:
             out["tags"] = tag_list(row.get("_tags"))

@@ -46,6 +46,11 @@ def test_a_killed_task_is_replaced(ecs, cluster, docker_image):
     assert all(t["group"] == "service:web" for t in first)
     assert all(t["startedBy"].startswith("ecs-svc/") for t in first)
     wait_for(lambda: _service(ecs, cluster, "web")["runningCount"] == 2)
+    described = ecs.describe_clusters(clusters=[cluster], include=["STATISTICS"])["clusters"][0]
+    statistics = {s["name"]: s["value"] for s in described["statistics"]}
+    assert (described["runningTasksCount"], described["activeServicesCount"]) == (2, 1)
+    assert (statistics["runningFargateTasksCount"], statistics["activeFargateServiceCount"]) == ("2", "1")
+    assert statistics["runningEC2TasksCount"] == "0"
     victim = first[0]
     Engine.shared().kill(victim["containers"][0]["runtimeId"])
     stopped = wait_for(
