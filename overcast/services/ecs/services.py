@@ -782,6 +782,11 @@ class ServiceMixin:
                 f"(service {service['serviceName']}) is unable to consistently start tasks successfully. "
                 "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
             )
+            _, _, _, region, account, _ = service["serviceArn"].split(":", 5)
+            self.publish_event(
+                account, region, "ECS Service Action", [service["serviceArn"]],
+                {"eventType": "WARN", "eventName": "SERVICE_TASK_START_IMPAIRED", "clusterArn": service["clusterArn"], "createdAt": now()},
+            )  # fmt: skip
 
     def sweep_stopped_tasks(self: Provider) -> None:  # type: ignore[misc]
         """Forget tasks stopped more than an hour ago, as ECS does (DescribeTasks: MISSING)."""

@@ -461,3 +461,14 @@ def test_awslogs_multiline_events(ecs, logs, cluster, docker_image):
         "2026-01-01 10:00:01 second",
         "2026-01-01 10:00:02 third",
     ]
+
+
+def test_execute_command_without_a_session_agent(ecs, cluster, docker_image):
+    definition = fargate(
+        ecs, [{"name": "app", "image": docker_image, "command": ["sleep", "300"], "stopTimeout": 1}]
+    )
+    arn = run(ecs, cluster, definition, enableExecuteCommand=True)
+    assert wait_task(ecs, cluster, arn, "RUNNING")["enableExecuteCommand"] is True
+    with pytest.raises(ecs.exceptions.TargetNotConnectedException):
+        ecs.execute_command(cluster=cluster, task=arn, container="app", command="/bin/sh", interactive=True)
+    ecs.stop_task(cluster=cluster, task=arn)
