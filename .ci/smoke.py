@@ -41,6 +41,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "dynamodb": ("list_tables", {}),
     "ecr": ("describe_repositories", {}),
     "dynamodbstreams": ("list_streams", {}),
+    "ecs": ("list_clusters", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
     "kinesis": ("list_streams", {}),

@@ -143,6 +143,12 @@ TUNINGS: dict[str, Tuning] = {
             1,
         ),
         Tuning(
+            "OVERCAST_ECS_SERVICE_SECONDS",
+            2,
+            "seconds between checks that each ECS service runs its desired count of tasks",
+            0.05,
+        ),
+        Tuning(
             "OVERCAST_CLOUDWATCH_FLUSH_SECONDS",
             5,
             "seconds between writes of the metrics services publish to CloudWatch",
@@ -234,6 +240,12 @@ def engine_user() -> str:
     """The unprivileged system user engines run as when Overcast runs as root (PostgreSQL
     refuses root): OVERCAST_ENGINE_USER, created with `useradd --system` if absent."""
     return os.environ.get("OVERCAST_ENGINE_USER", "").strip() or "overcast-engine"
+
+
+def docker_host() -> str:
+    """Where the Docker Engine that runs containers (ECS tasks) listens: DOCKER_HOST, else the
+    default socket. Nothing connects to it until a container is to run."""
+    return os.environ.get("DOCKER_HOST", "").strip() or "unix:///var/run/docker.sock"
 
 
 def _truthy(value: str | None) -> bool | None:

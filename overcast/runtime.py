@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
     from overcast.services.ecr.provider import Provider as ECRProvider
+    from overcast.services.ecs.provider import Provider as ECSProvider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
@@ -98,6 +99,8 @@ class Runtime:
     def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
     @overload
     def provider(self, service: Literal["ecr"]) -> ECRProvider: ...
+    @overload
+    def provider(self, service: Literal["ecs"]) -> ECSProvider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload

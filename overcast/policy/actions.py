@@ -27,6 +27,11 @@ IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileN
 ECR_REPOSITORY = "arn:{partition}:ecr:{region}:{account}:repository/{repositoryName}"
 ROUTE53_ZONE = "arn:{{partition}}:route53:::hostedzone/{zone}"
 ROUTE53_CHECK = "arn:{partition}:route53:::healthcheck/{HealthCheckId}"
+ECS_CLUSTER = "arn:{partition}:ecs:{region}:{account}:cluster/{ecs_cluster}"
+ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{ecs_cluster}/{ecs_service}"
+ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{ecs_cluster}/{ecs_task}"
+ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{ecs_task_definition}"
+ECS_CAPACITY_PROVIDER = "arn:{partition}:ecs:{region}:{account}:capacity-provider/{ecs_capacity_provider}"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -651,6 +656,31 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
     },
+    "ecs": {
+        **{
+            op: (f"ecs:{op}", ECS_CLUSTER)
+            for op in (
+                "CreateCluster",
+                "DeleteCluster",
+                "UpdateCluster",
+                "UpdateClusterSettings",
+                "PutClusterCapacityProviders",
+                "ListServices",
+                "ListContainerInstances",
+            )
+        },
+        **{op: (f"ecs:{op}", ECS_SERVICE) for op in ("CreateService", "UpdateService", "DeleteService")},
+        **{op: (f"ecs:{op}", ECS_TASK) for op in ("StopTask", "ExecuteCommand")},
+        **{op: (f"ecs:{op}", ECS_TASK_DEFINITION) for op in ("RunTask", "StartTask")},
+        **{
+            op: (f"ecs:{op}", ECS_CAPACITY_PROVIDER)
+            for op in ("CreateCapacityProvider", "UpdateCapacityProvider", "DeleteCapacityProvider")
+        },
+        **{
+            op: (f"ecs:{op}", "{resourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
 }
 
 #: IAM's service prefix where it differs from the model's signing name.
@@ -730,8 +760,31 @@ def _registry(params: dict, context: Any) -> dict:
     return {"account": registry} if isinstance(registry, str) and registry else {}
 
 
+def _ecs(params: dict, context: Any) -> dict:
+    """The cluster (by name or ARN; "default" unless named), service, task, task definition and
+    capacity provider an ECS request names."""
+
+    def last(value: Any) -> str:
+        text = str(value or "")
+        return text.rsplit("/", 1)[-1] if text.startswith("arn:") else text
+
+    definition = str(params.get("taskDefinition") or "")
+    if definition.startswith("arn:"):
+        definition = definition.split("task-definition/", 1)[-1]
+    elif definition and ":" not in definition:
+        definition += ":*"
+    return {
+        "ecs_cluster": last(params.get("cluster") or params.get("clusterName")) or "default",
+        "ecs_service": last(params.get("service") or params.get("serviceName")),
+        "ecs_task": last(params.get("task")),
+        "ecs_task_definition": definition,
+        "ecs_capacity_provider": last(params.get("capacityProvider") or params.get("name")),
+    }
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
     "ecr": _registry,
+    "ecs": _ecs,
     "kinesis": _stream,
     "sqs": _queue,
     "lambda": _function,

@@ -46,6 +46,7 @@ MODULES = (
     "overcast.services.ecr.resources",
     "overcast.services.route53.resources",
     "overcast.services.acm.resources",
+    "overcast.services.ecs.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

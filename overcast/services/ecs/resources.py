@@ -1,0 +1,280 @@
+"""ECS's CloudFormation resource types: AWS::ECS::Cluster, TaskDefinition, Service,
+CapacityProvider and ClusterCapacityProviderAssociations, through the ECS provider's own
+operations. Templates spell properties in PascalCase where the API uses camelCase; the values
+of map properties (log driver options, Docker labels) are the user's and stay as written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    read_or_gone,
+)
+
+#: Properties whose values are maps with the user's own keys.
+_MAPS = frozenset({"Options", "DockerLabels", "SecretOptions", "DriverOpts", "Labels"})
+#: Template names the API spells otherwise than by lowering the first letter.
+_NAMES = {
+    "EFSVolumeConfiguration": "efsVolumeConfiguration",
+    "FSxWindowsFileServerVolumeConfiguration": "fsxWindowsFileServerVolumeConfiguration",
+    "ClusterSettings": "settings",
+}
+
+
+def camel(value: Any) -> Any:
+    """A template value in the API's spelling."""
+    if isinstance(value, list):
+        return [camel(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        name = _NAMES.get(key) or (key[:1].lower() + key[1:])
+        out[name] = item if key in _MAPS else camel(item)
+    return out
+
+
+def _numbers(container: dict[str, Any]) -> dict[str, Any]:
+    """Template values arrive as strings where the API wants integers."""
+    for key in ("cpu", "memory", "memoryReservation", "startTimeout", "stopTimeout"):
+        if isinstance(container.get(key), str) and container[key].isdigit():
+            container[key] = int(container[key])
+    for mapping in container.get("portMappings") or []:
+        for key in ("containerPort", "hostPort"):
+            if isinstance(mapping.get(key), str):
+                mapping[key] = int(mapping[key])
+    check = container.get("healthCheck")
+    if check:
+        for key in ("interval", "timeout", "retries", "startPeriod"):
+            if isinstance(check.get(key), str):
+                check[key] = int(check[key])
+    if isinstance(container.get("essential"), str):
+        container["essential"] = container["essential"].lower() == "true"
+    return container
+
+
+def _tags(request: ResourceRequest, given: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    return [{"key": t["Key"], "value": t["Value"]} for t in request.user_tags(given)]
+
+
+class Cluster(ResourceHandler):
+    identifier = "ClusterName"
+    attributes = frozenset({"Arn"})
+    replace_on = frozenset({"ClusterName"})
+    name_property = "ClusterName"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        name = properties.get("ClusterName") or request.physical_name(255)
+        params = {k: v for k, v in camel(properties).items() if k not in ("clusterName", "tags")}
+        params["clusterName"] = name
+        tags = _tags(request, properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        cluster = (await request.call("ecs", "CreateCluster", params))["cluster"]
+        return name, {"Arn": cluster["clusterArn"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = camel(request.properties)
+        update: dict[str, Any] = {"cluster": request.physical_id}
+        for key in ("settings", "configuration", "serviceConnectDefaults"):
+            if params.get(key) is not None:
+                update[key] = params[key]
+        cluster = (await request.call("ecs", "UpdateCluster", update))["cluster"]
+        if "capacityProviders" in params or "defaultCapacityProviderStrategy" in params:
+            await request.call(
+                "ecs",
+                "PutClusterCapacityProviders",
+                {
+                    "cluster": request.physical_id,
+                    "capacityProviders": params.get("capacityProviders") or [],
+                    "defaultCapacityProviderStrategy": params.get("defaultCapacityProviderStrategy") or [],
+                },
+            )
+        return {"Arn": cluster["clusterArn"]}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        out = await read_or_gone(request, "ecs", "DescribeClusters", {"clusters": [request.physical_id]})
+        if not out["clusters"] or out["clusters"][0]["status"] != "ACTIVE":
+            from overcast.services.cloudformation.handlers import ResourceGone
+
+            raise ResourceGone
+        return {"ClusterName": out["clusters"][0]["clusterName"]}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        out = await request.call("ecs", "DescribeClusters", {"clusters": [request.physical_id]})
+        if not out["clusters"]:
+            raise ResourceFailed(f"Cluster {request.physical_id} not found", "ClusterNotFoundException")
+        return {"Arn": out["clusters"][0]["clusterArn"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteCluster", {"cluster": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ClusterNotFoundException":
+                raise
+
+
+class TaskDefinition(ResourceHandler):
+    attributes = frozenset({"TaskDefinitionArn"})
+    updatable = False
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params = camel({k: v for k, v in properties.items() if k != "Tags"})
+        params.setdefault("family", request.physical_name(255))
+        params["containerDefinitions"] = [_numbers(c) for c in params.get("containerDefinitions") or []]
+        for key in ("cpu", "memory"):
+            if params.get(key) is not None:
+                params[key] = str(params[key])
+        tags = _tags(request, properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        definition = (await request.call("ecs", "RegisterTaskDefinition", params))["taskDefinition"]
+        return definition["taskDefinitionArn"], {"TaskDefinitionArn": definition["taskDefinitionArn"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeregisterTaskDefinition", {"taskDefinition": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ClientException":
+                raise
+
+
+class Service(ResourceHandler):
+    attributes = frozenset({"Name", "ServiceArn"})
+    replace_on = frozenset(
+        {"ServiceName", "Cluster", "LaunchType", "SchedulingStrategy", "Role", "DeploymentController"}
+    )
+    name_property = "ServiceName"
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params = camel({k: v for k, v in properties.items() if k not in ("Tags", "Role")})
+        if properties.get("Role"):
+            params["roleArn"] = properties["Role"]
+        if isinstance(params.get("desiredCount"), str):
+            params["desiredCount"] = int(params["desiredCount"])
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params = self._params(properties)
+        params.setdefault("serviceName", request.physical_name(255))
+        tags = _tags(request, properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        service = (await request.call("ecs", "CreateService", params))["service"]
+        return service["serviceArn"], {"Name": service["serviceName"], "ServiceArn": service["serviceArn"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = self._params(request.properties)
+        update: dict[str, Any] = {
+            "service": request.physical_id,
+            "cluster": params.get("cluster") or "default",
+        }
+        for key in (
+            "desiredCount",
+            "taskDefinition",
+            "deploymentConfiguration",
+            "networkConfiguration",
+            "platformVersion",
+            "healthCheckGracePeriodSeconds",
+            "enableExecuteCommand",
+            "loadBalancers",
+            "serviceRegistries",
+            "serviceConnectConfiguration",
+            "capacityProviderStrategy",
+            "placementConstraints",
+            "placementStrategy",
+            "propagateTags",
+            "enableECSManagedTags",
+        ):
+            if params.get(key) is not None:
+                update[key] = params[key]
+        service = (await request.call("ecs", "UpdateService", update))["service"]
+        return {"Name": service["serviceName"], "ServiceArn": service["serviceArn"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        cluster = request.properties.get("Cluster") or "default"
+        try:
+            await request.call(
+                "ecs", "DeleteService", {"service": request.physical_id, "cluster": cluster, "force": True}
+            )
+        except ResourceFailed as error:
+            if error.code not in ("ServiceNotFoundException", "ClusterNotFoundException"):
+                raise
+
+
+class CapacityProvider(ResourceHandler):
+    attributes = frozenset({"Arn"})
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params = camel({k: v for k, v in properties.items() if k != "Tags"})
+        # A made-up name must not begin with what ECS reserves (aws, ecs, fargate), as a stack's may.
+        params["name"] = properties.get("Name") or "cp-" + request.physical_name(252)
+        tags = _tags(request, properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        provider = (await request.call("ecs", "CreateCapacityProvider", params))["capacityProvider"]
+        return provider["name"], {"Arn": provider["capacityProviderArn"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = camel(request.properties)
+        update: dict[str, Any] = {"name": request.physical_id}
+        group = dict(params.get("autoScalingGroupProvider") or {})
+        group.pop("autoScalingGroupArn", None)
+        update["autoScalingGroupProvider"] = group
+        provider = (await request.call("ecs", "UpdateCapacityProvider", update))["capacityProvider"]
+        return {"Arn": provider["capacityProviderArn"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteCapacityProvider", {"capacityProvider": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ClientException":
+                raise
+
+
+class ClusterCapacityProviderAssociations(ResourceHandler):
+    replace_on = frozenset({"Cluster"})
+    required = ("Cluster", "CapacityProviders", "DefaultCapacityProviderStrategy")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = camel(request.properties)
+        await request.call("ecs", "PutClusterCapacityProviders", params)
+        return params["cluster"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("ecs", "PutClusterCapacityProviders", camel(request.properties))
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "ecs",
+                "PutClusterCapacityProviders",
+                {
+                    "cluster": request.physical_id,
+                    "capacityProviders": [],
+                    "defaultCapacityProviderStrategy": [],
+                },
+            )
+        except ResourceFailed as error:
+            if error.code != "ClusterNotFoundException":
+                raise
+
+
+HANDLERS: dict[str, type[ResourceHandler]] = {
+    "AWS::ECS::Cluster": Cluster,
+    "AWS::ECS::TaskDefinition": TaskDefinition,
+    "AWS::ECS::Service": Service,
+    "AWS::ECS::CapacityProvider": CapacityProvider,
+    "AWS::ECS::ClusterCapacityProviderAssociations": ClusterCapacityProviderAssociations,
+}
