@@ -23,6 +23,7 @@ from overcast.store import Store
 if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
+    from overcast.services.apigatewayv2.provider import Provider as APIGatewayV2Provider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
@@ -77,6 +78,8 @@ class Runtime:
     # A service's provider, typed by its name (add a line here for each new service).
     @overload
     def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
+    @overload
+    def provider(self, service: Literal["apigatewayv2"]) -> APIGatewayV2Provider: ...
     @overload
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
     @overload
