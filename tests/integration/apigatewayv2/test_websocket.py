@@ -1,0 +1,191 @@
+"""WebSocket APIs over a real WebSocket: $connect/$disconnect/$default and custom routes chosen
+by the route selection expression, route responses, MOCK integrations, and a chat round trip
+where the function pushes to the clients through the @connections management API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+import websocket
+
+from tests.integration.apigateway.helpers import call
+
+from .helpers import function, unique
+
+#: The chat function: connections kept in DynamoDB, messages pushed to every one of them
+#: through the management API (boto3 reaches it through AWS_ENDPOINT_URL).
+CHAT = """
+import json, os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+def handler(event, context):
+    ctx = event["requestContext"]
+    route, connection = ctx["routeKey"], ctx["connectionId"]
+    if route == "$connect":
+        if event.get("queryStringParameters", {}).get("name") == "intruder":
+            return {"statusCode": 403}
+        TABLE.put_item(Item={"id": connection, "name": event["queryStringParameters"]["name"]})
+        return {"statusCode": 200}
+    if route == "$disconnect":
+        TABLE.delete_item(Key={"id": connection})
+        return {"statusCode": 200}
+    if route == "sendmessage":
+        sender = TABLE.get_item(Key={"id": connection})["Item"]["name"]
+        text = json.loads(event["body"])["text"]
+        api = boto3.client("apigatewaymanagementapi")
+        for item in TABLE.scan()["Items"]:
+            api.post_to_connection(ConnectionId=item["id"], Data=f"{sender}: {text}".encode())
+        return {"statusCode": 200}
+    return {"statusCode": 200, "body": json.dumps({"echo": event["body"], "route": route})}
+"""
+
+
+def ws_url(endpoint: str, api_id: str, stage: str, query: str = "") -> str:
+    return (
+        endpoint.replace("http://", "ws://")
+        + f"/_aws/execute-api/{api_id}/{stage}"
+        + (f"?{query}" if query else "")
+    )
+
+
+def connect(address: str) -> websocket.WebSocket:
+    return websocket.create_connection(address, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def chat(client):
+    lam, dynamodb, apigw = client("lambda"), client("dynamodb"), client("apigatewayv2")
+    table = unique("connections")
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    arn = function(lam, CHAT, Environment={"Variables": {"TABLE": table}}, Timeout=30)
+    api = apigw.create_api(
+        Name=unique("chat"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )
+    api_id = api["ApiId"]
+    assert api["ApiEndpoint"].startswith("ws://")
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn)[
+        "IntegrationId"
+    ]
+    routes = {}
+    for key in ("$connect", "$disconnect", "sendmessage", "$default"):
+        routes[key] = apigw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration}")[
+            "RouteId"
+        ]
+    apigw.create_route_response(ApiId=api_id, RouteId=routes["$default"], RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="production", AutoDeploy=True)
+    return {"api_id": api_id, "table": table}
+
+
+def test_chat_round_trip(chat, client, endpoint):
+    api_id = chat["api_id"]
+    ada = connect(ws_url(endpoint, api_id, "production", "name=ada"))
+    bob = connect(ws_url(endpoint, api_id, "production", "name=bob"))
+    try:
+        ada.send(json.dumps({"action": "sendmessage", "text": "hello"}))
+        assert ada.recv() == "ada: hello"
+        assert bob.recv() == "ada: hello"
+        stored = client("dynamodb").scan(TableName=chat["table"])["Items"]
+        assert sorted(item["name"]["S"] for item in stored) == ["ada", "bob"]
+    finally:
+        ada.close()
+        bob.close()
+    deadline = time.monotonic() + 10
+    while client("dynamodb").scan(TableName=chat["table"])["Items"] and time.monotonic() < deadline:
+        time.sleep(0.1)  # $disconnect runs once the close reaches the server
+    assert client("dynamodb").scan(TableName=chat["table"])["Items"] == []
+
+
+def test_default_route_answers_through_its_route_response(chat, endpoint):
+    socket = connect(ws_url(endpoint, chat["api_id"], "production", "name=carol"))
+    try:
+        socket.send("not json at all")
+        assert json.loads(socket.recv()) == {"echo": "not json at all", "route": "$default"}
+        socket.send(json.dumps({"action": "unknown"}))
+        assert json.loads(socket.recv())["route"] == "$default"
+    finally:
+        socket.close()
+
+
+def test_connect_route_can_refuse(chat, endpoint):
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        connect(ws_url(endpoint, chat["api_id"], "production", "name=intruder"))
+    assert refused.value.status_code == 403
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        connect(ws_url(endpoint, chat["api_id"], "nosuchstage", "name=x"))
+
+
+def test_management_api_from_the_client_side(chat, client, endpoint):
+    socket = connect(ws_url(endpoint, chat["api_id"], "production", "name=dave"))
+    try:
+        stored = client("dynamodb").scan(TableName=chat["table"])["Items"]
+        connection_id = next(item["id"]["S"] for item in stored if item["name"]["S"] == "dave")
+        management = boto3.client(
+            "apigatewaymanagementapi",
+            endpoint_url=f"{endpoint}/_aws/execute-api/{chat['api_id']}/production",
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        management.post_to_connection(ConnectionId=connection_id, Data=b"pushed")
+        assert socket.recv() == "pushed"
+        described = management.get_connection(ConnectionId=connection_id)
+        assert described["Identity"]["SourceIp"] == "127.0.0.1"
+        assert described["ConnectedAt"] <= described["LastActiveAt"]
+        # The service form, signed for execute-api at /@connections/{id}.
+        client("apigatewaymanagementapi").post_to_connection(ConnectionId=connection_id, Data=b"again")
+        assert socket.recv() == "again"
+        management.delete_connection(ConnectionId=connection_id)
+        with pytest.raises(management.exceptions.GoneException):
+            management.post_to_connection(ConnectionId=connection_id, Data=b"late")
+        gone = call(f"{endpoint}/_aws/execute-api/{chat['api_id']}/production/@connections/{connection_id}")
+        assert gone.status == 410
+    finally:
+        socket.close()
+
+
+def test_mock_integration_with_integration_response(client, endpoint):
+    apigw = client("apigatewayv2")
+    api_id = apigw.create_api(
+        Name=unique("mock"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id,
+        IntegrationType="MOCK",
+        RequestTemplates={"$default": '{"statusCode": 200}'},
+        TemplateSelectionExpression="\\$default",
+    )["IntegrationId"]
+    apigw.create_integration_response(
+        ApiId=api_id,
+        IntegrationId=integration,
+        IntegrationResponseKey="/200/",
+        ResponseTemplates={"$default": '{"pong": "$context.connectionId", "said": $input.json(\'$.text\')}'},
+        TemplateSelectionExpression="\\$default",
+    )
+    route = apigw.create_route(
+        ApiId=api_id,
+        RouteKey="ping",
+        Target=f"integrations/{integration}",
+        RouteResponseSelectionExpression="$default",
+    )["RouteId"]
+    apigw.create_route_response(ApiId=api_id, RouteId=route, RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    socket = connect(ws_url(endpoint, api_id, "dev"))
+    try:
+        socket.send(json.dumps({"action": "ping", "text": "hi"}))
+        answer = json.loads(socket.recv())
+        assert answer["said"] == "hi" and answer["pong"]
+        socket.send(json.dumps({"action": "nothing"}))
+        refused = json.loads(socket.recv())
+        assert refused["message"] == "Forbidden" and refused["connectionId"] == answer["pong"]
+    finally:
+        socket.close()
