@@ -869,7 +869,12 @@ class ApisMixin:
             table = tables[parts[0]]
             record = table.get(scope, parts[1])
             if record is not None:
-                return record, lambda: table.put(scope, parts[1], record)
+
+                def write() -> None:
+                    table.put(scope, parts[1], record)
+                    self.domain_records.pop(parts[1], None)
+
+                return record, write
         raise not_found(f"Invalid resource identifier specified {arn}")
 
     def get_tags(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]

@@ -298,18 +298,25 @@ class DataPlaneMixin:
     async def serve_domain(  # type: ignore[misc]
         self: Provider, request: Request, match: re.Match, context: RequestContext
     ) -> Response | None:
-        name = match.group("domain").lower()
-        scope = self.domain_homes.get(name)
-        if scope is None:
-            return None
-        record = self.domains.get(scope, name)
+        record = self.served_domain(match.group("domain").lower())
         if record is None:
             return None
+        name = record["DomainName"]
         target = self.domain_target(record, request)
         if target is None:
             return error_response(not_found_error())
         api_id, stage, path = target
         return await self.serve_api(request, api_id, path, name, stage=stage, custom_domain=True)
+
+    def served_domain(self: Provider, name: str) -> dict[str, Any] | None:  # type: ignore[misc]
+        """A custom domain's record for the data plane, cached; never changed by readers."""
+        record = self.domain_records.get(name)
+        if record is None:
+            scope = self.domain_homes.get(name)
+            record = self.domains.get(scope, name) if scope is not None else None
+            if record is not None:
+                self.domain_records[name] = record
+        return record
 
     @staticmethod
     def domain_target(record: dict[str, Any], request: Request) -> tuple[str, str, str] | None:

@@ -42,6 +42,7 @@ class DomainsMixin:
         scope = self.scope_of(context)
         self.domains.put(scope, record["DomainName"], record)
         self.domain_homes[record["DomainName"]] = scope
+        self.domain_records.pop(record["DomainName"], None)
 
     def create_domain_name(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         name = params["DomainName"].lower()
@@ -106,6 +107,7 @@ class DomainsMixin:
         record = self._domain(context, params["DomainName"])
         self.domains.delete(self.scope_of(context), record["DomainName"])
         self.domain_homes.pop(record["DomainName"], None)
+        self.domain_records.pop(record["DomainName"], None)
         return {}
 
     # -- API mappings ----------------------------------------------------------------------------

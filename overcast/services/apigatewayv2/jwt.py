@@ -145,7 +145,7 @@ def verify(
     _verify_signature(key, algorithm, f"{parts[0]}.{parts[1]}".encode(), signature)
     if claims.get("iss") != issuer:
         raise JwtRefused("the issuer does not match")
-    audience = claims.get("aud", claims.get("client_id"))
+    audience = claims["aud"] if claims.get("aud") is not None else claims.get("client_id")
     given = audience if isinstance(audience, list) else [audience]
     if not any(value in audiences for value in given):
         raise JwtRefused("the audience does not match")

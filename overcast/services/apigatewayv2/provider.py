@@ -74,8 +74,9 @@ class Provider(
         self.api_homes: dict[str, str] = {}
         #: api id → its stored document, for the data plane's reads; dropped on every write.
         self.cache: dict[str, dict[str, Any]] = {}
-        #: domain name → (scope, record), for the data plane.
+        #: domain name → scope, and → its record (cached, dropped on every write), for the data plane.
         self.domain_homes: dict[str, str] = {}
+        self.domain_records: dict[str, dict[str, Any]] = {}
         self.init_dataplane()
         self.init_websocket()
 
@@ -86,6 +87,7 @@ class Provider(
         self.api_homes.clear()
         self.cache.clear()
         self.domain_homes.clear()
+        self.domain_records.clear()
         for scope in self.apis.scopes():
             for api_id, _ in self.apis.scan(scope):
                 self.api_homes[api_id] = scope
@@ -97,6 +99,7 @@ class Provider(
         self.api_homes.clear()
         self.cache.clear()
         self.domain_homes.clear()
+        self.domain_records.clear()
         self.reset_dataplane()
         self.reset_websocket()
 

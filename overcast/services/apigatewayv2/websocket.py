@@ -112,8 +112,7 @@ class WebSocketMixin:
                 api_id, rest, domain = by_host.group("api_id"), path, host.split(":")[0]
             else:
                 name = host.split(":")[0].lower()
-                scope = self.domain_homes.get(name)
-                record = self.domains.get(scope, name) if scope else None
+                record = self.served_domain(name)
                 if record is None:
                     return None
                 target = self.domain_target(record, request)
