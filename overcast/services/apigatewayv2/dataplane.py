@@ -106,10 +106,12 @@ class HttpCall:
         return (self.route or {}).get("RouteKey", "-")
 
     def route_arn(self) -> str:
-        return (
-            f"arn:{partition(self.region)}:execute-api:{self.region}:{self.account}:{self.api_id}/"
-            f"{self.stage_name}/{self.request.method}{self.path}"
-        )
+        """The execute-api ARN an authorizer's policy is matched against: `.../{stage}/{VERB}
+        {path}` for HTTP APIs, `.../{stage}/{route key}` for WebSocket APIs."""
+        prefix = f"arn:{partition(self.region)}:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage_name}"
+        if self.doc["Api"]["ProtocolType"] == "WEBSOCKET":
+            return f"{prefix}/{self.route_key}"
+        return f"{prefix}/{self.request.method}{self.path}"
 
     def body_json(self) -> Any:
         if self._body_json is None:
@@ -171,6 +173,21 @@ def _text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"))
+
+
+#: WebSocket APIs name identity sources without the `$` (`route.request.header.Auth`).
+_IDENTITY_FORMS = (
+    ("route.request.", "$request."),
+    ("context.", "$context."),
+    ("stageVariables.", "$stageVariables."),
+)
+
+
+def identity_expression(source: str) -> str:
+    for given, ours in _IDENTITY_FORMS:
+        if source.startswith(given):
+            return ours + source[len(given) :]
+    return source
 
 
 def evaluate(call: HttpCall, expression: str, response: Response | None = None) -> str | None:
@@ -555,7 +572,7 @@ class DataPlaneMixin:
 
     async def run_lambda_authorizer(self: Provider, call: HttpCall, authorizer: dict[str, Any]) -> None:  # type: ignore[misc]
         sources = authorizer.get("IdentitySource") or []
-        values = [evaluate(call, source) for source in sources]
+        values = [evaluate(call, identity_expression(source)) for source in sources]
         if any(value in (None, "") for value in values):
             raise HttpError(401, "Unauthorized")
         identity = [str(value) for value in values]
@@ -799,6 +816,9 @@ class DataPlaneMixin:
     ) -> tuple[bytes, dict | None]:
         """(payload, error) of a synchronous invocation of the function a URI names (a
         function ARN or API Gateway's `.../functions/{arn}/invocations` form)."""
+        uri = re.sub(
+            r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: call.variables.get(m.group(1), ""), uri
+        )
         match = _FUNCTION_URI.match(uri)
         function = match.group("function") if match else uri
         account, region, name, qualifier = call.account, call.region, function, None

@@ -248,7 +248,12 @@ class WebSocketMixin:
             "apiId": connection.api_id,
         }
         if connection.authorizer is not None:
-            context["authorizer"] = dict(connection.authorizer)
+            # As REST APIs show it: the authorizer's context flat, beside principalId.
+            given = connection.authorizer
+            flat = {k: v for k, v in given.items() if k not in ("lambda", "iam")}
+            flat.update(given.get("lambda") or {})
+            flat.update(given.get("iam") or {})
+            context["authorizer"] = flat
         event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": binary}
         if event_type == "MESSAGE":
             context["messageId"] = base64.b64encode(os.urandom(10)).decode()[:14] + "=="

@@ -189,3 +189,66 @@ def test_mock_integration_with_integration_response(client, endpoint):
         assert refused["message"] == "Forbidden" and refused["connectionId"] == answer["pong"]
     finally:
         socket.close()
+
+
+WS_AUTHORIZER = """
+def handler(event, context):
+    token = event["queryStringParameters"].get("token")
+    effect = "Allow" if token == "good" else "Deny"
+    return {
+        "principalId": "user-7",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+        ]},
+        "context": {"tier": "gold"},
+    }
+"""
+
+WS_ECHO_CONTEXT = """
+import json
+def handler(event, context):
+    if event["requestContext"]["eventType"] != "MESSAGE":
+        return {"statusCode": 200}
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
+"""
+
+
+def test_connect_authorizer_guards_the_connection(client, endpoint):
+    apigw, lam = client("apigatewayv2"), client("lambda")
+    authorizer_arn = function(lam, WS_AUTHORIZER)
+    echo_arn = function(lam, WS_ECHO_CONTEXT)
+    api_id = apigw.create_api(
+        Name=unique("wsauth"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    authorizer = apigw.create_authorizer(
+        ApiId=api_id,
+        AuthorizerType="REQUEST",
+        Name="token",
+        AuthorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{authorizer_arn}/invocations",
+        IdentitySource=["route.request.querystring.token"],
+    )["AuthorizerId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=echo_arn
+    )["IntegrationId"]
+    apigw.create_route(
+        ApiId=api_id,
+        RouteKey="$connect",
+        Target=f"integrations/{integration}",
+        AuthorizationType="CUSTOM",
+        AuthorizerId=authorizer,
+    )
+    default = apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")[
+        "RouteId"
+    ]
+    apigw.create_route_response(ApiId=api_id, RouteId=default, RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)
+    for query in ("token=bad", ""):
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            connect(ws_url(endpoint, api_id, "prod", query))
+    socket = connect(ws_url(endpoint, api_id, "prod", "token=good"))
+    try:
+        socket.send("hello")
+        authorizer_context = json.loads(socket.recv())
+        assert authorizer_context["principalId"] == "user-7" and authorizer_context["tier"] == "gold"
+    finally:
+        socket.close()
