@@ -252,3 +252,49 @@ def test_connect_authorizer_guards_the_connection(client, endpoint):
         assert authorizer_context["principalId"] == "user-7" and authorizer_context["tier"] == "gold"
     finally:
         socket.close()
+
+
+def test_aws_integration_writes_to_dynamodb(client, endpoint):
+    apigw, dynamodb = client("apigatewayv2"), client("dynamodb")
+    table = unique("messages")
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    api_id = apigw.create_api(
+        Name=unique("wsaws"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    template = (
+        '{"TableName": "' + table + '", "Item": {"id": {"S": "$context.connectionId"}, '
+        '"text": {"S": $input.json(\'$.text\')}}}'
+    )
+    integration = apigw.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS",
+        IntegrationMethod="POST",
+        IntegrationUri="arn:aws:apigateway:us-east-1:dynamodb:action/PutItem",
+        CredentialsArn="arn:aws:iam::000000000000:role/apigw-dynamodb",
+        RequestTemplates={"$default": template},
+        TemplateSelectionExpression="\\$default",
+    )["IntegrationId"]
+    apigw.create_integration_response(
+        ApiId=api_id,
+        IntegrationId=integration,
+        IntegrationResponseKey="/200/",
+        ResponseTemplates={"$default": '{"stored": true}'},
+    )
+    route = apigw.create_route(ApiId=api_id, RouteKey="store", Target=f"integrations/{integration}")[
+        "RouteId"
+    ]
+    apigw.create_route_response(ApiId=api_id, RouteId=route, RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    socket = connect(ws_url(endpoint, api_id, "dev"))
+    try:
+        socket.send(json.dumps({"action": "store", "text": "kept"}))
+        assert json.loads(socket.recv()) == {"stored": True}
+    finally:
+        socket.close()
+    items = dynamodb.scan(TableName=table)["Items"]
+    assert [item["text"]["S"] for item in items] == ["kept"]
