@@ -518,6 +518,8 @@ class DataPlaneMixin:
         key = scope.access_key_id
         account = record.get("Account") or (key if key.isdigit() and len(key) == 12 else call.account)
         arn = record.get("Arn") or f"arn:aws:iam::{account}:root"
+        if self.runtime.config.enforce_iam:
+            self.check_invoke_allowed(call, key)
         call.authorizer = {
             "iam": {
                 "accessKey": key,
@@ -529,6 +531,23 @@ class DataPlaneMixin:
                 "cognitoIdentity": None,
             }
         }
+
+    def check_invoke_allowed(self: Provider, call: HttpCall, access_key: str) -> None:  # type: ignore[misc]
+        """Under --enforce-iam, an AWS_IAM caller needs execute-api:Invoke on the route."""
+        from overcast.identity import identify
+
+        context = RequestContext.internal("apigatewayv2", call.account, call.region)
+        context.request = call.request
+        identify(context, access_key, self.runtime.resolve_key)
+        context.extra.pop("internal", None)
+        arn = call.route_arn()
+        try:
+            self.runtime.provider("iam").authorize(context, {}, [("execute-api:Invoke", arn)])
+        except ServiceError:
+            raise HttpError(
+                403,
+                f"User: {context.principal_arn} is not authorized to perform: execute-api:Invoke on resource: {arn}",
+            ) from None
 
     async def check_jwt(  # type: ignore[misc]
         self: Provider, call: HttpCall, authorizer: dict[str, Any], scopes: list[str]
