@@ -87,6 +87,9 @@ class HttpCall:
     integration_status: int | None = None
     integration_latency: int | None = None
     error_message: str = ""
+    #: A WebSocket API's connection and event (CONNECT, MESSAGE, DISCONNECT).
+    connection_id: str = ""
+    event_type: str = ""
     _body_json: Any = None
 
     @property
@@ -143,6 +146,8 @@ class HttpCall:
             "error": {"message": self.error_message or None},
             "integrationErrorMessage": self.error_message or None,
         }
+        if self.connection_id:
+            out.update(connectionId=self.connection_id, eventType=self.event_type or "MESSAGE")
         if self.authorizer is not None:
             authorizer = dict(self.authorizer.get("lambda") or {})
             if "jwt" in self.authorizer:

@@ -222,6 +222,7 @@ class WebSocketMixin:
         )
         call.route = route
         call.authorizer = connection.authorizer
+        call.connection_id = connection.connection_id
         return call
 
     def ws_event(
@@ -338,18 +339,26 @@ class WebSocketMixin:
         )
         if route is None:
             await self._refuse(connection, call, "Forbidden")
+            self.access_log(call, Response(403))
             return
+        status = 200
         try:
-            _status, answer = await self.integrate_ws(call, connection, route, "MESSAGE", body, binary=binary)
+            self.throttle(call)
+            status, answer = await self.integrate_ws(call, connection, route, "MESSAGE", body, binary=binary)
         except HttpError as error:
+            status = error.status
             await self._refuse(
                 connection, call, "Internal server error" if error.status >= 500 else error.message
             )
             return
         except Exception:
+            status = 500
             log.exception("API %s: route %s failed", connection.api_id, route.get("RouteKey"))
             await self._refuse(connection, call, "Internal server error")
             return
+        finally:
+            call.integration_status = status
+            self.access_log(call, Response(status))
         responses = deployed[2]["RouteResponses"].get(route["RouteId"]) or {}
         if answer is not None and responses and not connection.closed:
             await connection.push(answer)

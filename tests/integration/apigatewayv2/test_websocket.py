@@ -298,3 +298,45 @@ def test_aws_integration_writes_to_dynamodb(client, endpoint):
         socket.close()
     items = dynamodb.scan(TableName=table)["Items"]
     assert [item["text"]["S"] for item in items] == ["kept"]
+
+
+def test_route_throttling_and_access_logs(client, endpoint):
+    apigw, logs = client("apigatewayv2"), client("logs")
+    group = unique("/ws/access")
+    logs.create_log_group(logGroupName=group)
+    api_id = apigw.create_api(
+        Name=unique("wsthrottle"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="MOCK", RequestTemplates={"$default": '{"statusCode": 200}'}
+    )["IntegrationId"]
+    apigw.create_integration_response(
+        ApiId=api_id,
+        IntegrationId=integration,
+        IntegrationResponseKey="$default",
+        ResponseTemplates={"$default": "ok"},
+    )
+    route = apigw.create_route(ApiId=api_id, RouteKey="ping", Target=f"integrations/{integration}")["RouteId"]
+    apigw.create_route_response(ApiId=api_id, RouteId=route, RouteResponseKey="$default")
+    apigw.create_stage(
+        ApiId=api_id,
+        StageName="dev",
+        AutoDeploy=True,
+        RouteSettings={"ping": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.01}},
+        AccessLogSettings={
+            "DestinationArn": f"arn:aws:logs:us-east-1:000000000000:log-group:{group}",
+            "Format": "$context.connectionId $context.routeKey $context.status",
+        },
+    )
+    socket = connect(ws_url(endpoint, api_id, "dev"))
+    try:
+        socket.send(json.dumps({"action": "ping"}))
+        assert socket.recv() == "ok"
+        socket.send(json.dumps({"action": "ping"}))
+        throttled = json.loads(socket.recv())
+        assert throttled["message"] == "Too Many Requests"
+    finally:
+        socket.close()
+    connection = throttled["connectionId"]
+    lines = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+    assert lines == [f"{connection} ping 200", f"{connection} ping 429"]
