@@ -37,7 +37,9 @@ def _child(doc: dict[str, Any], kind: str, key: str, context: RequestContext) ->
     member, _, label = CHILDREN[kind]
     record = (doc.get(member) or {}).get(key)
     if record is None:
-        raise not_found(f"Invalid {label} identifier specified {context.account}:{key}", label)
+        if kind == "stage":
+            raise not_found("Invalid stage identifier specified", label)
+        raise not_found(f"Invalid {label} identifier specified {key}", label)
     return record
 
 
@@ -300,8 +302,6 @@ class ApisMixin:
         self, doc: dict[str, Any], params: dict[str, Any], context: RequestContext
     ) -> dict[str, Any]:
         route = _child(doc, "route", params["RouteId"], context)
-        if doc["Api"]["ProtocolType"] != "WEBSOCKET":
-            raise bad_request("Route responses are supported only for WebSocket APIs.")
         return doc["RouteResponses"].setdefault(route["RouteId"], {})
 
     def _route_response(
@@ -310,7 +310,7 @@ class ApisMixin:
         found = self._route_responses(doc, params, context).get(params["RouteResponseId"])
         if found is None:
             raise not_found(
-                f"Invalid RouteResponse identifier specified {context.account}:{params['RouteResponseId']}",
+                f"Invalid RouteResponse identifier specified {params['RouteResponseId']}",
                 "RouteResponse",
             )
         return found
@@ -429,7 +429,12 @@ class ApisMixin:
     def update_integration(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         doc = self.load(context, params["ApiId"])
         record = _child(doc, "integration", params["IntegrationId"], context)
-        updated = {**record, **given(params, "ApiId", "IntegrationId")}
+        changes = given(params, "ApiId", "IntegrationId")
+        if "RequestParameters" in changes:
+            # A parameter given an empty value is removed.
+            merged = {**(record.get("RequestParameters") or {}), **changes["RequestParameters"]}
+            changes["RequestParameters"] = {k: v for k, v in merged.items() if v != ""}
+        updated = {**record, **changes}
         self.check_integration(doc, updated)
         doc["Integrations"][record["IntegrationId"]] = updated
         self.auto_deploy(doc)
@@ -454,8 +459,6 @@ class ApisMixin:
         self, doc: dict[str, Any], params: dict[str, Any], context: RequestContext
     ) -> dict[str, Any]:
         record = _child(doc, "integration", params["IntegrationId"], context)
-        if doc["Api"]["ProtocolType"] != "WEBSOCKET":
-            raise bad_request("Integration responses are supported only for WebSocket APIs.")
         return doc["IntegrationResponses"].setdefault(record["IntegrationId"], {})
 
     def _integration_response(
@@ -464,7 +467,7 @@ class ApisMixin:
         found = self._integration_responses(doc, params, context).get(params["IntegrationResponseId"])
         if found is None:
             raise not_found(
-                f"Invalid IntegrationResponse identifier specified {context.account}:{params['IntegrationResponseId']}",
+                f"Invalid IntegrationResponse identifier specified {params['IntegrationResponseId']}",
                 "IntegrationResponse",
             )
         return found
@@ -531,7 +534,7 @@ class ApisMixin:
                 raise bad_request("AuthorizerUri is required for REQUEST authorizers.")
             if protocol == "HTTP" and record.get("AuthorizerPayloadFormatVersion") not in ("1.0", "2.0"):
                 raise bad_request(
-                    "AuthorizerPayloadFormatVersion must be 1.0 or 2.0 for REQUEST authorizers."
+                    "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer"
                 )
             if record.get("EnableSimpleResponses") and record.get("AuthorizerPayloadFormatVersion") != "2.0":
                 raise bad_request("Simple responses need authorizer payload format version 2.0.")

@@ -33,9 +33,7 @@ class DomainsMixin:
     def _domain(self: Provider, context: RequestContext, name: str) -> dict[str, Any]:  # type: ignore[misc]
         record = self.domains.get(self.scope_of(context), name.lower())
         if record is None:
-            raise not_found(
-                f"The domain name resource specified in the request was not found: {name}", "DomainName"
-            )
+            raise not_found("The domain name resource specified in the request was not found.", "DomainName")
         return record
 
     def _save_domain(self: Provider, context: RequestContext, record: dict[str, Any]) -> None:  # type: ignore[misc]
@@ -46,11 +44,11 @@ class DomainsMixin:
 
     def create_domain_name(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         name = params["DomainName"].lower()
-        if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", name):
+        if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", name):
             raise bad_request(f"Invalid domain name {params['DomainName']}")
         scope = self.scope_of(context)
         if self.domains.get(scope, name) is not None or name in self.domain_homes:
-            raise conflict(f"The domain name you provided already exists: {name}")
+            raise conflict("The domain name resource already exists.")
         configurations = []
         for given_configuration in params.get("DomainNameConfigurations") or [{}]:
             configuration = dict(given_configuration)
@@ -115,12 +113,16 @@ class DomainsMixin:
     def _check_mapping(  # type: ignore[misc]
         self: Provider, context: RequestContext, record: dict[str, Any], domain: dict[str, Any]
     ) -> None:
+        key = record.get("ApiMappingKey") or ""
+        if key.startswith("/") or "//" in key:
+            raise bad_request("API mapping key should not start with a '/' or have consecutive '/'s.")
+        if key.endswith("/"):
+            raise bad_request("API mapping key should not end with a '/'.")
+        if not _MAPPING_KEY.match(key):
+            raise bad_request(f"Invalid API mapping key {key}")
         doc = self.load(context, record["ApiId"])
         if record["Stage"] not in doc["Stages"]:
             raise bad_request(f"Invalid stage identifier specified: {record['Stage']}")
-        key = record.get("ApiMappingKey") or ""
-        if not _MAPPING_KEY.match(key) or key.startswith("/") or key.endswith("/"):
-            raise bad_request(f"Invalid API mapping key {key}")
         if doc["Api"]["ProtocolType"] == "WEBSOCKET" and "/" in key:
             raise bad_request("API mapping keys of WebSocket APIs have a single level.")
         for other in domain["Mappings"].values():
@@ -143,7 +145,7 @@ class DomainsMixin:
         domain = self._domain(context, params["DomainName"])
         record = domain["Mappings"].get(params["ApiMappingId"])
         if record is None:
-            raise not_found(f"Invalid ApiMapping identifier specified {params['ApiMappingId']}", "ApiMapping")
+            raise not_found("The api mapping resource specified in the request was not found.", "ApiMapping")
         return domain, record
 
     def get_api_mapping(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]

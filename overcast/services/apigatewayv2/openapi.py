@@ -76,6 +76,29 @@ def _identity_source(value: Any) -> list[str]:
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
+def _missing_references(
+    path: str, verb: str, operation: dict[str, Any], definition: dict[str, Any]
+) -> list[str]:
+    """The parse issues of an operation's schema references that name no schema of the
+    definition, as API Gateway words them."""
+    schemas = ((definition.get("components") or {}).get("schemas")) or {}
+    found = []
+    places: list[tuple[str, Any]] = [
+        (f"responses.{code}", response) for code, response in (operation.get("responses") or {}).items()
+    ]
+    if isinstance(operation.get("requestBody"), dict):
+        places.append(("requestBody", operation["requestBody"]))
+    for where, holder in places:
+        for content in ((holder or {}).get("content") or {}).values():
+            ref = ((content or {}).get("schema") or {}).get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                if ref.rsplit("/", 1)[1] not in schemas:
+                    found.append(
+                        f"Parse issue: attribute paths.'{path}'({verb}).{where}.content.schema.{ref} is missing"
+                    )
+    return found
+
+
 def build_document(
     provider: Provider, api: dict[str, Any], definition: dict[str, Any], warnings: list[str], fail: bool
 ) -> dict[str, Any]:
@@ -123,8 +146,6 @@ def build_document(
             record.setdefault("AuthorizerResultTtlInSeconds", 0)
         else:
             message = f"Unsupported authorizer type {extension.get('type')} for {name}"
-            if fail:
-                raise bad_request(message)
             warnings.append(message)
             continue
         doc["Authorizers"][record["AuthorizerId"]] = record
@@ -155,7 +176,10 @@ def build_document(
                 "RouteKey": route_key,
                 "ApiKeyRequired": False,
                 "AuthorizationType": "NONE",
+                "AuthorizationScopes": [],
+                "RequestParameters": {},
             }
+            warnings.extend(_missing_references(path, verb, operation, definition))
             if operation.get("operationId"):
                 route["OperationName"] = operation["operationId"]
             security = operation.get("security", default_security) or []
@@ -176,8 +200,6 @@ def build_document(
                 kind = str(extension.get("type") or "").upper()
                 if kind not in ("AWS_PROXY", "HTTP_PROXY"):
                     message = f"Unsupported integration type {extension.get('type')} for {route_key}"
-                    if fail:
-                        raise bad_request(message)
                     warnings.append(message)
                 else:
                     integration: dict[str, Any] = {
@@ -197,6 +219,8 @@ def build_document(
                     doc["Integrations"][integration["IntegrationId"]] = integration
                     route["Target"] = f"integrations/{integration['IntegrationId']}"
             doc["Routes"][route["RouteId"]] = route
+    if fail and warnings:
+        raise bad_request("Warnings found during import:\n\t" + "\n\t".join(warnings))
     return doc
 
 

@@ -133,7 +133,7 @@ class Provider(
         """The API's document (a copy the caller may change and save); NotFoundException."""
         doc = self.apis.get(self.scope_of(context), api_id)
         if doc is None:
-            raise not_found(f"Invalid API identifier specified {context.account}:{api_id}", "Api")
+            raise not_found(f"Invalid API identifier specified {api_id}", "Api")
         return doc
 
     def save(self, context: RequestContext, doc: dict[str, Any]) -> None:

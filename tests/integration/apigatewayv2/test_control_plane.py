@@ -225,11 +225,9 @@ def test_websocket_route_and_integration_responses(client):
         ApiId=api_id, RouteId=route["RouteId"], RouteResponseId=route_response["RouteResponseId"]
     )
     assert apigw.get_route_responses(ApiId=api_id, RouteId=route["RouteId"])["Items"] == []
-    http_api = apigw.create_api(Name=unique("h"), ProtocolType="HTTP")["ApiId"]
-    http_route = apigw.create_route(ApiId=http_api, RouteKey="GET /x")["RouteId"]
-    with pytest.raises(ClientError) as http_route_response:
-        apigw.create_route_response(ApiId=http_api, RouteId=http_route, RouteResponseKey="$default")
-    assert error_code(http_route_response) == "BadRequestException"
+    with pytest.raises(ClientError) as unknown:
+        apigw.get_route_response(ApiId=api_id, RouteId=route["RouteId"], RouteResponseId="nothing")
+    assert error_code(unknown) == "NotFoundException"
 
 
 OPENAPI = {
@@ -309,6 +307,30 @@ def test_import_reimport_and_export(client):
     with pytest.raises(ClientError) as bad:
         apigw.import_api(Body="{]")
     assert error_code(bad) == "BadRequestException"
+    missing_model = dict(
+        OPENAPI,
+        paths={
+            "/m": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "d",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Nothing"}}
+                            },
+                        }
+                    }
+                }
+            }
+        },
+    )
+    with pytest.raises(ClientError) as warned:
+        apigw.reimport_api(ApiId=api_id, Body=json.dumps(missing_model), FailOnWarnings=True)
+    assert warned.value.response["Error"]["Message"] == (
+        "Warnings found during import:\n\tParse issue: attribute paths.'/m'(get).responses.200.content.schema"
+        ".#/components/schemas/Nothing is missing"
+    )
+    assert apigw.get_api(ApiId=api_id)["Name"] == "renamed"  # unchanged by the refused import
 
 
 def test_domain_names_mappings_and_routing_rules(client):
