@@ -359,9 +359,46 @@ class WebSocketMixin:
         finally:
             call.integration_status = status
             self.access_log(call, Response(status))
+            self.execution_log(call, route, body, status)
         responses = deployed[2]["RouteResponses"].get(route["RouteId"]) or {}
         if answer is not None and responses and not connection.closed:
             await connection.push(answer)
+
+    def execution_log(  # type: ignore[misc]
+        self: Provider, call: HttpCall, route: dict[str, Any], body: bytes, status: int
+    ) -> None:
+        """A WebSocket stage's execution log (its route's LoggingLevel, else the stage's: INFO
+        every message, ERROR the failed ones; DataTraceEnabled adds the body) in the group
+        /aws/apigateway/{api-id}/{stage}."""
+        own = (call.stage.get("RouteSettings") or {}).get(route["RouteKey"]) or {}
+        defaults = call.stage.get("DefaultRouteSettings") or {}
+        level = own.get("LoggingLevel") or defaults.get("LoggingLevel") or "OFF"
+        if level == "OFF" or (level == "ERROR" and status < 400) or not self.runtime.serves("logs"):
+            return
+        rid = call.request_id
+        lines = [
+            f"({rid}) Extended Request Id: {rid}",
+            f"({rid}) Verifying Usage Plan for request: {rid}. API Key:  API Stage: {call.api_id}/{call.stage_name}",
+            f"({rid}) Starting execution for request: {rid}",
+            f"({rid}) WebSocket Request Route: [{route['RouteKey']}]",
+            f"({rid}) Client [Connection Id: {call.connection_id}] Request Method: MESSAGE",
+        ]
+        if own.get("DataTraceEnabled", defaults.get("DataTraceEnabled")):
+            lines.append(
+                f"({rid}) Method request body before transformations: {body[:1024].decode('utf-8', 'replace')}"
+            )
+        lines.append(f"({rid}) Method completed with status: {status}")
+        moment = int(time.time() * 1000)
+        try:
+            self.runtime.provider("logs").append(
+                call.account,
+                call.region,
+                f"/aws/apigateway/{call.api_id}/{call.stage_name}",
+                call.request_id.rstrip("="),
+                [(moment, line) for line in lines],
+            )
+        except Exception:  # a log that cannot be written must not fail the message
+            log.exception("API %s: the execution log could not be written", call.api_id)
 
     async def _refuse(self, connection: Connection, call: HttpCall, message: str) -> None:
         if connection.closed:

@@ -323,6 +323,7 @@ def test_route_throttling_and_access_logs(client, endpoint):
         StageName="dev",
         AutoDeploy=True,
         RouteSettings={"ping": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.01}},
+        DefaultRouteSettings={"LoggingLevel": "ERROR"},
         AccessLogSettings={
             "DestinationArn": f"arn:aws:logs:us-east-1:000000000000:log-group:{group}",
             "Format": "$context.connectionId $context.routeKey $context.status",
@@ -340,3 +341,8 @@ def test_route_throttling_and_access_logs(client, endpoint):
     connection = throttled["connectionId"]
     lines = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
     assert lines == [f"{connection} ping 200", f"{connection} ping 429"]
+    execution = [
+        e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/apigateway/{api_id}/dev")["events"]
+    ]
+    assert any("WebSocket Request Route: [ping]" in line for line in execution)
+    assert execution[-1].endswith("Method completed with status: 429")  # ERROR: only the failed message
