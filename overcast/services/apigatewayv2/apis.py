@@ -43,6 +43,17 @@ def _child(doc: dict[str, Any], kind: str, key: str, context: RequestContext) ->
     return record
 
 
+def _check_key_selection(expression: str | None) -> None:
+    if expression is not None and expression not in (
+        "$request.header.x-api-key",
+        "$context.authorizer.usageIdentifierKey",
+    ):
+        raise bad_request(
+            "Invalid API Key Selection Expression. Supported values are $request.header.x-api-key "
+            "and $context.authorizer.usageIdentifierKey"
+        )
+
+
 def new_document(api: dict[str, Any]) -> dict[str, Any]:
     return {
         "Api": api,
@@ -93,6 +104,7 @@ class ApisMixin:
         else:
             api.setdefault("ApiKeySelectionExpression", "$request.header.x-api-key")
         self.check_cors(api.get("CorsConfiguration"))
+        _check_key_selection(api.get("ApiKeySelectionExpression"))
         doc = new_document(api)
         if params.get("Target"):
             self.quick_create(context, doc, params)
@@ -163,6 +175,7 @@ class ApisMixin:
         if api["ProtocolType"] == "WEBSOCKET" and "CorsConfiguration" in changes:
             raise bad_request("CorsConfiguration applies only to HTTP APIs.")
         self.check_cors(changes.get("CorsConfiguration"))
+        _check_key_selection(changes.get("ApiKeySelectionExpression"))
         api.update(changes)
         if api["ProtocolType"] == "HTTP":
             api["RouteSelectionExpression"] = "$request.method $request.path"

@@ -23,6 +23,20 @@ _HOSTED_ZONES = {
 _MAPPING_KEY = re.compile(r"^[A-Za-z0-9$\-_.+!*'()/]*$")
 
 
+def _page(params: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+    """A page of a listing that botocore has no paginator for: the token is the next offset."""
+    limit_text, token = str(params.get("MaxResults") or "100"), str(params.get("NextToken") or "0")
+    if not limit_text.isdigit() or int(limit_text) < 1:
+        raise bad_request("MaxResults must be a positive number")
+    if not token.isdigit():
+        raise bad_request("Invalid NextToken")
+    start, limit = int(token), int(limit_text)
+    out: dict[str, Any] = {"Items": items[start : start + limit]}
+    if start + limit < len(items):
+        out["NextToken"] = str(start + limit)
+    return out
+
+
 def _out(record: dict[str, Any]) -> dict[str, Any]:
     return public({k: v for k, v in record.items() if k not in ("Mappings", "Rules")})
 
@@ -154,12 +168,7 @@ class DomainsMixin:
     def get_api_mappings(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         domain = self._domain(context, params["DomainName"])
         items = [public(r) for r in domain["Mappings"].values()]
-        limit = int(params.get("MaxResults") or 100)
-        start = int(params.get("NextToken") or 0) if str(params.get("NextToken") or "0").isdigit() else 0
-        out: dict[str, Any] = {"Items": items[start : start + limit]}
-        if start + limit < len(items):
-            out["NextToken"] = str(start + limit)
-        return out
+        return _page(params, items)
 
     def update_api_mapping(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         domain, record = self._mapping(context, params)
@@ -269,14 +278,7 @@ class DomainsMixin:
             (public(r) for _, r in self.vpc_links.scan(self.scope_of(context))),
             key=lambda r: r["CreatedDate"],
         )
-        limit = (
-            int(params.get("MaxResults") or 100) if str(params.get("MaxResults") or "1").isdigit() else 100
-        )
-        start = int(params.get("NextToken") or 0) if str(params.get("NextToken") or "0").isdigit() else 0
-        out: dict[str, Any] = {"Items": items[start : start + limit]}
-        if start + limit < len(items):
-            out["NextToken"] = str(start + limit)
-        return out
+        return _page(params, items)
 
     def update_vpc_link(self: Provider, context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         record = self._vpc_link(context, params["VpcLinkId"])
