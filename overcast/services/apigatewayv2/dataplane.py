@@ -650,6 +650,8 @@ class DataPlaneMixin:
             output = {"lambda": dict(result.get("context") or {})}
             if result.get("principalId") is not None:
                 output["principalId"] = result["principalId"]
+            if result.get("usageIdentifierKey"):
+                output["usageIdentifierKey"] = str(result["usageIdentifierKey"])
         output["integrationLatency"] = latency
         if ttl > 0:
             self.authorizer_cache[cache_key] = (

@@ -115,6 +115,14 @@ class Provider(
     def scope_of(context: RequestContext) -> str:
         return store_scope(context.account, context.region)
 
+    def websocket_stages(self, account: str, region: str, api_id: str) -> list[str] | None:
+        """The stage names of a WebSocket API of the account (None: it has no such API); the
+        REST API service's usage plans name them."""
+        doc = self.apis.get(store_scope(account, region), api_id)
+        if doc is None or doc["Api"]["ProtocolType"] != "WEBSOCKET":
+            return None
+        return list(doc["Stages"])
+
     def knows_api(self, api_id: str) -> bool:
         """Whether an HTTP or WebSocket API has this id (the REST API data plane asks)."""
         return api_id in self.api_homes

@@ -288,6 +288,17 @@ class WebSocketMixin:
         except HttpError:
             return False
         connection.authorizer = call.authorizer
+        if route.get("ApiKeyRequired"):
+            selection = deployed[2].get("ApiKeySelectionExpression") or "$request.header.x-api-key"
+            if selection == "$context.authorizer.usageIdentifierKey":
+                found: dict[str, Any] = call.authorizer or {}
+                value = str(found.get("usageIdentifierKey") or "")
+            else:
+                value = request.headers.get("x-api-key", "")
+            if not self.runtime.serves("apigateway") or not self.runtime.provider(
+                "apigateway"
+            ).check_websocket_key(connection.scope, connection.api_id, connection.stage, value):
+                return False
         try:
             status, _ = await self.integrate_ws(call, connection, route, "CONNECT", None)
         except HttpError:

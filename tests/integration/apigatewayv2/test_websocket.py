@@ -10,6 +10,7 @@ import time
 import boto3
 import pytest
 import websocket
+from botocore.exceptions import ClientError
 
 from tests.integration.apigateway.helpers import call
 
@@ -346,3 +347,34 @@ def test_route_throttling_and_access_logs(client, endpoint):
     ]
     assert any("WebSocket Request Route: [ping]" in line for line in execution)
     assert execution[-1].endswith("Method completed with status: 429")  # ERROR: only the failed message
+
+
+def test_connect_with_an_api_key_of_a_usage_plan(client, endpoint):
+    apigw, rest = client("apigatewayv2"), client("apigateway")
+    api_id = apigw.create_api(
+        Name=unique("wskey"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="MOCK", RequestTemplates={"$default": '{"statusCode": 200}'}
+    )["IntegrationId"]
+    apigw.create_route(
+        ApiId=api_id, RouteKey="$connect", Target=f"integrations/{integration}", ApiKeyRequired=True
+    )
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    key = rest.create_api_key(name=unique("k"), enabled=True)
+    plan = rest.create_usage_plan(
+        name=unique("p"), apiStages=[{"apiId": api_id, "stage": "dev"}], quota={"limit": 1, "period": "DAY"}
+    )
+    rest.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        connect(ws_url(endpoint, api_id, "dev"))
+    socket = websocket.create_connection(
+        ws_url(endpoint, api_id, "dev"), timeout=30, header=[f"x-api-key: {key['value']}"]
+    )
+    socket.close()
+    with pytest.raises(websocket.WebSocketBadStatusException):  # the day's quota of one is spent
+        websocket.create_connection(
+            ws_url(endpoint, api_id, "dev"), timeout=30, header=[f"x-api-key: {key['value']}"]
+        )
+    with pytest.raises(ClientError):
+        rest.create_usage_plan(name=unique("p"), apiStages=[{"apiId": api_id, "stage": "nostage"}])

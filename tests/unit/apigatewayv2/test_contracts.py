@@ -56,3 +56,34 @@ def test_connections_take_pushes_describe_themselves_and_close(v2):
         {"type": "websocket.send", "bytes": b"\xff\x00"},
         {"type": "websocket.close", "code": 1001},
     ]
+
+
+def test_websocket_stages_for_usage_plans(v2):
+    context = RequestContext.internal("apigatewayv2", "000000000000", "us-east-1")
+    ws = v2.create_api(
+        context, {"Name": "w", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.a"}
+    )
+    v2.create_stage(context, {"ApiId": ws["ApiId"], "StageName": "dev"})
+    http = v2.create_api(context, {"Name": "h", "ProtocolType": "HTTP"})
+    assert v2.websocket_stages("000000000000", "us-east-1", ws["ApiId"]) == ["dev"]
+    assert v2.websocket_stages("000000000000", "us-east-1", http["ApiId"]) is None
+    assert v2.websocket_stages("111111111111", "us-east-1", ws["ApiId"]) is None
+
+
+def test_rest_api_keys_admit_websocket_connections(runtime, v2):
+    rest = runtime.provider("apigateway")
+    context = RequestContext.internal("apigateway", "000000000000", "us-east-1")
+    ws = v2.create_api(
+        context, {"Name": "w", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.a"}
+    )
+    v2.create_stage(context, {"ApiId": ws["ApiId"], "StageName": "dev"})
+    key = rest.create_api_key(context, {"name": "k", "enabled": True})
+    plan = rest.create_usage_plan(
+        context, {"name": "p", "apiStages": [{"apiId": ws["ApiId"], "stage": "dev"}]}
+    )
+    scope = "000000000000/us-east-1"
+    assert not rest.check_websocket_key(scope, ws["ApiId"], "dev", key["value"])  # not in the plan yet
+    rest.create_usage_plan_key(context, {"usagePlanId": plan["id"], "keyId": key["id"], "keyType": "API_KEY"})
+    assert rest.check_websocket_key(scope, ws["ApiId"], "dev", key["value"])
+    assert not rest.check_websocket_key(scope, ws["ApiId"], "other", key["value"])
+    assert not rest.check_websocket_key(scope, ws["ApiId"], "dev", "not-a-key")
