@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 from overcast.common import jsontext
@@ -24,7 +25,13 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrad
 
 
 def request_time(moment: float) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(moment))
+    """`12/Mar/2020:19:03:58 +0000`; the requests of one second share the text."""
+    return _second_text(int(moment))
+
+
+@lru_cache(maxsize=4)
+def _second_text(second: int) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
 
 
 def event(

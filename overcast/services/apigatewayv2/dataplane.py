@@ -15,7 +15,7 @@ import base64
 import http.client
 import json
 import logging
-import os
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -79,7 +79,11 @@ class HttpCall:
     snapshot: dict[str, Any]
     domain: str
     started: float = field(default_factory=time.time)
-    request_id: str = field(default_factory=lambda: base64.b64encode(os.urandom(11)).decode()[:15] + "=")
+    request_id: str = field(
+        default_factory=lambda: (
+            base64.b64encode(random.getrandbits(88).to_bytes(11, "big")).decode()[:15] + "="
+        )
+    )
     route: dict[str, Any] | None = None
     path_params: dict[str, str] = field(default_factory=dict)
     #: requestContext.authorizer of the event, once an authorizer has run.
@@ -861,16 +865,17 @@ class DataPlaneMixin:
         )
         running = asyncio.ensure_future(
             self.runtime.provider("lambda").execute(
-                account, region, name, qualifier, json.dumps(event).encode()
+                account, region, name, qualifier, json.dumps(event, separators=(",", ":")).encode()
             )
         )
-        try:
+        await asyncio.wait((running,), timeout=timeout)
+        if not running.done():
             # The function runs on past the integration's timeout, as on AWS; the client gets
             # API Gateway's 503 meanwhile.
-            outcome, _ = await asyncio.wait_for(asyncio.shield(running), timeout)
-        except TimeoutError:
             running.add_done_callback(lambda task: task.cancelled() or task.exception())
-            raise HttpError(503, "Service Unavailable") from None
+            raise HttpError(503, "Service Unavailable")
+        try:
+            outcome, _ = running.result()
         except ServiceError as error:
             if error.code == "TooManyRequestsException":
                 raise HttpError(429, "Too Many Requests") from None

@@ -384,3 +384,24 @@ def test_host_header_form(client, endpoint, echo_function):
         answer = call(f"{endpoint}/by/host", headers={"Host": host})
         assert answer.status == 200, answer.body
         assert answer.json()["requestContext"]["domainName"] == host
+
+
+def test_integration_timeout_answers_503(client, endpoint):
+    lam, apigw = client("lambda"), client("apigatewayv2")
+    slow = function(
+        lam, "import time\ndef handler(event, context):\n    time.sleep(3)\n    return 'late'\n", Timeout=10
+    )
+    api_id = apigw.create_api(Name=unique("slow"), ProtocolType="HTTP")["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=slow,
+        PayloadFormatVersion="2.0",
+        TimeoutInMillis=500,
+    )["IntegrationId"]
+    apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    started = time.monotonic()
+    answer = call(url(endpoint, api_id, "$default", "/"))
+    assert answer.status == 503 and answer.json() == {"message": "Service Unavailable"}
+    assert time.monotonic() - started < 2.5
