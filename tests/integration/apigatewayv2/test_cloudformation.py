@@ -234,3 +234,55 @@ def test_sam_function_with_http_api_event(client, endpoint):
     assert call(f"{endpoint}/hello/host", headers={"Host": host}).status == 200
     cfn.delete_stack(StackName=name)
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+
+
+SAM_EXPLICIT = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: prod
+      CorsConfiguration:
+        AllowOrigins: ['https://app.example.com']
+        AllowMethods: [GET, POST]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": event["routeKey"]}
+      Events:
+        Items:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /items
+            Method: post
+Outputs:
+  Api: {Value: !Ref Api}
+"""
+
+
+def test_sam_http_api_resource_with_a_stage_and_cors(client, endpoint):
+    cfn = client("cloudformation")
+    name = f"s-{uuid.uuid4().hex[:10]}"
+    cfn.create_stack(StackName=name, TemplateBody=SAM_EXPLICIT, Capabilities=CAPABILITIES)
+    stack = settle(cfn, name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    api_id = outputs(stack)["Api"]
+    assert [s["StageName"] for s in client("apigatewayv2").get_stages(ApiId=api_id)["Items"]] == ["prod"]
+    answer = call(
+        url(endpoint, api_id, "prod", "/items"),
+        method="POST",
+        body="{}",
+        headers={"Origin": "https://app.example.com"},
+    )
+    assert answer.status == 200, answer.body
+    assert answer.body == b"POST /items"
+    assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
+    cfn.delete_stack(StackName=name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
