@@ -193,6 +193,7 @@ class ApisMixin:
         self.load(context, params["ApiId"])
         self.drop(context, params["ApiId"])
         self.forget_api(params["ApiId"])
+        self.close_connections(params["ApiId"])
         return {}
 
     def delete_cors_configuration(  # type: ignore[misc]
@@ -836,6 +837,7 @@ class ApisMixin:
         del doc["Stages"][stage["StageName"]]
         self.save(context, doc)
         self.forget_stage(doc["Api"]["ApiId"], stage["StageName"])
+        self.close_connections(doc["Api"]["ApiId"], stage["StageName"])
         return {}
 
     def delete_access_log_settings(  # type: ignore[misc]

@@ -88,6 +88,15 @@ class WebSocketMixin:
                 self.runtime.spawn(self._close(connection), "websocket-close")
         self.connections.clear()
 
+    def close_connections(self: Provider, api_id: str, stage: str | None = None) -> None:  # type: ignore[misc]
+        """Close the live connections of an API (or one of its stages) that was deleted."""
+        for connection in [
+            c for c in self.connections.values() if c.api_id == api_id and (stage is None or c.stage == stage)
+        ]:
+            connection.closed = True
+            self.connections.pop(connection.connection_id, None)
+            self.runtime.spawn(self._close(connection), "websocket-close")
+
     async def _close(self, connection: Connection) -> None:
         try:
             async with connection.lock:

@@ -378,3 +378,23 @@ def test_connect_with_an_api_key_of_a_usage_plan(client, endpoint):
         )
     with pytest.raises(ClientError):
         rest.create_usage_plan(name=unique("p"), apiStages=[{"apiId": api_id, "stage": "nostage"}])
+
+
+def test_deleting_the_stage_closes_its_connections(client, endpoint):
+    apigw = client("apigatewayv2")
+    api_id = apigw.create_api(
+        Name=unique("wsdel"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="MOCK", RequestTemplates={"$default": '{"statusCode": 200}'}
+    )["IntegrationId"]
+    apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    socket = connect(ws_url(endpoint, api_id, "dev"))
+    try:
+        apigw.delete_stage(ApiId=api_id, StageName="dev")
+        socket.settimeout(10)
+        opcode, _ = socket.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+    finally:
+        socket.close()
