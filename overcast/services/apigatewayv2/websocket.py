@@ -364,6 +364,7 @@ class WebSocketMixin:
         status = 200
         try:
             self.throttle(call)
+            self.validate_message(call, route, body, binary)
             status, answer = await self.integrate_ws(call, connection, route, "MESSAGE", body, binary=binary)
         except HttpError as error:
             status = error.status
@@ -383,6 +384,30 @@ class WebSocketMixin:
         responses = deployed[2]["RouteResponses"].get(route["RouteId"]) or {}
         if answer is not None and responses and not connection.closed:
             await connection.push(answer)
+
+    def validate_message(self, call: HttpCall, route: dict[str, Any], body: bytes, binary: bool) -> None:
+        """A route's request model (chosen by its model selection expression) checks the
+        message: a JSON Schema draft 4 that the body must satisfy."""
+        models = route.get("RequestModels") or {}
+        if not models:
+            return
+        expression = route.get("ModelSelectionExpression") or "$default"
+        key = (
+            evaluate(call, expression) if expression.startswith("$request") else expression.replace("\\", "")
+        )
+        name = models.get(key or "") or models.get("$default")
+        model = next((m for m in call.snapshot["Models"].values() if m["Name"] == name), None)
+        if model is None:
+            return
+        import jsonschema
+
+        try:
+            document = None if binary else jsontext.loads(body)
+            schema = json.loads(model["Schema"])
+        except ValueError:
+            raise HttpError(400, "Invalid request body") from None
+        if document is None or any(True for _ in jsonschema.Draft4Validator(schema).iter_errors(document)):
+            raise HttpError(400, "Invalid request body")
 
     def execution_log(  # type: ignore[misc]
         self: Provider, call: HttpCall, route: dict[str, Any], body: bytes, status: int

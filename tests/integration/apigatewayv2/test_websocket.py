@@ -398,3 +398,43 @@ def test_deleting_the_stage_closes_its_connections(client, endpoint):
         assert opcode == websocket.ABNF.OPCODE_CLOSE
     finally:
         socket.close()
+
+
+def test_request_models_check_messages(client, endpoint):
+    apigw = client("apigatewayv2")
+    api_id = apigw.create_api(
+        Name=unique("wsmodel"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    apigw.create_model(
+        ApiId=api_id,
+        Name="Message",
+        Schema=json.dumps(
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+        ),
+    )
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="MOCK", RequestTemplates={"$default": '{"statusCode": 200}'}
+    )["IntegrationId"]
+    apigw.create_integration_response(
+        ApiId=api_id,
+        IntegrationId=integration,
+        IntegrationResponseKey="$default",
+        ResponseTemplates={"$default": "ok"},
+    )
+    route = apigw.create_route(
+        ApiId=api_id,
+        RouteKey="say",
+        Target=f"integrations/{integration}",
+        ModelSelectionExpression="$default",
+        RequestModels={"$default": "Message"},
+    )["RouteId"]
+    apigw.create_route_response(ApiId=api_id, RouteId=route, RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    socket = connect(ws_url(endpoint, api_id, "dev"))
+    try:
+        socket.send(json.dumps({"action": "say", "text": "fine"}))
+        assert socket.recv() == "ok"
+        socket.send(json.dumps({"action": "say", "text": 7}))
+        assert json.loads(socket.recv())["message"] == "Invalid request body"
+    finally:
+        socket.close()
