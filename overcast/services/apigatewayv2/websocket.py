@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 #: The largest message a client or a backend may send (128 KB).
 MAX_MESSAGE = 128 * 1024
+#: AWS closes a connection idle for 10 minutes, and any connection after 2 hours (seconds on
+#: the scheduler's clock, which OVERCAST_SCHEDULE_SPEED speeds up for tests).
+IDLE_TIMEOUT = 600.0
+MAX_DURATION = 7200.0
+_TIMER = "apigatewayv2/connection/"
 _CONNECTIONS_PATH = re.compile(r"^/@connections/(?P<id>[^/]+)$")
 
 
@@ -53,6 +58,8 @@ class Connection:
     last_active: float = field(default_factory=time.time)
     authorizer: dict[str, Any] | None = None
     closed: bool = False
+    #: When the client last sent a message, on the scheduler's clock.
+    seen: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def push(self, data: bytes) -> None:
@@ -87,6 +94,21 @@ class WebSocketMixin:
             if self.runtime.loop is not None and not self.runtime.loop.is_closed():
                 self.runtime.spawn(self._close(connection), "websocket-close")
         self.connections.clear()
+
+    def _idle_check(self: Provider, key: str, due: float) -> None:  # type: ignore[misc]
+        connection = self.connections.get(key.rsplit("/", 1)[1])
+        if connection is None or connection.closed:
+            return
+        if connection.seen + IDLE_TIMEOUT > self.runtime.scheduler.now():
+            self.runtime.scheduler.at(key, connection.seen + IDLE_TIMEOUT, self._idle_check)
+            return
+        self._expire(key, due)
+
+    def _expire(self: Provider, key: str, due: float) -> None:  # type: ignore[misc]
+        connection = self.connections.pop(key.rsplit("/", 1)[1], None)
+        if connection is not None and not connection.closed:
+            connection.closed = True
+            self.runtime.spawn(self._close(connection), "websocket-close")
 
     def close_connections(self: Provider, api_id: str, stage: str | None = None) -> None:  # type: ignore[misc]
         """Close the live connections of an API (or one of its stages) that was deleted."""
@@ -164,6 +186,12 @@ class WebSocketMixin:
             return
         await send({"type": "websocket.accept"})
         self.connections[connection.connection_id] = connection
+        scheduler = self.runtime.scheduler
+        connection.seen = scheduler.now()
+        scheduler.at(
+            f"{_TIMER}idle/{connection.connection_id}", connection.seen + IDLE_TIMEOUT, self._idle_check
+        )
+        scheduler.at(f"{_TIMER}max/{connection.connection_id}", connection.seen + MAX_DURATION, self._expire)
         tasks: set[asyncio.Task] = set()
         reason = "Client-side close frame status not set"
         status = 1005
@@ -173,6 +201,7 @@ class WebSocketMixin:
                 kind = message["type"]
                 if kind == "websocket.receive":
                     connection.last_active = time.time()
+                    connection.seen = scheduler.now()
                     data = message.get("text")
                     body = data.encode() if data is not None else (message.get("bytes") or b"")
                     if len(body) > MAX_MESSAGE:
@@ -192,6 +221,8 @@ class WebSocketMixin:
         finally:
             connection.closed = True
             self.connections.pop(connection.connection_id, None)
+            scheduler.cancel(f"{_TIMER}idle/{connection.connection_id}")
+            scheduler.cancel(f"{_TIMER}max/{connection.connection_id}")
             await self.on_disconnect(connection, status, reason)
 
     # -- routes ----------------------------------------------------------------------------------

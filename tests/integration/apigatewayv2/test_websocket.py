@@ -438,3 +438,37 @@ def test_request_models_check_messages(client, endpoint):
         assert json.loads(socket.recv())["message"] == "Invalid request body"
     finally:
         socket.close()
+
+
+def test_idle_connections_are_closed():
+    """AWS closes a connection idle for ten minutes: on a clock sped up 600 times, a second."""
+    from tests.conftest import Server
+
+    server = Server("--ephemeral", "--quiet", env={"OVERCAST_SCHEDULE_SPEED": "600"})
+    try:
+        apigw = boto3.client(
+            "apigatewayv2",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        api_id = apigw.create_api(
+            Name=unique("idle"), ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+        )["ApiId"]
+        integration = apigw.create_integration(
+            ApiId=api_id, IntegrationType="MOCK", RequestTemplates={"$default": '{"statusCode": 200}'}
+        )["IntegrationId"]
+        apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
+        apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+        socket = connect(ws_url(server.endpoint, api_id, "dev"))
+        try:
+            started = time.monotonic()
+            socket.settimeout(20)
+            opcode, _ = socket.recv_data(control_frame=True)
+            assert opcode == websocket.ABNF.OPCODE_CLOSE
+            assert 0.5 < time.monotonic() - started < 10
+        finally:
+            socket.close()
+    finally:
+        server.stop()
