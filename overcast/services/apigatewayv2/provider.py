@@ -18,11 +18,14 @@ from overcast.common import pagination
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.services.apigatewayv2.apis import ApisMixin
+from overcast.services.apigatewayv2.authorizers import AuthorizersMixin
 from overcast.services.apigatewayv2.common import bad_request, fitted, new_id, not_found
 from overcast.services.apigatewayv2.dataplane import DataPlaneMixin
 from overcast.services.apigatewayv2.domains import DomainsMixin
+from overcast.services.apigatewayv2.events import EventsMixin
 from overcast.services.apigatewayv2.openapi import OpenApiMixin
 from overcast.services.apigatewayv2.portals import PortalsMixin
+from overcast.services.apigatewayv2.stages import StagesMixin
 from overcast.services.apigatewayv2.websocket import WebSocketMixin
 from overcast.services.base import BaseProvider, HostRoute
 from overcast.store import scope as store_scope
@@ -51,10 +54,13 @@ DEPLOYED = (
 @fitted
 class Provider(
     ApisMixin,
+    StagesMixin,
     DomainsMixin,
     PortalsMixin,
     OpenApiMixin,
     DataPlaneMixin,
+    AuthorizersMixin,
+    EventsMixin,
     WebSocketMixin,
     BaseProvider,
 ):

@@ -72,7 +72,7 @@ class Connection:
 
 
 def _connection_id() -> str:
-    return base64.b64encode(os.urandom(10)).decode()[:12] + "cF="
+    return base64.urlsafe_b64encode(os.urandom(10)).decode()[:12] + "cF="
 
 
 def _iso(moment: float) -> str:
