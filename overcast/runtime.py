@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
     from overcast.services.acm.provider import Provider as ACMProvider
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
+    from overcast.services.apigatewayv2.provider import Provider as APIGatewayV2Provider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
@@ -87,6 +88,8 @@ class Runtime:
     def provider(self, service: Literal["acm"]) -> ACMProvider: ...
     @overload
     def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
+    @overload
+    def provider(self, service: Literal["apigatewayv2"]) -> APIGatewayV2Provider: ...
     @overload
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
     @overload

@@ -121,6 +121,8 @@ class App:
         kind = scope["type"]
         if kind == "http":
             await self.http(scope, receive, send)
+        elif kind == "websocket":
+            await self.websocket(scope, receive, send)
         elif kind == "lifespan":
             await self.lifespan(receive, send)
 
@@ -144,6 +146,33 @@ class App:
                 self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def websocket(self, scope, receive, send) -> None:
+        """A WebSocket upgrade: only API Gateway's WebSocket APIs speak WebSocket on this port;
+        any other upgrade is refused (403) before it is accepted."""
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key, text = name.decode("latin-1"), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        raw_path = scope.get("raw_path")
+        client = scope.get("client") or ("127.0.0.1", 0)
+        request = Request(
+            method="GET",
+            raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            client_ip=client[0],
+            client_port=client[1],
+        )
+        runtime = self.runtime
+        if runtime is not None and runtime.serves("apigatewayv2"):
+            try:
+                await runtime.provider("apigatewayv2").serve_websocket(request, receive, send)
+            except Exception:
+                log.exception("WebSocket %s failed", request.raw_path)
+            return
+        if (await receive())["type"] == "websocket.connect":
+            await send({"type": "websocket.close", "code": 1008})
 
     async def http(self, scope, receive, send) -> None:
         started = time.perf_counter()
@@ -528,6 +557,7 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
+        ws="wsproto",
         http=http_protocol(tuning("OVERCAST_HEADER_TIMEOUT_SECONDS"), tuning("OVERCAST_BODY_IDLE_SECONDS")),
         lifespan="on",
         access_log=False,

@@ -683,6 +683,49 @@ TABLES: dict[str, dict[str, Any]] = {
     },
 }
 
+
+class _RestVerbs(dict):
+    """API Gateway's actions are the HTTP verbs of its control plane (`apigateway:GET`,
+    `apigateway:POST`, ...) on the resource the request's path names
+    (`arn:aws:apigateway:{region}::/apis/{ApiId}/routes/{RouteId}`): filled from the model's
+    request URIs the first time it is asked."""
+
+    def __init__(self, service: str, strip: str) -> None:
+        super().__init__()
+        self.service, self.strip = service, strip
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if not self:
+            from overcast import protocols
+
+            model = protocols.service_model(self.service)
+            for name in model.operation_names:
+                operation = model.operation_model(name)
+                path = operation.http["requestUri"].split("?")[0].removeprefix(self.strip)
+                for member, shape in operation.input_shape.members.items() if operation.input_shape else ():
+                    if shape.serialization.get("location") == "uri":
+                        wire = shape.serialization.get("name", member)
+                        path = path.replace("{" + wire + "}", "{" + member + "}")
+                verb = operation.http["method"]
+                # Tagging is authorized on the tagged resource itself.
+                template = (
+                    "{ResourceArn}"
+                    if path.startswith("/tags/")
+                    else "arn:{partition}:apigateway:{region}::" + path
+                )
+                self[name] = (f"apigateway:{verb}", template)
+        return super().get(key, default)
+
+
+TABLES["apigatewayv2"] = _RestVerbs("apigatewayv2", "/v2")
+TABLES["apigatewaymanagementapi"] = {
+    op: (
+        "execute-api:ManageConnections",
+        "arn:{partition}:execute-api:{region}:{account}:*/*/*/@connections/{ConnectionId}",
+    )
+    for op in ("PostToConnection", "GetConnection", "DeleteConnection")
+}
+
 #: IAM's service prefix where it differs from the model's signing name.
 PREFIXES = {
     "monitoring": "cloudwatch",

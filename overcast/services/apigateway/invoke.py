@@ -172,16 +172,28 @@ class InvokeMixin(IntegrationsMixin):
 
     # -- entry points ----------------------------------------------------------------------------
 
+    def other_api(self: Provider, api_id: str) -> bool:  # type: ignore[misc]
+        """Whether the id is an HTTP or WebSocket API's (whose own data plane answers it)."""
+        if api_id in self.api_homes:
+            return False
+        other = self.runtime.providers.get("apigatewayv2")
+        knows = getattr(other, "knows_api", None)
+        return knows is not None and bool(knows(api_id))
+
     async def serve_host(  # type: ignore[misc]
         self: Provider, request: Request, match: re.Match, context: RequestContext
-    ) -> Response:
+    ) -> Response | None:
         api_id = match.group("api_id")
+        if self.other_api(api_id):
+            return None
         stage, _, rest = request.raw_path.lstrip("/").partition("/")
         return await self.invoke(request, api_id, stage, "/" + rest, request.host.split(":")[0])
 
     async def serve_path(  # type: ignore[misc]
         self: Provider, request: Request, match: re.Match, context: RequestContext
-    ) -> Response:
+    ) -> Response | None:
+        if self.other_api(match.group("api_id")):
+            return None
         return await self.invoke(
             request, match.group("api_id"), match.group("stage"), match.group("path") or "/", ""
         )

@@ -200,6 +200,15 @@ class KeysMixin:
     def _check_stages(self: Provider, context: RequestContext, stages: list[dict[str, Any]]) -> None:  # type: ignore[misc]
         for api_stage in stages:
             doc = self.apis.get(self.scope_of(context), api_stage.get("apiId") or "")
+            if doc is None and self.runtime.serves("apigatewayv2"):
+                # A WebSocket API's stages take usage plans too.
+                stages_of = self.runtime.provider("apigatewayv2").websocket_stages(
+                    context.account, context.region, api_stage.get("apiId") or ""
+                )
+                if stages_of is not None:
+                    if api_stage.get("stage") not in stages_of:
+                        raise not_found(f"Invalid stage identifier specified {api_stage.get('stage')}")
+                    continue
             if doc is None:
                 raise not_found(
                     f"Invalid API identifier specified {context.account}:{api_stage.get('apiId')}"
@@ -376,6 +385,20 @@ class KeysMixin:
         return {}
 
     # -- usage -----------------------------------------------------------------------------------
+
+    def check_websocket_key(self: Provider, scope: str, api_id: str, stage: str, value: str | None) -> bool:  # type: ignore[misc]
+        """Whether an API key value may call a WebSocket API's stage: an enabled key of the
+        account, in a usage plan of that stage, within its quota (this request counted)."""
+        found = self.key_by_value(value) if value else None
+        if found is None or found[0] != scope or not found[1].get("enabled"):
+            return False
+        key_id = found[1]["id"]
+        for _, plan in self.plans.scan(scope):
+            if key_id not in (plan.get("_keys") or {}):
+                continue
+            if any(s.get("apiId") == api_id and s.get("stage") == stage for s in plan.get("apiStages") or []):
+                return self.count_request(scope, plan, key_id)
+        return False
 
     def count_request(self: Provider, scope: str, plan: dict[str, Any], key_id: str) -> bool:  # type: ignore[misc]
         """Count one request of a key under a plan; False when its quota is used up."""

@@ -39,6 +39,7 @@ MODULES = (
     "overcast.services.cloudtrail.resources",
     "overcast.services.xray.resources",
     "overcast.services.apigateway.resources",
+    "overcast.services.apigatewayv2.resources",
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
     "overcast.services.rds.resources",

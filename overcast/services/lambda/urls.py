@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from overcast.common import jsontext
+from overcast.common import payload2
 from overcast.common.times import iso_millis
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -324,29 +324,8 @@ def _internal_error() -> Response:
 
 
 def _url_response(payload: bytes) -> Response:
-    """A function's result as the HTTP response: a dict with statusCode is a structured
-    response; anything else is the JSON body of a 200."""
-    try:
-        result = jsontext.loads(payload, jsontext.MAX_PAYLOAD_DEPTH) if payload else None
-    except ValueError:
-        return Response(200, {"Content-Type": "application/json"}, payload)
-    if isinstance(result, str):
-        return Response(200, {"Content-Type": "application/json"}, result.encode())
-    if not isinstance(result, dict) or "statusCode" not in result:
-        return Response(200, {"Content-Type": "application/json"}, _compact(result))
-    headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-    body = result.get("body")
-    if body is None:
-        data = b""
-    elif result.get("isBase64Encoded"):
-        data = base64.b64decode(body)
-    else:
-        data = (body if isinstance(body, str) else json.dumps(body)).encode()
-    headers.setdefault("Content-Type", "application/json")
-    cookies = result.get("cookies") or []
-    if cookies:
-        headers["Set-Cookie"] = ", ".join(cookies)
-    return Response(int(result["statusCode"]), headers, data)
+    """A function's result as the HTTP response (payload format 2.0, as HTTP APIs make it)."""
+    return payload2.response(payload)
 
 
 def _cors_headers(cors: dict, request: Request, preflight: bool = True) -> dict:
