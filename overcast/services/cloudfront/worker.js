@@ -13,14 +13,20 @@ const compiled = new Map();
 const stores = new Map();
 const LIMIT_MS = 1000;
 
-function kvsHandle(id, logs) {
-  const store = stores.get(id);
-  if (store === undefined) {
-    throw new Error("The KeyValueStore " + id + " is not associated with this function");
+let currentStore = null;
+
+// A handle looks its store up when used: the code may take it at load, before any request.
+function kvsHandle(id) {
+  function storeData() {
+    const store = stores.get(id || currentStore);
+    if (store === undefined) {
+      throw new Error("The KeyValueStore " + (id || "") + " is not associated with this function");
+    }
+    return store;
   }
-  const data = store.data;
   return {
     async get(key, options) {
+      const data = storeData().data;
       if (!Object.prototype.hasOwnProperty.call(data, key)) {
         throw new Error("Key " + key + " not found");
       }
@@ -31,12 +37,13 @@ function kvsHandle(id, logs) {
       return value;
     },
     async exists(key) {
+      const data = storeData().data;
       return Object.prototype.hasOwnProperty.call(data, key);
     },
     async meta() {
+      const store = storeData();
+      const data = store.data;
       const keys = Object.keys(data);
-      let size = 0;
-      for (const key of keys) size += key.length + String(data[key]).length;
       return { creationDateTime: store.created || "", lastUpdatedDateTime: store.updated || "", keyCount: keys.length };
     },
   };
@@ -71,7 +78,7 @@ function load(entry, runtime, logs) {
     log: (...args) => logs.push(args.map(String).join(" ")),
   };
   sandbox.__modules = {
-    cloudfront: { kvs: (id) => kvsHandle(id, logs) },
+    cloudfront: { kvs: (id) => kvsHandle(id) },
     crypto,
     querystring,
     buffer: { Buffer },
@@ -89,6 +96,7 @@ function load(entry, runtime, logs) {
 
 async function run(message) {
   const logs = [];
+  currentStore = message.kvs ? message.kvs.id : null;
   try {
     if (message.kvs) {
       const known = stores.get(message.kvs.id);

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
 import urllib.request
 import uuid
 
@@ -48,15 +48,16 @@ def distribution_config(origins: list[dict], **extra) -> dict:
 
 
 def get(endpoint: str, dist_id: str, path: str = "/", headers: dict | None = None, method: str = "GET"):
-    """(status, headers, body) of a request through the distribution's path form."""
-    request = urllib.request.Request(
-        f"{endpoint}/_aws/cloudfront/{dist_id}{path}", headers=headers or {}, method=method
-    )
+    """(status, headers, body) of a request through the distribution's path form (redirects
+    are answers here, not followed)."""
+    host, port = endpoint.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as failure:
-        return failure.code, failure.headers, failure.read()
+        connection.request(method, f"/_aws/cloudfront/{dist_id}{path}", headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def stats(endpoint: str) -> dict:

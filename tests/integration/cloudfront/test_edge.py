@@ -1,0 +1,196 @@
+"""The edge beyond S3: a custom origin (a loopback HTTP server: its path, headers and
+Cache-Control), Lambda@Edge on the origin response, signed URLs for trusted key groups,
+the viewer protocol policy and allowed methods."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.integration.cloudfront.helpers import (
+    CACHING_DISABLED,
+    custom_origin,
+    distribution_config,
+    get,
+    stats,
+)
+
+#: `lambda` is a keyword: its test helpers are imported by name.
+create_function = importlib.import_module("tests.integration.lambda.helpers").create
+
+
+class _Origin(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def do_GET(self) -> None:
+        _Origin.seen.append({"path": self.path, "headers": dict(self.headers)})
+        body = json.dumps({"path": self.path, "secret": self.headers.get("X-Origin-Secret")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "max-age=60" if "cacheable" in self.path else "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def _custom(port: int, **behaviour) -> dict:
+    origin = custom_origin("127.0.0.1", port, path="/base")
+    origin["CustomHeaders"] = {
+        "Quantity": 1,
+        "Items": [{"HeaderName": "X-Origin-Secret", "HeaderValue": "s3cr3t"}],
+    }
+    return distribution_config([origin], behaviour=behaviour)
+
+
+def test_custom_origin_path_headers_and_cache_control(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    distribution = cloudfront.create_distribution(DistributionConfig=_custom(origin_server))["Distribution"]
+    status, headers, body = get(endpoint, distribution["Id"], "/cacheable/a")
+    assert status == 200
+    assert json.loads(body) == {"path": "/base/cacheable/a", "secret": "s3cr3t"}
+    assert headers["X-Cache"] == "Miss from cloudfront"
+    assert get(endpoint, distribution["Id"], "/cacheable/a")[1]["X-Cache"] == "Hit from cloudfront"
+    # no-store with MinTTL 1 (CachingOptimized): kept for the minimum TTL.
+    before = stats(endpoint)["origin_fetches"]
+    get(endpoint, distribution["Id"], "/private")
+    get(endpoint, distribution["Id"], "/private")
+    assert stats(endpoint)["origin_fetches"] == before + 1
+
+
+def test_caching_disabled_fetches_every_time(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    config = _custom(origin_server, CachePolicyId=CACHING_DISABLED)
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    before = stats(endpoint)["origin_fetches"]
+    for _ in range(3):
+        assert get(endpoint, distribution["Id"], "/cacheable/b")[1]["X-Cache"] == "Miss from cloudfront"
+    assert stats(endpoint)["origin_fetches"] == before + 3
+
+
+def test_viewer_protocol_policy_and_methods(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    config = _custom(origin_server, ViewerProtocolPolicy="redirect-to-https")
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    status, headers, _ = get(endpoint, distribution["Id"], "/x?q=1")
+    assert status == 301
+    assert headers["Location"].startswith("https://") and headers["Location"].endswith("/x?q=1")
+    status, _, _ = get(endpoint, distribution["Id"], "/x", headers={"X-Forwarded-Proto": "https"})
+    assert status == 200
+    status, _, _ = get(
+        endpoint, distribution["Id"], "/x", headers={"X-Forwarded-Proto": "https"}, method="POST"
+    )
+    assert status == 403
+
+
+def test_lambda_at_edge_origin_response_adds_a_header(client, endpoint, origin_server):
+    lam = client("lambda")
+    cloudfront = client("cloudfront")
+    source = (
+        "def handler(event, context):\n"
+        "    cf = event['Records'][0]['cf']\n"
+        "    response = cf['response']\n"
+        "    response['headers']['x-edge'] = [{'key': 'X-Edge', 'value': cf['config']['eventType']}]\n"
+        "    return response\n"
+    )
+    name = create_function(lam, source)
+    version = lam.publish_version(FunctionName=name)["FunctionArn"]
+    association = {"LambdaFunctionARN": version, "EventType": "origin-response"}
+    config = _custom(origin_server, LambdaFunctionAssociations={"Quantity": 1, "Items": [association]})
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    status, headers, body = get(endpoint, distribution["Id"], "/cacheable/edge")
+    assert status == 200 and headers["X-Edge"] == "origin-response"
+    assert json.loads(body)["path"] == "/base/cacheable/edge"
+
+
+def test_unversioned_lambda_arn_is_refused(client, origin_server):
+    cloudfront = client("cloudfront")
+    association = {
+        "LambdaFunctionARN": "arn:aws:lambda:us-east-1:000000000000:function:nope",
+        "EventType": "origin-request",
+    }
+    config = _custom(origin_server, LambdaFunctionAssociations={"Quantity": 1, "Items": [association]})
+    with pytest.raises(cloudfront.exceptions.InvalidLambdaFunctionAssociation):
+        cloudfront.create_distribution(DistributionConfig=config)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode().replace("+", "-").replace("=", "_").replace("/", "~")
+
+
+def test_signed_urls(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    key_id = cloudfront.create_public_key(
+        PublicKeyConfig={
+            "CallerReference": str(uuid.uuid4()),
+            "Name": f"k-{uuid.uuid4().hex[:8]}",
+            "EncodedKey": pem,
+        }
+    )["PublicKey"]["Id"]
+    group = cloudfront.create_key_group(
+        KeyGroupConfig={"Name": f"g-{uuid.uuid4().hex[:8]}", "Items": [key_id]}
+    )
+    group_id = group["KeyGroup"]["Id"]
+    config = _custom(origin_server, TrustedKeyGroups={"Enabled": True, "Quantity": 1, "Items": [group_id]})
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    status, _, body = get(endpoint, distribution["Id"], "/cacheable/secret")
+    assert status == 403 and b"MissingKey" in body
+
+    url = f"https://{distribution['DomainName']}/cacheable/secret"
+    expires = int(time.time()) + 300
+    policy = json.dumps(
+        {"Statement": [{"Resource": url, "Condition": {"DateLessThan": {"AWS:EpochTime": expires}}}]},
+        separators=(",", ":"),
+    ).encode()
+    signature = _b64(private.sign(policy, padding.PKCS1v15(), hashes.SHA1()))
+    query = f"?Expires={expires}&Signature={signature}&Key-Pair-Id={key_id}"
+    status, _, body = get(endpoint, distribution["Id"], "/cacheable/secret" + query)
+    assert status == 200 and json.loads(body)["path"] == "/base/cacheable/secret"
+    # The same signature for another path, or tampered, is refused.
+    assert get(endpoint, distribution["Id"], "/cacheable/other" + query)[0] == 403
+    tampered = f"?Expires={expires + 1}&Signature={signature}&Key-Pair-Id={key_id}"
+    assert get(endpoint, distribution["Id"], "/cacheable/secret" + tampered)[0] == 403
+    # A custom policy with a wildcard, in signed cookies.
+    custom = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Resource": f"https://{distribution['DomainName']}/cacheable/*",
+                    "Condition": {"DateLessThan": {"AWS:EpochTime": expires}},
+                }
+            ]
+        }
+    ).encode()
+    cookie = (
+        f"CloudFront-Policy={_b64(custom)}; "
+        f"CloudFront-Signature={_b64(private.sign(custom, padding.PKCS1v15(), hashes.SHA1()))}; "
+        f"CloudFront-Key-Pair-Id={key_id}"
+    )
+    assert get(endpoint, distribution["Id"], "/cacheable/any", headers={"Cookie": cookie})[0] == 200
+    assert get(endpoint, distribution["Id"], "/elsewhere", headers={"Cookie": cookie})[0] == 403
