@@ -36,6 +36,7 @@ ROLE = "arn:aws:iam::000000000000:role/smoke"
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "apigateway": ("get_rest_apis", {}),
     "cloudformation": ("list_stacks", {}),
+    "cloudfront": ("list_distributions", {}),
     "cloudtrail": ("describe_trails", {}),
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),

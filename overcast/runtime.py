@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     # Only for the types of provider(): a service's module loads on its first request.
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
+    from overcast.services.cloudfront.provider import Provider as CloudFrontProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
@@ -79,6 +80,8 @@ class Runtime:
     def provider(self, service: Literal["apigateway"]) -> APIGatewayProvider: ...
     @overload
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
+    @overload
+    def provider(self, service: Literal["cloudfront"]) -> CloudFrontProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
     @overload

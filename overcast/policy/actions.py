@@ -23,6 +23,7 @@ IAM_USER = "arn:{partition}:iam::{account}:user/{UserName}"
 IAM_GROUP = "arn:{partition}:iam::{account}:group/{GroupName}"
 IAM_ROLE = "arn:{partition}:iam::{account}:role/{RoleName}"
 IAM_PROFILE = "arn:{partition}:iam::{account}:instance-profile/{InstanceProfileName}"
+CLOUDFRONT = "arn:{partition}:cloudfront::{account}:"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -481,6 +482,49 @@ TABLES: dict[str, dict[str, Any]] = {
                 "GetResourcePolicy",
                 "DeleteResourcePolicy",
             )
+        },
+    },
+    "cloudfront": {
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "distribution/{Id}")
+            for op in ("GetDistribution", "GetDistributionConfig", "UpdateDistribution", "DeleteDistribution")
+        },
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "distribution/{DistributionId}")
+            for op in (
+                "CreateInvalidation",
+                "GetInvalidation",
+                "ListInvalidations",
+                "CreateMonitoringSubscription",
+                "GetMonitoringSubscription",
+                "DeleteMonitoringSubscription",
+            )
+        },
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "function/{Name}")
+            for op in (
+                "CreateFunction",
+                "DescribeFunction",
+                "GetFunction",
+                "UpdateFunction",
+                "PublishFunction",
+                "TestFunction",
+                "DeleteFunction",
+            )
+        },
+        **{
+            f"{verb}{kind}": (f"cloudfront:{verb}{kind}", CLOUDFRONT + path + "/{Id}")
+            for kind, path in (
+                ("CachePolicy", "cache-policy"),
+                ("OriginRequestPolicy", "origin-request-policy"),
+                ("ResponseHeadersPolicy", "response-headers-policy"),
+                ("OriginAccessControl", "origin-access-control"),
+            )
+            for verb in ("Get", "Update", "Delete")
+        },
+        **{
+            op: (f"cloudfront:{op}", "{Resource}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },
 }

@@ -42,6 +42,7 @@ MODULES = (
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
     "overcast.services.scheduler.resources",
+    "overcast.services.cloudfront.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )
