@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import hashlib
 import http.client
+import itertools
 import logging
+import os
 import re
 import secrets
+import string
 import time
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -83,12 +84,25 @@ _ERROR_TTL = 10
 _READ_TIMEOUT = 30.0
 
 
+#: This edge server's name in Via, as CloudFront's servers name themselves.
+_VIA = f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)"
+#: Request ids (X-Amz-Cf-Id): unique, not secret: a random head per process and a counter.
+_ID_HEAD = secrets.token_urlsafe(30)[:40]
+_id_counter = itertools.count(int.from_bytes(os.urandom(6), "big"))
+_ID_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
 def _via() -> str:
-    return f"1.1 {secrets.token_hex(16)}.cloudfront.net (CloudFront)"
+    return _VIA
 
 
 def _request_id() -> str:
-    return secrets.token_urlsafe(42)[:56]
+    number = next(_id_counter)
+    tail = []
+    for _ in range(16):
+        number, digit = divmod(number, 64)
+        tail.append(_ID_ALPHABET[digit])
+    return _ID_HEAD + "".join(tail)
 
 
 def error_page(status: int, code: str, message: str) -> Response:
@@ -372,8 +386,9 @@ class DataPlane:
     async def serve_edge(  # type: ignore[misc]
         self: Provider, found: Edge, request: Request, raw_path: str, context: RequestContext
     ) -> Response:
+        request_id = _request_id()
         try:
-            response = await self._serve(found, request, raw_path)
+            response = await self._serve(found, request, raw_path, request_id)
         except ServiceError as problem:
             response = error_page(problem.status, problem.code, problem.message)
         except Exception:
@@ -382,10 +397,12 @@ class DataPlane:
         headers = response.headers
         headers["Via"] = _via()
         headers["X-Amz-Cf-Pop"] = _POP
-        headers["X-Amz-Cf-Id"] = _request_id()
+        headers["X-Amz-Cf-Id"] = request_id
         return response
 
-    async def _serve(self: Provider, found: Edge, request: Request, raw_path: str) -> Response:  # type: ignore[misc]
+    async def _serve(  # type: ignore[misc]
+        self: Provider, found: Edge, request: Request, raw_path: str, request_id: str
+    ) -> Response:
         if not found.config.get("Enabled", True):
             return _html_error(
                 403, "ERROR: The request could not be satisfied", "The distribution is disabled."
@@ -428,18 +445,22 @@ class DataPlane:
             method,
             uri,
             _strip_signing(request.query_string) if behaviour.key_groups else request.query_string,
-            dict(headers),
+            # Code at the edge may change the headers; without any they are only read.
+            dict(headers) if behaviour.functions or behaviour.lambdas else headers,
             request.client_ip,
             body,
         )
         event_context = {
             "distributionDomainName": found.domain,
             "distributionId": found.id,
-            "requestId": _request_id(),
+            "requestId": request_id,
         }
-        generated = await self._viewer_request(found, behaviour, viewer, event_context)
-        if generated is not None:
-            return await self._viewer_response(found, behaviour, viewer, generated, event_context, "Function")
+        if behaviour.functions or behaviour.lambdas:
+            generated = await self._viewer_request(found, behaviour, viewer, event_context)
+            if generated is not None:
+                return await self._viewer_response(
+                    found, behaviour, viewer, generated, event_context, "Function"
+                )
         result, cache_state = await self._through_cache(found, behaviour, viewer, event_context)
         if result.status >= 400 and result.status in found.errors:
             result = await self._custom_error(found, viewer, result, event_context)
@@ -1037,11 +1058,3 @@ def _apply_response_policy(policy: dict[str, Any], viewer: edge.EdgeRequest, hea
     timing = policy.get("ServerTimingHeadersConfig")
     if timing and timing.get("Enabled"):
         put("Server-Timing", 'cdn-upstream-layer;desc="EDGE",cdn-cache-miss', True)
-
-
-def _date() -> str:
-    return formatdate(usegmt=True)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
