@@ -146,6 +146,10 @@ class Behaviour:
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     lambdas: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_groups: tuple[str, ...] = ()
+    #: An origin group's other members, tried in order when an origin fails (the status codes
+    #: of its failover criteria, or no answer at all) on a GET, HEAD or OPTIONS.
+    fallbacks: tuple[dict[str, Any], ...] = ()
+    failover_codes: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -225,14 +229,24 @@ class DataPlane:
     def _compile_edge(self: Provider, account: str, row: dict[str, Any]) -> Edge:  # type: ignore[misc]
         config = row["Config"]
         origins = {origin["Id"]: origin for origin in items(config.get("Origins"))}
+        groups: dict[str, tuple[list[dict[str, Any]], frozenset[int]]] = {}
         for group in items(config.get("OriginGroups")):
-            members = [member["OriginId"] for member in items(group.get("Members"))]
-            if members and members[0] in origins:
-                origins[group["Id"]] = origins[members[0]]
+            members = [
+                origins[m["OriginId"]] for m in items(group.get("Members")) if m["OriginId"] in origins
+            ]
+            if members:
+                origins[group["Id"]] = members[0]
+                codes = frozenset(
+                    int(code) for code in items((group.get("FailoverCriteria") or {}).get("StatusCodes"))
+                )
+                groups[group["Id"]] = (members[1:], codes)
         compiled = []
         group_ids: set[str] = set()
         for behaviour in behaviours(config):
-            compiled.append(self._compile_behaviour(account, behaviour, origins))
+            compiled_behaviour = self._compile_behaviour(account, behaviour, origins)
+            fallbacks, codes = groups.get(behaviour["TargetOriginId"], ([], frozenset()))
+            compiled_behaviour.fallbacks, compiled_behaviour.failover_codes = tuple(fallbacks), codes
+            compiled.append(compiled_behaviour)
             group_ids.update(items(behaviour.get("TrustedKeyGroups")))
         keys: dict[str, str] = {}
         for group in group_ids:
@@ -648,8 +662,23 @@ class DataPlane:
     async def _from_origin(  # type: ignore[misc]
         self: Provider, found: Edge, behaviour: Behaviour, viewer: edge.EdgeRequest, context: dict[str, str]
     ) -> edge.EdgeResponse:
+        result = await self._from_one_origin(found, behaviour, behaviour.origin, viewer, context)
+        if viewer.method in ("GET", "HEAD", "OPTIONS"):
+            for fallback in behaviour.fallbacks:
+                if result.status not in behaviour.failover_codes and not result.unreachable:
+                    break
+                result = await self._from_one_origin(found, behaviour, fallback, viewer, context)
+        return result
+
+    async def _from_one_origin(  # type: ignore[misc]
+        self: Provider,
+        found: Edge,
+        behaviour: Behaviour,
+        origin: dict[str, Any],
+        viewer: edge.EdgeRequest,
+        context: dict[str, str],
+    ) -> edge.EdgeResponse:
         self.origin_fetches += 1
-        origin = behaviour.origin
         s3_match = _S3_REST.match(origin.get("DomainName", ""))
         is_s3 = s3_match is not None and origin.get("CustomOriginConfig") is None
         request = edge.EdgeRequest(
@@ -837,12 +866,13 @@ class DataPlane:
         try:
             status, pairs, body = await asyncio.to_thread(send)
         except TimeoutError:
-            return edge.EdgeResponse(504, {"Content-Type": "text/html"}, b"Gateway Timeout")
+            return edge.EdgeResponse(504, {"Content-Type": "text/html"}, b"Gateway Timeout", unreachable=True)
         except OSError:
             return edge.EdgeResponse(
                 502,
                 {"Content-Type": "text/html"},
                 b"Bad Gateway: CloudFront could not connect to the origin.",
+                unreachable=True,
             )
         out: dict[str, str] = {}
         for name, value in pairs:

@@ -30,13 +30,22 @@ class EdgeRequest:
 
 
 class EdgeResponse:
-    __slots__ = ("body", "headers", "status", "status_description")
+    __slots__ = ("body", "headers", "status", "status_description", "unreachable")
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes, description: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        description: str = "",
+        unreachable: bool = False,
+    ) -> None:
         self.status = status
         self.headers = headers
         self.body = body
         self.status_description = description
+        #: CloudFront's own answer for an origin it could not reach (or that did not answer).
+        self.unreachable = unreachable
 
 
 # -- CloudFront Functions ------------------------------------------------------------------------

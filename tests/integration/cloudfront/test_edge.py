@@ -194,3 +194,21 @@ def test_signed_urls(client, endpoint, origin_server):
     )
     assert get(endpoint, distribution["Id"], "/cacheable/any", headers={"Cookie": cookie})[0] == 200
     assert get(endpoint, distribution["Id"], "/elsewhere", headers={"Cookie": cookie})[0] == 403
+
+
+def test_origin_group_fails_over(client, endpoint, origin_server):
+    from tests.conftest import free_port
+
+    cloudfront = client("cloudfront")
+    dead = custom_origin("127.0.0.1", free_port(), origin_id="dead")  # nothing listens there
+    alive = custom_origin("127.0.0.1", origin_server, origin_id="alive", path="/spare")
+    group = {
+        "Id": "group",
+        "FailoverCriteria": {"StatusCodes": {"Quantity": 2, "Items": [500, 503]}},
+        "Members": {"Quantity": 2, "Items": [{"OriginId": "dead"}, {"OriginId": "alive"}]},
+    }
+    config = distribution_config([dead, alive], OriginGroups={"Quantity": 1, "Items": [group]})
+    config["DefaultCacheBehavior"]["TargetOriginId"] = "group"
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    status, _, body = get(endpoint, distribution["Id"], "/cacheable/f")
+    assert status == 200 and json.loads(body)["path"] == "/spare/cacheable/f"
