@@ -401,6 +401,8 @@ class DataPlane:
         self: Provider, found: Edge, request: Request, raw_path: str, context: RequestContext
     ) -> Response:
         request_id = _request_id()
+        if found.config.get("ContinuousDeploymentPolicyId"):
+            found = self._staging_for(found, request)
         try:
             response = await self._serve(found, request, raw_path, request_id)
         except ServiceError as problem:
@@ -413,6 +415,35 @@ class DataPlane:
         headers["X-Amz-Cf-Pop"] = _POP
         headers["X-Amz-Cf-Id"] = request_id
         return response
+
+    def _staging_for(self: Provider, found: Edge, request: Request) -> Edge:  # type: ignore[misc]
+        """Continuous deployment: the staging distribution, for the requests its policy sends
+        there (a header with the configured value, or a share of requests by weight)."""
+        row = self.find_config(
+            self.kinds["ContinuousDeploymentPolicy"],
+            found.account,
+            found.config["ContinuousDeploymentPolicyId"],
+        )
+        config = (row or {}).get("Config") or {}
+        if not config.get("Enabled"):
+            return found
+        names = items(config.get("StagingDistributionDnsNames"))
+        staging = None
+        for name in names:
+            ident = name.split(".", 1)[0]
+            staging = self.edge_for(ident)
+            if staging is not None:
+                break
+        if staging is None:
+            return found
+        traffic = config.get("TrafficConfig") or {}
+        if traffic.get("Type") == "SingleHeader":
+            header = traffic.get("SingleHeaderConfig") or {}
+            if request.headers.get(str(header.get("Header", "")).lower()) == header.get("Value"):
+                return staging
+            return found
+        weight = float((traffic.get("SingleWeightConfig") or {}).get("Weight") or 0)
+        return staging if secrets.randbelow(10_000) < weight * 10_000 else found
 
     async def _serve(  # type: ignore[misc]
         self: Provider, found: Edge, request: Request, raw_path: str, request_id: str

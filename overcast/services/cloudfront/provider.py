@@ -19,6 +19,7 @@ from overcast.services.cloudfront.common import error, invalid
 from overcast.services.cloudfront.configs import ConfigResources, Kind
 from overcast.services.cloudfront.dataplane import ANY_HOST, EDGE_PATH, ID_HOST, DataPlane, Edge
 from overcast.services.cloudfront.distributions import Distributions, behaviours, items
+from overcast.services.cloudfront.extras import Extras
 from overcast.services.cloudfront.functions import Functions
 from overcast.services.cloudfront.jsworker import NodeWorker
 
@@ -200,7 +201,7 @@ _USED_BY: dict[str, str] = {
 }
 
 
-class Provider(DataPlane, Functions, Distributions, ConfigResources, BaseProvider):
+class Provider(DataPlane, Functions, Extras, Distributions, ConfigResources, BaseProvider):
     service = "cloudfront"
     host_routes = (HostRoute(ID_HOST, "serve_id_host"), HostRoute(ANY_HOST, "serve_alias"))
     path_routes = (HostRoute(EDGE_PATH, "serve_path"),)
@@ -215,6 +216,9 @@ class Provider(DataPlane, Functions, Distributions, ConfigResources, BaseProvide
         self.kvs = table("cloudfront", "key_value_stores")
         self.realtime = table("cloudfront", "realtime_log_configs")
         self.monitoring = table("cloudfront", "monitoring_subscriptions")
+        self.anycast = table("cloudfront", "anycast_ip_lists")
+        self.vpc_origins = table("cloudfront", "vpc_origins")
+        self.resource_policies = table("cloudfront", "resource_policies")
         self.kinds: dict[str, Kind] = {kind.name: kind for kind in KINDS}
         self.edge_cache = EdgeCache()
         self.edges: dict[str, Edge | None] = {}

@@ -212,3 +212,94 @@ def test_origin_group_fails_over(client, endpoint, origin_server):
     distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
     status, _, body = get(endpoint, distribution["Id"], "/cacheable/f")
     assert status == 200 and json.loads(body)["path"] == "/spare/cacheable/f"
+
+
+def test_continuous_deployment_staging_and_promotion(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    config = _custom(origin_server, CachePolicyId=CACHING_DISABLED)
+    primary = cloudfront.create_distribution(DistributionConfig=config)
+    staging = cloudfront.copy_distribution(
+        PrimaryDistributionId=primary["Distribution"]["Id"],
+        Staging=True,
+        IfMatch=primary["ETag"],
+        CallerReference=str(uuid.uuid4()),
+    )
+    staging_id = staging["Distribution"]["Id"]
+    assert staging["Distribution"]["DistributionConfig"]["Staging"] is True
+    green = staging["Distribution"]["DistributionConfig"]
+    green["Origins"]["Items"][0]["OriginPath"] = "/green"
+    staging = cloudfront.update_distribution(Id=staging_id, IfMatch=staging["ETag"], DistributionConfig=green)
+    policy = cloudfront.create_continuous_deployment_policy(
+        ContinuousDeploymentPolicyConfig={
+            "StagingDistributionDnsNames": {"Quantity": 1, "Items": [staging["Distribution"]["DomainName"]]},
+            "Enabled": True,
+            "TrafficConfig": {
+                "Type": "SingleHeader",
+                "SingleHeaderConfig": {"Header": "aws-cf-cd-canary", "Value": "yes"},
+            },
+        }
+    )["ContinuousDeploymentPolicy"]
+    current = cloudfront.get_distribution_config(Id=primary["Distribution"]["Id"])
+    with_policy = dict(current["DistributionConfig"], ContinuousDeploymentPolicyId=policy["Id"])
+    primary = cloudfront.update_distribution(
+        Id=primary["Distribution"]["Id"], IfMatch=current["ETag"], DistributionConfig=with_policy
+    )
+    dist_id = primary["Distribution"]["Id"]
+    assert json.loads(get(endpoint, dist_id, "/p")[2])["path"] == "/base/p"
+    canary = get(endpoint, dist_id, "/p", headers={"aws-cf-cd-canary": "yes"})
+    assert json.loads(canary[2])["path"] == "/green/p"
+
+    promoted = cloudfront.update_distribution_with_staging_config(
+        Id=dist_id, StagingDistributionId=staging_id, IfMatch=f"{primary['ETag']}, {staging['ETag']}"
+    )
+    assert promoted["Distribution"]["DistributionConfig"]["Staging"] is False
+    assert promoted["Distribution"]["DistributionConfig"]["ContinuousDeploymentPolicyId"] == policy["Id"]
+    assert json.loads(get(endpoint, dist_id, "/p")[2])["path"] == "/green/p"
+
+
+def test_anycast_lists_vpc_origins_and_resource_policies(client):
+    cloudfront = client("cloudfront")
+    created = cloudfront.create_anycast_ip_list(Name=f"ips-{uuid.uuid4().hex[:6]}", IpCount=3)
+    anycast = created["AnycastIpList"]
+    assert len(anycast["AnycastIps"]) == 3 and anycast["Status"] == "Deployed"
+    listed = cloudfront.list_anycast_ip_lists()["AnycastIpLists"]["Items"]
+    assert anycast["Id"] in [item["Id"] for item in listed]
+    with pytest.raises(cloudfront.exceptions.InvalidArgument):
+        cloudfront.create_anycast_ip_list(Name="bad", IpCount=5)
+    cloudfront.delete_anycast_ip_list(Id=anycast["Id"], IfMatch=created["ETag"])
+    with pytest.raises(cloudfront.exceptions.EntityNotFound):
+        cloudfront.get_anycast_ip_list(Id=anycast["Id"])
+
+    endpoint_config = {
+        "Name": "internal-alb",
+        "Arn": "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/internal/0123456789abcdef",
+        "HTTPPort": 80,
+        "HTTPSPort": 443,
+        "OriginProtocolPolicy": "http-only",
+    }
+    vpc = cloudfront.create_vpc_origin(VpcOriginEndpointConfig=endpoint_config)
+    origin = vpc["VpcOrigin"]
+    cloudfront.put_resource_policy(
+        ResourceArn=origin["Arn"],
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "cloudfront:CreateDistribution",
+                        "Resource": origin["Arn"],
+                    }
+                ],
+            }
+        ),
+    )
+    assert cloudfront.get_resource_policy(ResourceArn=origin["Arn"])["ResourceArn"] == origin["Arn"]
+    cloudfront.delete_resource_policy(ResourceArn=origin["Arn"])
+    with pytest.raises(cloudfront.exceptions.EntityNotFound):
+        cloudfront.get_resource_policy(ResourceArn=origin["Arn"])
+    summaries = cloudfront.list_vpc_origins()["VpcOriginList"]["Items"]
+    assert [s["OriginEndpointArn"] for s in summaries if s["Id"] == origin["Id"]] == [endpoint_config["Arn"]]
+    deleted = cloudfront.delete_vpc_origin(Id=origin["Id"], IfMatch=vpc["ETag"])
+    assert deleted["VpcOrigin"]["Status"] == "Deleting"
