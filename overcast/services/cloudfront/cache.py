@@ -60,14 +60,17 @@ class EdgeCache:
             self.size -= len(entry.body)
 
     def invalidate(self, distribution: str, paths: list[str]) -> int:
-        """Drop the distribution's responses whose path an invalidation path names: exactly,
-        or by the prefix before a trailing `*`. Returns how many were dropped."""
+        """Drop the distribution's (or "{distribution}/{tenant}"'s) responses whose path an
+        invalidation path names: exactly, or by the prefix before a trailing `*`. Returns how
+        many were dropped."""
         exact = {path for path in paths if not path.endswith("*")}
         prefixes = tuple(path[:-1] for path in paths if path.endswith("*"))
+        tenants = distribution + "/"  # a distribution's invalidation reaches its tenants' copies
         doomed = [
             key
             for key, entry in self.entries.items()
-            if key[0] == distribution and (entry.path in exact or entry.path.startswith(prefixes or ("\0",)))
+            if (key[0] == distribution or key[0].startswith(tenants))
+            and (entry.path in exact or entry.path.startswith(prefixes or ("\0",)))
         ]
         for key in doomed:
             self._drop(key)

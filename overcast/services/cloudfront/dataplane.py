@@ -34,6 +34,7 @@ from overcast.services.cloudfront import cache as edge_cache
 from overcast.services.cloudfront import common, edge, signed
 from overcast.services.cloudfront.distributions import behaviours, items
 from overcast.services.cloudfront.jsworker import FunctionFailed
+from overcast.services.cloudfront.tenants import fill_parameters
 
 if TYPE_CHECKING:
     from overcast.services.cloudfront.provider import Provider
@@ -163,6 +164,12 @@ class Edge:
     errors: dict[int, dict[str, Any]]
     #: (key pair id → PEM) of the public keys in the distribution's trusted key groups.
     public_keys: dict[str, str]
+    #: What its cached responses are filed under: the distribution's id, or "{id}/{tenant}".
+    cache_id: str = ""
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        self.cache_id = self.cache_id or self.id
 
     def behaviour(self, path: str) -> Behaviour:
         for candidate in self.behaviours:
@@ -181,15 +188,28 @@ class DataPlane:
     # -- compiling a distribution --------------------------------------------------------------
 
     def edge_for(self: Provider, ident: str) -> Edge | None:  # type: ignore[misc]
-        ident = ident.upper()
+        """The compiled distribution by its id, or a tenant's ("{distribution}/{tenant}")."""
         found = self.edges.get(ident)
         if found is not None or ident in self.edges:
             return found
-        account = self.distribution_accounts().get(ident)
+        distribution, _, tenant = ident.partition("/")
+        distribution = distribution.upper()
+        account = self.distribution_accounts().get(distribution)
         compiled = None
         if account is not None:
-            row = self.distributions.get(common.scope(account), ident)
-            if row is not None:
+            row = self.distributions.get(common.scope(account), distribution)
+            tenant_row = self.tenants.get(common.scope(account), tenant) if tenant else None
+            if row is not None and tenant_row is not None:
+                values = {p["Name"]: p["Value"] for p in tenant_row.get("Parameters") or []}
+                for definition in (row["Config"].get("TenantConfig") or {}).get("ParameterDefinitions") or []:
+                    default = (definition.get("Definition") or {}).get("StringSchema", {}).get("DefaultValue")
+                    if default is not None:
+                        values.setdefault(definition["Name"], default)
+                row = dict(row, Config=fill_parameters(row["Config"], values))
+                compiled = self._compile_edge(account, row)
+                compiled.cache_id = f"{distribution}/{tenant}"
+                compiled.enabled = bool(tenant_row.get("Enabled", True))
+            elif row is not None and not tenant:
                 compiled = self._compile_edge(account, row)
         self.edges[ident] = compiled
         return compiled
@@ -205,6 +225,9 @@ class DataPlane:
                     accounts[ident] = account
                     for alias in items(row["Config"].get("Aliases")):
                         aliases[alias.lower()] = ident
+                for tenant, row in self.tenants.scan(scope):
+                    for domain in row["Domains"]:
+                        aliases[domain["Domain"]] = f"{row['DistributionId']}/{tenant}"
             self._accounts, self._aliases = accounts, aliases
             return accounts
         return self._accounts
@@ -448,7 +471,7 @@ class DataPlane:
     async def _serve(  # type: ignore[misc]
         self: Provider, found: Edge, request: Request, raw_path: str, request_id: str
     ) -> Response:
-        if not found.config.get("Enabled", True):
+        if not found.config.get("Enabled", True) or not found.enabled:
             return _html_error(
                 403, "ERROR: The request could not be satisfied", "The distribution is disabled."
             )
@@ -613,7 +636,7 @@ class DataPlane:
 
     def _cache_key(self: Provider, found: Edge, behaviour: Behaviour, viewer: edge.EdgeRequest) -> tuple:  # type: ignore[misc]
         headers = viewer.headers
-        parts: list[Any] = [found.id, viewer.uri]
+        parts: list[Any] = [found.cache_id, viewer.uri]
         queries = behaviour.key_queries
         if queries == "all":
             parts.append(viewer.querystring)

@@ -600,8 +600,20 @@ class Distributions:
         }
 
     def create_invalidation(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        account = context.account
-        batch = params["InvalidationBatch"]
+        dist = self.distribution_row(context.account, params["DistributionId"])
+        output = self.record_invalidation(context.account, dist["Id"], params["InvalidationBatch"])
+        self.edge_cache.invalidate(dist["Id"], items(params["InvalidationBatch"]["Paths"]))
+        output["Location"] = (
+            f"https://cloudfront.amazonaws.com/2020-05-31/distribution/{dist['Id']}/invalidation/"
+            f"{output['Invalidation']['Id']}"
+        )
+        return output
+
+    def record_invalidation(  # type: ignore[misc]
+        self: Provider, account: str, owner: str, batch: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A new invalidation of a distribution's (or tenant's) cache, or the one a repeated
+        CallerReference with the same paths made."""
         _check_quantities(batch)
         paths = items(batch.get("Paths"))
         if not paths:
@@ -610,8 +622,7 @@ class Distributions:
             if not path.startswith("/") or ("*" in path and not path.endswith("*")):
                 raise invalid(f"Your request contains one or more invalid invalidation paths: {path}")
         with self.store.transaction():
-            dist = self.distribution_row(account, params["DistributionId"])
-            for _, row in self.invalidations.scan(common.scope(account), dist["Id"] + "/"):
+            for _, row in self.invalidations.scan(common.scope(account), owner + "/"):
                 if row["Batch"]["CallerReference"] == batch["CallerReference"]:
                     if row["Batch"] == batch:
                         return {"Invalidation": self._invalidation_view(row)}
@@ -621,45 +632,37 @@ class Distributions:
                         409,
                     )
             ident = common.upper_id("I", 14)
-            moment = common.now()
             row = {
                 "Id": ident,
                 "Batch": batch,
-                "Time": moment,
+                "Time": common.now(),
                 "DoneAt": self.runtime.scheduler.now() + DEPLOY_SECONDS,
-                # Newest first when listed: the key orders by time, reversed.
-                "Order": f"{10**12 - int(moment * 1000) % 10**12:013d}",
             }
-            self.invalidations.put(common.scope(account), f"{dist['Id']}/{ident}", row)
-        self.edge_cache.invalidate(dist["Id"], paths)
-        return {
-            "Location": f"https://cloudfront.amazonaws.com/2020-05-31/distribution/{dist['Id']}/invalidation/{ident}",
-            "Invalidation": self._invalidation_view(row),
-        }
+            self.invalidations.put(common.scope(account), f"{owner}/{ident}", row)
+        return {"Invalidation": self._invalidation_view(row)}
 
-    def get_invalidation(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self.distribution_row(context.account, params["DistributionId"])
-        row = self.invalidations.get(
-            common.scope(context.account), f"{params['DistributionId']}/{params['Id'] or '-'}"
-        )
+    def read_invalidation(self: Provider, account: str, owner: str, ident: str) -> dict:  # type: ignore[misc]
+        row = self.invalidations.get(common.scope(account), f"{owner}/{ident or '-'}")
         if row is None:
             raise error("NoSuchInvalidation", "The specified invalidation does not exist.", 404)
         return {"Invalidation": self._invalidation_view(row)}
 
-    def list_invalidations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        self.distribution_row(context.account, params["DistributionId"])
-        rows = [
-            row
-            for _, row in self.invalidations.scan(
-                common.scope(context.account), params["DistributionId"] + "/"
-            )
-        ]
+    def invalidation_listing(self: Provider, account: str, owner: str, params: dict) -> dict:  # type: ignore[misc]
+        rows = [row for _, row in self.invalidations.scan(common.scope(account), owner + "/")]
         rows.sort(key=lambda row: -row["Time"])
         summaries = [
             {"Id": row["Id"], "CreateTime": row["Time"], "Status": self.invalidation_status(row)}
             for row in rows
         ]
         return {"InvalidationList": common.listing(summaries, params)}
+
+    def get_invalidation(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        self.distribution_row(context.account, params["DistributionId"])
+        return self.read_invalidation(context.account, params["DistributionId"], params["Id"])
+
+    def list_invalidations(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        self.distribution_row(context.account, params["DistributionId"])
+        return self.invalidation_listing(context.account, params["DistributionId"], params)
 
     # -- tags ----------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from overcast.services.cloudfront.distributions import Distributions, behaviours
 from overcast.services.cloudfront.extras import Extras
 from overcast.services.cloudfront.functions import Functions
 from overcast.services.cloudfront.jsworker import NodeWorker
+from overcast.services.cloudfront.tenants import Tenants
 
 
 def _oai_extra(ident: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +202,7 @@ _USED_BY: dict[str, str] = {
 }
 
 
-class Provider(DataPlane, Functions, Extras, Distributions, ConfigResources, BaseProvider):
+class Provider(DataPlane, Functions, Tenants, Extras, Distributions, ConfigResources, BaseProvider):
     service = "cloudfront"
     host_routes = (HostRoute(ID_HOST, "serve_id_host"), HostRoute(ANY_HOST, "serve_alias"))
     path_routes = (HostRoute(EDGE_PATH, "serve_path"),)
@@ -219,6 +220,8 @@ class Provider(DataPlane, Functions, Extras, Distributions, ConfigResources, Bas
         self.anycast = table("cloudfront", "anycast_ip_lists")
         self.vpc_origins = table("cloudfront", "vpc_origins")
         self.resource_policies = table("cloudfront", "resource_policies")
+        self.tenants = table("cloudfront", "distribution_tenants")
+        self.connection_groups = table("cloudfront", "connection_groups")
         self.kinds: dict[str, Kind] = {kind.name: kind for kind in KINDS}
         self.edge_cache = EdgeCache()
         self.edges: dict[str, Edge | None] = {}
