@@ -280,6 +280,14 @@ class Distributions:
                     "One or more of the CNAMEs you provided are already associated with a different resource.",
                     409,
                 )
+        trust_store = ((config.get("ViewerMtlsConfig") or {}).get("TrustStoreConfig") or {}).get(
+            "TrustStoreId"
+        )
+        if trust_store:
+            self._store_row(account, trust_store)
+        connection_function = (config.get("ConnectionFunctionAssociation") or {}).get("Id")
+        if connection_function:
+            self._connection_row(account, connection_function)
         root = config.get("DefaultRootObject") or ""
         if root.startswith("/"):
             raise error("InvalidDefaultRootObject", "The specified default root object is invalid.")

@@ -17,6 +17,7 @@ from overcast.services.cloudfront import common, configs, managed
 from overcast.services.cloudfront.cache import EdgeCache
 from overcast.services.cloudfront.common import error, invalid
 from overcast.services.cloudfront.configs import ConfigResources, Kind
+from overcast.services.cloudfront.connection import Connection
 from overcast.services.cloudfront.dataplane import ANY_HOST, EDGE_PATH, ID_HOST, DataPlane, Edge
 from overcast.services.cloudfront.distributions import Distributions, behaviours, items
 from overcast.services.cloudfront.extras import Extras
@@ -202,7 +203,9 @@ _USED_BY: dict[str, str] = {
 }
 
 
-class Provider(DataPlane, Functions, Tenants, Extras, Distributions, ConfigResources, BaseProvider):
+class Provider(
+    DataPlane, Functions, Connection, Tenants, Extras, Distributions, ConfigResources, BaseProvider
+):
     service = "cloudfront"
     host_routes = (HostRoute(ID_HOST, "serve_id_host"), HostRoute(ANY_HOST, "serve_alias"))
     path_routes = (HostRoute(EDGE_PATH, "serve_path"),)
@@ -222,6 +225,8 @@ class Provider(DataPlane, Functions, Tenants, Extras, Distributions, ConfigResou
         self.resource_policies = table("cloudfront", "resource_policies")
         self.tenants = table("cloudfront", "distribution_tenants")
         self.connection_groups = table("cloudfront", "connection_groups")
+        self.trust_stores = table("cloudfront", "trust_stores")
+        self.connection_functions = table("cloudfront", "connection_functions")
         self.kinds: dict[str, Kind] = {kind.name: kind for kind in KINDS}
         self.edge_cache = EdgeCache()
         self.edges: dict[str, Edge | None] = {}
