@@ -99,16 +99,14 @@ class Connection:
         return {"TrustStore": self._store_view(context.account, row), "ETag": row["ETag"]}
 
     def update_trust_store(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        count = self._read_bundle(params["CaCertificatesBundleSource"])
+        row = self._store_row(context.account, params["Id"])
+        common.check_if_match(params, row["ETag"])
+        source = params.get("CaCertificatesBundleSource") or row["Source"]
+        count = self._read_bundle(source)
         with self.store.transaction():
             row = self._store_row(context.account, params["Id"])
             common.check_if_match(params, row["ETag"])
-            row.update(
-                Source=params["CaCertificatesBundleSource"],
-                Count=count,
-                Time=common.now(),
-                ETag=common.new_etag(),
-            )
+            row.update(Source=source, Count=count, Time=common.now(), ETag=common.new_etag())
             if params.get("UseClientCertificateOCSPEndpoint") is not None:
                 row["Ocsp"] = params["UseClientCertificateOCSPEndpoint"]
             self.trust_stores.put(common.scope(context.account), row["Id"], row)
