@@ -464,3 +464,118 @@ class Tenants:
             params, MaxItems=str(params["MaxItems"]) if params.get("MaxItems") is not None else None
         )
         return self.invalidation_listing(context.account, row["Id"], params)
+
+    # -- domains across distributions and tenants ------------------------------------------------
+
+    def _domain_holders(self: Provider, domain: str) -> list[tuple[str, str, str]]:  # type: ignore[misc]
+        """(resource type, id, account) of every distribution or tenant whose domains overlap
+        `domain` (wildcards included), in every account."""
+        from overcast.services.cloudfront.distributions import _alias_matches
+
+        wanted = domain.lower()
+        found = []
+        for scope in self.distributions.scopes():
+            account = scope.split("/")[0]
+            for ident, row in self.distributions.scan(scope):
+                if any(
+                    _alias_matches(wanted, alias.lower()) for alias in items(row["Config"].get("Aliases"))
+                ):
+                    found.append(("distribution", ident, account))
+        for scope in self.tenants.scopes():
+            account = scope.split("/")[0]
+            for ident, row in self.tenants.scan(scope):
+                if any(_alias_matches(wanted, item["Domain"]) for item in row["Domains"]):
+                    found.append(("distribution-tenant", ident, account))
+        return found
+
+    def _target(self: Provider, account: str, target: dict[str, Any]) -> tuple[str, dict[str, Any]]:  # type: ignore[misc]
+        if bool(target.get("DistributionId")) == bool(target.get("DistributionTenantId")):
+            raise invalid("Name exactly one of DistributionId and DistributionTenantId.")
+        if target.get("DistributionId"):
+            return "distribution", self.distribution_row(account, target["DistributionId"])
+        return "distribution-tenant", self._tenant_row(account, target["DistributionTenantId"])
+
+    def list_domain_conflicts(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        _, row = self._target(context.account, params["DomainControlValidationResource"])
+        conflicts = [
+            {
+                "Domain": params["Domain"],
+                "ResourceType": holder_kind,
+                "ResourceId": ident if account == context.account else "******",
+                "AccountId": account if account == context.account else "******" + account[-4:],
+            }
+            for holder_kind, ident, account in self._domain_holders(params["Domain"])
+            if ident != row["Id"]
+        ]
+        chosen, following, _ = common.page(
+            conflicts,
+            {"Marker": params.get("Marker"), "MaxItems": params.get("MaxItems")},
+            key=lambda c: c["ResourceId"],
+        )
+        output: dict[str, Any] = {"DomainConflicts": chosen}
+        if following:
+            output["NextMarker"] = following
+        return output
+
+    def update_domain_association(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        """Move a domain to another distribution or tenant of the same account."""
+        account = context.account
+        domain = params["Domain"].lower()
+        with self.store.transaction():
+            kind, target = self._target(account, params["TargetResource"])
+            if params.get("IfMatch") and params["IfMatch"] != target["ETag"]:
+                raise common.precondition_failed()
+            holders = [h for h in self._domain_holders(domain) if h[1] != target["Id"]]
+            if any(holder_account != account for _, _, holder_account in holders):
+                raise error("IllegalUpdate", "The domain belongs to a resource of another account.")
+            if not holders:
+                raise _not_found(f"domain {domain} on another resource")
+            for holder_kind, ident, _ in holders:
+                if holder_kind == "distribution":
+                    row = self.distribution_row(account, ident)
+                    kept = [alias for alias in items(row["Given"].get("Aliases")) if alias.lower() != domain]
+                    row["Given"]["Aliases"] = {"Quantity": len(kept), **({"Items": kept} if kept else {})}
+                    row.update(Config=with_defaults(row["Given"]), ETag=common.new_etag(), Time=common.now())
+                    self.distributions.put(common.scope(account), ident, row)
+                else:
+                    tenant = self._tenant_row(account, ident)
+                    tenant["Domains"] = [item for item in tenant["Domains"] if item["Domain"] != domain]
+                    tenant.update(ETag=common.new_etag(), Time=common.now())
+                    self.tenants.put(common.scope(account), ident, tenant)
+            if kind == "distribution":
+                aliases = [*items(target["Given"].get("Aliases")), domain]
+                target["Given"]["Aliases"] = {"Quantity": len(aliases), "Items": aliases}
+                target.update(
+                    Config=with_defaults(target["Given"]), ETag=common.new_etag(), Time=common.now()
+                )
+                self.distributions.put(common.scope(account), target["Id"], target)
+            else:
+                target["Domains"] = [*target["Domains"], {"Domain": domain}]
+                target.update(ETag=common.new_etag(), Time=common.now())
+                self.tenants.put(common.scope(account), target["Id"], target)
+        self.distribution_changed(account, None)
+        return {"Domain": domain, "ResourceId": target["Id"], "ETag": target["ETag"]}
+
+    def list_distributions_by_owned_resource(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict
+    ) -> dict:
+        """The distributions, of any account, whose origins use a resource this account owns
+        (a VPC origin it shares)."""
+        from overcast.common.arns import parse_arn
+
+        arn = parse_arn(params["ResourceArn"])
+        if arn is None or arn.service != "cloudfront" or not arn.resource.startswith("vpcorigin/"):
+            raise error("UnsupportedOperation", "Only VPC origins are owned resources.", 400)
+        if arn.account != context.account:
+            raise error("AccessDenied", "The resource is not owned by this account.", 403)
+        ident = self._vpc_row(context.account, arn.resource.partition("/")[2])["Id"]
+        found = []
+        for scope in self.distributions.scopes():
+            account = scope.split("/")[0]
+            for dist_id, row in self.distributions.scan(scope):
+                if any(
+                    (o.get("VpcOriginConfig") or {}).get("VpcOriginId") == ident
+                    for o in items(row["Config"].get("Origins"))
+                ):
+                    found.append({"DistributionId": dist_id, "OwnerAccountId": account})
+        return {"DistributionList": common.listing(found, params, key=lambda item: item["DistributionId"])}

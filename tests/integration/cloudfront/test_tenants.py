@@ -154,3 +154,43 @@ def test_connection_groups(client):
     cloudfront.delete_connection_group(Id=group["Id"], IfMatch=disabled["ETag"])
     with pytest.raises(ClientError):
         cloudfront.get_connection_group(Identifier=name)
+
+
+def test_domain_moves_between_distributions(client, endpoint, echo_port):
+    cloudfront = client("cloudfront")
+    certificate = {
+        "ACMCertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/11111111-2222-3333-4444-555555555555",
+        "SSLSupportMethod": "sni-only",
+    }
+    domain = f"move-{uuid.uuid4().hex[:8]}.example.com"
+    old = cloudfront.create_distribution(
+        DistributionConfig=distribution_config(
+            [custom_origin("127.0.0.1", echo_port, path="/old")],
+            Aliases={"Quantity": 1, "Items": [domain]},
+            ViewerCertificate=certificate,
+        )
+    )["Distribution"]
+    new = cloudfront.create_distribution(
+        DistributionConfig=distribution_config(
+            [custom_origin("127.0.0.1", echo_port, path="/new")], ViewerCertificate=certificate
+        )
+    )
+    conflicts = cloudfront.list_domain_conflicts(
+        Domain=domain, DomainControlValidationResource={"DistributionId": new["Distribution"]["Id"]}
+    )["DomainConflicts"]
+    assert conflicts == [
+        {
+            "Domain": domain,
+            "ResourceType": "distribution",
+            "ResourceId": old["Id"],
+            "AccountId": "000000000000",
+        }
+    ]
+    assert json.loads(_by_host(endpoint, domain, "/x")[2])["path"] == "/old/x"
+    moved = cloudfront.update_domain_association(
+        Domain=domain, TargetResource={"DistributionId": new["Distribution"]["Id"]}, IfMatch=new["ETag"]
+    )
+    assert moved["ResourceId"] == new["Distribution"]["Id"]
+    assert json.loads(_by_host(endpoint, domain, "/x")[2])["path"] == "/new/x"
+    aliases = cloudfront.get_distribution_config(Id=old["Id"])["DistributionConfig"]["Aliases"]
+    assert aliases["Quantity"] == 0
