@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import http.client
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.integration.cloudformation.conftest import outputs, resources, settle
 
 TEMPLATE = """
@@ -141,3 +144,76 @@ def test_static_site_stack(cfn, client, endpoint, stack_name):
     assert found["Id"] not in [item["Id"] for item in listed]
     policies = cloudfront.list_cache_policies(Type="custom")["CachePolicyList"].get("Items", [])
     assert ids["Cache"] not in [item["CachePolicy"]["Id"] for item in policies]
+
+
+SIGNING_TEMPLATE = """
+Parameters:
+  Pem: {Type: String}
+Resources:
+  Key:
+    Type: AWS::CloudFront::PublicKey
+    Properties:
+      PublicKeyConfig:
+        CallerReference: !Sub "${AWS::StackName}-key"
+        Name: !Sub "${AWS::StackName}-key"
+        EncodedKey: !Ref Pem
+  Group:
+    Type: AWS::CloudFront::KeyGroup
+    Properties:
+      KeyGroupConfig:
+        Name: !Sub "${AWS::StackName}-group"
+        Items: [!Ref Key]
+  Forward:
+    Type: AWS::CloudFront::OriginRequestPolicy
+    Properties:
+      OriginRequestPolicyConfig:
+        Name: !Sub "${AWS::StackName}-forward"
+        HeadersConfig: {HeaderBehavior: whitelist, Headers: [x-tenant]}
+        CookiesConfig: {CookieBehavior: none}
+        QueryStringsConfig: {QueryStringBehavior: all}
+  Store:
+    Type: AWS::CloudFront::KeyValueStore
+    Properties:
+      Name: !Sub "${AWS::StackName}-kvs"
+      Comment: redirects
+Outputs:
+  Group: {Value: !Ref Group}
+  Key: {Value: !Ref Key}
+  Forward: {Value: !Ref Forward}
+  StoreArn: {Value: !GetAtt Store.Arn}
+"""
+
+
+def test_signing_and_request_policy_stack(cfn, client, stack_name):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=SIGNING_TEMPLATE,
+        Parameters=[{"ParameterKey": "Pem", "ParameterValue": pem}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    found = outputs(stack)
+    cloudfront = client("cloudfront")
+    assert cloudfront.get_key_group(Id=found["Group"])["KeyGroup"]["KeyGroupConfig"]["Items"] == [
+        found["Key"]
+    ]
+    policy = cloudfront.get_origin_request_policy(Id=found["Forward"])["OriginRequestPolicy"]
+    assert policy["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"] == {
+        "Quantity": 1,
+        "Items": ["x-tenant"],
+    }
+    stores = cloudfront.list_key_value_stores()["KeyValueStoreList"]["Items"]
+    assert found["StoreArn"] in [store["ARN"] for store in stores]
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        cloudfront.get_public_key(Id=found["Key"])
