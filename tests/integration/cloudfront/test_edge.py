@@ -303,3 +303,50 @@ def test_anycast_lists_vpc_origins_and_resource_policies(client):
     assert [s["OriginEndpointArn"] for s in summaries if s["Id"] == origin["Id"]] == [endpoint_config["Arn"]]
     deleted = cloudfront.delete_vpc_origin(Id=origin["Id"], IfMatch=vpc["ETag"])
     assert deleted["VpcOrigin"]["Status"] == "Deleting"
+
+
+def test_viewer_request_lambda_answers_and_viewer_response_function(client, endpoint, origin_server):
+    lam = client("lambda")
+    cloudfront = client("cloudfront")
+    source = (
+        "def handler(event, context):\n"
+        "    request = event['Records'][0]['cf']['request']\n"
+        "    if request['uri'] == '/blocked':\n"
+        "        return {'status': '403', 'statusDescription': 'Forbidden', 'body': 'no entry',\n"
+        "                'headers': {'content-type': [{'key': 'Content-Type', 'value': 'text/plain'}]}}\n"
+        "    request['headers']['x-viewer'] = [{'key': 'X-Viewer', 'value': request['clientIp']}]\n"
+        "    return request\n"
+    )
+    version = lam.publish_version(FunctionName=create_function(lam, source))["FunctionArn"]
+    name = f"stamp-{uuid.uuid4().hex[:8]}"
+    code = (
+        b"function handler(event) { var r = event.response;"
+        b" r.headers['x-stamped'] = {value: event.request.uri}; return r; }"
+    )
+    etag = cloudfront.create_function(
+        Name=name, FunctionConfig={"Comment": "", "Runtime": "cloudfront-js-2.0"}, FunctionCode=code
+    )["ETag"]
+    function_arn = cloudfront.publish_function(Name=name, IfMatch=etag)["FunctionSummary"][
+        "FunctionMetadata"
+    ]["FunctionARN"]
+    config = _custom(
+        origin_server,
+        CachePolicyId=CACHING_DISABLED,
+        OriginRequestPolicyId="216adef6-5c7f-47e4-b989-5492eafa07d3",  # AllViewer: forward the header
+        LambdaFunctionAssociations={
+            "Quantity": 1,
+            "Items": [{"LambdaFunctionARN": version, "EventType": "viewer-request"}],
+        },
+        FunctionAssociations={
+            "Quantity": 1,
+            "Items": [{"FunctionARN": function_arn, "EventType": "viewer-response"}],
+        },
+    )
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    status, headers, body = get(endpoint, distribution["Id"], "/blocked")
+    assert (status, body) == (403, b"no entry") and headers["X-Stamped"] == "/blocked"
+    before = len(_Origin.seen)
+    status, headers, body = get(endpoint, distribution["Id"], "/open")
+    assert status == 200 and headers["X-Stamped"] == "/open"
+    forwarded = {name.lower(): value for name, value in _Origin.seen[before]["headers"].items()}
+    assert forwarded["x-viewer"] == "127.0.0.1"
