@@ -151,6 +151,8 @@ class Behaviour:
     #: of its failover criteria, or no answer at all) on a GET, HEAD or OPTIONS.
     fallbacks: tuple[dict[str, Any], ...] = ()
     failover_codes: frozenset[int] = frozenset()
+    #: The query strings forwarded to the origin: "all", names, "!names" (all but), or none.
+    forward_queries: tuple[str, ...] | str = ()
 
 
 @dataclass
@@ -341,11 +343,23 @@ class DataPlane:
             if forwarded.get("QueryString"):
                 chosen = tuple(items(forwarded.get("QueryStringCacheKeys")))
                 key_queries = chosen if chosen else "all"
+        # The query strings sent to the origin: those in the cache key, and those the origin
+        # request policy adds.
+        forward_queries: tuple[str, ...] | str = key_queries
         request_policy_id = config.get("OriginRequestPolicyId")
         if request_policy_id:
             policy = (
                 self.find_config(self.kinds["OriginRequestPolicy"], account, request_policy_id) or {}
             ).get("Config") or {}
+            query_behaviour = (policy.get("QueryStringsConfig") or {}).get("QueryStringBehavior")
+            if query_behaviour == "all":
+                forward_queries = "all"
+            elif query_behaviour in ("whitelist", "allExcept") and forward_queries != "all":
+                names = tuple(items((policy.get("QueryStringsConfig") or {}).get("QueryStrings")))
+                if query_behaviour == "allExcept":
+                    forward_queries = "!" + ",".join(names)
+                elif isinstance(forward_queries, tuple):
+                    forward_queries = tuple(dict.fromkeys((*forward_queries, *names)))
             headers = policy.get("HeadersConfig") or {}
             behaviour = headers.get("HeaderBehavior")
             if behaviour in ("allViewer", "allViewerAndWhitelistCloudFront"):
@@ -389,6 +403,7 @@ class DataPlane:
             tuple(items(config.get("TrustedKeyGroups")))
             if (config.get("TrustedKeyGroups") or {}).get("Enabled")
             else (),
+            forward_queries=forward_queries,
         )
 
     # -- routes --------------------------------------------------------------------------------
@@ -895,9 +910,9 @@ class DataPlane:
         else:
             host = domain
         target = (origin.get("OriginPath") or "") + edge.quote_path(request.uri)
-        if (request.querystring and behaviour.key_queries) or behaviour.forward_headers == "all":
-            if request.querystring:
-                target += "?" + request.querystring
+        query = _forwarded_query(behaviour.forward_queries, request.querystring)
+        if query:
+            target += "?" + query
         headers = _forwarded_headers(behaviour, request.headers)
         headers["Host"] = request.headers.get("host", domain) if "host" in headers else domain
         headers.pop("host", None)
@@ -1007,6 +1022,19 @@ def _forwarded_headers(behaviour: Behaviour, headers: dict[str, str]) -> dict[st
     if behaviour.key_cookies and "cookie" in headers:
         chosen["cookie"] = headers["cookie"]
     return chosen
+
+
+def _forwarded_query(chosen: tuple[str, ...] | str, query: str) -> str:
+    if not query or not chosen:
+        return ""
+    if chosen == "all":
+        return query
+    pairs = [part for part in query.split("&") if part]
+    if isinstance(chosen, str):  # "!a,b": all but those
+        excluded = set(chosen[1:].split(","))
+        return "&".join(part for part in pairs if unquote(part.split("=", 1)[0]) not in excluded)
+    wanted = set(chosen)
+    return "&".join(part for part in pairs if unquote(part.split("=", 1)[0]) in wanted)
 
 
 def _strip_signing(query: str) -> str:

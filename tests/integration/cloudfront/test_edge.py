@@ -350,3 +350,20 @@ def test_viewer_request_lambda_answers_and_viewer_response_function(client, endp
     assert status == 200 and headers["X-Stamped"] == "/open"
     forwarded = {name.lower(): value for name, value in _Origin.seen[before]["headers"].items()}
     assert forwarded["x-viewer"] == "127.0.0.1"
+
+
+def test_query_strings_by_policy(client, endpoint, origin_server):
+    cloudfront = client("cloudfront")
+    plain = cloudfront.create_distribution(DistributionConfig=_custom(origin_server))["Distribution"]
+    # CachingOptimized keys on no query string and forwards none.
+    assert json.loads(get(endpoint, plain["Id"], "/cacheable/q?a=1")[2])["path"] == "/base/cacheable/q"
+    forwarding = cloudfront.create_distribution(
+        DistributionConfig=_custom(
+            origin_server, OriginRequestPolicyId="b689b0a8-53d0-40ab-baf2-68738e2966ac"
+        )
+    )["Distribution"]
+    # AllViewerExceptHostHeader forwards them, still out of the cache key.
+    first = get(endpoint, forwarding["Id"], "/cacheable/q?a=1")
+    assert json.loads(first[2])["path"] == "/base/cacheable/q?a=1"
+    second = get(endpoint, forwarding["Id"], "/cacheable/q?a=2")
+    assert second[1]["X-Cache"] == "Hit from cloudfront" and second[2] == first[2]
