@@ -151,8 +151,10 @@ class Behaviour:
     #: of its failover criteria, or no answer at all) on a GET, HEAD or OPTIONS.
     fallbacks: tuple[dict[str, Any], ...] = ()
     failover_codes: frozenset[int] = frozenset()
-    #: The query strings forwarded to the origin: "all", names, "!names" (all but), or none.
+    #: The query strings and cookies forwarded to the origin: "all", names, "!names" (all but),
+    #: or none.
     forward_queries: tuple[str, ...] | str = ()
+    forward_cookies: tuple[str, ...] | str = ()
 
 
 @dataclass
@@ -346,11 +348,22 @@ class DataPlane:
         # The query strings sent to the origin: those in the cache key, and those the origin
         # request policy adds.
         forward_queries: tuple[str, ...] | str = key_queries
+        forward_cookies: tuple[str, ...] | str = key_cookies
         request_policy_id = config.get("OriginRequestPolicyId")
         if request_policy_id:
             policy = (
                 self.find_config(self.kinds["OriginRequestPolicy"], account, request_policy_id) or {}
             ).get("Config") or {}
+            cookies_config = policy.get("CookiesConfig") or {}
+            cookie_behaviour = cookies_config.get("CookieBehavior")
+            if cookie_behaviour == "all":
+                forward_cookies = "all"
+            elif cookie_behaviour in ("whitelist", "allExcept") and forward_cookies != "all":
+                names = _names(cookies_config, "Cookies")
+                if cookie_behaviour == "allExcept":
+                    forward_cookies = "!" + ",".join(names)
+                elif isinstance(forward_cookies, tuple):
+                    forward_cookies = tuple(dict.fromkeys((*forward_cookies, *names)))
             query_behaviour = (policy.get("QueryStringsConfig") or {}).get("QueryStringBehavior")
             if query_behaviour == "all":
                 forward_queries = "all"
@@ -404,6 +417,7 @@ class DataPlane:
             if (config.get("TrustedKeyGroups") or {}).get("Enabled")
             else (),
             forward_queries=forward_queries,
+            forward_cookies=forward_cookies,
         )
 
     # -- routes --------------------------------------------------------------------------------
@@ -1009,19 +1023,36 @@ def _cookie_values(headers: dict[str, str], names: tuple[str, ...] | str) -> tup
 def _forwarded_headers(behaviour: Behaviour, headers: dict[str, str]) -> dict[str, str]:
     forward = behaviour.forward_headers
     if forward == "all":
-        return {name: value for name, value in headers.items() if name not in _HOP_BY_HOP}
-    if forward and forward[0] == "!":
+        chosen = {name: value for name, value in headers.items() if name not in _HOP_BY_HOP}
+    elif forward and forward[0] == "!":
         excluded = set(forward[1:])
-        return {
+        chosen = {
             name: value for name, value in headers.items() if name not in excluded and name not in _HOP_BY_HOP
         }
-    wanted = set(forward) | set(behaviour.key_headers)
-    chosen = {name: value for name, value in headers.items() if name in wanted}
-    if behaviour.compress and "accept-encoding" in headers:
-        chosen["accept-encoding"] = headers["accept-encoding"]
-    if behaviour.key_cookies and "cookie" in headers:
-        chosen["cookie"] = headers["cookie"]
+    else:
+        wanted = set(forward) | set(behaviour.key_headers)
+        chosen = {name: value for name, value in headers.items() if name in wanted}
+        if behaviour.compress and "accept-encoding" in headers:
+            chosen["accept-encoding"] = headers["accept-encoding"]
+    # Cookies go by the cookie settings, whatever the header settings say.
+    chosen.pop("cookie", None)
+    cookies = _forwarded_cookies(behaviour.forward_cookies, headers.get("cookie", ""))
+    if cookies:
+        chosen["cookie"] = cookies
     return chosen
+
+
+def _forwarded_cookies(chosen: tuple[str, ...] | str, header: str) -> str:
+    if not header or not chosen:
+        return ""
+    if chosen == "all":
+        return header
+    pairs = [part.strip() for part in header.split(";") if part.strip()]
+    names = {part.split("=", 1)[0].lower(): part for part in pairs}
+    if isinstance(chosen, str):  # "!a,b": all but those
+        excluded = set(chosen[1:].split(","))
+        return "; ".join(part for name, part in names.items() if name not in excluded)
+    return "; ".join(names[name] for name in chosen if name in names)
 
 
 def _forwarded_query(chosen: tuple[str, ...] | str, query: str) -> str:

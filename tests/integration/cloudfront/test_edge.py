@@ -355,15 +355,21 @@ def test_viewer_request_lambda_answers_and_viewer_response_function(client, endp
 def test_query_strings_by_policy(client, endpoint, origin_server):
     cloudfront = client("cloudfront")
     plain = cloudfront.create_distribution(DistributionConfig=_custom(origin_server))["Distribution"]
-    # CachingOptimized keys on no query string and forwards none.
-    assert json.loads(get(endpoint, plain["Id"], "/cacheable/q?a=1")[2])["path"] == "/base/cacheable/q"
+    # CachingOptimized keys on no query string or cookie, and forwards none.
+    before = len(_Origin.seen)
+    answer = get(endpoint, plain["Id"], "/cacheable/q?a=1", headers={"Cookie": "session=s1"})
+    assert json.loads(answer[2])["path"] == "/base/cacheable/q"
+    assert "cookie" not in {name.lower() for name in _Origin.seen[before]["headers"]}
     forwarding = cloudfront.create_distribution(
         DistributionConfig=_custom(
             origin_server, OriginRequestPolicyId="b689b0a8-53d0-40ab-baf2-68738e2966ac"
         )
     )["Distribution"]
     # AllViewerExceptHostHeader forwards them, still out of the cache key.
-    first = get(endpoint, forwarding["Id"], "/cacheable/q?a=1")
+    before = len(_Origin.seen)
+    first = get(endpoint, forwarding["Id"], "/cacheable/q?a=1", headers={"Cookie": "session=s1"})
     assert json.loads(first[2])["path"] == "/base/cacheable/q?a=1"
+    sent = {name.lower(): value for name, value in _Origin.seen[before]["headers"].items()}
+    assert sent["cookie"] == "session=s1"
     second = get(endpoint, forwarding["Id"], "/cacheable/q?a=2")
     assert second[1]["X-Cache"] == "Hit from cloudfront" and second[2] == first[2]
