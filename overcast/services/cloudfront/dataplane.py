@@ -666,6 +666,8 @@ class DataPlane:
     def _cache_key(self: Provider, found: Edge, behaviour: Behaviour, viewer: edge.EdgeRequest) -> tuple:  # type: ignore[misc]
         headers = viewer.headers
         parts: list[Any] = [found.cache_id, viewer.uri]
+        if viewer.method != "GET":
+            parts.append(viewer.method)  # a HEAD's answer has no body for a GET to reuse
         queries = behaviour.key_queries
         if queries == "all":
             parts.append(viewer.querystring)
@@ -839,7 +841,12 @@ class DataPlane:
         body = response.body
         if not isinstance(body, bytes | bytearray):
             body = await _read_body(body)
-        headers = {name: value for name, value in response.headers.items() if name.lower() not in _HOP_BY_HOP}
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() not in _HOP_BY_HOP
+            or (request.method == "HEAD" and name.lower() == "content-length")
+        }
         headers.pop("x-amz-request-id", None)
         headers.pop("x-amz-id-2", None)
         return edge.EdgeResponse(response.status, headers, bytes(body))
@@ -959,7 +966,10 @@ class DataPlane:
             )
         out: dict[str, str] = {}
         for name, value in pairs:
-            if name.lower() in _HOP_BY_HOP or name.lower() in (
+            if (
+                name.lower() in _HOP_BY_HOP
+                and not (request.method == "HEAD" and name.lower() == "content-length")
+            ) or name.lower() in (
                 "x-amz-cf-id",
                 "via",
                 "x-cache",

@@ -107,3 +107,39 @@ def test_guide_invalidation_command(client, aws):
     assert result["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/*"]
     listed = aws("cloudfront", "list-distributions")
     assert distribution["Id"] in [item["Id"] for item in listed["DistributionList"]["Items"]]
+
+
+def test_head_then_get_gets_the_body(client, endpoint):
+    s3 = client("s3")
+    cloudfront = client("cloudfront")
+    bucket = f"head-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"body")
+    origin = {
+        "Id": "s3",
+        "DomainName": f"{bucket}.s3.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    distribution = cloudfront.create_distribution(DistributionConfig=distribution_config([origin]))[
+        "Distribution"
+    ]
+    status, headers, body = get(endpoint, distribution["Id"], "/a.txt", method="HEAD")
+    assert (status, body) == (200, b"") and headers["Content-Length"] == "4"
+    assert get(endpoint, distribution["Id"], "/a.txt")[2] == b"body"
