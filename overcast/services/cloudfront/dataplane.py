@@ -693,7 +693,12 @@ class DataPlane:
     async def _through_cache(  # type: ignore[misc]
         self: Provider, found: Edge, behaviour: Behaviour, viewer: edge.EdgeRequest, context: dict[str, str]
     ) -> tuple[edge.EdgeResponse, str]:
-        cacheable = viewer.method in behaviour.cached_methods and behaviour.ttls[2] > 0
+        # A range is fetched as asked and not kept: the cache holds whole objects only.
+        cacheable = (
+            viewer.method in behaviour.cached_methods
+            and behaviour.ttls[2] > 0
+            and "range" not in viewer.headers
+        )
         if not cacheable:
             return await self._from_origin(found, behaviour, viewer, context), "Miss"
         key = self._cache_key(found, behaviour, viewer)
@@ -737,7 +742,7 @@ class DataPlane:
                 if result.status in (400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
                 else 0.0
             )
-        if result.status not in (200, 203, 206, 300, 301, 302, 307, 308, 410):
+        if result.status not in (200, 203, 300, 301, 302, 307, 308, 410):
             return 0.0
         lowered = {name.lower(): value for name, value in result.headers.items()}
         return edge_cache.ttl_for(lowered, *behaviour.ttls)

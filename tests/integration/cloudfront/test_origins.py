@@ -143,3 +143,7 @@ def test_head_then_get_gets_the_body(client, endpoint):
     status, headers, body = get(endpoint, distribution["Id"], "/a.txt", method="HEAD")
     assert (status, body) == (200, b"") and headers["Content-Length"] == "4"
     assert get(endpoint, distribution["Id"], "/a.txt")[2] == b"body"
+    # A range is answered as asked and leaves the cached whole object alone.
+    status, _, body = get(endpoint, distribution["Id"], "/a.txt", headers={"Range": "bytes=1-2"})
+    assert (status, body) == (206, b"od")
+    assert get(endpoint, distribution["Id"], "/a.txt")[2] == b"body"
