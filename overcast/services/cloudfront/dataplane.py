@@ -706,6 +706,8 @@ class DataPlane:
         if entry is not None:
             headers = dict(entry.headers)
             headers["Age"] = str(int(time.monotonic() - entry.stored))
+            if entry.status == 200 and _not_modified(viewer.headers.get("if-none-match"), headers):
+                return edge.EdgeResponse(304, _without_body_headers(headers), b""), "Hit"
             return edge.EdgeResponse(entry.status, headers, entry.body), "Hit"
         waiting = self.inflight.get(key)
         if waiting is not None:
@@ -1068,6 +1070,25 @@ def _forwarded_cookies(chosen: tuple[str, ...] | str, header: str) -> str:
         excluded = set(chosen[1:].split(","))
         return "; ".join(part for name, part in names.items() if name not in excluded)
     return "; ".join(names[name] for name in chosen if name in names)
+
+
+def _not_modified(condition: str | None, headers: dict[str, str]) -> bool:
+    """Whether a viewer's If-None-Match names the cached object's ETag (or is `*`)."""
+    if not condition:
+        return False
+    etag = next((value for name, value in headers.items() if name.lower() == "etag"), None)
+    if etag is None:
+        return False
+    wanted = {tag.strip().removeprefix("W/") for tag in condition.split(",")}
+    return "*" in wanted or etag.removeprefix("W/") in wanted
+
+
+def _without_body_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() not in ("content-length", "content-type", "content-encoding")
+    }
 
 
 def _forwarded_query(chosen: tuple[str, ...] | str, query: str) -> str:

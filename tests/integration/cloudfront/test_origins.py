@@ -147,3 +147,7 @@ def test_head_then_get_gets_the_body(client, endpoint):
     status, _, body = get(endpoint, distribution["Id"], "/a.txt", headers={"Range": "bytes=1-2"})
     assert (status, body) == (206, b"od")
     assert get(endpoint, distribution["Id"], "/a.txt")[2] == b"body"
+    # A cached object's ETag answered with 304 Not Modified.
+    etag = get(endpoint, distribution["Id"], "/a.txt")[1]["ETag"]
+    status, headers, body = get(endpoint, distribution["Id"], "/a.txt", headers={"If-None-Match": etag})
+    assert (status, body, headers["X-Cache"]) == (304, b"", "Hit from cloudfront")
