@@ -12,7 +12,6 @@ viewer-response code."""
 from __future__ import annotations
 
 import asyncio
-import gzip
 import http.client
 import itertools
 import logging
@@ -31,7 +30,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Request, Response
 from overcast.services.cloudfront import cache as edge_cache
-from overcast.services.cloudfront import common, edge, signed
+from overcast.services.cloudfront import common, edge, forwarding, signed
 from overcast.services.cloudfront.distributions import behaviours, items
 from overcast.services.cloudfront.jsworker import FunctionFailed
 from overcast.services.cloudfront.tenants import fill_parameters
@@ -70,16 +69,6 @@ _HOP_BY_HOP = frozenset(
         "proxy-authorization",
         "content-length",
     }
-)
-_COMPRESSIBLE = (
-    "text/",
-    "application/json",
-    "application/javascript",
-    "application/xml",
-    "image/svg+xml",
-    "application/x-javascript",
-    "application/xhtml+xml",
-    "application/rss+xml",
 )
 _ERROR_TTL = 10
 _READ_TIMEOUT = 30.0
@@ -320,9 +309,11 @@ class DataPlane:
             if headers.get("HeaderBehavior") == "whitelist":
                 key_headers = _names(headers, "Headers")
             cookies = parameters.get("CookiesConfig") or {}
-            key_cookies = _behaviour_names(cookies.get("CookieBehavior"), _names(cookies, "Cookies"))
+            key_cookies = forwarding.behaviour_names(
+                cookies.get("CookieBehavior"), _names(cookies, "Cookies")
+            )
             queries = parameters.get("QueryStringsConfig") or {}
-            key_queries = _behaviour_names(
+            key_queries = forwarding.behaviour_names(
                 queries.get("QueryStringBehavior"), tuple(items(queries.get("QueryStrings")))
             )
             compress = compress and bool(
@@ -339,7 +330,7 @@ class DataPlane:
             key_headers = names if "*" not in names else ()
             forward = "all" if "*" in names else names
             cookies = forwarded.get("Cookies") or {}
-            key_cookies = _behaviour_names(
+            key_cookies = forwarding.behaviour_names(
                 cookies.get("Forward"), _names(cookies.get("WhitelistedNames"), "Items")
             )
             if forwarded.get("QueryString"):
@@ -541,7 +532,7 @@ class DataPlane:
         viewer = edge.EdgeRequest(
             method,
             uri,
-            _strip_signing(request.query_string) if behaviour.key_groups else request.query_string,
+            forwarding.strip_signing(request.query_string) if behaviour.key_groups else request.query_string,
             # Code at the edge may change the headers; without any they are only read.
             dict(headers) if behaviour.functions or behaviour.lambdas else headers,
             request.client_ip,
@@ -589,7 +580,7 @@ class DataPlane:
 
     def _check_signed(self: Provider, found: Edge, behaviour: Behaviour, request: Request) -> Response | None:  # type: ignore[misc]
         parts = signed.credentials(request.query, request.headers.get("cookie", ""))
-        query = _strip_signing(request.query_string)
+        query = forwarding.strip_signing(request.query_string)
         suffix = request.raw_path + (("?" + query) if query else "")
         resources = [f"{scheme}://{request.host}{suffix}" for scheme in ("https", "http")]
         path = request.raw_path
@@ -656,7 +647,7 @@ class DataPlane:
                 result = edge.function_response(output, result)
         headers = dict(result.headers)
         if behaviour.response_policy is not None:
-            _apply_response_policy(behaviour.response_policy, viewer, headers)
+            forwarding.apply_response_policy(behaviour.response_policy, viewer, headers)
         headers["X-Cache"] = f"{cache_state} from cloudfront"
         body = b"" if viewer.method == "HEAD" else result.body
         return Response(result.status, headers, body)
@@ -684,7 +675,7 @@ class DataPlane:
             parts.append(
                 headers.get("cookie", "")
                 if behaviour.key_cookies == "all"
-                else _cookie_values(headers, behaviour.key_cookies)
+                else forwarding.cookie_values(headers, behaviour.key_cookies)
             )
         if behaviour.compress:
             parts.append("gzip" if "gzip" in headers.get("accept-encoding", "") else "")
@@ -706,8 +697,8 @@ class DataPlane:
         if entry is not None:
             headers = dict(entry.headers)
             headers["Age"] = str(int(time.monotonic() - entry.stored))
-            if entry.status == 200 and _not_modified(viewer.headers.get("if-none-match"), headers):
-                return edge.EdgeResponse(304, _without_body_headers(headers), b""), "Hit"
+            if entry.status == 200 and forwarding.not_modified(viewer.headers.get("if-none-match"), headers):
+                return edge.EdgeResponse(304, forwarding.without_body_headers(headers), b""), "Hit"
             return edge.EdgeResponse(entry.status, headers, entry.body), "Hit"
         waiting = self.inflight.get(key)
         if waiting is not None:
@@ -795,7 +786,7 @@ class DataPlane:
         else:
             result = await self._fetch_http(found, behaviour, origin, request)
         if behaviour.compress and result.status == 200:
-            _compress(viewer, result)
+            forwarding.compress(viewer, result)
         association = behaviour.lambdas.get("origin-response")
         if association is not None:
             event = edge.lambda_event("origin-response", request, result, context, None, False)
@@ -809,21 +800,21 @@ class DataPlane:
         key = ((origin.get("OriginPath") or "") + request.uri).lstrip("/")
         bucket = s3.find_bucket(bucket_name)
         if bucket is None:
-            return _s3_error(404, "NoSuchBucket", "The specified bucket does not exist")
+            return forwarding.s3_error(404, "NoSuchBucket", "The specified bucket does not exist")
         action = "s3:GetObject" if request.method in ("GET", "HEAD") else "s3:PutObject"
         if not await self._origin_allowed(found, origin, s3, bucket, action, key):
-            return _s3_error(403, "AccessDenied", "Access Denied")
+            return forwarding.s3_error(403, "AccessDenied", "Access Denied")
         context = RequestContext.internal("s3", bucket["Account"], bucket["Region"])
         operation_name = {"GET": "GetObject", "HEAD": "HeadObject"}.get(request.method)
         if operation_name is None:
-            return _s3_error(
+            return forwarding.s3_error(
                 405, "MethodNotAllowed", "The specified method is not allowed against this resource."
             )
         model = protocols.service_model("s3")
         operation = model.operation_model(operation_name)
         params: dict[str, Any] = {"Bucket": bucket_name, "Key": key}
         if not key:
-            return _s3_error(403, "AccessDenied", "Access Denied")
+            return forwarding.s3_error(403, "AccessDenied", "Access Denied")
         for header, member in (
             ("range", "Range"),
             ("if-none-match", "IfNoneMatch"),
@@ -843,11 +834,11 @@ class DataPlane:
                 and not await s3.anonymous_allowed(context, bucket, "s3:ListBucket", None)
                 and not self._listing_allowed(found, origin, bucket)
             ):
-                return _s3_error(403, "AccessDenied", "Access Denied")
+                return forwarding.s3_error(403, "AccessDenied", "Access Denied")
             response = protocols.serialize_error(model, operation, "rest-xml", problem, context)
         body = response.body
         if not isinstance(body, bytes | bytearray):
-            body = await _read_body(body)
+            body = await forwarding.read_body(body)
         headers = {
             name: value
             for name, value in response.headers.items()
@@ -938,10 +929,10 @@ class DataPlane:
         else:
             host = domain
         target = (origin.get("OriginPath") or "") + edge.quote_path(request.uri)
-        query = _forwarded_query(behaviour.forward_queries, request.querystring)
+        query = forwarding.forwarded_query(behaviour.forward_queries, request.querystring)
         if query:
             target += "?" + query
-        headers = _forwarded_headers(behaviour, request.headers)
+        headers = forwarding.forwarded_headers(behaviour, request.headers)
         headers["Host"] = request.headers.get("host", domain) if "host" in headers else domain
         headers.pop("host", None)
         for header in items(origin.get("CustomHeaders")):
@@ -1013,227 +1004,3 @@ class DataPlane:
                 "LambdaValidationError", "The Lambda function returned an invalid response.", 502
             )
         return result
-
-
-def _behaviour_names(kind: str | None, names: tuple[str, ...]) -> tuple[str, ...] | str:
-    if kind == "all":
-        return "all"
-    if kind in ("whitelist", "allowList") and names:
-        return names
-    if kind == "allExcept" and names:
-        return "!" + ",".join(names)
-    return ()
-
-
-def _cookie_values(headers: dict[str, str], names: tuple[str, ...] | str) -> tuple:
-    cookie = headers.get("cookie", "")
-    found = {}
-    for part in cookie.split(";"):
-        name, _, value = part.strip().partition("=")
-        found[name.lower()] = value
-    if isinstance(names, str):
-        excluded = set(names[1:].split(","))
-        return tuple(sorted((k, v) for k, v in found.items() if k not in excluded))
-    return tuple(found.get(name, "") for name in names)
-
-
-def _forwarded_headers(behaviour: Behaviour, headers: dict[str, str]) -> dict[str, str]:
-    forward = behaviour.forward_headers
-    if forward == "all":
-        chosen = {name: value for name, value in headers.items() if name not in _HOP_BY_HOP}
-    elif forward and forward[0] == "!":
-        excluded = set(forward[1:])
-        chosen = {
-            name: value for name, value in headers.items() if name not in excluded and name not in _HOP_BY_HOP
-        }
-    else:
-        wanted = set(forward) | set(behaviour.key_headers)
-        chosen = {name: value for name, value in headers.items() if name in wanted}
-        if behaviour.compress and "accept-encoding" in headers:
-            chosen["accept-encoding"] = headers["accept-encoding"]
-    # Cookies go by the cookie settings, whatever the header settings say.
-    chosen.pop("cookie", None)
-    cookies = _forwarded_cookies(behaviour.forward_cookies, headers.get("cookie", ""))
-    if cookies:
-        chosen["cookie"] = cookies
-    return chosen
-
-
-def _forwarded_cookies(chosen: tuple[str, ...] | str, header: str) -> str:
-    if not header or not chosen:
-        return ""
-    if chosen == "all":
-        return header
-    pairs = [part.strip() for part in header.split(";") if part.strip()]
-    names = {part.split("=", 1)[0].lower(): part for part in pairs}
-    if isinstance(chosen, str):  # "!a,b": all but those
-        excluded = set(chosen[1:].split(","))
-        return "; ".join(part for name, part in names.items() if name not in excluded)
-    return "; ".join(names[name] for name in chosen if name in names)
-
-
-def _not_modified(condition: str | None, headers: dict[str, str]) -> bool:
-    """Whether a viewer's If-None-Match names the cached object's ETag (or is `*`)."""
-    if not condition:
-        return False
-    etag = next((value for name, value in headers.items() if name.lower() == "etag"), None)
-    if etag is None:
-        return False
-    wanted = {tag.strip().removeprefix("W/") for tag in condition.split(",")}
-    return "*" in wanted or etag.removeprefix("W/") in wanted
-
-
-def _without_body_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {
-        name: value
-        for name, value in headers.items()
-        if name.lower() not in ("content-length", "content-type", "content-encoding")
-    }
-
-
-def _forwarded_query(chosen: tuple[str, ...] | str, query: str) -> str:
-    if not query or not chosen:
-        return ""
-    if chosen == "all":
-        return query
-    pairs = [part for part in query.split("&") if part]
-    if isinstance(chosen, str):  # "!a,b": all but those
-        excluded = set(chosen[1:].split(","))
-        return "&".join(part for part in pairs if unquote(part.split("=", 1)[0]) not in excluded)
-    wanted = set(chosen)
-    return "&".join(part for part in pairs if unquote(part.split("=", 1)[0]) in wanted)
-
-
-def _strip_signing(query: str) -> str:
-    if not query:
-        return query
-    kept = [part for part in query.split("&") if part.split("=", 1)[0] not in signed.SIGNING_PARAMETERS]
-    return "&".join(kept)
-
-
-def _s3_error(status: int, code: str, message: str) -> edge.EdgeResponse:
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-        f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>"
-    ).encode()
-    return edge.EdgeResponse(status, {"Content-Type": "application/xml"}, body)
-
-
-async def _read_body(body: Any) -> bytes:
-    if hasattr(body, "read"):
-        try:
-            return bytes(body.read())
-        finally:
-            getattr(body, "close", lambda: None)()
-    if hasattr(body, "__aiter__"):
-        return b"".join([chunk async for chunk in body])
-    return b"".join(body)
-
-
-def _compress(viewer: edge.EdgeRequest, result: edge.EdgeResponse) -> None:
-    """gzip what CloudFront compresses: a compressible type, 1,000 bytes to 10 MB, asked for."""
-    if "gzip" not in viewer.headers.get("accept-encoding", ""):
-        return
-    headers = {name.lower(): name for name in result.headers}
-    if "content-encoding" in headers:
-        return
-    kind = result.headers.get(headers.get("content-type", ""), "")
-    if not kind.startswith(_COMPRESSIBLE) or not 1000 <= len(result.body) <= 10_000_000:
-        return
-    result.body = gzip.compress(result.body, 6)
-    result.headers["Content-Encoding"] = "gzip"
-    etag = headers.get("etag")
-    if etag is not None:
-        result.headers[etag] = (
-            "W/" + result.headers[etag] if not result.headers[etag].startswith("W/") else result.headers[etag]
-        )
-    result.headers["Vary"] = "Accept-Encoding"
-
-
-def _apply_response_policy(policy: dict[str, Any], viewer: edge.EdgeRequest, headers: dict[str, str]) -> None:
-    lowered = {name.lower(): name for name in headers}
-
-    def put(name: str, value: str, override: bool) -> None:
-        existing = lowered.get(name.lower())
-        if existing is not None:
-            if not override:
-                return
-            del headers[existing]
-        headers[name] = value
-        lowered[name.lower()] = name
-
-    cors = policy.get("CorsConfig")
-    origin = viewer.headers.get("origin")
-    if cors and origin:
-        override = bool(cors.get("OriginOverride"))
-        allowed = items(cors.get("AccessControlAllowOrigins"))
-        if "*" in allowed or origin in allowed:
-            put(
-                "Access-Control-Allow-Origin",
-                "*" if "*" in allowed and not cors.get("AccessControlAllowCredentials") else origin,
-                override,
-            )
-            if cors.get("AccessControlAllowCredentials"):
-                put("Access-Control-Allow-Credentials", "true", override)
-            exposed = items(cors.get("AccessControlExposeHeaders"))
-            if exposed:
-                put("Access-Control-Expose-Headers", ",".join(exposed), override)
-            if viewer.method == "OPTIONS":
-                methods = items(cors.get("AccessControlAllowMethods"))
-                put(
-                    "Access-Control-Allow-Methods",
-                    ",".join(
-                        ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
-                        if "ALL" in methods
-                        else methods
-                    ),
-                    override,
-                )
-                put(
-                    "Access-Control-Allow-Headers",
-                    ",".join(items(cors.get("AccessControlAllowHeaders"))),
-                    override,
-                )
-                if cors.get("AccessControlMaxAgeSec") is not None:
-                    put("Access-Control-Max-Age", str(cors["AccessControlMaxAgeSec"]), override)
-    security = policy.get("SecurityHeadersConfig") or {}
-    hsts = security.get("StrictTransportSecurity")
-    if hsts:
-        value = f"max-age={hsts.get('AccessControlMaxAgeSec', 31536000)}"
-        if hsts.get("IncludeSubdomains"):
-            value += "; includeSubDomains"
-        if hsts.get("Preload"):
-            value += "; preload"
-        put("Strict-Transport-Security", value, bool(hsts.get("Override")))
-    if security.get("ContentTypeOptions"):
-        put("X-Content-Type-Options", "nosniff", bool(security["ContentTypeOptions"].get("Override")))
-    frame = security.get("FrameOptions")
-    if frame:
-        put("X-Frame-Options", frame.get("FrameOption", "SAMEORIGIN"), bool(frame.get("Override")))
-    referrer = security.get("ReferrerPolicy")
-    if referrer:
-        put(
-            "Referrer-Policy",
-            referrer.get("ReferrerPolicy", "strict-origin-when-cross-origin"),
-            bool(referrer.get("Override")),
-        )
-    xss = security.get("XSSProtection")
-    if xss:
-        value = "1" if xss.get("Protection") else "0"
-        if xss.get("Protection") and xss.get("ModeBlock"):
-            value += "; mode=block"
-        elif xss.get("Protection") and xss.get("ReportUri"):
-            value += f"; report={xss['ReportUri']}"
-        put("X-XSS-Protection", value, bool(xss.get("Override")))
-    csp = security.get("ContentSecurityPolicy")
-    if csp:
-        put("Content-Security-Policy", csp.get("ContentSecurityPolicy", ""), bool(csp.get("Override")))
-    for header in items(policy.get("CustomHeadersConfig")):
-        put(header["Header"], header["Value"], bool(header.get("Override")))
-    for header in items(policy.get("RemoveHeadersConfig")):
-        existing = lowered.pop(header["Header"].lower(), None)
-        if existing is not None:
-            headers.pop(existing, None)
-    timing = policy.get("ServerTimingHeadersConfig")
-    if timing and timing.get("Enabled"):
-        put("Server-Timing", 'cdn-upstream-layer;desc="EDGE",cdn-cache-miss', True)
