@@ -39,6 +39,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "apigatewayv2": ("get_apis", {}),
     "apigatewaymanagementapi": ("get_connection", {"ConnectionId": "none"}),
     "cloudformation": ("list_stacks", {}),
+    "cloudfront": ("list_distributions", {}),
     "cloudtrail": ("describe_trails", {}),
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.apigatewayv2.provider import Provider as APIGatewayV2Provider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
+    from overcast.services.cloudfront.provider import Provider as CloudFrontProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
@@ -92,6 +93,8 @@ class Runtime:
     def provider(self, service: Literal["apigatewayv2"]) -> APIGatewayV2Provider: ...
     @overload
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
+    @overload
+    def provider(self, service: Literal["cloudfront"]) -> CloudFrontProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
     @overload

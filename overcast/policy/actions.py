@@ -32,6 +32,7 @@ ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{ecs_cluster}/{ecs
 ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{ecs_cluster}/{ecs_task}"
 ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{ecs_task_definition}"
 ECS_CAPACITY_PROVIDER = "arn:{partition}:ecs:{region}:{account}:capacity-provider/{ecs_capacity_provider}"
+CLOUDFRONT = "arn:{partition}:cloudfront::{account}:"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -678,6 +679,49 @@ TABLES: dict[str, dict[str, Any]] = {
         },
         **{
             op: (f"ecs:{op}", "{resourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
+    "cloudfront": {
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "distribution/{Id}")
+            for op in ("GetDistribution", "GetDistributionConfig", "UpdateDistribution", "DeleteDistribution")
+        },
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "distribution/{DistributionId}")
+            for op in (
+                "CreateInvalidation",
+                "GetInvalidation",
+                "ListInvalidations",
+                "CreateMonitoringSubscription",
+                "GetMonitoringSubscription",
+                "DeleteMonitoringSubscription",
+            )
+        },
+        **{
+            op: (f"cloudfront:{op}", CLOUDFRONT + "function/{Name}")
+            for op in (
+                "CreateFunction",
+                "DescribeFunction",
+                "GetFunction",
+                "UpdateFunction",
+                "PublishFunction",
+                "TestFunction",
+                "DeleteFunction",
+            )
+        },
+        **{
+            f"{verb}{kind}": (f"cloudfront:{verb}{kind}", CLOUDFRONT + path + "/{Id}")
+            for kind, path in (
+                ("CachePolicy", "cache-policy"),
+                ("OriginRequestPolicy", "origin-request-policy"),
+                ("ResponseHeadersPolicy", "response-headers-policy"),
+                ("OriginAccessControl", "origin-access-control"),
+            )
+            for verb in ("Get", "Update", "Delete")
+        },
+        **{
+            op: (f"cloudfront:{op}", "{Resource}")
             for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },

@@ -48,6 +48,7 @@ MODULES = (
     "overcast.services.route53.resources",
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
+    "overcast.services.cloudfront.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

@@ -1,0 +1,442 @@
+"""CloudFront's CloudFormation resource types, through the provider's own operations. A
+template writes CloudFront's lists plainly (`Aliases: [a, b]`) where the API wraps them in
+{Quantity, Items}; `to_api` translates one into the other."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+
+#: Template members that are plain lists where the API has {Quantity, Items}.
+_WRAPPED = frozenset(
+    {
+        "Aliases",
+        "CacheBehaviors",
+        "CustomErrorResponses",
+        "Origins",
+        "AllowedMethods",
+        "CachedMethods",
+        "LambdaFunctionAssociations",
+        "FunctionAssociations",
+        "Headers",
+        "QueryStringCacheKeys",
+        "WhitelistedNames",
+        "Cookies",
+        "QueryStrings",
+        "OriginSslProtocols",
+        "CustomHeaders",
+        "Locations",
+        "KeyValueStoreAssociations",
+        "TrustedKeyGroups",
+        "TrustedSigners",
+        "StatusCodes",
+        "Members",
+    }
+)
+#: Template names the API spells otherwise.
+_RENAMED = {
+    "AcmCertificateArn": "ACMCertificateArn",
+    "SslSupportMethod": "SSLSupportMethod",
+    "IamCertificateId": "IAMCertificateId",
+    "OriginSSLProtocols": "OriginSslProtocols",
+    "OriginCustomHeaders": "CustomHeaders",
+    "Locations": "Items",
+    "SourceArn": "SourceARN",
+}
+_INTEGERS = frozenset(
+    {
+        "HTTPPort",
+        "HTTPSPort",
+        "OriginReadTimeout",
+        "OriginKeepaliveTimeout",
+        "ErrorCode",
+        "ErrorCachingMinTTL",
+        "MinTTL",
+        "DefaultTTL",
+        "MaxTTL",
+        "ConnectionAttempts",
+        "ConnectionTimeout",
+        "AccessControlMaxAgeSec",
+        "SamplingRate",
+    }
+)
+_BOOLEANS = frozenset(
+    {
+        "Enabled",
+        "Compress",
+        "QueryString",
+        "IncludeCookies",
+        "CloudFrontDefaultCertificate",
+        "IsIPV6Enabled",
+        "SmoothStreaming",
+        "EnableAcceptEncodingGzip",
+        "EnableAcceptEncodingBrotli",
+        "Override",
+        "OriginOverride",
+        "AccessControlAllowCredentials",
+        "Protection",
+        "ModeBlock",
+        "IncludeSubdomains",
+        "Preload",
+        "Staging",
+        "IncludeBody",
+    }
+)
+
+
+def _scalar(name: str, value: Any) -> Any:
+    if name in _INTEGERS and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if name in _BOOLEANS and isinstance(value, str):
+        return value.lower() == "true"
+    return value
+
+
+def to_api(value: Any, name: str = "") -> Any:
+    """A template's value in the API's shape."""
+    if isinstance(value, dict):
+        converted: dict[str, Any] = {}
+        for key, inner in value.items():
+            target = str(key) if key == "Locations" else _RENAMED.get(str(key), str(key))
+            converted[target] = to_api(inner, target)
+        if "Items" in converted and isinstance(converted["Items"], list) and "Quantity" not in converted:
+            converted["Quantity"] = len(converted["Items"])
+        geo = converted.pop("Locations", None)
+        if geo is not None:
+            converted.update(geo)
+        if "RestrictionType" in converted:
+            converted.setdefault("Quantity", 0)
+        if name in ("DefaultCacheBehavior", "CacheBehavior") or "TargetOriginId" in converted:
+            _behaviour(converted)
+        if "DomainName" in converted and "Id" in converted:
+            _origin(converted)
+        return converted
+    if isinstance(value, list):
+        items = [to_api(inner, name.removesuffix("s")) for inner in value]
+        if name in _WRAPPED:
+            return {"Quantity": len(items), **({"Items": items} if items else {})}
+        return items
+    return _scalar(name, value)
+
+
+def _behaviour(behaviour: dict[str, Any]) -> None:
+    cached = behaviour.pop("CachedMethods", None)
+    if cached is not None:
+        behaviour.setdefault("AllowedMethods", {"Quantity": 2, "Items": ["GET", "HEAD"]})
+        behaviour["AllowedMethods"]["CachedMethods"] = cached
+    for member in ("TrustedKeyGroups", "TrustedSigners"):
+        if member in behaviour:
+            behaviour[member]["Enabled"] = behaviour[member]["Quantity"] > 0
+    if not behaviour.get("CachePolicyId") and "ForwardedValues" not in behaviour:
+        behaviour["ForwardedValues"] = {"QueryString": False, "Cookies": {"Forward": "none"}}
+
+
+def _origin(origin: dict[str, Any]) -> None:
+    if "S3OriginConfig" in origin:
+        origin["S3OriginConfig"].setdefault("OriginAccessIdentity", "")
+    custom = origin.get("CustomOriginConfig")
+    if custom is not None:
+        custom.setdefault("HTTPPort", 80)
+        custom.setdefault("HTTPSPort", 443)
+
+
+class Distribution(ResourceHandler):
+    identifier = "Id"
+    attributes = frozenset({"DomainName", "Id"})
+    required = ("DistributionConfig",)
+
+    def _config(self, request: ResourceRequest, reference: str) -> dict[str, Any]:
+        config = to_api(request.properties["DistributionConfig"])
+        config["CallerReference"] = reference
+        config.setdefault("Comment", "")
+        return dict(config)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        config = self._config(request, str(uuid.uuid4()))
+        tags = [tag for tag in request.user_tags(request.properties.get("Tags"))]
+        output = await request.call(
+            "cloudfront",
+            "CreateDistributionWithTags",
+            {"DistributionConfigWithTags": {"DistributionConfig": config, "Tags": {"Items": tags}}},
+        )
+        distribution = output["Distribution"]
+        return distribution["Id"], {"DomainName": distribution["DomainName"], "Id": distribution["Id"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetDistributionConfig", {"Id": request.physical_id})
+        config = self._config(request, current["DistributionConfig"]["CallerReference"])
+        output = await request.call(
+            "cloudfront",
+            "UpdateDistribution",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], "DistributionConfig": config},
+        )
+        distribution = output["Distribution"]
+        return {"DomainName": distribution["DomainName"], "Id": distribution["Id"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        # As CloudFormation does: disable, wait for the change to deploy, then delete.
+        try:
+            current = await request.call("cloudfront", "GetDistributionConfig", {"Id": request.physical_id})
+        except ResourceFailed as failure:
+            if failure.code == "NoSuchDistribution":
+                return
+            raise
+        etag = current["ETag"]
+        if current["DistributionConfig"].get("Enabled"):
+            config = dict(current["DistributionConfig"], Enabled=False)
+            output = await request.call(
+                "cloudfront",
+                "UpdateDistribution",
+                {"Id": request.physical_id, "IfMatch": etag, "DistributionConfig": config},
+            )
+            etag = output["ETag"]
+        for _ in range(600):
+            state = await request.call("cloudfront", "GetDistribution", {"Id": request.physical_id})
+            if state["Distribution"]["Status"] == "Deployed":
+                break
+            await asyncio.sleep(0.1)
+        await request.call("cloudfront", "DeleteDistribution", {"Id": request.physical_id, "IfMatch": etag})
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call("cloudfront", "GetDistribution", {"Id": request.physical_id})
+        return {"DomainName": output["Distribution"]["DomainName"], "Id": request.physical_id}
+
+
+class _ConfigResource(ResourceHandler):
+    """A resource made from one `<Kind>Config` property and named by its Id."""
+
+    kind = ""
+    property_name = ""
+    operation = ""
+    attributes = frozenset({"Id"})
+    identifier = "Id"
+
+    def config(self, request: ResourceRequest) -> dict[str, Any]:
+        return dict(to_api(request.properties.get(self.property_name) or {}))
+
+    def attributes_of(self, resource: dict[str, Any]) -> dict[str, Any]:
+        found = {"Id": resource["Id"]}
+        if "LastModifiedTime" in resource:
+            found["LastModifiedTime"] = str(resource["LastModifiedTime"])
+        return found
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "cloudfront", f"Create{self.operation}", {f"{self.kind}Config": self.config(request)}
+        )
+        resource = output[self.kind]
+        return resource["Id"], self.attributes_of(resource)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", f"Get{self.operation}", {"Id": request.physical_id})
+        config = self.config(request)
+        if "CallerReference" in current[self.kind][f"{self.kind}Config"]:
+            config["CallerReference"] = current[self.kind][f"{self.kind}Config"]["CallerReference"]
+        output = await request.call(
+            "cloudfront",
+            f"Update{self.operation}",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], f"{self.kind}Config": config},
+        )
+        return self.attributes_of(output[self.kind])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            current = await request.call("cloudfront", f"Get{self.operation}", {"Id": request.physical_id})
+        except ResourceFailed as failure:
+            if failure.code.startswith("NoSuch"):
+                return
+            raise
+        await request.call(
+            "cloudfront", f"Delete{self.operation}", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+        )
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call("cloudfront", f"Get{self.operation}", {"Id": request.physical_id})
+        return self.attributes_of(output[self.kind])
+
+
+class CachePolicy(_ConfigResource):
+    kind = operation = "CachePolicy"
+    property_name = "CachePolicyConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+
+class OriginRequestPolicy(_ConfigResource):
+    kind = operation = "OriginRequestPolicy"
+    property_name = "OriginRequestPolicyConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+
+class ResponseHeadersPolicy(_ConfigResource):
+    kind = operation = "ResponseHeadersPolicy"
+    property_name = "ResponseHeadersPolicyConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+
+class OriginAccessControl(_ConfigResource):
+    kind = operation = "OriginAccessControl"
+    property_name = "OriginAccessControlConfig"
+
+
+class KeyGroup(_ConfigResource):
+    kind = operation = "KeyGroup"
+    property_name = "KeyGroupConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+    def config(self, request: ResourceRequest) -> dict[str, Any]:
+        given = dict(request.properties.get("KeyGroupConfig") or {})
+        return {key: value for key, value in given.items()}
+
+
+class PublicKey(_ConfigResource):
+    kind = operation = "PublicKey"
+    property_name = "PublicKeyConfig"
+    attributes = frozenset({"Id", "CreatedTime"})
+
+    def attributes_of(self, resource: dict[str, Any]) -> dict[str, Any]:
+        return {"Id": resource["Id"], "CreatedTime": str(resource.get("CreatedTime", ""))}
+
+
+class CloudFrontOriginAccessIdentity(_ConfigResource):
+    kind = operation = "CloudFrontOriginAccessIdentity"
+    property_name = "CloudFrontOriginAccessIdentityConfig"
+    attributes = frozenset({"Id", "S3CanonicalUserId"})
+
+    def config(self, request: ResourceRequest) -> dict[str, Any]:
+        config = dict(request.properties.get(self.property_name) or {})
+        config.setdefault("CallerReference", str(uuid.uuid4()))
+        config.setdefault("Comment", "")
+        return config
+
+    def attributes_of(self, resource: dict[str, Any]) -> dict[str, Any]:
+        return {"Id": resource["Id"], "S3CanonicalUserId": resource["S3CanonicalUserId"]}
+
+
+class Function(ResourceHandler):
+    identifier = "FunctionARN"
+    attributes = frozenset({"FunctionARN", "FunctionMetadata.FunctionARN", "Stage"})
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("FunctionCode", "FunctionConfig")
+
+    @staticmethod
+    def _config(properties: dict[str, Any]) -> dict[str, Any]:
+        config = dict(to_api(properties["FunctionConfig"]))
+        config.setdefault("Comment", "")
+        return config
+
+    async def _publish(self, request: ResourceRequest, name: str, etag: str) -> dict[str, Any]:
+        if str(request.properties.get("AutoPublish", "false")).lower() == "true":
+            summary = (await request.call("cloudfront", "PublishFunction", {"Name": name, "IfMatch": etag}))[
+                "FunctionSummary"
+            ]
+        else:
+            summary = (await request.call("cloudfront", "DescribeFunction", {"Name": name}))[
+                "FunctionSummary"
+            ]
+        arn = summary["FunctionMetadata"]["FunctionARN"]
+        return {
+            "FunctionARN": arn,
+            "FunctionMetadata.FunctionARN": arn,
+            "Stage": summary["FunctionMetadata"]["Stage"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(64)
+        output = await request.call(
+            "cloudfront",
+            "CreateFunction",
+            {
+                "Name": name,
+                "FunctionConfig": self._config(request.properties),
+                "FunctionCode": str(request.properties["FunctionCode"]).encode(),
+            },
+        )
+        attributes = await self._publish(request, name, output["ETag"])
+        return attributes["FunctionARN"], attributes
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        name = request.physical_id.rpartition("/")[2]
+        current = await request.call("cloudfront", "DescribeFunction", {"Name": name})
+        output = await request.call(
+            "cloudfront",
+            "UpdateFunction",
+            {
+                "Name": name,
+                "IfMatch": current["ETag"],
+                "FunctionConfig": self._config(request.properties),
+                "FunctionCode": str(request.properties["FunctionCode"]).encode(),
+            },
+        )
+        return await self._publish(request, name, output["ETag"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        name = request.physical_id.rpartition("/")[2]
+        try:
+            current = await request.call("cloudfront", "DescribeFunction", {"Name": name})
+        except ResourceFailed as failure:
+            if failure.code == "NoSuchFunctionExists":
+                return
+            raise
+        await request.call("cloudfront", "DeleteFunction", {"Name": name, "IfMatch": current["ETag"]})
+
+
+class KeyValueStore(ResourceHandler):
+    identifier = "Name"
+    attributes = frozenset({"Arn", "Id", "Status"})
+    replace_on = frozenset({"Name", "ImportSource"})
+    name_property = "Name"
+
+    @staticmethod
+    def _attributes(store: dict[str, Any]) -> dict[str, Any]:
+        return {"Arn": store["ARN"], "Id": store["Id"], "Status": store["Status"]}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        name = properties.get("Name") or request.physical_name(64)
+        params: dict[str, Any] = {"Name": name, "Comment": properties.get("Comment") or ""}
+        if properties.get("ImportSource"):
+            params["ImportSource"] = to_api(properties["ImportSource"])
+        output = await request.call("cloudfront", "CreateKeyValueStore", params)
+        return name, self._attributes(output["KeyValueStore"])
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "DescribeKeyValueStore", {"Name": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateKeyValueStore",
+            {
+                "Name": request.physical_id,
+                "IfMatch": current["ETag"],
+                "Comment": request.properties.get("Comment") or "",
+            },
+        )
+        return self._attributes(output["KeyValueStore"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            current = await request.call("cloudfront", "DescribeKeyValueStore", {"Name": request.physical_id})
+        except ResourceFailed as failure:
+            if failure.code == "EntityNotFound":
+                return
+            raise
+        await request.call(
+            "cloudfront", "DeleteKeyValueStore", {"Name": request.physical_id, "IfMatch": current["ETag"]}
+        )
+
+
+HANDLERS = {
+    "AWS::CloudFront::Distribution": Distribution,
+    "AWS::CloudFront::CachePolicy": CachePolicy,
+    "AWS::CloudFront::OriginRequestPolicy": OriginRequestPolicy,
+    "AWS::CloudFront::ResponseHeadersPolicy": ResponseHeadersPolicy,
+    "AWS::CloudFront::OriginAccessControl": OriginAccessControl,
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity": CloudFrontOriginAccessIdentity,
+    "AWS::CloudFront::KeyGroup": KeyGroup,
+    "AWS::CloudFront::PublicKey": PublicKey,
+    "AWS::CloudFront::Function": Function,
+    "AWS::CloudFront::KeyValueStore": KeyValueStore,
+}
