@@ -39,6 +39,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudtrail": ("describe_trails", {}),
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
+    "ec2": ("describe_vpcs", {}),
     "dynamodbstreams": ("list_streams", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
+    from overcast.services.ec2.provider import Provider as EC2Provider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
@@ -87,6 +88,8 @@ class Runtime:
     def provider(self, service: Literal["dynamodb"]) -> DynamoDBProvider: ...
     @overload
     def provider(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsProvider: ...
+    @overload
+    def provider(self, service: Literal["ec2"]) -> EC2Provider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload
