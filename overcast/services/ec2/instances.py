@@ -195,13 +195,7 @@ class InstanceMixin(StorageMixin):
         instance_type = merged.get("InstanceType") or "m1.small"
         info = catalog.instance_types().get(instance_type)
         if info is None:
-            raise (
-                core.invalid(f"The instance type '{instance_type}' does not exist", "InvalidInstanceType")
-                if instance_type != "m1.small"
-                else core.invalid(
-                    "The instance type 'm1.small' is not supported in this region", "Unsupported"
-                )
-            )
+            raise core.invalid(f"Invalid value '{instance_type}' for InstanceType.")
         if image["Architecture"] not in info["ProcessorInfo"]["SupportedArchitectures"]:
             raise core.invalid(
                 f"The architecture '{info['ProcessorInfo']['SupportedArchitectures'][-1]}' of the specified instance type does not match the architecture '{image['Architecture']}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI."

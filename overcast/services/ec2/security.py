@@ -514,7 +514,9 @@ class SecurityMixin(RoutingMixin):
                 elif wanted.get("ReferencedGroupId"):
                     ref = self.get(ctx, "sg", wanted["ReferencedGroupId"], "ReferencedGroupId")
                     rule["ReferencedGroupInfo"] = {"GroupId": ref["GroupId"], "UserId": ctx.account}
-                if "Description" in wanted:
+                # The request replaces the whole rule, its description with it.
+                rule.pop("Description", None)
+                if wanted.get("Description"):
                     rule["Description"] = wanted["Description"]
                 self.save(ctx, rule)
         return {"Return": True}
