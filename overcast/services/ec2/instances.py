@@ -151,7 +151,15 @@ class InstanceMixin(StorageMixin):
         if not spec:
             return {}
         template = self.launch_template(ctx, spec.get("LaunchTemplateId"), spec.get("LaunchTemplateName"))
-        return self.template_version(template, spec.get("Version"))["LaunchTemplateData"]
+        version = self.template_version(template, spec.get("Version"))
+        # EC2 tags what it launches from a template with the template and the version it used.
+        return {
+            **version["LaunchTemplateData"],
+            "_from_template": [
+                {"Key": "aws:ec2launchtemplate:id", "Value": template["LaunchTemplateId"]},
+                {"Key": "aws:ec2launchtemplate:version", "Value": str(version["VersionNumber"])},
+            ],
+        }
 
     def _profile(
         self, ctx: Ctx, context: RequestContext, spec: dict[str, Any] | None
@@ -262,7 +270,7 @@ class InstanceMixin(StorageMixin):
             params.get("TagSpecifications") or []
         )
         spec_params = {"TagSpecifications": tag_sources}
-        instance_tags = self.tag_specs(spec_params, "instance")
+        instance_tags = self.tag_specs(spec_params, "instance") + list(template.get("_from_template", []))
         volume_tags = self.tag_specs(spec_params, "volume")
         eni_tags = self.tag_specs(spec_params, "network-interface")
         count = high
