@@ -76,3 +76,36 @@ def test_imds_serves_the_instance_and_its_role(ec2, session, endpoint, account):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"arn:aws:sts::{account}:assumed-role/AppRole/{instance_id}"
+
+
+def test_overcast_imds_serves_one_instance_on_its_own_port(ec2, endpoint):
+    launched = ec2.run_instances(ImageId=latest_al2023(ec2), InstanceType="t3.micro", MinCount=1, MaxCount=1)
+    instance_id = launched["Instances"][0]["InstanceId"]
+    wait_state(ec2, instance_id, "running")
+    command = [
+        sys.executable,
+        "-m",
+        "overcast",
+        "imds",
+        "--instance",
+        instance_id,
+        "--port",
+        "0",
+        "--endpoint",
+        endpoint,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        base = process.stdout.readline().split(" on ", 1)[1].strip().rstrip("/")
+        status, token = fetch(
+            f"{base}/latest/api/token", "PUT", {"X-aws-ec2-metadata-token-ttl-seconds": "21600"}
+        )
+        assert status == 200
+        assert fetch(f"{base}/latest/meta-data/instance-id", headers={"X-aws-ec2-metadata-token": token}) == (
+            200,
+            instance_id,
+        )
+        assert fetch(f"{base}/latest/meta-data/instance-id")[0] == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
