@@ -133,12 +133,18 @@ class Ec2Base(BaseProvider):
         self.resources.delete(ctx.scope, record["_id"])
         ctx.state.unindex(record["_id"], record)
 
-    def new(self, ctx: Ctx, kind: str, ident: str, record: Record, tags: list | None = None) -> Record:
+    def new(
+        self, ctx: Ctx, kind: str, ident: str, record: Record, tags: list | None = None, persist: bool = True
+    ) -> Record:
+        """A new resource; with persist False it is only indexed, and the caller saves it."""
         record["_kind"] = kind
         record["_id"] = ident
         record["_seq"] = time.time_ns()
         if tags is not None:
             record["Tags"] = tags
+        if not persist:
+            ctx.state.index(ident, record)
+            return record
         return self.save(ctx, record)
 
     def find(self, ctx: Ctx, kind: str, ident: str | None) -> Record | None:

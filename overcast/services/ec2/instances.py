@@ -233,8 +233,8 @@ class InstanceMixin(StorageMixin):
                 subnets = [s for s in subnets if s["AvailabilityZone"] == zone]
                 if not subnets:
                     raise core.invalid(f"Invalid availability zone: [{zone}]", "InvalidParameterValue")
-            subnets.sort(key=lambda s: s["AvailabilityZone"])
-            subnet = subnets[0]
+            # EC2 picks the zone: the default subnet with the most free addresses.
+            subnet = max(subnets, key=lambda s: (s["AvailableIpAddressCount"], s["AvailabilityZone"]))
         group_ids = list(merged.get("SecurityGroupIds") or []) + list(
             (primary_spec or {}).get("Groups") or []
         )
@@ -342,6 +342,7 @@ class InstanceMixin(StorageMixin):
             "interface",
             private_ip=spec.get("PrivateIpAddress") or (primary_spec or {}).get("PrivateIpAddress"),
             tags=list(eni_tags),
+            persist=False,  # saved once attached, below
         )
         metadata = spec.get("MetadataOptions") or {}
         cpus = info["VCpuInfo"]
@@ -484,19 +485,15 @@ class InstanceMixin(StorageMixin):
             iops=ebs.get("Iops"),
             throughput=ebs.get("Throughput"),
             state="in-use",
-        )
-        delete = ebs.get("DeleteOnTermination", True)
-        volume["Attachments"] = [
-            {
+            attachment={
                 "AttachTime": now,
                 "Device": device,
                 "InstanceId": instance["InstanceId"],
                 "State": "attached",
-                "VolumeId": volume["VolumeId"],
-                "DeleteOnTermination": bool(delete),
-            }
-        ]
-        self.save(ctx, volume)
+                "DeleteOnTermination": bool(ebs.get("DeleteOnTermination", True)),
+            },
+        )
+        delete = volume["Attachments"][0]["DeleteOnTermination"]
         instance["BlockDeviceMappings"].append(
             {
                 "DeviceName": device,

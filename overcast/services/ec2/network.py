@@ -144,6 +144,7 @@ class NetworkMixin(SecurityMixin):
         private_ip: str | None = None,
         tags: list | None = None,
         secondary: int = 0,
+        persist: bool = True,
     ) -> Record:
         eni_id = core.new_id("eni")
         address = self.allocate_ip(ctx, subnet, private_ip)
@@ -185,7 +186,7 @@ class NetworkMixin(SecurityMixin):
         }
         if requester:
             record["RequesterId"] = requester
-        return self.new(ctx, "eni", eni_id, record)
+        return self.new(ctx, "eni", eni_id, record, persist=persist)
 
     def delete_interface(self, ctx: Ctx, eni: Record) -> None:
         for address in eni["PrivateIpAddresses"]:

@@ -606,6 +606,8 @@ class RoutingMixin(VpcMixin):
         requester: str | None = None,
         private_ip: str | None = None,
         tags: list | None = None,
+        secondary: int = 0,
+        persist: bool = True,
     ) -> Record:
         raise NotImplementedError
 

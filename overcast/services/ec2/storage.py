@@ -78,6 +78,7 @@ class StorageMixin(ImageMixin):
         throughput: int | None = None,
         kms_key: str | None = None,
         state: str = "creating",
+        attachment: dict[str, Any] | None = None,
     ) -> Record:
         volume_id = core.new_id("vol")
         record: Record = {
@@ -103,6 +104,8 @@ class StorageMixin(ImageMixin):
         if encrypted:
             record["KmsKeyId"] = kms_key or f"arn:aws:kms:{ctx.region}:{ctx.account}:alias/aws/ebs"
         record["_kind"], record["_id"] = "vol", volume_id
+        if attachment is not None:
+            record["Attachments"] = [{**attachment, "VolumeId": volume_id}]
         if state == "creating":
             self.later(ctx, record, VOLUME_CREATING_SECONDS)
         return self.new(ctx, "vol", volume_id, record, tags)

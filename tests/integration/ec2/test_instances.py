@@ -239,7 +239,9 @@ def test_images_templates_volumes_and_snapshots(ec2):
         "Instances"
     ][0]
     assert launched["InstanceType"] == "t3.small" and launched["Tags"] == [
-        {"Key": "from", "Value": "template"}
+        {"Key": "from", "Value": "template"},
+        {"Key": "aws:ec2launchtemplate:id", "Value": template["LaunchTemplateId"]},
+        {"Key": "aws:ec2launchtemplate:version", "Value": "2"},
     ]
     running = wait_state(ec2, launched["InstanceId"], "running")
     zone = running["Placement"]["AvailabilityZone"]
