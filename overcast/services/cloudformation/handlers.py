@@ -41,6 +41,7 @@ MODULES = (
     "overcast.services.apigateway.resources",
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
+    "overcast.services.ec2.resources",
     "overcast.services.scheduler.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",

@@ -222,6 +222,17 @@ class Provider(ImdsMixin):
 
     # -- for other services ----------------------------------------------------------------------
 
+    def tag_as_system(self, account: str, region: str, ident: str, tags: list[dict[str, str]]) -> None:
+        """Tag a resource on behalf of an AWS service (CloudFormation's aws:cloudformation:*
+        tags), which may use the aws: prefix that callers may not."""
+        ctx = self.ctx_of(account, region)
+        record = self._tagged(ctx, ident)
+        field = self._tag_field(record)
+        current = {t["Key"]: t.get("Value", "") for t in record.get(field) or []}
+        current.update({t["Key"]: str(t.get("Value", "")) for t in tags})
+        record[field] = [{"Key": k, "Value": v} for k, v in current.items()]
+        self.save(ctx, record)
+
     def find_subnet(self, account: str, region: str, subnet_id: str) -> dict[str, Any] | None:
         """A subnet as DescribeSubnets shows it, or None."""
         record = self.find(self.ctx_of(account, region), "subnet", subnet_id)
