@@ -47,6 +47,10 @@ class ImdsMixin(InstanceMixin):
         self.imds_credentials: dict[str, dict[str, Any]] = {}
         self._signer: tuple[Any, Any] | None = None
 
+    def imds_credentials_forget(self, instance_id: str) -> None:
+        for key in [k for k in self.imds_credentials if k.startswith(instance_id + "/")]:
+            del self.imds_credentials[key]
+
     def _instance_anywhere(self, instance_id: str) -> tuple[Ctx, Record] | None:
         for scope, state in list(self.states.items()):
             record = state.kind("i").get(instance_id)

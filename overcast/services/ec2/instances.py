@@ -344,7 +344,7 @@ class InstanceMixin(StorageMixin):
             tags=list(eni_tags),
             persist=False,  # saved once attached, below
         )
-        metadata = spec.get("MetadataOptions") or {}
+        metadata = {**self.metadata_defaults(ctx), **(spec.get("MetadataOptions") or {})}
         cpus = info["VCpuInfo"]
         record: Record = {
             "Architecture": image["Architecture"],
@@ -435,6 +435,7 @@ class InstanceMixin(StorageMixin):
         if profile:
             record["IamInstanceProfile"] = {"Arn": profile["Arn"], "Id": profile["Id"]}
             record["_profile"] = profile["_name"]
+            record["_profile_association"] = {"AssociationId": core.new_id("iip-assoc"), "Timestamp": now}
         if spec.get("Placement", {}).get("PartitionNumber"):
             record["Placement"]["PartitionNumber"] = spec["Placement"]["PartitionNumber"]
         public_ip = (primary_spec or {}).get("AssociatePublicIpAddress")
@@ -530,6 +531,13 @@ class InstanceMixin(StorageMixin):
                 shown.pop(key, None)
             shown["PrivateDnsName"] = ""
         return shown
+
+    def metadata_defaults(self, ctx: Ctx) -> dict[str, Any]:
+        """The account's instance metadata defaults, which new instances take (account.py)."""
+        return {}
+
+    def imds_credentials_forget(self, instance_id: str) -> None:
+        """Drop the IMDS credentials cached for an instance whose profile changed (imds.py)."""
 
     # -- state machine ---------------------------------------------------------------------------
 

@@ -81,6 +81,10 @@ class StorageMixin(ImageMixin):
         attachment: dict[str, Any] | None = None,
     ) -> Record:
         volume_id = core.new_id("vol")
+        if not encrypted:
+            default_key = self.default_encryption(ctx)
+            if default_key is not None:
+                encrypted, kms_key = True, kms_key or default_key
         record: Record = {
             "AvailabilityZoneId": catalog.zone_id(ctx.region, zone),
             "VolumeType": volume_type,
@@ -109,6 +113,10 @@ class StorageMixin(ImageMixin):
         if state == "creating":
             self.later(ctx, record, VOLUME_CREATING_SECONDS)
         return self.new(ctx, "vol", volume_id, record, tags)
+
+    def default_encryption(self, ctx: Ctx) -> str | None:
+        """The KMS key new volumes are encrypted with by default, or None (account.py)."""
+        return None
 
     def advance_vol(self, ctx: Ctx, record: Record) -> None:
         if record["State"] == "creating":
