@@ -18,15 +18,15 @@ from typing import Any
 from overcast.context import RequestContext
 from overcast.services.base import HostRoute
 from overcast.services.ec2 import catalog, core
-from overcast.services.ec2.account import AccountMixin
 from overcast.services.ec2.base import Ctx
 from overcast.services.ec2.core import Record
+from overcast.services.ec2.flowlogs import FlowLogMixin
 from overcast.services.ec2.imds import ImdsMixin
 
 IMDS_PATH = re.compile(r"^/_aws/imds/(?P<instance>i-[0-9a-f]+)(?P<path>/.*)?$")
 
 
-class Provider(ImdsMixin, AccountMixin):
+class Provider(ImdsMixin, FlowLogMixin):
     service = "ec2"
     path_routes = (HostRoute(IMDS_PATH, "serve_imds"),)
 

@@ -439,3 +439,44 @@ def test_regions_zones_and_instance_types(ec2, session, endpoint):
     assert {o["Location"] for o in offerings} == {
         z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]
     }
+
+
+def test_flow_logs_and_ipv6_addresses(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]["VpcId"]
+    block = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    subnet_block = block.replace("00::/56", "00::/64")
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24", Ipv6CidrBlock=subnet_block)["Subnet"][
+        "SubnetId"
+    ]
+    created = ec2.create_flow_logs(
+        ResourceType="VPC",
+        ResourceIds=[vpc, "vpc-00000000"],
+        TrafficType="REJECT",
+        LogGroupName="vpc-flow",
+        DeliverLogsPermissionArn="arn:aws:iam::000000000000:role/flow",
+    )
+    assert len(created["FlowLogIds"]) == 1 and created["Unsuccessful"][0]["ResourceId"] == "vpc-00000000"
+    [flow] = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
+    assert (
+        flow["TrafficType"] == "REJECT"
+        and flow["LogGroupName"] == "vpc-flow"
+        and flow["FlowLogStatus"] == "ACTIVE"
+    )
+    ec2.delete_flow_logs(FlowLogIds=created["FlowLogIds"])
+    assert ec2.describe_flow_logs(FlowLogIds=created["FlowLogIds"])["FlowLogs"] == []
+    eni = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    assigned = ec2.assign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6AddressCount=2)["AssignedIpv6Addresses"]
+    assert len(assigned) == 2
+    shown = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0][
+        "Ipv6Addresses"
+    ]
+    assert sorted(a["Ipv6Address"] for a in shown) == sorted(assigned)
+    ec2.unassign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6Addresses=assigned[:1])
+    assert (
+        len(
+            ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0][
+                "Ipv6Addresses"
+            ]
+        )
+        == 1
+    )
