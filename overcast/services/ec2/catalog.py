@@ -4,7 +4,6 @@ parameters hold: overcast.services.ssm.public)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -369,61 +368,15 @@ MICROSOFT = "801119661308"
 OWNER_ALIASES = {"amazon": (AMAZON, MICROSOFT), "aws-marketplace": ("679593333241",)}
 PUBLISHED = datetime(2024, 12, 17, tzinfo=UTC)
 
-#: (image name, architecture, platform, owner, description, SSM public parameter or "")
-_OTHER_IMAGES: tuple[tuple[str, str, str, str, str, str], ...] = (
-    (
-        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20241206",
-        "x86_64",
-        "",
-        CANONICAL,
-        "Canonical, Ubuntu, 24.04, amd64 noble image",
-        "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
-    ),
-    (
-        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20241206",
-        "arm64",
-        "",
-        CANONICAL,
-        "Canonical, Ubuntu, 24.04, arm64 noble image",
-        "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
-    ),
-    (
-        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20241206",
-        "x86_64",
-        "",
-        CANONICAL,
-        "Canonical, Ubuntu, 22.04 LTS, amd64 jammy image",
-        "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
-    ),
-    (
-        "ubuntu/images/hvm-ssd/ubuntu-focal-20.04-amd64-server-20241206",
-        "x86_64",
-        "",
-        CANONICAL,
-        "Canonical, Ubuntu, 20.04 LTS, amd64 focal image",
-        "/aws/service/canonical/ubuntu/server/20.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
-    ),
-    (
-        "Windows_Server-2022-English-Full-Base-2024.12.13",
-        "x86_64",
-        "windows",
+#: Publisher and description of the other public images (SSM's OTHER_IMAGES), by name prefix.
+_PUBLISHERS = {
+    "ubuntu/": (CANONICAL, "", "Canonical, Ubuntu, {version}, {arch} image"),
+    "Windows_Server-": (
         MICROSOFT,
-        "Microsoft Windows Server 2022 Full Locale English AMI provided by Amazon",
-        "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
-    ),
-    (
-        "Windows_Server-2019-English-Full-Base-2024.12.13",
-        "x86_64",
         "windows",
-        MICROSOFT,
-        "Microsoft Windows Server 2019 with Desktop Experience Locale English AMI provided by Amazon",
-        "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-Base",
+        "Microsoft Windows Server {version} Full Locale English AMI provided by Amazon",
     ),
-)
-
-
-def _image_id(region: str, name: str) -> str:
-    return "ami-" + hashlib.sha256(f"{region}/{name}".encode()).hexdigest()[:17]
+}
 
 
 def _image(
@@ -492,7 +445,12 @@ def public_images(region: str) -> dict[str, dict[str, Any]]:
             entry["Parameter"],
         )
         found.setdefault(image["ImageId"], image)
-    for name, arch, platform, owner, description, param in _OTHER_IMAGES:
-        image_id = _image_id(region, name)
-        found[image_id] = _image(image_id, name, arch, platform, owner, description, param)
+    for param, name, arch in public.OTHER_IMAGES:
+        prefix = next(p for p in _PUBLISHERS if name.startswith(p))
+        owner, platform, description = _PUBLISHERS[prefix]
+        parts = name.rsplit("/", 1)[-1].split("-")
+        version = f"{parts[2]}, {parts[1]}" if prefix == "ubuntu/" else parts[1]
+        image_id = public.image_id(region, name)
+        text = description.format(version=version, arch="arm64" if arch == "arm64" else "amd64")
+        found[image_id] = _image(image_id, name, arch, platform, owner, text, param)
     return found

@@ -288,3 +288,23 @@ def test_images_templates_volumes_and_snapshots(ec2):
         == group["GroupId"]
     )
     assert instance(ec2, launched["InstanceId"])["State"]["Name"] == "running"
+
+
+def test_public_images_agree_with_ssm_parameters(ec2, session, endpoint):
+    ssm = session.client("ssm", endpoint_url=endpoint)
+    for name in (
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+        "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+    ):
+        image_id = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        [image] = ec2.describe_images(ImageIds=[image_id])["Images"]
+        assert image["State"] == "available" and image["Public"] is True
+    windows = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "platform", "Values": ["windows"]}])[
+        "Images"
+    ]
+    assert windows and all(i["Platform"] == "windows" for i in windows)
+    ubuntu = ec2.describe_images(
+        Owners=["099720109477"], Filters=[{"Name": "name", "Values": ["ubuntu/images/*noble*"]}]
+    )["Images"]
+    assert {i["Architecture"] for i in ubuntu} == {"x86_64", "arm64"}
