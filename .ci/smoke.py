@@ -44,6 +44,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "cloudwatch": ("list_metrics", {}),
     "dynamodb": ("list_tables", {}),
     "ecr": ("describe_repositories", {}),
+    "ec2": ("describe_vpcs", {}),
     "dynamodbstreams": ("list_streams", {}),
     "ecs": ("list_clusters", {}),
     "events": ("list_event_buses", {}),

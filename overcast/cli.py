@@ -1,5 +1,5 @@
 """`overcast start | status | state export FILE | state import FILE | state reset | logs | ps |
-completion`."""
+completion | imds --instance ID`."""
 
 from __future__ import annotations
 
@@ -276,6 +276,15 @@ def _reset_state(args) -> int:
     return 0
 
 
+def cmd_imds(args) -> int:
+    from overcast.imds_proxy import serve
+
+    if not args.instance.startswith("i-"):
+        raise CommandError(f"{args.instance} is not an instance id (i-...)")
+    serve(_endpoint(args), args.instance, "127.0.0.1", parse_port(args.port, "--port"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="overcast", description="A local AWS cloud on one port.")
     parser.add_argument("--version", action="version", version=f"overcast {__version__}")
@@ -338,6 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
     from overcast import cli_observe
 
     cli_observe.add_commands(commands, endpoint_help)
+
+    imds = commands.add_parser(
+        "imds", help="serve one instance's metadata service (IMDS) on a port of its own"
+    )
+    imds.add_argument("--instance", required=True, help="the instance id (i-...)")
+    imds.add_argument("--port", default="1338", help="port (default 1338; 0 picks a free port)")
+    imds.add_argument("--endpoint", help=endpoint_help)
+    imds.set_defaults(func=cmd_imds)
     return parser
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from overcast.services.cloudwatch.provider import Provider as CloudWatchProvider
     from overcast.services.dynamodb.provider import Provider as DynamoDBProvider
     from overcast.services.dynamodbstreams.provider import Provider as DynamoDBStreamsProvider
+    from overcast.services.ec2.provider import Provider as EC2Provider
     from overcast.services.ecr.provider import Provider as ECRProvider
     from overcast.services.ecs.provider import Provider as ECSProvider
     from overcast.services.events.provider import Provider as EventsProvider
@@ -107,6 +108,8 @@ class Runtime:
     def provider(self, service: Literal["ecr"]) -> ECRProvider: ...
     @overload
     def provider(self, service: Literal["ecs"]) -> ECSProvider: ...
+    @overload
+    def provider(self, service: Literal["ec2"]) -> EC2Provider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload

@@ -33,6 +33,7 @@ ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{ecs_cluster}/{ecs_task}
 ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{ecs_task_definition}"
 ECS_CAPACITY_PROVIDER = "arn:{partition}:ecs:{region}:{account}:capacity-provider/{ecs_capacity_provider}"
 CLOUDFRONT = "arn:{partition}:cloudfront::{account}:"
+EC2_ARN = "arn:{partition}:ec2:{region}:{account}:"
 
 _S3_BUCKET_OPS = {
     "CreateBucket": "s3:CreateBucket",
@@ -484,6 +485,67 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },
+    "ec2": {
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "instance/{instance}")
+            for op in (
+                "StartInstances",
+                "StopInstances",
+                "RebootInstances",
+                "TerminateInstances",
+                "MonitorInstances",
+                "UnmonitorInstances",
+            )
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "instance/{InstanceId}")
+            for op in (
+                "ModifyInstanceAttribute",
+                "DescribeInstanceAttribute",
+                "ResetInstanceAttribute",
+                "GetConsoleOutput",
+                "ModifyInstanceMetadataOptions",
+                "CreateImage",
+                "GetLaunchTemplateData",
+            )
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "volume/{VolumeId}")
+            for op in ("AttachVolume", "DetachVolume", "DeleteVolume", "ModifyVolume", "CreateSnapshot")
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "vpc/{VpcId}")
+            for op in ("DeleteVpc", "ModifyVpcAttribute", "CreateSubnet")
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "subnet/{SubnetId}")
+            for op in ("DeleteSubnet", "ModifySubnetAttribute")
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "route-table/{RouteTableId}")
+            for op in (
+                "CreateRoute",
+                "DeleteRoute",
+                "ReplaceRoute",
+                "DeleteRouteTable",
+                "AssociateRouteTable",
+            )
+        },
+        **{
+            op: (f"ec2:{op}", EC2_ARN + "internet-gateway/{InternetGatewayId}")
+            for op in ("AttachInternetGateway", "DetachInternetGateway", "DeleteInternetGateway")
+        },
+        "DeleteNatGateway": ("ec2:DeleteNatGateway", EC2_ARN + "natgateway/{NatGatewayId}"),
+        "DeleteNetworkAcl": ("ec2:DeleteNetworkAcl", EC2_ARN + "network-acl/{NetworkAclId}"),
+        "DeleteNetworkInterface": (
+            "ec2:DeleteNetworkInterface",
+            EC2_ARN + "network-interface/{NetworkInterfaceId}",
+        ),
+        "ReleaseAddress": ("ec2:ReleaseAddress", EC2_ARN + "elastic-ip/{AllocationId}"),
+        "DeleteSnapshot": ("ec2:DeleteSnapshot", EC2_ARN + "snapshot/{SnapshotId}"),
+        "DeregisterImage": ("ec2:DeregisterImage", "arn:{partition}:ec2:{region}::image/{ImageId}"),
+        "DeleteLaunchTemplate": ("ec2:DeleteLaunchTemplate", EC2_ARN + "launch-template/{LaunchTemplateId}"),
+    },
     "kinesis": {
         **{
             op: (f"kinesis:{op}", KINESIS_STREAM)
@@ -869,7 +931,14 @@ def _ecs(params: dict, context: Any) -> dict:
     }
 
 
+def _instance(params: dict, context: Any) -> dict:
+    """The instance an EC2 request acts on, when it names exactly one."""
+    ids = params.get("InstanceIds")
+    return {"instance": ids[0]} if isinstance(ids, list) and len(ids) == 1 else {}
+
+
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "ec2": _instance,
     "ecr": _registry,
     "ecs": _ecs,
     "kinesis": _stream,

@@ -36,6 +36,47 @@ AMAZON_LINUX_IMAGES: tuple[tuple[str, str, str], ...] = (
     ("amzn-ami-hvm-x86_64-gp2", "amzn-ami-hvm-2018.03.0.20231218.0-x86_64-gp2", "x86_64"),
 )
 
+#: Other public images AWS (or their publisher) names by a public parameter: (parameter, image
+#: name, architecture). EC2's catalogue describes them with these ids.
+OTHER_IMAGES: tuple[tuple[str, str, str], ...] = (
+    (
+        "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20241206",
+        "x86_64",
+    ),
+    (
+        "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+        "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20241206",
+        "arm64",
+    ),
+    (
+        "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20241206",
+        "x86_64",
+    ),
+    (
+        "/aws/service/canonical/ubuntu/server/20.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+        "ubuntu/images/hvm-ssd/ubuntu-focal-20.04-amd64-server-20241206",
+        "x86_64",
+    ),
+    (
+        "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+        "Windows_Server-2022-English-Full-Base-2024.12.13",
+        "x86_64",
+    ),
+    (
+        "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-Base",
+        "Windows_Server-2019-English-Full-Base-2024.12.13",
+        "x86_64",
+    ),
+)
+
+
+def image_id(region: str, image_name: str) -> str:
+    """The id of a public image that OTHER_IMAGES names, in `region`."""
+    return "ami-" + hashlib.sha256(f"{region}/{image_name}".encode()).hexdigest()[:17]
+
+
 #: Services the infrastructure catalogue names: (code, long name).
 SERVICES: tuple[tuple[str, str], ...] = (
     ("cloudtrail", "AWS CloudTrail"),
@@ -98,6 +139,8 @@ def parameters(region: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for name, _image, _arch in AMAZON_LINUX_IMAGES:
         table[AMI_PATH + name] = latest_ami(region, name) or ""
+    for parameter_name, image_name, _arch in OTHER_IMAGES:
+        table[parameter_name] = image_id(region, image_name)
     regions = INFRASTRUCTURE_PATH + "regions/"
     for code, (long_name, part, suffix) in _regions().items():
         table[regions + code] = code
@@ -121,7 +164,7 @@ def parameter(region: str, name: str) -> dict[str, Any] | None:
         "Name": name,
         "Value": value,
         "Type": "String",
-        "DataType": "aws:ec2:image" if name.startswith(AMI_PATH) else "text",
+        "DataType": "aws:ec2:image" if value.startswith("ami-") else "text",
         "Version": 1,
         "LastModifiedDate": PUBLISHED.timestamp(),
     }
