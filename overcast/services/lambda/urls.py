@@ -189,7 +189,7 @@ class UrlsMixin(UrlAuthMixin):
         account, region = scope.split("/")
         cors = config.get("Cors") or {}
         if request.method == "OPTIONS" and cors:
-            return Response(200, _cors_headers(cors, request), b"")
+            return Response(200, payload2.cors_headers(cors, request), b"")
         if type(request.body) is BodyStream:
             request.body = await request.body.read()
         caller = None
@@ -214,7 +214,7 @@ class UrlsMixin(UrlAuthMixin):
             return _internal_error()
         response = _url_response(outcome.payload)
         if cors:
-            response.headers.update(_cors_headers(cors, request, preflight=False))
+            response.headers.update(payload2.cors_headers(cors, request, preflight=False))
         return response
 
     @staticmethod
@@ -326,25 +326,3 @@ def _internal_error() -> Response:
 def _url_response(payload: bytes) -> Response:
     """A function's result as the HTTP response (payload format 2.0, as HTTP APIs make it)."""
     return payload2.response(payload)
-
-
-def _cors_headers(cors: dict, request: Request, preflight: bool = True) -> dict:
-    headers = {}
-    origins = cors.get("AllowOrigins") or []
-    origin = request.headers.get("origin", "")
-    if "*" in origins:
-        headers["Access-Control-Allow-Origin"] = "*"
-    elif origin in origins:
-        headers["Access-Control-Allow-Origin"] = origin
-    if cors.get("AllowCredentials"):
-        headers["Access-Control-Allow-Credentials"] = "true"
-    if cors.get("ExposeHeaders"):
-        headers["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
-    if preflight:
-        if cors.get("AllowMethods"):
-            headers["Access-Control-Allow-Methods"] = ",".join(cors["AllowMethods"])
-        if cors.get("AllowHeaders"):
-            headers["Access-Control-Allow-Headers"] = ",".join(cors["AllowHeaders"])
-        if cors.get("MaxAge"):
-            headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
-    return headers
