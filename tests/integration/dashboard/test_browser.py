@@ -178,6 +178,10 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "secretsmanager",
         "ssm",
         "xray",
+        "ec2",
+        "rds",
+        "ecs",
+        "ecr",
         "console/sqs",
     ],
 )
@@ -343,3 +347,63 @@ def test_a_scan_pages_with_the_api_s_exclusive_start_key(dashboard, aws_as):
     page.get_by_text("2 items (2 read)").wait_for()
     shown = page.locator("form.query tbody tr").all_inner_texts()
     assert sorted(text.split()[0] for text in shown) == [f"item-{index}" for index in range(5)]
+
+
+def _cell(dashboard, text: str) -> None:
+    dashboard.page.locator("main td", has_text=text).first.wait_for()
+
+
+def _no_errors(dashboard) -> None:
+    dashboard.settled()
+    errors = dashboard.page.locator("main .error")
+    assert not errors.count(), errors.all_inner_texts()
+
+
+def test_ec2_shows_an_instance_with_its_state_and_tags_and_its_vpc(dashboard, aws_as):
+    ec2 = aws_as("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24")["Subnet"]["SubnetId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "dash-box"}]}],
+    )["Instances"][0]["InstanceId"]
+    dashboard.open("ec2")
+    row = dashboard.page.locator("main tr", has_text=instance)
+    row.wait_for()
+    assert "dash-box" in row.inner_text() and "Name=dash-box" in row.inner_text()
+    _cell(dashboard, "10.42.0.0/16")
+    _no_errors(dashboard)
+    dashboard.page.get_by_role("link", name=vpc, exact=True).first.click()
+    dashboard.page.locator("main td", has_text=subnet).first.wait_for()
+    dashboard.page.locator("main td", has_text=instance).first.wait_for()
+    _no_errors(dashboard)
+    dashboard.shot("vpc")
+
+
+def test_rds_and_ecs_list_pages_show_what_exists_without_an_engine(dashboard, aws_as):
+    ecs = aws_as("ecs")
+    cluster = f"dash-{uuid.uuid4().hex[:8]}"
+    ecs.create_cluster(clusterName=cluster)
+    dashboard.open("ecs")
+    dashboard.page.get_by_role("link", name=cluster, exact=True).click()
+    dashboard.page.get_by_text("No services.").wait_for()
+    _no_errors(dashboard)
+    dashboard.open("rds")
+    dashboard.page.get_by_text("No DB instances.").wait_for()
+    _no_errors(dashboard)
+    dashboard.shot("rds")
+
+
+def test_ecr_shows_a_repository_and_its_uri(dashboard, aws_as):
+    name = f"team/app-{uuid.uuid4().hex[:6]}"
+    uri = aws_as("ecr").create_repository(repositoryName=name)["repository"]["repositoryUri"]
+    dashboard.open("ecr")
+    _cell(dashboard, uri)
+    dashboard.page.get_by_role("link", name=name, exact=True).click()
+    dashboard.page.get_by_text("No images").wait_for()
+    _no_errors(dashboard)
