@@ -182,6 +182,10 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "rds",
         "ecs",
         "ecr",
+        "route53",
+        "acm",
+        "cloudfront",
+        "apigatewayv2",
         "console/sqs",
     ],
 )
@@ -407,3 +411,90 @@ def test_ecr_shows_a_repository_and_its_uri(dashboard, aws_as):
     dashboard.page.get_by_role("link", name=name, exact=True).click()
     dashboard.page.get_by_text("No images").wait_for()
     _no_errors(dashboard)
+
+
+def test_route53_shows_a_zone_and_its_records(dashboard, aws_as):
+    route53 = aws_as("route53")
+    zone = route53.create_hosted_zone(Name="dash.example.com", CallerReference=uuid.uuid4().hex)["HostedZone"]
+    route53.change_resource_record_sets(
+        HostedZoneId=zone["Id"],
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "www.dash.example.com",
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "192.0.2.44"}],
+                    },
+                }
+            ]
+        },
+    )
+    dashboard.open("route53")
+    dashboard.page.get_by_role("link", name="dash.example.com.", exact=True).click()
+    _cell(dashboard, "192.0.2.44")
+    _no_errors(dashboard)
+    dashboard.shot("zone")
+
+
+def test_acm_shows_a_requested_certificate(dashboard, aws_as):
+    arn = aws_as("acm").request_certificate(DomainName="secure.dash.example.com", ValidationMethod="DNS")[
+        "CertificateArn"
+    ]
+    dashboard.open("acm")
+    dashboard.page.get_by_role("link", name="secure.dash.example.com", exact=True).click()
+    dashboard.page.locator("main a.arn", has_text=arn).wait_for()
+    _no_errors(dashboard)
+
+
+def test_cloudfront_shows_a_distribution_and_an_invalidation(dashboard, aws_as):
+    cloudfront = aws_as("cloudfront")
+    config = {
+        "CallerReference": uuid.uuid4().hex,
+        "Comment": "dashboard test",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "web",
+                    "DomainName": "origin.dash.example.com",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "http-only",
+                    },
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "web",
+            "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        },
+    }
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    dashboard.open("cloudfront")
+    _cell(dashboard, distribution["DomainName"])
+    dashboard.page.get_by_role("link", name=distribution["Id"], exact=True).click()
+    _cell(dashboard, "origin.dash.example.com")
+    dashboard.page.get_by_role("button", name="Invalidate").click()
+    dashboard.page.get_by_text("Created invalidation").wait_for()
+    listed = cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]
+    _cell(dashboard, listed["Items"][0]["Id"])
+    _no_errors(dashboard)
+    dashboard.shot("distribution")
+
+
+def test_http_api_shows_its_routes_and_invoke_url(dashboard, aws_as):
+    api = aws_as("apigatewayv2").create_api(
+        Name=f"dash-{uuid.uuid4().hex[:6]}", ProtocolType="HTTP", Target="http://example.com"
+    )
+    dashboard.open("apigatewayv2")
+    dashboard.page.get_by_role("link", name=api["Name"], exact=True).click()
+    _cell(dashboard, "$default")
+    _cell(dashboard, f"{api['ApiEndpoint']}/")
+    _no_errors(dashboard)
+    dashboard.shot("http-api")

@@ -24,6 +24,10 @@ export const pages = [
   { id: "rds", title: "RDS", service: "rds", load: () => import("./rds.js") },
   { id: "ecs", title: "ECS", service: "ecs", load: () => import("./ecs.js") },
   { id: "ecr", title: "ECR", service: "ecr", load: () => import("./ecr.js") },
+  { id: "route53", title: "Route 53", service: "route53", load: () => import("./route53.js") },
+  { id: "acm", title: "Certificate Manager", service: "acm", load: () => import("./acm.js") },
+  { id: "cloudfront", title: "CloudFront", service: "cloudfront", load: () => import("./cloudfront.js") },
+  { id: "apigatewayv2", title: "API Gateway HTTP/WebSocket", service: "apigatewayv2", load: () => import("./apigatewayv2.js") },
   { id: "console", title: "API console", load: () => import("./console.js") },
 ];
 
@@ -61,6 +65,14 @@ export function pageForArn(arn) {
     rds: () => (resource.startsWith("db:") ? `#/rds/${enc(resource.slice(3))}` : null),
     ecs: () => (resource.startsWith("cluster/") ? `#/ecs/${enc(resource.slice(8))}` : resource.startsWith("service/") || resource.startsWith("task/") ? `#/ecs/${enc(resource.split("/")[1])}` : null),
     ecr: () => (resource.startsWith("repository/") ? `#/ecr/${enc(resource.slice(11))}` : null),
+    route53: () => (resource.startsWith("hostedzone/") ? `#/route53/${enc(resource.slice(11))}` : null),
+    acm: () => (resource.startsWith("certificate/") ? `#/acm/${enc(arn)}` : null),
+    cloudfront: () => (resource.startsWith("distribution/") ? `#/cloudfront/${enc(resource.slice(13))}` : null),
+    apigateway: () => {
+      const [, kind, id] = resource.split("/");
+      if (kind === "apis" && id) return `#/apigatewayv2/${enc(id)}`;
+      return kind === "restapis" && id ? `#/apigateway/${enc(id)}` : null;
+    },
     secretsmanager: () => (resource.startsWith("secret:") ? `#/secretsmanager/${enc(resource.slice(7).replace(/-[A-Za-z0-9]{6}$/, ""))}` : null),
   };
   const make = routes[service];
