@@ -178,6 +178,14 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "secretsmanager",
         "ssm",
         "xray",
+        "ec2",
+        "rds",
+        "ecs",
+        "ecr",
+        "route53",
+        "acm",
+        "cloudfront",
+        "apigatewayv2",
         "console/sqs",
     ],
 )
@@ -343,3 +351,150 @@ def test_a_scan_pages_with_the_api_s_exclusive_start_key(dashboard, aws_as):
     page.get_by_text("2 items (2 read)").wait_for()
     shown = page.locator("form.query tbody tr").all_inner_texts()
     assert sorted(text.split()[0] for text in shown) == [f"item-{index}" for index in range(5)]
+
+
+def _cell(dashboard, text: str) -> None:
+    dashboard.page.locator("main td", has_text=text).first.wait_for()
+
+
+def _no_errors(dashboard) -> None:
+    dashboard.settled()
+    errors = dashboard.page.locator("main .error")
+    assert not errors.count(), errors.all_inner_texts()
+
+
+def test_ec2_shows_an_instance_with_its_state_and_tags_and_its_vpc(dashboard, aws_as):
+    ec2 = aws_as("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24")["Subnet"]["SubnetId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "dash-box"}]}],
+    )["Instances"][0]["InstanceId"]
+    dashboard.open("ec2")
+    row = dashboard.page.locator("main tr", has_text=instance)
+    row.wait_for()
+    assert "dash-box" in row.inner_text() and "Name=dash-box" in row.inner_text()
+    _cell(dashboard, "10.42.0.0/16")
+    _no_errors(dashboard)
+    dashboard.page.get_by_role("link", name=vpc, exact=True).first.click()
+    dashboard.page.locator("main td", has_text=subnet).first.wait_for()
+    dashboard.page.locator("main td", has_text=instance).first.wait_for()
+    _no_errors(dashboard)
+    dashboard.shot("vpc")
+
+
+def test_rds_and_ecs_list_pages_show_what_exists_without_an_engine(dashboard, aws_as):
+    ecs = aws_as("ecs")
+    cluster = f"dash-{uuid.uuid4().hex[:8]}"
+    ecs.create_cluster(clusterName=cluster)
+    dashboard.open("ecs")
+    dashboard.page.get_by_role("link", name=cluster, exact=True).click()
+    dashboard.page.get_by_text("No services.").wait_for()
+    _no_errors(dashboard)
+    dashboard.open("rds")
+    dashboard.page.get_by_text("No DB instances.").wait_for()
+    _no_errors(dashboard)
+    dashboard.shot("rds")
+
+
+def test_ecr_shows_a_repository_and_its_uri(dashboard, aws_as):
+    name = f"team/app-{uuid.uuid4().hex[:6]}"
+    uri = aws_as("ecr").create_repository(repositoryName=name)["repository"]["repositoryUri"]
+    dashboard.open("ecr")
+    _cell(dashboard, uri)
+    dashboard.page.get_by_role("link", name=name, exact=True).click()
+    dashboard.page.get_by_text("No images").wait_for()
+    _no_errors(dashboard)
+
+
+def test_route53_shows_a_zone_and_its_records(dashboard, aws_as):
+    route53 = aws_as("route53")
+    zone = route53.create_hosted_zone(Name="dash.example.com", CallerReference=uuid.uuid4().hex)["HostedZone"]
+    route53.change_resource_record_sets(
+        HostedZoneId=zone["Id"],
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "www.dash.example.com",
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "192.0.2.44"}],
+                    },
+                }
+            ]
+        },
+    )
+    dashboard.open("route53")
+    dashboard.page.get_by_role("link", name="dash.example.com.", exact=True).click()
+    _cell(dashboard, "192.0.2.44")
+    _no_errors(dashboard)
+    dashboard.shot("zone")
+
+
+def test_acm_shows_a_requested_certificate(dashboard, aws_as):
+    arn = aws_as("acm").request_certificate(DomainName="secure.dash.example.com", ValidationMethod="DNS")[
+        "CertificateArn"
+    ]
+    dashboard.open("acm")
+    dashboard.page.get_by_role("link", name="secure.dash.example.com", exact=True).click()
+    dashboard.page.locator("main a.arn", has_text=arn).wait_for()
+    _no_errors(dashboard)
+
+
+def test_cloudfront_shows_a_distribution_and_an_invalidation(dashboard, aws_as):
+    cloudfront = aws_as("cloudfront")
+    config = {
+        "CallerReference": uuid.uuid4().hex,
+        "Comment": "dashboard test",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "web",
+                    "DomainName": "origin.dash.example.com",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "http-only",
+                    },
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "web",
+            "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        },
+    }
+    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    dashboard.open("cloudfront")
+    _cell(dashboard, distribution["DomainName"])
+    dashboard.page.get_by_role("link", name=distribution["Id"], exact=True).click()
+    _cell(dashboard, "origin.dash.example.com")
+    dashboard.page.get_by_role("button", name="Invalidate").click()
+    dashboard.page.get_by_text("Created invalidation").wait_for()
+    listed = cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]
+    _cell(dashboard, listed["Items"][0]["Id"])
+    _no_errors(dashboard)
+    dashboard.shot("distribution")
+
+
+def test_http_api_shows_its_routes_and_invoke_url(dashboard, aws_as):
+    api = aws_as("apigatewayv2").create_api(
+        Name=f"dash-{uuid.uuid4().hex[:6]}", ProtocolType="HTTP", Target="http://example.com"
+    )
+    dashboard.open("apigatewayv2")
+    dashboard.page.get_by_role("link", name=api["Name"], exact=True).click()
+    _cell(dashboard, "$default")
+    _cell(dashboard, f"{api['ApiEndpoint']}/")
+    _no_errors(dashboard)
+    dashboard.shot("http-api")

@@ -20,6 +20,14 @@ export const pages = [
   { id: "secretsmanager", title: "Secrets Manager", service: "secretsmanager", load: () => import("./secretsmanager.js") },
   { id: "ssm", title: "Parameter Store", service: "ssm", load: () => import("./ssm.js") },
   { id: "xray", title: "X-Ray", service: "xray", load: () => import("./xray.js") },
+  { id: "ec2", title: "EC2 and VPC", service: "ec2", load: () => import("./ec2.js") },
+  { id: "rds", title: "RDS", service: "rds", load: () => import("./rds.js") },
+  { id: "ecs", title: "ECS", service: "ecs", load: () => import("./ecs.js") },
+  { id: "ecr", title: "ECR", service: "ecr", load: () => import("./ecr.js") },
+  { id: "route53", title: "Route 53", service: "route53", load: () => import("./route53.js") },
+  { id: "acm", title: "Certificate Manager", service: "acm", load: () => import("./acm.js") },
+  { id: "cloudfront", title: "CloudFront", service: "cloudfront", load: () => import("./cloudfront.js") },
+  { id: "apigatewayv2", title: "API Gateway HTTP/WebSocket", service: "apigatewayv2", load: () => import("./apigatewayv2.js") },
   { id: "console", title: "API console", load: () => import("./console.js") },
 ];
 
@@ -50,6 +58,21 @@ export function pageForArn(arn) {
     cloudwatch: () => (resource.startsWith("alarm:") ? `#/cloudwatch/alarm/${enc(resource.slice(6))}` : null),
     kinesis: () => (resource.startsWith("stream/") ? `#/kinesis/${enc(resource.split("/")[1])}` : null),
     kms: () => (resource.startsWith("key/") ? `#/kms/${enc(resource.split("/")[1])}` : null),
+    ec2: () => {
+      const [kind, id] = resource.split("/");
+      return ["instance", "vpc", "subnet", "security-group"].includes(kind) && id ? `#/ec2/${enc(id)}` : null;
+    },
+    rds: () => (resource.startsWith("db:") ? `#/rds/${enc(resource.slice(3))}` : null),
+    ecs: () => (resource.startsWith("cluster/") ? `#/ecs/${enc(resource.slice(8))}` : resource.startsWith("service/") || resource.startsWith("task/") ? `#/ecs/${enc(resource.split("/")[1])}` : null),
+    ecr: () => (resource.startsWith("repository/") ? `#/ecr/${enc(resource.slice(11))}` : null),
+    route53: () => (resource.startsWith("hostedzone/") ? `#/route53/${enc(resource.slice(11))}` : null),
+    acm: () => (resource.startsWith("certificate/") ? `#/acm/${enc(arn)}` : null),
+    cloudfront: () => (resource.startsWith("distribution/") ? `#/cloudfront/${enc(resource.slice(13))}` : null),
+    apigateway: () => {
+      const [, kind, id] = resource.split("/");
+      if (kind === "apis" && id) return `#/apigatewayv2/${enc(id)}`;
+      return kind === "restapis" && id ? `#/apigateway/${enc(id)}` : null;
+    },
     secretsmanager: () => (resource.startsWith("secret:") ? `#/secretsmanager/${enc(resource.slice(7).replace(/-[A-Za-z0-9]{6}$/, ""))}` : null),
   };
   const make = routes[service];
