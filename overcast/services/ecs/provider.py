@@ -133,6 +133,24 @@ class Provider(
         ):
             self.runtime.spawn(self._adopt(), "ecs adopt")
 
+    def engines(self) -> list[dict[str, Any]]:
+        """The containers of the tasks Overcast runs (`overcast ps`, the dashboard's overview)."""
+        rows = []
+        for arn, run in list(self.runs.items()):
+            for name, container_id in list(run.containers.items()):
+                exited = name in run.exit_codes
+                rows.append(
+                    {
+                        "kind": "ecs container",
+                        "name": f"{arn.rsplit('/', 1)[-1]}/{name}",
+                        "state": "exited" if exited else ("running" if name in run.started else "starting"),
+                        "id": container_id[:12],
+                        "account": run.account,
+                        "region": run.region,
+                    }
+                )
+        return rows
+
     async def _adopt(self) -> None:
         """Resume the tasks a previous run of Overcast left running; stop the others."""
         reason = await asyncio.to_thread(self.engine.unavailable)

@@ -132,6 +132,29 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
     def close(self) -> None:
         self.supervisor.close()
 
+    def engines(self) -> list[dict[str, Any]]:
+        """Each DB instance's engine process (`overcast ps`, the dashboard's overview)."""
+        rows = []
+        for scope in self.instances.scopes():
+            account, _, region = scope.partition("/")
+            for _, row in self.instances.scan(scope):
+                desc, key = row["desc"], row.get("key")
+                if not key:
+                    continue
+                running = self.supervisor.running(key)
+                rows.append(
+                    {
+                        "kind": f"{desc.get('Engine', 'database')} engine",
+                        "name": desc.get("DBInstanceIdentifier"),
+                        "state": "running" if running else "stopped",
+                        "pid": self.supervisor.pid(key) if running else None,
+                        "endpoint": f"127.0.0.1:{row.get('port')}",
+                        "account": account,
+                        "region": region,
+                    }
+                )
+        return rows
+
     # -- shared helpers -------------------------------------------------------------------------------
 
     @staticmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -177,6 +178,10 @@ def test_stop_task_honours_the_stop_timeout(ecs, cluster, docker_image):
     )
     arn = run(ecs, cluster, definition)
     wait_task(ecs, cluster, arn, "RUNNING")
+    with urllib.request.urlopen(f"{ecs.meta.endpoint_url}/_overcast/ps", timeout=10) as response:
+        engines = json.loads(response.read())["engines"]  # `overcast ps` lists the container
+    mine = [e for e in engines if e.get("name") == f"{arn.rsplit('/', 1)[-1]}/sleeper"]
+    assert [(e["kind"], e["state"]) for e in mine] == [("ecs container", "running")], engines
     began = time.monotonic()
     stopping = ecs.stop_task(cluster=cluster, task=arn, reason="enough")["task"]
     assert stopping["desiredStatus"] == "STOPPED"

@@ -297,3 +297,16 @@ def test_a_crashed_engine_is_restarted_and_the_event_recorded(rds, postgres):
             assert time.monotonic() < deadline
             time.sleep(0.1)
     assert wait_status(rds, postgres["DBInstanceIdentifier"])["DBInstanceStatus"] == "available"
+
+
+def test_the_engine_is_listed_among_the_running_engines(rds, postgres):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{rds.meta.endpoint_url}/_overcast/ps", timeout=10) as response:
+        engines = json.loads(response.read())["engines"]
+    mine = [e for e in engines if e.get("name") == postgres["DBInstanceIdentifier"]]
+    assert len(mine) == 1, engines
+    assert mine[0]["kind"] == "postgres engine" and mine[0]["state"] == "running"
+    assert mine[0]["endpoint"] == f"127.0.0.1:{postgres['Endpoint']['Port']}"
+    assert isinstance(mine[0]["pid"], int)
