@@ -7,8 +7,6 @@ go unsigned, which a server without enforcement accepts."""
 
 from __future__ import annotations
 
-import urllib.request
-
 #: The SigV4 scope the CLI signs for (the server checks the signature, not the scope's names).
 SIGNING_SERVICE = "overcast"
 SIGNING_REGION = "us-east-1"
@@ -41,6 +39,8 @@ def request(
     content_type: str = "application/octet-stream",
 ) -> bytes:
     """The body of a successful answer; raises urllib.error.HTTPError for an error status."""
+    import urllib.request  # not imported with the CLI: `overcast start` never needs it
+
     headers = {"Content-Type": content_type} if data is not None else {}
     headers = _signed_headers(url, method, data, headers)
     prepared = urllib.request.Request(url, data=data, method=method, headers=headers)
