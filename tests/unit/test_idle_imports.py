@@ -30,3 +30,14 @@ def test_a_started_server_has_not_imported_botocore_or_idle_services() -> None:
         if name.startswith("overcast.services.") and name.count(".") >= 2
     }
     assert services <= {"cloudtrail", "lambda_ids", "lambda_interface", "base"}, sorted(services)
+
+
+def test_the_start_command_does_not_import_an_http_client() -> None:
+    """`overcast start` answers HTTP; the client the other commands use is not loaded for it."""
+    script = "import json, sys; import overcast.cli, overcast.server; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    modules = set(json.loads(result.stdout))
+    assert not modules & {"urllib.request", "http.client"}, sorted(
+        modules & {"urllib.request", "http.client"}
+    )
