@@ -9,6 +9,7 @@ under "@<name> <account>" in the partner's."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 import time
@@ -19,6 +20,9 @@ from overcast.context import RequestContext
 from overcast.services.events import errors
 from overcast.services.events.paging import page_items
 from overcast.store import scope as store_scope
+
+#: DescribeEndpoint's HomeRegion, as the model constrains it.
+_REGION = re.compile(r"[\-a-z0-9]{9,20}")
 
 if TYPE_CHECKING:
     from overcast.services.events.provider import Provider
@@ -98,7 +102,13 @@ class EndpointsMixin:
         )
 
     def describe_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        scope = store_scope(context.account, params.get("HomeRegion") or context.region)
+        home = params.get("HomeRegion")
+        if home is not None and not _REGION.fullmatch(home):
+            raise errors.validation(
+                f"1 validation error detected: Value '{home}' at 'homeRegion' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: ^[\\-a-z0-9]+$"
+            )
+        scope = store_scope(context.account, home or context.region)
         return _pick(self.endpoint(scope, params["Name"]), _ENDPOINT_OUT)
 
     def update_endpoint(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

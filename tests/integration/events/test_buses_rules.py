@@ -202,3 +202,14 @@ def test_test_event_pattern(events):
         "ValidationException",
         "Parameter Event is not valid.",
     )
+
+
+def test_describe_endpoint_refuses_a_home_region_outside_the_models_pattern(events):
+    with pytest.raises(ClientError) as raised:
+        events.describe_endpoint(Name="anything", HomeRegion="us-east/1x")
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert "at 'homeRegion' failed to satisfy constraint" in error["Message"]
+    with pytest.raises(ClientError) as raised:
+        events.describe_endpoint(Name="missing-endpoint", HomeRegion="us-east-1")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
