@@ -38,6 +38,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "overcast_reset: start this test from Overcast's empty state")
+    _rewrite_only_this_plugin(config)
+
+
+def _rewrite_only_this_plugin(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of a distribution that registers a plugin,
+    which here is all of Overcast: a server, not test code. Rewriting it cost every in-process
+    import and once tripped CPython's AST recursion check on a large module. Only this module
+    is left marked. (pytest keeps the set privately; if that changes, nothing is done.)"""
+    try:
+        from _pytest.assertion.rewrite import assertstate_key
+
+        marked = config.stash[assertstate_key].hook._must_rewrite  # type: ignore[union-attr]
+    except (ImportError, KeyError, AttributeError):
+        return
+    if "overcast" in marked:
+        marked.discard("overcast")
+        marked.add(__name__)
 
 
 @pytest.fixture(scope="session")
