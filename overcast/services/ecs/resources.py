@@ -5,6 +5,8 @@ of map properties (log driver options, Docker labels) are the user's and stay as
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from overcast.services.cloudformation.handlers import (
@@ -15,6 +17,8 @@ from overcast.services.cloudformation.handlers import (
 )
 
 #: Properties whose values are maps with the user's own keys.
+#: How long a deleted service may take to drain before its stack goes on without waiting.
+_DRAIN_SECONDS = 600
 _MAPS = frozenset({"Options", "DockerLabels", "SecretOptions", "DriverOpts", "Labels"})
 #: Template names the API spells otherwise than by lowering the first letter.
 _NAMES = {
@@ -199,11 +203,21 @@ class Service(ResourceHandler):
         return {"Name": service["serviceName"], "ServiceArn": service["serviceArn"]}
 
     async def delete(self, request: ResourceRequest) -> None:
+        """Deleted once drained (INACTIVE), as CloudFormation waits: the cluster it runs on is
+        deleted after it and refuses while a service is still DRAINING."""
         cluster = request.properties.get("Cluster") or "default"
+        wanted = {"service": request.physical_id, "cluster": cluster}
         try:
-            await request.call(
-                "ecs", "DeleteService", {"service": request.physical_id, "cluster": cluster, "force": True}
-            )
+            await request.call("ecs", "DeleteService", {**wanted, "force": True})
+            deadline = time.monotonic() + _DRAIN_SECONDS
+            while time.monotonic() < deadline:
+                found = await request.call(
+                    "ecs", "DescribeServices", {"cluster": cluster, "services": [wanted["service"]]}
+                )
+                services = found.get("services") or []
+                if not services or services[0].get("status") == "INACTIVE":
+                    return
+                await asyncio.sleep(0.25)
         except ResourceFailed as error:
             if error.code not in ("ServiceNotFoundException", "ClusterNotFoundException"):
                 raise
