@@ -257,6 +257,8 @@ class DurableMixin:
             elif isinstance(answer, dict) and answer.get("Status") == "PENDING":
                 if record["status"] == "PAUSING":
                     record["status"] = "PAUSED"
+                    if woken:
+                        record["woken"] = True  # resuming invokes it for what completed
             else:
                 self._end_execution(
                     record,
@@ -279,8 +281,9 @@ class DurableMixin:
 
     def _wake_execution(self: Provider, scope: str, key: str, record: dict) -> None:  # type: ignore[misc]
         """Store the record and invoke the function again for what just completed; during an
-        invocation, the running drive does so once that invocation ends."""
-        if record.get("invoking"):
+        invocation, the running drive does so once that invocation ends; while paused, resuming
+        does."""
+        if record.get("invoking") or record["status"] == "PAUSED":
             record["woken"] = True
         self.durable_executions.put(scope, key, record)
         if record["status"] == "RUNNING" and not record.get("invoking"):
@@ -766,7 +769,15 @@ class DurableMixin:
         self._event(
             record, "ExecutionResumed", record["operations"][0]["Id"], ExecutionResumedDetails=resumed
         )
-        self._wake_execution(scope, key, record)
+        # Resuming invokes the function only for what completed or came due while it was paused;
+        # during an invocation (PAUSING), the running drive carries on by itself.
+        woken = not record.get("invoking") and record.pop("woken", False)
+        self.durable_executions.put(scope, key, record)
+        due = self._next_due(record)
+        if woken:
+            self._spawn_drive(scope, key)
+        elif due is not None and not record.get("invoking"):
+            self._spawn_drive(scope, key, delay=max(0.0, due - now))
         return {}
 
     def delete_durable_execution(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -129,6 +129,34 @@ def test_pause_resume_and_stop(client):
     assert history(lam, arn)[-1]["EventType"] == "ExecutionStopped"
 
 
+def test_a_callback_completed_while_paused_runs_on_when_resumed(client):
+    lam = client("lambda")
+    name = create(lam, DURABLE, Timeout=30, DurableConfig={"ExecutionTimeout": 300})
+    arn = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 2}))[
+        "DurableExecutionArn"
+    ]
+    started = wait_for(
+        lambda: (
+            {"CallbackStarted", "InvocationCompleted"} <= {e["EventType"] for e in history(lam, arn)}
+            and [e for e in history(lam, arn) if e["EventType"] == "CallbackStarted"]
+        ),
+        timeout=60,
+    )
+    lam.pause_durable_execution(DurableExecutionArn=arn)
+    invocations = sum(e["EventType"] == "InvocationCompleted" for e in history(lam, arn))
+    callback = started[0]["CallbackStartedDetails"]["CallbackId"]
+    lam.send_durable_execution_callback_success(CallbackId=callback, Result=b'"late"')
+    time.sleep(1)
+    assert lam.get_durable_execution(DurableExecutionArn=arn)["Status"] == "PAUSED"
+    assert sum(e["EventType"] == "InvocationCompleted" for e in history(lam, arn)) == invocations
+    lam.resume_durable_execution(DurableExecutionArn=arn)
+    done = wait_for(
+        lambda: (got := lam.get_durable_execution(DurableExecutionArn=arn))["Status"] == "SUCCEEDED" and got,
+        timeout=60,
+    )
+    assert json.loads(done["Result"]) == {"doubled": 4, "approval": '"late"'}
+
+
 def test_executions_that_do_not_exist(client):
     lam = client("lambda")
     name = create(lam, DURABLE, DurableConfig={"ExecutionTimeout": 60})
