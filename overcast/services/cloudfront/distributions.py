@@ -236,11 +236,15 @@ class Distributions:
             identity = (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity") or ""
             if identity:
                 prefix = "origin-access-identity/cloudfront/"
-                if not identity.startswith(prefix):
-                    raise invalid("The parameter Origin Access Identity is not valid.")
-                self.config_row(
-                    self.kinds["CloudFrontOriginAccessIdentity"], account, identity[len(prefix) :]
-                )
+                kind = self.kinds["CloudFrontOriginAccessIdentity"]
+                if (
+                    not identity.startswith(prefix)
+                    or self.find_config(kind, account, identity[len(prefix) :]) is None
+                ):
+                    raise error(
+                        "InvalidOriginAccessIdentity",
+                        "The origin access identity is not valid or doesn't exist.",
+                    )
             path = origin.get("OriginPath") or ""
             if path and (not path.startswith("/") or path.endswith("/")):
                 raise invalid("The parameter origin path must start with a slash and not end with one.")

@@ -228,6 +228,17 @@ def test_tags_and_origin_access(client):
     assert identity["CloudFrontOriginAccessIdentity"]["S3CanonicalUserId"]
     listed = cloudfront.list_cloud_front_origin_access_identities()["CloudFrontOriginAccessIdentityList"]
     assert identity["CloudFrontOriginAccessIdentity"]["Id"] in [item["Id"] for item in listed["Items"]]
+    # A distribution may name only an identity that exists.
+    origin = s3_origin("legacy-bucket")
+    origin["S3OriginConfig"]["OriginAccessIdentity"] = (
+        "origin-access-identity/cloudfront/" + identity["CloudFrontOriginAccessIdentity"]["Id"]
+    )
+    cloudfront.create_distribution(DistributionConfig=distribution_config([origin]))
+    for missing in ("origin-access-identity/cloudfront/E2NOSUCHID", "not-an-identity"):
+        origin["S3OriginConfig"]["OriginAccessIdentity"] = missing
+        with pytest.raises(ClientError) as failure:
+            cloudfront.create_distribution(DistributionConfig=distribution_config([origin]))
+        assert _code(failure) == "InvalidOriginAccessIdentity"
     oac = cloudfront.create_origin_access_control(
         OriginAccessControlConfig={
             "Name": f"oac-{uuid.uuid4().hex[:8]}",
