@@ -47,6 +47,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "ec2": ("describe_vpcs", {}),
     "dynamodbstreams": ("list_streams", {}),
     "ecs": ("list_clusters", {}),
+    "eks": ("list_clusters", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
     "kinesis": ("list_streams", {}),

@@ -28,6 +28,7 @@ ECR_REPOSITORY = "arn:{partition}:ecr:{region}:{account}:repository/{repositoryN
 ROUTE53_ZONE = "arn:{{partition}}:route53:::hostedzone/{zone}"
 ROUTE53_CHECK = "arn:{partition}:route53:::healthcheck/{HealthCheckId}"
 ECS_CLUSTER = "arn:{partition}:ecs:{region}:{account}:cluster/{ecs_cluster}"
+EKS_ARN = "arn:{partition}:eks:{region}:{account}:"
 ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{ecs_cluster}/{ecs_service}"
 ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{ecs_cluster}/{ecs_task}"
 ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{ecs_task_definition}"
@@ -717,6 +718,50 @@ TABLES: dict[str, dict[str, Any]] = {
         **{
             op: (f"rds:{op}", "{ResourceName}")
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
+        },
+    },
+    "eks": {
+        **{
+            op: (f"eks:{op}", EKS_ARN + "cluster/{name}")
+            for op in (
+                "CreateCluster",
+                "DescribeCluster",
+                "DeleteCluster",
+                "UpdateClusterConfig",
+                "UpdateClusterVersion",
+                "ListUpdates",
+                "DescribeUpdate",
+                "RegisterCluster",
+                "DeregisterCluster",
+            )
+        },
+        **{
+            op: (f"eks:{op}", EKS_ARN + "cluster/{clusterName}")
+            for op in (
+                "CreateNodegroup",
+                "ListNodegroups",
+                "CreateFargateProfile",
+                "ListFargateProfiles",
+                "CreateAddon",
+                "ListAddons",
+                "CreateAccessEntry",
+                "ListAccessEntries",
+                "CreatePodIdentityAssociation",
+                "ListPodIdentityAssociations",
+                "AssociateIdentityProviderConfig",
+                "ListIdentityProviderConfigs",
+                "AssociateEncryptionConfig",
+                "CreateCapability",
+                "ListCapabilities",
+                "ListInsights",
+                "DescribeInsight",
+                "StartInsightsRefresh",
+                "DescribeInsightsRefresh",
+            )
+        },
+        **{
+            op: (f"eks:{op}", "{resourceArn}")
+            for op in ("TagResource", "UntagResource", "ListTagsForResource")
         },
     },
     "ecs": {

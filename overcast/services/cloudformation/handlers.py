@@ -50,6 +50,7 @@ MODULES = (
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",
+    "overcast.services.eks.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

@@ -182,6 +182,7 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "rds",
         "ecs",
         "ecr",
+        "eks",
         "route53",
         "acm",
         "cloudfront",
@@ -412,6 +413,33 @@ def test_ecr_shows_a_repository_and_its_uri(dashboard, aws_as):
     dashboard.page.get_by_role("link", name=name, exact=True).click()
     dashboard.page.get_by_text("No images").wait_for()
     _no_errors(dashboard)
+
+
+def test_eks_shows_a_cluster_with_its_node_groups_and_health(dashboard, aws_as):
+    ec2, eks = aws_as("ec2"), aws_as("eks")
+    vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.80.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, z in enumerate("ab")
+    ]
+    name = f"dash-{uuid.uuid4().hex[:6]}"
+    eks.create_cluster(
+        name=name, roleArn="arn:aws:iam::000000000000:role/eks", resourcesVpcConfig={"subnetIds": subnets}
+    )
+    eks.create_nodegroup(
+        clusterName=name,
+        nodegroupName="workers",
+        subnets=subnets,
+        nodeRole="arn:aws:iam::000000000000:role/n",
+    )
+    dashboard.open("eks")
+    dashboard.page.get_by_role("link", name=name, exact=True).click()
+    _cell(dashboard, "workers")
+    dashboard.page.get_by_text("ClusterUnreachable").wait_for()
+    _no_errors(dashboard)
+    dashboard.shot("eks-cluster")
 
 
 def test_route53_shows_a_zone_and_its_records(dashboard, aws_as):
