@@ -16,6 +16,7 @@ restarted Overcast finds its own containers (`containers(labels)`) to adopt or r
 
 from __future__ import annotations
 
+import base64
 import http.client
 import ipaddress
 import json
@@ -98,11 +99,12 @@ class Engine:
         query: dict[str, Any] | None = None,
         body: Any = None,
         timeout: float | None = 60.0,
+        extra_headers: dict[str, str] | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         url = f"/{API_VERSION}{path}"
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        headers = {"Host": "docker"}
+        headers = {"Host": "docker", **(extra_headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -131,9 +133,10 @@ class Engine:
         query: dict[str, Any] | None = None,
         body: Any = None,
         timeout: float | None = 60.0,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """One API call: its JSON answer (None for an empty one)."""
-        connection, response = self._open(method, path, query, body, timeout)
+        connection, response = self._open(method, path, query, body, timeout, headers)
         try:
             text = response.read()
         except OSError as error:
@@ -188,9 +191,15 @@ class Engine:
                 return None
             raise
 
-    def pull(self, name: str, auth: str | None = None) -> None:
+    def pull(self, name: str, login: tuple[str, str, str] | None = None) -> None:
+        """Pull an image; `login` is (registry, username, password) for a registry that asks."""
         repository, tag = split_image(name)
-        self.call("POST", "/images/create", {"fromImage": repository, "tag": tag}, timeout=600.0)
+        headers = None
+        if login is not None:
+            registry, username, password = login
+            credentials = {"username": username, "password": password, "serveraddress": registry}
+            headers = {"X-Registry-Auth": base64.urlsafe_b64encode(json.dumps(credentials).encode()).decode()}
+        self.call("POST", "/images/create", {"fromImage": repository, "tag": tag}, timeout=600.0, headers=headers)
 
     # -- networks ----------------------------------------------------------------------------
 

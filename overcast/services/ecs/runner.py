@@ -60,6 +60,7 @@ class TaskRun:
     region: str
     task_arn: str
     containers: dict[str, str] = field(default_factory=dict)  # name → engine id
+    images: dict[str, str] = field(default_factory=dict)  # name → the engine's image reference
     exit_codes: dict[str, int] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -211,7 +212,9 @@ class RunnerMixin:
             environments = self._environments(run, row, base)
             await asyncio.to_thread(self._check_log_groups, run, row)
             for container in definition["containerDefinitions"]:
-                await asyncio.to_thread(self._ensure_image, container["image"], container["name"])
+                run.images[container["name"]] = await asyncio.to_thread(
+                    self._ensure_image, container["image"], container["name"]
+                )
             self.update_task(run, announce=False, pullStoppedAt=now())
             if run.stopping.is_set():
                 await self._finish(run, run.stop_code, run.stop_reason)
@@ -409,11 +412,23 @@ class RunnerMixin:
                 container=container["name"],
             )
 
-    def _ensure_image(self: Provider, image: str, container: str) -> None:  # type: ignore[misc]
+    def _ensure_image(self: Provider, image: str, container: str) -> str:  # type: ignore[misc]
+        """The reference the engine runs the container's image by, pulled if it has no such
+        image. An image of Overcast's ECR (by the URI the API gave, or AWS's form of it) is
+        pulled from Overcast's registry, logged in as the repository's account (the task
+        execution role's pull, which Overcast makes on the task's behalf)."""
+        ecr = self.runtime.provider("ecr") if self.runtime.config.service_enabled("ecr") else None
         try:
             if self.engine.image(image) is not None:
-                return
-            self.engine.pull(image)
+                return image
+            parsed = ecr.parse_image_uri(image) if ecr is not None else None
+            reference = ecr.pull_reference(image) if ecr is not None else None
+            if ecr is None or parsed is None or reference is None:
+                self.engine.pull(image)
+                return image
+            if self.engine.image(reference) is None:
+                self.engine.pull(reference, ecr.registry_credentials(parsed[0], parsed[1]))
+            return reference
         except EngineError as error:
             raise StartFailure(
                 f"CannotPullContainerError: pull image manifest has been retried 1 time(s): "
@@ -512,7 +527,7 @@ class RunnerMixin:
         spec: dict[str, Any] = {
             # A published port must be exposed, or the engine publishes nothing.
             "ExposedPorts": {port: {} for port in host.get("PortBindings") or {}},
-            "Image": container["image"],
+            "Image": run.images.get(container["name"], container["image"]),
             "Env": [f"{k}={v}" for k, v in env.items()],
             "Labels": {
                 **(container.get("dockerLabels") or {}),

@@ -477,3 +477,30 @@ def test_execute_command_without_a_session_agent(ecs, cluster, docker_image):
     with pytest.raises(ecs.exceptions.TargetNotConnectedException):
         ecs.execute_command(cluster=cluster, task=arn, container="app", command="/bin/sh", interactive=True)
     ecs.stop_task(cluster=cluster, task=arn)
+
+
+def test_a_task_runs_an_image_pushed_to_overcast_ecr(ecs, client, cluster, docker_image, tmp_path):
+    """The guide's flow: docker push to the repository URI, then a task definition naming that
+    URI (and AWS's form of it) — Overcast pulls it from its own registry for the task."""
+    import base64
+    import subprocess
+
+    ecr = client("ecr")
+    repository = ecr.create_repository(repositoryName=f"tasks/app-{uuid.uuid4().hex[:6]}")["repository"]
+    uri = repository["repositoryUri"] + ":v1"
+    token = ecr.get_authorization_token()["authorizationData"][0]
+    password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)[1]
+    docker = ["docker", "--config", str(tmp_path)]
+    host = uri.split("/", 1)[0]
+    subprocess.run([*docker, "login", "-u", "AWS", "--password-stdin", host], input=password, text=True,
+                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run([*docker, "tag", docker_image, uri], check=True, capture_output=True)
+    subprocess.run([*docker, "push", uri], check=True, capture_output=True)
+    subprocess.run([*docker, "rmi", uri], check=True, capture_output=True)  # the task must pull it
+    aws_form = f"000000000000.dkr.ecr.us-east-1.amazonaws.com/{repository['repositoryName']}:v1"
+    for image in (uri, aws_form):
+        definition = fargate(ecs, [{"name": "app", "image": image, "command": ["sh", "-c", "exit 3"]}])
+        task = wait_task(ecs, cluster, run(ecs, cluster, definition))
+        assert task["stopCode"] == "EssentialContainerExited", task.get("stoppedReason")
+        assert task["containers"][0]["exitCode"] == 3
+        assert task["containers"][0]["imageDigest"].startswith("sha256:")
