@@ -113,6 +113,8 @@ def cmd_start(args) -> int:
         config.data_dir = Path(args.data_dir)
     if args.ephemeral:
         config.data_dir = None
+    if args.state:
+        config.state_url = args.state
     if args.services is not None:
         config.services = parse_services(args.services, "--services")
     if args.quiet:
@@ -304,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--ephemeral",
         action="store_true",
         help="keep all state in memory (env OVERCAST_EPHEMERAL=1, PERSISTENCE=0)",
+    )
+    start.add_argument(
+        "--state",
+        help="keep the state's rows in PostgreSQL, shared by every Overcast started with it: "
+        "postgresql://user:password@host:port/database (env OVERCAST_STATE_URL)",
     )
     start.add_argument(
         "--services", help="comma-separated services to enable (default all; env OVERCAST_SERVICES, SERVICES)"

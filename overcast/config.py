@@ -260,6 +260,8 @@ class Config:
     port: int = DEFAULT_PORT
     #: None means ephemeral: everything in memory, gone at exit.
     data_dir: Path | None = Path(".overcast")
+    #: A postgresql:// URL: the state's rows live in that database (the data dir keeps files).
+    state_url: str | None = None
     #: Empty means every service.
     services: frozenset[str] = field(default_factory=frozenset)
     debug: bool = False
@@ -390,6 +392,8 @@ def from_environment(environ: dict[str, str] | None = None) -> Config:
         config.data_dir = Path(env["OVERCAST_DATA_DIR"])
     if _truthy(env.get("OVERCAST_EPHEMERAL")):
         config.data_dir = None
+    if env.get("OVERCAST_STATE_URL", "").strip():
+        config.state_url = env["OVERCAST_STATE_URL"].strip()
     # LocalStack's SERVICES may name services Overcast does not emulate (a setup written for
     # LocalStack): those are only left disabled. Overcast's own setting is checked.
     if env.get("OVERCAST_SERVICES"):

@@ -65,7 +65,7 @@ Background = asyncio.Future[Any] | concurrent.futures.Future[Any]
 class Runtime:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store.open(config.data_dir)
+        self.store = Store.open(config.data_dir, config.state_url)
         self.providers: dict[str, BaseProvider] = {}
         self._lock = threading.RLock()  # a provider's start() may load another provider
         #: (service, operation) → bound handler, or None when the provider has none.

@@ -97,6 +97,18 @@ def enforced():
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server (tests/postgres.py); skips where the machine has none."""
+    from tests.postgres import PostgresServer, binaries
+
+    if binaries() is None:
+        pytest.skip("no PostgreSQL binaries: install Debian's postgresql package")
+    instance = PostgresServer()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="session")
 def endpoint(server) -> str:
     return server.endpoint
 

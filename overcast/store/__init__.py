@@ -264,16 +264,36 @@ class Store:
         self._reset_hooks: list[Callable[[], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._closed = False
+        #: The PostgreSQL database holding the rows, or None for SQLite.
+        self.state_url: str | None = None
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None) -> Store:
+    def open(cls, data_dir: str | os.PathLike[str] | None, state_url: str | None = None) -> Store:
         """Open (creating if needed) the durable state in data_dir, or, for None, an
         ephemeral store that keeps everything in memory and a temp dir removed on close.
+        With a postgresql:// `state_url`, the rows live in that database (which other
+        processes may share) and data_dir holds only the files.
 
         Raises StoreError if another process uses the data dir, IncompatibleStateError if
         its state is not Overcast's or is from a newer version."""
         from overcast.store.sqlite import SqliteBackend
 
+        if state_url is not None:
+            from overcast.store.postgres import PostgresBackend
+
+            if data_dir is None:
+                raise StoreError(
+                    "state in PostgreSQL needs a data dir for the files beside its rows (S3 bodies):"
+                    " leave out --ephemeral"
+                )
+            root = Path(data_dir).resolve()
+            try:
+                private.private_dir(root)
+            except OSError as exc:
+                raise StoreError(path_problem("data dir", root, exc)) from None
+            store = cls(PostgresBackend(state_url), root, None)
+            store.state_url = state_url
+            return store
         if data_dir is None:
             return cls(SqliteBackend(None), None, None)
         root = Path(data_dir).resolve()

@@ -16,7 +16,15 @@ from overcast import __version__
 from overcast.faults import Condition, is_disk_full
 from overcast.store.backend import IncompatibleStateError
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Checkpointer", "SqliteBackend"]
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "Checkpointer",
+    "SqliteBackend",
+    "check_snapshot",
+    "create_snapshot",
+    "snapshot_layouts",
+]
 
 log = logging.getLogger(__name__)
 
@@ -391,8 +399,8 @@ class SqliteBackend:
             raise ValueError(f"its state database cannot be opened: {exc}") from exc
         try:
             try:
-                incoming_version = self._check_incoming(check_value)
-                layouts = self._incoming_layouts() if incoming_version >= 2 else {}
+                incoming_version = check_snapshot(self._conn, "incoming", check_value)
+                layouts = snapshot_layouts(self._conn, "incoming") if incoming_version >= 2 else {}
             except sqlite3.DatabaseError as exc:
                 raise ValueError(f"its state database is damaged or not SQLite: {exc}") from exc
             check_layouts(layouts)
@@ -418,44 +426,6 @@ class SqliteBackend:
         finally:
             self._conn.execute("DETACH DATABASE incoming")
 
-    def _incoming_layouts(self) -> dict[str, int]:
-        layouts = {}
-        for tbl, layout, resume_scope, resume_key in self._conn.execute(
-            "SELECT tbl, layout, resume_scope, resume_key FROM incoming.layouts"
-        ):
-            resume_ok = (resume_scope is None and resume_key is None) or (
-                type(resume_scope) is str and type(resume_key) is str
-            )
-            if not (type(tbl) is str and type(layout) is int and resume_ok):
-                raise ValueError(f"its layout record {tbl!r} has columns of the wrong types")
-            layouts[tbl] = layout
-        return layouts
-
-    def _check_incoming(self, check_value: Callable[[bytes], object]) -> int:
-        """The snapshot's format, once its every row is checked."""
-        app_id = self._conn.execute("PRAGMA incoming.application_id").fetchone()[0]
-        version = self._conn.execute("PRAGMA incoming.user_version").fetchone()[0]
-        if app_id != APPLICATION_ID:
-            raise ValueError("its state database is not Overcast state")
-        if not 1 <= version <= SCHEMA_VERSION:
-            raise ValueError(
-                f"it holds data dir format {version}; this version of Overcast ({__version__}) reads"
-                f" formats 1 to {SCHEMA_VERSION}. Upgrade Overcast to import it."
-            )
-        # Every row is read once now, so a crafted or damaged export fails here, with the
-        # current state intact, instead of at some later get().
-        rows = self._conn.execute("SELECT tbl, scope, key, value FROM incoming.items")
-        for tbl, scope, key, value in rows:
-            if not (type(tbl) is str and type(scope) is str and type(key) is str and type(value) is bytes):
-                raise ValueError(f"its row {tbl!r} {scope!r} {key!r} has columns of the wrong types")
-            try:
-                check_value(value)
-            except Exception as exc:
-                raise ValueError(
-                    f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}"
-                ) from exc
-        return int(version)
-
     def close(self) -> None:
         # The checkpointer's connection first, so closing the last one copies the whole WAL
         # into the database file and removes it, as SQLite does on close.
@@ -466,3 +436,51 @@ class SqliteBackend:
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
+
+
+def create_snapshot(path: Path) -> sqlite3.Connection:
+    """A new standalone state file at `path` with the current schema and no rows (the export
+    format, whatever the backend), open for writing."""
+    target = _connect(str(path))
+    target.executescript(
+        f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    )
+    return target
+
+
+def snapshot_layouts(conn: sqlite3.Connection, schema: str) -> dict[str, int]:
+    """The recorded layouts of the state database attached as `schema`, checked."""
+    layouts = {}
+    for tbl, layout, resume_scope, resume_key in conn.execute(
+        f"SELECT tbl, layout, resume_scope, resume_key FROM {schema}.layouts"
+    ):
+        resume_ok = (resume_scope is None and resume_key is None) or (
+            type(resume_scope) is str and type(resume_key) is str
+        )
+        if not (type(tbl) is str and type(layout) is int and resume_ok):
+            raise ValueError(f"its layout record {tbl!r} has columns of the wrong types")
+        layouts[tbl] = layout
+    return layouts
+
+
+def check_snapshot(conn: sqlite3.Connection, schema: str, check_value: Callable[[bytes], object]) -> int:
+    """The format of the state database attached as `schema`, once its every row is checked."""
+    app_id = conn.execute(f"PRAGMA {schema}.application_id").fetchone()[0]
+    version = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
+    if app_id != APPLICATION_ID:
+        raise ValueError("its state database is not Overcast state")
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(
+            f"it holds data dir format {version}; this version of Overcast ({__version__}) reads"
+            f" formats 1 to {SCHEMA_VERSION}. Upgrade Overcast to import it."
+        )
+    # Every row is read once now, so a crafted or damaged export fails here, with the
+    # current state intact, instead of at some later get().
+    for tbl, scope, key, value in conn.execute(f"SELECT tbl, scope, key, value FROM {schema}.items"):
+        if not (type(tbl) is str and type(scope) is str and type(key) is str and type(value) is bytes):
+            raise ValueError(f"its row {tbl!r} {scope!r} {key!r} has columns of the wrong types")
+        try:
+            check_value(value)
+        except Exception as exc:
+            raise ValueError(f"the value of its row {tbl!r} {scope!r} {key!r} is unreadable: {exc}") from exc
+    return int(version)

@@ -26,9 +26,12 @@ SC = scope("000000000000", "us-east-1")
 OTHER = scope("111111111111", "us-east-1")
 
 
-@pytest.fixture(params=["durable", "ephemeral"])
+@pytest.fixture(params=["durable", "ephemeral", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path):
-    s = Store.open(tmp_path / "data" if request.param == "durable" else None)
+    if request.param == "postgres":
+        s = Store.open(tmp_path / "data", request.getfixturevalue("postgres").database())
+    else:
+        s = Store.open(tmp_path / "data" if request.param == "durable" else None)
     yield s
     s.close()
 
@@ -37,9 +40,9 @@ def reopened(s: Store) -> Store:
     """The same state seen by a fresh process: durable stores are closed and reopened."""
     if s.data_dir is None:
         return s
-    data_dir = s.data_dir
+    data_dir, state_url = s.data_dir, s.state_url
     s.close()
-    return Store.open(data_dir)
+    return Store.open(data_dir, state_url)
 
 
 # -- values ---------------------------------------------------------------------------------
