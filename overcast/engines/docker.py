@@ -199,7 +199,9 @@ class Engine:
             registry, username, password = login
             credentials = {"username": username, "password": password, "serveraddress": registry}
             headers = {"X-Registry-Auth": base64.urlsafe_b64encode(json.dumps(credentials).encode()).decode()}
-        self.call("POST", "/images/create", {"fromImage": repository, "tag": tag}, timeout=600.0, headers=headers)
+        self.call(
+            "POST", "/images/create", {"fromImage": repository, "tag": tag}, timeout=600.0, headers=headers
+        )
 
     # -- networks ----------------------------------------------------------------------------
 
