@@ -695,7 +695,7 @@ class Provider(BaseProvider):
             action["ScalableTargetAction"] = change
         self.scheduled.put(scope, key, action)
         self.arm(scope, key, action)
-        return {"ScheduledActionARN": action["ScheduledActionARN"]}
+        return {}
 
     def delete_scheduled_action(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
