@@ -50,6 +50,8 @@ MODULES = (
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",
+    "overcast.services.autoscaling.resources",
+    "overcast.services.application_autoscaling.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )
