@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 RECONCILE_KEY = "autoscaling/reconcile"
 RECONCILE_SECONDS = 2.0
+#: EC2 runs a launched instance about this long after RunInstances: the group looks again then,
+#: rather than at its next periodic pass, to put the instance in service.
+RUNNING_AFTER_SECONDS = 1.05
 #: How long after a failed launch the group tries again.
 LAUNCH_RETRY_SECONDS = 10.0
 GONE_STATES = frozenset({"shutting-down", "terminated", "stopping", "stopped"})
@@ -89,6 +92,10 @@ class FleetMixin:
                     log.exception("Auto Scaling group %s could not be reconciled", name)
         if any_group:
             self.schedule_reconcile()
+
+    def _look_again(self: Provider, key: str, due: float) -> None:  # type: ignore[misc]
+        _, _, account, region, name = key.split("/", 4)
+        self.reconcile(f"{account}/{region}", name)
 
     def reconcile(self: Provider, scope: str, name: str) -> None:  # type: ignore[misc]
         with self.lock:
@@ -255,6 +262,12 @@ class FleetMixin:
                 **({"Version": versions[0]} if versions else {}),
             }
         group["Instances"].append(member)
+        scheduler = self.runtime.scheduler
+        scheduler.at(
+            f"autoscaling/launched/{scope}/{group['AutoScalingGroupName']}",
+            scheduler.now() + RUNNING_AFTER_SECONDS,
+            self._look_again,
+        )
         self.activity(
             scope,
             group,
