@@ -406,11 +406,16 @@ class Provider(BaseProvider):
                     base["Unit"] = custom["Unit"]
         cloudwatch = self.runtime.provider("cloudwatch")
         internal = RequestContext.internal("application-autoscaling", context.account, context.region)
-        shapes = [("AlarmHigh", "GreaterThanThreshold", value, 3)]
+        shapes: list[tuple[str, str, float, int, dict[str, Any]]] = [
+            ("AlarmHigh", "GreaterThanThreshold", value, 3, base)
+        ]
         if not config.get("DisableScaleIn"):
-            shapes.append(("AlarmLow", "LessThanThreshold", value * 0.9, 15))
+            shapes.append(("AlarmLow", "LessThanThreshold", value * 0.9, 15, base))
+        if target["ServiceNamespace"] == "dynamodb" and predefined:
+            shapes = self._dynamodb_alarms(context, target, value, base, bool(config.get("DisableScaleIn")))
         alarms = []
-        for suffix, operator, threshold, periods in shapes:
+        for suffix, operator, threshold, periods, shape in shapes:
+            base = shape
             name = f"TargetTracking-{target['ResourceId']}-{suffix}-{uuid.uuid4()}"
             cloudwatch.put_metric_alarm(
                 internal,
@@ -429,6 +434,39 @@ class Provider(BaseProvider):
             found = cloudwatch.describe_alarms(internal, {"AlarmNames": [name]})["MetricAlarms"]
             alarms.append({"AlarmName": name, "AlarmARN": found[0]["AlarmArn"] if found else ""})
         return alarms
+
+    def _dynamodb_alarms(
+        self,
+        context: RequestContext,
+        target: dict[str, Any],
+        value: float,
+        base: dict[str, Any],
+        no_scale_in: bool,
+    ) -> list[tuple[str, str, float, int, dict[str, Any]]]:
+        """DynamoDB's four alarms: consumed capacity (a per-minute Sum) against the target share
+        of what is provisioned, and provisioned capacity against what it is now, so that a
+        change of capacity outside the policy is noticed."""
+        provisioned = resources.current_capacity(self.runtime, context.account, context.region, target) or 1
+        consumed_per_minute = provisioned * 60
+        kind = "Read" if target["ScalableDimension"].endswith("ReadCapacityUnits") else "Write"
+        provisioned_metric = {
+            **base,
+            "MetricName": f"Provisioned{kind}CapacityUnits",
+            "Statistic": "Average",
+            "Period": 300,
+        }
+        shapes = [("AlarmHigh", "GreaterThanThreshold", consumed_per_minute * value / 100, 2, base)]
+        if not no_scale_in:
+            shapes.append(
+                ("AlarmLow", "LessThanThreshold", consumed_per_minute * max(value - 20, 0) / 100, 15, base)
+            )
+        shapes.append(
+            ("ProvisionedCapacityHigh", "GreaterThanThreshold", float(provisioned), 2, provisioned_metric)
+        )
+        shapes.append(
+            ("ProvisionedCapacityLow", "LessThanThreshold", float(provisioned), 3, provisioned_metric)
+        )
+        return shapes
 
     def _drop_alarms(self, context: RequestContext, policy: dict[str, Any]) -> None:
         if policy.get("PolicyType") == "TargetTrackingScaling" and policy.get("Alarms"):
@@ -517,15 +555,19 @@ class Provider(BaseProvider):
                 )
             elif policy["PolicyType"] == "TargetTrackingScaling":
                 config = policy["TargetTrackingScalingPolicyConfiguration"]
+                if "-Alarm" not in alarm["AlarmName"]:
+                    return  # DynamoDB's ProvisionedCapacity alarms watch, they do not scale
                 high = "AlarmHigh" in alarm["AlarmName"]
                 if not high and config.get("DisableScaleIn"):
                     return
                 target_value = float(config["TargetValue"])
+                if metric is not None and target["ServiceNamespace"] == "dynamodb" and current > 0:
+                    metric = metric / (60 * current) * 100  # consumed per minute → utilization %
                 if (
                     metric is not None
                     and target_value > 0
                     and current > 0
-                    and metric != alarm.get("Threshold")
+                    and alarm_value(alarm) != alarm.get("Threshold")
                 ):
                     ratio = metric / target_value
                     wanted = math.ceil(current * ratio) if high else math.floor(current * ratio)

@@ -19,7 +19,7 @@ RESOURCE_IDS: dict[str, re.Pattern[str]] = {
     "ecs": re.compile(r"^service/[^/]+/[^/]+$"),
     "dynamodb": re.compile(r"^table/[^/]+(/index/[^/]+)?$"),
     "lambda": re.compile(r"^function:[^:]+:[^:]+$"),
-    "ec2": re.compile(r"^spot-fleet-request/sfr-[0-9a-f-]+$"),
+    "ec2": re.compile(r"^spot-fleet-request/sfr-[0-9A-Za-z-]+$"),
     "rds": re.compile(r"^cluster:.+$"),
     "elasticache": re.compile(r"^(replication-group|cache-cluster)/.+$"),
     "neptune": re.compile(r"^cluster:.+$"),

@@ -252,13 +252,19 @@ class FleetMixin:
         }
         if group.get("LaunchConfigurationName"):
             member["LaunchConfigurationName"] = group["LaunchConfigurationName"]
-        if group.get("LaunchTemplate"):
+        spec = group.get("LaunchTemplate") or (
+            ((group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get(
+                "LaunchTemplateSpecification"
+            )
+        )
+        if spec:
             # The instance shows the version it was launched from, by number.
             versions = [
                 t["Value"] for t in instance.get("Tags") or [] if t["Key"] == "aws:ec2launchtemplate:version"
             ]
             member["LaunchTemplate"] = {
-                **group["LaunchTemplate"],
+                "LaunchTemplateId": spec["LaunchTemplateId"],
+                "LaunchTemplateName": spec["LaunchTemplateName"],
                 **({"Version": versions[0]} if versions else {}),
             }
         group["Instances"].append(member)
@@ -279,11 +285,12 @@ class FleetMixin:
 
     def launch_params(self: Provider, account: str, region: str, group: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         params: dict[str, Any] = {"MinCount": 1, "MaxCount": 1}
-        template = group.get("LaunchTemplate") or (
-            (group.get("MixedInstancesPolicy") or {})
-            .get("LaunchTemplate", {})
-            .get("LaunchTemplateSpecification")
-        )
+        mixed = (group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+        template = group.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification")
+        # A mixed instances policy launches its first override's type (the "prioritized" order).
+        override = next((o for o in mixed.get("Overrides") or [] if o.get("InstanceType")), None)
+        if override:
+            params["InstanceType"] = override["InstanceType"]
         if template:
             spec = {k: template[k] for k in ("LaunchTemplateId", "LaunchTemplateName") if template.get(k)}
             spec["Version"] = str(template.get("Version") or "$Default")
@@ -391,7 +398,13 @@ class FleetMixin:
     def current_launch(group: dict[str, Any], member: dict[str, Any]) -> bool:
         if group.get("LaunchConfigurationName"):
             return member.get("LaunchConfigurationName") == group["LaunchConfigurationName"]
-        return member.get("LaunchTemplate") == group.get("LaunchTemplate")
+        mixed = (group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+        mine = member.get("LaunchTemplate") or {}
+        theirs = group.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification") or {}
+        if mine.get("LaunchTemplateId") != theirs.get("LaunchTemplateId"):
+            return False
+        wanted = str(theirs.get("Version") or "$Default")
+        return wanted.startswith("$") or wanted == str(mine.get("Version"))
 
     def begin_termination(  # type: ignore[misc]
         self: Provider,

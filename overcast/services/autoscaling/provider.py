@@ -369,6 +369,7 @@ class Provider(InstancesMixin, HooksMixin, ScheduledMixin, PoliciesMixin, FleetM
             group.pop("LaunchTemplate", None)
             policy = params["MixedInstancesPolicy"]
             policy["LaunchTemplate"]["LaunchTemplateSpecification"] = resolved
+            policy["LaunchTemplate"].setdefault("Overrides", [])
             policy.setdefault(
                 "InstancesDistribution",
                 {
@@ -412,11 +413,13 @@ class Provider(InstancesMixin, HooksMixin, ScheduledMixin, PoliciesMixin, FleetM
                     "You must use a valid fully-formed launch template. The specified launch template version "
                     f"{version} does not exist."
                 ) from None
-        return {
+        resolved = {
             "LaunchTemplateId": template["LaunchTemplateId"],
             "LaunchTemplateName": template["LaunchTemplateName"],
-            "Version": version,
         }
+        if spec.get("Version"):  # a group given no version shows none (and launches $Default)
+            resolved["Version"] = version
+        return resolved
 
     def _zones(self, context: RequestContext, params: dict, group: dict[str, Any]) -> None:
         subnets_text = params.get("VPCZoneIdentifier")
@@ -570,7 +573,9 @@ class Provider(InstancesMixin, HooksMixin, ScheduledMixin, PoliciesMixin, FleetM
     def update_auto_scaling_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         with self.lock:
-            group = self.group(scope, params["AutoScalingGroupName"])
+            group = self.groups.get(scope, params["AutoScalingGroupName"])
+            if group is None:
+                raise validation("AutoScalingGroup name not found - null")
             old = group["DesiredCapacity"]
             updated = dict(group)
             for member in ("MinSize", "MaxSize", "DesiredCapacity"):

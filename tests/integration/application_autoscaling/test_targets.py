@@ -251,9 +251,22 @@ def test_dynamodb_throughput_and_target_tracking_alarms(aas, client):
     )
     names = sorted(a["AlarmName"] for a in out["Alarms"])
     assert names[0].startswith(f"TargetTracking-table/{table}-AlarmHigh-")
-    alarms = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
-    assert {a["MetricName"] for a in alarms} == {"ConsumedWriteCapacityUnits"}
-    assert {a["Namespace"] for a in alarms} == {"AWS/DynamoDB"}
+    assert [n.split(f"table/{table}-")[1].split("-")[0] for n in names] == [
+        "AlarmHigh",
+        "AlarmLow",
+        "ProvisionedCapacityHigh",
+        "ProvisionedCapacityLow",
+    ]
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    high = alarms[names[0]]
+    # Consumed capacity is a per-minute sum: 70% of 5 units for 60 seconds.
+    assert (high["MetricName"], high["Statistic"], high["Threshold"]) == (
+        "ConsumedWriteCapacityUnits",
+        "Sum",
+        210.0,
+    )
+    assert alarms[names[2]]["MetricName"] == "ProvisionedWriteCapacityUnits"
+    assert {a["Namespace"] for a in alarms.values()} == {"AWS/DynamoDB"}
     cloudwatch.set_alarm_state(AlarmName=names[0], StateValue="ALARM", StateReason="busy")
     wait_for(
         lambda: (
