@@ -25,6 +25,16 @@ PROCESSES = (
     "ScheduledActions",
 )
 
+TERMINATION_POLICIES = (
+    "ClosestToNextInstanceHour",
+    "Default",
+    "NewestInstance",
+    "OldestInstance",
+    "OldestLaunchConfiguration",
+    "OldestLaunchTemplate",
+    "AllocationStrategy",
+)
+
 #: States whose instances count toward the group's capacity.
 COUNTED = frozenset({"Pending", "Pending:Wait", "Pending:Proceed", "InService"})
 
