@@ -218,14 +218,15 @@ class FleetMixin:
                 params.setdefault("TagSpecifications", []).append({"ResourceType": "instance", "Tags": tags})
             output = ec2.run_instances(context, params)
         except ServiceError as error:
+            reason = error.message.rstrip(".")
             self.activity(
                 scope,
                 group,
-                f"Launching a new EC2 instance.  Status Reason: {error.message}. Launching EC2 instance failed.",
+                f"Launching a new EC2 instance.  Status Reason: {reason}. Launching EC2 instance failed.",
                 cause,
                 status="Failed",
                 details={"Subnet ID": subnet or "", "Availability Zone": zone or ""},
-                message=f"{error.message}. Launching EC2 instance failed.",
+                message=f"{reason}. Launching EC2 instance failed.",
             )
             group["_retry_at"] = now() + LAUNCH_RETRY_SECONDS
             self._group_event(

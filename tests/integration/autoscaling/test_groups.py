@@ -343,3 +343,22 @@ def test_fixed_answers(asg):
         "autoscaling:EC2_INSTANCE_LAUNCHING",
         "autoscaling:EC2_INSTANCE_TERMINATING",
     ]
+
+
+def test_a_launch_ec2_refuses_is_a_failed_activity(asg, ec2, image, subnets):
+    template = unique("no-type")
+    # No instance type: EC2 falls back to m1.small, which it does not offer here.
+    ec2.create_launch_template(LaunchTemplateName=template, LaunchTemplateData={"ImageId": image})
+    name = unique("failing")
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": template},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnets[0],
+    )
+    activities = asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+    assert activities[0]["StatusCode"] == "Failed"
+    assert activities[0]["Description"].startswith("Launching a new EC2 instance.  Status Reason: ")
+    assert activities[0]["StatusMessage"].endswith(". Launching EC2 instance failed.")
+    assert group_of(asg, name)["Instances"] == []
