@@ -499,7 +499,7 @@ class Provider(BaseProvider):
         names = params.get("PolicyNames") or []
         resource_id, dimension = params.get("ResourceId"), params.get("ScalableDimension")
         found = [
-            p
+            {k: v for k, v in p.items() if not k.startswith("_")}
             for _, p in self.policies.scan(scope, prefix=f"{namespace}{SEP}")
             if (not names or p["PolicyName"] in names)
             and (not resource_id or p["ResourceId"] == resource_id)
@@ -584,12 +584,25 @@ class Provider(BaseProvider):
             if wanted < current and suspended.get("DynamicScalingInSuspended"):
                 return
             bounded = max(target["MinCapacity"], min(target["MaxCapacity"], wanted))
+            direction = "out" if bounded > current else "in"
+            cooldowns = policy.setdefault("_cooldown_until", {})
+            moment = datetime.now(UTC).timestamp()
+            if bounded == current or cooldowns.get(direction, 0) > moment:
+                return  # inside the policy's cooldown for this direction: AWS waits it out
             self.scale_to(
                 scope,
                 target,
                 bounded,
                 f"{cause} changing the {resources.words(target['ScalableDimension'])} from {current} to {bounded}.",
             )
+            cooldowns[direction] = moment + _cooldown(policy, direction)
+            key = self.target_key(
+                policy["ServiceNamespace"], policy["ResourceId"], policy["ScalableDimension"]
+            )
+            stored = self.policies.get(scope, f"{key}{SEP}{policy['PolicyName']}")
+            if stored is not None and stored["PolicyARN"] == policy["PolicyARN"]:
+                stored["_cooldown_until"] = cooldowns
+                self.policies.put(scope, f"{key}{SEP}{policy['PolicyName']}", stored)
 
     # -- scheduled actions ----------------------------------------------------------------------------
 
@@ -826,6 +839,17 @@ class Provider(BaseProvider):
         except ServiceError:
             return None
         return dict(target.get("_tags") or {})
+
+
+def _cooldown(policy: dict[str, Any], direction: str) -> float:
+    """Seconds after a scaling activity before the policy scales the same way again: a step
+    policy's Cooldown, a target tracking policy's ScaleOutCooldown / ScaleInCooldown (300 for
+    most resources when unset)."""
+    if policy["PolicyType"] == "StepScaling":
+        return float(policy["StepScalingPolicyConfiguration"].get("Cooldown") or 0)
+    config = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
+    value = config.get("ScaleOutCooldown" if direction == "out" else "ScaleInCooldown")
+    return float(300 if value is None else value)
 
 
 def _resource_kind(namespace: str) -> str:

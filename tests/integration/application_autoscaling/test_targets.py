@@ -161,6 +161,11 @@ def test_alarm_runs_a_step_policy_on_the_ecs_service(aas, ecs, client, service):
         "ScalingActivities"
     ]
     assert f"monitor alarm {alarm} in state ALARM triggered policy scale-out" in activities[0]["Cause"]
+    # Inside the policy's 60-second cooldown a second alarm does not scale out again.
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="calm")
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="busy again")
+    time.sleep(1)
+    assert _desired(ecs, cluster, name) == 3
     policies = aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource)["ScalingPolicies"]
     assert [p["PolicyName"] for p in policies] == ["scale-out"]
     aas.delete_scaling_policy(
