@@ -38,6 +38,8 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "apigateway": ("get_rest_apis", {}),
     "apigatewayv2": ("get_apis", {}),
     "apigatewaymanagementapi": ("get_connection", {"ConnectionId": "none"}),
+    "application-autoscaling": ("describe_scalable_targets", {"ServiceNamespace": "ecs"}),
+    "autoscaling": ("describe_auto_scaling_groups", {}),
     "cloudformation": ("list_stacks", {}),
     "cloudfront": ("list_distributions", {}),
     "cloudtrail": ("describe_trails", {}),

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from overcast.services.acm.provider import Provider as ACMProvider
     from overcast.services.apigateway.provider import Provider as APIGatewayProvider
     from overcast.services.apigatewayv2.provider import Provider as APIGatewayV2Provider
+    from overcast.services.application_autoscaling.provider import (
+        Provider as ApplicationAutoScalingProvider,
+    )
+    from overcast.services.autoscaling.provider import Provider as AutoScalingProvider
     from overcast.services.cloudformation.provider import Provider as CloudFormationProvider
     from overcast.services.cloudfront.provider import Provider as CloudFrontProvider
     from overcast.services.cloudtrail.provider import Provider as CloudTrailProvider
@@ -96,6 +100,10 @@ class Runtime:
     def provider(self, service: Literal["cloudformation"]) -> CloudFormationProvider: ...
     @overload
     def provider(self, service: Literal["cloudfront"]) -> CloudFrontProvider: ...
+    @overload
+    def provider(self, service: Literal["application-autoscaling"]) -> ApplicationAutoScalingProvider: ...
+    @overload
+    def provider(self, service: Literal["autoscaling"]) -> AutoScalingProvider: ...
     @overload
     def provider(self, service: Literal["cloudtrail"]) -> CloudTrailProvider: ...
     @overload

@@ -127,9 +127,68 @@ _S3_VERSIONED = {
 }
 
 SCHEDULE = "arn:{partition}:scheduler:{region}:{account}:schedule/{group}/{Name}"
+#: The group id in these ARNs is a UUID the request does not name: "*" stands for it.
+ASG_GROUP = (
+    "arn:{partition}:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/{asg_group}"
+)
+ASG_LAUNCH_CONFIGURATION = (
+    "arn:{partition}:autoscaling:{region}:{account}:launchConfiguration:*:"
+    "launchConfigurationName/{LaunchConfigurationName}"
+)
+_ASG_GROUP_OPS = (
+    "AttachInstances",
+    "AttachLoadBalancerTargetGroups",
+    "AttachLoadBalancers",
+    "AttachTrafficSources",
+    "BatchDeleteScheduledAction",
+    "BatchPutScheduledUpdateGroupAction",
+    "CancelInstanceRefresh",
+    "CompleteLifecycleAction",
+    "CreateAutoScalingGroup",
+    "DeleteAutoScalingGroup",
+    "DeleteLifecycleHook",
+    "DeleteNotificationConfiguration",
+    "DeletePolicy",
+    "DeleteScheduledAction",
+    "DeleteWarmPool",
+    "DetachInstances",
+    "DetachLoadBalancerTargetGroups",
+    "DetachLoadBalancers",
+    "DetachTrafficSources",
+    "DisableMetricsCollection",
+    "EnableMetricsCollection",
+    "EnterStandby",
+    "ExecutePolicy",
+    "ExitStandby",
+    "LaunchInstances",
+    "PutLifecycleHook",
+    "PutNotificationConfiguration",
+    "PutScalingPolicy",
+    "PutScheduledUpdateGroupAction",
+    "PutWarmPool",
+    "RecordLifecycleActionHeartbeat",
+    "ResumeProcesses",
+    "RollbackInstanceRefresh",
+    "SetDesiredCapacity",
+    "SetInstanceProtection",
+    "StartInstanceRefresh",
+    "SuspendProcesses",
+    "UpdateAutoScalingGroup",
+)
 SCHEDULE_GROUP = "arn:{partition}:scheduler:{region}:{account}:schedule-group/{Name}"
 
 TABLES: dict[str, dict[str, Any]] = {
+    "autoscaling": {
+        **{op: (f"autoscaling:{op}", ASG_GROUP) for op in _ASG_GROUP_OPS},
+        **{
+            op: (f"autoscaling:{op}", ASG_LAUNCH_CONFIGURATION)
+            for op in ("CreateLaunchConfiguration", "DeleteLaunchConfiguration")
+        },
+    },
+    "application-autoscaling": {
+        op: (f"application-autoscaling:{op}", "{ResourceARN}")
+        for op in ("TagResource", "UntagResource", "ListTagsForResource")
+    },
     "s3": {
         "ListBuckets": ("s3:ListAllMyBuckets", "*"),
         **{op: (action, S3_BUCKET) for op, action in _S3_BUCKET_OPS.items()},
@@ -976,6 +1035,12 @@ def _ecs(params: dict, context: Any) -> dict:
     }
 
 
+def _auto_scaling_group(params: dict, context: Any) -> dict:
+    """The group an Auto Scaling request names; "*" when it names none (ExecutePolicy by ARN)."""
+    name = params.get("AutoScalingGroupName")
+    return {"asg_group": name} if isinstance(name, str) and name else {"asg_group": "*"}
+
+
 def _instance(params: dict, context: Any) -> dict:
     """The instance an EC2 request acts on, when it names exactly one."""
     ids = params.get("InstanceIds")
@@ -983,6 +1048,7 @@ def _instance(params: dict, context: Any) -> dict:
 
 
 DERIVE: dict[str, Callable[[dict, Any], dict]] = {
+    "autoscaling": _auto_scaling_group,
     "ec2": _instance,
     "ecr": _registry,
     "ecs": _ecs,

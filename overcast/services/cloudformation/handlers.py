@@ -51,6 +51,8 @@ MODULES = (
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",
     "overcast.services.eks.resources",
+    "overcast.services.autoscaling.resources",
+    "overcast.services.application_autoscaling.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

@@ -96,6 +96,8 @@ class ActionsMixin:
                     arn, self.lambda_event(account, region, alarm, old_state), attempts=3
                 )
                 summary = f"Successfully executed action {arn}"
+            elif service == "autoscaling" and self.scaling_action(arn, alarm):
+                summary = f"Successfully executed action {arn}"
             else:
                 summary = (
                     f'Failed to execute action {arn}. Received error: "The action is not supported locally."'
@@ -113,6 +115,17 @@ class ActionsMixin:
                 ),
                 now,
             )
+
+    def scaling_action(self: Provider, arn: str, alarm: dict[str, Any]) -> bool:  # type: ignore[misc]
+        """Run the scaling policy an alarm action names: EC2 Auto Scaling's (its ARN names an
+        autoScalingGroupName) or Application Auto Scaling's (a resource). False when the
+        service is not served or the policy does not exist."""
+        owner = "autoscaling" if ":autoScalingGroupName/" in arn else "application-autoscaling"
+        if not self.runtime.serves(owner):
+            return False
+        if owner == "autoscaling":
+            return self.runtime.provider("autoscaling").alarm_fired(arn, alarm)
+        return self.runtime.provider("application-autoscaling").alarm_fired(arn, alarm)
 
     def sns_message(  # type: ignore[misc]
         self: Provider, account: str, region: str, alarm: dict[str, Any], old_state: str
