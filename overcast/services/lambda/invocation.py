@@ -59,7 +59,7 @@ class InvocationMixin:
         """(function record, version record, executed version, invoked ARN) for an invocation;
         an alias with a routing config picks a version by its weights."""
         scope = store_scope(account, region)
-        record = self.functions.get(scope, name)
+        record = self.functions.get_shared(scope, name)
         if record is None:
             raise function_not_found(account, region, name)
         invoked_arn = function_arn(account, region, name, qualifier)
@@ -81,7 +81,7 @@ class InvocationMixin:
                     roll -= weight
             if version == "$LATEST":
                 return record, record, "$LATEST", invoked_arn
-        found = self.versions.get(scope, version_key(name, version))
+        found = self.versions.get_shared(scope, version_key(name, version))
         if found is None:
             raise function_not_found(account, region, name, version)
         return record, found, version, invoked_arn
@@ -258,7 +258,7 @@ class InvocationMixin:
             params["FunctionName"], params.get("Qualifier"), context.account, context.region
         )
         invocation_type = params.get("InvocationType") or "RequestResponse"
-        if self.functions.get(self._scope(context), name) is None:
+        if self.functions.get_shared(self._scope(context), name) is None:
             # Invoke names the version it would have run, $LATEST by default.
             raise function_not_found(context.account, context.region, name, qualifier or "$LATEST")
         raw = params.get("Payload")

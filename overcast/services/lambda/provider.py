@@ -187,6 +187,8 @@ class Provider(
         self._generation += 1
         self.pool.close()
         self._specs.clear()
+        self.functions.forget()
+        self.versions.forget()
         for future in self._activations.values():
             if not future.done():
                 future.set_result(None)
