@@ -71,6 +71,8 @@ class _Connection(asyncio.Protocol):
         self.pending: list[bytes] = []
         #: The environment's future for the next invocation while a GET waits on it.
         self.parked: asyncio.Future | None = None
+        #: Whether the request whose body is awaited was told to go on (Expect: 100-continue).
+        self.continued = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -111,7 +113,12 @@ class _Connection(asyncio.Protocol):
                 return
             start = end + 4
             if len(buffer) < start + length:
+                if headers.get("expect", "").lower() == "100-continue" and not self.continued:
+                    # curl (a custom runtime's bootstrap) waits for this before a larger body.
+                    self.continued = True
+                    self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 break
+            self.continued = False
             body = bytes(buffer[start : start + length])
             del buffer[: start + length]
             answer = _route(self.environment, method, path, headers, body)

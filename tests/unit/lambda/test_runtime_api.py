@@ -127,3 +127,24 @@ def test_a_connection_lost_while_waiting_gives_up_its_claim_on_the_next_invocati
         server.close()
 
     asyncio.run(scenario())
+
+
+def test_a_body_sent_after_expect_100_continue_is_asked_for():
+    async def scenario() -> None:
+        env = FakeEnvironment()
+        server = await runtime_api.serve(env)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+        body = b'"' + b"x" * 2000 + b'"'
+        head = (
+            "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\n"
+            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+        )
+        writer.write(head.encode())
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        assert (await _read_answer(reader))[0] == 202
+        assert env.completed == [("req-1", body, None)]
+        writer.close()
+        server.close()
+
+    asyncio.run(scenario())
