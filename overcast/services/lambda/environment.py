@@ -563,7 +563,7 @@ class Environment:
             or invocation.future.done()
         ):
             return False
-        self._drain()
+        # What the runtime wrote before it reported is in the pipe: take_output reads it.
         invocation.future.set_result((payload, error))
         return True
 
