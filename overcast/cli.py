@@ -147,6 +147,16 @@ def cmd_status(args) -> int:
     print(f"{'SERVICE':<{width}}  STATE")
     for name, state in services.items():
         print(f"{name:<{width}}  {state}")
+    planes = health.get("data_planes") or []
+    if planes:
+        print("\nDATA PLANES (by Host header, then by path for clients that cannot set a Host)")
+    for plane in planes:
+        print(f"{plane['name']}")
+        for form in [plane.get("host_form"), *plane.get("path_forms", [])]:
+            if form:
+                print(f"  {form}")
+        if plane.get("note"):
+            print(f"  ({plane['note']})")
     return 0
 
 

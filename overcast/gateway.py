@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from overcast import __version__, gatekeeper
+from overcast.dataplanes import for_request as data_planes
 from overcast.http import Request, Response
 from overcast.runtime import Runtime
 
@@ -148,6 +149,7 @@ class Gateway:
                 "version": __version__,
                 "data_dir": None if config.ephemeral else str(config.data_dir),
                 "services": self.runtime.service_states(),
+                "data_planes": data_planes(self.runtime, request),
             },
         )
 

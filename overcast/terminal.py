@@ -7,6 +7,8 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from overcast import dataplanes
+
 if TYPE_CHECKING:
     from overcast.config import Config
 
@@ -15,21 +17,6 @@ _DIM = "\x1b[2m"
 #: The colour of a status, by its hundreds: successes green, redirects cyan, client errors
 #: yellow, server errors red.
 _COLOURS = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
-
-#: The URL forms of the data planes answering on the port (DESIGN §7): host form, path form.
-ENDPOINT_FORMS = (
-    (
-        "API Gateway",
-        "{id}.execute-api.localhost.localstack.cloud:{port}/{stage}/",
-        "/_aws/execute-api/{id}/{stage}/",
-    ),
-    ("S3 website", "{bucket}.s3-website.localhost.localstack.cloud:{port}/", "/_aws/s3-website/{bucket}/"),
-    (
-        "Lambda URL",
-        "{url-id}.lambda-url.{region}.localhost.localstack.cloud:{port}/",
-        "/_aws/lambda-url/{url-id}/",
-    ),
-)
 
 
 def request_line(
@@ -89,9 +76,12 @@ def banner(config: Config, services: list[str], colour: bool) -> str:
         f"  Dashboard      {base}/_overcast/",
         f"  AWS endpoint   {base}  (any region; credentials pick the account)",
     ]
-    for name, host_form, path_form in ENDPOINT_FORMS:
-        lines.append(f"  {name:<14} http://{host_form.replace('{port}', str(config.port))}")
-        lines.append(f"  {'':<14} {dim}{base}{path_form}{reset}")
+    for plane in dataplanes.listing(base, config.port, set(services)):
+        forms = [form for form in (plane["host_form"], *plane["path_forms"]) if form]  # type: ignore[misc]
+        lines.append(f"  {plane['name']}")
+        lines.extend(
+            f"    {dim if index else ''}{form}{reset if index else ''}" for index, form in enumerate(forms)
+        )
     lines.append("  Services       " + _wrapped(services, 17, 100))
     return "\n".join(lines) + "\n"
 

@@ -12,7 +12,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from overcast import __version__, gatekeeper
+from overcast import __version__, dataplanes, gatekeeper
 from overcast.context import DEFAULT_REGION
 from overcast.http import Request, Response
 from overcast.requestlog import DASHBOARD_AGENT
@@ -26,6 +26,11 @@ _ACCOUNT = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _NAME = re.compile(r"[a-z0-9-]{1,40}")
 _OPERATION = re.compile(r"[A-Z][A-Za-z0-9]{1,80}")
+
+
+def _local_host(host: str) -> str:
+    """The name a browser on this machine reaches a server bound to `host` by."""
+    return "localhost" if host in ("", "0.0.0.0", "::", "127.0.0.1") else host
 
 
 def _json(status: int, payload: Any) -> Response:
@@ -210,6 +215,11 @@ class Api:
                     account: sorted(regions) for account, regions in sorted(seen.items()) if account
                 },
                 "engines": engines(self.runtime),
+                "data_planes": dataplanes.listing(
+                    f"http://{_local_host(config.host)}:{config.port}",
+                    config.port,
+                    {name for name in self.runtime.service_states() if config.service_enabled(name)},
+                ),
             },
         )
 

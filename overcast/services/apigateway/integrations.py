@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import http.client
 import inspect
 import json
 import re
@@ -16,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from overcast.common import jsontext
+from overcast.common import jsontext, outbound
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -625,21 +624,11 @@ class IntegrationsMixin:
             target += "?" + query_text
         timeout = float(integration.get("timeoutInMillis") or 29000) / 1000
 
-        def send() -> IntegrationResult:
-            connection_class = (
-                http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            )
-            connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-            try:
-                connection.request(verb, target, body=body or None, headers=headers)
-                answer = connection.getresponse()
-                data = answer.read()
-                return IntegrationResult(answer.status, dict(answer.getheaders()), data)
-            finally:
-                connection.close()
-
         try:
-            return await asyncio.to_thread(send)
+            answer = await outbound.pool().request(
+                parts.scheme, parts.hostname, parts.port, verb, target, headers, body or None, timeout
+            )
+            return IntegrationResult(answer.status, dict(answer.headers), answer.body)
         except TimeoutError:
             raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
         except OSError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import http.client
 import json
 import logging
 import random
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from overcast.common import jsontext, payload2
+from overcast.common import jsontext, outbound, payload2
 from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -708,20 +707,18 @@ class DataPlaneMixin:
         verb = call.request.method if method == "ANY" else method
         body = call.request.body
 
-        def send() -> tuple[int, list[tuple[str, str]], bytes]:
-            connection_class = (
-                http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            )
-            connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-            try:
-                connection.request(verb, target, body=bytes(body) if body else None, headers=headers)
-                answer = connection.getresponse()
-                return answer.status, answer.getheaders(), answer.read()
-            finally:
-                connection.close()
-
         try:
-            status, answer_headers, data = await asyncio.to_thread(send)
+            answer = await outbound.pool().request(
+                parts.scheme,
+                parts.hostname,
+                parts.port,
+                verb,
+                target,
+                headers,
+                bytes(body) if body else None,
+                timeout,
+            )
+            status, answer_headers, data = answer.status, answer.headers, answer.body
         except TimeoutError:
             raise HttpError(504, "Gateway Timeout") from None
         except OSError:

@@ -535,18 +535,20 @@ class Environment:
 
     # -- Runtime API callbacks ------------------------------------------------------------
 
-    async def next_invocation(self) -> Invocation:
+    def next_invocation(self) -> Invocation | asyncio.Future:
+        """The invocation queued for the runtime, or a future of the next one (the Runtime
+        API answers the runtime's GET when it resolves)."""
         if not self.ready.done():
             self.init_ms = (time.perf_counter() - self._started) * 1000
             self.ready.set_result(True)
         if self._queued is not None:
             invocation, self._queued = self._queued, None
             return invocation
-        self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            return await self._waiter
-        finally:
-            self._waiter = None
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.cancel()  # a runtime that asked again (a new connection): the newest asks
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        return waiter
 
     def init_error(self, error: dict) -> None:
         if not self.ready.done():
@@ -561,7 +563,7 @@ class Environment:
             or invocation.future.done()
         ):
             return False
-        self._drain()
+        # What the runtime wrote before it reported is in the pipe: take_output reads it.
         invocation.future.set_result((payload, error))
         return True
 
@@ -569,8 +571,9 @@ class Environment:
         self.current = invocation
         invocation.deadline_ms = int((time.time() + invocation.timeout) * 1000)
         invocation.started = time.perf_counter()
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(invocation)
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(invocation)
         else:
             self._queued = invocation
 

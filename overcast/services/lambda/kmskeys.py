@@ -85,6 +85,8 @@ class SealedEnvironments:
     def __init__(self, table, runtime: Runtime) -> None:
         self._table = table
         self._runtime = runtime
+        #: Rows as get_shared gives them, for the invoke path: dropped when written.
+        self._shared: dict[tuple[str, str], dict] = {}
 
     def __getattr__(self, name: str):
         return getattr(self._table, name)
@@ -93,8 +95,39 @@ class SealedEnvironments:
         value = self._table.get(scope, key)
         return default if value is None else self._open(scope, value)
 
+    def get_shared(self, scope: str, key: str):
+        """The row as get opens it, or None, kept between calls until the row is written
+        through this table (or the state is reset): for readers that never change it, such as
+        every invoke, which would otherwise read and decode the function's row each time."""
+        found = self._shared.get((scope, key))
+        if found is not None:
+            return found
+        value = self.get(scope, key)
+        if isinstance(value, dict):
+            # Inside a transaction the row may yet be undone: kept only once it commits.
+            self._runtime.store.after_commit(lambda: self._shared.__setitem__((scope, key), value))
+        return value
+
+    def forget(self) -> None:
+        self._shared.clear()
+
+    def _written(self, scope: str, key: str) -> None:
+        shared = self._shared
+        shared.pop((scope, key), None)
+
+        def drop() -> None:
+            shared.pop((scope, key), None)
+
+        # A get_shared inside the same transaction keeps its row at commit: drop it after.
+        self._runtime.store.after_commit(drop)
+
     def put(self, scope: str, key: str, value) -> None:
+        self._written(scope, key)
         self._table.put(scope, key, self._seal(scope, value))
+
+    def delete(self, scope: str, key: str) -> bool:
+        self._written(scope, key)
+        return self._table.delete(scope, key)
 
     def scan(self, scope: str, *args, **kwargs):
         for key, value in self._table.scan(scope, *args, **kwargs):

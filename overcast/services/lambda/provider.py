@@ -47,7 +47,7 @@ from .names import conflict, function_arn, function_not_found, invalid
 from .resource_policies import ResourcePoliciesMixin
 from .roles import RolesMixin
 from .settings import SettingsMixin
-from .urls import URL_HOST, UrlsMixin
+from .urls import URL_HOST, URL_PATH, UrlsMixin
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ class Provider(
 ):
     service = "lambda"
     host_routes = (HostRoute(URL_HOST, "serve_url"),)
+    path_routes = (HostRoute(URL_PATH, "serve_url_path"),)
 
     def start(self) -> None:
         # Environment variables are encrypted by KMS in these rows (kmskeys.SealedEnvironments).
@@ -187,6 +188,8 @@ class Provider(
         self._generation += 1
         self.pool.close()
         self._specs.clear()
+        self.functions.forget()
+        self.versions.forget()
         for future in self._activations.values():
             if not future.done():
                 future.set_result(None)

@@ -31,6 +31,8 @@ URL_HOST = re.compile(
     r"^(?P<url_id>[a-z0-9]{32})\.lambda-url\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\."
     r"(?:localhost\.localstack\.cloud|on\.aws|localhost)(?::\d+)?$"
 )
+#: The path form, for clients that cannot set a Host (DESIGN §7): /_aws/lambda-url/<url-id>/...
+URL_PATH = re.compile(r"^/_aws/lambda-url/(?P<url_id>[a-z0-9]{32})(?P<path>/.*)?$")
 _TEXT_TYPES = (
     "text/",
     "application/json",
@@ -179,7 +181,39 @@ class UrlsMixin(UrlAuthMixin):
     async def serve_url(  # type: ignore[misc]
         self: Provider, request: Request, match: re.Match, context: RequestContext
     ) -> Response:
-        found = self.url_ids.get(match.group("url_id"))
+        return await self._serve_url(request, match.group("url_id"), context, request)
+
+    async def serve_url_path(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match, context: RequestContext
+    ) -> Response | None:
+        """The path form of a function URL: the function sees the request as its host form
+        would give it (that Host, the path after the URL id); a signature is checked against
+        the request as it was sent."""
+        url_id = match.group("url_id")
+        found = self.url_ids.get(url_id)
+        if found is None:
+            return _unknown_url()
+        region = found[0].split("/")[1]
+        port = request.host.rpartition(":")[2] if ":" in request.host else ""
+        host = f"{url_id}.lambda-url.{region}.localhost.localstack.cloud" + (f":{port}" if port else "")
+        seen = Request(
+            method=request.method,
+            raw_path=match.group("path") or "/",
+            query_string=request.query_string,
+            headers={**request.headers, "host": host},
+            body=request.body,
+            client_ip=request.client_ip,
+            scheme=request.scheme,
+            client_port=request.client_port,
+        )
+        response = await self._serve_url(seen, url_id, context, request)
+        request.body = seen.body  # read whole by the function's call, if it was a stream
+        return response
+
+    async def _serve_url(  # type: ignore[misc]
+        self: Provider, request: Request, url_id: str, context: RequestContext, sent: Request
+    ) -> Response:
+        found = self.url_ids.get(url_id)
         if found is None:
             return _unknown_url()
         scope, name, qualifier = found
@@ -194,12 +228,14 @@ class UrlsMixin(UrlAuthMixin):
             request.body = await request.body.read()
         caller = None
         if config["AuthType"] == "AWS_IAM":
-            caller = self.url_caller(request, context, account, region, name, qualifier)
+            if sent is not request:
+                sent.body = request.body  # the signature covers the body as it was sent
+            caller = self.url_caller(sent, context, account, region, name, qualifier)
             if caller is None:
                 return _forbidden()
         elif not self.url_public(request, account, region, name, qualifier):
             return _forbidden()
-        event = self._url_event(request, match.group("url_id"), account, config, caller)
+        event = self._url_event(request, url_id, account, config, caller)
         try:
             outcome, _ = await self.execute(
                 account, region, name, qualifier or None, json.dumps(event).encode()

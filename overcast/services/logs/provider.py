@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from overcast.common.arns import build_arn
@@ -230,12 +230,14 @@ class Provider(
         pending, self._pending = self._pending, []
         if not pending:
             return
-        merged: dict[tuple, list] = {}
+        # By group, then stream: what a group's events need (its transformer, policies, filters,
+        # subscriptions) is looked up once for all of its streams.
+        merged: dict[tuple, dict[str, list]] = {}
         for account, region, group, stream, events in pending:
-            merged.setdefault((account, region, group, stream), []).extend(events)
+            merged.setdefault((account, region, group), {}).setdefault(stream, []).extend(events)
         with self.store.transaction():
-            for (account, region, group, stream), events in merged.items():
-                self.write(account, region, group, stream, events)
+            for (account, region, group), streams in merged.items():
+                self.write_streams(account, region, group, streams)
 
     def _scope(self, context: RequestContext) -> str:
         if self._pending:
@@ -627,43 +629,65 @@ class Provider(
     ) -> None:
         """Append events to a stream (creating the group and stream when `create`): the Python
         interface other services log through (Lambda's function logs)."""
-        if not events:
+        self.write_streams(account, region, group_name, {stream_name: events}, create)
+
+    def write_streams(
+        self,
+        account: str,
+        region: str,
+        group_name: str,
+        streams: Mapping[str, Sequence[tuple[int, str] | tuple[int, str, str]]],
+        create: bool = True,
+    ) -> None:
+        """`write` for several streams of one group at once."""
+        streams = {name: events for name, events in streams.items() if events}
+        if not streams:
             return
         scope = store_scope(account, region)
         # Every ingestion path (PutLogEvents, other services' logs) goes through the group's
         # transformer and data protection policy.
-        events = self.transform_events(scope, group_name, events)
+        rules = self.ingestion_rules(scope, group_name)
         now = _now_ms()
+        written_to: dict[str, list] = {}
         with self.store.transaction():
             if create:
                 if self.groups.get(scope, group_name) is None:
                     self.create_group(account, region, group_name)
-            stream_key = group_name + SEP + stream_name
-            stream = self.streams.get(scope, stream_key)
-            if stream is None:
-                stream = self._new_stream(account, region, group_name, stream_name)
-            size = 0
-            written = []
-            for event in events:
-                stamp, message = event[0], event[1]
-                key = _event_key(stamp)
-                record = {"t": stamp, "m": message, "i": now}
-                if len(event) > 2:  # masked by a data protection policy: the original
-                    record["u"] = event[2]
-                self.events.put(scope, stream_key + SEP + key, record)
-                self.group_events.put(scope, group_name + SEP + key, {**record, "s": stream_name})
-                size += len(message.encode()) + _EVENT_OVERHEAD
-                written.append((key, stamp, message))
-            first = min(event[0] for event in events)
-            last = max(event[0] for event in events)
-            stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", first), first)
-            stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", last), last)
-            stream["lastIngestionTime"] = now
-            stream["storedBytes"] = stream.get("storedBytes", 0) + size
-            self.streams.put(scope, stream_key, stream)
-        self._forward(account, region, group_name, stream_name, written)
-        self.metrics_of_events(account, region, group_name, written)
-        self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
+            for stream_name, given in streams.items():
+                events = self.apply_ingestion_rules(rules, given)
+                stream_key = group_name + SEP + stream_name
+                stream = self.streams.get(scope, stream_key)
+                if stream is None:
+                    stream = self._new_stream(account, region, group_name, stream_name)
+                size = 0
+                written = written_to[stream_name] = []
+                for event in events:
+                    stamp, message = event[0], event[1]
+                    key = _event_key(stamp)
+                    record = {"t": stamp, "m": message, "i": now}
+                    if len(event) > 2:  # masked by a data protection policy: the original
+                        record["u"] = event[2]
+                    self.events.put(scope, stream_key + SEP + key, record)
+                    self.group_events.put(scope, group_name + SEP + key, {**record, "s": stream_name})
+                    size += len(message.encode()) + _EVENT_OVERHEAD
+                    written.append((key, stamp, message))
+                first = min(event[0] for event in events)
+                last = max(event[0] for event in events)
+                stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", first), first)
+                stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", last), last)
+                stream["lastIngestionTime"] = now
+                stream["storedBytes"] = stream.get("storedBytes", 0) + size
+                self.streams.put(scope, stream_key, stream)
+        subscriptions = self._subscriptions_of(scope, group_name)
+        for stream_name, written in written_to.items():
+            self._forward(account, region, group_name, stream_name, written, subscriptions)
+        if len(written_to) == 1:
+            everything = next(iter(written_to.values()))
+        else:
+            everything = [event for written in written_to.values() for event in written]
+        self.metrics_of_events(account, region, group_name, everything)
+        for stream_name, written in written_to.items():
+            self.publish_to_live_tails(account, region, group_name, stream_name, written, now)
 
     def get_log_events(self, context: RequestContext, params: dict) -> dict:
         scope = self._scope(context)
@@ -893,10 +917,24 @@ class Provider(
         record = self.destinations.get(store_scope(parts[4], parts[3]), parts[6])
         return record.get("targetArn") if record is not None else None
 
-    def _forward(self, account: str, region: str, group: str, stream: str, written: list) -> None:
-        scope = store_scope(account, region)
+    def _subscriptions_of(self, scope: str, group: str) -> list[dict]:
+        """The subscription filters events written to a group go through: its own, then the
+        account's policies that select it."""
         filters = [f for _, f in self.subscriptions.scan(scope, prefix=group + SEP)]
-        for subscription in filters + self.account_subscriptions(scope, group):
+        return filters + self.account_subscriptions(scope, group)
+
+    def _forward(
+        self,
+        account: str,
+        region: str,
+        group: str,
+        stream: str,
+        written: list,
+        subscriptions: list[dict] | None = None,
+    ) -> None:
+        if subscriptions is None:
+            subscriptions = self._subscriptions_of(store_scope(account, region), group)
+        for subscription in subscriptions:
             destination = subscription["destinationArn"]
             target = destination.split(":")[2]
             if target == "logs":

@@ -54,10 +54,17 @@ class Transformers:
     def transform_events(self: Provider, scope: str, group: str, events: Sequence) -> list:  # type: ignore[misc]
         """Events as a group's transformer leaves them (an event it cannot transform stays), then
         masked by its data protection policy: (timestamp, message[, unmasked original])."""
-        config = self.transformer_for(scope, group)
+        return self.apply_ingestion_rules(self.ingestion_rules(scope, group), events)
+
+    def ingestion_rules(self: Provider, scope: str, group: str) -> tuple:  # type: ignore[misc]
+        """(transformer processors, masker) of a group, for apply_ingestion_rules: looked up once
+        for a batch of events bound for several of its streams."""
+        return self.transformer_for(scope, group), self.masker_for(scope, group)
+
+    def apply_ingestion_rules(self: Provider, rules: tuple, events: Sequence) -> list:  # type: ignore[misc]
+        config, mask = rules
         if config:
             events = [(stamp, transform(config, message) or message) for stamp, message, *_ in events]
-        mask = self.masker_for(scope, group)
         if mask is None:
             return list(events)
         # Masked as ingested; the original stays for readers that ask to unmask.

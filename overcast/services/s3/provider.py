@@ -32,7 +32,7 @@ from overcast.services.s3.object_extras import ObjectExtraOperations
 from overcast.services.s3.object_ops import ObjectOperations, header_text, mail_safe
 from overcast.services.s3.objects import ObjectStore, listed
 from overcast.services.s3.post import PostObjectOperations
-from overcast.services.s3.website import WEBSITE_HOST
+from overcast.services.s3.website import WEBSITE_HOST, WEBSITE_PATH
 from overcast.signing import is_presigned, verify_request
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -154,6 +154,7 @@ class Provider(
     service = "s3"
     layouts = LAYOUTS
     host_routes = (HostRoute(WEBSITE_HOST, "serve_website"),)
+    path_routes = (HostRoute(WEBSITE_PATH, "serve_website_path"),)
 
     def __init__(self, runtime) -> None:
         super().__init__(runtime)

@@ -173,6 +173,9 @@ WEBSITE_HOST = re.compile(
     r"\.(?:localhost\.localstack\.cloud|amazonaws\.com)(?::\d+)?$"
 )
 
+#: The path form, for clients that cannot set a Host (DESIGN §7): /_aws/s3-website/BUCKET/...
+WEBSITE_PATH = re.compile(r"^/_aws/s3-website/(?P<bucket>[A-Za-z0-9.\-_]+)(?P<path>/.*)?$")
+
 
 def _redirect(location: str, status: int = 301) -> Response:
     return Response(status, {"Location": location, "Content-Length": "0"}, b"")
@@ -215,6 +218,28 @@ class WebsiteOperations:
             return error_page(
                 500, "InternalError", "We encountered an internal error. Please try again.", context
             )
+
+    async def serve_website_path(  # type: ignore[misc]
+        self: Provider, request: Request, match: re.Match[str], context: RequestContext
+    ) -> Response:
+        """The path form of a website endpoint: the path after the bucket is the request's;
+        a redirect within the site stays under the form's prefix."""
+        prefix = request.raw_path[: match.start("path")] if match.group("path") else request.raw_path
+        seen = Request(
+            method=request.method,
+            raw_path=match.group("path") or "/",
+            query_string=request.query_string,
+            headers=request.headers,
+            body=request.body,
+            client_ip=request.client_ip,
+            scheme=request.scheme,
+            client_port=request.client_port,
+        )
+        response = await self.serve_website(seen, match, context)
+        location = response.headers.get("Location")
+        if location is not None and location.startswith("/") and not location.startswith("//"):
+            response.headers["Location"] = prefix + location
+        return response
 
     async def _serve_website(  # type: ignore[misc]
         self: Provider, request: Request, name: str, context: RequestContext

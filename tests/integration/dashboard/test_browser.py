@@ -38,6 +38,16 @@ def test_create_a_bucket_and_upload_through_the_page(dashboard, aws_as, tmp_path
     dashboard.shot("viewed")
 
 
+def test_the_overview_lists_the_data_planes_url_forms(dashboard):
+    page = dashboard.page
+    dashboard.open("")
+    section = page.locator("section", has_text="Data planes").last
+    section.get_by_text("API Gateway REST API").wait_for()
+    text = section.inner_text()
+    assert "/restapis/{api-id}/{stage}/_user_request_/{path}" in text
+    assert "{url-id}.lambda-url.{region}.localhost.localstack.cloud" in text
+
+
 def test_the_request_log_updates_and_expands_a_failure(dashboard, aws_as, account):
     page = dashboard.page
     dashboard.open("")

@@ -207,6 +207,11 @@ def test_overview_and_engines(endpoint):
     status, overview = api(endpoint, "overview", {}, token)
     assert status == 200 and overview["services"]["s3"] in ("running", "available")
     assert isinstance(overview["engines"], list)
+    planes = {plane["name"]: plane for plane in overview["data_planes"]}
+    port = endpoint.rsplit(":", 1)[1]
+    assert planes["Lambda function URL"]["path_forms"] == [
+        f"http://localhost:{port}/_aws/lambda-url/{{url-id}}/{{path}}"
+    ]
     status, _, body = call(endpoint, "GET", "/_overcast/ps")
     assert status == 200 and "engines" in json.loads(body)
     status, answer = api(endpoint, "operations", {"service": "sqs"}, token)

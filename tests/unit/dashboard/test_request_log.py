@@ -83,9 +83,14 @@ def test_the_banner_names_the_dashboard_and_the_path_forms():
     config = Config(host="127.0.0.1", port=4566)
     text = terminal.banner(config, ["s3", "sqs"], colour=False)
     assert "Dashboard      http://localhost:4566/_overcast/" in text
-    assert "http://localhost:4566/_aws/s3-website/{bucket}/" in text
-    assert "{id}.execute-api.localhost.localstack.cloud:4566/{stage}/" in text
+    assert "http://{bucket}.s3-website.localhost.localstack.cloud:4566/{key}" in text
+    assert "http://localhost:4566/_aws/s3-website/{bucket}/{key}" in text
+    assert "execute-api" not in text  # only the enabled services' data planes
     assert text.rstrip().endswith("Services       s3 sqs")
+    text = terminal.banner(config, ["apigateway", "apigatewayv2"], colour=False)
+    assert "http://{api-id}.execute-api.localhost.localstack.cloud:4566/{stage}/{path}" in text
+    assert "http://localhost:4566/restapis/{api-id}/{stage}/_user_request_/{path}" in text
+    assert "ws://localhost:4566/_aws/execute-api/{api-id}/{stage}" in text
 
 
 def test_a_started_server_loads_neither_the_dashboard_nor_the_test_tools():

@@ -9,6 +9,7 @@ export async function render(view) {
   const accounts = h("div");
   const counts = h("div", { class: "counts" });
   const engines = h("div");
+  const planes = h("div");
   const filters = logFilters();
   const log = h("tbody", { id: "request-log" });
   const logTable = h(
@@ -21,6 +22,7 @@ export async function render(view) {
     h("div", { class: "heading" }, h("h1", {}, "Overview"), status),
     h("div", { class: "grid" }, section("Services", services), section("Accounts and regions in use", accounts), section(`Resources in ${scope.account} · ${scope.region}`, counts)),
     section("Running engines", engines),
+    section("Data planes", planes),
     section("Requests", filters.element, h("div", { class: "scroll" }, logTable)),
   );
 
@@ -64,6 +66,19 @@ export async function render(view) {
           ],
           overview.engines,
           "No engines running: Lambda environments, databases and containers appear here while they run.",
+        ),
+      );
+      clear(
+        planes,
+        table(
+          [
+            ["Data plane", (row) => row.name],
+            ["By Host header", (row) => (row.host_form ? h("code", {}, row.host_form) : "")],
+            ["By path", (row) => row.path_forms.map((form) => h("div", {}, h("code", {}, form)))],
+            ["", (row) => (row.note ? h("small", { class: "muted" }, row.note) : "")],
+          ],
+          overview.data_planes || [],
+          "No data plane's service is enabled.",
         ),
       );
     } catch (error) {

@@ -27,21 +27,40 @@ class _RuntimeApi:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
+    def _message(self, method, path, body, headers):
+        head = "%s %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n" % (
+            method,
+            path,
+            self.address[0],
+            self.address[1],
+            len(body),
+        )
+        if headers:
+            head += "".join("%s: %s\r\n" % item for item in headers.items())
+        return head.encode("latin-1") + b"\r\n" + body
+
     def request(self, method, path, body=b"", headers=None):
+        return self.exchange([self._message(method, path, body, headers)])
+
+    def respond_and_next(self, path, body, headers):
+        """POST the invocation's outcome and GET the next invocation in one write (HTTP/1.1
+        pipelining): one system call and one wake-up per invocation instead of two."""
+        return self.exchange(
+            [
+                self._message("POST", path, body, headers),
+                self._message("GET", _BASE + "/invocation/next", b"", None),
+            ]
+        )
+
+    def exchange(self, messages):
+        """Send the requests, read one response each; the last one's answer."""
         for attempt in (0, 1):
             if self.sock is None:
                 self._connect()
-            head = "%s %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n" % (
-                method,
-                path,
-                self.address[0],
-                self.address[1],
-                len(body),
-            )
-            if headers:
-                head += "".join("%s: %s\r\n" % item for item in headers.items())
             try:
-                self.sock.sendall(head.encode("latin-1") + b"\r\n" + body)
+                self.sock.sendall(messages[0] if len(messages) == 1 else b"".join(messages))
+                for _ in range(len(messages) - 1):
+                    self._read_response()
                 return self._read_response()
             except (ConnectionError, OSError):
                 self.sock = None
@@ -258,8 +277,8 @@ def main():
     handler = _load_handler(api)
     dumps = json.dumps
     loads = json.loads
+    _status, headers, body = api.request("GET", _BASE + "/invocation/next")
     while True:
-        _status, headers, body = api.request("GET", _BASE + "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id[0] = request_id
         # As Lambda's runtime client: the X-Ray SDK reads the invocation's trace from here.
@@ -298,7 +317,7 @@ def main():
         # reaches Overcast, which is how the log of an invocation is known to be complete.
         sys.stdout.flush()
         sys.stderr.flush()
-        api.request("POST", _BASE + path, payload, extra)
+        _status, headers, body = api.respond_and_next(_BASE + path, payload, extra)
 
 
 class _MarshalError(Exception):
