@@ -280,7 +280,8 @@ class TypeRegistry:
         category = params.get("Type") or "RESOURCE"
         name = params.get("TypeName")
         arn = params.get("TypeArn")
-        wanted = params.get("RegistrationStatusFilter")
+        # Without a filter AWS lists the registrations still in progress.
+        wanted = params.get("RegistrationStatusFilter") or "IN_PROGRESS"
         tokens = [
             record["RegistrationToken"]
             for _, record in self.runtime.store.table("cloudformation", "registrations").scan(
@@ -288,7 +289,7 @@ class TypeRegistry:
             )
             if (arn is None or record["TypeArn"] == arn)
             and (name is None or (record["TypeName"] == name and record["Type"] == category))
-            and (wanted is None or record["ProgressStatus"] == wanted)
+            and record["ProgressStatus"] == wanted
         ]
         return self.page(params, "ListTypeRegistrations", "RegistrationTokenList", tokens)
 
@@ -320,7 +321,7 @@ class TypeRegistry:
         arn = _type_arn(context, record["Type"], record["TypeName"])
         schema = version["Schema"]
         output: dict[str, Any] = {
-            "Arn": arn if version_id == record["DefaultVersionId"] else f"{arn}/{version_id}",
+            "Arn": f"{arn}/{version_id}",
             "Type": record["Type"],
             "TypeName": record["TypeName"],
             "DefaultVersionId": record["DefaultVersionId"],
@@ -440,20 +441,22 @@ class TypeRegistry:
         version = self._version_of(params)
         key = f"{record['Type']}/{record['TypeName']}"
         if version is None:
+            if len(record["Versions"]) > 1:
+                raise registry_error(
+                    "This type has more than one active version. Please deregister non-default active "
+                    "versions before attempting to deregister the type."
+                )
             self._types().delete(self.scope_of(context), key)
             return {}
         if version not in record["Versions"]:
-            raise type_not_found(f"{record['TypeName']}/{version}")
-        if version == record["DefaultVersionId"] and len(record["Versions"]) > 1:
+            raise registry_error("TypeName is invalid")
+        if version == record["DefaultVersionId"]:
             raise registry_error(
-                f"Version {version} is the default version of {record['TypeName']} and cannot be deregistered "
-                "while other versions exist; set another default version first"
+                f"Version '{version}' is the default version and cannot be deregistered. "
+                f"Deregister the resource type '{record['TypeName']}' instead."
             )
         del record["Versions"][version]
-        if not record["Versions"]:
-            self._types().delete(self.scope_of(context), key)
-        else:
-            self._save_type(context, record)
+        self._save_type(context, record)
         return {}
 
     # -- configuration --------------------------------------------------------------------------------

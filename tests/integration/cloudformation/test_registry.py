@@ -101,6 +101,7 @@ def test_register_versions_and_deregister(endpoint):
     described = cfn.describe_type(Type="RESOURCE", TypeName=name)
     assert described["Visibility"] == "PRIVATE"
     assert described["DefaultVersionId"] == "00000001"
+    assert described["Arn"].endswith("/Acme-Storage-Widget/00000001")
     assert described["ProvisioningType"] == "IMMUTABLE"
     assert json.loads(described["Schema"])["typeName"] == name
     versions = cfn.list_type_versions(Type="RESOURCE", TypeName=name)["TypeVersionSummaries"]
@@ -111,15 +112,24 @@ def test_register_versions_and_deregister(endpoint):
     assert [
         t["TypeName"] for t in cfn.list_types(Visibility="PRIVATE", Type="RESOURCE")["TypeSummaries"]
     ] == [name]
-    tokens = cfn.list_type_registrations(Type="RESOURCE", TypeName=name)["RegistrationTokenList"]
+    # Without a filter only registrations still in progress are listed.
+    assert cfn.list_type_registrations(Type="RESOURCE", TypeName=name)["RegistrationTokenList"] == []
+    tokens = cfn.list_type_registrations(Type="RESOURCE", TypeName=name, RegistrationStatusFilter="COMPLETE")[
+        "RegistrationTokenList"
+    ]
     assert len(tokens) == 2
 
     cfn.set_type_default_version(Type="RESOURCE", TypeName=name, VersionId="00000002")
     assert cfn.describe_type(Type="RESOURCE", TypeName=name)["Description"] == "second"
-    with pytest.raises(ClientError) as default:
-        cfn.deregister_type(Type="RESOURCE", TypeName=name, VersionId="00000002")
-    assert default.value.response["Error"]["Code"] == "CFNRegistryException"
-    cfn.deregister_type(Type="RESOURCE", TypeName=name, VersionId="00000001")
+    for refused in (
+        {"Type": "RESOURCE", "TypeName": name},  # two versions are active
+        {"Type": "RESOURCE", "TypeName": name, "VersionId": "00000002"},  # the default one
+        {"Type": "RESOURCE", "TypeName": name, "VersionId": "00000099"},  # no such version
+    ):
+        with pytest.raises(ClientError) as error:
+            cfn.deregister_type(**refused)
+        assert error.value.response["Error"]["Code"] == "CFNRegistryException"
+    cfn.deregister_type(Arn=versions[0]["Arn"])
     assert [
         v["VersionId"] for v in cfn.list_type_versions(Type="RESOURCE", TypeName=name)["TypeVersionSummaries"]
     ] == ["00000002"]
