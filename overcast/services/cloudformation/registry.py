@@ -6,11 +6,12 @@ extensions in an account.
 Overcast reads a package's schema (schema.json in the zip the CloudFormation CLI builds) but
 does not run the handler code inside it: a stack resource of a registered resource type fails
 the way AWS reports a handler that fails, and TestType's contract tests fail for the same
-reason. Modules have no handlers; their tests pass and they can be published.
+reason. Modules have no handlers: a template using one gets the module's fragment expanded in
+its place (expand_modules); their tests pass and they can be published.
 
 Tables: "types" (per account and region) keyed "{category}/{TypeName}", each record holding
-its versions; "registrations" the RegisterType tokens; "publishers" (per account) the
-account's publisher; "public_types" (per region, every account's published extensions)."""
+its versions; "registrations" the RegisterType tokens; "publishers" (one scope, by publisher id)
+each account's publisher; "public_types" (per region, every account's published extensions)."""
 
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def _provisioning(schema: dict[str, Any], category: str) -> str:
 
 
 def read_package(data: bytes, category: str, name: str) -> dict[str, Any]:
-    """The extension's schema from its package; CFNRegistryException's words when the package
-    is not one."""
+    """The extension's schema from its package (a module's template fragment under the key
+    "fragment" beside it); CFNRegistryException's words when the package is not one."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -110,8 +111,21 @@ def read_package(data: bytes, category: str, name: str) -> dict[str, Any]:
             schema = json.loads(archive.read("schema.json"))
         except ValueError as error:
             raise registry_error(f"schema.json is not valid JSON: {error}") from None
-        if category == "MODULE" and not any(item.startswith("fragments/") for item in names):
-            raise registry_error("A module package must contain its template fragment under fragments/")
+        fragment = None
+        if category == "MODULE":
+            fragments = sorted(
+                item for item in names if item.startswith("fragments/") and not item.endswith("/")
+            )
+            if not fragments:
+                raise registry_error("A module package must contain its template fragment under fragments/")
+            from overcast.services.cloudformation import template as tpl
+
+            try:
+                fragment = tpl.parse(archive.read(fragments[0]).decode())
+            except (ServiceError, UnicodeDecodeError) as error:
+                raise registry_error(f"The module's template fragment is not a template: {error}") from None
+            if not isinstance(fragment.get("Resources"), dict) or not fragment["Resources"]:
+                raise registry_error("The module's template fragment must declare Resources")
     if not isinstance(schema, dict):
         raise registry_error("schema.json must hold a JSON object")
     if schema.get("typeName") != name:
@@ -122,7 +136,7 @@ def read_package(data: bytes, category: str, name: str) -> dict[str, Any]:
         raise registry_error("The resource schema must declare its properties")
     if "description" not in schema:
         raise registry_error("The schema must have a description")
-    return schema
+    return {"schema": schema, "fragment": fragment}
 
 
 class TypeRegistry:
@@ -164,6 +178,14 @@ class TypeRegistry:
     def _save_type(self, context: RequestContext, record: dict[str, Any]) -> None:
         self._types().put(self.scope_of(context), f"{record['Type']}/{record['TypeName']}", record)
 
+    def module_fragment(self, context: RequestContext, name: str) -> dict[str, Any] | None:
+        """The template fragment of the account's module of that name (its default version)."""
+        record = self._types().get(self.scope_of(context), f"MODULE/{name}")
+        if record is None:
+            return None
+        fragment: dict[str, Any] | None = record["Versions"][record["DefaultVersionId"]].get("Fragment")
+        return fragment
+
     def registered_resource_type(
         self,
         account: str,
@@ -197,13 +219,13 @@ class TypeRegistry:
             "TypeArn": _type_arn(context, category, name),
         }
         try:
-            schema = read_package(
+            package = read_package(
                 await self._package(context, params["SchemaHandlerPackage"]), category, name
             )
         except ServiceError as error:
             registration.update({"ProgressStatus": "FAILED", "Description": error.message})
-            schema = None
-        if schema is not None:
+            package = None
+        if package is not None:
             record = self._lookup_type(context, {"Type": category, "TypeName": name}) or {
                 "Type": category,
                 "TypeName": name,
@@ -214,7 +236,8 @@ class TypeRegistry:
             version = _version_id(record["Next"])
             record["Next"] += 1
             record["Versions"][version] = {
-                "Schema": schema,
+                "Schema": package["schema"],
+                "Fragment": package["fragment"],
                 "TimeCreated": time.time(),
                 "LoggingConfig": params.get("LoggingConfig"),
                 "ExecutionRoleArn": params.get("ExecutionRoleArn"),
@@ -604,6 +627,7 @@ class TypeRegistry:
                 "PublisherId": publisher["PublisherId"],
                 "PublicVersionNumber": number,
                 "Schema": version["Schema"],
+                "Fragment": version.get("Fragment"),
                 "PublicTypeArn": public_arn,
                 "Published": time.time(),
             },
@@ -683,6 +707,7 @@ class TypeRegistry:
             "Versions": {
                 "00000001": {
                     "Schema": {**public["Schema"], "typeName": name},
+                    "Fragment": public.get("Fragment"),
                     "TimeCreated": time.time(),
                     "LoggingConfig": params.get("LoggingConfig"),
                     "ExecutionRoleArn": params.get("ExecutionRoleArn"),
@@ -746,3 +771,66 @@ def _configuration_problem(configuration: dict[str, Any], schema: dict[str, Any]
     except jsonschema.SchemaError:
         return ""
     return ""
+
+
+def expand_modules(document: dict[str, Any], fragment_of: Any) -> dict[str, Any]:
+    """The template with each resource of a module type replaced by the module's resources,
+    named {logical id}{fragment's logical id}, its parameters taken from the resource's
+    Properties (Ref and ${} in Fn::Sub), as CloudFormation expands modules."""
+    resources = document.get("Resources")
+    if not isinstance(resources, dict) or not any(
+        isinstance(item, dict) and str(item.get("Type", "")).endswith("::MODULE")
+        for item in resources.values()
+    ):
+        return document
+    expanded: dict[str, Any] = {}
+    for logical_id, resource in resources.items():
+        type_name = resource.get("Type", "") if isinstance(resource, dict) else ""
+        if not type_name.endswith("::MODULE"):
+            expanded[logical_id] = resource
+            continue
+        fragment = fragment_of(type_name)
+        if fragment is None:
+            raise validation(f"Template format error: Unrecognized resource types: [{type_name}]")
+        values = resource.get("Properties") or {}
+        declared = fragment.get("Parameters") or {}
+        missing = [name for name in declared if name not in values and "Default" not in declared[name]]
+        if missing:
+            raise validation(f"Module {logical_id} ({type_name}) needs the parameter(s) {', '.join(missing)}")
+        parameters = {name: values.get(name, (declared.get(name) or {}).get("Default")) for name in declared}
+        names = {name: f"{logical_id}{name}" for name in fragment["Resources"]}
+        for name, body in fragment["Resources"].items():
+            expanded[names[name]] = _rename(json.loads(json.dumps(body)), parameters, names)
+    return {**document, "Resources": expanded}
+
+
+def _rename(node: Any, parameters: dict[str, Any], names: dict[str, str]) -> Any:
+    if isinstance(node, list):
+        return [_rename(item, parameters, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"} and isinstance(node["Ref"], str):
+        if node["Ref"] in parameters:
+            return parameters[node["Ref"]]
+        if node["Ref"] in names:
+            return {"Ref": names[node["Ref"]]}
+    if set(node) == {"Fn::GetAtt"} and isinstance(node["Fn::GetAtt"], list) and node["Fn::GetAtt"]:
+        target = node["Fn::GetAtt"][0]
+        if target in names:
+            return {"Fn::GetAtt": [names[target], *node["Fn::GetAtt"][1:]]}
+    if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        text = node["Fn::Sub"]
+        for name, value in parameters.items():
+            if isinstance(value, str):
+                text = text.replace("${" + name + "}", value)
+        for name, renamed in names.items():
+            text = text.replace("${" + name + "}", "${" + renamed + "}").replace(
+                "${" + name + ".", "${" + renamed + "."
+            )
+        return {"Fn::Sub": text}
+    renamed_node = {key: _rename(value, parameters, names) for key, value in node.items()}
+    if isinstance(renamed_node.get("DependsOn"), str | list):
+        depends = renamed_node["DependsOn"]
+        items = depends if isinstance(depends, list) else [depends]
+        renamed_node["DependsOn"] = [names.get(item, item) for item in items]
+    return renamed_node

@@ -48,6 +48,31 @@ def schema(name: str, **extra) -> dict:
     }
 
 
+FRAGMENT = {
+    "Parameters": {"QueueName": {"Type": "String", "Description": "the queue's name"}},
+    "Resources": {
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "QueueName"}}},
+        "Dlq": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${QueueName}-dlq"}}},
+        "Policy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": "Queue"}],
+                "PolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "sqs:SendMessage",
+                            "Resource": {"Fn::GetAtt": ["Queue", "Arn"]},
+                        }
+                    ]
+                },
+            },
+        },
+    },
+}
+
+
 def package(document: dict | None, fragment: bool = False) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -55,7 +80,7 @@ def package(document: dict | None, fragment: bool = False) -> bytes:
             archive.writestr("schema.json", json.dumps(document))
         archive.writestr(".rpdk-config", json.dumps({"typeName": (document or {}).get("typeName")}))
         if fragment:
-            archive.writestr("fragments/module.json", json.dumps({"Resources": {}}))
+            archive.writestr("fragments/module.json", json.dumps(FRAGMENT))
         else:
             archive.writestr("ResourceProvider.zip", b"not run here")
     return buffer.getvalue()
@@ -284,3 +309,39 @@ def test_record_handler_progress_needs_a_running_handler(cfn):
     with pytest.raises(ClientError) as refused:
         cfn.record_handler_progress(BearerToken="token", OperationStatus="SUCCESS")
     assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailed"
+
+
+def test_a_registered_module_expands_into_its_resources(endpoint):
+    account = fresh_account()
+    cfn, s3 = account_client(endpoint, "cloudformation", account), account_client(endpoint, "s3", account)
+    sqs = account_client(endpoint, "sqs", account)
+    module = "Acme::Queues::Pair::MODULE"
+    registered(
+        cfn,
+        cfn.register_type(
+            Type="MODULE",
+            TypeName=module,
+            SchemaHandlerPackage=upload(s3, package(schema(module), fragment=True)),
+        )["RegistrationToken"],
+    )
+    stack = f"s-{uuid.uuid4().hex[:8]}"
+    template = {"Resources": {"Orders": {"Type": module, "Properties": {"QueueName": f"orders-{stack}"}}}}
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template))
+    assert settle(cfn, stack)["StackStatus"] == "CREATE_COMPLETE"
+    logical = {
+        r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    }
+    assert logical == {"OrdersQueue", "OrdersDlq", "OrdersPolicy"}
+    sqs.get_queue_url(QueueName=f"orders-{stack}")
+    sqs.get_queue_url(QueueName=f"orders-{stack}-dlq")
+    with pytest.raises(ClientError) as missing:
+        cfn.create_stack(
+            StackName=f"{stack}-x", TemplateBody=json.dumps({"Resources": {"O": {"Type": module}}})
+        )
+    assert missing.value.response["Error"]["Code"] == "ValidationError"
+    with pytest.raises(ClientError) as unknown:
+        cfn.create_stack(
+            StackName=f"{stack}-y",
+            TemplateBody=json.dumps({"Resources": {"O": {"Type": "Acme::No::Such::MODULE"}}}),
+        )
+    assert unknown.value.response["Error"]["Code"] == "ValidationError"
