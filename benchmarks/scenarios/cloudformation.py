@@ -1,6 +1,6 @@
 """CloudFormation: DescribeStacks of one 10-resource stack (what every deploy tool polls while
-it waits) and DescribeStackEvents of it. The stack's creation and deletion time is measured
-by benchmarks/cloudformation_stack.py."""
+it waits), DescribeStackEvents of it and DescribeEvents (its events by operation). The stack's
+creation and deletion time is measured by benchmarks/cloudformation_stack.py."""
 
 import time
 
@@ -50,5 +50,11 @@ SCENARIOS = (
         summary="CloudFormation DescribeStackEvents of a 10-resource stack (first page)",
         setup=_stack,
         requests=(AwsCall("cloudformation", "DescribeStackEvents", {"StackName": STACK}),),
+    ),
+    Scenario(
+        name="cloudformation-describe-events",
+        summary="CloudFormation DescribeEvents of a 10-resource stack's operations (first page)",
+        setup=_stack,
+        requests=(AwsCall("cloudformation", "DescribeEvents", {"StackName": STACK}),),
     ),
 )

@@ -436,6 +436,7 @@ class ChangeSetMixin:
         self.changesets.put(scope_name, key, change_set)
         request = dict(change_set["Request"])
         stack["ChangeSetId"] = change_set["ChangeSetId"]
+        stack["ExecutingChangeSet"] = change_set["ChangeSetId"]
         disable_rollback = params.get("DisableRollback")
         if change_set["ChangeSetType"] == "IMPORT":
             previous = self.snapshot(stack)

@@ -31,6 +31,7 @@ from overcast.services.cloudformation.intrinsics import (
     TemplateError,
     contains_unknown,
 )
+from overcast.services.cloudformation.registry import HANDLERS_CANNOT_RUN
 
 if TYPE_CHECKING:
     from overcast.services.cloudformation.provider import Provider
@@ -288,6 +289,12 @@ class Deployment:
     def handler(self, type_name: str) -> ResourceHandler:
         handler = handler_for(type_name)
         if handler is None:
+            if self.provider.registered_resource_type(self.stack["account"], self.stack["region"], type_name):
+                raise ResourceFailed(
+                    f'Resource handler returned message: "{HANDLERS_CANNOT_RUN}" '
+                    "(HandlerErrorCode: InternalFailure)",
+                    "InternalFailure",
+                )
             raise ResourceFailed(f"Unsupported resource type {type_name}")
         return handler
 

@@ -30,7 +30,11 @@ from overcast.services.cloudformation.absent import AbsentFeatures
 from overcast.services.cloudformation.changesets import ChangeSetMixin
 from overcast.services.cloudformation.drift import DriftDetection
 from overcast.services.cloudformation.engine import Deployment
+from overcast.services.cloudformation.generator import Generator
 from overcast.services.cloudformation.handlers import handler_for, registry
+from overcast.services.cloudformation.operations import StackOperations, open_operation
+from overcast.services.cloudformation.refactor import StackRefactors
+from overcast.services.cloudformation.registry import TypeRegistry
 from overcast.services.cloudformation.rules import check_rules
 from overcast.services.cloudformation.sources import TemplateSources
 from overcast.services.cloudformation.stacksets import StackSets
@@ -65,6 +69,9 @@ IAM_TYPES_NAMED = {
 }
 
 
+#: What an event records for DescribeEvents only.
+_INTERNAL_EVENT_KEYS = frozenset({"OperationType", "ChangeSetId"})
+
 #: What a stack that was mid-deployment when Overcast stopped is left as.
 _TEMPLATE_KEYS = frozenset({"TemplateBody", "TemplateDoc"})
 
@@ -89,7 +96,18 @@ def not_found(name: str) -> ServiceError:
     return validation(f"Stack with id {name} does not exist")
 
 
-class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, AbsentFeatures, BaseProvider):
+class Provider(
+    ChangeSetMixin,
+    DriftDetection,
+    StackSets,
+    TemplateSources,
+    TypeRegistry,
+    StackOperations,
+    Generator,
+    StackRefactors,
+    AbsentFeatures,
+    BaseProvider,
+):
     service = "cloudformation"
 
     def __init__(self, runtime: Any) -> None:
@@ -200,6 +218,13 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
             event["ResourceStatusReason"] = reason
         if properties is not None:
             event["ResourceProperties"] = json.dumps(properties, default=str)
+        if logical_id == stack["StackName"] and resource_type == "AWS::CloudFormation::Stack":
+            open_operation(stack, status, fast_uuid())
+        if stack.get("OperationId"):
+            event["OperationId"] = stack["OperationId"]
+            event["OperationType"] = stack["OperationType"]
+            if stack.get("OperationChangeSetId"):
+                event["ChangeSetId"] = stack["OperationChangeSetId"]
         key = f"{stack['StackId'].rsplit('/', 1)[1]}/{time.time_ns():020d}"
         self.events.put(scope_name, key, event)
         if stack.get("NotificationARNs"):
@@ -259,7 +284,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
             if not deleted and stack["StackStatus"] == "DELETE_COMPLETE":
                 return None
             return stack
-        stack_key = self.names.get(scope_name, name)
+        stack_key = self.names.get(scope_name, name) or self.alias_target(scope_name, name)
         if stack_key is None:
             return None
         stack = self.stacks.get(scope_name, stack_key)
@@ -271,6 +296,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         scope_name = store_scope(stack["account"], stack["region"])
         if self.names.get(scope_name, stack["StackName"]) == stack["StackId"].rsplit("/", 1)[1]:
             self.names.delete(scope_name, stack["StackName"])
+        self.forget_alias(stack)
 
     # -- exports ---------------------------------------------------------------------------------
 
@@ -627,6 +653,8 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
             "ChangeSetId",
             "ParentId",
             "RootId",
+            "LastOperations",
+            "AliasName",
         ):
             if stack.get(key):
                 shown[key] = stack[key]
@@ -691,7 +719,10 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
             newest_first,
             bad_token=lambda: validation("Invalid NextToken"),
             default_limit=100,
-            render=lambda _, event: {**event, "Timestamp": timestamp(event["Timestamp"])},
+            render=lambda _, event: {
+                **{key: value for key, value in event.items() if key not in _INTERNAL_EVENT_KEYS},
+                "Timestamp": timestamp(event["Timestamp"]),
+            },
             bind=stack["StackId"],
         )
 
@@ -971,6 +1002,7 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
                 f"Stack {stack['StackId']} is in {stack['StackStatus']} state and can not continue update rollback"
             )
         stack["StackStatus"] = "UPDATE_ROLLBACK_COMPLETE"
+        open_operation(stack, "UPDATE_ROLLBACK_COMPLETE", fast_uuid(), "CONTINUE_ROLLBACK")
         self.add_event(
             stack,
             stack["StackName"],
@@ -1020,18 +1052,11 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
     # -- the registry of types ----------------------------------------------------------------------
 
     def list_types(self, context: RequestContext, params: dict) -> dict:
-        if params.get("Type", "RESOURCE") != "RESOURCE" or params.get("Visibility") == "PRIVATE":
-            return {"TypeSummaries": []}
-        summaries = [
-            {
-                "Type": "RESOURCE",
-                "TypeName": name,
-                "TypeArn": f"arn:{partition(context.region)}:cloudformation:{context.region}::type/resource/{name.replace('::', '-')}",
-                "IsActivated": True,
-                "PublisherName": "AWS",
-            }
-            for name in sorted(registry())
-        ]
+        summaries: list[dict[str, Any]] = []
+        if params.get("Visibility") == "PRIVATE":
+            summaries = self.private_summaries(context, params)
+        elif params.get("Type", "RESOURCE") == "RESOURCE":
+            summaries = self.public_summaries(context)
         return pagination.paginate_list(
             self.store,
             "cloudformation",
@@ -1042,7 +1067,27 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
             default_limit=100,
         )
 
+    @staticmethod
+    def public_summaries(context: RequestContext) -> list[dict[str, Any]]:
+        return [
+            {
+                "Type": "RESOURCE",
+                "TypeName": name,
+                "TypeArn": f"arn:{partition(context.region)}:cloudformation:{context.region}::type/resource/{name.replace('::', '-')}",
+                "IsActivated": True,
+                "PublisherName": "AWS",
+            }
+            for name in sorted(registry())
+        ]
+
     def describe_type(self, context: RequestContext, params: dict) -> dict:
+        if params.get("PublisherId"):
+            raise ServiceError(
+                "TypeNotFoundException", f"The type '{params.get('TypeName')}' cannot be found.", 404
+            )
+        private = self._lookup_type(context, params)
+        if private is not None:
+            return self.private_description(context, private, self._version_of(params))
         name = params.get("TypeName") or (params.get("Arn") or "").rsplit("/", 1)[-1].replace("-", "::")
         handler = registry().get(name)
         if handler is None or params.get("Type", "RESOURCE") != "RESOURCE":
@@ -1066,6 +1111,11 @@ class Provider(ChangeSetMixin, DriftDetection, StackSets, TemplateSources, Absen
         }
 
     def list_type_versions(self, context: RequestContext, params: dict) -> dict:
+        private = self._lookup_type(context, params)
+        if private is not None:
+            return self.page(
+                params, "ListTypeVersions", "TypeVersionSummaries", self.private_versions(context, private)
+            )
         name = params.get("TypeName") or (params.get("Arn") or "").rsplit("/", 1)[-1].replace("-", "::")
         if registry().get(name) is None or params.get("Type", "RESOURCE") != "RESOURCE":
             raise ServiceError("TypeNotFoundException", f"The type '{name}' cannot be found.", 404)

@@ -14,6 +14,7 @@ from overcast.errors import ServiceError
 from overcast.services.cloudformation import extensions
 from overcast.services.cloudformation import template as tpl
 from overcast.services.cloudformation.handlers import ResourceFailed, call
+from overcast.services.cloudformation.registry import expand_modules
 from overcast.services.cloudformation.template import validation
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ def s3_location(url: str) -> tuple[str, str]:
 
 class TemplateSources:
     runtime: Runtime
+
+    if TYPE_CHECKING:
+
+        def module_fragment(self, context: RequestContext, name: str) -> dict[str, Any] | None: ...
 
     async def template_text(
         self, context: RequestContext, params: dict[str, Any], previous: dict[str, Any] | None
@@ -113,6 +118,7 @@ class TemplateSources:
         template's Transform list in order."""
         if _mentions(document, extensions.INCLUDE):
             document = await extensions.include_snippets(document, self._snippet(context))
+        document = expand_modules(document, lambda name: self.module_fragment(context, name))
         transform = document.get("Transform")
         if transform is None:
             return document

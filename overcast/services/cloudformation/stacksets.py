@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -208,6 +209,66 @@ class StackSets:
         ]
         record["RetainStacks"] = bool(params["RetainStacks"])
         return await self._start(context, record, "DELETE", targets, params.get("OperationId"))
+
+    async def import_stacks_to_stack_set(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        """Existing stacks become the stack set's instances, each keeping its stack: later
+        operations on the set update those stacks."""
+        record = self._stack_set(context, params["StackSetName"])
+        if params.get("OrganizationalUnitIds"):
+            raise ServiceError(
+                "InvalidOperationException",
+                "OrganizationalUnitIds applies to stack sets with SERVICE_MANAGED permissions only",
+                400,
+            )
+        stack_ids = list(params.get("StackIds") or [])
+        if params.get("StackIdsUrl"):
+            if stack_ids:
+                raise validation("Specify either StackIds or StackIdsUrl, not both")
+            text = await self.fetch_template(context, params["StackIdsUrl"])
+            try:
+                listed = json.loads(text)
+            except ValueError:
+                raise validation("StackIdsUrl must name a JSON list of stack ids") from None
+            if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+                raise validation("StackIdsUrl must name a JSON list of stack ids")
+            stack_ids = listed
+        if not stack_ids:
+            raise validation("Specify StackIds or StackIdsUrl")
+        if len(stack_ids) > 10:
+            raise ServiceError("LimitExceededException", "At most 10 stacks can be imported at once", 400)
+        targets = []
+        for stack_id in stack_ids:
+            parts = stack_id.split(":")
+            if len(parts) < 6 or not parts[5].startswith("stack/"):
+                raise ServiceError("StackNotFoundException", f"Stack with id {stack_id} does not exist", 404)
+            account, region = parts[4], parts[3]
+            try:
+                stack = (await self._internal("DescribeStacks", account, region, {"StackName": stack_id}))[
+                    "Stacks"
+                ][0]
+            except ServiceError:
+                raise ServiceError(
+                    "StackNotFoundException", f"Stack with id {stack_id} does not exist", 404
+                ) from None
+            if stack["StackStatus"] == "DELETE_COMPLETE":
+                raise ServiceError("StackNotFoundException", f"Stack with id {stack_id} does not exist", 404)
+            key = f"{account}/{region}"
+            if key in record["Instances"]:
+                raise ServiceError(
+                    "InvalidOperationException",
+                    f"The stack set already has a stack instance in account {account} and region {region}",
+                    400,
+                )
+            record["Instances"][key] = {
+                "Account": account,
+                "Region": region,
+                "StackId": stack_id,
+                "Status": "OUTDATED",
+                "StackInstanceStatus": {"DetailedStatus": "PENDING"},
+                "ParameterOverrides": [],
+            }
+            targets.append(key)
+        return await self._start(context, record, "CREATE", targets, params.get("OperationId"))
 
     def _instance_view(self: Provider, record: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:  # type: ignore[misc]
         shown = {
