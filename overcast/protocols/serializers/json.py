@@ -17,6 +17,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+try:
+    import orjson
+except ImportError:  # the standard library's encoder alone then (the same bodies, slower)
+    orjson = None  # type: ignore[assignment]
+
 from overcast.http import Response
 from overcast.protocols.models import wire
 from overcast.protocols.serializers.common import (
@@ -112,6 +117,29 @@ def _dumps(encode: Callable[[Any], str], value: Any) -> str:
 
 def _encode(value: Any) -> str:
     return _dumps(_encode_strict, value)
+
+
+#: orjson calls `_default` for what the protocols write otherwise than it would: datetimes
+#: (epoch seconds, not ISO text) and dataclasses (not JSON here either).
+_ORJSON_OPTIONS = 0 if orjson is None else orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _json_bytes(value: Any) -> bytes:
+    """`_encode(value)` as UTF-8 bytes: through orjson, several times faster than the standard
+    library's encoder on the small bodies most answers are, where it writes the same JSON
+    (non-ASCII characters as UTF-8 rather than escapes: the same text to any JSON reader).
+    The standard library encodes what orjson refuses (integers past 64 bits, lone
+    surrogates, non-string keys) and anything holding `null`: orjson writes NaN and the
+    infinities as null, where the fast path must refuse them (ValueError) as `_encode` does."""
+    if orjson is not None:
+        try:
+            data = orjson.dumps(value, default=_default, option=_ORJSON_OPTIONS)
+        except TypeError:  # orjson.JSONEncodeError: said (or refused) by the encoder below
+            pass
+        else:
+            if b"null" not in data:
+                return data
+    return _encode(value).encode()
 
 
 def _encode_lenient(value: Any) -> str:
@@ -276,7 +304,7 @@ def encoder(
         if type(value) is Spliced:
             return _splice(value, encode)
         try:
-            return _encode(value if fast is None else fast(value)).encode()
+            return _json_bytes(value if fast is None else fast(value))
         except ValueError:
             # A NaN or infinity: redo with the floats written as Smithy says; documents that
             # still hold one get JavaScript's literals, the only form left.
@@ -305,7 +333,7 @@ def _splice(value: Spliced, encode: Callable[[Any], bytes]) -> bytes:
 def encode_any(value: Any) -> bytes:
     """JSON for a value with no shape to follow (unmodelled error fields)."""
     try:
-        return _encode(value).encode()
+        return _json_bytes(value)
     except ValueError:
         return _encode_lenient(value).encode()
 
