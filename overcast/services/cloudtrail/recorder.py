@@ -66,14 +66,19 @@ def _storable(value, depth: int = 0):
     if kind is str:
         return value if len(value) <= MAX_STRING else None
     if kind is dict:
-        return {
-            k: v
-            for k, v in (
-                (k, events.HIDDEN if k in _HIDDEN_MEMBERS else _storable(v, depth + 1))
-                for k, v in value.items()
-            )
-            if v is not None
-        }
+        # A plain loop: every recorded call's input passes here, and most members are strings.
+        kept = {}
+        for k, v in value.items():
+            if k in _HIDDEN_MEMBERS:
+                kept[k] = events.HIDDEN
+            elif type(v) is str:
+                if len(v) <= MAX_STRING:
+                    kept[k] = v
+            else:
+                v = _storable(v, depth + 1)
+                if v is not None:
+                    kept[k] = v
+        return kept
     if kind is list:
         return [_storable(v, depth + 1) for v in value]
     if kind in (int, float, bool) or value is None:
