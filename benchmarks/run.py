@@ -61,6 +61,9 @@ class Summary:
     p99_ms: float
     http_errors: int
     socket_errors: int
+    #: The server process's CPU time per request (every thread's), in microseconds: on a
+    #: machine others load too, requests/s swing with the neighbours, this far less.
+    cpu_us: float | None = None
 
 
 @dataclass
@@ -141,7 +144,16 @@ def preflight(server: Server, requests: list[scenarios.HttpRequest]) -> list[str
     return problems
 
 
-def summarize(label: str, runs: list[Measurement]) -> Summary:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, all its threads (None where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summarize(label: str, runs: list[Measurement], cpu_us: list[float]) -> Summary:
     return Summary(
         label=label,
         rps=statistics.median(run.rps for run in runs),
@@ -149,6 +161,7 @@ def summarize(label: str, runs: list[Measurement]) -> Summary:
         p99_ms=statistics.median(run.p99_ms for run in runs),
         http_errors=sum(run.http_errors for run in runs),
         socket_errors=sum(run.socket_errors for run in runs),
+        cpu_us=statistics.median(cpu_us) if cpu_us else None,
     )
 
 
@@ -162,19 +175,24 @@ def bench_scenario(
     if scenario.setup is not None and not args.no_setup:
         scenario.setup(scenarios.client_factory(f"http://{HOST}:{overcast.port}"))
     runs: dict[str, list[Measurement]] = {reference.label: [], overcast.label: []}
+    cpu: dict[str, list[float]] = {reference.label: [], overcast.label: []}
     requests = {
         server.label: scenarios.build_requests(scenario, f"http://{HOST}:{server.port}")
         for server in (reference, overcast)
     }
 
-    def one_run(server: Server, duration: float) -> Measurement:
+    def one_run(server: Server, duration: float) -> tuple[Measurement, float | None]:
+        before = cpu_seconds(server.process.pid)
         result = measure(
             generator, requests[server.label], HOST, server.port, duration,
             args.connections, args.client_cpu,
         )  # fmt: skip
+        after = cpu_seconds(server.process.pid)
         if server.process.poll() is not None:
             raise SystemExit(f"{server.label} exited during {scenario.name}:\n{server.log_tail()}")
-        return result
+        if before is None or after is None or not result.requests:
+            return result, None
+        return result, (after - before) / result.requests * 1e6
 
     for server in (reference, overcast):
         for problem in preflight(server, requests[server.label]):
@@ -182,11 +200,14 @@ def bench_scenario(
         one_run(server, WARMUP_SECONDS)
     for round_number in range(1, args.rounds + 1):
         for server in (reference, overcast):
-            result = one_run(server, args.duration)
+            result, used = one_run(server, args.duration)
             runs[server.label].append(result)
+            if used is not None:
+                cpu[server.label].append(used)
             print(
                 f"  {scenario.name} round {round_number} {server.label:>9}: "
                 f"{result.rps:9.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                + ("" if used is None else f"  cpu {used:6.1f} us/req")
                 + (f"  errors {result.http_errors}+{result.socket_errors}"
                    if result.http_errors or result.socket_errors else ""),
                 file=sys.stderr,
@@ -200,8 +221,8 @@ def bench_scenario(
     ]
     return ScenarioResult(
         scenario=scenario.name,
-        reference=summarize(reference.label, runs[reference.label]),
-        overcast=summarize(overcast.label, runs[overcast.label]),
+        reference=summarize(reference.label, runs[reference.label], cpu[reference.label]),
+        overcast=summarize(overcast.label, runs[overcast.label], cpu[overcast.label]),
         ratio=statistics.median(ratios),
     )
 
@@ -210,6 +231,7 @@ def print_table(rows: list[ScenarioResult]) -> None:
     header = (
         f"{'scenario':<28} {'ref req/s':>10} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'overcast req/s':>15} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}"
+        f" {'cpu us/req ref':>15} {'overcast':>9} {'cpu ratio':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -218,6 +240,11 @@ def print_table(rows: list[ScenarioResult]) -> None:
         print(
             f"{row.scenario:<28} {ref.rps:>10.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
             f" {oc.rps:>15.0f} {oc.p50_ms:>7.2f} {oc.p99_ms:>7.2f} {row.ratio:>6.2f}"
+            + (
+                f" {ref.cpu_us:>15.1f} {oc.cpu_us:>9.1f} {ref.cpu_us / oc.cpu_us:>9.2f}"
+                if ref.cpu_us and oc.cpu_us
+                else ""
+            )
         )
     for row in rows:
         for summary in (row.reference, row.overcast):

@@ -177,6 +177,26 @@ def _has_scalar_constraints(shape: Any, unchecked: frozenset[str]) -> bool:
     return "min" in metadata or "max" in metadata or _checked_enum(shape, unchecked)
 
 
+#: The path segments of list items 1, 2, ...: (Coral's name, the wire's name), flattened or
+#: not. Built once for the lengths requests usually have, not per item of every request.
+_KEPT_SEGMENTS = 1000
+_ITEM_SEGMENTS = {
+    flattened: [
+        (f"{index}.member", f"{index}" if flattened else f"member.{index}")
+        for index in range(1, _KEPT_SEGMENTS + 1)
+    ]
+    for flattened in (False, True)
+}
+
+
+def _item_segments(count: int, flattened: bool) -> list[tuple[str, str]]:
+    if count <= _KEPT_SEGMENTS:
+        return _ITEM_SEGMENTS[flattened]
+    return [
+        (f"{index}.member", f"{index}" if flattened else f"member.{index}") for index in range(1, count + 1)
+    ]
+
+
 # ---------------------------------------------------------------------------- compiled checkers
 
 
@@ -300,9 +320,9 @@ class _Compiler:
             if item_check is None:
                 return
             if member.type_name in ("structure", "list", "map"):
-                for index, item in enumerate(value, 1):
-                    wire = f"{index}" if flattened else f"member.{index}"
-                    item_check(item, (*path, (f"{index}.member", wire)), violations)
+                segments = _item_segments(len(value), flattened)
+                for index, item in enumerate(value):
+                    item_check(item, (*path, segments[index]), violations)
             else:
                 # Coral reports a bad scalar item against the whole list, naming every
                 # constraint the item shape has.

@@ -46,6 +46,7 @@ from overcast.store import archive, layouts, private
 from overcast.store.backend import Backend, IncompatibleStateError, StoreError
 from overcast.store.codec import decode, encode
 from overcast.store.layouts import LayoutState, Step, TableLayout
+from overcast.store.recent import RecentRows
 from overcast.store.space import Room
 
 try:
@@ -94,10 +95,16 @@ class Table:
     def get(self, scope: str, key: str, default: Any = None) -> Any:
         _check_key(scope, key)
         store = self._store
+        where = (self.name, scope, key)
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
-            data = store._backend.get(self.name, scope, key)
+            data = store._recent.get(where)
+            if data is None:
+                data = store._backend.get(self.name, scope, key)
+                # Only committed values are kept: inside a transaction a row may be its own.
+                if data is not None and not store._depth:
+                    store._recent.keep(where, data)
         return default if data is None else decode(data)
 
     def put(self, scope: str, key: str, value: Any) -> None:
@@ -110,11 +117,18 @@ class Table:
             room = store._room
             if room.full:
                 room.check_growth()
+            where = (self.name, scope, key)
+            recent = store._recent
+            if store._depth:
+                recent.forget(where)  # the transaction may yet roll back: read it from the database
             try:
                 store._backend.put(self.name, scope, key, data)
             except Exception as exc:
+                recent.forget(where)
                 room.noticed(exc)
                 raise
+            if not store._depth:
+                recent.replace(where, data)  # committed when put returns
 
     def put_unless_holding(self, scope: str, key: str, value: Any, marker: bytes) -> bool:
         """Put, unless the key's stored value holds `marker` in its encoded bytes (a put that
@@ -130,6 +144,7 @@ class Table:
             room = store._room
             if room.full:
                 room.check_growth()
+            store._recent.forget((self.name, scope, key))
             try:
                 return store._backend.put_unless_holding(self.name, scope, key, data, marker)
             except Exception as exc:
@@ -143,6 +158,7 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            store._recent.forget((self.name, scope, key))
             try:
                 return store._backend.delete(self.name, scope, key)
             except Exception as exc:
@@ -254,6 +270,8 @@ class Store:
             f"overcast_store_transaction_{id(self)}", default=False
         )
         self._tables: dict[tuple[str, str], Table] = {}
+        #: Committed rows read lately, encoded (recent.py); only rows the Store writes change.
+        self._recent = RecentRows()
         #: Each table's recorded layout (read once here; layouts.py keeps it in step).
         self._layouts: dict[str, LayoutState] = {}
         self._load_layouts()
@@ -333,7 +351,10 @@ class Store:
         cannot read."""
         _check_name("service", service)
         self._declared[service] = tuple(declared)
-        layouts.upgrade(self, service, declared)
+        try:
+            layouts.upgrade(self, service, declared)
+        finally:
+            self._recent.clear()  # a migration rewrites rows beneath the tables
 
     def services_with_state(self) -> set[str]:
         """The services that have rows in any table (one index seek per table)."""
@@ -440,6 +461,7 @@ class Store:
         """Drop all state: every row of every table and every file."""
         with self._lock:
             self._require_no_transaction("reset")
+            self._recent.clear()
             self._backend.clear()
             self._replace_files(None)
             self._room.room_again(now=True)
@@ -486,6 +508,8 @@ class Store:
                     self._backend.replace_from(staging / archive.DATABASE_NAME, decode, self._check_layouts)
                 except ValueError as exc:
                     raise ValueError(f"{source} is not a usable Overcast export: {exc}") from exc
+                finally:
+                    self._recent.clear()
                 self._replace_files(incoming_files)
                 self._room.room_again(now=True)
                 self._load_layouts()

@@ -82,6 +82,35 @@ def test_json_raw_members_are_spliced_verbatim():
     assert only_raw == b'{"Item":{"k":{"N":"1"}}}'
 
 
+def test_json_long_blobs_at_any_depth_are_base64_as_botocore_reads_them():
+    # Long blobs skip the encoder's escaping (serializers/json.py _dumps): the body must still
+    # be the same JSON, whatever else it holds, a NaN included.
+    blobs = [bytes(range(256)) * 3, b"\xff" * 4096, b"short"]
+    model = service_model("kinesis")
+    operation = model.operation_model("GetRecords")
+    records = [
+        {"SequenceNumber": str(n), "Data": data, "PartitionKey": 'blob0123456789_0"x'}
+        for n, data in enumerate(blobs)
+    ]
+    output = {"Records": records, "MillisBehindLatest": 0}
+    response = serialize_response(operation, "json", output, context())
+    parsed = parse(response, operation.output_shape, "json")
+    assert [r["Data"] for r in parsed["Records"]] == blobs
+    assert all(r["PartitionKey"] == 'blob0123456789_0"x' for r in parsed["Records"])
+    assert json.loads(response.body)["Records"][1]["Data"] == base64.b64encode(blobs[1]).decode()
+    kms = service_model("kms").operation_model("Encrypt")
+    encrypted = serialize_response(kms, "json", {"CiphertextBlob": blobs[1], "KeyId": "k"}, context())
+    assert parse(encrypted, kms.output_shape, "json")["CiphertextBlob"] == blobs[1]
+    nan = respond(
+        "dynamodb",
+        "Query",
+        "json",
+        {"Items": [{"b": {"B": blobs[0]}}], "ConsumedCapacity": {"CapacityUnits": float("nan")}},
+    )
+    assert json.loads(nan.body)["Items"][0]["b"]["B"] == base64.b64encode(blobs[0]).decode()
+    assert json.loads(nan.body)["ConsumedCapacity"]["CapacityUnits"] == "NaN"
+
+
 def test_json_naive_and_numeric_timestamps_are_utc_epoch_seconds():
     for value in (datetime(2024, 1, 1), 1704067200, datetime(2024, 1, 1, tzinfo=UTC)):
         response = respond("dynamodb", "DescribeTable", "json", {"Table": {"CreationDateTime": value}})

@@ -101,7 +101,7 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
         self.policies = table("resource-policies")
         self.event_configurations = table("event-configurations")
         self.delivery = Delivery(self)
-        self.runtime.every(FLUSH_SECONDS, self.recorder.flush, "cloudtrail-flush")
+        self.runtime.every(FLUSH_SECONDS, self.recorder.flush_in_slices, "cloudtrail-flush")
         self.runtime.every(3600, self.recorder.expire, "cloudtrail-retention")
         self.runtime.every(60, self.refresh_due_dashboards, "cloudtrail-dashboards")
         self.delivery.start()

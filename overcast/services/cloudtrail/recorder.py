@@ -16,6 +16,7 @@ EventId reads just the chunks of that millisecond.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 _operation = events.operation
 
 FLUSH_SECONDS = tuning("OVERCAST_CLOUDTRAIL_FLUSH_SECONDS")
+#: Calls written per turn of the event loop by the periodic flush (a few milliseconds' work).
+FLUSH_SLICE = 256
 RETENTION_US = 90 * 24 * 3600 * 1_000_000
 #: A chunk takes calls from further flushes until it holds this many or is this old (one flush
 #: may add more: extending a chunk rewrites it, so only small chunks are extended).
@@ -66,14 +69,19 @@ def _storable(value, depth: int = 0):
     if kind is str:
         return value if len(value) <= MAX_STRING else None
     if kind is dict:
-        return {
-            k: v
-            for k, v in (
-                (k, events.HIDDEN if k in _HIDDEN_MEMBERS else _storable(v, depth + 1))
-                for k, v in value.items()
-            )
-            if v is not None
-        }
+        # A plain loop: every recorded call's input passes here, and most members are strings.
+        kept = {}
+        for k, v in value.items():
+            if k in _HIDDEN_MEMBERS:
+                kept[k] = events.HIDDEN
+            elif type(v) is str:
+                if len(v) <= MAX_STRING:
+                    kept[k] = v
+            else:
+                v = _storable(v, depth + 1)
+                if v is not None:
+                    kept[k] = v
+        return kept
     if kind is list:
         return [_storable(v, depth + 1) for v in value]
     if kind in (int, float, bool) or value is None:
@@ -169,12 +177,17 @@ class Recorder:
 
     # -- background --------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write every pending call to the store (one transaction)."""
+    def flush(self, limit: int | None = None) -> bool:
+        """Write the pending calls to the store (one transaction): all of them, or the `limit`
+        oldest. True if calls remain pending."""
         with self._lock:
-            batch, self.pending = self.pending, []
+            pending = self.pending
+            if limit is None or len(pending) <= limit:
+                batch, self.pending = pending, []
+            else:
+                batch, self.pending = pending[:limit], pending[limit:]
             if not batch:
-                return
+                return False
             keep_data = self.keep_data_events
             now = time.time_ns() // 1000
             chunks: dict[tuple, _Chunk] = {}
@@ -245,6 +258,14 @@ class Recorder:
                             chunk,
                             not data,
                         )
+            return bool(self.pending)
+
+    async def flush_in_slices(self) -> None:
+        """Write every pending call, FLUSH_SLICE at a time, letting the event loop serve
+        requests between slices: a quarter second of a busy server's calls written at once
+        held every request that arrived meanwhile for as long (the slowest 1% of answers)."""
+        while self.flush(FLUSH_SLICE):
+            await asyncio.sleep(0)
 
     @staticmethod
     def _details(op, account: str, region: str, params, output, error) -> list:

@@ -64,13 +64,15 @@ def seconds(moment: datetime | float | int) -> float:
     return moment.timestamp() if isinstance(moment, datetime) else float(moment)
 
 
-def check_value(value: Any, where: str) -> float:
+def check_value(value: Any, where: str, member: str = "") -> float:
+    """The value as a float, if CloudWatch takes it (the parameter is `where` + `member`: the
+    name is joined only for the error, not for each of a request's values)."""
     number = float(value)
     if math.isnan(number) or math.isinf(number):
-        raise invalid(f"The value {value} for parameter {where} is invalid.")
+        raise invalid(f"The value {value} for parameter {where}{member} is invalid.")
     magnitude = abs(number)
     if magnitude and (magnitude > _MAX_MAGNITUDE or magnitude < _MIN_MAGNITUDE):
-        raise invalid(f"The value {value} for parameter {where} is invalid.")
+        raise invalid(f"The value {value} for parameter {where}{member} is invalid.")
     return number
 
 
@@ -114,18 +116,18 @@ def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, 
             "and no more than two hours in the future."
         )
     value, statistic_set, values = datum.get("Value"), datum.get("StatisticValues"), datum.get("Values")
-    given = [
-        key
-        for key, item in (("Value", value), ("StatisticValues", statistic_set), ("Values", values))
-        if item is not None
-    ]
-    if len(given) > 1:
+    if (value is None) + (statistic_set is None) + (values is None) != 2:
+        given = [
+            key
+            for key, item in (("Value", value), ("StatisticValues", statistic_set), ("Values", values))
+            if item is not None
+        ]
+        if not given:
+            raise missing(f"{where}.Value")
         raise combination(
             f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive "
             "and you have specified both."
         )
-    if not given:
-        raise missing(f"{where}.Value")
     if statistic_set is not None:
         for member in ("SampleCount", "Sum", "Minimum", "Maximum"):
             if statistic_set.get(member) is None:
@@ -159,7 +161,7 @@ def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, 
     if bucket is None:
         bucket = slots[slot] = stats.empty()
     if value is not None:
-        stats.add_value(bucket, check_value(value, f"{where}.Value"))
+        stats.add_value(bucket, check_value(value, where, ".Value"))
     elif statistic_set is not None:
         stats.add_set(bucket, statistic_set)
     else:

@@ -3,6 +3,7 @@ digest naming, RSA signing, the recorder's store layout and retention."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from datetime import UTC, datetime
@@ -317,6 +318,28 @@ def test_recorder_writes_chunks_and_reads_newest_first():
     recorder.flush()  # a young, small chunk takes later flushes' calls too
     assert store.table("cloudtrail", "events").count(sc) == 1
     assert len(list(recorder.records(sc, 0, 2**62))) == 7
+    store.close()
+
+
+def test_the_periodic_flush_writes_in_slices_oldest_first():
+    store = Store.open(None)
+    recorder = Recorder(store)
+    for i in range(10):
+        context = _context()
+        context.request_id = f"r-{i}"
+        recorder.observe(context, {}, None, None)
+    sc = scope("111122223333", "us-east-1")
+    assert recorder.flush(limit=4) is True
+    assert [r.request_id for _k, _i, r in recorder.records(sc, 0, 2**62)][::-1] == [
+        f"r-{i}" for i in range(4)
+    ]
+    assert len(recorder.pending) == 6
+    asyncio.run(recorder.flush_in_slices())
+    assert recorder.pending == []
+    assert [r.request_id for _k, _i, r in recorder.records(sc, 0, 2**62)][::-1] == [
+        f"r-{i}" for i in range(10)
+    ]
+    assert recorder.flush() is False
     store.close()
 
 
