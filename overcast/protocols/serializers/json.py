@@ -17,11 +17,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-try:
-    import orjson
-except ImportError:  # the standard library's encoder alone then (the same bodies, slower)
-    orjson = None  # type: ignore[assignment]
-
 from overcast.http import Response
 from overcast.protocols.models import wire
 from overcast.protocols.serializers.common import (
@@ -119,9 +114,26 @@ def _encode(value: Any) -> str:
     return _dumps(_encode_strict, value)
 
 
-#: orjson calls `_default` for what the protocols write otherwise than it would: datetimes
-#: (epoch seconds, not ISO text) and dataclasses (not JSON here either).
-_ORJSON_OPTIONS = 0 if orjson is None else orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_FastDumps = tuple[Callable[..., bytes], int]
+_UNLOADED: Any = object()
+_orjson: _FastDumps | None = _UNLOADED
+
+
+def _fast_dumps() -> _FastDumps | None:
+    """orjson's dumps and the options the protocols need, imported on the first answer (an
+    idle server does without it); None where orjson is not installed (the standard library's
+    encoder alone then: the same bodies, slower). orjson calls `_default` for what the
+    protocols write otherwise than it would: datetimes (epoch seconds, not ISO text) and
+    dataclasses (not JSON here either)."""
+    global _orjson
+    if _orjson is _UNLOADED:
+        try:
+            import orjson
+        except ImportError:
+            _orjson = None
+        else:
+            _orjson = (orjson.dumps, orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+    return _orjson
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -131,9 +143,11 @@ def _json_bytes(value: Any) -> bytes:
     The standard library encodes what orjson refuses (integers past 64 bits, lone
     surrogates, non-string keys) and anything holding `null`: orjson writes NaN and the
     infinities as null, where the fast path must refuse them (ValueError) as `_encode` does."""
-    if orjson is not None:
+    fast = _fast_dumps()
+    if fast is not None:
+        dumps, options = fast
         try:
-            data = orjson.dumps(value, default=_default, option=_ORJSON_OPTIONS)
+            data = dumps(value, default=_default, option=options)
         except TypeError:  # orjson.JSONEncodeError: said (or refused) by the encoder below
             pass
         else:
