@@ -50,6 +50,8 @@ MODULES = (
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",
+    "overcast.services.elbv2.resources",
+    "overcast.services.elb.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

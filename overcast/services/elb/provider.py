@@ -8,6 +8,7 @@ Table "load_balancers", scoped by account and region, keyed by name."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import secrets
 import time
@@ -293,7 +294,12 @@ class Provider(BaseProvider):
         else:
             raise _invalid("Either AvailabilityZones or Subnets must be specified")
         groups = self._groups(context, vpc_id, params.get("SecurityGroups"))
-        tags = tagging.tag_map(params.get("Tags"), self.tag_rules)
+        rules = (
+            dataclasses.replace(self.tag_rules, reserved_prefix=None)
+            if context.extra.get("internal")
+            else self.tag_rules
+        )
+        tags = tagging.tag_map(params.get("Tags"), rules)
         scope = self.scope_of(context)
         with self.store.transaction():
             existing = self.lbs.get(scope, name)

@@ -131,7 +131,7 @@ class BalancerMixin:
         groups = self._groups(context, vpc_id, params.get("SecurityGroups"))
         if lb_type == "application" and not groups:
             groups = self._default_group(context, vpc_id)
-        tags = self.tags_of(params.get("Tags"))
+        tags = self.tags_of(context, params.get("Tags"))
         scope = self.scope_of(context)
         with self.store.transaction():
             for existing in self.all_lbs(context):

@@ -195,7 +195,11 @@ class ListenerMixin:
             tail = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
             arn = c.arn(context.region, context.account, f"listener/{tail}/{c.new_id()}")
             row.update(
-                {"ListenerArn": arn, "DefaultActions": actions, "Tags": self.tags_of(params.get("Tags"))}
+                {
+                    "ListenerArn": arn,
+                    "DefaultActions": actions,
+                    "Tags": self.tags_of(context, params.get("Tags")),
+                }
             )
             row["Attributes"] = c.listener_attributes(row.get("Protocol"))
             row["Created"] = time.time()
@@ -371,7 +375,7 @@ class ListenerMixin:
                 "Priority": priority,
                 "Conditions": conditions,
                 "Actions": actions,
-                "Tags": self.tags_of(params.get("Tags")),
+                "Tags": self.tags_of(context, params.get("Tags")),
             }
             if params.get("Transforms"):
                 row["Transforms"] = params["Transforms"]

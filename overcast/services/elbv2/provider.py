@@ -9,6 +9,7 @@ register_instances and deregister_instances."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from overcast.common import pagination, tagging
@@ -88,6 +89,7 @@ class Provider(BalancerMixin, TargetGroupMixin, ListenerMixin, HealthMixin, Data
             ),
             max_tags=MAX_TAGS,
         )
+        self.stack_tag_rules = dataclasses.replace(self.tag_rules, reserved_prefix=None)
 
     def start(self) -> None:
         self.resume_health()
@@ -125,8 +127,10 @@ class Provider(BalancerMixin, TargetGroupMixin, ListenerMixin, HealthMixin, Data
     def limit(self, name: str) -> int:
         return LIMITS[name]
 
-    def tags_of(self, given: list[dict[str, Any]] | None) -> dict[str, str]:
-        return tagging.tag_map(given, self.tag_rules)
+    def tags_of(self, context: RequestContext, given: list[dict[str, Any]] | None) -> dict[str, str]:
+        """A request's tags; CloudFormation's own (aws:cloudformation:*) only from CloudFormation."""
+        rules = self.stack_tag_rules if context.extra.get("internal") else self.tag_rules
+        return tagging.tag_map(given, rules)
 
     # -- tags ----------------------------------------------------------------------------------
 

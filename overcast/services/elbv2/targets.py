@@ -218,7 +218,7 @@ class TargetGroupMixin:
         if target_type != "lambda":
             row["IpAddressType"] = params.get("IpAddressType") or "ipv4"
         check_health_settings(row)
-        tags = self.tags_of(params.get("Tags"))
+        tags = self.tags_of(context, params.get("Tags"))
         scope = self.scope_of(context)
         with self.store.transaction():
             for existing in self.all_tgs(context):
