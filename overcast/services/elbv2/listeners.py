@@ -171,6 +171,9 @@ class ListenerMixin:
                 raise c.invalid(f"Certificates and SSL policies cannot be specified for {protocol} listeners")
             row.pop("Certificates", None)
             row.pop("SslPolicy", None)
+        mutual = params.get("MutualAuthentication")
+        if mutual is not None:
+            row["MutualAuthentication"] = self._mutual(context, protocol, mutual)
         if row.get("AlpnPolicy") and protocol != "TLS":
             raise c.invalid("An ALPN policy can only be specified for TLS listeners")
         for other in self.listeners_of(context, lb["LoadBalancerArn"]):
@@ -178,6 +181,27 @@ class ListenerMixin:
                 raise c.error(
                     "DuplicateListener", "A listener already exists on this port for this load balancer"
                 )
+
+    def _mutual(self: Provider, context: RequestContext, protocol: str | None, given: dict) -> dict:  # type: ignore[misc]
+        """A listener's mutual TLS settings, checked: verify names an existing trust store."""
+        mode = given.get("Mode") or "off"
+        if mode not in ("off", "passthrough", "verify"):
+            raise c.invalid("Mutual authentication mode must be 'off', 'passthrough' or 'verify'")
+        if mode != "off" and protocol != "HTTPS":
+            raise c.invalid("Mutual authentication can only be used on HTTPS listeners")
+        out: dict[str, Any] = {"Mode": mode}
+        if mode == "verify":
+            arn = given.get("TrustStoreArn") or ""
+            if not arn:
+                raise c.invalid("A trust store must be specified for mutual authentication mode 'verify'")
+            self.find_trust_store(context, arn)
+            out["TrustStoreArn"] = arn
+            out["IgnoreClientCertificateExpiry"] = bool(given.get("IgnoreClientCertificateExpiry"))
+            out["TrustStoreAssociationStatus"] = "active"
+            out["AdvertiseTrustStoreCaNames"] = given.get("AdvertiseTrustStoreCaNames") or "off"
+        elif given.get("TrustStoreArn"):
+            raise c.invalid(f"A trust store cannot be specified for mutual authentication mode '{mode}'")
+        return out
 
     def create_listener(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope = self.scope_of(context)

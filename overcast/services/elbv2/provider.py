@@ -4,7 +4,7 @@ a real data plane for application load balancers (dataplane.py).
 
 Tables, scoped by account and region and keyed by ARN: "load_balancers", "listeners", "rules"
 (a listener's rules sort under its ARN, the default rule among them), "target_groups" (their
-targets inside). Other services (Auto Scaling, CloudFormation) use find_target_group,
+targets inside), "trust_stores" (their CA bundle and revocation lists inside). Other services (Auto Scaling, CloudFormation) use find_target_group,
 register_instances and deregister_instances."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from overcast.services.elbv2.health import Health, HealthMixin
 from overcast.services.elbv2.listeners import ListenerMixin
 from overcast.services.elbv2.ssl import POLICIES
 from overcast.services.elbv2.targets import TargetGroupMixin, target_key, tg_output
+from overcast.services.elbv2.truststores import TrustStoreMixin, new_url_key
 from overcast.store import scope as store_scope
 
 LIMITS = {
@@ -54,10 +55,16 @@ TAGGABLE = {
     "targetgroup": ("tgs", c.tg_not_found),
     "listener": ("listeners", c.listener_not_found),
     "listener-rule": ("rules", c.rule_not_found),
+    "truststore": (
+        "trust_stores",
+        lambda: c.error("TrustStoreNotFound", "One or more trust stores not found"),
+    ),
 }
 
 
-class Provider(BalancerMixin, TargetGroupMixin, ListenerMixin, HealthMixin, DataPlaneMixin, BaseProvider):
+class Provider(
+    BalancerMixin, TargetGroupMixin, ListenerMixin, HealthMixin, DataPlaneMixin, TrustStoreMixin, BaseProvider
+):
     service = "elbv2"
     host_routes = (HostRoute(HOST, "serve_host"),)
     path_routes = (HostRoute(PATH, "serve_path"),)
@@ -68,6 +75,9 @@ class Provider(BalancerMixin, TargetGroupMixin, ListenerMixin, HealthMixin, Data
         self.listeners = self.store.table("elbv2", "listeners")
         self.rules = self.store.table("elbv2", "rules")
         self.tgs = self.store.table("elbv2", "target_groups")
+        self.trust_stores = self.store.table("elbv2", "trust_stores")
+        #: Signs the content URLs of trust stores (valid while this process runs).
+        self.url_key = new_url_key()
         self.health: dict[str, dict[str, Health]] = {}
         self.served: dict[str, Served] = {}
         self.dns_index: dict[str, tuple[str, str]] | None = None
