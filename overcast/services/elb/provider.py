@@ -589,7 +589,7 @@ class Provider(BaseProvider):
                 }
             draining = given.get("ConnectionDraining")
             if draining is not None:
-                timeout = draining.get("Timeout", attributes["ConnectionDraining"].get("Timeout", 300))
+                timeout = draining.get("Timeout", 300)
                 if not 1 <= timeout <= 3600:
                     raise _invalid("ConnectionDraining Timeout must be between 1 and 3600 seconds")
                 attributes["ConnectionDraining"] = {"Enabled": draining["Enabled"], "Timeout": timeout}

@@ -325,13 +325,13 @@ class BalancerMixin:
         units = (capacity.get("MinimumLoadBalancerCapacity") or {}).get("CapacityUnits")
         if units:
             out["MinimumLoadBalancerCapacity"] = {"CapacityUnits": units}
-            share = units / max(len(row["AvailabilityZones"]), 1)
-            out["CapacityReservationState"] = [
-                {
-                    "State": {"Code": "provisioned"},
-                    "AvailabilityZone": z["ZoneName"],
-                    "EffectiveCapacityUnits": share,
-                }
-                for z in row["AvailabilityZones"]
-            ]
+        share = (units or 0) / max(len(row["AvailabilityZones"]), 1)
+        out["CapacityReservationState"] = [
+            {
+                "State": {"Code": "provisioned"},
+                "AvailabilityZone": z["ZoneName"],
+                "EffectiveCapacityUnits": share,
+            }
+            for z in row["AvailabilityZones"]
+        ]
         return out

@@ -62,27 +62,35 @@ def check_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             values = legacy or (config or {}).get("Values") or []
             regexes = (config or {}).get("RegexValues") or condition.get("RegexValues") or []
             if not values and not regexes:
-                raise c.invalid(f"A '{field}' condition must have at least one value")
+                raise c.invalid("A condition value must be specified")
             pattern = _HOST_VALUE if field == "host-header" else _PATH_VALUE
             for value in values:
+                if len(value) > 128:
+                    raise c.invalid(f"The '{field}' value is too long; the limit is '128'")
                 if not pattern.match(value):
                     raise c.invalid(f"Condition value '{value}' contains a character that is not valid")
             for regex in regexes:
                 _regex(regex)
             total += len(values) + len(regexes)
-            entry["Values"] = list(values)
+            if legacy:
+                entry["Values"] = list(values)
             entry[config_key] = {"Values": list(values)}
             if regexes:
                 entry[config_key]["RegexValues"] = list(regexes)
-                entry.pop("Values")
         elif field == "http-header":
             config = config or {}
             name = config.get("HttpHeaderName") or ""
+            if len(name) > 40:
+                raise c.invalid("The 'HttpHeaderName' value is too long; the limit is '40'")
             if not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$", name):
                 raise c.invalid(f"HTTP header name '{name}' is not valid")
             values, regexes = config.get("Values") or [], config.get("RegexValues") or []
+            if not config:
+                raise c.invalid("A 'HttpHeaderConfig' must be specified with 'http-header'")
             if not values and not regexes:
-                raise c.invalid("An 'http-header' condition must have at least one value")
+                raise c.invalid("A condition value must be specified")
+            if any(len(v) > 128 for v in values):
+                raise c.invalid("The 'http-header' value is too long; the limit is '128'")
             for regex in regexes:
                 _regex(regex)
             total += len(values) + len(regexes)
@@ -90,27 +98,39 @@ def check_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if regexes:
                 entry[config_key]["RegexValues"] = list(regexes)
         elif field == "http-request-method":
-            values = (config or {}).get("Values") or []
+            if not config:
+                raise c.invalid("A 'HttpRequestMethodConfig' must be specified with 'http-request-method'")
+            values = config.get("Values") or []
             if not values:
-                raise c.invalid("An 'http-request-method' condition must have at least one value")
+                raise c.invalid("A condition value must be specified")
             for value in values:
+                if len(value) > 40:
+                    raise c.invalid("The 'http-request-method' value is too long; the limit is '40'")
                 if not _METHOD.match(value):
                     raise c.invalid(f"HTTP request method '{value}' is not valid")
             total += len(values)
             entry[config_key] = {"Values": list(values)}
         elif field == "query-string":
-            pairs = (config or {}).get("Values") or []
+            if not config:
+                raise c.invalid("A 'QueryStringConfig' must be specified with 'query-string'")
+            pairs = config.get("Values") or []
             if not pairs:
-                raise c.invalid("A 'query-string' condition must have at least one key/value pair")
+                raise c.invalid("A condition value must be specified")
             for pair in pairs:
                 if not pair.get("Value"):
-                    raise c.invalid("A query string condition value must not be empty")
+                    raise c.invalid("A 'Value' must be specified in 'QueryStringKeyValuePair'")
+                if len(pair.get("Key") or "") > 128:
+                    raise c.invalid("The 'Key' value is too long; the limit is '128'")
+                if len(pair["Value"]) > 128:
+                    raise c.invalid("The 'Value' value is too long; the limit is '128'")
             total += len(pairs)
             entry[config_key] = {"Values": [{k: v for k, v in p.items() if v is not None} for p in pairs]}
         else:
-            values = (config or {}).get("Values") or []
+            if not config:
+                raise c.invalid("A 'SourceIpConfig' must be specified with 'source-ip'")
+            values = config.get("Values") or []
             if not values:
-                raise c.invalid("A 'source-ip' condition must have at least one value")
+                raise c.invalid("A 'source-ip' value must be specified")
             for value in values:
                 try:
                     ipaddress.ip_network(value, strict=False)
@@ -138,7 +158,7 @@ def check_actions(actions: list[dict[str, Any]], protocol: str | None, tg_check:
     load balancer cannot forward to."""
     if not actions:
         raise c.invalid("At least one action must be specified")
-    out: list[dict[str, Any]] = []
+    out: list[tuple[int, dict[str, Any]]] = []
     orders: set[int] = set()
     for position, action in enumerate(actions, start=1):
         kind = action.get("Type") or ""
@@ -149,7 +169,9 @@ def check_actions(actions: list[dict[str, Any]], protocol: str | None, tg_check:
         if order in orders:
             raise c.invalid("Action orders must be unique")
         orders.add(order)
-        entry: dict[str, Any] = {"Type": kind, "Order": order}
+        entry: dict[str, Any] = {"Type": kind}
+        if action.get("Order") is not None:
+            entry["Order"] = order
         if kind == "forward":
             entry.update(_forward(action, tg_check))
         elif kind == "redirect":
@@ -189,14 +211,15 @@ def check_actions(actions: list[dict[str, Any]], protocol: str | None, tg_check:
             entry.update(_authenticate(kind, action))
         else:
             raise c.invalid(f"Action type '{kind}' must be one of [{', '.join(TERMINAL + AUTHENTICATE)}]")
-        out.append(entry)
-    out.sort(key=lambda a: a["Order"])
-    terminal = [a for a in out if a["Type"] in TERMINAL]
-    if len(terminal) != 1 or out[-1]["Type"] not in TERMINAL:
+        out.append((order, entry))
+    out.sort(key=lambda pair: pair[0])
+    ordered = [entry for _, entry in out]
+    terminal = [a for a in ordered if a["Type"] in TERMINAL]
+    if len(terminal) != 1 or ordered[-1]["Type"] not in TERMINAL:
         raise c.invalid(
             "Exactly one forward, redirect or fixed-response action must be specified, and it must be last"
         )
-    return out
+    return ordered
 
 
 def _forward(action: dict[str, Any], tg_check: Any) -> dict[str, Any]:

@@ -150,10 +150,8 @@ class ListenerMixin:
             if protocol is None:
                 raise c.invalid("A listener protocol must be specified")
             if protocol not in PROTOCOLS[lb_type]:
-                raise c.error(
-                    "UnsupportedProtocol",
-                    f"Protocol '{protocol}' is not supported for load balancers of type '{lb_type}'",
-                )
+                allowed = "HTTP, HTTPS" if lb_type == "application" else "UDP, TCP, TLS, TCP_UDP"
+                raise c.invalid(f"Listener protocol '{protocol}' must be one of '{allowed}'")
             if row.get("Port") is None:
                 raise c.invalid("A listener port must be specified")
             if not 1 <= row["Port"] <= 65535:

@@ -4,6 +4,7 @@ targets registered in them, and DescribeTargetHealth from the health checker's p
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +84,11 @@ def check_health_settings(row: dict[str, Any]) -> None:
         raise c.invalid("Health check interval must be between 5 and 300 seconds")
     if timeout is not None and not 2 <= timeout <= 120:
         raise c.invalid("Health check timeout must be between 2 and 120 seconds")
-    if interval is not None and timeout is not None and timeout >= interval and row["TargetType"] != "lambda":
-        raise c.invalid("Health check interval must be greater than the timeout.")
+    if interval is not None and timeout is not None and row["TargetType"] != "lambda":
+        http = row.get("Protocol") in ALB_PROTOCOLS
+        if timeout > interval or (http and timeout == interval):
+            relation = "smaller than" if http else "smaller than or equal to"
+            raise c.invalid(f"Health check timeout '{timeout}' must be {relation} the interval '{interval}'")
     for key in ("HealthyThresholdCount", "UnhealthyThresholdCount"):
         if row.get(key) is not None and not 2 <= row[key] <= 10:
             raise c.invalid(f"{key} must be between 2 and 10")
@@ -153,10 +157,17 @@ class TargetGroupMixin:
 
     def create_target_group(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         name = params["Name"]
-        if not c.NAME.match(name):
+        if len(name) > 32:
+            raise c.invalid(f"Target group name '{name}' cannot be longer than '32' characters")
+        if not re.match(r"^[A-Za-z0-9-]+$", name):
             raise c.invalid(
-                f"Target group name '{name}' can only contain characters that are alphanumeric characters or "
-                "hyphens(-), must not begin or end with a hyphen, and must be at most 32 characters long"
+                f"Target group name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+            )
+        if not re.match(r"(?!.*--)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$", name):
+            raise c.invalid(
+                f"1 validation error detected: Value '{name}' at 'targetGroup.targetGroupArn.targetGroupName' "
+                "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                "(?!.*--)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"
             )
         target_type = params.get("TargetType") or "instance"
         protocol, port, vpc_id = params.get("Protocol"), params.get("Port"), params.get("VpcId")
@@ -482,12 +493,13 @@ class TargetGroupMixin:
             ]
         out = []
         for key, target, asked in shown:
-            entry: dict[str, Any] = {"Target": dict(target or asked)}
+            shown_target = dict(target or asked)
+            if row["TargetType"] != "lambda" and shown_target.get("Port") is None:
+                shown_target["Port"] = row.get("Port")
+            entry: dict[str, Any] = {"Target": shown_target}
             if row["TargetType"] != "lambda":
                 port = row.get("HealthCheckPort") or "traffic-port"
-                entry["HealthCheckPort"] = (
-                    str((target or asked).get("Port")) if port == "traffic-port" else port
-                )
+                entry["HealthCheckPort"] = str(shown_target.get("Port")) if port == "traffic-port" else port
             if target is None:
                 entry["TargetHealth"] = {
                     "State": "unused",

@@ -168,7 +168,7 @@ def test_listeners_rules_and_priorities(elb, alb, network):
             Port=81,
             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
         )
-    assert _code(error) == "UnsupportedProtocol"
+    assert error.value.response["Error"]["Message"] == "Listener protocol 'TCP' must be one of 'HTTP, HTTPS'"
     assert elb.describe_target_groups(LoadBalancerArn=alb["LoadBalancerArn"])["TargetGroups"][0][
         "LoadBalancerArns"
     ] == [alb["LoadBalancerArn"]]

@@ -68,18 +68,34 @@ def test_condition_checks():
     shaped = checks.check_conditions(
         [{"Field": "host-header", "HostHeaderConfig": {"Values": ["a.example.com"]}}]
     )
-    assert shaped == [
-        {
-            "Field": "host-header",
-            "Values": ["a.example.com"],
-            "HostHeaderConfig": {"Values": ["a.example.com"]},
-        }
-    ]
+    assert shaped == [{"Field": "host-header", "HostHeaderConfig": {"Values": ["a.example.com"]}}]
+    legacy = checks.check_conditions([{"Field": "path-pattern", "Values": ["/a"]}])
+    assert legacy == [{"Field": "path-pattern", "Values": ["/a"], "PathPatternConfig": {"Values": ["/a"]}}]
 
 
 def test_actions_are_ordered_and_end_in_one_terminal_action():
     fixed = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}
-    assert checks.check_actions([fixed], "HTTP", lambda arn: None)[0]["Order"] == 1
+    assert "Order" not in checks.check_actions([fixed], "HTTP", lambda arn: None)[0]
+    ordered = checks.check_actions(
+        [
+            {**fixed, "Order": 2},
+            {
+                "Type": "authenticate-oidc",
+                "Order": 1,
+                "AuthenticateOidcConfig": {
+                    "Issuer": "i",
+                    "AuthorizationEndpoint": "a",
+                    "TokenEndpoint": "t",
+                    "UserInfoEndpoint": "u",
+                    "ClientId": "c",
+                    "ClientSecret": "s",
+                },
+            },
+        ],
+        "HTTPS",
+        lambda arn: None,
+    )
+    assert [a["Type"] for a in ordered] == ["authenticate-oidc", "fixed-response"]
     with pytest.raises(ServiceError):
         checks.check_actions([fixed, {**fixed}], "HTTP", lambda arn: None)
     with pytest.raises(ServiceError):
