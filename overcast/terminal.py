@@ -29,6 +29,7 @@ ENDPOINT_FORMS = (
         "{url-id}.lambda-url.{region}.localhost.localstack.cloud:{port}/",
         "/_aws/lambda-url/{url-id}/",
     ),
+    ("Load balancer", "{name}-{id}.{region}.elb.localhost.localstack.cloud:{port}/", "/_aws/elb/{name}/"),
 )
 
 

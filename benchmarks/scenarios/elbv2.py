@@ -61,7 +61,11 @@ def _alb(client: ClientFactory) -> None:
         DefaultActions=[
             {
                 "Type": "fixed-response",
-                "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain", "MessageBody": "ok"},
+                "FixedResponseConfig": {
+                    "StatusCode": "200",
+                    "ContentType": "text/plain",
+                    "MessageBody": "ok",
+                },
             }
         ],
     )["Listeners"][0]

@@ -385,7 +385,7 @@ class ListenerMixin:
             )
             existing = self.rules_of(scope, listener["ListenerArn"])
             if any(r.get("Priority") == priority for r in existing):
-                raise c.error("PriorityInUse", f"Priority '{priority}' is currently in use")
+                raise c.error("PriorityInUse", "The specified priority is in use.")
             if len(existing) > self.limit("rules-per-application-load-balancer"):
                 raise c.error("TooManyRules", "The quota for the number of rules has been reached")
             arn = listener["ListenerArn"].replace(":listener/", ":listener-rule/", 1) + "/" + c.new_id()
@@ -479,7 +479,7 @@ class ListenerMixin:
                     if other["RuleArn"] in wanted or other["IsDefault"]:
                         continue
                     if other["Priority"] in wanted.values():
-                        raise c.error("PriorityInUse", f"Priority '{other['Priority']}' is currently in use")
+                        raise c.error("PriorityInUse", "The specified priority is in use.")
             for row in rows:
                 row["Priority"] = wanted[row["RuleArn"]]
                 self.rules.put(scope, row["RuleArn"], row)
