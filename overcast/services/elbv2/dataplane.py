@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import BodyStream, BodyTooLarge, Request, Response
+from overcast.services.apigatewayv2.jwt import JwtRefused
+from overcast.services.elbv2 import jwtcheck
 from overcast.services.elbv2.health import lambda_status
 from overcast.services.elbv2.targets import target_key
 
@@ -293,7 +295,10 @@ class DataPlaneMixin:
                 return self.redirect(action["RedirectConfig"], listener, hit, request)
             if kind == "forward":
                 return await self.forward(request, served, listener, action, hit)
-            refused = self.authenticate(kind, action, request, listener, hit)
+            if kind == "jwt-validation":
+                refused = await self.validate_jwt(action["JwtValidationConfig"], request)
+            else:
+                refused = self.authenticate(kind, action, request, listener, hit)
             if refused is not None:
                 return refused
         return _error_page(500, "Internal Server Error")
@@ -330,18 +335,26 @@ class DataPlaneMixin:
         return page
 
     @staticmethod
+    async def validate_jwt(config: dict[str, Any], request: Request) -> Response | None:
+        """None when the request's bearer token verifies; otherwise ALB's 401."""
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            page = _error_page(401, "Authorization Required")
+            page.headers["WWW-Authenticate"] = 'Bearer error="invalid_request"'
+            return page
+        try:
+            await asyncio.to_thread(jwtcheck.verify, header[7:].strip(), config)
+        except JwtRefused:
+            page = _error_page(401, "Authorization Required")
+            page.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return page
+        return None
+
+    @staticmethod
     def authenticate(
         kind: str, action: dict[str, Any], request: Request, listener: dict, hit: Hit
     ) -> Response | None:
         """None when the request may go on to the next action; otherwise the answer."""
-        if kind == "jwt-validation":
-            if not request.headers.get("authorization", "").lower().startswith("bearer "):
-                page = _error_page(401, "Authorization Required")
-                page.headers["WWW-Authenticate"] = 'Bearer error="invalid_request"'
-                return page
-            page = _error_page(401, "Authorization Required")
-            page.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            return page
         config = action.get("AuthenticateOidcConfig") or action.get("AuthenticateCognitoConfig") or {}
         behaviour = config.get("OnUnauthenticatedRequest", "authenticate")
         if behaviour == "allow":
