@@ -210,10 +210,15 @@ class BalancerMixin:
                     "OperationNotPermitted",
                     f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
                 )
+            actions = []
             for listener in self.listeners_of(context, arn):
+                actions += [
+                    a for rule in self.rules_of(scope, listener["ListenerArn"]) for a in rule["Actions"]
+                ]
                 self.drop_listener(scope, listener)
             self.lbs.delete(scope, arn)
         self.changed()
+        self.watch_forwarded(scope, actions)  # its target groups may no longer be in use
         return {}
 
     def set_security_groups(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

@@ -48,3 +48,15 @@ def test_timer_only_while_used_and_populated(runtime):
     assert scheduler.pending(timer) is not None
     elbv2.delete_listener(context, {"ListenerArn": listener})
     assert scheduler.pending(timer) is None
+    elbv2.create_listener(
+        context,
+        {
+            "LoadBalancerArn": lb_arn,
+            "Protocol": "HTTP",
+            "Port": 80,
+            "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg}],
+        },
+    )
+    assert scheduler.pending(timer) is not None
+    elbv2.delete_load_balancer(context, {"LoadBalancerArn": lb_arn})
+    assert scheduler.pending(timer) is None
