@@ -44,7 +44,7 @@ def _invalid(message: str) -> ServiceError:
 
 
 def _not_found(name: str) -> ServiceError:
-    return _error("LoadBalancerNotFound", f"There is no ACTIVE Load Balancer named '{name}'")
+    return _error("LoadBalancerNotFound", f"The specified load balancer does not exist: {name}")
 
 
 def _bad_config(message: str) -> ServiceError:
@@ -302,13 +302,11 @@ class Provider(BaseProvider):
         tags = tagging.tag_map(params.get("Tags"), rules)
         scope = self.scope_of(context)
         with self.store.transaction():
-            existing = self.lbs.get(scope, name)
-            if existing is not None:
-                if [x["Listener"] for x in existing["Listeners"]] == listeners and existing[
-                    "Scheme"
-                ] == scheme:
-                    return {"DNSName": existing["DNSName"]}
-                raise _error("DuplicateLoadBalancerName", f"Load Balancer named '{name}' already exists")
+            if self.lbs.get(scope, name) is not None:
+                raise _error(
+                    "DuplicateLoadBalancerName",
+                    f"The specified load balancer name already exists for this account: {name}",
+                )
             if self.lbs.count(scope) >= LIMITS["classic-load-balancers"]:
                 raise _error("TooManyLoadBalancers", "Exceeded quota of account")
             prefix = "internal-" if scheme == "internal" else ""
