@@ -50,6 +50,8 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "dynamodbstreams": ("list_streams", {}),
     "ecs": ("list_clusters", {}),
     "eks": ("list_clusters", {}),
+    "elb": ("describe_load_balancers", {}),
+    "elbv2": ("describe_load_balancers", {}),
     "events": ("list_event_buses", {}),
     "iam": ("list_users", {}),
     "kinesis": ("list_streams", {}),

@@ -8,6 +8,8 @@ they all name the same URLs, and every URL named is one a route of the service a
     function URLs       lambda/urls.py            URL_HOST, URL_PATH
     S3 websites         s3/website.py             WEBSITE_HOST, WEBSITE_PATH
     CloudFront          cloudfront/dataplane.py   ID_HOST, EDGE_PATH
+    load balancers      elbv2/dataplane.py        HOST, PATH
+    EKS cluster API     eks/kube.py               KUBE_PATH
     instance metadata   ec2/provider.py           IMDS_PATH
     custom domains      apigateway*/domains.py    any Host naming a domain name
 """
@@ -87,6 +89,20 @@ DATA_PLANES = (
         "cloudfront",
         "http://{distribution-id}.cloudfront." + LOCAL_SUFFIX + ":{port}/{path}",
         ("{base}/_aws/cloudfront/{distribution-id}/{path}",),
+    ),
+    DataPlane(
+        "Application Load Balancer",
+        "elbv2",
+        "http://{name}-{id}.{region}.elb." + LOCAL_SUFFIX + ":{port}/{path}",
+        ("{base}/_aws/elb/{name}/{path}", "{base}/_aws/elb/{name}:{listener-port}/{path}"),
+        "the host form is the load balancer's DNSName; without a port the path form uses the port 80 listener",
+    ),
+    DataPlane(
+        "EKS cluster endpoint",
+        "eks",
+        "",
+        ("{base}/_aws/eks/{account}/{region}/{cluster-name}/",),
+        "the cluster's `endpoint`: it authenticates `aws eks get-token` tokens; no Kubernetes API server runs behind it",
     ),
     DataPlane(
         "EC2 instance metadata",

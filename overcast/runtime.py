@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from overcast.services.ec2.provider import Provider as EC2Provider
     from overcast.services.ecr.provider import Provider as ECRProvider
     from overcast.services.ecs.provider import Provider as ECSProvider
+    from overcast.services.elb.provider import Provider as ELBProvider
+    from overcast.services.elbv2.provider import Provider as ELBv2Provider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
@@ -118,6 +120,10 @@ class Runtime:
     def provider(self, service: Literal["ecs"]) -> ECSProvider: ...
     @overload
     def provider(self, service: Literal["ec2"]) -> EC2Provider: ...
+    @overload
+    def provider(self, service: Literal["elb"]) -> ELBProvider: ...
+    @overload
+    def provider(self, service: Literal["elbv2"]) -> ELBv2Provider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload

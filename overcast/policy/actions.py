@@ -15,6 +15,7 @@ S3_BUCKET = "arn:{partition}:s3:::{Bucket}"
 S3_OBJECT = "arn:{partition}:s3:::{Bucket}/{Key}"
 SQS_QUEUE = "arn:{partition}:sqs:{region}:{queue_account}:{queue}"
 KINESIS_STREAM = "arn:{partition}:kinesis:{region}:{account}:stream/{stream}"
+CLASSIC_ELB = "arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{LoadBalancerName}"
 RDS_ARN = "arn:{partition}:rds:{region}:{account}:"
 DDB_TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 LAMBDA_FUNCTION = "arn:{partition}:lambda:{region}:{function_account}:function:{function}"
@@ -605,6 +606,72 @@ TABLES: dict[str, dict[str, Any]] = {
         "DeleteSnapshot": ("ec2:DeleteSnapshot", EC2_ARN + "snapshot/{SnapshotId}"),
         "DeregisterImage": ("ec2:DeregisterImage", "arn:{partition}:ec2:{region}::image/{ImageId}"),
         "DeleteLaunchTemplate": ("ec2:DeleteLaunchTemplate", EC2_ARN + "launch-template/{LaunchTemplateId}"),
+    },
+    "elb": {
+        op: (f"elasticloadbalancing:{op}", CLASSIC_ELB)
+        for op in (
+            "ApplySecurityGroupsToLoadBalancer",
+            "AttachLoadBalancerToSubnets",
+            "ConfigureHealthCheck",
+            "CreateAppCookieStickinessPolicy",
+            "CreateLBCookieStickinessPolicy",
+            "CreateLoadBalancer",
+            "CreateLoadBalancerListeners",
+            "CreateLoadBalancerPolicy",
+            "DeleteLoadBalancer",
+            "DeleteLoadBalancerListeners",
+            "DeleteLoadBalancerPolicy",
+            "DeregisterInstancesFromLoadBalancer",
+            "DetachLoadBalancerFromSubnets",
+            "DisableAvailabilityZonesForLoadBalancer",
+            "EnableAvailabilityZonesForLoadBalancer",
+            "ModifyLoadBalancerAttributes",
+            "RegisterInstancesWithLoadBalancer",
+            "SetLoadBalancerListenerSSLCertificate",
+            "SetLoadBalancerPoliciesForBackendServer",
+            "SetLoadBalancerPoliciesOfListener",
+        )
+    },
+    "elbv2": {
+        **{
+            op: (f"elasticloadbalancing:{op}", "{LoadBalancerArn}")
+            for op in (
+                "CreateListener",
+                "DeleteLoadBalancer",
+                "ModifyCapacityReservation",
+                "ModifyIpPools",
+                "ModifyLoadBalancerAttributes",
+                "SetIpAddressType",
+                "SetSecurityGroups",
+                "SetSubnets",
+            )
+        },
+        **{
+            op: (f"elasticloadbalancing:{op}", "{ListenerArn}")
+            for op in (
+                "AddListenerCertificates",
+                "CreateRule",
+                "DeleteListener",
+                "ModifyListener",
+                "ModifyListenerAttributes",
+                "RemoveListenerCertificates",
+            )
+        },
+        **{op: (f"elasticloadbalancing:{op}", "{RuleArn}") for op in ("DeleteRule", "ModifyRule")},
+        **{
+            op: (f"elasticloadbalancing:{op}", "{TargetGroupArn}")
+            for op in (
+                "DeleteTargetGroup",
+                "DeregisterTargets",
+                "ModifyTargetGroup",
+                "ModifyTargetGroupAttributes",
+                "RegisterTargets",
+            )
+        },
+        "CreateTargetGroup": (
+            "elasticloadbalancing:CreateTargetGroup",
+            "arn:{partition}:elasticloadbalancing:{region}:{account}:targetgroup/{Name}/*",
+        ),
     },
     "kinesis": {
         **{

@@ -68,7 +68,11 @@ def test_health_lists_every_data_plane_with_this_servers_address(endpoint):
         "ws" + endpoint[len("http") :] + "/_aws/execute-api/{api-id}/{stage}"
     ]
     assert planes["EC2 instance metadata"]["host_form"] is None
-    for name in ("API Gateway HTTP API", "Lambda function URL", "S3 website", "CloudFront distribution"):
+    assert planes["EKS cluster endpoint"]["path_forms"] == [
+        f"{endpoint}/_aws/eks/{{account}}/{{region}}/{{cluster-name}}/"
+    ]
+    for name in ("API Gateway HTTP API", "Lambda function URL", "S3 website", "CloudFront distribution",
+                 "Application Load Balancer"):  # fmt: skip
         assert planes[name]["host_form"].startswith("http://{") and planes[name]["path_forms"], name
 
 

@@ -192,6 +192,14 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             raise _error("ResourceNotFoundException", f"Could not find certificate {arn}.")
         return self._settled(row)
 
+    def certificate_exists(self, arn: str) -> bool:
+        """Whether the certificate an ARN names exists (load balancer listeners use it)."""
+        parsed = parse_arn(arn)
+        if parsed is None or parsed.service != "acm" or not parsed.resource.startswith("certificate/"):
+            return False
+        scope = store_scope(parsed.account, parsed.region)
+        return self.certificates.get(scope, parsed.resource.split("/", 1)[1]) is not None
+
     @staticmethod
     def _settled(row: dict[str, Any]) -> dict[str, Any]:
         """The certificate as it stands now: an issued one past its NotAfter has EXPIRED."""

@@ -53,6 +53,8 @@ MODULES = (
     "overcast.services.eks.resources",
     "overcast.services.autoscaling.resources",
     "overcast.services.application_autoscaling.resources",
+    "overcast.services.elbv2.resources",
+    "overcast.services.elb.resources",
     "overcast.services.cloudformation.custom",
     "overcast.services.cloudformation.nested",
 )

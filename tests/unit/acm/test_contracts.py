@@ -42,3 +42,15 @@ def test_records_changed_issues_validated_certificates(runtime):
         },
     )
     assert acm.describe_certificate(acm_context, {"CertificateArn": arn})["Certificate"]["Status"] == "ISSUED"
+
+
+def test_certificate_exists(runtime):
+    """Load balancer listeners check the certificates they name (certificate_exists)."""
+    acm = runtime.provider("acm")
+    context = RequestContext.internal("acm", "000000000000", "us-east-1")
+    arn = acm.request_certificate(context, {"DomainName": "lb.contract.test", "ValidationMethod": "DNS"})[
+        "CertificateArn"
+    ]
+    assert acm.certificate_exists(arn)
+    assert not acm.certificate_exists(arn[:-4] + "0000")
+    assert not acm.certificate_exists("arn:aws:iam::000000000000:server-certificate/x")
