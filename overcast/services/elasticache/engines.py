@@ -25,9 +25,16 @@ class Resp:
     """One connection to a Redis node, authenticated as `user` (or the default user) with
     `password` when given."""
 
-    def __init__(self, port: int, password: str | None = None, user: str | None = None, timeout: float = 5.0):
+    def __init__(
+        self,
+        port: int,
+        password: str | None = None,
+        user: str | None = None,
+        timeout: float = 5.0,
+        host: str = "127.0.0.1",
+    ):
         try:
-            self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            self.sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as error:
             raise RespError(f"cannot reach the node on port {port}: {error}") from None
         self.buffer = b""
@@ -119,7 +126,7 @@ class Node:
     engine: str
     password: str | None = None
     admin_password: str = ""
-    replica_of: int | None = None
+    replica_of: tuple[str, int] | None = None
     memory_mb: int = 64
     parameters: dict[str, str] = field(default_factory=dict)
 
@@ -184,7 +191,7 @@ def launch(sup: Supervisor, node: Node) -> Launch:
     if node.password:
         argv += ["--requirepass", node.password]
     if node.replica_of:
-        argv += ["--replicaof", "127.0.0.1", str(node.replica_of)]
+        argv += ["--replicaof", node.replica_of[0], str(node.replica_of[1])]
     return Launch(argv, ready=lambda: redis_ready(node.port, node.admin_password))
 
 

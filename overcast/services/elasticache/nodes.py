@@ -18,7 +18,7 @@ from overcast.context import RequestContext
 from overcast.engines.process import free_port
 from overcast.errors import ServiceError
 from overcast.services.elasticache import catalog
-from overcast.services.elasticache.engines import Node, RespError, admin, check_installed, launch
+from overcast.services.elasticache.engines import Node, Resp, RespError, admin, check_installed, launch
 
 if TYPE_CHECKING:
     #: What the provider's parts derive from: to the type checker, the whole provider.
@@ -94,13 +94,19 @@ class NodeMixin(_Base):
 
     def node_of(self, row: dict[str, Any], node: dict[str, Any], scope: str) -> Node:
         desc = row["desc"]
-        replica_of = None
-        if row.get("role") == "replica" and desc.get("ReplicationGroupId"):
+        replica_of: tuple[str, int] | None = None
+        if desc.get("ReplicationGroupId"):
             group = self.replication_groups.get(scope, desc["ReplicationGroupId"])
-            if group is not None:
+            source = (group or {}).get("migrating")
+            global_port = self.global_primary_port(scope, group) if group is not None else None
+            if source and source.get("state", "syncing") == "syncing" and row.get("role") == "primary":
+                replica_of = (source["Address"], source["Port"])
+            elif global_port and row.get("role") == "primary":
+                replica_of = ("127.0.0.1", global_port)
+            elif group is not None and row.get("role") == "replica":
                 primary = self.clusters.get(scope, group["primary"])
                 if primary is not None:
-                    replica_of = primary["nodes"][0]["port"]
+                    replica_of = ("127.0.0.1", primary["nodes"][0]["port"])
         return Node(
             key=node["key"],
             port=node["port"],
@@ -195,8 +201,11 @@ class NodeMixin(_Base):
         row = self.cluster_row(scope, cluster_id)
         snapshot = row.get("restore")
         for node in row["nodes"]:
-            if first and snapshot and row["desc"]["Engine"] != "memcached" and row.get("role") != "replica":
-                self.restore_into(scope, snapshot, node["key"])
+            if first and row["desc"]["Engine"] != "memcached" and row.get("role") != "replica":
+                if snapshot:
+                    self.restore_into(scope, snapshot, node["key"])
+                elif row.get("restore_file"):
+                    self.restore_file_into(row["restore_file"], node["key"])
             self.start_node(scope, cluster_id, node)
             node["status"] = "available"
         self.apply_users_to_cluster(scope, cluster_id)
@@ -244,10 +253,7 @@ class NodeMixin(_Base):
             if engine == "memcached":
                 raise combination("Snapshot restore is not supported for memcached.")
             self.snapshot_row(scope, snapshot)
-        if params.get("SnapshotArns"):
-            raise combination(
-                "Restoring from an RDB file in S3 (SnapshotArns) is not supported here; use SnapshotName."
-            )
+        imported = self.import_rdb(context, cluster_id, params.get("SnapshotArns"), engine)
         group_name = self.parameter_group_for(
             scope, params.get("CacheParameterGroupName"), catalog.family(engine, version)
         )
@@ -276,7 +282,7 @@ class NodeMixin(_Base):
                 desc["AuthTokenLastModifiedDate"] = time.time()
             row = {
                 "desc": desc, "nodes": nodes, "password": token, "admin": secrets.token_urlsafe(18),
-                "tags": tags, "restore": snapshot,
+                "tags": tags, "restore": snapshot, "restore_file": imported,
             }  # fmt: skip
             self.clusters.put(scope, cluster_id, row)
         self.background(
@@ -610,8 +616,13 @@ class NodeMixin(_Base):
     def create_replication_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         group_id = check_id(params["ReplicationGroupId"], "ReplicationGroupId")
-        if params.get("GlobalReplicationGroupId"):
-            raise combination("Global datastores are not available here.")
+        global_id = params.get("GlobalReplicationGroupId")
+        if global_id:
+            joined = self.join_global(context, group_id, global_id)
+            params = {
+                **params, "Engine": joined["Engine"], "EngineVersion": joined["EngineVersion"],
+                "CacheNodeType": joined["CacheNodeType"],
+            }  # fmt: skip
         primary_id = params.get("PrimaryClusterId")
         existing = self.cluster_row(scope, primary_id) if primary_id else None
         if existing is not None:
@@ -668,13 +679,14 @@ class NodeMixin(_Base):
         snapshot = params.get("SnapshotName")
         if snapshot:
             self.snapshot_row(scope, snapshot)
+        imported = self.import_rdb(context, group_id, params.get("SnapshotArns"), engine)
         fam = catalog.family(engine, version)
         group_name = self.parameter_group_for(scope, params.get("CacheParameterGroupName"), fam)
         subnet = self.subnet_group_for(scope, params.get("CacheSubnetGroupName"))
         check_installed(engine)
         member_ids = [f"{group_id}-{n:03d}" for n in range(1, count + 1)]
         if existing is not None:
-            member_ids = [existing["desc"]["CacheClusterId"], *member_ids[:count - 1]]
+            member_ids = [existing["desc"]["CacheClusterId"], *member_ids[: count - 1]]
         tags = self.tags_from(params)
         admin_password = existing["admin"] if existing else secrets.token_urlsafe(18)
         with self.store.transaction():
@@ -713,6 +725,7 @@ class NodeMixin(_Base):
                         "desc": desc, "nodes": [self.new_node(scope, member, 1, taken)], "password": token,
                         "admin": admin_password, "tags": dict(tags),
                         "role": "primary" if index == 0 else "replica", "restore": snapshot if index == 0 else None,
+                        "restore_file": imported if index == 0 else None,
                     },
                 )  # fmt: skip
             desc = {
@@ -750,10 +763,19 @@ class NodeMixin(_Base):
                 desc["AuthTokenLastModifiedDate"] = time.time()
             if desc["SnapshotRetentionLimit"]:
                 desc["SnapshottingClusterId"] = member_ids[-1]
+            if global_id:
+                desc["GlobalReplicationGroupInfo"] = {
+                    "GlobalReplicationGroupId": global_id, "GlobalReplicationGroupMemberRole": "SECONDARY",
+                }  # fmt: skip
             self.replication_groups.put(
                 scope, group_id,
-                {"desc": desc, "members": member_ids, "primary": member_ids[0], "password": token, "tags": tags},
+                {
+                    "desc": desc, "members": member_ids, "primary": member_ids[0], "password": token, "tags": tags,
+                    "global": global_id,
+                },
             )  # fmt: skip
+        if global_id:
+            self.joined_global(context, group_id, global_id, desc["AutomaticFailover"])
         for user_group in user_groups:
             self.link_user_group(scope, user_group, group_id, True)
         self.background(
@@ -1370,10 +1392,47 @@ class NodeMixin(_Base):
         row = self.snapshot_row(scope, snapshot)
         if not row.get("file"):
             raise RuntimeError(f"snapshot {snapshot} has no data")
+        self.restore_file_into(row["file"], key)
+
+    def restore_file_into(self, path: str, key: str) -> None:
         home = self.supervisor.home(key)
         target = home / "dump.rdb"
-        shutil.copyfile(row["file"], target)
+        shutil.copyfile(path, target)
         self.supervisor.own(target)
+
+    def import_rdb(
+        self, context: RequestContext, name: str, arns: list[str] | None, engine: str
+    ) -> str | None:
+        """An RDB file in S3 (SnapshotArns: arn:aws:s3:::bucket/key) to seed a new cluster: read
+        now, kept beside the snapshots until the cluster's node starts with it."""
+        if not arns:
+            return None
+        if engine == "memcached":
+            raise combination("Snapshot restore is not supported for memcached.")
+        if len(arns) != 1:
+            raise invalid("Exactly one RDB file can seed a cluster with cluster mode disabled.")
+        arn = arns[0]
+        bucket, _, key = arn.split(":::", 1)[-1].partition("/") if arn.startswith("arn:") else ("", "", "")
+        if not bucket or not key:
+            raise invalid(f"Invalid S3 ARN for the RDB file: {arn}")
+        try:
+            data = self.runtime.provider("s3").read_object(context.account, context.region, bucket, key)
+        except ServiceError as error:
+            raise invalid(f"The RDB file {arn} cannot be read: {error.message}") from None
+        if not data.startswith(b"REDIS"):
+            raise invalid(f"The file {arn} is not an RDB file.")
+        target = self.supervisor.store_copy(
+            "", f"import-{self.scope_of(context).replace('/', '-')}-{name}.rdb"
+        )
+        target.write_bytes(data)
+        return str(target)
+
+    async def _export_rdb(self, context: RequestContext, path: str, bucket: str, key: str) -> None:
+        from pathlib import Path
+
+        await self.runtime.provider("s3").write_object(
+            context.account, context.region, bucket, key, Path(path).read_bytes(), "application/octet-stream"
+        )
 
     def describe_snapshots(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
@@ -1412,16 +1471,23 @@ class NodeMixin(_Base):
             Path(row["file"]).unlink(missing_ok=True)
         return {"Snapshot": dict(row["desc"], SnapshotStatus="deleting")}
 
-    def copy_snapshot(self, context: RequestContext, params: dict) -> dict:
+    async def copy_snapshot(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         source = self.snapshot_row(scope, params["SourceSnapshotName"])
         name = params["TargetSnapshotName"]
-        if params.get("TargetBucket"):
-            raise combination("Exporting a snapshot to S3 (TargetBucket) is not supported here.")
         if source["desc"]["SnapshotStatus"] != "available":
             raise ServiceError(
                 "InvalidSnapshotState", f"Snapshot {params['SourceSnapshotName']} is not in available state."
             )
+        if params.get("TargetBucket"):
+            # An export: the RDB file written to the bucket as <name>-0001.rdb; no new snapshot.
+            try:
+                await self._export_rdb(context, source["file"], params["TargetBucket"], f"{name}-0001.rdb")
+            except ServiceError as error:
+                raise invalid(
+                    f"The snapshot cannot be exported to {params['TargetBucket']}: {error.message}"
+                ) from None
+            return {"Snapshot": dict(source["desc"], SnapshotName=name, SnapshotStatus="exporting")}
         with self.store.transaction():
             if self.snapshots.get(scope, name) is not None:
                 raise ServiceError("SnapshotAlreadyExistsFault", f"Snapshot {name} already exists.")
@@ -1516,7 +1582,9 @@ class NodeMixin(_Base):
 
     def serverless_node(self, scope: str, row: dict[str, Any]) -> Node:
         desc = row["desc"]
+        migration = row.get("migrating") or {}
         return Node(
+            replica_of=(migration["Address"], migration["Port"]) if migration.get("state") == "syncing" else None,
             key=row["node"]["key"], port=row["node"]["port"], engine=desc["Engine"], admin_password=row["admin"],
             memory_mb=row["node"].get("memory", 256),
         )  # fmt: skip
@@ -1789,3 +1857,177 @@ class NodeMixin(_Base):
                 scope, name, {**source, "desc": desc, "file": str(target), "tags": self.tags_from(params)}
             )
         return {"ServerlessCacheSnapshot": desc}
+
+    # -- online migration from a self-managed Redis -------------------------------------------------
+    # The target's primary becomes a replica of the source (REPLICAOF) until the migration is
+    # completed (REPLICAOF NO ONE): the source's data really arrives, and keeps arriving.
+
+    def _migration_source(self, params: dict[str, Any], required: bool = True) -> tuple[str, int] | None:
+        endpoints = params.get("CustomerNodeEndpointList") or []
+        if not endpoints and not required:
+            return None
+        if len(endpoints) != 1 or not endpoints[0].get("Address") or not endpoints[0].get("Port"):
+            raise invalid("CustomerNodeEndpointList must name exactly one node (Address and Port).")
+        return str(endpoints[0]["Address"]), int(endpoints[0]["Port"])
+
+    def _check_source(self, source: tuple[str, int]) -> None:
+        try:
+            with Resp(source[1], timeout=3.0, host=source[0]) as conn:
+                conn.call("PING")
+        except RespError as error:
+            raise invalid(f"Cannot connect to the source Redis at {source[0]}:{source[1]}: {error}") from None
+
+    def _migration_target(self, scope: str, params: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """("group" | "serverless", its id, its row), from ReplicationGroupId or ServerlessCacheName."""
+        group_id = params.get("ReplicationGroupId")
+        cache = params.get("ServerlessCacheName")
+        if bool(group_id) == bool(cache):
+            raise combination("Exactly one of ReplicationGroupId and ServerlessCacheName must be provided.")
+        if group_id:
+            return "group", group_id.lower(), self.group_row(scope, group_id)
+        row = self.serverless_row(scope, (cache or "").lower())
+        if row["desc"]["Engine"] == "memcached":
+            raise combination("Migration is supported for the redis and valkey engines only.")
+        return "serverless", (cache or "").lower(), row
+
+    def _target_call(self, scope: str, kind: str, row: dict[str, Any], *args: Any) -> Any:
+        if kind == "group":
+            return self.admin_call(scope, row["primary"], *args)
+        with admin(row["node"]["port"], row["admin"]) as conn:
+            return conn.call(*args)
+
+    def _set_migration(self, scope: str, kind: str, name: str, migration: dict[str, Any] | None) -> None:
+        if kind == "group":
+            status = "migrating" if migration and migration["state"] == "syncing" else "available"
+            self.set_group(scope, name, status, _migrating=migration)
+            return
+        with self.store.transaction():
+            row = self.serverless.get(scope, name)
+            if row is not None:
+                row["migrating"] = migration
+                self.serverless.put(scope, name, row)
+
+    def _answer(self, scope: str, kind: str, name: str) -> dict[str, Any]:
+        if kind == "group":
+            return {"ReplicationGroup": self.render_group(scope, self.group_row(scope, name))}
+        return {"ServerlessCache": self.serverless_row(scope, name)["desc"]}
+
+    def _check_target_ready(self, kind: str, name: str, row: dict[str, Any]) -> None:
+        status = row["desc"]["Status"]
+        if status != "available":
+            if kind == "group":
+                raise ServiceError(
+                    "InvalidReplicationGroupState", f"Replication group {name} is not in available state."
+                )
+            raise ServiceError(
+                "InvalidServerlessCacheStateFault", f"Serverless cache {name} is not in available state."
+            )
+
+    def prepare_migration(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        kind, name, row = self._migration_target(
+            scope, {"ServerlessCacheName": params["ServerlessCacheName"]}
+        )
+        self._check_target_ready(kind, name, row)
+        source = self._migration_source(params)
+        assert source is not None
+        self._check_source(source)
+        self._set_migration(scope, kind, name, {"Address": source[0], "Port": source[1], "state": "prepared"})
+        self.record_event(scope, "serverless-cache", name, f"Migration from {source[0]}:{source[1]} prepared")
+        return self._answer(scope, kind, name)
+
+    def start_migration(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        kind, name, row = self._migration_target(scope, params)
+        prepared = row.get("migrating") or None
+        if kind == "group" or not prepared or prepared.get("state") == "syncing":
+            self._check_target_ready(kind, name, row)
+        if kind == "group" and (row["desc"].get("AuthTokenEnabled") or row["desc"].get("UserGroupIds")):
+            raise combination("Online migration needs a replication group without AUTH or user groups.")
+        source = self._migration_source(params, required=bool(kind == "group" or not prepared))
+        if source is None and prepared:
+            source = (prepared["Address"], prepared["Port"])
+        assert source is not None
+        self._check_source(source)
+        if params.get("ClearTargetCacheData"):
+            self._target_call(scope, kind, row, "FLUSHALL")
+        self._target_call(scope, kind, row, "REPLICAOF", source[0], str(source[1]))
+        self._set_migration(scope, kind, name, {"Address": source[0], "Port": source[1], "state": "syncing"})
+        source_type = "replication-group" if kind == "group" else "serverless-cache"
+        self.record_event(scope, source_type, name, f"Migration from {source[0]}:{source[1]} started")
+        return self._answer(scope, kind, name)
+
+    def stop_migration(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        kind, name, row = self._migration_target(
+            scope, {"ServerlessCacheName": params["ServerlessCacheName"]}
+        )
+        migration = row.get("migrating")
+        if not migration or migration.get("state") != "syncing":
+            raise ServiceError(
+                "InvalidServerlessCacheStateFault", f"Serverless cache {name} has no migration syncing."
+            )
+        self._target_call(scope, kind, row, "REPLICAOF", "NO", "ONE")
+        self._set_migration(scope, kind, name, dict(migration, state="stopped"))
+        self.record_event(scope, "serverless-cache", name, "Migration stopped")
+        return self._answer(scope, kind, name)
+
+    def test_migration(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        group_id = params["ReplicationGroupId"].lower()
+        group = self.group_row(scope, group_id)
+        self._check_target_ready("group", group_id, group)
+        source = self._migration_source(params)
+        assert source is not None
+        self._check_source(source)
+        self.record_event(
+            scope, "replication-group", group_id, f"Test migration from {source[0]}:{source[1]} succeeded"
+        )
+        return {"ReplicationGroup": self.render_group(scope, group)}
+
+    def complete_migration(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        kind, name, row = self._migration_target(scope, params)
+        migration = row.get("migrating")
+        if not migration or migration.get("state") not in ("syncing", "stopped"):
+            if kind == "group":
+                raise ServiceError(
+                    "ReplicationGroupNotUnderMigrationFault",
+                    f"Replication group {name} is not under migration.",
+                )
+            raise ServiceError(
+                "InvalidServerlessCacheStateFault", f"Serverless cache {name} is not under migration."
+            )
+        if not params.get("Force") and migration["state"] == "syncing":
+            info = self._target_call(scope, kind, row, "INFO", "replication")
+            text = info.decode() if isinstance(info, bytes) else str(info)
+            if "master_link_status:up" not in text:
+                raise ServiceError(
+                    "InvalidReplicationGroupState" if kind == "group" else "InvalidServerlessCacheStateFault",
+                    "The migration has not caught up with the source yet; use Force to complete it anyway.",
+                )
+        self._target_call(scope, kind, row, "REPLICAOF", "NO", "ONE")
+        self._set_migration(scope, kind, name, None)
+        source_type = "replication-group" if kind == "group" else "serverless-cache"
+        self.record_event(scope, source_type, name, "Migration completed")
+        return self._answer(scope, kind, name)
+
+    async def export_serverless_cache_snapshot(self, context: RequestContext, params: dict) -> dict:
+        scope = self.scope_of(context)
+        name = params["ServerlessCacheSnapshotName"]
+        row = self.serverless_snapshots.get(scope, name)
+        if row is None:
+            raise ServiceError(
+                "ServerlessCacheSnapshotNotFoundFault", f"Serverless cache snapshot {name} not found.", 404
+            )
+        if row["desc"]["Status"] != "available":
+            raise ServiceError(
+                "InvalidServerlessCacheSnapshotStateFault", f"Snapshot {name} is not in available state."
+            )
+        try:
+            await self._export_rdb(context, row["file"], params["S3BucketName"], f"{name}-0001.rdb")
+        except ServiceError as error:
+            raise invalid(
+                f"The snapshot cannot be exported to {params['S3BucketName']}: {error.message}"
+            ) from None
+        return {"ServerlessCacheSnapshot": row["desc"]}

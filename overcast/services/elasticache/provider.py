@@ -22,6 +22,7 @@ from overcast.engines.process import Supervisor
 from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.elasticache import catalog
+from overcast.services.elasticache.globals import GlobalMixin
 from overcast.services.elasticache.groups import GroupMixin
 from overcast.services.elasticache.nodes import NodeMixin
 from overcast.store import scope as store_scope
@@ -54,7 +55,7 @@ def combination(message: str) -> ServiceError:
     return ServiceError("InvalidParameterCombination", message)
 
 
-class Provider(NodeMixin, GroupMixin, BaseProvider):
+class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
     service = "elasticache"
 
     def __init__(self, runtime: Any) -> None:
@@ -72,6 +73,8 @@ class Provider(NodeMixin, GroupMixin, BaseProvider):
         self.serverless_snapshots = table("elasticache", "serverless_snapshots")
         self.reserved = table("elasticache", "reserved")
         self.events = table("elasticache", "events")
+        #: Global datastores, by account (they span regions).
+        self.global_groups = table("elasticache", "global_groups")
         self.supervisor = Supervisor(runtime, "elasticache", self.engine_event)
         self.locks: dict[str, threading.Lock] = {}
         #: Engine key → (scope, source type, source id), for the supervisor's events.
