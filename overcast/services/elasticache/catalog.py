@@ -57,6 +57,9 @@ def resolve_version(engine: str, version: str | None) -> str:
     matches = [v for v in known if v.split(".")[0] == major]
     if matches and (version.endswith(".x") or version == major):
         return matches[-1]
+    within = [v for v in known if v.startswith(version + ".")]
+    if within:
+        return within[-1]
     if version.startswith(tuple(f"{v}." for v in known)):
         return version
     raise ServiceError("InvalidParameterCombination", f"Cannot find version {version} for {engine}")

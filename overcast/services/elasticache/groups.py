@@ -79,8 +79,19 @@ class GroupMixin(_Base):
             )
         return str(row["desc"]["CacheParameterGroupName"])
 
+    def engine_parameters(self, scope: str, name: str) -> dict[str, str]:
+        """What a node of the group runs with: the family's defaults, then the group's values."""
+        row = self.parameter_group_row(scope, name)
+        values = {
+            p["ParameterName"]: p["ParameterValue"]
+            for p in catalog.default_parameters(row["desc"]["CacheParameterGroupFamily"])
+            if p["ParameterName"] in REDIS_CONFIG and p["ParameterName"] != "maxclients"
+        }
+        values.update(row["values"])
+        return values
+
     def group_values(self, scope: str, name: str) -> dict[str, str]:
-        """The group's parameters with a value differing from the engine's own default."""
+        """The group's parameters set by its owner (a default group has none)."""
         row = self.parameter_groups.get(scope, name.lower())
         return dict(row["values"]) if row is not None else {}
 
@@ -148,14 +159,12 @@ class GroupMixin(_Base):
         fam = params["CacheParameterGroupFamily"]
         if catalog.family_engine(fam) is None:
             raise invalid(f"The parameter CacheParameterGroupFamily is invalid: {fam}")
-        page = self.page("DescribeEngineDefaultParameters", params, catalog.default_parameters(fam))
-        defaults: dict[str, Any] = {
-            "CacheParameterGroupFamily": fam,
-            "Parameters": page.get("Parameters", []),
+        return {
+            "EngineDefaults": {
+                "CacheParameterGroupFamily": fam,
+                "Parameters": catalog.default_parameters(fam),
+            }
         }
-        if page.get("Marker"):
-            defaults["Marker"] = page["Marker"]
-        return {"EngineDefaults": defaults}
 
     def modify_cache_parameter_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)

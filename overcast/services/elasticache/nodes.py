@@ -115,7 +115,7 @@ class NodeMixin(_Base):
             admin_password=row["admin"],
             replica_of=replica_of,
             memory_mb=catalog.node_memory(desc["CacheNodeType"]),
-            parameters=self.group_values(scope, desc["CacheParameterGroup"]["CacheParameterGroupName"]),
+            parameters=self.engine_parameters(scope, desc["CacheParameterGroup"]["CacheParameterGroupName"]),
         )
 
     def set_cluster(self, scope: str, cluster_id: str, status: str | None = None, **changes: Any) -> None:
