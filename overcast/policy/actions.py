@@ -779,7 +779,10 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("CreateServerlessCache", "DeleteServerlessCache", "ModifyServerlessCache")
         },
         **{
-            op: (f"elasticache:{op}", ELASTICACHE_ARN + "serverlesscachesnapshot:{ServerlessCacheSnapshotName}")
+            op: (
+                f"elasticache:{op}",
+                ELASTICACHE_ARN + "serverlesscachesnapshot:{ServerlessCacheSnapshotName}",
+            )
             for op in ("DeleteServerlessCacheSnapshot", "ExportServerlessCacheSnapshot")
         },
         **{
