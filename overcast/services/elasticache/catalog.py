@@ -85,7 +85,11 @@ def family_engine(name: str) -> str | None:
 
 
 def check_node_type(node_type: str | None) -> str:
-    if not node_type or node_type not in NODE_TYPES:
+    if not node_type:
+        raise ServiceError(
+            "InvalidParameterValue", "The parameter CacheNodeType must be provided and must not be null."
+        )
+    if node_type not in NODE_TYPES:
         raise ServiceError("InvalidParameterValue", f"Invalid CacheNodeType: {node_type}")
     return node_type
 

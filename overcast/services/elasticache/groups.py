@@ -502,22 +502,38 @@ class GroupMixin(_Base):
         return row
 
     def _authentication(self, params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        passwords = list(params.get("Passwords") or [])
+        """The user's Authentication (as DescribeUsers shows it) and passwords, by AWS's rules:
+        passwords in Passwords or in AuthenticationMode (not both), none for iam."""
         mode = params.get("AuthenticationMode") or {}
+        given = list(params.get("Passwords") or [])
+        if mode.get("Passwords") and given:
+            raise combination("Passwords provided via multiple arguments. Use only one argument")
+        passwords = given or list(mode.get("Passwords") or [])
         kind = mode.get("Type")
-        if mode.get("Passwords"):
-            passwords = list(mode["Passwords"])
-        no_password = params.get("NoPasswordRequired")
+        if kind is None:
+            if params.get("NoPasswordRequired"):
+                kind = "no-password-required"
+            elif passwords:
+                kind = "password"
+        if kind not in ("password", "no-password-required", "iam"):
+            raise invalid(
+                f"Input Authentication type: {'null' if kind is None else kind} is not in the allowed list:"
+                " [password,no-password-required,iam]"
+            )
         if kind == "iam":
             if passwords:
-                raise combination("Passwords cannot be given for IAM authentication.")
+                raise combination("Password field is not allowed with authentication type: iam")
             return {"Type": "iam"}, []
-        if kind == "no-password-required" or (no_password and not passwords):
+        if kind == "no-password-required":
             if passwords:
-                raise combination("Passwords cannot be given when no password is required.")
+                raise combination(
+                    "Password field is not allowed with authentication type: no-password-required"
+                )
             return {"Type": "no-password"}, []
         if not passwords:
-            raise combination("No password provided and NoPasswordRequired is not set.")
+            raise combination("A user with Authentication Mode: password, must have at least one password")
+        if params.get("NoPasswordRequired"):
+            raise combination("NoPasswordRequired cannot be true when passwords are given.")
         if len(passwords) > 2:
             raise invalid("A user can have at most two passwords.")
         for password in passwords:
@@ -555,8 +571,8 @@ class GroupMixin(_Base):
         engine = params["Engine"].lower()
         if engine not in ("redis", "valkey"):
             raise invalid(f"Invalid engine: {params['Engine']}. Users are supported for redis and valkey.")
-        self._check_access(params["AccessString"])
         auth, passwords = self._authentication(params)
+        self._check_access(params["AccessString"])
         with self.store.transaction():
             if user_id == "default" or self.users.get(scope, user_id) is not None:
                 raise ServiceError("UserAlreadyExists", f"User {user_id} already exists.")

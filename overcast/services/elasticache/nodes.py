@@ -64,14 +64,14 @@ class NodeMixin(_Base):
     def cluster_row(self, scope: str, cluster_id: str) -> dict[str, Any]:
         row = self.clusters.get(scope, cluster_id.lower())
         if row is None:
-            raise ServiceError("CacheClusterNotFound", f"CacheCluster not found: {cluster_id}", 404)
+            raise ServiceError("CacheClusterNotFound", f"Cache cluster {cluster_id} not found.", 404)
         return row
 
     def group_row(self, scope: str, group_id: str) -> dict[str, Any]:
         row = self.replication_groups.get(scope, group_id.lower())
         if row is None:
             raise ServiceError(
-                "ReplicationGroupNotFoundFault", f"ReplicationGroup {group_id} not found.", 404
+                "ReplicationGroupNotFoundFault", f"Replication group {group_id} not found.", 404
             )
         return row
 
@@ -1254,8 +1254,12 @@ class NodeMixin(_Base):
         name = params["SnapshotName"]
         cluster_id = (params.get("CacheClusterId") or "").lower() or None
         group_id = (params.get("ReplicationGroupId") or "").lower() or None
-        if bool(cluster_id) == bool(group_id):
-            raise combination("Exactly one of CacheClusterId and ReplicationGroupId must be provided.")
+        if cluster_id and group_id:
+            raise combination("Only one of CacheClusterId and ReplicationGroupId may be provided.")
+        if not cluster_id and not group_id:
+            raise invalid(
+                "The input parameters must contain either a CacheClusterId or a ReplicationGroupId."
+            )
         if cluster_id:
             row = self.cluster_row(scope, cluster_id)
             if row["desc"]["Engine"] == "memcached":
@@ -1436,6 +1440,8 @@ class NodeMixin(_Base):
 
     def describe_snapshots(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        if params.get("CacheClusterId") and params.get("ReplicationGroupId"):
+            raise combination("Only one of CacheClusterId and ReplicationGroupId may be provided.")
         if params.get("SnapshotName"):
             rows = [self.snapshot_row(scope, params["SnapshotName"])]
         else:
@@ -1450,6 +1456,7 @@ class NodeMixin(_Base):
             if not rows:
                 self.cluster_row(scope, cluster_id)
         if params.get("ReplicationGroupId"):
+            self.group_row(scope, params["ReplicationGroupId"])
             rows = [
                 r for r in rows if r["desc"].get("ReplicationGroupId") == params["ReplicationGroupId"].lower()
             ]

@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 #: ARN resource type → (table, the error when it is absent).
 TAGGED = {
-    "cluster": ("clusters", "CacheClusterNotFound", "CacheCluster not found: {}"),
-    "replicationgroup": ("replication_groups", "ReplicationGroupNotFoundFault", "ReplicationGroup {} not found."),
+    "cluster": ("clusters", "CacheClusterNotFound", "Cache cluster {} not found."),
+    "replicationgroup": ("replication_groups", "ReplicationGroupNotFoundFault", "Replication group {} not found."),
     "snapshot": ("snapshots", "SnapshotNotFoundFault", "Snapshot {} not found."),
     "parametergroup": ("parameter_groups", "CacheParameterGroupNotFound", "CacheParameterGroup {} not found."),
     "subnetgroup": ("subnet_groups", "CacheSubnetGroupNotFoundFault", "CacheSubnetGroup {} not found."),
