@@ -8,6 +8,7 @@ parameters (CONFIG SET), save a snapshot (SAVE) and change a node's role (REPLIC
 from __future__ import annotations
 
 import socket
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,12 @@ class Resp:
         user: str | None = None,
         timeout: float = 5.0,
         host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
     ):
         try:
             self.sock = socket.create_connection((host, port), timeout=timeout)
+            if tls is not None:
+                self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         except OSError as error:
             raise RespError(f"cannot reach the node on port {port}: {error}") from None
         self.buffer = b""
@@ -102,14 +106,14 @@ class Resp:
 ADMIN_USER = "overcast-admin"
 
 
-def admin(port: int, password: str, timeout: float = 10.0) -> Resp:
-    return Resp(port, password, ADMIN_USER, timeout)
+def admin(port: int, password: str, timeout: float = 10.0, tls: ssl.SSLContext | None = None) -> Resp:
+    return Resp(port, password, ADMIN_USER, timeout, tls=tls)
 
 
-def redis_ready(port: int, password: str) -> bool:
+def redis_ready(port: int, password: str, tls: ssl.SSLContext | None = None) -> bool:
     """The node answers PING (and has loaded its data)."""
     try:
-        with admin(port, password, timeout=1.0) as conn:
+        with admin(port, password, timeout=1.0, tls=tls) as conn:
             return conn.call("PING") == "PONG"
     except RespError as error:
         # A node loading its dataset answers LOADING: not ready yet.
@@ -126,6 +130,8 @@ class Node:
     engine: str
     password: str | None = None
     admin_password: str = ""
+    #: In-transit encryption: the node speaks TLS only, with the certificate in its home.
+    tls: ssl.SSLContext | None = None
     replica_of: tuple[str, int] | None = None
     memory_mb: int = 64
     parameters: dict[str, str] = field(default_factory=dict)
@@ -177,7 +183,7 @@ def launch(sup: Supervisor, node: Node) -> Launch:
         return Launch(argv, ready=lambda: port_open(node.port))
     argv = [
         str(find_binary(REDIS, "redis-server")),
-        "--port", str(node.port), "--bind", "127.0.0.1", "--dir", home, "--dbfilename", "dump.rdb",
+        "--port", "0" if node.tls else str(node.port), "--bind", "127.0.0.1", "--dir", home, "--dbfilename", "dump.rdb",
         "--save", "900 1 300 10 60 10000", "--appendonly", "no", "--daemonize", "no",
         "--protected-mode", "no", "--maxmemory", f"{node.memory_mb}mb",
     ]  # fmt: skip
@@ -188,11 +194,17 @@ def launch(sup: Supervisor, node: Node) -> Launch:
     # application does to the default user; replicas replicate as it too.
     argv += ["--user", ADMIN_USER, "on", f">{node.admin_password}", "~*", "&*", "+@all"]
     argv += ["--masteruser", ADMIN_USER, "--masterauth", node.admin_password]
+    if node.tls:
+        argv += [
+            "--tls-port", str(node.port), "--tls-cert-file", f"{home}/tls/node.crt",
+            "--tls-key-file", f"{home}/tls/node.key", "--tls-ca-cert-file", f"{home}/tls/ca.crt",
+            "--tls-auth-clients", "no", "--tls-replication", "yes",
+        ]  # fmt: skip
     if node.password:
         argv += ["--requirepass", node.password]
     if node.replica_of:
         argv += ["--replicaof", node.replica_of[0], str(node.replica_of[1])]
-    return Launch(argv, ready=lambda: redis_ready(node.port, node.admin_password))
+    return Launch(argv, ready=lambda: redis_ready(node.port, node.admin_password, node.tls))
 
 
 def memcached_ready(port: int) -> bool:

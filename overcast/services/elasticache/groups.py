@@ -6,6 +6,7 @@ that use them (ACL SETUSER)."""
 from __future__ import annotations
 
 import re
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from overcast.context import RequestContext
@@ -796,12 +797,19 @@ class GroupMixin(_Base):
                 node["port"],
                 row["admin"],
                 row.get("password"),
+                self.tls_for(row),
             )
         if user_groups and not group.get("had_users"):
             self.set_group(scope, group_id, _had_users=True)
 
     def apply_users(
-        self, scope: str, group_id: str | None, port: int, admin_password: str, token: str | None = None
+        self,
+        scope: str,
+        group_id: str | None,
+        port: int,
+        admin_password: str,
+        token: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """ACL users on one Redis node: the group's users, the default user as the group says (or
         as the node had it without a group), and no others."""
@@ -820,7 +828,7 @@ class GroupMixin(_Base):
             wanted["default"] = ["reset", "on", "~*", "&*", "+@all"] + (
                 [f">{token}"] if token else ["nopass"]
             )
-        with admin(port, admin_password) as conn:
+        with admin(port, admin_password, tls=tls) as conn:
             for name in conn.call("ACL", "USERS"):
                 text = name.decode()
                 if text not in wanted and text != ADMIN_USER:

@@ -114,6 +114,7 @@ class NodeMixin(_Base):
             password=row.get("password"),
             admin_password=row["admin"],
             replica_of=replica_of,
+            tls=self.tls_for(row),
             memory_mb=catalog.node_memory(desc["CacheNodeType"]),
             parameters=self.engine_parameters(scope, desc["CacheParameterGroup"]["CacheParameterGroupName"]),
         )
@@ -152,6 +153,8 @@ class NodeMixin(_Base):
         spec = self.node_of(row, node, scope)
         self.owner_of_key[node["key"]] = (scope, "cache-cluster", cluster_id)
         self.supervisor.home(node["key"])
+        if spec.tls is not None:
+            self.write_tls(node["key"])
         failed: list[str] = []
         self.supervisor.start(node["key"], launch(self.supervisor, spec), on_failed=failed.append)
         if not self.supervisor.wait_ready(node["key"]) or failed:
@@ -166,7 +169,7 @@ class NodeMixin(_Base):
 
     def admin_call(self, scope: str, cluster_id: str, *args: Any, node_index: int = 0) -> Any:
         row = self.cluster_row(scope, cluster_id)
-        with admin(row["nodes"][node_index]["port"], row["admin"]) as conn:
+        with admin(row["nodes"][node_index]["port"], row["admin"], tls=self.tls_for(row)) as conn:
             return conn.call(*args)
 
     def resume_nodes(self) -> None:
@@ -283,6 +286,7 @@ class NodeMixin(_Base):
             row = {
                 "desc": desc, "nodes": nodes, "password": token, "admin": secrets.token_urlsafe(18),
                 "tags": tags, "restore": snapshot, "restore_file": imported,
+                "tls": bool(params.get("TransitEncryptionEnabled")) and engine != "memcached",
             }  # fmt: skip
             self.clusters.put(scope, cluster_id, row)
         self.background(
@@ -726,6 +730,7 @@ class NodeMixin(_Base):
                         "admin": admin_password, "tags": dict(tags),
                         "role": "primary" if index == 0 else "replica", "restore": snapshot if index == 0 else None,
                         "restore_file": imported if index == 0 else None,
+                        "tls": transit and params.get("TransitEncryptionMode") != "preferred",
                     },
                 )  # fmt: skip
             desc = {
@@ -1105,6 +1110,7 @@ class NodeMixin(_Base):
                     {
                         "desc": desc, "nodes": [self.new_node(scope, member, 1, taken)],
                         "password": primary.get("password"), "admin": primary["admin"], "tags": {}, "role": "replica",
+                        "tls": primary.get("tls", False),
                     },
                 )  # fmt: skip
             current = self.group_row(scope, group_id)

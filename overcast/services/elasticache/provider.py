@@ -10,6 +10,7 @@ with CONFIG SET (groups.py); events, tags and the catalog here."""
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -20,8 +21,9 @@ from overcast.common.arns import build_arn
 from overcast.context import RequestContext
 from overcast.engines.process import Supervisor
 from overcast.errors import ServiceError
+from overcast.http import Response
 from overcast.services.base import BaseProvider
-from overcast.services.elasticache import catalog
+from overcast.services.elasticache import catalog, tls
 from overcast.services.elasticache.globals import GlobalMixin
 from overcast.services.elasticache.groups import GroupMixin
 from overcast.services.elasticache.nodes import NodeMixin
@@ -73,6 +75,9 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
         self.serverless_snapshots = table("elasticache", "serverless_snapshots")
         self.reserved = table("elasticache", "reserved")
         self.events = table("elasticache", "events")
+        #: Account-wide facts: the in-transit encryption authority.
+        self.settings = table("elasticache", "settings")
+        self._tls_context: ssl.SSLContext | None = None
         #: Global datastores, by account (they span regions).
         self.global_groups = table("elasticache", "global_groups")
         self.supervisor = Supervisor(runtime, "elasticache", self.engine_event)
@@ -116,6 +121,7 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
 
     def state_replaced(self) -> None:
         self.owner_of_key.clear()
+        self._tls_context = None
         threading.Thread(
             target=self._quietly(self.resume_nodes), name="elasticache resume", daemon=True
         ).start()
@@ -146,6 +152,44 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
                             }
                         )
         return rows
+
+    # -- in-transit encryption ----------------------------------------------------------------------
+
+    def authority(self) -> dict[str, str]:
+        """The CA and node certificate (made once per data dir)."""
+        found = self.settings.get("global", "tls")
+        if found is None:
+            with self.store.transaction():
+                found = self.settings.get("global", "tls")
+                if found is None:
+                    found = tls.new_authority()
+                    self.settings.put("global", "tls", found)
+        return dict(found)
+
+    def tls_for(self, row: dict[str, Any]) -> ssl.SSLContext | None:
+        """How to reach a node of this cluster: TLS trusting the CA, or None for plain TCP."""
+        if not row.get("tls"):
+            return None
+        if self._tls_context is None:
+            self._tls_context = tls.client_context(self.authority()["ca"])
+        return self._tls_context
+
+    def write_tls(self, key: str) -> None:
+        """The node's certificate, key and the CA, in its home where the engine reads them."""
+        found = self.authority()
+        directory = self.supervisor.home(key) / "tls"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        self.supervisor.own(directory)
+        for name, text in (("ca.crt", found["ca"]), ("node.crt", found["cert"]), ("node.key", found["key"])):
+            path = directory / name
+            path.write_text(text)
+            path.chmod(0o600)
+            self.supervisor.own(path)
+
+    def internal_request(self, request: Any, subpath: str) -> Response | None:
+        if subpath.rstrip("/") == "ca.pem" and request.method == "GET":
+            return Response(200, {"Content-Type": "application/x-pem-file"}, self.authority()["ca"].encode())
+        return None
 
     # -- shared helpers -----------------------------------------------------------------------------
 

@@ -172,6 +172,7 @@ class CacheCluster(ResourceHandler):
         except ResourceFailed as error:
             if error.code == "CacheClusterNotFound":
                 return
+            # A failed cache is deleted as it is; anything else waits until it settles.
         await _gone(
             request, "DeleteCacheCluster", {"CacheClusterId": request.physical_id}, "CacheClusterNotFound"
         )
@@ -294,6 +295,7 @@ class ReplicationGroup(ResourceHandler):
         except ResourceFailed as error:
             if error.code == "ReplicationGroupNotFoundFault":
                 return
+            # A failed cache is deleted as it is; anything else waits until it settles.
         await _gone(
             request,
             "DeleteReplicationGroup",
@@ -593,6 +595,7 @@ class ServerlessCache(ResourceHandler):
         except ResourceFailed as error:
             if error.code == "ServerlessCacheNotFoundFault":
                 return
+            # A failed cache is deleted as it is; anything else waits until it settles.
         await _gone(
             request,
             "DeleteServerlessCache",

@@ -4,7 +4,9 @@ engines' own protocols (RESP for Redis, the text protocol for memcached) over a 
 from __future__ import annotations
 
 import socket
+import ssl
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -17,6 +19,14 @@ def unique(prefix: str = "c") -> str:
 @pytest.fixture(scope="session")
 def ec(client):
     return client("elasticache")
+
+
+@pytest.fixture(scope="session")
+def tls(endpoint) -> ssl.SSLContext:
+    """A client context trusting the CA of the nodes with in-transit encryption, as the docs
+    tell clients to (the CA from /_overcast/elasticache/ca.pem)."""
+    with urllib.request.urlopen(f"{endpoint}/_overcast/elasticache/ca.pem", timeout=10) as response:
+        return ssl.create_default_context(cadata=response.read().decode())
 
 
 def wait_cluster(ec, cluster_id: str, status: str = "available", timeout: float = 30) -> dict:
@@ -59,8 +69,10 @@ def wait_gone(describe, timeout: float = 30) -> None:
 class Redis:
     """A minimal RESP client: enough to prove the endpoint is a real Redis."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.sock = socket.create_connection((host, port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.file = self.sock.makefile("rb")
 
     def __call__(self, *args):

@@ -99,7 +99,7 @@ def settle(cfn, stack: str, timeout: float = 120) -> dict:
         time.sleep(0.3)
 
 
-def test_a_stack_of_caches_that_clients_reach(client):
+def test_a_stack_of_caches_that_clients_reach(client, tls):
     cfn, ec = client("cloudformation"), client("elasticache")
     suffix = uuid.uuid4().hex[:8]
     stack = f"cache-{suffix}"
@@ -119,12 +119,12 @@ def test_a_stack_of_caches_that_clients_reach(client):
     assert group["Status"] == "available" and group["UserGroupIds"] == [f"users-{suffix}"]
     assert out["UsersArn"].endswith(f":usergroup:users-{suffix}")
 
-    redis = Redis(int(port))
+    redis = Redis(int(port), tls=tls)
     assert redis("AUTH", "app", "app-password-123456") == "OK"
     assert redis("SET", "page", "home") == "OK"
     assert redis("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"allkeys-lru"]
     redis.close()
-    reader = Redis(int(out["ReaderPort"]))
+    reader = Redis(int(out["ReaderPort"]), tls=tls)
     assert reader("AUTH", "app", "app-password-123456") == "OK"
     deadline = time.monotonic() + 10
     while reader("GET", "page") != b"home":

@@ -122,7 +122,7 @@ def test_refusals_are_aws_errors(ec):
     assert code(ec.describe_replication_groups, ReplicationGroupId="nope") == "ReplicationGroupNotFoundFault"
 
 
-def test_an_auth_token_is_the_engines_password(ec):
+def test_an_auth_token_is_the_engines_password(ec, tls):
     group_id = unique("auth")
     token = "a-very-secret-token-123"
     ec.create_replication_group(
@@ -131,7 +131,7 @@ def test_an_auth_token_is_the_engines_password(ec):
     )  # fmt: skip
     group = wait_group_available(ec, group_id)
     assert group["AuthTokenEnabled"] is True and group["TransitEncryptionEnabled"] is True
-    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"])
+    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"], tls=tls)
     assert isinstance(redis("GET", "x"), RedisError)  # NOAUTH
     assert redis("AUTH", token) == "OK"
     assert redis("SET", "x", "1") == "OK"

@@ -21,7 +21,7 @@ def eventually(check, timeout: float = 10):
         time.sleep(0.05)
 
 
-def test_a_replica_returns_what_the_primary_wrote_and_failover_promotes_it(ec):
+def test_a_replica_returns_what_the_primary_wrote_and_failover_promotes_it(ec, tls):
     group_id = unique("rg")
     # The guide's command.
     ec.create_replication_group(
@@ -41,7 +41,10 @@ def test_a_replica_returns_what_the_primary_wrote_and_failover_promotes_it(ec):
     member = wait_cluster(ec, f"{group_id}-002")
     assert member["ReplicationGroupId"] == group_id
 
-    primary, replica = Redis(primary_port), Redis(reader_port)
+    # In-transit encryption: the nodes speak TLS only, with a certificate of Overcast's CA.
+    with pytest.raises(OSError):
+        Redis(primary_port)("PING")
+    primary, replica = Redis(primary_port, tls=tls), Redis(reader_port, tls=tls)
     assert primary("SET", "order:1", "paid") == "OK"
     assert eventually(lambda: replica("GET", "order:1")) == b"paid"
     assert isinstance(replica("SET", "x", "1"), RedisError)  # READONLY
@@ -64,7 +67,7 @@ def test_a_replica_returns_what_the_primary_wrote_and_failover_promotes_it(ec):
     assert node_group["PrimaryEndpoint"]["Port"] == reader_port
     roles = {m["CacheClusterId"]: m["CurrentRole"] for m in node_group["NodeGroupMembers"]}
     assert roles == {f"{group_id}-001": "replica", f"{group_id}-002": "primary"}
-    new_primary, old_primary = Redis(reader_port), Redis(primary_port)
+    new_primary, old_primary = Redis(reader_port, tls=tls), Redis(primary_port, tls=tls)
     assert new_primary("SET", "order:2", "shipped") == "OK"
     assert eventually(lambda: old_primary("GET", "order:2")) == b"shipped"
     assert isinstance(old_primary("SET", "y", "1"), RedisError)
@@ -101,7 +104,7 @@ def test_a_replica_returns_what_the_primary_wrote_and_failover_promotes_it(ec):
     ec.delete_snapshot(SnapshotName=f"{group_id}-final")
 
 
-def test_users_and_user_groups_are_acl_users_on_the_engine(ec):
+def test_users_and_user_groups_are_acl_users_on_the_engine(ec, tls):
     suffix = unique("u")
     app, default = f"app-{suffix}", f"def-{suffix}"
     ec.create_user(
@@ -133,7 +136,7 @@ def test_users_and_user_groups_are_acl_users_on_the_engine(ec):
     assert ec.describe_user_groups(UserGroupId=f"g-{suffix}")["UserGroups"][0]["ReplicationGroups"] == [
         group_id
     ]
-    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"])
+    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"], tls=tls)
     assert isinstance(redis("GET", "app:x"), RedisError)  # the default user is off
     assert isinstance(redis("AUTH", "app", "wrong-password-123456"), RedisError)
     assert redis("AUTH", "app", "app-password-123456") == "OK"
@@ -143,7 +146,7 @@ def test_users_and_user_groups_are_acl_users_on_the_engine(ec):
 
     # A changed access string reaches the engine.
     ec.modify_user(UserId=app, AccessString="on ~* +@all")
-    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"])
+    redis = Redis(group["NodeGroups"][0]["PrimaryEndpoint"]["Port"], tls=tls)
     assert redis("AUTH", "app", "app-password-123456") == "OK"
     assert redis("SET", "other:x", "1") == "OK"
     redis.close()
