@@ -10,7 +10,9 @@ import re
 import secrets
 import shutil
 import time
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from overcast.common import pagination
@@ -48,6 +50,22 @@ def check_id(value: str, what: str) -> str:
             else f"{what} must be no more than 40 characters."
         )
     return value.lower()
+
+
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def check_window(window: str | None) -> None:
+    """A daily SnapshotWindow hh24:mi-hh24:mi (UTC), at least 60 minutes long."""
+    if window is None:
+        return
+    match = _WINDOW.match(window)
+    if not match:
+        raise invalid(f"Invalid snapshot window: {window}. The format is hh24:mi-hh24:mi.")
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if (end - start) % 1440 < 60:
+        raise invalid("The snapshot window must be at least 60 minutes long.")
 
 
 def check_token(token: str) -> None:
@@ -187,6 +205,9 @@ class NodeMixin(_Base):
                         scope, cluster_id, partial(self._delete_cluster, scope, cluster_id, None),
                         "deletion", partial(self.cluster_failed, scope, cluster_id),
                     )  # fmt: skip
+        for scope in self.replication_groups.scopes():
+            for group_id, _ in self.replication_groups.scan(scope):
+                self.schedule_snapshots(scope, "group", group_id)
         for scope in self.serverless.scopes():
             for name, row in self.serverless.scan(scope):
                 if row["desc"]["Status"] in ("available", "creating", "modifying"):
@@ -223,6 +244,7 @@ class NodeMixin(_Base):
             self.clusters.put(scope, cluster_id, current)
         if first:
             self.record_event(scope, "cache-cluster", cluster_id, "Cache cluster created")
+        self.schedule_snapshots(scope, "cluster", cluster_id)
         group_id = row["desc"].get("ReplicationGroupId")
         if group_id:
             self.group_settled(scope, group_id, first)
@@ -231,6 +253,7 @@ class NodeMixin(_Base):
 
     def create_cache_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        check_window(params.get("SnapshotWindow"))
         cluster_id = check_id(params["CacheClusterId"], "CacheClusterId")
         group_id = params.get("ReplicationGroupId")
         if group_id:
@@ -381,6 +404,7 @@ class NodeMixin(_Base):
 
     def modify_cache_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        check_window(params.get("SnapshotWindow"))
         cluster_id = params["CacheClusterId"].lower()
         row = self.cluster_row(scope, cluster_id)
         desc = row["desc"]
@@ -458,6 +482,7 @@ class NodeMixin(_Base):
                 if node_id not in known:
                     raise invalid(f"Cache node {node_id} does not exist in cluster {cluster_id}.")
         self.set_cluster(scope, cluster_id, **changes)
+        self.schedule_snapshots(scope, "cluster", cluster_id)
         needs_work = (
             (count is not None and count != len(row["nodes"])) or group_name or token or strategy == "DELETE"
         )
@@ -619,6 +644,7 @@ class NodeMixin(_Base):
 
     def create_replication_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        check_window(params.get("SnapshotWindow"))
         group_id = check_id(params["ReplicationGroupId"], "ReplicationGroupId")
         global_id = params.get("GlobalReplicationGroupId")
         if global_id:
@@ -802,6 +828,7 @@ class NodeMixin(_Base):
         self.wait_replicas(scope, group_id)
         self.set_group(scope, group_id, "available")
         self.record_event(scope, "replication-group", group_id, "Replication group created")
+        self.schedule_snapshots(scope, "group", group_id)
 
     def wait_replicas(self, scope: str, group_id: str, timeout: float = 30.0) -> None:
         """Until every replica has finished its first sync with the primary."""
@@ -876,6 +903,7 @@ class NodeMixin(_Base):
 
     def modify_replication_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
+        check_window(params.get("SnapshotWindow"))
         group_id = params["ReplicationGroupId"].lower()
         group = self.group_row(scope, group_id)
         desc = group["desc"]
@@ -944,6 +972,7 @@ class NodeMixin(_Base):
             changes["EngineVersion"] = catalog.resolve_version(desc["Engine"], version)
             del changes["EngineVersion"]  # the member clusters carry it
         self.set_group(scope, group_id, **changes)
+        self.schedule_snapshots(scope, "group", group_id)
         if version or group_name or params.get("CacheNodeType"):
             for member in group["members"]:
                 member_changes: dict[str, Any] = {}
@@ -2044,3 +2073,77 @@ class NodeMixin(_Base):
                 f"The snapshot cannot be exported to {params['S3BucketName']}: {error.message}"
             ) from None
         return {"ServerlessCacheSnapshot": row["desc"]}
+
+    # -- automatic backups --------------------------------------------------------------------------
+    # A Redis cluster or replication group with SnapshotRetentionLimit > 0 is snapshotted daily at
+    # the start of its SnapshotWindow (runtime.scheduler's clock); snapshots older than the limit,
+    # in days, are deleted.
+
+    def schedule_snapshots(self, scope: str, kind: str, name: str) -> None:
+        table = self.replication_groups if kind == "group" else self.clusters
+        row = table.get(scope, name)
+        key = f"elasticache/snapshot/{scope}/{kind}/{name}"
+        if row is None or not row["desc"].get("SnapshotRetentionLimit"):
+            self.runtime.scheduler.cancel_prefix(key)
+            return
+        if kind == "cluster" and (
+            row["desc"].get("ReplicationGroupId") or row["desc"]["Engine"] == "memcached"
+        ):
+            return
+        window = row["desc"].get("SnapshotWindow") or "05:00-06:00"
+        now = self.runtime.scheduler.now()
+        day = datetime.fromtimestamp(now, UTC).replace(
+            hour=int(window[0:2]), minute=int(window[3:5]), second=0, microsecond=0
+        )
+        due = day.timestamp() if day.timestamp() > now else day.timestamp() + 86400
+
+        def fire(_key: str, when: float) -> None:
+            current = table.get(scope, name)
+            if current is None:
+                return
+            status = current["desc"]["Status" if kind == "group" else "CacheClusterStatus"]
+            if status != "available":
+                self.schedule_snapshots(scope, kind, name)
+                return
+
+            def work() -> None:
+                try:
+                    self._automatic_snapshot(scope, kind, name, when)
+                finally:
+                    self.schedule_snapshots(scope, kind, name)
+
+            self.background(
+                scope, name, work, "automatic snapshot",
+                lambda why: self.record_event(scope, "replication-group" if kind == "group" else "cache-cluster", name, why),
+            )  # fmt: skip
+
+        self.runtime.scheduler.at(key, due, fire)
+
+    def _automatic_snapshot(self, scope: str, kind: str, name: str, when: float) -> None:
+        stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d-%H-%M")
+        snapshot = f"automatic.{name}-{stamp}"
+        if self.snapshots.get(scope, snapshot) is None:
+            self.take_snapshot(
+                scope,
+                snapshot,
+                name if kind == "cluster" else None,
+                name if kind == "group" else None,
+                "automated",
+                {},
+            )
+        source_type = "replication-group" if kind == "group" else "cache-cluster"
+        self.record_event(scope, source_type, name, f"Automatic snapshot {snapshot} succeeded")
+        table = self.replication_groups if kind == "group" else self.clusters
+        row = table.get(scope, name)
+        limit = (row or {}).get("desc", {}).get("SnapshotRetentionLimit") or 0
+        field = "ReplicationGroupId" if kind == "group" else "CacheClusterId"
+        for old_name, old in list(self.snapshots.scan(scope)):
+            desc = old["desc"]
+            if desc["SnapshotSource"] != "automated" or desc.get(field) != name:
+                continue
+            taken = (desc.get("NodeSnapshots") or [{}])[0].get("SnapshotCreateTime") or when
+            if when - taken >= limit * 86400:
+                with self.store.transaction():
+                    self.snapshots.delete(scope, old_name)
+                if old.get("file"):
+                    Path(old["file"]).unlink(missing_ok=True)

@@ -84,3 +84,50 @@ def test_a_missing_engine_is_refused_at_once_naming_its_package(tmp_path):
         assert ec.describe_cache_clusters()["CacheClusters"] == []
     finally:
         server.stop()
+
+
+def test_automatic_snapshots_are_taken_in_the_snapshot_window():
+    from datetime import UTC, datetime, timedelta
+
+    # The scheduler's clock runs 60 times as fast: a window ten minutes away opens within seconds.
+    server = Server("--ephemeral", "--quiet", env={"OVERCAST_SCHEDULE_SPEED": "60"})
+    try:
+        ec = client_for(server)
+        start = datetime.now(UTC) + timedelta(minutes=10)
+        end = start + timedelta(minutes=60)
+        window = f"{start:%H:%M}-{end:%H:%M}"
+        with pytest.raises(ClientError) as error:
+            ec.create_cache_cluster(
+                CacheClusterId="nightly", Engine="redis", CacheNodeType="cache.t3.micro",
+                SnapshotRetentionLimit=1, SnapshotWindow="05:00-05:30",
+            )  # fmt: skip
+        assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
+        ec.create_cache_cluster(
+            CacheClusterId="nightly", Engine="redis", CacheNodeType="cache.t3.micro",
+            SnapshotRetentionLimit=1, SnapshotWindow=window,
+        )  # fmt: skip
+        cluster = wait_cluster(ec, "nightly")
+        conn = Redis(cluster["CacheNodes"][0]["Endpoint"]["Port"])
+        assert conn("SET", "kept", "yes") == "OK"
+        conn.close()
+        deadline = time.monotonic() + 40
+        while True:
+            found = [
+                s for s in ec.describe_snapshots(CacheClusterId="nightly", SnapshotSource="automated")["Snapshots"]
+                if s["SnapshotStatus"] == "available"
+            ]  # fmt: skip
+            if found:
+                break
+            assert time.monotonic() < deadline, "no automatic snapshot"
+            time.sleep(0.2)
+        assert found[0]["SnapshotName"].startswith("automatic.nightly-")
+        ec.create_cache_cluster(
+            CacheClusterId="restored", Engine="redis", CacheNodeType="cache.t3.micro",
+            SnapshotName=found[0]["SnapshotName"],
+        )  # fmt: skip
+        restored = wait_cluster(ec, "restored")
+        conn = Redis(restored["CacheNodes"][0]["Endpoint"]["Port"])
+        assert conn("GET", "kept") == b"yes"
+        conn.close()
+    finally:
+        server.stop()
