@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from overcast.services.ec2.provider import Provider as EC2Provider
     from overcast.services.ecr.provider import Provider as ECRProvider
     from overcast.services.ecs.provider import Provider as ECSProvider
+    from overcast.services.elasticache.provider import Provider as ElastiCacheProvider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
@@ -110,6 +111,8 @@ class Runtime:
     def provider(self, service: Literal["ecs"]) -> ECSProvider: ...
     @overload
     def provider(self, service: Literal["ec2"]) -> EC2Provider: ...
+    @overload
+    def provider(self, service: Literal["elasticache"]) -> ElastiCacheProvider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload
