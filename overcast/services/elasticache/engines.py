@@ -185,7 +185,7 @@ def launch(sup: Supervisor, node: Node) -> Launch:
         str(find_binary(REDIS, "redis-server")),
         "--port", "0" if node.tls else str(node.port), "--bind", "127.0.0.1", "--dir", home, "--dbfilename", "dump.rdb",
         "--save", "900 1 300 10 60 10000", "--appendonly", "no", "--daemonize", "no",
-        "--protected-mode", "no", "--maxmemory", f"{node.memory_mb}mb",
+        "--protected-mode", "no", "--maxmemory", f"{node.memory_mb}mb", "--repl-diskless-sync-delay", "0",
     ]  # fmt: skip
     for name, value in sorted(node.parameters.items()):
         if name in REDIS_CONFIG and value != "":

@@ -1038,8 +1038,9 @@ class NodeMixin(_Base):
         self.set_group(scope, group_id, "available")
         self.record_event(scope, "replication-group", group_id, "Replication group modified")
 
-    def promote(self, scope: str, group_id: str, new_primary: str) -> None:
-        """Make `new_primary` the group's primary: REPLICAOF NO ONE on it, the others follow it."""
+    def promote(self, scope: str, group_id: str, new_primary: str, down: str | None = None) -> None:
+        """Make `new_primary` the group's primary: REPLICAOF NO ONE on it, the others follow it
+        (all but `down`, a member whose engine is stopped: it follows when it starts again)."""
         group = self.group_row(scope, group_id)
         old = group["primary"]
         new_row = self.cluster_row(scope, new_primary)
@@ -1055,7 +1056,7 @@ class NodeMixin(_Base):
                     row["role"] = "primary" if member == new_primary else "replica"
                     self.clusters.put(scope, member, row)
         for member in group["members"]:
-            if member == new_primary:
+            if member in (new_primary, down):
                 continue
             try:
                 self.admin_call(scope, member, "REPLICAOF", "127.0.0.1", str(port))
@@ -1063,9 +1064,55 @@ class NodeMixin(_Base):
                 self.record_event(
                     scope, "cache-cluster", member, f"Could not follow the new primary: {error}"
                 )
+        self.refresh_launches(scope, group_id)
+        if down is not None:
+            # The failed primary comes back as a replica of the new one.
+            down_row = self.cluster_row(scope, down)
+            self.start_node(scope, down, down_row["nodes"][0])
         self.wait_replicas(scope, group_id)
         self.record_event(
             scope, "replication-group", group_id, f"Failover from {old} to {new_primary} completed"
+        )
+
+    def refresh_launches(self, scope: str, group_id: str) -> None:
+        """Each running member's command line as its role now is, so that the supervisor
+        restarts a crashed member as primary or as a replica of the current primary."""
+        group = self.group_row(scope, group_id)
+        for member in group["members"]:
+            row = self.clusters.get(scope, member)
+            if row is None:
+                continue
+            node = row["nodes"][0]
+            if self.supervisor.running(node["key"]):
+                self.supervisor.start(node["key"], launch(self.supervisor, self.node_of(row, node, scope)))
+
+    def node_crashed(self, scope: str, cluster_id: str, key: str) -> None:
+        """A member's engine exited unexpectedly (the supervisor restarts it). Where it was a
+        group's primary and automatic failover is enabled, a replica takes over, as on AWS."""
+        row = self.clusters.get(scope, cluster_id)
+        group_id = (row or {}).get("desc", {}).get("ReplicationGroupId")
+        if row is None or not group_id:
+            return
+        group = self.replication_groups.get(scope, group_id)
+        if (
+            group is None
+            or group["primary"] != cluster_id
+            or group["desc"]["AutomaticFailover"] != "enabled"
+            or group["desc"]["Status"] != "available"
+        ):
+            return
+        replicas = [m for m in group["members"] if m != cluster_id]
+        if not replicas:
+            return
+        self.set_group(scope, group_id, "modifying")
+
+        def failover() -> None:
+            self.supervisor.stop(key)
+            self.promote(scope, group_id, replicas[0], down=cluster_id)
+            self.set_group(scope, group_id, "available")
+
+        self.background(
+            scope, group_id, failover, "automatic failover", partial(self.group_failed, scope, group_id)
         )
 
     def test_failover(self, context: RequestContext, params: dict) -> dict:

@@ -251,6 +251,8 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
         found = self.owner_of_key.get(key)
         if found is not None:
             self.record_event(found[0], found[1], found[2], f"{message} (node {key.rsplit('-', 1)[-1]})")
+            if found[1] == "cache-cluster":
+                self.node_crashed(found[0], found[2], key)
 
     def describe_events(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)

@@ -155,3 +155,60 @@ def test_users_and_user_groups_are_acl_users_on_the_engine(ec, tls):
         ec.delete_user_group(UserGroupId=f"g-{suffix}")
     assert error.value.response["Error"]["Code"] == "InvalidUserGroupState"
     ec.delete_replication_group(ReplicationGroupId=group_id)
+
+
+def test_a_crashed_primary_fails_over_to_its_replica(ec, endpoint):
+    import json
+    import os
+    import signal
+    import urllib.request
+
+    group_id = unique("crash")
+    ec.create_replication_group(
+        ReplicationGroupId=group_id, ReplicationGroupDescription="crash", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumCacheClusters=2, AutomaticFailoverEnabled=True,
+    )  # fmt: skip
+    group = wait_group(ec, group_id)
+    primary_port = group["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    replica_port = group["NodeGroups"][0]["ReaderEndpoint"]["Port"]
+    conn = Redis(primary_port)
+    assert conn("SET", "before", "1") == "OK"
+    conn.close()
+    with urllib.request.urlopen(f"{endpoint}/_overcast/ps", timeout=10) as response:
+        engines = json.loads(response.read())["engines"]
+    pid = next(e["pid"] for e in engines if e["name"] == f"{group_id}-001/0001")
+    os.kill(pid, signal.SIGKILL)
+
+    def promoted():
+        found = ec.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+        return (
+            found
+            if found["Status"] == "available"
+            and found["NodeGroups"][0]["PrimaryEndpoint"]["Port"] == replica_port
+            else None
+        )
+
+    group = eventually(promoted, timeout=30)
+    roles = {m["CacheClusterId"]: m["CurrentRole"] for m in group["NodeGroups"][0]["NodeGroupMembers"]}
+    assert roles == {f"{group_id}-001": "replica", f"{group_id}-002": "primary"}
+    new_primary = Redis(replica_port)
+    assert new_primary("GET", "before") == b"1"
+    assert new_primary("SET", "after", "2") == "OK"
+    new_primary.close()
+
+    def followed():
+        try:
+            old = Redis(primary_port)
+        except OSError:
+            return None
+        value = old("GET", "after")
+        old.close()
+        return value
+
+    assert eventually(followed, timeout=30) == b"2"  # the old primary came back as a replica
+    messages = [
+        e["Message"]
+        for e in ec.describe_events(SourceType="replication-group", SourceIdentifier=group_id)["Events"]
+    ]
+    assert any(m.startswith("Failover from") for m in messages)
+    ec.delete_replication_group(ReplicationGroupId=group_id)
