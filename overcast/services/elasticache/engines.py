@@ -186,6 +186,7 @@ def launch(sup: Supervisor, node: Node) -> Launch:
         "--port", "0" if node.tls else str(node.port), "--bind", "127.0.0.1", "--dir", home, "--dbfilename", "dump.rdb",
         "--save", "900 1 300 10 60 10000", "--appendonly", "no", "--daemonize", "no",
         "--protected-mode", "no", "--maxmemory", f"{node.memory_mb}mb", "--repl-diskless-sync-delay", "0",
+        "--shutdown-on-sigterm", "force",
     ]  # fmt: skip
     for name, value in sorted(node.parameters.items()):
         if name in REDIS_CONFIG and value != "":

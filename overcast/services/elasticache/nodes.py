@@ -167,6 +167,8 @@ class NodeMixin(_Base):
 
     def start_node(self, scope: str, cluster_id: str, node: dict[str, Any]) -> None:
         """Start one node's engine and wait until it answers (in background work)."""
+        if self.closing:
+            raise RuntimeError("Overcast is stopping")
         row = self.cluster_row(scope, cluster_id)
         spec = self.node_of(row, node, scope)
         self.owner_of_key[node["key"]] = (scope, "cache-cluster", cluster_id)
@@ -1679,6 +1681,8 @@ class NodeMixin(_Base):
         )  # fmt: skip
 
     def _run_serverless(self, scope: str, name: str, first: bool = False) -> None:
+        if self.closing:
+            raise RuntimeError("Overcast is stopping")
         row = self.serverless_row(scope, name)
         key = row["node"]["key"]
         self.owner_of_key[key] = (scope, "serverless-cache", name)

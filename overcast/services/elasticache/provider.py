@@ -78,6 +78,9 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
         #: Account-wide facts: the in-transit encryption authority.
         self.settings = table("elasticache", "settings")
         self._tls_context: ssl.SSLContext | None = None
+        self.closing = False
+        #: Background work threads, waited for when Overcast stops.
+        self.work: list[threading.Thread] = []
         #: Global datastores, by account (they span regions).
         self.global_groups = table("elasticache", "global_groups")
         self.supervisor = Supervisor(runtime, "elasticache", self.engine_event)
@@ -126,7 +129,17 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
             target=self._quietly(self.resume_nodes), name="elasticache resume", daemon=True
         ).start()
 
+    def stop(self) -> None:
+        # No engine starts once Overcast begins to stop: close() stops the ones running.
+        self.closing = True
+
     def close(self) -> None:
+        self.closing = True
+        # Work under way (a deletion stopping its engines) finishes first, so that no engine
+        # outlives Overcast; none starts meanwhile.
+        deadline = time.monotonic() + 20
+        for thread in list(self.work):
+            thread.join(max(0.0, deadline - time.monotonic()))
         self.supervisor.close()
 
     def engines(self) -> list[dict[str, Any]]:
@@ -236,7 +249,9 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
                     except Exception:
                         log.exception("elasticache %s: recording a failure", name)
 
-        threading.Thread(target=run, name=f"elasticache {name} {what}", daemon=True).start()
+        thread = threading.Thread(target=run, name=f"elasticache {name} {what}", daemon=True)
+        self.work = [t for t in self.work if t.is_alive()] + [thread]
+        thread.start()
 
     # -- events -------------------------------------------------------------------------------------
 
