@@ -485,6 +485,8 @@ class NodeMixin(_Base):
                     raise invalid(f"Cache node {node_id} does not exist in cluster {cluster_id}.")
         self.set_cluster(scope, cluster_id, **changes)
         self.schedule_snapshots(scope, "cluster", cluster_id)
+        if changes.get("CacheNodeType") and desc["Engine"] != "memcached":
+            self.resize(scope, cluster_id, changes["CacheNodeType"])
         needs_work = (
             (count is not None and count != len(row["nodes"])) or group_name or token or strategy == "DELETE"
         )
@@ -988,6 +990,8 @@ class NodeMixin(_Base):
                         "CacheNodeIdsToReboot": [],
                     }  # fmt: skip
                 self.set_cluster(scope, member, **member_changes)
+                if params.get("CacheNodeType"):
+                    self.resize(scope, member, params["CacheNodeType"])
         if (
             token
             or strategy == "DELETE"
@@ -2198,3 +2202,13 @@ class NodeMixin(_Base):
                     self.snapshots.delete(scope, old_name)
                 if old.get("file"):
                     Path(old["file"]).unlink(missing_ok=True)
+
+    def resize(self, scope: str, cluster_id: str, node_type: str) -> None:
+        """A new node type: its memory becomes the running Redis nodes' maxmemory."""
+        row = self.cluster_row(scope, cluster_id)
+        memory = f"{catalog.node_memory(node_type)}mb"
+        for index in range(len(row["nodes"])):
+            try:
+                self.admin_call(scope, cluster_id, "CONFIG", "SET", "maxmemory", memory, node_index=index)
+            except RespError as error:
+                self.record_event(scope, "cache-cluster", cluster_id, f"maxmemory not applied: {error}")

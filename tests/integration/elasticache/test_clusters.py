@@ -55,6 +55,13 @@ def test_a_redis_cluster_is_a_real_redis_at_its_endpoint(ec):
     assert any("restarted" in e["Message"] for e in events)
     assert any(e["Message"] == "Cache cluster created" for e in events)
 
+    # A new node type is the engine's memory (capped, so that many nodes fit one machine).
+    redis = Redis(endpoint["Port"])
+    assert redis("CONFIG", "GET", "maxmemory") == [b"maxmemory", str(256 * 1024 * 1024).encode()]
+    ec.modify_cache_cluster(CacheClusterId=cluster_id, CacheNodeType="cache.t1.micro", ApplyImmediately=True)
+    assert redis("CONFIG", "GET", "maxmemory") == [b"maxmemory", str(213 * 1024 * 1024).encode()]
+    redis.close()
+
     ec.delete_cache_cluster(CacheClusterId=cluster_id)
     wait_gone(lambda: ec.describe_cache_clusters(CacheClusterId=cluster_id))
     with pytest.raises(OSError):
