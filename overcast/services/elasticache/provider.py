@@ -111,6 +111,11 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
         return run
 
     def reset(self) -> None:
+        # As when Overcast stops: work under way ends (none starts an engine meanwhile) before
+        # the engines stop, so that none is started on a supervisor already closed.
+        self.closing = True
+        self._finish_work(5.0)
+        self.closing = False
         self.supervisor.close()
         for scope in self.clusters.scopes():
             for _, row in self.clusters.scan(scope):
@@ -137,10 +142,14 @@ class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
         self.closing = True
         # Work under way (a deletion stopping its engines) finishes first, so that no engine
         # outlives Overcast; none starts meanwhile.
-        deadline = time.monotonic() + 20
-        for thread in list(self.work):
-            thread.join(max(0.0, deadline - time.monotonic()))
+        self._finish_work()
         self.supervisor.close()
+
+    def _finish_work(self, seconds: float = 20.0) -> None:
+        deadline = time.monotonic() + seconds
+        for thread in list(self.work):
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def engines(self) -> list[dict[str, Any]]:
         """Each cache node's engine process (`overcast ps`, the dashboard's overview)."""
