@@ -47,6 +47,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "dynamodb": ("list_tables", {}),
     "ecr": ("describe_repositories", {}),
     "ec2": ("describe_vpcs", {}),
+    "elasticache": ("describe_cache_clusters", {}),
     "dynamodbstreams": ("list_streams", {}),
     "ecs": ("list_clusters", {}),
     "eks": ("list_clusters", {}),

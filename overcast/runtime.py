@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from overcast.services.ecs.provider import Provider as ECSProvider
     from overcast.services.elb.provider import Provider as ELBProvider
     from overcast.services.elbv2.provider import Provider as ELBv2Provider
+    from overcast.services.elasticache.provider import Provider as ElastiCacheProvider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
@@ -124,6 +125,8 @@ class Runtime:
     def provider(self, service: Literal["elb"]) -> ELBProvider: ...
     @overload
     def provider(self, service: Literal["elbv2"]) -> ELBv2Provider: ...
+    @overload
+    def provider(self, service: Literal["elasticache"]) -> ElastiCacheProvider: ...
     @overload
     def provider(self, service: Literal["events"]) -> EventsProvider: ...
     @overload

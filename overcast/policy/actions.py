@@ -17,6 +17,7 @@ SQS_QUEUE = "arn:{partition}:sqs:{region}:{queue_account}:{queue}"
 KINESIS_STREAM = "arn:{partition}:kinesis:{region}:{account}:stream/{stream}"
 CLASSIC_ELB = "arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{LoadBalancerName}"
 RDS_ARN = "arn:{partition}:rds:{region}:{account}:"
+ELASTICACHE_ARN = "arn:{partition}:elasticache:{region}:{account}:"
 DDB_TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 LAMBDA_FUNCTION = "arn:{partition}:lambda:{region}:{function_account}:function:{function}"
 LOG_GROUP = "arn:{partition}:logs:{region}:{account}:log-group:{logGroupName}"
@@ -888,6 +889,76 @@ TABLES: dict[str, dict[str, Any]] = {
         **{
             op: (f"eks:{op}", "{resourceArn}")
             for op in ("TagResource", "UntagResource", "ListTagsForResource")
+        },
+    },
+    "elasticache": {
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "cluster:{CacheClusterId}")
+            for op in ("CreateCacheCluster", "DeleteCacheCluster", "ModifyCacheCluster", "RebootCacheCluster")
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "replicationgroup:{ReplicationGroupId}")
+            for op in (
+                "CreateReplicationGroup",
+                "DeleteReplicationGroup",
+                "ModifyReplicationGroup",
+                "TestFailover",
+                "IncreaseReplicaCount",
+                "DecreaseReplicaCount",
+                "ModifyReplicationGroupShardConfiguration",
+                "TestMigration",
+            )
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "snapshot:{SnapshotName}")
+            for op in ("CreateSnapshot", "DeleteSnapshot")
+        },
+        "CopySnapshot": ("elasticache:CopySnapshot", ELASTICACHE_ARN + "snapshot:{SourceSnapshotName}"),
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "parametergroup:{CacheParameterGroupName}")
+            for op in (
+                "CreateCacheParameterGroup",
+                "DeleteCacheParameterGroup",
+                "ModifyCacheParameterGroup",
+                "ResetCacheParameterGroup",
+                "DescribeCacheParameters",
+            )
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "subnetgroup:{CacheSubnetGroupName}")
+            for op in ("CreateCacheSubnetGroup", "DeleteCacheSubnetGroup", "ModifyCacheSubnetGroup")
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "securitygroup:{CacheSecurityGroupName}")
+            for op in (
+                "CreateCacheSecurityGroup",
+                "DeleteCacheSecurityGroup",
+                "AuthorizeCacheSecurityGroupIngress",
+                "RevokeCacheSecurityGroupIngress",
+            )
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "user:{UserId}")
+            for op in ("CreateUser", "DeleteUser", "ModifyUser")
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "usergroup:{UserGroupId}")
+            for op in ("CreateUserGroup", "DeleteUserGroup", "ModifyUserGroup")
+        },
+        **{
+            op: (f"elasticache:{op}", ELASTICACHE_ARN + "serverlesscache:{ServerlessCacheName}")
+            for op in ("CreateServerlessCache", "DeleteServerlessCache", "ModifyServerlessCache")
+        },
+        **{
+            op: (
+                f"elasticache:{op}",
+                ELASTICACHE_ARN + "serverlesscachesnapshot:{ServerlessCacheSnapshotName}",
+            )
+            for op in ("DeleteServerlessCacheSnapshot", "ExportServerlessCacheSnapshot")
+        },
+        **{
+            op: (f"elasticache:{op}", "{ResourceName}")
+            for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
     },
     "ecs": {

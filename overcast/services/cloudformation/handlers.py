@@ -43,6 +43,7 @@ MODULES = (
     "overcast.services.cloudwatch.resources",
     "overcast.services.kinesis.resources",
     "overcast.services.rds.resources",
+    "overcast.services.elasticache.resources",
     "overcast.services.ec2.resources",
     "overcast.services.scheduler.resources",
     "overcast.services.ecr.resources",

@@ -1,1 +1,1 @@
-"""ElastiCache: only its wire overlay so far (no provider yet)."""
+"""ElastiCache on real redis-server and memcached engines (provider.py)."""

@@ -190,6 +190,7 @@ def test_a_metric_is_drawn_from_get_metric_data(dashboard, aws_as):
         "xray",
         "ec2",
         "rds",
+        "elasticache",
         "ecs",
         "ecr",
         "eks",
@@ -537,3 +538,30 @@ def test_http_api_shows_its_routes_and_invoke_url(dashboard, aws_as):
     _cell(dashboard, f"{api['ApiEndpoint']}/")
     _no_errors(dashboard)
     dashboard.shot("http-api")
+
+
+def test_elasticache_shows_a_cluster_its_endpoint_and_its_engine_on_the_overview(dashboard, aws_as):
+    import time
+
+    ec = aws_as("elasticache")
+    cluster = f"dash-{uuid.uuid4().hex[:8]}"
+    ec.create_cache_cluster(CacheClusterId=cluster, Engine="redis", CacheNodeType="cache.t3.micro")
+    deadline = time.monotonic() + 30
+    while True:
+        found = ec.describe_cache_clusters(CacheClusterId=cluster, ShowCacheNodeInfo=True)["CacheClusters"][0]
+        if found["CacheClusterStatus"] == "available":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    port = found["CacheNodes"][0]["Endpoint"]["Port"]
+    try:
+        dashboard.open("elasticache")
+        _cell(dashboard, f"127.0.0.1:{port}")
+        dashboard.page.get_by_role("link", name=cluster, exact=True).first.click()
+        _cell(dashboard, f"127.0.0.1:{port}")
+        _no_errors(dashboard)
+        dashboard.open("")
+        _cell(dashboard, f"{cluster}/0001")
+        _no_errors(dashboard)
+    finally:
+        ec.delete_cache_cluster(CacheClusterId=cluster)

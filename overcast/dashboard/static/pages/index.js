@@ -22,6 +22,7 @@ export const pages = [
   { id: "xray", title: "X-Ray", service: "xray", load: () => import("./xray.js") },
   { id: "ec2", title: "EC2 and VPC", service: "ec2", load: () => import("./ec2.js") },
   { id: "rds", title: "RDS", service: "rds", load: () => import("./rds.js") },
+  { id: "elasticache", title: "ElastiCache", service: "elasticache", load: () => import("./elasticache.js") },
   { id: "ecs", title: "ECS", service: "ecs", load: () => import("./ecs.js") },
   { id: "ecr", title: "ECR", service: "ecr", load: () => import("./ecr.js") },
   { id: "eks", title: "EKS", service: "eks", load: () => import("./eks.js") },
@@ -64,6 +65,7 @@ export function pageForArn(arn) {
       return ["instance", "vpc", "subnet", "security-group"].includes(kind) && id ? `#/ec2/${enc(id)}` : null;
     },
     rds: () => (resource.startsWith("db:") ? `#/rds/${enc(resource.slice(3))}` : null),
+    elasticache: () => (resource.startsWith("cluster:") ? `#/elasticache/${enc(resource.slice(8))}` : null),
     ecs: () => (resource.startsWith("cluster/") ? `#/ecs/${enc(resource.slice(8))}` : resource.startsWith("service/") || resource.startsWith("task/") ? `#/ecs/${enc(resource.split("/")[1])}` : null),
     ecr: () => (resource.startsWith("repository/") ? `#/ecr/${enc(resource.slice(11))}` : null),
     eks: () => (resource.startsWith("cluster/") ? `#/eks/${enc(resource.slice(8))}` : null),

@@ -65,7 +65,7 @@ export async function render(view) {
             ["Account", (row) => row.account ?? ""],
           ],
           overview.engines,
-          "No engines running: Lambda environments, databases and containers appear here while they run.",
+          "No engines running: Lambda environments, databases, caches and containers appear here while they run.",
         ),
       );
       clear(
