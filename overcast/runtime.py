@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from overcast.services.ec2.provider import Provider as EC2Provider
     from overcast.services.ecr.provider import Provider as ECRProvider
     from overcast.services.ecs.provider import Provider as ECSProvider
+    from overcast.services.elasticache.provider import Provider as ElastiCacheProvider
     from overcast.services.elb.provider import Provider as ELBProvider
     from overcast.services.elbv2.provider import Provider as ELBv2Provider
-    from overcast.services.elasticache.provider import Provider as ElastiCacheProvider
     from overcast.services.events.provider import Provider as EventsProvider
     from overcast.services.iam.provider import Provider as IAMProvider
     from overcast.services.kinesis.provider import Provider as KinesisProvider
