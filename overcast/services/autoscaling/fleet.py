@@ -105,6 +105,7 @@ class FleetMixin:
             account, region = scope.split("/")
             self._observe(scope, account, region, group)
             self._walk_hooks(scope, account, region, group)
+            self.sync_load_balancers(account, region, group)
             if group.get("Status") == "Delete in progress":
                 self._drain_for_delete(scope, account, region, group)
                 return
@@ -157,6 +158,45 @@ class FleetMixin:
                 )
                 self.begin_termination(scope, account, region, group, member, f"At {stamp(now())} {cause}")
         group["Instances"] = [m for m in group["Instances"] if m["LifecycleState"] != "Terminated"]
+
+    def sync_load_balancers(self: Provider, account: str, region: str, group: dict[str, Any]) -> None:  # type: ignore[misc]
+        """Register the group's in-service instances with its target groups (ELBv2) and
+        classic load balancers, and deregister those that left service or whose attachment was
+        detached, as Auto Scaling does. What is registered is kept in the group's record."""
+        in_service = sorted(m["InstanceId"] for m in group["Instances"] if m["LifecycleState"] == "InService")
+        if group.get("Status") == "Delete in progress":
+            in_service = []
+        registered: dict[str, list[str]] = group.setdefault("_registered", {})
+        attached = {f"elbv2 {arn}" for arn in group.get("TargetGroupARNs") or []} | {
+            f"elb {name}" for name in group.get("LoadBalancerNames") or []
+        }
+        for attachment in sorted(attached | set(registered)):
+            want = in_service if attachment in attached else []
+            have = registered.get(attachment, [])
+            joining, leaving = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+            if not joining and not leaving:
+                continue
+            service, target = attachment.split(" ", 1)
+            try:
+                balancer: Any = self.runtime.provider(service)
+                if service == "elbv2":
+                    if joining:
+                        balancer.register_instances(account, region, target, [{"Id": i} for i in joining])
+                    if leaving:
+                        balancer.deregister_instances(account, region, target, [{"Id": i} for i in leaving])
+                else:
+                    if joining:
+                        balancer.register_instances(account, region, target, joining)
+                    if leaving:
+                        balancer.deregister_instances(account, region, target, leaving)
+            except ServiceError as error:
+                log.warning("Auto Scaling group %s: %s %s: %s", group["AutoScalingGroupName"], service, target,
+                            error.message)  # fmt: skip
+                continue
+            if want:
+                registered[attachment] = want
+            else:
+                registered.pop(attachment, None)
 
     def _in_service(  # type: ignore[misc]
         self: Provider, account: str, region: str, group: dict[str, Any], member: dict[str, Any]

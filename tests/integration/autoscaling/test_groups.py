@@ -362,3 +362,40 @@ def test_a_launch_ec2_refuses_is_a_failed_activity(asg, ec2, image, subnets):
     assert activities[0]["Description"].startswith("Launching a new EC2 instance.  Status Reason: ")
     assert activities[0]["StatusMessage"].endswith(". Launching EC2 instance failed.")
     assert group_of(asg, name)["Instances"] == []
+
+
+def test_in_service_instances_are_registered_with_the_group_s_target_groups(
+    asg, ec2, client, template, subnets
+):
+    elbv2 = client("elbv2")
+    vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
+    target_group = elbv2.create_target_group(
+        Name=unique("asg-tg"), Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=target_group,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+    )
+
+    def targets() -> list[str]:
+        found = elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
+        return sorted(t["Target"]["Id"] for t in found if t["TargetHealth"]["State"] != "draining")
+
+    name = unique("asg-lb")
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]},
+        MinSize=0,
+        MaxSize=3,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=subnets[0],
+        TargetGroupARNs=[target_group],
+    )
+    running = wait_for(lambda: in_service(asg, name, 2))
+    assert wait_for(lambda: targets() == sorted(running) and targets()) == sorted(running)
+    asg.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=1)
+    kept = wait_for(lambda: in_service(asg, name, 1))
+    assert wait_for(lambda: targets() == sorted(kept) and targets()) == sorted(kept)
+    asg.detach_load_balancer_target_groups(AutoScalingGroupName=name, TargetGroupARNs=[target_group])
+    wait_for(lambda: targets() == [] or None)
+    asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
