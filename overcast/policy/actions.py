@@ -719,6 +719,17 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
     },
+    "rds-data": {
+        op: (f"rds-data:{op}", "{resourceArn}")
+        for op in (
+            "ExecuteStatement",
+            "BatchExecuteStatement",
+            "BeginTransaction",
+            "CommitTransaction",
+            "RollbackTransaction",
+        )
+    }
+    | {"ExecuteSql": ("rds-data:ExecuteSql", "{dbClusterOrInstanceArn}")},
     "ecs": {
         **{
             op: (f"ecs:{op}", ECS_CLUSTER)

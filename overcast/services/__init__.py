@@ -1,6 +1,7 @@
 """The emulated services. Each lives in `services/<name>/provider.py` as a `Provider` subclass
 with one method per operation, named after it in snake_case (GetCallerIdentity →
-get_caller_identity). A service is imported on its first request."""
+get_caller_identity). A service is imported on its first request. A botocore name with a hyphen
+(rds-data) lives in a package named with an underscore (rds_data)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ def implemented() -> frozenset[str]:
     """Services that have a provider, by botocore service name (found on disk, not imported)."""
     here = Path(__file__).parent
     return frozenset(
-        module.name
+        module.name.replace("_", "-")
         for module in pkgutil.iter_modules([str(here)])
         if module.ispkg and (here / module.name / "provider.py").exists()
     )
 
 
 def provider_class(service: str):
-    module = importlib.import_module(f"overcast.services.{service}.provider")
+    module = importlib.import_module(f"overcast.services.{service.replace('-', '_')}.provider")
     return module.Provider
