@@ -385,6 +385,9 @@ class ClusterMixin(MixinBase):
             if password:
                 row["password"] = password
             self.clusters.put(scope, desc["DBClusterIdentifier"], row)
+        if params.get("EnableIAMDatabaseAuthentication") is not None:
+            for member in row["members"]:
+                self.background(scope, member, partial(self.apply_iam_auth, scope, member), "IAM auth")
         writer = row.get("writer")
         if password and writer:
             # The writer's role changes, and the readers replicate it; they follow with the new

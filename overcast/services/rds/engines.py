@@ -60,6 +60,14 @@ class Server:
     master_password: str
     version: str | None = None
     parameters: dict[str, str] | None = None
+    #: IAM database authentication: the port of the token front (iam_auth.py), 0 when the
+    #: instance has it disabled, and the resource id its tokens are for.
+    iam_auth_port: int = 0
+    iam_resource_id: str = ""
+
+
+#: The role whose members log in with IAM tokens, as RDS for PostgreSQL has it.
+IAM_ROLE = "DO $$BEGIN CREATE ROLE rds_iam; EXCEPTION WHEN duplicate_object THEN NULL; END$$"
 
 
 class PostgresEngine:
@@ -151,6 +159,7 @@ class PostgresEngine:
         ]
         if database:
             statements.append(f"CREATE DATABASE {quote_ident(database)} OWNER {master}")
+        statements.append(IAM_ROLE)
         statements.append(f"ALTER ROLE {ADMIN_USER} WITH NOLOGIN PASSWORD NULL")
         self.sql(sup, admin, statements)
 
@@ -176,7 +185,30 @@ class PostgresEngine:
         )
         _write_owned(sup, pgdata / "rds-parameters.conf", params)
 
+    def write_hba(self, sup: Supervisor, server: Server) -> None:
+        """Client authentication: passwords (SCRAM), except members of rds_iam, who log in with
+        an IAM token checked by Overcast's token front over LDAP simple bind (iam_auth.py), or
+        not at all while the instance has IAM database authentication disabled (as on RDS)."""
+        if server.iam_auth_port:
+            iam = (
+                f'ldap ldapserver=127.0.0.1 ldapport={server.iam_auth_port} ldapprefix=""'
+                f' ldapsuffix="@{server.iam_resource_id}"'
+            )
+        else:
+            iam = "reject"
+        lines = [
+            "local all all scram-sha-256",
+            f"host all +rds_iam 127.0.0.1/32 {iam}",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "host all all ::1/128 scram-sha-256",
+            "local replication all scram-sha-256",
+            "host replication all 127.0.0.1/32 scram-sha-256",
+            "host replication all ::1/128 scram-sha-256",
+        ]
+        _write_owned(sup, sup.home(server.key) / "pgdata" / "pg_hba.conf", "\n".join(lines) + "\n")
+
     def launch(self, sup: Supervisor, server: Server) -> Launch:
+        self.write_hba(sup, server)
         return Launch(
             [self._bin(server, "postgres"), "-D", self.data(sup, server)],
             ready=lambda: postgres_ready(server.port),

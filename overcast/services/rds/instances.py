@@ -36,7 +36,14 @@ from overcast.services.rds.common import (
     next_weekly,
     not_found,
 )
-from overcast.services.rds.engines import ENGINES, EngineError, MariaDBEngine, PostgresEngine, Server
+from overcast.services.rds.engines import (
+    ENGINES,
+    IAM_ROLE,
+    EngineError,
+    MariaDBEngine,
+    PostgresEngine,
+    Server,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +103,8 @@ class InstanceMixin(MixinBase):
 
     def server(self, row: dict[str, Any], password: str | None = None) -> Server:
         desc = row["desc"]
+        iam, resource_id = self.iam_auth_of(row)
+        postgres = isinstance(self.engine_of(row), PostgresEngine)
         return Server(
             key=row["key"],
             port=row["port"],
@@ -103,7 +112,26 @@ class InstanceMixin(MixinBase):
             master_password=password or row["password"],
             version=row.get("runs") or desc["EngineVersion"],
             parameters=row.get("applied") or {},
+            iam_auth_port=self.token_front_port() if iam and postgres else 0,
+            iam_resource_id=resource_id,
         )
+
+    def apply_iam_auth(self, scope: str, identifier: str) -> None:
+        """IAM database authentication switched on or off: the running engine's client
+        authentication follows at once (a reload), and the rds_iam role exists to grant."""
+        row = self.instances.get(scope, identifier)
+        if row is None or not self.supervisor.running(row["key"]):
+            return
+        engine = self.engine_of(row)
+        if not isinstance(engine, PostgresEngine):
+            return
+        server = self.server(row)
+        engine.write_hba(self.supervisor, server)
+        try:
+            engine.sql(self.supervisor, server, IAM_ROLE)
+        except EngineError:
+            pass  # a replica: the role comes from its primary
+        engine.reload(self.supervisor, server)
 
     def engine_of(self, row: dict[str, Any]) -> PostgresEngine | MariaDBEngine:
         return ENGINES[row["desc"]["Engine"]]
@@ -613,6 +641,8 @@ class InstanceMixin(MixinBase):
                 lambda: self._apply_modify(scope, identifier, new_password, restart),
                 "modification",
             )
+        if params.get("EnableIAMDatabaseAuthentication") is not None:
+            self.background(scope, identifier, partial(self.apply_iam_auth, scope, identifier), "IAM auth")
         if pending := self.instance_row(scope, identifier).get("pending"):
             self.schedule_maintenance(scope, identifier, pending)
         self.record_event(

@@ -22,6 +22,7 @@ from overcast.services.rds.absent import AbsentMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
 from overcast.services.rds.groups import GroupMixin
+from overcast.services.rds.iam_auth import IAMAuthMixin
 from overcast.services.rds.instances import InstanceMixin
 from overcast.services.rds.notify import EventMixin
 from overcast.services.rds.snapshots import SnapshotMixin
@@ -68,7 +69,16 @@ TAGGED = {
 }
 
 
-class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixin, AbsentMixin, BaseProvider):
+class Provider(
+    InstanceMixin,
+    SnapshotMixin,
+    GroupMixin,
+    EventMixin,
+    ClusterMixin,
+    AbsentMixin,
+    IAMAuthMixin,
+    BaseProvider,
+):
     service = "rds"
 
     def __init__(self, runtime: Any) -> None:
@@ -114,6 +124,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
 
     def reset(self) -> None:
         self.supervisor.close()
+        self.close_token_front()
         for scope in self.instances.scopes():
             for _, row in self.instances.scan(scope):
                 self.supervisor.remove_home(row["key"])
@@ -131,6 +142,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
 
     def close(self) -> None:
         self.supervisor.close()
+        self.close_token_front()
 
     def engines(self) -> list[dict[str, Any]]:
         """Each DB instance's engine process (`overcast ps`, the dashboard's overview)."""
