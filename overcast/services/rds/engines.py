@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,8 @@ class Server:
     #: instance has it disabled, and the resource id its tokens are for.
     iam_auth_port: int = 0
     iam_resource_id: str = ""
+    #: Where a PostgreSQL primary archives its WAL (point-in-time restore), "" for none.
+    wal_archive: str = ""
 
 
 #: The role whose members log in with IAM tokens, as RDS for PostgreSQL has it.
@@ -178,6 +182,18 @@ class PostgresEngine:
                 f" password={primary.master_password} application_name={server.key}"
             )
             lines.append(f"primary_conninfo = {quote_literal(conninfo)}")
+        if server.wal_archive:
+            archive = sup.home(server.key) / "wal-archive"
+            archive.mkdir(exist_ok=True)
+            sup.own(archive)
+            lines += [
+                "archive_mode = on",
+                "archive_command = "
+                + quote_literal(f"test ! -f {server.wal_archive}/%f && cp %p {server.wal_archive}/%f"),
+                # A segment is archived at least this often, so the latest restorable time is
+                # within five minutes, as on RDS (a restore also switches to a new segment).
+                "archive_timeout = 300",
+            ]
         _write_owned(sup, pgdata / "overcast-engine.conf", "\n".join(lines) + "\n")
         params = "".join(
             f"{name} = {quote_literal(str(value))}\n"
@@ -298,6 +314,49 @@ class PostgresEngine:
         self.sql(sup, server, "SELECT pg_promote(true, 60)")
         (sup.home(server.key) / "pgdata" / "standby.signal").unlink(missing_ok=True)
         self.configure(sup, server)
+
+    def switch_wal(self, sup: Supervisor, server: Server, timeout: float = 15) -> None:
+        """Close the current WAL segment and wait until the archiver has copied it: everything
+        written until now can be replayed from the archive."""
+        segment = self.sql(sup, server, "SELECT pg_walfile_name(pg_switch_wal())").strip()
+        target = sup.home(server.key) / "wal-archive" / segment
+        deadline = time.monotonic() + timeout
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def recover_to(self, sup: Supervisor, server: Server, source_key: str, moment: str) -> None:
+        """A copied base backup replays the source's archived WAL up to `moment` when it next
+        starts, then becomes a primary of its own (point-in-time recovery). The segments are
+        linked into its own home (an engine sees no other's)."""
+        home = sup.home(server.key)
+        replay = home / "restore-wal"
+        replay.mkdir(exist_ok=True)
+        for segment in sorted((sup.home(source_key) / "wal-archive").iterdir()):
+            try:
+                os.link(segment, replay / segment.name)
+            except OSError:
+                shutil.copyfile(segment, replay / segment.name)
+        sup.own(replay, recursive=True)
+        pgdata = home / "pgdata"
+        text = (pgdata / "overcast-engine.conf").read_text()
+        text += "".join(
+            f"{name} = {quote_literal(value)}\n"
+            for name, value in (
+                ("restore_command", f"cp {sup.visible(server.key)}/restore-wal/%f %p"),
+                ("recovery_target_time", moment),
+                ("recovery_target_action", "promote"),
+            )
+        )
+        _write_owned(sup, pgdata / "overcast-engine.conf", text)
+        _write_owned(sup, pgdata / "recovery.signal", "")
+
+    def wait_promoted(self, sup: Supervisor, server: Server, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.sql(sup, server, "SELECT pg_is_in_recovery()").strip() != "f":
+            if time.monotonic() > deadline:
+                raise EngineError("the point-in-time recovery did not finish")
+            time.sleep(0.05)
+        shutil.rmtree(sup.home(server.key) / "restore-wal", ignore_errors=True)
 
     def after_copy(self, sup: Supervisor, server: Server) -> None:
         """A data directory copied from another server (a snapshot restored) is made this one's."""

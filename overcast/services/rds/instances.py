@@ -114,6 +114,9 @@ class InstanceMixin(MixinBase):
             parameters=row.get("applied") or {},
             iam_auth_port=self.token_front_port() if iam and postgres else 0,
             iam_resource_id=resource_id,
+            wal_archive=f"{self.supervisor.visible(row['key'])}/wal-archive"
+            if postgres and desc.get("BackupRetentionPeriod")
+            else "",
         )
 
     def apply_iam_auth(self, scope: str, identifier: str) -> None:
