@@ -36,6 +36,11 @@ from overcast.services.rds.instances import check_password, generated_password
 CLUSTER_ENGINES = ("aurora-postgresql", "aurora-mysql")
 
 
+#: The reader endpoint's address: on the cluster's port, one reader listens on it (the writer
+#: while the cluster has no reader, as on Aurora); the cluster endpoint is 127.0.0.1 there.
+READER_ADDRESS = "127.0.0.2"
+
+
 def cluster_not_found(identifier: str) -> ServiceError:
     return not_found("DBClusterNotFoundFault", f"DBCluster {identifier} not found.")
 
@@ -69,6 +74,7 @@ class ClusterMixin(MixinBase):
             )
         desc["DBClusterMembers"] = members
         desc["Port"] = row["port"]
+        desc["ReaderEndpoint"] = READER_ADDRESS
         desc["TagList"] = tagging.tag_list(row.get("tags"))
         desc["ReadReplicaIdentifiers"] = []
         return desc
@@ -126,7 +132,7 @@ class ClusterMixin(MixinBase):
                 "DBSubnetGroup": (subnet_group or {}).get("DBSubnetGroupName", "default"),
                 "Status": "available",
                 "Endpoint": "127.0.0.1",
-                "ReaderEndpoint": "127.0.0.1",
+                "ReaderEndpoint": READER_ADDRESS,
                 "CustomEndpoints": [],
                 "MultiAZ": False,
                 "Engine": engine_name,
@@ -261,6 +267,8 @@ class ClusterMixin(MixinBase):
                 "desc": desc,
                 "key": f"{context.account}-{context.region}-{identifier}",
                 "port": cluster["port"] if writer is None else self.new_port(),
+                # The first instance is the writer, and the reader endpoint until a reader joins.
+                **({"listen": f"127.0.0.1,{READER_ADDRESS}"} if writer is None else {}),
                 "password": cluster["password"],
                 "tags": tagging.tag_map(params.get("Tags"), self.tag_rules),
                 "created": time.time(),
@@ -303,6 +311,7 @@ class ClusterMixin(MixinBase):
                         )
                     time.sleep(0.1)
                 self.build_replica(scope, identifier, writer)
+                self.place_reader_endpoint(scope, cluster_id, joining=(identifier,))
                 self.set_status(scope, identifier, "available")
 
             self.background(scope, identifier, join, "reader creation")
@@ -465,10 +474,14 @@ class ClusterMixin(MixinBase):
         engine.promote(self.supervisor, self.server(new_row))
         self.supervisor.stop(new_row["key"])
         old_port, new_port = old_row["port"], new_row["port"]
+        if new_port == old_port:  # the new writer held the reader endpoint, on the cluster's port
+            new_port = self.new_port()
         with self.store.transaction():
             for member, port in ((new, old_port), (old, new_port)):
                 current = self.instance_row(scope, member)
                 current["port"] = port
+                current["address"] = "127.0.0.1"
+                current["listen"] = "127.0.0.1" if member == new else ""
                 self.instances.put(scope, member, current)
             new_row = self.instance_row(scope, new)
             new_row["desc"].pop("StatusInfos", None)
@@ -481,10 +494,67 @@ class ClusterMixin(MixinBase):
         self.record_event(
             scope, "db-cluster", cluster_id, f"Completed failover to DB instance: {new}", "failover"
         )
-        for member in ([old] if rejoin_old else []) + [m for m in cluster["members"] if m not in (old, new)]:
-            self._rejoin(scope, member, new)
+        rejoined = tuple(
+            ([old] if rejoin_old else []) + [m for m in cluster["members"] if m not in (old, new)]
+        )
+        for member in rejoined:
+            self._rejoin(scope, member, new, announce=False)
+        self.place_reader_endpoint(scope, cluster_id, joining=rejoined)
+        for member in rejoined:
+            self.set_status(scope, member, "available")
 
-    def _rejoin(self, scope: str, member: str, writer: str) -> None:
+    def place_reader_endpoint(self, scope: str, cluster_id: str, joining: tuple[str, ...] = ()) -> None:
+        """Put the reader endpoint (READER_ADDRESS on the cluster's port) on one available
+        reader — the one that has it, else the first — or on the writer when there is none;
+        the other readers keep ports of their own. A member whose addresses change restarts,
+        the one giving the endpoint up first."""
+        cluster = self.clusters.get(scope, cluster_id)
+        if cluster is None:
+            return
+        writer, port = cluster.get("writer"), cluster["port"]
+        rows = {m: self.instances.get(scope, m) for m in cluster["members"]}
+        readers = [
+            m
+            for m, row in rows.items()
+            if m != writer
+            and row is not None
+            and (row["desc"]["DBInstanceStatus"] == "available" or m in joining)
+        ]
+        holder = next((m for m in readers if rows[m].get("address") == READER_ADDRESS), None)
+        holder = holder or (readers[0] if readers else None)
+        changes = []
+        for member, row in rows.items():
+            if row is None or (
+                row["desc"]["DBInstanceStatus"] not in ("available", "rebooting") and member not in joining
+            ):
+                continue
+            if member == writer:
+                want = ("127.0.0.1", port, "127.0.0.1" if holder else f"127.0.0.1,{READER_ADDRESS}")
+            elif member == holder:
+                want = (READER_ADDRESS, port, READER_ADDRESS)
+            else:
+                want = ("127.0.0.1", row["port"] if row["port"] != port else self.new_port(), "")
+            have = (row.get("address") or "127.0.0.1", row["port"], row.get("listen") or "")
+            if want != have:
+                changes.append((READER_ADDRESS in want[2], member, want))
+        for _, member, (address, member_port, listen) in sorted(changes):
+            with self.store.transaction():
+                current = self.instance_row(scope, member)
+                current.update(address=address, port=member_port, listen=listen)
+                self.instances.put(scope, member, current)
+            status = current["desc"]["DBInstanceStatus"]
+            self.set_status(scope, member, "rebooting")
+            self.supervisor.stop(current["key"])
+            primary = None
+            if member != writer and writer is not None:
+                primary = self.server(self.instance_row(scope, writer))
+            self.engine_of(current).configure(self.supervisor, self.server(current), primary)
+            self.run_engine(scope, member)
+            self.set_status(
+                scope, member, status if status != "rebooting" or member in joining else "available"
+            )
+
+    def _rejoin(self, scope: str, member: str, writer: str, announce: bool = True) -> None:
         """A cluster member becomes (again) a reader of the current writer: a fresh base backup."""
         self.build_replica(scope, member, writer)
         with self.store.transaction():
@@ -493,7 +563,8 @@ class ClusterMixin(MixinBase):
                 {"StatusType": "read replication", "Normal": True, "Status": "replicating"}
             ]
             self.instances.put(scope, member, current)
-        self.set_status(scope, member, "available")
+        if announce:
+            self.set_status(scope, member, "available")
 
     def background_cluster_done(self, scope: str, cluster_id: str) -> None:
         with self.store.transaction():

@@ -68,6 +68,10 @@ class Server:
     iam_resource_id: str = ""
     #: Where a PostgreSQL primary archives its WAL (point-in-time restore), "" for none.
     wal_archive: str = ""
+    #: The loopback address clients reach it on, and every address it listens on (a cluster's
+    #: reader endpoint is a second address of one member: clusters.py).
+    host: str = "127.0.0.1"
+    listen: str = ""
 
 
 #: The role whose members log in with IAM tokens, as RDS for PostgreSQL has it.
@@ -172,13 +176,13 @@ class PostgresEngine:
         replica's primary) into the data directory."""
         pgdata = sup.home(server.key) / "pgdata"
         lines = [
-            "listen_addresses = '127.0.0.1'",
+            f"listen_addresses = {quote_literal(server.listen or server.host)}",
             f"port = {server.port}",
             "unix_socket_directories = ''",
         ]
         if primary is not None:
             conninfo = (
-                f"host=127.0.0.1 port={primary.port} user={primary.master_user}"
+                f"host={primary.host} port={primary.port} user={primary.master_user}"
                 f" password={primary.master_password} application_name={server.key}"
             )
             lines.append(f"primary_conninfo = {quote_literal(conninfo)}")
@@ -214,11 +218,11 @@ class PostgresEngine:
             iam = "reject"
         lines = [
             "local all all scram-sha-256",
-            f"host all +rds_iam 127.0.0.1/32 {iam}",
-            "host all all 127.0.0.1/32 scram-sha-256",
+            f"host all +rds_iam 127.0.0.0/8 {iam}",
+            "host all all 127.0.0.0/8 scram-sha-256",
             "host all all ::1/128 scram-sha-256",
             "local replication all scram-sha-256",
-            "host replication all 127.0.0.1/32 scram-sha-256",
+            "host replication all 127.0.0.0/8 scram-sha-256",
             "host replication all ::1/128 scram-sha-256",
         ]
         _write_owned(sup, sup.home(server.key) / "pgdata" / "pg_hba.conf", "\n".join(lines) + "\n")
@@ -227,7 +231,7 @@ class PostgresEngine:
         self.write_hba(sup, server)
         return Launch(
             [self._bin(server, "postgres"), "-D", self.data(sup, server)],
-            ready=lambda: postgres_ready(server.port),
+            ready=lambda: postgres_ready(server.port, server.host),
             stop_signal=signal.SIGINT,  # fast shutdown: clients are disconnected, data is safe
         )
 
@@ -247,7 +251,7 @@ class PostgresEngine:
                     "ON_ERROR_STOP=1",
                     "-At",
                     "-h",
-                    "127.0.0.1",
+                    server.host,
                     "-p",
                     str(server.port),
                     "-U",
@@ -283,7 +287,7 @@ class PostgresEngine:
                 [
                     self._bin(source, "pg_basebackup"),
                     "-h",
-                    "127.0.0.1",
+                    source.host,
                     "-p",
                     str(source.port),
                     "-U",
@@ -400,10 +404,10 @@ def _nobody() -> str | None:
     return "nobody" if os.geteuid() == 0 else None
 
 
-def postgres_ready(port: int) -> bool:
+def postgres_ready(port: int, host: str = "127.0.0.1") -> bool:
     """Whether PostgreSQL accepts a session: a startup message is answered with an
     authentication request ('R'), not 'the database system is starting up'."""
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+    with socket.create_connection((host, port), timeout=1) as conn:
         body = b"user\0overcast-probe\0database\0postgres\0\0"
         conn.sendall(struct.pack("!ii", len(body) + 8, 196608) + body)
         kind = conn.recv(1)
@@ -470,7 +474,7 @@ class MariaDBEngine:
             **{name: str(value) for name, value in (server.parameters or {}).items()},
             "datadir": f"{vis}/data",
             "port": str(server.port),
-            "bind_address": "127.0.0.1",
+            "bind_address": server.listen or server.host,
             "socket": f"{vis}/mysqld.sock",
             "pid_file": f"{vis}/mysqld.pid",
             "skip_name_resolve": "ON",
@@ -486,7 +490,7 @@ class MariaDBEngine:
         vis = sup.visible(server.key)
         return Launch(
             [str(find_binary(MARIADB, "mariadbd")), f"--defaults-file={vis}/my.cnf"],
-            ready=lambda: mariadb_ready(server.port),
+            ready=lambda: mariadb_ready(server.port, server.host),
         )
 
     def sql(self, sup: Supervisor, server: Server, statement: str, database: str | None = None) -> str:
@@ -546,7 +550,7 @@ class MariaDBEngine:
             replica,
             # The copy holds the primary's binlog: replication goes on from its last GTID.
             "STOP SLAVE; SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos; "
-            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port},"
+            f"CHANGE MASTER TO MASTER_HOST='{primary.host}', MASTER_PORT={primary.port},"
             f" MASTER_USER={quote_literal(primary.master_user)}, MASTER_PASSWORD={quote_literal(primary.master_password)},"
             " MASTER_USE_GTID=slave_pos; START SLAVE; "
             f"REVOKE READ_ONLY ADMIN ON *.* FROM {quote_literal(replica.master_user)}@'%'",
@@ -580,10 +584,10 @@ def _mysql_value(value: str) -> str:
     return value if re.fullmatch(r"-?\d+(\.\d+)?|ON|OFF|on|off", value) else quote_literal(value)
 
 
-def mariadb_ready(port: int) -> bool:
+def mariadb_ready(port: int, host: str = "127.0.0.1") -> bool:
     """Whether MariaDB answers a client: its handshake (protocol 10), or an error packet such as
     "host not allowed" before any user may connect over TCP — it listens only once started."""
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+    with socket.create_connection((host, port), timeout=1) as conn:
         header = conn.recv(5)
         return len(header) == 5 and header[4] in (10, 0xFF)
 

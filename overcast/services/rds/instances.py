@@ -117,6 +117,8 @@ class InstanceMixin(MixinBase):
             wal_archive=f"{self.supervisor.visible(row['key'])}/wal-archive"
             if postgres and desc.get("BackupRetentionPeriod")
             else "",
+            host=row.get("address") or "127.0.0.1",
+            listen=row.get("listen") or "",
         )
 
     def apply_iam_auth(self, scope: str, identifier: str) -> None:
@@ -155,7 +157,11 @@ class InstanceMixin(MixinBase):
 
     def render_instance(self, row: dict[str, Any]) -> dict[str, Any]:
         desc = dict(row["desc"])
-        desc["Endpoint"] = {"Address": "127.0.0.1", "Port": row["port"], "HostedZoneId": "Z2R2ITUGPM61AM"}
+        desc["Endpoint"] = {
+            "Address": row.get("address") or "127.0.0.1",
+            "Port": row["port"],
+            "HostedZoneId": "Z2R2ITUGPM61AM",
+        }
         desc["DbInstancePort"] = 0
         desc["PendingModifiedValues"] = dict(row.get("pending") or {})
         if row.get("pending_password"):
@@ -890,6 +896,9 @@ class InstanceMixin(MixinBase):
                     self.instances.put(scope, source, source_row)
             if desc.get("DBClusterIdentifier"):
                 self.forget_cluster_member(scope, desc["DBClusterIdentifier"], identifier)
+        if desc.get("DBClusterIdentifier"):
+            # The reader endpoint moves on if this member had it.
+            self.place_reader_endpoint(scope, desc["DBClusterIdentifier"])
         self.instance_by_key.pop(row["key"], None)
         self.runtime.scheduler.cancel_prefix(f"rds/backup/{scope}/{identifier}")
         self.runtime.scheduler.cancel_prefix(f"rds/maintenance/{scope}/{identifier}")
