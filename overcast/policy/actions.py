@@ -718,6 +718,17 @@ TABLES: dict[str, dict[str, Any]] = {
             op: (f"rds:{op}", "{ResourceName}")
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
+        **{
+            op: (f"rds:{op}", "arn:{partition}:rds::{account}:global-cluster:{GlobalClusterIdentifier}")
+            for op in (
+                "CreateGlobalCluster",
+                "DeleteGlobalCluster",
+                "ModifyGlobalCluster",
+                "FailoverGlobalCluster",
+                "SwitchoverGlobalCluster",
+                "RemoveFromGlobalCluster",
+            )
+        },
     },
     "rds-data": {
         op: (f"rds-data:{op}", "{resourceArn}")

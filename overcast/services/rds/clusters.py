@@ -201,6 +201,13 @@ class ClusterMixin(MixinBase):
                     "KmsKeyId": params.get("MasterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
                 }
                 self.clusters.put(scope, identifier, row)
+        if params.get("GlobalClusterIdentifier"):
+            try:
+                self.join_global(context, params["GlobalClusterIdentifier"], identifier)
+            except ServiceError:
+                with self.store.transaction():
+                    self.clusters.delete(scope, identifier)
+                raise
         self.record_event(scope, "db-cluster", identifier, "DB cluster created", "creation")
         return {"DBCluster": self.render_cluster(self.cluster_row(scope, identifier))}
 
@@ -420,6 +427,10 @@ class ClusterMixin(MixinBase):
             if row["members"]:
                 raise invalid_cluster_state(
                     "Cluster cannot be deleted, it still contains DB instances in non-deleting state."
+                )
+            if desc.get("GlobalClusterIdentifier"):
+                raise invalid_cluster_state(
+                    "This cluster is a part of a global cluster, please remove it from globalcluster first"
                 )
             if not params.get("SkipFinalSnapshot") and not final:
                 raise combination(

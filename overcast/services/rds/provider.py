@@ -21,6 +21,7 @@ from overcast.services.rds import catalog
 from overcast.services.rds.absent import AbsentMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
+from overcast.services.rds.global_clusters import GlobalClusterMixin
 from overcast.services.rds.groups import GroupMixin
 from overcast.services.rds.iam_auth import IAMAuthMixin
 from overcast.services.rds.instances import InstanceMixin
@@ -75,6 +76,7 @@ class Provider(
     GroupMixin,
     EventMixin,
     ClusterMixin,
+    GlobalClusterMixin,
     AbsentMixin,
     IAMAuthMixin,
     BaseProvider,
@@ -93,6 +95,7 @@ class Provider(
         self.events = self.store.table("rds", "events")
         self.clusters = self.store.table("rds", "clusters")
         self.cluster_snapshots = self.store.table("rds", "cluster_snapshots")
+        self.global_clusters = self.store.table("rds", "global_clusters")
         self.settings = self.store.table("rds", "settings")
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
         self.instance_locks: dict[str, threading.Lock] = {}
