@@ -198,7 +198,7 @@ class ClusterMixin(MixinBase):
                 row["desc"]["MasterUserSecret"] = {
                     "SecretArn": secret,
                     "SecretStatus": "active",
-                    "KmsKeyId": params.get("MasterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
+                    "KmsKeyId": self.secret_key_arn(context, params.get("MasterUserSecretKmsKeyId")),
                 }
                 self.clusters.put(scope, identifier, row)
         if params.get("GlobalClusterIdentifier"):

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from overcast.common import tagging
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.rds import catalog
@@ -1130,10 +1131,23 @@ class InstanceMixin(MixinBase):
             MasterUserSecret={
                 "SecretArn": secret_arn,
                 "SecretStatus": "active",
-                "KmsKeyId": kms_key or "alias/aws/secretsmanager",
+                "KmsKeyId": self.secret_key_arn(context, kms_key),
             },
             _password=password if row["desc"]["DBInstanceStatus"] == "creating" else row["password"],
         )
+
+    def secret_key_arn(self, context: RequestContext, kms_key: str | None) -> str:
+        """The KMS key of a managed master password as RDS reports it: the key's ARN (the AWS
+        managed key aws/secretsmanager unless another was named)."""
+        if kms_key and (kms_key.startswith("arn:") or kms_key.startswith("alias/")):
+            return kms_key
+        if not kms_key:
+            if not self.runtime.serves("kms"):
+                return "alias/aws/secretsmanager"
+            kms_key = self.runtime.provider("kms").managed_key(
+                context.account, context.region, "alias/aws/secretsmanager"
+            )
+        return f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{kms_key}"
 
     def update_managed_secret(
         self, context: RequestContext, scope: str, identifier: str, password: str

@@ -134,6 +134,10 @@ class PostgresSession:
             )
         return out
 
+    def idle(self) -> bool:
+        """Outside any transaction, so the next caller may have it."""
+        return getattr(self.conn, "_transaction_status", b"I") == b"I"
+
     def begin(self) -> None:
         self.execute("BEGIN", {}, {}, False)
 
@@ -226,6 +230,9 @@ class MySQLSession:
             "scale": f.scale,
             "arrayBaseColumnType": 0,
         }
+
+    def idle(self) -> bool:
+        return not (self.conn.server_status & 1)  # SERVER_STATUS_IN_TRANS
 
     def begin(self) -> None:
         self.conn.begin()

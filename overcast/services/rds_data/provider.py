@@ -11,6 +11,7 @@ database restart ends AWS's."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 import threading
@@ -29,6 +30,9 @@ from overcast.services.rds_data.engine import MySQLSession, PostgresSession, Res
 IDLE_SECONDS = 180.0
 #: Nor may one run longer than a day.
 MAX_SECONDS = 86400.0
+#: Idle sessions kept per engine, user and database, and for how long.
+POOL_PER_KEY = 8
+POOL_IDLE_SECONDS = 60.0
 #: The most a result may hold (AWS: 1 MiB of response).
 MAX_RESULT_BYTES = 1 << 20
 
@@ -57,14 +61,18 @@ class Provider(BaseProvider):
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         self.transactions: dict[str, Transaction] = {}
+        #: Idle sessions by (engine, its process, port, user, password digest, database).
+        self.pool: dict[tuple, list[tuple[Session, float]]] = {}
         self.lock = threading.Lock()
 
     def close(self) -> None:
         with self.lock:
-            open_ones = list(self.transactions.values())
+            open_ones = [t.session for t in self.transactions.values()]
+            open_ones += [s for idle in self.pool.values() for s, _ in idle]
             self.transactions.clear()
-        for transaction in open_ones:
-            transaction.session.close()
+            self.pool.clear()
+        for session in open_ones:
+            session.close()
 
     def reset(self) -> None:
         self.close()
@@ -118,18 +126,51 @@ class Provider(BaseProvider):
 
     def _open(
         self, context: RequestContext, resource_arn: str, secret_arn: str, database: str | None
-    ) -> Session:
+    ) -> tuple[Session, tuple]:
+        """A session on the cluster's writer as the secret's user: an idle one from the pool
+        (sessions are reused across calls, as the Data API pools its connections), else new.
+        The pool is per engine process, so a restarted or failed-over writer gets new ones."""
         cluster, instance = self._writer(context, resource_arn)
         user, password = self._credentials(context, secret_arn)
         engine = cluster["desc"]["Engine"]
+        database = (
+            database or cluster["desc"].get("DatabaseName") or ("postgres" if "postgres" in engine else None)
+        )
+        rds = self.runtime.provider("rds")
+        digest = hashlib.sha256(password.encode()).hexdigest()
+        key = (instance["key"], rds.supervisor.pid(instance["key"]), instance["port"], user, digest, database)
+        with self.lock:
+            idle = self.pool.get(key)
+            if idle:
+                return idle.pop()[0], key
         if "postgres" in engine:
-            return PostgresSession(
-                instance["port"],
-                user,
-                password,
-                database or cluster["desc"].get("DatabaseName") or "postgres",
-            )
-        return MySQLSession(instance["port"], user, password, database or cluster["desc"].get("DatabaseName"))
+            return PostgresSession(instance["port"], user, password, database or "postgres"), key
+        return MySQLSession(instance["port"], user, password, database), key
+
+    def _release(self, session: Session, key: tuple) -> None:
+        if not session.idle():
+            session.close()
+            return
+        with self.lock:
+            idle = self.pool.setdefault(key, [])
+            if len(idle) < POOL_PER_KEY:
+                idle.append((session, time.monotonic()))
+                return
+        session.close()
+
+    def _sweep_pool(self) -> None:
+        now = time.monotonic()
+        closing = []
+        with self.lock:
+            for key in list(self.pool):
+                keep = [(s, at) for s, at in self.pool[key] if now - at < POOL_IDLE_SECONDS]
+                closing += [s for s, at in self.pool[key] if now - at >= POOL_IDLE_SECONDS]
+                if keep:
+                    self.pool[key] = keep
+                else:
+                    del self.pool[key]
+        for session in closing:
+            session.close()
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -175,13 +216,17 @@ class Provider(BaseProvider):
                     return work(transaction.session)
                 finally:
                     transaction.used = time.monotonic()
-        session = self._open(
+        self._sweep_pool()
+        session, key = self._open(
             context, params["resourceArn"], params["secretArn"], database or params.get("database")
         )
         try:
-            return work(session)
-        finally:
+            result = work(session)
+        except BaseException:
             session.close()
+            raise
+        self._release(session, key)
+        return result
 
     # -- operations ------------------------------------------------------------------------------
 
@@ -260,7 +305,7 @@ class Provider(BaseProvider):
 
     def begin_transaction(self, context: RequestContext, params: dict) -> dict:
         self._sweep()
-        session = self._open(context, params["resourceArn"], params["secretArn"], params.get("database"))
+        session, _ = self._open(context, params["resourceArn"], params["secretArn"], params.get("database"))
         try:
             session.begin()
         except BaseException:

@@ -235,3 +235,13 @@ def test_errors_as_aws_gives_them(data, data_cluster, rds, client):
             )
     finally:
         rds.delete_db_cluster(DBClusterIdentifier=other["DBClusterIdentifier"], SkipFinalSnapshot=True)
+
+
+def test_a_transaction_begun_in_sql_does_not_outlive_its_call(data, data_cluster):
+    run(data, data_cluster, "CREATE TABLE pooled (v int)")
+    run(data, data_cluster, "BEGIN")  # an open transaction: its session is not reused
+    for _ in range(3):
+        run(data, data_cluster, "INSERT INTO pooled VALUES (1)")
+    conn = cluster_conn(data_cluster["cluster"])
+    assert conn.run("SELECT count(*) FROM pooled") == [[3]]
+    conn.close()
