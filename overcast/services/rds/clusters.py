@@ -2,8 +2,10 @@
 and the database name; its first instance is the writer — an engine on the cluster's port — and
 every later one a reader streaming from it. The cluster endpoint is the writer: 127.0.0.1 on the
 cluster's Port, which a failover keeps (the promoted reader takes the port over, the old writer
-comes back as a reader on the reader's), so clients of the cluster endpoint reconnect to the new
-writer as they would through Aurora's DNS. Readers are reached at their own instance endpoints.
+comes back as a reader), so clients of the cluster endpoint reconnect to the new writer as they
+would through Aurora's DNS. The reader endpoint is READER_ADDRESS on the same port, where one
+reader listens (its instance endpoint), or the writer while the cluster has no reader; the other
+readers are reached at their own instance endpoints.
 
 Cluster snapshots are base backups of the writer; restoring one seeds the new cluster's writer."""
 
