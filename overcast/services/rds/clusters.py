@@ -211,7 +211,11 @@ class ClusterMixin(MixinBase):
                     self.clusters.delete(scope, identifier)
                 raise
         self.record_event(scope, "db-cluster", identifier, "DB cluster created", "creation")
-        return {"DBCluster": self.render_cluster(self.cluster_row(scope, identifier))}
+        rendered = self.render_cluster(self.cluster_row(scope, identifier))
+        if manage:
+            # The secret is made with the cluster: RDS answers the create while it is "creating".
+            rendered["MasterUserSecret"] = {**rendered["MasterUserSecret"], "SecretStatus": "creating"}
+        return {"DBCluster": rendered}
 
     def new_desc_id(self, identifier: str) -> str:
         import hashlib

@@ -148,6 +148,9 @@ class InstanceMixin(MixinBase):
             if row is None:
                 return None
             row["desc"]["DBInstanceStatus"] = status
+            secret = row["desc"].get("MasterUserSecret")
+            if status == "available" and secret and secret.get("SecretStatus") in ("creating", "rotating"):
+                secret["SecretStatus"] = "active"
             for name, value in changes.items():
                 if name.startswith("_"):
                     row[name[1:]] = value
@@ -1130,7 +1133,8 @@ class InstanceMixin(MixinBase):
             row["desc"]["DBInstanceStatus"],
             MasterUserSecret={
                 "SecretArn": secret_arn,
-                "SecretStatus": "active",
+                # Active once the engine has the password (set_status, on becoming available).
+                "SecretStatus": "creating",
                 "KmsKeyId": self.secret_key_arn(context, kms_key),
             },
             _password=password if row["desc"]["DBInstanceStatus"] == "creating" else row["password"],
@@ -1166,6 +1170,13 @@ class InstanceMixin(MixinBase):
                 "ClientRequestToken": str(uuid.uuid4()),
             },
         )
+        with self.store.transaction():
+            row = self.instance_row(scope, identifier)
+            secret = row["desc"].get("MasterUserSecret")
+            if secret is not None:
+                # Until the engine has the new password (set_status, on becoming available).
+                secret["SecretStatus"] = "rotating"
+                self.instances.put(scope, identifier, row)
 
     def unmanage_secret(self, context: RequestContext, scope: str, identifier: str) -> None:
         row = self.instance_row(scope, identifier)
