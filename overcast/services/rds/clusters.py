@@ -371,6 +371,20 @@ class ClusterMixin(MixinBase):
     def modify_db_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         password = params.get("MasterUserPassword")
+        manage = params.get("ManageMasterUserPassword")
+        managed = bool(self.cluster_row(scope, params["DBClusterIdentifier"])["desc"].get("MasterUserSecret"))
+        if manage is True and password:
+            raise combination(
+                "You can't specify MasterUserPassword and ManageMasterUserPassword at the same time."
+            )
+        if manage is False and managed and not password:
+            raise invalid("You must specify MasterUserPassword when you turn off ManageMasterUserPassword.")
+        if params.get("RotateMasterUserPassword") and not (managed and manage is not False):
+            raise combination(
+                "You can specify RotateMasterUserPassword only when the master user password is managed in Secrets Manager."
+            )
+        if (manage is True and not managed) or params.get("RotateMasterUserPassword"):
+            password = generated_password()
         with self.store.transaction():
             row = self.cluster_row(scope, params["DBClusterIdentifier"])
             desc = row["desc"]
@@ -406,7 +420,37 @@ class ClusterMixin(MixinBase):
                 ]
             if password:
                 row["password"] = password
+            dropped = desc.pop("MasterUserSecret", None) if manage is False else None
             self.clusters.put(scope, desc["DBClusterIdentifier"], row)
+        if dropped:
+            self.delete_managed_secret(scope, dropped["SecretArn"])
+        import json
+
+        text = json.dumps({"username": desc["MasterUsername"], "password": password})
+        if manage is True and not managed:
+            name = f"rds!cluster-{desc['DbClusterResourceId'][8:].lower()}"
+            secret = self.runtime.provider("secretsmanager").create_managed_secret(
+                context.account, context.region, name, text, "rds"
+            )
+            with self.store.transaction():
+                row = self.cluster_row(scope, desc["DBClusterIdentifier"])
+                row["desc"]["MasterUserSecret"] = {
+                    "SecretArn": secret,
+                    "SecretStatus": "active",
+                    "KmsKeyId": self.secret_key_arn(context, params.get("MasterUserSecretKmsKeyId")),
+                }
+                self.clusters.put(scope, desc["DBClusterIdentifier"], row)
+        elif params.get("RotateMasterUserPassword"):
+            import uuid
+
+            self.runtime.provider("secretsmanager").put_secret_value(
+                RequestContext.internal("rds", context.account, context.region),
+                {
+                    "SecretId": desc["MasterUserSecret"]["SecretArn"],
+                    "SecretString": text,
+                    "ClientRequestToken": str(uuid.uuid4()),
+                },
+            )
         if params.get("EnableIAMDatabaseAuthentication") is not None:
             for member in row["members"]:
                 self.background(scope, member, partial(self.apply_iam_auth, scope, member), "IAM auth")

@@ -93,3 +93,36 @@ def test_an_empty_global_cluster_takes_its_primary_from_create_db_cluster(rds):
     rds.remove_from_global_cluster(GlobalClusterIdentifier=name, DbClusterIdentifier=primary["DBClusterArn"])
     rds.delete_global_cluster(GlobalClusterIdentifier=name)
     rds.delete_db_cluster(DBClusterIdentifier=primary["DBClusterIdentifier"], SkipFinalSnapshot=True)
+
+
+def test_a_clusters_managed_master_password_turned_off_on_and_rotated(rds, client):
+    import json
+
+    secrets = client("secretsmanager")
+    identifier = unique("managedc")
+    created = rds.create_db_cluster(
+        DBClusterIdentifier=identifier,
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        ManageMasterUserPassword=True,
+    )["DBCluster"]
+    first = created["MasterUserSecret"]["SecretArn"]
+    with pytest.raises(rds.exceptions.ClientError):
+        rds.modify_db_cluster(DBClusterIdentifier=identifier, ManageMasterUserPassword=False)
+    changed = rds.modify_db_cluster(
+        DBClusterIdentifier=identifier,
+        ManageMasterUserPassword=False,
+        MasterUserPassword="Non-Managed-Pa55word!",
+    )["DBCluster"]
+    assert "MasterUserSecret" not in changed
+    with pytest.raises(secrets.exceptions.ResourceNotFoundException):
+        secrets.describe_secret(SecretId=first)
+    enabled = rds.modify_db_cluster(DBClusterIdentifier=identifier, ManageMasterUserPassword=True)[
+        "DBCluster"
+    ]
+    second = enabled["MasterUserSecret"]["SecretArn"]
+    before = json.loads(secrets.get_secret_value(SecretId=second)["SecretString"])["password"]
+    rds.modify_db_cluster(DBClusterIdentifier=identifier, RotateMasterUserPassword=True)
+    after = json.loads(secrets.get_secret_value(SecretId=second)["SecretString"])["password"]
+    assert after != before
+    rds.delete_db_cluster(DBClusterIdentifier=identifier, SkipFinalSnapshot=True)
