@@ -462,7 +462,14 @@ class ClusterMixin(MixinBase):
                 context,
                 {"DBInstanceIdentifier": writer, "MasterUserPassword": password, "ApplyImmediately": True},
             )
-        return {"DBCluster": self.render_cluster(row)}
+        rendered = self.render_cluster(self.cluster_row(scope, row["desc"]["DBClusterIdentifier"]))
+        if rendered.get("MasterUserSecret") and (
+            (manage is True and not managed) or params.get("RotateMasterUserPassword")
+        ):
+            # As RDS answers while it makes or rotates the secret.
+            status = "rotating" if params.get("RotateMasterUserPassword") else "creating"
+            rendered["MasterUserSecret"] = {**rendered["MasterUserSecret"], "SecretStatus": status}
+        return {"DBCluster": rendered}
 
     def delete_db_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
