@@ -60,6 +60,14 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "lambda": ("list_functions", {}),
     "logs": ("describe_log_groups", {}),
     "rds": ("describe_db_instances", {}),
+    "rds-data": (
+        "execute_statement",
+        {
+            "resourceArn": "arn:aws:rds:us-east-1:000000000000:cluster:smoke",
+            "secretArn": "arn:aws:secretsmanager:us-east-1:000000000000:secret:smoke",
+            "sql": "SELECT 1",
+        },
+    ),
     "s3": ("list_buckets", {}),
     "scheduler": ("list_schedules", {}),
     "secretsmanager": ("list_secrets", {}),
@@ -186,7 +194,10 @@ def dashboard_is_served(endpoint: str) -> None:
 
 #: Services whose every call needs a live resource: their smoke call is answered with this
 #: error (the management API of WebSocket connections: no connection is open).
-EXPECTED_ERRORS = {"apigatewaymanagementapi": "GoneException"}
+EXPECTED_ERRORS = {
+    "apigatewaymanagementapi": "GoneException",
+    "rds-data": "HttpEndpointNotEnabledException",
+}
 
 
 def answers(service_client: Any, service: str, operation: str, params: dict[str, Any]) -> object:

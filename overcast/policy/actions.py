@@ -846,6 +846,17 @@ TABLES: dict[str, dict[str, Any]] = {
             op: (f"rds:{op}", "{ResourceName}")
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
+        **{
+            op: (f"rds:{op}", "arn:{partition}:rds::{account}:global-cluster:{GlobalClusterIdentifier}")
+            for op in (
+                "CreateGlobalCluster",
+                "DeleteGlobalCluster",
+                "ModifyGlobalCluster",
+                "FailoverGlobalCluster",
+                "SwitchoverGlobalCluster",
+                "RemoveFromGlobalCluster",
+            )
+        },
     },
     "eks": {
         **{
@@ -961,6 +972,17 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },
     },
+    "rds-data": {
+        op: (f"rds-data:{op}", "{resourceArn}")
+        for op in (
+            "ExecuteStatement",
+            "BatchExecuteStatement",
+            "BeginTransaction",
+            "CommitTransaction",
+            "RollbackTransaction",
+        )
+    }
+    | {"ExecuteSql": ("rds-data:ExecuteSql", "{dbClusterOrInstanceArn}")},
     "ecs": {
         **{
             op: (f"ecs:{op}", ECS_CLUSTER)

@@ -1,8 +1,8 @@
 """The emulated services. Each lives in `services/<name>/provider.py` as a `Provider` subclass
 with one method per operation, named after it in snake_case (GetCallerIdentity →
 get_caller_identity). A service is imported on its first request. botocore's hyphenated names
-live in packages with underscores (application-autoscaling in application_autoscaling/), as
-Python needs."""
+live in packages with underscores (application-autoscaling in application_autoscaling/, rds-data
+in rds_data/), as Python needs."""
 
 from __future__ import annotations
 

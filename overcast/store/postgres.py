@@ -54,7 +54,7 @@ def _text(raw: bytes) -> str:
 def connect(url: str) -> Any:
     """A pg8000 connection to a postgresql:// URL (StoreError naming the URL's host if none)."""
     try:
-        import pg8000.native  # type: ignore[import-untyped]
+        import pg8000.native
     except ImportError:  # pragma: no cover - a runtime dependency
         raise StoreError(
             "the PostgreSQL state backend needs the pg8000 package (pip install pg8000)"

@@ -1,6 +1,5 @@
-"""Kinds of RDS resource that cannot be created here (proxies, blue/green deployments, global
-clusters, zero-ETL integrations, export tasks, shard groups, tenant databases, capacity
-reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
+"""Kinds of RDS resource that cannot be created here (proxies, blue/green deployments, zero-ETL
+integrations, export tasks, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
 finds none, and naming one gets the error AWS gives for a missing one. Their Create operations
 are listed in tests/integration/operation_gaps.txt."""
 
@@ -104,12 +103,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
         "ExportTaskNotFound",
         "ExportTask {} not found.",
     ),
-    "DescribeGlobalClusters": (
-        "GlobalClusters",
-        "GlobalClusterIdentifier",
-        "GlobalClusterNotFoundFault",
-        "GlobalCluster {} not found.",
-    ),
     "DescribeIntegrations": (
         "Integrations",
         "IntegrationIdentifier",
@@ -141,16 +134,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
     **{
         op: ("DBProxyEndpointName", "DBProxyEndpointNotFoundFault", "DBProxyEndpoint {} not found.")
         for op in ("DeleteDBProxyEndpoint", "ModifyDBProxyEndpoint")
-    },
-    **{
-        op: ("GlobalClusterIdentifier", "GlobalClusterNotFoundFault", "GlobalCluster {} not found.")
-        for op in (
-            "DeleteGlobalCluster",
-            "ModifyGlobalCluster",
-            "FailoverGlobalCluster",
-            "SwitchoverGlobalCluster",
-            "RemoveFromGlobalCluster",
-        )
     },
     **{
         op: ("IntegrationIdentifier", "IntegrationNotFoundFault", "Integration {} not found.")

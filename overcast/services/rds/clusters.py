@@ -2,8 +2,10 @@
 and the database name; its first instance is the writer — an engine on the cluster's port — and
 every later one a reader streaming from it. The cluster endpoint is the writer: 127.0.0.1 on the
 cluster's Port, which a failover keeps (the promoted reader takes the port over, the old writer
-comes back as a reader on the reader's), so clients of the cluster endpoint reconnect to the new
-writer as they would through Aurora's DNS. Readers are reached at their own instance endpoints.
+comes back as a reader), so clients of the cluster endpoint reconnect to the new writer as they
+would through Aurora's DNS. The reader endpoint is READER_ADDRESS on the same port, where one
+reader listens (its instance endpoint), or the writer while the cluster has no reader; the other
+readers are reached at their own instance endpoints.
 
 Cluster snapshots are base backups of the writer; restoring one seeds the new cluster's writer."""
 
@@ -34,6 +36,11 @@ from overcast.services.rds.engines import ENGINES, MariaDBEngine
 from overcast.services.rds.instances import check_password, generated_password
 
 CLUSTER_ENGINES = ("aurora-postgresql", "aurora-mysql")
+
+
+#: The reader endpoint's address: on the cluster's port, one reader listens on it (the writer
+#: while the cluster has no reader, as on Aurora); the cluster endpoint is 127.0.0.1 there.
+READER_ADDRESS = "127.0.0.2"
 
 
 def cluster_not_found(identifier: str) -> ServiceError:
@@ -69,6 +76,7 @@ class ClusterMixin(MixinBase):
             )
         desc["DBClusterMembers"] = members
         desc["Port"] = row["port"]
+        desc["ReaderEndpoint"] = READER_ADDRESS
         desc["TagList"] = tagging.tag_list(row.get("tags"))
         desc["ReadReplicaIdentifiers"] = []
         return desc
@@ -126,7 +134,7 @@ class ClusterMixin(MixinBase):
                 "DBSubnetGroup": (subnet_group or {}).get("DBSubnetGroupName", "default"),
                 "Status": "available",
                 "Endpoint": "127.0.0.1",
-                "ReaderEndpoint": "127.0.0.1",
+                "ReaderEndpoint": READER_ADDRESS,
                 "CustomEndpoints": [],
                 "MultiAZ": False,
                 "Engine": engine_name,
@@ -192,11 +200,22 @@ class ClusterMixin(MixinBase):
                 row["desc"]["MasterUserSecret"] = {
                     "SecretArn": secret,
                     "SecretStatus": "active",
-                    "KmsKeyId": params.get("MasterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
+                    "KmsKeyId": self.secret_key_arn(context, params.get("MasterUserSecretKmsKeyId")),
                 }
                 self.clusters.put(scope, identifier, row)
+        if params.get("GlobalClusterIdentifier"):
+            try:
+                self.join_global(context, params["GlobalClusterIdentifier"], identifier)
+            except ServiceError:
+                with self.store.transaction():
+                    self.clusters.delete(scope, identifier)
+                raise
         self.record_event(scope, "db-cluster", identifier, "DB cluster created", "creation")
-        return {"DBCluster": self.render_cluster(self.cluster_row(scope, identifier))}
+        rendered = self.render_cluster(self.cluster_row(scope, identifier))
+        if manage:
+            # The secret is made with the cluster: RDS answers the create while it is "creating".
+            rendered["MasterUserSecret"] = {**rendered["MasterUserSecret"], "SecretStatus": "creating"}
+        return {"DBCluster": rendered}
 
     def new_desc_id(self, identifier: str) -> str:
         import hashlib
@@ -261,6 +280,8 @@ class ClusterMixin(MixinBase):
                 "desc": desc,
                 "key": f"{context.account}-{context.region}-{identifier}",
                 "port": cluster["port"] if writer is None else self.new_port(),
+                # The first instance is the writer, and the reader endpoint until a reader joins.
+                **({"listen": f"127.0.0.1,{READER_ADDRESS}"} if writer is None else {}),
                 "password": cluster["password"],
                 "tags": tagging.tag_map(params.get("Tags"), self.tag_rules),
                 "created": time.time(),
@@ -303,6 +324,7 @@ class ClusterMixin(MixinBase):
                         )
                     time.sleep(0.1)
                 self.build_replica(scope, identifier, writer)
+                self.place_reader_endpoint(scope, cluster_id, joining=(identifier,))
                 self.set_status(scope, identifier, "available")
 
             self.background(scope, identifier, join, "reader creation")
@@ -349,6 +371,20 @@ class ClusterMixin(MixinBase):
     def modify_db_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         password = params.get("MasterUserPassword")
+        manage = params.get("ManageMasterUserPassword")
+        managed = bool(self.cluster_row(scope, params["DBClusterIdentifier"])["desc"].get("MasterUserSecret"))
+        if manage is True and password:
+            raise combination(
+                "You can't specify MasterUserPassword and ManageMasterUserPassword at the same time."
+            )
+        if manage is False and managed and not password:
+            raise invalid("You must specify MasterUserPassword when you turn off ManageMasterUserPassword.")
+        if params.get("RotateMasterUserPassword") and not (managed and manage is not False):
+            raise combination(
+                "You can specify RotateMasterUserPassword only when the master user password is managed in Secrets Manager."
+            )
+        if (manage is True and not managed) or params.get("RotateMasterUserPassword"):
+            password = generated_password()
         with self.store.transaction():
             row = self.cluster_row(scope, params["DBClusterIdentifier"])
             desc = row["desc"]
@@ -384,7 +420,40 @@ class ClusterMixin(MixinBase):
                 ]
             if password:
                 row["password"] = password
+            dropped = desc.pop("MasterUserSecret", None) if manage is False else None
             self.clusters.put(scope, desc["DBClusterIdentifier"], row)
+        if dropped:
+            self.delete_managed_secret(scope, dropped["SecretArn"])
+        import json
+
+        text = json.dumps({"username": desc["MasterUsername"], "password": password})
+        if manage is True and not managed:
+            name = f"rds!cluster-{desc['DbClusterResourceId'][8:].lower()}"
+            secret = self.runtime.provider("secretsmanager").create_managed_secret(
+                context.account, context.region, name, text, "rds"
+            )
+            with self.store.transaction():
+                row = self.cluster_row(scope, desc["DBClusterIdentifier"])
+                row["desc"]["MasterUserSecret"] = {
+                    "SecretArn": secret,
+                    "SecretStatus": "active",
+                    "KmsKeyId": self.secret_key_arn(context, params.get("MasterUserSecretKmsKeyId")),
+                }
+                self.clusters.put(scope, desc["DBClusterIdentifier"], row)
+        elif params.get("RotateMasterUserPassword"):
+            import uuid
+
+            self.runtime.provider("secretsmanager").put_secret_value(
+                RequestContext.internal("rds", context.account, context.region),
+                {
+                    "SecretId": desc["MasterUserSecret"]["SecretArn"],
+                    "SecretString": text,
+                    "ClientRequestToken": str(uuid.uuid4()),
+                },
+            )
+        if params.get("EnableIAMDatabaseAuthentication") is not None:
+            for member in row["members"]:
+                self.background(scope, member, partial(self.apply_iam_auth, scope, member), "IAM auth")
         writer = row.get("writer")
         if password and writer:
             # The writer's role changes, and the readers replicate it; they follow with the new
@@ -393,7 +462,14 @@ class ClusterMixin(MixinBase):
                 context,
                 {"DBInstanceIdentifier": writer, "MasterUserPassword": password, "ApplyImmediately": True},
             )
-        return {"DBCluster": self.render_cluster(row)}
+        rendered = self.render_cluster(self.cluster_row(scope, row["desc"]["DBClusterIdentifier"]))
+        if rendered.get("MasterUserSecret") and (
+            (manage is True and not managed) or params.get("RotateMasterUserPassword")
+        ):
+            # As RDS answers while it makes or rotates the secret.
+            status = "rotating" if params.get("RotateMasterUserPassword") else "creating"
+            rendered["MasterUserSecret"] = {**rendered["MasterUserSecret"], "SecretStatus": status}
+        return {"DBCluster": rendered}
 
     def delete_db_cluster(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
@@ -408,6 +484,10 @@ class ClusterMixin(MixinBase):
             if row["members"]:
                 raise invalid_cluster_state(
                     "Cluster cannot be deleted, it still contains DB instances in non-deleting state."
+                )
+            if desc.get("GlobalClusterIdentifier"):
+                raise invalid_cluster_state(
+                    "This cluster is a part of a global cluster, please remove it from globalcluster first"
                 )
             if not params.get("SkipFinalSnapshot") and not final:
                 raise combination(
@@ -462,10 +542,14 @@ class ClusterMixin(MixinBase):
         engine.promote(self.supervisor, self.server(new_row))
         self.supervisor.stop(new_row["key"])
         old_port, new_port = old_row["port"], new_row["port"]
+        if new_port == old_port:  # the new writer held the reader endpoint, on the cluster's port
+            new_port = self.new_port()
         with self.store.transaction():
             for member, port in ((new, old_port), (old, new_port)):
                 current = self.instance_row(scope, member)
                 current["port"] = port
+                current["address"] = "127.0.0.1"
+                current["listen"] = "127.0.0.1" if member == new else ""
                 self.instances.put(scope, member, current)
             new_row = self.instance_row(scope, new)
             new_row["desc"].pop("StatusInfos", None)
@@ -478,10 +562,67 @@ class ClusterMixin(MixinBase):
         self.record_event(
             scope, "db-cluster", cluster_id, f"Completed failover to DB instance: {new}", "failover"
         )
-        for member in ([old] if rejoin_old else []) + [m for m in cluster["members"] if m not in (old, new)]:
-            self._rejoin(scope, member, new)
+        rejoined = tuple(
+            ([old] if rejoin_old else []) + [m for m in cluster["members"] if m not in (old, new)]
+        )
+        for member in rejoined:
+            self._rejoin(scope, member, new, announce=False)
+        self.place_reader_endpoint(scope, cluster_id, joining=rejoined)
+        for member in rejoined:
+            self.set_status(scope, member, "available")
 
-    def _rejoin(self, scope: str, member: str, writer: str) -> None:
+    def place_reader_endpoint(self, scope: str, cluster_id: str, joining: tuple[str, ...] = ()) -> None:
+        """Put the reader endpoint (READER_ADDRESS on the cluster's port) on one available
+        reader — the one that has it, else the first — or on the writer when there is none;
+        the other readers keep ports of their own. A member whose addresses change restarts,
+        the one giving the endpoint up first."""
+        cluster = self.clusters.get(scope, cluster_id)
+        if cluster is None:
+            return
+        writer, port = cluster.get("writer"), cluster["port"]
+        rows = {m: self.instances.get(scope, m) for m in cluster["members"]}
+        readers = [
+            m
+            for m, row in rows.items()
+            if m != writer
+            and row is not None
+            and (row["desc"]["DBInstanceStatus"] == "available" or m in joining)
+        ]
+        holder = next((m for m in readers if rows[m].get("address") == READER_ADDRESS), None)
+        holder = holder or (readers[0] if readers else None)
+        changes = []
+        for member, row in rows.items():
+            if row is None or (
+                row["desc"]["DBInstanceStatus"] not in ("available", "rebooting") and member not in joining
+            ):
+                continue
+            if member == writer:
+                want = ("127.0.0.1", port, "127.0.0.1" if holder else f"127.0.0.1,{READER_ADDRESS}")
+            elif member == holder:
+                want = (READER_ADDRESS, port, READER_ADDRESS)
+            else:
+                want = ("127.0.0.1", row["port"] if row["port"] != port else self.new_port(), "")
+            have = (row.get("address") or "127.0.0.1", row["port"], row.get("listen") or "")
+            if want != have:
+                changes.append((READER_ADDRESS in want[2], member, want))
+        for _, member, (address, member_port, listen) in sorted(changes):
+            with self.store.transaction():
+                current = self.instance_row(scope, member)
+                current.update(address=address, port=member_port, listen=listen)
+                self.instances.put(scope, member, current)
+            status = current["desc"]["DBInstanceStatus"]
+            self.set_status(scope, member, "rebooting")
+            self.supervisor.stop(current["key"])
+            primary = None
+            if member != writer and writer is not None:
+                primary = self.server(self.instance_row(scope, writer))
+            self.engine_of(current).configure(self.supervisor, self.server(current), primary)
+            self.run_engine(scope, member)
+            self.set_status(
+                scope, member, status if status != "rebooting" or member in joining else "available"
+            )
+
+    def _rejoin(self, scope: str, member: str, writer: str, announce: bool = True) -> None:
         """A cluster member becomes (again) a reader of the current writer: a fresh base backup."""
         self.build_replica(scope, member, writer)
         with self.store.transaction():
@@ -490,7 +631,8 @@ class ClusterMixin(MixinBase):
                 {"StatusType": "read replication", "Normal": True, "Status": "replicating"}
             ]
             self.instances.put(scope, member, current)
-        self.set_status(scope, member, "available")
+        if announce:
+            self.set_status(scope, member, "available")
 
     def background_cluster_done(self, scope: str, cluster_id: str) -> None:
         with self.store.transaction():

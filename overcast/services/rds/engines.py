@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,20 @@ class Server:
     master_password: str
     version: str | None = None
     parameters: dict[str, str] | None = None
+    #: IAM database authentication: the port of the token front (iam_auth.py), 0 when the
+    #: instance has it disabled, and the resource id its tokens are for.
+    iam_auth_port: int = 0
+    iam_resource_id: str = ""
+    #: Where a PostgreSQL primary archives its WAL (point-in-time restore), "" for none.
+    wal_archive: str = ""
+    #: The loopback address clients reach it on, and every address it listens on (a cluster's
+    #: reader endpoint is a second address of one member: clusters.py).
+    host: str = "127.0.0.1"
+    listen: str = ""
+
+
+#: The role whose members log in with IAM tokens, as RDS for PostgreSQL has it.
+IAM_ROLE = "DO $$BEGIN CREATE ROLE rds_iam; EXCEPTION WHEN duplicate_object THEN NULL; END$$"
 
 
 class PostgresEngine:
@@ -151,6 +167,7 @@ class PostgresEngine:
         ]
         if database:
             statements.append(f"CREATE DATABASE {quote_ident(database)} OWNER {master}")
+        statements.append(IAM_ROLE)
         statements.append(f"ALTER ROLE {ADMIN_USER} WITH NOLOGIN PASSWORD NULL")
         self.sql(sup, admin, statements)
 
@@ -159,16 +176,28 @@ class PostgresEngine:
         replica's primary) into the data directory."""
         pgdata = sup.home(server.key) / "pgdata"
         lines = [
-            "listen_addresses = '127.0.0.1'",
+            f"listen_addresses = {quote_literal(server.listen or server.host)}",
             f"port = {server.port}",
             "unix_socket_directories = ''",
         ]
         if primary is not None:
             conninfo = (
-                f"host=127.0.0.1 port={primary.port} user={primary.master_user}"
+                f"host={primary.host} port={primary.port} user={primary.master_user}"
                 f" password={primary.master_password} application_name={server.key}"
             )
             lines.append(f"primary_conninfo = {quote_literal(conninfo)}")
+        if server.wal_archive:
+            archive = sup.home(server.key) / "wal-archive"
+            archive.mkdir(exist_ok=True)
+            sup.own(archive)
+            lines += [
+                "archive_mode = on",
+                "archive_command = "
+                + quote_literal(f"test ! -f {server.wal_archive}/%f && cp %p {server.wal_archive}/%f"),
+                # A segment is archived at least this often, so the latest restorable time is
+                # within five minutes, as on RDS (a restore also switches to a new segment).
+                "archive_timeout = 300",
+            ]
         _write_owned(sup, pgdata / "overcast-engine.conf", "\n".join(lines) + "\n")
         params = "".join(
             f"{name} = {quote_literal(str(value))}\n"
@@ -176,10 +205,33 @@ class PostgresEngine:
         )
         _write_owned(sup, pgdata / "rds-parameters.conf", params)
 
+    def write_hba(self, sup: Supervisor, server: Server) -> None:
+        """Client authentication: passwords (SCRAM), except members of rds_iam, who log in with
+        an IAM token checked by Overcast's token front over LDAP simple bind (iam_auth.py), or
+        not at all while the instance has IAM database authentication disabled (as on RDS)."""
+        if server.iam_auth_port:
+            iam = (
+                f'ldap ldapserver=127.0.0.1 ldapport={server.iam_auth_port} ldapprefix=""'
+                f' ldapsuffix="@{server.iam_resource_id}"'
+            )
+        else:
+            iam = "reject"
+        lines = [
+            "local all all scram-sha-256",
+            f"host all +rds_iam 127.0.0.0/8 {iam}",
+            "host all all 127.0.0.0/8 scram-sha-256",
+            "host all all ::1/128 scram-sha-256",
+            "local replication all scram-sha-256",
+            "host replication all 127.0.0.0/8 scram-sha-256",
+            "host replication all ::1/128 scram-sha-256",
+        ]
+        _write_owned(sup, sup.home(server.key) / "pgdata" / "pg_hba.conf", "\n".join(lines) + "\n")
+
     def launch(self, sup: Supervisor, server: Server) -> Launch:
+        self.write_hba(sup, server)
         return Launch(
             [self._bin(server, "postgres"), "-D", self.data(sup, server)],
-            ready=lambda: postgres_ready(server.port),
+            ready=lambda: postgres_ready(server.port, server.host),
             stop_signal=signal.SIGINT,  # fast shutdown: clients are disconnected, data is safe
         )
 
@@ -199,7 +251,7 @@ class PostgresEngine:
                     "ON_ERROR_STOP=1",
                     "-At",
                     "-h",
-                    "127.0.0.1",
+                    server.host,
                     "-p",
                     str(server.port),
                     "-U",
@@ -235,7 +287,7 @@ class PostgresEngine:
                 [
                     self._bin(source, "pg_basebackup"),
                     "-h",
-                    "127.0.0.1",
+                    source.host,
                     "-p",
                     str(source.port),
                     "-U",
@@ -266,6 +318,49 @@ class PostgresEngine:
         self.sql(sup, server, "SELECT pg_promote(true, 60)")
         (sup.home(server.key) / "pgdata" / "standby.signal").unlink(missing_ok=True)
         self.configure(sup, server)
+
+    def switch_wal(self, sup: Supervisor, server: Server, timeout: float = 15) -> None:
+        """Close the current WAL segment and wait until the archiver has copied it: everything
+        written until now can be replayed from the archive."""
+        segment = self.sql(sup, server, "SELECT pg_walfile_name(pg_switch_wal())").strip()
+        target = sup.home(server.key) / "wal-archive" / segment
+        deadline = time.monotonic() + timeout
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def recover_to(self, sup: Supervisor, server: Server, source_key: str, moment: str) -> None:
+        """A copied base backup replays the source's archived WAL up to `moment` when it next
+        starts, then becomes a primary of its own (point-in-time recovery). The segments are
+        linked into its own home (an engine sees no other's)."""
+        home = sup.home(server.key)
+        replay = home / "restore-wal"
+        replay.mkdir(exist_ok=True)
+        for segment in sorted((sup.home(source_key) / "wal-archive").iterdir()):
+            try:
+                os.link(segment, replay / segment.name)
+            except OSError:
+                shutil.copyfile(segment, replay / segment.name)
+        sup.own(replay, recursive=True)
+        pgdata = home / "pgdata"
+        text = (pgdata / "overcast-engine.conf").read_text()
+        text += "".join(
+            f"{name} = {quote_literal(value)}\n"
+            for name, value in (
+                ("restore_command", f"cp {sup.visible(server.key)}/restore-wal/%f %p"),
+                ("recovery_target_time", moment),
+                ("recovery_target_action", "promote"),
+            )
+        )
+        _write_owned(sup, pgdata / "overcast-engine.conf", text)
+        _write_owned(sup, pgdata / "recovery.signal", "")
+
+    def wait_promoted(self, sup: Supervisor, server: Server, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.sql(sup, server, "SELECT pg_is_in_recovery()").strip() != "f":
+            if time.monotonic() > deadline:
+                raise EngineError("the point-in-time recovery did not finish")
+            time.sleep(0.05)
+        shutil.rmtree(sup.home(server.key) / "restore-wal", ignore_errors=True)
 
     def after_copy(self, sup: Supervisor, server: Server) -> None:
         """A data directory copied from another server (a snapshot restored) is made this one's."""
@@ -309,10 +404,10 @@ def _nobody() -> str | None:
     return "nobody" if os.geteuid() == 0 else None
 
 
-def postgres_ready(port: int) -> bool:
+def postgres_ready(port: int, host: str = "127.0.0.1") -> bool:
     """Whether PostgreSQL accepts a session: a startup message is answered with an
     authentication request ('R'), not 'the database system is starting up'."""
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+    with socket.create_connection((host, port), timeout=1) as conn:
         body = b"user\0overcast-probe\0database\0postgres\0\0"
         conn.sendall(struct.pack("!ii", len(body) + 8, 196608) + body)
         kind = conn.recv(1)
@@ -379,7 +474,7 @@ class MariaDBEngine:
             **{name: str(value) for name, value in (server.parameters or {}).items()},
             "datadir": f"{vis}/data",
             "port": str(server.port),
-            "bind_address": "127.0.0.1",
+            "bind_address": server.listen or server.host,
             "socket": f"{vis}/mysqld.sock",
             "pid_file": f"{vis}/mysqld.pid",
             "skip_name_resolve": "ON",
@@ -395,7 +490,7 @@ class MariaDBEngine:
         vis = sup.visible(server.key)
         return Launch(
             [str(find_binary(MARIADB, "mariadbd")), f"--defaults-file={vis}/my.cnf"],
-            ready=lambda: mariadb_ready(server.port),
+            ready=lambda: mariadb_ready(server.port, server.host),
         )
 
     def sql(self, sup: Supervisor, server: Server, statement: str, database: str | None = None) -> str:
@@ -455,7 +550,7 @@ class MariaDBEngine:
             replica,
             # The copy holds the primary's binlog: replication goes on from its last GTID.
             "STOP SLAVE; SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos; "
-            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port},"
+            f"CHANGE MASTER TO MASTER_HOST='{primary.host}', MASTER_PORT={primary.port},"
             f" MASTER_USER={quote_literal(primary.master_user)}, MASTER_PASSWORD={quote_literal(primary.master_password)},"
             " MASTER_USE_GTID=slave_pos; START SLAVE; "
             f"REVOKE READ_ONLY ADMIN ON *.* FROM {quote_literal(replica.master_user)}@'%'",
@@ -489,10 +584,10 @@ def _mysql_value(value: str) -> str:
     return value if re.fullmatch(r"-?\d+(\.\d+)?|ON|OFF|on|off", value) else quote_literal(value)
 
 
-def mariadb_ready(port: int) -> bool:
+def mariadb_ready(port: int, host: str = "127.0.0.1") -> bool:
     """Whether MariaDB answers a client: its handshake (protocol 10), or an error packet such as
     "host not allowed" before any user may connect over TCP — it listens only once started."""
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+    with socket.create_connection((host, port), timeout=1) as conn:
         header = conn.recv(5)
         return len(header) == 5 and header[4] in (10, 0xFF)
 

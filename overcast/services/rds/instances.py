@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from overcast.common import tagging
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.rds import catalog
@@ -36,7 +37,14 @@ from overcast.services.rds.common import (
     next_weekly,
     not_found,
 )
-from overcast.services.rds.engines import ENGINES, EngineError, MariaDBEngine, PostgresEngine, Server
+from overcast.services.rds.engines import (
+    ENGINES,
+    IAM_ROLE,
+    EngineError,
+    MariaDBEngine,
+    PostgresEngine,
+    Server,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +104,8 @@ class InstanceMixin(MixinBase):
 
     def server(self, row: dict[str, Any], password: str | None = None) -> Server:
         desc = row["desc"]
+        iam, resource_id = self.iam_auth_of(row)
+        postgres = isinstance(self.engine_of(row), PostgresEngine)
         return Server(
             key=row["key"],
             port=row["port"],
@@ -103,7 +113,31 @@ class InstanceMixin(MixinBase):
             master_password=password or row["password"],
             version=row.get("runs") or desc["EngineVersion"],
             parameters=row.get("applied") or {},
+            iam_auth_port=self.token_front_port() if iam and postgres else 0,
+            iam_resource_id=resource_id,
+            wal_archive=f"{self.supervisor.visible(row['key'])}/wal-archive"
+            if postgres and desc.get("BackupRetentionPeriod")
+            else "",
+            host=row.get("address") or "127.0.0.1",
+            listen=row.get("listen") or "",
         )
+
+    def apply_iam_auth(self, scope: str, identifier: str) -> None:
+        """IAM database authentication switched on or off: the running engine's client
+        authentication follows at once (a reload), and the rds_iam role exists to grant."""
+        row = self.instances.get(scope, identifier)
+        if row is None or not self.supervisor.running(row["key"]):
+            return
+        engine = self.engine_of(row)
+        if not isinstance(engine, PostgresEngine):
+            return
+        server = self.server(row)
+        engine.write_hba(self.supervisor, server)
+        try:
+            engine.sql(self.supervisor, server, IAM_ROLE)
+        except EngineError:
+            pass  # a replica: the role comes from its primary
+        engine.reload(self.supervisor, server)
 
     def engine_of(self, row: dict[str, Any]) -> PostgresEngine | MariaDBEngine:
         return ENGINES[row["desc"]["Engine"]]
@@ -114,6 +148,9 @@ class InstanceMixin(MixinBase):
             if row is None:
                 return None
             row["desc"]["DBInstanceStatus"] = status
+            secret = row["desc"].get("MasterUserSecret")
+            if status == "available" and secret and secret.get("SecretStatus") in ("creating", "rotating"):
+                secret["SecretStatus"] = "active"
             for name, value in changes.items():
                 if name.startswith("_"):
                     row[name[1:]] = value
@@ -124,7 +161,11 @@ class InstanceMixin(MixinBase):
 
     def render_instance(self, row: dict[str, Any]) -> dict[str, Any]:
         desc = dict(row["desc"])
-        desc["Endpoint"] = {"Address": "127.0.0.1", "Port": row["port"], "HostedZoneId": "Z2R2ITUGPM61AM"}
+        desc["Endpoint"] = {
+            "Address": row.get("address") or "127.0.0.1",
+            "Port": row["port"],
+            "HostedZoneId": "Z2R2ITUGPM61AM",
+        }
         desc["DbInstancePort"] = 0
         desc["PendingModifiedValues"] = dict(row.get("pending") or {})
         if row.get("pending_password"):
@@ -613,6 +654,8 @@ class InstanceMixin(MixinBase):
                 lambda: self._apply_modify(scope, identifier, new_password, restart),
                 "modification",
             )
+        if params.get("EnableIAMDatabaseAuthentication") is not None:
+            self.background(scope, identifier, partial(self.apply_iam_auth, scope, identifier), "IAM auth")
         if pending := self.instance_row(scope, identifier).get("pending"):
             self.schedule_maintenance(scope, identifier, pending)
         self.record_event(
@@ -857,6 +900,9 @@ class InstanceMixin(MixinBase):
                     self.instances.put(scope, source, source_row)
             if desc.get("DBClusterIdentifier"):
                 self.forget_cluster_member(scope, desc["DBClusterIdentifier"], identifier)
+        if desc.get("DBClusterIdentifier"):
+            # The reader endpoint moves on if this member had it.
+            self.place_reader_endpoint(scope, desc["DBClusterIdentifier"])
         self.instance_by_key.pop(row["key"], None)
         self.runtime.scheduler.cancel_prefix(f"rds/backup/{scope}/{identifier}")
         self.runtime.scheduler.cancel_prefix(f"rds/maintenance/{scope}/{identifier}")
@@ -1087,11 +1133,25 @@ class InstanceMixin(MixinBase):
             row["desc"]["DBInstanceStatus"],
             MasterUserSecret={
                 "SecretArn": secret_arn,
-                "SecretStatus": "active",
-                "KmsKeyId": kms_key or "alias/aws/secretsmanager",
+                # Active once the engine has the password (set_status, on becoming available).
+                "SecretStatus": "creating",
+                "KmsKeyId": self.secret_key_arn(context, kms_key),
             },
             _password=password if row["desc"]["DBInstanceStatus"] == "creating" else row["password"],
         )
+
+    def secret_key_arn(self, context: RequestContext, kms_key: str | None) -> str:
+        """The KMS key of a managed master password as RDS reports it: the key's ARN (the AWS
+        managed key aws/secretsmanager unless another was named)."""
+        if kms_key and (kms_key.startswith("arn:") or kms_key.startswith("alias/")):
+            return kms_key
+        if not kms_key:
+            if not self.runtime.serves("kms"):
+                return "alias/aws/secretsmanager"
+            kms_key = self.runtime.provider("kms").managed_key(
+                context.account, context.region, "alias/aws/secretsmanager"
+            )
+        return f"arn:{partition(context.region)}:kms:{context.region}:{context.account}:key/{kms_key}"
 
     def update_managed_secret(
         self, context: RequestContext, scope: str, identifier: str, password: str
@@ -1110,6 +1170,13 @@ class InstanceMixin(MixinBase):
                 "ClientRequestToken": str(uuid.uuid4()),
             },
         )
+        with self.store.transaction():
+            row = self.instance_row(scope, identifier)
+            secret = row["desc"].get("MasterUserSecret")
+            if secret is not None:
+                # Until the engine has the new password (set_status, on becoming available).
+                secret["SecretStatus"] = "rotating"
+                self.instances.put(scope, identifier, row)
 
     def unmanage_secret(self, context: RequestContext, scope: str, identifier: str) -> None:
         row = self.instance_row(scope, identifier)

@@ -21,7 +21,9 @@ from overcast.services.rds import catalog
 from overcast.services.rds.absent import AbsentMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
+from overcast.services.rds.global_clusters import GlobalClusterMixin
 from overcast.services.rds.groups import GroupMixin
+from overcast.services.rds.iam_auth import IAMAuthMixin
 from overcast.services.rds.instances import InstanceMixin
 from overcast.services.rds.notify import EventMixin
 from overcast.services.rds.snapshots import SnapshotMixin
@@ -68,7 +70,17 @@ TAGGED = {
 }
 
 
-class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixin, AbsentMixin, BaseProvider):
+class Provider(
+    InstanceMixin,
+    SnapshotMixin,
+    GroupMixin,
+    EventMixin,
+    ClusterMixin,
+    GlobalClusterMixin,
+    AbsentMixin,
+    IAMAuthMixin,
+    BaseProvider,
+):
     service = "rds"
 
     def __init__(self, runtime: Any) -> None:
@@ -83,6 +95,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
         self.events = self.store.table("rds", "events")
         self.clusters = self.store.table("rds", "clusters")
         self.cluster_snapshots = self.store.table("rds", "cluster_snapshots")
+        self.global_clusters = self.store.table("rds", "global_clusters")
         self.settings = self.store.table("rds", "settings")
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
         self.instance_locks: dict[str, threading.Lock] = {}
@@ -114,6 +127,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
 
     def reset(self) -> None:
         self.supervisor.close()
+        self.close_token_front()
         for scope in self.instances.scopes():
             for _, row in self.instances.scan(scope):
                 self.supervisor.remove_home(row["key"])
@@ -131,6 +145,7 @@ class Provider(InstanceMixin, SnapshotMixin, GroupMixin, EventMixin, ClusterMixi
 
     def close(self) -> None:
         self.supervisor.close()
+        self.close_token_front()
 
     def engines(self) -> list[dict[str, Any]]:
         """Each DB instance's engine process (`overcast ps`, the dashboard's overview)."""

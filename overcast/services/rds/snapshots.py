@@ -27,7 +27,7 @@ from overcast.services.rds.common import (
     next_daily,
     not_found,
 )
-from overcast.services.rds.engines import MariaDBEngine
+from overcast.services.rds.engines import MariaDBEngine, PostgresEngine
 
 
 def snapshot_not_found(identifier: str) -> ServiceError:
@@ -434,6 +434,7 @@ class SnapshotMixin(MixinBase):
         snapshot: dict[str, Any],
         what: str,
         prepare: Callable[[], None] | None = None,
+        recover: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict:
         scope = self.scope_of(context)
         identifier = check_identifier(
@@ -508,7 +509,12 @@ class SnapshotMixin(MixinBase):
                 prepare()
             self.supervisor.copy_home(source_key, instance["key"])
             engine.after_copy(self.supervisor, self.server(instance))
-            self.run_engine(scope, identifier)
+            if recover is not None and isinstance(engine, PostgresEngine):
+                recover(instance)
+                self.run_engine(scope, identifier)
+                engine.wait_promoted(self.supervisor, self.server(instance))
+            else:
+                self.run_engine(scope, identifier)
             self.record_event(
                 scope,
                 "db-instance",
@@ -559,12 +565,38 @@ class SnapshotMixin(MixinBase):
 
             return self.restore_into(context, params, key, snapshot, "point-in-time restore", prepare=base)
         moment = restore_time.timestamp() if hasattr(restore_time, "timestamp") else float(restore_time)
+        if moment > time.time():
+            raise invalid("The restore time must be before the latest restorable time of the source.")
+        engine = self.engine_of(source)
+        archive = self.supervisor.home(source["key"]) / "wal-archive"
+        replay = isinstance(engine, PostgresEngine) and archive.is_dir() and any(archive.iterdir())
         candidates = [
             row
-            for name, row in self.snapshots.scan(scope, prefix=f"rds:{source_id}-")
-            if row["created"] <= moment and row["desc"]["Status"] == "available"
+            for name, row in self.snapshots.scan(scope)
+            if row["desc"].get("DBInstanceIdentifier") == source_id
+            and row["created"] <= moment
+            and row["desc"]["Status"] == "available"
+            and (replay or name.startswith(f"rds:{source_id}-"))
         ]
         if not candidates:
             raise invalid("The restore time is before the earliest restorable time of the source.")
         best = max(candidates, key=lambda r: r["created"])
-        return self.restore_into(context, params, best["key"], best, "point-in-time restore")
+        if not replay:
+            return self.restore_into(context, params, best["key"], best, "point-in-time restore")
+        assert isinstance(engine, PostgresEngine)
+        target = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+
+        def recover(instance: dict[str, Any]) -> None:
+            # The newest base backup before the moment, then the source's archived WAL replayed
+            # up to it: what was committed until then, and nothing after.
+            current = self.instances.get(scope, source_id)
+            if current is not None and self.supervisor.running(current["key"]):
+                engine.switch_wal(self.supervisor, self.server(current))
+            engine.recover_to(
+                self.supervisor,
+                self.server(instance),
+                source["key"],
+                target,
+            )
+
+        return self.restore_into(context, params, best["key"], best, "point-in-time restore", recover=recover)

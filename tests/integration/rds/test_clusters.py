@@ -150,3 +150,88 @@ def test_an_aurora_postgresql_cluster_with_a_reader_and_a_failover(rds):
         )
         rds.delete_db_cluster(DBClusterIdentifier=restored, SkipFinalSnapshot=True)
         rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot)
+
+
+def test_the_reader_endpoint_is_a_reader_or_else_the_writer(rds):
+    import pg8000.native
+
+    cluster_id, writer, reader = unique("ro"), unique("ro-writer"), unique("ro-reader")
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="supersecret",
+        DatabaseName="appdb",
+    )["DBCluster"]
+    assert cluster["ReaderEndpoint"] != cluster["Endpoint"]
+
+    def reader_endpoint():
+        return pg8000.native.Connection(
+            "admin",
+            host=cluster["ReaderEndpoint"],
+            port=cluster["Port"],
+            password="supersecret",
+            database="appdb",
+            timeout=10,
+        )
+
+    def recovering(timeout: float, wanted: bool) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                conn = reader_endpoint()
+                state = conn.run("SELECT pg_is_in_recovery()")[0][0]
+                conn.close()
+                if state == wanted:
+                    return
+            except (pg8000.native.InterfaceError, pg8000.native.DatabaseError, OSError):
+                pass
+            assert time.monotonic() < deadline, (
+                f"the reader endpoint never reached a {'reader' if wanted else 'writer'}"
+            )
+            time.sleep(0.1)
+
+    rds.create_db_instance(
+        DBInstanceIdentifier=writer,
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    try:
+        wait_status(rds, writer)
+        # No reader yet: the reader endpoint reaches the writer, as on Aurora.
+        recovering(10, False)
+        conn = cluster_conn(wait_cluster(rds, cluster_id))
+        conn.run("CREATE TABLE seen (v text)")
+        conn.run("INSERT INTO seen VALUES ('from the writer')")
+        conn.close()
+        rds.create_db_instance(
+            DBInstanceIdentifier=reader,
+            DBClusterIdentifier=cluster_id,
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+        )
+        wait_status(rds, reader)
+        recovering(30, True)
+        conn = reader_endpoint()
+        assert conn.run("SELECT v FROM seen") == [["from the writer"]]
+        conn.close()
+        described = rds.describe_db_instances(DBInstanceIdentifier=reader)["DBInstances"][0]
+        assert described["Endpoint"]["Address"] == cluster["ReaderEndpoint"]
+        # The reader gone, the endpoint is the writer's again.
+        rds.delete_db_instance(DBInstanceIdentifier=reader)
+        rds.get_waiter("db_instance_deleted").wait(
+            DBInstanceIdentifier=reader, WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+        )
+        recovering(30, False)
+    finally:
+        for name in (reader, writer):
+            try:
+                rds.delete_db_instance(DBInstanceIdentifier=name)
+            except rds.exceptions.DBInstanceNotFoundFault:
+                pass
+        for name in (reader, writer):
+            rds.get_waiter("db_instance_deleted").wait(
+                DBInstanceIdentifier=name, WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+            )
+        rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)

@@ -213,14 +213,17 @@ def test_tags_on_an_instance(rds, postgres):
 
 def test_managed_master_password_lives_in_secrets_manager(rds, client):
     identifier = unique("managed")
-    rds.create_db_instance(
+    created = rds.create_db_instance(
         DBInstanceIdentifier=identifier,
         DBInstanceClass="db.t3.micro",
         Engine="postgres",
         MasterUsername="owner",
         ManageMasterUserPassword=True,
         BackupRetentionPeriod=0,
-    )
+    )["DBInstance"]
+    # Creating until the engine has the password, as RDS reports it.
+    assert created["MasterUserSecret"]["SecretStatus"] == "creating"
+    assert created["MasterUserSecret"]["KmsKeyId"].startswith("arn:aws:kms:us-east-1:000000000000:key/")
     try:
         instance = wait_status(rds, identifier)
         secret = instance["MasterUserSecret"]

@@ -1,0 +1,1 @@
+"""The RDS Data API (botocore name rds-data)."""
