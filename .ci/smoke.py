@@ -49,6 +49,14 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "ec2": ("describe_vpcs", {}),
     "elasticache": ("describe_cache_clusters", {}),
     "dynamodbstreams": ("list_streams", {}),
+    "ec2-instance-connect": (
+        "send_ssh_public_key",
+        {
+            "InstanceId": "i-0123456789abcdef0",
+            "InstanceOSUser": "ec2-user",
+            "SSHPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        },
+    ),
     "ecs": ("list_clusters", {}),
     "eks": ("list_clusters", {}),
     "elb": ("describe_load_balancers", {}),
@@ -196,6 +204,7 @@ def dashboard_is_served(endpoint: str) -> None:
 #: error (the management API of WebSocket connections: no connection is open).
 EXPECTED_ERRORS = {
     "apigatewaymanagementapi": "GoneException",
+    "ec2-instance-connect": "EC2InstanceNotFoundException",
     "rds-data": "HttpEndpointNotEnabledException",
 }
 

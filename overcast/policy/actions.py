@@ -983,6 +983,10 @@ TABLES: dict[str, dict[str, Any]] = {
         )
     }
     | {"ExecuteSql": ("rds-data:ExecuteSql", "{dbClusterOrInstanceArn}")},
+    "ec2-instance-connect": {
+        op: (f"ec2-instance-connect:{op}", "arn:{partition}:ec2:{region}:{account}:instance/{InstanceId}")
+        for op in ("SendSSHPublicKey", "SendSerialConsoleSSHPublicKey")
+    },
     "ecs": {
         **{
             op: (f"ecs:{op}", ECS_CLUSTER)

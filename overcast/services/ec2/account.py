@@ -5,6 +5,7 @@ operations: password data, maintenance, placement and DNS name options."""
 from __future__ import annotations
 
 import ipaddress
+import time
 from typing import Any
 
 from overcast.context import RequestContext
@@ -12,6 +13,7 @@ from overcast.errors import ServiceError
 from overcast.services.ec2 import catalog, core
 from overcast.services.ec2.base import Ctx
 from overcast.services.ec2.core import FILTERS, Record
+from overcast.services.ec2.imds import MANAGED_KEYS
 from overcast.services.ec2.instances import InstanceMixin
 
 SETTINGS = "_settings"
@@ -29,6 +31,35 @@ class AccountMixin(InstanceMixin):
         current = {**self.settings(ctx), **changes}
         self.resources.put(ctx.scope, SETTINGS, current)
         return current
+
+    # -- serial console and keys pushed by EC2 Instance Connect -----------------------------------
+
+    def get_serial_console_access_status(self, context: RequestContext, params: dict) -> dict:
+        enabled = bool(self.settings(self.ctx(context)).get("serial_console"))
+        return {"SerialConsoleAccessEnabled": enabled, "ManagedBy": "account"}
+
+    def enable_serial_console_access(self, context: RequestContext, params: dict) -> dict:
+        self._set(self.ctx(context), serial_console=True)
+        return {"SerialConsoleAccessEnabled": True}
+
+    def disable_serial_console_access(self, context: RequestContext, params: dict) -> dict:
+        self._set(self.ctx(context), serial_console=False)
+        return {"SerialConsoleAccessEnabled": False}
+
+    def serial_console_enabled(self, account: str, region: str) -> bool:
+        return bool(self.settings(self.ctx_of(account, region)).get("serial_console"))
+
+    def push_ssh_key(
+        self, account: str, region: str, instance_id: str, slot: str, key: str, expires: float
+    ) -> None:
+        """Keep a public key EC2 Instance Connect pushed for an OS user (`slot`) until it
+        expires; the instance metadata lists the live ones under managed-ssh-keys."""
+        ctx = self.ctx_of(account, region)
+        row = MANAGED_KEYS + instance_id
+        now = time.time()
+        keys = [k for k in (self.resources.get(ctx.scope, row) or []) if k["expires"] > now]
+        keys.append({"slot": slot, "key": key, "expires": expires})
+        self.resources.put(ctx.scope, row, keys)
 
     # -- EBS defaults ----------------------------------------------------------------------------
 

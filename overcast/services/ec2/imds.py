@@ -40,6 +40,21 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: The row of an instance's keys pushed by EC2 Instance Connect (followed by its id).
+MANAGED_KEYS = "_ssh-keys "
+
+
+def _live_keys(pushed: list[dict[str, Any]]) -> dict[str, str]:
+    """The unexpired keys EC2 Instance Connect pushed, by OS user (serial console keys are
+    not the metadata's)."""
+    now = time.time()
+    out: dict[str, list[str]] = {}
+    for key in pushed:
+        if key["expires"] > now and not key["slot"].startswith("serial-port-"):
+            out.setdefault(key["slot"], []).append(key["key"])
+    return {user: "\n".join(keys) for user, keys in out.items()}
+
+
 class ImdsMixin(InstanceMixin):
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
@@ -209,6 +224,9 @@ class ImdsMixin(InstanceMixin):
                 tree["public-keys"] = {
                     f"0={key['KeyName']}": {"openssh-key": f"{key['PublicKey']} {key['KeyName']}"}
                 }
+        pushed = _live_keys(self.resources.get(ctx.scope, MANAGED_KEYS + instance["InstanceId"]) or [])
+        if pushed:
+            tree["managed-ssh-keys"] = {"active-keys": pushed}
         if instance.get("_profile"):
             tree["iam"] = {
                 "info": lambda: self._iam_info(ctx, instance),
