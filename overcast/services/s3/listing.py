@@ -303,6 +303,7 @@ class ListingOperations:
             "MaxKeys": params.get("MaxKeys", MAX_KEYS),
             "KeyCount": len(page.entries) + len(page.prefixes),
             "IsTruncated": page.truncated,
+            "BucketRegion": bucket["Region"],
         }
         contents = self._contents(page, bool(params.get("FetchOwner")), params, encoding)
         if contents:
@@ -328,6 +329,7 @@ class ListingOperations:
             "Marker": _url(marker or "", encoding),
             "MaxKeys": params.get("MaxKeys", MAX_KEYS),
             "IsTruncated": page.truncated,
+            "BucketRegion": bucket["Region"],
         }
         contents = self._contents(page, True, params, encoding)
         if contents:

@@ -174,6 +174,17 @@ WIRE = Wire(
         },
     ),
     extra_shapes=POST_OBJECT_SHAPES,
+    # A bucket listing tells the client the bucket's region, as HeadBucket does.
+    extra_members={
+        shape: {
+            "BucketRegion": {
+                "shape": "BucketRegion",
+                "location": "header",
+                "locationName": "x-amz-bucket-region",
+            }
+        }
+        for shape in ("ListObjectsOutput", "ListObjectsV2Output")
+    },
     unrouted_operations={
         "PostObject": {
             "http": {"method": "POST", "requestUri": "/{Bucket}", "responseCode": 204},

@@ -3,6 +3,8 @@ versions): prefixes, delimiters, pagination, start-after, url encoding, owners."
 
 from __future__ import annotations
 
+import uuid
+
 from tests.integration.s3.conftest import error_of
 
 
@@ -187,3 +189,20 @@ def test_an_empty_number_in_the_query_is_not_given(client, bucket):
     s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"data")
     parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, PartNumberMarker="", MaxParts="")
     assert [p["PartNumber"] for p in parts["Parts"]] == [1] and parts["MaxParts"] == 1000
+
+
+def test_listings_name_the_bucket_region_in_a_header(s3):
+    """ListObjects and ListObjectsV2 answer with x-amz-bucket-region, as HeadBucket does: a
+    client that reached the wrong region learns the bucket's."""
+    name = f"obj-west-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    try:
+        for listing in (s3.list_objects_v2, s3.list_objects):
+            headers = listing(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]
+            assert headers["x-amz-bucket-region"] == "us-west-2"
+        assert (
+            s3.head_bucket(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"]
+            == "us-west-2"
+        )
+    finally:
+        s3.delete_bucket(Bucket=name)
