@@ -173,7 +173,12 @@ WIRE = Wire(
             ),
         },
     ),
-    extra_shapes=POST_OBJECT_SHAPES,
+    # A `<Tagging/>` without a TagSet is an empty tag set to S3 (PutBucketTagging and
+    # PutObjectTagging accept it and remove the tags; AWS recorded), though the model requires it.
+    extra_shapes={
+        **POST_OBJECT_SHAPES,
+        "Tagging": {"type": "structure", "members": {"TagSet": {"shape": "TagSet"}}},
+    },
     # A bucket listing tells the client the bucket's region, as HeadBucket does.
     extra_members={
         shape: {
