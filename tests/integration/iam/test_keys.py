@@ -173,7 +173,9 @@ def test_server_certificate_lifecycle(client, keys):
     assert uploaded["Tags"] == [{"Key": "team", "Value": "edge"}]
 
     got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
-    assert got["CertificateBody"] == body and got["Tags"] == [{"Key": "team", "Value": "edge"}]
+    # The body comes back without the PEM's final newline, as IAM keeps it.
+    assert body.endswith("\n") and got["CertificateBody"] == body.rstrip()
+    assert got["Tags"] == [{"Key": "team", "Value": "edge"}]
     assert got["ServerCertificateMetadata"] == metadata
 
     with pytest.raises(ClientError) as error:
@@ -399,6 +401,7 @@ def test_server_certificate_through_cloudformation(client, keys):
     assert got["ServerCertificateMetadata"]["Arn"] == arn and got["Tags"] == [
         {"Key": "team", "Value": "edge"}
     ]
+    assert got["CertificateBody"] == body.rstrip()
 
     cfn.update_stack(StackName=stack, TemplateBody=template("/edge/"), Capabilities=["CAPABILITY_IAM"])
     updated = settle(cfn, stack)
