@@ -36,6 +36,11 @@ def service_model(name: str) -> ServiceModel:
     if wire.extra_shapes:
         # The loader caches its dicts: the overlay goes on a copy of the top level.
         description = {**description, "shapes": {**description["shapes"], **wire.extra_shapes}}
+    if wire.extra_members:
+        shapes = dict(description["shapes"])
+        for shape, members in wire.extra_members.items():
+            shapes[shape] = {**shapes[shape], "members": {**shapes[shape]["members"], **members}}
+        description = {**description, "shapes": shapes}
     return ServiceModel(description, service_name=name)
 
 

@@ -131,6 +131,8 @@ class Wire:
 
     Shapes and operations the model lacks:
       * `extra_shapes`: shapes added to the model when it loads (botocore's JSON form).
+      * `extra_members`: per existing shape, members added to it when the model loads (a
+        header AWS sends that the model does not describe).
       * `unrouted_operations`: operations the service answers outside the API (never routed to,
         so never in the model's operation names), serialized from the model like any other:
         botocore's JSON form of an operation, naming its output among the model's shapes.
@@ -166,6 +168,7 @@ class Wire:
     checked_patterns: frozenset[str] = frozenset()
     malformed_errors: tuple[str, str] | None = None
     extra_shapes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra_members: dict[str, dict[str, Any]] = field(default_factory=dict)
     unrouted_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property

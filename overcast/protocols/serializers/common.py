@@ -191,7 +191,12 @@ def base_headers(with_host_id: bool, content_type: str | None, context: RequestC
     """The request id headers (`x-amz-request-id` and `x-amz-id-2` for a service whose overlay
     says `host_id`, else `x-amzn-RequestId`) and the content type."""
     if with_host_id:
-        headers = {"x-amz-request-id": context.request_id, "x-amz-id-2": host_id(context)}
+        # S3 names itself in `Server` (its recorded answers carry `Server: AmazonS3`).
+        headers = {
+            "x-amz-request-id": context.request_id,
+            "x-amz-id-2": host_id(context),
+            "Server": "AmazonS3",
+        }
     else:
         headers = {"x-amzn-RequestId": context.request_id}
     if content_type:

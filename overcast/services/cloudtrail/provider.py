@@ -5,6 +5,7 @@ reads them back, and trails deliver them to S3 as log files with signed digests
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from overcast import policy
 from overcast.common.arns import partition
 from overcast.common.pagination import decode_token, encode_token, paginate_list
 from overcast.common.tagging import TagProblem, TagRules, check_tag, refusals
@@ -207,28 +209,86 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
         return out
 
     def _check_topic(self, context: RequestContext, trail: dict) -> None:
-        """AWS refuses a trail whose SNS topic does not exist (or does not let CloudTrail publish)."""
+        """AWS refuses a trail whose SNS topic does not exist or whose policy does not let
+        cloudtrail.amazonaws.com publish to it."""
         arn = trail.get("SnsTopicARN")
         if not arn:
             return
         sns = self.runtime.provider("sns") if self.runtime.config.service_enabled("sns") else None
         parts = arn.split(":")
-        exists = False
+        allowed = False
         if sns is not None and len(parts) == 6:
             try:
                 sns.topic_for(RequestContext.internal("sns", parts[4], parts[3]), arn)
-                exists = True
+                allowed = self._service_allowed(
+                    sns, context, trail, (("sns:Publish", arn, {}),), parts[4], parts[3]
+                )
             except ServiceError:
-                exists = False
-        if not exists:
+                allowed = False
+        if not allowed:
             raise rules.error(
                 "InsufficientSnsTopicPolicyException",
                 "SNS Topic does not exist or the topic policy is incorrect!",
             )
 
-    async def _check_bucket(self, context: RequestContext, bucket: str) -> None:
+    @staticmethod
+    def _service_allowed(
+        provider: BaseProvider,
+        context: RequestContext,
+        trail: dict,
+        checks: tuple[tuple[str, str, dict[str, str]], ...],
+        owner: str | None,
+        region: str,
+    ) -> bool:
+        """Whether the resource's policy lets cloudtrail.amazonaws.com do each (action, resource)
+        for this trail: CloudTrail checks the policy of its bucket and topic when a trail names
+        them, and refuses the trail when it could not deliver."""
+        text = provider.resource_policy(checks[0][1])
+        if isinstance(text, dict):
+            text = json.dumps(text)
+        if not text:
+            return False
+        try:
+            document = policy.parse(text, policy.RESOURCE)
+        except policy.MalformedPolicy:
+            return False
+        source = {"aws:SourceArn": trail["TrailARN"], "aws:SourceAccount": context.account}
+        return all(
+            policy.evaluate(
+                policy.AuthorizationRequest(
+                    policy.Principal.service("cloudtrail.amazonaws.com"),
+                    action,
+                    resource,
+                    owner,
+                    {**source, **extra},
+                    region,
+                ),
+                (),
+                document,
+            ).allowed
+            for action, resource, extra in checks
+        )
+
+    async def _check_bucket(self, context: RequestContext, trail: dict) -> None:
+        bucket = trail["S3BucketName"]
         if not await self.delivery.bucket_exists(context.account, context.region, bucket):
             raise rules.error("S3BucketDoesNotExistException", f"S3 bucket {bucket} does not exist.")
+        if not self.runtime.serves("s3"):
+            return
+        s3 = self.runtime.provider("s3")
+        prefix = trail.get("S3KeyPrefix")
+        logs = f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}AWSLogs/{context.account}/*"
+        checks: tuple[tuple[str, str, dict[str, str]], ...] = (
+            ("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", {}),
+            ("s3:PutObject", logs, {"s3:x-amz-acl": "bucket-owner-full-control"}),
+        )
+        if not self._service_allowed(
+            s3, context, trail, checks, s3.resource_owner(checks[0][1]), context.region
+        ):
+            raise rules.error(
+                "InsufficientS3BucketPolicyException",
+                f"Incorrect S3 bucket policy is detected for bucket: {bucket}",
+            )
 
     def _check_kms_key(self, context: RequestContext, key_id: str) -> None:
         """A trail's KmsKeyId must name a key KMS can use: its log files are written with SSE-KMS
@@ -320,7 +380,7 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
         tags = params.get("TagsList") or []
         self._check_tags(tags, 0)
         trail["Tags"] = {tag["Key"]: tag.get("Value") for tag in tags}
-        await self._check_bucket(context, trail["S3BucketName"])
+        await self._check_bucket(context, trail)
         self._check_topic(context, trail)
         if self.trails.get(account, key) is not None:  # created while the bucket was checked
             raise rules.error(
@@ -332,8 +392,8 @@ class Provider(LakeMixin, QueryMixin, ChannelMixin, ImportMixin, BaseProvider):
     async def update_trail(self, context: RequestContext, params: dict) -> dict:
         key, trail = self._find(context, params["Name"], home=True)
         self._apply_settings(context, trail, params)
-        if params.get("S3BucketName"):
-            await self._check_bucket(context, trail["S3BucketName"])
+        if params.get("S3BucketName") or "S3KeyPrefix" in params:
+            await self._check_bucket(context, trail)
         if params.get("SnsTopicName"):
             self._check_topic(context, trail)
         current = self.trails.get(context.account, key)

@@ -84,7 +84,9 @@ class ServerCertificatesMixin(IamBase):
             "Arn": self.arn(context, context.account, f"server-certificate{path}{name}"),
             "UploadDate": now(),
             "Expiration": certificate.not_valid_after_utc,
-            "CertificateBody": params["CertificateBody"],
+            # IAM keeps the body without its trailing whitespace (AWS recorded the PEM's final
+            # newline dropped).
+            "CertificateBody": params["CertificateBody"].rstrip(),
             "CertificateChain": params.get("CertificateChain"),
             "Tags": tags,
         }

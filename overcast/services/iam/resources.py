@@ -1,5 +1,5 @@
 """IAM's CloudFormation resource types (Role, Policy, ManagedPolicy, User, Group,
-InstanceProfile, AccessKey), through the IAM provider's own operations."""
+InstanceProfile, AccessKey, ServiceLinkedRole, ServerCertificate), through the IAM provider's own operations."""
 
 from __future__ import annotations
 
@@ -472,6 +472,54 @@ class ServiceLinkedRole(ResourceHandler):
         await _ignore_missing(request, "DeleteServiceLinkedRole", {"RoleName": request.physical_id})
 
 
+class ServerCertificate(ResourceHandler):
+    """A certificate uploaded to IAM; only its Path and Tags change in place."""
+
+    replace_on = frozenset({"ServerCertificateName", "CertificateBody", "CertificateChain", "PrivateKey"})
+    name_property = "ServerCertificateName"
+    attributes = frozenset({"Arn"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        name = properties.get("ServerCertificateName") or request.physical_name(128)
+        params: dict[str, Any] = {"ServerCertificateName": name}
+        for key in ("CertificateBody", "PrivateKey", "CertificateChain", "Path", "Tags"):
+            if properties.get(key):
+                params[key] = properties[key]
+        metadata = (await request.call("iam", "UploadServerCertificate", params))["ServerCertificateMetadata"]
+        return name, {"Arn": metadata["Arn"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        name = request.physical_id
+        old, new = request.old_properties, request.properties
+        if old.get("Path", "/") != new.get("Path", "/"):
+            await request.call(
+                "iam",
+                "UpdateServerCertificate",
+                {"ServerCertificateName": name, "NewPath": new.get("Path", "/")},
+            )
+        old_tags = {tag["Key"]: tag.get("Value", "") for tag in old.get("Tags") or []}
+        new_tags = {tag["Key"]: tag.get("Value", "") for tag in new.get("Tags") or []}
+        if gone := sorted(set(old_tags) - set(new_tags)):
+            await request.call(
+                "iam", "UntagServerCertificate", {"ServerCertificateName": name, "TagKeys": gone}
+            )
+        if changed := [{"Key": k, "Value": v} for k, v in new_tags.items() if old_tags.get(k) != v]:
+            await request.call(
+                "iam", "TagServerCertificate", {"ServerCertificateName": name, "Tags": changed}
+            )
+        metadata = (await request.call("iam", "GetServerCertificate", {"ServerCertificateName": name}))[
+            "ServerCertificate"
+        ]["ServerCertificateMetadata"]
+        return {"Arn": metadata["Arn"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(
+            request, "DeleteServerCertificate", {"ServerCertificateName": request.physical_id}
+        )
+
+
 HANDLERS = {
     "AWS::IAM::Role": Role,
     "AWS::IAM::Policy": Policy,
@@ -481,4 +529,5 @@ HANDLERS = {
     "AWS::IAM::InstanceProfile": InstanceProfile,
     "AWS::IAM::AccessKey": AccessKey,
     "AWS::IAM::ServiceLinkedRole": ServiceLinkedRole,
+    "AWS::IAM::ServerCertificate": ServerCertificate,
 }

@@ -119,6 +119,11 @@ def matches(pattern: dict, event: Any) -> bool:
 
 
 def _field_matches(matchers: list, value: Any) -> bool:
+    if isinstance(value, dict):
+        # A field whose value is an object is no leaf: matching (exists included) looks only at
+        # leaves, so to a pattern it is not there (a DynamoDB image's {"S": ...} matches
+        # `exists: false`, as AWS delivers it).
+        value = _MISSING
     if value is _MISSING:
         return any(isinstance(m, dict) and m.get("exists") is False for m in matchers)
     values = value if isinstance(value, list) else [value]

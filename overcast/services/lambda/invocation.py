@@ -288,6 +288,13 @@ class InvocationMixin:
                 Type="User",
             ) from None
         _, version_record, version, _ = self.resolve(context.account, context.region, name, qualifier)
+        state = version_record["config"].get("State")
+        if state == "Pending":
+            # The code is still being readied: AWS refuses the call rather than wait for it
+            # (clients wait with the function_active waiter).
+            raise names.conflict(
+                f"The operation cannot be performed at this time. The function is currently in the following state: {state}"
+            )
         if invocation_type == "DryRun":
             return {"StatusCode": 204, "Payload": b""}
         if version_record["config"].get("DurableConfig"):

@@ -480,13 +480,7 @@ class Provider(
             check_function_key(self.runtime, context.account, context.region, params["KMSKeyArn"])
             config["KMSKeyArn"] = params["KMSKeyArn"]
         if params.get("VpcConfig"):
-            vpc = params["VpcConfig"]
-            config["VpcConfig"] = {
-                "SubnetIds": vpc.get("SubnetIds", []),
-                "SecurityGroupIds": vpc.get("SecurityGroupIds", []),
-                "VpcId": "",
-                "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack")),
-            }
+            config["VpcConfig"] = self._vpc_config(context, params["VpcConfig"])
         record = {
             "config": config,
             "code": code["file"],
@@ -612,6 +606,48 @@ class Provider(
         ]
         return out
 
+    def _vpc_config(self, context: RequestContext, vpc: dict) -> dict:
+        """A VpcConfig checked as Lambda does: the ids' form (the model's patterns, in its
+        validation words), then, through EC2, that the security groups and subnets exist; the
+        VpcId is the subnets'."""
+        subnets, groups = list(vpc.get("SubnetIds") or []), list(vpc.get("SecurityGroupIds") or [])
+        for ids, member, pattern in (
+            (subnets, "vpcConfig.subnetIds", "subnet-[0-9a-z]*"),
+            (groups, "vpcConfig.securityGroupIds", "sg-[0-9a-zA-Z]*"),
+        ):
+            if any(not re.fullmatch(pattern, each) or len(each) > 1024 for each in ids):
+                raise ServiceError(
+                    "ValidationException",
+                    f"1 validation error detected: Value '[{', '.join(ids)}]' at '{member}' failed to satisfy "
+                    "constraint: Member must satisfy constraint: [Member must have length less than or equal to "
+                    "1024, Member must have length greater than or equal to 0, Member must satisfy regular "
+                    f"expression pattern: {pattern}]",
+                    400,
+                )
+        vpc_id = ""
+        if self.runtime.serves("ec2") and (subnets or groups):
+            ec2 = self.runtime.provider("ec2")
+            for group in groups:
+                if ec2.find_security_group(context.account, context.region, group) is None:
+                    raise invalid(
+                        "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. "
+                        f"EC2 Error Message: The security group '{group}' does not exist"
+                    )
+            for subnet_id in subnets:
+                subnet = ec2.find_subnet(context.account, context.region, subnet_id)
+                if subnet is None:
+                    raise invalid(
+                        "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. "
+                        f"EC2 Error Message: The subnet ID '{subnet_id}' does not exist"
+                    )
+                vpc_id = vpc_id or subnet.get("VpcId", "")
+        return {
+            "SubnetIds": subnets,
+            "SecurityGroupIds": groups,
+            "VpcId": vpc_id,
+            "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack")),
+        }
+
     def _check_revision(self, config: dict, revision: str | None) -> None:
         if revision is not None and revision != config["RevisionId"]:
             raise ServiceError(
@@ -705,6 +741,12 @@ class Provider(
                 config.pop("DeadLetterConfig", None)
         if "TracingConfig" in params:
             config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode") or "PassThrough"}
+        if params.get("VpcConfig") is not None:
+            vpc_config = self._vpc_config(context, params["VpcConfig"])
+            if vpc_config["SubnetIds"] or vpc_config["SecurityGroupIds"]:
+                config["VpcConfig"] = vpc_config
+            else:
+                config.pop("VpcConfig", None)  # empty lists detach the function from its VPC
         if "EphemeralStorage" in params:
             config["EphemeralStorage"] = params["EphemeralStorage"]
         if params.get("SnapStart") is not None:

@@ -375,6 +375,11 @@ class Permission(ResourceHandler):
         )
 
 
+def _tag_map(tags: list[dict[str, Any]]) -> dict[str, str]:
+    """CloudFormation's tag list as the Lambda API's tag map."""
+    return {tag["Key"]: str(tag.get("Value", "")) for tag in tags}
+
+
 class EventSourceMapping(ResourceHandler):
     replace_on = frozenset(
         {
@@ -431,6 +436,9 @@ class EventSourceMapping(ResourceHandler):
         for key in ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Topics", "Queues"):
             if key in properties:
                 params[key] = properties[key]
+        # The stack's tags, then its own (as for a function: Lambda refuses aws: keys).
+        if tags := _tag_map(request.user_tags(properties.get("Tags"))):
+            params["Tags"] = tags
         output = await request.call("lambda", "CreateEventSourceMapping", params)
         return output["UUID"], {
             "Id": output["UUID"],
@@ -444,7 +452,14 @@ class EventSourceMapping(ResourceHandler):
             **self._settings(request.properties),
         }
         output = await request.call("lambda", "UpdateEventSourceMapping", params)
-        return {"Id": output["UUID"], "EventSourceMappingArn": output.get("EventSourceMappingArn", "")}
+        arn = output.get("EventSourceMappingArn", "")
+        old = _tag_map(request.old_properties.get("Tags") or [])
+        new = _tag_map(request.properties.get("Tags") or [])
+        if arn and (gone := sorted(set(old) - set(new))):
+            await request.call("lambda", "UntagResource", {"Resource": arn, "TagKeys": gone})
+        if arn and (changed := {k: v for k, v in new.items() if old.get(k) != v}):
+            await request.call("lambda", "TagResource", {"Resource": arn, "Tags": changed})
+        return {"Id": output["UUID"], "EventSourceMappingArn": arn}
 
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteEventSourceMapping", {"UUID": request.physical_id})

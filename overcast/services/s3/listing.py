@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from overcast.protocols.serializers.xml import RawXml
 from overcast.services.s3 import acl as acls
 from overcast.services.s3 import entries
 from overcast.services.s3.object_ops import is_restored
-from overcast.services.s3.objects import SEPARATOR, URL_SAFE, listed, unpack
+from overcast.services.s3.objects import SEPARATOR, URL_SAFE, is_version_id, listed, unpack
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -303,6 +304,7 @@ class ListingOperations:
             "MaxKeys": params.get("MaxKeys", MAX_KEYS),
             "KeyCount": len(page.entries) + len(page.prefixes),
             "IsTruncated": page.truncated,
+            "BucketRegion": bucket["Region"],
         }
         contents = self._contents(page, bool(params.get("FetchOwner")), params, encoding)
         if contents:
@@ -328,6 +330,7 @@ class ListingOperations:
             "Marker": _url(marker or "", encoding),
             "MaxKeys": params.get("MaxKeys", MAX_KEYS),
             "IsTruncated": page.truncated,
+            "BucketRegion": bucket["Region"],
         }
         contents = self._contents(page, True, params, encoding)
         if contents:
@@ -346,6 +349,7 @@ class ListingOperations:
         key_marker = params.get("KeyMarker")
         version_marker = params.get("VersionIdMarker")
         after_key = None
+        lead: dict | None = None
         if version_marker and not key_marker:
             raise ServiceError(
                 "InvalidArgument",
@@ -366,7 +370,17 @@ class ListingOperations:
                     ArgumentName="version-id-marker",
                     ArgumentValue=version_marker,
                 )
-            if record is None:
+            if record is None and is_version_id(version_marker):
+                # A version that is gone still has its place in the key's history (its id
+                # carries its order): the listing resumes at the versions older than it, the
+                # current one included when it is older (AWS recorded).
+                order = version_marker[:16]
+                start_after = key_marker + SEPARATOR + order
+                after_key = key_marker
+                current = self.data.current(bucket, key_marker)
+                if current is not None and current["Order"] > order:
+                    lead = current
+            elif record is None:
                 start_after = key_marker + SEPARATOR + _PAST
             else:
                 current = self.data.current(bucket, key_marker)
@@ -380,7 +394,10 @@ class ListingOperations:
         data = self.data
 
         def scan(after):
-            return data.scan_versions(bucket, prefix, after, after_key if after == start_after else None)
+            rows = data.scan_versions(bucket, prefix, after, after_key if after == start_after else None)
+            if lead is None or after != start_after:
+                return rows
+            return itertools.chain(((key_marker, {**lead, "IsLatest": True}),), rows)
 
         page = _Page(scan, prefix, delimiter, limit, start_after).run()
         versions, markers = [], []

@@ -173,7 +173,23 @@ WIRE = Wire(
             ),
         },
     ),
-    extra_shapes=POST_OBJECT_SHAPES,
+    # A `<Tagging/>` without a TagSet is an empty tag set to S3 (PutBucketTagging and
+    # PutObjectTagging accept it and remove the tags; AWS recorded), though the model requires it.
+    extra_shapes={
+        **POST_OBJECT_SHAPES,
+        "Tagging": {"type": "structure", "members": {"TagSet": {"shape": "TagSet"}}},
+    },
+    # A bucket listing tells the client the bucket's region, as HeadBucket does.
+    extra_members={
+        shape: {
+            "BucketRegion": {
+                "shape": "BucketRegion",
+                "location": "header",
+                "locationName": "x-amz-bucket-region",
+            }
+        }
+        for shape in ("ListObjectsOutput", "ListObjectsV2Output")
+    },
     unrouted_operations={
         "PostObject": {
             "http": {"method": "POST", "requestUri": "/{Bucket}", "responseCode": 204},

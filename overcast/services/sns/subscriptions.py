@@ -272,7 +272,15 @@ class SubscriptionOperations:
         subscription = self.tokens.get(token)
         if subscription is None or subscription.topic_arn != topic_arn:
             raise invalid("Invalid parameter: Token")
-        if subscription.pending:
+        if subscription.arn not in self.subscriptions:
+            # The token of an UnsubscribeConfirmation: the subscription comes back as it was.
+            topic = self.topics.get(topic_arn)
+            if topic is None:
+                raise invalid("Invalid parameter: Token")
+            subscription.pending = False
+            self.save_subscription(subscription)
+            self._index(topic, subscription)
+        elif subscription.pending:
             subscription.pending = False
             subscription.authenticated = str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true"
             self.save_subscription(subscription)
@@ -296,13 +304,20 @@ class SubscriptionOperations:
                 raise invalid("Invalid parameter: SubscriptionId")
             return {}  # already gone: AWS answers success
         topic = self.topics[subscription.topic_arn]
+        self.tokens.pop(subscription.token, None)
+        restorable = subscription.protocol in ("http", "https")
+        if restorable:
+            # The UnsubscribeConfirmation carries a token of its own: confirming it restores the
+            # subscription (AWS's message says so; its recorded messages carry a new token).
+            subscription.token = secrets.token_hex(64)
         with self.store.transaction():
             self.t_subscriptions.delete(scope(topic.account, topic.region), subscription.key)
-            if subscription.protocol in ("http", "https"):
+            if restorable:
                 self.send_confirmation(context, topic, subscription, "UnsubscribeConfirmation")
         topic.subscriptions.pop(arn, None)
         self.subscriptions.pop(arn, None)
-        self.tokens.pop(subscription.token, None)
+        if restorable:
+            self.tokens[subscription.token] = subscription
         return {}
 
     @staticmethod

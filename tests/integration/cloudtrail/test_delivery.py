@@ -14,6 +14,7 @@ import pytest
 
 from overcast.services.cloudtrail import logfiles
 from tests.conftest import Server
+from tests.integration.cloudtrail.policies import allow_trail_topic, trail_bucket
 
 ACCOUNT = "123456789012"
 LOG_KEY = re.compile(
@@ -73,7 +74,7 @@ def fast_server():
 
 def test_logging_trail_delivers_logs_and_signed_digests(fast_server):
     s3, ct, sts = clients(fast_server.endpoint)
-    s3.create_bucket(Bucket="audit-logs")
+    trail_bucket(s3, "audit-logs")
     ct.create_trail(
         Name="deliverer", S3BucketName="audit-logs", S3KeyPrefix="audit", EnableLogFileValidation=True
     )
@@ -149,7 +150,7 @@ def test_logging_trail_delivers_logs_and_signed_digests(fast_server):
 
 def test_data_event_selectors_deliver_object_calls(fast_server):
     s3, ct, _sts = clients(fast_server.endpoint)
-    s3.create_bucket(Bucket="data-logs")
+    trail_bucket(s3, "data-logs")
     s3.create_bucket(Bucket="watched")
     ct.create_trail(Name="data-trail", S3BucketName="data-logs")
     ct.put_event_selectors(
@@ -192,7 +193,7 @@ def test_data_event_selectors_deliver_object_calls(fast_server):
 
 def test_missing_bucket_is_a_delivery_error(fast_server):
     s3, ct, sts = clients(fast_server.endpoint)
-    s3.create_bucket(Bucket="short-lived")
+    trail_bucket(s3, "short-lived")
     ct.create_trail(Name="orphan", S3BucketName="short-lived")
     ct.start_logging(Name="orphan")
     # The trail may deliver its first events before the bucket goes: empty it until it can go.
@@ -268,8 +269,8 @@ def test_trail_notifies_its_topic_and_feeds_its_log_group(fast_server):
     sns, sqs, logs, iam = (
         session.client(name, endpoint_url=fast_server.endpoint) for name in ("sns", "sqs", "logs", "iam")
     )
-    s3.create_bucket(Bucket="notified-logs")
-    topic = sns.create_topic(Name="trail-files")["TopicArn"]
+    trail_bucket(s3, "notified-logs")
+    topic = allow_trail_topic(sns, sns.create_topic(Name="trail-files")["TopicArn"])
     queue = sqs.create_queue(QueueName="trail-files")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server
+from tests.integration.cloudtrail.policies import trail_bucket
 from tests.integration.cloudtrail.test_delivery import LOG_KEY, clients, keys, records, wait_for
 
 
@@ -38,7 +39,7 @@ def test_kms_key_is_checked_and_encrypts_the_log_files(fast_server):
     s3, ct, sts = clients(fast_server.endpoint)
     kms = _kms(fast_server)
     bucket = f"trail-kms-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(Bucket=bucket)
+    trail_bucket(s3, bucket)
     missing = "arn:aws:kms:us-east-1:123456789012:key/134f2428-cec1-4b25-a1ae-9048164dba47"
     assert _code(ct.create_trail, Name="kms-missing", S3BucketName=bucket, KmsKeyId=missing) == (
         "KmsKeyNotFoundException"

@@ -11,6 +11,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.cloudtrail.policies import allow_trail_topic, trail_bucket
+
 ACTIVITY = [
     {"Name": "custom", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}
 ]
@@ -256,11 +258,16 @@ def test_federation_event_configuration_insights_and_organizations(ours, account
 def test_trail_with_a_missing_sns_topic_is_refused(ours, account):
     ct, s3, sns = ours("cloudtrail"), ours("s3"), ours("sns")
     bucket = f"ct-sns-{account}"
-    s3.create_bucket(Bucket=bucket)
+    trail_bucket(s3, bucket)
     assert code_of(ct.create_trail, Name="sns-trail", S3BucketName=bucket, SnsTopicName="nope") == (
         "InsufficientSnsTopicPolicyException"
     )
-    sns.create_topic(Name="trail-topic")
+    topic = sns.create_topic(Name="trail-topic")["TopicArn"]
+    # The topic's default policy lets only its own account publish: not CloudTrail.
+    assert code_of(ct.create_trail, Name="sns-trail", S3BucketName=bucket, SnsTopicName="trail-topic") == (
+        "InsufficientSnsTopicPolicyException"
+    )
+    allow_trail_topic(sns, topic)
     created = ct.create_trail(Name="sns-trail", S3BucketName=bucket, SnsTopicName="trail-topic")
     assert created["SnsTopicARN"] == f"arn:aws:sns:us-east-1:{account}:trail-topic"
     status = ct.get_trail_status(Name="sns-trail")

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.cloudtrail.policies import trail_bucket
+
 
 def lookup(ct, key=None, value=None, **kwargs):
     if key is not None:
@@ -54,7 +56,7 @@ def test_sts_call_is_recorded_in_aws_shape(ours, account):
 
 def test_write_call_records_parameters_and_response(ours, account):
     ct = ours("cloudtrail")
-    ours("s3").create_bucket(Bucket=f"ct-params-{account}")
+    trail_bucket(ours("s3"), f"ct-params-{account}")
     ct.create_trail(Name="params-trail", S3BucketName=f"ct-params-{account}")
     [entry] = lookup(ct, "EventName", "CreateTrail")
     event = json.loads(entry["CloudTrailEvent"])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.integration.cloudtrail.policies import trail_bucket, trail_bucket_policy
 
 
 def code_of(call, *args, **kwargs) -> str:
@@ -15,8 +19,7 @@ def code_of(call, *args, **kwargs) -> str:
 @pytest.fixture
 def bucket(ours, account) -> str:
     name = f"ct-trail-logs-{account}"
-    ours("s3").create_bucket(Bucket=name)
-    return name
+    return trail_bucket(ours("s3"), name)
 
 
 def test_trail_lifecycle(ours, account, bucket):
@@ -236,8 +239,7 @@ def test_tags(ours, account, bucket):
 
 
 def test_guide_trail_commands_with_the_cli(aws_as, ours, account):
-    bucket = f"my-audit-logs-bucket-{account}"
-    ours("s3").create_bucket(Bucket=bucket)
+    bucket = trail_bucket(ours("s3"), f"my-audit-logs-bucket-{account}")
     created = aws_as(
         "cloudtrail",
         "create-trail",
@@ -255,3 +257,41 @@ def test_guide_trail_commands_with_the_cli(aws_as, ours, account):
     assert status["IsLogging"] is True
     trails = aws_as("cloudtrail", "describe-trails")["trailList"]
     assert [t["Name"] for t in trails] == ["my-audit-trail"]
+
+
+def test_bucket_policy_must_let_cloudtrail_write(ours, account):
+    """CloudTrail refuses a trail whose bucket policy does not let cloudtrail.amazonaws.com check
+    the bucket's ACL and put log files under the trail's prefix (InsufficientS3BucketPolicy)."""
+    ct, s3 = ours("cloudtrail"), ours("s3")
+    bucket = f"ct-policy-{account}"
+    s3.create_bucket(Bucket=bucket)
+    refused = "InsufficientS3BucketPolicyException"
+    with pytest.raises(ClientError) as caught:
+        ct.create_trail(Name="unwritable", S3BucketName=bucket)
+    assert caught.value.response["Error"] == {
+        "Code": refused,
+        "Message": f"Incorrect S3 bucket policy is detected for bucket: {bucket}",
+    }
+    statements = json.loads(trail_bucket_policy(bucket))["Statement"]
+    # Only the ACL check allowed: still refused; so is a write allowed to another prefix only.
+    s3.put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements[:1]})
+    )
+    assert code_of(ct.create_trail, Name="unwritable", S3BucketName=bucket) == refused
+    narrow = dict(statements[1], Resource=f"arn:aws:s3:::{bucket}/audit/AWSLogs/{account}/*")
+    s3.put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statements[0], narrow]})
+    )
+    assert code_of(ct.create_trail, Name="unwritable", S3BucketName=bucket) == refused
+    created = ct.create_trail(Name="writable", S3BucketName=bucket, S3KeyPrefix="audit")
+    assert created["S3KeyPrefix"] == "audit"
+    # Moving the trail to a prefix the policy does not cover is refused as well.
+    assert code_of(ct.update_trail, Name="writable", S3KeyPrefix="elsewhere") == refused
+    assert ct.get_trail(Name="writable")["Trail"]["S3KeyPrefix"] == "audit"
+    # A Deny for CloudTrail wins over the Allow.
+    deny = {**statements[1], "Effect": "Deny", "Sid": "NoTrail"}
+    deny.pop("Condition")
+    s3.put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [*statements, deny]})
+    )
+    assert code_of(ct.create_trail, Name="denied", S3BucketName=bucket) == refused

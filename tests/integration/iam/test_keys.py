@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from tests.integration.cloudformation.conftest import outputs, settle
 from tests.integration.iam.conftest import unique
 
 
@@ -171,7 +173,9 @@ def test_server_certificate_lifecycle(client, keys):
     assert uploaded["Tags"] == [{"Key": "team", "Value": "edge"}]
 
     got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
-    assert got["CertificateBody"] == body and got["Tags"] == [{"Key": "team", "Value": "edge"}]
+    # The body comes back without the PEM's final newline, as IAM keeps it.
+    assert body.endswith("\n") and got["CertificateBody"] == body.rstrip()
+    assert got["Tags"] == [{"Key": "team", "Value": "edge"}]
     assert got["ServerCertificateMetadata"] == metadata
 
     with pytest.raises(ClientError) as error:
@@ -357,3 +361,66 @@ def test_the_root_lists_no_user_keys_and_holds_its_own_signing_certificates(sign
     assert root.get_account_summary()["SummaryMap"]["AccountSigningCertificatesPresent"] == 1
     root.delete_signing_certificate(CertificateId=certificate["CertificateId"])
     assert root.get_account_summary()["SummaryMap"]["AccountSigningCertificatesPresent"] == 0
+
+
+def test_server_certificate_through_cloudformation(client, keys):
+    """AWS::IAM::ServerCertificate uploads the certificate (Ref is its name, Arn its ARN), moves
+    it to another Path in place, and deletes it with the stack."""
+    cfn, iam = client("cloudformation"), client("iam")
+    name, stack = unique("cfn-cert"), unique("cert-stack")
+    body = self_signed(keys[0])
+
+    def template(path: str) -> str:
+        return json.dumps(
+            {
+                "Resources": {
+                    "Certificate": {
+                        "Type": "AWS::IAM::ServerCertificate",
+                        "Properties": {
+                            "ServerCertificateName": name,
+                            "Path": path,
+                            "CertificateBody": body,
+                            "PrivateKey": private_pem(keys[0]),
+                            "Tags": [{"Key": "team", "Value": "edge"}],
+                        },
+                    }
+                },
+                "Outputs": {
+                    "Name": {"Value": {"Ref": "Certificate"}},
+                    "Arn": {"Value": {"Fn::GetAtt": ["Certificate", "Arn"]}},
+                },
+            }
+        )
+
+    cfn.create_stack(StackName=stack, TemplateBody=template("/"), Capabilities=["CAPABILITY_IAM"])
+    created = settle(cfn, stack)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created.get("StackStatusReason")
+    arn = f"arn:aws:iam::000000000000:server-certificate/{name}"
+    assert outputs(created) == {"Name": name, "Arn": arn}
+    got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+    assert got["ServerCertificateMetadata"]["Arn"] == arn and got["Tags"] == [
+        {"Key": "team", "Value": "edge"}
+    ]
+    assert got["CertificateBody"] == body.rstrip()
+
+    cfn.update_stack(StackName=stack, TemplateBody=template("/edge/"), Capabilities=["CAPABILITY_IAM"])
+    updated = settle(cfn, stack)
+    assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
+    assert outputs(updated)["Arn"] == f"arn:aws:iam::000000000000:server-certificate/edge/{name}"
+    assert (
+        iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"][
+            "ServerCertificateMetadata"
+        ]["Path"]
+        == "/edge/"
+    )
+
+    cfn.delete_stack(StackName=stack)
+    cfn.get_waiter("stack_delete_complete").wait(
+        StackName=stack, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+    )
+    with pytest.raises(ClientError) as raised:
+        iam.get_server_certificate(ServerCertificateName=name)
+    assert (
+        raised.value.response["Error"]["Message"]
+        == f"The Server Certificate with name {name} cannot be found."
+    )

@@ -494,3 +494,34 @@ def test_versions_and_aliases_page_by_marker(client):
 
     assert walk(lam.list_versions_by_function, "Versions", "Version") == [["$LATEST", "1"], ["2", "3"]]
     assert walk(lam.list_aliases, "Aliases", "Name") == [["a", "b"], ["c"]]
+
+
+def test_a_pending_function_refuses_invocations_until_active(client):
+    """CreateFunction answers State Pending while the package is readied; AWS refuses Invoke
+    then (ResourceConflictException) rather than wait, and the function_active waiter sees it
+    through to Active."""
+    lam = client("lambda")
+    name = unique("pending")
+    files = {"handler.py": "def handler(e, c):\n    return 'ready'\n"}
+    # Thousands of files of this test's own content: unpacking them keeps the function Pending
+    # for a while (identical packages are unpacked once).
+    files.update({f"pad/{i}.txt": f"{name}-{i}-" * 64 for i in range(4000)})
+    created = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="handler.handler",
+        Code={"ZipFile": zip_bytes(files)},
+    )
+    assert created["State"] == "Pending" and created["StateReasonCode"] == "Creating"
+    with pytest.raises(lam.exceptions.ResourceConflictException) as raised:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert raised.value.response["Error"]["Message"] == (
+        "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+    )
+    assert lam.get_function_configuration(FunctionName=name)["State"] == "Active"
+    assert invoke(lam, name)[1] == "ready"
+    lam.delete_function(FunctionName=name)

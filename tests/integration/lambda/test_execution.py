@@ -191,6 +191,9 @@ def test_init_failures_have_aws_error_types(client, files, handler, error_type, 
         Handler=handler,
         Code={"ZipFile": zip_bytes(files)},
     )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
     response, result = invoke(lam, name)
     assert response["FunctionError"] == "Unhandled"
     assert result["errorType"] == error_type

@@ -87,6 +87,41 @@ def test_stream_records_matching_no_filter_are_skipped(client):
     assert events
 
 
+def test_exists_false_matches_a_field_holding_an_object(client):
+    """Matching looks only at leaves: an image attribute ({"S": ...}) is an object, so
+    `exists: false` on it matches, as AWS delivers both records."""
+    lam, ddb, logs = client("lambda"), client("dynamodb"), client("logs")
+    table = unique("tbl")
+    stream_arn = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    name = create(lam, RECORDER)
+    ddb.put_item(TableName=table, Item={"id": {"S": "one"}})
+    ddb.put_item(TableName=table, Item={"id": {"S": "two"}, "presentKey": {"S": "presentValue"}})
+    lam.create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={
+            "Filters": [
+                {"Pattern": json.dumps({"dynamodb": {"NewImage": {"presentKey": [{"exists": False}]}}})}
+            ]
+        },
+    )
+    deadline = time.monotonic() + 30
+    ids: list[str] = []
+    while len(ids) < 2 and time.monotonic() < deadline:
+        ids = [
+            r["dynamodb"]["NewImage"]["id"]["S"] for event in recorded(logs, name) for r in event["Records"]
+        ]
+        time.sleep(0.5)
+    assert sorted(ids) == ["one", "two"]
+
+
 @pytest.mark.parametrize("pattern", ["not json", json.dumps({"body": "scalar"})])
 def test_invalid_filter_patterns_are_refused(client, pattern):
     lam, sqs = client("lambda"), client("sqs")

@@ -4,8 +4,9 @@ own codes and wording (recorded against AWS in LocalStack's validated snapshots)
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
-from .helpers import create
+from .helpers import ROLE, create, unique, zip_bytes
 
 SOURCE = "def handler(event, context):\n    return event\n"
 
@@ -205,3 +206,58 @@ def test_reserved_concurrency_below_the_unreserved_minimum(client):
         "UnreservedConcurrentExecution below its minimum value of [100]."
     )
     assert "Type" not in raised.value.response
+
+
+def test_vpc_config_is_checked_against_ec2(client):
+    """VpcConfig names real subnets and security groups: malformed ids are a ValidationException
+    in the model's words, ids EC2 does not know an InvalidParameterValueException naming EC2's
+    error, and the function's VpcId is its subnets' (AWS recorded all three)."""
+    lam, ec2 = client("lambda"), client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=unique("fn-group"), Description="fn", VpcId=vpc)["GroupId"]
+    create = {
+        "Runtime": "python3.12",
+        "Role": ROLE,
+        "Handler": "handler.handler",
+        "Code": {"ZipFile": zip_bytes({"handler.py": "def handler(e, c):\n    return 1\n"})},
+    }
+
+    def refusal(**vpc_config):
+        with pytest.raises(ClientError) as raised:
+            lam.create_function(FunctionName=unique("vpc"), VpcConfig=vpc_config, **create)
+        return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+    assert refusal(SubnetIds=["bad-format"], SecurityGroupIds=[group]) == (
+        "ValidationException",
+        "1 validation error detected: Value '[bad-format]' at 'vpcConfig.subnetIds' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 1024, Member must have "
+        "length greater than or equal to 0, Member must satisfy regular expression pattern: subnet-[0-9a-z]*]",
+    )
+    assert refusal(SubnetIds=[subnet], SecurityGroupIds=["sg-0000000000000000f"]) == (
+        "InvalidParameterValueException",
+        "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: "
+        "The security group 'sg-0000000000000000f' does not exist",
+    )
+    assert refusal(SubnetIds=["subnet-0000000000000000f"], SecurityGroupIds=[group]) == (
+        "InvalidParameterValueException",
+        "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: "
+        "The subnet ID 'subnet-0000000000000000f' does not exist",
+    )
+    name = unique("vpc")
+    created = lam.create_function(
+        FunctionName=name, VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]}, **create
+    )
+    assert created["VpcConfig"]["VpcId"] == vpc
+    assert created["VpcConfig"]["SubnetIds"] == [subnet] and created["VpcConfig"]["SecurityGroupIds"] == [
+        group
+    ]
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
+    # Empty lists detach the function from the VPC.
+    updated = lam.update_function_configuration(
+        FunctionName=name, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+    )
+    assert "VpcConfig" not in updated or not updated["VpcConfig"].get("SubnetIds")
+    lam.delete_function(FunctionName=name)

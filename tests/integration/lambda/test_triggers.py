@@ -230,6 +230,9 @@ def test_code_from_s3(client):
         Handler="handler.handler",
         Code={"S3Bucket": bucket, "S3Key": "fn.zip"},
     )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+    )
     assert json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "s3 code"
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         lam.create_function(

@@ -693,3 +693,44 @@ def test_a_full_object_upload_completed_with_another_algorithm(s3, bucket):
     )  # fmt: skip
     done = s3.complete_multipart_upload(MultipartUpload=parts, **common)
     assert done["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_a_tagging_document_without_a_tag_set_removes_the_tags(client, bucket):
+    """`<Tagging/>` with no TagSet (what an SDK sends for a null TagSet): S3 takes it as an empty
+    tag set, removing a bucket's or an object's tags (AWS recorded), though the model requires
+    the TagSet."""
+    from botocore.config import Config
+
+    s3 = client("s3", config=Config(parameter_validation=False))
+    bodies: list[bytes] = []
+    s3.meta.events.register(
+        "before-send.s3.PutBucketTagging", lambda request, **_: bodies.append(request.body)
+    )
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
+    answer = s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": None})
+    assert b"TagSet" not in bodies[-1]
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(s3.get_bucket_tagging, Bucket=bucket)[:2] == ("NoSuchTagSet", 404)
+
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="team=a")
+    assert (
+        s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": None})["ResponseMetadata"][
+            "HTTPStatusCode"
+        ]
+        == 200
+    )
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+
+
+def test_answers_name_the_server_as_s3_does(s3, bucket):
+    """S3's answers, errors included, carry `Server: AmazonS3` (AWS recorded)."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for answer in (
+        s3.get_object(Bucket=bucket, Key="k"),
+        s3.head_object(Bucket=bucket, Key="k"),
+        s3.list_objects_v2(Bucket=bucket),
+    ):
+        assert answer["ResponseMetadata"]["HTTPHeaders"]["server"] == "AmazonS3"
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket=bucket, Key="missing")
+    assert raised.value.response["ResponseMetadata"]["HTTPHeaders"]["server"] == "AmazonS3"

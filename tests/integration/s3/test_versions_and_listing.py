@@ -3,6 +3,8 @@ versions): prefixes, delimiters, pagination, start-after, url encoding, owners."
 
 from __future__ import annotations
 
+import uuid
+
 from tests.integration.s3.conftest import error_of
 
 
@@ -187,3 +189,54 @@ def test_an_empty_number_in_the_query_is_not_given(client, bucket):
     s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"data")
     parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, PartNumberMarker="", MaxParts="")
     assert [p["PartNumber"] for p in parts["Parts"]] == [1] and parts["MaxParts"] == 1000
+
+
+def test_listings_name_the_bucket_region_in_a_header(s3):
+    """ListObjects and ListObjectsV2 answer with x-amz-bucket-region, as HeadBucket does: a
+    client that reached the wrong region learns the bucket's."""
+    name = f"obj-west-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    try:
+        for listing in (s3.list_objects_v2, s3.list_objects):
+            headers = listing(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]
+            assert headers["x-amz-bucket-region"] == "us-west-2"
+        assert (
+            s3.head_bucket(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"]
+            == "us-west-2"
+        )
+    finally:
+        s3.delete_bucket(Bucket=name)
+
+
+def test_a_version_marker_naming_a_deleted_version_resumes_after_it(s3, bucket):
+    """A VersionIdMarker whose version was deleted since the page was listed still marks its
+    place: the next page holds the versions older than it, the now-current one first and latest
+    (AWS recorded)."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    ids = [s3.put_object(Bucket=bucket, Key="prefixed_key", Body=b"")["VersionId"] for _ in range(5)]
+    s3.put_object(Bucket=bucket, Key="other", Body=b"")
+    page = s3.list_object_versions(Bucket=bucket, Prefix="prefix", MaxKeys=3)
+    assert [v["VersionId"] for v in page["Versions"]] == ids[:1:-1]
+    marker = page["NextVersionIdMarker"]
+    assert marker == ids[2]
+    s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "prefixed_key", "VersionId": v["VersionId"]} for v in page["Versions"]]},
+    )
+    after = s3.list_object_versions(
+        Bucket=bucket, Prefix="prefix", MaxKeys=5, KeyMarker="prefixed_key", VersionIdMarker=marker
+    )
+    assert [(v["VersionId"], v["IsLatest"]) for v in after["Versions"]] == [(ids[1], True), (ids[0], False)]
+    assert after["VersionIdMarker"] == marker and after["IsTruncated"] is False
+    # Paging one at a time from the same marker walks the same versions.
+    first = s3.list_object_versions(
+        Bucket=bucket, Prefix="prefix", MaxKeys=1, KeyMarker="prefixed_key", VersionIdMarker=marker
+    )
+    assert [(v["VersionId"], v["IsLatest"]) for v in first["Versions"]] == [(ids[1], True)]
+    second = s3.list_object_versions(
+        Bucket=bucket,
+        Prefix="prefix",
+        KeyMarker=first["NextKeyMarker"],
+        VersionIdMarker=first["NextVersionIdMarker"],
+    )
+    assert [(v["VersionId"], v["IsLatest"]) for v in second["Versions"]] == [(ids[0], False)]

@@ -113,6 +113,29 @@ def test_http_handshake_and_subscribe_url(sns, topic, http_endpoint):
     path, headers, body = http_endpoint.next()
     assert headers["x-amz-sns-message-type"] == "UnsubscribeConfirmation"
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    # The UnsubscribeConfirmation carries a token of its own (AWS's recorded messages do), and
+    # its SubscribeURL restores the subscription, as the message says.
+    farewell = json.loads(body)
+    assert farewell["Token"] != confirmation["Token"]
+    assert farewell["Message"].startswith(f"You have chosen to deactivate subscription {arn}.")
+    assert farewell["Token"] in farewell["SubscribeURL"]
+    with urllib.request.urlopen(farewell["SubscribeURL"], timeout=5) as response:
+        assert f"<SubscriptionArn>{arn}</SubscriptionArn>" in response.read().decode()
+    assert [
+        s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    ] == [arn]
+    assert (
+        sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
+    )
+    sns.publish(TopicArn=topic, Message="back again")
+    assert json.loads(http_endpoint.next()[2])["Message"] == "back again"
+    # The old subscription token confirms nothing any more.
+    assert error_of(sns.confirm_subscription, TopicArn=topic, Token=confirmation["Token"])[:2] == (
+        "InvalidParameter",
+        "Invalid parameter: Token",
+    )
+    sns.unsubscribe(SubscriptionArn=arn)
+    assert http_endpoint.next()[1]["x-amz-sns-message-type"] == "UnsubscribeConfirmation"
 
 
 def test_return_subscription_arn_and_confirm_with_token(sns, topic, http_endpoint):

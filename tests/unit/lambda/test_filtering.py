@@ -48,6 +48,10 @@ def criteria(*patterns: dict | str) -> dict:
         ({"a": [{"exists": True}]}, {}, False),
         ({"a": [{"exists": False}]}, {}, True),
         ({"a": [{"exists": False}]}, {"a": 1}, False),
+        # Only leaves exist to a pattern: a field holding an object does not.
+        ({"a": [{"exists": False}]}, {"a": {"S": "x"}}, True),
+        ({"a": [{"exists": True}]}, {"a": {"S": "x"}}, False),
+        ({"a": ["x"]}, {"a": {"S": "x"}}, False),
         ({"a": [{"cidr": "10.0.0.0/24"}]}, {"a": "10.0.0.7"}, True),
         ({"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"b": "2"}, True),
         ({"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"c": "2"}, False),
