@@ -20,7 +20,6 @@ import random
 import re
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
@@ -29,7 +28,7 @@ import pytest
 from botocore.awsrequest import AWSRequest, prepare_request_dict
 from botocore.serialize import create_serializer
 
-from overcast import bodylimits
+from overcast import bodylimits, services
 from overcast.protocols.models import protocols_of, query_model, service_model
 from tests.conftest import Server
 
@@ -38,10 +37,7 @@ MUTATIONS = int(os.environ.get("OVERCAST_FUZZ_MUTATIONS", "2000"))
 #: Seconds an answer may take; longer is a hang.
 PATIENCE = 15.0
 
-SERVICES = sorted(
-    path.parent.name
-    for path in (Path(__file__).resolve().parents[2] / "overcast" / "services").glob("*/provider.py")
-)
+SERVICES = sorted(services.implemented())
 #: Operations that legitimately run long or start processes (a Lambda runtime); their inputs
 #: are fuzzed by the operations that share their shapes.
 SKIPPED = {("lambda", "Invoke"), ("lambda", "InvokeAsync"), ("sqs", "ReceiveMessage")}

@@ -154,7 +154,7 @@ def test_unimplemented_operation_is_501_in_the_clients_protocol(endpoint, servic
     [
         ("codebuild", "smithy-rpc-v2-cbor", "list_projects", "ListProjects"),
         ("codebuild", "json", "list_projects", "ListProjects"),
-        ("autoscaling", "query", "describe_auto_scaling_groups", "DescribeAutoScalingGroups"),
+        ("elasticbeanstalk", "query", "describe_applications", "DescribeApplications"),
     ],
 )
 def test_each_client_is_answered_in_the_protocol_it_spoke(endpoint, service, protocol, method, operation):

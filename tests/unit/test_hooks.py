@@ -150,7 +150,7 @@ def test_loading_a_provider_recollects_the_hooks(runtime):
 
 def test_a_service_without_provider_still_gets_the_every_request_hooks(runtime):
     runtime.provider("cloudtrail")
-    hooks = runtime.hooks("elasticache")  # no provider here
+    hooks = runtime.hooks("codebuild")  # no provider here
     assert hooks.provider is None
     assert runtime.providers["cloudtrail"].observe_any_request in hooks.observers
 

@@ -79,7 +79,9 @@ class AddonsMixin:
                 continue
             if owners and "aws" not in owners:
                 continue
-            versions = catalogue.addon_versions(spec, minor)
+            versions = (
+                catalogue.addon_versions(spec, minor) if minor is None or minor in catalogue.BY_MINOR else []
+            )
             if not versions:
                 continue
             rows.append(

@@ -216,7 +216,10 @@ class GroupMixin(_Base):
     def reset_cache_parameter_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         name = params["CacheParameterGroupName"].lower()
-        given = [p["ParameterName"] for p in params.get("ParameterNameValues") or []]
+        entries = params.get("ParameterNameValues") or []
+        if any(not p.get("ParameterName") for p in entries):
+            raise invalid("The parameter ParameterName must be provided and must not be blank.")
+        given = [p["ParameterName"] for p in entries]
         if bool(params.get("ResetAllParameters")) == bool(given):
             raise combination("Either ResetAllParameters or ParameterNameValues must be provided, not both.")
         with self.store.transaction():

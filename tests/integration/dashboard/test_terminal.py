@@ -84,7 +84,7 @@ def test_start_prints_the_table_then_plain_lines_with_the_account_and_error(talk
     client(talking, "sqs", "222233334444").list_queues()
     printed = read_until(talking, "sqs.ListQueues 200")
     assert f"Dashboard      http://localhost:{talking.port}/_overcast/" in printed
-    assert f"http://localhost:{talking.port}/_aws/execute-api/{{id}}/{{stage}}/" in printed
+    assert f"http://localhost:{talking.port}/_aws/execute-api/{{api-id}}/{{stage}}/{{path}}" in printed
     services = next(line for line in printed.splitlines() if line.strip().startswith("Services"))
     assert services.split()[1:3] == sorted(services.split()[1:3])  # the first of them, in order
     assert "apigateway" in printed
