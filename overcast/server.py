@@ -644,6 +644,16 @@ def http_protocol(
     return Protocol
 
 
+class LazyWebSocket(asyncio.Protocol):
+    """uvicorn's wsproto protocol, imported by the first WebSocket upgrade (only API Gateway's
+    WebSocket APIs use one) rather than at start: it holds 1.6 MB an idle server never needs."""
+
+    def __new__(cls, *args, **kwargs):
+        from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
+
+        return WSProtocol(*args, **kwargs)
+
+
 class StartupError(Exception):
     """Overcast cannot start (port taken, data dir in use or unreadable): said in one line."""
 
@@ -711,7 +721,7 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
-        ws="wsproto",
+        ws=LazyWebSocket,
         http=http_protocol(
             tuning("OVERCAST_HEADER_TIMEOUT_SECONDS"), tuning("OVERCAST_BODY_IDLE_SECONDS"), app.direct
         ),
