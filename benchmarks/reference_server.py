@@ -1,6 +1,6 @@
 """The ceiling: Overcast's server stack (uvicorn + httptools + uvloop, one worker, no access
-log, and Overcast's one-write-per-turn transport) serving a raw ASGI app that does nothing but
-read the body and answer a fixed 200.
+log, Overcast's one-write-per-turn transport and its short way for ordinary requests,
+overcast/exchange.py) serving an app that does nothing but read the body and answer a fixed 200.
 
 No Python server on this machine can do the same work faster, so Overcast's requests/s
 divided by this one's says how much the emulator itself costs.
@@ -16,6 +16,7 @@ from typing import Any
 
 import uvicorn
 
+from overcast.http import Request, Response
 from overcast.server import http_protocol
 
 # Shaped and sized like an STS GetCallerIdentity answer (~400 bytes), the first scenario.
@@ -60,6 +61,14 @@ async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": BODY})
 
 
+FIXED = Response(200, {name.decode(): value.decode() for name, value in HEADERS}, BODY)
+
+
+async def direct(request: Request) -> Response:
+    """The same answer the short way (what Overcast's own requests take)."""
+    return FIXED
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -69,7 +78,7 @@ def main() -> None:
         app,
         host=args.host,
         port=args.port,
-        http=http_protocol(),
+        http=http_protocol(direct=direct),
         loop="uvloop",
         workers=1,
         access_log=False,

@@ -14,8 +14,9 @@ import threading
 import time
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING, cast
+from urllib.parse import unquote
 
-from overcast import requestlog, terminal
+from overcast import exchange, requestlog, terminal
 from overcast.config import Config, tuning
 from overcast.faults import DISK_FULL_MESSAGE, is_disk_full
 from overcast.gateway import Gateway
@@ -23,6 +24,7 @@ from overcast.http import BODY_STALLED, BodyStream, Readable, Request, Response
 from overcast.runtime import Runtime
 
 if TYPE_CHECKING:
+    from overcast.context import RequestContext
     from overcast.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -175,17 +177,8 @@ class App:
             await send({"type": "websocket.close", "code": 1008})
 
     async def http(self, scope, receive, send) -> None:
+        """A request uvicorn's way (exchange.py says which requests go the short way)."""
         started = time.perf_counter()
-        raw_headers = scope["headers"]
-        headers: dict[str, str] = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers
-        }
-        if len(headers) != len(raw_headers):  # a repeated header: its values joined, in order
-            headers = {}
-            for name, value in raw_headers:
-                key = name.decode("latin-1")
-                text = value.decode("latin-1")
-                headers[key] = f"{headers[key]}, {text}" if key in headers else text
         message = await receive()
         body = message.get("body", b"")
         if message.get("more_body", False):
@@ -198,11 +191,24 @@ class App:
             method=scope["method"],
             raw_path=raw_path.decode("latin-1") if raw_path else scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
+            headers=exchange.headers_of(scope["headers"]),
             body=body,
             client_ip=client[0],
             client_port=client[1],
         )
+        response, context = await self._answer(request)
+        await self.send_response(send, response, head=request.method == "HEAD", receive=receive)
+        self._record(request, response, context, started)
+
+    async def direct(self, request: Request) -> Response:
+        """A request the short way: its response, which the protocol writes."""
+        started = time.perf_counter()
+        response, context = await self._answer(request)
+        self._record(request, response, context, started)
+        return response
+
+    async def _answer(self, request: Request) -> tuple[Response, RequestContext | None]:
+        """The response to a request, and its context (None for Overcast's own endpoints)."""
         gateway, dispatcher = self.gateway, self.dispatcher
         if dispatcher is None and request.raw_path not in _HEALTH_PATHS:
             if self._prepared is None:
@@ -213,31 +219,33 @@ class App:
                 raise RuntimeError(f"Overcast could not prepare its services: {self.failure}")
         if gateway is None:
             raise RuntimeError("a request arrived before the app started")
-        if gateway.handles(request.raw_path):
-            try:
-                if type(body) is BodyStream:
-                    request.body = await body.read()
-                response = gateway.route(request)
-                if not isinstance(response, Response):
-                    response = await response
-            except Exception as error:  # e.g. the disk filled during an export
-                if is_disk_full(error):
-                    log.warning("%s %s: the disk is full", request.method, request.raw_path)
-                    said = DISK_FULL_MESSAGE
-                else:
-                    log.exception("%s %s failed", request.method, request.raw_path)
-                    said = str(error)
-                response = Response(
-                    500, {"Content-Type": "application/json"}, json.dumps({"error": said}).encode()
-                )
-            context = None
-            label = f"overcast {request.method} {request.raw_path}"
-        else:
+        if not gateway.handles(request.raw_path):
             assert dispatcher is not None  # prepared above
-            response, context = await dispatcher.dispatch(request)
-            label = f"{context.service or '-'}.{context.operation_name or '-'}"
-        await self.send_response(send, response, head=request.method == "HEAD", receive=receive)
+            return await dispatcher.dispatch(request)
+        try:
+            if type(request.body) is BodyStream:
+                request.body = await request.body.read()
+            response = gateway.route(request)
+            if not isinstance(response, Response):
+                response = await response
+        except Exception as error:  # e.g. the disk filled during an export
+            if is_disk_full(error):
+                log.warning("%s %s: the disk is full", request.method, request.raw_path)
+                said = DISK_FULL_MESSAGE
+            else:
+                log.exception("%s %s failed", request.method, request.raw_path)
+                said = str(error)
+            response = Response(
+                500, {"Content-Type": "application/json"}, json.dumps({"error": said}).encode()
+            )
+        return response, None
+
+    def _record(
+        self, request: Request, response: Response, context: RequestContext | None, started: float
+    ) -> None:
+        """The request in the request log (the dashboard's) and on the terminal."""
         elapsed = (time.perf_counter() - started) * 1000
+        dispatcher = self.dispatcher
         if context is not None and dispatcher is not None:
             dispatcher.runtime.requests.add(
                 context.service,
@@ -249,34 +257,37 @@ class App:
                 context.error,
                 context.params,
                 context.request_id,
-                _DASHBOARD_AGENT in headers.get("user-agent", ""),
+                _DASHBOARD_AGENT in request.headers.get("user-agent", ""),
             )
-        if self.config.log_requests:
-            if context is None:
-                if request.raw_path.startswith(_QUIET_PATHS):
-                    return  # the dashboard's own page loads and polls
-                line = terminal.request_line(label, response.status, elapsed, "", None, self._colour)
-            elif self._json_lines:
-                line = terminal.json_line(
-                    context.service,
-                    context.operation_name,
-                    response.status,
-                    elapsed,
-                    context.account,
-                    context.region,
-                    context.error,
-                    context.request_id,
-                )
-            else:
-                line = terminal.request_line(
-                    label, response.status, elapsed, context.account, context.error, self._colour
-                )
-            self._log.write(line)
-            if not self._flush_pending:
-                # One flush for a burst of requests: a line per request reaches a pipe or a
-                # terminal within a tenth of a second without a write call per request.
-                self._flush_pending = True
-                asyncio.get_running_loop().call_later(0.1, self._flush_log)
+        if not self.config.log_requests:
+            return
+        if context is None:
+            if request.raw_path.startswith(_QUIET_PATHS):
+                return  # the dashboard's own page loads and polls
+            label = f"overcast {request.method} {request.raw_path}"
+            line = terminal.request_line(label, response.status, elapsed, "", None, self._colour)
+        elif self._json_lines:
+            line = terminal.json_line(
+                context.service,
+                context.operation_name,
+                response.status,
+                elapsed,
+                context.account,
+                context.region,
+                context.error,
+                context.request_id,
+            )
+        else:
+            label = f"{context.service or '-'}.{context.operation_name or '-'}"
+            line = terminal.request_line(
+                label, response.status, elapsed, context.account, context.error, self._colour
+            )
+        self._log.write(line)
+        if not self._flush_pending:
+            # One flush for a burst of requests: a line per request reaches a pipe or a
+            # terminal within a tenth of a second without a write call per request.
+            self._flush_pending = True
+            asyncio.get_running_loop().call_later(0.1, self._flush_log)
 
     def _flush_log(self) -> None:
         self._flush_pending = False
@@ -384,6 +395,12 @@ class OneWritePerTurn:
             if not self._transport.is_closing():  # the client may have gone since the write
                 self._transport.write(data)
 
+    def write_now(self, data: bytes) -> None:
+        """A whole response, written at once (after whatever waits)."""
+        self.flush()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
     def close(self) -> None:
         self.flush()
         self._transport.close()
@@ -402,14 +419,18 @@ _UNPARSABLE = (
 )
 
 
-def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
+def http_protocol(
+    header_timeout: float = 10.0, body_idle: float = 20.0, direct: exchange.DirectHandler | None = None
+):
     """uvicorn's httptools protocol, on a OneWritePerTurn transport, that bounds slow clients
     (uvicorn times out only idle keep-alive connections: a thousand half-sent requests were
     held indefinitely). A connection whose request headers take longer than `header_timeout`
     seconds is closed; a request whose body sends nothing for `body_idle` seconds (while the
     server is reading it) is marked stalled in its scope and its reader woken, to answer it.
-    One sweep per process checks every connection, so a request costs no timer of its own."""
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    One sweep per process checks every connection, so a request costs no timer of its own.
+    With a `direct` handler, ordinary requests go the short way (exchange.py)."""
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
     sweep_every = max(0.05, min(1.0, header_timeout / 4, body_idle / 4))
     open_connections: set[Protocol] = set()
@@ -462,11 +483,136 @@ def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
         def on_headers_complete(self) -> None:
             self._headers_since = None
             self._body_seen = self.loop.time()
-            super().on_headers_complete()
+            if direct is None or not self._goes_direct():
+                super().on_headers_complete()
+                return
+            parser = self.parser
+            scope = self.scope
+            scope["method"] = parser.get_method().decode("ascii")
+            version = parser.get_http_version()
+            if version != "1.1":
+                scope["http_version"] = version
+            url = httptools.parse_url(self.url)
+            scope["raw_path"] = url.path
+            scope["query_string"] = url.query or b""
+            self.cycle = exchange.Exchange(  # type: ignore[assignment]
+                scope, version != "1.0" and parser.should_keep_alive()
+            )
+
+        def _goes_direct(self) -> bool:
+            cycle = self.cycle
+            if (cycle is not None and not cycle.response_complete) or self.expect_100_continue:
+                return False  # a request in flight before it (pipelined), or a client waiting
+            if self.parser.should_upgrade():
+                return False
+            for name, value in self.headers:
+                if name == b"content-length":
+                    if not value.isdigit() or len(value) > 9 or int(value) > exchange.DIRECT_BODY:
+                        return False
+                elif name == b"transfer-encoding":
+                    return False
+            return True
+
+        def on_body(self, body: bytes) -> None:
+            cycle = self.cycle
+            if type(cycle) is exchange.Exchange:
+                cycle.body += body
+            else:
+                super().on_body(body)
 
         def on_message_complete(self) -> None:
             self._body_seen = None
-            super().on_message_complete()
+            cycle = self.cycle
+            if type(cycle) is not exchange.Exchange:
+                super().on_message_complete()
+                return
+            assert direct is not None  # only then an exchange
+            scope = cycle.scope
+            client = self.client or ("127.0.0.1", 0)
+            request = Request(
+                method=scope["method"],
+                raw_path=scope["raw_path"].decode("latin-1"),
+                query_string=scope["query_string"].decode("latin-1"),
+                headers=exchange.headers_of(self.headers),
+                body=bytes(cycle.body),
+                client_ip=client[0],
+                client_port=client[1],
+            )
+            cycle.body = bytearray()
+            task = exchange.run_now(
+                direct(request), lambda response, error: self._answered(cycle, response, error)
+            )
+            if task is not None:
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+        def _answered(self, done: exchange.Exchange, response: Response | None, error) -> None:
+            """Write a direct request's response (or uvicorn's 500 for a handler that failed)."""
+            if error is not None or response is None:
+                log.error("Exception in the request's handling", exc_info=error)
+                response = Response(
+                    500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error"
+                )
+                done.keep_alive = False
+            head = done.scope["method"] == "HEAD"
+            transport = cast(OneWritePerTurn, self.transport)
+            if transport.is_closing():
+                close = getattr(response.body, "close", None)
+                if close is not None:
+                    close()  # an open file nobody will read
+                return
+            if exchange.streams(response):
+                self._stream(done, response, head)
+                return
+            try:
+                data = exchange.encode(
+                    response, head, done.keep_alive, STATUS_LINE, self.server_state.default_headers
+                )
+            except ValueError:
+                log.exception(
+                    "a response to %s %s cannot be sent", done.scope["method"], done.scope["raw_path"]
+                )
+                done.keep_alive = False
+                data = exchange.encode(
+                    Response(500, {}, b"Internal Server Error"), head, False, STATUS_LINE, []
+                )
+            transport.write_now(data)
+            done.response_complete = True
+            if not done.keep_alive:
+                transport.close()
+            self.on_response_complete()
+
+        def _stream(self, done: exchange.Exchange, response: Response, head: bool) -> None:
+            """A streamed body goes uvicorn's way (chunked encoding, flow control)."""
+            cycle = self._cycle_for(done)
+            cycle.more_body = False
+            task = self.loop.create_task(
+                App.send_response(cycle.send, response, head=head, receive=cycle.receive)
+            )
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+        def _cycle_for(self, done: exchange.Exchange) -> RequestResponseCycle:
+            """uvicorn's cycle for a request begun the short way, in its place."""
+            scope = done.scope
+            scope["path"] = unquote(scope["raw_path"].decode("latin-1"))
+            cycle = RequestResponseCycle(
+                scope=scope,
+                transport=self.transport,
+                flow=self.flow,
+                logger=self.logger,
+                access_logger=self.access_logger,
+                access_log=self.access_log,
+                default_headers=self.server_state.default_headers,
+                message_event=asyncio.Event(),
+                expect_100_continue=False,
+                keep_alive=done.keep_alive,
+                on_response=self.on_response_complete,
+            )
+            cycle.body = done.body
+            if self.cycle is done:
+                self.cycle = cycle
+            return cycle
 
         def check(self, now: float) -> None:
             if self.transport.is_closing():
@@ -476,6 +622,14 @@ def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
                 self.transport.close()
                 return
             cycle = self.cycle
+            if (
+                type(cycle) is exchange.Exchange
+                and self._body_seen is not None
+                and now - self._body_seen > body_idle
+            ):
+                # A short-way request whose body stalled: uvicorn's way answers it, as any other.
+                cycle = self._cycle_for(cycle)
+                self._start_asgi_task(cycle, self.app)
             if (
                 self._body_seen is not None
                 and now - self._body_seen > body_idle
@@ -488,6 +642,16 @@ def http_protocol(header_timeout: float = 10.0, body_idle: float = 20.0):
                 cycle.message_event.set()  # the reader wakes, sees the mark and answers
 
     return Protocol
+
+
+class LazyWebSocket(asyncio.Protocol):
+    """uvicorn's wsproto protocol, imported by the first WebSocket upgrade (only API Gateway's
+    WebSocket APIs use one) rather than at start: it holds 1.6 MB an idle server never needs."""
+
+    def __new__(cls, *args, **kwargs):
+        from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
+
+        return WSProtocol(*args, **kwargs)
 
 
 class StartupError(Exception):
@@ -557,8 +721,10 @@ def serve(config: Config) -> None:
     uvicorn_config = uvicorn.Config(
         app,
         loop=loop,
-        ws="wsproto",
-        http=http_protocol(tuning("OVERCAST_HEADER_TIMEOUT_SECONDS"), tuning("OVERCAST_BODY_IDLE_SECONDS")),
+        ws=LazyWebSocket,
+        http=http_protocol(
+            tuning("OVERCAST_HEADER_TIMEOUT_SECONDS"), tuning("OVERCAST_BODY_IDLE_SECONDS"), app.direct
+        ),
         lifespan="on",
         access_log=False,
         log_level="info" if config.debug else "warning",

@@ -72,25 +72,31 @@ class Pool:
         port = port or (443 if scheme == "https" else 80)
         key = (scheme, host, port)
         data = _message(method, target, host, port, scheme, headers, body)
-        async with asyncio.timeout(timeout):
-            while True:
-                connection = self._take(key)
-                reused = connection is not None
-                if connection is None:
-                    connection = await self._open(scheme, host, port)
-                try:
-                    answer, reusable = await _exchange(connection, data, method, reused)
-                except _Stale:
-                    connection.close()
-                    continue
-                except BaseException:
-                    connection.close()
-                    raise
-                if reusable:
-                    self._give_back(key, connection)
-                else:
-                    connection.close()
-                return answer
+        # wait_for, not asyncio.timeout: a request's handler may run outside a Task
+        # (exchange.py), and asyncio.timeout needs the Task it would cancel.
+        return await asyncio.wait_for(self._send(key, scheme, host, port, method, data), timeout)
+
+    async def _send(
+        self, key: tuple[str, str, int], scheme: str, host: str, port: int, method: str, data: bytes
+    ) -> Answer:
+        while True:
+            connection = self._take(key)
+            reused = connection is not None
+            if connection is None:
+                connection = await self._open(scheme, host, port)
+            try:
+                answer, reusable = await _exchange(connection, data, method, reused)
+            except _Stale:
+                connection.close()
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            if reusable:
+                self._give_back(key, connection)
+            else:
+                connection.close()
+            return answer
 
     def close(self) -> None:
         for connections in self._idle.values():

@@ -533,3 +533,87 @@ def test_a_request_http_cannot_parse_gets_an_xml_error(endpoint, request_bytes):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ") and b"content-type: application/xml" in head
     assert ElementTree.fromstring(body).findtext("Code") == "BadRequest"
+
+
+def _exchange(endpoint: str, data: bytes, answers: int) -> list[tuple[bytes, bytes]]:
+    """Send `data` on one connection; read `answers` responses (status, body) off it, in order."""
+    host, port = endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        connection.sendall(data)
+        buffer = b""
+        responses = []
+        while len(responses) < answers:
+            while b"\r\n\r\n" not in buffer:
+                buffer += connection.recv(65536)
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            length = next(
+                int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length")
+            )
+            while len(buffer) < length:
+                buffer += connection.recv(65536)
+            responses.append((lines[0].split(b" ")[1], buffer[:length]))
+            buffer = buffer[length:]
+        return responses
+
+
+def _sts_request(version: str = "1.1", method: str = "POST", extra: str = "") -> bytes:
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    return (
+        f"{method} / HTTP/{version}\r\nHost: localhost\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sts/aws4_request, "
+        f"SignedHeaders=host, Signature=0\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+def test_pipelined_requests_are_answered_in_order(endpoint):
+    queue_url = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_queue(QueueName="pipelined")["QueueUrl"]
+    path = "/" + queue_url.split("/", 3)[3]
+    # A long poll (its handler waits) first, then two requests that answer at once: the
+    # answers come back in the order asked.
+    form = b"Action=ReceiveMessage&WaitTimeSeconds=1&Version=2012-11-05"
+    poll = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(form)}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+        "SignedHeaders=host, Signature=0\r\n\r\n"
+    ).encode() + form
+    started = time.monotonic()
+    answers = _exchange(endpoint, poll + _sts_request() + _sts_request(), 3)
+    assert time.monotonic() - started >= 0.9  # the poll really waited, and the rest after it
+    assert [status for status, _ in answers] == [b"200", b"200", b"200"]
+    assert b"ReceiveMessageResponse" in answers[0][1]
+    assert all(b"GetCallerIdentityResponse" in body for _, body in answers[1:])
+
+
+def test_http_1_0_and_head_requests(endpoint):
+    host, port = endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(_sts_request(version="1.0"))
+        answer = b""
+        while chunk := connection.recv(65536):  # the server closes an HTTP/1.0 connection
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and b"connection: close" in head.lower()
+    assert b"GetCallerIdentityResponse" in body
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"HEAD /_overcast/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        connection.sendall(b"GET /_overcast/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    first, _, rest = answer.partition(b"\r\n\r\n")
+    length = int(
+        next(line for line in first.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[
+            1
+        ]
+    )
+    assert length > 0 and rest.startswith(b"HTTP/1.1 200 ")  # the HEAD answer had no body
+    assert rest.partition(b"\r\n\r\n")[2].startswith(b"{")

@@ -17,6 +17,7 @@ from overcast.errors import ServiceError
 from overcast.protocols.parsers import cbor, json, query, rest
 from overcast.protocols.parsers.plans import ABSENT, build_plan_once
 from overcast.protocols.parsers.scalars import Malformed, text_converter
+from overcast.protocols.validation import validate_input
 from overcast.protocols.wire import wire_of
 
 if TYPE_CHECKING:
@@ -92,8 +93,6 @@ def parse_request(
             operation.service_model.service_name, protocol, Malformed("Input nested too deeply")
         ) from None
     if validate:
-        from overcast.protocols.validation import validate_input
-
         validate_input(operation, protocol, params)
     return params
 

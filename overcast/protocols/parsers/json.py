@@ -43,8 +43,11 @@ def decode_json_object(body: bytes) -> dict:
 def refuse_lone_surrogates(text: str | bytes, data: Any) -> None:
     """Malformed if `data`, decoded from the JSON `text`, holds half a surrogate pair (checked
     only when the text has a surrogate escape, so most bodies cost one substring test)."""
-    raw = text if isinstance(text, str) else text.decode("latin-1")
-    if "\\u" in raw and _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(data):
+    if isinstance(text, bytes):
+        if b"\\u" not in text:
+            return
+        text = text.decode("latin-1")
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
         raise Malformed("Could not parse request body into json: invalid UTF-16 surrogate in a string")
 
 

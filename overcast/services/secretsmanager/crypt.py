@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from overcast import services
 from overcast.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ def _where(arn: str) -> tuple[str, str]:
 
 class CryptMixin:
     def key_service(self: Provider) -> KeyService | None:  # type: ignore[misc]
-        from overcast import services
-
         if "kms" not in services.implemented() or not self.runtime.serves("kms"):
             return None
         return cast(KeyService, self.runtime.provider("kms"))
