@@ -23,7 +23,7 @@ from overcast.services.route53 import records as rr
 from overcast.services.route53.advanced import AdvancedMixin
 from overcast.services.route53.dnsserver import DnsServer
 from overcast.services.route53.engine import TYPE_ANY, Engine
-from overcast.services.route53.errors import change_batch, error, invalid, no_zone
+from overcast.services.route53.errors import PUBLIC_ZONE_VPC, change_batch, error, invalid, no_zone
 from overcast.services.route53.extras import ExtrasMixin
 from overcast.services.route53.health import HealthMixin
 from overcast.services.route53.querylog import QueryLog, group_name
@@ -504,7 +504,7 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
             if not zone["Config"]["PrivateZone"]:
-                raise error("PublicZoneVPCAssociation", "Public hosted zones cannot be associated with VPCs.")
+                raise error("PublicZoneVPCAssociation", PUBLIC_ZONE_VPC)
             entry = {"VPCRegion": vpc["VPCRegion"], "VPCId": vpc["VPCId"]}
             if entry in zone["VPCs"]:
                 raise error(
@@ -553,8 +553,18 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         scope = self.scope_of(context)
         batch = params["ChangeBatch"]
         changes = batch["Changes"]
-        if len(changes) > 1000:
-            raise invalid("Number of records limit of 1000 exceeded.")
+        # A batch holds at most 1,000 resource records, an UPSERT's counted twice (AWS's quota).
+        weight = sum(
+            len(change["ResourceRecordSet"].get("ResourceRecords") or ())
+            * (2 if change["Action"] == "UPSERT" else 1)
+            for change in changes
+        )
+        if len(changes) > 1000 or weight > 1000:
+            raise error("InvalidChangeBatch", "Number of records limit of 1000 exceeded.")
+        for change in changes:
+            problem = rr.unsupported_character(change["ResourceRecordSet"]["Name"])
+            if problem:
+                raise error("InvalidChangeBatch", problem)
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
             # Every record set of the names the batch touches: the ones it changes, and the
@@ -657,7 +667,9 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         start_type = params.get("StartRecordType")
         start_id = params.get("StartRecordIdentifier")
         if start_type and not start_name:
-            raise invalid("The input is not valid: StartRecordType requires StartRecordName.")
+            raise invalid("The input is not valid")
+        if start_name and rr.unsupported_character(start_name):
+            raise invalid(rr.unsupported_character(start_name) or "")
         if start_type and start_type not in rr.TYPES:
             raise invalid(f"Invalid type: {start_type}")
         prefix = zone["Id"] + "|"
