@@ -110,6 +110,45 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "Value": f"_{digest[32:64]}.xlfgrmvvlj.acm-validations.aws.",
         }
 
+    def _http_redirect(self, account: str, domain: str) -> dict[str, str]:
+        """Where ACM fetches a domain's HTTP validation token, and where that must redirect."""
+        record = self._validation_record(account, domain)
+        token = record["Name"].split(".", 1)[0].lstrip("_")
+        path = f"/.well-known/pki-validation/{token}.txt"
+        return {
+            "RedirectFrom": f"http://{_base_domain(domain).lower()}{path}",
+            "RedirectTo": f"http://validation.us-east-1.acm-validations.aws/{account}{path}",
+        }
+
+    def confirm_http_validation(self, account: str, region: str, arn: str, domains: set[str]) -> str | None:
+        """CloudFront serves the HTTP validation token of these domains (their DNS points at
+        it), so ACM's check of them passes: the certificate is issued once every domain has.
+        Returns the certificate's status (None: no such certificate)."""
+        scope = store_scope(account, region)
+        cert_id = arn.rsplit("/", 1)[-1]
+        with self.store.transaction():
+            row = self.certificates.get(scope, cert_id)
+            if row is None:
+                return None
+            row = self._settled(row)
+            if row["Status"] != "PENDING_VALIDATION" or row.get("ValidationMethod") != "HTTP":
+                return str(row["Status"])
+            changed = False
+            for option in row["DomainValidationOptions"]:
+                if option["ValidationStatus"] != "SUCCESS" and option["DomainName"].lower() in domains:
+                    option["ValidationStatus"] = "SUCCESS"
+                    changed = True
+            if all(o["ValidationStatus"] == "SUCCESS" for o in row["DomainValidationOptions"]):
+                self._issue(row)
+                changed = True
+            if changed:
+                self.certificates.put(scope, cert_id, row)
+            return str(row["Status"])
+
+    def certificate_status(self, account: str, region: str, arn: str) -> str | None:
+        row = self.certificates.get(store_scope(account, region), arn.rsplit("/", 1)[-1])
+        return None if row is None else str(self._settled(row)["Status"])
+
     def _schedule(self) -> None:
         scheduler = self.runtime.scheduler
         if scheduler.pending("acm:validation") is None:
@@ -270,6 +309,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         }
         if option["ValidationMethod"] == "DNS":
             out["ResourceRecord"] = option["ResourceRecord"]
+        elif option["ValidationMethod"] == "HTTP":
+            out["HttpRedirect"] = option["HttpRedirect"]
         else:
             out["ValidationEmails"] = option["ValidationEmails"]
         return out
@@ -298,6 +339,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
                 raise _error(
                     "InvalidArnException", f"The certificate authority ARN {authority_arn} is not valid."
                 )
+        if method == "HTTP" and params.get("ManagedBy") != "CLOUDFRONT":
+            raise _validation("HTTP validation is only available for certificates managed by CloudFront.")
         algorithm = params.get("KeyAlgorithm") or "RSA_2048"
         if algorithm == "RSA_1024":
             raise _validation("RSA_1024 is not supported for requested certificates.")
@@ -345,6 +388,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
                 option["ValidationStatus"] = "PENDING_VALIDATION"
             if method == "DNS":
                 option["ResourceRecord"] = self._validation_record(context.account, name)
+            elif method == "HTTP":
+                option["HttpRedirect"] = self._http_redirect(context.account, name)
             else:
                 option["ValidationEmails"] = [
                     f"{box}@{validation_domain}"

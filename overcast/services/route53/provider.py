@@ -198,6 +198,22 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
                 )
         return out
 
+    def targets_of(self, name: str) -> list[str] | None:
+        """The names `name` points at in Overcast's DNS: its CNAME's target, or the DNS names
+        of its A/AAAA alias records (CloudFront checks a domain points at it). None when no
+        hosted zone holds the name."""
+        canonical = rr.canonical_name(name)
+        zone = self.engine.zone_for(canonical)
+        if zone is None:
+            return None
+        out = [value.lower().rstrip(".") for value in self.lookup(canonical, "CNAME")]
+        for rtype in ("A", "AAAA"):
+            for record in zone.rrsets.get((canonical, rtype), ()):
+                alias = record.get("AliasTarget")
+                if alias:
+                    out.append(alias["DNSName"].lower().rstrip("."))
+        return out
+
     # -- helpers ------------------------------------------------------------------------------
 
     @staticmethod
