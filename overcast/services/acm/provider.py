@@ -260,7 +260,7 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             key = tag["Key"]
             if key.lower().startswith("aws:"):
                 raise _error("InvalidTagException", "Tags beginning with aws: are reserved.")
-            tags[key] = tag.get("Value", "")
+            tags[key] = tag.get("Value")  # a key-only tag stays without a value
         if len(tags) > 50:
             raise _error("TooManyTagsException", "the TagSet: too many tags (at most 50)")
         return tags
@@ -298,6 +298,11 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             out["KeyUsages"] = [{"Name": usage} for usage in out["KeyUsages"]]
         if row["Type"] != "IMPORTED":
             out["DomainValidationOptions"] = [self._option_output(o) for o in row["DomainValidationOptions"]]
+        if row["Type"] == "AMAZON_ISSUED":
+            # ACM names itself the issuer of the certificates it issues, and the subject before
+            # one is issued.
+            out["Issuer"] = "Amazon"
+            out.setdefault("Subject", f"CN={row['DomainName']}")
         if row.get("ManagedBy"):
             out["ManagedBy"] = row["ManagedBy"]
         return out
@@ -702,7 +707,12 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
 
     def list_tags_for_certificate(self, context: RequestContext, params: dict) -> dict:
         row = self._row(context, params["CertificateArn"])
-        return {"Tags": [{"Key": k, "Value": v} for k, v in (row.get("Tags") or {}).items()]}
+        return {
+            "Tags": [
+                {"Key": k} if v is None else {"Key": k, "Value": v}
+                for k, v in (row.get("Tags") or {}).items()
+            ]
+        }
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         return self.add_tags_to_certificate(
@@ -729,14 +739,15 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         found = self.settings.get(scope, "account") or {}
         token = params["IdempotencyToken"]
         days = (params.get("ExpiryEvents") or {}).get("DaysBeforeExpiry")
-        if found.get("token") == token and found.get("DaysBeforeExpiry") != days and days is not None:
-            raise _error(
-                "ConflictException", "The same IdempotencyToken was used with a different configuration."
-            )
+        now = datetime.now(UTC).timestamp()
+        if found.get("token") == token and now - float(found.get("tokenAt") or 0) < IDEMPOTENCY_SECONDS:
+            # The same request again while its token is fresh: ACM returns the original result.
+            return {}
         if days is not None:
             if not 1 <= int(days) <= 45:
                 raise _validation("DaysBeforeExpiry must be between 1 and 45.")
             found["DaysBeforeExpiry"] = int(days)
         found["token"] = token
+        found["tokenAt"] = now
         self.settings.put(scope, "account", found)
         return {}

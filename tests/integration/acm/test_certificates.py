@@ -277,3 +277,30 @@ def test_an_imported_certificate_past_its_end_has_expired(acm):
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "EXPIRED"
     expired = acm.list_certificates(CertificateStatuses=["EXPIRED"])["CertificateSummaryList"]
     assert arn in [c["CertificateArn"] for c in expired]
+
+
+def test_key_only_tags_pending_issuer_and_idempotent_account_configuration(acm):
+    arn = acm.request_certificate(DomainName="keyonly.example.com")["CertificateArn"]
+    detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    # ACM names itself the issuer, and the subject, before the certificate is issued.
+    assert (detail["Status"], detail["Issuer"], detail["Subject"]) == (
+        "PENDING_VALIDATION",
+        "Amazon",
+        "CN=keyonly.example.com",
+    )
+    acm.add_tags_to_certificate(CertificateArn=arn, Tags=[{"Key": "with", "Value": "v"}, {"Key": "bare"}])
+    assert acm.list_tags_for_certificate(CertificateArn=arn)["Tags"] == [
+        {"Key": "with", "Value": "v"},
+        {"Key": "bare"},
+    ]
+    acm.remove_tags_from_certificate(CertificateArn=arn, Tags=[{"Key": "bare"}])
+    assert acm.list_tags_for_certificate(CertificateArn=arn)["Tags"] == [{"Key": "with", "Value": "v"}]
+    acm.delete_certificate(CertificateArn=arn)
+
+    token = uuid.uuid4().hex[:16]
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 20}, IdempotencyToken=token)
+    # The same token again is the same request: the original result, nothing changed.
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 40}, IdempotencyToken=token)
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 20
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 40}, IdempotencyToken=token + "x")
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 40
