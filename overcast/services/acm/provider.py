@@ -254,8 +254,10 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         self.certificates.put(self.scope_of(context), row["CertificateArn"].rsplit("/", 1)[1], row)
 
     @staticmethod
-    def _tags(given: list[dict[str, Any]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
-        tags = dict(existing or {})
+    def _tags(
+        given: list[dict[str, Any]] | None, existing: dict[str, str | None] | None = None
+    ) -> dict[str, str | None]:
+        tags: dict[str, str | None] = dict(existing or {})
         for tag in given or []:
             key = tag["Key"]
             if key.lower().startswith("aws:"):
