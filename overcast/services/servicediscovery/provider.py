@@ -494,6 +494,7 @@ class Provider(BaseProvider):
                     },
                 }
             ]
+        checked = {"HealthCheckId": instance["HealthCheckId"]} if instance.get("HealthCheckId") else {}
         for config in dns["DnsRecords"]:
             kind, ttl = config["Type"], int(config["TTL"])
             value = {
@@ -510,6 +511,7 @@ class Provider(BaseProvider):
                     "SetIdentifier": instance["Id"],
                     "ResourceRecords": [{"Value": value}],
                     **({"Weight": 1} if kind == "CNAME" else policy),
+                    **checked,
                 }
             )
             if kind == "SRV":  # the SRV target answers with the instance's own address
@@ -585,6 +587,9 @@ class Provider(BaseProvider):
             }
             if previous is not None:
                 self._write_records(context, service, previous, "DELETE")
+                self._drop_health_check(context, previous)
+            if service.get("HealthCheckConfig"):
+                row["HealthCheckId"] = self._create_health_check(context, service, row)
             self.instances.put(scope, f"{service['Id']}/{row['Id']}", row)
             self._write_records(context, service, row, "UPSERT")
             ident = self._operation(
@@ -600,6 +605,7 @@ class Provider(BaseProvider):
             service = self._service(context, params["ServiceId"])
             row = self._instance(context, service["Id"], params["InstanceId"])
             self._write_records(context, service, row, "DELETE")
+            self._drop_health_check(context, row)
             self.instances.delete(self.scope_of(context), f"{service['Id']}/{row['Id']}")
             ident = self._operation(
                 context, "DEREGISTER_INSTANCE", {"INSTANCE": row["Id"], "SERVICE": service["Id"]}
@@ -631,7 +637,49 @@ class Provider(BaseProvider):
     def _health(self, service: dict[str, Any], row: dict[str, Any]) -> str:
         if service.get("HealthCheckCustomConfig") is not None:
             return str(row.get("Health") or "HEALTHY")
+        if row.get("HealthCheckId"):  # what Route 53's checker last found
+            return "HEALTHY" if self._route53().is_healthy(row["HealthCheckId"]) else "UNHEALTHY"
         return "UNKNOWN"
+
+    def _create_health_check(
+        self, context: RequestContext, service: dict[str, Any], row: dict[str, Any]
+    ) -> str:
+        """The Route 53 health check Cloud Map makes for an instance of a service that has a
+        HealthCheckConfig: it probes the instance's address and port."""
+        config = service["HealthCheckConfig"]
+        attributes = row["Attributes"]
+        kind = config["Type"]
+        address = attributes.get("AWS_INSTANCE_IPV4")
+        if not address:
+            raise _invalid("AWS_INSTANCE_IPV4 is required for an instance of a service with a health check.")
+        check: dict[str, Any] = {
+            "Type": kind,
+            "IPAddress": address,
+            "Port": int(attributes.get("AWS_INSTANCE_PORT") or (443 if kind == "HTTPS" else 80)),
+            "FailureThreshold": int(config.get("FailureThreshold") or 1),
+            "RequestInterval": 30,
+        }
+        if kind != "TCP":
+            check["ResourcePath"] = config.get("ResourcePath") or "/"
+        r53 = RequestContext.internal("route53", context.account, context.region)
+        created = self._route53().create_health_check(
+            r53,
+            {
+                "CallerReference": f"servicediscovery-{row['ServiceId']}-{row['Id']}-{time.time_ns()}",
+                "HealthCheckConfig": check,
+            },
+        )
+        return str(created["HealthCheck"]["Id"])
+
+    def _drop_health_check(self, context: RequestContext, row: dict[str, Any]) -> None:
+        if not row.get("HealthCheckId"):
+            return
+        r53 = RequestContext.internal("route53", context.account, context.region)
+        try:
+            self._route53().delete_health_check(r53, {"HealthCheckId": row["HealthCheckId"]})
+        except ServiceError as problem:
+            if problem.code != "NoSuchHealthCheck":
+                raise
 
     def get_instances_health_status(self, context: RequestContext, params: dict) -> dict:
         service = self._service(context, params["ServiceId"])

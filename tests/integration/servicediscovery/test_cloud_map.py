@@ -171,3 +171,56 @@ def test_http_namespace_services_attributes_and_tags(cloudmap):
         with pytest.raises(ClientError) as failure:
             call(**params)
         assert failure.value.response["Error"]["Code"] == code
+
+
+def test_route53_health_checks_steer_discovery_and_dns(cloudmap, dns_port):  # noqa: F811
+    import socket
+    import time
+
+    from tests.conftest import free_port
+
+    sd, route53, _ = cloudmap
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        name = f"p{uuid.uuid4().hex[:8]}.example"
+        operation = sd.create_public_dns_namespace(Name=name)["OperationId"]
+        namespace_id = sd.get_operation(OperationId=operation)["Operation"]["Targets"]["NAMESPACE"]
+        service = sd.create_service(
+            Name="web",
+            NamespaceId=namespace_id,
+            DnsConfig={"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 0}]},
+            HealthCheckConfig={"Type": "TCP", "FailureThreshold": 1},
+        )["Service"]
+        for instance, address, port in (
+            ("up", "127.0.0.1", listener.getsockname()[1]),
+            ("down", "127.0.0.2", free_port()),
+        ):
+            sd.register_instance(
+                ServiceId=service["Id"],
+                InstanceId=instance,
+                Attributes={"AWS_INSTANCE_IPV4": address, "AWS_INSTANCE_PORT": str(port)},
+            )
+        deadline = time.monotonic() + 20
+        while sd.get_instances_health_status(ServiceId=service["Id"])["Status"] != {
+            "up": "HEALTHY",
+            "down": "UNHEALTHY",
+        }:
+            assert time.monotonic() < deadline, sd.get_instances_health_status(ServiceId=service["Id"])
+            time.sleep(0.3)
+        healthy = sd.discover_instances(NamespaceName=name, ServiceName="web", HealthStatus="HEALTHY")
+        assert [i["InstanceId"] for i in healthy["Instances"]] == ["up"]
+        records = route53.list_resource_record_sets(
+            HostedZoneId=sd.get_namespace(Id=namespace_id)["Namespace"]["Properties"]["DnsProperties"][
+                "HostedZoneId"
+            ]
+        )["ResourceRecordSets"]
+        checks = {r["SetIdentifier"]: r["HealthCheckId"] for r in records if r.get("SetIdentifier")}
+        assert set(checks) == {"up", "down"}
+        for _ in range(5):  # a multivalue answer holds the healthy record only
+            assert _answers(dns_port, f"web.{name}", "A") == ["127.0.0.1"]
+        sd.deregister_instance(ServiceId=service["Id"], InstanceId="down")
+        with pytest.raises(ClientError) as failure:
+            route53.get_health_check(HealthCheckId=checks["down"])
+        assert failure.value.response["Error"]["Code"] == "NoSuchHealthCheck"
+    finally:
+        listener.close()
