@@ -86,19 +86,19 @@ class Provider(BaseProvider):
     def _namespace(self, context: RequestContext, ident: str) -> dict[str, Any]:
         row = self.namespaces.get(self.scope_of(context), ident)
         if row is None:
-            raise _error("NamespaceNotFound", f"Namespace not found: {ident}")
+            raise _error("NamespaceNotFound", ident)  # Cloud Map's message is the id
         return dict(row)
 
     def _service(self, context: RequestContext, ident: str) -> dict[str, Any]:
         row = self.services.get(self.scope_of(context), ident)
         if row is None:
-            raise _error("ServiceNotFound", f"Service not found: {ident}")
+            raise _error("ServiceNotFound", ident)
         return dict(row)
 
     def _instance(self, context: RequestContext, service_id: str, ident: str) -> dict[str, Any]:
         row = self.instances.get(self.scope_of(context), f"{service_id}/{ident}")
         if row is None:
-            raise _error("InstanceNotFound", f"Instance not found: {ident}")
+            raise _error("InstanceNotFound", ident)
         return dict(row)
 
     def _service_instances(self, context: RequestContext, service_id: str) -> list[dict[str, Any]]:
@@ -228,12 +228,18 @@ class Provider(BaseProvider):
             zone_params["VPC"] = {"VPCId": params["Vpc"], "VPCRegion": context.region}
         r53 = RequestContext.internal("route53", context.account, context.region)
         zone = self._route53().create_hosted_zone(r53, zone_params)["HostedZone"]
-        soa = ((params.get("Properties") or {}).get("DnsProperties") or {}).get("SOA") or {"TTL": 15}
-        return {"HostedZoneId": zone["Id"].rsplit("/", 1)[-1], "SOA": soa}
+        out: dict[str, Any] = {"HostedZoneId": zone["Id"].rsplit("/", 1)[-1]}
+        soa = ((params.get("Properties") or {}).get("DnsProperties") or {}).get("SOA")
+        if soa:
+            out["SOA"] = soa
+        return out
 
     def create_http_namespace(self, context: RequestContext, params: dict) -> dict:
         return self._create_namespace(
-            context, params, "HTTP", {"HttpProperties": {"HttpName": params["Name"]}}
+            context,
+            params,
+            "HTTP",
+            {"DnsProperties": {"SOA": {}}, "HttpProperties": {"HttpName": params["Name"]}},
         )
 
     def create_private_dns_namespace(self, context: RequestContext, params: dict) -> dict:
@@ -248,7 +254,7 @@ class Provider(BaseProvider):
 
     def _namespace_view(self, context: RequestContext, row: dict[str, Any]) -> dict[str, Any]:
         count = sum(1 for _, s in self.services.scan(self.scope_of(context)) if s["NamespaceId"] == row["Id"])
-        return {
+        view = {
             "Id": row["Id"],
             "Arn": row["Arn"],
             "Name": row["Name"],
@@ -259,6 +265,8 @@ class Provider(BaseProvider):
             "CreateDate": row["CreateDate"],
             "CreatorRequestId": row["CreatorRequestId"],
         }
+        # Members never given are left out, as Cloud Map answers them.
+        return {k: v for k, v in view.items() if v != "" or k in ("Id", "Name")}
 
     def get_namespace(self, context: RequestContext, params: dict) -> dict:
         return {"Namespace": self._namespace_view(context, self._namespace(context, params["Id"]))}
@@ -289,7 +297,7 @@ class Provider(BaseProvider):
             if given.get("Description") is not None:
                 row["Description"] = given["Description"]
             soa = ((given.get("Properties") or {}).get("DnsProperties") or {}).get("SOA")
-            if soa and "DnsProperties" in row["Properties"]:
+            if soa and row["Type"] != "HTTP":
                 row["Properties"]["DnsProperties"]["SOA"] = soa
             self.namespaces.put(self.scope_of(context), row["Id"], row)
             ident = self._operation(
@@ -382,7 +390,7 @@ class Provider(BaseProvider):
         return {"Service": self._service_view(context, row)}
 
     def _service_view(self, context: RequestContext, row: dict[str, Any]) -> dict[str, Any]:
-        view = {k: v for k, v in row.items() if k not in ("Attributes",)}
+        view = {k: v for k, v in row.items() if k != "Attributes" and v != ""}
         view["InstanceCount"] = len(self._service_instances(context, row["Id"]))
         return view
 
@@ -689,7 +697,7 @@ class Provider(BaseProvider):
             known = {r["Id"] for r in rows}
             missing = [i for i in wanted if i not in known]
             if missing:
-                raise _error("InstanceNotFound", f"Instance not found: {missing[0]}")
+                raise _error("InstanceNotFound", missing[0])
             rows = [r for r in rows if r["Id"] in wanted]
         # Paged by an offset in the token, as the other listings (botocore defines no paginator).
         start = 0
@@ -733,7 +741,7 @@ class Provider(BaseProvider):
             None,
         )
         if namespace is None:
-            raise _error("NamespaceNotFound", f"Namespace not found: {params['NamespaceName']}")
+            raise _error("NamespaceNotFound", params["NamespaceName"])
         service = next(
             (
                 r
@@ -743,7 +751,7 @@ class Provider(BaseProvider):
             None,
         )
         if service is None:
-            raise _error("ServiceNotFound", f"Service not found: {params['ServiceName']}")
+            raise _error("ServiceNotFound", params["ServiceName"])
         return {"namespace": namespace, "service": service}, self._service_instances(context, service["Id"])
 
     def discover_instances(self, context: RequestContext, params: dict) -> dict:
@@ -790,7 +798,7 @@ class Provider(BaseProvider):
     def get_operation(self, context: RequestContext, params: dict) -> dict:
         row = self.operations.get(self.scope_of(context), params["OperationId"])
         if row is None:
-            raise _error("OperationNotFound", f"Operation not found: {params['OperationId']}")
+            raise _error("OperationNotFound", params["OperationId"])
         return {"Operation": {k: v for k, v in row.items() if k != "RequestId"}}
 
     def list_operations(self, context: RequestContext, params: dict) -> dict:

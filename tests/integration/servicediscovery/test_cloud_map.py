@@ -123,7 +123,7 @@ def test_http_namespace_services_attributes_and_tags(cloudmap):
     operation = sd.create_http_namespace(Name=name, Tags=[{"Key": "team", "Value": "edge"}])["OperationId"]
     namespace_id = sd.get_operation(OperationId=operation)["Operation"]["Targets"]["NAMESPACE"]
     namespace = sd.get_namespace(Id=namespace_id)["Namespace"]
-    assert namespace["Type"] == "HTTP" and "DnsProperties" not in namespace["Properties"]
+    assert namespace["Type"] == "HTTP" and namespace["Properties"]["DnsProperties"] == {"SOA": {}}
     assert sd.list_tags_for_resource(ResourceARN=namespace["Arn"])["Tags"] == [
         {"Key": "team", "Value": "edge"}
     ]
