@@ -65,6 +65,19 @@ class Provider(BaseProvider):
         self.instances = table("servicediscovery", "instances")
         self.operations = table("servicediscovery", "operations")
         self.tags = table("servicediscovery", "tags")
+        #: DiscoverInstances' view of a service, by (scope, namespace name, service name):
+        #: (namespace, service, instances, revision). Cleared by every change to namespaces,
+        #: services or instances (`_changed`); health is read live, not held here.
+        self._discovery: dict[tuple[str, str, str], tuple[dict, dict, list[dict[str, Any]], int]] = {}
+
+    def _changed(self) -> None:
+        self._discovery.clear()
+
+    def reset(self) -> None:
+        self._changed()
+
+    def state_replaced(self) -> None:
+        self._changed()
 
     @staticmethod
     def scope_of(context: RequestContext) -> str:
@@ -108,6 +121,7 @@ class Provider(BaseProvider):
         self, context: RequestContext, kind: str, targets: dict[str, str], request_id: str | None = None
     ) -> str:
         """A finished operation's record, and its id (the work was done before it returns)."""
+        self._changed()
         moment = _now()
         ident = "".join(secrets.choice(_ALPHABET) for _ in range(32)) + "-" + secrets.token_hex(4)
         row = {
@@ -387,6 +401,7 @@ class Provider(BaseProvider):
                 row["Type"] = "DNS_HTTP"
             self.services.put(scope, ident, row)
             self._set_tags(context, row["Arn"], params.get("Tags"))
+        self._changed()
         return {"Service": self._service_view(context, row)}
 
     def _service_view(self, context: RequestContext, row: dict[str, Any]) -> dict[str, Any]:
@@ -445,6 +460,7 @@ class Provider(BaseProvider):
                 raise _error("ResourceInUse", f"Service {row['Id']} has registered instances.")
             self.services.delete(self.scope_of(context), row["Id"])
             self.tags.delete(self.scope_of(context), row["Arn"])
+        self._changed()
         return {}
 
     def get_service_attributes(self, context: RequestContext, params: dict) -> dict:
@@ -725,11 +741,27 @@ class Provider(BaseProvider):
             row["Health"] = params["Status"]
             row["Revision"] = time.time_ns()
             self.instances.put(self.scope_of(context), f"{service['Id']}/{row['Id']}", row)
+        self._changed()
         return {}
 
     # -- discovery ------------------------------------------------------------------------------
 
-    def _discoverable(self, context: RequestContext, params: dict) -> tuple[dict, list[dict[str, Any]]]:
+    def _discoverable(
+        self, context: RequestContext, params: dict
+    ) -> tuple[dict, dict, list[dict[str, Any]], int]:
+        """(namespace, service, instances, revision) that DiscoverInstances names."""
+        scope = self.scope_of(context)
+        name = params["NamespaceName"].rstrip(".").lower()
+        key = (scope, name, params["ServiceName"].lower())
+        cached = self._discovery.get(key)
+        if cached is None:
+            cached = self._load_discoverable(context, params)
+            self._discovery[key] = cached
+        return cached
+
+    def _load_discoverable(
+        self, context: RequestContext, params: dict
+    ) -> tuple[dict, dict, list[dict[str, Any]], int]:
         scope = self.scope_of(context)
         name = params["NamespaceName"].rstrip(".").lower()
         namespace = next(
@@ -752,11 +784,12 @@ class Provider(BaseProvider):
         )
         if service is None:
             raise _error("ServiceNotFound", params["ServiceName"])
-        return {"namespace": namespace, "service": service}, self._service_instances(context, service["Id"])
+        rows = self._service_instances(context, service["Id"])
+        revision = max((int(r.get("Revision") or 0) for r in rows), default=0)
+        return namespace, service, rows, revision
 
     def discover_instances(self, context: RequestContext, params: dict) -> dict:
-        found, rows = self._discoverable(context, params)
-        service, namespace = found["service"], found["namespace"]
+        namespace, service, rows, revision = self._discoverable(context, params)
         wanted = params.get("HealthStatus") or "ALL"
         query = params.get("QueryParameters") or {}
         optional = params.get("OptionalParameters") or {}
@@ -764,8 +797,10 @@ class Provider(BaseProvider):
         narrowed = [r for r in rows if all(r["Attributes"].get(k) == v for k, v in optional.items())]
         rows = narrowed or rows
         health = {r["Id"]: self._health(service, r) for r in rows}
-        if wanted in ("HEALTHY", "UNHEALTHY"):
-            rows = [r for r in rows if health[r["Id"]] in (wanted, "UNKNOWN")]
+        if wanted == "HEALTHY":  # an instance no check watches counts as healthy
+            rows = [r for r in rows if health[r["Id"]] in ("HEALTHY", "UNKNOWN")]
+        elif wanted == "UNHEALTHY":
+            rows = [r for r in rows if health[r["Id"]] == "UNHEALTHY"]
         elif wanted == "HEALTHY_OR_ELSE_ALL":
             healthy = [r for r in rows if health[r["Id"]] in ("HEALTHY", "UNKNOWN")]
             rows = healthy or rows
@@ -781,17 +816,11 @@ class Provider(BaseProvider):
                 }
                 for r in rows
             ],
-            "InstancesRevision": self._revision(context, service["Id"]),
+            "InstancesRevision": revision,
         }
 
-    def _revision(self, context: RequestContext, service_id: str) -> int:
-        return max(
-            (int(r.get("Revision") or 0) for r in self._service_instances(context, service_id)), default=0
-        )
-
     def discover_instances_revision(self, context: RequestContext, params: dict) -> dict:
-        found, _ = self._discoverable(context, params)
-        return {"InstancesRevision": self._revision(context, found["service"]["Id"])}
+        return {"InstancesRevision": self._discoverable(context, params)[3]}
 
     # -- operations -----------------------------------------------------------------------------
 
