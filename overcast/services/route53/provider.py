@@ -290,6 +290,8 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
             )
         if vpc and (not vpc.get("VPCId") or not vpc.get("VPCRegion")):
             raise error("InvalidVPCId", "The VPC ID and VPC region must both be specified.")
+        if vpc:
+            self.check_vpc(context, vpc)
         delegation_id = params.get("DelegationSetId")
         with self.store.transaction():
             for _, other in self.zones.scan(scope):
@@ -357,13 +359,19 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         out: dict[str, Any] = {
             "HostedZone": self.zone_output(zone),
             "ChangeInfo": change,
-            "DelegationSet": self.delegation_output(zone),
             "Location": f"https://route53.amazonaws.com/2013-04-01/hostedzone/{zone_id}",
         }
-        if vpc:
+        if vpc:  # a private zone has no delegation set: nothing delegates to it
             out["VPC"] = zone["VPCs"][0]
+        else:
+            out["DelegationSet"] = self.delegation_output(zone)
         context.status = 201
         return out
+
+    def check_vpc(self, context: RequestContext, vpc: dict[str, Any]) -> None:
+        """A VPC named for a private zone must exist (in the account, in its region)."""
+        if self.runtime.provider("ec2").find_vpc(context.account, vpc["VPCRegion"], vpc["VPCId"]) is None:
+            raise error("InvalidVPCId", "The VPC ID is invalid.")
 
     def get_hosted_zone(self, context: RequestContext, params: dict) -> dict:
         zone = self.zone(context, params["Id"])
@@ -521,6 +529,7 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
             zone = self.zone(context, params["HostedZoneId"])
             if not zone["Config"]["PrivateZone"]:
                 raise error("PublicZoneVPCAssociation", PUBLIC_ZONE_VPC)
+            self.check_vpc(context, vpc)
             entry = {"VPCRegion": vpc["VPCRegion"], "VPCId": vpc["VPCId"]}
             if entry in zone["VPCs"]:
                 raise error(
