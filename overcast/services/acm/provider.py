@@ -51,6 +51,20 @@ def _validation(message: str) -> ServiceError:
     return _error("ValidationException", message)
 
 
+def _key_algorithm(name: str) -> str:
+    """A key algorithm as DescribeCertificate and ListCertificates spell it (`RSA-2048`,
+    `EC-prime256v1`); requests and filters spell it with an underscore."""
+    return name.replace("_", "-", 1)
+
+
+#: The signature algorithm a certificate of each key algorithm is signed with.
+_SIGNATURES = {
+    "EC_prime256v1": "SHA256WITHECDSA",
+    "EC_secp384r1": "SHA384WITHECDSA",
+    "EC_secp521r1": "SHA512WITHECDSA",
+}
+
+
 def _base_domain(domain: str) -> str:
     return domain[2:] if domain.startswith("*.") else domain
 
@@ -295,6 +309,11 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "Options",
         )
         out = {key: row[key] for key in keys if row.get(key) is not None}
+        out["KeyAlgorithm"] = _key_algorithm(row["KeyAlgorithm"])
+        out["Options"] = {"Export": "DISABLED", **(row.get("Options") or {})}
+        out.setdefault("KeyUsages", [])
+        out.setdefault("ExtendedKeyUsages", [])
+        out.setdefault("SignatureAlgorithm", _SIGNATURES.get(row["KeyAlgorithm"], "SHA256WITHRSA"))
         out["InUseBy"] = list(row.get("InUseBy") or [])
         if "KeyUsages" in out:
             out["KeyUsages"] = [{"Name": usage} for usage in out["KeyUsages"]]
@@ -532,7 +551,7 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "HasAdditionalSubjectAlternativeNames": len(sans) > 100,
             "Status": row["Status"],
             "Type": row["Type"],
-            "KeyAlgorithm": row["KeyAlgorithm"],
+            "KeyAlgorithm": _key_algorithm(row["KeyAlgorithm"]),
             "KeyUsages": row.get("KeyUsages") or [],
             "ExtendedKeyUsages": [e["Name"] for e in row.get("ExtendedKeyUsages") or []],
             "InUse": bool(row.get("InUseBy")),
