@@ -241,7 +241,12 @@ class Provider(BaseProvider):
         if kind == "DNS_PRIVATE":
             zone_params["VPC"] = {"VPCId": params["Vpc"], "VPCRegion": context.region}
         r53 = RequestContext.internal("route53", context.account, context.region)
-        zone = self._route53().create_hosted_zone(r53, zone_params)["HostedZone"]
+        try:
+            zone = self._route53().create_hosted_zone(r53, zone_params)["HostedZone"]
+        except ServiceError as problem:  # in Cloud Map's own error
+            if problem.code == "InvalidVPCId":
+                raise _invalid(f"The VPC {params['Vpc']} does not exist in {context.region}.") from None
+            raise
         out: dict[str, Any] = {"HostedZoneId": zone["Id"].rsplit("/", 1)[-1]}
         soa = ((params.get("Properties") or {}).get("DnsProperties") or {}).get("SOA")
         if soa:

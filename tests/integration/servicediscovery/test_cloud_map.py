@@ -48,6 +48,9 @@ def test_private_namespace_instances_answer_in_dns(cloudmap, dns_port):  # noqa:
     zone = route53.get_hosted_zone(Id=namespace["Properties"]["DnsProperties"]["HostedZoneId"])
     assert zone["HostedZone"]["Config"]["PrivateZone"] is True
     assert zone["VPCs"] == [{"VPCRegion": "us-east-1", "VPCId": vpc}]
+    with pytest.raises(ClientError) as failure:
+        sd.create_private_dns_namespace(Name="x" + name, Vpc="vpc-0000000000000000f")
+    assert failure.value.response["Error"]["Code"] == "InvalidInput"
     # The same request again is answered with its operation; another by that name is refused.
     again = sd.create_private_dns_namespace(Name=name, Vpc=vpc, CreatorRequestId=name)["OperationId"]
     assert again == operation
