@@ -79,6 +79,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "s3": ("list_buckets", {}),
     "scheduler": ("list_schedules", {}),
     "secretsmanager": ("list_secrets", {}),
+    "servicediscovery": ("list_namespaces", {}),
     "sns": ("list_topics", {}),
     "sqs": ("list_queues", {}),
     "ssm": ("get_parameter", {"Name": "/aws/service/global-infrastructure/regions/us-east-1"}),

@@ -178,8 +178,43 @@ _ASG_GROUP_OPS = (
     "UpdateAutoScalingGroup",
 )
 SCHEDULE_GROUP = "arn:{partition}:scheduler:{region}:{account}:schedule-group/{Name}"
+CLOUD_MAP = "arn:{partition}:servicediscovery:{region}:{account}:"
 
 TABLES: dict[str, dict[str, Any]] = {
+    "servicediscovery": {
+        **{
+            op: (f"servicediscovery:{op}", CLOUD_MAP + "namespace/{Id}")
+            for op in (
+                "DeleteNamespace",
+                "GetNamespace",
+                "UpdateHttpNamespace",
+                "UpdatePrivateDnsNamespace",
+                "UpdatePublicDnsNamespace",
+            )
+        },
+        **{
+            op: (f"servicediscovery:{op}", CLOUD_MAP + "service/{Id}")
+            for op in ("DeleteService", "GetService", "UpdateService")
+        },
+        **{
+            op: (f"servicediscovery:{op}", CLOUD_MAP + "service/{ServiceId}")
+            for op in (
+                "DeleteServiceAttributes",
+                "DeregisterInstance",
+                "GetInstance",
+                "GetInstancesHealthStatus",
+                "GetServiceAttributes",
+                "ListInstances",
+                "RegisterInstance",
+                "UpdateInstanceCustomHealthStatus",
+                "UpdateServiceAttributes",
+            )
+        },
+        **{
+            op: (f"servicediscovery:{op}", "{ResourceARN}")
+            for op in ("ListTagsForResource", "TagResource", "UntagResource")
+        },
+    },
     "autoscaling": {
         **{op: (f"autoscaling:{op}", ASG_GROUP) for op in _ASG_GROUP_OPS},
         **{

@@ -51,6 +51,20 @@ def _validation(message: str) -> ServiceError:
     return _error("ValidationException", message)
 
 
+def _key_algorithm(name: str) -> str:
+    """A key algorithm as DescribeCertificate and ListCertificates spell it (`RSA-2048`,
+    `EC-prime256v1`); requests and filters spell it with an underscore."""
+    return name.replace("_", "-", 1)
+
+
+#: The signature algorithm a certificate of each key algorithm is signed with.
+_SIGNATURES = {
+    "EC_prime256v1": "SHA256WITHECDSA",
+    "EC_secp384r1": "SHA384WITHECDSA",
+    "EC_secp521r1": "SHA512WITHECDSA",
+}
+
+
 def _base_domain(domain: str) -> str:
     return domain[2:] if domain.startswith("*.") else domain
 
@@ -109,6 +123,45 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "Type": "CNAME",
             "Value": f"_{digest[32:64]}.xlfgrmvvlj.acm-validations.aws.",
         }
+
+    def _http_redirect(self, account: str, domain: str) -> dict[str, str]:
+        """Where ACM fetches a domain's HTTP validation token, and where that must redirect."""
+        record = self._validation_record(account, domain)
+        token = record["Name"].split(".", 1)[0].lstrip("_")
+        path = f"/.well-known/pki-validation/{token}.txt"
+        return {
+            "RedirectFrom": f"http://{_base_domain(domain).lower()}{path}",
+            "RedirectTo": f"http://validation.us-east-1.acm-validations.aws/{account}{path}",
+        }
+
+    def confirm_http_validation(self, account: str, region: str, arn: str, domains: set[str]) -> str | None:
+        """CloudFront serves the HTTP validation token of these domains (their DNS points at
+        it), so ACM's check of them passes: the certificate is issued once every domain has.
+        Returns the certificate's status (None: no such certificate)."""
+        scope = store_scope(account, region)
+        cert_id = arn.rsplit("/", 1)[-1]
+        with self.store.transaction():
+            row = self.certificates.get(scope, cert_id)
+            if row is None:
+                return None
+            row = self._settled(row)
+            if row["Status"] != "PENDING_VALIDATION" or row.get("ValidationMethod") != "HTTP":
+                return str(row["Status"])
+            changed = False
+            for option in row["DomainValidationOptions"]:
+                if option["ValidationStatus"] != "SUCCESS" and option["DomainName"].lower() in domains:
+                    option["ValidationStatus"] = "SUCCESS"
+                    changed = True
+            if all(o["ValidationStatus"] == "SUCCESS" for o in row["DomainValidationOptions"]):
+                self._issue(row)
+                changed = True
+            if changed:
+                self.certificates.put(scope, cert_id, row)
+            return str(row["Status"])
+
+    def certificate_status(self, account: str, region: str, arn: str) -> str | None:
+        row = self.certificates.get(store_scope(account, region), arn.rsplit("/", 1)[-1])
+        return None if row is None else str(self._settled(row)["Status"])
 
     def _schedule(self) -> None:
         scheduler = self.runtime.scheduler
@@ -215,13 +268,15 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         self.certificates.put(self.scope_of(context), row["CertificateArn"].rsplit("/", 1)[1], row)
 
     @staticmethod
-    def _tags(given: list[dict[str, Any]] | None, existing: dict[str, str] | None = None) -> dict[str, str]:
-        tags = dict(existing or {})
+    def _tags(
+        given: list[dict[str, Any]] | None, existing: dict[str, str | None] | None = None
+    ) -> dict[str, str | None]:
+        tags: dict[str, str | None] = dict(existing or {})
         for tag in given or []:
             key = tag["Key"]
             if key.lower().startswith("aws:"):
                 raise _error("InvalidTagException", "Tags beginning with aws: are reserved.")
-            tags[key] = tag.get("Value", "")
+            tags[key] = tag.get("Value")  # a key-only tag stays without a value
         if len(tags) > 50:
             raise _error("TooManyTagsException", "the TagSet: too many tags (at most 50)")
         return tags
@@ -254,11 +309,21 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "Options",
         )
         out = {key: row[key] for key in keys if row.get(key) is not None}
+        out["KeyAlgorithm"] = _key_algorithm(row["KeyAlgorithm"])
+        out["Options"] = {"Export": "DISABLED", **(row.get("Options") or {})}
+        out.setdefault("KeyUsages", [])
+        out.setdefault("ExtendedKeyUsages", [])
+        out.setdefault("SignatureAlgorithm", _SIGNATURES.get(row["KeyAlgorithm"], "SHA256WITHRSA"))
         out["InUseBy"] = list(row.get("InUseBy") or [])
         if "KeyUsages" in out:
             out["KeyUsages"] = [{"Name": usage} for usage in out["KeyUsages"]]
         if row["Type"] != "IMPORTED":
             out["DomainValidationOptions"] = [self._option_output(o) for o in row["DomainValidationOptions"]]
+        if row["Type"] == "AMAZON_ISSUED":
+            # ACM names itself the issuer of the certificates it issues, and the subject before
+            # one is issued.
+            out["Issuer"] = "Amazon"
+            out.setdefault("Subject", f"CN={row['DomainName']}")
         if row.get("ManagedBy"):
             out["ManagedBy"] = row["ManagedBy"]
         return out
@@ -270,6 +335,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         }
         if option["ValidationMethod"] == "DNS":
             out["ResourceRecord"] = option["ResourceRecord"]
+        elif option["ValidationMethod"] == "HTTP":
+            out["HttpRedirect"] = option["HttpRedirect"]
         else:
             out["ValidationEmails"] = option["ValidationEmails"]
         return out
@@ -298,6 +365,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
                 raise _error(
                     "InvalidArnException", f"The certificate authority ARN {authority_arn} is not valid."
                 )
+        if method == "HTTP" and params.get("ManagedBy") != "CLOUDFRONT":
+            raise _validation("HTTP validation is only available for certificates managed by CloudFront.")
         algorithm = params.get("KeyAlgorithm") or "RSA_2048"
         if algorithm == "RSA_1024":
             raise _validation("RSA_1024 is not supported for requested certificates.")
@@ -345,6 +414,8 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
                 option["ValidationStatus"] = "PENDING_VALIDATION"
             if method == "DNS":
                 option["ResourceRecord"] = self._validation_record(context.account, name)
+            elif method == "HTTP":
+                option["HttpRedirect"] = self._http_redirect(context.account, name)
             else:
                 option["ValidationEmails"] = [
                     f"{box}@{validation_domain}"
@@ -480,7 +551,7 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
             "HasAdditionalSubjectAlternativeNames": len(sans) > 100,
             "Status": row["Status"],
             "Type": row["Type"],
-            "KeyAlgorithm": row["KeyAlgorithm"],
+            "KeyAlgorithm": _key_algorithm(row["KeyAlgorithm"]),
             "KeyUsages": row.get("KeyUsages") or [],
             "ExtendedKeyUsages": [e["Name"] for e in row.get("ExtendedKeyUsages") or []],
             "InUse": bool(row.get("InUseBy")),
@@ -657,7 +728,12 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
 
     def list_tags_for_certificate(self, context: RequestContext, params: dict) -> dict:
         row = self._row(context, params["CertificateArn"])
-        return {"Tags": [{"Key": k, "Value": v} for k, v in (row.get("Tags") or {}).items()]}
+        return {
+            "Tags": [
+                {"Key": k} if v is None else {"Key": k, "Value": v}
+                for k, v in (row.get("Tags") or {}).items()
+            ]
+        }
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         return self.add_tags_to_certificate(
@@ -684,14 +760,15 @@ class Provider(AcmeMixin, OrganizationMixin, BaseProvider):
         found = self.settings.get(scope, "account") or {}
         token = params["IdempotencyToken"]
         days = (params.get("ExpiryEvents") or {}).get("DaysBeforeExpiry")
-        if found.get("token") == token and found.get("DaysBeforeExpiry") != days and days is not None:
-            raise _error(
-                "ConflictException", "The same IdempotencyToken was used with a different configuration."
-            )
+        now = datetime.now(UTC).timestamp()
+        if found.get("token") == token and now - float(found.get("tokenAt") or 0) < IDEMPOTENCY_SECONDS:
+            # The same request again while its token is fresh: ACM returns the original result.
+            return {}
         if days is not None:
             if not 1 <= int(days) <= 45:
                 raise _validation("DaysBeforeExpiry must be between 1 and 45.")
             found["DaysBeforeExpiry"] = int(days)
         found["token"] = token
+        found["tokenAt"] = now
         self.settings.put(scope, "account", found)
         return {}

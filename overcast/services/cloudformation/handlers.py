@@ -48,6 +48,7 @@ MODULES = (
     "overcast.services.scheduler.resources",
     "overcast.services.ecr.resources",
     "overcast.services.route53.resources",
+    "overcast.services.servicediscovery.resources",
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",

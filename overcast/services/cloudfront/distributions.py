@@ -63,6 +63,8 @@ _ORIGIN_DEFAULTS: dict[str, Any] = {
     "OriginShield": {"Enabled": False},
     "OriginAccessControlId": "",
 }
+#: A custom origin's timeouts when none are given (seconds; AWS's documented defaults).
+_CUSTOM_ORIGIN_DEFAULTS: dict[str, Any] = {"OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5}
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 _VERSION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:\d+$")
 
@@ -105,6 +107,10 @@ def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
     for origin in items(stored.get("Origins")):
         for name, default in _ORIGIN_DEFAULTS.items():
             origin.setdefault(name, copy.deepcopy(default))
+        custom = origin.get("CustomOriginConfig")
+        if isinstance(custom, dict):
+            for name, default in _CUSTOM_ORIGIN_DEFAULTS.items():
+                custom.setdefault(name, default)
     return stored
 
 

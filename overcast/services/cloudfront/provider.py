@@ -23,6 +23,8 @@ from overcast.services.cloudfront.distributions import Distributions, behaviours
 from overcast.services.cloudfront.extras import Extras
 from overcast.services.cloudfront.functions import Functions
 from overcast.services.cloudfront.jsworker import NodeWorker
+from overcast.services.cloudfront.managedcerts import ManagedCertificates
+from overcast.services.cloudfront.streaming import Streaming
 from overcast.services.cloudfront.tenants import Tenants
 
 
@@ -53,6 +55,7 @@ def _check_public_key(provider: Any, context: RequestContext, config: dict[str, 
         raise error(
             "InvalidArgument", "The specified public key is invalid: it must be a 2048-bit RSA key in PEM."
         )
+    config.setdefault("Comment", "")  # AWS stores and answers an empty comment when none is given
 
 
 def _check_key_group(provider: Any, context: RequestContext, config: dict[str, Any]) -> None:
@@ -204,7 +207,16 @@ _USED_BY: dict[str, str] = {
 
 
 class Provider(
-    DataPlane, Functions, Connection, Tenants, Extras, Distributions, ConfigResources, BaseProvider
+    DataPlane,
+    Functions,
+    Connection,
+    Tenants,
+    ManagedCertificates,
+    Streaming,
+    Extras,
+    Distributions,
+    ConfigResources,
+    BaseProvider,
 ):
     service = "cloudfront"
     host_routes = (HostRoute(ID_HOST, "serve_id_host"), HostRoute(ANY_HOST, "serve_alias"))

@@ -301,6 +301,10 @@ class Tenants:
                 "DeployAt": self.runtime.scheduler.now() + DEPLOY_SECONDS,
                 "ETag": common.new_etag(),
             }
+            if params.get("ManagedCertificateRequest"):
+                row["ManagedCertificate"] = self.request_managed_certificate(
+                    account, [item["Domain"] for item in row["Domains"]], params["ManagedCertificateRequest"]
+                )
             self.tenants.put(common.scope(account), row["Id"], row)
             tags = {tag["Key"]: tag.get("Value", "") for tag in items(params.get("Tags"))}
             if tags:
@@ -348,6 +352,10 @@ class Tenants:
                 row["Customizations"] = params["Customizations"]
             if params.get("Enabled") is not None:
                 row["Enabled"] = params["Enabled"]
+            if params.get("ManagedCertificateRequest"):
+                row["ManagedCertificate"] = self.request_managed_certificate(
+                    account, [item["Domain"] for item in row["Domains"]], params["ManagedCertificateRequest"]
+                )
             self.tenants.put(common.scope(account), row["Id"], row)
         self.distribution_changed(account, None)
         return {"DistributionTenant": self._tenant_view(account, row), "ETag": row["ETag"]}

@@ -32,8 +32,14 @@ def no_zone(zone_id: str) -> ServiceError:
 
 
 def no_health_check(check_id: str) -> ServiceError:
-    return error("NoSuchHealthCheck", f"No health check exists with the specified ID {check_id}")
+    return error("NoSuchHealthCheck", f"A health check with id {check_id} does not exist.")
 
 
 def change_batch(messages: list[str]) -> ServiceError:
     return error("InvalidChangeBatch", "[" + ", ".join(messages) + "]", messages=messages)
+
+
+PUBLIC_ZONE_VPC = (
+    "You're trying to associate a VPC with a public hosted zone. Amazon Route 53 doesn't support "
+    "associating a VPC with a public hosted zone."
+)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.common.arns import parse_arn
 from overcast.context import RequestContext
-from overcast.services.route53.errors import error, invalid, no_zone
+from overcast.services.route53.errors import PUBLIC_ZONE_VPC, error, invalid, no_zone
 from overcast.services.route53.records import bare_id
 
 if TYPE_CHECKING:
@@ -168,8 +168,15 @@ class ExtrasMixin:
         scope = self.scope_of(context)
         arn = params["CloudWatchLogsLogGroupArn"]
         parsed = parse_arn(arn)
-        if parsed is None or parsed.service != "logs":
-            raise invalid(f"Invalid CloudWatch Logs log group ARN: {arn}")
+        # A log group's ARN (`...:log-group:NAME`, optionally `:*`), in us-east-1, where Route 53
+        # publishes query logs from.
+        if (
+            parsed is None
+            or parsed.service != "logs"
+            or parsed.region != "us-east-1"
+            or not parsed.resource.startswith("log-group:")
+        ):
+            raise invalid("The ARN for the CloudWatch Logs log group is invalid")
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
             if zone["Config"]["PrivateZone"]:
@@ -179,8 +186,6 @@ class ExtrasMixin:
                     "QueryLoggingConfigAlreadyExists",
                     "The hosted zone already has a query logging configuration.",
                 )
-            if parsed.region != "us-east-1":
-                raise invalid("The CloudWatch Logs log group must be in the us-east-1 Region.")
             self._check_log_group(context, arn)
             config_id = str(uuid.uuid4())
             row = {"Id": config_id, "HostedZoneId": zone["Id"], "CloudWatchLogsLogGroupArn": arn}
@@ -367,7 +372,7 @@ class ExtrasMixin:
     def create_vpc_association_authorization(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         zone = self.zone(context, params["HostedZoneId"])
         if not zone["Config"]["PrivateZone"]:
-            raise error("PublicZoneVPCAssociation", "Public hosted zones cannot be associated with VPCs.")
+            raise error("PublicZoneVPCAssociation", PUBLIC_ZONE_VPC)
         vpc = params["VPC"]
         if not vpc.get("VPCId") or not vpc.get("VPCRegion"):
             raise error("InvalidVPCId", "The VPC ID and VPC region must both be specified.")
@@ -456,6 +461,11 @@ class ExtrasMixin:
     def _tagged(self: Provider, context: RequestContext, kind: str, resource_id: str) -> tuple:  # type: ignore[misc]
         scope = self.scope_of(context)
         if kind == "hostedzone":
+            if len(resource_id) > 32:  # a zone's id, not its `/hostedzone/` path
+                raise invalid(
+                    f"1 validation error detected: Value '{resource_id}' at 'resourceId' failed to satisfy "
+                    "constraint: Member must have length less than or equal to 32"
+                )
             table, key = self.zones, bare_id(resource_id)
             row = table.get(scope, key)
             if row is None:
@@ -497,8 +507,9 @@ class ExtrasMixin:
         }
 
     def list_tags_for_resource(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        kind, resource_id = params["ResourceType"], bare_id(params["ResourceId"])
-        _, _, row = self._tagged(context, kind, resource_id)
+        kind = params["ResourceType"]
+        _, _, row = self._tagged(context, kind, params["ResourceId"])
+        resource_id = bare_id(params["ResourceId"])
         return {"ResourceTagSet": self._tag_set(kind, resource_id, row)}
 
     def list_tags_for_resources(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]

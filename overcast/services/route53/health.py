@@ -270,8 +270,8 @@ class HealthMixin:
             out.setdefault("RequestInterval", 30)
             out.setdefault("FailureThreshold", 3)
             out.setdefault("MeasureLatency", False)
-            if kind.startswith("HTTPS"):
-                out.setdefault("EnableSNI", True)
+            # SNI is on by default where there is TLS to send it in, and reported off elsewhere.
+            out.setdefault("EnableSNI", kind.startswith("HTTPS"))
             if kind != "TCP":
                 out.setdefault("ResourcePath", "/")
             if int(out["RequestInterval"]) not in (10, 30):

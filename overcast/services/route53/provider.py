@@ -23,7 +23,7 @@ from overcast.services.route53 import records as rr
 from overcast.services.route53.advanced import AdvancedMixin
 from overcast.services.route53.dnsserver import DnsServer
 from overcast.services.route53.engine import TYPE_ANY, Engine
-from overcast.services.route53.errors import change_batch, error, invalid, no_zone
+from overcast.services.route53.errors import PUBLIC_ZONE_VPC, change_batch, error, invalid, no_zone
 from overcast.services.route53.extras import ExtrasMixin
 from overcast.services.route53.health import HealthMixin
 from overcast.services.route53.querylog import QueryLog, group_name
@@ -198,6 +198,22 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
                 )
         return out
 
+    def targets_of(self, name: str) -> list[str] | None:
+        """The names `name` points at in Overcast's DNS: its CNAME's target, or the DNS names
+        of its A/AAAA alias records (CloudFront checks a domain points at it). None when no
+        hosted zone holds the name."""
+        canonical = rr.canonical_name(name)
+        zone = self.engine.zone_for(canonical)
+        if zone is None:
+            return None
+        out = [value.lower().rstrip(".") for value in self.lookup(canonical, "CNAME")]
+        for rtype in ("A", "AAAA"):
+            for record in zone.rrsets.get((canonical, rtype), ()):
+                alias = record.get("AliasTarget")
+                if alias:
+                    out.append(alias["DNSName"].lower().rstrip("."))
+        return out
+
     # -- helpers ------------------------------------------------------------------------------
 
     @staticmethod
@@ -274,6 +290,8 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
             )
         if vpc and (not vpc.get("VPCId") or not vpc.get("VPCRegion")):
             raise error("InvalidVPCId", "The VPC ID and VPC region must both be specified.")
+        if vpc:
+            self.check_vpc(context, vpc)
         delegation_id = params.get("DelegationSetId")
         with self.store.transaction():
             for _, other in self.zones.scan(scope):
@@ -341,13 +359,19 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         out: dict[str, Any] = {
             "HostedZone": self.zone_output(zone),
             "ChangeInfo": change,
-            "DelegationSet": self.delegation_output(zone),
             "Location": f"https://route53.amazonaws.com/2013-04-01/hostedzone/{zone_id}",
         }
-        if vpc:
+        if vpc:  # a private zone has no delegation set: nothing delegates to it
             out["VPC"] = zone["VPCs"][0]
+        else:
+            out["DelegationSet"] = self.delegation_output(zone)
         context.status = 201
         return out
+
+    def check_vpc(self, context: RequestContext, vpc: dict[str, Any]) -> None:
+        """A VPC named for a private zone must exist (in the account, in its region)."""
+        if self.runtime.provider("ec2").find_vpc(context.account, vpc["VPCRegion"], vpc["VPCId"]) is None:
+            raise error("InvalidVPCId", "The VPC ID is invalid.")
 
     def get_hosted_zone(self, context: RequestContext, params: dict) -> dict:
         zone = self.zone(context, params["Id"])
@@ -504,7 +528,8 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
             if not zone["Config"]["PrivateZone"]:
-                raise error("PublicZoneVPCAssociation", "Public hosted zones cannot be associated with VPCs.")
+                raise error("PublicZoneVPCAssociation", PUBLIC_ZONE_VPC)
+            self.check_vpc(context, vpc)
             entry = {"VPCRegion": vpc["VPCRegion"], "VPCId": vpc["VPCId"]}
             if entry in zone["VPCs"]:
                 raise error(
@@ -553,8 +578,18 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         scope = self.scope_of(context)
         batch = params["ChangeBatch"]
         changes = batch["Changes"]
-        if len(changes) > 1000:
-            raise invalid("Number of records limit of 1000 exceeded.")
+        # A batch holds at most 1,000 resource records, an UPSERT's counted twice (AWS's quota).
+        weight = sum(
+            len(change["ResourceRecordSet"].get("ResourceRecords") or ())
+            * (2 if change["Action"] == "UPSERT" else 1)
+            for change in changes
+        )
+        if len(changes) > 1000 or weight > 1000:
+            raise error("InvalidChangeBatch", "Number of records limit of 1000 exceeded.")
+        for change in changes:
+            problem = rr.unsupported_character(change["ResourceRecordSet"]["Name"])
+            if problem:
+                raise error("InvalidChangeBatch", problem)
         with self.store.transaction():
             zone = self.zone(context, params["HostedZoneId"])
             # Every record set of the names the batch touches: the ones it changes, and the
@@ -657,7 +692,9 @@ class Provider(HealthMixin, ExtrasMixin, TrafficMixin, AdvancedMixin, BaseProvid
         start_type = params.get("StartRecordType")
         start_id = params.get("StartRecordIdentifier")
         if start_type and not start_name:
-            raise invalid("The input is not valid: StartRecordType requires StartRecordName.")
+            raise invalid("The input is not valid")
+        if start_name and rr.unsupported_character(start_name):
+            raise invalid(rr.unsupported_character(start_name) or "")
         if start_type and start_type not in rr.TYPES:
             raise invalid(f"Invalid type: {start_type}")
         prefix = zone["Id"] + "|"

@@ -109,43 +109,65 @@ def to_rdata(rtype: str, value: str) -> dns.rdata.Rdata:
     )
 
 
-def check_record(record: dict[str, Any], zone_name: str) -> list[str]:
-    """What is wrong with a record set a change would write into the zone (InvalidChangeBatch
-    messages); input-shape problems raise InvalidInput at once, as Route 53 does."""
+#: Characters Route 53 refuses in a DNS name (it takes the printable ASCII ones, octal escapes
+#: and other Unicode): whitespace and control characters.
+_UNSUPPORTED = re.compile(r"(?<!\\)[\x00-\x20\x7f]")
+_ACTIONS = ("CREATE", "DELETE", "UPSERT")
+
+
+def unsupported_character(name: str) -> str | None:
+    """Route 53's message for a name holding a character it does not take, or None."""
+    found = _UNSUPPORTED.search(name)
+    if found is None:
+        return None
+    return f"FATAL problem: UnsupportedCharacter (Value contains unsupported characters) encountered with '{found.group()}'"
+
+
+def check_change_shape(change: dict[str, Any]) -> None:
+    """Route 53's InvalidInput for a change whose record set is not shaped as its action needs
+    (checked for every action, DELETE included, before any record is looked up). Messages
+    name the change as given: its action, its name as spelled, `null` for a missing member."""
+    action, record = change["Action"], change["ResourceRecordSet"]
+    if action not in _ACTIONS:
+        raise invalid(
+            f"Invalid XML ; cvc-enumeration-valid: Value '{action}' is not facet-valid with respect to "
+            "enumeration '[CREATE, DELETE, UPSERT]'. It must be a value from the enumeration."
+        )
     name, rtype = record["Name"], record["Type"]
     if rtype not in TYPES:
         raise invalid(f"Invalid XML ; cvc-enumeration-valid: Value '{rtype}' is not facet-valid.")
+    policies = [key for key in POLICY_KEYS_ALL if record.get(key) is not None]
+    set_id = record.get("SetIdentifier")
+    where = f"Change with [Action={action}, Name={name}, Type={rtype}, SetIdentifier={set_id or 'null'}]"
+    if policies and not set_id:
+        raise invalid(f"Invalid request: Missing field 'SetIdentifier' in {where}")
+    one_policy = (
+        "Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, "
+        "MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig]"
+    )
+    if set_id and not policies:
+        raise invalid(f"{one_policy}, but found none in {where}")
+    if len(policies) > 1:
+        raise invalid(f"{one_policy}, but found more than one in {where}")
+    alias = record.get("AliasTarget")
+    values = record.get("ResourceRecords")
+    one_kind = "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId]"
+    if alias is not None and (values or record.get("TTL") is not None):
+        raise invalid(f"{one_kind}, but found more than one in {where}")
+    if alias is None and (not values or record.get("TTL") is None):
+        raise invalid(f"{one_kind}, but found none in {where}")
+
+
+def check_record(record: dict[str, Any], zone_name: str) -> list[str]:
+    """What is wrong with a record set a change would write into the zone (InvalidChangeBatch
+    messages); the change's shape has passed `check_change_shape`."""
+    name, rtype = record["Name"], record["Type"]
     problems: list[str] = []
     if not in_zone(name, zone_name):
         return [f"RRSet with DNS name {name} is not permitted in zone {zone_name}"]
     alias = record.get("AliasTarget")
-    values = record.get("ResourceRecords")
-    policies = [key for key in POLICY_KEYS_ALL if record.get(key) is not None]
-    set_id = record.get("SetIdentifier")
-    if policies and not set_id:
-        raise invalid(
-            f"Invalid request: Missing field 'SetIdentifier' in Change with [Action=CREATE, "
-            f"Name={name}, Type={rtype}, SetIdentifier=null]"
-        )
-    if set_id and not policies:
-        raise invalid(
-            f"Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, "
-            f"MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in Change with "
-            f"[Action=CREATE, Name={name}, Type={rtype}, SetIdentifier={set_id}]"
-        )
-    if len(policies) > 1:
-        raise invalid(
-            f"Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, "
-            f"MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found more than one in "
-            f"Change with [Action=CREATE, Name={name}, Type={rtype}, SetIdentifier={set_id}]"
-        )
+    values = record.get("ResourceRecords") or []
     if alias is not None:
-        if values or record.get("TTL") is not None:
-            raise invalid(
-                "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], "
-                f"or TrafficPolicyInstanceId], but found more than one in Change with [Action=CREATE, "
-                f"Name={name}, Type={rtype}, SetIdentifier={set_id}]"
-            )
         if record.get("MultiValueAnswer") is not None:
             problems.append(f"Multivalue answer resource record sets cannot be alias records: {name}")
         if rtype in ("SOA", "NS") and name == zone_name:
@@ -153,12 +175,6 @@ def check_record(record: dict[str, Any], zone_name: str) -> list[str]:
         target = alias.get("DNSName") or ""
         check_domain_name(target, "alias target DNS name")
         return problems
-    if not values or record.get("TTL") is None:
-        raise invalid(
-            "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], "
-            f"or TrafficPolicyInstanceId], but found none in Change with [Action=CREATE, Name={name}, "
-            f"Type={rtype}, SetIdentifier={set_id}]"
-        )
     if not 0 <= int(record["TTL"]) <= 2147483647:
         raise invalid("TTL must be between 0 and 2147483647")
     if rtype == "CNAME" and len(values) > 1:
@@ -241,6 +257,8 @@ def apply_changes(
                 found[k] = v  # type: ignore[assignment]
         return [v for v in found.values() if v is not None]
 
+    for change in changes:
+        check_change_shape(change)
     for change in changes:
         action = change["Action"]
         record = normalise(change["ResourceRecordSet"])

@@ -7,4 +7,6 @@ from overcast.protocols.wire import ValidationStyle, Wire
 WIRE = Wire(
     validation=ValidationStyle("InvalidInput"),
     malformed_errors=("InvalidInput", "InvalidInput"),
+    # A change's Action is checked against the XML schema, in its words (records.py).
+    service_checked_enums=frozenset({"ChangeAction"}),
 )

@@ -75,7 +75,7 @@ def test_dns_validation_through_route53(acm, route53):
     )
     issued = wait_for(acm, arn, "ISSUED")
     assert all(o["ValidationStatus"] == "SUCCESS" for o in issued["DomainValidationOptions"])
-    assert issued["KeyAlgorithm"] == "EC_prime256v1" and issued["NotAfter"] > issued["NotBefore"]
+    assert issued["KeyAlgorithm"] == "EC-prime256v1" and issued["NotAfter"] > issued["NotBefore"]
     got = acm.get_certificate(CertificateArn=arn)
     cert = x509.load_pem_x509_certificate(got["Certificate"].encode())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
@@ -123,14 +123,14 @@ def test_import_parses_the_certificate(acm):
     assert detail["Type"] == "IMPORTED" and detail["Status"] == "ISSUED"
     assert detail["DomainName"] == "imported.example.com"
     assert detail["SubjectAlternativeNames"] == ["imported.example.com", "alt.example.com"]
-    assert detail["Subject"] == "CN=imported.example.com" and detail["KeyAlgorithm"] == "RSA_2048"
+    assert detail["Subject"] == "CN=imported.example.com" and detail["KeyAlgorithm"] == "RSA-2048"
     assert detail["NotAfter"].timestamp() == pytest.approx(cert.not_valid_after_utc.timestamp(), abs=1)
     assert acm.get_certificate(CertificateArn=arn)["Certificate"].encode() == pem(cert)
     # Reimport onto the same ARN replaces the certificate.
     newer, newer_key = make_cert("renamed.example.com", key=ec_key())
     acm.import_certificate(CertificateArn=arn, Certificate=pem(newer), PrivateKey=key_pem(newer_key))
     detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
-    assert detail["DomainName"] == "renamed.example.com" and detail["KeyAlgorithm"] == "EC_secp384r1"
+    assert detail["DomainName"] == "renamed.example.com" and detail["KeyAlgorithm"] == "EC-secp384r1"
     assert acm.list_tags_for_certificate(CertificateArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
 
 
@@ -277,3 +277,42 @@ def test_an_imported_certificate_past_its_end_has_expired(acm):
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "EXPIRED"
     expired = acm.list_certificates(CertificateStatuses=["EXPIRED"])["CertificateSummaryList"]
     assert arn in [c["CertificateArn"] for c in expired]
+
+
+def test_key_only_tags_pending_issuer_and_idempotent_account_configuration(acm):
+    arn = acm.request_certificate(DomainName="keyonly.example.com")["CertificateArn"]
+    detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    # ACM names itself the issuer, and the subject, before the certificate is issued.
+    assert (detail["Status"], detail["Issuer"], detail["Subject"]) == (
+        "PENDING_VALIDATION",
+        "Amazon",
+        "CN=keyonly.example.com",
+    )
+    # As AWS answers (LocalStack's AWS-recorded snapshots): the key algorithm with a hyphen,
+    # the export option, and a pending certificate's empty usages and signature algorithm.
+    assert (detail["KeyAlgorithm"], detail["Options"]["Export"], detail["SignatureAlgorithm"]) == (
+        "RSA-2048",
+        "DISABLED",
+        "SHA256WITHRSA",
+    )
+    assert detail["KeyUsages"] == [] and detail["ExtendedKeyUsages"] == []
+    summary = next(c for c in acm.list_certificates()["CertificateSummaryList"] if c["CertificateArn"] == arn)
+    assert summary["KeyAlgorithm"] == "RSA-2048"
+    listed = acm.list_certificates(Includes={"keyTypes": ["RSA_2048"]})["CertificateSummaryList"]
+    assert arn in [c["CertificateArn"] for c in listed]
+    acm.add_tags_to_certificate(CertificateArn=arn, Tags=[{"Key": "with", "Value": "v"}, {"Key": "bare"}])
+    assert acm.list_tags_for_certificate(CertificateArn=arn)["Tags"] == [
+        {"Key": "with", "Value": "v"},
+        {"Key": "bare"},
+    ]
+    acm.remove_tags_from_certificate(CertificateArn=arn, Tags=[{"Key": "bare"}])
+    assert acm.list_tags_for_certificate(CertificateArn=arn)["Tags"] == [{"Key": "with", "Value": "v"}]
+    acm.delete_certificate(CertificateArn=arn)
+
+    token = uuid.uuid4().hex[:16]
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 20}, IdempotencyToken=token)
+    # The same token again is the same request: the original result, nothing changed.
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 40}, IdempotencyToken=token)
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 20
+    acm.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 40}, IdempotencyToken=token + "x")
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 40

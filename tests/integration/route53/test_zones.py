@@ -80,30 +80,59 @@ def test_list_by_name_pages_in_dns_order(route53):
     assert len(every) == len(set(every)) >= 3
 
 
-def test_private_zone_and_vpcs(route53):
+def test_private_zone_and_vpcs(route53, r53_client):
+    import boto3
+
+    east = r53_client("ec2").create_vpc(CidrBlock="10.11.0.0/16")["Vpc"]["VpcId"]
+    west_client = boto3.client(
+        "ec2",
+        endpoint_url=route53.meta.endpoint_url,
+        region_name="us-west-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    west = west_client.create_vpc(CidrBlock="10.12.0.0/16")["Vpc"]["VpcId"]
+    for refused in (
+        lambda: route53.create_hosted_zone(
+            Name="nowhere.corp",
+            CallerReference=uuid.uuid4().hex,
+            VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-0000000000000000f"},
+        ),
+        lambda: route53.create_hosted_zone(  # the VPC lives in another region
+            Name="nowhere.corp",
+            CallerReference=uuid.uuid4().hex,
+            VPC={"VPCRegion": "us-east-1", "VPCId": west},
+        ),
+    ):
+        with pytest.raises(ClientError) as caught:
+            refused()
+        assert caught.value.response["Error"] == {
+            "Code": "InvalidVPCId",
+            "Message": "The VPC ID is invalid.",
+            "Type": "Sender",
+        }
     created = route53.create_hosted_zone(
         Name="internal.corp",
         CallerReference=uuid.uuid4().hex,
-        VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-11111111"},
+        VPC={"VPCRegion": "us-east-1", "VPCId": east},
         HostedZoneConfig={"PrivateZone": True, "Comment": "private"},
     )
     zone_id = created["HostedZone"]["Id"]
     assert created["HostedZone"]["Config"]["PrivateZone"] is True
+    assert "DelegationSet" not in created and created["VPC"] == {"VPCRegion": "us-east-1", "VPCId": east}
     route53.associate_vpc_with_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-22222222"}
+        HostedZoneId=zone_id, VPC={"VPCRegion": "us-west-2", "VPCId": west}
     )
     vpcs = route53.get_hosted_zone(Id=zone_id)["VPCs"]
-    assert {v["VPCId"] for v in vpcs} == {"vpc-11111111", "vpc-22222222"}
-    by_vpc = route53.list_hosted_zones_by_vpc(VPCId="vpc-22222222", VPCRegion="us-west-2")[
-        "HostedZoneSummaries"
-    ]
+    assert {v["VPCId"] for v in vpcs} == {east, west}
+    by_vpc = route53.list_hosted_zones_by_vpc(VPCId=west, VPCRegion="us-west-2")["HostedZoneSummaries"]
     assert [z["HostedZoneId"] for z in by_vpc] == [zone_id.split("/")[-1]]
     route53.disassociate_vpc_from_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-22222222"}
+        HostedZoneId=zone_id, VPC={"VPCRegion": "us-west-2", "VPCId": west}
     )
     with pytest.raises(ClientError) as caught:
         route53.disassociate_vpc_from_hosted_zone(
-            HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-11111111"}
+            HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": east}
         )
     assert caught.value.response["Error"]["Code"] == "LastVPCAssociation"
 
