@@ -6,8 +6,10 @@
 
 State is key-value tables of JSON-like values (plus bytes, tz-aware datetimes, Decimals),
 partitioned by scope (account/region, or account for global services) and read back in key
-order by index-backed scans. Every write is committed when the call returns. This module
-knows nothing of SQL: the database sits behind the Backend interface (backend.py).
+order by index-backed scans. Every write is committed when the call returns, except inside
+a group commit block (Store.grouped), whose writes a hot request handler awaits before it
+answers: the blocks of one turn of the event loop then share one commit. This module knows
+nothing of SQL: the database sits behind the Backend interface (backend.py).
 
 State formats move forward (layouts.py):
 

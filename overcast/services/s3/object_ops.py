@@ -539,7 +539,10 @@ class ObjectOperations:
                 if replaced is not None and not replaced.get("DeleteMarker"):
                     self.check_object_lock(context, bucket, replaced, bypass_governance)
         if grouped:
-            block: AbstractContextManager[asyncio.Future[None] | None] = self.store.grouped()
+            # Replacing the key's one row is the block's one write (the row it replaces is
+            # only read); versions and notifications write more.
+            single = replace_only and not announce
+            block: AbstractContextManager[asyncio.Future[None] | None] = self.store.grouped(single)
         elif announce or not replace_only:
             block = self.store.transaction()
         else:
