@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_overcast/health"
 OVERCAST_CMD = "{python} -m overcast start --ephemeral --port {port} --host {host}"
+# --durable: state in a fresh data dir ({data_dir}, removed afterwards), as a user runs it.
+DURABLE_CMD = "{python} -m overcast start --data-dir {data_dir} --port {port} --host {host}"
 REFERENCE_CMD = "{python} " + shlex.quote(str(HERE / "reference_server.py")) + " --port {port} --host {host}"
 WARMUP_SECONDS = 1.0
 
@@ -93,8 +95,13 @@ def answers_health(port: int) -> bool:
 @contextmanager
 def running_server(label: str, template: str, cpu: int | None, timeout: float) -> Iterator[Server]:
     port = free_port()
-    command = shlex.split(template.format(python=sys.executable, port=port, host=HOST))
-    with tempfile.NamedTemporaryFile(prefix=f"overcast-bench-{label}-", suffix=".log") as log:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"overcast-bench-{label}-data-") as data_dir,
+        tempfile.NamedTemporaryFile(prefix=f"overcast-bench-{label}-", suffix=".log") as log,
+    ):
+        command = shlex.split(
+            template.format(python=sys.executable, port=port, host=HOST, data_dir=shlex.quote(data_dir))
+        )
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -276,8 +283,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--overcast-cmd",
         default=OVERCAST_CMD,
-        help="server under test; {python}, {port} and {host} are filled in "
-        f"(default: {OVERCAST_CMD!r})",
+        help="server under test; {python}, {port}, {host} and {data_dir} (a fresh temporary folder)"
+        f" are filled in (default: {OVERCAST_CMD!r})",
+    )
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help=f"Overcast keeps its state in a fresh data dir, not in memory ({DURABLE_CMD!r})",
     )
     parser.add_argument("--reference-cmd", default=REFERENCE_CMD, help=argparse.SUPPRESS)
     parser.add_argument("--server-cpu", type=int, default=0)
@@ -292,6 +304,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--startup-timeout", type=float, default=60.0)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
+    if args.durable:
+        if args.overcast_cmd != OVERCAST_CMD:
+            parser.error("--durable starts Overcast itself: leave out --overcast-cmd")
+        args.overcast_cmd = DURABLE_CMD
     unknown = [name for name in args.scenario if name not in known]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")

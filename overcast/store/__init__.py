@@ -6,8 +6,10 @@
 
 State is key-value tables of JSON-like values (plus bytes, tz-aware datetimes, Decimals),
 partitioned by scope (account/region, or account for global services) and read back in key
-order by index-backed scans. Every write is committed when the call returns. This module
-knows nothing of SQL: the database sits behind the Backend interface (backend.py).
+order by index-backed scans. Every write is committed when the call returns, except inside
+a group commit block (Store.grouped), whose writes a hot request handler awaits before it
+answers: the blocks of one turn of the event loop then share one commit. This module knows
+nothing of SQL: the database sits behind the Backend interface (backend.py).
 
 State formats move forward (layouts.py):
 
@@ -27,6 +29,7 @@ State formats move forward (layouts.py):
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import os
 import re
@@ -54,7 +57,16 @@ try:
 except ImportError:  # Windows: no advisory locks; one process per data dir is on the user.
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["IncompatibleStateError", "Step", "Store", "StoreError", "Table", "TableLayout", "scope"]
+__all__ = [
+    "IncompatibleStateError",
+    "Step",
+    "Store",
+    "StoreError",
+    "Table",
+    "TableLayout",
+    "in_event_loop",
+    "scope",
+]
 
 DATABASE_FILE = "state.sqlite"
 LOCK_FILE = "overcast.lock"
@@ -83,6 +95,11 @@ def scope(account: str, region: str | None = None) -> str:
     return f"{account}/{region}"
 
 
+def in_event_loop() -> bool:
+    """Whether this thread runs an event loop, so a handler may use Store.grouped()."""
+    return asyncio._get_running_loop() is not None
+
+
 class Table:
     """One named key-value table of a service. Keys are str, ordered by codepoint."""
 
@@ -99,6 +116,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             data = store._recent.get(where)
             if data is None:
                 data = store._backend.get(self.name, scope, key)
@@ -114,6 +133,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             room = store._room
             if room.full:
                 room.check_growth()
@@ -141,6 +162,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             room = store._room
             if room.full:
                 room.check_growth()
@@ -158,6 +181,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             store._recent.forget((self.name, scope, key))
             try:
                 return store._backend.delete(self.name, scope, key)
@@ -207,6 +232,8 @@ class Table:
             with store._lock:
                 if store._depth:
                     store._check_transaction_owner()
+                elif store._group is not None:
+                    store._end_group()
                 rows = store._backend.scan(self.name, scope, low, low_inclusive, high, reverse, size)
             for key, data in rows:
                 yield key, decode(data)
@@ -226,6 +253,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             return store._backend.count(self.name, scope, prefix, _prefix_end(prefix) if prefix else None)
 
     def scopes(self) -> list[str]:
@@ -235,6 +264,8 @@ class Table:
         with store._lock:
             if store._depth:
                 store._check_transaction_owner()
+            elif store._group is not None:
+                store._end_group()
             after = ""
             while (following := store._backend.next_scope(self.name, after)) is not None:
                 found.append(following)
@@ -263,6 +294,9 @@ class Store:
         # Nesting depth of the open transaction. One counter suffices for all threads: the
         # transaction holds the RLock throughout, so only its own thread can see depth > 0.
         self._depth = 0
+        #: The open group commit (grouped()): its writes are in an open database transaction
+        #: that the end of the loop's turn, or the next use of the store outside a block, commits.
+        self._group: _Group | None = None
         # Marks the context (thread or asyncio task) that opened the transaction. An asyncio
         # task on the same thread gets the RLock re-entrantly; without this mark its writes
         # would silently join another task's transaction if that one awaited inside it.
@@ -350,6 +384,8 @@ class Store:
         the service reads its state. Raises IncompatibleStateError for a table this version
         cannot read."""
         _check_name("service", service)
+        with self._lock:
+            self._end_group()
         self._declared[service] = tuple(declared)
         try:
             layouts.upgrade(self, service, declared)
@@ -360,6 +396,7 @@ class Store:
         """The services that have rows in any table (one index seek per table)."""
         found: set[str] = set()
         with self._lock:
+            self._end_group()
             after = ""
             while (following := self._backend.next_table(after)) is not None:
                 found.add(following.partition("/")[0])
@@ -376,6 +413,8 @@ class Store:
         with self._lock:
             if self._depth:
                 self._check_transaction_owner()
+            elif self._group is not None:
+                self._end_group()
             depth = self._depth
             savepoint = f"overcast_{depth}"
             token = None
@@ -421,6 +460,61 @@ class Store:
                 return
         callback()
 
+    def grouped(self, single: bool = False) -> _GroupBlock:
+        """A block of writes committed together with those of other requests' blocks that run
+        in the same turn of the event loop (group commit), for a handler that then awaits the
+        commit before it answers:
+
+            with store.grouped() as committed:
+                table.put(scope, key, value)
+            await committed          # raises if the commit failed: nothing was written
+
+        One commit (one WAL append, one round of locks) then serves every request the loop
+        handled in that turn, instead of one per request. What is acknowledged is still
+        committed: each request answers only once the commit that holds its writes returned,
+        and a kill -9 before that loses only writes nobody was told about.
+
+        Use it only on the event loop's thread, outside any transaction, and do not await
+        inside the block. The block is atomic (a savepoint): if it raises, its writes are
+        undone and the others' stay. Reads inside the block see the group's earlier writes,
+        which is safe because the reader's answer waits for the same commit. Any other use of
+        the store, from this thread or another, first commits the open group, so nothing
+        outside a block ever sees an uncommitted write, and a write made outside a block is
+        committed when its call returns, as always. after_commit callbacks registered in the
+        block run once the group commits.
+
+        `single`: the block makes one write, its last act (so it raises only from that write,
+        which then wrote nothing); on SQLite it then needs no savepoint of its own."""
+        return _GroupBlock(self, single)
+
+    def _end_group(self) -> None:
+        """Commit the open group (with the lock held, outside any block): its waiters learn
+        the outcome, its after_commit callbacks run if it committed."""
+        group = self._group
+        if group is None or self._depth:  # none open, or a block of it is still under way
+            return
+        self._group = None
+        try:
+            self._backend.commit()
+        except BaseException as exc:
+            self._room.noticed(exc)
+            self._backend.rollback()
+            group.settle(exc)
+            return
+        group.settle(None)
+        for callback in group.hooks:
+            callback()
+
+    def _commit_group_soon(self, group: _Group) -> None:
+        """The loop's turn is over: commit the group if no one did already."""
+        with self._lock:
+            if self._group is not group:
+                return
+            if self._depth:  # never expected: a block spans no await. Try again next turn.
+                group.loop.call_soon(self._commit_group_soon, group)
+                return
+            self._end_group()
+
     def _check_transaction_owner(self) -> None:
         # Called with the lock held and a transaction open, hence opened on this thread.
         if not self._owns_transaction.get():
@@ -461,6 +555,7 @@ class Store:
         """Drop all state: every row of every table and every file."""
         with self._lock:
             self._require_no_transaction("reset")
+            self._end_group()
             self._recent.clear()
             self._backend.clear()
             self._replace_files(None)
@@ -472,6 +567,7 @@ class Store:
         target = Path(path)
         with self._lock:
             self._require_no_transaction("export")
+            self._end_group()
             staging = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIXES[0], dir=self._work_root()))
         try:
             # Rows and files are captured together under the lock; files are hard-linked,
@@ -504,6 +600,7 @@ class Store:
             incoming_files.mkdir(exist_ok=True)
             with self._lock:
                 self._require_no_transaction("import")
+                self._end_group()
                 try:
                     self._backend.replace_from(staging / archive.DATABASE_NAME, decode, self._check_layouts)
                 except ValueError as exc:
@@ -526,6 +623,7 @@ class Store:
             if self._closed:
                 return
             self._require_no_transaction("close")
+            self._end_group()
             self._closed = True
             self._backend.close()
             _unlock_data_dir(self._lock_fd)
@@ -548,6 +646,7 @@ class Store:
 
     def _load_layouts(self) -> None:
         with self._lock:
+            self._end_group()
             self._layouts = {
                 name: LayoutState(layout, resume)
                 for name, (layout, resume) in self._backend.layouts().items()
@@ -598,6 +697,119 @@ class Store:
                 errors.append(exc)
         if errors:
             raise errors[0]
+
+
+class _Group:
+    """A group commit under way: the requests waiting for it, and the after_commit callbacks
+    of its blocks."""
+
+    __slots__ = ("hooks", "loop", "thread", "waiters")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.thread = threading.get_ident()
+        self.waiters: list[asyncio.Future[None]] = []
+        self.hooks: list[Callable[[], None]] = []
+
+    def settle(self, error: BaseException | None) -> None:
+        """Tell every waiter the commit's outcome (from whichever thread committed it)."""
+        try:
+            if threading.get_ident() == self.thread:
+                _settle(self.waiters, error)
+            else:
+                self.loop.call_soon_threadsafe(_settle, self.waiters, error)
+        except RuntimeError:  # the loop is closed: no one is left waiting
+            pass
+
+
+def _settle(waiters: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for waiter in waiters:
+        if waiter.done():  # the request was cancelled (its client went away)
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+
+
+class _GroupBlock:
+    """One request's block of a group commit (Store.grouped)."""
+
+    __slots__ = ("_hooks_mark", "_savepoint", "_store", "_token")
+
+    def __init__(self, store: Store, single: bool) -> None:
+        self._store = store
+        # A block of one statement needs no savepoint where a failed statement changes
+        # nothing and leaves the transaction open (SQLite; in PostgreSQL it ends it).
+        self._savepoint = not (single and store._backend.atomic_statements)
+
+    def __enter__(self) -> asyncio.Future[None]:
+        store = self._store
+        loop = asyncio.get_running_loop()
+        store._lock.acquire()
+        try:
+            if store._depth:
+                raise StoreError("a group commit block cannot open inside a transaction")
+            group = store._group
+            if group is not None and group.loop is not loop:
+                store._end_group()  # opened by another loop (never in a server: one loop)
+                group = None
+            if group is None:
+                store._backend.begin()
+                group = store._group = _Group(loop)
+                loop.call_soon(store._commit_group_soon, group)
+            if self._savepoint:
+                store._backend.savepoint("overcast_group")
+        except BaseException:
+            store._lock.release()
+            raise
+        waiter = loop.create_future()
+        group.waiters.append(waiter)
+        self._token = store._owns_transaction.set(True)
+        self._hooks_mark = len(store._after_commit)
+        store._depth = 1
+        return waiter
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        store = self._store
+        hooks = store._after_commit
+        try:
+            group = store._group
+            assert group is not None
+            if kind is None:
+                try:
+                    if self._savepoint:
+                        store._backend.release("overcast_group")
+                except BaseException as exc:
+                    self._undo(group, exc)
+                    raise
+                group.hooks.extend(hooks[self._hooks_mark :])
+            else:
+                self._undo(group, error)
+        finally:
+            del hooks[self._hooks_mark :]
+            store._depth = 0
+            store._owns_transaction.reset(self._token)
+            store._lock.release()
+
+    def _undo(self, group: _Group, error: BaseException | None) -> None:
+        """Undo the block's writes, and only its own while the database keeps the group's."""
+        store = self._store
+        if error is not None:
+            store._room.noticed(error)
+        try:
+            if self._savepoint:
+                store._backend.rollback_to("overcast_group")
+            elif not store._backend.in_transaction:
+                raise StoreError("the database ended the transaction")
+            return
+        except BaseException as exc:
+            # The database ended the transaction itself (an I/O error, a full disk): the
+            # whole group is undone, and each of its requests answers an error.
+            failure = error if error is not None else exc
+        store._group = None
+        store._backend.rollback()
+        group.settle(failure)
 
 
 def _check_key(scope: str, key: str) -> None:

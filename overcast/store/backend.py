@@ -67,6 +67,14 @@ class Backend(Protocol):
 
     def set_layout(self, tbl: str, layout: int, resume: tuple[str, str] | None) -> None: ...
 
+    #: Whether a failed statement changes nothing and leaves the transaction open.
+    atomic_statements: bool
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (the database may end one itself on an I/O error)."""
+        ...
+
     def begin(self) -> None: ...
 
     def commit(self) -> None: ...

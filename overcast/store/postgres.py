@@ -83,6 +83,9 @@ def _redacted(url: str) -> str:
 
 
 class PostgresBackend:
+    #: A failed statement aborts the whole transaction: every block needs a savepoint.
+    atomic_statements = False
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._conn = connect(url)
@@ -226,6 +229,10 @@ class PostgresBackend:
     def commit(self) -> None:
         self._run("COMMIT")
         self._in_transaction = False
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction
 
     def rollback(self) -> None:
         if self._in_transaction:

@@ -183,6 +183,10 @@ class SqliteBackend:
 
     On disk, a Checkpointer thread copies the WAL into the database file."""
 
+    #: A statement that fails changes nothing and leaves the transaction open (unless the
+    #: database itself ends it, which in_transaction then says).
+    atomic_statements = True
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._checkpointer: Checkpointer | None = None
@@ -355,6 +359,10 @@ class SqliteBackend:
     def commit(self) -> None:
         self._conn.execute("COMMIT")
         self._wrote()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
 
     def rollback(self) -> None:
         if self._conn.in_transaction:

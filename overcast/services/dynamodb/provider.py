@@ -14,6 +14,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Awaitable
 from typing import Any, cast
 
 from overcast.config import tuning
@@ -46,6 +47,7 @@ from overcast.services.dynamodb.values import (
     validation,
 )
 from overcast.services.dynamodb.vectors import VectorsMixin
+from overcast.store import in_event_loop
 from overcast.store import scope as make_scope
 
 log = logging.getLogger(__name__)
@@ -374,7 +376,7 @@ class Provider(
 
     # -- items ------------------------------------------------------------------------------------
 
-    def put_item(self, context: RequestContext, params: dict) -> dict:
+    def put_item(self, context: RequestContext, params: dict) -> dict | Awaitable[dict]:
         scope, schema = self._table(context, params["TableName"])
         b, placeholders = self._bindings(params, ("ConditionExpression",), ("Expected",))
         return_values = params.get("ReturnValues") or "NONE"
@@ -387,6 +389,12 @@ class Provider(
             raise validation("Item size has exceeded the maximum allowed size")
         condition = self._condition(params, b, placeholders)
         b.check_unused()
+        if schema.plain and condition is None and return_values == "NONE" and in_event_loop():
+            # The item is the whole write: committed with the other requests' writes of this
+            # turn of the event loop (group commit), answered once that commit returned.
+            with self.store.grouped(single=True) as committed:
+                self._put(scope, key, item, size)
+            return self._put_answer(committed, context, schema, params, item, size)
         old, new = self._write(
             scope,
             context.region,
@@ -403,6 +411,18 @@ class Provider(
         if return_values == "ALL_OLD" and old:
             out["Attributes"] = old
         return out
+
+    async def _put_answer(
+        self,
+        committed: asyncio.Future[None],
+        context: RequestContext,
+        schema: Schema,
+        params: dict,
+        item: dict,
+        size: int,
+    ) -> dict:
+        await committed
+        return self._write_response(context, schema, params, None, item, size)
 
     def get_item(self, context: RequestContext, params: dict) -> dict:
         scope, schema = self._table(context, params["TableName"])

@@ -263,7 +263,14 @@ def _escape(text: str) -> str:
     return text.replace("\x00", "\x00\xff") if "\x00" in text else text
 
 
+#: A positive whole number as DynamoDB spells it (most numeric keys): its encoding needs no Decimal.
+_WHOLE = re.compile(r"[1-9][0-9]{0,37}").fullmatch
+
+
 def encode_number(text: str) -> str:
+    if _WHOLE(text):
+        # value = 0.<digits without trailing zeros> x 10^len(text)
+        return f"3{len(text) + 200:03d}{text.rstrip('0')}" + TERMINATOR
     value = Decimal(text)
     if not value:
         return "2" + TERMINATOR

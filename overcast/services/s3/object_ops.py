@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import logging
 import quopri
 import re
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
@@ -21,6 +24,9 @@ from overcast.services.s3.bodies import Body, parse_content_md5, requested_algor
 from overcast.services.s3.config import parse_tagging_header
 from overcast.services.s3.objects import _MAX, is_version_id
 from overcast.services.s3.sealing import SEAL_FIELD, open_body, read_all
+from overcast.store import in_event_loop
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into.
@@ -455,6 +461,14 @@ def _span_checksums(output: dict, record: dict, params: dict, first: int, last: 
         output.pop("ChecksumType", None)
 
 
+def _remove_files(data, names: list[str]) -> None:
+    """Remove replaced bodies once their rows are gone (an after_commit callback: never raises)."""
+    try:
+        data.remove_files(names)
+    except OSError as error:
+        log.warning("could not remove replaced object bodies %s: %s", names, error)
+
+
 class ObjectOperations:
     # -- writes --------------------------------------------------------------------------------
 
@@ -503,10 +517,12 @@ class ObjectOperations:
         record: dict,
         event: str,
         bypass_governance: bool = False,
-    ) -> None:
+        grouped: bool = False,
+    ) -> asyncio.Future[None] | None:
         """Make record the key's newest version; a replaced null version's lock is checked first.
         Its event notifications are enqueued in the transaction that writes it: a crash loses
-        both or neither."""
+        both or neither. `grouped`: the writes join the event loop's group commit, and the
+        caller awaits what this returns before it answers."""
         announce = self.wants_events(bucket)
         # Never versioned and no object lock: the key's one row is replaced, and of the version
         # it held only the body file matters. (That one row alone needs no transaction.)
@@ -522,14 +538,26 @@ class ObjectOperations:
                 replaced = self.data.null_version(bucket, record["Key"], current)
                 if replaced is not None and not replaced.get("DeleteMarker"):
                     self.check_object_lock(context, bucket, replaced, bypass_governance)
-        with self.store.transaction() if announce or not replace_only else nullcontext():
+        if grouped:
+            # Replacing the key's one row is the block's one write (the row it replaces is
+            # only read); versions and notifications write more.
+            single = replace_only and not announce
+            block: AbstractContextManager[asyncio.Future[None] | None] = self.store.grouped(single)
+        elif announce or not replace_only:
+            block = self.store.transaction()
+        else:
+            block = nullcontext()
+        with block as committed:
             if replace_only:
                 garbage = self.data.replace_current(bucket, record)
             else:
                 garbage = self.data.put_version(bucket, record, current)
             if announce:
                 self.object_event(context, bucket, event, event_object(record))
-        self.data.remove_files(garbage)
+            if garbage:
+                # The replaced bodies go once no committed row points at them.
+                self.store.after_commit(partial(_remove_files, self.data, garbage))
+        return committed
 
     def _check_write_conditions(  # type: ignore[misc]
         self: Provider, bucket: dict, params: dict, upload: dict | None = None
@@ -592,9 +620,16 @@ class ObjectOperations:
         # A browser-based (form POST) upload is ObjectCreated:Post.
         event = context.extra.get("s3_created_event", "ObjectCreated:Put")
         try:
-            self.commit_version(
-                context, bucket, record, event, params.get("BypassGovernanceRetention", False)
+            committed = self.commit_version(
+                context,
+                bucket,
+                record,
+                event,
+                params.get("BypassGovernanceRetention", False),
+                grouped=in_event_loop(),
             )
+            if committed is not None:
+                await committed
         except Exception:  # e.g. the disk is full: no row points at the body, so it goes
             self.data.files.remove(body.file)
             raise
