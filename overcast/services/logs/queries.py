@@ -23,7 +23,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .insights import Millis, Record, discovered_fields, run, show
+from .insights import Millis, Record, discovered_fields, raw_filters, run, show
 from .insights_parser import QueryError, parse_query
 from .insights_sql import check_sql, named_groups, run_sql
 from .shared import SEP, bad_token, group_name_of, invalid, not_found, now_ms
@@ -231,31 +231,44 @@ class Queries:
         began = time.monotonic()
         low, high = record["startTime"] * 1000, record["endTime"] * 1000 + 999
         tables: dict[str, list[Record]] = {}
-        scanned_bytes = 0
+        scanned_bytes = scanned = 0
+        commands = parse_query(record["userQuery"]) if record["queryLanguage"] == "CWLI" else []
         # The `unmask` command shows events as they were before a data protection policy masked them.
-        unmasked = record["queryLanguage"] == "CWLI" and any(
-            command.kind == "unmask" for command in parse_query(record["userQuery"])
-        )
-        for group in record["groups"]:
-            prefix = group + SEP
-            rows = self.group_events.scan(
-                scope,
-                prefix=prefix,
-                start_after=prefix + f"{low:015d}",
-                end_before=prefix + f"{high + 1:015d}",
-            )
-            found = tables.setdefault(group, [])
-            for key, event in rows:
-                if unmasked and "u" in event:
-                    event = {**event, "m": event["u"]}
-                found.append(event_record(record["account"], group, key[len(prefix) :], event))
-                scanned_bytes += len(event["m"].encode())
-        records = [r for group_records in tables.values() for r in group_records]
+        unmasked = any(command.kind == "unmask" for command in commands)
+        # Leading filters on the system fields run on the stored events: only the events they
+        # keep become records.
+        test, rest, needed = raw_filters(commands)
+        message_only = needed <= {"@message"}
         try:
+            for group in record["groups"]:
+                prefix = group + SEP
+                rows = self.group_events.scan(
+                    scope,
+                    prefix=prefix,
+                    start_after=prefix + f"{low:015d}",
+                    end_before=prefix + f"{high + 1:015d}",
+                )
+                found = tables.setdefault(group, [])
+                log_name = f"{record['account']}:{group}"
+                for key, event in rows:
+                    if unmasked and "u" in event:
+                        event = {**event, "m": event["u"]}
+                    scanned += 1
+                    message = event["m"]
+                    scanned_bytes += len(message) if message.isascii() else len(message.encode())
+                    if test is not None and not test(
+                        {"@message": message}
+                        if message_only
+                        else {"@message": message, "@timestamp": Millis(event["t"]), "@logStream": event["s"],
+                              "@log": log_name, "@ingestionTime": Millis(event["i"])}
+                    ):  # fmt: skip
+                        continue
+                    found.append(event_record(record["account"], group, key[len(prefix) :], event))
+            records = [r for group_records in tables.values() for r in group_records]
             if record["queryLanguage"] == "SQL":
                 results, matched = run_sql(record["userQuery"], tables, record["limit"])
             else:
-                outcome = run(parse_query(record["userQuery"]), records, record["limit"])
+                outcome = run(rest, records, record["limit"])
                 results, matched = outcome.render(), outcome.matched
         except QueryError as error:
             record.update(status="Failed", error=str(error))
@@ -269,7 +282,7 @@ class Queries:
             results=results,
             statistics={
                 "recordsMatched": float(matched),
-                "recordsScanned": float(len(records)),
+                "recordsScanned": float(scanned),
                 "estimatedRecordsSkipped": 0.0,
                 "bytesScanned": float(scanned_bytes),
                 "estimatedBytesSkipped": 0.0,

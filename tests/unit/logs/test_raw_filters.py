@@ -1,0 +1,39 @@
+"""Leading filters on the system fields run on the stored events before records are built:
+which filters qualify, and that the rest of the query sees the same records either way."""
+
+from __future__ import annotations
+
+from overcast.services.logs.insights import Millis, raw_filters, run
+from overcast.services.logs.insights_parser import parse_query
+
+
+def record(message: str, at: int) -> dict:
+    return {"@message": message, "@timestamp": Millis(at), "@logStream": "s", "@log": "1:g", "@ingestionTime": Millis(at)}  # fmt: skip
+
+
+def test_only_leading_filters_on_system_fields_run_on_raw_events():
+    test, rest, needed = raw_filters(parse_query("filter @message like /ERROR/ | stats count(*) by bin(5m)"))
+    assert test is not None and [c.kind for c in rest] == ["stats"] and needed == {"@message"}
+    assert test({"@message": "an ERROR here"}) and not test({"@message": "fine"})
+    both, rest, needed = raw_filters(
+        parse_query('filter @logStream = "s" | filter @message like "x" and @timestamp > 5 | fields @message')
+    )
+    assert both is not None and [c.kind for c in rest] == ["fields"]
+    assert needed == {"@logStream", "@message", "@timestamp"}
+    # A discovered field, or a filter after another command, stays with the records.
+    test, rest, _ = raw_filters(parse_query("filter level = 'ERROR' | stats count(*)"))
+    assert test is None and [c.kind for c in rest] == ["filter", "stats"]
+    test, rest, _ = raw_filters(parse_query("fields @message | filter @message like /x/"))
+    assert test is None and len(rest) == 2
+
+
+def test_a_query_counts_the_same_with_its_filters_run_early():
+    records = [
+        record("ERROR boom" if i % 3 == 0 else "INFO ok", 1_700_000_000_000 + i * 60_000) for i in range(30)
+    ]
+    query = parse_query("filter @message like /ERROR/ | stats count(*) as n by bin(5m)")
+    whole = run(query, [dict(r) for r in records], 100)
+    test, rest, _ = raw_filters(query)
+    assert test is not None
+    early = run(rest, [dict(r) for r in records if test(r)], 100)
+    assert early.render() == whole.render() and early.matched == whole.matched == 10
