@@ -14,6 +14,7 @@ import base64
 import json
 import time
 import uuid
+from itertools import compress, islice
 from typing import TYPE_CHECKING, Any
 
 from overcast.common import jsontext
@@ -23,7 +24,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .insights import Millis, Record, discovered_fields, raw_filters, run, show
+from .insights import Millis, Record, discovered_fields, message_test, raw_filters, run, show
 from .insights_parser import QueryError, parse_query
 from .insights_sql import check_sql, named_groups, run_sql
 from .shared import SEP, bad_token, group_name_of, invalid, not_found, now_ms
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 #: Log groups one query may search, as AWS allows.
 MAX_QUERY_GROUPS = 50
+#: Events a query takes from the store at a time.
+_BATCH = 5000
 DEFAULT_QUERY_LIMIT = 10_000
 QUERY_RESULTS_KEPT_MS = 7 * 86_400_000
 #: GetLogGroupFields looks at the events of this window (before now, or around `time`).
@@ -92,8 +95,9 @@ def _read_pointer(text: str) -> tuple[str, str]:
     return group, key
 
 
-def event_record(account: str, group: str, key: str, event: dict) -> Record:
-    """An event as Insights sees it: its discovered fields under its system fields."""
+def event_record(account: str, group: str, key: str, event: dict, with_pointer: bool = True) -> Record:
+    """An event as Insights sees it: its discovered fields under its system fields (@ptr left
+    out where the query can neither read nor show it)."""
     record = discovered_fields(event["m"])
     record.update(
         {
@@ -102,9 +106,10 @@ def event_record(account: str, group: str, key: str, event: dict) -> Record:
             "@logStream": event["s"],
             "@log": f"{account}:{group}",
             "@ingestionTime": Millis(event["i"]),
-            "@ptr": pointer(group, key),
         }
     )
+    if with_pointer:
+        record["@ptr"] = pointer(group, key)
     return record
 
 
@@ -238,7 +243,14 @@ class Queries:
         # Leading filters on the system fields run on the stored events: only the events they
         # keep become records.
         test, rest, needed = raw_filters(commands)
-        message_only = needed <= {"@message"}
+        by_message = message_test(commands)
+        # A query that ends in statistics shows no event: its records need no pointer unless it reads one.
+        with_pointer = "@ptr" in record["userQuery"] or not any(
+            command.kind == "stats" for command in commands
+        )
+        if by_message is None and test is not None:
+            if needed <= {"@message"}:
+                by_message = lambda message: test({"@message": message})  # noqa: E731
         try:
             for group in record["groups"]:
                 prefix = group + SEP
@@ -250,20 +262,32 @@ class Queries:
                 )
                 found = tables.setdefault(group, [])
                 log_name = f"{record['account']}:{group}"
-                for key, event in rows:
-                    if unmasked and "u" in event:
-                        event = {**event, "m": event["u"]}
-                    scanned += 1
-                    message = event["m"]
-                    scanned_bytes += len(message) if message.isascii() else len(message.encode())
-                    if test is not None and not test(
-                        {"@message": message}
-                        if message_only
-                        else {"@message": message, "@timestamp": Millis(event["t"]), "@logStream": event["s"],
-                              "@log": log_name, "@ingestionTime": Millis(event["i"])}
-                    ):  # fmt: skip
-                        continue
-                    found.append(event_record(record["account"], group, key[len(prefix) :], event))
+                account = record["account"]
+                while batch := list(islice(rows, _BATCH)):
+                    if unmasked:
+                        batch = [
+                            (key, {**event, "m": event["u"]} if "u" in event else event)
+                            for key, event in batch
+                        ]
+                    messages = [event["m"] for _, event in batch]
+                    scanned += len(batch)
+                    text = "".join(messages)
+                    scanned_bytes += len(text) if text.isascii() else len(text.encode())
+                    if by_message is not None:
+                        batch = list(compress(batch, map(by_message, messages)))
+                    elif test is not None:
+                        batch = [
+                            (key, event)
+                            for key, event in batch
+                            if test(
+                                {"@message": event["m"], "@timestamp": Millis(event["t"]), "@logStream": event["s"],
+                                 "@log": log_name, "@ingestionTime": Millis(event["i"])}
+                            )
+                        ]  # fmt: skip
+                    found.extend(
+                        event_record(account, group, key[len(prefix) :], event, with_pointer)
+                        for key, event in batch
+                    )
             records = [r for group_records in tables.values() for r in group_records]
             if record["queryLanguage"] == "SQL":
                 results, matched = run_sql(record["userQuery"], tables, record["limit"])

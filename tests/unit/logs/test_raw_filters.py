@@ -37,3 +37,15 @@ def test_a_query_counts_the_same_with_its_filters_run_early():
     assert test is not None
     early = run(rest, [dict(r) for r in records if test(r)], 100)
     assert early.render() == whole.render() and early.matched == whole.matched == 10
+
+
+def test_a_lone_message_filter_becomes_a_search_of_the_message():
+    from overcast.services.logs.insights import message_test
+
+    search = message_test(parse_query("filter @message like /ERR(OR)?/ | stats count(*)"))
+    assert search is not None and search("an ERROR") and not search("fine")
+    contains = message_test(parse_query('filter @message like "timeout" | limit 5'))
+    assert contains is not None and contains("a timeout") and not contains("ok")
+    # Two leading filters, or one on another field, are tested on records.
+    assert message_test(parse_query("filter @message like /a/ | filter @message like /b/")) is None
+    assert message_test(parse_query('filter @logStream like "x"')) is None
