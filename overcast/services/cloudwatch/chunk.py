@@ -92,13 +92,16 @@ class Chunk:
 
     def bucket(self, slot: int) -> dict[str, Any]:
         """A filled slot as a stats bucket of its own (the caller may change it)."""
+        held = self._view(slot)
+        if held["v"] is not None:
+            held["v"] = [list(pair) for pair in held["v"]]
+        return held
+
+    def _view(self, slot: int) -> dict[str, Any]:
+        """A filled slot as a stats bucket whose distribution is the chunk's own list."""
         n, lo = self.n[slot], self.lo[slot]
         dists = self.distributions
-        if slot in dists:
-            held = dists[slot]
-            values = None if held is None else [list(pair) for pair in held]
-        else:
-            values = [[lo, n]]
+        values = dists.get(slot, [[lo, n]])
         return {"n": n, "s": self.s[slot], "lo": lo, "hi": self.hi[slot], "v": values}
 
     def merge(self, slot: int, bucket: dict[str, Any]) -> None:
@@ -106,19 +109,24 @@ class Chunk:
         from overcast.services.cloudwatch import stats
 
         if self.n[slot] > 0:
-            held = self.bucket(slot)
+            held = self._view(slot)
+            # stats.merge leaves both distributions as they were: held's becomes a new list.
             stats.merge(held, bucket)
+            values = held["v"]
             bucket = held
+        else:
+            values = bucket["v"]
+            if values is not None:
+                values = [list(pair) for pair in values]
         self.n[slot] = bucket["n"]
         self.s[slot] = bucket["s"]
         lo = self.lo[slot] = bucket["lo"]
         hi = self.hi[slot] = bucket["hi"]
-        values = bucket["v"]
         dists = self.distributions
         if values is not None and lo == hi:
             dists.pop(slot, None)
         else:
-            dists[slot] = None if values is None else [list(pair) for pair in values]
+            dists[slot] = values
 
     def clear(self, slot: int) -> None:
         self.n[slot] = self.s[slot] = self.lo[slot] = self.hi[slot] = 0.0
