@@ -14,6 +14,7 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from itertools import compress, islice
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,50 @@ def event_record(account: str, group: str, key: str, event: dict, with_pointer: 
     return record
 
 
+class _Plan:
+    """How a query reads a group's events: its leading filters on the system fields run on
+    the stored events (a lone `@message like` as a bare search), so only the events they keep
+    become records; what is left runs on those records."""
+
+    def __init__(self, query: str, commands: list) -> None:
+        # The `unmask` command shows events as they were before a data protection policy masked them.
+        self.unmasked = any(command.kind == "unmask" for command in commands)
+        self.test, self.rest, needed = raw_filters(commands)
+        test = self.test
+        self.by_message = message_test(commands)
+        if self.by_message is None and test is not None and needed <= {"@message"}:
+            self.by_message = lambda message: test({"@message": message})
+        # A query that ends in statistics shows no event: its records need no pointer unless it reads one.
+        self.with_pointer = "@ptr" in query or not any(command.kind == "stats" for command in commands)
+        self.scanned = self.scanned_bytes = 0
+
+    def records(
+        self, rows: Iterator[tuple[str, dict]], account: str, group: str, prefix: str
+    ) -> Iterator[Record]:
+        test, by_message, with_pointer = self.test, self.by_message, self.with_pointer
+        log_name = f"{account}:{group}"
+        while batch := list(islice(rows, _BATCH)):
+            if self.unmasked:
+                batch = [(key, {**event, "m": event["u"]} if "u" in event else event) for key, event in batch]
+            messages = [event["m"] for _, event in batch]
+            self.scanned += len(batch)
+            text = "".join(messages)
+            self.scanned_bytes += len(text) if text.isascii() else len(text.encode())
+            if by_message is not None:
+                batch = list(compress(batch, map(by_message, messages)))
+            elif test is not None:
+                batch = [
+                    (key, event)
+                    for key, event in batch
+                    if test(
+                        {"@message": event["m"], "@timestamp": Millis(event["t"]), "@logStream": event["s"],
+                         "@log": log_name, "@ingestionTime": Millis(event["i"])}
+                    )
+                ]  # fmt: skip
+            for key, event in batch:
+                yield event_record(account, group, key[len(prefix) :], event, with_pointer)
+
+
 class Queries:
     @property
     def queries(self: Provider) -> Table:  # type: ignore[misc]
@@ -207,7 +252,7 @@ class Queries:
         if self._pending:
             self.flush()
         scope = store_scope(account, region)
-        commands = parse_query(query)
+        plan = _Plan(query, parse_query(query))
         low, high = start * 1000, end * 1000 + 999
         records: list[Record] = []
         for group in groups:
@@ -221,8 +266,8 @@ class Queries:
                 start_after=prefix + f"{low:015d}",
                 end_before=prefix + f"{high + 1:015d}",
             )
-            records.extend(event_record(account, name, key[len(prefix) :], event) for key, event in rows)
-        return run(commands, records, 10000).render()
+            records.extend(plan.records(rows, account, name, prefix))
+        return run(plan.rest, records, 10000).render()
 
     def execute_query(self: Provider, scope: str, query_id: str) -> None:  # type: ignore[misc]
         """Run a scheduled query to its end and keep its results with it."""
@@ -236,21 +281,8 @@ class Queries:
         began = time.monotonic()
         low, high = record["startTime"] * 1000, record["endTime"] * 1000 + 999
         tables: dict[str, list[Record]] = {}
-        scanned_bytes = scanned = 0
         commands = parse_query(record["userQuery"]) if record["queryLanguage"] == "CWLI" else []
-        # The `unmask` command shows events as they were before a data protection policy masked them.
-        unmasked = any(command.kind == "unmask" for command in commands)
-        # Leading filters on the system fields run on the stored events: only the events they
-        # keep become records.
-        test, rest, needed = raw_filters(commands)
-        by_message = message_test(commands)
-        # A query that ends in statistics shows no event: its records need no pointer unless it reads one.
-        with_pointer = "@ptr" in record["userQuery"] or not any(
-            command.kind == "stats" for command in commands
-        )
-        if by_message is None and test is not None:
-            if needed <= {"@message"}:
-                by_message = lambda message: test({"@message": message})  # noqa: E731
+        plan = _Plan(record["userQuery"], commands)
         try:
             for group in record["groups"]:
                 prefix = group + SEP
@@ -260,39 +292,12 @@ class Queries:
                     start_after=prefix + f"{low:015d}",
                     end_before=prefix + f"{high + 1:015d}",
                 )
-                found = tables.setdefault(group, [])
-                log_name = f"{record['account']}:{group}"
-                account = record["account"]
-                while batch := list(islice(rows, _BATCH)):
-                    if unmasked:
-                        batch = [
-                            (key, {**event, "m": event["u"]} if "u" in event else event)
-                            for key, event in batch
-                        ]
-                    messages = [event["m"] for _, event in batch]
-                    scanned += len(batch)
-                    text = "".join(messages)
-                    scanned_bytes += len(text) if text.isascii() else len(text.encode())
-                    if by_message is not None:
-                        batch = list(compress(batch, map(by_message, messages)))
-                    elif test is not None:
-                        batch = [
-                            (key, event)
-                            for key, event in batch
-                            if test(
-                                {"@message": event["m"], "@timestamp": Millis(event["t"]), "@logStream": event["s"],
-                                 "@log": log_name, "@ingestionTime": Millis(event["i"])}
-                            )
-                        ]  # fmt: skip
-                    found.extend(
-                        event_record(account, group, key[len(prefix) :], event, with_pointer)
-                        for key, event in batch
-                    )
+                tables.setdefault(group, []).extend(plan.records(rows, record["account"], group, prefix))
             records = [r for group_records in tables.values() for r in group_records]
             if record["queryLanguage"] == "SQL":
                 results, matched = run_sql(record["userQuery"], tables, record["limit"])
             else:
-                outcome = run(rest, records, record["limit"])
+                outcome = run(plan.rest, records, record["limit"])
                 results, matched = outcome.render(), outcome.matched
         except QueryError as error:
             record.update(status="Failed", error=str(error))
@@ -306,14 +311,14 @@ class Queries:
             results=results,
             statistics={
                 "recordsMatched": float(matched),
-                "recordsScanned": float(scanned),
+                "recordsScanned": float(plan.scanned),
                 "estimatedRecordsSkipped": 0.0,
-                "bytesScanned": float(scanned_bytes),
+                "bytesScanned": float(plan.scanned_bytes),
                 "estimatedBytesSkipped": 0.0,
                 "logGroupsScanned": float(len(record["groups"])),
             },
             queryDuration=int((time.monotonic() - began) * 1000),
-            bytesScanned=float(scanned_bytes),
+            bytesScanned=float(plan.scanned_bytes),
         )
         self.queries.put(scope, query_id, record)
 

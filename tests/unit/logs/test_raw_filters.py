@@ -49,3 +49,27 @@ def test_a_lone_message_filter_becomes_a_search_of_the_message():
     # Two leading filters, or one on another field, are tested on records.
     assert message_test(parse_query("filter @message like /a/ | filter @message like /b/")) is None
     assert message_test(parse_query('filter @logStream like "x"')) is None
+
+
+def test_run_insights_query_reads_the_groups_through_the_same_plan(runtime):
+    import time
+
+    from overcast.context import RequestContext
+
+    logs = runtime.provider("logs")
+    context = RequestContext.internal("logs", "111122223333", "eu-west-1")
+    logs.create_log_group(context, {"logGroupName": "app"})
+    logs.create_log_stream(context, {"logGroupName": "app", "logStreamName": "s"})
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now - 60_000 + i, "message": "ERROR x" if i % 4 == 0 else '{"level": "info"}'} for i in range(40)]  # fmt: skip
+    logs.put_log_events(context, {"logGroupName": "app", "logStreamName": "s", "logEvents": events})
+    start, end = now // 1000 - 120, now // 1000 + 1
+    rows = logs.run_insights_query(
+        "111122223333", "eu-west-1", "filter @message like /ERROR/ | stats count(*) as n", ["app"], start, end
+    )
+    assert rows == [[{"field": "n", "value": "10"}]]
+    # A filter on a discovered field runs on the records.
+    rows = logs.run_insights_query(
+        "111122223333", "eu-west-1", "filter level = 'info' | stats count(*) as n", ["app"], start, end
+    )
+    assert rows == [[{"field": "n", "value": "30"}]]
