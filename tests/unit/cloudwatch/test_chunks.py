@@ -84,3 +84,31 @@ def test_the_chunk_kept_for_writes_follows_roll_up_and_a_failed_write(cw):
     with cw.store.transaction():
         cw.data.roll_up(scope, now + 16 * 86400)
     assert cw.data.points.get(scope, chunk_key(mid, minute - minute % 3600, 60, "None")) is None
+
+
+def test_a_store_written_with_lists_is_migrated_when_cloudwatch_starts(tmp_path):
+    from overcast.services.cloudwatch.datastore import LAYOUTS
+    from overcast.store import Store
+
+    old = {"n": [0.0] * 60, "s": [0.0] * 60, "lo": [0.0] * 60, "hi": [0.0] * 60, "v": [None] * 60}
+    old["n"][5], old["s"][5], old["lo"][5], old["hi"][5], old["v"][5] = (
+        2.0,
+        3.0,
+        1.0,
+        2.0,
+        [[1.0, 1.0], [2.0, 1.0]],
+    )
+    key = chunk_key(metric_id("Old", "M", []), 1_700_000_000 - 1_700_000_000 % 3600, 60, "None")
+    with Store.open(tmp_path / "data") as store:
+        store.table("cloudwatch", "points").put("1/r", key, old)
+    with Store.open(tmp_path / "data") as store:
+        store.upgrade("cloudwatch", LAYOUTS)
+        row = store.table("cloudwatch", "points").get("1/r", key)
+    assert isinstance(row, bytes)
+    assert Chunk.from_bytes(row).bucket(5) == {
+        "n": 2.0,
+        "s": 3.0,
+        "lo": 1.0,
+        "hi": 2.0,
+        "v": [[1.0, 1.0], [2.0, 1.0]],
+    }
