@@ -24,7 +24,7 @@ from overcast.common import jsontext
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.http import BodyStream, BodyTooLarge, Request, Response
-from overcast.services.apigateway import routes
+from overcast.services.apigateway import metrics, routes
 from overcast.services.apigateway.errors import GatewayError
 from overcast.services.apigateway.integrations import IntegrationsMixin
 from overcast.services.apigateway.restapis import DEFAULT_RESPONSE_TEMPLATE
@@ -90,6 +90,10 @@ class Call:
     #: The X-Amzn-Trace-Id the integration is called with, on a stage with tracing enabled.
     trace_header: str | None = None
     segment_id: str = ""
+    #: For the AWS/ApiGateway metrics: how long the integration took (ms), and whether the
+    #: stage's cache answered (None: the method is not cached).
+    integration_ms: float | None = None
+    cache_hit: bool | None = None
 
     def begin_trace(self, incoming: str | None) -> None:
         """Join the caller's trace (its Root and Parent) or start one; API Gateway's segment
@@ -293,6 +297,7 @@ class InvokeMixin(IntegrationsMixin):
             self.record_trace(call, response)
         self.access_log(call, response)
         self.execution_log(call, response)
+        metrics.publish_request(self.runtime, call, response.status)
         return response
 
     def record_trace(self: Provider, call: Call, response: Response) -> None:  # type: ignore[misc]
@@ -362,17 +367,26 @@ class InvokeMixin(IntegrationsMixin):
         if cache is not None:
             key, ttl = cache
             cached = self.response_cache.get(key)
-            if cached is not None and cached[0] > time.monotonic():
+            call.cache_hit = cached is not None and cached[0] > time.monotonic()
+            if cached is not None and call.cache_hit:
                 status, headers, body = cached[1]
                 return Response(status, dict(headers), body)
-            response = await self.integrate(call)
+            response = await self.integrated(call)
             if 200 <= response.status < 300 and isinstance(response.body, (bytes, bytearray)):
                 self.response_cache[key] = (
                     time.monotonic() + ttl,
                     (response.status, dict(response.headers), bytes(response.body)),
                 )
             return response
-        return await self.integrate(call)
+        return await self.integrated(call)
+
+    async def integrated(self: Provider, call: Call) -> Response:  # type: ignore[misc]
+        """The integration's response, timed (IntegrationLatency)."""
+        started = time.perf_counter()
+        try:
+            return await self.integrate(call)
+        finally:
+            call.integration_ms = (time.perf_counter() - started) * 1000
 
     def response_cache_key(self, call: Call) -> tuple[tuple[str, ...], int] | None:
         """(cache key, TTL) when the stage has a cache cluster and the method's settings (its

@@ -26,7 +26,7 @@ from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import BodyStream, BodyTooLarge, Request, Response, parse_qs
-from overcast.services.apigatewayv2 import jwt
+from overcast.services.apigatewayv2 import jwt, metrics
 from overcast.services.apigatewayv2.routing import RouteTable
 
 if TYPE_CHECKING:
@@ -438,6 +438,7 @@ class DataPlaneMixin:
             response.headers.update(payload2.cors_headers(cors, request, preflight=False))
         response.headers["apigw-requestid"] = call.request_id
         self.access_log(call, response)
+        metrics.publish_request(self.runtime, call, response)
         return response
 
     # -- the pipeline ----------------------------------------------------------------------------

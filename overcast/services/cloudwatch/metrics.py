@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.errors import ServiceError
 from overcast.services.cloudwatch import stats
 from overcast.services.cloudwatch.datastore import SEP, Pending, metric_id, place
 from overcast.services.cloudwatch.errors import combination, invalid, missing
@@ -91,32 +92,57 @@ def check_dimensions(dimensions: list[dict[str, Any]], where: str) -> None:
 
 
 Merged = dict[str, tuple[dict[str, Any], Pending]]
+#: The metric ids of recent (namespace, name, dimensions) as a request gives them: validated,
+#: sorted and joined once, not for each datum.
+_IDS: dict[tuple, str] = {}
+_IDS_HELD = 20_000
 
 
-def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, merged: Merged) -> None:
-    """Validate a MetricDatum and add its values to its metric's pending bucket in `merged`."""
-    where = f"MetricData.member.{index}"
+def _metric_of(namespace: str, name: Any, dims: list[dict[str, Any]], where: str) -> str:
+    """The datum's metric id, its name and dimensions checked (raises as AWS does)."""
+    key = (namespace, name, *[(d.get("Name"), d.get("Value")) for d in dims])
+    mid = _IDS.get(key)
+    if mid is None:
+        if not name:
+            raise missing(f"{where}.MetricName")
+        if dims:
+            check_dimensions(dims, f"{where}.Dimensions")
+        mid = metric_id(namespace, name, dims)
+        if len(_IDS) >= _IDS_HELD:
+            _IDS.clear()
+        _IDS[key] = mid
+    return mid
+
+
+def _bad_value(value: Any, where: str) -> ServiceError:
+    return invalid(f"The value {value} for parameter {where} is invalid.")
+
+
+def _parse_datum(
+    datum: dict[str, Any], index: int, now: float, namespace: str, merged: Merged
+) -> dict[str, Any]:
+    """Validate a MetricDatum and add its values to its metric's pending bucket in `merged`;
+    returns that bucket."""
     name = datum.get("MetricName")
-    if not name:
-        raise missing(f"{where}.MetricName")
     dims = datum.get("Dimensions") or []
-    if dims:
-        check_dimensions(dims, f"{where}.Dimensions")
+    mid = _metric_of(namespace, name, dims, f"MetricData.member.{index}")
     resolution = datum.get("StorageResolution", 60)
-    if resolution != 60 and resolution != 1:
-        raise invalid(f"The value {resolution} for parameter {where}.StorageResolution is invalid.")
     unit = datum.get("Unit") or "None"
-    if unit not in UNITS:
+    if (resolution != 60 and resolution != 1) or unit not in UNITS:
+        where = f"MetricData.member.{index}"
+        if resolution != 60 and resolution != 1:
+            raise invalid(f"The value {resolution} for parameter {where}.StorageResolution is invalid.")
         raise invalid(f"The value {unit} for parameter {where}.Unit is invalid.")
     stamp = datum.get("Timestamp")
     moment = now if stamp is None else seconds(stamp)
     if moment < now - TWO_WEEKS or moment > now + FUTURE_LIMIT:
         raise invalid(
-            f"The parameter {where}.Timestamp must specify a time no more than two weeks in the past "
-            "and no more than two hours in the future."
+            f"The parameter MetricData.member.{index}.Timestamp must specify a time no more than two weeks "
+            "in the past and no more than two hours in the future."
         )
     value, statistic_set, values = datum.get("Value"), datum.get("StatisticValues"), datum.get("Values")
     if (value is None) + (statistic_set is None) + (values is None) != 2:
+        where = f"MetricData.member.{index}"
         given = [
             key
             for key, item in (("Value", value), ("StatisticValues", statistic_set), ("Values", values))
@@ -128,7 +154,13 @@ def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, 
             f"The parameters {where}.{given[0]} and {where}.{given[1]} are mutually exclusive "
             "and you have specified both."
         )
-    if statistic_set is not None:
+    if value is not None:
+        number = float(value)
+        # Refuses NaN (every comparison is false) and the infinities with the magnitudes.
+        if not (_MIN_MAGNITUDE <= abs(number) <= _MAX_MAGNITUDE) and number != 0:
+            raise _bad_value(value, f"MetricData.member.{index}.Value")
+    elif statistic_set is not None:
+        where = f"MetricData.member.{index}"
         for member in ("SampleCount", "Sum", "Minimum", "Maximum"):
             if statistic_set.get(member) is None:
                 raise missing(f"{where}.StatisticValues.{member}")
@@ -140,34 +172,77 @@ def _parse_datum(datum: dict[str, Any], index: int, now: float, namespace: str, 
                 f"The parameter {where}.StatisticValues.Maximum must be greater than "
                 f"{where}.StatisticValues.Minimum."
             )
-    counts = datum.get("Counts")
-    if values is not None:
+    else:
+        assert values is not None
+        where = f"MetricData.member.{index}"
+        counts = datum.get("Counts")
         if len(values) > MAX_VALUES:
             raise invalid(f"The collection {where}.Values must not have a size greater than {MAX_VALUES}.")
         if counts is not None and len(counts) != len(values):
             raise invalid(f"The parameters {where}.Values and {where}.Counts must be of the same size.")
         if not values or (counts is not None and sum(counts) <= 0):
             raise invalid(f"The parameter {where}.Values must not be empty.")
-    mid = metric_id(namespace, name, dims)
     held = merged.get(mid)
     if held is None:
         held = merged[mid] = ({"Namespace": namespace, "MetricName": name, "Dimensions": dims}, {})
     ts = int(moment)
-    start, slot = place(ts - ts % resolution, resolution)
-    slots = held[1].get((start, resolution, unit))
+    if resolution == 1:
+        start = ts - ts % 60
+        place_key, slot = (start, 1, unit), ts - start
+    else:
+        ts -= ts % 60
+        start = ts - ts % 3600
+        place_key, slot = (start, 60, unit), (ts - start) // 60
+    slots = held[1].get(place_key)
     if slots is None:
-        slots = held[1][(start, resolution, unit)] = {}
+        slots = held[1][place_key] = {}
     bucket = slots.get(slot)
     if bucket is None:
         bucket = slots[slot] = stats.empty()
     if value is not None:
-        stats.add_value(bucket, check_value(value, where, ".Value"))
+        stats.add_value(bucket, number)
     elif statistic_set is not None:
         stats.add_set(bucket, statistic_set)
     else:
         for position, item in enumerate(values or ()):
             count = float(counts[position]) if counts is not None else 1.0
             stats.add_value(bucket, check_value(item, f"{where}.Values.member.{position + 1}"), count)
+    return bucket
+
+
+#: The members of a datum of one value at the current time, the usual kind.
+_PLAIN_MEMBERS = frozenset(("MetricName", "Dimensions", "Value", "Unit"))
+
+
+def _parse_data(data: list[dict[str, Any]], now: float, namespace: str) -> Merged:
+    merged: Merged = {}
+    # The bucket each plain datum's (name, unit, dimensions) went to: a later datum of the same
+    # has nothing to check but its value.
+    shapes: dict[tuple, dict[str, Any]] = {}
+    add_value = stats.add_value
+    for index, datum in enumerate(data, 1):
+        if "Value" not in datum or not _PLAIN_MEMBERS.issuperset(datum):
+            _parse_datum(datum, index, now, namespace, merged)
+            continue
+        dims = datum.get("Dimensions")
+        if dims:
+            shape = (
+                datum.get("MetricName"),
+                datum.get("Unit"),
+                *[(d.get("Name"), d.get("Value")) for d in dims],
+            )
+        else:
+            shape = (datum.get("MetricName"), datum.get("Unit"))
+        bucket = shapes.get(shape)
+        if bucket is None:
+            shapes[shape] = _parse_datum(datum, index, now, namespace, merged)
+            continue
+        value = datum["Value"]
+        number = float(value)
+        if not (_MIN_MAGNITUDE <= abs(number) <= _MAX_MAGNITUDE) and number != 0:
+            raise _bad_value(value, f"MetricData.member.{index}.Value")
+        add_value(bucket, number)
+    return merged
 
 
 class MetricsMixin:
@@ -184,9 +259,7 @@ class MetricsMixin:
             if not data:
                 raise missing("MetricData")
         now = time.time()
-        merged: Merged = {}
-        for index, datum in enumerate(data, 1):
-            _parse_datum(datum, index, now, namespace, merged)
+        merged = _parse_data(data, now, namespace)
         self.store_merged(store_scope(context.account, context.region), namespace, merged, now)
         return {}
 
@@ -219,9 +292,10 @@ class MetricsMixin:
         self.store_merged(scope, namespace, merged, now)
 
     def store_merged(self: Provider, scope: str, namespace: str, merged: Merged, now: float) -> None:  # type: ignore[misc]
+        """One write for a whole call's datapoints."""
         with self.store.transaction():
-            for metric, buckets in merged.values():
-                self.data.record(scope, metric, buckets, now)
+            for mid, (metric, buckets) in merged.items():
+                self.data.record(scope, metric, buckets, now, mid)
 
     def get_metric_statistics(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         statistics = params.get("Statistics") or []

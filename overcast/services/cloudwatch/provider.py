@@ -23,7 +23,7 @@ from overcast.services.cloudwatch.alarms import AlarmsMixin
 from overcast.services.cloudwatch.chart import ChartMixin
 from overcast.services.cloudwatch.contributors import ContributorsMixin
 from overcast.services.cloudwatch.dashboards import DashboardsMixin
-from overcast.services.cloudwatch.datastore import MetricStore
+from overcast.services.cloudwatch.datastore import LAYOUTS, MetricStore
 from overcast.services.cloudwatch.definitions import DefinitionsMixin
 from overcast.services.cloudwatch.errors import bad_token
 from overcast.services.cloudwatch.features import FeaturesMixin
@@ -52,11 +52,12 @@ class Provider(
     BaseProvider,
 ):
     service = "cloudwatch"
+    layouts = LAYOUTS
 
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         table = self.store.table
-        self.data = MetricStore(table("cloudwatch", "metrics"), table("cloudwatch", "points"))
+        self.data = MetricStore(table("cloudwatch", "metrics"), table("cloudwatch", "points"), self.store)
         self.alarms = table("cloudwatch", "alarms")
         self.history = table("cloudwatch", "history")
         self.dashboards = table("cloudwatch", "dashboards")
@@ -80,6 +81,7 @@ class Provider(
 
     def reset(self) -> None:
         self.publisher.take()
+        self.data.forget()
         self.runtime.scheduler.cancel_prefix("cloudwatch/alarm/")
 
     def state_replaced(self) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from overcast.services.cloudwatch import stats
+from overcast.services.cloudwatch.metrics import UNITS
 
 if TYPE_CHECKING:
     from overcast.runtime import Runtime
@@ -69,6 +70,33 @@ def publish_metric(
     runtime.spawn(load(), name="cloudwatch load for metrics")
 
 
+#: A metric's dimensions as the publisher keys them: (name, value) pairs sorted by name.
+Dimensions = tuple[tuple[str, str], ...]
+
+
+def publish_metrics(
+    runtime: Runtime,
+    account: str,
+    region: str,
+    namespace: str,
+    values: list[tuple[str, float, str]],
+    dimension_sets: tuple[Dimensions, ...],
+) -> None:
+    """The metrics of one event — [(name, value, unit)] — each under every one of the
+    dimension sets, as a data plane's request publishes them (API Gateway's Count, Latency,
+    ... by API and by API and stage). One append on the caller's path: the values are folded
+    once, under the set of dimension sets, and copied to each set only when written."""
+    if not runtime.config.service_enabled("cloudwatch"):
+        return
+    loaded = runtime.providers.get("cloudwatch")
+    if loaded is not None:
+        loaded.publisher.add_many(account, region, namespace, values, dimension_sets)  # type: ignore[attr-defined]
+        return
+    for dims in dimension_sets:
+        for name, value, unit in values:
+            publish_metric(runtime, account, region, namespace, name, dict(dims), value, unit)
+
+
 #: The values published while CloudWatch's provider loads, by runtime: one load for them all.
 _waiting: weakref.WeakKeyDictionary[Runtime, list[tuple]] = weakref.WeakKeyDictionary()
 _waiting_lock = threading.Lock()
@@ -85,6 +113,8 @@ class Publisher:
         self._lock = threading.Lock()
         self._queued: deque[tuple] = deque()
         self._pending: dict[Key, dict[str, Any]] = {}
+        #: Aggregates of add_many, keyed by its set of dimension sets instead of one.
+        self._fanned: dict[tuple, dict[str, Any]] = {}
 
     def add(
         self,
@@ -113,26 +143,63 @@ class Publisher:
         if len(queued) >= self.FOLD_AT:
             self._fold()
 
+    def add_many(
+        self,
+        account: str,
+        region: str,
+        namespace: str,
+        values: list[tuple[str, float, str]],
+        dimension_sets: tuple[Dimensions, ...],
+    ) -> None:
+        """Metrics of one moment under several dimension sets (see publish_metrics)."""
+        queued = self._queued
+        queued.append((account, region, namespace, values, dimension_sets, time.time()))
+        if len(queued) >= self.FOLD_AT:
+            self._fold()
+
     def _fold(self) -> None:
-        queued, pending = self._queued, self._pending
+        queued, pending, fanned = self._queued, self._pending, self._fanned
+        add_value = stats.add_value
         with self._lock:
             while queued:
-                account, region, namespace, name, dimensions, value, unit, moment = queued.popleft()
+                item = queued.popleft()
+                if len(item) == 6:
+                    account, region, namespace, values, dimension_sets, moment = item
+                    minute = int(moment) - int(moment) % 60
+                    for name, value, unit in values:
+                        fan_key = (account, region, namespace, name, dimension_sets, minute, unit)
+                        bucket = fanned.get(fan_key)
+                        if bucket is None:
+                            fanned[fan_key] = bucket = stats.empty()
+                        add_value(bucket, float(value))
+                    continue
+                account, region, namespace, name, dimensions, value, unit, moment = item
                 minute = int(moment) - int(moment) % 60
                 key: Key = (account, region, namespace, name, tuple(sorted(dimensions.items())), minute, unit)
                 bucket = pending.get(key)
                 if bucket is None:
                     pending[key] = bucket = stats.empty()
-                stats.add_value(bucket, float(value))
+                add_value(bucket, float(value))
 
     def take(self) -> dict[Key, dict[str, Any]]:
         self._fold()
         with self._lock:
             pending, self._pending = self._pending, {}
+            fanned, self._fanned = self._fanned, {}
+        for (account, region, namespace, name, dimension_sets, minute, unit), bucket in fanned.items():
+            unit = unit if unit in UNITS else "None"
+            for dims in dimension_sets:
+                key: Key = (account, region, namespace, name, dims, minute, unit)
+                copy = {**bucket, "v": None if bucket["v"] is None else [list(pair) for pair in bucket["v"]]}
+                into = pending.get(key)
+                if into is None:
+                    pending[key] = copy
+                else:
+                    stats.merge(into, copy)
         return pending
 
     def __len__(self) -> int:
-        return len(self._pending) + len(self._queued)
+        return len(self._pending) + len(self._fanned) + len(self._queued)
 
 
 def grouped(

@@ -229,15 +229,18 @@ class Evaluation:
                 raise validation(f"Error in expression {ident}: {error}") from None
             series_list = value if isinstance(value, list) else [value] if isinstance(value, Series) else []
             for series in series_list:
-                ordered = sorted(series.points.items(), reverse=descending)
-                if not all(map(math.isfinite, series.points.values())):
-                    ordered = [(ts, v) for ts, v in ordered if math.isfinite(v)]
+                points = series.points
+                stamps = sorted(points, reverse=descending)
+                values = list(map(points.__getitem__, stamps))
+                if not all(map(math.isfinite, values)):
+                    kept = [(ts, v) for ts, v in zip(stamps, values, strict=True) if math.isfinite(v)]
+                    stamps, values = [ts for ts, _ in kept], [v for _, v in kept]
                 out.append(
                     {
                         "Id": ident,
                         "Label": query.get("Label") or series.label,
-                        "Timestamps": [float(ts) for ts, _ in ordered],
-                        "Values": [v for _, v in ordered],
+                        "Timestamps": list(map(float, stamps)),
+                        "Values": values,
                         "StatusCode": "Complete",
                         "Messages": [],
                     }

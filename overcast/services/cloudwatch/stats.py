@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from typing import Any
 
 PLAIN = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -53,14 +54,9 @@ def add_value(bucket: dict[str, Any], value: float, count: float = 1.0) -> None:
         bucket["hi"] = value
     values = bucket["v"]
     if values is not None:
-        # Kept sorted by value: a binary search finds the value's pair or its place.
-        low, high = 0, len(values)
-        while low < high:
-            middle = (low + high) // 2
-            if values[middle][0] < value:
-                low = middle + 1
-            else:
-                high = middle
+        # Kept sorted by value: a binary search finds the value's pair or its place ([value]
+        # sorts just before [value, count]).
+        low = bisect_left(values, [value])
         if low < len(values) and values[low][0] == value:
             values[low][1] += count
         else:

@@ -1,7 +1,8 @@
 """DynamoDB's AWS/DynamoDB metrics, as AWS publishes them: consumed capacity by table (and by
 global secondary index), SuccessfulRequestLatency and ReturnedItemCount by table and
-operation, ConditionalCheckFailedRequests and TransactionConflict by table, SystemErrors by
-table and operation, and UserErrors (every other 400) for the account in the region."""
+operation, ConditionalCheckFailedRequests and TransactionConflict by table, ThrottledRequests by
+table and operation, SystemErrors by table and operation, and UserErrors (every other 400) for
+the account in the region."""
 
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ _OWN_METRIC = {
     "ConditionalCheckFailedException": "ConditionalCheckFailedRequests",
     "TransactionConflictException": "TransactionConflict",
 }
+
+#: Errors of a request refused for exceeding throughput: ThrottledRequests by table and
+#: operation, and Read/WriteThrottleEvents by table.
+_THROTTLED = frozenset(
+    ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
+)
+_WRITES = frozenset(("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"))
 
 
 def _transact_tables(params: dict) -> tuple[str, ...]:
@@ -89,7 +97,13 @@ def observe(
     code = error.code if isinstance(error, ServiceError) else ""
     status = error.status if isinstance(error, ServiceError) else 500
     own = _OWN_METRIC.get(code)
-    if own is not None:
+    if code in _THROTTLED:
+        for table in tables:
+            dims = {"TableName": table, "Operation": operation}
+            publish_metric(runtime, account, region, NAMESPACE, "ThrottledRequests", dims, 1, "Count")
+            events = "WriteThrottleEvents" if operation in _WRITES else "ReadThrottleEvents"
+            publish_metric(runtime, account, region, NAMESPACE, events, {"TableName": table}, 1, "Count")
+    elif own is not None:
         for table in tables:
             publish_metric(runtime, account, region, NAMESPACE, own, {"TableName": table}, 1, "Count")
     elif status >= 500:

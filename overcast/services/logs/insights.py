@@ -472,3 +472,95 @@ def run(commands: list[Command], records: list[Record], limit: int) -> Outcome:
             records = _dedup(command, records)
     shown = visible if visible is not None else list(DEFAULT_FIELDS)
     return Outcome(records[:limit], shown, events, len(records) if matched is None else matched)
+
+
+# -- filters on the raw events --------------------------------------------------------------------
+
+#: The fields an event has before its message is looked into (they win over any discovered field
+#: of the same name): a filter on these alone can run on the stored event, before its record —
+#: discovered fields, pointer and all — is built, so a query pays for the records it keeps.
+RAW_FIELDS = frozenset(("@message", "@timestamp", "@logStream", "@log", "@ingestionTime"))
+
+
+def _fields_in(expr: Any) -> set[str] | None:
+    """The fields an expression reads; None when it reads what only a built record has."""
+    if isinstance(expr, Literal):
+        return set()
+    if isinstance(expr, Field):
+        return {expr.name}
+    if isinstance(expr, Unary):
+        return _fields_in(expr.operand)
+    if isinstance(expr, Binary):
+        left, right = _fields_in(expr.left), _fields_in(expr.right)
+        return None if left is None or right is None else left | right
+    if isinstance(expr, Call):
+        if expr.name in AGGREGATES or expr.name not in FUNCTIONS:
+            return None
+        found: set[str] = {"@timestamp"} if expr.name == "bin" else set()
+        for arg in expr.args:
+            more = _fields_in(arg)
+            if more is None:
+                return None
+            found |= more
+        return found
+    return None
+
+
+def raw_filters(
+    commands: list[Command],
+) -> tuple[Callable[[Record], bool] | None, list[Command], frozenset[str]]:
+    """The query's leading filters that read only RAW_FIELDS, as one test of a raw record, the
+    commands left to run on the records that pass it, and the fields the test reads."""
+    tests: list[Callable[[Record], bool]] = []
+    needed: set[str] = set()
+    at = 0
+    while at < len(commands) and commands[at].kind == "filter":
+        fields = _fields_in(commands[at].condition)
+        if fields is None or not fields <= RAW_FIELDS:
+            break
+        tests.append(_compiled(commands[at].condition))
+        needed |= fields
+        at += 1
+    if not tests:
+        return None, commands, frozenset()
+    if len(tests) == 1:
+        return tests[0], commands[at:], frozenset(needed)
+    return (lambda record: all(test(record) for test in tests)), commands[at:], frozenset(needed)
+
+
+def message_test(commands: list[Command]) -> Callable[[str], Any] | None:
+    """When the query's only leading filter is `@message like /re/` (or a string), that test
+    as a function of the message alone — a bound `search`, which a scan calls at C speed."""
+    if not commands or commands[0].kind != "filter" or (len(commands) > 1 and commands[1].kind == "filter"):
+        return None
+    condition = commands[0].condition
+    if not (
+        isinstance(condition, Binary)
+        and condition.op in ("like", "=~")
+        and condition.left == Field("@message")
+        and isinstance(condition.right, Literal)
+    ):
+        return None
+    matcher = condition.right.value
+    if isinstance(matcher, re.Pattern):
+        return matcher.search
+    text = str(matcher)
+    return lambda message: text in message
+
+
+def _compiled(condition: Any) -> Callable[[Record], bool]:
+    """A filter condition as a test; `field like /re/` (the usual one) as a bare search."""
+    if (
+        isinstance(condition, Binary)
+        and condition.op in ("like", "=~")
+        and isinstance(condition.left, Field)
+        and condition.left.name in ("@message", "@logStream", "@log")
+        and isinstance(condition.right, Literal)
+    ):
+        name, matcher = condition.left.name, condition.right.value
+        if isinstance(matcher, re.Pattern):
+            search = matcher.search
+            return lambda record: search(record[name]) is not None
+        text = str(matcher)
+        return lambda record: text in record[name]
+    return lambda record: _truthy(evaluate(condition, record))

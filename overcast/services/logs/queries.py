@@ -14,6 +14,8 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from itertools import compress, islice
 from typing import TYPE_CHECKING, Any
 
 from overcast.common import jsontext
@@ -23,7 +25,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.store import scope as store_scope
 
-from .insights import Millis, Record, discovered_fields, run, show
+from .insights import Millis, Record, discovered_fields, message_test, raw_filters, run, show
 from .insights_parser import QueryError, parse_query
 from .insights_sql import check_sql, named_groups, run_sql
 from .shared import SEP, bad_token, group_name_of, invalid, not_found, now_ms
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 #: Log groups one query may search, as AWS allows.
 MAX_QUERY_GROUPS = 50
+#: Events a query takes from the store at a time.
+_BATCH = 5000
 DEFAULT_QUERY_LIMIT = 10_000
 QUERY_RESULTS_KEPT_MS = 7 * 86_400_000
 #: GetLogGroupFields looks at the events of this window (before now, or around `time`).
@@ -92,8 +96,9 @@ def _read_pointer(text: str) -> tuple[str, str]:
     return group, key
 
 
-def event_record(account: str, group: str, key: str, event: dict) -> Record:
-    """An event as Insights sees it: its discovered fields under its system fields."""
+def event_record(account: str, group: str, key: str, event: dict, with_pointer: bool = True) -> Record:
+    """An event as Insights sees it: its discovered fields under its system fields (@ptr left
+    out where the query can neither read nor show it)."""
     record = discovered_fields(event["m"])
     record.update(
         {
@@ -102,10 +107,55 @@ def event_record(account: str, group: str, key: str, event: dict) -> Record:
             "@logStream": event["s"],
             "@log": f"{account}:{group}",
             "@ingestionTime": Millis(event["i"]),
-            "@ptr": pointer(group, key),
         }
     )
+    if with_pointer:
+        record["@ptr"] = pointer(group, key)
     return record
+
+
+class _Plan:
+    """How a query reads a group's events: its leading filters on the system fields run on
+    the stored events (a lone `@message like` as a bare search), so only the events they keep
+    become records; what is left runs on those records."""
+
+    def __init__(self, query: str, commands: list) -> None:
+        # The `unmask` command shows events as they were before a data protection policy masked them.
+        self.unmasked = any(command.kind == "unmask" for command in commands)
+        self.test, self.rest, needed = raw_filters(commands)
+        test = self.test
+        self.by_message = message_test(commands)
+        if self.by_message is None and test is not None and needed <= {"@message"}:
+            self.by_message = lambda message: test({"@message": message})
+        # A query that ends in statistics shows no event: its records need no pointer unless it reads one.
+        self.with_pointer = "@ptr" in query or not any(command.kind == "stats" for command in commands)
+        self.scanned = self.scanned_bytes = 0
+
+    def records(
+        self, rows: Iterator[tuple[str, dict]], account: str, group: str, prefix: str
+    ) -> Iterator[Record]:
+        test, by_message, with_pointer = self.test, self.by_message, self.with_pointer
+        log_name = f"{account}:{group}"
+        while batch := list(islice(rows, _BATCH)):
+            if self.unmasked:
+                batch = [(key, {**event, "m": event["u"]} if "u" in event else event) for key, event in batch]
+            messages = [event["m"] for _, event in batch]
+            self.scanned += len(batch)
+            text = "".join(messages)
+            self.scanned_bytes += len(text) if text.isascii() else len(text.encode())
+            if by_message is not None:
+                batch = list(compress(batch, map(by_message, messages)))
+            elif test is not None:
+                batch = [
+                    (key, event)
+                    for key, event in batch
+                    if test(
+                        {"@message": event["m"], "@timestamp": Millis(event["t"]), "@logStream": event["s"],
+                         "@log": log_name, "@ingestionTime": Millis(event["i"])}
+                    )
+                ]  # fmt: skip
+            for key, event in batch:
+                yield event_record(account, group, key[len(prefix) :], event, with_pointer)
 
 
 class Queries:
@@ -202,7 +252,7 @@ class Queries:
         if self._pending:
             self.flush()
         scope = store_scope(account, region)
-        commands = parse_query(query)
+        plan = _Plan(query, parse_query(query))
         low, high = start * 1000, end * 1000 + 999
         records: list[Record] = []
         for group in groups:
@@ -216,8 +266,8 @@ class Queries:
                 start_after=prefix + f"{low:015d}",
                 end_before=prefix + f"{high + 1:015d}",
             )
-            records.extend(event_record(account, name, key[len(prefix) :], event) for key, event in rows)
-        return run(commands, records, 10000).render()
+            records.extend(plan.records(rows, account, name, prefix))
+        return run(plan.rest, records, 10000).render()
 
     def execute_query(self: Provider, scope: str, query_id: str) -> None:  # type: ignore[misc]
         """Run a scheduled query to its end and keep its results with it."""
@@ -231,31 +281,23 @@ class Queries:
         began = time.monotonic()
         low, high = record["startTime"] * 1000, record["endTime"] * 1000 + 999
         tables: dict[str, list[Record]] = {}
-        scanned_bytes = 0
-        # The `unmask` command shows events as they were before a data protection policy masked them.
-        unmasked = record["queryLanguage"] == "CWLI" and any(
-            command.kind == "unmask" for command in parse_query(record["userQuery"])
-        )
-        for group in record["groups"]:
-            prefix = group + SEP
-            rows = self.group_events.scan(
-                scope,
-                prefix=prefix,
-                start_after=prefix + f"{low:015d}",
-                end_before=prefix + f"{high + 1:015d}",
-            )
-            found = tables.setdefault(group, [])
-            for key, event in rows:
-                if unmasked and "u" in event:
-                    event = {**event, "m": event["u"]}
-                found.append(event_record(record["account"], group, key[len(prefix) :], event))
-                scanned_bytes += len(event["m"].encode())
-        records = [r for group_records in tables.values() for r in group_records]
+        commands = parse_query(record["userQuery"]) if record["queryLanguage"] == "CWLI" else []
+        plan = _Plan(record["userQuery"], commands)
         try:
+            for group in record["groups"]:
+                prefix = group + SEP
+                rows = self.group_events.scan(
+                    scope,
+                    prefix=prefix,
+                    start_after=prefix + f"{low:015d}",
+                    end_before=prefix + f"{high + 1:015d}",
+                )
+                tables.setdefault(group, []).extend(plan.records(rows, record["account"], group, prefix))
+            records = [r for group_records in tables.values() for r in group_records]
             if record["queryLanguage"] == "SQL":
                 results, matched = run_sql(record["userQuery"], tables, record["limit"])
             else:
-                outcome = run(parse_query(record["userQuery"]), records, record["limit"])
+                outcome = run(plan.rest, records, record["limit"])
                 results, matched = outcome.render(), outcome.matched
         except QueryError as error:
             record.update(status="Failed", error=str(error))
@@ -269,14 +311,14 @@ class Queries:
             results=results,
             statistics={
                 "recordsMatched": float(matched),
-                "recordsScanned": float(len(records)),
+                "recordsScanned": float(plan.scanned),
                 "estimatedRecordsSkipped": 0.0,
-                "bytesScanned": float(scanned_bytes),
+                "bytesScanned": float(plan.scanned_bytes),
                 "estimatedBytesSkipped": 0.0,
                 "logGroupsScanned": float(len(record["groups"])),
             },
             queryDuration=int((time.monotonic() - began) * 1000),
-            bytesScanned=float(scanned_bytes),
+            bytesScanned=float(plan.scanned_bytes),
         )
         self.queries.put(scope, query_id, record)
 

@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, unquote
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.s3 import acl as acls
-from overcast.services.s3 import ssec
+from overcast.services.s3 import requestmetrics, ssec, storagemetrics
 from overcast.services.s3.access import PAB_FIELDS, AccessOperations
 from overcast.services.s3.bucketflags import BucketFlagOperations
 from overcast.services.s3.bucketlogging import LoggingOperations
@@ -198,6 +198,7 @@ class BucketConfigOperations(
     def start(self: Provider) -> None:  # type: ignore[misc]
         super().start()
         self.start_lifecycle()
+        storagemetrics.start(self)
 
     def config_bucket(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         bucket = self.bucket(context, params["Bucket"])
@@ -385,6 +386,7 @@ class BucketConfigOperations(
         error: Exception | None,
     ) -> None:
         """What follows an S3 operation that succeeded: the configuration it sets as well."""
+        requestmetrics.observe(self, context, params, output, error)
         if error is not None or params is None:
             return
         handler = _AFTER.get(context.operation_name)

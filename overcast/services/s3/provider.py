@@ -164,6 +164,7 @@ class Provider(
     def state_replaced(self) -> None:
         self.data.forget_cached()
         self.configs.clear_cache()
+        self.__dict__.pop("_metric_filters", None)
 
     def check_request(self, context, params):
         # Presigned URLs are always checked (expiry, tampering), whatever else enforces auth;

@@ -272,3 +272,162 @@ def test_dynamodb_publishes_its_metrics(fast):
     assert total(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", by_operation("GetItem"), "Maximum") > 0
     assert total(cw, "AWS/DynamoDB", "ReturnedItemCount", by_operation("Query")) == 3
     assert total(cw, "AWS/DynamoDB", "UserErrors", []) >= 1
+
+
+def _get(address: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(address, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_rest_api_requests_publish_api_gateway_metrics(fast):
+    apigw, cw = fast("apigateway"), fast("cloudwatch")
+    endpoint = cw.meta.endpoint_url
+    name = unique("shop")
+    api = apigw.create_rest_api(name=name)
+    item = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="item")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=item, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=item, httpMethod="GET", type="MOCK",
+        requestTemplates={"application/json": '{"statusCode": 200}'},
+    )  # fmt: skip
+    apigw.put_method_response(restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(
+        restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="200",
+        responseTemplates={"application/json": '{"ok": true}'},
+    )  # fmt: skip
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    apigw.update_stage(
+        restApiId=api["id"], stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"}],
+    )  # fmt: skip
+    base = f"{endpoint}/_aws/execute-api/{api['id']}/prod"
+    assert [_get(f"{base}/item") for _ in range(3)] == [200, 200, 200]
+    assert _get(f"{base}/nothing-here") == 403  # Missing Authentication Token: a 4XX
+    by_api = [{"Name": "ApiName", "Value": name}]
+    by_stage = [*by_api, {"Name": "Stage", "Value": "prod"}]
+    eventually(lambda: total(cw, "AWS/ApiGateway", "Count", by_stage) == 4)
+    assert total(cw, "AWS/ApiGateway", "Count", by_api) == 4
+    assert total(cw, "AWS/ApiGateway", "4XXError", by_stage) == 1
+    assert total(cw, "AWS/ApiGateway", "5XXError", by_stage) == 0
+    assert total(cw, "AWS/ApiGateway", "4XXError", by_stage, "Average") == 0.25  # the error rate
+    assert total(cw, "AWS/ApiGateway", "Latency", by_stage, "SampleCount") == 4
+    # Only the requests that reached the integration have an IntegrationLatency.
+    assert total(cw, "AWS/ApiGateway", "IntegrationLatency", by_stage, "SampleCount") == 3
+    detailed = [*by_api, {"Name": "Method", "Value": "GET"}, {"Name": "Resource", "Value": "/item"},
+                {"Name": "Stage", "Value": "prod"}]  # fmt: skip
+    assert total(cw, "AWS/ApiGateway", "Count", detailed) == 3
+    listed = cw.list_metrics(Namespace="AWS/ApiGateway", Dimensions=by_api)["Metrics"]
+    assert {"Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"} <= {
+        m["MetricName"] for m in listed
+    }
+
+
+def test_http_api_requests_publish_api_gateway_metrics(fast):
+    apigw, cw = fast("apigatewayv2"), fast("cloudwatch")
+    endpoint = cw.meta.endpoint_url
+    api_id = apigw.create_api(Name=unique("http"), ProtocolType="HTTP")["ApiId"]
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+        IntegrationUri=f"{endpoint}/_overcast/health", PayloadFormatVersion="1.0",
+    )["IntegrationId"]  # fmt: skip
+    apigw.create_route(ApiId=api_id, RouteKey="GET /health", Target=f"integrations/{integration}")
+    apigw.create_stage(
+        ApiId=api_id, StageName="prod", AutoDeploy=True,
+        DefaultRouteSettings={"DetailedMetricsEnabled": True},
+    )  # fmt: skip
+    base = f"{endpoint}/_aws/execute-api/{api_id}/prod"
+    assert [_get(f"{base}/health") for _ in range(2)] == [200, 200]
+    assert _get(f"{base}/missing") == 404
+    by_stage = [{"Name": "ApiId", "Value": api_id}, {"Name": "Stage", "Value": "prod"}]
+    eventually(lambda: total(cw, "AWS/ApiGateway", "Count", by_stage) == 3)
+    assert total(cw, "AWS/ApiGateway", "Count", [{"Name": "ApiId", "Value": api_id}]) == 3
+    assert total(cw, "AWS/ApiGateway", "4xx", by_stage) == 1
+    assert total(cw, "AWS/ApiGateway", "5xx", by_stage) == 0
+    assert total(cw, "AWS/ApiGateway", "IntegrationLatency", by_stage, "SampleCount") == 2
+    assert total(cw, "AWS/ApiGateway", "DataProcessed", by_stage) > 0
+    by_route = [*by_stage, {"Name": "Route", "Value": "GET /health"}]
+    assert total(cw, "AWS/ApiGateway", "Count", by_route) == 2
+
+
+def test_s3_request_metrics_follow_the_bucket_metrics_configuration(fast):
+    s3, cw = fast("s3"), fast("cloudwatch")
+    bucket = unique("metered")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="before", Body=b"not counted: no configuration yet")
+    s3.put_bucket_metrics_configuration(
+        Bucket=bucket, Id="EntireBucket", MetricsConfiguration={"Id": "EntireBucket"}
+    )
+    s3.put_bucket_metrics_configuration(
+        Bucket=bucket, Id="logs", MetricsConfiguration={"Id": "logs", "Filter": {"Prefix": "logs/"}}
+    )
+    s3.put_object(Bucket=bucket, Key="logs/a", Body=b"x" * 100)
+    s3.put_object(Bucket=bucket, Key="data/b", Body=b"y" * 50)
+    assert s3.get_object(Bucket=bucket, Key="logs/a")["Body"].read() == b"x" * 100
+    s3.list_objects_v2(Bucket=bucket)
+    try:
+        s3.get_object(Bucket=bucket, Key="logs/missing")
+    except s3.exceptions.NoSuchKey:
+        pass
+
+    def dims(filter_id: str) -> list[dict]:
+        return [{"Name": "BucketName", "Value": bucket}, {"Name": "FilterId", "Value": filter_id}]
+
+    eventually(lambda: total(cw, "AWS/S3", "AllRequests", dims("EntireBucket")) == 5)
+    assert total(cw, "AWS/S3", "AllRequests", dims("logs")) == 3  # the requests for logs/ objects
+    assert total(cw, "AWS/S3", "PutRequests", dims("EntireBucket")) == 2
+    assert total(cw, "AWS/S3", "GetRequests", dims("logs")) == 2
+    assert total(cw, "AWS/S3", "ListRequests", dims("EntireBucket")) == 1
+    assert total(cw, "AWS/S3", "ListRequests", dims("logs")) is None
+    assert total(cw, "AWS/S3", "4xxErrors", dims("logs")) == 1
+    assert total(cw, "AWS/S3", "BytesUploaded", dims("EntireBucket")) == 150
+    assert total(cw, "AWS/S3", "BytesDownloaded", dims("logs")) == 100
+    assert total(cw, "AWS/S3", "TotalRequestLatency", dims("EntireBucket"), "SampleCount") == 5
+    # Without its configuration, the filter's metrics stop.
+    s3.delete_bucket_metrics_configuration(Bucket=bucket, Id="logs")
+    s3.put_object(Bucket=bucket, Key="logs/c", Body=b"z")
+    eventually(lambda: total(cw, "AWS/S3", "PutRequests", dims("EntireBucket")) == 3)
+    assert total(cw, "AWS/S3", "PutRequests", dims("logs")) == 1
+
+
+def test_s3_publishes_daily_storage_metrics():
+    import boto3
+
+    from tests.conftest import Server
+
+    server = Server(
+        "--ephemeral", "--quiet",
+        env={"OVERCAST_S3_LIFECYCLE_DAY_SECONDS": "1", "OVERCAST_CLOUDWATCH_FLUSH_SECONDS": "0.2"},
+    )  # fmt: skip
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+        )
+        s3 = session.client("s3", endpoint_url=server.endpoint)
+        cw = session.client("cloudwatch", endpoint_url=server.endpoint)
+        bucket = unique("stored")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="a", Body=b"a" * 1000)
+        s3.put_object(Bucket=bucket, Key="b", Body=b"b" * 24, StorageClass="STANDARD_IA")
+        by_count = [
+            {"Name": "BucketName", "Value": bucket},
+            {"Name": "StorageType", "Value": "AllStorageTypes"},
+        ]
+        standard = [
+            {"Name": "BucketName", "Value": bucket},
+            {"Name": "StorageType", "Value": "StandardStorage"},
+        ]
+        infrequent = [
+            {"Name": "BucketName", "Value": bucket},
+            {"Name": "StorageType", "Value": "StandardIAStorage"},
+        ]
+        eventually(lambda: total(cw, "AWS/S3", "NumberOfObjects", by_count, "Maximum") == 2)
+        eventually(lambda: total(cw, "AWS/S3", "BucketSizeBytes", standard, "Maximum") == 1000)
+        assert total(cw, "AWS/S3", "BucketSizeBytes", infrequent, "Maximum") == 24
+    finally:
+        server.stop()

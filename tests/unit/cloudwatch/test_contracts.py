@@ -114,3 +114,39 @@ def test_an_alarm_just_after_its_period_ended_judges_that_period(cw):
     alarm = cw.alarms.get(scope, "edge")
     assert alarm["StateValue"] == "ALARM"
     assert f"[9.0 ({time.strftime('%d/%m/%y %H:%M:%S', time.gmtime(minute - 60))})]" in alarm["StateReason"]
+
+
+def test_dynamodb_requests_refused_for_throughput_count_as_throttled(cw, runtime):
+    from overcast import protocols
+    from overcast.errors import ServiceError
+    from overcast.services.dynamodb import metrics as dynamodb_metrics
+
+    context = RequestContext.internal("dynamodb", ACCOUNT, REGION)
+    context.operation = protocols.service_model("dynamodb").operation_model("PutItem")
+    refused = ServiceError("ProvisionedThroughputExceededException", "The level of configured provisioned throughput for the table was exceeded.")  # fmt: skip
+    for _ in range(2):
+        dynamodb_metrics.observe(runtime, context, {"TableName": "orders"}, None, refused)
+    dynamodb_metrics.observe(
+        runtime, context, {"TableName": "orders"}, None, ServiceError("ValidationException", "no")
+    )
+    cw.flush()
+    dims = [{"Name": "TableName", "Value": "orders"}, {"Name": "Operation", "Value": "PutItem"}]
+    assert statistics(cw, "AWS/DynamoDB", "ThrottledRequests", dims) == [2.0]
+    assert statistics(cw, "AWS/DynamoDB", "WriteThrottleEvents", dims[:1]) == [2.0]
+    assert statistics(cw, "AWS/DynamoDB", "UserErrors", []) == [1.0]
+
+
+def test_publish_metrics_fans_one_event_out_to_each_dimension_set(cw, runtime):
+    from overcast.services.cloudwatch.publish import publish_metrics
+
+    sets = ((("ApiName", "shop"),), (("ApiName", "shop"), ("Stage", "prod")))
+    for latency in (10.0, 30.0):
+        publish_metrics(runtime, ACCOUNT, REGION, "AWS/ApiGateway", [("Count", 1.0, "Count"), ("Latency", latency, "Milliseconds")], sets)  # fmt: skip
+    publish_metrics(runtime, ACCOUNT, REGION, "AWS/ApiGateway", [("Count", 1.0, "Count")], sets[:1])
+    cw.flush()
+    api = [{"Name": "ApiName", "Value": "shop"}]
+    stage = [*api, {"Name": "Stage", "Value": "prod"}]
+    assert statistics(cw, "AWS/ApiGateway", "Count", api) == [3.0]
+    assert statistics(cw, "AWS/ApiGateway", "Count", stage) == [2.0]
+    assert statistics(cw, "AWS/ApiGateway", "Latency", stage, "Average") == [20.0]
+    assert statistics(cw, "AWS/ApiGateway", "Latency", api, "Maximum") == [30.0]
