@@ -445,3 +445,30 @@ def test_aws_cli_imports_a_file_and_exports_to_one(aws, tmp_path):
     exported = yaml.safe_load(target.read_text())
     assert list(exported["paths"]) == ["/ping"]
     assert exported["info"]["title"] == spec["info"]["title"]
+
+
+def test_api_key_limits_are_refused_in_api_gateways_words(apigw):
+    def refused(call, **params) -> str:
+        with pytest.raises(ClientError) as error:
+            call(**params)
+        assert error.value.response["Error"]["Code"] == "BadRequestException"
+        return error.value.response["Error"]["Message"]
+
+    assert refused(apigw.create_api_key, name="a" * 1025) == (
+        "Invalid API Key name, can be at most 1024 characters."
+    )
+    assert refused(apigw.create_api_key, value="short") == "API Key value should be at least 20 characters"
+    assert refused(apigw.create_api_key, value="a" * 129) == (
+        "API Key value exceeds maximum size of 128 characters"
+    )
+    assert refused(apigw.create_api_key, description="a" * 125001) == "Invalid API Key description specified."
+    key = apigw.create_api_key(name="", value="")  # empty name and value: a generated value
+    assert len(key["value"]) >= 20
+    patch = [{"op": "replace", "path": "/description", "value": "a" * 125001}]
+    assert refused(apigw.update_api_key, apiKey=key["id"], patchOperations=patch) == (
+        "Invalid API Key description specified."
+    )
+    apigw.update_api_key(
+        apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "fine"}]
+    )
+    assert apigw.get_api_key(apiKey=key["id"])["description"] == "fine"
