@@ -472,3 +472,13 @@ def test_api_key_limits_are_refused_in_api_gateways_words(apigw):
         apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "fine"}]
     )
     assert apigw.get_api_key(apiKey=key["id"])["description"] == "fine"
+
+
+def test_vpc_link_without_a_name_or_with_a_malformed_target_is_refused(apigw):
+    with pytest.raises(ClientError) as error:
+        apigw.create_vpc_link(name="", targetArns=[])
+    assert error.value.response["Error"]["Message"] == "Name cannot be empty"
+    with pytest.raises(ClientError) as error:
+        apigw.create_vpc_link(name="link", targetArns=["invalid-arn"])
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert error.value.response["Error"]["Message"] == "Invalid ARN. ARN is not well formed invalid-arn"
