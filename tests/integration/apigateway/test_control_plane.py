@@ -482,3 +482,18 @@ def test_vpc_link_without_a_name_or_with_a_malformed_target_is_refused(apigw):
         apigw.create_vpc_link(name="link", targetArns=["invalid-arn"])
     assert error.value.response["Error"]["Code"] == "BadRequestException"
     assert error.value.response["Error"]["Message"] == "Invalid ARN. ARN is not well formed invalid-arn"
+
+
+def test_rest_api_with_an_empty_description_or_a_negative_compression_size_is_refused(apigw):
+    with pytest.raises(ClientError) as error:
+        apigw.create_rest_api(name=unique("api"), description="")
+    assert error.value.response["Error"]["Message"] == "Description cannot be an empty string"
+    with pytest.raises(ClientError) as error:
+        apigw.create_rest_api(name=unique("api"), minimumCompressionSize=-1)
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert error.value.response["Error"]["Message"] == (
+        "Invalid minimum compression size, must be between 0 and 10485760"
+    )
+    api = apigw.create_rest_api(name=unique("api"), minimumCompressionSize=0, version="v1")
+    assert api["minimumCompressionSize"] == 0 and api["version"] == "v1"
+    apigw.delete_rest_api(restApiId=api["id"])
