@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from overcast.common.arns import partition
+from overcast.common.waiting import within
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Readable, Request
@@ -94,9 +95,7 @@ class AwsCallsMixin:
                 # integration's timeout.
                 running = asyncio.ensure_future(output)
                 try:
-                    output = await asyncio.wait_for(
-                        asyncio.shield(running), float(integration.get("timeoutInMillis") or 29000) / 1000
-                    )
+                    output = await within(running, float(integration.get("timeoutInMillis") or 29000) / 1000)
                 except TimeoutError:
                     running.add_done_callback(lambda task: task.cancelled() or task.exception())
                     raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None

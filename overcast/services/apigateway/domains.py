@@ -316,6 +316,11 @@ class DomainsMixin:
     # -- VPC links -------------------------------------------------------------------------------
 
     def create_vpc_link(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        if not params["name"]:
+            raise bad_request("Name cannot be empty")
+        for arn in params["targetArns"]:
+            if not arn.startswith("arn:") or arn.count(":") < 5:
+                raise bad_request(f"Invalid ARN. ARN is not well formed {arn}")
         if not params["targetArns"]:
             raise bad_request("Target ARNs must contain one Network Load Balancer ARN")
         record: dict[str, Any] = {

@@ -15,8 +15,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import orjson
+
 from overcast.common import jsontext, outbound
 from overcast.common.arns import partition
+from overcast.common.waiting import within
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import Response
@@ -44,6 +47,24 @@ _HOP_BY_HOP = {
     "te",
     "trailer",
 }
+
+
+def _dumps(event: dict[str, Any]) -> bytes:
+    """The proxy event as compact JSON; the standard encoder for what orjson refuses (an
+    authorizer's context may carry an integer wider than 64 bits)."""
+    try:
+        return orjson.dumps(event)
+    except TypeError:
+        return json.dumps(event).encode()
+
+
+def _loads(payload: bytes) -> Any:
+    """A function's response: orjson first, then the standard parser (nesting bounded) for what
+    orjson refuses but Python's json writes (NaN, Infinity)."""
+    try:
+        return orjson.loads(payload)
+    except ValueError:
+        return jsontext.loads(payload, jsontext.MAX_PAYLOAD_DEPTH)
 
 
 class IntegrationResult:
@@ -427,7 +448,46 @@ class IntegrationsMixin:
         Without `credentials` (a role API Gateway assumes), the function's resource policy
         must let apigateway.amazonaws.com invoke it for `source_arn` (checked under
         --enforce-iam, as every authorization is)."""
-        uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
+        account, region, name, qualifier, invoked_arn = self.function_target(call, uri)
+        if not self.runtime.serves("lambda"):
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
+        self.check_invoke_permission(call, invoked_arn, credentials, source_arn)
+        try:
+            trace = None
+            if call.trace_header is not None:
+                root = call.trace_header.split(";")[0]
+                trace = f"{root};Parent={call.segment_id};Sampled=1"
+            running = asyncio.get_running_loop().create_task(
+                self.runtime.provider("lambda").execute(
+                    account, region, name, qualifier, payload, trace_header=trace
+                )
+            )
+            try:
+                # The function runs on past the integration's timeout, as on AWS; the client
+                # gets API Gateway's 504 meanwhile.
+                outcome, _ = await within(running, _timeout(call))
+            except TimeoutError:
+                running.add_done_callback(lambda task: task.cancelled() or task.exception())
+                raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
+        except ServiceError as error:
+            if error.code == "TooManyRequestsException":
+                raise GatewayError("THROTTLED", "Too Many Requests") from None
+            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
+        if outcome.error is not None:
+            return 200, json.dumps(outcome.error).encode(), outcome.error
+        return 200, outcome.payload, None
+
+    def function_target(  # type: ignore[misc]
+        self: Provider, call: Call, uri: str
+    ) -> tuple[str, str, str, str | None, str]:
+        """(account, region, function name, qualifier, invoked function ARN) of a Lambda
+        integration URI, its stage variables filled in: a URI without them parses once."""
+        if "${" in uri:
+            uri = _STAGE_VARIABLE.sub(lambda m: call.variables.get(m.group(1), ""), uri)
+        key = (uri, call.scope)
+        target = self.function_targets.get(key)
+        if target is not None:
+            return target
         match = _FUNCTION_URI.match(uri)
         if match is None:
             raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
@@ -439,36 +499,12 @@ class IntegrationsMixin:
                 raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
             region, account, name = parts[3], parts[4], parts[6]
             qualifier = parts[7] if len(parts) > 7 else None
-        if not self.runtime.serves("lambda"):
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500)
         function_arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
-        self.check_invoke_permission(
-            call, function_arn + (f":{qualifier}" if qualifier else ""), credentials, source_arn
-        )
-        try:
-            trace = None
-            if call.trace_header is not None:
-                root = call.trace_header.split(";")[0]
-                trace = f"{root};Parent={call.segment_id};Sampled=1"
-            running = asyncio.ensure_future(
-                self.runtime.provider("lambda").execute(
-                    account, region, name, qualifier, payload, trace_header=trace
-                )
-            )
-            try:
-                # The function runs on past the integration's timeout, as on AWS; the client
-                # gets API Gateway's 504 meanwhile.
-                outcome, _ = await asyncio.wait_for(asyncio.shield(running), _timeout(call))
-            except TimeoutError:
-                running.add_done_callback(lambda task: task.cancelled() or task.exception())
-                raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out", 504) from None
-        except ServiceError as error:
-            if error.code == "TooManyRequestsException":
-                raise GatewayError("THROTTLED", "Too Many Requests") from None
-            raise GatewayError("API_CONFIGURATION_ERROR", "Internal server error", 500) from None
-        if outcome.error is not None:
-            return 200, json.dumps(outcome.error).encode(), outcome.error
-        return 200, outcome.payload, None
+        target = (account, region, name, qualifier, function_arn + (f":{qualifier}" if qualifier else ""))
+        if len(self.function_targets) > 4096:
+            self.function_targets.clear()
+        self.function_targets[key] = target
+        return target
 
     def check_invoke_permission(  # type: ignore[misc]
         self: Provider, call: Call, function_arn: str, credentials: str, source_arn: str
@@ -524,18 +560,18 @@ class IntegrationsMixin:
         )
 
     async def lambda_proxy(self: Provider, call: Call, integration: dict[str, Any]) -> Response:  # type: ignore[misc]
-        event = self.proxy_event(call)
         _, payload, error = await self.invoke_function(
             call,
             integration.get("uri") or "",
-            json.dumps(event).encode(),
+            _dumps(self.proxy_event(call)),
             integration.get("credentials") or "",
-            self.source_arn(call),
+            # The ARN a resource policy is matched against, only where policies are enforced.
+            self.source_arn(call) if self.runtime.config.enforce_iam else "",
         )
         if error is not None:
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502)
         try:
-            result = jsontext.loads(payload or b"null", jsontext.MAX_PAYLOAD_DEPTH)
+            result = _loads(payload or b"null")
         except ValueError:
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error", 502) from None
         if not isinstance(result, dict):

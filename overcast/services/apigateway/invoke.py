@@ -148,6 +148,8 @@ class InvokeMixin(IntegrationsMixin):
     def init_invoke(self: Provider) -> None:  # type: ignore[misc]
         #: (api id, deployment id) → the route tree of that deployment's resources.
         self.route_trees: dict[tuple[str, str], routes.Node] = {}
+        #: (Lambda integration URI, scope) → (account, region, name, qualifier, invoked ARN).
+        self.function_targets: dict[tuple[str, str], tuple[str, str, str, str | None, str]] = {}
         #: (api id, stage, method key) → throttle bucket; (plan, key) → plan bucket.
         self.buckets: dict[tuple[str, ...], TokenBucket] = {}
         #: (api id, stage, authorizer id, identity) → (expiry, authorizer output).

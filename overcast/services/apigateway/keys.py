@@ -71,6 +71,11 @@ class KeysMixin:
         value = params.get("value") or new_key_value()
         if len(value) < 20:
             raise bad_request("API Key value should be at least 20 characters")
+        if len(value) > MAX_KEY_VALUE:
+            raise bad_request(f"API Key value exceeds maximum size of {MAX_KEY_VALUE} characters")
+        if len(params.get("name") or "") > MAX_KEY_NAME:
+            raise bad_request(f"Invalid API Key name, can be at most {MAX_KEY_NAME} characters.")
+        _check_key_description(params.get("description"))
         if value in self.key_values:
             raise conflict("API Key already exists")
         record: dict[str, Any] = {
@@ -135,6 +140,7 @@ class KeysMixin:
             readonly=("id", "value", "createdDate", "lastUpdatedDate", "tags"),
             special={"stageKeys": stage_keys},
         )
+        _check_key_description(patched.get("description"))
         patched["lastUpdatedDate"] = now()
         self.keys.put(self.scope_of(context), record["id"], patched)
         return self._key_out(patched, False)
@@ -482,3 +488,14 @@ class KeysMixin:
         return self.get_usage(
             context, {"usagePlanId": plan["id"], "keyId": key_id, "startDate": end, "endDate": end}
         )
+
+
+#: API key limits, as API Gateway words its refusals.
+MAX_KEY_VALUE = 128
+MAX_KEY_NAME = 1024
+MAX_KEY_DESCRIPTION = 125000
+
+
+def _check_key_description(description: str | None) -> None:
+    if description is not None and len(description) > MAX_KEY_DESCRIPTION:
+        raise bad_request("Invalid API Key description specified.")

@@ -32,6 +32,8 @@ STATUS_CODE = re.compile(r"^[1-5]\d\d$")
 INTEGRATION_TYPES = ("HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY")
 AUTHORIZER_TYPES = ("TOKEN", "REQUEST", "COGNITO_USER_POOLS")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9]+$")
+#: The largest minimumCompressionSize (10 MiB), as CreateRestApi states its range.
+MAX_COMPRESSION_SIZE = 10485760
 
 EMPTY_SCHEMA = {
     "$schema": "http://json-schema.org/draft-04/schema#",
@@ -151,6 +153,13 @@ class RestApisMixin:
     # -- REST APIs -------------------------------------------------------------------------------
 
     def create_rest_api(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        if params.get("description") == "":
+            raise bad_request("Description cannot be an empty string")
+        size = params.get("minimumCompressionSize")
+        if size is not None and not 0 <= size <= MAX_COMPRESSION_SIZE:
+            raise bad_request(
+                f"Invalid minimum compression size, must be between 0 and {MAX_COMPRESSION_SIZE}"
+            )
         if params.get("cloneFrom"):
             source = self.load(context, params["cloneFrom"])
             doc = jsontext.loads(json.dumps(source))

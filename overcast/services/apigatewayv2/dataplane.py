@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+import orjson
+
 from overcast.common import jsontext, outbound, payload2
 from overcast.common.arns import partition
+from overcast.common.waiting import within
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.http import BodyStream, BodyTooLarge, Request, Response, parse_qs
@@ -569,19 +572,16 @@ class DataPlaneMixin:
         self.check_invoke_permission(
             call, f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
         )
-        running = asyncio.ensure_future(
-            self.runtime.provider("lambda").execute(
-                account, region, name, qualifier, json.dumps(event, separators=(",", ":")).encode()
-            )
+        running = asyncio.get_running_loop().create_task(
+            self.runtime.provider("lambda").execute(account, region, name, qualifier, _event_json(event))
         )
-        await asyncio.wait((running,), timeout=timeout)
-        if not running.done():
+        try:
+            outcome, _ = await within(running, timeout)
+        except TimeoutError:
             # The function runs on past the integration's timeout, as on AWS; the client gets
             # API Gateway's 503 meanwhile.
             running.add_done_callback(lambda task: task.cancelled() or task.exception())
-            raise HttpError(503, "Service Unavailable")
-        try:
-            outcome, _ = running.result()
+            raise HttpError(503, "Service Unavailable") from None
         except ServiceError as error:
             if error.code == "TooManyRequestsException":
                 raise HttpError(429, "Too Many Requests") from None
@@ -828,3 +828,12 @@ def _rule_matches(rule: dict[str, Any], request: Request) -> bool:
         ):
             return False
     return True
+
+
+def _event_json(event: dict[str, Any]) -> bytes:
+    """The event as compact JSON by orjson; the standard encoder for what orjson refuses (an
+    authorizer's context may carry an integer wider than 64 bits)."""
+    try:
+        return orjson.dumps(event)
+    except TypeError:
+        return json.dumps(event, separators=(",", ":")).encode()

@@ -689,6 +689,11 @@ class Throttled(Exception):
     pass
 
 
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class Pool:
     """The environments of every function, reused while warm: idle ones per function version
     (newest-used first), and a count of the busy ones per function for reserved concurrency."""
@@ -744,8 +749,11 @@ class Pool:
         loop = asyncio.get_running_loop()
         invocation.future = loop.create_future()
         env.dispatch(invocation)
+        # The timeout ends the pool's own future (a runtime reporting later is refused): one
+        # wake-up per invocation, where waiting on it with a time limit would take two.
+        timer = loop.call_later(invocation.timeout, _expire, invocation.future)
         try:
-            payload, error = await asyncio.wait_for(asyncio.shield(invocation.future), invocation.timeout)
+            payload, error = await invocation.future
         except TimeoutError:
             env.kill("timeout")
             self.all.discard(env)
@@ -760,6 +768,8 @@ class Pool:
             }
             log_text = self.on_log(env, invocation, text, duration, init_ms, "timeout")
             return Outcome(b"", error, log_text, spec.version, duration, init_ms)
+        finally:
+            timer.cancel()
         duration = (time.perf_counter() - invocation.started) * 1000
         env.current = None
         text = env.take_output()

@@ -445,3 +445,55 @@ def test_aws_cli_imports_a_file_and_exports_to_one(aws, tmp_path):
     exported = yaml.safe_load(target.read_text())
     assert list(exported["paths"]) == ["/ping"]
     assert exported["info"]["title"] == spec["info"]["title"]
+
+
+def test_api_key_limits_are_refused_in_api_gateways_words(apigw):
+    def refused(call, **params) -> str:
+        with pytest.raises(ClientError) as error:
+            call(**params)
+        assert error.value.response["Error"]["Code"] == "BadRequestException"
+        return error.value.response["Error"]["Message"]
+
+    assert refused(apigw.create_api_key, name="a" * 1025) == (
+        "Invalid API Key name, can be at most 1024 characters."
+    )
+    assert refused(apigw.create_api_key, value="short") == "API Key value should be at least 20 characters"
+    assert refused(apigw.create_api_key, value="a" * 129) == (
+        "API Key value exceeds maximum size of 128 characters"
+    )
+    assert refused(apigw.create_api_key, description="a" * 125001) == "Invalid API Key description specified."
+    key = apigw.create_api_key(name="", value="")  # empty name and value: a generated value
+    assert len(key["value"]) >= 20
+    patch = [{"op": "replace", "path": "/description", "value": "a" * 125001}]
+    assert refused(apigw.update_api_key, apiKey=key["id"], patchOperations=patch) == (
+        "Invalid API Key description specified."
+    )
+    apigw.update_api_key(
+        apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "fine"}]
+    )
+    assert apigw.get_api_key(apiKey=key["id"])["description"] == "fine"
+
+
+def test_vpc_link_without_a_name_or_with_a_malformed_target_is_refused(apigw):
+    with pytest.raises(ClientError) as error:
+        apigw.create_vpc_link(name="", targetArns=[])
+    assert error.value.response["Error"]["Message"] == "Name cannot be empty"
+    with pytest.raises(ClientError) as error:
+        apigw.create_vpc_link(name="link", targetArns=["invalid-arn"])
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert error.value.response["Error"]["Message"] == "Invalid ARN. ARN is not well formed invalid-arn"
+
+
+def test_rest_api_with_an_empty_description_or_a_negative_compression_size_is_refused(apigw):
+    with pytest.raises(ClientError) as error:
+        apigw.create_rest_api(name=unique("api"), description="")
+    assert error.value.response["Error"]["Message"] == "Description cannot be an empty string"
+    with pytest.raises(ClientError) as error:
+        apigw.create_rest_api(name=unique("api"), minimumCompressionSize=-1)
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert error.value.response["Error"]["Message"] == (
+        "Invalid minimum compression size, must be between 0 and 10485760"
+    )
+    api = apigw.create_rest_api(name=unique("api"), minimumCompressionSize=0, version="v1")
+    assert api["minimumCompressionSize"] == 0 and api["version"] == "v1"
+    apigw.delete_rest_api(restApiId=api["id"])
