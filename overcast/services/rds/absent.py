@@ -1,4 +1,4 @@
-"""Kinds of RDS resource that cannot be created here (proxies, blue/green deployments, zero-ETL
+"""Kinds of RDS resource that cannot be created here (blue/green deployments, zero-ETL
 integrations, export tasks, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
 finds none, and naming one gets the error AWS gives for a missing one. Their Create operations
 are listed in tests/integration/operation_gaps.txt."""
@@ -69,20 +69,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
         "DataGroupNotFoundFault",
         "DataGroup {} not found.",
     ),
-    "DescribeDBProxies": ("DBProxies", "DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found."),
-    "DescribeDBProxyEndpoints": (
-        "DBProxyEndpoints",
-        "DBProxyName",
-        "DBProxyNotFoundFault",
-        "DBProxy {} not found.",
-    ),
-    "DescribeDBProxyTargetGroups": (
-        "TargetGroups",
-        "DBProxyName",
-        "DBProxyNotFoundFault",
-        "DBProxy {} not found.",
-    ),
-    "DescribeDBProxyTargets": ("Targets", "DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found."),
     "DescribeDBRecommendations": ("DBRecommendations", None, "", ""),
     "DescribeDBShardGroups": (
         "DBShardGroups",
@@ -120,20 +106,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
             "BlueGreenDeployment {} not found.",
         )
         for op in ("DeleteBlueGreenDeployment", "SwitchoverBlueGreenDeployment")
-    },
-    **{
-        op: ("DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found.")
-        for op in (
-            "DeleteDBProxy",
-            "ModifyDBProxy",
-            "ModifyDBProxyTargetGroup",
-            "RegisterDBProxyTargets",
-            "DeregisterDBProxyTargets",
-        )
-    },
-    **{
-        op: ("DBProxyEndpointName", "DBProxyEndpointNotFoundFault", "DBProxyEndpoint {} not found.")
-        for op in ("DeleteDBProxyEndpoint", "ModifyDBProxyEndpoint")
     },
     **{
         op: ("IntegrationIdentifier", "IntegrationNotFoundFault", "Integration {} not found.")
@@ -188,14 +160,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
         "DBClusterGroupAutomatedBackupNotFound",
         "No automated backup found for DB cluster group {}.",
     ),
-    **{
-        op: (
-            "DBClusterEndpointIdentifier",
-            "DBClusterEndpointNotFoundFault",
-            "DBClusterEndpoint {} not found.",
-        )
-        for op in ("DeleteDBClusterEndpoint", "ModifyDBClusterEndpoint")
-    },
     "DeleteBranch": ("BranchName", "BranchNotFoundFault", "Branch {} not found."),
     "ModifyDBRecommendation": ("RecommendationId", "ResourceNotFoundFault", "Recommendation {} not found."),
 }
