@@ -1,5 +1,5 @@
 """Kinds of RDS resource that cannot be created here (blue/green deployments, zero-ETL
-integrations, export tasks, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
+integrations, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
 finds none, and naming one gets the error AWS gives for a missing one. Their Create operations
 are listed in tests/integration/operation_gaps.txt."""
 
@@ -83,12 +83,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
         "TenantDatabaseNotFound",
         "TenantDatabase {} not found.",
     ),
-    "DescribeExportTasks": (
-        "ExportTasks",
-        "ExportTaskIdentifier",
-        "ExportTaskNotFound",
-        "ExportTask {} not found.",
-    ),
     "DescribeIntegrations": (
         "Integrations",
         "IntegrationIdentifier",
@@ -119,7 +113,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
         op: ("TenantDBName", "TenantDatabaseNotFound", "TenantDatabase {} not found.")
         for op in ("DeleteTenantDatabase", "ModifyTenantDatabase")
     },
-    "CancelExportTask": ("ExportTaskIdentifier", "ExportTaskNotFound", "ExportTask {} not found."),
     **{
         op: ("EngineVersion", "CustomDBEngineVersionNotFoundFault", "Custom engine version {} not found.")
         for op in ("DeleteCustomDBEngineVersion", "ModifyCustomDBEngineVersion")

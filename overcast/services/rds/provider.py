@@ -22,6 +22,7 @@ from overcast.services.rds.absent import AbsentMixin
 from overcast.services.rds.cluster_endpoints import ClusterEndpointMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
+from overcast.services.rds.exports import ExportMixin
 from overcast.services.rds.forwarding import Forwarder
 from overcast.services.rds.global_clusters import GlobalClusterMixin
 from overcast.services.rds.groups import GroupMixin
@@ -87,6 +88,7 @@ class Provider(
     GlobalClusterMixin,
     ClusterEndpointMixin,
     ProxyMixin,
+    ExportMixin,
     AbsentMixin,
     IAMAuthMixin,
     BaseProvider,
@@ -110,6 +112,7 @@ class Provider(
         self.cluster_endpoints = self.store.table("rds", "cluster_endpoints")
         self.proxies = self.store.table("rds", "proxies")
         self.proxy_endpoints = self.store.table("rds", "proxy_endpoints")
+        self.export_tasks = self.store.table("rds", "export_tasks")
         #: Listener key → the forwarder of a custom cluster endpoint or a proxy endpoint.
         self.forwarders: dict[str, Forwarder] = {}
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
@@ -129,6 +132,7 @@ class Provider(
         # at once and each instance shows its status until its engine is back.
         threading.Thread(target=self._quietly(self.resume_instances), name="rds resume", daemon=True).start()
         self.resume_forwarders()
+        self.resume_exports()
 
     def resume_forwarders(self) -> None:
         """The listeners of custom cluster endpoints and proxies, on the addresses they had."""
