@@ -1,4 +1,4 @@
-"""Kinds of RDS resource that cannot be created here (blue/green deployments, zero-ETL
+"""Kinds of RDS resource that cannot be created here (zero-ETL
 integrations, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
 finds none, and naming one gets the error AWS gives for a missing one. Their Create operations
 are listed in tests/integration/operation_gaps.txt."""
@@ -13,12 +13,6 @@ from overcast.services.rds.common import MixinBase, check_max_records
 
 #: Describe operation → (the list it answers, the member naming one, its error code, message).
 LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
-    "DescribeBlueGreenDeployments": (
-        "BlueGreenDeployments",
-        "BlueGreenDeploymentIdentifier",
-        "BlueGreenDeploymentNotFoundFault",
-        "BlueGreenDeployment {} not found.",
-    ),
     "DescribeBranches": ("Branches", "BranchName", "BranchNotFoundFault", "Branch {} not found."),
     "DescribeDBCapacityReservations": (
         "DBCapacityReservations",
@@ -93,14 +87,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
 
 #: Operations on one named resource of those kinds → (the member naming it, error code, message).
 NAMED: dict[str, tuple[str, str, str]] = {
-    **{
-        op: (
-            "BlueGreenDeploymentIdentifier",
-            "BlueGreenDeploymentNotFoundFault",
-            "BlueGreenDeployment {} not found.",
-        )
-        for op in ("DeleteBlueGreenDeployment", "SwitchoverBlueGreenDeployment")
-    },
     **{
         op: ("IntegrationIdentifier", "IntegrationNotFoundFault", "Integration {} not found.")
         for op in ("DeleteIntegration", "ModifyIntegration", "ResyncIntegration")

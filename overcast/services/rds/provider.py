@@ -19,6 +19,7 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.rds import catalog
 from overcast.services.rds.absent import AbsentMixin
+from overcast.services.rds.bluegreen import BlueGreenMixin
 from overcast.services.rds.cluster_endpoints import ClusterEndpointMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
@@ -89,6 +90,7 @@ class Provider(
     ClusterEndpointMixin,
     ProxyMixin,
     ExportMixin,
+    BlueGreenMixin,
     AbsentMixin,
     IAMAuthMixin,
     BaseProvider,
@@ -113,6 +115,7 @@ class Provider(
         self.proxies = self.store.table("rds", "proxies")
         self.proxy_endpoints = self.store.table("rds", "proxy_endpoints")
         self.export_tasks = self.store.table("rds", "export_tasks")
+        self.blue_green = self.store.table("rds", "blue_green")
         #: Listener key → the forwarder of a custom cluster endpoint or a proxy endpoint.
         self.forwarders: dict[str, Forwarder] = {}
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
