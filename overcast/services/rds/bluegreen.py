@@ -284,3 +284,20 @@ class BlueGreenMixin(MixinBase):
             ):
                 self.promote_read_replica(context, {"DBInstanceIdentifier": row["green"]})
         return {"BlueGreenDeployment": {**desc, "Status": "DELETING"}}
+
+    def switchover_read_replica(self, context: RequestContext, params: dict) -> dict:
+        """RDS switches a replica over with its primary only for Oracle standbys (Data Guard); the
+        engines here (PostgreSQL, MySQL, MariaDB) are promoted with PromoteReadReplica instead."""
+        scope = self.scope_of(context)
+        identifier = params["DBInstanceIdentifier"]
+        if identifier.startswith("arn:"):
+            identifier = identifier.rsplit(":", 1)[-1]
+        row = self.instance_row(scope, identifier)
+        desc = row["desc"]
+        if not desc.get("ReadReplicaSourceDBInstanceIdentifier"):
+            raise ServiceError("InvalidDBInstanceState", f"DB instance {identifier} is not a read replica.")
+        raise ServiceError(
+            "InvalidDBInstanceState",
+            f"Switchover is supported only for RDS for Oracle replicas; {desc['Engine']} replica"
+            f" {desc['DBInstanceIdentifier']} can be promoted with PromoteReadReplica.",
+        )
