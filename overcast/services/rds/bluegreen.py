@@ -53,16 +53,29 @@ class BlueGreenMixin(MixinBase):
         name = params["BlueGreenDeploymentName"]
         source = params["Source"]
         parts = source.split(":")
-        if len(parts) < 7 or parts[2] != "rds":
-            raise invalid(f"The source {source} is not a DB instance or DB cluster ARN.")
-        if parts[5] == "cluster":
+        kind, resource = (parts[-2], parts[-1]) if len(parts) >= 3 and parts[0] == "arn" else ("", "")
+        if kind == "cluster":
+            if self.clusters.get(scope, resource.lower()) is None:
+                raise ServiceError("DBClusterNotFoundFault", f"DBCluster {source} not found.", 404)
             raise ServiceError(
                 "SourceClusterNotSupportedFault",
                 "Blue/green deployments of DB clusters are not supported here: use a DB instance.",
             )
-        if parts[5] != "db":
-            raise invalid(f"The source {source} is not a DB instance ARN.")
-        blue = self.instance_row(scope, parts[6])
+        if kind != "db":
+            raise invalid(f"The source {source} is not a DB instance or DB cluster ARN.")
+        blue = self.instances.get(scope, resource.lower())
+        if blue is None:
+            raise ServiceError("DBInstanceNotFound", f"DBInstance {source} not found.", 404)
+        if blue["desc"].get("MasterUserSecret"):
+            raise ServiceError(
+                "SourceDatabaseNotSupportedFault",
+                f"The source DB instance {source} isn't supported for a blue/green deployment.",
+            )
+        if any(r["desc"]["BlueGreenDeploymentName"] == name for _, r in self.blue_green.scan(scope)):
+            raise ServiceError(
+                "BlueGreenDeploymentAlreadyExistsFault",
+                f"A blue/green deployment with the specified name {name} already exists.",
+            )
         bdesc = blue["desc"]
         blue_id = bdesc["DBInstanceIdentifier"]
         if bdesc.get("ReadReplicaSourceDBInstanceIdentifier"):

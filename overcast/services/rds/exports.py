@@ -185,7 +185,11 @@ class ExportMixin(MixinBase):
         with self.store.transaction():
             row = self.export_tasks.get(scope, identifier)
             if row is None:
-                raise task_not_found(params["ExportTaskIdentifier"])
+                raise not_found(
+                    "ExportTaskNotFound",
+                    "Cannot cancel export task because a task with the identifier"
+                    f" {params['ExportTaskIdentifier']} is not exist.",
+                )
             if row["desc"]["Status"] not in ("STARTING", "IN_PROGRESS"):
                 raise ServiceError(
                     "InvalidExportTaskStateFault",

@@ -46,7 +46,11 @@ DEFAULT_POOL = {
 
 
 def proxy_not_found(name: str) -> ServiceError:
-    return not_found("DBProxyNotFoundFault", f"DBProxy {name} not found.")
+    return not_found(
+        "DBProxyNotFoundFault",
+        f"The specified proxy name {name} doesn't correspond to a proxy owned by your Amazon Web"
+        " Services account in the specified Amazon Web Services Region.",
+    )
 
 
 def endpoint_not_found(name: str) -> ServiceError:
@@ -182,7 +186,10 @@ class ProxyMixin(MixinBase):
 
         with self.store.transaction():
             if self.proxies.get(scope, name) is not None:
-                raise ServiceError("DBProxyAlreadyExistsFault", f"DBProxy {name} already exists.")
+                raise ServiceError(
+                    "DBProxyAlreadyExistsFault",
+                    f"Cannot create the DBProxy because a DBProxy with the identifier {name} already exists.",
+                )
             if self.proxies.count(scope) >= MAX_PROXIES:
                 raise ServiceError(
                     "DBProxyQuotaExceededFault", f"You can't create more than {MAX_PROXIES} proxies."
