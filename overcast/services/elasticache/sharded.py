@@ -505,7 +505,8 @@ class ShardedMixin(_Base):
             fresh = [m for s in new_shards for m in s["members"]]
             everyone = [self.node_id(scope, m) for m in (*group["members"], *fresh)]
             self.meet(scope, group["members"][0], fresh)
-            for member in fresh:
+            # Slots can move to a node only once every node knows it (gossip spreads the MEET).
+            for member in (*group["members"], *fresh):
                 self.wait_known(scope, member, everyone)
             for shard in new_shards:
                 primary_id = self.node_id(scope, shard["primary"])
