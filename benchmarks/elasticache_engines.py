@@ -124,6 +124,44 @@ class HandStarted:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def cluster_mode_seconds(ec, rounds: int, keys: int = 1000) -> tuple[list[float], list[float]]:
+    """Cluster mode enabled: seconds from CreateReplicationGroup (3 shards of a primary and a
+    replica) to available, and from a reshard to 4 shards with `keys` keys to available."""
+    from redis.cluster import RedisCluster
+
+    def settle(group_id: str) -> dict:
+        while True:
+            found = ec.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+            if found["Status"] == "available":
+                return found
+            if found["Status"] == "create-failed":
+                raise RuntimeError(f"{group_id} failed")
+            time.sleep(0.02)
+
+    creates, reshards = [], []
+    for _ in range(rounds):
+        group_id = f"bench-{uuid.uuid4().hex[:8]}"
+        started = time.perf_counter()
+        ec.create_replication_group(
+            ReplicationGroupId=group_id, ReplicationGroupDescription="bench", Engine="redis",
+            CacheNodeType="cache.t3.micro", NumNodeGroups=3, ReplicasPerNodeGroup=1,
+        )  # fmt: skip
+        config = settle(group_id)["ConfigurationEndpoint"]
+        creates.append(time.perf_counter() - started)
+        client = RedisCluster(host=config["Address"], port=config["Port"])
+        for n in range(keys):
+            client.set(f"k{n}", n)
+        client.close()
+        started = time.perf_counter()
+        ec.modify_replication_group_shard_configuration(
+            ReplicationGroupId=group_id, NodeGroupCount=4, ApplyImmediately=True
+        )
+        settle(group_id)
+        reshards.append(time.perf_counter() - started)
+        ec.delete_replication_group(ReplicationGroupId=group_id)
+    return creates, reshards
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -145,6 +183,12 @@ def main() -> None:
                 f"CreateCacheCluster ({engine}) -> available: median {statistics.median(times):.2f}s"
                 f"  {['%.2f' % t for t in times]}"
             )
+        creates, reshards = cluster_mode_seconds(ec, args.rounds)
+        print(
+            f"CreateReplicationGroup (cluster mode, 3 shards x 2 nodes) -> available: median"
+            f" {statistics.median(creates):.2f}s; reshard 3 -> 4 shards with 1000 keys: median"
+            f" {statistics.median(reshards):.2f}s"
+        )
         lags = replica_lag(ec, args.writes)
         print(
             f"replica lag after a write: median {statistics.median(lags) * 1000:.2f} ms,"

@@ -111,11 +111,11 @@ def replica_lag(rds, writes: int) -> list[float]:
     return lags
 
 
-def pgbench_tps(port: int, user: str, seconds: int, clients: int) -> float:
+def pgbench_tps(port: int, user: str, seconds: int, clients: int, host: str = "127.0.0.1") -> float:
     pgbench = str(find_binary(POSTGRES, "pgbench"))
     env = {**os.environ, "PGPASSWORD": PASSWORD}
     out = subprocess.run(
-        [pgbench, "-h", "127.0.0.1", "-p", str(port), "-U", user, "-S", "-T", str(seconds), "-c", str(clients), "-j", "1", "bench"],
+        [pgbench, "-h", host, "-p", str(port), "-U", user, "-S", "-T", str(seconds), "-c", str(clients), "-j", "1", "bench"],
         capture_output=True, text=True, env=env, check=True,
     ).stdout  # fmt: skip
     match = re.search(r"tps = ([\d.]+)", out)
@@ -250,6 +250,28 @@ def main() -> None:
                 f"pgbench -S ({args.pgbench_clients} clients, {args.pgbench_seconds}s): by hand {statistics.median(by_hand):.0f} tps,"
                 f" through the RDS endpoint {statistics.median(via):.0f} tps, ratio {statistics.median(ratios):.3f}"
             )
+            # RDS Proxy: a forwarder in the data path (proxies.py), beside the endpoint itself.
+            proxy = rds.create_db_proxy(
+                DBProxyName=f"bench-{uuid.uuid4().hex[:6]}", EngineFamily="POSTGRESQL",
+                RoleArn="arn:aws:iam::000000000000:role/bench", VpcSubnetIds=["subnet-0a", "subnet-0b"],
+            )["DBProxy"]  # fmt: skip
+            rds.register_db_proxy_targets(
+                DBProxyName=proxy["DBProxyName"], DBInstanceIdentifiers=[identifier]
+            )
+            proxied, direct = [], []
+            for _ in range(args.rounds):
+                direct.append(pgbench_tps(port, "bench", args.pgbench_seconds, args.pgbench_clients))
+                proxied.append(
+                    pgbench_tps(
+                        5432, "bench", args.pgbench_seconds, args.pgbench_clients, host=proxy["Endpoint"]
+                    )
+                )
+            print(
+                f"pgbench -S ({args.pgbench_clients} clients, {args.pgbench_seconds}s): through the endpoint"
+                f" {statistics.median(direct):.0f} tps, through an RDS Proxy {statistics.median(proxied):.0f} tps,"
+                f" ratio {statistics.median(proxied) / statistics.median(direct):.3f}"
+            )
+            rds.delete_db_proxy(DBProxyName=proxy["DBProxyName"])
         finally:
             hand.stop()
             rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True)

@@ -878,6 +878,10 @@ TABLES: dict[str, dict[str, Any]] = {
             )
         },
         **{
+            op: (f"rds:{op}", RDS_ARN + "cluster-endpoint:{DBClusterEndpointIdentifier}")
+            for op in ("CreateDBClusterEndpoint", "ModifyDBClusterEndpoint", "DeleteDBClusterEndpoint")
+        },
+        **{
             op: (f"rds:{op}", "{ResourceName}")
             for op in ("AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource")
         },

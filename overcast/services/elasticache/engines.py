@@ -66,6 +66,27 @@ class Resp:
         except OSError as error:
             raise RespError(f"the node did not answer: {error}") from None
 
+    def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send every command at once, then read their replies in order; an error reply is
+        returned as a RespError, not raised."""
+        payload = bytearray()
+        for args in commands:
+            parts = [str(a).encode() if not isinstance(a, bytes) else a for a in args]
+            payload += b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+        try:
+            self.sock.sendall(payload)
+        except OSError as error:
+            raise RespError(f"the node did not answer: {error}") from None
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(self._reply())
+            except RespError as error:
+                if "closed the connection" in str(error):
+                    raise
+                replies.append(error)
+        return replies
+
     def _line(self) -> bytes:
         while b"\r\n" not in self.buffer:
             chunk = self.sock.recv(65536)
@@ -135,6 +156,9 @@ class Node:
     replica_of: tuple[str, int] | None = None
     memory_mb: int = 64
     parameters: dict[str, str] = field(default_factory=dict)
+    #: Cluster mode enabled: the node is a Redis Cluster node, its cluster bus on this port
+    #: (kept in its nodes.conf across restarts); 0 when cluster mode is disabled.
+    cluster_bus: int = 0
 
 
 #: Parameters of a Redis parameter group that redis-server takes as configuration (the others
@@ -203,7 +227,15 @@ def launch(sup: Supervisor, node: Node) -> Launch:
         ]  # fmt: skip
     if node.password:
         argv += ["--requirepass", node.password]
-    if node.replica_of:
+    if node.cluster_bus:
+        argv += [
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(node.cluster_bus),
+            "--cluster-node-timeout", "5000", "--cluster-announce-ip", "127.0.0.1",
+            "--cluster-require-full-coverage", "yes",
+        ]  # fmt: skip
+        if node.tls:
+            argv += ["--tls-cluster", "yes"]
+    elif node.replica_of:
         argv += ["--replicaof", node.replica_of[0], str(node.replica_of[1])]
     return Launch(argv, ready=lambda: redis_ready(node.port, node.admin_password, node.tls))
 

@@ -98,6 +98,7 @@ class NodeMixin(_Base):
         for scope in self.clusters.scopes():
             for _, row in self.clusters.scan(scope):
                 ports.update(n["port"] for n in row["nodes"])
+                ports.update(n["bus"] for n in row["nodes"] if n.get("bus"))
         for scope in self.serverless.scopes():
             for _, row in self.serverless.scan(scope):
                 ports.add(row["node"]["port"])
@@ -113,6 +114,7 @@ class NodeMixin(_Base):
     def node_of(self, row: dict[str, Any], node: dict[str, Any], scope: str) -> Node:
         desc = row["desc"]
         replica_of: tuple[str, int] | None = None
+        group = None
         if desc.get("ReplicationGroupId"):
             group = self.replication_groups.get(scope, desc["ReplicationGroupId"])
             source = (group or {}).get("migrating")
@@ -121,6 +123,8 @@ class NodeMixin(_Base):
                 replica_of = (source["Address"], source["Port"])
             elif global_port and row.get("role") == "primary":
                 replica_of = ("127.0.0.1", global_port)
+            elif group is not None and group.get("cluster_mode"):
+                pass  # a Redis Cluster replica follows its primary by CLUSTER REPLICATE
             elif group is not None and row.get("role") == "replica":
                 primary = self.clusters.get(scope, group["primary"])
                 if primary is not None:
@@ -135,6 +139,7 @@ class NodeMixin(_Base):
             tls=self.tls_for(row),
             memory_mb=catalog.node_memory(desc["CacheNodeType"]),
             parameters=self.engine_parameters(scope, desc["CacheParameterGroup"]["CacheParameterGroupName"]),
+            cluster_bus=node.get("bus", 0) if group is not None and group.get("cluster_mode") else 0,
         )
 
     def set_cluster(self, scope: str, cluster_id: str, status: str | None = None, **changes: Any) -> None:
@@ -678,10 +683,9 @@ class NodeMixin(_Base):
         shards = params.get("NumNodeGroups") or len(params.get("NodeGroupConfiguration") or []) or 1
         cluster_mode = params.get("ClusterMode")
         group_param = params.get("CacheParameterGroupName") or ""
-        if shards > 1 or cluster_mode == "enabled" or group_param.endswith("cluster.on"):
-            raise combination(
-                "Cluster mode enabled (more than one node group) is not supported here: use one node group."
-            )
+        sharded = shards > 1 or cluster_mode == "enabled" or group_param.endswith("cluster.on")
+        if sharded:
+            return self.create_sharded_group(context, params, group_id, engine, version, node_type, shards)
         replicas = params.get("ReplicasPerNodeGroup")
         count = params.get("NumCacheClusters")
         config = (params.get("NodeGroupConfiguration") or [{}])[0]
@@ -861,6 +865,8 @@ class NodeMixin(_Base):
     def render_group(self, scope: str, group: dict[str, Any]) -> dict[str, Any]:
         desc = dict(group["desc"])
         desc["MemberClusters"] = list(group["members"])
+        if group.get("cluster_mode"):
+            return self.render_sharded(scope, group, desc)
         members = []
         primary_port = None
         replica_ports = []
@@ -1100,6 +1106,8 @@ class NodeMixin(_Base):
         if row is None or not group_id:
             return
         group = self.replication_groups.get(scope, group_id)
+        if group is not None and group.get("cluster_mode"):
+            return  # Redis Cluster's own failover promotes a replica of the shard
         if (
             group is None
             or group["primary"] != cluster_id
@@ -1125,6 +1133,13 @@ class NodeMixin(_Base):
         scope = self.scope_of(context)
         group_id = params["ReplicationGroupId"].lower()
         group = self.group_row(scope, group_id)
+        if group.get("cluster_mode"):
+            if group["desc"]["Status"] != "available":
+                raise ServiceError(
+                    "InvalidReplicationGroupState", f"Replication group {group_id} is not in available state."
+                )
+            self.sharded_test_failover(scope, group, params["NodeGroupId"])
+            return {"ReplicationGroup": self.render_group(scope, self.group_row(scope, group_id))}
         if params["NodeGroupId"] != "0001":
             raise ServiceError(
                 "NodeGroupNotFoundFault", f"The node group {params['NodeGroupId']} was not found.", 404
@@ -1214,6 +1229,10 @@ class NodeMixin(_Base):
         scope = self.scope_of(context)
         group_id = params["ReplicationGroupId"].lower()
         group = self.group_row(scope, group_id)
+        if group.get("cluster_mode"):
+            raise combination(
+                "Changing the replica count of a cluster mode enabled group is not supported here."
+            )
         wanted = params.get("NewReplicaCount")
         if wanted is None:
             configs = params.get("ReplicaConfiguration") or []
@@ -1239,6 +1258,10 @@ class NodeMixin(_Base):
         scope = self.scope_of(context)
         group_id = params["ReplicationGroupId"].lower()
         group = self.group_row(scope, group_id)
+        if group.get("cluster_mode"):
+            raise combination(
+                "Changing the replica count of a cluster mode enabled group is not supported here."
+            )
         if group["desc"]["Status"] != "available":
             raise ServiceError(
                 "InvalidReplicationGroupState", f"Replication group {group_id} is not in available state."
@@ -1324,7 +1347,8 @@ class NodeMixin(_Base):
 
     def modify_replication_group_shard_configuration(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
-        self.group_row(scope, params["ReplicationGroupId"])
+        if self.group_row(scope, params["ReplicationGroupId"].lower()).get("cluster_mode"):
+            return self.reshard(context, params)
         raise combination(
             "Resharding needs cluster mode enabled, which this replication group does not have."
         )
@@ -1358,6 +1382,10 @@ class NodeMixin(_Base):
                 )
         else:
             group = self.group_row(scope, group_id or "")
+            if group.get("cluster_mode"):
+                raise combination(
+                    "Snapshots of replication groups with cluster mode enabled are not supported here."
+                )
             if group["desc"]["Status"] != "available":
                 raise ServiceError(
                     "InvalidReplicationGroupState", f"Replication group {group_id} is not in available state."

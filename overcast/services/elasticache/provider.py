@@ -27,6 +27,7 @@ from overcast.services.elasticache import catalog, tls
 from overcast.services.elasticache.globals import GlobalMixin
 from overcast.services.elasticache.groups import GroupMixin
 from overcast.services.elasticache.nodes import NodeMixin
+from overcast.services.elasticache.sharded import ShardedMixin
 from overcast.store import scope as store_scope
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def combination(message: str) -> ServiceError:
     return ServiceError("InvalidParameterCombination", message)
 
 
-class Provider(NodeMixin, GroupMixin, GlobalMixin, BaseProvider):
+class Provider(NodeMixin, ShardedMixin, GroupMixin, GlobalMixin, BaseProvider):
     service = "elasticache"
 
     def __init__(self, runtime: Any) -> None:

@@ -1,5 +1,5 @@
-"""Kinds of RDS resource that cannot be created here (proxies, blue/green deployments, zero-ETL
-integrations, export tasks, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
+"""Kinds of RDS resource that cannot be created here (zero-ETL
+integrations, shard groups, tenant databases, capacity reservations, custom engine versions, cluster groups, data groups): none exists, so listing them
 finds none, and naming one gets the error AWS gives for a missing one. Their Create operations
 are listed in tests/integration/operation_gaps.txt."""
 
@@ -13,12 +13,6 @@ from overcast.services.rds.common import MixinBase, check_max_records
 
 #: Describe operation → (the list it answers, the member naming one, its error code, message).
 LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
-    "DescribeBlueGreenDeployments": (
-        "BlueGreenDeployments",
-        "BlueGreenDeploymentIdentifier",
-        "BlueGreenDeploymentNotFoundFault",
-        "BlueGreenDeployment {} not found.",
-    ),
     "DescribeBranches": ("Branches", "BranchName", "BranchNotFoundFault", "Branch {} not found."),
     "DescribeDBCapacityReservations": (
         "DBCapacityReservations",
@@ -69,20 +63,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
         "DataGroupNotFoundFault",
         "DataGroup {} not found.",
     ),
-    "DescribeDBProxies": ("DBProxies", "DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found."),
-    "DescribeDBProxyEndpoints": (
-        "DBProxyEndpoints",
-        "DBProxyName",
-        "DBProxyNotFoundFault",
-        "DBProxy {} not found.",
-    ),
-    "DescribeDBProxyTargetGroups": (
-        "TargetGroups",
-        "DBProxyName",
-        "DBProxyNotFoundFault",
-        "DBProxy {} not found.",
-    ),
-    "DescribeDBProxyTargets": ("Targets", "DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found."),
     "DescribeDBRecommendations": ("DBRecommendations", None, "", ""),
     "DescribeDBShardGroups": (
         "DBShardGroups",
@@ -97,12 +77,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
         "TenantDatabaseNotFound",
         "TenantDatabase {} not found.",
     ),
-    "DescribeExportTasks": (
-        "ExportTasks",
-        "ExportTaskIdentifier",
-        "ExportTaskNotFound",
-        "ExportTask {} not found.",
-    ),
     "DescribeIntegrations": (
         "Integrations",
         "IntegrationIdentifier",
@@ -113,28 +87,6 @@ LISTINGS: dict[str, tuple[str, str | None, str, str]] = {
 
 #: Operations on one named resource of those kinds → (the member naming it, error code, message).
 NAMED: dict[str, tuple[str, str, str]] = {
-    **{
-        op: (
-            "BlueGreenDeploymentIdentifier",
-            "BlueGreenDeploymentNotFoundFault",
-            "BlueGreenDeployment {} not found.",
-        )
-        for op in ("DeleteBlueGreenDeployment", "SwitchoverBlueGreenDeployment")
-    },
-    **{
-        op: ("DBProxyName", "DBProxyNotFoundFault", "DBProxy {} not found.")
-        for op in (
-            "DeleteDBProxy",
-            "ModifyDBProxy",
-            "ModifyDBProxyTargetGroup",
-            "RegisterDBProxyTargets",
-            "DeregisterDBProxyTargets",
-        )
-    },
-    **{
-        op: ("DBProxyEndpointName", "DBProxyEndpointNotFoundFault", "DBProxyEndpoint {} not found.")
-        for op in ("DeleteDBProxyEndpoint", "ModifyDBProxyEndpoint")
-    },
     **{
         op: ("IntegrationIdentifier", "IntegrationNotFoundFault", "Integration {} not found.")
         for op in ("DeleteIntegration", "ModifyIntegration", "ResyncIntegration")
@@ -147,7 +99,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
         op: ("TenantDBName", "TenantDatabaseNotFound", "TenantDatabase {} not found.")
         for op in ("DeleteTenantDatabase", "ModifyTenantDatabase")
     },
-    "CancelExportTask": ("ExportTaskIdentifier", "ExportTaskNotFound", "ExportTask {} not found."),
     **{
         op: ("EngineVersion", "CustomDBEngineVersionNotFoundFault", "Custom engine version {} not found.")
         for op in ("DeleteCustomDBEngineVersion", "ModifyCustomDBEngineVersion")
@@ -188,14 +139,6 @@ NAMED: dict[str, tuple[str, str, str]] = {
         "DBClusterGroupAutomatedBackupNotFound",
         "No automated backup found for DB cluster group {}.",
     ),
-    **{
-        op: (
-            "DBClusterEndpointIdentifier",
-            "DBClusterEndpointNotFoundFault",
-            "DBClusterEndpoint {} not found.",
-        )
-        for op in ("DeleteDBClusterEndpoint", "ModifyDBClusterEndpoint")
-    },
     "DeleteBranch": ("BranchName", "BranchNotFoundFault", "Branch {} not found."),
     "ModifyDBRecommendation": ("RecommendationId", "ResourceNotFoundFault", "Recommendation {} not found."),
 }

@@ -77,6 +77,9 @@ class ClusterMixin(MixinBase):
         desc["DBClusterMembers"] = members
         desc["Port"] = row["port"]
         desc["ReaderEndpoint"] = READER_ADDRESS
+        desc["CustomEndpoints"] = [
+            r["desc"]["Endpoint"] for r in self.cluster_custom_endpoints(scope, desc["DBClusterIdentifier"])
+        ]
         desc["TagList"] = tagging.tag_list(row.get("tags"))
         desc["ReadReplicaIdentifiers"] = []
         return desc
@@ -494,6 +497,7 @@ class ClusterMixin(MixinBase):
                     "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified."
                 )
             self.clusters.delete(scope, desc["DBClusterIdentifier"])
+            self.drop_cluster_endpoints(scope, desc["DBClusterIdentifier"])
         if desc.get("MasterUserSecret"):
             self.delete_managed_secret(scope, desc["MasterUserSecret"]["SecretArn"])
         self.record_event(scope, "db-cluster", desc["DBClusterIdentifier"], "DB cluster deleted", "deletion")
@@ -731,11 +735,12 @@ class ClusterMixin(MixinBase):
                         "EndpointType": kind,
                     }
                 )
+        endpoints += self.custom_endpoint_listing(scope, [row["desc"]["DBClusterIdentifier"] for row in rows])
         if params.get("DBClusterEndpointIdentifier"):
             endpoints = [
                 e
                 for e in endpoints
-                if e["DBClusterEndpointIdentifier"] == params["DBClusterEndpointIdentifier"]
+                if e["DBClusterEndpointIdentifier"] == params["DBClusterEndpointIdentifier"].lower()
             ]
         endpoints = apply_filters(
             endpoints,
@@ -743,7 +748,9 @@ class ClusterMixin(MixinBase):
             {
                 "db-cluster-endpoint-type": lambda e: e["EndpointType"].lower(),
                 "db-cluster-endpoint-status": lambda e: e["Status"],
-                "db-cluster-endpoint-custom-type": lambda e: [],
+                "db-cluster-endpoint-custom-type": lambda e: (
+                    [e["CustomEndpointType"].lower()] if e.get("CustomEndpointType") else []
+                ),
             },
         )
         return self.page("DescribeDBClusterEndpoints", params, endpoints)

@@ -19,13 +19,18 @@ from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.rds import catalog
 from overcast.services.rds.absent import AbsentMixin
+from overcast.services.rds.bluegreen import BlueGreenMixin
+from overcast.services.rds.cluster_endpoints import ClusterEndpointMixin
 from overcast.services.rds.clusters import ClusterMixin
 from overcast.services.rds.common import apply_filters, check_max_records, invalid, not_found
+from overcast.services.rds.exports import ExportMixin
+from overcast.services.rds.forwarding import Forwarder
 from overcast.services.rds.global_clusters import GlobalClusterMixin
 from overcast.services.rds.groups import GroupMixin
 from overcast.services.rds.iam_auth import IAMAuthMixin
 from overcast.services.rds.instances import InstanceMixin
 from overcast.services.rds.notify import EventMixin
+from overcast.services.rds.proxies import ProxyMixin
 from overcast.services.rds.snapshots import SnapshotMixin
 from overcast.store import scope as store_scope
 
@@ -67,7 +72,12 @@ TAGGED = {
     "es": "subscriptions",
     "cluster": "clusters",
     "cluster-snapshot": "cluster_snapshots",
+    "cluster-endpoint": "cluster_endpoints",
+    "db-proxy": "proxies",
+    "db-proxy-endpoint": "proxy_endpoints",
 }
+#: Kinds whose ARN names a resource id rather than the name the row is kept under.
+BY_ARN = {"db-proxy": "DBProxyArn", "db-proxy-endpoint": "DBProxyEndpointArn"}
 
 
 class Provider(
@@ -77,6 +87,10 @@ class Provider(
     EventMixin,
     ClusterMixin,
     GlobalClusterMixin,
+    ClusterEndpointMixin,
+    ProxyMixin,
+    ExportMixin,
+    BlueGreenMixin,
     AbsentMixin,
     IAMAuthMixin,
     BaseProvider,
@@ -97,6 +111,13 @@ class Provider(
         self.cluster_snapshots = self.store.table("rds", "cluster_snapshots")
         self.global_clusters = self.store.table("rds", "global_clusters")
         self.settings = self.store.table("rds", "settings")
+        self.cluster_endpoints = self.store.table("rds", "cluster_endpoints")
+        self.proxies = self.store.table("rds", "proxies")
+        self.proxy_endpoints = self.store.table("rds", "proxy_endpoints")
+        self.export_tasks = self.store.table("rds", "export_tasks")
+        self.blue_green = self.store.table("rds", "blue_green")
+        #: Listener key → the forwarder of a custom cluster endpoint or a proxy endpoint.
+        self.forwarders: dict[str, Forwarder] = {}
         self.supervisor = Supervisor(runtime, "rds", self.engine_event)
         self.instance_locks: dict[str, threading.Lock] = {}
         #: Engine home key → (scope, instance id), for the supervisor's events.
@@ -113,6 +134,35 @@ class Provider(
         # Engines that were running run again: started in the background, so Overcast answers
         # at once and each instance shows its status until its engine is back.
         threading.Thread(target=self._quietly(self.resume_instances), name="rds resume", daemon=True).start()
+        self.resume_forwarders()
+        self.resume_exports()
+
+    def resume_forwarders(self) -> None:
+        """The listeners of custom cluster endpoints and proxies, on the addresses they had."""
+        import logging
+
+        for scope in self.cluster_endpoints.scopes():
+            for _, row in self.cluster_endpoints.scan(scope):
+                try:
+                    self.open_cluster_endpoint(scope, row)
+                except OSError as error:
+                    logging.getLogger(__name__).warning("rds endpoint %s: %s", row["desc"], error)
+        for table, kind in ((self.proxies, "proxy"), (self.proxy_endpoints, "endpoint")):
+            for scope in table.scopes():
+                for _, row in table.scan(scope):
+                    try:
+                        self.open_proxy_listener(scope, kind, row)
+                    except OSError as error:
+                        logging.getLogger(__name__).warning("rds proxy %s: %s", row["desc"], error)
+
+    def close_forwarder(self, key: str) -> None:
+        forwarder = self.forwarders.pop(key, None)
+        if forwarder is not None:
+            forwarder.close()
+
+    def close_forwarders(self) -> None:
+        for key in list(self.forwarders):
+            self.close_forwarder(key)
 
     def _quietly(self, work: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -126,6 +176,7 @@ class Provider(
         return run
 
     def reset(self) -> None:
+        self.close_forwarders()
         self.supervisor.close()
         self.close_token_front()
         for scope in self.instances.scopes():
@@ -142,8 +193,11 @@ class Provider(
         # the others show as failed, with an event saying why.
         self.instance_by_key.clear()
         threading.Thread(target=self._quietly(self.resume_instances), name="rds resume", daemon=True).start()
+        self.close_forwarders()
+        self.resume_forwarders()
 
     def close(self) -> None:
+        self.close_forwarders()
         self.supervisor.close()
         self.close_token_front()
 
@@ -203,6 +257,9 @@ class Provider(
                 f"The specified resource name does not match an RDS resource in this region: {resource}"
             )
         table = getattr(self, table_name)
+        if kind in BY_ARN:
+            found = next((k for k, r in table.scan(scope) if r["desc"][BY_ARN[kind]] == resource), None)
+            name = found or name
         key = name if kind in ("es", "snapshot") and table.get(scope, name) is not None else name.lower()
         row = table.get(scope, key)
         if row is None:
@@ -213,6 +270,12 @@ class Provider(
                 "es": ("SubscriptionNotFound", f"Subscription {name} not found."),
                 "subgrp": ("DBSubnetGroupNotFoundFault", f"DB subnet group '{name}' does not exist."),
                 "og": ("OptionGroupNotFoundFault", f"Specified OptionGroupName: {name} not found."),
+                "db-proxy": ("DBProxyNotFoundFault", f"DBProxy {name} not found."),
+                "db-proxy-endpoint": ("DBProxyEndpointNotFoundFault", f"DBProxyEndpoint {name} not found."),
+                "cluster-endpoint": (
+                    "DBClusterEndpointNotFoundFault",
+                    f"DBClusterEndpoint {name} not found.",
+                ),
                 "cluster-snapshot": (
                     "DBClusterSnapshotNotFoundFault",
                     f"DBClusterSnapshot {name} not found.",

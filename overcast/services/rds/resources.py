@@ -426,6 +426,180 @@ class EventSubscription(ResourceHandler):
         )
 
 
+class DBProxy(ResourceHandler):
+    identifier = "DBProxyName"
+    name_property = "DBProxyName"
+    replace_on = frozenset({"DBProxyName", "EngineFamily", "VpcSubnetIds"})
+    required = ("DBProxyName", "EngineFamily", "RoleArn", "VpcSubnetIds")
+    attributes = frozenset({"DBProxyArn", "Endpoint", "VpcId"})
+
+    @staticmethod
+    def _attributes(proxy: dict[str, Any]) -> dict[str, Any]:
+        return {"DBProxyArn": proxy["DBProxyArn"], "Endpoint": proxy["Endpoint"], "VpcId": proxy["VpcId"]}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "DBProxyName": p["DBProxyName"],
+            "EngineFamily": p["EngineFamily"],
+            "RoleArn": p["RoleArn"],
+            "VpcSubnetIds": list(p["VpcSubnetIds"]),
+            "VpcSecurityGroupIds": list(p.get("VpcSecurityGroupIds") or []),
+            "RequireTLS": _bool(p.get("RequireTLS", False)),
+            "DebugLogging": _bool(p.get("DebugLogging", False)),
+            "Tags": _tags(request, p.get("Tags")),
+        }
+        if p.get("Auth"):
+            params["Auth"] = list(p["Auth"])
+        if p.get("IdleClientTimeout") is not None:
+            params["IdleClientTimeout"] = _int(p["IdleClientTimeout"])
+        proxy = (await request.call("rds", "CreateDBProxy", params))["DBProxy"]
+        return proxy["DBProxyName"], self._attributes(proxy)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "DBProxyName": request.physical_id,
+            "RoleArn": p["RoleArn"],
+            "RequireTLS": _bool(p.get("RequireTLS", False)),
+            "DebugLogging": _bool(p.get("DebugLogging", False)),
+            "SecurityGroups": list(p.get("VpcSecurityGroupIds") or []),
+        }
+        if p.get("Auth"):
+            params["Auth"] = list(p["Auth"])
+        if p.get("IdleClientTimeout") is not None:
+            params["IdleClientTimeout"] = _int(p["IdleClientTimeout"])
+        return self._attributes((await request.call("rds", "ModifyDBProxy", params))["DBProxy"])
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call("rds", "DescribeDBProxies", {"DBProxyName": request.physical_id})
+        return self._attributes(found["DBProxies"][0])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(request, "DeleteDBProxy", {"DBProxyName": request.physical_id}, "DBProxyNotFoundFault")
+
+
+class DBProxyTargetGroup(ResourceHandler):
+    replace_on = frozenset({"DBProxyName", "TargetGroupName"})
+    required = ("DBProxyName", "TargetGroupName")
+    attributes = frozenset({"TargetGroupArn"})
+
+    async def _register(self, request: ResourceRequest, old: dict[str, Any] | None) -> None:
+        p = request.properties
+        name, group = p["DBProxyName"], p["TargetGroupName"]
+        if p.get("ConnectionPoolConfigurationInfo"):
+            pool = {
+                k: (_int(v) if k.endswith(("Percent", "Timeout")) else v)
+                for k, v in p["ConnectionPoolConfigurationInfo"].items()
+            }
+            await request.call(
+                "rds",
+                "ModifyDBProxyTargetGroup",
+                {"DBProxyName": name, "TargetGroupName": group, "ConnectionPoolConfig": pool},
+            )
+        wanted = {
+            "DBInstanceIdentifiers": list(p.get("DBInstanceIdentifiers") or []),
+            "DBClusterIdentifiers": list(p.get("DBClusterIdentifiers") or []),
+        }
+        had = {key: list((old or {}).get(key) or []) for key in wanted}
+        if wanted == had:
+            return
+        if any(had.values()):
+            await request.call(
+                "rds", "DeregisterDBProxyTargets", {"DBProxyName": name, "TargetGroupName": group, **had}
+            )
+        if any(wanted.values()):
+            await request.call(
+                "rds", "RegisterDBProxyTargets", {"DBProxyName": name, "TargetGroupName": group, **wanted}
+            )
+
+    async def _arn(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        found = await request.call(
+            "rds",
+            "DescribeDBProxyTargetGroups",
+            {"DBProxyName": p["DBProxyName"], "TargetGroupName": p["TargetGroupName"]},
+        )
+        return {"TargetGroupArn": found["TargetGroups"][0]["TargetGroupArn"]}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._register(request, None)
+        attributes = await self._arn(request)
+        return attributes["TargetGroupArn"], attributes
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._register(request, request.old_properties)
+        return await self._arn(request)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        p = request.properties
+        targets = {
+            "DBInstanceIdentifiers": list(p.get("DBInstanceIdentifiers") or []),
+            "DBClusterIdentifiers": list(p.get("DBClusterIdentifiers") or []),
+        }
+        if any(targets.values()):
+            await _gone(
+                request,
+                "DeregisterDBProxyTargets",
+                {"DBProxyName": p["DBProxyName"], "TargetGroupName": p["TargetGroupName"], **targets},
+                "DBProxyNotFoundFault",
+                "DBProxyTargetNotFoundFault",
+                "DBProxyTargetGroupNotFoundFault",
+            )
+
+
+class DBProxyEndpoint(ResourceHandler):
+    identifier = "DBProxyEndpointName"
+    name_property = "DBProxyEndpointName"
+    replace_on = frozenset({"DBProxyEndpointName", "DBProxyName", "VpcSubnetIds", "TargetRole"})
+    required = ("DBProxyEndpointName", "DBProxyName", "VpcSubnetIds")
+    attributes = frozenset({"DBProxyEndpointArn", "Endpoint", "VpcId", "IsDefault", "TargetRole"})
+
+    @staticmethod
+    def _attributes(endpoint: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: endpoint[k] for k in ("DBProxyEndpointArn", "Endpoint", "VpcId", "IsDefault", "TargetRole")
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        endpoint = (
+            await request.call(
+                "rds",
+                "CreateDBProxyEndpoint",
+                {
+                    "DBProxyName": p["DBProxyName"],
+                    "DBProxyEndpointName": p["DBProxyEndpointName"],
+                    "VpcSubnetIds": list(p["VpcSubnetIds"]),
+                    "VpcSecurityGroupIds": list(p.get("VpcSecurityGroupIds") or []),
+                    "TargetRole": p.get("TargetRole") or "READ_WRITE",
+                    "Tags": _tags(request, p.get("Tags")),
+                },
+            )
+        )["DBProxyEndpoint"]
+        return endpoint["DBProxyEndpointName"], self._attributes(endpoint)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        endpoint = await request.call(
+            "rds",
+            "ModifyDBProxyEndpoint",
+            {
+                "DBProxyEndpointName": request.physical_id,
+                "VpcSecurityGroupIds": list(p.get("VpcSecurityGroupIds") or []),
+            },
+        )
+        return self._attributes(endpoint["DBProxyEndpoint"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteDBProxyEndpoint",
+            {"DBProxyEndpointName": request.physical_id},
+            "DBProxyEndpointNotFoundFault",
+        )
+
+
 class DBCluster(ResourceHandler):
     identifier = "DBClusterIdentifier"
     name_property = "DBClusterIdentifier"
@@ -581,4 +755,7 @@ HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::RDS::DBCluster": DBCluster,
     "AWS::RDS::DBClusterParameterGroup": DBClusterParameterGroup,
     "AWS::RDS::EventSubscription": EventSubscription,
+    "AWS::RDS::DBProxy": DBProxy,
+    "AWS::RDS::DBProxyTargetGroup": DBProxyTargetGroup,
+    "AWS::RDS::DBProxyEndpoint": DBProxyEndpoint,
 }

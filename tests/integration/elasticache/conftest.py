@@ -48,7 +48,9 @@ def wait_group(ec, group_id: str, status: str = "available", timeout: float = 30
         found = ec.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
         if found["Status"] == status:
             return found
-        assert found["Status"] != "create-failed", found
+        if found["Status"] == "create-failed":
+            events = ec.describe_events(SourceIdentifier=group_id, SourceType="replication-group")["Events"]
+            raise AssertionError(f"{group_id} failed: {[e['Message'] for e in events]}")
         assert time.monotonic() < deadline, f"{group_id} still {found['Status']}"
         time.sleep(0.05)
 

@@ -57,7 +57,31 @@ Resources:
       SourceType: db-instance
       SourceIds: [!Ref Database]
       EventCategories: [availability]
+  Proxy:
+    Type: AWS::RDS::DBProxy
+    Properties:
+      DBProxyName: !Sub "${AWS::StackName}-proxy"
+      EngineFamily: POSTGRESQL
+      RoleArn: arn:aws:iam::123456789012:role/proxy
+      VpcSubnetIds: [subnet-0a1b2c3d, subnet-4e5f6a7b]
+      Auth: [{AuthScheme: SECRETS, SecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:app", IAMAuth: DISABLED}]
+  ProxyTargets:
+    Type: AWS::RDS::DBProxyTargetGroup
+    Properties:
+      DBProxyName: !Ref Proxy
+      TargetGroupName: default
+      DBInstanceIdentifiers: [!Ref Database]
+      ConnectionPoolConfigurationInfo: {MaxConnectionsPercent: 80}
+  ProxyWriter:
+    Type: AWS::RDS::DBProxyEndpoint
+    Properties:
+      DBProxyName: !Ref Proxy
+      DBProxyEndpointName: !Sub "${AWS::StackName}-writer"
+      VpcSubnetIds: [subnet-0a1b2c3d, subnet-4e5f6a7b]
 Outputs:
+  ProxyAddress: {Value: !GetAtt Proxy.Endpoint}
+  WriterAddress: {Value: !GetAtt ProxyWriter.Endpoint}
+  TargetGroup: {Value: !Ref ProxyTargets}
   Address: {Value: !GetAtt Database.Endpoint.Address}
   Port: {Value: !GetAtt Database.Endpoint.Port}
   Instance: {Value: !Ref Database}
@@ -96,6 +120,11 @@ def test_a_stack_with_an_instance_that_clients_reach(client):
     conn = pg(instance, database="orders", user="app")
     assert conn.run("SHOW work_mem") == [["16MB"]]
     conn.close()
+    assert out["TargetGroup"].startswith("arn:aws:rds:")
+    for address in (out["ProxyAddress"], out["WriterAddress"]):
+        through = pg({"Endpoint": {"Address": address, "Port": 5432}}, database="orders", user="app")
+        assert through.run("SHOW work_mem") == [["16MB"]]
+        through.close()
     cluster = rds.describe_db_clusters(DBClusterIdentifier=out["Cluster"])["DBClusters"][0]
     assert str(cluster["Port"]) == out["ClusterPort"]
     subscription = rds.describe_event_subscriptions(SubscriptionName=out["Subscription"])[
@@ -105,6 +134,7 @@ def test_a_stack_with_an_instance_that_clients_reach(client):
     stack_id = found["StackId"]
     cfn.delete_stack(StackName=stack)
     assert settle(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+    assert all(p["DBProxyName"] != f"{stack}-proxy" for p in rds.describe_db_proxies()["DBProxies"])
     assert (
         rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [out["Instance"]]}])[
             "DBInstances"

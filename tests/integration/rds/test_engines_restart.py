@@ -64,6 +64,16 @@ def test_engines_and_their_data_come_back_after_a_restart(tmp_path):
             for e in rds.describe_events(SourceIdentifier="shop", SourceType="db-instance")["Events"]
         ]
         assert any("runs on MariaDB" in m for m in messages)
+        # A MySQL proxy in front of it answers on 3306 at its own address.
+        proxy = rds.create_db_proxy(
+            DBProxyName="shop-proxy", EngineFamily="MYSQL", RoleArn="arn:aws:iam::000000000000:role/p",
+            VpcSubnetIds=["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff66aa77bb88"],
+        )["DBProxy"]  # fmt: skip
+        rds.register_db_proxy_targets(DBProxyName="shop-proxy", DBInstanceIdentifiers=["shop"])
+        through = {"Endpoint": {"Address": proxy["Endpoint"], "Port": 3306}}
+        with mysql(through) as db, db.cursor() as cursor:
+            cursor.execute("SELECT name FROM items")
+            assert cursor.fetchall() == (("lamp",),)
     finally:
         server.stop()
     # Overcast stopped its engines with it.
@@ -86,6 +96,13 @@ def test_engines_and_their_data_come_back_after_a_restart(tmp_path):
         with mysql(maria2) as db, db.cursor() as cursor:
             cursor.execute("SELECT name FROM items")
             assert cursor.fetchall() == (("lamp",),)
+        assert (
+            rds.describe_db_proxies(DBProxyName="shop-proxy")["DBProxies"][0]["Endpoint"] == proxy["Endpoint"]
+        )
+        with mysql(through) as db, db.cursor() as cursor:
+            cursor.execute("SELECT name FROM items")
+            assert cursor.fetchall() == (("lamp",),)
+        rds.delete_db_proxy(DBProxyName="shop-proxy")
         rds.delete_db_instance(DBInstanceIdentifier="shop", SkipFinalSnapshot=True)
         rds.delete_db_instance(DBInstanceIdentifier="orders", SkipFinalSnapshot=True)
         for name in ("shop", "orders"):

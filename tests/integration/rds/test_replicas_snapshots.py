@@ -48,6 +48,11 @@ def test_a_replica_streams_from_its_primary_and_promotion_makes_it_writable(rds,
         with pytest.raises(ClientError) as error:
             rds.stop_db_instance(DBInstanceIdentifier=primary_id)
         assert error.value.response["Error"]["Code"] == "InvalidDBInstanceState"
+        # Switchover is RDS for Oracle's (Data Guard); a PostgreSQL replica is promoted instead.
+        for name in (replica_id, primary_id):
+            with pytest.raises(ClientError) as error:
+                rds.switchover_read_replica(DBInstanceIdentifier=name)
+            assert error.value.response["Error"]["Code"] == "InvalidDBInstanceState"
         rds.promote_read_replica(DBInstanceIdentifier=replica_id)
         promoted = wait_status(rds, replica_id)
         assert "ReadReplicaSourceDBInstanceIdentifier" not in promoted
