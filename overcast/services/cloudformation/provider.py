@@ -35,7 +35,7 @@ from overcast.services.cloudformation.handlers import handler_for, registry
 from overcast.services.cloudformation.operations import StackOperations, open_operation
 from overcast.services.cloudformation.refactor import StackRefactors
 from overcast.services.cloudformation.registry import TypeRegistry
-from overcast.services.cloudformation.rules import check_rules
+from overcast.services.cloudformation.rules import check_conditional_references, check_rules
 from overcast.services.cloudformation.sources import TemplateSources
 from overcast.services.cloudformation.stacksets import StackSets
 from overcast.services.cloudformation.template import validation
@@ -405,6 +405,7 @@ class Provider(
             "AWS::URLSuffix": "amazonaws.com",
         }
         check_rules(document, values, pseudo)
+        check_conditional_references(document, values, pseudo)
         self.check_capabilities(document, params.get("Capabilities") or [])
         self.check_imports(context, document)
         return text, document, shown, values
