@@ -19,10 +19,12 @@ the listener cannot open, `problem` says why and callers keep their plain http U
 from __future__ import annotations
 
 import asyncio
+import atexit
 import datetime
 import ipaddress
 import logging
 import os
+import shutil
 import ssl
 import tempfile
 from dataclasses import dataclass, field
@@ -48,7 +50,9 @@ def front_address(port: int) -> str:
 class _Authority:
     folder: Path
     ca_file: Path
-    bundle_file: Path
+    #: The system's roots and the CA; None where this machine has no system bundle (then
+    #: SSL_CERT_FILE is left alone rather than trusting the CA alone).
+    bundle_file: Path | None
     context: ssl.SSLContext
 
 
@@ -118,14 +122,17 @@ def _authority(address: str) -> _Authority:
     )
     ca_pem = ca.public_bytes(serialization.Encoding.PEM)
     folder = Path(tempfile.mkdtemp(prefix="overcast-https-"))
+    atexit.register(shutil.rmtree, folder, True)
     os.chmod(folder, 0o755)  # functions run as users of their own read the CA from here
     ca_file = folder / "ca.pem"
     ca_file.write_bytes(ca_pem)
+    os.chmod(ca_file, 0o644)
     system = next((Path(path) for path in _SYSTEM_BUNDLES if os.path.exists(path)), None)
-    bundle_file = folder / "bundle.pem"
-    bundle_file.write_bytes((system.read_bytes() + b"\n" if system else b"") + ca_pem)
-    for each in (ca_file, bundle_file):
-        os.chmod(each, 0o644)
+    bundle_file = None
+    if system is not None:
+        bundle_file = folder / "bundle.pem"
+        bundle_file.write_bytes(system.read_bytes() + b"\n" + ca_pem)
+        os.chmod(bundle_file, 0o644)
     # ssl loads a key only from a file: one readable by this user alone, gone once loaded.
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     key_fd, key_path = tempfile.mkstemp(prefix="overcast-https-key-")
@@ -174,7 +181,10 @@ class HttpsFront:
     def trust_env(self) -> dict[str, str]:
         """The variables a process needs to trust the front's certificate."""
         authority = self.authority
-        return {"NODE_EXTRA_CA_CERTS": str(authority.ca_file), "SSL_CERT_FILE": str(authority.bundle_file)}
+        env = {"NODE_EXTRA_CA_CERTS": str(authority.ca_file)}
+        if authority.bundle_file is not None:
+            env["SSL_CERT_FILE"] = str(authority.bundle_file)
+        return env
 
     async def ensure(self) -> bool:
         """Open the listener (once); whether it is open."""
