@@ -64,5 +64,6 @@ class LambdaProvider(BaseProvider):
         timeout: int = 60,
     ) -> InvocationOutcome:
         """Run hosted code (save_hosted_code's) once in a Lambda environment of its own, named
-        `name` (warm ones reused), on the runtime with the handler given."""
+        `name` (warm ones reused), on the runtime with the handler given. Its output is not
+        written to the account's logs (AWS runs such code on its side)."""
         raise NotImplementedError

@@ -85,6 +85,9 @@ class FunctionSpec:
     function_arn: str
     #: The execution role's session credentials under IAM enforcement; else None (the account's).
     credentials: dict | None = None
+    #: Whether its output goes to the account's log group (hosted code's, which AWS runs on its
+    #: side, does not).
+    logs: bool = True
 
     @property
     def key(self) -> tuple:

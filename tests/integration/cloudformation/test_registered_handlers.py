@@ -240,6 +240,9 @@ def test_a_registered_types_handlers_create_update_and_delete_its_resource(endpo
     updated = settle(cfn, stack)
     assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
     assert ssm.get_parameter(Name="/crates/apples")["Parameter"]["Value"] == "thirteen"
+    # The handlers run on CloudFormation's side: no function, no log group in the account.
+    assert client(endpoint, "lambda", account).list_functions()["Functions"] == []
+    assert client(endpoint, "logs", account).describe_log_groups()["logGroups"] == []
     resource = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Crate")["StackResourceDetail"]
     assert resource["PhysicalResourceId"] == "/crates/apples"
 
