@@ -955,3 +955,17 @@ def test_use_previous_value_with_a_value_is_refused(cfn, stack_name):
     assert refused.value.response["Error"]["Message"] == (
         "Invalid input for parameter key P. Cannot specify usePreviousValue as true and non empty value for a parameter"
     )
+
+
+def test_use_previous_template_with_a_template_is_refused(cfn, stack_name):
+    template = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n"
+    cfn.create_stack(StackName=stack_name, TemplateBody=template)
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    for given in ({"TemplateBody": template}, {"TemplateURL": "https://s3.amazonaws.com/b/t.yaml"}):
+        with pytest.raises(ClientError) as refused:
+            cfn.create_change_set(
+                StackName=stack_name, ChangeSetName="again", UsePreviousTemplate=True, **given
+            )
+        assert refused.value.response["Error"]["Message"] == (
+            "You cannot specify both usePreviousTemplate and Template Body/Template URL."
+        )
