@@ -224,9 +224,14 @@ class HttpsFront:
                 each.close()
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            server.close()
+        except RuntimeError:  # its loop is already closed: let the sockets go directly
+            for sock in server.sockets:
+                sock.close()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -256,3 +261,12 @@ def front_for(host: str, port: int) -> HttpsFront:
     if front is None:
         front = _fronts[(target, port)] = HttpsFront(target, port)
     return front
+
+
+def close_front(host: str, port: int) -> None:
+    """Close the front of the Overcast at host:port, if open (its server is stopping); a server
+    started again on that port opens a new one."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    front = _fronts.pop((target, port), None)
+    if front is not None:
+        front.close()

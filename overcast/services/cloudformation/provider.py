@@ -20,6 +20,7 @@ from typing import Any
 
 from overcast.common import pagination
 from overcast.common.arns import partition
+from overcast.common.httpsfront import close_front
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -132,6 +133,9 @@ class Provider(
 
     def start(self) -> None:
         self._interrupted()
+
+    def close(self) -> None:
+        close_front(self.runtime.config.host, self.runtime.config.port)
 
     def state_replaced(self) -> None:
         self.template_written.clear()
