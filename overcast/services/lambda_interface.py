@@ -45,3 +45,25 @@ class LambdaProvider(BaseProvider):
         (ResourceNotFoundException) for no such function, TooManyRequestsException when throttled.
         `trace_header` is the caller's X-Amzn-Trace-Id, if any (the invocation joins its trace)."""
         raise NotImplementedError
+
+    def save_hosted_code(self, data: bytes) -> str:
+        """Keep a zip of handler code that runs outside any function of the account (a
+        CloudFormation extension's handlers, which AWS runs on its side): its code id.
+        ServiceError (InvalidParameterValueException) when it is not a usable zip."""
+        raise NotImplementedError
+
+    async def run_hosted(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        runtime: str,
+        handler: str,
+        code_id: str,
+        payload: bytes,
+        timeout: int = 60,
+    ) -> InvocationOutcome:
+        """Run hosted code (save_hosted_code's) once in a Lambda environment of its own, named
+        `name` (warm ones reused), on the runtime with the handler given. Its output is not
+        written to the account's logs (AWS runs such code on its side)."""
+        raise NotImplementedError

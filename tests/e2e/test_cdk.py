@@ -2,7 +2,10 @@
 template: staging bucket and its policy, ECR repository, IAM roles and policies, the SSM
 version parameter), `cdk deploy` of an app with a Lambda function (its code an asset the CLI
 uploads to the staging bucket), an SQS queue, an S3 bucket and a DynamoDB table with grants
-between them, the function invoked, and `cdk destroy`; and a Docker image asset built and pushed to the bootstrap ECR repository."""
+between them, the function invoked, and `cdk destroy`; a bucket with autoDeleteObjects and a
+BucketDeployment (the CDK's Node and Python custom-resource providers, which answer on the
+https ResponseURL, the Python one running the AWS CLI layer from /opt); and a Docker image asset
+built and pushed to the bootstrap ECR repository."""
 
 from __future__ import annotations
 
@@ -69,6 +72,21 @@ const app = new cdk.App();
 const stack = new cdk.Stack(app, 'OvercastCdkImage');
 const image = new ecrAssets.DockerImageAsset(stack, 'Image', { directory: __dirname + '/image' });
 new ssm.StringParameter(stack, 'ImageUri', { parameterName: '/overcast/cdk-image', stringValue: image.imageUri });
+"""
+
+SITE_APP = """
+const cdk = require('aws-cdk-lib');
+const s3 = require('aws-cdk-lib/aws-s3');
+const s3deploy = require('aws-cdk-lib/aws-s3-deployment');
+
+const app = new cdk.App();
+const stack = new cdk.Stack(app, 'OvercastCdkSite');
+const bucket = new s3.Bucket(stack, 'Site', { removalPolicy: cdk.RemovalPolicy.DESTROY, autoDeleteObjects: true });
+new s3deploy.BucketDeployment(stack, 'Deploy', {
+  sources: [s3deploy.Source.asset(__dirname + '/site')],
+  destinationBucket: bucket,
+});
+new cdk.CfnOutput(stack, 'BucketName', { value: bucket.bucketName });
 """
 
 
@@ -142,6 +160,34 @@ def test_cdk_deploy_and_destroy(toolkit: Toolkit):
     assert aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"] == (
         "DELETE_COMPLETE"
     )
+
+
+def test_cdk_bucket_deployment_and_auto_delete_objects(toolkit: Toolkit):
+    workdir = toolkit.workdir
+    (workdir / "site").mkdir()
+    (workdir / "site" / "index.html").write_text("<h1>hello</h1>\n")
+    (workdir / "site" / "app.css").write_text("body { margin: 0 }\n")
+    (workdir / "site-app.js").write_text(SITE_APP)
+    s3 = toolkit.aws("s3")
+
+    toolkit.run("deploy", "--app", "node site-app.js", "--require-approval", "never")
+    stack = toolkit.aws("cloudformation").describe_stacks(StackName="OvercastCdkSite")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    bucket = stack["Outputs"][0]["OutputValue"]
+    keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == ["app.css", "index.html"]  # copied by the AWS CLI the deployment runs
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<h1>hello</h1>\n"
+    tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags["aws-cdk:auto-delete-objects"] == "true"
+
+    # The bucket still holds objects: only the auto-delete provider's emptying lets it go.
+    toolkit.run("destroy", "--app", "node site-app.js", "--force")
+    assert (
+        toolkit.aws("cloudformation").describe_stacks(StackName=stack["StackId"])["Stacks"][0]["StackStatus"]
+        == "DELETE_COMPLETE"
+    )
+    with pytest.raises(s3.exceptions.NoSuchBucket):
+        s3.list_objects_v2(Bucket=bucket)
 
 
 @pytest.mark.skipif(not docker_running(), reason="the Docker Engine is not running (dockerd)")

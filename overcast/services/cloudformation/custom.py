@@ -2,7 +2,12 @@
 the request to the ServiceToken (a Lambda function it invokes, or an SNS topic it publishes
 to) with a presigned S3 URL as ResponseURL, and the provider's answer is the JSON document
 PUT there (cfn-response's). The bucket is the region's custom resource response bucket,
-created in the stack's account on first use."""
+created in the stack's account on first use.
+
+The ResponseURL is https on port 443 (Overcast's https front, common/httpsfront.py), as AWS's
+is: providers that send to the URL's host alone (the CDK's Node ones) reach Overcast. Where
+that port cannot be opened, it names Overcast's own port over http, and a provider that never
+answers fails with the reason."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
+from overcast.common.httpsfront import front_for
 from overcast.common.ids import fast_uuid
 from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
 
@@ -43,12 +49,35 @@ def _presigner(endpoint: str, account: str, region: str) -> Any:
     )
 
 
+async def _response_endpoint(request: ResourceRequest) -> str:
+    """Where the providers' answers go: the https front when it is open."""
+    config = request.runtime.config
+    front = front_for(config.host, config.port)
+    if await front.ensure():
+        return front.base_url
+    return _endpoint(request)
+
+
 def _endpoint(request: ResourceRequest) -> str:
     config = request.runtime.config
     host = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{config.port}"
+
+
+def as_strings(value: Any) -> Any:
+    """Properties as a custom resource's provider receives them: CloudFormation sends every
+    scalar as a string (true → "true", 5 → "5"), in lists and objects alike."""
+    if isinstance(value, dict):
+        return {key: as_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_strings(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
 
 
 class CustomResource(ResourceHandler):
@@ -65,7 +94,7 @@ class CustomResource(ResourceHandler):
         bucket = response_bucket(request.region)
         await self._ensure_bucket(request, bucket)
         key = f"{request.stack_id.replace(':', '%3A').replace('/', '%2F')}|{request.logical_id}|{fast_uuid()}"
-        presigner = _presigner(_endpoint(request), request.account, request.region)
+        presigner = _presigner(await _response_endpoint(request), request.account, request.region)
         url = presigner.generate_presigned_url(
             "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=7200
         )
@@ -77,12 +106,12 @@ class CustomResource(ResourceHandler):
             "RequestId": fast_uuid(),
             "LogicalResourceId": request.logical_id,
             "ResourceType": request.resource_type,
-            "ResourceProperties": properties,
+            "ResourceProperties": as_strings(properties),
         }
         if request.physical_id:
             event["PhysicalResourceId"] = request.physical_id
         if request_type == "Update":
-            event["OldResourceProperties"] = request.old_properties
+            event["OldResourceProperties"] = as_strings(request.old_properties)
         service = token.split(":")[2] if token.startswith("arn:") else ""
         if service == "lambda":
             output = await request.call(
@@ -111,6 +140,9 @@ class CustomResource(ResourceHandler):
                 return response
             if time.monotonic() > deadline:
                 detail = f": {bytes(payload).decode(errors='replace')[:500]}" if error else ""
+                problem = front_for(request.runtime.config.host, request.runtime.config.port).problem
+                if problem:
+                    detail += f" ({problem})"
                 raise ResourceFailed(
                     f"CloudFormation did not receive a response from your Custom Resource{detail}. "
                     "Please check your logs for requestId [" + event["RequestId"] + "]."

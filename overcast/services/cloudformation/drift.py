@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceGone, handler_for
+from overcast.services.cloudformation.handlers import ResourceFailed, ResourceGone
 from overcast.services.cloudformation.template import validation
 
 if TYPE_CHECKING:
@@ -103,8 +103,9 @@ class DriftDetection:
             "ExpectedProperties": json.dumps(expected, default=str),
             "Timestamp": time.time(),
         }
-        handler = handler_for(state.get("ResourceType", ""))
-        request = Deployment(self, stack).request(logical_id, state, expected)
+        deployment = Deployment(self, stack)
+        handler = deployment.known_handler(state.get("ResourceType", ""))
+        request = deployment.request(logical_id, state, expected)
         try:
             actual = await handler.read(request) if handler is not None else None
         except ResourceGone:

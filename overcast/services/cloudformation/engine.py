@@ -31,7 +31,7 @@ from overcast.services.cloudformation.intrinsics import (
     TemplateError,
     contains_unknown,
 )
-from overcast.services.cloudformation.registry import HANDLERS_CANNOT_RUN
+from overcast.services.cloudformation.typehandlers import registered_handler
 
 if TYPE_CHECKING:
     from overcast.services.cloudformation.provider import Provider
@@ -286,15 +286,16 @@ class Deployment:
                 raise ResourceFailed(f"Could not find the key {json_key} in the secret {secret_id}") from None
         return str(text)
 
-    def handler(self, type_name: str) -> ResourceHandler:
+    def known_handler(self, type_name: str) -> ResourceHandler | None:
+        """The type's handler: Overcast's, or a registered type's (its package's code)."""
         handler = handler_for(type_name)
+        if handler is None and type_name.count("::") == 2 and not type_name.startswith(("AWS::", "Custom::")):
+            handler = registered_handler(self.runtime, self.stack["account"], self.stack["region"], type_name)
+        return handler
+
+    def handler(self, type_name: str) -> ResourceHandler:
+        handler = self.known_handler(type_name)
         if handler is None:
-            if self.provider.registered_resource_type(self.stack["account"], self.stack["region"], type_name):
-                raise ResourceFailed(
-                    f'Resource handler returned message: "{HANDLERS_CANNOT_RUN}" '
-                    "(HandlerErrorCode: InternalFailure)",
-                    "InternalFailure",
-                )
             raise ResourceFailed(f"Unsupported resource type {type_name}")
         return handler
 
@@ -631,7 +632,7 @@ class Deployment:
             old.get("Properties", {}), properties
         ):
             return
-        handler = handler_for(type_name)
+        handler = self.known_handler(type_name)
         replace = (
             type_name != old.get("ResourceType")
             or handler is None
@@ -723,7 +724,7 @@ class Deployment:
         for action, logical_id, snapshot in reversed(journal):
             if action == "update":
                 current = stack["Resources"][logical_id]
-                handler = handler_for(snapshot.get("ResourceType", ""))
+                handler = self.known_handler(snapshot.get("ResourceType", ""))
                 if handler is None:
                     continue
                 self.resource_status(logical_id, "UPDATE_IN_PROGRESS")

@@ -83,6 +83,10 @@ async def resolve(
             unknown.append(key)
             continue
         if item.get("UsePreviousValue"):
+            if item.get("ParameterValue"):
+                raise validation(
+                    f"Invalid input for parameter key {key}. Cannot specify usePreviousValue as true and non empty value for a parameter"
+                )
             if previous is None or key not in previous:
                 raise validation(
                     f"Invalid input for parameter key {key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template"

@@ -20,6 +20,7 @@ from typing import Any
 
 from overcast.common import pagination
 from overcast.common.arns import partition
+from overcast.common.httpsfront import close_front
 from overcast.common.ids import fast_uuid
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
@@ -35,7 +36,7 @@ from overcast.services.cloudformation.handlers import handler_for, registry
 from overcast.services.cloudformation.operations import StackOperations, open_operation
 from overcast.services.cloudformation.refactor import StackRefactors
 from overcast.services.cloudformation.registry import TypeRegistry
-from overcast.services.cloudformation.rules import check_rules
+from overcast.services.cloudformation.rules import check_conditional_references, check_rules
 from overcast.services.cloudformation.sources import TemplateSources
 from overcast.services.cloudformation.stacksets import StackSets
 from overcast.services.cloudformation.template import validation
@@ -132,6 +133,9 @@ class Provider(
 
     def start(self) -> None:
         self._interrupted()
+
+    def close(self) -> None:
+        close_front(self.runtime.config.host, self.runtime.config.port)
 
     def state_replaced(self) -> None:
         self.template_written.clear()
@@ -405,6 +409,7 @@ class Provider(
             "AWS::URLSuffix": "amazonaws.com",
         }
         check_rules(document, values, pseudo)
+        check_conditional_references(document, values, pseudo)
         self.check_capabilities(document, params.get("Capabilities") or [])
         self.check_imports(context, document)
         return text, document, shown, values

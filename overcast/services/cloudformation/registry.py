@@ -3,10 +3,10 @@ registered from a schema handler package in S3, their versions and default versi
 configurations, publishers, testing and publishing, and the activation of public third-party
 extensions in an account.
 
-Overcast reads a package's schema (schema.json in the zip the CloudFormation CLI builds) but
-does not run the handler code inside it: a stack resource of a registered resource type fails
-the way AWS reports a handler that fails, and TestType's contract tests fail for the same
-reason. Modules have no handlers: a template using one gets the module's fragment expanded in
+Overcast reads a package's schema (schema.json in the zip the CloudFormation CLI builds) and
+keeps its handler code (ResourceProvider.zip, run as .rpdk-config says): a stack resource of a
+registered resource type runs it through the Lambda runtime (typehandlers.py). TestType's
+contract tests are not run (they need the CLI's test suite). Modules have no handlers: a template using one gets the module's fragment expanded in
 its place (expand_modules); their tests pass and they can be published.
 
 Tables: "types" (per account and region) keyed "{category}/{TypeName}", each record holding
@@ -30,6 +30,7 @@ from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudformation.handlers import ResourceFailed, call
 from overcast.services.cloudformation.template import validation
+from overcast.services.cloudformation.typehandlers import read_handler
 from overcast.store import scope as store_scope
 
 if TYPE_CHECKING:
@@ -44,9 +45,9 @@ _NAME = {
     "HOOK": re.compile(r"^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$"),
     "MODULE": re.compile(r"^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE$"),
 }
-HANDLERS_CANNOT_RUN = (
-    "Overcast keeps the extension's schema but does not run the handler code of a registered "
-    "extension package"
+CONTRACT_TESTS_NOT_RUN = (
+    "Overcast runs a registered type's handlers for stack resources but does not run the "
+    "CloudFormation CLI's contract tests"
 )
 
 
@@ -112,6 +113,7 @@ def read_package(data: bytes, category: str, name: str) -> dict[str, Any]:
         except ValueError as error:
             raise registry_error(f"schema.json is not valid JSON: {error}") from None
         fragment = None
+        handler = read_handler(archive) if category == "RESOURCE" else None
         if category == "MODULE":
             fragments = sorted(
                 item for item in names if item.startswith("fragments/") and not item.endswith("/")
@@ -136,7 +138,7 @@ def read_package(data: bytes, category: str, name: str) -> dict[str, Any]:
         raise registry_error("The resource schema must declare its properties")
     if "description" not in schema:
         raise registry_error("The schema must have a description")
-    return {"schema": schema, "fragment": fragment}
+    return {"schema": schema, "fragment": fragment, "handler": handler}
 
 
 class TypeRegistry:
@@ -233,11 +235,16 @@ class TypeRegistry:
                 "Next": 1,
                 "TimeCreated": time.time(),
             }
+            handler = package["handler"]
+            if handler is not None:
+                code = handler.pop("Code")
+                handler["CodeId"] = self.runtime.provider("lambda").save_hosted_code(code)
             version = _version_id(record["Next"])
             record["Next"] += 1
             record["Versions"][version] = {
                 "Schema": package["schema"],
                 "Fragment": package["fragment"],
+                "Handler": handler,
                 "TimeCreated": time.time(),
                 "LoggingConfig": params.get("LoggingConfig"),
                 "ExecutionRoleArn": params.get("ExecutionRoleArn"),
@@ -571,9 +578,7 @@ class TypeRegistry:
             entry["TypeTestsStatusDescription"] = "The module's template fragment is valid"
         else:
             entry["TypeTestsStatus"] = "FAILED"
-            entry["TypeTestsStatusDescription"] = (
-                f"Contract tests could not invoke the extension's handlers: {HANDLERS_CANNOT_RUN}"
-            )
+            entry["TypeTestsStatusDescription"] = f"Contract tests could not run: {CONTRACT_TESTS_NOT_RUN}"
         self._save_type(context, record)
         return {"TypeVersionArn": f"{_type_arn(context, record['Type'], record['TypeName'])}/{version}"}
 

@@ -92,3 +92,57 @@ def check_rules(document: dict[str, Any], values: dict[str, Any], pseudo: dict[s
             raise validation(str(error)) from None
         except ServiceError:
             raise
+
+
+def _unconditional(node: Any) -> Any:
+    """The fragment without its Fn::If branches (a branch not taken may name anything)."""
+    if isinstance(node, dict):
+        return {key: _unconditional(value) for key, value in node.items() if key != "Fn::If"}
+    if isinstance(node, list):
+        return [_unconditional(item) for item in node]
+    return node
+
+
+def check_conditional_references(
+    document: dict[str, Any], values: dict[str, Any], pseudo: dict[str, Any]
+) -> None:
+    """An output that will exist and names a resource whose condition is false refuses the
+    request, as CloudFormation's does, with the names left unresolved."""
+    from overcast.services.cloudformation.template import references
+
+    def no_function(*_: Any) -> Any:
+        raise TemplateError("not known before the stack runs")
+
+    evaluator = Evaluator(
+        parameters=values,
+        pseudo=pseudo,
+        mappings=document.get("Mappings") or {},
+        conditions=document.get("Conditions") or {},
+        ref=no_function,
+        get_att=no_function,
+        import_value=no_function,
+    )
+    resources = document.get("Resources") or {}
+    try:
+        absent = {
+            name
+            for name, resource in resources.items()
+            if isinstance(resource, dict)
+            and resource.get("Condition")
+            and not evaluator.condition(resource["Condition"])
+        }
+        if not absent:
+            return
+        unresolved: set[str] = set()
+        for output in (document.get("Outputs") or {}).values():
+            if not isinstance(output, dict) or (
+                output.get("Condition") and not evaluator.condition(output["Condition"])
+            ):
+                continue
+            unresolved |= {name for _kind, name in references(_unconditional(output)) if name in absent}
+    except TemplateError:
+        return  # the deployment reports what cannot be evaluated here
+    if unresolved:
+        raise validation(
+            f"Unresolved resource dependencies [{', '.join(sorted(unresolved))}] in the Outputs block of the template"
+        )

@@ -55,6 +55,10 @@ class TemplateSources:
     ) -> str:
         sources = [name for name in ("TemplateBody", "TemplateURL") if params.get(name)]
         if params.get("UsePreviousTemplate"):
+            if "TemplateBody" in params or "TemplateURL" in params:  # even empty, as AWS checks
+                raise validation(
+                    "You cannot specify both usePreviousTemplate and Template Body/Template URL."
+                )
             sources.append("UsePreviousTemplate")
         if len(sources) > 1:
             raise validation("Specify exactly one of TemplateBody, TemplateURL or UsePreviousTemplate.")

@@ -85,6 +85,9 @@ class FunctionSpec:
     function_arn: str
     #: The execution role's session credentials under IAM enforcement; else None (the account's).
     credentials: dict | None = None
+    #: Whether its output goes to the account's log group (hosted code's, which AWS runs on its
+    #: side, does not).
+    logs: bool = True
 
     @property
     def key(self) -> tuple:
@@ -166,6 +169,17 @@ def _imports_sdk(python: str) -> bool:
     except (subprocess.SubprocessError, OSError):
         return False
     return True
+
+
+def lang_programs(spec: FunctionSpec) -> dict[str, str]:
+    """What AWS's environment has in /var/lang/bin for the runtime: its interpreter."""
+    if spec.runtime.startswith("python"):
+        program = interpreter(spec.runtime, spec.code_dir).command[0]
+        return {"python": program, "python3": program, spec.runtime: program}
+    if spec.runtime.startswith("nodejs"):
+        node = shutil.which("node")
+        return {"node": node} if node else {}
+    return {}
 
 
 _interpreters: dict[str, _Interpreter] = {}
@@ -278,7 +292,7 @@ class Environment:
         isolation = self.isolation
         if isolation is not None and isolation.check():
             sandbox = self.sandbox = isolation.prepare(
-                spec.account, spec.region, spec.name, spec.code_dir, spec.opt_dir
+                spec.account, spec.region, spec.name, spec.code_dir, spec.opt_dir, lang_programs(spec)
             )
             # Inside its sandbox the environment sees its code and layers at these folders.
             spec = self.spec = replace(spec, code_dir=sandbox.task_dir, opt_dir=sandbox.opt_dir)

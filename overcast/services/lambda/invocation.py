@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from overcast.common import jsontext
+from overcast.common.arns import partition
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
 from overcast.services.cloudwatch.publish import publish_metric
@@ -136,6 +137,52 @@ class InvocationMixin:
                 self._specs.clear()
             self._specs[key] = spec
         return spec
+
+    def save_hosted_code(self: Provider, data: bytes) -> str:  # type: ignore[misc]
+        return str(self.code.save(data)["file"])
+
+    async def run_hosted(  # type: ignore[misc]
+        self: Provider,
+        account: str,
+        region: str,
+        name: str,
+        runtime: str,
+        handler: str,
+        code_id: str,
+        payload: bytes,
+        timeout: int = 60,
+    ) -> Outcome:
+        if not RUNNABLE.match(runtime):
+            raise ServiceError(
+                "InvalidRuntimeException",
+                f"The runtime parameter of {runtime} is not supported by Overcast's local execution.",
+                502,
+                Type="User",
+            )
+        if not self.code.zip_path(code_id).exists():
+            raise ServiceError("ResourceNotFoundException", f"No code {code_id}", 404, Type="User")
+        arn = f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
+        spec = FunctionSpec(
+            account=account,
+            region=region,
+            name=name,
+            version="$LATEST",
+            revision=f"hosted:{code_id}:{runtime}:{handler}",
+            runtime=runtime,
+            handler=handler,
+            memory=256,
+            timeout=timeout,
+            code_dir=self.code.unpacked(code_id),
+            opt_dir=self.code.opt_dir([]),
+            environment={},
+            endpoint=self.endpoint(),
+            function_arn=arn,
+            logs=False,
+        )
+        invocation = Invocation(
+            request_id=request_id(), payload=payload, invoked_arn=arn, timeout=float(timeout)
+        )
+        return await self.pool.invoke(spec, invocation, None)
 
     async def execute(  # type: ignore[misc]
         self: Provider,
@@ -441,6 +488,8 @@ class InvocationMixin:
             report += f"Status: {status}\t"
         lines.append(report)
         now = int(time.time() * 1000)
+        if not spec.logs:
+            return "\n".join(lines) + "\n"
         try:
             logs = self.runtime.provider("logs")
             logs.append(

@@ -119,8 +119,17 @@ class Isolation:
                 )
         return bool(self.available)
 
-    def prepare(self, account: str, region: str, name: str, code_dir: str, opt_dir: str) -> Sandbox:
-        """Make an environment's folder and plan its sandbox."""
+    def prepare(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        code_dir: str,
+        opt_dir: str,
+        lang: dict[str, str] | None = None,
+    ) -> Sandbox:
+        """Make an environment's folder and plan its sandbox; `lang` names the programs the
+        sandbox shows at /var/lang/bin (the runtime's interpreter, as AWS's has it)."""
         root = Path(tempfile.mkdtemp(prefix="overcast-lambda-env-"))
         as_root = os.getuid() == 0
         uid = self.uid_for(account, region, name) if as_root else None
@@ -138,6 +147,12 @@ class Isolation:
             "uid": uid,
             "gid": uid,
         }
+        # The layers at /opt too, unless something the runtime needs lives there.
+        if not any(Path(folder).is_relative_to("/opt") for folder in [*self.needed, *self.hidden]):
+            plan["layers_at_opt"] = str(root / "opt")
+        if lang:
+            (root / "var").mkdir(mode=0o700)
+            plan.update(lang=lang, var_stage=str(root / "var"))
         covers = covers_for(self.needed) if as_root else {}
         if covers:
             stage = root / "stage"

@@ -19,6 +19,7 @@ import re
 import uuid
 from typing import Any
 
+from overcast.common.httpsfront import front_for
 from overcast.common.pagination import paginate_keys, paginate_list
 from overcast.common.tagging import tag_map
 from overcast.common.times import iso_millis
@@ -225,6 +226,8 @@ class Provider(
             "LOCALSTACK_HOSTNAME": endpoint.split("//")[1].rsplit(":", 1)[0],
             "EDGE_PORT": str(self.runtime.config.port),
             **self._xray_daemon_env(),
+            # Trust Overcast's https front (custom resource ResponseURLs are https on port 443).
+            **front_for(self.runtime.config.host, self.runtime.config.port).trust_env(),
         }
 
     def _xray_daemon_env(self) -> dict[str, str]:

@@ -4,6 +4,10 @@ the resource's attributes; a FAILED answer fails the stack with the function's r
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from tests.integration.cloudformation.conftest import outputs, resources, settle
 
 PROVIDER = """
@@ -107,3 +111,62 @@ def test_delete_while_creating_waits_for_the_creation(cfn, stack_name):
         if e["LogicalResourceId"] == stack_name
     ]
     assert statuses[:3] == ["DELETE_COMPLETE", "DELETE_IN_PROGRESS", "CREATE_COMPLETE"]
+
+
+HOST_ONLY_PROVIDER = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Provider:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Timeout: 30
+      Code:
+        ZipFile: |
+          import http.client, json, urllib.parse
+          def handler(event, context):
+              # As the CDK's Node providers send: the URL's host alone (port 443), over TLS
+              # with the certificate checked, the path and query as given.
+              url = urllib.parse.urlsplit(event["ResponseURL"])
+              body = json.dumps({
+                  "Status": "SUCCESS", "PhysicalResourceId": "host-only",
+                  "StackId": event["StackId"], "RequestId": event["RequestId"],
+                  "LogicalResourceId": event["LogicalResourceId"],
+                  "Data": {"Scheme": url.scheme, "Port": str(url.port),
+                           "Flag": event["ResourceProperties"]["Flag"]},
+              })
+              connection = http.client.HTTPSConnection(url.hostname, timeout=10)
+              connection.request("PUT", url.path + "?" + url.query, body, {"content-type": ""})
+              connection.getresponse().read()
+  Thing:
+    Type: Custom::HostOnly
+    Properties:
+      ServiceToken: !GetAtt Provider.Arn
+      Flag: true
+Outputs:
+  Scheme: {Value: !GetAtt Thing.Scheme}
+  Port: {Value: !GetAtt Thing.Port}
+  Flag: {Value: !GetAtt Thing.Flag}
+"""
+
+
+def _port_443_available() -> bool:
+    with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as handle:
+        return os.geteuid() == 0 or int(handle.read()) <= 443
+
+
+def test_the_response_url_is_https_on_port_443(cfn, stack_name):
+    if not _port_443_available():
+        pytest.skip("this user cannot listen on port 443 (not root, ip_unprivileged_port_start > 443)")
+    cfn.create_stack(StackName=stack_name, TemplateBody=HOST_ONLY_PROVIDER, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    # The URL names no port: the provider reached Overcast on 443, over verified TLS; and the
+    # boolean property arrived as CloudFormation sends every scalar, a string.
+    assert outputs(stack) == {"Scheme": "https", "Port": "None", "Flag": "true"}

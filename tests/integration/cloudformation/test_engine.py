@@ -899,3 +899,73 @@ def test_a_cdk_synthesized_template(cfn, client, stack_name):
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     assert set(resources(cfn, stack_name)) == {"Queue4A7E3555", "CDKMetadata"}
     cfn.delete_stack(StackName=stack_name)
+
+
+CONDITIONAL_ROLE = """
+Parameters:
+  RoleName: {Type: String}
+Conditions:
+  Wanted: !Equals [!Ref RoleName, wanted]
+Resources:
+  Role:
+    Condition: Wanted
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: "sts:AssumeRole"}]
+Outputs:
+  RoleArn: {Value: !GetAtt Role.Arn}
+  Either: {Value: !If [Wanted, !GetAtt Role.Arn, none]}
+"""
+
+
+def test_an_output_naming_a_resource_its_condition_leaves_out_is_refused(cfn, stack_name):
+    with pytest.raises(ClientError) as refused:
+        cfn.create_stack(
+            StackName=stack_name,
+            TemplateBody=CONDITIONAL_ROLE,
+            Parameters=[{"ParameterKey": "RoleName", "ParameterValue": "other"}],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["Error"]["Message"] == (
+        "Unresolved resource dependencies [Role] in the Outputs block of the template"
+    )
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=CONDITIONAL_ROLE,
+        Parameters=[{"ParameterKey": "RoleName", "ParameterValue": "wanted"}],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_use_previous_value_with_a_value_is_refused(cfn, stack_name):
+    template = "Parameters:\n  P: {Type: String}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n"
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=template, Parameters=[{"ParameterKey": "P", "ParameterValue": "a"}]
+    )
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    with pytest.raises(ClientError) as refused:
+        cfn.update_stack(
+            StackName=stack_name,
+            UsePreviousTemplate=True,
+            Parameters=[{"ParameterKey": "P", "UsePreviousValue": True, "ParameterValue": "b"}],
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid input for parameter key P. Cannot specify usePreviousValue as true and non empty value for a parameter"
+    )
+
+
+def test_use_previous_template_with_a_template_is_refused(cfn, stack_name):
+    template = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n"
+    cfn.create_stack(StackName=stack_name, TemplateBody=template)
+    assert settle(cfn, stack_name)["StackStatus"] == "CREATE_COMPLETE"
+    for given in ({"TemplateBody": template}, {"TemplateURL": "https://s3.amazonaws.com/b/t.yaml"}):
+        with pytest.raises(ClientError) as refused:
+            cfn.create_change_set(
+                StackName=stack_name, ChangeSetName="again", UsePreviousTemplate=True, **given
+            )
+        assert refused.value.response["Error"]["Message"] == (
+            "You cannot specify both usePreviousTemplate and Template Body/Template URL."
+        )

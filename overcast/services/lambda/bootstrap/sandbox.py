@@ -8,6 +8,10 @@ function's code, nor change its own. Before the runtime starts, this process:
   are bind-mounted read-only at the environment's own task/ and opt/ folders;
 * when Overcast does not run as root, moves to a PID namespace with a /proc of its own, so no
   process outside (the server's, other functions') leads back in through /proc/PID/root;
+* lays out the paths AWS's execution environment has and code written for it names: the
+  layers also at /opt (the CDK's AWS CLI layer is run as /opt/awscli/aws), and the runtime's
+  interpreter at /var/lang/bin (that script's `#!/var/lang/bin/python`), in a /var rebuilt
+  on a tmpfs from the host's;
 * when Overcast runs as root, covers each folder closed to other users (the home folder, a
   private temp folder holding a virtualenv) with a tmpfs holding only the folders the runtime
   needs from it (an interpreter, the SDKs), then drops to a user id of the function's own, so no other process's files or /proc entries are open to it and no mount can be undone.
@@ -139,6 +143,7 @@ def enter(plan):
         for stage, needed in staged:
             os.makedirs(needed, 0o755, exist_ok=True)
             _mount(stage, needed, None, _MS_MOVE)
+    _lambda_layout(plan)
     for hidden in plan["hide"]:
         if os.path.isdir(hidden):
             _mount("tmpfs", hidden, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0700,size=64k")
@@ -149,6 +154,32 @@ def enter(plan):
         os.setresgid(plan["gid"], plan["gid"], plan["gid"])
         os.setresuid(plan["uid"], plan["uid"], plan["uid"])
     os.chdir(plan["cwd"])
+
+
+def _lambda_layout(plan):
+    """/opt holding the layers, /var/lang/bin holding the runtime's interpreter."""
+    layers = plan.get("layers_at_opt")
+    if layers and os.path.isdir("/opt"):
+        _bind(layers, "/opt", True)
+    lang = plan.get("lang") or {}
+    stage = plan.get("var_stage")
+    if not lang or not stage or os.path.exists("/var/lang") or not os.path.isdir("/var"):
+        return
+    # The host's /var stays reachable at the stage while a tmpfs covers /var; each of its
+    # entries is put back, then lang/ is added beside them.
+    _bind("/var", stage, False)
+    entries = sorted(os.listdir(stage))
+    _mount("tmpfs", "/var", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
+    for entry in entries:
+        source, target = os.path.join(stage, entry), os.path.join("/var", entry)
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)
+        elif os.path.isdir(source):
+            os.mkdir(target, 0o755)
+            _bind(source, target, False)
+    os.makedirs("/var/lang/bin", 0o755)
+    for name, program in sorted(lang.items()):
+        os.symlink(program, os.path.join("/var/lang/bin", name))
 
 
 def _standby():
