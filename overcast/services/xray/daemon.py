@@ -13,6 +13,7 @@ otherwise to the default account and region, as the daemon's own credentials wou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import datetime
@@ -115,12 +116,15 @@ class Daemon:
             )
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
-        if self.proxy is not None:
-            self.proxy.close()
-            self.proxy = None
+        # The loop may have closed first (a runtime closed after its loop): nothing is left
+        # to schedule the sockets' closing on, and the process's end closes them.
+        with contextlib.suppress(RuntimeError):
+            if self.transport is not None:
+                self.transport.close()
+            if self.proxy is not None:
+                self.proxy.close()
+        self.transport = None
+        self.proxy = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
