@@ -134,7 +134,20 @@ class Bus:
         """Deliver now, synchronously, if the target takes deliveries that way: True once it
         took the message, False (nothing done) when its deliver is a coroutine, which only
         deliver() or deliver_now() can await. Raises DeliveryError if refused. Called inside a
-        store transaction, the target's writes join it."""
+        store transaction, the target's writes join it.
+
+        False too when the target's provider is not loaded yet: loading it takes the runtime's
+        lock and then the store's, so a caller inside a store transaction would wait for a
+        thread loading providers (at start) that waits for the store: a deadlock. The caller's
+        fallback, deliver(), hands it over later, outside any transaction."""
+        service = arn_service(target_arn)
+        runtime = self._runtime
+        if (
+            service not in runtime.providers
+            and service in self._services.implemented()
+            and runtime.config.service_enabled(service)
+        ):
+            return False
         result = self.hand_over(target_arn, message, **options)
         if inspect.iscoroutine(result):
             result.close()  # not started: its work is left to the caller's fallback

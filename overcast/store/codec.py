@@ -29,9 +29,12 @@ __all__ = ["DECIMAL_TEXT_TAG", "decode", "encode"]
 DECIMAL_TEXT_TAG = 0x4F564344
 
 # cbor2 writes a Decimal as tag 4 followed by a 2-array (0xC4 0x82) and NaN/Infinity, float or
-# Decimal, as a half float (0xF9). A match may be a coincidence inside a string; that only
-# costs the exact re-encoding, never correctness.
+# Decimal, as one of three half floats (0xF9 then 7E00, 7C00 or FC00; every other float is a
+# double, 0xFB). A match may be a coincidence inside a string or bytes; that only costs the exact
+# re-encoding, never correctness. The half floats are looked for whole: a lone F9 is in most
+# blobs of a few hundred random bytes (an encrypted message body).
 _DECIMAL_MARKERS = (b"\xc4\x82", b"\xf9")
+_NAN, _INFINITY, _MINUS_INFINITY = b"\xf9\x7e\x00", b"\xf9\x7c\x00", b"\xf9\xfc\x00"
 
 
 def _encode_decimal(encoder: cbor2.CBOREncoder, value: Decimal) -> None:
@@ -54,7 +57,9 @@ def encode(value: Any) -> bytes:
             # binary data (an S3 object's row), each hit a second, slower encoding.
             return data
         # One-byte searches first: they are memchr, several times faster than a two-byte search.
-        if (b"\xc4" in data and _DECIMAL_MARKERS[0] in data) or _DECIMAL_MARKERS[1] in data:
+        if (b"\xc4" in data and _DECIMAL_MARKERS[0] in data) or (
+            _DECIMAL_MARKERS[1] in data and (_NAN in data or _INFINITY in data or _MINUS_INFINITY in data)
+        ):
             data = cbor2.dumps(value, encoders={Decimal: _encode_decimal})
     except cbor2.CBOREncodeError as exc:
         # A naive datetime has no instant to store; guessing a zone would change the value.

@@ -113,6 +113,16 @@ def test_exhausted_delivery_reaches_the_failure_handler(runtime, monkeypatch):
     assert runtime.bus.outbox.pending() == 0
 
 
+def test_try_deliver_leaves_a_provider_not_yet_loaded_to_the_outbox(runtime):
+    # Loading a provider inside the caller's store transaction could deadlock with a thread
+    # loading providers at start; the caller's durable fallback delivers it instead.
+    assert runtime.bus.try_deliver("arn:aws:sqs:us-east-1:000000000000:q", "m") is False
+    assert "sqs" not in runtime.providers
+    runtime.provider("sqs")
+    assert runtime.bus.try_deliver("arn:aws:sqs:us-east-1:000000000000:q", "m") is True
+    assert runtime.providers["sqs"].received[-1][:2] == ("arn:aws:sqs:us-east-1:000000000000:q", "m")
+
+
 def test_delivery_to_a_service_overcast_does_not_run_is_refused(runtime):
     async def scenario():
         with pytest.raises(DeliveryError) as caught:

@@ -102,6 +102,9 @@ VALUES = {
     "decimal-negzero": Decimal("-0.00"),
     "decimal-nan": Decimal("NaN"),
     "decimal-inf": Decimal("-Infinity"),
+    "decimal-inf-positive": Decimal("Infinity"),
+    # Bytes holding the first byte of a half float, beside a Decimal that needs the exact encoding.
+    "decimal-beside-f9-bytes": {"blob": b"\xf9\x00\xf9\x7e", "n": Decimal("NaN"), "m": Decimal("-0")},
     "list": [1, 1.0, "1", b"1", None, True, Decimal("1")],
     "dict": {"b": 1, "a": 2},
     "nested": {

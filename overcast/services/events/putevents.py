@@ -98,9 +98,18 @@ class PutEventsMixin:
             accepted.append((scope, bus, event))
             results.append({"EventId": event["id"]})
         if accepted:
-            with self.store.transaction():
-                for scope, bus, event in accepted:
-                    self.route(scope, bus, event)
+            routed = [
+                (scope, bus, event, self.rules_for(scope, bus, event)) for scope, bus, event in accepted
+            ]
+            if sum(len(rule.get("Targets", ())) for *_, rules in routed for rule in rules) > 1:
+                # Several deliveries: written together or not at all.
+                with self.store.transaction():
+                    for scope, bus, event, rules in routed:
+                        self.hand_to_rules(scope, bus, event, rules)
+            else:
+                # One delivery at most is one write, committed on its own: no transaction to open.
+                for scope, bus, event, rules in routed:
+                    self.hand_to_rules(scope, bus, event, rules)
         failed = sum(1 for result in results if "ErrorCode" in result)
         return {"FailedEntryCount": failed, "Entries": results}
 
@@ -146,11 +155,24 @@ class PutEventsMixin:
         events through rules of their own, archives.py). Returns how
         many rules matched. `only_states` limits the rules to those states (read-only API calls
         reach only rules that ask for all management events)."""
-        if bus != "default" and self.buses.get(scope, bus) is None:
-            return 0  # AWS accepts an event for a bus that does not exist, and drops it
         if replay is not None:
             # Set before matching, so that archive rules (replay-name must not exist) skip it.
             event = {**event, "replay-name": replay["ReplayName"]}
+        rules = self.rules_for(scope, bus, event, replay, only_states)
+        self.hand_to_rules(scope, bus, event, rules)
+        return len(rules)
+
+    def rules_for(  # type: ignore[misc]
+        self: Provider,
+        scope: str,
+        bus: str,
+        event: dict,
+        replay: dict | None = None,
+        only_states: tuple[str, ...] | None = None,
+    ) -> list[dict]:
+        """The rules of the bus an event goes to (route's first half: nothing written)."""
+        if bus != "default" and self.buses.get(scope, bus) is None:
+            return []  # AWS accepts an event for a bus that does not exist, and drops it
         rules = self.matching_rules(scope, bus, event)
         if only_states is not None:
             rules = [rule for rule in rules if rule.get("State") in only_states]
@@ -158,6 +180,10 @@ class PutEventsMixin:
             wanted = replay.get("Destination", {}).get("FilterArns")
             if wanted:
                 rules = [rule for rule in rules if rule["Arn"] in wanted]
+        return rules
+
+    def hand_to_rules(self: Provider, scope: str, bus: str, event: dict, rules: list[dict]) -> None:  # type: ignore[misc]
+        """Hand an event to the targets of the rules it matched (route's second half)."""
         if rules:
             text = compact_json(event)
             metrics.count(self.runtime, scope, "MatchedEvents", {})
@@ -167,7 +193,6 @@ class PutEventsMixin:
                 metrics.count(self.runtime, scope, "TriggeredRules", dimensions)
                 for target in rule.get("Targets", ()):
                     self.dispatch(scope, rule, target, event, text)
-        return len(rules)
 
     def put_service_event(self: Provider, event: dict) -> None:  # type: ignore[misc]
         """An event another Overcast service announces on "events:put" (S3's EventBridge

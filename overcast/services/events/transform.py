@@ -19,10 +19,13 @@ from typing import Any
 from overcast.common import jsontext
 from overcast.services.events import errors
 
+#: One encoder for every call: json.dumps with separators builds a new one each time.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
 
 def compact_json(value: Any) -> str:
     """JSON as EventBridge writes events and values: no spaces between members."""
-    return json.dumps(value, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")

@@ -884,9 +884,10 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             self._check_entry(row, data, key)
             if row["EncryptionType"] == "KMS":
                 self._check_key(scope, row)
-            sequence, shard = self._append(
+            sequence, shard, written = self._append(
                 scope, row, data, key, options.get("explicit_hash_key"), None, time.time()
             )
+            self.remember(scope, row["uid"], [written])
         except ServiceError as error:
             raise DeliveryError(
                 f"{error.code}: {error.message}", retryable=error.code.startswith("KMS")

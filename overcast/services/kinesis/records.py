@@ -7,7 +7,8 @@ rendered as GetRecords writes it; sealed records (written while the stream was e
 AES-GCM ciphertext under the stream's data key, itself encrypted by the stream's KMS key.
 
 The next counter of each open shard is kept in memory (found again from the last record
-after a restart), so a put is one row written."""
+after a restart), so a put is one row written; the latest records of each shard are kept in
+memory too, rendered (tails.py), so a read at a shard's tip reads no row."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from overcast.protocols.serializers.json import RawJson, Spliced
 
 from . import shards as sh
 from .errors import invalid, not_found, stream_missing, validation
+from .tails import Tails
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
@@ -93,6 +95,11 @@ def render(
     return text + (b',"EncryptionType":"%s"}' % encryption.encode() if encryption else b"}")
 
 
+#: A record written, for its shard's tail: (shard index, counter, arrival, rendered text or
+#: None when it is sealed).
+Written = tuple[int, int, float, bytes | None]
+
+
 def kms_error(error: ServiceError) -> ServiceError:
     return ServiceError(_KMS_ERRORS.get(error.code, "KMSInvalidStateException"), error.message)
 
@@ -104,12 +111,16 @@ class RecordsMixin:
         self._heads: dict[tuple[str, str, int], int] = {}
         self._data_keys: dict[bytes, AESGCM] = {}
         self._key_checked: dict[str, float] = {}
+        # Another process sharing the state (PostgreSQL) may write records: then no copies.
+        self._tails: Tails | None = Tails() if self.store.state_url is None else None
 
     def forget_cached(self: Provider) -> None:  # type: ignore[misc]
         self._stream_cache.clear()
         self._routers.clear()
         self._heads.clear()
         self._key_checked.clear()
+        if self._tails is not None:
+            self._tails.clear()
 
     # -- the stream cache ----------------------------------------------------------------------
 
@@ -132,6 +143,8 @@ class RecordsMixin:
             if gone:
                 for key in [k for k in self._heads if k[0] == scope and k[1] == row["uid"]]:
                     del self._heads[key]
+                if self._tails is not None:
+                    self._tails.forget_stream(scope, row["uid"])
 
         self.store.after_commit(forget)
         self.notify(row["StreamARN"])
@@ -230,8 +243,9 @@ class RecordsMixin:
     def _append(  # type: ignore[misc]
         self: Provider, scope: str, row: dict[str, Any], data: bytes, key: str, explicit: str | None,
         ordering: str | None, now: float,
-    ) -> tuple[str, str]:  # fmt: skip
-        """Write one record; (sequence number, shard id)."""
+    ) -> tuple[str, str, Written]:  # fmt: skip
+        """Write one record; (sequence number, shard id, what its shard's tail learns once the
+        write is committed)."""
         shard = self.router(scope, row).route(sh.hash_key(key, explicit))
         index = shard["index"]
         head = self.head_of(scope, row, shard)
@@ -242,13 +256,34 @@ class RecordsMixin:
             if parsed[0] == row["stamp"] and parsed[1] == index and parsed[2] >= head:
                 head = parsed[2] + 1
         sequence = sh.sequence_number(row["stamp"], index, head)
+        text: bytes | None = None
         if row["EncryptionType"] == "KMS":
             stored = pack_sealed(now, key, self._seal(scope, row, data))
         else:
-            stored = pack_rendered(now, render(sequence, now, b2a_base64(data, newline=False), key))
+            text = render(sequence, now, b2a_base64(data, newline=False), key)
+            stored = pack_rendered(now, text)
         self.records.put(scope, record_key(row["uid"], index, head), stored)
         self._heads[(scope, row["uid"], index)] = head + 1
-        return sequence, shard["ShardId"]
+        return sequence, shard["ShardId"], (index, head, now, text)
+
+    def remember(self: Provider, scope: str, uid: str, written: list[Written]) -> None:  # type: ignore[misc]
+        """Records just written join their shards' tails once they are committed."""
+        tails = self._tails
+        if tails is None:
+            return
+
+        def committed() -> None:
+            if len(written) == 1:
+                index, counter, arrival, text = written[0]
+                tails.append((scope, uid, index), [(counter, arrival, text)])
+                return
+            by_shard: dict[int, list[tuple[int, float, bytes | None]]] = {}
+            for index, counter, arrival, text in written:
+                by_shard.setdefault(index, []).append((counter, arrival, text))
+            for index, records in by_shard.items():
+                tails.append((scope, uid, index), records)
+
+        self.store.after_commit(committed)
 
     def put_record(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         scope, row = self.stream(context, params)
@@ -258,7 +293,7 @@ class RecordsMixin:
         if row["EncryptionType"] == "KMS":
             self._check_key(scope, row)
         self.check_dry_run(params)
-        sequence, shard = self._append(
+        sequence, shard, written = self._append(
             scope,
             row,
             data,
@@ -267,6 +302,7 @@ class RecordsMixin:
             params.get("SequenceNumberForOrdering"),
             time.time(),
         )
+        self.remember(scope, row["uid"], [written])
         self.notify(row["StreamARN"])
         return {"ShardId": shard, "SequenceNumber": sequence, "EncryptionType": row["EncryptionType"]}
 
@@ -292,12 +328,15 @@ class RecordsMixin:
         self.check_dry_run(params)
         now = time.time()
         results = []
+        written = []
         with self.store.transaction():
             for entry in entries:
-                sequence, shard = self._append(
+                sequence, shard, record = self._append(
                     scope, row, entry["Data"], entry["PartitionKey"], entry.get("ExplicitHashKey"), None, now
                 )
                 results.append({"SequenceNumber": sequence, "ShardId": shard})
+                written.append(record)
+            self.remember(scope, row["uid"], written)
         self.notify(row["StreamARN"])
         return {"FailedRecordCount": 0, "Records": results, "EncryptionType": row["EncryptionType"]}
 
@@ -406,9 +445,14 @@ class RecordsMixin:
         from .provider import hour_seconds
 
         horizon = time.time() - row["RetentionPeriodHours"] * hour_seconds()
+        index = shard["index"]
+        if self._tails is not None:
+            found = self._tails.read((scope, row["uid"], index), counter, count, horizon)
+            if found is not None:
+                texts, counter, last_arrival = found
+                return texts, counter, *self._position(scope, row, shard, counter, last_arrival)
         out: list[bytes] = []
         size = 0
-        index = shard["index"]
         prefix = sh.sequence_prefix(row["stamp"], index)
         last_arrival = None
         start = record_key(row["uid"], index, counter - 1) if counter > 0 else None
@@ -431,10 +475,18 @@ class RecordsMixin:
             last_arrival = arrival
             if size >= MAX_GET_BYTES:
                 break
+        return out, counter, *self._position(scope, row, shard, counter, last_arrival)
+
+    def _position(  # type: ignore[misc]
+        self: Provider, scope: str, row: dict[str, Any], shard: dict[str, Any], counter: int,
+        last_arrival: float | None,
+    ) -> tuple[int, bool]:  # fmt: skip
+        """(MillisBehindLatest of a read that stopped before `counter`, whose last record
+        arrived at `last_arrival`; whether it read a closed shard to its end)."""
         head = self.head_of(scope, row, shard)
         behind = 0 if counter >= head or last_arrival is None else int((time.time() - last_arrival) * 1000)
         ended = shard["closed"] is not None and counter >= head
-        return out, counter, max(behind, 0), ended
+        return max(behind, 0), ended
 
     def get_records(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         if context.protocol != "json-cbor":
@@ -501,6 +553,8 @@ class RecordsMixin:
                         for key, _ in list(self.records.scan(scope, prefix=prefix, end_before=trimmed + "~")):
                             self.records.delete(scope, key)
                     floor = counter_of(trimmed) + 1
+                    if self._tails is not None:
+                        self._tails.trim((scope, row["uid"], shard["index"]), floor)
                     if floor > shard["floor"]:
                         shard["floor"] = floor
                         changed = True

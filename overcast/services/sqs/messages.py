@@ -158,9 +158,11 @@ class MessageOperations(MoveTaskOperations):
         now: float,
         extra: dict | None = None,
         in_transaction: bool = False,
+        digest: bool = True,
     ) -> dict:
         """Validate and store one message exactly as SendMessage does; its SendMessage output.
-        `in_transaction`: a SendMessageBatch entry, inside the batch's one store transaction."""
+        `in_transaction`: a SendMessageBatch entry, inside the batch's one store transaction.
+        `digest=False`: without MD5OfMessageBody, for a delivery whose sender never sees it."""
         if not BODY.match(body):
             raise ServiceError(
                 "InvalidMessageContents",
@@ -205,7 +207,7 @@ class MessageOperations(MoveTaskOperations):
                     "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128"
                     " in length.",
                 )  # fmt: skip
-        output = {"MD5OfMessageBody": md5_of_body(body)}
+        output = {"MD5OfMessageBody": md5_of_body(body)} if digest else {}
         md5_attributes = md5_of_attributes(attributes) if attributes else None
         md5_system = md5_of_attributes(system) if system else None
         if md5_attributes:
@@ -340,7 +342,8 @@ class MessageOperations(MoveTaskOperations):
         **_: Any,
     ) -> dict:
         """Enqueue a message from another service (SNS, S3 notifications, Lambda destinations)
-        exactly as SendMessage would; DeliveryError(retryable=False) when SQS refuses it."""
+        exactly as SendMessage would; DeliveryError(retryable=False) when SQS refuses it. The
+        answer is SendMessage's without the body's MD5, which no sending service reads."""
         queue = self.by_arn.get(target_arn)
         if queue is None:
             raise DeliveryError(f"The queue {target_arn} does not exist.", retryable=False)
@@ -354,7 +357,7 @@ class MessageOperations(MoveTaskOperations):
                                       batch=False)  # fmt: skip
             return self._enqueue(
                 queue, message, attributes, system_attributes, delay_seconds, group_id, deduplication_id,
-                sender_id or queue.account, time.time(),
+                sender_id or queue.account, time.time(), digest=False,
             )  # fmt: skip
         except ServiceError as error:
             raise DeliveryError(f"{error.code}: {error.message}", retryable=False) from None

@@ -263,3 +263,16 @@ def test_another_accounts_bus_takes_events_only_where_its_policy_allows(endpoint
             for m in receiver_sqs.receive_message(QueueUrl=inbox_url, WaitTimeSeconds=1).get("Messages", [])
         ]
     assert [body["id"] for body in bodies] == [sent] and bodies[0]["account"] == "111111111111"
+
+
+def test_a_matched_event_is_in_its_queue_when_put_events_answers(events, sqs, name, queue):
+    # An SQS target takes the event inside the PutEvents call, so the delivery latency is
+    # nothing beyond the call itself: a receive that does not wait finds it at once.
+    events.put_rule(Name=name, EventPattern=json.dumps({"source": [name]}))
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": queue.arn}])
+    for n in range(3):
+        sent = events.put_events(Entries=[entry({"n": n}, source=name)])
+        answer = sqs.receive_message(QueueUrl=queue.url, WaitTimeSeconds=0, MaxNumberOfMessages=10)
+        [message] = answer["Messages"]
+        assert json.loads(message["Body"])["id"] == sent["Entries"][0]["EventId"]
+        sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
