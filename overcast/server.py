@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -89,6 +90,9 @@ class App:
         dispatcher = Dispatcher(runtime)
         dispatcher.router  # noqa: B018 - built now, not on the first request
         runtime.resume()
+        # What start-up built (modules, the catalog, models) lives as long as the process: the
+        # collector's full passes need not walk it again on every request burst.
+        gc.freeze()
         self.dispatcher = dispatcher
         return dispatcher
 

@@ -842,7 +842,13 @@ class Provider(BaseProvider):
         for given in params.get("Filters") or []:
             key, values, condition = given["Name"], given["Values"], given.get("Condition") or "EQ"
             if key == "UPDATE_DATE":
-                low, high = (float(v) for v in (values + values)[:2])
+                # Two epoch times with BETWEEN (one with another condition), as AWS documents.
+                if condition not in ("BETWEEN", "EQ") or len(values) != (2 if condition == "BETWEEN" else 1):
+                    raise _invalid("UPDATE_DATE takes two times with BETWEEN, or one with EQ.")
+                try:
+                    low, high = (float(v) for v in (values + values)[:2])
+                except ValueError:
+                    raise _invalid(f"Invalid time in filter UPDATE_DATE: {values}") from None
                 rows = [r for r in rows if low <= r["UpdateDate"].timestamp() <= high]
                 continue
             field = {
