@@ -1,0 +1,156 @@
+"""More resource types of services Overcast already has: IAM's inline policies, group
+memberships, identity providers and virtual MFA devices; Logs, Events, SSM, X-Ray and Lambda
+types. Each stack is checked through the owning service's API, updated where the type allows,
+and deleted with its resources."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.integration.cloudformation.conftest import outputs, settle
+
+SAML = (
+    '<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" '
+    'entityID="https://idp.example.com/{v}"><IDPSSODescriptor '
+    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>'
+)
+
+IAM_TEMPLATE = """
+Parameters:
+  Action: {Type: String, Default: "s3:GetObject"}
+  Thumbprint: {Type: String, Default: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+  Metadata: {Type: String}
+  Members: {Type: CommaDelimitedList, Default: "a"}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  UserA: {Type: AWS::IAM::User, Properties: {UserName: !Sub "${AWS::StackName}-a"}}
+  UserB: {Type: AWS::IAM::User, Properties: {UserName: !Sub "${AWS::StackName}-b"}}
+  Group: {Type: AWS::IAM::Group}
+  RoleInline:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref Role
+      PolicyName: read
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: !Ref Action, Resource: "*"}]
+  UserInline:
+    Type: AWS::IAM::UserPolicy
+    Properties:
+      UserName: !Ref UserA
+      PolicyName: mine
+      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "sqs:*", Resource: "*"}]}
+  GroupInline:
+    Type: AWS::IAM::GroupPolicy
+    Properties:
+      GroupName: !Ref Group
+      PolicyName: ours
+      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: "sns:*", Resource: "*"}]}
+  Membership:
+    Type: AWS::IAM::UserToGroupAddition
+    Properties:
+      GroupName: !Ref Group
+      Users: !Split [",", !Sub ["${AWS::StackName}-${Joined}", {Joined: !Join [!Sub ",${AWS::StackName}-", !Ref Members]}]]
+    DependsOn: [UserA, UserB]
+  Oidc:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: !Sub "https://oidc.example.com/${AWS::StackName}"
+      ClientIdList: [sts.amazonaws.com]
+      ThumbprintList: [!Ref Thumbprint]
+  Saml:
+    Type: AWS::IAM::SAMLProvider
+    Properties:
+      Name: !Sub "${AWS::StackName}-idp"
+      SamlMetadataDocument: !Ref Metadata
+  Mfa:
+    Type: AWS::IAM::VirtualMFADevice
+    Properties:
+      VirtualMfaDeviceName: !Sub "${AWS::StackName}-mfa"
+      Users: [!Ref UserB]
+Outputs:
+  Role: {Value: !Ref Role}
+  Group: {Value: !Ref Group}
+  RoleInline: {Value: !Ref RoleInline}
+  Membership: {Value: !Ref Membership}
+  Oidc: {Value: !Ref Oidc}
+  OidcArn: {Value: !GetAtt Oidc.Arn}
+  Saml: {Value: !Ref Saml}
+  SamlArn: {Value: !GetAtt Saml.Arn}
+  Mfa: {Value: !Ref Mfa}
+  MfaSerial: {Value: !GetAtt Mfa.SerialNumber}
+"""
+
+
+def _params(**values: str) -> list[dict[str, str]]:
+    return [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
+
+
+def test_iam_inline_policies_providers_and_mfa(cfn, client, stack_name):
+    iam = client("iam")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=IAM_TEMPLATE,
+        Parameters=_params(Metadata=SAML.format(v=1)),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    user_a, user_b = f"{stack_name}-a", f"{stack_name}-b"
+    document = iam.get_role_policy(RoleName=out["Role"], PolicyName="read")["PolicyDocument"]
+    assert document["Statement"][0]["Action"] == "s3:GetObject"
+    assert out["RoleInline"] == f"read|{out['Role']}"
+    assert (
+        iam.get_user_policy(UserName=user_a, PolicyName="mine")["PolicyDocument"]["Statement"][0]["Action"]
+        == "sqs:*"
+    )
+    assert iam.get_group_policy(GroupName=out["Group"], PolicyName="ours")["PolicyName"] == "ours"
+    members = {user["UserName"] for user in iam.get_group(GroupName=out["Group"])["Users"]}
+    assert members == {user_a}
+    assert out["Oidc"] == out["OidcArn"] and out["Oidc"].endswith(
+        f"oidc-provider/oidc.example.com/{stack_name}"
+    )
+    oidc = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=out["Oidc"])
+    assert oidc["ClientIDList"] == ["sts.amazonaws.com"] and oidc["ThumbprintList"] == ["a" * 40]
+    assert out["Saml"] == out["SamlArn"] and out["Saml"].endswith(f"saml-provider/{stack_name}-idp")
+    assert "idp.example.com/1" in iam.get_saml_provider(SAMLProviderArn=out["Saml"])["SAMLMetadataDocument"]
+    assert out["Mfa"] == out["MfaSerial"] and out["Mfa"].endswith(f":mfa/{stack_name}-mfa")
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user_b)["MFADevices"]] == [out["Mfa"]]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=IAM_TEMPLATE,
+        Parameters=_params(
+            Action="s3:PutObject", Thumbprint="b" * 40, Metadata=SAML.format(v=2), Members="a,b"
+        ),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    document = iam.get_role_policy(RoleName=out["Role"], PolicyName="read")["PolicyDocument"]
+    assert document["Statement"][0]["Action"] == "s3:PutObject"
+    members = {user["UserName"] for user in iam.get_group(GroupName=out["Group"])["Users"]}
+    assert members == {user_a, user_b}
+    oidc = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=out["Oidc"])
+    assert oidc["ThumbprintList"] == ["b" * 40]
+    assert "idp.example.com/2" in iam.get_saml_provider(SAMLProviderArn=out["Saml"])["SAMLMetadataDocument"]
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=out["Oidc"])
+    with pytest.raises(ClientError):
+        iam.get_saml_provider(SAMLProviderArn=out["Saml"])
+    with pytest.raises(ClientError):
+        iam.get_role(RoleName=out["Role"])
+    serials = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert out["Mfa"] not in serials
