@@ -154,3 +154,129 @@ def test_iam_inline_policies_providers_and_mfa(cfn, client, stack_name):
         iam.get_role(RoleName=out["Role"])
     serials = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     assert out["Mfa"] not in serials
+
+
+LOGS_TEMPLATE = """
+Parameters:
+  Query: {Type: String, Default: "fields @message | limit 5"}
+  Field: {Type: String, Default: "requestId"}
+  Frequency: {Type: String, Default: FIFTEEN_MIN}
+Resources:
+  Group: {Type: AWS::Logs::LogGroup}
+  Sink: {Type: AWS::Logs::LogGroup}
+  Saved:
+    Type: AWS::Logs::QueryDefinition
+    Properties:
+      Name: !Sub "${AWS::StackName}/errors"
+      QueryString: !Ref Query
+      LogGroupNames: [!Ref Group]
+  Index:
+    Type: AWS::Logs::AccountPolicy
+    Properties:
+      PolicyName: !Sub "${AWS::StackName}-index"
+      PolicyType: FIELD_INDEX_POLICY
+      PolicyDocument: !Sub '{"Fields": ["${Field}"]}'
+  Source:
+    Type: AWS::Logs::DeliverySource
+    Properties:
+      Name: !Sub "${AWS::StackName}-src"
+      ResourceArn: !Sub "arn:aws:cloudfront::${AWS::AccountId}:distribution/E1ABCDEF"
+      LogType: ACCESS_LOGS
+  Destination:
+    Type: AWS::Logs::DeliveryDestination
+    Properties:
+      Name: !Sub "${AWS::StackName}-dst"
+      DestinationResourceArn: !GetAtt Sink.Arn
+      OutputFormat: json
+  Delivery:
+    Type: AWS::Logs::Delivery
+    Properties:
+      DeliverySourceName: !Ref Source
+      DeliveryDestinationArn: !GetAtt Destination.Arn
+  Transform:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: !Ref Group
+      TransformerConfig:
+        - ParseJSON: {}
+        - AddKeys: {Entries: [{Key: env, Value: !Ref Field}]}
+  Detector:
+    Type: AWS::Logs::LogAnomalyDetector
+    Properties:
+      DetectorName: !Sub "${AWS::StackName}-detector"
+      LogGroupArnList: [!GetAtt Group.Arn]
+      EvaluationFrequency: !Ref Frequency
+Outputs:
+  Group: {Value: !Ref Group}
+  Saved: {Value: !Ref Saved}
+  SavedId: {Value: !GetAtt Saved.QueryDefinitionId}
+  Index: {Value: !Ref Index}
+  Source: {Value: !Ref Source}
+  SourceService: {Value: !GetAtt Source.Service}
+  Destination: {Value: !Ref Destination}
+  DestinationType: {Value: !GetAtt Destination.DeliveryDestinationType}
+  Delivery: {Value: !Ref Delivery}
+  DeliveryArn: {Value: !GetAtt Delivery.Arn}
+  Transform: {Value: !Ref Transform}
+  Detector: {Value: !Ref Detector}
+  DetectorStatus: {Value: !GetAtt Detector.AnomalyDetectorStatus}
+"""
+
+
+def test_logs_queries_policies_deliveries_transformers_detectors(cfn, client, stack_name):
+    logs = client("logs")
+    cfn.create_stack(StackName=stack_name, TemplateBody=LOGS_TEMPLATE)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    definitions = logs.describe_query_definitions(queryDefinitionNamePrefix=stack_name)["queryDefinitions"]
+    assert [d["queryDefinitionId"] for d in definitions] == [out["Saved"]] == [out["SavedId"]]
+    assert definitions[0]["queryString"] == "fields @message | limit 5"
+    assert definitions[0]["logGroupNames"] == [out["Group"]]
+    policies = logs.describe_account_policies(policyType="FIELD_INDEX_POLICY")["accountPolicies"]
+    mine = [p for p in policies if p["policyName"] == f"{stack_name}-index"]
+    assert json.loads(mine[0]["policyDocument"]) == {"Fields": ["requestId"]}
+    assert out["Index"].endswith(f"|FIELD_INDEX_POLICY|{stack_name}-index")
+    source = logs.get_delivery_source(name=out["Source"])["deliverySource"]
+    assert source["logType"] == "ACCESS_LOGS" and out["SourceService"] == "cloudfront"
+    assert out["DestinationType"] == "CWL"
+    delivery = logs.get_delivery(id=out["Delivery"])["delivery"]
+    assert delivery["deliverySourceName"] == out["Source"] and delivery["arn"] == out["DeliveryArn"]
+    transformer = logs.get_transformer(logGroupIdentifier=out["Group"])["transformerConfig"]
+    entry = transformer[1]["addKeys"]["entries"][0]
+    assert (entry["key"], entry["value"]) == ("env", "requestId")
+    assert "parseJSON" in transformer[0] and out["Transform"] == out["Group"]
+    detector = logs.get_log_anomaly_detector(anomalyDetectorArn=out["Detector"])
+    assert detector["evaluationFrequency"] == "FIFTEEN_MIN" and out["DetectorStatus"]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=LOGS_TEMPLATE,
+        Parameters=_params(Query="fields @timestamp | limit 9", Field="traceId", Frequency="ONE_HOUR"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Saved"] == out["Saved"]
+    definitions = logs.describe_query_definitions(queryDefinitionNamePrefix=stack_name)["queryDefinitions"]
+    assert definitions[0]["queryString"] == "fields @timestamp | limit 9"
+    policies = logs.describe_account_policies(policyType="FIELD_INDEX_POLICY")["accountPolicies"]
+    mine = [p for p in policies if p["policyName"] == f"{stack_name}-index"]
+    assert json.loads(mine[0]["policyDocument"]) == {"Fields": ["traceId"]}
+    transformer = logs.get_transformer(logGroupIdentifier=out["Group"])["transformerConfig"]
+    assert transformer[1]["addKeys"]["entries"][0]["value"] == "traceId"
+    detector = logs.get_log_anomaly_detector(anomalyDetectorArn=out["Detector"])
+    assert detector["evaluationFrequency"] == "ONE_HOUR"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert not logs.describe_query_definitions(queryDefinitionNamePrefix=stack_name)["queryDefinitions"]
+    policies = logs.describe_account_policies(policyType="FIELD_INDEX_POLICY")["accountPolicies"]
+    assert not [p for p in policies if p["policyName"] == f"{stack_name}-index"]
+    for call, kwargs in (
+        (logs.get_delivery_source, {"name": out["Source"]}),
+        (logs.get_delivery_destination, {"name": out["Destination"]}),
+        (logs.get_delivery, {"id": out["Delivery"]}),
+        (logs.get_log_anomaly_detector, {"anomalyDetectorArn": out["Detector"]}),
+    ):
+        with pytest.raises(ClientError):
+            call(**kwargs)
