@@ -280,3 +280,151 @@ def test_logs_queries_policies_deliveries_transformers_detectors(cfn, client, st
     ):
         with pytest.raises(ClientError):
             call(**kwargs)
+
+
+SSM_TEMPLATE = """
+Parameters:
+  Env: {Type: String, Default: dev}
+  Days: {Type: Number, Default: 7}
+  Sharer: {Type: String, Default: "111122223333"}
+Resources:
+  Bucket: {Type: AWS::S3::Bucket}
+  Run:
+    Type: AWS::SSM::Association
+    Properties:
+      Name: AWS-RunShellScript
+      AssociationName: !Sub "${AWS::StackName}-run"
+      Parameters: {commands: [!Sub "echo ${Env}"]}
+      Targets: [{Key: !Sub "tag:env", Values: [!Ref Env]}]
+      ScheduleExpression: "rate(1 day)"
+  Window:
+    Type: AWS::SSM::MaintenanceWindow
+    Properties:
+      Name: !Sub "${AWS::StackName}-window"
+      Schedule: "rate(7 days)"
+      Duration: 2
+      Cutoff: 1
+      AllowUnassociatedTargets: false
+      Description: !Ref Env
+  Target:
+    Type: AWS::SSM::MaintenanceWindowTarget
+    Properties:
+      WindowId: !Ref Window
+      ResourceType: INSTANCE
+      Targets: [{Key: tag:env, Values: [!Ref Env]}]
+      Name: fleet
+  Task:
+    Type: AWS::SSM::MaintenanceWindowTask
+    Properties:
+      WindowId: !Ref Window
+      TaskType: RUN_COMMAND
+      TaskArn: AWS-RunShellScript
+      Priority: 1
+      MaxConcurrency: "1"
+      MaxErrors: "1"
+      Targets: [{Key: WindowTargetIds, Values: [!Ref Target]}]
+      TaskInvocationParameters:
+        MaintenanceWindowRunCommandParameters:
+          Parameters: {commands: [!Sub "echo ${Env}"]}
+          TimeoutSeconds: 60
+  Baseline:
+    Type: AWS::SSM::PatchBaseline
+    Properties:
+      Name: !Sub "${AWS::StackName}-baseline"
+      OperatingSystem: AMAZON_LINUX_2
+      PatchGroups: [!Ref Env]
+      ApprovalRules:
+        PatchRules:
+          - ApproveAfterDays: !Ref Days
+            PatchFilterGroup:
+              PatchFilters: [{Key: CLASSIFICATION, Values: [Security]}]
+  Sync:
+    Type: AWS::SSM::ResourceDataSync
+    Properties:
+      SyncName: !Sub "${AWS::StackName}-sync"
+      S3Destination: {BucketName: !Ref Bucket, BucketRegion: !Ref "AWS::Region", SyncFormat: JsonSerDe}
+  Shared:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub "${AWS::StackName}-shared"
+      Type: String
+      Value: hello
+      Tier: Advanced
+  Share:
+    Type: AWS::SSM::ResourcePolicy
+    Properties:
+      ResourceArn: !Sub "arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Shared}"
+      Policy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${Sharer}:root"}
+            Action: ["ssm:GetParameter"]
+            Resource: !Sub "arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Shared}"
+Outputs:
+  Run: {Value: !Ref Run}
+  RunId: {Value: !GetAtt Run.AssociationId}
+  Window: {Value: !Ref Window}
+  Target: {Value: !Ref Target}
+  Task: {Value: !Ref Task}
+  Baseline: {Value: !Ref Baseline}
+  Sync: {Value: !Ref Sync}
+  Share: {Value: !Ref Share}
+  ShareHash: {Value: !GetAtt Share.PolicyHash}
+  ShareArn: {Value: !Sub "arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Shared}"}
+"""
+
+
+def test_ssm_associations_windows_baselines_syncs_policies(cfn, client, stack_name):
+    ssm = client("ssm")
+    cfn.create_stack(StackName=stack_name, TemplateBody=SSM_TEMPLATE)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    association = ssm.describe_association(AssociationId=out["Run"])["AssociationDescription"]
+    assert out["Run"] == out["RunId"] and association["Parameters"] == {"commands": ["echo dev"]}
+    assert association["AssociationName"] == f"{stack_name}-run"
+    window = ssm.get_maintenance_window(WindowId=out["Window"])
+    assert (window["Duration"], window["Cutoff"], window["Description"]) == (2, 1, "dev")
+    targets = ssm.describe_maintenance_window_targets(WindowId=out["Window"])["Targets"]
+    assert [t["WindowTargetId"] for t in targets] == [out["Target"]]
+    task = ssm.get_maintenance_window_task(WindowId=out["Window"], WindowTaskId=out["Task"])
+    assert task["TaskInvocationParameters"]["RunCommand"]["Parameters"] == {"commands": ["echo dev"]}
+    baseline = ssm.get_patch_baseline(BaselineId=out["Baseline"])
+    assert baseline["PatchGroups"] == ["dev"]
+    assert baseline["ApprovalRules"]["PatchRules"][0]["ApproveAfterDays"] == 7
+    syncs = [s["SyncName"] for s in ssm.list_resource_data_sync()["ResourceDataSyncItems"]]
+    assert out["Sync"] in syncs
+    policies = ssm.get_resource_policies(ResourceArn=out["ShareArn"])["Policies"]
+    assert [(p["PolicyId"], p["PolicyHash"]) for p in policies] == [(out["Share"], out["ShareHash"])]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=SSM_TEMPLATE,
+        Parameters=_params(Env="prod", Days="3", Sharer="444455556666"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    updated = outputs(stack)
+    assert all(updated[key] == out[key] for key in ("Run", "Window", "Target", "Task", "Baseline", "Share"))
+    association = ssm.describe_association(AssociationId=out["Run"])["AssociationDescription"]
+    assert association["Parameters"] == {"commands": ["echo prod"]}
+    assert ssm.get_maintenance_window(WindowId=out["Window"])["Description"] == "prod"
+    task = ssm.get_maintenance_window_task(WindowId=out["Window"], WindowTaskId=out["Task"])
+    assert task["TaskInvocationParameters"]["RunCommand"]["Parameters"] == {"commands": ["echo prod"]}
+    baseline = ssm.get_patch_baseline(BaselineId=out["Baseline"])
+    assert baseline["PatchGroups"] == ["prod"]
+    assert baseline["ApprovalRules"]["PatchRules"][0]["ApproveAfterDays"] == 3
+    policies = ssm.get_resource_policies(ResourceArn=out["ShareArn"])["Policies"]
+    assert "444455556666" in policies[0]["Policy"] and policies[0]["PolicyHash"] == updated["ShareHash"]
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        ssm.describe_association(AssociationId=out["Run"])
+    with pytest.raises(ClientError):
+        ssm.get_maintenance_window(WindowId=out["Window"])
+    with pytest.raises(ClientError):
+        ssm.get_patch_baseline(BaselineId=out["Baseline"])
+    syncs = [s["SyncName"] for s in ssm.list_resource_data_sync()["ResourceDataSyncItems"]]
+    assert out["Sync"] not in syncs
