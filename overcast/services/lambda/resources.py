@@ -597,6 +597,58 @@ class LayerVersionPermission(ResourceHandler):
         )
 
 
+class CodeSigningConfig(ResourceHandler):
+    identifier = "CodeSigningConfigArn"
+    required = ("AllowedPublishers",)
+    attributes = frozenset({"CodeSigningConfigId", "CodeSigningConfigArn"})
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "AllowedPublishers": {
+                "SigningProfileVersionArns": list(
+                    properties["AllowedPublishers"]["SigningProfileVersionArns"]
+                )
+            },
+            "Description": properties.get("Description", ""),
+        }
+        if properties.get("CodeSigningPolicies"):
+            params["CodeSigningPolicies"] = properties["CodeSigningPolicies"]
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = self._params(request.properties)
+        tags = {tag["Key"]: tag["Value"] for tag in request.user_tags(request.properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        config = (await request.call("lambda", "CreateCodeSigningConfig", params))["CodeSigningConfig"]
+        arn = config["CodeSigningConfigArn"]
+        return arn, {"CodeSigningConfigArn": arn, "CodeSigningConfigId": config["CodeSigningConfigId"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = self._params(request.properties)
+        if not params.get("CodeSigningPolicies"):
+            params["CodeSigningPolicies"] = {"UntrustedArtifactOnDeployment": "Warn"}
+        config = (
+            await request.call(
+                "lambda", "UpdateCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id, **params}
+            )
+        )["CodeSigningConfig"]
+        return {
+            "CodeSigningConfigArn": request.physical_id,
+            "CodeSigningConfigId": config["CodeSigningConfigId"],
+        }
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "lambda", "DeleteCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::Version": Version,
@@ -607,4 +659,5 @@ HANDLERS = {
     "AWS::Lambda::Url": Url,
     "AWS::Lambda::EventInvokeConfig": EventInvokeConfig,
     "AWS::Lambda::LayerVersionPermission": LayerVersionPermission,
+    "AWS::Lambda::CodeSigningConfig": CodeSigningConfig,
 }

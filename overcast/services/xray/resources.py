@@ -3,9 +3,15 @@ through the X-Ray provider's own operations."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    as_bool,
+)
 
 
 class Group(ResourceHandler):
@@ -90,4 +96,37 @@ class SamplingRule(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::XRay::Group": Group, "AWS::XRay::SamplingRule": SamplingRule}
+class ResourcePolicy(ResourceHandler):
+    identifier = "PolicyName"
+    replace_on = frozenset({"PolicyName"})
+    name_property = "PolicyName"
+    required = ("PolicyName", "PolicyDocument")
+
+    async def _put(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        document = properties["PolicyDocument"]
+        params: dict[str, Any] = {
+            "PolicyName": properties["PolicyName"],
+            "PolicyDocument": document if isinstance(document, str) else json.dumps(document),
+        }
+        if properties.get("BypassPolicyLockoutCheck") is not None:
+            params["BypassPolicyLockoutCheck"] = as_bool(properties["BypassPolicyLockoutCheck"])
+        await request.call("xray", "PutResourcePolicy", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["PolicyName"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("xray", "DeleteResourcePolicy", {"PolicyName": request.physical_id})
+
+
+HANDLERS = {
+    "AWS::XRay::Group": Group,
+    "AWS::XRay::SamplingRule": SamplingRule,
+    "AWS::XRay::ResourcePolicy": ResourcePolicy,
+}

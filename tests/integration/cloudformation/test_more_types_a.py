@@ -428,3 +428,135 @@ def test_ssm_associations_windows_baselines_syncs_policies(cfn, client, stack_na
         ssm.get_patch_baseline(BaselineId=out["Baseline"])
     syncs = [s["SyncName"] for s in ssm.list_resource_data_sync()["ResourceDataSyncItems"]]
     assert out["Sync"] not in syncs
+
+
+MIXED_TEMPLATE = """
+Parameters:
+  Account: {Type: String, Default: "111122223333"}
+  Mode: {Type: String, Default: Warn}
+  PrimaryKey: {Type: String}
+  KeyText: {Type: String, Default: first}
+Resources:
+  Bus: {Type: AWS::Events::EventBus, Properties: {Name: !Sub "${AWS::StackName}-bus"}}
+  Grant:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref Bus
+      StatementId: partner
+      Action: events:PutEvents
+      Principal: !Ref Account
+  Whole:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref Bus
+      StatementId: whole
+      Statement:
+        Effect: Allow
+        Principal: {AWS: !Sub "arn:aws:iam::${Account}:root"}
+        Action: events:PutRule
+        Resource: !GetAtt Bus.Arn
+    DependsOn: Grant
+  Global:
+    Type: AWS::Events::Endpoint
+    Properties:
+      Name: !Sub "${AWS::StackName}-ep"
+      Description: !Ref Mode
+      RoutingConfig:
+        FailoverConfig:
+          Primary: {HealthCheck: !Sub "arn:aws:route53:::healthcheck/${AWS::StackName}"}
+          Secondary: {Route: us-west-2}
+      ReplicationConfig: {State: DISABLED}
+      EventBuses:
+        - EventBusArn: !Sub "arn:aws:events:us-east-1:${AWS::AccountId}:event-bus/${Bus}"
+        - EventBusArn: !Sub "arn:aws:events:us-west-2:${AWS::AccountId}:event-bus/${Bus}"
+  TracePolicy:
+    Type: AWS::XRay::ResourcePolicy
+    Properties:
+      PolicyName: !Sub "${AWS::StackName}-trace"
+      PolicyDocument: !Sub '{"Version":"2012-10-17","Statement":[{"Sid":"s","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${Account}:root"},"Action":"xray:PutTraceSegments","Resource":"*"}]}'
+  Signing:
+    Type: AWS::Lambda::CodeSigningConfig
+    Properties:
+      Description: !Ref Mode
+      AllowedPublishers:
+        SigningProfileVersionArns:
+          - !Sub "arn:aws:signer:${AWS::Region}:${AWS::AccountId}:/signing-profiles/prof/abcdefghij"
+      CodeSigningPolicies: {UntrustedArtifactOnDeployment: !Ref Mode}
+  Replica:
+    Type: AWS::KMS::ReplicaKey
+    Properties:
+      PrimaryKeyArn: !Ref PrimaryKey
+      Description: !Ref KeyText
+      PendingWindowInDays: 7
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: "kms:*", Resource: "*"}
+Outputs:
+  Bus: {Value: !Ref Bus}
+  Grant: {Value: !Ref Grant}
+  Global: {Value: !Ref Global}
+  GlobalArn: {Value: !GetAtt Global.Arn}
+  GlobalId: {Value: !GetAtt Global.EndpointId}
+  TracePolicy: {Value: !Ref TracePolicy}
+  Signing: {Value: !Ref Signing}
+  SigningId: {Value: !GetAtt Signing.CodeSigningConfigId}
+  Replica: {Value: !Ref Replica}
+  ReplicaArn: {Value: !GetAtt Replica.Arn}
+"""
+
+
+def test_bus_policies_endpoints_trace_policies_signing_and_replica_keys(cfn, client, stack_name):
+    events, xray, lam, kms = client("events"), client("xray"), client("lambda"), client("kms")
+    primary = client("kms", region_name="eu-west-1").create_key(MultiRegion=True)["KeyMetadata"]
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=MIXED_TEMPLATE, Parameters=_params(PrimaryKey=primary["Arn"])
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    policy = json.loads(events.describe_event_bus(Name=out["Bus"])["Policy"])
+    sids = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(sids) == {"partner", "whole"} and sids["whole"]["Action"] == "events:PutRule"
+    assert out["Grant"] == f"{out['Bus']}|partner"
+    endpoint = events.describe_endpoint(Name=out["Global"])
+    assert endpoint["Arn"] == out["GlobalArn"] and endpoint["EndpointId"] == out["GlobalId"]
+    assert endpoint["Description"] == "Warn"
+    policies = {p["PolicyName"]: p for p in xray.list_resource_policies()["ResourcePolicies"]}
+    assert "111122223333" in policies[out["TracePolicy"]]["PolicyDocument"]
+    config = lam.get_code_signing_config(CodeSigningConfigArn=out["Signing"])["CodeSigningConfig"]
+    assert config["CodeSigningConfigId"] == out["SigningId"]
+    assert config["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"] == "Warn"
+    replica = kms.describe_key(KeyId=out["Replica"])["KeyMetadata"]
+    assert replica["Arn"] == out["ReplicaArn"] and replica["KeyId"] == primary["KeyId"]
+    assert replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert replica["Description"] == "first"
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=MIXED_TEMPLATE,
+        Parameters=_params(
+            PrimaryKey=primary["Arn"], Account="444455556666", Mode="Enforce", KeyText="second"
+        ),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    policy = json.loads(events.describe_event_bus(Name=out["Bus"])["Policy"])
+    partner = next(s for s in policy["Statement"] if s["Sid"] == "partner")
+    assert "444455556666" in json.dumps(partner["Principal"])
+    assert events.describe_endpoint(Name=out["Global"])["Description"] == "Enforce"
+    policies = {p["PolicyName"]: p for p in xray.list_resource_policies()["ResourcePolicies"]}
+    assert "444455556666" in policies[out["TracePolicy"]]["PolicyDocument"]
+    config = lam.get_code_signing_config(CodeSigningConfigArn=out["Signing"])["CodeSigningConfig"]
+    assert config["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"] == "Enforce"
+    assert kms.describe_key(KeyId=out["Replica"])["KeyMetadata"]["Description"] == "second"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        events.describe_endpoint(Name=out["Global"])
+    names = [p["PolicyName"] for p in xray.list_resource_policies()["ResourcePolicies"]]
+    assert out["TracePolicy"] not in names
+    with pytest.raises(ClientError):
+        lam.get_code_signing_config(CodeSigningConfigArn=out["Signing"])
+    assert kms.describe_key(KeyId=out["Replica"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
