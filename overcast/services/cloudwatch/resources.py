@@ -416,6 +416,50 @@ class InsightRule(ResourceHandler):
         await request.call("cloudwatch", "DeleteInsightRules", {"RuleNames": [request.physical_id]})
 
 
+class AlarmMuteRule(ResourceHandler):
+    """A rule that mutes alarms' actions on a schedule (PutAlarmMuteRule)."""
+
+    identifier = "Name"
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("Rule",)
+    attributes = frozenset({"Arn", "MuteType", "Status", "LastUpdatedTimestamp"})
+
+    async def _put(self, request: ResourceRequest, name: str, tags: bool) -> dict[str, Any]:
+        properties = request.properties
+        params: dict[str, Any] = {"Name": name, "Rule": properties["Rule"]}
+        for key in ("Description", "MuteTargets", "StartDate", "ExpireDate"):
+            if properties.get(key) is not None:
+                params[key] = properties[key]
+        given = request.user_tags(properties.get("Tags"))
+        if tags and given:
+            params["Tags"] = given
+        await request.call("cloudwatch", "PutAlarmMuteRule", params)
+        found = await request.call("cloudwatch", "GetAlarmMuteRule", {"AlarmMuteRuleName": name})
+        return {
+            "Arn": found["AlarmMuteRuleArn"],
+            "MuteType": found.get("MuteType", ""),
+            "Status": found.get("Status", ""),
+            "LastUpdatedTimestamp": str(found.get("LastUpdatedTimestamp", "")),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(255)
+        return name, await self._put(request, name, tags=True)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._put(request, request.physical_id, tags=False)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "cloudwatch", "DeleteAlarmMuteRule", {"AlarmMuteRuleName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::CloudWatch::Alarm": Alarm,
     "AWS::CloudWatch::CompositeAlarm": CompositeAlarm,
@@ -423,4 +467,5 @@ HANDLERS = {
     "AWS::CloudWatch::AnomalyDetector": AnomalyDetector,
     "AWS::CloudWatch::MetricStream": MetricStream,
     "AWS::CloudWatch::InsightRule": InsightRule,
+    "AWS::CloudWatch::AlarmMuteRule": AlarmMuteRule,
 }

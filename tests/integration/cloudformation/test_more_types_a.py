@@ -90,6 +90,17 @@ Outputs:
 """
 
 
+def _failure(cfn, stack: dict) -> str:
+    """The stack's status reason and its resources' failure reasons, for assertion messages."""
+    events = cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    reasons = [
+        f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
+        for e in events
+        if "FAILED" in e["ResourceStatus"]
+    ]
+    return f"{stack.get('StackStatusReason')} {reasons}"
+
+
 def _params(**values: str) -> list[dict[str, str]]:
     return [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
 
@@ -103,7 +114,7 @@ def test_iam_inline_policies_providers_and_mfa(cfn, client, stack_name):
         Capabilities=["CAPABILITY_NAMED_IAM"],
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
     out = outputs(stack)
     user_a, user_b = f"{stack_name}-a", f"{stack_name}-b"
     document = iam.get_role_policy(RoleName=out["Role"], PolicyName="read")["PolicyDocument"]
@@ -135,7 +146,7 @@ def test_iam_inline_policies_providers_and_mfa(cfn, client, stack_name):
         Capabilities=["CAPABILITY_NAMED_IAM"],
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
     document = iam.get_role_policy(RoleName=out["Role"], PolicyName="read")["PolicyDocument"]
     assert document["Statement"][0]["Action"] == "s3:PutObject"
     members = {user["UserName"] for user in iam.get_group(GroupName=out["Group"])["Users"]}
@@ -227,7 +238,7 @@ def test_logs_queries_policies_deliveries_transformers_detectors(cfn, client, st
     logs = client("logs")
     cfn.create_stack(StackName=stack_name, TemplateBody=LOGS_TEMPLATE)
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
     out = outputs(stack)
     definitions = logs.describe_query_definitions(queryDefinitionNamePrefix=stack_name)["queryDefinitions"]
     assert [d["queryDefinitionId"] for d in definitions] == [out["Saved"]] == [out["SavedId"]]
@@ -255,7 +266,7 @@ def test_logs_queries_policies_deliveries_transformers_detectors(cfn, client, st
         Parameters=_params(Query="fields @timestamp | limit 9", Field="traceId", Frequency="ONE_HOUR"),
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
     assert outputs(stack)["Saved"] == out["Saved"]
     definitions = logs.describe_query_definitions(queryDefinitionNamePrefix=stack_name)["queryDefinitions"]
     assert definitions[0]["queryString"] == "fields @timestamp | limit 9"
@@ -379,7 +390,7 @@ def test_ssm_associations_windows_baselines_syncs_policies(cfn, client, stack_na
     ssm = client("ssm")
     cfn.create_stack(StackName=stack_name, TemplateBody=SSM_TEMPLATE)
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
     out = outputs(stack)
     association = ssm.describe_association(AssociationId=out["Run"])["AssociationDescription"]
     assert out["Run"] == out["RunId"] and association["Parameters"] == {"commands": ["echo dev"]}
@@ -404,7 +415,7 @@ def test_ssm_associations_windows_baselines_syncs_policies(cfn, client, stack_na
         Parameters=_params(Env="prod", Days="3", Sharer="444455556666"),
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
     updated = outputs(stack)
     assert all(updated[key] == out[key] for key in ("Run", "Window", "Target", "Task", "Baseline", "Share"))
     association = ssm.describe_association(AssociationId=out["Run"])["AssociationDescription"]
@@ -513,7 +524,7 @@ def test_bus_policies_endpoints_trace_policies_signing_and_replica_keys(cfn, cli
         StackName=stack_name, TemplateBody=MIXED_TEMPLATE, Parameters=_params(PrimaryKey=primary["Arn"])
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
     out = outputs(stack)
     policy = json.loads(events.describe_event_bus(Name=out["Bus"])["Policy"])
     sids = {statement["Sid"]: statement for statement in policy["Statement"]}
@@ -540,7 +551,7 @@ def test_bus_policies_endpoints_trace_policies_signing_and_replica_keys(cfn, cli
         ),
     )
     stack = settle(cfn, stack_name)
-    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
     policy = json.loads(events.describe_event_bus(Name=out["Bus"])["Policy"])
     partner = next(s for s in policy["Statement"] if s["Sid"] == "partner")
     assert "444455556666" in json.dumps(partner["Principal"])
@@ -560,3 +571,130 @@ def test_bus_policies_endpoints_trace_policies_signing_and_replica_keys(cfn, cli
     with pytest.raises(ClientError):
         lam.get_code_signing_config(CodeSigningConfigArn=out["Signing"])
     assert kms.describe_key(KeyId=out["Replica"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+ATTACH_TEMPLATE = """
+Parameters:
+  Account: {Type: String, Default: "111122223333"}
+  Hours: {Type: Number, Default: 6}
+  Mute: {Type: String, Default: "cron(0 2 * * ? *)"}
+Resources:
+  Credentials:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "admin"}'
+        GenerateStringKey: password
+        ExcludePunctuation: true
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+      MasterUsername: admin
+      MasterUserPassword: supersecret1
+  Attachment:
+    Type: AWS::SecretsManager::SecretTargetAttachment
+    Properties:
+      SecretId: !Ref Credentials
+      TargetId: !Ref Cluster
+      TargetType: AWS::RDS::DBCluster
+  Store:
+    Type: AWS::CloudTrail::EventDataStore
+    Properties:
+      RetentionPeriod: 7
+      AdvancedEventSelectors:
+        - FieldSelectors: [{Field: eventCategory, Equals: [ActivityAuditLog]}]
+  Channel:
+    Type: AWS::CloudTrail::Channel
+    Properties:
+      Source: Custom
+      Destinations: [{Type: EVENT_DATA_STORE, Location: !GetAtt Store.EventDataStoreArn}]
+  ChannelPolicy:
+    Type: AWS::CloudTrail::ResourcePolicy
+    Properties:
+      ResourceArn: !Ref Channel
+      ResourcePolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${Account}:root"}
+            Action: "cloudtrail-data:PutAuditEvents"
+            Resource: !Ref Channel
+  Board:
+    Type: AWS::CloudTrail::Dashboard
+    Properties:
+      Name: !Sub "${AWS::StackName}-board"
+      Widgets:
+        - QueryStatement: !Sub
+            - "SELECT eventName, COUNT(*) FROM ${Id} GROUP BY eventName"
+            - {Id: !Select [1, !Split ["/", !GetAtt Store.EventDataStoreArn]]}
+          ViewProperties: {View: Table}
+      RefreshSchedule: {Frequency: {Unit: HOURS, Value: !Ref Hours}, Status: ENABLED}
+  Quiet:
+    Type: AWS::CloudWatch::AlarmMuteRule
+    Properties:
+      Description: nightly
+      Rule: {Schedule: {Expression: !Ref Mute, Duration: PT2H}}
+      MuteTargets: {AlarmNames: [!Sub "${AWS::StackName}-alarm"]}
+Outputs:
+  Secret: {Value: !Ref Credentials}
+  Attachment: {Value: !Ref Attachment}
+  Cluster: {Value: !Ref Cluster}
+  Channel: {Value: !Ref Channel}
+  ChannelArn: {Value: !GetAtt Channel.ChannelArn}
+  Board: {Value: !Ref Board}
+  BoardType: {Value: !GetAtt Board.Type}
+  Quiet: {Value: !Ref Quiet}
+  QuietArn: {Value: !GetAtt Quiet.Arn}
+  QuietType: {Value: !GetAtt Quiet.MuteType}
+"""
+
+
+def test_secret_attachments_trail_channels_dashboards_and_mute_rules(cfn, client, stack_name):
+    secrets, trail, cloudwatch = client("secretsmanager"), client("cloudtrail"), client("cloudwatch")
+    cfn.create_stack(StackName=stack_name, TemplateBody=ATTACH_TEMPLATE)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
+    out = outputs(stack)
+    value = json.loads(secrets.get_secret_value(SecretId=out["Secret"])["SecretString"])
+    cluster = client("rds").describe_db_clusters(DBClusterIdentifier=out["Cluster"])["DBClusters"][0]
+    assert value["username"] == "admin" and value["password"]
+    assert (value["engine"], value["host"], value["port"]) == (
+        "postgres",
+        cluster["Endpoint"],
+        cluster["Port"],
+    )
+    assert value["dbClusterIdentifier"] == out["Cluster"] and out["Attachment"] == out["Secret"]
+    channel = trail.get_channel(Channel=out["Channel"])
+    assert channel["ChannelArn"] == out["ChannelArn"] == out["Channel"] and channel["Source"] == "Custom"
+    policy = json.loads(trail.get_resource_policy(ResourceArn=out["Channel"])["ResourcePolicy"])
+    assert "111122223333" in policy["Statement"][0]["Principal"]["AWS"]
+    board = trail.get_dashboard(DashboardId=out["Board"])
+    assert board["DashboardArn"] == out["Board"] and out["BoardType"] == "CUSTOM"
+    assert board["RefreshSchedule"]["Frequency"] == {"Unit": "HOURS", "Value": 6}
+    rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=out["Quiet"])
+    assert rule["AlarmMuteRuleArn"] == out["QuietArn"] and out["QuietType"] == "RECURRING"
+    assert rule["MuteTargets"]["AlarmNames"] == [f"{stack_name}-alarm"]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=ATTACH_TEMPLATE,
+        Parameters=_params(Account="444455556666", Hours="12", Mute="cron(0 4 * * ? *)"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
+    policy = json.loads(trail.get_resource_policy(ResourceArn=out["Channel"])["ResourcePolicy"])
+    assert "444455556666" in policy["Statement"][0]["Principal"]["AWS"]
+    board = trail.get_dashboard(DashboardId=out["Board"])
+    assert board["RefreshSchedule"]["Frequency"] == {"Unit": "HOURS", "Value": 12}
+    rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=out["Quiet"])
+    assert rule["Rule"]["Schedule"]["Expression"] == "cron(0 4 * * ? *)"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        trail.get_channel(Channel=out["Channel"])
+    with pytest.raises(ClientError):
+        trail.get_dashboard(DashboardId=out["Board"])
+    with pytest.raises(ClientError):
+        cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=out["Quiet"])
