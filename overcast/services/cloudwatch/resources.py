@@ -460,6 +460,38 @@ class AlarmMuteRule(ResourceHandler):
                 raise
 
 
+class OTelEnrichment(ResourceHandler):
+    """The account's OTel enrichment: creating it starts enrichment, deleting it stops it; its
+    Ref is the account id."""
+
+    attributes = frozenset({"AccountId"})
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        return {key: properties[key] for key in ("IncludeFilters", "ExcludeFilters") if properties.get(key)}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        state = await request.call("cloudwatch", "GetOTelEnrichment", {})
+        if state.get("Status") == "Running":
+            raise ResourceFailed(
+                f"OTel enrichment is already running in account {request.account}: only one "
+                "AWS::CloudWatch::OTelEnrichment can exist per account.",
+                "AlreadyExists",
+            )
+        await request.call("cloudwatch", "StartOTelEnrichment", self._params(request.properties))
+        return request.account, {"AccountId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = self._params(request.properties)
+        params.setdefault("IncludeFilters", [])
+        params.setdefault("ExcludeFilters", [])
+        await request.call("cloudwatch", "UpdateOTelEnrichment", params)
+        return {"AccountId": request.account}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("cloudwatch", "StopOTelEnrichment", {})
+
+
 HANDLERS = {
     "AWS::CloudWatch::Alarm": Alarm,
     "AWS::CloudWatch::CompositeAlarm": CompositeAlarm,
@@ -468,4 +500,5 @@ HANDLERS = {
     "AWS::CloudWatch::MetricStream": MetricStream,
     "AWS::CloudWatch::InsightRule": InsightRule,
     "AWS::CloudWatch::AlarmMuteRule": AlarmMuteRule,
+    "AWS::CloudWatch::OTelEnrichment": OTelEnrichment,
 }

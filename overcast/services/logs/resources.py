@@ -595,6 +595,73 @@ class LogAnomalyDetector(ResourceHandler):
         )
 
 
+_SCHEDULED_FIELDS = (
+    "Description",
+    "QueryLanguage",
+    "QueryString",
+    "LogGroupIdentifiers",
+    "ScheduleExpression",
+    "Timezone",
+    "StartTimeOffset",
+    "DestinationConfiguration",
+    "ScheduleStartTime",
+    "ScheduleEndTime",
+    "ExecutionRoleArn",
+    "State",
+)
+
+
+class ScheduledQuery(ResourceHandler):
+    identifier = "ScheduledQueryArn"
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("Name", "QueryLanguage", "QueryString", "ScheduleExpression", "ExecutionRoleArn")
+    attributes = frozenset(
+        {"ScheduledQueryArn", "CreationTime", "LastUpdatedTime", "LastTriggeredTime", "LastExecutionStatus"}
+    )
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params = {
+            name[:1].lower() + name[1:]: _camel(properties[name])
+            for name in _SCHEDULED_FIELDS
+            if properties.get(name) is not None
+        }
+        for name in ("startTimeOffset", "scheduleStartTime", "scheduleEndTime"):
+            if name in params:
+                params[name] = as_int(params[name])
+        return params
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = await request.call("logs", "GetScheduledQuery", {"identifier": arn})
+        return {
+            "ScheduledQueryArn": arn,
+            "CreationTime": found.get("creationTime", 0),
+            "LastUpdatedTime": found.get("lastUpdatedTime", 0),
+            "LastTriggeredTime": found.get("lastTriggeredTime", 0),
+            "LastExecutionStatus": found.get("lastExecutionStatus", ""),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = {"name": request.properties["Name"], **self._params(request.properties)}
+        tags = _tag_map(request, request.properties.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        arn = (await request.call("logs", "CreateScheduledQuery", params))["scheduledQueryArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "logs",
+            "UpdateScheduledQuery",
+            {"identifier": request.physical_id, **self._params(request.properties)},
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(request, "DeleteScheduledQuery", {"identifier": request.physical_id})
+
+
 HANDLERS = {
     "AWS::Logs::LogGroup": LogGroup,
     "AWS::Logs::LogStream": LogStream,
@@ -609,4 +676,5 @@ HANDLERS = {
     "AWS::Logs::Delivery": Delivery,
     "AWS::Logs::Transformer": Transformer,
     "AWS::Logs::LogAnomalyDetector": LogAnomalyDetector,
+    "AWS::Logs::ScheduledQuery": ScheduledQuery,
 }

@@ -125,8 +125,44 @@ class ResourcePolicy(ResourceHandler):
         await request.call("xray", "DeleteResourcePolicy", {"PolicyName": request.physical_id})
 
 
+class TransactionSearchConfig(ResourceHandler):
+    """Transaction Search for the account: spans go to CloudWatch Logs, and the Default
+    indexing rule samples IndexingPercentage of them. Deleting it sends segments back to
+    X-Ray. Its Ref is the account id."""
+
+    attributes = frozenset({"AccountId"})
+
+    async def _index(self, request: ResourceRequest) -> None:
+        percentage = request.properties.get("IndexingPercentage")
+        if percentage is None:
+            return
+        await request.call(
+            "xray",
+            "UpdateIndexingRule",
+            {"Name": "Default", "Rule": {"Probabilistic": {"DesiredSamplingPercentage": float(percentage)}}},
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        current = await request.call("xray", "GetTraceSegmentDestination", {})
+        if current.get("Destination") == "CloudWatchLogs":
+            raise ResourceFailed(
+                f"Transaction Search is already enabled in account {request.account}.", "AlreadyExists"
+            )
+        await request.call("xray", "UpdateTraceSegmentDestination", {"Destination": "CloudWatchLogs"})
+        await self._index(request)
+        return request.account, {"AccountId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._index(request)
+        return {"AccountId": request.account}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("xray", "UpdateTraceSegmentDestination", {"Destination": "XRay"})
+
+
 HANDLERS = {
     "AWS::XRay::Group": Group,
     "AWS::XRay::SamplingRule": SamplingRule,
     "AWS::XRay::ResourcePolicy": ResourcePolicy,
+    "AWS::XRay::TransactionSearchConfig": TransactionSearchConfig,
 }

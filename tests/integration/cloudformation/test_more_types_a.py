@@ -698,3 +698,91 @@ def test_secret_attachments_trail_channels_dashboards_and_mute_rules(cfn, client
         trail.get_dashboard(DashboardId=out["Board"])
     with pytest.raises(ClientError):
         cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=out["Quiet"])
+
+
+SINGLETONS_TEMPLATE = """
+Parameters:
+  Percent: {Type: Number, Default: 5}
+  Namespace: {Type: String, Default: AWS/EC2}
+  Schedule: {Type: String, Default: "cron(0 * * * ? *)"}
+Resources:
+  Group: {Type: AWS::Logs::LogGroup}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: logs.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Hourly:
+    Type: AWS::Logs::ScheduledQuery
+    Properties:
+      Name: !Sub "${AWS::StackName}-hourly"
+      QueryLanguage: CWLI
+      QueryString: "fields @message | limit 10"
+      LogGroupIdentifiers: [!Ref Group]
+      ScheduleExpression: !Ref Schedule
+      StartTimeOffset: 3600
+      ExecutionRoleArn: !GetAtt Role.Arn
+  Search:
+    Type: AWS::XRay::TransactionSearchConfig
+    Properties: {IndexingPercentage: !Ref Percent}
+  Enrichment:
+    Type: AWS::CloudWatch::OTelEnrichment
+    Properties:
+      IncludeFilters: [{Namespace: !Ref Namespace}]
+Outputs:
+  Hourly: {Value: !Ref Hourly}
+  HourlyArn: {Value: !GetAtt Hourly.ScheduledQueryArn}
+  Search: {Value: !Ref Search}
+  Enrichment: {Value: !Ref Enrichment}
+"""
+
+
+def test_scheduled_queries_and_account_singletons(endpoint, stack_name):
+    """Transaction Search and OTel enrichment are one per account: this test has an account
+    of its own."""
+    import random
+
+    import boto3
+
+    account = f"{random.randrange(10**11, 10**12)}"
+    session = boto3.session.Session(
+        aws_access_key_id=account, aws_secret_access_key="test", region_name="us-east-1"
+    )
+    cfn, logs, xray, cloudwatch = (
+        session.client(name, endpoint_url=endpoint)
+        for name in ("cloudformation", "logs", "xray", "cloudwatch")
+    )
+    cfn.create_stack(StackName=stack_name, TemplateBody=SINGLETONS_TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
+    out = outputs(stack)
+    assert out["Search"] == out["Enrichment"] == account
+    query = logs.get_scheduled_query(identifier=out["Hourly"])
+    assert query["scheduledQueryArn"] == out["HourlyArn"] == out["Hourly"]
+    assert query["scheduleExpression"] == "cron(0 * * * ? *)" and query["startTimeOffset"] == 3600
+    assert xray.get_trace_segment_destination()["Destination"] == "CloudWatchLogs"
+    rules = {rule["Name"]: rule for rule in xray.get_indexing_rules()["IndexingRules"]}
+    assert rules["Default"]["Rule"]["Probabilistic"]["DesiredSamplingPercentage"] == 5
+    enrichment = cloudwatch.get_o_tel_enrichment()
+    assert enrichment["Status"] == "Running" and enrichment["IncludeFilters"][0]["Namespace"] == "AWS/EC2"
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=SINGLETONS_TEMPLATE,
+        Parameters=_params(Percent="20", Namespace="AWS/Lambda", Schedule="cron(30 * * * ? *)"),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
+    assert logs.get_scheduled_query(identifier=out["Hourly"])["scheduleExpression"] == "cron(30 * * * ? *)"
+    rules = {rule["Name"]: rule for rule in xray.get_indexing_rules()["IndexingRules"]}
+    assert rules["Default"]["Rule"]["Probabilistic"]["DesiredSamplingPercentage"] == 20
+    assert cloudwatch.get_o_tel_enrichment()["IncludeFilters"][0]["Namespace"] == "AWS/Lambda"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        logs.get_scheduled_query(identifier=out["Hourly"])
+    assert xray.get_trace_segment_destination()["Destination"] == "XRay"
+    assert cloudwatch.get_o_tel_enrichment()["Status"] == "Stopped"
