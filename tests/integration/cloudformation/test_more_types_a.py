@@ -786,3 +786,60 @@ def test_scheduled_queries_and_account_singletons(endpoint, stack_name):
         logs.get_scheduled_query(identifier=out["Hourly"])
     assert xray.get_trace_segment_destination()["Destination"] == "XRay"
     assert cloudwatch.get_o_tel_enrichment()["Status"] == "Stopped"
+
+
+CAPACITY_TEMPLATE = """
+Parameters:
+  MaxCpu: {Type: Number, Default: 16}
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.40.0.0/16}}
+  Subnet: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.40.1.0/24}}
+  Group: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: capacity, VpcId: !Ref Vpc}}
+  Operator:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Capacity:
+    Type: AWS::Lambda::CapacityProvider
+    Properties:
+      VpcConfig: {SubnetIds: [!Ref Subnet], SecurityGroupIds: [!Ref Group]}
+      PermissionsConfig: {CapacityProviderOperatorRoleArn: !GetAtt Operator.Arn}
+      InstanceRequirements: {Architectures: [arm64]}
+      CapacityProviderScalingConfig: {ScalingMode: Auto, MaxVCpuCount: !Ref MaxCpu}
+Outputs:
+  Capacity: {Value: !Ref Capacity}
+  CapacityArn: {Value: !GetAtt Capacity.Arn}
+  CapacityState: {Value: !GetAtt Capacity.State}
+"""
+
+
+def test_lambda_capacity_provider(cfn, client, stack_name):
+    lam = client("lambda")
+    cfn.create_stack(StackName=stack_name, TemplateBody=CAPACITY_TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
+    out = outputs(stack)
+    found = lam.get_capacity_provider(CapacityProviderName=out["Capacity"])["CapacityProvider"]
+    assert found["CapacityProviderArn"] == out["CapacityArn"] and found["State"] == "Active"
+    assert out["CapacityState"] in ("Pending", "Active")
+    assert found["InstanceRequirements"]["Architectures"] == ["arm64"]
+    assert found["CapacityProviderScalingConfig"]["MaxVCpuCount"] == 16
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=CAPACITY_TEMPLATE,
+        Parameters=_params(MaxCpu="64"),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", _failure(cfn, stack)
+    assert outputs(stack)["CapacityArn"] == out["CapacityArn"]
+    found = lam.get_capacity_provider(CapacityProviderName=out["Capacity"])["CapacityProvider"]
+    assert found["CapacityProviderScalingConfig"]["MaxVCpuCount"] == 64
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        lam.get_capacity_provider(CapacityProviderName=out["Capacity"])
