@@ -447,6 +447,16 @@ class Endpoint(ResourceHandler):
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         return await self._attributes(request, request.physical_id)
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "events", "DescribeEndpoint", {"Name": request.physical_id}, "ResourceNotFoundException"
+        )
+        return {
+            key: found[key]
+            for key in ("Description", "RoutingConfig", "ReplicationConfig", "EventBuses", "RoleArn")
+            if found.get(key) is not None
+        }
+
 
 HANDLERS = {
     "AWS::Events::Rule": Rule,

@@ -756,6 +756,12 @@ class SAMLProvider(ResourceHandler):
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         return await self._attributes(request, request.physical_id)
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "iam", "GetSAMLProvider", {"SAMLProviderArn": request.physical_id}, "NoSuchEntity"
+        )
+        return {"SamlMetadataDocument": found["SAMLMetadataDocument"]}
+
 
 class VirtualMFADevice(ResourceHandler):
     """A virtual MFA device, enabled for the template's Users with two consecutive codes of

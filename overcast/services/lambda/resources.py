@@ -648,6 +648,22 @@ class CodeSigningConfig(ResourceHandler):
             if error.code != "ResourceNotFoundException":
                 raise
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        config = (
+            await read_or_gone(
+                request,
+                "lambda",
+                "GetCodeSigningConfig",
+                {"CodeSigningConfigArn": request.physical_id},
+                "ResourceNotFoundException",
+            )
+        )["CodeSigningConfig"]
+        return {
+            "Description": config.get("Description", ""),
+            "AllowedPublishers": config["AllowedPublishers"],
+            "CodeSigningPolicies": config["CodeSigningPolicies"],
+        }
+
 
 class CapacityProvider(ResourceHandler):
     """A capacity provider for Lambda Managed Instances; only its scaling, tag propagation and

@@ -329,6 +329,23 @@ class QueryDefinition(ResourceHandler):
     async def delete(self, request: ResourceRequest) -> None:
         await _ignore_missing(request, "DeleteQueryDefinition", {"queryDefinitionId": request.physical_id})
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await request.call(
+            "logs",
+            "DescribeQueryDefinitions",
+            {"queryDefinitionNamePrefix": request.properties.get("Name", "")},
+        )
+        for definition in found.get("queryDefinitions", []):
+            if definition["queryDefinitionId"] == request.physical_id:
+                current: dict[str, Any] = {
+                    "Name": definition["name"],
+                    "QueryString": definition["queryString"],
+                }
+                if definition.get("logGroupNames"):
+                    current["LogGroupNames"] = definition["logGroupNames"]
+                return current
+        raise ResourceGone
+
 
 class AccountPolicy(ResourceHandler):
     """One account-level policy; the physical id is "{account}|{type}|{name}", its identifier."""

@@ -241,6 +241,17 @@ class MaintenanceWindow(ResourceHandler):
             request, "DeleteMaintenanceWindow", {"WindowId": request.physical_id}, "DoesNotExistException"
         )
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "ssm", "GetMaintenanceWindow", {"WindowId": request.physical_id}, "DoesNotExistException"
+        )
+        return {
+            key: found[key]
+            for key in ("Name", "Description", "Schedule", "ScheduleTimezone", "Duration", "Cutoff",
+                        "AllowUnassociatedTargets", "StartDate", "EndDate", "ScheduleOffset")
+            if found.get(key) is not None
+        }  # fmt: skip
+
 
 class MaintenanceWindowTarget(ResourceHandler):
     identifier = "WindowTargetId"

@@ -10,7 +10,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.cloudformation.conftest import outputs, settle
+from tests.integration.cloudformation.conftest import outputs, resources, settle
+from tests.integration.cloudformation.test_drift import wait_detection
 
 SAML = (
     '<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" '
@@ -843,3 +844,66 @@ def test_lambda_capacity_provider(cfn, client, stack_name):
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
     with pytest.raises(ClientError):
         lam.get_capacity_provider(CapacityProviderName=out["Capacity"])
+
+
+DRIFT_TEMPLATE = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+  Inline:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref Role
+      PolicyName: read
+      PolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]}
+  Saved:
+    Type: AWS::Logs::QueryDefinition
+    Properties: {Name: !Sub "${AWS::StackName}/q", QueryString: "fields @message"}
+  Window:
+    Type: AWS::SSM::MaintenanceWindow
+    Properties: {Name: drifty, Schedule: "rate(7 days)", Duration: 2, Cutoff: 1, AllowUnassociatedTargets: false}
+  Signing:
+    Type: AWS::Lambda::CodeSigningConfig
+    Properties:
+      Description: as written
+      AllowedPublishers:
+        SigningProfileVersionArns: [!Sub "arn:aws:signer:${AWS::Region}:${AWS::AccountId}:/signing-profiles/p/abcdefghij"]
+"""
+
+
+def test_new_types_detect_drift(cfn, client, stack_name):
+    cfn.create_stack(StackName=stack_name, TemplateBody=DRIFT_TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", _failure(cfn, stack)
+    made = {name: r["PhysicalResourceId"] for name, r in resources(cfn, stack_name).items()}
+    first = wait_detection(cfn, cfn.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"])
+    assert first["StackDriftStatus"] == "IN_SYNC", cfn.describe_stack_resource_drifts(StackName=stack_name)
+
+    role = made["Inline"].split("|", 1)[1]
+    client("iam").put_role_policy(
+        RoleName=role,
+        PolicyName="read",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        ),
+    )
+    client("ssm").update_maintenance_window(WindowId=made["Window"], Duration=5)
+    client("lambda").update_code_signing_config(CodeSigningConfigArn=made["Signing"], Description="changed")
+    client("logs").delete_query_definition(queryDefinitionId=made["Saved"])
+    second = wait_detection(cfn, cfn.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"])
+    assert second["StackDriftStatus"] == "DRIFTED"
+    drifts = {
+        d["LogicalResourceId"]: d
+        for d in cfn.describe_stack_resource_drifts(StackName=stack_name)["StackResourceDrifts"]
+    }
+    assert drifts["Saved"]["StackResourceDriftStatus"] == "DELETED"
+    for name, path in (("Inline", "/PolicyDocument"), ("Window", "/Duration"), ("Signing", "/Description")):
+        assert drifts[name]["StackResourceDriftStatus"] == "MODIFIED", drifts[name]
+        assert any(d["PropertyPath"].startswith(path) for d in drifts[name]["PropertyDifferences"])
+    assert drifts["Role"]["StackResourceDriftStatus"] == "IN_SYNC"
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
