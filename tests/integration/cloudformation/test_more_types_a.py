@@ -907,3 +907,43 @@ def test_new_types_detect_drift(cfn, client, stack_name):
     assert drifts["Role"]["StackResourceDriftStatus"] == "IN_SYNC"
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+
+
+FAILING_TEMPLATE = """
+Resources:
+  Secret: {Type: AWS::SecretsManager::Secret, Properties: {SecretString: '{"username": "u"}'}}
+  Attachment:
+    Type: AWS::SecretsManager::SecretTargetAttachment
+    Properties: {SecretId: !Ref Secret, TargetId: nothing, TargetType: AWS::Redshift::Cluster}
+"""
+
+FAILING_MFA_TEMPLATE = """
+Resources:
+  Mfa:
+    Type: AWS::IAM::VirtualMFADevice
+    Properties:
+      VirtualMfaDeviceName: !Sub "${AWS::StackName}-mfa"
+      Users: [!Sub "${AWS::StackName}-nobody"]
+"""
+
+
+def _failed_reasons(cfn, name: str, template: str) -> dict[str, str]:
+    stack_id = cfn.create_stack(StackName=name, TemplateBody=template, Capabilities=["CAPABILITY_NAMED_IAM"])[
+        "StackId"
+    ]
+    assert settle(cfn, stack_id)["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    return {
+        e["LogicalResourceId"]: e["ResourceStatusReason"]
+        for e in events
+        if e["ResourceStatus"] == "CREATE_FAILED"
+    }
+
+
+def test_new_types_fail_with_the_services_reasons(cfn, client, stack_name):
+    reasons = _failed_reasons(cfn, stack_name, FAILING_TEMPLATE)
+    assert "Unsupported TargetType AWS::Redshift::Cluster" in reasons["Attachment"]
+    reasons = _failed_reasons(cfn, f"{stack_name}-mfa", FAILING_MFA_TEMPLATE)
+    assert "NoSuchEntity" in reasons["Mfa"], reasons
+    serials = [d["SerialNumber"] for d in client("iam").list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert not [serial for serial in serials if serial.endswith(f"/{stack_name}-mfa-mfa")]
