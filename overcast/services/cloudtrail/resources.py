@@ -195,6 +195,10 @@ class Channel(ResourceHandler):
             "ChannelNotFoundException",
         )
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call("cloudtrail", "GetChannel", {"Channel": request.physical_id})
+        return {"ChannelArn": found["ChannelArn"]}
+
 
 class Dashboard(ResourceHandler):
     identifier = "DashboardArn"
@@ -271,9 +275,11 @@ class Dashboard(ResourceHandler):
             request, "DeleteDashboard", {"DashboardId": request.physical_id}, "ResourceNotFoundException"
         )
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
 
 class ResourcePolicy(ResourceHandler):
-    identifier = "ResourceArn"
     replace_on = frozenset({"ResourceArn"})
     required = ("ResourceArn", "ResourcePolicy")
 

@@ -419,7 +419,6 @@ class InsightRule(ResourceHandler):
 class AlarmMuteRule(ResourceHandler):
     """A rule that mutes alarms' actions on a schedule (PutAlarmMuteRule)."""
 
-    identifier = "Name"
     replace_on = frozenset({"Name"})
     name_property = "Name"
     required = ("Rule",)

@@ -767,7 +767,6 @@ class VirtualMFADevice(ResourceHandler):
     """A virtual MFA device, enabled for the template's Users with two consecutive codes of
     its own seed (as CloudFormation does)."""
 
-    identifier = "SerialNumber"
     replace_on = frozenset({"VirtualMfaDeviceName", "Path"})
     name_property = "VirtualMfaDeviceName"
     required = ("Users",)

@@ -171,7 +171,6 @@ class ReplicaKey(ResourceHandler):
     """A replica, in the stack's region, of a multi-Region primary key in another region:
     ReplicateKey is asked of the primary's region, as KMS requires."""
 
-    identifier = "KeyId"
     replace_on = frozenset({"PrimaryKeyArn"})
     required = ("PrimaryKeyArn", "KeyPolicy")
     attributes = frozenset({"Arn", "KeyId"})

@@ -664,6 +664,17 @@ class CodeSigningConfig(ResourceHandler):
             "CodeSigningPolicies": config["CodeSigningPolicies"],
         }
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        config = (
+            await request.call(
+                "lambda", "GetCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id}
+            )
+        )["CodeSigningConfig"]
+        return {
+            "CodeSigningConfigArn": request.physical_id,
+            "CodeSigningConfigId": config["CodeSigningConfigId"],
+        }
+
 
 class CapacityProvider(ResourceHandler):
     """A capacity provider for Lambda Managed Instances; only its scaling, tag propagation and
@@ -736,6 +747,9 @@ class CapacityProvider(ResourceHandler):
         except ResourceFailed as error:
             if error.code != "ResourceNotFoundException":
                 raise
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
 
 
 HANDLERS = {

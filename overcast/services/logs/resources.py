@@ -346,6 +346,14 @@ class QueryDefinition(ResourceHandler):
                 return current
         raise ResourceGone
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call("logs", "DescribeQueryDefinitions", {})
+        if not any(d["queryDefinitionId"] == request.physical_id for d in found.get("queryDefinitions", [])):
+            raise ResourceFailed(
+                f"Query definition {request.physical_id} does not exist.", "ResourceNotFoundException"
+            )
+        return {"QueryDefinitionId": request.physical_id}
+
 
 class AccountPolicy(ResourceHandler):
     """One account-level policy; the physical id is "{account}|{type}|{name}", its identifier."""
@@ -420,7 +428,6 @@ class DeliverySource(ResourceHandler):
 
 
 class DeliveryDestination(ResourceHandler):
-    identifier = "Name"
     replace_on = frozenset({"Name", "OutputFormat", "DestinationResourceArn"})
     name_property = "Name"
     required = ("Name",)
@@ -475,7 +482,6 @@ class DeliveryDestination(ResourceHandler):
 
 
 class Delivery(ResourceHandler):
-    identifier = "DeliveryId"
     replace_on = frozenset({"DeliverySourceName", "DeliveryDestinationArn"})
     required = ("DeliverySourceName", "DeliveryDestinationArn")
     attributes = frozenset({"Arn", "DeliveryId", "DeliveryDestinationType"})
@@ -534,7 +540,6 @@ class Delivery(ResourceHandler):
 
 
 class Transformer(ResourceHandler):
-    identifier = "LogGroupIdentifier"
     replace_on = frozenset({"LogGroupIdentifier"})
     required = ("LogGroupIdentifier", "TransformerConfig")
 
@@ -561,7 +566,6 @@ class Transformer(ResourceHandler):
 
 
 class LogAnomalyDetector(ResourceHandler):
-    identifier = "AnomalyDetectorArn"
     replace_on = frozenset({"DetectorName", "LogGroupArnList", "KmsKeyId", "AccountId"})
     attributes = frozenset(
         {"AnomalyDetectorArn", "AnomalyDetectorStatus", "CreationTimeStamp", "LastModifiedTimeStamp"}
@@ -629,7 +633,6 @@ _SCHEDULED_FIELDS = (
 
 
 class ScheduledQuery(ResourceHandler):
-    identifier = "ScheduledQueryArn"
     replace_on = frozenset({"Name"})
     name_property = "Name"
     required = ("Name", "QueryLanguage", "QueryString", "ScheduleExpression", "ExecutionRoleArn")

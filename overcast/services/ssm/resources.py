@@ -173,7 +173,6 @@ _ASSOCIATION_FIELDS = (
 
 
 class Association(ResourceHandler):
-    identifier = "AssociationId"
     replace_on = frozenset({"InstanceId", "AssociationName"})
     required = ("Name",)
     attributes = frozenset({"AssociationId"})
@@ -252,9 +251,12 @@ class MaintenanceWindow(ResourceHandler):
             if found.get(key) is not None
         }  # fmt: skip
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("ssm", "GetMaintenanceWindow", {"WindowId": request.physical_id})
+        return {"WindowId": request.physical_id}
+
 
 class MaintenanceWindowTarget(ResourceHandler):
-    identifier = "WindowTargetId"
     replace_on = frozenset({"WindowId", "ResourceType"})
     required = ("WindowId", "ResourceType", "Targets")
     attributes = frozenset({"WindowTargetId"})
@@ -328,7 +330,6 @@ def _invocation(given: dict[str, Any]) -> dict[str, Any]:
 
 
 class MaintenanceWindowTask(ResourceHandler):
-    identifier = "WindowTaskId"
     replace_on = frozenset({"WindowId", "TaskType"})
     required = ("WindowId", "TaskArn", "TaskType", "Priority")
     attributes = frozenset({"WindowTaskId"})
@@ -477,9 +478,12 @@ class PatchBaseline(ResourceHandler):
             request, "DeletePatchBaseline", {"BaselineId": request.physical_id}, "DoesNotExistException"
         )
 
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("ssm", "GetPatchBaseline", {"BaselineId": request.physical_id})
+        return {"Id": request.physical_id}
+
 
 class ResourceDataSync(ResourceHandler):
-    identifier = "SyncName"
     replace_on = frozenset(
         {
             "SyncName",
@@ -549,7 +553,6 @@ class ResourcePolicy(ResourceHandler):
     """A policy on an SSM resource (an OpsItemGroup, a parameter): the physical id is its
     PolicyId; the hash recorded in its attributes is what an update or delete presents."""
 
-    identifier = "PolicyId"
     replace_on = frozenset({"ResourceArn"})
     required = ("ResourceArn", "Policy")
     attributes = frozenset({"PolicyId", "PolicyHash"})

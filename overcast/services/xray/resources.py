@@ -97,7 +97,6 @@ class SamplingRule(ResourceHandler):
 
 
 class ResourcePolicy(ResourceHandler):
-    identifier = "PolicyName"
     replace_on = frozenset({"PolicyName"})
     name_property = "PolicyName"
     required = ("PolicyName", "PolicyDocument")

@@ -947,3 +947,57 @@ def test_new_types_fail_with_the_services_reasons(cfn, client, stack_name):
     assert "NoSuchEntity" in reasons["Mfa"], reasons
     serials = [d["SerialNumber"] for d in client("iam").list_virtual_mfa_devices()["VirtualMFADevices"]]
     assert not [serial for serial in serials if serial.endswith(f"/{stack_name}-mfa-mfa")]
+
+
+IMPORT_TEMPLATE = """
+Resources:
+  Window:
+    Type: AWS::SSM::MaintenanceWindow
+    DeletionPolicy: Retain
+    Properties: {Name: adopted, Schedule: "rate(7 days)", Duration: 2, Cutoff: 1, AllowUnassociatedTargets: false}
+  Signing:
+    Type: AWS::Lambda::CodeSigningConfig
+    DeletionPolicy: Retain
+    Properties:
+      AllowedPublishers: {SigningProfileVersionArns: [PROFILE]}
+Outputs:
+  WindowId: {Value: !GetAtt Window.WindowId}
+  SigningId: {Value: !GetAtt Signing.CodeSigningConfigId}
+"""
+
+
+def test_new_types_import_existing_resources(cfn, client, stack_name):
+    ssm, lam = client("ssm"), client("lambda")
+    profile = "arn:aws:signer:us-east-1:000000000000:/signing-profiles/p/abcdefghij"
+    window = ssm.create_maintenance_window(
+        Name="adopted", Schedule="rate(7 days)", Duration=2, Cutoff=1, AllowUnassociatedTargets=False
+    )["WindowId"]
+    config = lam.create_code_signing_config(AllowedPublishers={"SigningProfileVersionArns": [profile]})[
+        "CodeSigningConfig"
+    ]
+    cfn.create_change_set(
+        StackName=stack_name,
+        ChangeSetName="imp",
+        ChangeSetType="IMPORT",
+        TemplateBody=IMPORT_TEMPLATE.replace("PROFILE", profile),
+        ResourcesToImport=[
+            {
+                "ResourceType": "AWS::SSM::MaintenanceWindow",
+                "LogicalResourceId": "Window",
+                "ResourceIdentifier": {"WindowId": window},
+            },
+            {
+                "ResourceType": "AWS::Lambda::CodeSigningConfig",
+                "LogicalResourceId": "Signing",
+                "ResourceIdentifier": {"CodeSigningConfigArn": config["CodeSigningConfigArn"]},
+            },
+        ],
+    )
+    cfn.execute_change_set(StackName=stack_name, ChangeSetName="imp")
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "IMPORT_COMPLETE", _failure(cfn, stack)
+    assert outputs(stack) == {"WindowId": window, "SigningId": config["CodeSigningConfigId"]}
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    ssm.delete_maintenance_window(WindowId=window)  # retained
+    lam.delete_code_signing_config(CodeSigningConfigArn=config["CodeSigningConfigArn"])
