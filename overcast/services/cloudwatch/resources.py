@@ -458,6 +458,19 @@ class AlarmMuteRule(ResourceHandler):
             if error.code != "ResourceNotFoundException":
                 raise
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        try:
+            found = await request.call(
+                "cloudwatch", "GetAlarmMuteRule", {"AlarmMuteRuleName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code == "ResourceNotFoundException":
+                raise ResourceGone from error
+            raise
+        return {
+            key: found[key] for key in ("Rule", "Description", "MuteTargets") if found.get(key) is not None
+        }
+
 
 class OTelEnrichment(ResourceHandler):
     """The account's OTel enrichment: creating it starts enrichment, deleting it stops it; its

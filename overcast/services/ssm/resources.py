@@ -204,6 +204,23 @@ class Association(ResourceHandler):
             request, "DeleteAssociation", {"AssociationId": request.physical_id}, "AssociationDoesNotExist"
         )
 
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = (
+            await read_or_gone(
+                request,
+                "ssm",
+                "DescribeAssociation",
+                {"AssociationId": request.physical_id},
+                "AssociationDoesNotExist",
+            )
+        )["AssociationDescription"]
+        return {
+            key: found[key]
+            for key in ("Name", "Parameters", "Targets", "ScheduleExpression", "AssociationName",
+                        "MaxErrors", "MaxConcurrency", "ComplianceSeverity")
+            if found.get(key) is not None
+        }  # fmt: skip
+
 
 class MaintenanceWindow(ResourceHandler):
     identifier = "WindowId"
@@ -429,6 +446,7 @@ class PatchBaseline(ResourceHandler):
                     "DeregisterPatchBaselineForPatchGroup",
                     {"BaselineId": baseline_id, "PatchGroup": group},
                     "DoesNotExistException",
+                    "InvalidResourceId",  # no longer registered with it
                 )
         for group in new:
             if group not in old:
@@ -481,6 +499,18 @@ class PatchBaseline(ResourceHandler):
     async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
         await request.call("ssm", "GetPatchBaseline", {"BaselineId": request.physical_id})
         return {"Id": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "ssm", "GetPatchBaseline", {"BaselineId": request.physical_id}, "DoesNotExistException"
+        )
+        current = {
+            key: found[key]
+            for key in ("Name", "OperatingSystem", "Description", "ApprovedPatches", "RejectedPatches")
+            if found.get(key) not in (None, [])
+        }
+        current["PatchGroups"] = found.get("PatchGroups", [])
+        return current
 
 
 class ResourceDataSync(ResourceHandler):

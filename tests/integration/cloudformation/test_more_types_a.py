@@ -866,6 +866,21 @@ Resources:
   Window:
     Type: AWS::SSM::MaintenanceWindow
     Properties: {Name: drifty, Schedule: "rate(7 days)", Duration: 2, Cutoff: 1, AllowUnassociatedTargets: false}
+  Run:
+    Type: AWS::SSM::Association
+    Properties:
+      Name: AWS-RunShellScript
+      Parameters: {commands: ["echo hi"]}
+      Targets: [{Key: tag:env, Values: [dev]}]
+      ScheduleExpression: "rate(1 day)"
+  Baseline:
+    Type: AWS::SSM::PatchBaseline
+    Properties: {Name: !Sub "${AWS::StackName}-b", OperatingSystem: AMAZON_LINUX_2, PatchGroups: [web]}
+  Quiet:
+    Type: AWS::CloudWatch::AlarmMuteRule
+    Properties:
+      Rule: {Schedule: {Expression: "cron(0 2 * * ? *)", Duration: PT2H}}
+      MuteTargets: {AlarmNames: [a]}
   Signing:
     Type: AWS::Lambda::CodeSigningConfig
     Properties:
@@ -894,6 +909,8 @@ def test_new_types_detect_drift(cfn, client, stack_name):
     client("ssm").update_maintenance_window(WindowId=made["Window"], Duration=5)
     client("lambda").update_code_signing_config(CodeSigningConfigArn=made["Signing"], Description="changed")
     client("logs").delete_query_definition(queryDefinitionId=made["Saved"])
+    client("ssm").deregister_patch_baseline_for_patch_group(BaselineId=made["Baseline"], PatchGroup="web")
+    client("cloudwatch").delete_alarm_mute_rule(AlarmMuteRuleName=made["Quiet"])
     second = wait_detection(cfn, cfn.detect_stack_drift(StackName=stack_name)["StackDriftDetectionId"])
     assert second["StackDriftStatus"] == "DRIFTED"
     drifts = {
@@ -901,7 +918,14 @@ def test_new_types_detect_drift(cfn, client, stack_name):
         for d in cfn.describe_stack_resource_drifts(StackName=stack_name)["StackResourceDrifts"]
     }
     assert drifts["Saved"]["StackResourceDriftStatus"] == "DELETED"
-    for name, path in (("Inline", "/PolicyDocument"), ("Window", "/Duration"), ("Signing", "/Description")):
+    assert drifts["Quiet"]["StackResourceDriftStatus"] == "DELETED"
+    assert drifts["Run"]["StackResourceDriftStatus"] == "IN_SYNC"
+    for name, path in (
+        ("Inline", "/PolicyDocument"),
+        ("Window", "/Duration"),
+        ("Signing", "/Description"),
+        ("Baseline", "/PatchGroups"),
+    ):
         assert drifts[name]["StackResourceDriftStatus"] == "MODIFIED", drifts[name]
         assert any(d["PropertyPath"].startswith(path) for d in drifts[name]["PropertyDifferences"])
     assert drifts["Role"]["StackResourceDriftStatus"] == "IN_SYNC"
