@@ -10,6 +10,8 @@ from overcast.services.cloudformation.handlers import (
     ResourceHandler,
     ResourceRequest,
     as_bool,
+    as_int,
+    policy_text,
 )
 
 _SETTINGS = (
@@ -147,7 +149,174 @@ class EventDataStore(ResourceHandler):
                 raise
 
 
+async def _ignore_missing(
+    request: ResourceRequest, operation: str, params: dict[str, Any], *codes: str
+) -> None:
+    try:
+        await request.call("cloudtrail", operation, params)
+    except ResourceFailed as error:
+        if error.code not in codes:
+            raise
+
+
+class Channel(ResourceHandler):
+    identifier = "ChannelArn"
+    replace_on = frozenset({"Source"})
+    attributes = frozenset({"ChannelArn"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "Name": properties.get("Name") or request.physical_name(128),
+            "Source": properties.get("Source", "Custom"),
+            "Destinations": list(properties.get("Destinations", [])),
+        }
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("cloudtrail", "CreateChannel", params))["ChannelArn"]
+        return arn, {"ChannelArn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {"Channel": request.physical_id}
+        if request.properties.get("Name"):
+            params["Name"] = request.properties["Name"]
+        if request.properties.get("Destinations") != request.old_properties.get("Destinations"):
+            params["Destinations"] = list(request.properties.get("Destinations", []))
+        await request.call("cloudtrail", "UpdateChannel", params)
+        return {"ChannelArn": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(
+            request,
+            "DeleteChannel",
+            {"Channel": request.physical_id},
+            "ChannelARNInvalidException",
+            "ChannelNotFoundException",
+        )
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call("cloudtrail", "GetChannel", {"Channel": request.physical_id})
+        return {"ChannelArn": found["ChannelArn"]}
+
+
+class Dashboard(ResourceHandler):
+    identifier = "DashboardArn"
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    attributes = frozenset({"DashboardArn", "CreatedTimestamp", "Status", "Type", "UpdatedTimestamp"})
+
+    @staticmethod
+    def _widgets(properties: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "QueryStatement": widget["QueryStatement"],
+                "ViewProperties": dict(widget.get("ViewProperties") or {}),
+                **(
+                    {"QueryParameters": list(widget["QueryParameters"])}
+                    if widget.get("QueryParameters")
+                    else {}
+                ),
+            }
+            for widget in properties.get("Widgets", [])
+        ]
+
+    @staticmethod
+    def _schedule(properties: dict[str, Any]) -> dict[str, Any] | None:
+        schedule = properties.get("RefreshSchedule")
+        if not schedule:
+            return None
+        out: dict[str, Any] = dict(schedule)
+        if isinstance(out.get("Frequency"), dict) and out["Frequency"].get("Value") is not None:
+            out["Frequency"] = {**out["Frequency"], "Value": as_int(out["Frequency"]["Value"])}
+        return out
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = await request.call("cloudtrail", "GetDashboard", {"DashboardId": arn})
+        return {
+            "DashboardArn": arn,
+            "Type": found.get("Type", ""),
+            "Status": found.get("Status", ""),
+            "CreatedTimestamp": str(found.get("CreatedTimestamp", "")),
+            "UpdatedTimestamp": str(found.get("UpdatedTimestamp", "")),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "Name": properties.get("Name") or request.physical_name(128),
+            "Widgets": self._widgets(properties),
+        }
+        schedule = self._schedule(properties)
+        if schedule:
+            params["RefreshSchedule"] = schedule
+        if properties.get("TerminationProtectionEnabled") is not None:
+            params["TerminationProtectionEnabled"] = as_bool(properties["TerminationProtectionEnabled"])
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["TagsList"] = tags
+        arn = (await request.call("cloudtrail", "CreateDashboard", params))["DashboardArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        properties = request.properties
+        params: dict[str, Any] = {"DashboardId": request.physical_id, "Widgets": self._widgets(properties)}
+        schedule = self._schedule(properties)
+        if schedule:
+            params["RefreshSchedule"] = schedule
+        params["TerminationProtectionEnabled"] = as_bool(
+            properties.get("TerminationProtectionEnabled", False)
+        )
+        await request.call("cloudtrail", "UpdateDashboard", params)
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(
+            request, "DeleteDashboard", {"DashboardId": request.physical_id}, "ResourceNotFoundException"
+        )
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+
+class ResourcePolicy(ResourceHandler):
+    replace_on = frozenset({"ResourceArn"})
+    required = ("ResourceArn", "ResourcePolicy")
+
+    async def _put(self, request: ResourceRequest) -> None:
+        await request.call(
+            "cloudtrail",
+            "PutResourcePolicy",
+            {
+                "ResourceArn": request.properties["ResourceArn"],
+                "ResourcePolicy": policy_text(request.properties["ResourcePolicy"]),
+            },
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["ResourceArn"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(
+            request,
+            "DeleteResourcePolicy",
+            {"ResourceArn": request.physical_id},
+            "ResourcePolicyNotFoundException",
+            "ResourceNotFoundException",
+            "ChannelNotFoundException",
+            "ResourceARNNotValidException",
+        )
+
+
 HANDLERS = {
     "AWS::CloudTrail::Trail": Trail,
     "AWS::CloudTrail::EventDataStore": EventDataStore,
+    "AWS::CloudTrail::Channel": Channel,
+    "AWS::CloudTrail::Dashboard": Dashboard,
+    "AWS::CloudTrail::ResourcePolicy": ResourcePolicy,
 }

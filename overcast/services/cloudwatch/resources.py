@@ -416,6 +416,94 @@ class InsightRule(ResourceHandler):
         await request.call("cloudwatch", "DeleteInsightRules", {"RuleNames": [request.physical_id]})
 
 
+class AlarmMuteRule(ResourceHandler):
+    """A rule that mutes alarms' actions on a schedule (PutAlarmMuteRule)."""
+
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("Rule",)
+    attributes = frozenset({"Arn", "MuteType", "Status", "LastUpdatedTimestamp"})
+
+    async def _put(self, request: ResourceRequest, name: str, tags: bool) -> dict[str, Any]:
+        properties = request.properties
+        params: dict[str, Any] = {"Name": name, "Rule": properties["Rule"]}
+        for key in ("Description", "MuteTargets", "StartDate", "ExpireDate"):
+            if properties.get(key) is not None:
+                params[key] = properties[key]
+        given = request.user_tags(properties.get("Tags"))
+        if tags and given:
+            params["Tags"] = given
+        await request.call("cloudwatch", "PutAlarmMuteRule", params)
+        found = await request.call("cloudwatch", "GetAlarmMuteRule", {"AlarmMuteRuleName": name})
+        return {
+            "Arn": found["AlarmMuteRuleArn"],
+            "MuteType": found.get("MuteType", ""),
+            "Status": found.get("Status", ""),
+            "LastUpdatedTimestamp": str(found.get("LastUpdatedTimestamp", "")),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(255)
+        return name, await self._put(request, name, tags=True)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._put(request, request.physical_id, tags=False)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "cloudwatch", "DeleteAlarmMuteRule", {"AlarmMuteRuleName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        try:
+            found = await request.call(
+                "cloudwatch", "GetAlarmMuteRule", {"AlarmMuteRuleName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code == "ResourceNotFoundException":
+                raise ResourceGone from error
+            raise
+        return {
+            key: found[key] for key in ("Rule", "Description", "MuteTargets") if found.get(key) is not None
+        }
+
+
+class OTelEnrichment(ResourceHandler):
+    """The account's OTel enrichment: creating it starts enrichment, deleting it stops it; its
+    Ref is the account id."""
+
+    attributes = frozenset({"AccountId"})
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        return {key: properties[key] for key in ("IncludeFilters", "ExcludeFilters") if properties.get(key)}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        state = await request.call("cloudwatch", "GetOTelEnrichment", {})
+        if state.get("Status") == "Running":
+            raise ResourceFailed(
+                f"OTel enrichment is already running in account {request.account}: only one "
+                "AWS::CloudWatch::OTelEnrichment can exist per account.",
+                "AlreadyExists",
+            )
+        await request.call("cloudwatch", "StartOTelEnrichment", self._params(request.properties))
+        return request.account, {"AccountId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = self._params(request.properties)
+        params.setdefault("IncludeFilters", [])
+        params.setdefault("ExcludeFilters", [])
+        await request.call("cloudwatch", "UpdateOTelEnrichment", params)
+        return {"AccountId": request.account}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("cloudwatch", "StopOTelEnrichment", {})
+
+
 HANDLERS = {
     "AWS::CloudWatch::Alarm": Alarm,
     "AWS::CloudWatch::CompositeAlarm": CompositeAlarm,
@@ -423,4 +511,6 @@ HANDLERS = {
     "AWS::CloudWatch::AnomalyDetector": AnomalyDetector,
     "AWS::CloudWatch::MetricStream": MetricStream,
     "AWS::CloudWatch::InsightRule": InsightRule,
+    "AWS::CloudWatch::AlarmMuteRule": AlarmMuteRule,
+    "AWS::CloudWatch::OTelEnrichment": OTelEnrichment,
 }

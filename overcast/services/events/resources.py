@@ -345,10 +345,125 @@ class ApiDestination(ResourceHandler):
                 raise
 
 
+class EventBusPolicy(ResourceHandler):
+    """One statement of an event bus's resource policy; the physical id is
+    "{bus}|{statement id}"."""
+
+    replace_on = frozenset({"EventBusName", "StatementId"})
+    required = ("StatementId",)
+
+    async def _put(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        bus = properties.get("EventBusName") or "default"
+        sid = properties["StatementId"]
+        if properties.get("Statement"):
+            described = await request.call("events", "DescribeEventBus", {"Name": bus})
+            policy = json.loads(described["Policy"]) if described.get("Policy") else {}
+            statements = [s for s in policy.get("Statement", []) if s.get("Sid") != sid]
+            statement = {**properties["Statement"], "Sid": sid}
+            document = {"Version": policy.get("Version", "2012-10-17"), "Statement": [*statements, statement]}
+            await request.call(
+                "events", "PutPermission", {"EventBusName": bus, "Policy": json.dumps(document)}
+            )
+            return
+        params: dict[str, Any] = {
+            "EventBusName": bus,
+            "StatementId": sid,
+            "Action": properties.get("Action", "events:PutEvents"),
+            "Principal": properties.get("Principal", ""),
+        }
+        if properties.get("Condition"):
+            params["Condition"] = properties["Condition"]
+        await request.call("events", "PutPermission", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        bus = request.properties.get("EventBusName") or "default"
+        return f"{bus}|{request.properties['StatementId']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._remove(request)
+        await self._put(request)
+        return {}
+
+    async def _remove(self, request: ResourceRequest) -> None:
+        bus, _, sid = request.physical_id.partition("|")
+        try:
+            await request.call("events", "RemovePermission", {"EventBusName": bus, "StatementId": sid})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await self._remove(request)
+
+
+_ENDPOINT_ATTRIBUTES = {
+    "Arn": "Arn",
+    "EndpointId": "EndpointId",
+    "EndpointUrl": "EndpointUrl",
+    "State": "State",
+    "StateReason": "StateReason",
+}
+
+
+class Endpoint(ResourceHandler):
+    identifier = "Name"
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("RoutingConfig", "EventBuses")
+    attributes = frozenset(_ENDPOINT_ATTRIBUTES)
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: properties[key]
+            for key in ("Description", "RoutingConfig", "ReplicationConfig", "EventBuses", "RoleArn")
+            if properties.get(key) is not None
+        }
+
+    async def _attributes(self, request: ResourceRequest, name: str) -> dict[str, Any]:
+        found = await request.call("events", "DescribeEndpoint", {"Name": name})
+        return {attribute: found.get(member, "") for attribute, member in _ENDPOINT_ATTRIBUTES.items()}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.properties.get("Name") or request.physical_name(64)
+        await request.call("events", "CreateEndpoint", {"Name": name, **self._params(request.properties)})
+        return name, await self._attributes(request, name)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "events", "UpdateEndpoint", {"Name": request.physical_id, **self._params(request.properties)}
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("events", "DeleteEndpoint", {"Name": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "events", "DescribeEndpoint", {"Name": request.physical_id}, "ResourceNotFoundException"
+        )
+        return {
+            key: found[key]
+            for key in ("Description", "RoutingConfig", "ReplicationConfig", "EventBuses", "RoleArn")
+            if found.get(key) is not None
+        }
+
+
 HANDLERS = {
     "AWS::Events::Rule": Rule,
     "AWS::Events::EventBus": EventBus,
     "AWS::Events::Archive": Archive,
     "AWS::Events::Connection": Connection,
     "AWS::Events::ApiDestination": ApiDestination,
+    "AWS::Events::EventBusPolicy": EventBusPolicy,
+    "AWS::Events::Endpoint": Endpoint,
 }

@@ -4,7 +4,7 @@ InstanceProfile, AccessKey, ServiceLinkedRole, ServerCertificate), through the I
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from overcast.services.cloudformation.handlers import (
     ResourceFailed,
@@ -520,6 +520,330 @@ class ServerCertificate(ResourceHandler):
         )
 
 
+class _InlinePolicy(ResourceHandler):
+    """RolePolicy, UserPolicy, GroupPolicy: one inline policy of one principal; the physical
+    id is "{PolicyName}|{principal name}" (the pair that identifies it)."""
+
+    kind: ClassVar[str] = "Role"
+    needs_iam = True
+
+    @property
+    def key(self) -> str:
+        return _KINDS[self.kind][0]
+
+    @property
+    def replace_on(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset({"PolicyName", self.key})
+
+    def _check(self, request: ResourceRequest) -> None:
+        missing = [name for name in ("PolicyName", self.key) if not request.properties.get(name)]
+        if missing:
+            raise ResourceFailed(
+                "Properties validation failed for resource "
+                f"{request.logical_id} with message:\n#: required key [{missing[0]}] not found"
+            )
+
+    async def _put(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        document = properties.get("PolicyDocument") or {"Version": "2012-10-17", "Statement": []}
+        await request.call(
+            "iam",
+            _KINDS[self.kind][3],
+            {
+                self.key: properties[self.key],
+                "PolicyName": properties["PolicyName"],
+                "PolicyDocument": permissions_text(document),
+            },
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        self._check(request)
+        await self._put(request)
+        return f"{request.properties['PolicyName']}|{request.properties[self.key]}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        policy_name, _, principal = request.physical_id.partition("|")
+        await _ignore_missing(request, _KINDS[self.kind][4], {self.key: principal, "PolicyName": policy_name})
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        policy_name, _, principal = request.physical_id.partition("|")
+        found = await read_or_gone(
+            request,
+            "iam",
+            f"Get{self.kind}Policy",
+            {self.key: principal, "PolicyName": policy_name},
+            "NoSuchEntity",
+        )
+        document = found["PolicyDocument"]
+        if isinstance(document, str):
+            from urllib.parse import unquote
+
+            document = json.loads(unquote(document))
+        return {"PolicyName": policy_name, self.key: principal, "PolicyDocument": document}
+
+
+class RolePolicy(_InlinePolicy):
+    kind = "Role"
+
+
+class UserPolicy(_InlinePolicy):
+    kind = "User"
+
+
+class GroupPolicy(_InlinePolicy):
+    kind = "Group"
+
+
+class UserToGroupAddition(ResourceHandler):
+    required = ("GroupName", "Users")
+    replace_on = frozenset({"GroupName"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        group = request.properties["GroupName"]
+        added: list[str] = []
+        try:
+            for user in request.properties["Users"]:
+                await request.call("iam", "AddUserToGroup", {"GroupName": group, "UserName": user})
+                added.append(user)
+        except ResourceFailed:
+            for user in added:
+                await _ignore_missing(request, "RemoveUserFromGroup", {"GroupName": group, "UserName": user})
+            raise
+        return request.physical_name(128), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        group = request.properties["GroupName"]
+        old, new = set(request.old_properties.get("Users", [])), list(request.properties["Users"])
+        for user in sorted(old - set(new)):
+            await _ignore_missing(request, "RemoveUserFromGroup", {"GroupName": group, "UserName": user})
+        for user in new:
+            if user not in old:
+                await request.call("iam", "AddUserToGroup", {"GroupName": group, "UserName": user})
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        group = request.properties.get("GroupName")
+        for user in request.properties.get("Users", []):
+            await _ignore_missing(request, "RemoveUserFromGroup", {"GroupName": group, "UserName": user})
+
+
+class OIDCProvider(ResourceHandler):
+    identifier = "Arn"
+    replace_on = frozenset({"Url"})
+    attributes = frozenset({"Arn"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "Url": properties.get("Url", ""),
+            "ClientIDList": list(properties.get("ClientIdList", [])),
+            "ThumbprintList": list(properties.get("ThumbprintList", [])),
+        }
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("iam", "CreateOpenIDConnectProvider", params))["OpenIDConnectProviderArn"]
+        return arn, {"Arn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn, new, old = request.physical_id, request.properties, request.old_properties
+        if new.get("ThumbprintList") != old.get("ThumbprintList"):
+            await request.call(
+                "iam",
+                "UpdateOpenIDConnectProviderThumbprint",
+                {"OpenIDConnectProviderArn": arn, "ThumbprintList": list(new.get("ThumbprintList", []))},
+            )
+        before, after = set(old.get("ClientIdList", [])), set(new.get("ClientIdList", []))
+        for client in sorted(before - after):
+            await request.call(
+                "iam",
+                "RemoveClientIDFromOpenIDConnectProvider",
+                {"OpenIDConnectProviderArn": arn, "ClientID": client},
+            )
+        for client in sorted(after - before):
+            await request.call(
+                "iam",
+                "AddClientIDToOpenIDConnectProvider",
+                {"OpenIDConnectProviderArn": arn, "ClientID": client},
+            )
+        await _retag(request, "OpenIDConnectProvider", {"OpenIDConnectProviderArn": arn})
+        return {"Arn": arn}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(
+            request, "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id}
+        )
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "iam", "GetOpenIDConnectProvider", {"OpenIDConnectProviderArn": request.physical_id}
+        )
+        return {"Arn": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request,
+            "iam",
+            "GetOpenIDConnectProvider",
+            {"OpenIDConnectProviderArn": request.physical_id},
+            "NoSuchEntity",
+        )
+        return {
+            "Url": "https://" + found["Url"],
+            "ClientIdList": found.get("ClientIDList", []),
+            "ThumbprintList": found.get("ThumbprintList", []),
+        }
+
+
+async def _retag(request: ResourceRequest, kind: str, identity: dict[str, Any]) -> None:
+    """Move a taggable IAM resource's own tags from the old properties to the new."""
+    old = {tag["Key"]: str(tag["Value"]) for tag in request.old_properties.get("Tags", [])}
+    new = {tag["Key"]: str(tag["Value"]) for tag in request.properties.get("Tags", [])}
+    gone = sorted(old.keys() - new.keys())
+    if gone:
+        await request.call("iam", f"Untag{kind}", {**identity, "TagKeys": gone})
+    changed = [{"Key": key, "Value": value} for key, value in new.items() if old.get(key) != value]
+    if changed:
+        await request.call("iam", f"Tag{kind}", {**identity, "Tags": changed})
+
+
+class SAMLProvider(ResourceHandler):
+    identifier = "Arn"
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    required = ("SamlMetadataDocument",)
+    attributes = frozenset({"Arn"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "Name": properties.get("Name") or request.physical_name(128),
+            "SAMLMetadataDocument": properties["SamlMetadataDocument"],
+        }
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("iam", "CreateSAMLProvider", params))["SAMLProviderArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        await request.call("iam", "GetSAMLProvider", {"SAMLProviderArn": arn})
+        return {"Arn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = request.physical_id
+        if request.properties.get("SamlMetadataDocument") != request.old_properties.get(
+            "SamlMetadataDocument"
+        ):
+            await request.call(
+                "iam",
+                "UpdateSAMLProvider",
+                {"SAMLProviderArn": arn, "SAMLMetadataDocument": request.properties["SamlMetadataDocument"]},
+            )
+        await _retag(request, "SAMLProvider", {"SAMLProviderArn": arn})
+        return await self._attributes(request, arn)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _ignore_missing(request, "DeleteSAMLProvider", {"SAMLProviderArn": request.physical_id})
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "iam", "GetSAMLProvider", {"SAMLProviderArn": request.physical_id}, "NoSuchEntity"
+        )
+        return {"SamlMetadataDocument": found["SAMLMetadataDocument"]}
+
+
+class VirtualMFADevice(ResourceHandler):
+    """A virtual MFA device, enabled for the template's Users with two consecutive codes of
+    its own seed (as CloudFormation does)."""
+
+    replace_on = frozenset({"VirtualMfaDeviceName", "Path"})
+    name_property = "VirtualMfaDeviceName"
+    required = ("Users",)
+    attributes = frozenset({"SerialNumber"})
+    needs_iam = True
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "VirtualMFADeviceName": properties.get("VirtualMfaDeviceName") or request.physical_name(64),
+            "Path": properties.get("Path", "/"),
+        }
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        device = (await request.call("iam", "CreateVirtualMFADevice", params))["VirtualMFADevice"]
+        serial = device["SerialNumber"]
+        seed = device["Base32StringSeed"]
+        seed = seed.decode() if isinstance(seed, bytes) else seed
+        try:
+            for user in properties.get("Users", []):
+                await self._enable(request, serial, seed, user)
+        except ResourceFailed:
+            await self.delete(request.__class__(**{**request.__dict__, "physical_id": serial}))
+            raise
+        return serial, {"SerialNumber": serial}
+
+    async def _enable(self, request: ResourceRequest, serial: str, seed: str, user: str) -> None:
+        import time
+
+        from overcast.services.iam.credentials import totp
+
+        step = int(time.time()) // 30
+        await request.call(
+            "iam",
+            "EnableMFADevice",
+            {
+                "UserName": user,
+                "SerialNumber": serial,
+                "AuthenticationCode1": totp(seed, step),
+                "AuthenticationCode2": totp(seed, step + 1),
+            },
+        )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        serial = request.physical_id
+        old, new = list(request.old_properties.get("Users", [])), list(request.properties.get("Users", []))
+        for user in old:
+            if user not in new:
+                await _ignore_missing(
+                    request, "DeactivateMFADevice", {"UserName": user, "SerialNumber": serial}
+                )
+        added = [user for user in new if user not in old]
+        if added:
+            # The seed is only shown at creation: the device's record keeps it.
+            seed = await self._seed(request, serial)
+            for user in added:
+                await self._enable(request, serial, seed, user)
+        await _retag(request, "MFADevice", {"SerialNumber": serial})
+        return {"SerialNumber": serial}
+
+    async def _seed(self, request: ResourceRequest, serial: str) -> str:
+        provider = request.runtime.provider("iam")
+        record = provider._get("mfa_devices", request.account, serial)
+        if record is None:
+            raise ResourceFailed(
+                f"VirtualMFADevice with serial number {serial} doesn't exist.", "NoSuchEntity"
+            )
+        return str(record["Seed"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        serial = request.physical_id
+        for user in request.properties.get("Users", []):
+            await _ignore_missing(request, "DeactivateMFADevice", {"UserName": user, "SerialNumber": serial})
+        await _ignore_missing(request, "DeleteVirtualMFADevice", {"SerialNumber": serial})
+
+
 HANDLERS = {
     "AWS::IAM::Role": Role,
     "AWS::IAM::Policy": Policy,
@@ -530,4 +854,11 @@ HANDLERS = {
     "AWS::IAM::AccessKey": AccessKey,
     "AWS::IAM::ServiceLinkedRole": ServiceLinkedRole,
     "AWS::IAM::ServerCertificate": ServerCertificate,
+    "AWS::IAM::RolePolicy": RolePolicy,
+    "AWS::IAM::UserPolicy": UserPolicy,
+    "AWS::IAM::GroupPolicy": GroupPolicy,
+    "AWS::IAM::UserToGroupAddition": UserToGroupAddition,
+    "AWS::IAM::OIDCProvider": OIDCProvider,
+    "AWS::IAM::SAMLProvider": SAMLProvider,
+    "AWS::IAM::VirtualMFADevice": VirtualMFADevice,
 }

@@ -167,4 +167,73 @@ class Alias(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::KMS::Key": Key, "AWS::KMS::Alias": Alias}
+class ReplicaKey(ResourceHandler):
+    """A replica, in the stack's region, of a multi-Region primary key in another region:
+    ReplicateKey is asked of the primary's region, as KMS requires."""
+
+    replace_on = frozenset({"PrimaryKeyArn"})
+    required = ("PrimaryKeyArn", "KeyPolicy")
+    attributes = frozenset({"Arn", "KeyId"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        from overcast.common.arns import parse_arn
+        from overcast.services.cloudformation.handlers import call
+
+        properties = request.properties
+        primary = parse_arn(properties["PrimaryKeyArn"])
+        if primary is None or primary.service != "kms":
+            raise ResourceFailed(
+                f"Invalid PrimaryKeyArn {properties['PrimaryKeyArn']}", "ValidationException"
+            )
+        params: dict[str, Any] = {
+            "KeyId": properties["PrimaryKeyArn"],
+            "ReplicaRegion": request.region,
+            "Policy": policy_text(properties["KeyPolicy"]),
+        }
+        if properties.get("Description"):
+            params["Description"] = properties["Description"]
+        tags = request.user_tags(properties.get("Tags"))
+        if tags:
+            params["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in tags]
+        metadata = (
+            await call(request.runtime, "kms", "ReplicateKey", request.account, primary.region, params)
+        )["ReplicaKeyMetadata"]
+        key_id = metadata["KeyId"]
+        if not as_bool(properties.get("Enabled", True)):
+            await request.call("kms", "DisableKey", {"KeyId": key_id})
+        return key_id, {"Arn": metadata["Arn"], "KeyId": key_id}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        key_id, new, old = request.physical_id, request.properties, request.old_properties
+        if new.get("Description", "") != old.get("Description", ""):
+            await request.call(
+                "kms", "UpdateKeyDescription", {"KeyId": key_id, "Description": new.get("Description", "")}
+            )
+        if new.get("KeyPolicy") != old.get("KeyPolicy"):
+            await request.call(
+                "kms",
+                "PutKeyPolicy",
+                {"KeyId": key_id, "PolicyName": "default", "Policy": policy_text(new["KeyPolicy"])},
+            )
+        enabled, was = as_bool(new.get("Enabled", True)), as_bool(old.get("Enabled", True))
+        if enabled != was:
+            await request.call("kms", "EnableKey" if enabled else "DisableKey", {"KeyId": key_id})
+        metadata = (await request.call("kms", "DescribeKey", {"KeyId": key_id}))["KeyMetadata"]
+        return {"Arn": metadata["Arn"], "KeyId": key_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        params: dict[str, Any] = {"KeyId": request.physical_id}
+        if request.properties.get("PendingWindowInDays"):
+            params["PendingWindowInDays"] = as_int(request.properties["PendingWindowInDays"])
+        try:
+            await request.call("kms", "ScheduleKeyDeletion", params)
+        except ResourceFailed as error:
+            if error.code not in ("NotFoundException", "KMSInvalidStateException"):
+                raise
+
+
+HANDLERS = {
+    "AWS::KMS::Key": Key,
+    "AWS::KMS::Alias": Alias,
+    "AWS::KMS::ReplicaKey": ReplicaKey,
+}

@@ -597,6 +597,161 @@ class LayerVersionPermission(ResourceHandler):
         )
 
 
+class CodeSigningConfig(ResourceHandler):
+    identifier = "CodeSigningConfigArn"
+    required = ("AllowedPublishers",)
+    attributes = frozenset({"CodeSigningConfigId", "CodeSigningConfigArn"})
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "AllowedPublishers": {
+                "SigningProfileVersionArns": list(
+                    properties["AllowedPublishers"]["SigningProfileVersionArns"]
+                )
+            },
+            "Description": properties.get("Description", ""),
+        }
+        if properties.get("CodeSigningPolicies"):
+            params["CodeSigningPolicies"] = properties["CodeSigningPolicies"]
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = self._params(request.properties)
+        tags = {tag["Key"]: tag["Value"] for tag in request.user_tags(request.properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        config = (await request.call("lambda", "CreateCodeSigningConfig", params))["CodeSigningConfig"]
+        arn = config["CodeSigningConfigArn"]
+        return arn, {"CodeSigningConfigArn": arn, "CodeSigningConfigId": config["CodeSigningConfigId"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params = self._params(request.properties)
+        if not params.get("CodeSigningPolicies"):
+            params["CodeSigningPolicies"] = {"UntrustedArtifactOnDeployment": "Warn"}
+        config = (
+            await request.call(
+                "lambda", "UpdateCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id, **params}
+            )
+        )["CodeSigningConfig"]
+        return {
+            "CodeSigningConfigArn": request.physical_id,
+            "CodeSigningConfigId": config["CodeSigningConfigId"],
+        }
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "lambda", "DeleteCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        config = (
+            await read_or_gone(
+                request,
+                "lambda",
+                "GetCodeSigningConfig",
+                {"CodeSigningConfigArn": request.physical_id},
+                "ResourceNotFoundException",
+            )
+        )["CodeSigningConfig"]
+        return {
+            "Description": config.get("Description", ""),
+            "AllowedPublishers": config["AllowedPublishers"],
+            "CodeSigningPolicies": config["CodeSigningPolicies"],
+        }
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        config = (
+            await request.call(
+                "lambda", "GetCodeSigningConfig", {"CodeSigningConfigArn": request.physical_id}
+            )
+        )["CodeSigningConfig"]
+        return {
+            "CodeSigningConfigArn": request.physical_id,
+            "CodeSigningConfigId": config["CodeSigningConfigId"],
+        }
+
+
+class CapacityProvider(ResourceHandler):
+    """A capacity provider for Lambda Managed Instances; only its scaling, tag propagation and
+    telemetry change in place (UpdateCapacityProvider), the rest replaces it."""
+
+    identifier = "CapacityProviderName"
+    replace_on = frozenset(
+        {"CapacityProviderName", "VpcConfig", "PermissionsConfig", "InstanceRequirements", "KmsKeyArn"}
+    )
+    name_property = "CapacityProviderName"
+    required = ("VpcConfig", "PermissionsConfig")
+    attributes = frozenset({"Arn", "State"})
+    _UPDATABLE = ("CapacityProviderScalingConfig", "PropagateTags", "TelemetryConfig")
+
+    @staticmethod
+    def _scaling(properties: dict[str, Any]) -> dict[str, Any] | None:
+        scaling = properties.get("CapacityProviderScalingConfig")
+        if not scaling:
+            return None
+        out = dict(scaling)
+        if out.get("MaxVCpuCount") is not None:
+            out["MaxVCpuCount"] = as_int(out["MaxVCpuCount"])
+        if out.get("ScalingPolicies"):
+            out["ScalingPolicies"] = [
+                {**policy, "TargetValue": float(policy["TargetValue"])} if "TargetValue" in policy else policy
+                for policy in out["ScalingPolicies"]
+            ]
+        return out
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        name = properties.get("CapacityProviderName") or request.physical_name(140)
+        params: dict[str, Any] = {
+            "CapacityProviderName": name,
+            "VpcConfig": properties["VpcConfig"],
+            "PermissionsConfig": properties["PermissionsConfig"],
+        }
+        for key in ("InstanceRequirements", "KmsKeyArn", "PropagateTags", "TelemetryConfig"):
+            if properties.get(key) is not None:
+                params[key] = properties[key]
+        scaling = self._scaling(properties)
+        if scaling:
+            params["CapacityProviderScalingConfig"] = scaling
+        tags = {tag["Key"]: tag["Value"] for tag in request.user_tags(properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        await request.call("lambda", "CreateCapacityProvider", params)
+        return name, await self._attributes(request, name)
+
+    async def _attributes(self, request: ResourceRequest, name: str) -> dict[str, Any]:
+        found = (await request.call("lambda", "GetCapacityProvider", {"CapacityProviderName": name}))[
+            "CapacityProvider"
+        ]
+        return {"Arn": found["CapacityProviderArn"], "State": found["State"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {"CapacityProviderName": request.physical_id}
+        for key in ("PropagateTags", "TelemetryConfig"):
+            if request.properties.get(key) is not None:
+                params[key] = request.properties[key]
+        params["CapacityProviderScalingConfig"] = self._scaling(request.properties) or {"ScalingMode": "Auto"}
+        await request.call("lambda", "UpdateCapacityProvider", params)
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "lambda", "DeleteCapacityProvider", {"CapacityProviderName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+
 HANDLERS = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::Version": Version,
@@ -607,4 +762,6 @@ HANDLERS = {
     "AWS::Lambda::Url": Url,
     "AWS::Lambda::EventInvokeConfig": EventInvokeConfig,
     "AWS::Lambda::LayerVersionPermission": LayerVersionPermission,
+    "AWS::Lambda::CodeSigningConfig": CodeSigningConfig,
+    "AWS::Lambda::CapacityProvider": CapacityProvider,
 }

@@ -185,8 +185,103 @@ class RotationSchedule(ResourceHandler):
                 raise
 
 
+#: RDS engines as the secret's "engine" key names them (what the rotation functions expect).
+_SECRET_ENGINES = (
+    ("aurora-postgresql", "postgres"),
+    ("aurora-mysql", "mysql"),
+    ("aurora", "mysql"),
+    ("sqlserver", "sqlserver"),
+    ("oracle", "oracle"),
+    ("docdb", "mongo"),
+)
+
+#: TargetType → (describe operation, its identifier parameter, the list in its answer, the secret's key).
+_TARGETS = {
+    "AWS::RDS::DBInstance": (
+        "rds",
+        "DescribeDBInstances",
+        "DBInstanceIdentifier",
+        "DBInstances",
+        "dbInstanceIdentifier",
+    ),
+    "AWS::RDS::DBCluster": (
+        "rds",
+        "DescribeDBClusters",
+        "DBClusterIdentifier",
+        "DBClusters",
+        "dbClusterIdentifier",
+    ),
+}
+
+
+def _secret_engine(engine: str) -> str:
+    for prefix, name in _SECRET_ENGINES:
+        if engine.startswith(prefix):
+            return name
+    return engine
+
+
+class SecretTargetAttachment(ResourceHandler):
+    """Attaches a database to a secret: the secret's JSON value gains the database's engine,
+    host, port and identifier (a new version), as CloudFormation does for rotation. Deleting
+    the attachment leaves the secret's value as it is."""
+
+    replace_on = frozenset({"SecretId"})
+    required = ("SecretId", "TargetId", "TargetType")
+
+    async def _attach(self, request: ResourceRequest) -> str:
+        properties = request.properties
+        target = _TARGETS.get(properties["TargetType"])
+        if target is None:
+            raise ResourceFailed(
+                f"Unsupported TargetType {properties['TargetType']}: one of {', '.join(sorted(_TARGETS))}",
+                "InvalidRequestException",
+            )
+        service, operation, key, listing, secret_key = target
+        found = (await request.call(service, operation, {key: properties["TargetId"]}))[listing][0]
+        endpoint = found.get("Endpoint")
+        host = endpoint.get("Address") if isinstance(endpoint, dict) else endpoint
+        port = (endpoint.get("Port") if isinstance(endpoint, dict) else None) or found.get("Port")
+        secret = await request.call("secretsmanager", "GetSecretValue", {"SecretId": properties["SecretId"]})
+        try:
+            value = json.loads(secret.get("SecretString") or "{}")
+        except ValueError:
+            raise ResourceFailed(
+                "The secret's value must be a JSON object to attach a target to it.",
+                "InvalidRequestException",
+            ) from None
+        if not isinstance(value, dict):
+            raise ResourceFailed(
+                "The secret's value must be a JSON object to attach a target to it.",
+                "InvalidRequestException",
+            )
+        value.update(engine=_secret_engine(found.get("Engine", "")), host=host, port=port)
+        value[secret_key] = properties["TargetId"]
+        await request.call(
+            "secretsmanager",
+            "PutSecretValue",
+            {
+                "SecretId": properties["SecretId"],
+                "SecretString": json.dumps(value),
+                "ClientRequestToken": fast_uuid(),
+            },
+        )
+        return str(secret["ARN"])
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        return await self._attach(request), {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._attach(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
 HANDLERS = {
     "AWS::SecretsManager::Secret": Secret,
     "AWS::SecretsManager::ResourcePolicy": ResourcePolicy,
     "AWS::SecretsManager::RotationSchedule": RotationSchedule,
+    "AWS::SecretsManager::SecretTargetAttachment": SecretTargetAttachment,
 }

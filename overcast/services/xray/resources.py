@@ -3,9 +3,15 @@ through the X-Ray provider's own operations."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    as_bool,
+)
 
 
 class Group(ResourceHandler):
@@ -90,4 +96,72 @@ class SamplingRule(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::XRay::Group": Group, "AWS::XRay::SamplingRule": SamplingRule}
+class ResourcePolicy(ResourceHandler):
+    replace_on = frozenset({"PolicyName"})
+    name_property = "PolicyName"
+    required = ("PolicyName", "PolicyDocument")
+
+    async def _put(self, request: ResourceRequest) -> None:
+        properties = request.properties
+        document = properties["PolicyDocument"]
+        params: dict[str, Any] = {
+            "PolicyName": properties["PolicyName"],
+            "PolicyDocument": document if isinstance(document, str) else json.dumps(document),
+        }
+        if properties.get("BypassPolicyLockoutCheck") is not None:
+            params["BypassPolicyLockoutCheck"] = as_bool(properties["BypassPolicyLockoutCheck"])
+        await request.call("xray", "PutResourcePolicy", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._put(request)
+        return request.properties["PolicyName"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._put(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("xray", "DeleteResourcePolicy", {"PolicyName": request.physical_id})
+
+
+class TransactionSearchConfig(ResourceHandler):
+    """Transaction Search for the account: spans go to CloudWatch Logs, and the Default
+    indexing rule samples IndexingPercentage of them. Deleting it sends segments back to
+    X-Ray. Its Ref is the account id."""
+
+    attributes = frozenset({"AccountId"})
+
+    async def _index(self, request: ResourceRequest) -> None:
+        percentage = request.properties.get("IndexingPercentage")
+        if percentage is None:
+            return
+        await request.call(
+            "xray",
+            "UpdateIndexingRule",
+            {"Name": "Default", "Rule": {"Probabilistic": {"DesiredSamplingPercentage": float(percentage)}}},
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        current = await request.call("xray", "GetTraceSegmentDestination", {})
+        if current.get("Destination") == "CloudWatchLogs":
+            raise ResourceFailed(
+                f"Transaction Search is already enabled in account {request.account}.", "AlreadyExists"
+            )
+        await request.call("xray", "UpdateTraceSegmentDestination", {"Destination": "CloudWatchLogs"})
+        await self._index(request)
+        return request.account, {"AccountId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._index(request)
+        return {"AccountId": request.account}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await request.call("xray", "UpdateTraceSegmentDestination", {"Destination": "XRay"})
+
+
+HANDLERS = {
+    "AWS::XRay::Group": Group,
+    "AWS::XRay::SamplingRule": SamplingRule,
+    "AWS::XRay::ResourcePolicy": ResourcePolicy,
+    "AWS::XRay::TransactionSearchConfig": TransactionSearchConfig,
+}
