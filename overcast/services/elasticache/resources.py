@@ -605,6 +605,92 @@ class ServerlessCache(ResourceHandler):
         await self._cache(request, request.physical_id, "deleted")
 
 
+class SecurityGroup(ResourceHandler):
+    """A cache security group (EC2-Classic style), through ElastiCache's own operations."""
+
+    required = ("Description",)
+    replace_on = frozenset({"Description"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.physical_name(255, lowercase=True)
+        params: dict[str, Any] = {
+            "CacheSecurityGroupName": name,
+            "Description": request.properties["Description"],
+        }
+        tags = _tags(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        await request.call("elasticache", "CreateCacheSecurityGroup", params)
+        return name, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = (
+            await request.call(
+                "elasticache", "DescribeCacheSecurityGroups", {"CacheSecurityGroupName": request.physical_id}
+            )
+        )["CacheSecurityGroups"][0]["ARN"]
+        old = {t["Key"] for t in request.old_properties.get("Tags") or []}
+        new = _tags(request, request.properties.get("Tags"))
+        removed = sorted(old - {t["Key"] for t in new})
+        if removed:
+            await request.call(
+                "elasticache", "RemoveTagsFromResource", {"ResourceName": arn, "TagKeys": removed}
+            )
+        if new:
+            await request.call("elasticache", "AddTagsToResource", {"ResourceName": arn, "Tags": new})
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import read_or_gone
+
+        found = await read_or_gone(
+            request,
+            "elasticache",
+            "DescribeCacheSecurityGroups",
+            {"CacheSecurityGroupName": request.physical_id},
+            "CacheSecurityGroupNotFound",
+        )
+        return {"Description": found["CacheSecurityGroups"][0]["Description"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteCacheSecurityGroup",
+            {"CacheSecurityGroupName": request.physical_id},
+            "CacheSecurityGroupNotFound",
+        )
+
+
+class SecurityGroupIngress(ResourceHandler):
+    """One EC2 security group authorized into a cache security group."""
+
+    required = ("CacheSecurityGroupName", "EC2SecurityGroupName")
+    updatable = False
+
+    @staticmethod
+    def _params(request: ResourceRequest, properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "CacheSecurityGroupName": properties["CacheSecurityGroupName"],
+            "EC2SecurityGroupName": properties["EC2SecurityGroupName"],
+            "EC2SecurityGroupOwnerId": properties.get("EC2SecurityGroupOwnerId") or request.account,
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await request.call(
+            "elasticache", "AuthorizeCacheSecurityGroupIngress", self._params(request, request.properties)
+        )
+        return request.physical_name(255), {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "RevokeCacheSecurityGroupIngress",
+            self._params(request, request.properties),
+            "CacheSecurityGroupNotFound",
+            "AuthorizationNotFound",
+        )
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::CacheCluster": CacheCluster,
     "AWS::ElastiCache::ReplicationGroup": ReplicationGroup,
@@ -613,4 +699,6 @@ HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::User": User,
     "AWS::ElastiCache::UserGroup": UserGroup,
     "AWS::ElastiCache::ServerlessCache": ServerlessCache,
+    "AWS::ElastiCache::SecurityGroup": SecurityGroup,
+    "AWS::ElastiCache::SecurityGroupIngress": SecurityGroupIngress,
 }

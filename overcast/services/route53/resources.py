@@ -346,9 +346,101 @@ class HealthCheck(ResourceHandler):
                 raise
 
 
+def _cidr_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ChangeCidrCollection's changes that turn the `old` Locations into the `new`."""
+    before = {loc["LocationName"]: set(loc.get("CidrList") or []) for loc in old}
+    after = {loc["LocationName"]: set(loc.get("CidrList") or []) for loc in new}
+    changes: list[dict[str, Any]] = []
+    for name, blocks in after.items():
+        added = sorted(blocks - before.get(name, set()))
+        if added:
+            changes.append({"LocationName": name, "Action": "PUT", "CidrList": added})
+    for name, blocks in before.items():
+        dropped = sorted(blocks - after.get(name, set()))
+        if dropped:
+            changes.append({"LocationName": name, "Action": "DELETE_IF_EXISTS", "CidrList": dropped})
+    return changes
+
+
+class CidrCollection(ResourceHandler):
+    identifier = "Id"
+    required = ("Name",)
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    attributes = frozenset({"Id", "Arn"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "route53",
+            "CreateCidrCollection",
+            {"Name": request.properties["Name"], "CallerReference": str(uuid.uuid4())},
+        )
+        collection = output["Collection"]
+        changes = _cidr_changes([], request.properties.get("Locations") or [])
+        if changes:
+            try:
+                await request.call(
+                    "route53", "ChangeCidrCollection", {"Id": collection["Id"], "Changes": changes}
+                )
+            except ResourceFailed:
+                await request.call("route53", "DeleteCidrCollection", {"Id": collection["Id"]})
+                raise
+        return collection["Id"], {"Id": collection["Id"], "Arn": collection["Arn"]}
+
+    async def _arn(self, request: ResourceRequest) -> str:
+        output = await request.call("route53", "ListCidrCollections", {})
+        for collection in output["CidrCollections"]:
+            if collection["Id"] == request.physical_id:
+                return str(collection["Arn"])
+        raise ResourceFailed(
+            f"The CIDR collection {request.physical_id} does not exist.", "NoSuchCidrCollectionException"
+        )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        changes = _cidr_changes(
+            request.old_properties.get("Locations") or [], request.properties.get("Locations") or []
+        )
+        if changes:
+            await request.call(
+                "route53", "ChangeCidrCollection", {"Id": request.physical_id, "Changes": changes}
+            )
+        return {"Id": request.physical_id, "Arn": await self._arn(request)}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return {"Id": request.physical_id, "Arn": await self._arn(request)}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            locations = await request.call(
+                "route53", "ListCidrLocations", {"CollectionId": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code == "NoSuchCidrCollectionException":
+                return
+            raise
+        # A collection must be empty before it goes: CloudFormation empties it first.
+        for location in locations.get("CidrLocations") or []:
+            name = location["LocationName"]
+            blocks = await request.call(
+                "route53", "ListCidrBlocks", {"CollectionId": request.physical_id, "LocationName": name}
+            )
+            cidrs = [b["CidrBlock"] for b in blocks.get("CidrBlocks") or []]
+            if cidrs:
+                await request.call(
+                    "route53",
+                    "ChangeCidrCollection",
+                    {
+                        "Id": request.physical_id,
+                        "Changes": [{"LocationName": name, "Action": "DELETE_IF_EXISTS", "CidrList": cidrs}],
+                    },
+                )
+        await request.call("route53", "DeleteCidrCollection", {"Id": request.physical_id})
+
+
 HANDLERS = {
     "AWS::Route53::HostedZone": HostedZone,
     "AWS::Route53::RecordSet": RecordSet,
     "AWS::Route53::RecordSetGroup": RecordSetGroup,
     "AWS::Route53::HealthCheck": HealthCheck,
+    "AWS::Route53::CidrCollection": CidrCollection,
 }
