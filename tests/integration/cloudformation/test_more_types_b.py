@@ -6,11 +6,16 @@ with RDS's own refusal."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.integration.cloudformation.conftest import outputs, resources, settle
 
@@ -219,3 +224,170 @@ def test_db_security_group_fails_with_rds_refusal(cfn, stack_name):
         e for e in events if e["LogicalResourceId"] == "Legacy" and e["ResourceStatus"] == "CREATE_FAILED"
     ]
     assert "Non-VPC DB Security Groups can no longer be created" in failed[0]["ResourceStatusReason"]
+
+
+def _self_signed(common_name: str, *, ca: bool = False) -> tuple[bytes, bytes, Any]:
+    """(certificate PEM, PKCS8 key PEM, key) for `common_name`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    if ca:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    certificate = builder.sign(key, hashes.SHA256())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), private, key
+
+
+def _crl(ca_key: Any, serials: tuple[int, ...]) -> bytes:
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Test CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name)
+        .last_update(now)
+        .next_update(now + datetime.timedelta(days=1))
+    )
+    for serial in serials:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+        )
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+ELB_TEMPLATE = """
+Parameters:
+  SubnetA: {Type: String}
+  SubnetB: {Type: String}
+  DefaultCert: {Type: String}
+  ExtraCert: {Type: String}
+  Bucket: {Type: String}
+  BundleKey: {Type: String}
+  Team: {Type: String}
+Resources:
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Subnets: [!Ref SubnetA, !Ref SubnetB]
+  Https:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      Protocol: HTTPS
+      Port: 443
+      Certificates: [{CertificateArn: !Ref DefaultCert}]
+      DefaultActions: [{Type: fixed-response, FixedResponseConfig: {StatusCode: '200'}}]
+  Extra:
+    Type: AWS::ElasticLoadBalancingV2::ListenerCertificate
+    Properties:
+      ListenerArn: !Ref Https
+      Certificates: [{CertificateArn: !Ref ExtraCert}]
+  Store:
+    Type: AWS::ElasticLoadBalancingV2::TrustStore
+    Properties:
+      CaCertificatesBundleS3Bucket: !Ref Bucket
+      CaCertificatesBundleS3Key: !Ref BundleKey
+      Tags: [{Key: team, Value: !Ref Team}]
+  Revoked:
+    Type: AWS::ElasticLoadBalancingV2::TrustStoreRevocation
+    Properties:
+      TrustStoreArn: !Ref Store
+      RevocationContents: [{S3Bucket: !Ref Bucket, S3Key: crl.pem, RevocationType: CRL}]
+Outputs:
+  Listener: {Value: !Ref Https}
+  Store: {Value: !Ref Store}
+  StoreArn: {Value: !GetAtt Store.TrustStoreArn}
+  StoreStatus: {Value: !GetAtt Store.Status}
+  StoreCount: {Value: !GetAtt Store.NumberOfCaCertificates}
+  Revoked: {Value: !Ref Revoked}
+  RevocationId: {Value: !GetAtt Revoked.RevocationId}
+"""
+
+
+def test_listener_certificate_and_trust_store(cfn, client, stack_name):
+    elb, acm, s3, ec2 = (client(name) for name in ("elbv2", "acm", "s3", "ec2"))
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    subnet_a, subnet_b = sorted({s["AvailabilityZone"]: s["SubnetId"] for s in subnets}.values())[:2]
+    certificates = []
+    for common_name in ("app.example.com", "api.example.com", "admin.example.com"):
+        cert, key, _ = _self_signed(common_name)
+        certificates.append(acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"])
+    bucket = f"trust-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    ca, _, ca_key = _self_signed("Test CA", ca=True)
+    other_ca, _, _ = _self_signed("Other CA", ca=True)
+    s3.put_object(Bucket=bucket, Key="one.pem", Body=ca)
+    s3.put_object(Bucket=bucket, Key="two.pem", Body=ca + other_ca)
+    s3.put_object(Bucket=bucket, Key="crl.pem", Body=_crl(ca_key, (1001, 1002, 1003)))
+
+    def parameters(extra: str, bundle: str, team: str) -> list[dict[str, str]]:
+        given = {
+            "SubnetA": subnet_a,
+            "SubnetB": subnet_b,
+            "DefaultCert": certificates[0],
+            "ExtraCert": extra,
+            "Bucket": bucket,
+            "BundleKey": bundle,
+            "Team": team,
+        }
+        return [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
+
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=ELB_TEMPLATE,
+        Parameters=parameters(certificates[1], "one.pem", "a"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    listed = elb.describe_listener_certificates(ListenerArn=out["Listener"])["Certificates"]
+    assert {(c["CertificateArn"], c["IsDefault"]) for c in listed} == {
+        (certificates[0], True),
+        (certificates[1], False),
+    }
+    assert out["Store"] == out["StoreArn"]
+    store = elb.describe_trust_stores(TrustStoreArns=[out["Store"]])["TrustStores"][0]
+    assert (out["StoreStatus"], out["StoreCount"]) == ("ACTIVE", "1")
+    assert store["NumberOfCaCertificates"] == 1
+    assert store["Name"].startswith(stack_name[:10])
+    tags = elb.describe_tags(ResourceArns=[out["Store"]])["TagDescriptions"][0]["Tags"]
+    assert {"Key": "team", "Value": "a"} in tags
+    revocations = elb.describe_trust_store_revocations(TrustStoreArn=out["Store"])["TrustStoreRevocations"]
+    assert [(r["RevocationId"], r["NumberOfRevokedEntries"]) for r in revocations] == [
+        (int(out["RevocationId"]), 3)
+    ]
+    assert out["Revoked"] == f"{out['RevocationId']}|{out['Store']}"
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=ELB_TEMPLATE,
+        Parameters=parameters(certificates[2], "two.pem", "b"),
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Store"] == out["Store"]  # the bundle changes in place
+    assert outputs(stack)["StoreCount"] == "2"
+    listed = elb.describe_listener_certificates(ListenerArn=out["Listener"])["Certificates"]
+    assert {c["CertificateArn"] for c in listed} == {certificates[0], certificates[2]}
+    tags = elb.describe_tags(ResourceArns=[out["Store"]])["TagDescriptions"][0]["Tags"]
+    assert {"Key": "team", "Value": "b"} in tags
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        elb.describe_trust_stores(TrustStoreArns=[out["Store"]])
+    assert gone.value.response["Error"]["Code"] == "TrustStoreNotFound"
+    with pytest.raises(ClientError) as gone:
+        elb.describe_listener_certificates(ListenerArn=out["Listener"])
+    assert gone.value.response["Error"]["Code"] == "ListenerNotFound"
