@@ -11,6 +11,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceGone,
     ResourceHandler,
     ResourceRequest,
+    read_or_gone,
 )
 from overcast.services.route53.records import canonical_name
 
@@ -437,10 +438,99 @@ class CidrCollection(ResourceHandler):
         await request.call("route53", "DeleteCidrCollection", {"Id": request.physical_id})
 
 
+def _zone_id(value: str) -> str:
+    return value.rsplit("/", 1)[-1]
+
+
+class KeySigningKey(ResourceHandler):
+    """A hosted zone's DNSSEC key-signing key; its physical id is "{HostedZoneId}|{Name}"."""
+
+    required = ("HostedZoneId", "Status", "Name", "KeyManagementServiceArn")
+    replace_on = frozenset({"HostedZoneId", "Name", "KeyManagementServiceArn"})
+    name_property = "Name"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        zone = _zone_id(p["HostedZoneId"])
+        await request.call(
+            "route53",
+            "CreateKeySigningKey",
+            {
+                "CallerReference": str(uuid.uuid4()),
+                "HostedZoneId": zone,
+                "KeyManagementServiceArn": p["KeyManagementServiceArn"],
+                "Name": p["Name"],
+                "Status": p["Status"],
+            },
+        )
+        return f"{zone}|{p['Name']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        zone, name = request.physical_id.split("|", 1)
+        if request.properties.get("Status") != request.old_properties.get("Status"):
+            operation = (
+                "ActivateKeySigningKey"
+                if request.properties["Status"] == "ACTIVE"
+                else "DeactivateKeySigningKey"
+            )
+            await request.call("route53", operation, {"HostedZoneId": zone, "Name": name})
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        zone, name = request.physical_id.split("|", 1)
+        found = await read_or_gone(
+            request, "route53", "GetDNSSEC", {"HostedZoneId": zone}, "NoSuchHostedZone"
+        )
+        for key in found.get("KeySigningKeys") or []:
+            if key["Name"] == name:
+                return {"Name": name, "Status": key["Status"], "KeyManagementServiceArn": key["KmsArn"]}
+        raise ResourceGone
+
+    async def delete(self, request: ResourceRequest) -> None:
+        zone, name = request.physical_id.split("|", 1)
+        params = {"HostedZoneId": zone, "Name": name}
+        try:
+            # A key must be inactive before it goes: CloudFormation deactivates it first.
+            await request.call("route53", "DeactivateKeySigningKey", params)
+            await request.call("route53", "DeleteKeySigningKey", params)
+        except ResourceFailed as error:
+            if error.code not in ("NoSuchKeySigningKey", "NoSuchHostedZone"):
+                raise
+
+
+class DNSSEC(ResourceHandler):
+    """DNSSEC signing of a hosted zone; its physical id is the zone's id."""
+
+    required = ("HostedZoneId",)
+    updatable = False
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        zone = _zone_id(request.properties["HostedZoneId"])
+        await request.call("route53", "EnableHostedZoneDNSSEC", {"HostedZoneId": zone})
+        return zone, {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "route53", "GetDNSSEC", {"HostedZoneId": request.physical_id}, "NoSuchHostedZone"
+        )
+        if found["Status"]["ServeSignature"] != "SIGNING":
+            raise ResourceGone
+        return {"HostedZoneId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("route53", "DisableHostedZoneDNSSEC", {"HostedZoneId": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "NoSuchHostedZone":
+                raise
+
+
 HANDLERS = {
     "AWS::Route53::HostedZone": HostedZone,
     "AWS::Route53::RecordSet": RecordSet,
     "AWS::Route53::RecordSetGroup": RecordSetGroup,
     "AWS::Route53::HealthCheck": HealthCheck,
     "AWS::Route53::CidrCollection": CidrCollection,
+    "AWS::Route53::KeySigningKey": KeySigningKey,
+    "AWS::Route53::DNSSEC": DNSSEC,
 }

@@ -391,3 +391,82 @@ def test_listener_certificate_and_trust_store(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         elb.describe_listener_certificates(ListenerArn=out["Listener"])
     assert gone.value.response["Error"]["Code"] == "ListenerNotFound"
+
+
+DNSSEC_TEMPLATE = """
+Parameters:
+  Domain: {Type: String}
+  Status: {Type: String, Default: ACTIVE}
+Resources:
+  SigningKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeySpec: ECC_NIST_P256
+      KeyUsage: SIGN_VERIFY
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: "kms:*", Resource: "*"}
+          - {Effect: Allow, Principal: {Service: dnssec-route53.amazonaws.com}, Action: ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"], Resource: "*"}
+  Zone:
+    Type: AWS::Route53::HostedZone
+    Properties: {Name: !Ref Domain}
+  Ksk:
+    Type: AWS::Route53::KeySigningKey
+    Properties:
+      HostedZoneId: !Ref Zone
+      Name: primary_ksk
+      Status: !Ref Status
+      KeyManagementServiceArn: !GetAtt SigningKey.Arn
+  Signing:
+    Type: AWS::Route53::DNSSEC
+    DependsOn: Ksk
+    Properties: {HostedZoneId: !Ref Zone}
+Outputs:
+  Zone: {Value: !Ref Zone}
+  Ksk: {Value: !Ref Ksk}
+  Signing: {Value: !Ref Signing}
+  KeyArn: {Value: !GetAtt SigningKey.Arn}
+"""
+
+
+def test_key_signing_key_and_dnssec(cfn, client, stack_name):
+    route53 = client("route53")
+    domain = f"sec{uuid.uuid4().hex[:6]}.test"
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=DNSSEC_TEMPLATE,
+        Parameters=[{"ParameterKey": "Domain", "ParameterValue": domain}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    zone = out["Zone"]
+    assert out["Ksk"] == f"{zone}|primary_ksk"
+    assert out["Signing"] == zone
+    dnssec = route53.get_dnssec(HostedZoneId=zone)
+    assert dnssec["Status"]["ServeSignature"] == "SIGNING"
+    [key] = dnssec["KeySigningKeys"]
+    assert (key["Name"], key["Status"], key["KmsArn"]) == ("primary_ksk", "ACTIVE", out["KeyArn"])
+
+    # The only active key of a signing zone cannot be deactivated: the update fails and rolls back.
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=DNSSEC_TEMPLATE,
+        Parameters=[
+            {"ParameterKey": "Domain", "UsePreviousValue": True},
+            {"ParameterKey": "Status", "ParameterValue": "INACTIVE"},
+        ],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+    failed = [e for e in events if e["LogicalResourceId"] == "Ksk" and e["ResourceStatus"] == "UPDATE_FAILED"]
+    assert "only KSK" in failed[0]["ResourceStatusReason"]
+    assert route53.get_dnssec(HostedZoneId=zone)["KeySigningKeys"][0]["Status"] == "ACTIVE"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        route53.get_dnssec(HostedZoneId=zone)
+    assert gone.value.response["Error"]["Code"] == "NoSuchHostedZone"
