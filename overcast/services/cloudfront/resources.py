@@ -428,6 +428,262 @@ class KeyValueStore(ResourceHandler):
         )
 
 
+async def _gone_ok(request: ResourceRequest, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """A read that answers None when the resource no longer exists (NoSuch...)."""
+    try:
+        return await request.call("cloudfront", operation, params)
+    except ResourceFailed as failure:
+        if failure.code.startswith("NoSuch"):
+            return None
+        raise
+
+
+class RealtimeLogConfig(ResourceHandler):
+    identifier = "Arn"
+    name_property = "Name"
+    replace_on = frozenset({"Name"})
+    required = ("EndPoints", "Fields", "Name", "SamplingRate")
+    attributes = frozenset({"Arn"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        # The template spells the stream's keys RoleArn/StreamArn, the API RoleARN/StreamARN.
+        endpoints = [
+            {
+                "StreamType": endpoint["StreamType"],
+                "KinesisStreamConfig": {
+                    "RoleARN": endpoint["KinesisStreamConfig"]["RoleArn"],
+                    "StreamARN": endpoint["KinesisStreamConfig"]["StreamArn"],
+                },
+            }
+            for endpoint in properties["EndPoints"]
+        ]
+        return {
+            "EndPoints": endpoints,
+            "Fields": [str(f) for f in properties["Fields"]],
+            "SamplingRate": int(float(properties["SamplingRate"])),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "cloudfront",
+            "CreateRealtimeLogConfig",
+            {"Name": request.properties["Name"], **self._settings(request.properties)},
+        )
+        arn = output["RealtimeLogConfig"]["ARN"]
+        return arn, {"Arn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "cloudfront",
+            "UpdateRealtimeLogConfig",
+            {"ARN": request.physical_id, **self._settings(request.properties)},
+        )
+        return {"Arn": request.physical_id}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("cloudfront", "GetRealtimeLogConfig", {"ARN": request.physical_id})
+        return {"Arn": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import ResourceGone
+
+        found = await _gone_ok(request, "GetRealtimeLogConfig", {"ARN": request.physical_id})
+        if found is None:
+            raise ResourceGone
+        config = found["RealtimeLogConfig"]
+        return {"Name": config["Name"], "Fields": config["Fields"], "SamplingRate": config["SamplingRate"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        if await _gone_ok(request, "GetRealtimeLogConfig", {"ARN": request.physical_id}) is not None:
+            await request.call("cloudfront", "DeleteRealtimeLogConfig", {"ARN": request.physical_id})
+
+
+class MonitoringSubscription(ResourceHandler):
+    """A distribution's additional CloudWatch metrics; its physical id is the distribution's id."""
+
+    required = ("DistributionId", "MonitoringSubscription")
+    replace_on = frozenset({"DistributionId"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        distribution = request.properties["DistributionId"]
+        await request.call(
+            "cloudfront",
+            "CreateMonitoringSubscription",
+            {
+                "DistributionId": distribution,
+                "MonitoringSubscription": request.properties["MonitoringSubscription"],
+            },
+        )
+        return distribution, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        # CloudFront has no update for a subscription: it is replaced for the same distribution.
+        await self.delete(request)
+        await request.call(
+            "cloudfront",
+            "CreateMonitoringSubscription",
+            {
+                "DistributionId": request.physical_id,
+                "MonitoringSubscription": request.properties["MonitoringSubscription"],
+            },
+        )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteMonitoringSubscription", {"DistributionId": request.physical_id})
+
+
+class VpcOrigin(ResourceHandler):
+    identifier = "Id"
+    required = ("VpcOriginEndpointConfig",)
+    attributes = frozenset({"Id", "Arn", "AccountId", "Status", "CreatedTime", "LastModifiedTime"})
+
+    @staticmethod
+    def _config(properties: dict[str, Any]) -> dict[str, Any]:
+        given = properties["VpcOriginEndpointConfig"]
+        protocols = given.get("OriginSSLProtocols") or ["TLSv1", "SSLv3"]
+        return {
+            "Name": given["Name"],
+            "Arn": given["Arn"],
+            "HTTPPort": int(given.get("HTTPPort", 80)),
+            "HTTPSPort": int(given.get("HTTPSPort", 443)),
+            "OriginProtocolPolicy": given.get("OriginProtocolPolicy", "match-viewer"),
+            "OriginSslProtocols": {"Quantity": len(protocols), "Items": list(protocols)},
+        }
+
+    @staticmethod
+    def _attributes(origin: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Id": origin["Id"],
+            "Arn": origin["Arn"],
+            "AccountId": origin["AccountId"],
+            "Status": origin["Status"],
+            "CreatedTime": str(origin["CreatedTime"]),
+            "LastModifiedTime": str(origin["LastModifiedTime"]),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {"VpcOriginEndpointConfig": self._config(request.properties)}
+        tags = request.user_tags(request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = {"Items": tags}
+        origin = (await request.call("cloudfront", "CreateVpcOrigin", params))["VpcOrigin"]
+        return origin["Id"], self._attributes(origin)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateVpcOrigin",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "VpcOriginEndpointConfig": self._config(request.properties),
+            },
+        )
+        return self._attributes(output["VpcOrigin"])
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
+        return self._attributes(output["VpcOrigin"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetVpcOrigin", {"Id": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteVpcOrigin", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class AnycastIpList(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "IpCount")
+    replace_on = frozenset({"Name", "IpCount", "IpamCidrConfigs", "Tags"})
+    attributes = frozenset(
+        {
+            "Id",
+            "ETag",
+            "AnycastIpList.Id",
+            "AnycastIpList.Arn",
+            "AnycastIpList.Name",
+            "AnycastIpList.Status",
+            "AnycastIpList.AnycastIps",
+            "AnycastIpList.IpCount",
+            "AnycastIpList.IpAddressType",
+            "AnycastIpList.LastModifiedTime",
+        }
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        found = output["AnycastIpList"]
+        attributes: dict[str, Any] = {"Id": found["Id"], "ETag": output["ETag"]}
+        for key in ("Id", "Arn", "Name", "Status", "AnycastIps", "IpCount", "IpAddressType"):
+            if key in found:
+                attributes[f"AnycastIpList.{key}"] = found[key]
+        attributes["AnycastIpList.LastModifiedTime"] = str(found.get("LastModifiedTime", ""))
+        return attributes
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {"Name": p["Name"], "IpCount": int(p["IpCount"])}
+        if p.get("IpAddressType"):
+            params["IpAddressType"] = p["IpAddressType"]
+        if p.get("IpamCidrConfigs"):
+            params["IpamCidrConfigs"] = p["IpamCidrConfigs"]
+        tags = request.user_tags((p.get("Tags") or {}).get("Items"))
+        if tags:
+            params["Tags"] = {"Items": tags}
+        output = await request.call("cloudfront", "CreateAnycastIpList", params)
+        return output["AnycastIpList"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateAnycastIpList",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "IpAddressType": request.properties.get("IpAddressType") or "ipv4",
+            },
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetAnycastIpList", {"Id": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteAnycastIpList", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class StreamingDistribution(ResourceHandler):
+    """An RTMP distribution: CloudFront discontinued them, and the stack fails with its refusal."""
+
+    required = ("StreamingDistributionConfig",)
+    attributes = frozenset({"DomainName"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        config = dict(to_api(request.properties["StreamingDistributionConfig"]))
+        config.setdefault("CallerReference", str(uuid.uuid4()))
+        output = await request.call(
+            "cloudfront", "CreateStreamingDistribution", {"StreamingDistributionConfig": config}
+        )
+        found = output["StreamingDistribution"]
+        return found["Id"], {"DomainName": found["DomainName"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteStreamingDistribution", {"Id": request.physical_id, "IfMatch": "*"})
+
+
 HANDLERS = {
     "AWS::CloudFront::Distribution": Distribution,
     "AWS::CloudFront::CachePolicy": CachePolicy,
@@ -439,4 +695,9 @@ HANDLERS = {
     "AWS::CloudFront::PublicKey": PublicKey,
     "AWS::CloudFront::Function": Function,
     "AWS::CloudFront::KeyValueStore": KeyValueStore,
+    "AWS::CloudFront::RealtimeLogConfig": RealtimeLogConfig,
+    "AWS::CloudFront::MonitoringSubscription": MonitoringSubscription,
+    "AWS::CloudFront::VpcOrigin": VpcOrigin,
+    "AWS::CloudFront::AnycastIpList": AnycastIpList,
+    "AWS::CloudFront::StreamingDistribution": StreamingDistribution,
 }

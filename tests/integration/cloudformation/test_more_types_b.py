@@ -470,3 +470,193 @@ def test_key_signing_key_and_dnssec(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         route53.get_dnssec(HostedZoneId=zone)
     assert gone.value.response["Error"]["Code"] == "NoSuchHostedZone"
+
+
+CLOUDFRONT_TEMPLATE = """
+Parameters:
+  Rate: {Type: Number, Default: 10}
+  MetricsStatus: {Type: String, Default: Enabled}
+  HttpPort: {Type: Number, Default: 80}
+  AddressType: {Type: String, Default: ipv4}
+  LoadBalancerArn: {Type: String}
+Resources:
+  Site:
+    Type: AWS::S3::Bucket
+  Distribution:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        Origins:
+          - {Id: site, DomainName: !GetAtt Site.RegionalDomainName, S3OriginConfig: {OriginAccessIdentity: ""}}
+        DefaultCacheBehavior:
+          TargetOriginId: site
+          ViewerProtocolPolicy: allow-all
+          CachePolicyId: 658327ea-f89d-4fab-a63d-7e88639e58f6
+  Metrics:
+    Type: AWS::CloudFront::MonitoringSubscription
+    Properties:
+      DistributionId: !Ref Distribution
+      MonitoringSubscription:
+        RealtimeMetricsSubscriptionConfig: {RealtimeMetricsSubscriptionStatus: !Ref MetricsStatus}
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  LogRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: sts:AssumeRole}]
+  Logs:
+    Type: AWS::CloudFront::RealtimeLogConfig
+    Properties:
+      Name: !Sub "${AWS::StackName}-logs"
+      SamplingRate: !Ref Rate
+      Fields: [timestamp, c-ip, sc-status]
+      EndPoints:
+        - StreamType: Kinesis
+          KinesisStreamConfig: {RoleArn: !GetAtt LogRole.Arn, StreamArn: !GetAtt Stream.Arn}
+  Origin:
+    Type: AWS::CloudFront::VpcOrigin
+    Properties:
+      VpcOriginEndpointConfig:
+        Name: !Sub "${AWS::StackName}-origin"
+        Arn: !Ref LoadBalancerArn
+        HTTPPort: !Ref HttpPort
+        OriginProtocolPolicy: http-only
+  Addresses:
+    Type: AWS::CloudFront::AnycastIpList
+    Properties:
+      Name: !Sub "${AWS::StackName}-ips"
+      IpCount: 3
+      IpAddressType: !Ref AddressType
+Outputs:
+  Distribution: {Value: !Ref Distribution}
+  Metrics: {Value: !Ref Metrics}
+  Logs: {Value: !Ref Logs}
+  LogsArn: {Value: !GetAtt Logs.Arn}
+  Origin: {Value: !Ref Origin}
+  OriginArn: {Value: !GetAtt Origin.Arn}
+  OriginStatus: {Value: !GetAtt Origin.Status}
+  Addresses: {Value: !Ref Addresses}
+  AddressesArn: {Value: !GetAtt Addresses.AnycastIpList.Arn}
+  AddressList: {Value: !Join [",", !GetAtt Addresses.AnycastIpList.AnycastIps]}
+"""
+
+
+def test_cloudfront_logs_metrics_vpc_origin_and_anycast_ips(cfn, client, stack_name):
+    cloudfront = client("cloudfront")
+    balancer = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/50dc6c495c0c9188"
+    given = [{"ParameterKey": "LoadBalancerArn", "ParameterValue": balancer}]
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=CLOUDFRONT_TEMPLATE,
+        Parameters=given,
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+
+    assert out["Metrics"] == out["Distribution"]
+    subscription = cloudfront.get_monitoring_subscription(DistributionId=out["Distribution"])
+    config = subscription["MonitoringSubscription"]["RealtimeMetricsSubscriptionConfig"]
+    assert config["RealtimeMetricsSubscriptionStatus"] == "Enabled"
+
+    assert out["Logs"] == out["LogsArn"]
+    logs = cloudfront.get_realtime_log_config(ARN=out["Logs"])["RealtimeLogConfig"]
+    assert (logs["Name"], logs["SamplingRate"], logs["Fields"]) == (
+        f"{stack_name}-logs",
+        10,
+        ["timestamp", "c-ip", "sc-status"],
+    )
+    stream = resources(cfn, stack_name)["Stream"]["PhysicalResourceId"]
+    assert logs["EndPoints"][0]["StreamType"] == "Kinesis"
+    assert logs["EndPoints"][0]["KinesisStreamConfig"]["StreamARN"].endswith(f":stream/{stream}")
+
+    origin = cloudfront.get_vpc_origin(Id=out["Origin"])["VpcOrigin"]
+    assert origin["Arn"] == out["OriginArn"]
+    assert out["OriginStatus"] == origin["Status"]
+    endpoint = origin["VpcOriginEndpointConfig"]
+    assert (endpoint["Arn"], endpoint["HTTPPort"], endpoint["OriginProtocolPolicy"]) == (
+        balancer,
+        80,
+        "http-only",
+    )
+
+    addresses = cloudfront.get_anycast_ip_list(Id=out["Addresses"])["AnycastIpList"]
+    assert addresses["Arn"] == out["AddressesArn"]
+    assert out["AddressList"].split(",") == addresses["AnycastIps"]
+    assert (addresses["IpCount"], addresses["IpAddressType"]) == (3, "ipv4")
+
+    updated = [
+        *given,
+        {"ParameterKey": "Rate", "ParameterValue": "50"},
+        {"ParameterKey": "MetricsStatus", "ParameterValue": "Disabled"},
+        {"ParameterKey": "HttpPort", "ParameterValue": "8080"},
+        {"ParameterKey": "AddressType", "ParameterValue": "dualstack"},
+    ]
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=CLOUDFRONT_TEMPLATE,
+        Parameters=updated,
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert {k: outputs(stack)[k] for k in ("Logs", "Origin", "Addresses")} == {
+        k: out[k] for k in ("Logs", "Origin", "Addresses")
+    }
+    assert cloudfront.get_realtime_log_config(ARN=out["Logs"])["RealtimeLogConfig"]["SamplingRate"] == 50
+    subscription = cloudfront.get_monitoring_subscription(DistributionId=out["Distribution"])
+    config = subscription["MonitoringSubscription"]["RealtimeMetricsSubscriptionConfig"]
+    assert config["RealtimeMetricsSubscriptionStatus"] == "Disabled"
+    origin = cloudfront.get_vpc_origin(Id=out["Origin"])["VpcOrigin"]
+    assert origin["VpcOriginEndpointConfig"]["HTTPPort"] == 8080
+    assert (
+        cloudfront.get_anycast_ip_list(Id=out["Addresses"])["AnycastIpList"]["IpAddressType"] == "dualstack"
+    )
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=180)["StackStatus"] == "DELETE_COMPLETE"
+    for call, kwargs, code in (
+        (cloudfront.get_realtime_log_config, {"ARN": out["Logs"]}, "NoSuchRealtimeLogConfig"),
+        (cloudfront.get_vpc_origin, {"Id": out["Origin"]}, "EntityNotFound"),
+        (cloudfront.get_anycast_ip_list, {"Id": out["Addresses"]}, "EntityNotFound"),
+        (
+            cloudfront.get_monitoring_subscription,
+            {"DistributionId": out["Distribution"]},
+            "NoSuchDistribution",
+        ),
+    ):
+        with pytest.raises(ClientError) as gone:
+            call(**kwargs)
+        assert gone.value.response["Error"]["Code"] == code
+
+
+RTMP_TEMPLATE = """
+Resources:
+  Media:
+    Type: AWS::CloudFront::StreamingDistribution
+    Properties:
+      StreamingDistributionConfig:
+        Comment: media
+        Enabled: true
+        PriceClass: PriceClass_All
+        S3Origin: {DomainName: media.s3.amazonaws.com, OriginAccessIdentity: ""}
+        TrustedSigners: {Enabled: false}
+"""
+
+
+def test_streaming_distribution_fails_as_discontinued(cfn, stack_name):
+    stack_id = cfn.create_stack(StackName=stack_name, TemplateBody=RTMP_TEMPLATE)["StackId"]
+    stack = settle(cfn, stack_id)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    failed = [
+        e for e in events if e["LogicalResourceId"] == "Media" and e["ResourceStatus"] == "CREATE_FAILED"
+    ]
+    assert "RTMP distributions are no longer supported" in failed[0]["ResourceStatusReason"]
+    cfn.delete_stack(StackName=stack_id)
+    assert settle(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
