@@ -438,10 +438,6 @@ class CidrCollection(ResourceHandler):
         await request.call("route53", "DeleteCidrCollection", {"Id": request.physical_id})
 
 
-def _zone_id(value: str) -> str:
-    return value.rsplit("/", 1)[-1]
-
-
 class KeySigningKey(ResourceHandler):
     """A hosted zone's DNSSEC key-signing key; its physical id is "{HostedZoneId}|{Name}"."""
 
@@ -451,7 +447,7 @@ class KeySigningKey(ResourceHandler):
 
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
         p = request.properties
-        zone = _zone_id(p["HostedZoneId"])
+        zone = _bare(p["HostedZoneId"])
         await request.call(
             "route53",
             "CreateKeySigningKey",
@@ -505,7 +501,7 @@ class DNSSEC(ResourceHandler):
     updatable = False
 
     async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
-        zone = _zone_id(request.properties["HostedZoneId"])
+        zone = _bare(request.properties["HostedZoneId"])
         await request.call("route53", "EnableHostedZoneDNSSEC", {"HostedZoneId": zone})
         return zone, {}
 
