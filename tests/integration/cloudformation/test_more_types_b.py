@@ -660,3 +660,68 @@ def test_streaming_distribution_fails_as_discontinued(cfn, stack_name):
     assert "RTMP distributions are no longer supported" in failed[0]["ResourceStatusReason"]
     cfn.delete_stack(StackName=stack_id)
     assert settle(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+
+
+ACCOUNT_SETTINGS_TEMPLATE = """
+Parameters:
+  Days: {Type: Number}
+  Filter: {Type: String}
+Resources:
+  AcmSettings:
+    Type: AWS::CertificateManager::Account
+    Properties:
+      ExpiryEventsConfiguration: {DaysBeforeExpiry: !Ref Days}
+  Signing:
+    Type: AWS::ECR::SigningConfiguration
+    Properties:
+      Rules:
+        - SigningProfileArn: !Sub "arn:aws:signer:${AWS::Region}:${AWS::AccountId}:/signing-profiles/images"
+          RepositoryFilters: [{Filter: !Ref Filter, FilterType: WILDCARD_MATCH}]
+Outputs:
+  Acm: {Value: !Ref AcmSettings}
+  AccountId: {Value: !GetAtt AcmSettings.AccountId}
+  Signing: {Value: !Ref Signing}
+  RegistryId: {Value: !GetAtt Signing.RegistryId}
+"""
+
+
+def test_acm_account_and_ecr_signing_configuration(endpoint, stack_name):
+    import boto3
+
+    # Account-wide settings: a fresh account of their own, so no other test sees them change.
+    account = str(uuid.uuid4().int % 10**12).zfill(12)
+    session = boto3.session.Session(
+        aws_access_key_id=account, aws_secret_access_key="test", region_name="us-east-1"
+    )
+    cfn, acm, ecr = (session.client(name, endpoint_url=endpoint) for name in ("cloudformation", "acm", "ecr"))
+    given = [
+        {"ParameterKey": "Days", "ParameterValue": "30"},
+        {"ParameterKey": "Filter", "ParameterValue": "prod-*"},
+    ]
+    cfn.create_stack(StackName=stack_name, TemplateBody=ACCOUNT_SETTINGS_TEMPLATE, Parameters=given)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out == {"Acm": account, "AccountId": account, "Signing": account, "RegistryId": account}
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 30
+    rules = ecr.get_signing_configuration()["signingConfiguration"]["rules"]
+    assert rules[0]["repositoryFilters"] == [{"filter": "prod-*", "filterType": "WILDCARD_MATCH"}]
+    assert rules[0]["signingProfileArn"].endswith("/signing-profiles/images")
+
+    given = [
+        {"ParameterKey": "Days", "ParameterValue": "10"},
+        {"ParameterKey": "Filter", "ParameterValue": "web-*"},
+    ]
+    cfn.update_stack(StackName=stack_name, TemplateBody=ACCOUNT_SETTINGS_TEMPLATE, Parameters=given)
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 10
+    rules = ecr.get_signing_configuration()["signingConfiguration"]["rules"]
+    assert rules[0]["repositoryFilters"][0]["filter"] == "web-*"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert acm.get_account_configuration()["ExpiryEvents"]["DaysBeforeExpiry"] == 45
+    with pytest.raises(ClientError) as gone:
+        ecr.get_signing_configuration()
+    assert gone.value.response["Error"]["Code"] == "SigningConfigurationNotFoundException"
