@@ -285,8 +285,139 @@ class ClusterCapacityProviderAssociations(ResourceHandler):
                 raise
 
 
+class TaskSet(ResourceHandler):
+    """A task set of a service run by an EXTERNAL deployment controller; its physical id is the
+    task set's id, and only its Scale changes in place."""
+
+    required = ("Cluster", "Service", "TaskDefinition")
+    attributes = frozenset({"Id"})
+    replace_on = frozenset(
+        {
+            "Cluster",
+            "Service",
+            "TaskDefinition",
+            "ExternalId",
+            "LaunchType",
+            "LoadBalancers",
+            "NetworkConfiguration",
+            "PlatformVersion",
+            "ServiceRegistries",
+            "CapacityProviderStrategy",
+            "Tags",
+        }
+    )
+
+    @staticmethod
+    def _scale(properties: dict[str, Any]) -> dict[str, Any]:
+        scale = properties.get("Scale") or {"Unit": "PERCENT", "Value": 100}
+        return {"unit": scale.get("Unit", "PERCENT"), "value": float(scale.get("Value", 100))}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = camel(
+            {k: v for k, v in p.items() if k not in ("Tags", "Scale", "Cluster", "Service", "TaskDefinition")}
+        )
+        params.update(
+            cluster=p["Cluster"],
+            service=p["Service"],
+            taskDefinition=p["TaskDefinition"],
+            scale=self._scale(p),
+        )
+        for balancer in params.get("loadBalancers") or []:
+            if isinstance(balancer.get("containerPort"), str):
+                balancer["containerPort"] = int(balancer["containerPort"])
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        found = (await request.call("ecs", "CreateTaskSet", params))["taskSet"]
+        return found["id"], {"Id": found["id"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        await request.call(
+            "ecs",
+            "UpdateTaskSet",
+            {
+                "cluster": p["Cluster"],
+                "service": p["Service"],
+                "taskSet": request.physical_id,
+                "scale": self._scale(p),
+            },
+        )
+        return {"Id": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import ResourceGone
+
+        p = request.properties
+        found = await read_or_gone(
+            request,
+            "ecs",
+            "DescribeTaskSets",
+            {"cluster": p["Cluster"], "service": p["Service"], "taskSets": [request.physical_id]},
+            "ServiceNotFoundException",
+            "ClusterNotFoundException",
+        )
+        live = [t for t in found.get("taskSets") or [] if t["status"] != "DRAINING"]
+        if not live:
+            raise ResourceGone
+        scale = live[0]["scale"]
+        return {"Scale": {"Unit": scale["unit"], "Value": scale["value"]}}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        p = request.properties
+        try:
+            await request.call(
+                "ecs",
+                "DeleteTaskSet",
+                {
+                    "cluster": p["Cluster"],
+                    "service": p["Service"],
+                    "taskSet": request.physical_id,
+                    "force": True,
+                },
+            )
+        except ResourceFailed as error:
+            if error.code not in (
+                "TaskSetNotFoundException",
+                "ServiceNotFoundException",
+                "ServiceNotActiveException",
+                "ClusterNotFoundException",
+            ):
+                raise
+
+
+class PrimaryTaskSet(ResourceHandler):
+    """Which task set of an EXTERNAL service is primary; its physical id is "{Cluster}|{Service}".
+    ECS has no way to unset a primary task set, so deleting the resource leaves it as it is."""
+
+    required = ("Cluster", "Service", "TaskSetId")
+    replace_on = frozenset({"Cluster", "Service"})
+
+    async def _apply(self, request: ResourceRequest) -> None:
+        p = request.properties
+        await request.call(
+            "ecs",
+            "UpdateServicePrimaryTaskSet",
+            {"cluster": p["Cluster"], "service": p["Service"], "primaryTaskSet": p["TaskSetId"]},
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._apply(request)
+        return f"{request.properties['Cluster']}|{request.properties['Service']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._apply(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ECS::Cluster": Cluster,
+    "AWS::ECS::TaskSet": TaskSet,
+    "AWS::ECS::PrimaryTaskSet": PrimaryTaskSet,
     "AWS::ECS::TaskDefinition": TaskDefinition,
     "AWS::ECS::Service": Service,
     "AWS::ECS::CapacityProvider": CapacityProvider,

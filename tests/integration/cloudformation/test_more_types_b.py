@@ -725,3 +725,97 @@ def test_acm_account_and_ecr_signing_configuration(endpoint, stack_name):
     with pytest.raises(ClientError) as gone:
         ecr.get_signing_configuration()
     assert gone.value.response["Error"]["Code"] == "SigningConfigurationNotFoundException"
+
+
+TASK_SET_TEMPLATE = """
+Parameters:
+  Leader: {Type: String, AllowedValues: [blue, green]}
+  GreenScale: {Type: Number}
+Conditions:
+  BlueFirst: !Equals [!Ref Leader, blue]
+Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: web, Image: overcast-test/none:1, Memory: 32}]
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: !Ref Cluster
+      DesiredCount: 0
+      DeploymentController: {Type: EXTERNAL}
+  Blue:
+    Type: AWS::ECS::TaskSet
+    Properties:
+      Cluster: !Ref Cluster
+      Service: !Ref Service
+      TaskDefinition: !Ref Task
+      LaunchType: EC2
+      ExternalId: blue
+      Scale: {Unit: PERCENT, Value: 100}
+  Green:
+    Type: AWS::ECS::TaskSet
+    Properties:
+      Cluster: !Ref Cluster
+      Service: !Ref Service
+      TaskDefinition: !Ref Task
+      LaunchType: EC2
+      ExternalId: green
+      Scale: {Unit: PERCENT, Value: !Ref GreenScale}
+  Primary:
+    Type: AWS::ECS::PrimaryTaskSet
+    Properties:
+      Cluster: !Ref Cluster
+      Service: !Ref Service
+      TaskSetId: !If [BlueFirst, !GetAtt Blue.Id, !GetAtt Green.Id]
+Outputs:
+  Cluster: {Value: !Ref Cluster}
+  Service: {Value: !Ref Service}
+  Blue: {Value: !Ref Blue}
+  BlueId: {Value: !GetAtt Blue.Id}
+  Green: {Value: !Ref Green}
+"""
+
+
+def test_task_sets_and_primary_task_set(cfn, client, stack_name):
+    ecs = client("ecs")
+
+    def parameters(primary: str, green_scale: str) -> list[dict[str, str]]:
+        return [
+            {"ParameterKey": "Leader", "ParameterValue": primary},
+            {"ParameterKey": "GreenScale", "ParameterValue": green_scale},
+        ]
+
+    cfn.create_stack(StackName=stack_name, TemplateBody=TASK_SET_TEMPLATE, Parameters=parameters("blue", "0"))
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out["Blue"] == out["BlueId"] and out["Blue"].startswith("ecs-svc/")
+
+    def task_sets() -> dict[str, dict]:
+        found = ecs.describe_task_sets(cluster=out["Cluster"], service=out["Service"])["taskSets"]
+        return {t["externalId"]: t for t in found if t["status"] != "DRAINING"}
+
+    found = task_sets()
+    assert {k: (t["id"], t["status"]) for k, t in found.items()} == {
+        "blue": (out["Blue"], "PRIMARY"),
+        "green": (out["Green"], "ACTIVE"),
+    }
+    assert found["green"]["scale"] == {"unit": "PERCENT", "value": 0.0}
+
+    cfn.update_stack(
+        StackName=stack_name, TemplateBody=TASK_SET_TEMPLATE, Parameters=parameters("green", "100")
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Green"] == out["Green"]  # the scale changes in place
+    found = task_sets()
+    assert (found["green"]["status"], found["green"]["scale"]["value"]) == ("PRIMARY", 100.0)
+    assert found["blue"]["status"] == "ACTIVE"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        ecs.describe_task_sets(cluster=out["Cluster"], service=out["Service"])
