@@ -819,3 +819,95 @@ def test_task_sets_and_primary_task_set(cfn, client, stack_name):
     assert settle(cfn, stack["StackId"], timeout=120)["StackStatus"] == "DELETE_COMPLETE"
     with pytest.raises(ClientError):
         ecs.describe_task_sets(cluster=out["Cluster"], service=out["Service"])
+
+
+HTTP_API_TEMPLATE = """
+Parameters:
+  DomainText: {Type: String}
+  Certificate: {Type: String}
+  Priority: {Type: Number}
+  Header: {Type: String}
+  StageNote: {Type: String}
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: !Sub "${AWS::StackName}-api"
+      ProtocolType: HTTP
+      Target: https://example.com/backend
+  Overrides:
+    Type: AWS::ApiGatewayV2::ApiGatewayManagedOverrides
+    Properties:
+      ApiId: !Ref Api
+      Route: {OperationName: proxy-everything}
+      Integration: {TimeoutInMillis: 12000, Description: the backend}
+      Stage: {Description: !Ref StageNote}
+  Domain:
+    Type: AWS::ApiGatewayV2::DomainName
+    Properties:
+      DomainName: !Ref DomainText
+      DomainNameConfigurations: [{CertificateArn: !Ref Certificate, EndpointType: REGIONAL}]
+  Rule:
+    Type: AWS::ApiGatewayV2::RoutingRule
+    Properties:
+      DomainNameArn: !GetAtt Domain.DomainNameArn
+      Priority: !Ref Priority
+      Conditions: [{MatchHeaders: {AnyOf: [{Header: x-version, ValueGlob: !Ref Header}]}}]
+      Actions: [{InvokeApi: {ApiId: !Ref Api, Stage: $default, StripBasePath: false}}]
+Outputs:
+  Api: {Value: !Ref Api}
+  Rule: {Value: !Ref Rule}
+  RuleId: {Value: !GetAtt Rule.RoutingRuleId}
+  RuleArn: {Value: !GetAtt Rule.RoutingRuleArn}
+"""
+
+
+def test_http_api_overrides_and_routing_rule(cfn, client, stack_name):
+    apigw, acm = client("apigatewayv2"), client("acm")
+    domain = f"api{uuid.uuid4().hex[:6]}.example.com"
+    cert, key, _ = _self_signed(domain)
+    certificate = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+
+    def parameters(priority: str, header: str, note: str) -> list[dict[str, str]]:
+        given = {"DomainText": domain, "Certificate": certificate, "Priority": priority, "Header": header}
+        given["StageNote"] = note
+        return [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
+
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=HTTP_API_TEMPLATE, Parameters=parameters("50", "v1", "first")
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    api = out["Api"]
+    [route] = apigw.get_routes(ApiId=api)["Items"]
+    assert (route["RouteKey"], route["OperationName"]) == ("$default", "proxy-everything")
+    [integration] = apigw.get_integrations(ApiId=api)["Items"]
+    assert (integration["TimeoutInMillis"], integration["Description"]) == (12000, "the backend")
+    assert apigw.get_stage(ApiId=api, StageName="$default")["Description"] == "first"
+
+    assert out["Rule"] == out["RuleArn"] and out["RuleArn"].endswith(f"/routingrules/{out['RuleId']}")
+    rule = apigw.get_routing_rule(DomainName=domain, RoutingRuleId=out["RuleId"])
+    assert rule["Priority"] == 50
+    assert rule["Conditions"] == [{"MatchHeaders": {"AnyOf": [{"Header": "x-version", "ValueGlob": "v1"}]}}]
+    assert rule["Actions"][0]["InvokeApi"]["ApiId"] == api
+
+    cfn.update_stack(
+        StackName=stack_name, TemplateBody=HTTP_API_TEMPLATE, Parameters=parameters("7", "v2", "second")
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["RuleId"] == out["RuleId"]  # updated in place
+    rule = apigw.get_routing_rule(DomainName=domain, RoutingRuleId=out["RuleId"])
+    assert rule["Priority"] == 7
+    assert rule["Conditions"][0]["MatchHeaders"]["AnyOf"][0]["ValueGlob"] == "v2"
+    assert apigw.get_stage(ApiId=api, StageName="$default")["Description"] == "second"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        apigw.get_domain_name(DomainName=domain)
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"
+    with pytest.raises(ClientError) as gone:
+        apigw.get_api(ApiId=api)
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"
