@@ -911,3 +911,88 @@ def test_http_api_overrides_and_routing_rule(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         apigw.get_api(ApiId=api)
     assert gone.value.response["Error"]["Code"] == "NotFoundException"
+
+
+EKS_TEMPLATE = """
+Parameters:
+  UseSecond: {Type: String, AllowedValues: ["yes", "no"]}
+Conditions:
+  Second: !Equals [!Ref UseSecond, "yes"]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.61.0.0/16}
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.61.1.0/24, AvailabilityZone: us-east-1a}
+  SubnetB:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.61.2.0/24, AvailabilityZone: us-east-1b}
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: arn:aws:iam::000000000000:role/eks
+      Version: "1.34"
+      ResourcesVpcConfig: {SubnetIds: [!Ref SubnetA, !Ref SubnetB]}
+  FirstRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Principal: {Service: capabilities.eks.amazonaws.com}, Action: [sts:AssumeRole, sts:TagSession]}]
+  SecondRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Principal: {Service: capabilities.eks.amazonaws.com}, Action: [sts:AssumeRole, sts:TagSession]}]
+  Kro:
+    Type: AWS::EKS::Capability
+    Properties:
+      ClusterName: !Ref Cluster
+      CapabilityName: kro
+      Type: KRO
+      RoleArn: !If [Second, !GetAtt SecondRole.Arn, !GetAtt FirstRole.Arn]
+      DeletePropagationPolicy: RETAIN
+Outputs:
+  Cluster: {Value: !Ref Cluster}
+  Kro: {Value: !Ref Kro}
+  KroArn: {Value: !GetAtt Kro.Arn}
+  KroStatus: {Value: !GetAtt Kro.Status}
+  SecondRole: {Value: !GetAtt SecondRole.Arn}
+"""
+
+
+def test_eks_capability(cfn, client, stack_name):
+    eks = client("eks")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=EKS_TEMPLATE,
+        Parameters=[{"ParameterKey": "UseSecond", "ParameterValue": "no"}],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name, timeout=180)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out["Kro"] == f"{out['Cluster']}|kro"
+    found = eks.describe_capability(clusterName=out["Cluster"], capabilityName="kro")["capability"]
+    assert (found["arn"], found["type"], out["KroStatus"]) == (out["KroArn"], "KRO", found["status"])
+    assert found["roleArn"] != out["SecondRole"]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=EKS_TEMPLATE,
+        Parameters=[{"ParameterKey": "UseSecond", "ParameterValue": "yes"}],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = settle(cfn, stack_name, timeout=180)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["KroArn"] == out["KroArn"]  # the role changes in place
+    found = eks.describe_capability(clusterName=out["Cluster"], capabilityName="kro")["capability"]
+    assert found["roleArn"] == out["SecondRole"]
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=180)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        eks.describe_capability(clusterName=out["Cluster"], capabilityName="kro")
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
