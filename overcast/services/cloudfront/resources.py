@@ -8,7 +8,12 @@ import asyncio
 import uuid
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    as_bool,
+)
 
 #: Template members that are plain lists where the API has {Quantity, Items}.
 _WRAPPED = frozenset(
@@ -684,6 +689,151 @@ class StreamingDistribution(ResourceHandler):
         await _gone_ok(request, "DeleteStreamingDistribution", {"Id": request.physical_id, "IfMatch": "*"})
 
 
+async def _disable_then_delete(request: ResourceRequest, kind: str, get: dict[str, Any]) -> None:
+    """A connection group or distribution tenant must be disabled before it goes: CloudFormation
+    disables it, then deletes it."""
+    current = await _gone_ok(request, f"Get{kind}", get)
+    if current is None:
+        return
+    found = current[kind]
+    etag = current["ETag"]
+    if found.get("Enabled"):
+        params: dict[str, Any] = {"Id": found["Id"], "IfMatch": etag, "Enabled": False}
+        if kind == "DistributionTenant":
+            params["DistributionId"] = found["DistributionId"]
+        etag = (await request.call("cloudfront", f"Update{kind}", params))["ETag"]
+    await request.call("cloudfront", f"Delete{kind}", {"Id": found["Id"], "IfMatch": etag})
+
+
+def _tag_items(request: ResourceRequest, given: Any) -> dict[str, Any] | None:
+    tags = request.user_tags(given)
+    return {"Items": tags} if tags else None
+
+
+class ConnectionGroup(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name",)
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "Arn", "Status", "RoutingEndpoint", "ETag", "CreatedTime", "LastModifiedTime", "IsDefault"}
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        group = output["ConnectionGroup"]
+        return {
+            "Id": group["Id"],
+            "Arn": group["Arn"],
+            "Status": group["Status"],
+            "RoutingEndpoint": group["RoutingEndpoint"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(group["CreatedTime"]),
+            "LastModifiedTime": str(group["LastModifiedTime"]),
+            "IsDefault": group["IsDefault"],
+        }
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "Ipv6Enabled": as_bool(properties.get("Ipv6Enabled", True)),
+            "Enabled": as_bool(properties.get("Enabled", True)),
+        }
+        if properties.get("AnycastIpListId"):
+            settings["AnycastIpListId"] = properties["AnycastIpListId"]
+        return settings
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = {"Name": request.properties["Name"], **self._settings(request.properties)}
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateConnectionGroup", params)
+        return output["ConnectionGroup"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateConnectionGroup",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _disable_then_delete(request, "ConnectionGroup", {"Identifier": request.physical_id})
+
+
+class DistributionTenant(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("DistributionId", "Name", "Domains")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "Arn", "Status", "ETag", "CreatedTime", "LastModifiedTime", "DomainResults"}
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        tenant = output["DistributionTenant"]
+        return {
+            "Id": tenant["Id"],
+            "Arn": tenant["Arn"],
+            "Status": tenant["Status"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(tenant["CreatedTime"]),
+            "LastModifiedTime": str(tenant["LastModifiedTime"]),
+            "DomainResults": tenant["Domains"],
+        }
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "DistributionId": properties["DistributionId"],
+            "Domains": [{"Domain": d} if isinstance(d, str) else d for d in properties["Domains"]],
+            "Enabled": as_bool(properties.get("Enabled", True)),
+            "Parameters": properties.get("Parameters") or [],
+        }
+        for key in ("ConnectionGroupId", "ManagedCertificateRequest"):
+            if properties.get(key):
+                settings[key] = properties[key]
+        if properties.get("Customizations"):
+            settings["Customizations"] = to_api(properties["Customizations"])
+        return settings
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = {"Name": request.properties["Name"], **self._settings(request.properties)}
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateDistributionTenant", params)
+        return output["DistributionTenant"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call(
+            "cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id}
+        )
+        output = await request.call(
+            "cloudfront",
+            "UpdateDistributionTenant",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _disable_then_delete(request, "DistributionTenant", {"Identifier": request.physical_id})
+
+
 HANDLERS = {
     "AWS::CloudFront::Distribution": Distribution,
     "AWS::CloudFront::CachePolicy": CachePolicy,
@@ -700,4 +850,6 @@ HANDLERS = {
     "AWS::CloudFront::VpcOrigin": VpcOrigin,
     "AWS::CloudFront::AnycastIpList": AnycastIpList,
     "AWS::CloudFront::StreamingDistribution": StreamingDistribution,
+    "AWS::CloudFront::ConnectionGroup": ConnectionGroup,
+    "AWS::CloudFront::DistributionTenant": DistributionTenant,
 }

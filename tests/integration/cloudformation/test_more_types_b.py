@@ -996,3 +996,92 @@ def test_eks_capability(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         eks.describe_capability(clusterName=out["Cluster"], capabilityName="kro")
     assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+TENANT_TEMPLATE = """
+Parameters:
+  TenantDomain: {Type: String}
+  GroupIpv6: {Type: String, AllowedValues: ["true", "false"]}
+Resources:
+  Site:
+    Type: AWS::S3::Bucket
+  Shared:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        ConnectionMode: tenant-only
+        Origins:
+          - {Id: site, DomainName: !GetAtt Site.RegionalDomainName, S3OriginConfig: {OriginAccessIdentity: ""}}
+        DefaultCacheBehavior:
+          TargetOriginId: site
+          ViewerProtocolPolicy: allow-all
+          CachePolicyId: 658327ea-f89d-4fab-a63d-7e88639e58f6
+  Group:
+    Type: AWS::CloudFront::ConnectionGroup
+    Properties:
+      Name: !Sub "${AWS::StackName}-group"
+      Ipv6Enabled: !Ref GroupIpv6
+      Enabled: true
+  Tenant:
+    Type: AWS::CloudFront::DistributionTenant
+    Properties:
+      DistributionId: !Ref Shared
+      Name: !Sub "${AWS::StackName}-tenant"
+      Domains: [!Ref TenantDomain]
+      ConnectionGroupId: !Ref Group
+      Enabled: true
+Outputs:
+  Distribution: {Value: !Ref Shared}
+  Group: {Value: !Ref Group}
+  GroupArn: {Value: !GetAtt Group.Arn}
+  RoutingEndpoint: {Value: !GetAtt Group.RoutingEndpoint}
+  Tenant: {Value: !Ref Tenant}
+  TenantArn: {Value: !GetAtt Tenant.Arn}
+"""
+
+
+def test_connection_group_and_distribution_tenant(cfn, client, stack_name):
+    cloudfront = client("cloudfront")
+
+    def parameters(domain: str, ipv6: str) -> list[dict[str, str]]:
+        return [
+            {"ParameterKey": "TenantDomain", "ParameterValue": domain},
+            {"ParameterKey": "GroupIpv6", "ParameterValue": ipv6},
+        ]
+
+    first, second = (f"{name}{uuid.uuid4().hex[:6]}.example.com" for name in ("shop", "store"))
+    cfn.create_stack(StackName=stack_name, TemplateBody=TENANT_TEMPLATE, Parameters=parameters(first, "true"))
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    group = cloudfront.get_connection_group(Identifier=out["Group"])["ConnectionGroup"]
+    assert (group["Arn"], group["RoutingEndpoint"], group["Ipv6Enabled"]) == (
+        out["GroupArn"],
+        out["RoutingEndpoint"],
+        True,
+    )
+    tenant = cloudfront.get_distribution_tenant(Identifier=out["Tenant"])["DistributionTenant"]
+    assert tenant["Arn"] == out["TenantArn"]
+    assert (tenant["DistributionId"], tenant["ConnectionGroupId"]) == (out["Distribution"], out["Group"])
+    assert [d["Domain"] for d in tenant["Domains"]] == [first]
+
+    cfn.update_stack(
+        StackName=stack_name, TemplateBody=TENANT_TEMPLATE, Parameters=parameters(second, "false")
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert {k: outputs(stack)[k] for k in ("Group", "Tenant")} == {k: out[k] for k in ("Group", "Tenant")}
+    assert cloudfront.get_connection_group(Identifier=out["Group"])["ConnectionGroup"]["Ipv6Enabled"] is False
+    tenant = cloudfront.get_distribution_tenant(Identifier=out["Tenant"])["DistributionTenant"]
+    assert [d["Domain"] for d in tenant["Domains"]] == [second]
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=180)["StackStatus"] == "DELETE_COMPLETE"
+    for call, identifier in (
+        (cloudfront.get_distribution_tenant, out["Tenant"]),
+        (cloudfront.get_connection_group, out["Group"]),
+    ):
+        with pytest.raises(ClientError) as gone:
+            call(Identifier=identifier)
+        assert gone.value.response["Error"]["Code"] == "EntityNotFound"
