@@ -834,6 +834,151 @@ class DistributionTenant(ResourceHandler):
         await _disable_then_delete(request, "DistributionTenant", {"Identifier": request.physical_id})
 
 
+class TrustStore(ResourceHandler):
+    """A CA bundle (read from S3) that viewer mTLS verifies client certificates against."""
+
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "CaCertificatesBundleSource")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset({"Id", "Arn", "Status", "ETag", "NumberOfCaCertificates"})
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        store = output["TrustStore"]
+        return {
+            "Id": store["Id"],
+            "Arn": store["Arn"],
+            "Status": store["Status"],
+            "ETag": output["ETag"],
+            "NumberOfCaCertificates": store["NumberOfCaCertificates"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {
+            "Name": request.properties["Name"],
+            "CaCertificatesBundleSource": request.properties["CaCertificatesBundleSource"],
+        }
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateTrustStore", params)
+        return output["TrustStore"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateTrustStore",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "CaCertificatesBundleSource": request.properties["CaCertificatesBundleSource"],
+            },
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetTrustStore", {"Identifier": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteTrustStore", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class ConnectionFunction(ResourceHandler):
+    """A function run on viewer TLS connections; published to LIVE when AutoPublish is true."""
+
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "ConnectionFunctionConfig", "ConnectionFunctionCode")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "ConnectionFunctionArn", "Stage", "Status", "ETag", "CreatedTime", "LastModifiedTime"}
+    )
+
+    @staticmethod
+    def _config(properties: dict[str, Any]) -> dict[str, Any]:
+        config = dict(to_api(properties["ConnectionFunctionConfig"]))
+        config.setdefault("Comment", "")
+        return config
+
+    async def _finish(self, request: ResourceRequest, ident: str, etag: str) -> dict[str, Any]:
+        stage = "DEVELOPMENT"
+        if as_bool(request.properties.get("AutoPublish", False)):
+            await request.call("cloudfront", "PublishConnectionFunction", {"Id": ident, "IfMatch": etag})
+            stage = "LIVE"
+        output = await request.call(
+            "cloudfront", "DescribeConnectionFunction", {"Identifier": ident, "Stage": stage}
+        )
+        summary = output["ConnectionFunctionSummary"]
+        return {
+            "Id": summary["Id"],
+            "ConnectionFunctionArn": summary["ConnectionFunctionArn"],
+            "Stage": summary["Stage"],
+            "Status": summary["Status"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(summary["CreatedTime"]),
+            "LastModifiedTime": str(summary["LastModifiedTime"]),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "Name": p["Name"],
+            "ConnectionFunctionConfig": self._config(p),
+            "ConnectionFunctionCode": str(p["ConnectionFunctionCode"]).encode(),
+        }
+        tags = _tag_items(request, p.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateConnectionFunction", params)
+        ident = output["ConnectionFunctionSummary"]["Id"]
+        return ident, await self._finish(request, ident, output["ETag"])
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call(
+            "cloudfront",
+            "DescribeConnectionFunction",
+            {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"},
+        )
+        output = await request.call(
+            "cloudfront",
+            "UpdateConnectionFunction",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "ConnectionFunctionConfig": self._config(request.properties),
+                "ConnectionFunctionCode": str(request.properties["ConnectionFunctionCode"]).encode(),
+            },
+        )
+        return await self._finish(request, request.physical_id, output["ETag"])
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call(
+            "cloudfront",
+            "DescribeConnectionFunction",
+            {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"},
+        )
+        return {"Id": request.physical_id, "ETag": output["ETag"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(
+            request, "DescribeConnectionFunction", {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"}
+        )
+        if current is not None:
+            await request.call(
+                "cloudfront",
+                "DeleteConnectionFunction",
+                {"Id": request.physical_id, "IfMatch": current["ETag"]},
+            )
+
+
 HANDLERS = {
     "AWS::CloudFront::Distribution": Distribution,
     "AWS::CloudFront::CachePolicy": CachePolicy,
@@ -852,4 +997,6 @@ HANDLERS = {
     "AWS::CloudFront::StreamingDistribution": StreamingDistribution,
     "AWS::CloudFront::ConnectionGroup": ConnectionGroup,
     "AWS::CloudFront::DistributionTenant": DistributionTenant,
+    "AWS::CloudFront::TrustStore": TrustStore,
+    "AWS::CloudFront::ConnectionFunction": ConnectionFunction,
 }

@@ -1085,3 +1085,86 @@ def test_connection_group_and_distribution_tenant(cfn, client, stack_name):
         with pytest.raises(ClientError) as gone:
             call(Identifier=identifier)
         assert gone.value.response["Error"]["Code"] == "EntityNotFound"
+
+
+MTLS_TEMPLATE = """
+Parameters:
+  Bucket: {Type: String}
+  BundleKey: {Type: String}
+  Allowed: {Type: String}
+Resources:
+  Store:
+    Type: AWS::CloudFront::TrustStore
+    Properties:
+      Name: !Sub "${AWS::StackName}-ts"
+      CaCertificatesBundleSource:
+        CaCertificatesBundleS3Location: {Bucket: !Ref Bucket, Key: !Ref BundleKey, Region: us-east-1}
+  Gate:
+    Type: AWS::CloudFront::ConnectionFunction
+    Properties:
+      Name: !Sub "${AWS::StackName}-gate"
+      AutoPublish: true
+      ConnectionFunctionConfig: {Comment: sni gate, Runtime: cloudfront-js-2.0}
+      ConnectionFunctionCode: !Sub "function handler(connection) { return {allow: connection.sni === '${Allowed}'}; }"
+Outputs:
+  Store: {Value: !Ref Store}
+  StoreArn: {Value: !GetAtt Store.Arn}
+  StoreCount: {Value: !GetAtt Store.NumberOfCaCertificates}
+  Gate: {Value: !Ref Gate}
+  GateArn: {Value: !GetAtt Gate.ConnectionFunctionArn}
+  GateStage: {Value: !GetAtt Gate.Stage}
+"""
+
+
+def test_cloudfront_trust_store_and_connection_function(cfn, client, stack_name):
+    cloudfront, s3 = client("cloudfront"), client("s3")
+    bucket = f"mtls-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    first_ca, _, _ = _self_signed("First CA", ca=True)
+    second_ca, _, _ = _self_signed("Second CA", ca=True)
+    s3.put_object(Bucket=bucket, Key="one.pem", Body=first_ca)
+    s3.put_object(Bucket=bucket, Key="two.pem", Body=first_ca + second_ca)
+
+    def parameters(key: str, allowed: str) -> list[dict[str, str]]:
+        given = {"Bucket": bucket, "BundleKey": key, "Allowed": allowed}
+        return [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
+
+    def allows(function_id: str, sni: str) -> bool:
+        etag = cloudfront.describe_connection_function(Identifier=function_id, Stage="LIVE")["ETag"]
+        result = cloudfront.test_connection_function(
+            Id=function_id, IfMatch=etag, Stage="LIVE", ConnectionObject=json.dumps({"sni": sni}).encode()
+        )["ConnectionFunctionTestResult"]
+        return bool(json.loads(result["ConnectionFunctionOutput"])["allow"])
+
+    cfn.create_stack(
+        StackName=stack_name, TemplateBody=MTLS_TEMPLATE, Parameters=parameters("one.pem", "a.example.com")
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    store = cloudfront.get_trust_store(Identifier=out["Store"])["TrustStore"]
+    assert (store["Arn"], store["NumberOfCaCertificates"], out["StoreCount"]) == (out["StoreArn"], 1, "1")
+    summary = cloudfront.describe_connection_function(Identifier=out["Gate"], Stage="LIVE")[
+        "ConnectionFunctionSummary"
+    ]
+    assert (summary["ConnectionFunctionArn"], out["GateStage"]) == (out["GateArn"], "LIVE")
+    assert allows(out["Gate"], "a.example.com") and not allows(out["Gate"], "b.example.com")
+
+    cfn.update_stack(
+        StackName=stack_name, TemplateBody=MTLS_TEMPLATE, Parameters=parameters("two.pem", "b.example.com")
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Store"] == out["Store"] and outputs(stack)["StoreCount"] == "2"
+    assert cloudfront.get_trust_store(Identifier=out["Store"])["TrustStore"]["NumberOfCaCertificates"] == 2
+    assert allows(out["Gate"], "b.example.com") and not allows(out["Gate"], "a.example.com")
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    for call, kwargs in (
+        (cloudfront.get_trust_store, {"Identifier": out["Store"]}),
+        (cloudfront.describe_connection_function, {"Identifier": out["Gate"]}),
+    ):
+        with pytest.raises(ClientError) as gone:
+            call(**kwargs)
+        assert gone.value.response["Error"]["Code"] == "EntityNotFound"
