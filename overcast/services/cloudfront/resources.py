@@ -320,6 +320,40 @@ class CloudFrontOriginAccessIdentity(_ConfigResource):
         return {"Id": resource["Id"], "S3CanonicalUserId": resource["S3CanonicalUserId"]}
 
 
+class ContinuousDeploymentPolicy(_ConfigResource):
+    """Routes part of a primary distribution's traffic to its staging distribution."""
+
+    kind = operation = "ContinuousDeploymentPolicy"
+    property_name = "ContinuousDeploymentPolicyConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+    def config(self, request: ResourceRequest) -> dict[str, Any]:
+        given = request.properties.get(self.property_name) or {}
+        names = [str(n) for n in given.get("StagingDistributionDnsNames") or []]
+        config: dict[str, Any] = {
+            "Enabled": as_bool(given.get("Enabled", False)),
+            "StagingDistributionDnsNames": {"Quantity": len(names), "Items": names},
+        }
+        # The older flat form (Type with Single*PolicyConfig) means the same as TrafficConfig.
+        traffic = dict(given.get("TrafficConfig") or {})
+        if not traffic and given.get("Type"):
+            traffic = {"Type": given["Type"]}
+            if given.get("SingleHeaderPolicyConfig"):
+                traffic["SingleHeaderConfig"] = given["SingleHeaderPolicyConfig"]
+            if given.get("SingleWeightPolicyConfig"):
+                traffic["SingleWeightConfig"] = given["SingleWeightPolicyConfig"]
+        if traffic:
+            weight = traffic.get("SingleWeightConfig")
+            if weight:
+                weight = {**weight, "Weight": float(weight["Weight"])}
+                sticky = weight.get("SessionStickinessConfig")
+                if sticky:
+                    weight["SessionStickinessConfig"] = {k: int(v) for k, v in sticky.items()}
+                traffic["SingleWeightConfig"] = weight
+            config["TrafficConfig"] = traffic
+        return config
+
+
 class Function(ResourceHandler):
     identifier = "FunctionARN"
     attributes = frozenset({"FunctionARN", "FunctionMetadata.FunctionARN", "Stage"})
@@ -998,5 +1032,6 @@ HANDLERS = {
     "AWS::CloudFront::ConnectionGroup": ConnectionGroup,
     "AWS::CloudFront::DistributionTenant": DistributionTenant,
     "AWS::CloudFront::TrustStore": TrustStore,
+    "AWS::CloudFront::ContinuousDeploymentPolicy": ContinuousDeploymentPolicy,
     "AWS::CloudFront::ConnectionFunction": ConnectionFunction,
 }

@@ -1168,3 +1168,78 @@ def test_cloudfront_trust_store_and_connection_function(cfn, client, stack_name)
         with pytest.raises(ClientError) as gone:
             call(**kwargs)
         assert gone.value.response["Error"]["Code"] == "EntityNotFound"
+
+
+CONTINUOUS_TEMPLATE = """
+Parameters:
+  Weight: {Type: Number}
+Resources:
+  Site:
+    Type: AWS::S3::Bucket
+  Staging:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        Staging: true
+        Origins:
+          - {Id: site, DomainName: !GetAtt Site.RegionalDomainName, S3OriginConfig: {OriginAccessIdentity: ""}}
+        DefaultCacheBehavior:
+          TargetOriginId: site
+          ViewerProtocolPolicy: allow-all
+          CachePolicyId: 658327ea-f89d-4fab-a63d-7e88639e58f6
+  Policy:
+    Type: AWS::CloudFront::ContinuousDeploymentPolicy
+    Properties:
+      ContinuousDeploymentPolicyConfig:
+        Enabled: true
+        StagingDistributionDnsNames: [!GetAtt Staging.DomainName]
+        TrafficConfig:
+          Type: SingleWeight
+          SingleWeightConfig:
+            Weight: !Ref Weight
+            SessionStickinessConfig: {IdleTTL: 300, MaximumTTL: 600}
+Outputs:
+  Policy: {Value: !Ref Policy}
+  PolicyId: {Value: !GetAtt Policy.Id}
+  StagingDomain: {Value: !GetAtt Staging.DomainName}
+"""
+
+
+def test_continuous_deployment_policy(cfn, client, stack_name):
+    cloudfront = client("cloudfront")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=CONTINUOUS_TEMPLATE,
+        Parameters=[{"ParameterKey": "Weight", "ParameterValue": "0.05"}],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out["Policy"] == out["PolicyId"]
+    config = cloudfront.get_continuous_deployment_policy(Id=out["Policy"])["ContinuousDeploymentPolicy"][
+        "ContinuousDeploymentPolicyConfig"
+    ]
+    assert config["StagingDistributionDnsNames"] == {"Quantity": 1, "Items": [out["StagingDomain"]]}
+    weight = config["TrafficConfig"]["SingleWeightConfig"]
+    assert (config["TrafficConfig"]["Type"], weight["Weight"]) == ("SingleWeight", 0.05)
+    assert weight["SessionStickinessConfig"] == {"IdleTTL": 300, "MaximumTTL": 600}
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=CONTINUOUS_TEMPLATE,
+        Parameters=[{"ParameterKey": "Weight", "ParameterValue": "0.1"}],
+    )
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Policy"] == out["Policy"]
+    config = cloudfront.get_continuous_deployment_policy(Id=out["Policy"])["ContinuousDeploymentPolicy"][
+        "ContinuousDeploymentPolicyConfig"
+    ]
+    assert config["TrafficConfig"]["SingleWeightConfig"]["Weight"] == 0.1
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=180)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        cloudfront.get_continuous_deployment_policy(Id=out["Policy"])
+    assert gone.value.response["Error"]["Code"] == "NoSuchContinuousDeploymentPolicy"
