@@ -414,10 +414,113 @@ class PrimaryTaskSet(ResourceHandler):
         return None
 
 
+class DaemonTaskDefinition(ResourceHandler):
+    """A revision of a daemon task definition; every change registers a new revision (a
+    replacement) and the old one is deleted, as with task definitions."""
+
+    updatable = False
+    required = ("ContainerDefinitions",)
+    attributes = frozenset({"DaemonTaskDefinitionArn"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = camel({k: v for k, v in p.items() if k != "Tags"})
+        params["family"] = p.get("Family") or request.physical_name(255)
+        params["containerDefinitions"] = [_numbers(c) for c in params["containerDefinitions"]]
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        found = await request.call("ecs", "RegisterDaemonTaskDefinition", params)
+        arn = found["daemonTaskDefinitionArn"]
+        return arn, {"DaemonTaskDefinitionArn": arn}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs", "DescribeDaemonTaskDefinition", {"daemonTaskDefinition": request.physical_id}
+        )
+        return {"DaemonTaskDefinitionArn": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "ecs", "DeleteDaemonTaskDefinition", {"daemonTaskDefinition": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if "does not exist" not in str(error):
+                raise
+
+
+class Daemon(ResourceHandler):
+    """A daemon: its task definition run on every instance of its capacity providers; a change
+    of definition, providers or settings is a new deployment of the same daemon."""
+
+    required = ("DaemonTaskDefinitionArn", "CapacityProviderArns")
+    replace_on = frozenset({"ClusterArn", "DaemonName"})
+    name_property = "DaemonName"
+    attributes = frozenset({"DaemonArn", "DaemonStatus", "CreatedAt", "UpdatedAt", "DeploymentArn"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "daemonTaskDefinitionArn": properties["DaemonTaskDefinitionArn"],
+            "capacityProviderArns": list(properties["CapacityProviderArns"]),
+        }
+        for key, member in (
+            ("EnableECSManagedTags", "enableECSManagedTags"),
+            ("EnableExecuteCommand", "enableExecuteCommand"),
+        ):
+            if properties.get(key) is not None:
+                settings[member] = str(properties[key]).lower() == "true"
+        if properties.get("PropagateTags"):
+            settings["propagateTags"] = properties["PropagateTags"]
+        if properties.get("DeploymentConfiguration"):
+            settings["deploymentConfiguration"] = camel(properties["DeploymentConfiguration"])
+        return settings
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = (await request.call("ecs", "DescribeDaemon", {"daemonArn": arn}))["daemon"]
+        return {
+            "DaemonArn": found["daemonArn"],
+            "DaemonStatus": found["status"],
+            "CreatedAt": str(found["createdAt"]),
+            "UpdatedAt": str(found["updatedAt"]),
+            "DeploymentArn": found["deploymentArn"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = {"daemonName": p.get("DaemonName") or request.physical_name(255), **self._settings(p)}
+        if p.get("ClusterArn"):
+            params["clusterArn"] = p["ClusterArn"]
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        arn = (await request.call("ecs", "CreateDaemon", params))["daemonArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs", "UpdateDaemon", {"daemonArn": request.physical_id, **self._settings(request.properties)}
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteDaemon", {"daemonArn": request.physical_id})
+        except ResourceFailed as error:
+            if error.code not in ("DaemonNotFoundException", "DaemonNotActiveException"):
+                raise
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ECS::Cluster": Cluster,
     "AWS::ECS::TaskSet": TaskSet,
     "AWS::ECS::PrimaryTaskSet": PrimaryTaskSet,
+    "AWS::ECS::DaemonTaskDefinition": DaemonTaskDefinition,
+    "AWS::ECS::Daemon": Daemon,
     "AWS::ECS::TaskDefinition": TaskDefinition,
     "AWS::ECS::Service": Service,
     "AWS::ECS::CapacityProvider": CapacityProvider,

@@ -1243,3 +1243,84 @@ def test_continuous_deployment_policy(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         cloudfront.get_continuous_deployment_policy(Id=out["Policy"])
     assert gone.value.response["Error"]["Code"] == "NoSuchContinuousDeploymentPolicy"
+
+
+DAEMON_TEMPLATE = """
+Parameters:
+  Image: {Type: String}
+Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+  Instances:
+    Type: AWS::ECS::CapacityProvider
+    Properties:
+      AutoScalingGroupProvider:
+        AutoScalingGroupArn: !Sub "arn:aws:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:1:autoScalingGroupName/${AWS::StackName}"
+  Agent:
+    Type: AWS::ECS::DaemonTaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: agent, Image: !Ref Image, Memory: "32"}]
+  Daemon:
+    Type: AWS::ECS::Daemon
+    Properties:
+      ClusterArn: !GetAtt Cluster.Arn
+      DaemonName: agent
+      DaemonTaskDefinitionArn: !Ref Agent
+      CapacityProviderArns: [!GetAtt Instances.Arn]
+Outputs:
+  Agent: {Value: !Ref Agent}
+  AgentArn: {Value: !GetAtt Agent.DaemonTaskDefinitionArn}
+  Daemon: {Value: !Ref Daemon}
+  DaemonArn: {Value: !GetAtt Daemon.DaemonArn}
+  DaemonStatus: {Value: !GetAtt Daemon.DaemonStatus}
+  Deployment: {Value: !GetAtt Daemon.DeploymentArn}
+"""
+
+
+def test_daemon_and_daemon_task_definition(cfn, client, stack_name):
+    ecs = client("ecs")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=DAEMON_TEMPLATE,
+        Parameters=[{"ParameterKey": "Image", "ParameterValue": "busybox:1"}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out["Agent"] == out["AgentArn"] and out["Daemon"] == out["DaemonArn"]
+    definition = ecs.describe_daemon_task_definition(daemonTaskDefinition=out["Agent"])[
+        "daemonTaskDefinition"
+    ]
+    assert definition["containerDefinitions"][0]["image"] == "busybox:1"
+    daemon = ecs.describe_daemon(daemonArn=out["Daemon"])["daemon"]
+    assert (daemon["status"], out["DaemonStatus"], daemon["deploymentArn"]) == (
+        "ACTIVE",
+        "ACTIVE",
+        out["Deployment"],
+    )
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=DAEMON_TEMPLATE,
+        Parameters=[{"ParameterKey": "Image", "ParameterValue": "busybox:2"}],
+    )
+    stack = settle(cfn, stack_name)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    updated = outputs(stack)
+    assert updated["Daemon"] == out["Daemon"]  # the daemon is deployed again, not replaced
+    assert updated["Agent"] != out["Agent"]  # a new definition replaces the old
+    definition = ecs.describe_daemon_task_definition(daemonTaskDefinition=updated["Agent"])[
+        "daemonTaskDefinition"
+    ]
+    assert definition["containerDefinitions"][0]["image"] == "busybox:2"
+    assert updated["Deployment"] != out["Deployment"]
+    deployment = ecs.describe_daemon_deployments(daemonDeploymentArns=[updated["Deployment"]])[
+        "daemonDeployments"
+    ][0]
+    assert deployment["status"] == "SUCCESSFUL"
+    old = ecs.describe_daemon_task_definition(daemonTaskDefinition=out["Agent"])["daemonTaskDefinition"]
+    assert old["status"] == "DELETE_IN_PROGRESS"  # the replaced revision is deleted
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert ecs.describe_daemon(daemonArn=out["Daemon"])["daemon"]["status"] == "DELETE_IN_PROGRESS"
