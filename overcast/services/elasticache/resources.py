@@ -691,6 +691,97 @@ class SecurityGroupIngress(ResourceHandler):
         )
 
 
+class GlobalReplicationGroup(ResourceHandler):
+    """A global datastore made from the PRIMARY member its Members name; secondaries join it
+    from their own regions (a replication group naming its GlobalReplicationGroupId)."""
+
+    required = ("Members",)
+    replace_on = frozenset({"GlobalReplicationGroupIdSuffix"})
+    attributes = frozenset({"GlobalReplicationGroupId", "Status"})
+
+    def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        # Secondaries join and leave from their own regions; another primary is a new datastore.
+        changed = super().needs_replacement(old, new)
+        try:
+            if self._primary(old) != self._primary(new):
+                changed.append("Members")
+        except ResourceFailed:
+            changed.append("Members")
+        return changed
+
+    @staticmethod
+    def _primary(properties: dict[str, Any]) -> str:
+        primaries = [m for m in properties.get("Members") or [] if m.get("Role", "PRIMARY") == "PRIMARY"]
+        if len(primaries) != 1:
+            raise ResourceFailed("Members must name exactly one PRIMARY replication group")
+        return str(primaries[0]["ReplicationGroupId"])
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "GlobalReplicationGroupIdSuffix": p.get("GlobalReplicationGroupIdSuffix")
+            or request.physical_name(40, lowercase=True),
+            "PrimaryReplicationGroupId": self._primary(p),
+        }
+        if p.get("GlobalReplicationGroupDescription"):
+            params["GlobalReplicationGroupDescription"] = p["GlobalReplicationGroupDescription"]
+        found = (await request.call("elasticache", "CreateGlobalReplicationGroup", params))[
+            "GlobalReplicationGroup"
+        ]
+        group_id = found["GlobalReplicationGroupId"]
+        modify = self._changes(p, {})
+        if modify:
+            found = (
+                await request.call(
+                    "elasticache",
+                    "ModifyGlobalReplicationGroup",
+                    {"GlobalReplicationGroupId": group_id, "ApplyImmediately": True, **modify},
+                )
+            )["GlobalReplicationGroup"]
+        return group_id, {"GlobalReplicationGroupId": group_id, "Status": found["Status"]}
+
+    @staticmethod
+    def _changes(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for key in ("CacheNodeType", "EngineVersion", "CacheParameterGroupName"):
+            if new.get(key) and new.get(key) != old.get(key):
+                changes[key] = new[key]
+        if old and new.get("GlobalReplicationGroupDescription") != old.get(
+            "GlobalReplicationGroupDescription"
+        ):
+            changes["GlobalReplicationGroupDescription"] = new.get("GlobalReplicationGroupDescription") or " "
+        if new.get("AutomaticFailoverEnabled") is not None and new.get("AutomaticFailoverEnabled") != old.get(
+            "AutomaticFailoverEnabled"
+        ):
+            changes["AutomaticFailoverEnabled"] = _bool(new["AutomaticFailoverEnabled"])
+        return changes
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        changes = self._changes(request.properties, request.old_properties)
+        params = {"GlobalReplicationGroupId": request.physical_id, "ApplyImmediately": True, **changes}
+        if changes:
+            found = (await request.call("elasticache", "ModifyGlobalReplicationGroup", params))[
+                "GlobalReplicationGroup"
+            ]
+        else:
+            found = (
+                await request.call(
+                    "elasticache",
+                    "DescribeGlobalReplicationGroups",
+                    {"GlobalReplicationGroupId": request.physical_id},
+                )
+            )["GlobalReplicationGroups"][0]
+        return {"GlobalReplicationGroupId": request.physical_id, "Status": found["Status"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteGlobalReplicationGroup",
+            {"GlobalReplicationGroupId": request.physical_id, "RetainPrimaryReplicationGroup": True},
+            "GlobalReplicationGroupNotFoundFault",
+        )
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::CacheCluster": CacheCluster,
     "AWS::ElastiCache::ReplicationGroup": ReplicationGroup,
@@ -701,4 +792,5 @@ HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::ServerlessCache": ServerlessCache,
     "AWS::ElastiCache::SecurityGroup": SecurityGroup,
     "AWS::ElastiCache::SecurityGroupIngress": SecurityGroupIngress,
+    "AWS::ElastiCache::GlobalReplicationGroup": GlobalReplicationGroup,
 }

@@ -1324,3 +1324,68 @@ def test_daemon_and_daemon_task_definition(cfn, client, stack_name):
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
     assert ecs.describe_daemon(daemonArn=out["Daemon"])["daemon"]["status"] == "DELETE_IN_PROGRESS"
+
+
+GLOBAL_CACHE_TEMPLATE = """
+Parameters:
+  Note: {Type: String}
+Resources:
+  Primary:
+    Type: AWS::ElastiCache::ReplicationGroup
+    Properties:
+      ReplicationGroupDescription: primary cache
+      Engine: redis
+      CacheNodeType: cache.t3.micro
+      NumCacheClusters: 1
+  Global:
+    Type: AWS::ElastiCache::GlobalReplicationGroup
+    Properties:
+      GlobalReplicationGroupIdSuffix: !Sub "${AWS::StackName}-g"
+      GlobalReplicationGroupDescription: !Ref Note
+      Members: [{ReplicationGroupId: !Ref Primary, ReplicationGroupRegion: !Ref "AWS::Region", Role: PRIMARY}]
+Outputs:
+  Primary: {Value: !Ref Primary}
+  Global: {Value: !Ref Global}
+  GlobalId: {Value: !GetAtt Global.GlobalReplicationGroupId}
+  Status: {Value: !GetAtt Global.Status}
+"""
+
+
+def test_elasticache_global_replication_group(cfn, client, stack_name):
+    elasticache = client("elasticache")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=GLOBAL_CACHE_TEMPLATE,
+        Parameters=[{"ParameterKey": "Note", "ParameterValue": "first"}],
+    )
+    stack = settle(cfn, stack_name, timeout=180)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert out["Global"] == out["GlobalId"] and out["Global"].endswith(f"-{stack_name}-g")
+    found = elasticache.describe_global_replication_groups(
+        GlobalReplicationGroupId=out["Global"], ShowMemberInfo=True
+    )["GlobalReplicationGroups"][0]
+    assert (found["GlobalReplicationGroupDescription"], found["Status"], out["Status"]) == (
+        "first",
+        "primary-only",
+        "primary-only",
+    )
+    assert [(m["ReplicationGroupId"], m["Role"]) for m in found["Members"]] == [(out["Primary"], "PRIMARY")]
+
+    cfn.update_stack(
+        StackName=stack_name,
+        TemplateBody=GLOBAL_CACHE_TEMPLATE,
+        Parameters=[{"ParameterKey": "Note", "ParameterValue": "second"}],
+    )
+    stack = settle(cfn, stack_name, timeout=180)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    found = elasticache.describe_global_replication_groups(GlobalReplicationGroupId=out["Global"])[
+        "GlobalReplicationGroups"
+    ][0]
+    assert found["GlobalReplicationGroupDescription"] == "second"
+
+    cfn.delete_stack(StackName=stack_name)
+    assert settle(cfn, stack["StackId"], timeout=180)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError) as gone:
+        elasticache.describe_global_replication_groups(GlobalReplicationGroupId=out["Global"])
+    assert gone.value.response["Error"]["Code"] == "GlobalReplicationGroupNotFoundFault"
