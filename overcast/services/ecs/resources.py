@@ -515,12 +515,99 @@ class Daemon(ResourceHandler):
                 raise
 
 
+class ExpressGatewayService(ResourceHandler):
+    """An Express service (a Fargate service with its task definition made from one container);
+    its physical id is the service's ARN, and its container, size, scaling and network change in
+    place through UpdateExpressGatewayService."""
+
+    required = ("ExecutionRoleArn", "InfrastructureRoleArn", "PrimaryContainer")
+    replace_on = frozenset({"Cluster", "ServiceName", "InfrastructureRoleArn"})
+    name_property = "ServiceName"
+    attributes = frozenset({"ServiceArn", "CreatedAt", "UpdatedAt", "Status.StatusCode", "Endpoint"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings = camel(
+            {
+                k: v
+                for k, v in properties.items()
+                if k not in ("Tags", "Cluster", "ServiceName", "InfrastructureRoleArn")
+            }
+        )
+        container = settings.get("primaryContainer") or {}
+        if isinstance(container.get("containerPort"), str):
+            container["containerPort"] = int(container["containerPort"])
+        for key in ("minTaskCount", "maxTaskCount"):
+            target = settings.get("scalingTarget") or {}
+            if isinstance(target.get(key), str):
+                target[key] = int(target[key])
+        return settings
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = (await request.call("ecs", "DescribeExpressGatewayService", {"serviceArn": arn}))["service"]
+        paths = ((found.get("activeConfigurations") or [{}])[0]).get("ingressPaths") or [{}]
+        return {
+            "ServiceArn": found["serviceArn"],
+            "CreatedAt": str(found["createdAt"]),
+            "UpdatedAt": str(found["updatedAt"]),
+            "Status.StatusCode": found["status"]["statusCode"],
+            "Endpoint": paths[0].get("endpoint", ""),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = {"infrastructureRoleArn": p["InfrastructureRoleArn"], **self._settings(p)}
+        if p.get("Cluster"):
+            params["cluster"] = p["Cluster"]
+        params["serviceName"] = p.get("ServiceName") or request.physical_name(255)
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        arn = (await request.call("ecs", "CreateExpressGatewayService", params))["service"]["serviceArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs",
+            "UpdateExpressGatewayService",
+            {"serviceArn": request.physical_id, **self._settings(request.properties)},
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteExpressGatewayService", {"serviceArn": request.physical_id})
+        except ResourceFailed as error:
+            if error.code not in ("ResourceNotFoundException", "ServiceNotActiveException"):
+                raise
+        # As for a service: the stack goes on once the service's tasks have drained.
+        cluster, name = request.physical_id.split("/")[-2:]
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                found = await request.call(
+                    "ecs", "DescribeServices", {"cluster": cluster, "services": [name]}
+                )
+            except ResourceFailed as error:
+                if error.code == "ClusterNotFoundException":
+                    return
+                raise
+            services = found.get("services") or []
+            if not services or services[0].get("status") == "INACTIVE":
+                return
+            await asyncio.sleep(0.25)
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ECS::Cluster": Cluster,
     "AWS::ECS::TaskSet": TaskSet,
     "AWS::ECS::PrimaryTaskSet": PrimaryTaskSet,
     "AWS::ECS::DaemonTaskDefinition": DaemonTaskDefinition,
     "AWS::ECS::Daemon": Daemon,
+    "AWS::ECS::ExpressGatewayService": ExpressGatewayService,
     "AWS::ECS::TaskDefinition": TaskDefinition,
     "AWS::ECS::Service": Service,
     "AWS::ECS::CapacityProvider": CapacityProvider,

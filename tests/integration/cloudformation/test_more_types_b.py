@@ -1389,3 +1389,57 @@ def test_elasticache_global_replication_group(cfn, client, stack_name):
     with pytest.raises(ClientError) as gone:
         elasticache.describe_global_replication_groups(GlobalReplicationGroupId=out["Global"])
     assert gone.value.response["Error"]["Code"] == "GlobalReplicationGroupNotFoundFault"
+
+
+EXPRESS_TEMPLATE = """
+Parameters:
+  MaxTasks: {Type: Number}
+Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+  Web:
+    Type: AWS::ECS::ExpressGatewayService
+    Properties:
+      Cluster: !Ref Cluster
+      ExecutionRoleArn: !Sub "arn:aws:iam::${AWS::AccountId}:role/ecsTaskExecutionRole"
+      InfrastructureRoleArn: !Sub "arn:aws:iam::${AWS::AccountId}:role/ecsInfrastructureRole"
+      PrimaryContainer: {Image: overcast-test/none:1, ContainerPort: 8080}
+      HealthCheckPath: /health
+      ScalingTarget: {MinTaskCount: 0, MaxTaskCount: !Ref MaxTasks}
+Outputs:
+  Web: {Value: !Ref Web}
+  WebArn: {Value: !GetAtt Web.ServiceArn}
+  Status: {Value: !GetAtt Web.Status.StatusCode}
+"""
+
+
+def test_express_gateway_service(cfn, client, stack_name):
+    ecs = client("ecs")
+
+    def parameters(count: str) -> list[dict[str, str]]:
+        return [{"ParameterKey": "MaxTasks", "ParameterValue": count}]
+
+    cfn.create_stack(StackName=stack_name, TemplateBody=EXPRESS_TEMPLATE, Parameters=parameters("4"))
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    out = outputs(stack)
+    assert (out["Web"], out["Status"]) == (out["WebArn"], "ACTIVE")
+    service = ecs.describe_express_gateway_service(serviceArn=out["Web"])["service"]
+    config = service["activeConfigurations"][0]
+    assert (config["healthCheckPath"], config["scalingTarget"]["maxTaskCount"]) == ("/health", 4)
+    assert config["primaryContainer"]["image"] == "overcast-test/none:1"
+
+    cfn.update_stack(StackName=stack_name, TemplateBody=EXPRESS_TEMPLATE, Parameters=parameters("6"))
+    stack = settle(cfn, stack_name, timeout=120)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert outputs(stack)["Web"] == out["Web"]
+    service = ecs.describe_express_gateway_service(serviceArn=out["Web"])["service"]
+    assert service["activeConfigurations"][0]["scalingTarget"]["maxTaskCount"] == 6
+
+    cfn.delete_stack(StackName=stack_name)
+    deleted = settle(cfn, stack["StackId"], timeout=180)
+    events = cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    reasons = [e.get("ResourceStatusReason") for e in events if e["ResourceStatus"] == "DELETE_FAILED"]
+    assert deleted["StackStatus"] == "DELETE_COMPLETE", reasons
+    status = ecs.describe_express_gateway_service(serviceArn=out["Web"])["service"]["status"]["statusCode"]
+    assert status == "INACTIVE"  # the stack waited for its tasks to drain
