@@ -149,4 +149,40 @@ class Certificate(ResourceHandler):
                 raise
 
 
-HANDLERS = {"AWS::CertificateManager::Certificate": Certificate}
+class Account(ResourceHandler):
+    """The account's ACM settings (when expiry events start); its physical id is the account id.
+    Deleting it puts ACM's default (45 days) back."""
+
+    required = ("ExpiryEventsConfiguration",)
+    attributes = frozenset({"AccountId"})
+
+    async def _put(self, request: ResourceRequest, days: Any) -> None:
+        import uuid
+
+        params: dict[str, Any] = {"IdempotencyToken": uuid.uuid4().hex[:32]}
+        if days is not None:
+            params["ExpiryEvents"] = {"DaysBeforeExpiry": int(days)}
+        await request.call("acm", "PutAccountConfiguration", params)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        config = request.properties.get("ExpiryEventsConfiguration") or {}
+        await self._put(request, config.get("DaysBeforeExpiry"))
+        return request.account, {"AccountId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        config = request.properties.get("ExpiryEventsConfiguration") or {}
+        await self._put(request, config.get("DaysBeforeExpiry", 45))
+        return {"AccountId": request.account}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await request.call("acm", "GetAccountConfiguration", {})
+        return {"ExpiryEventsConfiguration": {"DaysBeforeExpiry": found["ExpiryEvents"]["DaysBeforeExpiry"]}}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await self._put(request, 45)
+
+
+HANDLERS = {
+    "AWS::CertificateManager::Certificate": Certificate,
+    "AWS::CertificateManager::Account": Account,
+}

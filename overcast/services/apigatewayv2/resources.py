@@ -316,6 +316,127 @@ class VpcLink(ResourceHandler):
         await _gone_ok(request, "DeleteVpcLink", {"VpcLinkId": request.physical_id})
 
 
+def _domain_of(arn: str) -> str:
+    """The domain name in a domain name's ARN (…:/domainnames/{name})."""
+    return arn.rsplit("/domainnames/", 1)[-1].split("/", 1)[0]
+
+
+class RoutingRule(ResourceHandler):
+    """A routing rule of a custom domain name; its physical id is the rule's ARN."""
+
+    required = ("DomainNameArn", "Priority", "Conditions", "Actions")
+    replace_on = frozenset({"DomainNameArn"})
+    attributes = frozenset({"RoutingRuleId", "RoutingRuleArn"})
+
+    @staticmethod
+    def _rule(properties: dict[str, Any]) -> dict[str, Any]:
+        actions = []
+        for action in properties["Actions"]:
+            invoke = dict(action["InvokeApi"])
+            if "StripBasePath" in invoke:
+                invoke["StripBasePath"] = str(invoke["StripBasePath"]).lower() == "true"
+            actions.append({"InvokeApi": invoke})
+        return {
+            "DomainName": _domain_of(properties["DomainNameArn"]),
+            "Priority": int(properties["Priority"]),
+            "Conditions": properties["Conditions"],
+            "Actions": actions,
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(SERVICE, "CreateRoutingRule", self._rule(request.properties))
+        return output["RoutingRuleArn"], {
+            "RoutingRuleId": output["RoutingRuleId"],
+            "RoutingRuleArn": output["RoutingRuleArn"],
+        }
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        rule_id = request.physical_id.rsplit("/", 1)[-1]
+        await request.call(
+            SERVICE, "PutRoutingRule", {**self._rule(request.properties), "RoutingRuleId": rule_id}
+        )
+        return {"RoutingRuleId": rule_id, "RoutingRuleArn": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request,
+            SERVICE,
+            "GetRoutingRule",
+            {
+                "DomainName": _domain_of(request.physical_id),
+                "RoutingRuleId": request.physical_id.rsplit("/", 1)[-1],
+            },
+            "NotFoundException",
+        )
+        return {"Priority": found["Priority"], "Conditions": found["Conditions"], "Actions": found["Actions"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(
+            request,
+            "DeleteRoutingRule",
+            {
+                "DomainName": _domain_of(request.physical_id),
+                "RoutingRuleId": request.physical_id.rsplit("/", 1)[-1],
+            },
+        )
+
+
+class ApiGatewayManagedOverrides(ResourceHandler):
+    """Changes to the route, integration and stage that a quick-create API (CreateApi with a
+    Target) made; its physical id is "{ApiId}-overrides". Deleting it leaves them as they are."""
+
+    required = ("ApiId",)
+    replace_on = frozenset({"ApiId"})
+
+    async def _apply(self, request: ResourceRequest) -> None:
+        p = request.properties
+        api = p["ApiId"]
+        if p.get("Route"):
+            routes = (await request.call(SERVICE, "GetRoutes", {"ApiId": api})).get("Items") or []
+            route = next((r for r in routes if r["RouteKey"] == "$default"), None)
+            if route is None:
+                raise ResourceFailed(f"API {api} has no route made by quick create", "NotFoundException")
+            await request.call(
+                SERVICE,
+                "UpdateRoute",
+                _params("UpdateRoute", p["Route"], ApiId=api, RouteId=route["RouteId"]),
+            )
+        if p.get("Integration"):
+            integrations = (await request.call(SERVICE, "GetIntegrations", {"ApiId": api})).get("Items") or []
+            if not integrations:
+                raise ResourceFailed(
+                    f"API {api} has no integration made by quick create", "NotFoundException"
+                )
+            given = dict(p["Integration"])
+            if "TimeoutInMillis" in given:
+                given["TimeoutInMillis"] = int(given["TimeoutInMillis"])
+            await request.call(
+                SERVICE,
+                "UpdateIntegration",
+                _params(
+                    "UpdateIntegration", given, ApiId=api, IntegrationId=integrations[0]["IntegrationId"]
+                ),
+            )
+        if p.get("Stage"):
+            given = dict(p["Stage"])
+            if "AutoDeploy" in given:
+                given["AutoDeploy"] = str(given["AutoDeploy"]).lower() == "true"
+            await request.call(
+                SERVICE, "UpdateStage", _params("UpdateStage", given, ApiId=api, StageName="$default")
+            )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._apply(request)
+        return f"{request.properties['ApiId']}-overrides", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._apply(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
 HANDLERS = {
     "AWS::ApiGatewayV2::Api": Api,
     "AWS::ApiGatewayV2::Route": Route,
@@ -329,4 +450,6 @@ HANDLERS = {
     "AWS::ApiGatewayV2::DomainName": DomainName,
     "AWS::ApiGatewayV2::ApiMapping": ApiMapping,
     "AWS::ApiGatewayV2::VpcLink": VpcLink,
+    "AWS::ApiGatewayV2::RoutingRule": RoutingRule,
+    "AWS::ApiGatewayV2::ApiGatewayManagedOverrides": ApiGatewayManagedOverrides,
 }

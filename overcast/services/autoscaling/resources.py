@@ -436,10 +436,61 @@ class LifecycleHook(ResourceHandler):
                 raise
 
 
+class WarmPool(ResourceHandler):
+    """An Auto Scaling group's warm pool, through PutWarmPool/DeleteWarmPool."""
+
+    required = ("AutoScalingGroupName",)
+    replace_on = frozenset({"AutoScalingGroupName"})
+
+    @staticmethod
+    def _params(properties: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"AutoScalingGroupName": properties["AutoScalingGroupName"]}
+        for key in ("MinSize", "MaxGroupPreparedCapacity"):
+            if properties.get(key) not in (None, ""):
+                params[key] = int(properties[key])
+        if properties.get("PoolState"):
+            params["PoolState"] = properties["PoolState"]
+        reuse = properties.get("InstanceReusePolicy")
+        if reuse:
+            params["InstanceReusePolicy"] = {"ReuseOnScaleIn": _bool(reuse.get("ReuseOnScaleIn", False))}
+        return params
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = self._params(request.properties)
+        await request.call("autoscaling", "PutWarmPool", params)
+        return params["AutoScalingGroupName"], {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("autoscaling", "PutWarmPool", self._params(request.properties))
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import ResourceGone
+
+        try:
+            found = await request.call(
+                "autoscaling", "DescribeWarmPool", {"AutoScalingGroupName": request.physical_id}
+            )
+        except ResourceFailed as error:
+            raise ResourceGone from error
+        config = found.get("WarmPoolConfiguration")
+        if not config:
+            raise ResourceGone
+        return {k: v for k, v in config.items() if k in ("MinSize", "MaxGroupPreparedCapacity", "PoolState")}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("autoscaling", "DeleteWarmPool", {"AutoScalingGroupName": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ValidationError":
+                raise
+
+
 HANDLERS = {
     "AWS::AutoScaling::AutoScalingGroup": AutoScalingGroup,
     "AWS::AutoScaling::LaunchConfiguration": LaunchConfiguration,
     "AWS::AutoScaling::ScalingPolicy": ScalingPolicy,
     "AWS::AutoScaling::ScheduledAction": ScheduledAction,
     "AWS::AutoScaling::LifecycleHook": LifecycleHook,
+    "AWS::AutoScaling::WarmPool": WarmPool,
 }

@@ -8,7 +8,12 @@ import asyncio
 import uuid
 from typing import Any
 
-from overcast.services.cloudformation.handlers import ResourceFailed, ResourceHandler, ResourceRequest
+from overcast.services.cloudformation.handlers import (
+    ResourceFailed,
+    ResourceHandler,
+    ResourceRequest,
+    as_bool,
+)
 
 #: Template members that are plain lists where the API has {Quantity, Items}.
 _WRAPPED = frozenset(
@@ -315,6 +320,40 @@ class CloudFrontOriginAccessIdentity(_ConfigResource):
         return {"Id": resource["Id"], "S3CanonicalUserId": resource["S3CanonicalUserId"]}
 
 
+class ContinuousDeploymentPolicy(_ConfigResource):
+    """Routes part of a primary distribution's traffic to its staging distribution."""
+
+    kind = operation = "ContinuousDeploymentPolicy"
+    property_name = "ContinuousDeploymentPolicyConfig"
+    attributes = frozenset({"Id", "LastModifiedTime"})
+
+    def config(self, request: ResourceRequest) -> dict[str, Any]:
+        given = request.properties.get(self.property_name) or {}
+        names = [str(n) for n in given.get("StagingDistributionDnsNames") or []]
+        config: dict[str, Any] = {
+            "Enabled": as_bool(given.get("Enabled", False)),
+            "StagingDistributionDnsNames": {"Quantity": len(names), "Items": names},
+        }
+        # The older flat form (Type with Single*PolicyConfig) means the same as TrafficConfig.
+        traffic = dict(given.get("TrafficConfig") or {})
+        if not traffic and given.get("Type"):
+            traffic = {"Type": given["Type"]}
+            if given.get("SingleHeaderPolicyConfig"):
+                traffic["SingleHeaderConfig"] = given["SingleHeaderPolicyConfig"]
+            if given.get("SingleWeightPolicyConfig"):
+                traffic["SingleWeightConfig"] = given["SingleWeightPolicyConfig"]
+        if traffic:
+            weight = traffic.get("SingleWeightConfig")
+            if weight:
+                weight = {**weight, "Weight": float(weight["Weight"])}
+                sticky = weight.get("SessionStickinessConfig")
+                if sticky:
+                    weight["SessionStickinessConfig"] = {k: int(v) for k, v in sticky.items()}
+                traffic["SingleWeightConfig"] = weight
+            config["TrafficConfig"] = traffic
+        return config
+
+
 class Function(ResourceHandler):
     identifier = "FunctionARN"
     attributes = frozenset({"FunctionARN", "FunctionMetadata.FunctionARN", "Stage"})
@@ -428,6 +467,552 @@ class KeyValueStore(ResourceHandler):
         )
 
 
+async def _gone_ok(request: ResourceRequest, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """A read that answers None when the resource no longer exists (NoSuch...)."""
+    try:
+        return await request.call("cloudfront", operation, params)
+    except ResourceFailed as failure:
+        if failure.code.startswith("NoSuch"):
+            return None
+        raise
+
+
+class RealtimeLogConfig(ResourceHandler):
+    identifier = "Arn"
+    name_property = "Name"
+    replace_on = frozenset({"Name"})
+    required = ("EndPoints", "Fields", "Name", "SamplingRate")
+    attributes = frozenset({"Arn"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        # The template spells the stream's keys RoleArn/StreamArn, the API RoleARN/StreamARN.
+        endpoints = [
+            {
+                "StreamType": endpoint["StreamType"],
+                "KinesisStreamConfig": {
+                    "RoleARN": endpoint["KinesisStreamConfig"]["RoleArn"],
+                    "StreamARN": endpoint["KinesisStreamConfig"]["StreamArn"],
+                },
+            }
+            for endpoint in properties["EndPoints"]
+        ]
+        return {
+            "EndPoints": endpoints,
+            "Fields": [str(f) for f in properties["Fields"]],
+            "SamplingRate": int(float(properties["SamplingRate"])),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "cloudfront",
+            "CreateRealtimeLogConfig",
+            {"Name": request.properties["Name"], **self._settings(request.properties)},
+        )
+        arn = output["RealtimeLogConfig"]["ARN"]
+        return arn, {"Arn": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "cloudfront",
+            "UpdateRealtimeLogConfig",
+            {"ARN": request.physical_id, **self._settings(request.properties)},
+        )
+        return {"Arn": request.physical_id}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("cloudfront", "GetRealtimeLogConfig", {"ARN": request.physical_id})
+        return {"Arn": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import ResourceGone
+
+        found = await _gone_ok(request, "GetRealtimeLogConfig", {"ARN": request.physical_id})
+        if found is None:
+            raise ResourceGone
+        config = found["RealtimeLogConfig"]
+        return {"Name": config["Name"], "Fields": config["Fields"], "SamplingRate": config["SamplingRate"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        if await _gone_ok(request, "GetRealtimeLogConfig", {"ARN": request.physical_id}) is not None:
+            await request.call("cloudfront", "DeleteRealtimeLogConfig", {"ARN": request.physical_id})
+
+
+class MonitoringSubscription(ResourceHandler):
+    """A distribution's additional CloudWatch metrics; its physical id is the distribution's id."""
+
+    required = ("DistributionId", "MonitoringSubscription")
+    replace_on = frozenset({"DistributionId"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        distribution = request.properties["DistributionId"]
+        await request.call(
+            "cloudfront",
+            "CreateMonitoringSubscription",
+            {
+                "DistributionId": distribution,
+                "MonitoringSubscription": request.properties["MonitoringSubscription"],
+            },
+        )
+        return distribution, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        # CloudFront has no update for a subscription: it is replaced for the same distribution.
+        await self.delete(request)
+        await request.call(
+            "cloudfront",
+            "CreateMonitoringSubscription",
+            {
+                "DistributionId": request.physical_id,
+                "MonitoringSubscription": request.properties["MonitoringSubscription"],
+            },
+        )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteMonitoringSubscription", {"DistributionId": request.physical_id})
+
+
+class VpcOrigin(ResourceHandler):
+    identifier = "Id"
+    required = ("VpcOriginEndpointConfig",)
+    attributes = frozenset({"Id", "Arn", "AccountId", "Status", "CreatedTime", "LastModifiedTime"})
+
+    @staticmethod
+    def _config(properties: dict[str, Any]) -> dict[str, Any]:
+        given = properties["VpcOriginEndpointConfig"]
+        protocols = given.get("OriginSSLProtocols") or ["TLSv1", "SSLv3"]
+        return {
+            "Name": given["Name"],
+            "Arn": given["Arn"],
+            "HTTPPort": int(given.get("HTTPPort", 80)),
+            "HTTPSPort": int(given.get("HTTPSPort", 443)),
+            "OriginProtocolPolicy": given.get("OriginProtocolPolicy", "match-viewer"),
+            "OriginSslProtocols": {"Quantity": len(protocols), "Items": list(protocols)},
+        }
+
+    @staticmethod
+    def _attributes(origin: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Id": origin["Id"],
+            "Arn": origin["Arn"],
+            "AccountId": origin["AccountId"],
+            "Status": origin["Status"],
+            "CreatedTime": str(origin["CreatedTime"]),
+            "LastModifiedTime": str(origin["LastModifiedTime"]),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {"VpcOriginEndpointConfig": self._config(request.properties)}
+        tags = request.user_tags(request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = {"Items": tags}
+        origin = (await request.call("cloudfront", "CreateVpcOrigin", params))["VpcOrigin"]
+        return origin["Id"], self._attributes(origin)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateVpcOrigin",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "VpcOriginEndpointConfig": self._config(request.properties),
+            },
+        )
+        return self._attributes(output["VpcOrigin"])
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
+        return self._attributes(output["VpcOrigin"])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetVpcOrigin", {"Id": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteVpcOrigin", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class AnycastIpList(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "IpCount")
+    replace_on = frozenset({"Name", "IpCount", "IpamCidrConfigs", "Tags"})
+    attributes = frozenset(
+        {
+            "Id",
+            "ETag",
+            "AnycastIpList.Id",
+            "AnycastIpList.Arn",
+            "AnycastIpList.Name",
+            "AnycastIpList.Status",
+            "AnycastIpList.AnycastIps",
+            "AnycastIpList.IpCount",
+            "AnycastIpList.IpAddressType",
+            "AnycastIpList.LastModifiedTime",
+        }
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        found = output["AnycastIpList"]
+        attributes: dict[str, Any] = {"Id": found["Id"], "ETag": output["ETag"]}
+        for key in ("Id", "Arn", "Name", "Status", "AnycastIps", "IpCount", "IpAddressType"):
+            if key in found:
+                attributes[f"AnycastIpList.{key}"] = found[key]
+        attributes["AnycastIpList.LastModifiedTime"] = str(found.get("LastModifiedTime", ""))
+        return attributes
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {"Name": p["Name"], "IpCount": int(p["IpCount"])}
+        if p.get("IpAddressType"):
+            params["IpAddressType"] = p["IpAddressType"]
+        if p.get("IpamCidrConfigs"):
+            params["IpamCidrConfigs"] = p["IpamCidrConfigs"]
+        tags = request.user_tags((p.get("Tags") or {}).get("Items"))
+        if tags:
+            params["Tags"] = {"Items": tags}
+        output = await request.call("cloudfront", "CreateAnycastIpList", params)
+        return output["AnycastIpList"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateAnycastIpList",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "IpAddressType": request.properties.get("IpAddressType") or "ipv4",
+            },
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetAnycastIpList", {"Id": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteAnycastIpList", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class StreamingDistribution(ResourceHandler):
+    """An RTMP distribution: CloudFront discontinued them, and the stack fails with its refusal."""
+
+    required = ("StreamingDistributionConfig",)
+    attributes = frozenset({"DomainName"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        config = dict(to_api(request.properties["StreamingDistributionConfig"]))
+        config.setdefault("CallerReference", str(uuid.uuid4()))
+        output = await request.call(
+            "cloudfront", "CreateStreamingDistribution", {"StreamingDistributionConfig": config}
+        )
+        found = output["StreamingDistribution"]
+        return found["Id"], {"DomainName": found["DomainName"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone_ok(request, "DeleteStreamingDistribution", {"Id": request.physical_id, "IfMatch": "*"})
+
+
+async def _disable_then_delete(request: ResourceRequest, kind: str, get: dict[str, Any]) -> None:
+    """A connection group or distribution tenant must be disabled before it goes: CloudFormation
+    disables it, then deletes it."""
+    current = await _gone_ok(request, f"Get{kind}", get)
+    if current is None:
+        return
+    found = current[kind]
+    etag = current["ETag"]
+    if found.get("Enabled"):
+        params: dict[str, Any] = {"Id": found["Id"], "IfMatch": etag, "Enabled": False}
+        if kind == "DistributionTenant":
+            params["DistributionId"] = found["DistributionId"]
+        etag = (await request.call("cloudfront", f"Update{kind}", params))["ETag"]
+    await request.call("cloudfront", f"Delete{kind}", {"Id": found["Id"], "IfMatch": etag})
+
+
+def _tag_items(request: ResourceRequest, given: Any) -> dict[str, Any] | None:
+    tags = request.user_tags(given)
+    return {"Items": tags} if tags else None
+
+
+class ConnectionGroup(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name",)
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "Arn", "Status", "RoutingEndpoint", "ETag", "CreatedTime", "LastModifiedTime", "IsDefault"}
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        group = output["ConnectionGroup"]
+        return {
+            "Id": group["Id"],
+            "Arn": group["Arn"],
+            "Status": group["Status"],
+            "RoutingEndpoint": group["RoutingEndpoint"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(group["CreatedTime"]),
+            "LastModifiedTime": str(group["LastModifiedTime"]),
+            "IsDefault": group["IsDefault"],
+        }
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "Ipv6Enabled": as_bool(properties.get("Ipv6Enabled", True)),
+            "Enabled": as_bool(properties.get("Enabled", True)),
+        }
+        if properties.get("AnycastIpListId"):
+            settings["AnycastIpListId"] = properties["AnycastIpListId"]
+        return settings
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = {"Name": request.properties["Name"], **self._settings(request.properties)}
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateConnectionGroup", params)
+        return output["ConnectionGroup"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateConnectionGroup",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _disable_then_delete(request, "ConnectionGroup", {"Identifier": request.physical_id})
+
+
+class DistributionTenant(ResourceHandler):
+    identifier = "Id"
+    name_property = "Name"
+    required = ("DistributionId", "Name", "Domains")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "Arn", "Status", "ETag", "CreatedTime", "LastModifiedTime", "DomainResults"}
+    )
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        tenant = output["DistributionTenant"]
+        return {
+            "Id": tenant["Id"],
+            "Arn": tenant["Arn"],
+            "Status": tenant["Status"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(tenant["CreatedTime"]),
+            "LastModifiedTime": str(tenant["LastModifiedTime"]),
+            "DomainResults": tenant["Domains"],
+        }
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "DistributionId": properties["DistributionId"],
+            "Domains": [{"Domain": d} if isinstance(d, str) else d for d in properties["Domains"]],
+            "Enabled": as_bool(properties.get("Enabled", True)),
+            "Parameters": properties.get("Parameters") or [],
+        }
+        for key in ("ConnectionGroupId", "ManagedCertificateRequest"):
+            if properties.get(key):
+                settings[key] = properties[key]
+        if properties.get("Customizations"):
+            settings["Customizations"] = to_api(properties["Customizations"])
+        return settings
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params = {"Name": request.properties["Name"], **self._settings(request.properties)}
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateDistributionTenant", params)
+        return output["DistributionTenant"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call(
+            "cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id}
+        )
+        output = await request.call(
+            "cloudfront",
+            "UpdateDistributionTenant",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _disable_then_delete(request, "DistributionTenant", {"Identifier": request.physical_id})
+
+
+class TrustStore(ResourceHandler):
+    """A CA bundle (read from S3) that viewer mTLS verifies client certificates against."""
+
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "CaCertificatesBundleSource")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset({"Id", "Arn", "Status", "ETag", "NumberOfCaCertificates"})
+
+    @staticmethod
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        store = output["TrustStore"]
+        return {
+            "Id": store["Id"],
+            "Arn": store["Arn"],
+            "Status": store["Status"],
+            "ETag": output["ETag"],
+            "NumberOfCaCertificates": store["NumberOfCaCertificates"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {
+            "Name": request.properties["Name"],
+            "CaCertificatesBundleSource": request.properties["CaCertificatesBundleSource"],
+        }
+        tags = _tag_items(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateTrustStore", params)
+        return output["TrustStore"]["Id"], self._attributes(output)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
+        output = await request.call(
+            "cloudfront",
+            "UpdateTrustStore",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "CaCertificatesBundleSource": request.properties["CaCertificatesBundleSource"],
+            },
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(
+            await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
+        )
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(request, "GetTrustStore", {"Identifier": request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", "DeleteTrustStore", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class ConnectionFunction(ResourceHandler):
+    """A function run on viewer TLS connections; published to LIVE when AutoPublish is true."""
+
+    identifier = "Id"
+    name_property = "Name"
+    required = ("Name", "ConnectionFunctionConfig", "ConnectionFunctionCode")
+    replace_on = frozenset({"Name"})
+    attributes = frozenset(
+        {"Id", "ConnectionFunctionArn", "Stage", "Status", "ETag", "CreatedTime", "LastModifiedTime"}
+    )
+
+    @staticmethod
+    def _config(properties: dict[str, Any]) -> dict[str, Any]:
+        config = dict(to_api(properties["ConnectionFunctionConfig"]))
+        config.setdefault("Comment", "")
+        return config
+
+    async def _finish(self, request: ResourceRequest, ident: str, etag: str) -> dict[str, Any]:
+        stage = "DEVELOPMENT"
+        if as_bool(request.properties.get("AutoPublish", False)):
+            await request.call("cloudfront", "PublishConnectionFunction", {"Id": ident, "IfMatch": etag})
+            stage = "LIVE"
+        output = await request.call(
+            "cloudfront", "DescribeConnectionFunction", {"Identifier": ident, "Stage": stage}
+        )
+        summary = output["ConnectionFunctionSummary"]
+        return {
+            "Id": summary["Id"],
+            "ConnectionFunctionArn": summary["ConnectionFunctionArn"],
+            "Stage": summary["Stage"],
+            "Status": summary["Status"],
+            "ETag": output["ETag"],
+            "CreatedTime": str(summary["CreatedTime"]),
+            "LastModifiedTime": str(summary["LastModifiedTime"]),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "Name": p["Name"],
+            "ConnectionFunctionConfig": self._config(p),
+            "ConnectionFunctionCode": str(p["ConnectionFunctionCode"]).encode(),
+        }
+        tags = _tag_items(request, p.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        output = await request.call("cloudfront", "CreateConnectionFunction", params)
+        ident = output["ConnectionFunctionSummary"]["Id"]
+        return ident, await self._finish(request, ident, output["ETag"])
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await request.call(
+            "cloudfront",
+            "DescribeConnectionFunction",
+            {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"},
+        )
+        output = await request.call(
+            "cloudfront",
+            "UpdateConnectionFunction",
+            {
+                "Id": request.physical_id,
+                "IfMatch": current["ETag"],
+                "ConnectionFunctionConfig": self._config(request.properties),
+                "ConnectionFunctionCode": str(request.properties["ConnectionFunctionCode"]).encode(),
+            },
+        )
+        return await self._finish(request, request.physical_id, output["ETag"])
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        output = await request.call(
+            "cloudfront",
+            "DescribeConnectionFunction",
+            {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"},
+        )
+        return {"Id": request.physical_id, "ETag": output["ETag"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        current = await _gone_ok(
+            request, "DescribeConnectionFunction", {"Identifier": request.physical_id, "Stage": "DEVELOPMENT"}
+        )
+        if current is not None:
+            await request.call(
+                "cloudfront",
+                "DeleteConnectionFunction",
+                {"Id": request.physical_id, "IfMatch": current["ETag"]},
+            )
+
+
 HANDLERS = {
     "AWS::CloudFront::Distribution": Distribution,
     "AWS::CloudFront::CachePolicy": CachePolicy,
@@ -439,4 +1024,14 @@ HANDLERS = {
     "AWS::CloudFront::PublicKey": PublicKey,
     "AWS::CloudFront::Function": Function,
     "AWS::CloudFront::KeyValueStore": KeyValueStore,
+    "AWS::CloudFront::RealtimeLogConfig": RealtimeLogConfig,
+    "AWS::CloudFront::MonitoringSubscription": MonitoringSubscription,
+    "AWS::CloudFront::VpcOrigin": VpcOrigin,
+    "AWS::CloudFront::AnycastIpList": AnycastIpList,
+    "AWS::CloudFront::StreamingDistribution": StreamingDistribution,
+    "AWS::CloudFront::ConnectionGroup": ConnectionGroup,
+    "AWS::CloudFront::DistributionTenant": DistributionTenant,
+    "AWS::CloudFront::TrustStore": TrustStore,
+    "AWS::CloudFront::ContinuousDeploymentPolicy": ContinuousDeploymentPolicy,
+    "AWS::CloudFront::ConnectionFunction": ConnectionFunction,
 }

@@ -324,6 +324,37 @@ class RegistryScanningConfiguration(ResourceHandler):
         await request.call("ecr", "PutRegistryScanningConfiguration", {"scanType": "BASIC", "rules": []})
 
 
+class SigningConfiguration(ResourceHandler):
+    """The registry's image signing rules; one per registry, named by the registry's id."""
+
+    attributes = frozenset({"RegistryId"})
+    required = ("Rules",)
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await request.call(
+            "ecr",
+            "PutSigningConfiguration",
+            {"signingConfiguration": {"rules": _lower_keys(list(request.properties["Rules"]))}},
+        )
+        return request.account, {"RegistryId": request.account}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        return (await self.create(request))[1]
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "ecr", "GetSigningConfiguration", {}, "SigningConfigurationNotFoundException"
+        )
+        return {"Rules": found["signingConfiguration"]["rules"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecr", "DeleteSigningConfiguration", {})
+        except ResourceFailed as error:
+            if error.code != "SigningConfigurationNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::ECR::RepositoryCreationTemplate": RepositoryCreationTemplate,
     "AWS::ECR::RegistryScanningConfiguration": RegistryScanningConfiguration,
@@ -331,4 +362,5 @@ HANDLERS = {
     "AWS::ECR::RegistryPolicy": RegistryPolicy,
     "AWS::ECR::ReplicationConfiguration": ReplicationConfiguration,
     "AWS::ECR::PullThroughCacheRule": PullThroughCacheRule,
+    "AWS::ECR::SigningConfiguration": SigningConfiguration,
 }

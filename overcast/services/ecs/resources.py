@@ -285,8 +285,329 @@ class ClusterCapacityProviderAssociations(ResourceHandler):
                 raise
 
 
+class TaskSet(ResourceHandler):
+    """A task set of a service run by an EXTERNAL deployment controller; its physical id is the
+    task set's id, and only its Scale changes in place."""
+
+    required = ("Cluster", "Service", "TaskDefinition")
+    attributes = frozenset({"Id"})
+    replace_on = frozenset(
+        {
+            "Cluster",
+            "Service",
+            "TaskDefinition",
+            "ExternalId",
+            "LaunchType",
+            "LoadBalancers",
+            "NetworkConfiguration",
+            "PlatformVersion",
+            "ServiceRegistries",
+            "CapacityProviderStrategy",
+            "Tags",
+        }
+    )
+
+    @staticmethod
+    def _scale(properties: dict[str, Any]) -> dict[str, Any]:
+        scale = properties.get("Scale") or {"Unit": "PERCENT", "Value": 100}
+        return {"unit": scale.get("Unit", "PERCENT"), "value": float(scale.get("Value", 100))}
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = camel(
+            {k: v for k, v in p.items() if k not in ("Tags", "Scale", "Cluster", "Service", "TaskDefinition")}
+        )
+        params.update(
+            cluster=p["Cluster"],
+            service=p["Service"],
+            taskDefinition=p["TaskDefinition"],
+            scale=self._scale(p),
+        )
+        for balancer in params.get("loadBalancers") or []:
+            if isinstance(balancer.get("containerPort"), str):
+                balancer["containerPort"] = int(balancer["containerPort"])
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        found = (await request.call("ecs", "CreateTaskSet", params))["taskSet"]
+        return found["id"], {"Id": found["id"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p = request.properties
+        await request.call(
+            "ecs",
+            "UpdateTaskSet",
+            {
+                "cluster": p["Cluster"],
+                "service": p["Service"],
+                "taskSet": request.physical_id,
+                "scale": self._scale(p),
+            },
+        )
+        return {"Id": request.physical_id}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import ResourceGone
+
+        p = request.properties
+        found = await read_or_gone(
+            request,
+            "ecs",
+            "DescribeTaskSets",
+            {"cluster": p["Cluster"], "service": p["Service"], "taskSets": [request.physical_id]},
+            "ServiceNotFoundException",
+            "ClusterNotFoundException",
+        )
+        live = [t for t in found.get("taskSets") or [] if t["status"] != "DRAINING"]
+        if not live:
+            raise ResourceGone
+        scale = live[0]["scale"]
+        return {"Scale": {"Unit": scale["unit"], "Value": scale["value"]}}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        p = request.properties
+        try:
+            await request.call(
+                "ecs",
+                "DeleteTaskSet",
+                {
+                    "cluster": p["Cluster"],
+                    "service": p["Service"],
+                    "taskSet": request.physical_id,
+                    "force": True,
+                },
+            )
+        except ResourceFailed as error:
+            if error.code not in (
+                "TaskSetNotFoundException",
+                "ServiceNotFoundException",
+                "ServiceNotActiveException",
+                "ClusterNotFoundException",
+            ):
+                raise
+
+
+class PrimaryTaskSet(ResourceHandler):
+    """Which task set of an EXTERNAL service is primary; its physical id is "{Cluster}|{Service}".
+    ECS has no way to unset a primary task set, so deleting the resource leaves it as it is."""
+
+    required = ("Cluster", "Service", "TaskSetId")
+    replace_on = frozenset({"Cluster", "Service"})
+
+    async def _apply(self, request: ResourceRequest) -> None:
+        p = request.properties
+        await request.call(
+            "ecs",
+            "UpdateServicePrimaryTaskSet",
+            {"cluster": p["Cluster"], "service": p["Service"], "primaryTaskSet": p["TaskSetId"]},
+        )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await self._apply(request)
+        return f"{request.properties['Cluster']}|{request.properties['Service']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._apply(request)
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
+class DaemonTaskDefinition(ResourceHandler):
+    """A revision of a daemon task definition; every change registers a new revision (a
+    replacement) and the old one is deleted, as with task definitions."""
+
+    updatable = False
+    required = ("ContainerDefinitions",)
+    attributes = frozenset({"DaemonTaskDefinitionArn"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = camel({k: v for k, v in p.items() if k != "Tags"})
+        params["family"] = p.get("Family") or request.physical_name(255)
+        params["containerDefinitions"] = [_numbers(c) for c in params["containerDefinitions"]]
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        found = await request.call("ecs", "RegisterDaemonTaskDefinition", params)
+        arn = found["daemonTaskDefinitionArn"]
+        return arn, {"DaemonTaskDefinitionArn": arn}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs", "DescribeDaemonTaskDefinition", {"daemonTaskDefinition": request.physical_id}
+        )
+        return {"DaemonTaskDefinitionArn": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call(
+                "ecs", "DeleteDaemonTaskDefinition", {"daemonTaskDefinition": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if "does not exist" not in str(error):
+                raise
+
+
+class Daemon(ResourceHandler):
+    """A daemon: its task definition run on every instance of its capacity providers; a change
+    of definition, providers or settings is a new deployment of the same daemon."""
+
+    required = ("DaemonTaskDefinitionArn", "CapacityProviderArns")
+    replace_on = frozenset({"ClusterArn", "DaemonName"})
+    name_property = "DaemonName"
+    attributes = frozenset({"DaemonArn", "DaemonStatus", "CreatedAt", "UpdatedAt", "DeploymentArn"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "daemonTaskDefinitionArn": properties["DaemonTaskDefinitionArn"],
+            "capacityProviderArns": list(properties["CapacityProviderArns"]),
+        }
+        for key, member in (
+            ("EnableECSManagedTags", "enableECSManagedTags"),
+            ("EnableExecuteCommand", "enableExecuteCommand"),
+        ):
+            if properties.get(key) is not None:
+                settings[member] = str(properties[key]).lower() == "true"
+        if properties.get("PropagateTags"):
+            settings["propagateTags"] = properties["PropagateTags"]
+        if properties.get("DeploymentConfiguration"):
+            settings["deploymentConfiguration"] = camel(properties["DeploymentConfiguration"])
+        return settings
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = (await request.call("ecs", "DescribeDaemon", {"daemonArn": arn}))["daemon"]
+        return {
+            "DaemonArn": found["daemonArn"],
+            "DaemonStatus": found["status"],
+            "CreatedAt": str(found["createdAt"]),
+            "UpdatedAt": str(found["updatedAt"]),
+            "DeploymentArn": found["deploymentArn"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = {"daemonName": p.get("DaemonName") or request.physical_name(255), **self._settings(p)}
+        if p.get("ClusterArn"):
+            params["clusterArn"] = p["ClusterArn"]
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        arn = (await request.call("ecs", "CreateDaemon", params))["daemonArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs", "UpdateDaemon", {"daemonArn": request.physical_id, **self._settings(request.properties)}
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteDaemon", {"daemonArn": request.physical_id})
+        except ResourceFailed as error:
+            if error.code not in ("DaemonNotFoundException", "DaemonNotActiveException"):
+                raise
+
+
+class ExpressGatewayService(ResourceHandler):
+    """An Express service (a Fargate service with its task definition made from one container);
+    its physical id is the service's ARN, and its container, size, scaling and network change in
+    place through UpdateExpressGatewayService."""
+
+    required = ("ExecutionRoleArn", "InfrastructureRoleArn", "PrimaryContainer")
+    replace_on = frozenset({"Cluster", "ServiceName", "InfrastructureRoleArn"})
+    name_property = "ServiceName"
+    attributes = frozenset({"ServiceArn", "CreatedAt", "UpdatedAt", "Status.StatusCode", "Endpoint"})
+
+    @staticmethod
+    def _settings(properties: dict[str, Any]) -> dict[str, Any]:
+        settings = camel(
+            {
+                k: v
+                for k, v in properties.items()
+                if k not in ("Tags", "Cluster", "ServiceName", "InfrastructureRoleArn")
+            }
+        )
+        container = settings.get("primaryContainer") or {}
+        if isinstance(container.get("containerPort"), str):
+            container["containerPort"] = int(container["containerPort"])
+        for key in ("minTaskCount", "maxTaskCount"):
+            target = settings.get("scalingTarget") or {}
+            if isinstance(target.get(key), str):
+                target[key] = int(target[key])
+        return settings
+
+    async def _attributes(self, request: ResourceRequest, arn: str) -> dict[str, Any]:
+        found = (await request.call("ecs", "DescribeExpressGatewayService", {"serviceArn": arn}))["service"]
+        paths = ((found.get("activeConfigurations") or [{}])[0]).get("ingressPaths") or [{}]
+        return {
+            "ServiceArn": found["serviceArn"],
+            "CreatedAt": str(found["createdAt"]),
+            "UpdatedAt": str(found["updatedAt"]),
+            "Status.StatusCode": found["status"]["statusCode"],
+            "Endpoint": paths[0].get("endpoint", ""),
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = {"infrastructureRoleArn": p["InfrastructureRoleArn"], **self._settings(p)}
+        if p.get("Cluster"):
+            params["cluster"] = p["Cluster"]
+        params["serviceName"] = p.get("ServiceName") or request.physical_name(255)
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        arn = (await request.call("ecs", "CreateExpressGatewayService", params))["service"]["serviceArn"]
+        return arn, await self._attributes(request, arn)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call(
+            "ecs",
+            "UpdateExpressGatewayService",
+            {"serviceArn": request.physical_id, **self._settings(request.properties)},
+        )
+        return await self._attributes(request, request.physical_id)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return await self._attributes(request, request.physical_id)
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("ecs", "DeleteExpressGatewayService", {"serviceArn": request.physical_id})
+        except ResourceFailed as error:
+            if error.code not in ("ResourceNotFoundException", "ServiceNotActiveException"):
+                raise
+        # As for a service: the stack goes on once the service's tasks have drained.
+        cluster, name = request.physical_id.split("/")[-2:]
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                found = await request.call(
+                    "ecs", "DescribeServices", {"cluster": cluster, "services": [name]}
+                )
+            except ResourceFailed as error:
+                if error.code == "ClusterNotFoundException":
+                    return
+                raise
+            services = found.get("services") or []
+            if not services or services[0].get("status") == "INACTIVE":
+                return
+            await asyncio.sleep(0.25)
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ECS::Cluster": Cluster,
+    "AWS::ECS::TaskSet": TaskSet,
+    "AWS::ECS::PrimaryTaskSet": PrimaryTaskSet,
+    "AWS::ECS::DaemonTaskDefinition": DaemonTaskDefinition,
+    "AWS::ECS::Daemon": Daemon,
+    "AWS::ECS::ExpressGatewayService": ExpressGatewayService,
     "AWS::ECS::TaskDefinition": TaskDefinition,
     "AWS::ECS::Service": Service,
     "AWS::ECS::CapacityProvider": CapacityProvider,

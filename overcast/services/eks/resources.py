@@ -438,6 +438,98 @@ class IdentityProviderConfig(ResourceHandler):
                       {"clusterName": cluster, "identityProviderConfig": {"type": "oidc", "name": name}})  # fmt: skip
 
 
+class Capability(ResourceHandler):
+    """A managed capability (Argo CD, ACK, kro) of a cluster; its physical id is
+    "{ClusterName}|{CapabilityName}". Its role and Argo CD settings change in place."""
+
+    required = ("ClusterName", "CapabilityName", "Type", "RoleArn")
+    replace_on = frozenset({"ClusterName", "CapabilityName", "Type"})
+    name_property = "CapabilityName"
+    attributes = frozenset(
+        {"Arn", "Status", "Version", "CreatedAt", "ModifiedAt", "Configuration.ArgoCd.ServerUrl"}
+    )
+
+    @staticmethod
+    def _attributes(found: dict[str, Any]) -> dict[str, Any]:
+        attributes = {
+            "Arn": found["arn"],
+            "Status": found["status"],
+            "Version": found.get("version", ""),
+            "CreatedAt": str(found["createdAt"]),
+            "ModifiedAt": str(found["modifiedAt"]),
+        }
+        server = ((found.get("configuration") or {}).get("argoCd") or {}).get("serverUrl")
+        if server:
+            attributes["Configuration.ArgoCd.ServerUrl"] = server
+        return attributes
+
+    async def _describe(self, request: ResourceRequest, cluster: str, name: str) -> dict[str, Any]:
+        found = await request.call(
+            "eks", "DescribeCapability", {"clusterName": cluster, "capabilityName": name}
+        )
+        return dict(found["capability"])
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "clusterName": p["ClusterName"],
+            "capabilityName": p["CapabilityName"],
+            "type": p["Type"],
+            "roleArn": p["RoleArn"],
+            "deletePropagationPolicy": p.get("DeletePropagationPolicy") or "RETAIN",
+        }
+        if p.get("Configuration"):
+            params["configuration"] = camel(p["Configuration"])
+        tags = _tag_map(request, p.get("Tags"))
+        if tags:
+            params["tags"] = tags
+        await request.call("eks", "CreateCapability", params)
+        found = await self._describe(request, p["ClusterName"], p["CapabilityName"])
+        return f"{p['ClusterName']}|{p['CapabilityName']}", self._attributes(found)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        cluster, name = request.physical_id.split("|", 1)
+        p, old = request.properties, request.old_properties
+        params: dict[str, Any] = {"clusterName": cluster, "capabilityName": name}
+        if p.get("RoleArn") != old.get("RoleArn"):
+            params["roleArn"] = p["RoleArn"]
+        if p.get("DeletePropagationPolicy") != old.get("DeletePropagationPolicy"):
+            params["deletePropagationPolicy"] = p.get("DeletePropagationPolicy") or "RETAIN"
+        argo = (camel(p.get("Configuration") or {})).get("argoCd") or {}
+        before = (camel(old.get("Configuration") or {})).get("argoCd") or {}
+        if argo != before:
+            new_maps = {m["role"]: m for m in argo.get("rbacRoleMappings") or []}
+            old_maps = {m["role"]: m for m in before.get("rbacRoleMappings") or []}
+            change: dict[str, Any] = {}
+            mappings: dict[str, Any] = {}
+            if new_maps:
+                mappings["addOrUpdateRoleMappings"] = list(new_maps.values())
+            gone = [old_maps[r] for r in old_maps if r not in new_maps]
+            if gone:
+                mappings["removeRoleMappings"] = gone
+            if mappings:
+                change["rbacRoleMappings"] = mappings
+            if argo.get("networkAccess") is not None:
+                change["networkAccess"] = argo["networkAccess"]
+            if change:
+                params["configuration"] = {"argoCd": change}
+        if len(params) > 2:
+            await request.call("eks", "UpdateCapability", params)
+        return self._attributes(await self._describe(request, cluster, name))
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        cluster, name = request.physical_id.split("|", 1)
+        return self._attributes(await self._describe(request, cluster, name))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        cluster, name = request.physical_id.split("|", 1)
+        try:
+            await request.call("eks", "DeleteCapability", {"clusterName": cluster, "capabilityName": name})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::EKS::Cluster": Cluster,
     "AWS::EKS::Nodegroup": Nodegroup,
@@ -446,4 +538,5 @@ HANDLERS = {
     "AWS::EKS::AccessEntry": AccessEntry,
     "AWS::EKS::PodIdentityAssociation": PodIdentityAssociation,
     "AWS::EKS::IdentityProviderConfig": IdentityProviderConfig,
+    "AWS::EKS::Capability": Capability,
 }

@@ -605,6 +605,183 @@ class ServerlessCache(ResourceHandler):
         await self._cache(request, request.physical_id, "deleted")
 
 
+class SecurityGroup(ResourceHandler):
+    """A cache security group (EC2-Classic style), through ElastiCache's own operations."""
+
+    required = ("Description",)
+    replace_on = frozenset({"Description"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        name = request.physical_name(255, lowercase=True)
+        params: dict[str, Any] = {
+            "CacheSecurityGroupName": name,
+            "Description": request.properties["Description"],
+        }
+        tags = _tags(request, request.properties.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        await request.call("elasticache", "CreateCacheSecurityGroup", params)
+        return name, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = (
+            await request.call(
+                "elasticache", "DescribeCacheSecurityGroups", {"CacheSecurityGroupName": request.physical_id}
+            )
+        )["CacheSecurityGroups"][0]["ARN"]
+        old = {t["Key"] for t in request.old_properties.get("Tags") or []}
+        new = _tags(request, request.properties.get("Tags"))
+        removed = sorted(old - {t["Key"] for t in new})
+        if removed:
+            await request.call(
+                "elasticache", "RemoveTagsFromResource", {"ResourceName": arn, "TagKeys": removed}
+            )
+        if new:
+            await request.call("elasticache", "AddTagsToResource", {"ResourceName": arn, "Tags": new})
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import read_or_gone
+
+        found = await read_or_gone(
+            request,
+            "elasticache",
+            "DescribeCacheSecurityGroups",
+            {"CacheSecurityGroupName": request.physical_id},
+            "CacheSecurityGroupNotFound",
+        )
+        return {"Description": found["CacheSecurityGroups"][0]["Description"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteCacheSecurityGroup",
+            {"CacheSecurityGroupName": request.physical_id},
+            "CacheSecurityGroupNotFound",
+        )
+
+
+class SecurityGroupIngress(ResourceHandler):
+    """One EC2 security group authorized into a cache security group."""
+
+    required = ("CacheSecurityGroupName", "EC2SecurityGroupName")
+    updatable = False
+
+    @staticmethod
+    def _params(request: ResourceRequest, properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "CacheSecurityGroupName": properties["CacheSecurityGroupName"],
+            "EC2SecurityGroupName": properties["EC2SecurityGroupName"],
+            "EC2SecurityGroupOwnerId": properties.get("EC2SecurityGroupOwnerId") or request.account,
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await request.call(
+            "elasticache", "AuthorizeCacheSecurityGroupIngress", self._params(request, request.properties)
+        )
+        return request.physical_name(255), {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "RevokeCacheSecurityGroupIngress",
+            self._params(request, request.properties),
+            "CacheSecurityGroupNotFound",
+            "AuthorizationNotFound",
+        )
+
+
+class GlobalReplicationGroup(ResourceHandler):
+    """A global datastore made from the PRIMARY member its Members name; secondaries join it
+    from their own regions (a replication group naming its GlobalReplicationGroupId)."""
+
+    required = ("Members",)
+    replace_on = frozenset({"GlobalReplicationGroupIdSuffix"})
+    attributes = frozenset({"GlobalReplicationGroupId", "Status"})
+
+    def needs_replacement(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        # Secondaries join and leave from their own regions; another primary is a new datastore.
+        changed = super().needs_replacement(old, new)
+        try:
+            if self._primary(old) != self._primary(new):
+                changed.append("Members")
+        except ResourceFailed:
+            changed.append("Members")
+        return changed
+
+    @staticmethod
+    def _primary(properties: dict[str, Any]) -> str:
+        primaries = [m for m in properties.get("Members") or [] if m.get("Role", "PRIMARY") == "PRIMARY"]
+        if len(primaries) != 1:
+            raise ResourceFailed("Members must name exactly one PRIMARY replication group")
+        return str(primaries[0]["ReplicationGroupId"])
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params: dict[str, Any] = {
+            "GlobalReplicationGroupIdSuffix": p.get("GlobalReplicationGroupIdSuffix")
+            or request.physical_name(40, lowercase=True),
+            "PrimaryReplicationGroupId": self._primary(p),
+        }
+        if p.get("GlobalReplicationGroupDescription"):
+            params["GlobalReplicationGroupDescription"] = p["GlobalReplicationGroupDescription"]
+        found = (await request.call("elasticache", "CreateGlobalReplicationGroup", params))[
+            "GlobalReplicationGroup"
+        ]
+        group_id = found["GlobalReplicationGroupId"]
+        modify = self._changes(p, {})
+        if modify:
+            found = (
+                await request.call(
+                    "elasticache",
+                    "ModifyGlobalReplicationGroup",
+                    {"GlobalReplicationGroupId": group_id, "ApplyImmediately": True, **modify},
+                )
+            )["GlobalReplicationGroup"]
+        return group_id, {"GlobalReplicationGroupId": group_id, "Status": found["Status"]}
+
+    @staticmethod
+    def _changes(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for key in ("CacheNodeType", "EngineVersion", "CacheParameterGroupName"):
+            if new.get(key) and new.get(key) != old.get(key):
+                changes[key] = new[key]
+        if old and new.get("GlobalReplicationGroupDescription") != old.get(
+            "GlobalReplicationGroupDescription"
+        ):
+            changes["GlobalReplicationGroupDescription"] = new.get("GlobalReplicationGroupDescription") or " "
+        if new.get("AutomaticFailoverEnabled") is not None and new.get("AutomaticFailoverEnabled") != old.get(
+            "AutomaticFailoverEnabled"
+        ):
+            changes["AutomaticFailoverEnabled"] = _bool(new["AutomaticFailoverEnabled"])
+        return changes
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        changes = self._changes(request.properties, request.old_properties)
+        params = {"GlobalReplicationGroupId": request.physical_id, "ApplyImmediately": True, **changes}
+        if changes:
+            found = (await request.call("elasticache", "ModifyGlobalReplicationGroup", params))[
+                "GlobalReplicationGroup"
+            ]
+        else:
+            found = (
+                await request.call(
+                    "elasticache",
+                    "DescribeGlobalReplicationGroups",
+                    {"GlobalReplicationGroupId": request.physical_id},
+                )
+            )["GlobalReplicationGroups"][0]
+        return {"GlobalReplicationGroupId": request.physical_id, "Status": found["Status"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteGlobalReplicationGroup",
+            {"GlobalReplicationGroupId": request.physical_id, "RetainPrimaryReplicationGroup": True},
+            "GlobalReplicationGroupNotFoundFault",
+        )
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::CacheCluster": CacheCluster,
     "AWS::ElastiCache::ReplicationGroup": ReplicationGroup,
@@ -613,4 +790,7 @@ HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::ElastiCache::User": User,
     "AWS::ElastiCache::UserGroup": UserGroup,
     "AWS::ElastiCache::ServerlessCache": ServerlessCache,
+    "AWS::ElastiCache::SecurityGroup": SecurityGroup,
+    "AWS::ElastiCache::SecurityGroupIngress": SecurityGroupIngress,
+    "AWS::ElastiCache::GlobalReplicationGroup": GlobalReplicationGroup,
 }

@@ -429,9 +429,149 @@ class ListenerRule(ResourceHandler):
         await _delete(request, "DeleteRule", {"RuleArn": request.physical_id}, "RuleNotFound")
 
 
+class ListenerCertificate(ResourceHandler):
+    """Extra certificates of an HTTPS or TLS listener (those beyond its default one)."""
+
+    required = ("ListenerArn", "Certificates")
+    updatable = False
+
+    @staticmethod
+    def _certificates(properties: dict[str, Any]) -> list[dict[str, str]]:
+        return [{"CertificateArn": c["CertificateArn"]} for c in properties.get("Certificates") or []]
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        await request.call(
+            "elbv2",
+            "AddListenerCertificates",
+            {"ListenerArn": p["ListenerArn"], "Certificates": self._certificates(p)},
+        )
+        return request.physical_name(255), {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        p = request.properties
+        await _delete(
+            request,
+            "RemoveListenerCertificates",
+            {"ListenerArn": p["ListenerArn"], "Certificates": self._certificates(p)},
+            "ListenerNotFound",
+        )
+
+
+def _bundle(properties: dict[str, Any]) -> dict[str, Any]:
+    params = {
+        "CaCertificatesBundleS3Bucket": properties["CaCertificatesBundleS3Bucket"],
+        "CaCertificatesBundleS3Key": properties["CaCertificatesBundleS3Key"],
+    }
+    if properties.get("CaCertificatesBundleS3ObjectVersion"):
+        params["CaCertificatesBundleS3ObjectVersion"] = properties["CaCertificatesBundleS3ObjectVersion"]
+    return params
+
+
+class TrustStore(ResourceHandler):
+    identifier = "TrustStoreArn"
+    name_property = "Name"
+    replace_on = frozenset({"Name"})
+    required = ("CaCertificatesBundleS3Bucket", "CaCertificatesBundleS3Key")
+    attributes = frozenset({"TrustStoreArn", "Status", "NumberOfCaCertificates"})
+
+    @staticmethod
+    def _attributes(store: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "TrustStoreArn": store["TrustStoreArn"],
+            "Status": store["Status"],
+            "NumberOfCaCertificates": store["NumberOfCaCertificates"],
+        }
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        params = {"Name": p.get("Name") or request.physical_name(32), **_bundle(p)}
+        tags = [{"Key": t["Key"], "Value": str(t["Value"])} for t in request.user_tags(p.get("Tags"))]
+        if tags:
+            params["Tags"] = tags
+        store = (await request.call("elbv2", "CreateTrustStore", params))["TrustStores"][0]
+        return store["TrustStoreArn"], self._attributes(store)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        arn = request.physical_id
+        if _bundle(request.properties) != _bundle(request.old_properties):
+            await request.call(
+                "elbv2", "ModifyTrustStore", {"TrustStoreArn": arn, **_bundle(request.properties)}
+            )
+        await _retag(request, arn)
+        return await self.adopt(request)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call("elbv2", "DescribeTrustStores", {"TrustStoreArns": [request.physical_id]})
+        return self._attributes(found["TrustStores"][0])
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request,
+            "elbv2",
+            "DescribeTrustStores",
+            {"TrustStoreArns": [request.physical_id]},
+            "TrustStoreNotFound",
+        )
+        return {"Name": found["TrustStores"][0]["Name"]}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _delete(
+            request, "DeleteTrustStore", {"TrustStoreArn": request.physical_id}, "TrustStoreNotFound"
+        )
+
+
+class TrustStoreRevocation(ResourceHandler):
+    """Revocation lists added to a trust store; its physical id is "{RevocationId}|{TrustStoreArn}"."""
+
+    required = ("TrustStoreArn", "RevocationContents")
+    updatable = False
+    attributes = frozenset({"RevocationId", "TrustStoreRevocations"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        contents = []
+        for content in p.get("RevocationContents") or []:
+            entry = {
+                k: content[k]
+                for k in ("S3Bucket", "S3Key", "S3ObjectVersion", "RevocationType")
+                if content.get(k)
+            }
+            contents.append(entry)
+        added = (
+            await request.call(
+                "elbv2",
+                "AddTrustStoreRevocations",
+                {"TrustStoreArn": p["TrustStoreArn"], "RevocationContents": contents},
+            )
+        )["TrustStoreRevocations"]
+        ids = [r["RevocationId"] for r in added]
+        physical_id = "|".join([",".join(str(i) for i in ids), p["TrustStoreArn"]])
+        revocations = [
+            {k: r[k] for k in ("RevocationId", "RevocationType", "NumberOfRevokedEntries", "TrustStoreArn")}
+            for r in added
+        ]
+        return physical_id, {"RevocationId": ids[0] if ids else 0, "TrustStoreRevocations": revocations}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        ids_text, arn = request.physical_id.split("|", 1)
+        ids = [int(i) for i in ids_text.split(",") if i]
+        if ids:
+            await _delete(
+                request,
+                "RemoveTrustStoreRevocations",
+                {"TrustStoreArn": arn, "RevocationIds": ids},
+                "TrustStoreNotFound",
+                "RevocationIdNotFound",
+            )
+
+
 HANDLERS = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": LoadBalancer,
     "AWS::ElasticLoadBalancingV2::TargetGroup": TargetGroup,
     "AWS::ElasticLoadBalancingV2::Listener": Listener,
     "AWS::ElasticLoadBalancingV2::ListenerRule": ListenerRule,
+    "AWS::ElasticLoadBalancingV2::ListenerCertificate": ListenerCertificate,
+    "AWS::ElasticLoadBalancingV2::TrustStore": TrustStore,
+    "AWS::ElasticLoadBalancingV2::TrustStoreRevocation": TrustStoreRevocation,
 }

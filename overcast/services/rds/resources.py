@@ -748,6 +748,260 @@ class DBCluster(ResourceHandler):
         )
 
 
+def _option(config: dict[str, Any]) -> dict[str, Any]:
+    """One OptionConfiguration of the template as ModifyOptionGroup's OptionsToInclude entry."""
+    option: dict[str, Any] = {"OptionName": config["OptionName"]}
+    if config.get("Port") not in (None, ""):
+        option["Port"] = int(config["Port"])
+    for key in ("OptionVersion", "DBSecurityGroupMemberships", "VpcSecurityGroupMemberships"):
+        if config.get(key):
+            option[key] = config[key]
+    if config.get("OptionSettings"):
+        option["OptionSettings"] = [
+            {"Name": s["Name"], "Value": str(s.get("Value", ""))} for s in config["OptionSettings"]
+        ]
+    return option
+
+
+class OptionGroup(ResourceHandler):
+    identifier = "OptionGroupName"
+    name_property = "OptionGroupName"
+    replace_on = frozenset({"EngineName", "MajorEngineVersion", "OptionGroupDescription", "OptionGroupName"})
+    required = ("EngineName", "MajorEngineVersion", "OptionGroupDescription")
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        name = (p.get("OptionGroupName") or request.physical_name(255, lowercase=True)).lower()
+        await request.call(
+            "rds",
+            "CreateOptionGroup",
+            {
+                "OptionGroupName": name,
+                "EngineName": p["EngineName"],
+                "MajorEngineVersion": str(p["MajorEngineVersion"]),
+                "OptionGroupDescription": p["OptionGroupDescription"],
+                "Tags": _tags(request, p.get("Tags")),
+            },
+        )
+        try:
+            await self._apply(request, name, p.get("OptionConfigurations") or [], [])
+        except ResourceFailed:
+            await _gone(request, "DeleteOptionGroup", {"OptionGroupName": name}, "OptionGroupNotFoundFault")
+            raise
+        return name, {}
+
+    async def _apply(
+        self, request: ResourceRequest, name: str, new: list[dict[str, Any]], old: list[dict[str, Any]]
+    ) -> None:
+        wanted = {c["OptionName"] for c in new}
+        params: dict[str, Any] = {"OptionGroupName": name, "ApplyImmediately": True}
+        include = [_option(c) for c in new if c not in old]
+        remove = sorted({c["OptionName"] for c in old} - wanted)
+        if include:
+            params["OptionsToInclude"] = include
+        if remove:
+            params["OptionsToRemove"] = remove
+        if include or remove:
+            await request.call("rds", "ModifyOptionGroup", params)
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        await self._apply(
+            request,
+            request.physical_id,
+            request.properties.get("OptionConfigurations") or [],
+            request.old_properties.get("OptionConfigurations") or [],
+        )
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import read_or_gone
+
+        found = await read_or_gone(
+            request,
+            "rds",
+            "DescribeOptionGroups",
+            {"OptionGroupName": request.physical_id},
+            "OptionGroupNotFoundFault",
+        )
+        group = found["OptionGroupsList"][0]
+        return {
+            "EngineName": group["EngineName"],
+            "MajorEngineVersion": group["MajorEngineVersion"],
+            "OptionGroupDescription": group["OptionGroupDescription"],
+        }
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        await request.call("rds", "DescribeOptionGroups", {"OptionGroupName": request.physical_id})
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request, "DeleteOptionGroup", {"OptionGroupName": request.physical_id}, "OptionGroupNotFoundFault"
+        )
+
+
+class GlobalCluster(ResourceHandler):
+    identifier = "GlobalClusterIdentifier"
+    name_property = "GlobalClusterIdentifier"
+    replace_on = frozenset(
+        {"GlobalClusterIdentifier", "SourceDBClusterIdentifier", "StorageEncrypted", "Engine"}
+    )
+    attributes = frozenset({"GlobalEndpoint.Address"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        identifier = p.get("GlobalClusterIdentifier") or request.physical_name(63, lowercase=True)
+        params: dict[str, Any] = {"GlobalClusterIdentifier": identifier}
+        for key in ("Engine", "EngineVersion", "EngineLifecycleSupport", "SourceDBClusterIdentifier"):
+            if p.get(key):
+                params[key] = p[key]
+        for key in ("StorageEncrypted", "DeletionProtection"):
+            if p.get(key) is not None:
+                params[key] = _bool(p[key])
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        found = await request.call("rds", "CreateGlobalCluster", params)
+        return identifier, self._attributes(found["GlobalCluster"])
+
+    @staticmethod
+    def _attributes(cluster: dict[str, Any]) -> dict[str, Any]:
+        return {"GlobalEndpoint.Address": cluster.get("Endpoint", "")}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        p, old = request.properties, request.old_properties
+        params: dict[str, Any] = {"GlobalClusterIdentifier": request.physical_id}
+        if _bool(p.get("DeletionProtection", False)) != _bool(old.get("DeletionProtection", False)):
+            params["DeletionProtection"] = _bool(p.get("DeletionProtection", False))
+        if p.get("EngineVersion") and p.get("EngineVersion") != old.get("EngineVersion"):
+            params["EngineVersion"] = p["EngineVersion"]
+            params["AllowMajorVersionUpgrade"] = True
+        found = await request.call("rds", "ModifyGlobalCluster", params)
+        return self._attributes(found["GlobalCluster"])
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        from overcast.services.cloudformation.handlers import read_or_gone
+
+        found = await read_or_gone(
+            request,
+            "rds",
+            "DescribeGlobalClusters",
+            {"GlobalClusterIdentifier": request.physical_id},
+            "GlobalClusterNotFoundFault",
+        )
+        cluster = found["GlobalClusters"][0]
+        return {
+            "Engine": cluster["Engine"],
+            "EngineVersion": cluster["EngineVersion"],
+            "DeletionProtection": cluster["DeletionProtection"],
+            "StorageEncrypted": cluster["StorageEncrypted"],
+        }
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        found = await request.call(
+            "rds", "DescribeGlobalClusters", {"GlobalClusterIdentifier": request.physical_id}
+        )
+        return self._attributes(found["GlobalClusters"][0])
+
+    async def delete(self, request: ResourceRequest) -> None:
+        identifier = request.physical_id
+        try:
+            found = await request.call(
+                "rds", "DescribeGlobalClusters", {"GlobalClusterIdentifier": identifier}
+            )
+        except ResourceFailed as error:
+            if error.code == "GlobalClusterNotFoundFault":
+                return
+            raise
+        if found["GlobalClusters"][0].get("DeletionProtection"):
+            raise ResourceFailed(
+                "Cannot delete protected Global Cluster, please disable deletion protection and try again.",
+                "InvalidGlobalClusterStateFault",
+            )
+        await _gone(
+            request,
+            "DeleteGlobalCluster",
+            {"GlobalClusterIdentifier": identifier},
+            "GlobalClusterNotFoundFault",
+        )
+
+
+class DBSecurityGroup(ResourceHandler):
+    """An EC2-Classic DB security group: RDS no longer creates them, and the stack fails with
+    RDS's own refusal."""
+
+    required = ("GroupDescription", "DBSecurityGroupIngress")
+    replace_on = frozenset({"GroupDescription", "EC2VpcId"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        name = request.physical_name(255, lowercase=True)
+        params: dict[str, Any] = {
+            "DBSecurityGroupName": name,
+            "DBSecurityGroupDescription": p["GroupDescription"],
+        }
+        tags = _tags(request, p.get("Tags"))
+        if tags:
+            params["Tags"] = tags
+        await request.call("rds", "CreateDBSecurityGroup", params)
+        for rule in p.get("DBSecurityGroupIngress") or []:
+            await request.call("rds", "AuthorizeDBSecurityGroupIngress", _ingress(name, rule))
+        return name, {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        old = request.old_properties.get("DBSecurityGroupIngress") or []
+        new = request.properties.get("DBSecurityGroupIngress") or []
+        for rule in old:
+            if rule not in new:
+                await request.call("rds", "RevokeDBSecurityGroupIngress", _ingress(request.physical_id, rule))
+        for rule in new:
+            if rule not in old:
+                await request.call(
+                    "rds", "AuthorizeDBSecurityGroupIngress", _ingress(request.physical_id, rule)
+                )
+        return {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "DeleteDBSecurityGroup",
+            {"DBSecurityGroupName": request.physical_id},
+            "DBSecurityGroupNotFound",
+        )
+
+
+def _ingress(group: str, rule: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"DBSecurityGroupName": group}
+    for key in ("CIDRIP", "EC2SecurityGroupId", "EC2SecurityGroupName", "EC2SecurityGroupOwnerId"):
+        if rule.get(key):
+            params[key] = rule[key]
+    return params
+
+
+class DBSecurityGroupIngress(ResourceHandler):
+    """One ingress rule of an EC2-Classic DB security group, through RDS's own operation."""
+
+    required = ("DBSecurityGroupName",)
+    updatable = False
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        await request.call(
+            "rds",
+            "AuthorizeDBSecurityGroupIngress",
+            _ingress(request.properties["DBSecurityGroupName"], request.properties),
+        )
+        return request.physical_name(255), {}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await _gone(
+            request,
+            "RevokeDBSecurityGroupIngress",
+            _ingress(request.properties["DBSecurityGroupName"], request.properties),
+            "DBSecurityGroupNotFound",
+            "AuthorizationNotFound",
+        )
+
+
 HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::RDS::DBInstance": DBInstance,
     "AWS::RDS::DBSubnetGroup": DBSubnetGroup,
@@ -758,4 +1012,8 @@ HANDLERS: dict[str, type[ResourceHandler]] = {
     "AWS::RDS::DBProxy": DBProxy,
     "AWS::RDS::DBProxyTargetGroup": DBProxyTargetGroup,
     "AWS::RDS::DBProxyEndpoint": DBProxyEndpoint,
+    "AWS::RDS::OptionGroup": OptionGroup,
+    "AWS::RDS::GlobalCluster": GlobalCluster,
+    "AWS::RDS::DBSecurityGroup": DBSecurityGroup,
+    "AWS::RDS::DBSecurityGroupIngress": DBSecurityGroupIngress,
 }

@@ -11,6 +11,7 @@ from overcast.services.cloudformation.handlers import (
     ResourceGone,
     ResourceHandler,
     ResourceRequest,
+    read_or_gone,
 )
 from overcast.services.route53.records import canonical_name
 
@@ -346,9 +347,186 @@ class HealthCheck(ResourceHandler):
                 raise
 
 
+def _cidr_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ChangeCidrCollection's changes that turn the `old` Locations into the `new`."""
+    before = {loc["LocationName"]: set(loc.get("CidrList") or []) for loc in old}
+    after = {loc["LocationName"]: set(loc.get("CidrList") or []) for loc in new}
+    changes: list[dict[str, Any]] = []
+    for name, blocks in after.items():
+        added = sorted(blocks - before.get(name, set()))
+        if added:
+            changes.append({"LocationName": name, "Action": "PUT", "CidrList": added})
+    for name, blocks in before.items():
+        dropped = sorted(blocks - after.get(name, set()))
+        if dropped:
+            changes.append({"LocationName": name, "Action": "DELETE_IF_EXISTS", "CidrList": dropped})
+    return changes
+
+
+class CidrCollection(ResourceHandler):
+    identifier = "Id"
+    required = ("Name",)
+    replace_on = frozenset({"Name"})
+    name_property = "Name"
+    attributes = frozenset({"Id", "Arn"})
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        output = await request.call(
+            "route53",
+            "CreateCidrCollection",
+            {"Name": request.properties["Name"], "CallerReference": str(uuid.uuid4())},
+        )
+        collection = output["Collection"]
+        changes = _cidr_changes([], request.properties.get("Locations") or [])
+        if changes:
+            try:
+                await request.call(
+                    "route53", "ChangeCidrCollection", {"Id": collection["Id"], "Changes": changes}
+                )
+            except ResourceFailed:
+                await request.call("route53", "DeleteCidrCollection", {"Id": collection["Id"]})
+                raise
+        return collection["Id"], {"Id": collection["Id"], "Arn": collection["Arn"]}
+
+    async def _arn(self, request: ResourceRequest) -> str:
+        output = await request.call("route53", "ListCidrCollections", {})
+        for collection in output["CidrCollections"]:
+            if collection["Id"] == request.physical_id:
+                return str(collection["Arn"])
+        raise ResourceFailed(
+            f"The CIDR collection {request.physical_id} does not exist.", "NoSuchCidrCollectionException"
+        )
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        changes = _cidr_changes(
+            request.old_properties.get("Locations") or [], request.properties.get("Locations") or []
+        )
+        if changes:
+            await request.call(
+                "route53", "ChangeCidrCollection", {"Id": request.physical_id, "Changes": changes}
+            )
+        return {"Id": request.physical_id, "Arn": await self._arn(request)}
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return {"Id": request.physical_id, "Arn": await self._arn(request)}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            locations = await request.call(
+                "route53", "ListCidrLocations", {"CollectionId": request.physical_id}
+            )
+        except ResourceFailed as error:
+            if error.code == "NoSuchCidrCollectionException":
+                return
+            raise
+        # A collection must be empty before it goes: CloudFormation empties it first.
+        for location in locations.get("CidrLocations") or []:
+            name = location["LocationName"]
+            blocks = await request.call(
+                "route53", "ListCidrBlocks", {"CollectionId": request.physical_id, "LocationName": name}
+            )
+            cidrs = [b["CidrBlock"] for b in blocks.get("CidrBlocks") or []]
+            if cidrs:
+                await request.call(
+                    "route53",
+                    "ChangeCidrCollection",
+                    {
+                        "Id": request.physical_id,
+                        "Changes": [{"LocationName": name, "Action": "DELETE_IF_EXISTS", "CidrList": cidrs}],
+                    },
+                )
+        await request.call("route53", "DeleteCidrCollection", {"Id": request.physical_id})
+
+
+class KeySigningKey(ResourceHandler):
+    """A hosted zone's DNSSEC key-signing key; its physical id is "{HostedZoneId}|{Name}"."""
+
+    required = ("HostedZoneId", "Status", "Name", "KeyManagementServiceArn")
+    replace_on = frozenset({"HostedZoneId", "Name", "KeyManagementServiceArn"})
+    name_property = "Name"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        p = request.properties
+        zone = _bare(p["HostedZoneId"])
+        await request.call(
+            "route53",
+            "CreateKeySigningKey",
+            {
+                "CallerReference": str(uuid.uuid4()),
+                "HostedZoneId": zone,
+                "KeyManagementServiceArn": p["KeyManagementServiceArn"],
+                "Name": p["Name"],
+                "Status": p["Status"],
+            },
+        )
+        return f"{zone}|{p['Name']}", {}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        zone, name = request.physical_id.split("|", 1)
+        if request.properties.get("Status") != request.old_properties.get("Status"):
+            operation = (
+                "ActivateKeySigningKey"
+                if request.properties["Status"] == "ACTIVE"
+                else "DeactivateKeySigningKey"
+            )
+            await request.call("route53", operation, {"HostedZoneId": zone, "Name": name})
+        return {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        zone, name = request.physical_id.split("|", 1)
+        found = await read_or_gone(
+            request, "route53", "GetDNSSEC", {"HostedZoneId": zone}, "NoSuchHostedZone"
+        )
+        for key in found.get("KeySigningKeys") or []:
+            if key["Name"] == name:
+                return {"Name": name, "Status": key["Status"], "KeyManagementServiceArn": key["KmsArn"]}
+        raise ResourceGone
+
+    async def delete(self, request: ResourceRequest) -> None:
+        zone, name = request.physical_id.split("|", 1)
+        params = {"HostedZoneId": zone, "Name": name}
+        try:
+            # A key must be inactive before it goes: CloudFormation deactivates it first.
+            await request.call("route53", "DeactivateKeySigningKey", params)
+            await request.call("route53", "DeleteKeySigningKey", params)
+        except ResourceFailed as error:
+            if error.code not in ("NoSuchKeySigningKey", "NoSuchHostedZone"):
+                raise
+
+
+class DNSSEC(ResourceHandler):
+    """DNSSEC signing of a hosted zone; its physical id is the zone's id."""
+
+    required = ("HostedZoneId",)
+    updatable = False
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        zone = _bare(request.properties["HostedZoneId"])
+        await request.call("route53", "EnableHostedZoneDNSSEC", {"HostedZoneId": zone})
+        return zone, {}
+
+    async def read(self, request: ResourceRequest) -> dict[str, Any] | None:
+        found = await read_or_gone(
+            request, "route53", "GetDNSSEC", {"HostedZoneId": request.physical_id}, "NoSuchHostedZone"
+        )
+        if found["Status"]["ServeSignature"] != "SIGNING":
+            raise ResourceGone
+        return {"HostedZoneId": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("route53", "DisableHostedZoneDNSSEC", {"HostedZoneId": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "NoSuchHostedZone":
+                raise
+
+
 HANDLERS = {
     "AWS::Route53::HostedZone": HostedZone,
     "AWS::Route53::RecordSet": RecordSet,
     "AWS::Route53::RecordSetGroup": RecordSetGroup,
     "AWS::Route53::HealthCheck": HealthCheck,
+    "AWS::Route53::CidrCollection": CidrCollection,
+    "AWS::Route53::KeySigningKey": KeySigningKey,
+    "AWS::Route53::DNSSEC": DNSSEC,
 }
