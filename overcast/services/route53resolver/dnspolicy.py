@@ -1,0 +1,310 @@
+"""What Resolver's associations make the DNS server do, query by query, in AWS's order:
+
+1. DNS Firewall: the rules of every associated rule group, by the association's priority and
+   then the rule's; the first ALLOW or BLOCK decides (ALERT is logged and evaluation goes on). A
+   block answers NODATA, NXDOMAIN, or a CNAME to the override domain.
+2. Resolver rules: the most specific associated rule's domain wins; a FORWARD rule sends the
+   query over UDP to its target addresses in turn and returns the first answer (SERVFAIL when
+   none answers in time), a SYSTEM rule (or none) lets Route 53's own answer stand.
+3. Query logging: each answered query becomes one JSON line, in AWS's query-log fields, in the
+   CloudWatch Logs group of every associated logging config (flushed each second).
+
+Overcast has one resolver for every VPC: an association with any VPC applies to all queries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from overcast.context import RequestContext
+from overcast.errors import ServiceError
+from overcast.services.route53.engine import parse_question, wire_to_text
+
+if TYPE_CHECKING:
+    from overcast.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+FORWARD_TIMEOUT = 2.0
+FLUSH_SECONDS = 1.0
+MAX_BUFFER = 100_000
+
+Firewall = list[tuple[int, int, dict[str, Any], frozenset[str] | None, str]]
+
+
+class _Reply(asyncio.DatagramProtocol):
+    def __init__(self, waiter: asyncio.Future[bytes]) -> None:
+        self.waiter = waiter
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        if not self.waiter.done():
+            self.waiter.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        if not self.waiter.done():
+            self.waiter.set_exception(exc)
+
+
+def _matches(name: str, listed: frozenset[str] | None) -> bool:
+    """`name` (lower case, trailing dot) is in a domain list: exactly, or under a `*.` entry."""
+    if listed is None:
+        return True
+    if name in listed:
+        return True
+    labels = name.split(".")
+    return any("*." + ".".join(labels[i:]) in listed for i in range(1, len(labels) - 1))
+
+
+def _under(name: str, zone: str) -> bool:
+    return zone == "." or name == zone or name.endswith("." + zone)
+
+
+class Policy:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.forwards: list[tuple[str, str, list[tuple[str, int]]]] = []
+        self.systems: list[str] = []
+        self.firewall: Firewall = []
+        #: (account, region, vpc id, destination ARN)
+        self.logging: list[tuple[str, str, str, str]] = []
+        self.buffer: list[tuple[int, str]] = []
+        self._flushing = False
+        self.active = False
+
+    def load(
+        self,
+        forwards: list[tuple[str, str, list[tuple[str, int]]]],
+        systems: list[str],
+        firewall: Firewall,
+        logging_targets: list[tuple[str, str, str, str]],
+    ) -> None:
+        self.forwards = sorted(forwards, key=lambda f: -len(f[0]))
+        self.systems = systems
+        self.firewall = firewall
+        self.logging = logging_targets
+        self.active = bool(forwards or firewall or logging_targets)
+        if logging_targets and not self._flushing:
+            self._flushing = True
+            self.runtime.spawn(self._flush_loop(), "route53resolver-query-log")
+
+    def close(self) -> None:
+        self.logging = []
+
+    # -- one query ------------------------------------------------------------------------------
+
+    def answer(
+        self, data: bytes, client: str, port: int, protocol: str, local: Callable[[], bytes | None]
+    ) -> bytes | Awaitable[bytes | None] | None:
+        """The reply to a query: bytes, an awaitable of bytes (a forwarded query), or None."""
+        question = parse_question(data) if len(data) >= 12 and not data[2] & 0x80 else None
+        if question is None:
+            return local()
+        _, qwire, qtype, _ = question
+        qname = wire_to_text(qwire)
+        type_text = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(qtype))
+        verdict = self._firewall(qname, type_text)
+        if verdict is not None and verdict[0]["Action"] == "BLOCK":
+            blocked = self._blocked(data, verdict[0])
+            self._log(blocked, qname, type_text, client, port, protocol, verdict)
+            return blocked
+        target = self._forward_target(qname)
+        if target is None:
+            reply = local()
+            self._log(reply, qname, type_text, client, port, protocol, verdict)
+            return reply
+        return self._forwarded(data, target, qname, type_text, client, port, protocol, verdict)
+
+    def _firewall(self, qname: str, qtype: str) -> tuple[dict[str, Any], str] | None:
+        alert: tuple[dict[str, Any], str] | None = None
+        for _, _, rule, listed, group in self.firewall:
+            if rule.get("Qtype") and rule["Qtype"].upper() != qtype:
+                continue
+            if rule.get("DnsThreatProtection"):  # no traffic analysis here: such rules never match
+                continue
+            if not _matches(qname, listed):
+                continue
+            if rule["Action"] == "ALERT":
+                alert = alert or (rule, group)
+                continue
+            return (rule, group) if rule["Action"] == "BLOCK" else alert
+        return alert
+
+    @staticmethod
+    def _blocked(data: bytes, rule: dict[str, Any]) -> bytes:
+        query = dns.message.from_wire(data, ignore_trailing=True)
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.RA
+        response = rule.get("BlockResponse", "NODATA")
+        if response == "NXDOMAIN":
+            reply.set_rcode(dns.rcode.NXDOMAIN)
+        elif response == "OVERRIDE":
+            target = str(rule.get("BlockOverrideDomain", "")).rstrip(".") + "."
+            reply.answer.append(
+                dns.rrset.from_text(
+                    query.question[0].name, int(rule.get("BlockOverrideTtl", 0)), "IN", "CNAME", target
+                )
+            )
+        return reply.to_wire()
+
+    def _forward_target(self, qname: str) -> list[tuple[str, int]] | None:
+        best: tuple[int, list[tuple[str, int]] | None] = (-1, None)
+        for zone in self.systems:
+            if _under(qname, zone) and len(zone) > best[0]:
+                best = (len(zone), None)
+        for zone, _, targets in self.forwards:
+            if _under(qname, zone) and len(zone) > best[0]:
+                best = (len(zone), targets)
+                break  # forwards are sorted longest first
+        return best[1]
+
+    async def _forwarded(
+        self,
+        data: bytes,
+        targets: list[tuple[str, int]],
+        qname: str,
+        qtype: str,
+        client: str,
+        port: int,
+        protocol: str,
+        verdict: tuple[dict[str, Any], str] | None,
+    ) -> bytes | None:
+        loop = asyncio.get_running_loop()
+        reply: bytes | None = None
+        for address in targets:
+            waiter: asyncio.Future[bytes] = loop.create_future()
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    partial(_Reply, waiter), remote_addr=address
+                )
+            except OSError:
+                continue
+            try:
+                transport.sendto(data)
+                reply = await asyncio.wait_for(waiter, FORWARD_TIMEOUT)
+                break
+            except (TimeoutError, OSError):
+                continue
+            finally:
+                transport.close()
+        if reply is None:
+            query = dns.message.from_wire(data, ignore_trailing=True)
+            failure = dns.message.make_response(query)
+            failure.set_rcode(dns.rcode.SERVFAIL)
+            reply = failure.to_wire()
+        self._log(reply, qname, qtype, client, port, protocol, verdict)
+        return reply
+
+    # -- query logging --------------------------------------------------------------------------
+
+    def _log(
+        self,
+        reply: bytes | None,
+        qname: str,
+        qtype: str,
+        client: str,
+        port: int,
+        protocol: str,
+        verdict: tuple[dict[str, Any], str] | None,
+    ) -> None:
+        if not self.logging or reply is None or len(self.buffer) >= MAX_BUFFER:
+            return
+        answers: list[dict[str, str]] = []
+        rcode = "NOERROR"
+        try:
+            message = dns.message.from_wire(reply, ignore_trailing=True)
+            rcode = dns.rcode.to_text(message.rcode())
+            for rrset in message.answer:
+                for rdata in rrset:
+                    answers.append(
+                        {
+                            "Rdata": rdata.to_text(),
+                            "Type": dns.rdatatype.to_text(rrset.rdtype),
+                            "Class": dns.rdataclass.to_text(rrset.rdclass),
+                        }
+                    )
+        except Exception:  # a truncated or odd reply is logged without its answers
+            pass
+        now = time.time()
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entry: dict[str, Any] = {
+            "version": "1.100000",
+            "query_timestamp": stamp,
+            "query_name": qname,
+            "query_type": qtype,
+            "query_class": "IN",
+            "rcode": rcode,
+            "answers": answers,
+            "srcaddr": client,
+            "srcport": str(port),
+            "transport": protocol,
+            "srcids": {},
+        }
+        if verdict is not None:
+            rule, group = verdict
+            entry["firewall_rule_action"] = rule["Action"]
+            entry["firewall_rule_group_id"] = group
+            entry["firewall_domain_list_id"] = rule.get("FirewallDomainListId", "")
+        self.buffer.append((int(now * 1000), json.dumps(entry)))
+
+    async def _flush_loop(self) -> None:
+        try:
+            while self.logging:
+                await asyncio.sleep(FLUSH_SECONDS)
+                self.flush()
+        finally:
+            self._flushing = False
+
+    def flush(self) -> None:
+        lines, self.buffer = self.buffer, []
+        if not lines:
+            return
+        for account, region, vpc, destination in self.logging:
+            if ":logs:" not in destination:
+                continue  # S3 and Firehose destinations are recorded, not delivered
+            events = []
+            for moment, line in lines:
+                entry = json.loads(line)
+                head = {
+                    "version": entry.pop("version"),
+                    "account_id": account,
+                    "region": region,
+                    "vpc_id": vpc,
+                }
+                events.append({"timestamp": moment, "message": json.dumps({**head, **entry})})
+            try:
+                self._write(account, destination, vpc, events)
+            except Exception:  # a deleted log group loses its lines, as AWS's would
+                log.warning("Resolver query log could not be written to %s", destination, exc_info=True)
+
+    def _write(self, account: str, destination: str, stream: str, events: list[dict[str, Any]]) -> None:
+        parts = destination.split(":")
+        region = parts[3] if len(parts) > 3 and parts[3] else "us-east-1"
+        group = destination.split(":log-group:", 1)[-1].removesuffix(":*")
+        logs = self.runtime.provider("logs")
+        context = RequestContext.internal(
+            "logs", parts[4] if len(parts) > 4 and parts[4] else account, region
+        )
+        try:
+            logs.create_log_stream(context, {"logGroupName": group, "logStreamName": stream})
+        except ServiceError as error:
+            if error.code != "ResourceAlreadyExistsException":
+                raise
+        for start in range(0, len(events), 10_000):
+            logs.put_log_events(
+                context,
+                {"logGroupName": group, "logStreamName": stream, "logEvents": events[start : start + 10_000]},
+            )
