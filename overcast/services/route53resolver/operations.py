@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.common.arns import parse_arn
 from overcast.context import RequestContext
 from overcast.errors import ServiceError
-from overcast.services.route53resolver.util import domain, error, invalid, now, validation
+from overcast.services.route53resolver.util import domain, error, invalid, not_found, now, validation
 
 if TYPE_CHECKING:
     # Methods here declare `self: Provider`: they run on the Provider this mixin is mixed into
@@ -35,7 +35,7 @@ RULE_TYPES = [
 
 
 def _not_found(noun: str, ident: str) -> ServiceError:
-    return error("ResourceNotFoundException", f'[RSLVR-00000] {noun} with ID "{ident}" does not exist.')
+    return not_found(noun, ident)
 
 
 def _check_domains(domains: list[str]) -> list[str]:
@@ -656,6 +656,7 @@ class ConfigOperations:
                 )
 
     def create_resolver_query_log_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
+        params = {**params, "DestinationArn": params["DestinationArn"].removesuffix(":*")}
         self._check_destination(context, params["DestinationArn"])
         with self.store.transaction():
             self._unique_request(context, "qlcs", params["CreatorRequestId"])

@@ -25,6 +25,7 @@ from overcast.services.route53resolver.operations import ConfigOperations, Firew
 from overcast.services.route53resolver.util import domain as _domain
 from overcast.services.route53resolver.util import error as _error
 from overcast.services.route53resolver.util import invalid as _invalid
+from overcast.services.route53resolver.util import not_found
 from overcast.services.route53resolver.util import now as _now
 from overcast.store import scope as store_scope
 
@@ -185,10 +186,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
     def _get(self, context: RequestContext, kind: str, ident: str) -> dict[str, Any]:
         row = self.tables[kind].get(self.scope_of(context), ident or "")
         if row is None:
-            raise _error(
-                "ResourceNotFoundException",
-                f'[RSLVR-00000] {KINDS[kind][2]} with ID "{ident}" does not exist.',
-            )
+            raise not_found(KINDS[kind][2], ident)
         return dict(row)
 
     def _all(self, context: RequestContext, kind: str) -> list[dict[str, Any]]:
@@ -400,6 +398,10 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             self._outpost_arn(params["OutpostArn"])
         ec2 = self.runtime.provider("ec2")
         for group in params["SecurityGroupIds"]:
+            if not group.startswith("sg-"):
+                raise _invalid(
+                    f'[RSLVR-00408] Malformed security group ID: "Invalid id: "{group}" (expecting "sg-...")".'
+                )
             if ec2.find_security_group(context.account, context.region, group) is None:
                 raise _invalid(f"[RSLVR-00000] The security group '{group}' does not exist")
         with self.store.transaction():
@@ -421,7 +423,6 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 "Id": ident,
                 "CreatorRequestId": params["CreatorRequestId"],
                 "Arn": arn,
-                "Name": params.get("Name", ""),
                 "SecurityGroupIds": params["SecurityGroupIds"],
                 "Direction": direction,
                 "HostVPCId": vpc,
@@ -433,11 +434,12 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 "Protocols": params.get("Protocols") or ["Do53"],
                 "_ips": ips,
             }
-            for key in ("OutpostArn", "PreferredInstanceType"):
+            for key in ("Name", "OutpostArn", "PreferredInstanceType"):
                 if params.get(key):
                     row[key] = params[key]
             for key in ("RniEnhancedMetricsEnabled", "TargetNameServerMetricsEnabled"):
-                row[key] = bool(params.get(key, False))
+                if key in params:
+                    row[key] = bool(params[key])
             self._put(context, "endpoints", row)
             self._set_tags(context, arn, params.get("Tags"))
         view = self._endpoint_view(row)
@@ -562,7 +564,6 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             raise _invalid(f"[RSLVR-00000] Cannot specify TargetIps for rule type {rule['RuleType']}.")
         for target in rule.get("TargetIps") or []:
             target.setdefault("Port", 53)
-            target.setdefault("Protocol", "Do53")
             if not target.get("Ip") and not target.get("Ipv6"):
                 raise _invalid("[RSLVR-00000] A target needs an Ip or an Ipv6 address.")
             try:
@@ -575,7 +576,10 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
         if endpoint_id:
             endpoint = self._get(context, "endpoints", endpoint_id)
             if endpoint["Direction"] != "OUTBOUND":
-                raise _invalid(f"[RSLVR-00000] Resolver endpoint {endpoint_id} is not an OUTBOUND endpoint.")
+                raise _error(
+                    "InvalidRequestException",
+                    "[RSLVR-00700] Resolver rules can only be associated to OUTBOUND resolver endpoints.",
+                )
 
     def create_resolver_rule(self, context: RequestContext, params: dict) -> dict:
         kind = params["RuleType"]
@@ -597,12 +601,13 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 "Status": "COMPLETE",
                 "StatusMessage": "[Trace id: complete] Successfully created Resolver Rule",
                 "RuleType": kind,
-                "Name": params.get("Name", ""),
                 "OwnerId": context.account,
                 "ShareStatus": "NOT_SHARED",
                 "CreationTime": moment,
                 "ModificationTime": moment,
             }
+            if params.get("Name"):
+                row["Name"] = params["Name"]
             if params.get("TargetIps"):
                 row["TargetIps"] = [dict(t) for t in params["TargetIps"]]
             if params.get("ResolverEndpointId"):
@@ -669,15 +674,16 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                         f"[RSLVR-00000] The VPC {vpc} already has a rule for {rule['DomainName']}.",
                     )
             ident, _ = self._new(context, "rule_associations")
-            row = {
+            row: dict[str, Any] = {
                 "Id": ident,
                 "ResolverRuleId": rule["Id"],
-                "Name": params.get("Name", ""),
                 "VPCId": vpc,
                 "Status": "COMPLETE",
                 "StatusMessage": "",
                 "CreationTime": _now(),
             }
+            if params.get("Name"):
+                row["Name"] = params["Name"]
             self._put(context, "rule_associations", row)
         self.refresh()
         view = {k: v for k, v in row.items() if k != "CreationTime"}
@@ -695,7 +701,8 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             else:
                 raise _error(
                     "ResourceNotFoundException",
-                    f"[RSLVR-00000] The resolver rule {params['ResolverRuleId']} is not associated with {params['VPCId']}.",
+                    f'[RSLVR-00705] Resolver rule with ID "{params["ResolverRuleId"]}" is not associated with '
+                    f'VPC "{params["VPCId"]}".',
                 )
         self.refresh()
         view = {k: v for k, v in assoc.items() if k != "CreationTime"}
