@@ -219,9 +219,11 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
         for flt in filters or []:
             name = flt.get("Name", "")
             values = flt.get("Values") or []
-            field = fields.get(name)
+            # Early Resolver spelled filter names CREATOR_REQUEST_ID; AWS still takes that form.
+            folded = {key.lower(): value for key, value in fields.items()}
+            field = fields.get(name) or folded.get(name.replace("_", "").lower())
             if field is None:
-                raise _invalid(f'[RSLVR-00000] The filter "{name}" is not valid.')
+                raise _invalid(f"The filter '{name}' is invalid")
             rows = [
                 row for row in rows if str(row.get(field)) in values or _domain_eq(row.get(field), values)
             ]
@@ -455,10 +457,17 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
 
     def list_resolver_endpoints(self, context: RequestContext, params: dict) -> dict:
         rows = self._all(context, "endpoints")
+        special = {"ipaddress": "IpAddress", "securitygroupids": "SecurityGroupIds"}
         ip_filters = [
-            f for f in params.get("Filters") or [] if f.get("Name") in ("IpAddress", "SecurityGroupIds")
+            {**f, "Name": special[f["Name"].replace("_", "").lower()]}
+            for f in params.get("Filters") or []
+            if f.get("Name", "").replace("_", "").lower() in special
         ]
-        others = [f for f in params.get("Filters") or [] if f not in ip_filters]
+        others = [
+            f
+            for f in params.get("Filters") or []
+            if f.get("Name", "").replace("_", "").lower() not in special
+        ]
         rows = self._filtered(rows, others, ENDPOINT_FILTERS)
         for flt in ip_filters:
             values = set(flt.get("Values") or [])
@@ -558,8 +567,6 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
         if rule["RuleType"] == "FORWARD":
             if not rule.get("TargetIps"):
                 raise _invalid("[RSLVR-00000] A FORWARD rule needs TargetIps.")
-            if not rule.get("ResolverEndpointId"):
-                raise _invalid("[RSLVR-00000] A FORWARD rule needs a ResolverEndpointId.")
         elif rule.get("TargetIps"):
             raise _invalid(f"[RSLVR-00000] Cannot specify TargetIps for rule type {rule['RuleType']}.")
         for target in rule.get("TargetIps") or []:
@@ -653,7 +660,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             self.tables["rules"].delete(self.scope_of(context), row["Id"])
             self.tags.delete(self.scope_of(context), row["Arn"])
             self.policies.delete(self.scope_of(context), row["Arn"])
-        row["Status"] = "DELETING"
+        row.update(Status="DELETING", StatusMessage="[Trace id: deleting] Deleting Resolver Rule")
         return {"ResolverRule": row}
 
     def associate_resolver_rule(self, context: RequestContext, params: dict) -> dict:
