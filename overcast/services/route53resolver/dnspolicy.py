@@ -7,15 +7,19 @@
    query over UDP to its target addresses in turn and returns the first answer (SERVFAIL when
    none answers in time), a SYSTEM rule (or none) lets Route 53's own answer stand.
 3. Query logging: each answered query becomes one JSON line, in AWS's query-log fields, in the
-   CloudWatch Logs group of every associated logging config (flushed each second).
+   CloudWatch Logs group (stream: the VPC id) or S3 bucket (gzip objects under
+   `AWSLogs/{account}/vpcdnsquerylogs/{vpc}/`) of every associated logging config, flushed each
+   second. Overcast has no Firehose: such a destination is recorded, not delivered to.
 
 Overcast has one resolver for every VPC: an association with any VPC applies to all queries."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -264,17 +268,17 @@ class Policy:
         try:
             while self.logging:
                 await asyncio.sleep(FLUSH_SECONDS)
-                self.flush()
+                await self.flush()
         finally:
             self._flushing = False
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         lines, self.buffer = self.buffer, []
         if not lines:
             return
         for account, region, vpc, destination in self.logging:
-            if ":logs:" not in destination:
-                continue  # S3 and Firehose destinations are recorded, not delivered
+            if ":firehose:" in destination:
+                continue  # Overcast has no Firehose to deliver to: recorded, not delivered
             events = []
             for moment, line in lines:
                 entry = json.loads(line)
@@ -286,9 +290,27 @@ class Policy:
                 }
                 events.append({"timestamp": moment, "message": json.dumps({**head, **entry})})
             try:
-                self._write(account, destination, vpc, events)
-            except Exception:  # a deleted log group loses its lines, as AWS's would
+                if ":s3:::" in destination:
+                    await self._write_s3(account, region, destination, vpc, events)
+                else:
+                    self._write(account, destination, vpc, events)
+            except Exception:  # a deleted log group or bucket loses its lines, as AWS's would
                 log.warning("Resolver query log could not be written to %s", destination, exc_info=True)
+
+    async def _write_s3(
+        self, account: str, region: str, destination: str, vpc: str, events: list[dict[str, Any]]
+    ) -> None:
+        """One gzip object of JSON lines, at the key AWS's log delivery uses."""
+        bucket, _, prefix = destination.split(":::", 1)[1].partition("/")
+        moment = datetime.fromtimestamp(events[0]["timestamp"] / 1000, UTC)
+        body = gzip.compress(("\n".join(e["message"] for e in events) + "\n").encode())
+        name = f"{account}_vpcdnsquerylogs_{vpc}_{moment:%Y%m%dT%H%MZ}_{secrets.token_hex(4)}.log.gz"
+        key = f"AWSLogs/{account}/vpcdnsquerylogs/{vpc}/{moment:%Y/%m/%d}/{name}"
+        if prefix:
+            key = f"{prefix.rstrip('/')}/{key}"
+        await self.runtime.provider("s3").write_object(
+            account, region, bucket, key, body, "application/x-gzip"
+        )
 
     def _write(self, account: str, destination: str, stream: str, events: list[dict[str, Any]]) -> None:
         parts = destination.split(":")

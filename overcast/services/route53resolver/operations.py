@@ -642,6 +642,16 @@ class ConfigOperations:
             raise invalid(
                 f"[RSLVR-00000] The destination '{arn}' is not a log group, bucket or delivery stream."
             )
+        if parsed.service == "s3":
+            bucket = parsed.resource.split("/", 1)[0]
+            try:
+                self.runtime.provider("s3").head_bucket(
+                    RequestContext.internal("s3", context.account, context.region), {"Bucket": bucket}
+                )
+            except ServiceError:
+                raise error(
+                    "ResourceNotFoundException", f"[RSLVR-00000] The bucket '{bucket}' does not exist."
+                ) from None
         if parsed.service == "logs":
             name = parsed.resource.removeprefix("log-group:").removesuffix(":*")
             groups = self.runtime.provider("logs").describe_log_groups(

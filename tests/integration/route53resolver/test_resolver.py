@@ -6,6 +6,7 @@ policies, tags, paging and the errors for bad input."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import socket
@@ -469,6 +470,14 @@ def test_query_logging_writes_each_answered_query(clients, resolver, network, dn
     config = resolver.create_resolver_query_log_config(
         Name="ql", DestinationArn=arn, CreatorRequestId=uuid.uuid4().hex
     )["ResolverQueryLogConfig"]
+    s3 = clients("s3")
+    s3.create_bucket(Bucket="resolver-query-logs")
+    to_s3 = resolver.create_resolver_query_log_config(
+        Name="ql-s3", DestinationArn="arn:aws:s3:::resolver-query-logs/dns", CreatorRequestId=uuid.uuid4().hex
+    )["ResolverQueryLogConfig"]
+    resolver.associate_resolver_query_log_config(
+        ResolverQueryLogConfigId=to_s3["Id"], ResourceId=network["vpc"]
+    )
     association = resolver.associate_resolver_query_log_config(
         ResolverQueryLogConfigId=config["Id"], ResourceId=network["vpc"]
     )["ResolverQueryLogConfigAssociation"]
@@ -515,6 +524,19 @@ def test_query_logging_writes_each_answered_query(clients, resolver, network, dn
         and line["transport"] == "TCP"
     )
     assert line["answers"] == [{"Rdata": "203.0.113.5", "Type": "A", "Class": "IN"}]
+    prefix = f"dns/AWSLogs/000000000000/vpcdnsquerylogs/{network['vpc']}/"
+    keys: list[str] = []
+    while time.monotonic() < deadline + 5 and not keys:
+        keys = [
+            o["Key"]
+            for o in s3.list_objects_v2(Bucket="resolver-query-logs", Prefix=prefix).get("Contents", [])
+        ]
+        time.sleep(0.3)
+    body = gzip.decompress(s3.get_object(Bucket="resolver-query-logs", Key=keys[0])["Body"].read()).decode()
+    assert any(json.loads(x)["query_name"] == f"www.{zone_name}" for x in body.splitlines())
+    resolver.disassociate_resolver_query_log_config(
+        ResolverQueryLogConfigId=to_s3["Id"], ResourceId=network["vpc"]
+    )
     with pytest.raises(ClientError) as failure:
         resolver.delete_resolver_query_log_config(ResolverQueryLogConfigId=config["Id"])
     assert _code(failure) == "InvalidRequestException"
