@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
 #: A firewall domain: letters, digits, hyphens, dots, an optional leading `*.`, or `*` alone.
 DOMAIN = re.compile(r"^(?:\*|(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]{0,62}\.)*[a-z0-9_-]{0,63}\.?)$")
 MAX_FIREWALL_RULES = 1000
+#: What a VPC's config holds before anyone changes it.
+VPC_DEFAULTS: dict[str, dict[str, str]] = {
+    "firewall": {"FirewallFailOpen": "DISABLED"},
+    "resolver": {"AutodefinedReverse": "ENABLED"},
+    "dnssec": {"ValidationStatus": "DISABLED"},
+}
 OUTPOST_ARN = re.compile(r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost/op-[0-9a-f]{17}$")
 RULE_TYPES = [
     {
@@ -554,14 +561,26 @@ class FirewallOperations:
             raise error("ResourceNotFoundException", f"[RSLVR-00000] The vpc ID '{vpc}' does not exist")
         prefix = {"firewall": "rslvr-fc-", "resolver": "rslvr-rc-", "dnssec": "rslvr-dnssec-"}[kind]
         return {
-            "Id": prefix + self._new(context, "rules")[0][-17:],
+            # The same id on every call until the config is stored: derived from the VPC.
+            "Id": prefix
+            + hashlib.sha256(f"{context.account}/{context.region}/{vpc}".encode()).hexdigest()[:17],
             "ResourceId": vpc,
             "OwnerId": context.account,
             **defaults,
         }
 
     def _vpc_configs(self: Provider, context: RequestContext, kind: str) -> list[dict[str, Any]]:  # type: ignore[misc]
-        return [row for _, row in self.vpc_configs.scan(self.scope_of(context), kind + "/")]
+        """The config of every VPC of the account in the region: stored, or the default."""
+        stored = {
+            row["ResourceId"]: row for _, row in self.vpc_configs.scan(self.scope_of(context), kind + "/")
+        }
+        vpcs = self.runtime.provider("ec2").describe_vpcs(
+            RequestContext.internal("ec2", context.account, context.region), {}
+        )
+        out = []
+        for vpc in sorted(v["VpcId"] for v in vpcs["Vpcs"]):
+            out.append(stored.get(vpc) or self._vpc_config(context, kind, vpc, VPC_DEFAULTS[kind]))
+        return out
 
     def get_firewall_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         return {
@@ -572,7 +591,7 @@ class FirewallOperations:
 
     def update_firewall_config(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
-            row = self._vpc_config(context, "firewall", params["ResourceId"], {})
+            row = self._vpc_config(context, "firewall", params["ResourceId"], VPC_DEFAULTS["firewall"])
             row["FirewallFailOpen"] = params["FirewallFailOpen"]
             self.vpc_configs.put(self.scope_of(context), _vpc_key("firewall", params["ResourceId"]), row)
         return {"FirewallConfig": row}
@@ -595,7 +614,7 @@ class ConfigOperations:
         flag = params["AutodefinedReverseFlag"]
         final = {"ENABLE": "ENABLED", "DISABLE": "DISABLED"}.get(flag, "USE_LOCAL_RESOURCE_SETTING")
         with self.store.transaction():
-            row = self._vpc_config(context, "resolver", params["ResourceId"], {})
+            row = self._vpc_config(context, "resolver", params["ResourceId"], VPC_DEFAULTS["resolver"])
             if row.get("AutodefinedReverse") == final:
                 raise error(
                     "InvalidRequestException", f"[RSLVR-00000] Autodefined reverse is already {final}."
@@ -619,7 +638,7 @@ class ConfigOperations:
             params["Validation"], "USE_LOCAL_RESOURCE_SETTING"
         )
         with self.store.transaction():
-            row = self._vpc_config(context, "dnssec", params["ResourceId"], {})
+            row = self._vpc_config(context, "dnssec", params["ResourceId"], VPC_DEFAULTS["dnssec"])
             row["ValidationStatus"] = final
             self.vpc_configs.put(self.scope_of(context), _vpc_key("dnssec", params["ResourceId"]), row)
         moving = {"ENABLED": "ENABLING", "DISABLED": "DISABLING"}.get(

@@ -555,13 +555,17 @@ def test_query_logging_writes_each_answered_query(clients, resolver, network, dn
 
 def test_configs_policies_outposts_and_paging(resolver, network):
     vpc = network["vpc"]
-    assert resolver.get_resolver_config(ResourceId=vpc)["ResolverConfig"]["AutodefinedReverse"] == "ENABLED"
+    default = resolver.get_resolver_config(ResourceId=vpc)["ResolverConfig"]
+    assert default["AutodefinedReverse"] == "ENABLED" and default["Id"].startswith("rslvr-rc-")
+    assert resolver.get_resolver_config(ResourceId=vpc)["ResolverConfig"]["Id"] == default["Id"]
     updated = resolver.update_resolver_config(ResourceId=vpc, AutodefinedReverseFlag="DISABLE")[
         "ResolverConfig"
     ]
     assert updated["AutodefinedReverse"] == "DISABLING"
     assert resolver.get_resolver_config(ResourceId=vpc)["ResolverConfig"]["AutodefinedReverse"] == "DISABLED"
-    assert [c["ResourceId"] for c in resolver.list_resolver_configs()["ResolverConfigs"]] == [vpc]
+    configs = {c["ResourceId"]: c for c in resolver.list_resolver_configs()["ResolverConfigs"]}
+    assert configs[vpc]["AutodefinedReverse"] == "DISABLED" and configs[vpc]["Id"] == updated["Id"]
+    assert {c["AutodefinedReverse"] for r, c in configs.items() if r != vpc} == {"ENABLED"}  # the default VPC
     assert (
         resolver.get_resolver_dnssec_config(ResourceId=vpc)["ResolverDNSSECConfig"]["ValidationStatus"]
         == "DISABLED"
@@ -572,7 +576,10 @@ def test_configs_policies_outposts_and_paging(resolver, network):
     )
     assert resolver.get_firewall_config(ResourceId=vpc)["FirewallConfig"]["FirewallFailOpen"] == "DISABLED"
     resolver.update_firewall_config(ResourceId=vpc, FirewallFailOpen="ENABLED")
-    assert resolver.list_firewall_configs()["FirewallConfigs"][0]["FirewallFailOpen"] == "ENABLED"
+    firewall = {
+        c["ResourceId"]: c["FirewallFailOpen"] for c in resolver.list_firewall_configs()["FirewallConfigs"]
+    }
+    assert firewall[vpc] == "ENABLED"
     with pytest.raises(ClientError) as failure:
         resolver.get_resolver_config(ResourceId="vpc-0000000000000000f")
     assert _code(failure) == "ResourceNotFoundException"
