@@ -2,7 +2,9 @@
 
 1. DNS Firewall: the rules of every associated rule group, by the association's priority and
    then the rule's; the first ALLOW or BLOCK decides (ALERT is logged and evaluation goes on). A
-   block answers NODATA, NXDOMAIN, or a CNAME to the override domain.
+   block answers NODATA, NXDOMAIN, or a CNAME to the override domain. An answer whose CNAME or
+   DNAME chain reaches a blocked domain is blocked too, unless the rule that decided the query's
+   own name says TRUST_REDIRECTION_DOMAIN.
 2. Resolver rules: the most specific associated rule's domain wins; a FORWARD rule sends the
    query over UDP to its target addresses in turn and returns the first answer (SERVFAIL when
    none answers in time), a SYSTEM rule (or none) lets Route 53's own answer stand.
@@ -128,9 +130,44 @@ class Policy:
         target = self._forward_target(qname)
         if target is None:
             reply = local()
+            reply, verdict = self._inspect_chain(data, reply, qname, type_text, verdict)
             self._log(reply, qname, type_text, client, port, protocol, verdict)
             return reply
         return self._forwarded(data, target, qname, type_text, client, port, protocol, verdict)
+
+    def _inspect_chain(
+        self,
+        data: bytes,
+        reply: bytes | None,
+        qname: str,
+        qtype: str,
+        verdict: tuple[dict[str, Any], str] | None,
+    ) -> tuple[bytes | None, tuple[dict[str, Any], str] | None]:
+        """A reply whose CNAME/DNAME chain leads to a blocked domain is blocked, unless the rule
+        that decided the first domain trusts redirection (TRUST_REDIRECTION_DOMAIN)."""
+        if not self.firewall or reply is None or self._trusts_chain(qname, qtype):
+            return reply, verdict
+        try:
+            message = dns.message.from_wire(reply, ignore_trailing=True)
+        except Exception:  # not ours to judge: passed on as it came
+            return reply, verdict
+        for rrset in message.answer:
+            if rrset.rdtype not in (dns.rdatatype.CNAME, dns.rdatatype.DNAME):
+                continue
+            for rdata in rrset:
+                found = self._firewall(rdata.target.to_text().lower(), qtype)
+                if found is not None and found[0]["Action"] == "BLOCK":
+                    return self._blocked(data, found[0]), found
+        return reply, verdict
+
+    def _trusts_chain(self, qname: str, qtype: str) -> bool:
+        for _, _, rule, listed, _ in self.firewall:
+            if rule.get("Qtype") and rule["Qtype"].upper() != qtype:
+                continue
+            if rule.get("DnsThreatProtection") or not _matches(qname, listed):
+                continue
+            return rule.get("FirewallDomainRedirectionAction") == "TRUST_REDIRECTION_DOMAIN"
+        return False
 
     def _firewall(self, qname: str, qtype: str) -> tuple[dict[str, Any], str] | None:
         alert: tuple[dict[str, Any], str] | None = None
@@ -209,6 +246,8 @@ class Policy:
             failure = dns.message.make_response(query)
             failure.set_rcode(dns.rcode.SERVFAIL)
             reply = failure.to_wire()
+        else:
+            reply, verdict = self._inspect_chain(data, reply, qname, qtype, verdict)
         self._log(reply, qname, qtype, client, port, protocol, verdict)
         return reply
 

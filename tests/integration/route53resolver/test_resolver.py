@@ -289,6 +289,17 @@ def test_firewall_blocks_overrides_and_allows_in_priority_order(clients, resolve
                 }
                 for n in ("bad", "ok.bad", "alias", "good", "alert")
             ]
+            + [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"chain.{zone_name}",
+                        "Type": "CNAME",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": f"bad.{zone_name}"}],
+                    },
+                }
+            ]
         },
     )
     assert _values(_query(dns_port, f"bad.{zone_name}")) == ["198.51.100.1"]
@@ -421,6 +432,8 @@ def test_firewall_blocks_overrides_and_allows_in_priority_order(clients, resolve
 
     assert _query(dns_port, f"bad.{zone_name}").rcode() == dns.rcode.NXDOMAIN
     assert _query(dns_port, f"x.bad.{zone_name}").rcode() == dns.rcode.NXDOMAIN
+    # A name that is not listed, whose CNAME leads to one that is, is blocked too.
+    assert _query(dns_port, f"chain.{zone_name}").rcode() == dns.rcode.NXDOMAIN
     assert _values(_query(dns_port, f"ok.bad.{zone_name}")) == ["198.51.100.1"]  # ALLOW comes first
     assert _values(_query(dns_port, f"alert.{zone_name}")) == ["198.51.100.1"]  # ALERT lets it through
     override = _query(dns_port, f"alias.{zone_name}")

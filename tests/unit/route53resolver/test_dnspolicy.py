@@ -7,6 +7,7 @@ from __future__ import annotations
 import dns.message
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 
 from overcast.services.route53resolver.dnspolicy import Policy, _matches
 
@@ -91,3 +92,18 @@ def test_most_specific_rule_wins():
     assert policy._forward_target("x.local.corp.example.") is None  # SYSTEM: answered locally
     assert policy._forward_target("example.org.") is None
     assert policy._forward_target("notexample.") is None
+
+
+def test_redirection_chain_is_inspected_unless_trusted():
+    policy = Policy(_Runtime())  # type: ignore[arg-type]
+    block = (200, 1, _rule("BLOCK", 1, BlockResponse="NXDOMAIN"), frozenset({"evil.test."}), "g")
+    query = _query("www.fine.test.")
+    chained = dns.message.make_response(dns.message.from_wire(query))
+    chained.answer.append(dns.rrset.from_text("www.fine.test.", 60, "IN", "CNAME", "evil.test."))
+    local = chained.to_wire()
+    policy.load([], [], [block], [])
+    reply = dns.message.from_wire(policy.answer(query, "127.0.0.1", 1, "UDP", lambda: local))  # type: ignore[arg-type]
+    assert reply.rcode() == dns.rcode.NXDOMAIN
+    trust = _rule("ALLOW", 1, FirewallDomainRedirectionAction="TRUST_REDIRECTION_DOMAIN")
+    policy.load([], [], [(101, 1, trust, frozenset({"www.fine.test."}), "t"), block], [])
+    assert policy.answer(query, "127.0.0.1", 1, "UDP", lambda: local) == local
