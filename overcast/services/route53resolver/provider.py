@@ -19,6 +19,7 @@ from typing import Any
 from overcast.common import pagination
 from overcast.common.arns import build_arn, parse_arn
 from overcast.context import RequestContext
+from overcast.errors import ServiceError
 from overcast.services.base import BaseProvider
 from overcast.services.route53resolver.dnspolicy import Policy
 from overcast.services.route53resolver.operations import ConfigOperations, FirewallOperations
@@ -325,63 +326,84 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
 
     # -- endpoints ------------------------------------------------------------------------------
 
-    def _pick_ip(
-        self, context: RequestContext, subnet: dict[str, Any], wanted: str | None, taken: set[str]
-    ) -> str:
+    @staticmethod
+    def _check_ip(subnet: dict[str, Any], wanted: str) -> None:
         network = ipaddress.ip_network(subnet["CidrBlock"], strict=False)
-        if wanted:
-            try:
-                address = ipaddress.ip_address(wanted)
-            except ValueError:
-                raise _invalid(f"[RSLVR-00000] The IP address '{wanted}' is not valid.") from None
-            hosts = list(network.hosts())
-            if address not in network or address in hosts[:3] or address == network.broadcast_address:
-                raise _invalid(
-                    f"[RSLVR-00000] The IP address '{wanted}' is not in the usable range of subnet {subnet['SubnetId']}."
-                )
-            if wanted in taken:
-                raise _error(
-                    "ResourceExistsException", f"[RSLVR-00000] The IP address '{wanted}' is already in use."
-                )
-            return wanted
-        for offset, host in enumerate(network.hosts()):
-            if offset < 3:  # AWS reserves the first four addresses (.0 is not a host)
-                continue
-            text = str(host)
-            if text not in taken:
-                return text
-        raise _error(
-            "ResourceUnavailableException", f"[RSLVR-00000] Subnet {subnet['SubnetId']} has no free address."
-        )
-
-    def _taken(self, context: RequestContext) -> set[str]:
-        return {ip["Ip"] for row in self._all(context, "endpoints") for ip in row["_ips"] if ip.get("Ip")}
+        try:
+            address = ipaddress.ip_address(wanted)
+        except ValueError:
+            raise _invalid(f"[RSLVR-00000] The IP address '{wanted}' is not valid.") from None
+        reserved = {network.network_address + i for i in range(4)} | {network.broadcast_address}
+        if address not in network or address in reserved:
+            raise _invalid(
+                f"[RSLVR-00000] The IP address '{wanted}' is not in the usable range of subnet {subnet['SubnetId']}."
+            )
 
     def _ip_entry(
-        self, context: RequestContext, request: dict[str, Any], vpc: str | None, taken: set[str]
+        self,
+        context: RequestContext,
+        request: dict[str, Any],
+        vpc: str | None,
+        groups: list[str],
+        endpoint: str,
     ) -> dict:
+        """One of an endpoint's addresses: a network interface in the subnet (EC2 picks the
+        address unless one is asked for), as AWS makes one per address."""
         subnet_id = request.get("SubnetId", "")
-        subnet = self.runtime.provider("ec2").find_subnet(context.account, context.region, subnet_id)
+        ec2 = self.runtime.provider("ec2")
+        subnet = ec2.find_subnet(context.account, context.region, subnet_id)
         if subnet is None:
             raise _invalid(f"[RSLVR-00000] The subnet ID '{subnet_id}' does not exist")
         if vpc is not None and subnet["VpcId"] != vpc:
             raise _invalid("[RSLVR-00000] All subnets of a resolver endpoint must be in the same VPC.")
-        ip = self._pick_ip(context, subnet, request.get("Ip"), taken)
-        taken.add(ip)
+        wanted = request.get("Ip")
+        if wanted:
+            self._check_ip(subnet, wanted)
+        ident = "rni-" + secrets.token_hex(9)[:17]
+        eni_params: dict[str, Any] = {
+            "SubnetId": subnet_id,
+            "Groups": groups,
+            "Description": f"Route 53 Resolver: {endpoint}:{ident}",
+        }
+        if wanted:
+            eni_params["PrivateIpAddress"] = wanted
+        try:
+            eni = ec2.create_network_interface(
+                RequestContext.internal("ec2", context.account, context.region), eni_params
+            )["NetworkInterface"]
+        except ServiceError as failure:
+            if failure.code.endswith("InUse"):
+                raise _error(
+                    "ResourceExistsException", f"[RSLVR-00000] The IP address '{wanted}' is already in use."
+                ) from None
+            raise _invalid(f"[RSLVR-00000] {failure.message}") from None
         moment = _now()
         entry = {
-            "IpId": "rni-" + secrets.token_hex(9)[:17],
+            "IpId": ident,
             "SubnetId": subnet_id,
-            "Ip": ip,
+            "Ip": eni["PrivateIpAddress"],
             "Status": "ATTACHED",
             "StatusMessage": "This IP address is operational.",
             "CreationTime": moment,
             "ModificationTime": moment,
             "_vpc": subnet["VpcId"],
+            "_eni": eni["NetworkInterfaceId"],
         }
         if request.get("Ipv6"):
             entry["Ipv6"] = request["Ipv6"]
         return entry
+
+    def _release(self, context: RequestContext, ips: list[dict[str, Any]]) -> None:
+        ec2 = self.runtime.provider("ec2")
+        for ip in ips:
+            if ip.get("_eni"):
+                try:
+                    ec2.delete_network_interface(
+                        RequestContext.internal("ec2", context.account, context.region),
+                        {"NetworkInterfaceId": ip["_eni"]},
+                    )
+                except ServiceError:  # already gone with its subnet
+                    pass
 
     @staticmethod
     def _endpoint_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -408,18 +430,20 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 raise _invalid(f"[RSLVR-00000] The security group '{group}' does not exist")
         with self.store.transaction():
             self._unique_request(context, "endpoints", params["CreatorRequestId"])
-            taken = self._taken(context)
-            ips: list[dict[str, Any]] = []
-            for request in requests:
-                ips.append(self._ip_entry(context, request, ips[0]["_vpc"] if ips else None, taken))
-            vpc = ips[0]["_vpc"]
+            first = ec2.find_subnet(context.account, context.region, requests[0].get("SubnetId", ""))
+            vpc = first["VpcId"] if first else None
             for group in params["SecurityGroupIds"]:
                 found = ec2.find_security_group(context.account, context.region, group) or {}
-                if found.get("VpcId") not in (vpc, None):
+                if vpc is not None and found.get("VpcId") not in (vpc, None):
                     raise _invalid(
                         f"[RSLVR-00000] The security group '{group}' is not in the endpoint's VPC."
                     )
             ident, arn = self._new(context, "endpoints", {"dir": "in" if direction == "INBOUND" else "out"})
+            groups = list(params["SecurityGroupIds"])
+            ips: list[dict[str, Any]] = []
+            for request in requests:
+                ips.append(self._ip_entry(context, request, ips[0]["_vpc"] if ips else None, groups, ident))
+            vpc = ips[0]["_vpc"]
             moment = _now()
             row: dict[str, Any] = {
                 "Id": ident,
@@ -510,6 +534,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                     )
             self.tables["endpoints"].delete(self.scope_of(context), row["Id"])
             self.tags.delete(self.scope_of(context), row["Arn"])
+            self._release(context, row["_ips"])
         view = self._endpoint_view(row)
         view.update(Status="DELETING", StatusMessage="[Trace id: deleting] Deleting the Resolver Endpoint")
         return {"ResolverEndpoint": view}
@@ -524,7 +549,9 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             request = params["IpAddress"]
             if not request.get("SubnetId"):
                 raise _invalid("[RSLVR-00000] SubnetId is required.")
-            row["_ips"].append(self._ip_entry(context, request, row["HostVPCId"], self._taken(context)))
+            row["_ips"].append(
+                self._ip_entry(context, request, row["HostVPCId"], list(row["SecurityGroupIds"]), row["Id"])
+            )
             row["ModificationTime"] = _now()
             self._put(context, "endpoints", row)
         return {"ResolverEndpoint": self._endpoint_view(row)}
@@ -549,6 +576,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                     "InvalidRequestException",
                     "[RSLVR-00000] A resolver endpoint needs at least two IP addresses.",
                 )
+            self._release(context, [ip for ip in row["_ips"] if ip not in keep])
             row["_ips"] = keep
             row["ModificationTime"] = _now()
             self._put(context, "endpoints", row)

@@ -126,7 +126,7 @@ def _endpoint(resolver, network, direction: str = "OUTBOUND", **extra) -> dict:
     )["ResolverEndpoint"]
 
 
-def test_endpoint_takes_addresses_from_its_subnets(resolver, network):
+def test_endpoint_takes_addresses_from_its_subnets(clients, resolver, network):
     created = _endpoint(resolver, network, Tags=[{"Key": "team", "Value": "dns"}])
     assert created["Status"] == "CREATING" and created["Id"].startswith("rslvr-out-")
     assert created["HostVPCId"] == network["vpc"] and created["IpAddressCount"] == 2
@@ -139,6 +139,14 @@ def test_endpoint_takes_addresses_from_its_subnets(resolver, network):
         and by_subnet[network["subnets"][1]] == "10.20.2.50"
     )
     assert int(by_subnet[network["subnets"][0]].rsplit(".", 1)[1]) >= 4  # AWS keeps the first four
+    # Each address is a network interface of the endpoint in its subnet, as AWS makes them.
+    ec2 = clients("ec2")
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [network["vpc"]]}])[
+        "NetworkInterfaces"
+    ]
+    mine = {e["PrivateIpAddress"]: e for e in enis if created["Id"] in e.get("Description", "")}
+    assert set(mine) == set(by_subnet.values())
+    assert all(e["Groups"][0]["GroupId"] == network["group"] for e in mine.values())
     # The address is taken now; another endpoint asking for it is refused.
     with pytest.raises(ClientError) as failure:
         _endpoint(resolver, network)
@@ -186,6 +194,10 @@ def test_endpoint_takes_addresses_from_its_subnets(resolver, network):
     assert _code(failure) == "ResourceNotFoundException"
     deleted = resolver.delete_resolver_endpoint(ResolverEndpointId=created["Id"])["ResolverEndpoint"]
     assert deleted["Status"] == "DELETING"
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [network["vpc"]]}])[
+        "NetworkInterfaces"
+    ]
+    assert not [e for e in enis if created["Id"] in e.get("Description", "")]
 
 
 def test_forward_rule_is_applied_by_the_dns_server(resolver, network, dns_port):
@@ -584,9 +596,8 @@ def test_configs_policies_outposts_and_paging(resolver, network):
         == "DISABLED"
     )
     resolver.update_resolver_dnssec_config(ResourceId=vpc, Validation="ENABLE")
-    assert (
-        resolver.list_resolver_dnssec_configs()["ResolverDnssecConfigs"][0]["ValidationStatus"] == "ENABLED"
-    )
+    dnssec = resolver.list_resolver_dnssec_configs(Filters=[{"Name": "ResourceId", "Values": [vpc]}])
+    assert [c["ValidationStatus"] for c in dnssec["ResolverDnssecConfigs"]] == ["ENABLED"]
     assert resolver.get_firewall_config(ResourceId=vpc)["FirewallConfig"]["FirewallFailOpen"] == "DISABLED"
     resolver.update_firewall_config(ResourceId=vpc, FirewallFailOpen="ENABLED")
     firewall = {
