@@ -316,7 +316,7 @@ class Policy:
         if not lines:
             return
         for account, region, vpc, destination in self.logging:
-            if ":firehose:" in destination:
+            if ":firehose:" in destination or ":kinesis:" in destination:
                 continue  # Overcast has no Firehose to deliver to: recorded, not delivered
             events = []
             for moment, line in lines:

@@ -657,7 +657,7 @@ class ConfigOperations:
 
     def _check_destination(self: Provider, context: RequestContext, arn: str) -> None:  # type: ignore[misc]
         parsed = parse_arn(arn)
-        if parsed is None or parsed.service not in ("logs", "s3", "firehose"):
+        if parsed is None or parsed.service not in ("logs", "s3", "firehose", "kinesis"):
             raise invalid(
                 f"[RSLVR-00000] The destination '{arn}' is not a log group, bucket or delivery stream."
             )
