@@ -90,6 +90,8 @@ class Policy:
         self.buffer: list[tuple[int, str]] = []
         self._flushing = False
         self.active = False
+        #: The DNS server's own address: a rule that forwards there would forward forever.
+        self.own_address: Callable[[], tuple[str, int] | None] = lambda: None
 
     def load(
         self,
@@ -225,7 +227,10 @@ class Policy:
     ) -> bytes | None:
         loop = asyncio.get_running_loop()
         reply: bytes | None = None
+        own = self.own_address()
         for address in targets:
+            if own is not None and address[1] == own[1] and address[0] in (own[0], "127.0.0.1", "0.0.0.0"):
+                continue
             waiter: asyncio.Future[bytes] = loop.create_future()
             try:
                 transport, _ = await loop.create_datagram_endpoint(

@@ -130,8 +130,11 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 if rule is None:
                     continue
                 if rule["RuleType"] == "FORWARD":
+                    # Queries go out over UDP (Do53) whatever the target's Protocol names.
                     targets = [
-                        (t["Ip"], int(t.get("Port", 53))) for t in rule.get("TargetIps") or [] if t.get("Ip")
+                        (t.get("Ip") or t["Ipv6"], int(t.get("Port", 53)))
+                        for t in rule.get("TargetIps") or []
+                        if t.get("Ip") or t.get("Ipv6")
                     ]
                     forwards.append((rule["DomainName"], rule["Id"], targets))
                 elif rule["RuleType"] == "SYSTEM":
@@ -163,6 +166,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
         except Exception:  # Route 53 is not among the services started
             return
         route53.engine.resolver = self.policy if self.policy.active else None
+        self.policy.own_address = lambda: route53.dns.bound if route53.dns is not None else None
         if self.policy.active:
             route53.ensure_dns()
 

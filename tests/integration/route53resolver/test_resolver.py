@@ -675,3 +675,21 @@ def test_configs_policies_outposts_and_paging(resolver, network):
     resolver.tag_resource(ResourceArn=rule["Arn"], Tags=[{"Key": "a", "Value": "b"}])
     resolver.untag_resource(ResourceArn=rule["Arn"], TagKeys=["a"])
     assert resolver.list_tags_for_resource(ResourceArn=rule["Arn"])["Tags"] == []
+
+
+def test_a_rule_forwarding_to_overcast_itself_does_not_loop(resolver, network, dns_port):
+    domain = f"self{uuid.uuid4().hex[:6]}.example."
+    rule = resolver.create_resolver_rule(
+        CreatorRequestId=uuid.uuid4().hex,
+        RuleType="FORWARD",
+        DomainName=domain,
+        TargetIps=[{"Ip": "127.0.0.1", "Port": dns_port}],
+    )["ResolverRule"]
+    resolver.associate_resolver_rule(ResolverRuleId=rule["Id"], VPCId=network["vpc"])
+    try:
+        started = time.monotonic()
+        assert _query(dns_port, f"x.{domain}").rcode() == dns.rcode.SERVFAIL
+        assert time.monotonic() - started < 1.5  # answered at once, not after a forward timing out
+    finally:
+        resolver.disassociate_resolver_rule(ResolverRuleId=rule["Id"], VPCId=network["vpc"])
+        resolver.delete_resolver_rule(ResolverRuleId=rule["Id"])
