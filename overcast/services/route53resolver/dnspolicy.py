@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 FORWARD_TIMEOUT = 2.0
 FLUSH_SECONDS = 1.0
 MAX_BUFFER = 100_000
+MEMO_SIZE = 50_000
 
 Firewall = list[tuple[int, int, dict[str, Any], frozenset[str] | None, str]]
 
@@ -90,6 +91,10 @@ class Policy:
         self.buffer: list[tuple[int, str]] = []
         self._flushing = False
         self.active = False
+        #: Memos of what the firewall decided, cleared whenever the rules change (`load`): by
+        #: (name, type), and by reply (its bytes after the id) for redirection chains.
+        self._verdicts: dict[tuple[str, str], tuple[tuple[dict[str, Any], str] | None, bool]] = {}
+        self._chains: dict[tuple[bytes, str], tuple[dict[str, Any], str] | None] = {}
         #: The DNS server's own address: a rule that forwards there would forward forever.
         self.own_address: Callable[[], tuple[str, int] | None] = lambda: None
 
@@ -105,6 +110,8 @@ class Policy:
         self.firewall = firewall
         self.logging = logging_targets
         self.active = bool(forwards or firewall or logging_targets)
+        self._verdicts.clear()
+        self._chains.clear()
         if logging_targets and not self._flushing:
             self._flushing = True
             self.runtime.spawn(self._flush_loop(), "route53resolver-query-log")
@@ -147,44 +154,71 @@ class Policy:
     ) -> tuple[bytes | None, tuple[dict[str, Any], str] | None]:
         """A reply whose CNAME/DNAME chain leads to a blocked domain is blocked, unless the rule
         that decided the first domain trusts redirection (TRUST_REDIRECTION_DOMAIN)."""
-        if not self.firewall or reply is None or self._trusts_chain(qname, qtype):
+        if not self.firewall or reply is None or self._decide(qname, qtype)[1]:
             return reply, verdict
+        key = (reply[2:], qtype)
+        if key in self._chains:
+            found = self._chains[key]
+        else:
+            found = self._chain_block(reply, qtype)
+            if len(self._chains) >= MEMO_SIZE:
+                self._chains.clear()
+            self._chains[key] = found
+        if found is not None:
+            return self._blocked(data, found[0]), found
+        return reply, verdict
+
+    def _chain_block(self, reply: bytes, qtype: str) -> tuple[dict[str, Any], str] | None:
         try:
             message = dns.message.from_wire(reply, ignore_trailing=True)
         except Exception:  # not ours to judge: passed on as it came
-            return reply, verdict
+            return None
         for rrset in message.answer:
             if rrset.rdtype not in (dns.rdatatype.CNAME, dns.rdatatype.DNAME):
                 continue
             for rdata in rrset:
                 found = self._firewall(rdata.target.to_text().lower(), qtype)
                 if found is not None and found[0]["Action"] == "BLOCK":
-                    return self._blocked(data, found[0]), found
-        return reply, verdict
-
-    def _trusts_chain(self, qname: str, qtype: str) -> bool:
-        for _, _, rule, listed, _ in self.firewall:
-            if rule.get("Qtype") and rule["Qtype"].upper() != qtype:
-                continue
-            if rule.get("DnsThreatProtection") or not _matches(qname, listed):
-                continue
-            return rule.get("FirewallDomainRedirectionAction") == "TRUST_REDIRECTION_DOMAIN"
-        return False
+                    return found
+        return None
 
     def _firewall(self, qname: str, qtype: str) -> tuple[dict[str, Any], str] | None:
+        return self._decide(qname, qtype)[0]
+
+    def _decide(self, qname: str, qtype: str) -> tuple[tuple[dict[str, Any], str] | None, bool]:
+        """The firewall's verdict on a name (the BLOCK or ALERT rule to act on and log, None
+        when it lets the name through unremarked), and whether the first rule that matches it
+        trusts the name's redirection chain."""
+        key = (qname, qtype)
+        known = self._verdicts.get(key)
+        if known is not None:
+            return known
+        labels = qname.split(".")
+        names = {qname, *("*." + ".".join(labels[i:]) for i in range(1, len(labels) - 1))}
         alert: tuple[dict[str, Any], str] | None = None
+        trusted: bool | None = None
+        decided: tuple[dict[str, Any], str] | None = None
         for _, _, rule, listed, group in self.firewall:
             if rule.get("Qtype") and rule["Qtype"].upper() != qtype:
                 continue
             if rule.get("DnsThreatProtection"):  # no traffic analysis here: such rules never match
                 continue
-            if not _matches(qname, listed):
+            if listed is not None and names.isdisjoint(listed):
                 continue
+            if trusted is None:
+                trusted = rule.get("FirewallDomainRedirectionAction") == "TRUST_REDIRECTION_DOMAIN"
             if rule["Action"] == "ALERT":
                 alert = alert or (rule, group)
                 continue
-            return (rule, group) if rule["Action"] == "BLOCK" else alert
-        return alert
+            decided = (rule, group) if rule["Action"] == "BLOCK" else alert
+            break
+        else:
+            decided = alert
+        result = (decided, bool(trusted))
+        if len(self._verdicts) >= MEMO_SIZE:
+            self._verdicts.clear()
+        self._verdicts[key] = result
+        return result
 
     @staticmethod
     def _blocked(data: bytes, rule: dict[str, Any]) -> bytes:
