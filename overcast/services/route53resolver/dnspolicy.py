@@ -95,6 +95,9 @@ class Policy:
         #: (name, type), and by reply (its bytes after the id) for redirection chains.
         self._verdicts: dict[tuple[str, str], tuple[tuple[dict[str, Any], str] | None, bool]] = {}
         self._chains: dict[tuple[bytes, str], tuple[dict[str, Any], str] | None] = {}
+        #: What to do with a question (wire name, type): its name and type as text, the
+        #: firewall's verdict and the forward targets; cleared with the other memos.
+        self._plans: dict[tuple[bytes, int], tuple[str, str, Any, list[tuple[str, int]] | None]] = {}
         #: The DNS server's own address: a rule that forwards there would forward forever.
         self.own_address: Callable[[], tuple[str, int] | None] = lambda: None
 
@@ -112,6 +115,7 @@ class Policy:
         self.active = bool(forwards or firewall or logging_targets)
         self._verdicts.clear()
         self._chains.clear()
+        self._plans.clear()
         if logging_targets and not self._flushing:
             self._flushing = True
             self.runtime.spawn(self._flush_loop(), "route53resolver-query-log")
@@ -129,14 +133,20 @@ class Policy:
         if question is None:
             return local()
         _, qwire, qtype, _ = question
-        qname = wire_to_text(qwire)
-        type_text = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(qtype))
-        verdict = self._firewall(qname, type_text)
+        plan_key = (qwire.lower(), qtype)
+        plan = self._plans.get(plan_key)
+        if plan is None:
+            qname = wire_to_text(qwire)
+            type_text = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(qtype))
+            plan = (qname, type_text, self._firewall(qname, type_text), self._forward_target(qname))
+            if len(self._plans) >= MEMO_SIZE:
+                self._plans.clear()
+            self._plans[plan_key] = plan
+        qname, type_text, verdict, target = plan
         if verdict is not None and verdict[0]["Action"] == "BLOCK":
             blocked = self._blocked(data, verdict[0])
             self._log(blocked, qname, type_text, client, port, protocol, verdict)
             return blocked
-        target = self._forward_target(qname)
         if target is None:
             reply = local()
             reply, verdict = self._inspect_chain(data, reply, qname, type_text, verdict)
