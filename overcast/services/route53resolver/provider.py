@@ -48,6 +48,13 @@ KINDS: dict[str, tuple[str, str, str]] = {
     ),
     "outposts": ("rslvr-op-", "outpost-resolver", "Outpost resolver"),
 }
+#: An endpoint's switches, shown once set.
+FLAGS = (
+    "RniEnhancedMetricsEnabled",
+    "TargetNameServerMetricsEnabled",
+    "Dns64Enabled",
+    "Ipv6InternetAccessEnabled",
+)
 RULE_FIELDS = (
     "Name",
     "FirewallDomainListId",
@@ -467,7 +474,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
             for key in ("Name", "OutpostArn", "PreferredInstanceType"):
                 if params.get(key):
                     row[key] = params[key]
-            for key in ("RniEnhancedMetricsEnabled", "TargetNameServerMetricsEnabled"):
+            for key in FLAGS:
                 if key in params:
                     row[key] = bool(params[key])
             self._put(context, "endpoints", row)
@@ -514,8 +521,7 @@ class Provider(FirewallOperations, ConfigOperations, BaseProvider):
                 "Name",
                 "ResolverEndpointType",
                 "Protocols",
-                "RniEnhancedMetricsEnabled",
-                "TargetNameServerMetricsEnabled",
+                *FLAGS,
             ):
                 if key in params:
                     row[key] = params[key]
