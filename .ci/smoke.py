@@ -84,6 +84,7 @@ CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "sqs": ("list_queues", {}),
     "ssm": ("get_parameter", {"Name": "/aws/service/global-infrastructure/regions/us-east-1"}),
     "route53": ("list_hosted_zones", {}),
+    "route53resolver": ("list_resolver_rules", {}),
     "acm": ("list_certificates", {}),
     "sts": ("get_caller_identity", {}),
     "xray": ("get_sampling_rules", {}),

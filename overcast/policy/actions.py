@@ -179,8 +179,77 @@ _ASG_GROUP_OPS = (
 )
 SCHEDULE_GROUP = "arn:{partition}:scheduler:{region}:{account}:schedule-group/{Name}"
 CLOUD_MAP = "arn:{partition}:servicediscovery:{region}:{account}:"
+RESOLVER = "arn:{partition}:route53resolver:{region}:{account}:"
+#: Route 53 Resolver's operations that name one resource by id: (ARN resource type, id member).
+_RESOLVER_OPS = {
+    "resolver-endpoint/{ResolverEndpointId}": (
+        "AssociateResolverEndpointIpAddress",
+        "DeleteResolverEndpoint",
+        "DisassociateResolverEndpointIpAddress",
+        "GetResolverEndpoint",
+        "ListResolverEndpointIpAddresses",
+        "UpdateResolverEndpoint",
+    ),
+    "resolver-rule/{ResolverRuleId}": (
+        "AssociateResolverRule",
+        "DeleteResolverRule",
+        "DisassociateResolverRule",
+        "GetResolverRule",
+        "UpdateResolverRule",
+    ),
+    "resolver-query-log-config/{ResolverQueryLogConfigId}": (
+        "AssociateResolverQueryLogConfig",
+        "DeleteResolverQueryLogConfig",
+        "DisassociateResolverQueryLogConfig",
+        "GetResolverQueryLogConfig",
+    ),
+    "firewall-domain-list/{FirewallDomainListId}": (
+        "DeleteFirewallDomainList",
+        "GetFirewallDomainList",
+        "ImportFirewallDomains",
+        "ListFirewallDomains",
+        "UpdateFirewallDomains",
+    ),
+    "firewall-rule-group/{FirewallRuleGroupId}": (
+        "AssociateFirewallRuleGroup",
+        "CreateFirewallRule",
+        "DeleteFirewallRule",
+        "DeleteFirewallRuleGroup",
+        "GetFirewallRuleGroup",
+        "ListFirewallRules",
+        "UpdateFirewallRule",
+    ),
+    "firewall-rule-group-association/{FirewallRuleGroupAssociationId}": (
+        "DisassociateFirewallRuleGroup",
+        "GetFirewallRuleGroupAssociation",
+        "UpdateFirewallRuleGroupAssociation",
+    ),
+    "outpost-resolver/{Id}": ("DeleteOutpostResolver", "GetOutpostResolver", "UpdateOutpostResolver"),
+}
 
 TABLES: dict[str, dict[str, Any]] = {
+    "route53resolver": {
+        **{
+            op: (f"route53resolver:{op}", RESOLVER + resource)
+            for resource, ops in _RESOLVER_OPS.items()
+            for op in ops
+        },
+        **{
+            op: (f"route53resolver:{op}", "{ResourceArn}")
+            for op in ("ListTagsForResource", "TagResource", "UntagResource")
+        },
+        **{
+            op: (f"route53resolver:{op}", "{Arn}")
+            for op in (
+                "GetFirewallRuleGroupPolicy",
+                "GetResolverQueryLogConfigPolicy",
+                "GetResolverRulePolicy",
+                "PutFirewallRuleGroupPolicy",
+                "PutResolverQueryLogConfigPolicy",
+                "PutResolverRulePolicy",
+            )
+        },
+    },
     "servicediscovery": {
         **{
             op: (f"servicediscovery:{op}", CLOUD_MAP + "namespace/{Id}")

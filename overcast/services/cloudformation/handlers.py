@@ -49,6 +49,7 @@ MODULES = (
     "overcast.services.ecr.resources",
     "overcast.services.route53.resources",
     "overcast.services.servicediscovery.resources",
+    "overcast.services.route53resolver.resources",
     "overcast.services.acm.resources",
     "overcast.services.ecs.resources",
     "overcast.services.cloudfront.resources",

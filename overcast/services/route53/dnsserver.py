@@ -5,8 +5,11 @@ when the setting asks for it."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import struct
+from collections.abc import Awaitable
+from functools import partial
 from typing import Any
 
 from overcast.services.route53.engine import Engine, respond
@@ -20,15 +23,38 @@ class _Udp(asyncio.DatagramProtocol):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.transport: asyncio.DatagramTransport | None = None
+        #: forwarded queries awaiting their answer (held so they are not collected midway)
+        self.pending: set[asyncio.Future[None]] = set()
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         try:
-            reply = respond(self.engine, data, addr[0], None)
+            resolver = self.engine.resolver
+            if resolver is None:
+                reply = respond(self.engine, data, addr[0], None)
+            else:
+                result = resolver.answer(
+                    data, addr[0], addr[1], "UDP", lambda: respond(self.engine, data, addr[0], None)
+                )
+                if inspect.isawaitable(result):
+                    task = asyncio.ensure_future(self._send_later(result, addr))
+                    self.pending.add(task)
+                    task.add_done_callback(self.pending.discard)
+                    return
+                reply = result
         except Exception:  # one malformed query must not stop the server
             log.exception("DNS: a query could not be answered")
+            return
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+    async def _send_later(self, result: Awaitable[bytes | None], addr: Any) -> None:
+        try:
+            reply = await result
+        except Exception:
+            log.exception("DNS: a forwarded query could not be answered")
             return
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
@@ -79,7 +105,18 @@ class DnsServer:
                 head = await asyncio.wait_for(reader.readexactly(2), READ_TIMEOUT)
                 (size,) = struct.unpack("!H", head)
                 data = await asyncio.wait_for(reader.readexactly(size), READ_TIMEOUT)
-                reply = respond(self.engine, data, peer[0], 65535, "TCP")
+                resolver = self.engine.resolver
+                if resolver is None:
+                    reply = respond(self.engine, data, peer[0], 65535, "TCP")
+                else:
+                    result = resolver.answer(
+                        data,
+                        peer[0],
+                        peer[1],
+                        "TCP",
+                        partial(respond, self.engine, data, peer[0], 65535, "TCP"),
+                    )
+                    reply = await result if inspect.isawaitable(result) else result
                 if reply is None:
                     break
                 writer.write(struct.pack("!H", len(reply)) + reply)

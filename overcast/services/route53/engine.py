@@ -107,6 +107,9 @@ class Engine:
         self.cache: dict[tuple[bytes, int], tuple[bytes, bytes]] = {}
         #: Where answered queries are logged (zones with a query logging config), if anywhere.
         self.query_log: QueryLog | None = None
+        #: Route 53 Resolver's policy (firewall, forwarding rules, query logs) when any is in force:
+        #: it answers queries first, and hands the rest back to `respond`.
+        self.resolver: Any = None
 
     def clear(self) -> None:
         """Forget every zone (the state was reset or replaced; the provider loads it again)."""
