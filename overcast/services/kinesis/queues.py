@@ -42,7 +42,7 @@ RESOURCE_TAG_RULES = tagging.TagRules(
 )
 DEFAULT_MAX_RECEIVES = 6
 MAX_QUEUES_PER_STREAM = 20
-INGEST_BATCH = 1000
+INGEST_BATCH = 100
 POLL_SECONDS = 0.1
 
 
@@ -322,48 +322,58 @@ class QueuesMixin:
             timeout = (
                 row["attributes"]["VisibilityTimeoutSeconds"] if timeout is None else _visibility(timeout)
             )
-            self._ingest(scope, row)
             dead_config = row["attributes"].get("DeadLetterConfiguration") or {}
             most = dead_config.get("MaxReceiveCount") if dead_config.get("TargetType") == "BUILT_IN" else None
             horizons: dict[str, float] = {}
-            for key, record in list(self.queue_records.scan(scope, prefix=row["QueueName"] + "/")):
-                if len(out) >= count:
-                    break
-                if record["stream"] not in horizons:
-                    found = self.stream_by_arn(record["stream"])
-                    horizons[record["stream"]] = (
-                        now + 1 if found is None else now - found[1]["RetentionPeriodHours"] * hour_seconds()
-                    )
-                if record["arrival"] < horizons[record["stream"]]:
-                    # Past the stream's retention (or its stream is gone): the queue stops delivering it.
-                    self.queue_records.delete(scope, key)
-                    continue
-                if record["visible"] > now:
-                    continue
-                if not record["dead"] and most is not None and record["count"] >= most:
-                    record["dead"] = True
-                    record["handle"] = None
+            taken: set[str] = set()
+            # The records already tracked first; the streams are read only when those fall short,
+            # so a slow consumer does not make the queue copy the whole stream ahead of it.
+            for ingested in (False, True):
+                if ingested:
+                    if dead or len(out) >= count:
+                        break
+                    self._ingest(scope, row)
+                for key, record in list(self.queue_records.scan(scope, prefix=row["QueueName"] + "/")):
+                    if len(out) >= count:
+                        break
+                    if record["stream"] not in horizons:
+                        found = self.stream_by_arn(record["stream"])
+                        horizons[record["stream"]] = (
+                            now + 1
+                            if found is None
+                            else now - found[1]["RetentionPeriodHours"] * hour_seconds()
+                        )
+                    if record["arrival"] < horizons[record["stream"]]:
+                        # Past the stream's retention (or its stream is gone): the queue stops delivering it.
+                        self.queue_records.delete(scope, key)
+                        continue
+                    if record["visible"] > now or key in taken:
+                        continue
+                    if not record["dead"] and most is not None and record["count"] >= most:
+                        record["dead"] = True
+                        record["handle"] = None
+                        self.queue_records.put(scope, key, record)
+                    if record["dead"] != dead:
+                        continue
+                    if not dead:
+                        record["count"] += 1
+                    if record["first"] is None:
+                        record["first"] = now
+                    record["visible"] = now + timeout
+                    record["handle"] = f"{record['id']}.{secrets.token_hex(16)}"
                     self.queue_records.put(scope, key, record)
-                if record["dead"] != dead:
-                    continue
-                if not dead:
-                    record["count"] += 1
-                if record["first"] is None:
-                    record["first"] = now
-                record["visible"] = now + timeout
-                record["handle"] = f"{record['id']}.{secrets.token_hex(16)}"
-                self.queue_records.put(scope, key, record)
-                out.append(
-                    {
-                        "ReceiptHandle": record["handle"],
-                        "RecordId": record["id"],
-                        "PartitionKey": record["PartitionKey"],
-                        "Data": base64.b64decode(record["Data"]),
-                        "ApproximateArrivalTimestamp": _when(record["arrival"]),
-                        "FirstReceiveTimestamp": _when(record["first"]),
-                        "ReceiveCount": record["count"],
-                    }
-                )
+                    taken.add(key)
+                    out.append(
+                        {
+                            "ReceiptHandle": record["handle"],
+                            "RecordId": record["id"],
+                            "PartitionKey": record["PartitionKey"],
+                            "Data": base64.b64decode(record["Data"]),
+                            "ApproximateArrivalTimestamp": _when(record["arrival"]),
+                            "FirstReceiveTimestamp": _when(record["first"]),
+                            "ReceiveCount": record["count"],
+                        }
+                    )
         return out
 
     async def _receive_waiting(self: Provider, params: dict, dead: bool) -> dict:  # type: ignore[misc]
