@@ -333,7 +333,7 @@ class QueuesMixin:
                     if dead or len(out) >= count:
                         break
                     self._ingest(scope, row)
-                for key, record in list(self.queue_records.scan(scope, prefix=row["QueueName"] + "/")):
+                for key, record in self.queue_records.scan(scope, prefix=row["QueueName"] + "/"):
                     if len(out) >= count:
                         break
                     if record["stream"] not in horizons:
