@@ -6,8 +6,11 @@ from __future__ import annotations
 import time
 import uuid
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.conftest import Server
 
 
 def _active(kinesis, arn: str) -> dict:
@@ -226,3 +229,44 @@ def test_channel_needs_exactly_one_destination(kinesis, on_demand):
             ],
         )
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+def test_acknowledgements_and_in_flight_records_survive_a_kill(tmp_path):
+    def client(server):
+        return boto3.client(
+            "kinesis",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    data_dir = str(tmp_path / "data")
+    server = Server("--data-dir", data_dir, "--quiet")
+    try:
+        kinesis = client(server)
+        kinesis.create_stream(StreamName="q-durable", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        stream = kinesis.describe_stream_summary(StreamName="q-durable")["StreamDescriptionSummary"]
+        arn = _queue(kinesis, {"StreamARN": stream["StreamARN"]})
+        for data in (b"a", b"b", b"c"):
+            kinesis.put_record(StreamName="q-durable", Data=data, PartitionKey=data.decode())
+        got = kinesis.receive_queue_records(QueueARN=arn, Limit=10, VisibilityTimeoutSeconds=600)[
+            "QueueRecords"
+        ]
+        assert len(got) == 3
+        acked = next(r for r in got if r["Data"] == b"a")
+        kinesis.acknowledge_queue_records(QueueARN=arn, Entries=[{"ReceiptHandle": acked["ReceiptHandle"]}])
+        held = next(r for r in got if r["Data"] == b"b")
+        kinesis.update_queue_records_visibility(
+            QueueARN=arn, Entries=[{"ReceiptHandle": held["ReceiptHandle"], "VisibilityTimeoutSeconds": 0}]
+        )
+    finally:
+        server.stop(kill=True)
+    server = Server("--data-dir", data_dir, "--quiet")
+    try:
+        kinesis = client(server)
+        again = kinesis.receive_queue_records(QueueARN=arn, Limit=10)["QueueRecords"]
+        # "a" was acknowledged, "c" is still in flight: only "b" comes back, on its second receive.
+        assert [(r["Data"], r["ReceiveCount"]) for r in again] == [(b"b", 2)]
+    finally:
+        server.stop()
