@@ -599,7 +599,7 @@ class Provider(QueuesMixin, ChannelsMixin, ConsumersMixin, RecordsMixin, BasePro
         if table is self.streams:
             self.save_stream(scope, row)
         elif table is self.queues:
-            table.put(scope, row["QueueName"], row)
+            table.put(scope, row["id"], row)
         elif table is self.channels:
             table.put(scope, row["ChannelName"], row)
         else:

@@ -5,8 +5,8 @@ acknowledged becomes a dead-letter record, which has its own receive/acknowledge
 restore operations on the same queue ARN. Acknowledging never touches the stream itself.
 
 Tables (scope = account/region):
-  queues         queue name → the queue (its streams, attributes, per-shard read cursors, tags)
-  queue_records  "<queue name>/<record id>" → a record the queue has taken from a stream and
+  queues         queue id (the ARN's resource id) → the queue (its streams, attributes, per-shard read cursors, tags)
+  queue_records  "<queue id>/<record id>" → a record the queue has taken from a stream and
                  tracks (its data, receive count, visibility, dead-letter state, receipt handle)
 """
 
@@ -144,14 +144,15 @@ class QueuesMixin:
         if not QUEUE_NAME.match(name):
             raise invalid(f"Invalid QueueName: {name}. It must match [a-zA-Z0-9_.-]{{1,128}}.")
         configs = params["StreamConfigurationList"]
-        if not configs:
-            raise invalid("StreamConfigurationList must name at least one stream.")
+        if len(configs) != 1:
+            # AWS documents exactly one entry: a queue delivers records from a single data stream.
+            raise invalid("StreamConfigurationList must have exactly one entry.")
         attributes = _attributes(params.get("QueueAttributes"))
         tags = tagging.tag_map(params.get("Tags"), RESOURCE_TAG_RULES)
         scope = self.scope_of(context)
         now = time.time()
         with self.store.transaction():
-            if self.queues.get(scope, name) is not None:
+            if any(q["QueueName"] == name for _, q in self.queues.scan(scope)):
                 raise in_use(f"Queue {name} under account {context.account} already exists.")
             streams: list[dict[str, Any]] = []
             cursors: dict[str, dict[str, int]] = {}
@@ -193,9 +194,12 @@ class QueuesMixin:
                     for shard in stream["shards"]
                 }
                 streams.append({"StreamARN": arn, "created": stream["created"], "StartingPosition": position})
+            # The ARN's resource id is generated, not derived from the name (as AWS documents).
+            queue_id = secrets.token_hex(12)
             row = {
                 "QueueName": name,
-                "QueueARN": f"arn:aws:kinesis:{context.region}:{context.account}:queue/{name}",
+                "id": queue_id,
+                "QueueARN": f"arn:aws:kinesis:{context.region}:{context.account}:queue/{queue_id}",
                 "created": now,
                 "settled": now + SETTLE_SECONDS,
                 "pending": "CREATING",
@@ -204,7 +208,7 @@ class QueuesMixin:
                 "cursors": cursors,
                 "tags": tags,
             }
-            self.queues.put(scope, name, row)
+            self.queues.put(scope, queue_id, row)
         return {"QueueDescription": queue_description(row)}
 
     def describe_queue(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
@@ -220,13 +224,13 @@ class QueuesMixin:
             row["attributes"] = _attributes(params["QueueAttributes"], row["attributes"])
             row["settled"] = time.time() + SETTLE_SECONDS
             row["pending"] = "UPDATING"
-            self.queues.put(scope, row["QueueName"], row)
+            self.queues.put(scope, row["id"], row)
         return {"QueueDescription": queue_description(row)}
 
     def delete_queue(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
         with self.store.transaction():
             scope, row = self._queue(params["QueueARN"])
-            name = row["QueueName"]
+            name = row["id"]
             for key, _ in list(self.queue_records.scan(scope, prefix=name + "/")):
                 self.queue_records.delete(scope, key)
             self.queues.delete(scope, name)
@@ -260,7 +264,7 @@ class QueuesMixin:
             ]
         }
         if len(rows) > count:
-            out["NextToken"] = self._token("ListQueues", rows[count - 1]["QueueName"], scope)
+            out["NextToken"] = self._token("ListQueues", rows[count - 1]["id"], scope)
         return out
 
     # -- taking records from the streams -------------------------------------------------------
@@ -268,7 +272,7 @@ class QueuesMixin:
     def _ingest(self: Provider, scope: str, row: dict[str, Any]) -> None:  # type: ignore[misc]
         """Track the records written to the queue's streams since it last looked."""
         moved = False
-        name = row["QueueName"]
+        name = row["id"]
         for config in row["streams"]:
             found = self.stream_by_arn(config["StreamARN"])
             if found is None:
@@ -333,7 +337,7 @@ class QueuesMixin:
                     if dead or len(out) >= count:
                         break
                     self._ingest(scope, row)
-                for key, record in self.queue_records.scan(scope, prefix=row["QueueName"] + "/"):
+                for key, record in self.queue_records.scan(scope, prefix=row["id"] + "/"):
                     if len(out) >= count:
                         break
                     if record["stream"] not in horizons:
@@ -410,7 +414,7 @@ class QueuesMixin:
             now = time.time()
             for entry in entries:
                 handle = entry["ReceiptHandle"]
-                key = f"{row['QueueName']}/{handle.split('.', 1)[0]}"
+                key = f"{row['id']}/{handle.split('.', 1)[0]}"
                 record = self.queue_records.get(scope, key)
                 if record is None or record["handle"] != handle or record["dead"] != dead:
                     failed.append(

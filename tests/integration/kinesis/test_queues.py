@@ -69,7 +69,7 @@ def test_queue_refusals(kinesis, on_demand, stream):
         kinesis.create_queue(QueueName="q", StreamConfigurationList=[{"StreamARN": stream["StreamARN"]}])
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"  # provisioned stream
     arn = _queue(kinesis, on_demand)
-    name = arn.rsplit("/", 1)[1]
+    name = kinesis.describe_queue(QueueARN=arn)["QueueDescription"]["QueueName"]
     with pytest.raises(ClientError) as caught:
         kinesis.create_queue(QueueName=name, StreamConfigurationList=[{"StreamARN": on_demand["StreamARN"]}])
     assert caught.value.response["Error"]["Code"] == "ResourceInUseException"
