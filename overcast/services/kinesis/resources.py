@@ -281,9 +281,70 @@ class Queue(ResourceHandler):
                 raise
 
 
+class Channel(ResourceHandler):
+    """A channel from streams to S3. Its properties are CreateChannel's members (Tags as a list
+    of Key/Value); Ref is its ARN. The data freshness and logging update in place (UpdateChannel);
+    anything else replaces the channel, as AWS allows no other change."""
+
+    attributes = frozenset({"Arn", "ChannelARN", "ChannelId"})
+    replace_on = frozenset(
+        {"ChannelName", "ServiceExecutionRoleARN", "StreamConfigurationList", "EncryptionConfiguration"}
+    )
+    required = ("ServiceExecutionRoleARN", "StreamConfigurationList")
+    name_property = "ChannelName"
+    _PASSED = (
+        "ServiceExecutionRoleARN",
+        "StreamConfigurationList",
+        "S3DestinationConfiguration",
+        "S3TablesDestinationConfiguration",
+        "EncryptionConfiguration",
+        "LoggingConfiguration",
+    )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"ChannelName": properties.get("ChannelName") or request.physical_name(128)}
+        params.update({key: properties[key] for key in self._PASSED if properties.get(key) is not None})
+        for key in ("S3DestinationConfiguration", "S3TablesDestinationConfiguration"):
+            if params.get(key, {}).get("DataFreshnessInSeconds") is not None:
+                params[key] = {
+                    **params[key],
+                    "DataFreshnessInSeconds": int(params[key]["DataFreshnessInSeconds"]),
+                }
+        tags = {tag["Key"]: str(tag["Value"]) for tag in request.user_tags(properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        channel = (await request.call("kinesis", "CreateChannel", params))["ChannelDescription"]
+        arn = channel["ChannelARN"]
+        return arn, {"Arn": arn, "ChannelARN": arn, "ChannelId": channel["ChannelId"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {"ChannelARN": request.physical_id}
+        for key in ("S3DestinationConfiguration", "S3TablesDestinationConfiguration"):
+            given = request.properties.get(key) or {}
+            if given.get("DataFreshnessInSeconds") is not None:
+                params[key] = {"DataFreshnessInSeconds": int(given["DataFreshnessInSeconds"])}
+        if request.properties.get("LoggingConfiguration") is not None:
+            params["LoggingConfiguration"] = request.properties["LoggingConfiguration"]
+        channel = (await request.call("kinesis", "UpdateChannel", params))["ChannelDescription"]
+        return {
+            "Arn": request.physical_id,
+            "ChannelARN": request.physical_id,
+            "ChannelId": channel["ChannelId"],
+        }
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("kinesis", "DeleteChannel", {"ChannelARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::Kinesis::Stream": Stream,
     "AWS::Kinesis::StreamConsumer": StreamConsumer,
     "AWS::Kinesis::ResourcePolicy": ResourcePolicy,
     "AWS::Kinesis::Queue": Queue,
+    "AWS::Kinesis::Channel": Channel,
 }

@@ -1,4 +1,4 @@
-"""AWS::Kinesis::Queue: a queue over an on-demand stream made by a stack, receiving the
+"""AWS::Kinesis::Queue and AWS::Kinesis::Channel: a queue over an on-demand stream made by a stack, receiving the
 stream's records, its attributes updated in place and the queue deleted with its stack."""
 
 from __future__ import annotations
@@ -26,10 +26,24 @@ Resources:
           StartingPosition: {Type: TRIM_HORIZON}
       QueueAttributes: {VisibilityTimeoutSeconds: !Ref Visibility}
       Tags: [{Key: team, Value: blue}]
+  Channel:
+    Type: AWS::Kinesis::Channel
+    Properties:
+      ServiceExecutionRoleARN: !Sub "arn:aws:iam::${AWS::AccountId}:role/channel"
+      StreamConfigurationList:
+        - StreamARN: !GetAtt Stream.Arn
+          RecordConfiguration: {RecordFormatType: JSON}
+      S3DestinationConfiguration:
+        DataFreshnessInSeconds: !Ref Visibility
+        StorageConfiguration:
+          BucketARN: arn:aws:s3:::channel-bucket
+          ExpectedBucketOwner: !Ref AWS::AccountId
+          CompressionType: GZIP
 Outputs:
   Stream: {Value: !Ref Stream}
   Queue: {Value: !Ref Queue}
   QueueArn: {Value: !GetAtt Queue.Arn}
+  Channel: {Value: !Ref Channel}
 """
 
 
@@ -65,9 +79,14 @@ def test_queue_type(cfn, client, stack_name):
     assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
     assert outputs(stack)["Queue"] == arn
     assert _active(kinesis, arn)["QueueAttributes"]["VisibilityTimeoutSeconds"] == 90
+    channel = kinesis.describe_channel(ChannelARN=out["Channel"])["ChannelDescription"]
+    assert channel["S3DestinationConfiguration"]["DataFreshnessInSeconds"] == 90
 
     cfn.delete_stack(StackName=stack_name)
     assert settle(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
     with pytest.raises(ClientError) as caught:
         kinesis.describe_queue(QueueARN=arn)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as caught:
+        kinesis.describe_channel(ChannelARN=out["Channel"])
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
