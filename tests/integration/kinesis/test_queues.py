@@ -270,3 +270,21 @@ def test_acknowledgements_and_in_flight_records_survive_a_kill(tmp_path):
         assert [(r["Data"], r["ReceiveCount"]) for r in again] == [(b"b", 2)]
     finally:
         server.stop()
+
+
+def test_list_queues_pages(kinesis, on_demand):
+    made = {_queue(kinesis, on_demand) for _ in range(3)}
+    seen: list[str] = []
+    token = None
+    while True:
+        page = kinesis.list_queues(
+            MaxResults=2,
+            StreamFilter=[{"StreamARN": on_demand["StreamARN"]}],
+            **({"NextToken": token} if token else {}),
+        )
+        assert len(page["QueueSummaries"]) <= 2
+        seen.extend(q["QueueARN"] for q in page["QueueSummaries"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == sorted(made)
