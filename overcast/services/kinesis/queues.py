@@ -373,14 +373,18 @@ class QueuesMixin:
                             "RecordId": record["id"],
                             "PartitionKey": record["PartitionKey"],
                             "Data": base64.b64decode(record["Data"]),
-                            "ApproximateArrivalTimestamp": _when(record["arrival"]),
-                            "FirstReceiveTimestamp": _when(record["first"]),
+                            # Epoch seconds, as the JSON protocol writes instants (CBOR
+                            # callers get datetimes back in _receive_waiting).
+                            "ApproximateArrivalTimestamp": record["arrival"],
+                            "FirstReceiveTimestamp": record["first"],
                             "ReceiveCount": record["count"],
                         }
                     )
         return out
 
-    async def _receive_waiting(self: Provider, params: dict, dead: bool) -> dict:  # type: ignore[misc]
+    async def _receive_waiting(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, dead: bool
+    ) -> dict:
         wait = params.get("WaitTimeSeconds")
         if wait is not None and not 1 <= wait <= 20:
             raise invalid(f"WaitTimeSeconds {wait} is not valid: it must be between 1 and 20.")
@@ -388,16 +392,20 @@ class QueuesMixin:
         while True:
             records = self._receive(params, dead)
             if records or time.monotonic() >= deadline:
+                if context.protocol == "json-cbor":
+                    for record in records:
+                        for field in ("ApproximateArrivalTimestamp", "FirstReceiveTimestamp"):
+                            record[field] = _when(record[field])
                 return {"QueueRecords": records}
             await asyncio.sleep(POLL_SECONDS)
 
     async def receive_queue_records(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        return await self._receive_waiting(params, dead=False)
+        return await self._receive_waiting(context, params, dead=False)
 
     async def receive_dead_letter_queue_records(  # type: ignore[misc]
         self: Provider, context: RequestContext, params: dict
     ) -> dict:
-        return await self._receive_waiting(params, dead=True)
+        return await self._receive_waiting(context, params, dead=True)
 
     # -- acting on received records ------------------------------------------------------------
 
