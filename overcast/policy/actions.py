@@ -815,6 +815,33 @@ TABLES: dict[str, dict[str, Any]] = {
             for op in ("DescribeStreamConsumer", "DeregisterStreamConsumer", "SubscribeToShard")
         },
         **{
+            op: (f"kinesis:{op}", "{QueueARN}")
+            for op in (
+                "AcknowledgeDeadLetterQueueRecords",
+                "AcknowledgeQueueRecords",
+                "DeleteQueue",
+                "DescribeQueue",
+                "ReceiveDeadLetterQueueRecords",
+                "ReceiveQueueRecords",
+                "RestoreDeadLetterQueueRecords",
+                "UpdateDeadLetterQueueRecordsVisibility",
+                "UpdateQueue",
+                "UpdateQueueRecordsVisibility",
+            )
+        },
+        **{
+            op: (f"kinesis:{op}", "{ChannelARN}")
+            for op in ("DeleteChannel", "DescribeChannel", "UpdateChannel")
+        },
+        "CreateQueue": (
+            "kinesis:CreateQueue",
+            "arn:{partition}:kinesis:{region}:{account}:queue/{QueueName}",
+        ),
+        "CreateChannel": (
+            "kinesis:CreateChannel",
+            "arn:{partition}:kinesis:{region}:{account}:channel/{ChannelName}",
+        ),
+        **{
             op: (f"kinesis:{op}", "{ResourceARN}")
             for op in (
                 "TagResource",

@@ -86,7 +86,13 @@ class ConsumersMixin:
             stream = row["StreamName"]
             if self.consumers.get(scope, f"{stream}/{name}") is not None:
                 raise in_use(f"Consumer {name} under stream {stream} already exists.")
-            if self.consumers.count(scope, stream + "/") >= MAX_CONSUMERS:
+            # A queue on the stream counts as one of its registered consumers.
+            queues = sum(
+                1
+                for _, q in self.queues.scan(scope)
+                if any(s["StreamARN"] == row["StreamARN"] for s in q["streams"])
+            )
+            if self.consumers.count(scope, stream + "/") + queues >= MAX_CONSUMERS:
                 raise limit(f"Stream {stream} already has {MAX_CONSUMERS} registered consumers.")
             now = time.time()
             consumer = {

@@ -9,6 +9,7 @@ Tables (scope = account/region):
   consumers  "<stream name>/<consumer name>" → the consumer
   policies   resource ARN → policy text
   account    "settings" → DescribeAccountSettings' answer
+  queues, queue_records, channels: see queues.py and channels.py
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from overcast.services.base import BaseProvider
 from overcast.store import scope as store_scope
 
 from . import shards as sh
+from .channels import ChannelsMixin
 from .consumers import ConsumersMixin
 from .errors import dry_run, in_use, invalid, limit, not_found, stream_missing, validation
+from .queues import RESOURCE_TAG_RULES, QueuesMixin
 from .records import RecordsMixin
 
 STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
@@ -87,7 +90,7 @@ def _when(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
+class Provider(QueuesMixin, ChannelsMixin, ConsumersMixin, RecordsMixin, BaseProvider):
     service = "kinesis"
 
     def __init__(self, runtime: Any) -> None:
@@ -98,6 +101,8 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
         self.policies = self.store.table("kinesis", "policies")
         self.account_settings = self.store.table("kinesis", "account")
         self.init_records()
+        self.init_queues()
+        self.init_channels()
 
     def start(self) -> None:
         self.runtime.every(1.0, self.sweep, name="kinesis retention")
@@ -573,6 +578,10 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
             raise invalid(f"Invalid ResourceARN: {arn}")
         scope = store_scope(parsed.account, parsed.region)
         parts = parsed.resource.split("/")
+        if parts[0] == "queue":
+            return (*self._queue(arn), self.queues)
+        if parts[0] == "channel":
+            return (*self._channel(arn), self.channels)
         if parts[0] != "stream" or len(parts) < 2:
             raise invalid(f"Invalid ResourceARN: {arn}")
         if len(parts) >= 4 and parts[2] == "consumer":
@@ -589,13 +598,18 @@ class Provider(ConsumersMixin, RecordsMixin, BaseProvider):
     def _save_tagged(self, scope: str, row: dict[str, Any], table: Any) -> None:
         if table is self.streams:
             self.save_stream(scope, row)
+        elif table is self.queues:
+            table.put(scope, row["id"], row)
+        elif table is self.channels:
+            table.put(scope, row["ChannelName"], row)
         else:
             table.put(scope, f"{row['stream']}/{row['ConsumerName']}", row)
 
     def tag_resource(self, context: RequestContext, params: dict) -> dict:
         with self.store.transaction():
             scope, row, table = self._tagged(params["ResourceARN"])
-            row["tags"] = tagging.add_tags(row.get("tags"), params["Tags"], TAG_RULES)
+            rules = RESOURCE_TAG_RULES if table is self.queues or table is self.channels else TAG_RULES
+            row["tags"] = tagging.add_tags(row.get("tags"), params["Tags"], rules)
             self._save_tagged(scope, row, table)
         return {}
 

@@ -1,5 +1,6 @@
-"""Kinesis's CloudFormation resource types: AWS::Kinesis::Stream and
-AWS::Kinesis::StreamConsumer, through the Kinesis provider's own operations."""
+"""Kinesis's CloudFormation resource types: AWS::Kinesis::Stream, AWS::Kinesis::StreamConsumer,
+AWS::Kinesis::ResourcePolicy and AWS::Kinesis::Queue, through the Kinesis provider's own
+operations."""
 
 from __future__ import annotations
 
@@ -227,8 +228,123 @@ class ResourcePolicy(ResourceHandler):
                 raise
 
 
+def _queue_attributes(given: dict[str, Any]) -> dict[str, Any]:
+    """QueueAttributes with its numbers as numbers (a template's parameters arrive as text)."""
+    out = dict(given)
+    if out.get("VisibilityTimeoutSeconds") is not None:
+        out["VisibilityTimeoutSeconds"] = int(out["VisibilityTimeoutSeconds"])
+    dead = out.get("DeadLetterConfiguration")
+    if dead and dead.get("MaxReceiveCount") is not None:
+        out["DeadLetterConfiguration"] = {**dead, "MaxReceiveCount": int(dead["MaxReceiveCount"])}
+    return out
+
+
+class Queue(ResourceHandler):
+    """A queue over one stream. Its properties are CreateQueue's members (QueueName,
+    StreamConfigurationList, QueueAttributes, Tags as a list of Key/Value); Ref is its ARN.
+    QueueAttributes update in place (UpdateQueue); anything else replaces the queue."""
+
+    attributes = frozenset({"Arn", "QueueARN"})
+    replace_on = frozenset({"QueueName", "StreamConfigurationList"})
+    required = ("StreamConfigurationList",)
+    name_property = "QueueName"
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {
+            "QueueName": properties.get("QueueName") or request.physical_name(128),
+            "StreamConfigurationList": properties["StreamConfigurationList"],
+        }
+        if properties.get("QueueAttributes"):
+            params["QueueAttributes"] = _queue_attributes(properties["QueueAttributes"])
+        tags = {tag["Key"]: str(tag["Value"]) for tag in request.user_tags(properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        arn = (await request.call("kinesis", "CreateQueue", params))["QueueDescription"]["QueueARN"]
+        return arn, {"Arn": arn, "QueueARN": arn}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        attributes = request.properties.get("QueueAttributes")
+        if attributes and attributes != request.old_properties.get("QueueAttributes"):
+            await request.call(
+                "kinesis",
+                "UpdateQueue",
+                {"QueueARN": request.physical_id, "QueueAttributes": _queue_attributes(attributes)},
+            )
+        return {"Arn": request.physical_id, "QueueARN": request.physical_id}
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("kinesis", "DeleteQueue", {"QueueARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
+class Channel(ResourceHandler):
+    """A channel from streams to S3. Its properties are CreateChannel's members (Tags as a list
+    of Key/Value); Ref is its ARN. The data freshness and logging update in place (UpdateChannel);
+    anything else replaces the channel, as AWS allows no other change."""
+
+    attributes = frozenset({"Arn", "ChannelARN", "ChannelId"})
+    replace_on = frozenset(
+        {"ChannelName", "ServiceExecutionRoleARN", "StreamConfigurationList", "EncryptionConfiguration"}
+    )
+    required = ("ServiceExecutionRoleARN", "StreamConfigurationList")
+    name_property = "ChannelName"
+    _PASSED = (
+        "ServiceExecutionRoleARN",
+        "StreamConfigurationList",
+        "S3DestinationConfiguration",
+        "S3TablesDestinationConfiguration",
+        "EncryptionConfiguration",
+        "LoggingConfiguration",
+    )
+
+    async def create(self, request: ResourceRequest) -> tuple[str, dict[str, Any]]:
+        properties = request.properties
+        params: dict[str, Any] = {"ChannelName": properties.get("ChannelName") or request.physical_name(128)}
+        params.update({key: properties[key] for key in self._PASSED if properties.get(key) is not None})
+        for key in ("S3DestinationConfiguration", "S3TablesDestinationConfiguration"):
+            if params.get(key, {}).get("DataFreshnessInSeconds") is not None:
+                params[key] = {
+                    **params[key],
+                    "DataFreshnessInSeconds": int(params[key]["DataFreshnessInSeconds"]),
+                }
+        tags = {tag["Key"]: str(tag["Value"]) for tag in request.user_tags(properties.get("Tags"))}
+        if tags:
+            params["Tags"] = tags
+        channel = (await request.call("kinesis", "CreateChannel", params))["ChannelDescription"]
+        arn = channel["ChannelARN"]
+        return arn, {"Arn": arn, "ChannelARN": arn, "ChannelId": channel["ChannelId"]}
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {"ChannelARN": request.physical_id}
+        for key in ("S3DestinationConfiguration", "S3TablesDestinationConfiguration"):
+            given = request.properties.get(key) or {}
+            if given.get("DataFreshnessInSeconds") is not None:
+                params[key] = {"DataFreshnessInSeconds": int(given["DataFreshnessInSeconds"])}
+        if request.properties.get("LoggingConfiguration") is not None:
+            params["LoggingConfiguration"] = request.properties["LoggingConfiguration"]
+        channel = (await request.call("kinesis", "UpdateChannel", params))["ChannelDescription"]
+        return {
+            "Arn": request.physical_id,
+            "ChannelARN": request.physical_id,
+            "ChannelId": channel["ChannelId"],
+        }
+
+    async def delete(self, request: ResourceRequest) -> None:
+        try:
+            await request.call("kinesis", "DeleteChannel", {"ChannelARN": request.physical_id})
+        except ResourceFailed as error:
+            if error.code != "ResourceNotFoundException":
+                raise
+
+
 HANDLERS = {
     "AWS::Kinesis::Stream": Stream,
     "AWS::Kinesis::StreamConsumer": StreamConsumer,
     "AWS::Kinesis::ResourcePolicy": ResourcePolicy,
+    "AWS::Kinesis::Queue": Queue,
+    "AWS::Kinesis::Channel": Channel,
 }

@@ -67,3 +67,30 @@ def test_cbor_errors(endpoint):
     assert status == 400
     assert body["__type"] == "ResourceNotFoundException" and "no-such-stream" in body["message"]
     assert headers["x-amzn-errortype"].endswith("ResourceNotFoundException")
+
+
+def test_cbor_receive_queue_records(endpoint):
+    name = f"cbq-{uuid.uuid4().hex[:8]}"
+    call(endpoint, "CreateStream", {"StreamName": name, "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})
+    _, _, summary = call(endpoint, "DescribeStreamSummary", {"StreamName": name})
+    stream_arn = summary["StreamDescriptionSummary"]["StreamARN"]
+    status, _, made = call(
+        endpoint,
+        "CreateQueue",
+        {
+            "QueueName": name,
+            "StreamConfigurationList": [
+                {"StreamARN": stream_arn, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+            ],
+        },
+    )
+    assert status == 200
+    arn = made["QueueDescription"]["QueueARN"]
+    call(endpoint, "PutRecord", {"StreamName": name, "Data": b"\x00q\xff", "PartitionKey": "k"})
+    time.sleep(0.6)
+    status, _, answer = call(endpoint, "ReceiveQueueRecords", {"QueueARN": arn})
+    assert status == 200
+    (record,) = answer["QueueRecords"]
+    assert record["Data"] == b"\x00q\xff"
+    assert abs(record["ApproximateArrivalTimestamp"] - time.time() * 1000) < 60_000
+    assert abs(record["FirstReceiveTimestamp"] - time.time() * 1000) < 60_000
