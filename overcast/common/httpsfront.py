@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import datetime
 import ipaddress
 import logging
 import os
@@ -60,67 +59,14 @@ def _authority(address: str) -> _Authority:
     """A CA and a server certificate for `address`: the CA's certificate (and a bundle of it
     with the system's roots) in a world-readable folder, the server's key only in memory."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    def name(common: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Overcast"),
-                x509.NameAttribute(NameOID.COMMON_NAME, common),
-            ]
-        )
+    from overcast.common import localca
 
-    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    until = now + datetime.timedelta(days=825)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name("Overcast local https CA")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(until)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    ca, ca_key = localca.authority("Overcast local https CA", 825)
+    server, server_key = localca.server_certificate(
+        ca, ca_key, address, [x509.IPAddress(ipaddress.ip_address(address))], 825
     )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(name(address))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(until)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), critical=False
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
+    ca_pem = localca.pem(ca)
     folder = Path(tempfile.mkdtemp(prefix="overcast-https-"))
     atexit.register(shutil.rmtree, folder, True)
     os.chmod(folder, 0o755)  # functions run as users of their own read the CA from here
@@ -138,14 +84,7 @@ def _authority(address: str) -> _Authority:
     key_fd, key_path = tempfile.mkstemp(prefix="overcast-https-key-")
     try:
         with os.fdopen(key_fd, "wb") as handle:
-            handle.write(server.public_bytes(serialization.Encoding.PEM))
-            handle.write(
-                server_key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
+            handle.write(localca.pem(server) + localca.key_pem(server_key))
         context.load_cert_chain(key_path)
     finally:
         os.unlink(key_path)
