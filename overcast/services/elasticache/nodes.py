@@ -651,6 +651,50 @@ class NodeMixin(_Base):
 
     # -- replication groups -------------------------------------------------------------------------
 
+    def group_description(
+        self,
+        context: RequestContext,
+        params: dict,
+        group_id: str,
+        members: list[str],
+        node_type: str,
+        token: str | None,
+        transit: bool,
+        user_groups: Any,
+        engine: str,
+        cluster_mode: bool,
+        failover: bool,
+        multi_az: bool,
+    ) -> dict[str, Any]:
+        """A new replication group's description, cluster mode enabled or not."""
+        return {
+            "ReplicationGroupId": group_id,
+            "Description": params.get("ReplicationGroupDescription") or " ",
+            "GlobalReplicationGroupInfo": {},
+            "Status": "creating",
+            "PendingModifiedValues": {},
+            "MemberClusters": members,
+            "AutomaticFailover": "enabled" if failover else "disabled",
+            "MultiAZ": "enabled" if multi_az else "disabled",
+            "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit") or 0,
+            "SnapshotWindow": params.get("SnapshotWindow") or "05:00-06:00",
+            "ClusterEnabled": cluster_mode,
+            "CacheNodeType": node_type,
+            "AuthTokenEnabled": bool(token),
+            "TransitEncryptionEnabled": transit,
+            "AtRestEncryptionEnabled": bool(params.get("AtRestEncryptionEnabled")),
+            "ARN": self.arn(context, "replicationgroup", group_id),
+            "UserGroupIds": list(user_groups),
+            "LogDeliveryConfigurations": [],
+            "ReplicationGroupCreateTime": time.time(),
+            "DataTiering": "disabled",
+            "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
+            "NetworkType": params.get("NetworkType") or "ipv4",
+            "IpDiscovery": params.get("IpDiscovery") or "ipv4",
+            "ClusterMode": "enabled" if cluster_mode else "disabled",
+            "Engine": engine,
+        }
+
     def create_replication_group(self, context: RequestContext, params: dict) -> dict:
         scope = self.scope_of(context)
         check_window(params.get("SnapshotWindow"))
@@ -767,33 +811,10 @@ class NodeMixin(_Base):
                         "tls": transit and params.get("TransitEncryptionMode") != "preferred",
                     },
                 )  # fmt: skip
-            desc = {
-                "ReplicationGroupId": group_id,
-                "Description": params.get("ReplicationGroupDescription") or " ",
-                "GlobalReplicationGroupInfo": {},
-                "Status": "creating",
-                "PendingModifiedValues": {},
-                "MemberClusters": member_ids,
-                "AutomaticFailover": "enabled" if failover else "disabled",
-                "MultiAZ": "enabled" if multi_az else "disabled",
-                "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit") or 0,
-                "SnapshotWindow": params.get("SnapshotWindow") or "05:00-06:00",
-                "ClusterEnabled": False,
-                "CacheNodeType": node_type,
-                "AuthTokenEnabled": bool(token),
-                "TransitEncryptionEnabled": transit,
-                "AtRestEncryptionEnabled": bool(params.get("AtRestEncryptionEnabled")),
-                "ARN": self.arn(context, "replicationgroup", group_id),
-                "UserGroupIds": list(user_groups),
-                "LogDeliveryConfigurations": [],
-                "ReplicationGroupCreateTime": time.time(),
-                "DataTiering": "disabled",
-                "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
-                "NetworkType": params.get("NetworkType") or "ipv4",
-                "IpDiscovery": params.get("IpDiscovery") or "ipv4",
-                "ClusterMode": "disabled",
-                "Engine": engine,
-            }
+            desc = self.group_description(
+                context, params, group_id, member_ids, node_type, token, transit, user_groups, engine,
+                cluster_mode=False, failover=failover, multi_az=multi_az,
+            )  # fmt: skip
             if transit:
                 desc["TransitEncryptionMode"] = params.get("TransitEncryptionMode") or "required"
             if params.get("KmsKeyId"):

@@ -168,33 +168,10 @@ class ShardedMixin(_Base):
                         context, scope, params, member, shard, engine, version, node_type, group_name,
                         subnet, token, transit, admin_password, tags, taken,
                     )  # fmt: skip
-            desc = {
-                "ReplicationGroupId": group_id,
-                "Description": params.get("ReplicationGroupDescription") or " ",
-                "GlobalReplicationGroupInfo": {},
-                "Status": "creating",
-                "PendingModifiedValues": {},
-                "MemberClusters": members,
-                "AutomaticFailover": "enabled",
-                "MultiAZ": "enabled" if params.get("MultiAZEnabled") else "disabled",
-                "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit") or 0,
-                "SnapshotWindow": params.get("SnapshotWindow") or "05:00-06:00",
-                "ClusterEnabled": True,
-                "CacheNodeType": node_type,
-                "AuthTokenEnabled": bool(token),
-                "TransitEncryptionEnabled": transit,
-                "AtRestEncryptionEnabled": bool(params.get("AtRestEncryptionEnabled")),
-                "ARN": self.arn(context, "replicationgroup", group_id),
-                "UserGroupIds": list(user_groups),
-                "LogDeliveryConfigurations": [],
-                "ReplicationGroupCreateTime": time.time(),
-                "DataTiering": "disabled",
-                "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
-                "NetworkType": params.get("NetworkType") or "ipv4",
-                "IpDiscovery": params.get("IpDiscovery") or "ipv4",
-                "ClusterMode": "enabled",
-                "Engine": engine,
-            }
+            desc = self.group_description(
+                context, params, group_id, members, node_type, token, transit, user_groups, engine,
+                cluster_mode=True, failover=True, multi_az=bool(params.get("MultiAZEnabled")),
+            )  # fmt: skip
             if transit:
                 desc["TransitEncryptionMode"] = params.get("TransitEncryptionMode") or "required"
             if params.get("KmsKeyId"):
