@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from overcast.services.cloudformation.handlers import (
     ResourceFailed,
@@ -573,7 +573,51 @@ class MonitoringSubscription(ResourceHandler):
         await _gone_ok(request, "DeleteMonitoringSubscription", {"DistributionId": request.physical_id})
 
 
-class VpcOrigin(ResourceHandler):
+class _Versioned(ResourceHandler):
+    """A CloudFront resource changed and deleted under its current ETag (IfMatch): Get, then
+    Update or Delete with the ETag the Get gave; one that must be disabled first is."""
+
+    kind: ClassVar[str]
+    #: How Get<kind> names the resource.
+    get_key: ClassVar[str] = "Id"
+    disable_first: ClassVar[bool] = False
+
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """What Update<kind> takes besides Id and IfMatch."""
+        raise NotImplementedError
+
+    def _attributes(self, output: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def _current(self, request: ResourceRequest) -> dict[str, Any]:
+        return await request.call("cloudfront", f"Get{self.kind}", {self.get_key: request.physical_id})
+
+    async def update(self, request: ResourceRequest) -> dict[str, Any]:
+        current = await self._current(request)
+        changes = self._changes(request.properties)
+        output = await request.call(
+            "cloudfront",
+            f"Update{self.kind}",
+            {"Id": request.physical_id, "IfMatch": current["ETag"], **changes},
+        )
+        return self._attributes(output)
+
+    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
+        return self._attributes(await self._current(request))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        if self.disable_first:
+            await _disable_then_delete(request, self.kind, {self.get_key: request.physical_id})
+            return
+        current = await _gone_ok(request, f"Get{self.kind}", {self.get_key: request.physical_id})
+        if current is not None:
+            await request.call(
+                "cloudfront", f"Delete{self.kind}", {"Id": request.physical_id, "IfMatch": current["ETag"]}
+            )
+
+
+class VpcOrigin(_Versioned):
+    kind = "VpcOrigin"
     identifier = "Id"
     required = ("VpcOriginEndpointConfig",)
     attributes = frozenset({"Id", "Arn", "AccountId", "Status", "CreatedTime", "LastModifiedTime"})
@@ -592,7 +636,8 @@ class VpcOrigin(ResourceHandler):
         }
 
     @staticmethod
-    def _attributes(origin: dict[str, Any]) -> dict[str, Any]:
+    def _attributes(output: dict[str, Any]) -> dict[str, Any]:
+        origin = output["VpcOrigin"]
         return {
             "Id": origin["Id"],
             "Arn": origin["Arn"],
@@ -607,35 +652,15 @@ class VpcOrigin(ResourceHandler):
         tags = request.user_tags(request.properties.get("Tags"))
         if tags:
             params["Tags"] = {"Items": tags}
-        origin = (await request.call("cloudfront", "CreateVpcOrigin", params))["VpcOrigin"]
-        return origin["Id"], self._attributes(origin)
+        output = await request.call("cloudfront", "CreateVpcOrigin", params)
+        return output["VpcOrigin"]["Id"], self._attributes(output)
 
-    async def update(self, request: ResourceRequest) -> dict[str, Any]:
-        current = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
-        output = await request.call(
-            "cloudfront",
-            "UpdateVpcOrigin",
-            {
-                "Id": request.physical_id,
-                "IfMatch": current["ETag"],
-                "VpcOriginEndpointConfig": self._config(request.properties),
-            },
-        )
-        return self._attributes(output["VpcOrigin"])
-
-    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
-        output = await request.call("cloudfront", "GetVpcOrigin", {"Id": request.physical_id})
-        return self._attributes(output["VpcOrigin"])
-
-    async def delete(self, request: ResourceRequest) -> None:
-        current = await _gone_ok(request, "GetVpcOrigin", {"Id": request.physical_id})
-        if current is not None:
-            await request.call(
-                "cloudfront", "DeleteVpcOrigin", {"Id": request.physical_id, "IfMatch": current["ETag"]}
-            )
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return {"VpcOriginEndpointConfig": self._config(properties)}
 
 
-class AnycastIpList(ResourceHandler):
+class AnycastIpList(_Versioned):
+    kind = "AnycastIpList"
     identifier = "Id"
     name_property = "Name"
     required = ("Name", "IpCount")
@@ -678,30 +703,8 @@ class AnycastIpList(ResourceHandler):
         output = await request.call("cloudfront", "CreateAnycastIpList", params)
         return output["AnycastIpList"]["Id"], self._attributes(output)
 
-    async def update(self, request: ResourceRequest) -> dict[str, Any]:
-        current = await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
-        output = await request.call(
-            "cloudfront",
-            "UpdateAnycastIpList",
-            {
-                "Id": request.physical_id,
-                "IfMatch": current["ETag"],
-                "IpAddressType": request.properties.get("IpAddressType") or "ipv4",
-            },
-        )
-        return self._attributes(output)
-
-    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
-        return self._attributes(
-            await request.call("cloudfront", "GetAnycastIpList", {"Id": request.physical_id})
-        )
-
-    async def delete(self, request: ResourceRequest) -> None:
-        current = await _gone_ok(request, "GetAnycastIpList", {"Id": request.physical_id})
-        if current is not None:
-            await request.call(
-                "cloudfront", "DeleteAnycastIpList", {"Id": request.physical_id, "IfMatch": current["ETag"]}
-            )
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return {"IpAddressType": properties.get("IpAddressType") or "ipv4"}
 
 
 class StreamingDistribution(ResourceHandler):
@@ -744,7 +747,10 @@ def _tag_items(request: ResourceRequest, given: Any) -> dict[str, Any] | None:
     return {"Items": tags} if tags else None
 
 
-class ConnectionGroup(ResourceHandler):
+class ConnectionGroup(_Versioned):
+    kind = "ConnectionGroup"
+    get_key = "Identifier"
+    disable_first = True
     identifier = "Id"
     name_property = "Name"
     required = ("Name",)
@@ -785,25 +791,14 @@ class ConnectionGroup(ResourceHandler):
         output = await request.call("cloudfront", "CreateConnectionGroup", params)
         return output["ConnectionGroup"]["Id"], self._attributes(output)
 
-    async def update(self, request: ResourceRequest) -> dict[str, Any]:
-        current = await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
-        output = await request.call(
-            "cloudfront",
-            "UpdateConnectionGroup",
-            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
-        )
-        return self._attributes(output)
-
-    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
-        return self._attributes(
-            await request.call("cloudfront", "GetConnectionGroup", {"Identifier": request.physical_id})
-        )
-
-    async def delete(self, request: ResourceRequest) -> None:
-        await _disable_then_delete(request, "ConnectionGroup", {"Identifier": request.physical_id})
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return self._settings(properties)
 
 
-class DistributionTenant(ResourceHandler):
+class DistributionTenant(_Versioned):
+    kind = "DistributionTenant"
+    get_key = "Identifier"
+    disable_first = True
     identifier = "Id"
     name_property = "Name"
     required = ("DistributionId", "Name", "Domains")
@@ -848,29 +843,15 @@ class DistributionTenant(ResourceHandler):
         output = await request.call("cloudfront", "CreateDistributionTenant", params)
         return output["DistributionTenant"]["Id"], self._attributes(output)
 
-    async def update(self, request: ResourceRequest) -> dict[str, Any]:
-        current = await request.call(
-            "cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id}
-        )
-        output = await request.call(
-            "cloudfront",
-            "UpdateDistributionTenant",
-            {"Id": request.physical_id, "IfMatch": current["ETag"], **self._settings(request.properties)},
-        )
-        return self._attributes(output)
-
-    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
-        return self._attributes(
-            await request.call("cloudfront", "GetDistributionTenant", {"Identifier": request.physical_id})
-        )
-
-    async def delete(self, request: ResourceRequest) -> None:
-        await _disable_then_delete(request, "DistributionTenant", {"Identifier": request.physical_id})
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return self._settings(properties)
 
 
-class TrustStore(ResourceHandler):
+class TrustStore(_Versioned):
     """A CA bundle (read from S3) that viewer mTLS verifies client certificates against."""
 
+    kind = "TrustStore"
+    get_key = "Identifier"
     identifier = "Id"
     name_property = "Name"
     required = ("Name", "CaCertificatesBundleSource")
@@ -899,30 +880,8 @@ class TrustStore(ResourceHandler):
         output = await request.call("cloudfront", "CreateTrustStore", params)
         return output["TrustStore"]["Id"], self._attributes(output)
 
-    async def update(self, request: ResourceRequest) -> dict[str, Any]:
-        current = await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
-        output = await request.call(
-            "cloudfront",
-            "UpdateTrustStore",
-            {
-                "Id": request.physical_id,
-                "IfMatch": current["ETag"],
-                "CaCertificatesBundleSource": request.properties["CaCertificatesBundleSource"],
-            },
-        )
-        return self._attributes(output)
-
-    async def adopt(self, request: ResourceRequest) -> dict[str, Any]:
-        return self._attributes(
-            await request.call("cloudfront", "GetTrustStore", {"Identifier": request.physical_id})
-        )
-
-    async def delete(self, request: ResourceRequest) -> None:
-        current = await _gone_ok(request, "GetTrustStore", {"Identifier": request.physical_id})
-        if current is not None:
-            await request.call(
-                "cloudfront", "DeleteTrustStore", {"Id": request.physical_id, "IfMatch": current["ETag"]}
-            )
+    def _changes(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return {"CaCertificatesBundleSource": properties["CaCertificatesBundleSource"]}
 
 
 class ConnectionFunction(ResourceHandler):
