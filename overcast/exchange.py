@@ -19,7 +19,7 @@ import asyncio
 import contextvars
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from overcast.http import Request, Response
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 DIRECT_BODY = 64 << 10
 
 #: The app side of the short way: a request in, its response out.
-DirectHandler = Callable[[Request], Awaitable[Response]]
+DirectHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 _BAD_NAME = re.compile(r'[\x00-\x1f\x7f()<>@,;:\[\]={} \t\\"]')
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
