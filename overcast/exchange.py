@@ -95,12 +95,13 @@ def encode(
         text = value if type(value) is str else str(value)
         if _BAD_NAME.search(name) or _BAD_VALUE.search(text):
             raise ValueError(f"invalid HTTP header {name!r}")
+        # Names go out lower-cased, as uvicorn's way writes them.
         lower = name.lower()
         if lower == "content-length":
             length_given = True
         elif lower == "connection" and "close" in text.lower():
             close_given = True
-        lines.append(f"{name}: {text}\r\n")
+        lines.append(f"{lower}: {text}\r\n")
     if not length_given and response.status != 204:
         # A 204 carries no Content-Length (RFC 9110 8.6), as AWS's answers do not.
         lines.append(f"content-length: {len(body)}\r\n")

@@ -460,6 +460,11 @@ class Store:
                 return
         callback()
 
+    def can_group(self) -> bool:
+        """Whether a handler here may open a grouped() block: on the event loop's thread and
+        outside any transaction (a delivery made inside one writes the ordinary way)."""
+        return self._depth == 0 and in_event_loop()
+
     def grouped(self, single: bool = False) -> _GroupBlock:
         """A block of writes committed together with those of other requests' blocks that run
         in the same turn of the event loop (group commit), for a handler that then awaits the

@@ -120,7 +120,7 @@ def test_encode_writes_one_message_with_its_length():
     message = exchange.encode(
         Response(200, {"Content-Type": "text/xml"}, b"<a/>"), False, True, STATUS, [(b"date", b"D")]
     )
-    assert message == b"HTTP/1.1 200 OK\r\ndate: D\r\nContent-Type: text/xml\r\ncontent-length: 4\r\n\r\n<a/>"
+    assert message == b"HTTP/1.1 200 OK\r\ndate: D\r\ncontent-type: text/xml\r\ncontent-length: 4\r\n\r\n<a/>"
 
 
 def test_encode_head_no_content_and_closing():
@@ -129,7 +129,7 @@ def test_encode_head_no_content_and_closing():
     empty = exchange.encode(Response(204, {}, b""), False, True, STATUS, [])
     assert empty == b"HTTP/1.1 204 No Content\r\n\r\n"
     closing = exchange.encode(Response(200, {"Content-Length": "0"}, b""), False, False, STATUS, [])
-    assert closing == b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n"
+    assert closing == b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
     unknown = exchange.encode(Response(299, {}, b""), False, True, STATUS, [])
     assert unknown.startswith(b"HTTP/1.1 299 \r\n")
 

@@ -47,7 +47,6 @@ from overcast.services.dynamodb.values import (
     validation,
 )
 from overcast.services.dynamodb.vectors import VectorsMixin
-from overcast.store import in_event_loop
 from overcast.store import scope as make_scope
 
 log = logging.getLogger(__name__)
@@ -389,7 +388,7 @@ class Provider(
             raise validation("Item size has exceeded the maximum allowed size")
         condition = self._condition(params, b, placeholders)
         b.check_unused()
-        if schema.plain and condition is None and return_values == "NONE" and in_event_loop():
+        if schema.plain and condition is None and return_values == "NONE" and self.store.can_group():
             # The item is the whole write: committed with the other requests' writes of this
             # turn of the event loop (group commit), answered once that commit returned.
             with self.store.grouped(single=True) as committed:

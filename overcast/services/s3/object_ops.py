@@ -24,7 +24,6 @@ from overcast.services.s3.bodies import Body, parse_content_md5, requested_algor
 from overcast.services.s3.config import parse_tagging_header
 from overcast.services.s3.objects import _MAX, is_version_id
 from overcast.services.s3.sealing import SEAL_FIELD, open_body, read_all
-from overcast.store import in_event_loop
 
 log = logging.getLogger(__name__)
 
@@ -626,7 +625,7 @@ class ObjectOperations:
                 record,
                 event,
                 params.get("BypassGovernanceRetention", False),
-                grouped=in_event_loop(),
+                grouped=self.store.can_group(),
             )
             if committed is not None:
                 await committed
