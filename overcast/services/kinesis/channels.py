@@ -183,20 +183,7 @@ class ChannelsMixin:
         return {}
 
     def list_channels(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        count = params.get("MaxResults", 100)
-        if not 1 <= count <= 10000:
-            raise invalid(f"MaxResults {count} is not valid: it must be between 1 and 10000.")
-        wanted = {f["StreamARN"] for f in params.get("StreamFilter") or []}
-        scope = self.scope_of(context)
-        after = None
-        if params.get("NextToken"):
-            after = self._token_position("ListChannels", params["NextToken"], scope)
-        rows = [
-            row
-            for key, row in self.channels.scan(scope)
-            if (after is None or key > after)
-            and (not wanted or any(s["StreamARN"] in wanted for s in row["streams"]))
-        ]
+        rows, token = self.stream_filtered_page(context, params, self.channels, "ListChannels", "ChannelName")
         out: dict[str, Any] = {
             "ChannelSummaries": [
                 {
@@ -211,9 +198,9 @@ class ChannelsMixin:
                         for s in row["streams"]
                     ],
                 }
-                for row in rows[:count]
+                for row in rows
             ]
         }
-        if len(rows) > count:
-            out["NextToken"] = self._token("ListChannels", rows[count - 1]["ChannelName"], scope)
+        if token:
+            out["NextToken"] = token
         return out

@@ -237,20 +237,7 @@ class QueuesMixin:
         return {}
 
     def list_queues(self: Provider, context: RequestContext, params: dict) -> dict:  # type: ignore[misc]
-        count = params.get("MaxResults", 100)
-        if not 1 <= count <= 10000:
-            raise invalid(f"MaxResults {count} is not valid: it must be between 1 and 10000.")
-        wanted = {f["StreamARN"] for f in params.get("StreamFilter") or []}
-        scope = self.scope_of(context)
-        after = None
-        if params.get("NextToken"):
-            after = self._token_position("ListQueues", params["NextToken"], scope)
-        rows = [
-            row
-            for key, row in self.queues.scan(scope)
-            if (after is None or key > after)
-            and (not wanted or any(s["StreamARN"] in wanted for s in row["streams"]))
-        ]
+        rows, token = self.stream_filtered_page(context, params, self.queues, "ListQueues", "id")
         out: dict[str, Any] = {
             "QueueSummaries": [
                 {
@@ -260,12 +247,34 @@ class QueuesMixin:
                     "QueueCreationTimestamp": _when(row["created"]),
                     "Streams": _stream_ids(row),
                 }
-                for row in rows[:count]
+                for row in rows
             ]
         }
-        if len(rows) > count:
-            out["NextToken"] = self._token("ListQueues", rows[count - 1]["id"], scope)
+        if token:
+            out["NextToken"] = token
         return out
+
+    def stream_filtered_page(  # type: ignore[misc]
+        self: Provider, context: RequestContext, params: dict, table: Any, operation: str, key: str
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A List operation's rows of queues or channels: after NextToken, reading one of the
+        StreamFilter's streams when one is given; MaxResults of them, and the next token."""
+        count = params.get("MaxResults", 100)
+        if not 1 <= count <= 10000:
+            raise invalid(f"MaxResults {count} is not valid: it must be between 1 and 10000.")
+        wanted = {f["StreamARN"] for f in params.get("StreamFilter") or []}
+        scope = self.scope_of(context)
+        after = None
+        if params.get("NextToken"):
+            after = self._token_position(operation, params["NextToken"], scope)
+        rows = [
+            row
+            for name, row in table.scan(scope)
+            if (after is None or name > after)
+            and (not wanted or any(s["StreamARN"] in wanted for s in row["streams"]))
+        ]
+        token = self._token(operation, rows[count - 1][key], scope) if len(rows) > count else None
+        return rows[:count], token
 
     # -- taking records from the streams -------------------------------------------------------
 
